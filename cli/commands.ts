@@ -1,0 +1,15 @@
+/**
+ * The list of command groups; each module registers its own subcommands.
+ *
+ * @module
+ */
+
+import type { Command } from "@commander-js/extra-typings";
+import type { CliContext } from "./context.ts";
+
+/** Register every command group on the program. */
+export function registerCommands(program: Command, ctx: CliContext): void {
+  // One line per command group (keep sorted): registerXCommands(program, ctx);
+  void program;
+  void ctx;
+}

@@ -1,0 +1,67 @@
+/**
+ * What a CLI command may touch, injected by `main.ts` (the only reader of `Deno.args` and
+ * `Deno.env`), so commands run the same in tests and for a person.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+
+/** The injected environment of one CLI run. */
+export interface CliContext {
+  /** Directory relative paths resolve against: `INIT_CWD` under `deno task`, else the cwd. */
+  cwd: string;
+  /** Environment variables the commands may read (e.g. `NO_COLOR`). */
+  env: Record<string, string | undefined>;
+  /** Write text to standard output (callers add the newline). */
+  out(text: string): void;
+  /** Write text to standard error (callers add the newline). */
+  err(text: string): void;
+  /** Standard output is a terminal. */
+  isTTY: boolean;
+  /** Aborted on SIGINT/SIGTERM: long-running commands stop and clean up. */
+  signal: AbortSignal;
+  /** Set the process exit code (the highest code set wins). */
+  setExitCode(code: number): void;
+}
+
+/** Bad usage of the CLI: exit code 2, one line. */
+export class UsageError extends Error {
+  override name = "UsageError";
+  /** Exit code of a usage error. */
+  readonly exitCode = 2;
+}
+
+/** A failed operation: exit code 1, one line. */
+export class CliFailure extends Error {
+  override name = "CliFailure";
+  /** Exit code of a failed operation. */
+  readonly exitCode = 1;
+}
+
+/**
+ * Resolve a path the user typed against the directory they ran the command from.
+ *
+ * @example
+ * ```ts
+ * import { resolveUserPath } from "./context.ts";
+ * const ctx = { cwd: "/home/me" } as Parameters<typeof resolveUserPath>[0];
+ * console.assert(resolveUserPath(ctx, "policies") === "/home/me/policies");
+ * ```
+ */
+export function resolveUserPath(ctx: Pick<CliContext, "cwd">, path: string): string {
+  return resolve(ctx.cwd, path);
+}
+
+/**
+ * True when colour may be used: on a terminal and without `NO_COLOR`.
+ *
+ * @example
+ * ```ts
+ * import { useColor } from "./context.ts";
+ * console.assert(!useColor({ isTTY: true, env: { NO_COLOR: "1" } }));
+ * ```
+ */
+export function useColor(ctx: Pick<CliContext, "isTTY" | "env">): boolean {
+  return ctx.isTTY && ctx.env.NO_COLOR === undefined;
+}

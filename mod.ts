@@ -1,0 +1,8 @@
+/**
+ * Tollgate's public library API: named re-exports of each module's `mod.ts`.
+ *
+ * @module
+ */
+
+export * as policy from "./proxy/policy/mod.ts";
+export * as policyLocal from "./proxy/policy_local/mod.ts";

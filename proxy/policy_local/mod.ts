@@ -1,0 +1,26 @@
+/**
+ * policy.local, the sandbox-local API an agent reaches through the proxy.
+ *
+ * @module
+ */
+
+export {
+  NEXT_STEPS_DENIALS_LAST,
+  POLICY_LOCAL_BASE,
+  POLICY_LOCAL_HOST,
+  policyLocalUrl,
+  ROUTE_DENIALS,
+  ROUTE_POLICY_CURRENT,
+  ROUTE_PROPOSAL,
+  ROUTE_PROPOSAL_WAIT,
+  ROUTE_PROPOSALS,
+  ROUTE_SKILL,
+} from "./routes.ts";
+export type {
+  Finding,
+  Guidance,
+  ProposalInput,
+  ProposalSink,
+  ProposalStatus,
+  SubmitResult,
+} from "./proposal_sink.ts";

@@ -1,0 +1,71 @@
+/**
+ * The one small interface between the agent's side (policy.local, inside the proxy) and the
+ * control plane (the gateway, or the proposal store itself in embedded mode). The proxy never
+ * imports the gateway: the composition root injects an implementation.
+ *
+ * @module
+ */
+
+import type { NetworkRule } from "../policy/mod.ts";
+
+/** Structured rejection hints a reviewer may attach (RFC 0001's guidance vocabulary). */
+export type Guidance =
+  | "too_broad"
+  | "use_l7_not_l4"
+  | "wrong_binary_scope"
+  | "wrong_endpoint"
+  | "outside_org_ceiling";
+
+/** One finding of the checks run on submit (recorded in the patch and the status). */
+export interface Finding {
+  /** Stable code, e.g. `wildcard_host`, `access_full`, `use_l7_not_l4`, `already_covered`. */
+  code: string;
+  /** `refuse` findings reject the proposal; `warn` findings are shown to the reviewer. */
+  severity: "refuse" | "warn" | "info";
+  message: string;
+}
+
+/** A proposal as the agent sees it (`GET /v1/proposals/:id`). */
+export interface ProposalStatus {
+  id: string;
+  status: "pending" | "approved" | "rejected";
+  /** Target policy name (file `NAME.yaml`). */
+  policy: string;
+  ruleName: string;
+  /** First binary of the proposed rule. */
+  binary?: string;
+  rule: NetworkRule;
+  findings: Finding[];
+  rejectionReason?: string;
+  guidance?: Guidance;
+  /** Revision of the policy the approval produced. */
+  approvedRevision?: number;
+}
+
+/** What policy.local hands over for one accepted `addRule` operation. */
+export interface ProposalInput {
+  /** Sandbox (and policy) name the proposal targets. */
+  policy: string;
+  ruleName: string;
+  rule: NetworkRule;
+  /** The agent's free text: an untrusted hint, sanitised before a person sees it. */
+  rationale: string;
+}
+
+/** Result of one submit: accepted with an id, or refused by the checks with reasons. */
+export type SubmitResult =
+  | { accepted: true; proposal: ProposalStatus }
+  | { accepted: false; reasons: string[] };
+
+/** The hand-off from policy.local to the control plane. */
+export interface ProposalSink {
+  /** Store one proposal (running the submit checks); never throws for a refused proposal. */
+  submit(input: ProposalInput): Promise<SubmitResult>;
+  /** Current state, or undefined for an unknown id. */
+  status(id: string): Promise<ProposalStatus | undefined>;
+  /**
+   * Resolve as soon as the proposal is decided (or with its pending state when `signal`
+   * aborts); undefined for an unknown id.
+   */
+  wait(id: string, signal: AbortSignal): Promise<ProposalStatus | undefined>;
+}
