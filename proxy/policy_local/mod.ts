@@ -5,6 +5,13 @@
  */
 
 export {
+  AGENT_GUIDANCE,
+  denyNextSteps,
+  renderDenyResponse,
+  renderErrorResponse,
+} from "./deny_body.ts";
+export type { DenyBody, DenyOptions, NextStep, RenderedResponse } from "./deny_body.ts";
+export {
   NEXT_STEPS_DENIALS_LAST,
   POLICY_LOCAL_BASE,
   POLICY_LOCAL_HOST,

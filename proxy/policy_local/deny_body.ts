@@ -1,0 +1,230 @@
+/**
+ * The structured 403 an agent receives when the proxy denies a request, and the plain
+ * `{error, detail}` bodies the proxy sends for everything else it refuses.
+ *
+ * @module
+ */
+
+import type { Decision, RuleMissing } from "../policy/mod.ts";
+import {
+  NEXT_STEPS_DENIALS_LAST,
+  policyLocalUrl,
+  ROUTE_DENIALS,
+  ROUTE_POLICY_CURRENT,
+  ROUTE_PROPOSALS,
+  ROUTE_SKILL,
+} from "./routes.ts";
+
+/** A fully rendered HTTP response; the transport adds the status line and Content-Length. */
+export interface RenderedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Options of {@linkcode renderDenyResponse}. */
+export interface DenyOptions {
+  /** Where the skill file lives inside the sandbox (named in `next_steps`). */
+  skillPath: string;
+}
+
+/** One entry of `next_steps`: an action and how to perform it. */
+export interface NextStep {
+  action: "read_skill" | "inspect_policy" | "inspect_recent_denials" | "submit_proposal";
+  method?: "GET" | "POST";
+  path?: string;
+  url: string;
+  body_type?: "PolicyMergeOperation";
+}
+
+/** The JSON body of the structured 403 (optional fields are omitted, never null). */
+export interface DenyBody {
+  error: "policy_denied";
+  policy?: string;
+  rule: string;
+  detail: string;
+  layer: "l4" | "l7";
+  protocol?: "rest";
+  method?: string;
+  path?: string;
+  host: string;
+  port: number;
+  binary?: string;
+  rule_missing: {
+    type: RuleMissing["type"];
+    layer: RuleMissing["layer"];
+    method?: string;
+    path?: string;
+    host: string;
+    port: number;
+    binary?: string;
+  };
+  next_steps: NextStep[];
+  agent_guidance: string;
+}
+
+/** One sentence telling an agent not to give up and not to work around the proxy. */
+export const AGENT_GUIDANCE =
+  "Tollgate's network policy blocked this request; if your task still needs it, read the " +
+  "policy-advisor skill, propose the narrowest rule that covers it to " +
+  `${policyLocalUrl(ROUTE_PROPOSALS)}, wait until the proposal reports ` +
+  "`policy_reloaded: true`, and only then retry the original request.";
+
+/**
+ * Render the structured 403 for a denied decision (L7 or L4).
+ *
+ * The body names the missing rule and the next steps, built from the same route constants
+ * the policy.local app dispatches on. The path never carries a query string: even though a
+ * `Decision` holds none, anything after `?` or `#` is dropped here too.
+ *
+ * @param decision A decision whose verdict is `deny`.
+ * @param options Where the skill lives inside the sandbox.
+ * @returns Status 403, the three fixed headers and the JSON body.
+ * @throws {TypeError} When the decision allows the request.
+ * @example
+ * ```ts
+ * import { renderDenyResponse } from "./deny_body.ts";
+ * const res = renderDenyResponse({
+ *   verdict: "deny", layer: "l4", reason: "no matching policy", host: "example.com", port: 443,
+ * }, { skillPath: "/etc/tollgate/skills/policy_advisor.md" });
+ * console.assert(res.status === 403 && JSON.parse(res.body).rule === "CONNECT example.com:443");
+ * ```
+ */
+export function renderDenyResponse(decision: Decision, options: DenyOptions): RenderedResponse {
+  if (decision.verdict !== "deny") {
+    throw new TypeError(`Cannot render a deny response for a "${decision.verdict}" decision`);
+  }
+  const body = denyBody(decision, options);
+  return {
+    status: 403,
+    headers: {
+      "Content-Type": "application/json",
+      "X-Tollgate-Policy": headerSafe(decision.policy) ?? "-",
+      "Connection": "close",
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+/**
+ * Render a plain JSON error `{error, detail}` (e.g. 400 `bad_request`, 431, `ssrf_denied`,
+ * `invalid_policy_local_scheme`).
+ *
+ * @param status HTTP status code.
+ * @param code Stable snake_case error code.
+ * @param detail One sentence for the agent; never a header value, query string or body.
+ * @returns The response with `Content-Type: application/json` and `Connection: close`.
+ * @example
+ * ```ts
+ * import { renderErrorResponse } from "./deny_body.ts";
+ * const res = renderErrorResponse(400, "invalid_policy_local_scheme", "Use http://policy.local only");
+ * console.assert(JSON.parse(res.body).error === "invalid_policy_local_scheme");
+ * ```
+ */
+export function renderErrorResponse(
+  status: number,
+  code: string,
+  detail: string,
+): RenderedResponse {
+  return {
+    status,
+    headers: { "Content-Type": "application/json", "Connection": "close" },
+    body: JSON.stringify({ error: code, detail }),
+  };
+}
+
+/**
+ * The `next_steps` array of a deny body.
+ *
+ * @example
+ * ```ts
+ * import { denyNextSteps } from "./deny_body.ts";
+ * console.assert(denyNextSteps("/skill.md").length === 4);
+ * ```
+ */
+export function denyNextSteps(skillPath: string): NextStep[] {
+  return [
+    { action: "read_skill", path: skillPath, url: policyLocalUrl(ROUTE_SKILL) },
+    { action: "inspect_policy", method: "GET", url: policyLocalUrl(ROUTE_POLICY_CURRENT) },
+    {
+      action: "inspect_recent_denials",
+      method: "GET",
+      url: `${policyLocalUrl(ROUTE_DENIALS)}?last=${NEXT_STEPS_DENIALS_LAST}`,
+    },
+    {
+      action: "submit_proposal",
+      method: "POST",
+      url: policyLocalUrl(ROUTE_PROPOSALS),
+      body_type: "PolicyMergeOperation",
+    },
+  ];
+}
+
+function denyBody(decision: Decision, options: DenyOptions): DenyBody {
+  const l7 = decision.layer === "l7";
+  const method = l7 ? decision.method?.toUpperCase() : undefined;
+  const path = l7 ? pathOnly(decision.path) : undefined;
+  const rule = l7
+    ? `${method ?? "-"} ${path ?? "/"}`
+    : `CONNECT ${hostPort(decision.host, decision.port)}`;
+  return omitUndefined({
+    error: "policy_denied",
+    policy: decision.policy,
+    rule,
+    detail: withoutQueries(decision.reason),
+    layer: decision.layer,
+    protocol: l7 ? "rest" : undefined,
+    method,
+    path,
+    host: decision.host,
+    port: decision.port,
+    binary: decision.binary,
+    rule_missing: ruleMissing(decision, method, path),
+    next_steps: denyNextSteps(options.skillPath),
+    agent_guidance: AGENT_GUIDANCE,
+  });
+}
+
+function ruleMissing(
+  decision: Decision,
+  method: string | undefined,
+  path: string | undefined,
+): DenyBody["rule_missing"] {
+  const hint = decision.ruleMissing;
+  const layer = hint?.layer ?? decision.layer;
+  const l7 = layer === "l7";
+  return omitUndefined({
+    type: hint?.type ?? (l7 ? "rest_allow" : "l4_allow"),
+    layer,
+    method: l7 ? (hint?.method?.toUpperCase() ?? method) : undefined,
+    path: l7 ? (pathOnly(hint?.path) ?? path) : undefined,
+    host: hint?.host ?? decision.host,
+    port: hint?.port ?? decision.port,
+    binary: hint?.binary ?? decision.binary,
+  });
+}
+
+function pathOnly(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  // Defence in depth: a query or fragment may hold a token and must never reach the agent.
+  const cut = path.search(/[?#]/);
+  return cut === -1 ? path : path.slice(0, cut);
+}
+
+function withoutQueries(text: string): string {
+  return text.replace(/[?#][^\s\]]*/g, "");
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function headerSafe(value: string | undefined): string | undefined {
+  return value !== undefined && /^[\x21-\x7e]{1,200}$/.test(value) ? value : undefined;
+}
+
+function omitUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined),
+  ) as T;
+}
