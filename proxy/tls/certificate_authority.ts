@@ -1,0 +1,209 @@
+/**
+ * The proxy's own certificate authority: created once per state directory, then used to mint
+ * a leaf certificate for every host whose TLS the proxy terminates.
+ *
+ * @module
+ */
+
+import * as x509 from "@peculiar/x509";
+import { createSecureContext, type SecureContext } from "node:tls";
+import { isIP } from "node:net";
+import { join } from "node:path";
+
+const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CA_VALIDITY_DAYS = 3650;
+const LEAF_VALIDITY_DAYS = 30;
+// Clocks inside sandboxes drift; a leaf valid from one hour ago avoids "not yet valid".
+const BACKDATE_MS = 60 * 60 * 1000;
+
+/** A leaf certificate and the shared key it certifies, as PEM. */
+export interface LeafCertificate {
+  /** Leaf then CA certificate, PEM (the chain a TLS server presents). */
+  chainPem: string;
+  /** The shared leaf private key, PKCS#8 PEM. */
+  keyPem: string;
+}
+
+/**
+ * An ECDSA P-256 certificate authority kept in `STATE/ca/` (`ca.pem`, `ca.key` mode 0600).
+ *
+ * Leaf certificates share one key pair generated per process, so minting a host costs one
+ * signature, not a key generation; each host's `SecureContext` is cached, and concurrent
+ * requests for the same host share one mint.
+ *
+ * @example
+ * ```ts ignore
+ * const ca = await CertificateAuthority.loadOrCreate(".tollgate");
+ * const context = await ca.secureContextFor("api.github.com");
+ * ```
+ */
+export class CertificateAuthority {
+  /** Path of the CA certificate (PEM), the file clients must trust. */
+  readonly certPath: string;
+  /** The CA certificate, PEM with a final newline. */
+  readonly certPem: string;
+  #cert: x509.X509Certificate;
+  #key: CryptoKey;
+  #leafKeys: Promise<{ pair: CryptoKeyPair; pem: string }> | undefined;
+  #contexts = new Map<string, Promise<SecureContext>>();
+
+  private constructor(certPath: string, cert: x509.X509Certificate, key: CryptoKey) {
+    this.certPath = certPath;
+    this.certPem = `${cert.toString("pem")}\n`;
+    this.#cert = cert;
+    this.#key = key;
+  }
+
+  /**
+   * Load the CA from `stateDir/ca/`, creating it (and the directory, mode 0700) on first run.
+   *
+   * @param stateDir The proxy's state directory.
+   * @returns The loaded or new CA.
+   * @throws {Error} When the files exist but cannot be parsed.
+   * @example
+   * ```ts ignore
+   * const ca = await CertificateAuthority.loadOrCreate(await Deno.makeTempDir());
+   * console.log(ca.certPath);
+   * ```
+   */
+  static async loadOrCreate(stateDir: string): Promise<CertificateAuthority> {
+    const dir = join(stateDir, "ca");
+    const certPath = join(dir, "ca.pem");
+    const keyPath = join(dir, "ca.key");
+    if (!(await exists(certPath)) || !(await exists(keyPath))) {
+      await createFiles(dir, certPath, keyPath);
+    }
+    const cert = new x509.X509Certificate(await Deno.readTextFile(certPath));
+    const key = await importKey(await Deno.readTextFile(keyPath));
+    return new CertificateAuthority(certPath, cert, key);
+  }
+
+  /**
+   * A TLS server context presenting a leaf certificate for `host` (DNS name or IP literal).
+   *
+   * @param host The host the client asked for (lower-cased by the caller).
+   * @returns A cached `SecureContext` for `node:tls`.
+   * @example
+   * ```ts ignore
+   * const context = await ca.secureContextFor("example.com");
+   * ```
+   */
+  secureContextFor(host: string): Promise<SecureContext> {
+    let context = this.#contexts.get(host);
+    if (context === undefined) {
+      context = this.mintLeaf(host).then((leaf) =>
+        createSecureContext({ cert: leaf.chainPem, key: leaf.keyPem })
+      );
+      // A failed mint must not poison the cache for later connections.
+      context.catch(() => this.#contexts.delete(host));
+      this.#contexts.set(host, context);
+    }
+    return context;
+  }
+
+  /**
+   * Mint a fresh leaf certificate for `host`, signed by this CA (not cached).
+   *
+   * @param host DNS name or IP literal for the subject alternative name.
+   * @returns The chain (leaf + CA) and the shared leaf key, PEM.
+   * @example
+   * ```ts ignore
+   * const { chainPem, keyPem } = await ca.mintLeaf("localhost");
+   * ```
+   */
+  async mintLeaf(host: string): Promise<LeafCertificate> {
+    const leafKeys = await this.#sharedLeafKeys();
+    const now = Date.now();
+    const notAfter = Math.min(now + LEAF_VALIDITY_DAYS * DAY_MS, this.#cert.notAfter.getTime());
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerial(),
+      subject: [{ CN: [host.slice(0, 64)] }],
+      issuer: this.#cert.subject,
+      notBefore: new Date(now - BACKDATE_MS),
+      notAfter: new Date(notAfter),
+      signingAlgorithm: ALGORITHM,
+      publicKey: leafKeys.pair.publicKey,
+      signingKey: this.#key,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension([
+          isIP(host) ? { type: "ip", value: host } : { type: "dns", value: host },
+        ]),
+        await x509.AuthorityKeyIdentifierExtension.create(this.#cert),
+        await x509.SubjectKeyIdentifierExtension.create(leafKeys.pair.publicKey),
+      ],
+    });
+    return { chainPem: `${cert.toString("pem")}\n${this.certPem}`, keyPem: leafKeys.pem };
+  }
+
+  #sharedLeafKeys(): Promise<{ pair: CryptoKeyPair; pem: string }> {
+    this.#leafKeys ??= (async () => {
+      const pair = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+      return { pair, pem: await exportKeyPem(pair.privateKey) };
+    })();
+    return this.#leafKeys;
+  }
+}
+
+async function createFiles(dir: string, certPath: string, keyPath: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const keys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: [{ CN: ["Tollgate local CA"], O: ["Tollgate"] }],
+    notBefore: new Date(now - BACKDATE_MS),
+    notAfter: new Date(now + CA_VALIDITY_DAYS * DAY_MS),
+    signingAlgorithm: ALGORITHM,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  // Key first, each through a temporary file and a rename, so a reader never sees half a file
+  // and a certificate never exists without its key.
+  await writeAtomically(keyPath, await exportKeyPem(keys.privateKey), 0o600);
+  await writeAtomically(certPath, `${cert.toString("pem")}\n`, 0o644);
+}
+
+async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
+  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
+  await Deno.writeTextFile(temporary, text, { mode, createNew: true });
+  await Deno.chmod(temporary, mode);
+  await Deno.rename(temporary, path);
+}
+
+async function exportKeyPem(key: CryptoKey): Promise<string> {
+  const der = await crypto.subtle.exportKey("pkcs8", key);
+  return `${x509.PemConverter.encode(der, "PRIVATE KEY")}\n`;
+}
+
+async function importKey(pem: string): Promise<CryptoKey> {
+  const der = x509.PemConverter.decodeFirst(pem);
+  return await crypto.subtle.importKey("pkcs8", der, ALGORITHM, false, ["sign"]);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+function randomSerial(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  // A positive integer: DER serials are signed, and some verifiers reject negative ones.
+  bytes[0] = bytes[0]! & 0x7f | 0x01;
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { CertificateAuthority } from "./mod.ts";
+
+async function openssl(args: string[], cwd: string): Promise<{ ok: boolean; text: string }> {
+  const out = await new Deno.Command("openssl", { args, cwd, stdout: "piped", stderr: "piped" })
+    .output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { ok: out.success, text: decode(out.stdout) + decode(out.stderr) };
+}
+
+Deno.test("CertificateAuthority.loadOrCreate() creates the CA once with a private key file", async () => {
+  const state = await Deno.makeTempDir();
+  try {
+    const first = await CertificateAuthority.loadOrCreate(state);
+    assert.equal(first.certPath, join(state, "ca", "ca.pem"));
+    assert.equal((await Deno.stat(join(state, "ca", "ca.key"))).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(join(state, "ca"))).mode! & 0o777, 0o700);
+    const second = await CertificateAuthority.loadOrCreate(state);
+    assert.equal(second.certPem, first.certPem);
+    assert.ok(first.certPem.endsWith("-----END CERTIFICATE-----\n"));
+    const text = (await openssl(["x509", "-in", first.certPath, "-noout", "-text"], state)).text;
+    assert.match(text, /CA:TRUE, pathlen:0/);
+    assert.match(text, /Certificate Sign, CRL Sign/);
+    assert.match(text, /prime256v1|P-256/);
+  } finally {
+    await Deno.remove(state, { recursive: true });
+  }
+});
+
+Deno.test("CertificateAuthority.mintLeaf() issues leaves that openssl verifies for DNS and IP", async () => {
+  const state = await Deno.makeTempDir();
+  try {
+    const ca = await CertificateAuthority.loadOrCreate(state);
+    for (
+      const [host, flag] of [["api.github.com", "-verify_hostname"], ["10.1.2.3", "-verify_ip"]]
+    ) {
+      const leaf = await ca.mintLeaf(host!);
+      const leafOnly = leaf.chainPem.slice(
+        0,
+        leaf.chainPem.indexOf("-----END CERTIFICATE-----") + 26,
+      );
+      await Deno.writeTextFile(join(state, "leaf.pem"), leafOnly);
+      const result = await openssl(
+        ["verify", "-CAfile", ca.certPath, "-purpose", "sslserver", flag!, host!, "leaf.pem"],
+        state,
+      );
+      assert.ok(result.ok, result.text);
+    }
+  } finally {
+    await Deno.remove(state, { recursive: true });
+  }
+});
+
+Deno.test("CertificateAuthority.secureContextFor() caches per host and serves a TLS handshake", async () => {
+  const state = await Deno.makeTempDir();
+  const ca = await CertificateAuthority.loadOrCreate(state);
+  const a = ca.secureContextFor("example.test");
+  assert.equal(ca.secureContextFor("example.test"), a);
+  assert.notEqual(ca.secureContextFor("other.test"), a);
+  const context = await a;
+  await ca.secureContextFor("other.test");
+  // The way the proxy serves it: a TLSSocket over an accepted plain socket.
+  const server = net.createServer((raw) => {
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    socket.on("secure", () => socket.end("hello"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    const received = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({
+        host: "127.0.0.1",
+        port,
+        servername: "example.test",
+        ca: ca.certPem,
+      });
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk));
+      socket.on("error", reject);
+      socket.on("close", () => resolve(text));
+    });
+    assert.equal(received, "hello");
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await Deno.remove(state, { recursive: true });
+  }
+});
