@@ -1,0 +1,263 @@
+/**
+ * A pull-style reader and writer over any node `Duplex` (a TCP socket, a TLS socket, a
+ * unix-socket bridge), so the HTTP code reads "the next head" or "exactly n bytes" in order
+ * and never forwards bytes it has not parsed yet.
+ *
+ * @module
+ */
+
+import type { Duplex } from "node:stream";
+
+/** Raised when a peer breaks HTTP framing mid-message (mapped to 400 or 502 by callers). */
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+}
+
+/** Result of waiting for a message head. */
+export type HeadRead =
+  | { kind: "head"; bytes: Uint8Array }
+  | { kind: "eof" }
+  | { kind: "too_large" }
+  | { kind: "bare_lf" }
+  | { kind: "timeout"; partial: boolean };
+
+/** Timers for {@linkcode ByteStream.readHead}. */
+export interface HeadTimeouts {
+  /** Wait at most this long for the first byte (idle keep-alive connection). */
+  idleMs: number;
+  /** Once a byte arrived, the whole head must arrive within this long. */
+  headMs: number;
+}
+
+// Stop reading from the socket while this much is queued but not yet consumed.
+const QUEUE_HIGH_WATER = 64 * 1024;
+const CRLFCRLF = [13, 10, 13, 10];
+
+/**
+ * Pull reader + writer over a node duplex stream.
+ *
+ * @example
+ * ```ts ignore
+ * const stream = new ByteStream(socket);
+ * const head = await stream.readHead(8192, { idleMs: 15000, headMs: 15000 });
+ * ```
+ */
+export class ByteStream {
+  /** The wrapped socket. */
+  readonly socket: Duplex;
+  /** Resolves once the socket has closed. */
+  readonly closed: Promise<void>;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+  // deno-lint-ignore no-explicit-any
+  #listeners: [string, (...args: any[]) => void][];
+
+  constructor(socket: Duplex) {
+    this.socket = socket;
+    const onData = (chunk: Uint8Array) => {
+      this.#queue.push(chunk);
+      this.#queued += chunk.byteLength;
+      if (this.#queued >= QUEUE_HIGH_WATER) socket.pause();
+      this.#notify();
+    };
+    const onEnd = () => {
+      this.#ended = true;
+      this.#notify();
+    };
+    const onError = (error: Error) => {
+      this.#error ??= error;
+      this.#ended = true;
+      this.#notify();
+    };
+    this.#listeners = [["data", onData], ["end", onEnd], ["error", onError], ["close", onEnd]];
+    for (const [event, listener] of this.#listeners) socket.on(event, listener);
+    this.closed = socket.closed === true || socket.destroyed
+      ? Promise.resolve()
+      : new Promise((resolve) => socket.once("close", () => resolve()));
+  }
+
+  /** True once the peer ended its side or the socket failed. */
+  get ended(): boolean {
+    return this.#ended && this.#queue.length === 0;
+  }
+
+  /** The next available bytes, or null at end of stream. */
+  async read(): Promise<Uint8Array | null> {
+    while (this.#queue.length === 0) {
+      if (this.#ended) return null;
+      await this.#waitForData();
+    }
+    const chunk = this.#queue.shift()!;
+    this.#queued -= chunk.byteLength;
+    if (this.#queued < QUEUE_HIGH_WATER && this.socket.isPaused()) this.socket.resume();
+    return chunk;
+  }
+
+  /** Put bytes back in front of the queue (they were read but belong to the next message). */
+  unread(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.#queue.unshift(chunk);
+    this.#queued += chunk.byteLength;
+  }
+
+  /**
+   * Read one message head (through CRLF CRLF), leaving any following bytes queued.
+   *
+   * @param limit Largest accepted head, in bytes.
+   * @param timeouts Idle and head timers.
+   */
+  async readHead(limit: number, timeouts: HeadTimeouts): Promise<HeadRead> {
+    let buffer: Uint8Array = new Uint8Array(0);
+    let expired = false;
+    let timer = setTimeout(() => (expired = true, this.#notify()), timeouts.idleMs);
+    try {
+      while (true) {
+        const chunk = this.#queue.length > 0 || this.#ended ? await this.read() : null;
+        if (chunk === null) {
+          if (expired) return { kind: "timeout", partial: buffer.byteLength > 0 };
+          if (this.#ended) return { kind: "eof" };
+          await this.#waitForData();
+          continue;
+        }
+        if (buffer.byteLength === 0) {
+          clearTimeout(timer);
+          timer = setTimeout(() => (expired = true, this.#notify()), timeouts.headMs);
+        }
+        const from = Math.max(0, buffer.byteLength - 3);
+        buffer = concat(buffer, chunk);
+        const end = indexOfSequence(buffer, CRLFCRLF, from);
+        // A bare LF may end a head for a lenient server: refuse it instead of waiting for CRLF.
+        if (hasBareLf(buffer, from, end === -1 ? buffer.byteLength : end + 4)) {
+          return { kind: "bare_lf" };
+        }
+        if (end !== -1) {
+          this.unread(buffer.subarray(end + 4));
+          return { kind: "head", bytes: buffer.subarray(0, end + 4) };
+        }
+        if (buffer.byteLength >= limit) return { kind: "too_large" };
+        if (expired) return { kind: "timeout", partial: true };
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Read one CRLF-terminated line (without the CRLF); a bare LF or an overlong line throws.
+   *
+   * @param limit Longest accepted line, in bytes.
+   */
+  async readLine(limit: number): Promise<Uint8Array> {
+    let buffer: Uint8Array = new Uint8Array(0);
+    while (true) {
+      const chunk = await this.read();
+      if (chunk === null) throw new ProtocolError("Connection closed inside a chunked body");
+      const from = buffer.byteLength;
+      buffer = concat(buffer, chunk);
+      const lf = buffer.indexOf(10, from);
+      if (lf !== -1) {
+        if (lf === 0 || buffer[lf - 1] !== 13) throw new ProtocolError("Bare LF in chunked body");
+        this.unread(buffer.subarray(lf + 1));
+        return buffer.subarray(0, lf - 1);
+      }
+      if (buffer.byteLength > limit) throw new ProtocolError("Overlong line in chunked body");
+    }
+  }
+
+  /**
+   * Read exactly `length` bytes, handing each piece to `sink` as it arrives.
+   *
+   * @throws {ProtocolError} When the stream ends first.
+   */
+  async readExactly(
+    length: number,
+    sink: (piece: Uint8Array) => void | Promise<void>,
+  ): Promise<void> {
+    let left = length;
+    while (left > 0) {
+      const chunk = await this.read();
+      if (chunk === null) throw new ProtocolError("Connection closed inside a message body");
+      const piece = chunk.byteLength > left ? chunk.subarray(0, left) : chunk;
+      if (piece !== chunk) this.unread(chunk.subarray(left));
+      left -= piece.byteLength;
+      await sink(piece);
+    }
+  }
+
+  /** Write bytes; resolves at once unless the socket's buffer is full (then on drain). */
+  write(bytes: Uint8Array | string): Promise<void> | undefined {
+    if (this.socket.destroyed) return Promise.reject(new ProtocolError("Socket is closed"));
+    if (this.socket.write(bytes)) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
+  }
+
+  /** Stop listening and return the bytes queued but not consumed (for a raw splice). */
+  detach(): Uint8Array[] {
+    for (const [event, listener] of this.#listeners) this.socket.off(event, listener);
+    const rest = this.#queue;
+    this.#queue = [];
+    this.#queued = 0;
+    if (this.socket.isPaused()) this.socket.resume();
+    // Detaching the "data" listener leaves the stream flowing into nowhere: pause it until the
+    // new owner attaches its own consumer.
+    this.socket.pause();
+    return rest;
+  }
+
+  /** Close the socket now. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  #waitForData(): Promise<void> {
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+function hasBareLf(buffer: Uint8Array, from: number, to: number): boolean {
+  for (let i = buffer.indexOf(10, from); i !== -1 && i < to; i = buffer.indexOf(10, i + 1)) {
+    if (i === 0 || buffer[i - 1] !== 13) return true;
+  }
+  return false;
+}
+
+function indexOfSequence(buffer: Uint8Array, sequence: number[], from: number): number {
+  const first = sequence[0]!;
+  for (let i = buffer.indexOf(first, from); i !== -1; i = buffer.indexOf(first, i + 1)) {
+    if (i + sequence.length > buffer.byteLength) return -1;
+    let match = true;
+    for (let j = 1; j < sequence.length; j++) {
+      if (buffer[i + j] !== sequence[j]) {
+        match = false;
+        break;
+      }
+    }
+    if (match) return i;
+  }
+  return -1;
+}

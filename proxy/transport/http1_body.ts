@@ -1,0 +1,139 @@
+/**
+ * HTTP/1.1 message bodies: strict chunked decoding (requests are decoded whole before any byte
+ * goes upstream) and chunked pass-through with validation (responses stream as they arrive).
+ *
+ * @module
+ */
+
+import { type ByteStream, ProtocolError } from "./byte_stream.ts";
+
+/** A request body larger than the proxy buffers (413). */
+export class BodyTooLargeError extends Error {
+  override name = "BodyTooLargeError";
+}
+
+const SIZE_LINE = /^([0-9A-Fa-f]{1,13})(?:[ \t]*;[\t\x20-\x7e]*)?$/;
+const TRAILER_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*$/;
+const LINE_LIMIT = 4096;
+const TRAILER_LIMIT = 8192;
+const CRLF = new Uint8Array([13, 10]);
+
+/** Callbacks of {@linkcode walkChunked}. */
+interface ChunkSinks {
+  /** Every validated raw byte of the framing and data, in order (pass-through). */
+  raw?: (bytes: Uint8Array) => void | Promise<void>;
+  /** Decoded data bytes. */
+  data?: (bytes: Uint8Array) => void | Promise<void>;
+}
+
+/**
+ * Read a whole chunked request body and return the decoded bytes.
+ *
+ * @param stream The client stream, positioned after the head.
+ * @param limit Largest decoded body accepted.
+ * @throws {ProtocolError} On any framing error (bad size line, missing CRLF, bare LF).
+ * @throws {BodyTooLargeError} When the body exceeds `limit`.
+ * @example
+ * ```ts ignore
+ * const body = await readChunkedBody(stream, 16 * 1024 * 1024);
+ * ```
+ */
+export async function readChunkedBody(stream: ByteStream, limit: number): Promise<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  await walkChunked(stream, {
+    data: (piece) => {
+      total += piece.byteLength;
+      if (total > limit) throw new BodyTooLargeError(`Request body exceeds ${limit} bytes`);
+      pieces.push(piece.slice());
+    },
+  });
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const piece of pieces) {
+    body.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return body;
+}
+
+/**
+ * Copy a chunked body through unchanged, validating its framing on the way.
+ *
+ * @param stream The upstream stream, positioned after the response head.
+ * @param sink Receives each validated raw piece.
+ * @throws {ProtocolError} On a framing error (the caller closes both sides).
+ * @example
+ * ```ts ignore
+ * await relayChunked(upstream, (bytes) => client.write(bytes));
+ * ```
+ */
+export function relayChunked(
+  stream: ByteStream,
+  sink: (bytes: Uint8Array) => void | Promise<void>,
+): Promise<void> {
+  return walkChunked(stream, { raw: sink });
+}
+
+/**
+ * Copy everything until the peer closes (a response without length framing).
+ *
+ * @example
+ * ```ts ignore
+ * await relayUntilEnd(upstream, (bytes) => client.write(bytes));
+ * ```
+ */
+export async function relayUntilEnd(
+  stream: ByteStream,
+  sink: (bytes: Uint8Array) => void | Promise<void>,
+): Promise<void> {
+  for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read()) {
+    await sink(chunk);
+  }
+}
+
+async function walkChunked(stream: ByteStream, sinks: ChunkSinks): Promise<void> {
+  while (true) {
+    const line = await stream.readLine(LINE_LIMIT);
+    const match = SIZE_LINE.exec(latin1(line));
+    if (match === null) throw new ProtocolError("Malformed chunk size line");
+    const size = parseInt(match[1]!, 16);
+    await sinks.raw?.(withCrlf(line));
+    if (size === 0) return await walkTrailers(stream, sinks);
+    await stream.readExactly(size, async (piece) => {
+      await sinks.raw?.(piece);
+      await sinks.data?.(piece);
+    });
+    const end = await stream.readLine(2).catch(() => undefined);
+    if (end === undefined || end.byteLength !== 0) {
+      throw new ProtocolError("Chunk data not followed by CRLF");
+    }
+    await sinks.raw?.(CRLF);
+  }
+}
+
+async function walkTrailers(stream: ByteStream, sinks: ChunkSinks): Promise<void> {
+  let total = 0;
+  while (true) {
+    const line = await stream.readLine(LINE_LIMIT);
+    total += line.byteLength;
+    if (line.byteLength > 0 && (total > TRAILER_LIMIT || !TRAILER_LINE.test(latin1(line)))) {
+      throw new ProtocolError("Malformed chunked trailer section");
+    }
+    await sinks.raw?.(withCrlf(line));
+    if (line.byteLength === 0) return;
+  }
+}
+
+function withCrlf(line: Uint8Array): Uint8Array {
+  const out = new Uint8Array(line.byteLength + 2);
+  out.set(line, 0);
+  out.set(CRLF, line.byteLength);
+  return out;
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return text;
+}
