@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Decision } from "../policy/mod.ts";
+import { configEvent, ocsfEventFromDecision, OcsfLog, readOcsfEvents } from "./mod.ts";
+
+const DAY = Date.UTC(2026, 4, 6, 12, 0, 0);
+const deny: Decision = {
+  verdict: "deny",
+  layer: "l7",
+  reason: "PUT /x not permitted by policy",
+  policy: "gh_ro",
+  host: "api.github.com",
+  port: 443,
+  method: "PUT",
+  path: "/x",
+};
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate_ocsf_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function lines(path: string): Promise<string[]> {
+  const text = await Deno.readTextFile(path);
+  assert.ok(text.endsWith("\n"));
+  return text.slice(0, -1).split("\n");
+}
+
+Deno.test("OcsfLog.append() writes one JSON line and one shorthand line per event", async () => {
+  await withDir(async (dir) => {
+    const logDir = join(dir, "nested", "logs");
+    const log = new OcsfLog(logDir);
+    await log.append(ocsfEventFromDecision(deny, { time: DAY + 1 }));
+    await log.append(configEvent("LOADED", "Policy loaded", { revision: 3, time: DAY + 2 }));
+    const json = await lines(join(logDir, "ocsf.2026-05-06.jsonl"));
+    assert.deepEqual(json.map((l) => JSON.parse(l).class_uid), [4002, 5019]);
+    assert.deepEqual(await lines(join(logDir, "tollgate.2026-05-06.log")), [
+      "2026-05-06T12:00:00.001Z OCSF HTTP:PUT [MED] DENIED PUT http://api.github.com:443/x " +
+      "[policy:gh_ro engine:l7] [reason:PUT /x not permitted by policy]",
+      "2026-05-06T12:00:00.002Z OCSF CONFIG:LOADED [INFO] Policy loaded [version:3]",
+    ]);
+  });
+});
+
+Deno.test("OcsfLog.append() keeps lines whole across concurrent writer processes", async () => {
+  await withDir(async (dir) => {
+    const mod = new URL("./mod.ts", import.meta.url).href;
+    const script = `
+      import { configEvent, OcsfLog } from ${JSON.stringify(mod)};
+      const log = new OcsfLog(Deno.args[0]);
+      const big = Deno.args[1].repeat(8000);
+      await Promise.all(Array.from({ length: 150 }, (_, i) =>
+        log.append(configEvent("PROPOSED", Deno.args[1] + i + " " + big + "\\nfake", { time: ${DAY} }))));
+    `;
+    const run = (tag: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--quiet", script, dir, tag],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+    const results = await Promise.all([run("a"), run("b"), run("c")]);
+    for (const r of results) assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    const json = await lines(join(dir, "ocsf.2026-05-06.jsonl"));
+    assert.equal(json.length, 450);
+    const ids = new Set(json.map((l) => JSON.parse(l).message.split(" ")[0]));
+    assert.equal(ids.size, 450);
+    const text = await lines(join(dir, "tollgate.2026-05-06.log"));
+    assert.equal(text.length, 450);
+    for (const line of text) {
+      assert.match(line, /^\S+ OCSF CONFIG:PROPOSED \[INFO\] [abc]\d+ [abc]+\.\.\.$/);
+    }
+  });
+});
+
+Deno.test("OcsfLog.append() rejects on a file system error and keeps working", async () => {
+  await withDir(async (dir) => {
+    const blocker = join(dir, "file");
+    await Deno.writeTextFile(blocker, "");
+    await assert.rejects(new OcsfLog(join(blocker, "logs")).append(configEvent("LOADED", "x", {})));
+    const log = new OcsfLog(dir);
+    await log.append(configEvent("LOADED", "ok", { time: DAY }));
+    assert.equal((await lines(join(dir, "ocsf.2026-05-06.jsonl"))).length, 1);
+  });
+});
+
+Deno.test("readOcsfEvents() reads newest first from the two newest files", async () => {
+  await withDir(async (dir) => {
+    const log = new OcsfLog(dir);
+    const dayMs = 86_400_000;
+    for (let d = 0; d < 3; d++) {
+      for (let i = 0; i < 3; i++) {
+        await log.append(configEvent("LOADED", `d${d} i${i}`, { time: DAY + d * dayMs + i }));
+      }
+    }
+    // Garbage a reader must skip: a torn line, a non-object, an object missing fields.
+    await Deno.writeTextFile(join(dir, "ocsf.2026-05-08.jsonl"), '{"class_uid":\n[1]\n{"a":1}\n', {
+      append: true,
+    });
+    const all = await readOcsfEvents(dir, { last: 100 });
+    assert.equal(all.logAvailable, true);
+    assert.deepEqual(all.events.map((e) => e.message), [
+      "d2 i2",
+      "d2 i1",
+      "d2 i0",
+      "d1 i2",
+      "d1 i1",
+      "d1 i0",
+    ]);
+    const some = await readOcsfEvents(dir, { last: 2, filter: (e) => e.message !== "d2 i2" });
+    assert.deepEqual(some.events.map((e) => e.message), ["d2 i1", "d2 i0"]);
+  });
+});
+
+Deno.test("readOcsfEvents() handles lines longer than a read chunk and a byte budget", async () => {
+  await withDir(async (dir) => {
+    const log = new OcsfLog(dir);
+    for (let i = 0; i < 5; i++) {
+      await log.append(configEvent("LOADED", `${i}:${"z".repeat(50_000)}`, { time: DAY + i }));
+    }
+    const { events } = await readOcsfEvents(dir, { last: 10 });
+    assert.deepEqual(events.map((e) => e.message?.split(":")[0]), ["4", "3", "2", "1", "0"]);
+    const budget = await readOcsfEvents(dir, { last: 10, maxBytesPerFile: 120_000 });
+    assert.deepEqual(budget.events.map((e) => e.message?.split(":")[0]), ["4", "3"]);
+  });
+});
+
+Deno.test("readOcsfEvents() reports a missing or empty log", async () => {
+  await withDir(async (dir) => {
+    assert.deepEqual(await readOcsfEvents(join(dir, "none"), { last: 5 }), {
+      events: [],
+      logAvailable: false,
+    });
+    assert.deepEqual(await readOcsfEvents(dir, { last: 5 }), { events: [], logAvailable: false });
+  });
+});
