@@ -4,5 +4,6 @@
  * @module
  */
 
+export * as ocsf from "./proxy/ocsf/mod.ts";
 export * as policy from "./proxy/policy/mod.ts";
 export * as policyLocal from "./proxy/policy_local/mod.ts";
