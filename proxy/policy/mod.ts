@@ -20,3 +20,21 @@ export type {
   RequestFacts,
   RuleMissing,
 } from "./types.ts";
+export { parsePolicy, validateNetworkRule } from "./parse_policy.ts";
+export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
+export { loadPolicyFile, loadPolicyText } from "./load_policy.ts";
+export type { LoadedPolicy } from "./load_policy.ts";
+export { compilePolicy } from "./compile_policy.ts";
+export type { CompiledPolicy } from "./compile_policy.ts";
+export { decide } from "./decide.ts";
+export { canonicalizePath, MAX_PATH_BYTES } from "./canonicalize_path.ts";
+export type { CanonicalizeOptions, CanonicalPathResult } from "./canonicalize_path.ts";
+export { policyHash } from "./policy_hash.ts";
+export { formatEndpoint, formatEndpoints } from "./format_endpoint.ts";
+export { hostMatches, hostPatternProblem, parseHostPattern } from "./host_pattern.ts";
+export type { HostPattern } from "./host_pattern.ts";
+export { cidrContains, classifyAddress, ipInCidrs, isIpLiteral, parseCidr } from "./ip.ts";
+export type { AddressClass, Cidr } from "./ip.ts";
+export { policyCoversRule } from "./policy_covers_rule.ts";
+export { ACCESS_PRESETS, HTTP_METHODS, presetMethods } from "./presets.ts";
+export { syntheticPolicy } from "./synthetic_policy.ts";

@@ -1,0 +1,78 @@
+/**
+ * Query matchers: normalise the three spellings to one list of globs per key, parse a raw
+ * query string into a multimap, and apply OpenShell's allow/deny semantics.
+ *
+ * @module
+ */
+
+import { compileStringGlob, type GlobMatcher } from "./glob.ts";
+import type { QueryMatcherSpec } from "./types.ts";
+
+/** Compiled query matchers: key → globs, any of which may match a value. */
+export type CompiledQuery = [string, GlobMatcher[]][];
+
+/** The globs of a matcher spec, whatever its spelling. */
+export function matcherGlobs(spec: QueryMatcherSpec): string[] {
+  if (typeof spec === "string") return [spec];
+  if ("glob" in spec) return [spec.glob];
+  return spec.any;
+}
+
+/** Compile `query` of an L7 match, or undefined when the match has none. */
+export function compileQuery(
+  query: Record<string, QueryMatcherSpec> | undefined,
+): CompiledQuery | undefined {
+  if (!query) return undefined;
+  return Object.entries(query).map(([k, spec]) => [k, matcherGlobs(spec).map(compileStringGlob)]);
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    // A broken escape is compared as written: it can only fail to match an allow glob.
+    return text;
+  }
+}
+
+/** Parse a raw query string (no `?`) into key → decoded values. */
+export function parseQuery(raw: string | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!raw) return out;
+  for (const pair of raw.split("&")) {
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? "" : decode(pair.slice(eq + 1));
+    const list = out.get(key);
+    if (list) list.push(value);
+    else out.set(key, [value]);
+  }
+  return out;
+}
+
+function valueMatches(globs: GlobMatcher[], value: string): boolean {
+  return globs.some((g) => g(value));
+}
+
+/** Allow semantics: every configured key present, and every value of it matches. */
+export function queryAllows(q: CompiledQuery | undefined, params: Map<string, string[]>): boolean {
+  if (!q) return true;
+  return q.every(([key, globs]) => {
+    const values = params.get(key);
+    return values !== undefined && values.every((v) => valueMatches(globs, v));
+  });
+}
+
+/**
+ * Deny semantics (fail closed on values): no matchers fires always; otherwise every
+ * configured key must be present with at least one matching value. A missing key means the
+ * deny does not apply.
+ */
+export function queryDenies(q: CompiledQuery | undefined, params: Map<string, string[]>): boolean {
+  if (!q) return true;
+  return q.every(([key, globs]) => {
+    const values = params.get(key);
+    return values !== undefined && values.some((v) => valueMatches(globs, v));
+  });
+}

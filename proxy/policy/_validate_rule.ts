@@ -1,0 +1,77 @@
+/**
+ * Validation of one `network_policies` entry (a rule) from a plain value, shared by the file
+ * validator and by JSON proposals.
+ *
+ * @module
+ */
+
+import { type Checker, describe, type PlainMap, type ValuePath } from "./_checker.ts";
+import { validateEndpoint } from "./_validate_endpoint.ts";
+import type { BinaryRef, Endpoint, NetworkRule } from "./types.ts";
+
+const RULE_KEYS = ["name", "endpoints", "binaries"] as const;
+
+/** Validate a rule; returns it only when no problem was found in it. */
+export function validateRuleValue(
+  c: Checker,
+  raw: unknown,
+  path: ValuePath,
+): NetworkRule | undefined {
+  const before = c.problems.length;
+  if (!c.map(raw, path, "Rule")) return undefined;
+  c.knownKeys(raw, RULE_KEYS, path, "rule");
+  const name = c.string(raw, "name", path);
+  const endpoints = nonEmptyList(c, raw, "endpoints", path)?.map((e, i) =>
+    validateEndpoint(c, e, [...path, "endpoints", i])
+  );
+  const binaries = nonEmptyList(c, raw, "binaries", path)?.map((b, i) =>
+    validateBinary(c, b, [...path, "binaries", i])
+  );
+  if (c.problems.length !== before || !endpoints || !binaries) return undefined;
+  const rule: NetworkRule = {
+    endpoints: endpoints as Endpoint[],
+    binaries: binaries as BinaryRef[],
+  };
+  if (name !== undefined) rule.name = name;
+  return rule;
+}
+
+function nonEmptyList(
+  c: Checker,
+  obj: PlainMap,
+  key: string,
+  path: ValuePath,
+): unknown[] | undefined {
+  if (obj[key] === undefined) {
+    c.report(path, `Missing required key "${key}"`, "key");
+    return undefined;
+  }
+  const list = c.list(obj, key, path);
+  if (list && list.length === 0) c.report([...path, key], `Key "${key}" must not be empty`);
+  return list;
+}
+
+function validateBinary(c: Checker, raw: unknown, path: ValuePath): BinaryRef | undefined {
+  if (!c.map(raw, path, "Binary")) return undefined;
+  c.knownKeys(raw, ["path"], path, "binary");
+  if (raw.path === undefined) {
+    c.report(path, `Missing required key "path"`, "key");
+    return undefined;
+  }
+  const p = c.string(raw, "path", path);
+  if (p === undefined) return undefined;
+  const problem = absolutePathProblem(p, "Binary path");
+  if (problem) c.report([...path, "path"], problem);
+  return problem ? undefined : { path: p };
+}
+
+/** The problem with a path that must be absolute, non-empty and free of `..`, if any. */
+export function absolutePathProblem(p: string, what: string): string | undefined {
+  if (p === "") return `${what} must not be empty`;
+  if (!p.startsWith("/")) return `${what} ${describe(p)} must be absolute`;
+  if (p.split("/").includes("..")) return `${what} ${describe(p)} must not contain ".."`;
+  if (p.length > 4096) return `${what} must be at most 4096 characters`;
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(p)) return `${what} must not contain control characters`;
+  return undefined;
+}

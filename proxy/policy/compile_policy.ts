@@ -1,0 +1,186 @@
+/**
+ * Compile a validated policy once into a host index and prebuilt matchers, so `decide()`
+ * costs about the same for ten rules as for ten thousand.
+ *
+ * @module
+ */
+
+import { compilePathGlob, type GlobMatcher } from "./glob.ts";
+import { hostSuffixes, labelsMatch, parseHostPattern } from "./host_pattern.ts";
+import type { HostPattern } from "./host_pattern.ts";
+import { ipInCidrs, isIpLiteral } from "./ip.ts";
+import { presetMethods } from "./presets.ts";
+import { type CompiledQuery, compileQuery } from "./_query.ts";
+import type { Endpoint, Enforcement, L7Match, NetworkRule, Policy } from "./types.ts";
+
+/** One compiled allow or deny matcher: methods (upper-case; `*` = any), path, query. */
+export interface CompiledMatch {
+  anyMethod: boolean;
+  methods: ReadonlySet<string>;
+  path: GlobMatcher;
+  query?: CompiledQuery;
+}
+
+/** The binaries of a rule: exact paths in a set, globs as predicates. */
+export interface BinaryMatcher {
+  exact: ReadonlySet<string>;
+  globs: GlobMatcher[];
+}
+
+/** One endpoint of one rule, with everything `decide()` needs precompiled. */
+export interface Grant {
+  ruleKey: string;
+  endpoint: Endpoint;
+  /** Undefined for a host-less endpoint (matched through `allowed_ips`). */
+  host?: HostPattern;
+  /** `protocol: rest` (validation forbids it together with `tls: skip`). */
+  l7: boolean;
+  enforcement: Enforcement;
+  allow: CompiledMatch[];
+  deny: CompiledMatch[];
+  allowedIps: string[];
+  allowEncodedSlash: boolean;
+  binaries: BinaryMatcher;
+}
+
+/** A policy compiled for `decide()`. Treat the index as opaque; it may change shape. */
+export interface CompiledPolicy {
+  readonly policy: Policy;
+  /** Number of `network_policies` entries. */
+  readonly ruleCount: number;
+  /** `host:port` → grants, for exact hosts. */
+  readonly exact: ReadonlyMap<string, Grant[]>;
+  /** `suffix:port` → grants, for `*.suffix` and `**.suffix` hosts. */
+  readonly wildcard: ReadonlyMap<string, Grant[]>;
+  /** port → grants, for host-less endpoints. */
+  readonly hostless: ReadonlyMap<number, Grant[]>;
+}
+
+function compileMatch(m: L7Match): CompiledMatch {
+  const method = m.method.toUpperCase();
+  return {
+    anyMethod: method === "*",
+    methods: new Set([method]),
+    path: compilePathGlob(m.path),
+    query: compileQuery(m.query),
+  };
+}
+
+function compileAllow(ep: Endpoint): CompiledMatch[] {
+  if (ep.access) {
+    const methods = presetMethods(ep.access);
+    const any = methods.includes("*");
+    return [{ anyMethod: any, methods: new Set(methods), path: () => true }];
+  }
+  return (ep.rules ?? []).map((r) => compileMatch(r.allow));
+}
+
+function compileBinaries(rule: NetworkRule): BinaryMatcher {
+  const exact = new Set<string>();
+  const globs: GlobMatcher[] = [];
+  for (const b of rule.binaries) {
+    if (b.path.includes("*")) globs.push(compilePathGlob(b.path));
+    else exact.add(b.path);
+  }
+  return { exact, globs };
+}
+
+/** The ports of an endpoint (`port` or `ports`). */
+export function endpointPorts(ep: Endpoint): number[] {
+  return ep.ports ?? (ep.port === undefined ? [] : [ep.port]);
+}
+
+function push<K>(map: Map<K, Grant[]>, key: K, grant: Grant): void {
+  const list = map.get(key);
+  if (list) list.push(grant);
+  else map.set(key, [grant]);
+}
+
+function normaliseHost(host: string): string {
+  const h = host.toLowerCase();
+  return h.startsWith("[") && h.endsWith("]") ? h.slice(1, -1) : h;
+}
+
+/**
+ * Compile a validated policy: an index of exact hosts, wildcard hosts by their fixed suffix
+ * and host-less endpoints by port; path and binary globs and query matchers built once;
+ * presets expanded. Grants are inserted in rule-key order, so the first match in a list is
+ * the lexicographically smallest key.
+ *
+ * @example
+ * ```ts
+ * import { compilePolicy } from "./compile_policy.ts";
+ * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * console.assert(compiled.ruleCount === 0);
+ * ```
+ */
+export function compilePolicy(policy: Policy): CompiledPolicy {
+  const exact = new Map<string, Grant[]>();
+  const wildcard = new Map<string, Grant[]>();
+  const hostless = new Map<number, Grant[]>();
+  const keys = Object.keys(policy.network_policies).sort();
+  for (const ruleKey of keys) {
+    const rule = policy.network_policies[ruleKey]!;
+    const binaries = compileBinaries(rule);
+    for (const endpoint of rule.endpoints) {
+      const host = endpoint.host === undefined
+        ? undefined
+        : parseHostPattern(normaliseHost(endpoint.host));
+      const grant: Grant = {
+        ruleKey,
+        endpoint,
+        host,
+        l7: endpoint.protocol === "rest" && endpoint.tls !== "skip",
+        enforcement: endpoint.enforcement ?? "enforce",
+        allow: compileAllow(endpoint),
+        deny: (endpoint.deny_rules ?? []).map(compileMatch),
+        allowedIps: endpoint.allowed_ips ?? [],
+        allowEncodedSlash: endpoint.allow_encoded_slash ?? false,
+        binaries,
+      };
+      for (const port of new Set(endpointPorts(endpoint))) {
+        if (!host) push(hostless, port, grant);
+        else if (host.kind === "exact") push(exact, `${host.host}:${port}`, grant);
+        else push(wildcard, `${host.suffix}:${port}`, grant);
+      }
+    }
+  }
+  return { policy, ruleCount: keys.length, exact, wildcard, hostless };
+}
+
+/**
+ * The grants whose endpoint matches a host and port, in no particular order.
+ *
+ * A host-less endpoint matches only an IP-literal host inside its `allowed_ips`: `decide()`
+ * never sees resolved addresses, so matching any host name there would fail open.
+ *
+ * @example
+ * ```ts
+ * import { compilePolicy, lookupGrants } from "./compile_policy.ts";
+ * const c = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * console.assert(lookupGrants(c, "example.com", 443).length === 0);
+ * ```
+ */
+export function lookupGrants(compiled: CompiledPolicy, rawHost: string, port: number): Grant[] {
+  let host = normaliseHost(rawHost);
+  if (host.endsWith(".")) host = host.slice(0, -1);
+  const out: Grant[] = [...(compiled.exact.get(`${host}:${port}`) ?? [])];
+  if (compiled.wildcard.size > 0) {
+    const suffixes = hostSuffixes(host);
+    const labels = suffixes.length + 1;
+    for (const suffix of suffixes) {
+      const list = compiled.wildcard.get(`${suffix}:${port}`);
+      if (list) { for (const g of list) if (labelsMatch(g.host!, labels)) out.push(g); }
+    }
+  }
+  const hostless = compiled.hostless.get(port);
+  if (hostless && isIpLiteral(host)) {
+    for (const g of hostless) if (ipInCidrs(host, g.allowedIps)) out.push(g);
+  }
+  return out;
+}
+
+/** True when the binary matcher accepts the path. */
+export function binaryMatches(m: BinaryMatcher, path: string): boolean {
+  return m.exact.has(path) || m.globs.some((g) => g(path));
+}

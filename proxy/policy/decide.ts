@@ -1,0 +1,179 @@
+/**
+ * The decision: pure, total, deny by default. Every verdict names its layer, a reason, the
+ * rule key and, for a denial, the rule that is missing.
+ *
+ * @module
+ */
+
+import {
+  binaryMatches,
+  type CompiledMatch,
+  type CompiledPolicy,
+  lookupGrants,
+} from "./compile_policy.ts";
+import type { Grant } from "./compile_policy.ts";
+import { parseQuery, queryAllows, queryDenies } from "./_query.ts";
+import type { Decision, RequesterIdentity, RequestFacts } from "./types.ts";
+
+type Base = Pick<Decision, "host" | "port" | "binary" | "method" | "path">;
+
+function baseOf(facts: RequestFacts): Base {
+  const base: Base = { host: facts.host, port: facts.port };
+  if (facts.identity) base.binary = facts.identity.exe;
+  if (facts.method !== undefined) base.method = facts.method;
+  if (facts.path !== undefined) base.path = facts.path;
+  return base;
+}
+
+function denyL4(facts: RequestFacts, reason: string, policy?: string): Decision {
+  const d: Decision = { verdict: "deny", layer: "l4", reason, ...baseOf(facts) };
+  if (policy !== undefined) d.policy = policy;
+  d.ruleMissing = { type: "l4_allow", layer: "l4", host: facts.host, port: facts.port };
+  if (facts.identity) d.ruleMissing.binary = facts.identity.exe;
+  return d;
+}
+
+function smallestKey(grants: Grant[]): string {
+  let key = grants[0]!.ruleKey;
+  for (const g of grants) if (g.ruleKey < key) key = g.ruleKey;
+  return key;
+}
+
+function identityMatches(g: Grant, id: RequesterIdentity): boolean {
+  return binaryMatches(g.binaries, id.exe) ||
+    id.ancestors.some((a) => binaryMatches(g.binaries, a));
+}
+
+function allowL4(facts: RequestFacts, matched: Grant[]): Decision {
+  const policy = smallestKey(matched);
+  const d: Decision = {
+    verdict: "allow",
+    layer: "l4",
+    reason: `allowed by policy '${policy}'`,
+    policy,
+    ...baseOf(facts),
+  };
+  // One L4-only grant for the same binary already means a blind tunnel.
+  d.inspect = matched.every((g) => g.l7);
+  const ips = new Set(matched.flatMap((g) => g.allowedIps));
+  if (ips.size > 0) d.allowedIps = [...ips];
+  if (matched.some((g) => g.allowEncodedSlash)) d.allowEncodedSlash = true;
+  return d;
+}
+
+function matchFires(
+  m: CompiledMatch,
+  method: string,
+  path: string,
+  query: () => Map<string, string[]>,
+  deny: boolean,
+): boolean {
+  if (!m.anyMethod && !m.methods.has(method)) return false;
+  if (!m.path(path)) return false;
+  if (!m.query) return true;
+  return deny ? queryDenies(m.query, query()) : queryAllows(m.query, query());
+}
+
+/**
+ * Decide one request. Without `facts.method` this is the L4 question (may this binary reach
+ * host:port?); with it, the L7 question for one request on an allowed connection.
+ *
+ * @example
+ * ```ts
+ * import { compilePolicy, decide } from "./mod.ts";
+ * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * const d = decide(compiled, { host: "example.com", port: 443, identity: { exe: "/usr/bin/curl", ancestors: [] } });
+ * console.assert(d.verdict === "deny" && d.reason === "network connections not allowed by policy");
+ * ```
+ */
+export function decide(compiled: CompiledPolicy, facts: RequestFacts): Decision {
+  try {
+    return decideUnsafe(compiled, facts);
+  } catch {
+    // Total by contract: any surprise is a denial, never an exception in the transport.
+    return denyL4(facts, "internal error while deciding");
+  }
+}
+
+function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
+  const id = facts.identity;
+  if (!id) {
+    const why = facts.identityError ?? "unknown";
+    return denyL4(facts, `requester identity could not be resolved: ${why}`);
+  }
+  if (compiled.ruleCount === 0) return denyL4(facts, "network connections not allowed by policy");
+  const grants = lookupGrants(compiled, facts.host, facts.port);
+  if (grants.length === 0) {
+    return denyL4(facts, `endpoint ${facts.host}:${facts.port} not in policy`);
+  }
+  const matched = grants.filter((g) => identityMatches(g, id));
+  if (matched.length === 0) {
+    const key = smallestKey(grants);
+    return denyL4(facts, `binary '${id.exe}' not allowed in policy '${key}'`, key);
+  }
+  if (facts.method === undefined) return allowL4(facts, matched);
+  const l4Only = matched.filter((g) => !g.l7);
+  if (l4Only.length > 0) return { ...allowL4(facts, l4Only), inspect: false };
+  return decideL7(facts, matched, facts.method, facts.path);
+}
+
+function decideL7(
+  facts: RequestFacts,
+  matched: Grant[],
+  rawMethod: string,
+  path: string | undefined,
+): Decision {
+  if (path === undefined) {
+    return denyL7(facts, matched, `${rawMethod} request has no canonical path`);
+  }
+  const method = rawMethod.toUpperCase();
+  let params: Map<string, string[]> | undefined;
+  const query = () => (params ??= parseQuery(facts.query));
+  const denying = matched.filter((g) =>
+    g.deny.some((m) => matchFires(m, method, path, query, true))
+  );
+  if (denying.length > 0) {
+    const reason = `${rawMethod} ${path} blocked by deny rule`;
+    const enforcing = denying.filter((g) => g.enforcement === "enforce");
+    if (enforcing.length > 0) return denyL7(facts, enforcing, reason);
+    return auditAllow(facts, denying, reason);
+  }
+  const allowing = matched.filter((g) =>
+    g.allow.some((m) => matchFires(m, method, path, query, false))
+  );
+  if (allowing.length > 0) {
+    const policy = smallestKey(allowing);
+    return {
+      verdict: "allow",
+      layer: "l7",
+      reason: `allowed by policy '${policy}'`,
+      policy,
+      ...baseOf(facts),
+    };
+  }
+  const reason = `${rawMethod} ${path} not permitted by policy`;
+  const audit = matched.filter((g) => g.enforcement === "audit");
+  if (audit.length > 0) return auditAllow(facts, audit, reason);
+  return denyL7(facts, matched, reason);
+}
+
+function auditAllow(facts: RequestFacts, grants: Grant[], reason: string): Decision {
+  const policy = smallestKey(grants);
+  return { verdict: "allow", layer: "l7", reason, policy, audit: true, ...baseOf(facts) };
+}
+
+function denyL7(facts: RequestFacts, grants: Grant[], reason: string): Decision {
+  const policy = smallestKey(grants);
+  const d: Decision = { verdict: "deny", layer: "l7", reason, policy, ...baseOf(facts) };
+  d.ruleMissing = {
+    type: "rest_allow",
+    layer: "l7",
+    method: facts.method,
+    path: facts.path,
+    host: facts.host,
+    port: facts.port,
+    binary: facts.identity?.exe,
+  };
+  if (d.ruleMissing.path === undefined) delete d.ruleMissing.path;
+  return d;
+}

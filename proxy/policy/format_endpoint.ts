@@ -1,0 +1,51 @@
+/**
+ * The one-line endpoint rendering of OpenShell's `format_endpoint`, used by the CLI and the
+ * review surfaces: `api.example:443 [L7 rest, access=read-only]`.
+ *
+ * @module
+ */
+
+import { endpointPorts } from "./compile_policy.ts";
+import type { Endpoint } from "./types.ts";
+
+/**
+ * Render `host:port [tags]`: the layer (`L4`, or `L7 rest`), then `access=<preset>`, then
+ * `allow METHOD path` per rule, then `deny METHOD path` per deny rule, joined with `", "`.
+ * One port renders exactly as OpenShell; several render comma-joined (`host:443,8443`),
+ * where OpenShell would show only the first. A host-less endpoint renders its host as `*`.
+ *
+ * @example
+ * ```ts
+ * import { formatEndpoint } from "./format_endpoint.ts";
+ * const s = formatEndpoint({ host: "api.example", port: 443, protocol: "rest", access: "read-only" });
+ * console.assert(s === "api.example:443 [L7 rest, access=read-only]");
+ * ```
+ */
+export function formatEndpoint(ep: Endpoint): string {
+  const tags = [
+    ep.protocol === undefined
+      ? "L4"
+      : ep.protocol.toLowerCase() === "rest"
+      ? "L7 rest"
+      : ep.protocol,
+  ];
+  if (ep.access) tags.push(`access=${ep.access}`);
+  for (const r of ep.rules ?? []) {
+    tags.push(`allow ${r.allow.method || "*"} ${r.allow.path || "*"}`);
+  }
+  for (const d of ep.deny_rules ?? []) tags.push(`deny ${d.method || "*"} ${d.path || "*"}`);
+  return `${ep.host ?? "*"}:${endpointPorts(ep).join(",")} [${tags.join(", ")}]`;
+}
+
+/**
+ * Render several endpoints joined with `", "`.
+ *
+ * @example
+ * ```ts
+ * import { formatEndpoints } from "./format_endpoint.ts";
+ * console.assert(formatEndpoints([{ host: "a.example", port: 22 }, { host: "b.example", port: 443 }]) === "a.example:22 [L4], b.example:443 [L4]");
+ * ```
+ */
+export function formatEndpoints(eps: Endpoint[]): string {
+  return eps.map(formatEndpoint).join(", ");
+}

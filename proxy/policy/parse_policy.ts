@@ -1,0 +1,133 @@
+/**
+ * Parse policy YAML and validate it, reporting every problem with the line and column of
+ * the offending key or value.
+ *
+ * @module
+ */
+
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from "yaml";
+import { Checker, formatValuePath, type Problem } from "./_checker.ts";
+import { validatePolicyValue } from "./_validate_policy.ts";
+import { validateRuleValue } from "./_validate_rule.ts";
+import type { NetworkRule, Policy, PolicyIssue } from "./types.ts";
+
+/**
+ * Parse and validate policy text. YAML syntax errors and schema problems all become issues
+ * (`file`, 1-based `line`/`col`, `message`); `policy` is set only when there are none.
+ *
+ * @example
+ * ```ts
+ * import { parsePolicy } from "./parse_policy.ts";
+ * const { policy, issues } = parsePolicy("version: 1\nnetwork_policies: {}\n", "p.yaml");
+ * console.assert(policy !== undefined && issues.length === 0);
+ * const bad = parsePolicy("version: 2\n", "p.yaml");
+ * console.assert(bad.issues[0]!.line === 1 && bad.issues[0]!.col === 10);
+ * ```
+ */
+export function parsePolicy(
+  text: string,
+  file: string,
+): { policy?: Policy; issues: PolicyIssue[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      return { file, line, col, message: syntaxMessage(e.message) };
+    });
+    return { issues };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { issues: [{ file, line: 1, col: 1, message: syntaxMessage(message) }] };
+  }
+  const checker = new Checker();
+  const policy = validatePolicyValue(checker, raw);
+  const issues = checker.problems.map((p) => {
+    const offset = problemOffset(doc, p);
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col, message: p.message };
+  });
+  issues.sort((a, b) => a.line - b.line || a.col - b.col);
+  return issues.length === 0 && policy ? { policy, issues } : { issues };
+}
+
+function syntaxMessage(message: string): string {
+  const first = message.split("\n")[0]!.trim();
+  return `YAML syntax error: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+}
+
+/** The source offset of the node a problem is about: the key, the value, or the nearest parent. */
+function problemOffset(doc: Document, problem: Problem): number {
+  let node: unknown = doc.contents;
+  let keyOffset: number | undefined;
+  let offset = start(node) ?? 0;
+  for (const seg of problem.path) {
+    node = isAlias(node) ? node.resolve(doc) : node;
+    const next = child(node, seg);
+    if (!next) return keyOffset ?? offset;
+    keyOffset = next.keyOffset ?? start(next.value);
+    const valueOffset = start(next.value);
+    offset = valueOffset ?? keyOffset ?? offset;
+    node = next.value;
+  }
+  if (problem.at === "key") return keyOffset ?? offset;
+  return isScalar(node) && node.value === null && keyOffset !== undefined ? keyOffset : offset;
+}
+
+function child(
+  node: unknown,
+  seg: string | number,
+): { keyOffset?: number; value: unknown } | undefined {
+  if (isMap(node)) {
+    const pair = node.items.find((p) =>
+      isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg)
+    );
+    return pair && { keyOffset: start(pair.key), value: pair.value };
+  }
+  if (isSeq(node) && typeof seg === "number") {
+    const item = node.items[seg];
+    return item === undefined ? undefined : { keyOffset: start(item), value: item };
+  }
+  return undefined;
+}
+
+function start(node: unknown): number | undefined {
+  return (node as Node | null)?.range?.[0];
+}
+
+/**
+ * Validate one rule given as JSON (an agent's proposal). Problems carry paths relative to
+ * the rule, like `endpoints[0].port`; the same checks as a policy file apply.
+ *
+ * @example
+ * ```ts
+ * import { validateNetworkRule } from "./parse_policy.ts";
+ * const r = validateNetworkRule({ endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/usr/bin/curl" }] });
+ * console.assert(r.rule !== undefined && r.problems.length === 0);
+ * ```
+ */
+export function validateNetworkRule(
+  raw: unknown,
+): { rule?: NetworkRule; problems: { path: string; message: string }[] } {
+  const checker = new Checker();
+  const rule = validateRuleValue(checker, raw, []);
+  const problems = checker.problems.map((p) => ({
+    path: formatValuePath(p.path),
+    message: p.message,
+  }));
+  return rule && problems.length === 0 ? { rule, problems } : { problems };
+}

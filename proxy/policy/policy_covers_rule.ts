@@ -1,0 +1,74 @@
+/**
+ * Does the current policy already grant everything a rule asks? Used to tell that an
+ * approved rule is live (`/wait`) and that a proposal is already covered.
+ *
+ * @module
+ */
+
+import { type CompiledPolicy, endpointPorts } from "./compile_policy.ts";
+import { decide } from "./decide.ts";
+import { matcherGlobs } from "./_query.ts";
+import { cidrContains, parseCidr } from "./ip.ts";
+import { presetMethods } from "./presets.ts";
+import type { Endpoint, L7Match, NetworkRule, RequestFacts } from "./types.ts";
+
+/**
+ * True when, for every endpoint × port × binary of `rule` (the binary path taken literally
+ * as the requester's executable), the L4 question is allowed, any `allowed_ips` of the rule
+ * are covered by the granted ones, an L4-only endpoint gets a blind tunnel (not
+ * inspection), and for an L7 endpoint every allow (method, path pattern taken as a literal
+ * path, query globs as literal values) is allowed without audit. A method `*` needs a `*`
+ * grant. Host-less endpoints are never considered covered.
+ *
+ * @example
+ * ```ts
+ * import { compilePolicy, policyCoversRule } from "./mod.ts";
+ * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * console.assert(!policyCoversRule(compiled, { endpoints: [{ host: "a.example.com", port: 443 }], binaries: [{ path: "/usr/bin/curl" }] }));
+ * ```
+ */
+export function policyCoversRule(compiled: CompiledPolicy, rule: NetworkRule): boolean {
+  return rule.endpoints.every((ep) =>
+    ep.host !== undefined && endpointPorts(ep).length > 0 &&
+    endpointPorts(ep).every((port) =>
+      rule.binaries.every((b) => covered(compiled, ep, port, b.path))
+    )
+  );
+}
+
+function covered(compiled: CompiledPolicy, ep: Endpoint, port: number, exe: string): boolean {
+  const base: RequestFacts = {
+    host: ep.host!.toLowerCase(),
+    port,
+    identity: { exe, ancestors: [] },
+  };
+  const l4 = decide(compiled, base);
+  if (l4.verdict !== "allow") return false;
+  const granted = (l4.allowedIps ?? []).map(parseCidr);
+  const ipsOk = (ep.allowed_ips ?? []).every((text) => {
+    const want = parseCidr(text);
+    return want !== undefined && granted.some((g) => g !== undefined && cidrContains(g, want));
+  });
+  if (!ipsOk) return false;
+  if (ep.protocol !== "rest") return l4.inspect === false;
+  return asks(ep).every((m) => {
+    const d = decide(compiled, { ...base, method: m.method, path: m.path, query: literalQuery(m) });
+    return d.verdict === "allow" && d.audit !== true;
+  });
+}
+
+function asks(ep: Endpoint): L7Match[] {
+  if (ep.access) return presetMethods(ep.access).map((method) => ({ method, path: "**" }));
+  return (ep.rules ?? []).map((r) => r.allow);
+}
+
+function literalQuery(m: L7Match): string | undefined {
+  if (!m.query) return undefined;
+  const parts: string[] = [];
+  for (const [key, spec] of Object.entries(m.query)) {
+    for (const glob of matcherGlobs(spec)) {
+      parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(glob)}`);
+    }
+  }
+  return parts.join("&");
+}

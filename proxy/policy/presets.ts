@@ -1,0 +1,44 @@
+/**
+ * L7 access presets and the HTTP methods a policy may name.
+ *
+ * @module
+ */
+
+import type { AccessPreset } from "./types.ts";
+
+/** The preset names, in order of breadth. */
+export const ACCESS_PRESETS: readonly AccessPreset[] = ["read-only", "read-write", "full"];
+
+/** Methods a rule may name (plus `*`), compared case-insensitively. */
+export const HTTP_METHODS: readonly string[] = [
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "OPTIONS",
+  "TRACE",
+  "CONNECT",
+];
+
+/**
+ * The methods a preset grants on every path: `["*"]` for `full`. `read-write` leaves out
+ * DELETE on purpose (as OpenShell): deleting needs an explicit rule.
+ *
+ * @example
+ * ```ts
+ * import { presetMethods } from "./presets.ts";
+ * console.assert(presetMethods("read-write").join() === "GET,HEAD,OPTIONS,POST,PUT,PATCH");
+ * ```
+ */
+export function presetMethods(preset: AccessPreset): string[] {
+  switch (preset) {
+    case "read-only":
+      return ["GET", "HEAD", "OPTIONS"];
+    case "read-write":
+      return ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+    case "full":
+      return ["*"];
+  }
+}
