@@ -124,11 +124,12 @@ function crossChecks(c: Checker, raw: PlainMap, path: ValuePath): void {
 
 function validateAllow(c: Checker, raw: unknown, path: ValuePath): { allow: L7Match } | undefined {
   if (!c.map(raw, path, "Rule entry")) return undefined;
-  c.knownKeys(raw, ["allow"], path, "rule entry");
   if (raw.allow === undefined) {
-    c.report(path, `Missing required key "allow"`, "key");
+    // One clear problem rather than one per stray key: the usual slip is a missing `allow:`.
+    c.report(path, `Rule entry needs "allow": write "- allow: {method: ..., path: ...}"`, "key");
     return undefined;
   }
+  c.knownKeys(raw, ["allow"], path, "rule entry");
   const allow = validateMatch(c, raw.allow, [...path, "allow"]);
   return allow && { allow };
 }

@@ -8,14 +8,17 @@
 /** A compiled glob. */
 export type GlobMatcher = (text: string) => boolean;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+const STAR = -1;
+const GLOBSTAR = -2;
+const SLASH = 0x2f;
 
 /**
  * Compile a path glob: `*` matches within one segment, `**` across `/` (a whole `/**\/`
  * segment also matches a single `/`). The pattern `**` alone matches everything. A pattern
  * without wildcards is compared exactly.
+ *
+ * Matching never backtracks: patterns with several wildcards run as a small NFA over the
+ * path, so its cost is bounded by path length × pattern length whatever the input.
  *
  * @example
  * ```ts
@@ -26,32 +29,70 @@ function escapeRegExp(text: string): string {
  */
 export function compilePathGlob(pattern: string): GlobMatcher {
   if (pattern === "**") return () => true;
-  if (!pattern.includes("*")) return (text) => text === pattern;
-  let source = "";
-  let i = 0;
-  while (i < pattern.length) {
-    if (pattern.startsWith("/**/", i)) {
-      source += "(?:/|/.*/)";
-      i += 4;
-    } else if (pattern.startsWith("**", i)) {
-      source += ".*";
-      i += 2;
-    } else if (pattern[i] === "*") {
-      source += "[^/]*";
-      i += 1;
-    } else {
-      const next = pattern.indexOf("*", i);
-      const end = next === -1 ? pattern.length : next;
-      // Stop before a `/` that opens a `/**/` segment so that case is seen above.
-      const seg = pattern.slice(i, end).endsWith("/") && pattern.startsWith("**/", end)
-        ? end - 1
-        : end;
-      source += escapeRegExp(pattern.slice(i, seg));
-      i = seg;
-    }
+  const first = pattern.indexOf("*");
+  if (first === -1) return (text) => text === pattern;
+  const prefix = pattern.slice(0, first);
+  const suffix = pattern.slice(pattern.lastIndexOf("*") + 1);
+  const middle = pattern.slice(first, pattern.length - suffix.length);
+  // With a `/**\/` segment, prefix and suffix may share the one `/` it can shrink to.
+  const minLength = pattern.includes("/**/") ? 0 : prefix.length + suffix.length;
+  const fits = (t: string) => t.length >= minLength && t.startsWith(prefix) && t.endsWith(suffix);
+  if (minLength > 0 && (middle === "*" || middle === "**")) {
+    const crosses = middle === "**";
+    return (t) =>
+      fits(t) && (crosses || !t.slice(prefix.length, t.length - suffix.length).includes("/"));
   }
-  const re = new RegExp(`^${source}$`, "s");
-  return (text) => re.test(text);
+  const nfa = new PathNfa(pattern);
+  return (t) => fits(t) && nfa.matches(t);
+}
+
+/** A Thompson-style NFA over a path glob: one state per pattern character or wildcard. */
+class PathNfa {
+  readonly #elems: number[] = [];
+  readonly #skipSegment: boolean[] = [];
+  #seen: Int32Array;
+  #gen = 0;
+
+  constructor(pattern: string) {
+    for (let i = 0; i < pattern.length; i++) {
+      if (pattern.startsWith("**", i)) {
+        // `/**\/` may also match one `/`: an extra edge skips the globstar and its slash.
+        this.#skipSegment[this.#elems.length] = pattern[i - 1] === "/" && pattern[i + 2] === "/";
+        this.#elems.push(GLOBSTAR);
+        i++;
+      } else {
+        this.#elems.push(pattern[i] === "*" ? STAR : pattern.charCodeAt(i));
+      }
+    }
+    this.#seen = new Int32Array(this.#elems.length + 1);
+  }
+
+  matches(text: string): boolean {
+    let current: number[] = [];
+    this.#gen++;
+    this.#add(current, 0);
+    for (let p = 0; p < text.length && current.length > 0; p++) {
+      const c = text.charCodeAt(p);
+      const next: number[] = [];
+      this.#gen++;
+      for (const s of current) {
+        const e = this.#elems[s];
+        if (e === c) this.#add(next, s + 1);
+        else if (e === GLOBSTAR || (e === STAR && c !== SLASH)) this.#add(next, s);
+      }
+      current = next;
+    }
+    return current.includes(this.#elems.length);
+  }
+
+  #add(set: number[], s: number): void {
+    if (this.#seen[s] === this.#gen) return;
+    this.#seen[s] = this.#gen;
+    set.push(s);
+    const e = this.#elems[s];
+    if (e === STAR || e === GLOBSTAR) this.#add(set, s + 1);
+    if (this.#skipSegment[s]) this.#add(set, s + 2);
+  }
 }
 
 /**
@@ -65,7 +106,21 @@ export function compilePathGlob(pattern: string): GlobMatcher {
  */
 export function compileStringGlob(pattern: string): GlobMatcher {
   if (!pattern.includes("*")) return (text) => text === pattern;
-  const source = pattern.split(/\*+/).map(escapeRegExp).join(".*");
-  const re = new RegExp(`^${source}$`, "s");
-  return (text) => re.test(text);
+  const pieces = pattern.split(/\*+/);
+  const head = pieces[0]!;
+  const tail = pieces[pieces.length - 1]!;
+  const inner = pieces.slice(1, -1);
+  return (text) => {
+    if (text.length < head.length + tail.length) return false;
+    if (!text.startsWith(head) || !text.endsWith(tail)) return false;
+    // Leftmost placement of each inner piece is optimal when `*` matches anything.
+    let at = head.length;
+    const end = text.length - tail.length;
+    for (const piece of inner) {
+      const found = text.indexOf(piece, at);
+      if (found === -1 || found + piece.length > end) return false;
+      at = found + piece.length;
+    }
+    return true;
+  };
 }
