@@ -17,7 +17,8 @@ import type { Endpoint, L7Match, NetworkRule, RequestFacts } from "./types.ts";
  * as the requester's executable), the L4 question is allowed, any `allowed_ips` of the rule
  * are covered by the granted ones, an L4-only endpoint gets a blind tunnel (not
  * inspection), and for an L7 endpoint every allow (method, path pattern taken as a literal
- * path, query globs as literal values) is allowed without audit. A method `*` needs a `*`
+ * path and as one instance where `**` spans two segments, query globs as literal values) is
+ * allowed without audit. A method `*` needs a `*`
  * grant. Host-less endpoints are never considered covered.
  *
  * @example
@@ -51,10 +52,24 @@ function covered(compiled: CompiledPolicy, ep: Endpoint, port: number, exe: stri
   });
   if (!ipsOk) return false;
   if (ep.protocol !== "rest") return l4.inspect === false;
-  return asks(ep).every((m) => {
-    const d = decide(compiled, { ...base, method: m.method, path: m.path, query: literalQuery(m) });
-    return d.verdict === "allow" && d.audit !== true;
-  });
+  return asks(ep).every((m) =>
+    witnesses(m.path).every((path) => {
+      const d = decide(compiled, { ...base, method: m.method, path, query: literalQuery(m) });
+      return d.verdict === "allow" && d.audit !== true;
+    })
+  );
+}
+
+/**
+ * Paths that stand for a proposed pattern: the pattern itself, taken literally, and one
+ * instance where `**` spans two segments, so a one-segment `*` grant does not cover `**`.
+ */
+function witnesses(pattern: string): string[] {
+  if (!pattern.includes("*")) return [pattern];
+  const instance = pattern === "**"
+    ? "/_w/_w"
+    : pattern.replaceAll("**", "_w/_w").replaceAll("*", "_w");
+  return [pattern, instance];
 }
 
 function asks(ep: Endpoint): L7Match[] {

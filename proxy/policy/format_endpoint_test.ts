@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { formatEndpoint, formatEndpoints } from "./mod.ts";
+import type { Endpoint } from "./mod.ts";
+
+Deno.test("formatEndpoint() renders OpenShell's test vectors", () => {
+  const table: [Endpoint, string][] = [
+    [{ host: "host.example.test", port: 443 }, "host.example.test:443 [L4]"],
+    [
+      { host: "host.example.test", port: 443, protocol: "rest", access: "read-only" },
+      "host.example.test:443 [L7 rest, access=read-only]",
+    ],
+    [
+      {
+        host: "host.example.test",
+        port: 443,
+        protocol: "rest",
+        rules: [{ allow: { method: "PUT", path: "/v1/example/resource" } }],
+        deny_rules: [{ method: "DELETE", path: "/v1/example/resource" }],
+      },
+      "host.example.test:443 [L7 rest, allow PUT /v1/example/resource, deny DELETE /v1/example/resource]",
+    ],
+    [{ host: "a.example", ports: [443, 8443] }, "a.example:443,8443 [L4]"],
+    [{ host: "a.example", ports: [443] }, "a.example:443 [L4]"],
+    [{ port: 5432, allowed_ips: ["10.0.0.0/24"] }, "*:5432 [L4]"],
+    [
+      {
+        host: "a.example",
+        port: 443,
+        protocol: "rest",
+        rules: [{ allow: { method: "", path: "" } }],
+      },
+      "a.example:443 [L7 rest, allow * *]",
+    ],
+  ];
+  for (const [ep, expected] of table) assert.equal(formatEndpoint(ep), expected);
+});
+
+Deno.test("formatEndpoints() joins with a comma", () => {
+  assert.equal(
+    formatEndpoints([{ host: "a.example", port: 22 }, {
+      host: "b.example",
+      port: 443,
+      protocol: "rest",
+      access: "full",
+    }]),
+    "a.example:22 [L4], b.example:443 [L7 rest, access=full]",
+  );
+  assert.equal(formatEndpoints([]), "");
+});
