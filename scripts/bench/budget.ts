@@ -1,0 +1,62 @@
+/**
+ * How much each measurement may take: `--quick` (CI smoke, under 60 s in total, one
+ * repetition) or the full run (three repetitions, longer windows).
+ *
+ * @module
+ */
+
+/** Bounds of one load run (see `runLoad`). */
+export interface LoadBounds {
+  maxRequests: number;
+  maxMs: number;
+  warmup: number;
+}
+
+/** Every bound of a benchmark run. */
+export interface Budget {
+  repetitions: number;
+  keepAlive: LoadBounds;
+  newConnection: LoadBounds;
+  /** Wall time per decide() row. */
+  decideMs: number;
+  /** Tunnels held open for the RSS row. */
+  tunnels: number;
+  /** Proposals submitted for the proposal → pending row. */
+  proposals: number;
+  /** Approvals timed for the approve → enforcing row. */
+  approvals: number;
+  /** Proxies subscribed to the gateway in the approve row. */
+  subscribedProxies: number;
+}
+
+/**
+ * The budget for a quick or a full run.
+ *
+ * @example
+ * ```ts
+ * budgetFor(true).repetitions; // 1
+ * ```
+ */
+export function budgetFor(quick: boolean): Budget {
+  return quick
+    ? {
+      repetitions: 1,
+      keepAlive: { maxRequests: 4000, maxMs: 600, warmup: 100 },
+      newConnection: { maxRequests: 300, maxMs: 600, warmup: 10 },
+      decideMs: 250,
+      tunnels: 200,
+      proposals: 10,
+      approvals: 5,
+      subscribedProxies: 10,
+    }
+    : {
+      repetitions: 3,
+      keepAlive: { maxRequests: 30_000, maxMs: 2500, warmup: 500 },
+      newConnection: { maxRequests: 2000, maxMs: 2500, warmup: 30 },
+      decideMs: 1000,
+      tunnels: 200,
+      proposals: 30,
+      approvals: 15,
+      subscribedProxies: 10,
+    };
+}

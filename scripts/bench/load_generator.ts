@@ -1,0 +1,169 @@
+/**
+ * The in-process load generator: `concurrency` workers, each sending one request at a time
+ * (no pipelining) and timing it with `performance.now()`. Bounded by a request count and a
+ * wall-clock budget, after a short untimed warm-up.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import type { HttpConn, ResponseInfo } from "./http_conn.ts";
+import { type RunStats, summarize } from "./stats.ts";
+
+/** How connections are used. */
+export type ConnectionMode =
+  /** Open once, reuse; a reconnect (server closed) is timed into the next request. */
+  | "keep-alive"
+  /** Open, send one request, close: the whole of it is timed. */
+  | "new-connection";
+
+/** One load run. */
+export interface LoadSpec {
+  mode: ConnectionMode;
+  /** Opens a ready connection (TCP, tunnel, TLS …) and returns its socket. */
+  open: () => Promise<HttpConn>;
+  /** The request bytes (one complete request). */
+  request: string;
+  /** The status every response must have; others count as errors. */
+  expectStatus: number;
+  concurrency?: number;
+  /** Timed requests in total (all workers). */
+  maxRequests: number;
+  /** Wall-clock budget for the timed phase. */
+  maxMs: number;
+  /** Untimed warm-up requests (all workers); bounded by `maxMs / 4` too. */
+  warmup?: number;
+}
+
+/** The result of a load run. */
+export interface LoadResult extends RunStats {
+  /** Responses with an unexpected status, or failed requests. */
+  errors: number;
+  /** Connections opened while timing (reconnects included). */
+  connections: number;
+  /** The first error seen, for the report. */
+  firstError?: string;
+}
+
+class Sampler {
+  readonly latencies: number[] = [];
+  errors = 0;
+  connections = 0;
+  firstError: string | undefined;
+  issued = 0;
+
+  constructor(readonly limit: number, readonly deadline: number) {}
+
+  /** Claim the next request slot; false when the count or the time budget is spent. */
+  claim(): boolean {
+    if (this.issued >= this.limit || performance.now() >= this.deadline) return false;
+    this.issued++;
+    return true;
+  }
+
+  fail(error: unknown): void {
+    this.errors++;
+    this.firstError ??= error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Run `spec` and summarise it. Never throws for request failures: they are counted, and a
+ * run where every request failed reports `errors` with NaN latencies.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await runLoad({ mode: "keep-alive", open, request, expectStatus: 200,
+ *   maxRequests: 2000, maxMs: 1000 });
+ * ```
+ */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const concurrency = spec.concurrency ?? 1;
+  const request = Buffer.from(spec.request, "latin1");
+  const warm = new Sampler(spec.warmup ?? 0, performance.now() + spec.maxMs / 4);
+  const warmed = await Promise.all(
+    Array.from({ length: concurrency }, () => worker(spec, request, warm, undefined)),
+  );
+  // Keep-alive rows time requests, not the first connection: open it before the clock starts.
+  const conns = spec.mode === "keep-alive" ? await Promise.all(warmed.map(reopen(spec))) : warmed;
+  const timed = new Sampler(spec.maxRequests, performance.now() + spec.maxMs);
+  const start = performance.now();
+  const leftovers = await Promise.all(conns.map((conn) => worker(spec, request, timed, conn)));
+  const elapsed = performance.now() - start;
+  for (const conn of leftovers) conn?.close();
+  return {
+    ...summarize(timed.latencies, elapsed),
+    errors: timed.errors,
+    connections: timed.connections,
+    ...(timed.firstError ? { firstError: timed.firstError } : {}),
+  };
+}
+
+function reopen(spec: LoadSpec) {
+  return async (conn: HttpConn | undefined): Promise<HttpConn | undefined> => {
+    if (conn && !conn.dead) return conn;
+    conn?.close();
+    return await spec.open().catch(() => undefined);
+  };
+}
+
+async function worker(
+  spec: LoadSpec,
+  request: Buffer,
+  sampler: Sampler,
+  initial: HttpConn | undefined,
+): Promise<HttpConn | undefined> {
+  let conn = initial;
+  while (sampler.claim()) {
+    const t0 = performance.now();
+    try {
+      const result = await send(spec, request, sampler, conn);
+      conn = result.conn;
+      const t1 = performance.now();
+      if (result.response.status !== spec.expectStatus) {
+        sampler.fail(new Error(`Unexpected status ${result.response.status}`));
+      } else {
+        sampler.latencies.push(t1 - t0);
+      }
+      if (spec.mode === "new-connection" || result.response.closing) {
+        conn.close();
+        conn = undefined;
+      }
+    } catch (error) {
+      sampler.fail(error);
+      conn?.close();
+      conn = undefined;
+    }
+  }
+  return conn;
+}
+
+/**
+ * Send on `conn`, opening one when needed. A kept-alive connection that the server closed
+ * without saying so (tinyproxy does) fails before any response byte: retry once on a fresh
+ * connection, as HTTP clients do for idempotent requests; the retry is timed.
+ */
+async function send(
+  spec: LoadSpec,
+  request: Buffer,
+  sampler: Sampler,
+  conn: HttpConn | undefined,
+): Promise<{ conn: HttpConn; response: ResponseInfo }> {
+  if (conn && !conn.dead) {
+    try {
+      return { conn, response: await conn.request(request) };
+    } catch (error) {
+      conn.close();
+      if (!conn.stale) throw error;
+    }
+  }
+  conn?.close();
+  const fresh = await spec.open();
+  sampler.connections++;
+  try {
+    return { conn: fresh, response: await fresh.request(request) };
+  } catch (error) {
+    fresh.close();
+    throw error;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Render a benchmark report as a plain-text table (pure): one line per row, grouped, with the
+ * ratio to the direct row and the target verdict, then the notes.
+ *
+ * @module
+ */
+
+import type { BenchReport, RowGroup, RowResult } from "./report.ts";
+import { formatMicros, formatRate, formatRatio } from "./format.ts";
+
+const GROUP_TITLES: Record<RowGroup, string> = {
+  direct: "Direct (the physical limits here)",
+  tollgate: "Tollgate",
+  peer: "Peers on the same upstream",
+  decide: "decide()",
+  memory: "Memory",
+  control: "Control plane",
+};
+
+const HEADER = [
+  "Row",
+  "req/s",
+  "p50",
+  "p99",
+  "req/s vs direct",
+  "p50 vs direct",
+  "Target",
+  "Result",
+];
+const RIGHT_ALIGNED = new Set([1, 2, 3, 4, 5]);
+
+/**
+ * The table and notes for `report`, ending with a newline.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(renderReport(report));
+ * ```
+ */
+export function renderReport(report: BenchReport): string {
+  const lines: string[][] = [HEADER];
+  const groupAt = new Map<number, string>();
+  let current: RowGroup | undefined;
+  for (const row of report.rows) {
+    if (row.group !== current) {
+      current = row.group;
+      groupAt.set(lines.length, GROUP_TITLES[row.group]);
+    }
+    lines.push(renderRow(row));
+  }
+  const widths = HEADER.map((_, i) => Math.max(...lines.map((cells) => width(cells[i] ?? ""))));
+  const out: string[] = [];
+  lines.forEach((cells, index) => {
+    const title = groupAt.get(index);
+    if (title) out.push(`-- ${title} `.padEnd(widths.reduce((a, b) => a + b + 2, -2), "-"));
+    out.push(
+      cells.map((cell, i) => pad(cell, widths[i]!, RIGHT_ALIGNED.has(i))).join("  ").trimEnd(),
+    );
+  });
+  out.push("", renderSummary(report), ...renderNotes(report.rows));
+  return `${out.join("\n")}\n`;
+}
+
+/**
+ * The cells of one row (exported for tests).
+ *
+ * @example
+ * ```ts ignore
+ * renderRow(row); // ["Tollgate L4 tunnel, keep-alive", "9 120", "95 µs", ...]
+ * ```
+ */
+export function renderRow(row: RowResult): string[] {
+  const label = row.per ? `${row.label} (per ${row.per})` : row.label;
+  if (row.skipped) {
+    return [label, "–", "–", "–", "", "", row.target?.text ?? "", `skipped: ${row.skipped}`];
+  }
+  const added = row.addedP50Us === undefined
+    ? ""
+    : `${row.addedP50Us >= 0 ? "+" : ""}${formatMicros(row.addedP50Us)} (${
+      formatRatio(row.p50Ratio)
+    })`;
+  const value = row.value === undefined ? "" : `${row.value.toFixed(1)} ${row.unit ?? ""}`.trim();
+  return [
+    label,
+    formatRate(row.reqPerSec),
+    formatMicros(row.p50Us),
+    formatMicros(row.p99Us),
+    formatRatio(row.reqPerSecRatio),
+    added,
+    row.target?.text ?? "",
+    verdict(row) || value,
+  ];
+}
+
+function verdict(row: RowResult): string {
+  const target = row.target;
+  if (!target) return "";
+  const word = target.met === null ? "n/a" : target.met ? "MET" : "MISSED";
+  return `${word} (${target.measured})`;
+}
+
+function renderSummary(report: BenchReport): string {
+  const { met, missed, unevaluated } = report.summary;
+  const mode = report.quick ? "quick (1 repetition)" : `${report.repetitions} repetitions, medians`;
+  return `Targets: ${met} met, ${missed} missed, ${unevaluated} not evaluated — ${mode}`;
+}
+
+function renderNotes(rows: RowResult[]): string[] {
+  const notes = rows.flatMap((row) => row.notes.map((note) => `  ${row.label}: ${note}`));
+  return notes.length > 0 ? ["Notes:", ...notes] : [];
+}
+
+// Display width: every character here is one column (µ, ×, ≤ and – included).
+function width(text: string): number {
+  return [...text].length;
+}
+
+function pad(text: string, size: number, right: boolean): string {
+  const fill = " ".repeat(Math.max(0, size - width(text)));
+  return right ? fill + text : text + fill;
+}
+
+/**
+ * Count met, missed and unevaluated targets.
+ *
+ * @example
+ * ```ts ignore
+ * const summary = summarizeTargets(rows);
+ * ```
+ */
+export function summarizeTargets(rows: RowResult[]): BenchReport["summary"] {
+  const judged = rows.flatMap((row) => (row.target ? [row.target.met] : []));
+  return {
+    met: judged.filter((m) => m === true).length,
+    missed: judged.filter((m) => m === false).length,
+    unevaluated: judged.filter((m) => m === null).length,
+  };
+}

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { renderReport, renderRow, summarizeTargets } from "./render.ts";
+import type { BenchReport, RowResult } from "./report.ts";
+import { formatMicros, formatRate, formatRatio } from "./format.ts";
+
+function row(partial: Partial<RowResult> & Pick<RowResult, "id" | "group">): RowResult {
+  return { label: partial.id, runs: 1, errors: 0, notes: [], repetitions: [], ...partial };
+}
+
+function report(rows: RowResult[]): BenchReport {
+  return {
+    tool: "tollgate-bench",
+    schema: 1,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    finishedAt: "2026-01-01T00:00:30.000Z",
+    quick: true,
+    repetitions: 1,
+    environment: {},
+    rows,
+    summary: summarizeTargets(rows),
+  };
+}
+
+Deno.test("formatMicros() behaviour", () => {
+  const cases: [number | undefined, string][] = [
+    [0.4213, "0.42 µs"],
+    [85.4, "85 µs"],
+    [2100, "2.10 ms"],
+    [1_500_000, "1.50 s"],
+    [undefined, "–"],
+    [NaN, "–"],
+  ];
+  for (const [input, expected] of cases) assert.equal(formatMicros(input), expected, `${input}`);
+});
+
+Deno.test("formatRate() and formatRatio() behaviour", () => {
+  assert.equal(formatRate(12345.6), "12 346");
+  assert.equal(formatRate(999), "999");
+  assert.equal(formatRate(2_500_000), "2.5 M");
+  assert.equal(formatRatio(0.4123), "0.41×");
+  assert.equal(formatRatio(23.4), "23×");
+  assert.equal(formatRatio(undefined), "");
+});
+
+Deno.test("renderRow() shows ratios, added latency and the verdict", () => {
+  const cells = renderRow(row({
+    id: "tollgate.l4_keepalive",
+    group: "tollgate",
+    label: "L4 tunnel",
+    reqPerSec: 9120,
+    p50Us: 95,
+    p99Us: 410,
+    reqPerSecRatio: 0.5,
+    p50Ratio: 1.9,
+    addedP50Us: 45,
+    target: { text: "added p50 ≤ 100 µs", met: true, measured: "+45 µs" },
+  }));
+  assert.deepEqual(cells, [
+    "L4 tunnel",
+    "9 120",
+    "95 µs",
+    "410 µs",
+    "0.50×",
+    "+45 µs (1.90×)",
+    "added p50 ≤ 100 µs",
+    "MET (+45 µs)",
+  ]);
+});
+
+Deno.test("renderRow() marks missed, unevaluated and skipped rows", () => {
+  const missed = renderRow(row({
+    id: "x",
+    group: "memory",
+    value: 130.2,
+    unit: "MB",
+    target: { text: "RSS ≤ 120 MB", met: false, measured: "130.2 MB" },
+  }));
+  assert.equal(missed[7], "MISSED (130.2 MB)");
+  const skipped = renderRow(row({
+    id: "peer.squid",
+    group: "peer",
+    label: "squid",
+    skipped: "/usr/sbin/squid not installed",
+    target: { text: "t", met: null, measured: "skipped" },
+  }));
+  assert.deepEqual(skipped.slice(1, 4), ["–", "–", "–"]);
+  assert.equal(skipped[7], "skipped: /usr/sbin/squid not installed");
+  const plain = renderRow(row({ id: "m", group: "memory", value: 42.04, unit: "MB" }));
+  assert.equal(plain[7], "42.0 MB");
+});
+
+Deno.test("renderReport() groups rows, aligns columns and lists notes", () => {
+  const text = renderReport(report([
+    row({ id: "direct.http", group: "direct", label: "HTTP", reqPerSec: 20000, p50Us: 40 }),
+    row({
+      id: "tollgate.http_forward",
+      group: "tollgate",
+      label: "plain HTTP forward",
+      reqPerSec: 4000,
+      p50Us: 200,
+      reqPerSecRatio: 0.2,
+      notes: ["3 failed requests"],
+      target: { text: "req/s ≥ 25 % of direct", met: false, measured: "20 % of direct" },
+    }),
+  ]));
+  const lines = text.split("\n");
+  assert.match(lines[0]!, /^Row\s+req\/s\s+p50/);
+  assert.match(lines[1]!, /^-- Direct \(the physical limits here\) -+$/);
+  assert.match(lines[3]!, /^-- Tollgate -+$/);
+  // Right-aligned numbers end in the same column.
+  assert.equal(lines[2]!.indexOf("20 000") + 6, lines[4]!.indexOf("4 000") + 5);
+  assert.match(text, /MISSED \(20 % of direct\)/);
+  assert.match(text, /Targets: 0 met, 1 missed, 0 not evaluated/);
+  assert.match(text, /Notes:\n {2}plain HTTP forward: 3 failed requests\n$/);
+});

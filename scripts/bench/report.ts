@@ -1,0 +1,145 @@
+/**
+ * The benchmark's data model: one sample per row and repetition, aggregated (median over
+ * repetitions) into row results with ratios to the direct row of the same run.
+ *
+ * @module
+ */
+
+import { median } from "./stats.ts";
+
+/** Which part of the table a row belongs to, in display order. */
+export type RowGroup = "direct" | "tollgate" | "peer" | "decide" | "memory" | "control";
+
+/** One measurement of one row. Latencies in microseconds. */
+export interface Sample {
+  reqPerSec?: number;
+  p50Us?: number;
+  p99Us?: number;
+  /** A scalar that is not a latency (RSS in MB). */
+  value?: number;
+  samples: number;
+  errors: number;
+  /** Connections opened while timing (reconnects show a proxy closing keep-alive). */
+  connections?: number;
+  firstError?: string;
+}
+
+/** The static part of a row. */
+export interface RowInfo {
+  /** Stable key, e.g. `tollgate.l4_keepalive`, used by targets and in the JSON. */
+  id: string;
+  group: RowGroup;
+  label: string;
+  /** Id of the direct row this row is compared with. */
+  baseline?: string;
+  /** Unit of `value`, when the row measures a scalar. */
+  unit?: string;
+  /** What one "request" is when it is not an HTTP request (e.g. "decision"). */
+  per?: string;
+}
+
+/** A target check outcome. `met: null` when it could not be evaluated. */
+export interface TargetResult {
+  /** The target as written in the issue, e.g. "added p50 ≤ 100 µs". */
+  text: string;
+  met: boolean | null;
+  /** The measured quantity the target is about, rendered. */
+  measured: string;
+}
+
+/** One row of the report: medians over repetitions. */
+export interface RowResult extends RowInfo {
+  reqPerSec?: number;
+  p50Us?: number;
+  p99Us?: number;
+  value?: number;
+  /** Repetitions that produced a sample. */
+  runs: number;
+  errors: number;
+  /** `reqPerSec / baseline.reqPerSec`. */
+  reqPerSecRatio?: number;
+  /** `p50Us / baseline.p50Us`. */
+  p50Ratio?: number;
+  /** `p50Us - baseline.p50Us`. */
+  addedP50Us?: number;
+  target?: TargetResult;
+  /** Why the row has no numbers. */
+  skipped?: string;
+  notes: string[];
+  /** The raw samples, one per repetition. */
+  repetitions: Sample[];
+}
+
+/** Everything `deno task bench` writes as JSON. */
+export interface BenchReport {
+  tool: "tollgate-bench";
+  schema: 1;
+  startedAt: string;
+  finishedAt: string;
+  quick: boolean;
+  repetitions: number;
+  environment: Record<string, string | number | number[]>;
+  rows: RowResult[];
+  summary: { met: number; missed: number; unevaluated: number };
+}
+
+/**
+ * Aggregate the samples of one row: median of each metric over repetitions; errors summed.
+ *
+ * @example
+ * ```ts
+ * const row = aggregateRow({ id: "direct.http", group: "direct", label: "HTTP" }, [
+ *   { reqPerSec: 10, p50Us: 50, p99Us: 90, samples: 10, errors: 0 },
+ * ]);
+ * ```
+ */
+export function aggregateRow(info: RowInfo, samples: Sample[], skipped?: string): RowResult {
+  const usable = samples.filter((s) => s.samples > 0);
+  const pick = (key: "reqPerSec" | "p50Us" | "p99Us" | "value") => {
+    const values = usable.map((s) => s[key]).filter((v): v is number => v !== undefined);
+    return values.length > 0 ? median(values) : undefined;
+  };
+  const notes: string[] = [];
+  const errors = samples.reduce((sum, s) => sum + s.errors, 0);
+  const firstError = samples.find((s) => s.firstError)?.firstError;
+  if (errors > 0) notes.push(`${errors} failed requests${firstError ? ` (${firstError})` : ""}`);
+  const row: RowResult = {
+    ...info,
+    runs: usable.length,
+    errors,
+    notes,
+    repetitions: samples,
+  };
+  for (const key of ["reqPerSec", "p50Us", "p99Us", "value"] as const) {
+    const v = pick(key);
+    if (v !== undefined) row[key] = v;
+  }
+  const why = skipped ?? (usable.length === 0 && samples.length > 0 ? "every run failed" : "");
+  if (why) row.skipped = why;
+  return row;
+}
+
+/**
+ * Fill in each row's ratios against its baseline row (same run).
+ *
+ * @example
+ * ```ts ignore
+ * const rows = withRatios([direct, proxied]);
+ * ```
+ */
+export function withRatios(rows: RowResult[]): RowResult[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return rows.map((row) => {
+    const base = row.baseline ? byId.get(row.baseline) : undefined;
+    if (!base || row.skipped || base.skipped) return row;
+    const out = { ...row };
+    if (row.reqPerSec !== undefined && base.reqPerSec) {
+      out.reqPerSecRatio = row.reqPerSec / base.reqPerSec;
+    }
+    if (row.p50Us !== undefined && base.p50Us) {
+      out.p50Ratio = row.p50Us / base.p50Us;
+      out.addedP50Us = row.p50Us - base.p50Us;
+    }
+    return out;
+  });
+}

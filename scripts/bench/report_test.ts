@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { aggregateRow, type RowResult, withRatios } from "./report.ts";
+import { applyTargets } from "./targets.ts";
+import { median, percentile, summarize } from "./stats.ts";
+
+Deno.test("percentile() and median() behaviour", () => {
+  assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
+  assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99), 99);
+  assert.ok(Number.isNaN(percentile([], 50)));
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 2, 3]), 2.5);
+  assert.equal(median([NaN, 7]), 7);
+  assert.equal(summarize([0.1, 0.2], 1).reqPerSec, 2000);
+});
+
+Deno.test("aggregateRow() takes medians and sums errors", () => {
+  const row = aggregateRow({ id: "r", group: "direct", label: "r" }, [
+    { reqPerSec: 10, p50Us: 50, p99Us: 500, samples: 5, errors: 1, firstError: "boom" },
+    { reqPerSec: 30, p50Us: 70, p99Us: 900, samples: 5, errors: 0 },
+    { reqPerSec: 20, p50Us: 60, p99Us: 700, samples: 5, errors: 0 },
+  ]);
+  assert.equal(row.reqPerSec, 20);
+  assert.equal(row.p50Us, 60);
+  assert.equal(row.p99Us, 700);
+  assert.equal(row.runs, 3);
+  assert.deepEqual(row.notes, ["1 failed requests (boom)"]);
+  assert.equal(row.skipped, undefined);
+});
+
+Deno.test("aggregateRow() marks a row whose every run failed", () => {
+  const row = aggregateRow({ id: "r", group: "direct", label: "r" }, [
+    { samples: 0, errors: 4, firstError: "refused" },
+  ]);
+  assert.equal(row.skipped, "every run failed");
+  assert.equal(row.p50Us, undefined);
+});
+
+function row(id: string, partial: Partial<RowResult>): RowResult {
+  return {
+    id,
+    group: "tollgate",
+    label: id,
+    runs: 1,
+    errors: 0,
+    notes: [],
+    repetitions: [],
+    ...partial,
+  };
+}
+
+Deno.test("withRatios() compares with the baseline row", () => {
+  const [direct, proxied] = withRatios([
+    row("direct.tls", { reqPerSec: 10000, p50Us: 50 }),
+    row("tollgate.l4_keepalive", { baseline: "direct.tls", reqPerSec: 5000, p50Us: 130 }),
+  ]);
+  assert.equal(direct!.reqPerSecRatio, undefined);
+  assert.equal(proxied!.reqPerSecRatio, 0.5);
+  assert.equal(proxied!.p50Ratio, 2.6);
+  assert.equal(proxied!.addedP50Us, 80);
+});
+
+Deno.test("applyTargets() judges each target row", () => {
+  const rows = applyTargets(withRatios([
+    row("direct.tls", { reqPerSec: 10000, p50Us: 50 }),
+    row("tollgate.l4_keepalive", { baseline: "direct.tls", p50Us: 130 }),
+    row("tollgate.l7_keepalive", { baseline: "direct.tls", p50Us: 600 }),
+    row("decide.100", { p50Us: 0.5 }),
+    row("decide.10000", { p50Us: 1.5 }),
+    row("memory.rss_200_tunnels", { value: 80 }),
+    row("control.approve_to_enforcing", { skipped: "gateway not available" }),
+  ]));
+  const verdicts = Object.fromEntries(rows.map((r) => [r.id, r.target?.met]));
+  assert.deepEqual(verdicts, {
+    "direct.tls": undefined,
+    "tollgate.l4_keepalive": true,
+    "tollgate.l7_keepalive": false,
+    "decide.100": undefined,
+    "decide.10000": false,
+    "memory.rss_200_tunnels": true,
+    "control.approve_to_enforcing": null,
+  });
+  assert.equal(rows[4]!.target!.measured, "3.00× the 100-rule p50");
+});

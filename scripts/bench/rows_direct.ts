@@ -1,0 +1,73 @@
+/**
+ * Direct rows: the load generator straight to the upstream, no proxy. These are the physical
+ * limits of this machine that every other row is compared with.
+ *
+ * @module
+ */
+
+import { getRequest, loadRow, plainOpener, tlsOpener } from "./http_rows.ts";
+import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
+import type { Row } from "./row.ts";
+
+/** Ids of the direct rows, the baselines of the others. */
+export const DIRECT = {
+  http: "direct.http",
+  httpNew: "direct.http_new",
+  tlsKeepAlive: "direct.tls_keepalive",
+  tlsNew: "direct.tls_new",
+} as const;
+
+/**
+ * The four direct rows: HTTP keep-alive, HTTP new connection, TLS keep-alive, new TLS
+ * connection per request.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = directRows(setup);
+ * ```
+ */
+export function directRows(setup: BenchSetup): Row[] {
+  const { httpPort, httpsPort } = setup.upstreams;
+  const { keepAlive, newConnection } = setup.budget;
+  const httpReq = getRequest(`${BENCH_HOSTS.http}:${httpPort}`, OK_PATH);
+  const tlsReq = getRequest(`${BENCH_HOSTS.l7}:${httpsPort}`, OK_PATH);
+  const tls = upstreamTls(setup);
+  return [
+    loadRow(
+      { id: DIRECT.http, group: "direct", label: "direct HTTP, keep-alive" },
+      () => ({
+        open: plainOpener(httpPort),
+        request: httpReq,
+        mode: "keep-alive",
+        bounds: keepAlive,
+      }),
+    ),
+    loadRow(
+      { id: DIRECT.httpNew, group: "direct", label: "direct HTTP, new connection" },
+      () => ({
+        open: plainOpener(httpPort),
+        request: httpReq,
+        mode: "new-connection",
+        bounds: newConnection,
+      }),
+    ),
+    loadRow(
+      { id: DIRECT.tlsKeepAlive, group: "direct", label: "direct TLS, keep-alive" },
+      () => ({
+        open: tlsOpener(httpsPort, tls),
+        request: tlsReq,
+        mode: "keep-alive",
+        bounds: keepAlive,
+      }),
+    ),
+    loadRow(
+      { id: DIRECT.tlsNew, group: "direct", label: "direct TLS, new connection" },
+      () => ({
+        open: tlsOpener(httpsPort, tls),
+        request: tlsReq,
+        mode: "new-connection",
+        bounds: newConnection,
+      }),
+    ),
+  ];
+}

@@ -1,0 +1,115 @@
+/**
+ * The benchmark orchestrator: start the upstreams and the proxies, measure every row once
+ * per repetition (rows interleaved, so drift hits all rows alike), aggregate medians, judge
+ * targets, and stop everything it started, whatever happens.
+ *
+ * @module
+ */
+
+import * as os from "node:os";
+import { budgetFor } from "./budget.ts";
+import type { ChildProcesses } from "./child_processes.ts";
+import { createTestCertificates } from "./test_ca.ts";
+import { startUpstreams } from "./upstream_servers.ts";
+import { type BenchSetup, UPSTREAM_NAMES } from "./setup.ts";
+import { aggregateRow, type BenchReport, type Sample, withRatios } from "./report.ts";
+import { applyTargets } from "./targets.ts";
+import { summarizeTargets } from "./render.ts";
+import type { Row } from "./row.ts";
+import { buildRows } from "./build_rows.ts";
+import { formatMicros, formatRate } from "./format.ts";
+
+/** Options for {@linkcode runBench}. */
+export interface BenchOptions {
+  quick: boolean;
+  /** Only rows whose id starts with one of these prefixes (for development). */
+  only?: string[];
+  /** Children are tracked here, so that the caller can stop them on a second Ctrl-C. */
+  children: ChildProcesses;
+  /** Progress lines (stderr). */
+  log: (line: string) => void;
+  /** Aborts between rows. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Run the whole benchmark and return its report.
+ *
+ * @example
+ * ```ts ignore
+ * const report = await runBench({ quick: true, children: new ChildProcesses(), log: console.error });
+ * ```
+ */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const loadBefore = os.loadavg();
+  const budget = budgetFor(options.quick);
+  await using stack = new AsyncDisposableStack();
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-bench-" });
+  stack.defer(() => Deno.remove(dir, { recursive: true }).catch(() => {}));
+  stack.defer(() => options.children.stopAll());
+  const certs = await createTestCertificates(UPSTREAM_NAMES);
+  const upstreams = await startUpstreams(certs);
+  stack.defer(() => upstreams.close());
+  const setup: BenchSetup = { budget, certs, upstreams, dir };
+  const wanted = (id: string) => !options.only || options.only.some((p) => id.startsWith(p));
+  const rows = (await buildRows(setup, options.children, stack, wanted)).filter((r) =>
+    wanted(r.info.id)
+  );
+  const samples = await measureAll(rows, budget.repetitions, options);
+  const results = rows.map((row, i) => aggregateRow(row.info, samples[i]!, row.skipped));
+  const judged = applyTargets(withRatios(results));
+  return {
+    tool: "tollgate-bench",
+    schema: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    quick: options.quick,
+    repetitions: budget.repetitions,
+    environment: environment(loadBefore),
+    rows: judged,
+    summary: summarizeTargets(judged),
+  };
+}
+
+async function measureAll(rows: Row[], repetitions: number, options: BenchOptions) {
+  const samples: Sample[][] = rows.map(() => []);
+  for (let rep = 1; rep <= repetitions; rep++) {
+    for (const [i, row] of rows.entries()) {
+      if (!row.measure) continue;
+      options.signal?.throwIfAborted();
+      const sample = await row.measure().catch((error): Sample => ({
+        samples: 0,
+        errors: 1,
+        firstError: error instanceof Error ? error.message : String(error),
+      }));
+      samples[i]!.push(sample);
+      options.log(`[${rep}/${repetitions}] ${row.info.label}: ${describe(sample)}`);
+    }
+  }
+  return samples;
+}
+
+function describe(s: Sample): string {
+  if (s.samples === 0) return `failed (${s.firstError ?? "no samples"})`;
+  const parts = [];
+  if (s.reqPerSec !== undefined) parts.push(`${formatRate(s.reqPerSec)}/s`);
+  if (s.p50Us !== undefined) parts.push(`p50 ${formatMicros(s.p50Us)}`);
+  if (s.p99Us !== undefined) parts.push(`p99 ${formatMicros(s.p99Us)}`);
+  if (s.value !== undefined) parts.push(s.value.toFixed(1));
+  if (s.errors > 0) parts.push(`${s.errors} errors`);
+  return parts.join(", ");
+}
+
+function environment(loadBefore: number[]): BenchReport["environment"] {
+  return {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    os: `${Deno.build.os} ${os.release()} ${Deno.build.arch}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? "unknown",
+    // Other work on the machine skews every row; the load average says how busy it was.
+    loadAverageBefore: loadBefore.map((v) => Number(v.toFixed(2))),
+    loadAverageAfter: os.loadavg().map((v) => Number(v.toFixed(2))),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The performance targets from the proxy, policy-engine and gateway issues, and their check
+ * against aggregated rows (pure).
+ *
+ * @module
+ */
+
+import type { RowResult, TargetResult } from "./report.ts";
+import { formatMicros } from "./format.ts";
+
+/** One target: which row it judges and how. */
+export interface Target {
+  rowId: string;
+  text: string;
+  /** Returns the measured quantity and whether it meets the target; undefined if unknown. */
+  check(
+    row: RowResult,
+    rows: Map<string, RowResult>,
+  ): { met: boolean; measured: string } | undefined;
+}
+
+/** Every target of the issues, keyed by the row each one judges. */
+export const TARGETS: readonly Target[] = [
+  {
+    rowId: "decide.1000",
+    text: "p50 ≤ 2 µs",
+    check: (row) => atMost(row.p50Us, 2, (v) => `p50 ${formatMicros(v)}`),
+  },
+  {
+    rowId: "decide.10000",
+    text: "p50 ≤ 2× p50 at 100 rules",
+    check: (row, rows) => {
+      const base = rows.get("decide.100")?.p50Us;
+      if (row.p50Us === undefined || !base) return undefined;
+      const ratio = row.p50Us / base;
+      return { met: ratio <= 2, measured: `${ratio.toFixed(2)}× the 100-rule p50` };
+    },
+  },
+  {
+    rowId: "tollgate.l4_keepalive",
+    text: "added p50 ≤ 100 µs",
+    check: (row) => atMost(row.addedP50Us, 100, (v) => `+${formatMicros(v)}`),
+  },
+  {
+    rowId: "tollgate.l7_keepalive",
+    text: "added p50 ≤ 400 µs",
+    check: (row) => atMost(row.addedP50Us, 400, (v) => `+${formatMicros(v)}`),
+  },
+  {
+    rowId: "tollgate.l7_new_tunnel",
+    text: "p50 ≤ 2× direct new TLS",
+    check: (row) => atMost(row.p50Ratio, 2, (v) => `${v.toFixed(2)}× direct`),
+  },
+  {
+    rowId: "tollgate.http_forward",
+    text: "req/s ≥ 25 % of direct",
+    check: (row) =>
+      row.reqPerSecRatio === undefined ? undefined : {
+        met: row.reqPerSecRatio >= 0.25,
+        measured: `${(row.reqPerSecRatio * 100).toFixed(0)} % of direct`,
+      },
+  },
+  {
+    rowId: "memory.rss_200_tunnels",
+    text: "RSS ≤ 120 MB",
+    check: (row) => atMost(row.value, 120, (v) => `${v.toFixed(1)} MB`),
+  },
+  {
+    rowId: "control.approve_to_enforcing",
+    text: "p50 ≤ 100 ms",
+    check: (row) => atMost(row.p50Us, 100_000, (v) => `p50 ${formatMicros(v)}`),
+  },
+  {
+    rowId: "control.proposal_to_pending",
+    text: "p50 ≤ 50 ms",
+    check: (row) => atMost(row.p50Us, 50_000, (v) => `p50 ${formatMicros(v)}`),
+  },
+];
+
+function atMost(
+  value: number | undefined,
+  limit: number,
+  render: (v: number) => string,
+): { met: boolean; measured: string } | undefined {
+  return value === undefined ? undefined : { met: value <= limit, measured: render(value) };
+}
+
+/**
+ * Attach each target's outcome to its row. A skipped or failed row gets `met: null`.
+ *
+ * @example
+ * ```ts ignore
+ * const judged = applyTargets(withRatios(rows));
+ * ```
+ */
+export function applyTargets(rows: RowResult[], targets: readonly Target[] = TARGETS): RowResult[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return rows.map((row) => {
+    const target = targets.find((t) => t.rowId === row.id);
+    if (!target) return row;
+    const outcome = row.skipped ? undefined : target.check(row, byId);
+    const result: TargetResult = outcome
+      ? { text: target.text, ...outcome }
+      : { text: target.text, met: null, measured: row.skipped ? "skipped" : "not measured" };
+    return { ...row, target: result };
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The benchmark's upstream: a minimal keep-alive HTTP/1.1 server on node:net answering every
+ * request with a fixed 1 KiB body, and the same over node:tls (Deno's own TLS servers stall
+ * ~44 ms on each new connection, which would swamp every "new connection" row).
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { Buffer } from "node:buffer";
+
+/** Size of the fixed response body. */
+export const BODY_BYTES = 1024;
+
+const RESPONSE = Buffer.concat([
+  Buffer.from(
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" +
+      `Content-Length: ${BODY_BYTES}\r\nConnection: keep-alive\r\n\r\n`,
+    "latin1",
+  ),
+  Buffer.alloc(BODY_BYTES, "x"),
+]);
+const HEADER_END = Buffer.from("\r\n\r\n");
+const MAX_HEAD = 64 * 1024;
+
+/** Running upstream servers on 127.0.0.1. */
+export interface Upstreams {
+  httpPort: number;
+  httpsPort: number;
+  /** Requests answered so far (both servers). */
+  readonly served: number;
+  close(): Promise<void>;
+}
+
+/** Options for {@linkcode startUpstreams}. */
+export interface UpstreamOptions {
+  /** Certificate chain and key (PEM) for the HTTPS server. */
+  chainPem: string;
+  keyPem: string;
+}
+
+/**
+ * Start the HTTP and HTTPS upstreams on loopback, ephemeral ports.
+ *
+ * @example
+ * ```ts ignore
+ * const up = await startUpstreams({ chainPem, keyPem });
+ * await up.close();
+ * ```
+ */
+export async function startUpstreams(options: UpstreamOptions): Promise<Upstreams> {
+  const counter = { served: 0 };
+  const sockets = new Set<net.Socket>();
+  const handle = (socket: net.Socket) => serve(socket, counter, sockets);
+  const plain = net.createServer({ noDelay: true }, handle);
+  const secure = tls.createServer({ cert: options.chainPem, key: options.keyPem }, handle);
+  // node:tls servers take no noDelay option: set it on each accepted TCP socket.
+  secure.on("connection", (socket: net.Socket) => socket.setNoDelay(true));
+  const httpPort = await listen(plain);
+  const httpsPort = await listen(secure);
+  return {
+    httpPort,
+    httpsPort,
+    get served() {
+      return counter.served;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(
+        [plain, secure].map((server) =>
+          new Promise<void>((resolve) => server.close(() => resolve()))
+        ),
+      );
+    },
+  };
+}
+
+function serve(socket: net.Socket, counter: { served: number }, sockets: Set<net.Socket>): void {
+  sockets.add(socket);
+  socket.setNoDelay(true);
+  let buffer: Buffer = Buffer.alloc(0);
+  socket.on("data", (chunk: Buffer) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    let end: number;
+    // Bodiless requests only (the benchmark sends GETs): one response per request head.
+    while ((end = buffer.indexOf(HEADER_END)) >= 0) {
+      buffer = buffer.subarray(end + 4);
+      counter.served++;
+      socket.write(RESPONSE);
+    }
+    if (buffer.length > MAX_HEAD) socket.destroy();
+  });
+  socket.on("error", () => socket.destroy());
+  socket.on("close", () => sockets.delete(socket));
+}
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
