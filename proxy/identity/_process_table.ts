@@ -1,0 +1,128 @@
+/**
+ * Process lookups in procfs: the owner of a socket inode and the executables of a process
+ * and its ancestors, with the small caches that keep repeated lookups cheap.
+ *
+ * @module
+ */
+
+const MAX_DEPTH = 64;
+const EXE_CACHE_SIZE = 4096;
+const RECENT_OWNERS = 8;
+
+/** Fields of `/proc/PID/stat` the lookups need. */
+interface ProcStat {
+  comm: string;
+  ppid: number;
+  startTime: string;
+}
+
+/** Socket ownership and executable lookups over one procfs mount. */
+export class ProcessTable {
+  #procRoot: string;
+  #exeCache = new Map<string, string>();
+  #recentOwners: number[] = [];
+
+  constructor(procRoot: string) {
+    this.#procRoot = procRoot;
+  }
+
+  /** The pid holding `socket:[inode]` open: recent owners first, then newest pid first. */
+  findSocketOwner(inode: number): number | undefined {
+    const link = `socket:[${inode}]`;
+    const tried = new Set<number>();
+    for (const pid of this.#recentOwners) {
+      tried.add(pid);
+      if (this.#holds(pid, link)) return this.#remember(pid);
+    }
+    for (const pid of this.#pidsNewestFirst()) {
+      if (tried.has(pid)) continue;
+      if (this.#holds(pid, link)) return this.#remember(pid);
+    }
+    return undefined;
+  }
+
+  /** Executables of `pid` and then of each ancestor (nearest first); empty when unreadable. */
+  executableChain(pid: number): string[] {
+    const chain: string[] = [];
+    for (let current = pid, depth = 0; current > 0 && depth < MAX_DEPTH; depth++) {
+      const stat = this.#stat(current);
+      if (stat === undefined) break;
+      // The requester's own executable is always read fresh; only ancestors come from cache.
+      const exe = this.#exe(current, stat, depth > 0);
+      if (exe === undefined) break;
+      chain.push(exe);
+      current = stat.ppid;
+    }
+    return chain;
+  }
+
+  #holds(pid: number, link: string): boolean {
+    const dir = `${this.#procRoot}/${pid}/fd`;
+    try {
+      for (const entry of Deno.readDirSync(dir)) {
+        try {
+          if (Deno.readLinkSync(`${dir}/${entry.name}`) === link) return true;
+        } catch {
+          // The descriptor closed while we looked: not this one.
+        }
+      }
+    } catch {
+      // The process exited or hides its descriptors: not the owner we can prove.
+    }
+    return false;
+  }
+
+  #pidsNewestFirst(): number[] {
+    const pids: number[] = [];
+    for (const entry of Deno.readDirSync(this.#procRoot)) {
+      const first = entry.name.charCodeAt(0);
+      if (first >= 48 && first <= 57) pids.push(Number(entry.name));
+    }
+    // Clients are usually young processes; pid numbers mostly grow with age (until wrap).
+    return pids.sort((a, b) => b - a);
+  }
+
+  #remember(pid: number): number {
+    this.#recentOwners = [pid, ...this.#recentOwners.filter((p) => p !== pid)].slice(
+      0,
+      RECENT_OWNERS,
+    );
+    return pid;
+  }
+
+  #stat(pid: number): ProcStat | undefined {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(`${this.#procRoot}/${pid}/stat`);
+    } catch {
+      return undefined;
+    }
+    // comm may hold spaces and parentheses: it runs from the first "(" to the last ")".
+    const open = text.indexOf("(");
+    const close = text.lastIndexOf(")");
+    if (open === -1 || close < open) return undefined;
+    const fields = text.slice(close + 2).split(" ");
+    const ppid = Number(fields[1]);
+    const startTime = fields[19];
+    if (!Number.isInteger(ppid) || startTime === undefined) return undefined;
+    return { comm: text.slice(open + 1, close), ppid, startTime };
+  }
+
+  #exe(pid: number, stat: ProcStat, useCache: boolean): string | undefined {
+    // A reused pid has another start time; an exec changes comm. Either misses the cache.
+    const key = `${pid}:${stat.startTime}:${stat.comm}`;
+    const cached = useCache ? this.#exeCache.get(key) : undefined;
+    if (cached !== undefined) return cached;
+    let exe: string;
+    try {
+      exe = Deno.readLinkSync(`${this.#procRoot}/${pid}/exe`);
+    } catch {
+      return undefined;
+    }
+    if (this.#exeCache.size >= EXE_CACHE_SIZE) {
+      this.#exeCache.delete(this.#exeCache.keys().next().value!);
+    }
+    this.#exeCache.set(key, exe);
+    return exe;
+  }
+}

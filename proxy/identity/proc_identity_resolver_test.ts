@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { createProcIdentityResolver } from "./mod.ts";
+import { findSocketInode } from "./_proc_net.ts";
+
+async function withServer(
+  onConnection: (socket: net.Socket) => Promise<void>,
+  run: (port: number) => Promise<void>,
+): Promise<void> {
+  const server = net.createServer((socket) => {
+    onConnection(socket).finally(() => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    await run((server.address() as net.AddressInfo).port);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+Deno.test("createProcIdentityResolver() names curl and its ancestors", async () => {
+  const resolver = createProcIdentityResolver();
+  let seen: { exe: string; ancestors: string[]; pid?: number } | Error | undefined;
+  await withServer(async (socket) => {
+    seen = await resolver.resolve({
+      localPort: socket.localPort!,
+      remotePort: socket.remotePort!,
+      remoteAddress: socket.remoteAddress!,
+    }).catch((error) => error as Error);
+    resolver.close?.();
+  }, async (port) => {
+    const curl = new Deno.Command("curl", {
+      args: ["-s", "-m", "5", `http://127.0.0.1:${port}/`],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await curl.status;
+  });
+  assert.ok(seen !== undefined && !(seen instanceof Error), String(seen));
+  assert.equal(seen.exe, "/usr/bin/curl");
+  assert.equal(seen.ancestors[0], Deno.execPath());
+  assert.ok(typeof seen.pid === "number" && seen.pid !== Deno.pid);
+});
+
+Deno.test("createProcIdentityResolver() names this process for an in-process client", async () => {
+  const resolver = createProcIdentityResolver();
+  let who: { exe: string; pid?: number } | undefined;
+  await withServer(async (socket) => {
+    who = await resolver.resolve({
+      localPort: socket.localPort!,
+      remotePort: socket.remotePort!,
+      remoteAddress: socket.remoteAddress!,
+    }).finally(() => resolver.close?.());
+  }, async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.read(new Uint8Array(1)).catch(() => null);
+    conn.close();
+  });
+  assert.equal(who?.exe, Deno.execPath());
+  assert.equal(who?.pid, Deno.pid);
+});
+
+Deno.test("createProcIdentityResolver() rejects a connection it cannot find", async () => {
+  const resolver = createProcIdentityResolver();
+  await assert.rejects(
+    resolver.resolve({
+      localPort: 1,
+      remotePort: 2,
+      remoteAddress: "127.0.0.1",
+      localAddress: "127.0.0.1",
+    }),
+    /no socket for client port 2/,
+  );
+  resolver.close?.();
+  const elsewhere = createProcIdentityResolver({ procRoot: "/nonexistent" });
+  await assert.rejects(
+    elsewhere.resolve({ localPort: 1, remotePort: 2, remoteAddress: "127.0.0.1" }),
+    /no socket/,
+  );
+  elsewhere.close?.();
+});
+
+Deno.test("createProcIdentityResolver() falls back to /proc/net/tcp in another namespace", async () => {
+  // netnsPid = our own pid: same namespace, but it forces the procfs table path.
+  const resolver = createProcIdentityResolver({ netnsPid: Deno.pid });
+  let who: { exe: string } | undefined;
+  await withServer(async (socket) => {
+    who = await resolver.resolve({
+      localPort: socket.localPort!,
+      remotePort: socket.remotePort!,
+      remoteAddress: socket.remoteAddress!,
+    }).finally(() => resolver.close?.());
+  }, async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.read(new Uint8Array(1)).catch(() => null);
+    conn.close();
+  });
+  assert.equal(who?.exe, Deno.execPath());
+});
+
+Deno.test("findSocketInode() matches IPv4, IPv6 and IPv4-mapped rows", () => {
+  const v4 = [
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+    "   0: 0100007F:0C38 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 111 1",
+    "   1: 0100007F:C350 0100007F:0C38 01 00000000:00000000 00:00000000 00000000     0        0 222 1",
+  ].join("\n");
+  const v6 = [
+    "  sl  local_address                         remote_address                        st",
+    "   0: 00000000000000000000000001000000:C351 00000000000000000000000001000000:0C38 01 00000000:00000000 00:00000000 00000000     0        0 333 1",
+    "   1: 0000000000000000FFFF00000100007F:C352 0000000000000000FFFF00000100007F:0C38 01 00000000:00000000 00:00000000 00000000     0        0 444 1",
+  ].join("\n");
+  const peer = (remotePort: number, remoteAddress: string) => ({
+    localPort: 3128,
+    remotePort,
+    remoteAddress,
+  });
+  assert.equal(findSocketInode([v4, v6], peer(50000, "127.0.0.1")), 222);
+  assert.equal(findSocketInode([v4, v6], peer(50001, "::1")), 333);
+  assert.equal(findSocketInode([v4, v6], peer(50002, "::ffff:127.0.0.1")), 444);
+  assert.equal(findSocketInode([v4, v6], peer(50000, "127.0.0.2")), undefined);
+  assert.equal(findSocketInode([v4, v6], peer(3128, "127.0.0.1")), undefined);
+});
