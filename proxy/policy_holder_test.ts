@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PolicyHolder, watchPolicyFile } from "./policy_holder.ts";
+import type { OcsfEvent } from "./ocsf/mod.ts";
+
+const policyText = (revision: number, host = "api.github.com") =>
+  `version: 1
+revision: ${revision}
+network_policies:
+  gh:
+    endpoints: [{ host: ${host}, port: 443 }]
+    binaries: [{ path: /usr/bin/curl }]
+`;
+
+Deno.test("PolicyHolder.update() swaps valid policies and keeps the last good one", () => {
+  const holder = PolicyHolder.fromText("demo", "demo.yaml", policyText(1));
+  const seen: number[] = [];
+  const unsubscribe = holder.subscribe((snapshot) => seen.push(snapshot.generation));
+  assert.equal(holder.current().generation, 1);
+  assert.equal(holder.current().revision, 1);
+  const before = holder.current();
+  const ok = holder.update(policyText(2));
+  assert.ok(ok.ok);
+  assert.equal(ok.snapshot.generation, 2);
+  assert.equal(holder.current().revision, 2);
+  assert.notEqual(holder.current().hash, before.hash);
+  assert.equal(before.generation, 1, "published snapshots never change");
+  const bad = holder.update("version: 1\nnetwork_policies:\n  x: {endpoints: [{host: '*'}]}\n");
+  assert.ok(!bad.ok);
+  assert.ok(bad.issues.length > 0);
+  assert.equal(holder.generation, 2);
+  unsubscribe();
+  holder.update(policyText(3));
+  assert.deepEqual(seen, [2]);
+});
+
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`Timed out waiting for ${what}`);
+}
+
+Deno.test("watchPolicyFile() reloads on atomic writes and logs failures", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "demo.yaml");
+  await Deno.writeTextFile(file, policyText(1));
+  const holder = await PolicyHolder.load("demo", file);
+  const events: OcsfEvent[] = [];
+  const stop = new AbortController();
+  const watching = watchPolicyFile(holder, file, {
+    signal: stop.signal,
+    onEvent: (event) => events.push(event),
+  });
+  const writeAtomically = async (text: string) => {
+    await Deno.writeTextFile(join(dir, ".demo.yaml.tmp"), text);
+    await Deno.rename(join(dir, ".demo.yaml.tmp"), file);
+  };
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await writeAtomically(policyText(2));
+    await waitFor(() => holder.generation === 2, "the reload");
+    assert.equal(holder.current().revision, 2);
+    await waitFor(() => events.length === 1, "the LOADED event");
+    assert.equal(events[0]!.class_uid, 5019);
+    assert.match(JSON.stringify(events[0]), /LOADED/);
+
+    await writeAtomically("version: 1\nnetwork_policies: {gh: {endpoints: [{host: '*.com'}]}}\n");
+    await waitFor(() => events.length === 2, "the FAILED event");
+    assert.match(JSON.stringify(events[1]), /FAILED/);
+    assert.match(JSON.stringify(events[1]), /keeping revision 2/);
+    assert.equal(holder.generation, 2);
+
+    await Deno.writeTextFile(file, policyText(3, "example.com"));
+    await waitFor(() => holder.generation === 3, "an in-place write");
+    assert.equal(holder.current().policy.network_policies.gh!.endpoints[0]!.host, "example.com");
+    // Touching the file without changing it must not bump the generation.
+    await Deno.writeTextFile(file, policyText(3, "example.com"));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.equal(holder.generation, 3);
+  } finally {
+    stop.abort();
+    await watching;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
