@@ -6,10 +6,12 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
+import { registerPolicyCommands } from "./policy_command.ts";
 
 /** Register every command group on the program. */
 export function registerCommands(program: Command, ctx: CliContext): void {
   // One line per command group (keep sorted): registerXCommands(program, ctx);
+  registerPolicyCommands(program, ctx);
   void program;
   void ctx;
 }

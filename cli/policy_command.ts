@@ -1,0 +1,120 @@
+/**
+ * `tollgate policy validate|show`: check policy files as a compiler would (one
+ * `FILE:LINE:COL: message` line per problem) and render them for review.
+ *
+ * @module
+ */
+
+import { basename, extname } from "node:path";
+import type { Command } from "@commander-js/extra-typings";
+import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
+import {
+  type Endpoint,
+  formatEndpoint,
+  formatIssue,
+  type LoadedPolicy,
+  loadPolicyFile,
+  PolicyValidationError,
+} from "../proxy/policy/mod.ts";
+
+/**
+ * Register `policy validate FILE…` and `policy show FILE [--json]`.
+ *
+ * `validate` prints its whole report on standard output: `ok FILE (…)` per good file, one
+ * `FILE:LINE:COL: message` line per problem; exit 1 when any file has a problem. `show`
+ * prints the policy on standard output and, since that stream carries data (`--json`), its
+ * problem lines on standard error. FILE is echoed as typed, resolved against `ctx.cwd`.
+ *
+ * @example
+ * ```ts ignore
+ * import { registerPolicyCommands } from "./policy_command.ts";
+ * registerPolicyCommands(program, ctx);
+ * ```
+ */
+export function registerPolicyCommands(program: Command, ctx: CliContext): void {
+  const policy = program
+    .command("policy")
+    .description("Validate and show policy files")
+    .action(() => {
+      throw new UsageError(
+        `Missing subcommand: use "policy validate FILE..." or "policy show FILE"`,
+      );
+    });
+  policy
+    .command("validate")
+    .description("Check policy files; print one FILE:LINE:COL: message line per problem")
+    .argument("<files...>", "policy YAML files")
+    .action(async (files) => {
+      for (const file of files) {
+        const loaded = await load(ctx, file, (line) => ctx.out(line + "\n"));
+        if (loaded) ctx.out(`ok ${file} (${summary(loaded)})\n`);
+      }
+    });
+  policy
+    .command("show")
+    .description("Show a policy's rules, one endpoint per line (OpenShell rendering)")
+    .argument("<file>", "policy YAML file")
+    .option("--json", "print the validated policy as JSON")
+    .action(async (file, options) => {
+      const loaded = await load(ctx, file, (line) => ctx.err(line + "\n"));
+      if (!loaded) return;
+      if (options.json) ctx.out(JSON.stringify(loaded.policy, null, 2) + "\n");
+      else ctx.out(render(file, loaded));
+    });
+}
+
+/** Load one file; on failure print its issues (file as typed) and set exit code 1. */
+async function load(
+  ctx: CliContext,
+  file: string,
+  print: (line: string) => void,
+): Promise<LoadedPolicy | undefined> {
+  try {
+    return await loadPolicyFile(resolveUserPath(ctx, file));
+  } catch (error) {
+    if (!(error instanceof PolicyValidationError)) throw error;
+    for (const issue of error.issues) print(formatIssue({ ...issue, file }));
+    ctx.setExitCode(1);
+    return undefined;
+  }
+}
+
+function summary(loaded: LoadedPolicy): string {
+  const n = Object.keys(loaded.policy.network_policies).length;
+  return `${n} ${n === 1 ? "rule" : "rules"}, revision ${loaded.policy.revision}, hash ${
+    loaded.hash.slice(0, 12)
+  }`;
+}
+
+function render(file: string, loaded: LoadedPolicy): string {
+  const lines = [
+    `Policy:   ${basename(file, extname(file))} (${file})`,
+    `Revision: ${loaded.policy.revision}`,
+    `Hash:     ${loaded.hash.slice(0, 12)}`,
+  ];
+  const rules = Object.entries(loaded.policy.network_policies);
+  if (rules.length === 0) lines.push("", "No network rules: every connection is denied");
+  for (const [key, rule] of rules) {
+    lines.push("", rule.name === undefined ? key : `${key} (${rule.name})`);
+    for (const ep of rule.endpoints) {
+      lines.push(`  Endpoint: ${formatEndpoint(ep)}`);
+      const extras = endpointExtras(ep);
+      if (extras) lines.push(`            ${extras}`);
+    }
+    for (const b of rule.binaries) lines.push(`  Binary:   ${b.path}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** What OpenShell's one-line rendering leaves out but a reviewer needs to see. */
+function endpointExtras(ep: Endpoint): string {
+  const out: string[] = [];
+  if (ep.enforcement === "audit") out.push("audit mode (denials are logged, not enforced)");
+  if (ep.tls === "skip") out.push("tls: skip (never inspected)");
+  if (ep.allowed_ips?.length) out.push(`allowed_ips: ${ep.allowed_ips.join(", ")}`);
+  if (ep.allow_encoded_slash) out.push("encoded slashes allowed");
+  const queries = [...(ep.rules ?? []).map((r) => r.allow), ...(ep.deny_rules ?? [])]
+    .filter((m) => m.query !== undefined).length;
+  if (queries > 0) out.push(`${queries} matcher(s) with query conditions`);
+  return out.join("; ");
+}
