@@ -1,0 +1,87 @@
+/**
+ * `deno task demo`: an agent in a sandbox hits a block, reads the skill, proposes the narrowest
+ * rule, a person approves, the proxy reloads, and the agent's retry succeeds — all real parts
+ * on loopback, no network needed. Exits 0 only if every step really happened.
+ *
+ * Flags: `--interactive` (you approve or reject at a prompt), `--agent "CMD"` (run your own
+ * agent in the sandbox instead of the scripted one), `--keep` (keep the workspace).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type DemoOutcome, type Review, runDemoLoop } from "./demo/demo_loop.ts";
+import { checkAgentSteps, readTrace, storyLines } from "./demo/demo_checks.ts";
+import { git } from "./demo/workspace.ts";
+import { makeNarrator, type Narrator } from "./demo/narrator.ts";
+
+const projectRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+
+function interactiveReview(n: Narrator): Review {
+  const answer = prompt(n.em("Approve this proposal? [y]es / [n]o:"))?.trim().toLowerCase();
+  if (answer === "y" || answer === "yes") return { approve: true };
+  const reason = prompt("Reason for the agent:")?.trim() || "Rejected by the reviewer";
+  const guidance = prompt(
+    "Guidance (too_broad, use_l7_not_l4, wrong_binary_scope, wrong_endpoint, outside_org_ceiling, or empty):",
+  )?.trim();
+  return { approve: false, reason, guidance: guidance || undefined };
+}
+
+async function finalChecks(outcome: DemoOutcome, n: Narrator): Promise<string[]> {
+  const problems = checkAgentSteps(outcome.steps).map((p) => `${p.step}: ${p.why}`);
+  if (!outcome.storedContent) problems.push("upstream: the file is not stored upstream");
+  else n.detail(`upstream now stores ${JSON.stringify(outcome.storedContent.slice(0, 60))}…`);
+  const story = storyLines(await readTrace(`${outcome.workspace.stateDir}/logs`));
+  n.section("The OCSF trace: DENIED → PROPOSED → APPROVED → LOADED → ALLOWED");
+  for (const line of story.lines) n.detail(line);
+  for (const stage of story.missing) problems.push(`trace: no ${stage} event in order`);
+  n.section("The approval commit (git log -1)");
+  const log = await git(outcome.workspace.dir, ["log", "-1", "--format=%h %s%n%n%b"]);
+  for (const line of log.trim().split("\n")) n.detail(line);
+  if (!/Proposal-Id: /.test(log)) problems.push("git: the last commit has no Proposal-Id trailer");
+  return problems;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      interactive: { type: "boolean", default: false },
+      agent: { type: "string" },
+      keep: { type: "boolean", default: false },
+    },
+  });
+  const n = makeNarrator(Deno.stdout.isTerminal() && Deno.env.get("NO_COLOR") === undefined);
+  n.title("Tollgate demo: an agent asks for access, a person approves, the retry succeeds");
+  const started = performance.now();
+  const outcome = await runDemoLoop({
+    projectRoot,
+    agentCommand: values.agent,
+    keep: values.keep,
+    hooks: {
+      onStart: ({ workspace, upstreamPort }) => n.start(workspace, upstreamPort),
+      onAgentStep: (step) => n.agentStep(step),
+      review: async ({ id, patch }) => {
+        n.patch(id, patch);
+        return values.interactive ? await interactiveReview(n) : { approve: true };
+      },
+      onReviewed: (info) => n.reviewed(info),
+    },
+  });
+  const problems = await finalChecks(outcome, n);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (values.keep) n.detail(`workspace kept at ${outcome.workspace.dir}`);
+  else await outcome.workspace.remove();
+  return n.verdict(problems, seconds);
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (error) {
+    console.error(`demo failed during setup: ${error instanceof Error ? error.message : error}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Evidence that every step of the loop really happened: the agent's step log, the upstream's
+ * stored file, the OCSF trace and the approval commit. Pure functions over what was collected,
+ * shared by the demo and the end-to-end test.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { AgentStep } from "./scripted_agent.ts";
+
+/** One failed expectation: which step, and why. */
+export interface StepProblem {
+  step: string;
+  why: string;
+}
+
+/** The trace stages, in the order they must appear. */
+export const TRACE_STAGES = [
+  ["DENIED", /HTTP:PUT \S+ DENIED/],
+  ["PROPOSED", /CONFIG:PROPOSED/],
+  ["APPROVED", /CONFIG:APPROVED/],
+  ["LOADED", /CONFIG:LOADED/],
+  ["ALLOWED", /HTTP:PUT \S+ ALLOWED/],
+] as const;
+
+/**
+ * Read the shorthand lines of every `tollgate.*.log` under `logDir`, oldest first.
+ *
+ * @example
+ * ```ts ignore
+ * const lines = await readTrace(".tollgate/logs");
+ * ```
+ */
+export async function readTrace(logDir: string): Promise<string[]> {
+  const lines: string[] = [];
+  const entries = await Array.fromAsync(Deno.readDir(logDir)).catch(() => []);
+  for (const entry of entries) {
+    if (!/^tollgate\..*\.log$/.test(entry.name)) continue;
+    const text = await Deno.readTextFile(join(logDir, entry.name));
+    lines.push(...text.split("\n").filter((l) => l.trim()));
+  }
+  // Lines start with an ISO timestamp, so a stable sort orders files written by two processes.
+  return lines.sort((a, b) => a.slice(0, 24).localeCompare(b.slice(0, 24)));
+}
+
+/**
+ * The trace lines that tell the story: the denial, then the proposal, approval, reload and
+ * allowed retry — each stage after the one before.
+ *
+ * @example
+ * ```ts
+ * import { storyLines } from "./demo_checks.ts";
+ * console.assert(storyLines(["x OCSF CONFIG:PROPOSED [INFO] p"]).lines.length === 1);
+ * ```
+ */
+export function storyLines(trace: string[]): { lines: string[]; missing: string[] } {
+  const lines: string[] = [];
+  const missing: string[] = [];
+  let from = 0;
+  for (const [stage, pattern] of TRACE_STAGES) {
+    const at = trace.findIndex((line, i) => i >= from && pattern.test(line));
+    if (at < 0) {
+      missing.push(stage);
+      continue;
+    }
+    lines.push(trace[at]!);
+    from = at + 1;
+  }
+  return { lines, missing };
+}
+
+function stepOf(steps: AgentStep[], name: string, nth = 0): AgentStep | undefined {
+  return steps.filter((s) => s.step === name)[nth];
+}
+
+/**
+ * Check the agent's steps: a structured 403, the skill and policy read, a proposal accepted
+ * and approved with `policy_reloaded: true`, then a successful write and read.
+ *
+ * @example
+ * ```ts
+ * import { checkAgentSteps } from "./demo_checks.ts";
+ * console.assert(checkAgentSteps([]).length > 0);
+ * ```
+ */
+export function checkAgentSteps(steps: AgentStep[]): StepProblem[] {
+  const problems: StepProblem[] = [];
+  const expect = (step: string, ok: boolean, why: string) => {
+    if (!ok) problems.push({ step, why });
+  };
+  const denied = stepOf(steps, "write_denied");
+  const body = denied?.body as
+    | { error?: string; layer?: string; rule_missing?: unknown }
+    | undefined;
+  expect(
+    "denied",
+    denied?.status === 403,
+    `the first write got ${denied?.status ?? "no answer"}, not 403`,
+  );
+  expect(
+    "denied",
+    body?.error === "policy_denied" && body.layer === "l7",
+    "the 403 is not a structured L7 policy_denied body",
+  );
+  expect("skill", stepOf(steps, "skill_read")?.status === 200, "the skill was not read");
+  expect("policy", stepOf(steps, "policy_read")?.status === 200, "the current policy was not read");
+  expect(
+    "proposal",
+    stepOf(steps, "proposal_submitted")?.status === 202,
+    "no proposal was accepted (202)",
+  );
+  const decided = steps.filter((s) => s.step === "proposal_decided").at(-1);
+  const verdict = decided?.body as { status?: string; policy_reloaded?: boolean } | undefined;
+  expect(
+    "approval",
+    verdict?.status === "approved",
+    `the proposal ended ${verdict?.status ?? "undecided"}`,
+  );
+  expect("reload", verdict?.policy_reloaded === true, "/wait did not report policy_reloaded: true");
+  expect(
+    "retry",
+    stepOf(steps, "write_retried")?.status === 201,
+    `the retry got ${stepOf(steps, "write_retried")?.status ?? "no answer"}, not 201`,
+  );
+  expect(
+    "read back",
+    stepOf(steps, "read_back")?.status === 200,
+    "the file could not be read back",
+  );
+  return problems;
+}
