@@ -1,0 +1,81 @@
+/**
+ * `GET /v1/denials`: recent denials read from the OCSF log, summarised without the raw
+ * message and with every query string redacted.
+ *
+ * @module
+ */
+
+import {
+  escapeControlChars,
+  type OcsfEvent,
+  readOcsfEvents,
+  redactQueryStrings,
+  renderShorthand,
+  truncateChars,
+  truncateUtf8,
+} from "../ocsf/mod.ts";
+import { POLICY_LOCAL_LIMITS } from "./limits.ts";
+
+/** One denial as the agent sees it. */
+export interface DenialSummary {
+  time: string;
+  layer: string;
+  host: string;
+  port: number;
+  method?: string;
+  path?: string;
+  binary?: string;
+  policy?: string;
+  reason: string;
+  line: string;
+}
+
+/** The body of `GET /v1/denials`. */
+export interface DenialsBody {
+  denials: DenialSummary[];
+  log_available: boolean;
+  note?: string;
+}
+
+const MAX_FIELD_CHARS = 512;
+
+/** Read the newest `last` denials (L4 and L7) from the log directory. */
+export async function recentDenials(logDir: string, last: number): Promise<DenialsBody> {
+  const { events, logAvailable } = await readOcsfEvents(logDir, { last, filter: isDenial });
+  const body: DenialsBody = { denials: events.map(summarise), log_available: logAvailable };
+  if (!logAvailable) {
+    body.note = "No decision has been logged yet: the proxy writes its OCSF log on first use";
+  }
+  return body;
+}
+
+function isDenial(e: OcsfEvent): boolean {
+  return (e.class_uid === 4001 || e.class_uid === 4002) && e.action_id === 2;
+}
+
+function summarise(e: OcsfEvent): DenialSummary {
+  const url = e.http_request?.url;
+  const summary: DenialSummary = {
+    time: new Date(e.time).toISOString(),
+    layer: safe(e.unmapped?.layer ?? (e.class_uid === 4002 ? "l7" : "l4")),
+    host: safe(e.dst_endpoint?.domain ?? e.dst_endpoint?.ip ?? "-"),
+    port: typeof e.dst_endpoint?.port === "number" ? e.dst_endpoint.port : 0,
+    reason: safe(e.status_detail ?? "denied by policy"),
+    // The message is left out on purpose: only fields Tollgate shaped itself reach the agent.
+    line: truncateUtf8(
+      redactQueryStrings(renderShorthand({ ...e, message: undefined })),
+      POLICY_LOCAL_LIMITS.maxDenialLineBytes,
+      "...[truncated]",
+    ),
+  };
+  if (e.http_request?.http_method !== undefined) summary.method = safe(e.http_request.http_method);
+  if (url?.path !== undefined) summary.path = safe(url.path);
+  if (e.actor?.process.name !== undefined) summary.binary = safe(e.actor.process.name);
+  const policy = e.firewall_rule?.name;
+  if (policy !== undefined && policy !== "-") summary.policy = safe(policy);
+  return summary;
+}
+
+function safe(value: unknown): string {
+  return truncateChars(escapeControlChars(redactQueryStrings(String(value))), MAX_FIELD_CHARS);
+}

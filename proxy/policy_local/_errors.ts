@@ -1,0 +1,37 @@
+/**
+ * The one error the policy.local handlers throw for a refused request; the app's error
+ * handler turns it into `{error, detail}` with its status.
+ *
+ * @module
+ */
+
+/** A refused request: HTTP status, stable snake_case code and one sentence for the agent. */
+export class PolicyLocalError extends Error {
+  override name = "PolicyLocalError";
+  readonly status: 400 | 404 | 408 | 413 | 500 | 502 | 503;
+  readonly code: string;
+
+  constructor(status: PolicyLocalError["status"], code: string, detail: string) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** 503 when no gateway is wired in, so proposals cannot go anywhere. */
+export function gatewayMissing(): PolicyLocalError {
+  return new PolicyLocalError(
+    503,
+    "gateway_unavailable",
+    "No policy gateway is connected to this proxy; proposals cannot be submitted right now",
+  );
+}
+
+/** 502 when the gateway failed to answer. */
+export function gatewayFailed(): PolicyLocalError {
+  return new PolicyLocalError(
+    502,
+    "gateway_unavailable",
+    "The policy gateway did not answer; try again in a few seconds",
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * `POST /v1/proposals`: read, validate, then hand each `addRule` to the gateway.
+ *
+ * @module
+ */
+
+import { configEvent, escapeControlChars, truncateChars } from "../ocsf/mod.ts";
+import { gatewayFailed, gatewayMissing, PolicyLocalError } from "./_errors.ts";
+import { readBody } from "./_read_body.ts";
+import { validateProposal, type ValidOperation } from "./_validate_proposal.ts";
+import { POLICY_LOCAL_LIMITS } from "./limits.ts";
+import type { PolicyLocalDeps } from "./policy_local_deps.ts";
+import type { ProposalSink } from "./proposal_sink.ts";
+import { ROUTE_PROPOSALS } from "./routes.ts";
+
+/** The 202 body of `POST /v1/proposals`. */
+export interface SubmittedBody {
+  status: "submitted";
+  accepted_chunks: number;
+  rejected_chunks: number;
+  rejection_reasons: string[];
+  accepted_chunk_ids: string[];
+}
+
+/** Handle one proposal request end to end; throws `PolicyLocalError` for refusals. */
+export async function submitProposals(
+  request: Request,
+  deps: PolicyLocalDeps,
+): Promise<SubmittedBody> {
+  const sink = deps.sink;
+  if (sink === undefined) {
+    await request.body?.cancel().catch(() => {});
+    throw gatewayMissing();
+  }
+  const bytes = await readBody(request, {
+    maxBytes: POLICY_LOCAL_LIMITS.maxBodyBytes,
+    timeoutMs: deps.bodyTimeoutMs ?? POLICY_LOCAL_LIMITS.bodyReadTimeoutMs,
+  });
+  const proposal = validateProposal(parseJson(bytes));
+  const body: SubmittedBody = {
+    status: "submitted",
+    accepted_chunks: 0,
+    rejected_chunks: 0,
+    rejection_reasons: [],
+    accepted_chunk_ids: [],
+  };
+  for (const [index, op] of proposal.operations.entries()) {
+    const result = await submitOne(sink, deps.sandbox, op, proposal.intentSummary, body);
+    if (result.accepted) {
+      body.accepted_chunks++;
+      body.accepted_chunk_ids.push(result.proposal.id);
+      audit(deps, result.proposal.id, op);
+    } else {
+      body.rejected_chunks++;
+      const reasons = result.reasons.map((r) => truncateChars(escapeControlChars(r), 500));
+      body.rejection_reasons.push(`operations[${index}] (${op.ruleName}): ${reasons.join("; ")}`);
+    }
+  }
+  return body;
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new PolicyLocalError(400, "invalid_proposal", "The request body is not valid UTF-8 JSON");
+  }
+}
+
+async function submitOne(
+  sink: ProposalSink,
+  policy: string,
+  op: ValidOperation,
+  rationale: string,
+  sofar: SubmittedBody,
+): ReturnType<ProposalSink["submit"]> {
+  try {
+    return await sink.submit({ policy, ruleName: op.ruleName, rule: op.rule, rationale });
+  } catch {
+    if (sofar.accepted_chunk_ids.length === 0) throw gatewayFailed();
+    // Some operations are stored already: name them so the agent does not resubmit them.
+    throw new PolicyLocalError(
+      502,
+      "gateway_unavailable",
+      `The policy gateway failed after accepting ${sofar.accepted_chunk_ids.join(", ")}; ` +
+        `check those with GET ${ROUTE_PROPOSALS}/<id> and resubmit only the rest`,
+    );
+  }
+}
+
+function audit(deps: PolicyLocalDeps, id: string, op: ValidOperation): void {
+  if (deps.emit === undefined) return;
+  const ep = op.rule.endpoints[0];
+  const allow = ep?.rules?.[0]?.allow;
+  const target = `${ep?.host ?? "*"}:${ep?.port ?? ep?.ports?.join(",") ?? "-"}`;
+  const what = allow ? ` ${allow.method} ${allow.path}` : "";
+  const who = op.rule.binaries[0] ? ` by ${op.rule.binaries[0].path}` : "";
+  const message = `agent proposal ${id} (${op.ruleName}) on ${target}${what}${who}`;
+  try {
+    deps.emit(configEvent("PROPOSED", message, {
+      policy: deps.sandbox,
+      proposalId: id,
+      time: (deps.now ?? Date.now)(),
+    }));
+  } catch {
+    // Auditing must not turn an accepted proposal into an error for the agent.
+  }
+}

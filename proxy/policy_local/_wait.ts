@@ -1,0 +1,107 @@
+/**
+ * `/v1/proposals/:id/wait`: wait for the decision, then for this proxy to enforce it.
+ *
+ * @module
+ */
+
+import { type NetworkRule, policyCoversRule } from "../policy/mod.ts";
+import type { PolicyView } from "./policy_local_deps.ts";
+import type { ProposalSink, ProposalStatus } from "./proposal_sink.ts";
+import { POLICY_LOCAL_LIMITS } from "./limits.ts";
+
+/** Outcome of a wait: the last known state and what the proxy knows of it. */
+export interface WaitOutcome {
+  state: ProposalStatus;
+  timedOut: boolean;
+  reloaded?: boolean;
+}
+
+/**
+ * Wait until the proposal is decided or `timeoutMs` passes; after an approval, wait (at
+ * least the reload floor) until the live policy covers the rule. Undefined for an unknown id.
+ */
+export async function waitForProposal(
+  sink: ProposalSink,
+  policy: PolicyView,
+  request: { id: string; timeoutMs: number; signal: AbortSignal },
+): Promise<WaitOutcome | undefined> {
+  const deadline = Date.now() + request.timeoutMs;
+  let state = await sink.status(request.id);
+  if (state === undefined) return undefined;
+  if (state.status === "pending") {
+    state = await waitDecided(sink, request.id, deadline, request.signal);
+    if (state === undefined) return undefined;
+    if (state.status === "pending") return { state, timedOut: true };
+  }
+  if (state.status !== "approved") return { state, timedOut: false };
+  const budget = Math.max(deadline - Date.now(), POLICY_LOCAL_LIMITS.reloadWaitFloorMs);
+  const reloaded = await waitCovered(policy, state.rule, budget, request.signal);
+  return { state, timedOut: false, reloaded };
+}
+
+/** True when the live policy already enforces the rule. */
+export function isCovered(policy: PolicyView, rule: NetworkRule): boolean {
+  return policyCoversRule(policy.current().compiled, rule);
+}
+
+async function waitDecided(
+  sink: ProposalSink,
+  id: string,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<ProposalStatus | undefined> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
+  const onAbort = () => controller.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await sink.wait(id, controller.signal);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+// Event-driven, not polled: re-check coverage whenever the policy view publishes a change.
+function waitCovered(
+  policy: PolicyView,
+  rule: NetworkRule,
+  budgetMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (isCovered(policy, rule)) return Promise.resolve(true);
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let done = false;
+    let unsubscribe = () => {};
+    const finish = (covered: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsubscribe();
+      signal.removeEventListener("abort", onAbort);
+      resolve(covered);
+    };
+    const check = () => {
+      try {
+        if (isCovered(policy, rule)) finish(true);
+      } catch {
+        // A half-published policy is not coverage; the next publish or the deadline decides.
+      }
+    };
+    const onAbort = () => finish(false);
+    const timer = setTimeout(() => finish(safeCovered(policy, rule)), budgetMs);
+    signal.addEventListener("abort", onAbort, { once: true });
+    unsubscribe = policy.subscribe(check);
+    if (done) unsubscribe();
+    else check(); // a reload may have landed between the first check and subscribing
+  });
+}
+
+function safeCovered(policy: PolicyView, rule: NetworkRule): boolean {
+  try {
+    return isCovered(policy, rule);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Every limit of the policy.local API in one place, so the app, its tests and the skill
+ * agree on them.
+ *
+ * @module
+ */
+
+/**
+ * Limits of the policy.local API.
+ *
+ * @example
+ * ```ts
+ * import { POLICY_LOCAL_LIMITS } from "./limits.ts";
+ * console.assert(POLICY_LOCAL_LIMITS.maxBodyBytes === 64 * 1024);
+ * ```
+ */
+export const POLICY_LOCAL_LIMITS = {
+  /** Largest request body accepted (413 above it, also for chunked bodies). */
+  maxBodyBytes: 64 * 1024,
+  /** A request body must arrive completely within this time (408 otherwise). */
+  bodyReadTimeoutMs: 15_000,
+  /** `GET /v1/denials?last=N`: default, then clamped to min..max. */
+  denialsDefault: 10,
+  denialsMin: 1,
+  denialsMax: 100,
+  /** Bytes of one shorthand `line` in a denial summary, suffix included. */
+  maxDenialLineBytes: 4096,
+  /** `GET /v1/proposals/:id/wait?timeout=S`: default seconds, then clamped to min..max. */
+  waitDefaultSeconds: 60,
+  waitMinSeconds: 1,
+  waitMaxSeconds: 300,
+  /** After an approval, wait at least this long for the reload even past the deadline. */
+  reloadWaitFloorMs: 500,
+  /** Operations in one proposal (a larger array is refused before any is looked at). */
+  maxOperations: 20,
+  /** Characters of `intent_summary`. */
+  maxIntentSummaryChars: 2000,
+  /** Proposal ids accepted in a route. */
+  proposalIdPattern: /^[A-Za-z0-9_-]{1,64}$/,
+  /** Rule names (policy map keys) an agent may propose. */
+  ruleNamePattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+} as const;

@@ -1,0 +1,134 @@
+/**
+ * The policy.local API as a Hono app: skill, current policy, recent denials, proposals and
+ * their state. Routes come only from `routes.ts`; errors are always `{error, detail}`.
+ *
+ * @module
+ */
+
+import { type Context, Hono } from "hono";
+import { escapeControlChars, truncateChars } from "../ocsf/mod.ts";
+import { gatewayFailed, gatewayMissing, PolicyLocalError } from "./_errors.ts";
+import { recentDenials } from "./_denials.ts";
+import { proposalStateBody } from "./_proposal_view.ts";
+import { submitProposals } from "./_submit.ts";
+import { isCovered, waitForProposal } from "./_wait.ts";
+import { POLICY_LOCAL_LIMITS as LIMITS } from "./limits.ts";
+import type { PolicyLocalDeps } from "./policy_local_deps.ts";
+import type { ProposalSink } from "./proposal_sink.ts";
+import {
+  ROUTE_DENIALS,
+  ROUTE_POLICY_CURRENT,
+  ROUTE_PROPOSAL,
+  ROUTE_PROPOSAL_WAIT,
+  ROUTE_PROPOSALS,
+  ROUTE_SKILL,
+} from "./routes.ts";
+
+/**
+ * Build the policy.local app around injected dependencies. The proxy serves it for
+ * `http://policy.local/...` with `app.fetch`; tests call `app.request()`.
+ *
+ * @example
+ * ```ts ignore
+ * const app = createPolicyLocalApp({ sandbox: "demo", policy, sink, logDir, skill });
+ * const res = await app.request("http://policy.local/v1/denials?last=5");
+ * ```
+ */
+export function createPolicyLocalApp(deps: PolicyLocalDeps): Hono {
+  const app = new Hono();
+  app.get(ROUTE_SKILL, async (c) => {
+    const markdown = await deps.skill();
+    return c.body(markdown, 200, { "Content-Type": "text/markdown; charset=utf-8" });
+  });
+  app.get(ROUTE_POLICY_CURRENT, (c) => {
+    const { text, revision, hash } = deps.policy.current();
+    return c.json({ format: "yaml", policy_yaml: text, revision, hash });
+  });
+  app.get(ROUTE_DENIALS, async (c) => {
+    const last = clampQuery(c.req.query("last"), LIMITS.denialsDefault, [
+      LIMITS.denialsMin,
+      LIMITS.denialsMax,
+    ]);
+    return c.json(await recentDenials(deps.logDir, last));
+  });
+  app.post(ROUTE_PROPOSALS, async (c) => c.json(await submitProposals(c.req.raw, deps), 202));
+  app.get(ROUTE_PROPOSAL_WAIT, (c) => waitRoute(c, deps));
+  app.get(ROUTE_PROPOSAL, (c) => statusRoute(c, deps));
+  app.notFound((c) => {
+    const route = truncateChars(escapeControlChars(c.req.path), 200);
+    return c.json(
+      { error: "not_found", detail: `policy.local route not found: ${c.req.method} ${route}` },
+      404,
+    );
+  });
+  app.onError((error, c) => {
+    if (error instanceof PolicyLocalError) {
+      return c.json({ error: error.code, detail: error.message }, error.status);
+    }
+    // Never a stack or an internal message: the caller is the sandboxed agent.
+    return c.json(
+      { error: "internal_error", detail: "policy.local failed to handle the request" },
+      500,
+    );
+  });
+  return app;
+}
+
+async function statusRoute(c: Context, deps: PolicyLocalDeps): Promise<Response> {
+  const { sink, id } = proposalTarget(c, deps);
+  const state = await gateway(() => sink.status(id));
+  if (state === undefined) throw unknownProposal(id);
+  const reloaded = state.status === "approved" ? isCovered(deps.policy, state.rule) : undefined;
+  return c.json(proposalStateBody(state, { reloaded }));
+}
+
+async function waitRoute(c: Context, deps: PolicyLocalDeps): Promise<Response> {
+  const { sink, id } = proposalTarget(c, deps);
+  const seconds = clampQuery(c.req.query("timeout"), LIMITS.waitDefaultSeconds, [
+    LIMITS.waitMinSeconds,
+    LIMITS.waitMaxSeconds,
+  ]);
+  const outcome = await gateway(() =>
+    waitForProposal(sink, deps.policy, {
+      id,
+      timeoutMs: seconds * 1000,
+      signal: c.req.raw.signal,
+    })
+  );
+  if (outcome === undefined) throw unknownProposal(id);
+  return c.json(
+    proposalStateBody(outcome.state, { reloaded: outcome.reloaded, timedOut: outcome.timedOut }),
+  );
+}
+
+function proposalTarget(c: Context, deps: PolicyLocalDeps): { sink: ProposalSink; id: string } {
+  const id = c.req.param("id") ?? "";
+  if (!LIMITS.proposalIdPattern.test(id)) {
+    throw new PolicyLocalError(
+      400,
+      "invalid_proposal_id",
+      "A proposal id is 1 to 64 letters, digits, '_' or '-' (use an id from accepted_chunk_ids)",
+    );
+  }
+  if (deps.sink === undefined) throw gatewayMissing();
+  return { sink: deps.sink, id };
+}
+
+async function gateway<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof PolicyLocalError) throw error;
+    throw gatewayFailed();
+  }
+}
+
+function unknownProposal(id: string): PolicyLocalError {
+  return new PolicyLocalError(404, "not_found", `No proposal "${id}" exists for this sandbox`);
+}
+
+/** An integer query value clamped to a range; absent or unparsable gives the default. */
+function clampQuery(raw: string | undefined, fallback: number, [min, max]: number[]): number {
+  if (raw === undefined || !/^-?\d+$/.test(raw)) return fallback;
+  return Math.min(max!, Math.max(min!, Number(raw)));
+}

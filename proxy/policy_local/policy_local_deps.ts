@@ -1,0 +1,55 @@
+/**
+ * What the policy.local app needs from the proxy that hosts it, injected by the
+ * composition root so that tests run it with fakes.
+ *
+ * @module
+ */
+
+import type { OcsfEvent } from "../ocsf/mod.ts";
+import type { CompiledPolicy } from "../policy/mod.ts";
+import type { ProposalSink } from "./proposal_sink.ts";
+
+/** The policy this proxy enforces right now. */
+export interface PolicySnapshot {
+  /** The YAML text as loaded (comments included). */
+  text: string;
+  revision: number;
+  hash: string;
+  compiled: CompiledPolicy;
+}
+
+/** A read-only view of the live policy with change notification. */
+export interface PolicyView {
+  current(): PolicySnapshot;
+  /** Call `listener` after every reload; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
+
+/**
+ * Dependencies of {@linkcode createPolicyLocalApp}.
+ *
+ * @example
+ * ```ts ignore
+ * const deps: PolicyLocalDeps = {
+ *   sandbox: "demo", policy: holder, sink, logDir: ".tollgate/logs",
+ *   skill: () => Deno.readTextFile("skills/policy_advisor.md"),
+ * };
+ * ```
+ */
+export interface PolicyLocalDeps {
+  /** The sandbox's policy name: proposals target `policies/<sandbox>.yaml`. */
+  sandbox: string;
+  policy: PolicyView;
+  /** The gateway hand-off; undefined makes every proposal route answer 503. */
+  sink?: ProposalSink;
+  /** Directory of the OCSF log that `/v1/denials` reads. */
+  logDir: string;
+  /** The policy-advisor skill markdown. */
+  skill: () => Promise<string>;
+  /** Receives a CONFIG:PROPOSED event per accepted proposal (audit trail). */
+  emit?: (event: OcsfEvent) => void;
+  /** Clock for event times (ms since the epoch); `Date.now` by default. */
+  now?: () => number;
+  /** Body read deadline in ms; `POLICY_LOCAL_LIMITS.bodyReadTimeoutMs` by default. */
+  bodyTimeoutMs?: number;
+}
