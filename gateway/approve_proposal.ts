@@ -1,0 +1,262 @@
+/**
+ * Approval, as named steps under the directory lock: load → apply → validate → bump → stamp →
+ * write → commit → move, then signal. Each step is a small function; the order is what makes
+ * a crash at any point recoverable (see `recover_proposals.ts`).
+ *
+ * @module
+ */
+
+import { parse } from "yaml";
+import type { ProposalRecord } from "./proposal_record.ts";
+import { configEvent } from "./_ocsf.ts";
+import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
+import { renameDurable, writeFileAtomic } from "./atomic_file.ts";
+import { withDirectoryLock } from "./directory_lock.ts";
+import { gitCommitFile } from "./git_repo.ts";
+import { type PolicyFile, readPolicyFile } from "./policy_files.ts";
+import { reinsertRuleLines, setRevisionText } from "./policy_text_edit.ts";
+import { checkProposedRule } from "./proposal_checks.ts";
+import { findProposalFile, proposalFilePath } from "./proposal_files.ts";
+import { assertProposalId } from "./proposal_id.ts";
+import { stampDecision } from "./proposal_patch.ts";
+import { readProposalRecord } from "./proposal_record.ts";
+import { recoverProposals } from "./recover_proposals.ts";
+import { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
+import type { StoreEnv } from "./store_env.ts";
+import { visibleText } from "./untrusted_text.ts";
+
+/** A proposal cannot be decided as asked (not pending, or stale since review). */
+export class ProposalConflictError extends Error {
+  override name = "ProposalConflictError";
+}
+
+/** What an approval produced. */
+export interface ApproveResult {
+  id: string;
+  policy: string;
+  revision: number;
+  hash: string;
+  summary: string;
+  /** The commit, when the policies directory is in a Git repository. */
+  commit?: string;
+  /** True when the reviewed rule lines were re-placed after rules added since the review. */
+  rebased: boolean;
+}
+
+interface Loaded {
+  record: ProposalRecord;
+  current: PolicyFile;
+}
+
+interface Applied {
+  text: string;
+  rebased: boolean;
+}
+
+interface Bumped {
+  text: string;
+  result: LoadedPolicy;
+}
+
+/**
+ * Approve pending proposal `id`: re-check, apply the reviewed diff to the current file,
+ * bump the revision, validate and compile, write atomically, commit, move the patch to
+ * `approved/`, emit CONFIG:APPROVED and notify listeners (the reload push).
+ *
+ * @throws {ProposalConflictError} when the proposal is not pending or went stale
+ * @throws {TypeError} for a malformed id
+ * @example
+ * ```ts ignore
+ * const { revision, hash } = await approveProposal(env, id, { approvedBy: "alice" });
+ * ```
+ */
+export async function approveProposal(
+  env: StoreEnv,
+  id: string,
+  options: { approvedBy: string },
+): Promise<ApproveResult> {
+  assertProposalId(id);
+  const result = await withDirectoryLock(env.policiesDir, async () => {
+    await recoverProposals(env);
+    await env.beforeStep("load");
+    const loaded = await loadStep(env, id);
+    await env.beforeStep("apply");
+    const applied = applyStep(loaded);
+    await env.beforeStep("validate");
+    validateStep(loaded, applied);
+    await env.beforeStep("bump");
+    const bumped = bumpStep(loaded, applied);
+    await env.beforeStep("stamp");
+    const restore = await stampStep(env, loaded, applied, bumped, options.approvedBy);
+    await env.beforeStep("write");
+    await writeFileAtomic(loaded.current.path, bumped.text);
+    await env.beforeStep("commit");
+    const commit = await commitStep(env, loaded, bumped, options.approvedBy, restore);
+    await env.beforeStep("move");
+    await renameDurable(loaded.record.file, proposalFilePath(env.policiesDir, "approved", id));
+    return outcome(loaded, applied, bumped, commit);
+  });
+  await env.beforeStep("signal");
+  signalStep(env, result);
+  return result;
+}
+
+function conflict(id: string, why: string): ProposalConflictError {
+  return new ProposalConflictError(`Cannot approve proposal "${id}": ${why}`);
+}
+
+async function loadStep(env: StoreEnv, id: string): Promise<Loaded> {
+  const found = await findProposalFile(env.policiesDir, id);
+  if (!found) throw conflict(id, "no such proposal");
+  if (found.state !== "pending") throw conflict(id, `it is already ${found.state}`);
+  const record = await readProposalRecord(found);
+  if (record.ruleError) throw conflict(id, record.ruleError);
+  const current = await readPolicyFile(env.policiesDir, record.meta.policy);
+  if (!current) throw conflict(id, `policy "${record.meta.policy}" no longer exists`);
+  return { record, current };
+}
+
+function applyStep({ record, current }: Loaded): Applied {
+  if (record.meta.ruleKey in current.loaded.policy.network_policies) {
+    throw conflict(
+      record.id,
+      `policy "${record.meta.policy}" already has a rule "${record.meta.ruleKey}"; run ` +
+        `"tollgate proposals refresh ${record.id}" to propose it under a new name`,
+    );
+  }
+  const direct = applyFileDiff(current.text, record.diff);
+  if (direct !== undefined) return { text: direct, rebased: false };
+  // Rules added since the review moved the end of the section: place the reviewed lines,
+  // byte for byte, after the last rule, if the section still has the same shape.
+  const moved = reinsertRuleLines(current.text, addedLines(record.diff));
+  if (moved !== undefined) return { text: moved, rebased: true };
+  throw conflict(
+    record.id,
+    `policy "${record.meta.policy}" changed since the proposal and the reviewed diff no longer ` +
+      `applies; run "tollgate proposals refresh ${record.id}" and review it again`,
+  );
+}
+
+function validateStep({ record, current }: Loaded, applied: Applied): void {
+  const check = checkProposedRule(record.rule, current.loaded);
+  const refused = check.findings.find((f) => f.severity === "refuse");
+  if (refused) {
+    throw conflict(record.id, `the checks now refuse it (${refused.code}: ${refused.message})`);
+  }
+  const reviewed = new Set(record.meta.findings.map((f) => f.code));
+  const fresh = check.findings.find((f) => f.severity === "warn" && !reviewed.has(f.code));
+  if (fresh) {
+    throw conflict(
+      record.id,
+      `a new check finding appeared since the review (${fresh.code}); run ` +
+        `"tollgate proposals refresh ${record.id}" and review it again`,
+    );
+  }
+  assertOnlyAdds(record, current.text, applied.text);
+}
+
+/** The approval must add exactly the reviewed rule and change nothing else. */
+function assertOnlyAdds(record: ProposalRecord, before: string, after: string): void {
+  const a = parse(before) as Record<string, unknown>;
+  const b = parse(after) as Record<string, unknown>;
+  const rulesA = (a.network_policies ?? {}) as Record<string, unknown>;
+  const rulesB = (b.network_policies ?? {}) as Record<string, unknown>;
+  const key = record.meta.ruleKey;
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  const ok = !(key in rulesA) &&
+    same(Object.keys(rulesB).sort(), [...Object.keys(rulesA), key].sort()) &&
+    Object.keys(rulesA).every((k) => same(rulesA[k], rulesB[k])) &&
+    same(rulesB[key], record.rule) &&
+    same({ ...a, network_policies: 0 }, { ...b, network_policies: 0 });
+  if (!ok) {
+    throw conflict(
+      record.id,
+      `applying it would change more than adding rule "${key}"; run ` +
+        `"tollgate proposals refresh ${record.id}" and review it again`,
+    );
+  }
+}
+
+function bumpStep({ record, current }: Loaded, applied: Applied): Bumped {
+  const revision = current.loaded.policy.revision + 1;
+  const text = setRevisionText(applied.text, revision);
+  try {
+    return { text, result: loadPolicyText(text, `${record.meta.policy}.yaml`) };
+  } catch (error) {
+    const why = visibleText((error as Error).message, 300);
+    throw conflict(record.id, `the resulting policy does not validate: ${why}`);
+  }
+}
+
+/** Stamp the decision on the pending patch; returns the text to restore on failure. */
+async function stampStep(
+  env: StoreEnv,
+  { record, current }: Loaded,
+  applied: Applied,
+  bumped: Bumped,
+  by: string,
+): Promise<string> {
+  const original = await Deno.readTextFile(record.file);
+  const decision = {
+    status: "approved" as const,
+    by,
+    at: env.now().toISOString(),
+    revision: bumped.result.policy.revision,
+  };
+  // A re-placed rule: the approved patch holds the diff that was applied.
+  const diff = applied.rebased
+    ? buildFileDiff(record.meta.path, current.text, applied.text)
+    : undefined;
+  await writeFileAtomic(record.file, stampDecision(original, decision, diff));
+  return original;
+}
+
+async function commitStep(
+  env: StoreEnv,
+  { record, current }: Loaded,
+  bumped: Bumped,
+  by: string,
+  originalPatch: string,
+): Promise<string | undefined> {
+  const repo = await env.repo();
+  if (!repo.root) return undefined;
+  try {
+    return await gitCommitFile(repo.root, {
+      path: `${repo.prefix}${record.meta.policy}.yaml`,
+      subject: record.meta.summary,
+      trailers: {
+        "Proposal-Id": record.id,
+        "Approved-By": visibleText(by, 200),
+        "Policy-Revision": String(bumped.result.policy.revision),
+      },
+    });
+  } catch (error) {
+    // Roll back so the proposal stays pending and the file matches the last commit.
+    await writeFileAtomic(current.path, current.text);
+    await writeFileAtomic(record.file, originalPatch);
+    throw error;
+  }
+}
+
+function outcome(loaded: Loaded, applied: Applied, bumped: Bumped, commit?: string): ApproveResult {
+  return {
+    id: loaded.record.id,
+    policy: loaded.record.meta.policy,
+    revision: bumped.result.policy.revision,
+    hash: bumped.result.hash,
+    summary: loaded.record.meta.summary,
+    commit,
+    rebased: applied.rebased,
+  };
+}
+
+function signalStep(env: StoreEnv, r: ApproveResult): void {
+  env.emit(configEvent("APPROVED", `proposal ${r.id} approved: ${r.summary}`, {
+    revision: r.revision,
+    hash: r.hash,
+    policy: r.policy,
+    proposalId: r.id,
+  }));
+  env.notify({ kind: "policy", name: r.policy, revision: r.revision, hash: r.hash });
+  env.notify({ kind: "proposal", id: r.id, state: "approved", policy: r.policy });
+}

@@ -1,0 +1,137 @@
+/**
+ * Reject and refresh: the two other ways a pending proposal changes. Both run under the
+ * directory lock; a rejection stamps the reason on the patch, then moves it to `rejected/`.
+ *
+ * @module
+ */
+
+import type { Guidance } from "../proxy/policy_local/mod.ts";
+import { configEvent } from "./_ocsf.ts";
+import { renameDurable, writeFileAtomic } from "./atomic_file.ts";
+import { withDirectoryLock } from "./directory_lock.ts";
+import { readPolicyFile } from "./policy_files.ts";
+import { insertRuleText, ruleKeyFor } from "./policy_text_edit.ts";
+import { checkProposedRule } from "./proposal_checks.ts";
+import { findProposalFile, proposalFilePath } from "./proposal_files.ts";
+import { assertProposalId } from "./proposal_id.ts";
+import { formatProposalPatch, stampDecision } from "./proposal_patch.ts";
+import { readProposalRecord } from "./proposal_record.ts";
+import { ProposalConflictError } from "./approve_proposal.ts";
+import { recoverProposals } from "./recover_proposals.ts";
+import { buildFileDiff } from "./rule_diff.ts";
+import type { StoreEnv } from "./store_env.ts";
+import { visibleText } from "./untrusted_text.ts";
+
+/** The guidance codes a reviewer may attach to a rejection. */
+export const GUIDANCE: readonly Guidance[] = [
+  "too_broad",
+  "use_l7_not_l4",
+  "wrong_binary_scope",
+  "wrong_endpoint",
+  "outside_org_ceiling",
+];
+
+/** A reviewer's rejection. */
+export interface RejectOptions {
+  reason: string;
+  guidance?: Guidance;
+  rejectedBy?: string;
+}
+
+async function pendingRecord(env: StoreEnv, id: string, verb: string) {
+  const found = await findProposalFile(env.policiesDir, id);
+  if (!found) throw new ProposalConflictError(`Cannot ${verb} proposal "${id}": no such proposal`);
+  if (found.state !== "pending") {
+    throw new ProposalConflictError(
+      `Cannot ${verb} proposal "${id}": it is already ${found.state}`,
+    );
+  }
+  return await readProposalRecord(found);
+}
+
+/**
+ * Reject pending proposal `id` with a reason (and optional guidance for the agent).
+ *
+ * @throws {ProposalConflictError} when the proposal is not pending
+ * @throws {TypeError} for a malformed id or guidance
+ * @example
+ * ```ts ignore
+ * await rejectProposal(env, id, { reason: "use the contents API only", guidance: "too_broad" });
+ * ```
+ */
+export async function rejectProposal(
+  env: StoreEnv,
+  id: string,
+  options: RejectOptions,
+): Promise<void> {
+  assertProposalId(id);
+  if (options.guidance !== undefined && !GUIDANCE.includes(options.guidance)) {
+    throw new TypeError(`Unknown guidance "${visibleText(String(options.guidance), 60)}"`);
+  }
+  const reason = options.reason.trim() === "" ? "(no reason given)" : options.reason;
+  const policy = await withDirectoryLock(env.policiesDir, async () => {
+    await recoverProposals(env);
+    const record = await pendingRecord(env, id, "reject");
+    const decision = {
+      status: "rejected" as const,
+      by: options.rejectedBy ?? "reviewer",
+      at: env.now().toISOString(),
+      reason,
+      guidance: options.guidance,
+    };
+    await writeFileAtomic(
+      record.file,
+      stampDecision(await Deno.readTextFile(record.file), decision),
+    );
+    await renameDurable(record.file, proposalFilePath(env.policiesDir, "rejected", id));
+    return record.meta.policy;
+  });
+  const shown = visibleText(reason, 200);
+  env.emit(
+    configEvent("REJECTED", `proposal ${id} rejected reason:"${shown}"`, {
+      policy,
+      proposalId: id,
+    }),
+  );
+  env.notify({ kind: "proposal", id, state: "rejected", policy });
+}
+
+/**
+ * Re-draft a stale pending proposal against the current policy: same id, rule and rationale,
+ * a fresh diff and fresh findings (a new rule key if the old one is now taken). The
+ * reviewer then reviews it again.
+ *
+ * @throws {ProposalConflictError} when the proposal is not pending or the checks now refuse it
+ * @example
+ * ```ts ignore
+ * await refreshProposal(env, id);
+ * ```
+ */
+export async function refreshProposal(env: StoreEnv, id: string): Promise<void> {
+  assertProposalId(id);
+  const policy = await withDirectoryLock(env.policiesDir, async () => {
+    await recoverProposals(env);
+    const record = await pendingRecord(env, id, "refresh");
+    const current = await readPolicyFile(env.policiesDir, record.meta.policy);
+    if (!current) {
+      throw new ProposalConflictError(
+        `Cannot refresh proposal "${id}": its policy no longer exists`,
+      );
+    }
+    const check = checkProposedRule(record.rule, current.loaded);
+    if (check.refused || !check.rule) {
+      throw new ProposalConflictError(`Cannot refresh proposal "${id}": the checks now refuse it`);
+    }
+    const existing = Object.keys(current.loaded.policy.network_policies);
+    const ruleKey = existing.includes(record.meta.ruleKey)
+      ? ruleKeyFor(record.meta.ruleKey, existing)
+      : record.meta.ruleKey;
+    const after = insertRuleText(current.text, ruleKey, check.rule, id);
+    const meta = { ...record.meta, ruleKey, findings: check.findings, decision: undefined };
+    const diff = buildFileDiff(record.meta.path, current.text, after);
+    // The rationale is already in its visible form: keep all of it.
+    await writeFileAtomic(record.file, formatProposalPatch(meta, diff, Infinity));
+    return record.meta.policy;
+  });
+  env.notify({ kind: "proposal", id, state: "pending", policy });
+}

@@ -1,0 +1,36 @@
+/**
+ * The approval lock of a policies directory: an exclusive `flock` on `.tollgate.lock`. The
+ * kernel drops it when its holder exits or is killed, so a crash never leaves a stale lock;
+ * two processes (or two stores in one process) approving at once run one after the other.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+/** The lock file's name inside the policies directory. */
+export const LOCK_FILE = ".tollgate.lock";
+
+/**
+ * Run `fn` while holding the directory's exclusive lock.
+ *
+ * @example
+ * ```ts ignore
+ * await withDirectoryLock("policies", async () => {
+ *   // read, edit and write policy files here
+ * });
+ * ```
+ */
+export async function withDirectoryLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const file = await Deno.open(join(dir, LOCK_FILE), { read: true, write: true, create: true });
+  try {
+    await file.lock(true);
+    // The pid is for a person wondering who holds the lock; the kernel does the locking.
+    await file.truncate(0);
+    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+    return await fn();
+  } finally {
+    // Closing the descriptor releases the flock.
+    file.close();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The control plane: proposals as Git-reviewable patch files (`pending/`, `approved/`,
+ * `rejected/`), the submit checks, approval (apply, revision bump, atomic write, Git commit,
+ * reload push) and rejection, crash recovery, the gateway HTTP server with its event stream,
+ * and its client for proxies.
+ *
+ * @module
+ */
+
+export { ProposalStore } from "./proposal_store.ts";
+export type { ProposalStoreOptions } from "./proposal_store.ts";
+export { ProposalConflictError } from "./approve_proposal.ts";
+export type { ApproveResult } from "./approve_proposal.ts";
+export { GUIDANCE } from "./decide_proposal.ts";
+export type { RejectOptions } from "./decide_proposal.ts";
+export { assertProposalId, isProposalId, newProposalId } from "./proposal_id.ts";
+export type { ProposalFile, ProposalState } from "./proposal_files.ts";
+export { PROPOSAL_STATES } from "./proposal_files.ts";
+export type { ProposalRecord } from "./proposal_record.ts";
+export { toProposalStatus } from "./proposal_record.ts";
+export type { ProposalDecision, ProposalMeta } from "./proposal_patch.ts";
+export { parseProposalPatch } from "./proposal_patch.ts";
+export { checkProposedRule } from "./proposal_checks.ts";
+export type { CheckResult } from "./proposal_checks.ts";
+export { summarizeRule } from "./submit_proposal.ts";
+export { quoteUntrusted, visibleText } from "./untrusted_text.ts";
+export { isPolicyName, listPolicyNames, readPolicyFile } from "./policy_files.ts";
+export type { PolicyFile } from "./policy_files.ts";
+export type { ApproveStep, StoreChange } from "./store_env.ts";

@@ -1,0 +1,86 @@
+/**
+ * Policy files of a policies directory: `NAME.yaml`, where NAME is checked before it touches a
+ * path, read and loaded through the policy engine.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
+import { visibleText } from "./untrusted_text.ts";
+
+const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * True when `name` is a safe policy name (letters, digits, `_`, `-`; at most 64).
+ *
+ * @example
+ * ```ts
+ * import { isPolicyName } from "./policy_files.ts";
+ * console.assert(isPolicyName("team") && !isPolicyName("../x"));
+ * ```
+ */
+export function isPolicyName(name: unknown): name is string {
+  return typeof name === "string" && POLICY_NAME.test(name);
+}
+
+/**
+ * Path of policy `name` in `dir`.
+ *
+ * @throws {TypeError} when the name is not a safe policy name
+ * @example
+ * ```ts
+ * import { policyFilePath } from "./policy_files.ts";
+ * console.assert(policyFilePath("/p", "team") === "/p/team.yaml");
+ * ```
+ */
+export function policyFilePath(dir: string, name: string): string {
+  if (!isPolicyName(name)) throw new TypeError(`Invalid policy name "${visibleText(name, 80)}"`);
+  return join(dir, `${name}.yaml`);
+}
+
+/** A policy file's text and its loaded form. */
+export interface PolicyFile {
+  name: string;
+  path: string;
+  text: string;
+  loaded: LoadedPolicy;
+}
+
+/**
+ * Read and load policy `name`; undefined when the file does not exist.
+ *
+ * @throws {Error} when the file does not validate
+ * @example
+ * ```ts ignore
+ * const team = await readPolicyFile("policies", "team");
+ * ```
+ */
+export async function readPolicyFile(dir: string, name: string): Promise<PolicyFile | undefined> {
+  const path = policyFilePath(dir, name);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  return { name, path, text, loaded: loadPolicyText(text, `${name}.yaml`) };
+}
+
+/**
+ * Names of the policy files in `dir`, sorted.
+ *
+ * @example
+ * ```ts ignore
+ * for (const name of await listPolicyNames("policies")) console.log(name);
+ * ```
+ */
+export async function listPolicyNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const name = entry.name.replace(/\.yaml$/, "");
+    if (entry.isFile && entry.name.endsWith(".yaml") && isPolicyName(name)) names.push(name);
+  }
+  return names.sort();
+}

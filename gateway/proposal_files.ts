@@ -1,0 +1,98 @@
+/**
+ * The proposal state directories of a policies directory: `pending/`, `approved/` and
+ * `rejected/`, each holding `<id>.patch` files. A proposal's state is the directory its
+ * file is in; moves between them are single renames.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { isProposalId } from "./proposal_id.ts";
+
+/** A proposal's state, which is also the name of its directory. */
+export type ProposalState = "pending" | "approved" | "rejected";
+
+/** The three state directories, in lifecycle order. */
+export const PROPOSAL_STATES: readonly ProposalState[] = ["pending", "approved", "rejected"];
+
+/** One proposal file on disk. */
+export interface ProposalFile {
+  id: string;
+  state: ProposalState;
+  path: string;
+}
+
+/**
+ * Path of proposal `id` in state `state` (the id must already be validated).
+ *
+ * @example
+ * ```ts
+ * import { proposalFilePath } from "./proposal_files.ts";
+ * console.assert(proposalFilePath("/p", "pending", "p-1").endsWith("/p/pending/p-1.patch"));
+ * ```
+ */
+export function proposalFilePath(dir: string, state: ProposalState, id: string): string {
+  return join(dir, state, `${id}.patch`);
+}
+
+/**
+ * Create the state directories when missing.
+ *
+ * @example
+ * ```ts ignore
+ * await ensureStateDirs("policies");
+ * ```
+ */
+export async function ensureStateDirs(dir: string): Promise<void> {
+  for (const state of PROPOSAL_STATES) await Deno.mkdir(join(dir, state), { recursive: true });
+}
+
+/**
+ * Find proposal `id` in any state directory (pending first).
+ *
+ * @example
+ * ```ts ignore
+ * const found = await findProposalFile("policies", id);
+ * ```
+ */
+export async function findProposalFile(dir: string, id: string): Promise<ProposalFile | undefined> {
+  if (!isProposalId(id)) return undefined;
+  for (const state of PROPOSAL_STATES) {
+    const path = proposalFilePath(dir, state, id);
+    try {
+      await Deno.lstat(path);
+      return { id, state, path };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Every proposal file (optionally of one state), sorted by id (creation time).
+ *
+ * @example
+ * ```ts ignore
+ * const pending = await listProposalFiles("policies", "pending");
+ * ```
+ */
+export async function listProposalFiles(
+  dir: string,
+  state?: ProposalState,
+): Promise<ProposalFile[]> {
+  const out: ProposalFile[] = [];
+  for (const s of state ? [state] : PROPOSAL_STATES) {
+    try {
+      for await (const entry of Deno.readDir(join(dir, s))) {
+        const id = entry.name.replace(/\.patch$/, "");
+        if (entry.isFile && entry.name.endsWith(".patch") && isProposalId(id)) {
+          out.push({ id, state: s, path: join(dir, s, entry.name) });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return out.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

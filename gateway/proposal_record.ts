@@ -1,0 +1,92 @@
+/**
+ * A proposal as read from its file: state (its directory), metadata, diff, and the rule the
+ * diff adds; and its rendering as the agent-facing `ProposalStatus`.
+ *
+ * @module
+ */
+
+import type { NetworkRule } from "../proxy/policy/mod.ts";
+import type { ProposalStatus } from "../proxy/policy_local/mod.ts";
+import type { ProposalFile, ProposalState } from "./proposal_files.ts";
+import { parseProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
+import { ruleFromDiff } from "./rule_diff.ts";
+
+/** Everything known about one proposal. */
+export interface ProposalRecord {
+  id: string;
+  state: ProposalState;
+  /** Path of its patch file. */
+  file: string;
+  meta: ProposalMeta;
+  /** The diff as reviewed (the patch's diff section). */
+  diff: string;
+  /** The rule the diff adds; `{endpoints: [], binaries: []}` when the diff is unreadable. */
+  rule: NetworkRule;
+  /** Why the rule could not be read from the diff, if it could not. */
+  ruleError?: string;
+}
+
+/**
+ * Read a proposal file.
+ *
+ * @throws {SyntaxError} when the file is not a proposal patch
+ * @example
+ * ```ts ignore
+ * const record = await readProposalRecord(found);
+ * ```
+ */
+export async function readProposalRecord(file: ProposalFile): Promise<ProposalRecord> {
+  const text = await Deno.readTextFile(file.path);
+  return recordFromText(file, text);
+}
+
+/**
+ * Build a record from a proposal file's text.
+ *
+ * @example
+ * ```ts ignore
+ * const record = recordFromText({ id, state: "pending", path }, text);
+ * ```
+ */
+export function recordFromText(file: ProposalFile, text: string): ProposalRecord {
+  const { meta, diff } = parseProposalPatch(text);
+  if (meta.id !== file.id) throw new SyntaxError(`Proposal file "${file.id}" names another id`);
+  try {
+    const rule = ruleFromDiff(diff, meta.ruleKey);
+    return { id: file.id, state: file.state, file: file.path, meta, diff, rule };
+  } catch (error) {
+    const rule = { endpoints: [], binaries: [] };
+    const ruleError = (error as Error).message;
+    return { id: file.id, state: file.state, file: file.path, meta, diff, rule, ruleError };
+  }
+}
+
+/**
+ * The agent-facing status of a proposal.
+ *
+ * @example
+ * ```ts ignore
+ * const status = toProposalStatus(record);
+ * ```
+ */
+export function toProposalStatus(record: ProposalRecord): ProposalStatus {
+  const d = record.meta.decision;
+  const status: ProposalStatus = {
+    id: record.id,
+    status: record.state,
+    policy: record.meta.policy,
+    ruleName: record.meta.ruleKey,
+    rule: record.rule,
+    findings: record.meta.findings,
+  };
+  const binary = record.rule.binaries[0]?.path ?? record.meta.binary;
+  if (binary !== undefined) status.binary = binary;
+  if (record.state === "rejected" && d?.status === "rejected") {
+    status.rejectionReason = d.reason ?? "";
+    if (d.guidance) status.guidance = d.guidance;
+  }
+  if (record.state === "approved" && d?.revision !== undefined) {
+    status.approvedRevision = d.revision;
+  }
+  return status;
+}

@@ -1,0 +1,177 @@
+/**
+ * `ProposalStore`: the proposal lifecycle bound to one policies directory — the embedded
+ * `ProposalSink` of policy.local, and what the CLI and the gateway server act through.
+ * Every state lives in files (`pending/`, `approved/`, `rejected/`, the policy YAML), so
+ * several processes can share one directory.
+ *
+ * @module
+ */
+
+import { join, relative } from "node:path";
+import type {
+  ProposalInput,
+  ProposalSink,
+  ProposalStatus,
+  SubmitResult,
+} from "../proxy/policy_local/mod.ts";
+import type { OcsfEvent } from "./_ocsf.ts";
+import { approveProposal, type ApproveResult } from "./approve_proposal.ts";
+import { refreshProposal, type RejectOptions, rejectProposal } from "./decide_proposal.ts";
+import { withDirectoryLock } from "./directory_lock.ts";
+import { gitWorkTreeRoot } from "./git_repo.ts";
+import {
+  ensureStateDirs,
+  findProposalFile,
+  listProposalFiles,
+  type ProposalState,
+} from "./proposal_files.ts";
+import { isProposalId } from "./proposal_id.ts";
+import { type ProposalRecord, readProposalRecord, toProposalStatus } from "./proposal_record.ts";
+import { appliedPendingIds, recoverProposals } from "./recover_proposals.ts";
+import type { ApproveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
+import { submitProposal } from "./submit_proposal.ts";
+import { waitForDecision } from "./wait_for_decision.ts";
+
+/** Options of a `ProposalStore`. */
+export interface ProposalStoreOptions {
+  /** The policies directory (`NAME.yaml` files and the state directories). */
+  policiesDir: string;
+  /** Clock (tests pin it). */
+  now?: () => Date;
+  /** Sink for CONFIG:PROPOSED/APPROVED/REJECTED events. */
+  emit?: (event: OcsfEvent) => void;
+  /** Called before each approval step (tests pause here to kill the process). */
+  beforeStep?: (step: ApproveStep) => Promise<void> | void;
+  /** Safety re-check period of `wait()` beside its file watch, in ms. */
+  waitRecheckMs?: number;
+}
+
+const defaults = {
+  now: () => new Date(),
+  emit: (_event: OcsfEvent) => {},
+  beforeStep: (_step: ApproveStep) => {},
+  waitRecheckMs: 5_000,
+} satisfies Partial<ProposalStoreOptions>;
+
+/** How long the Git layout of the directory is trusted before it is looked up again. */
+const REPO_TTL_MS = 10_000;
+
+/**
+ * The proposal store of one policies directory.
+ *
+ * @example
+ * ```ts ignore
+ * const store = new ProposalStore({ policiesDir: "policies" });
+ * const result = await store.submit({ policy: "team", ruleName: "gh_put", rule, rationale });
+ * if (result.accepted) await store.approve(result.proposal.id, { approvedBy: "alice" });
+ * ```
+ */
+export class ProposalStore implements ProposalSink {
+  readonly policiesDir: string;
+  readonly #env: StoreEnv;
+  readonly #listeners = new Set<(change: StoreChange) => void>();
+  readonly #recheckMs: number;
+  #repo?: { at: number; info: Promise<RepoInfo> };
+
+  constructor(options: ProposalStoreOptions) {
+    const o = { ...defaults, ...options };
+    this.policiesDir = options.policiesDir;
+    this.#recheckMs = o.waitRecheckMs;
+    this.#env = {
+      policiesDir: options.policiesDir,
+      now: o.now,
+      emit: o.emit,
+      notify: (change) => this.#listeners.forEach((l) => l(change)),
+      repo: () => this.#repoInfo(),
+      beforeStep: async (step) => await o.beforeStep(step),
+    };
+  }
+
+  /** Listen to changes this store makes; returns the unsubscribe function. */
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Check and store a proposal (see `submitProposal`). */
+  submit(input: ProposalInput): Promise<SubmitResult> {
+    return submitProposal(this.#env, input);
+  }
+
+  /** The agent-facing state of a proposal; undefined for an unknown or malformed id. */
+  async status(id: string): Promise<ProposalStatus | undefined> {
+    const record = await this.get(id);
+    return record && toProposalStatus(record);
+  }
+
+  /** Resolve when the proposal is decided, or with its pending state when `signal` aborts. */
+  async wait(id: string, signal: AbortSignal): Promise<ProposalStatus | undefined> {
+    if (!isProposalId(id)) return undefined;
+    await ensureStateDirs(this.policiesDir);
+    return await waitForDecision({
+      id,
+      signal,
+      status: () => this.status(id),
+      watchDirs: ["approved", "rejected"].map((s) => join(this.policiesDir, s)),
+      subscribe: (fn) => this.subscribe(fn),
+      recheckMs: this.#recheckMs,
+    });
+  }
+
+  /** Every proposal (optionally of one state), oldest first; unreadable files are skipped. */
+  async list(options: { status?: ProposalState } = {}): Promise<ProposalRecord[]> {
+    await this.#recoverIfNeeded();
+    const files = await listProposalFiles(this.policiesDir, options.status);
+    const records = await Promise.all(
+      files.map((f) => readProposalRecord(f).catch(() => undefined)),
+    );
+    return records.filter((r): r is ProposalRecord => r !== undefined);
+  }
+
+  /** One proposal, or undefined for an unknown or malformed id. */
+  async get(id: string): Promise<ProposalRecord | undefined> {
+    if (!isProposalId(id)) return undefined;
+    await this.#recoverIfNeeded();
+    const found = await findProposalFile(this.policiesDir, id);
+    return found && await readProposalRecord(found);
+  }
+
+  /** Approve a pending proposal (see `approveProposal`). */
+  approve(id: string, options: { approvedBy: string }): Promise<ApproveResult> {
+    return approveProposal(this.#env, id, options);
+  }
+
+  /** Reject a pending proposal with a reason and optional guidance. */
+  reject(id: string, options: RejectOptions): Promise<void> {
+    return rejectProposal(this.#env, id, options);
+  }
+
+  /** Re-draft a stale pending proposal against the current policy. */
+  refresh(id: string): Promise<void> {
+    return refreshProposal(this.#env, id);
+  }
+
+  /** Finish interrupted approvals now; returns the ids moved to `approved/`. */
+  recover(): Promise<string[]> {
+    return withDirectoryLock(this.policiesDir, () => recoverProposals(this.#env));
+  }
+
+  async #recoverIfNeeded(): Promise<void> {
+    if ((await appliedPendingIds(this.policiesDir)).length > 0) await this.recover();
+  }
+
+  #repoInfo(): Promise<RepoInfo> {
+    const now = Date.now();
+    if (!this.#repo || now - this.#repo.at > REPO_TTL_MS) {
+      this.#repo = { at: now, info: lookUpRepo(this.policiesDir) };
+    }
+    return this.#repo.info;
+  }
+}
+
+async function lookUpRepo(dir: string): Promise<RepoInfo> {
+  const root = await gitWorkTreeRoot(dir);
+  if (!root) return { prefix: "" };
+  const rel = relative(await Deno.realPath(root), await Deno.realPath(dir));
+  return { root, prefix: rel === "" ? "" : `${rel.split("\\").join("/")}/` };
+}

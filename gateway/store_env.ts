@@ -1,0 +1,45 @@
+/**
+ * What the proposal operations (submit, approve, reject, recover) share: the policies
+ * directory, a clock, the event sinks, the Git layout, and a hook before each approval step.
+ *
+ * @module
+ */
+
+import type { OcsfEvent } from "./_ocsf.ts";
+import type { ProposalState } from "./proposal_files.ts";
+
+/** A change the store made, for in-process listeners (the gateway's push, waiting agents). */
+export type StoreChange =
+  | { kind: "proposal"; id: string; state: ProposalState; policy: string }
+  | { kind: "policy"; name: string; revision: number; hash: string };
+
+/** The named steps of an approval, in order (see `approveProposal`). */
+export type ApproveStep =
+  | "load"
+  | "apply"
+  | "validate"
+  | "bump"
+  | "stamp"
+  | "write"
+  | "commit"
+  | "move"
+  | "signal";
+
+/** Where the policies directory sits in Git, if it does. */
+export interface RepoInfo {
+  /** Root of the Git work tree; undefined when the directory is not in one. */
+  root?: string;
+  /** The policies directory relative to the root, with a trailing `/` (or `""`). */
+  prefix: string;
+}
+
+/** The environment every proposal operation runs in. */
+export interface StoreEnv {
+  policiesDir: string;
+  now(): Date;
+  emit(event: OcsfEvent): void;
+  notify(change: StoreChange): void;
+  repo(): Promise<RepoInfo>;
+  /** Called before each approval step (tests pause here to kill the process). */
+  beforeStep(step: ApproveStep): Promise<void>;
+}

@@ -1,0 +1,75 @@
+/**
+ * Rendering of untrusted text (the agent's rationale, rule fields, reviewer reasons) so that
+ * a person sees it and a terminal or a patch parser never interprets it: control and escape
+ * characters become visible symbols, and quoted blocks can never form a diff line or a mail
+ * separator.
+ *
+ * @module
+ */
+
+/** Characters a terminal, a mail parser or a bidi renderer could act on. */
+// deno-lint-ignore no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+function visibleChar(ch: string): string {
+  const code = ch.codePointAt(0)!;
+  // C0 controls have visible "control picture" symbols (ESC → ␛); DEL → ␡.
+  if (code < 0x20) return String.fromCodePoint(0x2400 + code);
+  if (code === 0x7f) return "\u2421";
+  return `<U+${code.toString(16).toUpperCase().padStart(4, "0")}>`;
+}
+
+/**
+ * Make every control, escape, bidi and line-break character visible and cap the length.
+ * The result is one line that is safe to print on a terminal.
+ *
+ * @param text untrusted text
+ * @param max maximum number of characters kept (before the marker)
+ * @example
+ * ```ts
+ * import { visibleText } from "./untrusted_text.ts";
+ * console.assert(visibleText("a\x1b[31mb") === "a\u241b[31mb");
+ * ```
+ */
+export function visibleText(text: string, max = 500): string {
+  const cut = [...text];
+  const kept = cut.length > max ? cut.slice(0, max).join("") : text;
+  const shown = kept.replace(UNSAFE, visibleChar);
+  return cut.length > max ? `${shown}… [${cut.length - max} more characters]` : shown;
+}
+
+/**
+ * Quote untrusted multi-line text for a patch message: each line made visible and prefixed
+ * with `> `, so no line can start a diff hunk, a `---` separator or a `From ` mail line.
+ *
+ * @param text untrusted text (e.g. the agent's rationale)
+ * @param max maximum number of characters kept overall
+ * @example
+ * ```ts
+ * import { quoteUntrusted } from "./untrusted_text.ts";
+ * console.assert(quoteUntrusted("From x\n--- a") === "> From x\n> --- a");
+ * ```
+ */
+export function quoteUntrusted(text: string, max = 2000): string {
+  const chars = [...text];
+  const kept = chars.length > max ? chars.slice(0, max).join("") : text;
+  const lines = kept.replace(/\r\n?/g, "\n").split("\n").map((line) =>
+    `> ${line.replace(UNSAFE, visibleChar)}`.trimEnd()
+  );
+  if (chars.length > max) lines.push(`> … [${chars.length - max} more characters not shown]`);
+  return text.trim() === "" ? "> (none)" : lines.join("\n");
+}
+
+/**
+ * Read back a block written by `quoteUntrusted` (its lines without the `> ` prefix). The text
+ * stays in its visible form.
+ *
+ * @example
+ * ```ts
+ * import { unquote } from "./untrusted_text.ts";
+ * console.assert(unquote(["> a", ">"]) === "a\n");
+ * ```
+ */
+export function unquote(lines: string[]): string {
+  return lines.map((l) => l.replace(/^> ?/, "")).join("\n");
+}
