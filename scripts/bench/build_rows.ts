@@ -11,11 +11,14 @@ import type { Row } from "./row.ts";
 import { directRows } from "./rows_direct.ts";
 import { peerRows } from "./rows_peers.ts";
 import { decideRows } from "./rows_decide.ts";
+import { type ProxyStart, tollgateRows } from "./rows_tollgate.ts";
+import { memoryRow } from "./rows_memory.ts";
 import { startSquid, startTinyproxy } from "./peer_proxies.ts";
+import { startTollgateProxy } from "./tollgate_proxy.ts";
 
 /**
- * Build every row. `wanted(prefix)` says whether any row under an id prefix is wanted, so
- * that nothing is started for rows that will not run.
+ * Build every row. `wanted(prefix)` says whether rows under an id prefix are wanted, so that
+ * nothing is started for rows that will not run.
  *
  * @example
  * ```ts ignore
@@ -29,18 +32,52 @@ export async function buildRows(
   wanted: (idPrefix: string) => boolean,
 ): Promise<Row[]> {
   const rows: Row[] = [...directRows(setup)];
-  const peerOptions = {
+  const proxy = (name: string, identity: "fixed" | "proc") =>
+    startProxyChild(setup, children, stack, name, identity);
+  if (wanted("tollgate")) {
+    const [fixed, proc] = await Promise.all([proxy("fixed", "fixed"), proxy("proc", "proc")]);
+    rows.push(...tollgateRows(setup, fixed, proc));
+  }
+  rows.push(...await peers(setup, children, stack, wanted));
+  if (wanted("decide")) rows.push(...decideRows(setup.budget.decideMs));
+  // A proxy of its own: its RSS must not carry what the load rows left behind.
+  if (wanted("memory")) rows.push(memoryRow(setup, await proxy("memory", "fixed")));
+  return rows;
+}
+
+async function startProxyChild(
+  setup: BenchSetup,
+  children: ChildProcesses,
+  stack: AsyncDisposableStack,
+  name: string,
+  identity: "fixed" | "proc",
+): Promise<ProxyStart> {
+  try {
+    const proxy = await startTollgateProxy(setup, children, { name, identity });
+    stack.defer(() => proxy.stop());
+    return { ok: true, proxy };
+  } catch (error) {
+    return { ok: false, note: (error as Error).message };
+  }
+}
+
+async function peers(
+  setup: BenchSetup,
+  children: ChildProcesses,
+  stack: AsyncDisposableStack,
+  wanted: (idPrefix: string) => boolean,
+): Promise<Row[]> {
+  const options = {
     upstreamPorts: [setup.upstreams.httpPort, setup.upstreams.httpsPort],
     dir: setup.dir,
     maxSeconds: setup.budget.repetitions === 1 ? 180 : 1800,
   };
-  for (const start of [startSquid, startTinyproxy]) {
-    const name = start === startSquid ? "squid" : "tinyproxy";
+  const rows: Row[] = [];
+  for (const [name, start] of [["squid", startSquid], ["tinyproxy", startTinyproxy]] as const) {
     if (!wanted(`peer.${name}`)) continue;
-    const peer = await start(children, peerOptions);
+    const peer = await start(children, options);
     if (peer.ok) stack.defer(() => peer.stop());
     rows.push(...peerRows(setup, peer));
   }
-  if (wanted("decide")) rows.push(...decideRows(setup.budget.decideMs));
   return rows;
 }

@@ -28,6 +28,8 @@ const HEADER = [
   "Result",
 ];
 const RIGHT_ALIGNED = new Set([1, 2, 3, 4, 5]);
+/** Longer skip reasons go under the table, once for all the rows they share. */
+const SHORT_REASON = 48;
 
 /**
  * The table and notes for `report`, ending with a newline.
@@ -72,7 +74,8 @@ export function renderReport(report: BenchReport): string {
 export function renderRow(row: RowResult): string[] {
   const label = row.per ? `${row.label} (per ${row.per})` : row.label;
   if (row.skipped) {
-    return [label, "–", "–", "–", "", "", row.target?.text ?? "", `skipped: ${row.skipped}`];
+    const why = row.skipped.length <= SHORT_REASON ? `: ${row.skipped}` : " (see notes)";
+    return [label, "–", "–", "–", "", "", row.target?.text ?? "", `skipped${why}`];
   }
   const added = row.addedP50Us === undefined
     ? ""
@@ -107,6 +110,16 @@ function renderSummary(report: BenchReport): string {
 
 function renderNotes(rows: RowResult[]): string[] {
   const notes = rows.flatMap((row) => row.notes.map((note) => `  ${row.label}: ${note}`));
+  const skips = new Map<string, string[]>();
+  for (const row of rows) {
+    if (row.skipped && row.skipped.length > SHORT_REASON) {
+      skips.set(row.skipped, [...(skips.get(row.skipped) ?? []), row.label]);
+    }
+  }
+  for (const [reason, labels] of skips) {
+    const who = labels.length === 1 ? labels[0] : `${labels[0]} and ${labels.length - 1} more rows`;
+    notes.push(`  ${who}: skipped: ${reason}`);
+  }
   return notes.length > 0 ? ["Notes:", ...notes] : [];
 }
 

@@ -113,3 +113,16 @@ Deno.test("renderReport() groups rows, aligns columns and lists notes", () => {
   assert.match(text, /Targets: 0 met, 1 missed, 0 not evaluated/);
   assert.match(text, /Notes:\n {2}plain HTTP forward: 3 failed requests\n$/);
 });
+
+Deno.test("renderReport() moves long skip reasons under the table, once per reason", () => {
+  const reason = "Tollgate proxy did not start: the child exited: Module not found";
+  const text = renderReport(report([
+    row({ id: "a", group: "tollgate", label: "A", skipped: reason }),
+    row({ id: "b", group: "tollgate", label: "B", skipped: reason }),
+    row({ id: "c", group: "peer", label: "C", skipped: "short reason" }),
+  ]));
+  assert.match(text, /A\s+–\s+–\s+–\s+skipped \(see notes\)/);
+  assert.match(text, /C\s+–\s+–\s+–\s+skipped: short reason/);
+  assert.equal(text.split(reason).length, 2);
+  assert.match(text, /  A and 1 more rows: skipped: Tollgate proxy did not start/);
+});

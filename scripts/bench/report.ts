@@ -22,6 +22,8 @@ export interface Sample {
   /** Connections opened while timing (reconnects show a proxy closing keep-alive). */
   connections?: number;
   firstError?: string;
+  /** Context worth a line under the table (e.g. the idle RSS). */
+  note?: string;
 }
 
 /** The static part of a row. */
@@ -103,6 +105,7 @@ export function aggregateRow(info: RowInfo, samples: Sample[], skipped?: string)
   const errors = samples.reduce((sum, s) => sum + s.errors, 0);
   const firstError = samples.find((s) => s.firstError)?.firstError;
   if (errors > 0) notes.push(`${errors} failed requests${firstError ? ` (${firstError})` : ""}`);
+  for (const note of new Set(samples.flatMap((s) => (s.note ? [s.note] : [])))) notes.push(note);
   const row: RowResult = {
     ...info,
     runs: usable.length,

@@ -1,0 +1,49 @@
+/**
+ * A Tollgate proxy as a child process of the benchmark, so that it has its own event loop
+ * (as Squid has) and its RSS can be read from /proc. Reads its config from the JSON file
+ * named by the first argument, prints one JSON line `{"port":N}` when listening, and exits
+ * when its stdin closes (the benchmark ended, or died) or on SIGTERM.
+ *
+ * Run: `deno run -A scripts/bench/proxy_child.ts CONFIG.json` (-A: /proc identity).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { CertificateAuthority, PolicyHolder, startProxy } from "../../proxy/mod.ts";
+import { createProcIdentityResolver } from "../../proxy/identity/mod.ts";
+import { FIXED_EXE } from "./bench_policy.ts";
+import type { ProxyChildConfig } from "./proxy_child_config.ts";
+
+async function main(configFile: string): Promise<void> {
+  const config: ProxyChildConfig = JSON.parse(await Deno.readTextFile(configFile));
+  const ca = await CertificateAuthority.loadOrCreate(config.stateDir);
+  const holder = PolicyHolder.fromText(
+    "bench",
+    join(config.stateDir, "bench.yaml"),
+    config.policyText,
+  );
+  const skillPath = join(config.stateDir, "policy_advisor.md");
+  await Deno.writeTextFile(skillPath, "# Bench skill\n");
+  const identity = config.identity === "fixed"
+    ? { resolve: () => Promise.resolve({ exe: FIXED_EXE, ancestors: [] }) }
+    : createProcIdentityResolver();
+  const proxy = await startProxy({
+    listen: { hostname: "127.0.0.1", port: 0 },
+    holder,
+    resolve: config.resolve,
+    upstreamCa: [config.upstreamCaPem],
+    ca,
+    skillPath,
+    identity,
+  });
+  let closing: Promise<void> | undefined;
+  const stop = () => closing ??= proxy.close().finally(() => Deno.exit(0));
+  Deno.addSignalListener("SIGTERM", stop);
+  console.log(JSON.stringify({ port: proxy.port }));
+  // Lifeline: the parent holds our stdin open for as long as it wants us.
+  for await (const _ of Deno.stdin.readable) { /* ignore input */ }
+  await stop();
+}
+
+if (import.meta.main) await main(Deno.args[0] ?? "");

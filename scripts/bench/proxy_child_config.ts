@@ -1,0 +1,17 @@
+/**
+ * The configuration file of a Tollgate proxy child (`proxy_child.ts`), written by the
+ * benchmark. Kept apart so that the benchmark does not import the proxy itself.
+ *
+ * @module
+ */
+
+/** The child's configuration, written by the benchmark. */
+export interface ProxyChildConfig {
+  policyText: string;
+  /** State directory: the Tollgate CA is created here. */
+  stateDir: string;
+  resolve: { host: string; port: number; address: string }[];
+  upstreamCaPem: string;
+  /** `fixed`: every requester is FIXED_EXE (no /proc cost); `proc`: the real resolver. */
+  identity: "fixed" | "proc";
+}

@@ -1,0 +1,143 @@
+/**
+ * Tollgate rows: plain HTTP forward, L4 tunnel keep-alive, L7 intercepted keep-alive, a new
+ * intercepted tunnel per request, the deny path (structured 403), and the same through a
+ * proxy that resolves the requester through /proc, so that the cost of identity shows.
+ *
+ * @module
+ */
+
+import {
+  getRequest,
+  loadRow,
+  type LoadRowSpec,
+  type Opener,
+  plainOpener,
+  tunnelOpener,
+} from "./http_rows.ts";
+import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
+import { DIRECT } from "./rows_direct.ts";
+import type { TollgateProxy } from "./tollgate_proxy.ts";
+import type { Row } from "./row.ts";
+import type { RowInfo } from "./report.ts";
+
+/** A started proxy, or why it could not start. */
+export type ProxyStart = { ok: true; proxy: TollgateProxy } | { ok: false; note: string };
+
+/**
+ * The Tollgate rows for the fixed-identity proxy and the /proc-identity proxy.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = tollgateRows(setup, fixed, proc);
+ * ```
+ */
+export function tollgateRows(setup: BenchSetup, fixed: ProxyStart, proc: ProxyStart): Row[] {
+  const { httpPort, httpsPort } = setup.upstreams;
+  const { keepAlive, newConnection } = setup.budget;
+  const forward = getRequest(`${BENCH_HOSTS.http}:${httpPort}`, OK_PATH, true);
+  const inTunnel = getRequest(`${BENCH_HOSTS.l7}:${httpsPort}`, OK_PATH);
+  const l4 = `${BENCH_HOSTS.l4}:${httpsPort}`;
+  const l7 = `${BENCH_HOSTS.l7}:${httpsPort}`;
+  const intercepted = (p: TollgateProxy): Opener =>
+    tunnelOpener(p.port, l7, { servername: BENCH_HOSTS.l7, ca: [p.caPem] });
+  const row = (
+    start: ProxyStart,
+    rowInfo: RowInfo,
+    spec: (p: TollgateProxy) => LoadRowSpec,
+  ): Row =>
+    start.ok ? loadRow(rowInfo, () => spec(start.proxy)) : { info: rowInfo, skipped: start.note };
+  return [
+    row(fixed, info("http_forward", "plain HTTP forward, keep-alive", DIRECT.http), (p) => ({
+      open: plainOpener(p.port),
+      request: forward,
+      mode: "keep-alive",
+      bounds: keepAlive,
+    })),
+    row(fixed, info("l4_keepalive", "L4 tunnel, keep-alive", DIRECT.tlsKeepAlive), (p) => ({
+      open: tunnelOpener(p.port, l4, upstreamTls(setup, BENCH_HOSTS.l4)),
+      request: getRequest(l4, OK_PATH),
+      mode: "keep-alive",
+      bounds: keepAlive,
+    })),
+    row(fixed, info("l7_keepalive", "L7 intercepted, keep-alive", DIRECT.tlsKeepAlive), (p) => ({
+      open: intercepted(p),
+      request: inTunnel,
+      mode: "keep-alive",
+      bounds: keepAlive,
+    })),
+    row(
+      fixed,
+      info("l7_new_tunnel", "L7 new intercepted tunnel (CONNECT+TLS+GET)", DIRECT.tlsNew),
+      (p) => ({
+        open: intercepted(p),
+        request: inTunnel,
+        mode: "new-connection",
+        bounds: newConnection,
+      }),
+    ),
+    fixed.ok ? denyRow(setup, fixed.proxy) : { info: DENY_INFO, skipped: fixed.note },
+    row(
+      proc,
+      info("proc.http_forward", "plain HTTP forward, keep-alive, /proc identity", DIRECT.http),
+      (p) => ({
+        open: plainOpener(p.port),
+        request: forward,
+        mode: "keep-alive",
+        bounds: keepAlive,
+      }),
+    ),
+    row(
+      proc,
+      info("proc.l7_new_tunnel", "L7 new intercepted tunnel, /proc identity", DIRECT.tlsNew),
+      (p) => ({
+        open: intercepted(p),
+        request: inTunnel,
+        mode: "new-connection",
+        bounds: newConnection,
+      }),
+    ),
+  ];
+}
+
+function info(id: string, label: string, baseline: string): RowInfo {
+  return { id: `tollgate.${id}`, group: "tollgate", label: `Tollgate ${label}`, baseline };
+}
+
+/**
+ * The deny row: POSTs to a read-only `rest` endpoint over plain HTTP. Each answer is a 403
+ * with `Connection: close`, so every request pays a new connection, like its baseline. The
+ * body is checked once per repetition to be the structured deny, not any 403.
+ */
+const DENY_INFO = info("deny", "deny path: structured 403, plain HTTP", DIRECT.httpNew);
+
+function denyRow(setup: BenchSetup, proxy: TollgateProxy): Row {
+  const authority = `${BENCH_HOSTS.rest}:${setup.upstreams.httpPort}`;
+  const request = getRequest(authority, OK_PATH, true, "POST").replace(
+    "\r\n\r\n",
+    "\r\nContent-Length: 0\r\n\r\n",
+  );
+  const open = plainOpener(proxy.port);
+  const load = loadRow(DENY_INFO, () => ({
+    open,
+    request,
+    mode: "new-connection",
+    bounds: setup.budget.newConnection,
+    expectStatus: 403,
+  }));
+  return {
+    info: load.info,
+    measure: async () => {
+      const conn = await open();
+      try {
+        const response = await conn.request(new TextEncoder().encode(request));
+        const body = JSON.parse(new TextDecoder().decode(response.body));
+        if (response.status !== 403 || body.error !== "policy_denied" || !body.rule_missing) {
+          throw new Error(`Deny response is not the structured 403 (status ${response.status})`);
+        }
+      } finally {
+        conn.close();
+      }
+      return await load.measure!();
+    },
+  };
+}
