@@ -124,5 +124,5 @@ Deno.test("renderReport() moves long skip reasons under the table, once per reas
   assert.match(text, /A\s+–\s+–\s+–\s+skipped \(see notes\)/);
   assert.match(text, /C\s+–\s+–\s+–\s+skipped: short reason/);
   assert.equal(text.split(reason).length, 2);
-  assert.match(text, /  A and 1 more rows: skipped: Tollgate proxy did not start/);
+  assert.match(text, / {2}A and 1 more rows: skipped: Tollgate proxy did not start/);
 });
