@@ -1,0 +1,125 @@
+/**
+ * The policy-advisor skill is part of the agent contract: it must name every route, every
+ * deny-body field and next step, every guidance code, and its example must be accepted.
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compilePolicy } from "../proxy/policy/mod.ts";
+import {
+  createPolicyLocalApp,
+  type Guidance,
+  POLICY_LOCAL_LIMITS,
+  type ProposalInput,
+  type ProposalSink,
+  renderDenyResponse,
+  ROUTE_DENIALS,
+  ROUTE_POLICY_CURRENT,
+  ROUTE_PROPOSAL,
+  ROUTE_PROPOSAL_WAIT,
+  ROUTE_PROPOSALS,
+  ROUTE_SKILL,
+} from "../proxy/policy_local/mod.ts";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const skill = await Deno.readTextFile(join(root, "skills", "policy_advisor.md"));
+
+const GUIDANCE = [
+  "too_broad",
+  "use_l7_not_l4",
+  "wrong_binary_scope",
+  "wrong_endpoint",
+  "outside_org_ceiling",
+] as const satisfies readonly Guidance[];
+// Fails to compile when a guidance code is added to the Guidance type but not to this list.
+const _exhaustive: Guidance extends (typeof GUIDANCE)[number] ? true : never = true;
+
+const denial = renderDenyResponse({
+  verdict: "deny",
+  layer: "l7",
+  reason: "PUT /repos/o/r/contents/x.md not permitted by policy",
+  policy: "gh_ro",
+  host: "api.github.com",
+  port: 443,
+  binary: "/usr/bin/curl",
+  method: "PUT",
+  path: "/repos/o/r/contents/x.md",
+}, { skillPath: "/etc/tollgate/skills/policy_advisor.md" });
+const denyBody = JSON.parse(denial.body);
+
+Deno.test("skill names every policy.local route", () => {
+  const routes = [
+    ROUTE_SKILL,
+    ROUTE_POLICY_CURRENT,
+    ROUTE_DENIALS,
+    ROUTE_PROPOSALS,
+    ROUTE_PROPOSAL,
+    ROUTE_PROPOSAL_WAIT,
+  ];
+  for (const route of routes) assert.ok(skill.includes(route), `skill misses ${route}`);
+});
+
+Deno.test("skill names every next_steps action and every deny body field", () => {
+  for (const step of denyBody.next_steps) {
+    assert.ok(skill.includes(`\`${step.action}\``), `skill misses next step ${step.action}`);
+  }
+  const fields = [...Object.keys(denyBody), ...Object.keys(denyBody.rule_missing)];
+  for (const field of fields) {
+    assert.ok(skill.includes(`\`${field}\``), `skill misses deny field ${field}`);
+  }
+  assert.ok(skill.includes("X-Tollgate-Policy"));
+});
+
+Deno.test("skill explains every guidance code and the limits it states", () => {
+  for (const code of GUIDANCE) assert.ok(skill.includes(`\`${code}\``), `skill misses ${code}`);
+  assert.ok(skill.includes(`at most ${POLICY_LOCAL_LIMITS.maxOperations} operations`));
+  assert.ok(skill.includes(`${POLICY_LOCAL_LIMITS.maxBodyBytes / 1024} KiB`));
+  assert.ok(skill.includes(`1 to ${POLICY_LOCAL_LIMITS.denialsMax}`));
+  assert.ok(skill.includes(`1 to ${POLICY_LOCAL_LIMITS.waitMaxSeconds}`));
+});
+
+Deno.test("skill's example proposal is accepted by policy.local as it stands", async () => {
+  const example = skill.match(/## 5\. Example proposal[\s\S]*?```json\n([\s\S]*?)```/)?.[1];
+  assert.ok(example, "the example JSON block is present");
+  const submitted: ProposalInput[] = [];
+  const sink: ProposalSink = {
+    submit(input) {
+      submitted.push(input);
+      return Promise.resolve({
+        accepted: true,
+        proposal: {
+          id: "p-1",
+          status: "pending",
+          policy: input.policy,
+          ruleName: input.ruleName,
+          rule: input.rule,
+          findings: [],
+        },
+      });
+    },
+    status: () => Promise.resolve(undefined),
+    wait: () => Promise.resolve(undefined),
+  };
+  const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+  const app = createPolicyLocalApp({
+    sandbox: "demo",
+    policy: {
+      current: () => ({ text: "", revision: 0, hash: "", compiled }),
+      subscribe: () => () => {},
+    },
+    sink,
+    logDir: join(root, "does-not-exist"),
+    skill: () => Promise.resolve(skill),
+  });
+  const res = await app.request(`http://policy.local${ROUTE_PROPOSALS}`, {
+    method: "POST",
+    body: example,
+  });
+  assert.equal(res.status, 202, await res.clone().text());
+  assert.deepEqual((await res.json()).accepted_chunk_ids, ["p-1"]);
+  const [input] = submitted;
+  assert.equal(input?.rule.endpoints[0]?.enforcement, "enforce");
+  assert.equal(input?.rule.endpoints[0]?.rules?.[0]?.allow.method, "PUT");
+  const served = await app.request(`http://policy.local${ROUTE_SKILL}`);
+  assert.equal(await served.text(), skill);
+});
