@@ -6,10 +6,8 @@
  */
 
 import { compileStringGlob, type GlobMatcher } from "./glob.ts";
+import type { CompiledQuery } from "./compiled_policy.ts";
 import type { QueryMatcherSpec } from "./types.ts";
-
-/** Compiled query matchers: key → globs, any of which may match a value. */
-export type CompiledQuery = [string, GlobMatcher[]][];
 
 /** The globs of a matcher spec, whatever its spelling. */
 export function matcherGlobs(spec: QueryMatcherSpec): string[] {

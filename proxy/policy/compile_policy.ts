@@ -5,56 +5,13 @@
  * @module
  */
 
+import type { BinaryMatcher, CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
 import { compilePathGlob, type GlobMatcher } from "./glob.ts";
 import { hostSuffixes, labelsMatch, parseHostPattern } from "./host_pattern.ts";
-import type { HostPattern } from "./host_pattern.ts";
 import { ipInCidrs, isIpLiteral } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
-import { type CompiledQuery, compileQuery } from "./_query.ts";
-import type { Endpoint, Enforcement, L7Match, NetworkRule, Policy } from "./types.ts";
-
-/** One compiled allow or deny matcher: methods (upper-case; `*` = any), path, query. */
-export interface CompiledMatch {
-  anyMethod: boolean;
-  methods: ReadonlySet<string>;
-  path: GlobMatcher;
-  query?: CompiledQuery;
-}
-
-/** The binaries of a rule: exact paths in a set, globs as predicates. */
-export interface BinaryMatcher {
-  exact: ReadonlySet<string>;
-  globs: GlobMatcher[];
-}
-
-/** One endpoint of one rule, with everything `decide()` needs precompiled. */
-export interface Grant {
-  ruleKey: string;
-  endpoint: Endpoint;
-  /** Undefined for a host-less endpoint (matched through `allowed_ips`). */
-  host?: HostPattern;
-  /** `protocol: rest` (validation forbids it together with `tls: skip`). */
-  l7: boolean;
-  enforcement: Enforcement;
-  allow: CompiledMatch[];
-  deny: CompiledMatch[];
-  allowedIps: string[];
-  allowEncodedSlash: boolean;
-  binaries: BinaryMatcher;
-}
-
-/** A policy compiled for `decide()`. Treat the index as opaque; it may change shape. */
-export interface CompiledPolicy {
-  readonly policy: Policy;
-  /** Number of `network_policies` entries. */
-  readonly ruleCount: number;
-  /** `host:port` → grants, for exact hosts. */
-  readonly exact: ReadonlyMap<string, Grant[]>;
-  /** `suffix:port` → grants, for `*.suffix` and `**.suffix` hosts. */
-  readonly wildcard: ReadonlyMap<string, Grant[]>;
-  /** port → grants, for host-less endpoints. */
-  readonly hostless: ReadonlyMap<number, Grant[]>;
-}
+import { compileQuery } from "./_query.ts";
+import type { Endpoint, L7Match, NetworkRule, Policy } from "./types.ts";
 
 function compileMatch(m: L7Match): CompiledMatch {
   const method = m.method.toUpperCase();

@@ -5,13 +5,8 @@
  * @module
  */
 
-import {
-  binaryMatches,
-  type CompiledMatch,
-  type CompiledPolicy,
-  lookupGrants,
-} from "./compile_policy.ts";
-import type { Grant } from "./compile_policy.ts";
+import { binaryMatches, lookupGrants } from "./compile_policy.ts";
+import type { CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
 import { parseQuery, queryAllows, queryDenies } from "./_query.ts";
 import type { Decision, RequesterIdentity, RequestFacts } from "./types.ts";
 

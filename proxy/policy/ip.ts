@@ -17,7 +17,9 @@ export type AddressClass =
 
 /** A parsed CIDR: the network bytes (4 or 16) and the prefix length. */
 export interface Cidr {
+  /** Network address: 4 bytes (IPv4, also for v4-mapped input) or 16 (IPv6). */
   bytes: Uint8Array;
+  /** Prefix length in bits. */
   prefix: number;
 }
 

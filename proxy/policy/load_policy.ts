@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type CompiledPolicy, compilePolicy } from "./compile_policy.ts";
+import { compilePolicy } from "./compile_policy.ts";
+import type { CompiledPolicy } from "./compiled_policy.ts";
 import { parsePolicy } from "./parse_policy.ts";
 import { policyHash } from "./policy_hash.ts";
 import { PolicyValidationError } from "./policy_validation_error.ts";
@@ -12,10 +13,15 @@ import type { Policy } from "./types.ts";
 
 /** A policy ready to enforce: its source, the validated model, the compiled form, the hash. */
 export interface LoadedPolicy {
+  /** The path or name it was loaded from. */
   file: string;
+  /** The source text, comments included. */
   text: string;
+  /** The validated model. */
   policy: Policy;
+  /** The compiled form `decide()` takes. */
   compiled: CompiledPolicy;
+  /** `policyHash(policy)`. */
   hash: string;
 }
 

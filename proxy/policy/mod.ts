@@ -25,7 +25,14 @@ export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts
 export { loadPolicyFile, loadPolicyText } from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
 export { compilePolicy } from "./compile_policy.ts";
-export type { CompiledPolicy } from "./compile_policy.ts";
+export type {
+  BinaryMatcher,
+  CompiledMatch,
+  CompiledPolicy,
+  CompiledQuery,
+  Grant,
+} from "./compiled_policy.ts";
+export type { GlobMatcher } from "./glob.ts";
 export { decide } from "./decide.ts";
 export { canonicalizePath, MAX_PATH_BYTES } from "./canonicalize_path.ts";
 export type { CanonicalizeOptions, CanonicalPathResult } from "./canonicalize_path.ts";

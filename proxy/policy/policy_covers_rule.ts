@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type CompiledPolicy, endpointPorts } from "./compile_policy.ts";
+import { endpointPorts } from "./compile_policy.ts";
+import type { CompiledPolicy } from "./compiled_policy.ts";
 import { decide } from "./decide.ts";
 import { matcherGlobs } from "./_query.ts";
 import { cidrContains, parseCidr } from "./ip.ts";

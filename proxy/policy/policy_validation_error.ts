@@ -33,10 +33,12 @@ export function formatIssue(issue: PolicyIssue): string {
  * ```
  */
 export class PolicyValidationError extends Error {
+  /** Always `PolicyValidationError`. */
   override name = "PolicyValidationError";
   /** Every problem found, in file order. */
   readonly issues: PolicyIssue[];
 
+  /** Build the error from every issue found (at least one). */
   constructor(issues: PolicyIssue[]) {
     const first = issues[0] ? formatIssue(issues[0]) : "Invalid policy";
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";

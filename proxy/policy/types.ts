@@ -26,28 +26,43 @@ export interface L7Match {
 
 /** One endpoint of a rule, exactly the keys a policy file may hold. */
 export interface Endpoint {
+  /** Exact host (case-insensitive), IP literal, or `*.`/`**.` wildcard; omitted only with `allowed_ips`. */
   host?: string;
+  /** One port (exclusive with `ports`). */
   port?: number;
+  /** Several ports (exclusive with `port`). */
   ports?: number[];
+  /** `rest` makes the endpoint L7 (needs `access` or `rules`); omitted means L4. */
   protocol?: "rest";
+  /** `enforce` (default) or `audit` (log would-be denials, allow them). */
   enforcement?: Enforcement;
+  /** Method preset on every path (exclusive with `rules`). */
   access?: AccessPreset;
+  /** Explicit allow matchers (exclusive with `access`). */
   rules?: { allow: L7Match }[];
+  /** Deny matchers; a match beats any allow. */
   deny_rules?: L7Match[];
+  /** `skip`: never terminate TLS (L4 only). */
   tls?: "skip";
+  /** CIDRs this endpoint may reach even though they are private. */
   allowed_ips?: string[];
+  /** Keep `%2F` in paths instead of rejecting them. */
   allow_encoded_slash?: boolean;
 }
 
 /** A binary a rule grants access to: an absolute path or a glob over `/`-separated segments. */
 export interface BinaryRef {
+  /** Absolute path or glob (`*` one segment, `**` across `/`). */
   path: string;
 }
 
 /** One entry of `network_policies`, keyed by its rule key. */
 export interface NetworkRule {
+  /** Display name; the rule key is what logs and decisions report. */
   name?: string;
+  /** Where the binaries may connect (non-empty). */
   endpoints: Endpoint[];
+  /** Who may connect (non-empty). */
   binaries: BinaryRef[];
 }
 
@@ -57,28 +72,42 @@ export interface Policy {
   version: 1;
   /** Tollgate's revision counter, bumped by every approval; absent in the file means 0. */
   revision: number;
+  /** Rule key → rule; the only section a reload changes. */
   network_policies: Record<string, NetworkRule>;
+  /** Paths the sandbox may read or write (static; enforced by the sandbox runner). */
   filesystem_policy?: {
+    /** Add the working directory to `read_write`. */
     include_workdir?: boolean;
+    /** Absolute paths readable by the sandbox. */
     read_only?: string[];
+    /** Absolute paths writable by the sandbox. */
     read_write?: string[];
   };
+  /** Landlock settings (static). */
   landlock?: { compatibility?: "best_effort" | "hard_requirement" };
+  /** The user and group the sandboxed process runs as (static; never root). */
   process?: { run_as_user?: string; run_as_group?: string };
 }
 
 /** One validation problem, with the 1-based position in the source when known. */
 export interface PolicyIssue {
+  /** The file as the caller named it. */
   file: string;
+  /** 1-based line. */
   line: number;
+  /** 1-based column. */
   col: number;
+  /** Sentence-case message, values quoted. */
   message: string;
 }
 
 /** Who is asking: the requester's executable and its ancestors' (nearest first). */
 export interface RequesterIdentity {
+  /** Resolved executable path of the connecting process. */
   exe: string;
+  /** Executables of its ancestors, nearest first. */
   ancestors: string[];
+  /** Process id, when known (for logs). */
   pid?: number;
 }
 
@@ -89,11 +118,13 @@ export interface RequesterIdentity {
 export interface RequestFacts {
   /** Lower-case host name or IP literal, no brackets, no port. */
   host: string;
+  /** Destination port. */
   port: number;
   /** Undefined when the requester could not be identified: such a request is denied. */
   identity?: RequesterIdentity;
   /** Why identity resolution failed, when it did (goes into the deny reason). */
   identityError?: string;
+  /** HTTP method as sent; present only for an L7 question. */
   method?: string;
   /** Canonical path (see `canonicalizePath()`), without the query. */
   path?: string;
@@ -103,18 +134,27 @@ export interface RequestFacts {
 
 /** The rule the agent would need, named in a denial (`rule_missing` in the 403 body). */
 export interface RuleMissing {
+  /** `rest_allow` for an L7 denial, `l4_allow` for an L4 one. */
   type: "rest_allow" | "l4_allow";
+  /** Layer of the denial. */
   layer: "l4" | "l7";
+  /** Method that would need an allow rule (L7). */
   method?: string;
+  /** Canonical path that would need an allow rule (L7). */
   path?: string;
+  /** Destination host. */
   host: string;
+  /** Destination port. */
   port: number;
+  /** The requester's executable. */
   binary?: string;
 }
 
 /** The one verdict that the 403 body, the OCSF event and the CLI line all render. */
 export interface Decision {
+  /** Allow or deny. */
   verdict: "allow" | "deny";
+  /** Which question was answered: host:port (l4) or one HTTP request (l7). */
   layer: "l4" | "l7";
   /** Human-readable reason, e.g. `PUT /x not permitted by policy`. */
   reason: string;
@@ -133,9 +173,13 @@ export interface Decision {
   allowEncodedSlash?: boolean;
   /** Echo of the facts, for the renderers. */
   host: string;
+  /** Echo of the destination port. */
   port: number;
+  /** Echo of the requester's executable. */
   binary?: string;
+  /** Echo of the method (L7). */
   method?: string;
+  /** Echo of the canonical path (L7); never the query. */
   path?: string;
   /** Present on denials. */
   ruleMissing?: RuleMissing;

@@ -1,0 +1,72 @@
+/**
+ * The shape of a compiled policy: an index from host and port to grants, each grant one
+ * endpoint of one rule with its matchers built. Produced by `compilePolicy()`, read by
+ * `decide()`; other modules should treat it as opaque.
+ *
+ * @module
+ */
+
+import type { GlobMatcher } from "./glob.ts";
+import type { HostPattern } from "./host_pattern.ts";
+import type { Endpoint, Enforcement, Policy } from "./types.ts";
+
+/** Compiled query matchers: parameter name → globs, any of which may match a value. */
+export type CompiledQuery = [string, GlobMatcher[]][];
+
+/** One compiled allow or deny matcher: methods (upper-case; `*` = any), path, query. */
+export interface CompiledMatch {
+  /** The matcher names method `*`. */
+  anyMethod: boolean;
+  /** Upper-case methods matched (ignored when `anyMethod`). */
+  methods: ReadonlySet<string>;
+  /** Path glob over the canonical path. */
+  path: GlobMatcher;
+  /** Query matchers, when the rule has any. */
+  query?: CompiledQuery;
+}
+
+/** The binaries of a rule: exact paths in a set, globs as predicates. */
+export interface BinaryMatcher {
+  /** Exact executable paths. */
+  exact: ReadonlySet<string>;
+  /** Compiled binary globs. */
+  globs: GlobMatcher[];
+}
+
+/** One endpoint of one rule, with everything `decide()` needs precompiled. */
+export interface Grant {
+  /** The `network_policies` key of the rule. */
+  ruleKey: string;
+  /** The endpoint as validated. */
+  endpoint: Endpoint;
+  /** Undefined for a host-less endpoint (matched through `allowed_ips`). */
+  host?: HostPattern;
+  /** `protocol: rest` (validation forbids it together with `tls: skip`). */
+  l7: boolean;
+  /** Endpoint enforcement, defaulted to `enforce`. */
+  enforcement: Enforcement;
+  /** Allow matchers, presets expanded. */
+  allow: CompiledMatch[];
+  /** Deny matchers. */
+  deny: CompiledMatch[];
+  /** The endpoint's `allowed_ips` (empty when none). */
+  allowedIps: string[];
+  /** The endpoint's `allow_encoded_slash`. */
+  allowEncodedSlash: boolean;
+  /** The rule's binaries. */
+  binaries: BinaryMatcher;
+}
+
+/** A policy compiled for `decide()`. Treat the index as opaque; it may change shape. */
+export interface CompiledPolicy {
+  /** The validated policy this was compiled from. */
+  readonly policy: Policy;
+  /** Number of `network_policies` entries. */
+  readonly ruleCount: number;
+  /** `host:port` → grants, for exact hosts. */
+  readonly exact: ReadonlyMap<string, Grant[]>;
+  /** `suffix:port` → grants, for `*.suffix` and `**.suffix` hosts. */
+  readonly wildcard: ReadonlyMap<string, Grant[]>;
+  /** port → grants, for host-less endpoints. */
+  readonly hostless: ReadonlyMap<number, Grant[]>;
+}
