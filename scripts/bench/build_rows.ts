@@ -14,6 +14,7 @@ import { decideRows } from "./rows_decide.ts";
 import { type ProxyStart, tollgateRows } from "./rows_tollgate.ts";
 import { memoryRow } from "./rows_memory.ts";
 import { startSquid, startTinyproxy } from "./peer_proxies.ts";
+import { APPROVE_INFO, type ControlRepo, createControlRepo, proposalRow } from "./rows_control.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
 
 /**
@@ -42,6 +43,15 @@ export async function buildRows(
   if (wanted("decide")) rows.push(...decideRows(setup.budget.decideMs));
   // A proxy of its own: its RSS must not carry what the load rows left behind.
   if (wanted("memory")) rows.push(memoryRow(setup, await proxy("memory", "fixed")));
+  if (wanted("control")) {
+    let repo: Promise<ControlRepo> | undefined;
+    rows.push(proposalRow(setup, () => repo ??= createControlRepo(setup)));
+    rows.push({
+      info: APPROVE_INFO,
+      skipped:
+        "gateway server and proxy subscription (startGateway, subscribePolicy) not available yet",
+    });
+  }
   return rows;
 }
 
