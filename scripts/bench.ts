@@ -6,9 +6,7 @@
  */
 
 import { dirname, resolve } from "node:path";
-import { ChildProcesses } from "./bench/child_processes.ts";
-import { renderReport } from "./bench/render.ts";
-import { runBench } from "./bench/run_bench.ts";
+import { ChildProcesses, renderReport, runBench } from "./bench/mod.ts";
 
 const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--only PREFIX,...]
 

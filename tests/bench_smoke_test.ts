@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
-import { createTestCertificates } from "../scripts/bench/test_ca.ts";
-import { startUpstreams } from "../scripts/bench/upstream_servers.ts";
-import { budgetFor } from "../scripts/bench/budget.ts";
-import { directRows } from "../scripts/bench/rows_direct.ts";
-import { decideRows } from "../scripts/bench/rows_decide.ts";
-import { aggregateRow, withRatios } from "../scripts/bench/report.ts";
-import { applyTargets } from "../scripts/bench/targets.ts";
-import { renderReport, summarizeTargets } from "../scripts/bench/render.ts";
-import { UPSTREAM_NAMES } from "../scripts/bench/setup.ts";
+import {
+  aggregateRow,
+  applyTargets,
+  budgetFor,
+  createTestCertificates,
+  decideRows,
+  directRows,
+  renderReport,
+  startUpstreams,
+  summarizeTargets,
+  UPSTREAM_NAMES,
+  withRatios,
+} from "../scripts/bench/mod.ts";
 
 // Smoke only: every row below runs a few requests and must complete without errors. Speed
 // is never asserted here; that is what `deno task bench` reports.

@@ -13,7 +13,7 @@ import { peerRows } from "./rows_peers.ts";
 import { decideRows } from "./rows_decide.ts";
 import { type ProxyStart, tollgateRows } from "./rows_tollgate.ts";
 import { memoryRow } from "./rows_memory.ts";
-import { startSquid, startTinyproxy } from "./peer_proxies.ts";
+import { type PeerStart, startSquid, startTinyproxy } from "./peer_proxies.ts";
 import { APPROVE_INFO, type ControlRepo, createControlRepo, proposalRow } from "./rows_control.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
 
@@ -32,17 +32,19 @@ export async function buildRows(
   stack: AsyncDisposableStack,
   wanted: (idPrefix: string) => boolean,
 ): Promise<Row[]> {
-  const rows: Row[] = [...directRows(setup)];
   const proxy = (name: string, identity: "fixed" | "proc") =>
     startProxyChild(setup, children, stack, name, identity);
-  if (wanted("tollgate")) {
-    const [fixed, proc] = await Promise.all([proxy("fixed", "fixed"), proxy("proc", "proc")]);
-    rows.push(...tollgateRows(setup, fixed, proc));
-  }
-  rows.push(...await peers(setup, children, stack, wanted));
+  // Start everything at once, so that the start-up times overlap instead of adding up.
+  const fixed = wanted("tollgate") ? proxy("fixed", "fixed") : undefined;
+  const proc = wanted("tollgate") ? proxy("proc", "proc") : undefined;
+  // A proxy of its own for RSS: it must not carry what the load rows left behind.
+  const memory = wanted("memory") ? proxy("memory", "fixed") : undefined;
+  const peerRowsReady = peers(setup, children, stack, wanted);
+  const rows: Row[] = [...directRows(setup)];
+  if (fixed && proc) rows.push(...tollgateRows(setup, await fixed, await proc));
+  rows.push(...await peerRowsReady);
   if (wanted("decide")) rows.push(...decideRows(setup.budget.decideMs));
-  // A proxy of its own: its RSS must not carry what the load rows left behind.
-  if (wanted("memory")) rows.push(memoryRow(setup, await proxy("memory", "fixed")));
+  if (memory) rows.push(memoryRow(setup, await memory));
   if (wanted("control")) {
     let repo: Promise<ControlRepo> | undefined;
     rows.push(proposalRow(setup, () => repo ??= createControlRepo(setup)));
@@ -82,12 +84,16 @@ async function peers(
     dir: setup.dir,
     maxSeconds: setup.budget.repetitions === 1 ? 180 : 1800,
   };
-  const rows: Row[] = [];
-  for (const [name, start] of [["squid", startSquid], ["tinyproxy", startTinyproxy]] as const) {
-    if (!wanted(`peer.${name}`)) continue;
-    const peer = await start(children, options);
-    if (peer.ok) stack.defer(() => peer.stop());
-    rows.push(...peerRows(setup, peer));
-  }
-  return rows;
+  const starts = ([["squid", startSquid], ["tinyproxy", startTinyproxy]] as const)
+    .filter(([name]) => wanted(`peer.${name}`))
+    .map(async ([name, start]): Promise<PeerStart> => {
+      try {
+        const peer = await start(children, options);
+        if (peer.ok) stack.defer(() => peer.stop());
+        return peer;
+      } catch (error) {
+        return { ok: false, name, note: `${name} did not start: ${(error as Error).message}` };
+      }
+    });
+  return (await Promise.all(starts)).flatMap((peer) => peerRows(setup, peer));
 }

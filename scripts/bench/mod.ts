@@ -1,0 +1,30 @@
+/**
+ * The benchmark behind `deno task bench`: an in-process load generator (plain HTTP, CONNECT +
+ * TLS with SNI, keep-alive or a new connection per request), node:net/node:tls upstreams,
+ * Tollgate proxies as child processes, Squid and tinyproxy when installed, decide() and
+ * control-plane rows, medians over repetitions, targets, and a pure table renderer.
+ *
+ * @module
+ */
+
+export { runBench } from "./run_bench.ts";
+export type { BenchOptions } from "./run_bench.ts";
+export { ChildProcesses } from "./child_processes.ts";
+export { renderReport, renderRow, summarizeTargets } from "./render.ts";
+export { aggregateRow, withRatios } from "./report.ts";
+export type { BenchReport, RowGroup, RowInfo, RowResult, Sample, TargetResult } from "./report.ts";
+export { applyTargets, TARGETS } from "./targets.ts";
+export type { Target } from "./targets.ts";
+export { budgetFor } from "./budget.ts";
+export type { Budget, LoadBounds } from "./budget.ts";
+export { createTestCertificates } from "./test_ca.ts";
+export type { TestCertificates } from "./test_ca.ts";
+export { startUpstreams } from "./upstream_servers.ts";
+export type { Upstreams } from "./upstream_servers.ts";
+export { runLoad } from "./load_generator.ts";
+export type { ConnectionMode, LoadResult, LoadSpec } from "./load_generator.ts";
+export { directRows } from "./rows_direct.ts";
+export { decideRows } from "./rows_decide.ts";
+export { UPSTREAM_NAMES } from "./setup.ts";
+export type { BenchSetup } from "./setup.ts";
+export type { Row } from "./row.ts";
