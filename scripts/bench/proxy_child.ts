@@ -10,8 +10,13 @@
  */
 
 import { join } from "node:path";
-import { CertificateAuthority, PolicyHolder, startProxy } from "../../proxy/mod.ts";
-import { createProcIdentityResolver } from "../../proxy/identity/mod.ts";
+import {
+  CertificateAuthority,
+  createProcIdentityResolver,
+  PolicyHolder,
+  startProxy,
+} from "../../proxy/mod.ts";
+import { OcsfLog } from "../../proxy/ocsf/mod.ts";
 import { FIXED_EXE } from "./bench_policy.ts";
 import type { ProxyChildConfig } from "./proxy_child_config.ts";
 
@@ -25,6 +30,7 @@ async function main(configFile: string): Promise<void> {
   );
   const skillPath = join(config.stateDir, "policy_advisor.md");
   await Deno.writeTextFile(skillPath, "# Bench skill\n");
+  const log = new OcsfLog(join(config.stateDir, "logs"));
   const identity = config.identity === "fixed"
     ? { resolve: () => Promise.resolve({ exe: FIXED_EXE, ancestors: [] }) }
     : createProcIdentityResolver();
@@ -36,6 +42,8 @@ async function main(configFile: string): Promise<void> {
     ca,
     skillPath,
     identity,
+    // As in production, every decision is one OCSF event appended to the log files.
+    onEvent: (event) => void log.append(event).catch(() => {}),
   });
   let closing: Promise<void> | undefined;
   const stop = () => closing ??= proxy.close().finally(() => Deno.exit(0));
