@@ -1,0 +1,187 @@
+/**
+ * The two ways the runner starts a command: in the sandbox namespaces behind the bridge
+ * (netns), or as a plain child with proxy variables (env). Both hand every client connection
+ * to the proxy with an identity confined to the sandbox.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
+import type { RequesterIdentity } from "../policy/mod.ts";
+import { confineIdentity, parentPid } from "./confine_identity.ts";
+import { NetnsSandbox } from "./netns_sandbox.ts";
+import { newBridgeSecret } from "./_preamble.ts";
+import type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
+import { UnixBridge } from "./unix_bridge.ts";
+
+/** What a launch needs; paths are absolute. */
+export interface LaunchSpec {
+  command: string[];
+  /** Environment for the command, without the proxy URL (the launch adds it). */
+  env: (proxyUrl: string) => Record<string, string>;
+  cwd: string;
+  proxy: SandboxProxy;
+  stateDir: string;
+  sandboxDir: string;
+  publicDir: string;
+  readOnly: string[];
+  innerPort: number;
+  stdio: "inherit" | "null";
+  baseEnv: Record<string, string | undefined>;
+  onLog: (line: string) => void;
+}
+
+/** A started command and how to stop it and what it needed. */
+export interface Launched {
+  child: Deno.ChildProcess;
+  /** Ask the command to stop (SIGTERM to the sandbox's root process). */
+  terminate(): void;
+  /** Stop the command and everything it started (SIGKILL). */
+  kill(): void;
+  /** Release the bridge, forwarder, listener and resolver (after the command ended). */
+  close(): Promise<void>;
+}
+
+/** Start the command inside the sandbox namespaces, reachable only through the bridge. */
+export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
+  const secret = newBridgeSecret();
+  const boundary = { pid: -1 };
+  let resolver: IdentityResolver | undefined;
+  const bridge = await UnixBridge.listen(`${spec.sandboxDir}/proxy.sock`, secret, (conn, port) => {
+    const peer = { localPort: spec.innerPort, remotePort: port, remoteAddress: "127.0.0.1" };
+    spec.proxy.serveConnection(conn, eagerIdentity(() => resolver!.resolve(peer), boundary.pid));
+  }, { onRefused: spec.onLog });
+  let sandbox: NetnsSandbox | undefined;
+  try {
+    sandbox = await NetnsSandbox.start({
+      socketPath: bridge.path,
+      port: spec.innerPort,
+      secret,
+      baseEnv: spec.baseEnv,
+      onForwarderLog: spec.onLog,
+    });
+    resolver = createProcIdentityResolver({ netnsPid: sandbox.forwarderPid });
+    const child = sandbox.spawn(spec.command, {
+      env: spec.env(`http://127.0.0.1:${spec.innerPort}`),
+      cwd: spec.cwd,
+      hide: spec.stateDir,
+      reveal: spec.publicDir,
+      readOnly: spec.readOnly,
+      ...stdioOf(spec.stdio),
+    });
+    boundary.pid = child.pid;
+    const started = sandbox;
+    return {
+      child,
+      terminate: () => signalAll(childrenOf(child.pid), "SIGTERM"),
+      // The wrapper dies; --kill-child then kills the namespace's init, and with it the rest.
+      kill: () => killQuietly(child),
+      close: async () => {
+        await bridge.close();
+        await started.close();
+        resolver?.close?.();
+      },
+    };
+  } catch (error) {
+    await bridge.close();
+    await sandbox?.close();
+    resolver?.close?.();
+    throw error;
+  }
+}
+
+/** Start the command as a plain child; only its environment points it at the proxy. */
+export async function launchEnv(spec: LaunchSpec): Promise<Launched> {
+  const resolver = createProcIdentityResolver();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    const peer = {
+      localPort: socket.localPort ?? 0,
+      localAddress: socket.localAddress,
+      remotePort: socket.remotePort ?? 0,
+      remoteAddress: socket.remoteAddress ?? "",
+    };
+    // The command is our own child: the runner is the boundary of its ancestry.
+    spec.proxy.serveConnection(socket, eagerIdentity(() => resolver.resolve(peer), Deno.pid));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const close = async () => {
+    const stopped = new Promise((resolve) => server.close(resolve));
+    for (const socket of sockets) socket.destroy();
+    await stopped;
+    resolver.close?.();
+  };
+  const { command, env, cwd, stdio } = spec;
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  let child: Deno.ChildProcess;
+  try {
+    const options = { args: command.slice(1), clearEnv: true, env: env(url), cwd };
+    child = new Deno.Command(command[0]!, { ...options, ...stdioOf(stdio) }).spawn();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    child,
+    terminate: () => killQuietly(child, "SIGTERM"),
+    kill: () => killQuietly(child),
+    close,
+  };
+}
+
+/** Start resolving now (the client is alive now), confine to the sandbox, never reject. */
+function eagerIdentity(
+  resolve: () => Promise<RequesterIdentity>,
+  boundaryPid: number,
+): IdentityThunk {
+  const identity = resolve().then(
+    (found) => confineIdentity(found, boundaryPid),
+    (error) => error instanceof Error ? error : new Error(String(error)),
+  );
+  return () => identity;
+}
+
+function stdioOf(stdio: "inherit" | "null") {
+  return { stdin: stdio, stdout: stdio, stderr: stdio } as const;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    const text = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`);
+    return text.trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // Without CONFIG_PROC_CHILDREN: scan for processes whose parent is `pid`.
+    const found: number[] = [];
+    for (const entry of Deno.readDirSync("/proc")) {
+      const candidate = Number(entry.name);
+      if (Number.isInteger(candidate) && parentPid("/proc", candidate) === pid) {
+        found.push(candidate);
+      }
+    }
+    return found;
+  }
+}
+
+function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal = "SIGKILL"): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // It has already exited.
+  }
+}
+
+function signalAll(pids: number[], signal: Deno.Signal): void {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, signal);
+    } catch {
+      // It has already exited.
+    }
+  }
+}

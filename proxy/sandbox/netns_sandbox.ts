@@ -1,0 +1,249 @@
+/**
+ * The sandbox's namespaces: a user + network namespace holding the forwarder (the only way
+ * out), and the command started inside it in its own PID and mount namespace, without
+ * capabilities, with Tollgate's state hidden and the policy directory read-only.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { lineReader } from "./_lines.ts";
+
+/** Options of {@linkcode NetnsSandbox.start}. */
+export interface NetnsStartOptions {
+  /** The runner's bridge socket the forwarder connects to. */
+  socketPath: string;
+  /** The port the forwarder listens on inside the namespace (the proxy, as CMD sees it). */
+  port: number;
+  /** The bridge secret, handed to the forwarder on its standard input. */
+  secret: string;
+  /** Environment for the forwarder's Deno (PATH, HOME, DENO_DIR are kept). */
+  baseEnv: Record<string, string | undefined>;
+  /** Lines the forwarder writes on standard error. */
+  onForwarderLog?: (line: string) => void;
+  /** How long the forwarder may take to start (Deno start-up and a cold transpile). */
+  readyTimeoutMs?: number;
+}
+
+/** Options of {@linkcode NetnsSandbox.spawn}. */
+export interface NetnsSpawnOptions {
+  /** The command's whole environment. */
+  env: Record<string, string>;
+  /** The command's working directory. */
+  cwd: string;
+  /** Hidden from the command (a tmpfs is mounted over it): Tollgate's state directory. */
+  hide: string;
+  /** Inside `hide`, shown again read-only: the CA bundle and certificate the command needs. */
+  reveal: string;
+  /** Directories the command may read but not change (the policy directory). */
+  readOnly: string[];
+  /** The command's standard input: the runner's, or none. */
+  stdin?: "inherit" | "null";
+  /** The command's standard output: the runner's, or none. */
+  stdout?: "inherit" | "null";
+  /** The command's standard error: the runner's, or none. */
+  stderr?: "inherit" | "null";
+}
+
+const defaults = { readyTimeoutMs: 20_000 } satisfies Partial<NetnsStartOptions>;
+const FORWARDER = fileURLToPath(new URL("./netns_forwarder.ts", import.meta.url));
+const KEPT_ENV = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
+
+// Runs as root of the sandbox's user namespace, in the command's fresh mount namespace, then
+// drops every capability: the command cannot undo these mounts, enter other namespaces, or
+// read the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
+const COMMAND_SETUP = `set -e
+hide=$1; reveal=$2; count=$3; shift 3
+while [ "$count" -gt 0 ]; do mount --bind -o ro "$1" "$1"; shift; count=$((count - 1)); done
+exec 3<"$reveal"
+mount -t tmpfs -o mode=0755,size=64k tollgate-hidden "$hide"
+mkdir -p "$reveal"
+mount --no-canonicalize --bind /proc/self/fd/3 "$reveal"
+mount -o remount,bind,ro "$reveal"
+exec 3<&-
+exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;
+
+/**
+ * A running sandbox namespace: its forwarder, and the commands started in it.
+ *
+ * @example
+ * ```ts ignore
+ * const sandbox = await NetnsSandbox.start({ socketPath, port: 3128, secret, baseEnv });
+ * const child = sandbox.spawn(["curl", "http://example.com/"], spawnOptions);
+ * await child.status;
+ * await sandbox.close();
+ * ```
+ */
+export class NetnsSandbox {
+  /** A process inside the network namespace (the forwarder), for `/proc/PID/net/tcp`. */
+  readonly forwarderPid: number;
+  #forwarder: Deno.ChildProcess;
+  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #output: Promise<unknown>;
+
+  private constructor(
+    forwarder: Deno.ChildProcess,
+    stdin: WritableStreamDefaultWriter<Uint8Array>,
+    pid: number,
+    output: Promise<unknown>,
+  ) {
+    this.#forwarder = forwarder;
+    this.#stdin = stdin;
+    this.forwarderPid = pid;
+    this.#output = output;
+  }
+
+  /**
+   * Create the namespaces and start the forwarder in them; resolves once it listens.
+   *
+   * @throws {Error} When the forwarder does not come up (its first error line is included).
+   */
+  static async start(options: NetnsStartOptions): Promise<NetnsSandbox> {
+    const child = new Deno.Command("unshare", {
+      args: forwarderArgs(options),
+      clearEnv: true,
+      env: forwarderEnv(options.baseEnv),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stdin = child.stdin.getWriter();
+    const errors: string[] = [];
+    const output = Promise.all([
+      consumeLines(child.stderr, (line) => {
+        if (errors.length < 5) errors.push(line);
+        options.onForwarderLog?.(line);
+      }),
+      consumeLines(child.stdout, (line) => ready.resolve(line)),
+    ]);
+    const ready = Promise.withResolvers<string>();
+    void output.then(() => ready.resolve(""));
+    try {
+      await stdin.write(new TextEncoder().encode(`${options.secret}\n`));
+      const pid = await readyPid(ready.promise, options.readyTimeoutMs ?? defaults.readyTimeoutMs);
+      return new NetnsSandbox(child, stdin, pid, output);
+    } catch (error) {
+      await stopProcess(child, stdin);
+      await output;
+      const detail = errors.find((line) => line.trim() !== "") ?? String(error);
+      throw new Error(`Cannot start the sandbox network namespace: ${detail}`);
+    }
+  }
+
+  /**
+   * Start `command` inside the namespace. Its parent (the returned process, `unshare`) is the
+   * boundary for {@linkcode confineIdentity}; when the command exits, the kernel ends every
+   * process left in its PID namespace.
+   */
+  spawn(command: string[], options: NetnsSpawnOptions): Deno.ChildProcess {
+    const args = [
+      `--target=${this.forwarderPid}`,
+      "--user",
+      "--net",
+      "--",
+      "unshare",
+      "--pid",
+      "--fork",
+      "--kill-child",
+      "--mount-proc",
+      "--",
+      "sh",
+      "-c",
+      COMMAND_SETUP,
+      "tollgate-sandbox",
+      options.hide,
+      options.reveal,
+      String(options.readOnly.length),
+      ...options.readOnly,
+      ...command,
+    ];
+    return new Deno.Command("nsenter", {
+      args,
+      clearEnv: true,
+      env: options.env,
+      cwd: options.cwd,
+      stdin: options.stdin ?? "inherit",
+      stdout: options.stdout ?? "inherit",
+      stderr: options.stderr ?? "inherit",
+    }).spawn();
+  }
+
+  /** Stop the forwarder (closing its standard input ends it) and wait for it. */
+  async close(): Promise<void> {
+    await stopProcess(this.#forwarder, this.#stdin);
+    await this.#output;
+  }
+}
+
+function forwarderArgs(options: NetnsStartOptions): string[] {
+  const { socketPath, port } = options;
+  return [
+    "--user",
+    "--map-root-user",
+    "--net",
+    "--",
+    "sh",
+    "-c",
+    'ip link set lo up && exec "$@"',
+    "tollgate-forwarder",
+    Deno.execPath(),
+    "run",
+    "--no-config",
+    "--quiet",
+    `--allow-net=127.0.0.1:${port},unix:${socketPath}`,
+    `--allow-read=${socketPath}`,
+    `--allow-write=${socketPath}`,
+    FORWARDER,
+    String(port),
+    socketPath,
+  ];
+}
+
+function forwarderEnv(base: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = { RUST_BACKTRACE: "0", NO_COLOR: "1" };
+  for (const key of KEPT_ENV) {
+    const value = base[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+async function readyPid(line: Promise<string>, timeoutMs: number): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("forwarder did not start in time")), timeoutMs);
+  });
+  try {
+    const match = /^ready (\d+)$/.exec(await Promise.race([line, timeout]));
+    if (match === null) throw new Error("forwarder exited before it was ready");
+    return Number(match[1]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function consumeLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  for await (const line of lineReader(stream)) onLine(line);
+}
+
+async function stopProcess(
+  child: Deno.ChildProcess,
+  stdin: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  await stdin.close().catch(() => {});
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }, 2_000);
+  try {
+    await child.status;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Run one command in a sandbox whose only way out is a Tollgate proxy started for it.
+ *
+ * @module
+ */
+
+import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Isolation } from "./detect_isolation.ts";
+import { type Launched, launchEnv, launchNetns } from "./_launch.ts";
+import { writeAtomically } from "./_files.ts";
+import { sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
+import type { SandboxProxy } from "./sandbox_proxy.ts";
+
+/** Options of {@linkcode runSandbox}. */
+export interface RunSandboxOptions {
+  /** The command and its arguments. */
+  command: string[];
+  /** Already chosen (see `detectIsolation()`); `env` isolates nothing and says so. */
+  isolation: Isolation;
+  /** Tollgate's state directory; the sandbox lives in `STATE/sandboxes/<id>/` meanwhile. */
+  stateDir: string;
+  /** Start the proxy for this sandbox; the runner closes it when the command has ended. */
+  startProxy: () => Promise<SandboxProxy>;
+  /** The Tollgate CA certificate (PEM) the command must trust. */
+  caPem: string;
+  /** The policy-advisor skill (`TOLLGATE_SKILL`); defaults to the project's own. */
+  skillPath?: string;
+  /** Directories the command may read but not change in netns mode (the policy directory). */
+  readOnly?: string[];
+  /** The environment the command's environment starts from. */
+  env?: Record<string, string | undefined>;
+  /** Working directory of the command. */
+  cwd?: string;
+  /** Aborting stops the command (SIGTERM, then SIGKILL after `graceMs`). */
+  signal?: AbortSignal;
+  /** Standard input and output of the command: the runner's, or none. */
+  stdio?: "inherit" | "null";
+  /** How long an aborted command may take to end after SIGTERM before SIGKILL. */
+  graceMs?: number;
+  /** The proxy's port as seen inside the network namespace. */
+  innerPort?: number;
+  /** One-line notices: the env-mode warning, refused bridge connections, forwarder errors. */
+  onLog?: (line: string) => void;
+}
+
+const defaults = {
+  skillPath: fileURLToPath(new URL("../../skills/policy_advisor.md", import.meta.url)),
+  readOnly: [] as string[],
+  stdio: "inherit",
+  graceMs: 3_000,
+  innerPort: 3128,
+} satisfies Partial<RunSandboxOptions>;
+
+/** What `--isolate env` says, once, before the command starts. */
+export const ENV_MODE_WARNING =
+  "warning: --isolate env sets proxy variables only; nothing stops the command from connecting directly";
+
+/**
+ * Start a proxy, run `command` with only that proxy reachable (netns) or with the proxy
+ * variables set (env), and return the command's exit status (128 + N for signal N). On the
+ * way out — normal exit, `signal` abort, or an error — the command's processes, the
+ * forwarder, the bridge socket, the proxy and `STATE/sandboxes/<id>/` are all gone.
+ *
+ * In netns mode the command runs as root of a private user namespace with no capabilities,
+ * in its own PID namespace (when it exits the kernel ends whatever it left behind), with
+ * `STATE` hidden under an empty tmpfs apart from the sandbox's CA files, and `readOnly`
+ * directories mounted read-only. See `NetnsSandbox` and `UnixBridge` for the bridge and its
+ * residual risks.
+ *
+ * @throws {Deno.errors.NotFound} When the command is not found.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await runSandbox({
+ *   command: ["curl", "-sS", "https://api.github.com/zen"],
+ *   isolation: await detectIsolation(),
+ *   stateDir: ".tollgate",
+ *   startProxy: () => startProxy(proxyOptions),
+ *   caPem: ca.certPem,
+ * });
+ * ```
+ */
+export async function runSandbox(options: RunSandboxOptions): Promise<number> {
+  const o = { ...defaults, ...options };
+  const baseEnv = o.env ?? {};
+  const cwd = o.cwd ?? Deno.cwd();
+  if (o.command.length === 0) throw new TypeError("No command to run");
+  if (findExecutable(o.command[0]!, baseEnv.PATH, cwd) === undefined) {
+    throw new Deno.errors.NotFound(`Command "${o.command[0]}" not found`);
+  }
+  if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
+  const stateDir = resolve(o.stateDir);
+  const sandboxDir = await createSandboxDir(stateDir);
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const publicDir = join(sandboxDir, "public");
+    const caBundlePath = await writeCaBundle(publicDir, o.caPem);
+    const caCertPath = join(publicDir, "tollgate-ca.pem");
+    await writeAtomically(caCertPath, o.caPem);
+    const proxy = await o.startProxy();
+    cleanups.push(() => proxy.close());
+    const env = (proxyUrl: string) =>
+      sandboxEnv({ proxyUrl, caBundlePath, caCertPath, skillPath: o.skillPath, baseEnv });
+    const spec = {
+      ...o,
+      env,
+      cwd,
+      proxy,
+      stateDir,
+      sandboxDir,
+      publicDir,
+      baseEnv,
+      onLog: o.onLog ?? (() => {}),
+    };
+    const launched = o.isolation === "netns" ? await launchNetns(spec) : await launchEnv(spec);
+    cleanups.push(() => launched.close());
+    return await waitForExit(launched, o.signal, o.graceMs);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    await Deno.remove(sandboxDir, { recursive: true }).catch(() => {});
+  }
+}
+
+async function createSandboxDir(stateDir: string): Promise<string> {
+  const parent = join(stateDir, "sandboxes");
+  await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
+  const id = `sb-${crypto.randomUUID().slice(0, 8)}`;
+  const dir = join(parent, id);
+  await Deno.mkdir(dir, { mode: 0o700 });
+  return dir;
+}
+
+async function waitForExit(
+  launched: Launched,
+  signal: AbortSignal | undefined,
+  graceMs: number,
+): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    launched.terminate();
+    timer = setTimeout(() => launched.kill(), graceMs);
+  };
+  signal?.addEventListener("abort", stop, { once: true });
+  if (signal?.aborted) stop();
+  try {
+    return (await launched.child.status).code;
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    clearTimeout(timer);
+  }
+}
+
+/** The path `name` runs from, as `execvp` would find it; undefined when there is none. */
+function findExecutable(name: string, path: string | undefined, cwd: string): string | undefined {
+  const candidates = name.includes("/")
+    ? [resolve(cwd, name)]
+    : (path ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter).map((dir) => join(dir, name));
+  for (const candidate of candidates) {
+    try {
+      const info = Deno.statSync(candidate);
+      if (info.isFile && (info.mode ?? 0o111) & 0o111) return candidate;
+    } catch {
+      // Not here; try the next directory.
+    }
+  }
+  return undefined;
+}

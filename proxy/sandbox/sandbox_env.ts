@@ -1,0 +1,122 @@
+/**
+ * The environment a sandboxed command runs with: every common client told to use the proxy,
+ * and every common runtime told to trust the Tollgate CA.
+ *
+ * @module
+ */
+
+import { rootCertificates } from "node:tls";
+import { join } from "node:path";
+import { writeAtomically } from "./_files.ts";
+
+/** Inputs of {@linkcode sandboxEnv}. */
+export interface SandboxEnvOptions {
+  /** The proxy as the command sees it, e.g. `http://127.0.0.1:3128`. */
+  proxyUrl: string;
+  /** Merged bundle: system roots + the Tollgate CA (see {@linkcode writeCaBundle}). */
+  caBundlePath: string;
+  /** The Tollgate CA certificate alone (for runtimes that append to their own roots). */
+  caCertPath: string;
+  /** The policy-advisor skill the agent reads after a denial. */
+  skillPath: string;
+  /** The environment to start from (usually the caller's). */
+  baseEnv: Record<string, string | undefined>;
+}
+
+/** Hosts that never go through the proxy: loopback only, so policy.local still does. */
+export const SANDBOX_NO_PROXY = "127.0.0.1,localhost,::1";
+
+/**
+ * The command's environment: `baseEnv` plus the proxy variables in both cases, `NO_PROXY` for
+ * loopback only, CA trust for curl, OpenSSL, Python requests, Node, Git and Deno, and
+ * `TOLLGATE_SKILL`. Variables that *replace* a runtime's roots (`SSL_CERT_FILE`,
+ * `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `GIT_SSL_CAINFO`) get the merged bundle, so the
+ * command keeps trusting public CAs for anything Tollgate passes through untouched; variables
+ * that *add* a certificate (`NODE_EXTRA_CA_CERTS`, `DENO_CERT`) get the Tollgate CA alone.
+ * Undefined values in `baseEnv` are dropped.
+ *
+ * @example
+ * ```ts
+ * import { sandboxEnv } from "./sandbox_env.ts";
+ * const env = sandboxEnv({
+ *   proxyUrl: "http://127.0.0.1:3128",
+ *   caBundlePath: "/s/ca/bundle.pem",
+ *   caCertPath: "/s/ca/ca.pem",
+ *   skillPath: "/t/skills/policy_advisor.md",
+ *   baseEnv: { PATH: "/usr/bin", NO_PROXY: "example.com" },
+ * });
+ * console.assert(env.https_proxy === "http://127.0.0.1:3128");
+ * console.assert(env.NO_PROXY === "127.0.0.1,localhost,::1");
+ * ```
+ */
+export function sandboxEnv(options: SandboxEnvOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.baseEnv)) {
+    if (value !== undefined) env[key] = value;
+  }
+  // An inherited ALL_PROXY/all_proxy could send other protocols elsewhere: the sandbox has one way out.
+  delete env.ALL_PROXY;
+  delete env.all_proxy;
+  return {
+    ...env,
+    HTTP_PROXY: options.proxyUrl,
+    HTTPS_PROXY: options.proxyUrl,
+    http_proxy: options.proxyUrl,
+    https_proxy: options.proxyUrl,
+    NO_PROXY: SANDBOX_NO_PROXY,
+    no_proxy: SANDBOX_NO_PROXY,
+    SSL_CERT_FILE: options.caBundlePath,
+    REQUESTS_CA_BUNDLE: options.caBundlePath,
+    CURL_CA_BUNDLE: options.caBundlePath,
+    GIT_SSL_CAINFO: options.caBundlePath,
+    NODE_EXTRA_CA_CERTS: options.caCertPath,
+    DENO_CERT: options.caCertPath,
+    TOLLGATE_SKILL: options.skillPath,
+  };
+}
+
+/** Where Debian (and most distributions) keep the system roots as one PEM file. */
+const SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+/** Options of {@linkcode writeCaBundle}. */
+export interface CaBundleOptions {
+  /** System roots file; when missing, Node's built-in Mozilla roots are used. */
+  systemBundlePath?: string;
+}
+
+const bundleDefaults = { systemBundlePath: SYSTEM_BUNDLE } satisfies CaBundleOptions;
+
+/**
+ * Write `DIR/ca-bundle.pem`: the system roots (or Node's built-in roots when the system file
+ * is missing) followed by the Tollgate CA, through a temporary file and a rename so that a
+ * reader never sees half a bundle. `DIR` is created (0700) when missing.
+ *
+ * @param dir A directory the sandboxed command may read (the sandbox's `public/` directory).
+ * @param caPem The Tollgate CA certificate (PEM).
+ * @returns The bundle's path.
+ *
+ * @example
+ * ```ts ignore
+ * const path = await writeCaBundle(".tollgate/sandboxes/sb-1/public", ca.certPem);
+ * ```
+ */
+export async function writeCaBundle(
+  dir: string,
+  caPem: string,
+  options: CaBundleOptions = {},
+): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const roots = await systemRoots(options.systemBundlePath ?? bundleDefaults.systemBundlePath);
+  const path = join(dir, "ca-bundle.pem");
+  await writeAtomically(path, `${roots.trimEnd()}\n# Tollgate local CA\n${caPem.trim()}\n`);
+  return path;
+}
+
+async function systemRoots(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    return rootCertificates.join("\n");
+  }
+}

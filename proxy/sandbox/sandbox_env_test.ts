@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { rootCertificates } from "node:tls";
+import { SANDBOX_NO_PROXY, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
+
+const paths = {
+  proxyUrl: "http://127.0.0.1:3128",
+  caBundlePath: "/state/sandboxes/sb-1/public/ca-bundle.pem",
+  caCertPath: "/state/sandboxes/sb-1/public/tollgate-ca.pem",
+  skillPath: "/tollgate/skills/policy_advisor.md",
+};
+
+Deno.test("sandboxEnv() sets every proxy, CA and skill variable", () => {
+  const env = sandboxEnv({ ...paths, baseEnv: {} });
+  const expected: [string, string][] = [
+    ["HTTP_PROXY", paths.proxyUrl],
+    ["HTTPS_PROXY", paths.proxyUrl],
+    ["http_proxy", paths.proxyUrl],
+    ["https_proxy", paths.proxyUrl],
+    ["NO_PROXY", "127.0.0.1,localhost,::1"],
+    ["no_proxy", "127.0.0.1,localhost,::1"],
+    // These replace a runtime's roots: the merged bundle keeps public CAs working.
+    ["SSL_CERT_FILE", paths.caBundlePath],
+    ["REQUESTS_CA_BUNDLE", paths.caBundlePath],
+    ["CURL_CA_BUNDLE", paths.caBundlePath],
+    ["GIT_SSL_CAINFO", paths.caBundlePath],
+    // These add to a runtime's roots: the Tollgate CA alone.
+    ["NODE_EXTRA_CA_CERTS", paths.caCertPath],
+    ["DENO_CERT", paths.caCertPath],
+    ["TOLLGATE_SKILL", paths.skillPath],
+  ];
+  for (const [key, value] of expected) assert.equal(env[key], value, key);
+  assert.equal(Object.keys(env).length, expected.length);
+});
+
+Deno.test("sandboxEnv() keeps the base environment but overrides what routes traffic", () => {
+  const table: { base: Record<string, string | undefined>; key: string; want?: string }[] = [
+    { base: { PATH: "/usr/bin" }, key: "PATH", want: "/usr/bin" },
+    { base: { HTTPS_PROXY: "http://elsewhere:8080" }, key: "HTTPS_PROXY", want: paths.proxyUrl },
+    { base: { no_proxy: "*" }, key: "no_proxy", want: SANDBOX_NO_PROXY },
+    { base: { NO_PROXY: "example.com" }, key: "NO_PROXY", want: SANDBOX_NO_PROXY },
+    { base: { ALL_PROXY: "socks5://elsewhere:1080" }, key: "ALL_PROXY", want: undefined },
+    { base: { all_proxy: "socks5://elsewhere:1080" }, key: "all_proxy", want: undefined },
+    { base: { SSL_CERT_FILE: "/etc/other.pem" }, key: "SSL_CERT_FILE", want: paths.caBundlePath },
+    { base: { UNSET: undefined }, key: "UNSET", want: undefined },
+  ];
+  for (const { base, key, want } of table) {
+    assert.equal(sandboxEnv({ ...paths, baseEnv: base })[key], want, `${key} from ${base[key]}`);
+  }
+});
+
+Deno.test("writeCaBundle() writes system roots then the Tollgate CA, atomically", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const system = join(dir, "system.pem");
+    await Deno.writeTextFile(
+      system,
+      "-----BEGIN CERTIFICATE-----\nSYSTEM\n-----END CERTIFICATE-----\n",
+    );
+    const ca = "-----BEGIN CERTIFICATE-----\nTOLLGATE\n-----END CERTIFICATE-----\n";
+    const path = await writeCaBundle(join(dir, "public"), ca, { systemBundlePath: system });
+    assert.equal(path, join(dir, "public", "ca-bundle.pem"));
+    const text = await Deno.readTextFile(path);
+    assert.ok(text.indexOf("SYSTEM") < text.indexOf("TOLLGATE"));
+    assert.ok(text.endsWith(ca));
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o644);
+    // Rewriting replaces the file and leaves no temporary file behind.
+    await writeCaBundle(join(dir, "public"), ca, { systemBundlePath: system });
+    const names = [];
+    for await (const entry of Deno.readDir(join(dir, "public"))) names.push(entry.name);
+    assert.deepEqual(names, ["ca-bundle.pem"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeCaBundle() falls back to Node's built-in roots without a system bundle", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const ca = "-----BEGIN CERTIFICATE-----\nTOLLGATE\n-----END CERTIFICATE-----\n";
+    const path = await writeCaBundle(dir, ca, { systemBundlePath: join(dir, "missing.pem") });
+    const text = await Deno.readTextFile(path);
+    assert.ok(text.startsWith(rootCertificates[0]!));
+    assert.ok(text.endsWith(ca));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

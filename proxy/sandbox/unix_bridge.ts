@@ -1,0 +1,128 @@
+/**
+ * The runner's half of the sandbox bridge: a Unix socket that the in-namespace forwarder
+ * connects to, once per client connection, announcing the client's TCP source port.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import { decodePreamble, PREAMBLE_LENGTH } from "./_preamble.ts";
+
+/** Called for each authenticated bridged connection; it now owns `socket`. */
+export type BridgeHandler = (socket: net.Socket, clientPort: number) => void;
+
+/** Options of {@linkcode UnixBridge.listen}. */
+export interface UnixBridgeOptions {
+  /** How long a new connection may take to send its preamble. */
+  preambleTimeoutMs?: number;
+  /** Told (without secrets) about connections that were refused. */
+  onRefused?: (reason: string) => void;
+}
+
+const defaults = { preambleTimeoutMs: 5_000 } satisfies UnixBridgeOptions;
+
+/** Longest Unix socket path Linux accepts (`sun_path` is 108 bytes with its NUL). */
+export const MAX_SOCKET_PATH = 107;
+
+/**
+ * Listens on a Unix socket for the forwarder. Each connection must start with the preamble
+ * carrying the bridge secret; anything else is closed unanswered. The socket file is made
+ * 0600 (its directory should be 0700) and removed by {@linkcode UnixBridge.close}.
+ *
+ * Why a secret: the socket is a file, and files cross network namespaces. Whoever can open it
+ * could otherwise claim the source port of another process's live connection and borrow its
+ * identity. In netns mode the command cannot even see the file (its state directory is
+ * hidden), and without the secret — held only by the runner and the forwarder, never in argv
+ * or the environment — a connection is refused before any byte reaches the proxy.
+ *
+ * @example
+ * ```ts ignore
+ * const bridge = await UnixBridge.listen(path, secret, (socket, port) => serve(socket, port));
+ * await bridge.close();
+ * ```
+ */
+export class UnixBridge {
+  /** The socket file. */
+  readonly path: string;
+  #server: net.Server;
+  #sockets = new Set<net.Socket>();
+
+  private constructor(path: string, server: net.Server) {
+    this.path = path;
+    this.#server = server;
+  }
+
+  /**
+   * Start listening at `path` and hand authenticated connections to `handler`.
+   *
+   * @throws {RangeError} When `path` is too long for a Unix socket.
+   */
+  static async listen(
+    path: string,
+    secret: string,
+    handler: BridgeHandler,
+    options: UnixBridgeOptions = {},
+  ): Promise<UnixBridge> {
+    if (new TextEncoder().encode(path).length > MAX_SOCKET_PATH) {
+      throw new RangeError(
+        `Socket path "${path}" is longer than ${MAX_SOCKET_PATH} bytes: use a shorter --state`,
+      );
+    }
+    const settings = { ...defaults, ...options };
+    const server = net.createServer({ allowHalfOpen: true });
+    const bridge = new UnixBridge(path, server);
+    server.on("connection", (socket) => bridge.#admit(socket, secret, handler, settings));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, () => resolve());
+    });
+    await Deno.chmod(path, 0o600);
+    return bridge;
+  }
+
+  /** Stop accepting, close every bridged connection still open, remove the socket file. */
+  async close(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    await stopped;
+    await Deno.remove(this.path).catch(() => {});
+  }
+
+  #admit(
+    socket: net.Socket,
+    secret: string,
+    handler: BridgeHandler,
+    options: typeof defaults & UnixBridgeOptions,
+  ): void {
+    this.#sockets.add(socket);
+    socket.once("close", () => this.#sockets.delete(socket));
+    const refuse = (reason: string) => {
+      finish();
+      options.onRefused?.(reason);
+      socket.destroy();
+    };
+    const timer = setTimeout(
+      () => refuse("bridge connection sent no preamble in time"),
+      options.preambleTimeoutMs,
+    );
+    const onReadable = () => {
+      // read(n) returns null until n bytes are buffered, and never more than n.
+      const bytes: Uint8Array | null = socket.read(PREAMBLE_LENGTH);
+      if (bytes === null) return;
+      const port = decodePreamble(bytes, secret);
+      if (port === undefined) return refuse("bridge connection without a valid preamble");
+      finish();
+      handler(socket, port);
+    };
+    const onEnd = () => refuse("bridge connection closed before its preamble");
+    const finish = () => {
+      clearTimeout(timer);
+      socket.off("readable", onReadable);
+      socket.off("end", onEnd);
+      socket.off("error", onEnd);
+    };
+    socket.on("readable", onReadable);
+    socket.on("end", onEnd);
+    socket.on("error", onEnd);
+  }
+}
