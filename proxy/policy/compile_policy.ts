@@ -7,7 +7,7 @@
 
 import type { BinaryMatcher, CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
 import { compilePathGlob, type GlobMatcher } from "./glob.ts";
-import { hostSuffixes, labelsMatch, parseHostPattern } from "./host_pattern.ts";
+import { labelsMatch, parseHostPattern } from "./host_pattern.ts";
 import { ipInCidrs, isIpLiteral } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
 import { compileQuery } from "./_query.ts";
@@ -102,7 +102,10 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
       }
     }
   }
-  return { policy, ruleCount: keys.length, exact, wildcard, hostless };
+  const wildcardDepths = new Set(
+    [...wildcard.values()].map((list) => (list[0]!.host as { suffixLabels: number }).suffixLabels),
+  );
+  return { policy, ruleCount: keys.length, exact, wildcard, wildcardDepths, hostless };
 }
 
 /**
@@ -118,23 +121,33 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
  * console.assert(lookupGrants(c, "example.com", 443).length === 0);
  * ```
  */
-export function lookupGrants(compiled: CompiledPolicy, rawHost: string, port: number): Grant[] {
+export function lookupGrants(
+  compiled: CompiledPolicy,
+  rawHost: string,
+  port: number,
+): readonly Grant[] {
   let host = normaliseHost(rawHost);
   if (host.endsWith(".")) host = host.slice(0, -1);
-  const out: Grant[] = [...(compiled.exact.get(`${host}:${port}`) ?? [])];
-  if (compiled.wildcard.size > 0) {
-    const suffixes = hostSuffixes(host);
-    const labels = suffixes.length + 1;
-    for (const suffix of suffixes) {
-      const list = compiled.wildcard.get(`${suffix}:${port}`);
-      if (list) { for (const g of list) if (labelsMatch(g.host!, labels)) out.push(g); }
+  const exact = compiled.exact.get(`${host}:${port}`);
+  let out: Grant[] | undefined;
+  const add = (g: Grant) => (out ??= [...(exact ?? [])]).push(g);
+  if (compiled.wildcardDepths.size > 0) {
+    let labels = 1;
+    for (let i = host.indexOf("."); i !== -1; i = host.indexOf(".", i + 1)) labels++;
+    let depth = labels;
+    // Only suffixes as deep as some wildcard's suffix can hit the index: skip the rest cheaply.
+    for (let i = host.indexOf("."); i !== -1; i = host.indexOf(".", i + 1)) {
+      depth--;
+      if (!compiled.wildcardDepths.has(depth)) continue;
+      const list = compiled.wildcard.get(`${host.slice(i + 1)}:${port}`);
+      if (list) { for (const g of list) if (labelsMatch(g.host!, labels)) add(g); }
     }
   }
   const hostless = compiled.hostless.get(port);
   if (hostless && isIpLiteral(host)) {
-    for (const g of hostless) if (ipInCidrs(host, g.allowedIps)) out.push(g);
+    for (const g of hostless) if (ipInCidrs(host, g.allowedIps)) add(g);
   }
-  return out;
+  return out ?? exact ?? [];
 }
 
 /** True when the binary matcher accepts the path. */

@@ -67,6 +67,8 @@ export interface CompiledPolicy {
   readonly exact: ReadonlyMap<string, Grant[]>;
   /** `suffix:port` → grants, for `*.suffix` and `**.suffix` hosts. */
   readonly wildcard: ReadonlyMap<string, Grant[]>;
+  /** Label counts of the wildcard suffixes present, so lookups skip impossible suffixes. */
+  readonly wildcardDepths: ReadonlySet<number>;
   /** port → grants, for host-less endpoints. */
   readonly hostless: ReadonlyMap<number, Grant[]>;
 }

@@ -28,7 +28,7 @@ function denyL4(facts: RequestFacts, reason: string, policy?: string): Decision 
   return d;
 }
 
-function smallestKey(grants: Grant[]): string {
+function smallestKey(grants: readonly Grant[]): string {
   let key = grants[0]!.ruleKey;
   for (const g of grants) if (g.ruleKey < key) key = g.ruleKey;
   return key;

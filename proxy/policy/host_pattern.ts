@@ -100,23 +100,3 @@ export function labelsMatch(pattern: HostPattern, hostLabels: number): boolean {
   const extra = hostLabels - pattern.suffixLabels;
   return pattern.kind === "one" ? extra === 1 : extra >= 1;
 }
-
-/**
- * The suffixes of a host, longest first, each with its label count: the keys under which
- * wildcard patterns that could match this host are indexed.
- *
- * @example
- * ```ts
- * import { hostSuffixes } from "./host_pattern.ts";
- * console.assert(hostSuffixes("a.b.example.com")[0] === "b.example.com");
- * ```
- */
-export function hostSuffixes(host: string): string[] {
-  const out: string[] = [];
-  let i = host.indexOf(".");
-  while (i !== -1) {
-    out.push(host.slice(i + 1));
-    i = host.indexOf(".", i + 1);
-  }
-  return out;
-}
