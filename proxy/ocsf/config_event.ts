@@ -50,7 +50,7 @@ const STATES: Record<ConfigState, [number, string, number, string, number]> = {
 export function configEvent(
   state: ConfigState,
   message: string,
-  meta: ConfigEventMeta,
+  meta: ConfigEventMeta = {},
 ): OcsfEvent {
   const [severityId, severity, stateId, stateName, statusId] = STATES[state];
   const unmapped: Record<string, unknown> = { config_state: state };

@@ -53,26 +53,19 @@ const HTTP_ACTIVITIES: Record<string, [number, string]> = {
  * console.assert(e.type_uid === 400101 && e.action_id === 1);
  * ```
  */
-export function ocsfEventFromDecision(decision: Decision, meta: DecisionEventMeta): OcsfEvent {
+export function ocsfEventFromDecision(
+  decision: Decision,
+  meta: DecisionEventMeta = {},
+): OcsfEvent {
   const denied = decision.verdict === "deny";
   const l7 = decision.layer === "l7";
   const method = (decision.method ?? "GET").toUpperCase();
-  const [activityId, activityName] = l7 ? HTTP_ACTIVITIES[method] ?? [99, "Other"] : [1, "Open"];
-  const classUid = l7 ? 4002 : 4001;
-  const className = l7 ? "HTTP Activity" : "Network Activity";
   const path = pathOnly(decision.path ?? "/");
   const target = l7
     ? `${method} ${hostPort(decision.host, decision.port)}${path}`
     : `CONNECT ${hostPort(decision.host, decision.port)}`;
   const event: OcsfEvent = {
-    class_uid: classUid,
-    class_name: className,
-    category_uid: 4,
-    category_name: "Network Activity",
-    activity_id: activityId,
-    activity_name: activityName,
-    type_uid: classUid * 100 + activityId,
-    type_name: `${className}: ${activityName}`,
+    ...classification(l7, method),
     time: meta.time ?? Date.now(),
     ...(denied ? DENIED : ALLOWED),
     message: `${denied ? "DENIED" : "ALLOWED"} ${target}`,
@@ -93,6 +86,34 @@ export function ocsfEventFromDecision(decision: Decision, meta: DecisionEventMet
     };
   }
   return event;
+}
+
+type Classification = Pick<
+  OcsfEvent,
+  | "class_uid"
+  | "class_name"
+  | "category_uid"
+  | "category_name"
+  | "activity_id"
+  | "activity_name"
+  | "type_uid"
+  | "type_name"
+>;
+
+function classification(l7: boolean, method: string): Classification {
+  const [activityId, activityName] = l7 ? HTTP_ACTIVITIES[method] ?? [99, "Other"] : [1, "Open"];
+  const classUid = l7 ? 4002 : 4001;
+  const className = l7 ? "HTTP Activity" : "Network Activity";
+  return {
+    class_uid: classUid,
+    class_name: className,
+    category_uid: 4,
+    category_name: "Network Activity",
+    activity_id: activityId,
+    activity_name: activityName,
+    type_uid: classUid * 100 + activityId,
+    type_name: `${className}: ${activityName}`,
+  };
 }
 
 const ALLOWED = {

@@ -29,7 +29,11 @@ export class OcsfLog {
   readonly #dir: string;
   #dirReady = false;
 
-  /** @param logDir Directory of the daily files (created when missing). */
+  /**
+   * Bind the log to a directory.
+   *
+   * @param logDir Directory of the daily files (created when missing).
+   */
   constructor(logDir: string) {
     this.#dir = logDir;
   }

@@ -60,7 +60,8 @@ export function truncateUtf8(text: string, maxBytes: number, suffix = ""): strin
   let bytes = 0;
   let end = 0;
   for (const ch of text) {
-    const size = encoder.encode(ch).length;
+    const cp = ch.codePointAt(0)!;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     if (bytes + size > budget) break;
     bytes += size;
     end += ch.length;

@@ -18,22 +18,35 @@ import { POLICY_LOCAL_LIMITS } from "./limits.ts";
 
 /** One denial as the agent sees it. */
 export interface DenialSummary {
+  /** ISO 8601 UTC time of the decision. */
   time: string;
+  /** `l4` or `l7`. */
   layer: string;
+  /** Destination host. */
   host: string;
+  /** Destination port. */
   port: number;
+  /** HTTP method (L7). */
   method?: string;
+  /** Path without query (L7). */
   path?: string;
+  /** Executable that made the request. */
   binary?: string;
+  /** Rule key that came closest. */
   policy?: string;
+  /** Why it was denied. */
   reason: string;
+  /** The shorthand log line, query strings redacted, at most 4096 bytes. */
   line: string;
 }
 
 /** The body of `GET /v1/denials`. */
 export interface DenialsBody {
+  /** Newest first. */
   denials: DenialSummary[];
+  /** False when no OCSF log file exists yet. */
   log_available: boolean;
+  /** Why the list is empty, when the log is missing. */
   note?: string;
 }
 
@@ -41,7 +54,11 @@ const MAX_FIELD_CHARS = 512;
 
 /** Read the newest `last` denials (L4 and L7) from the log directory. */
 export async function recentDenials(logDir: string, last: number): Promise<DenialsBody> {
-  const { events, logAvailable } = await readOcsfEvents(logDir, { last, filter: isDenial });
+  const { events, logAvailable } = await readOcsfEvents(logDir, {
+    last,
+    filter: isDenial,
+    maxBytesPerFile: POLICY_LOCAL_LIMITS.denialsScanBytesPerFile,
+  });
   const body: DenialsBody = { denials: events.map(summarise), log_available: logAvailable };
   if (!logAvailable) {
     body.note = "No decision has been logged yet: the proxy writes its OCSF log on first use";

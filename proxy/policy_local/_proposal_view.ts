@@ -9,14 +9,23 @@ import type { Finding, Guidance, ProposalStatus } from "./proposal_sink.ts";
 
 /** JSON body of a proposal state; optional fields are omitted, never null. */
 export interface ProposalStateBody {
+  /** Proposal id. */
   chunk_id: string;
+  /** `pending`, `approved` or `rejected`. */
   status: ProposalStatus["status"];
+  /** Key of the proposed rule. */
   rule_name: string;
+  /** First binary of the proposed rule. */
   binary?: string;
+  /** The reviewer's reason (rejected only). */
   rejection_reason?: string;
+  /** The reviewer's structured hint (rejected only). */
   guidance?: Guidance;
+  /** Summary of the submit checks' findings. */
   validation_result: string;
+  /** Approved only: whether this proxy enforces the rule now. */
   policy_reloaded?: boolean;
+  /** Set when `/wait` ended with the proposal still pending. */
   timed_out?: boolean;
 }
 

@@ -15,10 +15,15 @@ import { ROUTE_PROPOSALS } from "./routes.ts";
 
 /** The 202 body of `POST /v1/proposals`. */
 export interface SubmittedBody {
+  /** Always `submitted`. */
   status: "submitted";
+  /** Operations the gateway stored. */
   accepted_chunks: number;
+  /** Operations the gateway refused. */
   rejected_chunks: number;
+  /** One entry per refused operation, naming `operations[i]`. */
   rejection_reasons: string[];
+  /** Ids to pass to the proposal routes. */
   accepted_chunk_ids: string[];
 }
 

@@ -17,8 +17,11 @@ import {
 
 /** A fully rendered HTTP response; the transport adds the status line and Content-Length. */
 export interface RenderedResponse {
+  /** HTTP status code. */
   status: number;
+  /** Response headers (Content-Length is left to the transport). */
   headers: Record<string, string>;
+  /** The JSON body text. */
   body: string;
 }
 
@@ -30,41 +33,65 @@ export interface DenyOptions {
 
 /** One entry of `next_steps`: an action and how to perform it. */
 export interface NextStep {
+  /** What to do. */
   action: "read_skill" | "inspect_policy" | "inspect_recent_denials" | "submit_proposal";
+  /** HTTP method of the call to make. */
   method?: "GET" | "POST";
+  /** File path of the skill inside the sandbox (`read_skill`); for L7, the denied path without query. */
   path?: string;
+  /** policy.local URL of the step. */
   url: string;
+  /** Shape of the body to send (`submit_proposal`). */
   body_type?: "PolicyMergeOperation";
 }
 
 /** The JSON body of the structured 403 (optional fields are omitted, never null). */
 export interface DenyBody {
+  /** Always `policy_denied`. */
   error: "policy_denied";
+  /** Rule key that matched or came closest; omitted when none. */
   policy?: string;
+  /** `<METHOD> <path>` (L7) or `CONNECT host:port` (L4). */
   rule: string;
+  /** The engine's reason. */
   detail: string;
+  /** Layer that denied. */
   layer: "l4" | "l7";
+  /** `rest` for L7 denials. */
   protocol?: "rest";
+  /** HTTP method (L7). */
   method?: string;
+  /** File path of the skill inside the sandbox (`read_skill`); for L7, the denied path without query. */
   path?: string;
+  /** Destination host. */
   host: string;
+  /** Destination port. */
   port: number;
+  /** Executable that made the request. */
   binary?: string;
+  /** The rule the agent would need. */
   rule_missing: {
     type: RuleMissing["type"];
     layer: RuleMissing["layer"];
+    /** HTTP method (L7). */
     method?: string;
+    /** File path of the skill inside the sandbox (`read_skill`); for L7, the denied path without query. */
     path?: string;
+    /** Destination host. */
     host: string;
+    /** Destination port. */
     port: number;
+    /** Executable that made the request. */
     binary?: string;
   };
+  /** What to do next, always present. */
   next_steps: NextStep[];
+  /** One sentence on the workflow. */
   agent_guidance: string;
 }
 
 /** One sentence telling an agent not to give up and not to work around the proxy. */
-export const AGENT_GUIDANCE =
+export const AGENT_GUIDANCE: string =
   "Tollgate's network policy blocked this request; if your task still needs it, read the " +
   "policy-advisor skill, propose the narrowest rule that covers it to " +
   `${policyLocalUrl(ROUTE_PROPOSALS)}, wait until the proposal reports ` +

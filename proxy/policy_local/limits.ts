@@ -23,6 +23,8 @@ export const POLICY_LOCAL_LIMITS = {
   denialsDefault: 10,
   denialsMin: 1,
   denialsMax: 100,
+  /** Bytes of each of the two newest log files scanned for denials (bounds one request). */
+  denialsScanBytesPerFile: 8 * 1024 * 1024,
   /** Bytes of one shorthand `line` in a denial summary, suffix included. */
   maxDenialLineBytes: 4096,
   /** `GET /v1/proposals/:id/wait?timeout=S`: default seconds, then clamped to min..max. */

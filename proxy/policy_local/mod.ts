@@ -1,5 +1,7 @@
 /**
- * policy.local, the sandbox-local API an agent reaches through the proxy.
+ * policy.local, the sandbox-local API an agent reaches through the proxy: the Hono app, its
+ * route constants and limits, the structured 403 that points the agent to it, and the
+ * `ProposalSink` hand-off to the gateway.
  *
  * @module
  */
@@ -34,3 +36,6 @@ export type {
 export { createPolicyLocalApp } from "./policy_local_app.ts";
 export type { PolicyLocalDeps, PolicySnapshot, PolicyView } from "./policy_local_deps.ts";
 export { POLICY_LOCAL_LIMITS } from "./limits.ts";
+export type { DenialsBody, DenialSummary } from "./_denials.ts";
+export type { ProposalStateBody } from "./_proposal_view.ts";
+export type { SubmittedBody } from "./_submit.ts";

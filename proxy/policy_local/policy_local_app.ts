@@ -54,24 +54,28 @@ export function createPolicyLocalApp(deps: PolicyLocalDeps): Hono {
   app.post(ROUTE_PROPOSALS, async (c) => c.json(await submitProposals(c.req.raw, deps), 202));
   app.get(ROUTE_PROPOSAL_WAIT, (c) => waitRoute(c, deps));
   app.get(ROUTE_PROPOSAL, (c) => statusRoute(c, deps));
-  app.notFound((c) => {
-    const route = truncateChars(escapeControlChars(c.req.path), 200);
-    return c.json(
-      { error: "not_found", detail: `policy.local route not found: ${c.req.method} ${route}` },
-      404,
-    );
-  });
-  app.onError((error, c) => {
-    if (error instanceof PolicyLocalError) {
-      return c.json({ error: error.code, detail: error.message }, error.status);
-    }
-    // Never a stack or an internal message: the caller is the sandboxed agent.
-    return c.json(
-      { error: "internal_error", detail: "policy.local failed to handle the request" },
-      500,
-    );
-  });
+  app.notFound(notFound);
+  app.onError(onError);
   return app;
+}
+
+function notFound(c: Context): Response {
+  const route = truncateChars(escapeControlChars(c.req.path), 200);
+  return c.json(
+    { error: "not_found", detail: `policy.local route not found: ${c.req.method} ${route}` },
+    404,
+  );
+}
+
+function onError(error: Error, c: Context): Response {
+  if (error instanceof PolicyLocalError) {
+    return c.json({ error: error.code, detail: error.message }, error.status);
+  }
+  // Never a stack or an internal message: the caller is the sandboxed agent.
+  return c.json(
+    { error: "internal_error", detail: "policy.local failed to handle the request" },
+    500,
+  );
 }
 
 async function statusRoute(c: Context, deps: PolicyLocalDeps): Promise<Response> {

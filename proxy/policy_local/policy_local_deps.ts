@@ -13,13 +13,17 @@ import type { ProposalSink } from "./proposal_sink.ts";
 export interface PolicySnapshot {
   /** The YAML text as loaded (comments included). */
   text: string;
+  /** Revision counter of the policy file. */
   revision: number;
+  /** Content hash of the policy. */
   hash: string;
+  /** The compiled policy `decide()` uses. */
   compiled: CompiledPolicy;
 }
 
 /** A read-only view of the live policy with change notification. */
 export interface PolicyView {
+  /** The policy enforced right now. */
   current(): PolicySnapshot;
   /** Call `listener` after every reload; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
@@ -39,6 +43,7 @@ export interface PolicyView {
 export interface PolicyLocalDeps {
   /** The sandbox's policy name: proposals target `policies/<sandbox>.yaml`. */
   sandbox: string;
+  /** The live policy of this proxy. */
   policy: PolicyView;
   /** The gateway hand-off; undefined makes every proposal route answer 503. */
   sink?: ProposalSink;

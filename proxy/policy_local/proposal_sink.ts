@@ -22,21 +22,29 @@ export interface Finding {
   code: string;
   /** `refuse` findings reject the proposal; `warn` findings are shown to the reviewer. */
   severity: "refuse" | "warn" | "info";
+  /** One sentence for the reviewer (and the agent). */
   message: string;
 }
 
 /** A proposal as the agent sees it (`GET /v1/proposals/:id`). */
 export interface ProposalStatus {
+  /** Proposal id (safe in a URL path). */
   id: string;
+  /** Where the proposal stands. */
   status: "pending" | "approved" | "rejected";
   /** Target policy name (file `NAME.yaml`). */
   policy: string;
+  /** Key of the new rule in `network_policies`. */
   ruleName: string;
   /** First binary of the proposed rule. */
   binary?: string;
+  /** The proposed rule, as validated. */
   rule: NetworkRule;
+  /** Findings of the submit checks. */
   findings: Finding[];
+  /** The reviewer's reason, for a rejected proposal. */
   rejectionReason?: string;
+  /** The reviewer's structured hint, for a rejected proposal. */
   guidance?: Guidance;
   /** Revision of the policy the approval produced. */
   approvedRevision?: number;
@@ -46,7 +54,9 @@ export interface ProposalStatus {
 export interface ProposalInput {
   /** Sandbox (and policy) name the proposal targets. */
   policy: string;
+  /** Key of the new rule in `network_policies`. */
   ruleName: string;
+  /** The proposed rule, as validated. */
   rule: NetworkRule;
   /** The agent's free text: an untrusted hint, sanitised before a person sees it. */
   rationale: string;
