@@ -27,3 +27,11 @@ export { quoteUntrusted, visibleText } from "./untrusted_text.ts";
 export { isPolicyName, listPolicyNames, readPolicyFile } from "./policy_files.ts";
 export type { PolicyFile } from "./policy_files.ts";
 export type { ApproveStep, StoreChange } from "./store_env.ts";
+export {
+  proposalJson,
+  renderDiff,
+  renderProposalDetail,
+  renderProposalList,
+  renderRuleChunk,
+  safeJson,
+} from "./render_proposals.ts";

@@ -6,6 +6,7 @@
  */
 
 import { join } from "node:path";
+import type { CliContext } from "../cli/mod.ts";
 import type { ProposalInput } from "../proxy/policy_local/mod.ts";
 
 /** A starting policy with comments, an L7 GitHub rule and a trailing section. */
@@ -125,4 +126,53 @@ export function insertedText(before: string, after: string): string | undefined 
   ) tail++;
   if (head + tail !== before.length) return undefined;
   return after.slice(head, after.length - tail);
+}
+
+/** What `captureCtx` returns: the context and what it captured. */
+export interface Captured {
+  out: string[];
+  err: string[];
+  controller: AbortController;
+  ctx: CliContext;
+}
+
+/** A CLI context that captures output (not a terminal unless `isTTY`). */
+export function captureCtx(
+  cwd: string,
+  options: { isTTY?: boolean; env?: Record<string, string> } = {},
+): Captured {
+  const out: string[] = [];
+  const err: string[] = [];
+  const controller = new AbortController();
+  return {
+    out,
+    err,
+    controller,
+    ctx: {
+      cwd,
+      env: options.env ?? {},
+      out: (t: string) => void out.push(t),
+      err: (t: string) => void err.push(t),
+      isTTY: options.isTTY ?? false,
+      signal: controller.signal,
+      setExitCode: () => {},
+    },
+  };
+}
+
+/** Run the real `tollgate` CLI as a child process. */
+export async function runTollgate(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", main, ...args],
+    cwd: options.cwd,
+    env: { RUST_BACKTRACE: "0", NO_COLOR: "1", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const d = new TextDecoder();
+  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
 }

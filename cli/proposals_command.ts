@@ -1,0 +1,207 @@
+/**
+ * `tollgate proposals list|show|diff|approve|reject|refresh`: review proposals straight from
+ * the policies directory, with or without a running gateway (a running gateway sees the
+ * change through its watch and pushes it).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { type Command, Option } from "@commander-js/extra-typings";
+import { type CliContext, CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
+import {
+  type ApproveStep,
+  GUIDANCE,
+  isProposalId,
+  PROPOSAL_STATES,
+  ProposalConflictError,
+  proposalJson,
+  type ProposalRecord,
+  ProposalStore,
+  renderDiff,
+  renderProposalDetail,
+  renderProposalList,
+  safeJson,
+  visibleText,
+} from "../gateway/mod.ts";
+import { OcsfLog } from "../proxy/ocsf/mod.ts";
+
+const POLICIES = ["--policies <dir>", "policies directory", "./policies"] as const;
+const STATE = [
+  "--state <dir>",
+  "state directory (its logs/ get CONFIG events)",
+  "./.tollgate",
+] as const;
+
+/**
+ * Register the `proposals` command group.
+ *
+ * @example
+ * ```ts ignore
+ * registerProposalsCommands(program, ctx);
+ * ```
+ */
+export function registerProposalsCommands(program: Command, ctx: CliContext): void {
+  const group = program.command("proposals").description("Review, approve and reject proposals")
+    .action(() => {
+      throw new UsageError(`Missing subcommand: use "proposals list|show|diff|approve|reject"`);
+    });
+  group.command("list").description("List proposals, oldest first")
+    .option(...POLICIES)
+    .addOption(new Option("--status <status>", "only this state").choices(PROPOSAL_STATES))
+    .option("--json", "print a JSON array")
+    .action(async (o) => {
+      const records = await openStore(ctx, o.policies).list({ status: o.status });
+      if (o.json) ctx.out(safeJson(records.map(proposalJson), 2) + "\n");
+      else ctx.out(renderProposalList(records, useColor(ctx)));
+    });
+  group.command("show").description("Show one proposal: checks, rationale, diff")
+    .argument("<id>").option(...POLICIES).option("--json", "print JSON")
+    .action(async (id, o) => {
+      const record = await getRecord(ctx, o.policies, id);
+      if (o.json) ctx.out(safeJson({ ...proposalJson(record), diff: record.diff }, 2) + "\n");
+      else ctx.out(renderProposalDetail(record, useColor(ctx)));
+    });
+  group.command("diff").description("Print a proposal's diff (coloured on a terminal)")
+    .argument("<id>").option(...POLICIES)
+    .action(async (id, o) => {
+      ctx.out(renderDiff((await getRecord(ctx, o.policies, id)).diff, useColor(ctx)));
+    });
+  registerDecisions(group, ctx);
+}
+
+function registerDecisions(group: Command, ctx: CliContext): void {
+  group.command("approve").description("Approve proposals: apply, bump revision, commit, push")
+    .argument("[ids...]").option(...POLICIES).option(...STATE)
+    .option("--all", "approve every pending proposal")
+    .option("--yes", "do not ask for confirmation")
+    .option("--approved-by <name>", "reviewer name (default: git user.name, then $USER)")
+    .action(async (ids, o) => {
+      const store = openStore(ctx, o.policies, o.state);
+      const targets = await approvalTargets(ctx, store, ids, o);
+      const by = o.approvedBy ?? await reviewer(ctx, store.policiesDir);
+      for (const id of targets) await approveOne(ctx, store, id, by);
+    });
+  group.command("reject").description("Reject a proposal with a reason the agent reads")
+    .argument("<id>").option(...POLICIES).option(...STATE)
+    .requiredOption("--reason <text>", "why (shown to the agent)")
+    .addOption(new Option("--guidance <code>", "structured hint").choices(GUIDANCE))
+    .option("--rejected-by <name>", "reviewer name")
+    .action(async (id, o) => {
+      const store = openStore(ctx, o.policies, o.state);
+      const by = o.rejectedBy ?? await reviewer(ctx, store.policiesDir);
+      await decide(() =>
+        store.reject(checkId(id), { reason: o.reason, guidance: o.guidance, rejectedBy: by })
+      );
+      ctx.out(`OK Proposal ${id} rejected.\n`);
+    });
+  group.command("refresh").description("Re-draft a stale proposal against the current policy")
+    .argument("<id>").option(...POLICIES)
+    .action(async (id, o) => {
+      const store = openStore(ctx, o.policies);
+      await decide(() => store.refresh(checkId(id)));
+      ctx.out(`OK Proposal ${id} refreshed; review it again before approving.\n`);
+    });
+}
+
+async function approvalTargets(
+  ctx: CliContext,
+  store: ProposalStore,
+  ids: string[],
+  o: { all?: boolean; yes?: boolean },
+): Promise<string[]> {
+  if (Boolean(o.all) === (ids.length > 0)) {
+    throw new UsageError("Give proposal ids or --all, not both");
+  }
+  if (!o.all) return ids.map(checkId);
+  const pending = (await store.list({ status: "pending" })).map((r) => r.id);
+  if (pending.length === 0) ctx.out("No pending proposals\n");
+  if (pending.length === 0 || o.yes) return pending;
+  if (!ctx.isTTY) throw new UsageError("Approving --all needs --yes when not on a terminal");
+  ctx.out(renderProposalList(await store.list({ status: "pending" }), useColor(ctx)));
+  if (!confirm(`Approve all ${pending.length} pending proposal(s)?`)) {
+    throw new CliFailure("Nothing approved");
+  }
+  return pending;
+}
+
+async function approveOne(ctx: CliContext, store: ProposalStore, id: string, by: string) {
+  try {
+    const r = await store.approve(id, { approvedBy: by });
+    ctx.out(
+      `OK Proposal ${id} approved. Policy ${r.policy} revision ${r.revision}, hash ${
+        r.hash.slice(0, 12)
+      }\n`,
+    );
+  } catch (error) {
+    if (!(error instanceof ProposalConflictError)) throw error;
+    ctx.err(`error: ${error.message}\n`);
+    ctx.setExitCode(1);
+  }
+}
+
+async function decide(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof ProposalConflictError) throw new CliFailure(error.message);
+    throw error;
+  }
+}
+
+function checkId(id: string): string {
+  if (!isProposalId(id)) throw new UsageError(`Invalid proposal id "${visibleText(id, 60)}"`);
+  return id;
+}
+
+async function getRecord(ctx: CliContext, policies: string, id: string): Promise<ProposalRecord> {
+  const record = await openStore(ctx, policies).get(checkId(id));
+  if (!record) throw new CliFailure(`No proposal "${id}"`);
+  return record;
+}
+
+async function reviewer(ctx: CliContext, dir: string): Promise<string> {
+  const git = new Deno.Command("git", {
+    args: ["config", "user.name"],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "null",
+  });
+  const name = await git.output().then((r) => new TextDecoder().decode(r.stdout).trim(), () => "");
+  return name || ctx.env.USER || "unknown";
+}
+
+function openStore(ctx: CliContext, policies: string, state?: string): ProposalStore {
+  const policiesDir = resolveUserPath(ctx, policies);
+  const logDir = state === undefined ? undefined : join(resolveUserPath(ctx, state), "logs");
+  return new ProposalStore({
+    policiesDir,
+    // Events go to the state directory's log when that directory exists (a gateway or proxy
+    // runs from it); the CLI never creates one as a side effect.
+    emit: (event) => {
+      if (logDir && isDir(join(logDir, ".."))) void new OcsfLog(logDir).append(event);
+    },
+    beforeStep: testPause(ctx),
+  });
+}
+
+function isDir(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** Test hook: `TOLLGATE_TEST_PAUSE_AT=<step>` stops before that approval step (tests kill us). */
+function testPause(ctx: CliContext): (step: ApproveStep) => Promise<void> {
+  const at = ctx.env.TOLLGATE_TEST_PAUSE_AT;
+  return async (step) => {
+    if (step !== at) return;
+    ctx.err(`tollgate-test: paused before ${step}\n`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 120_000);
+      ctx.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()));
+    });
+  };
+}
