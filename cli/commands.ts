@@ -7,11 +7,13 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import { registerPolicyCommands } from "./policy_command.ts";
+import { registerProposalsCommands } from "./proposals_command.ts";
 
 /** Register every command group on the program. */
 export function registerCommands(program: Command, ctx: CliContext): void {
   // One line per command group (keep sorted): registerXCommands(program, ctx);
   registerPolicyCommands(program, ctx);
+  registerProposalsCommands(program, ctx);
   void program;
   void ctx;
 }
