@@ -108,3 +108,9 @@ export function formatValuePath(path: ValuePath): string {
   for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? p : `.${p}`;
   return out;
 }
+
+/** True when the text holds a C0/C1 control character or DEL. */
+export function hasControl(text: string): boolean {
+  // deno-lint-ignore no-control-regex
+  return /[\x00-\x1f\x7f-\x9f]/.test(text);
+}

@@ -4,11 +4,19 @@
  * @module
  */
 
-import { type Checker, describe, isMap, type PlainMap, type ValuePath } from "./_checker.ts";
+import {
+  type Checker,
+  describe,
+  hasControl,
+  isMap,
+  type PlainMap,
+  type ValuePath,
+} from "./_checker.ts";
 import { hostPatternProblem } from "./host_pattern.ts";
 import { cidrsOverlap, FORBIDDEN_ALLOWED_RANGES, parseCidr } from "./ip.ts";
 import { ACCESS_PRESETS, HTTP_METHODS } from "./presets.ts";
 import type { Endpoint, L7Match, QueryMatcherSpec } from "./types.ts";
+import { matcherGlobs } from "./_query.ts";
 
 const ENDPOINT_KEYS = [
   "host",
@@ -177,7 +185,9 @@ function validateQuery(
   }
   const out: Record<string, QueryMatcherSpec> = {};
   for (const [key, spec] of Object.entries(raw)) {
-    if (queryMatcherOk(spec)) out[key] = spec;
+    if (hasControl(key) || (queryMatcherOk(spec) && matcherGlobs(spec).some(hasControl))) {
+      c.report([...path, key], `Query matcher must not contain control characters`);
+    } else if (queryMatcherOk(spec)) out[key] = spec;
     else {
       c.report(
         [...path, key],

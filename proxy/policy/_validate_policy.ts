@@ -23,7 +23,9 @@ export function validatePolicyValue(c: Checker, raw: unknown): Policy | undefine
   if (!c.map(raw, [], "A policy document")) return undefined;
   c.knownKeys(raw, TOP_KEYS, [], "policy");
   if (raw.version === undefined) c.report([], `Missing required key "version"`, "key");
-  else if (raw.version !== 1) {
+  else if (typeof raw.version !== "number") {
+    c.report(["version"], `Key "version" must be the number 1, got ${describe(raw.version)}`);
+  } else if (raw.version !== 1) {
     c.report(["version"], `Unsupported version ${describe(raw.version)}: must be 1`);
   }
   const revision = raw.revision ?? 0;

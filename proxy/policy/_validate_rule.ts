@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Checker, describe, type PlainMap, type ValuePath } from "./_checker.ts";
+import { type Checker, describe, hasControl, type PlainMap, type ValuePath } from "./_checker.ts";
 import { validateEndpoint } from "./_validate_endpoint.ts";
 import type { BinaryRef, Endpoint, NetworkRule } from "./types.ts";
 
@@ -21,6 +21,13 @@ export function validateRuleValue(
   if (!c.map(raw, path, "Rule")) return undefined;
   c.knownKeys(raw, RULE_KEYS, path, "rule");
   const name = c.string(raw, "name", path);
+  // Names reach reviewers' terminals: no control characters (escape sequences), bounded size.
+  if (name !== undefined && (hasControl(name) || name.length > 200)) {
+    c.report(
+      [...path, "name"],
+      `Key "name" must be at most 200 characters without control characters`,
+    );
+  }
   const endpoints = nonEmptyList(c, raw, "endpoints", path)?.map((e, i) =>
     validateEndpoint(c, e, [...path, "endpoints", i])
   );
@@ -71,7 +78,6 @@ export function absolutePathProblem(p: string, what: string): string | undefined
   if (!p.startsWith("/")) return `${what} ${describe(p)} must be absolute`;
   if (p.split("/").includes("..")) return `${what} ${describe(p)} must not contain ".."`;
   if (p.length > 4096) return `${what} must be at most 4096 characters`;
-  // deno-lint-ignore no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(p)) return `${what} must not contain control characters`;
+  if (hasControl(p)) return `${what} must not contain control characters`;
   return undefined;
 }

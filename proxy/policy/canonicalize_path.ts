@@ -11,6 +11,8 @@ export interface CanonicalizeOptions {
   allowEncodedSlash?: boolean;
 }
 
+const defaults = { allowEncodedSlash: false } satisfies Required<CanonicalizeOptions>;
+
 /** The canonical path, or why the raw path was refused. */
 export type CanonicalPathResult = { ok: true; path: string } | { ok: false; reason: string };
 
@@ -98,7 +100,7 @@ export function canonicalizePath(
     const semi = part.indexOf(";");
     const normalised = normaliseSegment(
       semi === -1 ? part : part.slice(0, semi),
-      options.allowEncodedSlash ?? false,
+      options.allowEncodedSlash ?? defaults.allowEncodedSlash,
     );
     if (typeof normalised === "string") return fail(normalised);
     const seg = normalised.seg;
