@@ -112,6 +112,8 @@ Deno.test("readOcsfEvents() reads newest first from the two newest files", async
     ]);
     const some = await readOcsfEvents(dir, { last: 2, filter: (e) => e.message !== "d2 i2" });
     assert.deepEqual(some.events.map((e) => e.message), ["d2 i1", "d2 i0"]);
+    const raw = await readOcsfEvents(dir, { last: 5, contains: '"d1 i' });
+    assert.deepEqual(raw.events.map((e) => e.message), ["d1 i2", "d1 i1", "d1 i0"]);
   });
 });
 

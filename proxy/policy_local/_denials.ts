@@ -57,6 +57,7 @@ export async function recentDenials(logDir: string, last: number): Promise<Denia
   const { events, logAvailable } = await readOcsfEvents(logDir, {
     last,
     filter: isDenial,
+    contains: '"action_id":2',
     maxBytesPerFile: POLICY_LOCAL_LIMITS.denialsScanBytesPerFile,
   });
   const body: DenialsBody = { denials: events.map(summarise), log_available: logAvailable };
