@@ -59,7 +59,7 @@ export function renderReport(report: BenchReport): string {
       cells.map((cell, i) => pad(cell, widths[i]!, RIGHT_ALIGNED.has(i))).join("  ").trimEnd(),
     );
   });
-  out.push("", renderSummary(report), ...renderNotes(report.rows));
+  out.push("", renderSummary(report), ...renderLoadWarning(report), ...renderNotes(report.rows));
   return `${out.join("\n")}\n`;
 }
 
@@ -106,6 +106,19 @@ function renderSummary(report: BenchReport): string {
   const { met, missed, unevaluated } = report.summary;
   const mode = report.quick ? "quick (1 repetition)" : `${report.repetitions} repetitions, medians`;
   return `Targets: ${met} met, ${missed} missed, ${unevaluated} not evaluated — ${mode}`;
+}
+
+function renderLoadWarning(report: BenchReport): string[] {
+  const env = report.environment;
+  const cpus = typeof env.cpus === "number" ? env.cpus : 0;
+  const loads = [env.loadAverageBefore, env.loadAverageAfter]
+    .flatMap((l) => (Array.isArray(l) && typeof l[0] === "number" ? [l[0]] : []));
+  const load = Math.max(0, ...loads);
+  if (cpus === 0 || load <= cpus) return [];
+  return [
+    `Warning: 1-minute load average reached ${load.toFixed(1)} on ${cpus} CPUs during the run: ` +
+    "other work competed for the CPUs; req/s and p99 suffer most, p50 least",
+  ];
 }
 
 function renderNotes(rows: RowResult[]): string[] {

@@ -126,3 +126,13 @@ Deno.test("renderReport() moves long skip reasons under the table, once per reas
   assert.equal(text.split(reason).length, 2);
   assert.match(text, / {2}A and 1 more rows: skipped: Tollgate proxy did not start/);
 });
+
+Deno.test("renderReport() warns when the machine was busier than its CPUs", () => {
+  const busy = {
+    ...report([]),
+    environment: { cpus: 2, loadAverageBefore: [1, 1, 1], loadAverageAfter: [8.4, 5, 3] },
+  };
+  assert.match(renderReport(busy), /Warning: 1-minute load average reached 8\.4 on 2 CPUs/);
+  const calm = { ...report([]), environment: { cpus: 2, loadAverageBefore: [0.5, 1, 1] } };
+  assert.doesNotMatch(renderReport(calm), /Warning/);
+});

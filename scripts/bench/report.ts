@@ -22,8 +22,10 @@ export interface Sample {
   /** Connections opened while timing (reconnects show a proxy closing keep-alive). */
   connections?: number;
   firstError?: string;
-  /** Context worth a line under the table (e.g. the idle RSS). */
+  /** Context worth a line under the table. */
   note?: string;
+  /** Secondary figures of the run (kept in the JSON), e.g. `{ idleRssMb: 64.9 }`. */
+  extra?: Record<string, number>;
 }
 
 /** The static part of a row. */

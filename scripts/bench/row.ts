@@ -14,4 +14,6 @@ export interface Row {
   measure?: () => Promise<Sample>;
   /** Why the row is not measured (a binary is missing, a module has not landed …). */
   skipped?: string;
+  /** Lines for the notes under the table, from all the row's samples. */
+  describe?: (samples: Sample[]) => string[];
 }

@@ -16,6 +16,7 @@ import { readRssMb, type TollgateProxy } from "./tollgate_proxy.ts";
 import type { ProxyStart } from "./rows_tollgate.ts";
 import type { Row } from "./row.ts";
 import type { Sample } from "./report.ts";
+import { median } from "./stats.ts";
 
 const OPEN_BATCH = 20;
 const SETTLE_MS = 200;
@@ -37,7 +38,19 @@ export function memoryRow(setup: BenchSetup, start: ProxyStart): Row {
     unit: "MB",
   };
   if (!start.ok) return { info, skipped: start.note };
-  return { info, measure: () => measureRss(setup, start.proxy, tunnels) };
+  return {
+    info,
+    measure: () => measureRss(setup, start.proxy, tunnels),
+    describe: (samples) => {
+      const idle = median(samples.flatMap((s) => s.extra?.idleRssMb ?? []));
+      const open = Math.min(...samples.map((s) => s.extra?.tunnelsOpen ?? 0));
+      return [
+        `RSS before opening the tunnels: ${
+          idle.toFixed(1)
+        } MB (median); ${open} tunnels open at each reading`,
+      ];
+    },
+  };
 }
 
 async function measureRss(setup: BenchSetup, proxy: TollgateProxy, count: number): Promise<Sample> {
@@ -69,9 +82,7 @@ async function measureRss(setup: BenchSetup, proxy: TollgateProxy, count: number
       samples: alive,
       errors: errors + (conns.length - alive),
       ...(firstError ? { firstError } : {}),
-      note: `idle RSS ${
-        idleMb.toFixed(1)
-      } MB before the tunnels; ${alive} tunnels open at the reading`,
+      extra: { idleRssMb: idleMb, tunnelsOpen: alive },
     };
   } finally {
     for (const conn of conns) conn.close();

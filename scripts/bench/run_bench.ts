@@ -57,7 +57,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     wanted(r.info.id)
   );
   const samples = await measureAll(rows, budget.repetitions, options);
-  const results = rows.map((row, i) => aggregateRow(row.info, samples[i]!, row.skipped));
+  const results = rows.map((row, i) => {
+    const result = aggregateRow(row.info, samples[i]!, row.skipped);
+    if (row.describe && result.runs > 0) result.notes.push(...row.describe(samples[i]!));
+    return result;
+  });
   const judged = applyTargets(withRatios(results));
   return {
     tool: "tollgate-bench",
