@@ -103,22 +103,24 @@ export class CertificateAuthority {
   }
 
   /**
-   * Mint a fresh leaf certificate for `host`, signed by this CA (not cached).
+   * Mint a fresh leaf certificate for `host` (or several names), signed by this CA (not
+   * cached); test servers use it for their own certificates.
    *
-   * @param host DNS name or IP literal for the subject alternative name.
+   * @param host DNS name or IP literal, or a list of them, for the subject alternative names.
    * @returns The chain (leaf + CA) and the shared leaf key, PEM.
    * @example
    * ```ts ignore
    * const { chainPem, keyPem } = await ca.mintLeaf("localhost");
    * ```
    */
-  async mintLeaf(host: string): Promise<LeafCertificate> {
+  async mintLeaf(host: string | string[]): Promise<LeafCertificate> {
+    const names = typeof host === "string" ? [host] : host;
     const leafKeys = await this.#sharedLeafKeys();
     const now = Date.now();
     const notAfter = Math.min(now + LEAF_VALIDITY_DAYS * DAY_MS, this.#cert.notAfter.getTime());
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerial(),
-      subject: [{ CN: [host.slice(0, 64)] }],
+      subject: [{ CN: [names[0]!.slice(0, 64)] }],
       issuer: this.#cert.subject,
       notBefore: new Date(now - BACKDATE_MS),
       notAfter: new Date(notAfter),
@@ -129,9 +131,9 @@ export class CertificateAuthority {
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension([
-          isIP(host) ? { type: "ip", value: host } : { type: "dns", value: host },
-        ]),
+        new x509.SubjectAlternativeNameExtension(
+          names.map((name) => ({ type: isIP(name) ? "ip" as const : "dns" as const, value: name })),
+        ),
         await x509.AuthorityKeyIdentifierExtension.create(this.#cert),
         await x509.SubjectKeyIdentifierExtension.create(leafKeys.pair.publicKey),
       ],

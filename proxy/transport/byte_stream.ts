@@ -84,6 +84,11 @@ export class ByteStream {
     return this.#ended && this.#queue.length === 0;
   }
 
+  /** Bytes received but not consumed yet. */
+  get buffered(): number {
+    return this.#queued;
+  }
+
   /** The next available bytes, or null at end of stream. */
   async read(): Promise<Uint8Array | null> {
     while (this.#queue.length === 0) {

@@ -76,6 +76,21 @@ export function relayChunked(
 }
 
 /**
+ * Copy a chunked body's decoded data (for HTTP/1.0 clients, who cannot read chunked framing).
+ *
+ * @example
+ * ```ts ignore
+ * await relayChunkedDecoded(upstream, (bytes) => client.write(bytes));
+ * ```
+ */
+export function relayChunkedDecoded(
+  stream: ByteStream,
+  sink: (bytes: Uint8Array) => void | Promise<void>,
+): Promise<void> {
+  return walkChunked(stream, { data: sink });
+}
+
+/**
  * Copy everything until the peer closes (a response without length framing).
  *
  * @example

@@ -1,0 +1,36 @@
+/**
+ * The data plane: the enforcing proxy (`startProxy`), the policy it holds and reloads, the CA
+ * it intercepts TLS with, and the requester identity it decides on.
+ *
+ * @module
+ */
+
+export { PolicyHolder, watchPolicyFile } from "./policy_holder.ts";
+export type { PolicySnapshot, UpdateResult, WatchOptions } from "./policy_holder.ts";
+export {
+  DestinationResolver,
+  duplexFromDenoConn,
+  parseRequestHead,
+  parseResolveOverride,
+  parseResponseHead,
+  startProxy,
+  UpstreamError,
+  UpstreamPool,
+} from "./transport/mod.ts";
+export type {
+  BodyFraming,
+  DestinationResult,
+  HeaderField,
+  PoolOptions,
+  ProxyHandle,
+  ProxyOptions,
+  RequestHead,
+  ResolveOverride,
+  ResponseHead,
+  UpstreamConnection,
+  UpstreamTarget,
+} from "./transport/mod.ts";
+export { CertificateAuthority } from "./tls/mod.ts";
+export type { LeafCertificate } from "./tls/mod.ts";
+export { createProcIdentityResolver } from "./identity/mod.ts";
+export type { IdentityResolver, PeerAddress, ProcIdentityOptions } from "./identity/mod.ts";

@@ -1,0 +1,95 @@
+/**
+ * One client connection as the request handlers see it: its byte stream, who is behind it
+ * (resolved once, lazily) and the decisions made for it, each emitted as one OCSF event.
+ *
+ * @module
+ */
+
+import { decide, type Decision, type RequesterIdentity, type RequestFacts } from "../policy/mod.ts";
+import { ocsfEventFromDecision } from "../ocsf/mod.ts";
+import type { ByteStream } from "./byte_stream.ts";
+import type { ProxyContext } from "./proxy_context.ts";
+
+/** Produces the requester identity of a connection, or the error that prevented it. */
+export type IdentitySource = () => Promise<RequesterIdentity | Error>;
+
+/** The request part of an L7 question. */
+export interface L7Question {
+  method: string;
+  /** Canonical path without the query. */
+  path: string;
+  /** Raw query without `?`, if any. */
+  query?: string;
+}
+
+/**
+ * A client connection: stream, identity and decision helpers.
+ *
+ * @example
+ * ```ts ignore
+ * const client = new ClientConnection(ctx, stream, identity, socket.remotePort);
+ * const decision = await client.decide("api.github.com", 443);
+ * ```
+ */
+export class ClientConnection {
+  readonly ctx: ProxyContext;
+  readonly stream: ByteStream;
+  /** The client's source port (for OCSF), when known. */
+  readonly srcPort: number | undefined;
+  #identitySource: IdentitySource;
+  #identity: Promise<RequesterIdentity | Error> | undefined;
+
+  constructor(ctx: ProxyContext, stream: ByteStream, identity: IdentitySource, srcPort?: number) {
+    this.ctx = ctx;
+    this.stream = stream;
+    this.#identitySource = identity;
+    this.srcPort = srcPort;
+  }
+
+  /** The same connection's identity over another stream (the TLS layer inside a tunnel). */
+  withStream(stream: ByteStream): ClientConnection {
+    const inner = new ClientConnection(this.ctx, stream, this.#identitySource, this.srcPort);
+    inner.#identity = this.#identity;
+    return inner;
+  }
+
+  /** Resolve (once) who is behind this connection. */
+  identity(): Promise<RequesterIdentity | Error> {
+    this.#identity ??= this.#identitySource().catch((error) =>
+      error instanceof Error ? error : new Error(String(error))
+    );
+    return this.#identity;
+  }
+
+  /**
+   * Decide against the policy in force and emit the decision's OCSF event. Without `l7` it
+   * is the L4 question for host:port.
+   */
+  async decide(
+    host: string,
+    port: number,
+    l7?: L7Question,
+    scheme: "http" | "https" = "http",
+  ): Promise<Decision> {
+    const who = await this.identity();
+    const facts: RequestFacts = { host, port, ...l7 };
+    if (who instanceof Error) facts.identityError = who.message;
+    else facts.identity = who;
+    const decision = decide(this.ctx.holder.current().compiled, facts);
+    this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
+    return decision;
+  }
+
+  /** Emit the OCSF event of a decision made for this connection. */
+  emit(decision: Decision, scheme: "http" | "https", pid?: number): void {
+    this.ctx.emit(ocsfEventFromDecision(decision, { pid, srcPort: this.srcPort, scheme }));
+  }
+
+  /**
+   * Turn an SSRF refusal into a denied L4 decision (so it is logged like any other denial).
+   */
+  ssrfDecision(allowed: Decision, reason: string): Decision {
+    const { inspect: _i, allowedIps: _a, allowEncodedSlash: _s, audit: _u, ...rest } = allowed;
+    return { ...rest, verdict: "deny", layer: "l4", reason: `ssrf: ${reason}` };
+  }
+}

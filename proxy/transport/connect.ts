@@ -1,0 +1,55 @@
+/**
+ * `CONNECT host:port`: the L4 decision (a structured 403 on deny), the SSRF guard, then either
+ * a blind tunnel (L4 rules, `tls: skip`) or TLS interception (`protocol: rest`).
+ *
+ * @module
+ */
+
+import type { ClientConnection } from "./client_connection.ts";
+import type { RequestHead } from "./http1_head.ts";
+import { interceptTls } from "./intercept.ts";
+import { parseAuthority } from "./request_target.ts";
+import { sendDeny, sendError } from "./responses.ts";
+import { blindTunnel } from "./tunnel.ts";
+
+/** A CONNECT destination that passed the L4 decision and the SSRF guard. */
+export interface TunnelDestination {
+  host: string;
+  port: number;
+  address: string;
+  connectPort: number;
+  overridden: boolean;
+}
+
+/**
+ * Handle a CONNECT request; resolves when the tunnel (if any) has closed.
+ *
+ * @example
+ * ```ts ignore
+ * await handleConnect(client, head);
+ * ```
+ */
+export async function handleConnect(client: ClientConnection, head: RequestHead): Promise<void> {
+  const { ctx, stream } = client;
+  const authority = parseAuthority(head.target);
+  if (typeof authority === "string") {
+    await sendError(stream, 400, "bad_request", `Invalid CONNECT target: ${authority}`);
+    return;
+  }
+  const { host, port } = authority;
+  const l4 = await client.decide(host, port, undefined, "https");
+  if (l4.verdict === "deny") {
+    await sendDeny(stream, l4, ctx.skillPath);
+    return;
+  }
+  const resolved = await ctx.destinations.resolve(host, port, l4.allowedIps);
+  if (!resolved.ok) {
+    client.emit(client.ssrfDecision(l4, resolved.reason), "https");
+    await sendError(stream, 403, "ssrf_denied", `Destination refused: ${resolved.reason}`);
+    return;
+  }
+  const { address, connectPort, overridden } = resolved;
+  const destination = { host, port, address, connectPort, overridden };
+  if (l4.inspect) await interceptTls(client, destination, l4);
+  else await blindTunnel(client, destination);
+}

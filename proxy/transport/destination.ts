@@ -1,0 +1,151 @@
+/**
+ * Where a request really goes: operator overrides (`--resolve host:port:addr`) or DNS, then
+ * the SSRF guard on every resolved address.
+ *
+ * @module
+ */
+
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { classifyAddress, ipInCidrs } from "../policy/mod.ts";
+
+/** One `--resolve host:port:address[:port]` override (curl's `--resolve`, plus a port). */
+export interface ResolveOverride {
+  host: string;
+  port: number;
+  address: string;
+  /** Connect to this port instead of `port` (curl's `--connect-to`). */
+  targetPort?: number;
+}
+
+/** A destination that passed the guard, or why it did not. */
+export type DestinationResult =
+  | { ok: true; address: string; connectPort: number; overridden: boolean }
+  | { ok: false; reason: string };
+
+/**
+ * Parse `HOST:PORT:ADDRESS[:TARGET_PORT]` (an IPv6 address in brackets when a target port
+ * follows). Without a target port the connection goes to ADDRESS:PORT, as with curl.
+ *
+ * @throws {TypeError} When the text is not of that form.
+ * @example
+ * ```ts
+ * import { parseResolveOverride } from "./destination.ts";
+ * const o = parseResolveOverride("api.github.com:443:127.0.0.1:8443");
+ * console.assert(o.host === "api.github.com" && o.address === "127.0.0.1" && o.targetPort === 8443);
+ * ```
+ */
+export function parseResolveOverride(text: string): ResolveOverride {
+  const invalid = () =>
+    new TypeError(`Invalid --resolve "${text}": expected HOST:PORT:ADDRESS[:TARGET_PORT]`);
+  const match = /^([^:\s[\]]+):(\d{1,5}):(.+)$/.exec(text);
+  if (match === null) throw invalid();
+  const port = validPort(match[2]!);
+  let rest = match[3]!;
+  let targetPort: number | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(rest);
+  if (bracketed) {
+    rest = bracketed[1]!;
+    if (bracketed[2] !== undefined) targetPort = validPort(bracketed[2]);
+  } else if (isIP(rest) === 0) {
+    const tail = /^(.+):(\d{1,5})$/.exec(rest);
+    if (tail === null) throw invalid();
+    rest = tail[1]!;
+    targetPort = validPort(tail[2]!);
+  }
+  if (port === 0 || isIP(rest) === 0 || targetPort === 0) throw invalid();
+  const override: ResolveOverride = { host: match[1]!.toLowerCase(), port, address: rest };
+  if (targetPort !== undefined) override.targetPort = targetPort;
+  return override;
+}
+
+/** The port, or 0 when out of range. */
+function validPort(text: string): number {
+  const port = Number(text);
+  return port >= 1 && port <= 65535 ? port : 0;
+}
+
+/**
+ * Resolves destinations and applies the SSRF guard.
+ *
+ * An address that is loopback, private, link-local, metadata, unspecified or multicast is
+ * refused unless the endpoint's `allowed_ips` covers it; every address a name resolves to must
+ * pass. Overrides are operator-trusted and skip the guard (tests and the demo point public
+ * names at local servers that way).
+ *
+ * @example
+ * ```ts ignore
+ * const destinations = new DestinationResolver([{ host: "api.github.com", port: 443, address: "127.0.0.1" }]);
+ * const result = await destinations.resolve("api.github.com", 443, undefined);
+ * ```
+ */
+export class DestinationResolver {
+  #overrides = new Map<string, ResolveOverride>();
+
+  constructor(overrides: ResolveOverride[] = []) {
+    for (const o of overrides) this.#overrides.set(`${o.host.toLowerCase()}:${o.port}`, o);
+  }
+
+  /** True when `host:port` has an operator override. */
+  isOverridden(host: string, port: number): boolean {
+    return this.#overrides.has(`${host}:${port}`);
+  }
+
+  /** Resolve `host:port` and check it against `allowedIps`. */
+  async resolve(
+    host: string,
+    port: number,
+    allowedIps: string[] | undefined,
+  ): Promise<DestinationResult> {
+    const override = this.#overrides.get(`${host}:${port}`);
+    if (override !== undefined) {
+      const connectPort = override.targetPort ?? port;
+      return { ok: true, address: override.address, connectPort, overridden: true };
+    }
+    let addresses: string[];
+    if (isIP(host) !== 0) {
+      addresses = [host];
+    } else {
+      try {
+        addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+      } catch {
+        return { ok: false, reason: `cannot resolve ${host}` };
+      }
+    }
+    return checkAddresses(host, port, addresses, allowedIps ?? []);
+  }
+
+  /** Re-check an address chosen earlier against (possibly new) `allowedIps`. */
+  recheck(
+    host: string,
+    port: number,
+    address: string,
+    allowedIps: string[] | undefined,
+  ): DestinationResult {
+    const override = this.#overrides.get(`${host}:${port}`);
+    if (override?.address === address) {
+      return { ok: true, address, connectPort: override.targetPort ?? port, overridden: true };
+    }
+    return checkAddresses(host, port, [address], allowedIps ?? []);
+  }
+}
+
+function checkAddresses(
+  host: string,
+  port: number,
+  addresses: string[],
+  allowedIps: string[],
+): DestinationResult {
+  if (addresses.length === 0) return { ok: false, reason: `cannot resolve ${host}` };
+  for (const address of addresses) {
+    const kind = classifyAddress(address);
+    if (kind !== "public" && !ipInCidrs(address, allowedIps)) {
+      return {
+        ok: false,
+        reason: `${host} resolves to ${kind.replace("_", "-")} address ${address}, ` +
+          "which is not in the endpoint's allowed_ips",
+      };
+    }
+  }
+  return { ok: true, address: addresses[0]!, connectPort: port, overridden: false };
+}

@@ -1,0 +1,178 @@
+/**
+ * One allowed request, forwarded: body framing settled (a chunked body is decoded and checked
+ * whole before anything goes upstream), the head rewritten (canonical path, hop-by-hop headers
+ * removed), the response relayed with its framing validated, both connections kept alive when
+ * the protocol allows it.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { ProtocolError } from "./byte_stream.ts";
+import type { ClientConnection } from "./client_connection.ts";
+import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
+import { connectionTokens, type RequestHead, values } from "./http1_head.ts";
+import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
+import { type RelayOutcome, relayResponse } from "./relay_response.ts";
+import { sendError } from "./responses.ts";
+import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
+
+/** A request ready to go upstream. */
+export interface OutgoingRequest {
+  /** The head as the client sent it. */
+  head: RequestHead;
+  /** Canonical path plus `?` and the raw query when there is one. */
+  pathAndQuery: string;
+  /** Value of the upstream `Host` header. */
+  authority: string;
+}
+
+// Never forwarded: they describe the client-proxy hop, or the proxy sets them itself.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "proxy-authenticate",
+  "te",
+  "trailer",
+  "upgrade",
+  "transfer-encoding",
+  "host",
+  "content-length",
+  "expect",
+]);
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+
+/**
+ * Forward one allowed request to `target` and relay the response.
+ *
+ * @returns True when the client connection may carry another request.
+ * @example
+ * ```ts ignore
+ * const keepGoing = await exchange(client, { head, pathAndQuery: "/x", authority: "a.test" }, target);
+ * ```
+ */
+export async function exchange(
+  client: ClientConnection,
+  request: OutgoingRequest,
+  target: UpstreamTarget,
+): Promise<boolean> {
+  const { head } = request;
+  if (head.expectContinue && head.framing.kind !== "none") await client.stream.write(CONTINUE);
+  const body = await bufferedBody(client, head);
+  if (body === false) return false;
+  const streamed = head.framing.kind === "length" ? head.framing.length : 0;
+  const bytes = requestHeadBytes(request, contentLength(head, body));
+  for (let attempt = 0;; attempt++) {
+    let connection: UpstreamConnection;
+    try {
+      connection = await client.ctx.pool.acquire(target);
+    } catch (error) {
+      await sendUpstreamError(client, error);
+      return false;
+    }
+    const outcome = await sendAndRelay(client, connection, head, { bytes, body, streamed });
+    // A kept-alive upstream may have closed just before we wrote: retry once, on a new
+    // connection, when nothing of the request body was consumed from the client.
+    if (outcome.kind === "stale" && connection.reused && streamed === 0 && attempt === 0) continue;
+    if (outcome.kind === "stale") {
+      await sendError(client.stream, 502, "upstream_unreachable", "Upstream closed the connection");
+      return false;
+    }
+    if (outcome.kind === "failed") {
+      if (!outcome.responded) await sendUpstreamError(client, outcome.error);
+      return false;
+    }
+    return head.keepAlive && outcome.clientReusable;
+  }
+}
+
+async function bufferedBody(
+  client: ClientConnection,
+  head: RequestHead,
+): Promise<Uint8Array | undefined | false> {
+  if (head.framing.kind !== "chunked") return undefined;
+  try {
+    return await readChunkedBody(client.stream, MAX_CHUNKED_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      await sendError(client.stream, 413, "payload_too_large", error.message);
+    } else {
+      const detail = error instanceof ProtocolError ? error.message : "Invalid chunked body";
+      await sendError(client.stream, 400, "bad_request", `Invalid chunked body: ${detail}`);
+    }
+    return false;
+  }
+}
+
+interface Payload {
+  /** The rewritten head. */
+  bytes: Uint8Array;
+  /** A body already buffered (decoded chunked). */
+  body: Uint8Array | undefined;
+  /** Content-Length bytes still to copy from the client. */
+  streamed: number;
+}
+
+async function sendAndRelay(
+  client: ClientConnection,
+  connection: UpstreamConnection,
+  request: RequestHead,
+  { bytes, body, streamed }: Payload,
+): Promise<RelayOutcome> {
+  const upstream = connection.stream;
+  let pumped = streamed === 0;
+  let outcome: RelayOutcome;
+  try {
+    const written = upstream.write(body ? Buffer.concat([bytes, body]) : bytes);
+    const pump = streamed === 0 ? undefined : client.stream
+      .readExactly(streamed, (piece) => upstream.write(piece))
+      .then(() => void (pumped = true), () => {});
+    void pump;
+    await written;
+    outcome = await relayResponse(client, upstream, request);
+  } catch (error) {
+    outcome = { kind: "failed", responded: false, error };
+  }
+  const reusable = outcome.kind === "done" && outcome.upstreamReusable && pumped;
+  client.ctx.pool.release(connection, reusable);
+  if (outcome.kind === "done" && !pumped) return { ...outcome, clientReusable: false };
+  return outcome;
+}
+
+function contentLength(head: RequestHead, body: Uint8Array | undefined): number | undefined {
+  if (body !== undefined) return body.byteLength;
+  if (head.framing.kind === "length") return head.framing.length;
+  return values(head.headers, "content-length").length > 0 ? 0 : undefined;
+}
+
+function requestHeadBytes(request: OutgoingRequest, length: number | undefined): Uint8Array {
+  const { head } = request;
+  const dropped = connectionTokens(head.headers);
+  let text = `${head.method} ${request.pathAndQuery} HTTP/1.1\r\nHost: ${request.authority}\r\n`;
+  for (const [name, value] of head.headers) {
+    const lower = name.toLowerCase();
+    if (!HOP_BY_HOP.has(lower) && !dropped.has(lower)) text += `${name}: ${value}\r\n`;
+  }
+  if (length !== undefined) text += `Content-Length: ${length}\r\n`;
+  return Buffer.from(`${text}\r\n`, "latin1");
+}
+
+/**
+ * Answer the client with the JSON error matching an upstream failure.
+ *
+ * @example
+ * ```ts ignore
+ * await sendUpstreamError(client, new UpstreamError(502, "upstream_unreachable", "Cannot connect"));
+ * ```
+ */
+export async function sendUpstreamError(client: ClientConnection, error: unknown): Promise<void> {
+  if (error instanceof UpstreamError) {
+    await sendError(client.stream, error.status, error.code, error.message);
+  } else if (error instanceof ProtocolError) {
+    await sendError(client.stream, 502, "upstream_protocol_error", error.message);
+  } else {
+    await sendError(client.stream, 502, "upstream_unreachable", "Upstream connection failed");
+  }
+}

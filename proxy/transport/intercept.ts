@@ -1,0 +1,176 @@
+/**
+ * TLS interception for `protocol: rest` endpoints: answer 200, terminate the client's TLS
+ * with a leaf certificate for the requested host, then decide and forward each HTTP/1.1
+ * request on its own, over verified TLS upstream, keeping both sides alive.
+ *
+ * @module
+ */
+
+import { Duplex } from "node:stream";
+import { TLSSocket } from "node:tls";
+import { canonicalizePath, type Decision } from "../policy/mod.ts";
+import { ByteStream } from "./byte_stream.ts";
+import type { ClientConnection } from "./client_connection.ts";
+import type { TunnelDestination } from "./connect.ts";
+import { exchange } from "./exchange.ts";
+import { type RequestHead, values } from "./http1_head.ts";
+import { readRequest } from "./request_reader.ts";
+import { hostHeader, parseAuthority, splitPathQuery } from "./request_target.ts";
+import { sendDeny, sendError } from "./responses.ts";
+import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
+
+/**
+ * Run an intercepted tunnel until either side closes it.
+ *
+ * @param l4 The allowed L4 decision the tunnel was opened under.
+ * @example
+ * ```ts ignore
+ * await interceptTls(client, destination, decision);
+ * ```
+ */
+export async function interceptTls(
+  client: ClientConnection,
+  destination: TunnelDestination,
+  l4: Decision,
+): Promise<void> {
+  const { ctx } = client;
+  let secureContext;
+  try {
+    secureContext = await ctx.ca.secureContextFor(destination.host);
+  } catch {
+    await sendError(client.stream, 502, "tls_intercept_failed", "Cannot mint a certificate");
+    return;
+  }
+  await client.stream.write(CONNECTION_ESTABLISHED);
+  const raw = client.stream.socket;
+  const early = client.stream.detach();
+  const secure = new TLSSocket(early.length === 0 ? raw : prepend(raw, early), {
+    isServer: true,
+    secureContext,
+    ALPNProtocols: ["http/1.1"],
+  });
+  ctx.track(secure);
+  secure.on("error", () => {});
+  raw.resume();
+  try {
+    await serveTunnelRequests(client.withStream(new ByteStream(secure)), destination, l4);
+  } finally {
+    secure.destroy();
+  }
+}
+
+async function serveTunnelRequests(
+  client: ClientConnection,
+  destination: TunnelDestination,
+  opened: Decision,
+): Promise<void> {
+  const { ctx, stream } = client;
+  const { host, port } = destination;
+  let l4 = opened;
+  let generation = ctx.holder.generation;
+  for (let first = true;; first = false) {
+    const head = await readRequest(client, first);
+    if (head === undefined) return;
+    const problem = targetProblem(head, destination);
+    if (problem !== undefined) {
+      await sendError(stream, problem.status, problem.code, problem.detail);
+      return;
+    }
+    // A reload since the last request: the tunnel's own grant is decided again first.
+    if (ctx.holder.generation !== generation) {
+      generation = ctx.holder.generation;
+      l4 = await client.decide(host, port, undefined, "https");
+      if (!(await stillAllowed(client, destination, l4))) return;
+    }
+    const { rawPath, query } = splitPathQuery(head.target);
+    const path = canonicalizePath(rawPath, {
+      allowEncodedSlash: l4.allowEncodedSlash ?? !l4.inspect,
+    });
+    if (!path.ok) {
+      await sendError(stream, 400, "bad_request", `Invalid request path: ${path.reason}`);
+      return;
+    }
+    if (l4.inspect) {
+      const l7 = await client.decide(
+        host,
+        port,
+        { method: head.method, path: path.path, query },
+        "https",
+      );
+      if (l7.verdict === "deny") {
+        await sendDeny(stream, l7, ctx.skillPath);
+        return;
+      }
+    }
+    const pathAndQuery = query === undefined ? path.path : `${path.path}?${query}`;
+    const authority = hostHeader(destination, 443);
+    const target = { ...destination, tls: true };
+    if (!(await exchange(client, { head, pathAndQuery, authority }, target))) return;
+  }
+}
+
+async function stillAllowed(
+  client: ClientConnection,
+  destination: TunnelDestination,
+  l4: Decision,
+): Promise<boolean> {
+  const { ctx, stream } = client;
+  if (l4.verdict === "deny") {
+    await sendDeny(stream, l4, ctx.skillPath);
+    return false;
+  }
+  const { host, port, address } = destination;
+  const checked = ctx.destinations.recheck(host, port, address, l4.allowedIps);
+  if (!checked.ok) {
+    client.emit(client.ssrfDecision(l4, checked.reason), "https");
+    await sendError(stream, 403, "ssrf_denied", `Destination refused: ${checked.reason}`);
+    return false;
+  }
+  return true;
+}
+
+function targetProblem(
+  head: RequestHead,
+  destination: TunnelDestination,
+): { status: number; code: string; detail: string } | undefined {
+  if (!head.target.startsWith("/")) {
+    const detail = "Requests inside a tunnel must use origin-form targets (/path)";
+    return { status: 400, code: "bad_request", detail };
+  }
+  const [hostValue] = values(head.headers, "host");
+  if (hostValue === undefined) return undefined;
+  const named = parseAuthority(hostValue, destination.port);
+  if (
+    typeof named === "string" || named.host !== destination.host || named.port !== destination.port
+  ) {
+    const detail = `The Host header does not name the tunnel's host ${destination.host}`;
+    return { status: 421, code: "misdirected_request", detail };
+  }
+  return undefined;
+}
+
+/** A duplex that first yields bytes the client sent before the 200, then the socket's. */
+function prepend(socket: Duplex, early: Uint8Array[]): Duplex {
+  const wrapper = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy();
+      callback(error);
+    },
+  });
+  for (const chunk of early) wrapper.push(chunk);
+  socket.on("data", (chunk) => {
+    if (!wrapper.push(chunk)) socket.pause();
+  });
+  socket.on("end", () => wrapper.push(null));
+  socket.on("close", () => wrapper.destroy());
+  return wrapper;
+}

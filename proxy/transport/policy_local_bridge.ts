@@ -1,0 +1,157 @@
+/**
+ * Serve `http://policy.local/...` requests from the injected policy.local app, before any
+ * policy check: the agent must always be able to read its policy and submit proposals.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { canonicalizePath } from "../policy/mod.ts";
+import type { ClientConnection } from "./client_connection.ts";
+import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
+import type { RequestHead } from "./http1_head.ts";
+import { MAX_POLICY_LOCAL_BODY_BYTES } from "./proxy_context.ts";
+import type { AbsoluteTarget } from "./request_target.ts";
+import { reasonPhrase, sendError } from "./responses.ts";
+
+const SKIPPED_REQUEST_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "transfer-encoding",
+  "content-length",
+  "expect",
+  "upgrade",
+  "te",
+]);
+const SKIPPED_RESPONSE_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+]);
+
+/**
+ * Answer one policy.local request.
+ *
+ * @returns True when the client connection may carry another request.
+ * @example
+ * ```ts ignore
+ * const keepGoing = await servePolicyLocal(client, head, target);
+ * ```
+ */
+export async function servePolicyLocal(
+  client: ClientConnection,
+  head: RequestHead,
+  target: AbsoluteTarget,
+): Promise<boolean> {
+  const { stream, ctx } = client;
+  if (target.scheme !== "http" || target.port !== 80) {
+    const detail =
+      "policy.local is served over plain HTTP on port 80 only: use http://policy.local/";
+    await sendError(stream, 400, "invalid_policy_local_scheme", detail);
+    return false;
+  }
+  const path = canonicalizePath(target.rawPath, {});
+  if (!path.ok) {
+    await sendError(stream, 400, "bad_request", `Invalid request path: ${path.reason}`);
+    return false;
+  }
+  if (ctx.policyLocal === undefined) {
+    await sendError(stream, 503, "policy_local_unavailable", "policy.local is not configured");
+    return false;
+  }
+  const body = await readBody(client, head);
+  if (body === false) return false;
+  const url = `http://policy.local${path.path}${
+    target.query === undefined ? "" : `?${target.query}`
+  }`;
+  const response = await callApp(client, head, url, body);
+  if (response === undefined) return false;
+  await writeResponse(client, head, response);
+  return head.keepAlive;
+}
+
+async function readBody(client: ClientConnection, head: RequestHead): Promise<Uint8Array | false> {
+  const { stream } = client;
+  const tooLarge = `Request body exceeds ${MAX_POLICY_LOCAL_BODY_BYTES} bytes`;
+  try {
+    if (head.framing.kind === "chunked") {
+      return await readChunkedBody(stream, MAX_POLICY_LOCAL_BODY_BYTES);
+    }
+    if (head.framing.kind !== "length") return new Uint8Array(0);
+    if (head.framing.length > MAX_POLICY_LOCAL_BODY_BYTES) {
+      await sendError(stream, 413, "payload_too_large", tooLarge);
+      return false;
+    }
+    const body = new Uint8Array(head.framing.length);
+    let offset = 0;
+    await stream.readExactly(head.framing.length, (piece) => {
+      body.set(piece, offset);
+      offset += piece.byteLength;
+    });
+    return body;
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      await sendError(stream, 413, "payload_too_large", tooLarge);
+    } else await sendError(stream, 400, "bad_request", "Invalid request body");
+    return false;
+  }
+}
+
+async function callApp(
+  client: ClientConnection,
+  head: RequestHead,
+  url: string,
+  body: Uint8Array,
+): Promise<Response | undefined> {
+  const headers = new Headers();
+  for (const [name, value] of head.headers) {
+    if (SKIPPED_REQUEST_HEADERS.has(name.toLowerCase())) continue;
+    try {
+      headers.append(name, value);
+    } catch {
+      // A header the Fetch API cannot represent is simply not passed on.
+    }
+  }
+  // A long poll (`/wait`) stops as soon as the agent hangs up.
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  client.stream.socket.once("close", abort);
+  try {
+    const hasBody = head.method !== "GET" && head.method !== "HEAD" && body.byteLength > 0;
+    const request = new Request(url, {
+      method: head.method,
+      headers,
+      body: hasBody ? body as Uint8Array<ArrayBuffer> : undefined,
+      signal: controller.signal,
+    });
+    return await client.ctx.policyLocal!(request);
+  } catch {
+    await sendError(client.stream, 500, "internal_error", "policy.local failed to answer");
+    return undefined;
+  } finally {
+    client.stream.socket.off("close", abort);
+  }
+}
+
+async function writeResponse(
+  client: ClientConnection,
+  head: RequestHead,
+  response: Response,
+): Promise<void> {
+  const body = head.method === "HEAD"
+    ? new Uint8Array(0)
+    : new Uint8Array(await response.arrayBuffer());
+  if (head.method === "HEAD") await response.body?.cancel();
+  let text = `HTTP/1.1 ${response.status} ${
+    response.statusText || reasonPhrase(response.status)
+  }\r\n`;
+  for (const [name, value] of response.headers) {
+    if (!SKIPPED_RESPONSE_HEADERS.has(name)) text += `${name}: ${value}\r\n`;
+  }
+  text += `Content-Length: ${body.byteLength}\r\n`;
+  if (!head.keepAlive) text += "Connection: close\r\n";
+  await client.stream.write(Buffer.concat([Buffer.from(`${text}\r\n`, "latin1"), body]));
+}

@@ -1,0 +1,46 @@
+/**
+ * What every handler of one proxy shares: the policy in force, the CA, the upstream pool,
+ * the destination resolver, timers and the event sink.
+ *
+ * @module
+ */
+
+import type { Duplex } from "node:stream";
+import type { OcsfEvent } from "../ocsf/mod.ts";
+import type { PolicyHolder } from "../policy_holder.ts";
+import type { CertificateAuthority } from "../tls/mod.ts";
+import type { DestinationResolver } from "./destination.ts";
+import type { UpstreamPool } from "./upstream_pool.ts";
+
+/** Shared state of one running proxy (one instance per `startProxy()`). */
+export interface ProxyContext {
+  holder: PolicyHolder;
+  ca: CertificateAuthority;
+  pool: UpstreamPool;
+  destinations: DestinationResolver;
+  /** Serves `http://policy.local/...`; absent means 503. */
+  policyLocal?: (request: Request) => Promise<Response>;
+  /** Receives one OCSF event per decision. */
+  emit(event: OcsfEvent): void;
+  /** Skill path named in deny bodies. */
+  skillPath: string;
+  /** A request head must arrive within this long once it started. */
+  headTimeoutMs: number;
+  /** A kept-alive client connection may stay idle this long between requests. */
+  idleTimeoutMs: number;
+  /** Upstream must start its response within this long. */
+  upstreamTimeoutMs: number;
+  /** Connecting upstream may take this long. */
+  connectTimeoutMs: number;
+  /** Register a socket so `close()` can end it. */
+  track(socket: Duplex): void;
+}
+
+/** Largest request head, bytes (431 beyond). */
+export const MAX_HEAD_BYTES = 8 * 1024;
+/** Largest response head from upstream, bytes (502 beyond). */
+export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
+/** Largest chunked request body buffered for validation, bytes (413 beyond). */
+export const MAX_CHUNKED_BODY_BYTES = 16 * 1024 * 1024;
+/** Largest request body passed to policy.local, bytes (413 beyond). */
+export const MAX_POLICY_LOCAL_BODY_BYTES = 1024 * 1024;

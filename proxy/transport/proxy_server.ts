@@ -1,0 +1,159 @@
+/**
+ * `startProxy()`: the enforcing proxy's listener and the handle to stop it.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import type { Duplex } from "node:stream";
+import type { OcsfEvent } from "../ocsf/mod.ts";
+import type { RequesterIdentity } from "../policy/mod.ts";
+import { classifyAddress } from "../policy/mod.ts";
+import type { PolicyHolder } from "../policy_holder.ts";
+import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
+import type { CertificateAuthority } from "../tls/mod.ts";
+import { DestinationResolver, type ResolveOverride } from "./destination.ts";
+import type { ProxyContext } from "./proxy_context.ts";
+import { serveClient } from "./serve_client.ts";
+import { UpstreamPool } from "./upstream_pool.ts";
+
+/** Options of {@linkcode startProxy}. */
+export interface ProxyOptions {
+  /** Where to listen; port 0 picks a free port. */
+  listen: { hostname: string; port: number };
+  holder: PolicyHolder;
+  ca: CertificateAuthority;
+  /** Operator-trusted address overrides (they bypass the SSRF guard). */
+  resolve?: ResolveOverride[];
+  /** Extra CAs (PEM texts) trusted for upstream TLS besides the default roots. */
+  upstreamCa?: string[];
+  /** Serves `http://policy.local/...`. */
+  policyLocal?: (request: Request) => Promise<Response>;
+  /** Receives one OCSF event per decision. */
+  onEvent?: (event: OcsfEvent) => void;
+  /** Who is behind a TCP connection; the `/proc` resolver by default. */
+  identity?: IdentityResolver;
+  /** Skill path named in deny bodies. */
+  skillPath: string;
+  /** Slow-client limit for a request head (default 15 s). */
+  headTimeoutMs?: number;
+  /** Idle limit between requests on a kept-alive connection (default 60 s). */
+  idleTimeoutMs?: number;
+  /** Upstream must start answering within this long (default 60 s). */
+  upstreamTimeoutMs?: number;
+  /** Connecting upstream may take this long (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Allow a non-loopback listen address. */
+  allowRemote?: boolean;
+}
+
+const defaults = {
+  headTimeoutMs: 15_000,
+  idleTimeoutMs: 60_000,
+  upstreamTimeoutMs: 60_000,
+  connectTimeoutMs: 10_000,
+} satisfies Partial<ProxyOptions>;
+
+/** A running proxy. */
+export interface ProxyHandle {
+  port: number;
+  hostname: string;
+  /** Stop listening, close every connection and wait until they are closed. */
+  close(): Promise<void>;
+  /**
+   * Serve a connection that arrived elsewhere (e.g. a unix-socket bridge from a sandbox),
+   * with its requester identity resolved by the caller.
+   */
+  serveConnection(conn: Duplex, identity: () => Promise<RequesterIdentity | Error>): void;
+}
+
+/**
+ * Start the enforcing proxy.
+ *
+ * @throws {RangeError} For a non-loopback listen address without `allowRemote`.
+ * @example
+ * ```ts ignore
+ * const proxy = await startProxy({ listen: { hostname: "127.0.0.1", port: 0 }, holder, ca, skillPath });
+ * await proxy.close();
+ * ```
+ */
+export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+  const { hostname } = options.listen;
+  if (
+    !options.allowRemote && hostname !== "localhost" && classifyAddress(hostname) !== "loopback"
+  ) {
+    throw new RangeError(
+      `Refusing to listen on non-loopback address "${hostname}" (use --allow-remote to insist)`,
+    );
+  }
+  const sockets = new Set<Duplex>();
+  const track = (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  };
+  const identity = options.identity ?? createProcIdentityResolver();
+  const ctx = createContext(options, track);
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    socket.setNoDelay(true);
+    track(socket);
+    const peer = {
+      localPort: socket.localPort ?? 0,
+      localAddress: socket.localAddress,
+      remotePort: socket.remotePort ?? 0,
+      remoteAddress: socket.remoteAddress ?? "",
+    };
+    void serveClient(ctx, socket, () => identity.resolve(peer), socket.remotePort);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.listen.port, hostname, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    hostname,
+    async close() {
+      const stopped = new Promise((resolve) => server.close(resolve));
+      ctx.pool.close();
+      const closing = [...sockets].map((socket) =>
+        new Promise<void>((resolve) => {
+          if (socket.closed) return resolve();
+          socket.once("close", () => resolve());
+          socket.destroy();
+        })
+      );
+      await Promise.all([stopped, ...closing]);
+      if (options.identity === undefined) identity.close?.();
+    },
+    serveConnection(conn, resolveIdentity) {
+      if (conn instanceof net.Socket) conn.setNoDelay(true);
+      track(conn);
+      const srcPort = conn instanceof net.Socket ? conn.remotePort : undefined;
+      void serveClient(ctx, conn, resolveIdentity, srcPort);
+    },
+  };
+}
+
+function createContext(options: ProxyOptions, track: (socket: Duplex) => void): ProxyContext {
+  const connectTimeoutMs = options.connectTimeoutMs ?? defaults.connectTimeoutMs;
+  return {
+    holder: options.holder,
+    ca: options.ca,
+    pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track }),
+    destinations: new DestinationResolver(options.resolve),
+    policyLocal: options.policyLocal,
+    emit(event) {
+      try {
+        options.onEvent?.(event);
+      } catch {
+        // A failing log sink must not break enforcement.
+      }
+    },
+    skillPath: options.skillPath,
+    headTimeoutMs: options.headTimeoutMs ?? defaults.headTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? defaults.idleTimeoutMs,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? defaults.upstreamTimeoutMs,
+    connectTimeoutMs,
+    track,
+  };
+}

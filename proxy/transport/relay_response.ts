@@ -1,0 +1,117 @@
+/**
+ * Relay one upstream response to the client: interim responses swallowed, the head rewritten
+ * for the client hop, the body copied with its framing validated.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import type { ByteStream } from "./byte_stream.ts";
+import type { ClientConnection } from "./client_connection.ts";
+import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
+import {
+  connectionTokens,
+  parseResponseHead,
+  type RequestHead,
+  type ResponseHead,
+} from "./http1_head.ts";
+import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
+import { UpstreamError } from "./upstream_pool.ts";
+
+/** How an exchange ended. */
+export type RelayOutcome =
+  | { kind: "done"; clientReusable: boolean; upstreamReusable: boolean }
+  /** Upstream closed before answering: a kept-alive connection that went stale. */
+  | { kind: "stale" }
+  /** `responded`: part of a response already reached the client (close it, send nothing). */
+  | { kind: "failed"; responded: boolean; error: unknown };
+
+const RESPONSE_HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "upgrade",
+]);
+
+/**
+ * Read the response to `request` from `upstream` and copy it to the client.
+ *
+ * @example
+ * ```ts ignore
+ * const outcome = await relayResponse(client, upstream.stream, head);
+ * ```
+ */
+export async function relayResponse(
+  client: ClientConnection,
+  upstream: ByteStream,
+  request: RequestHead,
+): Promise<RelayOutcome> {
+  const head = await readFinalHead(client, upstream, request.method);
+  if (!("status" in head)) return head;
+  const dechunk = head.framing.kind === "chunked" && request.version === "HTTP/1.0";
+  const keepClient = request.keepAlive && head.framing.kind !== "close" && !dechunk;
+  const write = (bytes: Uint8Array) => client.stream.write(bytes);
+  try {
+    await write(responseHeadBytes(head, keepClient, request.version, dechunk));
+    const framing = head.framing;
+    if (framing.kind === "length") await upstream.readExactly(framing.length, write);
+    else if (framing.kind === "chunked") {
+      await (dechunk ? relayChunkedDecoded(upstream, write) : relayChunked(upstream, write));
+    } else if (framing.kind === "close") await relayUntilEnd(upstream, write);
+  } catch (error) {
+    return { kind: "failed", responded: true, error };
+  }
+  return { kind: "done", clientReusable: keepClient, upstreamReusable: head.keepAlive };
+}
+
+async function readFinalHead(
+  client: ClientConnection,
+  upstream: ByteStream,
+  method: string,
+): Promise<ResponseHead | Exclude<RelayOutcome, { kind: "done" }>> {
+  const wait = client.ctx.upstreamTimeoutMs;
+  for (let interim = 0;; interim++) {
+    const read = await upstream.readHead(MAX_RESPONSE_HEAD_BYTES, { idleMs: wait, headMs: wait });
+    if (read.kind === "eof") {
+      return interim === 0 ? { kind: "stale" } : failed(502, "Upstream closed the connection");
+    }
+    if (read.kind === "timeout") {
+      const error = new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time");
+      return { kind: "failed", responded: false, error };
+    }
+    if (read.kind === "too_large") return failed(502, "Upstream response head is too large");
+    if (read.kind === "bare_lf") return failed(502, "Bare LF in upstream response head");
+    const parsed = parseResponseHead(read.bytes, method);
+    if (!parsed.ok) return failed(502, parsed.error.detail);
+    if (parsed.head.status === 101) {
+      return failed(502, "Upstream switched protocols without an upgrade request");
+    }
+    // 100 Continue was already answered by the proxy; other interim responses are advisory.
+    if (parsed.head.status >= 200) return parsed.head;
+  }
+}
+
+function failed(status: number, detail: string): Exclude<RelayOutcome, { kind: "done" }> {
+  const error = new UpstreamError(status, "upstream_protocol_error", detail);
+  return { kind: "failed", responded: false, error };
+}
+
+function responseHeadBytes(
+  head: ResponseHead,
+  keepClient: boolean,
+  clientVersion: string,
+  dechunk: boolean,
+): Uint8Array {
+  const dropped = connectionTokens(head.headers);
+  let text = `HTTP/1.1 ${head.status} ${head.reason}\r\n`;
+  for (const [name, value] of head.headers) {
+    const lower = name.toLowerCase();
+    if (RESPONSE_HOP_BY_HOP.has(lower) || dropped.has(lower)) continue;
+    if (dechunk && (lower === "transfer-encoding" || lower === "trailer")) continue;
+    text += `${name}: ${value}\r\n`;
+  }
+  if (!keepClient) text += "Connection: close\r\n";
+  else if (clientVersion === "HTTP/1.0") text += "Connection: keep-alive\r\n";
+  return Buffer.from(`${text}\r\n`, "latin1");
+}

@@ -1,0 +1,69 @@
+/**
+ * The blind tunnel: bytes copied both ways unread, for L4 grants and `tls: skip` endpoints.
+ * A reload that revokes the grant (or turns it into an inspected one) closes the tunnel.
+ *
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import type { ClientConnection } from "./client_connection.ts";
+import type { TunnelDestination } from "./connect.ts";
+import { sendUpstreamError } from "./exchange.ts";
+
+/** Sent when a tunnel is open. */
+export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
+
+/**
+ * Open the upstream connection, answer 200 and splice the two sockets until both close.
+ *
+ * @example
+ * ```ts ignore
+ * await blindTunnel(client, { host, port, address, overridden: false });
+ * ```
+ */
+export async function blindTunnel(
+  client: ClientConnection,
+  destination: TunnelDestination,
+): Promise<void> {
+  const { ctx } = client;
+  let upstream: Socket;
+  try {
+    upstream = await ctx.pool.openTunnel({ ...destination, tls: false });
+  } catch (error) {
+    await sendUpstreamError(client, error);
+    return;
+  }
+  await client.stream.write(CONNECTION_ESTABLISHED);
+  const downstream = client.stream.socket;
+  for (const chunk of client.stream.detach()) upstream.write(chunk);
+  const closed = Promise.all([onceClosed(downstream), onceClosed(upstream)]);
+  const closeBoth = () => {
+    downstream.destroy();
+    upstream.destroy();
+  };
+  // Each side's "finish" comes after its peer ended and everything was flushed.
+  let finished = 0;
+  const onFinish = () => ++finished === 2 && closeBoth();
+  downstream.on("finish", onFinish);
+  upstream.on("finish", onFinish);
+  for (const socket of [downstream, upstream]) {
+    socket.on("error", closeBoth);
+    socket.on("close", closeBoth);
+  }
+  downstream.pipe(upstream);
+  upstream.pipe(downstream);
+  downstream.resume();
+  const unsubscribe = ctx.holder.subscribe(async () => {
+    const decision = await client.decide(destination.host, destination.port, undefined, "https");
+    if (decision.verdict === "deny" || decision.inspect) closeBoth();
+  });
+  await closed;
+  unsubscribe();
+}
+
+function onceClosed(socket: { destroyed: boolean; once(e: "close", f: () => void): unknown }) {
+  return new Promise<void>((resolve) => {
+    if (socket.destroyed) resolve();
+    else socket.once("close", () => resolve());
+  });
+}

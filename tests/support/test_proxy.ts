@@ -1,0 +1,136 @@
+/**
+ * A Tollgate proxy for end-to-end tests: temporary state directory (CA, logs), a policy file
+ * it can watch, resolve overrides pointing public names at the test upstreams, and every
+ * OCSF event collected in memory (and optionally in the log files).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import {
+  CertificateAuthority,
+  type IdentityResolver,
+  PolicyHolder,
+  type ProxyHandle,
+  startProxy,
+  watchPolicyFile,
+} from "../../proxy/mod.ts";
+import { configEvent, type OcsfEvent, OcsfLog } from "../../proxy/ocsf/mod.ts";
+import type { TestUpstreams } from "./test_upstreams.ts";
+
+/** Options of {@linkcode startTestProxy}. */
+export interface TestProxyOptions {
+  /** Policy YAML written to `STATE/policies/test.yaml`. */
+  policy: string;
+  /** Upstreams the public names below are mapped to. */
+  upstreams: TestUpstreams;
+  /** Names mapped (port 443) to the HTTPS upstream; default api.github.com, example.com. */
+  httpsHosts?: string[];
+  /** Names mapped (port 80) to the HTTP upstream; default plain.example.com. */
+  httpHosts?: string[];
+  /** Watch the policy file and reload (default false). */
+  watch?: boolean;
+  /** Also append events to `STATE/logs` through OcsfLog (default false). */
+  writeLogs?: boolean;
+  headTimeoutMs?: number;
+  identity?: IdentityResolver;
+  policyLocal?: (request: Request) => Promise<Response>;
+}
+
+/** A running test proxy. */
+export interface TestProxy {
+  port: number;
+  /** The proxy's CA certificate (curl's `--cacert`). */
+  caPath: string;
+  stateDir: string;
+  policyFile: string;
+  logDir: string;
+  holder: PolicyHolder;
+  /** Every event, in order (decisions and config). */
+  events: OcsfEvent[];
+  proxy: ProxyHandle;
+  /** Skill path named in deny bodies. */
+  skillPath: string;
+  close(): Promise<void>;
+}
+
+/** The skill path test proxies put in deny bodies. */
+export const TEST_SKILL_PATH = "/etc/tollgate/skills/policy_advisor.md";
+
+/**
+ * Start a proxy for a test.
+ *
+ * @example
+ * ```ts ignore
+ * const upstreams = await startTestUpstreams();
+ * const proxy = await startTestProxy({ policy, upstreams });
+ * await proxy.close();
+ * await upstreams.close();
+ * ```
+ */
+export async function startTestProxy(options: TestProxyOptions): Promise<TestProxy> {
+  const stateDir = await Deno.makeTempDir({ prefix: "tollgate-proxy-" });
+  const policyDir = join(stateDir, "policies");
+  await Deno.mkdir(policyDir);
+  const policyFile = join(policyDir, "test.yaml");
+  await Deno.writeTextFile(policyFile, options.policy);
+  const logDir = join(stateDir, "logs");
+  const log = options.writeLogs ? new OcsfLog(logDir) : undefined;
+  const events: OcsfEvent[] = [];
+  const onEvent = (event: OcsfEvent) => {
+    events.push(event);
+    log?.append(event).catch(() => {});
+  };
+  const holder = await PolicyHolder.load("test", policyFile);
+  const { revision, hash } = holder.current();
+  onEvent(configEvent("LOADED", "Policy loaded", { revision, hash, policy: "test" }));
+  const ca = await CertificateAuthority.loadOrCreate(stateDir);
+  const { upstreams } = options;
+  const resolve = [
+    ...(options.httpsHosts ?? ["api.github.com", "example.com"]).map((host) => ({
+      host,
+      port: 443,
+      address: "127.0.0.1",
+      targetPort: upstreams.httpsPort,
+    })),
+    ...(options.httpHosts ?? ["plain.example.com"]).map((host) => ({
+      host,
+      port: 80,
+      address: "127.0.0.1",
+      targetPort: upstreams.httpPort,
+    })),
+  ];
+  const proxy = await startProxy({
+    listen: { hostname: "127.0.0.1", port: 0 },
+    holder,
+    ca,
+    resolve,
+    upstreamCa: [upstreams.caPem],
+    skillPath: TEST_SKILL_PATH,
+    onEvent,
+    headTimeoutMs: options.headTimeoutMs,
+    identity: options.identity,
+    policyLocal: options.policyLocal,
+  });
+  const stop = new AbortController();
+  const watching = options.watch
+    ? watchPolicyFile(holder, policyFile, { signal: stop.signal, onEvent })
+    : Promise.resolve();
+  return {
+    port: proxy.port,
+    caPath: ca.certPath,
+    stateDir,
+    policyFile,
+    logDir,
+    holder,
+    events,
+    proxy,
+    skillPath: TEST_SKILL_PATH,
+    async close() {
+      stop.abort();
+      await watching;
+      await proxy.close();
+      await Deno.remove(stateDir, { recursive: true });
+    },
+  };
+}
