@@ -60,7 +60,7 @@ function exitCodeFor(error: unknown, ctx: CliContext): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its own one-line message.
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
-    if (error.code === "commander.help") return 0;
+    // "commander.help" is help shown because a subcommand was missing: bad usage.
     return 2;
   }
   if (error instanceof UsageError || error instanceof CliFailure) {
