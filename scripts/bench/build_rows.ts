@@ -40,14 +40,15 @@ export async function buildRows(
   // A proxy of its own for RSS: it must not carry what the load rows left behind.
   const memory = wanted("memory") ? proxy("memory", "fixed") : undefined;
   const peerRowsReady = peers(setup, children, stack, wanted);
+  const control = wanted("control") ? startControl(setup, children, stack) : undefined;
   const rows: Row[] = [...directRows(setup)];
   if (fixed && proc) rows.push(...tollgateRows(setup, await fixed, await proc));
   rows.push(...await peerRowsReady);
   if (wanted("decide")) rows.push(...decideRows(setup.budget.decideMs));
   if (memory) rows.push(memoryRow(setup, await memory));
-  if (wanted("control")) {
-    let repo: Promise<ControlRepo> | undefined;
-    rows.push(proposalRow(setup, () => repo ??= createControlRepo(setup)));
+  if (control) {
+    const { repo, proxy: start } = await control;
+    rows.push(proposalRow(setup, repo, start));
     rows.push({
       info: APPROVE_INFO,
       skipped:
@@ -57,15 +58,27 @@ export async function buildRows(
   return rows;
 }
 
+async function startControl(
+  setup: BenchSetup,
+  children: ChildProcesses,
+  stack: AsyncDisposableStack,
+): Promise<{ repo: ControlRepo; proxy: ProxyStart }> {
+  const repo = await createControlRepo(setup);
+  const policiesDir = repo.policiesDir;
+  const proxy = await startProxyChild(setup, children, stack, "control", "fixed", policiesDir);
+  return { repo, proxy };
+}
+
 async function startProxyChild(
   setup: BenchSetup,
   children: ChildProcesses,
   stack: AsyncDisposableStack,
   name: string,
   identity: "fixed" | "proc",
+  policiesDir?: string,
 ): Promise<ProxyStart> {
   try {
-    const proxy = await startTollgateProxy(setup, children, { name, identity });
+    const proxy = await startTollgateProxy(setup, children, { name, identity, policiesDir });
     stack.defer(() => proxy.stop());
     return { ok: true, proxy };
   } catch (error) {

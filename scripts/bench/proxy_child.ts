@@ -17,20 +17,22 @@ import {
   startProxy,
 } from "../../proxy/mod.ts";
 import { OcsfLog } from "../../proxy/ocsf/mod.ts";
+import { createPolicyLocalApp } from "../../proxy/policy_local/mod.ts";
+import { ProposalStore } from "../../gateway/mod.ts";
 import { FIXED_EXE } from "./bench_policy.ts";
 import type { ProxyChildConfig } from "./proxy_child_config.ts";
 
 async function main(configFile: string): Promise<void> {
   const config: ProxyChildConfig = JSON.parse(await Deno.readTextFile(configFile));
   const ca = await CertificateAuthority.loadOrCreate(config.stateDir);
-  const holder = PolicyHolder.fromText(
-    "bench",
-    join(config.stateDir, "bench.yaml"),
-    config.policyText,
-  );
+  const policyFile = config.policiesDir
+    ? join(config.policiesDir, "bench.yaml")
+    : join(config.stateDir, "bench.yaml");
+  const holder = PolicyHolder.fromText("bench", policyFile, config.policyText);
   const skillPath = join(config.stateDir, "policy_advisor.md");
   await Deno.writeTextFile(skillPath, "# Bench skill\n");
-  const log = new OcsfLog(join(config.stateDir, "logs"));
+  const logDir = join(config.stateDir, "logs");
+  const log = new OcsfLog(logDir);
   const identity = config.identity === "fixed"
     ? { resolve: () => Promise.resolve({ exe: FIXED_EXE, ancestors: [] }) }
     : createProcIdentityResolver();
@@ -44,6 +46,7 @@ async function main(configFile: string): Promise<void> {
     identity,
     // As in production, every decision is one OCSF event appended to the log files.
     onEvent: (event) => void log.append(event).catch(() => {}),
+    ...(config.policiesDir ? { policyLocal: policyLocal(config.policiesDir, holder, logDir) } : {}),
   });
   let closing: Promise<void> | undefined;
   const stop = () => closing ??= proxy.close().finally(() => Deno.exit(0));
@@ -52,6 +55,25 @@ async function main(configFile: string): Promise<void> {
   // Lifeline: the parent holds our stdin open for as long as it wants us.
   for await (const _ of Deno.stdin.readable) { /* ignore input */ }
   await stop();
+}
+
+/**
+ * policy.local in embedded mode (as `tollgate up` runs it): proposals go straight to the
+ * proposal store of the policies directory.
+ */
+function policyLocal(
+  policiesDir: string,
+  holder: PolicyHolder,
+  logDir: string,
+): (request: Request) => Promise<Response> {
+  const app = createPolicyLocalApp({
+    sandbox: "bench",
+    policy: holder,
+    sink: new ProposalStore({ policiesDir }),
+    logDir,
+    skill: () => Promise.resolve("# Bench skill\n"),
+  });
+  return async (request) => await app.fetch(request);
 }
 
 if (import.meta.main) await main(Deno.args[0] ?? "");

@@ -14,4 +14,9 @@ export interface ProxyChildConfig {
   upstreamCaPem: string;
   /** `fixed`: every requester is FIXED_EXE (no /proc cost); `proc`: the real resolver. */
   identity: "fixed" | "proc";
+  /**
+   * Serve policy.local with proposals going to the store of this policies directory (which
+   * holds `bench.yaml` = `policyText`), as the embedded `tollgate up` does.
+   */
+  policiesDir?: string;
 }

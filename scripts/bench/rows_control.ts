@@ -6,7 +6,11 @@
  */
 
 import { join } from "node:path";
+import { Buffer } from "node:buffer";
 import { ProposalStore } from "../../gateway/mod.ts";
+import { plainOpener } from "./http_rows.ts";
+import type { HttpConn } from "./http_conn.ts";
+import type { ProxyStart } from "./rows_tollgate.ts";
 import type { NetworkRule } from "../../proxy/policy/mod.ts";
 import { benchPolicyYaml, FIXED_EXE } from "./bench_policy.ts";
 import type { BenchSetup } from "./setup.ts";
@@ -87,38 +91,57 @@ export const APPROVE_INFO: RowInfo = {
 };
 
 /**
- * Proposal submitted → visible in `pending/`: each submission is timed from the call until
- * its patch file is seen in `pending/` (stat, polled every millisecond).
+ * Proposal submitted → visible in `pending/`, the agent's way: `POST
+ * http://policy.local/v1/proposals` through a Tollgate proxy whose policy.local hands
+ * proposals to the store (embedded mode), timed from the request until the patch file is
+ * seen in `pending/` (stat, polled every millisecond after the 202).
  *
  * @example
  * ```ts ignore
- * const row = proposalRow(setup, () => createControlRepo(setup));
+ * const row = proposalRow(setup, repo, proxyStart);
  * ```
  */
-export function proposalRow(setup: BenchSetup, repo: () => Promise<ControlRepo>): Row {
+export function proposalRow(setup: BenchSetup, repo: ControlRepo, start: ProxyStart): Row {
+  const info: RowInfo = {
+    id: "control.proposal_to_pending",
+    group: "control",
+    label: "proposal submitted → visible in pending/",
+    per: "proposal",
+  };
+  if (!start.ok) return { info, skipped: start.note };
+  const open = plainOpener(start.proxy.port);
   let run = 0;
   return {
-    info: {
-      id: "control.proposal_to_pending",
-      group: "control",
-      label: "proposal submitted → visible in pending/",
-      per: "proposal",
-    },
+    info,
     measure: async () => {
-      const { store, policiesDir } = await repo();
       run++;
-      return await timeProposals(setup.budget.proposals, async (i) => {
-        const result = await store.submit({
-          policy: CONTROL_POLICY,
-          ruleName: `bench_proposal_${run}_${i}`,
-          rule: proposedRule(`p-${run}-${i}`, 443),
-          rationale: "Benchmark proposal",
-        });
-        if (!result.accepted) throw new Error(`Proposal refused: ${result.reasons.join("; ")}`);
-        return result.proposal.id;
-      }, join(policiesDir, "pending"));
+      let conn: HttpConn | undefined;
+      try {
+        return await timeProposals(setup.budget.proposals, async (i) => {
+          if (!conn || conn.dead) conn = await open();
+          return await postProposal(conn, `bench_proposal_${run}_${i}`, `p-${run}-${i}`);
+        }, join(repo.policiesDir, "pending"));
+      } finally {
+        conn?.close();
+      }
     },
   };
+}
+
+async function postProposal(conn: HttpConn, ruleName: string, tag: string): Promise<string> {
+  const body = JSON.stringify({
+    intent_summary: "Benchmark proposal: read one public test API",
+    operations: [{ addRule: { ruleName, rule: proposedRule(tag, 443) } }],
+  });
+  const request = `POST http://policy.local/v1/proposals HTTP/1.1\r\nHost: policy.local\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const response = await conn.request(Buffer.from(request));
+  const parsed = JSON.parse(response.body.toString("utf8"));
+  const id = parsed?.accepted_chunk_ids?.[0];
+  if (response.status !== 202 || typeof id !== "string") {
+    throw new Error(`Proposal not accepted (status ${response.status}): ${parsed?.error ?? ""}`);
+  }
+  return id;
 }
 
 async function timeProposals(

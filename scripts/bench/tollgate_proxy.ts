@@ -35,18 +35,21 @@ const STDERR_TAIL = 2000;
 export async function startTollgateProxy(
   setup: BenchSetup,
   children: ChildProcesses,
-  options: { name: string; identity: "fixed" | "proc" },
+  options: { name: string; identity: "fixed" | "proc"; policiesDir?: string },
 ): Promise<TollgateProxy> {
   const { httpPort, httpsPort } = setup.upstreams;
   const stateDir = join(setup.dir, `tollgate-${options.name}`);
   await Deno.mkdir(stateDir, { recursive: true });
   const denoExe = await Deno.realPath(Deno.execPath());
   const config: ProxyChildConfig = {
-    policyText: benchPolicyYaml({ httpPort, httpsPort, binaries: [FIXED_EXE, denoExe] }),
+    policyText: options.policiesDir
+      ? await Deno.readTextFile(join(options.policiesDir, "bench.yaml"))
+      : benchPolicyYaml({ httpPort, httpsPort, binaries: [FIXED_EXE, denoExe] }),
     stateDir,
     resolve: benchResolve(httpPort, httpsPort),
     upstreamCaPem: setup.certs.caPem,
     identity: options.identity,
+    ...(options.policiesDir ? { policiesDir: options.policiesDir } : {}),
   };
   const configFile = join(stateDir, "child.json");
   await Deno.writeTextFile(configFile, JSON.stringify(config));
