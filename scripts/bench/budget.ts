@@ -41,9 +41,9 @@ export function budgetFor(quick: boolean): Budget {
   return quick
     ? {
       repetitions: 1,
-      keepAlive: { maxRequests: 4000, maxMs: 600, warmup: 100 },
-      newConnection: { maxRequests: 300, maxMs: 600, warmup: 10 },
-      decideMs: 250,
+      keepAlive: { maxRequests: 4000, maxMs: 500, warmup: 100 },
+      newConnection: { maxRequests: 300, maxMs: 500, warmup: 10 },
+      decideMs: 200,
       tunnels: 200,
       proposals: 10,
       approvals: 5,

@@ -42,6 +42,7 @@ export interface BenchOptions {
  */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
+  const t0 = performance.now();
   const loadBefore = os.loadavg();
   const budget = budgetFor(options.quick);
   await using stack = new AsyncDisposableStack();
@@ -55,6 +56,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const wanted = (id: string) => !options.only || options.only.some((p) => id.startsWith(p));
   const rows = (await buildRows(setup, options.children, stack, wanted)).filter((r) =>
     wanted(r.info.id)
+  );
+  options.log(
+    `Set up in ${((performance.now() - t0) / 1000).toFixed(1)} s; measuring ${rows.length} rows`,
   );
   const samples = await measureAll(rows, budget.repetitions, options);
   const results = rows.map((row, i) => {
@@ -78,6 +82,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
 async function measureAll(rows: Row[], repetitions: number, options: BenchOptions) {
   const samples: Sample[][] = rows.map(() => []);
+  const start = performance.now();
   for (let rep = 1; rep <= repetitions; rep++) {
     for (const [i, row] of rows.entries()) {
       if (!row.measure) continue;
@@ -88,7 +93,8 @@ async function measureAll(rows: Row[], repetitions: number, options: BenchOption
         firstError: error instanceof Error ? error.message : String(error),
       }));
       samples[i]!.push(sample);
-      options.log(`[${rep}/${repetitions}] ${row.info.label}: ${describe(sample)}`);
+      const at = ((performance.now() - start) / 1000).toFixed(1);
+      options.log(`[${rep}/${repetitions} +${at}s] ${row.info.label}: ${describe(sample)}`);
     }
   }
   return samples;
