@@ -7,3 +7,4 @@
 export * as ocsf from "./proxy/ocsf/mod.ts";
 export * as policy from "./proxy/policy/mod.ts";
 export * as policyLocal from "./proxy/policy_local/mod.ts";
+export * as sandbox from "./proxy/sandbox/mod.ts";

@@ -8,12 +8,14 @@ import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import { registerPolicyCommands } from "./policy_command.ts";
 import { registerProposalsCommands } from "./proposals_command.ts";
+import { registerSandboxCommands } from "./sandbox_command.ts";
 
 /** Register every command group on the program. */
 export function registerCommands(program: Command, ctx: CliContext): void {
   // One line per command group (keep sorted): registerXCommands(program, ctx);
   registerPolicyCommands(program, ctx);
   registerProposalsCommands(program, ctx);
+  registerSandboxCommands(program, ctx);
   void program;
   void ctx;
 }

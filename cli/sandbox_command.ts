@@ -1,0 +1,105 @@
+/**
+ * `tollgate sandbox run`: run a command whose only way out is a Tollgate proxy started for it.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { type Command, Option } from "@commander-js/extra-typings";
+import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
+import { CertificateAuthority } from "../proxy/mod.ts";
+import {
+  detectIsolation,
+  type IsolateMode,
+  type Isolation,
+  probeNetns,
+  runSandbox,
+  startSandboxProxy,
+} from "../proxy/sandbox/mod.ts";
+
+const ISOLATE_MODES = ["auto", "netns", "env"] as const;
+const SKILL_PATH = fileURLToPath(new URL("../skills/policy_advisor.md", import.meta.url));
+
+/**
+ * Register `sandbox run --policy NAME [--policies DIR] [--gateway URL] [--isolate MODE]
+ * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM] -- CMD ARGS…`. The exit
+ * code is CMD's; a setup failure is one line and exit 1.
+ *
+ * @example
+ * ```ts ignore
+ * import { registerSandboxCommands } from "./sandbox_command.ts";
+ * registerSandboxCommands(program, ctx);
+ * ```
+ */
+export function registerSandboxCommands(program: Command, ctx: CliContext): void {
+  const sandbox = program
+    .command("sandbox")
+    .description("Run commands whose only way out is a Tollgate proxy")
+    .enablePositionalOptions()
+    .action(() => {
+      throw new UsageError(`Missing subcommand: use "sandbox run --policy NAME -- CMD ARGS..."`);
+    });
+  sandbox
+    .command("run")
+    .description("Start a proxy for this sandbox and run CMD with only that proxy reachable")
+    .requiredOption("--policy <name>", "policy name (POLICIES/NAME.yaml)")
+    .option("--policies <dir>", "policies directory", "./policies")
+    .option("--gateway <url>", "gateway that receives proposals")
+    .addOption(
+      new Option("--isolate <mode>", "isolation").choices(ISOLATE_MODES).default("auto" as const),
+    )
+    .option("--state <dir>", "state directory (CA, logs, sandbox sockets)", "./.tollgate")
+    .option("--resolve <host:port:addr>", "send HOST:PORT to ADDR (repeatable)", collect, [])
+    .option("--upstream-ca <pem>", "extra CA file trusted for upstream TLS")
+    .argument("<command...>", "the command to run (after --)")
+    .passThroughOptions()
+    .action(async (command, options) => {
+      const isolation = await chooseIsolation(options.isolate);
+      const stateDir = resolveUserPath(ctx, options.state);
+      const ca = await CertificateAuthority.loadOrCreate(stateDir);
+      const policiesDir = resolveUserPath(ctx, options.policies);
+      const code = await runSandbox({
+        command,
+        isolation,
+        stateDir,
+        caPem: ca.certPem,
+        skillPath: SKILL_PATH,
+        readOnly: [policiesDir],
+        env: ctx.env,
+        cwd: ctx.cwd,
+        signal: ctx.signal,
+        onLog: (line) => ctx.err(`${line}\n`),
+        startProxy: () =>
+          startSandboxProxy({
+            policy: options.policy,
+            policiesDir,
+            stateDir,
+            ca,
+            resolve: options.resolve,
+            upstreamCaFiles: options.upstreamCa ? [resolveUserPath(ctx, options.upstreamCa)] : [],
+            skillPath: SKILL_PATH,
+            // --gateway is accepted now; the gateway client (a ProposalSink) is wired here.
+          }),
+      }).catch((error: unknown) => {
+        throw new CliFailure(
+          error instanceof Error ? error.message.split("\n")[0]! : String(error),
+        );
+      });
+      ctx.setExitCode(code);
+    });
+}
+
+/** `auto` takes netns when it works; `netns` insists (exit 1 with the reason); `env` obeys. */
+async function chooseIsolation(mode: IsolateMode): Promise<Isolation> {
+  if (mode === "env") return "env";
+  if (mode === "auto") return await detectIsolation();
+  const reason = await probeNetns();
+  if (reason !== undefined) {
+    throw new CliFailure(`Cannot isolate with a network namespace: ${reason}`);
+  }
+  return "netns";
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
