@@ -138,6 +138,7 @@ export class ByteStream {
         if (hasBareLf(buffer, from, end === -1 ? buffer.byteLength : end + 4)) {
           return { kind: "bare_lf" };
         }
+        if (end !== -1 && end + 4 > limit) return { kind: "too_large" };
         if (end !== -1) {
           this.unread(buffer.subarray(end + 4));
           return { kind: "head", bytes: buffer.subarray(0, end + 4) };

@@ -115,6 +115,9 @@ Deno.test("ByteStream.readHead() reports oversized heads, bare LF and timeouts",
   const big = streamOf(`GET / HTTP/1.1\r\nX: ${"a".repeat(9000)}`);
   assert.equal((await big.stream.readHead(8192, timeouts)).kind, "too_large");
   big.input.destroy();
+  const whole = streamOf(`GET / HTTP/1.1\r\nX: ${"a".repeat(9000)}\r\n\r\n`);
+  assert.equal((await whole.stream.readHead(8192, timeouts)).kind, "too_large");
+  whole.input.destroy();
   const lf = streamOf("GET / HTTP/1.1\nHost: a\n\n");
   assert.equal((await lf.stream.readHead(8192, timeouts)).kind, "bare_lf");
   lf.input.destroy();

@@ -1,0 +1,46 @@
+/**
+ * Raw requests inside a CONNECT tunnel that the proxy intercepts: CONNECT, TLS with the
+ * proxy's CA, then exactly the bytes a test wants to send.
+ *
+ * @module
+ */
+
+import { exchangeOn, type RawOptions, type RawResponse } from "./raw_client.ts";
+
+/**
+ * Open a tunnel to `host:443` through the proxy, start TLS trusting `caPath`, send `parts`
+ * and read the first response. A refused CONNECT returns the proxy's own response.
+ *
+ * @example
+ * ```ts ignore
+ * const response = await tunnelRequest(proxy.port, "api.github.com", proxy.caPath, "GET / HTTP/1.1\r\nHost: api.github.com\r\n\r\n");
+ * ```
+ */
+export async function tunnelRequest(
+  proxyPort: number,
+  host: string,
+  caPath: string,
+  parts: string | (string | Uint8Array)[],
+  options: RawOptions = {},
+): Promise<RawResponse> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxyPort });
+  await conn.write(
+    new TextEncoder().encode(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`),
+  );
+  let head = "";
+  const buffer = new Uint8Array(4096);
+  while (!head.includes("\r\n\r\n")) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    head += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+  if (!head.startsWith("HTTP/1.1 200")) {
+    conn.close();
+    return { head, status: Number(head.slice(9, 12)), body: "", raw: head };
+  }
+  const secure = await Deno.startTls(conn, {
+    hostname: host,
+    caCerts: [await Deno.readTextFile(caPath)],
+  });
+  return exchangeOn(secure, parts, options);
+}
