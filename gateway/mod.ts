@@ -35,3 +35,23 @@ export {
   renderRuleChunk,
   safeJson,
 } from "./render_proposals.ts";
+export { parseListen, startGateway } from "./gateway_server.ts";
+export type { GatewayOptions, RunningGateway } from "./gateway_server.ts";
+export { GatewayClient, GatewayError } from "./gateway_client.ts";
+export type { GatewayClientOptions } from "./gateway_client.ts";
+export { subscribePolicy } from "./subscribe_policy.ts";
+export type { PolicyVersion, SubscribeOptions } from "./subscribe_policy.ts";
+export { ensureGatewayToken, readGatewayToken, TOKEN_FILE } from "./gateway_token.ts";
+export type { GatewayEvent } from "./event_hub.ts";
+export type { PolicySnapshot } from "./directory_watcher.ts";
+export type { ServerSentEvent } from "./server_sent_events.ts";
+export {
+  G_EVENTS,
+  G_POLICIES,
+  G_POLICY,
+  G_PROPOSAL,
+  G_PROPOSAL_APPROVE,
+  G_PROPOSAL_REJECT,
+  G_PROPOSAL_WAIT,
+  G_PROPOSALS,
+} from "./gateway_routes.ts";

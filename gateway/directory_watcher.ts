@@ -1,0 +1,160 @@
+/**
+ * Watches a policies directory and turns what changed on disk — by the gateway itself, the
+ * CLI, a manual `git am` or a `git pull` — into gateway events: `policy.updated` when a policy
+ * file's hash changes (only valid files; the last good one is kept), `proposal.created` and
+ * `proposal.decided` when patch files appear or move.
+ *
+ * @module
+ */
+
+import { configEvent, type OcsfEvent } from "./_ocsf.ts";
+import { loadPolicyText } from "./_engine.ts";
+import type { EventHub } from "./event_hub.ts";
+import { listPolicyNames, policyFilePath } from "./policy_files.ts";
+import { listProposalFiles, type ProposalState } from "./proposal_files.ts";
+import { readProposalRecord } from "./proposal_record.ts";
+import { visibleText } from "./untrusted_text.ts";
+
+/** A policy as the gateway serves it: the last valid text and its revision and hash. */
+export interface PolicySnapshot {
+  name: string;
+  text: string;
+  revision: number;
+  hash: string;
+}
+
+/** Options of a `DirectoryWatcher`. */
+export interface DirectoryWatcherOptions {
+  policiesDir: string;
+  hub: EventHub;
+  emit?: (event: OcsfEvent) => void;
+  /** Quiet time after the last file event before a scan, in ms. */
+  debounceMs?: number;
+}
+
+/**
+ * The watch of one policies directory.
+ *
+ * @example
+ * ```ts ignore
+ * const watcher = new DirectoryWatcher({ policiesDir, hub });
+ * await watcher.start();
+ * watcher.policy("team")?.hash;
+ * watcher.close();
+ * ```
+ */
+export class DirectoryWatcher {
+  readonly #o: Required<DirectoryWatcherOptions>;
+  readonly #policies = new Map<string, PolicySnapshot>();
+  readonly #failedTexts = new Map<string, string>();
+  readonly #proposals = new Map<string, ProposalState>();
+  #watcher?: Deno.FsWatcher;
+  #timer?: ReturnType<typeof setTimeout>;
+  #scan: Promise<void> = Promise.resolve();
+  #queued = false;
+
+  constructor(options: DirectoryWatcherOptions) {
+    this.#o = { emit: () => {}, debounceMs: 25, ...options };
+  }
+
+  /** Scan once (without publishing), then watch. */
+  async start(): Promise<void> {
+    await this.#scanPolicies(false);
+    await this.#scanProposals(false);
+    this.#watcher = Deno.watchFs(this.#o.policiesDir, { recursive: true });
+    void this.#loop(this.#watcher);
+  }
+
+  /** The last valid snapshot of a policy. */
+  policy(name: string): PolicySnapshot | undefined {
+    return this.#policies.get(name);
+  }
+
+  /** Every policy's last valid snapshot. */
+  policies(): PolicySnapshot[] {
+    return [...this.#policies.values()].sort((a, b) => a.name < b.name ? -1 : 1);
+  }
+
+  /** Scan now (after an in-process change) and publish what changed; scans never overlap. */
+  rescan(): Promise<void> {
+    if (this.#queued) return this.#scan;
+    this.#queued = true;
+    this.#scan = this.#scan.then(async () => {
+      this.#queued = false;
+      await this.#scanPolicies(true);
+      await this.#scanProposals(true);
+    }).catch(() => {});
+    return this.#scan;
+  }
+
+  /** Stop watching; resolves once a running scan has finished. */
+  async close(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#watcher?.close();
+    await this.#scan;
+  }
+
+  async #loop(watcher: Deno.FsWatcher): Promise<void> {
+    try {
+      for await (const event of watcher) {
+        if (event.paths.every((p) => p.endsWith(".lock") || p.endsWith(".tmp"))) continue;
+        clearTimeout(this.#timer);
+        this.#timer = setTimeout(() => void this.rescan(), this.#o.debounceMs);
+      }
+    } catch {
+      // The watch ends when the watcher closes.
+    }
+  }
+
+  async #scanPolicies(publish: boolean): Promise<void> {
+    const names = await listPolicyNames(this.#o.policiesDir).catch(() => []);
+    for (const name of names) {
+      const text = await Deno.readTextFile(policyFilePath(this.#o.policiesDir, name)).catch(() =>
+        undefined
+      );
+      if (text === undefined || text === this.#policies.get(name)?.text) continue;
+      if (text === this.#failedTexts.get(name)) continue;
+      try {
+        const { policy, hash } = loadPolicyText(text, `${name}.yaml`);
+        const previous = this.#policies.get(name);
+        this.#policies.set(name, { name, text, revision: policy.revision, hash });
+        this.#failedTexts.delete(name);
+        if (publish && previous?.hash !== hash) {
+          this.#o.hub.publish({
+            type: "policy.updated",
+            data: { name, revision: policy.revision, hash },
+          });
+        }
+      } catch (error) {
+        this.#failedTexts.set(name, text);
+        const why = visibleText((error as Error).message, 300);
+        this.#o.emit(
+          configEvent(
+            "FAILED",
+            `Policy ${name} on disk is invalid, keeping the last good one: ${why}`,
+            { policy: name },
+          ),
+        );
+      }
+    }
+  }
+
+  async #scanProposals(publish: boolean): Promise<void> {
+    const files = await listProposalFiles(this.#o.policiesDir).catch(() => []);
+    for (const file of files) {
+      const before = this.#proposals.get(file.id);
+      if (before === file.state) continue;
+      this.#proposals.set(file.id, file.state);
+      if (!publish) continue;
+      const record = await readProposalRecord(file).catch(() => undefined);
+      const data = {
+        id: file.id,
+        status: file.state,
+        policy: record?.meta.policy,
+        summary: record?.meta.summary,
+      };
+      if (file.state === "pending") this.#o.hub.publish({ type: "proposal.created", data });
+      else this.#o.hub.publish({ type: "proposal.decided", data });
+    }
+  }
+}

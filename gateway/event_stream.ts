@@ -1,0 +1,75 @@
+/**
+ * One server-sent event stream of the gateway: a `ready` event listing every policy's
+ * revision and hash (so a reconnecting client catches up), then each hub event as it
+ * happens, and a `ping` comment every 15 s so idle connections stay open.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { DirectoryWatcher } from "./directory_watcher.ts";
+import type { EventHub, GatewayEvent } from "./event_hub.ts";
+
+/**
+ * Serve the event stream on a request.
+ *
+ * @example
+ * ```ts ignore
+ * app.get("/v1/events", (c) => streamEvents(c, hub, watcher, 15_000));
+ * ```
+ */
+export function streamEvents(
+  c: Context,
+  hub: EventHub,
+  watcher: DirectoryWatcher,
+  pingMs: number,
+): Response {
+  return streamSSE(c, async (stream) => {
+    let wake: () => void = () => {};
+    const queue: (GatewayEvent & { id: number })[] = [];
+    const sub = hub.subscribe((event) => {
+      queue.push(event);
+      wake();
+    });
+    let ended = false;
+    const end = () => {
+      ended = true;
+      wake();
+    };
+    stream.onAbort(end);
+    void sub.closed.then(end);
+    const policies = watcher.policies().map(({ name, revision, hash }) => ({
+      name,
+      revision,
+      hash,
+    }));
+    try {
+      await stream.writeSSE({ event: "ready", data: JSON.stringify({ policies }) });
+      while (!ended) {
+        for (let event = queue.shift(); event; event = queue.shift()) {
+          await stream.writeSSE({
+            event: event.type,
+            data: JSON.stringify(event.data),
+            id: String(event.id),
+          });
+        }
+        const pinged = await idle(pingMs, (fn) => (wake = fn));
+        if (pinged && !ended) await stream.write(": ping\n\n");
+      }
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+}
+
+/** Wait until woken (false) or `ms` pass (true). */
+function idle(ms: number, setWake: (fn: () => void) => void): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(true), ms);
+    setWake(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}

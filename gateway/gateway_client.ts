@@ -1,0 +1,162 @@
+/**
+ * The gateway's HTTP client: a `ProposalSink` for a proxy's policy.local (submit, status,
+ * wait), the reviewer operations, the policy fetch, and the event stream.
+ *
+ * @module
+ */
+
+import type {
+  ProposalInput,
+  ProposalSink,
+  ProposalStatus,
+  SubmitResult,
+} from "../proxy/policy_local/mod.ts";
+import type { ApproveResult } from "./approve_proposal.ts";
+import type { RejectOptions } from "./decide_proposal.ts";
+import type { PolicySnapshot } from "./directory_watcher.ts";
+import * as r from "./gateway_routes.ts";
+import { readServerSentEvents, type ServerSentEvent } from "./server_sent_events.ts";
+
+/** Options of a `GatewayClient`. */
+export interface GatewayClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  token: string;
+  /** Seconds one long-poll request of `wait()` lasts. */
+  waitSeconds?: number;
+}
+
+/** A non-2xx answer from the gateway. */
+export class GatewayError extends Error {
+  override name = "GatewayError";
+  /** HTTP status. */
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * Client of one gateway.
+ *
+ * @example
+ * ```ts ignore
+ * const client = new GatewayClient({ url: "http://127.0.0.1:8080", token });
+ * const result = await client.submit({ policy: "team", ruleName: "gh_put", rule, rationale: "…" });
+ * ```
+ */
+export class GatewayClient implements ProposalSink {
+  readonly #base: string;
+  readonly #token: string;
+  readonly #waitSeconds: number;
+
+  constructor(options: GatewayClientOptions) {
+    this.#base = options.url.replace(/\/+$/, "");
+    this.#token = options.token;
+    this.#waitSeconds = options.waitSeconds ?? 60;
+  }
+
+  /** Submit a proposal (the gateway runs the checks). */
+  async submit(input: ProposalInput): Promise<SubmitResult> {
+    return await this.#json("POST", r.G_PROPOSALS, input) as SubmitResult;
+  }
+
+  /** A proposal's state; undefined for an unknown id. */
+  async status(id: string): Promise<ProposalStatus | undefined> {
+    return await this.#json("GET", r.fillRoute(r.G_PROPOSAL, { id }), undefined, true) as
+      | ProposalStatus
+      | undefined;
+  }
+
+  /** Long-poll until the proposal is decided, or return its pending state when `signal` aborts. */
+  async wait(id: string, signal: AbortSignal): Promise<ProposalStatus | undefined> {
+    const path = `${r.fillRoute(r.G_PROPOSAL_WAIT, { id })}?timeout=${this.#waitSeconds}`;
+    while (!signal.aborted) {
+      try {
+        const status = await this.#json("GET", path, undefined, true, signal) as
+          | (ProposalStatus & { timed_out?: boolean })
+          | undefined;
+        if (!status || status.status !== "pending") return status && withoutTimedOut(status);
+      } catch (error) {
+        if (!signal.aborted) throw error;
+      }
+    }
+    return await this.status(id);
+  }
+
+  /** Every proposal (optionally of one state), as the CLI's `--json` shows them. */
+  async list(status?: string): Promise<Record<string, unknown>[]> {
+    const query = status ? `?status=${encodeURIComponent(status)}` : "";
+    const body = await this.#json("GET", `${r.G_PROPOSALS}${query}`) as { proposals: [] };
+    return body.proposals;
+  }
+
+  /** Approve a proposal. */
+  async approve(id: string, options: { approvedBy?: string } = {}): Promise<ApproveResult> {
+    const path = r.fillRoute(r.G_PROPOSAL_APPROVE, { id });
+    return await this.#json("POST", path, { approved_by: options.approvedBy }) as ApproveResult;
+  }
+
+  /** Reject a proposal with a reason (and guidance). */
+  async reject(id: string, options: RejectOptions): Promise<void> {
+    const body = {
+      reason: options.reason,
+      guidance: options.guidance,
+      rejected_by: options.rejectedBy,
+    };
+    await this.#json("POST", r.fillRoute(r.G_PROPOSAL_REJECT, { id }), body);
+  }
+
+  /** A policy's current text, revision and hash; undefined when the gateway has no such policy. */
+  async policy(name: string, signal?: AbortSignal): Promise<PolicySnapshot | undefined> {
+    const path = r.fillRoute(r.G_POLICY, { name });
+    return await this.#json("GET", path, undefined, true, signal) as PolicySnapshot | undefined;
+  }
+
+  /** The event stream, until `signal` aborts or the connection ends. */
+  async *events(signal: AbortSignal): AsyncGenerator<ServerSentEvent> {
+    const response = await fetch(this.#base + r.G_EVENTS, { headers: this.#headers(), signal });
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new GatewayError(
+        response.status,
+        `Gateway event stream failed with ${response.status}`,
+      );
+    }
+    yield* readServerSentEvents(response.body, signal);
+  }
+
+  #headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.#token}`, "content-type": "application/json" };
+  }
+
+  async #json(
+    method: string,
+    path: string,
+    body?: unknown,
+    allow404 = false,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const response = await fetch(this.#base + path, {
+      method,
+      headers: this.#headers(),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+    const payload = await response.json().catch(() => undefined) as
+      | { detail?: string; error?: string }
+      | undefined;
+    if (response.status === 404 && allow404) return undefined;
+    if (!response.ok) {
+      const detail = payload?.detail ?? payload?.error ?? response.statusText;
+      throw new GatewayError(response.status, `Gateway answered ${response.status}: ${detail}`);
+    }
+    return payload;
+  }
+}
+
+function withoutTimedOut(status: ProposalStatus & { timed_out?: boolean }): ProposalStatus {
+  const { timed_out: _, ...rest } = status;
+  return rest;
+}

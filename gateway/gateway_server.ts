@@ -1,0 +1,112 @@
+/**
+ * The gateway process: the HTTP API on a loopback address, the proposal store of one
+ * policies directory, the directory watch that turns every change (its own approvals, the
+ * CLI, `git am`, `git pull`) into pushed events, and the OCSF log in `STATE/logs`.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { OcsfLog } from "./_ocsf.ts";
+import { DirectoryWatcher } from "./directory_watcher.ts";
+import { EventHub } from "./event_hub.ts";
+import { createGatewayApp } from "./gateway_app.ts";
+import { ensureGatewayToken } from "./gateway_token.ts";
+import { ensureStateDirs } from "./proposal_files.ts";
+import { ProposalStore } from "./proposal_store.ts";
+
+/** Options of `startGateway`. */
+export interface GatewayOptions {
+  policiesDir: string;
+  stateDir: string;
+  /** `HOST:PORT` on a loopback address (`127.0.0.1:0` picks a free port). */
+  listen: string;
+  /** Ping period of event streams, in ms. */
+  pingMs?: number;
+}
+
+/** A running gateway. */
+export interface RunningGateway {
+  port: number;
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  token: string;
+  store: ProposalStore;
+  /** Stop serving, end event streams, stop watching. */
+  close(): Promise<void>;
+}
+
+/**
+ * Parse a loopback `HOST:PORT`.
+ *
+ * @throws {TypeError} when malformed or not a loopback address
+ * @example
+ * ```ts
+ * import { parseListen } from "./gateway_server.ts";
+ * console.assert(parseListen("127.0.0.1:0").port === 0);
+ * ```
+ */
+export function parseListen(listen: string): { hostname: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d{1,5})$/.exec(listen);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new TypeError(`Invalid listen address "${listen}": use HOST:PORT`);
+  const hostname = m[1]!.replace(/^\[|\]$/g, "");
+  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hostname)) {
+    throw new TypeError(
+      `Refusing to listen on "${hostname}": the gateway listens on loopback only`,
+    );
+  }
+  return { hostname: hostname === "localhost" ? "127.0.0.1" : hostname, port };
+}
+
+/**
+ * Start a gateway.
+ *
+ * @example
+ * ```ts ignore
+ * const gw = await startGateway({ policiesDir: "policies", stateDir: ".tollgate", listen: "127.0.0.1:0" });
+ * console.log(gw.url);
+ * await gw.close();
+ * ```
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { hostname, port } = parseListen(options.listen);
+  await Deno.stat(options.policiesDir);
+  await ensureStateDirs(options.policiesDir);
+  const token = await ensureGatewayToken(options.stateDir);
+  const log = new OcsfLog(join(options.stateDir, "logs"));
+  const emit = (event: Parameters<OcsfLog["append"]>[0]) => void log.append(event).catch(() => {});
+  const hub = new EventHub();
+  const store = new ProposalStore({ policiesDir: options.policiesDir, emit });
+  const watcher = new DirectoryWatcher({ policiesDir: options.policiesDir, hub, emit });
+  await watcher.start();
+  // The store's own changes are pushed at once, without waiting for the file watch.
+  const unsubscribe = store.subscribe(() => void watcher.rescan());
+  const controller = new AbortController();
+  const app = createGatewayApp({
+    store,
+    watcher,
+    hub,
+    token,
+    pingMs: options.pingMs,
+    closing: controller.signal,
+  });
+  const server = Deno.serve(
+    { hostname, port, signal: controller.signal, onListen: () => {} },
+    app.fetch,
+  );
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return {
+    port: server.addr.port,
+    url: `http://${host}:${server.addr.port}`,
+    token,
+    store,
+    close: async () => {
+      unsubscribe();
+      hub.close();
+      controller.abort();
+      await server.finished;
+      await watcher.close();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * What a proxy started with `--gateway URL` runs: follow the gateway's event stream and hand
+ * every new text of one policy to a callback (the proxy's `PolicyHolder.update`). No polling:
+ * the stream pushes `policy.updated`; the text is fetched once per new hash; after a dropped
+ * connection the client reconnects (with backoff) and catches up from the `ready` event.
+ *
+ * @module
+ */
+
+import type { GatewayClient } from "./gateway_client.ts";
+
+/** Revision and hash of a delivered policy text. */
+export interface PolicyVersion {
+  revision: number;
+  hash: string;
+}
+
+/** Options of `subscribePolicy`. */
+export interface SubscribeOptions {
+  /** First reconnect delay, in ms (doubles up to `maxRetryMs`). */
+  retryMs?: number;
+  maxRetryMs?: number;
+  /** Told about connection failures and callback errors (the loop keeps going). */
+  onError?: (error: unknown) => void;
+}
+
+const defaults = { retryMs: 200, maxRetryMs: 5_000, onError: (_: unknown) => {} };
+
+/**
+ * Deliver policy `name` now and on every change until `signal` aborts.
+ *
+ * @param onText receives each new text; if it throws (an invalid policy), the next change
+ *   is delivered anyway
+ * @example
+ * ```ts ignore
+ * const client = new GatewayClient({ url, token });
+ * void subscribePolicy(client, "team", (text) => holder.update(text), controller.signal);
+ * ```
+ */
+export async function subscribePolicy(
+  client: GatewayClient,
+  name: string,
+  onText: (text: string, version: PolicyVersion) => void | Promise<void>,
+  signal: AbortSignal,
+  options: SubscribeOptions = {},
+): Promise<void> {
+  const o = { ...defaults, ...options };
+  let delivered: string | undefined;
+  const deliver = async (hash?: string) => {
+    if (hash !== undefined && hash === delivered) return;
+    const policy = await client.policy(name, signal);
+    if (!policy || policy.hash === delivered) return;
+    try {
+      await onText(policy.text, { revision: policy.revision, hash: policy.hash });
+      delivered = policy.hash;
+    } catch (error) {
+      o.onError(error);
+    }
+  };
+  let delay = o.retryMs;
+  while (!signal.aborted) {
+    try {
+      for await (const event of client.events(signal)) {
+        delay = o.retryMs;
+        const data = JSON.parse(event.data || "{}");
+        if (event.event === "ready") {
+          const listed = (data.policies ?? []).find((p: { name: string }) => p.name === name);
+          await deliver(listed?.hash);
+        } else if (event.event === "policy.updated" && data.name === name) {
+          await deliver(data.hash);
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) break;
+      o.onError(error);
+    }
+    await pause(delay, signal);
+    delay = Math.min(delay * 2, o.maxRetryMs);
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}

@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  GatewayClient,
+  GatewayError,
+  parseListen,
+  ProposalStore,
+  type RunningGateway,
+  type ServerSentEvent,
+  startGateway,
+  subscribePolicy,
+} from "../gateway/mod.ts";
+import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { makeRepo, putProposal, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
+
+async function withGateway(
+  fn: (repo: TempRepo, gw: RunningGateway, client: GatewayClient) => Promise<void>,
+) {
+  const repo = await makeRepo();
+  const state = join(repo.root, ".tollgate");
+  const gw = await startGateway({
+    policiesDir: repo.policies,
+    stateDir: state,
+    listen: "127.0.0.1:0",
+  });
+  try {
+    await fn(repo, gw, new GatewayClient({ url: gw.url, token: gw.token, waitSeconds: 5 }));
+  } finally {
+    await gw.close();
+    await repo.cleanup();
+  }
+}
+
+/** Collect stream events in the background until `stop` aborts. */
+function collect(
+  client: GatewayClient,
+  stop: AbortSignal,
+): { events: ServerSentEvent[]; done: Promise<void> } {
+  const events: ServerSentEvent[] = [];
+  const done = (async () => {
+    try {
+      for await (const e of client.events(stop)) events.push(e);
+    } catch (error) {
+      if (!stop.aborted) throw error;
+    }
+  })();
+  return { events, done };
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+Deno.test("startGateway() guards its API with a 0600 bearer token and loopback only", async () => {
+  assert.throws(() => parseListen("0.0.0.0:80"), /loopback only/);
+  assert.throws(() => parseListen("nonsense"), TypeError);
+  await withGateway(async (repo, gw) => {
+    const stat = await Deno.stat(join(repo.root, ".tollgate", "gateway.token"));
+    assert.equal((stat.mode ?? 0) & 0o777, 0o600);
+    for (const auth of [undefined, "Bearer wrong", `Basic ${gw.token}`]) {
+      const res = await fetch(`${gw.url}/v1/policies`, {
+        headers: auth ? { authorization: auth } : {},
+      });
+      await res.body?.cancel();
+      assert.equal(res.status, 401);
+    }
+    const ok = await fetch(`${gw.url}/v1/policies`, {
+      headers: { authorization: `Bearer ${gw.token}` },
+    });
+    assert.deepEqual(
+      (await ok.json()).policies.map((
+        p: { name: string; revision: number },
+      ) => [p.name, p.revision]),
+      [["team", 3]],
+    );
+    const bad = await fetch(`${gw.url}/v1/proposals/..%2F..%2Fetc/approve`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.token}` },
+      body: "{}",
+    });
+    await bad.body?.cancel();
+    assert.equal(bad.status, 400);
+  });
+});
+
+Deno.test("GatewayClient submits, approves and rejects; the stream reports each step", async () => {
+  await withGateway(async (repo, _gw, client) => {
+    const stop = new AbortController();
+    const stream = collect(client, stop.signal);
+    await until(() => stream.events.some((e) => e.event === "ready"), "ready");
+    const submitted = await client.submit(putProposal());
+    assert.ok(submitted.accepted);
+    const id = submitted.proposal.id;
+    assert.equal((await client.status(id))?.status, "pending");
+    const approved = await client.approve(id, { approvedBy: "alice" });
+    assert.equal(approved.revision, 4);
+    assert.equal((await client.wait(id, stop.signal))?.status, "approved");
+    assert.equal((await client.policy("team"))?.revision, 4);
+    await assert.rejects(
+      client.approve(id),
+      (e: unknown) => e instanceof GatewayError && e.status === 409,
+    );
+    const second = await client.submit({ ...putProposal(), ruleName: "other" });
+    assert.ok(second.accepted);
+    const waiting = client.wait(second.proposal.id, stop.signal);
+    // Decided by another process's store (the CLI), seen by the gateway's watch.
+    await new ProposalStore({ policiesDir: repo.policies }).reject(second.proposal.id, {
+      reason: "not needed",
+      guidance: "wrong_endpoint",
+    });
+    const rejected = await waiting;
+    assert.equal(rejected?.status, "rejected");
+    assert.equal(rejected?.rejectionReason, "not needed");
+    await until(
+      () => stream.events.filter((e) => e.event === "proposal.decided").length === 2,
+      "decided events",
+    );
+    stop.abort();
+    await stream.done;
+    const kinds = stream.events.map((e) => e.event);
+    assert.ok(kinds.includes("proposal.created"));
+    const updates = stream.events.filter((e) => e.event === "policy.updated").map((e) =>
+      JSON.parse(e.data)
+    );
+    assert.equal(updates.length, 1);
+    assert.equal(updates[0].name, "team");
+    assert.equal(updates[0].revision, 4);
+    assert.match(updates[0].hash, /^[0-9a-f]{64}$/);
+    assert.equal(await client.status("p-20990101T000000-aaaaaa"), undefined);
+  });
+});
+
+Deno.test("subscribePolicy() delivers manual edits (git am, git pull) and skips invalid files", async () => {
+  await withGateway(async (repo, _gw, client) => {
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const running = subscribePolicy(
+      client,
+      "team",
+      (_text, v) => void seen.push(v.revision),
+      stop.signal,
+    );
+    await until(() => seen.length === 1, "initial policy");
+    const file = join(repo.policies, "team.yaml");
+    await Deno.writeTextFile(file, "version: 1\nnetwork_policies: {bad\n");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(seen, [3]);
+    await Deno.writeTextFile(file, TEAM_POLICY.replace("revision: 3", "revision: 10"));
+    await until(() => seen.includes(10), "revision 10");
+    stop.abort();
+    await running;
+    assert.deepEqual(seen, [3, 10]);
+  });
+});
+
+Deno.test("an approval reaches a real proxy through the event stream", async () => {
+  const upstreams = await startTestUpstreams();
+  const proxy = await startTestProxy({ policy: TEAM_POLICY, upstreams });
+  try {
+    await withGateway(async (_repo, _gw, client) => {
+      const options = {
+        proxyPort: proxy.port,
+        caPath: proxy.caPath,
+        args: ["-X", "PUT", "-d", "{}"],
+      };
+      const url = "https://api.github.com/repos/o/r/contents/x.md";
+      assert.equal((await curl([url], options)).status, 403);
+      const stop = new AbortController();
+      const running = subscribePolicy(client, "team", (text) => {
+        const result = proxy.holder.update(text);
+        if (!result.ok) throw new Error("invalid policy");
+      }, stop.signal);
+      const submitted = await client.submit(putProposal());
+      assert.ok(submitted.accepted);
+      await client.approve(submitted.proposal.id, { approvedBy: "alice" });
+      await until(() => proxy.holder.current().revision === 4, "proxy at revision 4");
+      const retry = await curl([url], options);
+      assert.equal(retry.status, 200, retry.body);
+      stop.abort();
+      await running;
+    });
+  } finally {
+    await proxy.close();
+    await upstreams.close();
+  }
+});
