@@ -4,6 +4,7 @@
  * @module
  */
 
+export * as gateway from "./gateway/mod.ts";
 export * as ocsf from "./proxy/ocsf/mod.ts";
 export * as policy from "./proxy/policy/mod.ts";
 export * as policyLocal from "./proxy/policy_local/mod.ts";
