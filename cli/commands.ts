@@ -6,20 +6,24 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
+import { registerCaCommands } from "./ca_command.ts";
 import { registerGatewayCommands } from "./gateway_command.ts";
 import { registerLogsCommands } from "./logs_command.ts";
 import { registerPolicyCommands } from "./policy_command.ts";
 import { registerProposalsCommands } from "./proposals_command.ts";
+import { registerProxyCommands } from "./proxy_command.ts";
 import { registerRuleCommands } from "./rule_command.ts";
 import { registerSandboxCommands } from "./sandbox_command.ts";
 
 /** Register every command group on the program. */
 export function registerCommands(program: Command, ctx: CliContext): void {
   // One line per command group (keep sorted): registerXCommands(program, ctx);
+  registerCaCommands(program, ctx);
   registerGatewayCommands(program, ctx);
   registerLogsCommands(program, ctx);
   registerPolicyCommands(program, ctx);
   registerProposalsCommands(program, ctx);
+  registerProxyCommands(program, ctx);
   registerRuleCommands(program, ctx);
   registerSandboxCommands(program, ctx);
   void program;

@@ -1,0 +1,30 @@
+/**
+ * `tollgate ca`: where the proxy's CA certificate is (created on first use), so that a person
+ * or a sandbox can trust it.
+ *
+ * @module
+ */
+
+import type { Command } from "@commander-js/extra-typings";
+import { type CliContext, resolveUserPath } from "./context.ts";
+import { CertificateAuthority } from "../proxy/mod.ts";
+
+/**
+ * Register `ca [--state DIR]`: print the CA certificate path, creating the CA if needed.
+ *
+ * @example
+ * ```ts ignore
+ * import { registerCaCommands } from "./ca_command.ts";
+ * registerCaCommands(program, ctx);
+ * ```
+ */
+export function registerCaCommands(program: Command, ctx: CliContext): void {
+  program
+    .command("ca")
+    .description("Print the path of the proxy's CA certificate (created on first use)")
+    .option("--state <dir>", "state directory", "./.tollgate")
+    .action(async (options) => {
+      const ca = await CertificateAuthority.loadOrCreate(resolveUserPath(ctx, options.state));
+      ctx.out(`${ca.certPath}\n`);
+    });
+}

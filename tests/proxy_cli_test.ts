@@ -1,0 +1,206 @@
+/**
+ * `tollgate proxy` and `tollgate ca`: in-process through runCli, and once as the real
+ * `deno run -A main.ts proxy` child with curl, the OCSF files and a hot reload.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type CliContext, runCli } from "../cli/mod.ts";
+import { curl, startTestUpstreams } from "./support/mod.ts";
+
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const POLICY = `version: 1
+revision: 4
+network_policies:
+  gh_ro:
+    endpoints:
+      - { host: api.github.com, port: 443, protocol: rest, access: read-only }
+    binaries: [{ path: /usr/bin/curl }]
+`;
+
+function captureContext(signal = new AbortController().signal) {
+  const output = { out: "", err: "" };
+  const ctx: CliContext = {
+    cwd: Deno.cwd(),
+    env: {},
+    out: (text) => void (output.out += text),
+    err: (text) => void (output.err += text),
+    isTTY: false,
+    signal,
+    setExitCode: () => {},
+  };
+  return { ctx, output };
+}
+
+async function workspace(): Promise<{ dir: string; policies: string; state: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-cli-" });
+  const policies = join(dir, "policies");
+  await Deno.mkdir(policies);
+  await Deno.writeTextFile(join(policies, "demo.yaml"), POLICY);
+  return { dir, policies, state: join(dir, "state") };
+}
+
+Deno.test("ca command prints the CA path, creating the CA once", async () => {
+  const { dir, state } = await workspace();
+  try {
+    const { ctx, output } = captureContext();
+    assert.equal(await runCli(["ca", "--state", state], ctx), 0);
+    assert.equal(output.out, `${join(state, "ca", "ca.pem")}\n`);
+    assert.equal((await Deno.stat(join(state, "ca", "ca.key"))).mode! & 0o777, 0o600);
+    const again = captureContext();
+    assert.equal(await runCli(["ca", "--state", state], again.ctx), 0);
+    assert.equal(again.output.out, output.out);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("proxy command refuses bad usage and bad policies with one line", async () => {
+  const { dir, policies, state } = await workspace();
+  try {
+    const cases: [string[], number, RegExp][] = [
+      [["--listen", "0.0.0.0:0"], 2, /non-loopback address "0\.0\.0\.0".*--allow-remote/],
+      [["--listen", "nonsense"], 2, /Invalid --listen "nonsense"/],
+      [["--resolve", "api.github.com:443"], 2, /Invalid --resolve/],
+      [["--policy", "missing"], 1, /Invalid policy: .*missing\.yaml:1:1: Cannot read policy file/],
+    ];
+    for (const [args, code, message] of cases) {
+      const { ctx, output } = captureContext();
+      const all = ["proxy", "--policy", "demo", "--policies", policies, "--state", state, ...args];
+      assert.equal(await runCli(all, ctx), code, args.join(" "));
+      assert.match(output.err, message);
+      assert.equal(output.err.trim().split("\n").length, 1);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("proxy command runs in-process until its signal aborts", async () => {
+  const { dir, policies, state } = await workspace();
+  const stop = new AbortController();
+  const { ctx, output } = captureContext(stop.signal);
+  try {
+    const args = ["proxy", "--policy", "demo", "--policies", policies, "--state", state];
+    const running = runCli([...args, "--listen", "127.0.0.1:0"], ctx);
+    for (let i = 0; i < 400 && !output.out.includes("\n"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.match(
+      output.out,
+      /^tollgate proxy listening on 127\.0\.0\.1:\d+ \(policy demo, revision 4\)\n$/,
+    );
+    stop.abort();
+    assert.equal(await running, 0);
+  } finally {
+    stop.abort();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function readLine(reader: ReadableStreamDefaultReader<string>): Promise<string> {
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  return text;
+}
+
+async function waitForLines(file: string, pattern: RegExp, count: number): Promise<string[]> {
+  for (let i = 0; i < 400; i++) {
+    const text = await Deno.readTextFile(file).catch(() => "");
+    const lines = text.split("\n").filter((line) => pattern.test(line));
+    if (lines.length >= count) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`Timed out waiting for ${count} lines matching ${pattern} in ${file}`);
+}
+
+Deno.test("proxy command as a child process: curl, OCSF files, hot reload", async () => {
+  const { dir, policies, state } = await workspace();
+  const upstreams = await startTestUpstreams();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      MAIN,
+      "proxy",
+      "--policy",
+      "demo",
+      "--policies",
+      policies,
+      "--state",
+      state,
+      "--listen",
+      "127.0.0.1:0",
+      "--resolve",
+      `api.github.com:443:127.0.0.1:${upstreams.httpsPort}`,
+      "--upstream-ca",
+      upstreams.caPath,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { RUST_BACKTRACE: "0" },
+  }).spawn();
+  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    const ready = await readLine(stdout);
+    const port = Number(
+      /listening on 127\.0\.0\.1:(\d+) \(policy demo, revision 4\)/.exec(ready)?.[1],
+    );
+    assert.ok(port > 0, ready);
+    const caPath = join(state, "ca", "ca.pem");
+    const options = { proxyPort: port, caPath };
+    const secret = ["-H", "Authorization: Bearer hdr-s3cret"];
+    const read = await curl(["https://api.github.com/repos/o/r?token=q-s3cret"], {
+      ...options,
+      args: secret,
+    });
+    assert.equal(read.status, 200, read.stderr);
+    const write = await curl(["https://api.github.com/repos/o/r?token=q-s3cret"], {
+      ...options,
+      args: [...secret, "-X", "PUT", "-d", "body-s3cret"],
+    });
+    assert.equal(write.status, 403);
+
+    const day = new Date().toISOString().slice(0, 10);
+    const jsonl = join(state, "logs", `ocsf.${day}.jsonl`);
+    const text = join(state, "logs", `tollgate.${day}.log`);
+    const events = (await waitForLines(jsonl, /"class_uid"/, 5)).map((l) => JSON.parse(l));
+    assert.deepEqual(events.map((e) => e.class_uid), [5019, 4001, 4002, 4001, 4002]);
+    assert.deepEqual(events.slice(1).map((e) => e.action_id), [1, 1, 1, 2]);
+    assert.equal(events[0].unmapped.policy_version, 4);
+    assert.match(events[0].unmapped.hash, /^[0-9a-f]{64}$/);
+    const lines = await waitForLines(text, / OCSF /, 5);
+    assert.match(lines[0]!, /CONFIG:LOADED \[INFO\] .*\[version:4 hash:[0-9a-f]+/);
+    assert.match(
+      lines[4]!,
+      /HTTP:PUT \[MED\] DENIED \/usr\/bin\/curl\(\d+\) -> PUT https:\/\/api\.github\.com\/repos\/o\/r \[policy:gh_ro engine:l7\]/,
+    );
+    for (const file of [jsonl, text]) {
+      assert.doesNotMatch(await Deno.readTextFile(file), /s3cret/, `${file} leaks a secret`);
+    }
+
+    // Hot reload: an atomic write of a wider policy is in force within moments.
+    const wider = POLICY.replace("revision: 4", "revision: 5").replace("read-only", "read-write");
+    await Deno.writeTextFile(join(policies, ".demo.tmp"), wider);
+    await Deno.rename(join(policies, ".demo.tmp"), join(policies, "demo.yaml"));
+    await waitForLines(text, /CONFIG:LOADED .*version:5/, 1);
+    const retry = await curl(["https://api.github.com/repos/o/r"], {
+      ...options,
+      args: ["-X", "PUT"],
+    });
+    assert.equal(retry.status, 200);
+  } finally {
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await stdout.cancel();
+    const errors = await new Response(child.stderr).text();
+    await upstreams.close();
+    await Deno.remove(dir, { recursive: true });
+    assert.equal(status.code, 0, errors);
+  }
+});
