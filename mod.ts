@@ -8,4 +8,5 @@ export * as gateway from "./gateway/mod.ts";
 export * as ocsf from "./proxy/ocsf/mod.ts";
 export * as policy from "./proxy/policy/mod.ts";
 export * as policyLocal from "./proxy/policy_local/mod.ts";
+export * as proxy from "./proxy/mod.ts";
 export * as sandbox from "./proxy/sandbox/mod.ts";
