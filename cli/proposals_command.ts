@@ -63,9 +63,11 @@ export function registerProposalsCommands(program: Command, ctx: CliContext): vo
       else ctx.out(renderProposalDetail(record, useColor(ctx)));
     });
   group.command("diff").description("Print a proposal's diff (coloured on a terminal)")
-    .argument("<id>").option(...POLICIES)
+    .argument("<id>").option(...POLICIES).option("--json", "print {id, diff} as JSON")
     .action(async (id, o) => {
-      ctx.out(renderDiff((await getRecord(ctx, o.policies, id)).diff, useColor(ctx)));
+      const record = await getRecord(ctx, o.policies, id);
+      if (o.json) ctx.out(safeJson({ id: record.id, diff: record.diff }, 2) + "\n");
+      else ctx.out(renderDiff(record.diff, useColor(ctx)));
     });
   registerDecisions(group, ctx);
 }

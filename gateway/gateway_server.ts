@@ -82,6 +82,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await watcher.start();
   // The store's own changes are pushed at once, without waiting for the file watch.
   const unsubscribe = store.subscribe(() => void watcher.rescan());
+  // A policy changed outside tollgate (`git am` of a pending patch): settle that proposal.
+  let settling: Promise<unknown> = Promise.resolve();
+  const settle = hub.subscribe((event) => {
+    if (event.type !== "policy.updated") return;
+    settling = settling.then(() => store.recover()).catch(() => {});
+  });
   const controller = new AbortController();
   const app = createGatewayApp({
     store,
@@ -103,9 +109,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     close: async () => {
       unsubscribe();
+      settle.unsubscribe();
       hub.close();
       controller.abort();
       await server.finished;
+      await settling;
       await watcher.close();
     },
   };

@@ -186,3 +186,24 @@ Deno.test("ProposalStore.wait() resolves when another store decides", async () =
     await repo.cleanup();
   }
 });
+
+Deno.test("a pending patch applied by hand with git am is recorded as approved", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const id = await submitted(store);
+    await repo.git("am", "--quiet", join("policies", "pending", `${id}.patch`));
+    const status = await store.status(id);
+    assert.equal(status?.status, "approved");
+    assert.equal(status?.approvedRevision, 3);
+    const record = await store.get(id);
+    assert.match(record?.meta.decision?.by ?? "", /manual/);
+    // The next approval bumps from the file's revision as usual.
+    const next = putProposal();
+    next.ruleName = "later";
+    const later = await submitted(store, next);
+    assert.equal((await store.approve(later, { approvedBy: "alice" })).revision, 4);
+  } finally {
+    await repo.cleanup();
+  }
+});

@@ -116,3 +116,29 @@ Deno.test("tollgate proposals approve --all runs as a real process", async () =>
     await repo.cleanup();
   }
 });
+
+Deno.test("proposals approve commits with a Tollgate identity when the repo has none", async () => {
+  const repo = await makeRepo();
+  try {
+    const id = await submitted(repo.policies);
+    await repo.git("config", "--unset", "user.name");
+    await repo.git("config", "--unset", "user.email");
+    // Refuse guessed identities, as a CI box without any Git identity would.
+    await repo.git("config", "user.useConfigOnly", "true");
+    const env = {
+      HOME: repo.root,
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      USER: "ci",
+    };
+    const r = await runTollgate(["proposals", "approve", id], { cwd: repo.root, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      (await repo.git("log", "-1", "--format=%an <%ae>")).trim(),
+      "Tollgate <tollgate@localhost>",
+    );
+    assert.match(await repo.git("log", "-1", "--format=%B"), /Approved-By: ci\n/);
+  } finally {
+    await repo.cleanup();
+  }
+});

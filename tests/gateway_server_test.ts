@@ -188,3 +188,24 @@ Deno.test("an approval reaches a real proxy through the event stream", async () 
     await upstreams.close();
   }
 });
+
+Deno.test("a running gateway settles a proposal applied with git am and reports it", async () => {
+  await withGateway(async (repo, _gw, client) => {
+    const stop = new AbortController();
+    const stream = collect(client, stop.signal);
+    await until(() => stream.events.some((e) => e.event === "ready"), "ready");
+    const submitted = await client.submit(putProposal());
+    assert.ok(submitted.accepted);
+    const id = submitted.proposal.id;
+    await repo.git("am", "--quiet", join("policies", "pending", `${id}.patch`));
+    await until(
+      () =>
+        stream.events.some((e) => e.event === "proposal.decided" && JSON.parse(e.data).id === id),
+      "proposal.decided",
+    );
+    assert.ok(stream.events.some((e) => e.event === "policy.updated"));
+    stop.abort();
+    await stream.done;
+    await Deno.stat(join(repo.policies, "approved", `${id}.patch`));
+  });
+});
