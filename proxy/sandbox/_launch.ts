@@ -46,13 +46,19 @@ export interface Launched {
 /** Start the command inside the sandbox namespaces, reachable only through the bridge. */
 export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
   const secret = newBridgeSecret();
-  const boundary = { pid: -1 };
-  let resolver: IdentityResolver | undefined;
+  // Set before the command exists, so before any client can connect.
+  const late: { resolver?: IdentityResolver; boundary: number } = { boundary: -1 };
   const bridge = await UnixBridge.listen(`${spec.sandboxDir}/proxy.sock`, secret, (conn, port) => {
     const peer = { localPort: spec.innerPort, remotePort: port, remoteAddress: "127.0.0.1" };
-    spec.proxy.serveConnection(conn, eagerIdentity(() => resolver!.resolve(peer), boundary.pid));
+    const resolve = () => late.resolver!.resolve(peer);
+    spec.proxy.serveConnection(conn, eagerIdentity(resolve, late.boundary));
   }, { onRefused: spec.onLog });
   let sandbox: NetnsSandbox | undefined;
+  const close = async () => {
+    await bridge.close();
+    await sandbox?.close();
+    late.resolver?.close?.();
+  };
   try {
     sandbox = await NetnsSandbox.start({
       socketPath: bridge.path,
@@ -61,7 +67,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       baseEnv: spec.baseEnv,
       onForwarderLog: spec.onLog,
     });
-    resolver = createProcIdentityResolver({ netnsPid: sandbox.forwarderPid });
+    late.resolver = createProcIdentityResolver({ netnsPid: sandbox.forwarderPid });
     const child = sandbox.spawn(spec.command, {
       env: spec.env(`http://127.0.0.1:${spec.innerPort}`),
       cwd: spec.cwd,
@@ -70,23 +76,16 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       readOnly: spec.readOnly,
       ...stdioOf(spec.stdio),
     });
-    boundary.pid = child.pid;
-    const started = sandbox;
+    late.boundary = child.pid;
     return {
       child,
       terminate: () => signalAll(childrenOf(child.pid), "SIGTERM"),
       // The wrapper dies; --kill-child then kills the namespace's init, and with it the rest.
       kill: () => killQuietly(child),
-      close: async () => {
-        await bridge.close();
-        await started.close();
-        resolver?.close?.();
-      },
+      close,
     };
   } catch (error) {
-    await bridge.close();
-    await sandbox?.close();
-    resolver?.close?.();
+    await close();
     throw error;
   }
 }

@@ -9,7 +9,12 @@
  * environment, which other processes of the same user can read), listens on
  * `127.0.0.1:PORT`, prints `ready <pid>` on standard output, and for each TCP client opens
  * the Unix socket, sends the preamble (secret + the client's source port), then copies bytes
- * both ways. It exits when its standard input closes, so it never outlives the runner.
+ * both ways.
+ *
+ * Standard input is also the runner's lifeline. The runner writes `watch PID` for the
+ * command's wrapper process and `stop` before a normal shutdown. When the input ends without
+ * `stop` (the runner was killed), the forwarder kills the watched wrappers — which takes the
+ * command's whole PID namespace with them — and exits, so nothing outlives the runner.
  *
  * @module
  */
@@ -18,19 +23,29 @@ import { encodePreamble, isBridgeSecret } from "./_preamble.ts";
 
 const COPY_BUFFER = 64 * 1024;
 
+/** Text after the secret on standard input: the watched pids, and whether `stop` came. */
+interface Lifeline {
+  watched: number[];
+  stopped: boolean;
+}
+
 if (import.meta.main) {
   const [portText, socketPath] = Deno.args;
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535 || socketPath === undefined) {
     fail("usage: netns_forwarder.ts PORT SOCKET");
   }
-  const stdin = Deno.stdin.readable.getReader();
-  const secret = await readLine(stdin);
-  if (secret === undefined || !isBridgeSecret(secret)) fail("expected the bridge secret on stdin");
+  const stdin = lines(Deno.stdin.readable);
+  const secret = (await stdin.next()).value;
+  if (typeof secret !== "string" || !isBridgeSecret(secret)) {
+    fail("expected the bridge secret on stdin");
+  }
   const listener = Deno.listen({ hostname: "127.0.0.1", port });
   await writeAll(Deno.stdout, new TextEncoder().encode(`ready ${Deno.pid}\n`));
-  // The runner holds our stdin open for as long as the sandbox lives.
-  void drain(stdin).finally(() => Deno.exit(0));
+  void followLifeline(stdin).then(async ({ watched, stopped }) => {
+    if (!stopped) await killAll(watched);
+    Deno.exit(0);
+  });
   for await (const client of listener) void bridge(client, socketPath!, secret!);
 }
 
@@ -67,25 +82,36 @@ async function writeAll(
   for (let offset = 0; offset < bytes.length;) offset += await to.write(bytes.subarray(offset));
 }
 
-async function readLine(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<string | undefined> {
-  let text = "";
-  const decoder = new TextDecoder();
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) return undefined;
-    text += decoder.decode(value, { stream: true });
-  }
-  return text.slice(0, text.indexOf("\n"));
-}
-
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let rest = "";
   try {
-    while (!(await reader.read()).done) { /* keep reading until the runner goes away */ }
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      rest += chunk;
+      for (let end = rest.indexOf("\n"); end >= 0; end = rest.indexOf("\n")) {
+        yield rest.slice(0, end);
+        rest = rest.slice(end + 1);
+      }
+    }
   } catch {
     // A broken pipe means the same as end of input.
   }
+}
+
+async function followLifeline(input: AsyncGenerator<string>): Promise<Lifeline> {
+  const lifeline: Lifeline = { watched: [], stopped: false };
+  for await (const line of input) {
+    const watch = /^watch (\d+)$/.exec(line);
+    if (watch !== null) lifeline.watched.push(Number(watch[1]));
+    if (line === "stop") lifeline.stopped = true;
+  }
+  return lifeline;
+}
+
+async function killAll(pids: number[]): Promise<void> {
+  if (pids.length === 0) return;
+  // `kill` rather than Deno.kill(): that would need --allow-run for every program.
+  const args = ["-KILL", ...pids.map(String)];
+  await new Deno.Command("kill", { args, stdout: "null", stderr: "null" }).output().catch(() => {});
 }
 
 function closeQuietly(conn: Deno.Conn): void {

@@ -157,7 +157,7 @@ export class NetnsSandbox {
       ...options.readOnly,
       ...command,
     ];
-    return new Deno.Command("nsenter", {
+    const child = new Deno.Command("nsenter", {
       args,
       clearEnv: true,
       env: options.env,
@@ -166,10 +166,18 @@ export class NetnsSandbox {
       stdout: options.stdout ?? "inherit",
       stderr: options.stderr ?? "inherit",
     }).spawn();
+    // Should the runner die, the forwarder kills this wrapper and with it the namespace.
+    this.#tell(`watch ${child.pid}`);
+    return child;
+  }
+
+  #tell(line: string): void {
+    this.#stdin.write(new TextEncoder().encode(`${line}\n`)).catch(() => {});
   }
 
   /** Stop the forwarder (closing its standard input ends it) and wait for it. */
   async close(): Promise<void> {
+    this.#tell("stop");
     await stopProcess(this.#forwarder, this.#stdin);
     await this.#output;
   }
@@ -193,6 +201,7 @@ function forwarderArgs(options: NetnsStartOptions): string[] {
     `--allow-net=127.0.0.1:${port},unix:${socketPath}`,
     `--allow-read=${socketPath}`,
     `--allow-write=${socketPath}`,
+    "--allow-run=kill",
     FORWARDER,
     String(port),
     socketPath,

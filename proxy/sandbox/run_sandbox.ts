@@ -89,7 +89,6 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
   if (findExecutable(o.command[0]!, baseEnv.PATH, cwd) === undefined) {
     throw new Deno.errors.NotFound(`Command "${o.command[0]}" not found`);
   }
-  if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
   const stateDir = resolve(o.stateDir);
   const sandboxDir = await createSandboxDir(stateDir);
   const cleanups: (() => Promise<void>)[] = [];
@@ -113,6 +112,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       baseEnv,
       onLog: o.onLog ?? (() => {}),
     };
+    if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
     const launched = o.isolation === "netns" ? await launchNetns(spec) : await launchEnv(spec);
     cleanups.push(() => launched.close());
     return await waitForExit(launched, o.signal, o.graceMs);

@@ -1,0 +1,170 @@
+/**
+ * The pieces of the sandbox bridge on their own: the preamble, the Unix-socket listener that
+ * only admits the forwarder, and the cut of a requester's ancestry at the sandbox boundary.
+ */
+import assert from "node:assert/strict";
+import type * as net from "node:net";
+import { join } from "node:path";
+import { confineIdentity, UnixBridge } from "./mod.ts";
+import { decodePreamble, encodePreamble, newBridgeSecret, PREAMBLE_LENGTH } from "./_preamble.ts";
+
+Deno.test("decodePreamble() accepts only the secret it expects and a valid port", () => {
+  const secret = newBridgeSecret();
+  const other = newBridgeSecret();
+  const text = (s: string, port: string) => new TextEncoder().encode(`TG1 ${s} ${port}\n`);
+  const table: { bytes: Uint8Array; want: number | undefined }[] = [
+    { bytes: encodePreamble(secret, 43210), want: 43210 },
+    { bytes: encodePreamble(secret, 1), want: 1 },
+    { bytes: encodePreamble(other, 43210), want: undefined },
+    { bytes: text(secret, "00000"), want: undefined },
+    { bytes: text(secret, "70000"), want: undefined },
+    { bytes: text(secret.toUpperCase(), "00080"), want: undefined },
+    { bytes: encodePreamble(secret, 80).subarray(0, PREAMBLE_LENGTH - 1), want: undefined },
+  ];
+  for (const [i, { bytes, want }] of table.entries()) {
+    assert.equal(decodePreamble(bytes, secret), want, `case ${i}`);
+  }
+  assert.equal(encodePreamble(secret, 80).length, PREAMBLE_LENGTH);
+  assert.throws(() => encodePreamble("short", 80), TypeError);
+  assert.throws(() => encodePreamble(secret, 0), RangeError);
+});
+
+async function withBridge(
+  fn: (
+    bridge: UnixBridge,
+    secret: string,
+    admitted: [net.Socket, number][],
+    refused: string[],
+  ) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const secret = newBridgeSecret();
+  const admitted: [net.Socket, number][] = [];
+  const refused: string[] = [];
+  const bridge = await UnixBridge.listen(
+    join(dir, "proxy.sock"),
+    secret,
+    (socket, port) => admitted.push([socket, port]),
+    { preambleTimeoutMs: 100, onRefused: (reason) => refused.push(reason) },
+  );
+  try {
+    await fn(bridge, secret, admitted, refused);
+  } finally {
+    for (const [socket] of admitted) socket.destroy();
+    await bridge.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Connect, send `bytes`, and return everything received until the bridge closes. */
+async function exchange(path: string, bytes: Uint8Array): Promise<string> {
+  const conn = await Deno.connect({ transport: "unix", path });
+  try {
+    await conn.write(bytes);
+    let text = "";
+    for await (const chunk of conn.readable) text += new TextDecoder().decode(chunk);
+    return text;
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // The readable stream's end already closed it.
+    }
+  }
+}
+
+Deno.test("UnixBridge admits the forwarder's preamble and leaves the client's bytes intact", () =>
+  withBridge(async (bridge, secret, admitted) => {
+    assert.equal((await Deno.stat(bridge.path)).mode! & 0o777, 0o600);
+    const conn = await Deno.connect({ transport: "unix", path: bridge.path });
+    const request = "GET http://example.com/ HTTP/1.1\r\n\r\n";
+    const preamble = encodePreamble(secret, 40001);
+    // Preamble and the client's first bytes in one write, as the forwarder may send them.
+    await conn.write(new Uint8Array([...preamble, ...new TextEncoder().encode(request)]));
+    while (admitted.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [socket, port] = admitted[0]!;
+    assert.equal(port, 40001);
+    const received = await new Promise<string>((resolve) => {
+      let text = "";
+      socket.on("data", (chunk: Uint8Array) => {
+        text += new TextDecoder().decode(chunk);
+        if (text.length >= request.length) resolve(text);
+      });
+    });
+    assert.equal(received, request);
+    conn.close();
+  }));
+
+Deno.test("UnixBridge refuses a connection without the secret, before any byte is served", () =>
+  withBridge(async (bridge, _secret, admitted, refused) => {
+    const forged = encodePreamble(newBridgeSecret(), 40001);
+    assert.equal(await exchange(bridge.path, forged), "");
+    assert.equal(await exchange(bridge.path, new TextEncoder().encode("GET / HTTP/1.1\r\n")), "");
+    assert.equal(admitted.length, 0);
+    assert.deepEqual(refused, [
+      "bridge connection without a valid preamble",
+      "bridge connection sent no preamble in time",
+    ]);
+  }));
+
+Deno.test("UnixBridge.close() removes the socket file; long paths are refused", async () => {
+  let path = "";
+  await withBridge((bridge) => {
+    path = bridge.path;
+    return Promise.resolve();
+  });
+  await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+  await assert.rejects(
+    UnixBridge.listen(`/tmp/${"x".repeat(120)}.sock`, newBridgeSecret(), () => {}),
+    /longer than 107 bytes/,
+  );
+});
+
+/** A fake procfs: pid → [comm, ppid]. */
+async function fakeProc(tree: Record<number, [string, number]>): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  for (const [pid, [comm, ppid]] of Object.entries(tree)) {
+    await Deno.mkdir(join(dir, pid));
+    await Deno.writeTextFile(join(dir, pid, "stat"), `${pid} (${comm}) S ${ppid} ${pid} 0 0`);
+  }
+  return dir;
+}
+
+Deno.test("confineIdentity() keeps only the ancestors inside the sandbox", async () => {
+  // 1 init → 50 deno (runner) → 60 unshare (boundary) → 70 sh → 80 weird name → 90 curl
+  const procRoot = await fakeProc({
+    1: ["systemd", 0],
+    50: ["deno", 1],
+    60: ["unshare", 50],
+    70: ["sh", 60],
+    80: ["a) (b", 70],
+    90: ["curl", 80],
+    99: ["python3", 50],
+  });
+  try {
+    const chain = ["/usr/bin/x", "/usr/bin/sh", "/usr/bin/unshare", "/usr/bin/deno", "/sbin/init"];
+    const identity = { exe: "/usr/bin/curl", ancestors: chain, pid: 90 };
+    const table: { pid: number; want: string[] | RegExp }[] = [
+      { pid: 90, want: ["/usr/bin/x", "/usr/bin/sh"] },
+      { pid: 70, want: [] },
+      { pid: 99, want: /pid 99 is not a process of this sandbox/ },
+      { pid: 60, want: /pid 60 is not a process of this sandbox/ },
+      { pid: 12345, want: /pid 12345 is not a process of this sandbox/ },
+    ];
+    for (const { pid, want } of table) {
+      const result = confineIdentity({ ...identity, pid }, 60, { procRoot });
+      if (want instanceof RegExp) {
+        assert.ok(result instanceof Error, `pid ${pid}`);
+        assert.match(result.message, want);
+      } else {
+        assert.ok(!(result instanceof Error), `pid ${pid}`);
+        assert.deepEqual(result.ancestors, want, `pid ${pid}`);
+        assert.equal(result.exe, "/usr/bin/curl");
+      }
+    }
+    const noPid = confineIdentity({ exe: "/usr/bin/curl", ancestors: [] }, 60, { procRoot });
+    assert.ok(noPid instanceof Error);
+  } finally {
+    await Deno.remove(procRoot, { recursive: true });
+  }
+});
