@@ -14,7 +14,8 @@ import { decideRows } from "./rows_decide.ts";
 import { type ProxyStart, tollgateRows } from "./rows_tollgate.ts";
 import { memoryRow } from "./rows_memory.ts";
 import { type PeerStart, startSquid, startTinyproxy } from "./peer_proxies.ts";
-import { APPROVE_INFO, type ControlRepo, createControlRepo, proposalRow } from "./rows_control.ts";
+import { type ControlRepo, createControlRepo, proposalRow } from "./rows_control.ts";
+import { approveRow, startApproval } from "./rows_approve.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
 
 /**
@@ -41,6 +42,9 @@ export async function buildRows(
   const memory = wanted("memory") ? proxy("memory", "fixed") : undefined;
   const peerRowsReady = peers(setup, children, stack, wanted);
   const control = wanted("control") ? startControl(setup, children, stack) : undefined;
+  const approval = wanted("control")
+    ? startApproval(setup, children, stack, setup.budget.subscribedProxies)
+    : undefined;
   const rows: Row[] = [...directRows(setup)];
   if (fixed && proc) rows.push(...tollgateRows(setup, await fixed, await proc));
   rows.push(...await peerRowsReady);
@@ -49,12 +53,8 @@ export async function buildRows(
   if (control) {
     const { repo, proxy: start } = await control;
     rows.push(proposalRow(setup, repo, start));
-    rows.push({
-      info: APPROVE_INFO,
-      skipped:
-        "gateway server and proxy subscription (startGateway, subscribePolicy) not available yet",
-    });
   }
+  if (approval) rows.push(approveRow(setup, await approval, setup.budget.subscribedProxies));
   return rows;
 }
 

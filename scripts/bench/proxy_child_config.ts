@@ -20,3 +20,16 @@ export interface ProxyChildConfig {
    */
   policiesDir?: string;
 }
+
+/** The configuration file of a proxy fleet child (`fleet_child.ts`). */
+export interface FleetChildConfig {
+  /** Number of proxies, each with its own gateway subscription. */
+  count: number;
+  gatewayUrl: string;
+  token: string;
+  /** Policy name the proxies follow. */
+  policy: string;
+  stateDir: string;
+  resolve: { host: string; port: number; address: string }[];
+  upstreamCaPem: string;
+}

@@ -35,8 +35,11 @@ export interface ControlRepo {
  * const repo = await createControlRepo(setup);
  * ```
  */
-export async function createControlRepo(setup: BenchSetup): Promise<ControlRepo> {
-  const root = join(setup.dir, "control-repo");
+export async function createControlRepo(
+  setup: BenchSetup,
+  name = "control-repo",
+): Promise<ControlRepo> {
+  const root = join(setup.dir, name);
   const policiesDir = join(root, "policies");
   await Deno.mkdir(policiesDir, { recursive: true });
   const { httpPort, httpsPort } = setup.upstreams;
@@ -81,14 +84,6 @@ export function proposedRule(tag: string, port: number): NetworkRule {
     binaries: [{ path: FIXED_EXE }],
   };
 }
-
-/** The approve → enforcing row. */
-export const APPROVE_INFO: RowInfo = {
-  id: "control.approve_to_enforcing",
-  group: "control",
-  label: "approve → 10 connected proxies enforcing",
-  per: "approval",
-};
 
 /**
  * Proposal submitted → visible in `pending/`, the agent's way: `POST

@@ -10,6 +10,7 @@ import type { ChildProcesses, RunningChild } from "./child_processes.ts";
 import type { ProxyChildConfig } from "./proxy_child_config.ts";
 import { benchPolicyYaml, benchResolve, FIXED_EXE } from "./bench_policy.ts";
 import type { BenchSetup } from "./setup.ts";
+import { ChildLines } from "./child_lines.ts";
 
 /** A running Tollgate proxy child. */
 export interface TollgateProxy {
@@ -67,7 +68,8 @@ export async function startTollgateProxy(
   );
   const stderr = collectTail(process.stderr);
   try {
-    const line = await firstLine(process.stdout, child.exited, READY_TIMEOUT_MS);
+    const line = await new ChildLines(process.stdout).next(READY_TIMEOUT_MS);
+    if (line === undefined) throw new Error("the child exited");
     const { port } = JSON.parse(line) as { port: number };
     const caPem = await Deno.readTextFile(join(stateDir, "ca", "ca.pem"));
     return { port, pid: child.pid, caPem, child, stop: () => child.stop() };
@@ -80,47 +82,15 @@ export async function startTollgateProxy(
   }
 }
 
-async function firstLine(
-  stream: ReadableStream<Uint8Array>,
-  exited: Promise<unknown>,
-  timeoutMs: number,
-): Promise<string> {
-  const lines = stream.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter());
-  const reader = lines.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const result = await Promise.race([
-      reader.read(),
-      exited.then(() => ({ done: true, value: undefined })),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no ready line in ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    if (result.done || result.value === undefined) throw new Error("the child exited");
-    return result.value;
-  } finally {
-    clearTimeout(timer);
-    // Keep draining so that a chatty child never blocks on a full pipe.
-    reader.releaseLock();
-    lines.pipeTo(new WritableStream()).catch(() => {});
-  }
-}
-
-function lineSplitter(): TransformStream<string, string> {
-  let rest = "";
-  return new TransformStream({
-    transform(chunk, controller) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      for (const part of parts) controller.enqueue(part);
-    },
-    flush(controller) {
-      if (rest) controller.enqueue(rest);
-    },
-  });
-}
-
-async function collectTail(stream: ReadableStream<Uint8Array>): Promise<string> {
+/**
+ * The last characters a child wrote to `stream`, once it ends (for error messages).
+ *
+ * @example
+ * ```ts ignore
+ * const tail = collectTail(process.stderr);
+ * ```
+ */
+export async function collectTail(stream: ReadableStream<Uint8Array>): Promise<string> {
   let tail = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     tail = (tail + chunk).slice(-STDERR_TAIL);

@@ -1,0 +1,122 @@
+/**
+ * Start a fleet of Tollgate proxies (`fleet_child.ts`) following a gateway, and collect the
+ * policy swaps they report: which proxy enforces which revision since when.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { ChildProcesses } from "./child_processes.ts";
+import { ChildLines } from "./child_lines.ts";
+import { collectTail } from "./tollgate_proxy.ts";
+import type { FleetChildConfig } from "./proxy_child_config.ts";
+import { benchResolve } from "./bench_policy.ts";
+import type { BenchSetup } from "./setup.ts";
+
+/** A running fleet. */
+export interface ProxyFleet {
+  ports: number[];
+  /**
+   * Resolve with the time (epoch ms) at which each proxy first enforced a revision ≥
+   * `revision`, once all of them do; reject after `timeoutMs`.
+   */
+  enforcing(revision: number, timeoutMs: number): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * Start `count` proxies in one child process, each subscribed to the gateway.
+ *
+ * @example
+ * ```ts ignore
+ * const fleet = await startProxyFleet(setup, children, { count: 10, gatewayUrl, token, policy });
+ * ```
+ */
+export async function startProxyFleet(
+  setup: BenchSetup,
+  children: ChildProcesses,
+  options: { count: number; gatewayUrl: string; token: string; policy: string },
+): Promise<ProxyFleet> {
+  const stateDir = join(setup.dir, "tollgate-fleet");
+  await Deno.mkdir(stateDir, { recursive: true });
+  const config: FleetChildConfig = {
+    ...options,
+    stateDir,
+    resolve: benchResolve(setup.upstreams.httpPort, setup.upstreams.httpsPort),
+    upstreamCaPem: setup.certs.caPem,
+  };
+  const configFile = join(stateDir, "fleet.json");
+  await Deno.writeTextFile(configFile, JSON.stringify(config));
+  const script = new URL("./fleet_child.ts", import.meta.url).pathname;
+  const { child, process } = children.spawn(
+    Deno.execPath(),
+    ["run", "-A", "--quiet", script, configFile],
+    {
+      name: "tollgate-fleet",
+      lifeline: true,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    },
+  );
+  const stderr = collectTail(process.stderr);
+  const lines = new ChildLines(process.stdout);
+  try {
+    const first = await lines.next(READY_TIMEOUT_MS);
+    if (first === undefined) throw new Error("the child exited");
+    const { ports } = JSON.parse(first) as { ports: number[] };
+    const swaps = new SwapLog(options.count);
+    lines.listen((line) => swaps.add(JSON.parse(line)));
+    return {
+      ports,
+      enforcing: (revision, timeoutMs) => swaps.waitFor(revision, timeoutMs),
+      stop: () => child.stop(),
+    };
+  } catch (error) {
+    await child.stop();
+    const tail = (await stderr).trim().split("\n").slice(-3).join(" | ");
+    throw new Error(
+      `Proxy fleet did not start: ${(error as Error).message}${tail ? `: ${tail}` : ""}`,
+    );
+  }
+}
+
+/** The newest revision each proxy enforces, with the time it started to. */
+class SwapLog {
+  #latest: { revision: number; at: number }[];
+  #waiters = new Set<() => void>();
+
+  constructor(count: number) {
+    this.#latest = Array.from({ length: count }, () => ({ revision: -1, at: 0 }));
+  }
+
+  add(swap: { proxy: number; revision: number; at: number }): void {
+    const current = this.#latest[swap.proxy];
+    if (!current || swap.revision <= current.revision) return;
+    this.#latest[swap.proxy] = { revision: swap.revision, at: swap.at };
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  waitFor(revision: number, timeoutMs: number): Promise<number[]> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.#latest.some((l) => l.revision < revision)) return;
+        done();
+        resolve(this.#latest.map((l) => l.at));
+      };
+      const timer = setTimeout(() => {
+        done();
+        const behind = this.#latest.filter((l) => l.revision < revision).length;
+        reject(new Error(`${behind} proxies not at revision ${revision} after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      this.#waiters.add(check);
+      check();
+    });
+  }
+}
