@@ -16,6 +16,7 @@ import {
   runSandbox,
   startSandboxProxy,
 } from "../proxy/sandbox/mod.ts";
+import { proposalSinkFor } from "./_proposal_sink.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 const SKILL_PATH = fileURLToPath(new URL("../skills/policy_advisor.md", import.meta.url));
@@ -69,8 +70,8 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         cwd: ctx.cwd,
         signal: ctx.signal,
         onLog: (line) => ctx.err(`${line}\n`),
-        startProxy: () =>
-          startSandboxProxy({
+        startProxy: async () =>
+          await startSandboxProxy({
             policy: options.policy,
             policiesDir,
             stateDir,
@@ -78,7 +79,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             resolve: options.resolve,
             upstreamCaFiles: options.upstreamCa ? [resolveUserPath(ctx, options.upstreamCa)] : [],
             skillPath: SKILL_PATH,
-            // --gateway is accepted now; the gateway client (a ProposalSink) is wired here.
+            sink: await proposalSinkFor({ gateway: options.gateway, policiesDir, stateDir }),
           }),
       }).catch((error: unknown) => {
         throw new CliFailure(
