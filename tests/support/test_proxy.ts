@@ -28,6 +28,8 @@ export interface TestProxyOptions {
   httpsHosts?: string[];
   /** Names mapped (port 80) to the HTTP upstream; default plain.example.com. */
   httpHosts?: string[];
+  /** More overrides, e.g. a name pointing at a closed port. */
+  resolve?: { host: string; port: number; address: string; targetPort?: number }[];
   /** Watch the policy file and reload (default false). */
   watch?: boolean;
   /** Also append events to `STATE/logs` through OcsfLog (default false). */
@@ -99,6 +101,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       address: "127.0.0.1",
       targetPort: upstreams.httpPort,
     })),
+    ...(options.resolve ?? []),
   ];
   const proxy = await startProxy({
     listen: { hostname: "127.0.0.1", port: 0 },
