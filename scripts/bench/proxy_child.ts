@@ -18,7 +18,6 @@ import {
 } from "../../proxy/mod.ts";
 import { OcsfLog } from "../../proxy/ocsf/mod.ts";
 import { createPolicyLocalApp } from "../../proxy/policy_local/mod.ts";
-import { ProposalStore } from "../../gateway/mod.ts";
 import { FIXED_EXE } from "./bench_policy.ts";
 import type { ProxyChildConfig } from "./proxy_child_config.ts";
 
@@ -46,7 +45,9 @@ async function main(configFile: string): Promise<void> {
     identity,
     // As in production, every decision is one OCSF event appended to the log files.
     onEvent: (event) => void log.append(event).catch(() => {}),
-    ...(config.policiesDir ? { policyLocal: policyLocal(config.policiesDir, holder, logDir) } : {}),
+    ...(config.policiesDir
+      ? { policyLocal: await policyLocal(config.policiesDir, holder, logDir) }
+      : {}),
   });
   let closing: Promise<void> | undefined;
   const stop = () => closing ??= proxy.close().finally(() => Deno.exit(0));
@@ -61,11 +62,13 @@ async function main(configFile: string): Promise<void> {
  * policy.local in embedded mode (as `tollgate up` runs it): proposals go straight to the
  * proposal store of the policies directory.
  */
-function policyLocal(
+async function policyLocal(
   policiesDir: string,
   holder: PolicyHolder,
   logDir: string,
-): (request: Request) => Promise<Response> {
+): Promise<(request: Request) => Promise<Response>> {
+  // Loaded only here: the data-plane rows must not depend on the control plane's code.
+  const { ProposalStore } = await import("../../gateway/mod.ts");
   const app = createPolicyLocalApp({
     sandbox: "bench",
     policy: holder,
