@@ -2,7 +2,50 @@
  * The sandbox runner: run a command whose only way out is a Tollgate proxy. In netns mode the
  * command lives in a private network namespace where the only reachable endpoint is the proxy,
  * bridged over a Unix socket that carries each client's identity; in env mode only the proxy
- * variables are set.
+ * variables are set, and nothing is enforced.
+ *
+ * ## How netns mode is built
+ *
+ * 1. `UnixBridge` listens on `STATE/sandboxes/<id>/proxy.sock` (directory 0700, socket 0600).
+ * 2. `unshare --user --map-root-user --net` starts the forwarder (`netns_forwarder.ts`, a Deno
+ *    process allowed only its port, the socket and `kill`); `ip link set lo up` first. It gets
+ *    the 256-bit bridge secret on standard input and listens on `127.0.0.1:3128`.
+ * 3. `nsenter` joins that namespace and `unshare --pid --fork --kill-child --mount-proc` gives
+ *    the command its own PID and mount namespace, where `STATE` is covered by an empty tmpfs
+ *    (only this sandbox's `public/` CA files are shown again, read-only), the policy directory
+ *    is bind-mounted read-only, and `setpriv` drops every capability (bounding set too) and
+ *    sets no_new_privs before the command runs.
+ * 4. Per client: the forwarder sends `TG1 <secret> <source port>`, the runner checks the
+ *    secret, finds the socket in `/proc/<forwarder>/net/tcp` and its owner in `/proc`, cuts the
+ *    ancestry at the sandbox boundary (`confineIdentity`) and hands the socket to the proxy.
+ *
+ * ## Can a process inside forge another's identity?
+ *
+ * - It cannot claim a port over the bridge: the socket file is hidden from it, and a
+ *   connection made through any other path to that file is refused without the secret, which
+ *   exists only in the runner's and the forwarder's memory (never in argv or the environment).
+ *   Without capabilities it cannot unmount the tmpfs, ptrace or read `/proc/PID/mem` of the
+ *   forwarder (the kernel wants CAP_SYS_PTRACE or a superset of the forwarder's capabilities),
+ *   and its own `/proc` does not even list the forwarder.
+ * - Through the forwarder, each connection is attributed from the kernel's own source port of
+ *   that connection, looked up while the connection is open: a process is only ever matched to
+ *   sockets it holds. A socket shared by several processes (fork after connect, fd passing) is
+ *   attributed to the holder the `/proc` scan finds first.
+ * - Residual, by design of binary identity (OpenShell shares it): identity is the executable's
+ *   path. A process that may run an allowed binary can borrow its rights by choosing that
+ *   binary's arguments, configuration, environment (`LD_PRELOAD`) or input.
+ *
+ * ## What netns mode does not stop
+ *
+ * - Unix sockets elsewhere in the filesystem (a Docker socket, a desktop bus, another proxy)
+ *   cross network namespaces; abstract sockets do not. The command reaches whatever the
+ *   runner's user could open. Enforcing `filesystem_policy` would close this.
+ * - Files: the command has the runner's uid on the host (uid 0 inside maps to it). Apart from
+ *   `STATE` and the policy directory it can change whatever that user can — a `.git`
+ *   enclosing the policy directory included. Run the sandbox as an unprivileged user: a root
+ *   runner means a command that, even without capabilities, owns every root-owned file.
+ * - If the runner is killed with SIGKILL, the forwarder sees its standard input end and kills
+ *   the command's namespace; with `unshare`'s `--kill-child`, nothing stays behind.
  *
  * @module
  */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
+import { forwarderArgs, forwarderEnv, readyPid } from "./_forwarder_process.ts";
 import { lineReader } from "./_lines.ts";
 
 /** Options of {@linkcode NetnsSandbox.start}. */
@@ -46,8 +46,6 @@ export interface NetnsSpawnOptions {
 }
 
 const defaults = { readyTimeoutMs: 20_000 } satisfies Partial<NetnsStartOptions>;
-const FORWARDER = fileURLToPath(new URL("./netns_forwarder.ts", import.meta.url));
-const KEPT_ENV = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
 
 // Runs as root of the sandbox's user namespace, in the command's fresh mount namespace, then
 // drops every capability: the command cannot undo these mounts, enter other namespaces, or
@@ -140,6 +138,8 @@ export class NetnsSandbox {
       `--target=${this.forwarderPid}`,
       "--user",
       "--net",
+      // Keep our uid (root inside): an unprivileged runner may not call setgroups() there.
+      "--preserve-credentials",
       "--",
       "unshare",
       "--pid",
@@ -180,54 +180,6 @@ export class NetnsSandbox {
     this.#tell("stop");
     await stopProcess(this.#forwarder, this.#stdin);
     await this.#output;
-  }
-}
-
-function forwarderArgs(options: NetnsStartOptions): string[] {
-  const { socketPath, port } = options;
-  return [
-    "--user",
-    "--map-root-user",
-    "--net",
-    "--",
-    "sh",
-    "-c",
-    'ip link set lo up && exec "$@"',
-    "tollgate-forwarder",
-    Deno.execPath(),
-    "run",
-    "--no-config",
-    "--quiet",
-    `--allow-net=127.0.0.1:${port},unix:${socketPath}`,
-    `--allow-read=${socketPath}`,
-    `--allow-write=${socketPath}`,
-    "--allow-run=kill",
-    FORWARDER,
-    String(port),
-    socketPath,
-  ];
-}
-
-function forwarderEnv(base: Record<string, string | undefined>): Record<string, string> {
-  const env: Record<string, string> = { RUST_BACKTRACE: "0", NO_COLOR: "1" };
-  for (const key of KEPT_ENV) {
-    const value = base[key];
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
-}
-
-async function readyPid(line: Promise<string>, timeoutMs: number): Promise<number> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("forwarder did not start in time")), timeoutMs);
-  });
-  try {
-    const match = /^ready (\d+)$/.exec(await Promise.race([line, timeout]));
-    if (match === null) throw new Error("forwarder exited before it was ready");
-    return Number(match[1]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
