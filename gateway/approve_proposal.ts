@@ -27,15 +27,21 @@ import { visibleText } from "./untrusted_text.ts";
 
 /** A proposal cannot be decided as asked (not pending, or stale since review). */
 export class ProposalConflictError extends Error {
+  /** Error name, for logs and `instanceof`-free checks. */
   override name = "ProposalConflictError";
 }
 
 /** What an approval produced. */
 export interface ApproveResult {
+  /** The approved proposal. */
   id: string;
+  /** The policy it changed. */
   policy: string;
+  /** The policy's new revision. */
   revision: number;
+  /** The new policy's hash (hex SHA-256). */
   hash: string;
+  /** The proposal's one-line summary (also the commit subject). */
   summary: string;
   /** The commit, when the policies directory is in a Git repository. */
   commit?: string;

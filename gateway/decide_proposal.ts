@@ -33,8 +33,11 @@ export const GUIDANCE: readonly Guidance[] = [
 
 /** A reviewer's rejection. */
 export interface RejectOptions {
+  /** Why (shown to the agent, made visible). */
   reason: string;
+  /** Structured hint for the agent's next draft. */
   guidance?: Guidance;
+  /** Reviewer name (default `reviewer`). */
   rejectedBy?: string;
 }
 

@@ -17,16 +17,23 @@ import { visibleText } from "./untrusted_text.ts";
 
 /** A policy as the gateway serves it: the last valid text and its revision and hash. */
 export interface PolicySnapshot {
+  /** Policy name (`NAME.yaml`). */
   name: string;
+  /** The file's text. */
   text: string;
+  /** Its `revision`. */
   revision: number;
+  /** Its hash (hex SHA-256 of the validated policy). */
   hash: string;
 }
 
 /** Options of a `DirectoryWatcher`. */
 export interface DirectoryWatcherOptions {
+  /** The directory to watch. */
   policiesDir: string;
+  /** Where events are published. */
   hub: EventHub;
+  /** Sink for CONFIG:FAILED when a file on disk is invalid. */
   emit?: (event: OcsfEvent) => void;
   /** Quiet time after the last file event before a scan, in ms. */
   debounceMs?: number;
@@ -53,6 +60,11 @@ export class DirectoryWatcher {
   #scan: Promise<void> = Promise.resolve();
   #queued = false;
 
+  /**
+   * A watcher of `options.policiesDir` (call `start()`).
+   *
+   * @param options the directory, the hub, the event sink, the debounce
+   */
   constructor(options: DirectoryWatcherOptions) {
     this.#o = { emit: () => {}, debounceMs: 25, ...options };
   }

@@ -7,12 +7,15 @@
 
 /** One event of the stream. */
 export interface GatewayEvent {
+  /** SSE event name. */
   type: "policy.updated" | "proposal.created" | "proposal.decided";
+  /** JSON payload (`{name, revision, hash}` or `{id, status, policy, summary}`). */
   data: Record<string, unknown>;
 }
 
 /** A subscriber's view of the hub. */
 export interface HubSubscription {
+  /** Stop receiving events. */
   unsubscribe(): void;
   /** Resolves when the hub closes (the server is shutting down). */
   closed: Promise<void>;

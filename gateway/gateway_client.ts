@@ -21,6 +21,7 @@ import { readServerSentEvents, type ServerSentEvent } from "./server_sent_events
 export interface GatewayClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /** Bearer token (`STATE/gateway.token`). */
   token: string;
   /** Seconds one long-poll request of `wait()` lasts. */
   waitSeconds?: number;
@@ -28,9 +29,16 @@ export interface GatewayClientOptions {
 
 /** A non-2xx answer from the gateway. */
 export class GatewayError extends Error {
+  /** Error name. */
   override name = "GatewayError";
   /** HTTP status. */
   readonly status: number;
+  /**
+   * An error for a gateway answer.
+   *
+   * @param status HTTP status
+   * @param message one-line description
+   */
   constructor(status: number, message: string) {
     super(message);
     this.status = status;
@@ -51,6 +59,11 @@ export class GatewayClient implements ProposalSink {
   readonly #token: string;
   readonly #waitSeconds: number;
 
+  /**
+   * A client of the gateway at `options.url`.
+   *
+   * @param options base URL, token, long-poll length
+   */
   constructor(options: GatewayClientOptions) {
     this.#base = options.url.replace(/\/+$/, "");
     this.#token = options.token;

@@ -17,7 +17,9 @@ import { ProposalStore } from "./proposal_store.ts";
 
 /** Options of `startGateway`. */
 export interface GatewayOptions {
+  /** The policies directory served. */
   policiesDir: string;
+  /** State directory: token file and `logs/`. */
   stateDir: string;
   /** `HOST:PORT` on a loopback address (`127.0.0.1:0` picks a free port). */
   listen: string;
@@ -27,10 +29,13 @@ export interface GatewayOptions {
 
 /** A running gateway. */
 export interface RunningGateway {
+  /** The port listened on. */
   port: number;
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /** The bearer token clients must send. */
   token: string;
+  /** The store the API acts through. */
   store: ProposalStore;
   /** Stop serving, end event streams, stop watching. */
   close(): Promise<void>;

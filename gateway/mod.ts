@@ -12,13 +12,15 @@ export type { ProposalStoreOptions } from "./proposal_store.ts";
 export { ProposalConflictError } from "./approve_proposal.ts";
 export type { ApproveResult } from "./approve_proposal.ts";
 export { GUIDANCE } from "./decide_proposal.ts";
+export { DirectoryWatcher } from "./directory_watcher.ts";
+export type { DirectoryWatcherOptions } from "./directory_watcher.ts";
 export type { RejectOptions } from "./decide_proposal.ts";
 export { assertProposalId, isProposalId, newProposalId } from "./proposal_id.ts";
 export type { ProposalFile, ProposalState } from "./proposal_files.ts";
 export { PROPOSAL_STATES } from "./proposal_files.ts";
 export type { ProposalRecord } from "./proposal_record.ts";
 export { toProposalStatus } from "./proposal_record.ts";
-export type { ProposalDecision, ProposalMeta } from "./proposal_patch.ts";
+export type { ParsedProposal, ProposalDecision, ProposalMeta } from "./proposal_patch.ts";
 export { parseProposalPatch } from "./proposal_patch.ts";
 export { checkProposedRule } from "./proposal_checks.ts";
 export type { CheckResult } from "./proposal_checks.ts";
@@ -42,7 +44,8 @@ export type { GatewayClientOptions } from "./gateway_client.ts";
 export { subscribePolicy } from "./subscribe_policy.ts";
 export type { PolicyVersion, SubscribeOptions } from "./subscribe_policy.ts";
 export { ensureGatewayToken, readGatewayToken, TOKEN_FILE } from "./gateway_token.ts";
-export type { GatewayEvent } from "./event_hub.ts";
+export { EventHub } from "./event_hub.ts";
+export type { GatewayEvent, HubSubscription } from "./event_hub.ts";
 export type { PolicySnapshot } from "./directory_watcher.ts";
 export type { ServerSentEvent } from "./server_sent_events.ts";
 export {
@@ -55,3 +58,12 @@ export {
   G_PROPOSAL_WAIT,
   G_PROPOSALS,
 } from "./gateway_routes.ts";
+// Types of the modules the gateway's API speaks in, so its documentation is self-contained.
+export type {
+  Finding,
+  Guidance,
+  ProposalInput,
+  ProposalSink,
+  ProposalStatus,
+  SubmitResult,
+} from "../proxy/policy_local/mod.ts";

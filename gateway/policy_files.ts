@@ -41,9 +41,13 @@ export function policyFilePath(dir: string, name: string): string {
 
 /** A policy file's text and its loaded form. */
 export interface PolicyFile {
+  /** Policy name. */
   name: string;
+  /** Path of the file. */
   path: string;
+  /** The file's text. */
   text: string;
+  /** Validated and compiled. */
   loaded: LoadedPolicy;
 }
 

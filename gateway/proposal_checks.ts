@@ -21,6 +21,7 @@ import { visibleText } from "./untrusted_text.ts";
 export interface CheckResult {
   /** The rule as it will be written (e.g. `enforcement: enforce` filled in); absent when invalid. */
   rule?: NetworkRule;
+  /** Every finding, in check order. */
   findings: Finding[];
   /** True when some finding has severity `refuse`. */
   refused: boolean;

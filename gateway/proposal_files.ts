@@ -17,8 +17,11 @@ export const PROPOSAL_STATES: readonly ProposalState[] = ["pending", "approved",
 
 /** One proposal file on disk. */
 export interface ProposalFile {
+  /** Proposal id. */
   id: string;
+  /** Its state (its directory). */
   state: ProposalState;
+  /** Path of the patch file. */
   path: string;
 }
 

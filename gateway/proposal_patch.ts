@@ -12,18 +12,23 @@ import { quoteUntrusted, unquote, visibleText } from "./untrusted_text.ts";
 
 /** The decision recorded in a decided proposal's trailers. */
 export interface ProposalDecision {
+  /** The decision. */
   status: "approved" | "rejected";
+  /** Who decided (visible text). */
   by: string;
   /** ISO time of the decision. */
   at: string;
   /** Policy revision the approval produced. */
   revision?: number;
+  /** Rejection reason (visible text). */
   reason?: string;
+  /** Rejection guidance code. */
   guidance?: Guidance;
 }
 
 /** Everything a proposal patch says besides its diff. */
 export interface ProposalMeta {
+  /** Proposal id. */
   id: string;
   /** Target policy name (`NAME.yaml`), also the sandbox name. */
   policy: string;
@@ -35,11 +40,13 @@ export interface ProposalMeta {
   created: string;
   /** The one-line subject without `[PATCH]`. */
   summary: string;
+  /** Findings of the submit checks. */
   findings: Finding[];
   /** The rationale in its visible (sanitised) form. */
   rationale: string;
   /** Path of the policy file inside the diff (`policies/team.yaml`). */
   path: string;
+  /** The recorded decision, once decided. */
   decision?: ProposalDecision;
 }
 
@@ -131,7 +138,9 @@ function asciiLine(text: string): string {
 
 /** A parsed proposal patch: its metadata and its diff. */
 export interface ParsedProposal {
+  /** Everything but the diff. */
   meta: ProposalMeta;
+  /** The diff section (from `diff --git` to before the signature). */
   diff: string;
 }
 

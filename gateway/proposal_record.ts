@@ -13,10 +13,13 @@ import { ruleFromDiff } from "./rule_diff.ts";
 
 /** Everything known about one proposal. */
 export interface ProposalRecord {
+  /** Proposal id. */
   id: string;
+  /** Its state (its directory). */
   state: ProposalState;
   /** Path of its patch file. */
   file: string;
+  /** What the patch message says. */
   meta: ProposalMeta;
   /** The diff as reviewed (the patch's diff section). */
   diff: string;

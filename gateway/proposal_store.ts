@@ -67,12 +67,18 @@ const REPO_TTL_MS = 10_000;
  * ```
  */
 export class ProposalStore implements ProposalSink {
+  /** The policies directory this store is bound to. */
   readonly policiesDir: string;
   readonly #env: StoreEnv;
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #recheckMs: number;
   #repo?: { at: number; info: Promise<RepoInfo> };
 
+  /**
+   * Bind a store to a policies directory.
+   *
+   * @param options the policies directory, clock, event sink and test hook
+   */
   constructor(options: ProposalStoreOptions) {
     const o = { ...defaults, ...options };
     this.policiesDir = options.policiesDir;

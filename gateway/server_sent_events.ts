@@ -7,8 +7,11 @@
 
 /** One event of the stream. */
 export interface ServerSentEvent {
+  /** Event name (`message` when none was sent). */
   event: string;
+  /** Data lines joined with newlines. */
   data: string;
+  /** Event id, when sent. */
   id?: string;
 }
 

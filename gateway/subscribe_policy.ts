@@ -11,7 +11,9 @@ import type { GatewayClient } from "./gateway_client.ts";
 
 /** Revision and hash of a delivered policy text. */
 export interface PolicyVersion {
+  /** The policy's revision. */
   revision: number;
+  /** The policy's hash. */
   hash: string;
 }
 
@@ -19,6 +21,7 @@ export interface PolicyVersion {
 export interface SubscribeOptions {
   /** First reconnect delay, in ms (doubles up to `maxRetryMs`). */
   retryMs?: number;
+  /** Longest reconnect delay, in ms. */
   maxRetryMs?: number;
   /** Told about connection failures and callback errors (the loop keeps going). */
   onError?: (error: unknown) => void;
