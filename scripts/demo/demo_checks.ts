@@ -45,8 +45,10 @@ export async function readTrace(logDir: string): Promise<string[]> {
 }
 
 /**
- * The trace lines that tell the story: the denial, then the proposal, approval, reload and
- * allowed retry — each stage after the one before.
+ * The trace lines that tell the story: the denial, the proposal, its approval and the reload
+ * of the approved revision, then the allowed retry. The proxy reloads the moment the approved
+ * file lands, while the approving process is still committing, so APPROVED and LOADED may be
+ * logged in either order; both must follow the proposal and precede the allowed retry.
  *
  * @example
  * ```ts
@@ -55,17 +57,23 @@ export async function readTrace(logDir: string): Promise<string[]> {
  * ```
  */
 export function storyLines(trace: string[]): { lines: string[]; missing: string[] } {
+  const find = (pattern: RegExp, from: number) =>
+    trace.findIndex((line, i) => i >= from && pattern.test(line));
+  const p = Object.fromEntries(TRACE_STAGES) as Record<(typeof TRACE_STAGES)[number][0], RegExp>;
+  const at: Record<string, number> = {};
+  at.DENIED = find(p.DENIED, 0);
+  at.PROPOSED = find(p.PROPOSED, at.DENIED + 1);
+  at.APPROVED = at.PROPOSED < 0 ? -1 : find(p.APPROVED, at.PROPOSED + 1);
+  const version = /\[version:(\d+)/.exec(trace[at.APPROVED] ?? "")?.[1];
+  const reload = new RegExp(`${p.LOADED.source}.*\\[version:${version ?? "\\d+"}\\b`);
+  at.LOADED = at.PROPOSED < 0 ? -1 : find(reload, at.PROPOSED + 1);
+  const last = Math.max(at.APPROVED, at.LOADED);
+  at.ALLOWED = at.APPROVED < 0 || at.LOADED < 0 ? -1 : find(p.ALLOWED, last + 1);
   const lines: string[] = [];
   const missing: string[] = [];
-  let from = 0;
-  for (const [stage, pattern] of TRACE_STAGES) {
-    const at = trace.findIndex((line, i) => i >= from && pattern.test(line));
-    if (at < 0) {
-      missing.push(stage);
-      continue;
-    }
-    lines.push(trace[at]!);
-    from = at + 1;
+  for (const [stage] of TRACE_STAGES) {
+    if (at[stage]! < 0) missing.push(stage);
+    else lines.push(trace[at[stage]!]!);
   }
   return { lines, missing };
 }

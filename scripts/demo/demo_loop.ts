@@ -147,8 +147,18 @@ export async function runDemoLoop(options: DemoOptions): Promise<DemoOutcome> {
       env: { RUST_BACKTRACE: "0", NO_COLOR: "1", TOLLGATE_DEMO_TASK: DEMO_TASK },
     }).spawn();
     const seen = new Set<string>();
-    const tail = tailSteps(ws.stepsPath, seen, options.hooks, stop.signal);
+    const proposals = new StepCounter("proposal_submitted");
+    const hooks = {
+      ...options.hooks,
+      onAgentStep: (step: AgentStep) => {
+        options.hooks.onAgentStep?.(step);
+        proposals.saw(step);
+      },
+    };
+    const tail = tailSteps(ws.stepsPath, seen, hooks, stop.signal);
     const reviews = watchPending(ws.policiesDir, stop.signal, async (id, patch) => {
+      // Narrate the agent's submission before the reviewer's view of it (bounded wait).
+      await proposals.atLeast(reviewed.length + 1, 5_000);
       const review = await options.hooks.review({ id, patch });
       const { output, code } = await applyReview(ws, id, review);
       reviewed.push({ id, review, code });
@@ -170,6 +180,27 @@ export async function runDemoLoop(options: DemoOptions): Promise<DemoOutcome> {
   } finally {
     stop.abort();
     await github?.close();
+  }
+}
+
+/** Counts one kind of agent step, so the reviewer can wait until the narrator showed it. */
+class StepCounter {
+  #count = 0;
+  #waiters: { n: number; resolve: () => void }[] = [];
+  constructor(readonly name: string) {}
+
+  saw(step: AgentStep): void {
+    if (step.step !== this.name) return;
+    this.#count++;
+    this.#waiters = this.#waiters.filter((w) => w.n > this.#count || (w.resolve(), false));
+  }
+
+  atLeast(n: number, timeoutMs: number): Promise<void> {
+    if (this.#count >= n) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+    });
   }
 }
 
