@@ -24,12 +24,7 @@ import { recoverProposals } from "./recover_proposals.ts";
 import { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 import type { StoreEnv } from "./store_env.ts";
 import { visibleText } from "./untrusted_text.ts";
-
-/** A proposal cannot be decided as asked (not pending, or stale since review). */
-export class ProposalConflictError extends Error {
-  /** Error name, for logs and `instanceof`-free checks. */
-  override name = "ProposalConflictError";
-}
+import { ProposalConflictError } from "./proposal_conflict_error.ts";
 
 /** What an approval produced. */
 export interface ApproveResult {
@@ -117,7 +112,10 @@ async function loadStep(env: StoreEnv, id: string): Promise<Loaded> {
   if (found.state !== "pending") throw conflict(id, `it is already ${found.state}`);
   const record = await readProposalRecord(found);
   if (record.ruleError) throw conflict(id, record.ruleError);
-  const current = await readPolicyFile(env.policiesDir, record.meta.policy);
+  const current = await readPolicyFile(env.policiesDir, record.meta.policy).catch((error) => {
+    const why = visibleText((error as Error).message, 300);
+    throw conflict(id, `policy "${record.meta.policy}" does not validate on disk: ${why}`);
+  });
   if (!current) throw conflict(id, `policy "${record.meta.policy}" no longer exists`);
   return { record, current };
 }

@@ -16,7 +16,7 @@ import { findProposalFile, proposalFilePath } from "./proposal_files.ts";
 import { assertProposalId } from "./proposal_id.ts";
 import { formatProposalPatch, stampDecision } from "./proposal_patch.ts";
 import { readProposalRecord } from "./proposal_record.ts";
-import { ProposalConflictError } from "./approve_proposal.ts";
+import { ProposalConflictError } from "./proposal_conflict_error.ts";
 import { recoverProposals } from "./recover_proposals.ts";
 import { buildFileDiff } from "./rule_diff.ts";
 import type { StoreEnv } from "./store_env.ts";

@@ -10,7 +10,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ProposalInput } from "../proxy/policy_local/mod.ts";
-import { ProposalConflictError } from "./approve_proposal.ts";
+import { ProposalConflictError } from "./proposal_conflict_error.ts";
 import { GUIDANCE } from "./decide_proposal.ts";
 import type { DirectoryWatcher } from "./directory_watcher.ts";
 import type { EventHub } from "./event_hub.ts";
@@ -152,12 +152,14 @@ function proposalRoutes(app: Hono, deps: GatewayAppDeps, limit: ReturnType<typeo
   });
   app.post(r.G_PROPOSAL_APPROVE, limit, async (c) => {
     const id = proposalId(c);
+    if (!(await store.get(id))) return notFound(c);
     const by = (await jsonBody(c)).approved_by;
     const approvedBy = typeof by === "string" && by !== "" ? by : "gateway API";
     return c.json(await store.approve(id, { approvedBy }));
   });
   app.post(r.G_PROPOSAL_REJECT, limit, async (c) => {
     const id = proposalId(c);
+    if (!(await store.get(id))) return notFound(c);
     const { reason, guidance, rejected_by: by } = await jsonBody(c);
     if (typeof reason !== "string") throw new TypeError("reason must be a string");
     if (guidance !== undefined && !GUIDANCE.includes(guidance as never)) {

@@ -9,7 +9,7 @@
 
 export { ProposalStore } from "./proposal_store.ts";
 export type { ProposalStoreOptions } from "./proposal_store.ts";
-export { ProposalConflictError } from "./approve_proposal.ts";
+export { ProposalConflictError } from "./proposal_conflict_error.ts";
 export type { ApproveResult } from "./approve_proposal.ts";
 export { GUIDANCE } from "./decide_proposal.ts";
 export { DirectoryWatcher } from "./directory_watcher.ts";

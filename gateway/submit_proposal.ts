@@ -73,12 +73,16 @@ function inputProblem(input: ProposalInput): string | undefined {
 export async function submitProposal(env: StoreEnv, input: ProposalInput): Promise<SubmitResult> {
   const problem = inputProblem(input);
   if (problem) return { accepted: false, reasons: [problem] };
-  const current = isPolicyName(input.policy)
-    ? await readPolicyFile(env.policiesDir, input.policy)
-    : undefined;
-  if (!current) {
-    return { accepted: false, reasons: [`Unknown policy "${visibleText(input.policy, 80)}"`] };
+  const name = visibleText(String(input.policy), 80);
+  let current;
+  try {
+    current = isPolicyName(input.policy)
+      ? await readPolicyFile(env.policiesDir, input.policy)
+      : undefined;
+  } catch {
+    return { accepted: false, reasons: [`Policy "${name}" does not validate on disk`] };
   }
+  if (!current) return { accepted: false, reasons: [`Unknown policy "${name}"`] };
   const check = checkProposedRule(input.rule, current.loaded);
   if (check.refused || !check.rule) {
     const reasons = check.findings.filter((f) => f.severity === "refuse")
