@@ -75,6 +75,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono {
     onError: (c) => c.json({ error: "payload_too_large" }, 413),
   });
   proposalRoutes(app, deps, limit);
+  decisionRoutes(app, deps, limit);
   app.get(
     r.G_POLICIES,
     (c) => c.json({ policies: deps.watcher.policies().map(({ text: _, ...p }) => p) }),
@@ -150,6 +151,10 @@ function proposalRoutes(app: Hono, deps: GatewayAppDeps, limit: ReturnType<typeo
     if (!status) return notFound(c);
     return c.json({ ...status, timed_out: status.status === "pending" });
   });
+}
+
+function decisionRoutes(app: Hono, deps: GatewayAppDeps, limit: ReturnType<typeof bodyLimit>) {
+  const { store } = deps;
   app.post(r.G_PROPOSAL_APPROVE, limit, async (c) => {
     const id = proposalId(c);
     if (!(await store.get(id))) return notFound(c);

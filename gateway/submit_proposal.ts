@@ -10,9 +10,9 @@ import type { Endpoint, NetworkRule } from "../proxy/policy/mod.ts";
 import type { ProposalInput, SubmitResult } from "../proxy/policy_local/mod.ts";
 import { configEvent } from "./_ocsf.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
-import { isPolicyName, readPolicyFile } from "./policy_files.ts";
+import { isPolicyName, type PolicyFile, readPolicyFile } from "./policy_files.ts";
 import { insertRuleText, ruleKeyFor } from "./policy_text_edit.ts";
-import { checkProposedRule } from "./proposal_checks.ts";
+import { checkProposedRule, type CheckResult } from "./proposal_checks.ts";
 import { ensureStateDirs, proposalFilePath } from "./proposal_files.ts";
 import { newProposalId } from "./proposal_id.ts";
 import { formatProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
@@ -63,7 +63,8 @@ function inputProblem(input: ProposalInput): string | undefined {
 }
 
 /**
- * Check and store one proposal (the `ProposalSink.submit` of the store).
+ * Check and store one proposal (the `ProposalSink.submit` of the store): load the target
+ * policy → run the checks → draft the patch → write it to `pending/` → signal.
  *
  * @example
  * ```ts ignore
@@ -73,29 +74,52 @@ function inputProblem(input: ProposalInput): string | undefined {
 export async function submitProposal(env: StoreEnv, input: ProposalInput): Promise<SubmitResult> {
   const problem = inputProblem(input);
   if (problem) return { accepted: false, reasons: [problem] };
-  const name = visibleText(String(input.policy), 80);
-  let current;
-  try {
-    current = isPolicyName(input.policy)
-      ? await readPolicyFile(env.policiesDir, input.policy)
-      : undefined;
-  } catch {
-    return { accepted: false, reasons: [`Policy "${name}" does not validate on disk`] };
-  }
-  if (!current) return { accepted: false, reasons: [`Unknown policy "${name}"`] };
+  const current = await loadTarget(env, input.policy);
+  if (typeof current === "string") return { accepted: false, reasons: [current] };
   const check = checkProposedRule(input.rule, current.loaded);
   if (check.refused || !check.rule) {
     const reasons = check.findings.filter((f) => f.severity === "refuse")
       .map((f) => `${f.code}: ${f.message}`);
     return { accepted: false, reasons };
   }
+  const { meta, text } = await draftPatch(env, input, current, { ...check, rule: check.rule });
+  await ensureStateDirs(env.policiesDir);
+  const file = proposalFilePath(env.policiesDir, "pending", meta.id);
+  await writeFileAtomic(file, text);
+  env.emit(configEvent("PROPOSED", `proposal ${meta.id} ${meta.summary}`, {
+    policy: input.policy,
+    proposalId: meta.id,
+  }));
+  env.notify({ kind: "proposal", id: meta.id, state: "pending", policy: input.policy });
+  const record = recordFromText({ id: meta.id, state: "pending", path: file }, text);
+  return { accepted: true, proposal: toProposalStatus(record) };
+}
+
+/** The target policy, or the reason it cannot take a proposal. */
+async function loadTarget(env: StoreEnv, policy: string): Promise<PolicyFile | string> {
+  const name = visibleText(String(policy), 80);
+  try {
+    const current = isPolicyName(policy)
+      ? await readPolicyFile(env.policiesDir, policy)
+      : undefined;
+    return current ?? `Unknown policy "${name}"`;
+  } catch {
+    return `Policy "${name}" does not validate on disk`;
+  }
+}
+
+/** The patch file text for a checked rule: a new id, a free rule key, the diff, the message. */
+async function draftPatch(
+  env: StoreEnv,
+  input: ProposalInput,
+  current: PolicyFile,
+  check: CheckResult & { rule: NetworkRule },
+): Promise<{ meta: ProposalMeta; text: string }> {
   const id = newProposalId(env.now());
   const ruleKey = ruleKeyFor(input.ruleName, Object.keys(current.loaded.policy.network_policies));
   const after = insertRuleText(current.text, ruleKey, check.rule, id);
-  const { prefix } = await env.repo();
-  const path = `${prefix}${input.policy}.yaml`;
+  const path = `${(await env.repo()).prefix}${input.policy}.yaml`;
   const mode = ((await Deno.stat(current.path)).mode ?? 0) & 0o111 ? "100755" : "100644";
-  const diff = buildFileDiff(path, current.text, after, mode);
   const meta: ProposalMeta = {
     id,
     policy: input.policy,
@@ -107,17 +131,5 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
     rationale: input.rationale,
     path,
   };
-  const text = formatProposalPatch(meta, diff);
-  await ensureStateDirs(env.policiesDir);
-  const file = proposalFilePath(env.policiesDir, "pending", id);
-  await writeFileAtomic(file, text);
-  env.emit(configEvent("PROPOSED", `proposal ${id} ${meta.summary}`, {
-    policy: input.policy,
-    proposalId: id,
-  }));
-  env.notify({ kind: "proposal", id, state: "pending", policy: input.policy });
-  return {
-    accepted: true,
-    proposal: toProposalStatus(recordFromText({ id, state: "pending", path: file }, text)),
-  };
+  return { meta, text: formatProposalPatch(meta, buildFileDiff(path, current.text, after, mode)) };
 }
