@@ -89,10 +89,18 @@ export interface LoadRowSpec {
  * ```
  */
 export function loadRow(info: RowInfo, spec: () => LoadRowSpec): Row {
+  let keepAlive = false;
   return {
     info,
+    describe: (samples) => {
+      const reconnects = samples.reduce((sum, s) => sum + (s.connections ?? 0), 0);
+      return keepAlive && reconnects > 0
+        ? [`${reconnects} reconnections while timing: the server closed kept-alive connections`]
+        : [];
+    },
     measure: async () => {
       const s = spec();
+      keepAlive = s.mode === "keep-alive";
       const result = await runLoad({
         mode: s.mode,
         open: s.open,

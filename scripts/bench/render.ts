@@ -28,6 +28,8 @@ const HEADER = [
   "Result",
 ];
 const RIGHT_ALIGNED = new Set([1, 2, 3, 4, 5]);
+const LEGEND = "req/s: one request at a time, per second spent in requests, slowest 1 % left " +
+  "out (wall-clock rates are reqPerSecWall in the JSON); p50 vs direct: added latency (ratio)";
 /** Longer skip reasons go under the table, once for all the rows they share. */
 const SHORT_REASON = 48;
 
@@ -59,7 +61,8 @@ export function renderReport(report: BenchReport): string {
       cells.map((cell, i) => pad(cell, widths[i]!, RIGHT_ALIGNED.has(i))).join("  ").trimEnd(),
     );
   });
-  out.push("", renderSummary(report), ...renderLoadWarning(report), ...renderNotes(report.rows));
+  out.push("", renderSummary(report), LEGEND, ...renderLoadWarning(report));
+  out.push(...renderNotes(report.rows));
   return `${out.join("\n")}\n`;
 }
 

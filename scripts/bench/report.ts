@@ -12,7 +12,10 @@ export type RowGroup = "direct" | "tollgate" | "peer" | "decide" | "memory" | "c
 
 /** One measurement of one row. Latencies in microseconds. */
 export interface Sample {
+  /** Stall-trimmed rate (see `steadyRate`). */
   reqPerSec?: number;
+  /** Wall-clock rate. */
+  reqPerSecWall?: number;
   p50Us?: number;
   p99Us?: number;
   /** A scalar that is not a latency (RSS in MB). */
@@ -54,6 +57,7 @@ export interface TargetResult {
 /** One row of the report: medians over repetitions. */
 export interface RowResult extends RowInfo {
   reqPerSec?: number;
+  reqPerSecWall?: number;
   p50Us?: number;
   p99Us?: number;
   value?: number;
@@ -87,6 +91,9 @@ export interface BenchReport {
   summary: { met: number; missed: number; unevaluated: number };
 }
 
+const MEDIAN_KEYS = ["reqPerSec", "reqPerSecWall", "p50Us", "p99Us", "value"] as const;
+type MedianKey = typeof MEDIAN_KEYS[number];
+
 /**
  * Aggregate the samples of one row: median of each metric over repetitions; errors summed.
  *
@@ -99,7 +106,7 @@ export interface BenchReport {
  */
 export function aggregateRow(info: RowInfo, samples: Sample[], skipped?: string): RowResult {
   const usable = samples.filter((s) => s.samples > 0);
-  const pick = (key: "reqPerSec" | "p50Us" | "p99Us" | "value") => {
+  const pick = (key: MedianKey) => {
     const values = usable.map((s) => s[key]).filter((v): v is number => v !== undefined);
     return values.length > 0 ? median(values) : undefined;
   };
@@ -115,7 +122,7 @@ export function aggregateRow(info: RowInfo, samples: Sample[], skipped?: string)
     notes,
     repetitions: samples,
   };
-  for (const key of ["reqPerSec", "p50Us", "p99Us", "value"] as const) {
+  for (const key of MEDIAN_KEYS) {
     const v = pick(key);
     if (v !== undefined) row[key] = v;
   }

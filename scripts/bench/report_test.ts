@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { aggregateRow, type RowResult, withRatios } from "./report.ts";
 import { applyTargets } from "./targets.ts";
-import { median, percentile, summarize } from "./stats.ts";
+import { median, percentile, steadyRate, summarize } from "./stats.ts";
 
 Deno.test("percentile() and median() behaviour", () => {
   assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
@@ -10,7 +10,7 @@ Deno.test("percentile() and median() behaviour", () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 2, 3]), 2.5);
   assert.equal(median([NaN, 7]), 7);
-  assert.equal(summarize([0.1, 0.2], 1).reqPerSec, 2000);
+  assert.equal(summarize([0.1, 0.2], 1).reqPerSecWall, 2000);
 });
 
 Deno.test("aggregateRow() takes medians and sums errors", () => {
@@ -80,4 +80,13 @@ Deno.test("applyTargets() judges each target row", () => {
     "control.approve_to_enforcing": null,
   });
   assert.equal(rows[4]!.target!.measured, "3.00× the 100-rule p50");
+});
+
+Deno.test("steadyRate() leaves the slowest 1 % out", () => {
+  const latencies = [...Array.from({ length: 99 }, () => 0.1), 800];
+  assert.equal(Math.round(steadyRate(latencies)), 10_000);
+  const stats = summarize(latencies, 900);
+  assert.equal(Math.round(stats.reqPerSec), 10_000);
+  assert.ok(stats.reqPerSecWall < 200);
+  assert.ok(Number.isNaN(steadyRate([])));
 });

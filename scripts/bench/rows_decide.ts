@@ -16,7 +16,7 @@ import {
 } from "../../proxy/policy/mod.ts";
 import type { Row } from "./row.ts";
 import type { Sample } from "./report.ts";
-import { percentile } from "./stats.ts";
+import { percentile, steadyRate } from "./stats.ts";
 
 /** Rule counts of the decide() rows. */
 export const DECIDE_SIZES = [10, 100, 1000, 10_000] as const;
@@ -81,7 +81,8 @@ export function timeDecide(compiled: CompiledPolicy, mix: RequestFacts[], maxMs:
   // `allowed` keeps the results alive; a mix that allows nothing would be a broken mix.
   if (allowed === 0) throw new Error("The decide() request mix allowed nothing");
   return {
-    reqPerSec: (perCall.length * calls * 1000) / elapsed,
+    reqPerSec: steadyRate(perCall),
+    reqPerSecWall: (perCall.length * calls * 1000) / elapsed,
     p50Us: percentile(perCall, 50) * 1000,
     p99Us: percentile(perCall, 99) * 1000,
     samples: perCall.length * calls,

@@ -6,8 +6,14 @@
 
 /** The summary of one bounded load run. Latencies are in microseconds. */
 export interface RunStats {
-  /** Completed requests per second of wall time. */
+  /**
+   * Requests per second of time spent in requests, the slowest 1 % left out: one request at
+   * a time, this is 1 / (trimmed mean latency). On a quiet machine it equals the wall-clock
+   * rate; on a shared one it is not at the mercy of a few scheduler stalls.
+   */
   reqPerSec: number;
+  /** Completed requests per second of wall time (stalls included). */
+  reqPerSecWall: number;
   p50Us: number;
   p99Us: number;
   /** Number of timed samples. */
@@ -55,9 +61,31 @@ export function median(values: readonly number[]): number {
  */
 export function summarize(latenciesMs: ArrayLike<number>, elapsedMs: number): RunStats {
   return {
-    reqPerSec: elapsedMs > 0 ? (latenciesMs.length / elapsedMs) * 1000 : NaN,
+    reqPerSec: steadyRate(latenciesMs),
+    reqPerSecWall: elapsedMs > 0 ? (latenciesMs.length / elapsedMs) * 1000 : NaN,
     p50Us: percentile(latenciesMs, 50) * 1000,
     p99Us: percentile(latenciesMs, 99) * 1000,
     samples: latenciesMs.length,
   };
+}
+
+/** Share of the slowest samples {@linkcode steadyRate} leaves out. */
+export const STALL_TRIM = 0.01;
+
+/**
+ * The rate of one-at-a-time operations taking `durationsMs` each, without the slowest 1 %:
+ * `1000 / trimmedMean`. NaN when empty.
+ *
+ * @example
+ * ```ts
+ * steadyRate([1, 1, 1, 500]); // 1000: the 500 ms stall is the slowest 1 % (rounded up)
+ * ```
+ */
+export function steadyRate(durationsMs: ArrayLike<number>): number {
+  if (durationsMs.length === 0) return NaN;
+  const sorted = Float64Array.from(durationsMs).sort();
+  const keep = Math.max(1, sorted.length - Math.ceil(sorted.length * STALL_TRIM));
+  let sum = 0;
+  for (let i = 0; i < keep; i++) sum += sorted[i]!;
+  return sum > 0 ? (keep * 1000) / sum : NaN;
 }
