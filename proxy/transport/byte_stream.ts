@@ -101,6 +101,25 @@ export class ByteStream {
     return chunk;
   }
 
+  /**
+   * Up to `max` bytes already received, without waiting (empty when nothing is queued), so a
+   * head and the start of its body can leave in one write.
+   */
+  takeBuffered(max: number): Uint8Array {
+    const pieces: Uint8Array[] = [];
+    let taken = 0;
+    while (taken < max && this.#queue.length > 0) {
+      const chunk = this.#queue.shift()!;
+      const piece = chunk.byteLength > max - taken ? chunk.subarray(0, max - taken) : chunk;
+      if (piece !== chunk) this.#queue.unshift(chunk.subarray(piece.byteLength));
+      pieces.push(piece);
+      taken += piece.byteLength;
+    }
+    this.#queued -= taken;
+    if (this.#queued < QUEUE_HIGH_WATER && this.socket.isPaused()) this.socket.resume();
+    return pieces.length === 1 ? pieces[0]! : concatAll(pieces, taken);
+  }
+
   /** Put bytes back in front of the queue (they were read but belong to the next message). */
   unread(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
@@ -235,6 +254,16 @@ export class ByteStream {
     this.#wake = undefined;
     wake?.();
   }
+}
+
+function concatAll(pieces: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return out;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -122,14 +122,18 @@ async function sendAndRelay(
   { bytes, body, streamed }: Payload,
 ): Promise<RelayOutcome> {
   const upstream = connection.stream;
-  let pumped = streamed === 0;
+  // The body part that arrived with the head leaves with it, in one write.
+  const first = body ?? (streamed > 0 ? client.stream.takeBuffered(streamed) : undefined);
+  const rest = streamed - (body === undefined ? first?.byteLength ?? 0 : 0);
+  let pumped = rest === 0;
   let outcome: RelayOutcome;
   try {
-    const written = upstream.write(body ? Buffer.concat([bytes, body]) : bytes);
-    const pump = streamed === 0 ? undefined : client.stream
-      .readExactly(streamed, (piece) => upstream.write(piece))
-      .then(() => void (pumped = true), () => {});
-    void pump;
+    const written = upstream.write(first?.byteLength ? Buffer.concat([bytes, first]) : bytes);
+    // The rest streams while the response is awaited (an early answer must not deadlock).
+    if (rest > 0) {
+      client.stream.readExactly(rest, (piece) => upstream.write(piece))
+        .then(() => void (pumped = true), () => {});
+    }
     await written;
     outcome = await relayResponse(client, upstream, request);
   } catch (error) {

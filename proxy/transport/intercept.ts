@@ -18,6 +18,7 @@ import { readRequest } from "./request_reader.ts";
 import { hostHeader, parseAuthority, splitPathQuery } from "./request_target.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
+import { lingeringClose } from "./lingering_close.ts";
 
 /**
  * Run an intercepted tunnel until either side closes it.
@@ -55,7 +56,7 @@ export async function interceptTls(
   try {
     await serveTunnelRequests(client.withStream(new ByteStream(secure)), destination, l4);
   } finally {
-    secure.destroy();
+    await lingeringClose(secure);
   }
 }
 
@@ -139,6 +140,11 @@ function targetProblem(
   }
   const [hostValue] = values(head.headers, "host");
   if (hostValue === undefined) return undefined;
+  // Fast path: the Host header most clients send, byte for byte.
+  const lower = hostValue.toLowerCase();
+  if (lower === destination.host || lower === `${destination.host}:${destination.port}`) {
+    return undefined;
+  }
   const named = parseAuthority(hostValue, destination.port);
   if (
     typeof named === "string" || named.host !== destination.host || named.port !== destination.port

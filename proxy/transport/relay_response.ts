@@ -53,16 +53,32 @@ export async function relayResponse(
   const keepClient = request.keepAlive && head.framing.kind !== "close" && !dechunk;
   const write = (bytes: Uint8Array) => client.stream.write(bytes);
   try {
-    await write(responseHeadBytes(head, keepClient, request.version, dechunk));
-    const framing = head.framing;
-    if (framing.kind === "length") await upstream.readExactly(framing.length, write);
-    else if (framing.kind === "chunked") {
-      await (dechunk ? relayChunkedDecoded(upstream, write) : relayChunked(upstream, write));
-    } else if (framing.kind === "close") await relayUntilEnd(upstream, write);
+    const headBytes = responseHeadBytes(head, keepClient, request.version, dechunk);
+    await relayBody(upstream, head, headBytes, dechunk, write);
   } catch (error) {
     return { kind: "failed", responded: true, error };
   }
   return { kind: "done", clientReusable: keepClient, upstreamReusable: head.keepAlive };
+}
+
+async function relayBody(
+  upstream: ByteStream,
+  head: ResponseHead,
+  headBytes: Uint8Array,
+  dechunk: boolean,
+  write: (bytes: Uint8Array) => Promise<void> | undefined,
+): Promise<void> {
+  const { framing } = head;
+  if (framing.kind === "length") {
+    // Usually the whole body came with the head: send both in one write.
+    const first = upstream.takeBuffered(framing.length);
+    await write(first.byteLength === 0 ? headBytes : Buffer.concat([headBytes, first]));
+    return await upstream.readExactly(framing.length - first.byteLength, write);
+  }
+  await write(headBytes);
+  if (framing.kind === "chunked") {
+    await (dechunk ? relayChunkedDecoded(upstream, write) : relayChunked(upstream, write));
+  } else if (framing.kind === "close") await relayUntilEnd(upstream, write);
 }
 
 async function readFinalHead(

@@ -12,9 +12,10 @@ import { handleConnect } from "./connect.ts";
 import { handleForward } from "./forward.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import { readRequest } from "./request_reader.ts";
+import { lingeringClose } from "./lingering_close.ts";
 
 /**
- * Serve a client connection until it closes; the socket is destroyed at the end.
+ * Serve a client connection until it closes; the socket is closed gracefully at the end.
  *
  * @example
  * ```ts ignore
@@ -38,7 +39,6 @@ export async function serveClient(
   } catch {
     // Errors are answered where they happen; anything left means the connection is unusable.
   } finally {
-    socket.end();
-    socket.destroy();
+    await lingeringClose(socket);
   }
 }
