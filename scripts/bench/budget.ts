@@ -45,8 +45,8 @@ export function budgetFor(quick: boolean): Budget {
       newConnection: { maxRequests: 300, maxMs: 500, warmup: 10 },
       decideMs: 200,
       tunnels: 200,
-      proposals: 10,
-      approvals: 5,
+      proposals: 8,
+      approvals: 3,
       subscribedProxies: 10,
     }
     : {

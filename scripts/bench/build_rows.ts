@@ -45,10 +45,12 @@ export async function buildRows(
   const approval = wanted("control")
     ? startApproval(setup, children, stack, setup.budget.subscribedProxies)
     : undefined;
+  // Compiling the decide() policies keeps this process busy while the children start.
+  const decide = wanted("decide") ? decideRows(setup.budget.decideMs) : [];
   const rows: Row[] = [...directRows(setup)];
   if (fixed && proc) rows.push(...tollgateRows(setup, await fixed, await proc));
   rows.push(...await peerRowsReady);
-  if (wanted("decide")) rows.push(...decideRows(setup.budget.decideMs));
+  rows.push(...decide);
   if (memory) rows.push(memoryRow(setup, await memory));
   if (control) {
     const { repo, proxy: start } = await control;
