@@ -28,13 +28,17 @@ const SKILL_PATH = fileURLToPath(new URL("../skills/policy_advisor.md", import.m
 export interface ProxyServiceOptions {
   /** Policy name: the file is `policiesDir/NAME.yaml`. */
   policy: string;
+  /** Directory of the policy files. */
   policiesDir: string;
+  /** State directory: `ca/`, `logs/`. */
   stateDir: string;
+  /** Listen address (port 0 picks one). */
   listen: { hostname: string; port: number };
   /** `HOST:PORT:ADDR[:PORT]` overrides (operator-trusted: they bypass the SSRF guard). */
   resolve?: string[];
   /** PEM files trusted for upstream TLS besides the default roots. */
   upstreamCaFiles?: string[];
+  /** Allow a non-loopback listen address. */
   allowRemote?: boolean;
   /** The skill file (served at /v1/skill, named in deny bodies); the repository's by default. */
   skillPath?: string;
@@ -44,7 +48,9 @@ export interface ProxyServiceOptions {
 
 /** A running proxy service. */
 export interface ProxyService {
+  /** The running proxy. */
   proxy: ProxyHandle;
+  /** The policy in force (reloaded from the watched file). */
   holder: PolicyHolder;
   /** Stop watching the policy and close the proxy. */
   close(): Promise<void>;

@@ -8,11 +8,13 @@
 export { PolicyHolder, watchPolicyFile } from "./policy_holder.ts";
 export type { PolicySnapshot, UpdateResult, WatchOptions } from "./policy_holder.ts";
 export {
+  ByteStream,
   DestinationResolver,
   duplexFromDenoConn,
   parseRequestHead,
   parseResolveOverride,
   parseResponseHead,
+  ProtocolError,
   startProxy,
   UpstreamError,
   UpstreamPool,
@@ -21,6 +23,10 @@ export type {
   BodyFraming,
   DestinationResult,
   HeaderField,
+  HeadError,
+  HeadRead,
+  HeadResult,
+  HeadTimeouts,
   PoolOptions,
   ProxyHandle,
   ProxyOptions,
@@ -34,3 +40,5 @@ export { CertificateAuthority } from "./tls/mod.ts";
 export type { LeafCertificate } from "./tls/mod.ts";
 export { createProcIdentityResolver } from "./identity/mod.ts";
 export type { IdentityResolver, PeerAddress, ProcIdentityOptions } from "./identity/mod.ts";
+// Types of other modules that the API above names, so that its documentation is complete.
+export type { PolicyIssue, RequesterIdentity } from "./policy/mod.ts";

@@ -22,10 +22,15 @@ import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
 export interface PolicySnapshot {
   /** Policy name (the file is `NAME.yaml`). */
   name: string;
+  /** Path of the policy file. */
   file: string;
+  /** The YAML text as loaded (comments included). */
   text: string;
+  /** The validated policy. */
   policy: Policy;
+  /** Matchers built once, for `decide()`. */
   compiled: CompiledPolicy;
+  /** Content hash of the validated policy. */
   hash: string;
   /** The file's `revision`. */
   revision: number;

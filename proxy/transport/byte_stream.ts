@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 
 /** Raised when a peer breaks HTTP framing mid-message (mapped to 400 or 502 by callers). */
 export class ProtocolError extends Error {
+  /** Always `"ProtocolError"`. */
   override name = "ProtocolError";
 }
 
@@ -55,6 +56,7 @@ export class ByteStream {
   // deno-lint-ignore no-explicit-any
   #listeners: [string, (...args: any[]) => void][];
 
+  /** Start reading from `socket` (data is queued until it is read). */
   constructor(socket: Duplex) {
     this.socket = socket;
     const onData = (chunk: Uint8Array) => {

@@ -11,8 +11,11 @@ import { classifyAddress, ipInCidrs } from "../policy/mod.ts";
 
 /** One `--resolve host:port:address[:port]` override (curl's `--resolve`, plus a port). */
 export interface ResolveOverride {
+  /** Host name as the client names it (lower-cased). */
   host: string;
+  /** Port as the client names it. */
   port: number;
+  /** IP address to connect to. */
   address: string;
   /** Connect to this port instead of `port` (curl's `--connect-to`). */
   targetPort?: number;
@@ -82,6 +85,11 @@ function validPort(text: string): number {
 export class DestinationResolver {
   #overrides = new Map<string, ResolveOverride>();
 
+  /**
+   * A resolver with the operator's overrides.
+   *
+   * @param overrides Operator-trusted overrides (they skip the SSRF guard).
+   */
   constructor(overrides: ResolveOverride[] = []) {
     for (const o of overrides) this.#overrides.set(`${o.host.toLowerCase()}:${o.port}`, o);
   }

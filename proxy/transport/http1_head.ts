@@ -20,11 +20,15 @@ export type BodyFraming =
 
 /** A parsed request head. */
 export interface RequestHead {
+  /** Method token as sent (case-sensitive). */
   method: string;
   /** The request-target exactly as sent (origin-form, absolute-form or authority-form). */
   target: string;
+  /** Protocol version of the request line. */
   version: "HTTP/1.0" | "HTTP/1.1";
+  /** Header fields in order. */
   headers: HeaderField[];
+  /** How the body is delimited. */
   framing: BodyFraming;
   /** The client allows the connection to stay open after this exchange. */
   keepAlive: boolean;
@@ -34,18 +38,27 @@ export interface RequestHead {
 
 /** A parsed response head. */
 export interface ResponseHead {
+  /** Status code (100-999). */
   status: number;
+  /** Reason phrase (may be empty). */
   reason: string;
+  /** Protocol version of the status line. */
   version: "HTTP/1.0" | "HTTP/1.1";
+  /** Header fields in order. */
   headers: HeaderField[];
+  /** How the body is delimited (derived from the request method too). */
   framing: BodyFraming;
+  /** The upstream connection may carry another request after this response. */
   keepAlive: boolean;
 }
 
 /** Why a head was refused: an HTTP status, a stable code and a detail safe to show. */
 export interface HeadError {
+  /** HTTP status to answer with. */
   status: number;
+  /** Stable snake_case code (`bad_request`, …). */
   code: string;
+  /** One sentence; never echoes header values. */
   detail: string;
 }
 

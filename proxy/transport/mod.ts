@@ -2,6 +2,11 @@
  * The data plane's transport: the listener, CONNECT tunnels, TLS interception, plain-HTTP
  * forwarding and the strict HTTP/1.1 parser they share.
  *
+ * `resolve` overrides (`--resolve HOST:PORT:ADDR[:PORT]`) are operator-trusted: a name they
+ * cover skips DNS and the SSRF guard (tests and the demo point public names at local servers
+ * that way). Every other destination must resolve to public addresses only, unless the
+ * endpoint's `allowed_ips` covers the private ones.
+ *
  * @module
  */
 
@@ -10,7 +15,16 @@ export type { ProxyHandle, ProxyOptions } from "./proxy_server.ts";
 export { DestinationResolver, parseResolveOverride } from "./destination.ts";
 export type { DestinationResult, ResolveOverride } from "./destination.ts";
 export { parseRequestHead, parseResponseHead } from "./http1_head.ts";
-export type { BodyFraming, HeaderField, RequestHead, ResponseHead } from "./http1_head.ts";
+export type {
+  BodyFraming,
+  HeaderField,
+  HeadError,
+  HeadResult,
+  RequestHead,
+  ResponseHead,
+} from "./http1_head.ts";
+export { ByteStream, ProtocolError } from "./byte_stream.ts";
+export type { HeadRead, HeadTimeouts } from "./byte_stream.ts";
 export { UpstreamError, UpstreamPool } from "./upstream_pool.ts";
 export type { PoolOptions, UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
 export { duplexFromDenoConn } from "./deno_conn_duplex.ts";

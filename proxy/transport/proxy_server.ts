@@ -21,7 +21,9 @@ import { UpstreamPool } from "./upstream_pool.ts";
 export interface ProxyOptions {
   /** Where to listen; port 0 picks a free port. */
   listen: { hostname: string; port: number };
+  /** The policy in force (swapped on reload). */
   holder: PolicyHolder;
+  /** Mints the leaf certificates for intercepted hosts. */
   ca: CertificateAuthority;
   /** Operator-trusted address overrides (they bypass the SSRF guard). */
   resolve?: ResolveOverride[];
@@ -56,7 +58,9 @@ const defaults = {
 
 /** A running proxy. */
 export interface ProxyHandle {
+  /** The port it listens on. */
   port: number;
+  /** The address it listens on. */
   hostname: string;
   /** Stop listening, close every connection and wait until they are closed. */
   close(): Promise<void>;

@@ -14,11 +14,13 @@ import { ByteStream } from "./byte_stream.ts";
 export interface UpstreamTarget {
   /** Host name the client asked for (SNI and certificate check). */
   host: string;
+  /** Port the client asked for. */
   port: number;
   /** Address to connect to (already through the SSRF guard). */
   address: string;
   /** Port to connect to, when an override moved it away from `port`. */
   connectPort?: number;
+  /** Speak TLS to upstream (verified against the default roots and the extra CAs). */
   tls: boolean;
   /** The address came from an operator override: try the extra CAs first. */
   overridden?: boolean;
@@ -26,9 +28,19 @@ export interface UpstreamTarget {
 
 /** A failure to reach upstream, with the status and code the client gets. */
 export class UpstreamError extends Error {
+  /** Always `"UpstreamError"`. */
   override name = "UpstreamError";
+  /** HTTP status for the client (502 or 504). */
   readonly status: number;
+  /** Stable code for the JSON body (`upstream_unreachable`, …). */
   readonly code: string;
+  /**
+   * An upstream failure as the client will see it.
+   *
+   * @param status HTTP status.
+   * @param code Stable code.
+   * @param message One sentence for the client.
+   */
   constructor(status: number, code: string, message: string) {
     super(message);
     this.status = status;
@@ -38,7 +50,9 @@ export class UpstreamError extends Error {
 
 /** A connection handed out by the pool. */
 export interface UpstreamConnection {
+  /** The connection's reader and writer. */
   stream: ByteStream;
+  /** Pool key (scheme, host, port, address). */
   key: string;
   /** It served a request before (a failure may be a stale keep-alive, worth one retry). */
   reused: boolean;
@@ -48,9 +62,11 @@ export interface UpstreamConnection {
 export interface PoolOptions {
   /** Extra trusted CAs (PEM), besides the default roots. */
   upstreamCa?: string[];
+  /** Connecting may take this long. */
   connectTimeoutMs?: number;
   /** Idle connections close after this long. */
   idleTimeoutMs?: number;
+  /** Idle connections kept per destination. */
   maxIdlePerKey?: number;
   /** Called with every socket the pool opens. */
   track?: (socket: Duplex) => void;
@@ -92,6 +108,11 @@ export class UpstreamPool {
   #trust = new Map<string, TrustStore>();
   #closed = false;
 
+  /**
+   * A pool with its own idle lists and trust-store memory.
+   *
+   * @param options Extra CAs, timers and the socket tracker.
+   */
   constructor(options: PoolOptions = {}) {
     this.#options = { ...defaults, ...options };
   }

@@ -11,6 +11,7 @@ export interface CurlTransfer {
   status: number;
   /** Response header fields, names lower-cased (last value wins). */
   headers: Record<string, string>;
+  /** Response body as text. */
   body: string;
   /** New connections curl opened for this transfer (0 = reused). */
   newConnections: number;
@@ -18,7 +19,9 @@ export interface CurlTransfer {
 
 /** A curl run. */
 export interface CurlResult extends CurlTransfer {
+  /** curl's exit code (56: the proxy refused the CONNECT). */
   exitCode: number;
+  /** curl's error output. */
   stderr: string;
   /** Every transfer, in URL order (the top-level fields repeat the first). */
   transfers: CurlTransfer[];

@@ -34,25 +34,35 @@ export interface TestProxyOptions {
   watch?: boolean;
   /** Also append events to `STATE/logs` through OcsfLog (default false). */
   writeLogs?: boolean;
+  /** Slow-client limit (the proxy's default otherwise). */
   headTimeoutMs?: number;
+  /** Identity resolver (the real `/proc` one otherwise). */
   identity?: IdentityResolver;
+  /** Serves `http://policy.local/...`. */
   policyLocal?: (request: Request) => Promise<Response>;
 }
 
 /** A running test proxy. */
 export interface TestProxy {
+  /** The proxy's port on 127.0.0.1. */
   port: number;
   /** The proxy's CA certificate (curl's `--cacert`). */
   caPath: string;
+  /** Temporary state directory (removed by `close()`). */
   stateDir: string;
+  /** The policy file (watched when `watch` is set). */
   policyFile: string;
+  /** Where `writeLogs` puts the OCSF files. */
   logDir: string;
+  /** The policy in force; `update()` swaps it at once. */
   holder: PolicyHolder;
   /** Every event, in order (decisions and config). */
   events: OcsfEvent[];
+  /** The proxy handle itself. */
   proxy: ProxyHandle;
   /** Skill path named in deny bodies. */
   skillPath: string;
+  /** Stop everything and remove the state directory. */
   close(): Promise<void>;
 }
 

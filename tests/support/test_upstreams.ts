@@ -15,12 +15,15 @@ import { CertificateAuthority } from "../../proxy/tls/mod.ts";
 
 /** One request an upstream received. */
 export interface RecordedRequest {
+  /** It came over the HTTPS server. */
   tls: boolean;
+  /** Method as received. */
   method: string;
   /** Request-target exactly as received. */
   target: string;
   /** Header fields in order, names as received. */
   headers: [string, string][];
+  /** Body (by Content-Length), latin1. */
   body: string;
 }
 
@@ -32,6 +35,7 @@ export interface TestUpstreams {
   httpsPort: number;
   /** PEM path of the CA that signed the HTTPS certificate (the proxy's `--upstream-ca`). */
   caPath: string;
+  /** The same CA, PEM text. */
   caPem: string;
   /** Requests received, in order. */
   requests: RecordedRequest[];
@@ -41,6 +45,7 @@ export interface TestUpstreams {
   bytesReceived(): number;
   /** First header value by case-insensitive name. */
   header(request: RecordedRequest, name: string): string | undefined;
+  /** Close both servers and every connection, and remove the CA files. */
   close(): Promise<void>;
 }
 
