@@ -6,8 +6,19 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CertificateAuthority } from "../proxy/mod.ts";
 import { detectIsolation, runSandbox, startSandboxProxy } from "../proxy/sandbox/mod.ts";
+import { startTestUpstreams } from "./support/test_upstreams.ts";
 
 const netnsAvailable = (await detectIsolation()) === "netns";
+
+const POLICY_GITHUB_READ_ONLY = [
+  "version: 1",
+  "network_policies:",
+  "  gh_ro:",
+  "    endpoints:",
+  "      - { host: api.github.com, port: 443, protocol: rest, access: read-only }",
+  "    binaries: [{ path: /usr/bin/curl }]",
+  "",
+].join("\n");
 
 /** A policy letting `binary` read `upstream.test:PORT` (L7, read-only). */
 function policyFor(binary: string, port: number): string {
@@ -44,11 +55,16 @@ async function withState(fn: (dir: string) => Promise<void>): Promise<void> {
 }
 
 /** runSandbox() options with the real proxy of `sandbox run` for policy `p.yaml`. */
-async function baseOptions(state: string, port: number, binary = "/usr/bin/curl") {
+async function baseOptions(
+  state: string,
+  port: number,
+  binary = "/usr/bin/curl",
+  extra: { policy?: string; resolve?: string[]; upstreamCaFiles?: string[] } = {},
+) {
   const stateDir = join(state, ".tollgate");
   const policiesDir = join(state, "policies");
   await Deno.mkdir(policiesDir, { recursive: true });
-  await Deno.writeTextFile(join(policiesDir, "p.yaml"), policyFor(binary, port));
+  await Deno.writeTextFile(join(policiesDir, "p.yaml"), extra.policy ?? policyFor(binary, port));
   const ca = await CertificateAuthority.loadOrCreate(stateDir);
   return {
     stateDir,
@@ -64,7 +80,8 @@ async function baseOptions(state: string, port: number, binary = "/usr/bin/curl"
         policiesDir,
         stateDir,
         ca,
-        resolve: [`upstream.test:${port}:127.0.0.1`],
+        resolve: extra.resolve ?? [`upstream.test:${port}:127.0.0.1`],
+        upstreamCaFiles: extra.upstreamCaFiles,
         skillPath: "/tollgate/skills/policy_advisor.md",
       }),
   };
@@ -138,6 +155,60 @@ Deno.test({
         assert.match(body.detail, /binary '\/usr\/bin\/curl' not allowed/);
       })
     ),
+});
+
+Deno.test({
+  name:
+    "runSandbox() in netns mode: HTTPS is intercepted, trusted through the CA bundle, decided at L7",
+  ignore: !netnsAvailable,
+  fn: () =>
+    withState(async (state) => {
+      const upstreams = await startTestUpstreams();
+      try {
+        const out = join(state, "out");
+        await Deno.mkdir(out);
+        const url = "https://api.github.com/repos/o/r/contents/x.md";
+        const script = [
+          // No --cacert: curl must trust the Tollgate CA through CURL_CA_BUNDLE alone.
+          `curl -sS -o ${out}/get.json ${url}; echo $? > ${out}/get.rc`,
+          // A deny closes the connection before the request body is read: every 403 must still
+          // reach curl through the bridge (no reset swallowing the answer).
+          `curl -sS -X PUT -d "{}" -w "%{http_code}\\n" ${`-o /dev/null ${url} `.repeat(9)}\\`,
+          `  -o ${out}/put.json ${url} > ${out}/put.codes 2> ${out}/put.err`,
+        ].join("\n");
+        const code = await runSandbox({
+          ...await baseOptions(state, 443, "/usr/bin/curl", {
+            policy: POLICY_GITHUB_READ_ONLY,
+            resolve: [`api.github.com:443:127.0.0.1:${upstreams.httpsPort}`],
+            upstreamCaFiles: [upstreams.caPath],
+          }),
+          isolation: "netns",
+          command: ["sh", "-c", script],
+        });
+        assert.equal(code, 0);
+        assert.equal((await Deno.readTextFile(`${out}/get.rc`)).trim(), "0");
+        const got = JSON.parse(await Deno.readTextFile(`${out}/get.json`));
+        assert.deepEqual([got.tls, got.method, got.target], [
+          true,
+          "GET",
+          "/repos/o/r/contents/x.md",
+        ]);
+        const putCodes = (await Deno.readTextFile(`${out}/put.codes`)).trim().split("\n");
+        assert.deepEqual(
+          putCodes,
+          Array(10).fill("403"),
+          await Deno.readTextFile(`${out}/put.err`),
+        );
+        const denied = JSON.parse(await Deno.readTextFile(`${out}/put.json`));
+        assert.deepEqual(
+          [denied.error, denied.layer, denied.method, denied.binary],
+          ["policy_denied", "l7", "PUT", "/usr/bin/curl"],
+        );
+        assert.equal(upstreams.requests.length, 1, "no PUT reached the upstream");
+      } finally {
+        await upstreams.close();
+      }
+    }),
 });
 
 Deno.test({

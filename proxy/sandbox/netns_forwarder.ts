@@ -22,6 +22,8 @@
 import { encodePreamble, isBridgeSecret } from "./_preamble.ts";
 
 const COPY_BUFFER = 64 * 1024;
+/** How long a client may take to close after the proxy has closed its side. */
+const LINGER_MS = 5_000;
 
 /** Text after the secret on standard input: the watched pids, and whether `stop` came. */
 interface Lifeline {
@@ -55,24 +57,45 @@ async function bridge(client: Deno.TcpConn, socketPath: string, secret: string):
     client.setNoDelay(true);
     upstream = await Deno.connect({ transport: "unix", path: socketPath });
     await writeAll(upstream, encodePreamble(secret, client.remoteAddr.port));
-    await Promise.all([copy(client, upstream), copy(upstream, client)]);
+    const request = pump(client, upstream);
+    // The proxy's answer first: it often closes right after a deny, before reading the rest of
+    // the request, and closing the client's socket with unread data would send a reset that
+    // makes the client drop the answer. So the client gets a FIN and time to finish.
+    await pump(upstream, client);
+    await withinLinger(request);
   } catch {
-    // A reset on either side ends both; there is nobody to report to inside the sandbox.
+    // The proxy went away before the preamble: nothing to forward.
   } finally {
     closeQuietly(client);
     if (upstream !== undefined) closeQuietly(upstream);
   }
 }
 
-async function copy(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+/**
+ * Copy `from` to `to` until `from` ends, then pass the half-close on. A failed write (the
+ * other side is gone) does not stop the reading: what `from` still sends is read and dropped,
+ * so `from` is never reset with unread data. Never rejects.
+ */
+async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
   const buffer = new Uint8Array(COPY_BUFFER);
-  while (true) {
-    const n = await from.read(buffer);
-    if (n === null) break;
-    await writeAll(to, buffer.subarray(0, n));
+  let writable = true;
+  try {
+    for (let n = await from.read(buffer); n !== null; n = await from.read(buffer)) {
+      if (writable) {
+        writable = await writeAll(to, buffer.subarray(0, n)).then(() => true, () => false);
+      }
+    }
+  } catch {
+    // A reset ends this direction.
   }
-  // Pass the half-close on: HTTP clients may send a request and then shut down writing.
   await to.closeWrite().catch(() => {});
+}
+
+async function withinLinger(work: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<void>((resolve) => timer = setTimeout(resolve, LINGER_MS));
+  await Promise.race([work, limit]);
+  clearTimeout(timer);
 }
 
 async function writeAll(
