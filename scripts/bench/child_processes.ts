@@ -63,7 +63,7 @@ export class ChildProcesses {
       pid: process.pid,
       name: options.name,
       exited,
-      stop: () => this.#stop(child, process),
+      stop: () => this.#stop(child, process, options.lifeline === true),
     };
     this.#running.add(child);
     exited.finally(() => this.#running.delete(child));
@@ -85,12 +85,17 @@ export class ChildProcesses {
     await this.stopAll();
   }
 
-  async #stop(child: RunningChild, process: Deno.ChildProcess): Promise<void> {
+  async #stop(
+    child: RunningChild,
+    process: Deno.ChildProcess,
+    lifeline: boolean,
+  ): Promise<void> {
     if (!this.#running.has(child)) {
       await child.exited;
       return;
     }
-    trySignal(process, "SIGTERM");
+    // A child on a lifeline stops when its stdin closes; the others get SIGTERM.
+    if (!lifeline || !(await tryClose(process.stdin))) trySignal(process, "SIGTERM");
     let timer: ReturnType<typeof setTimeout> | undefined;
     const graceful = await Promise.race([
       child.exited.then(() => true),
@@ -99,6 +104,15 @@ export class ChildProcesses {
     clearTimeout(timer);
     if (!graceful) trySignal(process, "SIGKILL");
     await child.exited;
+  }
+}
+
+async function tryClose(stdin: WritableStream<Uint8Array>): Promise<boolean> {
+  try {
+    await stdin.close();
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -19,9 +19,25 @@ export interface PeerOptions {
   upstreamPorts: number[];
   /** A scratch directory the peer may own. */
   dir: string;
-  /** Backstop lifetime: the peer is started under `timeout` so it dies even if we do. */
+  /** Backstop lifetime (`timeout`), on top of the stdin lifeline. */
   maxSeconds: number;
 }
+
+/**
+ * Runs a peer so that it dies with the benchmark: the peer is stopped when our end of the
+ * shell's stdin closes (normal stop, or the benchmark was killed) or on SIGTERM; `timeout`
+ * bounds its life in any case. Background jobs of `sh` read /dev/null, hence fd 3.
+ */
+const LIFELINE_SCRIPT = [
+  "exec 3<&0",
+  '"$@" 3<&- &',
+  "pid=$!",
+  "trap 'kill $pid 2>/dev/null' TERM INT HUP",
+  "( cat <&3 >/dev/null; kill $pid 2>/dev/null ) &",
+  "exec 3<&-",
+  "wait $pid",
+  "wait $pid",
+].join("\n");
 
 /** Where the peers' binaries live on Debian. */
 export const PEER_BINARIES = { squid: "/usr/sbin/squid", tinyproxy: "/usr/bin/tinyproxy" };
@@ -140,9 +156,10 @@ async function launch(
   maxSeconds: number,
 ): Promise<PeerStart> {
   const version = await binaryVersion(binary);
-  // `timeout` is the backstop if the benchmark itself is killed before it can stop the peer.
-  const { child } = children.spawn("timeout", ["-k", "2", String(maxSeconds), binary, ...args], {
+  const command = ["timeout", "-k", "2", String(maxSeconds), binary, ...args];
+  const { child } = children.spawn("/bin/sh", ["-c", LIFELINE_SCRIPT, name, ...command], {
     name,
+    lifeline: true,
   });
   try {
     await waitForPort(port, 15_000, child.exited);
