@@ -81,8 +81,12 @@ async function main(): Promise<number> {
     console.log(`JSON report: ${file}`);
     return 0;
   } catch (error) {
+    if (controller.signal.aborted) {
+      console.error("Benchmark interrupted: everything it started has been stopped");
+      return 130;
+    }
     console.error(`Benchmark failed: ${error instanceof Error ? error.message : error}`);
-    return controller.signal.aborted ? 130 : 1;
+    return 1;
   } finally {
     await children.stopAll();
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
