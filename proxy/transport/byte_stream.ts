@@ -7,6 +7,7 @@
  */
 
 import type { Duplex } from "node:stream";
+import { concat, concatAll, hasBareLf, indexOfSequence } from "./_bytes.ts";
 
 /** Raised when a peer breaks HTTP framing mid-message (mapped to 400 or 502 by callers). */
 export class ProtocolError extends Error {
@@ -256,45 +257,4 @@ export class ByteStream {
     this.#wake = undefined;
     wake?.();
   }
-}
-
-function concatAll(pieces: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return out;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
-
-function hasBareLf(buffer: Uint8Array, from: number, to: number): boolean {
-  for (let i = buffer.indexOf(10, from); i !== -1 && i < to; i = buffer.indexOf(10, i + 1)) {
-    if (i === 0 || buffer[i - 1] !== 13) return true;
-  }
-  return false;
-}
-
-function indexOfSequence(buffer: Uint8Array, sequence: number[], from: number): number {
-  const first = sequence[0]!;
-  for (let i = buffer.indexOf(first, from); i !== -1; i = buffer.indexOf(first, i + 1)) {
-    if (i + sequence.length > buffer.byteLength) return -1;
-    let match = true;
-    for (let j = 1; j < sequence.length; j++) {
-      if (buffer[i + j] !== sequence[j]) {
-        match = false;
-        break;
-      }
-    }
-    if (match) return i;
-  }
-  return -1;
 }

@@ -12,8 +12,11 @@ import type { ClientConnection } from "./client_connection.ts";
 import { exchange } from "./exchange.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
-import { hostHeader, parseAbsoluteTarget } from "./request_target.ts";
+import { type AbsoluteTarget, hostHeader, parseAbsoluteTarget } from "./request_target.ts";
+import type { DestinationResult } from "./destination.ts";
 import { sendDeny, sendError } from "./responses.ts";
+
+type Destination = Extract<DestinationResult, { ok: true }>;
 
 /**
  * Handle one absolute-form request.
@@ -25,56 +28,68 @@ import { sendDeny, sendError } from "./responses.ts";
  * ```
  */
 export async function handleForward(client: ClientConnection, head: RequestHead): Promise<boolean> {
-  const { ctx, stream } = client;
   const target = parseAbsoluteTarget(head.target);
-  if (typeof target === "string") {
-    await sendError(stream, 400, "bad_request", target);
-    return false;
-  }
+  if (typeof target === "string") return await refuse(client, 400, "bad_request", target);
   if (target.host === POLICY_LOCAL_HOST) return await servePolicyLocal(client, head, target);
   if (target.scheme === "https") {
     const detail = "https:// URLs must be tunnelled: use CONNECT (set HTTPS_PROXY for the client)";
-    await sendError(stream, 400, "bad_request", detail);
-    return false;
+    return await refuse(client, 400, "bad_request", detail);
   }
-  const { host, port } = target;
-  const l4 = await client.decide(host, port);
-  if (l4.verdict === "deny") {
-    await sendDeny(stream, l4, ctx.skillPath);
-    return false;
-  }
-  const destination = await ctx.destinations.resolve(host, port, l4.allowedIps);
-  if (!destination.ok) {
-    client.emit(client.ssrfDecision(l4, destination.reason), "http");
-    await sendError(stream, 403, "ssrf_denied", `Destination refused: ${destination.reason}`);
-    return false;
-  }
-  const path = canonicalizePath(target.rawPath, {
-    // Only a `rest` endpoint's rules look at paths; an L4 grant keeps encoded slashes.
-    allowEncodedSlash: l4.allowEncodedSlash ?? !l4.inspect,
-  });
-  if (!path.ok) {
-    await sendError(stream, 400, "bad_request", `Invalid request path: ${path.reason}`);
-    return false;
-  }
-  if (l4.inspect) {
-    const l7 = await client.decide(host, port, {
-      method: head.method,
-      path: path.path,
-      query: target.query,
-    });
-    if (l7.verdict === "deny") {
-      await sendDeny(stream, l7, ctx.skillPath);
-      return false;
-    }
-  }
-  const pathAndQuery = target.query === undefined ? path.path : `${path.path}?${target.query}`;
+  const admitted = await admit(client, head, target);
+  if (admitted === undefined) return false;
+  const { path, destination } = admitted;
+  const pathAndQuery = target.query === undefined ? path : `${path}?${target.query}`;
   return await exchange(client, { head, pathAndQuery, authority: hostHeader(target, 80) }, {
-    host,
-    port,
+    host: target.host,
+    port: target.port,
     address: destination.address,
     connectPort: destination.connectPort,
     tls: false,
     overridden: destination.overridden,
   });
+}
+
+/** The L4 decision, the SSRF guard, the canonical path and the L7 decision, in that order. */
+async function admit(
+  client: ClientConnection,
+  head: RequestHead,
+  target: AbsoluteTarget,
+): Promise<{ path: string; destination: Destination } | undefined> {
+  const { ctx, stream } = client;
+  const { host, port } = target;
+  const l4 = await client.decide(host, port);
+  if (l4.verdict === "deny") return void await sendDeny(stream, l4, ctx.skillPath);
+  const destination = await ctx.destinations.resolve(host, port, l4.allowedIps);
+  if (!destination.ok) {
+    client.emit(client.ssrfDecision(l4, destination.reason), "http");
+    return void await refuse(
+      client,
+      403,
+      "ssrf_denied",
+      `Destination refused: ${destination.reason}`,
+    );
+  }
+  // Only a `rest` endpoint's rules look at paths; an L4 grant keeps encoded slashes.
+  const path = canonicalizePath(target.rawPath, {
+    allowEncodedSlash: l4.allowEncodedSlash ?? !l4.inspect,
+  });
+  if (!path.ok) {
+    return void await refuse(client, 400, "bad_request", `Invalid request path: ${path.reason}`);
+  }
+  if (l4.inspect) {
+    const question = { method: head.method, path: path.path, query: target.query };
+    const l7 = await client.decide(host, port, question);
+    if (l7.verdict === "deny") return void await sendDeny(stream, l7, ctx.skillPath);
+  }
+  return { path: path.path, destination };
+}
+
+async function refuse(
+  client: ClientConnection,
+  status: number,
+  code: string,
+  detail: string,
+): Promise<false> {
+  await sendError(client.stream, status, code, detail);
+  return false;
 }

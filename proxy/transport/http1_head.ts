@@ -7,9 +7,9 @@
  */
 
 import { Buffer } from "node:buffer";
+import { connectionTokens, type HeaderField, values } from "./header_fields.ts";
 
-/** One header field as received: name with its original case, value without OWS. */
-export type HeaderField = [name: string, value: string];
+export type { HeaderField } from "./header_fields.ts";
 
 /** How the body of a message is delimited. */
 export type BodyFraming =
@@ -153,43 +153,6 @@ export function parseResponseHead(
     ok: true,
     head: { status, reason: match[3] ?? "", version, headers, framing, keepAlive: reusable },
   };
-}
-
-/**
- * All values of a header (case-insensitive name), in order.
- *
- * @example
- * ```ts
- * import { values } from "./http1_head.ts";
- * console.assert(values([["Host", "a"]], "host")[0] === "a");
- * ```
- */
-export function values(headers: HeaderField[], lowerName: string): string[] {
-  const found: string[] = [];
-  for (const [name, value] of headers) {
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) found.push(value);
-  }
-  return found;
-}
-
-/**
- * The comma-separated tokens of every `Connection` header, lower-cased.
- *
- * @example
- * ```ts
- * import { connectionTokens } from "./http1_head.ts";
- * console.assert(connectionTokens([["Connection", "Keep-Alive, X-A"]]).has("x-a"));
- * ```
- */
-export function connectionTokens(headers: HeaderField[]): Set<string> {
-  const tokens = new Set<string>();
-  for (const value of values(headers, "connection")) {
-    for (const token of value.split(",")) {
-      const trimmed = token.trim().toLowerCase();
-      if (trimmed !== "") tokens.add(trimmed);
-    }
-  }
-  return tokens;
 }
 
 function splitLines(bytes: Uint8Array): string[] | string {

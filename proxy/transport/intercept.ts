@@ -13,7 +13,8 @@ import { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
 import { exchange } from "./exchange.ts";
-import { type RequestHead, values } from "./http1_head.ts";
+import { values } from "./header_fields.ts";
+import type { RequestHead } from "./http1_head.ts";
 import { readRequest } from "./request_reader.ts";
 import { hostHeader, parseAuthority, splitPathQuery } from "./request_target.ts";
 import { sendDeny, sendError } from "./responses.ts";
@@ -65,49 +66,58 @@ async function serveTunnelRequests(
   destination: TunnelDestination,
   opened: Decision,
 ): Promise<void> {
-  const { ctx, stream } = client;
-  const { host, port } = destination;
-  let l4 = opened;
-  let generation = ctx.holder.generation;
+  const tunnel = { l4: opened, generation: client.ctx.holder.generation };
   for (let first = true;; first = false) {
     const head = await readRequest(client, first);
     if (head === undefined) return;
-    const problem = targetProblem(head, destination);
-    if (problem !== undefined) {
-      await sendError(stream, problem.status, problem.code, problem.detail);
-      return;
-    }
-    // A reload since the last request: the tunnel's own grant is decided again first.
-    if (ctx.holder.generation !== generation) {
-      generation = ctx.holder.generation;
-      l4 = await client.decide(host, port, undefined, "https");
-      if (!(await stillAllowed(client, destination, l4))) return;
-    }
-    const { rawPath, query } = splitPathQuery(head.target);
-    const path = canonicalizePath(rawPath, {
-      allowEncodedSlash: l4.allowEncodedSlash ?? !l4.inspect,
-    });
-    if (!path.ok) {
-      await sendError(stream, 400, "bad_request", `Invalid request path: ${path.reason}`);
-      return;
-    }
-    if (l4.inspect) {
-      const l7 = await client.decide(
-        host,
-        port,
-        { method: head.method, path: path.path, query },
-        "https",
-      );
-      if (l7.verdict === "deny") {
-        await sendDeny(stream, l7, ctx.skillPath);
-        return;
-      }
-    }
-    const pathAndQuery = query === undefined ? path.path : `${path.path}?${query}`;
-    const authority = hostHeader(destination, 443);
-    const target = { ...destination, tls: true };
-    if (!(await exchange(client, { head, pathAndQuery, authority }, target))) return;
+    if (!(await serveTunnelRequest(client, destination, tunnel, head))) return;
   }
+}
+
+/** One request inside the tunnel; false when the tunnel must close. */
+async function serveTunnelRequest(
+  client: ClientConnection,
+  destination: TunnelDestination,
+  tunnel: { l4: Decision; generation: number },
+  head: RequestHead,
+): Promise<boolean> {
+  const { ctx, stream } = client;
+  const { host, port } = destination;
+  const problem = targetProblem(head, destination);
+  if (problem !== undefined) {
+    await sendError(stream, problem.status, problem.code, problem.detail);
+    return false;
+  }
+  // A reload since the last request: the tunnel's own grant is decided again first.
+  if (ctx.holder.generation !== tunnel.generation) {
+    tunnel.generation = ctx.holder.generation;
+    tunnel.l4 = await client.decide(host, port, undefined, "https");
+    if (!(await stillAllowed(client, destination, tunnel.l4))) return false;
+  }
+  const { l4 } = tunnel;
+  const { rawPath, query } = splitPathQuery(head.target);
+  const path = canonicalizePath(rawPath, {
+    allowEncodedSlash: l4.allowEncodedSlash ?? !l4.inspect,
+  });
+  if (!path.ok) {
+    await sendError(stream, 400, "bad_request", `Invalid request path: ${path.reason}`);
+    return false;
+  }
+  if (l4.inspect) {
+    const l7 = await client.decide(
+      host,
+      port,
+      { method: head.method, path: path.path, query },
+      "https",
+    );
+    if (l7.verdict === "deny") {
+      await sendDeny(stream, l7, ctx.skillPath);
+      return false;
+    }
+  }
+  const pathAndQuery = query === undefined ? path.path : `${path.path}?${query}`;
+  const authority = hostHeader(destination, 443);
+  return await exchange(client, { head, pathAndQuery, authority }, { ...destination, tls: true });
 }
 
 async function stillAllowed(

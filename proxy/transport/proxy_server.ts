@@ -10,7 +10,11 @@ import type { OcsfEvent } from "../ocsf/mod.ts";
 import type { RequesterIdentity } from "../policy/mod.ts";
 import { classifyAddress } from "../policy/mod.ts";
 import type { PolicyHolder } from "../policy_holder.ts";
-import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
+import {
+  createProcIdentityResolver,
+  type IdentityResolver,
+  type PeerAddress,
+} from "../identity/mod.ts";
 import type { CertificateAuthority } from "../tls/mod.ts";
 import { DestinationResolver, type ResolveOverride } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
@@ -100,33 +104,18 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     socket.setNoDelay(true);
     track(socket);
-    const peer = {
-      localPort: socket.localPort ?? 0,
-      localAddress: socket.localAddress,
-      remotePort: socket.remotePort ?? 0,
-      remoteAddress: socket.remoteAddress ?? "",
-    };
-    void serveClient(ctx, socket, () => identity.resolve(peer), socket.remotePort);
+    void serveClient(ctx, socket, () => identity.resolve(peerOf(socket)), socket.remotePort);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.listen.port, hostname, () => resolve());
   });
-  const port = (server.address() as net.AddressInfo).port;
   return {
-    port,
+    port: (server.address() as net.AddressInfo).port,
     hostname,
     async close() {
-      const stopped = new Promise((resolve) => server.close(resolve));
       ctx.pool.close();
-      const closing = [...sockets].map((socket) =>
-        new Promise<void>((resolve) => {
-          if (socket.closed) return resolve();
-          socket.once("close", () => resolve());
-          socket.destroy();
-        })
-      );
-      await Promise.all([stopped, ...closing]);
+      await closeAll(server, sockets);
       if (options.identity === undefined) identity.close?.();
     },
     serveConnection(conn, resolveIdentity) {
@@ -136,6 +125,27 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       void serveClient(ctx, conn, resolveIdentity, srcPort);
     },
   };
+}
+
+function peerOf(socket: net.Socket): PeerAddress {
+  return {
+    localPort: socket.localPort ?? 0,
+    localAddress: socket.localAddress,
+    remotePort: socket.remotePort ?? 0,
+    remoteAddress: socket.remoteAddress ?? "",
+  };
+}
+
+async function closeAll(server: net.Server, sockets: Set<Duplex>): Promise<void> {
+  const stopped = new Promise((resolve) => server.close(resolve));
+  const closing = [...sockets].map((socket) =>
+    new Promise<void>((resolve) => {
+      if (socket.closed) return resolve();
+      socket.once("close", () => resolve());
+      socket.destroy();
+    })
+  );
+  await Promise.all([stopped, ...closing]);
 }
 
 function createContext(options: ProxyOptions, track: (socket: Duplex) => void): ProxyContext {

@@ -9,12 +9,8 @@ import { Buffer } from "node:buffer";
 import type { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
-import {
-  connectionTokens,
-  parseResponseHead,
-  type RequestHead,
-  type ResponseHead,
-} from "./http1_head.ts";
+import { connectionTokens } from "./header_fields.ts";
+import { parseResponseHead, type RequestHead, type ResponseHead } from "./http1_head.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 

@@ -5,48 +5,13 @@
  * @module
  */
 
-import * as net from "node:net";
-import * as tls from "node:tls";
+import type * as net from "node:net";
 import type { Duplex } from "node:stream";
 import { ByteStream } from "./byte_stream.ts";
+import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
 
-/** Where one upstream connection goes. */
-export interface UpstreamTarget {
-  /** Host name the client asked for (SNI and certificate check). */
-  host: string;
-  /** Port the client asked for. */
-  port: number;
-  /** Address to connect to (already through the SSRF guard). */
-  address: string;
-  /** Port to connect to, when an override moved it away from `port`. */
-  connectPort?: number;
-  /** Speak TLS to upstream (verified against the default roots and the extra CAs). */
-  tls: boolean;
-  /** The address came from an operator override: try the extra CAs first. */
-  overridden?: boolean;
-}
-
-/** A failure to reach upstream, with the status and code the client gets. */
-export class UpstreamError extends Error {
-  /** Always `"UpstreamError"`. */
-  override name = "UpstreamError";
-  /** HTTP status for the client (502 or 504). */
-  readonly status: number;
-  /** Stable code for the JSON body (`upstream_unreachable`, …). */
-  readonly code: string;
-  /**
-   * An upstream failure as the client will see it.
-   *
-   * @param status HTTP status.
-   * @param code Stable code.
-   * @param message One sentence for the client.
-   */
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
+export { UpstreamError } from "./upstream_connector.ts";
+export type { UpstreamTarget } from "./upstream_connector.ts";
 
 /** A connection handed out by the pool. */
 export interface UpstreamConnection {
@@ -80,8 +45,6 @@ const defaults = {
   track: (_socket: Duplex) => {},
 } satisfies Required<PoolOptions>;
 
-type TrustStore = "default" | "extra";
-
 interface IdleEntry {
   connection: UpstreamConnection;
   timer: ReturnType<typeof setTimeout>;
@@ -105,7 +68,7 @@ interface IdleEntry {
 export class UpstreamPool {
   #options: Required<PoolOptions>;
   #idle = new Map<string, IdleEntry[]>();
-  #trust = new Map<string, TrustStore>();
+  #connector: UpstreamConnector;
   #closed = false;
 
   /**
@@ -115,6 +78,7 @@ export class UpstreamPool {
    */
   constructor(options: PoolOptions = {}) {
     this.#options = { ...defaults, ...options };
+    this.#connector = new UpstreamConnector(this.#options);
   }
 
   /** An idle connection to `target`, or a new one. */
@@ -132,13 +96,15 @@ export class UpstreamPool {
       return { ...connection, reused: true };
     }
     if (this.#closed) throw new UpstreamError(502, "upstream_unreachable", "Proxy is closing");
-    const socket = target.tls ? await this.#connectTls(target) : await this.#connectTcp(target);
+    const socket = target.tls
+      ? await this.#connector.tls(target)
+      : await this.#connector.tcp(target);
     return { stream: new ByteStream(socket), key, reused: false };
   }
 
   /** A new raw TCP connection for a blind tunnel (never pooled). */
   openTunnel(target: UpstreamTarget): Promise<net.Socket> {
-    return this.#connectTcp(target);
+    return this.#connector.tcp(target);
   }
 
   /** Return a connection after a complete exchange; anything not reusable is closed. */
@@ -173,102 +139,4 @@ export class UpstreamPool {
     }
     this.#idle.clear();
   }
-
-  #connectTcp(target: UpstreamTarget): Promise<net.Socket> {
-    const port = target.connectPort ?? target.port;
-    const socket = net.connect({ host: target.address, port, noDelay: true });
-    return this.#whenReady(socket, "connect", target);
-  }
-
-  async #connectTls(target: UpstreamTarget): Promise<tls.TLSSocket> {
-    const stores = this.#storeOrder(target);
-    let lastError: unknown;
-    for (const store of stores) {
-      try {
-        const socket = await this.#connectTlsWith(target, store);
-        this.#trust.set(target.host, store);
-        return socket;
-      } catch (error) {
-        lastError = error;
-        if (!(error instanceof UpstreamError) || error.code !== "upstream_tls_untrusted") break;
-      }
-    }
-    if (lastError instanceof UpstreamError && lastError.code === "upstream_tls_untrusted") {
-      throw new UpstreamError(502, "upstream_tls_error", lastError.message);
-    }
-    throw lastError;
-  }
-
-  #storeOrder(target: UpstreamTarget): TrustStore[] {
-    if (this.#options.upstreamCa.length === 0) return ["default"];
-    const known = this.#trust.get(target.host);
-    if (known !== undefined) return [known, known === "default" ? "extra" : "default"];
-    return target.overridden ? ["extra", "default"] : ["default", "extra"];
-  }
-
-  #connectTlsWith(target: UpstreamTarget, store: TrustStore): Promise<tls.TLSSocket> {
-    const sni = net.isIP(target.host) === 0 ? target.host : undefined;
-    const socket = tls.connect({
-      host: target.address,
-      port: target.connectPort ?? target.port,
-      servername: sni,
-      ALPNProtocols: ["http/1.1"],
-      ...(store === "extra" ? { ca: this.#options.upstreamCa } : {}),
-      checkServerIdentity: (_name, cert) => tls.checkServerIdentity(target.host, cert),
-    });
-    socket.setNoDelay(true);
-    return this.#whenReady(socket, "secureConnect", target);
-  }
-
-  #whenReady<T extends net.Socket>(socket: T, ready: string, target: UpstreamTarget): Promise<T> {
-    this.#options.track(socket);
-    return new Promise((resolve, reject) => {
-      const fail = (error: UpstreamError) => {
-        clearTimeout(timer);
-        socket.off(ready, onReady);
-        socket.destroy();
-        reject(error);
-      };
-      const onReady = () => {
-        clearTimeout(timer);
-        socket.off("error", onError);
-        // Later errors surface through the ByteStream; keep one listener so none is unhandled.
-        socket.on("error", () => {});
-        resolve(socket);
-      };
-      const onError = (error: Error) => fail(classify(error, target));
-      const timer = setTimeout(() => {
-        socket.off("error", onError);
-        socket.on("error", () => {});
-        fail(
-          new UpstreamError(504, "upstream_timeout", `Connecting to ${where(target)} timed out`),
-        );
-      }, this.#options.connectTimeoutMs);
-      socket.once(ready, onReady);
-      socket.once("error", onError);
-    });
-  }
-}
-
-function classify(error: Error, target: UpstreamTarget): UpstreamError {
-  const code = (error as { code?: string }).code ?? "";
-  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || /altnames|does not match/i.test(error.message)) {
-    return new UpstreamError(
-      502,
-      "upstream_tls_error",
-      `The certificate of ${target.host} does not match the host name`,
-    );
-  }
-  if (/CERT|SELF_SIGNED|ISSUER|VERIFY/i.test(code) || /certificate|verify/i.test(error.message)) {
-    return new UpstreamError(
-      502,
-      "upstream_tls_untrusted",
-      `The certificate of ${target.host} is not trusted`,
-    );
-  }
-  return new UpstreamError(502, "upstream_unreachable", `Cannot connect to ${where(target)}`);
-}
-
-function where(target: UpstreamTarget): string {
-  return `${target.host}:${target.port}`;
 }

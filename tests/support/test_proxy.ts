@@ -12,6 +12,7 @@ import {
   type IdentityResolver,
   PolicyHolder,
   type ProxyHandle,
+  type ResolveOverride,
   startProxy,
   watchPolicyFile,
 } from "../../proxy/mod.ts";
@@ -29,7 +30,7 @@ export interface TestProxyOptions {
   /** Names mapped (port 80) to the HTTP upstream; default plain.example.com. */
   httpHosts?: string[];
   /** More overrides, e.g. a name pointing at a closed port. */
-  resolve?: { host: string; port: number; address: string; targetPort?: number }[];
+  resolve?: ResolveOverride[];
   /** Watch the policy file and reload (default false). */
   watch?: boolean;
   /** Also append events to `STATE/logs` through OcsfLog (default false). */
@@ -97,28 +98,13 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
   const { revision, hash } = holder.current();
   onEvent(configEvent("LOADED", "Policy loaded", { revision, hash, policy: "test" }));
   const ca = await CertificateAuthority.loadOrCreate(stateDir);
-  const { upstreams } = options;
-  const resolve = [
-    ...(options.httpsHosts ?? ["api.github.com", "example.com"]).map((host) => ({
-      host,
-      port: 443,
-      address: "127.0.0.1",
-      targetPort: upstreams.httpsPort,
-    })),
-    ...(options.httpHosts ?? ["plain.example.com"]).map((host) => ({
-      host,
-      port: 80,
-      address: "127.0.0.1",
-      targetPort: upstreams.httpPort,
-    })),
-    ...(options.resolve ?? []),
-  ];
+  const resolve = overridesFor(options);
   const proxy = await startProxy({
     listen: { hostname: "127.0.0.1", port: 0 },
     holder,
     ca,
     resolve,
-    upstreamCa: [upstreams.caPem],
+    upstreamCa: [options.upstreams.caPem],
     skillPath: TEST_SKILL_PATH,
     onEvent,
     headTimeoutMs: options.headTimeoutMs,
@@ -146,4 +132,19 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       await Deno.remove(stateDir, { recursive: true });
     },
   };
+}
+
+function overridesFor(options: TestProxyOptions): ResolveOverride[] {
+  const { upstreams } = options;
+  const to = (port: number, targetPort: number) => (host: string) => ({
+    host,
+    port,
+    address: "127.0.0.1",
+    targetPort,
+  });
+  return [
+    ...(options.httpsHosts ?? ["api.github.com", "example.com"]).map(to(443, upstreams.httpsPort)),
+    ...(options.httpHosts ?? ["plain.example.com"]).map(to(80, upstreams.httpPort)),
+    ...(options.resolve ?? []),
+  ];
 }

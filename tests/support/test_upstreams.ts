@@ -79,22 +79,9 @@ export async function startTestUpstreams(
   const context = tls.createSecureContext({ cert: leaf.chainPem, key: leaf.keyPem });
   const requests: RecordedRequest[] = [];
   const sockets = new Set<net.Socket | tls.TLSSocket>();
-  let connections = 0;
-  let bytes = 0;
-  const accept = (secure: boolean) => (raw: net.Socket) => {
-    connections++;
-    raw.setNoDelay(true);
-    raw.on("data", (chunk: Uint8Array) => void (bytes += chunk.byteLength));
-    const socket = secure
-      ? new tls.TLSSocket(raw, { isServer: true, secureContext: context })
-      : raw;
-    for (const s of [raw, socket]) {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => socket.destroy());
-    }
-    serve(socket, secure, requests);
-  };
+  const counters = { connections: 0, bytes: 0 };
+  const accept = (secure: boolean) => (raw: net.Socket) =>
+    acceptConnection(raw, secure ? context : undefined, { requests, sockets, counters });
   const httpServer = net.createServer(accept(false));
   const httpsServer = net.createServer(accept(true));
   const listen = (server: net.Server) =>
@@ -108,8 +95,8 @@ export async function startTestUpstreams(
     caPath: join(dir, "ca", "ca.pem"),
     caPem: ca.certPem,
     requests,
-    connections: () => connections,
-    bytesReceived: () => bytes,
+    connections: () => counters.connections,
+    bytesReceived: () => counters.bytes,
     header: (request, name) =>
       request.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1],
     async close() {
@@ -125,6 +112,29 @@ export async function startTestUpstreams(
       await Deno.remove(dir, { recursive: true });
     },
   };
+}
+
+interface UpstreamState {
+  requests: RecordedRequest[];
+  sockets: Set<net.Socket | tls.TLSSocket>;
+  counters: { connections: number; bytes: number };
+}
+
+function acceptConnection(
+  raw: net.Socket,
+  context: tls.SecureContext | undefined,
+  state: UpstreamState,
+): void {
+  state.counters.connections++;
+  raw.setNoDelay(true);
+  raw.on("data", (chunk: Uint8Array) => void (state.counters.bytes += chunk.byteLength));
+  const socket = context ? new tls.TLSSocket(raw, { isServer: true, secureContext: context }) : raw;
+  for (const s of [raw, socket]) {
+    state.sockets.add(s);
+    s.on("close", () => state.sockets.delete(s));
+    s.on("error", () => socket.destroy());
+  }
+  serve(socket, context !== undefined, state.requests);
 }
 
 function serve(socket: net.Socket, secure: boolean, requests: RecordedRequest[]): void {

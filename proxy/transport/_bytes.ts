@@ -1,0 +1,50 @@
+/**
+ * Small byte-array helpers of the HTTP reader.
+ *
+ * @module
+ */
+
+/** Join pieces whose total length is known. */
+export function concatAll(pieces: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return out;
+}
+
+/** Join two arrays (the first one may be empty). */
+export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+/** True when a LF in `[from, to)` is not preceded by CR. */
+export function hasBareLf(buffer: Uint8Array, from: number, to: number): boolean {
+  for (let i = buffer.indexOf(10, from); i !== -1 && i < to; i = buffer.indexOf(10, i + 1)) {
+    if (i === 0 || buffer[i - 1] !== 13) return true;
+  }
+  return false;
+}
+
+/** Index of `sequence` in `buffer` at or after `from`, or -1. */
+export function indexOfSequence(buffer: Uint8Array, sequence: number[], from: number): number {
+  const first = sequence[0]!;
+  for (let i = buffer.indexOf(first, from); i !== -1; i = buffer.indexOf(first, i + 1)) {
+    if (i + sequence.length > buffer.byteLength) return -1;
+    let match = true;
+    for (let j = 1; j < sequence.length; j++) {
+      if (buffer[i + j] !== sequence[j]) {
+        match = false;
+        break;
+      }
+    }
+    if (match) return i;
+  }
+  return -1;
+}

@@ -1,0 +1,46 @@
+/**
+ * Header fields as the parser keeps them (ordered name/value pairs) and the lookups the
+ * proxy needs on them.
+ *
+ * @module
+ */
+
+/** One header field as received: name with its original case, value without OWS. */
+export type HeaderField = [name: string, value: string];
+
+/**
+ * All values of a header (case-insensitive name), in order.
+ *
+ * @example
+ * ```ts
+ * import { values } from "./header_fields.ts";
+ * console.assert(values([["Host", "a"]], "host")[0] === "a");
+ * ```
+ */
+export function values(headers: HeaderField[], lowerName: string): string[] {
+  const found: string[] = [];
+  for (const [name, value] of headers) {
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) found.push(value);
+  }
+  return found;
+}
+
+/**
+ * The comma-separated tokens of every `Connection` header, lower-cased.
+ *
+ * @example
+ * ```ts
+ * import { connectionTokens } from "./header_fields.ts";
+ * console.assert(connectionTokens([["Connection", "Keep-Alive, X-A"]]).has("x-a"));
+ * ```
+ */
+export function connectionTokens(headers: HeaderField[]): Set<string> {
+  const tokens = new Set<string>();
+  for (const value of values(headers, "connection")) {
+    for (const token of value.split(",")) {
+      const trimmed = token.trim().toLowerCase();
+      if (trimmed !== "") tokens.add(trimmed);
+    }
+  }
+  return tokens;
+}
