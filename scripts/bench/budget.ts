@@ -7,15 +7,21 @@
 
 /** Bounds of one load run (see `runLoad`). */
 export interface LoadBounds {
+  /** Timed requests at most. */
   maxRequests: number;
+  /** Time budget of the timed phase, ms. */
   maxMs: number;
+  /** Untimed warm-up requests. */
   warmup: number;
 }
 
 /** Every bound of a benchmark run. */
 export interface Budget {
+  /** Measurements per row (medians over these). */
   repetitions: number;
+  /** Bounds of keep-alive rows. */
   keepAlive: LoadBounds;
+  /** Bounds of new-connection rows. */
   newConnection: LoadBounds;
   /** Wall time per decide() row. */
   decideMs: number;

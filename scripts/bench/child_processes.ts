@@ -9,7 +9,9 @@ import * as net from "node:net";
 
 /** One running child. */
 export interface RunningChild {
+  /** Process id. */
   readonly pid: number;
+  /** Label for messages. */
   readonly name: string;
   /** Resolves when the child has exited (for whatever reason). */
   readonly exited: Promise<Deno.CommandStatus>;
@@ -21,12 +23,15 @@ export interface RunningChild {
 export interface SpawnOptions {
   /** Label for messages. */
   name: string;
+  /** Working directory. */
   cwd?: string;
+  /** Environment added to ours. */
   env?: Record<string, string>;
   /** Keep stdin open as a lifeline: a child that reads it exits when the benchmark dies. */
   lifeline?: boolean;
   /** Where stderr goes (default: discarded). */
   stderr?: "inherit" | "null" | "piped";
+  /** Where stdout goes (default: discarded). */
   stdout?: "piped" | "null";
 }
 

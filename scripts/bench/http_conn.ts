@@ -11,6 +11,7 @@ import { Buffer } from "node:buffer";
 
 /** What the load generator needs from a response. */
 export interface ResponseInfo {
+  /** HTTP status code. */
   status: number;
   /** True when the server will close the connection after this response. */
   closing: boolean;
@@ -29,6 +30,7 @@ interface Waiter {
 
 /** A socket that sends one request at a time and resolves with each parsed response. */
 export class HttpConn {
+  /** The underlying socket (TCP or TLS). */
   readonly socket: Socket;
   #buffer: Buffer = Buffer.alloc(0);
   #waiter: Waiter | undefined;

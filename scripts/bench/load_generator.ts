@@ -19,6 +19,7 @@ export type ConnectionMode =
 
 /** One load run. */
 export interface LoadSpec {
+  /** Reuse connections, or open one per request. */
   mode: ConnectionMode;
   /** Opens a ready connection (TCP, tunnel, TLS …) and returns its socket. */
   open: () => Promise<HttpConn>;
@@ -26,6 +27,7 @@ export interface LoadSpec {
   request: string;
   /** The status every response must have; others count as errors. */
   expectStatus: number;
+  /** Connections in parallel, each one request at a time (default 1). */
   concurrency?: number;
   /** Timed requests in total (all workers). */
   maxRequests: number;

@@ -16,14 +16,19 @@ export interface Sample {
   reqPerSec?: number;
   /** Wall-clock rate. */
   reqPerSecWall?: number;
+  /** Median latency, µs. */
   p50Us?: number;
+  /** 99th-percentile latency, µs. */
   p99Us?: number;
   /** A scalar that is not a latency (RSS in MB). */
   value?: number;
+  /** Timed requests that succeeded. */
   samples: number;
+  /** Requests that failed or had an unexpected status. */
   errors: number;
   /** Connections opened while timing (reconnects show a proxy closing keep-alive). */
   connections?: number;
+  /** The first failure, for the notes. */
   firstError?: string;
   /** Context worth a line under the table. */
   note?: string;
@@ -35,7 +40,9 @@ export interface Sample {
 export interface RowInfo {
   /** Stable key, e.g. `tollgate.l4_keepalive`, used by targets and in the JSON. */
   id: string;
+  /** Table section. */
   group: RowGroup;
+  /** Row title in the table. */
   label: string;
   /** Id of the direct row this row is compared with. */
   baseline?: string;
@@ -49,6 +56,7 @@ export interface RowInfo {
 export interface TargetResult {
   /** The target as written in the issue, e.g. "added p50 ≤ 100 µs". */
   text: string;
+  /** True when met, false when missed, null when it could not be judged. */
   met: boolean | null;
   /** The measured quantity the target is about, rendered. */
   measured: string;
@@ -56,13 +64,19 @@ export interface TargetResult {
 
 /** One row of the report: medians over repetitions. */
 export interface RowResult extends RowInfo {
+  /** Stall-trimmed rate (median over repetitions). */
   reqPerSec?: number;
+  /** Wall-clock rate (median over repetitions). */
   reqPerSecWall?: number;
+  /** Median latency, µs (median over repetitions). */
   p50Us?: number;
+  /** 99th-percentile latency, µs (median over repetitions). */
   p99Us?: number;
+  /** The scalar of a non-latency row (median over repetitions). */
   value?: number;
   /** Repetitions that produced a sample. */
   runs: number;
+  /** Failed requests over all repetitions. */
   errors: number;
   /** `reqPerSec / baseline.reqPerSec`. */
   reqPerSecRatio?: number;
@@ -70,9 +84,11 @@ export interface RowResult extends RowInfo {
   p50Ratio?: number;
   /** `p50Us - baseline.p50Us`. */
   addedP50Us?: number;
+  /** The verdict against the row's target, if it has one. */
   target?: TargetResult;
   /** Why the row has no numbers. */
   skipped?: string;
+  /** Lines for under the table. */
   notes: string[];
   /** The raw samples, one per repetition. */
   repetitions: Sample[];
@@ -80,14 +96,23 @@ export interface RowResult extends RowInfo {
 
 /** Everything `deno task bench` writes as JSON. */
 export interface BenchReport {
+  /** Producer of the file. */
   tool: "tollgate-bench";
+  /** Version of this JSON shape. */
   schema: 1;
+  /** ISO time the run started. */
   startedAt: string;
+  /** ISO time the run ended. */
   finishedAt: string;
+  /** Whether this was a `--quick` run. */
   quick: boolean;
+  /** Repetitions per row (medians are over these). */
   repetitions: number;
+  /** Runtime, OS, CPUs and load averages of the machine. */
   environment: Record<string, string | number | number[]>;
+  /** Every row, in table order. */
   rows: RowResult[];
+  /** Target verdict counts. */
   summary: { met: number; missed: number; unevaluated: number };
 }
 

@@ -9,6 +9,7 @@ import type { RowInfo, Sample } from "./report.ts";
 
 /** A row to measure (once per repetition) or to report as skipped. */
 export interface Row {
+  /** Id, group, label and baseline of the row. */
   info: RowInfo;
   /** Measure once; absent when `skipped` is set. */
   measure?: () => Promise<Sample>;

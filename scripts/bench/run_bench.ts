@@ -21,6 +21,7 @@ import { formatMicros, formatRate } from "./format.ts";
 
 /** Options for {@linkcode runBench}. */
 export interface BenchOptions {
+  /** One short repetition (CI smoke) instead of three. */
   quick: boolean;
   /** Only rows whose id starts with one of these prefixes (for development). */
   only?: string[];

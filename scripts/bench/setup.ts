@@ -35,8 +35,11 @@ export const OK_PATH = "/ok/bench";
 
 /** Shared state of one benchmark run. */
 export interface BenchSetup {
+  /** Bounds of this run. */
   budget: Budget;
+  /** The upstream test CA and certificate. */
   certs: TestCertificates;
+  /** The running upstream servers. */
   upstreams: Upstreams;
   /** Scratch directory, removed at the end. */
   dir: string;

@@ -14,7 +14,9 @@ export interface RunStats {
   reqPerSec: number;
   /** Completed requests per second of wall time (stalls included). */
   reqPerSecWall: number;
+  /** Median latency, µs. */
   p50Us: number;
+  /** 99th-percentile latency, µs. */
   p99Us: number;
   /** Number of timed samples. */
   samples: number;

@@ -10,7 +10,9 @@ import { formatMicros } from "./format.ts";
 
 /** One target: which row it judges and how. */
 export interface Target {
+  /** Id of the row this target judges. */
   rowId: string;
+  /** The target as written in the issues. */
   text: string;
   /** Returns the measured quantity and whether it meets the target; undefined if unknown. */
   check(

@@ -26,10 +26,13 @@ const MAX_HEAD = 64 * 1024;
 
 /** Running upstream servers on 127.0.0.1. */
 export interface Upstreams {
+  /** Port of the plain HTTP upstream. */
   httpPort: number;
+  /** Port of the HTTPS upstream. */
   httpsPort: number;
   /** Requests answered so far (both servers). */
   readonly served: number;
+  /** Close both servers and every connection. */
   close(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export interface Upstreams {
 export interface UpstreamOptions {
   /** Certificate chain and key (PEM) for the HTTPS server. */
   chainPem: string;
+  /** Private key of the certificate (PEM). */
   keyPem: string;
 }
 
