@@ -55,7 +55,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     .argument("<command...>", "the command to run (after --)")
     .passThroughOptions()
     .action(async (command, options) => {
-      const isolation = await chooseIsolation(options.isolate);
+      const isolation = await chooseIsolation(options.isolate, ctx.env.PATH);
       const stateDir = resolveUserPath(ctx, options.state);
       const ca = await CertificateAuthority.loadOrCreate(stateDir);
       const policiesDir = resolveUserPath(ctx, options.policies);
@@ -91,10 +91,10 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
 }
 
 /** `auto` takes netns when it works; `netns` insists (exit 1 with the reason); `env` obeys. */
-async function chooseIsolation(mode: IsolateMode): Promise<Isolation> {
+async function chooseIsolation(mode: IsolateMode, path?: string): Promise<Isolation> {
   if (mode === "env") return "env";
-  if (mode === "auto") return await detectIsolation();
-  const reason = await probeNetns();
+  if (mode === "auto") return await detectIsolation({ path });
+  const reason = await probeNetns({ path });
   if (reason !== undefined) {
     throw new CliFailure(`Cannot isolate with a network namespace: ${reason}`);
   }

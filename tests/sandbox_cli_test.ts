@@ -67,6 +67,22 @@ Deno.test("sandbox run: a missing policy is a failed operation (exit 1, one line
     assert.deepEqual([...Deno.readDirSync(join(dir, ".tollgate", "sandboxes"))], []);
   }));
 
+Deno.test("sandbox run: --isolate netns without the tools fails in one line; auto falls back", () =>
+  withWorkspace(async (dir) => {
+    const strict = capture(dir);
+    strict.ctx.env.PATH = "/nonexistent";
+    const args = ["sandbox", "run", "--policy", "p", "--isolate", "netns", "--", "/bin/true"];
+    assert.equal(await runCli(args, strict.ctx), 1);
+    assert.equal(
+      strict.err(),
+      "error: Cannot isolate with a network namespace: unshare (util-linux) is not installed\n",
+    );
+    const auto = capture(dir);
+    auto.ctx.env.PATH = "/nonexistent";
+    assert.equal(await runCli(["sandbox", "run", "--policy", "p", "--", "/bin/true"], auto.ctx), 0);
+    assert.match(auto.err(), /^warning: --isolate env sets proxy variables only/);
+  }));
+
 Deno.test("sandbox run --isolate env: warns and exits with CMD's status", () =>
   withWorkspace(async (dir) => {
     const io = capture(dir);

@@ -18,6 +18,12 @@ const PROBE_SCRIPT = [
   "command -v nsenter >/dev/null",
 ].join(" && ");
 
+/** Options of {@linkcode probeNetns} and {@linkcode detectIsolation}. */
+export interface ProbeOptions {
+  /** `PATH` the namespace tools are looked up in (the command's); the runner's by default. */
+  path?: string;
+}
+
 /**
  * Why netns mode cannot work here, or undefined when it can. Runs the same tools the sandbox
  * uses (`unshare` for a user, network, PID and mount namespace, `ip` to bring `lo` up — a new
@@ -29,7 +35,7 @@ const PROBE_SCRIPT = [
  * if (reason !== undefined) console.error(`netns unavailable: ${reason}`);
  * ```
  */
-export async function probeNetns(): Promise<string | undefined> {
+export async function probeNetns(options: ProbeOptions = {}): Promise<string | undefined> {
   const args = [
     "--user",
     "--map-root-user",
@@ -44,8 +50,9 @@ export async function probeNetns(): Promise<string | undefined> {
     PROBE_SCRIPT,
   ];
   try {
-    const result = await new Deno.Command("unshare", { args, stdin: "null", stdout: "null" })
-      .output();
+    const env = options.path === undefined ? undefined : { PATH: options.path };
+    const command = new Deno.Command("unshare", { args, env, stdin: "null", stdout: "null" });
+    const result = await command.output();
     if (result.success) return undefined;
     const line = new TextDecoder().decode(result.stderr).trim().split("\n")[0];
     return line || `namespace probe exited with status ${result.code}`;
@@ -63,6 +70,6 @@ export async function probeNetns(): Promise<string | undefined> {
  * const isolation = await detectIsolation(); // "netns" on Debian with user namespaces
  * ```
  */
-export async function detectIsolation(): Promise<Isolation> {
-  return (await probeNetns()) === undefined ? "netns" : "env";
+export async function detectIsolation(options: ProbeOptions = {}): Promise<Isolation> {
+  return (await probeNetns(options)) === undefined ? "netns" : "env";
 }

@@ -53,7 +53,7 @@
 export { ENV_MODE_WARNING, runSandbox } from "./run_sandbox.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
 export { detectIsolation, probeNetns } from "./detect_isolation.ts";
-export type { IsolateMode, Isolation } from "./detect_isolation.ts";
+export type { IsolateMode, Isolation, ProbeOptions } from "./detect_isolation.ts";
 export { SANDBOX_NO_PROXY, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 export type { CaBundleOptions, SandboxEnvOptions } from "./sandbox_env.ts";
 export { confineIdentity } from "./confine_identity.ts";
