@@ -48,7 +48,11 @@ export class UpstreamError extends Error {
   }
 }
 
-type TrustStore = "default" | "extra";
+/**
+ * `default`: Deno's root store (no CA list: fast). `extra`: the operator's CAs only.
+ * `system`: the operating system's roots as an explicit list (slow: tried last).
+ */
+type TrustStore = "default" | "extra" | "system";
 
 /** Options of {@linkcode UpstreamConnector}. */
 export interface ConnectorOptions {
@@ -63,9 +67,10 @@ export interface ConnectorOptions {
 /**
  * Opens upstream connections.
  *
- * TLS upstreams are verified against the default roots and the extra CAs: the two stores are
- * tried in turn (the store that worked is remembered per host), because Deno rebuilds a root
- * store for every connection given an explicit CA list, which costs about 8 ms each.
+ * TLS upstreams are verified against Deno's root store, the operator's extra CAs and the
+ * system roots: the stores are tried in turn, fast ones first (the one that worked is
+ * remembered per host), because Deno rebuilds a root store for every connection given an
+ * explicit CA list, which costs about 8 ms with the ~150 system roots.
  *
  * @example
  * ```ts ignore
@@ -78,6 +83,7 @@ export class UpstreamConnector {
   #connectTimeoutMs: number;
   #track: (socket: Duplex) => void;
   #trust = new Map<string, TrustStore>();
+  #systemRoots: string[] | undefined;
 
   /** A connector with its own memory of which trust store verified which host. */
   constructor(options: ConnectorOptions) {
@@ -114,10 +120,21 @@ export class UpstreamConnector {
   }
 
   #storeOrder(target: UpstreamTarget): TrustStore[] {
-    if (this.#upstreamCa.length === 0) return ["default"];
+    const fast: TrustStore[] = this.#upstreamCa.length === 0
+      ? ["default"]
+      : target.overridden
+      ? ["extra", "default"]
+      : ["default", "extra"];
+    const order: TrustStore[] = [...fast, "system"];
     const known = this.#trust.get(target.host);
-    if (known !== undefined) return [known, known === "default" ? "extra" : "default"];
-    return target.overridden ? ["extra", "default"] : ["default", "extra"];
+    return known === undefined ? order : [known, ...order.filter((s) => s !== known)];
+  }
+
+  #caList(store: TrustStore): string[] | undefined {
+    if (store === "extra") return this.#upstreamCa;
+    if (store !== "system") return undefined;
+    this.#systemRoots ??= systemRoots();
+    return this.#systemRoots;
   }
 
   #connectTlsWith(target: UpstreamTarget, store: TrustStore): Promise<tls.TLSSocket> {
@@ -127,7 +144,7 @@ export class UpstreamConnector {
       port: target.connectPort ?? target.port,
       servername: sni,
       ALPNProtocols: ["http/1.1"],
-      ...(store === "extra" ? { ca: this.#upstreamCa } : {}),
+      ...(store === "default" ? {} : { ca: this.#caList(store) }),
       checkServerIdentity: (_name, cert) => tls.checkServerIdentity(target.host, cert),
     });
     socket.setNoDelay(true);
@@ -162,6 +179,12 @@ export class UpstreamConnector {
       socket.once("error", onError);
     });
   }
+}
+
+function systemRoots(): string[] {
+  // deno-lint-ignore no-explicit-any
+  const fromSystem = (tls as any).getCACertificates?.("system") as string[] | undefined;
+  return fromSystem ?? [...tls.rootCertificates];
 }
 
 function classify(error: Error, target: UpstreamTarget): UpstreamError {
