@@ -65,8 +65,10 @@ export const ENV_MODE_WARNING =
  * In netns mode the command runs as root of a private user namespace with no capabilities,
  * in its own PID namespace (when it exits the kernel ends whatever it left behind), with
  * `STATE` hidden under an empty tmpfs apart from the sandbox's CA files, and `readOnly`
- * directories mounted read-only. See `NetnsSandbox` and `UnixBridge` for the bridge and its
- * residual risks.
+ * directories mounted read-only. The module documentation of `proxy/sandbox/mod.ts` tells
+ * how the bridge carries identity, why a process inside cannot forge another's, and what
+ * netns mode leaves open (Unix sockets on the filesystem, files of the runner's user). In env
+ * mode only the command's own processes are stopped: a daemon it forked may outlive it.
  *
  * @throws {Deno.errors.NotFound} When the command is not found.
  *
