@@ -14,6 +14,7 @@ import { registerProposalsCommands } from "./proposals_command.ts";
 import { registerProxyCommands } from "./proxy_command.ts";
 import { registerRuleCommands } from "./rule_command.ts";
 import { registerSandboxCommands } from "./sandbox_command.ts";
+import { registerUpCommands } from "./up_command.ts";
 
 /** Register every command group on the program. */
 export function registerCommands(program: Command, ctx: CliContext): void {
@@ -26,6 +27,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerProxyCommands(program, ctx);
   registerRuleCommands(program, ctx);
   registerSandboxCommands(program, ctx);
+  registerUpCommands(program, ctx);
   void program;
   void ctx;
 }

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+async function curl(args: string[]): Promise<{ status: number; body: string }> {
+  const out = await new Deno.Command("curl", {
+    args: ["-sS", "-w", "\n%{http_code}", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const cut = text.lastIndexOf("\n");
+  return { status: Number(text.slice(cut + 1)), body: text.slice(0, cut) };
+}
+
+async function readyLines(stream: ReadableStream<Uint8Array>, count: number): Promise<string[]> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (text.split("\n").length <= count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  reader.releaseLock();
+  return text.split("\n").slice(0, count);
+}
+
+Deno.test("tollgate up: one process serves the proxy and the gateway on one directory", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(join(dir, "policies"));
+  await Deno.copyFile(join(root, "policies/demo.yaml"), join(dir, "policies/demo.yaml"));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", join(root, "main.ts"), "up", "--policy", "demo"]
+      .concat(["--listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0"]),
+    cwd: dir,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const [gatewayLine, proxyLine] = await readyLines(child.stdout, 2);
+    assert.match(gatewayLine!, /^tollgate gateway listening on http:\/\/127\.0\.0\.1:\d+ /);
+    const port = /listening on 127\.0\.0\.1:(\d+) \(policy demo, revision 0\)$/.exec(proxyLine!)
+      ?.[1];
+    assert.ok(port, proxyLine);
+    const proxy = ["-x", `http://127.0.0.1:${port}`];
+    const current = await curl([...proxy, "http://policy.local/v1/policy/current"]);
+    assert.equal(current.status, 200);
+    assert.equal(JSON.parse(current.body).revision, 0);
+    const proposal = {
+      intent_summary: "write one file",
+      operations: [{
+        addRule: {
+          ruleName: "put_notes",
+          rule: {
+            endpoints: [{
+              host: "api.github.com",
+              port: 443,
+              protocol: "rest",
+              rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/notes.md" } }],
+            }],
+            binaries: [{ path: "/usr/bin/curl" }],
+          },
+        },
+      }],
+    };
+    const submitted = await curl([
+      ...proxy,
+      "-X",
+      "POST",
+      "--data-binary",
+      JSON.stringify(proposal),
+      "http://policy.local/v1/proposals",
+    ]);
+    assert.equal(submitted.status, 202, submitted.body);
+    const [id] = JSON.parse(submitted.body).accepted_chunk_ids;
+    const patch = await Deno.readTextFile(join(dir, "policies/pending", `${id}.patch`));
+    assert.match(patch, /^Subject: \[PATCH\] policy\(demo\): allow PUT api\.github\.com:443/m);
+    // The gateway API sees the same store (bearer token from the shared state directory).
+    const token = (await Deno.readTextFile(join(dir, ".tollgate/gateway.token"))).trim();
+    const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(gatewayLine!)![1];
+    const listed = await curl(["-H", `authorization: Bearer ${token}`, `${url}/v1/proposals`]);
+    assert.equal(listed.status, 200);
+    assert.match(listed.body, new RegExp(id));
+  } finally {
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await child.stdout.cancel().catch(() => {});
+    assert.equal(status.code, 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
