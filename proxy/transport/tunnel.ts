@@ -33,7 +33,13 @@ export async function blindTunnel(
     await sendUpstreamError(client, error);
     return;
   }
-  await client.stream.write(CONNECTION_ESTABLISHED);
+  try {
+    await client.stream.write(CONNECTION_ESTABLISHED);
+  } catch {
+    // The client left while we connected.
+    upstream.destroy();
+    return;
+  }
   const downstream = client.stream.socket;
   for (const chunk of client.stream.detach()) upstream.write(chunk);
   const closed = Promise.all([onceClosed(downstream), onceClosed(upstream)]);
