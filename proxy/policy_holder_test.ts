@@ -35,7 +35,7 @@ Deno.test("PolicyHolder.update() swaps valid policies and keeps the last good on
 });
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
     if (check()) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -83,7 +83,7 @@ Deno.test("proxy command runs in-process until its signal aborts", async () => {
   try {
     const args = ["proxy", "--policy", "demo", "--policies", policies, "--state", state];
     const running = runCli([...args, "--listen", "127.0.0.1:0"], ctx);
-    for (let i = 0; i < 400 && !output.out.includes("\n"); i++) {
+    for (const end = Date.now() + 10_000; Date.now() < end && !output.out.includes("\n");) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     assert.match(
@@ -109,7 +109,7 @@ async function readLine(reader: ReadableStreamDefaultReader<string>): Promise<st
 }
 
 async function waitForLines(file: string, pattern: RegExp, count: number): Promise<string[]> {
-  for (let i = 0; i < 400; i++) {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
     const text = await Deno.readTextFile(file).catch(() => "");
     const lines = text.split("\n").filter((line) => pattern.test(line));
     if (lines.length >= count) return lines;

@@ -53,6 +53,11 @@ export interface TestUpstreams {
 export interface TestUpstreamOptions {
   /** Names in the HTTPS certificate (default: api.github.com and example.com). */
   hosts?: string[];
+  /**
+   * Awaited before each response (after the request is recorded), so a test can act while
+   * a request is in flight, e.g. change the policy between two kept-alive requests.
+   */
+  beforeResponse?: (request: RecordedRequest) => Promise<void> | void;
 }
 
 /**
@@ -81,7 +86,12 @@ export async function startTestUpstreams(
   const sockets = new Set<net.Socket | tls.TLSSocket>();
   const counters = { connections: 0, bytes: 0 };
   const accept = (secure: boolean) => (raw: net.Socket) =>
-    acceptConnection(raw, secure ? context : undefined, { requests, sockets, counters });
+    acceptConnection(raw, secure ? context : undefined, {
+      requests,
+      sockets,
+      counters,
+      beforeResponse: options.beforeResponse,
+    });
   const httpServer = net.createServer(accept(false));
   const httpsServer = net.createServer(accept(true));
   const listen = (server: net.Server) =>
@@ -118,6 +128,7 @@ interface UpstreamState {
   requests: RecordedRequest[];
   sockets: Set<net.Socket | tls.TLSSocket>;
   counters: { connections: number; bytes: number };
+  beforeResponse?: (request: RecordedRequest) => Promise<void> | void;
 }
 
 function acceptConnection(
@@ -134,22 +145,28 @@ function acceptConnection(
     s.on("close", () => state.sockets.delete(s));
     s.on("error", () => socket.destroy());
   }
-  serve(socket, context !== undefined, state.requests);
+  serve(socket, context !== undefined, state);
 }
 
-function serve(socket: net.Socket, secure: boolean, requests: RecordedRequest[]): void {
+function serve(socket: net.Socket, secure: boolean, state: UpstreamState): void {
   let buffer = "";
+  let busy = Promise.resolve(true);
   socket.setEncoding("latin1");
   socket.on("data", (chunk: string) => {
     buffer += chunk;
-    while (true) {
-      const parsed = takeRequest(buffer);
-      if (parsed === undefined) return;
-      buffer = parsed.rest;
-      const request = { ...parsed.request, tls: secure };
-      requests.push(request);
-      if (!respond(socket, request)) return;
-    }
+    // One request at a time, in order, even when a hook makes a response wait.
+    busy = busy.then(async (open) => {
+      while (open) {
+        const parsed = takeRequest(buffer);
+        if (parsed === undefined) return true;
+        buffer = parsed.rest;
+        const request = { ...parsed.request, tls: secure };
+        state.requests.push(request);
+        await state.beforeResponse?.(request);
+        open = !socket.destroyed && respond(socket, request);
+      }
+      return false;
+    });
   });
 }
 
