@@ -67,13 +67,13 @@ Deno.test("proxy reload: an edit allows at once, a broken file keeps the last go
 });
 
 Deno.test("proxy reload: a revoked rule denies the next request on a kept-alive tunnel", async () => {
-  let holder: TestProxy["holder"] | undefined;
+  const state: { holder?: TestProxy["holder"] } = {};
   // The upstream holds its first answer until the rule is revoked, so curl's second request
   // on the same kept-alive tunnel is the first one decided under the new policy.
   const upstreams = await startTestUpstreams({
     beforeResponse: (request) => {
       if (request.target !== "/first") return;
-      const revoked = holder!.update(
+      const revoked = state.holder!.update(
         policy(2, "read-only").replace(
           "access: read-only",
           'rules: [{ allow: { method: GET, path: "/first" } }]',
@@ -83,7 +83,7 @@ Deno.test("proxy reload: a revoked rule denies the next request on a kept-alive 
     },
   });
   const proxy = await startTestProxy({ policy: policy(1, "read-only"), upstreams });
-  holder = proxy.holder;
+  state.holder = proxy.holder;
   try {
     const result = await curl(["https://api.github.com/first", "https://api.github.com/second"], {
       proxyPort: proxy.port,
