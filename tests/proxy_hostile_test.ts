@@ -162,7 +162,7 @@ Deno.test("proxy hostile corpus: slow heads time out with 408", async () => {
     assert.equal(response.status, 408);
     assert.equal(JSON.parse(response.body).error, "request_timeout");
     assert.equal(upstreams.connections(), 0);
-  }, 200);
+  }, 400);
 });
 
 Deno.test("proxy hostile corpus (inside a TLS tunnel): refused before upstream", async () => {
