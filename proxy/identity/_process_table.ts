@@ -19,7 +19,9 @@ interface ProcStat {
 /** Socket ownership and executable lookups over one procfs mount. */
 export class ProcessTable {
   #procRoot: string;
-  #exeCache = new Map<string, string>();
+  // null: the executable could not be read (e.g. init's, EACCES): remembered, because a
+  // thrown error costs far more than the lookup it stands for.
+  #exeCache = new Map<string, string | null>();
   #recentOwners: number[] = [];
 
   constructor(procRoot: string) {
@@ -112,17 +114,17 @@ export class ProcessTable {
     // A reused pid has another start time; an exec changes comm. Either misses the cache.
     const key = `${pid}:${stat.startTime}:${stat.comm}`;
     const cached = useCache ? this.#exeCache.get(key) : undefined;
-    if (cached !== undefined) return cached;
-    let exe: string;
+    if (cached !== undefined) return cached ?? undefined;
+    let exe: string | null;
     try {
       exe = Deno.readLinkSync(`${this.#procRoot}/${pid}/exe`);
     } catch {
-      return undefined;
+      exe = null;
     }
     if (this.#exeCache.size >= EXE_CACHE_SIZE) {
       this.#exeCache.delete(this.#exeCache.keys().next().value!);
     }
     this.#exeCache.set(key, exe);
-    return exe;
+    return exe ?? undefined;
   }
 }
