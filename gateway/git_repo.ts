@@ -32,8 +32,14 @@ export async function runGit(args: string[], cwd: string, stdin?: string): Promi
   }).spawn();
   if (stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
+    try {
+      await writer.write(new TextEncoder().encode(stdin));
+      await writer.close();
+    } catch {
+      // git may exit before reading its input (no identity, a bad path): its exit code and
+      // stderr below say why; a broken pipe here is not the error to report.
+      await writer.abort().catch(() => {});
+    }
   }
   const out = await child.output();
   const decoder = new TextDecoder();
