@@ -104,7 +104,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     socket.setNoDelay(true);
     track(socket);
-    void serveClient(ctx, socket, () => identity.resolve(peerOf(socket)), socket.remotePort);
+    // Resolve who is asking at once, while the client is still sending its first request
+    // head (and while its socket certainly still exists).
+    const who = identity.resolve(peerOf(socket)).then(
+      (found) => found,
+      (error) => error instanceof Error ? error : new Error(String(error)),
+    );
+    void serveClient(ctx, socket, () => who, socket.remotePort);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
