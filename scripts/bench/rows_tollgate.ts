@@ -32,71 +32,65 @@ export type ProxyStart = { ok: true; proxy: TollgateProxy } | { ok: false; note:
  * ```
  */
 export function tollgateRows(setup: BenchSetup, fixed: ProxyStart, proc: ProxyStart): Row[] {
-  const { httpPort, httpsPort } = setup.upstreams;
-  const { keepAlive, newConnection } = setup.budget;
-  const forward = getRequest(`${BENCH_HOSTS.http}:${httpPort}`, OK_PATH, true);
-  const inTunnel = getRequest(`${BENCH_HOSTS.l7}:${httpsPort}`, OK_PATH);
-  const l4 = `${BENCH_HOSTS.l4}:${httpsPort}`;
-  const l7 = `${BENCH_HOSTS.l7}:${httpsPort}`;
-  const intercepted = (p: TollgateProxy): Opener =>
-    tunnelOpener(p.port, l7, { servername: BENCH_HOSTS.l7, ca: [p.caPem] });
-  const row = (
-    start: ProxyStart,
-    rowInfo: RowInfo,
-    spec: (p: TollgateProxy) => LoadRowSpec,
-  ): Row =>
-    start.ok ? loadRow(rowInfo, () => spec(start.proxy)) : { info: rowInfo, skipped: start.note };
+  const spec = loadSpecs(setup);
+  const row = (start: ProxyStart, rowInfo: RowInfo, build: SpecFor): Row =>
+    start.ok ? loadRow(rowInfo, () => build(start.proxy)) : { info: rowInfo, skipped: start.note };
   return [
-    row(fixed, info("http_forward", "plain HTTP forward, keep-alive", DIRECT.http), (p) => ({
-      open: plainOpener(p.port),
-      request: forward,
-      mode: "keep-alive",
-      bounds: keepAlive,
-    })),
-    row(fixed, info("l4_keepalive", "L4 tunnel, keep-alive", DIRECT.tlsKeepAlive), (p) => ({
-      open: tunnelOpener(p.port, l4, upstreamTls(setup, BENCH_HOSTS.l4)),
-      request: getRequest(l4, OK_PATH),
-      mode: "keep-alive",
-      bounds: keepAlive,
-    })),
-    row(fixed, info("l7_keepalive", "L7 intercepted, keep-alive", DIRECT.tlsKeepAlive), (p) => ({
-      open: intercepted(p),
-      request: inTunnel,
-      mode: "keep-alive",
-      bounds: keepAlive,
-    })),
+    row(fixed, info("http_forward", "plain HTTP forward, keep-alive", DIRECT.http), spec.forward),
+    row(fixed, info("l4_keepalive", "L4 tunnel, keep-alive", DIRECT.tlsKeepAlive), spec.l4),
+    row(fixed, info("l7_keepalive", "L7 intercepted, keep-alive", DIRECT.tlsKeepAlive), spec.l7),
     row(
       fixed,
       info("l7_new_tunnel", "L7 new intercepted tunnel (CONNECT+TLS+GET)", DIRECT.tlsNew),
-      (p) => ({
-        open: intercepted(p),
-        request: inTunnel,
-        mode: "new-connection",
-        bounds: newConnection,
-      }),
+      spec.l7New,
     ),
     fixed.ok ? denyRow(setup, fixed.proxy) : { info: DENY_INFO, skipped: fixed.note },
     row(
       proc,
       info("proc.http_forward", "plain HTTP forward, keep-alive, /proc identity", DIRECT.http),
-      (p) => ({
-        open: plainOpener(p.port),
-        request: forward,
-        mode: "keep-alive",
-        bounds: keepAlive,
-      }),
+      spec.forward,
     ),
     row(
       proc,
       info("proc.l7_new_tunnel", "L7 new intercepted tunnel, /proc identity", DIRECT.tlsNew),
-      (p) => ({
-        open: intercepted(p),
-        request: inTunnel,
-        mode: "new-connection",
-        bounds: newConnection,
-      }),
+      spec.l7New,
     ),
   ];
+}
+
+type SpecFor = (proxy: TollgateProxy) => LoadRowSpec;
+
+/** What each kind of Tollgate row sends, through a given proxy. */
+function loadSpecs(setup: BenchSetup): Record<"forward" | "l4" | "l7" | "l7New", SpecFor> {
+  const { httpPort, httpsPort } = setup.upstreams;
+  const { keepAlive, newConnection } = setup.budget;
+  const l4 = `${BENCH_HOSTS.l4}:${httpsPort}`;
+  const l7 = `${BENCH_HOSTS.l7}:${httpsPort}`;
+  const inTunnel = getRequest(l7, OK_PATH);
+  // Intercepted tunnels present a leaf of the proxy's own CA, which the client must trust.
+  const intercepted = (p: TollgateProxy): Opener =>
+    tunnelOpener(p.port, l7, { servername: BENCH_HOSTS.l7, ca: [p.caPem] });
+  return {
+    forward: (p) => ({
+      open: plainOpener(p.port),
+      request: getRequest(`${BENCH_HOSTS.http}:${httpPort}`, OK_PATH, true),
+      mode: "keep-alive",
+      bounds: keepAlive,
+    }),
+    l4: (p) => ({
+      open: tunnelOpener(p.port, l4, upstreamTls(setup, BENCH_HOSTS.l4)),
+      request: getRequest(l4, OK_PATH),
+      mode: "keep-alive",
+      bounds: keepAlive,
+    }),
+    l7: (p) => ({ open: intercepted(p), request: inTunnel, mode: "keep-alive", bounds: keepAlive }),
+    l7New: (p) => ({
+      open: intercepted(p),
+      request: inTunnel,
+      mode: "new-connection",
+      bounds: newConnection,
+    }),
+  };
 }
 
 function info(id: string, label: string, baseline: string): RowInfo {

@@ -54,10 +54,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const upstreams = await startUpstreams(certs);
   stack.defer(() => upstreams.close());
   const setup: BenchSetup = { budget, certs, upstreams, dir };
-  const wanted = (id: string) => !options.only || options.only.some((p) => id.startsWith(p));
-  const rows = (await buildRows(setup, options.children, stack, wanted)).filter((r) =>
-    wanted(r.info.id)
-  );
+  const only = options.only;
+  const wanted = (id: string) => !only || only.some((p) => id.startsWith(p));
+  // For starting things: is any row under this id prefix wanted?
+  const touches = (prefix: string) =>
+    !only || only.some((p) => p.startsWith(prefix) || prefix.startsWith(p));
+  const rows = selectRows(await buildRows(setup, options.children, stack, touches), wanted);
   options.log(
     `Set up in ${((performance.now() - t0) / 1000).toFixed(1)} s; measuring ${rows.length} rows`,
   );
@@ -79,6 +81,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     rows: judged,
     summary: summarizeTargets(judged),
   };
+}
+
+/** The wanted rows, plus the direct rows they are compared with (ratios need them). */
+function selectRows(all: Row[], wanted: (id: string) => boolean): Row[] {
+  const picked = all.filter((r) => wanted(r.info.id));
+  const baselines = new Set(picked.flatMap((r) => (r.info.baseline ? [r.info.baseline] : [])));
+  return all.filter((r) => wanted(r.info.id) || baselines.has(r.info.id));
 }
 
 async function measureAll(rows: Row[], repetitions: number, options: BenchOptions) {
