@@ -5,122 +5,16 @@
  * @module
  */
 
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
-import {
-  CertificateAuthority,
-  parseResolveOverride,
-  PolicyHolder,
-  type ProxyHandle,
-  startProxy,
-  watchPolicyFile,
-} from "../proxy/mod.ts";
-import { configEvent, type OcsfEvent, OcsfLog } from "../proxy/ocsf/mod.ts";
-import { formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
-import { createPolicyLocalApp, type ProposalSink } from "../proxy/policy_local/mod.ts";
-import { classifyAddress } from "../proxy/policy/mod.ts";
-
-const SKILL_PATH = fileURLToPath(new URL("../skills/policy_advisor.md", import.meta.url));
-
-/** Everything `tollgate proxy` composes, with paths already resolved. */
-export interface ProxyServiceOptions {
-  /** Policy name: the file is `policiesDir/NAME.yaml`. */
-  policy: string;
-  /** Directory of the policy files. */
-  policiesDir: string;
-  /** State directory: `ca/`, `logs/`. */
-  stateDir: string;
-  /** Listen address (port 0 picks one). */
-  listen: { hostname: string; port: number };
-  /** `HOST:PORT:ADDR[:PORT]` overrides (operator-trusted: they bypass the SSRF guard). */
-  resolve?: string[];
-  /** PEM files trusted for upstream TLS besides the default roots. */
-  upstreamCaFiles?: string[];
-  /** Allow a non-loopback listen address. */
-  allowRemote?: boolean;
-  /** The skill file (served at /v1/skill, named in deny bodies); the repository's by default. */
-  skillPath?: string;
-  /** Where policy.local sends proposals; without it the proposal routes answer 503. */
-  sink?: ProposalSink;
-}
-
-/** A running proxy service. */
-export interface ProxyService {
-  /** The running proxy. */
-  proxy: ProxyHandle;
-  /** The policy in force (reloaded from the watched file). */
-  holder: PolicyHolder;
-  /** Stop watching the policy and close the proxy. */
-  close(): Promise<void>;
-}
-
-/**
- * Start the proxy service: CA, policy (watched), OCSF log with CONFIG:LOADED, policy.local and
- * the listener.
- *
- * @throws {PolicyValidationError} When the policy file is missing or invalid.
- * @throws {RangeError} For a non-loopback listen address without `allowRemote`.
- * @example
- * ```ts ignore
- * const service = await startProxyService({
- *   policy: "demo", policiesDir: "policies", stateDir: ".tollgate",
- *   listen: { hostname: "127.0.0.1", port: 3128 },
- * });
- * await service.close();
- * ```
- */
-export async function startProxyService(options: ProxyServiceOptions): Promise<ProxyService> {
-  const resolve = (options.resolve ?? []).map(parseResolveOverride);
-  const upstreamCa = await Promise.all(
-    (options.upstreamCaFiles ?? []).map((f) => Deno.readTextFile(f)),
-  );
-  const file = join(options.policiesDir, `${options.policy}.yaml`);
-  const holder = await PolicyHolder.load(options.policy, file);
-  const ca = await CertificateAuthority.loadOrCreate(options.stateDir);
-  const logDir = join(options.stateDir, "logs");
-  const log = new OcsfLog(logDir);
-  const onEvent = (event: OcsfEvent) => void log.append(event).catch(() => {});
-  const { revision, hash } = holder.current();
-  onEvent(configEvent("LOADED", "Policy loaded", { revision, hash, policy: options.policy }));
-  const skillPath = options.skillPath ?? SKILL_PATH;
-  const app = createPolicyLocalApp({
-    sandbox: options.policy,
-    policy: holder,
-    sink: options.sink,
-    logDir,
-    skill: () => Deno.readTextFile(skillPath),
-    emit: onEvent,
-  });
-  const proxy = await startProxy({
-    listen: options.listen,
-    allowRemote: options.allowRemote,
-    holder,
-    ca,
-    resolve,
-    upstreamCa,
-    policyLocal: async (request) => await app.fetch(request),
-    onEvent,
-    skillPath,
-  });
-  const stop = new AbortController();
-  const watching = watchPolicyFile(holder, file, { signal: stop.signal, onEvent });
-  return {
-    proxy,
-    holder,
-    async close() {
-      stop.abort();
-      await watching;
-      await proxy.close();
-    },
-  };
-}
+import { gatewayLink } from "./_gateway_link.ts";
+import { parseResolveOverride, startProxyService } from "../proxy/mod.ts";
+import { classifyAddress, formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
 
 /**
  * Register `proxy --policy NAME [--policies DIR] [--listen HOST:PORT] [--state DIR]
- * [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--allow-remote]`. Prints one ready line,
- * then runs until interrupted.
+ * [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--gateway URL] [--allow-remote]`. Prints
+ * one ready line, then runs until interrupted.
  *
  * @example
  * ```ts ignore
@@ -148,6 +42,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       collect,
       [],
     )
+    .option("--gateway <url>", "take policy and reloads from this gateway and send it proposals")
     .option("--allow-remote", "allow a non-loopback listen address")
     .action(async (options) => {
       const listen = parseListen(options.listen);
@@ -157,10 +52,14 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
         );
       }
       for (const entry of options.resolve) parseOrUsage(entry);
+      const policiesDir = resolveUserPath(ctx, options.policies);
+      const stateDir = resolveUserPath(ctx, options.state);
+      const flags = { gateway: options.gateway, policy: options.policy, policiesDir, stateDir };
       const service = await startProxyService({
+        ...await gatewayLink(flags, ctx.env).catch(failure),
         policy: options.policy,
-        policiesDir: resolveUserPath(ctx, options.policies),
-        stateDir: resolveUserPath(ctx, options.state),
+        policiesDir,
+        stateDir,
         listen,
         resolve: options.resolve,
         upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),

@@ -4,22 +4,19 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import { type Command, Option } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
-import { CertificateAuthority } from "../proxy/mod.ts";
+import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../proxy/mod.ts";
 import {
   detectIsolation,
   type IsolateMode,
   type Isolation,
   probeNetns,
   runSandbox,
-  startSandboxProxy,
 } from "../proxy/sandbox/mod.ts";
-import { proposalSinkFor } from "./_proposal_sink.ts";
+import { gatewayLink } from "./_gateway_link.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
-const SKILL_PATH = fileURLToPath(new URL("../skills/policy_advisor.md", import.meta.url));
 
 /**
  * Register `sandbox run --policy NAME [--policies DIR] [--gateway URL] [--isolate MODE]
@@ -64,22 +61,25 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         isolation,
         stateDir,
         caPem: ca.certPem,
-        skillPath: SKILL_PATH,
+        skillPath: DEFAULT_SKILL_PATH,
         readOnly: [policiesDir],
         env: ctx.env,
         cwd: ctx.cwd,
         signal: ctx.signal,
         onLog: (line) => ctx.err(`${line}\n`),
         startProxy: async () =>
-          await startSandboxProxy({
+          await startProxyService({
+            ...await gatewayLink(
+              { gateway: options.gateway, policy: options.policy, policiesDir, stateDir },
+              ctx.env,
+            ),
             policy: options.policy,
             policiesDir,
             stateDir,
             ca,
             resolve: options.resolve,
             upstreamCaFiles: options.upstreamCa ? [resolveUserPath(ctx, options.upstreamCa)] : [],
-            skillPath: SKILL_PATH,
-            sink: await proposalSinkFor({ gateway: options.gateway, policiesDir, stateDir }),
+            skillPath: DEFAULT_SKILL_PATH,
           }),
       }).catch((error: unknown) => {
         throw new CliFailure(

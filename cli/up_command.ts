@@ -7,7 +7,7 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath } from "./context.ts";
-import { startProxyService } from "./proxy_command.ts";
+import { startProxyService } from "../proxy/mod.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
 
 /**

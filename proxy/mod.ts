@@ -5,7 +5,9 @@
  * @module
  */
 
-export { PolicyHolder, watchPolicyFile } from "./policy_holder.ts";
+export { PolicyHolder, reloadFromText, watchPolicyFile } from "./policy_holder.ts";
+export { DEFAULT_SKILL_PATH, startProxyService } from "./proxy_service.ts";
+export type { PolicyFeed, ProxyService, ProxyServiceOptions } from "./proxy_service.ts";
 export type { PolicySnapshot, UpdateResult, WatchOptions } from "./policy_holder.ts";
 export {
   ByteStream,

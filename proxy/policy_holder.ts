@@ -205,6 +205,26 @@ async function reloadFromFile(
     return;
   }
   if (text === holder.current().text) return;
+  reloadFromText(holder, text, onEvent);
+}
+
+/**
+ * Swap in a new policy text (from a file or a gateway push), reporting CONFIG:LOADED, or
+ * CONFIG:FAILED with every issue while the last good policy stays in force.
+ *
+ * @example
+ * ```ts
+ * import { PolicyHolder, reloadFromText } from "./policy_holder.ts";
+ * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\n");
+ * reloadFromText(holder, "version: 2\n", (event) => console.assert(event.class_uid === 5019));
+ * console.assert(holder.current().generation === 1);
+ * ```
+ */
+export function reloadFromText(
+  holder: PolicyHolder,
+  text: string,
+  onEvent: ((event: OcsfEvent) => void) | undefined,
+): UpdateResult {
   const result = holder.update(text);
   if (result.ok) {
     const { revision, hash, name } = result.snapshot;
@@ -214,6 +234,7 @@ async function reloadFromFile(
   } else {
     onEvent?.(failedEvent(holder, result.issues.map(formatIssue)));
   }
+  return result;
 }
 
 function failedEvent(holder: PolicyHolder, problems: string[]): OcsfEvent {

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CertificateAuthority } from "../proxy/mod.ts";
-import { detectIsolation, runSandbox, startSandboxProxy } from "../proxy/sandbox/mod.ts";
+import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
+import { startProxyService } from "../proxy/mod.ts";
 import { startTestUpstreams } from "./support/test_upstreams.ts";
 
 const netnsAvailable = (await detectIsolation()) === "netns";
@@ -75,7 +76,7 @@ async function baseOptions(
     cwd: state,
     stdio: "null" as const,
     startProxy: () =>
-      startSandboxProxy({
+      startProxyService({
         policy: "p",
         policiesDir,
         stateDir,

@@ -63,5 +63,3 @@ export type { NetnsSpawnOptions, NetnsStartOptions } from "./netns_sandbox.ts";
 export { MAX_SOCKET_PATH, UnixBridge } from "./unix_bridge.ts";
 export type { BridgeHandler, UnixBridgeOptions } from "./unix_bridge.ts";
 export type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
-export { startSandboxProxy } from "./start_sandbox_proxy.ts";
-export type { SandboxProxyOptions, SandboxProxyStack } from "./start_sandbox_proxy.ts";

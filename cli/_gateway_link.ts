@@ -1,0 +1,57 @@
+/**
+ * How a proxy started from the CLI is linked to the control plane: with `--gateway URL` it
+ * hands proposals to that gateway and takes its policy and reloads from the gateway's push;
+ * without, it uses the policies directory itself (the embedded default).
+ *
+ * @module
+ */
+
+import { GatewayClient, ProposalStore, readGatewayToken, subscribePolicy } from "../gateway/mod.ts";
+import type { PolicyFeed } from "../proxy/mod.ts";
+import type { ProposalSink } from "../proxy/policy_local/mod.ts";
+
+/** Flags that choose the link. */
+export interface LinkFlags {
+  gateway?: string;
+  policy: string;
+  policiesDir: string;
+  stateDir: string;
+}
+
+/** What the proxy service is given: a proposal sink and, with a gateway, a policy feed. */
+export interface GatewayLink {
+  sink: ProposalSink;
+  feed?: PolicyFeed;
+}
+
+/**
+ * A gateway client (its bearer token read from the state directory the gateway shares, or
+ * `TOLLGATE_GATEWAY_TOKEN`), or a `ProposalStore` on the policies directory. The store gets
+ * no event sink: policy.local already logs CONFIG:PROPOSED, and approvals happen in the
+ * reviewer's process, which logs its own.
+ *
+ * @example
+ * ```ts ignore
+ * const { sink, feed } = await gatewayLink({ policy: "demo", policiesDir, stateDir }, env);
+ * ```
+ */
+export async function gatewayLink(
+  flags: LinkFlags,
+  env: Record<string, string | undefined>,
+): Promise<GatewayLink> {
+  if (!flags.gateway) return { sink: new ProposalStore({ policiesDir: flags.policiesDir }) };
+  const token = env.TOLLGATE_GATEWAY_TOKEN ?? await readGatewayToken(flags.stateDir);
+  const client = new GatewayClient({ url: flags.gateway, token });
+  return { sink: client, feed: gatewayFeed(client, flags.policy) };
+}
+
+function gatewayFeed(client: GatewayClient, name: string): PolicyFeed {
+  return {
+    async initial() {
+      const policy = await client.policy(name);
+      if (!policy) throw new Error(`The gateway has no policy "${name}"`);
+      return policy.text;
+    },
+    follow: (onText, signal) => subscribePolicy(client, name, (text) => onText(text), signal),
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * One proxy for one sandbox policy, composed: CA, policy (from its file, watched, or from a
+ * feed such as a gateway's push), OCSF log, policy.local and the listener. `tollgate proxy`,
+ * `tollgate up` and `tollgate sandbox run` all start it through here.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Duplex } from "node:stream";
+import { PolicyHolder, reloadFromText, watchPolicyFile } from "./policy_holder.ts";
+import { parseResolveOverride, type ProxyHandle, startProxy } from "./transport/mod.ts";
+import { CertificateAuthority } from "./tls/mod.ts";
+import { configEvent, type OcsfEvent, OcsfLog } from "./ocsf/mod.ts";
+import type { RequesterIdentity } from "./policy/mod.ts";
+import { createPolicyLocalApp, type ProposalSink } from "./policy_local/mod.ts";
+
+/** The skill shipped with Tollgate (served at /v1/skill, named in deny bodies). */
+export const DEFAULT_SKILL_PATH: string = fileURLToPath(
+  new URL("../skills/policy_advisor.md", import.meta.url),
+);
+
+/** A policy source other than the file: the first text, then every change (a gateway push). */
+export interface PolicyFeed {
+  /** The current policy text; throws when it cannot be had. */
+  initial(): Promise<string>;
+  /** Deliver each later text until `signal` aborts, then resolve. */
+  follow(onText: (text: string) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** Options of {@linkcode startProxyService}, with paths already resolved. */
+export interface ProxyServiceOptions {
+  /** Policy name: the file is `policiesDir/NAME.yaml` (or the feed's policy of that name). */
+  policy: string;
+  policiesDir: string;
+  /** Tollgate's state directory: `ca/` and `logs/`. */
+  stateDir: string;
+  /** Listen address; loopback port 0 by default. */
+  listen?: { hostname: string; port: number };
+  allowRemote?: boolean;
+  /** `HOST:PORT:ADDR[:PORT]` overrides (operator-trusted: they bypass the SSRF guard). */
+  resolve?: string[];
+  /** PEM files trusted for upstream TLS besides the default roots. */
+  upstreamCaFiles?: string[];
+  skillPath?: string;
+  /** Where policy.local sends proposals; without it the proposal routes answer 503. */
+  sink?: ProposalSink;
+  /** The CA, when the caller has loaded it already. */
+  ca?: CertificateAuthority;
+  /** Where the policy comes from; the watched file by default. */
+  feed?: PolicyFeed;
+  /** Every decision and config event, besides the OCSF log. */
+  onEvent?: (event: OcsfEvent) => void;
+}
+
+/** A running proxy service. */
+export interface ProxyService {
+  proxy: ProxyHandle;
+  holder: PolicyHolder;
+  ca: CertificateAuthority;
+  readonly port: number;
+  readonly hostname: string;
+  /** Serve a connection that arrived elsewhere (a sandbox bridge) with its identity. */
+  serveConnection(conn: Duplex, identity: () => Promise<RequesterIdentity | Error>): void;
+  /** Stop following the policy and close the proxy. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start the proxy service and log CONFIG:LOADED for the policy it starts with.
+ *
+ * @throws {PolicyValidationError} When the policy file is missing or invalid.
+ * @throws {RangeError} For a non-loopback listen address without `allowRemote`.
+ * @example
+ * ```ts ignore
+ * const service = await startProxyService({
+ *   policy: "demo", policiesDir: "policies", stateDir: ".tollgate",
+ *   listen: { hostname: "127.0.0.1", port: 3128 },
+ * });
+ * await service.close();
+ * ```
+ */
+export async function startProxyService(options: ProxyServiceOptions): Promise<ProxyService> {
+  const resolve = (options.resolve ?? []).map(parseResolveOverride);
+  const upstreamCa = await Promise.all(
+    (options.upstreamCaFiles ?? []).map((f) => Deno.readTextFile(f)),
+  );
+  const file = join(options.policiesDir, `${options.policy}.yaml`);
+  const holder = options.feed
+    ? PolicyHolder.fromText(options.policy, file, await options.feed.initial())
+    : await PolicyHolder.load(options.policy, file);
+  const ca = options.ca ?? await CertificateAuthority.loadOrCreate(options.stateDir);
+  const logDir = join(options.stateDir, "logs");
+  const log = new OcsfLog(logDir);
+  const onEvent = (event: OcsfEvent) => {
+    void log.append(event).catch(() => {});
+    options.onEvent?.(event);
+  };
+  const { revision, hash } = holder.current();
+  onEvent(configEvent("LOADED", "Policy loaded", { revision, hash, policy: options.policy }));
+  const skillPath = options.skillPath ?? DEFAULT_SKILL_PATH;
+  const app = createPolicyLocalApp({
+    sandbox: options.policy,
+    policy: holder,
+    sink: options.sink,
+    logDir,
+    skill: () => Deno.readTextFile(skillPath),
+    emit: onEvent,
+  });
+  const proxy = await startProxy({
+    listen: options.listen ?? { hostname: "127.0.0.1", port: 0 },
+    allowRemote: options.allowRemote,
+    holder,
+    ca,
+    resolve,
+    upstreamCa,
+    policyLocal: async (request) => await app.fetch(request),
+    onEvent,
+    skillPath,
+  });
+  const stop = new AbortController();
+  const following = options.feed
+    ? options.feed.follow((text) => void reloadFromText(holder, text, onEvent), stop.signal)
+    : watchPolicyFile(holder, file, { signal: stop.signal, onEvent });
+  return {
+    proxy,
+    holder,
+    ca,
+    port: proxy.port,
+    hostname: proxy.hostname,
+    serveConnection: (conn, identity) => proxy.serveConnection(conn, identity),
+    async close() {
+      stop.abort();
+      await following.catch(() => {});
+      await proxy.close();
+    },
+  };
+}

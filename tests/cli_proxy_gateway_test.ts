@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type CliContext, runCli } from "../cli/mod.ts";
+import { startGateway } from "../gateway/mod.ts";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+async function curl(args: string[]): Promise<{ status: number; body: string }> {
+  const out = await new Deno.Command("curl", {
+    args: ["-sS", "-w", "\n%{http_code}", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const cut = text.lastIndexOf("\n");
+  return { status: Number(text.slice(cut + 1)), body: text.slice(0, cut) };
+}
+
+const PROPOSAL = {
+  intent_summary: "write the notes file",
+  operations: [{
+    addRule: {
+      ruleName: "put_notes",
+      rule: {
+        endpoints: [{
+          host: "api.github.com",
+          port: 443,
+          protocol: "rest",
+          rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/notes.md" } }],
+        }],
+        binaries: [{ path: "/usr/bin/curl" }],
+      },
+    },
+  }],
+};
+
+Deno.test("tollgate proxy --gateway takes its policy and reloads from the gateway", async () => {
+  const dir = await Deno.makeTempDir();
+  const policiesDir = join(dir, "policies");
+  const stateDir = join(dir, "state");
+  await Deno.mkdir(policiesDir);
+  await Deno.copyFile(join(root, "policies/demo.yaml"), join(policiesDir, "demo.yaml"));
+  const gateway = await startGateway({ policiesDir, stateDir, listen: "127.0.0.1:0" });
+  const stop = new AbortController();
+  let out = "";
+  let ready: () => void = () => {};
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const ctx: CliContext = {
+    // A separate, empty policies directory proves the policy comes from the gateway.
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+    out: (t) => ((out += t), out.includes("listening") && ready()),
+    err: (t) => (out += t),
+    isTTY: false,
+    signal: stop.signal,
+    setExitCode: () => {},
+  };
+  const running = runCli([
+    "proxy",
+    "--policy",
+    "demo",
+    "--policies",
+    join(dir, "elsewhere"),
+    "--state",
+    stateDir,
+    "--listen",
+    "127.0.0.1:0",
+    "--gateway",
+    gateway.url,
+  ], ctx);
+  try {
+    await Promise.race([started, running.then(() => assert.fail(out))]);
+    const port = /listening on 127\.0\.0\.1:(\d+) \(policy demo, revision 0\)/.exec(out)?.[1];
+    assert.ok(port, out);
+    const proxy = ["-x", `http://127.0.0.1:${port}`];
+    const submitted = await curl([
+      ...proxy,
+      "--data-binary",
+      JSON.stringify(PROPOSAL),
+      "http://policy.local/v1/proposals",
+    ]);
+    assert.equal(submitted.status, 202, submitted.body);
+    const [id] = JSON.parse(submitted.body).accepted_chunk_ids;
+    // The proposal went to the gateway's directory, not to the proxy's (empty) one.
+    await Deno.stat(join(policiesDir, "pending", `${id}.patch`));
+    const waited = curl([...proxy, `http://policy.local/v1/proposals/${id}/wait?timeout=30`]);
+    await gateway.store.approve(id, { approvedBy: "test" });
+    const decision = JSON.parse((await waited).body);
+    assert.equal(decision.status, "approved");
+    assert.equal(decision.policy_reloaded, true);
+    const current = await curl([...proxy, "http://policy.local/v1/policy/current"]);
+    assert.equal(JSON.parse(current.body).revision, 1);
+  } finally {
+    stop.abort();
+    assert.equal(await running, 0);
+    await gateway.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
