@@ -1,0 +1,25 @@
+// Scripting Tollgate with mod.ts: start a proxy for one sandbox policy, then approve every
+// pending proposal whose checks found nothing to warn about. Run it from a checkout:
+//   deno run -A examples/approve_pending.ts policies demo
+import { gateway, proxy } from "../mod.ts";
+
+const [policiesDir = "policies", policy = "demo"] = Deno.args;
+const store = new gateway.ProposalStore({ policiesDir });
+const service = await proxy.startProxyService({
+  policy,
+  policiesDir,
+  stateDir: `${policiesDir}/../.tollgate`,
+  sink: store, // proposals from policy.local land in policiesDir/pending/
+});
+console.log(`proxy for "${policy}" on 127.0.0.1:${service.port}`);
+
+for (const proposal of await store.list({ status: "pending" })) {
+  const status = gateway.toProposalStatus(proposal);
+  if (status.findings.some((f) => f.severity !== "info")) {
+    console.log(`left for a person: ${proposal.id}`);
+    continue;
+  }
+  const approved = await store.approve(proposal.id, { approvedBy: "approve_pending.ts" });
+  console.log(`approved ${proposal.id}: revision ${approved.revision}`);
+}
+await service.close();
