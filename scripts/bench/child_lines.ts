@@ -32,15 +32,21 @@ export class ChildLines {
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.#ended) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`No line from the child in ${timeoutMs} ms`));
-      }, timeoutMs);
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const waiter = (line: string | undefined) => {
+        settled = true;
         clearTimeout(timer);
         resolve(line);
       };
+      // Register before arming the timer: creating a timer may run pending stream callbacks
+      // (seen under `deno test`), and a line they push must find this waiter.
       this.#waiters.push(waiter);
+      timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(new Error(`No line from the child in ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (settled) clearTimeout(timer);
     });
   }
 
