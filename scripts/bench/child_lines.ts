@@ -32,21 +32,22 @@ export class ChildLines {
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.#ended) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
-      let settled = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const state: { settled: boolean; timer?: ReturnType<typeof setTimeout> } = {
+        settled: false,
+      };
       const waiter = (line: string | undefined) => {
-        settled = true;
-        clearTimeout(timer);
+        state.settled = true;
+        clearTimeout(state.timer);
         resolve(line);
       };
       // Register before arming the timer: creating a timer may run pending stream callbacks
       // (seen under `deno test`), and a line they push must find this waiter.
       this.#waiters.push(waiter);
-      timer = setTimeout(() => {
+      state.timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
         reject(new Error(`No line from the child in ${timeoutMs} ms`));
       }, timeoutMs);
-      if (settled) clearTimeout(timer);
+      if (state.settled) clearTimeout(state.timer);
     });
   }
 
