@@ -6,10 +6,10 @@
  */
 
 import type { Command } from "@commander-js/extra-typings";
-import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
+import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { gatewayLink } from "./_gateway_link.ts";
 import { parseResolveOverride, startProxyService } from "../proxy/mod.ts";
-import { classifyAddress, formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
+import { collect, parseListen, startFailure, untilAborted } from "./_flags.ts";
 
 /**
  * Register `proxy --policy NAME [--policies DIR] [--listen HOST:PORT] [--state DIR]
@@ -45,18 +45,13 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
     .option("--gateway <url>", "take policy and reloads from this gateway and send it proposals")
     .option("--allow-remote", "allow a non-loopback listen address")
     .action(async (options) => {
-      const listen = parseListen(options.listen);
-      if (!options.allowRemote && !isLoopback(listen.hostname)) {
-        throw new UsageError(
-          `Refusing to listen on non-loopback address "${listen.hostname}": pass --allow-remote to insist`,
-        );
-      }
+      const listen = parseListen(options.listen, "--listen", options.allowRemote);
       for (const entry of options.resolve) parseOrUsage(entry);
       const policiesDir = resolveUserPath(ctx, options.policies);
       const stateDir = resolveUserPath(ctx, options.state);
       const flags = { gateway: options.gateway, policy: options.policy, policiesDir, stateDir };
       const service = await startProxyService({
-        ...await gatewayLink(flags, ctx.env).catch(failure),
+        ...await gatewayLink(flags, ctx.env).catch(startFailure),
         policy: options.policy,
         policiesDir,
         stateDir,
@@ -64,7 +59,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
         resolve: options.resolve,
         upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
         allowRemote: options.allowRemote,
-      }).catch(failure);
+      }).catch(startFailure);
       const { proxy, holder } = service;
       const host = proxy.hostname.includes(":") ? `[${proxy.hostname}]` : proxy.hostname;
       ctx.out(
@@ -76,44 +71,10 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
     });
 }
 
-function parseListen(text: string): { hostname: string; port: number } {
-  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[2]);
-  if (match === null || port > 65535) {
-    throw new UsageError(`Invalid --listen "${text}": expected HOST:PORT`);
-  }
-  return { hostname: match[1]!.replace(/^\[|\]$/g, ""), port };
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || classifyAddress(hostname) === "loopback";
-}
-
 function parseOrUsage(entry: string): void {
   try {
     parseResolveOverride(entry);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-function failure(error: unknown): never {
-  if (error instanceof PolicyValidationError) {
-    const [first, ...rest] = error.issues;
-    const more = rest.length > 0 ? ` (and ${rest.length} more)` : "";
-    throw new CliFailure(`Invalid policy: ${first ? formatIssue(first) : error.message}${more}`);
-  }
-  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-  throw new CliFailure(message);
-}
-
-function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) =>
-    signal.addEventListener("abort", () => resolve(), { once: true })
-  );
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -15,6 +15,7 @@ import {
   runSandbox,
 } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
+import { collect } from "./_flags.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 
@@ -99,8 +100,4 @@ async function chooseIsolation(mode: IsolateMode, path?: string): Promise<Isolat
     throw new CliFailure(`Cannot isolate with a network namespace: ${reason}`);
   }
   return "netns";
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

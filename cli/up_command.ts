@@ -6,7 +6,8 @@
  */
 
 import type { Command } from "@commander-js/extra-typings";
-import { type CliContext, CliFailure, resolveUserPath } from "./context.ts";
+import { type CliContext, resolveUserPath } from "./context.ts";
+import { collect, parseListen, startFailure, untilAborted } from "./_flags.ts";
 import { startProxyService } from "../proxy/mod.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
 
@@ -34,22 +35,23 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
     .action(async (options) => {
       const policiesDir = resolveUserPath(ctx, options.policies);
       const stateDir = resolveUserPath(ctx, options.state);
+      parseListen(options.gatewayListen, "--gateway-listen");
       const gateway = await startGateway({
         policiesDir,
         stateDir,
         listen: options.gatewayListen,
-      }).catch(oneLine);
+      }).catch(startFailure);
       try {
         const service = await startProxyService({
           policy: options.policy,
           policiesDir,
           stateDir,
-          listen: parseHostPort(options.listen),
+          listen: parseListen(options.listen),
           resolve: options.resolve,
           upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
           // The gateway's own store: proposals land in pending/ and fire its events.
           sink: gateway.store,
-        }).catch(oneLine);
+        }).catch(startFailure);
         const { proxy, holder } = service;
         ctx.out(
           `tollgate gateway listening on ${gateway.url} (token in ${stateDir}/${TOKEN_FILE})\n`,
@@ -64,27 +66,4 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
         await gateway.close();
       }
     });
-}
-
-function parseHostPort(text: string): { hostname: string; port: number } {
-  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
-  if (!match || Number(match[2]) > 65535) {
-    throw new CliFailure(`Invalid --listen "${text}": expected HOST:PORT`);
-  }
-  return { hostname: match[1]!.replace(/^\[|\]$/g, ""), port: Number(match[2]) };
-}
-
-function oneLine(error: unknown): never {
-  throw new CliFailure(error instanceof Error ? error.message.split("\n")[0]! : String(error));
-}
-
-function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) =>
-    signal.addEventListener("abort", () => resolve(), { once: true })
-  );
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { curlArgs } from "./support/mod.ts";
 import { type CliContext, runCli } from "../cli/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-
-async function curl(args: string[]): Promise<{ status: number; body: string }> {
-  const out = await new Deno.Command("curl", {
-    args: ["-sS", "-w", "\n%{http_code}", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const cut = text.lastIndexOf("\n");
-  return { status: Number(text.slice(cut + 1)), body: text.slice(0, cut) };
-}
 
 const PROPOSAL = {
   intent_summary: "write the notes file",
@@ -74,7 +64,7 @@ Deno.test("tollgate proxy --gateway takes its policy and reloads from the gatewa
     const port = /listening on 127\.0\.0\.1:(\d+) \(policy demo, revision 0\)/.exec(out)?.[1];
     assert.ok(port, out);
     const proxy = ["-x", `http://127.0.0.1:${port}`];
-    const submitted = await curl([
+    const submitted = await curlArgs([
       ...proxy,
       "--data-binary",
       JSON.stringify(PROPOSAL),
@@ -84,12 +74,12 @@ Deno.test("tollgate proxy --gateway takes its policy and reloads from the gatewa
     const [id] = JSON.parse(submitted.body).accepted_chunk_ids;
     // The proposal went to the gateway's directory, not to the proxy's (empty) one.
     await Deno.stat(join(policiesDir, "pending", `${id}.patch`));
-    const waited = curl([...proxy, `http://policy.local/v1/proposals/${id}/wait?timeout=30`]);
+    const waited = curlArgs([...proxy, `http://policy.local/v1/proposals/${id}/wait?timeout=30`]);
     await gateway.store.approve(id, { approvedBy: "test" });
     const decision = JSON.parse((await waited).body);
     assert.equal(decision.status, "approved");
     assert.equal(decision.policy_reloaded, true);
-    const current = await curl([...proxy, "http://policy.local/v1/policy/current"]);
+    const current = await curlArgs([...proxy, "http://policy.local/v1/policy/current"]);
     assert.equal(JSON.parse(current.body).revision, 1);
   } finally {
     stop.abort();

@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { curlArgs } from "./support/mod.ts";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-
-async function curl(args: string[]): Promise<{ status: number; body: string }> {
-  const out = await new Deno.Command("curl", {
-    args: ["-sS", "-w", "\n%{http_code}", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const cut = text.lastIndexOf("\n");
-  return { status: Number(text.slice(cut + 1)), body: text.slice(0, cut) };
-}
 
 async function readyLines(stream: ReadableStream<Uint8Array>, count: number): Promise<string[]> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
@@ -45,7 +35,7 @@ Deno.test("tollgate up: one process serves the proxy and the gateway on one dire
       ?.[1];
     assert.ok(port, proxyLine);
     const proxy = ["-x", `http://127.0.0.1:${port}`];
-    const current = await curl([...proxy, "http://policy.local/v1/policy/current"]);
+    const current = await curlArgs([...proxy, "http://policy.local/v1/policy/current"]);
     assert.equal(current.status, 200);
     assert.equal(JSON.parse(current.body).revision, 0);
     const proposal = {
@@ -65,7 +55,7 @@ Deno.test("tollgate up: one process serves the proxy and the gateway on one dire
         },
       }],
     };
-    const submitted = await curl([
+    const submitted = await curlArgs([
       ...proxy,
       "-X",
       "POST",
@@ -80,7 +70,7 @@ Deno.test("tollgate up: one process serves the proxy and the gateway on one dire
     // The gateway API sees the same store (bearer token from the shared state directory).
     const token = (await Deno.readTextFile(join(dir, ".tollgate/gateway.token"))).trim();
     const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(gatewayLine!)![1];
-    const listed = await curl(["-H", `authorization: Bearer ${token}`, `${url}/v1/proposals`]);
+    const listed = await curlArgs(["-H", `authorization: Bearer ${token}`, `${url}/v1/proposals`]);
     assert.equal(listed.status, 200);
     assert.match(listed.body, new RegExp(id));
   } finally {

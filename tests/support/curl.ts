@@ -105,3 +105,22 @@ function parseTransfer(output: string): CurlTransfer {
   }
   return { status: 0, headers, body: text.slice(end + 4), newConnections: 0 };
 }
+
+/**
+ * Run curl with raw arguments and return the last status and body (for one-URL calls).
+ *
+ * @example
+ * ```ts ignore
+ * const { status, body } = await curlArgs(["-x", proxyUrl, "http://policy.local/v1/skill"]);
+ * ```
+ */
+export async function curlArgs(args: string[]): Promise<{ status: number; body: string }> {
+  const out = await new Deno.Command("curl", {
+    args: ["-sS", "-w", "\n%{http_code}", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const cut = text.lastIndexOf("\n");
+  return { status: Number(text.slice(cut + 1)), body: text.slice(0, cut) };
+}

@@ -1,0 +1,57 @@
+/**
+ * Flag parsing and run-until-stopped helpers shared by the long-running commands.
+ *
+ * @module
+ */
+
+import { CliFailure, UsageError } from "./context.ts";
+import { classifyAddress, formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
+
+/** Commander collector for repeatable options. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * Parse `HOST:PORT` (IPv6 in brackets); refuse a non-loopback host unless `allowRemote`.
+ *
+ * @throws {UsageError} On a malformed address or a refused host (exit 2).
+ */
+export function parseListen(
+  text: string,
+  flag = "--listen",
+  allowRemote = false,
+): { hostname: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535) {
+    throw new UsageError(`Invalid ${flag} "${text}": expected HOST:PORT`);
+  }
+  const hostname = match[1]!.replace(/^\[|\]$/g, "");
+  const loopback = hostname === "localhost" || classifyAddress(hostname) === "loopback";
+  if (!loopback && !allowRemote) {
+    throw new UsageError(
+      `Refusing to listen on non-loopback address "${hostname}": pass --allow-remote to insist`,
+    );
+  }
+  return { hostname, port };
+}
+
+/** Turn a start-up error into one CLI line (an invalid policy names its first problem). */
+export function startFailure(error: unknown): never {
+  if (error instanceof PolicyValidationError) {
+    const [first, ...rest] = error.issues;
+    const more = rest.length > 0 ? ` (and ${rest.length} more)` : "";
+    throw new CliFailure(`Invalid policy: ${first ? formatIssue(first) : error.message}${more}`);
+  }
+  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+  throw new CliFailure(message);
+}
+
+/** Resolve when the command is asked to stop (SIGINT/SIGTERM). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+}
