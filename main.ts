@@ -6,7 +6,20 @@
  * @module
  */
 
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runCli } from "./cli/mod.ts";
+
+/**
+ * The directory the user ran the command from. `deno task tollgate` runs in the project root
+ * and passes the user's directory as INIT_CWD; any other start (an installed `tollgate`, a
+ * child process that merely inherited INIT_CWD) uses the real working directory.
+ */
+function userDirectory(): string {
+  const cwd = Deno.cwd();
+  const underTask = cwd === dirname(fileURLToPath(import.meta.url));
+  return underTask ? Deno.env.get("INIT_CWD") ?? cwd : cwd;
+}
 
 if (import.meta.main) {
   const controller = new AbortController();
@@ -20,8 +33,7 @@ if (import.meta.main) {
     while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
   };
   const code = await runCli(Deno.args, {
-    // Under `deno task`, the task runs in the project root; INIT_CWD is where the user was.
-    cwd: Deno.env.get("INIT_CWD") ?? Deno.cwd(),
+    cwd: userDirectory(),
     env: Deno.env.toObject(),
     out: (text) => writeAll(Deno.stdout, text),
     err: (text) => writeAll(Deno.stderr, text),

@@ -36,3 +36,23 @@ Deno.test("runCli() --help lists every command group", async () => {
   await runCli(["--help"], ctx);
   for (const group of ["policy", "proposals"]) assert.match(text(), new RegExp(`\\b${group}\\b`));
 });
+
+Deno.test("main.ts ignores an inherited INIT_CWD outside `deno task` (uses its own cwd)", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = new URL("../", import.meta.url).pathname;
+  await Deno.copyFile(`${root}policies/demo.yaml`, `${dir}/demo.yaml`);
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", `${root}main.ts`, "policy", "validate", "demo.yaml"],
+      cwd: dir,
+      // A test runner started by `deno task test` passes its INIT_CWD to every child.
+      env: { INIT_CWD: root, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(new TextDecoder().decode(out.stdout), /^ok demo\.yaml \(1 rule/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
