@@ -19,18 +19,54 @@ import { makeNarrator, type Narrator } from "./demo/narrator.ts";
 
 const projectRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 
-function interactiveReview(n: Narrator): Review {
-  const answer = prompt(n.em("Approve this proposal? [y]es / [n]o:"))?.trim().toLowerCase();
+/** Answers typed by the reviewer, one line each (a terminal or a pipe). */
+class Answers {
+  #lines: AsyncIterator<string>;
+  constructor(private readonly n: Narrator) {
+    this.#lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream())
+      .pipeThrough(splitLines())[Symbol.asyncIterator]();
+  }
+
+  async ask(question: string): Promise<string> {
+    Deno.stdout.writeSync(new TextEncoder().encode(`   ${this.n.em(question)} `));
+    const { value, done } = await this.#lines.next();
+    return done ? "" : value.trim();
+  }
+}
+
+function splitLines(): TransformStream<string, string> {
+  let rest = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      for (const line of parts) controller.enqueue(line);
+    },
+    flush(controller) {
+      if (rest) controller.enqueue(rest);
+    },
+  });
+}
+
+async function interactiveReview(answers: Answers): Promise<Review> {
+  const answer = (await answers.ask("Approve this proposal? [y]es / [n]o:")).toLowerCase();
   if (answer === "y" || answer === "yes") return { approve: true };
-  const reason = prompt("Reason for the agent:")?.trim() || "Rejected by the reviewer";
-  const guidance = prompt(
+  const reason = (await answers.ask("Reason for the agent:")) || "Rejected by the reviewer";
+  const guidance = await answers.ask(
     "Guidance (too_broad, use_l7_not_l4, wrong_binary_scope, wrong_endpoint, outside_org_ceiling, or empty):",
-  )?.trim();
+  );
   return { approve: false, reason, guidance: guidance || undefined };
 }
 
-async function finalChecks(outcome: DemoOutcome, n: Narrator): Promise<string[]> {
-  const problems = checkAgentSteps(outcome.steps).map((p) => `${p.step}: ${p.why}`);
+async function finalChecks(
+  outcome: DemoOutcome,
+  n: Narrator,
+  realAgent: boolean,
+): Promise<string[]> {
+  // A real agent keeps no step log: judge it by its exit status and what reached upstream.
+  const problems = realAgent
+    ? (outcome.agentExit === 0 ? [] : [`agent: exited with status ${outcome.agentExit}`])
+    : checkAgentSteps(outcome.steps).map((p) => `${p.step}: ${p.why}`);
   if (!outcome.storedContent) problems.push("upstream: the file is not stored upstream");
   else n.detail(`upstream now stores ${JSON.stringify(outcome.storedContent.slice(0, 60))}…`);
   const story = storyLines(await readTrace(`${outcome.workspace.stateDir}/logs`));
@@ -56,6 +92,7 @@ async function main(): Promise<number> {
   const n = makeNarrator(Deno.stdout.isTerminal() && Deno.env.get("NO_COLOR") === undefined);
   n.title("Tollgate demo: an agent asks for access, a person approves, the retry succeeds");
   const started = performance.now();
+  const answers = values.interactive ? new Answers(n) : undefined;
   const outcome = await runDemoLoop({
     projectRoot,
     agentCommand: values.agent,
@@ -65,12 +102,12 @@ async function main(): Promise<number> {
       onAgentStep: (step) => n.agentStep(step),
       review: async ({ id, patch }) => {
         n.patch(id, patch);
-        return values.interactive ? await interactiveReview(n) : { approve: true };
+        return answers ? await interactiveReview(answers) : { approve: true };
       },
       onReviewed: (info) => n.reviewed(info),
     },
   });
-  const problems = await finalChecks(outcome, n);
+  const problems = await finalChecks(outcome, n, values.agent !== undefined);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (values.keep) n.detail(`workspace kept at ${outcome.workspace.dir}`);
   else await outcome.workspace.remove();

@@ -158,7 +158,8 @@ export async function runDemoLoop(options: DemoOptions): Promise<DemoOutcome> {
     const tail = tailSteps(ws.stepsPath, seen, hooks, stop.signal);
     const reviews = watchPending(ws.policiesDir, stop.signal, async (id, patch) => {
       // Narrate the agent's submission before the reviewer's view of it (bounded wait).
-      await proposals.atLeast(reviewed.length + 1, 5_000);
+      // (A real agent keeps no step log, so there is nothing to wait for.)
+      if (!options.agentCommand) await proposals.atLeast(reviewed.length + 1, 5_000);
       const review = await options.hooks.review({ id, patch });
       const { output, code } = await applyReview(ws, id, review);
       reviewed.push({ id, review, code });
