@@ -1,7 +1,7 @@
 #!/usr/bin/env -S deno run -A
 /**
  * The `tollgate` CLI entry: `deno task tollgate …`, or `deno install --global -A -n tollgate
- * main.ts` for a plain `tollgate` command. The only module that reads `Deno.args`/`Deno.env`.
+ * --config deno.json main.ts` for a plain `tollgate` command. The only module that reads `Deno.args`/`Deno.env`.
  *
  * @module
  */

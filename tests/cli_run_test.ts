@@ -56,3 +56,27 @@ Deno.test("main.ts ignores an inherited INIT_CWD outside `deno task` (uses its o
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno install --global of main.ts gives a plain tollgate command", async () => {
+  const rootDir = await Deno.makeTempDir();
+  const project = new URL("../", import.meta.url).pathname;
+  try {
+    const install = await new Deno.Command(Deno.execPath(), {
+      args: ["install", "--global", "-A", "-f", "-n", "tollgate", "--root", rootDir]
+        .concat(["--config", `${project}deno.json`, `${project}main.ts`]),
+      cwd: project,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(install.code, 0, new TextDecoder().decode(install.stderr));
+    const run = await new Deno.Command(`${rootDir}/bin/tollgate`, {
+      args: ["policy", "validate", `${project}policies/demo.yaml`],
+      cwd: rootDir,
+      stdout: "piped",
+    }).output();
+    assert.equal(run.code, 0);
+    assert.match(new TextDecoder().decode(run.stdout), /^ok .*demo\.yaml \(1 rule, revision 0/);
+  } finally {
+    await Deno.remove(rootDir, { recursive: true });
+  }
+});
