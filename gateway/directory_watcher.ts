@@ -9,7 +9,7 @@
 
 import { configEvent, type OcsfEvent } from "./_ocsf.ts";
 import { loadPolicyText } from "./_engine.ts";
-import type { EventHub } from "./event_hub.ts";
+import type { EventHub, GatewayEvent } from "./event_hub.ts";
 import { listPolicyNames, policyFilePath } from "./policy_files.ts";
 import { listProposalFiles, type ProposalState } from "./proposal_files.ts";
 import { readProposalRecord } from "./proposal_record.ts";
@@ -25,6 +25,34 @@ export interface PolicySnapshot {
   revision: number;
   /** Its hash (hex SHA-256 of the validated policy). */
   hash: string;
+}
+
+/**
+ * Largest policy text (UTF-8 bytes) sent inside a `policy.updated` event; a larger one is
+ * announced without its text and subscribers fetch it.
+ */
+export const MAX_EVENT_TEXT_BYTES = 256 * 1024;
+
+/**
+ * The `policy.updated` event of a snapshot: name, revision, hash and, when it is not too
+ * large, the text itself, so subscribers need no round trip to apply it.
+ *
+ * @example
+ * ```ts
+ * import { policyUpdated } from "./directory_watcher.ts";
+ * const event = policyUpdated({ name: "team", text: "version: 1\n", revision: 1, hash: "ab" });
+ * console.assert(event.data.text === "version: 1\n");
+ * ```
+ */
+export function policyUpdated(snapshot: PolicySnapshot): GatewayEvent {
+  const { name, text, revision, hash } = snapshot;
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short texts need no encoding to measure.
+  const small = text.length * 3 <= MAX_EVENT_TEXT_BYTES ||
+    new TextEncoder().encode(text).length <= MAX_EVENT_TEXT_BYTES;
+  return {
+    type: "policy.updated",
+    data: small ? { name, revision, hash, text } : { name, revision, hash },
+  };
 }
 
 /** Options of a `DirectoryWatcher`. */
@@ -132,10 +160,7 @@ export class DirectoryWatcher {
         this.#policies.set(name, { name, text, revision: policy.revision, hash });
         this.#failedTexts.delete(name);
         if (publish && previous?.hash !== hash) {
-          this.#o.hub.publish({
-            type: "policy.updated",
-            data: { name, revision: policy.revision, hash },
-          });
+          this.#o.hub.publish(policyUpdated({ name, text, revision: policy.revision, hash }));
         }
       } catch (error) {
         this.#failedTexts.set(name, text);

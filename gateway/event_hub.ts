@@ -9,7 +9,7 @@
 export interface GatewayEvent {
   /** SSE event name. */
   type: "policy.updated" | "proposal.created" | "proposal.decided";
-  /** JSON payload (`{name, revision, hash}` or `{id, status, policy, summary}`). */
+  /** JSON payload (`{name, revision, hash, text?}` or `{id, status, policy, summary}`). */
   data: Record<string, unknown>;
 }
 

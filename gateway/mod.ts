@@ -12,7 +12,7 @@ export type { ProposalStoreOptions } from "./proposal_store.ts";
 export { ProposalConflictError } from "./proposal_conflict_error.ts";
 export type { ApproveResult } from "./approve_proposal.ts";
 export { GUIDANCE } from "./decide_proposal.ts";
-export { DirectoryWatcher } from "./directory_watcher.ts";
+export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./directory_watcher.ts";
 export type { DirectoryWatcherOptions } from "./directory_watcher.ts";
 export type { RejectOptions } from "./decide_proposal.ts";
 export { assertProposalId, isProposalId, newProposalId } from "./proposal_id.ts";

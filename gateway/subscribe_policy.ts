@@ -1,12 +1,14 @@
 /**
  * What a proxy started with `--gateway URL` runs: follow the gateway's event stream and hand
  * every new text of one policy to a callback (the proxy's `PolicyHolder.update`). No polling:
- * the stream pushes `policy.updated`; the text is fetched once per new hash; after a dropped
- * connection the client reconnects (with backoff) and catches up from the `ready` event.
+ * the stream pushes `policy.updated` carrying the text (fetched, once per new hash, only
+ * when the event was too large to carry it and after `ready`); after a dropped connection
+ * the client reconnects (with backoff) and catches up from the `ready` event.
  *
  * @module
  */
 
+import type { PolicySnapshot } from "./directory_watcher.ts";
 import type { GatewayClient } from "./gateway_client.ts";
 
 /** Revision and hash of a delivered policy text. */
@@ -49,9 +51,7 @@ export async function subscribePolicy(
 ): Promise<void> {
   const o = { ...defaults, ...options };
   let delivered: string | undefined;
-  const deliver = async (hash?: string) => {
-    if (hash !== undefined && hash === delivered) return;
-    const policy = await client.policy(name, signal);
+  const apply = async (policy: PolicySnapshot | undefined) => {
     if (!policy || policy.hash === delivered) return;
     try {
       await onText(policy.text, { revision: policy.revision, hash: policy.hash });
@@ -59,6 +59,13 @@ export async function subscribePolicy(
     } catch (error) {
       o.onError(error);
     }
+  };
+  // The event carries the text (unless it is very large): no round trip, which after an
+  // idle spell cost hundreds of ms on a busy machine.
+  const deliver = async (listed?: Partial<PolicySnapshot>) => {
+    if (listed?.hash !== undefined && listed.hash === delivered) return;
+    if (isSnapshot(listed)) return await apply(listed);
+    await apply(await client.policy(name, signal));
   };
   let delay = o.retryMs;
   while (!signal.aborted) {
@@ -68,9 +75,9 @@ export async function subscribePolicy(
         const data = JSON.parse(event.data || "{}");
         if (event.event === "ready") {
           const listed = (data.policies ?? []).find((p: { name: string }) => p.name === name);
-          await deliver(listed?.hash);
+          await deliver({ hash: listed?.hash });
         } else if (event.event === "policy.updated" && data.name === name) {
-          await deliver(data.hash);
+          await deliver(data);
         }
       }
     } catch (error) {
@@ -80,6 +87,11 @@ export async function subscribePolicy(
     await pause(delay, signal);
     delay = Math.min(delay * 2, o.maxRetryMs);
   }
+}
+
+function isSnapshot(data: Partial<PolicySnapshot> | undefined): data is PolicySnapshot {
+  return typeof data?.text === "string" && typeof data.hash === "string" &&
+    typeof data.revision === "number" && typeof data.name === "string";
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {

@@ -3,7 +3,10 @@ import { join } from "node:path";
 import {
   GatewayClient,
   GatewayError,
+  MAX_EVENT_TEXT_BYTES,
   parseListen,
+  type PolicySnapshot,
+  policyUpdated,
   ProposalStore,
   type RunningGateway,
   type ServerSentEvent,
@@ -208,4 +211,53 @@ Deno.test("a running gateway settles a proposal applied with git am and reports 
     await stream.done;
     await Deno.stat(join(repo.policies, "approved", `${id}.patch`));
   });
+});
+
+/** A client that counts its policy fetches. */
+class CountingClient extends GatewayClient {
+  fetches = 0;
+  override policy(name: string, signal?: AbortSignal): Promise<PolicySnapshot | undefined> {
+    this.fetches++;
+    return super.policy(name, signal);
+  }
+}
+
+Deno.test("subscribePolicy() applies the text a policy.updated event carries, without a GET", async () => {
+  await withGateway(async (repo, gw, client) => {
+    const stop = new AbortController();
+    const stream = collect(client, stop.signal);
+    const counting = new CountingClient({ url: gw.url, token: gw.token });
+    const seen: { text: string; revision: number }[] = [];
+    const running = subscribePolicy(
+      counting,
+      "team",
+      (text, v) => void seen.push({ text, revision: v.revision }),
+      stop.signal,
+    );
+    await until(() => seen.length === 1, "initial policy");
+    assert.equal(counting.fetches, 1);
+    const submitted = await client.submit(putProposal());
+    assert.ok(submitted.accepted);
+    await client.approve(submitted.proposal.id, { approvedBy: "alice" });
+    await until(() => seen.length === 2, "approved policy");
+    const onDisk = await Deno.readTextFile(join(repo.policies, "team.yaml"));
+    assert.equal(seen[1]?.revision, 4);
+    assert.equal(seen[1]?.text, onDisk);
+    assert.equal(counting.fetches, 1);
+    const update = stream.events.find((e) => e.event === "policy.updated");
+    assert.equal(JSON.parse(update?.data ?? "{}").text, onDisk);
+    stop.abort();
+    await Promise.all([running, stream.done]);
+  });
+});
+
+Deno.test("policyUpdated() leaves out a text over the size cap", () => {
+  const snapshot = { name: "team", revision: 1, hash: "ab" };
+  const small = policyUpdated({ ...snapshot, text: "version: 1\n" });
+  assert.deepEqual(small.data, { ...snapshot, text: "version: 1\n" });
+  // Multi-byte characters count by their UTF-8 size.
+  const big = policyUpdated({ ...snapshot, text: "é".repeat(MAX_EVENT_TEXT_BYTES / 2 + 1) });
+  assert.deepEqual(big.data, snapshot);
+  const edge = "é".repeat(MAX_EVENT_TEXT_BYTES / 2);
+  assert.equal(policyUpdated({ ...snapshot, text: edge }).data.text, edge);
 });
