@@ -12,6 +12,19 @@ import { randomBytes } from "node:crypto";
 /** Temporary files of an interrupted write: `.NAME.<random>.tmp` beside the target. */
 export const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
 
+/** Options of `writeFileAtomic`. */
+export interface WriteAtomicOptions {
+  /** Permissions of a new file. */
+  mode?: number;
+  /**
+   * Called once the new content is in place (every reader sees it) and before the directory
+   * fsync that makes the rename survive a power loss.
+   */
+  onReplaced?: () => void;
+}
+
+const writeDefaults = { mode: 0o644, onReplaced: () => {} };
+
 /**
  * Replace `path` with `text` atomically and durably.
  *
@@ -20,7 +33,12 @@ export const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
  * await writeFileAtomic("policies/team.yaml", newText);
  * ```
  */
-export async function writeFileAtomic(path: string, text: string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  options: WriteAtomicOptions = {},
+): Promise<void> {
+  const { mode, onReplaced } = { ...writeDefaults, ...options };
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const file = await Deno.open(temp, { write: true, createNew: true, mode });
@@ -34,6 +52,7 @@ export async function writeFileAtomic(path: string, text: string, mode = 0o644):
   }
   file.close();
   await Deno.rename(temp, path);
+  onReplaced();
   await syncDirectory(dir);
 }
 

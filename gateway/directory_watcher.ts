@@ -87,6 +87,7 @@ export class DirectoryWatcher {
   #timer?: ReturnType<typeof setTimeout>;
   #scan: Promise<void> = Promise.resolve();
   #queued = false;
+  #offers = 0;
 
   /**
    * A watcher of `options.policiesDir` (call `start()`).
@@ -113,6 +114,19 @@ export class DirectoryWatcher {
   /** Every policy's last valid snapshot. */
   policies(): PolicySnapshot[] {
     return [...this.#policies.values()].sort((a, b) => a.name < b.name ? -1 : 1);
+  }
+
+  /**
+   * Take a policy the gateway's own store has just written (already validated): publish it
+   * now unless its hash is the one served; the scan its file event causes finds nothing new.
+   */
+  offer(snapshot: PolicySnapshot): void {
+    // A scan that read the file before this write must not put the older text back.
+    this.#offers++;
+    const previous = this.#policies.get(snapshot.name);
+    this.#policies.set(snapshot.name, snapshot);
+    this.#failedTexts.delete(snapshot.name);
+    if (previous?.hash !== snapshot.hash) this.#o.hub.publish(policyUpdated(snapshot));
   }
 
   /** Scan now (after an in-process change) and publish what changed; scans never overlap. */
@@ -149,9 +163,11 @@ export class DirectoryWatcher {
   async #scanPolicies(publish: boolean): Promise<void> {
     const names = await listPolicyNames(this.#o.policiesDir).catch(() => []);
     for (const name of names) {
+      const offers = this.#offers;
       const text = await Deno.readTextFile(policyFilePath(this.#o.policiesDir, name)).catch(() =>
         undefined
       );
+      if (offers !== this.#offers) continue;
       if (text === undefined || text === this.#policies.get(name)?.text) continue;
       if (text === this.#failedTexts.get(name)) continue;
       try {

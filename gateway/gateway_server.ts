@@ -85,8 +85,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const store = new ProposalStore({ policiesDir: options.policiesDir, emit });
   const watcher = new DirectoryWatcher({ policiesDir: options.policiesDir, hub, emit });
   await watcher.start();
-  // The store's own changes are pushed at once, without waiting for the file watch.
-  const unsubscribe = store.subscribe(() => void watcher.rescan());
+  // The store's own changes are pushed at once, without waiting for the file watch; a policy
+  // the store just wrote comes with its text, so nothing is re-read before the push.
+  const unsubscribe = store.subscribe((change) => {
+    if (change.kind === "policy" && change.text !== undefined) {
+      const { name, text, revision, hash } = change;
+      watcher.offer({ name, text, revision, hash });
+    } else void watcher.rescan();
+  });
   // A policy changed outside tollgate (`git am` of a pending patch): settle that proposal.
   let settling: Promise<unknown> = Promise.resolve();
   const settle = hub.subscribe((event) => {

@@ -87,7 +87,7 @@ export class ProposalStore implements ProposalSink {
       policiesDir: options.policiesDir,
       now: o.now,
       emit: o.emit,
-      notify: (change) => this.#listeners.forEach((l) => l(change)),
+      notify: (change) => this.#notify(change),
       repo: () => this.#repoInfo(),
       beforeStep: async (step) => await o.beforeStep(step),
     };
@@ -160,6 +160,17 @@ export class ProposalStore implements ProposalSink {
   /** Finish interrupted approvals now; returns the ids moved to `approved/`. */
   recover(): Promise<string[]> {
     return withDirectoryLock(this.policiesDir, () => recoverProposals(this.#env));
+  }
+
+  #notify(change: StoreChange): void {
+    for (const listener of this.#listeners) {
+      // A listener's failure (a push) must not fail an approval half way through its steps.
+      try {
+        listener(change);
+      } catch {
+        // The listener reports its own failures.
+      }
+    }
   }
 
   async #recoverIfNeeded(): Promise<void> {

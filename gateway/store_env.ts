@@ -11,7 +11,14 @@ import type { ProposalState } from "./proposal_files.ts";
 /** A change the store made, for in-process listeners (the gateway's push, waiting agents). */
 export type StoreChange =
   | { kind: "proposal"; id: string; state: ProposalState; policy: string }
-  | { kind: "policy"; name: string; revision: number; hash: string };
+  | {
+    kind: "policy";
+    name: string;
+    revision: number;
+    hash: string;
+    /** The new text, when the change was just written (pushed without re-reading the file). */
+    text?: string;
+  };
 
 /** The named steps of an approval, in order (see `approveProposal`). */
 export type ApproveStep =

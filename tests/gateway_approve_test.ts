@@ -207,3 +207,39 @@ Deno.test("a pending patch applied by hand with git am is recorded as approved",
     await repo.cleanup();
   }
 });
+
+Deno.test("ProposalStore.approve() pushes the written policy before the commit, and a rollback after", async () => {
+  const repo = await makeRepo();
+  try {
+    const changes: StoreChange[] = [];
+    const atCommit: StoreChange[] = [];
+    const store = new ProposalStore({
+      policiesDir: repo.policies,
+      beforeStep: (step) => void (step === "commit" && atCommit.push(...changes)),
+    });
+    store.subscribe((c) => changes.push(c));
+    const id = await submitted(store);
+    changes.length = 0;
+    await store.approve(id, { approvedBy: "alice" });
+    const pushed = atCommit.find((c) => c.kind === "policy");
+    assert.ok(pushed?.kind === "policy");
+    assert.equal(pushed.revision, 4);
+    assert.equal(pushed.text, await readPolicy(repo.policies));
+    // A commit that fails rolls the file back, and the old policy is pushed again.
+    const second = await submitted(store, { ...putProposal(), ruleName: "other" });
+    changes.length = 0;
+    await repo.git("config", "core.hooksPath", join(repo.root, "hooks"));
+    await Deno.mkdir(join(repo.root, "hooks"));
+    await Deno.writeTextFile(join(repo.root, "hooks", "pre-commit"), "#!/bin/sh\nexit 1\n");
+    await Deno.chmod(join(repo.root, "hooks", "pre-commit"), 0o755);
+    await assert.rejects(store.approve(second, { approvedBy: "alice" }));
+    const revisions = changes.flatMap((c) => c.kind === "policy" ? [[c.revision, c.text]] : []);
+    assert.deepEqual(revisions, [
+      [5, revisions[0]?.[1]],
+      [4, await readPolicy(repo.policies)],
+    ]);
+    assert.equal((await store.status(second))?.status, "pending");
+  } finally {
+    await repo.cleanup();
+  }
+});
