@@ -92,7 +92,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     : await PolicyHolder.load(options.policy, file);
   const ca = options.ca ?? await CertificateAuthority.loadOrCreate(options.stateDir);
   const logDir = join(options.stateDir, "logs");
-  const log = new OcsfLog(logDir);
+  const log = new OcsfLog(logDir, { keepOpen: true });
   const onEvent = (event: OcsfEvent) => {
     void log.append(event).catch(() => {});
     options.onEvent?.(event);
@@ -134,6 +134,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
       stop.abort();
       await following.catch(() => {});
       await proxy.close();
+      log.close();
     },
   };
 }

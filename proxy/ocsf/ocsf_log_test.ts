@@ -46,15 +46,16 @@ Deno.test("OcsfLog.append() writes one JSON line and one shorthand line per even
   });
 });
 
-Deno.test("OcsfLog.append() keeps lines whole across concurrent writer processes", async () => {
+Deno.test("OcsfLog.append() keeps lines whole across concurrent writer processes (kept open or not)", async () => {
   await withDir(async (dir) => {
     const mod = new URL("./mod.ts", import.meta.url).href;
     const script = `
       import { configEvent, OcsfLog } from ${JSON.stringify(mod)};
-      const log = new OcsfLog(Deno.args[0]);
+      const log = new OcsfLog(Deno.args[0], { keepOpen: Deno.args[1] !== "a" });
       const big = Deno.args[1].repeat(8000);
       await Promise.all(Array.from({ length: 150 }, (_, i) =>
         log.append(configEvent("PROPOSED", Deno.args[1] + i + " " + big + "\\nfake", { time: ${DAY} }))));
+      log.close();
     `;
     const run = (tag: string) =>
       new Deno.Command(Deno.execPath(), {
@@ -73,6 +74,26 @@ Deno.test("OcsfLog.append() keeps lines whole across concurrent writer processes
     for (const line of text) {
       assert.match(line, /^\S+ OCSF CONFIG:PROPOSED \[INFO\] [abc]\d+ [abc]+\.\.\.$/);
     }
+  });
+});
+
+Deno.test("OcsfLog with keepOpen follows the date, and appends after close() still land", async () => {
+  await withDir(async (dir) => {
+    const log = new OcsfLog(dir, { keepOpen: true });
+    try {
+      await log.append(configEvent("LOADED", "one", { time: DAY }));
+      await log.append(configEvent("LOADED", "two", { time: DAY + 86_400_000 }));
+      await log.append(configEvent("LOADED", "three", { time: DAY + 86_400_001 }));
+    } finally {
+      log.close();
+    }
+    await log.append(configEvent("LOADED", "four", { time: DAY + 86_400_002 }));
+    const messages = async (day: string) =>
+      (await lines(join(dir, `ocsf.${day}.jsonl`))).map((l) => JSON.parse(l).message);
+    assert.deepEqual(await messages("2026-05-06"), ["one"]);
+    assert.deepEqual(await messages("2026-05-07"), ["two", "three", "four"]);
+    const text = await lines(join(dir, "tollgate.2026-05-07.log"));
+    assert.deepEqual(text.map((l) => l.split(" ").at(-1)), ["two", "three", "four"]);
   });
 });
 
