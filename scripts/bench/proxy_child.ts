@@ -31,7 +31,8 @@ async function main(configFile: string): Promise<void> {
   const skillPath = join(config.stateDir, "policy_advisor.md");
   await Deno.writeTextFile(skillPath, "# Bench skill\n");
   const logDir = join(config.stateDir, "logs");
-  const log = new OcsfLog(logDir);
+  // As startProxyService does: keep the day's log files open rather than reopen per event.
+  const log = new OcsfLog(logDir, { keepOpen: true });
   const identity = config.identity === "fixed"
     ? { resolve: () => Promise.resolve({ exe: FIXED_EXE, ancestors: [] }) }
     : createProcIdentityResolver();
