@@ -176,12 +176,14 @@ async function reviewer(ctx: CliContext, dir: string): Promise<string> {
 function openStore(ctx: CliContext, policies: string, state?: string): ProposalStore {
   const policiesDir = resolveUserPath(ctx, policies);
   const logDir = state === undefined ? undefined : join(resolveUserPath(ctx, state), "logs");
+  const log = logDir === undefined ? undefined : new OcsfLog(logDir);
   return new ProposalStore({
     policiesDir,
     // Events go to the state directory's log when that directory exists (a gateway or proxy
-    // runs from it); the CLI never creates one as a side effect.
+    // runs from it); the CLI never creates one as a side effect. A failed log write must not
+    // become an unhandled rejection that ends the command after the approval succeeded.
     emit: (event) => {
-      if (logDir && isDir(join(logDir, ".."))) void new OcsfLog(logDir).append(event);
+      if (log && isDir(join(logDir!, ".."))) void log.append(event).catch(() => {});
     },
     beforeStep: testPause(ctx),
   });
