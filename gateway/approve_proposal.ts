@@ -1,7 +1,9 @@
 /**
  * Approval, as named steps under the directory lock: load → apply → validate → bump → stamp →
- * write (and push the new policy) → commit → move, then signal. Each step is a small function; the order is what makes
- * a crash at any point recoverable (see `recover_proposals.ts`).
+ * write (and push the new policy) → commit → move, then signal. Each step is a small function;
+ * the order is what makes a crash at any point recoverable (see `recover_proposals.ts`). The
+ * stamped patch and the new policy are staged and fsynced together, then renamed in that order,
+ * so the push waits for one fsync instead of three in a row.
  *
  * @module
  */
@@ -10,7 +12,13 @@ import { parse } from "yaml";
 import type { ProposalRecord } from "./proposal_record.ts";
 import { configEvent } from "./_ocsf.ts";
 import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
-import { renameDurable, writeFileAtomic } from "./atomic_file.ts";
+import {
+  renameDurable,
+  type StagedFile,
+  stageFile,
+  syncDirectories,
+  writeFileAtomic,
+} from "./atomic_file.ts";
 import { withDirectoryLock } from "./directory_lock.ts";
 import { gitCommitFile } from "./git_repo.ts";
 import { type PolicyFile, readPolicyFile } from "./policy_files.ts";
@@ -89,17 +97,16 @@ export async function approveProposal(
     await env.beforeStep("bump");
     const bumped = bumpStep(loaded, applied);
     await env.beforeStep("stamp");
-    const restore = await stampStep(env, loaded, applied, bumped, options.approvedBy);
-    await env.beforeStep("write");
-    // From the rename on, the file on disk is the policy (a file-watching proxy would load it;
-    // recovery rolls a crash forward), so proxies may enforce it at once: not after the
-    // directory fsync (which only matters if the machine itself goes down), the commit and the
-    // move, each of which took up to 0.7 s on a busy disk.
-    await writeFileAtomic(loaded.current.path, bumped.text, {
-      onReplaced: () => pushPolicy(env, loaded.record.meta.policy, bumped.text, bumped.result),
-    });
+    const staged = await stageStep(env, loaded, applied, bumped, options.approvedBy);
+    await replaceStep(env, loaded, staged);
+    // From the policy's rename on, the file on disk is the policy (a file-watching proxy would
+    // load it; recovery rolls a crash forward), so proxies may enforce it at once: not after
+    // the directory fsyncs (which only matter if the machine itself goes down), the commit and
+    // the move, each of which took up to 0.7 s on a busy disk.
+    pushPolicy(env, loaded.record.meta.policy, bumped.text, bumped.result);
+    await syncDirectories([staged.stamp.path, staged.policy.path]);
     await env.beforeStep("commit");
-    const commit = await commitStep(env, loaded, bumped, options.approvedBy, restore);
+    const commit = await commitStep(env, loaded, bumped, options.approvedBy, staged.original);
     await env.beforeStep("move");
     await renameDurable(loaded.record.file, proposalFilePath(env.policiesDir, "approved", id));
     return outcome(loaded, applied, bumped, commit);
@@ -199,14 +206,26 @@ function bumpStep({ record, current }: Loaded, applied: Applied): Bumped {
   }
 }
 
-/** Stamp the decision on the pending patch; returns the text to restore on failure. */
-async function stampStep(
+interface Staged {
+  /** The pending patch stamped with the decision. */
+  stamp: StagedFile;
+  /** The new policy file. */
+  policy: StagedFile;
+  /** The pending patch as it was, to restore on failure. */
+  original: string;
+}
+
+/**
+ * Write the stamped patch and the new policy beside their targets, fsyncing both at once
+ * (one fsync's wait instead of three in a row before the push).
+ */
+async function stageStep(
   env: StoreEnv,
   { record, current }: Loaded,
   applied: Applied,
   bumped: Bumped,
   by: string,
-): Promise<string> {
+): Promise<Staged> {
   const original = await Deno.readTextFile(record.file);
   const decision = {
     status: "approved" as const,
@@ -218,8 +237,33 @@ async function stampStep(
   const diff = applied.rebased
     ? buildFileDiff(record.meta.path, current.text, applied.text)
     : undefined;
-  await writeFileAtomic(record.file, stampDecision(original, decision, diff));
-  return original;
+  const [stamp, policy] = await Promise.allSettled([
+    stageFile(record.file, stampDecision(original, decision, diff)),
+    stageFile(current.path, bumped.text),
+  ]);
+  if (stamp.status === "fulfilled" && policy.status === "fulfilled") {
+    return { stamp: stamp.value, policy: policy.value, original };
+  }
+  for (const s of [stamp, policy]) if (s.status === "fulfilled") await s.value.discard();
+  throw (stamp.status === "rejected" ? stamp : policy as PromiseRejectedResult).reason;
+}
+
+/**
+ * Rename the stamped patch, then the policy, in that order: recovery reads a policy that
+ * carries the rule's marker as approved, by whoever the patch's stamp names.
+ */
+async function replaceStep(env: StoreEnv, { record }: Loaded, staged: Staged): Promise<void> {
+  try {
+    await staged.stamp.replace();
+    await env.beforeStep("write");
+    await staged.policy.replace();
+  } catch (error) {
+    await staged.policy.discard();
+    await staged.stamp.discard();
+    // The policy was not replaced: the proposal stays pending, unstamped.
+    await writeFileAtomic(record.file, staged.original).catch(() => {});
+    throw error;
+  }
 }
 
 async function commitStep(

@@ -39,8 +39,41 @@ export async function writeFileAtomic(
   options: WriteAtomicOptions = {},
 ): Promise<void> {
   const { mode, onReplaced } = { ...writeDefaults, ...options };
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const staged = await stageFile(path, text, mode);
+  await staged.replace();
+  onReplaced();
+  await syncDirectory(dirname(path));
+}
+
+/** New content written and fsynced beside its target, waiting to be renamed over it. */
+export interface StagedFile {
+  /** The file it will replace. */
+  readonly path: string;
+  /** Rename the staged content over `path` (atomic; durable once its directory is synced). */
+  replace(): Promise<void>;
+  /** Remove the staged content if it was not used; never throws. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Write `text` to a temporary file beside `path` and fsync it, without touching `path` yet.
+ * Several files can be staged at once, so their fsyncs overlap, then replaced in the order
+ * that crash recovery needs.
+ *
+ * @example
+ * ```ts ignore
+ * const [a, b] = await Promise.all([stageFile(p1, t1), stageFile(p2, t2)]);
+ * await a.replace();
+ * await b.replace();
+ * await syncDirectories([a.path, b.path]);
+ * ```
+ */
+export async function stageFile(
+  path: string,
+  text: string,
+  mode: number = writeDefaults.mode,
+): Promise<StagedFile> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const file = await Deno.open(temp, { write: true, createNew: true, mode });
   try {
     await writeAll(file, new TextEncoder().encode(text));
@@ -51,9 +84,29 @@ export async function writeFileAtomic(
     throw error;
   }
   file.close();
-  await Deno.rename(temp, path);
-  onReplaced();
-  await syncDirectory(dir);
+  let used = false;
+  return {
+    path,
+    replace: async () => {
+      await Deno.rename(temp, path);
+      used = true;
+    },
+    discard: async () => {
+      if (!used) await Deno.remove(temp).catch(() => {});
+    },
+  };
+}
+
+/**
+ * fsync the directories of `paths` (each once, in parallel), making renames in them durable.
+ *
+ * @example
+ * ```ts ignore
+ * await syncDirectories(["policies/team.yaml", "policies/pending/p-1.patch"]);
+ * ```
+ */
+export async function syncDirectories(paths: string[]): Promise<void> {
+  await Promise.all([...new Set(paths.map((p) => dirname(p)))].map(syncDirectory));
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

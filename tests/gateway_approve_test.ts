@@ -243,3 +243,35 @@ Deno.test("ProposalStore.approve() pushes the written policy before the commit, 
     await repo.cleanup();
   }
 });
+
+Deno.test("ProposalStore.approve() keeps the proposal pending and unstamped when the policy cannot be replaced", async () => {
+  const repo = await makeRepo();
+  const path = join(repo.policies, "team.yaml");
+  try {
+    const changes: StoreChange[] = [];
+    const store = new ProposalStore({
+      policiesDir: repo.policies,
+      // A directory in the policy's place makes the rename fail after the stamp's.
+      beforeStep: async (step) => {
+        if (step !== "write") return;
+        await Deno.rename(path, `${path}.aside`);
+        await Deno.mkdir(path);
+      },
+    });
+    store.subscribe((c) => changes.push(c));
+    const id = await submitted(store);
+    const patch = await Deno.readTextFile(join(repo.policies, "pending", `${id}.patch`));
+    changes.length = 0;
+    await assert.rejects(store.approve(id, { approvedBy: "alice" }));
+    await Deno.remove(path);
+    await Deno.rename(`${path}.aside`, path);
+    assert.equal(await readPolicy(repo.policies), TEAM_POLICY);
+    assert.equal(await Deno.readTextFile(join(repo.policies, "pending", `${id}.patch`)), patch);
+    assert.equal((await store.status(id))?.status, "pending");
+    assert.deepEqual(changes.filter((c) => c.kind === "policy"), []);
+    const temps = [...Deno.readDirSync(repo.policies)].filter((e) => e.name.endsWith(".tmp"));
+    assert.deepEqual(temps, []);
+  } finally {
+    await repo.cleanup();
+  }
+});
