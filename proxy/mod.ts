@@ -6,7 +6,7 @@
  */
 
 export { PolicyHolder, reloadFromText, watchPolicyFile } from "./policy_holder.ts";
-export { DEFAULT_SKILL_PATH, startProxyService } from "./proxy_service.ts";
+export { DEFAULT_SKILL_PATH, LOG_BATCH_MS, startProxyService } from "./proxy_service.ts";
 export type { PolicyFeed, ProxyService, ProxyServiceOptions } from "./proxy_service.ts";
 export type { PolicySnapshot, UpdateResult, WatchOptions } from "./policy_holder.ts";
 export {

@@ -51,7 +51,7 @@ Deno.test("OcsfLog.append() keeps lines whole across concurrent writer processes
     const mod = new URL("./mod.ts", import.meta.url).href;
     const script = `
       import { configEvent, OcsfLog } from ${JSON.stringify(mod)};
-      const log = new OcsfLog(Deno.args[0], { keepOpen: Deno.args[1] !== "a" });
+      const log = new OcsfLog(Deno.args[0], { keepOpen: Deno.args[1] !== "a", batchMs: Deno.args[1] === "c" ? 5 : 0 });
       const big = Deno.args[1].repeat(8000);
       await Promise.all(Array.from({ length: 150 }, (_, i) =>
         log.append(configEvent("PROPOSED", Deno.args[1] + i + " " + big + "\\nfake", { time: ${DAY} }))));
@@ -158,5 +158,50 @@ Deno.test("readOcsfEvents() reports a missing or empty log", async () => {
       logAvailable: false,
     });
     assert.deepEqual(await readOcsfEvents(dir, { last: 5 }), { events: [], logAvailable: false });
+  });
+});
+
+Deno.test("OcsfLog with batchMs holds allowed decisions, and a denial writes them first, in order", async () => {
+  await withDir(async (dir) => {
+    const allow: Decision = { ...deny, verdict: "allow", reason: "allowed by gh_ro" };
+    const log = new OcsfLog(dir, { keepOpen: true, batchMs: 60_000 });
+    const path = join(dir, "ocsf.2026-05-06.jsonl");
+    const exists = () => Deno.stat(path).then(() => true, () => false);
+    try {
+      const held = [1, 2].map((i) => log.append(ocsfEventFromDecision(allow, { time: DAY + i })));
+      assert.equal(await exists(), false, "allowed decisions are held");
+      await log.append(ocsfEventFromDecision(deny, { time: DAY + 3 }));
+      await Promise.all(held);
+      assert.deepEqual((await lines(path)).map((l) => JSON.parse(l).time), [
+        DAY + 1,
+        DAY + 2,
+        DAY + 3,
+      ]);
+      const later = log.append(ocsfEventFromDecision(allow, { time: DAY + 4 }));
+      await log.flush();
+      await later;
+      assert.equal((await lines(path)).length, 4);
+      void log.append(ocsfEventFromDecision(allow, { time: DAY + 5 }));
+    } finally {
+      log.close();
+    }
+    // close() wrote the last held decision.
+    assert.deepEqual((await lines(path)).map((l) => JSON.parse(l).time).at(-1), DAY + 5);
+    assert.equal((await lines(join(dir, "tollgate.2026-05-06.log"))).length, 5);
+  });
+});
+
+Deno.test("OcsfLog with batchMs writes held decisions once the window has passed", async () => {
+  await withDir(async (dir) => {
+    const allow: Decision = { ...deny, verdict: "allow", reason: "allowed by gh_ro" };
+    const log = new OcsfLog(dir, { keepOpen: true, batchMs: 5 });
+    try {
+      await Promise.all(
+        [1, 2, 3].map((i) => log.append(ocsfEventFromDecision(allow, { time: DAY + i }))),
+      );
+      assert.equal((await lines(join(dir, "ocsf.2026-05-06.jsonl"))).length, 3);
+    } finally {
+      log.close();
+    }
   });
 });

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import {
   CertificateAuthority,
   createProcIdentityResolver,
+  LOG_BATCH_MS,
   PolicyHolder,
   startProxy,
 } from "../../proxy/mod.ts";
@@ -31,8 +32,9 @@ async function main(configFile: string): Promise<void> {
   const skillPath = join(config.stateDir, "policy_advisor.md");
   await Deno.writeTextFile(skillPath, "# Bench skill\n");
   const logDir = join(config.stateDir, "logs");
-  // As startProxyService does: keep the day's log files open rather than reopen per event.
-  const log = new OcsfLog(logDir, { keepOpen: true });
+  // As startProxyService does: keep the day's log files open rather than reopen per event,
+  // and write allowed decisions in batches.
+  const log = new OcsfLog(logDir, { keepOpen: true, batchMs: LOG_BATCH_MS });
   const identity = config.identity === "fixed"
     ? { resolve: () => Promise.resolve({ exe: FIXED_EXE, ancestors: [] }) }
     : createProcIdentityResolver();
