@@ -68,12 +68,30 @@ function validPort(text: string): number {
   return port >= 1 && port <= 65535 ? port : 0;
 }
 
+/** How long a name's addresses are reused, in ms. */
+export const DNS_CACHE_MS = 10_000;
+/** Names kept at most (the oldest goes first). */
+const DNS_CACHE_ENTRIES = 1024;
+
+/** Options of {@linkcode DestinationResolver}. */
+export interface DestinationResolverOptions {
+  /** Every address of a host name (system resolver by default). */
+  lookup?: (host: string) => Promise<string[]>;
+  /** Clock in ms, for the cache. */
+  now?: () => number;
+}
+
+async function systemLookup(host: string): Promise<string[]> {
+  return (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+}
+
 /**
  * Resolves destinations and applies the SSRF guard.
  *
  * An address that is loopback, private, link-local, metadata, unspecified or multicast is
  * refused unless the endpoint's `allowed_ips` covers it; every address a name resolves to must
- * pass. Overrides are operator-trusted and skip the guard (tests and the demo point public
+ * pass. A name's addresses are reused for {@linkcode DNS_CACHE_MS}, so a request connects to
+ * an address the guard has just checked and a name cannot rebind between requests that close. Overrides are operator-trusted and skip the guard (tests and the demo point public
  * names at local servers that way).
  *
  * @example
@@ -84,13 +102,21 @@ function validPort(text: string): number {
  */
 export class DestinationResolver {
   #overrides = new Map<string, ResolveOverride>();
+  #lookup: (host: string) => Promise<string[]>;
+  #now: () => number;
+  // Answers kept for DNS_CACHE_MS (getaddrinfo gives no TTL), shared by concurrent requests:
+  // a lookup per request cost more than the rest of a forwarded request.
+  #cache = new Map<string, { addresses: Promise<string[]>; until: number }>();
 
   /**
    * A resolver with the operator's overrides.
    *
    * @param overrides Operator-trusted overrides (they skip the SSRF guard).
+   * @param options The name lookup and clock (tests replace them).
    */
-  constructor(overrides: ResolveOverride[] = []) {
+  constructor(overrides: ResolveOverride[] = [], options: DestinationResolverOptions = {}) {
+    this.#lookup = options.lookup ?? systemLookup;
+    this.#now = options.now ?? (() => performance.now());
     for (const o of overrides) this.#overrides.set(`${o.host.toLowerCase()}:${o.port}`, o);
   }
 
@@ -115,12 +141,30 @@ export class DestinationResolver {
       addresses = [host];
     } else {
       try {
-        addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+        addresses = await this.#addresses(host);
       } catch {
         return { ok: false, reason: `cannot resolve ${host}` };
       }
     }
+    // The guard runs on every request, cached answer or not: allowed_ips may have changed.
     return checkAddresses(host, port, addresses, allowedIps ?? []);
+  }
+
+  #addresses(host: string): Promise<string[]> {
+    const now = this.#now();
+    const cached = this.#cache.get(host);
+    if (cached && cached.until > now) return cached.addresses;
+    this.#cache.delete(host);
+    if (this.#cache.size >= DNS_CACHE_ENTRIES) {
+      this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    const addresses = this.#lookup(host);
+    this.#cache.set(host, { addresses, until: now + DNS_CACHE_MS });
+    // A failed lookup is not remembered: the next request asks again.
+    addresses.catch(() => {
+      if (this.#cache.get(host)?.addresses === addresses) this.#cache.delete(host);
+    });
+    return addresses;
   }
 
   /** Re-check an address chosen earlier against (possibly new) `allowedIps`. */

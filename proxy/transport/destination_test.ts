@@ -67,3 +67,42 @@ Deno.test("DestinationResolver.resolve() guards private targets unless allowed_i
   assert.ok(!destinations.recheck("x.test", 443, "10.0.0.1", undefined).ok);
   assert.ok(destinations.recheck("x.test", 443, "10.0.0.1", ["10.0.0.0/24"]).ok);
 });
+
+Deno.test("DestinationResolver.resolve() reuses a name's addresses for a while, and guards them each time", async () => {
+  let clock = 0;
+  const asked: string[] = [];
+  let answer: string[] | Error = ["203.0.113.7"];
+  const destinations = new DestinationResolver([], {
+    now: () => clock,
+    lookup: (host) => {
+      asked.push(host);
+      const reply = answer;
+      return reply instanceof Error ? Promise.reject(reply) : Promise.resolve(reply);
+    },
+  });
+  const first = await Promise.all([
+    destinations.resolve("api.example.com", 443, undefined),
+    destinations.resolve("api.example.com", 443, undefined),
+  ]);
+  assert.deepEqual(first.map((r) => r.ok && r.address), ["203.0.113.7", "203.0.113.7"]);
+  assert.deepEqual(asked, ["api.example.com"]);
+  // Within the window the cached answer stands; after it, the new (inward) answer is refused…
+  answer = ["10.0.0.5"];
+  clock += 5_000;
+  assert.equal((await destinations.resolve("api.example.com", 443, undefined)).ok, true);
+  clock += 6_000;
+  const rebound = await destinations.resolve("api.example.com", 443, undefined);
+  assert.equal(rebound.ok, false);
+  assert.deepEqual(asked, ["api.example.com", "api.example.com"]);
+  // …and the guard applies to cached addresses with each request's allowed_ips.
+  assert.equal((await destinations.resolve("api.example.com", 443, ["10.0.0.0/8"])).ok, true);
+  // Failures are not cached.
+  answer = new Error("SERVFAIL");
+  assert.deepEqual(await destinations.resolve("down.example.com", 443, undefined), {
+    ok: false,
+    reason: "cannot resolve down.example.com",
+  });
+  answer = ["198.51.100.1"];
+  assert.equal((await destinations.resolve("down.example.com", 443, undefined)).ok, true);
+  assert.equal(asked.filter((h) => h === "down.example.com").length, 2);
+});
