@@ -7,6 +7,7 @@
 
 import type { BenchReport, RowGroup, RowResult } from "./report.ts";
 import { formatMicros, formatRate, formatRatio } from "./format.ts";
+import { STALL_LATE_MS, STALL_SLEEP_MS } from "./stall_probe.ts";
 
 const GROUP_TITLES: Record<RowGroup, string> = {
   direct: "Direct (the physical limits here)",
@@ -61,7 +62,13 @@ export function renderReport(report: BenchReport): string {
       cells.map((cell, i) => pad(cell, widths[i]!, RIGHT_ALIGNED.has(i))).join("  ").trimEnd(),
     );
   });
-  out.push("", renderSummary(report), LEGEND, ...renderLoadWarning(report));
+  out.push(
+    "",
+    renderSummary(report),
+    LEGEND,
+    ...renderLoadWarning(report),
+    ...renderStallWarning(report),
+  );
   out.push(...renderNotes(report.rows));
   return `${out.join("\n")}\n`;
 }
@@ -109,6 +116,18 @@ function renderSummary(report: BenchReport): string {
   const { met, missed, unevaluated } = report.summary;
   const mode = report.quick ? "quick (1 repetition)" : `${report.repetitions} repetitions, medians`;
   return `Targets: ${met} met, ${missed} missed, ${unevaluated} not evaluated — ${mode}`;
+}
+
+function renderStallWarning(report: BenchReport): string[] {
+  const { stalls, stallSleeps, stallWorstMs, stallLostShare } = report.environment;
+  if (typeof stalls !== "number" || typeof stallSleeps !== "number" || stalls === 0) return [];
+  if (typeof stallWorstMs !== "number" || typeof stallLostShare !== "number") return [];
+  return [
+    `Warning: the machine stalled: ${stalls} of ${stallSleeps} ${STALL_SLEEP_MS} ms sleeps woke ` +
+    `more than ${STALL_LATE_MS} ms late (worst ${stallWorstMs} ms, ` +
+    `${(stallLostShare * 100).toFixed(1)} % of the run lost): latencies, ratios and ` +
+    "the control-plane rows swing with such stalls; compare runs on a quiet machine",
+  ];
 }
 
 function renderLoadWarning(report: BenchReport): string[] {

@@ -136,3 +136,12 @@ Deno.test("renderReport() warns when the machine was busier than its CPUs", () =
   const calm = { ...report([]), environment: { cpus: 2, loadAverageBefore: [0.5, 1, 1] } };
   assert.doesNotMatch(renderReport(calm), /Warning/);
 });
+
+Deno.test("renderReport() warns when the machine stalled during the run", () => {
+  const env = { stalls: 31, stallSleeps: 900, stallWorstMs: 612, stallLostShare: 0.183 };
+  const text = renderReport({ ...report([]), environment: env });
+  assert.match(text, /Warning: the machine stalled: 31 of 900 10 ms sleeps woke more than 20 ms/);
+  assert.match(text, /worst 612 ms, 18\.3 % of the run lost/);
+  const quiet = { ...env, stalls: 0, stallWorstMs: 3, stallLostShare: 0 };
+  assert.doesNotMatch(renderReport({ ...report([]), environment: quiet }), /stalled/);
+});

@@ -10,7 +10,8 @@ import * as os from "node:os";
 import { budgetFor } from "./budget.ts";
 import type { ChildProcesses } from "./child_processes.ts";
 import { createTestCertificates } from "./test_ca.ts";
-import { startUpstreams } from "./upstream_servers.ts";
+import { spawnUpstreams } from "./upstream_servers.ts";
+import { type StallStats, startStallProbe } from "./stall_probe.ts";
 import { type BenchSetup, UPSTREAM_NAMES } from "./setup.ts";
 import { aggregateRow, type BenchReport, type Sample, withRatios } from "./report.ts";
 import { applyTargets } from "./targets.ts";
@@ -51,7 +52,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   stack.defer(() => Deno.remove(dir, { recursive: true }).catch(() => {}));
   stack.defer(() => options.children.stopAll());
   const certs = await createTestCertificates(UPSTREAM_NAMES);
-  const upstreams = await startUpstreams(certs);
+  const upstreams = await spawnUpstreams(options.children, certs, dir);
   stack.defer(() => upstreams.close());
   const setup: BenchSetup = { budget, certs, upstreams, dir };
   const only = options.only;
@@ -63,7 +64,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   options.log(
     `Set up in ${((performance.now() - t0) / 1000).toFixed(1)} s; measuring ${rows.length} rows`,
   );
+  const probe = startStallProbe(options.children);
   const samples = await measureAll(rows, budget.repetitions, options);
+  const stalls = await probe.stop();
   const results = rows.map((row, i) => {
     const result = aggregateRow(row.info, samples[i]!, row.skipped);
     if (row.describe && result.runs > 0) result.notes.push(...row.describe(samples[i]!));
@@ -77,7 +80,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     finishedAt: new Date().toISOString(),
     quick: options.quick,
     repetitions: budget.repetitions,
-    environment: environment(loadBefore),
+    environment: environment(loadBefore, stalls),
     rows: judged,
     summary: summarizeTargets(judged),
   };
@@ -121,7 +124,7 @@ function describe(s: Sample): string {
   return parts.join(", ");
 }
 
-function environment(loadBefore: number[]): BenchReport["environment"] {
+function environment(loadBefore: number[], stalls?: StallStats): BenchReport["environment"] {
   return {
     deno: Deno.version.deno,
     v8: Deno.version.v8,
@@ -131,5 +134,14 @@ function environment(loadBefore: number[]): BenchReport["environment"] {
     // Other work on the machine skews every row; the load average says how busy it was.
     loadAverageBefore: loadBefore.map((v) => Number(v.toFixed(2))),
     loadAverageAfter: os.loadavg().map((v) => Number(v.toFixed(2))),
+    // A shared VM can leave a sleeping process unscheduled for hundreds of ms: say how often.
+    ...(stalls
+      ? {
+        stalls: stalls.stalls,
+        stallSleeps: stalls.sleeps,
+        stallWorstMs: Math.round(stalls.worstMs),
+        stallLostShare: Number((stalls.lostMs / Math.max(1, stalls.elapsedMs)).toFixed(4)),
+      }
+      : {}),
   };
 }

@@ -7,7 +7,7 @@
 
 import type { Budget } from "./budget.ts";
 import type { TestCertificates } from "./test_ca.ts";
-import type { Upstreams } from "./upstream_servers.ts";
+import type { UpstreamPorts } from "./upstream_servers.ts";
 import type { TlsOptions } from "./connect.ts";
 
 /**
@@ -40,7 +40,7 @@ export interface BenchSetup {
   /** The upstream test CA and certificate. */
   certs: TestCertificates;
   /** The running upstream servers. */
-  upstreams: Upstreams;
+  upstreams: UpstreamPorts;
   /** Scratch directory, removed at the end. */
   dir: string;
 }

@@ -6,9 +6,12 @@
  * @module
  */
 
+import { join } from "node:path";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { Buffer } from "node:buffer";
+import type { ChildProcesses } from "./child_processes.ts";
+import { ChildLines } from "./child_lines.ts";
 
 /** Size of the fixed response body. */
 export const BODY_BYTES = 1024;
@@ -24,16 +27,22 @@ const RESPONSE = Buffer.concat([
 const HEADER_END = Buffer.from("\r\n\r\n");
 const MAX_HEAD = 64 * 1024;
 
-/** Running upstream servers on 127.0.0.1. */
-export interface Upstreams {
+/** Upstream servers on 127.0.0.1, wherever they run. */
+export interface UpstreamPorts {
   /** Port of the plain HTTP upstream. */
   httpPort: number;
   /** Port of the HTTPS upstream. */
   httpsPort: number;
   /** Requests answered so far (both servers). */
-  readonly served: number;
+  servedCount(): Promise<number>;
   /** Close both servers and every connection. */
   close(): Promise<void>;
+}
+
+/** Upstream servers running in this process. */
+export interface Upstreams extends UpstreamPorts {
+  /** Requests answered so far (both servers). */
+  readonly served: number;
 }
 
 /** Options for {@linkcode startUpstreams}. */
@@ -69,6 +78,7 @@ export async function startUpstreams(options: UpstreamOptions): Promise<Upstream
     get served() {
       return counter.served;
     },
+    servedCount: () => Promise.resolve(counter.served),
     async close() {
       for (const socket of sockets) socket.destroy();
       await Promise.all(
@@ -108,3 +118,54 @@ function listen(server: net.Server): Promise<number> {
     });
   });
 }
+
+/**
+ * Start the upstreams in a child process of their own (`upstream_child.ts`), under
+ * `children`, with its config file in `dir`.
+ *
+ * @example
+ * ```ts ignore
+ * const up = await spawnUpstreams(children, certs, dir);
+ * console.log(await up.servedCount());
+ * await up.close();
+ * ```
+ */
+export async function spawnUpstreams(
+  children: ChildProcesses,
+  options: UpstreamOptions,
+  dir: string,
+): Promise<UpstreamPorts> {
+  const configFile = join(dir, "upstream.json");
+  await Deno.writeTextFile(configFile, JSON.stringify(options));
+  const script = new URL("./upstream_child.ts", import.meta.url).pathname;
+  const { child, process } = children.spawn(
+    Deno.execPath(),
+    ["run", "-A", "--quiet", script, configFile],
+    { name: "upstreams", lifeline: true, stdout: "piped", stderr: "inherit" },
+  );
+  const lines = new ChildLines(process.stdout);
+  const writer = process.stdin.getWriter();
+  try {
+    const ready = JSON.parse((await lines.next(READY_TIMEOUT_MS)) ?? "null");
+    if (typeof ready?.httpPort !== "number" || typeof ready?.httpsPort !== "number") {
+      throw new Error("the upstream child exited before listening");
+    }
+    return {
+      httpPort: ready.httpPort,
+      httpsPort: ready.httpsPort,
+      servedCount: async () => {
+        await writer.write(new TextEncoder().encode("served\n"));
+        return JSON.parse((await lines.next(READY_TIMEOUT_MS)) ?? "{}").served;
+      },
+      close: async () => {
+        await writer.close().catch(() => {});
+        await child.stop();
+      },
+    };
+  } catch (error) {
+    await child.stop();
+    throw new Error(`Upstream servers did not start: ${(error as Error).message}`);
+  }
+}
+
+const READY_TIMEOUT_MS = 30_000;
