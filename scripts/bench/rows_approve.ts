@@ -16,6 +16,7 @@ import type { BenchSetup } from "./setup.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo, Sample } from "./report.ts";
 import { median, summarize } from "./stats.ts";
+import { settleDisk } from "./settle_disk.ts";
 
 /** The gateway and its fleet, or why they did not start. */
 export type ApproveStart =
@@ -78,7 +79,10 @@ export function approveRow(setup: BenchSetup, start: ApproveStart, count: number
   let run = 0;
   return {
     info,
-    measure: () => timeApprovals(start.gateway, start.fleet, setup.budget.approvals, ++run),
+    measure: async () => {
+      await settleDisk();
+      return await timeApprovals(start.gateway, start.fleet, setup.budget.approvals, ++run);
+    },
     describe: (samples) => {
       const each = median(samples.flatMap((s) => s.extra?.perProxyP50Ms ?? []));
       const answer = median(samples.flatMap((s) => s.extra?.approveAnsweredP50Ms ?? []));

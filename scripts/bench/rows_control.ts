@@ -17,6 +17,7 @@ import type { BenchSetup } from "./setup.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo, Sample } from "./report.ts";
 import { summarize } from "./stats.ts";
+import { settleDisk } from "./settle_disk.ts";
 
 /** The policy name (file `bench.yaml`) the control rows propose against. */
 export const CONTROL_POLICY = "bench";
@@ -110,6 +111,7 @@ export function proposalRow(setup: BenchSetup, repo: ControlRepo, start: ProxySt
     info,
     measure: async () => {
       run++;
+      await settleDisk();
       let conn: HttpConn | undefined;
       try {
         return await timeProposals(setup.budget.proposals, async (i) => {
