@@ -27,6 +27,7 @@ export interface CliContext {
 
 /** Bad usage of the CLI: exit code 2, one line. */
 export class UsageError extends Error {
+  /** Shown in stack traces and `error.name` instead of the generic `Error`. */
   override name = "UsageError";
   /** Exit code of a usage error. */
   readonly exitCode = 2;
@@ -34,6 +35,7 @@ export class UsageError extends Error {
 
 /** A failed operation: exit code 1, one line. */
 export class CliFailure extends Error {
+  /** Shown in stack traces and `error.name` instead of the generic `Error`. */
   override name = "CliFailure";
   /** Exit code of a failed operation. */
   readonly exitCode = 1;

@@ -67,3 +67,22 @@ export type {
   ProposalStatus,
   SubmitResult,
 } from "../proxy/policy_local/mod.ts";
+export type {
+  AccessPreset,
+  BinaryMatcher,
+  BinaryRef,
+  CompiledMatch,
+  CompiledPolicy,
+  CompiledQuery,
+  Endpoint,
+  Enforcement,
+  GlobMatcher,
+  Grant,
+  HostPattern,
+  L7Match,
+  LoadedPolicy,
+  NetworkRule,
+  Policy,
+  QueryMatcherSpec,
+} from "../proxy/policy/mod.ts";
+export type { OcsfEndpoint, OcsfEvent } from "../proxy/ocsf/mod.ts";

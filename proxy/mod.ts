@@ -43,4 +43,31 @@ export type { LeafCertificate } from "./tls/mod.ts";
 export { createProcIdentityResolver } from "./identity/mod.ts";
 export type { IdentityResolver, PeerAddress, ProcIdentityOptions } from "./identity/mod.ts";
 // Types of other modules that the API above names, so that its documentation is complete.
-export type { PolicyIssue, RequesterIdentity } from "./policy/mod.ts";
+export type {
+  AccessPreset,
+  BinaryMatcher,
+  BinaryRef,
+  CompiledMatch,
+  CompiledPolicy,
+  CompiledQuery,
+  Endpoint,
+  Enforcement,
+  GlobMatcher,
+  Grant,
+  HostPattern,
+  L7Match,
+  NetworkRule,
+  Policy,
+  PolicyIssue,
+  QueryMatcherSpec,
+  RequesterIdentity,
+} from "./policy/mod.ts";
+export type { OcsfEndpoint, OcsfEvent } from "./ocsf/mod.ts";
+export type {
+  Finding,
+  Guidance,
+  ProposalInput,
+  ProposalSink,
+  ProposalStatus,
+  SubmitResult,
+} from "./policy_local/mod.ts";

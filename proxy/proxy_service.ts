@@ -45,16 +45,19 @@ export interface PolicyFeed {
 export interface ProxyServiceOptions {
   /** Policy name: the file is `policiesDir/NAME.yaml` (or the feed's policy of that name). */
   policy: string;
+  /** Directory of the policy files (`NAME.yaml`, watched unless a `feed` is given). */
   policiesDir: string;
   /** Tollgate's state directory: `ca/` and `logs/`. */
   stateDir: string;
   /** Listen address; loopback port 0 by default. */
   listen?: { hostname: string; port: number };
+  /** Allow a non-loopback listen address (otherwise `startProxyService` throws). */
   allowRemote?: boolean;
   /** `HOST:PORT:ADDR[:PORT]` overrides (operator-trusted: they bypass the SSRF guard). */
   resolve?: string[];
   /** PEM files trusted for upstream TLS besides the default roots. */
   upstreamCaFiles?: string[];
+  /** The skill file served at /v1/skill and named in deny bodies; the shipped one by default. */
   skillPath?: string;
   /** Where policy.local sends proposals; without it the proposal routes answer 503. */
   sink?: ProposalSink;
@@ -68,10 +71,15 @@ export interface ProxyServiceOptions {
 
 /** A running proxy service. */
 export interface ProxyService {
+  /** The listening proxy underneath. */
   proxy: ProxyHandle;
+  /** The policy in force; reloads from the file or the feed swap it here. */
   holder: PolicyHolder;
+  /** The CA whose leaf certificates the proxy intercepts TLS with (clients must trust it). */
   ca: CertificateAuthority;
+  /** The port the proxy listens on (the chosen one when port 0 was asked for). */
   readonly port: number;
+  /** The address the proxy listens on. */
   readonly hostname: string;
   /** Serve a connection that arrived elsewhere (a sandbox bridge) with its identity. */
   serveConnection(conn: Duplex, identity: () => Promise<RequesterIdentity | Error>): void;

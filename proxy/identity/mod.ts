@@ -10,3 +10,5 @@ export type {
   PeerAddress,
   ProcIdentityOptions,
 } from "./proc_identity_resolver.ts";
+// Types of other modules that the API above names, so that its documentation is complete.
+export type { RequesterIdentity } from "../policy/mod.ts";

@@ -25,6 +25,14 @@ import {
 } from "./routes.ts";
 
 /**
+ * Hono's app type, under a name of our own: documenting Hono's declarations is Hono's job,
+ * and `@ignore` keeps `deno doc --lint` from walking them.
+ *
+ * @ignore
+ */
+type PolicyLocalApp = Hono;
+
+/**
  * Build the policy.local app around injected dependencies. The proxy serves it for
  * `http://policy.local/...` with `app.fetch`; tests call `app.request()`.
  *
@@ -34,7 +42,7 @@ import {
  * const res = await app.request("http://policy.local/v1/denials?last=5");
  * ```
  */
-export function createPolicyLocalApp(deps: PolicyLocalDeps): Hono {
+export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {
   const app = new Hono();
   app.get(ROUTE_SKILL, async (c) => {
     const markdown = await deps.skill();
