@@ -1,12 +1,12 @@
 /**
- * Start a fleet of Tollgate proxies (`fleet_child.ts`) following a gateway, and collect the
+ * Start a fleet of Tollgate proxy processes (`fleet_child.ts`) following a gateway, and collect the
  * policy swaps they report: which proxy enforces which revision since when.
  *
  * @module
  */
 
 import { join } from "node:path";
-import type { ChildProcesses } from "./child_processes.ts";
+import type { ChildProcesses, RunningChild } from "./child_processes.ts";
 import { ChildLines } from "./child_lines.ts";
 import { collectTail } from "./tollgate_proxy.ts";
 import type { FleetChildConfig } from "./proxy_child_config.ts";
@@ -27,7 +27,8 @@ export interface ProxyFleet {
 const READY_TIMEOUT_MS = 60_000;
 
 /**
- * Start `count` proxies in one child process, each subscribed to the gateway.
+ * Start `count` proxies, each in its own child process (as `count` sandboxes would run them,
+ * each with its own event loop) and each subscribed to the gateway.
  *
  * @example
  * ```ts ignore
@@ -39,10 +40,44 @@ export async function startProxyFleet(
   children: ChildProcesses,
   options: { count: number; gatewayUrl: string; token: string; policy: string },
 ): Promise<ProxyFleet> {
-  const stateDir = join(setup.dir, "tollgate-fleet");
+  const swaps = new SwapLog(options.count);
+  const started = await Promise.allSettled(
+    Array.from({ length: options.count }, (_, i) => startMember(setup, children, options, i)),
+  );
+  const members = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
+  const failed = started.find((s) => s.status === "rejected");
+  if (failed) {
+    await Promise.all(members.map((m) => m.child.stop()));
+    throw failed.reason;
+  }
+  for (const [i, member] of members.entries()) {
+    member.lines.listen((line) => swaps.add({ ...JSON.parse(line), proxy: i }));
+  }
+  return {
+    ports: members.map((m) => m.port),
+    enforcing: (revision, timeoutMs) => swaps.waitFor(revision, timeoutMs),
+    stop: async () => void await Promise.all(members.map((m) => m.child.stop())),
+  };
+}
+
+interface Member {
+  child: RunningChild;
+  port: number;
+  lines: ChildLines;
+}
+
+/** One proxy process of the fleet (`fleet_child.ts` with a count of one). */
+async function startMember(
+  setup: BenchSetup,
+  children: ChildProcesses,
+  options: { gatewayUrl: string; token: string; policy: string },
+  index: number,
+): Promise<Member> {
+  const stateDir = join(setup.dir, `tollgate-fleet-${index}`);
   await Deno.mkdir(stateDir, { recursive: true });
   const config: FleetChildConfig = {
     ...options,
+    count: 1,
     stateDir,
     resolve: benchResolve(setup.upstreams.httpPort, setup.upstreams.httpsPort),
     upstreamCaPem: setup.certs.caPem,
@@ -54,7 +89,7 @@ export async function startProxyFleet(
     Deno.execPath(),
     ["run", "-A", "--quiet", script, configFile],
     {
-      name: "tollgate-fleet",
+      name: `tollgate-fleet-${index}`,
       lifeline: true,
       stdout: "piped",
       stderr: "piped",
@@ -67,13 +102,7 @@ export async function startProxyFleet(
     const first = await lines.next(READY_TIMEOUT_MS);
     if (first === undefined) throw new Error("the child exited");
     const { ports } = JSON.parse(first) as { ports: number[] };
-    const swaps = new SwapLog(options.count);
-    lines.listen((line) => swaps.add(JSON.parse(line)));
-    return {
-      ports,
-      enforcing: (revision, timeoutMs) => swaps.waitFor(revision, timeoutMs),
-      stop: () => child.stop(),
-    };
+    return { child, port: ports[0]!, lines };
   } catch (error) {
     await child.stop();
     const tail = (await stderr).trim().split("\n").slice(-3).join(" | ");

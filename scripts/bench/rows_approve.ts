@@ -1,7 +1,7 @@
 /**
  * The approve row: approve → N connected proxies enforcing. A gateway (in the benchmark
- * process) serves a policies repository; a fleet of proxies (one child process, one gateway
- * subscription each) follows it. Each approval is timed from the approve request to the
+ * process) serves a policies repository; a fleet of proxies (a child process each, one gateway
+ * subscription each, as N sandboxes would run them) follows it. Each approval is timed from the approve request to the
  * moment the last proxy swapped in the new revision, as the proxies' own clocks report it.
  *
  * @module
