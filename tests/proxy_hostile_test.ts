@@ -35,9 +35,16 @@ const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancest
 async function withProxy(
   run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>,
   headTimeoutMs?: number,
+  idleTimeoutMs?: number,
 ) {
   const upstreams = await startTestUpstreams();
-  const proxy = await startTestProxy({ policy: POLICY, upstreams, identity, headTimeoutMs });
+  const proxy = await startTestProxy({
+    policy: POLICY,
+    upstreams,
+    identity,
+    headTimeoutMs,
+    idleTimeoutMs,
+  });
   try {
     await run(proxy, upstreams);
   } finally {
@@ -163,6 +170,27 @@ Deno.test("proxy hostile corpus: slow heads time out with 408", async () => {
     assert.equal(JSON.parse(response.body).error, "request_timeout");
     assert.equal(upstreams.connections(), 0);
   }, 400);
+});
+
+Deno.test("proxy hostile corpus: bodies that stop halfway time out with 408", async () => {
+  await withProxy(
+    async (proxy, upstreams) => {
+      const post = `POST ${url("/public/x")} HTTP/1.1\r\n${H}`;
+      const chunked = await rawRequest(proxy.port, [
+        `${post}Transfer-Encoding: chunked\r\n\r\n5\r\nab`,
+      ]);
+      assert.equal(chunked.status, 408);
+      assert.equal(JSON.parse(chunked.body).error, "request_timeout");
+      // A chunked body is checked whole before anything goes upstream.
+      assert.equal(upstreams.connections(), 0);
+      const sized = await rawRequest(proxy.port, [`${post}Content-Length: 10\r\n\r\nabc`]);
+      assert.equal(sized.status, 408);
+      assert.equal(JSON.parse(sized.body).error, "request_timeout");
+      assert.equal(upstreams.requests.length, 0, "no complete request reached upstream");
+    },
+    undefined,
+    400,
+  );
 });
 
 Deno.test("proxy hostile corpus (inside a TLS tunnel): refused before upstream", async () => {

@@ -15,6 +15,12 @@ export class ProtocolError extends Error {
   override name = "ProtocolError";
 }
 
+/** Raised when the next bytes of a message body did not arrive within the stream's limit. */
+export class ReadTimeoutError extends ProtocolError {
+  /** Always `"ReadTimeoutError"`. */
+  override name = "ReadTimeoutError";
+}
+
 /** Result of waiting for a message head. */
 export type HeadRead =
   | { kind: "head"; bytes: Uint8Array }
@@ -47,6 +53,12 @@ const CRLFCRLF = [13, 10, 13, 10];
 export class ByteStream {
   /** The wrapped socket. */
   readonly socket: Duplex;
+  /**
+   * Longest wait, in ms, for the next bytes of a message body (`read()`, `readLine()`,
+   * `readExactly()`); a longer wait throws {@linkcode ReadTimeoutError}. Heads have their own
+   * timers. Without it, a peer that stops halfway through a body holds the connection forever.
+   */
+  readonly bodyIdleMs: number;
   /** Resolves once the socket has closed. */
   readonly closed: Promise<void>;
   #queue: Uint8Array[] = [];
@@ -65,8 +77,9 @@ export class ByteStream {
   #expired = false;
 
   /** Start reading from `socket` (data is queued until it is read). */
-  constructor(socket: Duplex) {
+  constructor(socket: Duplex, options: { bodyIdleMs?: number } = {}) {
     this.socket = socket;
+    this.bodyIdleMs = options.bodyIdleMs ?? Infinity;
     const onData = (chunk: Uint8Array) => {
       this.#queue.push(chunk);
       this.#queued += chunk.byteLength;
@@ -103,11 +116,15 @@ export class ByteStream {
     return this.#queued;
   }
 
-  /** The next available bytes, or null at end of stream. */
+  /**
+   * The next available bytes, or null at end of stream.
+   *
+   * @throws {ReadTimeoutError} When nothing arrives within `bodyIdleMs`.
+   */
   async read(): Promise<Uint8Array | null> {
     while (this.#queue.length === 0) {
       if (this.#ended) return null;
-      await this.#waitForData();
+      await this.#waitForBody();
     }
     const chunk = this.#queue.shift()!;
     this.#queued -= chunk.byteLength;
@@ -291,6 +308,19 @@ export class ByteStream {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
+  }
+
+  async #waitForBody(): Promise<void> {
+    if (this.bodyIdleMs === Infinity) return await this.#waitForData();
+    this.#setDeadline(this.bodyIdleMs);
+    try {
+      await this.#waitForData();
+      if (this.#expired && this.#queue.length === 0 && !this.#ended) {
+        throw new ReadTimeoutError(`No data for ${this.bodyIdleMs} ms inside a message body`);
+      }
+    } finally {
+      this.#deadline = Infinity;
+    }
   }
 
   #waitForData(): Promise<void> {

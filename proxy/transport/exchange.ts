@@ -8,7 +8,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { ProtocolError } from "./byte_stream.ts";
+import { ProtocolError, ReadTimeoutError } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
 import { connectionTokens, values } from "./header_fields.ts";
@@ -44,6 +44,7 @@ const HOP_BY_HOP = new Set([
   "expect",
 ]);
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+const BODY_TIMEOUT = "Request body was not received in time";
 
 /**
  * Forward one allowed request to `target` and relay the response.
@@ -99,6 +100,8 @@ async function bufferedBody(
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       await sendError(client.stream, 413, "payload_too_large", error.message);
+    } else if (error instanceof ReadTimeoutError) {
+      await sendError(client.stream, 408, "request_timeout", BODY_TIMEOUT);
     } else {
       const detail = error instanceof ProtocolError ? error.message : "Invalid chunked body";
       await sendError(client.stream, 400, "bad_request", `Invalid chunked body: ${detail}`);
@@ -127,13 +130,21 @@ async function sendAndRelay(
   const first = body ?? (streamed > 0 ? client.stream.takeBuffered(streamed) : undefined);
   const rest = streamed - (body === undefined ? first?.byteLength ?? 0 : 0);
   let pumped = rest === 0;
+  let stalled = false;
   let outcome: RelayOutcome;
   try {
     const written = upstream.write(first?.byteLength ? Buffer.concat([bytes, first]) : bytes);
     // The rest streams while the response is awaited (an early answer must not deadlock).
     if (rest > 0) {
-      client.stream.readExactly(rest, (piece) => upstream.write(piece))
-        .then(() => void (pumped = true), () => {});
+      client.stream.readExactly(rest, (piece) => upstream.write(piece)).then(
+        () => void (pumped = true),
+        (error) => {
+          // A client that stops mid-body: end the exchange now rather than at the upstream's
+          // answer timeout.
+          stalled = error instanceof ReadTimeoutError;
+          if (stalled) upstream.destroy();
+        },
+      );
     }
     await written;
     outcome = await relayResponse(client, upstream, request);
@@ -142,6 +153,10 @@ async function sendAndRelay(
   }
   const reusable = outcome.kind === "done" && outcome.upstreamReusable && pumped;
   client.ctx.pool.release(connection, reusable);
+  if (stalled && outcome.kind !== "done" && !(outcome.kind === "failed" && outcome.responded)) {
+    const error = new UpstreamError(408, "request_timeout", BODY_TIMEOUT);
+    return { kind: "failed", responded: false, error };
+  }
   if (outcome.kind === "done" && !pumped) return { ...outcome, clientReusable: false };
   return outcome;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { ByteStream, ProtocolError } from "./byte_stream.ts";
+import { ByteStream, ProtocolError, ReadTimeoutError } from "./byte_stream.ts";
 import { parseRequestHead, parseResponseHead } from "./http1_head.ts";
 import { BodyTooLargeError, readChunkedBody, relayChunked } from "./http1_body.ts";
 
@@ -159,4 +159,31 @@ Deno.test("relayChunked() passes the exact framing through", async () => {
   await relayChunked(stream, (bytes) => void (out += decode(bytes)));
   assert.equal(out, text);
   input.destroy();
+});
+
+Deno.test("ByteStream body reads fail with ReadTimeoutError after bodyIdleMs without data", async () => {
+  const input = new PassThrough();
+  const stream = new ByteStream(input, { bodyIdleMs: 30 });
+  input.write(encode("abc"));
+  const pieces: string[] = [];
+  await assert.rejects(
+    stream.readExactly(10, (piece) => void pieces.push(new TextDecoder().decode(piece))),
+    ReadTimeoutError,
+  );
+  assert.deepEqual(pieces, ["abc"]);
+  // Data that keeps coming within the limit is read whole, however long it takes in all.
+  const slow = new PassThrough();
+  const patient = new ByteStream(slow, { bodyIdleMs: 5_000 });
+  const feeding = (async () => {
+    for (const part of ["ab", "cd", "ef"]) {
+      await new Promise((r) => setTimeout(r, 20));
+      slow.write(encode(part));
+    }
+  })();
+  let text = "";
+  await patient.readExactly(6, (piece) => void (text += new TextDecoder().decode(piece)));
+  await feeding;
+  assert.equal(text, "abcdef");
+  input.destroy();
+  slow.destroy();
 });

@@ -55,7 +55,8 @@ export async function interceptTls(
   secure.on("error", () => {});
   raw.resume();
   try {
-    await serveTunnelRequests(client.withStream(new ByteStream(secure)), destination, l4);
+    const stream = new ByteStream(secure, { bodyIdleMs: client.ctx.idleTimeoutMs });
+    await serveTunnelRequests(client.withStream(stream), destination, l4);
   } finally {
     await lingeringClose(secure);
   }

@@ -23,7 +23,7 @@ export type {
   RequestHead,
   ResponseHead,
 } from "./http1_head.ts";
-export { ByteStream, ProtocolError } from "./byte_stream.ts";
+export { ByteStream, ProtocolError, ReadTimeoutError } from "./byte_stream.ts";
 export type { HeadRead, HeadTimeouts } from "./byte_stream.ts";
 export { UpstreamError, UpstreamPool } from "./upstream_pool.ts";
 export type { PoolOptions, UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";

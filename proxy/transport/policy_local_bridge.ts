@@ -8,6 +8,7 @@
 import { Buffer } from "node:buffer";
 import { canonicalizePath } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
+import { ReadTimeoutError } from "./byte_stream.ts";
 import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_POLICY_LOCAL_BODY_BYTES } from "./proxy_context.ts";
@@ -95,6 +96,8 @@ async function readBody(client: ClientConnection, head: RequestHead): Promise<Ui
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       await sendError(stream, 413, "payload_too_large", tooLarge);
+    } else if (error instanceof ReadTimeoutError) {
+      await sendError(stream, 408, "request_timeout", "Request body was not received in time");
     } else await sendError(stream, 400, "bad_request", "Invalid request body");
     return false;
   }

@@ -37,6 +37,12 @@ export interface ProxyContext {
 }
 
 /** Largest request head, bytes (431 beyond). */
+/**
+ * Longest pause inside an upstream response body (Envoy's default stream idle timeout):
+ * long enough for event streams with sparse keep-alives, short enough that a dead upstream
+ * does not hold a connection forever.
+ */
+export const UPSTREAM_BODY_IDLE_MS = 300_000;
 export const MAX_HEAD_BYTES = 8 * 1024;
 /** Largest response head from upstream, bytes (502 beyond). */
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;

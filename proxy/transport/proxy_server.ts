@@ -20,6 +20,7 @@ import { DestinationResolver, type ResolveOverride } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import { serveClient } from "./serve_client.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
+import { UPSTREAM_BODY_IDLE_MS } from "./proxy_context.ts";
 
 /** Options of {@linkcode startProxy}. */
 export interface ProxyOptions {
@@ -156,10 +157,16 @@ async function closeAll(server: net.Server, sockets: Set<Duplex>): Promise<void>
 
 function createContext(options: ProxyOptions, track: (socket: Duplex) => void): ProxyContext {
   const connectTimeoutMs = options.connectTimeoutMs ?? defaults.connectTimeoutMs;
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? defaults.upstreamTimeoutMs;
   return {
     holder: options.holder,
     ca: options.ca,
-    pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track }),
+    pool: new UpstreamPool({
+      upstreamCa: options.upstreamCa,
+      connectTimeoutMs,
+      track,
+      bodyIdleMs: UPSTREAM_BODY_IDLE_MS,
+    }),
     destinations: new DestinationResolver(options.resolve),
     policyLocal: options.policyLocal,
     emit(event) {
@@ -172,7 +179,7 @@ function createContext(options: ProxyOptions, track: (socket: Duplex) => void): 
     skillPath: options.skillPath,
     headTimeoutMs: options.headTimeoutMs ?? defaults.headTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? defaults.idleTimeoutMs,
-    upstreamTimeoutMs: options.upstreamTimeoutMs ?? defaults.upstreamTimeoutMs,
+    upstreamTimeoutMs,
     connectTimeoutMs,
     track,
   };

@@ -28,7 +28,9 @@ export async function serveClient(
   identity: IdentitySource,
   srcPort?: number,
 ): Promise<void> {
-  const client = new ClientConnection(ctx, new ByteStream(socket), identity, srcPort);
+  // Inside a request body the client may pause as long as between requests.
+  const stream = new ByteStream(socket, { bodyIdleMs: ctx.idleTimeoutMs });
+  const client = new ClientConnection(ctx, stream, identity, srcPort);
   try {
     for (let first = true;; first = false) {
       const head = await readRequest(client, first);

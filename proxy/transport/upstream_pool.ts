@@ -7,6 +7,7 @@
 
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
+import { UPSTREAM_BODY_IDLE_MS } from "./proxy_context.ts";
 import { ByteStream } from "./byte_stream.ts";
 import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
 
@@ -35,6 +36,8 @@ export interface PoolOptions {
   maxIdlePerKey?: number;
   /** Called with every socket the pool opens. */
   track?: (socket: Duplex) => void;
+  /** Longest pause inside a response body before the exchange fails. */
+  bodyIdleMs?: number;
 }
 
 const defaults = {
@@ -43,6 +46,7 @@ const defaults = {
   idleTimeoutMs: 30_000,
   maxIdlePerKey: 16,
   track: (_socket: Duplex) => {},
+  bodyIdleMs: UPSTREAM_BODY_IDLE_MS,
 } satisfies Required<PoolOptions>;
 
 interface IdleEntry {
@@ -100,7 +104,8 @@ export class UpstreamPool {
     const socket = target.tls
       ? await this.#connector.tls(target)
       : await this.#connector.tcp(target);
-    return { stream: new ByteStream(socket), key, reused: false };
+    const stream = new ByteStream(socket, { bodyIdleMs: this.#options.bodyIdleMs });
+    return { stream, key, reused: false };
   }
 
   /** A new raw TCP connection for a blind tunnel (never pooled). */

@@ -37,6 +37,8 @@ export interface TestProxyOptions {
   writeLogs?: boolean;
   /** Slow-client limit (the proxy's default otherwise). */
   headTimeoutMs?: number;
+  /** Idle limit between requests and inside request bodies (the proxy's default otherwise). */
+  idleTimeoutMs?: number;
   /** Identity resolver (the real `/proc` one otherwise). */
   identity?: IdentityResolver;
   /** Serves `http://policy.local/...`. */
@@ -108,6 +110,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     skillPath: TEST_SKILL_PATH,
     onEvent,
     headTimeoutMs: options.headTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
     identity: options.identity,
     policyLocal: options.policyLocal,
   });
