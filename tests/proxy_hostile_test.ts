@@ -193,6 +193,35 @@ Deno.test("proxy hostile corpus: bodies that stop halfway time out with 408", as
   );
 });
 
+Deno.test("proxy hostile corpus: a policy.local body must arrive whole within its deadline", async () => {
+  const upstreams = await startTestUpstreams();
+  const seen: string[] = [];
+  const proxy = await startTestProxy({
+    policy: POLICY,
+    upstreams,
+    identity,
+    policyLocalBodyTimeoutMs: 300,
+    policyLocal: async (request) => {
+      seen.push(await request.text());
+      return Response.json({ ok: true });
+    },
+  });
+  try {
+    // One byte every 100 ms: never idle for long, but never done within 300 ms either.
+    const head = "POST http://policy.local/v1/proposals HTTP/1.1\r\nHost: policy.local\r\n" +
+      "Content-Length: 10\r\n\r\n";
+    const trickle = await rawRequest(proxy.port, [head, ..."abcdefghij"], { pauseMs: 100 });
+    assert.equal(trickle.status, 408);
+    assert.equal(JSON.parse(trickle.body).error, "request_timeout");
+    const whole = await rawRequest(proxy.port, [`${head}abcdefghij`]);
+    assert.equal(whole.status, 200);
+    assert.deepEqual(seen, ["abcdefghij"]);
+  } finally {
+    await proxy.close();
+    await upstreams.close();
+  }
+});
+
 Deno.test("proxy hostile corpus (inside a TLS tunnel): refused before upstream", async () => {
   await withProxy(async (proxy, upstreams) => {
     const host = "Host: api.github.com\r\n";

@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer";
 import { canonicalizePath } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import { ReadTimeoutError } from "./byte_stream.ts";
+import { type ByteStream, ReadTimeoutError } from "./byte_stream.ts";
 import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_POLICY_LOCAL_BODY_BYTES } from "./proxy_context.ts";
@@ -74,33 +74,52 @@ export async function servePolicyLocal(
   return head.keepAlive;
 }
 
+/**
+ * The request body, read whole within policy.local's body deadline (answered 408 past it), or
+ * false once an error response went out.
+ */
 async function readBody(client: ClientConnection, head: RequestHead): Promise<Uint8Array | false> {
   const { stream } = client;
   const tooLarge = `Request body exceeds ${MAX_POLICY_LOCAL_BODY_BYTES} bytes`;
+  if (head.framing.kind === "length" && head.framing.length > MAX_POLICY_LOCAL_BODY_BYTES) {
+    await sendError(stream, 413, "payload_too_large", tooLarge);
+    return false;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => resolve("expired"), client.ctx.policyLocalBodyTimeoutMs);
+  });
+  const reading = readBodyBytes(stream, head);
+  // Given up on at the deadline: the connection closes, and the read ends with it.
+  reading.catch(() => {});
   try {
-    if (head.framing.kind === "chunked") {
-      return await readChunkedBody(stream, MAX_POLICY_LOCAL_BODY_BYTES);
-    }
-    if (head.framing.kind !== "length") return new Uint8Array(0);
-    if (head.framing.length > MAX_POLICY_LOCAL_BODY_BYTES) {
-      await sendError(stream, 413, "payload_too_large", tooLarge);
-      return false;
-    }
-    const body = new Uint8Array(head.framing.length);
-    let offset = 0;
-    await stream.readExactly(head.framing.length, (piece) => {
-      body.set(piece, offset);
-      offset += piece.byteLength;
-    });
-    return body;
+    const body = await Promise.race([reading, expired]);
+    if (body !== "expired") return body;
+    await sendError(stream, 408, "request_timeout", "Request body was not received in time");
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       await sendError(stream, 413, "payload_too_large", tooLarge);
     } else if (error instanceof ReadTimeoutError) {
       await sendError(stream, 408, "request_timeout", "Request body was not received in time");
     } else await sendError(stream, 400, "bad_request", "Invalid request body");
-    return false;
+  } finally {
+    clearTimeout(timer);
   }
+  return false;
+}
+
+async function readBodyBytes(stream: ByteStream, head: RequestHead): Promise<Uint8Array> {
+  if (head.framing.kind === "chunked") {
+    return await readChunkedBody(stream, MAX_POLICY_LOCAL_BODY_BYTES);
+  }
+  if (head.framing.kind !== "length") return new Uint8Array(0);
+  const body = new Uint8Array(head.framing.length);
+  let offset = 0;
+  await stream.readExactly(head.framing.length, (piece) => {
+    body.set(piece, offset);
+    offset += piece.byteLength;
+  });
+  return body;
 }
 
 async function callApp(

@@ -32,6 +32,8 @@ export interface ProxyContext {
   upstreamTimeoutMs: number;
   /** Connecting upstream may take this long. */
   connectTimeoutMs: number;
+  /** A policy.local request body must arrive whole within this long. */
+  policyLocalBodyTimeoutMs: number;
   /** Register a socket so `close()` can end it. */
   track(socket: Duplex): void;
 }

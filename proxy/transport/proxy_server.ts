@@ -9,6 +9,7 @@ import type { Duplex } from "node:stream";
 import type { OcsfEvent } from "../ocsf/mod.ts";
 import type { RequesterIdentity } from "../policy/mod.ts";
 import { classifyAddress } from "../policy/mod.ts";
+import { POLICY_LOCAL_LIMITS } from "../policy_local/mod.ts";
 import type { PolicyHolder } from "../policy_holder.ts";
 import {
   createProcIdentityResolver,
@@ -50,6 +51,8 @@ export interface ProxyOptions {
   upstreamTimeoutMs?: number;
   /** Connecting upstream may take this long (default 10 s). */
   connectTimeoutMs?: number;
+  /** A policy.local request body must arrive whole within this long (default 15 s). */
+  policyLocalBodyTimeoutMs?: number;
   /** Allow a non-loopback listen address. */
   allowRemote?: boolean;
 }
@@ -181,6 +184,8 @@ function createContext(options: ProxyOptions, track: (socket: Duplex) => void): 
     idleTimeoutMs: options.idleTimeoutMs ?? defaults.idleTimeoutMs,
     upstreamTimeoutMs,
     connectTimeoutMs,
+    policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs ??
+      POLICY_LOCAL_LIMITS.bodyReadTimeoutMs,
     track,
   };
 }

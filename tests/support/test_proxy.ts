@@ -39,6 +39,8 @@ export interface TestProxyOptions {
   headTimeoutMs?: number;
   /** Idle limit between requests and inside request bodies (the proxy's default otherwise). */
   idleTimeoutMs?: number;
+  /** Whole-body deadline of policy.local requests (the proxy's default otherwise). */
+  policyLocalBodyTimeoutMs?: number;
   /** Identity resolver (the real `/proc` one otherwise). */
   identity?: IdentityResolver;
   /** Serves `http://policy.local/...`. */
@@ -111,6 +113,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     onEvent,
     headTimeoutMs: options.headTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs,
+    policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs,
     identity: options.identity,
     policyLocal: options.policyLocal,
   });
