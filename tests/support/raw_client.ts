@@ -23,6 +23,8 @@ export interface RawOptions {
   timeoutMs?: number;
   /** Parts written with a pause between them (for slow-client tests). */
   pauseMs?: number;
+  /** Read until this holds for the bytes received (default: the first response is complete). */
+  until?: (raw: string) => boolean;
 }
 
 /**
@@ -66,7 +68,8 @@ export async function exchangeOn(
       }
     })();
     const buffer = new Uint8Array(64 * 1024);
-    while (!complete(raw)) {
+    const done = options.until ?? complete;
+    while (!done(raw)) {
       const n = await conn.read(buffer).catch(() => null);
       if (n === null) break;
       for (const byte of buffer.subarray(0, n)) raw += String.fromCharCode(byte);
