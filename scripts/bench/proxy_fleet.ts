@@ -7,8 +7,8 @@
 
 import { join } from "node:path";
 import type { ChildProcesses, RunningChild } from "./child_processes.ts";
-import { ChildLines } from "./child_lines.ts";
-import { collectTail } from "./tollgate_proxy.ts";
+import type { ChildLines } from "./child_lines.ts";
+import { startScriptChild } from "./script_child.ts";
 import type { FleetChildConfig } from "./proxy_child_config.ts";
 import { benchResolve } from "./bench_policy.ts";
 import type { BenchSetup } from "./setup.ts";
@@ -23,8 +23,6 @@ export interface ProxyFleet {
   enforcing(revision: number, timeoutMs: number): Promise<number[]>;
   stop(): Promise<void>;
 }
-
-const READY_TIMEOUT_MS = 60_000;
 
 /**
  * Start `count` proxies, each in its own child process (as `count` sandboxes would run them,
@@ -82,34 +80,13 @@ async function startMember(
     resolve: benchResolve(setup.upstreams.httpPort, setup.upstreams.httpsPort),
     upstreamCaPem: setup.certs.caPem,
   };
-  const configFile = join(stateDir, "fleet.json");
-  await Deno.writeTextFile(configFile, JSON.stringify(config));
-  const script = new URL("./fleet_child.ts", import.meta.url).pathname;
-  const { child, process } = children.spawn(
-    Deno.execPath(),
-    ["run", "-A", "--quiet", script, configFile],
-    {
-      name: `tollgate-fleet-${index}`,
-      lifeline: true,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    },
-  );
-  const stderr = collectTail(process.stderr);
-  const lines = new ChildLines(process.stdout);
-  try {
-    const first = await lines.next(READY_TIMEOUT_MS);
-    if (first === undefined) throw new Error("the child exited");
-    const { ports } = JSON.parse(first) as { ports: number[] };
-    return { child, port: ports[0]!, lines };
-  } catch (error) {
-    await child.stop();
-    const tail = (await stderr).trim().split("\n").slice(-3).join(" | ");
-    throw new Error(
-      `Proxy fleet did not start: ${(error as Error).message}${tail ? `: ${tail}` : ""}`,
-    );
-  }
+  const { child, lines, ready } = await startScriptChild(children, {
+    name: "Proxy fleet",
+    script: new URL("./fleet_child.ts", import.meta.url),
+    config,
+    configFile: join(stateDir, "fleet.json"),
+  });
+  return { child, port: (ready.ports as number[])[0]!, lines };
 }
 
 /** The newest revision each proxy enforces, with the time it started to. */

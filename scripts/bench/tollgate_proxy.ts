@@ -10,7 +10,7 @@ import type { ChildProcesses, RunningChild } from "./child_processes.ts";
 import type { ProxyChildConfig } from "./proxy_child_config.ts";
 import { benchPolicyYaml, benchResolve, FIXED_EXE } from "./bench_policy.ts";
 import type { BenchSetup } from "./setup.ts";
-import { ChildLines } from "./child_lines.ts";
+import { startScriptChild } from "./script_child.ts";
 
 /** A running Tollgate proxy child. */
 export interface TollgateProxy {
@@ -21,9 +21,6 @@ export interface TollgateProxy {
   child: RunningChild;
   stop(): Promise<void>;
 }
-
-const READY_TIMEOUT_MS = 30_000;
-const STDERR_TAIL = 2000;
 
 /**
  * Start a proxy child named `name` with the bench policy and the given identity mode.
@@ -52,50 +49,17 @@ export async function startTollgateProxy(
     identity: options.identity,
     ...(options.policiesDir ? { policiesDir: options.policiesDir } : {}),
   };
-  const configFile = join(stateDir, "child.json");
-  await Deno.writeTextFile(configFile, JSON.stringify(config));
-  const script = new URL("./proxy_child.ts", import.meta.url).pathname;
-  const { child, process } = children.spawn(
-    Deno.execPath(),
-    ["run", "-A", "--quiet", script, configFile],
-    {
-      name: `tollgate-${options.name}`,
-      lifeline: true,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    },
-  );
-  const stderr = collectTail(process.stderr);
-  try {
-    const line = await new ChildLines(process.stdout).next(READY_TIMEOUT_MS);
-    if (line === undefined) throw new Error("the child exited");
-    const { port } = JSON.parse(line) as { port: number };
-    const caPem = await Deno.readTextFile(join(stateDir, "ca", "ca.pem"));
-    return { port, pid: child.pid, caPem, child, stop: () => child.stop() };
-  } catch (error) {
+  const { child, ready } = await startScriptChild(children, {
+    name: "Tollgate proxy",
+    script: new URL("./proxy_child.ts", import.meta.url),
+    config,
+    configFile: join(stateDir, "child.json"),
+  });
+  const caPem = await Deno.readTextFile(join(stateDir, "ca", "ca.pem")).catch(async (error) => {
     await child.stop();
-    const tail = (await stderr).trim().split("\n").slice(-3).join(" | ");
-    throw new Error(
-      `Tollgate proxy did not start: ${(error as Error).message}${tail ? `: ${tail}` : ""}`,
-    );
-  }
-}
-
-/**
- * The last characters a child wrote to `stream`, once it ends (for error messages).
- *
- * @example
- * ```ts ignore
- * const tail = collectTail(process.stderr);
- * ```
- */
-export async function collectTail(stream: ReadableStream<Uint8Array>): Promise<string> {
-  let tail = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    tail = (tail + chunk).slice(-STDERR_TAIL);
-  }
-  return tail;
+    throw error;
+  });
+  return { port: ready.port as number, pid: child.pid, caPem, child, stop: () => child.stop() };
 }
 
 /**

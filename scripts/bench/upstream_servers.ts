@@ -11,7 +11,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { Buffer } from "node:buffer";
 import type { ChildProcesses } from "./child_processes.ts";
-import { ChildLines } from "./child_lines.ts";
+import { startScriptChild } from "./script_child.ts";
 
 /** Size of the fixed response body. */
 export const BODY_BYTES = 1024;
@@ -135,37 +135,26 @@ export async function spawnUpstreams(
   options: UpstreamOptions,
   dir: string,
 ): Promise<UpstreamPorts> {
-  const configFile = join(dir, "upstream.json");
-  await Deno.writeTextFile(configFile, JSON.stringify(options));
-  const script = new URL("./upstream_child.ts", import.meta.url).pathname;
-  const { child, process } = children.spawn(
-    Deno.execPath(),
-    ["run", "-A", "--quiet", script, configFile],
-    { name: "upstreams", lifeline: true, stdout: "piped", stderr: "inherit" },
-  );
-  const lines = new ChildLines(process.stdout);
+  const { child, process, lines, ready } = await startScriptChild(children, {
+    name: "Upstream servers",
+    script: new URL("./upstream_child.ts", import.meta.url),
+    config: options,
+    configFile: join(dir, "upstream.json"),
+    inheritStderr: true,
+  });
   const writer = process.stdin.getWriter();
-  try {
-    const ready = JSON.parse((await lines.next(READY_TIMEOUT_MS)) ?? "null");
-    if (typeof ready?.httpPort !== "number" || typeof ready?.httpsPort !== "number") {
-      throw new Error("the upstream child exited before listening");
-    }
-    return {
-      httpPort: ready.httpPort,
-      httpsPort: ready.httpsPort,
-      servedCount: async () => {
-        await writer.write(new TextEncoder().encode("served\n"));
-        return JSON.parse((await lines.next(READY_TIMEOUT_MS)) ?? "{}").served;
-      },
-      close: async () => {
-        await writer.close().catch(() => {});
-        await child.stop();
-      },
-    };
-  } catch (error) {
-    await child.stop();
-    throw new Error(`Upstream servers did not start: ${(error as Error).message}`);
-  }
+  return {
+    httpPort: ready.httpPort as number,
+    httpsPort: ready.httpsPort as number,
+    servedCount: async () => {
+      await writer.write(new TextEncoder().encode("served\n"));
+      return JSON.parse((await lines.next(ANSWER_TIMEOUT_MS)) ?? "{}").served;
+    },
+    close: async () => {
+      await writer.close().catch(() => {});
+      await child.stop();
+    },
+  };
 }
 
-const READY_TIMEOUT_MS = 30_000;
+const ANSWER_TIMEOUT_MS = 30_000;

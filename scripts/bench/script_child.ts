@@ -1,0 +1,98 @@
+/**
+ * A benchmark child that is a Deno script of this folder: its JSON config written to a file,
+ * started on a stdin lifeline, its first stdout line a ready message (failures carry the tail
+ * of its stderr), later lines read by the caller.
+ *
+ * @module
+ */
+
+import type { ChildProcesses, RunningChild } from "./child_processes.ts";
+import { ChildLines } from "./child_lines.ts";
+
+const READY_TIMEOUT_MS = 60_000;
+const STDERR_TAIL = 2000;
+
+/** Options of {@linkcode startScriptChild}. */
+export interface ScriptChildOptions {
+  /** Label for messages, and what the error says did not start. */
+  name: string;
+  /** The script, next to this file. */
+  script: URL;
+  /** Written as JSON to `configFile`, whose path is the script's one argument. */
+  config: unknown;
+  /** Where the config goes. */
+  configFile: string;
+  /** Pass the child's stderr through instead of keeping its tail for errors. */
+  inheritStderr?: boolean;
+}
+
+/** A started script child. */
+export interface ScriptChild {
+  /** The child, to stop it. */
+  child: RunningChild;
+  /** Its process (stdin is the lifeline; write to it to talk to the child). */
+  process: Deno.ChildProcess;
+  /** Its stdout lines after the ready line. */
+  lines: ChildLines;
+  /** Its ready line, parsed as JSON. */
+  ready: Record<string, unknown>;
+}
+
+/**
+ * Start `deno run -A --quiet SCRIPT CONFIG_FILE` and wait for its first line.
+ *
+ * @throws {Error} `NAME did not start: …` with the tail of its stderr.
+ * @example
+ * ```ts ignore
+ * const { ready, child } = await startScriptChild(children, {
+ *   name: "Tollgate proxy", script: new URL("./proxy_child.ts", import.meta.url),
+ *   config, configFile,
+ * });
+ * ```
+ */
+export async function startScriptChild(
+  children: ChildProcesses,
+  options: ScriptChildOptions,
+): Promise<ScriptChild> {
+  await Deno.writeTextFile(options.configFile, JSON.stringify(options.config));
+  const { child, process } = children.spawn(
+    Deno.execPath(),
+    ["run", "-A", "--quiet", options.script.pathname, options.configFile],
+    {
+      name: options.name,
+      lifeline: true,
+      stdout: "piped",
+      stderr: options.inheritStderr ? "inherit" : "piped",
+      env: { NO_COLOR: "1" },
+    },
+  );
+  const stderr = options.inheritStderr ? Promise.resolve("") : collectTail(process.stderr);
+  const lines = new ChildLines(process.stdout);
+  try {
+    const line = await lines.next(READY_TIMEOUT_MS);
+    if (line === undefined) throw new Error("the child exited");
+    return { child, process, lines, ready: JSON.parse(line) };
+  } catch (error) {
+    await child.stop();
+    const tail = (await stderr).trim().split("\n").slice(-3).join(" | ");
+    throw new Error(
+      `${options.name} did not start: ${(error as Error).message}${tail ? `: ${tail}` : ""}`,
+    );
+  }
+}
+
+/**
+ * The last characters a child wrote to `stream`, once it ends (for error messages).
+ *
+ * @example
+ * ```ts ignore
+ * const tail = collectTail(process.stderr);
+ * ```
+ */
+export async function collectTail(stream: ReadableStream<Uint8Array>): Promise<string> {
+  let tail = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    tail = (tail + chunk).slice(-STDERR_TAIL);
+  }
+  return tail;
+}
