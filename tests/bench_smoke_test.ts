@@ -16,9 +16,9 @@ import {
 // Smoke only: every row below runs a few requests and must complete without errors. Speed
 // is never asserted here; that is what `deno task bench` reports.
 Deno.test("bench rows run end to end and render (smoke)", async () => {
-  const certs = await createTestCertificates(UPSTREAM_NAMES);
-  const upstreams = await startUpstreams(certs);
   const dir = await Deno.makeTempDir();
+  const certs = await createTestCertificates(UPSTREAM_NAMES, dir);
+  const upstreams = await startUpstreams(certs);
   try {
     const budget = {
       ...budgetFor(true),

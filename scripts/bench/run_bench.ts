@@ -51,7 +51,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-bench-" });
   stack.defer(() => Deno.remove(dir, { recursive: true }).catch(() => {}));
   stack.defer(() => options.children.stopAll());
-  const certs = await createTestCertificates(UPSTREAM_NAMES);
+  const certs = await createTestCertificates(UPSTREAM_NAMES, dir);
   const upstreams = await spawnUpstreams(options.children, certs, dir);
   stack.defer(() => upstreams.close());
   const setup: BenchSetup = { budget, certs, upstreams, dir };
