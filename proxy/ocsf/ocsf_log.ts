@@ -95,9 +95,7 @@ export class OcsfLog {
    */
   append(event: OcsfEvent): Promise<void> {
     if (this.#batchMs > 0 && !this.#closed && isRoutine(event)) return this.#hold(event);
-    const events = this.#take();
-    events.push(event);
-    return this.#settle(events);
+    return this.#writeHeld(event);
   }
 
   /**
@@ -106,7 +104,7 @@ export class OcsfLog {
    * @returns Resolves when they are written; rejects with the file system error.
    */
   flush(): Promise<void> {
-    return this.#settle(this.#take());
+    return this.#writeHeld();
   }
 
   /**
@@ -131,24 +129,21 @@ export class OcsfLog {
     return batch;
   }
 
-  /** The held events, in order, with the callers that wait for them. */
-  #take(): OcsfEvent[] & { batch?: PromiseWithResolvers<void> } {
+  /** Write the held events, then `event`, in order, and settle the callers waiting on them. */
+  #writeHeld(event?: OcsfEvent): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const events: OcsfEvent[] & { batch?: PromiseWithResolvers<void> } = this.#held;
-    if (this.#batch) events.batch = this.#batch;
+    const events = this.#held;
+    const batch = this.#batch;
     this.#held = [];
     this.#batch = undefined;
-    return events;
-  }
-
-  #settle(events: OcsfEvent[] & { batch?: PromiseWithResolvers<void> }): Promise<void> {
+    if (event) events.push(event);
     try {
       if (events.length > 0) this.#write(events);
-      events.batch?.resolve();
+      batch?.resolve();
       return Promise.resolve();
     } catch (error) {
-      events.batch?.reject(error);
+      batch?.reject(error);
       return Promise.reject(error);
     }
   }
