@@ -91,8 +91,9 @@ async function systemLookup(host: string): Promise<string[]> {
  * An address that is loopback, private, link-local, metadata, unspecified or multicast is
  * refused unless the endpoint's `allowed_ips` covers it; every address a name resolves to must
  * pass. A name's addresses are reused for {@linkcode DNS_CACHE_MS}, so a request connects to
- * an address the guard has just checked and a name cannot rebind between requests that close. Overrides are operator-trusted and skip the guard (tests and the demo point public
- * names at local servers that way).
+ * an address the guard has just checked and a name cannot rebind between requests that close.
+ * Overrides are operator-trusted and skip the guard (tests and the demo point public names at
+ * local servers that way).
  *
  * @example
  * ```ts ignore

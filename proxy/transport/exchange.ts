@@ -15,7 +15,7 @@ import { connectionTokens, values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type RelayOutcome, relayResponse } from "./relay_response.ts";
-import { sendError } from "./responses.ts";
+import { BODY_TIMEOUT_DETAIL, sendError } from "./responses.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
 
 /** A request ready to go upstream. */
@@ -44,7 +44,6 @@ const HOP_BY_HOP = new Set([
   "expect",
 ]);
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
-const BODY_TIMEOUT = "Request body was not received in time";
 
 /**
  * Forward one allowed request to `target` and relay the response.
@@ -101,7 +100,7 @@ async function bufferedBody(
     if (error instanceof BodyTooLargeError) {
       await sendError(client.stream, 413, "payload_too_large", error.message);
     } else if (error instanceof ReadTimeoutError) {
-      await sendError(client.stream, 408, "request_timeout", BODY_TIMEOUT);
+      await sendError(client.stream, 408, "request_timeout", BODY_TIMEOUT_DETAIL);
     } else {
       const detail = error instanceof ProtocolError ? error.message : "Invalid chunked body";
       await sendError(client.stream, 400, "bad_request", `Invalid chunked body: ${detail}`);
@@ -154,7 +153,7 @@ async function sendAndRelay(
   const reusable = outcome.kind === "done" && outcome.upstreamReusable && pumped;
   client.ctx.pool.release(connection, reusable);
   if (stalled && outcome.kind !== "done" && !(outcome.kind === "failed" && outcome.responded)) {
-    const error = new UpstreamError(408, "request_timeout", BODY_TIMEOUT);
+    const error = new UpstreamError(408, "request_timeout", BODY_TIMEOUT_DETAIL);
     return { kind: "failed", responded: false, error };
   }
   if (outcome.kind === "done" && !pumped) return { ...outcome, clientReusable: false };

@@ -13,7 +13,7 @@ import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_POLICY_LOCAL_BODY_BYTES } from "./proxy_context.ts";
 import type { AbsoluteTarget } from "./request_target.ts";
-import { reasonPhrase, sendError } from "./responses.ts";
+import { BODY_TIMEOUT_DETAIL, reasonPhrase, sendError } from "./responses.ts";
 
 const SKIPPED_REQUEST_HEADERS = new Set([
   "connection",
@@ -86,21 +86,23 @@ async function readBody(client: ClientConnection, head: RequestHead): Promise<Ui
     return false;
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<"expired">((resolve) => {
-    timer = setTimeout(() => resolve("expired"), client.ctx.policyLocalBodyTimeoutMs);
+  const deadline = client.ctx.policyLocalBodyTimeoutMs;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ReadTimeoutError(`Body not whole in ${deadline} ms`)),
+      deadline,
+    );
   });
   const reading = readBodyBytes(stream, head);
   // Given up on at the deadline: the connection closes, and the read ends with it.
   reading.catch(() => {});
   try {
-    const body = await Promise.race([reading, expired]);
-    if (body !== "expired") return body;
-    await sendError(stream, 408, "request_timeout", "Request body was not received in time");
+    return await Promise.race([reading, expired]);
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       await sendError(stream, 413, "payload_too_large", tooLarge);
     } else if (error instanceof ReadTimeoutError) {
-      await sendError(stream, 408, "request_timeout", "Request body was not received in time");
+      await sendError(stream, 408, "request_timeout", BODY_TIMEOUT_DETAIL);
     } else await sendError(stream, 400, "bad_request", "Invalid request body");
   } finally {
     clearTimeout(timer);

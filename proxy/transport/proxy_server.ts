@@ -21,7 +21,6 @@ import { DestinationResolver, type ResolveOverride } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import { serveClient } from "./serve_client.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
-import { UPSTREAM_BODY_IDLE_MS } from "./proxy_context.ts";
 
 /** Options of {@linkcode startProxy}. */
 export interface ProxyOptions {
@@ -160,16 +159,10 @@ async function closeAll(server: net.Server, sockets: Set<Duplex>): Promise<void>
 
 function createContext(options: ProxyOptions, track: (socket: Duplex) => void): ProxyContext {
   const connectTimeoutMs = options.connectTimeoutMs ?? defaults.connectTimeoutMs;
-  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? defaults.upstreamTimeoutMs;
   return {
     holder: options.holder,
     ca: options.ca,
-    pool: new UpstreamPool({
-      upstreamCa: options.upstreamCa,
-      connectTimeoutMs,
-      track,
-      bodyIdleMs: UPSTREAM_BODY_IDLE_MS,
-    }),
+    pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track }),
     destinations: new DestinationResolver(options.resolve),
     policyLocal: options.policyLocal,
     emit(event) {
@@ -182,7 +175,7 @@ function createContext(options: ProxyOptions, track: (socket: Duplex) => void): 
     skillPath: options.skillPath,
     headTimeoutMs: options.headTimeoutMs ?? defaults.headTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? defaults.idleTimeoutMs,
-    upstreamTimeoutMs,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? defaults.upstreamTimeoutMs,
     connectTimeoutMs,
     policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs ??
       POLICY_LOCAL_LIMITS.bodyReadTimeoutMs,

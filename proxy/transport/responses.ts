@@ -13,6 +13,9 @@ import {
 } from "../policy_local/mod.ts";
 import type { ByteStream } from "./byte_stream.ts";
 
+/** The detail of the 408 answering a request body that stopped arriving. */
+export const BODY_TIMEOUT_DETAIL = "Request body was not received in time";
+
 const REASONS: Record<number, string> = {
   100: "Continue",
   200: "OK",
