@@ -30,8 +30,6 @@ export interface ScriptChildOptions {
 export interface ScriptChild {
   /** The child, to stop it. */
   child: RunningChild;
-  /** Its process (stdin is the lifeline; write to it to talk to the child). */
-  process: Deno.ChildProcess;
   /** Its stdout lines after the ready line. */
   lines: ChildLines;
   /** Its ready line, parsed as JSON. */
@@ -71,7 +69,7 @@ export async function startScriptChild(
   try {
     const line = await lines.next(READY_TIMEOUT_MS);
     if (line === undefined) throw new Error("the child exited");
-    return { child, process, lines, ready: JSON.parse(line) };
+    return { child, lines, ready: JSON.parse(line) };
   } catch (error) {
     await child.stop();
     const tail = (await stderr).trim().split("\n").slice(-3).join(" | ");

@@ -5,8 +5,7 @@
  * a baseline no request through any proxy can be compared with.
  *
  * Reads `{chainPem, keyPem}` from the JSON file named by the first argument, prints one line
- * `{"httpPort":N,"httpsPort":M}` when listening; each line on stdin is answered with
- * `{"served":N}`; exits when stdin closes or on SIGTERM.
+ * `{"httpPort":N,"httpsPort":M}` when listening; exits when stdin closes or on SIGTERM.
  *
  * Run: `deno run -A scripts/bench/upstream_child.ts CONFIG.json`.
  *
@@ -23,13 +22,8 @@ async function main(configFile: string): Promise<void> {
   Deno.addSignalListener("SIGTERM", stop);
   const { httpPort, httpsPort } = upstreams;
   console.log(JSON.stringify({ httpPort, httpsPort }));
-  // Lifeline and question channel: every line asks for the count of requests served.
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-  for await (const chunk of lines) {
-    for (const _ of chunk.matchAll(/\n/g)) {
-      console.log(JSON.stringify({ served: upstreams.served }));
-    }
-  }
+  // Lifeline: the parent holds our stdin open for as long as it wants us.
+  for await (const _ of Deno.stdin.readable) { /* ignore input */ }
   await stop();
 }
 

@@ -33,8 +33,6 @@ export interface UpstreamPorts {
   httpPort: number;
   /** Port of the HTTPS upstream. */
   httpsPort: number;
-  /** Requests answered so far (both servers). */
-  servedCount(): Promise<number>;
   /** Close both servers and every connection. */
   close(): Promise<void>;
 }
@@ -78,7 +76,6 @@ export async function startUpstreams(options: UpstreamOptions): Promise<Upstream
     get served() {
       return counter.served;
     },
-    servedCount: () => Promise.resolve(counter.served),
     async close() {
       for (const socket of sockets) socket.destroy();
       await Promise.all(
@@ -126,7 +123,6 @@ function listen(server: net.Server): Promise<number> {
  * @example
  * ```ts ignore
  * const up = await spawnUpstreams(children, certs, dir);
- * console.log(await up.servedCount());
  * await up.close();
  * ```
  */
@@ -135,26 +131,16 @@ export async function spawnUpstreams(
   options: UpstreamOptions,
   dir: string,
 ): Promise<UpstreamPorts> {
-  const { child, process, lines, ready } = await startScriptChild(children, {
+  const { child, ready } = await startScriptChild(children, {
     name: "Upstream servers",
     script: new URL("./upstream_child.ts", import.meta.url),
     config: options,
     configFile: join(dir, "upstream.json"),
     inheritStderr: true,
   });
-  const writer = process.stdin.getWriter();
   return {
     httpPort: ready.httpPort as number,
     httpsPort: ready.httpsPort as number,
-    servedCount: async () => {
-      await writer.write(new TextEncoder().encode("served\n"));
-      return JSON.parse((await lines.next(ANSWER_TIMEOUT_MS)) ?? "{}").served;
-    },
-    close: async () => {
-      await writer.close().catch(() => {});
-      await child.stop();
-    },
+    close: () => child.stop(),
   };
 }
-
-const ANSWER_TIMEOUT_MS = 30_000;
