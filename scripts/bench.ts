@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick] [--json FILE] [--only PREFIX,…]`: start upstreams and proxies
+ * `deno task bench [--quick] [--json FILE] [--only PREFIX,…] [--no-pin]`: start upstreams and proxies
  * on loopback, measure every row, print the table, write the JSON report, stop everything.
  *
  * @module
@@ -8,18 +8,22 @@
 import { dirname, resolve } from "node:path";
 import { ChildProcesses, renderReport, runBench } from "./bench/mod.ts";
 
-const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--only PREFIX,...]
+const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--only PREFIX,...] [--no-pin]
 
   --quick         one short repetition (CI smoke; under 60 s)
   --json FILE     where to write the JSON report (default bench-results/bench-<time>.json)
   --only P1,P2    only rows whose id starts with a prefix (direct, tollgate, peer.squid,
                   decide, memory, control, ...)
+  --no-pin        let the scheduler place the processes (by default the load generator
+                  runs on CPU 0 and the upstream and proxies on the others while the
+                  data-plane rows are timed)
 `;
 
 interface Args {
   quick: boolean;
   json?: string;
   only?: string[];
+  noPin?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -35,6 +39,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === "--json") args.json = value();
     else if (arg.startsWith("--json=")) args.json = arg.slice(7);
     else if (arg === "--only") args.only = value().split(",").filter(Boolean);
+    else if (arg === "--no-pin") args.noPin = true;
     else if (arg === "--help" || arg === "-h") {
       console.log(USAGE);
       Deno.exit(0);
@@ -67,6 +72,7 @@ async function main(): Promise<number> {
     const report = await runBench({
       quick: args.quick,
       only: args.only,
+      noPin: args.noPin,
       children,
       log: (line) => console.error(line),
       signal: controller.signal,

@@ -98,6 +98,7 @@ async function peers(
     upstreamPorts: [setup.upstreams.httpPort, setup.upstreams.httpsPort],
     dir: setup.dir,
     maxSeconds: setup.budget.repetitions === 1 ? 180 : 1800,
+    cpus: setup.pinning?.servers,
   };
   const starts = ([["squid", startSquid], ["tinyproxy", startTinyproxy]] as const)
     .filter(([name]) => wanted(`peer.${name}`))

@@ -6,6 +6,7 @@
  */
 
 import * as net from "node:net";
+import { pinnedCommand } from "./cpu_pinning.ts";
 
 /** One running child. */
 export interface RunningChild {
@@ -33,6 +34,8 @@ export interface SpawnOptions {
   stderr?: "inherit" | "null" | "piped";
   /** Where stdout goes (default: discarded). */
   stdout?: "piped" | "null";
+  /** Start the child (and whatever it starts) on these CPUs (`taskset -c` list). */
+  cpus?: string;
 }
 
 const GRACE_MS = 2000;
@@ -55,8 +58,9 @@ export class ChildProcesses {
     args: string[],
     options: SpawnOptions,
   ): { child: RunningChild; process: Deno.ChildProcess } {
-    const process = new Deno.Command(command, {
-      args,
+    const [program, programArgs] = pinnedCommand(command, args, options.cpus);
+    const process = new Deno.Command(program, {
+      args: programArgs,
       cwd: options.cwd,
       env: options.env,
       stdin: options.lifeline ? "piped" : "null",

@@ -7,7 +7,7 @@
 
 import { HttpConn } from "./http_conn.ts";
 import { openTcp, openTunnel, startTls, type TlsOptions } from "./connect.ts";
-import { type ConnectionMode, runLoad } from "./load_generator.ts";
+import { type ConnectionMode, type PairedTarget, runLoad } from "./load_generator.ts";
 import type { LoadBounds } from "./budget.ts";
 import type { RowInfo } from "./report.ts";
 import type { Row } from "./row.ts";
@@ -78,6 +78,8 @@ export interface LoadRowSpec {
   bounds: LoadBounds;
   expectStatus?: number;
   concurrency?: number;
+  /** Time direct requests in turn with these (see {@linkcode PairedTarget}). */
+  paired?: PairedTarget;
 }
 
 /**
@@ -107,9 +109,18 @@ export function loadRow(info: RowInfo, spec: () => LoadRowSpec): Row {
         request: s.request,
         expectStatus: s.expectStatus ?? 200,
         concurrency: s.concurrency ?? 1,
+        ...(s.paired ? { paired: s.paired } : {}),
         ...s.bounds,
       });
-      return { ...result };
+      const { paired, ...sample } = result;
+      if (!paired) return sample;
+      const failed = paired.errors > 0 ? `${paired.errors} paired direct requests failed` : "";
+      return {
+        ...sample,
+        pairedReqPerSec: paired.reqPerSec,
+        pairedP50Us: paired.p50Us,
+        ...(failed ? { note: failed } : {}),
+      };
     },
   };
 }

@@ -35,7 +35,24 @@ export interface LoadSpec {
   maxMs: number;
   /** Untimed warm-up requests (all workers); bounded by `maxMs / 4` too. */
   warmup?: number;
+  /**
+   * A second target timed in turn with this one ({@linkcode PAIR_BLOCK} requests each, one
+   * connection each, keep-alive, concurrency 1), so that a ratio between the two compares
+   * requests made under the same machine conditions.
+   */
+  paired?: PairedTarget;
 }
+
+/** The other side of a paired run: where to connect and what to send. */
+export interface PairedTarget {
+  /** Opens a ready connection to the other target. */
+  open: () => Promise<HttpConn>;
+  /** The request bytes for the other target. */
+  request: string;
+}
+
+/** Requests sent to one side of a paired run before the other side's turn. */
+export const PAIR_BLOCK = 8;
 
 /** The result of a load run. */
 export interface LoadResult extends RunStats {
@@ -45,6 +62,8 @@ export interface LoadResult extends RunStats {
   connections: number;
   /** The first error seen, for the report. */
   firstError?: string;
+  /** The other side of a paired run, timed in the same window. */
+  paired?: RunStats & { errors: number };
 }
 
 class Sampler {
@@ -80,6 +99,7 @@ class Sampler {
  * ```
  */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.paired) return await runPaired(spec, spec.paired);
   const concurrency = spec.concurrency ?? 1;
   const request = Buffer.from(spec.request, "latin1");
   const warm = new Sampler(spec.warmup ?? 0, performance.now() + spec.maxMs / 4);
@@ -93,11 +113,49 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const leftovers = await Promise.all(conns.map((conn) => worker(spec, request, timed, conn)));
   const elapsed = performance.now() - start;
   for (const conn of leftovers) conn?.close();
+  return resultOf(timed, elapsed);
+}
+
+/**
+ * Alternate blocks of {@linkcode PAIR_BLOCK} requests between `spec`'s target and `paired`'s,
+ * one kept-alive connection each, until the request count or the time budget is spent.
+ */
+async function runPaired(spec: LoadSpec, paired: PairedTarget): Promise<LoadResult> {
+  const sides = [spec, { ...spec, open: paired.open, request: paired.request }].map((s) => ({
+    spec: s,
+    request: Buffer.from(s.request, "latin1"),
+    conn: undefined as HttpConn | undefined,
+    elapsed: 0,
+  }));
+  const [mine, other] = sides as [typeof sides[0], typeof sides[0]];
+  const warmDeadline = performance.now() + spec.maxMs / 4;
+  for (const side of sides) {
+    side.conn = await worker(side.spec, side.request, new Sampler(spec.warmup ?? 0, warmDeadline));
+    side.conn = await reopen(side.spec)(side.conn);
+  }
+  const deadline = performance.now() + spec.maxMs;
+  const timed = new Sampler(spec.maxRequests, deadline);
+  const otherTimed = new Sampler(Infinity, deadline);
+  while (timed.issued < timed.limit && performance.now() < deadline) {
+    for (const [side, sampler] of [[mine, timed], [other, otherTimed]] as const) {
+      const t0 = performance.now();
+      side.conn = await worker(side.spec, side.request, sampler, side.conn, PAIR_BLOCK);
+      side.elapsed += performance.now() - t0;
+    }
+  }
+  for (const side of sides) side.conn?.close();
   return {
-    ...summarize(timed.latencies, elapsed),
-    errors: timed.errors,
-    connections: timed.connections,
-    ...(timed.firstError ? { firstError: timed.firstError } : {}),
+    ...resultOf(timed, mine.elapsed),
+    paired: { ...summarize(otherTimed.latencies, other.elapsed), errors: otherTimed.errors },
+  };
+}
+
+function resultOf(sampler: Sampler, elapsed: number): LoadResult {
+  return {
+    ...summarize(sampler.latencies, elapsed),
+    errors: sampler.errors,
+    connections: sampler.connections,
+    ...(sampler.firstError ? { firstError: sampler.firstError } : {}),
   };
 }
 
@@ -113,10 +171,11 @@ async function worker(
   spec: LoadSpec,
   request: Buffer,
   sampler: Sampler,
-  initial: HttpConn | undefined,
+  initial?: HttpConn,
+  maxRequests = Infinity,
 ): Promise<HttpConn | undefined> {
   let conn = initial;
-  while (sampler.claim()) {
+  for (let sent = 0; sent < maxRequests && sampler.claim(); sent++) {
     const t0 = performance.now();
     try {
       const result = await send(spec, request, sampler, conn);

@@ -21,6 +21,8 @@ export interface PeerOptions {
   dir: string;
   /** Backstop lifetime (`timeout`), on top of the stdin lifeline. */
   maxSeconds: number;
+  /** CPUs to run it on (`taskset -c` list). */
+  cpus?: string;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function startSquid(children: ChildProcesses, o: PeerOptions): Prom
   await Deno.writeTextFile(conf, squidConfig({ port, dir, upstreamPorts: o.upstreamPorts }));
   // Run as root, Squid drops to its "proxy" user, which must own its files.
   await chownToUser(dir, "proxy");
-  return await launch(children, "squid", port, binary, ["-N", "-f", conf], o.maxSeconds);
+  return await launch(children, { name: "squid", port, binary, args: ["-N", "-f", conf] }, o);
 }
 
 /**
@@ -144,22 +146,20 @@ export async function startTinyproxy(
   const conf = join(dir, "tinyproxy.conf");
   await Deno.writeTextFile(conf, tinyproxyConfig({ port, dir, upstreamPorts: o.upstreamPorts }));
   await chownToUser(dir, "nobody");
-  return await launch(children, "tinyproxy", port, binary, ["-d", "-c", conf], o.maxSeconds);
+  return await launch(children, { name: "tinyproxy", port, binary, args: ["-d", "-c", conf] }, o);
 }
 
 async function launch(
   children: ChildProcesses,
-  name: string,
-  port: number,
-  binary: string,
-  args: string[],
-  maxSeconds: number,
+  { name, port, binary, args }: { name: string; port: number; binary: string; args: string[] },
+  o: PeerOptions,
 ): Promise<PeerStart> {
   const version = await binaryVersion(binary);
-  const command = ["timeout", "-k", "2", String(maxSeconds), binary, ...args];
+  const command = ["timeout", "-k", "2", String(o.maxSeconds), binary, ...args];
   const { child } = children.spawn("/bin/sh", ["-c", LIFELINE_SCRIPT, name, ...command], {
     name,
     lifeline: true,
+    ...(o.cpus ? { cpus: o.cpus } : {}),
   });
   try {
     await waitForPort(port, 15_000, child.exited);

@@ -8,6 +8,7 @@
 import type { BenchReport, RowGroup, RowResult } from "./report.ts";
 import { formatMicros, formatRate, formatRatio } from "./format.ts";
 import { STALL_LATE_MS, STALL_SLEEP_MS } from "./stall_probe.ts";
+import { PAIR_BLOCK } from "./load_generator.ts";
 
 const GROUP_TITLES: Record<RowGroup, string> = {
   direct: "Direct (the physical limits here)",
@@ -31,6 +32,10 @@ const HEADER = [
 const RIGHT_ALIGNED = new Set([1, 2, 3, 4, 5]);
 const LEGEND = "req/s: one request at a time, per second spent in requests, slowest 1 % left " +
   "out (wall-clock rates are reqPerSecWall in the JSON); p50 vs direct: added latency (ratio)";
+const PAIRED_MARK = "†";
+const PAIRED_LEGEND = `${PAIRED_MARK} against direct requests timed in turn with the row's own ` +
+  `(${PAIR_BLOCK} each way, same upstream), so both saw the same machine; the ratio to the ` +
+  "separate direct row is separateReqPerSecRatio in the JSON";
 /** Longer skip reasons go under the table, once for all the rows they share. */
 const SHORT_REASON = 48;
 
@@ -66,6 +71,8 @@ export function renderReport(report: BenchReport): string {
     "",
     renderSummary(report),
     LEGEND,
+    ...(report.rows.some((row) => row.pairedReqPerSec !== undefined) ? [PAIRED_LEGEND] : []),
+    ...renderPinning(report),
     ...renderLoadWarning(report),
     ...renderStallWarning(report),
   );
@@ -98,11 +105,15 @@ export function renderRow(row: RowResult): string[] {
     formatRate(row.reqPerSec),
     formatMicros(row.p50Us),
     formatMicros(row.p99Us),
-    formatRatio(row.reqPerSecRatio),
-    added,
+    `${formatRatio(row.reqPerSecRatio)}${paired(row)}`,
+    added && `${added}${paired(row)}`,
     row.target?.text ?? "",
     verdict(row) || value,
   ];
+}
+
+function paired(row: RowResult): string {
+  return row.pairedReqPerSec === undefined ? "" : PAIRED_MARK;
 }
 
 function verdict(row: RowResult): string {
@@ -116,6 +127,14 @@ function renderSummary(report: BenchReport): string {
   const { met, missed, unevaluated } = report.summary;
   const mode = report.quick ? "quick (1 repetition)" : `${report.repetitions} repetitions, medians`;
   return `Targets: ${met} met, ${missed} missed, ${unevaluated} not evaluated — ${mode}`;
+}
+
+function renderPinning(report: BenchReport): string[] {
+  const pinning = report.environment.pinning;
+  if (typeof pinning !== "string") return [];
+  return pinning === "off"
+    ? ["Processes placed by the scheduler (--no-pin): ratios swing with where it puts them"]
+    : [`Pinned while timing the data-plane rows: ${pinning} (--no-pin to turn off)`];
 }
 
 function renderStallWarning(report: BenchReport): string[] {

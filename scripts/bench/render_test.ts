@@ -67,6 +67,28 @@ Deno.test("renderRow() shows ratios, added latency and the verdict", () => {
   ]);
 });
 
+Deno.test("renderRow() marks ratios against paired direct requests", () => {
+  const cells = renderRow(row({
+    id: "tollgate.http_forward",
+    group: "tollgate",
+    label: "forward",
+    reqPerSec: 4000,
+    p50Us: 200,
+    p99Us: 900,
+    pairedReqPerSec: 10000,
+    reqPerSecRatio: 0.4,
+    p50Ratio: 2.5,
+    addedP50Us: 120,
+  }));
+  assert.equal(cells[4], "0.40×†");
+  assert.equal(cells[5], "+120 µs (2.50×)†");
+  const text = renderReport(
+    report([{ ...row({ id: "f", group: "tollgate" }), pairedReqPerSec: 1 }]),
+  );
+  assert.match(text, /^† against direct requests timed in turn with the row's own/m);
+  assert.doesNotMatch(renderReport(report([row({ id: "f", group: "tollgate" })])), /^†/m);
+});
+
 Deno.test("renderRow() marks missed, unevaluated and skipped rows", () => {
   const missed = renderRow(row({
     id: "x",

@@ -20,6 +20,10 @@ export interface Sample {
   p50Us?: number;
   /** 99th-percentile latency, µs. */
   p99Us?: number;
+  /** Stall-trimmed rate of the direct requests timed in turn with this row's (paired rows). */
+  pairedReqPerSec?: number;
+  /** Median latency of those direct requests, µs. */
+  pairedP50Us?: number;
   /** A scalar that is not a latency (RSS in MB). */
   value?: number;
   /** Timed requests that succeeded. */
@@ -72,18 +76,27 @@ export interface RowResult extends RowInfo {
   p50Us?: number;
   /** 99th-percentile latency, µs (median over repetitions). */
   p99Us?: number;
+  /** Rate of the direct requests timed in turn with this row's (median over repetitions). */
+  pairedReqPerSec?: number;
+  /** Their median latency, µs (median over repetitions). */
+  pairedP50Us?: number;
   /** The scalar of a non-latency row (median over repetitions). */
   value?: number;
   /** Repetitions that produced a sample. */
   runs: number;
   /** Failed requests over all repetitions. */
   errors: number;
-  /** `reqPerSec / baseline.reqPerSec`. */
+  /**
+   * `reqPerSec / baseline.reqPerSec`; for a paired row `reqPerSec / pairedReqPerSec`, the
+   * direct requests timed in turn with the row's own.
+   */
   reqPerSecRatio?: number;
-  /** `p50Us / baseline.p50Us`. */
+  /** `p50Us / baseline.p50Us` (`pairedP50Us` for a paired row). */
   p50Ratio?: number;
-  /** `p50Us - baseline.p50Us`. */
+  /** `p50Us - baseline.p50Us` (`pairedP50Us` for a paired row). */
   addedP50Us?: number;
+  /** A paired row's `reqPerSec` over the separate baseline row's, for comparison. */
+  separateReqPerSecRatio?: number;
   /** The verdict against the row's target, if it has one. */
   target?: TargetResult;
   /** Why the row has no numbers. */
@@ -116,7 +129,15 @@ export interface BenchReport {
   summary: { met: number; missed: number; unevaluated: number };
 }
 
-const MEDIAN_KEYS = ["reqPerSec", "reqPerSecWall", "p50Us", "p99Us", "value"] as const;
+const MEDIAN_KEYS = [
+  "reqPerSec",
+  "reqPerSecWall",
+  "p50Us",
+  "p99Us",
+  "pairedReqPerSec",
+  "pairedP50Us",
+  "value",
+] as const;
 type MedianKey = typeof MEDIAN_KEYS[number];
 
 /**
@@ -167,8 +188,12 @@ export function aggregateRow(info: RowInfo, samples: Sample[], skipped?: string)
 export function withRatios(rows: RowResult[]): RowResult[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   return rows.map((row) => {
-    const base = row.baseline ? byId.get(row.baseline) : undefined;
-    if (!base || row.skipped || base.skipped) return row;
+    const separate = row.baseline ? byId.get(row.baseline) : undefined;
+    if (row.skipped || (!separate && row.pairedReqPerSec === undefined)) return row;
+    const base = row.pairedReqPerSec === undefined
+      ? separate?.skipped ? undefined : separate
+      : { reqPerSec: row.pairedReqPerSec, p50Us: row.pairedP50Us };
+    if (!base) return row;
     const out = { ...row };
     if (row.reqPerSec !== undefined && base.reqPerSec) {
       out.reqPerSecRatio = row.reqPerSec / base.reqPerSec;
@@ -176,6 +201,9 @@ export function withRatios(rows: RowResult[]): RowResult[] {
     if (row.p50Us !== undefined && base.p50Us) {
       out.p50Ratio = row.p50Us / base.p50Us;
       out.addedP50Us = row.p50Us - base.p50Us;
+    }
+    if (base !== separate && row.reqPerSec !== undefined && separate?.reqPerSec) {
+      out.separateReqPerSecRatio = row.reqPerSec / separate.reqPerSec;
     }
     return out;
   });

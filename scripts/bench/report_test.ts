@@ -59,6 +59,38 @@ Deno.test("withRatios() compares with the baseline row", () => {
   assert.equal(proxied!.addedP50Us, 80);
 });
 
+Deno.test("withRatios() compares a paired row with the direct requests timed in its turns", () => {
+  const [, forward] = withRatios([
+    row("direct.http", { reqPerSec: 20000, p50Us: 40 }),
+    row("tollgate.http_forward", {
+      baseline: "direct.http",
+      reqPerSec: 4000,
+      p50Us: 200,
+      pairedReqPerSec: 10000,
+      pairedP50Us: 80,
+    }),
+  ]);
+  assert.equal(forward!.reqPerSecRatio, 0.4);
+  assert.equal(forward!.addedP50Us, 120);
+  assert.equal(forward!.p50Ratio, 2.5);
+  assert.equal(forward!.separateReqPerSecRatio, 0.2);
+  const [alone] = withRatios([
+    row("peer.squid.http_forward", { reqPerSec: 3000, pairedReqPerSec: 12000 }),
+  ]);
+  assert.equal(alone!.reqPerSecRatio, 0.25);
+  assert.equal(alone!.separateReqPerSecRatio, undefined);
+});
+
+Deno.test("aggregateRow() takes the median of the paired figures too", () => {
+  const result = aggregateRow({ id: "r", group: "tollgate", label: "r" }, [
+    { reqPerSec: 10, pairedReqPerSec: 40, pairedP50Us: 30, samples: 5, errors: 0 },
+    { reqPerSec: 12, pairedReqPerSec: 60, pairedP50Us: 20, samples: 5, errors: 0 },
+    { reqPerSec: 11, pairedReqPerSec: 50, pairedP50Us: 25, samples: 5, errors: 0 },
+  ]);
+  assert.equal(result.pairedReqPerSec, 50);
+  assert.equal(result.pairedP50Us, 25);
+});
+
 Deno.test("applyTargets() judges each target row", () => {
   const rows = applyTargets(withRatios([
     row("direct.tls", { reqPerSec: 10000, p50Us: 50 }),

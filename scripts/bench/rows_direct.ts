@@ -8,6 +8,7 @@
 import { getRequest, loadRow, plainOpener, tlsOpener } from "./http_rows.ts";
 import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
 import type { Row } from "./row.ts";
+import type { PairedTarget } from "./load_generator.ts";
 
 /** Ids of the direct rows, the baselines of the others. */
 export const DIRECT = {
@@ -29,15 +30,14 @@ export const DIRECT = {
 export function directRows(setup: BenchSetup): Row[] {
   const { httpPort, httpsPort } = setup.upstreams;
   const { keepAlive, newConnection } = setup.budget;
-  const httpReq = getRequest(`${BENCH_HOSTS.http}:${httpPort}`, OK_PATH);
+  const httpReq = directHttp(setup).request;
   const tlsReq = getRequest(`${BENCH_HOSTS.l7}:${httpsPort}`, OK_PATH);
   const tls = upstreamTls(setup);
   return [
     loadRow(
       { id: DIRECT.http, group: "direct", label: "direct HTTP, keep-alive" },
       () => ({
-        open: plainOpener(httpPort),
-        request: httpReq,
+        ...directHttp(setup),
         mode: "keep-alive",
         bounds: keepAlive,
       }),
@@ -70,4 +70,21 @@ export function directRows(setup: BenchSetup): Row[] {
       }),
     ),
   ];
+}
+
+/**
+ * The direct plain-HTTP target: the forward rows time it in turn with their own requests
+ * (`paired`), so their ratio compares requests made under the same machine conditions.
+ *
+ * @example
+ * ```ts ignore
+ * loadRow(info, () => ({ ...spec, paired: directHttp(setup) }));
+ * ```
+ */
+export function directHttp(setup: BenchSetup): PairedTarget {
+  const { httpPort } = setup.upstreams;
+  return {
+    open: plainOpener(httpPort),
+    request: getRequest(`${BENCH_HOSTS.http}:${httpPort}`, OK_PATH),
+  };
 }

@@ -8,7 +8,7 @@
 
 import { getRequest, loadRow, plainOpener, tunnelOpener } from "./http_rows.ts";
 import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
-import { DIRECT } from "./rows_direct.ts";
+import { DIRECT, directHttp } from "./rows_direct.ts";
 import type { PeerStart } from "./peer_proxies.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo } from "./report.ts";
@@ -57,6 +57,7 @@ export function peerRows(setup: BenchSetup, peer: PeerStart): Row[] {
       request: getRequest(origin, OK_PATH, true),
       mode: "keep-alive",
       bounds: keepAlive,
+      paired: directHttp(setup),
     })),
     loadRow(
       infos[1]!,

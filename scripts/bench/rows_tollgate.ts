@@ -15,7 +15,7 @@ import {
   tunnelOpener,
 } from "./http_rows.ts";
 import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
-import { DIRECT } from "./rows_direct.ts";
+import { DIRECT, directHttp } from "./rows_direct.ts";
 import type { TollgateProxy } from "./tollgate_proxy.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo } from "./report.ts";
@@ -76,6 +76,7 @@ function loadSpecs(setup: BenchSetup): Record<"forward" | "l4" | "l7" | "l7New",
       request: getRequest(`${BENCH_HOSTS.http}:${httpPort}`, OK_PATH, true),
       mode: "keep-alive",
       bounds: keepAlive,
+      paired: directHttp(setup),
     }),
     l4: (p) => ({
       open: tunnelOpener(p.port, l4, upstreamTls(setup, BENCH_HOSTS.l4)),

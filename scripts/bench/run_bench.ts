@@ -13,7 +13,14 @@ import { createTestCertificates } from "./test_ca.ts";
 import { spawnUpstreams } from "./upstream_servers.ts";
 import { type StallStats, startStallProbe } from "./stall_probe.ts";
 import { type BenchSetup, UPSTREAM_NAMES } from "./setup.ts";
-import { aggregateRow, type BenchReport, type Sample, withRatios } from "./report.ts";
+import {
+  aggregateRow,
+  type BenchReport,
+  type RowGroup,
+  type Sample,
+  withRatios,
+} from "./report.ts";
+import { choosePinning, type Pinning, setAffinity } from "./cpu_pinning.ts";
 import { applyTargets } from "./targets.ts";
 import { summarizeTargets } from "./render.ts";
 import type { Row } from "./row.ts";
@@ -32,6 +39,8 @@ export interface BenchOptions {
   log: (line: string) => void;
   /** Aborts between rows. */
   signal?: AbortSignal;
+  /** Leave process placement to the scheduler (see `cpu_pinning.ts`); pinned by default. */
+  noPin?: boolean;
 }
 
 /**
@@ -52,9 +61,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   stack.defer(() => Deno.remove(dir, { recursive: true }).catch(() => {}));
   stack.defer(() => options.children.stopAll());
   const certs = await createTestCertificates(UPSTREAM_NAMES, dir);
-  const upstreams = await spawnUpstreams(options.children, certs, dir);
+  const pinning = await choosePinning(!options.noPin);
+  const upstreams = await spawnUpstreams(options.children, certs, dir, pinning?.servers);
   stack.defer(() => upstreams.close());
-  const setup: BenchSetup = { budget, certs, upstreams, dir };
+  const setup: BenchSetup = { budget, certs, upstreams, dir, pinning };
   const only = options.only;
   const wanted = (id: string) => !only || only.some((p) => id.startsWith(p));
   // For starting things: is any row under this id prefix wanted?
@@ -65,7 +75,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     `Set up in ${((performance.now() - t0) / 1000).toFixed(1)} s; measuring ${rows.length} rows`,
   );
   const probe = startStallProbe(options.children);
-  const samples = await measureAll(rows, budget.repetitions, options);
+  const samples = await measureAll(rows, budget.repetitions, options, pinning);
   const stalls = await probe.stop();
   const results = rows.map((row, i) => {
     const result = aggregateRow(row.info, samples[i]!, row.skipped);
@@ -80,7 +90,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     finishedAt: new Date().toISOString(),
     quick: options.quick,
     repetitions: budget.repetitions,
-    environment: environment(loadBefore, stalls),
+    environment: { ...environment(loadBefore, stalls), pinning: describePinning(pinning) },
     rows: judged,
     summary: summarizeTargets(judged),
   };
@@ -93,14 +103,21 @@ function selectRows(all: Row[], wanted: (id: string) => boolean): Row[] {
   return all.filter((r) => wanted(r.info.id) || baselines.has(r.info.id));
 }
 
-async function measureAll(rows: Row[], repetitions: number, options: BenchOptions) {
+async function measureAll(
+  rows: Row[],
+  repetitions: number,
+  options: BenchOptions,
+  pinning: Pinning | undefined,
+) {
   const samples: Sample[][] = rows.map(() => []);
   const start = performance.now();
   for (let rep = 1; rep <= repetitions; rep++) {
     for (const [i, row] of rows.entries()) {
       if (!row.measure) continue;
       options.signal?.throwIfAborted();
-      const sample = await row.measure().catch((error): Sample => ({
+      const sample = await pinnedWhile(pinning, row, () => row.measure!()).catch((
+        error,
+      ): Sample => ({
         samples: 0,
         errors: 1,
         firstError: error instanceof Error ? error.message : String(error),
@@ -111,6 +128,29 @@ async function measureAll(rows: Row[], repetitions: number, options: BenchOption
     }
   }
   return samples;
+}
+
+/** The data-plane rows time requests from the client CPU; the others run unpinned. */
+async function pinnedWhile(
+  pinning: Pinning | undefined,
+  row: Row,
+  measure: () => Promise<Sample>,
+): Promise<Sample> {
+  if (!pinning || !PINNED_GROUPS.has(row.info.group)) return await measure();
+  await setAffinity(Deno.pid, pinning.client);
+  try {
+    return await measure();
+  } finally {
+    await setAffinity(Deno.pid, pinning.all);
+  }
+}
+
+const PINNED_GROUPS = new Set<RowGroup>(["direct", "tollgate", "peer"]);
+
+function describePinning(pinning: Pinning | undefined): string {
+  return pinning
+    ? `load generator on CPU ${pinning.client}, upstream and proxies on CPU ${pinning.servers}`
+    : "off";
 }
 
 function describe(s: Sample): string {

@@ -24,6 +24,8 @@ export interface ScriptChildOptions {
   configFile: string;
   /** Pass the child's stderr through instead of keeping its tail for errors. */
   inheritStderr?: boolean;
+  /** CPUs to start it on (`taskset -c` list). */
+  cpus?: string;
 }
 
 /** A started script child. */
@@ -62,6 +64,7 @@ export async function startScriptChild(
       stdout: "piped",
       stderr: options.inheritStderr ? "inherit" : "piped",
       env: { NO_COLOR: "1" },
+      ...(options.cpus ? { cpus: options.cpus } : {}),
     },
   );
   const stderr = options.inheritStderr ? Promise.resolve("") : collectTail(process.stderr);

@@ -9,6 +9,7 @@ import type { Budget } from "./budget.ts";
 import type { TestCertificates } from "./test_ca.ts";
 import type { UpstreamPorts } from "./upstream_servers.ts";
 import type { TlsOptions } from "./connect.ts";
+import type { Pinning } from "./cpu_pinning.ts";
 
 /**
  * Public-looking names the proxies under test are asked for; Tollgate's `resolve` option
@@ -43,6 +44,8 @@ export interface BenchSetup {
   upstreams: UpstreamPorts;
   /** Scratch directory, removed at the end. */
   dir: string;
+  /** Where the load generator and the servers run, when pinned. */
+  pinning?: Pinning;
 }
 
 /**

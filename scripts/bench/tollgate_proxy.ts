@@ -54,6 +54,7 @@ export async function startTollgateProxy(
     script: new URL("./proxy_child.ts", import.meta.url),
     config,
     configFile: join(stateDir, "child.json"),
+    cpus: setup.pinning?.servers,
   });
   const caPem = await Deno.readTextFile(join(stateDir, "ca", "ca.pem")).catch(async (error) => {
     await child.stop();

@@ -122,7 +122,7 @@ function listen(server: net.Server): Promise<number> {
  *
  * @example
  * ```ts ignore
- * const up = await spawnUpstreams(children, certs, dir);
+ * const up = await spawnUpstreams(children, certs, dir, "1");
  * await up.close();
  * ```
  */
@@ -130,6 +130,7 @@ export async function spawnUpstreams(
   children: ChildProcesses,
   options: UpstreamOptions,
   dir: string,
+  cpus?: string,
 ): Promise<UpstreamPorts> {
   const { child, ready } = await startScriptChild(children, {
     name: "Upstream servers",
@@ -137,6 +138,7 @@ export async function spawnUpstreams(
     config: options,
     configFile: join(dir, "upstream.json"),
     inheritStderr: true,
+    cpus,
   });
   return {
     httpPort: ready.httpPort as number,
