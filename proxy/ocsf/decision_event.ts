@@ -5,8 +5,7 @@
  * @module
  */
 
-import { isIP } from "node:net";
-import type { Decision } from "../policy/mod.ts";
+import { type Decision, isIpLiteral } from "../policy/mod.ts";
 import { redactQueryStrings } from "./sanitize.ts";
 import { OCSF_PRODUCT, OCSF_VERSION, type OcsfEndpoint, type OcsfEvent } from "./types.ts";
 
@@ -64,10 +63,29 @@ export function ocsfEventFromDecision(
   const target = l7
     ? `${method} ${hostPort(decision.host, decision.port)}${path}`
     : `CONNECT ${hostPort(decision.host, decision.port)}`;
+  const [activityId, activityName] = l7 ? HTTP_ACTIVITIES[method] ?? OTHER : OPEN;
+  const classUid = l7 ? 4002 : 4001;
+  const className = l7 ? "HTTP Activity" : "Network Activity";
+  const outcome = denied ? DENIED : ALLOWED;
+  // One literal in the final key order (no spreads): this runs once per request.
   const event: OcsfEvent = {
-    ...classification(l7, method),
+    class_uid: classUid,
+    class_name: className,
+    category_uid: 4,
+    category_name: "Network Activity",
+    activity_id: activityId,
+    activity_name: activityName,
+    type_uid: classUid * 100 + activityId,
+    type_name: `${className}: ${activityName}`,
     time: meta.time ?? Date.now(),
-    ...(denied ? DENIED : ALLOWED),
+    severity_id: outcome.severity_id,
+    severity: outcome.severity,
+    status_id: outcome.status_id,
+    status: outcome.status,
+    action_id: outcome.action_id,
+    action: outcome.action,
+    disposition_id: outcome.disposition_id,
+    disposition: outcome.disposition,
     message: `${denied ? "DENIED" : "ALLOWED"} ${target}`,
     status_detail: redactQueryStrings(decision.reason),
     metadata: { product: { ...OCSF_PRODUCT }, version: OCSF_VERSION },
@@ -88,33 +106,8 @@ export function ocsfEventFromDecision(
   return event;
 }
 
-type Classification = Pick<
-  OcsfEvent,
-  | "class_uid"
-  | "class_name"
-  | "category_uid"
-  | "category_name"
-  | "activity_id"
-  | "activity_name"
-  | "type_uid"
-  | "type_name"
->;
-
-function classification(l7: boolean, method: string): Classification {
-  const [activityId, activityName] = l7 ? HTTP_ACTIVITIES[method] ?? [99, "Other"] : [1, "Open"];
-  const classUid = l7 ? 4002 : 4001;
-  const className = l7 ? "HTTP Activity" : "Network Activity";
-  return {
-    class_uid: classUid,
-    class_name: className,
-    category_uid: 4,
-    category_name: "Network Activity",
-    activity_id: activityId,
-    activity_name: activityName,
-    type_uid: classUid * 100 + activityId,
-    type_name: `${className}: ${activityName}`,
-  };
-}
+const OPEN: [number, string] = [1, "Open"];
+const OTHER: [number, string] = [99, "Other"];
 
 const ALLOWED = {
   severity_id: 1,
@@ -139,7 +132,14 @@ const DENIED = {
 } as const;
 
 function endpoint(host: string, port: number): OcsfEndpoint {
-  return isIP(host) ? { ip: host, port } : { domain: host, port };
+  return isIpHost(host) ? { ip: host, port } : { domain: host, port };
+}
+
+function isIpHost(host: string): boolean {
+  // Only an IPv6 literal has a colon and only an IPv4 literal ends in a digit among valid
+  // hosts: most names need no parse.
+  const last = host.charCodeAt(host.length - 1);
+  return (host.includes(":") || (last >= 0x30 && last <= 0x39)) && isIpLiteral(host);
 }
 
 function pid(value: number | undefined): { pid?: number } {

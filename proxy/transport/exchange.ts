@@ -11,7 +11,7 @@ import { Buffer } from "node:buffer";
 import { ProtocolError, ReadTimeoutError } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
-import { connectionTokens, values } from "./header_fields.ts";
+import { values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type RelayOutcome, relayResponse } from "./relay_response.ts";
@@ -61,14 +61,15 @@ export async function exchange(
 ): Promise<boolean> {
   const { head } = request;
   if (head.expectContinue && head.framing.kind !== "none") await client.stream.write(CONTINUE);
-  const body = await bufferedBody(client, head);
+  // Every `await` below is skipped when its answer is already there: each costs a turn.
+  const body = head.framing.kind === "chunked" ? await bufferedBody(client, head) : undefined;
   if (body === false) return false;
   const streamed = head.framing.kind === "length" ? head.framing.length : 0;
   const bytes = requestHeadBytes(request, contentLength(head, body));
   for (let attempt = 0;; attempt++) {
     let connection: UpstreamConnection;
     try {
-      connection = await client.ctx.pool.acquire(target);
+      connection = client.ctx.pool.takeIdle(target) ?? await client.ctx.pool.acquire(target);
     } catch (error) {
       await sendUpstreamError(client, error);
       return false;
@@ -89,11 +90,11 @@ export async function exchange(
   }
 }
 
+/** The decoded chunked body of `head`'s request, or false once an error was answered. */
 async function bufferedBody(
   client: ClientConnection,
   head: RequestHead,
-): Promise<Uint8Array | undefined | false> {
-  if (head.framing.kind !== "chunked") return undefined;
+): Promise<Uint8Array | false> {
   try {
     return await readChunkedBody(client.stream, MAX_CHUNKED_BODY_BYTES);
   } catch (error) {
@@ -145,7 +146,7 @@ async function sendAndRelay(
         },
       );
     }
-    await written;
+    if (written) await written;
     outcome = await relayResponse(client, upstream, request);
   } catch (error) {
     outcome = { kind: "failed", responded: false, error };
@@ -168,7 +169,7 @@ function contentLength(head: RequestHead, body: Uint8Array | undefined): number 
 
 function requestHeadBytes(request: OutgoingRequest, length: number | undefined): Uint8Array {
   const { head } = request;
-  const dropped = connectionTokens(head.headers);
+  const dropped = head.connectionTokens;
   let text = `${head.method} ${request.pathAndQuery} HTTP/1.1\r\nHost: ${request.authority}\r\n`;
   for (const [name, value] of head.headers) {
     const lower = name.toLowerCase();

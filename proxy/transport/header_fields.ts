@@ -24,23 +24,3 @@ export function values(headers: HeaderField[], lowerName: string): string[] {
   }
   return found;
 }
-
-/**
- * The comma-separated tokens of every `Connection` header, lower-cased.
- *
- * @example
- * ```ts
- * import { connectionTokens } from "./header_fields.ts";
- * console.assert(connectionTokens([["Connection", "Keep-Alive, X-A"]]).has("x-a"));
- * ```
- */
-export function connectionTokens(headers: HeaderField[]): Set<string> {
-  const tokens = new Set<string>();
-  for (const value of values(headers, "connection")) {
-    for (const token of value.split(",")) {
-      const trimmed = token.trim().toLowerCase();
-      if (trimmed !== "") tokens.add(trimmed);
-    }
-  }
-  return tokens;
-}

@@ -7,7 +7,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { connectionTokens, type HeaderField, values } from "./header_fields.ts";
+import type { HeaderField } from "./header_fields.ts";
 
 export type { HeaderField } from "./header_fields.ts";
 
@@ -34,6 +34,8 @@ export interface RequestHead {
   keepAlive: boolean;
   /** The client sent `Expect: 100-continue`. */
   expectContinue: boolean;
+  /** Lower-case tokens of its Connection fields: those fields are hop-by-hop. */
+  connectionTokens: ReadonlySet<string>;
 }
 
 /** A parsed response head. */
@@ -50,6 +52,8 @@ export interface ResponseHead {
   framing: BodyFraming;
   /** The upstream connection may carry another request after this response. */
   keepAlive: boolean;
+  /** Lower-case tokens of its Connection fields: those fields are hop-by-hop. */
+  connectionTokens: ReadonlySet<string>;
 }
 
 /** Why a head was refused: an HTTP status, a stable code and a detail safe to show. */
@@ -94,26 +98,27 @@ export function parseRequestHead(bytes: Uint8Array): HeadResult<RequestHead> {
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") {
     return fail(505, "http_version_not_supported", "Only HTTP/1.0 and HTTP/1.1 are supported");
   }
-  const headers = parseFields(lines.slice(1));
-  if (typeof headers === "string") return fail(400, "bad_request", headers);
-  const hosts = values(headers, "host");
-  if (hosts.length > 1) return fail(400, "bad_request", "More than one Host header");
-  if (version === "HTTP/1.1" && hosts.length === 0) {
+  const fields = parseFields(lines);
+  if (typeof fields === "string") return fail(400, "bad_request", fields);
+  const { special } = fields;
+  if (special.host.length > 1) return fail(400, "bad_request", "More than one Host header");
+  if (version === "HTTP/1.1" && special.host.length === 0) {
     return fail(400, "bad_request", "HTTP/1.1 request without a Host header");
   }
-  const framing = requestFraming(headers, version);
+  const framing = requestFraming(special, version);
   if (typeof framing === "string") return fail(400, "bad_request", framing);
-  const expect = values(headers, "expect").join(",").toLowerCase();
+  const connection = tokensOf(special.connection);
   return {
     ok: true,
     head: {
       method,
       target,
       version,
-      headers,
+      headers: fields.headers,
       framing,
-      keepAlive: keepAlive(headers, version),
-      expectContinue: expect.includes("100-continue"),
+      keepAlive: keepAlive(connection, version),
+      expectContinue: special.expect.join(",").toLowerCase().includes("100-continue"),
+      connectionTokens: connection,
     },
   };
 }
@@ -138,22 +143,31 @@ export function parseResponseHead(
 ): HeadResult<ResponseHead> {
   const lines = splitLines(bytes);
   if (typeof lines === "string") return fail(502, "upstream_protocol_error", lines);
-  const match = /^(HTTP\/1\.[01]) ([1-9][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?$/.exec(
-    lines[0] ?? "",
-  );
+  const match = STATUS_LINE.exec(lines[0] ?? "");
   if (match === null) return fail(502, "upstream_protocol_error", "Malformed status line");
   const version = match[1] as "HTTP/1.0" | "HTTP/1.1";
   const status = Number(match[2]);
-  const headers = parseFields(lines.slice(1));
-  if (typeof headers === "string") return fail(502, "upstream_protocol_error", headers);
-  const framing = responseFraming(headers, status, requestMethod);
+  const fields = parseFields(lines);
+  if (typeof fields === "string") return fail(502, "upstream_protocol_error", fields);
+  const framing = responseFraming(fields.special, status, requestMethod);
   if (typeof framing === "string") return fail(502, "upstream_protocol_error", framing);
-  const reusable = keepAlive(headers, version) && framing.kind !== "close";
+  const connection = tokensOf(fields.special.connection);
+  const reusable = keepAlive(connection, version) && framing.kind !== "close";
   return {
     ok: true,
-    head: { status, reason: match[3] ?? "", version, headers, framing, keepAlive: reusable },
+    head: {
+      status,
+      reason: match[3] ?? "",
+      version,
+      headers: fields.headers,
+      framing,
+      keepAlive: reusable,
+      connectionTokens: connection,
+    },
   };
 }
+
+const STATUS_LINE = /^(HTTP\/1\.[01]) ([1-9][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 
 function splitLines(bytes: Uint8Array): string[] | string {
   // latin1 keeps one character per byte, so the checks below see every raw byte.
@@ -169,26 +183,65 @@ function splitLines(bytes: Uint8Array): string[] | string {
   return lines;
 }
 
-function parseFields(lines: string[]): HeaderField[] | string {
-  const fields: HeaderField[] = [];
-  for (const line of lines) {
-    if (line.startsWith(" ") || line.startsWith("\t")) {
-      return "Obsolete line folding in header field";
-    }
+/** The values of the fields that decide framing and connection handling, in order. */
+interface SpecialFields {
+  host: string[];
+  "content-length": string[];
+  "transfer-encoding": string[];
+  connection: string[];
+  expect: string[];
+}
+
+/** Longest name in {@linkcode SpecialFields}: longer names need no lower-casing. */
+const SPECIAL_MAX = "transfer-encoding".length;
+
+/** The header fields after the start line, and the special ones gathered on the way. */
+function parseFields(
+  lines: string[],
+): { headers: HeaderField[]; special: SpecialFields } | string {
+  const headers: HeaderField[] = [];
+  const special: SpecialFields = {
+    host: [],
+    "content-length": [],
+    "transfer-encoding": [],
+    connection: [],
+    expect: [],
+  };
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) return "Obsolete line folding in header field";
     const colon = line.indexOf(":");
     if (colon <= 0) return "Malformed header field";
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) return "Malformed header field name";
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    const value = trimOws(line, colon + 1);
     if (!FIELD_VALUE.test(value)) return "Control character in header field value";
-    fields.push([name, value]);
+    headers.push([name, value]);
+    if (colon <= SPECIAL_MAX) {
+      const lower = name.toLowerCase();
+      if (Object.hasOwn(special, lower)) special[lower as keyof SpecialFields].push(value);
+    }
   }
-  return fields;
+  return { headers, special };
 }
 
-function requestFraming(headers: HeaderField[], version: string): BodyFraming | string {
-  const lengths = values(headers, "content-length");
-  const codings = values(headers, "transfer-encoding");
+/** `line` from `start`, without leading and trailing spaces and tabs (RFC 9110 OWS). */
+function trimOws(line: string, start: number): string {
+  let from = start;
+  let to = line.length;
+  while (from < to && isOws(line.charCodeAt(from))) from++;
+  while (to > from && isOws(line.charCodeAt(to - 1))) to--;
+  return line.slice(from, to);
+}
+
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+function requestFraming(fields: SpecialFields, version: string): BodyFraming | string {
+  const lengths = fields["content-length"];
+  const codings = fields["transfer-encoding"];
   if (lengths.length > 0 && codings.length > 0) {
     return "Both Content-Length and Transfer-Encoding present";
   }
@@ -197,46 +250,62 @@ function requestFraming(headers: HeaderField[], version: string): BodyFraming | 
     if (codings.length > 1 || codings[0]!.toLowerCase() !== "chunked") {
       return "Unsupported Transfer-Encoding (only a single chunked coding is accepted)";
     }
-    return { kind: "chunked" };
+    return CHUNKED;
   }
   if (lengths.length > 1) return "Duplicate Content-Length header";
-  if (lengths.length === 1) {
-    if (!DIGITS.test(lengths[0]!)) return "Malformed Content-Length";
-    const length = Number(lengths[0]);
-    return length === 0 ? { kind: "none" } : { kind: "length", length };
-  }
-  return { kind: "none" };
+  if (lengths.length === 1) return lengthFraming(lengths[0]!);
+  return NO_BODY;
 }
 
 function responseFraming(
-  headers: HeaderField[],
+  fields: SpecialFields,
   status: number,
   requestMethod: string,
 ): BodyFraming | string {
   if (requestMethod === "HEAD" || status < 200 || status === 204 || status === 304) {
-    return { kind: "none" };
+    return NO_BODY;
   }
-  const codings = values(headers, "transfer-encoding");
+  const codings = fields["transfer-encoding"];
   if (codings.length > 0) {
     const last = codings.join(",").split(",").at(-1)!.trim().toLowerCase();
     // RFC 9112 §6.3: chunked last means chunked framing; anything else is read until close.
-    return last === "chunked" ? { kind: "chunked" } : { kind: "close" };
+    return last === "chunked" ? CHUNKED : UNTIL_CLOSE;
   }
-  const lengths = new Set(
-    values(headers, "content-length").flatMap((v) => v.split(",")).map((v) => v.trim()),
-  );
-  if (lengths.size > 1) return "Conflicting Content-Length values";
-  if (lengths.size === 1) {
-    const [only] = lengths;
-    if (!DIGITS.test(only!)) return "Malformed Content-Length";
-    const length = Number(only);
-    return length === 0 ? { kind: "none" } : { kind: "length", length };
-  }
-  return { kind: "close" };
+  const lengths = fields["content-length"];
+  if (lengths.length === 0) return UNTIL_CLOSE;
+  // Repeated or comma-separated values are fine only when they all agree (RFC 9110 §8.6).
+  const distinct = new Set(lengths.flatMap((v) => v.split(",")).map((v) => v.trim()));
+  if (distinct.size > 1) return "Conflicting Content-Length values";
+  return lengthFraming(distinct.values().next().value!);
 }
 
-function keepAlive(headers: HeaderField[], version: string): boolean {
-  const tokens = connectionTokens(headers);
+function lengthFraming(text: string): BodyFraming | string {
+  if (!DIGITS.test(text)) return "Malformed Content-Length";
+  const length = Number(text);
+  return length === 0 ? NO_BODY : { kind: "length", length };
+}
+
+// Shared by every head that has them: framing objects are never mutated.
+const NO_BODY: BodyFraming = Object.freeze({ kind: "none" });
+const CHUNKED: BodyFraming = Object.freeze({ kind: "chunked" });
+const UNTIL_CLOSE: BodyFraming = Object.freeze({ kind: "close" });
+
+/** The lower-case tokens of Connection field values. */
+function tokensOf(values: string[]): ReadonlySet<string> {
+  if (values.length === 0) return NO_TOKENS;
+  const tokens = new Set<string>();
+  for (const value of values) {
+    for (const token of value.split(",")) {
+      const trimmed = token.trim().toLowerCase();
+      if (trimmed !== "") tokens.add(trimmed);
+    }
+  }
+  return tokens;
+}
+
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+function keepAlive(tokens: ReadonlySet<string>, version: string): boolean {
   if (tokens.has("close")) return false;
   return version === "HTTP/1.1" || tokens.has("keep-alive");
 }

@@ -9,7 +9,6 @@ import { Buffer } from "node:buffer";
 import type { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
-import { connectionTokens } from "./header_fields.ts";
 import { parseResponseHead, type RequestHead, type ResponseHead } from "./http1_head.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { UpstreamError } from "./upstream_pool.ts";
@@ -115,7 +114,7 @@ function responseHeadBytes(
   clientVersion: string,
   dechunk: boolean,
 ): Uint8Array {
-  const dropped = connectionTokens(head.headers);
+  const dropped = head.connectionTokens;
   let text = `HTTP/1.1 ${head.status} ${head.reason}\r\n`;
   for (const [name, value] of head.headers) {
     const lower = name.toLowerCase();

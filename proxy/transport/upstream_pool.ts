@@ -24,6 +24,11 @@ export interface UpstreamConnection {
   reused: boolean;
 }
 
+function keyOf(target: UpstreamTarget): string {
+  return `${target.tls ? "https" : "http"}|${target.host}|${target.port}|` +
+    `${target.address}|${target.connectPort ?? target.port}`;
+}
+
 /** Options of {@linkcode UpstreamPool}. */
 export interface PoolOptions {
   /** Extra trusted CAs (PEM), besides the default roots. */
@@ -89,17 +94,29 @@ export class UpstreamPool {
 
   /** An idle connection to `target`, or a new one. */
   async acquire(target: UpstreamTarget): Promise<UpstreamConnection> {
-    const key = `${target.tls ? "https" : "http"}|${target.host}|${target.port}|` +
-      `${target.address}|${target.connectPort ?? target.port}`;
-    const entries = this.#idle.get(key);
+    return this.takeIdle(target) ?? await this.#open(target);
+  }
+
+  /**
+   * An idle connection to `target` when one is ready, without waiting: the kept-alive case,
+   * where a caller that only awaits {@linkcode UpstreamPool.acquire} on a miss saves a turn of
+   * the event loop per request.
+   */
+  takeIdle(target: UpstreamTarget): UpstreamConnection | undefined {
+    const entries = this.#idle.get(keyOf(target));
     while (entries !== undefined && entries.length > 0) {
-      const { connection } = entries.pop()!;
-      if (connection.stream.ended || connection.stream.buffered > 0) {
-        connection.stream.destroy();
+      const { stream, key } = entries.pop()!.connection;
+      if (stream.ended || stream.buffered > 0) {
+        stream.destroy();
         continue;
       }
-      return { ...connection, reused: true };
+      return { stream, key, reused: true };
     }
+    return undefined;
+  }
+
+  async #open(target: UpstreamTarget): Promise<UpstreamConnection> {
+    const key = keyOf(target);
     if (this.#closed) throw new UpstreamError(502, "upstream_unreachable", "Proxy is closing");
     const socket = target.tls
       ? await this.#connector.tls(target)
