@@ -62,7 +62,7 @@ export async function exchange(
   const { head } = request;
   if (head.expectContinue && head.framing.kind !== "none") await client.stream.write(CONTINUE);
   // Every `await` below is skipped when its answer is already there: each costs a turn.
-  const body = head.framing.kind === "chunked" ? await bufferedBody(client, head) : undefined;
+  const body = head.framing.kind === "chunked" ? await bufferedBody(client) : undefined;
   if (body === false) return false;
   const streamed = head.framing.kind === "length" ? head.framing.length : 0;
   const bytes = requestHeadBytes(request, contentLength(head, body));
@@ -90,11 +90,8 @@ export async function exchange(
   }
 }
 
-/** The decoded chunked body of `head`'s request, or false once an error was answered. */
-async function bufferedBody(
-  client: ClientConnection,
-  head: RequestHead,
-): Promise<Uint8Array | false> {
+/** The decoded chunked body of the request, or false once an error was answered. */
+async function bufferedBody(client: ClientConnection): Promise<Uint8Array | false> {
   try {
     return await readChunkedBody(client.stream, MAX_CHUNKED_BODY_BYTES);
   } catch (error) {
