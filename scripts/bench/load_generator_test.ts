@@ -23,20 +23,25 @@ async function tinyServer(name: string, log: string[]): Promise<net.Server> {
 
 const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port;
 
+/** A paired run of `maxRequests` against `mine`, in turns with `other`. */
+function pairedRun(mine: net.Server, other: net.Server, maxRequests: number) {
+  const request = getRequest("bench.test", "/ok");
+  return runLoad({
+    mode: "keep-alive",
+    open: plainOpener(portOf(mine)),
+    request,
+    expectStatus: 200,
+    maxRequests,
+    maxMs: 10_000,
+    paired: { open: plainOpener(portOf(other)), request },
+  });
+}
+
 Deno.test("runLoad() with paired times both targets in turns of PAIR_BLOCK", async () => {
   const log: string[] = [];
   const [a, b] = [await tinyServer("a", log), await tinyServer("b", log)];
   try {
-    const request = getRequest("bench.test", "/ok");
-    const result = await runLoad({
-      mode: "keep-alive",
-      open: plainOpener(portOf(a)),
-      request,
-      expectStatus: 200,
-      maxRequests: 4 * PAIR_BLOCK,
-      maxMs: 10_000,
-      paired: { open: plainOpener(portOf(b)), request },
-    });
+    const result = await pairedRun(a, b, 4 * PAIR_BLOCK);
     assert.equal(result.samples, 4 * PAIR_BLOCK);
     assert.equal(result.errors, 0);
     assert.equal(result.paired?.samples, 4 * PAIR_BLOCK);
@@ -56,16 +61,7 @@ Deno.test("runLoad() with paired counts the other side's failures apart", async 
   const refused = net.createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => refused.listen(0, "127.0.0.1", resolve));
   try {
-    const request = getRequest("bench.test", "/ok");
-    const result = await runLoad({
-      mode: "keep-alive",
-      open: plainOpener(portOf(a)),
-      request,
-      expectStatus: 200,
-      maxRequests: PAIR_BLOCK,
-      maxMs: 10_000,
-      paired: { open: plainOpener(portOf(refused)), request },
-    });
+    const result = await pairedRun(a, refused, PAIR_BLOCK);
     assert.equal(result.samples, PAIR_BLOCK);
     assert.equal(result.errors, 0);
     assert.equal(result.paired?.samples, 0);
