@@ -7,6 +7,24 @@
 import { CliFailure, UsageError } from "./context.ts";
 import { classifyAddress, formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
 
+/**
+ * Parse a positive whole number given to `flag`.
+ *
+ * @throws {UsageError} On anything else (exit 2).
+ * @example
+ * ```ts
+ * import { parsePositiveInt } from "./_flags.ts";
+ * console.assert(parsePositiveInt("64", "--max-connections") === 64);
+ * ```
+ */
+export function parsePositiveInt(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`Invalid ${flag} "${text}": expected a positive whole number`);
+  }
+  return value;
+}
+
 /** Commander collector for repeatable options. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -8,12 +8,13 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { gatewayLink } from "./_gateway_link.ts";
-import { parseResolveOverride, startProxyService } from "../proxy/mod.ts";
-import { collect, parseListen, startFailure, untilAborted } from "./_flags.ts";
+import { MAX_CLIENT_CONNECTIONS, parseResolveOverride, startProxyService } from "../proxy/mod.ts";
+import { collect, parseListen, parsePositiveInt, startFailure, untilAborted } from "./_flags.ts";
 
 /**
  * Register `proxy --policy NAME [--policies DIR] [--listen HOST:PORT] [--state DIR]
- * [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--gateway URL] [--allow-remote]`. Prints
+ * [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--gateway URL] [--allow-remote]
+ * [--max-connections N]`. Prints
  * one ready line, then runs until interrupted.
  *
  * @example
@@ -44,8 +45,14 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
     )
     .option("--gateway <url>", "take policy and reloads from this gateway and send it proposals")
     .option("--allow-remote", "allow a non-loopback listen address")
+    .option(
+      "--max-connections <n>",
+      "client connections served at once; more are answered 503",
+      String(MAX_CLIENT_CONNECTIONS),
+    )
     .action(async (options) => {
       const listen = parseListen(options.listen, "--listen", options.allowRemote);
+      const maxConnections = parsePositiveInt(options.maxConnections, "--max-connections");
       for (const entry of options.resolve) parseOrUsage(entry);
       const policiesDir = resolveUserPath(ctx, options.policies);
       const stateDir = resolveUserPath(ctx, options.state);
@@ -59,6 +66,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
         resolve: options.resolve,
         upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
         allowRemote: options.allowRemote,
+        maxConnections,
       }).catch(startFailure);
       const { proxy, holder } = service;
       const host = proxy.hostname.includes(":") ? `[${proxy.hostname}]` : proxy.hostname;

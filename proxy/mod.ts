@@ -13,6 +13,7 @@ export {
   ByteStream,
   DestinationResolver,
   duplexFromDenoConn,
+  MAX_CLIENT_CONNECTIONS,
   parseRequestHead,
   parseResolveOverride,
   parseResponseHead,

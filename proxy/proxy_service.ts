@@ -53,6 +53,8 @@ export interface ProxyServiceOptions {
   listen?: { hostname: string; port: number };
   /** Allow a non-loopback listen address (otherwise `startProxyService` throws). */
   allowRemote?: boolean;
+  /** Client connections served at once; more are answered 503 (the proxy's default otherwise). */
+  maxConnections?: number;
   /** `HOST:PORT:ADDR[:PORT]` overrides (operator-trusted: they bypass the SSRF guard). */
   resolve?: string[];
   /** PEM files trusted for upstream TLS besides the default roots. */
@@ -131,6 +133,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   const proxy = await startProxy({
     listen: options.listen ?? { hostname: "127.0.0.1", port: 0 },
     allowRemote: options.allowRemote,
+    maxConnections: options.maxConnections,
     holder,
     ca,
     resolve,

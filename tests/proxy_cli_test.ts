@@ -62,6 +62,8 @@ Deno.test("proxy command refuses bad usage and bad policies with one line", asyn
       [["--listen", "0.0.0.0:0"], 2, /non-loopback address "0\.0\.0\.0".*--allow-remote/],
       [["--listen", "nonsense"], 2, /Invalid --listen "nonsense"/],
       [["--resolve", "api.github.com:443"], 2, /Invalid --resolve/],
+      [["--max-connections", "0"], 2, /Invalid --max-connections "0": expected a positive/],
+      [["--max-connections", "1e3"], 2, /Invalid --max-connections "1e3"/],
       [["--policy", "missing"], 1, /Invalid policy: .*missing\.yaml:1:1: Cannot read policy file/],
     ];
     for (const [args, code, message] of cases) {

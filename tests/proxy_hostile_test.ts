@@ -4,10 +4,12 @@
  */
 import assert from "node:assert/strict";
 import {
+  exchangeOn,
   rawRequest,
   startTestProxy,
   startTestUpstreams,
   type TestProxy,
+  type TestProxyOptions,
   type TestUpstreams,
   tunnelRequest,
 } from "./support/mod.ts";
@@ -34,17 +36,10 @@ const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancest
 
 async function withProxy(
   run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>,
-  headTimeoutMs?: number,
-  idleTimeoutMs?: number,
+  limits: Pick<TestProxyOptions, "headTimeoutMs" | "idleTimeoutMs" | "maxConnections"> = {},
 ) {
   const upstreams = await startTestUpstreams();
-  const proxy = await startTestProxy({
-    policy: POLICY,
-    upstreams,
-    identity,
-    headTimeoutMs,
-    idleTimeoutMs,
-  });
+  const proxy = await startTestProxy({ policy: POLICY, upstreams, identity, ...limits });
   try {
     await run(proxy, upstreams);
   } finally {
@@ -169,7 +164,7 @@ Deno.test("proxy hostile corpus: slow heads time out with 408", async () => {
     assert.equal(response.status, 408);
     assert.equal(JSON.parse(response.body).error, "request_timeout");
     assert.equal(upstreams.connections(), 0);
-  }, 400);
+  }, { headTimeoutMs: 400 });
 });
 
 Deno.test("proxy hostile corpus: bodies that stop halfway time out with 408", async () => {
@@ -188,8 +183,7 @@ Deno.test("proxy hostile corpus: bodies that stop halfway time out with 408", as
       assert.equal(JSON.parse(sized.body).error, "request_timeout");
       assert.equal(upstreams.requests.length, 0, "no complete request reached upstream");
     },
-    undefined,
-    400,
+    { idleTimeoutMs: 400 },
   );
 });
 
@@ -243,4 +237,31 @@ Deno.test("proxy hostile corpus (inside a TLS tunnel): refused before upstream",
     }
     assert.equal(upstreams.connections(), 0);
   });
+});
+
+Deno.test("proxy hostile corpus: connections beyond the limit are answered 503 and closed", async () => {
+  await withProxy(async (proxy, upstreams) => {
+    const held = await Promise.all(
+      [0, 1].map(() => Deno.connect({ hostname: "127.0.0.1", port: proxy.port })),
+    );
+    try {
+      const refused = await rawRequest(proxy.port, get(url("/public/x")));
+      assert.equal(refused.status, 503);
+      assert.equal(JSON.parse(refused.body).error, "too_many_connections");
+      assert.match(refused.head, /\r\nConnection: close/i);
+      assert.equal(upstreams.requests.length, 0);
+      // A held connection is still served.
+      const served = await exchangeOn(held[0]!, get(url("/public/x")));
+      assert.equal(served.status, 200);
+      // exchangeOn closed it: once the proxy has seen that, a new client is admitted.
+      let again = await rawRequest(proxy.port, get(url("/public/x")));
+      for (let i = 0; i < 50 && again.status === 503; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        again = await rawRequest(proxy.port, get(url("/public/x")));
+      }
+      assert.equal(again.status, 200);
+    } finally {
+      for (const conn of held.slice(1)) conn.close();
+    }
+  }, { maxConnections: 2 });
 });

@@ -65,7 +65,12 @@ async function exchange(path: string, bytes: Uint8Array): Promise<string> {
   try {
     await conn.write(bytes);
     let text = "";
-    for await (const chunk of conn.readable) text += new TextDecoder().decode(chunk);
+    try {
+      for await (const chunk of conn.readable) text += new TextDecoder().decode(chunk);
+    } catch (error) {
+      // A refusal closes with our bytes unread, which the kernel may turn into a reset.
+      if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+    }
     return text;
   } finally {
     try {

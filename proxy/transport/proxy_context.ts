@@ -38,17 +38,23 @@ export interface ProxyContext {
   track(socket: Duplex): void;
 }
 
-/** Largest request head, bytes (431 beyond). */
 /**
  * Longest pause inside an upstream response body (Envoy's default stream idle timeout):
  * long enough for event streams with sparse keep-alives, short enough that a dead upstream
  * does not hold a connection forever.
  */
 export const UPSTREAM_BODY_IDLE_MS = 300_000;
+/** Largest request head, bytes (431 beyond). */
 export const MAX_HEAD_BYTES = 8 * 1024;
 /** Largest response head from upstream, bytes (502 beyond). */
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 /** Largest chunked request body buffered for validation, bytes (413 beyond). */
 export const MAX_CHUNKED_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * Client connections served at once (503 beyond). Each may hold an upstream connection too,
+ * so this stays well under the usual 1,024 open-file limit: a sandbox that opens connections
+ * without end gets a clear refusal instead of starving the proxy of file descriptors.
+ */
+export const MAX_CLIENT_CONNECTIONS = 512;
 /** Largest request body passed to policy.local, bytes (413 beyond). */
 export const MAX_POLICY_LOCAL_BODY_BYTES = 1024 * 1024;

@@ -18,8 +18,11 @@ import {
 } from "../identity/mod.ts";
 import type { CertificateAuthority } from "../tls/mod.ts";
 import { DestinationResolver, type ResolveOverride } from "./destination.ts";
-import type { ProxyContext } from "./proxy_context.ts";
 import { serveClient } from "./serve_client.ts";
+import { ByteStream } from "./byte_stream.ts";
+import { lingeringClose } from "./lingering_close.ts";
+import { MAX_CLIENT_CONNECTIONS, type ProxyContext } from "./proxy_context.ts";
+import { sendError } from "./responses.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
 
 /** Options of {@linkcode startProxy}. */
@@ -54,6 +57,8 @@ export interface ProxyOptions {
   policyLocalBodyTimeoutMs?: number;
   /** Allow a non-loopback listen address. */
   allowRemote?: boolean;
+  /** Client connections served at once; more are answered 503 and closed (default 512). */
+  maxConnections?: number;
 }
 
 const defaults = {
@@ -102,11 +107,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   };
+  const admit = clientLimit(options.maxConnections ?? MAX_CLIENT_CONNECTIONS);
   const identity = options.identity ?? createProcIdentityResolver();
   const ctx = createContext(options, track);
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     socket.setNoDelay(true);
     track(socket);
+    if (!admit(socket)) return;
     // Resolve who is asking at once, while the client is still sending its first request
     // head (and while its socket certainly still exists).
     const who = identity.resolve(peerOf(socket)).then(
@@ -130,10 +137,34 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     serveConnection(conn, resolveIdentity) {
       if (conn instanceof net.Socket) conn.setNoDelay(true);
       track(conn);
+      if (!admit(conn)) return;
       const srcPort = conn instanceof net.Socket ? conn.remotePort : undefined;
       void serveClient(ctx, conn, resolveIdentity, srcPort);
     },
   };
+}
+
+/**
+ * Counts client connections: admits one (and counts it until it closes) while fewer than
+ * `max` are open, otherwise answers it 503 and closes it.
+ */
+function clientLimit(max: number): (socket: Duplex) => boolean {
+  let open = 0;
+  return (socket) => {
+    if (open >= max) {
+      void refuseConnection(socket, max);
+      return false;
+    }
+    open++;
+    socket.once("close", () => open--);
+    return true;
+  };
+}
+
+async function refuseConnection(socket: Duplex, max: number): Promise<void> {
+  const detail = `The proxy is serving its limit of ${max} connections: close idle ones and retry`;
+  await sendError(new ByteStream(socket), 503, "too_many_connections", detail);
+  await lingeringClose(socket);
 }
 
 function peerOf(socket: net.Socket): PeerAddress {

@@ -10,6 +10,6 @@ export { startTestProxy, TEST_SKILL_PATH } from "./test_proxy.ts";
 export type { TestProxy, TestProxyOptions } from "./test_proxy.ts";
 export { curl, curlArgs } from "./curl.ts";
 export type { CurlOptions, CurlResult, CurlTransfer } from "./curl.ts";
-export { rawRequest } from "./raw_client.ts";
+export { exchangeOn, rawRequest } from "./raw_client.ts";
 export type { RawOptions, RawResponse } from "./raw_client.ts";
 export { tunnelRequest } from "./tunnel_client.ts";

@@ -41,6 +41,8 @@ export interface TestProxyOptions {
   idleTimeoutMs?: number;
   /** Whole-body deadline of policy.local requests (the proxy's default otherwise). */
   policyLocalBodyTimeoutMs?: number;
+  /** Client connections served at once (the proxy's default otherwise). */
+  maxConnections?: number;
   /** Identity resolver (the real `/proc` one otherwise). */
   identity?: IdentityResolver;
   /** Serves `http://policy.local/...`. */
@@ -114,6 +116,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     headTimeoutMs: options.headTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs,
     policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs,
+    maxConnections: options.maxConnections,
     identity: options.identity,
     policyLocal: options.policyLocal,
   });
