@@ -55,7 +55,7 @@ Deno.test("OcsfLog.append() keeps lines whole across concurrent writer processes
       const big = Deno.args[1].repeat(8000);
       await Promise.all(Array.from({ length: 150 }, (_, i) =>
         log.append(configEvent("PROPOSED", Deno.args[1] + i + " " + big + "\\nfake", { time: ${DAY} }))));
-      log.close();
+      await log.close();
     `;
     const run = (tag: string) =>
       new Deno.Command(Deno.execPath(), {
@@ -85,7 +85,7 @@ Deno.test("OcsfLog with keepOpen follows the date, and appends after close() sti
       await log.append(configEvent("LOADED", "two", { time: DAY + 86_400_000 }));
       await log.append(configEvent("LOADED", "three", { time: DAY + 86_400_001 }));
     } finally {
-      log.close();
+      await log.close();
     }
     await log.append(configEvent("LOADED", "four", { time: DAY + 86_400_002 }));
     const messages = async (day: string) =>
@@ -183,7 +183,7 @@ Deno.test("OcsfLog with batchMs holds allowed decisions, and a denial writes the
       assert.equal((await lines(path)).length, 4);
       void log.append(ocsfEventFromDecision(allow, { time: DAY + 5 }));
     } finally {
-      log.close();
+      await log.close();
     }
     // close() wrote the last held decision.
     assert.deepEqual((await lines(path)).map((l) => JSON.parse(l).time).at(-1), DAY + 5);
@@ -201,7 +201,32 @@ Deno.test("OcsfLog with batchMs writes held decisions once the window has passed
       );
       assert.equal((await lines(join(dir, "ocsf.2026-05-06.jsonl"))).length, 3);
     } finally {
-      log.close();
+      await log.close();
+    }
+  });
+});
+
+Deno.test("OcsfLog with keepOpen writes from a queue, off the caller's turn, in append order", async () => {
+  await withDir(async (dir) => {
+    const allow: Decision = { ...deny, verdict: "allow", reason: "allowed by gh_ro" };
+    const log = new OcsfLog(dir, { keepOpen: true, batchMs: 5 });
+    const path = join(dir, "ocsf.2026-05-06.jsonl");
+    try {
+      const first = log.append(ocsfEventFromDecision(deny, { time: DAY }));
+      // A denial is written at once, but not before append() returns: the disk never holds
+      // up the caller.
+      assert.equal(await Deno.stat(path).then(() => true, () => false), false);
+      const rest = Array.from(
+        { length: 40 },
+        (_, i) =>
+          log.append(ocsfEventFromDecision(i % 3 === 0 ? deny : allow, { time: DAY + 1 + i })),
+      );
+      await Promise.all([first, ...rest]);
+      const times = (await lines(path)).map((l) => JSON.parse(l).time);
+      assert.deepEqual(times, Array.from({ length: 41 }, (_, i) => DAY + i));
+      assert.equal((await lines(join(dir, "tollgate.2026-05-06.log"))).length, 41);
+    } finally {
+      await log.close();
     }
   });
 });

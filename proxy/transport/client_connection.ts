@@ -76,13 +76,19 @@ export class ClientConnection {
     if (who instanceof Error) facts.identityError = who.message;
     else facts.identity = who;
     const decision = decide(this.ctx.holder.current().compiled, facts);
-    this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
+    const recorded = this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
+    // A denial is on record before the agent hears of it; an allowed request does not wait.
+    if (decision.verdict === "deny") await recorded;
     return decision;
   }
 
-  /** Emit the OCSF event of a decision made for this connection. */
-  emit(decision: Decision, scheme: "http" | "https", pid?: number): void {
-    this.ctx.emit(ocsfEventFromDecision(decision, { pid, srcPort: this.srcPort, scheme }));
+  /**
+   * Emit the OCSF event of a decision made for this connection.
+   *
+   * @returns Settles once the event is on record, when the sink says so; never rejects.
+   */
+  emit(decision: Decision, scheme: "http" | "https", pid?: number): Promise<void> | undefined {
+    return this.ctx.emit(ocsfEventFromDecision(decision, { pid, srcPort: this.srcPort, scheme }));
   }
 
   /**

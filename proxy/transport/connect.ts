@@ -44,7 +44,7 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
   }
   const resolved = await ctx.destinations.resolve(host, port, l4.allowedIps);
   if (!resolved.ok) {
-    client.emit(client.ssrfDecision(l4, resolved.reason), "https");
+    await client.emit(client.ssrfDecision(l4, resolved.reason), "https");
     await sendError(stream, 403, "ssrf_denied", `Destination refused: ${resolved.reason}`);
     return;
   }

@@ -61,7 +61,7 @@ async function admit(
   if (l4.verdict === "deny") return void await sendDeny(stream, l4, ctx.skillPath);
   const destination = await ctx.destinations.resolve(host, port, l4.allowedIps);
   if (!destination.ok) {
-    client.emit(client.ssrfDecision(l4, destination.reason), "http");
+    await client.emit(client.ssrfDecision(l4, destination.reason), "http");
     return void await refuse(
       client,
       403,

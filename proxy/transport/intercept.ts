@@ -134,7 +134,7 @@ async function stillAllowed(
   const { host, port, address } = destination;
   const checked = ctx.destinations.recheck(host, port, address, l4.allowedIps);
   if (!checked.ok) {
-    client.emit(client.ssrfDecision(l4, checked.reason), "https");
+    await client.emit(client.ssrfDecision(l4, checked.reason), "https");
     await sendError(stream, 403, "ssrf_denied", `Destination refused: ${checked.reason}`);
     return false;
   }

@@ -20,8 +20,11 @@ export interface ProxyContext {
   destinations: DestinationResolver;
   /** Serves `http://policy.local/...`; absent means 503. */
   policyLocal?: (request: Request) => Promise<Response>;
-  /** Receives one OCSF event per decision. */
-  emit(event: OcsfEvent): void;
+  /**
+   * Receives one OCSF event per decision; the promise, when there is one, settles once the
+   * event is on record (it never rejects).
+   */
+  emit(event: OcsfEvent): Promise<void> | undefined;
   /** Skill path named in deny bodies. */
   skillPath: string;
   /** A request head must arrive within this long once it started. */

@@ -39,8 +39,12 @@ export interface ProxyOptions {
   upstreamCa?: string[];
   /** Serves `http://policy.local/...`. */
   policyLocal?: (request: Request) => Promise<Response>;
-  /** Receives one OCSF event per decision. */
-  onEvent?: (event: OcsfEvent) => void;
+  /**
+   * Receives one OCSF event per decision. When it returns a promise, a denial is answered
+   * only once that promise settles: the agent never hears of a denial that
+   * `/v1/denials` cannot show yet.
+   */
+  onEvent?: (event: OcsfEvent) => void | Promise<void>;
   /** Who is behind a TCP connection; the `/proc` resolver by default. */
   identity?: IdentityResolver;
   /** Skill path named in deny bodies. */
@@ -198,9 +202,11 @@ function createContext(options: ProxyOptions, track: (socket: Duplex) => void): 
     policyLocal: options.policyLocal,
     emit(event) {
       try {
-        options.onEvent?.(event);
+        const recorded = options.onEvent?.(event);
+        return recorded instanceof Promise ? recorded.catch(() => {}) : undefined;
       } catch {
         // A failing log sink must not break enforcement.
+        return undefined;
       }
     },
     skillPath: options.skillPath,

@@ -47,7 +47,7 @@ async function main(configFile: string): Promise<void> {
     skillPath,
     identity,
     // As in production, every decision is one OCSF event appended to the log files.
-    onEvent: (event) => void log.append(event).catch(() => {}),
+    onEvent: (event) => log.append(event).catch(() => {}),
     ...(config.policiesDir
       ? { policyLocal: await policyLocal(config.policiesDir, holder, logDir) }
       : {}),
