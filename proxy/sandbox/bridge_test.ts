@@ -63,13 +63,16 @@ async function withBridge(
 async function exchange(path: string, bytes: Uint8Array): Promise<string> {
   const conn = await Deno.connect({ transport: "unix", path });
   try {
-    await conn.write(bytes);
     let text = "";
     try {
+      await conn.write(bytes);
       for await (const chunk of conn.readable) text += new TextDecoder().decode(chunk);
     } catch (error) {
-      // A refusal closes with our bytes unread, which the kernel may turn into a reset.
-      if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+      // A refusal closes with our bytes unread, which the kernel may turn into a reset; and a
+      // stall between connecting and writing can let the preamble timer refuse us first.
+      const refused = error instanceof Deno.errors.ConnectionReset ||
+        error instanceof Deno.errors.BrokenPipe;
+      if (!refused) throw error;
     }
     return text;
   } finally {
