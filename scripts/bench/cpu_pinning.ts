@@ -85,9 +85,14 @@ export async function choosePinning(wanted: boolean): Promise<Pinning | undefine
   const plan = wanted ? planPinning(navigator.hardwareConcurrency) : undefined;
   if (!plan) return undefined;
   try {
+    // Every list must be usable here (a container may allow fewer CPUs than it shows).
+    await setAffinity(Deno.pid, plan.client);
     await setAffinity(Deno.pid, plan.all);
+    const [program, args] = pinnedCommand("true", [], plan.servers);
+    if (!(await new Deno.Command(program, { args }).output()).success) return undefined;
     return plan;
   } catch {
+    await setAffinity(Deno.pid, plan.all).catch(() => {});
     return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pinnedCommand, planPinning, setAffinity } from "./cpu_pinning.ts";
+import { choosePinning, pinnedCommand, planPinning, setAffinity } from "./cpu_pinning.ts";
 
 Deno.test("planPinning() gives the client CPU 0 and the servers the rest", () => {
   assert.equal(planPinning(1), undefined);
@@ -41,5 +41,18 @@ Deno.test({
       child.kill();
       await child.status;
     }
+  },
+});
+
+Deno.test({
+  name: "choosePinning() returns a usable plan here, or none when asked for none",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    assert.equal(await choosePinning(false), undefined);
+    const plan = await choosePinning(true);
+    if (navigator.hardwareConcurrency < 2) return assert.equal(plan, undefined);
+    assert.deepEqual(plan, planPinning(navigator.hardwareConcurrency));
+    // It leaves this process free to run anywhere.
+    assert.equal(await allowedCpus(Deno.pid), plan!.all);
   },
 });
