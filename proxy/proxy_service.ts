@@ -25,10 +25,10 @@ export const DEFAULT_SKILL_PATH: string = fileURLToPath(
  * How long the proxy's log holds allowed decisions before writing them together (denials
  * and config events are written at once, and a denial is on record before it is answered).
  * At about 1 KB of OCSF and shorthand lines per request, the file writes cost plain-HTTP
- * forwarding more than anything but the socket writes: in the bench, 5 ms batches held it
- * to about 35 % of direct requests/s and 20 ms batches to about 43 % (Envoy flushes its
- * access log every second). A proxy killed outright loses at most this window of allowed
- * decisions.
+ * forwarding more than anything but the socket writes; 20 ms makes a quarter of the write
+ * calls 5 ms did (in forward-only bench runs the ratio to direct went from 0.33–0.36 to
+ * about 0.43, a gain the full runs did not show above their noise; Envoy flushes its access
+ * log every second). A proxy killed outright loses at most this window of allowed decisions.
  *
  * @example
  * ```ts ignore

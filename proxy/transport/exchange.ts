@@ -69,7 +69,7 @@ export async function exchange(
   for (let attempt = 0;; attempt++) {
     let connection: UpstreamConnection;
     try {
-      connection = client.ctx.pool.takeIdle(target) ?? await client.ctx.pool.acquire(target);
+      connection = client.ctx.pool.takeIdle(target) ?? await client.ctx.pool.connect(target);
     } catch (error) {
       await sendUpstreamError(client, error);
       return false;

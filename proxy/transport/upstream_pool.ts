@@ -94,12 +94,12 @@ export class UpstreamPool {
 
   /** An idle connection to `target`, or a new one. */
   async acquire(target: UpstreamTarget): Promise<UpstreamConnection> {
-    return this.takeIdle(target) ?? await this.#open(target);
+    return this.takeIdle(target) ?? await this.connect(target);
   }
 
   /**
    * An idle connection to `target` when one is ready, without waiting: the kept-alive case,
-   * where a caller that only awaits {@linkcode UpstreamPool.acquire} on a miss saves a turn of
+   * where a caller that awaits only {@linkcode UpstreamPool.connect} on a miss saves a turn of
    * the event loop per request.
    */
   takeIdle(target: UpstreamTarget): UpstreamConnection | undefined {
@@ -115,7 +115,8 @@ export class UpstreamPool {
     return undefined;
   }
 
-  async #open(target: UpstreamTarget): Promise<UpstreamConnection> {
+  /** A new connection to `target` (idle ones are not looked at). */
+  async connect(target: UpstreamTarget): Promise<UpstreamConnection> {
     const key = keyOf(target);
     if (this.#closed) throw new UpstreamError(502, "upstream_unreachable", "Proxy is closing");
     const socket = target.tls

@@ -188,8 +188,8 @@ export function aggregateRow(info: RowInfo, samples: Sample[], skipped?: string)
 export function withRatios(rows: RowResult[]): RowResult[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   return rows.map((row) => {
+    if (row.skipped) return row;
     const separate = row.baseline ? byId.get(row.baseline) : undefined;
-    if (row.skipped || (!separate && row.pairedReqPerSec === undefined)) return row;
     const base = row.pairedReqPerSec === undefined
       ? separate?.skipped ? undefined : separate
       : { reqPerSec: row.pairedReqPerSec, p50Us: row.pairedP50Us };

@@ -30,14 +30,14 @@ export const DIRECT = {
 export function directRows(setup: BenchSetup): Row[] {
   const { httpPort, httpsPort } = setup.upstreams;
   const { keepAlive, newConnection } = setup.budget;
-  const httpReq = directHttp(setup).request;
+  const http = directHttp(setup);
   const tlsReq = getRequest(`${BENCH_HOSTS.l7}:${httpsPort}`, OK_PATH);
   const tls = upstreamTls(setup);
   return [
     loadRow(
       { id: DIRECT.http, group: "direct", label: "direct HTTP, keep-alive" },
       () => ({
-        ...directHttp(setup),
+        ...http,
         mode: "keep-alive",
         bounds: keepAlive,
       }),
@@ -46,7 +46,7 @@ export function directRows(setup: BenchSetup): Row[] {
       { id: DIRECT.httpNew, group: "direct", label: "direct HTTP, new connection" },
       () => ({
         open: plainOpener(httpPort),
-        request: httpReq,
+        request: http.request,
         mode: "new-connection",
         bounds: newConnection,
       }),
