@@ -13,15 +13,22 @@ import { presetMethods } from "./presets.ts";
 import { compileQuery } from "./_query.ts";
 import type { Endpoint, L7Match, NetworkRule, Policy } from "./types.ts";
 
-function compileMatch(m: L7Match): CompiledMatch {
+function compileMatch(m: L7Match, deny: boolean): CompiledMatch {
   const method = m.method.toUpperCase();
   return {
     anyMethod: method === "*",
-    methods: new Set([method]),
-    path: compilePathGlob(m.path),
+    // RFC 9110 §9.3.2: HEAD is GET without the body, so a rule on GET covers HEAD, for allow
+    // and deny alike (OpenShell's `method_matches`); otherwise HEAD slips past a GET deny.
+    methods: new Set(method === "GET" ? ["GET", "HEAD"] : [method]),
+    // Deny paths ignore letter case (decide() hands them the lower-cased path): many origins
+    // route `/Admin` to `/admin`, and a deny must not be dodged by spelling. Allow stays exact.
+    path: compilePathGlob(deny ? m.path.toLowerCase() : m.path),
     query: compileQuery(m.query),
   };
 }
+
+const compileAllowMatch = (m: L7Match) => compileMatch(m, false);
+const compileDenyMatch = (m: L7Match) => compileMatch(m, true);
 
 function compileAllow(ep: Endpoint): CompiledMatch[] {
   if (ep.access) {
@@ -29,7 +36,7 @@ function compileAllow(ep: Endpoint): CompiledMatch[] {
     const any = methods.includes("*");
     return [{ anyMethod: any, methods: new Set(methods), path: () => true }];
   }
-  return (ep.rules ?? []).map((r) => compileMatch(r.allow));
+  return (ep.rules ?? []).map((r) => compileAllowMatch(r.allow));
 }
 
 function compileBinaries(rule: NetworkRule): BinaryMatcher {
@@ -90,7 +97,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
         l7: endpoint.protocol === "rest" && endpoint.tls !== "skip",
         enforcement: endpoint.enforcement ?? "enforce",
         allow: compileAllow(endpoint),
-        deny: (endpoint.deny_rules ?? []).map(compileMatch),
+        deny: (endpoint.deny_rules ?? []).map(compileDenyMatch),
         allowedIps: endpoint.allowed_ips ?? [],
         allowEncodedSlash: endpoint.allow_encoded_slash ?? false,
         binaries,

@@ -17,9 +17,9 @@ export type CompiledQuery = [string, GlobMatcher[]][];
 export interface CompiledMatch {
   /** The matcher names method `*`. */
   anyMethod: boolean;
-  /** Upper-case methods matched (ignored when `anyMethod`). */
+  /** Upper-case methods matched (ignored when `anyMethod`); GET brings HEAD along. */
   methods: ReadonlySet<string>;
-  /** Path glob over the canonical path. */
+  /** Path glob over the canonical path; for a deny matcher, over the lower-cased path. */
   path: GlobMatcher;
   /** Query matchers, when the rule has any. */
   query?: CompiledQuery;
