@@ -1,6 +1,6 @@
 /**
- * Query matchers: normalise the three spellings to one list of globs per key, parse a raw
- * query string into a multimap, and apply OpenShell's allow/deny semantics.
+ * Query matchers: normalise the three spellings to one list of globs per key and apply
+ * OpenShell's allow/deny semantics to parsed parameters (`parseQuery()`).
  *
  * @module
  */
@@ -22,31 +22,6 @@ export function compileQuery(
 ): CompiledQuery | undefined {
   if (!query) return undefined;
   return Object.entries(query).map(([k, spec]) => [k, matcherGlobs(spec).map(compileStringGlob)]);
-}
-
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text.replaceAll("+", " "));
-  } catch {
-    // A broken escape is compared as written: it can only fail to match an allow glob.
-    return text;
-  }
-}
-
-/** Parse a raw query string (no `?`) into key → decoded values. */
-export function parseQuery(raw: string | undefined): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  if (!raw) return out;
-  for (const pair of raw.split("&")) {
-    if (pair === "") continue;
-    const eq = pair.indexOf("=");
-    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? "" : decode(pair.slice(eq + 1));
-    const list = out.get(key);
-    if (list) list.push(value);
-    else out.set(key, [value]);
-  }
-  return out;
 }
 
 function valueMatches(globs: GlobMatcher[], value: string): boolean {

@@ -7,7 +7,8 @@
 
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import type { CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
-import { parseQuery, queryAllows, queryDenies } from "./_query.ts";
+import { queryAllows, queryDenies } from "./_query.ts";
+import { parseQuery } from "./parse_query.ts";
 import type { Decision, RequesterIdentity, RequestFacts } from "./types.ts";
 
 type Base = Pick<Decision, "host" | "port" | "binary" | "method" | "path">;
@@ -56,17 +57,22 @@ function allowL4(facts: RequestFacts, matched: Grant[]): Decision {
   return d;
 }
 
+type Params = () => Map<string, string[]> | undefined;
+
 function matchFires(
   m: CompiledMatch,
   method: string,
   path: string,
-  query: () => Map<string, string[]>,
+  query: Params,
   deny: boolean,
 ): boolean {
   if (!m.anyMethod && !m.methods.has(method)) return false;
   if (!m.path(path)) return false;
   if (!m.query) return true;
-  return deny ? queryDenies(m.query, query()) : queryAllows(m.query, query());
+  const params = query();
+  // A query that cannot be decoded fails closed: it fires every deny and no allow.
+  if (params === undefined) return deny;
+  return deny ? queryDenies(m.query, params) : queryAllows(m.query, params);
 }
 
 /**
@@ -121,16 +127,52 @@ function decideL7(
   if (path === undefined) {
     return denyL7(facts, matched, `${rawMethod} request has no canonical path`);
   }
-  const method = rawMethod.toUpperCase();
-  let params: Map<string, string[]> | undefined;
-  const query = () => (params ??= parseQuery(facts.query));
+  const query = once(() => parseQuery(facts.query));
+  const request = { path, lowerPath: path.toLowerCase(), query };
+  const first = judgeMethod(facts, matched, { ...request, method: rawMethod, label: rawMethod });
+  if (first.verdict === "deny" || !facts.methodOverrides?.length) return first;
+  // An override header lets the origin act as another method: each one must pass on its
+  // own (deny if the real or any overridden method is denied or not allowed).
+  let audited = first.audit ? first : undefined;
+  for (const override of facts.methodOverrides) {
+    const label = `${rawMethod} (as ${override})`;
+    const d = judgeMethod(facts, matched, { ...request, method: override, label });
+    if (d.verdict === "deny") return d;
+    if (d.audit) audited ??= d;
+  }
+  return audited ?? first;
+}
+
+/** Parse the query at most once, and only if some matcher asks for it. */
+function once(parse: Params): Params {
+  let done = false;
+  let params: ReturnType<Params>;
+  return () => {
+    if (!done) [done, params] = [true, parse()];
+    return params;
+  };
+}
+
+interface Asked {
+  /** The method to judge, as sent (the real one or an override). */
+  method: string;
+  /** How the reason names it: `POST` or `POST (as DELETE)`. */
+  label: string;
+  path: string;
+  lowerPath: string;
+  query: Params;
+}
+
+function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decision {
+  const { path, lowerPath, query, label } = asked;
+  const method = asked.method.toUpperCase();
   const denying = matched.filter((g) =>
-    g.deny.some((m) => matchFires(m, method, path, query, true))
+    g.deny.some((m) => matchFires(m, method, lowerPath, query, true))
   );
   if (denying.length > 0) {
-    const reason = `${rawMethod} ${path} blocked by deny rule`;
+    const reason = `${label} ${path} blocked by deny rule`;
     const enforcing = denying.filter((g) => g.enforcement === "enforce");
-    if (enforcing.length > 0) return denyL7(facts, enforcing, reason);
+    if (enforcing.length > 0) return denyL7(facts, enforcing, reason, asked.method);
     return auditAllow(facts, denying, reason);
   }
   const allowing = matched.filter((g) =>
@@ -146,10 +188,10 @@ function decideL7(
       ...baseOf(facts),
     };
   }
-  const reason = `${rawMethod} ${path} not permitted by policy`;
+  const reason = `${label} ${path} not permitted by policy`;
   const audit = matched.filter((g) => g.enforcement === "audit");
   if (audit.length > 0) return auditAllow(facts, audit, reason);
-  return denyL7(facts, matched, reason);
+  return denyL7(facts, matched, reason, asked.method);
 }
 
 function auditAllow(facts: RequestFacts, grants: Grant[], reason: string): Decision {
@@ -157,13 +199,19 @@ function auditAllow(facts: RequestFacts, grants: Grant[], reason: string): Decis
   return { verdict: "allow", layer: "l7", reason, policy, audit: true, ...baseOf(facts) };
 }
 
-function denyL7(facts: RequestFacts, grants: Grant[], reason: string): Decision {
+function denyL7(
+  facts: RequestFacts,
+  grants: Grant[],
+  reason: string,
+  method = facts.method,
+): Decision {
   const policy = smallestKey(grants);
   const d: Decision = { verdict: "deny", layer: "l7", reason, policy, ...baseOf(facts) };
+  // The missing rule names the method the origin would act as (an override's, if that failed).
   d.ruleMissing = {
     type: "rest_allow",
     layer: "l7",
-    method: facts.method,
+    method,
     path: facts.path,
     host: facts.host,
     port: facts.port,

@@ -35,6 +35,7 @@ export type {
 export type { GlobMatcher } from "./glob.ts";
 export { decide } from "./decide.ts";
 export { canonicalizePath, MAX_PATH_BYTES } from "./canonicalize_path.ts";
+export { parseQuery, queryProblem } from "./parse_query.ts";
 export type { CanonicalizeOptions, CanonicalPathResult } from "./canonicalize_path.ts";
 export { policyHash } from "./policy_hash.ts";
 export { formatEndpoint, formatEndpoints } from "./format_endpoint.ts";

@@ -130,6 +130,11 @@ export interface RequestFacts {
   path?: string;
   /** Raw query string without the leading `?` (never logged or echoed). */
   query?: string;
+  /**
+   * Methods named by `X-HTTP-Method-Override`, `X-HTTP-Method` or `X-Method-Override`: the
+   * origin may act as any of them, so each must be allowed as well as `method`.
+   */
+  methodOverrides?: string[];
 }
 
 /** The rule the agent would need, named in a denial (`rule_missing` in the 403 body). */

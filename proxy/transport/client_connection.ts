@@ -20,6 +20,8 @@ export interface L7Question {
   path: string;
   /** Raw query without `?`, if any. */
   query?: string;
+  /** Methods named by method-override headers (each is decided too). */
+  methodOverrides?: string[];
 }
 
 /**

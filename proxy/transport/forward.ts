@@ -12,6 +12,7 @@ import type { ClientConnection } from "./client_connection.ts";
 import { exchange } from "./exchange.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
+import { requestQuestion } from "./request_question.ts";
 import { type AbsoluteTarget, hostHeader, parseAbsoluteTarget } from "./request_target.ts";
 import type { DestinationResult } from "./destination.ts";
 import { sendDeny, sendError } from "./responses.ts";
@@ -77,7 +78,10 @@ async function admit(
     return void await refuse(client, 400, "bad_request", `Invalid request path: ${path.reason}`);
   }
   if (l4.inspect) {
-    const question = { method: head.method, path: path.path, query: target.query };
+    const question = requestQuestion(head, path.path, target.query);
+    if (typeof question === "string") {
+      return void await refuse(client, 400, "bad_request", question);
+    }
     const l7 = await client.decide(host, port, question);
     if (l7.verdict === "deny") return void await sendDeny(stream, l7, ctx.skillPath);
   }

@@ -24,3 +24,31 @@ export function values(headers: HeaderField[], lowerName: string): string[] {
   }
   return found;
 }
+
+// Headers by which frameworks (Rails, Express method-override, Symfony, Google APIs) let a
+// POST act as another method. The proxy cannot know whether the origin honours them.
+const METHOD_OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * The methods a request's override headers name, or a message when one is not a single
+ * method token (a list or an empty value could be read differently by different origins).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { methodOverrides } from "./header_fields.ts";
+ * assert.deepEqual(methodOverrides([["X-HTTP-Method-Override", "DELETE"]]), ["DELETE"]);
+ * assert.equal(typeof methodOverrides([["X-Method-Override", "GET, DELETE"]]), "string");
+ * ```
+ */
+export function methodOverrides(headers: HeaderField[]): string[] | string {
+  const found: string[] = [];
+  for (const name of METHOD_OVERRIDE_HEADERS) {
+    for (const value of values(headers, name)) {
+      if (!METHOD_TOKEN.test(value)) return `The ${name} header must name one method`;
+      found.push(value);
+    }
+  }
+  return found;
+}

@@ -16,6 +16,7 @@ import { exchange } from "./exchange.ts";
 import { values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { readRequest } from "./request_reader.ts";
+import { requestQuestion } from "./request_question.ts";
 import { hostHeader, parseAuthority, splitPathQuery } from "./request_target.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
@@ -105,12 +106,12 @@ async function serveTunnelRequest(
     return false;
   }
   if (l4.inspect) {
-    const l7 = await client.decide(
-      host,
-      port,
-      { method: head.method, path: path.path, query },
-      "https",
-    );
+    const question = requestQuestion(head, path.path, query);
+    if (typeof question === "string") {
+      await sendError(stream, 400, "bad_request", question);
+      return false;
+    }
+    const l7 = await client.decide(host, port, question, "https");
     if (l7.verdict === "deny") {
       await sendDeny(stream, l7, ctx.skillPath);
       return false;

@@ -1,0 +1,48 @@
+/**
+ * The L7 question a request asks: method, canonical path, raw query and the methods named by
+ * override headers, checked so that what the policy decides is what the origin will read.
+ *
+ * @module
+ */
+
+import { queryProblem } from "../policy/mod.ts";
+import type { L7Question } from "./client_connection.ts";
+import { methodOverrides } from "./header_fields.ts";
+import type { RequestHead } from "./http1_head.ts";
+
+/**
+ * Build the L7 question for a request, or say why it must be refused (400).
+ *
+ * @param path The canonical path (see `canonicalizePath()`).
+ * @param query The raw query without `?`, when there is one.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRequestHead } from "./http1_head.ts";
+ * import { requestQuestion } from "./request_question.ts";
+ * const text = "POST /x HTTP/1.1\r\nHost: a\r\nX-HTTP-Method-Override: DELETE\r\n\r\n";
+ * const parsed = parseRequestHead(new TextEncoder().encode(text));
+ * assert.ok(parsed.ok);
+ * assert.deepEqual(requestQuestion(parsed.head, "/x", "a=1"), {
+ *   method: "POST",
+ *   path: "/x",
+ *   query: "a=1",
+ *   methodOverrides: ["DELETE"],
+ * });
+ * assert.equal(requestQuestion(parsed.head, "/x", "a=%2"), "Invalid request query: query contains an invalid percent-escape");
+ * ```
+ */
+export function requestQuestion(
+  head: RequestHead,
+  path: string,
+  query: string | undefined,
+): L7Question | string {
+  // Refused, not matched as written: a query the policy cannot read is one it cannot judge.
+  const problem = queryProblem(query);
+  if (problem !== undefined) return `Invalid request query: ${problem}`;
+  const overrides = methodOverrides(head.headers);
+  if (typeof overrides === "string") return overrides;
+  const question: L7Question = { method: head.method, path, query };
+  if (overrides.length > 0) question.methodOverrides = overrides;
+  return question;
+}
