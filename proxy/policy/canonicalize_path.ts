@@ -19,11 +19,16 @@ export type CanonicalPathResult = { ok: true; path: string } | { ok: false; reas
 /** Longest raw or canonical path accepted, in bytes. */
 export const MAX_PATH_BYTES = 4096;
 
-const UNRESERVED = /[A-Za-z0-9\-._~]/;
-// Raw characters allowed in a canonical path besides unreserved ones and `%`:
-// RFC 3986 sub-delims, `:` and `@`. Other printable ASCII is percent-encoded.
-const RAW_OK = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+// Bytes a canonical segment carries as themselves: RFC 3986 unreserved, sub-delims except `;`
+// (which starts parameters, stripped), `:` and `@`. Every other byte is `%XX`, as OpenShell's
+// `is_pchar_unreserved` decides, so `/users/%40alice` and `/users/@alice` are one path.
+const PCHAR = /^[A-Za-z0-9\-._~!$&'()*+,=:@]*$/;
 const HEX = /^[0-9A-Fa-f]{2}$/;
+// Stand-ins for a kept `%2F` / `%5C` inside a decoded segment: control bytes, which are
+// refused wherever else they appear, so they cannot collide with data.
+const SLASH_MARK = "\u0001";
+const BACKSLASH_MARK = "\u0002";
+const MARKS = /[\u0001\u0002]/;
 
 function fail(reason: string): CanonicalPathResult {
   return { ok: false, reason };
@@ -43,13 +48,14 @@ function rawProblem(raw: string): string | undefined {
   return undefined;
 }
 
-/** Normalise the escapes of one segment; returns the segment or a failure reason. */
-function normaliseSegment(seg: string, allowEncodedSlash: boolean): { seg: string } | string {
-  let out = "";
+/** Decode every escape of one raw segment (one char per byte); a failure is a string. */
+function decodeSegment(seg: string, allowEncodedSlash: boolean): { text: string } | string {
+  if (!seg.includes("%")) return { text: seg };
+  let text = "";
   for (let i = 0; i < seg.length; i++) {
     const ch = seg[i]!;
     if (ch !== "%") {
-      out += RAW_OK.test(ch) ? ch : "%" + ch.charCodeAt(0).toString(16).toUpperCase();
+      text += ch;
       continue;
     }
     const hex = seg.slice(i + 1, i + 3);
@@ -57,30 +63,56 @@ function normaliseSegment(seg: string, allowEncodedSlash: boolean): { seg: strin
     const code = parseInt(hex, 16);
     i += 2;
     if (code < 0x20 || code === 0x7f) return "path contains an encoded control byte";
-    const decoded = String.fromCharCode(code);
-    if ((code === 0x2f || code === 0x5c) && !allowEncodedSlash) {
-      return "path contains an encoded slash or backslash";
+    if (code === 0x2f || code === 0x5c) {
+      if (!allowEncodedSlash) return "path contains an encoded slash or backslash";
+      text += code === 0x2f ? SLASH_MARK : BACKSLASH_MARK;
+    } else {
+      text += String.fromCharCode(code);
     }
-    out += code < 0x80 && UNRESERVED.test(decoded) ? decoded : "%" + hex.toUpperCase();
   }
-  return { seg: out };
+  return { text };
+}
+
+/** Re-encode a decoded segment: pchar bytes as themselves, the rest as upper-case `%XX`. */
+function encodeSegment(text: string): string {
+  if (PCHAR.test(text)) return text;
+  let out = "";
+  for (const ch of text) {
+    if (ch === SLASH_MARK) out += "%2F";
+    else if (ch === BACKSLASH_MARK) out += "%5C";
+    else if (PCHAR.test(ch)) out += ch;
+    else out += "%" + ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+/** A `.` or `..` kept inside a segment by an encoded slash (`..%2Fsecret`). */
+function hidesDotSegment(text: string): boolean {
+  if (!MARKS.test(text)) return false;
+  return text.split(MARKS).some((piece) => piece === "." || piece === "..");
 }
 
 /**
- * Canonicalise a request path (the request target without `?query`).
+ * Canonicalise a request path (the request target without `?query`), as OpenShell's
+ * `canonicalize_request_target` does.
  *
  * Rejects: empty or relative paths, asterisk-form, control bytes (raw or encoded), raw
  * non-ASCII, raw spaces, fragments, backslashes, invalid escapes, `..` above the root,
- * `%2F`/`%5C` unless `allowEncodedSlash`, and paths over 4 KiB. Normalises: strips `;params`
- * from each segment, decodes escapes of unreserved characters, upper-cases the others,
- * percent-encodes other raw characters outside RFC 3986's path set, resolves `.` and `..`
- * (also when encoded as `%2e`), collapses `//`. A trailing `/` is kept.
+ * `%2F`/`%5C` unless `allowEncodedSlash`, a `.` or `..` hidden behind a kept `%2F`/`%5C`, and
+ * paths over 4 KiB. Normalises each segment in this order: decode every escape; strip
+ * `;params` (a raw `;` or a decoded `%3B`); resolve `.` and `..`; re-encode, keeping
+ * unreserved characters, sub-delims, `:` and `@` as themselves and writing every other byte
+ * as upper-case `%XX`. Collapses `//`; a trailing `/` is kept.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { canonicalizePath } from "./canonicalize_path.ts";
- * const r = canonicalizePath("/a/%2e%2E/b//c;x=1/%7euser");
- * console.assert(r.ok && r.path === "/b/c/~user");
+ * assert.deepEqual(canonicalizePath("/a/%2e%2E/b//c;x=1/%7euser/%40me"), {
+ *   ok: true,
+ *   path: "/b/c/~user/@me",
+ * });
+ * assert.deepEqual(canonicalizePath("/public/..%3B/secret"), { ok: true, path: "/secret" });
  * ```
  */
 export function canonicalizePath(
@@ -92,27 +124,46 @@ export function canonicalizePath(
   if (raw.length > MAX_PATH_BYTES) return fail("path is longer than 4096 bytes");
   const problem = rawProblem(raw);
   if (problem) return fail(problem);
-  const parts = raw.split("/").slice(1);
+  const allowEncodedSlash = options.allowEncodedSlash ?? defaults.allowEncodedSlash;
   const out: string[] = [];
   let trailingSlash = false;
-  for (const part of parts) {
-    // Params go before decoding: an encoded `%3B` is data, a raw `;` starts parameters.
-    const semi = part.indexOf(";");
-    const normalised = normaliseSegment(
-      semi === -1 ? part : part.slice(0, semi),
-      options.allowEncodedSlash ?? defaults.allowEncodedSlash,
-    );
-    if (typeof normalised === "string") return fail(normalised);
-    const seg = normalised.seg;
+  for (const part of raw.split("/").slice(1)) {
+    const decoded = decodeSegment(part, allowEncodedSlash);
+    if (typeof decoded === "string") return fail(decoded);
+    // Params go after decoding and before dot-segments: `..;x` and `..%3B` are `..` to an
+    // origin that strips them, so they must be resolved here, never passed on as data.
+    const semi = decoded.text.indexOf(";");
+    const seg = semi === -1 ? decoded.text : decoded.text.slice(0, semi);
     trailingSlash = seg === "" || seg === "." || seg === "..";
     if (seg === "" || seg === ".") continue;
     if (seg === "..") {
       if (out.pop() === undefined) return fail("path climbs above the root");
       continue;
     }
-    out.push(seg);
+    // An origin that decodes `%2F` before resolving would climb here: refuse (OpenShell #2699).
+    if (hidesDotSegment(seg)) return fail("path hides a dot-segment behind an encoded slash");
+    out.push(encodeSegment(seg));
   }
   const path = "/" + out.join("/") + (trailingSlash && out.length > 0 ? "/" : "");
   if (path.length > MAX_PATH_BYTES) return fail("path is longer than 4096 bytes");
   return { ok: true, path };
+}
+
+/**
+ * Bring the escapes of a rule's path glob to canonical form, so that a rule written
+ * `/users/%40alice` matches the canonical `/users/@alice` (and a deny rule written with an
+ * escape keeps firing). `%2A` stays escaped: decoded, it would become a wildcard.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canonicalizePattern } from "./canonicalize_path.ts";
+ * assert.equal(canonicalizePattern("/users/%40*\/x%2fy%2a"), "/users/@*\/x%2Fy%2A");
+ * ```
+ */
+export function canonicalizePattern(pattern: string): string {
+  return pattern.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => {
+    const ch = String.fromCharCode(parseInt(hex, 16));
+    return ch !== "*" && PCHAR.test(ch) ? ch : `%${hex.toUpperCase()}`;
+  });
 }

@@ -6,6 +6,7 @@
  */
 
 import type { BinaryMatcher, CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
+import { canonicalizePattern } from "./canonicalize_path.ts";
 import { compilePathGlob, type GlobMatcher } from "./glob.ts";
 import { labelsMatch, parseHostPattern } from "./host_pattern.ts";
 import { ipInCidrs, isIpLiteral } from "./ip.ts";
@@ -15,6 +16,7 @@ import type { Endpoint, L7Match, NetworkRule, Policy } from "./types.ts";
 
 function compileMatch(m: L7Match, deny: boolean): CompiledMatch {
   const method = m.method.toUpperCase();
+  const pattern = canonicalizePattern(m.path);
   return {
     anyMethod: method === "*",
     // RFC 9110 §9.3.2: HEAD is GET without the body, so a rule on GET covers HEAD, for allow
@@ -22,7 +24,7 @@ function compileMatch(m: L7Match, deny: boolean): CompiledMatch {
     methods: new Set(method === "GET" ? ["GET", "HEAD"] : [method]),
     // Deny paths ignore letter case (decide() hands them the lower-cased path): many origins
     // route `/Admin` to `/admin`, and a deny must not be dodged by spelling. Allow stays exact.
-    path: compilePathGlob(deny ? m.path.toLowerCase() : m.path),
+    path: compilePathGlob(deny ? pattern.toLowerCase() : pattern),
     query: compileQuery(m.query),
   };
 }

@@ -19,10 +19,12 @@ network_policies:
           - allow: { method: GET, path: "/repos/**" }
           - allow: { method: POST, path: "/repos/**" }
           - allow: { method: GET, path: "/users/@alice" }
+          - allow: { method: GET, path: "/people/**" }
           - allow: { method: GET, path: "/search", query: { q: "foo*" } }
         deny_rules:
           - { method: POST, path: "/repos/*/Admin/**" }
           - { method: GET, path: "/search", query: { q: "*secret*" } }
+          - { method: GET, path: "/people/%40admin/**" }
     binaries: [{ path: /usr/bin/curl }]
   post_only:
     endpoints:
@@ -97,6 +99,12 @@ const cases: [string, RequestFacts, "allow" | "deny", string][] = [
     ask("api.example.com:8080", "GET", "/users/@alice"),
     "allow",
     "allowed by policy 'api'",
+  ],
+  [
+    "Tollgate #14.5: a deny rule written with %40 still fires on the canonical @",
+    ask("api.example.com:8080", "GET", "/people/@admin/keys"),
+    "deny",
+    "GET /people/@admin/keys blocked by deny rule",
   ],
   [
     "Tollgate #12.7: deny path ignores case (rule /repos/*/Admin/**)",

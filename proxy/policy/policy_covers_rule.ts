@@ -5,6 +5,7 @@
  * @module
  */
 
+import { canonicalizePattern } from "./canonicalize_path.ts";
 import { endpointPorts } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { decide } from "./decide.ts";
@@ -54,7 +55,8 @@ function covered(compiled: CompiledPolicy, ep: Endpoint, port: number, exe: stri
   if (!ipsOk) return false;
   if (ep.protocol !== "rest") return l4.inspect === false;
   return asks(ep).every((m) =>
-    witnesses(m.path).every((path) => {
+    // The compiled rules hold canonical escapes: ask with the proposed pattern's canonical form.
+    witnesses(canonicalizePattern(m.path)).every((path) => {
       const d = decide(compiled, { ...base, method: m.method, path, query: literalQuery(m) });
       return d.verdict === "allow" && d.audit !== true;
     })
