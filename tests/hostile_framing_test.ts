@@ -190,6 +190,13 @@ Deno.test("hostile #8: X-HTTP-Method-Override cannot turn a POST into a denied o
       const get = `${header}: GET\r\nContent-Length: 0\r\n`;
       assert.deepEqual(await plain(proxy, ["POST", "/private/x", get]), denied, header);
     }
+    // The query spelling of the same trick (Express method-override, Laravel).
+    const viaQuery = await plain(proxy, [
+      "POST",
+      "/public/x?_method=DELETE",
+      "Content-Length: 0\r\n",
+    ]);
+    assert.deepEqual(viaQuery, denied, "?_method=DELETE");
     // A value that is not one method token is refused outright.
     const list = "X-HTTP-Method-Override: GET, DELETE\r\nContent-Length: 0\r\n";
     assert.deepEqual(await plain(proxy, ["POST", "/public/x", list]), {

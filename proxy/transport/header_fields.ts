@@ -28,7 +28,8 @@ export function values(headers: HeaderField[], lowerName: string): string[] {
 // Headers by which frameworks (Rails, Express method-override, Symfony, Google APIs) let a
 // POST act as another method. The proxy cannot know whether the origin honours them.
 const METHOD_OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
-const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** An HTTP method token (RFC 9110 `token`). */
+export const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * The methods a request's override headers name, or a message when one is not a single

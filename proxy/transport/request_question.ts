@@ -1,13 +1,13 @@
 /**
  * The L7 question a request asks: method, canonical path, raw query and the methods named by
- * override headers, checked so that what the policy decides is what the origin will read.
+ * override headers or a `_method` query parameter, checked so that what the policy decides is what the origin will read.
  *
  * @module
  */
 
-import { queryProblem } from "../policy/mod.ts";
+import { parseQuery, queryProblem } from "../policy/mod.ts";
 import type { L7Question } from "./client_connection.ts";
-import { methodOverrides } from "./header_fields.ts";
+import { METHOD_TOKEN, methodOverrides } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 
 /**
@@ -42,6 +42,11 @@ export function requestQuestion(
   if (problem !== undefined) return `Invalid request query: ${problem}`;
   const overrides = methodOverrides(head.headers);
   if (typeof overrides === "string") return overrides;
+  // Express's method-override and Laravel also take `?_method=DELETE` from the query.
+  for (const value of parseQuery(query)?.get("_method") ?? []) {
+    if (!METHOD_TOKEN.test(value)) return "The _method query parameter must name one method";
+    overrides.push(value);
+  }
   const question: L7Question = { method: head.method, path, query };
   if (overrides.length > 0) question.methodOverrides = overrides;
   return question;
