@@ -14,6 +14,7 @@ import {
   probeNetns,
   runSandbox,
 } from "../proxy/sandbox/mod.ts";
+import { gitRepoPaths } from "../gateway/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
 import { collect } from "./_flags.ts";
 
@@ -63,7 +64,9 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         stateDir,
         caPem: ca.certPem,
         skillPath: DEFAULT_SKILL_PATH,
-        readOnly: [policiesDir],
+        // The whole policy repository, .git included: a hook, config or attribute planted
+        // there would otherwise run, or change what is committed, at the next approval.
+        readOnly: [...await gitRepoPaths(policiesDir), policiesDir],
         env: ctx.env,
         cwd: ctx.cwd,
         signal: ctx.signal,

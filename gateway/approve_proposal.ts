@@ -278,6 +278,7 @@ async function commitStep(
   try {
     return await gitCommitFile(repo.root, {
       path: `${repo.prefix}${record.meta.policy}.yaml`,
+      text: bumped.text,
       subject: record.meta.summary,
       trailers: {
         "Proposal-Id": record.id,

@@ -89,6 +89,7 @@ async function finishApproval(env: StoreEnv, id: string): Promise<void> {
   if (ours && repo.root && await gitFileDirty(repo.root, path)) {
     await gitCommitFile(repo.root, {
       path,
+      text: policy?.text,
       subject: record.meta.summary,
       trailers: {
         "Proposal-Id": id,

@@ -74,7 +74,7 @@ async function finalChecks(
   for (const line of story.lines) n.detail(line);
   for (const stage of story.missing) problems.push(`trace: no ${stage} event in order`);
   n.section("The approval commit (git log -1)");
-  const log = await git(outcome.workspace.dir, ["log", "-1", "--format=%h %s%n%n%b"]);
+  const log = await git(outcome.workspace.repoDir, ["log", "-1", "--format=%h %s%n%n%b"]);
   for (const line of log.trim().split("\n")) n.detail(line);
   if (!/Proposal-Id: /.test(log)) problems.push("git: the last commit has no Proposal-Id trailer");
   return problems;

@@ -29,7 +29,7 @@ Deno.test("runDemoLoop() denied write, proposal, approval, reload, successful re
     assert.doesNotMatch(patches[0]!, /^\+.*\*\*/m);
     const story = storyLines(await readTrace(`${outcome.workspace.stateDir}/logs`));
     assert.deepEqual(story.missing, []);
-    const log = await git(outcome.workspace.dir, ["log", "-1", "--format=%s%n%b"]);
+    const log = await git(outcome.workspace.repoDir, ["log", "-1", "--format=%s%n%b"]);
     assert.match(log, /^policy\(demo\): allow PUT api\.github\.com:443/);
     assert.match(log, /Proposal-Id: /);
     assert.match(log, /Policy-Revision: 1/);

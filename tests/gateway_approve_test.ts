@@ -228,11 +228,10 @@ Deno.test("ProposalStore.approve() pushes the written policy before the commit, 
     // A commit that fails rolls the file back, and the old policy is pushed again.
     const second = await submitted(store, { ...putProposal(), ruleName: "other" });
     changes.length = 0;
-    await repo.git("config", "core.hooksPath", join(repo.root, "hooks"));
-    await Deno.mkdir(join(repo.root, "hooks"));
-    await Deno.writeTextFile(join(repo.root, "hooks", "pre-commit"), "#!/bin/sh\nexit 1\n");
-    await Deno.chmod(join(repo.root, "hooks", "pre-commit"), 0o755);
+    // A held index lock makes the commit fail (hooks never run, so one cannot fail it).
+    await Deno.writeTextFile(join(repo.root, ".git", "index.lock"), "");
     await assert.rejects(store.approve(second, { approvedBy: "alice" }));
+    await Deno.remove(join(repo.root, ".git", "index.lock"));
     const revisions = changes.flatMap((c) => c.kind === "policy" ? [[c.revision, c.text]] : []);
     assert.deepEqual(revisions, [
       [5, revisions[0]?.[1]],

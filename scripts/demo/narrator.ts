@@ -71,7 +71,7 @@ export function makeNarrator(color: boolean): Narrator {
     title: (text: string) => out(bold(text)),
     start(ws: Workspace, port: number) {
       section("A Git workspace with one policy: read-only GitHub REST API for /usr/bin/curl");
-      detail(`${ws.dir} (policies/demo.yaml, committed)`);
+      detail(`${ws.repoDir} (policies/demo.yaml, committed)`);
       detail(`api.github.com is a local HTTPS server on 127.0.0.1:${port} with its own CA`);
       detail(
         "the agent runs inside `tollgate sandbox run --policy demo`: its only way out is the proxy",

@@ -1,6 +1,7 @@
 /**
- * The demo's temporary Git workspace: a copy of the demo policy, committed, with a state
- * directory for the proxy's CA and logs.
+ * The demo's temporary workspace: a Git repository holding a copy of the demo policy,
+ * committed, and beside it (outside the repository, which the sandbox sees read-only) a state
+ * directory for the proxy's CA and logs and the agent's step log.
  *
  * @module
  */
@@ -9,7 +10,10 @@ import { join } from "node:path";
 
 /** Paths of a demo workspace. */
 export interface Workspace {
+  /** The agent's working directory, holding the repository, the state and the step log. */
   dir: string;
+  /** The policy repository (read-only inside the sandbox). */
+  repoDir: string;
   policiesDir: string;
   stateDir: string;
   /** The scripted agent's step log. */
@@ -44,19 +48,20 @@ export async function git(cwd: string, args: string[]): Promise<string> {
  */
 export async function createWorkspace(projectRoot: string): Promise<Workspace> {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-demo-" });
-  const policiesDir = join(dir, "policies");
+  const repoDir = join(dir, "policy-repo");
+  const policiesDir = join(repoDir, "policies");
   const stateDir = join(dir, ".tollgate");
-  await Deno.mkdir(policiesDir);
+  await Deno.mkdir(policiesDir, { recursive: true });
   await Deno.copyFile(join(projectRoot, "policies", "demo.yaml"), join(policiesDir, "demo.yaml"));
-  await Deno.writeTextFile(join(dir, ".gitignore"), ".tollgate/\nagent-steps.jsonl\n");
-  await git(dir, ["init", "-q", "-b", "main"]);
+  await git(repoDir, ["init", "-q", "-b", "main"]);
   // Approvals commit with the reviewer's identity: give the repository one.
-  await git(dir, ["config", "user.name", "Demo Reviewer"]);
-  await git(dir, ["config", "user.email", "reviewer@tollgate.invalid"]);
-  await git(dir, ["add", "."]);
-  await git(dir, ["commit", "-q", "-m", "Start with a read-only GitHub policy for curl"]);
+  await git(repoDir, ["config", "user.name", "Demo Reviewer"]);
+  await git(repoDir, ["config", "user.email", "reviewer@tollgate.invalid"]);
+  await git(repoDir, ["add", "."]);
+  await git(repoDir, ["commit", "-q", "-m", "Start with a read-only GitHub policy for curl"]);
   return {
     dir,
+    repoDir,
     policiesDir,
     stateDir,
     stepsPath: join(dir, "agent-steps.jsonl"),
