@@ -27,7 +27,15 @@ import { checkProposedRule } from "./proposal_checks.ts";
 import { findProposalFile, proposalFilePath } from "./proposal_files.ts";
 import { assertProposalId } from "./proposal_id.ts";
 import { stampDecision } from "./proposal_patch.ts";
-import { readProposalRecord } from "./proposal_record.ts";
+import { recordFromText } from "./proposal_record.ts";
+import {
+  type ProposalSeal,
+  readSeal,
+  removeSeal,
+  sealProblem,
+  stageSeal,
+  withPatch,
+} from "./proposal_seal.ts";
 import { recoverProposals } from "./recover_proposals.ts";
 import { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 import type { StoreEnv } from "./store_env.ts";
@@ -55,6 +63,9 @@ export interface ApproveResult {
 interface Loaded {
   record: ProposalRecord;
   current: PolicyFile;
+  /** The patch file's text, as its seal confirmed it. */
+  text: string;
+  seal: ProposalSeal;
 }
 
 interface Applied {
@@ -104,11 +115,12 @@ export async function approveProposal(
     // the directory fsyncs (which only matter if the machine itself goes down), the commit and
     // the move, each of which took up to 0.7 s on a busy disk.
     pushPolicy(env, loaded.record.meta.policy, bumped.text, bumped.result);
-    await syncDirectories([staged.stamp.path, staged.policy.path]);
+    await syncDirectories([staged.seal.path, staged.stamp.path, staged.policy.path]);
     await env.beforeStep("commit");
     const commit = await commitStep(env, loaded, bumped, options.approvedBy, staged.original);
     await env.beforeStep("move");
     await renameDurable(loaded.record.file, proposalFilePath(env.policiesDir, "approved", id));
+    await removeSeal(env.policiesDir, id);
     return outcome(loaded, applied, bumped, commit);
   });
   await env.beforeStep("signal");
@@ -124,14 +136,20 @@ async function loadStep(env: StoreEnv, id: string): Promise<Loaded> {
   const found = await findProposalFile(env.policiesDir, id);
   if (!found) throw conflict(id, "no such proposal");
   if (found.state !== "pending") throw conflict(id, `it is already ${found.state}`);
-  const record = await readProposalRecord(found);
+  const text = await Deno.readTextFile(found.path);
+  const record = recordFromText(found, text);
   if (record.ruleError) throw conflict(id, record.ruleError);
+  // Approve only the patch Tollgate wrote: the rule proposed, checked and shown.
+  const seal = await readSeal(env.policiesDir, id);
+  const { policy, ruleKey } = record.meta;
+  const tampered = sealProblem(seal, { text, policy, ruleKey, rule: record.rule });
+  if (tampered || !seal) throw conflict(id, `${tampered}; reject it`);
   const current = await readPolicyFile(env.policiesDir, record.meta.policy).catch((error) => {
     const why = visibleText((error as Error).message, 300);
     throw conflict(id, `policy "${record.meta.policy}" does not validate on disk: ${why}`);
   });
   if (!current) throw conflict(id, `policy "${record.meta.policy}" no longer exists`);
-  return { record, current };
+  return { record, current, text, seal };
 }
 
 function applyStep({ record, current }: Loaded): Applied {
@@ -155,13 +173,14 @@ function applyStep({ record, current }: Loaded): Applied {
   );
 }
 
-function validateStep({ record, current }: Loaded, applied: Applied): void {
+function validateStep({ record, current, seal }: Loaded, applied: Applied): void {
   const check = checkProposedRule(record.rule, current.loaded);
   const refused = check.findings.find((f) => f.severity === "refuse");
   if (refused) {
     throw conflict(record.id, `the checks now refuse it (${refused.code}: ${refused.message})`);
   }
-  const reviewed = new Set(record.meta.findings.map((f) => f.code));
+  // What the reviewer was shown comes from the seal, not from the editable patch.
+  const reviewed = new Set(seal.findings.map((f) => f.code));
   const fresh = check.findings.find((f) => f.severity === "warn" && !reviewed.has(f.code));
   if (fresh) {
     throw conflict(
@@ -207,6 +226,8 @@ function bumpStep({ record, current }: Loaded, applied: Applied): Bumped {
 }
 
 interface Staged {
+  /** The seal, accepting the stamped patch too. */
+  seal: StagedFile;
   /** The pending patch stamped with the decision. */
   stamp: StagedFile;
   /** The new policy file. */
@@ -221,12 +242,11 @@ interface Staged {
  */
 async function stageStep(
   env: StoreEnv,
-  { record, current }: Loaded,
+  { record, current, text: original, seal }: Loaded,
   applied: Applied,
   bumped: Bumped,
   by: string,
 ): Promise<Staged> {
-  const original = await Deno.readTextFile(record.file);
   const decision = {
     status: "approved" as const,
     by,
@@ -237,15 +257,16 @@ async function stageStep(
   const diff = applied.rebased
     ? buildFileDiff(record.meta.path, current.text, applied.text)
     : undefined;
-  const [stamp, policy] = await Promise.allSettled([
-    stageFile(record.file, stampDecision(original, decision, diff)),
+  const stamped = stampDecision(original, decision, diff);
+  const all = await Promise.allSettled([
+    stageSeal(env.policiesDir, withPatch(seal, stamped)),
+    stageFile(record.file, stamped),
     stageFile(current.path, bumped.text),
   ]);
-  if (stamp.status === "fulfilled" && policy.status === "fulfilled") {
-    return { stamp: stamp.value, policy: policy.value, original };
-  }
-  for (const s of [stamp, policy]) if (s.status === "fulfilled") await s.value.discard();
-  throw (stamp.status === "rejected" ? stamp : policy as PromiseRejectedResult).reason;
+  const [sealed, stamp, policy] = all.map((s) => s.status === "fulfilled" ? s.value : undefined);
+  if (sealed && stamp && policy) return { seal: sealed, stamp, policy, original };
+  for (const s of [sealed, stamp, policy]) await s?.discard();
+  throw all.find((s): s is PromiseRejectedResult => s.status === "rejected")!.reason;
 }
 
 /**
@@ -254,12 +275,14 @@ async function stageStep(
  */
 async function replaceStep(env: StoreEnv, { record }: Loaded, staged: Staged): Promise<void> {
   try {
+    await staged.seal.replace();
     await staged.stamp.replace();
     await env.beforeStep("write");
     await staged.policy.replace();
   } catch (error) {
     await staged.policy.discard();
     await staged.stamp.discard();
+    await staged.seal.discard();
     // The policy was not replaced: the proposal stays pending, unstamped.
     await writeFileAtomic(record.file, staged.original).catch(() => {});
     throw error;

@@ -16,6 +16,14 @@ import { findProposalFile, proposalFilePath } from "./proposal_files.ts";
 import { assertProposalId } from "./proposal_id.ts";
 import { formatProposalPatch, stampDecision } from "./proposal_patch.ts";
 import { readProposalRecord } from "./proposal_record.ts";
+import {
+  readSeal,
+  removeSeal,
+  ruleHash,
+  sealProblem,
+  withPatch,
+  writeSeal,
+} from "./proposal_seal.ts";
 import { ProposalConflictError } from "./proposal_conflict_error.ts";
 import { recoverProposals } from "./recover_proposals.ts";
 import { buildFileDiff } from "./rule_diff.ts";
@@ -87,6 +95,7 @@ export async function rejectProposal(
       stampDecision(await Deno.readTextFile(record.file), decision),
     );
     await renameDurable(record.file, proposalFilePath(env.policiesDir, "rejected", id));
+    await removeSeal(env.policiesDir, id);
     return record.meta.policy;
   });
   const shown = visibleText(reason, 200);
@@ -115,6 +124,14 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
   const policy = await withDirectoryLock(env.policiesDir, async () => {
     await recoverProposals(env);
     const record = await pendingRecord(env, id, "refresh");
+    // Re-draft only what was proposed: an edited patch is not laundered into a fresh one.
+    const seal = await readSeal(env.policiesDir, id);
+    const text = await Deno.readTextFile(record.file);
+    const { policy, ruleKey: key } = record.meta;
+    const tampered = sealProblem(seal, { text, policy, ruleKey: key, rule: record.rule });
+    if (tampered || !seal) {
+      throw new ProposalConflictError(`Cannot refresh proposal "${id}": ${tampered}; reject it`);
+    }
     const current = await readPolicyFile(env.policiesDir, record.meta.policy);
     if (!current) {
       throw new ProposalConflictError(
@@ -133,7 +150,11 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
     const meta = { ...record.meta, ruleKey, findings: check.findings, decision: undefined };
     const diff = buildFileDiff(record.meta.path, current.text, after);
     // The rationale is already in its visible form: keep all of it.
-    await writeFileAtomic(record.file, formatProposalPatch(meta, diff, Infinity));
+    const patch = formatProposalPatch(meta, diff, Infinity);
+    const findings = check.findings;
+    const resealed = { ...seal, ruleKey, findings, ruleHash: ruleHash(check.rule) };
+    await writeSeal(env.policiesDir, withPatch(resealed, patch));
+    await writeFileAtomic(record.file, patch);
     return record.meta.policy;
   });
   env.notify({ kind: "proposal", id, state: "pending", policy });

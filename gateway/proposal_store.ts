@@ -31,6 +31,7 @@ import { appliedPendingIds, recoverProposals } from "./recover_proposals.ts";
 import type { ApproveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
 import { submitProposal } from "./submit_proposal.ts";
 import { waitForDecision } from "./wait_for_decision.ts";
+import { withCurrentFindings } from "./_current_findings.ts";
 
 /** Options of a `ProposalStore`. */
 export interface ProposalStoreOptions {
@@ -44,6 +45,8 @@ export interface ProposalStoreOptions {
   beforeStep?: (step: ApproveStep) => Promise<void> | void;
   /** Safety re-check period of `wait()` beside its file watch, in ms. */
   waitRecheckMs?: number;
+  /** Pending proposals one sandbox may have at once (default 20; more are refused). */
+  maxPendingPerSandbox?: number;
 }
 
 const defaults = {
@@ -90,6 +93,7 @@ export class ProposalStore implements ProposalSink {
       notify: (change) => this.#notify(change),
       repo: () => this.#repoInfo(),
       beforeStep: async (step) => await o.beforeStep(step),
+      maxPending: o.maxPendingPerSandbox,
     };
   }
 
@@ -124,22 +128,28 @@ export class ProposalStore implements ProposalSink {
     });
   }
 
-  /** Every proposal (optionally of one state), oldest first; unreadable files are skipped. */
+  /**
+   * Every proposal (optionally of one state), oldest first; unreadable files are skipped.
+   * Pending ones carry findings recomputed now (see `withCurrentFindings`).
+   */
   async list(options: { status?: ProposalState } = {}): Promise<ProposalRecord[]> {
     await this.#recoverIfNeeded();
     const files = await listProposalFiles(this.policiesDir, options.status);
     const records = await Promise.all(
       files.map((f) => readProposalRecord(f).catch(() => undefined)),
     );
-    return records.filter((r): r is ProposalRecord => r !== undefined);
+    const found = records.filter((r): r is ProposalRecord => r !== undefined);
+    return await withCurrentFindings(this.policiesDir, found);
   }
 
-  /** One proposal, or undefined for an unknown or malformed id. */
+  /** One proposal (findings recomputed when pending), or undefined for an unknown or malformed id. */
   async get(id: string): Promise<ProposalRecord | undefined> {
     if (!isProposalId(id)) return undefined;
     await this.#recoverIfNeeded();
     const found = await findProposalFile(this.policiesDir, id);
-    return found && await readProposalRecord(found);
+    if (!found) return undefined;
+    const [record] = await withCurrentFindings(this.policiesDir, [await readProposalRecord(found)]);
+    return record;
   }
 
   /** Approve a pending proposal (see `approveProposal`). */

@@ -1,20 +1,24 @@
 /**
  * Recovery after an interrupted approval. Invariant: an approval writes the policy file
- * (with the rule's `# tollgate proposal <id>` marker) only after stamping the pending patch
- * with its decision, and moves the patch to `approved/` only after the write and the commit.
- * So a pending patch whose marker is in its policy file was approved (by an interrupted
- * approval, or by a person running `git am`): finish it — commit if our own write is still
- * uncommitted, then move the patch. Runs under the directory lock.
+ * only after stamping the pending patch with its decision (and its seal), and moves the patch
+ * to `approved/` only after the write and the commit. So a pending proposal whose rule is in
+ * its policy file — under the rule key its seal records, with the content hash its seal
+ * records — was approved (by an interrupted approval, or by a person running `git am`): finish
+ * it — commit if our own write is still uncommitted, then move the patch. Text in a policy
+ * (a `# tollgate proposal <id>` marker inside some rule's name) decides nothing: only the
+ * seal, which Tollgate alone writes, and the rule itself. Runs under the directory lock.
  *
  * @module
  */
 
 import { join } from "node:path";
-import { readPolicyFile } from "./policy_files.ts";
+import { parse } from "yaml";
+import { isPolicyName, readPolicyFile } from "./policy_files.ts";
 import { proposalMarker } from "./policy_text_edit.ts";
 import { listProposalFiles, proposalFilePath } from "./proposal_files.ts";
 import { stampDecision } from "./proposal_patch.ts";
 import { readProposalRecord } from "./proposal_record.ts";
+import { readSeal, removeSeal, ruleHash, sealDir, textHash } from "./proposal_seal.ts";
 import { renameDurable, TEMP_FILE, writeFileAtomic } from "./atomic_file.ts";
 import { gitCommitFile, gitFileDirty } from "./git_repo.ts";
 import type { StoreEnv } from "./store_env.ts";
@@ -23,7 +27,8 @@ import type { StoreEnv } from "./store_env.ts";
 const STALE_TEMP_MS = 60_000;
 
 /**
- * Ids of pending proposals whose rule is already in their policy file (cheap; no lock).
+ * Ids of pending proposals whose rule is already in their policy file (cheap; no lock): the
+ * seal's rule key holds a rule with the seal's content hash.
  *
  * @example
  * ```ts ignore
@@ -31,21 +36,34 @@ const STALE_TEMP_MS = 60_000;
  * ```
  */
 export async function appliedPendingIds(dir: string): Promise<string[]> {
-  const texts = new Map<string, string | undefined>();
+  const texts = new Map<string, Promise<string | undefined>>();
   const out: string[] = [];
   for (const file of await listProposalFiles(dir, "pending")) {
-    const record = await readProposalRecord(file).catch(() => undefined);
-    if (!record) continue;
-    const name = record.meta.policy;
-    if (!texts.has(name)) {
+    const seal = await readSeal(dir, file.id);
+    if (!seal || !isPolicyName(seal.policy)) continue;
+    if (!texts.has(seal.policy)) {
       texts.set(
-        name,
-        await Deno.readTextFile(join(dir, `${name}.yaml`)).catch(() => undefined),
+        seal.policy,
+        Deno.readTextFile(join(dir, `${seal.policy}.yaml`)).catch(() => undefined),
       );
     }
-    if (texts.get(name)?.includes(proposalMarker(record.id))) out.push(record.id);
+    const text = await texts.get(seal.policy);
+    // Cheap first (every approval and `git am` writes the marker), then the deciding check.
+    if (!text?.includes(proposalMarker(seal.id))) continue;
+    if (ruleHashIn(text, seal.ruleKey) === seal.ruleHash) out.push(seal.id);
   }
   return out;
+}
+
+function ruleHashIn(text: string, key: string): string | undefined {
+  try {
+    const rules = (parse(text) as { network_policies?: Record<string, unknown> } | null)
+      ?.network_policies;
+    const rule = rules?.[key];
+    return typeof rule === "object" && rule !== null ? ruleHash(rule) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -73,7 +91,11 @@ async function finishApproval(env: StoreEnv, id: string): Promise<void> {
   const record = await readProposalRecord({ id, state: "pending", path: pending });
   const policy = await readPolicyFile(dir, record.meta.policy).catch(() => undefined);
   let decision = record.meta.decision;
-  const ours = decision?.status === "approved";
+  // The stamp counts only in a patch Tollgate wrote (its seal knows the text).
+  const sealed = (await readSeal(dir, id))?.patchHashes.includes(
+    textHash(await Deno.readTextFile(pending)),
+  );
+  const ours = sealed === true && decision?.status === "approved";
   if (!ours || !decision) {
     // Applied by hand (e.g. `git am`): record it as such, at the file's current revision.
     decision = {
@@ -99,6 +121,7 @@ async function finishApproval(env: StoreEnv, id: string): Promise<void> {
     });
   }
   await renameDurable(pending, proposalFilePath(dir, "approved", id));
+  await removeSeal(dir, id);
   if (policy) {
     const { revision } = policy.loaded.policy;
     env.notify({ kind: "policy", name: policy.name, revision, hash: policy.loaded.hash });
@@ -118,5 +141,19 @@ async function removeDeadTemps(dir: string): Promise<void> {
       // Pending temps may belong to a live submit (submits take no lock).
       if (sub !== "pending" || age > STALE_TEMP_MS) await Deno.remove(path).catch(() => {});
     }
+  }
+  await removeDeadSeals(dir, now);
+}
+
+/** Seals (and their temps) whose patch left `pending/` or was never written by a live submit. */
+async function removeDeadSeals(dir: string, now: number): Promise<void> {
+  const at = sealDir(dir);
+  for (const entry of await Array.fromAsync(Deno.readDir(at)).catch(() => [])) {
+    const path = join(at, entry.name);
+    const id = entry.name.replace(/\.json$/, "");
+    const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime() ?? now;
+    if (!entry.isFile || now - mtime <= STALE_TEMP_MS) continue;
+    const live = await Deno.lstat(proposalFilePath(dir, "pending", id)).then(() => 1, () => 0);
+    if (TEMP_FILE.test(entry.name) || !live) await Deno.remove(path).catch(() => {});
   }
 }

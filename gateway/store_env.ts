@@ -40,6 +40,9 @@ export interface RepoInfo {
   prefix: string;
 }
 
+/** Pending proposals one sandbox may have at once (a larger flood is refused). */
+export const MAX_PENDING_PER_SANDBOX = 20;
+
 /** The environment every proposal operation runs in. */
 export interface StoreEnv {
   policiesDir: string;
@@ -49,4 +52,6 @@ export interface StoreEnv {
   repo(): Promise<RepoInfo>;
   /** Called before each approval step (tests pause here to kill the process). */
   beforeStep(step: ApproveStep): Promise<void>;
+  /** Pending proposals one sandbox may have at once (default `MAX_PENDING_PER_SANDBOX`). */
+  maxPending?: number;
 }

@@ -1,24 +1,32 @@
 /**
  * Submit: check a proposed rule against the current policy, and write an accepted proposal as
- * a patch file in `pending/`. Refused proposals are not stored; their reasons go back to the
- * agent.
+ * a patch file in `pending/` with its seal (`proposal_seal.ts`). Refused proposals are not
+ * stored; their reasons go back to the agent. Under the directory lock, a rule already pending
+ * for the same sandbox returns that proposal instead of a new patch, and a sandbox holds at
+ * most `maxPending` pending proposals.
  *
  * @module
  */
 
 import type { Endpoint, NetworkRule } from "../proxy/policy/mod.ts";
-import type { ProposalInput, SubmitResult } from "../proxy/policy_local/mod.ts";
+import {
+  POLICY_LOCAL_LIMITS,
+  type ProposalInput,
+  type SubmitResult,
+} from "../proxy/policy_local/mod.ts";
 import { configEvent } from "./_ocsf.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
 import { isPolicyName, type PolicyFile, readPolicyFile } from "./policy_files.ts";
 import { insertRuleText, ruleKeyFor } from "./policy_text_edit.ts";
 import { checkProposedRule, type CheckResult } from "./proposal_checks.ts";
-import { ensureStateDirs, proposalFilePath } from "./proposal_files.ts";
+import { withDirectoryLock } from "./directory_lock.ts";
+import { ensureStateDirs, listProposalFiles, proposalFilePath } from "./proposal_files.ts";
 import { newProposalId } from "./proposal_id.ts";
 import { formatProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
-import { recordFromText, toProposalStatus } from "./proposal_record.ts";
+import { readProposalRecord, recordFromText, toProposalStatus } from "./proposal_record.ts";
+import { type ProposalSeal, readSeal, ruleHash, textHash, writeSeal } from "./proposal_seal.ts";
 import { buildFileDiff } from "./rule_diff.ts";
-import type { StoreEnv } from "./store_env.ts";
+import { MAX_PENDING_PER_SANDBOX, type StoreEnv } from "./store_env.ts";
 import { visibleText } from "./untrusted_text.ts";
 
 function portText(e: Endpoint): string {
@@ -59,6 +67,11 @@ function inputProblem(input: ProposalInput): string | undefined {
     return "addRule.ruleName or rule.name is required";
   }
   if (typeof input.rationale !== "string") return "rationale must be a string";
+  // The approval marker must only ever come from an approval (policy.local refuses it first).
+  if (POLICY_LOCAL_LIMITS.reservedMarker.test(JSON.stringify([input.ruleName, input.rule]))) {
+    return 'invalid_proposal: the rule must not contain "# tollgate proposal", the marker of ' +
+      "an approved rule";
+  }
   return undefined;
 }
 
@@ -82,10 +95,28 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
       .map((f) => `${f.code}: ${f.message}`);
     return { accepted: false, reasons };
   }
-  const { meta, text } = await draftPatch(env, input, current, { ...check, rule: check.rule });
-  await ensureStateDirs(env.policiesDir);
-  const file = proposalFilePath(env.policiesDir, "pending", meta.id);
-  await writeFileAtomic(file, text);
+  const rule = check.rule;
+  const stored = await withDirectoryLock(env.policiesDir, async (): Promise<Stored> => {
+    await ensureStateDirs(env.policiesDir);
+    const pending = await pendingSeals(env.policiesDir, input.policy);
+    const same = pending.find((s) => s.ruleHash === ruleHash(rule));
+    if (same) return { kind: "existing", id: same.id };
+    const max = env.maxPending ?? MAX_PENDING_PER_SANDBOX;
+    if (pending.length >= max) return { kind: "full", max };
+    const { meta, text } = await draftPatch(env, input, current, { ...check, rule });
+    const file = proposalFilePath(env.policiesDir, "pending", meta.id);
+    // The seal first: a patch without one is never approved.
+    await writeSeal(env.policiesDir, sealOf(meta, rule, text));
+    await writeFileAtomic(file, text);
+    return { kind: "new", meta, text, file };
+  });
+  if (stored.kind === "full") return tooManyPending(input.policy, stored.max);
+  if (stored.kind === "existing") {
+    const path = proposalFilePath(env.policiesDir, "pending", stored.id);
+    const record = await readProposalRecord({ id: stored.id, state: "pending", path });
+    return { accepted: true, proposal: toProposalStatus(record) };
+  }
+  const { meta, text, file } = stored;
   env.emit(configEvent("PROPOSED", `proposal ${meta.id} ${meta.summary}`, {
     policy: input.policy,
     proposalId: meta.id,
@@ -93,6 +124,37 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   env.notify({ kind: "proposal", id: meta.id, state: "pending", policy: input.policy });
   const record = recordFromText({ id: meta.id, state: "pending", path: file }, text);
   return { accepted: true, proposal: toProposalStatus(record) };
+}
+
+/** What the locked part of a submit did. */
+type Stored =
+  | { kind: "new"; meta: ProposalMeta; text: string; file: string }
+  | { kind: "existing"; id: string }
+  | { kind: "full"; max: number };
+
+function sealOf(meta: ProposalMeta, rule: NetworkRule, text: string): ProposalSeal {
+  const { id, policy, ruleKey, findings } = meta;
+  return { id, policy, ruleKey, ruleHash: ruleHash(rule), findings, patchHashes: [textHash(text)] };
+}
+
+/** The seals of the sandbox's pending proposals. */
+async function pendingSeals(dir: string, policy: string): Promise<ProposalSeal[]> {
+  const seals = await Promise.all(
+    (await listProposalFiles(dir, "pending")).map((f) => readSeal(dir, f.id)),
+  );
+  return seals.filter((s): s is ProposalSeal => s?.policy === policy);
+}
+
+function tooManyPending(policy: string, max: number): SubmitResult {
+  const name = visibleText(policy, 80);
+  return {
+    accepted: false,
+    code: "too_many_pending",
+    reasons: [
+      `Sandbox "${name}" already has ${max} pending proposals, the most it may have; wait ` +
+      "until a reviewer decides some of them before proposing more",
+    ],
+  };
 }
 
 /** The target policy, or the reason it cannot take a proposal. */

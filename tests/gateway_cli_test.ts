@@ -10,8 +10,13 @@ import {
   runTollgate,
 } from "./gateway_fixtures.ts";
 
-async function submitted(policies: string, rationale?: string) {
-  const result = await new ProposalStore({ policiesDir: policies }).submit(putProposal(rationale));
+async function submitted(policies: string, rationale?: string, file = "x.md") {
+  const input = putProposal(rationale);
+  // A rule already pending for the sandbox is not stored twice: vary the path.
+  input.rule.endpoints[0]!.rules = [{
+    allow: { method: "PUT", path: `/repos/o/r/contents/${file}` },
+  }];
+  const result = await new ProposalStore({ policiesDir: policies }).submit(input);
   assert.ok(result.accepted);
   return result.proposal.id;
 }
@@ -57,7 +62,7 @@ Deno.test("proposals approve/reject change state and refuse bad usage", async ()
   const repo = await makeRepo();
   try {
     const a = await submitted(repo.policies);
-    const b = await submitted(repo.policies);
+    const b = await submitted(repo.policies, undefined, "y.md");
     const approve = captureCtx(repo.root);
     assert.equal(
       await runCli(["proposals", "approve", a, "--approved-by", "alice"], approve.ctx),

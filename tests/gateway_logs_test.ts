@@ -102,7 +102,10 @@ Deno.test("rule get renders OpenShell's layout per policy", async () => {
   try {
     const store = new ProposalStore({ policiesDir: repo.policies });
     const a = await store.submit(putProposal(HOSTILE_RATIONALE.slice(0, 300)));
-    const b = await store.submit({ ...putProposal("needed"), ruleName: "second" });
+    // A different rule: the same rule pending for the sandbox would not be stored twice.
+    const second = { ...putProposal("needed"), ruleName: "second" };
+    second.rule.endpoints[0]!.rules = [{ allow: { method: "PUT", path: "/repos/o/r/contents/y" } }];
+    const b = await store.submit(second);
     assert.ok(a.accepted && b.accepted);
     await store.reject(b.proposal.id, { reason: "no", guidance: "too_broad" });
     const c = captureCtx(repo.root);

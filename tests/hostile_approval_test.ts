@@ -9,7 +9,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ProposalStore } from "../gateway/mod.ts";
+import { ProposalConflictError, ProposalStore } from "../gateway/mod.ts";
+import { loadPolicyText } from "../proxy/policy/mod.ts";
+import { createPolicyLocalApp } from "../proxy/policy_local/mod.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
 import { makeRepo, putProposal, runTollgate, type TempRepo } from "./gateway_fixtures.ts";
 
@@ -133,4 +135,146 @@ Deno.test({
       await Deno.remove(outside, { recursive: true });
     }
   },
+});
+
+Deno.test("hostile #3: a pending patch edited after submit is refused at approval", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const id = await submitted(store);
+    const file = join(repo.policies, "pending", `${id}.patch`);
+    const policy = await Deno.readTextFile(join(repo.policies, "team.yaml"));
+    const reviewed = await Deno.readTextFile(file);
+    // Widen the reviewed path, and hide a finding the checks would report.
+    await Deno.writeTextFile(
+      file,
+      reviewed.replace("/repos/o/r/contents/x.md", "/**"),
+    );
+    const shown = await store.get(id);
+    assert.equal(shown?.meta.findings[0]?.code, "patch_changed");
+    await assert.rejects(
+      store.approve(id, { approvedBy: "alice" }),
+      (e: Error) =>
+        e instanceof ProposalConflictError &&
+        e.message === `Cannot approve proposal "${id}": its patch file changed since it was ` +
+            "submitted; reject it",
+    );
+    await assert.rejects(store.refresh(id), /its patch file changed since it was submitted/);
+    assert.equal(await Deno.readTextFile(join(repo.policies, "team.yaml")), policy);
+    // Only the findings edited: refused too (they are what the reviewer is shown).
+    await Deno.writeTextFile(
+      file,
+      reviewed.replace("Checks:\n", "Checks:\n  - warn use_l7_not_l4: y\n"),
+    );
+    await assert.rejects(store.approve(id, { approvedBy: "alice" }), ProposalConflictError);
+    // The patch as written is approved.
+    await Deno.writeTextFile(file, reviewed);
+    assert.equal((await store.approve(id, { approvedBy: "alice" })).revision, 4);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("hostile #4: marker text in a rule is refused, and recovery never marks an unapplied proposal approved", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const id = await submitted(store);
+    const forged = putProposal();
+    forged.ruleName = "other";
+    forged.rule.name = `x # tollgate proposal ${id}`;
+    const refused = await store.submit(forged);
+    assert.ok(!refused.accepted && /tollgate proposal/.test(refused.reasons.join(";")));
+    // The marker reaches the policy some other way (a hand edit, an older Tollgate).
+    const path = join(repo.policies, "team.yaml");
+    const text = await Deno.readTextFile(path);
+    await Deno.writeTextFile(
+      path,
+      text.replace("  gh_ro:\n", `  gh_ro:\n    name: "# tollgate proposal ${id}"\n`)
+        .replace("    name: gh-ro\n", ""),
+    );
+    assert.equal((await store.status(id))?.status, "pending");
+    assert.deepEqual(await store.recover(), []);
+    assert.equal(await exists(join(repo.policies, "pending", `${id}.patch`)), true);
+    // policy.local refuses the marker field by field, before the gateway sees it.
+    const app = policyLocal(store);
+    const response = await app.request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify({
+        intent_summary: "update x.md",
+        operations: [{ addRule: { ruleName: "other", rule: forged.rule } }],
+      }),
+    });
+    assert.equal(response.status, 400);
+    const body = await response.json();
+    assert.equal(body.error, "invalid_proposal");
+    assert.match(body.detail, /^operations\[0\]\.addRule\.rule\.name: must not contain/);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+function policyLocal(sink: ProposalStore) {
+  const snapshot = loadPolicyText("version: 1\n", "team.yaml");
+  return createPolicyLocalApp({
+    sandbox: "team",
+    sink,
+    logDir: "/nonexistent",
+    skill: () => Promise.resolve(""),
+    policy: {
+      current: () => ({ ...snapshot, revision: 0 }),
+      subscribe: () => () => {},
+    },
+  });
+}
+
+function distinctRule(i: number) {
+  const input = putProposal();
+  input.ruleName = `rule_${i}`;
+  input.rule.endpoints[0]!.rules = [{
+    allow: { method: "PUT", path: `/repos/o/r/contents/f${i}` },
+  }];
+  return input.rule;
+}
+
+Deno.test("hostile #11: a proposal flood makes one patch per rule, at most 20 pending, 10 operations a request", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const app = policyLocal(store);
+    const post = (operations: unknown[]) =>
+      app.request("http://policy.local/v1/proposals", {
+        method: "POST",
+        body: JSON.stringify({ intent_summary: "flood", operations }),
+      });
+    const same = putProposal().rule;
+    const ops = (n: number, rule: (i: number) => unknown) =>
+      Array.from({ length: n }, (_, i) => ({ addRule: { ruleName: `same_${i}`, rule: rule(i) } }));
+    const tooMany = await post(ops(20, () => same));
+    assert.equal(tooMany.status, 400);
+    assert.match((await tooMany.json()).detail, /at most 10 are accepted/);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => post(ops(10, () => same))));
+    const ids = new Set<string>();
+    for (const answer of answers) {
+      assert.equal(answer.status, 202);
+      for (const id of (await answer.json()).accepted_chunk_ids) ids.add(id);
+    }
+    const pending = async () =>
+      (await Array.fromAsync(Deno.readDir(join(repo.policies, "pending"))))
+        .filter((e) => e.name.endsWith(".patch")).length;
+    assert.equal(ids.size, 1);
+    assert.equal(await pending(), 1);
+    for (let i = 0; i < 19; i++) {
+      assert.equal((await post(ops(1, () => distinctRule(i)))).status, 202);
+    }
+    assert.equal(await pending(), 20);
+    const refused = await post(ops(1, () => distinctRule(99)));
+    assert.equal(refused.status, 429);
+    const body = await refused.json();
+    assert.equal(body.error, "too_many_pending");
+    assert.match(body.detail, /already has 20 pending proposals/);
+    assert.equal(await pending(), 20);
+  } finally {
+    await repo.cleanup();
+  }
 });

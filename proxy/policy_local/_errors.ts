@@ -8,7 +8,7 @@
 /** A refused request: HTTP status, stable snake_case code and one sentence for the agent. */
 export class PolicyLocalError extends Error {
   override name = "PolicyLocalError";
-  readonly status: 400 | 404 | 408 | 413 | 500 | 502 | 503;
+  readonly status: 400 | 404 | 408 | 413 | 429 | 500 | 502 | 503;
   readonly code: string;
 
   constructor(status: PolicyLocalError["status"], code: string, detail: string) {

@@ -51,6 +51,7 @@ export async function submitProposals(
   };
   for (const [index, op] of proposal.operations.entries()) {
     const result = await submitOne(sink, deps.sandbox, op, proposal.intentSummary, body);
+    if (!result.accepted && result.code === "too_many_pending") throw tooMany(result, body);
     if (result.accepted) {
       body.accepted_chunks++;
       body.accepted_chunk_ids.push(result.proposal.id);
@@ -62,6 +63,15 @@ export async function submitProposals(
     }
   }
   return body;
+}
+
+/** 429: the sandbox has as many pending proposals as it may; name what was stored before. */
+function tooMany(result: { reasons: string[] }, sofar: SubmittedBody): PolicyLocalError {
+  const why = truncateChars(escapeControlChars(result.reasons.join("; ")), 500);
+  const stored = sofar.accepted_chunk_ids.length
+    ? `; already accepted from this request: ${sofar.accepted_chunk_ids.join(", ")}`
+    : "";
+  return new PolicyLocalError(429, "too_many_pending", `${why}${stored}`);
 }
 
 function parseJson(bytes: Uint8Array): unknown {

@@ -83,6 +83,7 @@ function checkOperation(op: unknown, at: string): ValidOperation {
   if (!isObject(add.rule)) refuse(`${at}.addRule.rule must be an object (a complete rule)`);
   const ruleName = checkRuleName(add.ruleName ?? add.rule.name, `${at}.addRule`);
   rejectQueries(add.rule, `${at}.addRule.rule`);
+  rejectMarker(add.rule, `${at}.addRule.rule`);
   const { rule, problems } = validateNetworkRule(add.rule);
   if (rule === undefined || problems.length > 0) {
     const shown = problems.slice(0, MAX_PROBLEMS).map((p) =>
@@ -132,6 +133,18 @@ function rejectQueries(rule: Record<string, unknown>, at: string): void {
       }
     });
   });
+}
+
+// The approval's marker comment names the proposal a rule came from; forged inside a rule it
+// must never reach a policy file (the value is not echoed: it names where, not what).
+function rejectMarker(value: unknown, at: string): void {
+  if (typeof value === "string" && POLICY_LOCAL_LIMITS.reservedMarker.test(value)) {
+    refuse(`${at}: must not contain "# tollgate proposal", the marker of an approved rule`);
+  }
+  if (Array.isArray(value)) value.forEach((v, i) => rejectMarker(v, `${at}[${i}]`));
+  else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) rejectMarker(v, `${at}.${k}`);
+  }
 }
 
 function hasQuery(path: unknown): boolean {

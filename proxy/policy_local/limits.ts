@@ -34,11 +34,16 @@ export const POLICY_LOCAL_LIMITS = {
   /** After an approval, wait at least this long for the reload even past the deadline. */
   reloadWaitFloorMs: 500,
   /** Operations in one proposal (a larger array is refused before any is looked at). */
-  maxOperations: 20,
+  maxOperations: 10,
   /** Characters of `intent_summary`. */
   maxIntentSummaryChars: 2000,
   /** Proposal ids accepted in a route. */
   proposalIdPattern: /^[A-Za-z0-9_-]{1,64}$/,
+  /**
+   * Text no proposed rule may hold: the comment that marks a rule added by an approval
+   * (`# tollgate proposal <id>`), which an agent must not be able to forge.
+   */
+  reservedMarker: /#\s*tollgate\s+proposal/i,
   /** Rule names (policy map keys) an agent may propose. */
   ruleNamePattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
 } as const;

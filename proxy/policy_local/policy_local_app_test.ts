@@ -101,7 +101,7 @@ const badCases: [string, unknown, RegExp][] = [
   [
     "10,000 operations",
     { intent_summary: "x", operations: Array.from({ length: 10_000 }, () => 0) },
-    /^operations holds 10000 operations; at most 20/,
+    /^operations holds 10000 operations; at most 10/,
   ],
   [
     "an unknown operation after a good one",

@@ -62,10 +62,14 @@ export interface ProposalInput {
   rationale: string;
 }
 
-/** Result of one submit: accepted with an id, or refused by the checks with reasons. */
+/**
+ * Result of one submit: accepted with an id (a new proposal, or the pending one that already
+ * proposes the same rule for this sandbox), or refused with reasons; `code` names a refusal
+ * that is not about the rule (`too_many_pending`: the sandbox has too many pending proposals).
+ */
 export type SubmitResult =
   | { accepted: true; proposal: ProposalStatus }
-  | { accepted: false; reasons: string[] };
+  | { accepted: false; reasons: string[]; code?: "too_many_pending" };
 
 /** The hand-off from policy.local to the control plane. */
 export interface ProposalSink {

@@ -1,0 +1,58 @@
+/**
+ * What a reviewer (and the agent) is shown for a pending proposal: findings recomputed against
+ * the current policy, never the list written in the editable patch, and a `patch_changed`
+ * refusal when the patch is not the one Tollgate wrote (its seal disagrees).
+ *
+ * @module
+ */
+
+import type { Finding } from "../proxy/policy_local/mod.ts";
+import { type PolicyFile, readPolicyFile } from "./policy_files.ts";
+import { checkProposedRule } from "./proposal_checks.ts";
+import type { ProposalRecord } from "./proposal_record.ts";
+import { readSeal, sealProblem } from "./proposal_seal.ts";
+
+/**
+ * Pending records with their findings recomputed; other records unchanged.
+ *
+ * @example
+ * ```ts ignore
+ * const shown = await withCurrentFindings("policies", records);
+ * ```
+ */
+export async function withCurrentFindings(
+  dir: string,
+  records: ProposalRecord[],
+): Promise<ProposalRecord[]> {
+  const policies = new Map<string, Promise<PolicyFile | undefined>>();
+  const policy = (name: string) => {
+    if (!policies.has(name)) policies.set(name, readPolicyFile(dir, name).catch(() => undefined));
+    return policies.get(name)!;
+  };
+  return await Promise.all(records.map(async (record) => {
+    if (record.state !== "pending") return record;
+    const findings = await currentFindings(dir, record, await policy(record.meta.policy));
+    return { ...record, meta: { ...record.meta, findings } };
+  }));
+}
+
+async function currentFindings(
+  dir: string,
+  record: ProposalRecord,
+  current: PolicyFile | undefined,
+): Promise<Finding[]> {
+  const text = await Deno.readTextFile(record.file).catch(() => "");
+  const { policy, ruleKey } = record.meta;
+  const problem = sealProblem(await readSeal(dir, record.id), {
+    text,
+    policy,
+    ruleKey,
+    rule: record.rule,
+  });
+  const findings = current && !record.ruleError
+    ? checkProposedRule(record.rule, current.loaded).findings
+    : [];
+  if (!problem) return findings;
+  const message = `${problem}; approval will refuse it`;
+  return [{ severity: "refuse", code: "patch_changed", message }, ...findings];
+}
