@@ -8,7 +8,6 @@
  * @module
  */
 
-import { parse } from "yaml";
 import type { ProposalRecord } from "./proposal_record.ts";
 import { configEvent } from "./_ocsf.ts";
 import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
@@ -23,7 +22,6 @@ import { withDirectoryLock } from "./directory_lock.ts";
 import { gitCommitFile } from "./git_repo.ts";
 import { type PolicyFile, readPolicyFile } from "./policy_files.ts";
 import { reinsertRuleLines, setRevisionText } from "./policy_text_edit.ts";
-import { checkProposedRule } from "./proposal_checks.ts";
 import { findProposalFile, proposalFilePath } from "./proposal_files.ts";
 import { assertProposalId } from "./proposal_id.ts";
 import { stampDecision } from "./proposal_patch.ts";
@@ -40,7 +38,7 @@ import { recoverProposals } from "./recover_proposals.ts";
 import { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 import type { StoreEnv } from "./store_env.ts";
 import { visibleText } from "./untrusted_text.ts";
-import { ProposalConflictError } from "./proposal_conflict_error.ts";
+import { conflict, validateStep } from "./_approve_checks.ts";
 
 /** What an approval produced. */
 export interface ApproveResult {
@@ -128,10 +126,6 @@ export async function approveProposal(
   return result;
 }
 
-function conflict(id: string, why: string): ProposalConflictError {
-  return new ProposalConflictError(`Cannot approve proposal "${id}": ${why}`);
-}
-
 async function loadStep(env: StoreEnv, id: string): Promise<Loaded> {
   const found = await findProposalFile(env.policiesDir, id);
   if (!found) throw conflict(id, "no such proposal");
@@ -171,47 +165,6 @@ function applyStep({ record, current }: Loaded): Applied {
     `policy "${record.meta.policy}" changed since the proposal and the reviewed diff no longer ` +
       `applies; run "tollgate proposals refresh ${record.id}" and review it again`,
   );
-}
-
-function validateStep({ record, current, seal }: Loaded, applied: Applied): void {
-  const check = checkProposedRule(record.rule, current.loaded);
-  const refused = check.findings.find((f) => f.severity === "refuse");
-  if (refused) {
-    throw conflict(record.id, `the checks now refuse it (${refused.code}: ${refused.message})`);
-  }
-  // What the reviewer was shown comes from the seal, not from the editable patch.
-  const reviewed = new Set(seal.findings.map((f) => f.code));
-  const fresh = check.findings.find((f) => f.severity === "warn" && !reviewed.has(f.code));
-  if (fresh) {
-    throw conflict(
-      record.id,
-      `a new check finding appeared since the review (${fresh.code}); run ` +
-        `"tollgate proposals refresh ${record.id}" and review it again`,
-    );
-  }
-  assertOnlyAdds(record, current.text, applied.text);
-}
-
-/** The approval must add exactly the reviewed rule and change nothing else. */
-function assertOnlyAdds(record: ProposalRecord, before: string, after: string): void {
-  const a = parse(before) as Record<string, unknown>;
-  const b = parse(after) as Record<string, unknown>;
-  const rulesA = (a.network_policies ?? {}) as Record<string, unknown>;
-  const rulesB = (b.network_policies ?? {}) as Record<string, unknown>;
-  const key = record.meta.ruleKey;
-  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
-  const ok = !(key in rulesA) &&
-    same(Object.keys(rulesB).sort(), [...Object.keys(rulesA), key].sort()) &&
-    Object.keys(rulesA).every((k) => same(rulesA[k], rulesB[k])) &&
-    same(rulesB[key], record.rule) &&
-    same({ ...a, network_policies: 0 }, { ...b, network_policies: 0 });
-  if (!ok) {
-    throw conflict(
-      record.id,
-      `applying it would change more than adding rule "${key}"; run ` +
-        `"tollgate proposals refresh ${record.id}" and review it again`,
-    );
-  }
 }
 
 function bumpStep({ record, current }: Loaded, applied: Applied): Bumped {

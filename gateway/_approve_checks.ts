@@ -1,0 +1,74 @@
+/**
+ * The checks an approval makes before it writes anything: the rule still passes the checks,
+ * no finding appeared that the reviewer was not shown (per the seal), and applying the diff
+ * adds exactly the reviewed rule.
+ *
+ * @module
+ */
+
+import { parse } from "yaml";
+import { checkProposedRule } from "./proposal_checks.ts";
+import { ProposalConflictError } from "./proposal_conflict_error.ts";
+import type { PolicyFile } from "./policy_files.ts";
+import type { ProposalRecord } from "./proposal_record.ts";
+import type { ProposalSeal } from "./proposal_seal.ts";
+
+/** The approval's conflict error for proposal `id`. */
+export function conflict(id: string, why: string): ProposalConflictError {
+  return new ProposalConflictError(`Cannot approve proposal "${id}": ${why}`);
+}
+
+/** What the checks need: the record, the current policy and the seal. */
+export interface ApprovalFacts {
+  record: ProposalRecord;
+  current: PolicyFile;
+  seal: ProposalSeal;
+}
+
+/**
+ * Refuse (with a `ProposalConflictError`) an approval the checks, the reviewed findings or the
+ * applied text no longer allow.
+ */
+export function validateStep(
+  { record, current, seal }: ApprovalFacts,
+  applied: { text: string },
+): void {
+  const check = checkProposedRule(record.rule, current.loaded);
+  const refused = check.findings.find((f) => f.severity === "refuse");
+  if (refused) {
+    throw conflict(record.id, `the checks now refuse it (${refused.code}: ${refused.message})`);
+  }
+  // What the reviewer was shown comes from the seal, not from the editable patch.
+  const reviewed = new Set(seal.findings.map((f) => f.code));
+  const fresh = check.findings.find((f) => f.severity === "warn" && !reviewed.has(f.code));
+  if (fresh) {
+    throw conflict(
+      record.id,
+      `a new check finding appeared since the review (${fresh.code}); run ` +
+        `"tollgate proposals refresh ${record.id}" and review it again`,
+    );
+  }
+  assertOnlyAdds(record, current.text, applied.text);
+}
+
+/** The approval must add exactly the reviewed rule and change nothing else. */
+function assertOnlyAdds(record: ProposalRecord, before: string, after: string): void {
+  const a = parse(before) as Record<string, unknown>;
+  const b = parse(after) as Record<string, unknown>;
+  const rulesA = (a.network_policies ?? {}) as Record<string, unknown>;
+  const rulesB = (b.network_policies ?? {}) as Record<string, unknown>;
+  const key = record.meta.ruleKey;
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  const ok = !(key in rulesA) &&
+    same(Object.keys(rulesB).sort(), [...Object.keys(rulesA), key].sort()) &&
+    Object.keys(rulesA).every((k) => same(rulesA[k], rulesB[k])) &&
+    same(rulesB[key], record.rule) &&
+    same({ ...a, network_policies: 0 }, { ...b, network_policies: 0 });
+  if (!ok) {
+    throw conflict(
+      record.id,
+      `applying it would change more than adding rule "${key}"; run ` +
+        `"tollgate proposals refresh ${record.id}" and review it again`,
+    );
+  }
+}
