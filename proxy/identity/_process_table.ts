@@ -7,7 +7,6 @@
 
 const MAX_DEPTH = 64;
 const EXE_CACHE_SIZE = 4096;
-const RECENT_OWNERS = 8;
 
 /** Fields of `/proc/PID/stat` the lookups need. */
 interface ProcStat {
@@ -22,25 +21,24 @@ export class ProcessTable {
   // null: the executable could not be read (e.g. init's, EACCES): remembered, because a
   // thrown error costs far more than the lookup it stands for.
   #exeCache = new Map<string, string | null>();
-  #recentOwners: number[] = [];
 
   constructor(procRoot: string) {
     this.#procRoot = procRoot;
   }
 
-  /** The pid holding `socket:[inode]` open: recent owners first, then newest pid first. */
-  findSocketOwner(inode: number): number | undefined {
+  /**
+   * Every pid holding `socket:[inode]` open, newest first. The whole table is read on purpose:
+   * a socket passed to another process (inherited across `exec`, or sent over a Unix socket)
+   * has several holders, and the first one found need not be the one that speaks.
+   */
+  findSocketHolders(inode: number): number[] {
     const link = `socket:[${inode}]`;
-    const tried = new Set<number>();
-    for (const pid of this.#recentOwners) {
-      tried.add(pid);
-      if (this.#holds(pid, link)) return this.#remember(pid);
-    }
-    for (const pid of this.#pidsNewestFirst()) {
-      if (tried.has(pid)) continue;
-      if (this.#holds(pid, link)) return this.#remember(pid);
-    }
-    return undefined;
+    return this.#pidsNewestFirst().filter((pid) => this.#holds(pid, link));
+  }
+
+  /** True while `pid` exists (its `stat` is readable). */
+  alive(pid: number): boolean {
+    return this.#stat(pid) !== undefined;
   }
 
   /** Executables of `pid` and then of each ancestor (nearest first); empty when unreadable. */
@@ -82,14 +80,6 @@ export class ProcessTable {
     }
     // Clients are usually young processes; pid numbers mostly grow with age (until wrap).
     return pids.sort((a, b) => b - a);
-  }
-
-  #remember(pid: number): number {
-    this.#recentOwners = [pid, ...this.#recentOwners.filter((p) => p !== pid)].slice(
-      0,
-      RECENT_OWNERS,
-    );
-    return pid;
   }
 
   #stat(pid: number): ProcStat | undefined {

@@ -8,6 +8,7 @@
 import type { RequesterIdentity } from "../policy/mod.ts";
 import { findSocketInode, type PeerAddress } from "./_proc_net.ts";
 import { ProcessTable } from "./_process_table.ts";
+import { singleIdentity } from "./_single_identity.ts";
 import { SockDiag } from "./_sock_diag.ts";
 
 export type { PeerAddress } from "./_proc_net.ts";
@@ -40,14 +41,17 @@ const TABLE_READ_SIZE = 256 * 1024;
 
 /**
  * The `/proc` resolver: client port → socket inode (`net/tcp`, `net/tcp6`) → owning process
- * (`/proc/PID/fd`, newest process first, recent owners before that) → `exe` of the process
- * and of each ancestor. Linux only; Deno grants `/proc` reads only with `-A`.
+ * (`/proc/PID/fd`: every holder) → `exe` of the process and of each ancestor. Linux only;
+ * Deno grants `/proc` reads only with `-A`.
+ *
+ * A socket held by several processes that are not the same requester (python that passed
+ * its socket to a `curl` it started) is refused with an error starting
+ * `ambiguous_identity:`: attributing it to either would let one borrow the other's rules.
+ * Processes forked without `exec` share the executable and the ancestry, and are served.
  *
  * What is cached is only what cannot lie: the executable of a process keyed by pid, start
  * time and command name (a reused pid has another start time; an `exec` changes the command
- * name), and the pids that owned sockets recently, which only decide where the scan starts —
- * every answer is still checked against the socket link itself. The requester's own
- * executable is read fresh every time.
+ * name). The requester's own executable is read fresh every time.
  *
  * The socket inode comes from the kernel's sock_diag netlink lookup (FFI, about 10 µs) when
  * available, else from `/proc/net/tcp` (a full table walk: 1-20 ms here). Call `close()` when
@@ -83,11 +87,13 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
       }
       // Synchronous on purpose: an owner lookup is many tiny procfs reads, each cheaper than
       // the overhead of one async file op.
-      const pid = processes.findSocketOwner(inode);
-      if (pid === undefined) throw new Error(`no process owns socket inode ${inode}`);
-      const chain = processes.executableChain(pid);
-      if (chain.length === 0) throw new Error(`cannot read the executable of pid ${pid}`);
-      return { exe: chain[0]!, ancestors: chain.slice(1), pid };
+      const holders = processes.findSocketHolders(inode)
+        .map((pid) => ({ pid, chain: processes.executableChain(pid) }))
+        // A holder that exited while we looked holds nothing any more.
+        .filter((h) => h.chain.length > 0 || processes.alive(h.pid));
+      const identity = singleIdentity(inode, holders);
+      if (identity instanceof Error) throw identity;
+      return identity;
     },
     close(): void {
       diag?.close();

@@ -29,8 +29,10 @@
  *   and its own `/proc` does not even list the forwarder.
  * - Through the forwarder, each connection is attributed from the kernel's own source port of
  *   that connection, looked up while the connection is open: a process is only ever matched to
- *   sockets it holds. A socket shared by several processes (fork after connect, fd passing) is
- *   attributed to the holder the `/proc` scan finds first.
+ *   sockets it holds. A socket held by several processes that are not the same requester
+ *   (python that passed it to a `curl` it started, fd passing) is refused as
+ *   `ambiguous_identity`; processes forked without `exec` are one requester and are served.
+ *   A holder that closes its copy before the lookup is no longer a holder: it is not seen.
  * - Residual, by design of binary identity (OpenShell shares it): identity is the executable's
  *   path. A process that may run an allowed binary can borrow its rights by choosing that
  *   binary's arguments, configuration, environment (`LD_PRELOAD`) or input.

@@ -1,0 +1,65 @@
+/**
+ * One requester out of every process that holds a client socket, or a refusal when they
+ * disagree on who they are.
+ *
+ * @module
+ */
+
+import type { RequesterIdentity } from "../policy/mod.ts";
+
+/** One process holding the socket: its pid and executable chain (own exe first). */
+export interface SocketHolder {
+  pid: number;
+  /** Own executable, then each ancestor's, nearest first; empty when unreadable. */
+  chain: string[];
+}
+
+/** The stable code that starts an ambiguity error and that the skill tells agents about. */
+export const AMBIGUOUS_IDENTITY = "ambiguous_identity";
+const NAMED_AT_MOST = 4;
+
+/**
+ * The identity of a socket's holders, when they all are the same requester.
+ *
+ * A policy binary matches the requester's executable or any ancestor's, so what a holder
+ * may do is fixed by its own executable and the set of executables in its chain. Holders
+ * that agree on both are one requester for the policy: a process and the children it forked
+ * without `exec` (pre-forked workers, `multiprocessing`) share both, and are served. Holders
+ * that differ (python that handed its socket to a `curl` it started, or to an unrelated
+ * process) are refused, as OpenShell refuses "ambiguous shared socket ownership": picking
+ * one would let a process borrow another binary's rules.
+ *
+ * @param inode The socket inode (for the message).
+ * @param holders Every live holder, newest first; one with an empty chain is unreadable.
+ * @returns The newest holder's identity, or an Error starting `ambiguous_identity:`.
+ */
+export function singleIdentity(
+  inode: number,
+  holders: readonly SocketHolder[],
+): RequesterIdentity | Error {
+  const first = holders[0];
+  if (first === undefined) return new Error(`no process owns socket inode ${inode}`);
+  const keys = new Set(holders.map((h) => identityKey(h.chain)));
+  if (keys.size > 1) {
+    const exes = [...new Set(holders.map((h) => h.chain[0] ?? "(unreadable)"))];
+    const named = exes.slice(0, NAMED_AT_MOST).join(", ");
+    const more = exes.length > NAMED_AT_MOST
+      ? ", ..."
+      : exes.length === 1
+      ? " with different ancestors"
+      : "";
+    return new Error(
+      `${AMBIGUOUS_IDENTITY}: socket inode ${inode} is shared by ${holders.length} processes ` +
+        `that are not the same requester (${named}${more}); connect from the process that ` +
+        `opened the socket, without handing it to another program`,
+    );
+  }
+  if (first.chain.length === 0) return new Error(`cannot read the executable of pid ${first.pid}`);
+  return { exe: first.chain[0]!, ancestors: first.chain.slice(1), pid: first.pid };
+}
+
+function identityKey(chain: readonly string[]): string {
+  if (chain.length === 0) return "";
+  // Own executable, then the sorted set of every executable a binary rule could match.
+  return JSON.stringify([chain[0], [...new Set(chain)].sort()]);
+}

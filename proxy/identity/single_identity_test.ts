@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { singleIdentity } from "./_single_identity.ts";
+
+const PY = "/usr/bin/python3.12";
+const CURL = "/usr/bin/curl";
+const BASH = "/usr/bin/bash";
+
+Deno.test("singleIdentity() serves one holder, and a process with the children it forked", () => {
+  assert.deepEqual(singleIdentity(7, [{ pid: 10, chain: [CURL, BASH] }]), {
+    exe: CURL,
+    ancestors: [BASH],
+    pid: 10,
+  });
+  // A fork without exec: the child's chain adds its parent, whose executable it shares.
+  const forked = singleIdentity(7, [
+    { pid: 11, chain: [PY, PY, BASH] },
+    { pid: 10, chain: [PY, BASH] },
+  ]);
+  assert.deepEqual(forked, { exe: PY, ancestors: [PY, BASH], pid: 11 });
+});
+
+Deno.test("singleIdentity() refuses holders that are not the same requester", () => {
+  const cases: [string, { pid: number; chain: string[] }[], RegExp][] = [
+    ["python handed its socket to curl", [{ pid: 11, chain: [CURL, PY, BASH] }, {
+      pid: 10,
+      chain: [PY, BASH],
+    }], /\(\/usr\/bin\/curl, \/usr\/bin\/python3\.12\)/],
+    ["same executable, other ancestry", [{ pid: 11, chain: [PY, "/usr/bin/git"] }, {
+      pid: 10,
+      chain: [PY, BASH],
+    }], /\(\/usr\/bin\/python3\.12 with different ancestors\)/],
+    ["a live holder whose executable is unreadable", [{ pid: 11, chain: [] }, {
+      pid: 10,
+      chain: [PY, BASH],
+    }], /\(unreadable\)/],
+  ];
+  for (const [name, holders, detail] of cases) {
+    const result = singleIdentity(7, holders);
+    assert.ok(result instanceof Error, name);
+    assert.match(result.message, /^ambiguous_identity: socket inode 7 is shared by 2 processes/);
+    assert.match(result.message, detail, name);
+  }
+});
+
+Deno.test("singleIdentity() names what it cannot find or read", () => {
+  assert.match(String(singleIdentity(7, [])), /no process owns socket inode 7/);
+  assert.match(String(singleIdentity(7, [{ pid: 3, chain: [] }])), /executable of pid 3/);
+});
