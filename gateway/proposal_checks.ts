@@ -15,6 +15,11 @@ import {
   policyCoversRule,
   validateNetworkRule,
 } from "./_engine.ts";
+import {
+  binaryBreadthFinding,
+  endpointBreadthFindings,
+  l4OnHttpPortFinding,
+} from "./_breadth_findings.ts";
 import { visibleText } from "./untrusted_text.ts";
 
 /** What the checks conclude about one proposed rule. */
@@ -64,23 +69,6 @@ function targetFinding(e: Endpoint): Finding | undefined {
 
 function refuse(code: string, message: string): Finding {
   return { code, severity: "refuse", message };
-}
-
-function breadthFindings(e: Endpoint, at: string): Finding[] {
-  const out: Finding[] = [];
-  const host = visibleText(e.host ?? "", 100);
-  if (host.includes("*")) out.push(warn("wildcard_host", `${at} host ${host} is a wildcard`));
-  if (e.access === "full") out.push(warn("access_full", `${at} grants access: full on ${host}`));
-  const matchers = [...(e.rules ?? []).map((r) => r.allow)];
-  if (matchers.some((m) => m.method === "*")) {
-    out.push(warn("method_any", `${at} allows any method (*) on ${host}`));
-  }
-  if (matchers.some((m) => m.path === "**" || m.path === "/**")) {
-    out.push(warn("path_root_glob", `${at} allows every path (** at the root) on ${host}`));
-  }
-  if (e.tls === "skip") out.push(warn("tls_skip", `${at} skips TLS inspection on ${host}`));
-  if (e.enforcement === "audit") out.push(warn("audit_mode", `${at} is audit-only`));
-  return out;
 }
 
 function warn(code: string, message: string): Finding {
@@ -154,15 +142,16 @@ export function checkProposedRule(raw: unknown, current: LoadedPolicy): CheckRes
     const at = `endpoints[${i}]`;
     const target = targetFinding(e);
     if (target) findings.push(target);
-    findings.push(...breadthFindings(e, at));
-    const l4 = l7ElsewhereFinding(e, at, current);
+    findings.push(...endpointBreadthFindings(e, at));
+    const l4 = l7ElsewhereFinding(e, at, current) ?? l4OnHttpPortFinding(e, at);
     if (l4) findings.push(l4);
   });
   for (const b of rule.binaries) {
     if (!b.path.startsWith("/")) {
       findings.push(refuse("schema", `binary ${visibleText(b.path, 200)} is not absolute`));
-    } else if (b.path.includes("*")) {
-      findings.push(warn("broad_binary", `binary ${visibleText(b.path, 200)} is a glob`));
+    } else {
+      const broad = binaryBreadthFinding(b.path);
+      if (broad) findings.push(broad);
     }
   }
   if (policyCoversRule(current.compiled, rule)) {

@@ -4,6 +4,8 @@
  * checks missed, invisible characters in rules, and a deleted policy file.
  */
 import assert from "node:assert/strict";
+import { ProposalStore } from "../gateway/mod.ts";
+import type { NetworkRule } from "../proxy/policy/mod.ts";
 import { startTestProxy, startTestUpstreams } from "./support/mod.ts";
 
 const CURL_ONLY = `version: 1
@@ -61,5 +63,78 @@ Deno.test("hostile #5: a socket shared with curl is refused as ambiguous_identit
   } finally {
     await proxy.close();
     await upstreams.close();
+  }
+});
+
+const EXAMPLE = new URL("../examples/approve_pending.ts", import.meta.url).pathname;
+const DEMO_POLICY = new URL("../policies/demo.yaml", import.meta.url).pathname;
+
+function putRule(path: string, binary = "/usr/bin/curl"): NetworkRule {
+  return {
+    endpoints: [{
+      host: "api.github.com",
+      port: 443,
+      protocol: "rest",
+      enforcement: "enforce",
+      rules: [{ allow: { method: "PUT", path } }],
+    }],
+    binaries: [{ path: binary }],
+  };
+}
+
+// Each a rule the checks used to pass without a finding above info.
+const BROAD_RULES: [string, NetworkRule][] = [
+  ["l4_any_host_443", {
+    endpoints: [{ host: "files.example.net", port: 443 }],
+    binaries: [{ path: "/usr/bin/curl" }],
+  }],
+  ["l4_any_host_80", {
+    endpoints: [{ host: "files.example.net", ports: [8080, 80] }],
+    binaries: [{ path: "/usr/bin/curl" }],
+  }],
+  ["put_every_path", putRule("/*/**")],
+  ["put_near_root", putRule("/repos/**")],
+  ["read_write_host", {
+    endpoints: [{ host: "api.github.com", port: 443, protocol: "rest", access: "read-write" }],
+    binaries: [{ path: "/usr/bin/curl" }],
+  }],
+  ["python_binary", putRule("/repos/o/r/contents/notes.md", "/usr/bin/python3.11")],
+  ["shell_binary", putRule("/repos/o/r/contents/notes.md", "/bin/bash")],
+  ["env_binary", putRule("/repos/o/r/contents/notes.md", "/usr/bin/env")],
+  ["node_binary", putRule("/repos/o/r/contents/notes.md", "/usr/local/bin/node")],
+];
+
+Deno.test("hostile #13: approve_pending.ts leaves L4-on-443, broad write paths, read-write and interpreter rules for a person", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-hostile-" });
+  try {
+    const policiesDir = `${dir}/policies`;
+    await Deno.mkdir(policiesDir);
+    await Deno.copyFile(DEMO_POLICY, `${policiesDir}/demo.yaml`);
+    const store = new ProposalStore({ policiesDir });
+    const submit = async (ruleName: string, rule: NetworkRule) => {
+      const result = await store.submit({ policy: "demo", ruleName, rule, rationale: "test" });
+      assert.ok(result.accepted, ruleName);
+      return result.proposal;
+    };
+    const clean = await submit("put_notes", putRule("/repos/o/r/contents/notes.md"));
+    const broad = [];
+    for (const [name, rule] of BROAD_RULES) {
+      const proposal = await submit(name, rule);
+      const above = proposal.findings.filter((f) => f.severity !== "info");
+      assert.ok(above.length > 0, `${name} has no finding above info`);
+      broad.push(proposal.id);
+    }
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", EXAMPLE, policiesDir, "demo"],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(text, new RegExp(`^approved ${clean.id}: revision 1$`, "m"));
+    for (const id of broad) assert.match(text, new RegExp(`^left for a person: ${id}$`, "m"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
