@@ -114,3 +114,42 @@ export function hasControl(text: string): boolean {
   // deno-lint-ignore no-control-regex
   return /[\x00-\x1f\x7f-\x9f]/.test(text);
 }
+
+/**
+ * Characters that change how text is shown without being seen: bidi embeddings, overrides,
+ * isolates and marks, zero-width spaces and joiners, word joiners and invisible operators,
+ * the byte-order mark, line and paragraph separators, soft hyphen, Hangul fillers and
+ * interlinear annotations. In a rule they make a reviewer read something else than what is
+ * enforced ("Trojan Source", CVE-2021-42574).
+ */
+const INVISIBLE =
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/u;
+
+/** The first invisible or bidi character of `text` as `U+XXXX`, if any. */
+export function invisibleCharacter(text: string): string | undefined {
+  const found = INVISIBLE.exec(text)?.[0];
+  if (found === undefined) return undefined;
+  return `U+${found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** Report every key and string under `value` that holds an invisible or bidi character. */
+export function reportInvisible(c: Checker, value: unknown, path: ValuePath): void {
+  if (typeof value === "string") {
+    const ch = invisibleCharacter(value);
+    if (ch) c.report(path, `Text must not contain invisible or bidi characters (${ch})`);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => reportInvisible(c, item, [...path, i]));
+  } else if (isMap(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      const ch = invisibleCharacter(key);
+      if (ch) {
+        c.report(
+          [...path, key],
+          `Key must not contain invisible or bidi characters (${ch})`,
+          "key",
+        );
+      }
+      reportInvisible(c, item, [...path, key]);
+    }
+  }
+}

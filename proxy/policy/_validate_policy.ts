@@ -4,7 +4,13 @@
  * @module
  */
 
-import { type Checker, describe, type PlainMap, type ValuePath } from "./_checker.ts";
+import {
+  type Checker,
+  describe,
+  type PlainMap,
+  reportInvisible,
+  type ValuePath,
+} from "./_checker.ts";
 import { absolutePathProblem, validateRuleValue } from "./_validate_rule.ts";
 import type { NetworkRule, Policy } from "./types.ts";
 
@@ -36,6 +42,10 @@ export function validatePolicyValue(c: Checker, raw: unknown): Policy | undefine
     );
   }
   const rules = validateRules(c, raw.network_policies);
+  // Rules check their own text; the static sections are checked here.
+  for (const key of ["filesystem_policy", "landlock", "process"]) {
+    reportInvisible(c, raw[key], [key]);
+  }
   const policy: Policy = { version: 1, revision: revision as number, network_policies: rules };
   staticSections(c, raw, policy);
   return c.problems.length === 0 ? policy : undefined;

@@ -5,7 +5,14 @@
  * @module
  */
 
-import { type Checker, describe, hasControl, type PlainMap, type ValuePath } from "./_checker.ts";
+import {
+  type Checker,
+  describe,
+  hasControl,
+  type PlainMap,
+  reportInvisible,
+  type ValuePath,
+} from "./_checker.ts";
 import { validateEndpoint } from "./_validate_endpoint.ts";
 import type { BinaryRef, Endpoint, NetworkRule } from "./types.ts";
 
@@ -20,6 +27,8 @@ export function validateRuleValue(
   const before = c.problems.length;
   if (!c.map(raw, path, "Rule")) return undefined;
   c.knownKeys(raw, RULE_KEYS, path, "rule");
+  // Every string of a rule reaches a reviewer (diff, CLI, inbox) and the policy file as is.
+  reportInvisible(c, raw, path);
   const name = c.string(raw, "name", path);
   // Names reach reviewers' terminals: no control characters (escape sequences), bounded size.
   if (name !== undefined && (hasControl(name) || name.length > 200)) {
