@@ -1,7 +1,8 @@
 /**
  * Watches a policies directory and turns what changed on disk — by the gateway itself, the
  * CLI, a manual `git am` or a `git pull` — into gateway events: `policy.updated` when a policy
- * file's hash changes (only valid files; the last good one is kept), `proposal.created` and
+ * file's hash changes (only valid files; the last good one is kept, also when the file is
+ * deleted, which logs CONFIG:FAILED once), `proposal.created` and
  * `proposal.decided` when patch files appear or move.
  *
  * @module
@@ -65,6 +66,8 @@ export interface DirectoryWatcherOptions {
   emit?: (event: OcsfEvent) => void;
   /** Quiet time after the last file event before a scan, in ms. */
   debounceMs?: number;
+  /** How long a policy file must stay missing before it counts as deleted, in ms. */
+  missingGraceMs?: number;
 }
 
 /**
@@ -83,10 +86,14 @@ export class DirectoryWatcher {
   readonly #policies = new Map<string, PolicySnapshot>();
   readonly #failedTexts = new Map<string, string>();
   readonly #proposals = new Map<string, ProposalState>();
+  // Policies whose file is gone: seen missing once ("suspect"), or reported deleted.
+  readonly #missing = new Map<string, "suspect" | "reported">();
   #watcher?: Deno.FsWatcher;
   #timer?: ReturnType<typeof setTimeout>;
+  #graceTimer?: ReturnType<typeof setTimeout>;
   #scan: Promise<void> = Promise.resolve();
   #queued = false;
+  #closed = false;
   #offers = 0;
 
   /**
@@ -95,7 +102,7 @@ export class DirectoryWatcher {
    * @param options the directory, the hub, the event sink, the debounce
    */
   constructor(options: DirectoryWatcherOptions) {
-    this.#o = { emit: () => {}, debounceMs: 25, ...options };
+    this.#o = { emit: () => {}, debounceMs: 25, missingGraceMs: 250, ...options };
   }
 
   /** Scan once (without publishing), then watch. */
@@ -143,7 +150,9 @@ export class DirectoryWatcher {
 
   /** Stop watching; resolves once a running scan has finished. */
   async close(): Promise<void> {
+    this.#closed = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#graceTimer);
     this.#watcher?.close();
     await this.#scan;
   }
@@ -162,6 +171,7 @@ export class DirectoryWatcher {
 
   async #scanPolicies(publish: boolean): Promise<void> {
     const names = await listPolicyNames(this.#o.policiesDir).catch(() => []);
+    this.#checkMissing(names);
     for (const name of names) {
       const offers = this.#offers;
       const text = await Deno.readTextFile(policyFilePath(this.#o.policiesDir, name)).catch(() =>
@@ -189,6 +199,31 @@ export class DirectoryWatcher {
           ),
         );
       }
+    }
+  }
+
+  /**
+   * A policy file that is gone keeps its last good snapshot in force (subscribers hear
+   * nothing), and is reported once as CONFIG:FAILED when still missing after the grace time.
+   */
+  #checkMissing(present: readonly string[]): void {
+    for (const name of present) this.#missing.delete(name);
+    for (const [name, snapshot] of this.#policies) {
+      if (present.includes(name)) continue;
+      const seen = this.#missing.get(name);
+      if (seen === "reported") continue;
+      if (seen === undefined) {
+        this.#missing.set(name, "suspect");
+        clearTimeout(this.#graceTimer);
+        if (!this.#closed) {
+          this.#graceTimer = setTimeout(() => void this.rescan(), this.#o.missingGraceMs);
+        }
+        continue;
+      }
+      this.#missing.set(name, "reported");
+      const message = `Policy ${name}: policy file deleted; keeping revision ${snapshot.revision}`;
+      const { revision, hash } = snapshot;
+      this.#o.emit(configEvent("FAILED", message, { policy: name, revision, hash }));
     }
   }
 

@@ -5,10 +5,12 @@
  * @module
  */
 
-export { PolicyHolder, reloadFromText, watchPolicyFile } from "./policy_holder.ts";
+export { PolicyHolder, reloadFromText } from "./policy_holder.ts";
+export { watchPolicyFile } from "./watch_policy_file.ts";
 export { DEFAULT_SKILL_PATH, LOG_BATCH_MS, startProxyService } from "./proxy_service.ts";
 export type { PolicyFeed, ProxyService, ProxyServiceOptions } from "./proxy_service.ts";
-export type { PolicySnapshot, UpdateResult, WatchOptions } from "./policy_holder.ts";
+export type { PolicySnapshot, UpdateResult } from "./policy_holder.ts";
+export type { WatchOptions } from "./watch_policy_file.ts";
 export {
   ByteStream,
   DestinationResolver,

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
 import {
   type CompiledPolicy,
   formatIssue,
@@ -135,79 +134,6 @@ function snapshotOf(name: string, loaded: LoadedPolicy, generation: number): Pol
   };
 }
 
-/** Options of {@linkcode watchPolicyFile}. */
-export interface WatchOptions {
-  /** Stops the watcher. */
-  signal: AbortSignal;
-  /** Receives a CONFIG:LOADED or CONFIG:FAILED event for every reload attempt. */
-  onEvent?: (event: OcsfEvent) => void;
-  /** Quiet time after the last file event before reloading. */
-  debounceMs?: number;
-}
-
-const watchDefaults = { debounceMs: 20 } satisfies Partial<WatchOptions>;
-
-/**
- * Reload `holder` whenever `path` changes: the directory is watched (editors and atomic
- * writers rename a temporary file into place), events are debounced, and the file is reloaded
- * only when its content differs from the policy in force. An invalid file logs
- * CONFIG:FAILED with every issue and keeps the last good policy.
- *
- * @returns Resolves once `signal` aborted and the watcher is closed.
- * @example
- * ```ts ignore
- * const stop = new AbortController();
- * const watching = watchPolicyFile(holder, "policies/demo.yaml", { signal: stop.signal });
- * stop.abort();
- * await watching;
- * ```
- */
-export async function watchPolicyFile(
-  holder: PolicyHolder,
-  path: string,
-  options: WatchOptions,
-): Promise<void> {
-  if (options.signal.aborted) return;
-  const file = resolve(path);
-  const watcher = Deno.watchFs(dirname(file), { recursive: false });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const stop = () => {
-    clearTimeout(timer);
-    watcher.close();
-  };
-  options.signal.addEventListener("abort", stop, { once: true });
-  const reload = () => reloadFromFile(holder, file, options.onEvent);
-  try {
-    for await (const event of watcher) {
-      if (!event.paths.some((p) => resolve(p) === file)) continue;
-      clearTimeout(timer);
-      timer = setTimeout(reload, options.debounceMs ?? watchDefaults.debounceMs);
-    }
-  } finally {
-    options.signal.removeEventListener("abort", stop);
-    clearTimeout(timer);
-  }
-}
-
-async function reloadFromFile(
-  holder: PolicyHolder,
-  file: string,
-  onEvent: ((event: OcsfEvent) => void) | undefined,
-): Promise<void> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    // Between an unlink and a rename the file may be briefly missing: the next event reloads.
-    if (error instanceof Deno.errors.NotFound) return;
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    onEvent?.(failedEvent(holder, [`Cannot read policy file: ${message}`]));
-    return;
-  }
-  if (text === holder.current().text) return;
-  reloadFromText(holder, text, onEvent);
-}
-
 /**
  * Swap in a new policy text (from a file or a gateway push), reporting CONFIG:LOADED, or
  * CONFIG:FAILED with every issue while the last good policy stays in force.
@@ -232,12 +158,24 @@ export function reloadFromText(
       configEvent("LOADED", "Policy reloaded successfully", { revision, hash, policy: name }),
     );
   } else {
-    onEvent?.(failedEvent(holder, result.issues.map(formatIssue)));
+    onEvent?.(reloadFailedEvent(holder, result.issues.map(formatIssue)));
   }
   return result;
 }
 
-function failedEvent(holder: PolicyHolder, problems: string[]): OcsfEvent {
+/**
+ * The CONFIG:FAILED event of a reload that changed nothing: what went wrong, and the revision
+ * that stays in force.
+ *
+ * @example
+ * ```ts
+ * import { PolicyHolder, reloadFailedEvent } from "./policy_holder.ts";
+ * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\nrevision: 2\n");
+ * const event = reloadFailedEvent(holder, ["Cannot read policy file: denied"]);
+ * console.assert(String(event.message).includes("keeping revision 2"));
+ * ```
+ */
+export function reloadFailedEvent(holder: PolicyHolder, problems: string[]): OcsfEvent {
   const { revision, hash, name } = holder.current();
   const message = `Policy reload failed, keeping revision ${revision}: ${problems.join("; ")}`;
   return configEvent("FAILED", message, { revision, hash, policy: name });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PolicyHolder, watchPolicyFile } from "./policy_holder.ts";
+import { PolicyHolder } from "./policy_holder.ts";
+import { watchPolicyFile } from "./watch_policy_file.ts";
 import type { OcsfEvent } from "./ocsf/mod.ts";
 
 const policyText = (revision: number, host = "api.github.com") =>

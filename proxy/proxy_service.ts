@@ -9,7 +9,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Duplex } from "node:stream";
-import { PolicyHolder, reloadFromText, watchPolicyFile } from "./policy_holder.ts";
+import { PolicyHolder, reloadFromText } from "./policy_holder.ts";
+import { watchPolicyFile } from "./watch_policy_file.ts";
 import { parseResolveOverride, type ProxyHandle, startProxy } from "./transport/mod.ts";
 import { CertificateAuthority } from "./tls/mod.ts";
 import { configEvent, type OcsfEvent, OcsfLog } from "./ocsf/mod.ts";

@@ -1,0 +1,121 @@
+/**
+ * Follow a policy file on disk: reload on every change, report each failed reload, and keep
+ * the last good policy in force when the file is broken or deleted.
+ *
+ * @module
+ */
+
+import { dirname, resolve } from "node:path";
+import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
+import { type PolicyHolder, reloadFailedEvent, reloadFromText } from "./policy_holder.ts";
+
+/** Options of {@linkcode watchPolicyFile}. */
+export interface WatchOptions {
+  /** Stops the watcher. */
+  signal: AbortSignal;
+  /** Receives a CONFIG:LOADED or CONFIG:FAILED event for every reload attempt. */
+  onEvent?: (event: OcsfEvent) => void;
+  /** Quiet time after the last file event before reloading. */
+  debounceMs?: number;
+  /**
+   * How long the file must stay missing before it counts as deleted (an editor may unlink
+   * it and write a new one a moment later).
+   */
+  missingGraceMs?: number;
+}
+
+const watchDefaults = { debounceMs: 20, missingGraceMs: 250 } satisfies Partial<WatchOptions>;
+
+/** What one look at the file found. */
+type Outcome = "missing" | "unchanged" | "reloaded";
+
+/**
+ * Reload `holder` whenever `path` changes: the directory is watched (editors and atomic
+ * writers rename a temporary file into place), events are debounced, and the file is reloaded
+ * only when its content differs from the policy in force. An invalid file logs CONFIG:FAILED
+ * with every issue; a file missing for `missingGraceMs` logs CONFIG:FAILED "policy file
+ * deleted" once (and CONFIG:LOADED when the same text comes back). Either way the last good
+ * policy stays in force.
+ *
+ * @returns Resolves once `signal` aborted and the watcher is closed.
+ * @example
+ * ```ts ignore
+ * const stop = new AbortController();
+ * const watching = watchPolicyFile(holder, "policies/demo.yaml", { signal: stop.signal });
+ * stop.abort();
+ * await watching;
+ * ```
+ */
+export async function watchPolicyFile(
+  holder: PolicyHolder,
+  path: string,
+  options: WatchOptions,
+): Promise<void> {
+  if (options.signal.aborted) return;
+  const o = { ...watchDefaults, ...options };
+  const file = resolve(path);
+  const watcher = Deno.watchFs(dirname(file), { recursive: false });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Whether the deletion was reported: a deleted file is reported once, not at every event.
+  let reportedMissing = false;
+  const stop = () => {
+    clearTimeout(timer);
+    watcher.close();
+  };
+  options.signal.addEventListener("abort", stop, { once: true });
+  const look = async (confirming: boolean) => {
+    const outcome = await reloadFromFile(holder, file, o.onEvent);
+    if (outcome !== "missing") {
+      if (reportedMissing && outcome === "unchanged") o.onEvent?.(restoredEvent(holder));
+      reportedMissing = false;
+    } else if (!reportedMissing && !o.signal.aborted) {
+      clearTimeout(timer);
+      if (!confirming) timer = setTimeout(() => void look(true), o.missingGraceMs);
+      else {
+        reportedMissing = true;
+        o.onEvent?.(missingEvent(holder));
+      }
+    }
+  };
+  try {
+    for await (const event of watcher) {
+      if (!event.paths.some((p) => resolve(p) === file)) continue;
+      clearTimeout(timer);
+      timer = setTimeout(() => void look(false), o.debounceMs);
+    }
+  } finally {
+    options.signal.removeEventListener("abort", stop);
+    clearTimeout(timer);
+  }
+}
+
+async function reloadFromFile(
+  holder: PolicyHolder,
+  file: string,
+  onEvent: ((event: OcsfEvent) => void) | undefined,
+): Promise<Outcome> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "missing";
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    onEvent?.(reloadFailedEvent(holder, [`Cannot read policy file: ${message}`]));
+    return "unchanged";
+  }
+  if (text === holder.current().text) return "unchanged";
+  reloadFromText(holder, text, onEvent);
+  return "reloaded";
+}
+
+function missingEvent(holder: PolicyHolder): OcsfEvent {
+  const { revision, hash, name } = holder.current();
+  const message = `Policy reload failed: policy file deleted; keeping revision ${revision}`;
+  return configEvent("FAILED", message, { revision, hash, policy: name });
+}
+
+function restoredEvent(holder: PolicyHolder): OcsfEvent {
+  const { revision, hash, name } = holder.current();
+  const message = `Policy file restored; revision ${revision} in force`;
+  return configEvent("LOADED", message, { revision, hash, policy: name });
+}
