@@ -15,6 +15,7 @@ import {
   runSandbox,
 } from "../proxy/sandbox/mod.ts";
 import { gitRepoPaths } from "../gateway/mod.ts";
+import { checkPassedEnv, chooseIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
 import { collect } from "./_flags.ts";
 
@@ -22,8 +23,8 @@ const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 
 /**
  * Register `sandbox run --policy NAME [--policies DIR] [--gateway URL] [--isolate MODE]
- * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM] -- CMD ARGS…`. The exit
- * code is CMD's; a setup failure is one line and exit 1.
+ * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM] [--env NAME[=VALUE]]…
+ * -- CMD ARGS…`. The exit code is CMD's; a setup failure is one line and exit 1.
  *
  * @example
  * ```ts ignore
@@ -51,10 +52,17 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     .option("--state <dir>", "state directory (CA, logs, sandbox sockets)", "./.tollgate")
     .option("--resolve <host:port:addr>", "send HOST:PORT to ADDR (repeatable)", collect, [])
     .option("--upstream-ca <pem>", "extra CA file trusted for upstream TLS")
+    .option(
+      "--env <name[=value]>",
+      "pass one more variable to CMD (its value here, or VALUE); repeatable",
+      collect,
+      [],
+    )
     .argument("<command...>", "the command to run (after --)")
     .passThroughOptions()
     .action(async (command, options) => {
-      const isolation = await chooseIsolation(options.isolate, ctx.env.PATH);
+      const passEnv = passedEnv(options.env, ctx.env);
+      const isolation = await isolationFor(options.isolate, ctx);
       const stateDir = resolveUserPath(ctx, options.state);
       const ca = await CertificateAuthority.loadOrCreate(stateDir);
       const policiesDir = resolveUserPath(ctx, options.policies);
@@ -68,6 +76,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         // there would otherwise run, or change what is committed, at the next approval.
         readOnly: [...await gitRepoPaths(policiesDir), policiesDir],
         env: ctx.env,
+        passEnv,
         cwd: ctx.cwd,
         signal: ctx.signal,
         onLog: (line) => ctx.err(`${line}\n`),
@@ -94,13 +103,34 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     });
 }
 
-/** `auto` takes netns when it works; `netns` insists (exit 1 with the reason); `env` obeys. */
-async function chooseIsolation(mode: IsolateMode, path?: string): Promise<Isolation> {
-  if (mode === "env") return "env";
-  if (mode === "auto") return await detectIsolation({ path });
-  const reason = await probeNetns({ path });
-  if (reason !== undefined) {
-    throw new CliFailure(`Cannot isolate with a network namespace: ${reason}`);
+/** `auto` takes netns when it works, else env with a warning naming why; `netns` insists. */
+async function isolationFor(mode: (typeof ISOLATE_MODES)[number], ctx: CliContext) {
+  const choice = await chooseIsolation(mode, { path: ctx.env.PATH }).catch((error: Error) => {
+    throw new CliFailure(error.message);
+  });
+  if (choice.fallbackReason !== undefined) {
+    ctx.err(
+      `warning: --isolate auto fell back to env: a network namespace is unavailable here ` +
+        `(${choice.fallbackReason})\n`,
+    );
   }
-  return "netns";
+  return choice.isolation;
+}
+
+/** `--env NAME` takes the value from the runner's environment; `--env NAME=VALUE` sets it. */
+function passedEnv(
+  entries: string[],
+  env: Record<string, string | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf("=");
+    const name = at < 0 ? entry : entry.slice(0, at);
+    const problem = checkPassedEnv(name);
+    if (problem !== undefined) throw new UsageError(`Invalid --env: ${problem}`);
+    const value = at < 0 ? env[name] : entry.slice(at + 1);
+    if (value === undefined) throw new UsageError(`Invalid --env: "${name}" is not set here`);
+    out[name] = value;
+  }
+  return out;
 }

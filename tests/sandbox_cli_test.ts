@@ -80,7 +80,10 @@ Deno.test("sandbox run: --isolate netns without the tools fails in one line; aut
     const auto = capture(dir);
     auto.ctx.env.PATH = "/nonexistent";
     assert.equal(await runCli(["sandbox", "run", "--policy", "p", "--", "/bin/true"], auto.ctx), 0);
-    assert.match(auto.err(), /^warning: --isolate env sets proxy variables only/);
+    assert.match(
+      auto.err(),
+      /^warning: --isolate auto fell back to env: a network namespace is unavailable here \(unshare \(util-linux\) is not installed\)\nwarning: --isolate env sets proxy variables only; it is not a security boundary/,
+    );
   }));
 
 Deno.test("sandbox run --isolate env: warns and exits with CMD's status", () =>

@@ -73,3 +73,32 @@ export async function probeNetns(options: ProbeOptions = {}): Promise<string | u
 export async function detectIsolation(options: ProbeOptions = {}): Promise<Isolation> {
   return (await probeNetns(options)) === undefined ? "netns" : "env";
 }
+
+/** The isolation chosen for a run, and why it is weaker than asked for, if it is. */
+export interface IsolationChoice {
+  /** What the run gets. */
+  isolation: Isolation;
+  /** Set when `auto` fell back to `env`: why a network namespace is unavailable here. */
+  fallbackReason?: string;
+}
+
+/**
+ * Resolve what the user asked for: `auto` takes netns when it works and otherwise falls back
+ * to env with the reason (the caller warns with it); `netns` insists; `env` obeys.
+ *
+ * @throws {Error} `netns` asked for on a machine where it cannot work, with the reason
+ * @example
+ * ```ts ignore
+ * const { isolation, fallbackReason } = await chooseIsolation("auto");
+ * ```
+ */
+export async function chooseIsolation(
+  mode: IsolateMode,
+  options: ProbeOptions = {},
+): Promise<IsolationChoice> {
+  if (mode === "env") return { isolation: "env" };
+  const reason = await probeNetns(options);
+  if (reason === undefined) return { isolation: "netns" };
+  if (mode === "netns") throw new Error(`Cannot isolate with a network namespace: ${reason}`);
+  return { isolation: "env", fallbackReason: reason };
+}

@@ -54,9 +54,15 @@
 
 export { ENV_MODE_WARNING, runSandbox } from "./run_sandbox.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
-export { detectIsolation, probeNetns } from "./detect_isolation.ts";
-export type { IsolateMode, Isolation, ProbeOptions } from "./detect_isolation.ts";
-export { SANDBOX_NO_PROXY, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
+export { chooseIsolation, detectIsolation, probeNetns } from "./detect_isolation.ts";
+export type { IsolateMode, Isolation, IsolationChoice, ProbeOptions } from "./detect_isolation.ts";
+export {
+  checkPassedEnv,
+  SANDBOX_ENV_ALLOW,
+  SANDBOX_NO_PROXY,
+  sandboxEnv,
+  writeCaBundle,
+} from "./sandbox_env.ts";
 export type { CaBundleOptions, SandboxEnvOptions } from "./sandbox_env.ts";
 export { confineIdentity } from "./confine_identity.ts";
 export type { ConfineOptions } from "./confine_identity.ts";

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Isolation } from "./detect_isolation.ts";
 import { type Launched, launchEnv, launchNetns } from "./_launch.ts";
 import { writeAtomically } from "./_files.ts";
-import { sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
+import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
 
 /** Options of {@linkcode runSandbox}. */
@@ -28,8 +28,10 @@ export interface RunSandboxOptions {
   skillPath?: string;
   /** Directories the command may read but not change in netns mode (the policy directory). */
   readOnly?: string[];
-  /** The environment the command's environment starts from. */
+  /** The runner's environment; the command gets only its allow-listed names (`sandboxEnv`). */
   env?: Record<string, string | undefined>;
+  /** Variables passed in on purpose (`sandbox run --env`); credential names are refused. */
+  passEnv?: Record<string, string>;
   /** Working directory of the command. */
   cwd?: string;
   /** Aborting stops the command (SIGTERM, then SIGKILL after `graceMs`). */
@@ -54,7 +56,9 @@ const defaults = {
 
 /** What `--isolate env` says, once, before the command starts. */
 export const ENV_MODE_WARNING =
-  "warning: --isolate env sets proxy variables only; nothing stops the command from connecting directly";
+  "warning: --isolate env sets proxy variables only; it is not a security boundary: nothing " +
+  "stops the command from connecting directly or from reading and changing the runner's " +
+  "files (the state directory and the policies included)";
 
 /**
  * Start a proxy, run `command` with only that proxy reachable (netns) or with the proxy
@@ -91,6 +95,10 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
   if (findExecutable(o.command[0]!, baseEnv.PATH, cwd) === undefined) {
     throw new Deno.errors.NotFound(`Command "${o.command[0]}" not found`);
   }
+  for (const name of Object.keys(o.passEnv ?? {})) {
+    const problem = checkPassedEnv(name);
+    if (problem !== undefined) throw new TypeError(`Cannot pass ${problem}`);
+  }
   const stateDir = resolve(o.stateDir);
   const sandboxDir = await createSandboxDir(stateDir);
   const cleanups: (() => Promise<void>)[] = [];
@@ -102,7 +110,14 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     const proxy = await o.startProxy();
     cleanups.push(() => proxy.close());
     const env = (proxyUrl: string) =>
-      sandboxEnv({ proxyUrl, caBundlePath, caCertPath, skillPath: o.skillPath, baseEnv });
+      sandboxEnv({
+        proxyUrl,
+        caBundlePath,
+        caCertPath,
+        skillPath: o.skillPath,
+        baseEnv,
+        passEnv: o.passEnv,
+      });
     const spec = {
       ...o,
       env,

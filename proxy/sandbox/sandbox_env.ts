@@ -1,6 +1,7 @@
 /**
- * The environment a sandboxed command runs with: every common client told to use the proxy,
- * and every common runtime told to trust the Tollgate CA.
+ * The environment a sandboxed command runs with: an allow-listed part of the runner's (never
+ * a credential), every common client told to use the proxy, and every common runtime told to
+ * trust the Tollgate CA.
  *
  * @module
  */
@@ -19,15 +20,61 @@ export interface SandboxEnvOptions {
   caCertPath: string;
   /** The policy-advisor skill the agent reads after a denial. */
   skillPath: string;
-  /** The environment to start from (usually the caller's). */
+  /** The environment to start from (usually the caller's); only allow-listed names are kept. */
   baseEnv: Record<string, string | undefined>;
+  /** Variables the runner passes on purpose (`sandbox run --env`), checked by `checkPassedEnv`. */
+  passEnv?: Record<string, string>;
+}
+
+/**
+ * Names the command inherits from the runner: what a shell and a locale need, nothing that
+ * grants anything. Everything else (tokens, cloud keys, agent sockets, `TOLLGATE_*`) stays
+ * outside; a variable the agent needs is passed by name with `sandbox run --env`.
+ */
+export const SANDBOX_ENV_ALLOW: readonly string[] = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "PWD",
+  "TMPDIR",
+  "TERM",
+  "COLORTERM",
+  "NO_COLOR",
+  "TZ",
+  "LANG",
+  "LANGUAGE",
+];
+
+/** Locale variables (`LC_ALL`, `LC_CTYPE`, …) are kept too. */
+const LOCALE = /^LC_[A-Z]+$/;
+
+/** Names that hold credentials: never passed in, even when asked by name. */
+const SECRET = /^TOLLGATE_.*(TOKEN|SECRET|KEY|CREDENTIAL)|^TOLLGATE_GATEWAY_/;
+
+/**
+ * Why `name` may not be passed into a sandbox, or undefined when it may.
+ *
+ * @example
+ * ```ts
+ * import { checkPassedEnv } from "./sandbox_env.ts";
+ * console.assert(checkPassedEnv("TOLLGATE_GATEWAY_TOKEN") !== undefined);
+ * console.assert(checkPassedEnv("OPENAI_BASE_URL") === undefined);
+ * ```
+ */
+export function checkPassedEnv(name: string): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `"${name}" is not a variable name`;
+  if (SECRET.test(name)) return `"${name}" holds a Tollgate credential and never enters a sandbox`;
+  return undefined;
 }
 
 /** Hosts that never go through the proxy: loopback only, so policy.local still does. */
 export const SANDBOX_NO_PROXY = "127.0.0.1,localhost,::1";
 
 /**
- * The command's environment: `baseEnv` plus the proxy variables in both cases, `NO_PROXY` for
+ * The command's environment: the allow-listed names of `baseEnv` ({@linkcode SANDBOX_ENV_ALLOW},
+ * `LC_*`), then `passEnv`, then the proxy variables in both cases, `NO_PROXY` for
  * loopback only, CA trust for curl, OpenSSL, Python requests, Node, Git and Deno, and
  * `TOLLGATE_SKILL`. Variables that *replace* a runtime's roots (`SSL_CERT_FILE`,
  * `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `GIT_SSL_CAINFO`) get the merged bundle, so the
@@ -52,9 +99,17 @@ export const SANDBOX_NO_PROXY = "127.0.0.1,localhost,::1";
 export function sandboxEnv(options: SandboxEnvOptions): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(options.baseEnv)) {
-    if (value !== undefined) env[key] = value;
+    // An allow-list, not a deny-list: a credential the runner holds under any name stays out.
+    if (value !== undefined && (SANDBOX_ENV_ALLOW.includes(key) || LOCALE.test(key))) {
+      env[key] = value;
+    }
   }
-  // An inherited ALL_PROXY/all_proxy could send other protocols elsewhere: the sandbox has one way out.
+  for (const [key, value] of Object.entries(options.passEnv ?? {})) {
+    const problem = checkPassedEnv(key);
+    if (problem !== undefined) throw new TypeError(`Cannot pass ${problem}`);
+    env[key] = value;
+  }
+  // An ALL_PROXY/all_proxy could send other protocols elsewhere: the sandbox has one way out.
   delete env.ALL_PROXY;
   delete env.all_proxy;
   return {

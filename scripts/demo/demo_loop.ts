@@ -90,6 +90,9 @@ function sandboxArgv(options: DemoOptions, ws: Workspace, upstreamPort: number, 
     `api.github.com:443:127.0.0.1:${upstreamPort}`,
     "--upstream-ca",
     ca,
+    // The sandbox inherits only an allow-listed environment: the task is passed by name.
+    "--env",
+    "TOLLGATE_DEMO_TASK",
     "--",
     ...agentArgv(options, ws),
   ];
