@@ -18,17 +18,25 @@ export interface LinkFlags {
   stateDir: string;
 }
 
-/** What the proxy service is given: a proposal sink and, with a gateway, a policy feed. */
+/**
+ * What the proxy service is given: a proposal sink and, with a gateway, a policy feed, the
+ * sandbox id the gateway enrolled it as, and `retire()` to give that credential back.
+ */
 export interface GatewayLink {
   sink: ProposalSink;
   feed?: PolicyFeed;
+  sandboxId?: string;
+  /** Forget the proxy credential at the gateway (after the proxy stopped); never throws. */
+  retire(): Promise<void>;
 }
 
 /**
- * A gateway client (its bearer token read from the state directory the gateway shares, or
- * `TOLLGATE_GATEWAY_TOKEN`), or a `ProposalStore` on the policies directory. The store gets
- * no event sink: policy.local already logs CONFIG:PROPOSED, and approvals happen in the
- * reviewer's process, which logs its own.
+ * A gateway client, or a `ProposalStore` on the policies directory. With a gateway, the
+ * host's enrolment token (read from the state directory the gateway shares, or
+ * `TOLLGATE_GATEWAY_TOKEN`, both outside any sandbox) enrols a new sandbox, and the proxy
+ * then speaks with that sandbox's own proxy credential: it can submit and read its own
+ * proposals and policy, never approve. The store gets no event sink: policy.local already
+ * logs CONFIG:PROPOSED, and approvals happen in the reviewer's process, which logs its own.
  *
  * @example
  * ```ts ignore
@@ -39,10 +47,21 @@ export async function gatewayLink(
   flags: LinkFlags,
   env: Record<string, string | undefined>,
 ): Promise<GatewayLink> {
-  if (!flags.gateway) return { sink: new ProposalStore({ policiesDir: flags.policiesDir }) };
-  const token = env.TOLLGATE_GATEWAY_TOKEN ?? await readGatewayToken(flags.stateDir);
-  const client = new GatewayClient({ url: flags.gateway, token });
-  return { sink: client, feed: gatewayFeed(client, flags.policy) };
+  if (!flags.gateway) {
+    return {
+      sink: new ProposalStore({ policiesDir: flags.policiesDir }),
+      retire: () => Promise.resolve(),
+    };
+  }
+  const host = env.TOLLGATE_GATEWAY_TOKEN ?? await readGatewayToken(flags.stateDir);
+  const enrolled = await new GatewayClient({ url: flags.gateway, token: host }).enrol(flags.policy);
+  const client = new GatewayClient({ url: flags.gateway, token: enrolled.token });
+  return {
+    sink: client,
+    feed: gatewayFeed(client, flags.policy),
+    sandboxId: enrolled.sandbox,
+    retire: () => client.retire(enrolled.sandbox).catch(() => {}),
+  };
 }
 
 function gatewayFeed(client: GatewayClient, name: string): PolicyFeed {

@@ -57,8 +57,9 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       const policiesDir = resolveUserPath(ctx, options.policies);
       const stateDir = resolveUserPath(ctx, options.state);
       const flags = { gateway: options.gateway, policy: options.policy, policiesDir, stateDir };
+      const link = await gatewayLink(flags, ctx.env).catch(startFailure);
       const service = await startProxyService({
-        ...await gatewayLink(flags, ctx.env).catch(startFailure),
+        ...link,
         policy: options.policy,
         policiesDir,
         stateDir,
@@ -67,7 +68,10 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
         upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
         allowRemote: options.allowRemote,
         maxConnections,
-      }).catch(startFailure);
+      }).catch(async (error) => {
+        await link.retire();
+        return startFailure(error);
+      });
       const { proxy, holder } = service;
       const host = proxy.hostname.includes(":") ? `[${proxy.hostname}]` : proxy.hostname;
       ctx.out(
@@ -76,6 +80,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       );
       await untilAborted(ctx.signal);
       await service.close();
+      await link.retire();
     });
 }
 

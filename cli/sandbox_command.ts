@@ -80,12 +80,13 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         cwd: ctx.cwd,
         signal: ctx.signal,
         onLog: (line) => ctx.err(`${line}\n`),
-        startProxy: async () =>
-          await startProxyService({
-            ...await gatewayLink(
-              { gateway: options.gateway, policy: options.policy, policiesDir, stateDir },
-              ctx.env,
-            ),
+        startProxy: async () => {
+          const link = await gatewayLink(
+            { gateway: options.gateway, policy: options.policy, policiesDir, stateDir },
+            ctx.env,
+          );
+          const service = await startProxyService({
+            ...link,
             policy: options.policy,
             policiesDir,
             stateDir,
@@ -93,7 +94,13 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             resolve: options.resolve,
             upstreamCaFiles: options.upstreamCa ? [resolveUserPath(ctx, options.upstreamCa)] : [],
             skillPath: DEFAULT_SKILL_PATH,
-          }),
+          }).catch(async (error) => {
+            await link.retire();
+            throw error;
+          });
+          // The sandbox's proxy credential dies with its proxy.
+          return { ...service, close: () => service.close().finally(link.retire) };
+        },
       }).catch((error: unknown) => {
         throw new CliFailure(
           error instanceof Error ? error.message.split("\n")[0]! : String(error),

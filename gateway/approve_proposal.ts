@@ -122,7 +122,7 @@ export async function approveProposal(
     return outcome(loaded, applied, bumped, commit);
   });
   await env.beforeStep("signal");
-  signalStep(env, result);
+  signalStep(env, result, options.approvedBy);
   return result;
 }
 
@@ -289,8 +289,10 @@ function pushPolicy(env: StoreEnv, name: string, text: string, loaded: LoadedPol
   env.notify({ kind: "policy", name, revision, hash, text });
 }
 
-function signalStep(env: StoreEnv, r: ApproveResult): void {
-  env.emit(configEvent("APPROVED", `proposal ${r.id} approved: ${r.summary}`, {
+function signalStep(env: StoreEnv, r: ApproveResult, by: string): void {
+  // The approver is named in the audit trail as in the commit's Approved-By.
+  const message = `proposal ${r.id} approved by ${visibleText(by, 100)}: ${r.summary}`;
+  env.emit(configEvent("APPROVED", message, {
     revision: r.revision,
     hash: r.hash,
     policy: r.policy,

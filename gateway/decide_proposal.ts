@@ -99,8 +99,9 @@ export async function rejectProposal(
     return record.meta.policy;
   });
   const shown = visibleText(reason, 200);
+  const by = visibleText(options.rejectedBy ?? "reviewer", 100);
   env.emit(
-    configEvent("REJECTED", `proposal ${id} rejected reason:"${shown}"`, {
+    configEvent("REJECTED", `proposal ${id} rejected by ${by} reason:"${shown}"`, {
       policy,
       proposalId: id,
     }),

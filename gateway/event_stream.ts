@@ -11,6 +11,15 @@ import { streamSSE } from "hono/streaming";
 import type { DirectoryWatcher } from "./directory_watcher.ts";
 import type { EventHub, GatewayEvent } from "./event_hub.ts";
 
+/** Options of {@linkcode streamEvents}. */
+export interface StreamOptions {
+  /**
+   * A proxy's stream: only this policy in `ready` and only its `policy.updated` events (no
+   * proposal events, which would tell one sandbox of another's proposals).
+   */
+  only?: string;
+}
+
 /**
  * Serve the event stream on a request.
  *
@@ -24,11 +33,16 @@ export function streamEvents(
   hub: EventHub,
   watcher: DirectoryWatcher,
   pingMs: number,
+  options: StreamOptions = {},
 ): Response {
+  const shown = (name: unknown) => options.only === undefined || name === options.only;
+  const visible = (event: GatewayEvent) =>
+    options.only === undefined || (event.type === "policy.updated" && shown(event.data.name));
   return streamSSE(c, async (stream) => {
     let wake: () => void = () => {};
     const queue: (GatewayEvent & { id: number })[] = [];
     const sub = hub.subscribe((event) => {
+      if (!visible(event)) return;
       queue.push(event);
       wake();
     });
@@ -39,7 +53,9 @@ export function streamEvents(
     };
     stream.onAbort(end);
     void sub.closed.then(end);
-    const policies = watcher.policies().map(({ name, revision, hash }) => ({
+    const policies = watcher.policies().filter((p) => shown(p.name)).map((
+      { name, revision, hash },
+    ) => ({
       name,
       revision,
       hash,

@@ -1,12 +1,14 @@
 /**
- * The gateway's HTTP API (Hono), for proxies, the CLI and the inbox: proposals (submit, get,
- * wait, list, approve, reject), policies, and the event stream. Every route needs the bearer
- * token.
+ * The gateway's HTTP API (Hono), for proxies, reviewers and the host: proposals (submit, get,
+ * wait, list, approve, reject), policies, the event stream, and proxy enrolment. Every route
+ * needs a bearer token, and each checks the caller's role (`_caller.ts`): a proxy submits and
+ * reads its own sandbox's proposals and its own policy; a reviewer approves and rejects (and
+ * `Approved-By` is the reviewer's name, never a string the client sends); the host's
+ * enrolment token only enrols and retires proxies.
  *
  * @module
  */
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ProposalInput } from "../proxy/policy_local/mod.ts";
@@ -18,16 +20,32 @@ import { streamEvents } from "./event_stream.ts";
 import * as r from "./gateway_routes.ts";
 import { isProposalId } from "./proposal_id.ts";
 import { PROPOSAL_STATES, type ProposalState } from "./proposal_files.ts";
-import { toProposalStatus } from "./proposal_record.ts";
+import { type ProposalRecord, toProposalStatus } from "./proposal_record.ts";
 import type { ProposalStore } from "./proposal_store.ts";
 import { proposalJson } from "./render_proposals.ts";
+import {
+  authenticate,
+  type Caller,
+  ForbiddenError,
+  type GatewayEnv,
+  mayReadPolicy,
+  mayReadProposal,
+  proxy,
+  reader,
+  reviewer,
+} from "./_caller.ts";
+import type { CredentialStore } from "./credential_store.ts";
+import { isPolicyName } from "./policy_files.ts";
 
 /** What the gateway app is built from. */
 export interface GatewayAppDeps {
   store: ProposalStore;
   watcher: DirectoryWatcher;
   hub: EventHub;
+  /** The host's enrolment token (`STATE/gateway.token`): may only enrol and retire proxies. */
   token: string;
+  /** Proxy and reviewer credentials (hashed, in the state directory). */
+  credentials: CredentialStore;
   /** Ping period of the event stream, in ms. */
   pingMs?: number;
   /** Aborted when the server shuts down: long polls end at once. */
@@ -37,31 +55,25 @@ export interface GatewayAppDeps {
 const MAX_BODY = 256 * 1024;
 const MAX_WAIT_S = 300;
 
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
-}
+type App = Hono<GatewayEnv>;
+type Limit = ReturnType<typeof bodyLimit>;
 
 /**
  * Build the gateway app.
  *
  * @example
  * ```ts ignore
- * const app = createGatewayApp({ store, watcher, hub, token });
+ * const app = createGatewayApp({ store, watcher, hub, token, credentials });
  * Deno.serve({ hostname: "127.0.0.1", port: 0 }, app.fetch);
  * ```
  */
-export function createGatewayApp(deps: GatewayAppDeps): Hono {
-  const app = new Hono();
-  const expected = digest(`Bearer ${deps.token}`);
-  app.use("*", async (c, next) => {
-    const given = digest(c.req.header("authorization") ?? "");
-    if (!timingSafeEqual(given, expected)) {
-      c.header("WWW-Authenticate", "Bearer");
-      return c.json({ error: "unauthorized" }, 401);
-    }
-    await next();
-  });
+export function createGatewayApp(deps: GatewayAppDeps): App {
+  const app = new Hono<GatewayEnv>();
+  app.use("*", authenticate(deps.token, deps.credentials));
   app.onError((error, c) => {
+    if (error instanceof ForbiddenError) {
+      return c.json({ error: "forbidden", detail: error.message }, 403);
+    }
     if (error instanceof ProposalConflictError) {
       return c.json({ error: "conflict", detail: error.message }, 409);
     }
@@ -74,18 +86,49 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono {
     maxSize: MAX_BODY,
     onError: (c) => c.json({ error: "payload_too_large" }, 413),
   });
+  sandboxRoutes(app, deps, limit);
   proposalRoutes(app, deps, limit);
   decisionRoutes(app, deps, limit);
-  app.get(
-    r.G_POLICIES,
-    (c) => c.json({ policies: deps.watcher.policies().map(({ text: _, ...p }) => p) }),
-  );
+  app.get(r.G_POLICIES, (c) => {
+    const caller = reader(c);
+    const policies = deps.watcher.policies().filter((p) => mayReadPolicy(caller, p.name));
+    return c.json({ policies: policies.map(({ text: _, ...p }) => p) });
+  });
   app.get(r.G_POLICY, (c) => {
-    const policy = deps.watcher.policy(c.req.param("name"));
+    const name = c.req.param("name");
+    const policy = mayReadPolicy(reader(c), name) ? deps.watcher.policy(name) : undefined;
     return policy ? c.json(policy) : notFound(c);
   });
-  app.get(r.G_EVENTS, (c) => streamEvents(c, deps.hub, deps.watcher, deps.pingMs ?? 15_000));
+  app.get(r.G_EVENTS, (c) => {
+    const caller = reader(c);
+    const only = caller.role === "proxy" ? caller.policy : undefined;
+    return streamEvents(c, deps.hub, deps.watcher, deps.pingMs ?? 15_000, { only });
+  });
   return app;
+}
+
+/** Enrolment: the host's token buys a new sandbox a proxy credential for one policy. */
+function sandboxRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
+  app.post(r.G_SANDBOXES, limit, async (c) => {
+    if (c.get("caller").role !== "host") {
+      throw new ForbiddenError("Only the host's enrolment token may enrol a proxy");
+    }
+    const { policy } = await jsonBody(c);
+    if (typeof policy !== "string" || !isPolicyName(policy)) {
+      throw new TypeError("policy must be a policy name");
+    }
+    if (!deps.watcher.policy(policy)) return notFound(c);
+    const { sandbox, token } = await deps.credentials.enrolProxy(policy);
+    return c.json({ sandbox, policy, token }, 201);
+  });
+  app.delete(r.G_SANDBOX, async (c) => {
+    const caller = c.get("caller");
+    const sandbox = c.req.param("sandbox");
+    if (caller.role !== "host" && !(caller.role === "proxy" && caller.sandbox === sandbox)) {
+      throw new ForbiddenError("A proxy credential may only retire itself");
+    }
+    return c.json({ sandbox, retired: await deps.credentials.retireProxy(sandbox) });
+  });
 }
 
 function notFound(c: Context) {
@@ -100,34 +143,52 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   return body as Record<string, unknown>;
 }
 
-function proposalId(c: Context): string {
+function proposalId(c: Context<GatewayEnv>): string {
   const id = c.req.param("id") ?? "";
   if (!isProposalId(id)) throw new TypeError("Invalid proposal id");
   return id;
 }
 
-function proposalRoutes(app: Hono, deps: GatewayAppDeps, limit: ReturnType<typeof bodyLimit>) {
+/** A proposal the caller may read; undefined for one that does not exist or is not theirs. */
+async function readable(
+  store: ProposalStore,
+  caller: Caller,
+  id: string,
+): Promise<ProposalRecord | undefined> {
+  const record = await store.get(id);
+  // Another sandbox's proposal answers exactly as a missing one: its existence is not told.
+  return record && mayReadProposal(caller, record.meta.sandbox) ? record : undefined;
+}
+
+function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
   const { store } = deps;
   app.get(r.G_PROPOSALS, async (c) => {
+    const caller = reader(c);
     const status = c.req.query("status");
     if (status !== undefined && !PROPOSAL_STATES.includes(status as ProposalState)) {
       throw new TypeError("Invalid status");
     }
-    const records = await store.list({ status: status as ProposalState | undefined });
+    const records = (await store.list({ status: status as ProposalState | undefined }))
+      .filter((record) => mayReadProposal(caller, record.meta.sandbox));
     return c.json({ proposals: records.map(proposalJson) });
   });
   app.post(r.G_PROPOSALS, limit, async (c) => {
-    const body = await jsonBody(c);
-    const { policy, ruleName, rule, rationale } = body;
+    const caller = proxy(c);
+    const { policy, ruleName, rule, rationale } = await jsonBody(c);
     if (
       typeof policy !== "string" || typeof ruleName !== "string" || typeof rationale !== "string"
     ) {
       throw new TypeError("policy, ruleName and rationale must be strings");
     }
-    return c.json(await store.submit({ policy, ruleName, rule, rationale } as ProposalInput));
+    if (policy !== caller.policy) {
+      throw new ForbiddenError(`This proxy credential may only propose to "${caller.policy}"`);
+    }
+    // The sandbox is the credential's, never one the body names.
+    const input = { policy, ruleName, rule, rationale, sandbox: caller.sandbox };
+    return c.json(await store.submit(input as ProposalInput));
   });
   app.get(r.G_PROPOSAL, async (c) => {
-    const record = await store.get(proposalId(c));
+    const record = await readable(store, reader(c), proposalId(c));
     if (!record) return notFound(c);
     return c.json({
       ...toProposalStatus(record),
@@ -137,6 +198,7 @@ function proposalRoutes(app: Hono, deps: GatewayAppDeps, limit: ReturnType<typeo
   });
   app.get(r.G_PROPOSAL_WAIT, async (c) => {
     const id = proposalId(c);
+    if (!(await readable(store, reader(c), id))) return notFound(c);
     const seconds = Math.min(Math.max(Number(c.req.query("timeout") ?? 60) || 60, 1), MAX_WAIT_S);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), seconds * 1000);
@@ -153,25 +215,25 @@ function proposalRoutes(app: Hono, deps: GatewayAppDeps, limit: ReturnType<typeo
   });
 }
 
-function decisionRoutes(app: Hono, deps: GatewayAppDeps, limit: ReturnType<typeof bodyLimit>) {
+function decisionRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
   const { store } = deps;
+  // The decider is the reviewer credential's owner; any approved_by/rejected_by is ignored.
   app.post(r.G_PROPOSAL_APPROVE, limit, async (c) => {
+    const { name } = reviewer(c);
     const id = proposalId(c);
     if (!(await store.get(id))) return notFound(c);
-    const by = (await jsonBody(c)).approved_by;
-    const approvedBy = typeof by === "string" && by !== "" ? by : "gateway API";
-    return c.json(await store.approve(id, { approvedBy }));
+    return c.json(await store.approve(id, { approvedBy: name }));
   });
   app.post(r.G_PROPOSAL_REJECT, limit, async (c) => {
+    const { name } = reviewer(c);
     const id = proposalId(c);
     if (!(await store.get(id))) return notFound(c);
-    const { reason, guidance, rejected_by: by } = await jsonBody(c);
+    const { reason, guidance } = await jsonBody(c);
     if (typeof reason !== "string") throw new TypeError("reason must be a string");
     if (guidance !== undefined && !GUIDANCE.includes(guidance as never)) {
       throw new TypeError("Unknown guidance");
     }
-    const rejectedBy = typeof by === "string" && by !== "" ? by : "gateway API";
-    await store.reject(id, { reason, guidance: guidance as never, rejectedBy });
+    await store.reject(id, { reason, guidance: guidance as never, rejectedBy: name });
     return c.json({ id, status: "rejected" });
   });
 }

@@ -21,7 +21,10 @@ import { readServerSentEvents, type ServerSentEvent } from "./server_sent_events
 export interface GatewayClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   url: string;
-  /** Bearer token (`STATE/gateway.token`). */
+  /**
+   * Bearer token: a proxy credential (submit, status, wait, policy, events), a reviewer's
+   * (list, approve, reject), or the host's enrolment token (`enrol` only).
+   */
   token: string;
   /** Seconds one long-poll request of `wait()` lasts. */
   waitSeconds?: number;
@@ -105,20 +108,29 @@ export class GatewayClient implements ProposalSink {
     return body.proposals;
   }
 
-  /** Approve a proposal. */
-  async approve(id: string, options: { approvedBy?: string } = {}): Promise<ApproveResult> {
+  /** Approve a proposal (reviewer credential; `Approved-By` is the credential's owner). */
+  async approve(id: string): Promise<ApproveResult> {
     const path = r.fillRoute(r.G_PROPOSAL_APPROVE, { id });
-    return await this.#json("POST", path, { approved_by: options.approvedBy }) as ApproveResult;
+    return await this.#json("POST", path, {}) as ApproveResult;
   }
 
-  /** Reject a proposal with a reason (and guidance). */
-  async reject(id: string, options: RejectOptions): Promise<void> {
-    const body = {
-      reason: options.reason,
-      guidance: options.guidance,
-      rejected_by: options.rejectedBy,
-    };
+  /** Reject a proposal with a reason (and guidance), as the reviewer credential's owner. */
+  async reject(id: string, options: Omit<RejectOptions, "rejectedBy">): Promise<void> {
+    const body = { reason: options.reason, guidance: options.guidance };
     await this.#json("POST", r.fillRoute(r.G_PROPOSAL_REJECT, { id }), body);
+  }
+
+  /** Enrol a new sandbox (host enrolment token): its proxy credential, for `policy` only. */
+  async enrol(policy: string): Promise<{ sandbox: string; token: string }> {
+    return await this.#json("POST", r.G_SANDBOXES, { policy }) as {
+      sandbox: string;
+      token: string;
+    };
+  }
+
+  /** Retire a sandbox's proxy credential (the proxy's own, when it stops). */
+  async retire(sandbox: string): Promise<void> {
+    await this.#json("DELETE", r.fillRoute(r.G_SANDBOX, { sandbox }), undefined, true);
   }
 
   /** A policy's current text, revision and hash; undefined when the gateway has no such policy. */

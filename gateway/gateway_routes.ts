@@ -10,9 +10,9 @@ export const G_PROPOSALS = "/v1/proposals";
 export const G_PROPOSAL = "/v1/proposals/:id";
 /** `GET` long-poll until decided: `?timeout=S` (Hono pattern). */
 export const G_PROPOSAL_WAIT = "/v1/proposals/:id/wait";
-/** `POST {approved_by?}` approve (Hono pattern). */
+/** `POST` approve, as the calling reviewer (Hono pattern). */
 export const G_PROPOSAL_APPROVE = "/v1/proposals/:id/approve";
-/** `POST {reason, guidance?, rejected_by?}` reject (Hono pattern). */
+/** `POST {reason, guidance?}` reject, as the calling reviewer (Hono pattern). */
 export const G_PROPOSAL_REJECT = "/v1/proposals/:id/reject";
 /** `GET` every policy's name, revision and hash. */
 export const G_POLICIES = "/v1/policies";
@@ -20,6 +20,10 @@ export const G_POLICIES = "/v1/policies";
 export const G_POLICY = "/v1/policies/:name";
 /** `GET` the server-sent event stream. */
 export const G_EVENTS = "/v1/events";
+/** `POST {policy}` with the host's enrolment token: a new sandbox's proxy credential. */
+export const G_SANDBOXES = "/v1/sandboxes";
+/** `DELETE` a sandbox's proxy credential (by that proxy or the host) (Hono pattern). */
+export const G_SANDBOX = "/v1/sandboxes/:sandbox";
 
 /**
  * Fill a route pattern's `:param`s (each value URL-encoded).

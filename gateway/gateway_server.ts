@@ -11,6 +11,7 @@ import { OcsfLog } from "./_ocsf.ts";
 import { DirectoryWatcher } from "./directory_watcher.ts";
 import { EventHub } from "./event_hub.ts";
 import { createGatewayApp } from "./gateway_app.ts";
+import { CredentialStore } from "./credential_store.ts";
 import { ensureGatewayToken } from "./gateway_token.ts";
 import { ensureStateDirs } from "./proposal_files.ts";
 import { ProposalStore } from "./proposal_store.ts";
@@ -19,7 +20,7 @@ import { ProposalStore } from "./proposal_store.ts";
 export interface GatewayOptions {
   /** The policies directory served. */
   policiesDir: string;
-  /** State directory: token file and `logs/`. */
+  /** State directory: enrolment token file, `credentials/` and `logs/`. */
   stateDir: string;
   /** `HOST:PORT` on a loopback address (`127.0.0.1:0` picks a free port). */
   listen: string;
@@ -33,8 +34,10 @@ export interface RunningGateway {
   port: number;
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   url: string;
-  /** The bearer token clients must send. */
+  /** The host's enrolment token (`STATE/gateway.token`): it may only enrol and retire proxies. */
   token: string;
+  /** Proxy and reviewer credentials (`STATE/credentials/`). */
+  credentials: CredentialStore;
   /** The store the API acts through. */
   store: ProposalStore;
   /** Stop serving, end event streams, stop watching. */
@@ -100,11 +103,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     settling = settling.then(() => store.recover()).catch(() => {});
   });
   const controller = new AbortController();
+  const credentials = new CredentialStore(options.stateDir);
   const app = createGatewayApp({
     store,
     watcher,
     hub,
     token,
+    credentials,
     pingMs: options.pingMs,
     closing: controller.signal,
   });
@@ -117,6 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port: server.addr.port,
     url: `http://${host}:${server.addr.port}`,
     token,
+    credentials,
     store,
     close: async () => {
       unsubscribe();

@@ -45,6 +45,8 @@ export type { GatewayClientOptions } from "./gateway_client.ts";
 export { subscribePolicy } from "./subscribe_policy.ts";
 export type { PolicyVersion, SubscribeOptions } from "./subscribe_policy.ts";
 export { ensureGatewayToken, readGatewayToken, TOKEN_FILE } from "./gateway_token.ts";
+export { CredentialStore } from "./credential_store.ts";
+export type { Credential, CredentialRole } from "./credential_store.ts";
 export { EventHub } from "./event_hub.ts";
 export type { GatewayEvent, HubSubscription } from "./event_hub.ts";
 export type { PolicySnapshot } from "./directory_watcher.ts";
@@ -58,6 +60,8 @@ export {
   G_PROPOSAL_REJECT,
   G_PROPOSAL_WAIT,
   G_PROPOSALS,
+  G_SANDBOX,
+  G_SANDBOXES,
 } from "./gateway_routes.ts";
 // Types of the modules the gateway's API speaks in, so its documentation is self-contained.
 export type {

@@ -32,6 +32,8 @@ export interface ProposalMeta {
   id: string;
   /** Target policy name (`NAME.yaml`), also the sandbox name. */
   policy: string;
+  /** The sandbox (its proxy credential) that made it: only that sandbox may read it. */
+  sandbox?: string;
   /** Key of the new rule under `network_policies`. */
   ruleKey: string;
   /** First binary of the rule. */
@@ -61,6 +63,7 @@ function trailerLines(meta: ProposalMeta): string[] {
     `Rule-Key: ${meta.ruleKey}`,
     `Created: ${meta.created}`,
   ];
+  if (meta.sandbox !== undefined) lines.push(`Sandbox-Id: ${one(meta.sandbox)}`);
   return [...lines, ...decisionLines(meta.decision)];
 }
 
@@ -175,6 +178,7 @@ export function parseProposalPatch(text: string): ParsedProposal {
     meta: {
       id,
       policy,
+      ...(trailers.has("Sandbox-Id") ? { sandbox: trailers.get("Sandbox-Id") } : {}),
       ruleKey,
       path,
       binary: binary === "-" ? undefined : binary,

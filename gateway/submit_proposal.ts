@@ -71,6 +71,8 @@ function inputProblem(input: ProposalInput): string | undefined {
   if (POLICY_LOCAL_LIMITS.reservedMarker.test(JSON.stringify([input.ruleName, input.rule]))) {
     return 'invalid_proposal: the rule must not contain "# tollgate proposal", the marker of ' +
       "an approved rule";
+  if (input.sandbox !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(input.sandbox)) {
+    return "sandbox must be a sandbox id";
   }
   return undefined;
 }
@@ -185,6 +187,7 @@ async function draftPatch(
   const meta: ProposalMeta = {
     id,
     policy: input.policy,
+    ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
     ruleKey,
     binary: check.rule.binaries[0]?.path,
     created: env.now().toISOString(),

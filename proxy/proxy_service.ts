@@ -68,6 +68,12 @@ export interface ProxyServiceOptions {
   skillPath?: string;
   /** Where policy.local sends proposals; without it the proposal routes answer 503. */
   sink?: ProposalSink;
+  /**
+   * This proxy's sandbox id (a gateway's enrolment gives one); a fresh `sb-…` by default.
+   * Every event it logs carries it (`unmapped.sandbox`), its proposals are recorded under it,
+   * and policy.local answers only for that sandbox's proposals and denials.
+   */
+  sandboxId?: string;
   /** The CA, when the caller has loaded it already. */
   ca?: CertificateAuthority;
   /** Where the policy comes from; the watched file by default. */
@@ -84,6 +90,8 @@ export interface ProxyService {
   holder: PolicyHolder;
   /** The CA whose leaf certificates the proxy intercepts TLS with (clients must trust it). */
   ca: CertificateAuthority;
+  /** The sandbox this proxy serves (see `ProxyServiceOptions.sandboxId`). */
+  readonly sandboxId: string;
   /** The port the proxy listens on (the chosen one when port 0 was asked for). */
   readonly port: number;
   /** The address the proxy listens on. */
@@ -120,7 +128,10 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   const ca = options.ca ?? await CertificateAuthority.loadOrCreate(options.stateDir);
   const logDir = join(options.stateDir, "logs");
   const log = new OcsfLog(logDir, { keepOpen: true, batchMs: LOG_BATCH_MS });
-  const onEvent = (event: OcsfEvent) => {
+  const sandboxId = options.sandboxId ?? newSandboxId();
+  const onEvent = (decided: OcsfEvent) => {
+    // Proxies of several sandboxes may share one log: each event names its sandbox.
+    const event = { ...decided, unmapped: { ...decided.unmapped, sandbox: sandboxId } };
     const recorded = log.append(event).catch(() => {});
     options.onEvent?.(event);
     return recorded;
@@ -130,6 +141,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   const skillPath = options.skillPath ?? DEFAULT_SKILL_PATH;
   const app = createPolicyLocalApp({
     sandbox: options.policy,
+    sandboxId,
     policy: holder,
     sink: options.sink,
     logDir,
@@ -156,6 +168,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     proxy,
     holder,
     ca,
+    sandboxId,
     port: proxy.port,
     hostname: proxy.hostname,
     serveConnection: (conn, identity) => proxy.serveConnection(conn, identity),
@@ -166,4 +179,9 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
       await log.close();
     },
   };
+}
+
+function newSandboxId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return `sb-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { curlArgs } from "./support/mod.ts";
+import { CredentialStore } from "../gateway/mod.ts";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -67,8 +68,8 @@ Deno.test("tollgate up: one process serves the proxy and the gateway on one dire
     const [id] = JSON.parse(submitted.body).accepted_chunk_ids;
     const patch = await Deno.readTextFile(join(dir, "policies/pending", `${id}.patch`));
     assert.match(patch, /^Subject: \[PATCH\] policy\(demo\): allow PUT api\.github\.com:443/m);
-    // The gateway API sees the same store (bearer token from the shared state directory).
-    const token = (await Deno.readTextFile(join(dir, ".tollgate/gateway.token"))).trim();
+    // The gateway API sees the same store (a reviewer credential of the shared state directory).
+    const token = await new CredentialStore(join(dir, ".tollgate")).addReviewer("alice");
     const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(gatewayLine!)![1];
     const listed = await curlArgs(["-H", `authorization: Bearer ${token}`, `${url}/v1/proposals`]);
     assert.equal(listed.status, 200);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../cli/mod.ts";
 import { configEvent, ocsfEventFromDecision, OcsfLog } from "../proxy/ocsf/mod.ts";
-import { ProposalStore } from "../gateway/mod.ts";
+import { CredentialStore, ProposalStore } from "../gateway/mod.ts";
 import {
   captureCtx,
   HOSTILE_RATIONALE,
@@ -150,7 +150,8 @@ Deno.test("tollgate gateway runs as a real process and stops on SIGTERM", async 
     while (!out.includes("\n")) out += (await reader.read()).value ?? "";
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     assert.ok(url, out);
-    const token = (await Deno.readTextFile(join(repo.root, ".tollgate", "gateway.token"))).trim();
+    // A reviewer added beside the running gateway (as `tollgate reviewers add` does) may read.
+    const token = await new CredentialStore(join(repo.root, ".tollgate")).addReviewer("alice");
     const res = await fetch(`${url}/v1/policies/team`, {
       headers: { authorization: `Bearer ${token}` },
     });

@@ -16,8 +16,14 @@ import {
 import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
 import { makeRepo, putProposal, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
 
+/** `client` speaks with a proxy credential for "team"; `reviewer` with alice's. */
 async function withGateway(
-  fn: (repo: TempRepo, gw: RunningGateway, client: GatewayClient) => Promise<void>,
+  fn: (
+    repo: TempRepo,
+    gw: RunningGateway,
+    client: GatewayClient,
+    reviewer: GatewayClient,
+  ) => Promise<void>,
 ) {
   const repo = await makeRepo();
   const state = join(repo.root, ".tollgate");
@@ -27,7 +33,14 @@ async function withGateway(
     listen: "127.0.0.1:0",
   });
   try {
-    await fn(repo, gw, new GatewayClient({ url: gw.url, token: gw.token, waitSeconds: 5 }));
+    const { token } = await gw.credentials.enrolProxy("team");
+    const alice = await gw.credentials.addReviewer("alice");
+    await fn(
+      repo,
+      gw,
+      new GatewayClient({ url: gw.url, token, waitSeconds: 5 }),
+      new GatewayClient({ url: gw.url, token: alice, waitSeconds: 5 }),
+    );
   } finally {
     await gw.close();
     await repo.cleanup();
@@ -62,6 +75,7 @@ Deno.test("startGateway() guards its API with a 0600 bearer token and loopback o
   assert.throws(() => parseListen("0.0.0.0:80"), /loopback only/);
   assert.throws(() => parseListen("nonsense"), TypeError);
   await withGateway(async (repo, gw) => {
+    const alice = await gw.credentials.addReviewer("alice2");
     const stat = await Deno.stat(join(repo.root, ".tollgate", "gateway.token"));
     assert.equal((stat.mode ?? 0) & 0o777, 0o600);
     for (const auth of [undefined, "Bearer wrong", `Basic ${gw.token}`]) {
@@ -72,7 +86,7 @@ Deno.test("startGateway() guards its API with a 0600 bearer token and loopback o
       assert.equal(res.status, 401);
     }
     const ok = await fetch(`${gw.url}/v1/policies`, {
-      headers: { authorization: `Bearer ${gw.token}` },
+      headers: { authorization: `Bearer ${alice}` },
     });
     assert.deepEqual(
       (await ok.json()).policies.map((
@@ -82,7 +96,7 @@ Deno.test("startGateway() guards its API with a 0600 bearer token and loopback o
     );
     const bad = await fetch(`${gw.url}/v1/proposals/..%2F..%2Fetc/approve`, {
       method: "POST",
-      headers: { authorization: `Bearer ${gw.token}` },
+      headers: { authorization: `Bearer ${alice}` },
       body: "{}",
     });
     await bad.body?.cancel();
@@ -91,20 +105,20 @@ Deno.test("startGateway() guards its API with a 0600 bearer token and loopback o
 });
 
 Deno.test("GatewayClient submits, approves and rejects; the stream reports each step", async () => {
-  await withGateway(async (repo, _gw, client) => {
+  await withGateway(async (repo, _gw, client, reviewer) => {
     const stop = new AbortController();
-    const stream = collect(client, stop.signal);
+    const stream = collect(reviewer, stop.signal);
     await until(() => stream.events.some((e) => e.event === "ready"), "ready");
     const submitted = await client.submit(putProposal());
     assert.ok(submitted.accepted);
     const id = submitted.proposal.id;
     assert.equal((await client.status(id))?.status, "pending");
-    const approved = await client.approve(id, { approvedBy: "alice" });
+    const approved = await reviewer.approve(id);
     assert.equal(approved.revision, 4);
     assert.equal((await client.wait(id, stop.signal))?.status, "approved");
     assert.equal((await client.policy("team"))?.revision, 4);
     await assert.rejects(
-      client.approve(id),
+      reviewer.approve(id),
       (e: unknown) => e instanceof GatewayError && e.status === 409,
     );
     const second = await client.submit({ ...putProposal(), ruleName: "other" });
@@ -164,7 +178,7 @@ Deno.test("an approval reaches a real proxy through the event stream", async () 
   const upstreams = await startTestUpstreams();
   const proxy = await startTestProxy({ policy: TEAM_POLICY, upstreams });
   try {
-    await withGateway(async (_repo, _gw, client) => {
+    await withGateway(async (_repo, _gw, client, reviewer) => {
       const options = {
         proxyPort: proxy.port,
         caPath: proxy.caPath,
@@ -179,7 +193,7 @@ Deno.test("an approval reaches a real proxy through the event stream", async () 
       }, stop.signal);
       const submitted = await client.submit(putProposal());
       assert.ok(submitted.accepted);
-      await client.approve(submitted.proposal.id, { approvedBy: "alice" });
+      await reviewer.approve(submitted.proposal.id);
       await until(() => proxy.holder.current().revision === 4, "proxy at revision 4");
       const retry = await curl([url], options);
       assert.equal(retry.status, 200, retry.body);
@@ -193,9 +207,9 @@ Deno.test("an approval reaches a real proxy through the event stream", async () 
 });
 
 Deno.test("a running gateway settles a proposal applied with git am and reports it", async () => {
-  await withGateway(async (repo, _gw, client) => {
+  await withGateway(async (repo, _gw, client, reviewer) => {
     const stop = new AbortController();
-    const stream = collect(client, stop.signal);
+    const stream = collect(reviewer, stop.signal);
     await until(() => stream.events.some((e) => e.event === "ready"), "ready");
     const submitted = await client.submit(putProposal());
     assert.ok(submitted.accepted);
@@ -223,10 +237,11 @@ class CountingClient extends GatewayClient {
 }
 
 Deno.test("subscribePolicy() applies the text a policy.updated event carries, without a GET", async () => {
-  await withGateway(async (repo, gw, client) => {
+  await withGateway(async (repo, gw, client, reviewer) => {
     const stop = new AbortController();
     const stream = collect(client, stop.signal);
-    const counting = new CountingClient({ url: gw.url, token: gw.token });
+    const { token } = await gw.credentials.enrolProxy("team");
+    const counting = new CountingClient({ url: gw.url, token });
     const seen: { text: string; revision: number }[] = [];
     const running = subscribePolicy(
       counting,
@@ -238,7 +253,7 @@ Deno.test("subscribePolicy() applies the text a policy.updated event carries, wi
     assert.equal(counting.fetches, 1);
     const submitted = await client.submit(putProposal());
     assert.ok(submitted.accepted);
-    await client.approve(submitted.proposal.id, { approvedBy: "alice" });
+    await reviewer.approve(submitted.proposal.id);
     await until(() => seen.length === 2, "approved policy");
     const onDisk = await Deno.readTextFile(join(repo.policies, "team.yaml"));
     assert.equal(seen[1]?.revision, 4);

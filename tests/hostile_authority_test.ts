@@ -7,8 +7,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CliContext, runCli } from "../cli/mod.ts";
+import { ProposalStore, type RunningGateway, startGateway } from "../gateway/mod.ts";
+import { startProxyService } from "../proxy/mod.ts";
+import { curlArgs } from "./support/mod.ts";
+import { makeRepo, putProposal, type TempRepo } from "./gateway_fixtures.ts";
 
 const POLICY = "version: 1\nnetwork_policies: {}\n";
+const LOCAL = "http://policy.local";
 
 function capture(cwd: string, env: Record<string, string | undefined>) {
   let out = "";
@@ -86,4 +91,232 @@ Deno.test("hostile #1: an env-mode sandbox's command gets an allow-listed enviro
     bad.push("--env", "TOLLGATE_GATEWAY_TOKEN", "--", "true");
     assert.equal(await runCli(bad, refused.ctx), 2, refused.err());
     assert.match(refused.err(), /TOLLGATE_GATEWAY_TOKEN/);
+  }));
+
+/** A gateway over a fresh repository, with a proxy credential for "team" and reviewer alice. */
+async function withGateway(
+  fn: (ctx: {
+    repo: TempRepo;
+    gw: RunningGateway;
+    proxyToken: string;
+    aliceToken: string;
+    call: (token: string, method: string, path: string, body?: unknown) => Promise<Response>;
+  }) => Promise<void>,
+): Promise<void> {
+  const repo = await makeRepo();
+  const gw = await startGateway({
+    policiesDir: repo.policies,
+    stateDir: join(repo.root, ".tollgate"),
+    listen: "127.0.0.1:0",
+  });
+  const call = (token: string, method: string, path: string, body?: unknown) =>
+    fetch(`${gw.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  try {
+    const { token: proxyToken } = await gw.credentials.enrolProxy("team");
+    const aliceToken = await gw.credentials.addReviewer("alice");
+    await fn({ repo, gw, proxyToken, aliceToken, call });
+  } finally {
+    await gw.close();
+    await repo.cleanup();
+  }
+}
+
+async function submitAs(
+  call: (token: string, method: string, path: string, body?: unknown) => Promise<Response>,
+  token: string,
+): Promise<string> {
+  const res = await call(token, "POST", "/v1/proposals", putProposal());
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body.proposal.id;
+}
+
+Deno.test("hostile #1: a proxy credential calling approve or reject gets 403 and the proposal stays pending", () =>
+  withGateway(async ({ gw, proxyToken, call }) => {
+    const id = await submitAs(call, proxyToken);
+    for (
+      const [path, body] of [["approve", { approved_by: "alice" }], ["reject", { reason: "x" }]]
+    ) {
+      const res = await call(proxyToken, "POST", `/v1/proposals/${id}/${path}`, body);
+      assert.equal(res.status, 403, String(path));
+      assert.equal((await res.json()).error, "forbidden");
+    }
+    // The host's enrolment token is no reviewer either, and it cannot read proposals.
+    const host = await call(gw.token, "POST", `/v1/proposals/${id}/approve`, {});
+    assert.equal(host.status, 403);
+    await host.body?.cancel();
+    const peek = await call(gw.token, "GET", `/v1/proposals/${id}`);
+    assert.equal(peek.status, 403);
+    await peek.body?.cancel();
+    assert.equal((await gw.store.get(id))?.state, "pending");
+    // A proxy credential proposes only to its own policy.
+    const other = await call(proxyToken, "POST", "/v1/proposals", {
+      ...putProposal(),
+      policy: "other",
+    });
+    assert.equal(other.status, 403);
+    await other.body?.cancel();
+  }));
+
+Deno.test("hostile #1: a reviewer credential approves and Approved-By names its owner, not the body", () =>
+  withGateway(async ({ repo, gw, proxyToken, aliceToken, call }) => {
+    const id = await submitAs(call, proxyToken);
+    const res = await call(aliceToken, "POST", `/v1/proposals/${id}/approve`, {
+      approved_by: "the security team",
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+    const message = await repo.git("log", "-1", "--format=%B");
+    assert.match(message, /^Approved-By: alice$/m);
+    assert.doesNotMatch(message, /security team/);
+    const approved = await Deno.readTextFile(join(repo.policies, "approved", `${id}.patch`));
+    assert.match(approved, /^Approved-By: alice$/m);
+    const log = await readLog(join(repo.root, ".tollgate", "logs"));
+    assert.match(log, /CONFIG:APPROVED[^\n]*alice/);
+    // A removed reviewer's token stops working at once.
+    assert.equal(await gw.credentials.removeReviewer("alice"), true);
+    const gone = await call(aliceToken, "GET", "/v1/proposals");
+    assert.equal(gone.status, 401);
+    await gone.body?.cancel();
+  }));
+
+Deno.test("hostile #14: a proxy credential reads only its own sandbox's proposals and policy", () =>
+  withGateway(async ({ gw, proxyToken, aliceToken, call }) => {
+    const id = await submitAs(call, proxyToken);
+    const { token: other } = await gw.credentials.enrolProxy("team");
+    for (const path of [`/v1/proposals/${id}`, `/v1/proposals/${id}/wait?timeout=1`]) {
+      const res = await call(other, "GET", path);
+      assert.equal(res.status, 404, path);
+      await res.body?.cancel();
+    }
+    const listed = await (await call(other, "GET", "/v1/proposals")).json();
+    assert.deepEqual(listed.proposals, []);
+    const own = await (await call(proxyToken, "GET", `/v1/proposals/${id}`)).json();
+    assert.equal(own.status, "pending");
+    const all = await (await call(aliceToken, "GET", "/v1/proposals")).json();
+    assert.equal(all.proposals.length, 1);
+    await Deno.writeTextFile(join(gw.store.policiesDir, "secret.yaml"), POLICY);
+    await new Promise((r) => setTimeout(r, 300));
+    const policies = await (await call(other, "GET", "/v1/policies")).json();
+    assert.deepEqual(policies.policies.map((p: { name: string }) => p.name), ["team"]);
+    const secret = await call(other, "GET", "/v1/policies/secret");
+    assert.equal(secret.status, 404);
+    await secret.body?.cancel();
+  }));
+
+async function readLog(dir: string): Promise<string> {
+  let text = "";
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.endsWith(".jsonl")) text += await Deno.readTextFile(join(dir, entry.name));
+  }
+  const { renderShorthand } = await import("../proxy/ocsf/mod.ts");
+  return text.trim().split("\n").map((l) => renderShorthand(JSON.parse(l))).join("\n");
+}
+
+Deno.test("hostile #1: reviewers add/list/remove keep only a hash, 0600, and the token works once added", () =>
+  withWorkspace(async (dir) => {
+    const run = async (...args: string[]) => {
+      const io = capture(dir, {});
+      const code = await runCli(["reviewers", ...args, "--state", ".tollgate"], io.ctx);
+      return { code, out: io.out(), err: io.err() };
+    };
+    const added = await run("add", "alice");
+    assert.equal(added.code, 0, added.err);
+    const token = added.out.trim();
+    assert.match(token, /^tg_rev_[A-Za-z0-9_-]{43}$/);
+    assert.equal((await run("add", "alice")).code, 1);
+    assert.equal((await run("add", "bad name\n")).code, 2);
+    assert.equal((await run("add", "bob")).code, 0);
+    const listed = await run("list", "--json");
+    assert.deepEqual(JSON.parse(listed.out).map((r: { name: string }) => r.name), ["alice", "bob"]);
+    // Only hashes on disk, each file 0600 in a 0700 directory; no token anywhere.
+    const credDir = join(dir, ".tollgate", "credentials");
+    assert.equal((await Deno.stat(credDir)).mode! & 0o777, 0o700);
+    for await (const entry of Deno.readDir(credDir)) {
+      assert.match(entry.name, /^[0-9a-f]{64}\.json$/);
+      const path = join(credDir, entry.name);
+      assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+      assert.ok(!(await Deno.readTextFile(path)).includes(token.slice(7)));
+    }
+    // The token works against a gateway on that state directory, until removed.
+    const gw = await startGateway({
+      policiesDir: join(dir, "policies"),
+      stateDir: join(dir, ".tollgate"),
+      listen: "127.0.0.1:0",
+    });
+    try {
+      const get = () =>
+        fetch(`${gw.url}/v1/policies`, { headers: { authorization: `Bearer ${token}` } });
+      const before = await get();
+      assert.equal(before.status, 200);
+      await before.body?.cancel();
+      assert.equal((await run("remove", "alice")).code, 0);
+      assert.equal((await run("remove", "alice")).code, 1);
+      const after = await get();
+      assert.equal(after.status, 401);
+      await after.body?.cancel();
+    } finally {
+      await gw.close();
+    }
+    assert.deepEqual(JSON.parse((await run("list", "--json")).out), [{
+      name: "bob",
+      created: JSON.parse(listed.out)[1].created,
+    }]);
+  }));
+
+/** Two proxies (sandboxes A and B) for "team" on one state directory and one store. */
+async function withTwoProxies(
+  fn: (a: string[], b: string[], repo: TempRepo) => Promise<void>,
+): Promise<void> {
+  const repo = await makeRepo();
+  const stateDir = join(repo.root, ".tollgate");
+  const options = {
+    policy: "team",
+    policiesDir: repo.policies,
+    stateDir,
+    sink: new ProposalStore({ policiesDir: repo.policies }),
+  };
+  const a = await startProxyService(options);
+  const b = await startProxyService(options);
+  try {
+    await fn(["-x", `http://127.0.0.1:${a.port}`], ["-x", `http://127.0.0.1:${b.port}`], repo);
+  } finally {
+    await a.close();
+    await b.close();
+    await repo.cleanup();
+  }
+}
+
+const AGENT_PROPOSAL = {
+  intent_summary: "write x.md",
+  operations: [{ addRule: { ruleName: "put_x", rule: putProposal().rule } }],
+};
+
+Deno.test("hostile #14: sandbox B cannot read sandbox A's proposal through policy.local", () =>
+  withTwoProxies(async (a, b) => {
+    const body = JSON.stringify(AGENT_PROPOSAL);
+    const submitted = await curlArgs([...a, "--data-binary", body, `${LOCAL}/v1/proposals`]);
+    assert.equal(submitted.status, 202, submitted.body);
+    const [id] = JSON.parse(submitted.body).accepted_chunk_ids;
+    const own = await curlArgs([...a, `${LOCAL}/v1/proposals/${id}`]);
+    assert.equal(own.status, 200, own.body);
+    for (const path of [`/v1/proposals/${id}`, `/v1/proposals/${id}/wait?timeout=5`]) {
+      const theirs = await curlArgs([...b, `${LOCAL}${path}`]);
+      assert.equal(theirs.status, 404, `${path}: ${theirs.body}`);
+      assert.equal(JSON.parse(theirs.body).error, "not_found");
+    }
+  }));
+
+Deno.test("hostile #14: denials of proxy A do not show in proxy B's /v1/denials", () =>
+  withTwoProxies(async (a, b) => {
+    const denied = await curlArgs([...a, "http://blocked.example/secret-path"]);
+    assert.equal(denied.status, 403, denied.body);
+    const mine = JSON.parse((await curlArgs([...a, `${LOCAL}/v1/denials`])).body);
+    assert.deepEqual(mine.denials.map((d: { host: string }) => d.host), ["blocked.example"]);
+    const theirs = JSON.parse((await curlArgs([...b, `${LOCAL}/v1/denials`])).body);
+    assert.deepEqual(theirs.denials, []);
   }));

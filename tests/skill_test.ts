@@ -103,6 +103,7 @@ Deno.test("skill's example proposal is accepted by policy.local as it stands", a
   const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
   const app = createPolicyLocalApp({
     sandbox: "demo",
+    sandboxId: "sb-skill",
     policy: {
       current: () => ({ text: "", revision: 0, hash: "", compiled }),
       subscribe: () => () => {},

@@ -52,11 +52,19 @@ export interface DenialsBody {
 
 const MAX_FIELD_CHARS = 512;
 
-/** Read the newest `last` denials (L4 and L7) from the log directory. */
-export async function recentDenials(logDir: string, last: number): Promise<DenialsBody> {
+/**
+ * Read the newest `last` denials (L4 and L7) of sandbox `sandboxId` from the log directory.
+ * Proxies of several sandboxes may share the directory; each event names its sandbox
+ * (`unmapped.sandbox`), and one without that stamp is nobody's to show.
+ */
+export async function recentDenials(
+  logDir: string,
+  last: number,
+  sandboxId: string,
+): Promise<DenialsBody> {
   const { events, logAvailable } = await readOcsfEvents(logDir, {
     last,
-    filter: isDenial,
+    filter: (e) => isDenial(e) && e.unmapped?.sandbox === sandboxId,
     contains: '"action_id":2',
     maxBytesPerFile: POLICY_LOCAL_LIMITS.denialsScanBytesPerFile,
   });

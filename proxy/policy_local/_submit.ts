@@ -6,6 +6,7 @@
 
 import { configEvent, escapeControlChars, truncateChars } from "../ocsf/mod.ts";
 import { gatewayFailed, gatewayMissing, PolicyLocalError } from "./_errors.ts";
+import { ownProposals } from "./_own_proposals.ts";
 import { readBody } from "./_read_body.ts";
 import { validateProposal, type ValidOperation } from "./_validate_proposal.ts";
 import { POLICY_LOCAL_LIMITS } from "./limits.ts";
@@ -52,6 +53,8 @@ export async function submitProposals(
   for (const [index, op] of proposal.operations.entries()) {
     const result = await submitOne(sink, deps.sandbox, op, proposal.intentSummary, body);
     if (!result.accepted && result.code === "too_many_pending") throw tooMany(result, body);
+    const own = ownProposals(sink, deps.sandboxId);
+    const result = await submitOne(own, deps.sandbox, op, proposal.intentSummary, body);
     if (result.accepted) {
       body.accepted_chunks++;
       body.accepted_chunk_ids.push(result.proposal.id);

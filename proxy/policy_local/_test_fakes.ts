@@ -97,6 +97,7 @@ export class FakeSink implements ProposalSink {
       id: `p-${this.submitted.length}`,
       status: "pending",
       policy: input.policy,
+      ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
       ruleName: input.ruleName,
       binary: input.rule.binaries[0]?.path,
       rule: input.rule,
@@ -137,7 +138,14 @@ export class FakeSink implements ProposalSink {
 }
 
 export const BASE = "http://policy.local";
+/** The sandbox id the test app runs as (stamp log events with it to see them as denials). */
+export const TEST_SANDBOX = "sb-test";
 export const SKILL = "# Policy advisor\n";
+
+/** `event` as this test app's proxy logs it: stamped with its sandbox. */
+export function ours<E extends OcsfEvent>(event: E): E {
+  return { ...event, unmapped: { ...event.unmapped, sandbox: TEST_SANDBOX } };
+}
 
 export interface Harness {
   app: ReturnType<typeof createPolicyLocalApp>;
@@ -157,6 +165,7 @@ export async function withApp(
   const events: OcsfEvent[] = [];
   const app = createPolicyLocalApp({
     sandbox: "demo",
+    sandboxId: TEST_SANDBOX,
     policy,
     sink,
     logDir,

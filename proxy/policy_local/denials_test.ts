@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { configEvent, type OcsfEvent, ocsfEventFromDecision, OcsfLog } from "../ocsf/mod.ts";
 import type { Decision } from "../policy/mod.ts";
-import { BASE, json, withApp } from "./_test_fakes.ts";
+import { BASE, json, ours, withApp } from "./_test_fakes.ts";
 
 const T = Date.UTC(2026, 4, 6, 17, 2, 4);
 
@@ -28,10 +28,10 @@ const l4Deny: Decision = {
 Deno.test("createPolicyLocalApp() GET /v1/denials lists denials newest first", async () => {
   await withApp(async ({ app, logDir }) => {
     const log = new OcsfLog(logDir);
-    await log.append(ocsfEventFromDecision(l7Deny, { time: T, pid: 58 }));
-    await log.append(ocsfEventFromDecision({ ...l7Deny, verdict: "allow" }, { time: T + 1 }));
-    await log.append(configEvent("LOADED", "Policy loaded", { time: T + 2 }));
-    await log.append(ocsfEventFromDecision(l4Deny, { time: T + 3, pid: 64 }));
+    await log.append(ours(ocsfEventFromDecision(l7Deny, { time: T, pid: 58 })));
+    await log.append(ours(ocsfEventFromDecision({ ...l7Deny, verdict: "allow" }, { time: T + 1 })));
+    await log.append(ours(configEvent("LOADED", "Policy loaded", { time: T + 2 })));
+    await log.append(ours(ocsfEventFromDecision(l4Deny, { time: T + 3, pid: 64 })));
     const body = await json(await app.request(`${BASE}/v1/denials`));
     assert.deepEqual(body, {
       log_available: true,
@@ -70,7 +70,7 @@ Deno.test("createPolicyLocalApp() GET /v1/denials redacts what a log line may ca
     // A line written by something else (or an older version): query strings, a raw message,
     // control characters and an oversized path must not reach the agent as they are.
     const hostile = {
-      ...ocsfEventFromDecision(l7Deny, { time: T }),
+      ...ours(ocsfEventFromDecision(l7Deny, { time: T })),
       message: "Authorization: Bearer SECRET-MESSAGE",
       status_detail: "denied /a?token=SECRET1\nNET:OPEN",
       http_request: {

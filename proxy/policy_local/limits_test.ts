@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BASE, json, PUT_RULE, withApp } from "./_test_fakes.ts";
+import { BASE, json, ours, PUT_RULE, withApp } from "./_test_fakes.ts";
 import { POLICY_LOCAL_LIMITS } from "./limits.ts";
 
 const encoder = new TextEncoder();
@@ -106,12 +106,12 @@ async function writeDenials(logDir: string, n: number): Promise<void> {
   const { OcsfLog, ocsfEventFromDecision } = await import("../ocsf/mod.ts");
   const log = new OcsfLog(logDir);
   for (let i = 0; i < n; i++) {
-    await log.append(ocsfEventFromDecision({
+    await log.append(ours(ocsfEventFromDecision({
       verdict: "deny",
       layer: "l4",
       reason: "no matching policy",
       host: `h${i}.example.com`,
       port: 443,
-    }, { time: Date.UTC(2026, 0, 1) + i }));
+    }, { time: Date.UTC(2026, 0, 1) + i })));
   }
 }

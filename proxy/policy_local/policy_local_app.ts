@@ -9,6 +9,7 @@ import { type Context, Hono } from "hono";
 import { escapeControlChars, truncateChars } from "../ocsf/mod.ts";
 import { gatewayFailed, gatewayMissing, PolicyLocalError } from "./_errors.ts";
 import { recentDenials } from "./_denials.ts";
+import { ownProposals } from "./_own_proposals.ts";
 import { proposalStateBody } from "./_proposal_view.ts";
 import { submitProposals } from "./_submit.ts";
 import { isCovered, waitForProposal } from "./_wait.ts";
@@ -38,7 +39,7 @@ type PolicyLocalApp = Hono;
  *
  * @example
  * ```ts ignore
- * const app = createPolicyLocalApp({ sandbox: "demo", policy, sink, logDir, skill });
+ * const app = createPolicyLocalApp({ sandbox: "demo", sandboxId, policy, sink, logDir, skill });
  * const res = await app.request("http://policy.local/v1/denials?last=5");
  * ```
  */
@@ -57,7 +58,7 @@ export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {
       LIMITS.denialsMin,
       LIMITS.denialsMax,
     ]);
-    return c.json(await recentDenials(deps.logDir, last));
+    return c.json(await recentDenials(deps.logDir, last, deps.sandboxId));
   });
   app.post(ROUTE_PROPOSALS, async (c) => c.json(await submitProposals(c.req.raw, deps), 202));
   app.get(ROUTE_PROPOSAL_WAIT, (c) => waitRoute(c, deps));
@@ -123,7 +124,7 @@ function proposalTarget(c: Context, deps: PolicyLocalDeps): { sink: ProposalSink
     );
   }
   if (deps.sink === undefined) throw gatewayMissing();
-  return { sink: deps.sink, id };
+  return { sink: ownProposals(deps.sink, deps.sandboxId), id };
 }
 
 async function gateway<T>(call: () => Promise<T>): Promise<T> {

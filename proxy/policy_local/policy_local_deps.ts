@@ -35,7 +35,7 @@ export interface PolicyView {
  * @example
  * ```ts ignore
  * const deps: PolicyLocalDeps = {
- *   sandbox: "demo", policy: holder, sink, logDir: ".tollgate/logs",
+ *   sandbox: "demo", sandboxId: "sb-1", policy: holder, sink, logDir: ".tollgate/logs",
  *   skill: () => Deno.readTextFile("skills/policy_advisor.md"),
  * };
  * ```
@@ -43,6 +43,12 @@ export interface PolicyView {
 export interface PolicyLocalDeps {
   /** The sandbox's policy name: proposals target `policies/<sandbox>.yaml`. */
   sandbox: string;
+  /**
+   * This proxy's sandbox id: its proposals are recorded under it, only those are answered
+   * (another sandbox's read as not found), and `/v1/denials` lists only decision events
+   * stamped with it (`unmapped.sandbox`), though several proxies share one log.
+   */
+  sandboxId: string;
   /** The live policy of this proxy. */
   policy: PolicyView;
   /** The gateway hand-off; undefined makes every proposal route answer 503. */

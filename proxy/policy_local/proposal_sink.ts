@@ -34,6 +34,8 @@ export interface ProposalStatus {
   status: "pending" | "approved" | "rejected";
   /** Target policy name (file `NAME.yaml`). */
   policy: string;
+  /** The sandbox that made it; a proxy answers only for its own sandbox's proposals. */
+  sandbox?: string;
   /** Key of the new rule in `network_policies`. */
   ruleName: string;
   /** First binary of the proposed rule. */
@@ -54,6 +56,11 @@ export interface ProposalStatus {
 export interface ProposalInput {
   /** Sandbox (and policy) name the proposal targets. */
   policy: string;
+  /**
+   * The proposing sandbox's id, recorded in the patch (`Sandbox-Id`) so that only that
+   * sandbox reads it back; a gateway replaces it with its proxy credential's sandbox.
+   */
+  sandbox?: string;
   /** Key of the new rule in `network_policies`. */
   ruleName: string;
   /** The proposed rule, as validated. */

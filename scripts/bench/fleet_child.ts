@@ -31,7 +31,10 @@ async function main(configFile: string): Promise<void> {
   const proxies: ProxyHandle[] = [];
   const ready: Promise<void>[] = [];
   for (let i = 0; i < config.count; i++) {
-    const client = new GatewayClient({ url: config.gatewayUrl, token: config.token });
+    // The host's enrolment token buys each proxy its own proxy credential, as `tollgate proxy`.
+    const host = new GatewayClient({ url: config.gatewayUrl, token: config.token });
+    const { token } = await host.enrol(config.policy);
+    const client = new GatewayClient({ url: config.gatewayUrl, token });
     const initial = await client.policy(config.policy);
     if (!initial) throw new Error(`Gateway has no policy "${config.policy}"`);
     const holder = PolicyHolder.fromText(config.policy, `${config.policy}.yaml`, initial.text);

@@ -74,6 +74,7 @@ async function policyLocal(
   const { ProposalStore } = await import("../../gateway/mod.ts");
   const app = createPolicyLocalApp({
     sandbox: "bench",
+    sandboxId: "sb-bench",
     policy: holder,
     sink: new ProposalStore({ policiesDir }),
     logDir,

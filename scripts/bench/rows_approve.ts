@@ -100,7 +100,9 @@ async function timeApprovals(
   approvals: number,
   run: number,
 ): Promise<Sample> {
-  const client = new GatewayClient({ url: gateway.url, token: gateway.token });
+  // Approvals need a reviewer credential; Approved-By is its name.
+  const token = await gateway.credentials.addReviewer(`tollgate-bench-${run}`);
+  const client = new GatewayClient({ url: gateway.url, token });
   const latest: number[] = [];
   const perProxy: number[] = [];
   const answered: number[] = [];
@@ -146,7 +148,7 @@ async function approveOnce(
   });
   if (!submitted.accepted) throw new Error(`Proposal refused: ${submitted.reasons.join("; ")}`);
   const t0 = performance.timeOrigin + performance.now();
-  const approved = await client.approve(submitted.proposal.id, { approvedBy: "tollgate-bench" });
+  const approved = await client.approve(submitted.proposal.id);
   const answered = performance.timeOrigin + performance.now() - t0;
   const at = await fleet.enforcing(approved.revision, ENFORCE_TIMEOUT_MS);
   return { delays: at.map((t) => t - t0), answered };
