@@ -81,10 +81,23 @@ Deno.test("tollgate proxy --gateway takes its policy and reloads from the gatewa
     assert.equal(decision.policy_reloaded, true);
     const current = await curlArgs([...proxy, "http://policy.local/v1/policy/current"]);
     assert.equal(JSON.parse(current.body).revision, 1);
+    // The proxy enrolled a sandbox credential of its own with the host's token.
+    assert.equal((await proxyCredentials(stateDir)).length, 1);
   } finally {
     stop.abort();
     assert.equal(await running, 0);
+    // ...and gave it back when it stopped.
+    assert.deepEqual(await proxyCredentials(stateDir), []);
     await gateway.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+async function proxyCredentials(stateDir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(join(stateDir, "credentials"))) {
+    const text = await Deno.readTextFile(join(stateDir, "credentials", entry.name));
+    if (JSON.parse(text).role === "proxy") found.push(entry.name);
+  }
+  return found;
+}

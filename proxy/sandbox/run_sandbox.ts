@@ -55,7 +55,7 @@ const defaults = {
 } satisfies Partial<RunSandboxOptions>;
 
 /** What `--isolate env` says, once, before the command starts. */
-export const ENV_MODE_WARNING =
+export const ENV_MODE_WARNING: string =
   "warning: --isolate env sets proxy variables only; it is not a security boundary: nothing " +
   "stops the command from connecting directly or from reading and changing the runner's " +
   "files (the state directory and the policies included)";
