@@ -28,6 +28,7 @@ const HEX = /^[0-9A-Fa-f]{2}$/;
 // refused wherever else they appear, so they cannot collide with data.
 const SLASH_MARK = "\u0001";
 const BACKSLASH_MARK = "\u0002";
+// deno-lint-ignore no-control-regex -- the marks are control bytes on purpose (see above)
 const MARKS = /[\u0001\u0002]/;
 
 function fail(reason: string): CanonicalPathResult {
