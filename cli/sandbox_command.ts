@@ -7,13 +7,6 @@
 import { type Command, Option } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
 import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../proxy/mod.ts";
-import {
-  detectIsolation,
-  type IsolateMode,
-  type Isolation,
-  probeNetns,
-  runSandbox,
-} from "../proxy/sandbox/mod.ts";
 import { gitRepoPaths } from "../gateway/mod.ts";
 import { checkPassedEnv, chooseIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";

@@ -18,8 +18,10 @@ import { type StagedFile, stageFile, writeFileAtomic } from "./atomic_file.ts";
 export interface ProposalSeal {
   /** Proposal id. */
   id: string;
-  /** Target policy (and sandbox). */
+  /** Target policy. */
   policy: string;
+  /** The proposing sandbox's id, when the proposal came from one. */
+  sandbox?: string;
   /** Key of the new rule. */
   ruleKey: string;
   /** `ruleHash()` of the proposed rule. */

@@ -71,6 +71,7 @@ function inputProblem(input: ProposalInput): string | undefined {
   if (POLICY_LOCAL_LIMITS.reservedMarker.test(JSON.stringify([input.ruleName, input.rule]))) {
     return 'invalid_proposal: the rule must not contain "# tollgate proposal", the marker of ' +
       "an approved rule";
+  }
   if (input.sandbox !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(input.sandbox)) {
     return "sandbox must be a sandbox id";
   }
@@ -100,7 +101,7 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   const rule = check.rule;
   const stored = await withDirectoryLock(env.policiesDir, async (): Promise<Stored> => {
     await ensureStateDirs(env.policiesDir);
-    const pending = await pendingSeals(env.policiesDir, input.policy);
+    const pending = await pendingSeals(env.policiesDir, input.policy, input.sandbox);
     const same = pending.find((s) => s.ruleHash === ruleHash(rule));
     if (same) return { kind: "existing", id: same.id };
     const max = env.maxPending ?? MAX_PENDING_PER_SANDBOX;
@@ -135,16 +136,31 @@ type Stored =
   | { kind: "full"; max: number };
 
 function sealOf(meta: ProposalMeta, rule: NetworkRule, text: string): ProposalSeal {
-  const { id, policy, ruleKey, findings } = meta;
-  return { id, policy, ruleKey, ruleHash: ruleHash(rule), findings, patchHashes: [textHash(text)] };
+  const { id, policy, sandbox, ruleKey, findings } = meta;
+  return {
+    id,
+    policy,
+    ...(sandbox === undefined ? {} : { sandbox }),
+    ruleKey,
+    ruleHash: ruleHash(rule),
+    findings,
+    patchHashes: [textHash(text)],
+  };
 }
 
-/** The seals of the sandbox's pending proposals. */
-async function pendingSeals(dir: string, policy: string): Promise<ProposalSeal[]> {
+/**
+ * The seals of the sandbox's pending proposals: those for `policy` made by `sandbox` (a proposal
+ * another sandbox made is never returned in its place, since that sandbox could not read it).
+ */
+async function pendingSeals(
+  dir: string,
+  policy: string,
+  sandbox: string | undefined,
+): Promise<ProposalSeal[]> {
   const seals = await Promise.all(
     (await listProposalFiles(dir, "pending")).map((f) => readSeal(dir, f.id)),
   );
-  return seals.filter((s): s is ProposalSeal => s?.policy === policy);
+  return seals.filter((s): s is ProposalSeal => s?.policy === policy && s.sandbox === sandbox);
 }
 
 function tooManyPending(policy: string, max: number): SubmitResult {

@@ -214,10 +214,11 @@ Deno.test("hostile #4: marker text in a rule is refused, and recovery never mark
   }
 });
 
-function policyLocal(sink: ProposalStore) {
+function policyLocal(sink: ProposalStore, sandboxId = "sb-hostile") {
   const snapshot = loadPolicyText("version: 1\n", "team.yaml");
   return createPolicyLocalApp({
     sandbox: "team",
+    sandboxId,
     sink,
     logDir: "/nonexistent",
     skill: () => Promise.resolve(""),
@@ -274,6 +275,40 @@ Deno.test("hostile #11: a proposal flood makes one patch per rule, at most 20 pe
     assert.equal(body.error, "too_many_pending");
     assert.match(body.detail, /already has 20 pending proposals/);
     assert.equal(await pending(), 20);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("hostile #11: deduplication and the pending cap are per sandbox, so one sandbox never gets another's proposal id", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies, maxPendingPerSandbox: 1 });
+    const propose = async (sandboxId: string, rule: unknown) => {
+      const app = policyLocal(store, sandboxId);
+      const operations = [{ addRule: { ruleName: "same", rule } }];
+      const answer = await app.request("http://policy.local/v1/proposals", {
+        method: "POST",
+        body: JSON.stringify({ intent_summary: "same rule", operations }),
+      });
+      return { app, answer };
+    };
+    const rule = putProposal().rule;
+    const a = await propose("sb-a", rule);
+    const b = await propose("sb-b", rule);
+    assert.equal(a.answer.status, 202);
+    assert.equal(b.answer.status, 202, "sb-a's pending proposal does not fill sb-b's quota");
+    const [idA] = (await a.answer.json()).accepted_chunk_ids;
+    const [idB] = (await b.answer.json()).accepted_chunk_ids;
+    assert.notEqual(idA, idB);
+    const readBack = await b.app.request(`http://policy.local/v1/proposals/${idB}`);
+    assert.equal(readBack.status, 200, "a sandbox can read the id it was given");
+    assert.equal(
+      (await propose("sb-a", rule)).answer.status,
+      202,
+      "the same rule again is the same id",
+    );
+    assert.equal((await propose("sb-a", distinctRule(1))).answer.status, 429);
   } finally {
     await repo.cleanup();
   }

@@ -50,11 +50,10 @@ export async function submitProposals(
     rejection_reasons: [],
     accepted_chunk_ids: [],
   };
+  const own = ownProposals(sink, deps.sandboxId);
   for (const [index, op] of proposal.operations.entries()) {
-    const result = await submitOne(sink, deps.sandbox, op, proposal.intentSummary, body);
-    if (!result.accepted && result.code === "too_many_pending") throw tooMany(result, body);
-    const own = ownProposals(sink, deps.sandboxId);
     const result = await submitOne(own, deps.sandbox, op, proposal.intentSummary, body);
+    if (!result.accepted && result.code === "too_many_pending") throw tooMany(result, body);
     if (result.accepted) {
       body.accepted_chunks++;
       body.accepted_chunk_ids.push(result.proposal.id);
