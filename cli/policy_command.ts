@@ -9,6 +9,7 @@ import { basename, extname } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import {
+  ANY_BINARY,
   type Endpoint,
   formatEndpoint,
   formatIssue,
@@ -21,7 +22,9 @@ import {
  * Register `policy validate FILE…` and `policy show FILE [--json]`.
  *
  * `validate` prints its whole report on standard output: `ok FILE (…)` per good file, one
- * `FILE:LINE:COL: message` line per problem; exit 1 when any file has a problem. `show`
+ * `FILE:LINE:COL: message` line per problem, one `FILE:LINE:COL: warning: message` line per
+ * warning (accepted, as OpenShell accepts it, but worth a look); exit 1 when any file has a
+ * problem (warnings alone keep exit 0). `show`
  * prints the policy on standard output and, since that stream carries data (`--json`), its
  * problem lines on standard error. FILE is echoed as typed, resolved against `ctx.cwd`.
  *
@@ -47,7 +50,11 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     .action(async (files) => {
       for (const file of files) {
         const loaded = await load(ctx, file, (line) => ctx.out(line + "\n"));
-        if (loaded) ctx.out(`ok ${file} (${summary(loaded)})\n`);
+        if (!loaded) continue;
+        for (const w of loaded.warnings ?? []) {
+          ctx.out(formatIssue({ ...w, file, message: `warning: ${w.message}` }) + "\n");
+        }
+        ctx.out(`ok ${file} (${summary(loaded)})\n`);
       }
     });
   policy
@@ -101,7 +108,7 @@ function render(file: string, loaded: LoadedPolicy): string {
       const extras = endpointExtras(ep);
       if (extras) lines.push(`            ${extras}`);
     }
-    for (const b of rule.binaries) lines.push(`  Binary:   ${b.path}`);
+    for (const b of rule.binaries ?? [{ path: ANY_BINARY }]) lines.push(`  Binary:   ${b.path}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -110,7 +117,13 @@ function render(file: string, loaded: LoadedPolicy): string {
 function endpointExtras(ep: Endpoint): string {
   const out: string[] = [];
   if (ep.enforcement === "audit") out.push("audit mode (denials are logged, not enforced)");
-  if (ep.tls === "skip") out.push("tls: skip (never inspected)");
+  if (ep.tls === "skip") {
+    out.push(
+      ep.protocol === "rest" ? "tls: skip ignored (rules enforced)" : "tls: skip (never inspected)",
+    );
+  }
+  if (ep.access === "allow") out.push(`access "allow" grants nothing`);
+  if (ep.path !== undefined) out.push(`only requests under path ${ep.path}`);
   if (ep.allowed_ips?.length) out.push(`allowed_ips: ${ep.allowed_ips.join(", ")}`);
   if (ep.allow_encoded_slash) out.push("encoded slashes allowed");
   const queries = [...(ep.rules ?? []).map((r) => r.allow), ...(ep.deny_rules ?? [])]

@@ -8,7 +8,9 @@
 import { type NetworkRule, validateNetworkRule as validateRule } from "../proxy/policy/mod.ts";
 
 export {
+  ANY_BINARY,
   classifyAddress,
+  formatBinaries,
   formatEndpoint,
   formatEndpoints,
   isIpLiteral,

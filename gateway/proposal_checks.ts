@@ -146,7 +146,10 @@ export function checkProposedRule(raw: unknown, current: LoadedPolicy): CheckRes
     const l4 = l7ElsewhereFinding(e, at, current) ?? l4OnHttpPortFinding(e, at);
     if (l4) findings.push(l4);
   });
-  for (const b of rule.binaries) {
+  if (!rule.binaries) {
+    findings.push(warn("any_binary", "rule lists no binaries: every process may use it"));
+  }
+  for (const b of rule.binaries ?? []) {
     if (!b.path.startsWith("/")) {
       findings.push(refuse("schema", `binary ${visibleText(b.path, 200)} is not absolute`));
     } else {

@@ -83,7 +83,7 @@ export function toProposalStatus(record: ProposalRecord): ProposalStatus {
     findings: record.meta.findings,
   };
   if (record.meta.sandbox !== undefined) status.sandbox = record.meta.sandbox;
-  const binary = record.rule.binaries[0]?.path ?? record.meta.binary;
+  const binary = record.rule.binaries?.[0]?.path ?? record.meta.binary;
   if (binary !== undefined) status.binary = binary;
   if (record.state === "rejected" && d?.status === "rejected") {
     status.rejectionReason = d.reason ?? "";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { formatEndpoints } from "./_engine.ts";
+import { ANY_BINARY, formatBinaries, formatEndpoints } from "./_engine.ts";
 import type { ProposalRecord } from "./proposal_record.ts";
 import { visibleText } from "./untrusted_text.ts";
 
@@ -38,7 +38,7 @@ export function proposalJson(r: ProposalRecord): Record<string, unknown> {
     policy: r.meta.policy,
     rule_name: r.meta.ruleKey,
     summary: r.meta.summary,
-    binary: r.rule.binaries[0]?.path ?? r.meta.binary,
+    binary: r.rule.binaries?.[0]?.path ?? r.meta.binary,
     created: r.meta.created,
     findings: r.meta.findings,
     rule: r.rule,
@@ -137,11 +137,11 @@ export function renderRuleChunk(r: ProposalRecord, color: boolean): string {
     `  Proposal:   ${r.id}`,
     `  Status:     ${paint(color, STATE_COLOR[r.state], r.state)}`,
     `  Rule:       ${v(r.meta.ruleKey, 100)}`,
-    `  Binary:     ${v(r.rule.binaries[0]?.path ?? r.meta.binary ?? "-", 300)}`,
+    `  Binary:     ${v(r.rule.binaries ? r.rule.binaries[0]?.path ?? "-" : ANY_BINARY, 300)}`,
     `  Rationale:  ${rationale[0] ?? ""}`,
     ...rationale.slice(1).map((l) => `              ${l}`),
     `  Endpoints:  ${v(formatEndpoints(r.rule.endpoints), 2_000)}`,
-    `  Binaries:   ${v(r.rule.binaries.map((b) => b.path).join(", "), 1_000)}`,
+    `  Binaries:   ${v(formatBinaries(r.rule), 1_000)}`,
     `  Checks:     ${checks[0]}`,
     ...checks.slice(1).map((c) => `              ${c}`),
   ];

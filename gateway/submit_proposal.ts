@@ -56,7 +56,7 @@ function grantText(e: Endpoint): string {
 export function summarizeRule(policy: string, rule: NetworkRule): string {
   const [first, ...rest] = rule.endpoints;
   const more = rest.length ? ` (+${rest.length} endpoint${rest.length > 1 ? "s" : ""})` : "";
-  const binaries = rule.binaries.map((b) => b.path);
+  const binaries = rule.binaries?.map((b) => b.path) ?? ["any binary"];
   const who = binaries.length > 1 ? `${binaries[0]} (+${binaries.length - 1})` : binaries[0];
   const text = `policy(${policy}): allow ${first ? grantText(first) : "-"}${more} for ${who}`;
   return visibleText(text, 200);
@@ -205,7 +205,7 @@ async function draftPatch(
     policy: input.policy,
     ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
     ruleKey,
-    binary: check.rule.binaries[0]?.path,
+    binary: check.rule.binaries?.[0]?.path,
     created: env.now().toISOString(),
     summary: summarizeRule(input.policy, check.rule),
     findings: check.findings,

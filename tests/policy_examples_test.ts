@@ -72,7 +72,7 @@ Deno.test("policies/examples cover every feature of the format", async () => {
     Object.values(p.network_policies).flatMap((r) => r.endpoints)
   );
   const binaries = examples.flatMap((p: Policy) =>
-    Object.values(p.network_policies).flatMap((r) => r.binaries)
+    Object.values(p.network_policies).flatMap((r) => r.binaries ?? [])
   );
   const matchers = endpoints.flatMap((
     e,

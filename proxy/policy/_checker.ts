@@ -19,9 +19,16 @@ export interface Problem {
 /** A plain object (map) as parsed from YAML or JSON. */
 export type PlainMap = Record<string, unknown>;
 
-/** Collects problems; validators never stop at the first one. */
+/** Collects problems and warnings; validators never stop at the first one. */
 export class Checker {
   readonly problems: Problem[] = [];
+  /** Accepted but worth a reader's attention (OpenShell warns on the same input). */
+  readonly warnings: Problem[] = [];
+
+  /** Record a warning about the value at `path` (or its key); it does not block loading. */
+  warn(path: ValuePath, message: string, at: "key" | "value" = "value"): void {
+    this.warnings.push({ path, at, message });
+  }
 
   /** Report a problem with the value at `path` (or its key). */
   report(path: ValuePath, message: string, at: "key" | "value" = "value"): void {

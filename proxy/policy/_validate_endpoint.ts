@@ -1,25 +1,21 @@
 /**
- * Validation of one endpoint and its L7 matchers from a plain value.
+ * Validation of one endpoint from a plain value: keys, host, ports, protocol and the
+ * cross-key rules OpenShell applies (with its warnings for accepted but doubtful input).
  *
  * @module
  */
 
-import {
-  type Checker,
-  describe,
-  hasControl,
-  isMap,
-  type PlainMap,
-  type ValuePath,
-} from "./_checker.ts";
+import { type Checker, describe, type PlainMap, type ValuePath } from "./_checker.ts";
 import { hostPatternProblem } from "./host_pattern.ts";
-import { cidrsOverlap, FORBIDDEN_ALLOWED_RANGES, parseCidr } from "./ip.ts";
-import { ACCESS_PRESETS, HTTP_METHODS } from "./presets.ts";
-import type { Endpoint, L7Match, QueryMatcherSpec } from "./types.ts";
-import { matcherGlobs } from "./_query.ts";
+import { cidrsOverlap, FORBIDDEN_ALLOWED_RANGES, isIpLiteral, parseCidr } from "./ip.ts";
+import { ACCESS_PRESETS } from "./presets.ts";
+import type { Endpoint, L7Match } from "./types.ts";
+import { pathPatternProblem, validateAllow, validateMatch } from "./_validate_match.ts";
+import { unsupportedKeys, unsupportedProtocol } from "./_unsupported.ts";
 
 const ENDPOINT_KEYS = [
   "host",
+  "path",
   "port",
   "ports",
   "protocol",
@@ -36,7 +32,8 @@ const ENDPOINT_KEYS = [
 export function validateEndpoint(c: Checker, raw: unknown, path: ValuePath): Endpoint | undefined {
   const before = c.problems.length;
   if (!c.map(raw, path, "Endpoint")) return undefined;
-  c.knownKeys(raw, ENDPOINT_KEYS, path, "endpoint");
+  const unsupported = unsupportedKeys(c, raw, path);
+  c.knownKeys(raw, [...ENDPOINT_KEYS, ...unsupported], path, "endpoint");
   const ep: Endpoint = {};
   const host = c.string(raw, "host", path);
   if (host !== undefined) {
@@ -47,14 +44,16 @@ export function validateEndpoint(c: Checker, raw: unknown, path: ValuePath): End
     c.report(path, `Endpoint needs "host" (it may be omitted only with "allowed_ips")`, "key");
   }
   validatePorts(c, raw, path, ep);
-  assign(ep, "protocol", c.choice(raw, "protocol", ["rest"] as const, path, "protocol"));
+  assign(ep, "path", endpointPath(c, raw, path));
+  assign(ep, "protocol", protocolOf(c, raw, path));
   assign(
     ep,
     "enforcement",
     c.choice(raw, "enforcement", ["enforce", "audit"] as const, path, "enforcement"),
   );
-  assign(ep, "access", c.choice(raw, "access", ACCESS_PRESETS, path, "access preset"));
-  assign(ep, "tls", c.choice(raw, "tls", ["skip"] as const, path, "tls mode"));
+  assign(ep, "access", accessOf(c, raw, path));
+  const tlsModes = ["skip", "terminate", "passthrough"] as const;
+  assign(ep, "tls", c.choice(raw, "tls", tlsModes, path, "tls mode"));
   assign(ep, "allow_encoded_slash", c.boolean(raw, "allow_encoded_slash", path));
   const rules = c.list(raw, "rules", path)?.map((r, i) =>
     validateAllow(c, r, [...path, "rules", i])
@@ -69,6 +68,7 @@ export function validateEndpoint(c: Checker, raw: unknown, path: ValuePath): End
     ep.allowed_ips = ips.map((ip, i) => validateAllowedIp(c, ip, [...path, "allowed_ips", i]));
   }
   crossChecks(c, raw, path);
+  if (raw.protocol === "tcp") tcpChecks(c, raw, path);
   return c.problems.length === before ? ep : undefined;
 }
 
@@ -78,6 +78,38 @@ function assign<K extends keyof Endpoint>(
   value: Endpoint[K] | undefined,
 ): void {
   if (value !== undefined) ep[key] = value;
+}
+
+function protocolOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["protocol"] {
+  if (typeof raw.protocol === "string") {
+    const problem = unsupportedProtocol(raw.protocol);
+    if (problem) return void c.report([...path, "protocol"], problem);
+  }
+  return c.choice(raw, "protocol", ["rest", "tcp"] as const, path, "protocol");
+}
+
+function accessOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["access"] {
+  if (raw.access === "allow") {
+    // OpenShell ignores a preset it does not know (l7/mod.rs expand_access_presets): the
+    // endpoint then allows no request. Same here, loudly.
+    c.warn(
+      [...path, "access"],
+      `Unsupported access preset "allow" ignored: this endpoint allows no request; use "read-only", "read-write" or "full"`,
+    );
+    return "allow";
+  }
+  return c.choice(raw, "access", ACCESS_PRESETS, path, "access preset");
+}
+
+function endpointPath(c: Checker, raw: PlainMap, path: ValuePath): string | undefined {
+  const p = c.string(raw, "path", path);
+  if (p === undefined) return undefined;
+  const problem = pathPatternProblem(p);
+  if (problem) c.report([...path, "path"], `Endpoint path: ${problem}`);
+  else if (raw.protocol === undefined) {
+    c.warn([...path, "path"], `Endpoint "path" is ignored without "protocol: rest"`, "key");
+  }
+  return p;
 }
 
 function validatePorts(c: Checker, raw: PlainMap, path: ValuePath, ep: Endpoint): void {
@@ -106,7 +138,8 @@ function portOk(c: Checker, value: unknown, path: ValuePath): boolean {
 }
 
 function crossChecks(c: Checker, raw: PlainMap, path: ValuePath): void {
-  if (raw.protocol !== undefined && raw.access === undefined && raw.rules === undefined) {
+  const l7 = raw.protocol !== undefined && raw.protocol !== "tcp";
+  if (l7 && raw.access === undefined && raw.rules === undefined) {
     c.report([...path, "protocol"], `Key "protocol" needs "access" or "rules"`, "key");
   }
   if (raw.protocol === undefined) {
@@ -119,93 +152,46 @@ function crossChecks(c: Checker, raw: PlainMap, path: ValuePath): void {
   if (raw.access !== undefined && raw.rules !== undefined) {
     c.report([...path, "rules"], `Use either "access" or "rules", not both`, "key");
   }
-  if (Array.isArray(raw.rules) && raw.rules.length === 0) {
-    c.report([...path, "rules"], `Key "rules" must not be empty`);
+  for (const key of ["rules", "deny_rules"]) {
+    // OpenShell: an empty `rules` would deny all, an empty `deny_rules` would do nothing.
+    if (Array.isArray(raw[key]) && raw[key].length === 0) {
+      c.report([...path, key], `Key "${key}" must not be empty`);
+    }
   }
-  if (raw.tls === "skip" && raw.protocol !== undefined) {
-    c.report(
+  tlsWarnings(c, raw, path, l7);
+}
+
+function tlsWarnings(c: Checker, raw: PlainMap, path: ValuePath, l7: boolean): void {
+  if (raw.tls === "terminate" || raw.tls === "passthrough") {
+    c.warn(
       [...path, "tls"],
-      `Endpoint with "tls: skip" cannot use "protocol": traffic it does not decrypt cannot be inspected`,
+      `"tls: ${raw.tls}" is deprecated and has no effect (TLS is detected automatically); remove it, or use "tls: skip" to never decrypt`,
+    );
+  } else if (raw.tls === "skip" && l7) {
+    // OpenShell tunnels such an endpoint blind (its rules unenforced); Tollgate keeps the
+    // rules and inspects anyway, so a rule never silently turns into a blanket grant.
+    c.warn(
+      [...path, "tls"],
+      `"tls: skip" is ignored on an endpoint with "protocol": its rules are enforced, so Tollgate inspects its traffic`,
     );
   }
 }
 
-function validateAllow(c: Checker, raw: unknown, path: ValuePath): { allow: L7Match } | undefined {
-  if (!c.map(raw, path, "Rule entry")) return undefined;
-  if (raw.allow === undefined) {
-    // One clear problem rather than one per stray key: the usual slip is a missing `allow:`.
-    c.report(path, `Rule entry needs "allow": write "- allow: {method: ..., path: ...}"`, "key");
-    return undefined;
-  }
-  c.knownKeys(raw, ["allow"], path, "rule entry");
-  const allow = validateMatch(c, raw.allow, [...path, "allow"]);
-  return allow && { allow };
-}
-
-/** Validate `{method, path, query?}` (an allow or a deny matcher). */
-export function validateMatch(c: Checker, raw: unknown, path: ValuePath): L7Match | undefined {
-  const before = c.problems.length;
-  if (!c.map(raw, path, "Matcher")) return undefined;
-  c.knownKeys(raw, ["method", "path", "query"], path, "matcher");
-  for (const key of ["method", "path"]) {
-    if (raw[key] === undefined) c.report(path, `Missing required key "${key}"`, "key");
-  }
-  const method = c.string(raw, "method", path);
-  if (method !== undefined && method !== "*" && !HTTP_METHODS.includes(method.toUpperCase())) {
-    c.report([...path, "method"], `Unknown method ${describe(method)}`);
-  }
-  const p = c.string(raw, "path", path);
-  const problem = p === undefined ? undefined : pathPatternProblem(p);
-  if (problem) c.report([...path, "path"], problem);
-  const query = validateQuery(c, raw.query, [...path, "query"]);
-  if (c.problems.length !== before || method === undefined || p === undefined) return undefined;
-  return query ? { method, path: p, query } : { method, path: p };
-}
-
-/** The problem with an L7 path pattern, if any (never echoes a value holding `?`). */
-export function pathPatternProblem(p: string): string | undefined {
-  if (p.includes("?")) return `Path must not contain "?": match query parameters with "query"`;
-  if (p !== "**" && !p.startsWith("/")) return `Path ${describe(p)} must start with "/" or be "**"`;
-  if (!/^[\x21-\x7e]*$/.test(p) || p.includes("#")) {
-    return `Path must be printable ASCII without spaces or "#"`;
-  }
-  if (p.length > 4096) return `Path must be at most 4096 characters`;
-  return undefined;
-}
-
-function validateQuery(
-  c: Checker,
-  raw: unknown,
-  path: ValuePath,
-): Record<string, QueryMatcherSpec> | undefined {
-  if (raw === undefined) return undefined;
-  if (!isMap(raw)) {
-    c.report(path, `Key "query" must be a map of parameter name to matcher, got ${describe(raw)}`);
-    return undefined;
-  }
-  const out: Record<string, QueryMatcherSpec> = {};
-  for (const [key, spec] of Object.entries(raw)) {
-    if (hasControl(key) || (queryMatcherOk(spec) && matcherGlobs(spec).some(hasControl))) {
-      c.report([...path, key], `Query matcher must not contain control characters`);
-    } else if (queryMatcherOk(spec)) out[key] = spec;
-    else {
-      c.report(
-        [...path, key],
-        `Query matcher for ${
-          describe(key)
-        } must be a glob string, {glob: "..."} or {any: ["...", ...]}`,
-      );
+/** `protocol: tcp` is the explicit spelling of L4 (OpenShell's explicit-TCP contract). */
+function tcpChecks(c: Checker, raw: PlainMap, path: ValuePath): void {
+  for (const key of ["access", "rules", "deny_rules", "enforcement", "path"]) {
+    if (raw[key] !== undefined) {
+      c.report([...path, key], `Key "${key}" is an L7 field: "protocol: tcp" is L4 only`, "key");
     }
   }
-  return out;
-}
-
-function queryMatcherOk(spec: unknown): spec is QueryMatcherSpec {
-  if (typeof spec === "string") return true;
-  if (!isMap(spec) || Object.keys(spec).length !== 1) return false;
-  if ("glob" in spec) return typeof spec.glob === "string";
-  return Array.isArray(spec.any) && spec.any.length > 0 &&
-    spec.any.every((g) => typeof g === "string");
+  if (raw.allow_encoded_slash === true) {
+    c.report([...path, "allow_encoded_slash"], `"protocol: tcp" is L4 only`, "key");
+  }
+  if (raw.host === undefined) {
+    c.report([...path, "protocol"], `"protocol: tcp" needs a DNS host name`);
+  } else if (typeof raw.host === "string" && isIpLiteral(raw.host)) {
+    c.report([...path, "host"], `"protocol: tcp" needs a DNS host name, not an IP address`);
+  }
 }
 
 function validateAllowedIp(c: Checker, raw: unknown, path: ValuePath): string {

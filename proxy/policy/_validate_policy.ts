@@ -13,6 +13,7 @@ import {
 } from "./_checker.ts";
 import { absolutePathProblem, validateRuleValue } from "./_validate_rule.ts";
 import type { NetworkRule, Policy } from "./types.ts";
+import { UNSUPPORTED_TOP_KEYS, unsupportedKeys } from "./_unsupported.ts";
 
 const TOP_KEYS = [
   "version",
@@ -23,11 +24,18 @@ const TOP_KEYS = [
   "process",
 ];
 const RULE_KEY = /^[A-Za-z0-9_.-]+$/;
+/** OpenShell reserves this rule-key prefix for rules it generates from providers. */
+const PROVIDER_PREFIX = "_provider_";
+/** At most this many filesystem paths, `read_only` and `read_write` together (OpenShell). */
+export const MAX_FILESYSTEM_PATHS = 256;
+/** OpenShell #2785: "sandbox" or a numeric id from 1 to 2^32-2 (0 is root, 2^32-1 invalid). */
+const MAX_SANDBOX_ID = 4294967294;
 
 /** Validate a parsed document; returns the policy only when no problem was found. */
 export function validatePolicyValue(c: Checker, raw: unknown): Policy | undefined {
   if (!c.map(raw, [], "A policy document")) return undefined;
-  c.knownKeys(raw, TOP_KEYS, [], "policy");
+  const unsupported = unsupportedKeys(c, raw, [], UNSUPPORTED_TOP_KEYS);
+  c.knownKeys(raw, [...TOP_KEYS, ...unsupported], [], "policy");
   if (raw.version === undefined) c.report([], `Missing required key "version"`, "key");
   else if (typeof raw.version !== "number") {
     c.report(["version"], `Key "version" must be the number 1, got ${describe(raw.version)}`);
@@ -63,6 +71,8 @@ function validateRules(c: Checker, raw: unknown): Record<string, NetworkRule> {
         `Invalid rule key ${describe(key)}: use letters, digits, "_", "." and "-"`,
         "key",
       );
+    } else if (key.startsWith(PROVIDER_PREFIX)) {
+      c.report(path, `Rule key ${describe(key)}: the "_provider_" prefix is reserved`, "key");
     }
     const rule = validateRuleValue(c, value, path);
     if (rule) out[key] = rule;
@@ -81,6 +91,10 @@ function staticSections(c: Checker, raw: PlainMap, policy: Policy): void {
     for (const key of ["read_only", "read_write"] as const) {
       const list = pathList(c, fs, key, path);
       if (list) section[key] = list;
+    }
+    const count = (section.read_only?.length ?? 0) + (section.read_write?.length ?? 0);
+    if (count > MAX_FILESYSTEM_PATHS) {
+      c.report(path, `Too many filesystem paths: ${count}, at most ${MAX_FILESYSTEM_PATHS}`);
     }
     policy.filesystem_policy = section;
   }
@@ -103,13 +117,27 @@ function staticSections(c: Checker, raw: PlainMap, policy: Policy): void {
     const section: NonNullable<Policy["process"]> = {};
     for (const key of ["run_as_user", "run_as_group"] as const) {
       const v = c.string(proc, key, ["process"]);
-      if (v === "root" || v === "0") {
-        c.report(["process", key], `Key "${key}" must not be ${describe(v)}`);
-      } else if (v === "") c.report(["process", key], `Key "${key}" must not be empty`);
-      if (v !== undefined) section[key] = v;
+      // An empty value means omitted (OpenShell: the runtime picks the sandbox identity).
+      if (v === undefined || v === "") continue;
+      if (!sandboxIdentityOk(v)) {
+        c.report(
+          ["process", key],
+          `Key "${key}" must be "sandbox" or a numeric id from 1 to ${MAX_SANDBOX_ID}, got ${
+            describe(v)
+          }`,
+        );
+      }
+      section[key] = v;
     }
     policy.process = section;
   }
+}
+
+function sandboxIdentityOk(v: string): boolean {
+  if (v === "sandbox") return true;
+  if (!/^\+?[0-9]{1,12}$/.test(v)) return false;
+  const id = Number(v);
+  return id >= 1 && id <= MAX_SANDBOX_ID;
 }
 
 function pathList(c: Checker, obj: PlainMap, key: string, path: ValuePath): string[] | undefined {
@@ -123,7 +151,9 @@ function pathList(c: Checker, obj: PlainMap, key: string, path: ValuePath): stri
     }
     const problem = absolutePathProblem(item, "Path");
     if (problem) c.report(at, problem);
-    else if (key === "read_write" && item === "/") c.report(at, `Path "/" must not be writable`);
+    else if (key === "read_write" && /^\/+$/.test(item)) {
+      c.report(at, `Path ${describe(item)} must not be writable`);
+    }
     out.push(item);
   });
   return out;

@@ -40,14 +40,16 @@ export function validateRuleValue(
   const endpoints = nonEmptyList(c, raw, "endpoints", path)?.map((e, i) =>
     validateEndpoint(c, e, [...path, "endpoints", i])
   );
-  const binaries = nonEmptyList(c, raw, "binaries", path)?.map((b, i) =>
-    validateBinary(c, b, [...path, "binaries", i])
-  );
-  if (c.problems.length !== before || !endpoints || !binaries) return undefined;
-  const rule: NetworkRule = {
-    endpoints: endpoints as Endpoint[],
-    binaries: binaries as BinaryRef[],
-  };
+  // No `binaries` key means any binary (OpenShell #2499); an empty list stays an error.
+  const binaries = raw.binaries === undefined
+    ? undefined
+    : nonEmptyList(c, raw, "binaries", path)?.map((b, i) =>
+      validateBinary(c, b, [...path, "binaries", i])
+    );
+  if (c.problems.length !== before || !endpoints) return undefined;
+  if (raw.binaries !== undefined && !binaries) return undefined;
+  const rule: NetworkRule = { endpoints: endpoints as Endpoint[] };
+  if (binaries) rule.binaries = binaries as BinaryRef[];
   if (name !== undefined) rule.name = name;
   return rule;
 }

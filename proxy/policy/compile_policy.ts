@@ -44,6 +44,7 @@ function compileAllow(ep: Endpoint): CompiledMatch[] {
 function compileBinaries(rule: NetworkRule): BinaryMatcher {
   const exact = new Set<string>();
   const globs: GlobMatcher[] = [];
+  if (!rule.binaries) return { any: true, exact, globs };
   for (const b of rule.binaries) {
     if (b.path.includes("*")) globs.push(compilePathGlob(b.path));
     else exact.add(b.path);
@@ -96,7 +97,8 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
         ruleKey,
         endpoint,
         host,
-        l7: endpoint.protocol === "rest" && endpoint.tls !== "skip",
+        // `tls: skip` on an L7 endpoint is ignored (validation warns): its rules must hold.
+        l7: endpoint.protocol === "rest",
         enforcement: endpoint.enforcement ?? "enforce",
         allow: compileAllow(endpoint),
         deny: (endpoint.deny_rules ?? []).map(compileDenyMatch),
@@ -161,5 +163,5 @@ export function lookupGrants(
 
 /** True when the binary matcher accepts the path. */
 export function binaryMatches(m: BinaryMatcher, path: string): boolean {
-  return m.exact.has(path) || m.globs.some((g) => g(path));
+  return m.any === true || m.exact.has(path) || m.globs.some((g) => g(path));
 }

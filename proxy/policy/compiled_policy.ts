@@ -25,8 +25,10 @@ export interface CompiledMatch {
   query?: CompiledQuery;
 }
 
-/** The binaries of a rule: exact paths in a set, globs as predicates. */
+/** The binaries of a rule: exact paths in a set, globs as predicates, or any binary. */
 export interface BinaryMatcher {
+  /** The rule lists no binaries: any binary matches (OpenShell #2499). */
+  any?: boolean;
   /** Exact executable paths. */
   exact: ReadonlySet<string>;
   /** Compiled binary globs. */
@@ -41,7 +43,7 @@ export interface Grant {
   endpoint: Endpoint;
   /** Undefined for a host-less endpoint (matched through `allowed_ips`). */
   host?: HostPattern;
-  /** `protocol: rest` (validation forbids it together with `tls: skip`). */
+  /** `protocol: rest`, even with `tls: skip` (ignored there, with a warning). */
   l7: boolean;
   /** Endpoint enforcement, defaulted to `enforce`. */
   enforcement: Enforcement;

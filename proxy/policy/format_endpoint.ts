@@ -6,7 +6,7 @@
  */
 
 import { endpointPorts } from "./compile_policy.ts";
-import type { Endpoint } from "./types.ts";
+import type { Endpoint, NetworkRule } from "./types.ts";
 
 /**
  * Render `host:port [tags]`: the layer (`L4`, or `L7 rest`), then `access=<preset>`, then
@@ -35,6 +35,23 @@ export function formatEndpoint(ep: Endpoint): string {
   }
   for (const d of ep.deny_rules ?? []) tags.push(`deny ${d.method || "*"} ${d.path || "*"}`);
   return `${ep.host ?? "*"}:${endpointPorts(ep).join(",")} [${tags.join(", ")}]`;
+}
+
+/** How a rule without `binaries` is shown: it grants every binary (OpenShell's wording). */
+export const ANY_BINARY = "any binary";
+
+/**
+ * Render a rule's binaries joined with `", "`, or `any binary` when it lists none.
+ *
+ * @example
+ * ```ts
+ * import { formatBinaries } from "./format_endpoint.ts";
+ * console.assert(formatBinaries({ endpoints: [] }) === "any binary");
+ * console.assert(formatBinaries({ endpoints: [], binaries: [{ path: "/usr/bin/gh" }] }) === "/usr/bin/gh");
+ * ```
+ */
+export function formatBinaries(rule: NetworkRule): string {
+  return rule.binaries ? rule.binaries.map((b) => b.path).join(", ") : ANY_BINARY;
 }
 
 /**

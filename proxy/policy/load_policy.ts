@@ -9,7 +9,7 @@ import type { CompiledPolicy } from "./compiled_policy.ts";
 import { parsePolicy } from "./parse_policy.ts";
 import { policyHash } from "./policy_hash.ts";
 import { PolicyValidationError } from "./policy_validation_error.ts";
-import type { Policy } from "./types.ts";
+import type { Policy, PolicyIssue } from "./types.ts";
 
 /** A policy ready to enforce: its source, the validated model, the compiled form, the hash. */
 export interface LoadedPolicy {
@@ -23,6 +23,8 @@ export interface LoadedPolicy {
   compiled: CompiledPolicy;
   /** `policyHash(policy)`. */
   hash: string;
+  /** Accepted input worth a warning (e.g. deprecated `tls: terminate`), in file order. */
+  warnings?: PolicyIssue[];
 }
 
 /**
@@ -37,9 +39,10 @@ export interface LoadedPolicy {
  * ```
  */
 export function loadPolicyText(text: string, file: string): LoadedPolicy {
-  const { policy, issues } = parsePolicy(text, file);
+  const { policy, issues, warnings } = parsePolicy(text, file);
   if (!policy) throw new PolicyValidationError(issues);
-  return { file, text, policy, compiled: compilePolicy(policy), hash: policyHash(policy) };
+  const loaded = { file, text, policy, compiled: compilePolicy(policy), hash: policyHash(policy) };
+  return warnings ? { ...loaded, warnings } : loaded;
 }
 
 /**

@@ -38,7 +38,7 @@ export { canonicalizePath, MAX_PATH_BYTES } from "./canonicalize_path.ts";
 export { parseQuery, queryProblem } from "./parse_query.ts";
 export type { CanonicalizeOptions, CanonicalPathResult } from "./canonicalize_path.ts";
 export { policyHash } from "./policy_hash.ts";
-export { formatEndpoint, formatEndpoints } from "./format_endpoint.ts";
+export { ANY_BINARY, formatBinaries, formatEndpoint, formatEndpoints } from "./format_endpoint.ts";
 export { hostMatches, hostPatternProblem, parseHostPattern } from "./host_pattern.ts";
 export type { HostPattern } from "./host_pattern.ts";
 export { cidrContains, classifyAddress, ipInCidrs, isIpLiteral, parseCidr } from "./ip.ts";

@@ -24,6 +24,8 @@ import type { NetworkRule, Policy, PolicyIssue } from "./types.ts";
 /**
  * Parse and validate policy text. YAML syntax errors and schema problems all become issues
  * (`file`, 1-based `line`/`col`, `message`); `policy` is set only when there are none.
+ * `warnings` (same shape) name accepted input that OpenShell also warns about, such as the
+ * deprecated `tls: terminate`; they never block loading.
  *
  * @example
  * ```ts
@@ -37,7 +39,7 @@ import type { NetworkRule, Policy, PolicyIssue } from "./types.ts";
 export function parsePolicy(
   text: string,
   file: string,
-): { policy?: Policy; issues: PolicyIssue[] } {
+): { policy?: Policy; issues: PolicyIssue[]; warnings?: PolicyIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
   if (doc.errors.length > 0) {
@@ -56,13 +58,15 @@ export function parsePolicy(
   }
   const checker = new Checker();
   const policy = validatePolicyValue(checker, raw);
-  const issues = checker.problems.map((p) => {
-    const offset = problemOffset(doc, p);
-    const { line, col } = lineCounter.linePos(offset);
-    return { file, line, col, message: p.message };
-  });
-  issues.sort((a, b) => a.line - b.line || a.col - b.col);
-  return issues.length === 0 && policy ? { policy, issues } : { issues };
+  const located = (list: Problem[]): PolicyIssue[] =>
+    list.map((p) => {
+      const { line, col } = lineCounter.linePos(problemOffset(doc, p));
+      return { file, line, col, message: p.message };
+    }).sort((a, b) => a.line - b.line || a.col - b.col);
+  const issues = located(checker.problems);
+  if (issues.length > 0 || !policy) return { issues };
+  const warnings = located(checker.warnings);
+  return warnings.length > 0 ? { policy, issues, warnings } : { policy, issues };
 }
 
 function syntaxMessage(message: string): string {
@@ -122,12 +126,17 @@ function start(node: unknown): number | undefined {
  */
 export function validateNetworkRule(
   raw: unknown,
-): { rule?: NetworkRule; problems: { path: string; message: string }[] } {
+): {
+  rule?: NetworkRule;
+  problems: { path: string; message: string }[];
+  warnings?: { path: string; message: string }[];
+} {
   const checker = new Checker();
   const rule = validateRuleValue(checker, raw, []);
-  const problems = checker.problems.map((p) => ({
-    path: formatValuePath(p.path),
-    message: p.message,
-  }));
-  return rule && problems.length === 0 ? { rule, problems } : { problems };
+  const flat = (list: Problem[]) =>
+    list.map((p) => ({ path: formatValuePath(p.path), message: p.message }));
+  const problems = flat(checker.problems);
+  if (!rule || problems.length > 0) return { problems };
+  const warnings = flat(checker.warnings);
+  return warnings.length > 0 ? { rule, problems, warnings } : { rule, problems };
 }

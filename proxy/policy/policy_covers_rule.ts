@@ -14,6 +14,9 @@ import { cidrContains, parseCidr } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
 import type { Endpoint, L7Match, NetworkRule, RequestFacts } from "./types.ts";
 
+/** Asked as the requester for a rule with no binaries: only an any-binary grant matches it. */
+const ANY_BINARY_WITNESS = "(any binary)";
+
 /**
  * True when, for every endpoint × port × binary of `rule` (the binary path taken literally
  * as the requester's executable), the L4 question is allowed, any `allowed_ips` of the rule
@@ -21,7 +24,8 @@ import type { Endpoint, L7Match, NetworkRule, RequestFacts } from "./types.ts";
  * inspection), and for an L7 endpoint every allow (method, path pattern taken as a literal
  * path and as one instance where `**` spans two segments, query globs as literal values) is
  * allowed without audit. A method `*` needs a `*`
- * grant. Host-less endpoints are never considered covered.
+ * grant. Host-less endpoints are never considered covered. A rule without binaries (any
+ * binary) is covered only by grants that are themselves for any binary.
  *
  * @example
  * ```ts
@@ -34,7 +38,9 @@ export function policyCoversRule(compiled: CompiledPolicy, rule: NetworkRule): b
   return rule.endpoints.every((ep) =>
     ep.host !== undefined && endpointPorts(ep).length > 0 &&
     endpointPorts(ep).every((port) =>
-      rule.binaries.every((b) => covered(compiled, ep, port, b.path))
+      (rule.binaries ?? [{ path: ANY_BINARY_WITNESS }]).every((b) =>
+        covered(compiled, ep, port, b.path)
+      )
     )
   );
 }

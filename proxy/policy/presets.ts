@@ -23,7 +23,8 @@ export const HTTP_METHODS: readonly string[] = [
 ];
 
 /**
- * The methods a preset grants on every path: `["*"]` for `full`. `read-write` leaves out
+ * The methods a preset grants on every path: `["*"]` for `full`, none for the unknown
+ * `allow` (accepted with a warning, as OpenShell does). `read-write` leaves out
  * DELETE on purpose (as OpenShell): deleting needs an explicit rule.
  *
  * @example
@@ -32,8 +33,11 @@ export const HTTP_METHODS: readonly string[] = [
  * console.assert(presetMethods("read-write").join() === "GET,HEAD,OPTIONS,POST,PUT,PATCH");
  * ```
  */
-export function presetMethods(preset: AccessPreset): string[] {
+export function presetMethods(preset: AccessPreset | "allow"): string[] {
   switch (preset) {
+    case "allow":
+      // Not a preset: OpenShell ignores it (with a warning), so it grants nothing.
+      return [];
     case "read-only":
       return ["GET", "HEAD", "OPTIONS"];
     case "read-write":

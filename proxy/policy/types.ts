@@ -32,18 +32,29 @@ export interface Endpoint {
   port?: number;
   /** Several ports (exclusive with `port`). */
   ports?: number[];
-  /** `rest` makes the endpoint L7 (needs `access` or `rules`); omitted means L4. */
-  protocol?: "rest";
+  /**
+   * Optional path glob that narrows which requests this endpoint's L7 rules judge, so one
+   * host:port can carry several L7 endpoints (OpenShell's endpoint `path`).
+   */
+  path?: string;
+  /** `rest` makes the endpoint L7 (needs `access` or `rules`); `tcp` or omitted means L4. */
+  protocol?: "rest" | "tcp";
   /** `enforce` (default) or `audit` (log would-be denials, allow them). */
   enforcement?: Enforcement;
-  /** Method preset on every path (exclusive with `rules`). */
-  access?: AccessPreset;
+  /**
+   * Method preset on every path (exclusive with `rules`). `allow` is kept as written but
+   * grants nothing (OpenShell ignores an unknown preset, with a warning).
+   */
+  access?: AccessPreset | "allow";
   /** Explicit allow matchers (exclusive with `access`). */
   rules?: { allow: L7Match }[];
   /** Deny matchers; a match beats any allow. */
   deny_rules?: L7Match[];
-  /** `skip`: never terminate TLS (L4 only). */
-  tls?: "skip";
+  /**
+   * `skip`: never terminate TLS (on an L4 endpoint; ignored, with a warning, on an L7 one).
+   * `terminate` and `passthrough` are OpenShell's deprecated no-ops, accepted with a warning.
+   */
+  tls?: "skip" | "terminate" | "passthrough";
   /** CIDRs this endpoint may reach even though they are private. */
   allowed_ips?: string[];
   /** Keep `%2F` in paths instead of rejecting them. */
@@ -62,8 +73,8 @@ export interface NetworkRule {
   name?: string;
   /** Where the binaries may connect (non-empty). */
   endpoints: Endpoint[];
-  /** Who may connect (non-empty). */
-  binaries: BinaryRef[];
+  /** Who may connect (non-empty when present); absent means any binary (OpenShell #2499). */
+  binaries?: BinaryRef[];
 }
 
 /** A validated policy file. Static sections are kept as validated plain data. */

@@ -111,7 +111,7 @@ function audit(deps: PolicyLocalDeps, id: string, op: ValidOperation): void {
   const allow = ep?.rules?.[0]?.allow;
   const target = `${ep?.host ?? "*"}:${ep?.port ?? ep?.ports?.join(",") ?? "-"}`;
   const what = allow ? ` ${allow.method} ${allow.path}` : "";
-  const who = op.rule.binaries[0] ? ` by ${op.rule.binaries[0].path}` : "";
+  const who = op.rule.binaries?.[0] ? ` by ${op.rule.binaries[0].path}` : " by any binary";
   const message = `agent proposal ${id} (${op.ruleName}) on ${target}${what}${who}`;
   try {
     deps.emit(configEvent("PROPOSED", message, {

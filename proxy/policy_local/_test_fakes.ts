@@ -99,7 +99,7 @@ export class FakeSink implements ProposalSink {
       policy: input.policy,
       ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
       ruleName: input.ruleName,
-      binary: input.rule.binaries[0]?.path,
+      binary: input.rule.binaries?.[0]?.path,
       rule: input.rule,
       findings: [],
     };

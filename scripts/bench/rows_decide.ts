@@ -110,7 +110,7 @@ export function requestMix(policy: Policy): RequestFacts[] {
     const facts: RequestFacts = {
       host: concreteHost(endpoint.host),
       port: endpoint.port ?? endpoint.ports?.[0] ?? 443,
-      identity: { exe: concreteBinary(rule.binaries[0]?.path ?? "/usr/bin/curl"), ancestors: [] },
+      identity: { exe: concreteBinary(rule.binaries?.[0]?.path ?? "/usr/bin/curl"), ancestors: [] },
     };
     if (endpoint.protocol === "rest") {
       facts.method = i % 3 === 0 ? "DELETE" : "GET";

@@ -1,0 +1,66 @@
+/**
+ * OpenShell policy features Tollgate does not implement. A file that uses one is refused
+ * with a message that says so, instead of "unknown key", so the reader knows the file is
+ * valid OpenShell and what to remove.
+ *
+ * @module
+ */
+
+import { type Checker, describe, type PlainMap, type ValuePath } from "./_checker.ts";
+
+/** Endpoint keys of OpenShell features Tollgate leaves out, with the feature's name. */
+const ENDPOINT_FEATURES: Record<string, string> = {
+  websocket_credential_rewrite: "credential rewriting",
+  request_body_credential_rewrite: "credential rewriting",
+  allow_uninspected_credentials: "credential rewriting",
+  credential_binding: "credential binding",
+  credential_signing: "credential signing",
+  signing_service: "credential signing",
+  signing_region: "credential signing",
+  mcp: "MCP inspection",
+  json_rpc: "JSON-RPC inspection",
+  json_rpc_max_body_bytes: "JSON-RPC inspection",
+  persisted_queries: "GraphQL inspection",
+  graphql_persisted_queries: "GraphQL inspection",
+  graphql_max_body_bytes: "GraphQL inspection",
+};
+
+/** Protocol values OpenShell knows and Tollgate does not inspect. */
+const PROTOCOL_FEATURES: Record<string, string> = {
+  websocket: "WebSocket message inspection",
+  graphql: "GraphQL inspection",
+  sql: "SQL inspection",
+  "json-rpc": "JSON-RPC inspection",
+  mcp: "MCP inspection",
+};
+
+/** Top-level keys of OpenShell features Tollgate leaves out. */
+export const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
+  network_middlewares: "network middlewares",
+};
+
+/**
+ * Report each key of `raw` that names a feature Tollgate leaves out; returns those keys so
+ * the unknown-key check skips them.
+ */
+export function unsupportedKeys(
+  c: Checker,
+  raw: PlainMap,
+  path: ValuePath,
+  features: Record<string, string> = ENDPOINT_FEATURES,
+): string[] {
+  const found = Object.keys(raw).filter((k) => Object.hasOwn(features, k));
+  for (const key of found) {
+    c.report([...path, key], `Key "${key}" (${features[key]}) is not supported by Tollgate`, "key");
+  }
+  return found;
+}
+
+/** The problem with a protocol value OpenShell knows but Tollgate does not support, if any. */
+export function unsupportedProtocol(protocol: string): string | undefined {
+  const feature = PROTOCOL_FEATURES[protocol.toLowerCase()];
+  if (!Object.hasOwn(PROTOCOL_FEATURES, protocol.toLowerCase())) return undefined;
+  return `Protocol ${
+    describe(protocol)
+  } (${feature}) is not supported by Tollgate: use "rest" for HTTP, "tcp" or no protocol for L4`;
+}

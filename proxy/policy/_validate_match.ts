@@ -1,0 +1,94 @@
+/**
+ * Validation of L7 matchers from a plain value: `rules[].allow` and `deny_rules[]` entries,
+ * their path patterns and query matchers.
+ *
+ * @module
+ */
+
+import { type Checker, describe, hasControl, isMap, type ValuePath } from "./_checker.ts";
+import { HTTP_METHODS } from "./presets.ts";
+import type { L7Match, QueryMatcherSpec } from "./types.ts";
+import { matcherGlobs } from "./_query.ts";
+
+/** Validate `{allow: {...}}` (one entry of `rules`). */
+export function validateAllow(
+  c: Checker,
+  raw: unknown,
+  path: ValuePath,
+): { allow: L7Match } | undefined {
+  if (!c.map(raw, path, "Rule entry")) return undefined;
+  if (raw.allow === undefined) {
+    // One clear problem rather than one per stray key: the usual slip is a missing `allow:`.
+    c.report(path, `Rule entry needs "allow": write "- allow: {method: ..., path: ...}"`, "key");
+    return undefined;
+  }
+  c.knownKeys(raw, ["allow"], path, "rule entry");
+  const allow = validateMatch(c, raw.allow, [...path, "allow"]);
+  return allow && { allow };
+}
+
+/** Validate `{method, path, query?}` (an allow or a deny matcher). */
+export function validateMatch(c: Checker, raw: unknown, path: ValuePath): L7Match | undefined {
+  const before = c.problems.length;
+  if (!c.map(raw, path, "Matcher")) return undefined;
+  c.knownKeys(raw, ["method", "path", "query"], path, "matcher");
+  for (const key of ["method", "path"]) {
+    if (raw[key] === undefined) c.report(path, `Missing required key "${key}"`, "key");
+  }
+  const method = c.string(raw, "method", path);
+  if (method !== undefined && method !== "*" && !HTTP_METHODS.includes(method.toUpperCase())) {
+    c.report([...path, "method"], `Unknown method ${describe(method)}`);
+  }
+  const p = c.string(raw, "path", path);
+  const problem = p === undefined ? undefined : pathPatternProblem(p);
+  if (problem) c.report([...path, "path"], problem);
+  const query = validateQuery(c, raw.query, [...path, "query"]);
+  if (c.problems.length !== before || method === undefined || p === undefined) return undefined;
+  return query ? { method, path: p, query } : { method, path: p };
+}
+
+/** The problem with an L7 path pattern, if any (never echoes a value holding `?`). */
+export function pathPatternProblem(p: string): string | undefined {
+  if (p.includes("?")) return `Path must not contain "?": match query parameters with "query"`;
+  if (p !== "**" && !p.startsWith("/")) return `Path ${describe(p)} must start with "/" or be "**"`;
+  if (!/^[\x21-\x7e]*$/.test(p) || p.includes("#")) {
+    return `Path must be printable ASCII without spaces or "#"`;
+  }
+  if (p.length > 4096) return `Path must be at most 4096 characters`;
+  return undefined;
+}
+
+function validateQuery(
+  c: Checker,
+  raw: unknown,
+  path: ValuePath,
+): Record<string, QueryMatcherSpec> | undefined {
+  if (raw === undefined) return undefined;
+  if (!isMap(raw)) {
+    c.report(path, `Key "query" must be a map of parameter name to matcher, got ${describe(raw)}`);
+    return undefined;
+  }
+  const out: Record<string, QueryMatcherSpec> = {};
+  for (const [key, spec] of Object.entries(raw)) {
+    if (hasControl(key) || (queryMatcherOk(spec) && matcherGlobs(spec).some(hasControl))) {
+      c.report([...path, key], `Query matcher must not contain control characters`);
+    } else if (queryMatcherOk(spec)) out[key] = spec;
+    else {
+      c.report(
+        [...path, key],
+        `Query matcher for ${
+          describe(key)
+        } must be a glob string, {glob: "..."} or {any: ["...", ...]}`,
+      );
+    }
+  }
+  return out;
+}
+
+function queryMatcherOk(spec: unknown): spec is QueryMatcherSpec {
+  if (typeof spec === "string") return true;
+  if (!isMap(spec) || Object.keys(spec).length !== 1) return false;
+  if ("glob" in spec) return typeof spec.glob === "string";
+  return Array.isArray(spec.any) && spec.any.length > 0 &&
+    spec.any.every((g) => typeof g === "string");
+}

@@ -1,0 +1,104 @@
+/**
+ * Policies OpenShell accepts (issue #14 items 6-12): the warnings it gives on accepted input,
+ * rules without binaries, explicit `protocol: tcp`, and how decide() treats each. Every case
+ * names the OpenShell test or file its vector comes from.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { compilePolicy, decide, formatBinaries, formatIssue, loadPolicyText } from "./mod.ts";
+import type { RequestFacts } from "./mod.ts";
+
+const valid = fileURLToPath(new URL("./testdata/valid/", import.meta.url));
+const curl = { exe: "/usr/bin/curl", ancestors: [] };
+const other = { exe: "/opt/tool/bin/fetcher", ancestors: [] };
+
+function load(yaml: string) {
+  return loadPolicyText(yaml, "p.yaml");
+}
+
+Deno.test("hostile #14.6: each valid fixture's warnings are reported at their position, and it loads", async (t) => {
+  for (const e of Deno.readDirSync(valid)) {
+    if (!e.name.endsWith(".yaml")) continue;
+    await t.step(e.name, () => {
+      const text = Deno.readTextFileSync(valid + e.name);
+      // A fixture lists what it expects: `# warn: LINE:COL: message`, one line per warning.
+      const expected = [...text.matchAll(/^# warn: (.*)$/gm)].map((m) => `${e.name}:${m[1]}`);
+      const loaded = loadPolicyText(text, e.name);
+      assert.deepEqual((loaded.warnings ?? []).map(formatIssue), expected);
+    });
+  }
+});
+
+const rule = (endpoint: string, binaries = "    binaries: [{ path: /usr/bin/curl }]\n") =>
+  `version: 1\nnetwork_policies:\n  r:\n    endpoints:\n      - ${endpoint}\n${binaries}`;
+
+Deno.test("hostile #14.6: access: allow (OpenShell expand_unsupported_access_preset_warns...) allows no request", () => {
+  const { compiled } = load(
+    rule("{ host: svc.example.com, port: 80, protocol: rest, access: allow }"),
+  );
+  const l4 = decide(compiled, { host: "svc.example.com", port: 80, identity: curl });
+  assert.equal(l4.verdict, "allow");
+  assert.equal(l4.inspect, true);
+  const l7 = decide(compiled, {
+    host: "svc.example.com",
+    port: 80,
+    identity: curl,
+    method: "GET",
+    path: "/",
+  });
+  assert.equal(l7.verdict, "deny");
+  assert.equal(l7.reason, "GET / not permitted by policy");
+});
+
+Deno.test("hostile #14.6: tls: skip with protocol: rest still enforces the rules (never a blind tunnel)", () => {
+  const yaml = rule(
+    "{ host: api.example.com, port: 443, protocol: rest, access: read-only, tls: skip }",
+  );
+  const { compiled, warnings } = load(yaml);
+  assert.equal(warnings?.length, 1);
+  const l4 = decide(compiled, { host: "api.example.com", port: 443, identity: curl });
+  assert.equal(l4.inspect, true);
+  const post = decide(compiled, {
+    host: "api.example.com",
+    port: 443,
+    identity: curl,
+    method: "POST",
+    path: "/x",
+  });
+  assert.equal(post.verdict, "deny");
+});
+
+Deno.test("hostile #14.6: tls: terminate (OpenShell examples/local-inference) is a no-op: the endpoint is inspected as before", () => {
+  const yaml = rule(
+    "{ host: api.example.com, port: 443, protocol: rest, access: read-only, tls: terminate }",
+  );
+  const facts: RequestFacts = { host: "api.example.com", port: 443, identity: curl };
+  assert.equal(decide(load(yaml).compiled, facts).inspect, true);
+  const l4only = load(rule("{ host: pypi.org, port: 443, tls: passthrough }")).compiled;
+  assert.equal(decide(l4only, { ...facts, host: "pypi.org" }).inspect, false);
+});
+
+Deno.test("hostile #14.7: a rule without binaries (OpenShell #2499) grants any binary, and says so", () => {
+  const { policy, compiled } = load(rule("{ host: api.example.com, port: 443 }", ""));
+  const rule0 = policy.network_policies.r!;
+  assert.equal(formatBinaries(rule0), "any binary");
+  for (const identity of [curl, other]) {
+    const d = decide(compiled, { host: "api.example.com", port: 443, identity });
+    assert.equal(d.verdict, "allow", identity.exe);
+  }
+  // An unidentified requester is still refused: "any binary" is not "no identity check".
+  const d = decide(compiled, { host: "api.example.com", port: 443, identityError: "gone" });
+  assert.equal(d.verdict, "deny");
+});
+
+Deno.test("hostile #14.11: protocol: tcp (OpenShell examples/transparent-tcp-redis) is an L4 blind tunnel", () => {
+  const { compiled } = load(rule("{ host: redis.example.com, port: 6379, protocol: tcp }"));
+  const d = decide(compiled, { host: "redis.example.com", port: 6379, identity: curl });
+  assert.equal(d.verdict, "allow");
+  assert.equal(d.inspect, false);
+  const empty = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+  assert.equal(
+    decide(empty, { host: "redis.example.com", port: 6379, identity: curl }).verdict,
+    "deny",
+  );
+});
