@@ -8,7 +8,7 @@
 import type { BinaryMatcher, CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
 import { canonicalizePattern } from "./canonicalize_path.ts";
 import { compilePathGlob, type GlobMatcher } from "./glob.ts";
-import { labelsMatch, parseHostPattern } from "./host_pattern.ts";
+import { parseHostPattern, wildcardMatches } from "./host_pattern.ts";
 import { ipInCidrs, isIpLiteral } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
 import { compileQuery } from "./_query.ts";
@@ -151,7 +151,7 @@ export function lookupGrants(
       depth--;
       if (!compiled.wildcardDepths.has(depth)) continue;
       const list = compiled.wildcard.get(`${host.slice(i + 1)}:${port}`);
-      if (list) { for (const g of list) if (labelsMatch(g.host!, labels)) add(g); }
+      if (list) { for (const g of list) if (wildcardMatches(g.host!, host, labels)) add(g); }
     }
   }
   const hostless = compiled.hostless.get(port);

@@ -2,28 +2,43 @@
  * Host patterns: the one place that knows what a policy `host` may look like and how it
  * matches a request host. The validator and the compiled index both use it.
  *
+ * OpenShell's semantics (its `validate_host_wildcard` and Rego `glob.match(host, ["."])`):
+ * `*` stays inside one DNS label and may sit anywhere in the first label (`*-api.x.com`);
+ * a later label holding a wildcard must be exactly `*` (`*.s3.*.amazonaws.com`); `**` is
+ * allowed only as the whole first label and spans one or more labels. Tollgate is stricter
+ * on breadth: the last two labels must be fixed, so no pattern spans a top-level domain.
+ *
  * @module
  */
 
 import { isIpLiteral } from "./ip.ts";
 
-/** A parsed host pattern: exact, `*.suffix` (one label) or `**.suffix` (one or more labels). */
+/**
+ * A parsed host pattern: exact, `*.suffix` (one label), `**.suffix` (one or more labels), or
+ * `glob`: per-label patterns (`*` inside a label, `*` labels, a leading `**`) before a fixed
+ * suffix of at least two labels.
+ */
 export type HostPattern =
   | { kind: "exact"; host: string }
-  | { kind: "one" | "many"; suffix: string; suffixLabels: number };
+  | { kind: "one" | "many"; suffix: string; suffixLabels: number }
+  | { kind: "glob"; suffix: string; suffixLabels: number; labels: LabelPattern[] };
+
+/** One label of a `glob` host pattern: `**` (one or more labels) or a one-label matcher. */
+export type LabelPattern = "**" | RegExp;
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+/** A first label with `*` inside: what is left after removing each `*` must be label text. */
+const PARTIAL = /^[a-z0-9_*-]{1,63}$/;
 
 /**
  * Check a policy host and return the problem, or undefined when it is valid.
- *
- * Wildcards must be a whole leading label, `*.` (exactly one label) or `**.` (one or more),
- * followed by at least two fixed labels: `*.com` would grant a whole top-level domain.
  *
  * @example
  * ```ts
  * import { hostPatternProblem } from "./host_pattern.ts";
  * console.assert(hostPatternProblem("*.example.com") === undefined);
+ * console.assert(hostPatternProblem("*-aiplatform.googleapis.com") === undefined);
+ * console.assert(hostPatternProblem("*.s3.*.amazonaws.com") === undefined);
  * console.assert(hostPatternProblem("*.com") !== undefined);
  * ```
  */
@@ -32,17 +47,28 @@ export function hostPatternProblem(host: string): string | undefined {
   if (host === "*" || host === "**") return `Bare wildcard host "${host}" would allow every host`;
   if (isIpLiteral(host)) return undefined;
   const labels = host.toLowerCase().split(".");
-  const first = labels[0];
-  const rest = first === "*" || first === "**" ? labels.slice(1) : labels;
-  if (rest.some((l) => l.includes("*"))) {
-    return `Wildcard in host "${host}" must be a whole first label ("*." or "**.")`;
-  }
-  if (rest.some((l) => l === "")) return `Host "${host}" has an empty label`;
+  if (labels.some((l) => l === "")) return `Host "${host}" has an empty label`;
   if (host.length > 253) return `Host "${host.slice(0, 40)}..." is longer than 253 characters`;
-  const bad = rest.find((l) => !LABEL.test(l));
-  if (bad !== undefined) return `Host "${host}" has an invalid label "${bad}"`;
-  if (rest !== labels && rest.length < 2) {
+  const problem = labels.map((l, i) => labelProblem(host, l, i)).find((p) => p !== undefined);
+  if (problem) return problem;
+  if (host.includes("*") && (labels.length < 3 || labels.slice(-2).some((l) => l.includes("*")))) {
     return `Wildcard host "${host}" covers a whole top-level domain: name at least two labels`;
+  }
+  return undefined;
+}
+
+function labelProblem(host: string, label: string, index: number): string | undefined {
+  if (!label.includes("*")) {
+    return LABEL.test(label) ? undefined : `Host "${host}" has an invalid label "${label}"`;
+  }
+  if (label.includes("**") && !(index === 0 && label === "**")) {
+    return `Wildcard "**" in host "${host}" must be the whole first label`;
+  }
+  if (index > 0 && label !== "*") {
+    return `Wildcard in host "${host}" must be a whole label "*" after the first label`;
+  }
+  if (index === 0 && !PARTIAL.test(label)) {
+    return `Host "${host}" has an invalid label "${label}"`;
   }
   return undefined;
 }
@@ -53,19 +79,31 @@ export function hostPatternProblem(host: string): string | undefined {
  * @example
  * ```ts
  * import { parseHostPattern } from "./host_pattern.ts";
- * const p = parseHostPattern("**.Example.com");
- * console.assert(p.kind === "many");
+ * console.assert(parseHostPattern("**.Example.com").kind === "many");
+ * console.assert(parseHostPattern("*-api.example.com").kind === "glob");
  * ```
  */
 export function parseHostPattern(host: string): HostPattern {
   const lower = host.toLowerCase();
-  for (const [prefix, kind] of [["*.", "one"], ["**.", "many"]] as const) {
-    if (lower.startsWith(prefix)) {
-      const suffix = lower.slice(prefix.length);
-      return { kind, suffix, suffixLabels: suffix.split(".").length };
-    }
+  if (!lower.includes("*")) return { kind: "exact", host: lower };
+  const labels = lower.split(".");
+  // The fixed suffix: every label after the last one holding a wildcard.
+  let last = labels.length - 1;
+  while (!labels[last]!.includes("*")) last--;
+  const suffix = labels.slice(last + 1).join(".");
+  const suffixLabels = labels.length - last - 1;
+  const head = labels.slice(0, last + 1);
+  if (head.length === 1 && (head[0] === "*" || head[0] === "**")) {
+    return { kind: head[0] === "*" ? "one" : "many", suffix, suffixLabels };
   }
-  return { kind: "exact", host: lower };
+  return { kind: "glob", suffix, suffixLabels, labels: head.map(labelPattern) };
+}
+
+function labelPattern(label: string): LabelPattern {
+  if (label === "**") return "**";
+  // Labels hold only [a-z0-9_-] besides `*`, so the text needs no escaping.
+  if (label === "*") return /^[^.]+$/;
+  return new RegExp(`^${label.split("*").join("[^.]*")}$`);
 }
 
 /**
@@ -83,20 +121,29 @@ export function hostMatches(pattern: HostPattern, host: string): boolean {
   const h = host.toLowerCase();
   if (pattern.kind === "exact") return h === pattern.host;
   if (!h.endsWith("." + pattern.suffix)) return false;
-  return labelsMatch(pattern, h.split(".").length);
+  return wildcardMatches(pattern, h, h.split(".").length);
 }
 
 /**
- * True when a host with `hostLabels` labels ending in the pattern's suffix matches it.
+ * True when a lower-case host with `hostLabels` labels, already known to end in the pattern's
+ * suffix, matches the wildcard part of the pattern.
  *
  * @example
  * ```ts
- * import { labelsMatch, parseHostPattern } from "./host_pattern.ts";
- * console.assert(labelsMatch(parseHostPattern("**.example.com"), 5));
+ * import { parseHostPattern, wildcardMatches } from "./host_pattern.ts";
+ * console.assert(wildcardMatches(parseHostPattern("**.example.com"), "a.b.c.example.com", 5));
+ * console.assert(wildcardMatches(parseHostPattern("*-ai.example.com"), "eu-ai.example.com", 3));
  * ```
  */
-export function labelsMatch(pattern: HostPattern, hostLabels: number): boolean {
+export function wildcardMatches(pattern: HostPattern, host: string, hostLabels: number): boolean {
   if (pattern.kind === "exact") return false;
   const extra = hostLabels - pattern.suffixLabels;
-  return pattern.kind === "one" ? extra === 1 : extra >= 1;
+  if (pattern.kind !== "glob") return pattern.kind === "one" ? extra === 1 : extra >= 1;
+  const head = host.split(".").slice(0, extra);
+  const [first, ...rest] = pattern.labels;
+  // A leading `**` takes one or more labels; every other label pattern takes exactly one.
+  const fixed = first === "**" ? rest : pattern.labels;
+  if (first === "**" ? head.length <= rest.length : head.length !== fixed.length) return false;
+  const tail = head.slice(head.length - fixed.length);
+  return fixed.every((p, i) => (p as RegExp).test(tail[i]!));
 }

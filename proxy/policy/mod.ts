@@ -39,8 +39,13 @@ export { parseQuery, queryProblem } from "./parse_query.ts";
 export type { CanonicalizeOptions, CanonicalPathResult } from "./canonicalize_path.ts";
 export { policyHash } from "./policy_hash.ts";
 export { ANY_BINARY, formatBinaries, formatEndpoint, formatEndpoints } from "./format_endpoint.ts";
-export { hostMatches, hostPatternProblem, parseHostPattern } from "./host_pattern.ts";
-export type { HostPattern } from "./host_pattern.ts";
+export {
+  hostMatches,
+  hostPatternProblem,
+  parseHostPattern,
+  wildcardMatches,
+} from "./host_pattern.ts";
+export type { HostPattern, LabelPattern } from "./host_pattern.ts";
 export { cidrContains, classifyAddress, ipInCidrs, isIpLiteral, parseCidr } from "./ip.ts";
 export type { AddressClass, Cidr } from "./ip.ts";
 export { policyCoversRule } from "./policy_covers_rule.ts";

@@ -102,3 +102,77 @@ Deno.test("hostile #14.11: protocol: tcp (OpenShell examples/transparent-tcp-red
     "deny",
   );
 });
+
+Deno.test("hostile #14.9: host wildcards follow OpenShell's label rules (opa.rs and host_pattern.rs vectors)", () => {
+  const cases: [string, string, boolean, string][] = [
+    [
+      "*-aiplatform.googleapis.com",
+      "us-central1-aiplatform.googleapis.com",
+      true,
+      "opa.rs wildcard_host_intra_label_matches",
+    ],
+    [
+      "*-aiplatform.googleapis.com",
+      "us-central1.aiplatform.googleapis.com",
+      false,
+      "opa.rs wildcard_host_intra_label_does_not_cross_dot",
+    ],
+    [
+      "*.s3.*.amazonaws.com",
+      "my-bucket.s3.us-east-1.amazonaws.com",
+      true,
+      "opa.rs wildcard_host_middle_label_matches_one_region_label",
+    ],
+    [
+      "*.s3.*.amazonaws.com",
+      "s3.us-east-1.amazonaws.com",
+      false,
+      "opa.rs wildcard_host_middle_label_does_not_match_missing_bucket_label",
+    ],
+    [
+      "*.s3.*.amazonaws.com",
+      "my-bucket.s3.dualstack.us-east-1.amazonaws.com",
+      false,
+      "opa.rs wildcard_host_middle_label_does_not_skip_dualstack_label",
+    ],
+    [
+      "*-api.example.com",
+      "tenant-api.example.com",
+      true,
+      "host_pattern.rs host_matching_is_case_insensitive",
+    ],
+    ["*-api.example.com", "api.example.com", false, "opa.rs host glob parity"],
+    ["*.Example.COM", "API.example.com", true, "host_pattern.rs host_matching_is_case_insensitive"],
+    [
+      "*.example.com",
+      "deep.api.example.com",
+      false,
+      "host_pattern.rs host_matching_is_case_insensitive",
+    ],
+    [
+      "**.example.com",
+      "deep.api.example.com",
+      true,
+      "host_pattern.rs recursive_wildcard_requires_at_least_one_label",
+    ],
+    [
+      "**.example.com",
+      "example.com",
+      false,
+      "host_pattern.rs recursive_wildcard_requires_at_least_one_label",
+    ],
+    ["**.*.example.com", "a.b.example.com", true, "glob.match with '.': ** then one label"],
+    [
+      "**.*.example.com",
+      "b.example.com",
+      false,
+      "glob.match with '.': ** needs a label of its own",
+    ],
+    ["a*b.example.com", "ab.example.com", true, "glob.match: * may be empty inside a label"],
+  ];
+  for (const [pattern, host, expected, source] of cases) {
+    const yaml = rule(`{ host: "${pattern}", port: 443 }`);
+    const d = decide(load(yaml).compiled, { host: host.toLowerCase(), port: 443, identity: curl });
+    assert.equal(d.verdict, expected ? "allow" : "deny", `${pattern} vs ${host} (${source})`);
+  }
+});
