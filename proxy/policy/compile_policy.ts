@@ -106,6 +106,9 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
         allowEncodedSlash: endpoint.allow_encoded_slash ?? false,
         binaries,
       };
+      if (endpoint.path !== undefined && endpoint.path !== "**") {
+        grant.path = compilePathGlob(canonicalizePattern(endpoint.path));
+      }
       for (const port of new Set(endpointPorts(endpoint))) {
         if (!host) push(hostless, port, grant);
         else if (host.kind === "exact") push(exact, `${host.host}:${port}`, grant);

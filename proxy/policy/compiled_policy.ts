@@ -57,6 +57,8 @@ export interface Grant {
   allowEncodedSlash: boolean;
   /** The rule's binaries. */
   binaries: BinaryMatcher;
+  /** The endpoint's `path`, when it narrows which requests its L7 rules judge. */
+  path?: GlobMatcher;
 }
 
 /** A policy compiled for `decide()`. Treat the index as opaque; it may change shape. */

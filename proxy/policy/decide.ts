@@ -115,7 +115,14 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
   if (facts.method === undefined) return allowL4(facts, matched);
   const l4Only = matched.filter((g) => !g.l7);
   if (l4Only.length > 0) return { ...allowL4(facts, l4Only), inspect: false };
-  return decideL7(facts, matched, facts.method, facts.path);
+  // An endpoint `path` narrows which requests its rules judge (OpenShell's
+  // endpoint_matches_l7_request): endpoints on other paths neither allow nor deny this one.
+  const path = facts.path;
+  const onPath = matched.filter((g) => !g.path || (path !== undefined && g.path(path)));
+  if (onPath.length === 0) {
+    return denyL7(facts, matched, `${facts.method} ${path} not permitted by policy`);
+  }
+  return decideL7(facts, onPath, facts.method, path);
 }
 
 function decideL7(

@@ -176,3 +176,27 @@ Deno.test("hostile #14.9: host wildcards follow OpenShell's label rules (opa.rs 
     assert.equal(d.verdict, expected ? "allow" : "deny", `${pattern} vs ${host} (${source})`);
   }
 });
+
+const PATHS = `version: 1
+network_policies:
+  gh_graphql:
+    endpoints:
+      - { host: api.github.com, port: 443, path: /graphql, protocol: rest, rules: [{ allow: { method: POST, path: "**" } }] }
+    binaries: [{ path: /usr/bin/curl }]
+  gh_rest:
+    endpoints:
+      - { host: api.github.com, port: 443, path: "/repos/**", protocol: rest, access: read-only }
+    binaries: [{ path: /usr/bin/curl }]
+`;
+
+Deno.test("hostile #14.8: an endpoint path picks which endpoint's rules judge a request (OpenShell endpoint_matches_l7_request, proxy.rs l7_route_selection_prefers_path_specific_graphql_endpoint)", () => {
+  const { compiled } = load(PATHS);
+  const ask = (method: string, path: string) =>
+    decide(compiled, { host: "api.github.com", port: 443, identity: curl, method, path });
+  assert.equal(ask("POST", "/graphql").verdict, "allow");
+  assert.equal(ask("POST", "/graphql").policy, "gh_graphql");
+  assert.equal(ask("GET", "/repos/o/r").verdict, "allow");
+  // The graphql endpoint's "POST **" must not leak onto /repos: its path does not cover it.
+  assert.equal(ask("POST", "/repos/o/r").verdict, "deny");
+  assert.equal(ask("GET", "/user").reason, "GET /user not permitted by policy");
+});
