@@ -125,8 +125,9 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
 /**
  * The grants whose endpoint matches a host and port, in no particular order.
  *
- * A host-less endpoint matches only an IP-literal host inside its `allowed_ips`: `decide()`
- * never sees resolved addresses, so matching any host name there would fail open.
+ * A host-less endpoint matches an IP-literal host inside its `allowed_ips`, or a host name
+ * whose resolved `addresses` (given by the caller) all lie inside them (OpenShell's
+ * `hostless_endpoint_*` / `allowed_ips_mode3_*`); without addresses a name never matches.
  *
  * @example
  * ```ts
@@ -139,6 +140,7 @@ export function lookupGrants(
   compiled: CompiledPolicy,
   rawHost: string,
   port: number,
+  addresses?: readonly string[],
 ): readonly Grant[] {
   let host = normaliseHost(rawHost);
   if (host.endsWith(".")) host = host.slice(0, -1);
@@ -158,8 +160,11 @@ export function lookupGrants(
     }
   }
   const hostless = compiled.hostless.get(port);
-  if (hostless && isIpLiteral(host)) {
-    for (const g of hostless) if (ipInCidrs(host, g.allowedIps)) add(g);
+  if (hostless) {
+    const ips = isIpLiteral(host) ? [host] : addresses ?? [];
+    for (const g of hostless) {
+      if (ips.length > 0 && ips.every((ip) => ipInCidrs(ip, g.allowedIps))) add(g);
+    }
   }
   return out ?? exact ?? [];
 }

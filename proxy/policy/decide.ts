@@ -103,7 +103,7 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
     return denyL4(facts, `requester identity could not be resolved: ${why}`);
   }
   if (compiled.ruleCount === 0) return denyL4(facts, "network connections not allowed by policy");
-  const grants = lookupGrants(compiled, facts.host, facts.port);
+  const grants = lookupGrants(compiled, facts.host, facts.port, facts.addresses);
   if (grants.length === 0) {
     return denyL4(facts, `endpoint ${facts.host}:${facts.port} not in policy`);
   }

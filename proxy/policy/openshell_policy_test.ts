@@ -200,3 +200,46 @@ Deno.test("hostile #14.8: an endpoint path picks which endpoint's rules judge a 
   assert.equal(ask("POST", "/repos/o/r").verdict, "deny");
   assert.equal(ask("GET", "/user").reason, "GET /user not permitted by policy");
 });
+
+const HOSTLESS = `version: 1
+network_policies:
+  private:
+    endpoints:
+      - { ports: [80, 443], allowed_ips: ["10.0.0.0/8"] }
+      - { port: 9443, allowed_ips: ["172.16.0.0/12", "192.168.1.1"] }
+    binaries: [{ path: /usr/bin/curl }]
+`;
+
+Deno.test("hostile #14.10: a host-less allowed_ips endpoint matches any name whose addresses all lie inside (opa.rs hostless_endpoint_multi_port, allowed_ips_mode3_*)", () => {
+  const { compiled } = load(HOSTLESS);
+  const cases: [string, number, string[] | undefined, "allow" | "deny", string][] = [
+    ["anything.internal", 80, ["10.1.2.3"], "allow", "hostless_endpoint_multi_port (80)"],
+    ["anything.internal", 443, ["10.1.2.3"], "allow", "hostless_endpoint_multi_port (443)"],
+    [
+      "anything.example.com",
+      9443,
+      ["172.20.0.1"],
+      "allow",
+      "allowed_ips_mode3_hostless_allows_any_domain",
+    ],
+    ["anything.example.com", 12345, ["10.1.2.3"], "deny", "allowed_ips_mode3_wrong_port_denied"],
+    // Tollgate's stricter half: every address must be inside, and a name needs addresses.
+    ["mixed.example.com", 80, ["10.1.2.3", "203.0.113.9"], "deny", "one address outside"],
+    ["public.example.com", 80, ["203.0.113.9"], "deny", "public address"],
+    ["unresolved.example.com", 80, undefined, "deny", "no addresses given"],
+    ["10.9.9.9", 80, undefined, "allow", "IP literal inside"],
+  ];
+  for (const [host, port, addresses, verdict, source] of cases) {
+    const facts: RequestFacts = { host, port, identity: curl };
+    if (addresses) facts.addresses = addresses;
+    const d = decide(compiled, facts);
+    assert.equal(d.verdict, verdict, source);
+    if (verdict === "allow" && port === 9443) {
+      assert.deepEqual(
+        d.allowedIps,
+        ["172.16.0.0/12", "192.168.1.1"],
+        "allowed_ips_mode3_returns_allowed_ips",
+      );
+    }
+  }
+});

@@ -131,6 +131,12 @@ export interface RequestFacts {
   host: string;
   /** Destination port. */
   port: number;
+  /**
+   * Every address `host` resolved to, when the transport looked it up before deciding. A
+   * host-less `allowed_ips` endpoint matches a host name only through these (all must lie in
+   * its `allowed_ips`); the transport must then connect only to these addresses.
+   */
+  addresses?: string[];
   /** Undefined when the requester could not be identified: such a request is denied. */
   identity?: RequesterIdentity;
   /** Why identity resolution failed, when it did (goes into the deny reason). */
