@@ -21,6 +21,8 @@ import { DestinationResolver, type ResolveOverride } from "./destination.ts";
 import { serveClient } from "./serve_client.ts";
 import { ByteStream } from "./byte_stream.ts";
 import { lingeringClose } from "./lingering_close.ts";
+import { connectionCap, readDescriptorLimit } from "./connection_cap.ts";
+import { ResilientListener } from "./resilient_listener.ts";
 import { MAX_CLIENT_CONNECTIONS, type ProxyContext } from "./proxy_context.ts";
 import { sendError } from "./responses.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
@@ -61,8 +63,15 @@ export interface ProxyOptions {
   policyLocalBodyTimeoutMs?: number;
   /** Allow a non-loopback listen address. */
   allowRemote?: boolean;
-  /** Client connections served at once; more are answered 503 and closed (default 512). */
+  /**
+   * Client connections served at once; more are answered 503 and closed (default 512). It is
+   * lowered to what the process's open-file limit allows (two descriptors per connection).
+   */
   maxConnections?: number;
+  /** The soft open-file limit to size the connection cap by; read from `/proc` by default. */
+  descriptorLimit?: number;
+  /** Hears of listener trouble (out of descriptors, listening again), at most once per 10 s. */
+  onTrouble?: (message: string) => void;
 }
 
 const defaults = {
@@ -111,31 +120,33 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   };
-  const admit = clientLimit(options.maxConnections ?? MAX_CLIENT_CONNECTIONS);
+  const limit = options.descriptorLimit ?? readDescriptorLimit();
+  const admit = clientLimit(connectionCap(options.maxConnections ?? MAX_CLIENT_CONNECTIONS, limit));
   const identity = options.identity ?? createProcIdentityResolver();
   const ctx = createContext(options, track);
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    socket.setNoDelay(true);
-    track(socket);
-    if (!admit(socket)) return;
-    // Resolve who is asking at once, while the client is still sending its first request
-    // head (and while its socket certainly still exists).
-    const who = identity.resolve(peerOf(socket)).then(
-      (found) => found,
-      (error) => error instanceof Error ? error : new Error(String(error)),
-    );
-    void serveClient(ctx, socket, () => who, socket.remotePort);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.listen.port, hostname, () => resolve());
+  const listener = await ResilientListener.open({
+    hostname,
+    port: options.listen.port,
+    onTrouble: options.onTrouble,
+    onConnection(socket) {
+      socket.setNoDelay(true);
+      track(socket);
+      if (!admit(socket)) return;
+      // Resolve who is asking at once, while the client is still sending its first request
+      // head (and while its socket certainly still exists).
+      const who = identity.resolve(peerOf(socket)).then(
+        (found) => found,
+        (error) => error instanceof Error ? error : new Error(String(error)),
+      );
+      void serveClient(ctx, socket, () => who, socket.remotePort);
+    },
   });
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: listener.port,
     hostname,
     async close() {
       ctx.pool.close();
-      await closeAll(server, sockets);
+      await closeAll(listener, sockets);
       if (options.identity === undefined) identity.close?.();
     },
     serveConnection(conn, resolveIdentity) {
@@ -180,8 +191,8 @@ function peerOf(socket: net.Socket): PeerAddress {
   };
 }
 
-async function closeAll(server: net.Server, sockets: Set<Duplex>): Promise<void> {
-  const stopped = new Promise((resolve) => server.close(resolve));
+async function closeAll(listener: ResilientListener, sockets: Set<Duplex>): Promise<void> {
+  const stopped = listener.close();
   const closing = [...sockets].map((socket) =>
     new Promise<void>((resolve) => {
       if (socket.closed) return resolve();

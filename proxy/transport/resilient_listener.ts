@@ -1,0 +1,205 @@
+/**
+ * A `node:net` listener that keeps accepting: it checks that it still accepts and listens
+ * again when it does not.
+ *
+ * Why: in Deno 2.9 a `node:net` server whose `accept()` fails once (EMFILE when the process
+ * is out of file descriptors) never accepts again, and says nothing: no "error" event, no
+ * failed connection callback. A proxy flooded past its descriptor limit stayed deaf after
+ * every client had gone. So, whenever nothing was accepted for a while, the listener
+ * connects to itself; when that probe is not accepted in time, it closes the server and
+ * listens again on the same port, retrying with a growing pause while descriptors are short.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+
+/** Options of {@linkcode ResilientListener.open}. */
+export interface ResilientListenerOptions {
+  /** Address to listen on. */
+  hostname: string;
+  /** Port to listen on; 0 picks one (kept for every later re-listen). */
+  port: number;
+  /** Receives each accepted client connection (never the listener's own probes). */
+  onConnection(socket: net.Socket): void;
+  /** Hears of trouble (out of descriptors, listening again), at most once per 10 s. */
+  onTrouble?(message: string): void;
+  /** Probe after this long without an accepted connection, and wait this long for it (1 s). */
+  checkMs?: number;
+}
+
+const REPORT_INTERVAL_MS = 10_000;
+const BACKOFF_MIN_MS = 50;
+const BACKOFF_MAX_MS = 1_000;
+
+/**
+ * A listening `node:net` server that recovers when Deno's accept loop dies.
+ *
+ * @example
+ * ```ts ignore
+ * const listener = await ResilientListener.open({
+ *   hostname: "127.0.0.1", port: 0, onConnection: (socket) => serve(socket),
+ * });
+ * await listener.close();
+ * ```
+ */
+export class ResilientListener {
+  readonly #options: ResilientListenerOptions;
+  readonly #checkMs: number;
+  #server: net.Server;
+  #port = 0;
+  #closed = false;
+  #lastAccept = performance.now();
+  #probe: { socket: net.Socket; seen: () => void } | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #checking: Promise<void> = Promise.resolve();
+  #stopped: Promise<void>[] = [];
+  #backoff = BACKOFF_MIN_MS;
+  #lastReport = -Infinity;
+  #unreported = 0;
+
+  private constructor(options: ResilientListenerOptions) {
+    this.#options = options;
+    this.#checkMs = options.checkMs ?? 1_000;
+    this.#server = this.#createServer();
+  }
+
+  /**
+   * Listen, then keep checking that connections are accepted.
+   *
+   * @throws {Error} When the first `listen` fails (address in use, not permitted).
+   */
+  static async open(options: ResilientListenerOptions): Promise<ResilientListener> {
+    const listener = new ResilientListener(options);
+    await listen(listener.#server, options.port, options.hostname);
+    listener.#port = (listener.#server.address() as net.AddressInfo).port;
+    listener.#schedule(listener.#checkMs);
+    return listener;
+  }
+
+  /** The port listened on. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Stop listening and checking; resolves once every server instance has closed. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#probe?.socket.destroy();
+    await this.#checking;
+    this.#stopped.push(new Promise((resolve) => this.#server.close(() => resolve())));
+    await Promise.all(this.#stopped);
+  }
+
+  #createServer(): net.Server {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      this.#lastAccept = performance.now();
+      const probe = this.#probe;
+      if (probe && socket.remotePort === probe.socket.localPort && isOwn(socket, probe.socket)) {
+        socket.destroy();
+        return probe.seen();
+      }
+      this.#options.onConnection(socket);
+    });
+    // A server that fails after listening must not crash the process; the check notices.
+    server.on("error", () => {});
+    return server;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#checking = this.#check().catch(() => this.#schedule(this.#checkMs));
+    }, ms);
+  }
+
+  async #check(): Promise<void> {
+    if (performance.now() - this.#lastAccept < this.#checkMs) {
+      return this.#schedule(this.#checkMs);
+    }
+    const result = await this.#sendProbe();
+    if (this.#closed) return;
+    if (result === "accepted") {
+      this.#backoff = BACKOFF_MIN_MS;
+      return this.#schedule(this.#checkMs);
+    }
+    if (result === "not_accepted") {
+      this.#report("the listener stopped accepting connections: listening again");
+      if (await this.#relisten()) return this.#schedule(this.#checkMs);
+    } else {
+      this.#report(`cannot accept connections: ${result.error}; retrying`);
+    }
+    this.#schedule(this.#backoff);
+    this.#backoff = Math.min(BACKOFF_MAX_MS, this.#backoff * 2);
+  }
+
+  /** Connect to ourselves: accepted in time, not accepted, or the probe itself failed. */
+  #sendProbe(): Promise<"accepted" | "not_accepted" | { error: string }> {
+    const address = (this.#server.address() as net.AddressInfo | null)?.address ??
+      this.#options.hostname;
+    return new Promise((resolve) => {
+      const socket = net.connect({ host: address, port: this.#port });
+      const timer = setTimeout(() => finish("not_accepted"), this.#checkMs);
+      let done = false;
+      const finish = (result: "accepted" | "not_accepted" | { error: string }) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.#probe = undefined;
+        socket.destroy();
+        resolve(result);
+      };
+      this.#probe = { socket, seen: () => finish("accepted") };
+      socket.on("error", (error: NodeJS.ErrnoException) => {
+        finish(error.code === "ECONNREFUSED" ? "not_accepted" : { error: error.message });
+      });
+      socket.on("close", () => finish("not_accepted"));
+    });
+  }
+
+  /** Close the deaf server and listen again on the same port; false when that failed. */
+  async #relisten(): Promise<boolean> {
+    const old = this.#server;
+    this.#stopped.push(new Promise((resolve) => old.close(() => resolve())));
+    const server = this.#createServer();
+    try {
+      await listen(server, this.#port, this.#options.hostname);
+    } catch (error) {
+      this.#report(`cannot listen again: ${(error as Error).message}; retrying`);
+      // Keep a server object to close and to try again with.
+      this.#server = server;
+      return false;
+    }
+    this.#server = server;
+    this.#lastAccept = performance.now();
+    return true;
+  }
+
+  #report(message: string): void {
+    const now = performance.now();
+    if (now - this.#lastReport < REPORT_INTERVAL_MS) {
+      this.#unreported++;
+      return;
+    }
+    const more = this.#unreported > 0 ? ` (${this.#unreported} similar messages suppressed)` : "";
+    this.#lastReport = now;
+    this.#unreported = 0;
+    this.#options.onTrouble?.(`proxy: ${message}${more}`);
+  }
+}
+
+function isOwn(accepted: net.Socket, probe: net.Socket): boolean {
+  return accepted.remoteAddress === probe.localAddress;
+}
+
+function listen(server: net.Server, port: number, hostname: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => reject(error);
+    server.once("error", failed);
+    server.listen(port, hostname, () => {
+      server.off("error", failed);
+      resolve();
+    });
+  });
+}
