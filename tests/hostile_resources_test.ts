@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startTestUpstreams } from "./support/mod.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const POLICY = `version: 1
@@ -13,12 +14,20 @@ network_policies:
     endpoints:
       - { host: api.github.com, port: 443, protocol: rest, access: read-only }
     binaries: [{ path: /usr/bin/curl }]
+  uploads:
+    endpoints:
+      - host: plain.example.com
+        port: 80
+        protocol: rest
+        rules: [{ allow: { method: POST, path: "/upload/**" } }]
+    binaries: [{ path: "/**" }]
 `;
 const DENIED = "GET http://denied.example.com/ HTTP/1.1\r\nHost: denied.example.com\r\n\r\n";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface ChildProxy {
   port: number;
+  pid: number;
   stderr: () => Promise<string>;
   stop(): Promise<void>;
 }
@@ -70,7 +79,7 @@ async function startChildProxy(dir: string, fds: number, extra: string[] = []) {
     await stop();
     assert.fail(`The proxy did not start: ${ready} ${await stderr}`);
   }
-  return { port, stderr: () => stderr, stop } satisfies ChildProxy;
+  return { port, pid: child.pid, stderr: () => stderr, stop } satisfies ChildProxy;
 }
 
 /** Send one request on a new connection; the status line, or undefined when none came. */
@@ -124,6 +133,91 @@ Deno.test("hostile #9: a proxy flooded past its descriptor limit serves again on
   } finally {
     for (const conn of flood) conn.close();
     await proxy.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Resident memory of a process, in bytes. */
+async function rss(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) * 1024;
+}
+
+/** Read until the first response is complete or the connection closes. */
+async function firstResponse(conn: Deno.Conn): Promise<string> {
+  let text = "";
+  const buffer = new Uint8Array(64 * 1024);
+  const complete = () => {
+    const end = text.indexOf("\r\n\r\n");
+    const length = Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? NaN);
+    return end !== -1 && text.length >= end + 4 + length;
+  };
+  while (!complete()) {
+    const n = await conn.read(buffer).catch(() => null);
+    if (n === null) break;
+    text += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+  return text;
+}
+
+/** `conn.write()` may write only part of the bytes. */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.byteLength;) done += await conn.write(bytes.subarray(done));
+}
+
+/** Write a chunked POST of `count` one-byte chunks, then read the whole answer. */
+async function chunkFlood(port: number, count: number): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const head = "POST http://plain.example.com/upload/x HTTP/1.1\r\nHost: plain.example.com\r\n" +
+    "Transfer-Encoding: chunked\r\n\r\n";
+  const block = new TextEncoder().encode("1\r\nx\r\n".repeat(10_000));
+  const reading = firstResponse(conn);
+  try {
+    await writeAll(conn, new TextEncoder().encode(head));
+    for (let sent = 0; sent < count; sent += 10_000) await writeAll(conn, block);
+    await writeAll(conn, new TextEncoder().encode("0\r\n\r\n"));
+  } catch {
+    // The proxy refused and closed: what it answered is what counts.
+  }
+  const answer = await reading;
+  try {
+    conn.close();
+  } catch {
+    // The readable already closed it.
+  }
+  return answer;
+}
+
+Deno.test("hostile #10: a million one-byte chunks are refused (400) with bounded memory while others are served", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-chunks-" });
+  const upstreams = await startTestUpstreams({ hosts: ["plain.example.com"] });
+  const resolve = ["--resolve", `plain.example.com:80:127.0.0.1:${upstreams.httpPort}`];
+  const proxy = await startChildProxy(dir, 4096, resolve);
+  try {
+    const before = await rss(proxy.pid);
+    let peak = before;
+    let flooding = true;
+    const sampling = (async () => {
+      while (flooding) {
+        peak = Math.max(peak, await rss(proxy.pid).catch(() => 0));
+        await sleep(25);
+      }
+    })();
+    const flood = chunkFlood(proxy.port, 1_000_000);
+    // Another client is answered while the flood is being handled.
+    const other = await statusLine(proxy.port, DENIED, 10_000);
+    const answer = await flood;
+    flooding = false;
+    await sampling;
+    assert.match(other ?? "no answer", / 403 /);
+    assert.match(answer, /^HTTP\/1\.1 400 /, answer.slice(0, 200));
+    assert.match(answer, /chunk/i);
+    assert.equal(upstreams.requests.length, 0, "the flood reached upstream");
+    // Loose bound: the unbounded decoder grew by 300 MB and more.
+    assert.ok(peak - before < 64 * 1024 * 1024, `grew by ${(peak - before) >> 20} MB`);
+  } finally {
+    await proxy.stop();
+    await upstreams.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
