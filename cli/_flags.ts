@@ -25,6 +25,38 @@ export function parsePositiveInt(text: string, flag: string): number {
   return value;
 }
 
+/** Flags of every command that runs a proxy: OCSF log rotation and retention. */
+export const LOG_FLAGS = {
+  maxMb: [
+    "--log-max-mb <mb>",
+    "start a new OCSF log file once the current one reaches this many MB",
+    "256",
+  ],
+  keepDays: ["--log-keep-days <days>", "delete OCSF log files older than this many days", "14"],
+} as const;
+
+/**
+ * The proxy service's log options from `--log-max-mb` and `--log-keep-days`.
+ *
+ * @throws {UsageError} When either is not a positive whole number (exit 2).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseLogFlags } from "./_flags.ts";
+ * assert.deepEqual(parseLogFlags({ logMaxMb: "1", logKeepDays: "2" }), {
+ *   logMaxBytes: 1024 * 1024, logKeepDays: 2,
+ * });
+ * ```
+ */
+export function parseLogFlags(
+  options: { logMaxMb: string; logKeepDays: string },
+): { logMaxBytes: number; logKeepDays: number } {
+  return {
+    logMaxBytes: parsePositiveInt(options.logMaxMb, "--log-max-mb") * 1024 * 1024,
+    logKeepDays: parsePositiveInt(options.logKeepDays, "--log-keep-days"),
+  };
+}
+
 /** Commander collector for repeatable options. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

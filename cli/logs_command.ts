@@ -8,10 +8,14 @@
 import { join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
-import { type OcsfEvent, readOcsfEvents, renderShorthand } from "../proxy/ocsf/mod.ts";
+import {
+  type OcsfEvent,
+  ocsfLogFiles,
+  readOcsfEvents,
+  renderShorthand,
+} from "../proxy/ocsf/mod.ts";
 import { safeJson, visibleText } from "../gateway/mod.ts";
 
-const FILE_NAME = /^ocsf\.\d{4}-\d{2}-\d{2}\.jsonl$/;
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
@@ -79,11 +83,7 @@ interface Cursor {
 }
 
 async function newestFile(dir: string): Promise<Cursor> {
-  const names = await Array.fromAsync(Deno.readDir(dir)).then(
-    (entries) =>
-      entries.filter((e) => e.isFile && FILE_NAME.test(e.name)).map((e) => e.name).sort(),
-    () => [] as string[],
-  );
+  const names = await ocsfLogFiles(dir).catch(() => [] as string[]);
   const name = names.at(-1);
   const size = name ? (await Deno.stat(join(dir, name)).catch(() => undefined))?.size : 0;
   return { name, offset: size ?? 0 };

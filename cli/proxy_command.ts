@@ -9,12 +9,20 @@ import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { gatewayLink } from "./_gateway_link.ts";
 import { MAX_CLIENT_CONNECTIONS, parseResolveOverride, startProxyService } from "../proxy/mod.ts";
-import { collect, parseListen, parsePositiveInt, startFailure, untilAborted } from "./_flags.ts";
+import {
+  collect,
+  LOG_FLAGS,
+  parseListen,
+  parseLogFlags,
+  parsePositiveInt,
+  startFailure,
+  untilAborted,
+} from "./_flags.ts";
 
 /**
  * Register `proxy --policy NAME [--policies DIR] [--listen HOST:PORT] [--state DIR]
  * [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--gateway URL] [--allow-remote]
- * [--max-connections N]`. Prints
+ * [--max-connections N] [--log-max-mb MB] [--log-keep-days DAYS]`. Prints
  * one ready line, then runs until interrupted.
  *
  * @example
@@ -50,8 +58,11 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       "client connections served at once; more are answered 503",
       String(MAX_CLIENT_CONNECTIONS),
     )
+    .option(...LOG_FLAGS.maxMb)
+    .option(...LOG_FLAGS.keepDays)
     .action(async (options) => {
       const listen = parseListen(options.listen, "--listen", options.allowRemote);
+      const logs = parseLogFlags(options);
       const maxConnections = parsePositiveInt(options.maxConnections, "--max-connections");
       for (const entry of options.resolve) parseOrUsage(entry);
       const policiesDir = resolveUserPath(ctx, options.policies);
@@ -68,6 +79,8 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
         upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
         allowRemote: options.allowRemote,
         maxConnections,
+        ...logs,
+        report: (message) => ctx.err(`${message}\n`),
       }).catch(async (error) => {
         await link.retire();
         return startFailure(error);

@@ -10,14 +10,15 @@ import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../
 import { gitRepoPaths } from "../gateway/mod.ts";
 import { checkPassedEnv, chooseIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
-import { collect } from "./_flags.ts";
+import { collect, LOG_FLAGS, parseLogFlags } from "./_flags.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 
 /**
  * Register `sandbox run --policy NAME [--policies DIR] [--gateway URL] [--isolate MODE]
  * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM] [--env NAME[=VALUE]]…
- * -- CMD ARGS…`. The exit code is CMD's; a setup failure is one line and exit 1.
+ * [--log-max-mb MB] [--log-keep-days DAYS] -- CMD ARGS…`. The exit code is CMD's; a setup
+ * failure is one line and exit 1.
  *
  * @example
  * ```ts ignore
@@ -51,10 +52,13 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       collect,
       [],
     )
+    .option(...LOG_FLAGS.maxMb)
+    .option(...LOG_FLAGS.keepDays)
     .argument("<command...>", "the command to run (after --)")
     .passThroughOptions()
     .action(async (command, options) => {
       const passEnv = passedEnv(options.env, ctx.env);
+      const logs = parseLogFlags(options);
       const isolation = await isolationFor(options.isolate, ctx);
       const stateDir = resolveUserPath(ctx, options.state);
       const ca = await CertificateAuthority.loadOrCreate(stateDir);
@@ -87,6 +91,8 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             resolve: options.resolve,
             upstreamCaFiles: options.upstreamCa ? [resolveUserPath(ctx, options.upstreamCa)] : [],
             skillPath: DEFAULT_SKILL_PATH,
+            ...logs,
+            report: (message) => ctx.err(`${message}\n`),
           }).catch(async (error) => {
             await link.retire();
             throw error;

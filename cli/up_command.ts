@@ -7,13 +7,21 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath } from "./context.ts";
-import { collect, parseListen, startFailure, untilAborted } from "./_flags.ts";
+import {
+  collect,
+  LOG_FLAGS,
+  parseListen,
+  parseLogFlags,
+  startFailure,
+  untilAborted,
+} from "./_flags.ts";
 import { startProxyService } from "../proxy/mod.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
 
 /**
  * Register `up --policy NAME [--policies DIR] [--state DIR] [--listen HOST:PORT]
- * [--gateway-listen HOST:PORT] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]…`.
+ * [--gateway-listen HOST:PORT] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]…
+ * [--log-max-mb MB] [--log-keep-days DAYS]`.
  *
  * @example
  * ```ts ignore
@@ -32,7 +40,10 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
     .option("--gateway-listen <host:port>", "gateway address (loopback only)", "127.0.0.1:8787")
     .option("--resolve <host:port:addr>", "send HOST:PORT to ADDR[:PORT] (repeatable)", collect, [])
     .option("--upstream-ca <pem>", "extra CA trusted for upstream TLS (repeatable)", collect, [])
+    .option(...LOG_FLAGS.maxMb)
+    .option(...LOG_FLAGS.keepDays)
     .action(async (options) => {
+      const logs = parseLogFlags(options);
       const policiesDir = resolveUserPath(ctx, options.policies);
       const stateDir = resolveUserPath(ctx, options.state);
       parseListen(options.gatewayListen, "--gateway-listen");
@@ -51,6 +62,8 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
           upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
           // The gateway's own store: proposals land in pending/ and fire its events.
           sink: gateway.store,
+          ...logs,
+          report: (message) => ctx.err(`${message}\n`),
         }).catch(startFailure);
         const { proxy, holder } = service;
         ctx.out(

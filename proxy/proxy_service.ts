@@ -80,6 +80,15 @@ export interface ProxyServiceOptions {
   feed?: PolicyFeed;
   /** Every decision and config event, besides the OCSF log. */
   onEvent?: (event: OcsfEvent) => void;
+  /** Start the day's next OCSF log file past this size (256 MiB by default). */
+  logMaxBytes?: number;
+  /** Delete OCSF log files older than this many days (14 by default). */
+  logKeepDays?: number;
+  /**
+   * Hears operational trouble, one line at a time and at most once per 10 s per kind: log
+   * events dropped (a full disk), the listener out of descriptors. Enforcement goes on.
+   */
+  report?: (message: string) => void;
 }
 
 /** A running proxy service. */
@@ -127,7 +136,13 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     : await PolicyHolder.load(options.policy, file);
   const ca = options.ca ?? await CertificateAuthority.loadOrCreate(options.stateDir);
   const logDir = join(options.stateDir, "logs");
-  const log = new OcsfLog(logDir, { keepOpen: true, batchMs: LOG_BATCH_MS });
+  const log = new OcsfLog(logDir, {
+    keepOpen: true,
+    batchMs: LOG_BATCH_MS,
+    maxFileBytes: options.logMaxBytes,
+    keepDays: options.logKeepDays,
+    onTrouble: options.report,
+  });
   const sandboxId = options.sandboxId ?? newSandboxId();
   const onEvent = (decided: OcsfEvent) => {
     // Proxies of several sandboxes may share one log: each event names its sandbox.
@@ -152,6 +167,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     listen: options.listen ?? { hostname: "127.0.0.1", port: 0 },
     allowRemote: options.allowRemote,
     maxConnections: options.maxConnections,
+    onTrouble: options.report,
     holder,
     ca,
     resolve,

@@ -11,6 +11,7 @@ export { ocsfEventFromDecision } from "./decision_event.ts";
 export type { DecisionEventMeta } from "./decision_event.ts";
 export { OcsfLog } from "./ocsf_log.ts";
 export type { OcsfLogOptions } from "./ocsf_log.ts";
+export { logFileNames, ocsfLogFiles } from "./ocsf_log_files.ts";
 export { readOcsfEvents } from "./read_ocsf_events.ts";
 export type { ReadOcsfOptions, ReadOcsfResult } from "./read_ocsf_events.ts";
 export { escapeControlChars, redactQueryStrings, truncateChars, truncateUtf8 } from "./sanitize.ts";

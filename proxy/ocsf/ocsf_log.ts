@@ -1,12 +1,14 @@
 /**
  * The file sink: one JSON line per event in `ocsf.YYYY-MM-DD.jsonl` and one shorthand line in
- * `tollgate.YYYY-MM-DD.log` (UTC dates), both append-only.
+ * `tollgate.YYYY-MM-DD.log` (UTC dates), both append-only, rotated by size and pruned by age.
  *
  * @module
  */
 
-import { join } from "node:path";
-import { renderShorthand } from "./shorthand.ts";
+import type { AppendOutcome } from "./_append_lines.ts";
+import { DayFiles } from "./_day_files.ts";
+import { DropLedger } from "./_drop_ledger.ts";
+import { type DayLines, isRoutine, linesByDay } from "./_log_lines.ts";
 import type { OcsfEvent } from "./types.ts";
 
 /** Options of {@linkcode OcsfLog}. */
@@ -27,20 +29,26 @@ export interface OcsfLogOptions {
    * {@linkcode OcsfLog.flush} write them. 0 (the default) writes every event at once.
    */
   batchMs?: number;
+  /** Start the day's next file (`ocsf.DAY.N.jsonl`) once the current one reaches this size. */
+  maxFileBytes?: number;
+  /** Delete the files of days more than this many days before the day being written. */
+  keepDays?: number;
+  /**
+   * Hears, at most once per 10 s, that events could not be written (a full disk): they are
+   * counted, and a CONFIG event records the gap once writing works again.
+   */
+  onTrouble?: (message: string) => void;
 }
 
-const defaults = { keepOpen: false, batchMs: 0 } satisfies Required<OcsfLogOptions>;
+const defaults = {
+  keepOpen: false,
+  batchMs: 0,
+  maxFileBytes: 256 * 1024 * 1024,
+  keepDays: 14,
+} satisfies Omit<Required<OcsfLogOptions>, "onTrouble">;
 
 /** Held events beyond this many are written at once, whatever the window. */
 const MAX_HELD = 512;
-
-interface DayFiles {
-  day: string;
-  json: Deno.FsFile;
-  text: Deno.FsFile;
-}
-
-const encoder = new TextEncoder();
 
 /**
  * Appends OCSF events to the daily JSONL and shorthand files of one directory.
@@ -68,8 +76,8 @@ export class OcsfLog {
   readonly #dir: string;
   readonly #keepOpen: boolean;
   readonly #batchMs: number;
-  #dirReady = false;
-  #files: DayFiles | undefined;
+  readonly #files: DayFiles;
+  readonly #drops: DropLedger;
   #closed = false;
   #held: OcsfEvent[] = [];
   #batch: PromiseWithResolvers<void> | undefined;
@@ -81,12 +89,20 @@ export class OcsfLog {
    * Bind the log to a directory.
    *
    * @param logDir Directory of the daily files (created when missing).
-   * @param options `keepOpen` for a long-running writer.
+   * @param options `keepOpen` for a long-running writer; rotation, retention, reporting.
    */
   constructor(logDir: string, options: OcsfLogOptions = {}) {
     this.#dir = logDir;
     this.#keepOpen = options.keepOpen ?? defaults.keepOpen;
     this.#batchMs = options.batchMs ?? defaults.batchMs;
+    const maxFileBytes = options.maxFileBytes ?? defaults.maxFileBytes;
+    this.#files = new DayFiles(logDir, maxFileBytes, options.keepDays ?? defaults.keepDays);
+    this.#drops = new DropLedger(options.onTrouble, 10_000);
+  }
+
+  /** Events that could not be written since this log was created. */
+  get dropped(): number {
+    return this.#drops.total;
   }
 
   /** The directory this log writes to. */
@@ -122,7 +138,7 @@ export class OcsfLog {
     this.#closed = true;
     await flushed;
     await this.#queue;
-    this.#closeFiles();
+    this.#files.close();
   }
 
   #hold(event: OcsfEvent): Promise<void> {
@@ -157,16 +173,21 @@ export class OcsfLog {
 
   /** Append `events` before returning (the files are opened and closed for it). */
   #writeNow(events: OcsfEvent[]): Promise<void> {
-    try {
-      this.#ensureDir();
-      for (const [day, lines] of linesByDay(events)) {
-        appendOnce(join(this.#dir, `ocsf.${day}.jsonl`), encoder.encode(lines.json));
-        appendOnce(join(this.#dir, `tollgate.${day}.log`), encoder.encode(lines.text));
+    let failure: unknown;
+    for (const [day, lines] of linesByDay(events)) {
+      let outcome: AppendOutcome;
+      try {
+        outcome = this.#files.writeSync(day, lines);
+      } catch (error) {
+        outcome = { droppedLines: lines.count, error };
       }
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
+      if (outcome.error === undefined) continue;
+      failure ??= outcome.error;
+      this.#drops.dropped(outcome.droppedLines, outcome.error);
     }
+    if (failure !== undefined) return Promise.reject(failure);
+    const resume = this.#drops.takeResumeEvent();
+    return resume ? this.#writeNow([resume]).catch(() => {}) : Promise.resolve();
   }
 
   /** Queue `events` behind the writes already queued; settles once they are written. */
@@ -178,84 +199,22 @@ export class OcsfLog {
     return job;
   }
 
-  async #writeOpen(byDay: Map<string, { json: string; text: string }>): Promise<void> {
-    this.#ensureDir();
+  async #writeOpen(byDay: Map<string, DayLines>): Promise<void> {
+    let failure: unknown;
     for (const [day, lines] of byDay) {
-      const files = this.#filesFor(day);
+      let outcome: AppendOutcome;
       try {
-        await writeLine(files.json, encoder.encode(lines.json));
-        await writeLine(files.text, encoder.encode(lines.text));
+        outcome = await this.#files.write(day, lines);
       } catch (error) {
-        // Start again from fresh handles on the next write.
-        this.#closeFiles();
-        throw error;
+        outcome = { droppedLines: lines.count, error };
       }
+      if (outcome.error === undefined) continue;
+      this.#files.close();
+      failure ??= outcome.error;
+      this.#drops.dropped(outcome.droppedLines, outcome.error);
     }
+    if (failure !== undefined) throw failure;
+    const resume = this.#drops.takeResumeEvent();
+    if (resume) await this.#writeOpen(linesByDay([resume])).catch(() => {});
   }
-
-  #ensureDir(): void {
-    if (this.#dirReady) return;
-    Deno.mkdirSync(this.#dir, { recursive: true });
-    this.#dirReady = true;
-  }
-
-  #filesFor(day: string): DayFiles {
-    if (this.#files?.day === day) return this.#files;
-    this.#closeFiles();
-    const json = openAppend(join(this.#dir, `ocsf.${day}.jsonl`));
-    try {
-      this.#files = { day, json, text: openAppend(join(this.#dir, `tollgate.${day}.log`)) };
-    } catch (error) {
-      json.close();
-      throw error;
-    }
-    return this.#files;
-  }
-
-  #closeFiles(): void {
-    const files = this.#files;
-    this.#files = undefined;
-    files?.json.close();
-    files?.text.close();
-  }
-}
-
-/** An allowed network decision: the events a busy proxy writes most, and may hold briefly. */
-function isRoutine(event: OcsfEvent): boolean {
-  return (event.class_uid === 4001 || event.class_uid === 4002) && event.action_id === 1;
-}
-
-/** The JSON and shorthand lines of `events`, per UTC day, in order. */
-function linesByDay(events: OcsfEvent[]): Map<string, { json: string; text: string }> {
-  const days = new Map<string, { json: string; text: string }>();
-  for (const event of events) {
-    const time = Number.isFinite(event.time) ? event.time : Date.now();
-    const iso = new Date(time).toISOString();
-    const day = iso.slice(0, 10);
-    const lines = days.get(day) ?? { json: "", text: "" };
-    lines.json += `${JSON.stringify(event)}\n`;
-    lines.text += `${iso} OCSF ${renderShorthand(event)}\n`;
-    days.set(day, lines);
-  }
-  return days;
-}
-
-function openAppend(path: string): Deno.FsFile {
-  return Deno.openSync(path, { append: true, create: true });
-}
-
-function appendOnce(path: string, bytes: Uint8Array): void {
-  const file = openAppend(path);
-  try {
-    // One write for a regular file; the loop only guards against a short write.
-    let written = 0;
-    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-  } finally {
-    file.close();
-  }
-}
-
-async function writeLine(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }

@@ -5,6 +5,7 @@
  */
 
 import { join } from "node:path";
+import { ocsfLogFiles } from "./ocsf_log_files.ts";
 import type { OcsfEvent } from "./types.ts";
 
 /** Options of {@linkcode readOcsfEvents}. */
@@ -34,11 +35,10 @@ const defaults = { maxBytesPerFile: 64 * 1024 * 1024 };
 const FILES_TO_SCAN = 2;
 const CHUNK_BYTES = 64 * 1024;
 const MAX_LINE_BYTES = 1024 * 1024;
-const FILE_NAME = /^ocsf\.\d{4}-\d{2}-\d{2}\.jsonl$/;
 
 /**
- * Read up to `last` events, newest first, from the two newest `ocsf.YYYY-MM-DD.jsonl` files of
- * a directory. Files are read backwards in chunks, so the cost follows the events returned,
+ * Read up to `last` events, newest first, from the two newest `ocsf.YYYY-MM-DD[.N].jsonl`
+ * files of a directory (by day, then rotation segment). Files are read backwards in chunks, so the cost follows the events returned,
  * not the file size. Malformed or oversized lines are skipped.
  *
  * @example
@@ -70,17 +70,7 @@ export async function readOcsfEvents(
 }
 
 async function newestFiles(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && FILE_NAME.test(entry.name)) names.push(entry.name);
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-  // The date in the name sorts lexically, so the newest files come first when reversed.
-  return names.sort().reverse().slice(0, FILES_TO_SCAN);
+  return (await ocsfLogFiles(dir)).slice(-FILES_TO_SCAN).reverse();
 }
 
 async function* linesFromEnd(path: string, maxBytes: number): AsyncGenerator<string> {

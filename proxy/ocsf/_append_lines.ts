@@ -1,0 +1,101 @@
+/**
+ * Append whole lines or none: a write cut short (a full disk) is truncated back to the last
+ * whole line it wrote, so a torn line never glues itself to the next event.
+ *
+ * @module
+ */
+
+/** What an append achieved. */
+export interface AppendOutcome {
+  /** Lines that did not make it into the file. */
+  droppedLines: number;
+  /** The error that stopped the write, if any. */
+  error?: unknown;
+  /** A partial line is left at the end of the file (it could not be cut back). */
+  torn?: boolean;
+}
+
+/** The file operations an append needs (a `Deno.FsFile`, or a test double). */
+export interface AppendTarget {
+  write(bytes: Uint8Array): Promise<number>;
+  stat(): Promise<{ size: number }>;
+  truncate(length: number): Promise<void>;
+}
+
+/** The synchronous twin of {@linkcode AppendTarget}. */
+export interface AppendTargetSync {
+  writeSync(bytes: Uint8Array): number;
+  statSync(): { size: number };
+  truncateSync(length: number): void;
+}
+
+/**
+ * Append `bytes` (whole lines) to a file opened for appending.
+ *
+ * @example
+ * ```ts ignore
+ * const { droppedLines } = await appendLines(file, new TextEncoder().encode("a\nb\n"));
+ * ```
+ */
+export async function appendLines(file: AppendTarget, bytes: Uint8Array): Promise<AppendOutcome> {
+  let written = 0;
+  try {
+    while (written < bytes.byteLength) {
+      const n = await file.write(bytes.subarray(written));
+      if (n <= 0) throw new Error("The file accepted no more bytes");
+      written += n;
+    }
+    return { droppedLines: 0 };
+  } catch (error) {
+    const keep = wholeLinesIn(bytes, written);
+    const droppedLines = linesIn(bytes, keep);
+    try {
+      if (written > keep) await file.truncate((await file.stat()).size - (written - keep));
+      return { droppedLines, error };
+    } catch {
+      // Cannot cut it back: the caller starts its next write on a new line.
+      return { droppedLines, error, torn: true };
+    }
+  }
+}
+
+/**
+ * Append `bytes` (whole lines) synchronously; see {@linkcode appendLines}.
+ *
+ * @example
+ * ```ts ignore
+ * const { droppedLines } = appendLinesSync(file, new TextEncoder().encode("a\n"));
+ * ```
+ */
+export function appendLinesSync(file: AppendTargetSync, bytes: Uint8Array): AppendOutcome {
+  let written = 0;
+  try {
+    while (written < bytes.byteLength) {
+      const n = file.writeSync(bytes.subarray(written));
+      if (n <= 0) throw new Error("The file accepted no more bytes");
+      written += n;
+    }
+    return { droppedLines: 0 };
+  } catch (error) {
+    const keep = wholeLinesIn(bytes, written);
+    const droppedLines = linesIn(bytes, keep);
+    try {
+      if (written > keep) file.truncateSync(file.statSync().size - (written - keep));
+      return { droppedLines, error };
+    } catch {
+      return { droppedLines, error, torn: true };
+    }
+  }
+}
+
+/** Length of the whole lines among the first `written` bytes. */
+function wholeLinesIn(bytes: Uint8Array, written: number): number {
+  return bytes.subarray(0, written).lastIndexOf(10) + 1;
+}
+
+/** Lines from `from` to the end. */
+function linesIn(bytes: Uint8Array, from: number): number {
+  let count = 0;
+  for (let i = bytes.indexOf(10, from); i !== -1; i = bytes.indexOf(10, i + 1)) count++;
+  return count;
+}

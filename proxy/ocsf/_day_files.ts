@@ -1,0 +1,119 @@
+/**
+ * The daily files of one log directory as a writer sees them: the current segment of each
+ * day (a new one past the size limit), retention of old days, and whole-line appends that
+ * remember a partial line they could not cut back.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { appendLines, appendLinesSync, type AppendOutcome } from "./_append_lines.ts";
+import type { DayLines } from "./_log_lines.ts";
+import { currentSegment, fileSize, logFileNames, pruneLogFiles } from "./ocsf_log_files.ts";
+
+interface OpenFiles {
+  day: string;
+  json: Deno.FsFile;
+  text: Deno.FsFile;
+  /** Bytes in the JSON file (as of opening, plus what was written since). */
+  size: number;
+}
+
+const encoder = new TextEncoder();
+
+/** Writes the JSON and shorthand lines of a day to that day's current files. */
+export class DayFiles {
+  readonly #dir: string;
+  readonly #maxFileBytes: number;
+  readonly #keepDays: number;
+  #dirReady = false;
+  #prunedDay = "";
+  /** A partial line could not be cut back: start the next write on a new line. */
+  #torn = { json: false, text: false };
+  #open: OpenFiles | undefined;
+
+  constructor(dir: string, maxFileBytes: number, keepDays: number) {
+    this.#dir = dir;
+    this.#maxFileBytes = maxFileBytes;
+    this.#keepDays = keepDays;
+  }
+
+  /** Append through files opened and closed for this call; throws when they cannot open. */
+  writeSync(day: string, lines: DayLines): AppendOutcome {
+    this.#prepare(day);
+    const names = logFileNames(day, currentSegment(this.#dir, day, this.#maxFileBytes));
+    const json = this.#appendSync(join(this.#dir, names.json), "json", lines.json);
+    this.#appendSync(join(this.#dir, names.text), "text", lines.text);
+    return json;
+  }
+
+  /** Append through files kept open (see {@linkcode DayFiles.close}); throws when they cannot open. */
+  async write(day: string, lines: DayLines): Promise<AppendOutcome> {
+    this.#prepare(day);
+    const files = this.#filesFor(day);
+    const bytes = this.#encode("json", lines.json);
+    const json = await appendLines(files.json, bytes);
+    this.#torn.json = json.torn ?? false;
+    const text = await appendLines(files.text, this.#encode("text", lines.text));
+    this.#torn.text = text.torn ?? false;
+    files.size += bytes.byteLength;
+    // A failed write starts again from fresh handles; a full file from the next segment.
+    if (json.error !== undefined || files.size >= this.#maxFileBytes) this.close();
+    return json;
+  }
+
+  /** Close the files kept open. */
+  close(): void {
+    const files = this.#open;
+    this.#open = undefined;
+    files?.json.close();
+    files?.text.close();
+  }
+
+  #appendSync(path: string, kind: "json" | "text", text: string): AppendOutcome {
+    const file = Deno.openSync(path, { append: true, create: true });
+    try {
+      const outcome = appendLinesSync(file, this.#encode(kind, text));
+      this.#torn[kind] = outcome.torn ?? false;
+      return outcome;
+    } finally {
+      file.close();
+    }
+  }
+
+  /** The bytes of `text`, after a newline when the file's last write left a partial line. */
+  #encode(kind: "json" | "text", text: string): Uint8Array {
+    return encoder.encode(this.#torn[kind] ? `\n${text}` : text);
+  }
+
+  /** The directory exists, and old days are deleted once per day written. */
+  #prepare(day: string): void {
+    if (!this.#dirReady) {
+      Deno.mkdirSync(this.#dir, { recursive: true });
+      this.#dirReady = true;
+    }
+    if (this.#prunedDay === day) return;
+    this.#prunedDay = day;
+    pruneLogFiles(this.#dir, day, this.#keepDays);
+  }
+
+  #filesFor(day: string): OpenFiles {
+    if (this.#open?.day === day) return this.#open;
+    this.close();
+    const names = logFileNames(day, currentSegment(this.#dir, day, this.#maxFileBytes));
+    const jsonPath = join(this.#dir, names.json);
+    const json = openAppend(jsonPath);
+    try {
+      const text = openAppend(join(this.#dir, names.text));
+      this.#open = { day, json, text, size: fileSize(jsonPath) };
+    } catch (error) {
+      json.close();
+      throw error;
+    }
+    return this.#open;
+  }
+}
+
+function openAppend(path: string): Deno.FsFile {
+  return Deno.openSync(path, { append: true, create: true });
+}
