@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import { AGENT_GUIDANCE } from "../proxy/policy_local/mod.ts";
 import {
   curl,
-  rawRequest,
   startTestProxy,
   startTestUpstreams,
   TEST_SKILL_PATH,
   type TestProxy,
   type TestUpstreams,
+  tunnelRequest,
 } from "./support/mod.ts";
 
 const POLICY = `version: 1
@@ -186,13 +186,14 @@ Deno.test("proxy L4: a blind tunnel carries the upstream's own TLS; unknown host
       proxyPort: proxy.port,
       caPath: proxy.caPath,
     });
-    assert.equal(unknown.exitCode, 56);
-    assert.match(unknown.stderr, /403/);
+    // Denied at L4, told inside the tunnel: curl shows the structured 403 itself.
+    assert.equal(unknown.status, 403);
+    assert.equal(JSON.parse(unknown.body).layer, "l4");
     const wrongBinary = await curl(["https://wget.example.com/"], {
       proxyPort: proxy.port,
       caPath: proxy.caPath,
     });
-    assert.equal(wrongBinary.exitCode, 56);
+    assert.equal(wrongBinary.status, 403);
     assert.equal(upstreams.requests.length, 1);
     const denials = proxy.events.filter((e) => e.action_id === 2);
     assert.deepEqual(denials.map((e) => e.status_detail), [
@@ -202,13 +203,15 @@ Deno.test("proxy L4: a blind tunnel carries the upstream's own TLS; unknown host
   });
 });
 
-Deno.test("proxy L4 deny: CONNECT gets the structured 403 with layer l4", async () => {
+Deno.test("proxy L4 deny: the request inside the CONNECT gets the structured 403 with layer l4", async () => {
   await withProxy(async (proxy) => {
-    const response = await rawRequest(
+    const response = await tunnelRequest(
       proxy.port,
-      "CONNECT wget.example.com:443 HTTP/1.1\r\nHost: wget.example.com:443\r\n\r\n",
+      "wget.example.com",
+      proxy.caPath,
+      "GET / HTTP/1.1\r\nHost: wget.example.com\r\n\r\n",
     );
-    assert.match(response.head, /^HTTP\/1\.1 403 Forbidden\r\n/);
+    assert.match(response.head, /^HTTP\/1\.1 403 Forbidden by Tollgate policy, see /);
     const body = JSON.parse(response.body);
     assert.equal(body.layer, "l4");
     assert.equal(body.rule, "CONNECT wget.example.com:443");

@@ -12,6 +12,7 @@ export {
   renderDenyResponse,
   renderErrorResponse,
 } from "./deny_body.ts";
+export { renderDenyText } from "./deny_text.ts";
 export type { DenyBody, DenyOptions, NextStep, RenderedResponse } from "./deny_body.ts";
 export {
   NEXT_STEPS_DENIALS_LAST,

@@ -17,6 +17,19 @@ const LEAF_VALIDITY_DAYS = 30;
 // Clocks inside sandboxes drift; a leaf valid from one hour ago avoids "not yet valid".
 const BACKDATE_MS = 60 * 60 * 1000;
 
+/**
+ * How many hosts' TLS contexts a CA keeps (least recently used first out). A denied CONNECT
+ * is answered in-band with a leaf for whatever host the client named, so without a bound a
+ * sandbox could grow the cache by one entry per made-up name.
+ */
+export const MAX_CACHED_CONTEXTS = 1024;
+
+/** Options of {@linkcode CertificateAuthority.loadOrCreate}. */
+export interface CertificateAuthorityOptions {
+  /** Hosts whose TLS context stays cached ({@linkcode MAX_CACHED_CONTEXTS} by default). */
+  maxCachedContexts?: number;
+}
+
 /** A leaf certificate and the shared key it certifies, as PEM. */
 export interface LeafCertificate {
   /** Leaf then CA certificate, PEM (the chain a TLS server presents). */
@@ -47,9 +60,16 @@ export class CertificateAuthority {
   #key: CryptoKey;
   #leafKeys: Promise<{ pair: CryptoKeyPair; pem: string }> | undefined;
   #contexts = new Map<string, Promise<SecureContext>>();
+  #maxContexts: number;
 
-  private constructor(certPath: string, cert: x509.X509Certificate, key: CryptoKey) {
+  private constructor(
+    certPath: string,
+    cert: x509.X509Certificate,
+    key: CryptoKey,
+    maxContexts: number,
+  ) {
     this.certPath = certPath;
+    this.#maxContexts = maxContexts;
     this.certPem = `${cert.toString("pem")}\n`;
     this.#cert = cert;
     this.#key = key;
@@ -67,7 +87,10 @@ export class CertificateAuthority {
    * console.log(ca.certPath);
    * ```
    */
-  static async loadOrCreate(stateDir: string): Promise<CertificateAuthority> {
+  static async loadOrCreate(
+    stateDir: string,
+    options: CertificateAuthorityOptions = {},
+  ): Promise<CertificateAuthority> {
     const dir = join(stateDir, "ca");
     const certPath = join(dir, "ca.pem");
     const keyPath = join(dir, "ca.key");
@@ -76,7 +99,13 @@ export class CertificateAuthority {
     }
     const cert = new x509.X509Certificate(await Deno.readTextFile(certPath));
     const key = await importKey(await Deno.readTextFile(keyPath));
-    return new CertificateAuthority(certPath, cert, key);
+    const max = options.maxCachedContexts ?? MAX_CACHED_CONTEXTS;
+    return new CertificateAuthority(certPath, cert, key, max);
+  }
+
+  /** How many hosts' TLS contexts are cached now. */
+  get cachedContexts(): number {
+    return this.#contexts.size;
   }
 
   /**
@@ -91,13 +120,18 @@ export class CertificateAuthority {
    */
   secureContextFor(host: string): Promise<SecureContext> {
     let context = this.#contexts.get(host);
-    if (context === undefined) {
+    // Map order is insertion order: moving a hit to the end keeps the oldest first.
+    if (context !== undefined) this.#contexts.delete(host);
+    else {
       context = this.mintLeaf(host).then((leaf) =>
         createSecureContext({ cert: leaf.chainPem, key: leaf.keyPem })
       );
       // A failed mint must not poison the cache for later connections.
       context.catch(() => this.#contexts.delete(host));
-      this.#contexts.set(host, context);
+    }
+    this.#contexts.set(host, context);
+    if (this.#contexts.size > this.#maxContexts) {
+      this.#contexts.delete(this.#contexts.keys().next().value!);
     }
     return context;
   }

@@ -88,3 +88,20 @@ Deno.test("CertificateAuthority.secureContextFor() caches per host and serves a 
     await Deno.remove(state, { recursive: true });
   }
 });
+
+Deno.test("CertificateAuthority.secureContextFor() keeps at most maxCachedContexts hosts, least recently used out", async () => {
+  const state = await Deno.makeTempDir();
+  try {
+    const ca = await CertificateAuthority.loadOrCreate(state, { maxCachedContexts: 3 });
+    const first = ca.secureContextFor("a.test");
+    await ca.secureContextFor("b.test");
+    await ca.secureContextFor("c.test");
+    assert.equal(ca.secureContextFor("a.test"), first, "a hit moves a.test to the back");
+    await ca.secureContextFor("d.test");
+    assert.equal(ca.cachedContexts, 3);
+    assert.equal(ca.secureContextFor("a.test"), first, "b.test was the least recently used");
+    await first;
+  } finally {
+    await Deno.remove(state, { recursive: true });
+  }
+});

@@ -4,5 +4,5 @@
  * @module
  */
 
-export { CertificateAuthority } from "./certificate_authority.ts";
-export type { LeafCertificate } from "./certificate_authority.ts";
+export { CertificateAuthority, MAX_CACHED_CONTEXTS } from "./certificate_authority.ts";
+export type { CertificateAuthorityOptions, LeafCertificate } from "./certificate_authority.ts";

@@ -1,11 +1,15 @@
 /**
- * `CONNECT host:port`: the L4 decision (a structured 403 on deny), the SSRF guard, then either
- * a blind tunnel (L4 rules, `tls: skip`) or TLS interception (`protocol: rest`).
+ * `CONNECT host:port`: the L4 decision (a structured 403 on deny, told inside the tunnel so
+ * that clients show it; a plain CONNECT 403 for `tls: skip` hosts), the SSRF guard (a plain
+ * CONNECT 403), then either a blind tunnel (L4 rules, `tls: skip`) or TLS interception
+ * (`protocol: rest`).
  *
  * @module
  */
 
+import { hostSkipsTls } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
+import { denyInBand } from "./deny_in_band.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { interceptTls } from "./intercept.ts";
 import { parseAuthority } from "./request_target.ts";
@@ -39,8 +43,11 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
   const { host, port } = authority;
   const l4 = await client.decide(host, port, undefined, "https");
   if (l4.verdict === "deny") {
-    await sendDeny(stream, l4, ctx.skillPath);
-    return;
+    // A `tls: skip` host is one the proxy must never impersonate, even to say no.
+    if (hostSkipsTls(ctx.holder.current().compiled, host, port)) {
+      return await sendDeny(stream, l4, ctx.skillPath);
+    }
+    return await denyInBand(client, l4);
   }
   const resolved = await ctx.destinations.resolve(host, port, l4.allowedIps);
   if (!resolved.ok) {

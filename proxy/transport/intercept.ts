@@ -7,7 +7,7 @@
  */
 
 import { Duplex } from "node:stream";
-import { TLSSocket } from "node:tls";
+import { type SecureContext, TLSSocket } from "node:tls";
 import { canonicalizePath, type Decision } from "../policy/mod.ts";
 import { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
@@ -45,6 +45,30 @@ export async function interceptTls(
     return;
   }
   await client.stream.write(CONNECTION_ESTABLISHED);
+  await serveDecrypted(
+    client,
+    secureContext,
+    (inner) => serveTunnelRequests(inner, destination, l4),
+  );
+}
+
+/**
+ * Terminate the client's TLS on a CONNECT already answered 200 and serve what it sends
+ * through it; bytes the client sent early (still queued on its stream) are the handshake's
+ * first. The TLS socket is closed gracefully once `serve` returns.
+ *
+ * @param secureContext The leaf certificate context for the requested host.
+ * @param serve Serves the decrypted connection (same identity, TLS stream).
+ * @example
+ * ```ts ignore
+ * await serveDecrypted(client, await ctx.ca.secureContextFor(host), (inner) => serve(inner));
+ * ```
+ */
+export async function serveDecrypted(
+  client: ClientConnection,
+  secureContext: SecureContext,
+  serve: (inner: ClientConnection) => Promise<void>,
+): Promise<void> {
   const raw = client.stream.socket;
   const early = client.stream.detach();
   const secure = new TLSSocket(early.length === 0 ? raw : prepend(raw, early), {
@@ -52,12 +76,16 @@ export async function interceptTls(
     secureContext,
     ALPNProtocols: ["http/1.1"],
   });
-  ctx.track(secure);
+  client.ctx.track(secure);
   secure.on("error", () => {});
+  // Detached from its byte stream, the raw socket has no error listener left: a reset from
+  // the client (pip resets after reading a 403) would otherwise be an uncaught error.
+  raw.on("error", () => {});
   raw.resume();
   try {
-    const stream = new ByteStream(secure, { bodyIdleMs: client.ctx.idleTimeoutMs });
-    await serveTunnelRequests(client.withStream(stream), destination, l4);
+    await serve(
+      client.withStream(new ByteStream(secure, { bodyIdleMs: client.ctx.idleTimeoutMs })),
+    );
   } finally {
     await lingeringClose(secure);
   }

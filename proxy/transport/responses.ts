@@ -7,9 +7,13 @@
 import { Buffer } from "node:buffer";
 import type { Decision } from "../policy/mod.ts";
 import {
+  policyLocalUrl,
   renderDenyResponse,
+  renderDenyText,
   type RenderedResponse,
   renderErrorResponse,
+  ROUTE_DENIALS,
+  ROUTE_SKILL,
 } from "../policy_local/mod.ts";
 import type { ByteStream } from "./byte_stream.ts";
 
@@ -47,7 +51,8 @@ export function reasonPhrase(status: number): string {
 }
 
 /**
- * Serialise a rendered response with its Content-Length.
+ * Serialise a rendered response with its Content-Length (and the standard reason phrase,
+ * unless `reason` is given).
  *
  * @example
  * ```ts
@@ -56,9 +61,9 @@ export function reasonPhrase(status: number): string {
  * console.assert(new TextDecoder().decode(bytes).startsWith("HTTP/1.1 400 Bad Request\r\n"));
  * ```
  */
-export function serializeResponse(response: RenderedResponse): Uint8Array {
+export function serializeResponse(response: RenderedResponse, reason?: string): Uint8Array {
   const body = Buffer.from(response.body, "utf8");
-  let head = `HTTP/1.1 ${response.status} ${reasonPhrase(response.status)}\r\n`;
+  let head = `HTTP/1.1 ${response.status} ${reason ?? reasonPhrase(response.status)}\r\n`;
   for (const [name, value] of Object.entries(response.headers)) head += `${name}: ${value}\r\n`;
   head += `Content-Length: ${body.byteLength}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head, "latin1"), body]);
@@ -83,8 +88,15 @@ export async function sendError(
   );
 }
 
+/** Options of {@linkcode sendDeny}. */
+export interface SendDenyOptions {
+  /** The denied request's `User-Agent`: git gets the body as `text/plain`, which it prints. */
+  userAgent?: string;
+}
+
 /**
- * Send the structured 403 for a denied decision (`Connection: close`).
+ * Send the structured 403 for a denied decision (`Connection: close`): JSON, or the same
+ * content as text for clients that show only a `text/plain` body (git).
  *
  * @example
  * ```ts ignore
@@ -95,8 +107,24 @@ export async function sendDeny(
   stream: ByteStream,
   decision: Decision,
   skillPath: string,
+  options: SendDenyOptions = {},
 ): Promise<void> {
-  await stream.write(serializeResponse(renderDenyResponse(decision, { skillPath })))?.catch(
-    () => {},
-  );
+  const render = showsTextOnly(options.userAgent) ? renderDenyText : renderDenyResponse;
+  const bytes = serializeResponse(render(decision, { skillPath }), DENY_REASON);
+  await stream.write(bytes)?.catch(() => {});
+}
+
+/**
+ * The reason phrase of the structured 403. Many clients print only the status line of an
+ * error (pip: "403 Client Error: <reason> for url", npm: "403 <reason> - GET <url>", Python's
+ * urllib: "HTTP Error 403: <reason>", wget: "ERROR 403: <reason>"), so it says where to look.
+ */
+export const DENY_REASON: string = `Forbidden by Tollgate policy, see ${
+  policyLocalUrl(ROUTE_DENIALS)
+} and ${policyLocalUrl(ROUTE_SKILL)}`;
+
+// git (smart HTTP) prints a text/plain error body line by line as "remote: ..." and drops
+// any other type; every other client seen keeps or prints the JSON.
+function showsTextOnly(userAgent: string | undefined): boolean {
+  return userAgent !== undefined && /^git\//i.test(userAgent);
 }

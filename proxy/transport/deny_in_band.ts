@@ -1,0 +1,78 @@
+/**
+ * A CONNECT denied at L4, told in-band: most HTTPS clients hide the body of a refused CONNECT
+ * (curl prints "CONNECT tunnel failed, response 403", git and Python only the status), so the
+ * proxy accepts the tunnel, terminates TLS with a leaf for the requested host, and answers the
+ * first request inside with the structured 403. Nothing is ever sent upstream.
+ *
+ * @module
+ */
+
+import type { SecureContext } from "node:tls";
+import type { Decision } from "../policy/mod.ts";
+import { ReadTimeoutError } from "./byte_stream.ts";
+import type { ClientConnection } from "./client_connection.ts";
+import { values } from "./header_fields.ts";
+import { parseRequestHead } from "./http1_head.ts";
+import { serveDecrypted } from "./intercept.ts";
+import { MAX_HEAD_BYTES } from "./proxy_context.ts";
+import { sendDeny } from "./responses.ts";
+import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
+
+// The first byte of a TLS handshake record (a ClientHello).
+const TLS_HANDSHAKE = 0x16;
+
+/**
+ * Answer a denied CONNECT with 200, then the structured 403 inside: over TLS when the client
+ * starts a handshake, in the clear when it sends plain HTTP. The denial was decided (and put
+ * on record) before; no other event is emitted. When no certificate can be minted, the
+ * CONNECT itself gets the 403.
+ *
+ * @param denied The denied L4 decision for the CONNECT's host and port.
+ * @example
+ * ```ts ignore
+ * await denyInBand(client, decision);
+ * ```
+ */
+export async function denyInBand(client: ClientConnection, denied: Decision): Promise<void> {
+  const { ctx } = client;
+  let secureContext: SecureContext;
+  try {
+    secureContext = await ctx.ca.secureContextFor(denied.host);
+  } catch {
+    return await sendDeny(client.stream, denied, ctx.skillPath);
+  }
+  if (
+    (await client.stream.write(CONNECTION_ESTABLISHED)?.then(() => true, () => false)) === false
+  ) {
+    return;
+  }
+  const first = await firstBytes(client);
+  if (first === undefined) return;
+  client.stream.unread(first);
+  if (first[0] === TLS_HANDSHAKE) {
+    await serveDecrypted(client, secureContext, (inner) => answerFirstRequest(inner, denied));
+  } else {
+    await answerFirstRequest(client, denied);
+  }
+}
+
+/** What the client sends first after the 200, or undefined when it sends nothing in time. */
+async function firstBytes(client: ClientConnection): Promise<Uint8Array | undefined> {
+  try {
+    return (await client.stream.read()) ?? undefined;
+  } catch (error) {
+    if (error instanceof ReadTimeoutError) return undefined;
+    throw error;
+  }
+}
+
+/** Whatever the first request is (even a malformed one), its answer is the denial. */
+async function answerFirstRequest(client: ClientConnection, denied: Decision): Promise<void> {
+  const { ctx, stream } = client;
+  const timeouts = { idleMs: ctx.headTimeoutMs, headMs: ctx.headTimeoutMs };
+  const read = await stream.readHead(MAX_HEAD_BYTES, timeouts);
+  if (read.kind === "eof" || (read.kind === "timeout" && !read.partial)) return;
+  const parsed = read.kind === "head" ? parseRequestHead(read.bytes) : undefined;
+  const userAgent = parsed?.ok ? values(parsed.head.headers, "user-agent")[0] : undefined;
+  await sendDeny(stream, denied, ctx.skillPath, { userAgent });
+}
