@@ -16,6 +16,7 @@ import type { RequestHead } from "./http1_head.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type RelayOutcome, relayResponse } from "./relay_response.ts";
 import { BODY_TIMEOUT_DETAIL, sendError } from "./responses.ts";
+import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
 
 /** A request ready to go upstream. */
@@ -60,6 +61,7 @@ export async function exchange(
   target: UpstreamTarget,
 ): Promise<boolean> {
   const { head } = request;
+  if (isWebSocketUpgrade(head)) return await exchangeUpgrade(client, request, target);
   if (head.expectContinue && head.framing.kind !== "none") await client.stream.write(CONTINUE);
   // Every `await` below is skipped when its answer is already there: each costs a turn.
   const body = head.framing.kind === "chunked" ? await bufferedBody(client) : undefined;
@@ -164,7 +166,19 @@ function contentLength(head: RequestHead, body: Uint8Array | undefined): number 
   return values(head.headers, "content-length").length > 0 ? 0 : undefined;
 }
 
-function requestHeadBytes(request: OutgoingRequest, length: number | undefined): Uint8Array {
+/**
+ * The head sent upstream: canonical target, `Host`, the client's fields without hop-by-hop
+ * ones, and the body length when there is a body.
+ *
+ * @example
+ * ```ts ignore
+ * const bytes = requestHeadBytes({ head, pathAndQuery: "/x", authority: "a.test" }, undefined);
+ * ```
+ */
+export function requestHeadBytes(
+  request: OutgoingRequest,
+  length: number | undefined,
+): Uint8Array {
   const { head } = request;
   const dropped = head.connectionTokens;
   let text = `${head.method} ${request.pathAndQuery} HTTP/1.1\r\nHost: ${request.authority}\r\n`;

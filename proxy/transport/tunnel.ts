@@ -6,6 +6,7 @@
  */
 
 import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
 import { sendUpstreamError } from "./exchange.ts";
@@ -42,6 +43,30 @@ export async function blindTunnel(
   }
   const downstream = client.stream.socket;
   for (const chunk of client.stream.detach()) upstream.write(chunk);
+  let stop = () => {};
+  const spliced = splice(downstream, upstream, (close) => (stop = close));
+  const unsubscribe = ctx.holder.subscribe(async () => {
+    const decision = await client.decide(destination.host, destination.port, undefined, "https");
+    if (decision.verdict === "deny" || decision.inspect) stop();
+  });
+  await spliced;
+  unsubscribe();
+}
+
+/**
+ * Copy bytes both ways between two sockets until both have closed; either side's error or
+ * close closes both. `onStart` receives the function that closes both at once.
+ *
+ * @example
+ * ```ts ignore
+ * await splice(clientSocket, upstreamSocket, (close) => (stop = close));
+ * ```
+ */
+export async function splice(
+  downstream: Duplex,
+  upstream: Duplex,
+  onStart: (close: () => void) => void = () => {},
+): Promise<void> {
   const closed = Promise.all([onceClosed(downstream), onceClosed(upstream)]);
   const closeBoth = () => {
     downstream.destroy();
@@ -59,12 +84,9 @@ export async function blindTunnel(
   downstream.pipe(upstream);
   upstream.pipe(downstream);
   downstream.resume();
-  const unsubscribe = ctx.holder.subscribe(async () => {
-    const decision = await client.decide(destination.host, destination.port, undefined, "https");
-    if (decision.verdict === "deny" || decision.inspect) closeBoth();
-  });
+  upstream.resume();
+  onStart(closeBoth);
   await closed;
-  unsubscribe();
 }
 
 function onceClosed(socket: { destroyed: boolean; once(e: "close", f: () => void): unknown }) {

@@ -1,0 +1,118 @@
+/**
+ * WebSocket upgrades on an allowed request: the proxy has decided the request like any GET;
+ * here the `Upgrade: websocket` survives the hop, and after the origin's 101 the two
+ * connections are spliced and frames flow both ways as raw bytes. Any other upgrade (`h2c`)
+ * is dropped with the hop-by-hop fields, so the request goes on as plain HTTP/1.1.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import type { ClientConnection } from "./client_connection.ts";
+import { type OutgoingRequest, requestHeadBytes, sendUpstreamError } from "./exchange.ts";
+import { values } from "./header_fields.ts";
+import { parseResponseHead, type RequestHead } from "./http1_head.ts";
+import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
+import { relayResponse } from "./relay_response.ts";
+import { splice } from "./tunnel.ts";
+import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
+
+const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+
+/**
+ * True for a WebSocket opening handshake (RFC 6455 §4.1): a bodiless GET whose Connection
+ * names `upgrade` and whose Upgrade is `websocket`.
+ *
+ * @example
+ * ```ts
+ * import { parseRequestHead } from "./http1_head.ts";
+ * import { isWebSocketUpgrade } from "./upgrade.ts";
+ * const text = "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+ * const parsed = parseRequestHead(new TextEncoder().encode(text));
+ * console.assert(parsed.ok && isWebSocketUpgrade(parsed.head));
+ * ```
+ */
+export function isWebSocketUpgrade(head: RequestHead): boolean {
+  if (head.method !== "GET" || head.version !== "HTTP/1.1" || head.framing.kind !== "none") {
+    return false;
+  }
+  if (!head.connectionTokens.has("upgrade")) return false;
+  const upgrade = values(head.headers, "upgrade");
+  return upgrade.length === 1 && upgrade[0]!.trim().toLowerCase() === "websocket";
+}
+
+/**
+ * Forward a WebSocket handshake on a new upstream connection. On 101 the response head is
+ * relayed and both connections are spliced until either closes; any other answer is relayed
+ * as a normal response. The client connection never carries another request.
+ *
+ * @returns Always false: the client connection is done.
+ * @example
+ * ```ts ignore
+ * await exchangeUpgrade(client, { head, pathAndQuery: "/ws", authority: "a.test" }, target);
+ * ```
+ */
+export async function exchangeUpgrade(
+  client: ClientConnection,
+  request: OutgoingRequest,
+  target: UpstreamTarget,
+): Promise<false> {
+  let connection: UpstreamConnection;
+  try {
+    connection = await client.ctx.pool.connect(target);
+  } catch (error) {
+    await sendUpstreamError(client, error);
+    return false;
+  }
+  try {
+    const head = requestHeadBytes(request, undefined);
+    // The rewritten head ends with CRLF CRLF: put the upgrade fields before the last CRLF.
+    const withUpgrade = Buffer.concat([
+      head.subarray(0, head.byteLength - 2),
+      Buffer.from(UPGRADE_FIELDS),
+    ]);
+    await connection.stream.write(withUpgrade);
+    await answerUpgrade(client, connection, request.head);
+  } catch (error) {
+    await sendUpstreamError(client, error);
+  } finally {
+    connection.stream.destroy();
+  }
+  return false;
+}
+
+async function answerUpgrade(
+  client: ClientConnection,
+  connection: UpstreamConnection,
+  request: RequestHead,
+): Promise<void> {
+  const upstream = connection.stream;
+  const wait = client.ctx.upstreamTimeoutMs;
+  const read = await upstream.readHead(MAX_RESPONSE_HEAD_BYTES, { idleMs: wait, headMs: wait });
+  if (read.kind !== "head") {
+    throw new UpstreamError(502, "upstream_protocol_error", "Upstream did not answer the upgrade");
+  }
+  const parsed = parseResponseHead(read.bytes, request.method);
+  if (!parsed.ok) throw new UpstreamError(502, "upstream_protocol_error", parsed.error.detail);
+  if (parsed.head.status !== 101) {
+    // Refused (401, 403, 426…): an ordinary response, relayed as such, then close.
+    upstream.unread(read.bytes);
+    const outcome = await relayResponse(client, upstream, { ...request, keepAlive: false });
+    if (outcome.kind === "failed" && !outcome.responded) throw outcome.error;
+    return;
+  }
+  const accepted = values(parsed.head.headers, "upgrade")[0]?.trim().toLowerCase();
+  if (accepted !== "websocket") {
+    throw new UpstreamError(
+      502,
+      "upstream_protocol_error",
+      "Upstream switched to another protocol",
+    );
+  }
+  // The 101 head goes to the client as received: its Upgrade and Connection are the point.
+  await client.stream.write(read.bytes);
+  const early = { client: client.stream.detach(), upstream: upstream.detach() };
+  for (const chunk of early.upstream) client.stream.socket.write(chunk);
+  for (const chunk of early.client) upstream.socket.write(chunk);
+  await splice(client.stream.socket, upstream.socket);
+}
