@@ -8,6 +8,7 @@
 import { basename, extname } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
+import { scriptBinaryWarnings } from "./_script_binaries.ts";
 import {
   ANY_BINARY,
   type Endpoint,
@@ -23,8 +24,9 @@ import {
  *
  * `validate` prints its whole report on standard output: `ok FILE (…)` per good file, one
  * `FILE:LINE:COL: message` line per problem, one `FILE:LINE:COL: warning: message` line per
- * warning (accepted, as OpenShell accepts it, but worth a look); exit 1 when any file has a
- * problem (warnings alone keep exit 0). `show`
+ * warning (accepted, as OpenShell accepts it, but worth a look), one `FILE: warning: …` line per
+ * binary that is a script (the proxy sees its interpreter); exit 1 when any file has a problem
+ * (warnings alone keep exit 0). `show`
  * prints the policy on standard output and, since that stream carries data (`--json`), its
  * problem lines on standard error. FILE is echoed as typed, resolved against `ctx.cwd`.
  *
@@ -53,6 +55,11 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
         if (!loaded) continue;
         for (const w of loaded.warnings ?? []) {
           ctx.out(formatIssue({ ...w, file, message: `warning: ${w.message}` }) + "\n");
+        }
+        // Warnings, not errors: the policy is valid, but a rule for a script never matches.
+        const searchPath = ctx.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+        for (const warning of await scriptBinaryWarnings(loaded.policy, searchPath)) {
+          ctx.out(`${file}: warning: ${warning}\n`);
         }
         ctx.out(`ok ${file} (${summary(loaded)})\n`);
       }

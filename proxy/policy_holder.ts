@@ -14,8 +14,13 @@ import {
   type Policy,
   type PolicyIssue,
   PolicyValidationError,
+  realBinaryPath,
 } from "./policy/mod.ts";
 import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
+
+// The proxy runs beside its sandboxes: a binary path as written resolves on this host, to the
+// executable the kernel reports for the requester.
+const ON_THIS_HOST = { resolveBinary: realBinaryPath };
 
 /** One enforced policy version; never mutated after it is published. */
 export interface PolicySnapshot {
@@ -68,7 +73,7 @@ export class PolicyHolder {
    * @throws {PolicyValidationError} When the file is missing or invalid.
    */
   static async load(name: string, file: string): Promise<PolicyHolder> {
-    return new PolicyHolder(name, await loadPolicyFile(file));
+    return new PolicyHolder(name, await loadPolicyFile(file, ON_THIS_HOST));
   }
 
   /**
@@ -77,7 +82,7 @@ export class PolicyHolder {
    * @throws {PolicyValidationError} When the text is not a valid policy.
    */
   static fromText(name: string, file: string, text: string): PolicyHolder {
-    return new PolicyHolder(name, loadPolicyText(text, file));
+    return new PolicyHolder(name, loadPolicyText(text, file, ON_THIS_HOST));
   }
 
   /** The snapshot in force. */
@@ -97,7 +102,7 @@ export class PolicyHolder {
   update(text: string): UpdateResult {
     let loaded: LoadedPolicy;
     try {
-      loaded = loadPolicyText(text, this.#current.file);
+      loaded = loadPolicyText(text, this.#current.file, ON_THIS_HOST);
     } catch (error) {
       if (error instanceof PolicyValidationError) return { ok: false, issues: error.issues };
       throw error;

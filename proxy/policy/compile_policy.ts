@@ -41,13 +41,28 @@ function compileAllow(ep: Endpoint): CompiledMatch[] {
   return (ep.rules ?? []).map((r) => compileAllowMatch(r.allow));
 }
 
-function compileBinaries(rule: NetworkRule): BinaryMatcher {
+/** Options of {@linkcode compilePolicy}. */
+export interface CompileOptions {
+  /**
+   * The real path of a binary path (symlinks resolved), or undefined when it has none; the
+   * loader injects the file system's, so that compiling stays pure.
+   */
+  resolveBinary?: (path: string) => string | undefined;
+}
+
+function compileBinaries(rule: NetworkRule, options: CompileOptions): BinaryMatcher {
   const exact = new Set<string>();
   const globs: GlobMatcher[] = [];
   if (!rule.binaries) return { any: true, exact, globs };
   for (const b of rule.binaries) {
     if (b.path.includes("*")) globs.push(compilePathGlob(b.path));
-    else exact.add(b.path);
+    else {
+      exact.add(b.path);
+      // The proxy sees the executable the kernel ran (/proc/PID/exe, symlinks resolved):
+      // /usr/bin/python3 as written must also match the /usr/bin/python3.11 it points to.
+      const real = options.resolveBinary?.(b.path);
+      if (real !== undefined) exact.add(real);
+    }
   }
   return { exact, globs };
 }
@@ -71,8 +86,9 @@ function normaliseHost(host: string): string {
 /**
  * Compile a validated policy: an index of exact hosts, wildcard hosts by their fixed suffix
  * and host-less endpoints by port; path and binary globs and query matchers built once;
- * presets expanded. Grants are inserted in rule-key order, so the first match in a list is
- * the lexicographically smallest key.
+ * presets expanded; each literal binary path also matches its real path when
+ * `options.resolveBinary` gives one. Grants are inserted in rule-key order, so the first match
+ * in a list is the lexicographically smallest key.
  *
  * @example
  * ```ts
@@ -81,14 +97,14 @@ function normaliseHost(host: string): string {
  * console.assert(compiled.ruleCount === 0);
  * ```
  */
-export function compilePolicy(policy: Policy): CompiledPolicy {
+export function compilePolicy(policy: Policy, options: CompileOptions = {}): CompiledPolicy {
   const exact = new Map<string, Grant[]>();
   const wildcard = new Map<string, Grant[]>();
   const hostless = new Map<number, Grant[]>();
   const keys = Object.keys(policy.network_policies).sort();
   for (const ruleKey of keys) {
     const rule = policy.network_policies[ruleKey]!;
-    const binaries = compileBinaries(rule);
+    const binaries = compileBinaries(rule, options);
     for (const endpoint of rule.endpoints) {
       const host = endpoint.host === undefined
         ? undefined

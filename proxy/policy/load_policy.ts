@@ -4,7 +4,7 @@
  * @module
  */
 
-import { compilePolicy } from "./compile_policy.ts";
+import { type CompileOptions, compilePolicy } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { parsePolicy } from "./parse_policy.ts";
 import { policyHash } from "./policy_hash.ts";
@@ -28,7 +28,8 @@ export interface LoadedPolicy {
 }
 
 /**
- * Load policy text; `file` names it in issues.
+ * Load policy text; `file` names it in issues; `options.resolveBinary` (e.g.
+ * {@linkcode realBinaryPath}) lets literal binary paths match their symlink targets.
  *
  * @throws {PolicyValidationError} with every issue when the text is not a valid policy.
  * @example
@@ -38,10 +39,15 @@ export interface LoadedPolicy {
  * console.assert(loaded.policy.revision === 0 && loaded.hash.length === 64);
  * ```
  */
-export function loadPolicyText(text: string, file: string): LoadedPolicy {
+export function loadPolicyText(
+  text: string,
+  file: string,
+  options: CompileOptions = {},
+): LoadedPolicy {
   const { policy, issues, warnings } = parsePolicy(text, file);
   if (!policy) throw new PolicyValidationError(issues);
-  const loaded = { file, text, policy, compiled: compilePolicy(policy), hash: policyHash(policy) };
+  const compiled = compilePolicy(policy, options);
+  const loaded = { file, text, policy, compiled, hash: policyHash(policy) };
   return warnings ? { ...loaded, warnings } : loaded;
 }
 
@@ -55,14 +61,37 @@ export function loadPolicyText(text: string, file: string): LoadedPolicy {
  * const loaded = await loadPolicyFile("policies/demo.yaml");
  * ```
  */
-export async function loadPolicyFile(path: string): Promise<LoadedPolicy> {
+export async function loadPolicyFile(
+  path: string,
+  options: CompileOptions = {},
+): Promise<LoadedPolicy> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
     throw new PolicyValidationError([{ file: path, line: 1, col: 1, message: readMessage(error) }]);
   }
-  return loadPolicyText(text, path);
+  return loadPolicyText(text, path, options);
+}
+
+/**
+ * The real path of an executable path (every symlink resolved), or undefined when it does
+ * not exist, cannot be read, or is already real. The resolver a proxy compiles with.
+ *
+ * @example
+ * ```ts ignore
+ * import { realBinaryPath } from "./load_policy.ts";
+ * realBinaryPath("/usr/bin/python3"); // "/usr/bin/python3.11" on Debian 12
+ * ```
+ */
+export function realBinaryPath(path: string): string | undefined {
+  try {
+    const real = Deno.realPathSync(path);
+    return real === path ? undefined : real;
+  } catch {
+    // Missing here (another machine's layout) or unreadable: the path as written still counts.
+    return undefined;
+  }
 }
 
 function readMessage(error: unknown): string {

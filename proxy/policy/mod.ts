@@ -22,9 +22,10 @@ export type {
 } from "./types.ts";
 export { parsePolicy, validateNetworkRule } from "./parse_policy.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
-export { loadPolicyFile, loadPolicyText } from "./load_policy.ts";
+export { loadPolicyFile, loadPolicyText, realBinaryPath } from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
 export { compilePolicy } from "./compile_policy.ts";
+export type { CompileOptions } from "./compile_policy.ts";
 export type {
   BinaryMatcher,
   CompiledMatch,
