@@ -20,7 +20,9 @@ import { type Policy, realBinaryPath } from "../proxy/policy/mod.ts";
  */
 export async function scriptBinaryWarnings(policy: Policy, searchPath: string): Promise<string[]> {
   const paths = new Set(
-    Object.values(policy.network_policies).flatMap((rule) => rule.binaries.map((b) => b.path)),
+    Object.values(policy.network_policies).flatMap((rule) =>
+      (rule.binaries ?? []).map((b) => b.path)
+    ),
   );
   const warnings: string[] = [];
   for (const path of [...paths].filter((p) => !p.includes("*")).sort()) {
