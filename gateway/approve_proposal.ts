@@ -10,7 +10,8 @@
 
 import type { ProposalRecord } from "./proposal_record.ts";
 import { configEvent } from "./_ocsf.ts";
-import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
+import type { LoadedPolicy } from "./_engine.ts";
+import { type Applied, applyStep, type Bumped, bumpStep } from "./_candidate.ts";
 import {
   renameDurable,
   type StagedFile,
@@ -21,7 +22,6 @@ import {
 import { withDirectoryLock } from "./directory_lock.ts";
 import { gitCommitFile } from "./git_repo.ts";
 import { type PolicyFile, readPolicyFile } from "./policy_files.ts";
-import { reinsertRuleLines, setRevisionText } from "./policy_text_edit.ts";
 import { findProposalFile, proposalFilePath } from "./proposal_files.ts";
 import { assertProposalId } from "./proposal_id.ts";
 import { stampDecision } from "./proposal_patch.ts";
@@ -35,7 +35,7 @@ import {
   withPatch,
 } from "./proposal_seal.ts";
 import { recoverProposals } from "./recover_proposals.ts";
-import { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
+import { buildFileDiff } from "./rule_diff.ts";
 import type { StoreEnv } from "./store_env.ts";
 import { visibleText } from "./untrusted_text.ts";
 import { conflict, validateStep } from "./_approve_checks.ts";
@@ -64,16 +64,6 @@ interface Loaded {
   /** The patch file's text, as its seal confirmed it. */
   text: string;
   seal: ProposalSeal;
-}
-
-interface Applied {
-  text: string;
-  rebased: boolean;
-}
-
-interface Bumped {
-  text: string;
-  result: LoadedPolicy;
 }
 
 /**
@@ -146,38 +136,6 @@ async function loadStep(env: StoreEnv, id: string): Promise<Loaded> {
   return { record, current, text, seal };
 }
 
-function applyStep({ record, current }: Loaded): Applied {
-  if (record.meta.ruleKey in current.loaded.policy.network_policies) {
-    throw conflict(
-      record.id,
-      `policy "${record.meta.policy}" already has a rule "${record.meta.ruleKey}"; run ` +
-        `"tollgate proposals refresh ${record.id}" to propose it under a new name`,
-    );
-  }
-  const direct = applyFileDiff(current.text, record.diff);
-  if (direct !== undefined) return { text: direct, rebased: false };
-  // Rules added since the review moved the end of the section: place the reviewed lines,
-  // byte for byte, after the last rule, if the section still has the same shape.
-  const moved = reinsertRuleLines(current.text, addedLines(record.diff));
-  if (moved !== undefined) return { text: moved, rebased: true };
-  throw conflict(
-    record.id,
-    `policy "${record.meta.policy}" changed since the proposal and the reviewed diff no longer ` +
-      `applies; run "tollgate proposals refresh ${record.id}" and review it again`,
-  );
-}
-
-function bumpStep({ record, current }: Loaded, applied: Applied): Bumped {
-  const revision = current.loaded.policy.revision + 1;
-  const text = setRevisionText(applied.text, revision);
-  try {
-    return { text, result: loadPolicyText(text, `${record.meta.policy}.yaml`) };
-  } catch (error) {
-    const why = visibleText((error as Error).message, 300);
-    throw conflict(record.id, `the resulting policy does not validate: ${why}`);
-  }
-}
-
 interface Staged {
   /** The seal, accepting the stamped patch too. */
   seal: StagedFile;
@@ -205,6 +163,8 @@ async function stageStep(
     by,
     at: env.now().toISOString(),
     revision: bumped.result.policy.revision,
+    hash: bumped.result.hash,
+    baseHash: current.loaded.hash,
   };
   // A re-placed rule: the approved patch holds the diff that was applied.
   const diff = applied.rebased

@@ -20,7 +20,7 @@ import { streamEvents } from "./event_stream.ts";
 import * as r from "./gateway_routes.ts";
 import { isProposalId } from "./proposal_id.ts";
 import { PROPOSAL_STATES, type ProposalState } from "./proposal_files.ts";
-import { type ProposalRecord, toProposalStatus } from "./proposal_record.ts";
+import type { ProposalRecord } from "./proposal_record.ts";
 import type { ProposalStore } from "./proposal_store.ts";
 import { proposalJson } from "./render_proposals.ts";
 import {
@@ -191,7 +191,7 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     const record = await readable(store, reader(c), proposalId(c));
     if (!record) return notFound(c);
     return c.json({
-      ...toProposalStatus(record),
+      ...await store.statusOf(record),
       summary: record.meta.summary,
       created: record.meta.created,
     });

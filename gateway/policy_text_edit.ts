@@ -16,7 +16,11 @@ import {
   type Scalar,
   YAMLMap,
 } from "yaml";
-import type { NetworkRule } from "../proxy/policy/mod.ts";
+import {
+  findRevisionComments,
+  type NetworkRule,
+  revisionCommentLine,
+} from "../proxy/policy/mod.ts";
 
 const RESERVED = new Set(["true", "false", "null", "yes", "no", "on", "off", "y", "n"]);
 
@@ -163,13 +167,18 @@ export function reinsertRuleLines(text: string, lines: string[]): string | undef
 }
 
 /**
- * Set the top-level `revision` to `revision`, inserting the key after `version` when absent.
+ * Set the policy's revision to `revision` in the `# tollgate-revision: N` comment (see
+ * `revision_comment.ts`), so that OpenShell, which refuses a `revision:` key, loads the file.
+ * An existing comment gets the new number; a `revision:` key of an older file becomes the
+ * comment on its own line (its trailing comment goes with it); otherwise the comment goes
+ * after the `version` line.
  *
  * @example
  * ```ts
  * import { setRevisionText } from "./policy_text_edit.ts";
- * console.assert(setRevisionText("version: 1\nrevision: 3 # n\n", 4) === "version: 1\nrevision: 4 # n\n");
- * console.assert(setRevisionText("version: 1\n", 1) === "version: 1\nrevision: 1\n");
+ * console.assert(setRevisionText("version: 1\n# tollgate-revision: 3\n", 4) === "version: 1\n# tollgate-revision: 4\n");
+ * console.assert(setRevisionText("version: 1\nrevision: 3 # n\n", 4) === "version: 1\n# tollgate-revision: 4\n");
+ * console.assert(setRevisionText("version: 1\n", 1) === "version: 1\n# tollgate-revision: 1\n");
  * ```
  */
 export function setRevisionText(text: string, revision: number): string {
@@ -177,17 +186,42 @@ export function setRevisionText(text: string, revision: number): string {
   const lf = text.replaceAll("\r\n", "\n");
   const doc = parseDocument(lf);
   if (!isMap(doc.contents)) throw new Error("Cannot set the revision: the policy is not a map");
-  const pairs = doc.contents.items;
-  const found = pairs.find((p) => isScalar(p.key) && p.key.value === "revision");
-  if (found && isScalar(found.value)) {
-    const [start, end] = found.value.range!;
-    return (lf.slice(0, start) + String(revision) + lf.slice(end)).replaceAll("\n", eol);
+  const line = revisionCommentLine(revision);
+  const key = doc.contents.items.find((p) => isScalar(p.key) && p.key.value === "revision");
+  const hasMark = findRevisionComments(lf, doc).length > 0;
+  let out = key ? withoutRevisionKey(lf, key, hasMark ? undefined : line) : lf;
+  if (hasMark) {
+    const [mark] = findRevisionComments(out);
+    out = out.slice(0, mark!.start) + line + out.slice(mark!.end);
+  } else if (!key) out = afterVersion(out, doc, line);
+  return out.replaceAll("\n", eol);
+}
+
+type TopPair = YAMLMap["items"][number];
+
+/** `lf` with its `revision:` key line replaced by `line` (or removed). */
+function withoutRevisionKey(lf: string, pair: TopPair, line?: string): string {
+  const keyStart = (pair.key as Scalar).range![0];
+  const end = (pair.value as Scalar | null)?.range?.[2] ?? (pair.key as Scalar).range![1];
+  const from = lineStartBefore(lf, keyStart);
+  const to = lineStartAtOrAfter(lf, end);
+  if (from === keyStart && !lf.slice(keyStart, to).trimEnd().includes("\n")) {
+    // The usual block layout: the key's own line becomes the comment (or goes).
+    return lf.slice(0, from) + (line === undefined ? "" : `${line}\n`) + lf.slice(to);
   }
+  // Flow or odd layouts: let the document API drop the key, and put the comment on top.
+  const doc = parseDocument(lf);
+  doc.delete("revision");
+  const body = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  return line === undefined ? body : `${line}\n${body}`;
+}
+
+function afterVersion(text: string, doc: YamlDocument, line: string): string {
+  const pairs = (doc.contents as YAMLMap).items;
   const version = pairs.find((p) => isScalar(p.key) && p.key.value === "version");
   if (!version || !isScalar(version.value)) {
     throw new Error("Cannot set the revision: the policy has no version");
   }
-  const at = lineStartAtOrAfter(lf, version.value.range![1]);
-  const out = splice(lf, { at, indent: "", prefix: "" }, [`revision: ${revision}`]);
-  return out.replaceAll("\n", eol);
+  const at = lineStartAtOrAfter(text, version.value.range![1]);
+  return splice(text, { at, indent: "", prefix: "" }, [line]);
 }

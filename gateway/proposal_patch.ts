@@ -20,6 +20,10 @@ export interface ProposalDecision {
   at: string;
   /** Policy revision the approval produced. */
   revision?: number;
+  /** Hash of the policy the approval produced (`candidate_effective_policy_hash`). */
+  hash?: string;
+  /** Hash of the policy the approval was applied to (`current_effective_policy_hash`). */
+  baseHash?: string;
   /** Rejection reason (visible text). */
   reason?: string;
   /** Rejection guidance code. */
@@ -72,6 +76,8 @@ function decisionLines(d: ProposalDecision | undefined): string[] {
   if (d?.status === "approved") {
     lines.push(`Approved-By: ${one(d.by)}`, `Approved-At: ${d.at}`);
     if (d.revision !== undefined) lines.push(`Policy-Revision: ${d.revision}`);
+    if (d.hash !== undefined) lines.push(`Policy-Hash: ${d.hash}`);
+    if (d.baseHash !== undefined) lines.push(`Base-Policy-Hash: ${d.baseHash}`);
   } else if (d?.status === "rejected") {
     lines.push(`Rejected-By: ${one(d.by)}`, `Rejected-At: ${d.at}`);
     lines.push(`Rejection-Reason: ${one(d.reason ?? "")}`);
@@ -224,6 +230,8 @@ function readDecision(t: Map<string, string>): ProposalDecision | undefined {
       by: t.get("Approved-By")!,
       at: t.get("Approved-At") ?? "",
       revision: Number.isInteger(revision) ? revision : undefined,
+      hash: hexHash(t.get("Policy-Hash")),
+      baseHash: hexHash(t.get("Base-Policy-Hash")),
     };
   }
   if (t.has("Rejected-By")) {
@@ -238,8 +246,12 @@ function readDecision(t: Map<string, string>): ProposalDecision | undefined {
   return undefined;
 }
 
+function hexHash(value: string | undefined): string | undefined {
+  return value !== undefined && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
+}
+
 const DECISION_KEYS =
-  /^(Approved-By|Approved-At|Policy-Revision|Rejected-By|Rejected-At|Rejection-Reason|Guidance): /;
+  /^(Approved-By|Approved-At|Policy-Revision|Policy-Hash|Base-Policy-Hash|Rejected-By|Rejected-At|Rejection-Reason|Guidance): /;
 
 /**
  * Record a decision in a proposal patch's trailers (replacing any earlier one), and

@@ -10,6 +10,7 @@ import type { ProposalStatus } from "../proxy/policy_local/mod.ts";
 import type { ProposalFile, ProposalState } from "./proposal_files.ts";
 import { parseProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
 import { ruleFromDiff } from "./rule_diff.ts";
+import { reviewToken } from "./_candidate.ts";
 
 /** Everything known about one proposal. */
 export interface ProposalRecord {
@@ -89,8 +90,13 @@ export function toProposalStatus(record: ProposalRecord): ProposalStatus {
     status.rejectionReason = d.reason ?? "";
     if (d.guidance) status.guidance = d.guidance;
   }
-  if (record.state === "approved" && d?.revision !== undefined) {
-    status.approvedRevision = d.revision;
+  if (record.state === "approved" && d?.status === "approved") {
+    if (d.revision !== undefined) status.approvedRevision = d.revision;
+    if (d.baseHash !== undefined && d.hash !== undefined) {
+      status.currentPolicyHash = d.baseHash;
+      status.candidatePolicyHash = d.hash;
+      status.reviewToken = reviewToken(record.id, record.rule, d.baseHash, d.hash);
+    }
   }
   return status;
 }

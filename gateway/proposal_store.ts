@@ -32,6 +32,7 @@ import type { ApproveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.t
 import { submitProposal } from "./submit_proposal.ts";
 import { waitForDecision } from "./wait_for_decision.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
+import { candidateView } from "./_candidate.ts";
 
 /** Options of a `ProposalStore`. */
 export interface ProposalStoreOptions {
@@ -111,7 +112,17 @@ export class ProposalStore implements ProposalSink {
   /** The agent-facing state of a proposal; undefined for an unknown or malformed id. */
   async status(id: string): Promise<ProposalStatus | undefined> {
     const record = await this.get(id);
-    return record && toProposalStatus(record);
+    return record && await this.statusOf(record);
+  }
+
+  /**
+   * The agent-facing state of a record: a pending one with its candidate computed against the
+   * policy as it is now (hashes, review token, why approval would refuse it).
+   */
+  async statusOf(record: ProposalRecord): Promise<ProposalStatus> {
+    const status = toProposalStatus(record);
+    if (record.state !== "pending") return status;
+    return { ...status, ...await candidateView(this.policiesDir, record) };
   }
 
   /** Resolve when the proposal is decided, or with its pending state when `signal` aborts. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { type ApproveStep, ProposalStore } from "../gateway/mod.ts";
+import { loadPolicyText } from "../proxy/policy/mod.ts";
 import {
   makeRepo,
   putProposal,
@@ -48,8 +49,9 @@ Deno.test("approvals from two processes at once never lose an update", async () 
     for (const r of results.slice(0, 2)) {
       assert.equal((r as { code: number }).code, 0, JSON.stringify(r));
     }
-    const policy = parse(await Deno.readTextFile(join(repo.policies, "team.yaml")));
-    assert.equal(policy.revision, 6);
+    const text = await Deno.readTextFile(join(repo.policies, "team.yaml"));
+    const policy = parse(text);
+    assert.equal(loadPolicyText(text, "team.yaml").policy.revision, 6);
     assert.deepEqual(Object.keys(policy.network_policies).sort(), [
       "gh_ro",
       "rule_0",
@@ -101,7 +103,7 @@ async function assertConsistent(repo: TempRepo, id: string, step: ApproveStep): 
   const text = await Deno.readTextFile(join(repo.policies, "team.yaml"));
   const applied = text.includes(`# tollgate proposal ${id}`);
   if (!applied) assert.equal(text, TEAM_POLICY, `${step}: old policy, byte for byte`);
-  else assert.equal(parse(text).revision, 4, `${step}: new policy`);
+  else assert.equal(loadPolicyText(text, "team.yaml").policy.revision, 4, `${step}: new policy`);
   assert.equal((await statesOf(repo.policies, id)).length, 1, `${step}: one state directory`);
   // The next operation finishes an interrupted approval.
   const store = new ProposalStore({ policiesDir: repo.policies });

@@ -307,7 +307,7 @@ Deno.test("hostile #14: sandbox B cannot read sandbox A's proposal through polic
     for (const path of [`/v1/proposals/${id}`, `/v1/proposals/${id}/wait?timeout=5`]) {
       const theirs = await curlArgs([...b, `${LOCAL}${path}`]);
       assert.equal(theirs.status, 404, `${path}: ${theirs.body}`);
-      assert.equal(JSON.parse(theirs.body).error, "not_found");
+      assert.equal(JSON.parse(theirs.body).error, "chunk_not_found");
     }
   }));
 

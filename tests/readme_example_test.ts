@@ -68,7 +68,10 @@ Deno.test("examples/approve_pending.ts approves the clean proposal, leaves the b
     assert.match(text, /^proxy for "demo" on 127\.0\.0\.1:\d+$/m);
     assert.match(text, new RegExp(`^approved ${clean}: revision 1$`, "m"));
     assert.match(text, new RegExp(`^left for a person: ${broad}$`, "m"));
-    assert.match(await Deno.readTextFile(join(policiesDir, "demo.yaml")), /^revision: 1\b/m);
+    assert.match(
+      await Deno.readTextFile(join(policiesDir, "demo.yaml")),
+      /^# tollgate-revision: 1$/m,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

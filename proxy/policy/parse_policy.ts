@@ -19,6 +19,7 @@ import {
 import { Checker, formatValuePath, type Problem } from "./_checker.ts";
 import { validatePolicyValue } from "./_validate_policy.ts";
 import { validateRuleValue } from "./_validate_rule.ts";
+import { findRevisionComments, REVISION_COMMENT } from "./revision_comment.ts";
 import type { NetworkRule, Policy, PolicyIssue } from "./types.ts";
 
 /**
@@ -64,9 +65,44 @@ export function parsePolicy(
       return { file, line, col, message: p.message };
     }).sort((a, b) => a.line - b.line || a.col - b.col);
   const issues = located(checker.problems);
+  for (const { at, message } of applyRevisionComment(text, doc, raw, policy)) {
+    issues.push({ file, ...lineCounter.linePos(at), message });
+  }
+  issues.sort((a, b) => a.line - b.line || a.col - b.col);
   if (issues.length > 0 || !policy) return { issues };
   const warnings = located(checker.warnings);
   return warnings.length > 0 ? { policy, issues, warnings } : { policy, issues };
+}
+
+/**
+ * Take the revision from a `# tollgate-revision: N` comment (see `revision_comment.ts`) when the
+ * file has one; the problems it has, with their offsets.
+ */
+function applyRevisionComment(
+  text: string,
+  doc: Document,
+  raw: unknown,
+  policy: Policy | undefined,
+): { at: number; message: string }[] {
+  const marks = findRevisionComments(text, doc);
+  const [mark, twice] = marks;
+  if (!mark) return [];
+  if (twice) {
+    return [{ at: twice.start, message: `The "${REVISION_COMMENT}" comment is given twice` }];
+  }
+  if (mark.revision === undefined) {
+    const message =
+      `The "${REVISION_COMMENT}" comment must give a non-negative integer, got "${mark.raw}"`;
+    return [{ at: mark.start, message }];
+  }
+  const key = (raw as { revision?: unknown } | null)?.revision;
+  if (key !== undefined && key !== mark.revision) {
+    const message = `Key "revision" (${key}) and the "${REVISION_COMMENT}" comment ` +
+      `(${mark.revision}) disagree: keep only the comment`;
+    return [{ at: mark.start, message }];
+  }
+  if (policy) policy.revision = mark.revision;
+  return [];
 }
 
 function syntaxMessage(message: string): string {

@@ -36,7 +36,11 @@ export interface DenialSummary {
   policy?: string;
   /** Why it was denied. */
   reason: string;
-  /** The shorthand log line, query strings redacted, at most 4096 bytes. */
+  /**
+   * The denial as OpenShell's `/v1/denials` returns it, one raw log line
+   * (`<ISO time> OCSF <shorthand>`, holding the tokens ` OCSF ` and ` DENIED `), query
+   * strings redacted, at most 4096 bytes: for an agent that reads strings.
+   */
   line: string;
 }
 
@@ -81,15 +85,16 @@ function isDenial(e: OcsfEvent): boolean {
 
 function summarise(e: OcsfEvent): DenialSummary {
   const url = e.http_request?.url;
+  const time = new Date(e.time).toISOString();
   const summary: DenialSummary = {
-    time: new Date(e.time).toISOString(),
+    time,
     layer: safe(e.unmapped?.layer ?? (e.class_uid === 4002 ? "l7" : "l4")),
     host: safe(e.dst_endpoint?.domain ?? e.dst_endpoint?.ip ?? "-"),
     port: typeof e.dst_endpoint?.port === "number" ? e.dst_endpoint.port : 0,
     reason: safe(e.status_detail ?? "denied by policy"),
     // The message is left out on purpose: only fields Tollgate shaped itself reach the agent.
     line: truncateUtf8(
-      redactQueryStrings(renderShorthand({ ...e, message: undefined })),
+      redactQueryStrings(`${time} OCSF ${renderShorthand({ ...e, message: undefined })}`),
       POLICY_LOCAL_LIMITS.maxDenialLineBytes,
       "...[truncated]",
     ),

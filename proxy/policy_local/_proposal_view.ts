@@ -7,7 +7,11 @@
 import { escapeControlChars, truncateChars } from "../ocsf/mod.ts";
 import type { Finding, Guidance, ProposalStatus } from "./proposal_sink.ts";
 
-/** JSON body of a proposal state; optional fields are omitted, never null. */
+/**
+ * JSON body of a proposal state. Every field OpenShell's chunk state carries is present, as an
+ * empty string when it has no value (OpenShell's proto strings), so a client written for it
+ * reads the same shape; `guidance` (Tollgate's) is omitted when unset, never null.
+ */
 export interface ProposalStateBody {
   /** Proposal id. */
   chunk_id: string;
@@ -15,14 +19,22 @@ export interface ProposalStateBody {
   status: ProposalStatus["status"];
   /** Key of the proposed rule. */
   rule_name: string;
-  /** First binary of the proposed rule. */
-  binary?: string;
-  /** The reviewer's reason (rejected only). */
-  rejection_reason?: string;
+  /** First binary of the proposed rule; empty when it names none. */
+  binary: string;
+  /** The reviewer's reason; empty unless rejected. */
+  rejection_reason: string;
   /** The reviewer's structured hint (rejected only). */
   guidance?: Guidance;
   /** Summary of the submit checks' findings. */
   validation_result: string;
+  /** Why approval would refuse it now; empty when it would apply (pending only). */
+  application_error: string;
+  /** Digest binding the review to the rule, the current and the candidate policy. */
+  review_token: string;
+  /** Hash of the policy the rule applies to (as `/v1/policy/current` reports hashes). */
+  current_effective_policy_hash: string;
+  /** Hash of the policy with the rule applied: what approval writes. */
+  candidate_effective_policy_hash: string;
   /** Approved only: whether this proxy enforces the rule now. */
   policy_reloaded?: boolean;
   /** Set when `/wait` ended with the proposal still pending. */
@@ -36,20 +48,29 @@ export function proposalStateBody(
   state: ProposalStatus,
   extra: { reloaded?: boolean; timedOut?: boolean },
 ): ProposalStateBody {
+  const rejected = state.status === "rejected";
+  const pending = state.status === "pending";
   const body: ProposalStateBody = {
     chunk_id: state.id,
     status: state.status,
     rule_name: state.ruleName,
+    binary: state.binary ?? "",
+    rejection_reason: rejected ? text(state.rejectionReason ?? "") : "",
     validation_result: validationResult(state.findings),
+    application_error: pending ? text(state.applicationError ?? "") : "",
+    review_token: hex(state.reviewToken),
+    current_effective_policy_hash: hex(state.currentPolicyHash),
+    candidate_effective_policy_hash: hex(state.candidatePolicyHash),
   };
-  if (state.binary !== undefined) body.binary = state.binary;
-  if (state.rejectionReason !== undefined) body.rejection_reason = text(state.rejectionReason);
-  if (state.guidance !== undefined) body.guidance = state.guidance;
-  if (state.status === "approved" && extra.reloaded !== undefined) {
-    body.policy_reloaded = extra.reloaded;
-  }
+  if (rejected && state.guidance !== undefined) body.guidance = state.guidance;
+  if (state.status === "approved") body.policy_reloaded = extra.reloaded ?? false;
   if (extra.timedOut) body.timed_out = true;
   return body;
+}
+
+// Hashes come from the control plane: only a hex digest is passed on to the agent.
+function hex(value: string | undefined): string {
+  return value !== undefined && /^[0-9a-f]{64}$/.test(value) ? value : "";
 }
 
 function validationResult(findings: Finding[]): string {

@@ -53,9 +53,11 @@ export function validateProposal(raw: unknown): ValidProposal {
   return { intentSummary, operations };
 }
 
+// Optional, as in OpenShell (`Option<String>`): a harness written for it may leave it out.
 function checkSummary(value: unknown): string {
-  if (typeof value !== "string" || value.trim() === "") {
-    refuse("intent_summary is required: one or two sentences on what the task needs and why");
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "string") {
+    refuse("intent_summary must be a string: one or two sentences on what the task needs and why");
   }
   if (value.length > POLICY_LOCAL_LIMITS.maxIntentSummaryChars) {
     refuse(

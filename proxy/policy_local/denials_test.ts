@@ -43,7 +43,8 @@ Deno.test("createPolicyLocalApp() GET /v1/denials lists denials newest first", a
           port: 443,
           binary: "/usr/bin/curl",
           reason: "no matching policy",
-          line: "NET:OPEN [MED] DENIED /usr/bin/curl(64) -> httpbin.org:443 " +
+          line:
+            "2026-05-06T17:02:04.003Z OCSF NET:OPEN [MED] DENIED /usr/bin/curl(64) -> httpbin.org:443 " +
             "[policy:- engine:l4] [reason:no matching policy]",
         },
         {
@@ -56,7 +57,7 @@ Deno.test("createPolicyLocalApp() GET /v1/denials lists denials newest first", a
           binary: "/usr/bin/curl",
           policy: "gh_ro",
           reason: "PUT /repos/o/r/contents/x.md not permitted by policy",
-          line: "HTTP:PUT [MED] DENIED /usr/bin/curl(58) -> PUT " +
+          line: "2026-05-06T17:02:04.000Z OCSF HTTP:PUT [MED] DENIED /usr/bin/curl(58) -> PUT " +
             "http://api.github.com:443/repos/o/r/contents/x.md [policy:gh_ro engine:l7] " +
             "[reason:PUT /repos/o/r/contents/x.md not permitted by policy]",
         },

@@ -122,11 +122,14 @@ export function renderDenyResponse(decision: Decision, options: DenyOptions): Re
     throw new TypeError(`Cannot render a deny response for a "${decision.verdict}" decision`);
   }
   const body = denyBody(decision, options);
+  const policy = headerSafe(decision.policy) ?? "-";
   return {
     status: 403,
     headers: {
       "Content-Type": "application/json",
-      "X-Tollgate-Policy": headerSafe(decision.policy) ?? "-",
+      "X-Tollgate-Policy": policy,
+      // OpenShell's name for the same value, for harnesses written against it.
+      "X-OpenShell-Policy": policy,
       "Connection": "close",
     },
     body: JSON.stringify(body),

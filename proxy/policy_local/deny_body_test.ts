@@ -168,6 +168,7 @@ for (const c of cases) {
     assert.deepEqual(res.headers, {
       "Content-Type": "application/json",
       "X-Tollgate-Policy": c.header,
+      "X-OpenShell-Policy": c.header,
       "Connection": "close",
     });
     const body = JSON.parse(res.body);

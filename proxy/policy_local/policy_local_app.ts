@@ -136,8 +136,14 @@ async function gateway<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+// OpenShell's code and wording: a harness matches on `chunk_not_found`. Another sandbox's
+// proposal reads the same, so the answer tells nothing about it.
 function unknownProposal(id: string): PolicyLocalError {
-  return new PolicyLocalError(404, "not_found", `No proposal "${id}" exists for this sandbox`);
+  return new PolicyLocalError(
+    404,
+    "chunk_not_found",
+    `chunk '${id}' is not present in this sandbox's draft policy`,
+  );
 }
 
 /** An integer query value clamped to a range; absent or unparsable gives the default. */

@@ -93,7 +93,7 @@ const good = PUT_RULE as unknown as Record<string, unknown>;
 const badCases: [string, unknown, RegExp][] = [
   ["malformed JSON", '{"intent_summary": ', /^The request body is not valid UTF-8 JSON$/],
   ["a JSON array", "[]", /^The proposal body must be a JSON object$/],
-  ["missing intent_summary", { operations: [] }, /^intent_summary is required/],
+  ["missing intent_summary and operations", {}, /^operations must be/],
   ["intent_summary of the wrong type", { ...proposal(good), intent_summary: 7 }, /intent_summary/],
   ["huge intent_summary", { ...proposal(good), intent_summary: "x".repeat(2001) }, /at most 2000/],
   ["operations not an array", { intent_summary: "x", operations: {} }, /^operations must be/],

@@ -19,7 +19,12 @@ const pending = {
   status: "pending",
   rule_name: "gh_put_x",
   binary: "/usr/bin/curl",
+  rejection_reason: "",
   validation_result: "passed: no findings",
+  application_error: "",
+  review_token: "",
+  current_effective_policy_hash: "",
+  candidate_effective_policy_hash: "",
 };
 
 Deno.test("createPolicyLocalApp() GET /v1/proposals/:id reports each state", async () => {
@@ -58,8 +63,8 @@ Deno.test("createPolicyLocalApp() proposal routes refuse bad and unknown ids", a
       const res = await get(h, path);
       assert.equal(res.status, 404, path);
       assert.deepEqual(await json(res), {
-        error: "not_found",
-        detail: 'No proposal "p-404" exists for this sandbox',
+        error: "chunk_not_found",
+        detail: "chunk 'p-404' is not present in this sandbox's draft policy",
       });
     }
     for (const id of ["a.b", "x%24y", "a".repeat(65), "%0A"]) {

@@ -50,6 +50,14 @@ export interface ProposalStatus {
   guidance?: Guidance;
   /** Revision of the policy the approval produced. */
   approvedRevision?: number;
+  /** Why approval would refuse it now (OpenShell #2850's `application_error`); pending only. */
+  applicationError?: string;
+  /** Digest binding a review to the rule, the policy it applies to and the result. */
+  reviewToken?: string;
+  /** Hash of the policy the rule applies to: the current one while pending. */
+  currentPolicyHash?: string;
+  /** Hash of the policy with the rule applied: what approval writes (or wrote). */
+  candidatePolicyHash?: string;
 }
 
 /** What policy.local hands over for one accepted `addRule` operation. */
