@@ -77,7 +77,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         cwd: ctx.cwd,
         signal: ctx.signal,
         onLog: (line) => ctx.err(`${line}\n`),
-        startProxy: async () => {
+        startProxy: async (inside) => {
           const link = await gatewayLink(
             { gateway: options.gateway, policy: options.policy, policiesDir, stateDir },
             ctx.env,
@@ -91,6 +91,8 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             resolve: options.resolve,
             upstreamCaFiles: options.upstreamCa ? [resolveUserPath(ctx, options.upstreamCa)] : [],
             skillPath: DEFAULT_SKILL_PATH,
+            // next_steps names the copy the command can read, never this checkout's path.
+            shownSkillPath: inside.skillPath,
             ...logs,
             report: (message) => ctx.err(`${message}\n`),
           }).catch(async (error) => {

@@ -66,6 +66,8 @@ export interface ProxyServiceOptions {
   upstreamCaFiles?: string[];
   /** The skill file served at /v1/skill and named in deny bodies; the shipped one by default. */
   skillPath?: string;
+  /** The skill's path as the sandboxed command sees it, named in `next_steps`; `skillPath` by default. */
+  shownSkillPath?: string;
   /** Where policy.local sends proposals; without it the proposal routes answer 503. */
   sink?: ProposalSink;
   /**
@@ -174,7 +176,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     upstreamCa,
     policyLocal: async (request) => await app.fetch(request),
     onEvent,
-    skillPath,
+    skillPath: options.shownSkillPath ?? skillPath,
   });
   const stop = new AbortController();
   const following = options.feed

@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ProposalStore } from "../gateway/mod.ts";
+import { runCli } from "../cli/mod.ts";
 import { startProxyService } from "../proxy/mod.ts";
+import { detectIsolation } from "../proxy/sandbox/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { curlArgs, rawRequest } from "./support/mod.ts";
 import { makeRepo, putProposal, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
@@ -229,3 +231,49 @@ Deno.test("openshell #16: a file with a legacy revision key still loads at its r
     }
   }
 });
+
+async function sandboxDeny(isolate: "env" | "netns"): Promise<{ path: string; skill: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "tg-contract-" });
+  try {
+    await Deno.mkdir(join(dir, "policies"));
+    await Deno.writeTextFile(join(dir, "policies", "p.yaml"), "version: 1\n");
+    const out = join(dir, "out");
+    await Deno.mkdir(out);
+    // Inside the sandbox: take the 403's read_skill path and read that file, as an agent would.
+    const script = `curl -sS http://blocked.example/x > "$0/deny.json"; ` +
+      `p=$(sed -n 's/.*"action":"read_skill","path":"\\([^"]*\\)".*/\\1/p' "$0/deny.json"); ` +
+      `printf %s "$p" > "$0/path.txt"; cat "$p" > "$0/skill.txt"`;
+    const env = { PATH: Deno.env.get("PATH"), HOME: dir, NO_COLOR: "1" };
+    let err = "";
+    const ctx = {
+      cwd: dir,
+      env,
+      out: () => {},
+      err: (t: string) => void (err += t),
+      isTTY: false,
+      signal: new AbortController().signal,
+      setExitCode: () => {},
+    };
+    const args = ["sandbox", "run", "--policy", "p", "--isolate", isolate, "--"];
+    assert.equal(await runCli([...args, "sh", "-c", script, out], ctx), 0, err);
+    const read = (name: string) => Deno.readTextFile(join(out, name)).catch(() => "");
+    return { path: await read("path.txt"), skill: await read("skill.txt") };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+for (const isolate of ["env", "netns"] as const) {
+  Deno.test(`openshell #13: in a ${isolate} sandbox, next_steps[0].path names a skill the command can read, not the host checkout (test.sh check-skill)`, async (t) => {
+    if (isolate === "netns" && await detectIsolation() !== "netns") {
+      return void await t.step({ name: "netns unavailable here", ignore: true, fn: () => {} });
+    }
+    const shipped = await Deno.readTextFile(
+      new URL("../skills/policy_advisor.md", import.meta.url),
+    );
+    const { path, skill } = await sandboxDeny(isolate);
+    assert.ok(path.startsWith("/"), `read_skill path: "${path}"`);
+    assert.ok(!path.startsWith(new URL("..", import.meta.url).pathname), path);
+    assert.equal(skill, shipped, `the sandbox read ${path}`);
+  });
+}

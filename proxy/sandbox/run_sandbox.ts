@@ -20,11 +20,18 @@ export interface RunSandboxOptions {
   isolation: Isolation;
   /** Tollgate's state directory; the sandbox lives in `STATE/sandboxes/<id>/` meanwhile. */
   stateDir: string;
-  /** Start the proxy for this sandbox; the runner closes it when the command has ended. */
-  startProxy: () => Promise<SandboxProxy>;
+  /**
+   * Start the proxy for this sandbox; the runner closes it when the command has ended. `inside`
+   * names the skill's path as the command sees it, for the deny bodies' `next_steps`.
+   */
+  startProxy: (inside: { skillPath: string }) => Promise<SandboxProxy>;
   /** The Tollgate CA certificate (PEM) the command must trust. */
   caPem: string;
-  /** The policy-advisor skill (`TOLLGATE_SKILL`); defaults to the project's own. */
+  /**
+   * The policy-advisor skill; defaults to the project's own. The command gets a read-only copy
+   * in the sandbox's `public/skills/` (`TOLLGATE_SKILL`), which exists in both modes, where the
+   * host checkout may not be visible.
+   */
   skillPath?: string;
   /** Directories the command may read but not change in netns mode (the policy directory). */
   readOnly?: string[];
@@ -107,14 +114,15 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     const caBundlePath = await writeCaBundle(publicDir, o.caPem);
     const caCertPath = join(publicDir, "tollgate-ca.pem");
     await writeAtomically(caCertPath, o.caPem);
-    const proxy = await o.startProxy();
+    const skillPath = await writeSkills(publicDir, o.skillPath);
+    const proxy = await o.startProxy({ skillPath });
     cleanups.push(() => proxy.close());
     const env = (proxyUrl: string) =>
       sandboxEnv({
         proxyUrl,
         caBundlePath,
         caCertPath,
-        skillPath: o.skillPath,
+        skillPath,
         baseEnv,
         passEnv: o.passEnv,
       });
@@ -137,6 +145,30 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     await Deno.remove(sandboxDir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Copy the skill into `public/skills/` as `policy_advisor.md`, with `policy-advisor/SKILL.md`
+ * (OpenShell's second name) pointing at it; returns the first path. A skill file that does not
+ * exist is not copied: its path is passed on as given.
+ */
+async function writeSkills(publicDir: string, source: string): Promise<string> {
+  const text = await Deno.readTextFile(source).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  });
+  if (text === undefined) return source;
+  const dir = join(publicDir, "skills");
+  await Deno.mkdir(join(dir, "policy-advisor"), { recursive: true, mode: 0o755 });
+  const path = join(dir, "policy_advisor.md");
+  await writeAtomically(path, text);
+  await writeAtomically(
+    join(dir, "policy-advisor", "SKILL.md"),
+    "---\nname: tollgate-policy-advisor\ndescription: Use when a request fails with " +
+      "policy_denied, mentions policy.local, or needs a narrow network policy proposal.\n---\n\n" +
+      `# Tollgate Policy Advisor\n\nRead \`${path}\` (also at http://policy.local/v1/skill).\n`,
+  );
+  return path;
 }
 
 async function createSandboxDir(stateDir: string): Promise<string> {
