@@ -6,3 +6,5 @@
 
 export { CertificateAuthority, MAX_CACHED_CONTEXTS } from "./certificate_authority.ts";
 export type { CertificateAuthorityOptions, LeafCertificate } from "./certificate_authority.ts";
+export { DenialContexts } from "./denial_contexts.ts";
+export type { DenialContextsOptions } from "./denial_contexts.ts";

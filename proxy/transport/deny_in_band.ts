@@ -24,8 +24,8 @@ const TLS_HANDSHAKE = 0x16;
 /**
  * Answer a denied CONNECT with 200, then the structured 403 inside: over TLS when the client
  * starts a handshake, in the clear when it sends plain HTTP. The denial was decided (and put
- * on record) before; no other event is emitted. When no certificate can be minted, the
- * CONNECT itself gets the 403.
+ * on record) before; no other event is emitted. When no certificate can be minted, or minting
+ * one is over the budget of `ctx.denialContexts`, the CONNECT itself gets the 403.
  *
  * @param denied The denied L4 decision for the CONNECT's host and port.
  * @example
@@ -37,7 +37,10 @@ export async function denyInBand(client: ClientConnection, denied: Decision): Pr
   const { ctx } = client;
   let secureContext: SecureContext;
   try {
-    secureContext = await ctx.ca.secureContextFor(denied.host);
+    // Over the minting budget (a loop of CONNECTs to made-up names), the CONNECT gets the 403.
+    const context = ctx.denialContexts.contextFor(denied.host);
+    if (context === undefined) return await sendDeny(client.stream, denied, ctx.skillPath);
+    secureContext = await context;
   } catch {
     return await sendDeny(client.stream, denied, ctx.skillPath);
   }

@@ -8,7 +8,7 @@
 import type { Duplex } from "node:stream";
 import type { OcsfEvent } from "../ocsf/mod.ts";
 import type { PolicyHolder } from "../policy_holder.ts";
-import type { CertificateAuthority } from "../tls/mod.ts";
+import type { CertificateAuthority, DenialContexts } from "../tls/mod.ts";
 import type { DestinationResolver } from "./destination.ts";
 import type { UpstreamPool } from "./upstream_pool.ts";
 
@@ -16,6 +16,8 @@ import type { UpstreamPool } from "./upstream_pool.ts";
 export interface ProxyContext {
   holder: PolicyHolder;
   ca: CertificateAuthority;
+  /** Leaves for denials told in-band: cached apart from `ca`'s and rationed. */
+  denialContexts: DenialContexts;
   pool: UpstreamPool;
   destinations: DestinationResolver;
   /** Serves `http://policy.local/...`; absent means 503. */

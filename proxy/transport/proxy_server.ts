@@ -16,7 +16,7 @@ import {
   type IdentityResolver,
   type PeerAddress,
 } from "../identity/mod.ts";
-import type { CertificateAuthority } from "../tls/mod.ts";
+import { type CertificateAuthority, DenialContexts } from "../tls/mod.ts";
 import { DestinationResolver, type ResolveOverride } from "./destination.ts";
 import { serveClient } from "./serve_client.ts";
 import { ByteStream } from "./byte_stream.ts";
@@ -208,6 +208,7 @@ function createContext(options: ProxyOptions, track: (socket: Duplex) => void): 
   return {
     holder: options.holder,
     ca: options.ca,
+    denialContexts: new DenialContexts(options.ca),
     pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track }),
     destinations: new DestinationResolver(options.resolve),
     policyLocal: options.policyLocal,

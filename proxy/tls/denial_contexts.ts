@@ -1,0 +1,95 @@
+/**
+ * TLS contexts for telling a denial in-band, kept apart from interception's and rationed.
+ *
+ * @module
+ */
+
+import { createSecureContext, type SecureContext } from "node:tls";
+import type { CertificateAuthority } from "./certificate_authority.ts";
+
+/** Options of {@linkcode DenialContexts}. */
+export interface DenialContextsOptions {
+  /** New leaves minted per second, on average (cached hosts cost nothing). */
+  mintsPerSecond?: number;
+  /** New leaves that may be minted at once after a quiet spell. */
+  burst?: number;
+  /** Hosts whose contexts are kept. */
+  maxCached?: number;
+  /** The clock, in ms (tests). */
+  now?: () => number;
+}
+
+const defaults = {
+  mintsPerSecond: 10,
+  burst: 20,
+  maxCached: 256,
+  now: () => performance.now(),
+} satisfies Required<DenialContextsOptions>;
+
+/**
+ * Leaf contexts for hosts the policy denied. Any process in a sandbox can CONNECT to made-up
+ * names, and each new name costs a signature (5-15 ms of the event loop here): minted freely,
+ * a loop of such CONNECTs would stall every other client, and sharing interception's cache
+ * would let it evict the contexts of allowed hosts. So denials get their own small cache and
+ * a token bucket; over budget, `contextFor()` answers `undefined` and the caller falls back to
+ * a plain CONNECT 403, which costs nothing.
+ *
+ * @example
+ * ```ts
+ * import { DenialContexts } from "./denial_contexts.ts";
+ * import { CertificateAuthority } from "./certificate_authority.ts";
+ * const dir = await Deno.makeTempDir();
+ * const ca = await CertificateAuthority.loadOrCreate(dir);
+ * const contexts = new DenialContexts(ca, { burst: 1, mintsPerSecond: 0.001 });
+ * if (contexts.contextFor("a.example") === undefined) throw new Error("the first is minted");
+ * if (contexts.contextFor("a.example") === undefined) throw new Error("a cached host is free");
+ * if (contexts.contextFor("b.example") !== undefined) throw new Error("over budget");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class DenialContexts {
+  readonly #ca: CertificateAuthority;
+  readonly #options: Required<DenialContextsOptions>;
+  readonly #contexts = new Map<string, Promise<SecureContext>>();
+  #tokens: number;
+  #refilled: number;
+
+  /** Contexts minted by `ca`. */
+  constructor(ca: CertificateAuthority, options: DenialContextsOptions = {}) {
+    this.#ca = ca;
+    this.#options = { ...defaults, ...options };
+    this.#tokens = this.#options.burst;
+    this.#refilled = this.#options.now();
+  }
+
+  /** The context for `host`, or `undefined` when minting a new one is over budget. */
+  contextFor(host: string): Promise<SecureContext> | undefined {
+    const cached = this.#contexts.get(host);
+    if (cached !== undefined) {
+      // Map order is insertion order: a hit moves to the end, so the oldest goes first.
+      this.#contexts.delete(host);
+      this.#contexts.set(host, cached);
+      return cached;
+    }
+    if (!this.#take()) return undefined;
+    const context = this.#ca.mintLeaf(host).then((leaf) =>
+      createSecureContext({ cert: leaf.chainPem, key: leaf.keyPem })
+    );
+    context.catch(() => this.#contexts.delete(host));
+    this.#contexts.set(host, context);
+    if (this.#contexts.size > this.#options.maxCached) {
+      this.#contexts.delete(this.#contexts.keys().next().value!);
+    }
+    return context;
+  }
+
+  #take(): boolean {
+    const now = this.#options.now();
+    const { burst, mintsPerSecond } = this.#options;
+    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#refilled) / 1000) * mintsPerSecond);
+    this.#refilled = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
