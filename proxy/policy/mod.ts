@@ -49,7 +49,7 @@ export {
 } from "./host_pattern.ts";
 export type { HostPattern, LabelPattern } from "./host_pattern.ts";
 export { findRevisionComments, REVISION_COMMENT, revisionCommentLine } from "./revision_comment.ts";
-export type { RevisionMark } from "./revision_comment.ts";
+export type { ParsedPolicyText, RevisionMark } from "./revision_comment.ts";
 export { cidrContains, classifyAddress, ipInCidrs, isIpLiteral, parseCidr } from "./ip.ts";
 export type { AddressClass, Cidr } from "./ip.ts";
 export { policyCoversRule } from "./policy_covers_rule.ts";

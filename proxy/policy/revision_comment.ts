@@ -14,6 +14,9 @@ export const REVISION_COMMENT = "# tollgate-revision:";
 
 const LINE = /^# tollgate-revision:[ \t]*([^\s]*)[ \t]*$/gm;
 
+/** A policy text already parsed by the `yaml` package (saves parsing it again). */
+export type ParsedPolicyText = Document;
+
 /** One revision comment found in a policy text (offsets into the LF text). */
 export interface RevisionMark {
   /** The revision it gives; undefined when its value is not a non-negative integer. */
@@ -37,7 +40,7 @@ export interface RevisionMark {
  * console.assert(mark!.revision === 4 && mark!.start === 11);
  * ```
  */
-export function findRevisionComments(text: string, doc?: Document): RevisionMark[] {
+export function findRevisionComments(text: string, doc?: ParsedPolicyText): RevisionMark[] {
   const found = [...text.matchAll(LINE)];
   if (found.length === 0) return [];
   const scalars: [number, number][] = [];
