@@ -8,7 +8,7 @@ import { type Command, Option } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
 import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../proxy/mod.ts";
 import { gitRepoPaths } from "../gateway/mod.ts";
-import { checkPassedEnv, chooseIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
+import { capturePorts, checkPassedEnv, chooseIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
 import { collect, LOG_FLAGS, parseLogFlags } from "./_flags.ts";
 
@@ -17,8 +17,9 @@ const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 /**
  * Register `sandbox run --policy NAME [--policies DIR] [--gateway URL] [--isolate MODE]
  * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM] [--env NAME[=VALUE]]…
- * [--log-max-mb MB] [--log-keep-days DAYS] -- CMD ARGS…`. The exit code is CMD's; a setup
- * failure is one line and exit 1.
+ * [--log-max-mb MB] [--log-keep-days DAYS] [--quiet] -- CMD ARGS…`. The exit code is CMD's; a
+ * setup failure is one line and exit 1. In netns mode one line on standard error says how the
+ * command is isolated and why (`--quiet` drops it; env-mode warnings are always printed).
  *
  * @example
  * ```ts ignore
@@ -54,6 +55,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     )
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
+    .option("--quiet", "do not print how the sandbox is isolated")
     .argument("<command...>", "the command to run (after --)")
     .passThroughOptions()
     .action(async (command, options) => {
@@ -77,6 +79,12 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         cwd: ctx.cwd,
         signal: ctx.signal,
         onLog: (line) => ctx.err(`${line}\n`),
+        onIsolated: options.quiet ? undefined : (notice) =>
+          ctx.err(
+            `${notice} (--isolate ${options.isolate}${
+              options.isolate === "auto" ? ": user namespaces work here" : ""
+            })\n`,
+          ),
         startProxy: async (inside) => {
           const link = await gatewayLink(
             { gateway: options.gateway, policy: options.policy, policiesDir, stateDir },
@@ -100,7 +108,11 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             throw error;
           });
           // The sandbox's proxy credential dies with its proxy.
-          return { ...service, close: () => service.close().finally(link.retire) };
+          return {
+            ...service,
+            close: () => service.close().finally(link.retire),
+            policyPorts: () => capturePorts(service.holder.current().policy),
+          };
         },
       }).catch((error: unknown) => {
         throw new CliFailure(

@@ -5,6 +5,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { NAME_POOL_CIDR } from "./_name_pool.ts";
 
 const FORWARDER = fileURLToPath(new URL("./netns_forwarder.ts", import.meta.url));
 const KEPT_ENV = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
@@ -13,14 +14,26 @@ const KEPT_ENV = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
 export interface ForwarderTarget {
   socketPath: string;
   port: number;
+  /** Ports captured in transparent mode (none: no DNS answerer, no synthetic addresses). */
+  capturePorts?: number[];
 }
 
 /**
  * `unshare` arguments: a new user (root mapped to us) and network namespace, `lo` brought up
- * (a new namespace starts with it down), then the forwarder with only the permissions it needs.
+ * (a new namespace starts with it down), in transparent mode the synthetic address pool made
+ * local on `lo` (so a listener on `0.0.0.0:P` accepts a connection to any of them and sees
+ * which one was dialled), then the forwarder with only the permissions it needs.
  */
 export function forwarderArgs(options: ForwarderTarget): string[] {
   const { socketPath, port } = options;
+  const capture = options.capturePorts ?? [];
+  const setup = capture.length === 0
+    ? 'ip link set lo up && exec "$@"'
+    : `ip link set lo up && ip route add local ${NAME_POOL_CIDR} dev lo && exec "$@"`;
+  // The DNS answerer replies to any port of 127.0.0.1; nothing else listens in the namespace.
+  const net = capture.length === 0
+    ? [`127.0.0.1:${port}`]
+    : ["127.0.0.1", ...capture.map((p) => `0.0.0.0:${p}`)];
   return [
     "--user",
     "--map-root-user",
@@ -28,19 +41,20 @@ export function forwarderArgs(options: ForwarderTarget): string[] {
     "--",
     "sh",
     "-c",
-    'ip link set lo up && exec "$@"',
+    setup,
     "tollgate-forwarder",
     Deno.execPath(),
     "run",
     "--no-config",
     "--quiet",
-    `--allow-net=127.0.0.1:${port},unix:${socketPath}`,
+    `--allow-net=${[...net, `unix:${socketPath}`].join(",")}`,
     `--allow-read=${socketPath}`,
     `--allow-write=${socketPath}`,
     "--allow-run=kill",
     FORWARDER,
     String(port),
     socketPath,
+    capture.join(","),
   ];
 }
 

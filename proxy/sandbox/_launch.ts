@@ -14,6 +14,9 @@ import { NetnsSandbox } from "./netns_sandbox.ts";
 import { newBridgeSecret } from "./_preamble.ts";
 import type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
 import { UnixBridge } from "./unix_bridge.ts";
+import { writeAtomically } from "./_files.ts";
+import { TRUST_STORE_FILES } from "./sandbox_env.ts";
+import type { FileBind } from "./netns_sandbox.ts";
 
 /** What a launch needs; paths are absolute. */
 export interface LaunchSpec {
@@ -27,6 +30,10 @@ export interface LaunchSpec {
   publicDir: string;
   readOnly: string[];
   innerPort: number;
+  /** Ports captured in transparent mode (netns only); none turns it off. */
+  capturePorts: number[];
+  /** The merged CA bundle, shown over the system trust stores (netns only). */
+  caBundlePath: string;
   stdio: "inherit" | "null";
   baseEnv: Record<string, string | undefined>;
   onLog: (line: string) => void;
@@ -48,8 +55,15 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
   const secret = newBridgeSecret();
   // Set before the command exists, so before any client can connect.
   const late: { resolver?: IdentityResolver; boundary: number } = { boundary: -1 };
-  const bridge = await UnixBridge.listen(`${spec.sandboxDir}/proxy.sock`, secret, (conn, port) => {
-    const peer = { localPort: spec.innerPort, remotePort: port, remoteAddress: "127.0.0.1" };
+  const bridge = await UnixBridge.listen(`${spec.sandboxDir}/proxy.sock`, secret, (conn, at) => {
+    // The connection as the kernel inside the namespace sees it: to the proxy port, or to the
+    // synthetic address a captured client dialled.
+    const peer = {
+      localPort: at.serverPort,
+      localAddress: at.serverAddress,
+      remotePort: at.clientPort,
+      remoteAddress: at.clientAddress,
+    };
     const resolve = () => late.resolver!.resolve(peer);
     spec.proxy.serveConnection(conn, eagerIdentity(resolve, late.boundary));
   }, { onRefused: spec.onLog });
@@ -66,6 +80,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       secret,
       baseEnv: spec.baseEnv,
       onForwarderLog: spec.onLog,
+      capturePorts: spec.capturePorts,
     });
     late.resolver = createProcIdentityResolver({ netnsPid: sandbox.forwarderPid });
     const child = sandbox.spawn(spec.command, {
@@ -74,6 +89,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       hide: spec.stateDir,
       reveal: spec.publicDir,
       readOnly: spec.readOnly,
+      binds: await fileBinds(spec),
       ...stdioOf(spec.stdio),
     });
     late.boundary = child.pid;
@@ -88,6 +104,28 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     await close();
     throw error;
   }
+}
+
+/**
+ * The system trust stores show the CA bundle, so clients with no CA variable (wget's GnuTLS,
+ * Go, anything reading the distribution's file) trust the proxy; in transparent mode the
+ * resolver is the forwarder's DNS answerer, and `/etc/hosts` names only loopback, so every
+ * other name gets a synthetic address that leads back to the proxy.
+ */
+async function fileBinds(spec: LaunchSpec): Promise<FileBind[]> {
+  const binds = TRUST_STORE_FILES.map((target) => ({ source: spec.caBundlePath, target }));
+  if (spec.capturePorts.length === 0) return binds;
+  const resolvConf = `${spec.publicDir}/resolv.conf`;
+  const hosts = `${spec.publicDir}/hosts`;
+  await writeAtomically(
+    resolvConf,
+    "# Tollgate sandbox: the DNS answerer of transparent mode\nnameserver 127.0.0.1\n",
+  );
+  await writeAtomically(hosts, "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n");
+  return [...binds, { source: resolvConf, target: "/etc/resolv.conf" }, {
+    source: hosts,
+    target: "/etc/hosts",
+  }];
 }
 
 /** Start the command as a plain child; only its environment points it at the proxy. */

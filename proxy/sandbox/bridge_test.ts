@@ -6,34 +6,49 @@ import assert from "node:assert/strict";
 import type * as net from "node:net";
 import { join } from "node:path";
 import { confineIdentity, UnixBridge } from "./mod.ts";
-import { decodePreamble, encodePreamble, newBridgeSecret, PREAMBLE_LENGTH } from "./_preamble.ts";
+import {
+  type BridgePeer,
+  decodePreamble,
+  encodePreamble,
+  newBridgeSecret,
+  PREAMBLE_LENGTH,
+} from "./_preamble.ts";
 
-Deno.test("decodePreamble() accepts only the secret it expects and a valid port", () => {
+Deno.test("decodePreamble() accepts only the secret it expects and a valid connection", () => {
   const secret = newBridgeSecret();
   const other = newBridgeSecret();
-  const text = (s: string, port: string) => new TextEncoder().encode(`TG1 ${s} ${port}\n`);
-  const table: { bytes: Uint8Array; want: number | undefined }[] = [
-    { bytes: encodePreamble(secret, 43210), want: 43210 },
-    { bytes: encodePreamble(secret, 1), want: 1 },
-    { bytes: encodePreamble(other, 43210), want: undefined },
-    { bytes: text(secret, "00000"), want: undefined },
-    { bytes: text(secret, "70000"), want: undefined },
-    { bytes: text(secret.toUpperCase(), "00080"), want: undefined },
-    { bytes: encodePreamble(secret, 80).subarray(0, PREAMBLE_LENGTH - 1), want: undefined },
+  const peer = (clientPort: number, serverAddress = "127.0.0.1", serverPort = 3128) => ({
+    clientAddress: "127.0.0.1",
+    clientPort,
+    serverAddress,
+    serverPort,
+  });
+  const text = (s: string, client: string) =>
+    new TextEncoder().encode(`TG2 ${s} ${client} 7f000001:03128\n`);
+  const table: { bytes: Uint8Array; want: ReturnType<typeof peer> | undefined }[] = [
+    { bytes: encodePreamble(secret, peer(43210)), want: peer(43210) },
+    { bytes: encodePreamble(secret, peer(1, "198.18.0.7", 443)), want: peer(1, "198.18.0.7", 443) },
+    { bytes: encodePreamble(other, peer(43210)), want: undefined },
+    { bytes: text(secret, "7f000001:00000"), want: undefined },
+    { bytes: text(secret, "7f000001:70000"), want: undefined },
+    { bytes: text(secret, "7F000001:00080"), want: undefined },
+    { bytes: text(secret.toUpperCase(), "7f000001:00080"), want: undefined },
+    { bytes: encodePreamble(secret, peer(80)).subarray(0, PREAMBLE_LENGTH - 1), want: undefined },
   ];
   for (const [i, { bytes, want }] of table.entries()) {
-    assert.equal(decodePreamble(bytes, secret), want, `case ${i}`);
+    assert.deepEqual(decodePreamble(bytes, secret), want, `case ${i}`);
   }
-  assert.equal(encodePreamble(secret, 80).length, PREAMBLE_LENGTH);
-  assert.throws(() => encodePreamble("short", 80), TypeError);
-  assert.throws(() => encodePreamble(secret, 0), RangeError);
+  assert.equal(encodePreamble(secret, peer(80)).length, PREAMBLE_LENGTH);
+  assert.throws(() => encodePreamble("short", peer(80)), TypeError);
+  assert.throws(() => encodePreamble(secret, peer(0)), RangeError);
+  assert.throws(() => encodePreamble(secret, { ...peer(80), clientAddress: "::1" }), RangeError);
 });
 
 async function withBridge(
   fn: (
     bridge: UnixBridge,
     secret: string,
-    admitted: [net.Socket, number][],
+    admitted: [net.Socket, BridgePeer][],
     refused: string[],
   ) => Promise<void>,
   // Short only where a test waits for it to pass: this machine can stall a process for
@@ -42,12 +57,12 @@ async function withBridge(
 ): Promise<void> {
   const dir = await Deno.makeTempDir();
   const secret = newBridgeSecret();
-  const admitted: [net.Socket, number][] = [];
+  const admitted: [net.Socket, BridgePeer][] = [];
   const refused: string[] = [];
   const bridge = await UnixBridge.listen(
     join(dir, "proxy.sock"),
     secret,
-    (socket, port) => admitted.push([socket, port]),
+    (socket, peer) => admitted.push([socket, peer]),
     { preambleTimeoutMs, onRefused: (reason) => refused.push(reason) },
   );
   try {
@@ -89,12 +104,18 @@ Deno.test("UnixBridge admits the forwarder's preamble and leaves the client's by
     assert.equal((await Deno.stat(bridge.path)).mode! & 0o777, 0o600);
     const conn = await Deno.connect({ transport: "unix", path: bridge.path });
     const request = "GET http://example.com/ HTTP/1.1\r\n\r\n";
-    const preamble = encodePreamble(secret, 40001);
+    const peer = {
+      clientAddress: "198.18.0.7",
+      clientPort: 40001,
+      serverAddress: "198.18.0.7",
+      serverPort: 443,
+    };
+    const preamble = encodePreamble(secret, peer);
     // Preamble and the client's first bytes in one write, as the forwarder may send them.
     await conn.write(new Uint8Array([...preamble, ...new TextEncoder().encode(request)]));
     while (admitted.length === 0) await new Promise((r) => setTimeout(r, 5));
-    const [socket, port] = admitted[0]!;
-    assert.equal(port, 40001);
+    const [socket, got] = admitted[0]!;
+    assert.deepEqual(got, peer);
     const received = await new Promise<string>((resolve) => {
       let text = "";
       socket.on("data", (chunk: Uint8Array) => {
@@ -108,7 +129,12 @@ Deno.test("UnixBridge admits the forwarder's preamble and leaves the client's by
 
 Deno.test("UnixBridge refuses a connection without the secret, before any byte is served", () =>
   withBridge(async (bridge, _secret, admitted, refused) => {
-    const forged = encodePreamble(newBridgeSecret(), 40001);
+    const forged = encodePreamble(newBridgeSecret(), {
+      clientAddress: "127.0.0.1",
+      clientPort: 40001,
+      serverAddress: "127.0.0.1",
+      serverPort: 3128,
+    });
     assert.equal(await exchange(bridge.path, forged), "");
     assert.equal(await exchange(bridge.path, new TextEncoder().encode("GET / HTTP/1.1\r\n")), "");
     assert.equal(admitted.length, 0);

@@ -52,7 +52,8 @@
  * @module
  */
 
-export { ENV_MODE_WARNING, runSandbox } from "./run_sandbox.ts";
+export { ENV_MODE_WARNING, isolationNotice, runSandbox } from "./run_sandbox.ts";
+export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
 export { chooseIsolation, detectIsolation, probeNetns } from "./detect_isolation.ts";
 export type { IsolateMode, Isolation, IsolationChoice, ProbeOptions } from "./detect_isolation.ts";
@@ -61,15 +62,16 @@ export {
   SANDBOX_ENV_ALLOW,
   SANDBOX_NO_PROXY,
   sandboxEnv,
+  TRUST_STORE_FILES,
   writeCaBundle,
 } from "./sandbox_env.ts";
 export type { CaBundleOptions, SandboxEnvOptions } from "./sandbox_env.ts";
 export { confineIdentity } from "./confine_identity.ts";
 export type { ConfineOptions } from "./confine_identity.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
-export type { NetnsSpawnOptions, NetnsStartOptions } from "./netns_sandbox.ts";
+export type { FileBind, NetnsSpawnOptions, NetnsStartOptions } from "./netns_sandbox.ts";
 export { MAX_SOCKET_PATH, UnixBridge } from "./unix_bridge.ts";
-export type { BridgeHandler, UnixBridgeOptions } from "./unix_bridge.ts";
+export type { BridgeHandler, BridgePeer, UnixBridgeOptions } from "./unix_bridge.ts";
 export type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
 // Types of other modules that the API above names, so that its documentation is complete.
 export type { RequesterIdentity } from "../policy/mod.ts";

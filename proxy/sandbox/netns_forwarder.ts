@@ -2,14 +2,19 @@
  * The in-namespace half of the sandbox bridge, run as its own Deno process inside the
  * sandbox's network namespace with narrow permissions:
  *
- *     deno run --allow-net=127.0.0.1:PORT,unix:SOCK --allow-read=SOCK --allow-write=SOCK \
- *       netns_forwarder.ts PORT SOCK
+ *     deno run --allow-net=127.0.0.1,0.0.0.0:80,0.0.0.0:443,unix:SOCK \
+ *       --allow-read=SOCK --allow-write=SOCK netns_forwarder.ts PORT SOCK 80,443
  *
  * It reads the bridge secret from the first line of standard input (never argv or the
  * environment, which other processes of the same user can read), listens on
- * `127.0.0.1:PORT`, prints `ready <pid>` on standard output, and for each TCP client opens
- * the Unix socket, sends the preamble (secret + the client's source port), then copies bytes
- * both ways.
+ * `127.0.0.1:PORT` (the proxy as the sandbox sees it), prints `ready <pid>` on standard
+ * output, and for each TCP client opens the Unix socket, sends the preamble (secret + both
+ * ends of the client's connection), then copies bytes both ways.
+ *
+ * Transparent mode, for clients that ignore the proxy variables: it answers DNS on
+ * `127.0.0.1:53` with a synthetic address per name (`NamePool`; the namespace routes the
+ * whole pool to `lo`), and listens on `0.0.0.0:P` for each capture port P. A connection to a
+ * synthetic address is sent to the proxy as `CONNECT name:P` (`captureConnection`).
  *
  * Standard input is also the runner's lifeline. The runner writes `watch PID` for the
  * command's wrapper process and `stop` before a normal shutdown. When the input ends without
@@ -19,11 +24,15 @@
  * @module
  */
 
+import dgram from "node:dgram";
+import { captureConnection, type CaptureTarget } from "./_capture_connection.ts";
+import { answerDnsQuery } from "./_answer_dns_query.ts";
+import { NamePool } from "./_name_pool.ts";
 import { encodePreamble, isBridgeSecret } from "./_preamble.ts";
+import { closeQuietly, pump, withinLinger, writeAll } from "./_pump.ts";
 
-const COPY_BUFFER = 64 * 1024;
-/** How long a client may take to close after the proxy has closed its side. */
-const LINGER_MS = 5_000;
+/** Where the sandbox's resolver finds the DNS answerer (also glibc's default without resolv.conf). */
+const DNS = { hostname: "127.0.0.1", port: 53 };
 
 /** Text after the secret on standard input: the watched pids, and whether `stop` came. */
 interface Lifeline {
@@ -32,10 +41,11 @@ interface Lifeline {
 }
 
 if (import.meta.main) {
-  const [portText, socketPath] = Deno.args;
+  const [portText, socketPath, captureText = ""] = Deno.args;
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535 || socketPath === undefined) {
-    fail("usage: netns_forwarder.ts PORT SOCKET");
+  const capturePorts = captureText === "" ? [] : captureText.split(",").map(Number);
+  if (!validPort(port) || socketPath === undefined || !capturePorts.every(validPort)) {
+    fail("usage: netns_forwarder.ts PORT SOCKET [CAPTURE_PORT,...]");
   }
   const stdin = lines(Deno.stdin.readable);
   const secret = (await stdin.next()).value;
@@ -43,6 +53,8 @@ if (import.meta.main) {
     fail("expected the bridge secret on stdin");
   }
   const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  const target: CaptureTarget = { socketPath: socketPath!, secret: secret!, pool: new NamePool() };
+  if (capturePorts.length > 0) await startTransparent(capturePorts, target);
   await writeAll(Deno.stdout, new TextEncoder().encode(`ready ${Deno.pid}\n`));
   void followLifeline(stdin).then(async ({ watched, stopped }) => {
     if (!stopped) await killAll(watched);
@@ -51,12 +63,35 @@ if (import.meta.main) {
   for await (const client of listener) void bridge(client, socketPath!, secret!);
 }
 
+/** The DNS answerer and one listener per capture port. */
+async function startTransparent(ports: number[], target: CaptureTarget): Promise<void> {
+  const dns = dgram.createSocket("udp4");
+  dns.on("message", (message: Uint8Array, from: { address: string; port: number }) => {
+    const reply = answerDnsQuery(message, target.pool);
+    if (reply !== undefined) dns.send(reply, from.port, from.address);
+  });
+  dns.on("error", () => {});
+  await new Promise<void>((resolve) => dns.bind(DNS.port, DNS.hostname, () => resolve()));
+  for (const port of ports) {
+    const listener = Deno.listen({ hostname: "0.0.0.0", port });
+    void (async () => {
+      for await (const client of listener) void captureConnection(client, target);
+    })();
+  }
+}
+
 async function bridge(client: Deno.TcpConn, socketPath: string, secret: string): Promise<void> {
   let upstream: Deno.UnixConn | undefined;
   try {
     client.setNoDelay(true);
     upstream = await Deno.connect({ transport: "unix", path: socketPath });
-    await writeAll(upstream, encodePreamble(secret, client.remoteAddr.port));
+    const peer = {
+      clientAddress: client.remoteAddr.hostname,
+      clientPort: client.remoteAddr.port,
+      serverAddress: client.localAddr.hostname,
+      serverPort: client.localAddr.port,
+    };
+    await writeAll(upstream, encodePreamble(secret, peer));
     const request = pump(client, upstream);
     // The proxy's answer first: it often closes right after a deny, before reading the rest of
     // the request, and closing the client's socket with unread data would send a reset that
@@ -71,38 +106,8 @@ async function bridge(client: Deno.TcpConn, socketPath: string, secret: string):
   }
 }
 
-/**
- * Copy `from` to `to` until `from` ends, then pass the half-close on. A failed write (the
- * other side is gone) does not stop the reading: what `from` still sends is read and dropped,
- * so `from` is never reset with unread data. Never rejects.
- */
-async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
-  const buffer = new Uint8Array(COPY_BUFFER);
-  let writable = true;
-  try {
-    for (let n = await from.read(buffer); n !== null; n = await from.read(buffer)) {
-      if (writable) {
-        writable = await writeAll(to, buffer.subarray(0, n)).then(() => true, () => false);
-      }
-    }
-  } catch {
-    // A reset ends this direction.
-  }
-  await to.closeWrite().catch(() => {});
-}
-
-async function withinLinger(work: Promise<void>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<void>((resolve) => timer = setTimeout(resolve, LINGER_MS));
-  await Promise.race([work, limit]);
-  clearTimeout(timer);
-}
-
-async function writeAll(
-  to: { write(p: Uint8Array): Promise<number> },
-  bytes: Uint8Array,
-): Promise<void> {
-  for (let offset = 0; offset < bytes.length;) offset += await to.write(bytes.subarray(offset));
+function validPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
@@ -135,14 +140,6 @@ async function killAll(pids: number[]): Promise<void> {
   // `kill` rather than Deno.kill(): that would need --allow-run for every program.
   const args = ["-KILL", ...pids.map(String)];
   await new Deno.Command("kill", { args, stdout: "null", stderr: "null" }).output().catch(() => {});
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
 }
 
 function fail(message: string): never {

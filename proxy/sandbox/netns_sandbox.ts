@@ -23,6 +23,16 @@ export interface NetnsStartOptions {
   onForwarderLog?: (line: string) => void;
   /** How long the forwarder may take to start (Deno start-up and a cold transpile). */
   readyTimeoutMs?: number;
+  /** Ports captured in transparent mode (DNS answerer + synthetic addresses); none: off. */
+  capturePorts?: number[];
+}
+
+/** A file shown read-only in place of another, in the command's mount namespace only. */
+export interface FileBind {
+  /** The file shown (readable by the command). */
+  source: string;
+  /** The file it covers; skipped when that does not exist. */
+  target: string;
 }
 
 /** Options of {@linkcode NetnsSandbox.spawn}. */
@@ -37,6 +47,8 @@ export interface NetnsSpawnOptions {
   reveal: string;
   /** Directories the command may read but not change (the policy directory). */
   readOnly: string[];
+  /** Files covered by others (system trust stores by the CA bundle, `/etc/resolv.conf`). */
+  binds?: FileBind[];
   /** The command's standard input: the runner's, or none. */
   stdin?: "inherit" | "null";
   /** The command's standard output: the runner's, or none. */
@@ -53,6 +65,11 @@ const defaults = { readyTimeoutMs: 20_000 } satisfies Partial<NetnsStartOptions>
 const COMMAND_SETUP = `set -e
 hide=$1; reveal=$2; count=$3; shift 3
 while [ "$count" -gt 0 ]; do mount --bind -o ro "$1" "$1"; shift; count=$((count - 1)); done
+count=$1; shift
+while [ "$count" -gt 0 ]; do
+  if [ -e "$2" ]; then mount --bind -o ro "$1" "$2"; fi
+  shift 2; count=$((count - 1))
+done
 exec 3<"$reveal"
 mount -t tmpfs -o mode=0755,size=64k tollgate-hidden "$hide"
 mkdir -p "$reveal"
@@ -134,6 +151,7 @@ export class NetnsSandbox {
    * process left in its PID namespace.
    */
   spawn(command: string[], options: NetnsSpawnOptions): Deno.ChildProcess {
+    const binds = options.binds ?? [];
     const args = [
       `--target=${this.forwarderPid}`,
       "--user",
@@ -155,6 +173,8 @@ export class NetnsSandbox {
       options.reveal,
       String(options.readOnly.length),
       ...options.readOnly,
+      String(binds.length),
+      ...binds.flatMap((bind) => [bind.source, bind.target]),
       ...command,
     ];
     const child = new Deno.Command("nsenter", {

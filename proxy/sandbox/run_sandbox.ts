@@ -10,6 +10,7 @@ import type { Isolation } from "./detect_isolation.ts";
 import { type Launched, launchEnv, launchNetns } from "./_launch.ts";
 import { writeAtomically } from "./_files.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
+import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
 
 /** Options of {@linkcode runSandbox}. */
@@ -49,8 +50,16 @@ export interface RunSandboxOptions {
   graceMs?: number;
   /** The proxy's port as seen inside the network namespace. */
   innerPort?: number;
+  /**
+   * Transparent mode (netns only): ports whose connections to looked-up names are captured
+   * and sent through the proxy. By default the proxy's `policyPorts()`, else 80 and 443;
+   * `[]` turns transparent mode off.
+   */
+  capturePorts?: number[];
   /** One-line notices: the env-mode warning, refused bridge connections, forwarder errors. */
   onLog?: (line: string) => void;
+  /** Told once, before the command starts, how it is isolated (netns mode; see `isolationNotice`). */
+  onIsolated?: (notice: string) => void;
 }
 
 const defaults = {
@@ -66,6 +75,23 @@ export const ENV_MODE_WARNING: string =
   "warning: --isolate env sets proxy variables only; it is not a security boundary: nothing " +
   "stops the command from connecting directly or from reading and changing the runner's " +
   "files (the state directory and the policies included)";
+
+/**
+ * The one line `sandbox run` prints in netns mode: how the command is kept in.
+ *
+ * @example
+ * ```ts
+ * import { isolationNotice } from "./run_sandbox.ts";
+ * console.assert(isolationNotice(3128, [80, 443]).includes("ports 80,443"));
+ * ```
+ */
+export function isolationNotice(innerPort: number, capturePorts: number[]): string {
+  const transparent = capturePorts.length === 0
+    ? "transparent mode off"
+    : `connections to looked-up names on ports ${capturePorts.join(",")} are captured too`;
+  return `sandbox: private network namespace, its only way out is the Tollgate proxy ` +
+    `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store`;
+}
 
 /**
  * Start a proxy, run `command` with only that proxy reachable (netns) or with the proxy
@@ -115,6 +141,11 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     const caCertPath = join(publicDir, "tollgate-ca.pem");
     await writeAtomically(caCertPath, o.caPem);
     const skillPath = await writeSkills(publicDir, o.skillPath);
+    // wget reads no CA variable; outside a mount namespace its wgetrc is the only way in.
+    const wgetrcPath = o.isolation === "env" ? join(publicDir, "wgetrc") : undefined;
+    if (wgetrcPath !== undefined) {
+      await writeAtomically(wgetrcPath, `ca_certificate = ${caBundlePath}\n`);
+    }
     const proxy = await o.startProxy({ skillPath });
     cleanups.push(() => proxy.close());
     const env = (proxyUrl: string) =>
@@ -125,7 +156,10 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
         skillPath,
         baseEnv,
         passEnv: o.passEnv,
+        wgetrcPath,
       });
+    const capturePorts = (o.capturePorts ?? proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS])
+      .filter((port) => port !== o.innerPort);
     const spec = {
       ...o,
       env,
@@ -135,9 +169,12 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       sandboxDir,
       publicDir,
       baseEnv,
+      caBundlePath,
+      capturePorts,
       onLog: o.onLog ?? (() => {}),
     };
     if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
+    else o.onIsolated?.(isolationNotice(o.innerPort, capturePorts));
     const launched = o.isolation === "netns" ? await launchNetns(spec) : await launchEnv(spec);
     cleanups.push(() => launched.close());
     return await waitForExit(launched, o.signal, o.graceMs);

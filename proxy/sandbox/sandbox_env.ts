@@ -24,6 +24,11 @@ export interface SandboxEnvOptions {
   baseEnv: Record<string, string | undefined>;
   /** Variables the runner passes on purpose (`sandbox run --env`), checked by `checkPassedEnv`. */
   passEnv?: Record<string, string>;
+  /**
+   * A wgetrc naming the bundle (`WGETRC`), for env mode, where the system trust store cannot
+   * be covered: wget reads no CA variable. Netns mode covers the store itself.
+   */
+  wgetrcPath?: string;
 }
 
 /**
@@ -77,9 +82,13 @@ export const SANDBOX_NO_PROXY = "127.0.0.1,localhost,::1";
  * `LC_*`), then `passEnv`, then the proxy variables in both cases, `NO_PROXY` for
  * loopback only, CA trust for curl, OpenSSL, Python requests, Node, Git and Deno, and
  * `TOLLGATE_SKILL`. Variables that *replace* a runtime's roots (`SSL_CERT_FILE`,
- * `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `GIT_SSL_CAINFO`) get the merged bundle, so the
+ * `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `GIT_SSL_CAINFO`, `PIP_CERT`, `AWS_CA_BUNDLE`,
+ * `GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`, `CARGO_HTTP_CAINFO`) get the merged bundle, so the
  * command keeps trusting public CAs for anything Tollgate passes through untouched; variables
  * that *add* a certificate (`NODE_EXTRA_CA_CERTS`, `DENO_CERT`) get the Tollgate CA alone.
+ * `NODE_USE_ENV_PROXY=1` makes Node (22.21+, 24.5+) send `fetch` and `https` through the
+ * proxy variables; older Node is caught by transparent mode in netns mode. `SSL_CERT_DIR` is
+ * never set: the bundle already holds every root, and the runner's value is not passed in.
  * Undefined values in `baseEnv` are dropped.
  *
  * @example
@@ -124,22 +133,35 @@ export function sandboxEnv(options: SandboxEnvOptions): Record<string, string> {
     REQUESTS_CA_BUNDLE: options.caBundlePath,
     CURL_CA_BUNDLE: options.caBundlePath,
     GIT_SSL_CAINFO: options.caBundlePath,
+    PIP_CERT: options.caBundlePath,
+    AWS_CA_BUNDLE: options.caBundlePath,
+    GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: options.caBundlePath,
+    CARGO_HTTP_CAINFO: options.caBundlePath,
     NODE_EXTRA_CA_CERTS: options.caCertPath,
+    NODE_USE_ENV_PROXY: "1",
     DENO_CERT: options.caCertPath,
+    ...(options.wgetrcPath === undefined ? {} : { WGETRC: options.wgetrcPath }),
     TOLLGATE_SKILL: options.skillPath,
   };
 }
 
-/** Where Debian (and most distributions) keep the system roots as one PEM file. */
-const SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+/**
+ * The system trust stores (one PEM file of roots each) that netns mode covers with the
+ * bundle: Debian/Ubuntu (also what GnuTLS, so wget, and OpenSSL read), Fedora/RHEL,
+ * Alpine/BSD, openSUSE. Whatever reads one of them trusts the Tollgate CA without a flag.
+ */
+export const TRUST_STORE_FILES: readonly string[] = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/cert.pem",
+  "/etc/ssl/ca-bundle.pem",
+];
 
 /** Options of {@linkcode writeCaBundle}. */
 export interface CaBundleOptions {
-  /** System roots file; when missing, Node's built-in Mozilla roots are used. */
+  /** System roots file; by default the first of `TRUST_STORE_FILES` that exists, else Node's built-in Mozilla roots. */
   systemBundlePath?: string;
 }
-
-const bundleDefaults = { systemBundlePath: SYSTEM_BUNDLE } satisfies CaBundleOptions;
 
 /**
  * Write `DIR/ca-bundle.pem`: the system roots (or Node's built-in roots when the system file
@@ -161,17 +183,21 @@ export async function writeCaBundle(
   options: CaBundleOptions = {},
 ): Promise<string> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const roots = await systemRoots(options.systemBundlePath ?? bundleDefaults.systemBundlePath);
+  const roots = await systemRoots(
+    options.systemBundlePath === undefined ? TRUST_STORE_FILES : [options.systemBundlePath],
+  );
   const path = join(dir, "ca-bundle.pem");
   await writeAtomically(path, `${roots.trimEnd()}\n# Tollgate local CA\n${caPem.trim()}\n`);
   return path;
 }
 
-async function systemRoots(path: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    return rootCertificates.join("\n");
+async function systemRoots(paths: readonly string[]): Promise<string> {
+  for (const path of paths) {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
   }
+  return rootCertificates.join("\n");
 }

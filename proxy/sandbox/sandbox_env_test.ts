@@ -24,6 +24,12 @@ Deno.test("sandboxEnv() sets every proxy, CA and skill variable", () => {
     ["REQUESTS_CA_BUNDLE", paths.caBundlePath],
     ["CURL_CA_BUNDLE", paths.caBundlePath],
     ["GIT_SSL_CAINFO", paths.caBundlePath],
+    ["PIP_CERT", paths.caBundlePath],
+    ["AWS_CA_BUNDLE", paths.caBundlePath],
+    ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", paths.caBundlePath],
+    ["CARGO_HTTP_CAINFO", paths.caBundlePath],
+    // Node 22.21+ and 24.5+ send fetch and https through the proxy variables with this.
+    ["NODE_USE_ENV_PROXY", "1"],
     // These add to a runtime's roots: the Tollgate CA alone.
     ["NODE_EXTRA_CA_CERTS", paths.caCertPath],
     ["DENO_CERT", paths.caCertPath],

@@ -25,4 +25,6 @@ export interface SandboxProxy {
   serveConnection(conn: Duplex, identity: IdentityThunk): void;
   /** Stop listening and close every connection. */
   close(): Promise<void>;
+  /** Ports transparent mode should capture for the policy in force (see `capturePorts`). */
+  policyPorts?: () => number[];
 }

@@ -1,15 +1,20 @@
 /**
  * The runner's half of the sandbox bridge: a Unix socket that the in-namespace forwarder
- * connects to, once per client connection, announcing the client's TCP source port.
+ * connects to, once per client connection, announcing both ends of the client's TCP connection.
  *
  * @module
  */
 
 import * as net from "node:net";
-import { decodePreamble, PREAMBLE_LENGTH } from "./_preamble.ts";
+import { type BridgePeer, decodePreamble, PREAMBLE_LENGTH } from "./_preamble.ts";
 
-/** Called for each authenticated bridged connection; it now owns `socket`. */
-export type BridgeHandler = (socket: net.Socket, clientPort: number) => void;
+export type { BridgePeer } from "./_preamble.ts";
+
+/**
+ * Called for each authenticated bridged connection with the TCP connection the forwarder
+ * accepted inside the sandbox; it now owns `socket`.
+ */
+export type BridgeHandler = (socket: net.Socket, peer: BridgePeer) => void;
 
 /** Options of {@linkcode UnixBridge.listen}. */
 export interface UnixBridgeOptions {
@@ -37,7 +42,7 @@ export const MAX_SOCKET_PATH = 107;
  *
  * @example
  * ```ts ignore
- * const bridge = await UnixBridge.listen(path, secret, (socket, port) => serve(socket, port));
+ * const bridge = await UnixBridge.listen(path, secret, (socket, peer) => serve(socket, peer));
  * await bridge.close();
  * ```
  */
@@ -109,10 +114,10 @@ export class UnixBridge {
       // read(n) returns null until n bytes are buffered, and never more than n.
       const bytes: Uint8Array | null = socket.read(PREAMBLE_LENGTH);
       if (bytes === null) return;
-      const port = decodePreamble(bytes, secret);
-      if (port === undefined) return refuse("bridge connection without a valid preamble");
+      const peer = decodePreamble(bytes, secret);
+      if (peer === undefined) return refuse("bridge connection without a valid preamble");
       finish();
-      handler(socket, port);
+      handler(socket, peer);
     };
     const onEnd = () => refuse("bridge connection closed before its preamble");
     const finish = () => {

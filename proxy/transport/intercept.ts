@@ -45,10 +45,18 @@ export async function interceptTls(
     return;
   }
   await client.stream.write(CONNECTION_ESTABLISHED);
+  // A tunnel that carries plain HTTP (a sandbox's captured port-80 connection) is decided and
+  // forwarded request by request all the same; only a TLS record starts with 0x16.
+  const first = await client.stream.read().catch(() => null);
+  if (first === null) return;
+  client.stream.unread(first);
+  if (first[0] !== TLS_HANDSHAKE) {
+    return await serveTunnelRequests(client, { ...destination, tls: false }, l4);
+  }
   await serveDecrypted(
     client,
     secureContext,
-    (inner) => serveTunnelRequests(inner, destination, l4),
+    (inner) => serveTunnelRequests(inner, { ...destination, tls: true }, l4),
   );
 }
 
@@ -91,9 +99,14 @@ export async function serveDecrypted(
   }
 }
 
+const TLS_HANDSHAKE = 0x16;
+
+/** A tunnel's destination and whether the client speaks TLS inside it. */
+type Inner = TunnelDestination & { tls: boolean };
+
 async function serveTunnelRequests(
   client: ClientConnection,
-  destination: TunnelDestination,
+  destination: Inner,
   opened: Decision,
 ): Promise<void> {
   const tunnel = { l4: opened, generation: client.ctx.holder.generation };
@@ -107,12 +120,13 @@ async function serveTunnelRequests(
 /** One request inside the tunnel; false when the tunnel must close. */
 async function serveTunnelRequest(
   client: ClientConnection,
-  destination: TunnelDestination,
+  destination: Inner,
   tunnel: { l4: Decision; generation: number },
   head: RequestHead,
 ): Promise<boolean> {
   const { ctx, stream } = client;
   const { host, port } = destination;
+  const scheme = destination.tls ? "https" : "http";
   const problem = targetProblem(head, destination);
   if (problem !== undefined) {
     await sendError(stream, problem.status, problem.code, problem.detail);
@@ -121,7 +135,7 @@ async function serveTunnelRequest(
   // A reload since the last request: the tunnel's own grant is decided again first.
   if (ctx.holder.generation !== tunnel.generation) {
     tunnel.generation = ctx.holder.generation;
-    tunnel.l4 = await client.decide(host, port, undefined, "https");
+    tunnel.l4 = await client.decide(host, port, undefined, scheme);
     if (!(await stillAllowed(client, destination, tunnel.l4))) return false;
   }
   const { l4 } = tunnel;
@@ -139,15 +153,15 @@ async function serveTunnelRequest(
       await sendError(stream, 400, "bad_request", question);
       return false;
     }
-    const l7 = await client.decide(host, port, question, "https");
+    const l7 = await client.decide(host, port, question, scheme);
     if (l7.verdict === "deny") {
       await sendDeny(stream, l7, ctx.skillPath);
       return false;
     }
   }
   const pathAndQuery = query === undefined ? path.path : `${path.path}?${query}`;
-  const authority = hostHeader(destination, 443);
-  return await exchange(client, { head, pathAndQuery, authority }, { ...destination, tls: true });
+  const authority = hostHeader(destination, destination.tls ? 443 : 80);
+  return await exchange(client, { head, pathAndQuery, authority }, destination);
 }
 
 async function stillAllowed(

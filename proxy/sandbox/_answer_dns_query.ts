@@ -1,0 +1,87 @@
+/**
+ * The DNS answerer of transparent mode, as a pure function over one UDP message: an `A`
+ * question gets the name's synthetic address (see `NamePool`), every other type an empty
+ * answer (so clients fall back to IPv4 and to the `A` record), anything malformed FORMERR.
+ *
+ * @module
+ */
+
+import type { NamePool } from "./_name_pool.ts";
+
+const TYPE_A = 1;
+const CLASS_IN = 1;
+const RCODE = { ok: 0, formErr: 1, serverFailure: 2, notImplemented: 4, refused: 5 } as const;
+/** Seconds a client may cache an answer: the mapping never changes while the sandbox runs. */
+const TTL = 3600;
+
+/**
+ * The response to one DNS query message, or undefined when the message is too short to
+ * answer (no id) or is itself a response.
+ *
+ * @example
+ * ```ts ignore
+ * const reply = answerDnsQuery(message, pool);
+ * if (reply !== undefined) socket.send(reply, port, address);
+ * ```
+ */
+export function answerDnsQuery(query: Uint8Array, pool: NamePool): Uint8Array | undefined {
+  if (query.length < 12 || (query[2]! & 0x80) !== 0) return undefined;
+  const view = new DataView(query.buffer, query.byteOffset, query.byteLength);
+  const opcode = (query[2]! >> 3) & 0x0f;
+  if (opcode !== 0) return reply(query, 12, RCODE.notImplemented);
+  if (view.getUint16(4) !== 1) return reply(query, 12, RCODE.formErr);
+  const question = readQuestion(query);
+  if (question === undefined) return reply(query, 12, RCODE.formErr);
+  const { name, type, klass, end } = question;
+  if (klass !== CLASS_IN || type !== TYPE_A) return reply(query, end, RCODE.ok);
+  const address = pool.addressOf(name);
+  if (address === undefined) return reply(query, end, RCODE.refused);
+  const answer = new Uint8Array(16);
+  const out = new DataView(answer.buffer);
+  out.setUint16(0, 0xc00c); // a pointer to the question's name
+  out.setUint16(2, TYPE_A);
+  out.setUint16(4, CLASS_IN);
+  out.setUint32(6, TTL);
+  out.setUint16(10, 4);
+  answer.set(address.split(".").map(Number), 12);
+  return reply(query, end, RCODE.ok, answer);
+}
+
+function readQuestion(
+  query: Uint8Array,
+): { name: string; type: number; klass: number; end: number } | undefined {
+  const labels: string[] = [];
+  let at = 12;
+  while (true) {
+    const length = query[at];
+    if (length === undefined || (length & 0xc0) !== 0) return undefined;
+    at++;
+    if (length === 0) break;
+    if (at + length > query.length) return undefined;
+    labels.push(String.fromCharCode(...query.subarray(at, at + length)));
+    at += length;
+  }
+  if (at + 4 > query.length || labels.length === 0) return undefined;
+  const view = new DataView(query.buffer, query.byteOffset, query.byteLength);
+  return {
+    name: labels.join("."),
+    type: view.getUint16(at),
+    klass: view.getUint16(at + 2),
+    end: at + 4,
+  };
+}
+
+/** Header + the question (bytes 12..end of the query) + the answer, if any. */
+function reply(query: Uint8Array, end: number, rcode: number, answer?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(end + (answer?.length ?? 0));
+  out.set(query.subarray(0, end));
+  const view = new DataView(out.buffer);
+  // QR, the query's opcode and RD kept, AA and RA set; the rcode.
+  out[2] = 0x80 | (query[2]! & 0x79) | 0x04;
+  out[3] = 0x80 | rcode;
+  view.setUint16(4, end > 12 ? 1 : 0);
+  view.setUint16(6, answer === undefined ? 0 : 1);
+  view.setUint32(8, 0);
+  if (answer !== undefined) out.set(answer, end);
+  return out;
+}
