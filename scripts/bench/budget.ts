@@ -33,6 +33,8 @@ export interface Budget {
   approvals: number;
   /** Proxies subscribed to the gateway in the approve row. */
   subscribedProxies: number;
+  /** Timed `sandbox run -- true` runs (each paired with a `true`). */
+  sandboxRuns: number;
 }
 
 /**
@@ -54,6 +56,7 @@ export function budgetFor(quick: boolean): Budget {
       proposals: 8,
       approvals: 3,
       subscribedProxies: 10,
+      sandboxRuns: 5,
     }
     : {
       repetitions: 3,
@@ -64,5 +67,6 @@ export function budgetFor(quick: boolean): Budget {
       proposals: 30,
       approvals: 15,
       subscribedProxies: 10,
+      sandboxRuns: 20,
     };
 }

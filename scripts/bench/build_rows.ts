@@ -17,6 +17,7 @@ import { type PeerStart, startSquid, startTinyproxy } from "./peer_proxies.ts";
 import { type ControlRepo, createControlRepo, proposalRow } from "./rows_control.ts";
 import { approveRow, startApproval } from "./rows_approve.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
+import { sandboxStartRow } from "./rows_sandbox.ts";
 
 /**
  * Build every row. `wanted(prefix)` says whether rows under an id prefix are wanted, so that
@@ -57,6 +58,7 @@ export async function buildRows(
     rows.push(proposalRow(setup, repo, start));
   }
   if (approval) rows.push(approveRow(setup, await approval, setup.budget.subscribedProxies));
+  if (wanted("control")) rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
   return rows;
 }
 

@@ -77,6 +77,11 @@ export const TARGETS: readonly Target[] = [
     text: "p50 ≤ 50 ms",
     check: (row) => atMost(row.p50Us, 50_000, (v) => `p50 ${formatMicros(v)}`),
   },
+  {
+    rowId: "control.sandbox_run_true",
+    text: "added p50 ≤ 150 ms",
+    check: (row) => atMost(row.addedP50Us, 150_000, (v) => `+${formatMicros(v)}`),
+  },
 ];
 
 function atMost(

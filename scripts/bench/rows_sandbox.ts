@@ -1,0 +1,110 @@
+/**
+ * The sandbox start-up row: what `tollgate sandbox run -- true` costs over running `true`
+ * (issue #13: at most 150 ms), in this process: choose the isolation (the netns probe), load
+ * the CA, start the sandbox's own proxy, namespaces and forwarder, run `true`, tear it all
+ * down. Deno's own start-up and the CLI's module loading are not part of it.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { CertificateAuthority, startProxyService } from "../../proxy/mod.ts";
+import { chooseIsolation, runSandbox } from "../../proxy/sandbox/mod.ts";
+import type { BenchSetup } from "./setup.ts";
+import type { Row } from "./row.ts";
+import type { RowInfo, Sample } from "./report.ts";
+import { summarize } from "./stats.ts";
+
+const POLICY = [
+  "version: 1",
+  "network_policies:",
+  "  web:",
+  "    endpoints: [{ host: api.example.com, port: 443, protocol: rest, access: read-only }]",
+  "    binaries: [{ path: /usr/bin/curl }]",
+  "",
+].join("\n");
+
+/**
+ * `sandbox run -- true` against `true`, timed in turn `runs` times (the first of each
+ * untimed); the row's paired figures are those of `true`.
+ *
+ * @example
+ * ```ts ignore
+ * rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
+ * ```
+ */
+export async function sandboxStartRow(setup: BenchSetup, runs: number): Promise<Row> {
+  const info: RowInfo = {
+    id: "control.sandbox_run_true",
+    group: "control",
+    label: "sandbox run -- true (paired: true)",
+    per: "run",
+  };
+  const choice = await chooseIsolation("auto");
+  if (choice.isolation !== "netns") {
+    return { info, skipped: `no network namespace here (${choice.fallbackReason})` };
+  }
+  const root = join(setup.dir, "sandbox-start");
+  const policiesDir = join(root, "policies");
+  await Deno.mkdir(policiesDir, { recursive: true });
+  await Deno.writeTextFile(join(policiesDir, "p.yaml"), POLICY);
+  const once = () => sandboxTrue(root, policiesDir);
+  return { info, measure: () => measurePaired(runs, once, runTrue) };
+}
+
+async function measurePaired(
+  runs: number,
+  subject: () => Promise<void>,
+  control: () => Promise<void>,
+): Promise<Sample> {
+  await subject();
+  await control();
+  const timed: number[] = [];
+  const paired: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < runs; i++) {
+    timed.push(await time(subject));
+    paired.push(await time(control));
+  }
+  const ours = summarize(timed, performance.now() - start);
+  const theirs = summarize(paired, paired.reduce((a, b) => a + b, 0));
+  return {
+    ...ours,
+    pairedReqPerSec: theirs.reqPerSec,
+    pairedP50Us: theirs.p50Us,
+    errors: 0,
+    note: "in-process: the netns probe, the CA, the sandbox's proxy, namespaces, forwarder",
+  };
+}
+
+async function time(work: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await work();
+  return performance.now() - t0;
+}
+
+async function sandboxTrue(root: string, policiesDir: string): Promise<void> {
+  const stateDir = join(root, ".tollgate");
+  const { isolation } = await chooseIsolation("auto");
+  const ca = await CertificateAuthority.loadOrCreate(stateDir);
+  const code = await runSandbox({
+    command: ["true"],
+    isolation,
+    stateDir,
+    caPem: ca.certPem,
+    readOnly: [policiesDir],
+    env: { PATH: Deno.env.get("PATH") },
+    cwd: root,
+    stdio: "null",
+    startProxy: async () => {
+      const service = await startProxyService({ policy: "p", policiesDir, stateDir, ca });
+      return { ...service, policyPorts: () => [80, 443] };
+    },
+  });
+  if (code !== 0) throw new Error(`sandbox run -- true exited with ${code}`);
+}
+
+async function runTrue(): Promise<void> {
+  const { code } = await new Deno.Command("true", { stdout: "null", stderr: "null" }).output();
+  if (code !== 0) throw new Error(`true exited with ${code}`);
+}
