@@ -54,6 +54,7 @@ function allowL4(facts: RequestFacts, matched: Grant[]): Decision {
   const ips = new Set(matched.flatMap((g) => g.allowedIps));
   if (ips.size > 0) d.allowedIps = [...ips];
   if (matched.some((g) => g.allowEncodedSlash)) d.allowEncodedSlash = true;
+  if (facts.addresses !== undefined) d.addresses = [...facts.addresses];
   return d;
 }
 

@@ -36,6 +36,7 @@ export type {
 export type { GlobMatcher } from "./glob.ts";
 export { decide } from "./decide.ts";
 export { hostSkipsTls } from "./host_skips_tls.ts";
+export { needsAddresses } from "./needs_addresses.ts";
 export { canonicalizePath, MAX_PATH_BYTES } from "./canonicalize_path.ts";
 export { parseQuery, queryProblem } from "./parse_query.ts";
 export type { CanonicalizeOptions, CanonicalPathResult } from "./canonicalize_path.ts";

@@ -193,6 +193,11 @@ export interface Decision {
   allowedIps?: string[];
   /** For an allowed L4 decision: keep `%2F` in paths (some matched endpoint allows it). */
   allowEncodedSlash?: boolean;
+  /**
+   * For an allowed L4 decision made on `facts.addresses`: those addresses. The transport
+   * connects only to them, so the name cannot resolve elsewhere after the decision.
+   */
+  addresses?: string[];
   /** Echo of the facts, for the renderers. */
   host: string;
   /** Echo of the destination port. */

@@ -5,9 +5,16 @@
  * @module
  */
 
-import { decide, type Decision, type RequesterIdentity, type RequestFacts } from "../policy/mod.ts";
+import {
+  decide,
+  type Decision,
+  needsAddresses,
+  type RequesterIdentity,
+  type RequestFacts,
+} from "../policy/mod.ts";
 import { ocsfEventFromDecision } from "../ocsf/mod.ts";
 import type { ByteStream } from "./byte_stream.ts";
+import type { DestinationResult } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 
 /** Produces the requester identity of a connection, or the error that prevented it. */
@@ -40,6 +47,9 @@ export class ClientConnection {
   readonly srcPort: number | undefined;
   #identitySource: IdentitySource;
   #identity: Promise<RequesterIdentity | Error> | undefined;
+  // host:port → the addresses this connection decides on and connects to, once known: a name
+  // that resolves elsewhere later can neither change a decision nor the connection's target.
+  #pins = new Map<string, Promise<string[] | undefined>>();
 
   constructor(ctx: ProxyContext, stream: ByteStream, identity: IdentitySource, srcPort?: number) {
     this.ctx = ctx;
@@ -52,6 +62,7 @@ export class ClientConnection {
   withStream(stream: ByteStream): ClientConnection {
     const inner = new ClientConnection(this.ctx, stream, this.#identitySource, this.srcPort);
     inner.#identity = this.#identity;
+    inner.#pins = this.#pins;
     return inner;
   }
 
@@ -77,11 +88,37 @@ export class ClientConnection {
     const facts: RequestFacts = { host, port, ...l7 };
     if (who instanceof Error) facts.identityError = who.message;
     else facts.identity = who;
-    const decision = decide(this.ctx.holder.current().compiled, facts);
+    const { compiled } = this.ctx.holder.current();
+    if (needsAddresses(compiled, host, port)) {
+      const addresses = await this.#addressesOf(host, port);
+      if (addresses !== undefined) facts.addresses = addresses;
+    }
+    const decision = decide(compiled, facts);
     const recorded = this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
     // A denial is on record before the agent hears of it; an allowed request does not wait.
     if (decision.verdict === "deny") await recorded;
     return decision;
+  }
+
+  /**
+   * Where an allowed L4 decision lets this connection go: the SSRF guard over the addresses
+   * the decision was made on (looked up only when it was made without any), pinned for the
+   * connection's later decisions.
+   */
+  async destination(host: string, port: number, l4: Decision): Promise<DestinationResult> {
+    const result = await this.ctx.destinations.resolve(host, port, l4.allowedIps, l4.addresses);
+    if (result.ok) this.#pins.set(`${host}:${port}`, Promise.resolve([result.address]));
+    return result;
+  }
+
+  #addressesOf(host: string, port: number): Promise<string[] | undefined> {
+    const key = `${host}:${port}`;
+    let pinned = this.#pins.get(key);
+    if (pinned === undefined) {
+      pinned = this.ctx.destinations.addressesOf(host, port);
+      this.#pins.set(key, pinned);
+    }
+    return pinned;
   }
 
   /**
@@ -97,7 +134,14 @@ export class ClientConnection {
    * Turn an SSRF refusal into a denied L4 decision (so it is logged like any other denial).
    */
   ssrfDecision(allowed: Decision, reason: string): Decision {
-    const { inspect: _i, allowedIps: _a, allowEncodedSlash: _s, audit: _u, ...rest } = allowed;
+    const {
+      inspect: _i,
+      allowedIps: _a,
+      allowEncodedSlash: _s,
+      audit: _u,
+      addresses: _d,
+      ...rest
+    } = allowed;
     return { ...rest, verdict: "deny", layer: "l4", reason: `ssrf: ${reason}` };
   }
 }

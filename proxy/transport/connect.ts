@@ -49,7 +49,7 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
     }
     return await denyInBand(client, l4);
   }
-  const resolved = await ctx.destinations.resolve(host, port, l4.allowedIps);
+  const resolved = await client.destination(host, port, l4);
   if (!resolved.ok) {
     await client.emit(client.ssrfDecision(l4, resolved.reason), "https");
     await sendError(stream, 403, "ssrf_denied", `Destination refused: ${resolved.reason}`);

@@ -126,11 +126,33 @@ export class DestinationResolver {
     return this.#overrides.has(`${host}:${port}`);
   }
 
-  /** Resolve `host:port` and check it against `allowedIps`. */
+  /**
+   * Every address `host:port` leads to (the override's, the literal itself, or DNS), for a
+   * decision that must see them; undefined when the name does not resolve.
+   */
+  async addressesOf(host: string, port: number): Promise<string[] | undefined> {
+    const override = this.#overrides.get(`${host}:${port}`);
+    if (override !== undefined) return [override.address];
+    if (isIP(host) !== 0) return [host];
+    try {
+      return await this.#addresses(host);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Resolve `host:port` and check it against `allowedIps`.
+   *
+   * @param decided The addresses the policy decision was made on (see
+   *   {@linkcode addressesOf}): exactly these are checked and connected to, never a fresh
+   *   answer, so a name cannot change between the decision and the connection.
+   */
   async resolve(
     host: string,
     port: number,
     allowedIps: string[] | undefined,
+    decided?: readonly string[],
   ): Promise<DestinationResult> {
     const override = this.#overrides.get(`${host}:${port}`);
     if (override !== undefined) {
@@ -138,7 +160,9 @@ export class DestinationResolver {
       return { ok: true, address: override.address, connectPort, overridden: true };
     }
     let addresses: string[];
-    if (isIP(host) !== 0) {
+    if (decided !== undefined) {
+      addresses = [...decided];
+    } else if (isIP(host) !== 0) {
       addresses = [host];
     } else {
       try {

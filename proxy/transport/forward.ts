@@ -60,7 +60,7 @@ async function admit(
   const { host, port } = target;
   const l4 = await client.decide(host, port);
   if (l4.verdict === "deny") return void await sendDeny(stream, l4, ctx.skillPath);
-  const destination = await ctx.destinations.resolve(host, port, l4.allowedIps);
+  const destination = await client.destination(host, port, l4);
   if (!destination.ok) {
     await client.emit(client.ssrfDecision(l4, destination.reason), "http");
     return void await refuse(
