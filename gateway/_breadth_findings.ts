@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Endpoint } from "../proxy/policy/mod.ts";
+import { type Endpoint, restAllows } from "../proxy/policy/mod.ts";
 import type { Finding } from "../proxy/policy_local/mod.ts";
 import { visibleText } from "./untrusted_text.ts";
 
@@ -48,7 +48,7 @@ export function endpointBreadthFindings(e: Endpoint, at: string): Finding[] {
       warn("access_read_write", `${at} grants POST, PUT and PATCH on every path of ${host}`),
     );
   }
-  const matchers = (e.rules ?? []).map((r) => r.allow);
+  const matchers = restAllows(e);
   if (matchers.some((m) => m.method === "*")) {
     out.push(warn("method_any", `${at} allows any method (*) on ${host}`));
   }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Endpoint, NetworkRule } from "../proxy/policy/mod.ts";
+import { type Endpoint, type NetworkRule, restAllows } from "../proxy/policy/mod.ts";
 import {
   POLICY_LOCAL_LIMITS,
   type ProposalInput,
@@ -37,8 +37,8 @@ function grantText(e: Endpoint): string {
   const target = `${e.host}:${portText(e)}`;
   if (e.protocol !== "rest") return target;
   if (e.access) return `${e.access} ${target}`;
-  const allows = e.rules ?? [];
-  const first = allows[0]?.allow;
+  const allows = restAllows(e);
+  const first = allows[0];
   const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
   return first ? `${first.method} ${target} ${first.path}${more}` : target;
 }

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { decide, formatIssue, loadPolicyFile, PolicyValidationError } from "../proxy/policy/mod.ts";
+import {
+  decide,
+  formatIssue,
+  loadPolicyFile,
+  PolicyValidationError,
+  restAllows,
+  restDenies,
+} from "../proxy/policy/mod.ts";
 import type { LoadedPolicy, Policy } from "../proxy/policy/mod.ts";
 
 const root = fileURLToPath(new URL("../policies/", import.meta.url));
@@ -74,9 +81,7 @@ Deno.test("policies/examples cover every feature of the format", async () => {
   const binaries = examples.flatMap((p: Policy) =>
     Object.values(p.network_policies).flatMap((r) => r.binaries ?? [])
   );
-  const matchers = endpoints.flatMap((
-    e,
-  ) => [...(e.rules ?? []).map((r) => r.allow), ...(e.deny_rules ?? [])]);
+  const matchers = endpoints.flatMap((e) => [...restAllows(e), ...restDenies(e)]);
   const features: Record<string, boolean> = {
     l4: endpoints.some((e) => e.protocol === undefined),
     presets: ["read-only", "read-write"].every((a) => endpoints.some((e) => e.access === a)),

@@ -120,7 +120,7 @@ Deno.test("skill's example proposal is accepted by policy.local as it stands", a
   assert.deepEqual((await res.json()).accepted_chunk_ids, ["p-1"]);
   const [input] = submitted;
   assert.equal(input?.rule.endpoints[0]?.enforcement, "enforce");
-  assert.equal(input?.rule.endpoints[0]?.rules?.[0]?.allow.method, "PUT");
+  assert.equal((input?.rule.endpoints[0]?.rules?.[0]?.allow as { method: string }).method, "PUT");
   const served = await app.request(`http://policy.local${ROUTE_SKILL}`);
   assert.equal(await served.text(), skill);
 });

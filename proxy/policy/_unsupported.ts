@@ -20,15 +20,11 @@ const ENDPOINT_FEATURES: Record<string, string> = {
   mcp: "MCP inspection",
   json_rpc: "JSON-RPC inspection",
   json_rpc_max_body_bytes: "JSON-RPC inspection",
-  persisted_queries: "GraphQL inspection",
-  graphql_persisted_queries: "GraphQL inspection",
-  graphql_max_body_bytes: "GraphQL inspection",
 };
 
 /** Protocol values OpenShell knows and Tollgate does not inspect. */
 const PROTOCOL_FEATURES: Record<string, string> = {
   websocket: "WebSocket message inspection",
-  graphql: "GraphQL inspection",
   sql: "SQL inspection",
   "json-rpc": "JSON-RPC inspection",
   mcp: "MCP inspection",

@@ -9,9 +9,15 @@ import { type Checker, describe, type PlainMap, type ValuePath } from "./_checke
 import { hostPatternProblem } from "./host_pattern.ts";
 import { cidrsOverlap, FORBIDDEN_ALLOWED_RANGES, isIpLiteral, parseCidr } from "./ip.ts";
 import { ACCESS_PRESETS } from "./presets.ts";
-import type { Endpoint, L7Match } from "./types.ts";
+import type { Endpoint } from "./types.ts";
 import { pathPatternProblem, validateAllow, validateMatch } from "./_validate_match.ts";
 import { unsupportedKeys, unsupportedProtocol } from "./_unsupported.ts";
+import {
+  GRAPHQL_ENDPOINT_KEYS,
+  validateGraphqlAllow,
+  validateGraphqlKeys,
+  validateGraphqlMatch,
+} from "./_validate_graphql.ts";
 
 const ENDPOINT_KEYS = [
   "host",
@@ -26,6 +32,7 @@ const ENDPOINT_KEYS = [
   "tls",
   "allowed_ips",
   "allow_encoded_slash",
+  ...GRAPHQL_ENDPOINT_KEYS,
 ] as const;
 
 /** Validate an endpoint; returns it only when no problem was found in it. */
@@ -55,14 +62,17 @@ export function validateEndpoint(c: Checker, raw: unknown, path: ValuePath): End
   const tlsModes = ["skip", "terminate", "passthrough"] as const;
   assign(ep, "tls", c.choice(raw, "tls", tlsModes, path, "tls mode"));
   assign(ep, "allow_encoded_slash", c.boolean(raw, "allow_encoded_slash", path));
-  const rules = c.list(raw, "rules", path)?.map((r, i) =>
-    validateAllow(c, r, [...path, "rules", i])
-  );
-  if (rules) ep.rules = rules as { allow: L7Match }[];
+  // A GraphQL endpoint's rules match operations; every other endpoint's match requests.
+  const graphql = raw.protocol === "graphql";
+  const allowOf = graphql ? validateGraphqlAllow : validateAllow;
+  const matchOf = graphql ? validateGraphqlMatch : validateMatch;
+  const rules = c.list(raw, "rules", path)?.map((r, i) => allowOf(c, r, [...path, "rules", i]));
+  if (rules) ep.rules = rules as Endpoint["rules"];
   const deny = c.list(raw, "deny_rules", path)?.map((r, i) =>
-    validateMatch(c, r, [...path, "deny_rules", i])
+    matchOf(c, r, [...path, "deny_rules", i])
   );
-  if (deny) ep.deny_rules = deny as L7Match[];
+  if (deny) ep.deny_rules = deny as Endpoint["deny_rules"];
+  validateGraphqlKeys(c, raw, path, ep);
   const ips = c.list(raw, "allowed_ips", path);
   if (ips) {
     ep.allowed_ips = ips.map((ip, i) => validateAllowedIp(c, ip, [...path, "allowed_ips", i]));
@@ -85,7 +95,7 @@ function protocolOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["proto
     const problem = unsupportedProtocol(raw.protocol);
     if (problem) return void c.report([...path, "protocol"], problem);
   }
-  return c.choice(raw, "protocol", ["rest", "tcp"] as const, path, "protocol");
+  return c.choice(raw, "protocol", ["rest", "graphql", "tcp"] as const, path, "protocol");
 }
 
 function accessOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["access"] {
@@ -179,7 +189,9 @@ function tlsWarnings(c: Checker, raw: PlainMap, path: ValuePath, l7: boolean): v
 
 /** `protocol: tcp` is the explicit spelling of L4 (OpenShell's explicit-TCP contract). */
 function tcpChecks(c: Checker, raw: PlainMap, path: ValuePath): void {
-  for (const key of ["access", "rules", "deny_rules", "enforcement", "path"]) {
+  for (
+    const key of ["access", "rules", "deny_rules", "enforcement", "path", ...GRAPHQL_ENDPOINT_KEYS]
+  ) {
     if (raw[key] !== undefined) {
       c.report([...path, key], `Key "${key}" is an L7 field: "protocol: tcp" is L4 only`, "key");
     }

@@ -12,6 +12,8 @@ import { parseHostPattern, wildcardMatches } from "./host_pattern.ts";
 import { ipInCidrs, isIpLiteral } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
 import { compileQuery } from "./_query.ts";
+import { compileGraphql } from "./compile_graphql.ts";
+import { restAllows, restDenies } from "./l7_rules.ts";
 import type { Endpoint, L7Match, NetworkRule, Policy } from "./types.ts";
 
 function compileMatch(m: L7Match, deny: boolean): CompiledMatch {
@@ -33,12 +35,13 @@ const compileAllowMatch = (m: L7Match) => compileMatch(m, false);
 const compileDenyMatch = (m: L7Match) => compileMatch(m, true);
 
 function compileAllow(ep: Endpoint): CompiledMatch[] {
+  if (ep.protocol === "graphql") return [];
   if (ep.access) {
     const methods = presetMethods(ep.access);
     const any = methods.includes("*");
     return [{ anyMethod: any, methods: new Set(methods), path: () => true }];
   }
-  return (ep.rules ?? []).map((r) => compileAllowMatch(r.allow));
+  return restAllows(ep).map(compileAllowMatch);
 }
 
 /** Options of {@linkcode compilePolicy}. */
@@ -114,14 +117,15 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
         endpoint,
         host,
         // `tls: skip` on an L7 endpoint is ignored (validation warns): its rules must hold.
-        l7: endpoint.protocol === "rest",
+        l7: endpoint.protocol === "rest" || endpoint.protocol === "graphql",
         enforcement: endpoint.enforcement ?? "enforce",
         allow: compileAllow(endpoint),
-        deny: (endpoint.deny_rules ?? []).map(compileDenyMatch),
+        deny: restDenies(endpoint).map(compileDenyMatch),
         allowedIps: endpoint.allowed_ips ?? [],
         allowEncodedSlash: endpoint.allow_encoded_slash ?? false,
         binaries,
       };
+      if (endpoint.protocol === "graphql") grant.graphql = compileGraphql(endpoint);
       if (endpoint.path !== undefined && endpoint.path !== "**") {
         grant.path = compilePathGlob(canonicalizePattern(endpoint.path));
       }

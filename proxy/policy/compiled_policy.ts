@@ -8,7 +8,7 @@
 
 import type { GlobMatcher } from "./glob.ts";
 import type { HostPattern } from "./host_pattern.ts";
-import type { Endpoint, Enforcement, Policy } from "./types.ts";
+import type { Endpoint, Enforcement, GraphqlMatch, Policy } from "./types.ts";
 
 /** Compiled query matchers: parameter name → globs, any of which may match a value. */
 export type CompiledQuery = [string, GlobMatcher[]][];
@@ -35,6 +35,30 @@ export interface BinaryMatcher {
   globs: GlobMatcher[];
 }
 
+/** One compiled GraphQL operation matcher. */
+export interface CompiledGraphqlMatch {
+  /** Lower-case operation type, or `*` for any. */
+  type: string;
+  /** Operation-name glob, when the matcher names one. */
+  name?: GlobMatcher;
+  /** Root-field globs, when the matcher lists fields. */
+  fields?: GlobMatcher[];
+}
+
+/** The GraphQL side of a `protocol: graphql` endpoint. */
+export interface CompiledGraphql {
+  /** Allow matchers (presets expanded). */
+  allow: CompiledGraphqlMatch[];
+  /** Deny matchers. */
+  deny: CompiledGraphqlMatch[];
+  /** `persisted_queries: allow_registered`. */
+  allowRegistered: boolean;
+  /** The trusted persisted-query registry. */
+  registry: ReadonlyMap<string, GraphqlMatch>;
+  /** Largest request body buffered for inspection. */
+  maxBodyBytes: number;
+}
+
 /** One endpoint of one rule, with everything `decide()` needs precompiled. */
 export interface Grant {
   /** The `network_policies` key of the rule. */
@@ -59,6 +83,8 @@ export interface Grant {
   binaries: BinaryMatcher;
   /** The endpoint's `path`, when it narrows which requests its L7 rules judge. */
   path?: GlobMatcher;
+  /** Present on a `protocol: graphql` endpoint: its operations are judged, not its paths. */
+  graphql?: CompiledGraphql;
 }
 
 /** A policy compiled for `decide()`. Treat the index as opaque; it may change shape. */

@@ -10,6 +10,8 @@ import type { CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts"
 import { queryAllows, queryDenies } from "./_query.ts";
 import { parseQuery } from "./parse_query.ts";
 import type { Decision, RequesterIdentity, RequestFacts } from "./types.ts";
+import { judgeGraphql } from "./judge_graphql.ts";
+import { summarizeOperation } from "./graphql_summary.ts";
 
 type Base = Pick<Decision, "host" | "port" | "binary" | "method" | "path">;
 
@@ -123,7 +125,33 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
   if (onPath.length === 0) {
     return denyL7(facts, matched, `${facts.method} ${path} not permitted by policy`);
   }
+  // A GraphQL endpoint is authoritative for its path: its operations decide, not REST rules.
+  const graphql = onPath.filter((g) => g.graphql);
+  if (graphql.length > 0) return decideGraphql(facts, graphql);
   return decideL7(facts, onPath, facts.method, path);
+}
+
+function decideGraphql(facts: RequestFacts, grants: Grant[]): Decision {
+  const info = facts.graphql ?? { operations: [], error: "request body was not inspected" };
+  const judged = judgeGraphql(info, grants);
+  if (judged.verdict === "allow") {
+    const policy = smallestKey(judged.grants);
+    const reason = `allowed by policy '${policy}'`;
+    return { verdict: "allow", layer: "l7", reason, policy, ...baseOf(facts) };
+  }
+  const operation = judged.operation && summarizeOperation(judged.operation);
+  const reason = operation ? `${judged.reason}: ${operation.text}` : judged.reason;
+  const enforcing = judged.grants.filter((g) => g.enforcement === "enforce");
+  if (!judged.hard && enforcing.length === 0) {
+    const d = auditAllow(facts, judged.grants, reason);
+    return operation ? { ...d, graphql: operation.summary } : d;
+  }
+  const d = denyL7(facts, judged.hard ? judged.grants : enforcing, reason);
+  if (operation) {
+    d.graphql = operation.summary;
+    d.ruleMissing = { ...d.ruleMissing!, type: "graphql_allow", operation: operation.summary };
+  }
+  return d;
 }
 
 function decideL7(

@@ -6,7 +6,8 @@
  */
 
 import { endpointPorts } from "./compile_policy.ts";
-import type { Endpoint, NetworkRule } from "./types.ts";
+import { isGraphqlMatch } from "./l7_rules.ts";
+import type { Endpoint, GraphqlMatch, L7Match, NetworkRule } from "./types.ts";
 
 /**
  * Render `host:port [tags]`: the layer (`L4`, or `L7 rest`), then `access=<preset>`, then
@@ -25,15 +26,13 @@ export function formatEndpoint(ep: Endpoint): string {
   const tags = [
     ep.protocol === undefined
       ? "L4"
-      : ep.protocol.toLowerCase() === "rest"
-      ? "L7 rest"
+      : ["rest", "graphql"].includes(ep.protocol.toLowerCase())
+      ? `L7 ${ep.protocol.toLowerCase()}`
       : ep.protocol,
   ];
   if (ep.access) tags.push(`access=${ep.access}`);
-  for (const r of ep.rules ?? []) {
-    tags.push(`allow ${r.allow.method || "*"} ${r.allow.path || "*"}`);
-  }
-  for (const d of ep.deny_rules ?? []) tags.push(`deny ${d.method || "*"} ${d.path || "*"}`);
+  for (const r of ep.rules ?? []) tags.push(`allow ${matcherText(r.allow)}`);
+  for (const d of ep.deny_rules ?? []) tags.push(`deny ${matcherText(d)}`);
   return `${ep.host ?? "*"}:${endpointPorts(ep).join(",")} [${tags.join(", ")}]`;
 }
 
@@ -65,4 +64,12 @@ export function formatBinaries(rule: NetworkRule): string {
  */
 export function formatEndpoints(eps: Endpoint[]): string {
   return eps.map(formatEndpoint).join(", ");
+}
+
+/** `GET /x` for a REST matcher, `mutation Issue* {createIssue}` for a GraphQL one. */
+function matcherText(m: L7Match | GraphqlMatch): string {
+  if (!isGraphqlMatch(m)) return `${m.method || "*"} ${m.path || "*"}`;
+  const name = m.operation_name ? ` ${m.operation_name}` : "";
+  const fields = m.fields?.length ? ` {${m.fields.join(" ")}}` : "";
+  return `${m.operation_type}${name}${fields}`;
 }

@@ -7,10 +7,12 @@
 
 export type {
   AccessPreset,
+  AllowRule,
   BinaryRef,
   Decision,
   Endpoint,
   Enforcement,
+  GraphqlMatch,
   L7Match,
   NetworkRule,
   Policy,
@@ -36,6 +38,17 @@ export type {
 export type { GlobMatcher } from "./glob.ts";
 export { decide } from "./decide.ts";
 export { hostSkipsTls } from "./host_skips_tls.ts";
+export {
+  graphqlAllows,
+  graphqlDenies,
+  isGraphqlMatch,
+  restAllows,
+  restDenies,
+} from "./l7_rules.ts";
+export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./graphql_request.ts";
+export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./graphql_request.ts";
+export { classifyDocument } from "./graphql_document.ts";
+export type { GraphqlOperation } from "./graphql_document.ts";
 export { needsAddresses } from "./needs_addresses.ts";
 export { canonicalizePath, MAX_PATH_BYTES } from "./canonicalize_path.ts";
 export { parseQuery, queryProblem } from "./parse_query.ts";

@@ -112,7 +112,7 @@ Deno.test("validateNetworkRule() reports JSON paths", () => {
     binaries: [{ path: "/usr/bin/curl" }],
   });
   assert.deepEqual(ok.problems, []);
-  assert.equal(ok.rule?.endpoints[0]?.rules?.[0]?.allow.method, "PUT");
+  assert.equal((ok.rule?.endpoints[0]?.rules?.[0]?.allow as { method: string }).method, "PUT");
   const bad = validateNetworkRule({
     endpoints: [{ host: "*", port: "443", protocol: "rest", access: "read-only", extra: 1 }],
     binaries: [{ path: "/usr/bin/../curl" }],

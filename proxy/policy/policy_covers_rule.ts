@@ -13,6 +13,8 @@ import { matcherGlobs } from "./_query.ts";
 import { cidrContains, parseCidr } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
 import type { Endpoint, L7Match, NetworkRule, RequestFacts } from "./types.ts";
+import { restAllows } from "./l7_rules.ts";
+import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 
 /** Asked as the requester for a rule with no binaries: only an any-binary grant matches it. */
 const ANY_BINARY_WITNESS = "(any binary)";
@@ -59,6 +61,7 @@ function covered(compiled: CompiledPolicy, ep: Endpoint, port: number, exe: stri
     return want !== undefined && granted.some((g) => g !== undefined && cidrContains(g, want));
   });
   if (!ipsOk) return false;
+  if (ep.protocol === "graphql") return sameGraphqlGrant(compiled, ep, port, exe);
   if (ep.protocol !== "rest") return l4.inspect === false;
   return asks(ep).every((m) =>
     // The compiled rules hold canonical escapes: ask with the proposed pattern's canonical form.
@@ -83,7 +86,7 @@ function witnesses(pattern: string): string[] {
 
 function asks(ep: Endpoint): L7Match[] {
   if (ep.access) return presetMethods(ep.access).map((method) => ({ method, path: "**" }));
-  return (ep.rules ?? []).map((r) => r.allow);
+  return restAllows(ep);
 }
 
 function literalQuery(m: L7Match): string | undefined {
@@ -95,4 +98,30 @@ function literalQuery(m: L7Match): string | undefined {
     }
   }
   return parts.join("&");
+}
+
+/**
+ * Operations have no literal witness the way paths do: a GraphQL endpoint counts as covered
+ * only when the policy holds the same endpoint (same keys and values) for this binary.
+ */
+function sameGraphqlGrant(
+  compiled: CompiledPolicy,
+  ep: Endpoint,
+  port: number,
+  exe: string,
+): boolean {
+  const want = canonicalJson(ep);
+  return lookupGrants(compiled, ep.host!.toLowerCase(), port).some((g) =>
+    binaryMatches(g.binaries, exe) && canonicalJson(g.endpoint) === want
+  );
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+        : v,
+  );
 }

@@ -11,6 +11,8 @@ export type AccessPreset = "read-only" | "read-write" | "full";
 /** How an endpoint enforces its L7 rules. Tollgate defaults to `enforce` (OpenShell: audit). */
 export type Enforcement = "enforce" | "audit";
 
+import type { GraphqlRequestInfo } from "./graphql_request.ts";
+
 /** A query-value matcher as written in a file: a glob, `{glob}` or `{any: [globs]}`. */
 export type QueryMatcherSpec = string | { glob: string } | { any: string[] };
 
@@ -23,6 +25,25 @@ export interface L7Match {
   /** Query key → matcher; every listed key must be present (allow) or any value matches (deny). */
   query?: Record<string, QueryMatcherSpec>;
 }
+
+/**
+ * One GraphQL operation matcher, as written under `rules[].allow`, `deny_rules[]` or a
+ * `graphql_persisted_queries` entry of a `protocol: graphql` endpoint.
+ */
+export interface GraphqlMatch {
+  /** `query`, `mutation`, `subscription` or `*` (any). */
+  operation_type: string;
+  /** Operation-name glob; omitted matches any name. */
+  operation_name?: string;
+  /**
+   * Root-field globs. Allow: every selected root field must match one. Deny: any matching
+   * root field denies. Omitted matches every operation.
+   */
+  fields?: string[];
+}
+
+/** One entry of `rules`: a REST matcher, or a GraphQL one on a `protocol: graphql` endpoint. */
+export type AllowRule = { allow: L7Match } | { allow: GraphqlMatch };
 
 /** One endpoint of a rule, exactly the keys a policy file may hold. */
 export interface Endpoint {
@@ -37,8 +58,11 @@ export interface Endpoint {
    * host:port can carry several L7 endpoints (OpenShell's endpoint `path`).
    */
   path?: string;
-  /** `rest` makes the endpoint L7 (needs `access` or `rules`); `tcp` or omitted means L4. */
-  protocol?: "rest" | "tcp";
+  /**
+   * `rest` makes the endpoint L7 (needs `access` or `rules`), `graphql` judges GraphQL
+   * operations; `tcp` or omitted means L4.
+   */
+  protocol?: "rest" | "graphql" | "tcp";
   /** `enforce` (default) or `audit` (log would-be denials, allow them). */
   enforcement?: Enforcement;
   /**
@@ -46,10 +70,16 @@ export interface Endpoint {
    * grants nothing (OpenShell ignores an unknown preset, with a warning).
    */
   access?: AccessPreset | "allow";
-  /** Explicit allow matchers (exclusive with `access`). */
-  rules?: { allow: L7Match }[];
-  /** Deny matchers; a match beats any allow. */
-  deny_rules?: L7Match[];
+  /** Explicit allow matchers (exclusive with `access`); GraphQL ones on a `graphql` endpoint. */
+  rules?: AllowRule[];
+  /** Deny matchers; a match beats any allow. GraphQL ones on a `graphql` endpoint. */
+  deny_rules?: (L7Match | GraphqlMatch)[];
+  /** GraphQL hash-only persisted queries: `deny` (default) or `allow_registered`. */
+  persisted_queries?: "deny" | "allow_registered";
+  /** Trusted persisted-query registry: hash or saved-query id → the operation it runs. */
+  graphql_persisted_queries?: Record<string, GraphqlMatch>;
+  /** Largest GraphQL request body buffered for inspection (default 65,536 bytes). */
+  graphql_max_body_bytes?: number;
   /**
    * `skip`: never terminate TLS (on an L4 endpoint; ignored, with a warning, on an L7 one).
    * `terminate` and `passthrough` are OpenShell's deprecated no-ops, accepted with a warning.
@@ -152,12 +182,17 @@ export interface RequestFacts {
    * origin may act as any of them, so each must be allowed as well as `method`.
    */
   methodOverrides?: string[];
+  /**
+   * The classified GraphQL request (see `classifyGraphqlRequest()`), for a request a
+   * `protocol: graphql` endpoint judges; without it such a request is denied.
+   */
+  graphql?: GraphqlRequestInfo;
 }
 
 /** The rule the agent would need, named in a denial (`rule_missing` in the 403 body). */
 export interface RuleMissing {
-  /** `rest_allow` for an L7 denial, `l4_allow` for an L4 one. */
-  type: "rest_allow" | "l4_allow";
+  /** `rest_allow` or `graphql_allow` for an L7 denial, `l4_allow` for an L4 one. */
+  type: "rest_allow" | "graphql_allow" | "l4_allow";
   /** Layer of the denial. */
   layer: "l4" | "l7";
   /** Method that would need an allow rule (L7). */
@@ -170,6 +205,18 @@ export interface RuleMissing {
   port: number;
   /** The requester's executable. */
   binary?: string;
+  /** The GraphQL operation that would need an allow rule (`graphql_allow`). */
+  operation?: GraphqlOperationSummary;
+}
+
+/** A GraphQL operation as a denial names it. */
+export interface GraphqlOperationSummary {
+  /** `query`, `mutation`, `subscription`, or empty for an unregistered persisted query. */
+  operation_type: string;
+  /** The operation's name, when it is a GraphQL name. */
+  operation_name?: string;
+  /** Root fields selected. */
+  fields: string[];
 }
 
 /** The one verdict that the 403 body, the OCSF event and the CLI line all render. */
@@ -208,6 +255,8 @@ export interface Decision {
   method?: string;
   /** Echo of the canonical path (L7); never the query. */
   path?: string;
+  /** For an L7 decision by a GraphQL endpoint: the operation it names (the refused one). */
+  graphql?: GraphqlOperationSummary;
   /** Present on denials. */
   ruleMissing?: RuleMissing;
 }

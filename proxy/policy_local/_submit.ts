@@ -5,6 +5,7 @@
  */
 
 import { configEvent, escapeControlChars, truncateChars } from "../ocsf/mod.ts";
+import { restAllows } from "../policy/mod.ts";
 import { gatewayFailed, gatewayMissing, PolicyLocalError } from "./_errors.ts";
 import { ownProposals } from "./_own_proposals.ts";
 import { readBody } from "./_read_body.ts";
@@ -108,7 +109,7 @@ async function submitOne(
 function audit(deps: PolicyLocalDeps, id: string, op: ValidOperation): void {
   if (deps.emit === undefined) return;
   const ep = op.rule.endpoints[0];
-  const allow = ep?.rules?.[0]?.allow;
+  const allow = ep && restAllows(ep)[0];
   const target = `${ep?.host ?? "*"}:${ep?.port ?? ep?.ports?.join(",") ?? "-"}`;
   const what = allow ? ` ${allow.method} ${allow.path}` : "";
   const who = op.rule.binaries?.[0] ? ` by ${op.rule.binaries[0].path}` : " by any binary";

@@ -1,0 +1,76 @@
+/**
+ * The two kinds of L7 matcher an endpoint holds, told apart: REST `{method, path, query?}` and
+ * GraphQL `{operation_type, operation_name?, fields?}` (only on `protocol: graphql`).
+ *
+ * @module
+ */
+
+import type { Endpoint, GraphqlMatch, L7Match } from "./types.ts";
+
+/**
+ * True for a GraphQL matcher.
+ *
+ * @example
+ * ```ts
+ * import { isGraphqlMatch } from "./l7_rules.ts";
+ * console.assert(isGraphqlMatch({ operation_type: "query" }));
+ * console.assert(!isGraphqlMatch({ method: "GET", path: "/**" }));
+ * ```
+ */
+export function isGraphqlMatch(m: L7Match | GraphqlMatch): m is GraphqlMatch {
+  return "operation_type" in m;
+}
+
+/**
+ * The REST allow matchers of an endpoint (none on a GraphQL endpoint).
+ *
+ * @example
+ * ```ts
+ * import { restAllows } from "./l7_rules.ts";
+ * const ep = { host: "h", port: 443, protocol: "rest" as const, rules: [{ allow: { method: "GET", path: "/x" } }] };
+ * console.assert(restAllows(ep)[0]?.path === "/x");
+ * ```
+ */
+export function restAllows(ep: Endpoint): L7Match[] {
+  return (ep.rules ?? []).map((r) => r.allow).filter((m): m is L7Match => !isGraphqlMatch(m));
+}
+
+/**
+ * The REST deny matchers of an endpoint (none on a GraphQL endpoint).
+ *
+ * @example
+ * ```ts
+ * import { restDenies } from "./l7_rules.ts";
+ * console.assert(restDenies({ host: "h", port: 443, deny_rules: [{ method: "*", path: "/a" }] }).length === 1);
+ * ```
+ */
+export function restDenies(ep: Endpoint): L7Match[] {
+  return (ep.deny_rules ?? []).filter((m): m is L7Match => !isGraphqlMatch(m));
+}
+
+/**
+ * The GraphQL allow matchers of an endpoint.
+ *
+ * @example
+ * ```ts
+ * import { graphqlAllows } from "./l7_rules.ts";
+ * const ep = { host: "h", port: 443, protocol: "graphql" as const, rules: [{ allow: { operation_type: "query" } }] };
+ * console.assert(graphqlAllows(ep)[0]?.operation_type === "query");
+ * ```
+ */
+export function graphqlAllows(ep: Endpoint): GraphqlMatch[] {
+  return (ep.rules ?? []).map((r) => r.allow).filter(isGraphqlMatch);
+}
+
+/**
+ * The GraphQL deny matchers of an endpoint.
+ *
+ * @example
+ * ```ts
+ * import { graphqlDenies } from "./l7_rules.ts";
+ * console.assert(graphqlDenies({ host: "h", port: 443, deny_rules: [{ operation_type: "mutation" }] }).length === 1);
+ * ```
+ */
+export function graphqlDenies(ep: Endpoint): GraphqlMatch[] {
+  return (ep.deny_rules ?? []).filter(isGraphqlMatch);
+}
