@@ -134,24 +134,24 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
 function decideGraphql(facts: RequestFacts, grants: Grant[]): Decision {
   const info = facts.graphql ?? { operations: [], error: "request body was not inspected" };
   const judged = judgeGraphql(info, grants);
-  if (judged.verdict === "allow") {
-    const policy = smallestKey(judged.grants);
-    const reason = `allowed by policy '${policy}'`;
-    return { verdict: "allow", layer: "l7", reason, policy, ...baseOf(facts) };
-  }
-  const operation = judged.operation && summarizeOperation(judged.operation);
-  const reason = operation ? `${judged.reason}: ${operation.text}` : judged.reason;
+  if (judged.verdict === "allow") return allowL7(facts, judged.grants);
+  const op = judged.operation && summarizeOperation(judged.operation);
+  const reason = op ? `${judged.reason}: ${op.text}` : judged.reason;
   const enforcing = judged.grants.filter((g) => g.enforcement === "enforce");
-  if (!judged.hard && enforcing.length === 0) {
-    const d = auditAllow(facts, judged.grants, reason);
-    return operation ? { ...d, graphql: operation.summary } : d;
-  }
-  const d = denyL7(facts, judged.hard ? judged.grants : enforcing, reason);
-  if (operation) {
-    d.graphql = operation.summary;
-    d.ruleMissing = { ...d.ruleMissing!, type: "graphql_allow", operation: operation.summary };
+  const d = !judged.hard && enforcing.length === 0
+    ? auditAllow(facts, judged.grants, reason)
+    : denyL7(facts, judged.hard ? judged.grants : enforcing, reason);
+  if (op) d.graphql = op.summary;
+  if (op && d.ruleMissing) {
+    d.ruleMissing = { ...d.ruleMissing, type: "graphql_allow", operation: op.summary };
   }
   return d;
+}
+
+function allowL7(facts: RequestFacts, grants: Grant[]): Decision {
+  const policy = smallestKey(grants);
+  const reason = `allowed by policy '${policy}'`;
+  return { verdict: "allow", layer: "l7", reason, policy, ...baseOf(facts) };
 }
 
 function decideL7(
@@ -214,16 +214,7 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
   const allowing = matched.filter((g) =>
     g.allow.some((m) => matchFires(m, method, path, query, false))
   );
-  if (allowing.length > 0) {
-    const policy = smallestKey(allowing);
-    return {
-      verdict: "allow",
-      layer: "l7",
-      reason: `allowed by policy '${policy}'`,
-      policy,
-      ...baseOf(facts),
-    };
-  }
+  if (allowing.length > 0) return allowL7(facts, allowing);
   const reason = `${label} ${path} not permitted by policy`;
   const audit = matched.filter((g) => g.enforcement === "audit");
   if (audit.length > 0) return auditAllow(facts, audit, reason);

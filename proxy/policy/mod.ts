@@ -13,6 +13,7 @@ export type {
   Endpoint,
   Enforcement,
   GraphqlMatch,
+  GraphqlOperationSummary,
   L7Match,
   NetworkRule,
   Policy,
@@ -30,6 +31,8 @@ export { compilePolicy } from "./compile_policy.ts";
 export type { CompileOptions } from "./compile_policy.ts";
 export type {
   BinaryMatcher,
+  CompiledGraphql,
+  CompiledGraphqlMatch,
   CompiledMatch,
   CompiledPolicy,
   CompiledQuery,
@@ -45,6 +48,7 @@ export {
   restAllows,
   restDenies,
 } from "./l7_rules.ts";
+export { graphqlBodyLimit } from "./graphql_body_limit.ts";
 export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./graphql_request.ts";
 export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./graphql_request.ts";
 export { classifyDocument } from "./graphql_document.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Decision, RuleMissing } from "../policy/mod.ts";
+import type { Decision, GraphqlOperationSummary, RuleMissing } from "../policy/mod.ts";
 import {
   NEXT_STEPS_DENIALS_LAST,
   policyLocalUrl,
@@ -57,8 +57,10 @@ export interface DenyBody {
   detail: string;
   /** Layer that denied. */
   layer: "l4" | "l7";
-  /** `rest` for L7 denials. */
-  protocol?: "rest";
+  /** `rest` or `graphql` for L7 denials. */
+  protocol?: "rest" | "graphql";
+  /** The GraphQL operation refused (`protocol: graphql`). */
+  operation?: GraphqlOperationSummary;
   /** HTTP method (L7). */
   method?: string;
   /** File path of the skill inside the sandbox (`read_skill`); for L7, the denied path without query. */
@@ -83,6 +85,8 @@ export interface DenyBody {
     port: number;
     /** Executable that made the request. */
     binary?: string;
+    /** The GraphQL operation that needs an allow rule (`graphql_allow`). */
+    operation?: GraphqlOperationSummary;
   };
   /** What to do next, always present. */
   next_steps: NextStep[];
@@ -203,7 +207,8 @@ function denyBody(decision: Decision, options: DenyOptions): DenyBody {
     rule,
     detail: withoutQueries(decision.reason),
     layer: decision.layer,
-    protocol: l7 ? "rest" : undefined,
+    protocol: l7 ? (decision.graphql ? "graphql" : "rest") : undefined,
+    operation: l7 ? decision.graphql : undefined,
     method,
     path,
     host: decision.host,
@@ -231,6 +236,7 @@ function ruleMissing(
     host: hint?.host ?? decision.host,
     port: hint?.port ?? decision.port,
     binary: hint?.binary ?? decision.binary,
+    operation: l7 ? hint?.operation : undefined,
   });
 }
 

@@ -8,6 +8,8 @@
 import {
   decide,
   type Decision,
+  graphqlBodyLimit,
+  type GraphqlRequestInfo,
   needsAddresses,
   type RequesterIdentity,
   type RequestFacts,
@@ -29,6 +31,8 @@ export interface L7Question {
   query?: string;
   /** Methods named by method-override headers (each is decided too). */
   methodOverrides?: string[];
+  /** The classified GraphQL request, when a GraphQL endpoint judges this one. */
+  graphql?: GraphqlRequestInfo;
 }
 
 /**
@@ -85,19 +89,32 @@ export class ClientConnection {
     scheme: "http" | "https" = "http",
   ): Promise<Decision> {
     const who = await this.identity();
-    const facts: RequestFacts = { host, port, ...l7 };
-    if (who instanceof Error) facts.identityError = who.message;
-    else facts.identity = who;
-    const { compiled } = this.ctx.holder.current();
-    if (needsAddresses(compiled, host, port)) {
-      const addresses = await this.#addressesOf(host, port);
-      if (addresses !== undefined) facts.addresses = addresses;
-    }
-    const decision = decide(compiled, facts);
+    const facts = await this.#facts(host, port, l7);
+    const decision = decide(this.ctx.holder.current().compiled, facts);
     const recorded = this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
     // A denial is on record before the agent hears of it; an allowed request does not wait.
     if (decision.verdict === "deny") await recorded;
     return decision;
+  }
+
+  /**
+   * The body cap of the GraphQL endpoint that will judge this request, or undefined when no
+   * GraphQL endpoint will (its body is then not read before deciding).
+   */
+  async graphqlBodyLimit(host: string, port: number, l7: L7Question): Promise<number | undefined> {
+    return graphqlBodyLimit(this.ctx.holder.current().compiled, await this.#facts(host, port, l7));
+  }
+
+  async #facts(host: string, port: number, l7?: L7Question): Promise<RequestFacts> {
+    const who = await this.identity();
+    const facts: RequestFacts = { host, port, ...l7 };
+    if (who instanceof Error) facts.identityError = who.message;
+    else facts.identity = who;
+    if (needsAddresses(this.ctx.holder.current().compiled, host, port)) {
+      const addresses = await this.#addressesOf(host, port);
+      if (addresses !== undefined) facts.addresses = addresses;
+    }
+    return facts;
   }
 
   /**

@@ -27,6 +27,8 @@ export interface OutgoingRequest {
   pathAndQuery: string;
   /** Value of the upstream `Host` header. */
   authority: string;
+  /** The whole body, when it was already read from the client (GraphQL inspection). */
+  body?: Uint8Array;
 }
 
 // Never forwarded: they describe the client-proxy hop, or the proxy sets them itself.
@@ -62,11 +64,14 @@ export async function exchange(
 ): Promise<boolean> {
   const { head } = request;
   if (isWebSocketUpgrade(head)) return await exchangeUpgrade(client, request, target);
-  if (head.expectContinue && head.framing.kind !== "none") await client.stream.write(CONTINUE);
+  const read = request.body;
+  if (head.expectContinue && head.framing.kind !== "none" && !read) {
+    await client.stream.write(CONTINUE);
+  }
   // Every `await` below is skipped when its answer is already there: each costs a turn.
-  const body = head.framing.kind === "chunked" ? await bufferedBody(client) : undefined;
+  const body = read ?? (head.framing.kind === "chunked" ? await bufferedBody(client) : undefined);
   if (body === false) return false;
-  const streamed = head.framing.kind === "length" ? head.framing.length : 0;
+  const streamed = head.framing.kind === "length" && !read ? head.framing.length : 0;
   const bytes = requestHeadBytes(request, contentLength(head, body));
   for (let attempt = 0;; attempt++) {
     let connection: UpstreamConnection;

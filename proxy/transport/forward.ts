@@ -10,6 +10,7 @@ import { canonicalizePath } from "../policy/mod.ts";
 import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { exchange } from "./exchange.ts";
+import { inspectGraphql } from "./graphql_body.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
 import { requestQuestion } from "./request_question.ts";
@@ -38,9 +39,10 @@ export async function handleForward(client: ClientConnection, head: RequestHead)
   }
   const admitted = await admit(client, head, target);
   if (admitted === undefined) return false;
-  const { path, destination } = admitted;
+  const { path, destination, body } = admitted;
   const pathAndQuery = target.query === undefined ? path : `${path}?${target.query}`;
-  return await exchange(client, { head, pathAndQuery, authority: hostHeader(target, 80) }, {
+  const authority = hostHeader(target, 80);
+  return await exchange(client, { head, pathAndQuery, authority, body }, {
     host: target.host,
     port: target.port,
     address: destination.address,
@@ -55,7 +57,7 @@ async function admit(
   client: ClientConnection,
   head: RequestHead,
   target: AbsoluteTarget,
-): Promise<{ path: string; destination: Destination } | undefined> {
+): Promise<{ path: string; destination: Destination; body?: Uint8Array } | undefined> {
   const { ctx, stream } = client;
   const { host, port } = target;
   const l4 = await client.decide(host, port);
@@ -82,8 +84,11 @@ async function admit(
     if (typeof question === "string") {
       return void await refuse(client, 400, "bad_request", question);
     }
+    const body = await inspectGraphql(client, target, head, question);
+    if (body === false) return undefined;
     const l7 = await client.decide(host, port, question);
     if (l7.verdict === "deny") return void await sendDeny(stream, l7, ctx.skillPath);
+    return { path: path.path, destination, body };
   }
   return { path: path.path, destination };
 }

@@ -13,6 +13,7 @@ import { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
 import { exchange } from "./exchange.ts";
+import { inspectGraphql } from "./graphql_body.ts";
 import { values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { readRequest } from "./request_reader.ts";
@@ -147,12 +148,16 @@ async function serveTunnelRequest(
     await sendError(stream, 400, "bad_request", `Invalid request path: ${path.reason}`);
     return false;
   }
+  let body: Uint8Array | undefined;
   if (l4.inspect) {
     const question = requestQuestion(head, path.path, query);
     if (typeof question === "string") {
       await sendError(stream, 400, "bad_request", question);
       return false;
     }
+    const read = await inspectGraphql(client, destination, head, question);
+    if (read === false) return false;
+    body = read;
     const l7 = await client.decide(host, port, question, scheme);
     if (l7.verdict === "deny") {
       await sendDeny(stream, l7, ctx.skillPath);
@@ -161,7 +166,7 @@ async function serveTunnelRequest(
   }
   const pathAndQuery = query === undefined ? path.path : `${path.path}?${query}`;
   const authority = hostHeader(destination, destination.tls ? 443 : 80);
-  return await exchange(client, { head, pathAndQuery, authority }, destination);
+  return await exchange(client, { head, pathAndQuery, authority, body }, destination);
 }
 
 async function stillAllowed(
