@@ -16,7 +16,11 @@ import {
   type IdentityResolver,
   type PeerAddress,
 } from "../identity/mod.ts";
-import { type CertificateAuthority, DenialContexts } from "../tls/mod.ts";
+import {
+  type CertificateAuthority,
+  DenialContexts,
+  type DenialContextsOptions,
+} from "../tls/mod.ts";
 import { DestinationResolver, type ResolveOverride } from "./destination.ts";
 import { serveClient } from "./serve_client.ts";
 import { ByteStream } from "./byte_stream.ts";
@@ -72,6 +76,8 @@ export interface ProxyOptions {
   descriptorLimit?: number;
   /** Hears of listener trouble (out of descriptors, listening again), at most once per 10 s. */
   onTrouble?: (message: string) => void;
+  /** The budget of leaves minted to tell L4 denials in-band (10 a second, 20 at once). */
+  denialMints?: DenialContextsOptions;
 }
 
 const defaults = {
@@ -208,7 +214,7 @@ function createContext(options: ProxyOptions, track: (socket: Duplex) => void): 
   return {
     holder: options.holder,
     ca: options.ca,
-    denialContexts: new DenialContexts(options.ca),
+    denialContexts: new DenialContexts(options.ca, options.denialMints),
     pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track }),
     destinations: new DestinationResolver(options.resolve),
     policyLocal: options.policyLocal,

@@ -12,6 +12,7 @@ import {
   type IdentityResolver,
   PolicyHolder,
   type ProxyHandle,
+  type ProxyOptions,
   type ResolveOverride,
   startProxy,
   watchPolicyFile,
@@ -43,6 +44,8 @@ export interface TestProxyOptions {
   policyLocalBodyTimeoutMs?: number;
   /** Client connections served at once (the proxy's default otherwise). */
   maxConnections?: number;
+  /** The in-band denial minting budget (the proxy's default otherwise). */
+  denialMints?: ProxyOptions["denialMints"];
   /** Identity resolver (the real `/proc` one otherwise). */
   identity?: IdentityResolver;
   /** Serves `http://policy.local/...`. */
@@ -117,6 +120,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     idleTimeoutMs: options.idleTimeoutMs,
     policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs,
     maxConnections: options.maxConnections,
+    denialMints: options.denialMints,
     identity: options.identity,
     policyLocal: options.policyLocal,
   });
