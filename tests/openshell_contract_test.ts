@@ -277,3 +277,38 @@ for (const isolate of ["env", "netns"] as const) {
     assert.equal(skill, shipped, `the sandbox read ${path}`);
   });
 }
+
+Deno.test("openshell #13: in a netns sandbox the skill is also at OpenShell's paths under /etc/openshell/skills", async (t) => {
+  if (await detectIsolation() !== "netns") {
+    return void await t.step({ name: "netns unavailable here", ignore: true, fn: () => {} });
+  }
+  const shipped = await Deno.readTextFile(new URL("../skills/policy_advisor.md", import.meta.url));
+  const dir = await Deno.makeTempDir({ prefix: "tg-contract-" });
+  try {
+    await Deno.mkdir(join(dir, "policies"));
+    await Deno.writeTextFile(join(dir, "policies", "p.yaml"), "version: 1\n");
+    const out = join(dir, "out");
+    await Deno.mkdir(out);
+    const script = `cat /etc/openshell/skills/policy_advisor.md > "$0/flat.md"; ` +
+      `cat /etc/openshell/skills/policy-advisor/SKILL.md > "$0/skill.md"; ` +
+      `touch /etc/openshell/skills/x 2> /dev/null && echo writable > "$0/writable"; true`;
+    let err = "";
+    const ctx = {
+      cwd: dir,
+      env: { PATH: Deno.env.get("PATH"), HOME: dir, NO_COLOR: "1" },
+      out: () => {},
+      err: (text: string) => void (err += text),
+      isTTY: false,
+      signal: new AbortController().signal,
+      setExitCode: () => {},
+    };
+    const args = ["sandbox", "run", "--policy", "p", "--isolate", "netns", "--"];
+    assert.equal(await runCli([...args, "sh", "-c", script, out], ctx), 0, err);
+    const read = (name: string) => Deno.readTextFile(join(out, name)).catch(() => "");
+    assert.equal(await read("flat.md"), shipped);
+    assert.match(await read("skill.md"), /^---\nname: tollgate-policy-advisor/);
+    assert.equal(await read("writable"), "", "the skills are read-only in the sandbox");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

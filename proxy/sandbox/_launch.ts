@@ -7,6 +7,7 @@
  */
 
 import * as net from "node:net";
+import { join } from "node:path";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import type { RequesterIdentity } from "../policy/mod.ts";
 import { confineIdentity, parentPid } from "./confine_identity.ts";
@@ -114,6 +115,8 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
  */
 async function fileBinds(spec: LaunchSpec): Promise<FileBind[]> {
   const binds = TRUST_STORE_FILES.map((target) => ({ source: spec.caBundlePath, target }));
+  const skills = join(spec.publicDir, "skills");
+  if (await openShellSkillsDir(skills)) binds.push({ source: skills, target: OPENSHELL_SKILLS });
   if (spec.capturePorts.length === 0) return binds;
   const resolvConf = `${spec.publicDir}/resolv.conf`;
   const hosts = `${spec.publicDir}/hosts`;
@@ -126,6 +129,24 @@ async function fileBinds(spec: LaunchSpec): Promise<FileBind[]> {
     source: hosts,
     target: "/etc/hosts",
   }];
+}
+
+/**
+ * Where OpenShell's sandboxes keep the policy-advisor skill: an agent written for OpenShell
+ * reads `/etc/openshell/skills/policy_advisor.md` or `.../policy-advisor/SKILL.md`, so the
+ * sandbox's copy is shown there too.
+ */
+const OPENSHELL_SKILLS = "/etc/openshell/skills";
+
+/**
+ * Whether the skills can be shown at OpenShell's path: a bind needs a directory to cover, so
+ * an empty one is created on the host when missing (it stays empty there); without the right
+ * to create it the skill is still at `TOLLGATE_SKILL`.
+ */
+async function openShellSkillsDir(skills: string): Promise<boolean> {
+  if (!(await Deno.stat(skills).then((s) => s.isDirectory, () => false))) return false;
+  await Deno.mkdir(OPENSHELL_SKILLS, { recursive: true, mode: 0o755 }).catch(() => {});
+  return await Deno.stat(OPENSHELL_SKILLS).then((s) => s.isDirectory, () => false);
 }
 
 /** Start the command as a plain child; only its environment points it at the proxy. */
