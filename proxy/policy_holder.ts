@@ -15,6 +15,7 @@ import {
   type PolicyIssue,
   PolicyValidationError,
   realBinaryPath,
+  type RuleLease,
 } from "./policy/mod.ts";
 import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
 
@@ -40,6 +41,8 @@ export interface PolicySnapshot {
   revision: number;
   /** Local reload counter: 1 for the first policy, +1 for every successful swap. */
   generation: number;
+  /** Rule key → lease, for the rules that are not durable. */
+  leases: ReadonlyMap<string, RuleLease>;
 }
 
 /** Result of {@linkcode PolicyHolder.update}. */
@@ -61,6 +64,10 @@ export type UpdateResult =
 export class PolicyHolder {
   #current: PolicySnapshot;
   #listeners = new Set<(snapshot: PolicySnapshot) => void>();
+  #spent = new Set<string>();
+  #spentListeners = new Set<(ruleKey: string) => void>();
+  /** The sandbox id this proxy serves: a session-scoped rule allows only its own sandbox. */
+  sandbox?: string;
 
   /** Hold an already loaded policy as generation 1. */
   constructor(name: string, loaded: LoadedPolicy) {
@@ -119,11 +126,47 @@ export class PolicyHolder {
     return { ok: true, snapshot };
   }
 
+  /**
+   * True when once-scoped rule `ruleKey` of the policy in force already allowed its one
+   * request here. Keyed by the rule's lease too, so a new once grant under the same key is
+   * fresh.
+   */
+  spent(ruleKey: string): boolean {
+    return this.#spent.has(onceKey(this.#current, ruleKey));
+  }
+
+  /**
+   * Mark once-scoped rule `ruleKey` spent (synchronously, before the next decision) and tell
+   * the listeners (which ask the gateway to remove it with a commit).
+   */
+  spend(ruleKey: string): void {
+    const key = onceKey(this.#current, ruleKey);
+    if (this.#spent.has(key)) return;
+    this.#spent.add(key);
+    for (const listener of [...this.#spentListeners]) {
+      try {
+        listener(ruleKey);
+      } catch {
+        // The removal commit is best effort: the rule is spent here either way.
+      }
+    }
+  }
+
+  /** Call `listener` with each once-scoped rule key this proxy spends; returns unsubscribe. */
+  onSpent(listener: (ruleKey: string) => void): () => void {
+    this.#spentListeners.add(listener);
+    return () => void this.#spentListeners.delete(listener);
+  }
+
   /** Call `listener` after every successful swap; returns the unsubscribe function. */
   subscribe(listener: (snapshot: PolicySnapshot) => void): () => void {
     this.#listeners.add(listener);
     return () => void this.#listeners.delete(listener);
   }
+}
+
+function onceKey(snapshot: PolicySnapshot, ruleKey: string): string {
+  return `${ruleKey}@${snapshot.leases.get(ruleKey)?.expiresAt ?? "-"}`;
 }
 
 function snapshotOf(name: string, loaded: LoadedPolicy, generation: number): PolicySnapshot {
@@ -136,6 +179,7 @@ function snapshotOf(name: string, loaded: LoadedPolicy, generation: number): Pol
     hash: loaded.hash,
     revision: loaded.policy.revision,
     generation,
+    leases: loaded.leases ?? new Map(),
   };
 }
 

@@ -146,6 +146,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     onTrouble: options.report,
   });
   const sandboxId = options.sandboxId ?? newSandboxId();
+  holder.sandbox = sandboxId;
   const onEvent = (decided: OcsfEvent) => {
     // Proxies of several sandboxes may share one log: each event names its sandbox.
     const event = { ...decided, unmapped: { ...decided.unmapped, sandbox: sandboxId } };

@@ -14,6 +14,7 @@ import { presetMethods } from "./presets.ts";
 import { compileQuery } from "./_query.ts";
 import { compileGraphql } from "./compile_graphql.ts";
 import { restAllows, restDenies } from "./l7_rules.ts";
+import type { RuleLease } from "./rule_leases.ts";
 import type { Endpoint, L7Match, NetworkRule, Policy } from "./types.ts";
 
 function compileMatch(m: L7Match, deny: boolean): CompiledMatch {
@@ -51,6 +52,8 @@ export interface CompileOptions {
    * loader injects the file system's, so that compiling stays pure.
    */
   resolveBinary?: (path: string) => string | undefined;
+  /** Rule key → lease (from the policy text's lease comments); other rules are durable. */
+  leases?: ReadonlyMap<string, RuleLease>;
 }
 
 function compileBinaries(rule: NetworkRule, options: CompileOptions): BinaryMatcher {
@@ -126,6 +129,8 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
         binaries,
       };
       if (endpoint.protocol === "graphql") grant.graphql = compileGraphql(endpoint);
+      const lease = options.leases?.get(ruleKey);
+      if (lease) grant.lease = lease;
       if (endpoint.path !== undefined && endpoint.path !== "**") {
         grant.path = compilePathGlob(canonicalizePattern(endpoint.path));
       }

@@ -9,6 +9,7 @@
 import type { GlobMatcher } from "./glob.ts";
 import type { HostPattern } from "./host_pattern.ts";
 import type { Endpoint, Enforcement, GraphqlMatch, Policy } from "./types.ts";
+import type { RuleLease } from "./rule_leases.ts";
 
 /** Compiled query matchers: parameter name → globs, any of which may match a value. */
 export type CompiledQuery = [string, GlobMatcher[]][];
@@ -85,6 +86,8 @@ export interface Grant {
   path?: GlobMatcher;
   /** Present on a `protocol: graphql` endpoint: its operations are judged, not its paths. */
   graphql?: CompiledGraphql;
+  /** The rule's lease (once, lease, session), when it is not durable. */
+  lease?: RuleLease;
 }
 
 /** A policy compiled for `decide()`. Treat the index as opaque; it may change shape. */

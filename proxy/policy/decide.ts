@@ -9,6 +9,7 @@ import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import type { CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
 import { queryAllows, queryDenies } from "./_query.ts";
 import { parseQuery } from "./parse_query.ts";
+import { liveGrants } from "./rule_leases.ts";
 import type { Decision, RequesterIdentity, RequestFacts } from "./types.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
@@ -53,11 +54,18 @@ function allowL4(facts: RequestFacts, matched: Grant[]): Decision {
   };
   // One L4-only grant for the same binary already means a blind tunnel.
   d.inspect = matched.every((g) => g.l7);
+  // A blind tunnel is the once-rule's one use; an inspected connection spends it per request.
+  if (!d.inspect) markOnce(d, matched.filter((g) => !g.l7));
   const ips = new Set(matched.flatMap((g) => g.allowedIps));
   if (ips.size > 0) d.allowedIps = [...ips];
   if (matched.some((g) => g.allowEncodedSlash)) d.allowEncodedSlash = true;
   if (facts.addresses !== undefined) d.addresses = [...facts.addresses];
   return d;
+}
+
+/** Name the once-scoped rule an allow rests on, when no durable grant allows it as well. */
+function markOnce(d: Decision, allowing: readonly Grant[]): void {
+  if (allowing.every((g) => g.lease?.scope === "once")) d.once = smallestKey(allowing);
 }
 
 type Params = () => Map<string, string[]> | undefined;
@@ -106,7 +114,10 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
     return denyL4(facts, `requester identity could not be resolved: ${why}`);
   }
   if (compiled.ruleCount === 0) return denyL4(facts, "network connections not allowed by policy");
-  const grants = lookupGrants(compiled, facts.host, facts.port, facts.addresses);
+  const grants = liveGrants(
+    lookupGrants(compiled, facts.host, facts.port, facts.addresses),
+    facts,
+  );
   if (grants.length === 0) {
     return denyL4(facts, `endpoint ${facts.host}:${facts.port} not in policy`);
   }
@@ -117,7 +128,11 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
   }
   if (facts.method === undefined) return allowL4(facts, matched);
   const l4Only = matched.filter((g) => !g.l7);
-  if (l4Only.length > 0) return { ...allowL4(facts, l4Only), inspect: false };
+  if (l4Only.length > 0) {
+    const d = { ...allowL4(facts, l4Only), inspect: false };
+    markOnce(d, l4Only);
+    return d;
+  }
   // An endpoint `path` narrows which requests its rules judge (OpenShell's
   // endpoint_matches_l7_request): endpoints on other paths neither allow nor deny this one.
   const path = facts.path;
@@ -151,7 +166,9 @@ function decideGraphql(facts: RequestFacts, grants: Grant[]): Decision {
 function allowL7(facts: RequestFacts, grants: Grant[]): Decision {
   const policy = smallestKey(grants);
   const reason = `allowed by policy '${policy}'`;
-  return { verdict: "allow", layer: "l7", reason, policy, ...baseOf(facts) };
+  const d: Decision = { verdict: "allow", layer: "l7", reason, policy, ...baseOf(facts) };
+  markOnce(d, grants);
+  return d;
 }
 
 function decideL7(

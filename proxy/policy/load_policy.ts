@@ -9,6 +9,7 @@ import type { CompiledPolicy } from "./compiled_policy.ts";
 import { parsePolicy } from "./parse_policy.ts";
 import { policyHash } from "./policy_hash.ts";
 import { PolicyValidationError } from "./policy_validation_error.ts";
+import { parseRuleLeases, type RuleLease } from "./rule_leases.ts";
 import type { Policy, PolicyIssue } from "./types.ts";
 
 /** A policy ready to enforce: its source, the validated model, the compiled form, the hash. */
@@ -23,6 +24,8 @@ export interface LoadedPolicy {
   compiled: CompiledPolicy;
   /** `policyHash(policy)`. */
   hash: string;
+  /** Rule key → lease, for the rules whose lease comment makes them not durable. */
+  leases?: ReadonlyMap<string, RuleLease>;
   /** Accepted input worth a warning (e.g. deprecated `tls: terminate`), in file order. */
   warnings?: PolicyIssue[];
 }
@@ -46,9 +49,13 @@ export function loadPolicyText(
 ): LoadedPolicy {
   const { policy, issues, warnings } = parsePolicy(text, file);
   if (!policy) throw new PolicyValidationError(issues);
-  const compiled = compilePolicy(policy, options);
-  const loaded = { file, text, policy, compiled, hash: policyHash(policy) };
-  return warnings ? { ...loaded, warnings } : loaded;
+  // Leases live in Tollgate-owned comments (OpenShell ignores them): compile them in.
+  const leases = parseRuleLeases(text);
+  const compiled = compilePolicy(policy, leases.size ? { ...options, leases } : options);
+  const loaded: LoadedPolicy = { file, text, policy, compiled, hash: policyHash(policy) };
+  if (leases.size) loaded.leases = leases;
+  if (warnings) loaded.warnings = warnings;
+  return loaded;
 }
 
 /**

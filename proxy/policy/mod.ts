@@ -73,3 +73,12 @@ export type { AddressClass, Cidr } from "./ip.ts";
 export { policyCoversRule } from "./policy_covers_rule.ts";
 export { ACCESS_PRESETS, HTTP_METHODS, presetMethods } from "./presets.ts";
 export { syntheticPolicy } from "./synthetic_policy.ts";
+export {
+  LEASE_COMMENT,
+  leaseComment,
+  leaseLive,
+  parseLeaseComment,
+  parseRuleLeases,
+} from "./rule_leases.ts";
+export type { RuleLease, RuleScope } from "./rule_leases.ts";
+export { canonicalizePattern } from "./canonicalize_path.ts";

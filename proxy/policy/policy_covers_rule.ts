@@ -27,7 +27,8 @@ const ANY_BINARY_WITNESS = "(any binary)";
  * path and as one instance where `**` spans two segments, query globs as literal values) is
  * allowed without audit. A method `*` needs a `*`
  * grant. Host-less endpoints are never considered covered. A rule without binaries (any
- * binary) is covered only by grants that are themselves for any binary.
+ * binary) is covered only by grants that are themselves for any binary. A leased grant
+ * counts only when `at.now` is before its expiry (and a session grant only for `at.sandbox`).
  *
  * @example
  * ```ts
@@ -36,22 +37,33 @@ const ANY_BINARY_WITNESS = "(any binary)";
  * console.assert(!policyCoversRule(compiled, { endpoints: [{ host: "a.example.com", port: 443 }], binaries: [{ path: "/usr/bin/curl" }] }));
  * ```
  */
-export function policyCoversRule(compiled: CompiledPolicy, rule: NetworkRule): boolean {
+export function policyCoversRule(
+  compiled: CompiledPolicy,
+  rule: NetworkRule,
+  at: Pick<RequestFacts, "now" | "sandbox"> = {},
+): boolean {
   return rule.endpoints.every((ep) =>
     ep.host !== undefined && endpointPorts(ep).length > 0 &&
     endpointPorts(ep).every((port) =>
       (rule.binaries ?? [{ path: ANY_BINARY_WITNESS }]).every((b) =>
-        covered(compiled, ep, port, b.path)
+        covered(compiled, ep, port, b.path, at)
       )
     )
   );
 }
 
-function covered(compiled: CompiledPolicy, ep: Endpoint, port: number, exe: string): boolean {
+function covered(
+  compiled: CompiledPolicy,
+  ep: Endpoint,
+  port: number,
+  exe: string,
+  at: Pick<RequestFacts, "now" | "sandbox">,
+): boolean {
   const base: RequestFacts = {
     host: ep.host!.toLowerCase(),
     port,
     identity: { exe, ancestors: [] },
+    ...at,
   };
   const l4 = decide(compiled, base);
   if (l4.verdict !== "allow") return false;

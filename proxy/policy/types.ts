@@ -187,6 +187,14 @@ export interface RequestFacts {
    * `protocol: graphql` endpoint judges; without it such a request is denied.
    */
   graphql?: GraphqlRequestInfo;
+   * The time of the request (epoch ms): a leased rule allows only before its expiry, and
+   * without `now` it allows nothing.
+   */
+  now?: number;
+  /** The sandbox id the request comes from: a session-scoped rule serves only its own. */
+  sandbox?: string;
+  /** True for a once-scoped rule key whose one request this proxy has already allowed. */
+  spent?: (ruleKey: string) => boolean;
 }
 
 /** The rule the agent would need, named in a denial (`rule_missing` in the 403 body). */
@@ -259,4 +267,9 @@ export interface Decision {
   graphql?: GraphqlOperationSummary;
   /** Present on denials. */
   ruleMissing?: RuleMissing;
+  /**
+   * The once-scoped rule key this final allow rests on alone: the caller must mark it spent
+   * before it decides another request.
+   */
+  once?: string;
 }

@@ -23,7 +23,7 @@ export interface WaitOutcome {
 export async function waitForProposal(
   sink: ProposalSink,
   policy: PolicyView,
-  request: { id: string; timeoutMs: number; signal: AbortSignal },
+  request: { id: string; timeoutMs: number; signal: AbortSignal; sandbox?: string },
 ): Promise<WaitOutcome | undefined> {
   const deadline = Date.now() + request.timeoutMs;
   let state = await sink.status(request.id);
@@ -35,13 +35,19 @@ export async function waitForProposal(
   }
   if (state.status !== "approved") return { state, timedOut: false };
   const budget = Math.max(deadline - Date.now(), POLICY_LOCAL_LIMITS.reloadWaitFloorMs);
-  const reloaded = await waitCovered(policy, state.rule, budget, request.signal);
+  const reloaded = await waitCovered(
+    policy,
+    state.rule,
+    budget,
+    request,
+  );
   return { state, timedOut: false, reloaded };
 }
 
 /** True when the live policy already enforces the rule. */
-export function isCovered(policy: PolicyView, rule: NetworkRule): boolean {
-  return policyCoversRule(policy.current().compiled, rule);
+export function isCovered(policy: PolicyView, rule: NetworkRule, sandbox?: string): boolean {
+  // A leased rule is live only before its expiry: ask at this instant.
+  return policyCoversRule(policy.current().compiled, rule, { now: Date.now(), sandbox });
 }
 
 async function waitDecided(
@@ -67,9 +73,9 @@ function waitCovered(
   policy: PolicyView,
   rule: NetworkRule,
   budgetMs: number,
-  signal: AbortSignal,
+  { signal, sandbox }: { signal: AbortSignal; sandbox?: string },
 ): Promise<boolean> {
-  if (isCovered(policy, rule)) return Promise.resolve(true);
+  if (isCovered(policy, rule, sandbox)) return Promise.resolve(true);
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     let done = false;
@@ -84,13 +90,13 @@ function waitCovered(
     };
     const check = () => {
       try {
-        if (isCovered(policy, rule)) finish(true);
+        if (isCovered(policy, rule, sandbox)) finish(true);
       } catch {
         // A half-published policy is not coverage; the next publish or the deadline decides.
       }
     };
     const onAbort = () => finish(false);
-    const timer = setTimeout(() => finish(safeCovered(policy, rule)), budgetMs);
+    const timer = setTimeout(() => finish(safeCovered(policy, rule, sandbox)), budgetMs);
     signal.addEventListener("abort", onAbort, { once: true });
     unsubscribe = policy.subscribe(check);
     if (done) unsubscribe();
@@ -98,9 +104,9 @@ function waitCovered(
   });
 }
 
-function safeCovered(policy: PolicyView, rule: NetworkRule): boolean {
+function safeCovered(policy: PolicyView, rule: NetworkRule, sandbox?: string): boolean {
   try {
-    return isCovered(policy, rule);
+    return isCovered(policy, rule, sandbox);
   } catch {
     return false;
   }

@@ -91,7 +91,9 @@ async function statusRoute(c: Context, deps: PolicyLocalDeps): Promise<Response>
   const { sink, id } = proposalTarget(c, deps);
   const state = await gateway(() => sink.status(id));
   if (state === undefined) throw unknownProposal(id);
-  const reloaded = state.status === "approved" ? isCovered(deps.policy, state.rule) : undefined;
+  const reloaded = state.status === "approved"
+    ? isCovered(deps.policy, state.rule, deps.sandboxId)
+    : undefined;
   return c.json(proposalStateBody(state, { reloaded }));
 }
 
@@ -106,6 +108,7 @@ async function waitRoute(c: Context, deps: PolicyLocalDeps): Promise<Response> {
       id,
       timeoutMs: seconds * 1000,
       signal: c.req.raw.signal,
+      sandbox: deps.sandboxId,
     })
   );
   if (outcome === undefined) throw unknownProposal(id);

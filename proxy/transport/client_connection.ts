@@ -89,8 +89,15 @@ export class ClientConnection {
     scheme: "http" | "https" = "http",
   ): Promise<Decision> {
     const who = await this.identity();
+    const holder = this.ctx.holder;
     const facts = await this.#facts(host, port, l7);
-    const decision = decide(this.ctx.holder.current().compiled, facts);
+    // Leases end at an instant and session rules serve one sandbox: both are facts here.
+    facts.now = Date.now();
+    facts.sandbox = holder.sandbox;
+    facts.spent = (key) => holder.spent(key);
+    const decision = decide(holder.current().compiled, facts);
+    // Synchronously, before any other decision: a once rule allows exactly one request here.
+    if (decision.once !== undefined) holder.spend(decision.once);
     const recorded = this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
     // A denial is on record before the agent hears of it; an allowed request does not wait.
     if (decision.verdict === "deny") await recorded;
