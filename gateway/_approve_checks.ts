@@ -12,6 +12,7 @@ import { ProposalConflictError } from "./proposal_conflict_error.ts";
 import type { PolicyFile } from "./policy_files.ts";
 import type { ProposalRecord } from "./proposal_record.ts";
 import type { ProposalSeal } from "./proposal_seal.ts";
+import type { CeilingView } from "./authority/mod.ts";
 
 /** The approval's conflict error for proposal `id`. */
 export function conflict(id: string, why: string): ProposalConflictError {
@@ -23,6 +24,8 @@ export interface ApprovalFacts {
   record: ProposalRecord;
   current: PolicyFile;
   seal: ProposalSeal;
+  /** The org ceiling at approval time, when there is one. */
+  ceiling?: CeilingView;
 }
 
 /**
@@ -30,10 +33,11 @@ export interface ApprovalFacts {
  * applied text no longer allow.
  */
 export function validateStep(
-  { record, current, seal }: ApprovalFacts,
+  { record, current, seal, ceiling }: ApprovalFacts,
   applied: { text: string },
 ): void {
-  const check = checkProposedRule(record.rule, current.loaded);
+  // The ceiling binds every reviewer: an approval that would leave it is refused.
+  const check = checkProposedRule(record.rule, current.loaded, ceiling);
   const refused = check.findings.find((f) => f.severity === "refuse");
   if (refused) {
     throw conflict(record.id, `the checks now refuse it (${refused.code}: ${refused.message})`);

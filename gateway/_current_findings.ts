@@ -10,6 +10,7 @@ import type { Finding } from "../proxy/policy_local/mod.ts";
 import { type PolicyFile, readPolicyFile } from "./policy_files.ts";
 import { checkProposedRule } from "./proposal_checks.ts";
 import type { ProposalRecord } from "./proposal_record.ts";
+import type { CeilingView } from "./authority/mod.ts";
 import { readSeal, sealProblem } from "./proposal_seal.ts";
 
 /**
@@ -23,6 +24,7 @@ import { readSeal, sealProblem } from "./proposal_seal.ts";
 export async function withCurrentFindings(
   dir: string,
   records: ProposalRecord[],
+  ceiling?: CeilingView,
 ): Promise<ProposalRecord[]> {
   const policies = new Map<string, Promise<PolicyFile | undefined>>();
   const policy = (name: string) => {
@@ -31,7 +33,7 @@ export async function withCurrentFindings(
   };
   return await Promise.all(records.map(async (record) => {
     if (record.state !== "pending") return record;
-    const findings = await currentFindings(dir, record, await policy(record.meta.policy));
+    const findings = await currentFindings(dir, record, await policy(record.meta.policy), ceiling);
     return { ...record, meta: { ...record.meta, findings } };
   }));
 }
@@ -40,6 +42,7 @@ async function currentFindings(
   dir: string,
   record: ProposalRecord,
   current: PolicyFile | undefined,
+  ceiling: CeilingView | undefined,
 ): Promise<Finding[]> {
   const text = await Deno.readTextFile(record.file).catch(() => "");
   const { policy, ruleKey } = record.meta;
@@ -50,7 +53,7 @@ async function currentFindings(
     rule: record.rule,
   });
   const findings = current && !record.ruleError
-    ? checkProposedRule(record.rule, current.loaded).findings
+    ? checkProposedRule(record.rule, current.loaded, ceiling).findings
     : [];
   if (!problem) return findings;
   const message = `${problem}; approval will refuse it`;

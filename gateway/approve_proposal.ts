@@ -39,6 +39,7 @@ import { buildFileDiff } from "./rule_diff.ts";
 import type { StoreEnv } from "./store_env.ts";
 import { visibleText } from "./untrusted_text.ts";
 import { conflict, validateStep } from "./_approve_checks.ts";
+import type { CeilingView } from "./authority/mod.ts";
 
 /** What an approval produced. */
 export interface ApproveResult {
@@ -64,6 +65,8 @@ interface Loaded {
   /** The patch file's text, as its seal confirmed it. */
   text: string;
   seal: ProposalSeal;
+  /** The org ceiling at approval time, when there is one. */
+  ceiling?: CeilingView;
 }
 
 /**
@@ -133,7 +136,7 @@ async function loadStep(env: StoreEnv, id: string): Promise<Loaded> {
     throw conflict(id, `policy "${record.meta.policy}" does not validate on disk: ${why}`);
   });
   if (!current) throw conflict(id, `policy "${record.meta.policy}" no longer exists`);
-  return { record, current, text, seal };
+  return { record, current, text, seal, ceiling: await env.ceiling?.() };
 }
 
 interface Staged {

@@ -139,7 +139,7 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
         `Cannot refresh proposal "${id}": its policy no longer exists`,
       );
     }
-    const check = checkProposedRule(record.rule, current.loaded);
+    const check = checkProposedRule(record.rule, current.loaded, await env.ceiling?.());
     if (check.refused || !check.rule) {
       throw new ProposalConflictError(`Cannot refresh proposal "${id}": the checks now refuse it`);
     }

@@ -10,6 +10,7 @@
 
 import { configEvent, type OcsfEvent } from "./_ocsf.ts";
 import { loadPolicyText } from "./_engine.ts";
+import type { Policy } from "../proxy/policy/mod.ts";
 import type { EventHub, GatewayEvent } from "./event_hub.ts";
 import { listPolicyNames, policyFilePath } from "./policy_files.ts";
 import { listProposalFiles, type ProposalState } from "./proposal_files.ts";
@@ -68,6 +69,11 @@ export interface DirectoryWatcherOptions {
   debounceMs?: number;
   /** How long a policy file must stay missing before it counts as deleted, in ms. */
   missingGraceMs?: number;
+  /**
+   * Why a valid policy may still not be served (it exceeds the org ceiling), or undefined;
+   * such a file is refused like an invalid one and the last good policy stays.
+   */
+  refuse?: (policy: Policy) => Promise<string | undefined>;
 }
 
 /**
@@ -102,7 +108,13 @@ export class DirectoryWatcher {
    * @param options the directory, the hub, the event sink, the debounce
    */
   constructor(options: DirectoryWatcherOptions) {
-    this.#o = { emit: () => {}, debounceMs: 25, missingGraceMs: 250, ...options };
+    this.#o = {
+      emit: () => {},
+      debounceMs: 25,
+      missingGraceMs: 250,
+      refuse: () => Promise.resolve(undefined),
+      ...options,
+    };
   }
 
   /** Scan once (without publishing), then watch. */
@@ -182,6 +194,8 @@ export class DirectoryWatcher {
       if (text === this.#failedTexts.get(name)) continue;
       try {
         const { policy, hash } = loadPolicyText(text, `${name}.yaml`);
+        const refused = await this.#o.refuse(policy);
+        if (refused !== undefined) throw new Error(refused);
         const previous = this.#policies.get(name);
         this.#policies.set(name, { name, text, revision: policy.revision, hash });
         this.#failedTexts.delete(name);

@@ -15,6 +15,7 @@ import { CredentialStore } from "./credential_store.ts";
 import { ensureGatewayToken } from "./gateway_token.ts";
 import { ensureStateDirs } from "./proposal_files.ts";
 import { ProposalStore } from "./proposal_store.ts";
+import { ceilingPath, refuseOutsideCeiling } from "./authority/mod.ts";
 
 /** Options of `startGateway`. */
 export interface GatewayOptions {
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   listen: string;
   /** Ping period of event streams, in ms. */
   pingMs?: number;
+  /** The org ceiling file (default `ceiling.yaml` in the policies directory). */
+  ceilingFile?: string;
 }
 
 /** A running gateway. */
@@ -85,8 +88,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = new OcsfLog(join(options.stateDir, "logs"));
   const emit = (event: Parameters<OcsfLog["append"]>[0]) => void log.append(event).catch(() => {});
   const hub = new EventHub();
-  const store = new ProposalStore({ policiesDir: options.policiesDir, emit });
-  const watcher = new DirectoryWatcher({ policiesDir: options.policiesDir, hub, emit });
+  const store = new ProposalStore({
+    policiesDir: options.policiesDir,
+    emit,
+    ceilingFile: options.ceilingFile,
+  });
+  const ceilingFile = ceilingPath(options.policiesDir, options.ceilingFile);
+  const watcher = new DirectoryWatcher({
+    policiesDir: options.policiesDir,
+    hub,
+    emit,
+    // A sandbox policy that already exceeds the org ceiling is never served.
+    refuse: (policy) => refuseOutsideCeiling(ceilingFile, policy),
+  });
   await watcher.start();
   // The store's own changes are pushed at once, without waiting for the file watch; a policy
   // the store just wrote comes with its text, so nothing is re-read before the push.

@@ -10,9 +10,12 @@ import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
 import { visibleText } from "./untrusted_text.ts";
 
 const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Files of the policies directory that are not sandbox policies (the org's own). */
+const RESERVED_NAMES = new Set(["ceiling", "auto_approve"]);
 
 /**
- * True when `name` is a safe policy name (letters, digits, `_`, `-`; at most 64).
+ * True when `name` is a safe policy name (letters, digits, `_`, `-`; at most 64) and not one
+ * of the org's own files (`ceiling`, `auto_approve`), which no sandbox may load or read.
  *
  * @example
  * ```ts
@@ -21,7 +24,7 @@ const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
  * ```
  */
 export function isPolicyName(name: unknown): name is string {
-  return typeof name === "string" && POLICY_NAME.test(name);
+  return typeof name === "string" && POLICY_NAME.test(name) && !RESERVED_NAMES.has(name);
 }
 
 /**

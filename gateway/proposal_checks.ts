@@ -21,6 +21,7 @@ import {
   l4OnHttpPortFinding,
 } from "./_breadth_findings.ts";
 import { visibleText } from "./untrusted_text.ts";
+import { authorityFindings, type CeilingView } from "./authority/mod.ts";
 
 /** What the checks conclude about one proposed rule. */
 export interface CheckResult {
@@ -120,13 +121,18 @@ function insertAfter(e: Endpoint, after: string, key: string, value: string): En
  *
  * @param raw the rule as the agent sent it (untrusted)
  * @param current the target policy as it is now
+ * @param ceiling the org ceiling, when there is one (or why it could not be read)
  * @returns the rule to write, the findings, and whether the proposal is refused
  * @example
  * ```ts ignore
  * const { refused, findings } = checkProposedRule(input.rule, loadPolicyText(text, file));
  * ```
  */
-export function checkProposedRule(raw: unknown, current: LoadedPolicy): CheckResult {
+export function checkProposedRule(
+  raw: unknown,
+  current: LoadedPolicy,
+  ceiling?: CeilingView,
+): CheckResult {
   if (hasControlText(raw)) {
     const findings = [refuse("unsafe_text", "rule contains control characters")];
     return { findings, refused: true };
@@ -164,5 +170,6 @@ export function checkProposedRule(raw: unknown, current: LoadedPolicy): CheckRes
       message: "the current policy already allows everything this rule grants",
     });
   }
+  findings.push(...authorityFindings(current.compiled, rule, ceiling));
   return { rule, findings, refused: findings.some((f) => f.severity === "refuse") };
 }

@@ -33,6 +33,7 @@ import { submitProposal } from "./submit_proposal.ts";
 import { waitForDecision } from "./wait_for_decision.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { candidateView } from "./_candidate.ts";
+import { ceilingPath, readCeilingView } from "./authority/mod.ts";
 
 /** Options of a `ProposalStore`. */
 export interface ProposalStoreOptions {
@@ -48,6 +49,8 @@ export interface ProposalStoreOptions {
   waitRecheckMs?: number;
   /** Pending proposals one sandbox may have at once (default 20; more are refused). */
   maxPendingPerSandbox?: number;
+  /** The org ceiling file (default `ceiling.yaml` in the policies directory). */
+  ceilingFile?: string;
 }
 
 const defaults = {
@@ -95,6 +98,7 @@ export class ProposalStore implements ProposalSink {
       repo: () => this.#repoInfo(),
       beforeStep: async (step) => await o.beforeStep(step),
       maxPending: o.maxPendingPerSandbox,
+      ceiling: () => readCeilingView(ceilingPath(options.policiesDir, options.ceilingFile)),
     };
   }
 
@@ -150,7 +154,7 @@ export class ProposalStore implements ProposalSink {
       files.map((f) => readProposalRecord(f).catch(() => undefined)),
     );
     const found = records.filter((r): r is ProposalRecord => r !== undefined);
-    return await withCurrentFindings(this.policiesDir, found);
+    return await withCurrentFindings(this.policiesDir, found, await this.#env.ceiling?.());
   }
 
   /** One proposal (findings recomputed when pending), or undefined for an unknown or malformed id. */
@@ -159,7 +163,11 @@ export class ProposalStore implements ProposalSink {
     await this.#recoverIfNeeded();
     const found = await findProposalFile(this.policiesDir, id);
     if (!found) return undefined;
-    const [record] = await withCurrentFindings(this.policiesDir, [await readProposalRecord(found)]);
+    const [record] = await withCurrentFindings(
+      this.policiesDir,
+      [await readProposalRecord(found)],
+      await this.#env.ceiling?.(),
+    );
     return record;
   }
 

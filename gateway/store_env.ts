@@ -7,6 +7,7 @@
 
 import type { OcsfEvent } from "./_ocsf.ts";
 import type { ProposalState } from "./proposal_files.ts";
+import type { CeilingView } from "./authority/mod.ts";
 
 /** A change the store made, for in-process listeners (the gateway's push, waiting agents). */
 export type StoreChange =
@@ -54,4 +55,6 @@ export interface StoreEnv {
   beforeStep(step: ApproveStep): Promise<void>;
   /** Pending proposals one sandbox may have at once (default `MAX_PENDING_PER_SANDBOX`). */
   maxPending?: number;
+  /** The org ceiling (read fresh on each call), or undefined when there is none. */
+  ceiling?(): Promise<CeilingView | undefined>;
 }

@@ -92,7 +92,7 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   if (problem) return { accepted: false, reasons: [problem] };
   const current = await loadTarget(env, input.policy);
   if (typeof current === "string") return { accepted: false, reasons: [current] };
-  const check = checkProposedRule(input.rule, current.loaded);
+  const check = checkProposedRule(input.rule, current.loaded, await env.ceiling?.());
   if (check.refused || !check.rule) {
     const reasons = check.findings.filter((f) => f.severity === "refuse")
       .map((f) => `${f.code}: ${f.message}`);

@@ -1,0 +1,191 @@
+/**
+ * The authority a rule adds to a policy: every (binary, host, port, layer, method, path)
+ * grant it makes, presets expanded, minus what the policy already grants. Pure.
+ *
+ * @module
+ */
+
+import {
+  type CompiledPolicy,
+  type Endpoint,
+  type NetworkRule,
+  policyCoversRule,
+  presetMethods,
+  type RequestFacts,
+} from "../../proxy/policy/mod.ts";
+
+/** One grant: a binary may make this request (L7) or open this connection (L4). */
+export interface AuthorityGrant {
+  /** Binary path or glob; `*` for any binary. */
+  binary: string;
+  /** Host or host pattern (lower-case); `(allowed_ips …)` for a host-less endpoint. */
+  host: string;
+  /** Destination port. */
+  port: number;
+  /** `l4`: the whole connection (a blind tunnel); `l7`: the method and path below. */
+  layer: "l4" | "l7";
+  /** Upper-case method or `*` (L7 only). */
+  method?: string;
+  /** Path glob (L7 only). */
+  path?: string;
+}
+
+/** What a rule adds to a policy. */
+export interface AuthorityDelta {
+  /** The grants the policy does not make yet; empty when the rule is already covered. */
+  added: AuthorityGrant[];
+  /** Every grant of the rule (after preset expansion). */
+  total: number;
+  /** True when the added grants go beyond one concrete request (patterns or several grants). */
+  widens: boolean;
+}
+
+const W = "w0";
+
+/**
+ * Every grant a rule makes, presets expanded: an L4 endpoint one per port and binary, an L7
+ * endpoint one per allowed method and path (an `audit` endpoint allows anything: `* /**`).
+ *
+ * @example
+ * ```ts
+ * import { ruleGrants } from "./authority_delta.ts";
+ * const g = ruleGrants({ endpoints: [{ host: "a.example.com", port: 443, protocol: "rest", access: "read-only" }], binaries: [{ path: "/usr/bin/curl" }] });
+ * console.assert(g.length === 3 && g[0]!.method === "GET" && g[0]!.path === "/**");
+ * ```
+ */
+export function ruleGrants(rule: NetworkRule): AuthorityGrant[] {
+  const out = new Map<string, AuthorityGrant>();
+  const binaries = rule.binaries?.map((b) => b.path) ?? ["*"];
+  for (const ep of rule.endpoints) {
+    const host = ep.host?.toLowerCase() ?? `(allowed_ips ${(ep.allowed_ips ?? []).join(",")})`;
+    for (const port of new Set(ep.ports ?? (ep.port === undefined ? [] : [ep.port]))) {
+      for (const binary of binaries) {
+        for (const ask of asks(ep)) {
+          const g: AuthorityGrant = { binary, host, port, ...ask };
+          out.set(formatGrant(g), g);
+        }
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+function asks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path">[] {
+  if (ep.protocol !== "rest") return [{ layer: "l4" }];
+  const base = ep.path ?? "/**";
+  // An audit endpoint allows what it would deny: its authority is every request.
+  if (ep.enforcement === "audit") return [{ layer: "l7", method: "*", path: base }];
+  if (ep.access) {
+    return presetMethods(ep.access).map((method) => ({ layer: "l7", method, path: base }));
+  }
+  return (ep.rules ?? []).map((r) => ({
+    layer: "l7" as const,
+    method: r.allow.method.toUpperCase(),
+    path: r.allow.path,
+  }));
+}
+
+/**
+ * One line: `/usr/bin/curl -> api.example.com:443 L7 PUT /repos/**`.
+ *
+ * @example
+ * ```ts
+ * import { formatGrant } from "./authority_delta.ts";
+ * console.assert(formatGrant({ binary: "*", host: "h", port: 22, layer: "l4" }) === "any binary -> h:22 L4");
+ * ```
+ */
+export function formatGrant(g: AuthorityGrant): string {
+  const who = g.binary === "*" ? "any binary" : g.binary;
+  const what = g.layer === "l4" ? "L4" : `L7 ${g.method} ${g.path}`;
+  return `${who} -> ${g.host}:${g.port} ${what}`;
+}
+
+/**
+ * True when `compiled` already grants `g`: for the pattern taken literally and for one
+ * instance of it (a host `**` spanning two labels, a binary `**` two segments), so that a
+ * one-label `*` never covers a `**`. A host-less grant is never covered.
+ *
+ * @example
+ * ```ts
+ * import { compilePolicy } from "../../proxy/policy/mod.ts";
+ * import { grantCovered } from "./authority_delta.ts";
+ * const empty = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * console.assert(!grantCovered(empty, { binary: "*", host: "h.example.com", port: 443, layer: "l4" }));
+ * ```
+ */
+export function grantCovered(
+  compiled: CompiledPolicy,
+  g: AuthorityGrant,
+  at: Pick<RequestFacts, "now" | "sandbox"> = {},
+): boolean {
+  if (g.host.startsWith("(")) return false;
+  return instances(g.host, ".").every((host) =>
+    (g.binary === "*" ? [undefined] : instances(g.binary, "/")).every((binary) => {
+      const ep: Endpoint = g.layer === "l4" ? { host, port: g.port } : {
+        host,
+        port: g.port,
+        protocol: "rest",
+        rules: [{ allow: { method: g.method!, path: g.path! } }],
+      };
+      const rule: NetworkRule = binary === undefined
+        ? { endpoints: [ep] }
+        : { endpoints: [ep], binaries: [{ path: binary }] };
+      return policyCoversRule(compiled, rule, at);
+    })
+  );
+}
+
+/** A pattern taken literally, and one instance where `*` is one label or segment, `**` two. */
+function instances(pattern: string, sep: string): string[] {
+  if (!pattern.includes("*")) return [pattern];
+  return [pattern, pattern.replaceAll("**", `${W}${sep}${W}`).replaceAll("*", W)];
+}
+
+/**
+ * What `rule` adds to the policy `current`: the grants it does not make yet, and whether
+ * they widen beyond one concrete request. Leased grants of `current` count only at `at.now`.
+ *
+ * @example
+ * ```ts
+ * import { compilePolicy } from "../../proxy/policy/mod.ts";
+ * import { authorityDelta } from "./authority_delta.ts";
+ * const empty = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * const d = authorityDelta(empty, { endpoints: [{ host: "h.example.com", port: 443 }], binaries: [{ path: "/b" }] });
+ * console.assert(d.added.length === 1 && !d.widens);
+ * ```
+ */
+export function authorityDelta(
+  current: CompiledPolicy,
+  rule: NetworkRule,
+  at: Pick<RequestFacts, "now" | "sandbox"> = {},
+): AuthorityDelta {
+  const all = ruleGrants(rule);
+  const added = all.filter((g) => !grantCovered(current, g, at));
+  const pattern = (g: AuthorityGrant) =>
+    g.binary.includes("*") || g.host.includes("*") || g.host.startsWith("(") ||
+    g.method === "*" || (g.path ?? "").includes("*");
+  // One L7 request may need GET and its HEAD twin: still one request.
+  const requests = new Set(
+    added.map((g) =>
+      `${g.binary} ${g.host}:${g.port} ${g.method === "HEAD" ? "GET" : g.method} ${g.path}`
+    ),
+  );
+  return { added, total: all.length, widens: requests.size > 1 || added.some(pattern) };
+}
+
+/**
+ * The delta as one line for a finding, a patch message or the agent.
+ *
+ * @example
+ * ```ts
+ * import { describeDelta } from "./authority_delta.ts";
+ * console.assert(describeDelta({ added: [], total: 1, widens: false }) === "adds nothing: already covered by the policy");
+ * ```
+ */
+export function describeDelta(delta: AuthorityDelta, max = 8): string {
+  if (delta.added.length === 0) return "adds nothing: already covered by the policy";
+  const shown = delta.added.slice(0, max).map(formatGrant);
+  const more = delta.added.length > max ? `; +${delta.added.length - max} more` : "";
+  const widening = delta.widens ? ", widening beyond one request" : "";
+  return `adds ${delta.added.length} grant(s)${widening}: ${shown.join("; ")}${more}`;
+}

@@ -1,0 +1,27 @@
+/**
+ * Authority: what a proposal adds to a policy (the delta, presets expanded), and the org
+ * ceiling no policy or approval may exceed.
+ *
+ * @module
+ */
+
+export {
+  authorityDelta,
+  describeDelta,
+  formatGrant,
+  grantCovered,
+  ruleGrants,
+} from "./authority_delta.ts";
+export type { AuthorityDelta, AuthorityGrant } from "./authority_delta.ts";
+export {
+  CEILING_FILE,
+  ceilingPath,
+  firstOutside,
+  loadCeiling,
+  OUTSIDE_CEILING,
+  policyOutsideCeiling,
+  readCeilingView,
+  refuseOutsideCeiling,
+} from "./org_ceiling.ts";
+export { authorityFindings } from "./authority_findings.ts";
+export type { CeilingView } from "./authority_findings.ts";

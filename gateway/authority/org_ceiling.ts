@@ -1,0 +1,135 @@
+/**
+ * The org ceiling: a policy file (same schema, `policies/ceiling.yaml` by default) holding the
+ * most any sandbox policy may grant. Its text is for reviewers only: nothing here returns it.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import {
+  type CompiledPolicy,
+  type LoadedPolicy,
+  loadPolicyText,
+  type Policy,
+} from "../../proxy/policy/mod.ts";
+import { type AuthorityGrant, formatGrant, grantCovered, ruleGrants } from "./authority_delta.ts";
+
+/** The file name of the ceiling in a policies directory (never a sandbox policy name). */
+export const CEILING_FILE = "ceiling.yaml";
+
+/** The refusal code an agent learns, and nothing more. */
+export const OUTSIDE_CEILING = "outside_org_ceiling";
+
+/**
+ * The ceiling's path: `explicit` when given, else `ceiling.yaml` in the policies directory.
+ *
+ * @example
+ * ```ts
+ * import { ceilingPath } from "./org_ceiling.ts";
+ * console.assert(ceilingPath("/p") === "/p/ceiling.yaml" && ceilingPath("/p", "/etc/c.yaml") === "/etc/c.yaml");
+ * ```
+ */
+export function ceilingPath(policiesDir: string, explicit?: string): string {
+  return explicit ?? join(policiesDir, CEILING_FILE);
+}
+
+/**
+ * Load the ceiling; undefined when the file does not exist (no ceiling).
+ *
+ * @throws {Error} when the file exists but is not a valid policy (callers fail closed)
+ * @example
+ * ```ts ignore
+ * const ceiling = await loadCeiling("policies/ceiling.yaml");
+ * ```
+ */
+export async function loadCeiling(path: string): Promise<LoadedPolicy | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`Cannot read the org ceiling: ${(error as Error).message.split("\n")[0]}`);
+  }
+  try {
+    return loadPolicyText(text, CEILING_FILE);
+  } catch {
+    throw new Error(`The org ceiling ${CEILING_FILE} does not validate`);
+  }
+}
+
+/**
+ * The first of `grants` the ceiling does not grant, if any. Leased ceiling rules never count.
+ *
+ * @example
+ * ```ts
+ * import { compilePolicy } from "../../proxy/policy/mod.ts";
+ * import { firstOutside } from "./org_ceiling.ts";
+ * const none = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * console.assert(firstOutside(none, [{ binary: "*", host: "h.example.com", port: 22, layer: "l4" }]) !== undefined);
+ * ```
+ */
+export function firstOutside(
+  ceiling: CompiledPolicy,
+  grants: readonly AuthorityGrant[],
+): AuthorityGrant | undefined {
+  return grants.find((g) => !grantCovered(ceiling, g));
+}
+
+/**
+ * The first grant of a sandbox policy outside the ceiling, as `rule KEY: GRANT`, or undefined
+ * when the whole policy fits.
+ *
+ * @example
+ * ```ts
+ * import { compilePolicy } from "../../proxy/policy/mod.ts";
+ * import { policyOutsideCeiling } from "./org_ceiling.ts";
+ * const none = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * console.assert(policyOutsideCeiling(none, { version: 1, revision: 0, network_policies: {} }) === undefined);
+ * ```
+ */
+export function policyOutsideCeiling(ceiling: CompiledPolicy, policy: Policy): string | undefined {
+  for (const [key, rule] of Object.entries(policy.network_policies)) {
+    const outside = firstOutside(ceiling, ruleGrants(rule));
+    if (outside) return `rule "${key}" grants ${formatGrant(outside)}, outside the org ceiling`;
+  }
+  return undefined;
+}
+
+/**
+ * The ceiling as the checks take it: undefined when there is none, its compiled form, or the
+ * reason it could not be loaded (the checks then fail closed).
+ *
+ * @example
+ * ```ts ignore
+ * const view = await readCeilingView(ceilingPath("policies"));
+ * ```
+ */
+export async function readCeilingView(
+  path: string,
+): Promise<{ compiled: CompiledPolicy } | { error: string } | undefined> {
+  try {
+    const loaded = await loadCeiling(path);
+    return loaded && { compiled: loaded.compiled };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/**
+ * Why a sandbox policy must not be loaded under the ceiling at `path`: the first grant outside
+ * it, or that the ceiling is unreadable; undefined when it fits or there is no ceiling.
+ *
+ * @example
+ * ```ts ignore
+ * const why = await refuseOutsideCeiling("policies/ceiling.yaml", loaded.policy);
+ * ```
+ */
+export async function refuseOutsideCeiling(
+  path: string,
+  policy: Policy,
+): Promise<string | undefined> {
+  const view = await readCeilingView(path);
+  if (view === undefined) return undefined;
+  if ("error" in view) return view.error;
+  return policyOutsideCeiling(view.compiled, policy);
+}
