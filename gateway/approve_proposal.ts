@@ -39,6 +39,13 @@ import { buildFileDiff } from "./rule_diff.ts";
 import type { StoreEnv } from "./store_env.ts";
 import { visibleText } from "./untrusted_text.ts";
 import { conflict, validateStep } from "./_approve_checks.ts";
+import {
+  type ApproveOptions,
+  scopeFields,
+  scopeTrailers,
+  withScope,
+} from "./automation/scoped_approval.ts";
+import type { RuleLease, RuleScope } from "../proxy/policy/mod.ts";
 import type { CeilingView } from "./authority/mod.ts";
 
 /** What an approval produced. */
@@ -57,6 +64,10 @@ export interface ApproveResult {
   commit?: string;
   /** True when the reviewed rule lines were re-placed after rules added since the review. */
   rebased: boolean;
+  /** The approved rule's scope (`durable` unless the approval gave another). */
+  scope?: RuleScope;
+  /** ISO expiry of a once or lease rule. */
+  expires?: string;
 }
 
 interface Loaded {
@@ -85,7 +96,7 @@ interface Loaded {
 export async function approveProposal(
   env: StoreEnv,
   id: string,
-  options: { approvedBy: string },
+  options: ApproveOptions,
 ): Promise<ApproveResult> {
   assertProposalId(id);
   const result = await withDirectoryLock(env.policiesDir, async () => {
@@ -93,7 +104,7 @@ export async function approveProposal(
     await env.beforeStep("load");
     const loaded = await loadStep(env, id);
     await env.beforeStep("apply");
-    const applied = applyStep(loaded);
+    const applied = withScope(applyStep(loaded), loaded.record, options, env.now().getTime());
     await env.beforeStep("validate");
     validateStep(loaded, applied);
     await env.beforeStep("bump");
@@ -108,14 +119,15 @@ export async function approveProposal(
     pushPolicy(env, loaded.record.meta.policy, bumped.text, bumped.result);
     await syncDirectories([staged.seal.path, staged.stamp.path, staged.policy.path]);
     await env.beforeStep("commit");
-    const commit = await commitStep(env, loaded, bumped, options.approvedBy, staged.original);
+    const by = { name: options.approvedBy, trailers: scopeTrailers(applied.lease) };
+    const commit = await commitStep(env, loaded, bumped, by, staged.original);
     await env.beforeStep("move");
     await renameDurable(loaded.record.file, proposalFilePath(env.policiesDir, "approved", id));
     await removeSeal(env.policiesDir, id);
-    return outcome(loaded, applied, bumped, commit);
+    return { ...outcome(loaded, applied, bumped, commit), ...scopeFields(applied.lease) };
   });
   await env.beforeStep("signal");
-  signalStep(env, result, options.approvedBy);
+  signalStep(env, result, options);
   return result;
 }
 
@@ -157,11 +169,12 @@ interface Staged {
 async function stageStep(
   env: StoreEnv,
   { record, current, text: original, seal }: Loaded,
-  applied: Applied,
+  applied: Applied & { lease?: RuleLease },
   bumped: Bumped,
   by: string,
 ): Promise<Staged> {
   const decision = {
+    ...scopeFields(applied.lease),
     status: "approved" as const,
     by,
     at: env.now().toISOString(),
@@ -209,7 +222,7 @@ async function commitStep(
   env: StoreEnv,
   { record, current }: Loaded,
   bumped: Bumped,
-  by: string,
+  by: { name: string; trailers: Record<string, string> },
   originalPatch: string,
 ): Promise<string | undefined> {
   const repo = await env.repo();
@@ -221,8 +234,9 @@ async function commitStep(
       subject: record.meta.summary,
       trailers: {
         "Proposal-Id": record.id,
-        "Approved-By": visibleText(by, 200),
+        "Approved-By": visibleText(by.name, 200),
         "Policy-Revision": String(bumped.result.policy.revision),
+        ...by.trailers,
       },
     });
   } catch (error) {
@@ -252,14 +266,19 @@ function pushPolicy(env: StoreEnv, name: string, text: string, loaded: LoadedPol
   env.notify({ kind: "policy", name, revision, hash, text });
 }
 
-function signalStep(env: StoreEnv, r: ApproveResult, by: string): void {
+function signalStep(env: StoreEnv, r: ApproveResult, options: ApproveOptions): void {
   // The approver is named in the audit trail as in the commit's Approved-By.
-  const message = `proposal ${r.id} approved by ${visibleText(by, 100)}: ${r.summary}`;
-  env.emit(configEvent("APPROVED", message, {
+  const by = visibleText(options.approvedBy, 100);
+  const message = `proposal ${r.id} approved by ${by}: ${r.summary}`;
+  const event = configEvent("APPROVED", message, {
     revision: r.revision,
     hash: r.hash,
     policy: r.policy,
     proposalId: r.id,
-  }));
+  });
+  event.unmapped = { ...event.unmapped, scope: r.scope ?? "durable", auto: !!options.auto };
+  if (options.auto) event.unmapped.auto_pattern = options.auto;
+  if (r.expires) event.unmapped.expires = r.expires;
+  env.emit(event);
   env.notify({ kind: "proposal", id: r.id, state: "approved", policy: r.policy });
 }

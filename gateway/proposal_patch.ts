@@ -8,6 +8,7 @@
 
 import type { Finding, Guidance } from "../proxy/policy_local/mod.ts";
 import { diffStat } from "./rule_diff.ts";
+import type { RuleScope } from "../proxy/policy/mod.ts";
 import { quoteUntrusted, unquote, visibleText } from "./untrusted_text.ts";
 
 /** The decision recorded in a decided proposal's trailers. */
@@ -24,6 +25,10 @@ export interface ProposalDecision {
   hash?: string;
   /** Hash of the policy the approval was applied to (`current_effective_policy_hash`). */
   baseHash?: string;
+  /** How long the approved rule lives (`durable` when absent). */
+  scope?: RuleScope;
+  /** ISO time from which a once or lease rule allows nothing. */
+  expires?: string;
   /** Rejection reason (visible text). */
   reason?: string;
   /** Rejection guidance code. */
@@ -78,6 +83,8 @@ function decisionLines(d: ProposalDecision | undefined): string[] {
     if (d.revision !== undefined) lines.push(`Policy-Revision: ${d.revision}`);
     if (d.hash !== undefined) lines.push(`Policy-Hash: ${d.hash}`);
     if (d.baseHash !== undefined) lines.push(`Base-Policy-Hash: ${d.baseHash}`);
+    if (d.scope !== undefined) lines.push(`Scope: ${d.scope}`);
+    if (d.expires !== undefined) lines.push(`Expires: ${d.expires}`);
   } else if (d?.status === "rejected") {
     lines.push(`Rejected-By: ${one(d.by)}`, `Rejected-At: ${d.at}`);
     lines.push(`Rejection-Reason: ${one(d.reason ?? "")}`);
@@ -232,6 +239,7 @@ function readDecision(t: Map<string, string>): ProposalDecision | undefined {
       revision: Number.isInteger(revision) ? revision : undefined,
       hash: hexHash(t.get("Policy-Hash")),
       baseHash: hexHash(t.get("Base-Policy-Hash")),
+      ...scopeOf(t),
     };
   }
   if (t.has("Rejected-By")) {
@@ -246,12 +254,23 @@ function readDecision(t: Map<string, string>): ProposalDecision | undefined {
   return undefined;
 }
 
+const SCOPES = new Set(["once", "lease", "session", "durable"]);
+
+function scopeOf(t: Map<string, string>): Pick<ProposalDecision, "scope" | "expires"> {
+  const scope = t.get("Scope");
+  const expires = t.get("Expires");
+  return {
+    ...(scope !== undefined && SCOPES.has(scope) ? { scope: scope as RuleScope } : {}),
+    ...(expires !== undefined && Number.isFinite(Date.parse(expires)) ? { expires } : {}),
+  };
+}
+
 function hexHash(value: string | undefined): string | undefined {
   return value !== undefined && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
 }
 
 const DECISION_KEYS =
-  /^(Approved-By|Approved-At|Policy-Revision|Policy-Hash|Base-Policy-Hash|Rejected-By|Rejected-At|Rejection-Reason|Guidance): /;
+  /^(Approved-By|Approved-At|Policy-Revision|Policy-Hash|Base-Policy-Hash|Rejected-By|Rejected-At|Rejection-Reason|Guidance|Scope|Expires): /;
 
 /**
  * Record a decision in a proposal patch's trailers (replacing any earlier one), and

@@ -34,6 +34,7 @@ import { waitForDecision } from "./wait_for_decision.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { candidateView } from "./_candidate.ts";
 import { ceilingPath, readCeilingView } from "./authority/mod.ts";
+import type { ApproveOptions } from "./automation/scoped_approval.ts";
 
 /** Options of a `ProposalStore`. */
 export interface ProposalStoreOptions {
@@ -172,7 +173,7 @@ export class ProposalStore implements ProposalSink {
   }
 
   /** Approve a pending proposal (see `approveProposal`). */
-  approve(id: string, options: { approvedBy: string }): Promise<ApproveResult> {
+  approve(id: string, options: ApproveOptions): Promise<ApproveResult> {
     return approveProposal(this.#env, id, options);
   }
 

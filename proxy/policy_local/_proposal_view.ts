@@ -37,6 +37,10 @@ export interface ProposalStateBody {
   candidate_effective_policy_hash: string;
   /** Approved only: whether this proxy enforces the rule now. */
   policy_reloaded?: boolean;
+  /** Approved only: `once`, `lease`, `session` or `durable`. */
+  scope?: NonNullable<ProposalStatus["scope"]>;
+  /** Approved once or lease rule only: when it stops allowing (ISO time). */
+  expires_at?: string;
   /** Set when `/wait` ended with the proposal still pending. */
   timed_out?: boolean;
 }
@@ -64,6 +68,10 @@ export function proposalStateBody(
   };
   if (rejected && state.guidance !== undefined) body.guidance = state.guidance;
   if (state.status === "approved") body.policy_reloaded = extra.reloaded ?? false;
+  if (state.status === "approved" && state.scope !== undefined) body.scope = state.scope;
+  if (state.status === "approved" && state.expiresAt !== undefined) {
+    body.expires_at = state.expiresAt;
+  }
   if (extra.timedOut) body.timed_out = true;
   return body;
 }

@@ -50,6 +50,10 @@ export interface ProposalStatus {
   guidance?: Guidance;
   /** Revision of the policy the approval produced. */
   approvedRevision?: number;
+  /** How long the approved rule lives: `once`, `lease`, `session` or `durable`. */
+  scope?: "once" | "lease" | "session" | "durable";
+  /** ISO time from which an approved once or lease rule allows nothing. */
+  expiresAt?: string;
   /** Why approval would refuse it now (OpenShell #2850's `application_error`); pending only. */
   applicationError?: string;
   /** Digest binding a review to the rule, the policy it applies to and the result. */

@@ -1,0 +1,84 @@
+/**
+ * What a scope changes in an approval: the lease comment added above the approved rule, the
+ * `Scope`/`Expires` trailers of the stamp and the commit, and the audit event's fields.
+ *
+ * @module
+ */
+
+import type { RuleLease, RuleScope } from "../../proxy/policy/mod.ts";
+import { ProposalConflictError } from "../proposal_conflict_error.ts";
+import type { ProposalRecord } from "../proposal_record.ts";
+import { type ApprovalScope, leaseFor } from "./approval_scope.ts";
+import { addLeaseComment } from "./lease_text.ts";
+
+/** How an approval is made: by whom, for how long, and (auto-approval) under which pattern. */
+export interface ApproveOptions {
+  /** The reviewer's name, or `auto (<pattern>)`. */
+  approvedBy: string;
+  /** The rule's scope; durable when absent. */
+  scope?: ApprovalScope;
+  /** The auto-approve pattern that approved it, for an approval without a person. */
+  auto?: string;
+}
+
+/**
+ * The applied text with the scope's lease comment above the approved rule.
+ *
+ * @throws {ProposalConflictError} when the scope cannot be given (no sandbox for `session`)
+ * @example
+ * ```ts ignore
+ * const scoped = withScope(applied, record, { approvedBy: "a", scope: { scope: "once" } }, Date.now());
+ * ```
+ */
+export function withScope<T extends { text: string }>(
+  applied: T,
+  record: ProposalRecord,
+  options: ApproveOptions,
+  now: number,
+): T & { lease?: RuleLease } {
+  let lease: RuleLease | undefined;
+  try {
+    lease = leaseFor(options.scope, { now, proposal: record.id, sandbox: record.meta.sandbox });
+  } catch (error) {
+    throw refused(record.id, (error as Error).message);
+  }
+  if (!lease) return applied;
+  const text = addLeaseComment(applied.text, record.meta.ruleKey, lease);
+  if (text === undefined) throw refused(record.id, "the approved rule's key line was not found");
+  return { ...applied, text, lease };
+}
+
+function refused(id: string, why: string): ProposalConflictError {
+  return new ProposalConflictError(`Cannot approve proposal "${id}": ${why}`);
+}
+
+/**
+ * The decision fields of a scope: its name and, for once and lease, the expiry.
+ *
+ * @example
+ * ```ts
+ * import { scopeFields } from "./scoped_approval.ts";
+ * console.assert(scopeFields(undefined).scope === "durable");
+ * ```
+ */
+export function scopeFields(lease: RuleLease | undefined): { scope: RuleScope; expires?: string } {
+  if (!lease) return { scope: "durable" };
+  const out: { scope: RuleScope; expires?: string } = { scope: lease.scope };
+  if (lease.expiresAt !== undefined) out.expires = new Date(lease.expiresAt).toISOString();
+  return out;
+}
+
+/**
+ * The commit trailers of a scope (`Scope`, `Expires`); none for a durable rule.
+ *
+ * @example
+ * ```ts
+ * import { scopeTrailers } from "./scoped_approval.ts";
+ * console.assert(Object.keys(scopeTrailers(undefined)).length === 0);
+ * ```
+ */
+export function scopeTrailers(lease: RuleLease | undefined): Record<string, string> {
+  if (!lease) return {};
+  const { scope, expires } = scopeFields(lease);
+  return expires ? { Scope: scope, Expires: expires } : { Scope: scope };
+}
