@@ -92,6 +92,8 @@ export function toProposalStatus(record: ProposalRecord): ProposalStatus {
   }
   if (record.state === "approved" && d?.status === "approved") {
     if (d.revision !== undefined) status.approvedRevision = d.revision;
+    status.scope = d.scope ?? "durable";
+    if (d.expires !== undefined) status.expiresAt = d.expires;
     if (d.baseHash !== undefined && d.hash !== undefined) {
       status.currentPolicyHash = d.baseHash;
       status.candidatePolicyHash = d.hash;

@@ -35,6 +35,7 @@ import { withCurrentFindings } from "./_current_findings.ts";
 import { candidateView } from "./_candidate.ts";
 import { ceilingPath, readCeilingView } from "./authority/mod.ts";
 import type { ApproveOptions } from "./automation/scoped_approval.ts";
+import { autoApproveSubmitted } from "./automation/auto_approve_step.ts";
 
 /** Options of a `ProposalStore`. */
 export interface ProposalStoreOptions {
@@ -110,8 +111,15 @@ export class ProposalStore implements ProposalSink {
   }
 
   /** Check and store a proposal (see `submitProposal`). */
-  submit(input: ProposalInput): Promise<SubmitResult> {
-    return submitProposal(this.#env, input);
+  async submit(input: ProposalInput): Promise<SubmitResult> {
+    const result = await submitProposal(this.#env, input);
+    // Approved without a person only inside an auto_approve.yaml pattern and the ceiling.
+    return await autoApproveSubmitted(
+      this.#env,
+      result,
+      (id, o) => this.approve(id, o),
+      (id) => this.status(id),
+    );
   }
 
   /** The agent-facing state of a proposal; undefined for an unknown or malformed id. */

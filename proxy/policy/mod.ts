@@ -39,6 +39,7 @@ export type {
   Grant,
 } from "./compiled_policy.ts";
 export type { GlobMatcher } from "./glob.ts";
+export { compilePathGlob } from "./glob.ts";
 export { decide } from "./decide.ts";
 export { hostSkipsTls } from "./host_skips_tls.ts";
 export {
