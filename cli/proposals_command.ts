@@ -8,6 +8,12 @@
 
 import { join } from "node:path";
 import { type Command, Option } from "@commander-js/extra-typings";
+import {
+  type ApprovalScope,
+  type ApproveOptions,
+  parseDuration,
+  parseScope,
+} from "../gateway/automation/mod.ts";
 import { type CliContext, CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
 import {
   type ApproveStep,
@@ -78,11 +84,14 @@ function registerDecisions(group: Command, ctx: CliContext): void {
     .option("--all", "approve every pending proposal")
     .option("--yes", "do not ask for confirmation")
     .option("--approved-by <name>", "reviewer name (default: git user.name, then $USER)")
+    .option("--scope <scope>", "once, lease, session or durable (default durable)")
+    .option("--for <duration>", "how long a lease lasts, e.g. 30m, 2h, 7d (implies --scope lease)")
     .action(async (ids, o) => {
+      const scope = approvalScope(o.scope, o.for);
       const store = openStore(ctx, o.policies, o.state);
       const targets = await approvalTargets(ctx, store, ids, o);
       const by = o.approvedBy ?? await reviewer(ctx, store.policiesDir);
-      for (const id of targets) await approveOne(ctx, store, id, by);
+      for (const id of targets) await approveOne(ctx, store, id, { approvedBy: by, scope });
     });
   group.command("reject").description("Reject a proposal with a reason the agent reads")
     .argument("<id>").option(...POLICIES).option(...STATE)
@@ -127,13 +136,36 @@ async function approvalTargets(
   return pending;
 }
 
-async function approveOne(ctx: CliContext, store: ProposalStore, id: string, by: string) {
+/** The scope flags as an approval scope; a usage error names a bad one. */
+function approvalScope(scope?: string, duration?: string): ApprovalScope | undefined {
   try {
-    const r = await store.approve(id, { approvedBy: by });
+    if (scope === undefined && duration === undefined) return undefined;
+    const name = parseScope(scope ?? "lease");
+    if (duration !== undefined && name !== "lease" && name !== "once") {
+      throw new RangeError(`--for applies to --scope lease or once, not ${name}`);
+    }
+    return duration === undefined
+      ? { scope: name }
+      : { scope: name, forMs: parseDuration(duration) };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function approveOne(
+  ctx: CliContext,
+  store: ProposalStore,
+  id: string,
+  options: ApproveOptions,
+) {
+  try {
+    const r = await store.approve(id, options);
+    const until = r.expires ? ` until ${r.expires}` : "";
+    const scope = r.scope && r.scope !== "durable" ? ` (scope ${r.scope}${until})` : "";
     ctx.out(
       `OK Proposal ${id} approved. Policy ${r.policy} revision ${r.revision}, hash ${
         r.hash.slice(0, 12)
-      }\n`,
+      }${scope}\n`,
     );
   } catch (error) {
     if (!(error instanceof ProposalConflictError)) throw error;

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ProposalStore } from "../gateway/mod.ts";
+import { parseAutoPatterns } from "../gateway/automation/mod.ts";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { leaseComment } from "../proxy/policy/mod.ts";
 import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
@@ -129,4 +130,10 @@ Deno.test("automation #17.4: a session rule serves only the sandbox it was appro
   await withScopedProxy(leaseComment({ scope: "session", sandbox: "sb-other" }), async (get) => {
     assert.equal(await get(), 403);
   });
+});
+
+Deno.test("automation #17.3: the shipped examples/auto_approve.yaml parses", async () => {
+  const url = new URL("../policies/examples/auto_approve.yaml", import.meta.url);
+  const patterns = parseAutoPatterns(await Deno.readTextFile(url));
+  assert.deepEqual(patterns.map((p) => p.name), ["repo_contents_writes", "package_reads"]);
 });

@@ -1,0 +1,27 @@
+/**
+ * Trusted automation: approval scopes (once, lease, session, durable) kept as lease comments in
+ * the policy file, and auto-approval inside `auto_approve.yaml` patterns and the org ceiling.
+ *
+ * @module
+ */
+
+export {
+  DEFAULT_LEASE_MS,
+  leaseFor,
+  ONCE_BACKSTOP_MS,
+  parseDuration,
+  parseScope,
+} from "./approval_scope.ts";
+export type { ApprovalScope } from "./approval_scope.ts";
+export { addLeaseComment, removeRuleText } from "./lease_text.ts";
+export { scopeFields, scopeTrailers, withScope } from "./scoped_approval.ts";
+export type { ApproveOptions } from "./scoped_approval.ts";
+export {
+  AUTO_APPROVE_FILE,
+  autoScope,
+  matchAutoPattern,
+  parseAutoPatterns,
+  readAutoPatterns,
+} from "./auto_approve.ts";
+export type { AutoPattern } from "./auto_approve.ts";
+export { autoApproveSubmitted } from "./auto_approve_step.ts";
