@@ -39,12 +39,7 @@ import { buildFileDiff } from "./rule_diff.ts";
 import type { StoreEnv } from "./store_env.ts";
 import { visibleText } from "./untrusted_text.ts";
 import { conflict, validateStep } from "./_approve_checks.ts";
-import {
-  type ApproveOptions,
-  scopeFields,
-  scopeTrailers,
-  withScope,
-} from "./automation/scoped_approval.ts";
+import { type ApproveOptions, scopeFields, scopeTrailers, withScope } from "./automation/mod.ts";
 import type { RuleLease, RuleScope } from "../proxy/policy/mod.ts";
 import type { CeilingView } from "./authority/mod.ts";
 

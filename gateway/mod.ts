@@ -91,3 +91,5 @@ export type {
   QueryMatcherSpec,
 } from "../proxy/policy/mod.ts";
 export type { OcsfEndpoint, OcsfEvent } from "../proxy/ocsf/mod.ts";
+export type { CeilingView } from "./authority/mod.ts";
+export type { ApprovalScope, ApproveOptions } from "./automation/mod.ts";

@@ -34,8 +34,8 @@ import { waitForDecision } from "./wait_for_decision.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { candidateView } from "./_candidate.ts";
 import { ceilingPath, readCeilingView } from "./authority/mod.ts";
-import type { ApproveOptions } from "./automation/scoped_approval.ts";
-import { autoApproveSubmitted } from "./automation/auto_approve_step.ts";
+import type { ApproveOptions } from "./automation/mod.ts";
+import { autoApproveSubmitted } from "./automation/mod.ts";
 
 /** Options of a `ProposalStore`. */
 export interface ProposalStoreOptions {

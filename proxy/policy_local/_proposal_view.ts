@@ -37,7 +37,7 @@ export interface ProposalStateBody {
   candidate_effective_policy_hash: string;
   /** Approved only: whether this proxy enforces the rule now. */
   policy_reloaded?: boolean;
-  /** Approved only: `once`, `lease`, `session` or `durable`. */
+  /** Approved only: `once`, `lease` or `session`; absent for a durable rule. */
   scope?: NonNullable<ProposalStatus["scope"]>;
   /** Approved once or lease rule only: when it stops allowing (ISO time). */
   expires_at?: string;
@@ -68,7 +68,10 @@ export function proposalStateBody(
   };
   if (rejected && state.guidance !== undefined) body.guidance = state.guidance;
   if (state.status === "approved") body.policy_reloaded = extra.reloaded ?? false;
-  if (state.status === "approved" && state.scope !== undefined) body.scope = state.scope;
+  // Absent means durable, so OpenShell's chunk-state keys stay as they are for durable rules.
+  if (state.status === "approved" && state.scope !== undefined && state.scope !== "durable") {
+    body.scope = state.scope;
+  }
   if (state.status === "approved" && state.expiresAt !== undefined) {
     body.expires_at = state.expiresAt;
   }
