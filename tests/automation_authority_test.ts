@@ -148,7 +148,7 @@ Deno.test("automation #17.2: a proposal outside the ceiling is refused at submit
       );
     }
     const outside = putProposal();
-    outside.rule.endpoints[0]!.rules![0]!.allow.path = "/orgs/o/members";
+    outside.rule.endpoints[0]!.rules = [{ allow: { method: "PUT", path: "/orgs/o/members" } }];
     const refused = await store.submit({ ...outside, ruleName: "members" });
     assert.equal(refused.accepted, false);
     const text = JSON.stringify(refused);

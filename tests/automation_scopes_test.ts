@@ -67,7 +67,7 @@ Deno.test("automation #17.3: outside the pattern, or without a ceiling, a propos
   const { repo, store } = await autoRepo();
   try {
     const other = putProposal();
-    other.rule.endpoints[0]!.rules![0]!.allow.path = "/repos/o/r/issues";
+    other.rule.endpoints[0]!.rules = [{ allow: { method: "PUT", path: "/repos/o/r/issues" } }];
     const r = await store.submit({ ...other, ruleName: "issues" });
     assert.ok(r.accepted);
     assert.equal(r.proposal.status, "pending");

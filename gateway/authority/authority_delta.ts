@@ -71,18 +71,21 @@ export function ruleGrants(rule: NetworkRule): AuthorityGrant[] {
 }
 
 function asks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path">[] {
-  if (ep.protocol !== "rest") return [{ layer: "l4" }];
   const base = ep.path ?? "/**";
+  // GraphQL operations have no method/path grant: count them as every request on the path,
+  // so they are never "covered", never inside a ceiling by accident, never auto-approved.
+  if (ep.protocol === "graphql") return [{ layer: "l7", method: "*", path: base }];
+  if (ep.protocol !== "rest") return [{ layer: "l4" }];
   // An audit endpoint allows what it would deny: its authority is every request.
   if (ep.enforcement === "audit") return [{ layer: "l7", method: "*", path: base }];
   if (ep.access) {
     return presetMethods(ep.access).map((method) => ({ layer: "l7", method, path: base }));
   }
-  return (ep.rules ?? []).map((r) => ({
-    layer: "l7" as const,
-    method: r.allow.method.toUpperCase(),
-    path: r.allow.path,
-  }));
+  return (ep.rules ?? []).flatMap((r) =>
+    "method" in r.allow
+      ? [{ layer: "l7" as const, method: r.allow.method.toUpperCase(), path: r.allow.path }]
+      : []
+  );
 }
 
 /**

@@ -187,6 +187,7 @@ export interface RequestFacts {
    * `protocol: graphql` endpoint judges; without it such a request is denied.
    */
   graphql?: GraphqlRequestInfo;
+  /**
    * The time of the request (epoch ms): a leased rule allows only before its expiry, and
    * without `now` it allows nothing.
    */
