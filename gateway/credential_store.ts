@@ -103,8 +103,14 @@ export class CredentialStore {
   /** The credential a token belongs to, or undefined. */
   async find(token: string): Promise<Credential | undefined> {
     if (!TOKEN.test(token)) return undefined;
+    return await this.findByDigest(hash(token));
+  }
+
+  /** The credential whose token has SHA-256 hex `digest` (an inbox session re-checks it). */
+  async findByDigest(digest: string): Promise<Credential | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(digest)) return undefined;
     try {
-      return parse(await Deno.readTextFile(join(this.#dir, `${hash(token)}.json`)));
+      return parse(await Deno.readTextFile(join(this.#dir, `${digest}.json`)));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound || error instanceof SyntaxError) return undefined;
       throw error;

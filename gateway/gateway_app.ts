@@ -36,6 +36,7 @@ import {
 } from "./_caller.ts";
 import type { CredentialStore } from "./credential_store.ts";
 import { isPolicyName } from "./policy_files.ts";
+import { createInboxApp, type InboxSessions } from "./inbox/mod.ts";
 
 /** What the gateway app is built from. */
 export interface GatewayAppDeps {
@@ -50,6 +51,8 @@ export interface GatewayAppDeps {
   pingMs?: number;
   /** Aborted when the server shuts down: long polls end at once. */
   closing?: AbortSignal;
+  /** The web inbox at `/inbox` (cookie sessions, not bearer tokens); absent: no inbox. */
+  inbox?: { sessions: InboxSessions; logDir?: string; secureCookie?: boolean };
 }
 
 const MAX_BODY = 256 * 1024;
@@ -69,6 +72,8 @@ type Limit = ReturnType<typeof bodyLimit>;
  */
 export function createGatewayApp(deps: GatewayAppDeps): App {
   const app = new Hono<GatewayEnv>();
+  // Mounted first: the inbox authenticates by its session cookie, before the bearer check.
+  if (deps.inbox) app.route("/", createInboxApp({ ...deps, ...deps.inbox }) as never);
   app.use("*", authenticate(deps.token, deps.credentials));
   app.onError((error, c) => {
     if (error instanceof ForbiddenError) {

@@ -16,6 +16,7 @@ import { ensureGatewayToken } from "./gateway_token.ts";
 import { ensureStateDirs } from "./proposal_files.ts";
 import { ProposalStore } from "./proposal_store.ts";
 import { ceilingPath, refuseOutsideCeiling } from "./authority/mod.ts";
+import { InboxSessions } from "./inbox/mod.ts";
 
 /** Options of `startGateway`. */
 export interface GatewayOptions {
@@ -126,6 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     credentials,
     pingMs: options.pingMs,
     closing: controller.signal,
+    inbox: { sessions: new InboxSessions(), logDir: join(options.stateDir, "logs") },
   });
   const server = Deno.serve(
     { hostname, port, signal: controller.signal, onListen: () => {} },

@@ -1,0 +1,28 @@
+/**
+ * The web inbox: where reviewers sign in, see proposals arrive live, read them and decide.
+ * Served by the gateway app at `/inbox` (same process, same port).
+ *
+ * @module
+ */
+
+export { createInboxApp } from "./inbox_app.ts";
+export type { InboxDeps } from "./inbox_app.ts";
+export { InboxSessions } from "./inbox_sessions.ts";
+export type { InboxSession, InboxSessionOptions } from "./inbox_sessions.ts";
+export { SESSION_COOKIE } from "./inbox_auth.ts";
+export type { InboxEnv } from "./inbox_auth.ts";
+export {
+  INBOX,
+  INBOX_APPROVE,
+  INBOX_EVENTS,
+  INBOX_HISTORY,
+  INBOX_PENDING_FRAGMENT,
+  INBOX_PROPOSAL,
+  INBOX_REJECT,
+  INBOX_SIGN_IN,
+  INBOX_SIGN_OUT,
+  proposalPath,
+} from "./inbox_routes.ts";
+export { proposalCommits } from "./proposal_commits.ts";
+export { proposalDenials } from "./proposal_denials.ts";
+export type { ShownDenial } from "./proposal_denials.ts";

@@ -1,0 +1,93 @@
+/**
+ * Fixtures of the inbox tests: a gateway app over a temporary Git repository (for
+ * `app.request()`), and a browser-like cookie jar that signs in and reads the CSRF token.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import {
+  CredentialStore,
+  DirectoryWatcher,
+  EventHub,
+  type OcsfEvent,
+  ProposalStore,
+} from "../gateway/mod.ts";
+import { createGatewayApp } from "../gateway/gateway_app.ts";
+import { type InboxSessionOptions, InboxSessions } from "../gateway/inbox/mod.ts";
+import { makeRepo, type TempRepo } from "./gateway_fixtures.ts";
+
+/** A gateway app and what it is built on. */
+export interface InboxFixture {
+  repo: TempRepo;
+  app: ReturnType<typeof createGatewayApp>;
+  store: ProposalStore;
+  credentials: CredentialStore;
+  events: OcsfEvent[];
+  aliceToken: string;
+  proxyToken: string;
+  /** `app.request()` with a base URL. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** Run `fn` with a fresh gateway app (no listening socket) and clean up after. */
+export async function withInbox(
+  fn: (f: InboxFixture) => Promise<void>,
+  sessions: InboxSessionOptions = {},
+): Promise<void> {
+  const repo = await makeRepo();
+  const stateDir = join(repo.root, ".tollgate");
+  const events: OcsfEvent[] = [];
+  const store = new ProposalStore({ policiesDir: repo.policies, emit: (e) => events.push(e) });
+  const hub = new EventHub();
+  const watcher = new DirectoryWatcher({ policiesDir: repo.policies, hub });
+  const credentials = new CredentialStore(stateDir);
+  const app = createGatewayApp({
+    store,
+    watcher,
+    hub,
+    token: "host-token-for-tests-0000",
+    credentials,
+    inbox: { sessions: new InboxSessions(sessions), logDir: join(stateDir, "logs") },
+  });
+  try {
+    const aliceToken = await credentials.addReviewer("alice");
+    const { token: proxyToken } = await credentials.enrolProxy("team");
+    const request = async (path: string, init?: RequestInit) =>
+      await app.request(`http://127.0.0.1:8787${path}`, init);
+    await fn({ repo, app, store, credentials, events, aliceToken, proxyToken, request });
+  } finally {
+    hub.close();
+    await repo.cleanup();
+  }
+}
+
+/** A signed-in browser: its cookie and the page's CSRF token. */
+export interface Browser {
+  cookie: string;
+  csrf: string;
+  get(path: string): Promise<Response>;
+  post(
+    path: string,
+    form: Record<string, string>,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+}
+
+/** Sign in with `token` as a browser would (form POST), then read the CSRF token of `/inbox`. */
+export async function signInBrowser(f: InboxFixture, token: string): Promise<Browser> {
+  const res = await f.request("/inbox/sign-in", { method: "POST", body: form({ token }) });
+  if (res.status !== 303) throw new Error(`Sign-in answered ${res.status}: ${await res.text()}`);
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const get = (path: string) => f.request(path, { headers: { cookie, accept: "text/html" } });
+  const page = await (await get("/inbox")).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
+  const post = (path: string, fields: Record<string, string>, headers = {}) =>
+    f.request(path, { method: "POST", body: form(fields), headers: { cookie, ...headers } });
+  return { cookie, csrf, get, post };
+}
+
+/** A urlencoded form body. */
+export function form(fields: Record<string, string>): URLSearchParams {
+  return new URLSearchParams(fields);
+}
