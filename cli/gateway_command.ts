@@ -8,6 +8,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { parseListen, startGateway, TOKEN_FILE } from "../gateway/mod.ts";
+import { collect } from "./_flags.ts";
+import { notifyFlags } from "./_notify_flags.ts";
 
 /**
  * Register `gateway --policies DIR --listen HOST:PORT --state DIR`.
@@ -22,6 +24,8 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
     .option("--policies <dir>", "policies directory", "./policies")
     .option("--listen <host:port>", "loopback address to listen on", "127.0.0.1:8787")
     .option("--state <dir>", "state directory (token, logs)", "./.tollgate")
+    .option("--notify <url>", "POST proposal events as JSON to URL (repeatable)", collect, [])
+    .option("--public-url <url>", "address reviewers reach the gateway at (inbox links)")
     .action(async (o) => {
       try {
         parseListen(o.listen);
@@ -33,8 +37,10 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
         policiesDir: resolveUserPath(ctx, o.policies),
         stateDir,
         listen: o.listen,
+        ...notifyFlags(ctx, o),
       });
       ctx.out(`Gateway listening on ${gateway.url} (token in ${stateDir}/${TOKEN_FILE})\n`);
+      ctx.out(`Inbox: ${gateway.url}/inbox (sign in with a token from "tollgate reviewers add")\n`);
       await new Promise<void>((resolve) => {
         if (ctx.signal.aborted) return resolve();
         ctx.signal.addEventListener("abort", () => resolve(), { once: true });

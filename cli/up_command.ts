@@ -17,6 +17,7 @@ import {
 } from "./_flags.ts";
 import { startProxyService } from "../proxy/mod.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
+import { notifyFlags } from "./_notify_flags.ts";
 
 /**
  * Register `up --policy NAME [--policies DIR] [--state DIR] [--listen HOST:PORT]
@@ -42,6 +43,8 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
     .option("--upstream-ca <pem>", "extra CA trusted for upstream TLS (repeatable)", collect, [])
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
+    .option("--notify <url>", "POST proposal events as JSON to URL (repeatable)", collect, [])
+    .option("--public-url <url>", "address reviewers reach the gateway at (inbox links)")
     .action(async (options) => {
       const logs = parseLogFlags(options);
       const policiesDir = resolveUserPath(ctx, options.policies);
@@ -51,6 +54,7 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
         policiesDir,
         stateDir,
         listen: options.gatewayListen,
+        ...notifyFlags(ctx, options),
       }).catch(startFailure);
       try {
         const service = await startProxyService({

@@ -17,6 +17,7 @@ import { ensureStateDirs } from "./proposal_files.ts";
 import { ProposalStore } from "./proposal_store.ts";
 import { ceilingPath, refuseOutsideCeiling } from "./authority/mod.ts";
 import { InboxSessions } from "./inbox/mod.ts";
+import { startNotifier } from "./notify/mod.ts";
 
 /** Options of `startGateway`. */
 export interface GatewayOptions {
@@ -30,6 +31,12 @@ export interface GatewayOptions {
   pingMs?: number;
   /** The org ceiling file (default `ceiling.yaml` in the policies directory). */
   ceilingFile?: string;
+  /** Hook URLs POSTed each `proposal.created` and `proposal.decided` (`--notify`). */
+  notify?: string[];
+  /** The address reviewers reach the gateway at (links in notifications); its own by default. */
+  publicUrl?: string;
+  /** Where the gateway reports a problem that is not an answer (a failed notification). */
+  log?: (line: string) => void;
 }
 
 /** A running gateway. */
@@ -134,6 +141,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     app.fetch,
   );
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const notifier = startNotifier({
+    urls: options.notify ?? [],
+    hub,
+    lookup: (id) => store.get(id),
+    inboxUrl: options.publicUrl ?? `http://${host}:${server.addr.port}`,
+    log: options.log ?? (() => {}),
+  });
   return {
     port: server.addr.port,
     url: `http://${host}:${server.addr.port}`,
@@ -143,6 +157,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     close: async () => {
       unsubscribe();
       settle.unsubscribe();
+      await notifier.close();
       hub.close();
       controller.abort();
       await server.finished;
