@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EventHub, type ProposalRecord, startGateway, startNotifier } from "../gateway/mod.ts";
+import {
+  EventHub,
+  type NotificationMessage,
+  type ProposalRecord,
+  startGateway,
+  startNotifier,
+} from "../gateway/mod.ts";
 import { makeRepo, putProposal } from "./gateway_fixtures.ts";
 
 interface Hook {
@@ -62,7 +68,7 @@ Deno.test("notify #16: proposal.created and proposal.decided reach every hook wi
     await gateway.store.approve(id, { approvedBy: "alice" });
     await until(() => hooks.every((h) => h.bodies.length >= 2), "proposal.decided");
     for (const hook of hooks) {
-      const [created, decided] = hook.bodies as Record<string, any>[];
+      const [created, decided] = hook.bodies as NotificationMessage[];
       assert.equal(created!.event, "proposal.created");
       assert.equal(created!.id, id);
       assert.equal(created!.policy, "team");
@@ -77,8 +83,8 @@ Deno.test("notify #16: proposal.created and proposal.decided reach every hook wi
       );
       assert.equal(decided!.event, "proposal.decided");
       assert.equal(decided!.status, "approved");
-      assert.equal(decided!.decision.by, "alice");
-      assert.equal(decided!.decision.revision, 4);
+      assert.equal(decided!.decision?.by, "alice");
+      assert.equal(decided!.decision?.revision, 4);
       assert.match(decided!.text, /approved by alice, revision 4/);
     }
     // A reviewer's reason cannot open a Slack link or mention: its markup is escaped.
@@ -90,8 +96,8 @@ Deno.test("notify #16: proposal.created and proposal.decided reach every hook wi
       rejectedBy: "bob",
     });
     await until(() => hooks[0]!.bodies.length >= 4, "the rejection");
-    const rejected = hooks[0]!.bodies[3] as Record<string, any>;
-    assert.equal(rejected.decision.reason, "<!channel> see <https://evil.example|here>");
+    const rejected = hooks[0]!.bodies[3] as NotificationMessage;
+    assert.equal(rejected.decision?.reason, "<!channel> see <https://evil.example|here>");
     assert.match(
       rejected.text,
       /rejected by bob: &lt;!channel&gt; see &lt;https:\/\/evil\.example\|here&gt;/,
