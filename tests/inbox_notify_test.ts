@@ -16,13 +16,13 @@ import { makeRepo, putProposal } from "./gateway_fixtures.ts";
 
 interface Hook {
   url: string;
-  bodies: Record<string, unknown>[];
+  bodies: NotificationMessage[];
   close(): Promise<void>;
 }
 
 /** A hook server; `answer` decides each reply (by the request's number, from 1). */
 function startHook(answer: (n: number) => Promise<Response> | Response): Hook {
-  const bodies: Record<string, unknown>[] = [];
+  const bodies: NotificationMessage[] = [];
   const controller = new AbortController();
   let n = 0;
   const server = Deno.serve(
@@ -68,7 +68,7 @@ Deno.test("notify #16: proposal.created and proposal.decided reach every hook wi
     await gateway.store.approve(id, { approvedBy: "alice" });
     await until(() => hooks.every((h) => h.bodies.length >= 2), "proposal.decided");
     for (const hook of hooks) {
-      const [created, decided] = hook.bodies as NotificationMessage[];
+      const [created, decided] = hook.bodies;
       assert.equal(created!.event, "proposal.created");
       assert.equal(created!.id, id);
       assert.equal(created!.policy, "team");
@@ -96,7 +96,7 @@ Deno.test("notify #16: proposal.created and proposal.decided reach every hook wi
       rejectedBy: "bob",
     });
     await until(() => hooks[0]!.bodies.length >= 4, "the rejection");
-    const rejected = hooks[0]!.bodies[3] as NotificationMessage;
+    const rejected = hooks[0]!.bodies[3]!;
     assert.equal(rejected.decision?.reason, "<!channel> see <https://evil.example|here>");
     assert.match(
       rejected.text,
