@@ -31,6 +31,7 @@ import {
   visibleText,
 } from "../gateway/mod.ts";
 import { OcsfLog } from "../proxy/ocsf/mod.ts";
+import { registerWatchCommand } from "./proposals_watch.ts";
 
 const POLICIES = ["--policies <dir>", "policies directory", "./policies"] as const;
 const STATE = [
@@ -50,7 +51,9 @@ const STATE = [
 export function registerProposalsCommands(program: Command, ctx: CliContext): void {
   const group = program.command("proposals").description("Review, approve and reject proposals")
     .action(() => {
-      throw new UsageError(`Missing subcommand: use "proposals list|show|diff|approve|reject"`);
+      throw new UsageError(
+        `Missing subcommand: use "proposals list|show|diff|approve|reject|watch"`,
+      );
     });
   group.command("list").description("List proposals, oldest first")
     .option(...POLICIES)
@@ -76,6 +79,7 @@ export function registerProposalsCommands(program: Command, ctx: CliContext): vo
       else ctx.out(renderDiff(record.diff, useColor(ctx)));
     });
   registerDecisions(group, ctx);
+  registerWatchCommand(group, ctx);
 }
 
 function registerDecisions(group: Command, ctx: CliContext): void {

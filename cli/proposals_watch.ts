@@ -1,0 +1,76 @@
+/**
+ * `tollgate proposals watch`: print each new proposal as it arrives, one line with the
+ * command that approves it; coloured and with the terminal bell on a TTY. It watches the
+ * policies directory itself, so it sees proposals from every gateway and proxy sharing it.
+ *
+ * @module
+ */
+
+import type { Command } from "@commander-js/extra-typings";
+import { type CliContext, resolveUserPath, useColor } from "./context.ts";
+import { untilAborted } from "./_flags.ts";
+import {
+  DirectoryWatcher,
+  EventHub,
+  type ProposalRecord,
+  ProposalStore,
+  visibleText,
+} from "../gateway/mod.ts";
+
+/**
+ * One watch line for a new proposal (pure).
+ *
+ * @example
+ * ```ts ignore
+ * ctx.out(watchLine(record, { color: false, policiesFlag: "" }));
+ * ```
+ */
+export function watchLine(
+  r: ProposalRecord,
+  o: { color: boolean; policiesFlag: string; now?: Date },
+): string {
+  const time = (o.now ?? new Date()).toTimeString().slice(0, 8);
+  const paint = (code: number, text: string) => o.color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  const where = `${visibleText(r.meta.policy, 64)}/${visibleText(r.meta.sandbox ?? "-", 64)}`;
+  const findings = r.meta.findings.filter((f) => f.severity !== "info").map((f) => f.code);
+  const warn = findings.length ? ` ${paint(33, `[${findings.join(",")}]`)}` : "";
+  const approve = `tollgate proposals approve ${r.id}${o.policiesFlag}`;
+  return `${time} ${paint(1, "NEW")} ${r.id} ${where} ${visibleText(r.meta.summary, 200)}${warn}` +
+    ` → ${paint(36, approve)}${o.color ? "\x07" : ""}\n`;
+}
+
+/**
+ * Register `proposals watch [--policies DIR]`.
+ *
+ * @example
+ * ```ts ignore
+ * registerWatchCommand(group, ctx);
+ * ```
+ */
+export function registerWatchCommand(group: Command, ctx: CliContext): void {
+  group.command("watch").description(
+    "Print each new proposal as it arrives, with its approve command",
+  )
+    .option("--policies <dir>", "policies directory", "./policies")
+    .action(async (o) => {
+      const policiesDir = resolveUserPath(ctx, o.policies);
+      const store = new ProposalStore({ policiesDir });
+      const hub = new EventHub();
+      const watcher = new DirectoryWatcher({ policiesDir, hub });
+      const policiesFlag = o.policies === "./policies" ? "" : ` --policies ${o.policies}`;
+      let printing = Promise.resolve();
+      hub.subscribe((event) => {
+        if (event.type !== "proposal.created") return;
+        printing = printing.then(async () => {
+          const record = await store.get(String(event.data.id)).catch(() => undefined);
+          if (record) ctx.out(watchLine(record, { color: useColor(ctx), policiesFlag }));
+        });
+      });
+      await watcher.start();
+      ctx.out(`Watching ${policiesDir} for new proposals (Ctrl-C to stop)\n`);
+      await untilAborted(ctx.signal);
+      await watcher.close();
+      hub.close();
+      await printing;
+    });
+}
