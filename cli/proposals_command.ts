@@ -20,6 +20,7 @@ import {
   GUIDANCE,
   isProposalId,
   PROPOSAL_STATES,
+  proposalCommits,
   ProposalConflictError,
   proposalJson,
   type ProposalRecord,
@@ -68,8 +69,16 @@ export function registerProposalsCommands(program: Command, ctx: CliContext): vo
     .argument("<id>").option(...POLICIES).option("--json", "print JSON")
     .action(async (id, o) => {
       const record = await getRecord(ctx, o.policies, id);
-      if (o.json) ctx.out(safeJson({ ...proposalJson(record), diff: record.diff }, 2) + "\n");
-      else ctx.out(renderProposalDetail(record, useColor(ctx)));
+      // The approval commit, as the inbox's history shows it.
+      const commit = record.state === "approved"
+        ? (await proposalCommits(resolveUserPath(ctx, o.policies))).get(id)
+        : undefined;
+      const extra = commit ? { commit } : {};
+      if (o.json) {
+        ctx.out(safeJson({ ...proposalJson(record), diff: record.diff, ...extra }, 2) + "\n");
+      } else {ctx.out(
+          renderProposalDetail(record, useColor(ctx)) + (commit ? `Commit: ${commit}\n` : ""),
+        );}
     });
   group.command("diff").description("Print a proposal's diff (coloured on a terminal)")
     .argument("<id>").option(...POLICIES).option("--json", "print {id, diff} as JSON")

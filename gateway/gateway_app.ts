@@ -37,6 +37,7 @@ import {
 import type { CredentialStore } from "./credential_store.ts";
 import { isPolicyName } from "./policy_files.ts";
 import { createInboxApp, type InboxSessions } from "./inbox/mod.ts";
+import { reviewRoute } from "./review_route.ts";
 
 /** What the gateway app is built from. */
 export interface GatewayAppDeps {
@@ -94,6 +95,7 @@ export function createGatewayApp(deps: GatewayAppDeps): App {
   sandboxRoutes(app, deps, limit);
   proposalRoutes(app, deps, limit);
   decisionRoutes(app, deps, limit);
+  reviewRoute(app, deps.store, deps.inbox?.logDir);
   app.get(r.G_POLICIES, (c) => {
     const caller = reader(c);
     const policies = deps.watcher.policies().filter((p) => mayReadPolicy(caller, p.name));

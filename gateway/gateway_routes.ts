@@ -14,6 +14,8 @@ export const G_PROPOSAL_WAIT = "/v1/proposals/:id/wait";
 export const G_PROPOSAL_APPROVE = "/v1/proposals/:id/approve";
 /** `POST {reason, guidance?}` reject, as the calling reviewer (Hono pattern). */
 export const G_PROPOSAL_REJECT = "/v1/proposals/:id/reject";
+/** `GET` (reviewer) what the inbox shows of one proposal: diff, endpoints, denials, commit. */
+export const G_PROPOSAL_REVIEW = "/v1/proposals/:id/review";
 /** `GET` every policy's name, revision and hash. */
 export const G_POLICIES = "/v1/policies";
 /** `GET` one policy: `{name, text, revision, hash}` (Hono pattern). */

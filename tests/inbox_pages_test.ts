@@ -215,3 +215,24 @@ Deno.test("inbox #16: sign-out ends the session", () =>
     assert.equal(after.status, 303);
     await after.body?.cancel();
   }));
+
+Deno.test("inbox #16: GET /v1/proposals/:id/review gives a reviewer what the page shows; a proxy gets 403", () =>
+  withInbox(async (f) => {
+    const id = await submit(f);
+    const as = (token: string) =>
+      f.request(`/v1/proposals/${id}/review`, { headers: { authorization: `Bearer ${token}` } });
+    const proxy = await as(f.proxyToken);
+    assert.equal(proxy.status, 403);
+    await proxy.body?.cancel();
+    await f.store.approve(id, { approvedBy: "alice" });
+    const res = await as(f.aliceToken);
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.deepEqual(body.endpoints, [
+      "api.github.com:443 [L7 rest, allow PUT /repos/o/r/contents/x.md]",
+    ]);
+    assert.match(body.diff, /^\+ +- allow:/m);
+    assert.deepEqual(body.denials, []);
+    assert.equal(body.commit, (await f.repo.git("rev-parse", "HEAD")).trim());
+    assert.equal(body.decision.by, "alice");
+  }));

@@ -1,0 +1,48 @@
+/**
+ * `GET /v1/proposals/:id/review`: everything the inbox's proposal page shows, as JSON, for a
+ * reviewer credential (CLI and script parity with the web inbox): the proposal, its diff, its
+ * endpoints in OpenShell's `format_endpoint` form, the recent denials that led to it, and the
+ * approval commit.
+ *
+ * @module
+ */
+
+import type { Hono } from "hono";
+import { formatEndpoint } from "./_engine.ts";
+import { type GatewayEnv, reviewer } from "./_caller.ts";
+import { G_PROPOSAL_REVIEW } from "./gateway_routes.ts";
+import { proposalCommits } from "./inbox/proposal_commits.ts";
+import { proposalDenials } from "./inbox/proposal_denials.ts";
+import { isProposalId } from "./proposal_id.ts";
+import type { ProposalStore } from "./proposal_store.ts";
+import { proposalJson } from "./render_proposals.ts";
+
+/**
+ * Add the review route to the gateway app.
+ *
+ * @example
+ * ```ts ignore
+ * reviewRoute(app, store, ".tollgate/logs");
+ * ```
+ */
+export function reviewRoute(app: Hono<GatewayEnv>, store: ProposalStore, logDir?: string): void {
+  app.get(G_PROPOSAL_REVIEW, async (c) => {
+    reviewer(c);
+    const id = c.req.param("id") ?? "";
+    const record = isProposalId(id) ? await store.get(id) : undefined;
+    if (!record) return c.json({ error: "not_found" }, 404);
+    const [denials, commits] = await Promise.all([
+      logDir ? proposalDenials(logDir, record) : [],
+      record.state === "approved" ? proposalCommits(store.policiesDir) : new Map<string, string>(),
+    ]);
+    const commit = commits.get(id);
+    return c.json({
+      ...proposalJson(record),
+      sandbox: record.meta.sandbox,
+      endpoints: record.rule.endpoints.map((e) => formatEndpoint(e)),
+      diff: record.diff,
+      denials,
+      ...(commit ? { commit } : {}),
+    });
+  });
+}
