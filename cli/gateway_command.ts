@@ -12,7 +12,8 @@ import { collect } from "./_flags.ts";
 import { notifyFlags } from "./_notify_flags.ts";
 
 /**
- * Register `gateway --policies DIR --listen HOST:PORT --state DIR`.
+ * Register `gateway --policies DIR --listen HOST:PORT --state DIR [--notify URL]…
+ * [--public-url URL] [--tls-cert PEM --tls-key PEM [--allow-remote]]`.
  *
  * @example
  * ```ts ignore
@@ -26,18 +27,35 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
     .option("--state <dir>", "state directory (token, logs)", "./.tollgate")
     .option("--notify <url>", "POST proposal events as JSON to URL (repeatable)", collect, [])
     .option("--public-url <url>", "address reviewers reach the gateway at (inbox links)")
+    .option("--tls-cert <pem>", "serve HTTPS with this certificate chain (needs --tls-key)")
+    .option("--tls-key <pem>", "private key of --tls-cert")
+    .option("--allow-remote", "listen on a non-loopback address (needs --tls-cert/--tls-key)")
     .action(async (o) => {
       try {
-        parseListen(o.listen);
+        parseListen(o.listen, o.allowRemote);
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) {
+        throw new UsageError("Give --tls-cert and --tls-key together");
+      }
+      if (o.allowRemote && !o.tlsCert) {
+        // Reviewer tokens and session cookies must not cross a network in clear text.
+        throw new UsageError("--allow-remote needs --tls-cert and --tls-key (or a reverse proxy)");
+      }
+      const tls = o.tlsCert && o.tlsKey
+        ? {
+          cert: await Deno.readTextFile(resolveUserPath(ctx, o.tlsCert)),
+          key: await Deno.readTextFile(resolveUserPath(ctx, o.tlsKey)),
+        }
+        : undefined;
       const stateDir = resolveUserPath(ctx, o.state);
       const gateway = await startGateway({
         policiesDir: resolveUserPath(ctx, o.policies),
         stateDir,
         listen: o.listen,
         ...notifyFlags(ctx, o),
+        ...(tls ? { tls, allowRemote: o.allowRemote } : {}),
       });
       ctx.out(`Gateway listening on ${gateway.url} (token in ${stateDir}/${TOKEN_FILE})\n`);
       ctx.out(`Inbox: ${gateway.url}/inbox (sign in with a token from "tollgate reviewers add")\n`);

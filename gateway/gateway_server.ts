@@ -37,6 +37,10 @@ export interface GatewayOptions {
   publicUrl?: string;
   /** Where the gateway reports a problem that is not an answer (a failed notification). */
   log?: (line: string) => void;
+  /** Serve HTTPS with this certificate chain and key (PEM text). */
+  tls?: { cert: string; key: string };
+  /** Listen on a non-loopback address (a team's gateway; use `tls` or a reverse proxy). */
+  allowRemote?: boolean;
 }
 
 /** A running gateway. */
@@ -56,21 +60,25 @@ export interface RunningGateway {
 }
 
 /**
- * Parse a loopback `HOST:PORT`.
+ * Parse `HOST:PORT`: a loopback address, or any address when `allowRemote` (the CLI asks for
+ * TLS then).
  *
- * @throws {TypeError} when malformed or not a loopback address
+ * @throws {TypeError} when malformed, or not a loopback address without `allowRemote`
  * @example
  * ```ts
  * import { parseListen } from "./gateway_server.ts";
  * console.assert(parseListen("127.0.0.1:0").port === 0);
  * ```
  */
-export function parseListen(listen: string): { hostname: string; port: number } {
+export function parseListen(
+  listen: string,
+  allowRemote = false,
+): { hostname: string; port: number } {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d{1,5})$/.exec(listen);
   const port = Number(m?.[2]);
   if (!m || port > 65535) throw new TypeError(`Invalid listen address "${listen}": use HOST:PORT`);
   const hostname = m[1]!.replace(/^\[|\]$/g, "");
-  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hostname)) {
+  if (!allowRemote && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hostname)) {
     throw new TypeError(
       `Refusing to listen on "${hostname}": the gateway listens on loopback only`,
     );
@@ -89,7 +97,7 @@ export function parseListen(listen: string): { hostname: string; port: number } 
  * ```
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const { hostname, port } = parseListen(options.listen);
+  const { hostname, port } = parseListen(options.listen, options.allowRemote);
   await Deno.stat(options.policiesDir);
   await ensureStateDirs(options.policiesDir);
   const token = await ensureGatewayToken(options.stateDir);
@@ -134,23 +142,29 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     credentials,
     pingMs: options.pingMs,
     closing: controller.signal,
-    inbox: { sessions: new InboxSessions(), logDir: join(options.stateDir, "logs") },
+    inbox: {
+      sessions: new InboxSessions(),
+      logDir: join(options.stateDir, "logs"),
+      // Behind a TLS-terminating reverse proxy the gateway itself sees plain HTTP.
+      secureCookie: options.publicUrl?.startsWith("https:") ?? false,
+    },
   });
   const server = Deno.serve(
-    { hostname, port, signal: controller.signal, onListen: () => {} },
+    { hostname, port, signal: controller.signal, onListen: () => {}, ...options.tls },
     app.fetch,
   );
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const scheme = options.tls ? "https" : "http";
   const notifier = startNotifier({
     urls: options.notify ?? [],
     hub,
     lookup: (id) => store.get(id),
-    inboxUrl: options.publicUrl ?? `http://${host}:${server.addr.port}`,
+    inboxUrl: options.publicUrl ?? `${scheme}://${host}:${server.addr.port}`,
     log: options.log ?? (() => {}),
   });
   return {
     port: server.addr.port,
-    url: `http://${host}:${server.addr.port}`,
+    url: `${scheme}://${host}:${server.addr.port}`,
     token,
     credentials,
     store,

@@ -3,7 +3,9 @@
  * inert rendering of hostile text, decisions identical to the CLI's, history, expiry.
  */
 import assert from "node:assert/strict";
-import { HOSTILE_RATIONALE, putProposal } from "./gateway_fixtures.ts";
+import { startGateway } from "../gateway/mod.ts";
+import { mintTestCertificates } from "../scripts/demo/test_certificates.ts";
+import { HOSTILE_RATIONALE, makeRepo, putProposal } from "./gateway_fixtures.ts";
 import { form, type InboxFixture, signInBrowser, withInbox } from "./inbox_fixtures.ts";
 
 async function submit(f: InboxFixture, rationale?: string, path = "x.md"): Promise<string> {
@@ -236,3 +238,32 @@ Deno.test("inbox #16: GET /v1/proposals/:id/review gives a reviewer what the pag
     assert.equal(body.commit, (await f.repo.git("rev-parse", "HEAD")).trim());
     assert.equal(body.decision.by, "alice");
   }));
+
+Deno.test("inbox #16: gateway --tls-cert/--tls-key serves the inbox over HTTPS with a Secure session cookie", async () => {
+  const repo = await makeRepo();
+  const certs = await mintTestCertificates(`${repo.root}/ca`, ["localhost"]);
+  const gateway = await startGateway({
+    policiesDir: repo.policies,
+    stateDir: `${repo.root}/.tollgate`,
+    listen: "127.0.0.1:0",
+    tls: { cert: certs.certPem, key: certs.keyPem },
+  });
+  const client = Deno.createHttpClient({ caCerts: [certs.caCertPem] });
+  try {
+    assert.match(gateway.url, /^https:\/\//);
+    const token = await gateway.credentials.addReviewer("alice");
+    const res = await fetch(`https://localhost:${gateway.port}/inbox/sign-in`, {
+      method: "POST",
+      body: form({ token }),
+      redirect: "manual",
+      client,
+    });
+    assert.equal(res.status, 303);
+    await res.body?.cancel();
+    assert.match(res.headers.get("set-cookie") ?? "", /; Secure/);
+  } finally {
+    client.close();
+    await gateway.close();
+    await repo.cleanup();
+  }
+});
