@@ -60,6 +60,7 @@ export { notificationMessage, parseNotifyUrl, startNotifier } from "./notify/mod
 export type { NotificationMessage, Notifier, NotifierOptions } from "./notify/mod.ts";
 export type { GatewayEvent, HubSubscription } from "./event_hub.ts";
 export type { PolicySnapshot } from "./directory_watcher.ts";
+export { readServerSentEvents } from "./server_sent_events.ts";
 export type { ServerSentEvent } from "./server_sent_events.ts";
 export {
   G_EVENTS,

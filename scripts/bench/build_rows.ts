@@ -16,6 +16,7 @@ import { memoryRow } from "./rows_memory.ts";
 import { type PeerStart, startSquid, startTinyproxy } from "./peer_proxies.ts";
 import { type ControlRepo, createControlRepo, proposalRow } from "./rows_control.ts";
 import { approveRow, startApproval } from "./rows_approve.ts";
+import { inboxRows } from "./rows_inbox.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
 import { sandboxStartRow } from "./rows_sandbox.ts";
 
@@ -58,6 +59,7 @@ export async function buildRows(
     rows.push(proposalRow(setup, repo, start));
   }
   if (approval) rows.push(approveRow(setup, await approval, setup.budget.subscribedProxies));
+  if (approval) rows.push(...inboxRows(setup, await approval, setup.budget.subscribedProxies));
   if (wanted("control")) rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
   return rows;
 }

@@ -73,6 +73,16 @@ export const TARGETS: readonly Target[] = [
     check: (row) => atMost(row.p50Us, 100_000, (v) => `p50 ${formatMicros(v)}`),
   },
   {
+    rowId: "control.inbox_visible",
+    text: "p50 ≤ 200 ms",
+    check: (row) => atMost(row.p50Us, 200_000, (v) => `p50 ${formatMicros(v)}`),
+  },
+  {
+    rowId: "control.inbox_approve_to_enforcing",
+    text: "p50 ≤ 150 ms",
+    check: (row) => atMost(row.p50Us, 150_000, (v) => `p50 ${formatMicros(v)}`),
+  },
+  {
     rowId: "control.proposal_to_pending",
     text: "p50 ≤ 50 ms",
     check: (row) => atMost(row.p50Us, 50_000, (v) => `p50 ${formatMicros(v)}`),
