@@ -74,7 +74,7 @@ type Limit = ReturnType<typeof bodyLimit>;
 export function createGatewayApp(deps: GatewayAppDeps): App {
   const app = new Hono<GatewayEnv>();
   // Mounted first: the inbox authenticates by its session cookie, before the bearer check.
-  if (deps.inbox) app.route("/", createInboxApp({ ...deps, ...deps.inbox }) as never);
+  if (deps.inbox) app.route("/", createInboxApp({ ...deps, ...deps.inbox }));
   app.use("*", authenticate(deps.token, deps.credentials));
   app.onError((error, c) => {
     if (error instanceof ForbiddenError) {

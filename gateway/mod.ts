@@ -48,16 +48,15 @@ export { ensureGatewayToken, readGatewayToken, TOKEN_FILE } from "./gateway_toke
 export { CredentialStore } from "./credential_store.ts";
 export type { Credential, CredentialRole } from "./credential_store.ts";
 export { EventHub } from "./event_hub.ts";
-export {
-  createInboxApp,
-  INBOX,
-  InboxSessions,
-  proposalCommits,
-  proposalDenials,
-} from "./inbox/mod.ts";
-export type { InboxDeps, InboxSession, InboxSessionOptions, ShownDenial } from "./inbox/mod.ts";
+export { INBOX, InboxSessions, proposalCommits, proposalDenials } from "./inbox/mod.ts";
+export type { InboxSession, InboxSessionOptions, ShownDenial } from "./inbox/mod.ts";
 export { notificationMessage, parseNotifyUrl, startNotifier } from "./notify/mod.ts";
-export type { NotificationMessage, Notifier, NotifierOptions } from "./notify/mod.ts";
+export type {
+  NotificationEvent,
+  NotificationMessage,
+  Notifier,
+  NotifierOptions,
+} from "./notify/mod.ts";
 export type { GatewayEvent, HubSubscription } from "./event_hub.ts";
 export type { PolicySnapshot } from "./directory_watcher.ts";
 export { readServerSentEvents } from "./server_sent_events.ts";

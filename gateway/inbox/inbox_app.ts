@@ -64,7 +64,7 @@ const SECURITY_HEADERS: Record<string, string> = {
  * gateway.route("/", inbox);
  * ```
  */
-export function createInboxApp(deps: InboxDeps): App {
+export function createInboxApp(deps: InboxDeps): Hono<InboxEnv> {
   const app = new Hono<InboxEnv>();
   app.use(`${r.INBOX}/*`, async (c, next) => {
     await next();

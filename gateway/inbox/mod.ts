@@ -10,7 +10,7 @@ export type { InboxDeps } from "./inbox_app.ts";
 export { InboxSessions } from "./inbox_sessions.ts";
 export type { InboxSession, InboxSessionOptions } from "./inbox_sessions.ts";
 export { SESSION_COOKIE } from "./inbox_auth.ts";
-export type { InboxEnv } from "./inbox_auth.ts";
+export type { InboxAuthDeps, InboxEnv } from "./inbox_auth.ts";
 export {
   INBOX,
   INBOX_APPROVE,
