@@ -62,7 +62,7 @@ export function pendingList(records: ProposalRecord[]): Html {
     html`<li data-row data-id="${p.id}">
 <a href="${r.proposalPath(p.id)}" class="summary">${shown(p.meta.summary, 200)}</a>
 <span class="meta">${shown(p.meta.policy, 64)} · ${shown(p.meta.sandbox ?? "-", 64)} · ${
-      shown(p.rule.binaries[0]?.path ?? p.meta.binary ?? "-", 120)
+      shown(p.rule.binaries?.[0]?.path ?? p.meta.binary ?? "any binary", 120)
     } · ${timeTag(p.meta.created)}</span>${findingsBadge(p)}
 </li>`
   );

@@ -47,7 +47,9 @@ function ruleBlock(p: ProposalRecord): Html {
   const endpoints = p.rule.endpoints.map((e) =>
     html`<li><code>${shown(formatEndpoint(e), 2_000)}</code></li>`
   );
-  const binaries = p.rule.binaries.map((b) => html`<li><code>${shown(b.path, 300)}</code></li>`);
+  // A rule without binaries grants any binary (OpenShell's reading): say so plainly.
+  const binaries = p.rule.binaries?.map((b) => html`<li><code>${shown(b.path, 300)}</code></li>`) ??
+    [html`<li><strong>any binary</strong></li>`];
   return html`<section aria-labelledby="rule-h"><h2 id="rule-h">Rule <code>${
     shown(p.meta.ruleKey, 100)
   }</code></h2>
@@ -170,7 +172,9 @@ ${data.problem ? html`<p role="alert" class="problem">${shown(data.problem)}</p>
 <dt>Status</dt><dd class="state-${p.state}">${p.state}</dd>
 <dt>Policy</dt><dd>${shown(p.meta.policy, 64)}</dd>
 <dt>Sandbox</dt><dd>${shown(p.meta.sandbox ?? "-", 64)}</dd>
-<dt>Binary</dt><dd><code>${shown(p.rule.binaries[0]?.path ?? p.meta.binary ?? "-", 300)}</code></dd>
+<dt>Binary</dt><dd><code>${
+      shown(p.rule.binaries?.[0]?.path ?? p.meta.binary ?? "any binary", 300)
+    }</code></dd>
 <dt>Created</dt><dd>${timeTag(p.meta.created)}</dd>
 </dl>
 ${p.state === "pending" ? decideForms(p, session) : decisionBlock(p, data.commit)}

@@ -101,7 +101,7 @@ export function notificationMessage(
   const sandbox = record.meta.sandbox === undefined
     ? {}
     : { sandbox: visibleText(record.meta.sandbox, 64) };
-  const path = record.rule.binaries[0]?.path ?? record.meta.binary;
+  const path = record.rule.binaries?.[0]?.path ?? record.meta.binary;
   const binary = path === undefined ? {} : { binary: visibleText(path, 300) };
   const decision = decisionOf(record);
   const message = { ...base, ...sandbox, ...binary, ...(decision ? { decision } : {}) };
