@@ -22,6 +22,7 @@ export interface InboxFixture {
   repo: TempRepo;
   app: ReturnType<typeof createGatewayApp>;
   store: ProposalStore;
+  hub: EventHub;
   credentials: CredentialStore;
   events: OcsfEvent[];
   aliceToken: string;
@@ -55,7 +56,7 @@ export async function withInbox(
     const { token: proxyToken } = await credentials.enrolProxy("team");
     const request = async (path: string, init?: RequestInit) =>
       await app.request(`http://127.0.0.1:8787${path}`, init);
-    await fn({ repo, app, store, credentials, events, aliceToken, proxyToken, request });
+    await fn({ repo, app, store, hub, credentials, events, aliceToken, proxyToken, request });
   } finally {
     hub.close();
     await repo.cleanup();

@@ -3,7 +3,7 @@
  * inert rendering of hostile text, decisions identical to the CLI's, history, expiry.
  */
 import assert from "node:assert/strict";
-import { startGateway } from "../gateway/mod.ts";
+import { readServerSentEvents, startGateway } from "../gateway/mod.ts";
 import { mintTestCertificates } from "../scripts/demo/test_certificates.ts";
 import { HOSTILE_RATIONALE, makeRepo, putProposal } from "./gateway_fixtures.ts";
 import { form, type InboxFixture, signInBrowser, withInbox } from "./inbox_fixtures.ts";
@@ -267,3 +267,24 @@ Deno.test("inbox #16: gateway --tls-cert/--tls-key serves the inbox over HTTPS w
     await repo.cleanup();
   }
 });
+
+Deno.test("inbox #16: the session's event stream ends, undelivered, once its reviewer is removed", () =>
+  withInbox(async (f) => {
+    const b = await signInBrowser(f, f.aliceToken);
+    const res = await b.get("/inbox/events");
+    assert.equal(res.status, 200);
+    const controller = new AbortController();
+    const events = readServerSentEvents(res.body!, controller.signal);
+    try {
+      assert.equal((await events.next()).value?.event, "ready");
+      f.hub.publish({ type: "proposal.created", data: { id: "p-1" } });
+      assert.equal((await events.next()).value?.data, JSON.stringify({ id: "p-1" }));
+      await f.credentials.removeReviewer("alice");
+      f.hub.publish({ type: "proposal.created", data: { id: "p-2" } });
+      const next = await events.next();
+      assert.equal(next.done, true, `stream still open: ${JSON.stringify(next.value)}`);
+    } finally {
+      controller.abort();
+      await events.return(undefined);
+    }
+  }));

@@ -25,6 +25,7 @@ import {
 } from "./inbox_auth.ts";
 import { historyPage, pendingList, pendingPage, signInPage } from "./inbox_list_pages.ts";
 import { proposalPage } from "./inbox_proposal_page.ts";
+import { sessionHub } from "./session_events.ts";
 import { proposalCommits } from "./proposal_commits.ts";
 import { proposalDenials } from "./proposal_denials.ts";
 import * as r from "./inbox_routes.ts";
@@ -107,11 +108,13 @@ export function createInboxApp(deps: InboxDeps): Hono<InboxEnv> {
     }));
     return c.html(historyPage(entries, c.get("session")));
   });
-  app.get(
-    r.INBOX_EVENTS,
-    auth,
-    (c) => streamEvents(c, deps.hub, deps.watcher, deps.pingMs ?? 15_000),
-  );
+  app.get(r.INBOX_EVENTS, auth, (c) => {
+    const session = c.get("session");
+    const alive = async () =>
+      deps.sessions.alive(session.id) &&
+      (await deps.credentials.findByDigest(session.tokenDigest))?.name === session.reviewer;
+    return streamEvents(c, sessionHub(deps.hub, alive), deps.watcher, deps.pingMs ?? 15_000);
+  });
   proposalRoutes(app, deps, auth);
   return app;
 }

@@ -103,6 +103,12 @@ export class InboxSessions {
     return session;
   }
 
+  /** Whether session `id` is live, without restarting its idle clock (an open stream is not use). */
+  alive(id: string): boolean {
+    const session = this.#byId.get(id);
+    return session !== undefined && !this.#expired(session, this.#o.now());
+  }
+
   /** End a session (sign-out, or its reviewer is gone). */
   end(id: string): void {
     this.#byId.delete(id);
