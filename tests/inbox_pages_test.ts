@@ -288,3 +288,16 @@ Deno.test("inbox #16: the session's event stream ends, undelivered, once its rev
       await events.return(undefined);
     }
   }));
+
+Deno.test("inbox #16: deciding an unknown proposal answers 404", () =>
+  withInbox(async (f) => {
+    const b = await signInBrowser(f, f.aliceToken);
+    for (const action of ["approve", "reject"]) {
+      const res = await b.post(`/inbox/proposals/p-20260101T000000-zzzzzz/${action}`, {
+        csrf: b.csrf,
+        reason: "x",
+      });
+      assert.equal(res.status, 404, action);
+      await res.body?.cancel();
+    }
+  }));

@@ -123,7 +123,8 @@ function proposalRoutes(app: App, deps: InboxDeps, auth: ReturnType<typeof requi
   app.get(r.INBOX_PROPOSAL, auth, (c) => showProposal(c, deps));
   app.post(r.INBOX_APPROVE, auth, async (c) => {
     const id = c.req.param("id");
-    if (!isProposalId(id) || !(await deps.store.get(id))) return c.text("No such proposal\n", 404);
+    // No read before deciding: the store refuses an unknown id (then shown as 404).
+    if (!isProposalId(id)) return c.text("No such proposal\n", 404);
     return await decided(
       c,
       deps,
@@ -132,7 +133,8 @@ function proposalRoutes(app: App, deps: InboxDeps, auth: ReturnType<typeof requi
   });
   app.post(r.INBOX_REJECT, auth, async (c) => {
     const id = c.req.param("id");
-    if (!isProposalId(id) || !(await deps.store.get(id))) return c.text("No such proposal\n", 404);
+    // No read before deciding: the store refuses an unknown id (then shown as 404).
+    if (!isProposalId(id)) return c.text("No such proposal\n", 404);
     const form = await c.req.parseBody();
     const reason = typeof form.reason === "string" ? form.reason : "";
     const guidance = typeof form.guidance === "string" && form.guidance !== ""
