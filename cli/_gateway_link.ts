@@ -6,13 +6,20 @@
  * @module
  */
 
-import { GatewayClient, ProposalStore, readGatewayToken, subscribePolicy } from "../gateway/mod.ts";
+import {
+  GatewayClient,
+  GatewayPool,
+  ProposalStore,
+  readGatewayToken,
+  subscribePolicy,
+} from "../gateway/mod.ts";
 import type { PolicyFeed } from "../proxy/mod.ts";
 import type { ProposalSink } from "../proxy/policy_local/mod.ts";
 
 /** Flags that choose the link. */
 export interface LinkFlags {
-  gateway?: string;
+  /** Gateway URLs (`--gateway`, repeatable: several fail over). */
+  gateway?: string | readonly string[];
   policy: string;
   policiesDir: string;
   stateDir: string;
@@ -47,15 +54,21 @@ export async function gatewayLink(
   flags: LinkFlags,
   env: Record<string, string | undefined>,
 ): Promise<GatewayLink> {
-  if (!flags.gateway) {
+  const urls = typeof flags.gateway === "string" ? [flags.gateway] : flags.gateway ?? [];
+  if (urls.length === 0) {
     return {
       sink: new ProposalStore({ policiesDir: flags.policiesDir }),
       retire: () => Promise.resolve(),
     };
   }
   const host = env.TOLLGATE_GATEWAY_TOKEN ?? await readGatewayToken(flags.stateDir);
-  const enrolled = await new GatewayClient({ url: flags.gateway, token: host }).enrol(flags.policy);
-  const client = new GatewayClient({ url: flags.gateway, token: enrolled.token });
+  if (urls.length > 1) {
+    const pool = await GatewayPool.enrol({ urls, hostToken: host, policy: flags.policy });
+    const feed = { initial: () => pool.initial(), follow: pool.follow.bind(pool) };
+    return { sink: pool, feed, sandboxId: pool.sandboxId, retire: () => pool.retire() };
+  }
+  const enrolled = await new GatewayClient({ url: urls[0]!, token: host }).enrol(flags.policy);
+  const client = new GatewayClient({ url: urls[0]!, token: enrolled.token });
   return {
     sink: client,
     feed: gatewayFeed(client, flags.policy),

@@ -12,6 +12,7 @@ import { registerLogsCommands } from "./logs_command.ts";
 import { registerPolicyCommands } from "./policy_command.ts";
 import { registerProposalsCommands } from "./proposals_command.ts";
 import { registerProxyCommands } from "./proxy_command.ts";
+import { registerRemoteCommands } from "./remote_command.ts";
 import { registerReviewersCommands } from "./reviewers_command.ts";
 import { registerRuleCommands } from "./rule_command.ts";
 import { registerSandboxCommands } from "./sandbox_command.ts";
@@ -26,6 +27,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerPolicyCommands(program, ctx);
   registerProposalsCommands(program, ctx);
   registerProxyCommands(program, ctx);
+  registerRemoteCommands(program, ctx);
   registerReviewersCommands(program, ctx);
   registerRuleCommands(program, ctx);
   registerSandboxCommands(program, ctx);

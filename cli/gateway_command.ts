@@ -8,12 +8,14 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { parseListen, startGateway, TOKEN_FILE } from "../gateway/mod.ts";
-import { collect } from "./_flags.ts";
+import { collect, startFailure } from "./_flags.ts";
 import { notifyFlags } from "./_notify_flags.ts";
+import { REMOTE_FLAGS, remoteFlags } from "./_remote_flags.ts";
 
 /**
  * Register `gateway --policies DIR --listen HOST:PORT --state DIR [--notify URL]…
- * [--public-url URL] [--tls-cert PEM --tls-key PEM [--allow-remote]]`.
+ * [--public-url URL] [--tls-cert PEM --tls-key PEM [--allow-remote]] [--remote URL
+ * [--branch B] [--fetch-interval S] [--hook-listen HOST:PORT]]`.
  *
  * @example
  * ```ts ignore
@@ -21,7 +23,8 @@ import { notifyFlags } from "./_notify_flags.ts";
  * ```
  */
 export function registerGatewayCommands(program: Command, ctx: CliContext): void {
-  program.command("gateway").description("Run the gateway: proposals API, approvals, reload push")
+  const command = program.command("gateway")
+    .description("Run the gateway: proposals API, approvals, reload push")
     .option("--policies <dir>", "policies directory", "./policies")
     .option("--listen <host:port>", "loopback address to listen on", "127.0.0.1:8787")
     .option("--state <dir>", "state directory (token, logs)", "./.tollgate")
@@ -30,40 +33,46 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
     .option("--tls-cert <pem>", "serve HTTPS with this certificate chain (needs --tls-key)")
     .option("--tls-key <pem>", "private key of --tls-cert")
     .option("--allow-remote", "listen on a non-loopback address (needs --tls-cert/--tls-key)")
-    .action(async (o) => {
-      try {
-        parseListen(o.listen, o.allowRemote);
-      } catch (error) {
-        throw new UsageError((error as Error).message);
+    .option(...REMOTE_FLAGS[0])
+    .option(...REMOTE_FLAGS[1])
+    .option(...REMOTE_FLAGS[2])
+    .option(...REMOTE_FLAGS[3]);
+  command.action(async (o) => {
+    try {
+      parseListen(o.listen, o.allowRemote);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) {
+      throw new UsageError("Give --tls-cert and --tls-key together");
+    }
+    if (o.allowRemote && !o.tlsCert) {
+      // Reviewer tokens and session cookies must not cross a network in clear text.
+      throw new UsageError("--allow-remote needs --tls-cert and --tls-key (or a reverse proxy)");
+    }
+    const tls = o.tlsCert && o.tlsKey
+      ? {
+        cert: await Deno.readTextFile(resolveUserPath(ctx, o.tlsCert)),
+        key: await Deno.readTextFile(resolveUserPath(ctx, o.tlsKey)),
       }
-      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) {
-        throw new UsageError("Give --tls-cert and --tls-key together");
-      }
-      if (o.allowRemote && !o.tlsCert) {
-        // Reviewer tokens and session cookies must not cross a network in clear text.
-        throw new UsageError("--allow-remote needs --tls-cert and --tls-key (or a reverse proxy)");
-      }
-      const tls = o.tlsCert && o.tlsKey
-        ? {
-          cert: await Deno.readTextFile(resolveUserPath(ctx, o.tlsCert)),
-          key: await Deno.readTextFile(resolveUserPath(ctx, o.tlsKey)),
-        }
-        : undefined;
-      const stateDir = resolveUserPath(ctx, o.state);
-      const gateway = await startGateway({
-        policiesDir: resolveUserPath(ctx, o.policies),
-        stateDir,
-        listen: o.listen,
-        ...notifyFlags(ctx, o),
-        ...(tls ? { tls, allowRemote: o.allowRemote } : {}),
-      });
-      ctx.out(`Gateway listening on ${gateway.url} (token in ${stateDir}/${TOKEN_FILE})\n`);
-      ctx.out(`Inbox: ${gateway.url}/inbox (sign in with a token from "tollgate reviewers add")\n`);
-      await new Promise<void>((resolve) => {
-        if (ctx.signal.aborted) return resolve();
-        ctx.signal.addEventListener("abort", () => resolve(), { once: true });
-      });
-      await gateway.close();
-      ctx.out("Gateway stopped\n");
+      : undefined;
+    const stateDir = resolveUserPath(ctx, o.state);
+    const gateway = await startGateway({
+      policiesDir: resolveUserPath(ctx, o.policies),
+      stateDir,
+      listen: o.listen,
+      ...notifyFlags(ctx, o),
+      ...(tls ? { tls, allowRemote: o.allowRemote } : {}),
+      ...remoteFlags(ctx, o),
+    }).catch(startFailure);
+    ctx.out(`Gateway listening on ${gateway.url} (token in ${stateDir}/${TOKEN_FILE})\n`);
+    if (gateway.hookUrl) ctx.out(`Remote hook signals accepted on ${gateway.hookUrl}\n`);
+    ctx.out(`Inbox: ${gateway.url}/inbox (sign in with a token from "tollgate reviewers add")\n`);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) return resolve();
+      ctx.signal.addEventListener("abort", () => resolve(), { once: true });
     });
+    await gateway.close();
+    ctx.out("Gateway stopped\n");
+  });
 }

@@ -51,7 +51,12 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       collect,
       [],
     )
-    .option("--gateway <url>", "take policy and reloads from this gateway and send it proposals")
+    .option(
+      "--gateway <url>",
+      "take policy and reloads from this gateway and send it proposals (repeatable: failover)",
+      collect,
+      [],
+    )
     .option("--allow-remote", "allow a non-loopback listen address")
     .option(
       "--max-connections <n>",

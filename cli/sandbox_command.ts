@@ -40,7 +40,12 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     .description("Start a proxy for this sandbox and run CMD with only that proxy reachable")
     .requiredOption("--policy <name>", "policy name (POLICIES/NAME.yaml)")
     .option("--policies <dir>", "policies directory", "./policies")
-    .option("--gateway <url>", "gateway that receives proposals")
+    .option(
+      "--gateway <url>",
+      "gateway that receives proposals (repeatable: failover)",
+      collect,
+      [],
+    )
     .addOption(
       new Option("--isolate <mode>", "isolation").choices(ISOLATE_MODES).default("auto" as const),
     )

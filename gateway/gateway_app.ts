@@ -38,6 +38,7 @@ import type { CredentialStore } from "./credential_store.ts";
 import { isPolicyName } from "./policy_files.ts";
 import { createInboxApp, type InboxSessions } from "./inbox/mod.ts";
 import { reviewRoute } from "./review_route.ts";
+import { RemoteSyncError } from "./remote/mod.ts";
 
 /** What the gateway app is built from. */
 export interface GatewayAppDeps {
@@ -82,6 +83,9 @@ export function createGatewayApp(deps: GatewayAppDeps): App {
     }
     if (error instanceof ProposalConflictError) {
       return c.json({ error: "conflict", detail: error.message }, 409);
+    }
+    if (error instanceof RemoteSyncError) {
+      return c.json({ error: "remote_unavailable", detail: error.message }, 503);
     }
     if (error instanceof TypeError) {
       return c.json({ error: "bad_request", detail: error.message }, 400);

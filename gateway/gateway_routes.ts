@@ -26,6 +26,8 @@ export const G_EVENTS = "/v1/events";
 export const G_SANDBOXES = "/v1/sandboxes";
 /** `DELETE` a sandbox's proxy credential (by that proxy or the host) (Hono pattern). */
 export const G_SANDBOX = "/v1/sandboxes/:sandbox";
+/** `POST` (no body, no credential) on the hook listener: the remote moved, fetch it. */
+export const G_REMOTE_CHANGED = "/v1/remote-changed";
 
 /**
  * Fill a route pattern's `:param`s (each value URL-encoded).

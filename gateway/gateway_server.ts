@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { OcsfLog } from "./_ocsf.ts";
-import { DirectoryWatcher } from "./directory_watcher.ts";
+import { DirectoryWatcher, type DirectoryWatcherOptions } from "./directory_watcher.ts";
 import { EventHub } from "./event_hub.ts";
 import { createGatewayApp } from "./gateway_app.ts";
 import { CredentialStore } from "./credential_store.ts";
@@ -18,6 +18,7 @@ import { ProposalStore } from "./proposal_store.ts";
 import { ceilingPath, refuseOutsideCeiling } from "./authority/mod.ts";
 import { InboxSessions } from "./inbox/mod.ts";
 import { startNotifier } from "./notify/mod.ts";
+import { openRemote, type RemoteOptions } from "./remote/mod.ts";
 
 /** Options of `startGateway`. */
 export interface GatewayOptions {
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   tls?: { cert: string; key: string };
   /** Listen on a non-loopback address (a team's gateway; use `tls` or a reverse proxy). */
   allowRemote?: boolean;
+  /** Share the policy repository through this Git remote (see `gateway/remote/`). */
+  remote?: RemoteOptions;
 }
 
 /** A running gateway. */
@@ -55,6 +58,8 @@ export interface RunningGateway {
   credentials: CredentialStore;
   /** The store the API acts through. */
   store: ProposalStore;
+  /** With a remote and a notify address: the URL for the remote's `post-receive` hook. */
+  hookUrl?: string;
   /** Stop serving, end event streams, stop watching. */
   close(): Promise<void>;
 }
@@ -98,26 +103,29 @@ export function parseListen(
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { hostname, port } = parseListen(options.listen, options.allowRemote);
-  await Deno.stat(options.policiesDir);
-  await ensureStateDirs(options.policiesDir);
+  const { policiesDir } = options;
   const token = await ensureGatewayToken(options.stateDir);
   const log = new OcsfLog(join(options.stateDir, "logs"));
   const emit = (event: Parameters<OcsfLog["append"]>[0]) => void log.append(event).catch(() => {});
   const hub = new EventHub();
-  const store = new ProposalStore({
-    policiesDir: options.policiesDir,
-    emit,
-    ceilingFile: options.ceilingFile,
-  });
-  const ceilingFile = ceilingPath(options.policiesDir, options.ceilingFile);
-  const watcher = new DirectoryWatcher({
-    policiesDir: options.policiesDir,
+  const storeOptions = { policiesDir, emit, ceilingFile: options.ceilingFile };
+  const ceilingFile = ceilingPath(policiesDir, options.ceilingFile);
+  const watcherOptions: DirectoryWatcherOptions = {
+    policiesDir,
     hub,
     emit,
     // A sandbox policy that already exceeds the org ceiling is never served.
     refuse: (policy) => refuseOutsideCeiling(ceilingFile, policy),
-  });
+  };
+  // With a remote the directory may be a clone still to make: it exists after openRemote.
+  const remote = options.remote &&
+    await openRemote(options.remote, { store: storeOptions, watcher: watcherOptions });
+  await Deno.stat(policiesDir);
+  await ensureStateDirs(policiesDir);
+  const store = remote?.store ?? new ProposalStore(storeOptions);
+  const watcher = remote?.watcher ?? new DirectoryWatcher(watcherOptions);
   await watcher.start();
+  await remote?.start();
   // The store's own changes are pushed at once, without waiting for the file watch; a policy
   // the store just wrote comes with its text, so nothing is re-read before the push.
   const unsubscribe = store.subscribe((change) => {
@@ -168,7 +176,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     token,
     credentials,
     store,
+    hookUrl: remote?.hookUrl,
     close: async () => {
+      await remote?.close();
       unsubscribe();
       settle.unsubscribe();
       await notifier.close();

@@ -39,6 +39,8 @@ export {
   safeJson,
 } from "./render_proposals.ts";
 export { parseListen, startGateway } from "./gateway_server.ts";
+export { GatewayPool, installPostReceiveHook, RemoteSync, RemoteSyncError } from "./remote/mod.ts";
+export type { GatewayPoolOptions, RemoteOptions } from "./remote/mod.ts";
 export type { GatewayOptions, RunningGateway } from "./gateway_server.ts";
 export { GatewayClient, GatewayError } from "./gateway_client.ts";
 export type { GatewayClientOptions } from "./gateway_client.ts";

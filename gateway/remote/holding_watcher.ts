@@ -1,0 +1,45 @@
+/**
+ * `HoldingWatcher`: a `DirectoryWatcher` that can hold back what it publishes while a decision
+ * is not final yet. With a remote, an approval is final only once the remote accepted its
+ * push: until then the new policy file on disk is a candidate that a lost race or an
+ * unreachable remote rolls back, and no proxy may enforce it.
+ *
+ * @module
+ */
+
+import { DirectoryWatcher } from "../directory_watcher.ts";
+import type { PolicySnapshot } from "../directory_watcher.ts";
+
+/**
+ * A directory watcher whose offers and scans wait while `hold()` runs; one scan follows.
+ *
+ * @example
+ * ```ts ignore
+ * const watcher = new HoldingWatcher({ policiesDir, hub });
+ * await watcher.hold(() => approveAndPush());
+ * ```
+ */
+export class HoldingWatcher extends DirectoryWatcher {
+  #holds = 0;
+
+  /** Publish `snapshot` now, unless held (the scan after the hold reads the file). */
+  override offer(snapshot: PolicySnapshot): void {
+    if (this.#holds === 0) super.offer(snapshot);
+  }
+
+  /** Scan now, unless held (the scan after the hold covers it). */
+  override rescan(): Promise<void> {
+    return this.#holds === 0 ? super.rescan() : Promise.resolve();
+  }
+
+  /** Run `fn` with publishing held, then scan once and publish what is on disk. */
+  async hold<T>(fn: () => Promise<T>): Promise<T> {
+    this.#holds++;
+    try {
+      return await fn();
+    } finally {
+      this.#holds--;
+      if (this.#holds === 0) await super.rescan();
+    }
+  }
+}

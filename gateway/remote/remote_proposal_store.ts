@@ -1,0 +1,62 @@
+/**
+ * `RemoteProposalStore`: the proposal store of a gateway that shares its policy repository
+ * through a Git remote. Approvals and rejections are decisions published through
+ * `RemoteSync.decide` (run on the remote's tip, pushed, retried on a lost race, refused when
+ * the remote is unreachable); a submit or refresh is committed and pushed in the background,
+ * so pending proposals travel with the repository and a reviewer on any gateway sees them.
+ *
+ * @module
+ */
+
+import type { ProposalInput, SubmitResult } from "../../proxy/policy_local/mod.ts";
+import type { ApproveResult } from "../approve_proposal.ts";
+import type { RejectOptions } from "../decide_proposal.ts";
+import { ProposalStore, type ProposalStoreOptions } from "../proposal_store.ts";
+import type { RemoteSync } from "./remote_sync.ts";
+
+/**
+ * A `ProposalStore` whose decisions go through the remote.
+ *
+ * @example
+ * ```ts ignore
+ * const store = new RemoteProposalStore({ policiesDir }, sync);
+ * await store.approve(id, { approvedBy: "alice" }); // pushed, or a RemoteSyncError
+ * ```
+ */
+export class RemoteProposalStore extends ProposalStore {
+  readonly #sync: RemoteSync;
+
+  /**
+   * A store on `options.policiesDir`, publishing through `sync`.
+   *
+   * @param options the store's options
+   * @param sync the clone's synchronisation with the remote
+   */
+  constructor(options: ProposalStoreOptions, sync: RemoteSync) {
+    super(options);
+    this.#sync = sync;
+  }
+
+  /** Approve on the remote's tip and push (see `RemoteSync.decide`). */
+  override approve(id: string, options: { approvedBy: string }): Promise<ApproveResult> {
+    return this.#sync.decide("approve", id, () => super.approve(id, options));
+  }
+
+  /** Reject on the remote's tip and push (see `RemoteSync.decide`). */
+  override reject(id: string, options: RejectOptions): Promise<void> {
+    return this.#sync.decide("reject", id, () => super.reject(id, options));
+  }
+
+  /** Store the proposal, then commit and push it in the background. */
+  override async submit(input: ProposalInput): Promise<SubmitResult> {
+    const result = await super.submit(input);
+    this.#sync.poke();
+    return result;
+  }
+
+  /** Re-draft the proposal, then commit and push it in the background. */
+  override async refresh(id: string): Promise<void> {
+    await super.refresh(id);
+    this.#sync.poke();
+  }
+}

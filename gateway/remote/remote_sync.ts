@@ -1,0 +1,248 @@
+/**
+ * `RemoteSync`: one gateway's policies clone kept in step with the shared Git remote
+ * (ARCHITECTURE §7). Git's compare-and-swap on the branch is the only coordination: a decision
+ * (approve, reject) first brings the clone up to the remote's tip, runs on it, commits, and
+ * pushes as a fast-forward; a rejected push means another gateway won, so the local commits
+ * are undone, the clone moves to the new tip, and the decision runs again from the start (its
+ * checks against the new policy, its revision after the winner's). Other local changes (new
+ * proposals, leases) are committed and pushed in the background; remote changes arrive by
+ * fetch (on a change signal, or every `fetchIntervalMs`).
+ *
+ * @module
+ */
+
+import { relative } from "node:path";
+import { withDirectoryLock } from "../directory_lock.ts";
+import { gitWorkTreeRoot } from "../git_repo.ts";
+import { ensureStateDirs } from "../proposal_files.ts";
+import {
+  excludeLocalFiles,
+  gitClone,
+  gitCommitPaths,
+  gitFetch,
+  gitPush,
+  gitRebase,
+  gitResetKeep,
+  isAncestor,
+  redactUrl,
+  revParse,
+  subjects,
+} from "./_remote_git.ts";
+
+/** A decision refused because the remote could not take it; one clear line. */
+export class RemoteSyncError extends Error {
+  /** Error name. */
+  override name = "RemoteSyncError";
+}
+
+/** Options of `RemoteSync.open`. */
+export interface RemoteSyncOptions {
+  /** The policies directory: inside a clone of the remote, or missing/empty (it is cloned). */
+  policiesDir: string;
+  /** Any Git remote URL (`file://`, `git://`, `http(s)://`, ssh). */
+  url: string;
+  /** The shared branch. */
+  branch?: string;
+  /** Fetch period, in ms, the fallback when no change signal comes (0: none). */
+  fetchIntervalMs?: number;
+  /** Attempts of one decision against a moving branch before it gives up. */
+  retries?: number;
+  /** Wraps each decision attempt (the gateway holds its push to proxies until it is final). */
+  around?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Called after the work tree moved to a newer remote state. */
+  changed?: () => void;
+  /** Told about background failures and recoveries: one line, no credentials. */
+  report?: (message: string) => void;
+}
+
+const defaults = {
+  branch: "main",
+  fetchIntervalMs: 5_000,
+  retries: 5,
+  around: <T>(fn: () => Promise<T>) => fn(),
+  changed: () => {},
+  report: (_: string) => {},
+};
+
+/**
+ * The clone of one gateway, synchronised with the remote.
+ *
+ * @example
+ * ```ts ignore
+ * const sync = await RemoteSync.open({ policiesDir, url: "file:///srv/policies.git" });
+ * await sync.start();
+ * await sync.decide("approve", id, () => store.approve(id, { approvedBy: "alice" }));
+ * await sync.close();
+ * ```
+ */
+export class RemoteSync {
+  readonly #o: Required<RemoteSyncOptions>;
+  readonly #root: string;
+  readonly #prefix: string;
+  #queue: Promise<unknown> = Promise.resolve();
+  #poked = false;
+  #timer?: ReturnType<typeof setInterval>;
+  #lastReport = "";
+
+  private constructor(o: Required<RemoteSyncOptions>, root: string, prefix: string) {
+    this.#o = o;
+    this.#root = root;
+    this.#prefix = prefix;
+  }
+
+  /**
+   * Bind to the clone holding `options.policiesDir`, cloning the remote's branch into it
+   * first when it is in no repository.
+   *
+   * @throws {RemoteSyncError} when the clone fails
+   */
+  static async open(options: RemoteSyncOptions): Promise<RemoteSync> {
+    // An option given as undefined keeps its default.
+    const given = Object.entries(options).filter(([, v]) => v !== undefined);
+    const o = { ...defaults, ...Object.fromEntries(given) } as Required<RemoteSyncOptions>;
+    let root = await gitWorkTreeRoot(o.policiesDir);
+    if (!root) {
+      await gitClone(o.policiesDir, o.url, o.branch).catch((error) => {
+        throw new RemoteSyncError(`Cannot start: ${(error as Error).message}`);
+      });
+      root = (await gitWorkTreeRoot(o.policiesDir))!;
+    }
+    const rel = relative(await Deno.realPath(root), await Deno.realPath(o.policiesDir));
+    await excludeLocalFiles(root);
+    return new RemoteSync(o, root, rel === "" ? "" : `${rel}/`);
+  }
+
+  /** Bring the clone up to the remote now, then fetch every `fetchIntervalMs`. */
+  async start(): Promise<void> {
+    await this.#serial(() => this.#syncOnce()).catch(() => {});
+    if (this.#o.fetchIntervalMs > 0) {
+      this.#timer = setInterval(() => this.poke(), this.#o.fetchIntervalMs);
+    }
+  }
+
+  /**
+   * Ask for a sync soon (a change signal, a local change): fetch, integrate (fast-forward, or
+   * rebase local commits onto the remote's tip; commits that conflict are dropped and
+   * reported), push what is local only. At most one waits in line.
+   */
+  poke(): void {
+    if (this.#poked) return;
+    this.#poked = true;
+    void this.#serial(() => {
+      this.#poked = false;
+      return this.#syncOnce();
+    }).catch(() => {});
+  }
+
+  /**
+   * Run decision `run` on proposal `id` against the remote's tip and publish it: commit what
+   * it changed, push; on a lost race undo, move to the new tip and run it again.
+   *
+   * @param what the verb for messages ("approve", "reject")
+   * @throws {RemoteSyncError} when the remote is unreachable or the branch kept moving
+   */
+  decide<T>(what: string, id: string, run: () => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      for (let attempt = 0; attempt < this.#o.retries; attempt++) {
+        await this.#syncOnce().catch((error) => {
+          const why = `the policy remote is unreachable (${(error as Error).message})`;
+          throw refused(what, id, why);
+        });
+        const done = await this.#o.around(() => this.#attempt(what, id, run));
+        if (done) return done.result;
+      }
+      throw new RemoteSyncError(
+        `Cannot ${what} proposal "${id}": the remote branch moved on every one of ` +
+          `${this.#o.retries} attempts; try again`,
+      );
+    });
+  }
+
+  /** Stop the fetch interval and wait for a running sync. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#queue.catch(() => {});
+  }
+
+  async #attempt<T>(what: string, id: string, run: () => Promise<T>) {
+    const base = await revParse(this.#root, "HEAD");
+    const result = await run();
+    const spec = `:(glob)${this.#prefix}**/${id}.*`;
+    await gitCommitPaths(this.#root, [spec], `tollgate: ${what} proposal ${id}`);
+    const pushed = await gitPush(this.#root, this.#o.url, this.#o.branch).catch(async (error) => {
+      if (base) await this.#moveTo(base);
+      throw refused(what, id, (error as Error).message);
+    });
+    if (pushed === "ok") return { result };
+    // Another gateway won the race: this decision never happened here; run it again on top.
+    if (base) await this.#moveTo(base);
+    return undefined;
+  }
+
+  async #syncOnce(): Promise<void> {
+    for (let attempt = 0; attempt < this.#o.retries; attempt++) {
+      let tip: string;
+      try {
+        tip = await gitFetch(this.#root, this.#o.url, this.#o.branch);
+      } catch (error) {
+        this.#report((error as Error).message);
+        throw error;
+      }
+      const outcome = await withDirectoryLock(this.#o.policiesDir, () => this.#integrate(tip));
+      if (outcome !== "rejected") return this.#report("");
+    }
+    throw new RemoteSyncError("the remote branch kept moving");
+  }
+
+  async #integrate(tip: string): Promise<"done" | "rejected"> {
+    const pathspec = this.#prefix === "" ? "." : this.#prefix;
+    await gitCommitPaths(this.#root, [pathspec], "tollgate: record local proposal changes");
+    const head = await revParse(this.#root, "HEAD");
+    if (head === tip) return "done";
+    if (!head || await isAncestor(this.#root, head, tip)) {
+      await this.#moveTo(tip);
+      this.#o.changed();
+      return "done";
+    }
+    if (!(await isAncestor(this.#root, tip, head)) && !(await gitRebase(this.#root, tip))) {
+      // Local-only commits that no longer apply (a decision whose push never finished, on a
+      // policy the remote changed since): the remote wins; they never reached anyone.
+      const dropped = await subjects(this.#root, tip, head);
+      await this.#moveTo(tip);
+      this.#o.report(`Dropped local commits that conflict with the remote: ${dropped.join("; ")}`);
+      this.#o.changed();
+      return "done";
+    }
+    await ensureStateDirs(this.#o.policiesDir);
+    const pushed = await gitPush(this.#root, this.#o.url, this.#o.branch);
+    if (head !== await revParse(this.#root, "HEAD")) this.#o.changed();
+    return pushed === "ok" ? "done" : "rejected";
+  }
+
+  /** Reset to `rev`; git removes directories it emptied, the state directories come back. */
+  async #moveTo(rev: string): Promise<void> {
+    await gitResetKeep(this.#root, rev);
+    await ensureStateDirs(this.#o.policiesDir);
+  }
+
+  #report(message: string): void {
+    if (message === this.#lastReport) return;
+    const was = this.#lastReport;
+    this.#lastReport = message;
+    if (message) this.#o.report(`Policy remote ${redactUrl(this.#o.url)}: ${message}`);
+    else if (was) this.#o.report(`Policy remote ${redactUrl(this.#o.url)} reachable again`);
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+}
+
+function refused(what: string, id: string, why: string): RemoteSyncError {
+  return new RemoteSyncError(
+    `Cannot ${what} proposal "${id}": ${why}; nothing changed and proxies keep enforcing the ` +
+      "current policy",
+  );
+}
