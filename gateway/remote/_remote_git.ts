@@ -49,25 +49,34 @@ async function transportConfig(root: string): Promise<string[]> {
       .filter((l) => l !== "");
   const ssh = (await global("core.sshCommand"))[0] ?? "ssh";
   const helpers = await global("credential.helper");
-  const local = await runGit(
-    ["config", "--local", "--null", "--name-only", "--get-regexp", "^credential\\..+\\.helper$"],
-    root,
-  );
-  const scoped = local.code === 0 ? local.stdout.split("\0").filter((k) => k !== "") : [];
+  // Repository-level keys that a generic `-c` cannot outrank: a URL-scoped helper, and a
+  // protocol's own allow (which beats protocol.allow), e.g. a planted protocol.ext.allow.
+  const pattern = "^(credential\\..+\\.helper|protocol\\..+\\.allow)$";
+  const local = await runGit([
+    "config",
+    "--local",
+    "--null",
+    "--name-only",
+    "--get-regexp",
+    pattern,
+  ], root);
+  const keys = local.code === 0 ? local.stdout.split("\0").filter((k) => k !== "") : [];
+  const scoped = keys.map((k) => k.startsWith("credential.") ? `${k}=` : `${k}=never`);
   return [
     "protocol.allow=never",
+    "protocol.ext.allow=never",
+    ...scoped,
     ...PROTOCOLS.map((p) => `protocol.${p}.allow=always`),
     `core.sshCommand=${ssh}`,
     "core.gitProxy=",
     // An empty value empties the helper list; the user's own helpers come back after it.
     "credential.helper=",
     ...helpers.map((h) => `credential.helper=${h}`),
-    ...scoped.map((k) => `${k}=`),
     "fetch.recurseSubmodules=false",
     "push.recurseSubmodules=no",
     // A remote that stops answering fails the run instead of holding an approval forever.
     "http.lowSpeedLimit=1",
-    "http.lowSpeedTime=20",
+    "http.lowSpeedTime=10",
   ];
 }
 

@@ -1,0 +1,110 @@
+/**
+ * Hostile cases of the remote (#19): what the repository's own config plants never runs on a
+ * fetch or push, credentials in the remote URL are never shown, the notify route carries
+ * nothing, and the hook refuses URLs it would have to escape.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startGateway } from "../gateway/mod.ts";
+import { postReceiveHook, RemoteSync } from "../gateway/remote/mod.ts";
+import { git, makeRemote } from "./remote_support.ts";
+
+const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+
+async function plantedClone(dir: string, bare: string, config: string[][]): Promise<string> {
+  const clone = join(dir, "clone");
+  await git(dir, "clone", "--quiet", bare, clone);
+  for (const [key, value] of config) await git(clone, "config", key!, value!);
+  return clone;
+}
+
+Deno.test("remote #19: a protocol allow and insteadOf planted in the clone's config cannot run ext:: on a fetch", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-hostile-" });
+  try {
+    const bare = await makeRemote(dir);
+    const marker = join(dir, "pwned");
+    const clone = await plantedClone(dir, bare, [
+      ["protocol.ext.allow", "always"],
+      [`url.ext::touch ${marker}.insteadOf`, `file://${bare}`],
+    ]);
+    const sync = await RemoteSync.open({
+      policiesDir: clone,
+      url: `file://${bare}`,
+      fetchIntervalMs: 0,
+    });
+    await sync.start();
+    await sync.close();
+    assert.equal(await exists(marker), false, "ext:: ran a planted command");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("remote #19: a core.sshCommand planted in the clone's config is not the ssh that runs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-hostile-" });
+  try {
+    const bare = await makeRemote(dir);
+    const marker = join(dir, "pwned");
+    const clone = await plantedClone(dir, bare, [["core.sshCommand", `touch ${marker}; false`]]);
+    const sync = await RemoteSync.open({
+      policiesDir: clone,
+      url: "ssh://127.0.0.1:1/x.git",
+      fetchIntervalMs: 0,
+    });
+    await sync.start();
+    await sync.close();
+    assert.equal(await exists(marker), false, "the planted ssh command ran");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("remote #19: a password in the remote URL never appears in an error", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-hostile-" });
+  try {
+    const error = await startGateway({
+      policiesDir: join(dir, "clone"),
+      stateDir: join(dir, "state"),
+      listen: "127.0.0.1:0",
+      remote: { url: "http://agent:s3cret-token@127.0.0.1:9/policies.git", fetchIntervalMs: 0 },
+    }).then(() => undefined, (e: Error) => e);
+    assert.ok(error, "the gateway started without its remote");
+    assert.doesNotMatch(error.message, /s3cret/);
+    assert.match(error.message, /http:\/\/\*\*\*@127\.0\.0\.1:9/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("remote #19: the notify route needs no credential and takes nothing: any body, one fetch", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-hostile-" });
+  const bare = await makeRemote(dir);
+  const gw = await startGateway({
+    policiesDir: join(dir, "a"),
+    stateDir: join(dir, "state"),
+    listen: "127.0.0.1:0",
+    remote: { url: `file://${bare}`, fetchIntervalMs: 0, notifyListen: "127.0.0.1:0" },
+  });
+  try {
+    const body = JSON.stringify({ policy_yaml: "network_policies: {evil: {}}" });
+    const posted = await fetch(gw.notifyUrl!, { method: "POST", body });
+    assert.equal(posted.status, 202);
+    assert.equal(await posted.text(), "");
+    const other = await fetch(gw.notifyUrl!.replace("/v1/notify", "/v1/proposals"));
+    await other.body?.cancel();
+    assert.equal(other.status, 404);
+    assert.doesNotMatch(await Deno.readTextFile(join(dir, "a", "team.yaml")), /evil/);
+  } finally {
+    await gw.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("remote #19: the hook refuses a notify URL it would have to quote for the shell", () => {
+  assert.throws(() => postReceiveHook(["http://x/'; rm -rf / #"]), TypeError);
+  assert.match(
+    postReceiveHook(["http://10.0.0.2:8788/v1/notify"]),
+    /'http:\/\/10\.0\.0\.2:8788\/v1\/notify'/,
+  );
+});
