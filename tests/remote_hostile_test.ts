@@ -1,6 +1,6 @@
 /**
  * Hostile cases of the remote (#19): what the repository's own config plants never runs on a
- * fetch or push, credentials in the remote URL are never shown, the notify route carries
+ * fetch or push, credentials in the remote URL are never shown, the hook route carries
  * nothing, and the hook refuses URLs it would have to escape.
  */
 
@@ -77,21 +77,21 @@ Deno.test("remote #19: a password in the remote URL never appears in an error", 
   }
 });
 
-Deno.test("remote #19: the notify route needs no credential and takes nothing: any body, one fetch", async () => {
+Deno.test("remote #19: the remote hook route needs no credential and takes nothing: any body, one fetch", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-hostile-" });
   const bare = await makeRemote(dir);
   const gw = await startGateway({
     policiesDir: join(dir, "a"),
     stateDir: join(dir, "state"),
     listen: "127.0.0.1:0",
-    remote: { url: `file://${bare}`, fetchIntervalMs: 0, notifyListen: "127.0.0.1:0" },
+    remote: { url: `file://${bare}`, fetchIntervalMs: 0, hookListen: "127.0.0.1:0" },
   });
   try {
     const body = JSON.stringify({ policy_yaml: "network_policies: {evil: {}}" });
-    const posted = await fetch(gw.notifyUrl!, { method: "POST", body });
+    const posted = await fetch(gw.hookUrl!, { method: "POST", body });
     assert.equal(posted.status, 202);
     assert.equal(await posted.text(), "");
-    const other = await fetch(gw.notifyUrl!.replace("/v1/notify", "/v1/proposals"));
+    const other = await fetch(gw.hookUrl!.replace("/v1/remote-changed", "/v1/proposals"));
     await other.body?.cancel();
     assert.equal(other.status, 404);
     assert.doesNotMatch(await Deno.readTextFile(join(dir, "a", "team.yaml")), /evil/);
@@ -101,10 +101,10 @@ Deno.test("remote #19: the notify route needs no credential and takes nothing: a
   }
 });
 
-Deno.test("remote #19: the hook refuses a notify URL it would have to quote for the shell", () => {
+Deno.test("remote #19: the hook refuses a gateway URL it would have to quote for the shell", () => {
   assert.throws(() => postReceiveHook(["http://x/'; rm -rf / #"]), TypeError);
   assert.match(
-    postReceiveHook(["http://10.0.0.2:8788/v1/notify"]),
-    /'http:\/\/10\.0\.0\.2:8788\/v1\/notify'/,
+    postReceiveHook(["http://10.0.0.2:8788/v1/remote-changed"]),
+    /'http:\/\/10\.0\.0\.2:8788\/v1\/remote-changed'/,
   );
 });

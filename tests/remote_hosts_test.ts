@@ -99,7 +99,7 @@ Deno.test({
       ]);
       procs.push(server);
       const gitPort = (await server.waitFor(/listening (\d+)/))[1];
-      const remoteArgs = (h: string, name: string, notifyPort = 0) => [
+      const remoteArgs = (h: string, name: string, hookPort = 0) => [
         "--policies",
         join(dir, name),
         "--state",
@@ -108,16 +108,16 @@ Deno.test({
         "127.0.0.1:0",
         "--remote",
         `http://${addr[h]!.remote}:${gitPort}/remote.git`,
-        "--notify-listen",
-        `${addr[h]!.host}:${notifyPort}`,
+        "--hook-listen",
+        `${addr[h]!.host}:${hookPort}`,
       ];
       let a = await startGatewayOn(ns.a!, remoteArgs("a", "a"));
       const b1 = await startGatewayOn(ns.b!, remoteArgs("b", "b1"));
       const b2 = await startGatewayOn(ns.b!, remoteArgs("b", "b2"));
       procs.push(a.process, b1.process, b2.process);
-      const notify = await Promise.all(
+      const hooks = await Promise.all(
         [a, b1, b2].map(async (g) =>
-          (await g.process.waitFor(/Notify signal accepted on (\S+)/))[1]!
+          (await g.process.waitFor(/Remote hook signals accepted on (\S+)/))[1]!
         ),
       );
       await run([
@@ -130,7 +130,7 @@ Deno.test({
         "install-hook",
         "--repo",
         bare,
-        ...notify.flatMap((u) => ["--notify", u]),
+        ...hooks.flatMap((u) => ["--gateway", u]),
       ]);
       const alice = await new CredentialStore(a.state).addReviewer("alice");
       const bob = await new CredentialStore(b1.state).addReviewer("bob");
@@ -270,8 +270,8 @@ Deno.test({
           await a.process.stop("SIGKILL");
           await Deno.remove(join(dir, "stall-push"));
           await approving;
-          const notifyPort = Number(/:(\d+)\//.exec(notify[0]!)![1]);
-          a = await startGatewayOn(ns.a!, remoteArgs("a", "a", notifyPort));
+          const hookPort = Number(/:(\d+)\//.exec(hooks[0]!)![1]);
+          a = await startGatewayOn(ns.a!, remoteArgs("a", "a", hookPort));
           procs.push(a.process);
           const clone = join(dir, "a");
           await until(

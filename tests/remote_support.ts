@@ -57,7 +57,7 @@ export async function revisions(bare: string): Promise<number[]> {
   const out: number[] = [];
   for (const commit of log.trim().split("\n")) {
     const text = await git(bare, "show", `${commit}:team.yaml`);
-    out.push(Number(/^revision: (\d+)/m.exec(text)?.[1] ?? 0));
+    out.push(Number(/^(?:# tollgate-)?revision: (\d+)/m.exec(text)?.[1] ?? 0));
   }
   return out;
 }
