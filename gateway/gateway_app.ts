@@ -81,11 +81,11 @@ export function createGatewayApp(deps: GatewayAppDeps): App {
     if (error instanceof ForbiddenError) {
       return c.json({ error: "forbidden", detail: error.message }, 403);
     }
-    if (error instanceof ProposalConflictError) {
-      return c.json({ error: "conflict", detail: error.message }, 409);
-    }
     if (error instanceof RemoteSyncError) {
       return c.json({ error: "remote_unavailable", detail: error.message }, 503);
+    }
+    if (error instanceof ProposalConflictError) {
+      return c.json({ error: "conflict", detail: error.message }, 409);
     }
     if (error instanceof TypeError) {
       return c.json({ error: "bad_request", detail: error.message }, 400);

@@ -15,6 +15,7 @@ import { relative } from "node:path";
 import { withDirectoryLock } from "../directory_lock.ts";
 import { gitWorkTreeRoot } from "../git_repo.ts";
 import { ensureStateDirs } from "../proposal_files.ts";
+import { ProposalConflictError } from "../proposal_conflict_error.ts";
 import {
   excludeLocalFiles,
   gitClone,
@@ -29,8 +30,8 @@ import {
   subjects,
 } from "./_remote_git.ts";
 
-/** A decision refused because the remote could not take it; one clear line. */
-export class RemoteSyncError extends Error {
+/** A decision the remote could not take (shown wherever a refusal is; the API answers 503). */
+export class RemoteSyncError extends ProposalConflictError {
   /** Error name. */
   override name = "RemoteSyncError";
 }
