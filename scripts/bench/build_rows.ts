@@ -17,6 +17,7 @@ import { type PeerStart, startSquid, startTinyproxy } from "./peer_proxies.ts";
 import { type ControlRepo, createControlRepo, proposalRow } from "./rows_control.ts";
 import { approveRow, startApproval } from "./rows_approve.ts";
 import { inboxRows } from "./rows_inbox.ts";
+import { remoteRows } from "./rows_remote.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
 import { sandboxStartRow } from "./rows_sandbox.ts";
 
@@ -61,6 +62,7 @@ export async function buildRows(
   if (approval) rows.push(approveRow(setup, await approval, setup.budget.subscribedProxies));
   if (approval) rows.push(...inboxRows(setup, await approval, setup.budget.subscribedProxies));
   if (wanted("control")) rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
+  if (wanted("control")) rows.push(...remoteRows(setup));
   return rows;
 }
 

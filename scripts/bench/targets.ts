@@ -68,6 +68,16 @@ export const TARGETS: readonly Target[] = [
     check: (row) => atMost(row.value, 120, (v) => `${v.toFixed(1)} MB`),
   },
   {
+    rowId: "control.remote_hook",
+    text: "p50 ≤ 500 ms",
+    check: (row) => atMost(row.p50Us, 500_000, (v) => `p50 ${formatMicros(v)}`),
+  },
+  {
+    rowId: "control.remote_fetch",
+    text: "p50 ≤ fetch interval (1 s) + 200 ms",
+    check: (row) => atMost(row.p50Us, 1_200_000, (v) => `p50 ${formatMicros(v)}`),
+  },
+  {
     rowId: "control.approve_to_enforcing",
     text: "p50 ≤ 100 ms",
     check: (row) => atMost(row.p50Us, 100_000, (v) => `p50 ${formatMicros(v)}`),
