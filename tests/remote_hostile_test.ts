@@ -6,9 +6,14 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startGateway } from "../gateway/mod.ts";
-import { postReceiveHook, RemoteSync } from "../gateway/remote/mod.ts";
-import { git, makeRemote } from "./remote_support.ts";
+import { GatewayClient, startGateway, subscribePolicy } from "../gateway/mod.ts";
+import {
+  postReceiveHook,
+  RemoteProposalStore,
+  RemoteSync,
+  RemoteSyncError,
+} from "../gateway/remote/mod.ts";
+import { git, makeRemote, ruleProposal } from "./remote_support.ts";
 
 const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
 
@@ -107,4 +112,56 @@ Deno.test("remote #19: the hook refuses a gateway URL it would have to quote for
     postReceiveHook(["http://10.0.0.2:8788/v1/remote-changed"]),
     /'http:\/\/10\.0\.0\.2:8788\/v1\/remote-changed'/,
   );
+});
+
+Deno.test("remote #19: an approval the remote refuses is never sent to the gateway's proxies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-hostile-" });
+  const bare = await makeRemote(dir);
+  const gw = await startGateway({
+    policiesDir: join(dir, "a"),
+    stateDir: join(dir, "state"),
+    listen: "127.0.0.1:0",
+    remote: { url: `file://${bare}`, fetchIntervalMs: 0 },
+  });
+  const controller = new AbortController();
+  const seen: number[] = [];
+  let following: Promise<void> | undefined;
+  try {
+    const submitted = await gw.store.submit({
+      ...ruleProposal("api_a", "a.example.com"),
+      sandbox: "sb",
+    });
+    assert.ok(submitted.accepted);
+    const { token } = await gw.credentials.enrolProxy("team");
+    const client = new GatewayClient({ url: gw.url, token });
+    following = subscribePolicy(
+      client,
+      "team",
+      (_t, v) => void seen.push(v.revision),
+      controller.signal,
+    );
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+    // The remote takes the pending proposal, then refuses every later push.
+    const pending = `pending/${submitted.proposal.id}.patch`;
+    while ((await git(bare, "ls-tree", "--name-only", "main", pending)).trim() === "") {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Deno.writeTextFile(join(bare, "hooks", "pre-receive"), "#!/bin/sh\nexit 1\n", {
+      mode: 0o755,
+    });
+    await assert.rejects(
+      () => gw.store.approve(submitted.proposal.id, { approvedBy: "alice" }),
+      (error: Error) =>
+        error instanceof RemoteSyncError && /pre-receive hook declined/.test(error.message),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(seen, [3]);
+    assert.equal(gw.store instanceof RemoteProposalStore, true);
+    assert.equal((await gw.store.get(submitted.proposal.id))?.state, "pending");
+  } finally {
+    controller.abort();
+    await following;
+    await gw.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

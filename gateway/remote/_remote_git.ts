@@ -133,6 +133,9 @@ export async function gitPush(
   // Not fast-forward, or the remote's ref moved under its own lock while this push ran.
   const lost = /^!\t.*(\[rejected\]|cannot lock ref|incorrect old value|failed to update ref)/m;
   if (lost.test(r.stdout)) return "rejected";
+  // The ref's own line says why (e.g. "[remote rejected] (pre-receive hook declined)").
+  const why = /^!\t[^\t]*\t(.+)$/m.exec(r.stdout)?.[1];
+  if (why) throw new RemoteGitError(`git push to ${redactUrl(url)} was refused: ${redactUrl(why)}`);
   throw failure(`git push to ${redactUrl(url)}`, r.stderr || r.stdout);
 }
 

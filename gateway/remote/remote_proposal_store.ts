@@ -10,6 +10,7 @@
 
 import type { ProposalInput, SubmitResult } from "../../proxy/policy_local/mod.ts";
 import type { ApproveResult } from "../approve_proposal.ts";
+import type { ApproveOptions } from "../automation/mod.ts";
 import type { RejectOptions } from "../decide_proposal.ts";
 import { ProposalStore, type ProposalStoreOptions } from "../proposal_store.ts";
 import type { RemoteSync } from "./remote_sync.ts";
@@ -38,7 +39,7 @@ export class RemoteProposalStore extends ProposalStore {
   }
 
   /** Approve on the remote's tip and push (see `RemoteSync.decide`). */
-  override approve(id: string, options: { approvedBy: string }): Promise<ApproveResult> {
+  override approve(id: string, options: ApproveOptions): Promise<ApproveResult> {
     return this.#sync.decide("approve", id, () => super.approve(id, options));
   }
 
