@@ -7,10 +7,12 @@
  * @module
  */
 
-import type { SecureContext } from "node:tls";
+import type { SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import { ReadTimeoutError } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
+import { respondH2Deny } from "./h2_responses.ts";
+import { serveH2 } from "./h2_server.ts";
 import { values } from "./header_fields.ts";
 import { parseRequestHead } from "./http1_head.ts";
 import { serveDecrypted } from "./intercept.ts";
@@ -53,7 +55,12 @@ export async function denyInBand(client: ClientConnection, denied: Decision): Pr
   if (first === undefined) return;
   client.stream.unread(first);
   if (first[0] === TLS_HANDSHAKE) {
-    await serveDecrypted(client, secureContext, (inner) => answerFirstRequest(inner, denied));
+    await serveDecrypted(
+      client,
+      secureContext,
+      (inner) => answerFirstRequest(inner, denied),
+      (secure) => denyH2Streams(client, secure, denied),
+    );
   } else {
     await answerFirstRequest(client, denied);
   }
@@ -67,6 +74,22 @@ async function firstBytes(client: ClientConnection): Promise<Uint8Array | undefi
     if (error instanceof ReadTimeoutError) return undefined;
     throw error;
   }
+}
+
+/** An h2-only client: each stream it opened gets the denial, then the session ends. */
+function denyH2Streams(
+  client: ClientConnection,
+  secure: TLSSocket,
+  denied: Decision,
+): Promise<void> {
+  const { ctx } = client;
+  return serveH2(secure, {
+    idleMs: ctx.headTimeoutMs,
+    onStream: (stream, headers) => {
+      respondH2Deny(stream, denied, ctx.skillPath, headers);
+      stream.session?.close();
+    },
+  });
 }
 
 /** Whatever the first request is (even a malformed one), its answer is the denial. */

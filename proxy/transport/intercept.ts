@@ -6,14 +6,16 @@
  * @module
  */
 
-import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
 import { canonicalizePath, type Decision } from "../policy/mod.ts";
 import { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
+import { chooseAlpn } from "./choose_alpn.ts";
 import { exchange } from "./exchange.ts";
 import { inspectGraphql } from "./graphql_body.ts";
+import { serveH2Tunnel } from "./h2_intercept.ts";
+import { negotiatedProtocol } from "./h2_server.ts";
 import { values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { readRequest } from "./request_reader.ts";
@@ -22,6 +24,7 @@ import { hostHeader, parseAuthority, splitPathQuery } from "./request_target.ts"
 import { sendDeny, sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { lingeringClose } from "./lingering_close.ts";
+import { prependDuplex } from "./prepend_duplex.ts";
 
 /**
  * Run an intercepted tunnel until either side closes it.
@@ -58,6 +61,7 @@ export async function interceptTls(
     client,
     secureContext,
     (inner) => serveTunnelRequests(inner, { ...destination, tls: true }, l4),
+    (secure) => serveH2Tunnel(client, secure, destination, l4),
   );
 }
 
@@ -68,6 +72,8 @@ export async function interceptTls(
  *
  * @param secureContext The leaf certificate context for the requested host.
  * @param serve Serves the decrypted connection (same identity, TLS stream).
+ * @param serveH2 Serves a client that negotiated `h2` (offered only when given; a client
+ * that also offers `http/1.1` gets HTTP/1.1).
  * @example
  * ```ts ignore
  * await serveDecrypted(client, await ctx.ca.secureContextFor(host), (inner) => serve(inner));
@@ -77,14 +83,19 @@ export async function serveDecrypted(
   client: ClientConnection,
   secureContext: SecureContext,
   serve: (inner: ClientConnection) => Promise<void>,
+  serveH2?: (secure: TLSSocket) => Promise<void>,
 ): Promise<void> {
   const raw = client.stream.socket;
   const early = client.stream.detach();
-  const secure = new TLSSocket(early.length === 0 ? raw : prepend(raw, early), {
-    isServer: true,
-    secureContext,
-    ALPNProtocols: ["http/1.1"],
-  });
+  const secure = new TLSSocket(
+    early.length === 0 ? raw : prependDuplex(raw, early),
+    {
+      isServer: true,
+      secureContext,
+      ALPNCallback: ({ protocols }: { protocols: string[] }) =>
+        chooseAlpn(protocols, { h2: serveH2 !== undefined }),
+    } as ConstructorParameters<typeof TLSSocket>[1],
+  );
   client.ctx.track(secure);
   secure.on("error", () => {});
   // Detached from its byte stream, the raw socket has no error listener left: a reset from
@@ -92,6 +103,11 @@ export async function serveDecrypted(
   raw.on("error", () => {});
   raw.resume();
   try {
+    if (serveH2 !== undefined) {
+      const protocol = await negotiatedProtocol(secure, client.ctx.headTimeoutMs);
+      if (protocol === undefined) return;
+      if (protocol === "h2") return await serveH2(secure);
+    }
     await serve(
       client.withStream(new ByteStream(secure, { bodyIdleMs: client.ctx.idleTimeoutMs })),
     );
@@ -212,30 +228,4 @@ function targetProblem(
     return { status: 421, code: "misdirected_request", detail };
   }
   return undefined;
-}
-
-/** A duplex that first yields bytes the client sent before the 200, then the socket's. */
-function prepend(socket: Duplex, early: Uint8Array[]): Duplex {
-  const wrapper = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk, _encoding, callback) {
-      socket.write(chunk, callback);
-    },
-    final(callback) {
-      socket.end(callback);
-    },
-    destroy(error, callback) {
-      socket.destroy();
-      callback(error);
-    },
-  });
-  for (const chunk of early) wrapper.push(chunk);
-  socket.on("data", (chunk) => {
-    if (!wrapper.push(chunk)) socket.pause();
-  });
-  socket.on("end", () => wrapper.push(null));
-  socket.on("close", () => wrapper.destroy());
-  return wrapper;
 }

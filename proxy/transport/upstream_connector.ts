@@ -24,6 +24,8 @@ export interface UpstreamTarget {
   tls: boolean;
   /** The address came from an operator override: try the extra CAs first. */
   overridden?: boolean;
+  /** ALPN protocols offered on a TLS connection (default `http/1.1` only). */
+  alpn?: string[];
 }
 
 /** A failure to reach upstream, with the status and code the client gets. */
@@ -99,7 +101,7 @@ export class UpstreamConnector {
     return this.#whenReady(socket, "connect", target);
   }
 
-  /** A new verified TLS connection to the target (TCP_NODELAY, ALPN http/1.1). */
+  /** A new verified TLS connection to the target (TCP_NODELAY, ALPN http/1.1 unless `alpn`). */
   async tls(target: UpstreamTarget): Promise<tls.TLSSocket> {
     const stores = this.#storeOrder(target);
     let lastError: unknown;
@@ -143,7 +145,7 @@ export class UpstreamConnector {
       host: target.address,
       port: target.connectPort ?? target.port,
       servername: sni,
-      ALPNProtocols: ["http/1.1"],
+      ALPNProtocols: target.alpn ?? ["http/1.1"],
       ...(store === "default" ? {} : { ca: this.#caList(store) }),
       checkServerIdentity: (_name, cert) => tls.checkServerIdentity(target.host, cert),
     });

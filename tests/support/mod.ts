@@ -13,3 +13,7 @@ export type { CurlOptions, CurlResult, CurlTransfer } from "./curl.ts";
 export { exchangeOn, rawRequest } from "./raw_client.ts";
 export type { RawOptions, RawResponse } from "./raw_client.ts";
 export { tunnelRequest } from "./tunnel_client.ts";
+export { startH2Upstream } from "./h2_upstream.ts";
+export type { H2Recorded, H2TestUpstream } from "./h2_upstream.ts";
+export { nodeH2Requests } from "./h2_client.ts";
+export type { H2ClientRequest, H2ClientResponse, H2ClientResult } from "./h2_client.ts";

@@ -1,0 +1,98 @@
+/**
+ * HTTP/2 inside an intercepted tunnel (a client that negotiated `h2`): each stream is decided
+ * on its own by the same admission as an HTTP/1.1 request, answered with the structured 403
+ * when denied (the session stays open for the others), and forwarded when allowed.
+ *
+ * @module
+ */
+
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import type { Decision } from "../policy/mod.ts";
+import type { ClientConnection } from "./client_connection.ts";
+import type { TunnelDestination } from "./connect.ts";
+import { h2Request } from "./h2_request.ts";
+import { respondH2Deny, respondH2Error } from "./h2_responses.ts";
+import { serveH2 } from "./h2_server.ts";
+import { H2Upstream } from "./h2_upstream.ts";
+import { hostHeader } from "./request_target.ts";
+import { admitTunnelRequest, type TunnelGrant } from "./tunnel_admission.ts";
+import { UpstreamError } from "./upstream_pool.ts";
+
+/**
+ * Serve an intercepted tunnel's HTTP/2 session until it closes.
+ *
+ * @param secure The client's TLS socket, handshake done with ALPN `h2`.
+ * @param l4 The allowed L4 decision the tunnel was opened under.
+ * @example
+ * ```ts ignore
+ * await serveH2Tunnel(client, secure, destination, l4);
+ * ```
+ */
+export async function serveH2Tunnel(
+  client: ClientConnection,
+  secure: TLSSocket,
+  destination: TunnelDestination,
+  l4: Decision,
+): Promise<void> {
+  const grant: TunnelGrant = { l4, generation: client.ctx.holder.generation };
+  const upstream = new H2Upstream(client.ctx, {
+    host: destination.host,
+    port: destination.port,
+    address: destination.address,
+    connectPort: destination.connectPort,
+    tls: true,
+    overridden: destination.overridden,
+  });
+  const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) =>
+    void serveStream(client, { destination, grant, upstream }, stream, headers).catch(() =>
+      stream.destroy()
+    );
+  try {
+    await serveH2(secure, { onStream, idleMs: client.ctx.idleTimeoutMs });
+  } finally {
+    upstream.close();
+  }
+}
+
+interface Session {
+  destination: TunnelDestination;
+  grant: TunnelGrant;
+  upstream: H2Upstream;
+}
+
+async function serveStream(
+  client: ClientConnection,
+  session: Session,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+): Promise<void> {
+  const { ctx } = client;
+  const request = h2Request(headers);
+  if (typeof request === "string") {
+    return respondH2Error(stream, 400, "bad_request", request, headers);
+  }
+  const { destination } = session;
+  const admission = await admitTunnelRequest(client, destination, session.grant, request);
+  if (admission.kind === "deny") {
+    return respondH2Deny(stream, admission.decision, ctx.skillPath, headers);
+  }
+  if (admission.kind === "refuse") {
+    const { status, code, detail } = admission;
+    return respondH2Error(stream, status, code, detail, headers);
+  }
+  const authority = hostHeader(destination, 443);
+  try {
+    await session.upstream.forward(stream, {
+      request,
+      pathAndQuery: admission.pathAndQuery,
+      authority,
+    });
+  } catch (error) {
+    if (stream.headersSent) return void stream.destroy();
+    const failure = error instanceof UpstreamError
+      ? error
+      : new UpstreamError(502, "upstream_unreachable", "Upstream connection failed");
+    respondH2Error(stream, failure.status, failure.code, failure.message, headers);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Serving HTTP/2 on a TLS connection the proxy terminated: the ALPN outcome of the handshake,
+ * and a server session over the decrypted socket whose streams are handed out one by one.
+ *
+ * @module
+ */
+
+import * as http2 from "node:http2";
+import type { TLSSocket } from "node:tls";
+
+/** Receives each new stream of a session with its request headers. */
+export type H2StreamHandler = (
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+) => void;
+
+/**
+ * The protocol the client's TLS handshake settled on (`"h2"`, `"http/1.1"`, or `false` when it
+ * offered no ALPN), or undefined when the handshake failed, closed or took longer than
+ * `timeoutMs`.
+ *
+ * @example
+ * ```ts ignore
+ * const protocol = await negotiatedProtocol(secure, 10_000);
+ * ```
+ */
+export function negotiatedProtocol(
+  secure: TLSSocket,
+  timeoutMs: number,
+): Promise<string | false | undefined> {
+  return new Promise((resolve) => {
+    const done = (protocol: string | false | undefined) => {
+      clearTimeout(timer);
+      secure.off("secure", onSecure);
+      secure.off("close", onClose);
+      resolve(protocol);
+    };
+    const onSecure = () => done(secure.alpnProtocol ?? false);
+    const onClose = () => done(undefined);
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    secure.once("secure", onSecure);
+    secure.once("close", onClose);
+  });
+}
+
+/** Options of {@linkcode serveH2}. */
+export interface ServeH2Options {
+  /** Called for each stream the client opens. */
+  onStream: H2StreamHandler;
+  /** The session closes after this long without activity. */
+  idleMs: number;
+}
+
+// Bounds what one client may hold open on the proxy: streams at once and header sizes.
+const SETTINGS: http2.Settings = {
+  maxConcurrentStreams: 100,
+  enablePush: false,
+  maxHeaderListSize: 64 * 1024,
+};
+
+/**
+ * Run an HTTP/2 server session on `secure` (ALPN `h2`, handshake done) until it closes.
+ *
+ * @example
+ * ```ts ignore
+ * await serveH2(secure, { idleMs: 60_000, onStream: (stream) => stream.respond({ ":status": 204 }, { endStream: true }) });
+ * ```
+ */
+export function serveH2(secure: TLSSocket, options: ServeH2Options): Promise<void> {
+  // Deno 2.9: a server-side TLSSocket keeps `secureConnecting` true after its handshake, and
+  // a session on such a socket waits for a `secureConnect` event that only clients emit.
+  (secure as { secureConnecting?: boolean }).secureConnecting = false;
+  const session = http2.performServerHandshake(secure, {
+    settings: SETTINGS,
+    maxSessionMemory: 16,
+  });
+  session.on("error", () => {});
+  session.setTimeout(options.idleMs, () => session.close());
+  session.on("stream", (stream, headers) => {
+    // A client that resets a stream mid-answer must not become an uncaught error.
+    stream.on("error", () => {});
+    options.onStream(stream, headers);
+  });
+  return new Promise((resolve) => {
+    if (session.closed || session.destroyed) return resolve();
+    session.once("close", () => resolve());
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * One HTTP/2 stream forwarded over an HTTP/1.1 upstream connection: the body read whole (with
+ * the same cap as a chunked HTTP/1.1 body), the head written by the HTTP/1.1 path's serialiser,
+ * and the response relayed onto the stream without its HTTP/1.1 framing.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { ByteStream } from "./byte_stream.ts";
+import { requestHeadBytes } from "./exchange.ts";
+import type { H2Request } from "./h2_request.ts";
+import { relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
+import { parseResponseHead, type ResponseHead } from "./http1_head.ts";
+import { MAX_CHUNKED_BODY_BYTES, MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
+import { UpstreamError } from "./upstream_pool.ts";
+
+// Never sent on an HTTP/2 stream (RFC 9113 §8.2.2), besides the Connection field's tokens.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "transfer-encoding",
+  "upgrade",
+  "trailer",
+]);
+
+/** The body of a stream, whole, or undefined when it is over `MAX_CHUNKED_BODY_BYTES`. */
+export async function readH2Body(stream: ServerHttp2Stream): Promise<Uint8Array | undefined> {
+  if (stream.endAfterHeaders) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Uint8Array).byteLength;
+    if (size > MAX_CHUNKED_BODY_BYTES) return undefined;
+    chunks.push(chunk as Uint8Array);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Send `request` over the HTTP/1.1 connection `upstream` and answer `stream` with the response.
+ *
+ * @returns True when the upstream connection may carry another request.
+ * @throws {UpstreamError} When no usable response head arrives (nothing was sent to `stream`).
+ * @example
+ * ```ts ignore
+ * const reusable = await forwardOverHttp1(stream, request, { upstream, pathAndQuery, authority, body, timeoutMs });
+ * ```
+ */
+export async function forwardOverHttp1(
+  stream: ServerHttp2Stream,
+  request: H2Request,
+  exchange: {
+    upstream: ByteStream;
+    pathAndQuery: string;
+    authority: string;
+    body: Uint8Array;
+    timeoutMs: number;
+  },
+): Promise<boolean> {
+  const { upstream, body } = exchange;
+  const { head } = request;
+  const withBody = body.byteLength > 0 || head.framing.kind === "length";
+  const bytes = requestHeadBytes(
+    { head, pathAndQuery: exchange.pathAndQuery, authority: exchange.authority },
+    withBody || !["GET", "HEAD"].includes(head.method) ? body.byteLength : undefined,
+  );
+  await upstream.write(body.byteLength > 0 ? Buffer.concat([bytes, body]) : bytes);
+  const response = await finalHead(upstream, head.method, exchange.timeoutMs);
+  stream.respond(h2ResponseHeaders(response), { endStream: response.framing.kind === "none" });
+  const write = (piece: Uint8Array) => writeStream(stream, piece);
+  const { framing } = response;
+  if (framing.kind === "length") await upstream.readExactly(framing.length, write);
+  else if (framing.kind === "chunked") await relayChunkedDecoded(upstream, write);
+  else if (framing.kind === "close") await relayUntilEnd(upstream, write);
+  if (framing.kind !== "none") stream.end();
+  return response.keepAlive;
+}
+
+async function finalHead(
+  upstream: ByteStream,
+  method: string,
+  timeoutMs: number,
+): Promise<ResponseHead> {
+  for (;;) {
+    const timeouts = { idleMs: timeoutMs, headMs: timeoutMs };
+    const read = await upstream.readHead(MAX_RESPONSE_HEAD_BYTES, timeouts);
+    if (read.kind === "timeout") {
+      throw new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time");
+    }
+    if (read.kind !== "head") {
+      throw new UpstreamError(502, "upstream_protocol_error", "Upstream sent no usable response");
+    }
+    const parsed = parseResponseHead(read.bytes, method);
+    if (!parsed.ok) throw new UpstreamError(502, "upstream_protocol_error", parsed.error.detail);
+    if (parsed.head.status === 101) {
+      throw new UpstreamError(502, "upstream_protocol_error", "Upstream switched protocols");
+    }
+    if (parsed.head.status >= 200) return parsed.head;
+  }
+}
+
+function h2ResponseHeaders(head: ResponseHead): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { ":status": head.status };
+  for (const [name, value] of head.headers) {
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || head.connectionTokens.has(lower)) continue;
+    const known = headers[lower];
+    if (known === undefined) headers[lower] = lower === "set-cookie" ? [value] : value;
+    else if (Array.isArray(known)) known.push(value);
+    else headers[lower] = `${known}, ${value}`;
+  }
+  return headers;
+}
+
+/** Write with backpressure; throws once the client has reset the stream. */
+function writeStream(stream: ServerHttp2Stream, piece: Uint8Array): Promise<void> | undefined {
+  if (stream.destroyed) throw new UpstreamError(502, "client_gone", "The client reset the stream");
+  if (stream.write(piece)) return undefined;
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}

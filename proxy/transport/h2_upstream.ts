@@ -1,0 +1,197 @@
+/**
+ * The upstream side of one intercepted HTTP/2 client session: the first stream opens a TLS
+ * connection offering `h2` and `http/1.1`; when the origin picks `h2` every stream of the
+ * session is multiplexed onto one upstream session (trailers relayed, which gRPC needs);
+ * otherwise each stream is translated to HTTP/1.1 over pooled connections.
+ *
+ * @module
+ */
+
+import * as http2 from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { forwardOverHttp1, readH2Body } from "./h2_to_h1.ts";
+import type { H2Request } from "./h2_request.ts";
+import { prependDuplex } from "./prepend_duplex.ts";
+import type { ProxyContext } from "./proxy_context.ts";
+import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
+import { UpstreamError } from "./upstream_pool.ts";
+
+/** What the origin spoke when the session's first stream reached it. */
+type Origin = { kind: "h1" } | { kind: "h2"; session: http2.ClientHttp2Session };
+
+/** An allowed stream, ready to go upstream. */
+export interface H2Outgoing {
+  /** The client's request. */
+  request: H2Request;
+  /** Canonical path plus `?` and the raw query when there is one. */
+  pathAndQuery: string;
+  /** The upstream authority (`:authority`, or `Host` over HTTP/1.1). */
+  authority: string;
+}
+
+// Request fields an HTTP/2 upstream must not get: the proxy sets :authority itself.
+const DROPPED_REQUEST_FIELDS = new Set(["host", "content-length"]);
+const DROPPED_RESPONSE_FIELDS = new Set(["connection", "keep-alive", "transfer-encoding"]);
+
+/**
+ * Forwards the allowed streams of one client session.
+ *
+ * @example
+ * ```ts ignore
+ * const upstream = new H2Upstream(ctx, target);
+ * await upstream.forward(stream, { request, pathAndQuery: "/x", authority: "api.test" });
+ * upstream.close();
+ * ```
+ */
+export class H2Upstream {
+  #ctx: ProxyContext;
+  #target: UpstreamTarget;
+  #origin: Promise<Origin> | undefined;
+  /** The probe connection of an HTTP/1.1 origin, kept for the first stream. */
+  #spare: UpstreamConnection | undefined;
+
+  /** Streams of one client session to `target`; nothing is opened before the first. */
+  constructor(ctx: ProxyContext, target: UpstreamTarget) {
+    this.#ctx = ctx;
+    this.#target = target;
+  }
+
+  /**
+   * Forward one stream and relay its answer.
+   *
+   * @throws {UpstreamError} When nothing could be relayed (the caller answers the stream).
+   */
+  async forward(stream: http2.ServerHttp2Stream, outgoing: H2Outgoing): Promise<void> {
+    this.#origin ??= this.#open();
+    let origin: Origin;
+    try {
+      origin = await this.#origin;
+    } catch (error) {
+      this.#origin = undefined;
+      throw error;
+    }
+    if (origin.kind === "h1") return await this.#overHttp1(stream, outgoing);
+    if (origin.session.closed || origin.session.destroyed) {
+      // The origin ended its session (GOAWAY, idle close): the next stream opens another.
+      this.#origin = undefined;
+      return await this.forward(stream, outgoing);
+    }
+    await forwardOverH2(stream, origin.session, outgoing, this.#ctx.upstreamTimeoutMs);
+  }
+
+  /** Close the upstream session (pooled HTTP/1.1 connections stay with the pool). */
+  close(): void {
+    this.#spare?.stream.destroy();
+    this.#origin?.then((origin) => {
+      if (origin.kind === "h2") origin.session.destroy();
+    }, () => {});
+  }
+
+  async #open(): Promise<Origin> {
+    const connection = await this.#ctx.pool.connect({ ...this.#target, alpn: ["h2", "http/1.1"] });
+    const socket = connection.stream.socket as TLSSocket;
+    if (socket.alpnProtocol !== "h2") {
+      this.#spare = connection;
+      return { kind: "h1" };
+    }
+    const early = connection.stream.detach();
+    const transport = early.length === 0 ? socket : prependDuplex(socket, early);
+    const session = http2.connect(`https://${this.#target.host}`, {
+      createConnection: () => transport,
+    });
+    session.on("error", () => {});
+    return { kind: "h2", session };
+  }
+
+  async #overHttp1(
+    stream: http2.ServerHttp2Stream,
+    outgoing: H2Outgoing,
+  ): Promise<void> {
+    const body = await readH2Body(stream);
+    if (body === undefined) {
+      throw new UpstreamError(413, "payload_too_large", "Request body is too large");
+    }
+    const { pool } = this.#ctx;
+    const spare = this.#spare;
+    this.#spare = undefined;
+    const connection = spare ?? pool.takeIdle(this.#target) ?? await pool.connect(this.#target);
+    let reusable = false;
+    try {
+      reusable = await forwardOverHttp1(stream, outgoing.request, {
+        upstream: connection.stream,
+        pathAndQuery: outgoing.pathAndQuery,
+        authority: outgoing.authority,
+        body,
+        timeoutMs: this.#ctx.upstreamTimeoutMs,
+      });
+    } finally {
+      pool.release(connection, reusable);
+    }
+  }
+}
+
+/** One stream over the upstream HTTP/2 session: body streamed both ways, trailers relayed. */
+function forwardOverH2(
+  stream: http2.ServerHttp2Stream,
+  session: http2.ClientHttp2Session,
+  outgoing: H2Outgoing,
+  timeoutMs: number,
+): Promise<void> {
+  const headers: http2.OutgoingHttpHeaders = {
+    ":method": outgoing.request.method,
+    ":path": outgoing.pathAndQuery,
+    ":authority": outgoing.authority,
+    ":scheme": "https",
+  };
+  for (const [name, value] of outgoing.request.fields) {
+    if (DROPPED_REQUEST_FIELDS.has(name)) continue;
+    const known = headers[name];
+    headers[name] = known === undefined ? value : [...[known].flat().map(String), value];
+  }
+  const ended = stream.endAfterHeaders;
+  const upstream = session.request(headers, { endStream: ended });
+  upstream.on("error", () => {});
+  if (!ended) stream.pipe(upstream);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      upstream.close(http2.constants.NGHTTP2_CANCEL);
+      reject(new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time"));
+    }, timeoutMs);
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    upstream.once("response", (response) => {
+      clearTimeout(timer);
+      stream.respond(responseHeaders(response), { waitForTrailers: true });
+      stream.once("wantTrailers", () => stream.sendTrailers(trailerFields(trailers)));
+      upstream.pipe(stream);
+      upstream.once("end", () => resolve());
+    });
+    upstream.once("trailers", (fields) => void (trailers = fields));
+    upstream.once("close", () => {
+      clearTimeout(timer);
+      if (!stream.headersSent) {
+        reject(new UpstreamError(502, "upstream_unreachable", "Upstream reset the stream"));
+      } else if (!upstream.readableEnded) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      resolve();
+    });
+    // The client gave up: so does the upstream stream.
+    stream.once("close", () => {
+      if (!upstream.closed) upstream.close(http2.constants.NGHTTP2_CANCEL);
+    });
+  });
+}
+
+function responseHeaders(response: http2.IncomingHttpHeaders): http2.OutgoingHttpHeaders {
+  const headers: http2.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(response)) {
+    if (!DROPPED_RESPONSE_FIELDS.has(name)) headers[name] = value;
+  }
+  return headers;
+}
+
+function trailerFields(trailers: http2.IncomingHttpHeaders | undefined): http2.OutgoingHttpHeaders {
+  const fields: http2.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(trailers ?? {})) {
+    if (!name.startsWith(":")) fields[name] = value;
+  }
+  return fields;
+}

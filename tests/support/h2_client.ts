@@ -1,0 +1,103 @@
+/**
+ * A real h2-only client for end-to-end tests: Node's `http2.connect` (ALPN `h2` only) over a
+ * CONNECT tunnel through the proxy, several requests on one session, run as a `node` process
+ * so the proxy sees `/usr/bin/node` as the requester.
+ *
+ * @module
+ */
+
+/** One request of {@linkcode nodeH2Requests}. */
+export interface H2ClientRequest {
+  method: string;
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+/** What the client saw for one request. */
+export interface H2ClientResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+  trailers: Record<string, string>;
+  /** Set when the stream failed instead of answering. */
+  error?: string;
+}
+
+/** The session's outcome: the negotiated ALPN and one response per request, in order. */
+export interface H2ClientResult {
+  alpn: string | false | null;
+  responses: H2ClientResponse[];
+  stderr: string;
+}
+
+// Runs inside node: CONNECT, TLS offering only h2, then the requests one after the other.
+const SCRIPT = `
+const net = require("node:net"), tls = require("node:tls"), http2 = require("node:http2");
+const fs = require("node:fs");
+const [proxyPort, host, caPath, requestsJson] = process.argv.slice(1);
+const requests = JSON.parse(requestsJson);
+const raw = net.connect(Number(proxyPort), "127.0.0.1", () => {
+  raw.write("CONNECT " + host + ":443 HTTP/1.1\\r\\nHost: " + host + ":443\\r\\n\\r\\n");
+});
+let head = "";
+const onHead = (chunk) => {
+  head += chunk.toString("latin1");
+  if (!head.includes("\\r\\n\\r\\n")) return;
+  raw.off("data", onHead);
+  if (!head.startsWith("HTTP/1.1 200")) { console.log(JSON.stringify({ connect: head })); process.exit(0); }
+  const socket = tls.connect({ socket: raw, servername: host, ca: fs.readFileSync(caPath), ALPNProtocols: ["h2"] });
+  socket.on("secureConnect", () => run(socket));
+  socket.on("error", (e) => { console.log(JSON.stringify({ alpn: null, responses: [], error: e.message })); process.exit(0); });
+};
+raw.on("data", onHead);
+async function run(socket) {
+  const alpn = socket.alpnProtocol;
+  const session = http2.connect("https://" + host, { createConnection: () => socket });
+  session.on("error", () => {});
+  const responses = [];
+  for (const r of requests) responses.push(await one(session, r));
+  console.log(JSON.stringify({ alpn, responses }));
+  session.close();
+}
+function one(session, r) {
+  return new Promise((resolve) => {
+    const out = { status: 0, headers: {}, body: "", trailers: {} };
+    const req = session.request({ ":method": r.method, ":path": r.path, ...(r.headers || {}) });
+    req.on("response", (h) => { out.status = h[":status"]; out.headers = { ...h }; });
+    req.on("trailers", (t) => { out.trailers = { ...t }; });
+    req.setEncoding("utf8");
+    req.on("data", (c) => { out.body += c; });
+    req.on("end", () => resolve(out));
+    req.on("error", (e) => { out.error = e.message; resolve(out); });
+    req.end(r.body || undefined);
+  });
+}
+`;
+
+/**
+ * Send `requests` on one HTTP/2 session to `host:443` through the proxy at `proxyPort`.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, [{ method: "GET", path: "/" }]);
+ * ```
+ */
+export async function nodeH2Requests(
+  proxyPort: number,
+  host: string,
+  caPath: string,
+  requests: H2ClientRequest[],
+): Promise<H2ClientResult> {
+  const output = await new Deno.Command("/usr/bin/node", {
+    args: ["-e", SCRIPT, String(proxyPort), host, caPath, JSON.stringify(requests)],
+    env: { PATH: "/usr/bin:/bin" },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout).trim();
+  const stderr = new TextDecoder().decode(output.stderr);
+  if (stdout === "") return { alpn: null, responses: [], stderr };
+  return { ...JSON.parse(stdout), stderr };
+}

@@ -1,0 +1,93 @@
+/**
+ * An HTTP/2-only TLS upstream for end-to-end tests (node:http2, ALPN `h2` only), with a
+ * certificate from the test upstreams' CA so the test proxy trusts it. `/grpc/...` answers
+ * like a gRPC server (`application/grpc`, `grpc-status` trailers); anything else echoes the
+ * request as JSON `{protocol, method, path, authority, body, te}`.
+ *
+ * @module
+ */
+
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import { CertificateAuthority } from "../../proxy/tls/mod.ts";
+import type { TestUpstreams } from "./test_upstreams.ts";
+
+/** One request the HTTP/2 upstream received. */
+export interface H2Recorded {
+  method: string;
+  path: string;
+  authority: string | undefined;
+  body: string;
+}
+
+/** A running HTTP/2 upstream. */
+export interface H2TestUpstream {
+  /** Port on 127.0.0.1. */
+  port: number;
+  /** Requests received, in order. */
+  requests: H2Recorded[];
+  /** Stop the server and every session. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start an HTTP/2-only upstream with a certificate for `hosts`, signed by `upstreams`' CA.
+ *
+ * @example
+ * ```ts ignore
+ * const h2 = await startH2Upstream(upstreams, ["grpc.example.com"]);
+ * await h2.close();
+ * ```
+ */
+export async function startH2Upstream(
+  upstreams: TestUpstreams,
+  hosts: string[],
+): Promise<H2TestUpstream> {
+  // The test upstreams' CA lives in <dir>/ca/ca.pem; loading it again signs one more leaf.
+  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
+  const leaf = await ca.mintLeaf(hosts);
+  const requests: H2Recorded[] = [];
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const server = http2.createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem });
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", () => {});
+  });
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => {});
+    let body = "";
+    stream.setEncoding("latin1");
+    stream.on("data", (chunk: string) => void (body += chunk));
+    stream.on("end", () => {
+      const path = String(headers[":path"]);
+      const method = String(headers[":method"]);
+      const authority = headers[":authority"] as string | undefined;
+      requests.push({ method, path, authority, body });
+      if (path.startsWith("/grpc/")) return answerGrpc(stream, body);
+      const echo = { protocol: "h2", method, path, authority, body, te: headers.te ?? null };
+      stream.respond({ ":status": 200, "content-type": "application/json" });
+      stream.end(JSON.stringify(echo));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests,
+    async close() {
+      for (const session of sessions) session.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function answerGrpc(stream: http2.ServerHttp2Stream, body: string): void {
+  stream.respond({ ":status": 200, "content-type": "application/grpc" }, {
+    waitForTrailers: true,
+  });
+  stream.once("wantTrailers", () => {
+    stream.sendTrailers({ "grpc-status": "0", "grpc-message": `echo ${body.length}` });
+  });
+  stream.end(`reply:${body}`);
+}
