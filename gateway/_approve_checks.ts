@@ -6,12 +6,12 @@
  * @module
  */
 
-import { parse } from "yaml";
+import { type LoadedPolicy, validateNetworkRule } from "./_engine.ts";
 import { checkProposedRule } from "./proposal_checks.ts";
 import { ProposalConflictError } from "./proposal_conflict_error.ts";
 import type { PolicyFile } from "./policy_files.ts";
 import type { ProposalRecord } from "./proposal_record.ts";
-import type { ProposalSeal } from "./proposal_seal.ts";
+import { type ProposalSeal, ruleHash } from "./proposal_seal.ts";
 import type { CeilingView } from "./authority/mod.ts";
 
 /** The approval's conflict error for proposal `id`. */
@@ -30,11 +30,11 @@ export interface ApprovalFacts {
 
 /**
  * Refuse (with a `ProposalConflictError`) an approval the checks, the reviewed findings or the
- * applied text no longer allow.
+ * resulting policy (`after`, loaded once from the bumped text) no longer allow.
  */
 export function validateStep(
   { record, current, seal, ceiling }: ApprovalFacts,
-  applied: { text: string },
+  after: LoadedPolicy,
 ): void {
   // The ceiling binds every reviewer: an approval that would leave it is refused.
   const check = checkProposedRule(record.rule, current.loaded, ceiling);
@@ -52,22 +52,26 @@ export function validateStep(
         `"tollgate proposals refresh ${record.id}" and review it again`,
     );
   }
-  assertOnlyAdds(record, current.text, applied.text);
+  assertOnlyAdds(record, current.loaded, after);
 }
 
-/** The approval must add exactly the reviewed rule and change nothing else. */
-function assertOnlyAdds(record: ProposalRecord, before: string, after: string): void {
-  const a = parse(before) as Record<string, unknown>;
-  const b = parse(after) as Record<string, unknown>;
-  const rulesA = (a.network_policies ?? {}) as Record<string, unknown>;
-  const rulesB = (b.network_policies ?? {}) as Record<string, unknown>;
+/**
+ * The approval must add exactly the reviewed rule and change nothing else but the revision.
+ * Compared on the validated models (which hold every key a policy may have), so the new text
+ * is parsed once, by the load that also compiles it.
+ */
+function assertOnlyAdds(record: ProposalRecord, before: LoadedPolicy, after: LoadedPolicy): void {
+  const { network_policies: rulesA, revision: _a, ...restA } = before.policy;
+  const { network_policies: rulesB, revision: _b, ...restB } = after.policy;
   const key = record.meta.ruleKey;
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
-  const ok = !(key in rulesA) &&
-    same(Object.keys(rulesB).sort(), [...Object.keys(rulesA), key].sort()) &&
-    Object.keys(rulesA).every((k) => same(rulesA[k], rulesB[k])) &&
-    same(rulesB[key], record.rule) &&
-    same({ ...a, network_policies: 0 }, { ...b, network_policies: 0 });
+  const keysA = Object.keys(rulesA);
+  const reviewed = validateNetworkRule(record.rule).rule;
+  const ok = !(key in rulesA) && key in rulesB && reviewed !== undefined &&
+    Object.keys(rulesB).length === keysA.length + 1 &&
+    keysA.every((k) => same(rulesA[k], rulesB[k])) &&
+    ruleHash(rulesB[key]) === ruleHash(reviewed) &&
+    same(restA, restB);
   if (!ok) {
     throw conflict(
       record.id,

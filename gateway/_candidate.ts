@@ -59,19 +59,29 @@ export function applyStep(
   );
 }
 
-/** Bump the revision of the applied text and load it; a conflict when it does not validate. */
+/**
+ * Bump the revision of the applied text and load it (with `load`, a `PolicyCache`'s in the
+ * store: the one parse of an approval); a conflict when it does not validate or does not hold
+ * the new revision.
+ */
 export function bumpStep(
   { record, current }: { record: ProposalRecord; current: PolicyFile },
   applied: Applied,
+  load: (text: string, file: string) => LoadedPolicy = loadPolicyText,
 ): Bumped {
   const revision = current.loaded.policy.revision + 1;
   const text = setRevisionText(applied.text, revision);
+  let result: LoadedPolicy;
   try {
-    return { text, result: loadPolicyText(text, `${record.meta.policy}.yaml`) };
+    result = load(text, `${record.meta.policy}.yaml`);
   } catch (error) {
     const why = visibleText((error as Error).message, 300);
     throw conflict(record.id, `the resulting policy does not validate: ${why}`);
   }
+  if (result.policy.revision !== revision) {
+    throw conflict(record.id, `the resulting policy does not hold revision ${revision}`);
+  }
+  return { text, result };
 }
 
 /**
@@ -109,7 +119,11 @@ export interface CandidateView {
  * const view = await candidateView("policies", record);
  * ```
  */
-export async function candidateView(dir: string, record: ProposalRecord): Promise<CandidateView> {
+export async function candidateView(
+  dir: string,
+  record: ProposalRecord,
+  load: (text: string, file: string) => LoadedPolicy = loadPolicyText,
+): Promise<CandidateView> {
   const view = {
     applicationError: "",
     reviewToken: "",
@@ -119,7 +133,7 @@ export async function candidateView(dir: string, record: ProposalRecord): Promis
   const name = record.meta.policy;
   let current: PolicyFile | undefined;
   try {
-    current = await readPolicyFile(dir, name);
+    current = await readPolicyFile(dir, name, load);
     if (!current) throw conflict(record.id, `policy "${name}" no longer exists`);
     view.currentPolicyHash = current.loaded.hash;
     if (record.ruleError) throw conflict(record.id, record.ruleError);
@@ -134,8 +148,8 @@ export async function candidateView(dir: string, record: ProposalRecord): Promis
     if (tampered || !seal) throw conflict(record.id, `${tampered}; reject it`);
     const facts = { record, current, seal };
     const applied = applyStep(facts);
-    validateStep(facts, applied);
-    const bumped = bumpStep(facts, applied);
+    const bumped = bumpStep(facts, applied, load);
+    validateStep(facts, bumped.result);
     view.candidatePolicyHash = bumped.result.hash;
     view.reviewToken = reviewToken(record.id, record.rule, current.loaded.hash, bumped.result.hash);
   } catch (error) {

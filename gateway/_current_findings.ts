@@ -9,6 +9,7 @@
 import type { Finding } from "../proxy/policy_local/mod.ts";
 import { type PolicyFile, readPolicyFile } from "./policy_files.ts";
 import { checkProposedRule } from "./proposal_checks.ts";
+import type { PolicyCache } from "./policy_cache.ts";
 import type { ProposalRecord } from "./proposal_record.ts";
 import type { CeilingView } from "./authority/mod.ts";
 import { readSeal, sealProblem } from "./proposal_seal.ts";
@@ -18,17 +19,21 @@ import { readSeal, sealProblem } from "./proposal_seal.ts";
  *
  * @example
  * ```ts ignore
- * const shown = await withCurrentFindings("policies", records);
+ * const shown = await withCurrentFindings({ policiesDir, policies: new PolicyCache() }, records);
  * ```
  */
 export async function withCurrentFindings(
-  dir: string,
+  env: { policiesDir: string; policies: PolicyCache },
   records: ProposalRecord[],
   ceiling?: CeilingView,
 ): Promise<ProposalRecord[]> {
+  const dir = env.policiesDir;
+  const load = (text: string, file: string) => env.policies.load(text, file);
   const policies = new Map<string, Promise<PolicyFile | undefined>>();
   const policy = (name: string) => {
-    if (!policies.has(name)) policies.set(name, readPolicyFile(dir, name).catch(() => undefined));
+    if (!policies.has(name)) {
+      policies.set(name, readPolicyFile(dir, name, load).catch(() => undefined));
+    }
     return policies.get(name)!;
   };
   return await Promise.all(records.map(async (record) => {
@@ -44,7 +49,7 @@ async function currentFindings(
   current: PolicyFile | undefined,
   ceiling: CeilingView | undefined,
 ): Promise<Finding[]> {
-  const text = await Deno.readTextFile(record.file).catch(() => "");
+  const text = record.text ?? await Deno.readTextFile(record.file).catch(() => "");
   const { policy, ruleKey } = record.meta;
   const problem = sealProblem(await readSeal(dir, record.id), {
     text,

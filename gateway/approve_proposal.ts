@@ -100,10 +100,11 @@ export async function approveProposal(
     const loaded = await loadStep(env, id);
     await env.beforeStep("apply");
     const applied = withScope(applyStep(loaded), loaded.record, options, env.now().getTime());
-    await env.beforeStep("validate");
-    validateStep(loaded, applied);
+    // Bump before validating: the bumped text is the one policy text this approval parses.
     await env.beforeStep("bump");
-    const bumped = bumpStep(loaded, applied);
+    const bumped = bumpStep(loaded, applied, (t, f) => env.policies.load(t, f));
+    await env.beforeStep("validate");
+    validateStep(loaded, bumped.result);
     await env.beforeStep("stamp");
     const staged = await stageStep(env, loaded, applied, bumped, options.approvedBy);
     await replaceStep(env, loaded, staged);
@@ -138,7 +139,8 @@ async function loadStep(env: StoreEnv, id: string): Promise<Loaded> {
   const { policy, ruleKey } = record.meta;
   const tampered = sealProblem(seal, { text, policy, ruleKey, rule: record.rule });
   if (tampered || !seal) throw conflict(id, `${tampered}; reject it`);
-  const current = await readPolicyFile(env.policiesDir, record.meta.policy).catch((error) => {
+  const load = (text: string, file: string) => env.policies.load(text, file);
+  const current = await readPolicyFile(env.policiesDir, record.meta.policy, load).catch((error) => {
     const why = visibleText((error as Error).message, 300);
     throw conflict(id, `policy "${record.meta.policy}" does not validate on disk: ${why}`);
   });

@@ -133,7 +133,11 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
     if (tampered || !seal) {
       throw new ProposalConflictError(`Cannot refresh proposal "${id}": ${tampered}; reject it`);
     }
-    const current = await readPolicyFile(env.policiesDir, record.meta.policy);
+    const current = await readPolicyFile(
+      env.policiesDir,
+      record.meta.policy,
+      (t, f) => env.policies.load(t, f),
+    );
     if (!current) {
       throw new ProposalConflictError(
         `Cannot refresh proposal "${id}": its policy no longer exists`,

@@ -9,7 +9,7 @@
  */
 
 import { configEvent, type OcsfEvent } from "./_ocsf.ts";
-import { loadPolicyText } from "./_engine.ts";
+import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
 import type { Policy } from "../proxy/policy/mod.ts";
 import type { EventHub, GatewayEvent } from "./event_hub.ts";
 import { listPolicyNames, policyFilePath } from "./policy_files.ts";
@@ -33,7 +33,7 @@ export interface PolicySnapshot {
  * Largest policy text (UTF-8 bytes) sent inside a `policy.updated` event; a larger one is
  * announced without its text and subscribers fetch it.
  */
-export const MAX_EVENT_TEXT_BYTES = 256 * 1024;
+export const MAX_EVENT_TEXT_BYTES = 16 * 1024 * 1024;
 
 /**
  * The `policy.updated` event of a snapshot: name, revision, hash and, when it is not too
@@ -74,6 +74,8 @@ export interface DirectoryWatcherOptions {
    * such a file is refused like an invalid one and the last good policy stays.
    */
   refuse?: (policy: Policy) => Promise<string | undefined>;
+  /** Loads a policy text (a `PolicyCache`'s, shared with the store, parses each text once). */
+  load?: (text: string, file: string) => LoadedPolicy;
 }
 
 /**
@@ -104,8 +106,7 @@ export class DirectoryWatcher {
 
   /**
    * A watcher of `options.policiesDir` (call `start()`).
-   *
-   * @param options the directory, the hub, the event sink, the debounce
+   * @param options the directory, the hub, the event sink, the debounce, the loader
    */
   constructor(options: DirectoryWatcherOptions) {
     this.#o = {
@@ -113,6 +114,7 @@ export class DirectoryWatcher {
       debounceMs: 25,
       missingGraceMs: 250,
       refuse: () => Promise.resolve(undefined),
+      load: loadPolicyText,
       ...options,
     };
   }
@@ -193,7 +195,7 @@ export class DirectoryWatcher {
       if (text === undefined || text === this.#policies.get(name)?.text) continue;
       if (text === this.#failedTexts.get(name)) continue;
       try {
-        const { policy, hash } = loadPolicyText(text, `${name}.yaml`);
+        const { policy, hash } = this.#o.load(text, `${name}.yaml`);
         const refused = await this.#o.refuse(policy);
         if (refused !== undefined) throw new Error(refused);
         const previous = this.#policies.get(name);

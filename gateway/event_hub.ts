@@ -13,6 +13,32 @@ export interface GatewayEvent {
   data: Record<string, unknown>;
 }
 
+/** An event as subscribers receive it: numbered, with its stream frame encoded once. */
+export type HubEvent = GatewayEvent & {
+  /** Position in the hub's stream (the SSE `id`). */
+  id: number;
+  /**
+   * The whole `text/event-stream` frame, encoded once for every subscriber: a policy push to
+   * 100 proxies serialises (and, for a 10,000-rule policy, encodes megabytes) once, not 100 times.
+   */
+  frame: Uint8Array;
+};
+
+/**
+ * The server-sent-event frame of an event (`event:`, one `data:` line of JSON, `id:`).
+ *
+ * @example
+ * ```ts
+ * import { sseFrame } from "./event_hub.ts";
+ * const frame = sseFrame({ type: "policy.updated", data: { name: "t" } }, 7);
+ * console.assert(frame === 'event: policy.updated\ndata: {"name":"t"}\nid: 7\n\n');
+ * ```
+ */
+export function sseFrame(event: GatewayEvent, id: number): string {
+  // JSON.stringify escapes every line break, so the data is one `data:` line.
+  return `event: ${event.type}\ndata: ${JSON.stringify(event.data)}\nid: ${id}\n\n`;
+}
+
 /** A subscriber's view of the hub. */
 export interface HubSubscription {
   /** Stop receiving events. */
@@ -36,7 +62,7 @@ export interface HubSubscription {
  * ```
  */
 export class EventHub {
-  readonly #listeners = new Set<(event: GatewayEvent & { id: number }) => void>();
+  readonly #listeners = new Set<(event: HubEvent) => void>();
   #next = 1;
   #close!: () => void;
   readonly #closed = new Promise<void>((resolve) => (this.#close = resolve));
@@ -48,12 +74,15 @@ export class EventHub {
 
   /** Send an event to every subscriber. */
   publish(event: GatewayEvent): void {
-    const numbered = { ...event, id: this.#next++ };
+    const id = this.#next++;
+    if (this.#listeners.size === 0) return;
+    const frame = new TextEncoder().encode(sseFrame(event, id));
+    const numbered = { ...event, id, frame };
     for (const listener of this.#listeners) listener(numbered);
   }
 
   /** Receive every event from now on. */
-  subscribe(listener: (event: GatewayEvent & { id: number }) => void): HubSubscription {
+  subscribe(listener: (event: HubEvent) => void): HubSubscription {
     this.#listeners.add(listener);
     return { unsubscribe: () => this.#listeners.delete(listener), closed: this.#closed };
   }

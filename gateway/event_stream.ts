@@ -9,7 +9,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { DirectoryWatcher } from "./directory_watcher.ts";
-import type { EventHub, GatewayEvent } from "./event_hub.ts";
+import type { EventHub, GatewayEvent, HubEvent } from "./event_hub.ts";
 
 /** Options of {@linkcode streamEvents}. */
 export interface StreamOptions {
@@ -40,7 +40,7 @@ export function streamEvents(
     options.only === undefined || (event.type === "policy.updated" && shown(event.data.name));
   return streamSSE(c, async (stream) => {
     let wake: () => void = () => {};
-    const queue: (GatewayEvent & { id: number })[] = [];
+    const queue: HubEvent[] = [];
     const sub = hub.subscribe((event) => {
       if (!visible(event)) return;
       queue.push(event);
@@ -64,11 +64,8 @@ export function streamEvents(
       await stream.writeSSE({ event: "ready", data: JSON.stringify({ policies }) });
       while (!ended) {
         for (let event = queue.shift(); event; event = queue.shift()) {
-          await stream.writeSSE({
-            event: event.type,
-            data: JSON.stringify(event.data),
-            id: String(event.id),
-          });
+          // The frame the hub encoded once for every stream.
+          await stream.write(event.frame);
         }
         const pinged = await idle(pingMs, (fn) => (wake = fn));
         if (pinged && !ended) await stream.write(": ping\n\n");

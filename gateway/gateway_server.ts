@@ -19,6 +19,7 @@ import { ceilingPath, refuseOutsideCeiling } from "./authority/mod.ts";
 import { InboxSessions } from "./inbox/mod.ts";
 import { startNotifier } from "./notify/mod.ts";
 import { openRemote, type RemoteOptions } from "./remote/mod.ts";
+import { PolicyCache } from "./policy_cache.ts";
 
 /** Options of `startGateway`. */
 export interface GatewayOptions {
@@ -108,7 +109,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = new OcsfLog(join(options.stateDir, "logs"));
   const emit = (event: Parameters<OcsfLog["append"]>[0]) => void log.append(event).catch(() => {});
   const hub = new EventHub();
-  const storeOptions = { policiesDir, emit, ceilingFile: options.ceilingFile };
+  // One cache for the store and the watch: each policy text is parsed once, by whoever is first.
+  const policyCache = new PolicyCache();
+  const storeOptions = { policiesDir, emit, ceilingFile: options.ceilingFile, policyCache };
   const ceilingFile = ceilingPath(policiesDir, options.ceilingFile);
   const watcherOptions: DirectoryWatcherOptions = {
     policiesDir,
@@ -116,6 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     emit,
     // A sandbox policy that already exceeds the org ceiling is never served.
     refuse: (policy) => refuseOutsideCeiling(ceilingFile, policy),
+    load: (text, file) => policyCache.load(text, file),
   };
   // With a remote the directory may be a clone still to make: it exists after openRemote.
   const remote = options.remote &&

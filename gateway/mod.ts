@@ -9,6 +9,7 @@
 
 export { ProposalStore } from "./proposal_store.ts";
 export type { ProposalStoreOptions } from "./proposal_store.ts";
+export { PolicyCache } from "./policy_cache.ts";
 export { ProposalConflictError } from "./proposal_conflict_error.ts";
 export type { ApproveResult } from "./approve_proposal.ts";
 export { GUIDANCE } from "./decide_proposal.ts";
@@ -49,7 +50,7 @@ export type { PolicyVersion, SubscribeOptions } from "./subscribe_policy.ts";
 export { ensureGatewayToken, readGatewayToken, TOKEN_FILE } from "./gateway_token.ts";
 export { CredentialStore } from "./credential_store.ts";
 export type { Credential, CredentialRole } from "./credential_store.ts";
-export { EventHub } from "./event_hub.ts";
+export { EventHub, sseFrame } from "./event_hub.ts";
 export { INBOX, InboxSessions, proposalCommits, proposalDenials } from "./inbox/mod.ts";
 export type { InboxSession, InboxSessionOptions, ShownDenial } from "./inbox/mod.ts";
 export { notificationMessage, parseNotifyUrl, startNotifier } from "./notify/mod.ts";
@@ -59,7 +60,7 @@ export type {
   Notifier,
   NotifierOptions,
 } from "./notify/mod.ts";
-export type { GatewayEvent, HubSubscription } from "./event_hub.ts";
+export type { GatewayEvent, HubEvent, HubSubscription } from "./event_hub.ts";
 export type { PolicySnapshot } from "./directory_watcher.ts";
 export { readServerSentEvents } from "./server_sent_events.ts";
 export type { ServerSentEvent } from "./server_sent_events.ts";

@@ -55,7 +55,8 @@ export interface PolicyFile {
 }
 
 /**
- * Read and load policy `name`; undefined when the file does not exist.
+ * Read and load policy `name`; undefined when the file does not exist. `load` may be a
+ * `PolicyCache`'s, so that an unchanged file is not parsed again.
  *
  * @throws {Error} when the file does not validate
  * @example
@@ -63,7 +64,11 @@ export interface PolicyFile {
  * const team = await readPolicyFile("policies", "team");
  * ```
  */
-export async function readPolicyFile(dir: string, name: string): Promise<PolicyFile | undefined> {
+export async function readPolicyFile(
+  dir: string,
+  name: string,
+  load: (text: string, file: string) => LoadedPolicy = loadPolicyText,
+): Promise<PolicyFile | undefined> {
   const path = policyFilePath(dir, name);
   let text: string;
   try {
@@ -72,7 +77,7 @@ export async function readPolicyFile(dir: string, name: string): Promise<PolicyF
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-  return { name, path, text, loaded: loadPolicyText(text, `${name}.yaml`) };
+  return { name, path, text, loaded: load(text, `${name}.yaml`) };
 }
 
 /**

@@ -11,14 +11,15 @@ import {
   type Document as YamlDocument,
   isMap,
   isScalar,
-  parse,
   parseDocument,
   type Scalar,
   YAMLMap,
 } from "yaml";
+import { quickPlace, quickRevisionText } from "./_quick_text_edit.ts";
 import {
   findRevisionComments,
   type NetworkRule,
+  parseYamlValue,
   revisionCommentLine,
 } from "../proxy/policy/mod.ts";
 
@@ -119,12 +120,11 @@ function blockPlace(text: string, doc: YamlDocument): Place | undefined {
 export function insertRuleText(text: string, key: string, rule: NetworkRule, id: string): string {
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const lf = text.replaceAll("\r\n", "\n");
-  const doc = parseDocument(lf);
-  const place = blockPlace(lf, doc);
+  const place = quickPlace(lf) ?? blockPlace(lf, parseDocument(lf));
   const out = place
     ? splice(lf, place, ruleBlock(key, rule, id, place.indent))
-    : reserialise(doc, key, rule, id);
-  const added = (parse(out) as { network_policies?: Record<string, unknown> })
+    : reserialise(parseDocument(lf), key, rule, id);
+  const added = (parseYamlValue(out) as { network_policies?: Record<string, unknown> })
     .network_policies?.[key];
   if (JSON.stringify(added) !== JSON.stringify(rule)) {
     throw new Error(`Cannot add rule "${key}": the edited file does not hold the rule as written`);
@@ -159,7 +159,7 @@ function reserialise(doc: YamlDocument, key: string, rule: NetworkRule, id: stri
 export function reinsertRuleLines(text: string, lines: string[]): string | undefined {
   if (text.includes("\r\n")) return undefined;
   const rule = lines[0] === "network_policies:" ? lines.slice(1) : lines;
-  const place = blockPlace(text, parseDocument(text));
+  const place = quickPlace(text) ?? blockPlace(text, parseDocument(text));
   const first = rule.find((l) => l.trim() !== "") ?? "";
   const indent = first.slice(0, first.length - first.trimStart().length);
   if (!place || indent !== place.indent) return undefined;
@@ -184,6 +184,8 @@ export function reinsertRuleLines(text: string, lines: string[]): string | undef
 export function setRevisionText(text: string, revision: number): string {
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const lf = text.replaceAll("\r\n", "\n");
+  const quick = quickRevisionText(lf, revisionCommentLine(revision));
+  if (quick !== undefined) return quick.replaceAll("\n", eol);
   const doc = parseDocument(lf);
   if (!isMap(doc.contents)) throw new Error("Cannot set the revision: the policy is not a map");
   const line = revisionCommentLine(revision);

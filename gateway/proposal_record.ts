@@ -28,6 +28,8 @@ export interface ProposalRecord {
   rule: NetworkRule;
   /** Why the rule could not be read from the diff, if it could not. */
   ruleError?: string;
+  /** The patch file's text as it was read (so a list checks each seal without reading twice). */
+  text?: string;
 }
 
 /**
@@ -57,11 +59,11 @@ export function recordFromText(file: ProposalFile, text: string): ProposalRecord
   if (meta.id !== file.id) throw new SyntaxError(`Proposal file "${file.id}" names another id`);
   try {
     const rule = ruleFromDiff(diff, meta.ruleKey);
-    return { id: file.id, state: file.state, file: file.path, meta, diff, rule };
+    return { id: file.id, state: file.state, file: file.path, meta, diff, rule, text };
   } catch (error) {
     const rule = { endpoints: [], binaries: [] };
     const ruleError = (error as Error).message;
-    return { id: file.id, state: file.state, file: file.path, meta, diff, rule, ruleError };
+    return { id: file.id, state: file.state, file: file.path, meta, diff, rule, ruleError, text };
   }
 }
 

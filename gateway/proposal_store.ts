@@ -36,6 +36,7 @@ import { candidateView } from "./_candidate.ts";
 import { ceilingPath, readCeilingView } from "./authority/mod.ts";
 import type { ApproveOptions } from "./automation/mod.ts";
 import { autoApproveSubmitted } from "./automation/mod.ts";
+import { PolicyCache } from "./policy_cache.ts";
 
 /** Options of a `ProposalStore`. */
 export interface ProposalStoreOptions {
@@ -53,6 +54,8 @@ export interface ProposalStoreOptions {
   maxPendingPerSandbox?: number;
   /** The org ceiling file (default `ceiling.yaml` in the policies directory). */
   ceilingFile?: string;
+  /** Loaded policies to reuse (the gateway shares one with its directory watch). */
+  policyCache?: PolicyCache;
 }
 
 const defaults = {
@@ -101,6 +104,7 @@ export class ProposalStore implements ProposalSink {
       beforeStep: async (step) => await o.beforeStep(step),
       maxPending: o.maxPendingPerSandbox,
       ceiling: () => readCeilingView(ceilingPath(options.policiesDir, options.ceilingFile)),
+      policies: options.policyCache ?? new PolicyCache(),
     };
   }
 
@@ -135,7 +139,8 @@ export class ProposalStore implements ProposalSink {
   async statusOf(record: ProposalRecord): Promise<ProposalStatus> {
     const status = toProposalStatus(record);
     if (record.state !== "pending") return status;
-    return { ...status, ...await candidateView(this.policiesDir, record) };
+    const load = (text: string, file: string) => this.#env.policies.load(text, file);
+    return { ...status, ...await candidateView(this.policiesDir, record, load) };
   }
 
   /** Resolve when the proposal is decided, or with its pending state when `signal` aborts. */
@@ -163,17 +168,17 @@ export class ProposalStore implements ProposalSink {
       files.map((f) => readProposalRecord(f).catch(() => undefined)),
     );
     const found = records.filter((r): r is ProposalRecord => r !== undefined);
-    return await withCurrentFindings(this.policiesDir, found, await this.#env.ceiling?.());
+    return await withCurrentFindings(this.#env, found, await this.#env.ceiling?.());
   }
 
   /** One proposal (findings recomputed when pending), or undefined for an unknown or malformed id. */
   async get(id: string): Promise<ProposalRecord | undefined> {
     if (!isProposalId(id)) return undefined;
-    await this.#recoverIfNeeded();
+    await this.#recoverIfNeeded(id);
     const found = await findProposalFile(this.policiesDir, id);
     if (!found) return undefined;
     const [record] = await withCurrentFindings(
-      this.policiesDir,
+      this.#env,
       [await readProposalRecord(found)],
       await this.#env.ceiling?.(),
     );
@@ -211,8 +216,9 @@ export class ProposalStore implements ProposalSink {
     }
   }
 
-  async #recoverIfNeeded(): Promise<void> {
-    if ((await appliedPendingIds(this.policiesDir)).length > 0) await this.recover();
+  /** Finish interrupted approvals first (only `id`'s matters to a status read). */
+  async #recoverIfNeeded(id?: string): Promise<void> {
+    if ((await appliedPendingIds(this.policiesDir, id)).length > 0) await this.recover();
   }
 
   #repoInfo(): Promise<RepoInfo> {

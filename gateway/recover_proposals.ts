@@ -12,8 +12,8 @@
  */
 
 import { join } from "node:path";
-import { parse } from "yaml";
-import { isPolicyName, readPolicyFile } from "./policy_files.ts";
+import { parseYamlValue } from "../proxy/policy/mod.ts";
+import { isPolicyName, listPolicyNames, readPolicyFile } from "./policy_files.ts";
 import { proposalMarker } from "./policy_text_edit.ts";
 import { listProposalFiles, proposalFilePath } from "./proposal_files.ts";
 import { stampDecision } from "./proposal_patch.ts";
@@ -28,18 +28,19 @@ const STALE_TEMP_MS = 60_000;
 
 /**
  * Ids of pending proposals whose rule is already in their policy file (cheap; no lock): the
- * seal's rule key holds a rule with the seal's content hash.
+ * seal's rule key holds a rule with the seal's content hash. With `only`, just that proposal
+ * is looked at (a status read), so the cost does not grow with the number pending.
  *
  * @example
  * ```ts ignore
  * if ((await appliedPendingIds(dir)).length) await withDirectoryLock(dir, () => recoverProposals(env));
  * ```
  */
-export async function appliedPendingIds(dir: string): Promise<string[]> {
+export async function appliedPendingIds(dir: string, only?: string): Promise<string[]> {
   const texts = new Map<string, Promise<string | undefined>>();
   const out: string[] = [];
-  for (const file of await listProposalFiles(dir, "pending")) {
-    const seal = await readSeal(dir, file.id);
+  for (const id of await markedPendingIds(dir, only)) {
+    const seal = await readSeal(dir, id);
     if (!seal || !isPolicyName(seal.policy)) continue;
     if (!texts.has(seal.policy)) {
       texts.set(
@@ -55,9 +56,36 @@ export async function appliedPendingIds(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * Pending ids whose marker is in some policy file: every approval (and `git am`) writes the
+ * marker, so only these can have been applied. Reading the policies once and the pending
+ * listing (names only) replaces reading the seal of every pending proposal.
+ */
+async function markedPendingIds(dir: string, only?: string): Promise<string[]> {
+  const pending = only === undefined
+    ? new Set((await listProposalFiles(dir, "pending")).map((f) => f.id))
+    : undefined;
+  const out = new Set<string>();
+  for (const name of await listPolicyNames(dir).catch(() => [])) {
+    const text = await Deno.readTextFile(join(dir, `${name}.yaml`)).catch(() => "");
+    if (only !== undefined) {
+      if (text.includes(proposalMarker(only))) out.add(only);
+      continue;
+    }
+    for (const m of text.matchAll(MARKER)) if (pending!.has(m[1]!)) out.add(m[1]!);
+  }
+  if (only !== undefined && out.size > 0) {
+    const live = await Deno.lstat(proposalFilePath(dir, "pending", only)).then(() => 1, () => 0);
+    if (!live) return [];
+  }
+  return [...out].sort();
+}
+
+const MARKER = /# tollgate proposal (p-\d{8}T\d{6}-[a-z0-9]{6})/g;
+
 function ruleHashIn(text: string, key: string): string | undefined {
   try {
-    const rules = (parse(text) as { network_policies?: Record<string, unknown> } | null)
+    const rules = (parseYamlValue(text) as { network_policies?: Record<string, unknown> } | null)
       ?.network_policies;
     const rule = rules?.[key];
     return typeof rule === "object" && rule !== null ? ruleHash(rule) : undefined;
@@ -76,7 +104,9 @@ function ruleHashIn(text: string, key: string): string | undefined {
  * ```
  */
 export async function recoverProposals(env: StoreEnv): Promise<string[]> {
-  await removeDeadTemps(env.policiesDir);
+  // One listing of pending/ (10,000 names at scale) serves the seal sweep.
+  const pending = new Set((await listProposalFiles(env.policiesDir, "pending")).map((f) => f.id));
+  await removeDeadTemps(env.policiesDir, pending);
   const done: string[] = [];
   for (const id of await appliedPendingIds(env.policiesDir)) {
     await finishApproval(env, id);
@@ -89,7 +119,8 @@ async function finishApproval(env: StoreEnv, id: string): Promise<void> {
   const dir = env.policiesDir;
   const pending = proposalFilePath(dir, "pending", id);
   const record = await readProposalRecord({ id, state: "pending", path: pending });
-  const policy = await readPolicyFile(dir, record.meta.policy).catch(() => undefined);
+  const load = (text: string, file: string) => env.policies.load(text, file);
+  const policy = await readPolicyFile(dir, record.meta.policy, load).catch(() => undefined);
   let decision = record.meta.decision;
   // The stamp counts only in a patch Tollgate wrote (its seal knows the text).
   const sealed = (await readSeal(dir, id))?.patchHashes.includes(
@@ -129,7 +160,7 @@ async function finishApproval(env: StoreEnv, id: string): Promise<void> {
   env.notify({ kind: "proposal", id, state: "approved", policy: record.meta.policy });
 }
 
-async function removeDeadTemps(dir: string): Promise<void> {
+async function removeDeadTemps(dir: string, pending: ReadonlySet<string>): Promise<void> {
   const now = Date.now();
   for (const sub of [".", "pending", "approved", "rejected"]) {
     const at = join(dir, sub);
@@ -142,15 +173,21 @@ async function removeDeadTemps(dir: string): Promise<void> {
       if (sub !== "pending" || age > STALE_TEMP_MS) await Deno.remove(path).catch(() => {});
     }
   }
-  await removeDeadSeals(dir, now);
+  await removeDeadSeals(dir, now, pending);
 }
 
 /** Seals (and their temps) whose patch left `pending/` or was never written by a live submit. */
-async function removeDeadSeals(dir: string, now: number): Promise<void> {
+async function removeDeadSeals(
+  dir: string,
+  now: number,
+  pending: ReadonlySet<string>,
+): Promise<void> {
   const at = sealDir(dir);
+  // A seal beside its pending patch is live: no stat for each of 10,000 pending proposals.
   for (const entry of await Array.fromAsync(Deno.readDir(at)).catch(() => [])) {
     const path = join(at, entry.name);
     const id = entry.name.replace(/\.json$/, "");
+    if (entry.isFile && !TEMP_FILE.test(entry.name) && pending.has(id)) continue;
     const mtime = (await Deno.stat(path).catch(() => undefined))?.mtime?.getTime() ?? now;
     if (!entry.isFile || now - mtime <= STALE_TEMP_MS) continue;
     const live = await Deno.lstat(proposalFilePath(dir, "pending", id)).then(() => 1, () => 0);

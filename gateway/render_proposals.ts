@@ -75,11 +75,13 @@ export function safeJson(value: unknown, indent?: number): string {
 export function renderProposalList(records: ProposalRecord[], color: boolean): string {
   if (records.length === 0) return "No proposals\n";
   const rows = records.map((r) => [r.id, r.state, v(r.meta.policy, 64), v(r.meta.summary, 200)]);
-  const width = (i: number) => Math.max(...rows.map((row) => row[i]!.length), 6);
   const head = ["ID", "STATUS", "POLICY", "SUMMARY"];
+  // Column widths once (a loop, not Math.max(...rows): that spreads 20,000 arguments per cell).
+  const widths = head.map((h) => h.length);
+  for (const row of rows) row.forEach((cell, i) => widths[i] = Math.max(widths[i]!, cell.length));
   const line = (row: string[], state?: ProposalRecord["state"]) =>
     row.map((cell, i) => {
-      const padded = i < 3 ? cell.padEnd(Math.max(width(i), head[i]!.length)) : cell;
+      const padded = i < 3 ? cell.padEnd(Math.max(widths[i]!, 6)) : cell;
       return i === 1 && state ? paint(color, STATE_COLOR[state], padded) : padded;
     }).join("  ").trimEnd();
   return [line(head), ...rows.map((row, i) => line(row, records[i]!.state))].join("\n") + "\n";

@@ -8,8 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { applyPatch, createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
-import { parse } from "yaml";
-import type { NetworkRule } from "../proxy/policy/mod.ts";
+import { type NetworkRule, parseYamlValue } from "../proxy/policy/mod.ts";
 
 /**
  * Git's blob id of a text (the `index` line of a diff names the pre- and post-image).
@@ -93,7 +92,7 @@ export function ruleFromDiff(diff: string, key: string): NetworkRule {
   const fragment = added.map((l) => l.slice(indent)).join("\n");
   let value: unknown;
   try {
-    value = parse(fragment);
+    value = parseYamlValue(fragment);
   } catch {
     throw new SyntaxError(`The proposal diff does not hold rule "${key}"`);
   }

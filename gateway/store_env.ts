@@ -6,6 +6,7 @@
  */
 
 import type { OcsfEvent } from "./_ocsf.ts";
+import type { PolicyCache } from "./policy_cache.ts";
 import type { ProposalState } from "./proposal_files.ts";
 import type { CeilingView } from "./authority/mod.ts";
 
@@ -57,4 +58,6 @@ export interface StoreEnv {
   maxPending?: number;
   /** The org ceiling (read fresh on each call), or undefined when there is none. */
   ceiling?(): Promise<CeilingView | undefined>;
+  /** Loads policy texts, reusing the last load of an unchanged file. */
+  policies: PolicyCache;
 }

@@ -20,11 +20,12 @@ import { isPolicyName, type PolicyFile, readPolicyFile } from "./policy_files.ts
 import { insertRuleText, ruleKeyFor } from "./policy_text_edit.ts";
 import { checkProposedRule, type CheckResult } from "./proposal_checks.ts";
 import { withDirectoryLock } from "./directory_lock.ts";
-import { ensureStateDirs, listProposalFiles, proposalFilePath } from "./proposal_files.ts";
+import { ensureStateDirs, proposalFilePath } from "./proposal_files.ts";
+import { indexSandboxProposal, sandboxPendingSeals } from "./sandbox_pending.ts";
 import { newProposalId } from "./proposal_id.ts";
 import { formatProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
 import { readProposalRecord, recordFromText, toProposalStatus } from "./proposal_record.ts";
-import { type ProposalSeal, readSeal, ruleHash, textHash, writeSeal } from "./proposal_seal.ts";
+import { type ProposalSeal, ruleHash, textHash, writeSeal } from "./proposal_seal.ts";
 import { buildFileDiff } from "./rule_diff.ts";
 import { MAX_PENDING_PER_SANDBOX, type StoreEnv } from "./store_env.ts";
 import { visibleText } from "./untrusted_text.ts";
@@ -101,7 +102,7 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   const rule = check.rule;
   const stored = await withDirectoryLock(env.policiesDir, async (): Promise<Stored> => {
     await ensureStateDirs(env.policiesDir);
-    const pending = await pendingSeals(env.policiesDir, input.policy, input.sandbox);
+    const pending = await sandboxPendingSeals(env.policiesDir, input.policy, input.sandbox);
     const same = pending.find((s) => s.ruleHash === ruleHash(rule));
     if (same) return { kind: "existing", id: same.id };
     const max = env.maxPending ?? MAX_PENDING_PER_SANDBOX;
@@ -109,7 +110,9 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
     const { meta, text } = await draftPatch(env, input, current, { ...check, rule });
     const file = proposalFilePath(env.policiesDir, "pending", meta.id);
     // The seal first: a patch without one is never approved.
-    await writeSeal(env.policiesDir, sealOf(meta, rule, text));
+    const seal = sealOf(meta, rule, text);
+    await writeSeal(env.policiesDir, seal);
+    await indexSandboxProposal(env.policiesDir, seal);
     await writeFileAtomic(file, text);
     return { kind: "new", meta, text, file };
   });
@@ -148,21 +151,6 @@ function sealOf(meta: ProposalMeta, rule: NetworkRule, text: string): ProposalSe
   };
 }
 
-/**
- * The seals of the sandbox's pending proposals: those for `policy` made by `sandbox` (a proposal
- * another sandbox made is never returned in its place, since that sandbox could not read it).
- */
-async function pendingSeals(
-  dir: string,
-  policy: string,
-  sandbox: string | undefined,
-): Promise<ProposalSeal[]> {
-  const seals = await Promise.all(
-    (await listProposalFiles(dir, "pending")).map((f) => readSeal(dir, f.id)),
-  );
-  return seals.filter((s): s is ProposalSeal => s?.policy === policy && s.sandbox === sandbox);
-}
-
 function tooManyPending(policy: string, max: number): SubmitResult {
   const name = visibleText(policy, 80);
   return {
@@ -180,7 +168,7 @@ async function loadTarget(env: StoreEnv, policy: string): Promise<PolicyFile | s
   const name = visibleText(String(policy), 80);
   try {
     const current = isPolicyName(policy)
-      ? await readPolicyFile(env.policiesDir, policy)
+      ? await readPolicyFile(env.policiesDir, policy, (t, f) => env.policies.load(t, f))
       : undefined;
     return current ?? `Unknown policy "${name}"`;
   } catch {

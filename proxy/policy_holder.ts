@@ -5,6 +5,7 @@
  * @module
  */
 
+import { loadOffThread } from "./_parse_off_thread.ts";
 import {
   type CompiledPolicy,
   formatIssue,
@@ -68,6 +69,7 @@ export class PolicyHolder {
   #spentListeners = new Set<(ruleKey: string) => void>();
   /** The sandbox id this proxy serves: a session-scoped rule allows only its own sandbox. */
   sandbox?: string;
+  #reloads: Promise<void> = Promise.resolve();
 
   /** Hold an already loaded policy as generation 1. */
   constructor(name: string, loaded: LoadedPolicy) {
@@ -114,6 +116,23 @@ export class PolicyHolder {
       if (error instanceof PolicyValidationError) return { ok: false, issues: error.issues };
       throw error;
     }
+    return this.#swap(loaded);
+  }
+
+  /**
+   * `update()` off the request path (`loadOffThread`): only the finished snapshot is swapped
+   * in, requests meanwhile are decided by the policy in force. Reloads apply in order.
+   */
+  reload(text: string): Promise<UpdateResult> {
+    const run = this.#reloads.then(async (): Promise<UpdateResult> => {
+      const loaded = await loadOffThread(text, this.#current.file, ON_THIS_HOST);
+      return "issues" in loaded ? { ok: false, issues: loaded.issues } : this.#swap(loaded);
+    });
+    this.#reloads = run.then(() => {}, () => {});
+    return run;
+  }
+
+  #swap(loaded: LoadedPolicy): UpdateResult {
     const snapshot = snapshotOf(this.#current.name, loaded, this.#current.generation + 1);
     this.#current = snapshot;
     for (const listener of [...this.#listeners]) {
@@ -184,23 +203,23 @@ function snapshotOf(name: string, loaded: LoadedPolicy, generation: number): Pol
 }
 
 /**
- * Swap in a new policy text (from a file or a gateway push), reporting CONFIG:LOADED, or
- * CONFIG:FAILED with every issue while the last good policy stays in force.
+ * Swap in a new policy text (file or push) off the request path (`reload`), reporting
+ * CONFIG:LOADED, or CONFIG:FAILED with every issue while the last good policy stays in force.
  *
  * @example
  * ```ts
  * import { PolicyHolder, reloadFromText } from "./policy_holder.ts";
  * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\n");
- * reloadFromText(holder, "version: 2\n", (event) => console.assert(event.class_uid === 5019));
+ * await reloadFromText(holder, "version: 2\n", (event) => console.assert(event.class_uid === 5019));
  * console.assert(holder.current().generation === 1);
  * ```
  */
-export function reloadFromText(
+export async function reloadFromText(
   holder: PolicyHolder,
   text: string,
   onEvent: ((event: OcsfEvent) => void) | undefined,
-): UpdateResult {
-  const result = holder.update(text);
+): Promise<UpdateResult> {
+  const result = await holder.reload(text);
   if (result.ok) {
     const { revision, hash, name } = result.snapshot;
     onEvent?.(

@@ -104,7 +104,7 @@ async function reloadFromFile(
     return "unchanged";
   }
   if (text === holder.current().text) return "unchanged";
-  reloadFromText(holder, text, onEvent);
+  await reloadFromText(holder, text, onEvent);
   return "reloaded";
 }
 

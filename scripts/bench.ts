@@ -8,9 +8,12 @@
 import { dirname, resolve } from "node:path";
 import { ChildProcesses, renderReport, runBench } from "./bench/mod.ts";
 
-const USAGE = `Usage: deno task bench [--quick] [--json FILE] [--only PREFIX,...] [--no-pin]
+const USAGE =
+  `Usage: deno task bench [--quick] [--scale] [--json FILE] [--only PREFIX,...] [--no-pin]
 
   --quick         one short repetition (CI smoke; under 60 s)
+  --scale         add the rows at scale (10,000 rules, 10,000 pending proposals, 100 proxies;
+                  minutes of set-up; ignored with --quick)
   --json FILE     where to write the JSON report (default bench-results/bench-<time>.json)
   --only P1,P2    only rows whose id starts with a prefix (direct, tollgate, peer.squid,
                   decide, memory, control, ...)
@@ -24,6 +27,7 @@ interface Args {
   json?: string;
   only?: string[];
   noPin?: boolean;
+  scale?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -40,6 +44,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg.startsWith("--json=")) args.json = arg.slice(7);
     else if (arg === "--only") args.only = value().split(",").filter(Boolean);
     else if (arg === "--no-pin") args.noPin = true;
+    else if (arg === "--scale") args.scale = true;
     else if (arg === "--help" || arg === "-h") {
       console.log(USAGE);
       Deno.exit(0);
@@ -73,6 +78,7 @@ async function main(): Promise<number> {
       quick: args.quick,
       only: args.only,
       noPin: args.noPin,
+      scale: args.scale,
       children,
       log: (line) => console.error(line),
       signal: controller.signal,

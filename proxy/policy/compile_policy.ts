@@ -104,11 +104,33 @@ function normaliseHost(host: string): string {
  * ```
  */
 export function compilePolicy(policy: Policy, options: CompileOptions = {}): CompiledPolicy {
+  const steps = compileInSlices(policy, options, Infinity);
+  for (let step = steps.next();; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * `compilePolicy()` in slices: the generator yields after every `sliceRules` rules and returns
+ * the compiled policy. A proxy reloading a 10,000-rule policy gives its event loop back between
+ * slices, so no request waits for the whole compile; nothing is published until the end.
+ *
+ * @example
+ * ```ts
+ * import { compileInSlices } from "./compile_policy.ts";
+ * const steps = compileInSlices({ version: 1, revision: 0, network_policies: {} }, {}, 100);
+ * console.assert(steps.next().done === true);
+ * ```
+ */
+export function* compileInSlices(
+  policy: Policy,
+  options: CompileOptions,
+  sliceRules: number,
+): Generator<void, CompiledPolicy, void> {
   const exact = new Map<string, Grant[]>();
   const wildcard = new Map<string, Grant[]>();
   const hostless = new Map<number, Grant[]>();
   const keys = Object.keys(policy.network_policies).sort();
-  for (const ruleKey of keys) {
+  for (const [i, ruleKey] of keys.entries()) {
+    if (i > 0 && i % sliceRules === 0) yield;
     const rule = policy.network_policies[ruleKey]!;
     const binaries = compileBinaries(rule, options);
     for (const endpoint of rule.endpoints) {

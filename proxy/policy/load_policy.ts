@@ -20,8 +20,8 @@ export interface LoadedPolicy {
   text: string;
   /** The validated model. */
   policy: Policy;
-  /** The compiled form `decide()` takes. */
-  compiled: CompiledPolicy;
+  /** The compiled form `decide()` takes (built on first read). */
+  readonly compiled: CompiledPolicy;
   /** `policyHash(policy)`. */
   hash: string;
   /** Rule key → lease, for the rules whose lease comment makes them not durable. */
@@ -51,8 +51,19 @@ export function loadPolicyText(
   if (!policy) throw new PolicyValidationError(issues);
   // Leases live in Tollgate-owned comments (OpenShell ignores them): compile them in.
   const leases = parseRuleLeases(text);
-  const compiled = compilePolicy(policy, leases.size ? { ...options, leases } : options);
-  const loaded: LoadedPolicy = { file, text, policy, compiled, hash: policyHash(policy) };
+  const compileOptions = leases.size ? { ...options, leases } : options;
+  // Compiled on first use: a gateway that only validates and hashes a new text (an approval)
+  // never pays for matchers it does not run.
+  let compiled: CompiledPolicy | undefined;
+  const loaded: LoadedPolicy = {
+    file,
+    text,
+    policy,
+    get compiled() {
+      return compiled ??= compilePolicy(policy, compileOptions);
+    },
+    hash: policyHash(policy),
+  };
   if (leases.size) loaded.leases = leases;
   if (warnings) loaded.warnings = warnings;
   return loaded;

@@ -24,10 +24,11 @@ export type {
   RuleMissing,
 } from "./types.ts";
 export { parsePolicy, validateNetworkRule } from "./parse_policy.ts";
+export { parseYamlValue } from "./_fast_yaml.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
 export { loadPolicyFile, loadPolicyText, realBinaryPath } from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
-export { compilePolicy } from "./compile_policy.ts";
+export { compileInSlices, compilePolicy } from "./compile_policy.ts";
 export type { CompileOptions } from "./compile_policy.ts";
 export type {
   BinaryMatcher,

@@ -17,6 +17,7 @@ import {
   parseDocument,
 } from "yaml";
 import { Checker, formatValuePath, type Problem } from "./_checker.ts";
+import { fastYamlValue } from "./_fast_yaml.ts";
 import { validatePolicyValue } from "./_validate_policy.ts";
 import { validateRuleValue } from "./_validate_rule.ts";
 import { findRevisionComments, REVISION_COMMENT } from "./revision_comment.ts";
@@ -41,6 +42,15 @@ export function parsePolicy(
   text: string,
   file: string,
 ): { policy?: Policy; issues: PolicyIssue[]; warnings?: PolicyIssue[] } {
+  // The fast parse answers a clean file; issues and warnings need `yaml`'s positions.
+  const fast = fastYamlValue(text);
+  if (fast !== undefined) {
+    const checker = new Checker();
+    const policy = validatePolicyValue(checker, fast);
+    if (policy && checker.problems.length === 0 && checker.warnings.length === 0) {
+      if (fastRevisionComment(text, fast, policy)) return { policy, issues: [] };
+    }
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
   if (doc.errors.length > 0) {
@@ -103,6 +113,22 @@ function applyRevisionComment(
   }
   if (policy) policy.revision = mark.revision;
   return [];
+}
+
+/**
+ * The revision comment on the fast path (no scalar holds its words, see `_fast_yaml.ts`): true
+ * when there is none, or exactly one that agrees with any `revision:` key (then it is applied);
+ * false sends the text to the `yaml` path, which reports what is wrong with it.
+ */
+function fastRevisionComment(text: string, raw: unknown, policy: Policy): boolean {
+  const marks = [...text.matchAll(/^# tollgate-revision:[ \t]*([^\s]*)[ \t]*$/gm)];
+  if (marks.length === 0) return true;
+  const value = marks[0]![1]!;
+  if (marks.length > 1 || !/^\d{1,15}$/.test(value)) return false;
+  const key = (raw as { revision?: unknown }).revision;
+  if (key !== undefined && key !== Number(value)) return false;
+  policy.revision = Number(value);
+  return true;
 }
 
 function syntaxMessage(message: string): string {

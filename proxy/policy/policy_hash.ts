@@ -8,15 +8,30 @@ import { createHash } from "node:crypto";
 import { endpointPorts } from "./compile_policy.ts";
 import type { Endpoint, Policy } from "./types.ts";
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+// One string built by appending, without the per-object entry arrays and maps: on a
+// 10,000-rule policy this serialisation is most of a reload's hashing time.
+function canonical(value: unknown, out: string[]): void {
+  if (Array.isArray(value)) {
+    out.push("[");
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(",");
+      canonical(value[i], out);
+    }
+    out.push("]");
+  } else if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj).sort();
+    out.push("{");
+    let first = true;
+    for (const k of keys) {
+      const v = obj[k];
+      if (v === undefined) continue;
+      out.push(first ? "" : ",", JSON.stringify(k), ":");
+      first = false;
+      canonical(v, out);
+    }
+    out.push("}");
+  } else out.push(JSON.stringify(value));
 }
 
 function normaliseEndpoint(ep: Endpoint): Endpoint {
@@ -52,5 +67,7 @@ export function policyHash(policy: Policy): string {
     ) => [k, { ...r, endpoints: r.endpoints.map(normaliseEndpoint) }]),
   );
   const normalised = { ...policy, network_policies: rules };
-  return createHash("sha256").update(canonical(normalised)).digest("hex");
+  const out: string[] = [];
+  canonical(normalised, out);
+  return createHash("sha256").update(out.join("")).digest("hex");
 }

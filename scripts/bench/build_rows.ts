@@ -20,10 +20,11 @@ import { inboxRows } from "./rows_inbox.ts";
 import { remoteRows } from "./rows_remote.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
 import { sandboxStartRow } from "./rows_sandbox.ts";
+import { scaleRows } from "./rows_scale.ts";
 
 /**
  * Build every row. `wanted(prefix)` says whether rows under an id prefix are wanted, so that
- * nothing is started for rows that will not run.
+ * nothing is started for rows that will not run; the `scale` rows only when `scale` is set.
  *
  * @example
  * ```ts ignore
@@ -35,6 +36,7 @@ export async function buildRows(
   children: ChildProcesses,
   stack: AsyncDisposableStack,
   wanted: (idPrefix: string) => boolean,
+  scale = false,
 ): Promise<Row[]> {
   const proxy = (name: string, identity: "fixed" | "proc") =>
     startProxyChild(setup, children, stack, name, identity);
@@ -63,6 +65,8 @@ export async function buildRows(
   if (approval) rows.push(...inboxRows(setup, await approval, setup.budget.subscribedProxies));
   if (wanted("control")) rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
   if (wanted("control")) rows.push(...remoteRows(setup));
+  // Last, and alone: its set-up (100 proxy processes, 10,000 proposals) would skew the others.
+  if (scale && wanted("scale")) rows.push(...await scaleRows(setup, children, stack, wanted));
   return rows;
 }
 

@@ -73,8 +73,8 @@ function follow(
   signal: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve) => {
-    void subscribePolicy(client, policy, (text) => {
-      const result = holder.current().text === text ? undefined : holder.update(text);
+    void subscribePolicy(client, policy, async (text) => {
+      const result = holder.current().text === text ? undefined : await holder.reload(text);
       resolve();
       if (result && !result.ok) {
         throw new Error(`Invalid policy pushed: ${result.issues.length} issues`);

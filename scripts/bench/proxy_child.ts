@@ -76,7 +76,8 @@ async function policyLocal(
     sandbox: "bench",
     sandboxId: "sb-bench",
     policy: holder,
-    sink: new ProposalStore({ policiesDir }),
+    // The row submits more proposals from one sandbox than its cap (20) allows: lift the cap.
+    sink: new ProposalStore({ policiesDir, maxPendingPerSandbox: 1_000_000 }),
     logDir,
     skill: () => Promise.resolve("# Bench skill\n"),
   });

@@ -17,6 +17,7 @@ const GROUP_TITLES: Record<RowGroup, string> = {
   decide: "decide()",
   memory: "Memory",
   control: "Control plane",
+  scale: "At scale (--scale)",
 };
 
 const HEADER = [

@@ -8,7 +8,14 @@
 import { median } from "./stats.ts";
 
 /** Which part of the table a row belongs to, in display order. */
-export type RowGroup = "direct" | "tollgate" | "peer" | "decide" | "memory" | "control";
+export type RowGroup =
+  | "direct"
+  | "tollgate"
+  | "peer"
+  | "decide"
+  | "memory"
+  | "control"
+  | "scale";
 
 /** One measurement of one row. Latencies in microseconds. */
 export interface Sample {

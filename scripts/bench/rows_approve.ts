@@ -38,12 +38,14 @@ export async function startApproval(
   children: ChildProcesses,
   stack: AsyncDisposableStack,
   count: number,
+  repoOptions: { name?: string; extraRules?: string } = {},
 ): Promise<ApproveStart> {
   try {
-    const repo = await createControlRepo(setup, "approve-repo");
+    const name = repoOptions.name ?? "approve-repo";
+    const repo = await createControlRepo(setup, name, repoOptions.extraRules);
     const gateway = await startGateway({
       policiesDir: repo.policiesDir,
-      stateDir: join(setup.dir, "gateway-state"),
+      stateDir: join(setup.dir, `${name}-gateway-state`),
       listen: "127.0.0.1:0",
     });
     stack.defer(() => gateway.close());
@@ -68,11 +70,16 @@ export async function startApproval(
  * const row = approveRow(setup, await startApproval(setup, children, stack, 10), 10);
  * ```
  */
-export function approveRow(setup: BenchSetup, start: ApproveStart, count: number): Row {
+export function approveRow(
+  setup: BenchSetup,
+  start: ApproveStart,
+  count: number,
+  scale?: { id: string; label: string },
+): Row {
   const info: RowInfo = {
-    id: "control.approve_to_enforcing",
-    group: "control",
-    label: `approve → ${count} connected proxies enforcing`,
+    id: scale?.id ?? "control.approve_to_enforcing",
+    group: scale ? "scale" : "control",
+    label: scale?.label ?? `approve → ${count} connected proxies enforcing`,
     per: "approval",
   };
   if (!start.ok) return { info, skipped: start.note };

@@ -39,6 +39,7 @@ export interface ControlRepo {
 export async function createControlRepo(
   setup: BenchSetup,
   name = "control-repo",
+  extraRules?: string,
 ): Promise<ControlRepo> {
   const root = join(setup.dir, name);
   const policiesDir = join(root, "policies");
@@ -46,7 +47,7 @@ export async function createControlRepo(
   const { httpPort, httpsPort } = setup.upstreams;
   await Deno.writeTextFile(
     join(policiesDir, `${CONTROL_POLICY}.yaml`),
-    benchPolicyYaml({ httpPort, httpsPort, binaries: [FIXED_EXE] }),
+    benchPolicyYaml({ httpPort, httpsPort, binaries: [FIXED_EXE], extraRules }),
   );
   await git(root, "init", "-q");
   // CI has no global identity: set one in this repository only.

@@ -41,6 +41,8 @@ export interface BenchOptions {
   signal?: AbortSignal;
   /** Leave process placement to the scheduler (see `cpu_pinning.ts`); pinned by default. */
   noPin?: boolean;
+  /** Add the `scale` rows (10,000 rules, 10,000 pending, 100 proxies); never with `quick`. */
+  scale?: boolean;
 }
 
 /**
@@ -70,7 +72,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   // For starting things: is any row under this id prefix wanted?
   const touches = (prefix: string) =>
     !only || only.some((p) => p.startsWith(prefix) || prefix.startsWith(p));
-  const rows = selectRows(await buildRows(setup, options.children, stack, touches), wanted);
+  const scale = options.scale === true && !options.quick;
+  const rows = selectRows(await buildRows(setup, options.children, stack, touches, scale), wanted);
   options.log(
     `Set up in ${((performance.now() - t0) / 1000).toFixed(1)} s; measuring ${rows.length} rows`,
   );

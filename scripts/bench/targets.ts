@@ -102,7 +102,30 @@ export const TARGETS: readonly Target[] = [
     text: "added p50 ≤ 150 ms",
     check: (row) => atMost(row.addedP50Us, 150_000, (v) => `+${formatMicros(v)}`),
   },
+  ...scaleTargets([
+    ["scale.load_10000", 300],
+    ["scale.approve_10000", 500],
+    ["scale.approve_to_10_proxies_10000", 1000],
+    ["scale.status_10000_pending", 10],
+    ["scale.list_10000_pending", 1000],
+    ["scale.approve_10000_pending", 200],
+    ["scale.approve_to_100_proxies", 200],
+  ]),
+  {
+    rowId: "scale.reload_wait_10000",
+    text: "no wait > 10 ms",
+    check: (row) => atMost(row.value, 10, (v) => `${v.toFixed(1)} ms at worst`),
+  },
 ];
+
+/** Issue #15's p50 targets of the `--scale` rows, in ms. */
+function scaleTargets(limits: [string, number][]): Target[] {
+  return limits.map(([rowId, ms]) => ({
+    rowId,
+    text: `p50 ≤ ${ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}`,
+    check: (row) => atMost(row.p50Us, ms * 1000, (v) => `p50 ${formatMicros(v)}`),
+  }));
+}
 
 function atMost(
   value: number | undefined,

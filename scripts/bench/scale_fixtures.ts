@@ -1,0 +1,100 @@
+/**
+ * Fixtures of the `--scale` rows: the 10,000-rule bench policy, 10,000 pending proposals made by
+ * copying one real proposal (patch and seal, each under a new id), and the longest wait of the
+ * event loop while some work runs.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { syntheticPolicy } from "../../proxy/policy/mod.ts";
+import { newProposalId, type ProposalStore } from "../../gateway/mod.ts";
+import { proposedRule } from "./rows_control.ts";
+
+/**
+ * `n` synthetic rules as YAML lines under `network_policies:` (for `benchPolicyYaml`).
+ *
+ * @example
+ * ```ts ignore
+ * benchPolicyYaml({ httpPort, httpsPort, binaries, extraRules: syntheticRulesYaml(10_000) });
+ * ```
+ */
+export function syntheticRulesYaml(n: number): string {
+  const body = stringify(syntheticPolicy(n).network_policies, { lineWidth: 0 });
+  return body.trimEnd().split("\n").map((line) => `  ${line}`).join("\n");
+}
+
+/**
+ * Fill `pending/` with `count` proposals: one submitted for real, then copied under new ids
+ * (patch text and seal rewritten), so the store treats each as one it wrote.
+ *
+ * @returns the ids, oldest first
+ * @example
+ * ```ts ignore
+ * const ids = await fillPending(store, "bench", 10_000);
+ * ```
+ */
+export async function fillPending(
+  store: ProposalStore,
+  policy: string,
+  count: number,
+): Promise<string[]> {
+  const first = await store.submit({
+    policy,
+    ruleName: "scale_pending",
+    rule: proposedRule("scale-pending", 443),
+    rationale: "Benchmark: one of many pending proposals",
+    sandbox: "sb-scale",
+  });
+  if (!first.accepted) throw new Error(`Proposal refused: ${first.reasons.join("; ")}`);
+  const id = first.proposal.id;
+  const dir = join(store.policiesDir, "pending");
+  const patch = await Deno.readTextFile(join(dir, `${id}.patch`));
+  const seal = JSON.parse(await Deno.readTextFile(join(dir, ".index", `${id}.json`)));
+  const ids = [id];
+  const base = Date.parse("2020-01-01T00:00:00Z");
+  for (let i = 1; i < count; i += 200) {
+    const batch = Array.from({ length: Math.min(200, count - i) }, (_, j) => {
+      const copy = newProposalId(new Date(base + (i + j) * 1000));
+      const text = patch.replaceAll(id, copy);
+      ids.push(copy);
+      return Promise.all([
+        Deno.writeTextFile(join(dir, `${copy}.patch`), text),
+        Deno.writeTextFile(
+          join(dir, ".index", `${copy}.json`),
+          JSON.stringify({
+            ...seal,
+            id: copy,
+            patchHashes: [createHash("sha256").update(text).digest("hex")],
+          }) + "\n",
+        ),
+      ]);
+    });
+    await Promise.all(batch);
+  }
+  return ids.sort();
+}
+
+/**
+ * Run `work` while a 1 ms timer keeps asking for the event loop; returns how much later than
+ * asked it got it at worst (ms): what a request arriving then would have waited.
+ *
+ * @example
+ * ```ts ignore
+ * const worstMs = await longestWait(holder.reload(text));
+ * ```
+ */
+export async function longestWait(work: Promise<unknown>): Promise<number> {
+  let done = false;
+  const finished = work.finally(() => done = true);
+  let worst = 0;
+  while (!done) {
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    worst = Math.max(worst, performance.now() - t0 - 1);
+  }
+  await finished;
+  return worst;
+}
