@@ -10,62 +10,22 @@ import type { CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts"
 import { queryAllows, queryDenies } from "./_query.ts";
 import { parseQuery } from "./parse_query.ts";
 import { liveGrants } from "./rule_leases.ts";
+import {
+  allowL4,
+  allowL7,
+  auditAllow,
+  denyL4,
+  denyL7,
+  markOnce,
+  smallestKey,
+} from "./_verdicts.ts";
 import type { Decision, RequesterIdentity, RequestFacts } from "./types.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
 
-type Base = Pick<Decision, "host" | "port" | "binary" | "method" | "path">;
-
-function baseOf(facts: RequestFacts): Base {
-  const base: Base = { host: facts.host, port: facts.port };
-  if (facts.identity) base.binary = facts.identity.exe;
-  if (facts.method !== undefined) base.method = facts.method;
-  if (facts.path !== undefined) base.path = facts.path;
-  return base;
-}
-
-function denyL4(facts: RequestFacts, reason: string, policy?: string): Decision {
-  const d: Decision = { verdict: "deny", layer: "l4", reason, ...baseOf(facts) };
-  if (policy !== undefined) d.policy = policy;
-  d.ruleMissing = { type: "l4_allow", layer: "l4", host: facts.host, port: facts.port };
-  if (facts.identity) d.ruleMissing.binary = facts.identity.exe;
-  return d;
-}
-
-function smallestKey(grants: readonly Grant[]): string {
-  let key = grants[0]!.ruleKey;
-  for (const g of grants) if (g.ruleKey < key) key = g.ruleKey;
-  return key;
-}
-
 function identityMatches(g: Grant, id: RequesterIdentity): boolean {
   return binaryMatches(g.binaries, id.exe) ||
     id.ancestors.some((a) => binaryMatches(g.binaries, a));
-}
-
-function allowL4(facts: RequestFacts, matched: Grant[]): Decision {
-  const policy = smallestKey(matched);
-  const d: Decision = {
-    verdict: "allow",
-    layer: "l4",
-    reason: `allowed by policy '${policy}'`,
-    policy,
-    ...baseOf(facts),
-  };
-  // One L4-only grant for the same binary already means a blind tunnel.
-  d.inspect = matched.every((g) => g.l7);
-  // A blind tunnel is the once-rule's one use; an inspected connection spends it per request.
-  if (!d.inspect) markOnce(d, matched.filter((g) => !g.l7));
-  const ips = new Set(matched.flatMap((g) => g.allowedIps));
-  if (ips.size > 0) d.allowedIps = [...ips];
-  if (matched.some((g) => g.allowEncodedSlash)) d.allowEncodedSlash = true;
-  if (facts.addresses !== undefined) d.addresses = [...facts.addresses];
-  return d;
-}
-
-/** Name the once-scoped rule an allow rests on, when no durable grant allows it as well. */
-function markOnce(d: Decision, allowing: readonly Grant[]): void {
-  if (allowing.every((g) => g.lease?.scope === "once")) d.once = smallestKey(allowing);
 }
 
 type Params = () => Map<string, string[]> | undefined;
@@ -163,14 +123,6 @@ function decideGraphql(facts: RequestFacts, grants: Grant[]): Decision {
   return d;
 }
 
-function allowL7(facts: RequestFacts, grants: Grant[]): Decision {
-  const policy = smallestKey(grants);
-  const reason = `allowed by policy '${policy}'`;
-  const d: Decision = { verdict: "allow", layer: "l7", reason, policy, ...baseOf(facts) };
-  markOnce(d, grants);
-  return d;
-}
-
 function decideL7(
   facts: RequestFacts,
   matched: Grant[],
@@ -236,31 +188,4 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
   const audit = matched.filter((g) => g.enforcement === "audit");
   if (audit.length > 0) return auditAllow(facts, audit, reason);
   return denyL7(facts, matched, reason, asked.method);
-}
-
-function auditAllow(facts: RequestFacts, grants: Grant[], reason: string): Decision {
-  const policy = smallestKey(grants);
-  return { verdict: "allow", layer: "l7", reason, policy, audit: true, ...baseOf(facts) };
-}
-
-function denyL7(
-  facts: RequestFacts,
-  grants: Grant[],
-  reason: string,
-  method = facts.method,
-): Decision {
-  const policy = smallestKey(grants);
-  const d: Decision = { verdict: "deny", layer: "l7", reason, policy, ...baseOf(facts) };
-  // The missing rule names the method the origin would act as (an override's, if that failed).
-  d.ruleMissing = {
-    type: "rest_allow",
-    layer: "l7",
-    method,
-    path: facts.path,
-    host: facts.host,
-    port: facts.port,
-    binary: facts.identity?.exe,
-  };
-  if (d.ruleMissing.path === undefined) delete d.ruleMissing.path;
-  return d;
 }
