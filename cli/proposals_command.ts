@@ -16,7 +16,6 @@ import {
 } from "../gateway/automation/mod.ts";
 import { type CliContext, CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
 import {
-  type ApproveStep,
   GUIDANCE,
   isProposalId,
   PROPOSAL_STATES,
@@ -33,6 +32,7 @@ import {
 } from "../gateway/mod.ts";
 import { OcsfLog } from "../proxy/ocsf/mod.ts";
 import { registerWatchCommand } from "./proposals_watch.ts";
+import { testPause } from "./_test_pause.ts";
 
 const POLICIES = ["--policies <dir>", "policies directory", "./policies"] as const;
 const STATE = [
@@ -240,17 +240,4 @@ function isDir(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Test hook: `TOLLGATE_TEST_PAUSE_AT=<step>` stops before that approval step (tests kill us). */
-function testPause(ctx: CliContext): (step: ApproveStep) => Promise<void> {
-  const at = ctx.env.TOLLGATE_TEST_PAUSE_AT;
-  return async (step) => {
-    if (step !== at) return;
-    ctx.err(`tollgate-test: paused before ${step}\n`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 120_000);
-      ctx.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()));
-    });
-  };
 }

@@ -20,6 +20,7 @@ import { InboxSessions } from "./inbox/mod.ts";
 import { startNotifier } from "./notify/mod.ts";
 import { openRemote, type RemoteOptions } from "./remote/mod.ts";
 import { PolicyCache } from "./policy_cache.ts";
+import { earliestExpiry, LeaseSweeper, listLeases } from "./automation/mod.ts";
 
 /** Options of `startGateway`. */
 export interface GatewayOptions {
@@ -130,6 +131,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const watcher = remote?.watcher ?? new DirectoryWatcher(watcherOptions);
   await watcher.start();
   await remote?.start();
+  // Expired scoped rules leave the files with a commit: now, then at each next expiry.
+  const sweeper = new LeaseSweeper({
+    sweep: () => store.removeEnded({ kind: "expired" }),
+    nextExpiry: async () => earliestExpiry(await listLeases(policiesDir, Date.now())),
+    onError: (error) => options.log?.(`lease clean-up failed: ${(error as Error).message}`),
+  });
+  await sweeper.start();
   // The store's own changes are pushed at once, without waiting for the file watch; a policy
   // the store just wrote comes with its text, so nothing is re-read before the push.
   const unsubscribe = store.subscribe((change) => {
@@ -142,6 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let settling: Promise<unknown> = Promise.resolve();
   const settle = hub.subscribe((event) => {
     if (event.type !== "policy.updated") return;
+    sweeper.rearm();
     settling = settling.then(() => store.recover()).catch(() => {});
   });
   const controller = new AbortController();
@@ -190,6 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       controller.abort();
       await server.finished;
       await settling;
+      await sweeper.close();
       await watcher.close();
     },
   };

@@ -28,14 +28,14 @@ import {
 import { isProposalId } from "./proposal_id.ts";
 import { type ProposalRecord, readProposalRecord, toProposalStatus } from "./proposal_record.ts";
 import { appliedPendingIds, recoverProposals } from "./recover_proposals.ts";
-import type { ApproveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
+import type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
 import { submitProposal } from "./submit_proposal.ts";
 import { waitForDecision } from "./wait_for_decision.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { candidateView } from "./_candidate.ts";
 import { ceilingPath, readCeilingView } from "./authority/mod.ts";
-import type { ApproveOptions } from "./automation/mod.ts";
-import { autoApproveSubmitted } from "./automation/mod.ts";
+import type { ApproveOptions, RuleEnd, RuleRemoval } from "./automation/mod.ts";
+import { autoApproveSubmitted, removeEndedRules } from "./automation/mod.ts";
 import { PolicyCache } from "./policy_cache.ts";
 
 /** Options of a `ProposalStore`. */
@@ -46,8 +46,8 @@ export interface ProposalStoreOptions {
   now?: () => Date;
   /** Sink for CONFIG:PROPOSED/APPROVED/REJECTED events. */
   emit?: (event: OcsfEvent) => void;
-  /** Called before each approval step (tests pause here to kill the process). */
-  beforeStep?: (step: ApproveStep) => Promise<void> | void;
+  /** Called before each approval or removal step (tests pause here to kill the process). */
+  beforeStep?: (step: ApproveStep | RemoveStep) => Promise<void> | void;
   /** Safety re-check period of `wait()` beside its file watch, in ms. */
   waitRecheckMs?: number;
   /** Pending proposals one sandbox may have at once (default 20; more are refused). */
@@ -61,7 +61,7 @@ export interface ProposalStoreOptions {
 const defaults = {
   now: () => new Date(),
   emit: (_event: OcsfEvent) => {},
-  beforeStep: (_step: ApproveStep) => {},
+  beforeStep: (_step: ApproveStep | RemoveStep) => {},
   waitRecheckMs: 5_000,
 } satisfies Partial<ProposalStoreOptions>;
 
@@ -198,6 +198,14 @@ export class ProposalStore implements ProposalSink {
   /** Re-draft a stale pending proposal against the current policy. */
   refresh(id: string): Promise<void> {
     return refreshProposal(this.#env, id);
+  }
+
+  /**
+   * Remove the scoped rules that ended (expired, used once, session ended, revoked) with a
+   * commit per policy (see `removeEndedRules`).
+   */
+  removeEnded(end: RuleEnd): Promise<RuleRemoval[]> {
+    return removeEndedRules(this.#env, end);
   }
 
   /** Finish interrupted approvals now; returns the ids moved to `approved/`. */

@@ -34,6 +34,12 @@ export type ApproveStep =
   | "move"
   | "signal";
 
+/**
+ * The named steps of removing ended scoped rules, in order (see `removeEndedRules`): pick the
+ * rules, journal the removal, rewrite the policy, commit it, settle (clear the journal).
+ */
+export type RemoveStep = "pick" | "journal" | "rewrite" | "recommit" | "settle";
+
 /** Where the policies directory sits in Git, if it does. */
 export interface RepoInfo {
   /** Root of the Git work tree; undefined when the directory is not in one. */
@@ -52,8 +58,8 @@ export interface StoreEnv {
   emit(event: OcsfEvent): void;
   notify(change: StoreChange): void;
   repo(): Promise<RepoInfo>;
-  /** Called before each approval step (tests pause here to kill the process). */
-  beforeStep(step: ApproveStep): Promise<void>;
+  /** Called before each approval or removal step (tests pause here to kill the process). */
+  beforeStep(step: ApproveStep | RemoveStep): Promise<void>;
   /** Pending proposals one sandbox may have at once (default `MAX_PENDING_PER_SANDBOX`). */
   maxPending?: number;
   /** The org ceiling (read fresh on each call), or undefined when there is none. */

@@ -25,3 +25,12 @@ export {
 } from "./auto_approve.ts";
 export type { AutoPattern } from "./auto_approve.ts";
 export { autoApproveSubmitted } from "./auto_approve_step.ts";
+export { endedKeys, removalSubject, removedBy, textWithout } from "./ended_rules.ts";
+export type { RemovedBy, RuleEnd } from "./ended_rules.ts";
+export { removeEndedRules } from "./remove_ended_rules.ts";
+export type { RuleRemoval } from "./remove_ended_rules.ts";
+export { recoverRemovals } from "./removal_journal.ts";
+export { earliestExpiry, listLeases } from "./list_leases.ts";
+export type { LeaseEntry } from "./list_leases.ts";
+export { LeaseSweeper } from "./lease_sweeper.ts";
+export type { LeaseSweeperDeps } from "./lease_sweeper.ts";

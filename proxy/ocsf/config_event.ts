@@ -1,6 +1,6 @@
 /**
  * Policy lifecycle events (class 5019 Device Config State Change): a policy loaded or
- * failed to load, a proposal was made, approved or rejected.
+ * failed to load, a proposal was made, approved or rejected, a scoped rule was removed.
  *
  * @module
  */
@@ -27,6 +27,8 @@ const STATES: Record<ConfigState, [number, string, number, string, number]> = {
   APPROVED: [1, "Informational", 2, "Enabled", 1],
   PROPOSED: [1, "Informational", 99, "PROPOSED", 1],
   REJECTED: [2, "Low", 1, "Disabled", 1],
+  // A scoped rule ending is routine: its authority was always meant to go.
+  REMOVED: [1, "Informational", 1, "Disabled", 1],
   // A failed load keeps the last good policy: the state did not change, the operation failed.
   FAILED: [3, "Medium", 99, "FAILED", 2],
 };

@@ -12,7 +12,14 @@ export const OCSF_VERSION = "1.7.0";
 export const OCSF_PRODUCT = { name: "Tollgate", vendor_name: "Tollgate" } as const;
 
 /** The configuration states Tollgate reports as class 5019 events. */
-export type ConfigState = "LOADED" | "FAILED" | "PROPOSED" | "APPROVED" | "REJECTED";
+export type ConfigState =
+  | "LOADED"
+  | "FAILED"
+  | "PROPOSED"
+  | "APPROVED"
+  | "REJECTED"
+  /** A scoped rule ended (expiry, used once, session ended, revoked) and was removed. */
+  | "REMOVED";
 
 /** A network endpoint: a DNS name or an IP literal, and a port. */
 export interface OcsfEndpoint {

@@ -1,0 +1,82 @@
+/**
+ * The scoped rules of a policies directory, as `tollgate leases list` and `GET /v1/leases`
+ * show them, and the earliest instant one of them expires (the clean-up timer's next tick).
+ *
+ * @module
+ */
+
+import { parseRuleLeases, type RuleScope } from "../../proxy/policy/mod.ts";
+import { listPolicyNames, policyFilePath } from "../policy_files.ts";
+
+/** One scoped rule. */
+export interface LeaseEntry {
+  /** The policy holding it. */
+  policy: string;
+  /** Its rule key. */
+  rule: string;
+  /** once, lease or session. */
+  scope: Exclude<RuleScope, "durable">;
+  /** ISO expiry (once and lease rules). */
+  expires?: string;
+  /** Epoch ms of the expiry. */
+  expiresAt?: number;
+  /** The only sandbox a session rule serves. */
+  sandbox?: string;
+  /** The proposal that created it. */
+  proposal?: string;
+  /** True when its expiry has passed (the clean-up commit has not removed it yet). */
+  expired: boolean;
+}
+
+/**
+ * Every scoped rule of the policies in `dir` (or of `only`), by policy then rule key. A policy
+ * file that cannot be read is skipped.
+ *
+ * @example
+ * ```ts ignore
+ * for (const lease of await listLeases("policies", Date.now())) console.log(lease.rule);
+ * ```
+ */
+export async function listLeases(
+  dir: string,
+  now: number,
+  only?: string,
+): Promise<LeaseEntry[]> {
+  const names = only === undefined ? await listPolicyNames(dir) : [only];
+  const out: LeaseEntry[] = [];
+  for (const policy of names) {
+    const text = await Deno.readTextFile(policyFilePath(dir, policy)).catch(() => "");
+    const leases = [...parseRuleLeases(text)].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+    for (const [rule, lease] of leases) {
+      const entry: LeaseEntry = { policy, rule, scope: lease.scope, expired: false };
+      if (lease.expiresAt !== undefined) {
+        entry.expiresAt = lease.expiresAt;
+        entry.expires = new Date(lease.expiresAt).toISOString();
+        entry.expired = lease.expiresAt <= now;
+      }
+      if (lease.sandbox !== undefined) entry.sandbox = lease.sandbox;
+      if (lease.proposal !== undefined) entry.proposal = lease.proposal;
+      out.push(entry);
+    }
+  }
+  return out;
+}
+
+/**
+ * The earliest expiry among `leases`, or undefined when none expires.
+ *
+ * @example
+ * ```ts
+ * import { earliestExpiry } from "./list_leases.ts";
+ * console.assert(earliestExpiry([{ expiresAt: 9 }, { expiresAt: 4 }, {}] as never) === 4);
+ * ```
+ */
+export function earliestExpiry(leases: readonly LeaseEntry[]): number | undefined {
+  let first: number | undefined;
+  for (const l of leases) {
+    if (l.expiresAt !== undefined && (first === undefined || l.expiresAt < first)) {
+      first = l.expiresAt;
+    }
+  }
+  return first;
+}

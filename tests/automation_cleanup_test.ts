@@ -1,0 +1,108 @@
+/**
+ * #17 item 4, the gateway's side of scoped rules: the clean-up commit of expired leases, used
+ * once-rules and ended sessions (`Removed-By`), the timer at the earliest expiry, and revoke.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ProposalStore, startGateway } from "../gateway/mod.ts";
+import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
+import { leaseComment, loadPolicyText, type RuleLease } from "../proxy/policy/mod.ts";
+import { makeRepo, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
+
+/** A rule block with a lease comment, appended under `network_policies:`. */
+export function scopedRule(key: string, lease: RuleLease, path = "/x"): string {
+  return `  ${leaseComment(lease)}
+  ${key}:
+    endpoints:
+      - { host: api.github.com, port: 443, protocol: rest, rules: [{ allow: { method: PUT, path: "${path}" } }] }
+    binaries: [{ path: /usr/bin/curl }]
+`;
+}
+
+/** TEAM_POLICY with `blocks` added after its last rule, committed. */
+export async function scopedRepo(blocks: string[]): Promise<TempRepo> {
+  const policy = TEAM_POLICY.replace(
+    "\nfilesystem_policy:",
+    `${blocks.join("")}\nfilesystem_policy:`,
+  );
+  const repo = await makeRepo({ policy });
+  return repo;
+}
+
+const keysOf = (text: string) =>
+  Object.keys(loadPolicyText(text, "team.yaml").policy.network_policies).sort();
+
+Deno.test("automation #17.4 clean-up: expired, used-once and session-ended rules leave with a commit naming why", async () => {
+  const past = Date.now() - 1000;
+  const future = Date.now() + 3_600_000;
+  const repo = await scopedRepo([
+    scopedRule("expired_lease", { scope: "lease", expiresAt: past }),
+    scopedRule("live_lease", { scope: "lease", expiresAt: future }, "/y"),
+    scopedRule("used_once", { scope: "once", expiresAt: future }, "/z"),
+    scopedRule("sess", { scope: "session", sandbox: "sb-gone" }, "/w"),
+  ]);
+  const events: OcsfEvent[] = [];
+  const store = new ProposalStore({ policiesDir: repo.policies, emit: (e) => events.push(e) });
+  const file = join(repo.policies, "team.yaml");
+  try {
+    const [expired] = await store.removeEnded({ kind: "expired" });
+    assert.deepEqual(expired?.rules, ["expired_lease"]);
+    assert.equal(expired?.revision, 4);
+    let log = await repo.git("log", "-1", "--format=%B");
+    assert.match(log, /^policy\(team\): remove expired_lease \(lease expired\)/);
+    assert.match(log, /Removed-By: expiry/);
+    assert.match(log, /Policy-Revision: 4/);
+    // A once report for another grant of the key (another expiry) removes nothing.
+    const stale = { kind: "once", policy: "team", ruleKey: "used_once", expiresAt: 1 } as const;
+    assert.deepEqual(await store.removeEnded(stale), []);
+    await store.removeEnded({ ...stale, expiresAt: future });
+    assert.match(await repo.git("log", "-1", "--format=%B"), /Removed-By: once/);
+    await store.removeEnded({ kind: "session", sandbox: "sb-gone" });
+    log = await repo.git("log", "-1", "--format=%B");
+    assert.match(log, /Removed-By: session-ended/);
+    assert.match(log, /Sandbox: sb-gone/);
+    const text = await Deno.readTextFile(file);
+    assert.deepEqual(keysOf(text), ["gh_ro", "live_lease"]);
+    assert.equal(loadPolicyText(text, "team.yaml").policy.revision, 6);
+    assert.doesNotMatch(await repo.git("status", "--porcelain"), /team.yaml/);
+    // Durable rules never end here, whatever is asked.
+    assert.deepEqual(await store.removeEnded({ kind: "revoke", ruleKey: "gh_ro", by: "x" }), []);
+    const removed = events.filter((e) => e.unmapped?.config_state === "REMOVED");
+    assert.deepEqual(removed.map((e) => e.unmapped?.removed_by), [
+      "expiry",
+      "once",
+      "session-ended",
+    ]);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("automation #17.4 clean-up: the gateway removes a lease at its expiry with a commit, and sweeps at start-up", async () => {
+  const soon = Date.now() + 1200;
+  const repo = await scopedRepo([
+    scopedRule("old", { scope: "lease", expiresAt: Date.now() - 10 }),
+    scopedRule("soon", { scope: "lease", expiresAt: soon }, "/s"),
+  ]);
+  const state = await Deno.makeTempDir();
+  const gw = await startGateway({
+    policiesDir: repo.policies,
+    stateDir: state,
+    listen: "127.0.0.1:0",
+  });
+  try {
+    const file = join(repo.policies, "team.yaml");
+    assert.deepEqual(keysOf(await Deno.readTextFile(file)), ["gh_ro", "soon"]);
+    const deadline = Date.now() + 15_000;
+    while (keysOf(await Deno.readTextFile(file)).includes("soon") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(keysOf(await Deno.readTextFile(file)), ["gh_ro"]);
+    const subjects = await repo.git("log", "--format=%s", "-3");
+    assert.match(subjects, /remove soon \(lease expired\)\npolicy\(team\): remove old/);
+  } finally {
+    await gw.close();
+    await repo.cleanup();
+    await Deno.remove(state, { recursive: true });
+  }
+});
