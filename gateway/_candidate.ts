@@ -15,6 +15,7 @@ import type { ProposalRecord } from "./proposal_record.ts";
 import { readSeal, ruleHash, sealProblem, textHash } from "./proposal_seal.ts";
 import { addedLines, applyFileDiff } from "./rule_diff.ts";
 import { visibleText } from "./untrusted_text.ts";
+import type { CeilingView } from "./authority/mod.ts";
 
 /** The reviewed rule applied to the current text. */
 export interface Applied {
@@ -116,13 +117,14 @@ export interface CandidateView {
  *
  * @example
  * ```ts ignore
- * const view = await candidateView("policies", record);
+ * const view = await candidateView("policies", record, loadPolicyText, ceilingView);
  * ```
  */
 export async function candidateView(
   dir: string,
   record: ProposalRecord,
   load: (text: string, file: string) => LoadedPolicy = loadPolicyText,
+  ceiling?: CeilingView,
 ): Promise<CandidateView> {
   const view = {
     applicationError: "",
@@ -146,7 +148,8 @@ export async function candidateView(
       rule: record.rule,
     });
     if (tampered || !seal) throw conflict(record.id, `${tampered}; reject it`);
-    const facts = { record, current, seal };
+    // The ceiling binds the preview as it binds the approval (its content is never quoted).
+    const facts = { record, current, seal, ceiling };
     const applied = applyStep(facts);
     const bumped = bumpStep(facts, applied, load);
     validateStep(facts, bumped.result);

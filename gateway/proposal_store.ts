@@ -140,7 +140,8 @@ export class ProposalStore implements ProposalSink {
     const status = toProposalStatus(record);
     if (record.state !== "pending") return status;
     const load = (text: string, file: string) => this.#env.policies.load(text, file);
-    return { ...status, ...await candidateView(this.policiesDir, record, load) };
+    const ceiling = await this.#env.ceiling?.();
+    return { ...status, ...await candidateView(this.policiesDir, record, load, ceiling) };
   }
 
   /** Resolve when the proposal is decided, or with its pending state when `signal` aborts. */

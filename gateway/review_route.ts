@@ -1,8 +1,9 @@
 /**
  * `GET /v1/proposals/:id/review`: everything the inbox's proposal page shows, as JSON, for a
  * reviewer credential (CLI and script parity with the web inbox): the proposal, its diff, its
- * endpoints in OpenShell's `format_endpoint` form, the recent denials that led to it, and the
- * approval commit.
+ * endpoints in OpenShell's `format_endpoint` form, the recent denials that led to it, the
+ * approval commit, and for a pending one what approval would do now (`application_error`,
+ * `candidate_policy_hash`, `review_token`, the org ceiling included).
  *
  * @module
  */
@@ -15,6 +16,7 @@ import { proposalCommits, proposalDenials } from "./inbox/mod.ts";
 import { isProposalId } from "./proposal_id.ts";
 import type { ProposalStore } from "./proposal_store.ts";
 import { proposalJson } from "./render_proposals.ts";
+import type { ProposalStatus } from "../proxy/policy_local/mod.ts";
 
 /**
  * Add the review route to the gateway app.
@@ -35,8 +37,11 @@ export function reviewRoute(app: Hono<GatewayEnv>, store: ProposalStore, logDir?
       record.state === "approved" ? proposalCommits(store.policiesDir) : new Map<string, string>(),
     ]);
     const commit = commits.get(id);
+    // What approval would do now, the org ceiling included (as the agent's status says it).
+    const candidate = record.state === "pending" ? await store.statusOf(record) : undefined;
     return c.json({
       ...proposalJson(record),
+      ...(candidate ? previewOf(candidate) : {}),
       sandbox: record.meta.sandbox,
       endpoints: record.rule.endpoints.map((e) => formatEndpoint(e)),
       diff: record.diff,
@@ -44,4 +49,12 @@ export function reviewRoute(app: Hono<GatewayEnv>, store: ProposalStore, logDir?
       ...(commit ? { commit } : {}),
     });
   });
+}
+
+function previewOf(status: ProposalStatus): Record<string, string> {
+  return {
+    application_error: status.applicationError ?? "",
+    candidate_policy_hash: status.candidatePolicyHash ?? "",
+    review_token: status.reviewToken ?? "",
+  };
 }
