@@ -15,6 +15,7 @@ import {
 } from "../gateway/mod.ts";
 import type { PolicyFeed } from "../proxy/mod.ts";
 import type { ProposalSink } from "../proxy/policy_local/mod.ts";
+import type { ScopeReports } from "./_scoped_rules.ts";
 
 /** Flags that choose the link. */
 export interface LinkFlags {
@@ -33,6 +34,8 @@ export interface GatewayLink {
   sink: ProposalSink;
   feed?: PolicyFeed;
   sandboxId?: string;
+  /** Where used once-rules and the sandbox's end are reported (the gateway removes them). */
+  scopes: ScopeReports;
   /** Forget the proxy credential at the gateway (after the proxy stopped); never throws. */
   retire(): Promise<void>;
 }
@@ -56,8 +59,10 @@ export async function gatewayLink(
 ): Promise<GatewayLink> {
   const urls = typeof flags.gateway === "string" ? [flags.gateway] : flags.gateway ?? [];
   if (urls.length === 0) {
+    const store = new ProposalStore({ policiesDir: flags.policiesDir });
     return {
-      sink: new ProposalStore({ policiesDir: flags.policiesDir }),
+      sink: store,
+      scopes: storeScopes(store, flags.policy),
       retire: () => Promise.resolve(),
     };
   }
@@ -65,7 +70,8 @@ export async function gatewayLink(
   if (urls.length > 1) {
     const pool = await GatewayPool.enrol({ urls, hostToken: host, policy: flags.policy });
     const feed = { initial: () => pool.initial(), follow: pool.follow.bind(pool) };
-    return { sink: pool, feed, sandboxId: pool.sandboxId, retire: () => pool.retire() };
+    const scopes = { onceUsed: pool.onceUsed.bind(pool), sessionEnded: async () => {} };
+    return { sink: pool, feed, sandboxId: pool.sandboxId, scopes, retire: () => pool.retire() };
   }
   const enrolled = await new GatewayClient({ url: urls[0]!, token: host }).enrol(flags.policy);
   const client = new GatewayClient({ url: urls[0]!, token: enrolled.token });
@@ -73,6 +79,8 @@ export async function gatewayLink(
     sink: client,
     feed: gatewayFeed(client, flags.policy),
     sandboxId: enrolled.sandbox,
+    // The session ends at the gateway when this credential is retired.
+    scopes: { onceUsed: (key, at) => client.onceUsed(key, at), sessionEnded: async () => {} },
     retire: () => client.retire(enrolled.sandbox).catch(() => {}),
   };
 }
@@ -85,5 +93,22 @@ function gatewayFeed(client: GatewayClient, name: string): PolicyFeed {
       return policy.text;
     },
     follow: (onText, signal) => subscribePolicy(client, name, (text) => onText(text), signal),
+  };
+}
+
+/**
+ * Scope reports that go straight to a store on the policies directory (the embedded default,
+ * and `tollgate up`'s own gateway store).
+ *
+ * @example
+ * ```ts ignore
+ * const scopes = storeScopes(gateway.store, "team");
+ * ```
+ */
+export function storeScopes(store: ProposalStore, policy: string): ScopeReports {
+  return {
+    onceUsed: (ruleKey, expiresAt) =>
+      store.removeEnded({ kind: "once", policy, ruleKey, expiresAt }),
+    sessionEnded: (sandbox) => store.removeEnded({ kind: "session", sandbox }),
   };
 }

@@ -8,6 +8,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { gatewayLink } from "./_gateway_link.ts";
+import { reportScopedRules } from "./_scoped_rules.ts";
 import { MAX_CLIENT_CONNECTIONS, parseResolveOverride, startProxyService } from "../proxy/mod.ts";
 import {
   collect,
@@ -91,6 +92,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
         return startFailure(error);
       });
       const { proxy, holder } = service;
+      const scoped = reportScopedRules(holder, link.scopes, ctx.err);
       const host = proxy.hostname.includes(":") ? `[${proxy.hostname}]` : proxy.hostname;
       ctx.out(
         `tollgate proxy listening on ${host}:${proxy.port} ` +
@@ -98,6 +100,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       );
       await untilAborted(ctx.signal);
       await service.close();
+      await scoped.end(service.sandboxId);
       await link.retire();
     });
 }

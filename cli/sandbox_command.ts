@@ -10,6 +10,7 @@ import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../
 import { gitRepoPaths } from "../gateway/mod.ts";
 import { capturePorts, checkPassedEnv, chooseIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
+import { reportScopedRules } from "./_scoped_rules.ts";
 import { collect, LOG_FLAGS, parseLogFlags } from "./_flags.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
@@ -112,10 +113,12 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             await link.retire();
             throw error;
           });
-          // The sandbox's proxy credential dies with its proxy.
+          const scoped = reportScopedRules(service.holder, link.scopes, ctx.err);
+          // The sandbox's proxy credential, and its session rules, die with its proxy.
           return {
             ...service,
-            close: () => service.close().finally(link.retire),
+            close: () =>
+              service.close().finally(() => scoped.end(service.sandboxId)).finally(link.retire),
             policyPorts: () => capturePorts(service.holder.current().policy),
           };
         },

@@ -18,6 +18,8 @@ import {
 import { startProxyService } from "../proxy/mod.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
 import { notifyFlags } from "./_notify_flags.ts";
+import { reportScopedRules } from "./_scoped_rules.ts";
+import { storeScopes } from "./_gateway_link.ts";
 
 /**
  * Register `up --policy NAME [--policies DIR] [--state DIR] [--listen HOST:PORT]
@@ -70,6 +72,11 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
           report: (message) => ctx.err(`${message}\n`),
         }).catch(startFailure);
         const { proxy, holder } = service;
+        const scoped = reportScopedRules(
+          holder,
+          storeScopes(gateway.store, options.policy),
+          ctx.err,
+        );
         ctx.out(
           `tollgate gateway listening on ${gateway.url} (token in ${stateDir}/${TOKEN_FILE})\n`,
         );
@@ -79,6 +86,7 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
         );
         await untilAborted(ctx.signal);
         await service.close();
+        await scoped.end(service.sandboxId);
       } finally {
         await gateway.close();
       }

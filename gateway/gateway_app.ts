@@ -35,10 +35,11 @@ import {
   reviewer,
 } from "./_caller.ts";
 import type { CredentialStore } from "./credential_store.ts";
-import { isPolicyName } from "./policy_files.ts";
 import { createInboxApp, type InboxSessions } from "./inbox/mod.ts";
 import { reviewRoute } from "./review_route.ts";
 import { RemoteSyncError } from "./remote/mod.ts";
+import { leaseRoutes, scopeOf } from "./lease_routes.ts";
+import { sandboxRoutes } from "./sandbox_routes.ts";
 
 /** What the gateway app is built from. */
 export interface GatewayAppDeps {
@@ -100,6 +101,7 @@ export function createGatewayApp(deps: GatewayAppDeps): App {
   proposalRoutes(app, deps, limit);
   decisionRoutes(app, deps, limit);
   reviewRoute(app, deps.store, deps.inbox?.logDir);
+  leaseRoutes(app, deps.store, limit);
   app.get(r.G_POLICIES, (c) => {
     const caller = reader(c);
     const policies = deps.watcher.policies().filter((p) => mayReadPolicy(caller, p.name));
@@ -116,30 +118,6 @@ export function createGatewayApp(deps: GatewayAppDeps): App {
     return streamEvents(c, deps.hub, deps.watcher, deps.pingMs ?? 15_000, { only });
   });
   return app;
-}
-
-/** Enrolment: the host's token buys a new sandbox a proxy credential for one policy. */
-function sandboxRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
-  app.post(r.G_SANDBOXES, limit, async (c) => {
-    if (c.get("caller").role !== "host") {
-      throw new ForbiddenError("Only the host's enrolment token may enrol a proxy");
-    }
-    const { policy } = await jsonBody(c);
-    if (typeof policy !== "string" || !isPolicyName(policy)) {
-      throw new TypeError("policy must be a policy name");
-    }
-    if (!deps.watcher.policy(policy)) return notFound(c);
-    const { sandbox, token } = await deps.credentials.enrolProxy(policy);
-    return c.json({ sandbox, policy, token }, 201);
-  });
-  app.delete(r.G_SANDBOX, async (c) => {
-    const caller = c.get("caller");
-    const sandbox = c.req.param("sandbox");
-    if (caller.role !== "host" && !(caller.role === "proxy" && caller.sandbox === sandbox)) {
-      throw new ForbiddenError("A proxy credential may only retire itself");
-    }
-    return c.json({ sandbox, retired: await deps.credentials.retireProxy(sandbox) });
-  });
 }
 
 function notFound(c: Context) {
@@ -233,7 +211,7 @@ function decisionRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     const { name } = reviewer(c);
     const id = proposalId(c);
     if (!(await store.get(id))) return notFound(c);
-    return c.json(await store.approve(id, { approvedBy: name }));
+    return c.json(await store.approve(id, { approvedBy: name, scope: await scopeOf(c) }));
   });
   app.post(r.G_PROPOSAL_REJECT, limit, async (c) => {
     const { name } = reviewer(c);

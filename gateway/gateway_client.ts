@@ -16,6 +16,8 @@ import type { RejectOptions } from "./decide_proposal.ts";
 import type { PolicySnapshot } from "./directory_watcher.ts";
 import * as r from "./gateway_routes.ts";
 import { readServerSentEvents, type ServerSentEvent } from "./server_sent_events.ts";
+import type { LeaseEntry, RuleRemoval } from "./automation/mod.ts";
+import type { CeilingCheck } from "./authority/mod.ts";
 
 /** Options of a `GatewayClient`. */
 export interface GatewayClientOptions {
@@ -108,10 +110,37 @@ export class GatewayClient implements ProposalSink {
     return body.proposals;
   }
 
-  /** Approve a proposal (reviewer credential; `Approved-By` is the credential's owner). */
-  async approve(id: string): Promise<ApproveResult> {
+  /**
+   * Approve a proposal (reviewer credential; `Approved-By` is the credential's owner), durable
+   * or with a scope (`{scope: "lease", for: "2h"}`).
+   */
+  async approve(id: string, scope: { scope?: string; for?: string } = {}): Promise<ApproveResult> {
     const path = r.fillRoute(r.G_PROPOSAL_APPROVE, { id });
-    return await this.#json("POST", path, {}) as ApproveResult;
+    return await this.#json("POST", path, scope) as ApproveResult;
+  }
+
+  /** The scoped rules this credential may see (a proxy: its own policy's). */
+  async leases(policy?: string): Promise<LeaseEntry[]> {
+    const query = policy ? `?policy=${encodeURIComponent(policy)}` : "";
+    return (await this.#json("GET", r.G_LEASES + query) as { leases: LeaseEntry[] }).leases;
+  }
+
+  /** Revoke a scoped rule now (reviewer credential): removed with a commit. */
+  async revokeLease(rule: string, policy?: string): Promise<RuleRemoval[]> {
+    const path = r.fillRoute(r.G_LEASE_REVOKE, { rule });
+    return (await this.#json("POST", path, { policy }) as { removed: RuleRemoval[] }).removed;
+  }
+
+  /** Report that this proxy's once-scoped rule `rule` (of that expiry) allowed its request. */
+  async onceUsed(rule: string, expiresAt?: number): Promise<void> {
+    const expires = expiresAt === undefined ? undefined : new Date(expiresAt).toISOString();
+    await this.#json("POST", r.fillRoute(r.G_LEASE_USED, { rule }), { expires });
+  }
+
+  /** Whether policies fit the org ceiling (reviewer credential). */
+  async ceilingCheck(policy?: string): Promise<CeilingCheck> {
+    const query = policy ? `?policy=${encodeURIComponent(policy)}` : "";
+    return await this.#json("GET", r.G_CEILING_CHECK + query) as CeilingCheck;
   }
 
   /** Reject a proposal with a reason (and guidance), as the reviewer credential's owner. */

@@ -29,6 +29,15 @@ export const G_SANDBOX = "/v1/sandboxes/:sandbox";
 /** `POST` (no body, no credential) on the hook listener: the remote moved, fetch it. */
 export const G_REMOTE_CHANGED = "/v1/remote-changed";
 
+/** `GET` the scoped rules (`?policy=`): a proxy sees its own policy's, a reviewer every one. */
+export const G_LEASES = "/v1/leases";
+/** `POST {policy?}` (reviewer) remove a scoped rule now, with a commit (Hono pattern). */
+export const G_LEASE_REVOKE = "/v1/leases/:rule/revoke";
+/** `POST {expires?}` (proxy) its once-scoped rule allowed its one request (Hono pattern). */
+export const G_LEASE_USED = "/v1/leases/:rule/used";
+/** `GET` (reviewer) whether policies fit the org ceiling (`?policy=`); its content is never shown. */
+export const G_CEILING_CHECK = "/v1/ceiling/check";
+
 /**
  * Fill a route pattern's `:param`s (each value URL-encoded).
  *

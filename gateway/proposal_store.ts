@@ -81,6 +81,8 @@ const REPO_TTL_MS = 10_000;
 export class ProposalStore implements ProposalSink {
   /** The policies directory this store is bound to. */
   readonly policiesDir: string;
+  /** The org ceiling file it checks against, when not `ceiling.yaml` in the directory. */
+  readonly ceilingFile?: string;
   readonly #env: StoreEnv;
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #recheckMs: number;
@@ -94,6 +96,7 @@ export class ProposalStore implements ProposalSink {
   constructor(options: ProposalStoreOptions) {
     const o = { ...defaults, ...options };
     this.policiesDir = options.policiesDir;
+    this.ceilingFile = options.ceilingFile;
     this.#recheckMs = o.waitRecheckMs;
     this.#env = {
       policiesDir: options.policiesDir,

@@ -8,6 +8,9 @@ import { ProposalStore, startGateway } from "../gateway/mod.ts";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { scopedRepo, scopedRule } from "./automation_fixtures.ts";
+import { captureCtx } from "./gateway_fixtures.ts";
+import { runCli } from "../cli/mod.ts";
+import { curl, startTestUpstreams } from "./support/mod.ts";
 
 const keysOf = (text: string) =>
   Object.keys(loadPolicyText(text, "team.yaml").policy.network_policies).sort();
@@ -84,5 +87,44 @@ Deno.test("automation #17.4 clean-up: the gateway removes a lease at its expiry 
     await gw.close();
     await repo.cleanup();
     await Deno.remove(state, { recursive: true });
+  }
+});
+
+Deno.test("automation #17.4 clean-up: a real proxy reports its once rule's one use and the rule leaves with a commit", async () => {
+  const future = Date.now() + 3_600_000;
+  const repo = await scopedRepo([scopedRule("one_shot", { scope: "once", expiresAt: future })]);
+  const upstreams = await startTestUpstreams();
+  const state = join(repo.root, ".tollgate");
+  const { ctx, out, controller } = captureCtx(repo.root);
+  const running = runCli([
+    ...["proxy", "--policy", "team", "--policies", repo.policies, "--state", state],
+    ...["--listen", "127.0.0.1:0", "--upstream-ca", upstreams.caPath],
+    ...["--resolve", `api.github.com:443:127.0.0.1:${upstreams.httpsPort}`],
+  ], ctx);
+  try {
+    let port = 0;
+    for (const end = Date.now() + 10_000; Date.now() < end && !port;) {
+      port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(out.join(""))?.[1] ?? 0);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const options = { proxyPort: port, caPath: join(state, "ca", "ca.pem"), args: ["-X", "PUT"] };
+    assert.equal((await curl(["https://api.github.com/x"], options)).status, 200);
+    assert.equal((await curl(["https://api.github.com/x"], options)).status, 403);
+    const file = join(repo.policies, "team.yaml");
+    // The file changes first (proxies reload at once), the commit right after.
+    for (const end = Date.now() + 10_000; Date.now() < end;) {
+      if ((await repo.git("log", "-1", "--format=%s")).includes("one_shot")) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(keysOf(await Deno.readTextFile(file)), ["gh_ro"]);
+    assert.match(
+      await repo.git("log", "-1", "--format=%B"),
+      /remove one_shot \(used once\)[^]*Removed-By: once/,
+    );
+  } finally {
+    controller.abort();
+    await running;
+    await upstreams.close();
+    await repo.cleanup();
   }
 });

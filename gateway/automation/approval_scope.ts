@@ -88,3 +88,31 @@ export function leaseFor(
       return { scope: "session", sandbox: at.sandbox, proposal };
   }
 }
+
+/**
+ * The scope an approval asks for, from a scope name and a duration (`--scope`/`--for`, or the
+ * API's `scope`/`for`): none means durable; `for` alone means a lease.
+ *
+ * @throws {RangeError} for an unknown scope, a bad duration, or `for` with session or durable
+ * @example
+ * ```ts
+ * import { approvalScopeOf } from "./approval_scope.ts";
+ * console.assert(approvalScopeOf(undefined, "2h")?.scope === "lease");
+ * console.assert(approvalScopeOf(undefined, undefined) === undefined);
+ * ```
+ */
+export function approvalScopeOf(scope?: unknown, duration?: unknown): ApprovalScope | undefined {
+  if (scope === undefined && duration === undefined) return undefined;
+  if (scope !== undefined && typeof scope !== "string") {
+    throw new RangeError("scope must be a string");
+  }
+  if (duration !== undefined && typeof duration !== "string") {
+    throw new RangeError("for must be a duration such as 2h");
+  }
+  const name = parseScope(scope ?? "lease");
+  if (duration === undefined) return { scope: name };
+  if (name !== "lease" && name !== "once") {
+    throw new RangeError(`A duration applies to scope lease or once, not ${name}`);
+  }
+  return { scope: name, forMs: parseDuration(duration) };
+}

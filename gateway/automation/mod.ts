@@ -6,6 +6,7 @@
  */
 
 export {
+  approvalScopeOf,
   DEFAULT_LEASE_MS,
   leaseFor,
   ONCE_BACKSTOP_MS,

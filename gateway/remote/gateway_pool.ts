@@ -88,6 +88,11 @@ export class GatewayPool implements ProposalSink {
     return this.#call((c) => c.wait(id, signal));
   }
 
+  /** Report a used once-scoped rule to the gateway in use (see `GatewayClient.onceUsed`). */
+  onceUsed(rule: string, expiresAt?: number): Promise<void> {
+    return this.#call((c) => c.onceUsed(rule, expiresAt));
+  }
+
   /** The policy's current text (its revision becomes the floor of the feed). */
   async initial(): Promise<string> {
     const policy = await this.#call((c) => c.policy(this.#o.policy));

@@ -1,0 +1,61 @@
+/**
+ * Enrolment routes of the gateway API: the host's token buys a new sandbox a proxy credential
+ * for one policy, and a proxy (or the host) retires it when the sandbox ends, which also ends
+ * the sandbox's session-scoped rules (removed with a commit).
+ *
+ * @module
+ */
+
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { ForbiddenError, type GatewayEnv } from "./_caller.ts";
+import type { CredentialStore } from "./credential_store.ts";
+import type { DirectoryWatcher } from "./directory_watcher.ts";
+import * as r from "./gateway_routes.ts";
+import { isPolicyName } from "./policy_files.ts";
+import type { ProposalStore } from "./proposal_store.ts";
+
+/** What the enrolment routes use. */
+export interface SandboxRouteDeps {
+  store: ProposalStore;
+  watcher: DirectoryWatcher;
+  credentials: CredentialStore;
+}
+
+/**
+ * Add `POST /v1/sandboxes` and `DELETE /v1/sandboxes/:sandbox` to the gateway app.
+ *
+ * @example
+ * ```ts ignore
+ * sandboxRoutes(app, { store, watcher, credentials }, limit);
+ * ```
+ */
+export function sandboxRoutes(
+  app: Hono<GatewayEnv>,
+  deps: SandboxRouteDeps,
+  limit: MiddlewareHandler,
+): void {
+  app.post(r.G_SANDBOXES, limit, async (c) => {
+    if (c.get("caller").role !== "host") {
+      throw new ForbiddenError("Only the host's enrolment token may enrol a proxy");
+    }
+    const { policy } = await c.req.json().catch(() => ({})) as Record<string, unknown>;
+    if (typeof policy !== "string" || !isPolicyName(policy)) {
+      throw new TypeError("policy must be a policy name");
+    }
+    if (!deps.watcher.policy(policy)) return c.json({ error: "not_found" }, 404);
+    const { sandbox, token } = await deps.credentials.enrolProxy(policy);
+    return c.json({ sandbox, policy, token }, 201);
+  });
+  app.delete(r.G_SANDBOX, async (c: Context<GatewayEnv>) => {
+    const caller = c.get("caller");
+    const sandbox = c.req.param("sandbox") ?? "";
+    if (caller.role !== "host" && !(caller.role === "proxy" && caller.sandbox === sandbox)) {
+      throw new ForbiddenError("A proxy credential may only retire itself");
+    }
+    const retired = await deps.credentials.retireProxy(sandbox);
+    // The sandbox ended: its session rules end too. A failed commit is retried by nothing
+    // else, but the rules already serve no other sandbox, so the retirement still stands.
+    await deps.store.removeEnded({ kind: "session", sandbox }).catch(() => {});
+    return c.json({ sandbox, retired });
+  });
+}
