@@ -7,7 +7,9 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import { registerCaCommands } from "./ca_command.ts";
+import { registerCeilingCommands } from "./ceiling_command.ts";
 import { registerGatewayCommands } from "./gateway_command.ts";
+import { registerLeasesCommands } from "./leases_command.ts";
 import { registerLogsCommands } from "./logs_command.ts";
 import { registerPolicyCommands } from "./policy_command.ts";
 import { registerProposalsCommands } from "./proposals_command.ts";
@@ -22,7 +24,9 @@ import { registerUpCommands } from "./up_command.ts";
 export function registerCommands(program: Command, ctx: CliContext): void {
   // One line per command group (keep sorted): registerXCommands(program, ctx);
   registerCaCommands(program, ctx);
+  registerCeilingCommands(program, ctx);
   registerGatewayCommands(program, ctx);
+  registerLeasesCommands(program, ctx);
   registerLogsCommands(program, ctx);
   registerPolicyCommands(program, ctx);
   registerProposalsCommands(program, ctx);

@@ -9,6 +9,7 @@ import { basename, extname } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { scriptBinaryWarnings } from "./_script_binaries.ts";
+import { refuseOutsideCeiling } from "../gateway/authority/mod.ts";
 import {
   ANY_BINARY,
   type Endpoint,
@@ -28,7 +29,9 @@ import {
  * `FILE:LINE:COL: message` line per problem, one `FILE:LINE:COL: warning: message` line per
  * warning (accepted, as OpenShell accepts it, but worth a look), one `FILE: warning: …` line per
  * binary that is a script (the proxy sees its interpreter); exit 1 when any file has a problem
- * (warnings alone keep exit 0). `show`
+ * (warnings alone keep exit 0), and one `FILE: rule "KEY" grants …, outside the org ceiling`
+ * line (exit 1) for a policy the org ceiling (`--ceiling`, `./policies/ceiling.yaml` by
+ * default, as the gateway's) does not hold. `show`
  * prints the policy on standard output and, since that stream carries data (`--json`), its
  * problem lines on standard error. FILE is echoed as typed, resolved against `ctx.cwd`.
  *
@@ -51,10 +54,18 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     .command("validate")
     .description("Check policy files; print one FILE:LINE:COL: message line per problem")
     .argument("<files...>", "policy YAML files")
-    .action(async (files) => {
+    .option("--ceiling <file>", "org ceiling to check against", "./policies/ceiling.yaml")
+    .action(async (files, options) => {
       for (const file of files) {
         const loaded = await load(ctx, file, (line) => ctx.out(line + "\n"));
         if (!loaded) continue;
+        // A sandbox policy the org ceiling does not hold is refused, naming its first grant.
+        const outside = await outsideCeiling(ctx, file, loaded, options.ceiling);
+        if (outside) {
+          ctx.out(`${file}: ${outside}\n`);
+          ctx.setExitCode(1);
+          continue;
+        }
         for (const w of loaded.warnings ?? []) {
           ctx.out(formatIssue({ ...w, file, message: `warning: ${w.message}` }) + "\n");
         }
@@ -77,6 +88,24 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
       if (options.json) ctx.out(JSON.stringify(loaded.policy, null, 2) + "\n");
       else ctx.out(render(file, loaded));
     });
+}
+
+/**
+ * Why the ceiling refuses policy `file`: its first grant outside, or that the ceiling cannot be
+ * read; undefined when it fits, there is no ceiling, or `file` is the ceiling itself.
+ */
+async function outsideCeiling(
+  ctx: CliContext,
+  file: string,
+  loaded: LoadedPolicy,
+  ceilingFlag: string,
+): Promise<string | undefined> {
+  const path = resolveUserPath(ctx, file);
+  // The gateway's default: ceiling.yaml in the policies directory (./policies).
+  const ceiling = resolveUserPath(ctx, ceilingFlag);
+  const same = await Promise.all([path, ceiling].map((p) => Deno.realPath(p).catch(() => p)));
+  if (same[0] === same[1]) return undefined;
+  return await refuseOutsideCeiling(ceiling, loaded.policy);
 }
 
 /** Load one file; on failure print its issues (file as typed) and set exit code 1. */

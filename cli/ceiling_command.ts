@@ -1,0 +1,53 @@
+/**
+ * `tollgate ceiling check [POLICY]`: whether sandbox policies fit the org ceiling, naming each
+ * one's first grant outside it. The ceiling's own lines are never printed.
+ *
+ * @module
+ */
+
+import type { Command } from "@commander-js/extra-typings";
+import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
+import { isPolicyName, listPolicyNames, safeJson, visibleText } from "../gateway/mod.ts";
+import { type CeilingCheck, checkCeiling } from "../gateway/authority/mod.ts";
+
+/**
+ * Register `ceiling check [POLICY] [--policies DIR] [--ceiling FILE] [--json]`: exit 1 when a
+ * policy is outside the ceiling or cannot be checked, or the ceiling cannot be read.
+ *
+ * @example
+ * ```ts ignore
+ * registerCeilingCommands(program, ctx);
+ * ```
+ */
+export function registerCeilingCommands(program: Command, ctx: CliContext): void {
+  const group = program.command("ceiling")
+    .description("Check sandbox policies against the org ceiling")
+    .action(() => {
+      throw new UsageError(`Missing subcommand: use "ceiling check [POLICY]"`);
+    });
+  group.command("check").description("Check policies against the org ceiling (ceiling.yaml)")
+    .argument("[policy]", "one policy (default: every policy)")
+    .option("--policies <dir>", "policies directory", "./policies")
+    .option("--ceiling <file>", "the ceiling file (default: POLICIES/ceiling.yaml)")
+    .option("--json", "print the result as JSON")
+    .action(async (policy, o) => {
+      if (policy !== undefined && !isPolicyName(policy)) {
+        throw new UsageError(`Invalid policy name "${visibleText(policy, 80)}"`);
+      }
+      const dir = resolveUserPath(ctx, o.policies);
+      const names = policy === undefined ? await listPolicyNames(dir) : [policy];
+      const ceiling = o.ceiling === undefined ? undefined : resolveUserPath(ctx, o.ceiling);
+      const check = await checkCeiling(dir, names, ceiling);
+      ctx.out(o.json ? safeJson(check, 2) + "\n" : renderCheck(check));
+      const bad = check.ceiling === "unreadable" || check.policies.some((p) => !p.inside);
+      if (bad) ctx.setExitCode(1);
+    });
+}
+
+function renderCheck(check: CeilingCheck): string {
+  if (check.ceiling === "none") return "No org ceiling: every policy may grant anything\n";
+  if (check.ceiling === "unreadable") return `error: ${check.error}\n`;
+  return check.policies.map((p) =>
+    p.inside ? `ok ${p.policy}: inside the org ceiling\n` : `${p.policy}: ${p.outside ?? p.error}\n`
+  ).join("");
+}
