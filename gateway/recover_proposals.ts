@@ -148,6 +148,9 @@ async function finishApproval(env: StoreEnv, id: string): Promise<void> {
         "Proposal-Id": id,
         "Approved-By": decision.by,
         "Policy-Revision": String(decision.revision ?? ""),
+        // A scoped approval's commit states its scope, interrupted or not.
+        ...(decision.scope && decision.scope !== "durable" ? { Scope: decision.scope } : {}),
+        ...(decision.expires ? { Expires: decision.expires } : {}),
       },
     });
   }
