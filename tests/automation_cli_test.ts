@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { runCli } from "../cli/mod.ts";
 import { captureCtx, makeRepo, type TempRepo } from "./gateway_fixtures.ts";
 import { scopedRepo, scopedRule } from "./automation_fixtures.ts";
+import { detectIsolation } from "../proxy/sandbox/mod.ts";
 
 const CEILING_GET_ONLY = `version: 1
 network_policies:
@@ -94,4 +95,64 @@ Deno.test("automation #17.5 CLI: leases list shows scoped rules; revoke and swee
   } finally {
     await repo.cleanup();
   }
+});
+
+const netns = (await detectIsolation()) === "netns";
+
+Deno.test({
+  name:
+    "automation #17.2 sandbox: the org ceiling and the auto-approval patterns in the policy repo read as empty inside a netns sandbox",
+  ignore: !netns,
+  fn: async () => {
+    const repo = await makeRepo();
+    try {
+      await Deno.writeTextFile(join(repo.policies, "ceiling.yaml"), CEILING_GET_ONLY);
+      await Deno.writeTextFile(
+        join(repo.policies, "auto_approve.yaml"),
+        "version: 1\npatterns: []\n",
+      );
+      const main = new URL("../main.ts", import.meta.url).pathname;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", main, "sandbox", "run", "--isolate", "netns", "--quiet"]
+          .concat(["--policy", "team", "--", "sh", "-c"])
+          .concat(["cat policies/ceiling.yaml policies/auto_approve.yaml; echo end"]),
+        cwd: repo.root,
+        env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      assert.equal(stdout, "end\n");
+      // Outside the sandbox both files are as written.
+      assert.equal(await Deno.readTextFile(join(repo.policies, "ceiling.yaml")), CEILING_GET_ONLY);
+    } finally {
+      await repo.cleanup();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "automation #17.2 sandbox: a netns sandbox started inside the policy repo cannot write it through relative paths",
+  ignore: !netns,
+  fn: async () => {
+    const repo = await makeRepo();
+    try {
+      const main = new URL("../main.ts", import.meta.url).pathname;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", main, "sandbox", "run", "--isolate", "netns", "--quiet"]
+          .concat(["--policy", "team", "--", "sh", "-c", "echo evil >> policies/team.yaml"]),
+        cwd: repo.root,
+        env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.notEqual(out.code, 0);
+      assert.match(new TextDecoder().decode(out.stderr), /Read-only file system/);
+      assert.doesNotMatch(await Deno.readTextFile(join(repo.policies, "team.yaml")), /evil/);
+    } finally {
+      await repo.cleanup();
+    }
+  },
 });

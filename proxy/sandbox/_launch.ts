@@ -11,13 +11,12 @@ import { join } from "node:path";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import type { RequesterIdentity } from "../policy/mod.ts";
 import { confineIdentity, parentPid } from "./confine_identity.ts";
-import { NetnsSandbox } from "./netns_sandbox.ts";
+import { type FileBind, NetnsSandbox } from "./netns_sandbox.ts";
 import { newBridgeSecret } from "./_preamble.ts";
 import type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
 import { UnixBridge } from "./unix_bridge.ts";
 import { writeAtomically } from "./_files.ts";
 import { TRUST_STORE_FILES } from "./sandbox_env.ts";
-import type { FileBind } from "./netns_sandbox.ts";
 
 /** What a launch needs; paths are absolute. */
 export interface LaunchSpec {
@@ -30,6 +29,8 @@ export interface LaunchSpec {
   sandboxDir: string;
   publicDir: string;
   readOnly: string[];
+  /** Files shown as empty inside (netns only): the org ceiling and auto-approval patterns. */
+  hideFiles?: string[];
   innerPort: number;
   /** Ports captured in transparent mode (netns only); none turns it off. */
   capturePorts: number[];
@@ -115,6 +116,10 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
  */
 async function fileBinds(spec: LaunchSpec): Promise<FileBind[]> {
   const binds = TRUST_STORE_FILES.map((target) => ({ source: spec.caBundlePath, target }));
+  // An empty file over each hidden one: the policy directory is readable, these never.
+  const empty = `${spec.publicDir}/empty`;
+  if (spec.hideFiles?.length) await writeAtomically(empty, "");
+  binds.push(...(spec.hideFiles ?? []).map((target) => ({ source: empty, target })));
   const skills = join(spec.publicDir, "skills");
   if (await openShellSkillsDir(skills)) binds.push({ source: skills, target: OPENSHELL_SKILLS });
   if (spec.capturePorts.length === 0) return binds;

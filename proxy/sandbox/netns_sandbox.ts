@@ -64,6 +64,7 @@ const defaults = { readyTimeoutMs: 20_000 } satisfies Partial<NetnsStartOptions>
 // read the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
 const COMMAND_SETUP = `set -e
 hide=$1; reveal=$2; count=$3; shift 3
+here=$(pwd -P)
 while [ "$count" -gt 0 ]; do mount --bind -o ro "$1" "$1"; shift; count=$((count - 1)); done
 count=$1; shift
 while [ "$count" -gt 0 ]; do
@@ -76,6 +77,9 @@ mkdir -p "$reveal"
 mount --no-canonicalize --bind /proc/self/fd/3 "$reveal"
 mount -o remount,bind,ro "$reveal"
 exec 3<&-
+# The working directory was entered before these mounts: enter it again by path, or relative
+# paths would reach the files under them (a writable policy repo, a hidden ceiling).
+cd -- "$here"
 exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;
 
 /**

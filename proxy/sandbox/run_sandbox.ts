@@ -36,6 +36,8 @@ export interface RunSandboxOptions {
   skillPath?: string;
   /** Directories the command may read but not change in netns mode (the policy directory). */
   readOnly?: string[];
+  /** Files that read as empty inside, in netns mode (the org ceiling, auto-approve patterns). */
+  hideFiles?: string[];
   /** The runner's environment; the command gets only its allow-listed names (`sandboxEnv`). */
   env?: Record<string, string | undefined>;
   /** Variables passed in on purpose (`sandbox run --env`); credential names are refused. */
