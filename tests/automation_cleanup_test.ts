@@ -8,7 +8,8 @@ import { ProposalStore, startGateway } from "../gateway/mod.ts";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { scopedRepo, scopedRule } from "./automation_fixtures.ts";
-import { captureCtx } from "./gateway_fixtures.ts";
+import { captureCtx, TEAM_POLICY } from "./gateway_fixtures.ts";
+import { git, makeRemote } from "./remote_support.ts";
 import { runCli } from "../cli/mod.ts";
 import { curl, startTestUpstreams } from "./support/mod.ts";
 
@@ -77,7 +78,10 @@ Deno.test("automation #17.4 clean-up: the gateway removes a lease at its expiry 
     const file = join(repo.policies, "team.yaml");
     assert.deepEqual(keysOf(await Deno.readTextFile(file)), ["gh_ro", "soon"]);
     const deadline = Date.now() + 15_000;
-    while (keysOf(await Deno.readTextFile(file)).includes("soon") && Date.now() < deadline) {
+    // The file changes first (proxies reload at once), the commit right after.
+    while (
+      !(await repo.git("log", "-1", "--format=%s")).includes("soon") && Date.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.deepEqual(keysOf(await Deno.readTextFile(file)), ["gh_ro"]);
@@ -126,5 +130,32 @@ Deno.test("automation #17.4 clean-up: a real proxy reports its once rule's one u
     await running;
     await upstreams.close();
     await repo.cleanup();
+  }
+});
+
+Deno.test("automation #17.4 clean-up: with a Git remote, the gateway's removal commit is pushed like an approval", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-" });
+  const expired = scopedRule("old", { scope: "lease", expiresAt: Date.now() - 1000 });
+  const bare = await makeRemote(
+    dir,
+    TEAM_POLICY.replace("\nfilesystem_policy:", `${expired}\nfilesystem_policy:`),
+  );
+  const gw = await startGateway({
+    policiesDir: join(dir, "clone"),
+    stateDir: join(dir, "state"),
+    listen: "127.0.0.1:0",
+    remote: { url: `file://${bare}`, fetchIntervalMs: 60_000 },
+  });
+  try {
+    // The start-up sweep removes it in the clone; the remote's main gets the same commit.
+    for (const end = Date.now() + 10_000; Date.now() < end;) {
+      if ((await git(bare, "log", "-1", "--format=%s", "main")).includes("remove old")) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(await git(bare, "log", "-1", "--format=%B", "main"), /Removed-By: expiry/);
+    assert.doesNotMatch(await git(bare, "show", "main:team.yaml"), /  old:/);
+  } finally {
+    await gw.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -10,6 +10,7 @@
 
 import type { ProposalInput, SubmitResult } from "../../proxy/policy_local/mod.ts";
 import type { ApproveResult } from "../approve_proposal.ts";
+import type { RuleEnd, RuleRemoval } from "../automation/mod.ts";
 import type { ApproveOptions } from "../automation/mod.ts";
 import type { RejectOptions } from "../decide_proposal.ts";
 import { ProposalStore, type ProposalStoreOptions } from "../proposal_store.ts";
@@ -53,6 +54,13 @@ export class RemoteProposalStore extends ProposalStore {
     const result = await super.submit(input);
     this.#sync.poke();
     return result;
+  }
+
+  /** Remove ended scoped rules (one commit per policy), then push in the background. */
+  override async removeEnded(end: RuleEnd): Promise<RuleRemoval[]> {
+    const removed = await super.removeEnded(end);
+    if (removed.length > 0) this.#sync.poke();
+    return removed;
   }
 
   /** Re-draft the proposal, then commit and push it in the background. */
