@@ -30,7 +30,7 @@ export { quoteUntrusted, visibleText } from "./untrusted_text.ts";
 export { isPolicyName, listPolicyNames, readPolicyFile } from "./policy_files.ts";
 export { gitRepoPaths } from "./git_repo.ts";
 export type { PolicyFile } from "./policy_files.ts";
-export type { ApproveStep, StoreChange } from "./store_env.ts";
+export type { ApproveStep, RemoveStep, StoreChange } from "./store_env.ts";
 export {
   proposalJson,
   renderDiff,
@@ -105,5 +105,12 @@ export type {
   QueryMatcherSpec,
 } from "../proxy/policy/mod.ts";
 export type { OcsfEndpoint, OcsfEvent } from "../proxy/ocsf/mod.ts";
-export type { CeilingView } from "./authority/mod.ts";
-export type { ApprovalScope, ApproveOptions } from "./automation/mod.ts";
+export type { CeilingCheck, CeilingFit, CeilingView } from "./authority/mod.ts";
+export type {
+  ApprovalScope,
+  ApproveOptions,
+  LeaseEntry,
+  RemovedBy,
+  RuleEnd,
+  RuleRemoval,
+} from "./automation/mod.ts";
