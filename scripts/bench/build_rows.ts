@@ -16,6 +16,7 @@ import { memoryRow } from "./rows_memory.ts";
 import { type PeerStart, startSquid, startTinyproxy } from "./peer_proxies.ts";
 import { type ControlRepo, createControlRepo, proposalRow } from "./rows_control.ts";
 import { approveRow, startApproval } from "./rows_approve.ts";
+import { authorityDeltaRow, autoApproveRow } from "./rows_automation.ts";
 import { inboxRows } from "./rows_inbox.ts";
 import { remoteRows } from "./rows_remote.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
@@ -50,6 +51,10 @@ export async function buildRows(
   const approval = wanted("control")
     ? startApproval(setup, children, stack, setup.budget.subscribedProxies)
     : undefined;
+  // One proxy of its own: the auto-approved revisions must not race the approve row's.
+  const auto = wanted("control")
+    ? startApproval(setup, children, stack, 1, { name: "auto-repo" })
+    : undefined;
   // Compiling the decide() policies keeps this process busy while the children start.
   const decide = wanted("decide") ? decideRows(setup.budget.decideMs) : [];
   const rows: Row[] = [...directRows(setup)];
@@ -63,6 +68,7 @@ export async function buildRows(
   }
   if (approval) rows.push(approveRow(setup, await approval, setup.budget.subscribedProxies));
   if (approval) rows.push(...inboxRows(setup, await approval, setup.budget.subscribedProxies));
+  if (auto) rows.push(autoApproveRow(setup, await auto), authorityDeltaRow(setup.budget.decideMs));
   if (wanted("control")) rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
   if (wanted("control")) rows.push(...remoteRows(setup));
   // Last, and alone: its set-up (100 proxy processes, 10,000 proposals) would skew the others.

@@ -83,6 +83,16 @@ export const TARGETS: readonly Target[] = [
     check: (row) => atMost(row.p50Us, 100_000, (v) => `p50 ${formatMicros(v)}`),
   },
   {
+    rowId: "control.auto_approve_to_allowed",
+    text: "p50 ≤ 100 ms",
+    check: (row) => atMost(row.p50Us, 100_000, (v) => `p50 ${formatMicros(v)}`),
+  },
+  {
+    rowId: "control.authority_delta_1000",
+    text: "p50 ≤ 5 ms",
+    check: (row) => atMost(row.p50Us, 5_000, (v) => `p50 ${formatMicros(v)}`),
+  },
+  {
     rowId: "control.inbox_visible",
     text: "p50 ≤ 200 ms",
     check: (row) => atMost(row.p50Us, 200_000, (v) => `p50 ${formatMicros(v)}`),
