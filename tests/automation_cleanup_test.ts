@@ -153,7 +153,7 @@ Deno.test("automation #17.4 clean-up: with a Git remote, the gateway's removal c
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.match(await git(bare, "log", "-1", "--format=%B", "main"), /Removed-By: expiry/);
-    assert.doesNotMatch(await git(bare, "show", "main:team.yaml"), /  old:/);
+    assert.doesNotMatch(await git(bare, "show", "main:team.yaml"), / {2}old:/);
   } finally {
     await gw.close();
     await Deno.remove(dir, { recursive: true });

@@ -123,7 +123,7 @@ async function assertRemovalConsistent(repo: TempRepo, before: string, step: str
   const store = new ProposalStore({ policiesDir: repo.policies });
   await store.removeEnded({ kind: "expired" });
   const after = await Deno.readTextFile(file);
-  assert.doesNotMatch(after, /  old:/, step);
+  assert.doesNotMatch(after, / {2}old:/, step);
   assert.equal(loadPolicyText(after, "team.yaml").policy.revision, 4, `${step}: bumped once`);
   assert.doesNotMatch(await repo.git("status", "--porcelain"), /team\.yaml/, step);
   const log = await repo.git("log", "--format=%(trailers:key=Removed-By,valueonly)");
