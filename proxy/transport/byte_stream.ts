@@ -8,6 +8,7 @@
 
 import type { Duplex } from "node:stream";
 import { concat, concatAll, hasBareLf, indexOfSequence } from "./_bytes.ts";
+import type { FlowControl } from "./flow_gate.ts";
 
 /** Raised when a peer breaks HTTP framing mid-message (mapped to 400 or 502 by callers). */
 export class ProtocolError extends Error {
@@ -61,6 +62,7 @@ export class ByteStream {
   readonly bodyIdleMs: number;
   /** Resolves once the socket has closed. */
   readonly closed: Promise<void>;
+  #flow: FlowControl | undefined;
   #queue: Uint8Array[] = [];
   #queued = 0;
   #ended = false;
@@ -76,14 +78,19 @@ export class ByteStream {
   #timerAt = Infinity;
   #expired = false;
 
-  /** Start reading from `socket` (data is queued until it is read). */
-  constructor(socket: Duplex, options: { bodyIdleMs?: number } = {}) {
+  /**
+   * Start reading from `socket` (data is queued until it is read). `flow` is the gate under a
+   * TLS socket (see `gateInbound()`): pausing a `node:tls` socket alone does not stop it
+   * from reading.
+   */
+  constructor(socket: Duplex, options: { bodyIdleMs?: number; flow?: FlowControl } = {}) {
     this.socket = socket;
     this.bodyIdleMs = options.bodyIdleMs ?? Infinity;
+    this.#flow = options.flow;
     const onData = (chunk: Uint8Array) => {
       this.#queue.push(chunk);
       this.#queued += chunk.byteLength;
-      if (this.#queued >= QUEUE_HIGH_WATER) socket.pause();
+      if (this.#queued >= QUEUE_HIGH_WATER) this.#pause();
       this.#notify();
     };
     const onEnd = () => {
@@ -128,7 +135,7 @@ export class ByteStream {
     }
     const chunk = this.#queue.shift()!;
     this.#queued -= chunk.byteLength;
-    if (this.#queued < QUEUE_HIGH_WATER && this.socket.isPaused()) this.socket.resume();
+    if (this.#queued < QUEUE_HIGH_WATER) this.#resume();
     return chunk;
   }
 
@@ -147,7 +154,7 @@ export class ByteStream {
       taken += piece.byteLength;
     }
     this.#queued -= taken;
-    if (this.#queued < QUEUE_HIGH_WATER && this.socket.isPaused()) this.socket.resume();
+    if (this.#queued < QUEUE_HIGH_WATER) this.#resume();
     return pieces.length === 1 ? pieces[0]! : concatAll(pieces, taken);
   }
 
@@ -267,7 +274,7 @@ export class ByteStream {
     const rest = this.#queue;
     this.#queue = [];
     this.#queued = 0;
-    if (this.socket.isPaused()) this.socket.resume();
+    this.#resume();
     // Detaching the "data" listener leaves the stream flowing into nowhere: pause it until the
     // new owner attaches its own consumer.
     this.socket.pause();
@@ -278,6 +285,16 @@ export class ByteStream {
   destroy(): void {
     this.#stopTimer();
     this.socket.destroy();
+  }
+
+  #pause(): void {
+    this.socket.pause();
+    this.#flow?.pause();
+  }
+
+  #resume(): void {
+    this.#flow?.resume();
+    if (this.socket.isPaused()) this.socket.resume();
   }
 
   #setDeadline(ms: number): void {

@@ -13,6 +13,7 @@ import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
 import { chooseAlpn } from "./choose_alpn.ts";
 import { exchange } from "./exchange.ts";
+import { gateInbound } from "./flow_gate.ts";
 import { inspectGraphql } from "./graphql_body.ts";
 import { serveH2Tunnel } from "./h2_intercept.ts";
 import { negotiatedProtocol } from "./h2_server.ts";
@@ -24,7 +25,6 @@ import { hostHeader, parseAuthority, splitPathQuery } from "./request_target.ts"
 import { sendDeny, sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { lingeringClose } from "./lingering_close.ts";
-import { prependDuplex } from "./prepend_duplex.ts";
 
 /**
  * Run an intercepted tunnel until either side closes it.
@@ -86,9 +86,10 @@ export async function serveDecrypted(
   serveH2?: (secure: TLSSocket) => Promise<void>,
 ): Promise<void> {
   const raw = client.stream.socket;
-  const early = client.stream.detach();
+  // Through the gate: a paused TLS socket alone keeps reading (backpressure, see flow_gate.ts).
+  const gated = gateInbound(raw, client.stream.detach());
   const secure = new TLSSocket(
-    early.length === 0 ? raw : prependDuplex(raw, early),
+    gated.stream,
     {
       isServer: true,
       secureContext,
@@ -109,7 +110,9 @@ export async function serveDecrypted(
       if (protocol === "h2") return await serveH2(secure);
     }
     await serve(
-      client.withStream(new ByteStream(secure, { bodyIdleMs: client.ctx.idleTimeoutMs })),
+      client.withStream(
+        new ByteStream(secure, { bodyIdleMs: client.ctx.idleTimeoutMs, flow: gated.flow }),
+      ),
     );
   } finally {
     await lingeringClose(secure);

@@ -29,6 +29,8 @@ export type { HeadRead, HeadTimeouts } from "./byte_stream.ts";
 export { UpstreamError, UpstreamPool } from "./upstream_pool.ts";
 export type { PoolOptions, UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
 export { duplexFromDenoConn } from "./deno_conn_duplex.ts";
+export { gateInbound } from "./flow_gate.ts";
+export type { FlowControl, GatedSocket } from "./flow_gate.ts";
 // Types of other modules that the API above names, so that its documentation is complete.
 export type { PolicyHolder, PolicySnapshot, UpdateResult } from "../policy_holder.ts";
 export type { CertificateAuthority, LeafCertificate } from "../tls/mod.ts";

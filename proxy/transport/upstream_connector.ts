@@ -9,6 +9,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Duplex } from "node:stream";
+import { type FlowControl, gateInbound } from "./flow_gate.ts";
 
 /** Where one upstream connection goes. */
 export interface UpstreamTarget {
@@ -77,7 +78,7 @@ export interface ConnectorOptions {
  * @example
  * ```ts ignore
  * const connector = new UpstreamConnector({ upstreamCa: [pem], connectTimeoutMs: 10_000, track: () => {} });
- * const socket = await connector.tls({ host: "api.github.com", port: 443, address: "127.0.0.1", tls: true });
+ * const { socket } = await connector.tls({ host: "api.github.com", port: 443, address: "127.0.0.1", tls: true });
  * ```
  */
 export class UpstreamConnector {
@@ -101,8 +102,12 @@ export class UpstreamConnector {
     return this.#whenReady(socket, "connect", target);
   }
 
-  /** A new verified TLS connection to the target (TCP_NODELAY, ALPN http/1.1 unless `alpn`). */
-  async tls(target: UpstreamTarget): Promise<tls.TLSSocket> {
+  /**
+   * A new verified TLS connection to the target (TCP_NODELAY, ALPN http/1.1 unless `alpn`), and
+   * the gate that pauses its reads (a paused `node:tls` socket alone keeps reading: see
+   * flow_gate.ts).
+   */
+  async tls(target: UpstreamTarget): Promise<{ socket: tls.TLSSocket; flow: FlowControl }> {
     const stores = this.#storeOrder(target);
     let lastError: unknown;
     for (const store of stores) {
@@ -139,18 +144,20 @@ export class UpstreamConnector {
     return this.#systemRoots;
   }
 
-  #connectTlsWith(target: UpstreamTarget, store: TrustStore): Promise<tls.TLSSocket> {
+  async #connectTlsWith(
+    target: UpstreamTarget,
+    store: TrustStore,
+  ): Promise<{ socket: tls.TLSSocket; flow: FlowControl }> {
     const sni = net.isIP(target.host) === 0 ? target.host : undefined;
+    const gated = gateInbound(await this.tcp(target));
     const socket = tls.connect({
-      host: target.address,
-      port: target.connectPort ?? target.port,
+      socket: gated.stream as net.Socket,
       servername: sni,
       ALPNProtocols: target.alpn ?? ["http/1.1"],
       ...(store === "default" ? {} : { ca: this.#caList(store) }),
       checkServerIdentity: (_name, cert) => tls.checkServerIdentity(target.host, cert),
     });
-    socket.setNoDelay(true);
-    return this.#whenReady(socket, "secureConnect", target);
+    return { socket: await this.#whenReady(socket, "secureConnect", target), flow: gated.flow };
   }
 
   #whenReady<T extends net.Socket>(socket: T, ready: string, target: UpstreamTarget): Promise<T> {

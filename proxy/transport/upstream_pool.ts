@@ -119,10 +119,10 @@ export class UpstreamPool {
   async connect(target: UpstreamTarget): Promise<UpstreamConnection> {
     const key = keyOf(target);
     if (this.#closed) throw new UpstreamError(502, "upstream_unreachable", "Proxy is closing");
-    const socket = target.tls
+    const { socket, flow } = target.tls
       ? await this.#connector.tls(target)
-      : await this.#connector.tcp(target);
-    const stream = new ByteStream(socket, { bodyIdleMs: this.#options.bodyIdleMs });
+      : { socket: await this.#connector.tcp(target), flow: undefined };
+    const stream = new ByteStream(socket, { bodyIdleMs: this.#options.bodyIdleMs, flow });
     return { stream, key, reused: false };
   }
 

@@ -1,0 +1,118 @@
+/**
+ * Issue #15 (performance at scale), the correctness side: backpressure both ways on every
+ * path (a peer that stops reading holds the other side back instead of growing the proxy),
+ * upstream connections reused under concurrency, and identity lookups that stay inside the
+ * sandbox's process tree. Nothing here asserts speed.
+ */
+import assert from "node:assert/strict";
+import { type BulkUpstream, startBulkUpstream } from "./support/bulk_upstream.ts";
+import { startTestProxy, type TestProxy, type TestUpstreams } from "./support/mod.ts";
+
+const HOSTS = ["api.github.com", "l4.example.com"];
+const POLICY = `version: 1
+network_policies:
+  open:
+    endpoints:
+      - { host: api.github.com, port: 443, protocol: rest, access: full }
+      - { host: l4.example.com, port: 443 }
+      - { host: plain.example.com, port: 80 }
+    binaries: [{ path: /usr/bin/curl }]
+`;
+const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
+// What may pile up between a peer that stopped reading and the other side: kernel buffers on
+// both hops plus the proxy's own queues. Without backpressure it is the whole transfer.
+const BOUND = 32 * 1024 * 1024;
+const HUGE = 1_000_000_000;
+const encoder = new TextEncoder();
+
+type Path = "forward" | "l4" | "l7";
+
+async function withBulk(run: (proxy: TestProxy, bulk: BulkUpstream) => Promise<void>) {
+  const bulk = await startBulkUpstream(HOSTS);
+  const upstreams = bulk as unknown as TestUpstreams;
+  const proxy = await startTestProxy({ policy: POLICY, upstreams, identity, httpsHosts: HOSTS });
+  try {
+    await run(proxy, bulk);
+  } finally {
+    await proxy.close();
+    await bulk.close();
+  }
+}
+
+/** A connection through the proxy on `path`, ready for origin-form (or absolute) requests. */
+async function open(proxy: TestProxy, bulk: BulkUpstream, path: Path): Promise<Deno.Conn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+  if (path === "forward") return conn;
+  const host = path === "l7" ? "api.github.com" : "l4.example.com";
+  await conn.write(encoder.encode(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`));
+  await readHead(conn);
+  const ca = path === "l7" ? await Deno.readTextFile(proxy.caPath) : bulk.caPem;
+  return await Deno.startTls(conn as Deno.TcpConn, { hostname: host, caCerts: [ca] });
+}
+
+function request(path: Path, method: string, target: string, extra = ""): Uint8Array {
+  const host = path === "l7" ? "api.github.com" : path === "l4" ? "l4.example.com" : "x";
+  const line = path === "forward" ? `http://plain.example.com${target}` : target;
+  return encoder.encode(`${method} ${line} HTTP/1.1\r\nHost: ${host}\r\n${extra}\r\n`);
+}
+
+async function readHead(conn: Deno.Conn): Promise<string> {
+  let text = "";
+  const buffer = new Uint8Array(16 * 1024);
+  while (!text.includes("\r\n\r\n")) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    text += new TextDecoder("latin1").decode(buffer.subarray(0, n));
+  }
+  return text;
+}
+
+/** Ask for a huge body, read only its head, and report what the upstream managed to send. */
+async function stalledDownload(proxy: TestProxy, bulk: BulkUpstream, path: Path) {
+  const conn = await open(proxy, bulk, path);
+  try {
+    await conn.write(request(path, "GET", `/bulk/${HUGE}`));
+    assert.match(await readHead(conn), /^HTTP\/1\.1 200/);
+    const sent = await settled(() => bulk.sent());
+    assert.ok(sent < BOUND, `${path}: upstream sent ${sent} bytes to a client reading nothing`);
+  } finally {
+    conn.close();
+  }
+}
+
+/** Upload a huge body to an upstream that stops reading; report what the client could write. */
+async function stalledUpload(proxy: TestProxy, bulk: BulkUpstream, path: Path) {
+  const conn = await open(proxy, bulk, path);
+  let wrote = 0;
+  const piece = new Uint8Array(64 * 1024);
+  const pump = (async () => {
+    await conn.write(request(path, "POST", "/stall", `Content-Length: ${HUGE}\r\n`));
+    while (wrote < HUGE) wrote += await conn.write(piece);
+  })().catch(() => {});
+  try {
+    const total = await settled(() => wrote);
+    assert.ok(total < BOUND, `${path}: the client wrote ${total} bytes nobody read`);
+  } finally {
+    conn.close();
+    await pump;
+  }
+}
+
+/** The value once it stops growing for 300 ms (at most 3 s). */
+async function settled(value: () => number): Promise<number> {
+  let last = -1;
+  for (let waited = 0; waited < 3000 && value() !== last; waited += 300) {
+    last = value();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return value();
+}
+
+for (const path of ["l7", "l4", "forward"] as const) {
+  Deno.test(`scale #15.2: a ${path} download to a client that stops reading holds the upstream back`, async () => {
+    await withBulk((proxy, bulk) => stalledDownload(proxy, bulk, path));
+  });
+  Deno.test(`scale #15.2: a ${path} upload to an upstream that stops reading holds the client back`, async () => {
+    await withBulk((proxy, bulk) => stalledUpload(proxy, bulk, path));
+  });
+}
