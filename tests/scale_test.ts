@@ -116,3 +116,32 @@ for (const path of ["l7", "l4", "forward"] as const) {
     await withBulk((proxy, bulk) => stalledUpload(proxy, bulk, path));
   });
 }
+
+/** `clients` kept-alive connections on `path`, each sending `rounds` requests in lock-step. */
+async function lockStep(proxy: TestProxy, bulk: BulkUpstream, path: Path, clients: number) {
+  const conns = await Promise.all(Array.from({ length: clients }, () => open(proxy, bulk, path)));
+  try {
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(conns.map(async (conn) => {
+        await conn.write(request(path, "GET", "/bulk/16"));
+        const head = await readHead(conn);
+        assert.match(head, /^HTTP\/1\.1 200/);
+        // The 16-byte body came with the head or comes next.
+        if (!head.endsWith("x".repeat(16))) await conn.read(new Uint8Array(64));
+      }));
+    }
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+}
+
+for (const path of ["l7", "forward"] as const) {
+  Deno.test(`scale #15.1: 64 kept-alive ${path} clients reuse their upstream connections`, async () => {
+    await withBulk(async (proxy, bulk) => {
+      await lockStep(proxy, bulk, path, 64);
+      // One upstream connection per concurrent client at most, kept across rounds: with 16
+      // idle per destination, each round after the first opened 48 new ones (208 in all).
+      assert.ok(bulk.connections() <= 64, `${bulk.connections()} upstream connections`);
+    });
+  });
+}
