@@ -34,6 +34,12 @@ export interface ProcIdentityOptions {
    * read instead of the proxy's own (for a sandbox in its own network namespace).
    */
   netnsPid?: number;
+  /**
+   * The root process of the sandbox the clients run in (undefined until it exists): socket
+   * holders are searched among it and its descendants only, instead of every process on the
+   * host. Without it, every connection reads every process's descriptors.
+   */
+  treeRoot?: () => number | undefined;
 }
 
 const defaults = { procRoot: "/proc" } satisfies ProcIdentityOptions;
@@ -87,7 +93,7 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
       }
       // Synchronous on purpose: an owner lookup is many tiny procfs reads, each cheaper than
       // the overhead of one async file op.
-      const holders = processes.findSocketHolders(inode)
+      const holders = processes.findSocketHolders(inode, options.treeRoot?.())
         .map((pid) => ({ pid, chain: processes.executableChain(pid) }))
         // A holder that exited while we looked holds nothing any more.
         .filter((h) => h.chain.length > 0 || processes.alive(h.pid));

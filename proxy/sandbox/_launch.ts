@@ -84,7 +84,11 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       onForwarderLog: spec.onLog,
       capturePorts: spec.capturePorts,
     });
-    late.resolver = createProcIdentityResolver({ netnsPid: sandbox.forwarderPid });
+    // Holders are searched below the sandbox's root only (#15 item 3), not host-wide.
+    late.resolver = createProcIdentityResolver({
+      netnsPid: sandbox.forwarderPid,
+      treeRoot: () => (late.boundary > 0 ? late.boundary : undefined),
+    });
     const child = sandbox.spawn(spec.command, {
       env: spec.env(`http://127.0.0.1:${spec.innerPort}`),
       cwd: spec.cwd,
@@ -156,7 +160,8 @@ async function openShellSkillsDir(skills: string): Promise<boolean> {
 
 /** Start the command as a plain child; only its environment points it at the proxy. */
 export async function launchEnv(spec: LaunchSpec): Promise<Launched> {
-  const resolver = createProcIdentityResolver();
+  // The command is our child: holders are searched among our descendants (#15 item 3).
+  const resolver = createProcIdentityResolver({ treeRoot: () => Deno.pid });
   const sockets = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     sockets.add(socket);
