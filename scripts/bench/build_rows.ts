@@ -20,6 +20,7 @@ import { authorityDeltaRow, autoApproveRow } from "./rows_automation.ts";
 import { inboxRows } from "./rows_inbox.ts";
 import { remoteRows } from "./rows_remote.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
+import { dataPlaneScaleRows } from "./scale_data_plane.ts";
 import { sandboxStartRow } from "./rows_sandbox.ts";
 import { scaleRows } from "./rows_scale.ts";
 
@@ -70,6 +71,11 @@ export async function buildRows(
   if (approval) rows.push(...inboxRows(setup, await approval, setup.budget.subscribedProxies));
   if (auto) rows.push(autoApproveRow(setup, await auto), authorityDeltaRow(setup.budget.decideMs));
   if (wanted("control")) rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
+  if (scale && wanted("scale")) {
+    const start = (name: string, extraRules: string) =>
+      startProxyChild(setup, children, stack, name, "fixed", undefined, extraRules);
+    rows.push(...await dataPlaneScaleRows(setup, children, stack, wanted, start));
+  }
   if (wanted("control")) rows.push(...remoteRows(setup));
   // Last, and alone: its set-up (100 proxy processes, 10,000 proposals) would skew the others.
   if (scale && wanted("scale")) rows.push(...await scaleRows(setup, children, stack, wanted));
@@ -94,9 +100,11 @@ async function startProxyChild(
   name: string,
   identity: "fixed" | "proc",
   policiesDir?: string,
+  extraRules?: string,
 ): Promise<ProxyStart> {
   try {
-    const proxy = await startTollgateProxy(setup, children, { name, identity, policiesDir });
+    const options = { name, identity, policiesDir, ...(extraRules ? { extraRules } : {}) };
+    const proxy = await startTollgateProxy(setup, children, options);
     stack.defer(() => proxy.stop());
     return { ok: true, proxy };
   } catch (error) {

@@ -149,7 +149,8 @@ export async function startTinyproxy(
   return await launch(children, { name: "tinyproxy", port, binary, args: ["-d", "-c", conf] }, o);
 }
 
-async function launch(
+/** Launch a peer under the lifeline script and wait for its port (for `bump_squid.ts`). */
+export async function launch(
   children: ChildProcesses,
   { name, port, binary, args }: { name: string; port: number; binary: string; args: string[] },
   o: PeerOptions,
@@ -170,7 +171,8 @@ async function launch(
   return { ok: true, name, port, version, stop: () => child.stop() };
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+/** True when `path` is an executable file. */
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     const info = await Deno.stat(path);
     return info.isFile && ((info.mode ?? 0) & 0o111) !== 0;
@@ -190,7 +192,8 @@ async function binaryVersion(binary: string): Promise<string> {
   }
 }
 
-async function chownToUser(dir: string, user: string): Promise<void> {
+/** Hand `dir` and its entries to `user` when running as root (peers drop privileges). */
+export async function chownToUser(dir: string, user: string): Promise<void> {
   if (Deno.uid() !== 0) return;
   const passwd = await Deno.readTextFile("/etc/passwd").catch(() => "");
   const entry = passwd.split("\n").find((line) => line.startsWith(`${user}:`));

@@ -18,6 +18,7 @@ const GROUP_TITLES: Record<RowGroup, string> = {
   memory: "Memory",
   control: "Control plane",
   scale: "At scale (--scale)",
+  scale_data: "At scale (--scale), data plane: many clients, bulk transfers, identity",
 };
 
 const HEADER = [

@@ -15,7 +15,8 @@ export type RowGroup =
   | "decide"
   | "memory"
   | "control"
-  | "scale";
+  | "scale"
+  | "scale_data";
 
 /** One measurement of one row. Latencies in microseconds. */
 export interface Sample {

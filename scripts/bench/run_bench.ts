@@ -41,7 +41,10 @@ export interface BenchOptions {
   signal?: AbortSignal;
   /** Leave process placement to the scheduler (see `cpu_pinning.ts`); pinned by default. */
   noPin?: boolean;
-  /** Add the `scale` rows (10,000 rules, 10,000 pending, 100 proxies); never with `quick`. */
+  /**
+   * Add the `scale` rows (10,000 rules, 10,000 pending, 100 proxies; 64 and 256 clients, bulk
+   * transfers, identity at 2,000 processes); never with `quick`.
+   */
   scale?: boolean;
 }
 
@@ -148,7 +151,7 @@ async function pinnedWhile(
   }
 }
 
-const PINNED_GROUPS = new Set<RowGroup>(["direct", "tollgate", "peer"]);
+const PINNED_GROUPS = new Set<RowGroup>(["direct", "tollgate", "peer", "scale_data"]);
 
 function describePinning(pinning: Pinning | undefined): string {
   return pinning

@@ -7,6 +7,7 @@
 
 import type { RowResult, TargetResult } from "./report.ts";
 import { formatMicros } from "./format.ts";
+import { DATA_PLANE_TARGETS } from "./targets_scale.ts";
 
 /** One target: which row it judges and how. */
 export interface Target {
@@ -23,6 +24,8 @@ export interface Target {
 
 /** Every target of the issues, keyed by the row each one judges. */
 export const TARGETS: readonly Target[] = [
+  // Issue #15's, on the --scale rows.
+  ...DATA_PLANE_TARGETS,
   {
     rowId: "decide.1000",
     text: "p50 ≤ 2 µs",

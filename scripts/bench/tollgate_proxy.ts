@@ -33,7 +33,7 @@ export interface TollgateProxy {
 export async function startTollgateProxy(
   setup: BenchSetup,
   children: ChildProcesses,
-  options: { name: string; identity: "fixed" | "proc"; policiesDir?: string },
+  options: { name: string; identity: "fixed" | "proc"; policiesDir?: string; extraRules?: string },
 ): Promise<TollgateProxy> {
   const { httpPort, httpsPort } = setup.upstreams;
   const stateDir = join(setup.dir, `tollgate-${options.name}`);
@@ -42,7 +42,12 @@ export async function startTollgateProxy(
   const config: ProxyChildConfig = {
     policyText: options.policiesDir
       ? await Deno.readTextFile(join(options.policiesDir, "bench.yaml"))
-      : benchPolicyYaml({ httpPort, httpsPort, binaries: [FIXED_EXE, denoExe] }),
+      : benchPolicyYaml({
+        httpPort,
+        httpsPort,
+        binaries: [FIXED_EXE, denoExe],
+        ...(options.extraRules ? { extraRules: options.extraRules } : {}),
+      }),
     stateDir,
     resolve: benchResolve(httpPort, httpsPort),
     upstreamCaPem: setup.certs.caPem,

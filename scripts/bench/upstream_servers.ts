@@ -91,19 +91,68 @@ function serve(socket: net.Socket, counter: { served: number }, sockets: Set<net
   sockets.add(socket);
   socket.setNoDelay(true);
   let buffer: Buffer = Buffer.alloc(0);
+  // Bytes of an upload body still to swallow before its response.
+  let upload = 0;
   socket.on("data", (chunk: Buffer) => {
+    if (upload > 0) {
+      const taken = Math.min(upload, chunk.length);
+      upload -= taken;
+      if (upload === 0) socket.write(RESPONSE);
+      if (taken === chunk.length) return;
+      chunk = chunk.subarray(taken);
+    }
     buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
     let end: number;
-    // Bodiless requests only (the benchmark sends GETs): one response per request head.
+    // One response per request head; only the scale rows' bulk requests carry or ask for more.
     while ((end = buffer.indexOf(HEADER_END)) >= 0) {
+      const head = buffer.subarray(0, end);
       buffer = buffer.subarray(end + 4);
       counter.served++;
+      if (head[0] === 71 && head[5] === 98) return void streamBulk(socket, head);
+      if (head[0] === 80) {
+        upload = bulkLength(head);
+        const taken = Math.min(upload, buffer.length);
+        upload -= taken;
+        buffer = buffer.subarray(taken);
+        if (upload > 0) return;
+      }
       socket.write(RESPONSE);
     }
     if (buffer.length > MAX_HEAD) socket.destroy();
   });
   socket.on("error", () => socket.destroy());
   socket.on("close", () => sockets.delete(socket));
+}
+
+/** The path of the scale rows' downloads: `GET /bulk/N` answers N bytes. */
+export const BULK_PATH = "/bulk/";
+const BULK_PIECE = Buffer.alloc(256 * 1024, "x");
+
+function bulkLength(head: Buffer): number {
+  return Number(/content-length:\s*(\d+)/i.exec(head.toString("latin1"))?.[1] ?? 0);
+}
+
+/** `GET /bulk/N`: N body bytes, written only as fast as the client takes them. */
+async function streamBulk(socket: net.Socket, head: Buffer): Promise<void> {
+  const size = Number(/^GET \/bulk\/(\d+)/.exec(head.toString("latin1"))?.[1] ?? 0);
+  socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+  for (let left = size; left > 0 && !socket.destroyed;) {
+    const piece = left >= BULK_PIECE.length ? BULK_PIECE : BULK_PIECE.subarray(0, left);
+    left -= piece.length;
+    if (!socket.write(piece)) await drained(socket);
+  }
+}
+
+function drained(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve();
+    };
+    socket.on("drain", done);
+    socket.on("close", done);
+  });
 }
 
 function listen(server: net.Server): Promise<number> {

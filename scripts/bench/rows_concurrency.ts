@@ -1,0 +1,185 @@
+/**
+ * Concurrency rows (`--scale`, issue #15 item 1): 64 and 256 clients at once to one destination,
+ * side by side with Squid (plain forward, L4 tunnel) and ssl-bump Squid (L7 interception),
+ * and the proxy's RSS at 256 clients.
+ *
+ * @module
+ */
+
+import { getRequest, loadRow, type LoadRowSpec, plainOpener, tunnelOpener } from "./http_rows.ts";
+import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
+import { readRssMb, type TollgateProxy } from "./tollgate_proxy.ts";
+import type { PeerStart } from "./peer_proxies.ts";
+import type { Row } from "./row.ts";
+import type { RowInfo, Sample } from "./report.ts";
+import { runLoad } from "./load_generator.ts";
+
+/** Clients at once in the scale rows. */
+export const SCALE_CONCURRENCY = [64, 256] as const;
+
+/** The proxies the scale rows compare, each started or with the reason it is not. */
+export interface ScaleProxies {
+  tollgate: { ok: true; proxy: TollgateProxy } | { ok: false; note: string };
+  squid: PeerStart;
+  bump: PeerStart & { caPem?: string };
+}
+
+type Path = "forward" | "l4" | "l7";
+const PATH_LABEL: Record<Path, string> = {
+  forward: "plain HTTP forward",
+  l4: "L4 tunnel",
+  l7: "L7 interception",
+};
+
+/**
+ * The id of a scale row, e.g. `scale.tollgate.l7.c64` or `scale.squid.forward.c256`.
+ *
+ * @example
+ * ```ts
+ * scaleRowId("tollgate", "l7", 64); // "scale.tollgate.l7.c64"
+ * ```
+ */
+export function scaleRowId(proxy: "tollgate" | "squid", path: Path, clients: number): string {
+  return `scale.${proxy}.${path}.c${clients}`;
+}
+
+/**
+ * Concurrency rows for Tollgate and its peers (the L7 peer is ssl-bump Squid, filed under
+ * `scale.squid.l7.*`), then Tollgate's RSS at 256 clients.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = concurrencyRows(setup, proxies);
+ * ```
+ */
+export function concurrencyRows(setup: BenchSetup, proxies: ScaleProxies): Row[] {
+  const rows: Row[] = [];
+  for (const clients of SCALE_CONCURRENCY) {
+    for (const path of ["forward", "l4", "l7"] as const) {
+      rows.push(tollgateRow(setup, proxies.tollgate, path, clients));
+      rows.push(peerRow(setup, path === "l7" ? proxies.bump : proxies.squid, path, clients));
+    }
+  }
+  rows.push(rssRow(setup, proxies.tollgate));
+  return rows;
+}
+
+function info(proxy: "tollgate" | "squid", path: Path, clients: number, name: string): RowInfo {
+  return {
+    id: scaleRowId(proxy, path, clients),
+    group: "scale_data",
+    label: `${name}: ${PATH_LABEL[path]}, ${clients} clients`,
+  };
+}
+
+function tollgateRow(
+  setup: BenchSetup,
+  start: ScaleProxies["tollgate"],
+  path: Path,
+  clients: number,
+): Row {
+  const rowInfo = info("tollgate", path, clients, "Tollgate");
+  if (!start.ok) return { info: rowInfo, skipped: start.note };
+  return aggregate(loadRow(rowInfo, () => tollgateSpec(setup, start.proxy, path, clients)));
+}
+
+function tollgateSpec(
+  setup: BenchSetup,
+  proxy: TollgateProxy,
+  path: Path,
+  clients: number,
+): LoadRowSpec {
+  const { httpPort, httpsPort } = setup.upstreams;
+  const bounds = scaleBounds(setup, clients);
+  if (path === "forward") {
+    const request = getRequest(`${BENCH_HOSTS.http}:${httpPort}`, OK_PATH, true);
+    return {
+      open: plainOpener(proxy.port),
+      request,
+      mode: "keep-alive",
+      bounds,
+      concurrency: clients,
+    };
+  }
+  const host = path === "l4" ? BENCH_HOSTS.l4 : BENCH_HOSTS.l7;
+  const authority = `${host}:${httpsPort}`;
+  const tls = path === "l4" ? upstreamTls(setup, host) : { servername: host, ca: [proxy.caPem] };
+  const open = tunnelOpener(proxy.port, authority, tls);
+  return {
+    open,
+    request: getRequest(authority, OK_PATH),
+    mode: "keep-alive",
+    bounds,
+    concurrency: clients,
+  };
+}
+
+function peerRow(setup: BenchSetup, peer: ScaleProxies["bump"], path: Path, clients: number): Row {
+  const name = peer.ok ? `${peer.name} ${peer.version}` : peer.name;
+  const rowInfo = info("squid", path, clients, name);
+  if (!peer.ok) return { info: rowInfo, skipped: peer.note };
+  const { httpPort, httpsPort } = setup.upstreams;
+  const bounds = scaleBounds(setup, clients);
+  const common = { mode: "keep-alive" as const, bounds, concurrency: clients };
+  if (path === "forward") {
+    const request = getRequest(`127.0.0.1:${httpPort}`, OK_PATH, true);
+    return aggregate(
+      loadRow(rowInfo, () => ({ open: plainOpener(peer.port), request, ...common })),
+    );
+  }
+  // Squid is asked for the address (as in the peer rows), with SNI bench.example; ssl-bump
+  // Squid for the name (its hosts file maps it), so that it can verify the upstream's name.
+  const tls = path === "l4"
+    ? upstreamTls(setup)
+    : { servername: BENCH_HOSTS.l7, ca: [peer.caPem!] };
+  const target = path === "l4" ? `127.0.0.1:${httpsPort}` : `${BENCH_HOSTS.l7}:${httpsPort}`;
+  const open = tunnelOpener(peer.port, target, tls);
+  const request = getRequest(`${BENCH_HOSTS.l7}:${httpsPort}`, OK_PATH);
+  return aggregate(loadRow(rowInfo, () => ({ open, request, ...common })));
+}
+
+/** Many clients at once: req/s is every client's requests per second of wall time. */
+function aggregate(row: Row): Row {
+  const measure = row.measure!;
+  return {
+    ...row,
+    measure: async () => {
+      const sample = await measure();
+      return { ...sample, reqPerSec: sample.reqPerSecWall };
+    },
+  };
+}
+
+function scaleBounds(setup: BenchSetup, clients: number) {
+  const { maxRequests, maxMs } = setup.budget.keepAlive;
+  return { maxRequests: maxRequests * 2, maxMs, warmup: clients * 4 };
+}
+
+/** Tollgate's RSS at the end of a 256-client L7 run (its peak while the clients are open). */
+function rssRow(setup: BenchSetup, start: ScaleProxies["tollgate"]): Row {
+  const rowInfo: RowInfo = {
+    id: "scale.tollgate.rss_c256",
+    group: "scale_data",
+    label: "Tollgate RSS, 256 L7 clients at once",
+    unit: "MB",
+  };
+  if (!start.ok) return { info: rowInfo, skipped: start.note };
+  const proxy = start.proxy;
+  return {
+    info: rowInfo,
+    measure: async (): Promise<Sample> => {
+      const spec = tollgateSpec(setup, proxy, "l7", 256);
+      let peak = await readRssMb(proxy.pid);
+      const timer = setInterval(() => {
+        readRssMb(proxy.pid).then((mb) => peak = Math.max(peak, mb), () => {});
+      }, 50);
+      try {
+        const result = await runLoad({ ...spec, ...spec.bounds, expectStatus: 200 });
+        peak = Math.max(peak, await readRssMb(proxy.pid));
+        return { value: peak, samples: result.samples, errors: result.errors };
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  };
+}

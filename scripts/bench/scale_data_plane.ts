@@ -1,0 +1,76 @@
+/**
+ * The data-plane rows of `--scale` (issue #15 items 1-3): many clients at once, bulk
+ * transfers and identity lookups, beside Squid and ssl-bump Squid started for them.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { ChildProcesses } from "./child_processes.ts";
+import { BENCH_HOSTS, type BenchSetup } from "./setup.ts";
+import type { Row } from "./row.ts";
+import type { ProxyStart } from "./rows_tollgate.ts";
+import { type PeerStart, startSquid } from "./peer_proxies.ts";
+import { startBumpSquid } from "./bump_squid.ts";
+import { concurrencyRows } from "./rows_concurrency.ts";
+import { bulkRows } from "./rows_bulk.ts";
+import { identityRows } from "./rows_identity.ts";
+
+/** The bulk rows' uploads: POST /upload on the L7 host (bench_l7 is read-only). */
+function uploadRule(setup: BenchSetup): string {
+  return [
+    "  bench_upload:",
+    "    endpoints:",
+    `      - { host: ${BENCH_HOSTS.l7}, port: ${setup.upstreams.httpsPort}, protocol: rest, ` +
+    'rules: [{ allow: { method: POST, path: "/upload" } }] }',
+    "    binaries: [{ path: /usr/bin/curl }]",
+  ].join("\n");
+}
+
+/**
+ * The data-plane `--scale` rows (issue #15 items 1-3), with a Tollgate proxy (started by
+ * `startProxy`, its policy extended by the upload rule), a Squid and an ssl-bump Squid of
+ * their own.
+ *
+ * @example
+ * ```ts ignore
+ * rows.push(...await dataPlaneScaleRows(setup, children, stack, wanted, start));
+ * ```
+ */
+export async function dataPlaneScaleRows(
+  setup: BenchSetup,
+  children: ChildProcesses,
+  stack: AsyncDisposableStack,
+  wanted: (idPrefix: string) => boolean,
+  startProxy: (name: string, extraRules: string) => Promise<ProxyStart>,
+): Promise<Row[]> {
+  const options = {
+    upstreamPorts: [setup.upstreams.httpPort, setup.upstreams.httpsPort],
+    dir: join(setup.dir, "scale"),
+    maxSeconds: 3600,
+    cpus: setup.pinning?.servers,
+  };
+  await Deno.mkdir(options.dir, { recursive: true });
+  // Squid drops to its own user, which must traverse the (root-only) temp directory.
+  await Deno.chmod(setup.dir, 0o755);
+  const peer = async <T extends PeerStart>(name: string, start: () => Promise<T>) => {
+    const started = await start().catch((error): PeerStart => ({
+      ok: false,
+      name,
+      note: `${name} did not start: ${(error as Error).message}`,
+    }));
+    if (started.ok) stack.defer(() => started.stop());
+    return started as T;
+  };
+  const [tollgate, squid, bump] = await Promise.all([
+    startProxy("scale", uploadRule(setup)),
+    peer("squid", () => startSquid(children, options)),
+    peer("squid-bump", () => startBumpSquid(children, options, setup.certs.caPem)),
+  ]);
+  const proxies = { tollgate, squid, bump };
+  return [
+    ...(wanted("scale.tollgate") || wanted("scale.squid") ? concurrencyRows(setup, proxies) : []),
+    ...(wanted("scale.bulk") ? bulkRows(setup, proxies) : []),
+    ...(wanted("scale.identity") ? identityRows() : []),
+  ];
+}

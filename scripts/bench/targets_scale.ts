@@ -1,0 +1,94 @@
+/**
+ * The targets of issue #15 (performance at scale), judging the `--scale` rows against their
+ * peers' rows (pure).
+ *
+ * @module
+ */
+
+import type { RowResult } from "./report.ts";
+import type { Target } from "./targets.ts";
+import { formatMicros } from "./format.ts";
+
+type Outcome = { met: boolean; measured: string } | undefined;
+
+/** Median of one `extra` figure over a row's repetitions. */
+function extraOf(row: RowResult | undefined, key: string): number | undefined {
+  const values = (row?.repetitions ?? []).flatMap((s) => s.extra?.[key] ?? []).sort((a, b) =>
+    a - b
+  );
+  return values.length === 0 ? undefined : values[Math.floor(values.length / 2)];
+}
+
+function atLeastPeer(row: RowResult, peer: RowResult | undefined): Outcome {
+  if (row.reqPerSec === undefined || !peer?.reqPerSec) return undefined;
+  const ratio = row.reqPerSec / peer.reqPerSec;
+  return { met: ratio >= 1, measured: `${ratio.toFixed(2)}× ${peer.label.split(":")[0]}` };
+}
+
+const concurrency: Target[] = ["forward", "l4", "l7"].flatMap((path) =>
+  [64, 256].map((clients): Target => ({
+    rowId: `scale.tollgate.${path}.c${clients}`,
+    text: path === "l7" ? "req/s ≥ 1.0× ssl-bump Squid" : "req/s ≥ 1.0× Squid",
+    check: (row, rows) => atLeastPeer(row, rows.get(`scale.squid.${path}.c${clients}`)),
+  }))
+);
+
+const bulkL7: Target[] = (["download", "upload"] as const).map((direction): Target => ({
+  rowId: `scale.bulk.tollgate.l7.${direction}`,
+  text: "MB/s ≥ 1.0× ssl-bump Squid, ≤ 7 CPU-s/GB, RSS +≤ 32 MB",
+  check: (row, rows) => {
+    const peer = rows.get(`scale.bulk.squid.l7.${direction}`);
+    const cpu = extraOf(row, "cpuSecPerGb");
+    const rss = extraOf(row, "rssGrowthMb");
+    if (row.value === undefined || !peer?.value || cpu === undefined || rss === undefined) {
+      return undefined;
+    }
+    const ratio = row.value / peer.value;
+    return {
+      met: ratio >= 1 && cpu <= 7 && rss <= 32,
+      measured: `${ratio.toFixed(2)}×, ${cpu.toFixed(1)} CPU-s/GB, +${rss.toFixed(1)} MB`,
+    };
+  },
+}));
+
+const bulkL4: Target[] = (["download", "upload"] as const).map((direction): Target => ({
+  rowId: `scale.bulk.tollgate.l4.${direction}`,
+  text: "CPU-s/GB ≤ 1.5× Squid's, RSS +≤ 32 MB",
+  check: (row, rows) => {
+    const cpu = extraOf(row, "cpuSecPerGb");
+    const peerCpu = extraOf(rows.get(`scale.bulk.squid.l4.${direction}`), "cpuSecPerGb");
+    const rss = extraOf(row, "rssGrowthMb");
+    if (cpu === undefined || !peerCpu || rss === undefined) return undefined;
+    const ratio = cpu / peerCpu;
+    return {
+      met: ratio <= 1.5 && rss <= 32,
+      measured: `${ratio.toFixed(2)}× Squid's CPU, +${rss.toFixed(1)} MB`,
+    };
+  },
+}));
+
+const identity: Target[] = ["sandbox_tree", "host_wide"].map((scope): Target => ({
+  rowId: `scale.identity.${scope}`,
+  text: "p99 ≤ 1 ms, event loop never stalled > 25 ms",
+  check: (row) =>
+    row.p99Us === undefined || row.value === undefined ? undefined : {
+      met: row.p99Us <= 1000 && row.value <= 25,
+      measured: `p99 ${formatMicros(row.p99Us)}, worst lag ${row.value.toFixed(0)} ms`,
+    },
+}));
+
+/** Every target of the data-plane scale rows (issue #15 items 1-3). */
+export const DATA_PLANE_TARGETS: readonly Target[] = [
+  ...concurrency,
+  {
+    rowId: "scale.tollgate.rss_c256",
+    text: "RSS ≤ 100 MB",
+    check: (row) =>
+      row.value === undefined
+        ? undefined
+        : { met: row.value <= 100, measured: `${row.value.toFixed(1)} MB` },
+  },
+  ...bulkL7,
+  ...bulkL4,
+  ...identity,
+];
