@@ -41,9 +41,22 @@ export interface GatedSocket {
  */
 export function gateInbound(socket: Duplex, early: Uint8Array[] = []): GatedSocket {
   let open = true;
+  const waiting = [...early];
+  let ready = waiting.length === 0;
+  let started = false;
   const stream = new Duplex({
     read() {
-      if (open) socket.resume();
+      if (ready) return void (open && socket.resume());
+      if (started) return;
+      started = true;
+      // Early bytes wait for the first read and a turn (as in prepend_duplex.ts): pushed at
+      // once, Deno 2.9's TLSSocket handled them inside its own start and could throw from a
+      // callback no listener catches.
+      setTimeout(() => {
+        ready = true;
+        for (const chunk of waiting.splice(0)) stream.push(chunk);
+        if (open) socket.resume();
+      }, 0);
     },
     write(chunk, _encoding, callback) {
       socket.write(chunk, callback);
@@ -56,8 +69,9 @@ export function gateInbound(socket: Duplex, early: Uint8Array[] = []): GatedSock
       callback(error);
     },
   });
-  for (const chunk of early) stream.push(chunk);
   socket.on("data", (chunk) => {
+    // Until the early bytes are out, later ones queue behind them.
+    if (!ready) return void waiting.push(chunk);
     if (!stream.push(chunk)) socket.pause();
   });
   socket.on("end", () => stream.push(null));
@@ -75,4 +89,36 @@ export function gateInbound(socket: Duplex, early: Uint8Array[] = []): GatedSock
     },
   };
   return { stream, flow };
+}
+
+/**
+ * Pause and resume reads at the TCP handle of `socket`, for a TLS socket built on `socket`
+ * itself: Deno's `node:tls` then reads the handle directly (pausing either socket does not
+ * stop it), and HTTP/2 needs that native path, which {@linkcode gateInbound}'s JS stream
+ * cannot carry. Undefined when the socket has no such handle.
+ *
+ * @example
+ * ```ts ignore
+ * const secure = new TLSSocket(tcpSocket, { isServer: true, secureContext });
+ * const stream = new ByteStream(secure, { flow: handleFlow(tcpSocket) });
+ * ```
+ */
+export function handleFlow(socket: Duplex): FlowControl | undefined {
+  type Handle = { readStop?: () => unknown; readStart?: () => unknown };
+  // Looked up at each call: the handle is the socket's own until it closes.
+  const handle = () => (socket as unknown as { _handle?: Handle | null })._handle;
+  if (typeof handle()?.readStop !== "function") return undefined;
+  let paused = false;
+  return {
+    pause() {
+      if (paused) return;
+      paused = true;
+      handle()?.readStop?.();
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      handle()?.readStart?.();
+    },
+  };
 }

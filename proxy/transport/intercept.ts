@@ -13,7 +13,7 @@ import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
 import { chooseAlpn } from "./choose_alpn.ts";
 import { exchange } from "./exchange.ts";
-import { gateInbound } from "./flow_gate.ts";
+import { gateInbound, handleFlow } from "./flow_gate.ts";
 import { inspectGraphql } from "./graphql_body.ts";
 import { serveH2Tunnel } from "./h2_intercept.ts";
 import { negotiatedProtocol } from "./h2_server.ts";
@@ -86,10 +86,13 @@ export async function serveDecrypted(
   serveH2?: (secure: TLSSocket) => Promise<void>,
 ): Promise<void> {
   const raw = client.stream.socket;
-  // Through the gate: a paused TLS socket alone keeps reading (backpressure, see flow_gate.ts).
-  const gated = gateInbound(raw, client.stream.detach());
+  const early = client.stream.detach();
+  // A paused TLS socket alone keeps reading (see flow_gate.ts): pause the TCP handle under it,
+  // or, when bytes came early and a JS stream must yield them first, the gate in that stream.
+  const gated = early.length === 0 ? undefined : gateInbound(raw, early);
+  const flow = gated?.flow ?? handleFlow(raw);
   const secure = new TLSSocket(
-    gated.stream,
+    gated?.stream ?? raw,
     {
       isServer: true,
       secureContext,
@@ -111,7 +114,7 @@ export async function serveDecrypted(
     }
     await serve(
       client.withStream(
-        new ByteStream(secure, { bodyIdleMs: client.ctx.idleTimeoutMs, flow: gated.flow }),
+        new ByteStream(secure, { bodyIdleMs: client.ctx.idleTimeoutMs, flow }),
       ),
     );
   } finally {
