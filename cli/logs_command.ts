@@ -11,6 +11,7 @@ import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import {
   type OcsfEvent,
   ocsfLogFiles,
+  parseOcsfLine,
   readOcsfEvents,
   renderShorthand,
 } from "../proxy/ocsf/mod.ts";
@@ -45,7 +46,8 @@ export function registerLogsCommands(program: Command, ctx: CliContext): void {
       const print = (e: OcsfEvent) => ctx.out(o.json ? safeJson(e) + "\n" : logLine(e));
       const logDir = join(resolveUserPath(ctx, o.state), "logs");
       const start = await newestFile(logDir);
-      const { events, logAvailable } = await readOcsfEvents(logDir, { last, filter });
+      const denied = o.denied === true;
+      const { events, logAvailable } = await readOcsfEvents(logDir, { last, filter, denied });
       if (!logAvailable && !o.follow) ctx.err(`No OCSF log in ${logDir}\n`);
       events.reverse().forEach(print);
       if (o.follow) await follow(ctx, logDir, start, (e) => filter(e) && print(e));
@@ -125,12 +127,9 @@ async function follow(
 }
 
 function parseLine(line: string, onEvent: (e: OcsfEvent) => void): void {
-  try {
-    const value = JSON.parse(line);
-    if (typeof value === "object" && value !== null) onEvent(value as OcsfEvent);
-  } catch {
-    // A torn or foreign line is skipped, as the reader does.
-  }
+  // A torn or foreign line is skipped, as the reader does; a compact one is expanded.
+  const event = parseOcsfLine(line);
+  if (event !== undefined) onEvent(event);
 }
 
 async function watchUntilAborted(signal: AbortSignal, dir: string, drain: () => Promise<void>) {

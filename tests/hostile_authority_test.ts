@@ -214,10 +214,12 @@ Deno.test("hostile #14: a proxy credential reads only its own sandbox's proposal
 async function readLog(dir: string): Promise<string> {
   let text = "";
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.name.endsWith(".jsonl")) text += await Deno.readTextFile(join(dir, entry.name));
+    if (/^ocsf\..*\.jsonl$/.test(entry.name)) {
+      text += await Deno.readTextFile(join(dir, entry.name));
+    }
   }
-  const { renderShorthand } = await import("../proxy/ocsf/mod.ts");
-  return text.trim().split("\n").map((l) => renderShorthand(JSON.parse(l))).join("\n");
+  const { parseOcsfLine, renderShorthand } = await import("../proxy/ocsf/mod.ts");
+  return text.trim().split("\n").map((l) => renderShorthand(parseOcsfLine(l)!)).join("\n");
 }
 
 Deno.test("hostile #1: reviewers add/list/remove keep only a hash, 0600, and the token works once added", () =>

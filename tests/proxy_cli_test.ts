@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CliContext, runCli } from "../cli/mod.ts";
+import { parseOcsfLine, renderShorthand } from "../proxy/ocsf/mod.ts";
 import { curl, startTestUpstreams } from "./support/mod.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -110,10 +111,15 @@ async function readLine(reader: ReadableStreamDefaultReader<string>): Promise<st
   return text;
 }
 
-async function waitForLines(file: string, pattern: RegExp, count: number): Promise<string[]> {
+async function waitForLines(
+  file: string,
+  pattern: RegExp,
+  count: number,
+  render = (line: string) => line,
+): Promise<string[]> {
   for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
     const text = await Deno.readTextFile(file).catch(() => "");
-    const lines = text.split("\n").filter((line) => pattern.test(line));
+    const lines = text.split("\n").map(render).filter((line) => pattern.test(line));
     if (lines.length >= count) return lines;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -170,19 +176,24 @@ Deno.test("proxy command as a child process: curl, OCSF files, hot reload", asyn
 
     const day = new Date().toISOString().slice(0, 10);
     const jsonl = join(state, "logs", `ocsf.${day}.jsonl`);
-    const text = join(state, "logs", `tollgate.${day}.log`);
+    const denials = join(state, "logs", `denials.${day}.jsonl`);
+    // The shorthand is rendered on read (`tollgate logs`), from the compact JSON lines.
+    const shorthand = (line: string) => {
+      const e = parseOcsfLine(line);
+      return e ? `${new Date(e.time).toISOString()} OCSF ${renderShorthand(e)}` : "";
+    };
     const events = (await waitForLines(jsonl, /"class_uid"/, 5)).map((l) => JSON.parse(l));
     assert.deepEqual(events.map((e) => e.class_uid), [5019, 4001, 4002, 4001, 4002]);
     assert.deepEqual(events.slice(1).map((e) => e.action_id), [1, 1, 1, 2]);
     assert.equal(events[0].unmapped.policy_version, 4);
     assert.match(events[0].unmapped.hash, /^[0-9a-f]{64}$/);
-    const lines = await waitForLines(text, / OCSF /, 5);
+    const lines = await waitForLines(jsonl, / OCSF /, 5, shorthand);
     assert.match(lines[0]!, /CONFIG:LOADED \[INFO\] .*\[version:4 hash:[0-9a-f]+/);
     assert.match(
       lines[4]!,
       /HTTP:PUT \[MED\] DENIED \/usr\/bin\/curl\(\d+\) -> PUT https:\/\/api\.github\.com\/repos\/o\/r \[policy:gh_ro engine:l7\]/,
     );
-    for (const file of [jsonl, text]) {
+    for (const file of [jsonl, denials]) {
       assert.doesNotMatch(await Deno.readTextFile(file), /s3cret/, `${file} leaks a secret`);
     }
 
@@ -190,7 +201,7 @@ Deno.test("proxy command as a child process: curl, OCSF files, hot reload", asyn
     const wider = POLICY.replace("revision: 4", "revision: 5").replace("read-only", "read-write");
     await Deno.writeTextFile(join(policies, ".demo.tmp"), wider);
     await Deno.rename(join(policies, ".demo.tmp"), join(policies, "demo.yaml"));
-    await waitForLines(text, /CONFIG:LOADED .*version:5/, 1);
+    await waitForLines(jsonl, /CONFIG:LOADED .*version:5/, 1, shorthand);
     const retry = await curl(["https://api.github.com/repos/o/r"], {
       ...options,
       args: ["-X", "PUT"],

@@ -40,13 +40,12 @@ export async function proposalDenials(
   const hosts = new Set(record.rule.endpoints.map((e) => String(e.host).toLowerCase()));
   const sandbox = record.meta.sandbox;
   const ledTo = (e: OcsfEvent) =>
-    (e.class_uid === 4001 || e.class_uid === 4002) && e.action_id === 2 &&
     (sandbox === undefined || e.unmapped?.sandbox === sandbox) &&
     hosts.has(String(e.dst_endpoint?.domain ?? e.dst_endpoint?.ip ?? "").toLowerCase());
   const { events } = await readOcsfEvents(logDir, {
     last,
     filter: ledTo,
-    contains: '"action_id":2',
+    denied: true,
     maxBytesPerFile: SCAN_BYTES,
   }).catch(() => ({ events: [] as OcsfEvent[] }));
   return events.map((e) => ({

@@ -1,7 +1,7 @@
 /**
  * The daily files of one log directory as a writer sees them: the current segment of each
- * day (a new one past the size limit), retention of old days, and whole-line appends that
- * remember a partial line they could not cut back.
+ * day (a new one past the size limit) with its denials file, retention of old days, and
+ * whole-line appends that remember a partial line they could not cut back.
  *
  * @module
  */
@@ -14,14 +14,20 @@ import { currentSegment, fileSize, logFileNames, pruneLogFiles } from "./ocsf_lo
 interface OpenFiles {
   day: string;
   json: Deno.FsFile;
-  text: Deno.FsFile;
+  denied: Deno.FsFile;
   /** Bytes in the JSON file (as of opening, plus what was written since). */
   size: number;
 }
 
 const encoder = new TextEncoder();
 
-/** Writes the JSON and shorthand lines of a day to that day's current files. */
+type Kind = "json" | "denied";
+
+/**
+ * Writes the lines of a day to that day's current segment: every event to the JSONL file,
+ * the denials again to the denials file. The denials file is created with the segment, even
+ * while it has no denial, because its existence tells a reader that it is complete.
+ */
 export class DayFiles {
   readonly #dir: string;
   readonly #maxFileBytes: number;
@@ -29,8 +35,10 @@ export class DayFiles {
   #dirReady = false;
   #prunedDay = "";
   /** A partial line could not be cut back: start the next write on a new line. */
-  #torn = { json: false, text: false };
+  #torn = { json: false, denied: false };
   #open: OpenFiles | undefined;
+  /** The denials file last known to exist (the synchronous path creates it once). */
+  #deniedReady = "";
 
   constructor(dir: string, maxFileBytes: number, keepDays: number) {
     this.#dir = dir;
@@ -43,7 +51,12 @@ export class DayFiles {
     this.#prepare(day);
     const names = logFileNames(day, currentSegment(this.#dir, day, this.#maxFileBytes));
     const json = this.#appendSync(join(this.#dir, names.json), "json", lines.json);
-    this.#appendSync(join(this.#dir, names.text), "text", lines.text);
+    const deniedPath = join(this.#dir, names.denied);
+    // A denial the day file did not take stays out of the denials file too.
+    if (json.error === undefined && (lines.denied || this.#deniedReady !== deniedPath)) {
+      this.#appendSync(deniedPath, "denied", lines.denied);
+      this.#deniedReady = deniedPath;
+    }
     return json;
   }
 
@@ -54,8 +67,10 @@ export class DayFiles {
     const bytes = this.#encode("json", lines.json);
     const json = await appendLines(files.json, bytes);
     this.#torn.json = json.torn ?? false;
-    const text = await appendLines(files.text, this.#encode("text", lines.text));
-    this.#torn.text = text.torn ?? false;
+    if (json.error === undefined && lines.denied) {
+      const denied = await appendLines(files.denied, this.#encode("denied", lines.denied));
+      this.#torn.denied = denied.torn ?? false;
+    }
     files.size += bytes.byteLength;
     // A failed write starts again from fresh handles; a full file from the next segment.
     if (json.error !== undefined || files.size >= this.#maxFileBytes) this.close();
@@ -67,12 +82,14 @@ export class DayFiles {
     const files = this.#open;
     this.#open = undefined;
     files?.json.close();
-    files?.text.close();
+    files?.denied.close();
   }
 
-  #appendSync(path: string, kind: "json" | "text", text: string): AppendOutcome {
+  #appendSync(path: string, kind: Kind, text: string): AppendOutcome {
     const file = Deno.openSync(path, { append: true, create: true });
     try {
+      // Nothing to write: the file now exists, which is all that was asked.
+      if (text === "") return { droppedLines: 0 };
       const outcome = appendLinesSync(file, this.#encode(kind, text));
       this.#torn[kind] = outcome.torn ?? false;
       return outcome;
@@ -82,7 +99,7 @@ export class DayFiles {
   }
 
   /** The bytes of `text`, after a newline when the file's last write left a partial line. */
-  #encode(kind: "json" | "text", text: string): Uint8Array {
+  #encode(kind: Kind, text: string): Uint8Array {
     return encoder.encode(this.#torn[kind] ? `\n${text}` : text);
   }
 
@@ -104,8 +121,8 @@ export class DayFiles {
     const jsonPath = join(this.#dir, names.json);
     const json = openAppend(jsonPath);
     try {
-      const text = openAppend(join(this.#dir, names.text));
-      this.#open = { day, json, text, size: fileSize(jsonPath) };
+      const denied = openAppend(join(this.#dir, names.denied));
+      this.#open = { day, json, denied, size: fileSize(jsonPath) };
     } catch (error) {
       json.close();
       throw error;

@@ -1,18 +1,19 @@
 /**
- * The JSON and shorthand lines of a batch of events, per UTC day.
+ * The lines a batch of events adds to the log, per UTC day: every event in its compact form
+ * (see `compact_event.ts`) for the day file, and the denials again for the denials file.
  *
  * @module
  */
 
-import { renderShorthand } from "./shorthand.ts";
+import { compactEvent } from "./compact_event.ts";
 import type { OcsfEvent } from "./types.ts";
 
 /** One day's lines of a batch. */
 export interface DayLines {
-  /** JSONL text, one line per event. */
+  /** JSONL text for the day file, one line per event. */
   json: string;
-  /** Shorthand text, one line per event. */
-  text: string;
+  /** JSONL text for the day's denials file: the denials among the events, the same lines. */
+  denied: string;
   /** Number of events. */
   count: number;
 }
@@ -22,16 +23,21 @@ export function isRoutine(event: OcsfEvent): boolean {
   return (event.class_uid === 4001 || event.class_uid === 4002) && event.action_id === 1;
 }
 
-/** The JSON and shorthand lines of `events`, per UTC day, in order. */
+/** A denied network decision: the events `/v1/denials` and `logs --denied` look up. */
+export function isDenial(event: { class_uid?: unknown; action_id?: unknown }): boolean {
+  return (event.class_uid === 4001 || event.class_uid === 4002) && event.action_id === 2;
+}
+
+/** The lines of `events`, per UTC day, in order. */
 export function linesByDay(events: OcsfEvent[]): Map<string, DayLines> {
   const days = new Map<string, DayLines>();
   for (const event of events) {
     const time = Number.isFinite(event.time) ? event.time : Date.now();
-    const iso = new Date(time).toISOString();
-    const day = iso.slice(0, 10);
-    const lines = days.get(day) ?? { json: "", text: "", count: 0 };
-    lines.json += `${JSON.stringify(event)}\n`;
-    lines.text += `${iso} OCSF ${renderShorthand(event)}\n`;
+    const day = new Date(time).toISOString().slice(0, 10);
+    const lines = days.get(day) ?? { json: "", denied: "", count: 0 };
+    const line = `${JSON.stringify(compactEvent(event))}\n`;
+    lines.json += line;
+    if (isDenial(event)) lines.denied += line;
     lines.count++;
     days.set(day, lines);
   }

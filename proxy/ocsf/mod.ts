@@ -1,10 +1,12 @@
 /**
  * OCSF events for every decision and policy lifecycle step: pure builders, the one-line
- * shorthand, and the daily JSONL + text file sink with its reader.
+ * shorthand, the compact form the log stores, and the daily JSONL file sink (with its
+ * denials files) and its reader.
  *
  * @module
  */
 
+export { compactEvent, expandEvent } from "./compact_event.ts";
 export { configEvent } from "./config_event.ts";
 export type { ConfigEventMeta } from "./config_event.ts";
 export { ocsfEventFromDecision } from "./decision_event.ts";
@@ -12,7 +14,7 @@ export type { DecisionEventMeta } from "./decision_event.ts";
 export { OcsfLog } from "./ocsf_log.ts";
 export type { OcsfLogOptions } from "./ocsf_log.ts";
 export { logFileNames, ocsfLogFiles } from "./ocsf_log_files.ts";
-export { readOcsfEvents } from "./read_ocsf_events.ts";
+export { parseOcsfLine, readOcsfEvents } from "./read_ocsf_events.ts";
 export type { ReadOcsfOptions, ReadOcsfResult } from "./read_ocsf_events.ts";
 export { escapeControlChars, redactQueryStrings, truncateChars, truncateUtf8 } from "./sanitize.ts";
 export { renderShorthand } from "./shorthand.ts";

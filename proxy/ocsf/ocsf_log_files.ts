@@ -1,7 +1,8 @@
 /**
- * The names of the OCSF log files of one directory: `ocsf.YYYY-MM-DD.jsonl` and its shorthand
- * twin `tollgate.YYYY-MM-DD.log`, then `ocsf.YYYY-MM-DD.1.jsonl`, `.2.` and so on once a
- * file reached its size limit; their order; and the retention that deletes old days.
+ * The names of the OCSF log files of one directory: `ocsf.YYYY-MM-DD.jsonl` and its denials
+ * file `denials.YYYY-MM-DD.jsonl` (the same lines, denials only), then `ocsf.YYYY-MM-DD.1.jsonl`,
+ * `.2.` and so on once a file reached its size limit; their order; and the retention that
+ * deletes old days (the shorthand twins `tollgate.YYYY-MM-DD.log` of older versions too).
  *
  * @module
  */
@@ -9,7 +10,9 @@
 import { join } from "node:path";
 
 const OCSF_NAME = /^ocsf\.(\d{4}-\d{2}-\d{2})(?:\.([1-9]\d{0,5}))?\.jsonl$/;
-const ANY_LOG_NAME = /^(?:ocsf|tollgate)\.(\d{4}-\d{2}-\d{2})(?:\.[1-9]\d{0,5})?\.(?:jsonl|log)$/;
+const DENIED_NAME = /^denials\.(\d{4}-\d{2}-\d{2})(?:\.([1-9]\d{0,5}))?\.jsonl$/;
+const ANY_LOG_NAME =
+  /^(?:ocsf|denials|tollgate)\.(\d{4}-\d{2}-\d{2})(?:\.[1-9]\d{0,5})?\.(?:jsonl|log)$/;
 const DAY_MS = 86_400_000;
 
 /** Day and segment of an OCSF JSONL file name, or undefined for any other name. */
@@ -19,20 +22,59 @@ function parseName(name: string): { day: string; segment: number } | undefined {
 }
 
 /**
- * The JSONL and shorthand file names of a day's segment (0 is the day's first file).
+ * The JSONL and denials file names of a day's segment (0 is the day's first file).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { logFileNames } from "./ocsf_log_files.ts";
  * assert.deepEqual(logFileNames("2026-05-06", 2), {
- *   json: "ocsf.2026-05-06.2.jsonl", text: "tollgate.2026-05-06.2.log",
+ *   json: "ocsf.2026-05-06.2.jsonl", denied: "denials.2026-05-06.2.jsonl",
  * });
  * ```
  */
-export function logFileNames(day: string, segment: number): { json: string; text: string } {
+export function logFileNames(day: string, segment: number): { json: string; denied: string } {
   const part = segment === 0 ? "" : `.${segment}`;
-  return { json: `ocsf.${day}${part}.jsonl`, text: `tollgate.${day}${part}.log` };
+  return { json: `ocsf.${day}${part}.jsonl`, denied: `denials.${day}${part}.jsonl` };
+}
+
+/** One segment of a day's log as {@linkcode logSegments} finds it. */
+export interface LogSegment {
+  /** The OCSF JSONL file name. */
+  json: string;
+  /**
+   * The denials file name when it exists: the writer creates it with the segment, so a
+   * segment without one was written by an older version that kept no denials file.
+   */
+  denied?: string;
+}
+
+/**
+ * The segments of a directory's log, oldest first (by day, then segment); empty when the
+ * directory does not exist.
+ *
+ * @example
+ * ```ts ignore
+ * const newest = (await logSegments(".tollgate/logs")).at(-1)?.denied;
+ * ```
+ */
+export async function logSegments(dir: string): Promise<LogSegment[]> {
+  const denied = new Set<string>();
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile) continue;
+      if (parseName(entry.name)) names.push(entry.name);
+      else if (DENIED_NAME.test(entry.name)) denied.add(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  return names.sort(byAge).map((json) => {
+    const twin = `denials.${json.slice("ocsf.".length)}`;
+    return denied.has(twin) ? { json, denied: twin } : { json };
+  });
 }
 
 /**
@@ -45,16 +87,7 @@ export function logFileNames(day: string, segment: number): { json: string; text
  * ```
  */
 export async function ocsfLogFiles(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && parseName(entry.name)) names.push(entry.name);
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-  return names.sort(byAge);
+  return (await logSegments(dir)).map((segment) => segment.json);
 }
 
 function byAge(a: string, b: string): number {

@@ -42,15 +42,17 @@ Deno.test("OcsfLog deletes the files of days older than keepDays", async () => {
     }
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assert.deepEqual(names, [
+      "denials.2026-05-08.jsonl",
+      "denials.2026-05-09.jsonl",
+      "denials.2026-05-10.jsonl",
       "ocsf.2026-05-08.jsonl",
       "ocsf.2026-05-09.jsonl",
       "ocsf.2026-05-10.jsonl",
-      "tollgate.2026-05-08.log",
-      "tollgate.2026-05-09.log",
-      "tollgate.2026-05-10.log",
     ]);
     await Deno.writeTextFile(join(dir, "notes.txt"), "kept");
-    assert.equal(pruneLogFiles(dir, "2026-06-30", 2), 6);
+    // The shorthand twin an older version wrote goes with its day.
+    await Deno.writeTextFile(join(dir, "tollgate.2026-05-10.log"), "old\n");
+    assert.equal(pruneLogFiles(dir, "2026-06-30", 2), 7);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
   });
 });

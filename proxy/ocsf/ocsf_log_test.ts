@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Decision } from "../policy/mod.ts";
-import { configEvent, ocsfEventFromDecision, OcsfLog, readOcsfEvents } from "./mod.ts";
+import {
+  compactEvent,
+  configEvent,
+  expandEvent,
+  ocsfEventFromDecision,
+  OcsfLog,
+  readOcsfEvents,
+} from "./mod.ts";
 
 const DAY = Date.UTC(2026, 4, 6, 12, 0, 0);
 const deny: Decision = {
@@ -30,18 +37,24 @@ async function lines(path: string): Promise<string[]> {
   return text.slice(0, -1).split("\n");
 }
 
-Deno.test("OcsfLog.append() writes one JSON line and one shorthand line per event", async () => {
+Deno.test("OcsfLog.append() writes one compact JSON line per event, and denials again beside it", async () => {
   await withDir(async (dir) => {
     const logDir = join(dir, "nested", "logs");
     const log = new OcsfLog(logDir);
-    await log.append(ocsfEventFromDecision(deny, { time: DAY + 1 }));
-    await log.append(configEvent("LOADED", "Policy loaded", { revision: 3, time: DAY + 2 }));
+    const denial = ocsfEventFromDecision(deny, { time: DAY + 1 });
+    const loaded = configEvent("LOADED", "Policy loaded", { revision: 3, time: DAY + 2 });
+    await log.append(denial);
+    await log.append(loaded);
     const json = await lines(join(logDir, "ocsf.2026-05-06.jsonl"));
-    assert.deepEqual(json.map((l) => JSON.parse(l).class_uid), [4002, 5019]);
-    assert.deepEqual(await lines(join(logDir, "tollgate.2026-05-06.log")), [
-      "2026-05-06T12:00:00.001Z OCSF HTTP:PUT [MED] DENIED PUT http://api.github.com:443/x " +
-      "[policy:gh_ro engine:l7] [reason:PUT /x not permitted by policy]",
-      "2026-05-06T12:00:00.002Z OCSF CONFIG:LOADED [INFO] Policy loaded [version:3]",
+    assert.deepEqual(
+      json,
+      [compactEvent(denial), compactEvent(loaded)].map((e) => JSON.stringify(e)),
+    );
+    assert.deepEqual(json.map((l) => expandEvent(JSON.parse(l))), [denial, loaded]);
+    assert.deepEqual(await lines(join(logDir, "denials.2026-05-06.jsonl")), [json[0]]);
+    assert.deepEqual([...Deno.readDirSync(logDir)].map((e) => e.name).sort(), [
+      "denials.2026-05-06.jsonl",
+      "ocsf.2026-05-06.jsonl",
     ]);
   });
 });
@@ -69,11 +82,7 @@ Deno.test("OcsfLog.append() keeps lines whole across concurrent writer processes
     assert.equal(json.length, 450);
     const ids = new Set(json.map((l) => JSON.parse(l).message.split(" ")[0]));
     assert.equal(ids.size, 450);
-    const text = await lines(join(dir, "tollgate.2026-05-06.log"));
-    assert.equal(text.length, 450);
-    for (const line of text) {
-      assert.match(line, /^\S+ OCSF CONFIG:PROPOSED \[INFO\] [abc]\d+ [abc]+\.\.\.$/);
-    }
+    for (const line of json) assert.match(JSON.parse(line).message, /^[abc]\d+ [abc]+\nfake$/);
   });
 });
 
@@ -92,8 +101,8 @@ Deno.test("OcsfLog with keepOpen follows the date, and appends after close() sti
       (await lines(join(dir, `ocsf.${day}.jsonl`))).map((l) => JSON.parse(l).message);
     assert.deepEqual(await messages("2026-05-06"), ["one"]);
     assert.deepEqual(await messages("2026-05-07"), ["two", "three", "four"]);
-    const text = await lines(join(dir, "tollgate.2026-05-07.log"));
-    assert.deepEqual(text.map((l) => l.split(" ").at(-1)), ["two", "three", "four"]);
+    // Each day's segment has its denials file from the start, empty while there is none.
+    assert.equal(await Deno.readTextFile(join(dir, "denials.2026-05-07.jsonl")), "");
   });
 });
 
@@ -187,7 +196,8 @@ Deno.test("OcsfLog with batchMs holds allowed decisions, and a denial writes the
     }
     // close() wrote the last held decision.
     assert.deepEqual((await lines(path)).map((l) => JSON.parse(l).time).at(-1), DAY + 5);
-    assert.equal((await lines(join(dir, "tollgate.2026-05-06.log"))).length, 5);
+    const denials = await lines(join(dir, "denials.2026-05-06.jsonl"));
+    assert.deepEqual(denials.map((l) => JSON.parse(l).time), [DAY + 3]);
   });
 });
 
@@ -224,7 +234,7 @@ Deno.test("OcsfLog with keepOpen writes from a queue, off the caller's turn, in 
       await Promise.all([first, ...rest]);
       const times = (await lines(path)).map((l) => JSON.parse(l).time);
       assert.deepEqual(times, Array.from({ length: 41 }, (_, i) => DAY + i));
-      assert.equal((await lines(join(dir, "tollgate.2026-05-06.log"))).length, 41);
+      assert.equal((await lines(join(dir, "denials.2026-05-06.jsonl"))).length, 15);
     } finally {
       await log.close();
     }

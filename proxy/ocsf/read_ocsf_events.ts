@@ -1,11 +1,15 @@
 /**
- * Read the newest OCSF events back from the daily JSONL files, newest first.
+ * Read the newest OCSF events back from the daily files, newest first, in their full form
+ * whether a line was written compact or (by an older version) whole.
  *
  * @module
  */
 
 import { join } from "node:path";
-import { ocsfLogFiles } from "./ocsf_log_files.ts";
+import { expandEvent } from "./compact_event.ts";
+import { linesFromEnd } from "./_lines_from_end.ts";
+import { isDenial } from "./_log_lines.ts";
+import { type LogSegment, logSegments } from "./ocsf_log_files.ts";
 import type { OcsfEvent } from "./types.ts";
 
 /** Options of {@linkcode readOcsfEvents}. */
@@ -15,11 +19,19 @@ export interface ReadOcsfOptions {
   /** Keep only events for which this returns true. */
   filter?: (event: OcsfEvent) => boolean;
   /**
-   * Skip, before parsing, every line that does not contain this text (e.g. `"action_id":2`);
+   * Skip, before parsing, every line that does not contain this text (e.g. `"sandbox":"sb-1"`);
    * parsing dominates the cost of a scan, and most lines of a busy log are not wanted.
    */
   contains?: string;
-  /** Bytes scanned per file at most, so a huge log cannot stall a caller. */
+  /**
+   * Only denials, read from the denials files: a denial is found however many allowed
+   * events followed it, in any segment of the retained days.
+   */
+  denied?: boolean;
+  /**
+   * Bytes scanned per file at most, and twice that over all files, so a huge log cannot
+   * stall a caller.
+   */
   maxBytesPerFile?: number;
 }
 
@@ -32,100 +44,78 @@ export interface ReadOcsfResult {
 }
 
 const defaults = { maxBytesPerFile: 64 * 1024 * 1024 };
+/** Files scanned whole-day (all events, or denials of a day without a denials file). */
 const FILES_TO_SCAN = 2;
-const CHUNK_BYTES = 64 * 1024;
-const MAX_LINE_BYTES = 1024 * 1024;
+/** Denials files scanned at most: every segment of 14 days of a busy proxy. */
+const DENIAL_FILES_TO_SCAN = 256;
+const DENIAL_MARK = '"action_id":2';
 
 /**
- * Read up to `last` events, newest first, from the two newest `ocsf.YYYY-MM-DD[.N].jsonl`
- * files of a directory (by day, then rotation segment). Files are read backwards in chunks, so the cost follows the events returned,
- * not the file size. Malformed or oversized lines are skipped.
+ * Read up to `last` events, newest first. All events come from the two newest
+ * `ocsf.YYYY-MM-DD[.N].jsonl` files (by day, then rotation segment); with `denied`, denials
+ * come from the `denials.YYYY-MM-DD[.N].jsonl` files of every segment, newest first, and
+ * from the day file itself for a segment an older version wrote without one. Files are read
+ * backwards in chunks, so the cost follows the events returned, not the file size.
+ * Malformed or oversized lines are skipped.
  *
  * @example
  * ```ts ignore
  * import { readOcsfEvents } from "./mod.ts";
- * const { events } = await readOcsfEvents("/var/lib/tollgate/logs", {
- *   last: 5, filter: (e) => e.action_id === 2,
- * });
+ * const { events } = await readOcsfEvents("/var/lib/tollgate/logs", { last: 5, denied: true });
  * ```
  */
 export async function readOcsfEvents(
   logDir: string,
   options: ReadOcsfOptions,
 ): Promise<ReadOcsfResult> {
-  const files = await newestFiles(logDir);
+  const segments = (await logSegments(logDir)).reverse();
   const events: OcsfEvent[] = [];
   const maxBytes = options.maxBytesPerFile ?? defaults.maxBytesPerFile;
-  for (const name of files) {
-    if (events.length >= options.last) break;
-    for await (const line of linesFromEnd(join(logDir, name), maxBytes)) {
+  const wanted = (event: OcsfEvent) =>
+    (!options.denied || isDenial(event)) && (!options.filter || options.filter(event));
+  // A flood of other sandboxes' denials cannot make one read walk every retained file.
+  let budget = maxBytes * FILES_TO_SCAN;
+  for (const [name, marks] of sources(segments, options.denied === true)) {
+    for await (const line of linesFromEnd(join(logDir, name), Math.min(maxBytes, budget))) {
+      budget -= line.length + 1;
+      if (!marks.every((mark) => line.includes(mark))) continue;
       if (options.contains !== undefined && !line.includes(options.contains)) continue;
-      const event = parseEvent(line);
-      if (event === undefined || (options.filter && !options.filter(event))) continue;
+      const event = parseOcsfLine(line);
+      if (event === undefined || !wanted(event)) continue;
       events.push(event);
-      if (events.length >= options.last) break;
+      if (events.length >= options.last) return { events, logAvailable: true };
     }
+    if (budget <= 0) break;
   }
-  return { events, logAvailable: files.length > 0 };
+  return { events, logAvailable: segments.length > 0 };
 }
 
-async function newestFiles(dir: string): Promise<string[]> {
-  return (await ocsfLogFiles(dir)).slice(-FILES_TO_SCAN).reverse();
-}
-
-async function* linesFromEnd(path: string, maxBytes: number): AsyncGenerator<string> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    const decoder = new TextDecoder();
-    let pos = (await file.stat()).size;
-    const floor = Math.max(0, pos - maxBytes);
-    let carry = new Uint8Array(0);
-    let oversized = false;
-    while (pos > floor) {
-      const start = Math.max(floor, pos - CHUNK_BYTES);
-      const chunk = concat(await readAt(file, start, pos - start), carry);
-      pos = start;
-      let end = chunk.length;
-      for (let i = chunk.length - 1; i >= 0; i--) {
-        if (chunk[i] !== 0x0a) continue;
-        if (!oversized && end > i + 1) yield decoder.decode(chunk.subarray(i + 1, end));
-        oversized = false;
-        end = i;
-      }
-      carry = chunk.slice(0, end);
-      if (carry.length > MAX_LINE_BYTES) {
-        // Drop the bytes of an absurdly long line and skip it when its start is found.
-        carry = new Uint8Array(0);
-        oversized = true;
-      }
-    }
-    if (pos === 0 && !oversized && carry.length > 0) yield decoder.decode(carry);
-  } finally {
-    file.close();
+/** The files to read, newest first, each with the texts its wanted lines must contain. */
+function sources(segments: LogSegment[], denied: boolean): [string, string[]][] {
+  if (!denied) return segments.slice(0, FILES_TO_SCAN).map((s) => [s.json, []]);
+  const out: [string, string[]][] = [];
+  for (const [i, segment] of segments.slice(0, DENIAL_FILES_TO_SCAN).entries()) {
+    if (segment.denied !== undefined) out.push([segment.denied, []]);
+    // Written before denials files existed: only the newest such days are worth a scan.
+    else if (i < FILES_TO_SCAN) out.push([segment.json, [DENIAL_MARK]]);
   }
-}
-
-async function readAt(file: Deno.FsFile, start: number, length: number): Promise<Uint8Array> {
-  await file.seek(start, Deno.SeekMode.Start);
-  const buf = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const n = await file.read(buf.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return buf.subarray(0, filled);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (b.length === 0) return a;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
   return out;
 }
 
-function parseEvent(line: string): OcsfEvent | undefined {
+/**
+ * Parse one line of an OCSF log file into the full event: a compact line is expanded (see
+ * {@linkcode expandEvent}), a whole one taken as it is. Undefined for anything else.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseOcsfLine } from "./mod.ts";
+ * const e = parseOcsfLine('{"class_uid":4001,"activity_id":1,"time":0,"action_id":1}');
+ * assert.equal(e?.class_name, "Network Activity");
+ * assert.equal(parseOcsfLine("not json"), undefined);
+ * ```
+ */
+export function parseOcsfLine(line: string): OcsfEvent | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -133,9 +123,9 @@ function parseEvent(line: string): OcsfEvent | undefined {
     return undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const e = value as Record<string, unknown>;
+  const e = expandEvent(value as Record<string, unknown>);
   const numbers = ["class_uid", "activity_id", "time", "severity_id"];
   if (!numbers.every((k) => typeof e[k] === "number" && Number.isFinite(e[k]))) return undefined;
   if (typeof e.activity_name !== "string") return undefined;
-  return value as OcsfEvent;
+  return e as unknown as OcsfEvent;
 }

@@ -68,8 +68,10 @@ export async function recentDenials(
 ): Promise<DenialsBody> {
   const { events, logAvailable } = await readOcsfEvents(logDir, {
     last,
-    filter: (e) => isDenial(e) && e.unmapped?.sandbox === sandboxId,
-    contains: '"action_id":2',
+    filter: (e) => e.unmapped?.sandbox === sandboxId,
+    // From the denials files: found however many allowed requests followed.
+    denied: true,
+    contains: `"sandbox":${JSON.stringify(sandboxId)}`,
     maxBytesPerFile: POLICY_LOCAL_LIMITS.denialsScanBytesPerFile,
   });
   const body: DenialsBody = { denials: events.map(summarise), log_available: logAvailable };
@@ -77,10 +79,6 @@ export async function recentDenials(
     body.note = "No decision has been logged yet: the proxy writes its OCSF log on first use";
   }
   return body;
-}
-
-function isDenial(e: OcsfEvent): boolean {
-  return (e.class_uid === 4001 || e.class_uid === 4002) && e.action_id === 2;
 }
 
 function summarise(e: OcsfEvent): DenialSummary {

@@ -7,6 +7,7 @@
  */
 
 import { join } from "node:path";
+import { ocsfLogFiles, parseOcsfLine, renderShorthand } from "../../proxy/ocsf/mod.ts";
 import type { AgentStep } from "./scripted_agent.ts";
 
 /** One failed expectation: which step, and why. */
@@ -25,7 +26,8 @@ export const TRACE_STAGES = [
 ] as const;
 
 /**
- * Read the shorthand lines of every `tollgate.*.log` under `logDir`, oldest first.
+ * Every event of every `ocsf.*.jsonl` under `logDir` as its `<time> OCSF <shorthand>` line,
+ * oldest first.
  *
  * @example
  * ```ts ignore
@@ -34,11 +36,11 @@ export const TRACE_STAGES = [
  */
 export async function readTrace(logDir: string): Promise<string[]> {
   const lines: string[] = [];
-  const entries = await Array.fromAsync(Deno.readDir(logDir)).catch(() => []);
-  for (const entry of entries) {
-    if (!/^tollgate\..*\.log$/.test(entry.name)) continue;
-    const text = await Deno.readTextFile(join(logDir, entry.name));
-    lines.push(...text.split("\n").filter((l) => l.trim()));
+  for (const name of await ocsfLogFiles(logDir)) {
+    const text = await Deno.readTextFile(join(logDir, name));
+    for (const event of text.split("\n").map(parseOcsfLine)) {
+      if (event) lines.push(`${new Date(event.time).toISOString()} OCSF ${renderShorthand(event)}`);
+    }
   }
   // Lines start with an ISO timestamp, so a stable sort orders files written by two processes.
   return lines.sort((a, b) => a.slice(0, 24).localeCompare(b.slice(0, 24)));
