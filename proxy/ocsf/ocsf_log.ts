@@ -1,6 +1,7 @@
 /**
- * The file sink: one JSON line per event in `ocsf.YYYY-MM-DD.jsonl` and one shorthand line in
- * `tollgate.YYYY-MM-DD.log` (UTC dates), both append-only, rotated by size and pruned by age.
+ * The file sink: one compact OCSF JSON line per event in `ocsf.YYYY-MM-DD.jsonl`, each denial
+ * again in `denials.YYYY-MM-DD.jsonl` (UTC dates), both append-only, rotated by size and
+ * pruned by age. The shorthand is rendered on read, never stored.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import type { OcsfEvent } from "./types.ts";
 /** Options of {@linkcode OcsfLog}. */
 export interface OcsfLogOptions {
   /**
-   * Keep the day's two files open between appends (closed by {@linkcode OcsfLog.close}, and
+   * Keep the day's files open between appends (closed by {@linkcode OcsfLog.close}, and
    * reopened when the date changes), and write to them in the background: writes leave in
    * order from a queue, so the caller's thread never waits on the disk. Off by default:
    * without it no file handle outlives a call and each append writes before it returns.
@@ -51,7 +52,7 @@ const defaults = {
 const MAX_HELD = 512;
 
 /**
- * Appends OCSF events to the daily JSONL and shorthand files of one directory.
+ * Appends OCSF events to the daily JSONL and denials files of one directory.
  *
  * Whole lines are written by a single `write` on a file opened with `O_APPEND`, so lines from
  * several processes never interleave inside a line. A short-lived writer (the gateway, the
@@ -111,9 +112,10 @@ export class OcsfLog {
   }
 
   /**
-   * Append one event to both daily files (the event's UTC date picks the files).
+   * Append one event to its daily file, and a denial to the denials file too (the event's
+   * UTC date picks the files).
    *
-   * @returns Resolves when both lines are written; rejects with the file system error.
+   * @returns Resolves when its lines are written; rejects with the file system error.
    */
   append(event: OcsfEvent): Promise<void> {
     if (this.#batchMs > 0 && !this.#closed && isRoutine(event)) return this.#hold(event);
