@@ -23,6 +23,7 @@ import { startTollgateProxy } from "./tollgate_proxy.ts";
 import { dataPlaneScaleRows } from "./scale_data_plane.ts";
 import { sandboxStartRow } from "./rows_sandbox.ts";
 import { scaleRows } from "./rows_scale.ts";
+import { auditRows } from "./rows_audit.ts";
 
 /**
  * Build every row. `wanted(prefix)` says whether rows under an id prefix are wanted, so that
@@ -79,6 +80,7 @@ export async function buildRows(
   if (wanted("control")) rows.push(...remoteRows(setup));
   // Last, and alone: its set-up (100 proxy processes, 10,000 proposals) would skew the others.
   if (scale && wanted("scale")) rows.push(...await scaleRows(setup, children, stack, wanted));
+  if (scale && wanted("scale")) rows.push(...await auditRows(setup, wanted));
   return rows;
 }
 

@@ -124,6 +124,12 @@ export const TARGETS: readonly Target[] = [
     ["scale.approve_10000_pending", 200],
     ["scale.approve_to_100_proxies", 200],
   ]),
+  ...scaleTargets([["scale.denials_lookup_1m", 50], ["scale.logs_denied_1m", 50]]),
+  {
+    rowId: "scale.audit_bytes_allowed",
+    text: "≤ 450 B per allowed request",
+    check: (row) => atMost(row.value, 450, (v) => `${v.toFixed(0)} B`),
+  },
   {
     rowId: "scale.reload_wait_10000",
     text: "no wait > 10 ms",
