@@ -127,13 +127,18 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     socket.once("close", () => sockets.delete(socket));
   };
   const limit = options.descriptorLimit ?? readDescriptorLimit();
-  const admit = clientLimit(connectionCap(options.maxConnections ?? MAX_CLIENT_CONNECTIONS, limit));
+  const { admit, refusedSince } = clientLimit(
+    connectionCap(options.maxConnections ?? MAX_CLIENT_CONNECTIONS, limit),
+  );
   const identity = options.identity ?? createProcIdentityResolver();
   const ctx = createContext(options, track);
   const listener = await ResilientListener.open({
     hostname,
     port: options.listen.port,
     onTrouble: options.onTrouble,
+    // A probe that goes unanswered means a deaf listener only when descriptors ran short;
+    // otherwise the process was merely slow, and listening again would reset queued clients.
+    shortOfDescriptors: () => refusedSince() || descriptorsNearLimit(limit),
     onConnection(socket) {
       socket.setNoDelay(true);
       track(socket);
@@ -167,19 +172,41 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
 /**
  * Counts client connections: admits one (and counts it until it closes) while fewer than
- * `max` are open, otherwise answers it 503 and closes it.
+ * `max` are open, otherwise answers it 503 and closes it. `refusedSince()` says whether one
+ * was refused since it was last asked.
  */
-function clientLimit(max: number): (socket: Duplex) => boolean {
+function clientLimit(max: number): { admit(socket: Duplex): boolean; refusedSince(): boolean } {
   let open = 0;
-  return (socket) => {
-    if (open >= max) {
-      void refuseConnection(socket, max);
-      return false;
-    }
-    open++;
-    socket.once("close", () => open--);
-    return true;
+  let refused = false;
+  return {
+    admit(socket) {
+      if (open >= max) {
+        refused = true;
+        void refuseConnection(socket, max);
+        return false;
+      }
+      open++;
+      socket.once("close", () => open--);
+      return true;
+    },
+    refusedSince() {
+      const was = refused;
+      refused = false;
+      return was;
+    },
   };
+}
+
+/** Whether this process holds at least three quarters of the descriptors it may open. */
+function descriptorsNearLimit(limit: number | undefined): boolean {
+  if (limit === undefined) return true;
+  try {
+    let open = 0;
+    for (const _ of Deno.readDirSync("/proc/self/fd")) open++;
+    return open >= limit * 0.75;
+  } catch {
+    return true;
+  }
 }
 
 async function refuseConnection(socket: Duplex, max: number): Promise<void> {

@@ -26,6 +26,13 @@ export interface ResilientListenerOptions {
   onTrouble?(message: string): void;
   /** Probe after this long without an accepted connection, and wait this long for it (1 s). */
   checkMs?: number;
+  /**
+   * Whether the process ran short of descriptors (asked when a probe goes unanswered). Only
+   * then is the listener taken for deaf and opened again; else the probe is sent again, since
+   * a busy or stalled process answers late and listening again would reset every client
+   * waiting in the backlog. Without it, every unanswered probe counts.
+   */
+  shortOfDescriptors?: () => boolean;
 }
 
 const REPORT_INTERVAL_MS = 10_000;
@@ -128,6 +135,9 @@ export class ResilientListener {
     // probe may be waiting in the backlog, and listening again would reset it and every
     // client queued with it. Ask again instead.
     if (result === "late") return this.#schedule(0);
+    if (result === "not_accepted" && this.#options.shortOfDescriptors?.() === false) {
+      return this.#schedule(this.#checkMs);
+    }
     if (result === "not_accepted") {
       this.#report("the listener stopped accepting connections: listening again");
       if (await this.#relisten()) return this.#schedule(this.#checkMs);
