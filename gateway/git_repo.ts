@@ -14,6 +14,8 @@ export interface GitResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** True when the run was killed at its `timeoutMs`. */
+  timedOut?: boolean;
 }
 
 /** Options of one git run. */
@@ -22,6 +24,8 @@ export interface RunGitOptions {
   stdin?: string;
   /** Extra environment (e.g. `driverOverrides`). */
   env?: Record<string, string>;
+  /** Kill git, and every process it started (its own process group), after this many ms. */
+  timeoutMs?: number;
 }
 
 /**
@@ -46,7 +50,19 @@ export async function runGit(
     stderr: "piped",
     // A prompt (editor, credentials, pager) must never block an approval.
     env: { ...HARDENED_ENV, ...options.env },
+    detached: options.timeoutMs !== undefined,
   }).spawn();
+  let timedOut = false;
+  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+    try {
+      // The whole group: a transport helper (git-remote-https, send-pack) must not finish a
+      // push after the caller was told it failed, nor hold the output pipes open.
+      Deno.kill(-child.pid, "SIGKILL");
+      timedOut = true;
+    } catch {
+      // Already gone.
+    }
+  }, options.timeoutMs);
   if (stdin !== undefined) {
     const writer = child.stdin.getWriter();
     try {
@@ -58,9 +74,10 @@ export async function runGit(
       await writer.abort().catch(() => {});
     }
   }
-  const out = await child.output();
+  const out = await child.output().finally(() => clearTimeout(timer));
   const decoder = new TextDecoder();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+  const result = { code: out.code, stdout: decoder.decode(out.stdout) };
+  return { ...result, stderr: decoder.decode(out.stderr), ...(timedOut ? { timedOut } : {}) };
 }
 
 /**

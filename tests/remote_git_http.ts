@@ -3,31 +3,28 @@
  * `Deno.serve`. Run as `deno run -A tests/remote_git_http.ts ROOT HOST`; prints
  * `listening PORT`. Pushes are allowed. While `ROOT/stall-push` exists, a push is held before
  * it reaches the backend (the file `ROOT/stalled` says one is held), then refused: the test
- * kills a gateway in the middle of its push.
+ * kills a gateway in the middle of its push. `serveGit` is the same server in-process.
  *
  * @module
  */
 
 import { join } from "node:path";
 
-const [root, hostname] = Deno.args;
-if (!root || !hostname) throw new TypeError("Usage: remote_git_http.ts ROOT HOST");
-
 const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function handle(request: Request): Promise<Response> {
+async function handle(root: string, request: Request): Promise<Response> {
   const url = new URL(request.url);
   const body = new Uint8Array(await request.arrayBuffer());
-  if (url.pathname.endsWith("/git-receive-pack") && await exists(join(root!, "stall-push"))) {
-    await Deno.writeTextFile(join(root!, "stalled"), "");
-    while (await exists(join(root!, "stall-push"))) await sleep(50);
+  if (url.pathname.endsWith("/git-receive-pack") && await exists(join(root, "stall-push"))) {
+    await Deno.writeTextFile(join(root, "stalled"), "");
+    while (await exists(join(root, "stall-push"))) await sleep(50);
     return new Response("held and refused", { status: 503 });
   }
   const child = new Deno.Command("git", {
     args: ["http-backend"],
     env: {
-      GIT_PROJECT_ROOT: root!,
+      GIT_PROJECT_ROOT: root,
       GIT_HTTP_EXPORT_ALL: "1",
       REMOTE_USER: "tester",
       REMOTE_ADDR: "127.0.0.1",
@@ -75,8 +72,27 @@ function cgiResponse(out: Uint8Array): Response {
   });
 }
 
-Deno.serve({
-  hostname,
-  port: 0,
-  onListen: ({ port }) => console.log(`listening ${port}`),
-}, handle);
+/** Serve the bare repositories under `root` over smart HTTP; `seen` is told every request. */
+export function serveGit(
+  root: string,
+  options: {
+    hostname?: string;
+    seen?: (request: Request) => void;
+    onListen?: (port: number) => void;
+  },
+): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: 0,
+    onListen: ({ port }) => options.onListen?.(port),
+  }, (request) => {
+    options.seen?.(request);
+    return handle(root, request);
+  });
+}
+
+if (import.meta.main) {
+  const [root, hostname] = Deno.args;
+  if (!root || !hostname) throw new TypeError("Usage: remote_git_http.ts ROOT HOST");
+  serveGit(root, { hostname, onListen: (port) => console.log(`listening ${port}`) });
+}

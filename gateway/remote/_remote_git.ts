@@ -1,14 +1,10 @@
 /**
- * The git runs that talk to the policy remote (clone, fetch, push) and integrate what came
- * back (fast-forward, rebase, reset), on top of the hardening every Tollgate git run has
- * (`_git_hardening.ts`: no hooks, no drivers, no prompts). A remote run also fixes the
- * programs git could start for the transport: an allow-list of protocols (no `ext::`, whatever
- * an `insteadOf` rewrites the URL to), the URL given on the command line (never a
- * `remote.<name>.*` of the repository's config, whose `uploadpack`/`receivepack` name
- * programs), `core.sshCommand` and credential helpers taken from the user's global config or
- * the environment Git already uses (`GIT_SSH_COMMAND`, a global `credential.helper`), never
- * from the repository's own config. Credentials are never logged: every message passes
- * through `redactUrl`.
+ * The git runs of a policies clone that follows a remote: the clone itself, then the local
+ * integration of what a fetch brought (fast-forward, rebase, reset, commit), on top of the
+ * hardening every Tollgate git run has (`_git_hardening.ts`: no hooks, no drivers, no
+ * prompts). Fetch and push run in a `TransportRepo` (`_transport_repo.ts`), never under the
+ * clone's own config; both take `transportConfig`: an allow-list of protocols and a stall
+ * limit. Credentials are never logged: every message passes through `redactUrl`.
  *
  * @module
  */
@@ -42,101 +38,49 @@ export function redactUrl(text: string): string {
 
 const PROTOCOLS = ["file", "git", "http", "https", "ssh"];
 
-/** `-c` settings of a remote run: transport programs from the user's level only. */
-async function transportConfig(root: string): Promise<string[]> {
-  const global = async (key: string) =>
-    (await runGit(["config", "--global", "--get-all", key], root)).stdout.split("\n")
-      .filter((l) => l !== "");
-  const ssh = (await global("core.sshCommand"))[0] ?? "ssh";
-  const helpers = await global("credential.helper");
-  // Repository-level keys that a generic `-c` cannot outrank: a URL-scoped helper, and a
-  // protocol's own allow (which beats protocol.allow), e.g. a planted protocol.ext.allow.
-  const pattern = "^(credential\\..+\\.helper|protocol\\..+\\.allow)$";
-  const local = await runGit([
-    "config",
-    "--local",
-    "--null",
-    "--name-only",
-    "--get-regexp",
-    pattern,
-  ], root);
-  const keys = local.code === 0 ? local.stdout.split("\0").filter((k) => k !== "") : [];
-  const scoped = keys.map((k) => k.startsWith("credential.") ? `${k}=` : `${k}=never`);
+/**
+ * `-c` settings of every remote run: an allow-list of protocols (no `ext::`, whatever a
+ * global `insteadOf` rewrites the URL to), no submodules, and a stalled transfer fails.
+ */
+export function transportConfig(timeoutMs: number): string[] {
   return [
     "protocol.allow=never",
     "protocol.ext.allow=never",
-    ...scoped,
     ...PROTOCOLS.map((p) => `protocol.${p}.allow=always`),
-    `core.sshCommand=${ssh}`,
-    "core.gitProxy=",
-    // An empty value empties the helper list; the user's own helpers come back after it.
-    "credential.helper=",
-    ...helpers.map((h) => `credential.helper=${h}`),
     "fetch.recurseSubmodules=false",
     "push.recurseSubmodules=no",
-    // A remote that stops answering fails the run instead of holding an approval forever.
+    // Nothing received for this long fails the transfer before the run's own deadline.
     "http.lowSpeedLimit=1",
-    "http.lowSpeedTime=10",
+    `http.lowSpeedTime=${Math.max(1, Math.floor(timeoutMs / 1000))}`,
   ];
 }
 
-/** Run git against the remote; returns the result (never throws for a non-zero exit). */
-async function runRemote(root: string, args: string[]) {
-  const config = (await transportConfig(root)).flatMap((c) => ["-c", c]);
-  return await runGit([...config, ...args], root);
-}
-
-function failure(what: string, stderr: string): RemoteGitError {
+/** A git run's failure as one line: its last stderr line, credentials removed. */
+export function failure(what: string, stderr: string): RemoteGitError {
   const line = redactUrl(stderr.trim().split("\n").filter((l) => l.trim() !== "").pop() ?? "");
   return new RemoteGitError(`${what} failed${line ? `: ${line}` : ""}`);
 }
 
 /**
- * Clone `url`'s `branch` into the (missing or empty) directory `dir`.
+ * Clone `url`'s `branch` into the (missing or empty) directory `dir`, killed after
+ * `timeoutMs` (a clone reads no repository config: there is none yet).
  *
  * @throws {RemoteGitError} when git fails
  */
-export async function gitClone(dir: string, url: string, branch: string): Promise<void> {
-  const parent = dir.replace(/\/[^/]*\/?$/, "") || "/";
-  const args = ["clone", "--quiet", "--no-tags", "--branch", branch, "--", url, dir];
-  const r = await runRemote(parent, args);
-  if (r.code !== 0) throw failure(`git clone of ${redactUrl(url)}`, r.stderr);
-}
-
-/**
- * Fetch `url`'s `branch` into `remoteRef(branch)`; returns the fetched commit.
- *
- * @throws {RemoteGitError} when the remote cannot be reached or has no such branch
- */
-export async function gitFetch(root: string, url: string, branch: string): Promise<string> {
-  const spec = `+refs/heads/${branch}:${remoteRef(branch)}`;
-  const args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", url, spec];
-  const r = await runRemote(root, args);
-  if (r.code !== 0) throw failure(`git fetch from ${redactUrl(url)}`, r.stderr);
-  return await revParse(root, remoteRef(branch)) ?? "";
-}
-
-/**
- * Push HEAD to `url`'s `branch` as a fast-forward only (Git's compare-and-swap): `rejected`
- * when the branch moved since the fetch (another gateway won the race).
- *
- * @throws {RemoteGitError} when the remote cannot be reached or refused for another reason
- */
-export async function gitPush(
-  root: string,
+export async function gitClone(
+  dir: string,
   url: string,
-  branch: string,
-): Promise<"ok" | "rejected"> {
-  const ref = `HEAD:refs/heads/${branch}`;
-  const r = await runRemote(root, ["push", "--porcelain", "--no-verify", "--", url, ref]);
-  if (r.code === 0) return "ok";
-  // Not fast-forward, or the remote's ref moved under its own lock while this push ran.
-  const lost = /^!\t.*(\[rejected\]|cannot lock ref|incorrect old value|failed to update ref)/m;
-  if (lost.test(r.stdout)) return "rejected";
-  // The ref's own line says why (e.g. "[remote rejected] (pre-receive hook declined)").
-  const why = /^!\t[^\t]*\t(.+)$/m.exec(r.stdout)?.[1];
-  if (why) throw new RemoteGitError(`git push to ${redactUrl(url)} was refused: ${redactUrl(why)}`);
-  throw failure(`git push to ${redactUrl(url)}`, r.stderr || r.stdout);
+  options: { branch: string; timeoutMs: number },
+): Promise<void> {
+  const parent = dir.replace(/\/[^/]*\/?$/, "") || "/";
+  const config = transportConfig(options.timeoutMs).flatMap((c) => ["-c", c]);
+  const args = [...config, "clone", "--quiet", "--no-tags", "--branch", options.branch];
+  const r = await runGit([...args, "--", url, dir], parent, { timeoutMs: options.timeoutMs });
+  const what = `git clone of ${redactUrl(url)}`;
+  if (r.timedOut) {
+    throw new RemoteGitError(`${what} failed: not done within ${options.timeoutMs / 1000} s`);
+  }
+  if (r.code !== 0) throw failure(what, r.stderr);
 }
 
 /** A revision's commit id, or undefined when it does not exist. */

@@ -6,7 +6,8 @@
  * @module
  */
 
-export { RemoteSync, RemoteSyncError } from "./remote_sync.ts";
+export { RemoteSync } from "./remote_sync.ts";
+export { RemoteSyncError } from "./remote_sync_error.ts";
 export type { RemoteSyncOptions } from "./remote_sync.ts";
 export { RemoteProposalStore } from "./remote_proposal_store.ts";
 export { HoldingWatcher } from "./holding_watcher.ts";

@@ -20,6 +20,8 @@ export interface RemoteOptions {
   branch?: string;
   /** Fetch period in ms, the fallback for a remote without the post-receive hook (default 5000). */
   fetchIntervalMs?: number;
+  /** Deadline of each fetch or push in ms (default 5000): past it, an approval is refused. */
+  timeoutMs?: number;
   /** `HOST:PORT` for the hook listener (any address the remote can reach). */
   hookListen?: string;
   /** Told about background sync failures and recoveries (one line, no credentials). */
@@ -59,6 +61,7 @@ export async function openRemote(
     url: remote.url,
     branch: remote.branch,
     fetchIntervalMs: remote.fetchIntervalMs,
+    timeoutMs: remote.timeoutMs,
     around: (fn) => watcher.hold(fn),
     changed: () => void watcher.rescan(),
     report: remote.report,

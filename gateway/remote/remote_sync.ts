@@ -15,13 +15,10 @@ import { relative } from "node:path";
 import { withDirectoryLock } from "../directory_lock.ts";
 import { gitWorkTreeRoot } from "../git_repo.ts";
 import { ensureStateDirs } from "../proposal_files.ts";
-import { ProposalConflictError } from "../proposal_conflict_error.ts";
 import {
   excludeLocalFiles,
   gitClone,
   gitCommitPaths,
-  gitFetch,
-  gitPush,
   gitRebase,
   gitResetKeep,
   isAncestor,
@@ -29,12 +26,8 @@ import {
   revParse,
   subjects,
 } from "./_remote_git.ts";
-
-/** A decision the remote could not take (shown wherever a refusal is; the API answers 503). */
-export class RemoteSyncError extends ProposalConflictError {
-  /** Error name. */
-  override name = "RemoteSyncError";
-}
+import { TransportRepo } from "./_transport_repo.ts";
+import { refused, RemoteSyncError } from "./remote_sync_error.ts";
 
 /** Options of `RemoteSync.open`. */
 export interface RemoteSyncOptions {
@@ -48,6 +41,8 @@ export interface RemoteSyncOptions {
   fetchIntervalMs?: number;
   /** Attempts of one decision against a moving branch before it gives up. */
   retries?: number;
+  /** Deadline of each fetch or push, in ms (a clone gets 12 times as long). */
+  timeoutMs?: number;
   /** Wraps each decision attempt (the gateway holds its push to proxies until it is final). */
   around?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Called after the work tree moved to a newer remote state. */
@@ -60,6 +55,7 @@ const defaults = {
   branch: "main",
   fetchIntervalMs: 5_000,
   retries: 5,
+  timeoutMs: 5_000,
   around: <T>(fn: () => Promise<T>) => fn(),
   changed: () => {},
   report: (_: string) => {},
@@ -80,15 +76,21 @@ export class RemoteSync {
   readonly #o: Required<RemoteSyncOptions>;
   readonly #root: string;
   readonly #prefix: string;
+  readonly #transport: TransportRepo;
   #queue: Promise<unknown> = Promise.resolve();
   #poked = false;
   #timer?: ReturnType<typeof setInterval>;
   #lastReport = "";
 
-  private constructor(o: Required<RemoteSyncOptions>, root: string, prefix: string) {
+  private constructor(
+    o: Required<RemoteSyncOptions>,
+    root: string,
+    where: { prefix: string; transport: TransportRepo },
+  ) {
     this.#o = o;
     this.#root = root;
-    this.#prefix = prefix;
+    this.#prefix = where.prefix;
+    this.#transport = where.transport;
   }
 
   /**
@@ -103,14 +105,18 @@ export class RemoteSync {
     const o = { ...defaults, ...Object.fromEntries(given) } as Required<RemoteSyncOptions>;
     let root = await gitWorkTreeRoot(o.policiesDir);
     if (!root) {
-      await gitClone(o.policiesDir, o.url, o.branch).catch((error) => {
+      const clone = { branch: o.branch, timeoutMs: o.timeoutMs * 12 };
+      await gitClone(o.policiesDir, o.url, clone).catch((error) => {
         throw new RemoteSyncError(`Cannot start: ${(error as Error).message}`);
       });
       root = (await gitWorkTreeRoot(o.policiesDir))!;
     }
     const rel = relative(await Deno.realPath(root), await Deno.realPath(o.policiesDir));
     await excludeLocalFiles(root);
-    return new RemoteSync(o, root, rel === "" ? "" : `${rel}/`);
+    const transport = await TransportRepo.open(root, o).catch((error) => {
+      throw new RemoteSyncError(`Cannot start: ${(error as Error).message}`);
+    });
+    return new RemoteSync(o, root, { prefix: rel === "" ? "" : `${rel}/`, transport });
   }
 
   /** Bring the clone up to the remote now, then fetch every `fetchIntervalMs`. */
@@ -159,10 +165,11 @@ export class RemoteSync {
     });
   }
 
-  /** Stop the fetch interval and wait for a running sync. */
+  /** Stop the fetch interval, wait for a running sync, remove the transport repository. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
     await this.#queue.catch(() => {});
+    await this.#transport.close();
   }
 
   async #attempt<T>(what: string, id: string, run: () => Promise<T>) {
@@ -170,7 +177,7 @@ export class RemoteSync {
     const result = await run();
     const spec = `:(glob)${this.#prefix}**/${id}.*`;
     await gitCommitPaths(this.#root, [spec], `tollgate: ${what} proposal ${id}`);
-    const pushed = await gitPush(this.#root, this.#o.url, this.#o.branch).catch(async (error) => {
+    const pushed = await this.#transport.push(this.#o.url, this.#o.branch).catch(async (error) => {
       if (base) await this.#moveTo(base);
       throw refused(what, id, (error as Error).message);
     });
@@ -184,7 +191,7 @@ export class RemoteSync {
     for (let attempt = 0; attempt < this.#o.retries; attempt++) {
       let tip: string;
       try {
-        tip = await gitFetch(this.#root, this.#o.url, this.#o.branch);
+        tip = await this.#transport.fetch(this.#o.url, this.#o.branch);
       } catch (error) {
         this.#report((error as Error).message);
         throw error;
@@ -215,7 +222,7 @@ export class RemoteSync {
       return "done";
     }
     await ensureStateDirs(this.#o.policiesDir);
-    const pushed = await gitPush(this.#root, this.#o.url, this.#o.branch);
+    const pushed = await this.#transport.push(this.#o.url, this.#o.branch);
     if (head !== await revParse(this.#root, "HEAD")) this.#o.changed();
     return pushed === "ok" ? "done" : "rejected";
   }
@@ -239,11 +246,4 @@ export class RemoteSync {
     this.#queue = next.catch(() => {});
     return next;
   }
-}
-
-function refused(what: string, id: string, why: string): RemoteSyncError {
-  return new RemoteSyncError(
-    `Cannot ${what} proposal "${id}": ${why}; nothing changed and proxies keep enforcing the ` +
-      "current policy",
-  );
 }

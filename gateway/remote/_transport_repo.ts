@@ -1,0 +1,146 @@
+/**
+ * `TransportRepo`: the private, empty-config repository every fetch and push of a gateway runs
+ * in. A git run inside the policies clone reads the clone's own config, and no `-c` can unset
+ * a key there: `http.proxy`, `http.sslVerify=false`, `http.sslCAInfo`, `http.extraHeader`,
+ * `http.cookieFile`, `url.*.insteadOf`, `remote.*.uploadpack`, `core.sshCommand`... would
+ * steer where the policy goes and whom it trusts. So the transport runs with `GIT_DIR` set to a
+ * bare repository Tollgate made in a private temporary directory (no config beyond `git
+ * init`'s) and `GIT_OBJECT_DIRECTORY` set to the clone's objects: the objects land in the
+ * clone, the repository's config never applies, and the user's global config (credential
+ * helpers, a proxy, `GIT_SSH_COMMAND`) still does. Each run has a deadline: git and every
+ * helper it started are killed when it passes (a stalled transfer, a connect with no answer).
+ *
+ * @module
+ */
+
+import { runGit } from "../git_repo.ts";
+import { failure, redactUrl, RemoteGitError, remoteRef, transportConfig } from "./_remote_git.ts";
+
+/**
+ * The fetch and push of one clone.
+ *
+ * @example
+ * ```ts ignore
+ * const transport = await TransportRepo.open(root, { timeoutMs: 5_000 });
+ * const tip = await transport.fetch(url, "main");
+ * await transport.close();
+ * ```
+ */
+export class TransportRepo {
+  readonly #root: string;
+  readonly #dir: string;
+  readonly #env: Record<string, string>;
+  readonly #timeoutMs: number;
+
+  private constructor(root: string, dir: string, objects: string, timeoutMs: number) {
+    this.#root = root;
+    this.#dir = dir;
+    this.#env = { GIT_DIR: dir, GIT_OBJECT_DIRECTORY: objects };
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Make the transport repository of the clone at `root` (same object format).
+   *
+   * @throws {RemoteGitError} when git fails
+   */
+  static async open(root: string, options: { timeoutMs: number }): Promise<TransportRepo> {
+    const info = await runGit([
+      "rev-parse",
+      "--path-format=absolute",
+      "--git-path",
+      "objects",
+      "--show-object-format",
+    ], root);
+    const [objects, format] = info.stdout.split("\n");
+    if (info.code !== 0 || !objects || !format) throw failure("git rev-parse", info.stderr);
+    const dir = await Deno.makeTempDir({ prefix: "tollgate-transport-" });
+    const init = ["init", "--quiet", "--bare", "--template=", `--object-format=${format}`, dir];
+    const r = await runGit(init, dir);
+    if (r.code !== 0) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw failure("git init", r.stderr);
+    }
+    return new TransportRepo(root, dir, objects, options.timeoutMs);
+  }
+
+  /**
+   * Fetch `url`'s `branch`; the clone's `remoteRef(branch)` is set to it, which is returned.
+   *
+   * @throws {RemoteGitError} when the remote cannot be reached in time or has no such branch
+   */
+  async fetch(url: string, branch: string): Promise<string> {
+    await this.#mirrorRefs();
+    const spec = `+refs/heads/${branch}:${remoteRef(branch)}`;
+    const args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", url, spec];
+    const r = await this.#remote(args);
+    const what = `git fetch from ${redactUrl(url)}`;
+    if (r.code !== 0) throw this.#failure(what, r);
+    const tip = (await this.#git(["rev-parse", "--verify", "-q", remoteRef(branch)])).stdout
+      .trim();
+    const set = await runGit(["update-ref", remoteRef(branch), tip], this.#root);
+    if (!tip || set.code !== 0) throw failure(what, set.stderr);
+    return tip;
+  }
+
+  /**
+   * Push the clone's HEAD to `url`'s `branch` as a fast-forward only (Git's compare-and-swap):
+   * `rejected` when the branch moved since the fetch (another gateway won the race).
+   *
+   * @throws {RemoteGitError} when the remote cannot be reached in time or refused for another
+   *   reason
+   */
+  async push(url: string, branch: string): Promise<"ok" | "rejected"> {
+    const head = (await runGit(["rev-parse", "--verify", "HEAD^{commit}"], this.#root)).stdout
+      .trim();
+    const ref = `${head}:refs/heads/${branch}`;
+    const r = await this.#remote(["push", "--porcelain", "--no-verify", "--", url, ref]);
+    if (r.code === 0) return "ok";
+    // Not fast-forward, or the remote's ref moved under its own lock while this push ran.
+    const lost = /^!\t.*(\[rejected\]|cannot lock ref|incorrect old value|failed to update ref)/m;
+    if (lost.test(r.stdout)) return "rejected";
+    // The ref's own line says why (e.g. "[remote rejected] (pre-receive hook declined)").
+    const why = /^!\t[^\t]*\t(.+)$/m.exec(r.stdout)?.[1];
+    if (why) {
+      throw new RemoteGitError(`git push to ${redactUrl(url)} was refused: ${redactUrl(why)}`);
+    }
+    throw this.#failure(`git push to ${redactUrl(url)}`, r);
+  }
+
+  /** Remove the transport repository. */
+  async close(): Promise<void> {
+    await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+  }
+
+  /** The clone's HEAD and remote refs as refs here, so a fetch tells the remote what it has. */
+  async #mirrorRefs(): Promise<void> {
+    const shown = await runGit(["show-ref", "--head"], this.#root);
+    const lines = shown.stdout.split("\n").map((l) => l.split(" "))
+      .filter(([sha, name]) => sha && (name === "HEAD" || name?.startsWith("refs/tollgate/")))
+      .map(([sha], i) => `update refs/have/${i} ${sha}\n`);
+    if (lines.length > 0) await this.#git(["update-ref", "--stdin"], lines.join(""));
+  }
+
+  #remote(args: string[]) {
+    const config = transportConfig(this.#timeoutMs).flatMap((c) => ["-c", c]);
+    return runGit([...config, ...args], this.#dir, {
+      env: this.#env,
+      timeoutMs: this.#timeoutMs,
+    });
+  }
+
+  #git(args: string[], stdin?: string) {
+    return runGit(args, this.#dir, { env: this.#env, stdin });
+  }
+
+  #failure(what: string, r: { stderr: string; stdout: string; timedOut?: boolean }) {
+    if (r.timedOut) {
+      // A push killed after the remote read it may still land: the next fetch shows it.
+      const maybe = what.startsWith("git push") ? " (the next fetch shows whether it landed)" : "";
+      return new RemoteGitError(
+        `${what} failed: no answer within ${this.#timeoutMs / 1000} s${maybe}`,
+      );
+    }
+    return failure(what, r.stderr || r.stdout);
+  }
+}
