@@ -57,6 +57,29 @@ export function parseLogFlags(
   };
 }
 
+/**
+ * Flags of every command that runs a gateway: share its policy repository through a Git
+ * remote (`gateway`, `up`; parsed by `remoteFlags` in `_remote_flags.ts`).
+ */
+export const REMOTE_FLAGS = {
+  remote: ["--remote <url>", "share the policy repository through this Git remote"],
+  branch: ["--branch <name>", "the remote's shared branch", "main"],
+  fetchInterval: [
+    "--fetch-interval <s>",
+    "seconds between fetches of the remote (the hook's fallback)",
+    "5",
+  ],
+  remoteTimeout: [
+    "--remote-timeout <s>",
+    "seconds a fetch or push may take before an approval is refused",
+    "5",
+  ],
+  hookListen: [
+    "--hook-listen <host:port>",
+    "address where the remote's post-receive hook signals a change",
+  ],
+} as const;
+
 /** Commander collector for repeatable options. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -1,6 +1,7 @@
 /**
- * `--remote URL [--branch B] [--fetch-interval S] [--hook-listen HOST:PORT]` of `gateway`:
- * share the policy repository through a Git remote (see `gateway/remote/`).
+ * `--remote URL [--branch B] [--fetch-interval S] [--remote-timeout S] [--hook-listen
+ * HOST:PORT]` of `gateway` and `up` (defined in `_flags.ts`): share the policy repository
+ * through a Git remote (see `gateway/remote/`).
  *
  * @module
  */
@@ -14,21 +15,14 @@ export interface RemoteFlags {
   remote?: string;
   branch: string;
   fetchInterval: string;
+  remoteTimeout: string;
   hookListen?: string;
 }
-
-/** Commander option definitions: `[flags, description, default?]`. */
-export const REMOTE_FLAGS = [
-  ["--remote <url>", "share the policy repository through this Git remote"],
-  ["--branch <name>", "the remote's shared branch", "main"],
-  ["--fetch-interval <s>", "seconds between fetches of the remote (the hook's fallback)", "5"],
-  ["--hook-listen <host:port>", "address where the remote's post-receive hook signals a change"],
-] as const;
 
 /**
  * The gateway's `remote` option, or nothing without `--remote`; sync reports go to stderr.
  *
- * @throws {UsageError} for a malformed `--fetch-interval` (exit 2)
+ * @throws {UsageError} for a malformed `--fetch-interval` or `--remote-timeout` (exit 2)
  * @example
  * ```ts ignore
  * await startGateway({ policiesDir, stateDir, listen, ...remoteFlags(ctx, o) });
@@ -41,6 +35,7 @@ export function remoteFlags(ctx: CliContext, o: RemoteFlags): { remote?: RemoteO
       url: o.remote,
       branch: o.branch,
       fetchIntervalMs: parsePositiveInt(o.fetchInterval, "--fetch-interval") * 1000,
+      timeoutMs: parsePositiveInt(o.remoteTimeout, "--remote-timeout") * 1000,
       hookListen: o.hookListen,
       report: (message) => ctx.err(`${message}\n`),
     },

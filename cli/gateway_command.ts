@@ -8,14 +8,14 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { parseListen, startGateway, TOKEN_FILE } from "../gateway/mod.ts";
-import { collect, startFailure } from "./_flags.ts";
+import { collect, REMOTE_FLAGS, startFailure } from "./_flags.ts";
 import { notifyFlags } from "./_notify_flags.ts";
-import { REMOTE_FLAGS, remoteFlags } from "./_remote_flags.ts";
+import { remoteFlags } from "./_remote_flags.ts";
 
 /**
  * Register `gateway --policies DIR --listen HOST:PORT --state DIR [--notify URL]…
  * [--public-url URL] [--tls-cert PEM --tls-key PEM [--allow-remote]] [--remote URL
- * [--branch B] [--fetch-interval S] [--hook-listen HOST:PORT]]`.
+ * [--branch B] [--fetch-interval S] [--remote-timeout S] [--hook-listen HOST:PORT]]`.
  *
  * @example
  * ```ts ignore
@@ -33,10 +33,11 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
     .option("--tls-cert <pem>", "serve HTTPS with this certificate chain (needs --tls-key)")
     .option("--tls-key <pem>", "private key of --tls-cert")
     .option("--allow-remote", "listen on a non-loopback address (needs --tls-cert/--tls-key)")
-    .option(...REMOTE_FLAGS[0])
-    .option(...REMOTE_FLAGS[1])
-    .option(...REMOTE_FLAGS[2])
-    .option(...REMOTE_FLAGS[3]);
+    .option(...REMOTE_FLAGS.remote)
+    .option(...REMOTE_FLAGS.branch)
+    .option(...REMOTE_FLAGS.fetchInterval)
+    .option(...REMOTE_FLAGS.remoteTimeout)
+    .option(...REMOTE_FLAGS.hookListen);
   command.action(async (o) => {
     try {
       parseListen(o.listen, o.allowRemote);

@@ -12,6 +12,7 @@ import {
   LOG_FLAGS,
   parseListen,
   parseLogFlags,
+  REMOTE_FLAGS,
   startFailure,
   untilAborted,
 } from "./_flags.ts";
@@ -19,12 +20,14 @@ import { startProxyService } from "../proxy/mod.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
 import { notifyFlags } from "./_notify_flags.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
-import { storeScopes } from "./_gateway_link.ts";
+import { gatewayLink, storeScopes } from "./_gateway_link.ts";
+import { remoteFlags } from "./_remote_flags.ts";
 
 /**
  * Register `up --policy NAME [--policies DIR] [--state DIR] [--listen HOST:PORT]
  * [--gateway-listen HOST:PORT] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]…
- * [--log-max-mb MB] [--log-keep-days DAYS]`.
+ * [--log-max-mb MB] [--log-keep-days DAYS] [--remote URL [--branch B] [--fetch-interval S]
+ * [--remote-timeout S] [--hook-listen HOST:PORT]]`.
  *
  * @example
  * ```ts ignore
@@ -47,6 +50,11 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
     .option(...LOG_FLAGS.keepDays)
     .option("--notify <url>", "POST proposal events as JSON to URL (repeatable)", collect, [])
     .option("--public-url <url>", "address reviewers reach the gateway at (inbox links)")
+    .option(...REMOTE_FLAGS.remote)
+    .option(...REMOTE_FLAGS.branch)
+    .option(...REMOTE_FLAGS.fetchInterval)
+    .option(...REMOTE_FLAGS.remoteTimeout)
+    .option(...REMOTE_FLAGS.hookListen)
     .action(async (options) => {
       const logs = parseLogFlags(options);
       const policiesDir = resolveUserPath(ctx, options.policies);
@@ -57,8 +65,15 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
         stateDir,
         listen: options.gatewayListen,
         ...notifyFlags(ctx, options),
+        ...remoteFlags(ctx, options),
       }).catch(startFailure);
       try {
+        // With a remote, the proxy follows the gateway's push, never the files: a decision
+        // the remote has not taken yet (or refused) is on disk for a moment, never enforced.
+        const link = options.remote === undefined ? undefined : await gatewayLink(
+          { gateway: gateway.url, policy: options.policy, policiesDir, stateDir },
+          { TOLLGATE_GATEWAY_TOKEN: gateway.token },
+        ).catch(startFailure);
         const service = await startProxyService({
           policy: options.policy,
           policiesDir,
@@ -67,14 +82,16 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
           resolve: options.resolve,
           upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
           // The gateway's own store: proposals land in pending/ and fire its events.
-          sink: gateway.store,
+          sink: link?.sink ?? gateway.store,
+          feed: link?.feed,
+          sandboxId: link?.sandboxId,
           ...logs,
           report: (message) => ctx.err(`${message}\n`),
         }).catch(startFailure);
         const { proxy, holder } = service;
         const scoped = reportScopedRules(
           holder,
-          storeScopes(gateway.store, options.policy),
+          link?.scopes ?? storeScopes(gateway.store, options.policy),
           ctx.err,
         );
         ctx.out(
@@ -84,9 +101,11 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
           `tollgate proxy listening on ${proxy.hostname}:${proxy.port} ` +
             `(policy ${options.policy}, revision ${holder.current().revision})\n`,
         );
+        if (gateway.hookUrl) ctx.out(`Remote hook signals accepted on ${gateway.hookUrl}\n`);
         await untilAborted(ctx.signal);
         await service.close();
         await scoped.end(service.sandboxId);
+        await link?.retire();
       } finally {
         await gateway.close();
       }
