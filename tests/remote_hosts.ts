@@ -6,10 +6,41 @@
  * @module
  */
 
+/** Prefix of every namespace a test run makes: `tg19-<pid of the run>-<role>`. */
+const PREFIX = "tg19-";
+
+/** The name of namespace `role` of the run with process id `pid`. */
+export function hostName(role: string, pid = Deno.pid): string {
+  return `${PREFIX}${pid}-${role}`;
+}
+
+/**
+ * Delete the namespaces of earlier runs whose process is gone (a run killed before its
+ * clean-up), ending the processes still inside them first; returns the names deleted.
+ */
+export async function sweepStaleHosts(): Promise<string[]> {
+  const listed = await run(["ip", "netns", "list"]).catch(() => "");
+  const swept: string[] = [];
+  for (const name of listed.split("\n").map((l) => l.split(" ")[0]!)) {
+    const pid = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (!pid || await Deno.lstat(`/proc/${pid}`).then(() => true, () => false)) continue;
+    const inside = await run(["ip", "netns", "pids", name]).catch(() => "");
+    for (const p of inside.split("\n").filter((l) => /^\d+$/.test(l))) {
+      try {
+        Deno.kill(Number(p), "SIGKILL");
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    await run(["ip", "netns", "del", name]).then(() => swept.push(name), () => {});
+  }
+  return swept;
+}
+
 /** True when this machine lets the test make network namespaces (root, iproute2). */
 export async function canMakeHosts(): Promise<boolean> {
   if (Deno.build.os !== "linux" || Deno.uid() !== 0) return false;
-  const probe = `tgp${Deno.pid % 100000}`;
+  const probe = hostName("probe");
   const ok = await run(["ip", "netns", "add", probe]).then(() => true, () => false);
   if (ok) await run(["ip", "netns", "del", probe]).catch(() => {});
   return ok;
@@ -41,8 +72,10 @@ export interface Hosts {
 
 /** Make the remote namespace and one per name in `hosts` (e.g. `["a", "b"]`). */
 export async function makeHosts(hosts: string[]): Promise<Hosts> {
+  await sweepStaleHosts();
+  // Device names have at most 15 characters: the pid's last digits tell runs apart enough.
   const tag = Deno.pid % 100000;
-  const ns: Record<string, string> = { remote: `tg19r${tag}` };
+  const ns: Record<string, string> = {};
   const addr: Hosts["addr"] = {};
   const links: Hosts["links"] = [];
   const made: string[] = [];
@@ -51,7 +84,7 @@ export async function makeHosts(hosts: string[]): Promise<Hosts> {
   };
   try {
     for (const name of ["remote", ...hosts]) {
-      ns[name] ??= `tg19${name}${tag}`;
+      ns[name] = hostName(name);
       await run(["ip", "netns", "add", ns[name]!]);
       made.push(ns[name]!);
       await run(["ip", "-n", ns[name]!, "link", "set", "lo", "up"]);
