@@ -87,9 +87,29 @@ export class CredentialStore {
     return await this.#removeWhere((c) => c.role === "reviewer" && c.name === name);
   }
 
-  /** A new proxy credential for a new sandbox following `policy`. */
-  async enrolProxy(policy: string): Promise<{ sandbox: string; token: string }> {
-    const sandbox = `sb-${randomBytes(6).toString("hex")}`;
+  /**
+   * A new proxy credential for a sandbox following `policy`: a new sandbox, or
+   * `options.sandbox` (a new id, or with `rejoin` one a proxy already has: the caller checked
+   * it may claim it, see `sandbox_id.ts`).
+   *
+   * @throws {TypeError} for a sandbox id that is not one plain word, or whose credentials
+   *   here follow another policy (a sandbox follows one policy)
+   */
+  async enrolProxy(
+    policy: string,
+    options: { sandbox?: string; rejoin?: boolean } = {},
+  ): Promise<{ sandbox: string; token: string }> {
+    const sandbox = options.sandbox ?? `sb-${randomBytes(6).toString("hex")}`;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(sandbox)) throw new TypeError("Invalid sandbox id");
+    const other = options.rejoin &&
+      (await this.#all()).find(([, c]) =>
+        c.role === "proxy" && c.sandbox === sandbox && c.policy !== policy
+      );
+    if (other) {
+      throw new TypeError(
+        `Sandbox "${sandbox}" follows policy "${other[1].policy}", not "${policy}"`,
+      );
+    }
     const created = new Date().toISOString();
     const token = await this.#create({ role: "proxy", name: sandbox, sandbox, policy, created });
     return { sandbox, token };

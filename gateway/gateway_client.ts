@@ -149,9 +149,12 @@ export class GatewayClient implements ProposalSink {
     await this.#json("POST", r.fillRoute(r.G_PROPOSAL_REJECT, { id }), body);
   }
 
-  /** Enrol a new sandbox (host enrolment token): its proxy credential, for `policy` only. */
-  async enrol(policy: string): Promise<{ sandbox: string; token: string }> {
-    return await this.#json("POST", r.G_SANDBOXES, { policy }) as {
+  /**
+   * Enrol a sandbox (host enrolment token): its proxy credential, for `policy` only. A new
+   * sandbox, or `sandbox`, the id a proxy already has (minted with the same host token).
+   */
+  async enrol(policy: string, sandbox?: string): Promise<{ sandbox: string; token: string }> {
+    return await this.#json("POST", r.G_SANDBOXES, { policy, sandbox }) as {
       sandbox: string;
       token: string;
     };

@@ -1,7 +1,9 @@
 /**
- * Enrolment routes of the gateway API: the host's token buys a new sandbox a proxy credential
- * for one policy, and a proxy (or the host) retires it when the sandbox ends, which also ends
- * the sandbox's session-scoped rules (removed with a commit).
+ * Enrolment routes of the gateway API: the host's token buys a sandbox a proxy credential for
+ * one policy (under a new id, or under the id the proxy already has when that id was minted
+ * with the same host token: a proxy failing over keeps its sandbox, see `sandbox_id.ts`), and
+ * a proxy (or the host) retires it when the sandbox ends, which also ends the sandbox's
+ * session-scoped rules (removed with a commit).
  *
  * @module
  */
@@ -13,20 +15,24 @@ import type { DirectoryWatcher } from "./directory_watcher.ts";
 import * as r from "./gateway_routes.ts";
 import { isPolicyName } from "./policy_files.ts";
 import type { ProposalStore } from "./proposal_store.ts";
+import { mintSandboxId, sandboxIdMintedWith } from "./sandbox_id.ts";
 
 /** What the enrolment routes use. */
 export interface SandboxRouteDeps {
   store: ProposalStore;
   watcher: DirectoryWatcher;
   credentials: CredentialStore;
+  /** The host's enrolment token (it mints sandbox ids). */
+  token: string;
 }
 
 /**
- * Add `POST /v1/sandboxes` and `DELETE /v1/sandboxes/:sandbox` to the gateway app.
+ * Add `POST /v1/sandboxes` (`{policy, sandbox?}`) and `DELETE /v1/sandboxes/:sandbox` to the
+ * gateway app.
  *
  * @example
  * ```ts ignore
- * sandboxRoutes(app, { store, watcher, credentials }, limit);
+ * sandboxRoutes(app, { store, watcher, credentials, token }, limit);
  * ```
  */
 export function sandboxRoutes(
@@ -38,12 +44,24 @@ export function sandboxRoutes(
     if (c.get("caller").role !== "host") {
       throw new ForbiddenError("Only the host's enrolment token may enrol a proxy");
     }
-    const { policy } = await c.req.json().catch(() => ({})) as Record<string, unknown>;
+    const body = await c.req.json().catch(() => ({})) as Record<string, unknown>;
+    const { policy, sandbox: asked } = body ?? {};
     if (typeof policy !== "string" || !isPolicyName(policy)) {
       throw new TypeError("policy must be a policy name");
     }
+    if (asked !== undefined && typeof asked !== "string") {
+      throw new TypeError("sandbox must be a sandbox id");
+    }
+    if (asked !== undefined && !sandboxIdMintedWith(asked, deps.token)) {
+      throw new ForbiddenError(
+        `Sandbox "${asked.slice(0, 80)}" was not enrolled with this host's enrolment token`,
+      );
+    }
     if (!deps.watcher.policy(policy)) return c.json({ error: "not_found" }, 404);
-    const { sandbox, token } = await deps.credentials.enrolProxy(policy);
+    const { sandbox, token } = await deps.credentials.enrolProxy(policy, {
+      sandbox: asked ?? mintSandboxId(deps.token),
+      rejoin: asked !== undefined,
+    });
     return c.json({ sandbox, policy, token }, 201);
   });
   app.delete(r.G_SANDBOX, async (c: Context<GatewayEnv>) => {

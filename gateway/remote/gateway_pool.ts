@@ -3,7 +3,8 @@
  * when the one in use is down. The proxy enrols once, at the first gateway that answers; the
  * same proxy credential is tried first at the others (gateways of one host share their state
  * directory, hence their credentials), and a gateway that does not know it enrols the proxy
- * anew. The policy feed never goes back: a text whose revision is lower than the one in force
+ * under the same sandbox id (minted with the same host token), so its proposals stay its
+ * own wherever it reads them. The policy feed never goes back: a text whose revision is lower than the one in force
  * (a gateway that has not fetched yet) is ignored, so a failover never widens what is
  * enforced, and while no gateway answers the proxy keeps its last good policy.
  *
@@ -172,7 +173,7 @@ export class GatewayPool implements ProposalSink {
       }
     }
     const host = new GatewayClient({ url, token: this.#o.hostToken });
-    const { sandbox, token } = await host.enrol(this.#o.policy);
+    const { sandbox, token } = await host.enrol(this.#o.policy, this.#shared?.sandbox);
     const member = { client: new GatewayClient({ url, token }), sandbox };
     this.#shared ??= { ...member, token };
     this.#members.set(index, member);
