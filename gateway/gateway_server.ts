@@ -191,6 +191,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     hookUrl: remote?.hookUrl,
     close: async () => {
+      // The sweeper first: a sweep publishes through the remote, which closes next.
+      await sweeper.close();
       await remote?.close();
       unsubscribe();
       settle.unsubscribe();
@@ -199,7 +201,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       controller.abort();
       await server.finished;
       await settling;
-      await sweeper.close();
       await watcher.close();
     },
   };

@@ -8,7 +8,7 @@
 
 export { RemoteSync } from "./remote_sync.ts";
 export { RemoteSyncError } from "./remote_sync_error.ts";
-export type { RemoteSyncOptions } from "./remote_sync.ts";
+export type { RemoteSyncOptions } from "./remote_sync_options.ts";
 export { RemoteProposalStore } from "./remote_proposal_store.ts";
 export { HoldingWatcher } from "./holding_watcher.ts";
 export { startHookListener } from "./hook_listener.ts";

@@ -56,11 +56,13 @@ export class RemoteProposalStore extends ProposalStore {
     return result;
   }
 
-  /** Remove ended scoped rules (one commit per policy), then push in the background. */
-  override async removeEnded(end: RuleEnd): Promise<RuleRemoval[]> {
-    const removed = await super.removeEnded(end);
-    if (removed.length > 0) this.#sync.poke();
-    return removed;
+  /**
+   * Remove ended scoped rules (one commit per policy) on the remote's tip and push, like a
+   * decision: a lost race runs the removal again on the winner's policy, an unreachable
+   * remote refuses it (`RemoteSyncError`; the sweeper tries again later).
+   */
+  override removeEnded(end: RuleEnd): Promise<RuleRemoval[]> {
+    return this.#sync.publish(`remove the ended rules (${end.kind})`, () => super.removeEnded(end));
   }
 
   /** Re-draft the proposal, then commit and push it in the background. */

@@ -1,12 +1,13 @@
 /**
  * `RemoteSync`: one gateway's policies clone kept in step with the shared Git remote
  * (ARCHITECTURE §7). Git's compare-and-swap on the branch is the only coordination: a decision
- * (approve, reject) first brings the clone up to the remote's tip, runs on it, commits, and
- * pushes as a fast-forward; a rejected push means another gateway won, so the local commits
- * are undone, the clone moves to the new tip, and the decision runs again from the start (its
- * checks against the new policy, its revision after the winner's). Other local changes (new
- * proposals, leases) are committed and pushed in the background; remote changes arrive by
- * fetch (on a change signal, or every `fetchIntervalMs`).
+ * (approve, reject) or a removal of ended rules (expiry, once, session end, revocation)
+ * first brings the clone up to the remote's tip, runs on it, commits, and pushes as a
+ * fast-forward; a rejected push means another gateway won, so the local commits are undone,
+ * the clone moves to the new tip, and the change runs again from the start (its checks
+ * against the new policy, its revision after the winner's). Other local changes (new
+ * proposals) are committed and pushed in the background; remote changes arrive by fetch (on
+ * a change signal, or every `fetchIntervalMs`).
  *
  * @module
  */
@@ -28,38 +29,7 @@ import {
 } from "./_remote_git.ts";
 import { TransportRepo } from "./_transport_repo.ts";
 import { refused, RemoteSyncError } from "./remote_sync_error.ts";
-
-/** Options of `RemoteSync.open`. */
-export interface RemoteSyncOptions {
-  /** The policies directory: inside a clone of the remote, or missing/empty (it is cloned). */
-  policiesDir: string;
-  /** Any Git remote URL (`file://`, `git://`, `http(s)://`, ssh). */
-  url: string;
-  /** The shared branch. */
-  branch?: string;
-  /** Fetch period, in ms, the fallback when no change signal comes (0: none). */
-  fetchIntervalMs?: number;
-  /** Attempts of one decision against a moving branch before it gives up. */
-  retries?: number;
-  /** Deadline of each fetch or push, in ms (a clone gets 12 times as long). */
-  timeoutMs?: number;
-  /** Wraps each decision attempt (the gateway holds its push to proxies until it is final). */
-  around?: <T>(fn: () => Promise<T>) => Promise<T>;
-  /** Called after the work tree moved to a newer remote state. */
-  changed?: () => void;
-  /** Told about background failures and recoveries: one line, no credentials. */
-  report?: (message: string) => void;
-}
-
-const defaults = {
-  branch: "main",
-  fetchIntervalMs: 5_000,
-  retries: 5,
-  timeoutMs: 5_000,
-  around: <T>(fn: () => Promise<T>) => fn(),
-  changed: () => {},
-  report: (_: string) => {},
-};
+import { type RemoteSyncOptions, withDefaults } from "./remote_sync_options.ts";
 
 /**
  * The clone of one gateway, synchronised with the remote.
@@ -100,9 +70,7 @@ export class RemoteSync {
    * @throws {RemoteSyncError} when the clone fails
    */
   static async open(options: RemoteSyncOptions): Promise<RemoteSync> {
-    // An option given as undefined keeps its default.
-    const given = Object.entries(options).filter(([, v]) => v !== undefined);
-    const o = { ...defaults, ...Object.fromEntries(given) } as Required<RemoteSyncOptions>;
+    const o = withDefaults(options);
     let root = await gitWorkTreeRoot(o.policiesDir);
     if (!root) {
       const clone = { branch: o.branch, timeoutMs: o.timeoutMs * 12 };
@@ -142,25 +110,44 @@ export class RemoteSync {
   }
 
   /**
-   * Run decision `run` on proposal `id` against the remote's tip and publish it: commit what
-   * it changed, push; on a lost race undo, move to the new tip and run it again.
+   * Run decision `run` on proposal `id` against the remote's tip and publish it (see
+   * `publish`), committing the proposal's files it changed.
    *
    * @param what the verb for messages ("approve", "reject")
    * @throws {RemoteSyncError} when the remote is unreachable or the branch kept moving
    */
   decide<T>(what: string, id: string, run: () => Promise<T>): Promise<T> {
+    const commit = {
+      paths: [`:(glob)${this.#prefix}**/${id}.*`],
+      subject: `tollgate: ${what} proposal ${id}`,
+    };
+    return this.publish(`${what} proposal "${id}"`, run, commit);
+  }
+
+  /**
+   * Run change `run` against the remote's tip and publish it: commit (with `commit`, the paths
+   * it changed; else `run` commits itself, as the removal of ended rules does), push; on a lost
+   * race undo, move to the new tip and run it again (its checks see the winner's policy).
+   *
+   * @param change what is done, for messages (`remove the ended rules (expired)`)
+   * @throws {RemoteSyncError} when the remote is unreachable or the branch kept moving
+   */
+  publish<T>(
+    change: string,
+    run: () => Promise<T>,
+    commit?: { paths: string[]; subject: string },
+  ): Promise<T> {
     return this.#serial(async () => {
       for (let attempt = 0; attempt < this.#o.retries; attempt++) {
         await this.#syncOnce().catch((error) => {
-          const why = `the policy remote is unreachable (${(error as Error).message})`;
-          throw refused(what, id, why);
+          throw refused(change, `the policy remote is unreachable (${(error as Error).message})`);
         });
-        const done = await this.#o.around(() => this.#attempt(what, id, run));
+        const done = await this.#o.around(() => this.#attempt(change, run, commit));
         if (done) return done.result;
       }
       throw new RemoteSyncError(
-        `Cannot ${what} proposal "${id}": the remote branch moved on every one of ` +
-          `${this.#o.retries} attempts; try again`,
+        `Cannot ${change}: the remote branch moved on every one of ${this.#o.retries} ` +
+          "attempts; try again",
       );
     });
   }
@@ -172,17 +159,20 @@ export class RemoteSync {
     await this.#transport.close();
   }
 
-  async #attempt<T>(what: string, id: string, run: () => Promise<T>) {
+  async #attempt<T>(
+    change: string,
+    run: () => Promise<T>,
+    commit?: { paths: string[]; subject: string },
+  ) {
     const base = await revParse(this.#root, "HEAD");
     const result = await run();
-    const spec = `:(glob)${this.#prefix}**/${id}.*`;
-    await gitCommitPaths(this.#root, [spec], `tollgate: ${what} proposal ${id}`);
+    if (commit) await gitCommitPaths(this.#root, commit.paths, commit.subject);
     const pushed = await this.#transport.push(this.#o.url, this.#o.branch).catch(async (error) => {
       if (base) await this.#moveTo(base);
-      throw refused(what, id, (error as Error).message);
+      throw refused(change, (error as Error).message);
     });
     if (pushed === "ok") return { result };
-    // Another gateway won the race: this decision never happened here; run it again on top.
+    // Another gateway won the race: this change never happened here; run it again on top.
     if (base) await this.#moveTo(base);
     return undefined;
   }

@@ -14,17 +14,17 @@ export class RemoteSyncError extends ProposalConflictError {
 }
 
 /**
- * The refusal of decision `what` on proposal `id` because of `why`.
+ * The refusal of `change` (`approve proposal "p-1"`) because of `why`.
  *
  * @example
  * ```ts
  * import { refused } from "./remote_sync_error.ts";
- * console.assert(refused("approve", "p-1", "the remote is down").message.includes("p-1"));
+ * const error = refused('approve proposal "p-1"', "the remote is down");
+ * console.assert(error.message.startsWith('Cannot approve proposal "p-1": the remote is down;'));
  * ```
  */
-export function refused(what: string, id: string, why: string): RemoteSyncError {
+export function refused(change: string, why: string): RemoteSyncError {
   return new RemoteSyncError(
-    `Cannot ${what} proposal "${id}": ${why}; nothing changed and proxies keep enforcing the ` +
-      "current policy",
+    `Cannot ${change}: ${why}; nothing changed and proxies keep enforcing the current policy`,
   );
 }
