@@ -200,6 +200,7 @@ Deno.test("scale #15.3: inside the sandbox's tree every holder still counts (amb
     // Without the root (host-wide), the whole table is read, as before.
     const hostWide = createProcIdentityResolver({ procRoot, netnsPid: 1 });
     await assert.rejects(hostWide.resolve(CLIENT), /ambiguous_identity/);
+    hostWide.close?.();
   } finally {
     await Deno.remove(procRoot, { recursive: true });
   }

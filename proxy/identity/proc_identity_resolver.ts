@@ -7,6 +7,7 @@
 
 import type { RequesterIdentity } from "../policy/mod.ts";
 import { findSocketInode, type PeerAddress } from "./_proc_net.ts";
+import { HolderScan } from "./_holder_scan.ts";
 import { ProcessTable } from "./_process_table.ts";
 import { singleIdentity } from "./_single_identity.ts";
 import { SockDiag } from "./_sock_diag.ts";
@@ -37,7 +38,7 @@ export interface ProcIdentityOptions {
   /**
    * The root process of the sandbox the clients run in (undefined until it exists): socket
    * holders are searched among it and its descendants only, instead of every process on the
-   * host. Without it, every connection reads every process's descriptors.
+   * host. Without it, every process's descriptors are read, in a Worker (see below).
    */
   treeRoot?: () => number | undefined;
 }
@@ -59,9 +60,14 @@ const TABLE_READ_SIZE = 256 * 1024;
  * time and command name (a reused pid has another start time; an `exec` changes the command
  * name). The requester's own executable is read fresh every time.
  *
+ * Holders are searched in the sandbox's process tree when `treeRoot` names one (on the event
+ * loop: the tree is small). Otherwise every process on the host must be read to find every
+ * holder (100 ms and more at 2,000 processes): that scan runs in a Worker, one scan for all
+ * the lookups waiting, so that only the connections being identified wait for it.
+ *
  * The socket inode comes from the kernel's sock_diag netlink lookup (FFI, about 10 µs) when
  * available, else from `/proc/net/tcp` (a full table walk: 1-20 ms here). Call `close()` when
- * done: it releases the FFI handle.
+ * done: it releases the FFI handle and ends the scan worker.
  *
  * @example
  * ```ts ignore
@@ -76,6 +82,15 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
     ? `${procRoot}/net`
     : `${procRoot}/${options.netnsPid}/net`;
   const processes = new ProcessTable(procRoot);
+  const hostWide = new HolderScan(procRoot);
+  const findHolders = (inode: number): number[] | Promise<number[]> => {
+    const root = options.treeRoot?.();
+    // Synchronous on purpose: a tree search is a few tiny procfs reads per process, each
+    // cheaper than the overhead of one async file op or of a message to the worker.
+    const tree = root === undefined ? undefined : processes.tree(root);
+    if (tree === undefined) return hostWide.holders(inode);
+    return processes.holdersAmong([inode], tree).get(inode) ?? [];
+  };
   // sock_diag answers for our own network namespace only.
   let diag: SockDiag | undefined | null = options.netnsPid === undefined ? undefined : null;
   const findInode = async (peer: PeerAddress): Promise<number | undefined> => {
@@ -91,9 +106,7 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
       if (inode === undefined) {
         throw new Error(`no socket for client port ${peer.remotePort} in ${netDir}/tcp`);
       }
-      // Synchronous on purpose: an owner lookup is many tiny procfs reads, each cheaper than
-      // the overhead of one async file op.
-      const holders = processes.findSocketHolders(inode, options.treeRoot?.())
+      const holders = (await findHolders(inode))
         .map((pid) => ({ pid, chain: processes.executableChain(pid) }))
         // A holder that exited while we looked holds nothing any more.
         .filter((h) => h.chain.length > 0 || processes.alive(h.pid));
@@ -104,6 +117,7 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
     close(): void {
       diag?.close();
       diag = null;
+      hostWide.close();
     },
   };
 }
