@@ -7,7 +7,7 @@
  */
 
 type Waiter = PromiseWithResolvers<number[]>;
-type Answer = { holders: [number, number[]][] } | { error: string };
+type Answer = { answers: [number, number[]][] } | { error: string };
 
 /**
  * Finds every holder of a socket inode among all processes of a procfs mount, in a Worker.
@@ -21,15 +21,17 @@ type Answer = { holders: [number, number[]][] } | { error: string };
  * Why batches: a scan costs the same for one inode or many. While one scan runs, new lookups
  * queue; the next scan starts when it ends and answers the whole queue, so the number of
  * scans stays bounded by time, not by the connection rate. A lookup joins only a scan that
- * starts after it was asked: a holder read before the socket existed would be missed.
+ * starts after it was asked (a holder read before the socket existed would be missed); the
+ * 64 newest processes are read for it at once (a client that closes its socket before the
+ * full scan reaches it still counts as its holder).
  *
  * The worker starts at the first lookup; {@linkcode HolderScan.close} ends it.
  */
 export class HolderScan {
   #procRoot: string;
   #worker: Worker | undefined;
-  #queued = new Map<number, Waiter[]>();
-  #scanning: Map<number, Waiter[]> | undefined;
+  #waiting = new Map<number, Waiter>();
+  #nextId = 0;
   #closed = false;
 
   constructor(procRoot: string) {
@@ -40,31 +42,17 @@ export class HolderScan {
   holders(inode: number): Promise<number[]> {
     if (this.#closed) return Promise.reject(new Error("identity resolver closed"));
     const waiter = Promise.withResolvers<number[]>();
-    const waiters = this.#queued.get(inode) ?? [];
-    waiters.push(waiter);
-    this.#queued.set(inode, waiters);
-    this.#next();
+    const id = this.#nextId++;
+    this.#waiting.set(id, waiter);
+    this.#worker ??= this.#start();
+    this.#worker.postMessage({ id, inode });
     return waiter.promise;
   }
 
   /** End the worker; lookups still waiting fail. */
   close(): void {
     this.#closed = true;
-    this.#worker?.terminate();
-    this.#worker = undefined;
-    const error = new Error("identity resolver closed");
-    this.#settle(this.#scanning, error);
-    this.#settle(this.#queued, error);
-    this.#scanning = undefined;
-    this.#queued = new Map();
-  }
-
-  #next(): void {
-    if (this.#scanning !== undefined || this.#queued.size === 0) return;
-    this.#scanning = this.#queued;
-    this.#queued = new Map();
-    this.#worker ??= this.#start();
-    this.#worker.postMessage({ procRoot: this.#procRoot, inodes: [...this.#scanning.keys()] });
+    this.#fail(new Error("identity resolver closed"));
   }
 
   #start(): Worker {
@@ -73,36 +61,27 @@ export class HolderScan {
     });
     worker.onmessage = (event: MessageEvent<Answer>) => {
       const answer = event.data;
-      this.#settle(
-        this.#scanning,
-        "error" in answer ? new Error(`cannot read ${this.#procRoot}: ${answer.error}`) : answer,
-      );
-      this.#scanning = undefined;
-      this.#next();
+      if ("error" in answer) {
+        return this.#fail(new Error(`cannot read ${this.#procRoot}: ${answer.error}`));
+      }
+      for (const [id, pids] of answer.answers) {
+        this.#waiting.get(id)?.resolve(pids);
+        this.#waiting.delete(id);
+      }
     };
     worker.onerror = (event) => {
       event.preventDefault();
       // A worker that failed to start or crashed: fail what waits, start afresh next time.
-      worker.terminate();
-      this.#worker = undefined;
-      this.#settle(this.#scanning, new Error(`socket holder scan failed: ${event.message}`));
-      this.#scanning = undefined;
-      this.#next();
+      this.#fail(new Error(`socket holder scan failed: ${event.message}`));
     };
+    worker.postMessage({ procRoot: this.#procRoot });
     return worker;
   }
 
-  #settle(
-    batch: Map<number, Waiter[]> | undefined,
-    outcome: Error | { holders: [number, number[]][] },
-  ): void {
-    if (batch === undefined) return;
-    const found = outcome instanceof Error ? undefined : new Map(outcome.holders);
-    for (const [inode, waiters] of batch) {
-      for (const waiter of waiters) {
-        if (found === undefined) waiter.reject(outcome);
-        else waiter.resolve(found.get(inode) ?? []);
-      }
-    }
+  #fail(error: Error): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    for (const waiter of this.#waiting.values()) waiter.reject(error);
+    this.#waiting.clear();
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The worker that reads every process's descriptors for `HolderScan`, so that a proxy without
  * a sandbox (no process tree to search) keeps serving its other clients while the whole
- * process table is read (100 ms and more at 2,000 processes). It answers each
- * `{procRoot, inodes}` with `{holders: [inode, pids newest first][]}` or `{error}`.
+ * process table is read (100 ms and more at 2,000 processes). It takes `{procRoot}` once,
+ * then `{id, inode}` per lookup, and answers `{answers: [id, pids newest first][]}` or
+ * `{error}`.
  *
  * @module
  */
@@ -11,16 +12,84 @@ import { ProcessTable } from "./_process_table.ts";
 
 /** The worker's side of the channel (its global scope). */
 const scope = globalThis as unknown as {
-  onmessage: ((event: MessageEvent<{ procRoot: string; inodes: number[] }>) => void) | null;
+  onmessage: ((event: MessageEvent<Message>) => void) | null;
   postMessage(message: unknown): void;
 };
 
+type Message = { procRoot: string } | { id: number; inode: number };
+type Lookup = { id: number; inode: number; early: number[] };
+
+// Clients are mostly young processes: these are read as soon as a lookup arrives, so a holder
+// that closes its socket before the full scan reaches it is still counted.
+const EARLY_PIDS = 64;
+// The scan turns the worker's event loop this often, so that lookups arriving meanwhile get
+// their early read and queue for the next scan.
+const SLICE_PIDS = 128;
+
+/** The scans of one worker: lookups queued for the next full scan, and whether one runs. */
+class Scanner {
+  #table: ProcessTable;
+  #queued: Lookup[] = [];
+  #scanning = false;
+
+  constructor(procRoot: string) {
+    this.#table = new ProcessTable(procRoot);
+  }
+
+  /** Read the newest processes for `inode` now, and queue it for the next full scan. */
+  lookup(id: number, inode: number): void {
+    const pids = this.#table.pidsNewestFirst().slice(0, EARLY_PIDS);
+    const early = this.#table.holdersAmong([inode], pids).get(inode) ?? [];
+    this.#queued.push({ id, inode, early });
+    if (!this.#scanning) void this.#scanQueued();
+  }
+
+  /** Full scans until no lookup waits; each lookup joins the first scan that starts after it. */
+  async #scanQueued(): Promise<void> {
+    this.#scanning = true;
+    try {
+      while (this.#queued.length > 0) {
+        const batch = this.#queued;
+        this.#queued = [];
+        const found = await this.#scanAll(batch.map((lookup) => lookup.inode));
+        const answers = batch.map((lookup) => {
+          const pids = new Set([...lookup.early, ...(found.get(lookup.inode) ?? [])]);
+          return [lookup.id, [...pids].sort((a, b) => b - a)];
+        });
+        scope.postMessage({ answers });
+      }
+    } catch (error) {
+      reportError(error);
+    } finally {
+      this.#scanning = false;
+    }
+  }
+
+  async #scanAll(inodes: number[]): Promise<Map<number, number[]>> {
+    const pids = this.#table.pidsNewestFirst();
+    const found = new Map<number, number[]>();
+    for (let start = 0; start < pids.length; start += SLICE_PIDS) {
+      const slice = pids.slice(start, start + SLICE_PIDS);
+      for (const [inode, holders] of this.#table.holdersAmong(inodes, slice)) {
+        found.set(inode, [...found.get(inode) ?? [], ...holders]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return found;
+  }
+}
+
+function reportError(error: unknown): void {
+  scope.postMessage({ error: error instanceof Error ? error.message : String(error) });
+}
+
+const scanner: { current?: Scanner } = {};
 scope.onmessage = (event) => {
-  const { procRoot, inodes } = event.data;
+  const message = event.data;
   try {
-    const table = new ProcessTable(procRoot);
-    scope.postMessage({ holders: [...table.holdersAmong(inodes, table.pidsNewestFirst())] });
+    if ("procRoot" in message) scanner.current = new Scanner(message.procRoot);
+    else scanner.current!.lookup(message.id, message.inode);
   } catch (error) {
-    scope.postMessage({ error: error instanceof Error ? error.message : String(error) });
+    reportError(error);
   }
 };
