@@ -40,6 +40,7 @@ if (import.meta.main) {
     isTTY: Deno.stdout.isTerminal(),
     signal: controller.signal,
     setExitCode: () => {},
+    confirm: (question) => confirm(question),
   });
   Deno.exit(code);
 }

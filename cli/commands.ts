@@ -36,6 +36,4 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerRuleCommands(program, ctx);
   registerSandboxCommands(program, ctx);
   registerUpCommands(program, ctx);
-  void program;
-  void ctx;
 }

@@ -23,6 +23,11 @@ export interface CliContext {
   signal: AbortSignal;
   /** Set the process exit code (the highest code set wins). */
   setExitCode(code: number): void;
+  /**
+   * Ask the person at the terminal a yes/no question; absent where nobody can answer (tests,
+   * pipes), and then a command that needs an answer asks for its flag (`--yes`) instead.
+   */
+  confirm?(question: string): boolean;
 }
 
 /** Bad usage of the CLI: exit code 2, one line. */

@@ -16,6 +16,7 @@ import {
 } from "../gateway/automation/mod.ts";
 import { type CliContext, CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
 import {
+  gitUserName,
   GUIDANCE,
   isProposalId,
   PROPOSAL_STATES,
@@ -141,9 +142,11 @@ async function approvalTargets(
   const pending = (await store.list({ status: "pending" })).map((r) => r.id);
   if (pending.length === 0) ctx.out("No pending proposals\n");
   if (pending.length === 0 || o.yes) return pending;
-  if (!ctx.isTTY) throw new UsageError("Approving --all needs --yes when not on a terminal");
+  if (!ctx.isTTY || !ctx.confirm) {
+    throw new UsageError("Approving --all needs --yes when not on a terminal");
+  }
   ctx.out(renderProposalList(await store.list({ status: "pending" }), useColor(ctx)));
-  if (!confirm(`Approve all ${pending.length} pending proposal(s)?`)) {
+  if (!ctx.confirm(`Approve all ${pending.length} pending proposal(s)?`)) {
     throw new CliFailure("Nothing approved");
   }
   return pending;
@@ -208,14 +211,7 @@ async function getRecord(ctx: CliContext, policies: string, id: string): Promise
 }
 
 async function reviewer(ctx: CliContext, dir: string): Promise<string> {
-  const git = new Deno.Command("git", {
-    args: ["config", "user.name"],
-    cwd: dir,
-    stdout: "piped",
-    stderr: "null",
-  });
-  const name = await git.output().then((r) => new TextDecoder().decode(r.stdout).trim(), () => "");
-  return name || ctx.env.USER || "unknown";
+  return await gitUserName(dir) ?? ctx.env.USER ?? "unknown";
 }
 
 function openStore(ctx: CliContext, policies: string, state?: string): ProposalStore {

@@ -8,6 +8,7 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, UsageError } from "./context.ts";
 import { registerCommands } from "./commands.ts";
+import config from "../deno.json" with { type: "json" };
 
 /**
  * Commander's `Command`, under a name of our own: documenting commander's declarations is
@@ -28,7 +29,7 @@ type Program = Command;
 export function buildProgram(ctx: CliContext): Program {
   const program = new Command("tollgate")
     .description("Agent-driven network policy management for AI agents")
-    .version("0.1.0")
+    .version(config.version)
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({

@@ -28,7 +28,7 @@ export type { CheckResult } from "./proposal_checks.ts";
 export { summarizeRule } from "./submit_proposal.ts";
 export { quoteUntrusted, visibleText } from "./untrusted_text.ts";
 export { isPolicyName, listPolicyNames, readPolicyFile } from "./policy_files.ts";
-export { gitRepoPaths } from "./git_repo.ts";
+export { gitRepoPaths, gitUserName } from "./git_repo.ts";
 export type { PolicyFile } from "./policy_files.ts";
 export type { ApproveStep, RemoveStep, StoreChange } from "./store_env.ts";
 export {

@@ -50,11 +50,6 @@ export function buildFileDiff(
   return header + body;
 }
 
-/** The pre-image blob id named by a diff's `index` line. */
-export function diffBaseBlob(diff: string): string | undefined {
-  return /^index ([0-9a-f]{7,64})\.\./m.exec(diff)?.[1];
-}
-
 /**
  * Apply a reviewed diff to the file's current text; undefined when it no longer applies
  * exactly (every context and removed line must match, as `git apply` requires).

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { type CliContext, runCli } from "../cli/mod.ts";
+import { ProposalStore } from "../gateway/mod.ts";
+import { captureCtx, makeRepo, putProposal } from "./gateway_fixtures.ts";
 
 function capture(): { ctx: CliContext; text: () => string } {
   let text = "";
@@ -78,5 +80,33 @@ Deno.test("deno install --global of main.ts gives a plain tollgate command", asy
     assert.match(new TextDecoder().decode(run.stdout), /^ok .*demo\.yaml \(1 rule, revision 0/);
   } finally {
     await Deno.remove(rootDir, { recursive: true });
+  }
+});
+
+Deno.test("runCli() --version prints the version of deno.json", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const { ctx, text } = capture();
+  assert.equal(await runCli(["--version"], ctx), 0);
+  assert.equal(text(), `${config.version}\n`);
+});
+
+Deno.test("proposals approve --all asks ctx.confirm on a terminal, and a no approves nothing", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const submitted = await store.submit(putProposal("needed"));
+    assert.ok(submitted.accepted);
+    const id = submitted.proposal.id;
+    const questions: string[] = [];
+    const c = captureCtx(repo.root, { isTTY: true });
+    c.ctx.confirm = (question) => (questions.push(question), false);
+    assert.equal(await runCli(["proposals", "approve", "--all"], c.ctx), 1);
+    assert.deepEqual(questions, ["Approve all 1 pending proposal(s)?"]);
+    assert.equal((await store.get(id))?.state, "pending");
+    // On a terminal without anyone to ask, --yes is required (usage).
+    const none = captureCtx(repo.root, { isTTY: true });
+    assert.equal(await runCli(["proposals", "approve", "--all"], none.ctx), 2);
+  } finally {
+    await repo.cleanup();
   }
 });

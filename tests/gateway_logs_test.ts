@@ -10,6 +10,7 @@ import {
   putProposal,
   runTollgate,
 } from "./gateway_fixtures.ts";
+import { waitFor } from "./support/mod.ts";
 
 async function stateWithEvents(root: string): Promise<OcsfLog> {
   const log = new OcsfLog(join(root, ".tollgate", "logs"));
@@ -74,7 +75,7 @@ Deno.test("logs --follow prints events appended later", async () => {
     const log = await stateWithEvents(repo.root);
     const c = captureCtx(repo.root);
     const running = runCli(["logs", "--follow", "--denied"], c.ctx);
-    await waitFor(() => c.out.length === 1);
+    await waitFor(() => c.out.length === 1, "the first event");
     await log.append(configEvent("LOADED", "not a denial", { revision: 5 }));
     await log.append(ocsfEventFromDecision({
       verdict: "deny",
@@ -83,7 +84,7 @@ Deno.test("logs --follow prints events appended later", async () => {
       host: "evil.example",
       port: 443,
     }));
-    await waitFor(() => c.out.length === 2);
+    await waitFor(() => c.out.length === 2, "the second event");
     c.controller.abort();
     assert.equal(await running, 0);
     assert.match(c.out[1]!, /NET:OPEN \[MED\] DENIED .*evil\.example:443/);
@@ -91,11 +92,6 @@ Deno.test("logs --follow prints events appended later", async () => {
     await repo.cleanup();
   }
 });
-
-async function waitFor(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(check(), "timed out");
-}
 
 Deno.test("rule get renders OpenShell's layout per policy", async () => {
   const repo = await makeRepo();

@@ -8,7 +8,7 @@ import { DirectoryWatcher, EventHub, ProposalStore } from "../gateway/mod.ts";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import type { NetworkRule } from "../proxy/policy/mod.ts";
 import { proxy } from "../mod.ts";
-import { rawRequest, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { rawRequest, startTestProxy, startTestUpstreams, waitFor } from "./support/mod.ts";
 
 const CURL_ONLY = `version: 1
 network_policies:
@@ -250,11 +250,6 @@ network_policies:
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(check(), `timed out waiting for ${what}`);
-}
 
 const failedMessages = (events: OcsfEvent[]) =>
   events.filter((e) => (e.unmapped as { config_state?: string })?.config_state === "FAILED")

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CliContext, runCli } from "../cli/mod.ts";
 import { parseOcsfLine, renderShorthand } from "../proxy/ocsf/mod.ts";
-import { curl, startTestUpstreams } from "./support/mod.ts";
+import { curl, startTestUpstreams, waitForLines } from "./support/mod.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const POLICY = `version: 1
@@ -109,21 +109,6 @@ async function readLine(reader: ReadableStreamDefaultReader<string>): Promise<st
     text += value;
   }
   return text;
-}
-
-async function waitForLines(
-  file: string,
-  pattern: RegExp,
-  count: number,
-  render = (line: string) => line,
-): Promise<string[]> {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-    const text = await Deno.readTextFile(file).catch(() => "");
-    const lines = text.split("\n").map(render).filter((line) => pattern.test(line));
-    if (lines.length >= count) return lines;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.fail(`Timed out waiting for ${count} lines matching ${pattern} in ${file}`);
 }
 
 Deno.test("proxy command as a child process: curl, OCSF files, hot reload", async () => {

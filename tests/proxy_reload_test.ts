@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { curl, startTestProxy, startTestUpstreams, type TestProxy } from "./support/mod.ts";
+import {
+  curl,
+  startTestProxy,
+  startTestUpstreams,
+  type TestProxy,
+  waitFor,
+} from "./support/mod.ts";
 
 const policy = (revision: number, access: string, extra = "") =>
   `version: 1
@@ -16,15 +22,6 @@ network_policies:
       - { host: api.github.com, port: 443, protocol: rest, access: ${access} }
     binaries: [{ path: /usr/bin/curl }]
 ${extra}`;
-
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  // Time-based, not count-based: timers run late on a loaded machine.
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.fail(`Timed out waiting for ${what}`);
-}
 
 async function writeAtomically(file: string, text: string): Promise<void> {
   const temporary = join(file, "..", `.${crypto.randomUUID()}.tmp`);
