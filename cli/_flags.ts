@@ -1,11 +1,13 @@
 /**
- * Flag parsing and run-until-stopped helpers shared by the long-running commands.
+ * The flags shared by the commands, defined once (`.option(...POLICIES_FLAG)`), and their
+ * parsers: bad usage is a `UsageError` (exit 2) whose one line names the flag.
  *
  * @module
  */
 
-import { CliFailure, UsageError } from "./context.ts";
-import { classifyAddress, formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
+import { UsageError } from "./context.ts";
+import { classifyAddress } from "../proxy/policy/mod.ts";
+import { parseResolveOverride } from "../proxy/mod.ts";
 
 /**
  * Parse a positive whole number given to `flag`.
@@ -85,15 +87,112 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** `--policies DIR`, the same on every command that reads policies or proposals. */
+export const POLICIES_FLAG = [
+  "--policies <dir>",
+  "policies directory (tollgate init makes one)",
+  "./policies",
+] as const;
+
+/** `--state DIR`, the same on every command: Tollgate's own files, never committed. */
+export const STATE_FLAG = [
+  "--state <dir>",
+  "state directory: CA, tokens, credentials, logs",
+  "./.tollgate",
+] as const;
+
+/** `--resolve HOST:PORT:ADDR[:PORT]` (repeatable) on every command that runs a proxy. */
+export const RESOLVE_FLAG = [
+  "--resolve <host:port:addr[:port]>",
+  "send HOST:PORT to ADDR[:PORT]; trusted, bypasses the SSRF guard (repeatable)",
+  collect,
+  [] as string[],
+] as const;
+
+/** `--upstream-ca PEM` (repeatable) on every command that runs a proxy. */
+export const UPSTREAM_CA_FLAG = [
+  "--upstream-ca <pem>",
+  "extra CA file trusted for upstream TLS (repeatable)",
+  collect,
+  [] as string[],
+] as const;
+
+/** `--gateway URL` (repeatable: several fail over) on the commands that run a proxy. */
+export const GATEWAY_FLAG = [
+  "--gateway <url>",
+  "take policy and reloads from this gateway and send it proposals (repeatable: failover)",
+  collect,
+  [] as string[],
+] as const;
+
+/** `--gateway-token-file FILE`: the host's enrolment token a proxy enrols with. */
+export const GATEWAY_TOKEN_FILE_FLAG = [
+  "--gateway-token-file <file>",
+  "the gateway's enrolment token (its STATE/gateway.token; or set TOLLGATE_GATEWAY_TOKEN)",
+] as const;
+
 /**
- * Parse `HOST:PORT` (IPv6 in brackets); refuse a non-loopback host unless `allowRemote`.
+ * Check `--resolve` entries before anything starts, so a typo is a usage error (exit 2).
+ *
+ * @throws {UsageError} Naming the first malformed entry.
+ * @example
+ * ```ts
+ * import { checkResolve } from "./_flags.ts";
+ * console.assert(checkResolve(["api.test:443:127.0.0.1"]).length === 1);
+ * ```
+ */
+export function checkResolve(entries: string[]): string[] {
+  for (const entry of entries) {
+    try {
+      parseResolveOverride(entry);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  return entries;
+}
+
+/**
+ * Check a `--gateway` URL: http or https, nothing else.
+ *
+ * @throws {UsageError} For anything else (exit 2).
+ * @example
+ * ```ts
+ * import { checkGatewayUrl } from "./_flags.ts";
+ * console.assert(checkGatewayUrl("http://127.0.0.1:8787/") === "http://127.0.0.1:8787");
+ * ```
+ */
+export function checkGatewayUrl(text: string, flag = "--gateway"): string {
+  const url = URL.parse(text);
+  if (url === null || !/^https?:$/.test(url.protocol)) {
+    throw new UsageError(`Invalid ${flag} "${text}": expected a URL such as http://127.0.0.1:8787`);
+  }
+  return text.replace(/\/+$/, "");
+}
+
+/** How a command treats a non-loopback listen address. */
+export interface RemoteListen {
+  /** The command's `--allow-remote` was given. */
+  allowed: boolean;
+  /** What the refusal tells the user to do (the flag or flags that permit it). */
+  hint: string;
+}
+
+/**
+ * Parse `HOST:PORT` (IPv6 in brackets); refuse a non-loopback host unless `remote.allowed`.
+ * A command without `--allow-remote` passes no `remote`, and its refusal names no such flag.
  *
  * @throws {UsageError} On a malformed address or a refused host (exit 2).
+ * @example
+ * ```ts
+ * import { parseListen } from "./_flags.ts";
+ * console.assert(parseListen("[::1]:3128").hostname === "::1");
+ * ```
  */
 export function parseListen(
   text: string,
   flag = "--listen",
-  allowRemote = false,
+  remote?: RemoteListen,
 ): { hostname: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
   const port = Number(match?.[2]);
@@ -102,23 +201,11 @@ export function parseListen(
   }
   const hostname = match[1]!.replace(/^\[|\]$/g, "");
   const loopback = hostname === "localhost" || classifyAddress(hostname) === "loopback";
-  if (!loopback && !allowRemote) {
-    throw new UsageError(
-      `Refusing to listen on non-loopback address "${hostname}": pass --allow-remote to insist`,
-    );
+  if (!loopback && !remote?.allowed) {
+    const hint = remote ? `: ${remote.hint}` : " (this command listens on loopback only)";
+    throw new UsageError(`Refusing ${flag} on non-loopback address "${hostname}"${hint}`);
   }
   return { hostname, port };
-}
-
-/** Turn a start-up error into one CLI line (an invalid policy names its first problem). */
-export function startFailure(error: unknown): never {
-  if (error instanceof PolicyValidationError) {
-    const [first, ...rest] = error.issues;
-    const more = rest.length > 0 ? ` (and ${rest.length} more)` : "";
-    throw new CliFailure(`Invalid policy: ${first ? formatIssue(first) : error.message}${more}`);
-  }
-  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-  throw new CliFailure(message);
 }
 
 /** Resolve when the command is asked to stop (SIGINT/SIGTERM). */

@@ -6,13 +6,17 @@
  * @module
  */
 
+import { join } from "node:path";
 import {
   GatewayClient,
+  GatewayError,
   GatewayPool,
   ProposalStore,
   readGatewayToken,
   subscribePolicy,
+  TOKEN_FILE,
 } from "../gateway/mod.ts";
+import { CliFailure } from "./context.ts";
 import type { PolicyFeed } from "../proxy/mod.ts";
 import type { ProposalSink } from "../proxy/policy_local/mod.ts";
 import type { ScopeReports } from "./_scoped_rules.ts";
@@ -21,6 +25,8 @@ import type { ScopeReports } from "./_scoped_rules.ts";
 export interface LinkFlags {
   /** Gateway URLs (`--gateway`, repeatable: several fail over). */
   gateway?: string | readonly string[];
+  /** `--gateway-token-file`: the host's enrolment token (else the state directory's). */
+  gatewayTokenFile?: string;
   policy: string;
   policiesDir: string;
   stateDir: string;
@@ -42,8 +48,8 @@ export interface GatewayLink {
 
 /**
  * A gateway client, or a `ProposalStore` on the policies directory. With a gateway, the
- * host's enrolment token (read from the state directory the gateway shares, or
- * `TOLLGATE_GATEWAY_TOKEN`, both outside any sandbox) enrols a new sandbox, and the proxy
+ * host's enrolment token (`TOLLGATE_GATEWAY_TOKEN`, else `--gateway-token-file`, else the
+ * state directory the gateway shares; all outside any sandbox) enrols a new sandbox, and the proxy
  * then speaks with that sandbox's own proxy credential: it can submit and read its own
  * proposals and policy, never approve. The store gets no event sink: policy.local already
  * logs CONFIG:PROPOSED, and approvals happen in the reviewer's process, which logs its own.
@@ -66,14 +72,16 @@ export async function gatewayLink(
       retire: () => Promise.resolve(),
     };
   }
-  const host = env.TOLLGATE_GATEWAY_TOKEN ?? await readGatewayToken(flags.stateDir);
+  const host = env.TOLLGATE_GATEWAY_TOKEN ?? await hostToken(flags);
   if (urls.length > 1) {
-    const pool = await GatewayPool.enrol({ urls, hostToken: host, policy: flags.policy });
+    const pool = await GatewayPool.enrol({ urls, hostToken: host, policy: flags.policy })
+      .catch((error) => gatewayFailure(urls.join(", "), error));
     const feed = { initial: () => pool.initial(), follow: pool.follow.bind(pool) };
     const scopes = { onceUsed: pool.onceUsed.bind(pool), sessionEnded: async () => {} };
     return { sink: pool, feed, sandboxId: pool.sandboxId, scopes, retire: () => pool.retire() };
   }
-  const enrolled = await new GatewayClient({ url: urls[0]!, token: host }).enrol(flags.policy);
+  const enrolled = await new GatewayClient({ url: urls[0]!, token: host })
+    .enrol(flags.policy).catch((error) => gatewayFailure(urls[0]!, error));
   const client = new GatewayClient({ url: urls[0]!, token: enrolled.token });
   return {
     sink: client,
@@ -111,4 +119,49 @@ export function storeScopes(store: ProposalStore, policy: string): ScopeReports 
       store.removeEnded({ kind: "once", policy, ruleKey, expiresAt }),
     sessionEnded: (sandbox) => store.removeEnded({ kind: "session", sandbox }),
   };
+}
+
+/** The enrolment token from `--gateway-token-file` or the state directory, said plainly. */
+async function hostToken(flags: LinkFlags): Promise<string> {
+  const file = flags.gatewayTokenFile ?? join(flags.stateDir, TOKEN_FILE);
+  const dir = join(file, "..");
+  try {
+    // readGatewayToken checks the token's form; it reads STATE/gateway.token.
+    return flags.gatewayTokenFile === undefined
+      ? await readGatewayToken(dir)
+      : (await Deno.readTextFile(file)).trim();
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? `no file "${file}"`
+      : `"${file}" unreadable`;
+    throw new CliFailure(
+      `No gateway enrolment token (${why}): pass --gateway-token-file FILE (the gateway's ` +
+        `STATE/${TOKEN_FILE}) or set TOLLGATE_GATEWAY_TOKEN`,
+    );
+  }
+}
+
+/** Enrolment failed: the gateway is unreachable, or it refused the token. */
+function gatewayFailure(url: string, error: unknown): never {
+  if (error instanceof GatewayError && error.status === 401) {
+    throw new CliFailure(
+      `The gateway at ${url} refused the enrolment token: pass the gateway's own ` +
+        `STATE/${TOKEN_FILE} with --gateway-token-file or TOLLGATE_GATEWAY_TOKEN`,
+    );
+  }
+  if (error instanceof GatewayError) throw new CliFailure(error.message);
+  throw new CliFailure(
+    `Cannot reach the gateway at ${url} (${unreachable(error)}): is ` +
+      `"tollgate gateway" running there?`,
+  );
+}
+
+/** The cause of a failed fetch in a few words, without the runtime's raw text. */
+function unreachable(error: unknown): string {
+  const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : "";
+  if (/refused/i.test(text)) return "connection refused";
+  if (/dns|lookup|resolve/i.test(text)) return "its name does not resolve";
+  if (/certificate|tls|handshake/i.test(text)) return "TLS failed: is its certificate trusted?";
+  if (/blocked/i.test(text)) return "that port is blocked";
+  return "no answer";
 }

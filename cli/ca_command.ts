@@ -8,6 +8,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath } from "./context.ts";
 import { CertificateAuthority } from "../proxy/mod.ts";
+import { STATE_FLAG } from "./_flags.ts";
+import { requireStateHome } from "./_project.ts";
 
 /**
  * Register `ca [--state DIR]`: print the CA certificate path, creating the CA if needed.
@@ -22,8 +24,9 @@ export function registerCaCommands(program: Command, ctx: CliContext): void {
   program
     .command("ca")
     .description("Print the path of the proxy's CA certificate (created on first use)")
-    .option("--state <dir>", "state directory", "./.tollgate")
+    .option(...STATE_FLAG)
     .action(async (options) => {
+      await requireStateHome(ctx.cwd, options.state);
       const ca = await CertificateAuthority.loadOrCreate(resolveUserPath(ctx, options.state));
       ctx.out(`${ca.certPath}\n`);
     });

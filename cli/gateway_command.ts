@@ -7,8 +7,17 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
-import { parseListen, startGateway, TOKEN_FILE } from "../gateway/mod.ts";
-import { collect, REMOTE_FLAGS, startFailure } from "./_flags.ts";
+import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
+import {
+  collect,
+  parseListen,
+  POLICIES_FLAG,
+  REMOTE_FLAGS,
+  STATE_FLAG,
+  untilAborted,
+} from "./_flags.ts";
+import { listenFailure, readFlagFile } from "./_start_errors.ts";
+import { requirePoliciesDir } from "./_project.ts";
 import { notifyFlags } from "./_notify_flags.ts";
 import { remoteFlags } from "./_remote_flags.ts";
 
@@ -25,9 +34,9 @@ import { remoteFlags } from "./_remote_flags.ts";
 export function registerGatewayCommands(program: Command, ctx: CliContext): void {
   const command = program.command("gateway")
     .description("Run the gateway: proposals API, approvals, reload push")
-    .option("--policies <dir>", "policies directory", "./policies")
+    .option(...POLICIES_FLAG)
     .option("--listen <host:port>", "loopback address to listen on", "127.0.0.1:8787")
-    .option("--state <dir>", "state directory (token, logs)", "./.tollgate")
+    .option(...STATE_FLAG)
     .option("--notify <url>", "POST proposal events as JSON to URL (repeatable)", collect, [])
     .option("--public-url <url>", "address reviewers reach the gateway at (inbox links)")
     .option("--tls-cert <pem>", "serve HTTPS with this certificate chain (needs --tls-key)")
@@ -39,11 +48,10 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
     .option(...REMOTE_FLAGS.remoteTimeout)
     .option(...REMOTE_FLAGS.hookListen);
   command.action(async (o) => {
-    try {
-      parseListen(o.listen, o.allowRemote);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    parseListen(o.listen, "--listen", {
+      allowed: o.allowRemote === true,
+      hint: "pass --allow-remote with --tls-cert and --tls-key",
+    });
     if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) {
       throw new UsageError("Give --tls-cert and --tls-key together");
     }
@@ -53,26 +61,26 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
     }
     const tls = o.tlsCert && o.tlsKey
       ? {
-        cert: await Deno.readTextFile(resolveUserPath(ctx, o.tlsCert)),
-        key: await Deno.readTextFile(resolveUserPath(ctx, o.tlsKey)),
+        cert: await readFlagFile(resolveUserPath(ctx, o.tlsCert), "--tls-cert"),
+        key: await readFlagFile(resolveUserPath(ctx, o.tlsKey), "--tls-key"),
       }
       : undefined;
     const stateDir = resolveUserPath(ctx, o.state);
+    const policiesDir = resolveUserPath(ctx, o.policies);
+    // With --remote the directory may be a clone the gateway is still to make.
+    if (o.remote === undefined) await requirePoliciesDir(policiesDir);
     const gateway = await startGateway({
-      policiesDir: resolveUserPath(ctx, o.policies),
+      policiesDir,
       stateDir,
       listen: o.listen,
       ...notifyFlags(ctx, o),
       ...(tls ? { tls, allowRemote: o.allowRemote } : {}),
       ...remoteFlags(ctx, o),
-    }).catch(startFailure);
+    }).catch(listenFailure(o.listen, "--listen"));
     ctx.out(`Gateway listening on ${gateway.url} (token in ${stateDir}/${TOKEN_FILE})\n`);
     if (gateway.hookUrl) ctx.out(`Remote hook signals accepted on ${gateway.hookUrl}\n`);
     ctx.out(`Inbox: ${gateway.url}/inbox (sign in with a token from "tollgate reviewers add")\n`);
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) return resolve();
-      ctx.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
+    await untilAborted(ctx.signal);
     await gateway.close();
     ctx.out("Gateway stopped\n");
   });

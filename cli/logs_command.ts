@@ -16,6 +16,7 @@ import {
   renderShorthand,
 } from "../proxy/ocsf/mod.ts";
 import { safeJson, visibleText } from "../gateway/mod.ts";
+import { STATE_FLAG } from "./_flags.ts";
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -29,7 +30,7 @@ const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86
  */
 export function registerLogsCommands(program: Command, ctx: CliContext): void {
   program.command("logs").description("Show the OCSF log as shorthand lines, oldest first")
-    .option("--state <dir>", "state directory (reads its logs/)", "./.tollgate")
+    .option(...STATE_FLAG)
     .option("-n, --lines <n>", "number of events", "200")
     .option("--since <age>", "only events newer than this (30s, 10m, 2h, 1d)")
     .option("--denied", "only denials")

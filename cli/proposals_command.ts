@@ -34,13 +34,8 @@ import {
 import { OcsfLog } from "../proxy/ocsf/mod.ts";
 import { registerWatchCommand } from "./proposals_watch.ts";
 import { testPause } from "./_test_pause.ts";
-
-const POLICIES = ["--policies <dir>", "policies directory", "./policies"] as const;
-const STATE = [
-  "--state <dir>",
-  "state directory (its logs/ get CONFIG events)",
-  "./.tollgate",
-] as const;
+import { POLICIES_FLAG as POLICIES, STATE_FLAG as STATE } from "./_flags.ts";
+import { requirePoliciesDir } from "./_project.ts";
 
 /**
  * Register the `proposals` command group.
@@ -62,7 +57,7 @@ export function registerProposalsCommands(program: Command, ctx: CliContext): vo
     .addOption(new Option("--status <status>", "only this state").choices(PROPOSAL_STATES))
     .option("--json", "print a JSON array")
     .action(async (o) => {
-      const records = await openStore(ctx, o.policies).list({ status: o.status });
+      const records = await (await openStore(ctx, o.policies)).list({ status: o.status });
       if (o.json) ctx.out(safeJson(records.map(proposalJson), 2) + "\n");
       else ctx.out(renderProposalList(records, useColor(ctx)));
     });
@@ -102,7 +97,7 @@ function registerDecisions(group: Command, ctx: CliContext): void {
     .option("--for <duration>", "how long a lease lasts, e.g. 30m, 2h, 7d (implies --scope lease)")
     .action(async (ids, o) => {
       const scope = approvalScope(o.scope, o.for);
-      const store = openStore(ctx, o.policies, o.state);
+      const store = await openStore(ctx, o.policies, o.state);
       const targets = await approvalTargets(ctx, store, ids, o);
       const by = o.approvedBy ?? await reviewer(ctx, store.policiesDir);
       for (const id of targets) await approveOne(ctx, store, id, { approvedBy: by, scope });
@@ -113,7 +108,7 @@ function registerDecisions(group: Command, ctx: CliContext): void {
     .addOption(new Option("--guidance <code>", "structured hint").choices(GUIDANCE))
     .option("--rejected-by <name>", "reviewer name")
     .action(async (id, o) => {
-      const store = openStore(ctx, o.policies, o.state);
+      const store = await openStore(ctx, o.policies, o.state);
       const by = o.rejectedBy ?? await reviewer(ctx, store.policiesDir);
       await decide(() =>
         store.reject(checkId(id), { reason: o.reason, guidance: o.guidance, rejectedBy: by })
@@ -123,7 +118,7 @@ function registerDecisions(group: Command, ctx: CliContext): void {
   group.command("refresh").description("Re-draft a stale proposal against the current policy")
     .argument("<id>").option(...POLICIES)
     .action(async (id, o) => {
-      const store = openStore(ctx, o.policies);
+      const store = await openStore(ctx, o.policies);
       await decide(() => store.refresh(checkId(id)));
       ctx.out(`OK Proposal ${id} refreshed; review it again before approving.\n`);
     });
@@ -205,7 +200,7 @@ function checkId(id: string): string {
 }
 
 async function getRecord(ctx: CliContext, policies: string, id: string): Promise<ProposalRecord> {
-  const record = await openStore(ctx, policies).get(checkId(id));
+  const record = await (await openStore(ctx, policies)).get(checkId(id));
   if (!record) throw new CliFailure(`No proposal "${id}"`);
   return record;
 }
@@ -214,8 +209,12 @@ async function reviewer(ctx: CliContext, dir: string): Promise<string> {
   return await gitUserName(dir) ?? ctx.env.USER ?? "unknown";
 }
 
-function openStore(ctx: CliContext, policies: string, state?: string): ProposalStore {
-  const policiesDir = resolveUserPath(ctx, policies);
+async function openStore(
+  ctx: CliContext,
+  policies: string,
+  state?: string,
+): Promise<ProposalStore> {
+  const policiesDir = await requirePoliciesDir(resolveUserPath(ctx, policies));
   const logDir = state === undefined ? undefined : join(resolveUserPath(ctx, state), "logs");
   const log = logDir === undefined ? undefined : new OcsfLog(logDir);
   return new ProposalStore({

@@ -8,7 +8,8 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, useColor } from "./context.ts";
-import { untilAborted } from "./_flags.ts";
+import { POLICIES_FLAG, untilAborted } from "./_flags.ts";
+import { requirePoliciesDir } from "./_project.ts";
 import {
   DirectoryWatcher,
   EventHub,
@@ -51,9 +52,9 @@ export function registerWatchCommand(group: Command, ctx: CliContext): void {
   group.command("watch").description(
     "Print each new proposal as it arrives, with its approve command",
   )
-    .option("--policies <dir>", "policies directory", "./policies")
+    .option(...POLICIES_FLAG)
     .action(async (o) => {
-      const policiesDir = resolveUserPath(ctx, o.policies);
+      const policiesDir = await requirePoliciesDir(resolveUserPath(ctx, o.policies));
       const store = new ProposalStore({ policiesDir });
       const hub = new EventHub();
       const watcher = new DirectoryWatcher({ policiesDir, hub });

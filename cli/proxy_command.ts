@@ -6,19 +6,27 @@
  */
 
 import type { Command } from "@commander-js/extra-typings";
-import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
+import { type CliContext, resolveUserPath } from "./context.ts";
 import { gatewayLink } from "./_gateway_link.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
-import { MAX_CLIENT_CONNECTIONS, parseResolveOverride, startProxyService } from "../proxy/mod.ts";
+import { MAX_CLIENT_CONNECTIONS, startProxyService } from "../proxy/mod.ts";
 import {
-  collect,
+  checkGatewayUrl,
+  checkResolve,
+  GATEWAY_FLAG,
+  GATEWAY_TOKEN_FILE_FLAG,
   LOG_FLAGS,
   parseListen,
   parseLogFlags,
   parsePositiveInt,
-  startFailure,
+  POLICIES_FLAG,
+  RESOLVE_FLAG,
+  STATE_FLAG,
   untilAborted,
+  UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
+import { checkFlagFiles, listenFailure, startFailure } from "./_start_errors.ts";
+import { requirePolicy } from "./_project.ts";
 
 /**
  * Register `proxy --policy NAME [--policies DIR] [--listen HOST:PORT] [--state DIR]
@@ -37,27 +45,13 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
     .command("proxy")
     .description("Run the enforcing proxy for one sandbox policy (POLICIES/NAME.yaml)")
     .requiredOption("--policy <name>", "policy name (POLICIES/NAME.yaml)")
-    .option("--policies <dir>", "policies directory", "./policies")
+    .option(...POLICIES_FLAG)
     .option("--listen <host:port>", "listen address (loopback only)", "127.0.0.1:3128")
-    .option("--state <dir>", "state directory (CA, logs)", "./.tollgate")
-    .option(
-      "--resolve <host:port:addr>",
-      "send HOST:PORT to ADDR[:PORT]; trusted, bypasses the SSRF guard (repeatable)",
-      collect,
-      [],
-    )
-    .option(
-      "--upstream-ca <pem>",
-      "extra CA file trusted for upstream TLS (repeatable)",
-      collect,
-      [],
-    )
-    .option(
-      "--gateway <url>",
-      "take policy and reloads from this gateway and send it proposals (repeatable: failover)",
-      collect,
-      [],
-    )
+    .option(...STATE_FLAG)
+    .option(...RESOLVE_FLAG)
+    .option(...UPSTREAM_CA_FLAG)
+    .option(...GATEWAY_FLAG)
+    .option(...GATEWAY_TOKEN_FILE_FLAG)
     .option("--allow-remote", "allow a non-loopback listen address")
     .option(
       "--max-connections <n>",
@@ -67,13 +61,30 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
     .action(async (options) => {
-      const listen = parseListen(options.listen, "--listen", options.allowRemote);
+      const listen = parseListen(options.listen, "--listen", {
+        allowed: options.allowRemote === true,
+        hint: "pass --allow-remote to insist",
+      });
       const logs = parseLogFlags(options);
       const maxConnections = parsePositiveInt(options.maxConnections, "--max-connections");
-      for (const entry of options.resolve) parseOrUsage(entry);
+      checkResolve(options.resolve);
+      const gateways = options.gateway.map((url) => checkGatewayUrl(url));
+      const gateway = gateways.length > 0 ? gateways : undefined;
+      const upstreamCaFiles = await checkFlagFiles(
+        options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
+        "--upstream-ca",
+      );
       const policiesDir = resolveUserPath(ctx, options.policies);
       const stateDir = resolveUserPath(ctx, options.state);
-      const flags = { gateway: options.gateway, policy: options.policy, policiesDir, stateDir };
+      const tokenFile = options.gatewayTokenFile;
+      const flags = {
+        gateway,
+        gatewayTokenFile: tokenFile === undefined ? undefined : resolveUserPath(ctx, tokenFile),
+        policy: options.policy,
+        policiesDir,
+        stateDir,
+      };
+      if (gateway === undefined) await requirePolicy(policiesDir, options.policy);
       const link = await gatewayLink(flags, ctx.env).catch(startFailure);
       const service = await startProxyService({
         ...link,
@@ -82,14 +93,14 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
         stateDir,
         listen,
         resolve: options.resolve,
-        upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
+        upstreamCaFiles,
         allowRemote: options.allowRemote,
         maxConnections,
         ...logs,
         report: (message) => ctx.err(`${message}\n`),
       }).catch(async (error) => {
         await link.retire();
-        return startFailure(error);
+        return listenFailure(options.listen, "--listen")(error);
       });
       const { proxy, holder } = service;
       const scoped = reportScopedRules(holder, link.scopes, ctx.err);
@@ -103,12 +114,4 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       await scoped.end(service.sandboxId);
       await link.retire();
     });
-}
-
-function parseOrUsage(entry: string): void {
-  try {
-    parseResolveOverride(entry);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }

@@ -9,8 +9,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
 import { CredentialStore, safeJson } from "../gateway/mod.ts";
-
-const STATE = ["--state <dir>", "state directory the gateway runs from", "./.tollgate"] as const;
+import { STATE_FLAG as STATE } from "./_flags.ts";
+import { requireStateHome } from "./_project.ts";
 
 /**
  * Register the `reviewers` command group.
@@ -29,6 +29,7 @@ export function registerReviewersCommands(program: Command, ctx: CliContext): vo
   group.command("add").description("Add a reviewer; prints its token once (stdout)")
     .argument("<name>").option(...STATE)
     .action(async (name, o) => {
+      await requireStateHome(ctx.cwd, o.state);
       const token = await store(ctx, o.state).addReviewer(name).catch((error: Error) => {
         if (error instanceof TypeError) throw new UsageError(error.message);
         throw new CliFailure(error.message);

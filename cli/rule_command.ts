@@ -19,6 +19,8 @@ import {
   safeJson,
   visibleText,
 } from "../gateway/mod.ts";
+import { POLICIES_FLAG } from "./_flags.ts";
+import { requirePoliciesDir } from "./_project.ts";
 
 /**
  * Register `rule get [--policy NAME] [--status S] [--json]`.
@@ -34,7 +36,7 @@ export function registerRuleCommands(program: Command, ctx: CliContext): void {
       throw new UsageError(`Missing subcommand: use "rule get"`);
     });
   rule.command("get").description("Show proposed rules per policy (OpenShell layout)")
-    .option("--policies <dir>", "policies directory", "./policies")
+    .option(...POLICIES_FLAG)
     .option("--policy <name>", "only this policy")
     .addOption(new Option("--status <status>", "only this state").choices(PROPOSAL_STATES))
     .option("--json", "print a JSON array")
@@ -42,7 +44,7 @@ export function registerRuleCommands(program: Command, ctx: CliContext): void {
       if (o.policy !== undefined && !isPolicyName(o.policy)) {
         throw new UsageError(`Invalid policy name "${visibleText(o.policy, 80)}"`);
       }
-      const dir = resolveUserPath(ctx, o.policies);
+      const dir = await requirePoliciesDir(resolveUserPath(ctx, o.policies));
       const records = (await new ProposalStore({ policiesDir: dir }).list({ status: o.status }))
         .filter((r) => o.policy === undefined || r.meta.policy === o.policy);
       if (o.json) return ctx.out(safeJson(records.map(proposalJson), 2) + "\n");

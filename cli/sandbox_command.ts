@@ -14,13 +14,27 @@ import { gatewayLink } from "./_gateway_link.ts";
 import { CEILING_FILE } from "../gateway/authority/mod.ts";
 import { AUTO_APPROVE_FILE } from "../gateway/automation/mod.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
-import { collect, LOG_FLAGS, parseLogFlags } from "./_flags.ts";
+import {
+  checkGatewayUrl,
+  checkResolve,
+  collect,
+  GATEWAY_FLAG,
+  GATEWAY_TOKEN_FILE_FLAG,
+  LOG_FLAGS,
+  parseLogFlags,
+  POLICIES_FLAG,
+  RESOLVE_FLAG,
+  STATE_FLAG,
+  UPSTREAM_CA_FLAG,
+} from "./_flags.ts";
+import { checkFlagFiles } from "./_start_errors.ts";
+import { requirePolicy } from "./_project.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 
 /**
  * Register `sandbox run --policy NAME [--policies DIR] [--gateway URL] [--isolate MODE]
- * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM] [--env NAME[=VALUE]]…
+ * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--env NAME[=VALUE]]…
  * [--log-max-mb MB] [--log-keep-days DAYS] [--quiet] -- CMD ARGS…`. The exit code is CMD's; a
  * setup failure is one line and exit 1. In netns mode one line on standard error says how the
  * command is isolated and why (`--quiet` drops it; env-mode warnings are always printed).
@@ -43,19 +57,15 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     .command("run")
     .description("Start a proxy for this sandbox and run CMD with only that proxy reachable")
     .requiredOption("--policy <name>", "policy name (POLICIES/NAME.yaml)")
-    .option("--policies <dir>", "policies directory", "./policies")
-    .option(
-      "--gateway <url>",
-      "gateway that receives proposals (repeatable: failover)",
-      collect,
-      [],
-    )
+    .option(...POLICIES_FLAG)
+    .option(...GATEWAY_FLAG)
+    .option(...GATEWAY_TOKEN_FILE_FLAG)
     .addOption(
       new Option("--isolate <mode>", "isolation").choices(ISOLATE_MODES).default("auto" as const),
     )
-    .option("--state <dir>", "state directory (CA, logs, sandbox sockets)", "./.tollgate")
-    .option("--resolve <host:port:addr>", "send HOST:PORT to ADDR (repeatable)", collect, [])
-    .option("--upstream-ca <pem>", "extra CA file trusted for upstream TLS")
+    .option(...STATE_FLAG)
+    .option(...RESOLVE_FLAG)
+    .option(...UPSTREAM_CA_FLAG)
     .option(
       "--env <name[=value]>",
       "pass one more variable to CMD (its value here, or VALUE); repeatable",
@@ -70,10 +80,23 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     .action(async (command, options) => {
       const passEnv = passedEnv(options.env, ctx.env);
       const logs = parseLogFlags(options);
-      const isolation = await isolationFor(options.isolate, ctx);
+      checkResolve(options.resolve);
+      const gateways = options.gateway.map((url) => checkGatewayUrl(url));
+      const gateway = gateways.length > 0 ? gateways : undefined;
+      const upstreamCaFiles = await checkFlagFiles(
+        options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
+        "--upstream-ca",
+      );
+      const tokenFile = options.gatewayTokenFile;
+      const gatewayTokenFile = tokenFile === undefined
+        ? undefined
+        : resolveUserPath(ctx, tokenFile);
       const stateDir = resolveUserPath(ctx, options.state);
-      const ca = await CertificateAuthority.loadOrCreate(stateDir);
       const policiesDir = resolveUserPath(ctx, options.policies);
+      // Before the CA is made: a typo must not leave a .tollgate with a CA key behind.
+      if (gateway === undefined) await requirePolicy(policiesDir, options.policy);
+      const isolation = await isolationFor(options.isolate, ctx);
+      const ca = await CertificateAuthority.loadOrCreate(stateDir);
       const code = await runSandbox({
         command,
         isolation,
@@ -98,7 +121,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
           ),
         startProxy: async (inside) => {
           const link = await gatewayLink(
-            { gateway: options.gateway, policy: options.policy, policiesDir, stateDir },
+            { gateway, gatewayTokenFile, policy: options.policy, policiesDir, stateDir },
             ctx.env,
           );
           const service = await startProxyService({
@@ -108,7 +131,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             stateDir,
             ca,
             resolve: options.resolve,
-            upstreamCaFiles: options.upstreamCa ? [resolveUserPath(ctx, options.upstreamCa)] : [],
+            upstreamCaFiles,
             skillPath: DEFAULT_SKILL_PATH,
             // next_steps names the copy the command can read, never this checkout's path.
             shownSkillPath: inside.skillPath,

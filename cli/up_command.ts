@@ -8,15 +8,21 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath } from "./context.ts";
 import {
+  checkResolve,
   collect,
   LOG_FLAGS,
   parseListen,
   parseLogFlags,
+  POLICIES_FLAG,
   REMOTE_FLAGS,
-  startFailure,
+  RESOLVE_FLAG,
+  STATE_FLAG,
   untilAborted,
+  UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
-import { startProxyService } from "../proxy/mod.ts";
+import { checkFlagFiles, listenFailure, startFailure } from "./_start_errors.ts";
+import { requirePolicy } from "./_project.ts";
+import { type ProxyService, startProxyService } from "../proxy/mod.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
 import { notifyFlags } from "./_notify_flags.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
@@ -40,12 +46,12 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
     .command("up")
     .description("Run the gateway and one sandbox's proxy in one process (embedded default)")
     .requiredOption("--policy <name>", "policy name (POLICIES/NAME.yaml)")
-    .option("--policies <dir>", "policies directory", "./policies")
-    .option("--state <dir>", "state directory (CA, token, logs)", "./.tollgate")
+    .option(...POLICIES_FLAG)
+    .option(...STATE_FLAG)
     .option("--listen <host:port>", "proxy address (loopback only)", "127.0.0.1:3128")
     .option("--gateway-listen <host:port>", "gateway address (loopback only)", "127.0.0.1:8787")
-    .option("--resolve <host:port:addr>", "send HOST:PORT to ADDR[:PORT] (repeatable)", collect, [])
-    .option("--upstream-ca <pem>", "extra CA trusted for upstream TLS (repeatable)", collect, [])
+    .option(...RESOLVE_FLAG)
+    .option(...UPSTREAM_CA_FLAG)
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
     .option("--notify <url>", "POST proposal events as JSON to URL (repeatable)", collect, [])
@@ -57,16 +63,24 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
     .option(...REMOTE_FLAGS.hookListen)
     .action(async (options) => {
       const logs = parseLogFlags(options);
+      const listen = parseListen(options.listen);
+      parseListen(options.gatewayListen, "--gateway-listen");
+      checkResolve(options.resolve);
+      const upstreamCaFiles = await checkFlagFiles(
+        options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
+        "--upstream-ca",
+      );
       const policiesDir = resolveUserPath(ctx, options.policies);
       const stateDir = resolveUserPath(ctx, options.state);
-      parseListen(options.gatewayListen, "--gateway-listen");
+      // With --remote the directory may be a clone the gateway is still to make.
+      if (options.remote === undefined) await requirePolicy(policiesDir, options.policy);
       const gateway = await startGateway({
         policiesDir,
         stateDir,
         listen: options.gatewayListen,
         ...notifyFlags(ctx, options),
         ...remoteFlags(ctx, options),
-      }).catch(startFailure);
+      }).catch(listenFailure(options.gatewayListen, "--gateway-listen"));
       try {
         // With a remote, the proxy follows the gateway's push, never the files: a decision
         // the remote has not taken yet (or refused) is on disk for a moment, never enforced.
@@ -78,17 +92,17 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
           policy: options.policy,
           policiesDir,
           stateDir,
-          listen: parseListen(options.listen),
+          listen,
           resolve: options.resolve,
-          upstreamCaFiles: options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
+          upstreamCaFiles,
           // The gateway's own store: proposals land in pending/ and fire its events.
           sink: link?.sink ?? gateway.store,
           feed: link?.feed,
           sandboxId: link?.sandboxId,
           ...logs,
           report: (message) => ctx.err(`${message}\n`),
-        }).catch(startFailure);
-        const { proxy, holder } = service;
+        }).catch(listenFailure(options.listen, "--listen"));
+        const { holder } = service;
         const scoped = reportScopedRules(
           holder,
           link?.scopes ?? storeScopes(gateway.store, options.policy),
@@ -97,10 +111,7 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
         ctx.out(
           `tollgate gateway listening on ${gateway.url} (token in ${stateDir}/${TOKEN_FILE})\n`,
         );
-        ctx.out(
-          `tollgate proxy listening on ${proxy.hostname}:${proxy.port} ` +
-            `(policy ${options.policy}, revision ${holder.current().revision})\n`,
-        );
+        ctx.out(nextSteps(service, options.policy, gateway.url));
         if (gateway.hookUrl) ctx.out(`Remote hook signals accepted on ${gateway.hookUrl}\n`);
         await untilAborted(ctx.signal);
         await service.close();
@@ -110,4 +121,20 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
         await gateway.close();
       }
     });
+}
+
+/** The proxy's ready line, then what to do next: trust the CA, try it, watch proposals. */
+function nextSteps(service: ProxyService, policy: string, gatewayUrl: string): string {
+  const { hostname, port, holder, ca } = service;
+  const address = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+  return [
+    `tollgate proxy listening on ${address} (policy ${policy}, revision ` +
+    `${holder.current().revision})`,
+    `CA certificate (clients of the proxy must trust it): ${ca.certPath}`,
+    `Try it:  curl --proxy http://${address} --cacert ${ca.certPath} ` +
+    `http://policy.local/v1/policy/current`,
+    `Sandbox: tollgate sandbox run --policy ${policy} --gateway ${gatewayUrl} -- CMD ARGS...`,
+    `Review:  tollgate proposals watch (in another terminal), or ${gatewayUrl}/inbox`,
+    "",
+  ].join("\n");
 }

@@ -170,10 +170,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       secureCookie: options.publicUrl?.startsWith("https:") ?? false,
     },
   });
-  const server = Deno.serve(
-    { hostname, port, signal: controller.signal, onListen: () => {}, ...options.tls },
-    app.fetch,
-  );
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve(
+      { hostname, port, signal: controller.signal, onListen: () => {}, ...options.tls },
+      app.fetch,
+    );
+  } catch (error) {
+    // A busy port or a bad certificate: nothing started may outlive the failure.
+    unsubscribe();
+    settle.unsubscribe();
+    hub.close();
+    await watcher.close();
+    throw error;
+  }
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   const scheme = options.tls ? "https" : "http";
   const notifier = startNotifier({

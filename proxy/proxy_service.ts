@@ -178,6 +178,10 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     policyLocal: async (request) => await app.fetch(request),
     onEvent,
     skillPath: options.shownSkillPath ?? skillPath,
+  }).catch(async (error) => {
+    // A busy port: the log opened for CONFIG:LOADED must not outlive the failure.
+    await log.close();
+    throw error;
   });
   const stop = new AbortController();
   const following = options.feed

@@ -65,7 +65,7 @@ Deno.test("proxy command refuses bad usage and bad policies with one line", asyn
       [["--resolve", "api.github.com:443"], 2, /Invalid --resolve/],
       [["--max-connections", "0"], 2, /Invalid --max-connections "0": expected a positive/],
       [["--max-connections", "1e3"], 2, /Invalid --max-connections "1e3"/],
-      [["--policy", "missing"], 1, /Invalid policy: .*missing\.yaml:1:1: Cannot read policy file/],
+      [["--policy", "missing"], 1, /^error: No policy "missing" in ".*" \(its policies: demo\)/],
     ];
     for (const [args, code, message] of cases) {
       const { ctx, output } = captureContext();

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type CliContext, runCli } from "../cli/mod.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
@@ -62,9 +63,10 @@ Deno.test("sandbox run: a missing policy is a failed operation (exit 1, one line
     const io = capture(dir);
     const args = ["sandbox", "run", "--policy", "absent", "--isolate", "env", "--", "true"];
     assert.equal(await runCli(args, io.ctx), 1);
-    assert.match(io.err(), /^error: .*absent\.yaml/);
+    assert.match(io.err(), /^error: No policy "absent" in /);
     assert.equal(io.err().trim().split("\n").length, 1, io.err());
-    assert.deepEqual([...Deno.readDirSync(join(dir, ".tollgate", "sandboxes"))], []);
+    // Refused before anything is made: no CA, no sandbox directory.
+    assert.ok(!existsSync(join(dir, ".tollgate", "ca")));
   }));
 
 Deno.test("sandbox run: --isolate netns without the tools fails in one line; auto falls back", () =>

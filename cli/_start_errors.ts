@@ -1,0 +1,104 @@
+/**
+ * Start-up failures as one line that says what to do: an invalid policy names its first
+ * problem, a busy port names its address and flag, a missing file names its flag. No raw
+ * runtime error text (`os error 98`, `readfile '…'`) reaches the user.
+ *
+ * @module
+ */
+
+import { CliFailure } from "./context.ts";
+import { formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
+
+/**
+ * Turn a start-up error into one CLI line (exit 1).
+ *
+ * @throws {CliFailure} Always.
+ * @example
+ * ```ts ignore
+ * const service = await startProxyService(options).catch(startFailure);
+ * ```
+ */
+export function startFailure(error: unknown): never {
+  if (error instanceof PolicyValidationError) {
+    const [first, ...rest] = error.issues;
+    const more = rest.length > 0 ? ` (and ${rest.length} more)` : "";
+    throw new CliFailure(`Invalid policy: ${first ? formatIssue(first) : error.message}${more}`);
+  }
+  if (error instanceof CliFailure) throw error;
+  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+  throw new CliFailure(message);
+}
+
+/**
+ * True for "address in use" from `Deno.serve`/`Deno.listen` or from `node:net`.
+ *
+ * @example
+ * ```ts
+ * import { isAddressInUse } from "./_start_errors.ts";
+ * console.assert(isAddressInUse(Object.assign(new Error("x"), { code: "EADDRINUSE" })));
+ * ```
+ */
+export function isAddressInUse(error: unknown): boolean {
+  return error instanceof Deno.errors.AddrInUse ||
+    (error as { code?: unknown } | null)?.code === "EADDRINUSE";
+}
+
+/**
+ * A start-up error, with a busy address said as such: "Cannot listen on 127.0.0.1:3128 (
+ * --listen): the address is in use …".
+ *
+ * @throws {CliFailure} Always.
+ * @example
+ * ```ts ignore
+ * await startGateway(options).catch(listenFailure("127.0.0.1:8787", "--listen"));
+ * ```
+ */
+export function listenFailure(address: string, flag: string): (error: unknown) => never {
+  return (error) => {
+    if (!isAddressInUse(error)) return startFailure(error);
+    throw new CliFailure(
+      `Cannot listen on ${address} (${flag}): the address is in use; stop what holds it ` +
+        `or pass another ${flag}`,
+    );
+  };
+}
+
+/**
+ * Read a file a flag names; a missing or unreadable file is one line naming the flag.
+ *
+ * @throws {CliFailure} When the file cannot be read (exit 1).
+ * @example
+ * ```ts ignore
+ * const cert = await readFlagFile("/etc/tls/cert.pem", "--tls-cert");
+ * ```
+ */
+export async function readFlagFile(path: string, flag: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw new CliFailure(`Cannot read ${flag} "${path}": ${fileProblem(error)}`);
+  }
+}
+
+/**
+ * Check that every file a repeatable flag names can be read, before anything starts.
+ *
+ * @throws {CliFailure} Naming the first file that cannot be read (exit 1).
+ * @example
+ * ```ts ignore
+ * const files = await checkFlagFiles(["ca.pem"], "--upstream-ca");
+ * ```
+ */
+export async function checkFlagFiles(paths: string[], flag: string): Promise<string[]> {
+  for (const path of paths) await readFlagFile(path, flag);
+  return paths;
+}
+
+function fileProblem(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
+  return error instanceof Error
+    ? error.message.split("\n")[0]!.replace(/ \(os error \d+\).*/, "")
+    : String(error);
+}
