@@ -6,7 +6,6 @@
  * @module
  */
 
-import { join } from "node:path";
 import { type Command, Option } from "@commander-js/extra-typings";
 import {
   type ApprovalScope,
@@ -24,18 +23,16 @@ import {
   ProposalConflictError,
   proposalJson,
   type ProposalRecord,
-  ProposalStore,
+  type ProposalStore,
   renderDiff,
   renderProposalDetail,
   renderProposalList,
   safeJson,
   visibleText,
 } from "../gateway/mod.ts";
-import { OcsfLog } from "../proxy/ocsf/mod.ts";
 import { registerWatchCommand } from "./proposals_watch.ts";
-import { testPause } from "./_test_pause.ts";
 import { POLICIES_FLAG as POLICIES, STATE_FLAG as STATE } from "./_flags.ts";
-import { requirePoliciesDir } from "./_project.ts";
+import { openStore } from "./_proposal_store.ts";
 
 /**
  * Register the `proposals` command group.
@@ -207,32 +204,4 @@ async function getRecord(ctx: CliContext, policies: string, id: string): Promise
 
 async function reviewer(ctx: CliContext, dir: string): Promise<string> {
   return await gitUserName(dir) ?? ctx.env.USER ?? "unknown";
-}
-
-async function openStore(
-  ctx: CliContext,
-  policies: string,
-  state?: string,
-): Promise<ProposalStore> {
-  const policiesDir = await requirePoliciesDir(resolveUserPath(ctx, policies));
-  const logDir = state === undefined ? undefined : join(resolveUserPath(ctx, state), "logs");
-  const log = logDir === undefined ? undefined : new OcsfLog(logDir);
-  return new ProposalStore({
-    policiesDir,
-    // Events go to the state directory's log when that directory exists (a gateway or proxy
-    // runs from it); the CLI never creates one as a side effect. A failed log write must not
-    // become an unhandled rejection that ends the command after the approval succeeded.
-    emit: (event) => {
-      if (log && isDir(join(logDir!, ".."))) void log.append(event).catch(() => {});
-    },
-    beforeStep: testPause(ctx),
-  });
-}
-
-function isDir(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
 }

@@ -12,7 +12,6 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ProposalInput } from "../proxy/policy_local/mod.ts";
-import { ProposalConflictError } from "./proposal_conflict_error.ts";
 import { GUIDANCE } from "./decide_proposal.ts";
 import type { DirectoryWatcher } from "./directory_watcher.ts";
 import type { EventHub } from "./event_hub.ts";
@@ -37,9 +36,10 @@ import {
 import type { CredentialStore } from "./credential_store.ts";
 import { createInboxApp, type InboxSessions } from "./inbox/mod.ts";
 import { reviewRoute } from "./review_route.ts";
-import { RemoteSyncError } from "./remote/mod.ts";
 import { leaseRoutes, scopeOf } from "./lease_routes.ts";
 import { sandboxRoutes } from "./sandbox_routes.ts";
+import { statusRoute } from "./status_route.ts";
+import { badRequest, errorResponse } from "./http_error.ts";
 
 /** What the gateway app is built from. */
 export interface GatewayAppDeps {
@@ -54,6 +54,10 @@ export interface GatewayAppDeps {
   pingMs?: number;
   /** Aborted when the server shuts down: long polls end at once. */
   closing?: AbortSignal;
+  /** Hears what a 500 answer does not say (its error), one line each. */
+  report?: (line: string) => void;
+  /** OCSF events the gateway could not write so far (`GET /v1/status`). */
+  auditDropped?: () => number;
   /** The web inbox at `/inbox` (cookie sessions, not bearer tokens); absent: no inbox. */
   inbox?: { sessions: InboxSessions; logDir?: string; secureCookie?: boolean };
 }
@@ -78,21 +82,7 @@ export function createGatewayApp(deps: GatewayAppDeps): App {
   // Mounted first: the inbox authenticates by its session cookie, before the bearer check.
   if (deps.inbox) app.route("/", createInboxApp({ ...deps, ...deps.inbox }));
   app.use("*", authenticate(deps.token, deps.credentials));
-  app.onError((error, c) => {
-    if (error instanceof ForbiddenError) {
-      return c.json({ error: "forbidden", detail: error.message }, 403);
-    }
-    if (error instanceof RemoteSyncError) {
-      return c.json({ error: "remote_unavailable", detail: error.message }, 503);
-    }
-    if (error instanceof ProposalConflictError) {
-      return c.json({ error: "conflict", detail: error.message }, 409);
-    }
-    if (error instanceof TypeError) {
-      return c.json({ error: "bad_request", detail: error.message }, 400);
-    }
-    return c.json({ error: "internal", detail: "Internal error" }, 500);
-  });
+  app.onError(errorResponse(deps.report));
   const limit = bodyLimit({
     maxSize: MAX_BODY,
     onError: (c) => c.json({ error: "payload_too_large" }, 413),
@@ -102,6 +92,7 @@ export function createGatewayApp(deps: GatewayAppDeps): App {
   decisionRoutes(app, deps, limit);
   reviewRoute(app, deps.store, deps.inbox?.logDir);
   leaseRoutes(app, deps.store, limit);
+  statusRoute(app, deps.auditDropped);
   app.get(r.G_POLICIES, (c) => {
     const caller = reader(c);
     const policies = deps.watcher.policies().filter((p) => mayReadPolicy(caller, p.name));
@@ -127,14 +118,14 @@ function notFound(c: Context) {
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const body = await c.req.json().catch(() => undefined);
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new TypeError("Body must be a JSON object");
+    throw badRequest("Body must be a JSON object");
   }
   return body as Record<string, unknown>;
 }
 
 function proposalId(c: Context<GatewayEnv>): string {
   const id = c.req.param("id") ?? "";
-  if (!isProposalId(id)) throw new TypeError("Invalid proposal id");
+  if (!isProposalId(id)) throw badRequest("Invalid proposal id");
   return id;
 }
 
@@ -155,7 +146,7 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     const caller = reader(c);
     const status = c.req.query("status");
     if (status !== undefined && !PROPOSAL_STATES.includes(status as ProposalState)) {
-      throw new TypeError("Invalid status");
+      throw badRequest("Invalid status");
     }
     const records = (await store.list({ status: status as ProposalState | undefined }))
       .filter((record) => mayReadProposal(caller, record.meta.sandbox));
@@ -167,7 +158,7 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     if (
       typeof policy !== "string" || typeof ruleName !== "string" || typeof rationale !== "string"
     ) {
-      throw new TypeError("policy, ruleName and rationale must be strings");
+      throw badRequest("policy, ruleName and rationale must be strings");
     }
     if (policy !== caller.policy) {
       throw new ForbiddenError(`This proxy credential may only propose to "${caller.policy}"`);
@@ -218,9 +209,9 @@ function decisionRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     const id = proposalId(c);
     if (!(await store.get(id))) return notFound(c);
     const { reason, guidance } = await jsonBody(c);
-    if (typeof reason !== "string") throw new TypeError("reason must be a string");
+    if (typeof reason !== "string") throw badRequest("reason must be a string");
     if (guidance !== undefined && !GUIDANCE.includes(guidance as never)) {
-      throw new TypeError("Unknown guidance");
+      throw badRequest("Unknown guidance");
     }
     await store.reject(id, { reason, guidance: guidance as never, rejectedBy: name });
     return c.json({ id, status: "rejected" });

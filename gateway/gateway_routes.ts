@@ -20,6 +20,8 @@ export const G_PROPOSAL_REVIEW = "/v1/proposals/:id/review";
 export const G_POLICIES = "/v1/policies";
 /** `GET` one policy: `{name, text, revision, hash}` (Hono pattern). */
 export const G_POLICY = "/v1/policies/:name";
+/** `GET` (reviewer or host) the gateway's health: `{audit_log: {dropped}}`. */
+export const G_STATUS = "/v1/status";
 /** `GET` the server-sent event stream. */
 export const G_EVENTS = "/v1/events";
 /** `POST {policy}` with the host's enrolment token: a new sandbox's proxy credential. */

@@ -38,7 +38,10 @@ export interface GatewayOptions {
   notify?: string[];
   /** The address reviewers reach the gateway at (links in notifications); its own by default. */
   publicUrl?: string;
-  /** Where the gateway reports a problem that is not an answer (a failed notification). */
+  /**
+   * Where the gateway reports a problem that is not an answer, one line each: a failed
+   * notification, OCSF events not written (at most once per 10 s), an internal error.
+   */
   log?: (line: string) => void;
   /** Serve HTTPS with this certificate chain and key (PEM text). */
   tls?: { cert: string; key: string };
@@ -107,7 +110,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { hostname, port } = parseListen(options.listen, options.allowRemote);
   const { policiesDir } = options;
   const token = await ensureGatewayToken(options.stateDir);
-  const log = new OcsfLog(join(options.stateDir, "logs"));
+  // A write that fails (a full disk) is counted, reported, and shown at GET /v1/status.
+  const log = new OcsfLog(join(options.stateDir, "logs"), { onTrouble: options.log });
   const emit = (event: Parameters<OcsfLog["append"]>[0]) => void log.append(event).catch(() => {});
   const hub = new EventHub();
   // One cache for the store and the watch: each policy text is parsed once, by whoever is first.
@@ -163,6 +167,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     credentials,
     pingMs: options.pingMs,
     closing: controller.signal,
+    report: options.log,
+    auditDropped: () => log.dropped,
     inbox: {
       sessions: new InboxSessions(),
       logDir: join(options.stateDir, "logs"),

@@ -19,13 +19,14 @@ import { checkCeiling } from "./authority/mod.ts";
 import * as r from "./gateway_routes.ts";
 import { isPolicyName, listPolicyNames } from "./policy_files.ts";
 import type { ProposalStore } from "./proposal_store.ts";
+import { badRequest } from "./http_error.ts";
 
 const RULE_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /**
  * The scope an approve request's body asks for (`{scope?, for?}`); undefined means durable.
  *
- * @throws {TypeError} for an unknown scope or a bad duration (answered 400)
+ * @throws {HTTPException} 400 for an unknown scope or a bad duration
  * @example
  * ```ts ignore
  * await store.approve(id, { approvedBy: name, scope: await scopeOf(c) });
@@ -36,19 +37,19 @@ export async function scopeOf(c: Context): Promise<ApprovalScope | undefined> {
   try {
     return approvalScopeOf(body?.scope, body?.for);
   } catch (error) {
-    throw new TypeError((error as Error).message);
+    throw badRequest((error as Error).message);
   }
 }
 
 function ruleParam(c: Context): string {
   const rule = c.req.param("rule") ?? "";
-  if (!RULE_KEY.test(rule)) throw new TypeError("Invalid rule key");
+  if (!RULE_KEY.test(rule)) throw badRequest("Invalid rule key");
   return rule;
 }
 
 function policyParam(value: unknown): string | undefined {
   if (value === undefined || value === "") return undefined;
-  if (!isPolicyName(value)) throw new TypeError("policy must be a policy name");
+  if (!isPolicyName(value)) throw badRequest("policy must be a policy name");
   return value;
 }
 
@@ -85,7 +86,7 @@ export function leaseRoutes(
     const holders = (await listLeases(dir, Date.now(), policy)).filter((l) => l.rule === rule);
     if (holders.length === 0) return c.json({ error: "not_found" }, 404);
     if (new Set(holders.map((l) => l.policy)).size > 1) {
-      throw new TypeError(`Several policies have a scoped rule "${rule}": name the policy`);
+      throw badRequest(`Several policies have a scoped rule "${rule}": name the policy`);
     }
     const end = { kind: "revoke" as const, ruleKey: rule, policy: holders[0]!.policy, by: name };
     return c.json(removed(await store.removeEnded(end)));

@@ -16,6 +16,7 @@ import * as r from "./gateway_routes.ts";
 import { isPolicyName } from "./policy_files.ts";
 import type { ProposalStore } from "./proposal_store.ts";
 import { mintSandboxId, sandboxIdMintedWith } from "./sandbox_id.ts";
+import { badRequest } from "./http_error.ts";
 
 /** What the enrolment routes use. */
 export interface SandboxRouteDeps {
@@ -47,10 +48,10 @@ export function sandboxRoutes(
     const body = await c.req.json().catch(() => ({})) as Record<string, unknown>;
     const { policy, sandbox: asked } = body ?? {};
     if (typeof policy !== "string" || !isPolicyName(policy)) {
-      throw new TypeError("policy must be a policy name");
+      throw badRequest("policy must be a policy name");
     }
     if (asked !== undefined && typeof asked !== "string") {
-      throw new TypeError("sandbox must be a sandbox id");
+      throw badRequest("sandbox must be a sandbox id");
     }
     if (asked !== undefined && !sandboxIdMintedWith(asked, deps.token)) {
       throw new ForbiddenError(
