@@ -9,6 +9,7 @@ import type { CliContext } from "./context.ts";
 import { registerCaCommands } from "./ca_command.ts";
 import { registerCeilingCommands } from "./ceiling_command.ts";
 import { registerGatewayCommands } from "./gateway_command.ts";
+import { registerInitCommands } from "./init_command.ts";
 import { registerLeasesCommands } from "./leases_command.ts";
 import { registerLogsCommands } from "./logs_command.ts";
 import { registerPolicyCommands } from "./policy_command.ts";
@@ -26,6 +27,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerCaCommands(program, ctx);
   registerCeilingCommands(program, ctx);
   registerGatewayCommands(program, ctx);
+  registerInitCommands(program, ctx);
   registerLeasesCommands(program, ctx);
   registerLogsCommands(program, ctx);
   registerPolicyCommands(program, ctx);
