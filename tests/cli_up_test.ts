@@ -30,7 +30,14 @@ Deno.test("tollgate up: one process serves the proxy and the gateway on one dire
     stderr: "inherit",
   }).spawn();
   try {
-    const [gatewayLine, proxyLine] = await readyLines(child.stdout, 2);
+    const [gatewayLine, proxyLine, caLine, tryLine] = await readyLines(child.stdout, 4);
+    // #18.3: up says what to do next: the CA to trust and a curl that works through it.
+    const caPath = /: (\/.*ca\.pem)$/.exec(caLine!)?.[1];
+    assert.ok(caPath && (await Deno.stat(caPath)).isFile, caLine);
+    assert.match(
+      tryLine!,
+      /^Try it: +curl --proxy http:\/\/127\.0\.0\.1:\d+ --cacert \S+ http:\/\/policy\.local\//,
+    );
     assert.match(gatewayLine!, /^tollgate gateway listening on http:\/\/127\.0\.0\.1:\d+ /);
     const port = /listening on 127\.0\.0\.1:(\d+) \(policy demo, revision 0\)$/.exec(proxyLine!)
       ?.[1];
