@@ -1,13 +1,12 @@
 /**
  * The flags shared by the commands, defined once (`.option(...POLICIES_FLAG)`), and their
- * parsers: bad usage is a `UsageError` (exit 2) whose one line names the flag.
+ * parsers: bad usage is a `UsageError` (exit 2) whose one line names the flag. Every command
+ * imports this file, so it imports nothing heavy (no policy engine, no TLS).
  *
  * @module
  */
 
 import { UsageError } from "./context.ts";
-import { classifyAddress } from "../proxy/policy/mod.ts";
-import { parseResolveOverride } from "../proxy/mod.ts";
 
 /**
  * Parse a positive whole number given to `flag`.
@@ -132,27 +131,6 @@ export const GATEWAY_TOKEN_FILE_FLAG = [
 ] as const;
 
 /**
- * Check `--resolve` entries before anything starts, so a typo is a usage error (exit 2).
- *
- * @throws {UsageError} Naming the first malformed entry.
- * @example
- * ```ts
- * import { checkResolve } from "./_flags.ts";
- * console.assert(checkResolve(["api.test:443:127.0.0.1"]).length === 1);
- * ```
- */
-export function checkResolve(entries: string[]): string[] {
-  for (const entry of entries) {
-    try {
-      parseResolveOverride(entry);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  }
-  return entries;
-}
-
-/**
  * Check a `--gateway` URL: http or https, nothing else.
  *
  * @throws {UsageError} For anything else (exit 2).
@@ -200,7 +178,7 @@ export function parseListen(
     throw new UsageError(`Invalid ${flag} "${text}": expected HOST:PORT`);
   }
   const hostname = match[1]!.replace(/^\[|\]$/g, "");
-  const loopback = hostname === "localhost" || classifyAddress(hostname) === "loopback";
+  const loopback = isLoopback(hostname);
   if (!loopback && !remote?.allowed) {
     const hint = remote ? `: ${remote.hint}` : " (this command listens on loopback only)";
     throw new UsageError(`Refusing ${flag} on non-loopback address "${hostname}"${hint}`);
@@ -214,4 +192,10 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) =>
     signal.addEventListener("abort", () => resolve(), { once: true })
   );
+}
+
+/** Loopback in the forms people type; anything else counts as remote (refused by default). */
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" ||
+    /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(hostname);
 }

@@ -12,7 +12,6 @@ import { reportScopedRules } from "./_scoped_rules.ts";
 import { MAX_CLIENT_CONNECTIONS, startProxyService } from "../proxy/mod.ts";
 import {
   checkGatewayUrl,
-  checkResolve,
   GATEWAY_FLAG,
   GATEWAY_TOKEN_FILE_FLAG,
   LOG_FLAGS,
@@ -25,6 +24,7 @@ import {
   untilAborted,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
+import { checkResolve } from "./_proxy_flags.ts";
 import { checkFlagFiles, listenFailure, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
 

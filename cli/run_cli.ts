@@ -1,11 +1,12 @@
 /**
  * Builds the `tollgate` program from the command modules and runs it, mapping every error to
- * one line and an exit code (0 ok, 1 failed operation, 2 bad usage).
+ * one line and an exit code (0 ok, 1 failed operation, 2 bad usage). Commander and each
+ * command group are imported when needed: `--version` loads neither.
  *
  * @module
  */
 
-import { Command, CommanderError } from "@commander-js/extra-typings";
+import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, UsageError } from "./context.ts";
 import { registerCommands } from "./commands.ts";
 import config from "../deno.json" with { type: "json" };
@@ -19,14 +20,16 @@ import config from "../deno.json" with { type: "json" };
 type Program = Command;
 
 /**
- * Build the commander program for a context.
+ * Build the commander program for a context, with the command groups `args` needs (every
+ * group when `args` is not given).
  *
  * @example
  * ```ts
  * import { buildProgram } from "./run_cli.ts";
  * ```
  */
-export function buildProgram(ctx: CliContext): Program {
+export async function buildProgram(ctx: CliContext, args?: string[]): Promise<Program> {
+  const { Command } = await import("@commander-js/extra-typings");
   const program = new Command("tollgate")
     .description("Agent-driven network policy management for AI agents")
     .version(config.version)
@@ -36,7 +39,7 @@ export function buildProgram(ctx: CliContext): Program {
       writeOut: (s) => ctx.out(s),
       writeErr: (s) => ctx.err(s),
     });
-  registerCommands(program, ctx);
+  await registerCommands(program, ctx, args);
   return program;
 }
 
@@ -50,9 +53,13 @@ export function buildProgram(ctx: CliContext): Program {
  * ```
  */
 export async function runCli(args: string[], ctx: CliContext): Promise<number> {
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+    ctx.out(`${config.version}\n`);
+    return 0;
+  }
   let code = 0;
   const inner: CliContext = { ...ctx, setExitCode: (c) => (code = Math.max(code, c)) };
-  const program = buildProgram(inner);
+  const program = await buildProgram(inner, args);
   if (args.length === 0) {
     program.outputHelp();
     return 2;
@@ -60,12 +67,17 @@ export async function runCli(args: string[], ctx: CliContext): Promise<number> {
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (error) {
-    return Math.max(code, exitCodeFor(error, inner));
+    const { CommanderError } = await import("@commander-js/extra-typings");
+    return Math.max(code, exitCodeFor(error, inner, CommanderError));
   }
   return code;
 }
 
-function exitCodeFor(error: unknown, ctx: CliContext): number {
+function exitCodeFor(
+  error: unknown,
+  ctx: CliContext,
+  CommanderError: typeof import("@commander-js/extra-typings").CommanderError,
+): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its own one-line message.
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;

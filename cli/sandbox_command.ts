@@ -16,7 +16,6 @@ import { AUTO_APPROVE_FILE } from "../gateway/automation/mod.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
 import {
   checkGatewayUrl,
-  checkResolve,
   collect,
   GATEWAY_FLAG,
   GATEWAY_TOKEN_FILE_FLAG,
@@ -27,6 +26,7 @@ import {
   STATE_FLAG,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
+import { checkResolve } from "./_proxy_flags.ts";
 import { checkFlagFiles } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
 

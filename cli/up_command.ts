@@ -8,7 +8,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath } from "./context.ts";
 import {
-  checkResolve,
   collect,
   LOG_FLAGS,
   parseListen,
@@ -20,6 +19,7 @@ import {
   untilAborted,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
+import { checkResolve } from "./_proxy_flags.ts";
 import { checkFlagFiles, listenFailure, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
 import { type ProxyService, startProxyService } from "../proxy/mod.ts";

@@ -110,3 +110,38 @@ Deno.test("proposals approve --all asks ctx.confirm on a terminal, and a no appr
     await repo.cleanup();
   }
 });
+
+Deno.test("cli #18.5: main.ts loads no command group up front (each is imported when it runs)", async () => {
+  const main = new URL("../main.ts", import.meta.url).href;
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", main],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph: InfoGraph = JSON.parse(new TextDecoder().decode(info.stdout));
+  const loaded = [...startUpModules(graph, main)]
+    .filter((s) => /\/(gateway|proxy)\/|_command\.ts$/.test(s));
+  assert.deepEqual(loaded, [], "modules main.ts runs before it knows the command");
+});
+
+interface InfoGraph {
+  modules: {
+    specifier: string;
+    dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+  }[];
+}
+
+/** Modules reached from `root` through static (not dynamic, not type-only) imports. */
+function startUpModules(graph: InfoGraph, root: string): Set<string> {
+  const byId = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const visit = (specifier: string) => {
+    if (seen.has(specifier)) return;
+    seen.add(specifier);
+    for (const dep of byId.get(specifier)?.dependencies ?? []) {
+      if (dep.code && !dep.isDynamic) visit(dep.code.specifier);
+    }
+  };
+  visit(root);
+  return seen;
+}

@@ -22,6 +22,7 @@ import { remoteRows } from "./rows_remote.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
 import { dataPlaneScaleRows } from "./scale_data_plane.ts";
 import { sandboxStartRow } from "./rows_sandbox.ts";
+import { cliStartRows } from "./rows_cli_start.ts";
 import { scaleRows } from "./rows_scale.ts";
 import { auditRows } from "./rows_audit.ts";
 
@@ -78,6 +79,7 @@ export async function buildRows(
     rows.push(...await dataPlaneScaleRows(setup, children, stack, wanted, start));
   }
   if (wanted("control")) rows.push(...remoteRows(setup));
+  if (wanted("control")) rows.push(...await cliStartRows(setup, setup.budget.sandboxRuns));
   // Last, and alone: its set-up (100 proxy processes, 10,000 proposals) would skew the others.
   if (scale && wanted("scale")) rows.push(...await scaleRows(setup, children, stack, wanted));
   if (scale && wanted("scale")) rows.push(...await auditRows(setup, wanted));

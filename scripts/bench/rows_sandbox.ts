@@ -52,10 +52,20 @@ export async function sandboxStartRow(setup: BenchSetup, runs: number): Promise<
   return { info, measure: () => measurePaired(runs, once, runTrue) };
 }
 
-async function measurePaired(
+/**
+ * Time `subject` and `control` in turn `runs` times (the first of each untimed); the sample's
+ * paired figures are the control's.
+ *
+ * @example
+ * ```ts ignore
+ * const sample = await measurePaired(20, sandboxTrue, runTrue, "in-process");
+ * ```
+ */
+export async function measurePaired(
   runs: number,
   subject: () => Promise<void>,
   control: () => Promise<void>,
+  note = "in-process: the netns probe, the CA, the sandbox's proxy, namespaces, forwarder",
 ): Promise<Sample> {
   await subject();
   await control();
@@ -73,7 +83,7 @@ async function measurePaired(
     pairedReqPerSec: theirs.reqPerSec,
     pairedP50Us: theirs.p50Us,
     errors: 0,
-    note: "in-process: the netns probe, the CA, the sandbox's proxy, namespaces, forwarder",
+    note,
   };
 }
 

@@ -111,6 +111,16 @@ export const TARGETS: readonly Target[] = [
     check: (row) => atMost(row.p50Us, 50_000, (v) => `p50 ${formatMicros(v)}`),
   },
   {
+    rowId: "control.cli_version",
+    text: "p50 ≤ 2× an empty deno run",
+    check: (row) => atMost(row.p50Ratio, 2, (v) => `${v.toFixed(2)}× empty`),
+  },
+  {
+    rowId: "control.cli_proposals_list",
+    text: "p50 ≤ 2× an empty deno run",
+    check: (row) => atMost(row.p50Ratio, 2, (v) => `${v.toFixed(2)}× empty`),
+  },
+  {
     rowId: "control.sandbox_run_true",
     text: "added p50 ≤ 150 ms",
     check: (row) => atMost(row.addedP50Us, 150_000, (v) => `+${formatMicros(v)}`),
