@@ -85,10 +85,11 @@ export function registerProposalsCommands(program: Command, ctx: CliContext): vo
 }
 
 function registerDecisions(group: Command, ctx: CliContext): void {
-  group.command("approve").description("Approve proposals: apply, bump revision, commit, push")
+  group.command("approve")
+    .description("Approve proposals: apply, bump revision, commit; running proxies reload")
     .argument("[ids...]").option(...POLICIES).option(...STATE)
     .option("--all", "approve every pending proposal")
-    .option("--yes", "do not ask for confirmation")
+    .option("--yes", "with --all: approve without asking")
     .option("--approved-by <name>", "reviewer name (default: git user.name, then $USER)")
     .option("--scope <scope>", "once, lease, session or durable (default durable)")
     .option("--for <duration>", "how long a lease lasts, e.g. 30m, 2h, 7d (implies --scope lease)")

@@ -1,15 +1,19 @@
 // Scripting Tollgate with mod.ts: start a proxy for one sandbox policy, then approve every
-// pending proposal whose checks found nothing to warn about. Run it from a checkout:
-//   deno run -A examples/approve_pending.ts policies demo
+// pending proposal whose checks found nothing to warn about. Run it from anywhere:
+//   deno run -A examples/approve_pending.ts [POLICIES_DIR] [POLICY]
 import { gateway, proxy } from "../mod.ts";
 
-const [policiesDir = "policies", policy = "demo"] = Deno.args;
+const checkout = new URL("../policies", import.meta.url).pathname;
+const [policiesDir = checkout, policy = "demo"] = Deno.args;
 const store = new gateway.ProposalStore({ policiesDir });
 const service = await proxy.startProxyService({
   policy,
   policiesDir,
   stateDir: `${policiesDir}/../.tollgate`,
   sink: store, // proposals from policy.local land in policiesDir/pending/
+}).catch((error: Error) => {
+  console.error(`approve_pending.ts: ${error.message.split("\n")[0]}`);
+  Deno.exit(1);
 });
 console.log(`proxy for "${policy}" on 127.0.0.1:${service.port}`);
 

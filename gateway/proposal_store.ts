@@ -83,6 +83,8 @@ export class ProposalStore implements ProposalSink {
   readonly policiesDir: string;
   /** The org ceiling file it checks against, when not `ceiling.yaml` in the directory. */
   readonly ceilingFile?: string;
+  /** It logs CONFIG:PROPOSED itself (it has an `emit`): policy.local then does not. */
+  readonly recordsProposals: boolean;
   readonly #env: StoreEnv;
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #recheckMs: number;
@@ -98,6 +100,7 @@ export class ProposalStore implements ProposalSink {
     this.policiesDir = options.policiesDir;
     this.ceilingFile = options.ceilingFile;
     this.#recheckMs = o.waitRecheckMs;
+    this.recordsProposals = options.emit !== undefined;
     this.#env = {
       policiesDir: options.policiesDir,
       now: o.now,

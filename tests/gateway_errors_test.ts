@@ -16,6 +16,9 @@ import {
 import { createGatewayApp } from "../gateway/gateway_app.ts";
 import { runCli } from "../cli/mod.ts";
 import { captureCtx, makeRepo, putProposal } from "./gateway_fixtures.ts";
+import { curlArgs } from "./support/mod.ts";
+import { startProxyService } from "../proxy/mod.ts";
+import { readOcsfEvents } from "../proxy/ocsf/mod.ts";
 
 async function appWith(store: Partial<ProposalStore>, report: (line: string) => void) {
   const state = await Deno.makeTempDir({ prefix: "tollgate-gw-err-" });
@@ -116,6 +119,46 @@ Deno.test("cli #18.8: a CLI decision whose audit line cannot be written says so 
     const args = ["proposals", "reject", submitted.proposal.id, "--reason", "no"];
     assert.equal(await runCli(args, c.ctx), 0, c.err.join(""));
     assert.match(c.err.join(""), /^warning: audit log: 1 event\(s\) not written/);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("cli #18.4: in up's composition one proposal is one CONFIG:PROPOSED event in the shared log", async () => {
+  const repo = await makeRepo();
+  const stateDir = join(repo.root, ".tollgate");
+  const gw = await startGateway({ policiesDir: repo.policies, stateDir, listen: "127.0.0.1:0" });
+  // As `tollgate up` composes them: the proxy hands proposals to the gateway's own store.
+  const service = await startProxyService({
+    policy: "team",
+    policiesDir: repo.policies,
+    stateDir,
+    sink: gw.store,
+  });
+  try {
+    const body = JSON.stringify({
+      intent_summary: "write one file",
+      operations: [{ addRule: { ruleName: "put_x", rule: putProposal().rule } }],
+    });
+    const answer = await curlArgs([
+      "-x",
+      `http://127.0.0.1:${service.port}`,
+      "--data-binary",
+      body,
+      "http://policy.local/v1/proposals",
+    ]);
+    assert.equal(answer.status, 202, answer.body);
+  } finally {
+    await service.close();
+    await gw.close();
+  }
+  try {
+    const { events } = await readOcsfEvents(join(stateDir, "logs"), { last: 100 });
+    const proposed = events.filter((e) =>
+      String(e.message).includes("PROPOSED") ||
+      (e.unmapped as { config_state?: string })?.config_state === "PROPOSED"
+    );
+    assert.equal(proposed.length, 1, proposed.map((e) => e.message).join("\n"));
   } finally {
     await repo.cleanup();
   }

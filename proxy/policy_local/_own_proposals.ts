@@ -12,6 +12,7 @@ export function ownProposals(sink: ProposalSink, sandboxId: string): ProposalSin
   const own = (state: ProposalStatus | undefined) =>
     state !== undefined && state.sandbox === sandboxId ? state : undefined;
   return {
+    recordsProposals: sink.recordsProposals,
     submit: (input) => sink.submit({ ...input, sandbox: sandboxId }),
     status: async (id) => own(await sink.status(id)),
     // Look before waiting: a wait on someone else's proposal would tell when it is decided.

@@ -107,7 +107,7 @@ async function submitOne(
 }
 
 function audit(deps: PolicyLocalDeps, id: string, op: ValidOperation): void {
-  if (deps.emit === undefined) return;
+  if (deps.emit === undefined || deps.sink?.recordsProposals === true) return;
   const ep = op.rule.endpoints[0];
   const allow = ep && restAllows(ep)[0];
   const target = `${ep?.host ?? "*"}:${ep?.port ?? ep?.ports?.join(",") ?? "-"}`;

@@ -101,4 +101,10 @@ export interface ProposalSink {
    * aborts); undefined for an unknown id.
    */
   wait(id: string, signal: AbortSignal): Promise<ProposalStatus | undefined>;
+  /**
+   * True when the sink records CONFIG:PROPOSED itself for each proposal it stores (a store
+   * with an event log); policy.local then records none, so a log the two share (`tollgate
+   * up`) holds one event per proposal.
+   */
+  readonly recordsProposals?: boolean;
 }
