@@ -187,6 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     unsubscribe();
     settle.unsubscribe();
     hub.close();
+    await remote?.close();
     await watcher.close();
     throw error;
   }
