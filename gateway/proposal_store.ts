@@ -184,12 +184,9 @@ export class ProposalStore implements ProposalSink {
     await this.#recoverIfNeeded(id);
     const found = await findProposalFile(this.policiesDir, id);
     if (!found) return undefined;
-    const [record] = await withCurrentFindings(
-      this.#env,
-      [await readProposalRecord(found)],
-      await this.#env.ceiling?.(),
-    );
-    return record;
+    const record = await readProposalRecord(found);
+    const ceiling = await this.#env.ceiling?.();
+    return (await withCurrentFindings(this.#env, [record], ceiling))[0];
   }
 
   /** Approve a pending proposal (see `approveProposal`). */
