@@ -188,6 +188,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     settle.unsubscribe();
     hub.close();
     await remote?.close();
+    await sweeper.close();
     await watcher.close();
     throw error;
   }
