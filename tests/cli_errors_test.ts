@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { type CliContext, runCli } from "../cli/mod.ts";
 
 const root = new URL("../", import.meta.url).pathname;
-const POLICIES = join(root, "policies");
+/** The policies directory `inEmptyDir` makes in its directory: a copy of the demo policy. */
+const POLICIES = "policies-copy";
 const RAW = /os error|readfile|EADDRINUSE|Fetch failed|error sending request|Invalid URL/;
 
 async function tollgate(args: string[], cwd: string, env: Record<string, string> = {}) {
@@ -34,6 +35,9 @@ async function inEmptyDir(
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-cli-" });
   try {
+    // Commands given --policies get a copy: a test never touches the checkout's policies/.
+    await Deno.mkdir(join(dir, POLICIES));
+    await Deno.copyFile(join(root, "policies/demo.yaml"), join(dir, POLICIES, "demo.yaml"));
     const result = await tollgate(args(dir), dir, env);
     assert.doesNotMatch(result.err, RAW, "no raw runtime text");
     assert.equal(result.err.trim().split("\n").length, 1, `one line: ${result.err}`);
