@@ -139,7 +139,8 @@ export async function candidateView(
     if (!current) throw conflict(record.id, `policy "${name}" no longer exists`);
     view.currentPolicyHash = current.loaded.hash;
     if (record.ruleError) throw conflict(record.id, record.ruleError);
-    const text = await Deno.readTextFile(record.file);
+    // The text as read with the record: the file may have moved on (decided) since.
+    const text = record.text ?? await Deno.readTextFile(record.file);
     const seal = await readSeal(dir, record.id);
     const tampered = sealProblem(seal, {
       text,

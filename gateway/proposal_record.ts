@@ -7,7 +7,13 @@
 
 import type { NetworkRule } from "../proxy/policy/mod.ts";
 import type { ProposalStatus } from "../proxy/policy_local/mod.ts";
-import type { ProposalFile, ProposalState } from "./proposal_files.ts";
+import {
+  PROPOSAL_STATES,
+  type ProposalFile,
+  proposalFilePath,
+  type ProposalState,
+} from "./proposal_files.ts";
+import { isProposalId } from "./proposal_id.ts";
 import { parseProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
 import { ruleFromDiff } from "./rule_diff.ts";
 import { reviewToken } from "./_candidate.ts";
@@ -44,6 +50,39 @@ export interface ProposalRecord {
 export async function readProposalRecord(file: ProposalFile): Promise<ProposalRecord> {
   const text = await Deno.readTextFile(file.path);
   return recordFromText(file, text);
+}
+
+/**
+ * Read proposal `id` from whichever state directory holds it, or undefined when none does.
+ *
+ * Each directory is read in lifecycle order, never checked first and read after: a proposal
+ * only ever moves forward (pending, then approved or rejected) by one rename, so a file gone
+ * from `pending/` by the time it is read is found in a later directory, where a check-then-read
+ * would fail on a proposal decided between the two.
+ *
+ * @throws {SyntaxError} when the file is not a proposal patch
+ * @example
+ * ```ts ignore
+ * const record = await findProposalRecord("policies", "p-20261205T120000-abc123");
+ * ```
+ */
+export async function findProposalRecord(
+  dir: string,
+  id: string,
+): Promise<ProposalRecord | undefined> {
+  if (!isProposalId(id)) return undefined;
+  for (const state of PROPOSAL_STATES) {
+    const path = proposalFilePath(dir, state, id);
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
+    return recordFromText({ id, state, path }, text);
+  }
+  return undefined;
 }
 
 /**

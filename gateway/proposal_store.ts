@@ -19,14 +19,14 @@ import { approveProposal, type ApproveResult } from "./approve_proposal.ts";
 import { refreshProposal, type RejectOptions, rejectProposal } from "./decide_proposal.ts";
 import { withDirectoryLock } from "./directory_lock.ts";
 import { gitWorkTreeRoot } from "./git_repo.ts";
-import {
-  ensureStateDirs,
-  findProposalFile,
-  listProposalFiles,
-  type ProposalState,
-} from "./proposal_files.ts";
+import { ensureStateDirs, listProposalFiles, type ProposalState } from "./proposal_files.ts";
 import { isProposalId } from "./proposal_id.ts";
-import { type ProposalRecord, readProposalRecord, toProposalStatus } from "./proposal_record.ts";
+import {
+  findProposalRecord,
+  type ProposalRecord,
+  readProposalRecord,
+  toProposalStatus,
+} from "./proposal_record.ts";
 import { appliedPendingIds, recoverProposals } from "./recover_proposals.ts";
 import type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
 import { submitProposal } from "./submit_proposal.ts";
@@ -182,11 +182,10 @@ export class ProposalStore implements ProposalSink {
   async get(id: string): Promise<ProposalRecord | undefined> {
     if (!isProposalId(id)) return undefined;
     await this.#recoverIfNeeded(id);
-    const found = await findProposalFile(this.policiesDir, id);
+    const found = await findProposalRecord(this.policiesDir, id);
     if (!found) return undefined;
-    const record = await readProposalRecord(found);
     const ceiling = await this.#env.ceiling?.();
-    return (await withCurrentFindings(this.#env, [record], ceiling))[0];
+    return (await withCurrentFindings(this.#env, [found], ceiling))[0];
   }
 
   /** Approve a pending proposal (see `approveProposal`). */

@@ -52,10 +52,13 @@ Deno.test("runDemoLoop() rejection with guidance leads to a narrower proposal", 
     },
   });
   try {
-    assert.deepEqual(outcome.reviewed.map((r) => [r.review.approve, r.code]), [[false, 0], [
-      true,
-      0,
-    ]]);
+    // On failure, the agent's steps (with any non-JSON or error answer) say what happened.
+    const trail = JSON.stringify(outcome.steps).slice(0, 2000);
+    assert.deepEqual(
+      outcome.reviewed.map((r) => [r.review.approve, r.code]),
+      [[false, 0], [true, 0]],
+      trail,
+    );
     const rejected = outcome.steps.find((s) => s.step === "proposal_decided");
     const body = rejected?.body as {
       status?: string;

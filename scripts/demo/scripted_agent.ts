@@ -145,7 +145,12 @@ async function main(): Promise<number> {
     decision = json(waited.text) as typeof decision;
   }
   if (decision.status !== "approved" || decision.policy_reloaded !== true) {
-    await agent.record({ step: "gave_up", note: `proposal ${id} ended ${decision.status}` });
+    // The answer as it came (an error body, a non-JSON reply), so a failed run says why.
+    const answer = `HTTP ${waited.status}: ${waited.text.slice(0, 300)}`;
+    await agent.record({
+      step: "gave_up",
+      note: `proposal ${id} ended ${decision.status}; ${answer}`,
+    });
     return 1;
   }
   const retried = await agent.call("write_retried", [...put, putBody, values.url]);
