@@ -51,7 +51,10 @@ interface World {
   h2: H2TestUpstream;
 }
 
-async function withWorld(run: (world: World) => Promise<void>): Promise<void> {
+async function withWorld(
+  run: (world: World) => Promise<void>,
+  options: { idleTimeoutMs?: number } = {},
+): Promise<void> {
   const upstreams = await startTestUpstreams({ hosts: ["api.github.com"] });
   const h2 = await startH2Upstream(upstreams, ["grpc.example.com"]);
   const resolve = [{
@@ -65,6 +68,7 @@ async function withWorld(run: (world: World) => Promise<void>): Promise<void> {
     upstreams,
     httpsHosts: ["api.github.com"],
     resolve,
+    ...options,
   });
   try {
     await run({ proxy, upstreams, h2 });
@@ -228,4 +232,28 @@ Deno.test("toolchain #13.5: an h2-only client refused at L4 reads the structured
     assert.equal(upstreams.connections(), 0);
     assert.equal(h2.requests.length, 0);
   });
+});
+
+Deno.test("toolchain #13/#14 item 3: an h2 stream whose request body stops arriving gets the 408 after the body idle limit, to an HTTP/1.1 or an h2 origin, and the session goes on", async () => {
+  await withWorld(async ({ proxy, upstreams, h2 }) => {
+    const grpc = { "content-type": "application/grpc", te: "trailers" };
+    const cases = [
+      { host: "api.github.com", path: "/upload", headers: {} },
+      { host: "grpc.example.com", path: "/grpc/pkg.Allowed/Call", headers: grpc },
+    ];
+    for (const { host, path, headers } of cases) {
+      const result = await nodeH2Requests(proxy.port, host, proxy.caPath, [
+        { method: "POST", path, body: "part of a body", headers, stall: true },
+        { method: "GET", path: host === "api.github.com" ? "/repos/o/r" : "/echo" },
+      ]);
+      assert.equal(result.alpn, "h2", result.stderr);
+      const [stalled, next] = result.responses;
+      assert.equal(stalled?.status, 408, `${host}: ${JSON.stringify(stalled)}`);
+      assert.equal(JSON.parse(stalled!.body).error, "request_timeout", host);
+      assert.equal(next?.status, 200, `${host}: ${JSON.stringify(next)}`);
+    }
+    // Neither origin got the unfinished request.
+    assert.deepEqual(upstreams.requests.map((r) => `${r.method} ${r.target}`), ["GET /repos/o/r"]);
+    assert.deepEqual(h2.requests.map((r) => `${r.method} ${r.path}`), ["GET /echo"]);
+  }, { idleTimeoutMs: 1000 });
 });

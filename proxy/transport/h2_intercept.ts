@@ -1,6 +1,7 @@
 /**
  * HTTP/2 inside an intercepted tunnel (a client that negotiated `h2`): each stream is decided
- * on its own by the same admission as an HTTP/1.1 request, answered with the structured 403
+ * on its own by the same admission as an HTTP/1.1 request (`tunnel_admission.ts`, which reads
+ * a GraphQL body off the stream under the body idle limit), answered with the structured 403
  * when denied (the session stays open for the others), and forwarded when allowed.
  *
  * @module
@@ -11,12 +12,14 @@ import type { TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
+import type { BodyReader } from "./graphql_body.ts";
+import { discardBody, readH2Body } from "./h2_body.ts";
 import { h2Request } from "./h2_request.ts";
 import { respondH2Deny, respondH2Error } from "./h2_responses.ts";
 import { serveH2 } from "./h2_server.ts";
 import { H2Upstream } from "./h2_upstream.ts";
 import { hostHeader } from "./request_target.ts";
-import { admitTunnelRequest, type TunnelGrant } from "./tunnel_admission.ts";
+import { admitTunnelRequest, type Tunnel, type TunnelGrant } from "./tunnel_admission.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 
 /**
@@ -44,10 +47,9 @@ export async function serveH2Tunnel(
     tls: true,
     overridden: destination.overridden,
   });
+  const session: Session = { destination, grant, scheme: "https", upstream };
   const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) =>
-    void serveStream(client, { destination, grant, upstream }, stream, headers).catch(() =>
-      stream.destroy()
-    );
+    void serveStream(client, session, stream, headers).catch(() => stream.destroy());
   try {
     await serveH2(secure, { onStream, idleMs: client.ctx.idleTimeoutMs });
   } finally {
@@ -55,13 +57,23 @@ export async function serveH2Tunnel(
   }
 }
 
-interface Session {
-  destination: TunnelDestination;
-  grant: TunnelGrant;
+/** The tunnel the session's streams are decided in, and where allowed ones go. */
+interface Session extends Tunnel {
   upstream: H2Upstream;
 }
 
 async function serveStream(
+  client: ClientConnection,
+  session: Session,
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+): Promise<void> {
+  await answerStream(client, session, stream, headers);
+  // Answered without reading all of its body (denied, refused): the stream does not linger.
+  discardBody(stream, client.ctx.idleTimeoutMs);
+}
+
+async function answerStream(
   client: ClientConnection,
   session: Session,
   stream: ServerHttp2Stream,
@@ -72,8 +84,10 @@ async function serveStream(
   if (typeof request === "string") {
     return respondH2Error(stream, 400, "bad_request", request, headers);
   }
-  const { destination } = session;
-  const admission = await admitTunnelRequest(client, destination, session.grant, request);
+  // The same admission as an HTTP/1.1 request; a GraphQL body is read off this stream.
+  const readBody: BodyReader = (cap, tooLarge) =>
+    readH2Body(stream, { cap, tooLarge, idleMs: ctx.idleTimeoutMs });
+  const admission = await admitTunnelRequest(client, session, { ...request, readBody });
   if (admission.kind === "deny") {
     return respondH2Deny(stream, admission.decision, ctx.skillPath, headers);
   }
@@ -81,13 +95,10 @@ async function serveStream(
     const { status, code, detail } = admission;
     return respondH2Error(stream, status, code, detail, headers);
   }
-  const authority = hostHeader(destination, 443);
+  const authority = hostHeader(session.destination, 443);
+  const { pathAndQuery, body } = admission;
   try {
-    await session.upstream.forward(stream, {
-      request,
-      pathAndQuery: admission.pathAndQuery,
-      authority,
-    });
+    await session.upstream.forward(stream, { request, pathAndQuery, authority, body });
   } catch (error) {
     if (stream.headersSent) return void stream.destroy();
     const failure = error instanceof UpstreamError

@@ -1,7 +1,8 @@
 /**
- * One HTTP/2 stream forwarded over an HTTP/1.1 upstream connection: the body read whole (with
- * the same cap as a chunked HTTP/1.1 body), the head written by the HTTP/1.1 path's serialiser,
- * and the response relayed onto the stream without its HTTP/1.1 framing.
+ * One HTTP/2 stream forwarded over an HTTP/1.1 upstream connection: the body (read whole
+ * beforehand by `h2_body.ts`, with the same cap as a chunked HTTP/1.1 body) after the head
+ * written by the HTTP/1.1 path's serialiser, and the response relayed onto the stream without
+ * its HTTP/1.1 framing.
  *
  * @module
  */
@@ -13,7 +14,7 @@ import { requestHeadBytes } from "./exchange.ts";
 import type { H2Request } from "./h2_request.ts";
 import { relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
 import { parseResponseHead, type ResponseHead } from "./http1_head.ts";
-import { MAX_CHUNKED_BODY_BYTES, MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
+import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 
 // Never sent on an HTTP/2 stream (RFC 9113 §8.2.2), besides the Connection field's tokens.
@@ -26,19 +27,6 @@ const HOP_BY_HOP = new Set([
   "upgrade",
   "trailer",
 ]);
-
-/** The body of a stream, whole, or undefined when it is over `MAX_CHUNKED_BODY_BYTES`. */
-export async function readH2Body(stream: ServerHttp2Stream): Promise<Uint8Array | undefined> {
-  if (stream.endAfterHeaders) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Uint8Array).byteLength;
-    if (size > MAX_CHUNKED_BODY_BYTES) return undefined;
-    chunks.push(chunk as Uint8Array);
-  }
-  return Buffer.concat(chunks);
-}
 
 /**
  * Send `request` over the HTTP/1.1 connection `upstream` and answer `stream` with the response.

@@ -9,10 +9,12 @@
 
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { forwardOverHttp1, readH2Body } from "./h2_to_h1.ts";
+import { bodyTimeout, readH2Body, watchBodyIdle } from "./h2_body.ts";
+import { forwardOverHttp1 } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
 import { prependDuplex } from "./prepend_duplex.ts";
-import type { ProxyContext } from "./proxy_context.ts";
+import { MAX_CHUNKED_BODY_BYTES, type ProxyContext } from "./proxy_context.ts";
+import { isRefusal } from "./refusal.ts";
 import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 
@@ -27,6 +29,8 @@ export interface H2Outgoing {
   pathAndQuery: string;
   /** The upstream authority (`:authority`, or `Host` over HTTP/1.1). */
   authority: string;
+  /** The body already read and judged (GraphQL): exactly these bytes go upstream. */
+  body?: Uint8Array;
 }
 
 // Request fields an HTTP/2 upstream must not get: the proxy sets :authority itself.
@@ -76,7 +80,10 @@ export class H2Upstream {
       this.#origin = undefined;
       return await this.forward(stream, outgoing);
     }
-    await forwardOverH2(stream, origin.session, outgoing, this.#ctx.upstreamTimeoutMs);
+    await forwardOverH2(stream, origin.session, outgoing, {
+      timeoutMs: this.#ctx.upstreamTimeoutMs,
+      bodyIdleMs: this.#ctx.idleTimeoutMs,
+    });
   }
 
   /** Close the upstream session (pooled HTTP/1.1 connections stay with the pool). */
@@ -107,10 +114,12 @@ export class H2Upstream {
     stream: http2.ServerHttp2Stream,
     outgoing: H2Outgoing,
   ): Promise<void> {
-    const body = await readH2Body(stream);
-    if (body === undefined) {
-      throw new UpstreamError(413, "payload_too_large", "Request body is too large");
-    }
+    const body = outgoing.body ?? await readH2Body(stream, {
+      cap: MAX_CHUNKED_BODY_BYTES,
+      tooLarge: "Request body is too large",
+      idleMs: this.#ctx.idleTimeoutMs,
+    }) ?? new Uint8Array(0);
+    if (isRefusal(body)) throw new UpstreamError(body.status, body.code, body.detail);
     const { pool } = this.#ctx;
     const spare = this.#spare;
     this.#spare = undefined;
@@ -135,7 +144,7 @@ function forwardOverH2(
   stream: http2.ServerHttp2Stream,
   session: http2.ClientHttp2Session,
   outgoing: H2Outgoing,
-  timeoutMs: number,
+  { timeoutMs, bodyIdleMs }: { timeoutMs: number; bodyIdleMs: number },
 ): Promise<void> {
   const headers: http2.OutgoingHttpHeaders = {
     ":method": outgoing.request.method,
@@ -148,11 +157,22 @@ function forwardOverH2(
     const known = headers[name];
     headers[name] = known === undefined ? value : [...[known].flat().map(String), value];
   }
-  const ended = stream.endAfterHeaders;
+  const { body } = outgoing;
+  const ended = body === undefined && stream.endAfterHeaders;
   const upstream = session.request(headers, { endStream: ended });
   upstream.on("error", () => {});
-  if (!ended) stream.pipe(upstream);
   return new Promise((resolve, reject) => {
+    if (body !== undefined) upstream.end(body);
+    else if (!ended) {
+      // The body is relayed as it comes, under the same idle limit as a body read whole.
+      watchBodyIdle(stream, bodyIdleMs, () => {
+        upstream.close(http2.constants.NGHTTP2_CANCEL);
+        if (stream.headersSent) return stream.close(http2.constants.NGHTTP2_CANCEL);
+        const timeout = bodyTimeout();
+        reject(new UpstreamError(timeout.status, timeout.code, timeout.detail));
+      });
+      stream.pipe(upstream);
+    }
     const timer = setTimeout(() => {
       upstream.close(http2.constants.NGHTTP2_CANCEL);
       reject(new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time"));

@@ -1,30 +1,31 @@
 /**
  * TLS interception for `protocol: rest` endpoints: answer 200, terminate the client's TLS
- * with a leaf certificate for the requested host, then decide and forward each HTTP/1.1
- * request on its own, over verified TLS upstream, keeping both sides alive.
+ * with a leaf certificate for the requested host, then decide (`tunnel_admission.ts`, shared
+ * with HTTP/2) and forward each HTTP/1.1 request on its own, over verified TLS upstream,
+ * keeping both sides alive.
  *
  * @module
  */
 
 import { type SecureContext, TLSSocket } from "node:tls";
-import { canonicalizePath, type Decision } from "../policy/mod.ts";
+import type { Decision } from "../policy/mod.ts";
 import { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
 import { chooseAlpn } from "./choose_alpn.ts";
 import { exchange } from "./exchange.ts";
 import { gateInbound, handleFlow } from "./flow_gate.ts";
-import { inspectGraphql } from "./graphql_body.ts";
+import { http1BodyReader } from "./graphql_body.ts";
 import { serveH2Tunnel } from "./h2_intercept.ts";
 import { negotiatedProtocol } from "./h2_server.ts";
 import { values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { readRequest } from "./request_reader.ts";
-import { requestQuestion } from "./request_question.ts";
-import { hostHeader, parseAuthority, splitPathQuery } from "./request_target.ts";
+import { hostHeader } from "./request_target.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { lingeringClose } from "./lingering_close.ts";
+import { admitTunnelRequest, type Tunnel } from "./tunnel_admission.ts";
 
 /**
  * Run an intercepted tunnel until either side closes it.
@@ -132,106 +133,42 @@ async function serveTunnelRequests(
   destination: Inner,
   opened: Decision,
 ): Promise<void> {
-  const tunnel = { l4: opened, generation: client.ctx.holder.generation };
+  const tunnel: Tunnel & { destination: Inner } = {
+    destination,
+    grant: { l4: opened, generation: client.ctx.holder.generation },
+    scheme: destination.tls ? "https" : "http",
+  };
   for (let first = true;; first = false) {
     const head = await readRequest(client, first);
     if (head === undefined) return;
-    if (!(await serveTunnelRequest(client, destination, tunnel, head))) return;
+    if (!(await serveTunnelRequest(client, tunnel, head))) return;
   }
 }
 
 /** One request inside the tunnel; false when the tunnel must close. */
 async function serveTunnelRequest(
   client: ClientConnection,
-  destination: Inner,
-  tunnel: { l4: Decision; generation: number },
+  tunnel: Tunnel & { destination: Inner },
   head: RequestHead,
 ): Promise<boolean> {
   const { ctx, stream } = client;
-  const { host, port } = destination;
-  const scheme = destination.tls ? "https" : "http";
-  const problem = targetProblem(head, destination);
-  if (problem !== undefined) {
-    await sendError(stream, problem.status, problem.code, problem.detail);
+  const [authority] = values(head.headers, "host");
+  const readBody = http1BodyReader(client, head);
+  const admission = await admitTunnelRequest(client, tunnel, { head, authority, readBody });
+  if (admission.kind === "deny") {
+    await sendDeny(stream, admission.decision, ctx.skillPath);
     return false;
   }
-  // A reload since the last request: the tunnel's own grant is decided again first.
-  if (ctx.holder.generation !== tunnel.generation) {
-    tunnel.generation = ctx.holder.generation;
-    tunnel.l4 = await client.decide(host, port, undefined, scheme);
-    if (!(await stillAllowed(client, destination, tunnel.l4))) return false;
-  }
-  const { l4 } = tunnel;
-  const { rawPath, query } = splitPathQuery(head.target);
-  const path = canonicalizePath(rawPath, {
-    allowEncodedSlash: l4.allowEncodedSlash ?? !l4.inspect,
-  });
-  if (!path.ok) {
-    await sendError(stream, 400, "bad_request", `Invalid request path: ${path.reason}`);
+  if (admission.kind === "refuse") {
+    await sendError(stream, admission.status, admission.code, admission.detail);
     return false;
   }
-  let body: Uint8Array | undefined;
-  if (l4.inspect) {
-    const question = requestQuestion(head, path.path, query);
-    if (typeof question === "string") {
-      await sendError(stream, 400, "bad_request", question);
-      return false;
-    }
-    const read = await inspectGraphql(client, destination, head, question);
-    if (read === false) return false;
-    body = read;
-    const l7 = await client.decide(host, port, question, scheme);
-    if (l7.verdict === "deny") {
-      await sendDeny(stream, l7, ctx.skillPath);
-      return false;
-    }
-  }
-  const pathAndQuery = query === undefined ? path.path : `${path.path}?${query}`;
-  const authority = hostHeader(destination, destination.tls ? 443 : 80);
-  return await exchange(client, { head, pathAndQuery, authority, body }, destination);
-}
-
-async function stillAllowed(
-  client: ClientConnection,
-  destination: TunnelDestination,
-  l4: Decision,
-): Promise<boolean> {
-  const { ctx, stream } = client;
-  if (l4.verdict === "deny") {
-    await sendDeny(stream, l4, ctx.skillPath);
-    return false;
-  }
-  const { host, port, address } = destination;
-  const checked = ctx.destinations.recheck(host, port, address, l4.allowedIps);
-  if (!checked.ok) {
-    await client.emit(client.ssrfDecision(l4, checked.reason), "https");
-    await sendError(stream, 403, "ssrf_denied", `Destination refused: ${checked.reason}`);
-    return false;
-  }
-  return true;
-}
-
-function targetProblem(
-  head: RequestHead,
-  destination: TunnelDestination,
-): { status: number; code: string; detail: string } | undefined {
-  if (!head.target.startsWith("/")) {
-    const detail = "Requests inside a tunnel must use origin-form targets (/path)";
-    return { status: 400, code: "bad_request", detail };
-  }
-  const [hostValue] = values(head.headers, "host");
-  if (hostValue === undefined) return undefined;
-  // Fast path: the Host header most clients send, byte for byte.
-  const lower = hostValue.toLowerCase();
-  if (lower === destination.host || lower === `${destination.host}:${destination.port}`) {
-    return undefined;
-  }
-  const named = parseAuthority(hostValue, destination.port);
-  if (
-    typeof named === "string" || named.host !== destination.host || named.port !== destination.port
-  ) {
-    const detail = `The Host header does not name the tunnel's host ${destination.host}`;
-    return { status: 421, code: "misdirected_request", detail };
-  }
-  return undefined;
+  const { destination } = tunnel;
+  const { pathAndQuery, body } = admission;
+  const authorityHeader = hostHeader(destination, destination.tls ? 443 : 80);
+  return await exchange(
+    client,
+    { head, pathAndQuery, authority: authorityHeader, body },
+    destination,
+  );
 }

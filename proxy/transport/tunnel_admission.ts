@@ -1,7 +1,9 @@
 /**
- * Whether one request inside an intercepted tunnel may go upstream: the authority it names,
- * the tunnel's grant after a reload, the canonical path and the L7 decision, in that order.
- * It only decides (and records); the caller renders the refusal in its own protocol.
+ * The one place where a request inside an intercepted tunnel is decided, for HTTP/1.1 and
+ * HTTP/2 alike: the target and authority it names, the tunnel's grant after a reload (and the
+ * SSRF guard again), the canonical path, then the L7 question (its GraphQL body read and
+ * classified first when a GraphQL endpoint judges it) and the decision. It only decides (and
+ * records); the caller renders the refusal in its own protocol and forwards what was allowed.
  *
  * @module
  */
@@ -9,7 +11,9 @@
 import { canonicalizePath, type Decision } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
+import { type BodyReader, classifyGraphqlBody } from "./graphql_body.ts";
 import type { RequestHead } from "./http1_head.ts";
+import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 import { requestQuestion } from "./request_question.ts";
 import { parseAuthority, splitPathQuery } from "./request_target.ts";
 
@@ -21,61 +25,89 @@ export interface TunnelGrant {
   generation: number;
 }
 
+/** One intercepted tunnel as its requests are decided. */
+export interface Tunnel {
+  destination: TunnelDestination;
+  /** Shared by every request of the tunnel (HTTP/2: by every stream of the session). */
+  grant: TunnelGrant;
+  /** `https` when the client speaks TLS inside the tunnel (for the OCSF events). */
+  scheme: "http" | "https";
+}
+
+/** One request inside a tunnel, whatever protocol carried it. */
+export interface TunnelRequest {
+  /** The request head; its target must be origin-form. */
+  head: RequestHead;
+  /** The authority it names (HTTP/1.1 `Host`, HTTP/2 `:authority` or `host`), if any. */
+  authority: string | undefined;
+  /** Reads its body when a GraphQL endpoint must see it before deciding. */
+  readBody: BodyReader;
+}
+
 /** The outcome of {@linkcode admitTunnelRequest}. */
 export type Admission =
-  | { kind: "allow"; pathAndQuery: string }
+  | { kind: "allow"; pathAndQuery: string; body?: Uint8Array }
   | { kind: "deny"; decision: Decision }
-  | { kind: "refuse"; status: number; code: string; detail: string };
+  | Refusal;
 
 /**
- * Decide one request of an intercepted (TLS) tunnel; every decision is recorded.
+ * Decide one request of an intercepted tunnel; every decision is recorded.
  *
- * @param request The request head (origin-form target) and the authority it names.
+ * @returns Allowed (with the canonical target, and the body read when it was judged: exactly
+ *   those bytes go upstream), denied by the policy (the structured 403), or refused.
  * @example
  * ```ts ignore
- * const admission = await admitTunnelRequest(client, destination, grant, { head, authority });
+ * const admission = await admitTunnelRequest(client, tunnel, { head, authority, readBody });
  * ```
  */
 export async function admitTunnelRequest(
   client: ClientConnection,
-  destination: TunnelDestination,
-  grant: TunnelGrant,
-  request: { head: RequestHead; authority: string | undefined },
+  tunnel: Tunnel,
+  request: TunnelRequest,
 ): Promise<Admission> {
-  const { ctx } = client;
+  const { destination, grant, scheme } = tunnel;
   const { host, port } = destination;
+  const { head } = request;
+  if (!head.target.startsWith("/")) {
+    return badRequest("Requests inside a tunnel must use origin-form targets (/path)");
+  }
   const misdirected = authorityProblem(request.authority, destination);
   if (misdirected !== undefined) return misdirected;
   // A reload since the grant was decided: the tunnel's own grant is decided again first.
-  if (ctx.holder.generation !== grant.generation) {
-    grant.generation = ctx.holder.generation;
-    grant.l4 = await client.decide(host, port, undefined, "https");
-    const refused = await regranted(client, destination, grant);
+  if (client.ctx.holder.generation !== grant.generation) {
+    grant.generation = client.ctx.holder.generation;
+    grant.l4 = await client.decide(host, port, undefined, scheme);
+    const refused = await regranted(client, tunnel);
     if (refused !== undefined) return refused;
   }
   const { l4 } = grant;
   // A grant denied by a reload stays denied for every later request of the tunnel.
   if (l4.verdict === "deny") return { kind: "deny", decision: l4 };
-  const { rawPath, query } = splitPathQuery(request.head.target);
+  const { rawPath, query } = splitPathQuery(head.target);
   const path = canonicalizePath(rawPath, {
     allowEncodedSlash: l4.allowEncodedSlash ?? !l4.inspect,
   });
   if (!path.ok) return badRequest(`Invalid request path: ${path.reason}`);
-  if (l4.inspect) {
-    const question = requestQuestion(request.head, path.path, query);
-    if (typeof question === "string") return badRequest(question);
-    const l7 = await client.decide(host, port, question, "https");
-    if (l7.verdict === "deny") return { kind: "deny", decision: l7 };
-  }
-  return { kind: "allow", pathAndQuery: query === undefined ? path.path : `${path.path}?${query}` };
+  const pathAndQuery = query === undefined ? path.path : `${path.path}?${query}`;
+  if (!l4.inspect) return { kind: "allow", pathAndQuery };
+  const question = requestQuestion(head, path.path, query);
+  if (typeof question === "string") return badRequest(question);
+  const body = await classifyGraphqlBody(client, destination, {
+    head,
+    question,
+    readBody: request.readBody,
+  });
+  if (isRefusal(body)) return body;
+  const l7 = await client.decide(host, port, question, scheme);
+  if (l7.verdict === "deny") return { kind: "deny", decision: l7 };
+  return body === undefined
+    ? { kind: "allow", pathAndQuery }
+    : { kind: "allow", pathAndQuery, body };
 }
 
 /** A refusal when the grant decided again no longer lets the tunnel reach its address. */
-async function regranted(
-  client: ClientConnection,
-  destination: TunnelDestination,
-  grant: TunnelGrant,
-): Promise<Admission | undefined> {
+async function regranted(client: ClientConnection, tunnel: Tunnel): Promise<Admission | undefined> {
+  const { grant, destination } = tunnel;
   const { l4 } = grant;
   if (l4.verdict === "deny") return { kind: "deny", decision: l4 };
   const { host, port, address } = destination;
@@ -83,26 +115,30 @@ async function regranted(
   if (checked.ok) return undefined;
   // Later requests of the tunnel (other HTTP/2 streams) are refused too.
   grant.l4 = client.ssrfDecision(l4, checked.reason);
-  await client.emit(grant.l4, "https");
-  const detail = `Destination refused: ${checked.reason}`;
-  return { kind: "refuse", status: 403, code: "ssrf_denied", detail };
+  await client.emit(grant.l4, tunnel.scheme);
+  return refusal(403, "ssrf_denied", `Destination refused: ${checked.reason}`);
 }
 
 function authorityProblem(
   authority: string | undefined,
   destination: TunnelDestination,
-): Admission | undefined {
+): Refusal | undefined {
   if (authority === undefined) return undefined;
+  // Fast path: the authority most clients send, byte for byte.
+  const lower = authority.toLowerCase();
+  if (lower === destination.host || lower === `${destination.host}:${destination.port}`) {
+    return undefined;
+  }
   const named = parseAuthority(authority, destination.port);
   if (
     typeof named === "string" || named.host !== destination.host || named.port !== destination.port
   ) {
-    const detail = `The authority does not name the tunnel's host ${destination.host}`;
-    return { kind: "refuse", status: 421, code: "misdirected_request", detail };
+    const detail = `The request's authority does not name the tunnel's host ${destination.host}`;
+    return refusal(421, "misdirected_request", detail);
   }
   return undefined;
 }
 
-function badRequest(detail: string): Admission {
-  return { kind: "refuse", status: 400, code: "bad_request", detail };
+function badRequest(detail: string): Refusal {
+  return refusal(400, "bad_request", detail);
 }

@@ -12,6 +12,8 @@ export interface H2ClientRequest {
   path: string;
   body?: string;
   headers?: Record<string, string>;
+  /** Send `body` but never end the stream (a body that stops arriving). */
+  stall?: boolean;
 }
 
 /** What the client saw for one request. */
@@ -59,6 +61,8 @@ async function run(socket) {
   for (const r of requests) responses.push(await one(session, r));
   console.log(JSON.stringify({ alpn, responses }));
   session.close();
+  // A stream the proxy left half-open must not keep this process alive.
+  setTimeout(() => process.exit(0), 2000).unref();
 }
 function one(session, r) {
   return new Promise((resolve) => {
@@ -70,7 +74,12 @@ function one(session, r) {
     req.on("data", (c) => { out.body += c; });
     req.on("end", () => resolve(out));
     req.on("error", (e) => { out.error = e.message; resolve(out); });
-    req.end(r.body || undefined);
+    if (!r.stall) return req.end(r.body || undefined);
+    req.write(r.body || "");
+    // Pings keep the session busy: only this stream's own deadline may end it.
+    const ping = setInterval(() => session.ping(() => {}), 100);
+    req.on("close", () => clearInterval(ping));
+    setTimeout(() => { out.error = out.error || "no answer"; resolve(out); }, 10000).unref();
   });
 }
 `;

@@ -61,6 +61,8 @@ export async function startH2Upstream(
     stream.setEncoding("latin1");
     stream.on("data", (chunk: string) => void (body += chunk));
     stream.on("end", () => {
+      // A stream the proxy reset has no request to answer.
+      if (stream.destroyed || stream.closed) return;
       const path = String(headers[":path"]);
       const method = String(headers[":method"]);
       const authority = headers[":authority"] as string | undefined;

@@ -1,0 +1,141 @@
+/**
+ * Request bodies of HTTP/2 streams under a deadline: read whole (for a GraphQL endpoint or an
+ * HTTP/1.1 origin) or relayed, each stream's body must keep arriving — a stream whose body
+ * stops for the proxy's body idle limit is answered 408 (or reset once its answer started), as
+ * an HTTP/1.1 body is. Without it, one client could hold its 100 streams open for as long as
+ * the session itself stays busy.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { constants, type ServerHttp2Stream } from "node:http2";
+import { type Refusal, refusal } from "./refusal.ts";
+import { BODY_TIMEOUT_DETAIL } from "./responses.ts";
+
+/** Limits of {@linkcode readH2Body}. */
+export interface H2BodyLimits {
+  /** The most bytes read; more is refused (413). */
+  cap: number;
+  /** The detail of that 413. */
+  tooLarge: string;
+  /** The longest wait for the next piece of the body (408 beyond). */
+  idleMs: number;
+}
+
+/**
+ * Read a stream's whole request body.
+ *
+ * @returns The bytes, undefined when the request has no body (it ended with its headers), or
+ *   the refusal to answer (413 over the cap, 408 when the body stopped arriving, 400 when the
+ *   client reset the stream).
+ * @example
+ * ```ts ignore
+ * const body = await readH2Body(stream, { cap: 65_536, tooLarge: "Too large", idleMs: 60_000 });
+ * ```
+ */
+export function readH2Body(
+  stream: ServerHttp2Stream,
+  limits: H2BodyLimits,
+): Promise<Uint8Array | undefined | Refusal> {
+  if (stream.endAfterHeaders || stream.readableEnded) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const finish = (result: Uint8Array | undefined | Refusal) => {
+      stop();
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("close", onClose);
+      // What is left unread stays in the stream, bounded by its flow-control window.
+      stream.pause();
+      resolve(result);
+    };
+    const onData = (chunk: Uint8Array) => {
+      size += chunk.byteLength;
+      if (size > limits.cap) return finish(refusal(413, "payload_too_large", limits.tooLarge));
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(Buffer.concat(chunks));
+    const onClose = () => finish(refusal(400, "bad_request", "The client reset the stream"));
+    const stop = watchBodyIdle(stream, limits.idleMs, () => finish(bodyTimeout()));
+    stream.on("data", onData);
+    stream.once("end", onEnd);
+    stream.once("close", onClose);
+  });
+}
+
+/**
+ * Call `onIdle` once when the stream's request body has not moved for `idleMs` while the proxy
+ * was waiting for it (a stream paused because its upstream is slow is not idle). Listens to
+ * `data`, so attach it in the same tick as the reader that consumes the body.
+ *
+ * @returns Stops watching (also done by the body's end and the stream's close).
+ * @example
+ * ```ts ignore
+ * const stop = watchBodyIdle(stream, 60_000, () => stream.close());
+ * stream.pipe(upstream);
+ * ```
+ */
+export function watchBodyIdle(
+  stream: ServerHttp2Stream,
+  idleMs: number,
+  onIdle: () => void,
+): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(fire, idleMs);
+  };
+  const fire = () => {
+    if (stream.readableFlowing === false) return arm();
+    stop();
+    onIdle();
+  };
+  const stop = () => {
+    clearTimeout(timer);
+    stream.off("data", arm);
+    stream.off("end", stop);
+    stream.off("close", stop);
+  };
+  if (stream.endAfterHeaders || stream.readableEnded) return () => {};
+  stream.on("data", arm);
+  stream.once("end", stop);
+  stream.once("close", stop);
+  arm();
+  return stop;
+}
+
+/**
+ * Once a stream was answered without its body being read (denied, refused, failed), drop the
+ * rest of the body as it comes and close the stream when it idles (RFC 9113 §8.1: a server
+ * may stop a request it answered in full); it must not stay open, counted against the
+ * session's streams, until the session ends.
+ *
+ * @example
+ * ```ts ignore
+ * respondH2Deny(stream, decision, skillPath, headers);
+ * discardBody(stream, ctx.idleTimeoutMs);
+ * ```
+ */
+export function discardBody(stream: ServerHttp2Stream, idleMs: number): void {
+  if (stream.destroyed || stream.endAfterHeaders || stream.readableEnded) return;
+  watchBodyIdle(stream, idleMs, () => {
+    if (!stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+  });
+  stream.resume();
+}
+
+/**
+ * The 408 a stream whose body stopped arriving is answered with.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bodyTimeout } from "./h2_body.ts";
+ * assert.equal(bodyTimeout().status, 408);
+ * ```
+ */
+export function bodyTimeout(): Refusal {
+  return refusal(408, "request_timeout", BODY_TIMEOUT_DETAIL);
+}
