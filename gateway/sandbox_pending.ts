@@ -4,13 +4,14 @@
  * seal. A submit deduplicates and counts against the cap from this directory, which holds about
  * as many entries as the cap allows, instead of reading the seal of every pending proposal
  * (10,000 file reads under the lock at 10,000 pending). An entry whose patch left `pending/` is
- * stale: it is skipped and removed when next seen.
+ * stale: it is skipped and removed when next seen. Proposals sealed before the index existed
+ * are indexed once, on the first submit that finds no `.complete` marker (`ensureSandboxIndex`).
  *
  * @module
  */
 
 import { join } from "node:path";
-import { proposalFilePath } from "./proposal_files.ts";
+import { listProposalFiles, proposalFilePath } from "./proposal_files.ts";
 import { type ProposalSeal, readSeal, sealDir } from "./proposal_seal.ts";
 
 /** The index directory of one sandbox's proposals for one policy (names are checked already). */
@@ -32,6 +33,32 @@ export async function indexSandboxProposal(policiesDir: string, seal: ProposalSe
   const dir = sandboxDir(policiesDir, seal.policy, seal.sandbox);
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(join(dir, seal.id), "");
+}
+
+/** Written once every pending proposal has its entry (a dot name is never a policy's). */
+function completeMarker(policiesDir: string): string {
+  return join(sealDir(policiesDir), "sandbox", ".complete");
+}
+
+/**
+ * Index the pending proposals sealed before the per-sandbox index existed, once per store
+ * (call under the directory lock, before counting): without it they would escape the cap and
+ * deduplication. Later submits see the marker and skip the scan.
+ *
+ * @example
+ * ```ts ignore
+ * await ensureSandboxIndex("policies");
+ * ```
+ */
+export async function ensureSandboxIndex(policiesDir: string): Promise<void> {
+  const marker = completeMarker(policiesDir);
+  if (await Deno.lstat(marker).then(() => true, () => false)) return;
+  for (const file of await listProposalFiles(policiesDir, "pending")) {
+    const seal = await readSeal(policiesDir, file.id);
+    if (seal) await indexSandboxProposal(policiesDir, seal);
+  }
+  await Deno.mkdir(join(sealDir(policiesDir), "sandbox"), { recursive: true });
+  await Deno.writeTextFile(marker, "");
 }
 
 /**

@@ -21,7 +21,11 @@ import { insertRuleText, ruleKeyFor } from "./policy_text_edit.ts";
 import { checkProposedRule, type CheckResult } from "./proposal_checks.ts";
 import { withDirectoryLock } from "./directory_lock.ts";
 import { ensureStateDirs, proposalFilePath } from "./proposal_files.ts";
-import { indexSandboxProposal, sandboxPendingSeals } from "./sandbox_pending.ts";
+import {
+  ensureSandboxIndex,
+  indexSandboxProposal,
+  sandboxPendingSeals,
+} from "./sandbox_pending.ts";
 import { newProposalId } from "./proposal_id.ts";
 import { formatProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
 import { readProposalRecord, recordFromText, toProposalStatus } from "./proposal_record.ts";
@@ -102,6 +106,7 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   const rule = check.rule;
   const stored = await withDirectoryLock(env.policiesDir, async (): Promise<Stored> => {
     await ensureStateDirs(env.policiesDir);
+    await ensureSandboxIndex(env.policiesDir);
     const pending = await sandboxPendingSeals(env.policiesDir, input.policy, input.sandbox);
     const same = pending.find((s) => s.ruleHash === ruleHash(rule));
     if (same) return { kind: "existing", id: same.id };
