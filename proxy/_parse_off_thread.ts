@@ -1,64 +1,132 @@
 /**
- * Parse a policy text without blocking the event loop: large texts go to a short-lived Worker
- * (`_policy_parse_worker.ts`), small ones are parsed here, where a worker's start would cost more
- * than the parse.
+ * Load a policy text without blocking the event loop: large texts are parsed, validated,
+ * hashed and planned by a short-lived Worker (`_policy_parse_worker.ts`), which ships the rules
+ * as one JSON string with offsets and the grant index as flat data; this thread indexes the
+ * slots and parses a rule the first time a request reaches it. Small texts are loaded here,
+ * where a worker's start would cost more than the parse.
  *
  * @module
  */
 
 import {
-  compileInSlices,
   type CompileOptions,
+  compilePlanInSlices,
   type LoadedPolicy,
-  parsePolicy,
-  parseRuleLeases,
+  loadPolicyText,
+  type NetworkRule,
+  planKey,
   type Policy,
-  policyHash,
   type PolicyIssue,
+  type PolicyPlan,
+  PolicyValidationError,
+  type RuleLease,
 } from "./policy/mod.ts";
 
 /** Texts at least this long (UTF-16 units) are parsed in a worker: about 1,000 rules. */
 export const OFF_THREAD_CHARS = 256 * 1024;
 
-/** A parsed and hashed policy, or its issues. */
-export type Parsed =
-  | { policy: Policy; hash: string; warnings?: PolicyIssue[] }
-  | { policy?: undefined; issues: PolicyIssue[] };
+/** A loaded policy and its revision (read without building the whole policy object). */
+export type OffThreadLoaded = LoadedPolicy & { revision: number };
+
+/** What the worker answers for a valid policy. */
+interface PlanAnswer {
+  hash: string;
+  warnings?: PolicyIssue[];
+  /** The policy without `network_policies`, as JSON. */
+  head: string;
+  /** Every rule's JSON, in the policy's order, one after the other. */
+  rules: string;
+  /** Where rule `i` starts and ends in `rules`: `offsets[i]`, `offsets[i + 1]`. */
+  offsets: Int32Array;
+  plan: PolicyPlan;
+  leases: Map<string, RuleLease>;
+}
 
 /**
- * Parse, validate and hash `text`; off the event loop when it is large.
+ * `loadPolicyText()` off the request path: only the grant index is built on this thread (the
+ * matchers compile on first use); binary real paths are looked up once per path.
  *
  * @example
  * ```ts
- * import { parseOffThread } from "./_parse_off_thread.ts";
- * const parsed = await parseOffThread("version: 1\n", "p.yaml");
- * console.assert(parsed.policy?.revision === 0);
+ * import { loadOffThread } from "./_parse_off_thread.ts";
+ * const loaded = await loadOffThread("version: 1\nrevision: 2\n", "p.yaml", {});
+ * console.assert(!("issues" in loaded) && loaded.revision === 2);
  * ```
  */
-export async function parseOffThread(text: string, file: string): Promise<Parsed> {
+export async function loadOffThread(
+  text: string,
+  file: string,
+  options: CompileOptions,
+): Promise<OffThreadLoaded | { issues: PolicyIssue[] }> {
   if (text.length < OFF_THREAD_CHARS) {
-    const { policy, issues, warnings } = parsePolicy(text, file);
-    if (!policy) return { issues };
-    return warnings
-      ? { policy, hash: policyHash(policy), warnings }
-      : { policy, hash: policyHash(policy) };
+    try {
+      const loaded = loadPolicyText(text, file, options);
+      return Object.assign(loaded, { revision: loaded.policy.revision });
+    } catch (error) {
+      if (error instanceof PolicyValidationError) return { issues: error.issues };
+      throw error;
+    }
   }
   const answer = await inWorker(text, file);
-  if ("issues" in answer) return { issues: answer.issues };
-  const policy = JSON.parse(answer.json) as Policy;
-  return answer.warnings
-    ? { policy, hash: answer.hash, warnings: answer.warnings }
-    : { policy, hash: answer.hash };
+  return "issues" in answer
+    ? { issues: answer.issues }
+    : await fromAnswer(text, file, answer, options);
 }
 
-type Answer = { json: string; hash: string; warnings?: PolicyIssue[] } | { issues: PolicyIssue[] };
+/** Slots indexed between two turns of the event loop (about a millisecond). */
+const SLICE_SLOTS = 1000;
 
-function inWorker(text: string, file: string): Promise<Answer> {
+async function fromAnswer(
+  text: string,
+  file: string,
+  answer: PlanAnswer,
+  options: CompileOptions,
+): Promise<OffThreadLoaded> {
+  const { plan, offsets, leases } = answer;
+  const rules = new Map<number, NetworkRule>();
+  const rule = (i: number): NetworkRule => {
+    const found = rules.get(i);
+    if (found) return found;
+    const parsed = JSON.parse(answer.rules.slice(offsets[i], offsets[i + 1])) as NetworkRule;
+    rules.set(i, parsed);
+    return parsed;
+  };
+  const head = JSON.parse(answer.head) as Omit<Policy, "network_policies">;
+  let whole: Policy | undefined;
+  const policy = () =>
+    whole ??= {
+      ...head,
+      network_policies: Object.fromEntries(
+        Array.from({ length: offsets.length - 1 }, (_, i) => [planKey(plan, i), rule(i)]),
+      ),
+    };
+  const compileOptions = { ...options, resolveBinary: remembered(options.resolveBinary) };
+  if (leases.size) compileOptions.leases = leases;
+  const steps = compilePlanInSlices(plan, { rule, policy }, compileOptions, SLICE_SLOTS);
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) await new Promise((r) => setTimeout(r, 0));
+  const compiled = step.value;
+  const loaded: OffThreadLoaded = {
+    file,
+    text,
+    get policy() {
+      return policy();
+    },
+    compiled,
+    hash: answer.hash,
+    revision: head.revision,
+  };
+  if (leases.size) loaded.leases = leases;
+  if (answer.warnings) loaded.warnings = answer.warnings;
+  return loaded;
+}
+
+function inWorker(text: string, file: string): Promise<PlanAnswer | { issues: PolicyIssue[] }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./_policy_parse_worker.ts", import.meta.url), {
       type: "module",
     });
-    worker.onmessage = (event: MessageEvent<Answer>) => {
+    worker.onmessage = (event: MessageEvent<PlanAnswer | { issues: PolicyIssue[] }>) => {
       worker.terminate();
       resolve(event.data);
     };
@@ -69,42 +137,6 @@ function inWorker(text: string, file: string): Promise<Answer> {
     };
     worker.postMessage({ text, file });
   });
-}
-
-/** Rules compiled between two turns of the event loop (a few ms each). */
-const SLICE_RULES = 250;
-
-/**
- * `loadPolicyText()` off the request path: parsed, validated and hashed by `parseOffThread`,
- * then compiled (leases included) in slices of 250 rules with a turn of the event loop between
- * them. Binary real paths are looked up once per path for the whole compile.
- *
- * @example
- * ```ts
- * import { loadOffThread } from "./_parse_off_thread.ts";
- * const loaded = await loadOffThread("version: 1\n", "p.yaml", {});
- * console.assert(!("issues" in loaded) && loaded.compiled.ruleCount === 0);
- * ```
- */
-export async function loadOffThread(
-  text: string,
-  file: string,
-  options: CompileOptions,
-): Promise<LoadedPolicy | { issues: PolicyIssue[] }> {
-  const parsed = await parseOffThread(text, file);
-  if (!parsed.policy) return { issues: parsed.issues };
-  // As loadPolicyText(): the leases in Tollgate's comments are compiled in.
-  const leases = parseRuleLeases(text);
-  const compileOptions = { ...options, resolveBinary: remembered(options.resolveBinary) };
-  if (leases.size) compileOptions.leases = leases;
-  const steps = compileInSlices(parsed.policy, compileOptions, SLICE_RULES);
-  let step = steps.next();
-  for (; !step.done; step = steps.next()) await new Promise((r) => setTimeout(r, 0));
-  const { policy, hash, warnings } = parsed;
-  const loaded: LoadedPolicy = { file, text, policy, compiled: step.value, hash };
-  if (leases.size) loaded.leases = leases;
-  if (warnings) loaded.warnings = warnings;
-  return loaded;
 }
 
 /** `resolve`, remembering each path's answer (10,000 rules share a few binaries). */

@@ -126,14 +126,16 @@ export class PolicyHolder {
   reload(text: string): Promise<UpdateResult> {
     const run = this.#reloads.then(async (): Promise<UpdateResult> => {
       const loaded = await loadOffThread(text, this.#current.file, ON_THIS_HOST);
-      return "issues" in loaded ? { ok: false, issues: loaded.issues } : this.#swap(loaded);
+      if ("issues" in loaded) return { ok: false, issues: loaded.issues };
+      return this.#swap(loaded, loaded.revision);
     });
     this.#reloads = run.then(() => {}, () => {});
     return run;
   }
 
-  #swap(loaded: LoadedPolicy): UpdateResult {
-    const snapshot = snapshotOf(this.#current.name, loaded, this.#current.generation + 1);
+  #swap(loaded: LoadedPolicy, revision = loaded.policy.revision): UpdateResult {
+    const generation = this.#current.generation + 1;
+    const snapshot = snapshotOf(this.#current.name, loaded, generation, revision);
     this.#current = snapshot;
     for (const listener of [...this.#listeners]) {
       try {
@@ -188,15 +190,23 @@ function onceKey(snapshot: PolicySnapshot, ruleKey: string): string {
   return `${ruleKey}@${snapshot.leases.get(ruleKey)?.expiresAt ?? "-"}`;
 }
 
-function snapshotOf(name: string, loaded: LoadedPolicy, generation: number): PolicySnapshot {
+function snapshotOf(
+  name: string,
+  loaded: LoadedPolicy,
+  generation: number,
+  revision = loaded.policy.revision,
+): PolicySnapshot {
   return {
     name,
     file: loaded.file,
     text: loaded.text,
-    policy: loaded.policy,
+    // Read on demand: after an off-thread reload the whole object is built only if asked for.
+    get policy() {
+      return loaded.policy;
+    },
     compiled: loaded.compiled,
     hash: loaded.hash,
-    revision: loaded.policy.revision,
+    revision,
     generation,
     leases: loaded.leases ?? new Map(),
   };

@@ -8,7 +8,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { ProposalStore } from "../gateway/mod.ts";
+import { PolicyHolder } from "../proxy/mod.ts";
+import { compilePolicy, decide, loadPolicyText, syntheticPolicy } from "../proxy/policy/mod.ts";
 import type { ProposalInput } from "../proxy/policy_local/mod.ts";
 import { makeRepo, putProposal } from "./gateway_fixtures.ts";
 
@@ -40,5 +43,63 @@ Deno.test("hostile #15.5: proposals made before the per-sandbox index still coun
     assert.ok((await store.submit(proposal(3, "sb-b"))).accepted, "another sandbox is not full");
   } finally {
     await repo.cleanup();
+  }
+});
+
+Deno.test("hostile #15.4: a compiled policy builds a host's matchers on its first lookup, never every rule's at load", () => {
+  const policy = syntheticPolicy(1500);
+  const asked: string[] = [];
+  const compiled = compilePolicy(policy, { resolveBinary: (path) => void asked.push(path) });
+  assert.deepEqual(asked, [], "nothing compiled before a request");
+  const facts = {
+    host: "svc-7.example.com",
+    port: 443,
+    identity: { exe: "/bin/x", ancestors: [] },
+  };
+  assert.equal(decide(compiled, facts).verdict, "deny");
+  assert.deepEqual(asked, ["/usr/bin/tool-0"], "only rule 7's binaries were compiled");
+  const tool = { ...facts, identity: { exe: "/usr/bin/tool-0", ancestors: [] } };
+  assert.equal(decide(compiled, tool).verdict, "allow");
+  assert.equal(asked.length, 1, "compiled once");
+});
+
+Deno.test("hostile #15.4: an off-thread reload decides like a direct load, keeps rule order, leases and the whole policy", async () => {
+  const base = { ...syntheticPolicy(1500), revision: 4 };
+  base.network_policies["zz_first_in_file"] = {
+    endpoints: [{ host: "svc-10.example.com", port: 443 }],
+    binaries: [{ path: "/usr/bin/tool-3" }],
+  };
+  const lease = "  # tollgate lease scope=session sandbox=sb-1\n";
+  const text = stringify(base, { lineWidth: 0 }).replace(
+    "  zz_first_in_file:\n",
+    `${lease}  zz_first_in_file:\n`,
+  );
+  const holder = PolicyHolder.fromText("big", "big.yaml", "version: 1\n");
+  assert.ok((await holder.reload(text)).ok);
+  const direct = loadPolicyText(text, "big.yaml");
+  const snapshot = holder.current();
+  assert.equal(snapshot.revision, 4);
+  assert.equal(snapshot.hash, direct.hash);
+  assert.deepEqual(snapshot.policy, direct.policy);
+  assert.equal(snapshot.leases.get("zz_first_in_file")?.scope, "session");
+  for (const i of [0, 1, 2, 3, 4, 10, 13, 14, 1499]) {
+    for (const exe of ["/usr/bin/tool-3", `/usr/bin/tool-${i % 7}`, "/opt/agent/bin/a"]) {
+      for (
+        const host of [
+          `svc-${i}.example.com`,
+          `a.zone-${i}.example.com`,
+          `x.y.deep-${i}.example.org`,
+        ]
+      ) {
+        const facts = {
+          host,
+          port: 443,
+          identity: { exe, ancestors: [] },
+          method: "GET",
+          path: "/",
+        };
+        assert.deepEqual(decide(snapshot.compiled, facts), decide(direct.compiled, facts));
+      }
+    }
   }
 });

@@ -90,6 +90,14 @@ export interface Grant {
   lease?: RuleLease;
 }
 
+/** Grant lists by key, compiled when first asked for (see `policy_plan.ts`). */
+export interface GrantLookup<K> {
+  /** The grants under `key`, in rule-key order, or undefined when there are none. */
+  get(key: K): readonly Grant[] | undefined;
+  /** True when some grant is under `key` (compiles nothing). */
+  has(key: K): boolean;
+}
+
 /** A policy compiled for `decide()`. Treat the index as opaque; it may change shape. */
 export interface CompiledPolicy {
   /** The validated policy this was compiled from. */
@@ -97,11 +105,11 @@ export interface CompiledPolicy {
   /** Number of `network_policies` entries. */
   readonly ruleCount: number;
   /** `host:port` → grants, for exact hosts. */
-  readonly exact: ReadonlyMap<string, Grant[]>;
+  readonly exact: GrantLookup<string>;
   /** `suffix:port` → grants, for `*.suffix` and `**.suffix` hosts. */
-  readonly wildcard: ReadonlyMap<string, Grant[]>;
+  readonly wildcard: GrantLookup<string>;
   /** Label counts of the wildcard suffixes present, so lookups skip impossible suffixes. */
   readonly wildcardDepths: ReadonlySet<number>;
   /** port → grants, for host-less endpoints. */
-  readonly hostless: ReadonlyMap<number, Grant[]>;
+  readonly hostless: GrantLookup<number>;
 }

@@ -28,7 +28,9 @@ export { parseYamlValue } from "./_fast_yaml.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
 export { loadPolicyFile, loadPolicyText, realBinaryPath } from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
-export { compileInSlices, compilePolicy } from "./compile_policy.ts";
+export { compilePolicy } from "./compile_policy.ts";
+export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";
+export type { PlanSource, PolicyPlan } from "./policy_plan.ts";
 export type { CompileOptions } from "./compile_policy.ts";
 export type {
   BinaryMatcher,
@@ -38,6 +40,7 @@ export type {
   CompiledPolicy,
   CompiledQuery,
   Grant,
+  GrantLookup,
 } from "./compiled_policy.ts";
 export type { GlobMatcher } from "./glob.ts";
 export { compilePathGlob } from "./glob.ts";
