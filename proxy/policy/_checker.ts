@@ -141,11 +141,26 @@ export function invisibleCharacter(text: string): string | undefined {
 
 /** Report every key and string under `value` that holds an invisible or bidi character. */
 export function reportInvisible(c: Checker, value: unknown, path: ValuePath): void {
+  // Almost every policy has none: look first without building a path for every node.
+  if (hasInvisible(value)) reportInvisibleAt(c, value, path);
+}
+
+function hasInvisible(value: unknown): boolean {
+  if (typeof value === "string") return INVISIBLE.test(value);
+  if (Array.isArray(value)) return value.some(hasInvisible);
+  if (!isMap(value)) return false;
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && (INVISIBLE.test(key) || hasInvisible(value[key]))) return true;
+  }
+  return false;
+}
+
+function reportInvisibleAt(c: Checker, value: unknown, path: ValuePath): void {
   if (typeof value === "string") {
     const ch = invisibleCharacter(value);
     if (ch) c.report(path, `Text must not contain invisible or bidi characters (${ch})`);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => reportInvisible(c, item, [...path, i]));
+    value.forEach((item, i) => reportInvisibleAt(c, item, [...path, i]));
   } else if (isMap(value)) {
     for (const [key, item] of Object.entries(value)) {
       const ch = invisibleCharacter(key);
@@ -156,7 +171,7 @@ export function reportInvisible(c: Checker, value: unknown, path: ValuePath): vo
           "key",
         );
       }
-      reportInvisible(c, item, [...path, key]);
+      reportInvisibleAt(c, item, [...path, key]);
     }
   }
 }

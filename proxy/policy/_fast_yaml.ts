@@ -54,17 +54,14 @@ export function parseYamlValue(text: string): unknown {
 
 /**
  * A null key (`null:`, `~:`) is the string "null" here and "" in `yaml`; a key that reads
- * "null" or "" (rare in a policy) takes the `yaml` path so that both mean the same.
+ * "null" or "" (rare in a policy) takes the `yaml` path so that both mean the same. Searched in
+ * the value's JSON (one native pass, where walking 10,000 rules in script took longer): inside
+ * a JSON string every quote is escaped, so `"null":` and `"":` appear only for such keys (or
+ * for a key ending in a quote: a false alarm that merely takes the `yaml` path).
  */
 function hasNullishKey(value: unknown): boolean {
-  if (typeof value === "string") return value.includes(REVISION_WORDS);
-  if (Array.isArray(value)) return value.some(hasNullishKey);
-  if (typeof value !== "object" || value === null) return false;
-  for (const key in value) {
-    if (key === "null" || key === "" || key.includes(REVISION_WORDS)) return true;
-    if (hasNullishKey((value as Record<string, unknown>)[key])) return true;
-  }
-  return false;
+  const json = JSON.stringify(value) ?? "";
+  return json.includes('"null":') || json.includes('"":') || json.includes(REVISION_WORDS);
 }
 
 /**
