@@ -86,16 +86,18 @@ export async function listProposalFiles(
 ): Promise<ProposalFile[]> {
   const out: ProposalFile[] = [];
   for (const s of state ? [state] : PROPOSAL_STATES) {
+    const at = join(dir, s);
+    const ids: string[] = [];
     try {
-      for await (const entry of Deno.readDir(join(dir, s))) {
-        const id = entry.name.replace(/\.patch$/, "");
-        if (entry.isFile && entry.name.endsWith(".patch") && isProposalId(id)) {
-          out.push({ id, state: s, path: join(dir, s, entry.name) });
-        }
+      for await (const entry of Deno.readDir(at)) {
+        const id = entry.name.slice(0, -6);
+        if (entry.isFile && entry.name.endsWith(".patch") && isProposalId(id)) ids.push(id);
       }
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
+    // Plain string concatenation: join() per name was most of a 10,000-name listing.
+    for (const id of ids) out.push({ id, state: s, path: `${at}/${id}.patch` });
   }
   return out.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

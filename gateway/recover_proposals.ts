@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { parseYamlValue } from "../proxy/policy/mod.ts";
 import { isPolicyName, listPolicyNames, readPolicyFile } from "./policy_files.ts";
 import { proposalMarker } from "./policy_text_edit.ts";
-import { listProposalFiles, proposalFilePath } from "./proposal_files.ts";
+import { proposalFilePath } from "./proposal_files.ts";
 import { stampDecision } from "./proposal_patch.ts";
 import { readProposalRecord } from "./proposal_record.ts";
 import { readSeal, removeSeal, ruleHash, sealDir, textHash } from "./proposal_seal.ts";
@@ -36,10 +36,14 @@ const STALE_TEMP_MS = 60_000;
  * if ((await appliedPendingIds(dir)).length) await withDirectoryLock(dir, () => recoverProposals(env));
  * ```
  */
-export async function appliedPendingIds(dir: string, only?: string): Promise<string[]> {
+export async function appliedPendingIds(
+  dir: string,
+  only?: string,
+  pending?: ReadonlySet<string>,
+): Promise<string[]> {
   const texts = new Map<string, Promise<string | undefined>>();
   const out: string[] = [];
-  for (const id of await markedPendingIds(dir, only)) {
+  for (const id of await markedPendingIds(dir, only, pending)) {
     const seal = await readSeal(dir, id);
     if (!seal || !isPolicyName(seal.policy)) continue;
     if (!texts.has(seal.policy)) {
@@ -61,18 +65,25 @@ export async function appliedPendingIds(dir: string, only?: string): Promise<str
  * marker, so only these can have been applied. Reading the policies once and the pending
  * listing (names only) replaces reading the seal of every pending proposal.
  */
-async function markedPendingIds(dir: string, only?: string): Promise<string[]> {
-  const pending = only === undefined
-    ? new Set((await listProposalFiles(dir, "pending")).map((f) => f.id))
-    : undefined;
+async function markedPendingIds(
+  dir: string,
+  only?: string,
+  listed?: ReadonlySet<string>,
+): Promise<string[]> {
   const out = new Set<string>();
+  const marked = new Set<string>();
   for (const name of await listPolicyNames(dir).catch(() => [])) {
     const text = await Deno.readTextFile(join(dir, `${name}.yaml`)).catch(() => "");
     if (only !== undefined) {
       if (text.includes(proposalMarker(only))) out.add(only);
       continue;
     }
-    for (const m of text.matchAll(MARKER)) if (pending!.has(m[1]!)) out.add(m[1]!);
+    for (const m of text.matchAll(MARKER)) marked.add(m[1]!);
+  }
+  if (only === undefined && marked.size > 0) {
+    // Markers first: with none in any policy, the pending listing is not needed at all.
+    const pending = listed ?? await pendingIds(dir);
+    for (const id of marked) if (pending.has(id)) out.add(id);
   }
   if (only !== undefined && out.size > 0) {
     const live = await Deno.lstat(proposalFilePath(dir, "pending", only)).then(() => 1, () => 0);
@@ -104,11 +115,13 @@ function ruleHashIn(text: string, key: string): string | undefined {
  * ```
  */
 export async function recoverProposals(env: StoreEnv): Promise<string[]> {
-  // One listing of pending/ (10,000 names at scale) serves the seal sweep.
-  const pending = new Set((await listProposalFiles(env.policiesDir, "pending")).map((f) => f.id));
-  await removeDeadTemps(env.policiesDir, pending);
+  // One listing of pending/ (10,000 names at scale) serves the temp and seal sweeps and the
+  // search for applied proposals.
+  const names = await entryNames(join(env.policiesDir, "pending"));
+  const pending = new Set(names.filter((n) => n.endsWith(".patch")).map((n) => n.slice(0, -6)));
+  await removeDeadTemps(env.policiesDir, pending, names);
   const done: string[] = [];
-  for (const id of await appliedPendingIds(env.policiesDir)) {
+  for (const id of await appliedPendingIds(env.policiesDir, undefined, pending)) {
     await finishApproval(env, id);
     done.push(id);
   }
@@ -163,20 +176,43 @@ async function finishApproval(env: StoreEnv, id: string): Promise<void> {
   env.notify({ kind: "proposal", id, state: "approved", policy: record.meta.policy });
 }
 
-async function removeDeadTemps(dir: string, pending: ReadonlySet<string>): Promise<void> {
+async function removeDeadTemps(
+  dir: string,
+  pending: ReadonlySet<string>,
+  pendingNames: string[],
+): Promise<void> {
   const now = Date.now();
   for (const sub of [".", "pending", "approved", "rejected"]) {
     const at = join(dir, sub);
-    const entries = await Array.fromAsync(Deno.readDir(at)).catch(() => []);
-    for (const entry of entries) {
-      if (!entry.isFile || !TEMP_FILE.test(entry.name)) continue;
-      const path = join(at, entry.name);
-      const age = now - ((await Deno.stat(path).catch(() => undefined))?.mtime?.getTime() ?? now);
+    const names = sub === "pending" ? pendingNames : await entryNames(at);
+    for (const name of names) {
+      if (!TEMP_FILE.test(name)) continue;
+      const path = join(at, name);
+      const info = await Deno.lstat(path).catch(() => undefined);
+      if (!info?.isFile) continue;
+      const age = now - (info.mtime?.getTime() ?? now);
       // Pending temps may belong to a live submit (submits take no lock).
       if (sub !== "pending" || age > STALE_TEMP_MS) await Deno.remove(path).catch(() => {});
     }
   }
   await removeDeadSeals(dir, now, pending);
+}
+
+/** The names in a directory (none when it is missing). */
+async function entryNames(at: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(at)) names.push(entry.name);
+  } catch {
+    // Missing or unreadable: nothing to sweep there.
+  }
+  return names;
+}
+
+/** The ids of the pending patches. */
+async function pendingIds(dir: string): Promise<Set<string>> {
+  const names = await entryNames(join(dir, "pending"));
+  return new Set(names.filter((n) => n.endsWith(".patch")).map((n) => n.slice(0, -6)));
 }
 
 /** Seals (and their temps) whose patch left `pending/` or was never written by a live submit. */
