@@ -15,6 +15,7 @@ export {
   formatEndpoints,
   isIpLiteral,
   loadPolicyText,
+  lookupGrants,
   policyCoversRule,
   PolicyValidationError,
 } from "../proxy/policy/mod.ts";

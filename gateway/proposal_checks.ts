@@ -12,6 +12,7 @@ import {
   classifyAddress,
   isIpLiteral,
   type LoadedPolicy,
+  lookupGrants,
   policyCoversRule,
   validateNetworkRule,
 } from "./_engine.ts";
@@ -79,18 +80,31 @@ function warn(code: string, message: string): Finding {
 function l7ElsewhereFinding(e: Endpoint, at: string, current: LoadedPolicy): Finding | undefined {
   if (e.protocol === "rest") return undefined;
   const host = e.host?.toLowerCase();
-  const ports = portsOf(e);
-  for (const [key, rule] of Object.entries(current.policy.network_policies)) {
-    const l7 = rule.endpoints.some((x) =>
-      x.protocol === "rest" && x.host?.toLowerCase() === host &&
-      portsOf(x).some((p) => ports.includes(p))
-    );
-    if (l7) {
-      const where = `${visibleText(e.host ?? "", 100)} (rule ${key})`;
-      return warn("use_l7_not_l4", `${at} is an L4 grant on ${where}, which has an L7 endpoint`);
-    }
+  const key = l7RuleOn(host, portsOf(e), current);
+  if (key === undefined) return undefined;
+  const where = `${visibleText(e.host ?? "", 100)} (rule ${key})`;
+  return warn("use_l7_not_l4", `${at} is an L4 grant on ${where}, which has an L7 endpoint`);
+}
+
+/** The first rule with a `rest` endpoint on exactly `host` and one of `ports`, if any. */
+function l7RuleOn(
+  host: string | undefined,
+  ports: number[],
+  current: LoadedPolicy,
+): string | undefined {
+  const l7 = (x: Endpoint) =>
+    x.protocol === "rest" && x.host?.toLowerCase() === host &&
+    portsOf(x).some((p) => ports.includes(p));
+  if (host === undefined || host.includes("*")) {
+    // A host-less or wildcard grant (refused anyway) is not in the host index: read every rule.
+    const rules = Object.entries(current.policy.network_policies);
+    return rules.find(([, rule]) => rule.endpoints.some(l7))?.[0];
   }
-  return undefined;
+  // The host index answers for an exact host: 10,000 rules are not read per proposal.
+  const keys = ports.flatMap((port) =>
+    lookupGrants(current.compiled, host, port).filter((g) => l7(g.endpoint)).map((g) => g.ruleKey)
+  );
+  return keys.sort()[0];
 }
 
 function withEnforcement(rule: NetworkRule, findings: Finding[]): NetworkRule {

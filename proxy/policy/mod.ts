@@ -28,7 +28,7 @@ export { parseYamlValue } from "./_fast_yaml.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
 export { loadPolicyFile, loadPolicyText, realBinaryPath } from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
-export { compilePolicy } from "./compile_policy.ts";
+export { compilePolicy, lookupGrants } from "./compile_policy.ts";
 export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";
 export type { PlanSource, PolicyPlan } from "./policy_plan.ts";
 export type { CompileOptions } from "./compile_policy.ts";
