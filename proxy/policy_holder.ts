@@ -48,7 +48,8 @@ export interface PolicySnapshot {
 
 /** Result of {@linkcode PolicyHolder.update}. */
 export type UpdateResult =
-  | { ok: true; snapshot: PolicySnapshot }
+  /** `superseded`: a newer reload was asked for before this one started; only it is loaded. */
+  | { ok: true; snapshot: PolicySnapshot; superseded?: true }
   | { ok: false; issues: PolicyIssue[] };
 
 /**
@@ -70,6 +71,7 @@ export class PolicyHolder {
   /** The sandbox id this proxy serves: a session-scoped rule allows only its own sandbox. */
   sandbox?: string;
   #reloads: Promise<void> = Promise.resolve();
+  #asked = 0;
 
   /** Hold an already loaded policy as generation 1. */
   constructor(name: string, loaded: LoadedPolicy) {
@@ -121,10 +123,15 @@ export class PolicyHolder {
 
   /**
    * `update()` off the request path (`loadOffThread`): only the finished snapshot is swapped
-   * in, requests meanwhile are decided by the policy in force. Reloads apply in order.
+   * in, requests meanwhile are decided by the policy in force. Reloads apply in order; one still
+   * waiting when a newer one is asked for is skipped (`superseded`).
    */
   reload(text: string): Promise<UpdateResult> {
+    const ask = ++this.#asked;
     const run = this.#reloads.then(async (): Promise<UpdateResult> => {
+      // Pushes that queue behind a running reload (a burst of approvals, a slow 10,000-rule
+      // parse) are already stale: load only the newest instead of each in turn.
+      if (ask !== this.#asked) return { ok: true, snapshot: this.#current, superseded: true };
       const loaded = await loadOffThread(text, this.#current.file, ON_THIS_HOST);
       if ("issues" in loaded) return { ok: false, issues: loaded.issues };
       return this.#swap(loaded, loaded.revision);
@@ -230,6 +237,7 @@ export async function reloadFromText(
   onEvent: ((event: OcsfEvent) => void) | undefined,
 ): Promise<UpdateResult> {
   const result = await holder.reload(text);
+  if (result.ok && result.superseded) return result;
   if (result.ok) {
     const { revision, hash, name } = result.snapshot;
     onEvent?.(

@@ -103,3 +103,20 @@ Deno.test("hostile #15.4: an off-thread reload decides like a direct load, keeps
     }
   }
 });
+
+Deno.test("hostile #15.6: reloads queued behind a running one load only the newest", async () => {
+  const holder = PolicyHolder.fromText("p", "p.yaml", "version: 1\n");
+  const swaps: number[] = [];
+  holder.subscribe((snapshot) => swaps.push(snapshot.revision));
+  const texts = [2, 3, 4, 5].map((r) => `version: 1\nrevision: ${r}\n`);
+  const first = holder.reload(texts[0]!);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  // Asked together (a burst of pushes): the last one stands for all of them.
+  const rest = await Promise.all(texts.slice(1).map((text) => holder.reload(text)));
+  assert.ok((await first).ok);
+  assert.deepEqual(swaps, [2, 5], "the first ran, then only the newest of the burst");
+  assert.deepEqual(rest.map((r) => r.ok && r.superseded === true), [true, true, false]);
+  assert.equal(holder.current().revision, 5);
+  assert.ok((await holder.reload("version: 1\nrevision: 6\n")).ok);
+  assert.equal(holder.current().revision, 6, "a later reload runs as usual");
+});
