@@ -34,7 +34,7 @@ import { waitForDecision } from "./wait_for_decision.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { candidateView } from "./_candidate.ts";
 import { ceilingPath, readCeilingView } from "./authority/mod.ts";
-import type { ApproveOptions, RuleEnd, RuleRemoval } from "./automation/mod.ts";
+import type { ApproveOptions, AutoApproveHooks, RuleEnd, RuleRemoval } from "./automation/mod.ts";
 import { autoApproveSubmitted, removeEndedRules } from "./automation/mod.ts";
 import { PolicyCache } from "./policy_cache.ts";
 
@@ -56,6 +56,8 @@ export interface ProposalStoreOptions {
   ceilingFile?: string;
   /** Loaded policies to reuse (the gateway shares one with its directory watch). */
   policyCache?: PolicyCache;
+  /** Runs the auto-approval of a submit (a remote-backed store publishes it on the remote). */
+  publishAutoApproval?: AutoApproveHooks["publish"];
 }
 
 const defaults = {
@@ -88,19 +90,17 @@ export class ProposalStore implements ProposalSink {
   readonly #env: StoreEnv;
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #recheckMs: number;
+  readonly #publishAuto?: AutoApproveHooks["publish"];
   #repo?: { at: number; info: Promise<RepoInfo> };
 
-  /**
-   * Bind a store to a policies directory.
-   *
-   * @param options the policies directory, clock, event sink and test hook
-   */
+  /** Bind a store to a policies directory (`options`: clock, event sink, hooks). */
   constructor(options: ProposalStoreOptions) {
     const o = { ...defaults, ...options };
     this.policiesDir = options.policiesDir;
     this.ceilingFile = options.ceilingFile;
     this.#recheckMs = o.waitRecheckMs;
     this.recordsProposals = options.emit !== undefined;
+    this.#publishAuto = options.publishAutoApproval;
     this.#env = {
       policiesDir: options.policiesDir,
       now: o.now,
@@ -123,13 +123,13 @@ export class ProposalStore implements ProposalSink {
   /** Check and store a proposal (see `submitProposal`). */
   async submit(input: ProposalInput): Promise<SubmitResult> {
     const result = await submitProposal(this.#env, input);
-    // Approved without a person only inside an auto_approve.yaml pattern and the ceiling.
-    return await autoApproveSubmitted(
-      this.#env,
-      result,
-      (id, o) => this.approve(id, o),
-      (id) => this.status(id),
-    );
+    // Approved without a person only inside an auto_approve.yaml pattern and the ceiling; not by
+    // this.approve, which a remote store publishes: there the step is published whole.
+    return await autoApproveSubmitted(this.#env, result, {
+      approve: (id, o) => approveProposal(this.#env, id, o),
+      status: (id) => this.status(id),
+      publish: this.#publishAuto,
+    });
   }
 
   /** The agent-facing state of a proposal; undefined for an unknown or malformed id. */

@@ -13,44 +13,76 @@ import type { StoreEnv } from "../store_env.ts";
 import { autoScope, matchAutoPattern, readAutoPatterns } from "./auto_approve.ts";
 import type { ApproveOptions } from "./scoped_approval.ts";
 
+/** What the auto-approval step acts through. */
+export interface AutoApproveHooks {
+  /** Approve (never through `publish` again: the step already runs inside it). */
+  approve: (id: string, options: ApproveOptions) => Promise<unknown>;
+  /** The proposal's state after the step. */
+  status: (id: string) => Promise<ProposalStatus | undefined>;
+  /**
+   * Run the deciding part of the step (a remote-backed store: on the remote's tip, pushed
+   * before it returns; a throw means refused and undone). Absent: run it here, once.
+   */
+  publish?: (id: string, step: () => Promise<boolean>) => Promise<boolean>;
+}
+
 /**
  * Approve a just-accepted pending proposal without a person when a pattern allows it; the
  * result then reports the approved state. Auto-approval needs an org ceiling: without one
  * (or with an unreadable one, or unreadable patterns) every proposal waits for a person.
+ * With `hooks.publish` the files seen here only pre-select: the patterns, the ceiling and the
+ * policy are read again inside `publish` (the remote's tip), and only that decides.
  *
  * @example
  * ```ts ignore
- * const result = await autoApproveSubmitted(env, await submitProposal(env, input), approve);
+ * const result = await autoApproveSubmitted(env, await submitProposal(env, input), {
+ *   approve: (id, o) => approveProposal(env, id, o),
+ *   status: (id) => store.status(id),
+ * });
  * ```
  */
 export async function autoApproveSubmitted(
   env: StoreEnv,
   result: SubmitResult,
-  approve: (id: string, options: ApproveOptions) => Promise<unknown>,
-  status: (id: string) => Promise<ProposalStatus | undefined>,
+  hooks: AutoApproveHooks,
 ): Promise<SubmitResult> {
   if (!result.accepted || result.proposal.status !== "pending") return result;
-  const { proposal } = result;
-  const patterns = await readAutoPatterns(env.policiesDir).catch(() => []);
-  if (patterns.length === 0) return result;
-  const ceiling = await env.ceiling?.();
-  if (ceiling === undefined || "error" in ceiling) return result;
-  const current = await readPolicyFile(env.policiesDir, proposal.policy).catch(() => undefined);
-  if (!current) return result;
-  const { added } = authorityDelta(current.loaded.compiled, proposal.rule);
-  if (firstOutside(ceiling.compiled, added)) return result;
-  const pattern = matchAutoPattern(patterns, added, proposal.findings);
-  if (!pattern) return result;
-  try {
-    await approve(proposal.id, {
-      approvedBy: `auto (${pattern.name})`,
-      scope: autoScope(pattern),
-      auto: pattern.name,
-    });
-  } catch {
-    // A conflict (the policy moved, a check now warns) leaves it for a person.
-    return result;
-  }
-  const decided = await status(proposal.id);
+  const id = result.proposal.id;
+  const step = async (): Promise<boolean> => {
+    const options = await autoApproval(env, result.proposal);
+    if (!options) return false;
+    try {
+      await hooks.approve(id, options);
+      return true;
+    } catch {
+      // A conflict (the policy moved, a check now warns) leaves it for a person.
+      return false;
+    }
+  };
+  let approved: boolean;
+  if (!hooks.publish) approved = await step();
+  else if (!(await autoApproval(env, result.proposal))) approved = false;
+  // Refused (the remote unreachable, the branch kept moving): undone, a person decides.
+  else approved = await hooks.publish(id, step).catch(() => false);
+  if (!approved) return result;
+  const decided = await hooks.status(id);
   return decided ? { accepted: true, proposal: decided } : result;
+}
+
+/** How the pending `proposal` is approved without a person, or undefined (a person decides). */
+async function autoApproval(
+  env: StoreEnv,
+  proposal: ProposalStatus,
+): Promise<ApproveOptions | undefined> {
+  const patterns = await readAutoPatterns(env.policiesDir).catch(() => []);
+  if (patterns.length === 0) return undefined;
+  const ceiling = await env.ceiling?.();
+  if (ceiling === undefined || "error" in ceiling) return undefined;
+  const current = await readPolicyFile(env.policiesDir, proposal.policy).catch(() => undefined);
+  if (!current) return undefined;
+  const { added } = authorityDelta(current.loaded.compiled, proposal.rule);
+  if (firstOutside(ceiling.compiled, added)) return undefined;
+  const pattern = matchAutoPattern(patterns, added, proposal.findings);
+  if (!pattern) return undefined;
+  return { approvedBy: `auto (${pattern.name})`, scope: autoScope(pattern), auto: pattern.name };
 }

@@ -26,6 +26,7 @@ export {
 } from "./auto_approve.ts";
 export type { AutoPattern } from "./auto_approve.ts";
 export { autoApproveSubmitted } from "./auto_approve_step.ts";
+export type { AutoApproveHooks } from "./auto_approve_step.ts";
 export { endedKeys, removalSubject, removedBy, textWithout } from "./ended_rules.ts";
 export type { RemovedBy, RuleEnd } from "./ended_rules.ts";
 export { removeEndedRules } from "./remove_ended_rules.ts";

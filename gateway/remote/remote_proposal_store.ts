@@ -2,8 +2,9 @@
  * `RemoteProposalStore`: the proposal store of a gateway that shares its policy repository
  * through a Git remote. Approvals and rejections are decisions published through
  * `RemoteSync.decide` (run on the remote's tip, pushed, retried on a lost race, refused when
- * the remote is unreachable); a submit or refresh is committed and pushed in the background,
- * so pending proposals travel with the repository and a reviewer on any gateway sees them.
+ * the remote is unreachable), and so is a submit's auto-approval; a submit or refresh is
+ * otherwise committed and pushed in the background, so pending proposals travel with the
+ * repository and a reviewer on any gateway sees them.
  *
  * @module
  */
@@ -35,7 +36,11 @@ export class RemoteProposalStore extends ProposalStore {
    * @param sync the clone's synchronisation with the remote
    */
   constructor(options: ProposalStoreOptions, sync: RemoteSync) {
-    super(options);
+    // Auto-approval is a decision: patterns, ceiling and policy are read on the remote's tip,
+    // the approval is pushed before the submit returns; refused, the proposal stays pending.
+    const publishAutoApproval = (id: string, step: () => Promise<boolean>) =>
+      sync.decide("auto-approve", id, step);
+    super({ ...options, publishAutoApproval });
     this.#sync = sync;
   }
 
@@ -49,7 +54,10 @@ export class RemoteProposalStore extends ProposalStore {
     return this.#sync.decide("reject", id, () => super.reject(id, options));
   }
 
-  /** Store the proposal, then commit and push it in the background. */
+  /**
+   * Store the proposal (an auto-approval published like a decision), then commit and push
+   * what is left in the background.
+   */
   override async submit(input: ProposalInput): Promise<SubmitResult> {
     const result = await super.submit(input);
     this.#sync.poke();
