@@ -128,3 +128,49 @@ Deno.test("remote #19: a remote that never finishes its answer fails the approva
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The transport repositories in the system temp directory that carry pid `pid`'s name. */
+async function transportsOf(pid: number): Promise<string[]> {
+  const probe = await Deno.makeTempDir({ prefix: "tollgate-probe-" });
+  const tmp = probe.replace(/\/[^/]+$/, "");
+  await Deno.remove(probe);
+  const found: string[] = [];
+  for await (const e of Deno.readDir(tmp)) {
+    if (e.name.startsWith(`tollgate-transport-${pid}-`)) found.push(join(tmp, e.name));
+  }
+  return found;
+}
+
+Deno.test("remote #19: the transport repository of a gateway killed with SIGKILL (its pid in the name) is swept when the next one starts; a live one's is kept", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-transport-" });
+  const bare = await makeRemote(dir);
+  const mod = new URL("../gateway/remote/mod.ts", import.meta.url).href;
+  const code = `import { RemoteSync } from "${mod}";
+    await RemoteSync.open({ policiesDir: Deno.args[0], url: Deno.args[1], fetchIntervalMs: 0 });
+    console.log("open");
+    await new Promise(() => setInterval(() => {}, 1000));`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", code, join(dir, "killed"), `file://${bare}`],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  let sync: RemoteSync | undefined;
+  try {
+    const reader = child.stdout.getReader();
+    const { value } = await reader.read();
+    assert.match(new TextDecoder().decode(value), /open/);
+    reader.releaseLock();
+    await child.stdout.cancel();
+    child.kill("SIGKILL");
+    await child.status;
+    const left = await transportsOf(child.pid);
+    assert.equal(left.length, 1, "the killed gateway's transport repository names its pid");
+    sync = await RemoteSync.open({ policiesDir: join(dir, "next"), url: `file://${bare}` });
+    assert.deepEqual(await transportsOf(child.pid), [], "the stale one is still there");
+    assert.equal((await transportsOf(Deno.pid)).length, 1, "the live gateway's own was swept");
+  } finally {
+    await sync?.close();
+    await Deno.remove(dir, { recursive: true });
+    for (const left of await transportsOf(child.pid)) await Deno.remove(left, { recursive: true });
+  }
+});

@@ -9,11 +9,14 @@
  * clone, the repository's config never applies, and the user's global config (credential
  * helpers, a proxy, `GIT_SSH_COMMAND`) still does. Each run has a deadline: git and every
  * helper it started are killed when it passes (a stalled transfer, a connect with no answer).
+ * Its name carries the gateway's pid: a start removes those of gateways that died unclosed.
  *
  * @module
  */
 
+import { dirname } from "node:path";
 import { runGit } from "../git_repo.ts";
+import { sweepStaleTransports, transportPrefix } from "./_stale_transports.ts";
 import { failure, redactUrl, RemoteGitError, remoteRef, transportConfig } from "./_remote_git.ts";
 
 /**
@@ -54,7 +57,9 @@ export class TransportRepo {
     ], root);
     const [objects, format] = info.stdout.split("\n");
     if (info.code !== 0 || !objects || !format) throw failure("git rev-parse", info.stderr);
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-transport-" });
+    // The pid in the name lets a later start sweep what a killed gateway left behind.
+    const dir = await Deno.makeTempDir({ prefix: transportPrefix(Deno.pid) });
+    await sweepStaleTransports(dirname(dir)).catch(() => []);
     const init = ["init", "--quiet", "--bare", "--template=", `--object-format=${format}`, dir];
     const r = await runGit(init, dir);
     if (r.code !== 0) {
