@@ -306,7 +306,9 @@ Deno.test("hostile #14: sandbox B cannot read sandbox A's proposal through polic
     const body = JSON.stringify(AGENT_PROPOSAL);
     const submitted = await curlArgs([...a, "--data-binary", body, `${LOCAL}/v1/proposals`]);
     assert.equal(submitted.status, 202, submitted.body);
+    // A rejected chunk would otherwise surface as a puzzling 404 on "/v1/proposals/undefined".
     const [id] = JSON.parse(submitted.body).accepted_chunk_ids;
+    assert.ok(id, `no accepted chunk: ${submitted.body}`);
     const own = await curlArgs([...a, `${LOCAL}/v1/proposals/${id}`]);
     assert.equal(own.status, 200, own.body);
     for (const path of [`/v1/proposals/${id}`, `/v1/proposals/${id}/wait?timeout=5`]) {
