@@ -34,7 +34,7 @@ import { waitForDecision } from "./wait_for_decision.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { candidateView } from "./_candidate.ts";
 import { ceilingPath, readCeilingView } from "./authority/mod.ts";
-import type { ApproveOptions, AutoApproveHooks, RuleEnd, RuleRemoval } from "./automation/mod.ts";
+import type { ApproveOptions, RuleEnd, RuleRemoval } from "./automation/mod.ts";
 import { autoApproveSubmitted, removeEndedRules } from "./automation/mod.ts";
 import { PolicyCache } from "./policy_cache.ts";
 
@@ -57,7 +57,7 @@ export interface ProposalStoreOptions {
   /** Loaded policies to reuse (the gateway shares one with its directory watch). */
   policyCache?: PolicyCache;
   /** Runs the auto-approval of a submit (a remote-backed store publishes it on the remote). */
-  publishAutoApproval?: AutoApproveHooks["publish"];
+  publishAutoApproval?: (id: string, step: () => Promise<boolean>) => Promise<boolean>;
 }
 
 const defaults = {
@@ -90,7 +90,7 @@ export class ProposalStore implements ProposalSink {
   readonly #env: StoreEnv;
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #recheckMs: number;
-  readonly #publishAuto?: AutoApproveHooks["publish"];
+  readonly #publishAuto?: ProposalStoreOptions["publishAutoApproval"];
   #repo?: { at: number; info: Promise<RepoInfo> };
 
   /** Bind a store to a policies directory (`options`: clock, event sink, hooks). */
