@@ -14,8 +14,9 @@ import { UsageError } from "./context.ts";
  * @throws {UsageError} On anything else (exit 2).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePositiveInt } from "./_flags.ts";
- * console.assert(parsePositiveInt("64", "--max-connections") === 64);
+ * assert.equal(parsePositiveInt("64", "--max-connections"), 64);
  * ```
  */
 export function parsePositiveInt(text: string, flag: string): number {

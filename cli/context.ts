@@ -51,9 +51,10 @@ export class CliFailure extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveUserPath } from "./context.ts";
  * const ctx = { cwd: "/home/me" } as Parameters<typeof resolveUserPath>[0];
- * console.assert(resolveUserPath(ctx, "policies") === "/home/me/policies");
+ * assert.equal(resolveUserPath(ctx, "policies"), "/home/me/policies");
  * ```
  */
 export function resolveUserPath(ctx: Pick<CliContext, "cwd">, path: string): string {
@@ -65,8 +66,9 @@ export function resolveUserPath(ctx: Pick<CliContext, "cwd">, path: string): str
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { useColor } from "./context.ts";
- * console.assert(!useColor({ isTTY: true, env: { NO_COLOR: "1" } }));
+ * assert(!useColor({ isTTY: true, env: { NO_COLOR: "1" } }));
  * ```
  */
 export function useColor(ctx: Pick<CliContext, "isTTY" | "env">): boolean {

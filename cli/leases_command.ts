@@ -88,8 +88,9 @@ function report(ctx: CliContext, removals: RuleRemoval[]): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderLeases } from "./leases_command.ts";
- * console.assert(renderLeases([]) === "No scoped rules\n");
+ * assert.equal(renderLeases([]), "No scoped rules\n");
  * ```
  */
 export function renderLeases(leases: readonly LeaseEntry[]): string {

@@ -32,10 +32,11 @@ const RUNS_ANYTHING =
  * @returns One `warn` finding per breadth problem, in a fixed order.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { endpointBreadthFindings } from "./_breadth_findings.ts";
  * const rule = { allow: { method: "PUT", path: "/repos/**" } };
  * const found = endpointBreadthFindings({ host: "example.com", port: 443, rules: [rule] }, "e");
- * console.assert(found.some((f) => f.code === "broad_write_path"));
+ * assert(found.some((f) => f.code === "broad_write_path"));
  * ```
  */
 export function endpointBreadthFindings(e: Endpoint, at: string): Finding[] {
@@ -78,9 +79,10 @@ export function endpointBreadthFindings(e: Endpoint, at: string): Finding[] {
  * @returns A `warn` finding `use_l7_not_l4`, or undefined.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { l4OnHttpPortFinding } from "./_breadth_findings.ts";
  * const found = l4OnHttpPortFinding({ host: "example.com", port: 443 }, "endpoints[0]");
- * console.assert(found?.code === "use_l7_not_l4");
+ * assert.equal(found?.code, "use_l7_not_l4");
  * ```
  */
 export function l4OnHttpPortFinding(e: Endpoint, at: string): Finding | undefined {
@@ -103,9 +105,10 @@ export function l4OnHttpPortFinding(e: Endpoint, at: string): Finding | undefine
  * @returns A `warn` finding, or undefined when the path names one ordinary program.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { binaryBreadthFinding } from "./_breadth_findings.ts";
- * console.assert(binaryBreadthFinding("/usr/bin/python3.11")?.code === "interpreter_binary");
- * console.assert(binaryBreadthFinding("/usr/bin/curl") === undefined);
+ * assert.equal(binaryBreadthFinding("/usr/bin/python3.11")?.code, "interpreter_binary");
+ * assert.equal(binaryBreadthFinding("/usr/bin/curl"), undefined);
  * ```
  */
 export function binaryBreadthFinding(path: string): Finding | undefined {

@@ -91,8 +91,9 @@ export function bumpStep(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reviewToken } from "./_candidate.ts";
- * console.assert(reviewToken("p-1", { a: 1 }, "c", "n").length === 64);
+ * assert.equal(reviewToken("p-1", { a: 1 }, "c", "n").length, 64);
  * ```
  */
 export function reviewToken(id: string, rule: unknown, current: string, candidate: string): string {

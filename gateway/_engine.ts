@@ -26,8 +26,9 @@ export type { LoadedPolicy } from "../proxy/policy/mod.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateNetworkRule } from "./_engine.ts";
- * console.assert(validateNetworkRule({}).problems.length > 0);
+ * assert(validateNetworkRule({}).problems.length > 0);
  * ```
  */
 export function validateNetworkRule(raw: unknown): { rule?: NetworkRule; problems: string[] } {

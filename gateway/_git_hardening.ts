@@ -52,9 +52,10 @@ export const DRIVER_KEYS =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { driverOverrides } from "./_git_hardening.ts";
  * const env = driverOverrides("filter.lfs.clean\0");
- * console.assert(env.GIT_CONFIG_KEY_0 === "filter.lfs.clean" && env.GIT_CONFIG_VALUE_0 === "");
+ * assert(env.GIT_CONFIG_KEY_0 === "filter.lfs.clean" && env.GIT_CONFIG_VALUE_0 === "");
  * ```
  */
 export function driverOverrides(names: string): Record<string, string> {

@@ -42,11 +42,12 @@ const DIR = "credentials";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CredentialStore } from "./credential_store.ts";
  * const dir = await Deno.makeTempDir();
  * const store = new CredentialStore(dir);
  * const token = await store.addReviewer("alice");
- * console.assert((await store.find(token))?.name === "alice");
+ * assert.equal((await store.find(token))?.name, "alice");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -41,9 +41,10 @@ export const MAX_EVENT_TEXT_BYTES = 16 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { policyUpdated } from "./directory_watcher.ts";
  * const event = policyUpdated({ name: "team", text: "version: 1\n", revision: 1, hash: "ab" });
- * console.assert(event.data.text === "version: 1\n");
+ * assert.equal(event.data.text, "version: 1\n");
  * ```
  */
 export function policyUpdated(snapshot: PolicySnapshot): GatewayEvent {

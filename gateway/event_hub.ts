@@ -29,9 +29,10 @@ export type HubEvent = GatewayEvent & {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sseFrame } from "./event_hub.ts";
  * const frame = sseFrame({ type: "policy.updated", data: { name: "t" } }, 7);
- * console.assert(frame === 'event: policy.updated\ndata: {"name":"t"}\nid: 7\n\n');
+ * assert.equal(frame, 'event: policy.updated\ndata: {"name":"t"}\nid: 7\n\n');
  * ```
  */
 export function sseFrame(event: GatewayEvent, id: number): string {
@@ -52,13 +53,14 @@ export interface HubSubscription {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EventHub } from "./event_hub.ts";
  * const hub = new EventHub();
  * const seen: string[] = [];
  * const sub = hub.subscribe((e) => void seen.push(e.type));
  * hub.publish({ type: "policy.updated", data: { name: "team" } });
  * sub.unsubscribe();
- * console.assert(seen[0] === "policy.updated");
+ * assert.equal(seen[0], "policy.updated");
  * ```
  */
 export class EventHub {

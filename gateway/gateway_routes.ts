@@ -45,8 +45,9 @@ export const G_CEILING_CHECK = "/v1/ceiling/check";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fillRoute, G_POLICY } from "./gateway_routes.ts";
- * console.assert(fillRoute(G_POLICY, { name: "team" }) === "/v1/policies/team");
+ * assert.equal(fillRoute(G_POLICY, { name: "team" }), "/v1/policies/team");
  * ```
  */
 export function fillRoute(route: string, params: Record<string, string>): string {

@@ -76,8 +76,9 @@ export interface RunningGateway {
  * @throws {TypeError} when malformed, or not a loopback address without `allowRemote`
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseListen } from "./gateway_server.ts";
- * console.assert(parseListen("127.0.0.1:0").port === 0);
+ * assert.equal(parseListen("127.0.0.1:0").port, 0);
  * ```
  */
 export function parseListen(

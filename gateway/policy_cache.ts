@@ -14,10 +14,11 @@ import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PolicyCache } from "./policy_cache.ts";
  * const cache = new PolicyCache();
  * const a = cache.load("version: 1\n", "team.yaml");
- * console.assert(cache.load("version: 1\n", "team.yaml") === a && cache.loads === 1);
+ * assert(cache.load("version: 1\n", "team.yaml") === a && cache.loads === 1);
  * ```
  */
 export class PolicyCache {

@@ -19,8 +19,9 @@ const RESERVED_NAMES = new Set(["ceiling", "auto_approve"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isPolicyName } from "./policy_files.ts";
- * console.assert(isPolicyName("team") && !isPolicyName("../x"));
+ * assert(isPolicyName("team") && !isPolicyName("../x"));
  * ```
  */
 export function isPolicyName(name: unknown): name is string {
@@ -33,8 +34,9 @@ export function isPolicyName(name: unknown): name is string {
  * @throws {TypeError} when the name is not a safe policy name
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { policyFilePath } from "./policy_files.ts";
- * console.assert(policyFilePath("/p", "team") === "/p/team.yaml");
+ * assert.equal(policyFilePath("/p", "team"), "/p/team.yaml");
  * ```
  */
 export function policyFilePath(dir: string, name: string): string {

@@ -31,8 +31,9 @@ const RESERVED = new Set(["true", "false", "null", "yes", "no", "on", "off", "y"
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ruleKeyFor } from "./policy_text_edit.ts";
- * console.assert(ruleKeyFor("GH Contents-Write", ["gh_contents_write"]) === "gh_contents_write_2");
+ * assert.equal(ruleKeyFor("GH Contents-Write", ["gh_contents_write"]), "gh_contents_write_2");
  * ```
  */
 export function ruleKeyFor(name: string, existing: Iterable<string>): string {
@@ -112,9 +113,10 @@ function blockPlace(text: string, doc: YamlDocument): Place | undefined {
  * @throws {Error} when the edit would not produce exactly the new rule
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { insertRuleText } from "./policy_text_edit.ts";
  * const out = insertRuleText("version: 1\n", "r", { endpoints: [{ host: "h", port: 1 }], binaries: [{ path: "/b" }] }, "p-20260506T170204-ab12cd");
- * console.assert(out.includes("network_policies:\n  # tollgate proposal"));
+ * assert(out.includes("network_policies:\n  # tollgate proposal"));
  * ```
  */
 export function insertRuleText(text: string, key: string, rule: NetworkRule, id: string): string {
@@ -151,9 +153,10 @@ function reserialise(doc: YamlDocument, key: string, rule: NetworkRule, id: stri
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reinsertRuleLines } from "./policy_text_edit.ts";
  * const out = reinsertRuleLines("network_policies:\n  a: {}\n", ["  b: {}"]);
- * console.assert(out === "network_policies:\n  a: {}\n  b: {}\n");
+ * assert.equal(out, "network_policies:\n  a: {}\n  b: {}\n");
  * ```
  */
 export function reinsertRuleLines(text: string, lines: string[]): string | undefined {
@@ -175,10 +178,11 @@ export function reinsertRuleLines(text: string, lines: string[]): string | undef
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { setRevisionText } from "./policy_text_edit.ts";
- * console.assert(setRevisionText("version: 1\n# tollgate-revision: 3\n", 4) === "version: 1\n# tollgate-revision: 4\n");
- * console.assert(setRevisionText("version: 1\nrevision: 3 # n\n", 4) === "version: 1\n# tollgate-revision: 4\n");
- * console.assert(setRevisionText("version: 1\n", 1) === "version: 1\n# tollgate-revision: 1\n");
+ * assert.equal(setRevisionText("version: 1\n# tollgate-revision: 3\n", 4), "version: 1\n# tollgate-revision: 4\n");
+ * assert.equal(setRevisionText("version: 1\nrevision: 3 # n\n", 4), "version: 1\n# tollgate-revision: 4\n");
+ * assert.equal(setRevisionText("version: 1\n", 1), "version: 1\n# tollgate-revision: 1\n");
  * ```
  */
 export function setRevisionText(text: string, revision: number): string {

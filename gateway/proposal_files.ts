@@ -30,8 +30,9 @@ export interface ProposalFile {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { proposalFilePath } from "./proposal_files.ts";
- * console.assert(proposalFilePath("/p", "pending", "p-1").endsWith("/p/pending/p-1.patch"));
+ * assert(proposalFilePath("/p", "pending", "p-1").endsWith("/p/pending/p-1.patch"));
  * ```
  */
 export function proposalFilePath(dir: string, state: ProposalState, id: string): string {

@@ -17,9 +17,10 @@ const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isProposalId } from "./proposal_id.ts";
- * console.assert(isProposalId("p-20260506T170204-ab12cd"));
- * console.assert(!isProposalId("../../etc/passwd"));
+ * assert(isProposalId("p-20260506T170204-ab12cd"));
+ * assert(!isProposalId("../../etc/passwd"));
  * ```
  */
 export function isProposalId(value: unknown): value is string {
@@ -48,8 +49,9 @@ export function assertProposalId(value: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isProposalId, newProposalId } from "./proposal_id.ts";
- * console.assert(isProposalId(newProposalId(new Date())));
+ * assert(isProposalId(newProposalId(new Date())));
  * ```
  */
 export function newProposalId(now: Date): string {

@@ -47,8 +47,9 @@ export function sealPath(policiesDir: string, id: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { textHash } from "./proposal_seal.ts";
- * console.assert(textHash("").startsWith("e3b0c442"));
+ * assert(textHash("").startsWith("e3b0c442"));
  * ```
  */
 export function textHash(text: string): string {
@@ -60,8 +61,9 @@ export function textHash(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ruleHash } from "./proposal_seal.ts";
- * console.assert(ruleHash({ a: 1, b: [2] }) === ruleHash({ b: [2], a: 1 }));
+ * assert.equal(ruleHash({ a: 1, b: [2] }), ruleHash({ b: [2], a: 1 }));
  * ```
  */
 export function ruleHash(rule: unknown): string {

@@ -53,8 +53,9 @@ export function proposalJson(r: ProposalRecord): Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { safeJson } from "./render_proposals.ts";
- * console.assert(safeJson({ a: "\u009b" }) === '{"a":"\\u009b"}');
+ * assert.equal(safeJson({ a: "\u009b" }), '{"a":"\\u009b"}');
  * ```
  */
 export function safeJson(value: unknown, indent?: number): string {
@@ -93,8 +94,9 @@ export function renderProposalList(records: ProposalRecord[], color: boolean): s
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderDiff } from "./render_proposals.ts";
- * console.assert(renderDiff("+a\x1b\n", false) === "+a\u241b\n");
+ * assert.equal(renderDiff("+a\x1b\n", false), "+a\u241b\n");
  * ```
  */
 export function renderDiff(diff: string, color: boolean): string {

@@ -15,8 +15,9 @@ import { type NetworkRule, parseYamlValue } from "../proxy/policy/mod.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gitBlobId } from "./rule_diff.ts";
- * console.assert(gitBlobId("") === "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+ * assert.equal(gitBlobId(""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
  * ```
  */
 export function gitBlobId(text: string): string {
@@ -30,8 +31,9 @@ export function gitBlobId(text: string): string {
  * @param path the file's path relative to the repository root (or the policies directory)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildFileDiff } from "./rule_diff.ts";
- * console.assert(buildFileDiff("p.yaml", "a\n", "a\nb\n").includes("+b\n"));
+ * assert(buildFileDiff("p.yaml", "a\n", "a\nb\n").includes("+b\n"));
  * ```
  */
 export function buildFileDiff(
@@ -56,10 +58,11 @@ export function buildFileDiff(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applyFileDiff, buildFileDiff } from "./rule_diff.ts";
  * const d = buildFileDiff("p.yaml", "a\n", "a\nb\n");
- * console.assert(applyFileDiff("a\n", d) === "a\nb\n");
- * console.assert(applyFileDiff("c\n", d) === undefined);
+ * assert.equal(applyFileDiff("a\n", d), "a\nb\n");
+ * assert.equal(applyFileDiff("c\n", d), undefined);
  * ```
  */
 export function applyFileDiff(current: string, diff: string): string | undefined {
@@ -74,9 +77,10 @@ export function applyFileDiff(current: string, diff: string): string | undefined
  * @throws {SyntaxError} when the added lines do not hold exactly that rule
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildFileDiff, ruleFromDiff } from "./rule_diff.ts";
  * const d = buildFileDiff("p.yaml", "network_policies:\n", "network_policies:\n  r:\n    binaries: []\n");
- * console.assert(ruleFromDiff(d, "r").binaries.length === 0);
+ * assert.deepEqual(ruleFromDiff(d, "r").binaries, []);
  * ```
  */
 export function ruleFromDiff(diff: string, key: string): NetworkRule {
@@ -104,8 +108,9 @@ export function ruleFromDiff(diff: string, key: string): NetworkRule {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { diffStat } from "./rule_diff.ts";
- * console.assert(diffStat("p.yaml", "+++ b/p.yaml\n+x\n").includes("1 insertion(+)"));
+ * assert(diffStat("p.yaml", "+++ b/p.yaml\n+x\n").includes("1 insertion(+)"));
  * ```
  */
 export function diffStat(path: string, diff: string): string {
@@ -124,8 +129,9 @@ export function diffStat(path: string, diff: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addedLines } from "./rule_diff.ts";
- * console.assert(addedLines("+++ b/x\n+a\n b\n+c\n").join() === "a,c");
+ * assert.equal(addedLines("+++ b/x\n+a\n b\n+c\n").join(), "a,c");
  * ```
  */
 export function addedLines(diff: string): string[] {

@@ -20,10 +20,11 @@ export interface ServerSentEvent {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readServerSentEvents } from "./server_sent_events.ts";
  * const body = new Response("event: a\ndata: 1\n\n").body!;
  * for await (const e of readServerSentEvents(body, new AbortController().signal)) {
- *   console.assert(e.event === "a" && e.data === "1");
+ *   assert(e.event === "a" && e.data === "1");
  * }
  * ```
  */

@@ -53,9 +53,10 @@ function grantText(e: Endpoint): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { summarizeRule } from "./submit_proposal.ts";
  * const s = summarizeRule("team", { endpoints: [{ host: "h", port: 443 }], binaries: [{ path: "/b" }] });
- * console.assert(s === "policy(team): allow h:443 for /b");
+ * assert.equal(s, "policy(team): allow h:443 for /b");
  * ```
  */
 export function summarizeRule(policy: string, rule: NetworkRule): string {

@@ -27,8 +27,9 @@ function visibleChar(ch: string): string {
  * @param max maximum number of characters kept (before the marker)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { visibleText } from "./untrusted_text.ts";
- * console.assert(visibleText("a\x1b[31mb") === "a\u241b[31mb");
+ * assert.equal(visibleText("a\x1b[31mb"), "a\u241b[31mb");
  * ```
  */
 export function visibleText(text: string, max = 500): string {
@@ -46,8 +47,9 @@ export function visibleText(text: string, max = 500): string {
  * @param max maximum number of characters kept overall
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quoteUntrusted } from "./untrusted_text.ts";
- * console.assert(quoteUntrusted("From x\n--- a") === "> From x\n> --- a");
+ * assert.equal(quoteUntrusted("From x\n--- a"), "> From x\n> --- a");
  * ```
  */
 export function quoteUntrusted(text: string, max = 2000): string {
@@ -66,8 +68,9 @@ export function quoteUntrusted(text: string, max = 2000): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { unquote } from "./untrusted_text.ts";
- * console.assert(unquote(["> a", ">"]) === "a\n");
+ * assert.equal(unquote(["> a", ">"]), "a\n");
  * ```
  */
 export function unquote(lines: string[]): string {

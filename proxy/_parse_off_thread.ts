@@ -48,9 +48,10 @@ interface PlanAnswer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadOffThread } from "./_parse_off_thread.ts";
  * const loaded = await loadOffThread("version: 1\nrevision: 2\n", "p.yaml", {});
- * console.assert(!("issues" in loaded) && loaded.revision === 2);
+ * assert(!("issues" in loaded) && loaded.revision === 2);
  * ```
  */
 export async function loadOffThread(

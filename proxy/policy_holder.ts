@@ -57,10 +57,11 @@ export type UpdateResult =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PolicyHolder } from "./policy_holder.ts";
  * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\nrevision: 3\n");
  * const result = holder.update("version: 1\nrevision: 4\n");
- * console.assert(result.ok && holder.current().generation === 2);
+ * assert(result.ok && holder.current().generation === 2);
  * ```
  */
 export class PolicyHolder {
@@ -225,10 +226,11 @@ function snapshotOf(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PolicyHolder, reloadFromText } from "./policy_holder.ts";
  * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\n");
- * await reloadFromText(holder, "version: 2\n", (event) => console.assert(event.class_uid === 5019));
- * console.assert(holder.current().generation === 1);
+ * await reloadFromText(holder, "version: 2\n", (event) => assert.equal(event.class_uid, 5019));
+ * assert.equal(holder.current().generation, 1);
  * ```
  */
 export async function reloadFromText(
@@ -255,10 +257,11 @@ export async function reloadFromText(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PolicyHolder, reloadFailedEvent } from "./policy_holder.ts";
  * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\nrevision: 2\n");
  * const event = reloadFailedEvent(holder, ["Cannot read policy file: denied"]);
- * console.assert(String(event.message).includes("keeping revision 2"));
+ * assert(String(event.message).includes("keeping revision 2"));
  * ```
  */
 export function reloadFailedEvent(holder: PolicyHolder, problems: string[]): OcsfEvent {

@@ -48,9 +48,10 @@ const W = "w0";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ruleGrants } from "./authority_delta.ts";
  * const g = ruleGrants({ endpoints: [{ host: "a.example.com", port: 443, protocol: "rest", access: "read-only" }], binaries: [{ path: "/usr/bin/curl" }] });
- * console.assert(g.length === 3 && g[0]!.method === "GET" && g[0]!.path === "/**");
+ * assert(g.length === 3 && g[0]!.method === "GET" && g[0]!.path === "/**");
  * ```
  */
 export function ruleGrants(rule: NetworkRule): AuthorityGrant[] {
@@ -93,8 +94,9 @@ function asks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path">[]
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatGrant } from "./authority_delta.ts";
- * console.assert(formatGrant({ binary: "*", host: "h", port: 22, layer: "l4" }) === "any binary -> h:22 L4");
+ * assert.equal(formatGrant({ binary: "*", host: "h", port: 22, layer: "l4" }), "any binary -> h:22 L4");
  * ```
  */
 export function formatGrant(g: AuthorityGrant): string {
@@ -110,10 +112,11 @@ export function formatGrant(g: AuthorityGrant): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy } from "../../proxy/policy/mod.ts";
  * import { grantCovered } from "./authority_delta.ts";
  * const empty = compilePolicy({ version: 1, revision: 0, network_policies: {} });
- * console.assert(!grantCovered(empty, { binary: "*", host: "h.example.com", port: 443, layer: "l4" }));
+ * assert(!grantCovered(empty, { binary: "*", host: "h.example.com", port: 443, layer: "l4" }));
  * ```
  */
 export function grantCovered(
@@ -150,11 +153,12 @@ function instances(pattern: string, sep: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy } from "../../proxy/policy/mod.ts";
  * import { authorityDelta } from "./authority_delta.ts";
  * const empty = compilePolicy({ version: 1, revision: 0, network_policies: {} });
  * const d = authorityDelta(empty, { endpoints: [{ host: "h.example.com", port: 443 }], binaries: [{ path: "/b" }] });
- * console.assert(d.added.length === 1 && !d.widens);
+ * assert(d.added.length === 1 && !d.widens);
  * ```
  */
 export function authorityDelta(
@@ -181,8 +185,9 @@ export function authorityDelta(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeDelta } from "./authority_delta.ts";
- * console.assert(describeDelta({ added: [], total: 1, widens: false }) === "adds nothing: already covered by the policy");
+ * assert.equal(describeDelta({ added: [], total: 1, widens: false }), "adds nothing: already covered by the policy");
  * ```
  */
 export function describeDelta(delta: AuthorityDelta, max = 8): string {

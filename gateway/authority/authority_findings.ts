@@ -19,12 +19,13 @@ export type CeilingView = { compiled: CompiledPolicy } | { error: string };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy } from "../../proxy/policy/mod.ts";
  * import { authorityFindings } from "./authority_findings.ts";
  * const none = compilePolicy({ version: 1, revision: 0, network_policies: {} });
  * const rule = { endpoints: [{ host: "h.example.com", port: 22 }], binaries: [{ path: "/b" }] };
  * const codes = authorityFindings(none, rule, { compiled: none }).map((f) => f.code);
- * console.assert(codes.join() === "authority_delta,outside_org_ceiling");
+ * assert.equal(codes.join(), "authority_delta,outside_org_ceiling");
  * ```
  */
 export function authorityFindings(

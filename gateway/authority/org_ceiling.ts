@@ -25,8 +25,9 @@ export const OUTSIDE_CEILING = "outside_org_ceiling";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ceilingPath } from "./org_ceiling.ts";
- * console.assert(ceilingPath("/p") === "/p/ceiling.yaml" && ceilingPath("/p", "/etc/c.yaml") === "/etc/c.yaml");
+ * assert(ceilingPath("/p") === "/p/ceiling.yaml" && ceilingPath("/p", "/etc/c.yaml") === "/etc/c.yaml");
  * ```
  */
 export function ceilingPath(policiesDir: string, explicit?: string): string {
@@ -62,10 +63,11 @@ export async function loadCeiling(path: string): Promise<LoadedPolicy | undefine
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy } from "../../proxy/policy/mod.ts";
  * import { firstOutside } from "./org_ceiling.ts";
  * const none = compilePolicy({ version: 1, revision: 0, network_policies: {} });
- * console.assert(firstOutside(none, [{ binary: "*", host: "h.example.com", port: 22, layer: "l4" }]) !== undefined);
+ * assert.notEqual(firstOutside(none, [{ binary: "*", host: "h.example.com", port: 22, layer: "l4" }]), undefined);
  * ```
  */
 export function firstOutside(
@@ -81,10 +83,11 @@ export function firstOutside(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy } from "../../proxy/policy/mod.ts";
  * import { policyOutsideCeiling } from "./org_ceiling.ts";
  * const none = compilePolicy({ version: 1, revision: 0, network_policies: {} });
- * console.assert(policyOutsideCeiling(none, { version: 1, revision: 0, network_policies: {} }) === undefined);
+ * assert.equal(policyOutsideCeiling(none, { version: 1, revision: 0, network_policies: {} }), undefined);
  * ```
  */
 export function policyOutsideCeiling(ceiling: CompiledPolicy, policy: Policy): string | undefined {

@@ -31,8 +31,9 @@ const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86
  * @throws {RangeError} for anything else, or a duration under a second or over 366 days
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDuration } from "./approval_scope.ts";
- * console.assert(parseDuration("2h") === 7_200_000);
+ * assert.equal(parseDuration("2h"), 7_200_000);
  * ```
  */
 export function parseDuration(text: string): number {
@@ -50,8 +51,9 @@ export function parseDuration(text: string): number {
  * @throws {RangeError} for an unknown scope
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseScope } from "./approval_scope.ts";
- * console.assert(parseScope("once") === "once");
+ * assert.equal(parseScope("once"), "once");
  * ```
  */
 export function parseScope(text: string): RuleScope {
@@ -65,9 +67,10 @@ export function parseScope(text: string): RuleScope {
  * @throws {RangeError} for a session scope without the proposing sandbox's id
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { leaseFor } from "./approval_scope.ts";
  * const lease = leaseFor({ scope: "lease", forMs: 1000 }, { now: 0, proposal: "p-1" });
- * console.assert(lease?.expiresAt === 1000 && lease.proposal === "p-1");
+ * assert(lease?.expiresAt === 1000 && lease.proposal === "p-1");
  * ```
  */
 export function leaseFor(
@@ -96,9 +99,10 @@ export function leaseFor(
  * @throws {RangeError} for an unknown scope, a bad duration, or `for` with session or durable
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { approvalScopeOf } from "./approval_scope.ts";
- * console.assert(approvalScopeOf(undefined, "2h")?.scope === "lease");
- * console.assert(approvalScopeOf(undefined, undefined) === undefined);
+ * assert.equal(approvalScopeOf(undefined, "2h")?.scope, "lease");
+ * assert.equal(approvalScopeOf(undefined, undefined), undefined);
  * ```
  */
 export function approvalScopeOf(scope?: unknown, duration?: unknown): ApprovalScope | undefined {

@@ -65,9 +65,10 @@ const strings = (v: unknown): v is string[] =>
  * @throws {SyntaxError} naming the first problem
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAutoPatterns } from "./auto_approve.ts";
  * const [p] = parseAutoPatterns("version: 1\npatterns:\n  - name: docs\n    hosts: [docs.example.com]\n    ports: [443]\n    methods: [GET]\n    paths: ['/**']\n    binaries: [/usr/bin/curl]\n");
- * console.assert(p!.maxScope === "lease" && p!.leaseMs === 3_600_000);
+ * assert(p!.maxScope === "lease" && p!.leaseMs === 3_600_000);
  * ```
  */
 export function parseAutoPatterns(text: string): AutoPattern[] {
@@ -135,8 +136,9 @@ function hostFits(pattern: string, host: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matchAutoPattern } from "./auto_approve.ts";
- * console.assert(matchAutoPattern([], [], []) === undefined);
+ * assert.equal(matchAutoPattern([], [], []), undefined);
  * ```
  */
 export function matchAutoPattern(
@@ -154,8 +156,9 @@ export function matchAutoPattern(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { autoScope } from "./auto_approve.ts";
- * console.assert(autoScope({ maxScope: "lease", leaseMs: 5 } as never).scope === "lease");
+ * assert.equal(autoScope({ maxScope: "lease", leaseMs: 5 } as never).scope, "lease");
  * ```
  */
 export function autoScope(p: AutoPattern): ApprovalScope {

@@ -39,10 +39,11 @@ export function removedBy(end: RuleEnd): RemovedBy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { endedKeys } from "./ended_rules.ts";
  * const leases = new Map([["a", { scope: "lease" as const, expiresAt: 5 }]]);
- * console.assert(endedKeys("team", leases, { kind: "expired" }, 5).join() === "a");
- * console.assert(endedKeys("team", leases, { kind: "expired" }, 4).length === 0);
+ * assert.equal(endedKeys("team", leases, { kind: "expired" }, 5).join(), "a");
+ * assert.equal(endedKeys("team", leases, { kind: "expired" }, 4).length, 0);
  * ```
  */
 export function endedKeys(
@@ -81,9 +82,10 @@ function ends(policy: string, key: string, lease: RuleLease, end: RuleEnd, now: 
  *   than those rules would change
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { textWithout } from "./ended_rules.ts";
  * const text = "version: 1\nnetwork_policies:\n  # tollgate lease scope=session sandbox=s\n  a:\n    endpoints: [{ host: h.example.com, port: 443 }]\n";
- * console.assert(!textWithout(text, ["a"], "team").text.includes("a:"));
+ * assert(!textWithout(text, ["a"], "team").text.includes("a:"));
  * ```
  */
 export function textWithout(
@@ -128,8 +130,9 @@ function assertOnlyRemoved(before: string, after: string, keys: readonly string[
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { removalSubject } from "./ended_rules.ts";
- * console.assert(removalSubject("team", ["a"], { kind: "expired" }) === "policy(team): remove a (lease expired)");
+ * assert.equal(removalSubject("team", ["a"], { kind: "expired" }), "policy(team): remove a (lease expired)");
  * ```
  */
 export function removalSubject(policy: string, keys: readonly string[], end: RuleEnd): string {

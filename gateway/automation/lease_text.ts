@@ -25,9 +25,10 @@ function keyLine(lines: string[], ruleKey: string): { at: number; indent: string
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addLeaseComment } from "./lease_text.ts";
  * const out = addLeaseComment("network_policies:\n  gh:\n    endpoints: []\n", "gh", { scope: "session", sandbox: "sb-1" });
- * console.assert(out === "network_policies:\n  # tollgate lease scope=session sandbox=sb-1\n  gh:\n    endpoints: []\n");
+ * assert.equal(out, "network_policies:\n  # tollgate lease scope=session sandbox=sb-1\n  gh:\n    endpoints: []\n");
  * ```
  */
 export function addLeaseComment(
@@ -50,9 +51,10 @@ export function addLeaseComment(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { removeRuleText } from "./lease_text.ts";
  * const text = "network_policies:\n  a:\n    x: 1\n  # tollgate lease scope=session sandbox=s\n  b:\n    y: 2\n";
- * console.assert(removeRuleText(text, "b") === "network_policies:\n  a:\n    x: 1\n");
+ * assert.equal(removeRuleText(text, "b"), "network_policies:\n  a:\n    x: 1\n");
  * ```
  */
 export function removeRuleText(text: string, ruleKey: string): string | undefined {

@@ -67,8 +67,9 @@ export async function listLeases(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { earliestExpiry } from "./list_leases.ts";
- * console.assert(earliestExpiry([{ expiresAt: 9 }, { expiresAt: 4 }, {}] as never) === 4);
+ * assert.equal(earliestExpiry([{ expiresAt: 9 }, { expiresAt: 4 }, {}] as never), 4);
  * ```
  */
 export function earliestExpiry(leases: readonly LeaseEntry[]): number | undefined {

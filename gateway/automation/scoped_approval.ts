@@ -57,8 +57,9 @@ function refused(id: string, why: string): ProposalConflictError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scopeFields } from "./scoped_approval.ts";
- * console.assert(scopeFields(undefined).scope === "durable");
+ * assert.equal(scopeFields(undefined).scope, "durable");
  * ```
  */
 export function scopeFields(lease: RuleLease | undefined): { scope: RuleScope; expires?: string } {
@@ -73,8 +74,9 @@ export function scopeFields(lease: RuleLease | undefined): { scope: RuleScope; e
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scopeTrailers } from "./scoped_approval.ts";
- * console.assert(Object.keys(scopeTrailers(undefined)).length === 0);
+ * assert.equal(Object.keys(scopeTrailers(undefined)).length, 0);
  * ```
  */
 export function scopeTrailers(lease: RuleLease | undefined): Record<string, string> {

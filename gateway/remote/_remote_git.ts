@@ -28,8 +28,9 @@ export function remoteRef(branch: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactUrl } from "./_remote_git.ts";
- * console.assert(redactUrl("https://me:s3cret@git.example/p.git") === "https://***@git.example/p.git");
+ * assert.equal(redactUrl("https://me:s3cret@git.example/p.git"), "https://***@git.example/p.git");
  * ```
  */
 export function redactUrl(text: string): string {

@@ -15,8 +15,9 @@ import { join } from "node:path";
  * @throws {TypeError} for a URL that is not a plain http(s) URL
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { postReceiveHook } from "./post_receive_hook.ts";
- * console.assert(postReceiveHook(["http://10.0.0.2:8788/v1/remote-changed"]).startsWith("#!/bin/sh"));
+ * assert(postReceiveHook(["http://10.0.0.2:8788/v1/remote-changed"]).startsWith("#!/bin/sh"));
  * ```
  */
 export function postReceiveHook(urls: readonly string[]): string {

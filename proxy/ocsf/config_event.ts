@@ -44,9 +44,10 @@ const STATES: Record<ConfigState, [number, string, number, string, number]> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configEvent } from "./config_event.ts";
  * const e = configEvent("LOADED", "Policy reloaded successfully", { revision: 2, hash: "3f2a" });
- * console.assert(e.class_uid === 5019 && e.state_id === 2);
+ * assert(e.class_uid === 5019 && e.state_id === 2);
  * ```
  */
 export function configEvent(

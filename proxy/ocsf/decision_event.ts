@@ -45,11 +45,12 @@ const HTTP_ACTIVITIES: Record<string, [number, string]> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ocsfEventFromDecision } from "./decision_event.ts";
  * const e = ocsfEventFromDecision({
  *   verdict: "allow", layer: "l4", reason: "allowed", policy: "gh", host: "api.github.com", port: 443,
  * }, { time: 0 });
- * console.assert(e.type_uid === 400101 && e.action_id === 1);
+ * assert(e.type_uid === 400101 && e.action_id === 1);
  * ```
  */
 export function ocsfEventFromDecision(

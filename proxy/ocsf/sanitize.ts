@@ -15,8 +15,9 @@ const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeControlChars } from "./sanitize.ts";
- * console.assert(escapeControlChars("a\nb\x1b[31m") === "a\\nb\\x1b[31m");
+ * assert.equal(escapeControlChars("a\nb\x1b[31m"), "a\\nb\\x1b[31m");
  * ```
  */
 export function escapeControlChars(text: string): string {
@@ -35,8 +36,9 @@ export function escapeControlChars(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactQueryStrings } from "./sanitize.ts";
- * console.assert(redactQueryStrings("GET http://h/p?token=x [policy:a]") ===
+ * assert(redactQueryStrings("GET http://h/p?token=x [policy:a]") ===
  *   "GET http://h/p?[redacted] [policy:a]");
  * ```
  */
@@ -49,8 +51,9 @@ export function redactQueryStrings(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { truncateUtf8 } from "./sanitize.ts";
- * console.assert(truncateUtf8("abcdef", 5, "..") === "abc..");
+ * assert.equal(truncateUtf8("abcdef", 5, ".."), "abc..");
  * ```
  */
 export function truncateUtf8(text: string, maxBytes: number, suffix = ""): string {
@@ -74,8 +77,9 @@ export function truncateUtf8(text: string, maxBytes: number, suffix = ""): strin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { truncateChars } from "./sanitize.ts";
- * console.assert(truncateChars("abcdef", 3) === "abc...");
+ * assert.equal(truncateChars("abcdef", 3), "abc...");
  * ```
  */
 export function truncateChars(text: string, maxChars: number): string {

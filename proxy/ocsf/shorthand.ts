@@ -25,9 +25,10 @@ const HASH_CHARS = 12;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configEvent, renderShorthand } from "./mod.ts";
  * const line = renderShorthand(configEvent("LOADED", "Policy loaded", { revision: 1, hash: "ab" }));
- * console.assert(line === "CONFIG:LOADED [INFO] Policy loaded [version:1 hash:ab]");
+ * assert.equal(line, "CONFIG:LOADED [INFO] Policy loaded [version:1 hash:ab]");
  * ```
  */
 export function renderShorthand(event: OcsfEvent): string {

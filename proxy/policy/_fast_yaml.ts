@@ -18,9 +18,10 @@ import { parse } from "yaml";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fastYamlValue } from "./_fast_yaml.ts";
- * console.assert(JSON.stringify(fastYamlValue("a: [1, b]\n")) === '{"a":[1,"b"]}');
- * console.assert(fastYamlValue("a: 1\na: 2\n") === undefined);
+ * assert.equal(JSON.stringify(fastYamlValue("a: [1, b]\n")), '{"a":[1,"b"]}');
+ * assert.equal(fastYamlValue("a: 1\na: 2\n"), undefined);
  * ```
  */
 export function fastYamlValue(text: string): unknown {
@@ -43,8 +44,9 @@ export function fastYamlValue(text: string): unknown {
  * @throws {Error} when the text is not YAML (`yaml`'s error)
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseYamlValue } from "./_fast_yaml.ts";
- * console.assert(JSON.stringify(parseYamlValue("a: &x 1\nb: *x\n")) === '{"a":1,"b":1}');
+ * assert.equal(JSON.stringify(parseYamlValue("a: &x 1\nb: *x\n")), '{"a":1,"b":1}');
  * ```
  */
 export function parseYamlValue(text: string): unknown {

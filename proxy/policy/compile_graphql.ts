@@ -24,9 +24,10 @@ const PRESET_TYPES: Record<string, string[]> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileGraphql } from "./compile_graphql.ts";
  * const g = compileGraphql({ host: "h", port: 443, protocol: "graphql", access: "read-only" });
- * console.assert(g.allow[0]?.type === "query" && g.maxBodyBytes === 65536);
+ * assert(g.allow[0]?.type === "query" && g.maxBodyBytes === 65536);
  * ```
  */
 export function compileGraphql(ep: Endpoint): CompiledGraphql {

@@ -29,9 +29,10 @@ export function endpointPorts(ep: Endpoint): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy } from "./compile_policy.ts";
  * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
- * console.assert(compiled.ruleCount === 0);
+ * assert.equal(compiled.ruleCount, 0);
  * ```
  */
 export function compilePolicy(policy: Policy, options: CompileOptions = {}): CompiledPolicy {
@@ -49,9 +50,10 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy, lookupGrants } from "./compile_policy.ts";
  * const c = compilePolicy({ version: 1, revision: 0, network_policies: {} });
- * console.assert(lookupGrants(c, "example.com", 443).length === 0);
+ * assert.equal(lookupGrants(c, "example.com", 443).length, 0);
  * ```
  */
 export function lookupGrants(

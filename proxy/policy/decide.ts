@@ -52,10 +52,11 @@ function matchFires(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy, decide } from "./mod.ts";
  * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
  * const d = decide(compiled, { host: "example.com", port: 443, identity: { exe: "/usr/bin/curl", ancestors: [] } });
- * console.assert(d.verdict === "deny" && d.reason === "network connections not allowed by policy");
+ * assert(d.verdict === "deny" && d.reason === "network connections not allowed by policy");
  * ```
  */
 export function decide(compiled: CompiledPolicy, facts: RequestFacts): Decision {

@@ -17,9 +17,10 @@ import type { Endpoint, GraphqlMatch, L7Match, NetworkRule } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatEndpoint } from "./format_endpoint.ts";
  * const s = formatEndpoint({ host: "api.example", port: 443, protocol: "rest", access: "read-only" });
- * console.assert(s === "api.example:443 [L7 rest, access=read-only]");
+ * assert.equal(s, "api.example:443 [L7 rest, access=read-only]");
  * ```
  */
 export function formatEndpoint(ep: Endpoint): string {
@@ -44,9 +45,10 @@ export const ANY_BINARY = "any binary";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatBinaries } from "./format_endpoint.ts";
- * console.assert(formatBinaries({ endpoints: [] }) === "any binary");
- * console.assert(formatBinaries({ endpoints: [], binaries: [{ path: "/usr/bin/gh" }] }) === "/usr/bin/gh");
+ * assert.equal(formatBinaries({ endpoints: [] }), "any binary");
+ * assert.equal(formatBinaries({ endpoints: [], binaries: [{ path: "/usr/bin/gh" }] }), "/usr/bin/gh");
  * ```
  */
 export function formatBinaries(rule: NetworkRule): string {
@@ -58,8 +60,9 @@ export function formatBinaries(rule: NetworkRule): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatEndpoints } from "./format_endpoint.ts";
- * console.assert(formatEndpoints([{ host: "a.example", port: 22 }, { host: "b.example", port: 443 }]) === "a.example:22 [L4], b.example:443 [L4]");
+ * assert.equal(formatEndpoints([{ host: "a.example", port: 22 }, { host: "b.example", port: 443 }]), "a.example:22 [L4], b.example:443 [L4]");
  * ```
  */
 export function formatEndpoints(eps: Endpoint[]): string {

@@ -22,9 +22,10 @@ const SLASH = 0x2f;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePathGlob } from "./glob.ts";
  * const m = compilePathGlob("/repos/*\/issues/**");
- * console.assert(m("/repos/o/issues/1/comments") && !m("/repos/o/r/issues/1"));
+ * assert(m("/repos/o/issues/1/comments") && !m("/repos/o/r/issues/1"));
  * ```
  */
 export function compilePathGlob(pattern: string): GlobMatcher {
@@ -100,8 +101,9 @@ class PathNfa {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileStringGlob } from "./glob.ts";
- * console.assert(compileStringGlob("git-*")("git-upload-pack"));
+ * assert(compileStringGlob("git-*")("git-upload-pack"));
  * ```
  */
 export function compileStringGlob(pattern: string): GlobMatcher {

@@ -15,12 +15,13 @@ import type { RequestFacts } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy, graphqlBodyLimit } from "./mod.ts";
  * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {
  *   g: { endpoints: [{ host: "h", port: 443, path: "/graphql", protocol: "graphql", access: "read-only" }] } } });
  * const facts = { host: "h", port: 443, identity: { exe: "/b", ancestors: [] }, method: "POST" };
- * console.assert(graphqlBodyLimit(compiled, { ...facts, path: "/graphql" }) === 65536);
- * console.assert(graphqlBodyLimit(compiled, { ...facts, path: "/other" }) === undefined);
+ * assert.equal(graphqlBodyLimit(compiled, { ...facts, path: "/graphql" }), 65536);
+ * assert.equal(graphqlBodyLimit(compiled, { ...facts, path: "/other" }), undefined);
  * ```
  */
 export function graphqlBodyLimit(

@@ -16,9 +16,10 @@ const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { summarizeOperation } from "./graphql_summary.ts";
  * const s = summarizeOperation({ operation_type: "mutation", operation_name: "D", fields: ["deleteRepository"], persisted_query: false });
- * console.assert(s.text === "mutation D { deleteRepository }");
+ * assert.equal(s.text, "mutation D { deleteRepository }");
  * ```
  */
 export function summarizeOperation(

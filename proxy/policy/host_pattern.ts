@@ -38,11 +38,12 @@ const PLAIN_HOST =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hostPatternProblem } from "./host_pattern.ts";
- * console.assert(hostPatternProblem("*.example.com") === undefined);
- * console.assert(hostPatternProblem("*-aiplatform.googleapis.com") === undefined);
- * console.assert(hostPatternProblem("*.s3.*.amazonaws.com") === undefined);
- * console.assert(hostPatternProblem("*.com") !== undefined);
+ * assert.equal(hostPatternProblem("*.example.com"), undefined);
+ * assert.equal(hostPatternProblem("*-aiplatform.googleapis.com"), undefined);
+ * assert.equal(hostPatternProblem("*.s3.*.amazonaws.com"), undefined);
+ * assert.notEqual(hostPatternProblem("*.com"), undefined);
  * ```
  */
 export function hostPatternProblem(host: string): string | undefined {
@@ -83,9 +84,10 @@ function labelProblem(host: string, label: string, index: number): string | unde
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHostPattern } from "./host_pattern.ts";
- * console.assert(parseHostPattern("**.Example.com").kind === "many");
- * console.assert(parseHostPattern("*-api.example.com").kind === "glob");
+ * assert.equal(parseHostPattern("**.Example.com").kind, "many");
+ * assert.equal(parseHostPattern("*-api.example.com").kind, "glob");
  * ```
  */
 export function parseHostPattern(host: string): HostPattern {
@@ -117,9 +119,10 @@ function labelPattern(label: string): LabelPattern {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hostMatches, parseHostPattern } from "./host_pattern.ts";
- * console.assert(hostMatches(parseHostPattern("*.example.com"), "api.example.com"));
- * console.assert(!hostMatches(parseHostPattern("*.example.com"), "a.b.example.com"));
+ * assert(hostMatches(parseHostPattern("*.example.com"), "api.example.com"));
+ * assert(!hostMatches(parseHostPattern("*.example.com"), "a.b.example.com"));
  * ```
  */
 export function hostMatches(pattern: HostPattern, host: string): boolean {
@@ -135,9 +138,10 @@ export function hostMatches(pattern: HostPattern, host: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHostPattern, wildcardMatches } from "./host_pattern.ts";
- * console.assert(wildcardMatches(parseHostPattern("**.example.com"), "a.b.c.example.com", 5));
- * console.assert(wildcardMatches(parseHostPattern("*-ai.example.com"), "eu-ai.example.com", 3));
+ * assert(wildcardMatches(parseHostPattern("**.example.com"), "a.b.c.example.com", 5));
+ * assert(wildcardMatches(parseHostPattern("*-ai.example.com"), "eu-ai.example.com", 3));
  * ```
  */
 export function wildcardMatches(pattern: HostPattern, host: string, hostLabels: number): boolean {

@@ -13,6 +13,7 @@ import type { CompiledPolicy } from "./compiled_policy.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy, hostSkipsTls } from "./mod.ts";
  * const compiled = compilePolicy({
  *   version: 1,
@@ -24,8 +25,8 @@ import type { CompiledPolicy } from "./compiled_policy.ts";
  *     },
  *   },
  * });
- * console.assert(hostSkipsTls(compiled, "pinned.example", 443));
- * console.assert(!hostSkipsTls(compiled, "other.example", 443));
+ * assert(hostSkipsTls(compiled, "pinned.example", 443));
+ * assert(!hostSkipsTls(compiled, "other.example", 443));
  * ```
  */
 export function hostSkipsTls(compiled: CompiledPolicy, host: string, port: number): boolean {

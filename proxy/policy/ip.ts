@@ -84,8 +84,9 @@ function unmap(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isIpLiteral } from "./ip.ts";
- * console.assert(isIpLiteral("10.0.0.1") && isIpLiteral("::1") && !isIpLiteral("example.com"));
+ * assert(isIpLiteral("10.0.0.1") && isIpLiteral("::1") && !isIpLiteral("example.com"));
  * ```
  */
 export function isIpLiteral(host: string): boolean {
@@ -98,9 +99,10 @@ export function isIpLiteral(host: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCidr } from "./ip.ts";
- * console.assert(parseCidr("10.0.0.0/8")?.prefix === 8);
- * console.assert(parseCidr("10.0.0.0/33") === undefined);
+ * assert.equal(parseCidr("10.0.0.0/8")?.prefix, 8);
+ * assert.equal(parseCidr("10.0.0.0/33"), undefined);
  * ```
  */
 export function parseCidr(text: string): Cidr | undefined {
@@ -137,8 +139,9 @@ function inCidr(bytes: Uint8Array, cidr: Cidr): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cidrsOverlap, parseCidr } from "./ip.ts";
- * console.assert(cidrsOverlap(parseCidr("0.0.0.0/0")!, parseCidr("127.0.0.1")!));
+ * assert(cidrsOverlap(parseCidr("0.0.0.0/0")!, parseCidr("127.0.0.1")!));
  * ```
  */
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
@@ -151,8 +154,9 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cidrContains, parseCidr } from "./ip.ts";
- * console.assert(cidrContains(parseCidr("10.0.0.0/8")!, parseCidr("10.1.0.0/16")!));
+ * assert(cidrContains(parseCidr("10.0.0.0/8")!, parseCidr("10.1.0.0/16")!));
  * ```
  */
 export function cidrContains(outer: Cidr, inner: Cidr): boolean {
@@ -165,9 +169,10 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ipInCidrs } from "./ip.ts";
- * console.assert(ipInCidrs("10.0.0.7", ["10.0.0.0/24"]));
- * console.assert(ipInCidrs("::ffff:10.0.0.7", ["10.0.0.0/24"]));
+ * assert(ipInCidrs("10.0.0.7", ["10.0.0.0/24"]));
+ * assert(ipInCidrs("::ffff:10.0.0.7", ["10.0.0.0/24"]));
  * ```
  */
 export function ipInCidrs(ip: string, cidrs: string[]): boolean {
@@ -204,10 +209,11 @@ const CLASSES: [AddressClass, string[]][] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classifyAddress } from "./ip.ts";
- * console.assert(classifyAddress("169.254.169.254") === "metadata");
- * console.assert(classifyAddress("::ffff:127.0.0.1") === "loopback");
- * console.assert(classifyAddress("1.1.1.1") === "public");
+ * assert.equal(classifyAddress("169.254.169.254"), "metadata");
+ * assert.equal(classifyAddress("::ffff:127.0.0.1"), "loopback");
+ * assert.equal(classifyAddress("1.1.1.1"), "public");
  * ```
  */
 export function classifyAddress(ip: string): AddressClass {

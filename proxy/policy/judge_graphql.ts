@@ -38,13 +38,14 @@ const ORDER = [UNREGISTERED, BLOCKED, NOT_PERMITTED];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy, lookupGrants } from "./compile_policy.ts";
  * import { judgeGraphql } from "./judge_graphql.ts";
  * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {
  *   gql: { endpoints: [{ host: "h", port: 443, protocol: "graphql", access: "read-only" }] } } });
  * const grants = [...lookupGrants(compiled, "h", 443)];
  * const op = { operation_type: "mutation", fields: ["x"], persisted_query: false };
- * console.assert(judgeGraphql({ operations: [op] }, grants).verdict === "deny");
+ * assert.equal(judgeGraphql({ operations: [op] }, grants).verdict, "deny");
  * ```
  */
 export function judgeGraphql(info: GraphqlRequestInfo, grants: Grant[]): GraphqlJudgement {

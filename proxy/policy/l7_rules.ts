@@ -12,9 +12,10 @@ import type { Endpoint, GraphqlMatch, L7Match } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isGraphqlMatch } from "./l7_rules.ts";
- * console.assert(isGraphqlMatch({ operation_type: "query" }));
- * console.assert(!isGraphqlMatch({ method: "GET", path: "/**" }));
+ * assert(isGraphqlMatch({ operation_type: "query" }));
+ * assert(!isGraphqlMatch({ method: "GET", path: "/**" }));
  * ```
  */
 export function isGraphqlMatch(m: L7Match | GraphqlMatch): m is GraphqlMatch {
@@ -26,9 +27,10 @@ export function isGraphqlMatch(m: L7Match | GraphqlMatch): m is GraphqlMatch {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { restAllows } from "./l7_rules.ts";
  * const ep = { host: "h", port: 443, protocol: "rest" as const, rules: [{ allow: { method: "GET", path: "/x" } }] };
- * console.assert(restAllows(ep)[0]?.path === "/x");
+ * assert.equal(restAllows(ep)[0]?.path, "/x");
  * ```
  */
 export function restAllows(ep: Endpoint): L7Match[] {
@@ -40,8 +42,9 @@ export function restAllows(ep: Endpoint): L7Match[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { restDenies } from "./l7_rules.ts";
- * console.assert(restDenies({ host: "h", port: 443, deny_rules: [{ method: "*", path: "/a" }] }).length === 1);
+ * assert.equal(restDenies({ host: "h", port: 443, deny_rules: [{ method: "*", path: "/a" }] }).length, 1);
  * ```
  */
 export function restDenies(ep: Endpoint): L7Match[] {
@@ -53,9 +56,10 @@ export function restDenies(ep: Endpoint): L7Match[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { graphqlAllows } from "./l7_rules.ts";
  * const ep = { host: "h", port: 443, protocol: "graphql" as const, rules: [{ allow: { operation_type: "query" } }] };
- * console.assert(graphqlAllows(ep)[0]?.operation_type === "query");
+ * assert.equal(graphqlAllows(ep)[0]?.operation_type, "query");
  * ```
  */
 export function graphqlAllows(ep: Endpoint): GraphqlMatch[] {
@@ -67,8 +71,9 @@ export function graphqlAllows(ep: Endpoint): GraphqlMatch[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { graphqlDenies } from "./l7_rules.ts";
- * console.assert(graphqlDenies({ host: "h", port: 443, deny_rules: [{ operation_type: "mutation" }] }).length === 1);
+ * assert.equal(graphqlDenies({ host: "h", port: 443, deny_rules: [{ operation_type: "mutation" }] }).length, 1);
  * ```
  */
 export function graphqlDenies(ep: Endpoint): GraphqlMatch[] {

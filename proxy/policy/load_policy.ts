@@ -37,9 +37,10 @@ export interface LoadedPolicy {
  * @throws {PolicyValidationError} with every issue when the text is not a valid policy.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadPolicyText } from "./load_policy.ts";
  * const loaded = loadPolicyText("version: 1\n", "p.yaml");
- * console.assert(loaded.policy.revision === 0 && loaded.hash.length === 64);
+ * assert(loaded.policy.revision === 0 && loaded.hash.length === 64);
  * ```
  */
 export function loadPolicyText(

@@ -31,11 +31,12 @@ import type { NetworkRule, Policy, PolicyIssue } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePolicy } from "./parse_policy.ts";
  * const { policy, issues } = parsePolicy("version: 1\nnetwork_policies: {}\n", "p.yaml");
- * console.assert(policy !== undefined && issues.length === 0);
+ * assert(policy !== undefined && issues.length === 0);
  * const bad = parsePolicy("version: 2\n", "p.yaml");
- * console.assert(bad.issues[0]!.line === 1 && bad.issues[0]!.col === 10);
+ * assert(bad.issues[0]!.line === 1 && bad.issues[0]!.col === 10);
  * ```
  */
 export function parsePolicy(
@@ -181,9 +182,10 @@ function start(node: unknown): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateNetworkRule } from "./parse_policy.ts";
  * const r = validateNetworkRule({ endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/usr/bin/curl" }] });
- * console.assert(r.rule !== undefined && r.problems.length === 0);
+ * assert(r.rule !== undefined && r.problems.length === 0);
  * ```
  */
 export function validateNetworkRule(

@@ -32,9 +32,10 @@ const ANY_BINARY_WITNESS = "(any binary)";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePolicy, policyCoversRule } from "./mod.ts";
  * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
- * console.assert(!policyCoversRule(compiled, { endpoints: [{ host: "a.example.com", port: 443 }], binaries: [{ path: "/usr/bin/curl" }] }));
+ * assert(!policyCoversRule(compiled, { endpoints: [{ host: "a.example.com", port: 443 }], binaries: [{ path: "/usr/bin/curl" }] }));
  * ```
  */
 export function policyCoversRule(

@@ -55,9 +55,10 @@ function normaliseEndpoint(ep: Endpoint): Endpoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { policyHash } from "./policy_hash.ts";
  * const h = policyHash({ version: 1, revision: 0, network_policies: {} });
- * console.assert(/^[0-9a-f]{64}$/.test(h));
+ * assert(/^[0-9a-f]{64}$/.test(h));
  * ```
  */
 export function policyHash(policy: Policy): string {

@@ -12,9 +12,10 @@ import type { PolicyIssue } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatIssue } from "./policy_validation_error.ts";
  * const line = formatIssue({ file: "p.yaml", line: 3, col: 7, message: "Unknown key \"x\"" });
- * console.assert(line === 'p.yaml:3:7: Unknown key "x"');
+ * assert.equal(line, 'p.yaml:3:7: Unknown key "x"');
  * ```
  */
 export function formatIssue(issue: PolicyIssue): string {
@@ -27,9 +28,10 @@ export function formatIssue(issue: PolicyIssue): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PolicyValidationError } from "./policy_validation_error.ts";
  * const e = new PolicyValidationError([{ file: "p.yaml", line: 1, col: 1, message: "Bad" }]);
- * console.assert(e.message === "p.yaml:1:1: Bad");
+ * assert.equal(e.message, "p.yaml:1:1: Bad");
  * ```
  */
 export class PolicyValidationError extends Error {

@@ -29,8 +29,9 @@ export const HTTP_METHODS: readonly string[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presetMethods } from "./presets.ts";
- * console.assert(presetMethods("read-write").join() === "GET,HEAD,OPTIONS,POST,PUT,PATCH");
+ * assert.equal(presetMethods("read-write").join(), "GET,HEAD,OPTIONS,POST,PUT,PATCH");
  * ```
  */
 export function presetMethods(preset: AccessPreset | "allow"): string[] {

@@ -35,9 +35,10 @@ export interface RevisionMark {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { findRevisionComments } from "./revision_comment.ts";
  * const [mark] = findRevisionComments("version: 1\n# tollgate-revision: 4\n");
- * console.assert(mark!.revision === 4 && mark!.start === 11);
+ * assert(mark!.revision === 4 && mark!.start === 11);
  * ```
  */
 export function findRevisionComments(text: string, doc?: ParsedPolicyText): RevisionMark[] {
@@ -64,8 +65,9 @@ export function findRevisionComments(text: string, doc?: ParsedPolicyText): Revi
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { revisionCommentLine } from "./revision_comment.ts";
- * console.assert(revisionCommentLine(3) === "# tollgate-revision: 3");
+ * assert.equal(revisionCommentLine(3), "# tollgate-revision: 3");
  * ```
  */
 export function revisionCommentLine(n: number): string {

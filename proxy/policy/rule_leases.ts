@@ -36,9 +36,10 @@ const PROPOSAL_ID = /^[A-Za-z0-9_.-]{1,80}$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { leaseComment } from "./rule_leases.ts";
  * const line = leaseComment({ scope: "lease", expiresAt: Date.UTC(2030, 0, 1) });
- * console.assert(line === "# tollgate lease scope=lease expires=2030-01-01T00:00:00.000Z");
+ * assert.equal(line, "# tollgate lease scope=lease expires=2030-01-01T00:00:00.000Z");
  * ```
  */
 export function leaseComment(lease: RuleLease): string {
@@ -57,10 +58,11 @@ export function leaseComment(lease: RuleLease): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLeaseComment } from "./rule_leases.ts";
  * const lease = parseLeaseComment("scope=session sandbox=sb-1");
- * console.assert(lease.scope === "session" && lease.sandbox === "sb-1");
- * console.assert(parseLeaseComment("scope=forever").expiresAt === 0);
+ * assert(lease.scope === "session" && lease.sandbox === "sb-1");
+ * assert.equal(parseLeaseComment("scope=forever").expiresAt, 0);
  * ```
  */
 export function parseLeaseComment(fields: string): RuleLease {
@@ -108,9 +110,10 @@ const LEASE_LINE = /^([ \t]*)# tollgate lease(?:[ \t]+(.*))?$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRuleLeases } from "./rule_leases.ts";
  * const text = "network_policies:\n  # tollgate lease scope=once expires=2030-01-01T00:00:00Z\n  gh:\n";
- * console.assert(parseRuleLeases(text).get("gh")?.scope === "once");
+ * assert.equal(parseRuleLeases(text).get("gh")?.scope, "once");
  * ```
  */
 export function parseRuleLeases(text: string): Map<string, RuleLease> {
@@ -145,9 +148,10 @@ function keyBelow(lines: string[], from: number, indent: string): string | undef
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { leaseLive } from "./rule_leases.ts";
- * console.assert(leaseLive({ scope: "lease", expiresAt: 10 }, { now: 9 }));
- * console.assert(!leaseLive({ scope: "lease", expiresAt: 10 }, { now: 10 }));
+ * assert(leaseLive({ scope: "lease", expiresAt: 10 }, { now: 9 }));
+ * assert(!leaseLive({ scope: "lease", expiresAt: 10 }, { now: 10 }));
  * ```
  */
 export function leaseLive(lease: RuleLease, at: { now?: number; sandbox?: string }): boolean {
@@ -163,8 +167,9 @@ export function leaseLive(lease: RuleLease, at: { now?: number; sandbox?: string
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { liveGrants } from "./rule_leases.ts";
- * console.assert(liveGrants([], { host: "h", port: 1 }).length === 0);
+ * assert.equal(liveGrants([], { host: "h", port: 1 }).length, 0);
  * ```
  */
 export function liveGrants(grants: readonly Grant[], facts: RequestFacts): readonly Grant[] {

@@ -14,8 +14,9 @@ import type { NetworkRule, Policy } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { syntheticPolicy } from "./synthetic_policy.ts";
- * console.assert(Object.keys(syntheticPolicy(100).network_policies).length === 100);
+ * assert.equal(Object.keys(syntheticPolicy(100).network_policies).length, 100);
  * ```
  */
 export function syntheticPolicy(n: number): Policy {

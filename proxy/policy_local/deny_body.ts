@@ -114,11 +114,12 @@ export const AGENT_GUIDANCE: string =
  * @throws {TypeError} When the decision allows the request.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderDenyResponse } from "./deny_body.ts";
  * const res = renderDenyResponse({
  *   verdict: "deny", layer: "l4", reason: "no matching policy", host: "example.com", port: 443,
  * }, { skillPath: "/etc/tollgate/skills/policy_advisor.md" });
- * console.assert(res.status === 403 && JSON.parse(res.body).rule === "CONNECT example.com:443");
+ * assert(res.status === 403 && JSON.parse(res.body).rule === "CONNECT example.com:443");
  * ```
  */
 export function renderDenyResponse(decision: Decision, options: DenyOptions): RenderedResponse {
@@ -150,9 +151,10 @@ export function renderDenyResponse(decision: Decision, options: DenyOptions): Re
  * @returns The response with `Content-Type: application/json` and `Connection: close`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderErrorResponse } from "./deny_body.ts";
  * const res = renderErrorResponse(400, "invalid_policy_local_scheme", "Use http://policy.local only");
- * console.assert(JSON.parse(res.body).error === "invalid_policy_local_scheme");
+ * assert.equal(JSON.parse(res.body).error, "invalid_policy_local_scheme");
  * ```
  */
 export function renderErrorResponse(
@@ -172,8 +174,9 @@ export function renderErrorResponse(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { denyNextSteps } from "./deny_body.ts";
- * console.assert(denyNextSteps("/skill.md").length === 4);
+ * assert.equal(denyNextSteps("/skill.md").length, 4);
  * ```
  */
 export function denyNextSteps(skillPath: string): NextStep[] {

@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { POLICY_LOCAL_LIMITS } from "./limits.ts";
- * console.assert(POLICY_LOCAL_LIMITS.maxBodyBytes === 64 * 1024);
+ * assert.equal(POLICY_LOCAL_LIMITS.maxBodyBytes, 64 * 1024);
  * ```
  */
 export const POLICY_LOCAL_LIMITS = {

@@ -31,8 +31,9 @@ export const NEXT_STEPS_DENIALS_LAST = 5;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { policyLocalUrl, ROUTE_SKILL } from "./routes.ts";
- * console.assert(policyLocalUrl(ROUTE_SKILL) === "http://policy.local/v1/skill");
+ * assert.equal(policyLocalUrl(ROUTE_SKILL), "http://policy.local/v1/skill");
  * ```
  */
 export function policyLocalUrl(route: string): string {

@@ -21,10 +21,11 @@ const HOST_NAME =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NamePool } from "./_name_pool.ts";
  * const pool = new NamePool();
  * const address = pool.addressOf("API.example.com.");
- * console.assert(address === "198.18.0.1" && pool.nameOf(address) === "api.example.com");
+ * assert(address === "198.18.0.1" && pool.nameOf(address) === "api.example.com");
  * ```
  */
 export class NamePool {

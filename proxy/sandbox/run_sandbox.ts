@@ -83,8 +83,9 @@ export const ENV_MODE_WARNING: string =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isolationNotice } from "./run_sandbox.ts";
- * console.assert(isolationNotice(3128, [80, 443]).includes("ports 80,443"));
+ * assert(isolationNotice(3128, [80, 443]).includes("ports 80,443"));
  * ```
  */
 export function isolationNotice(innerPort: number, capturePorts: number[]): string {

@@ -63,9 +63,10 @@ const SECRET = /^TOLLGATE_.*(TOKEN|SECRET|KEY|CREDENTIAL)|^TOLLGATE_GATEWAY_/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkPassedEnv } from "./sandbox_env.ts";
- * console.assert(checkPassedEnv("TOLLGATE_GATEWAY_TOKEN") !== undefined);
- * console.assert(checkPassedEnv("OPENAI_BASE_URL") === undefined);
+ * assert.notEqual(checkPassedEnv("TOLLGATE_GATEWAY_TOKEN"), undefined);
+ * assert.equal(checkPassedEnv("OPENAI_BASE_URL"), undefined);
  * ```
  */
 export function checkPassedEnv(name: string): string | undefined {
@@ -93,6 +94,7 @@ export const SANDBOX_NO_PROXY = "127.0.0.1,localhost,::1";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sandboxEnv } from "./sandbox_env.ts";
  * const env = sandboxEnv({
  *   proxyUrl: "http://127.0.0.1:3128",
@@ -101,8 +103,8 @@ export const SANDBOX_NO_PROXY = "127.0.0.1,localhost,::1";
  *   skillPath: "/t/skills/policy_advisor.md",
  *   baseEnv: { PATH: "/usr/bin", NO_PROXY: "example.com" },
  * });
- * console.assert(env.https_proxy === "http://127.0.0.1:3128");
- * console.assert(env.NO_PROXY === "127.0.0.1,localhost,::1");
+ * assert.equal(env.https_proxy, "http://127.0.0.1:3128");
+ * assert.equal(env.NO_PROXY, "127.0.0.1,localhost,::1");
  * ```
  */
 export function sandboxEnv(options: SandboxEnvOptions): Record<string, string> {

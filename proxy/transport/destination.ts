@@ -33,9 +33,10 @@ export type DestinationResult =
  * @throws {TypeError} When the text is not of that form.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseResolveOverride } from "./destination.ts";
  * const o = parseResolveOverride("api.github.com:443:127.0.0.1:8443");
- * console.assert(o.host === "api.github.com" && o.address === "127.0.0.1" && o.targetPort === 8443);
+ * assert(o.host === "api.github.com" && o.address === "127.0.0.1" && o.targetPort === 8443);
  * ```
  */
 export function parseResolveOverride(text: string): ResolveOverride {

@@ -13,8 +13,9 @@ export type HeaderField = [name: string, value: string];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { values } from "./header_fields.ts";
- * console.assert(values([["Host", "a"]], "host")[0] === "a");
+ * assert.equal(values([["Host", "a"]], "host")[0], "a");
  * ```
  */
 export function values(headers: HeaderField[], lowerName: string): string[] {

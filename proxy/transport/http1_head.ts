@@ -82,9 +82,10 @@ const DIGITS = /^[0-9]{1,15}$/;
  * @returns The head, or a 400/501/505 refusal.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRequestHead } from "./http1_head.ts";
  * const r = parseRequestHead(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
- * console.assert(r.ok && r.head.method === "GET");
+ * assert(r.ok && r.head.method === "GET");
  * ```
  */
 export function parseRequestHead(bytes: Uint8Array): HeadResult<RequestHead> {
@@ -131,10 +132,11 @@ export function parseRequestHead(bytes: Uint8Array): HeadResult<RequestHead> {
  * @returns The head, or a 502 refusal (the upstream broke the protocol).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseResponseHead } from "./http1_head.ts";
  * const text = "HTTP/1.1 204 No Content\r\n\r\n";
  * const r = parseResponseHead(new TextEncoder().encode(text), "GET");
- * console.assert(r.ok && r.head.framing.kind === "none");
+ * assert(r.ok && r.head.framing.kind === "none");
  * ```
  */
 export function parseResponseHead(

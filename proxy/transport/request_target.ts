@@ -31,9 +31,10 @@ const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z
  * @returns The authority, or a message saying what is wrong.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAuthority } from "./request_target.ts";
  * const a = parseAuthority("API.GitHub.com:443");
- * console.assert(typeof a !== "string" && a.host === "api.github.com" && a.port === 443);
+ * assert(typeof a !== "string" && a.host === "api.github.com" && a.port === 443);
  * ```
  */
 export function parseAuthority(text: string, defaultPort?: number): Authority | string {
@@ -56,9 +57,10 @@ export function parseAuthority(text: string, defaultPort?: number): Authority | 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAbsoluteTarget } from "./request_target.ts";
  * const t = parseAbsoluteTarget("http://a.test/x?y=1");
- * console.assert(typeof t !== "string" && t.port === 80 && t.rawPath === "/x" && t.query === "y=1");
+ * assert(typeof t !== "string" && t.port === 80 && t.rawPath === "/x" && t.query === "y=1");
  * ```
  */
 export function parseAbsoluteTarget(target: string): AbsoluteTarget | string {
@@ -81,8 +83,9 @@ export function parseAbsoluteTarget(target: string): AbsoluteTarget | string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitPathQuery } from "./request_target.ts";
- * console.assert(splitPathQuery("/a?b=c").query === "b=c");
+ * assert.equal(splitPathQuery("/a?b=c").query, "b=c");
  * ```
  */
 export function splitPathQuery(target: string): { rawPath: string; query?: string } {
@@ -97,8 +100,9 @@ export function splitPathQuery(target: string): { rawPath: string; query?: strin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hostHeader } from "./request_target.ts";
- * console.assert(hostHeader({ host: "::1", port: 8080 }, 80) === "[::1]:8080");
+ * assert.equal(hostHeader({ host: "::1", port: 8080 }, 80), "[::1]:8080");
  * ```
  */
 export function hostHeader(authority: Authority, defaultPort: number): string {

@@ -42,8 +42,9 @@ const REASONS: Record<number, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reasonPhrase } from "./responses.ts";
- * console.assert(reasonPhrase(431) === "Request Header Fields Too Large");
+ * assert.equal(reasonPhrase(431), "Request Header Fields Too Large");
  * ```
  */
 export function reasonPhrase(status: number): string {
@@ -56,9 +57,10 @@ export function reasonPhrase(status: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serializeResponse } from "./responses.ts";
  * const bytes = serializeResponse({ status: 400, headers: {}, body: "{}" });
- * console.assert(new TextDecoder().decode(bytes).startsWith("HTTP/1.1 400 Bad Request\r\n"));
+ * assert(new TextDecoder().decode(bytes).startsWith("HTTP/1.1 400 Bad Request\r\n"));
  * ```
  */
 export function serializeResponse(response: RenderedResponse, reason?: string): Uint8Array {

@@ -25,11 +25,12 @@ const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRequestHead } from "./http1_head.ts";
  * import { isWebSocketUpgrade } from "./upgrade.ts";
  * const text = "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
  * const parsed = parseRequestHead(new TextEncoder().encode(text));
- * console.assert(parsed.ok && isWebSocketUpgrade(parsed.head));
+ * assert(parsed.ok && isWebSocketUpgrade(parsed.head));
  * ```
  */
 export function isWebSocketUpgrade(head: RequestHead): boolean {

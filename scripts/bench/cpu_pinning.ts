@@ -24,9 +24,10 @@ export interface Pinning {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { planPinning } from "./cpu_pinning.ts";
- * console.assert(planPinning(2)?.servers === "1");
- * console.assert(planPinning(1) === undefined);
+ * assert.equal(planPinning(2)?.servers, "1");
+ * assert.equal(planPinning(1), undefined);
  * ```
  */
 export function planPinning(cpuCount: number): Pinning | undefined {
@@ -40,8 +41,9 @@ export function planPinning(cpuCount: number): Pinning | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pinnedCommand } from "./cpu_pinning.ts";
- * console.assert(pinnedCommand("squid", ["-N"], "1")[0] === "taskset");
+ * assert.equal(pinnedCommand("squid", ["-N"], "1")[0], "taskset");
  * ```
  */
 export function pinnedCommand(

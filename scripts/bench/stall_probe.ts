@@ -34,9 +34,10 @@ export interface StallStats {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * const stats = { sleeps: 0, stalls: 0, worstMs: 0, lostMs: 0, elapsedMs: 0 };
  * tallyWake(stats, 250);
- * console.assert(stats.stalls === 1 && stats.worstMs === 240);
+ * assert(stats.stalls === 1 && stats.worstMs === 240);
  * ```
  */
 export function tallyWake(stats: StallStats, sleptMs: number): void {

@@ -54,8 +54,9 @@ export async function readTrace(logDir: string): Promise<string[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { storyLines } from "./demo_checks.ts";
- * console.assert(storyLines(["x OCSF CONFIG:PROPOSED [INFO] p"]).lines.length === 1);
+ * assert.equal(storyLines(["x OCSF CONFIG:PROPOSED [INFO] p"]).lines.length, 1);
  * ```
  */
 export function storyLines(trace: string[]): { lines: string[]; missing: string[] } {
@@ -90,8 +91,9 @@ function stepOf(steps: AgentStep[], name: string, nth = 0): AgentStep | undefine
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkAgentSteps } from "./demo_checks.ts";
- * console.assert(checkAgentSteps([]).length > 0);
+ * assert(checkAgentSteps([]).length > 0);
  * ```
  */
 export function checkAgentSteps(steps: AgentStep[]): StepProblem[] {

@@ -59,10 +59,11 @@ function describe(key: string, path: string, file: StoredFile) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createFakeGitHubApp } from "./fake_github.ts";
  * const app = createFakeGitHubApp(new Map());
  * const res = await app.request("/repos/o/r/contents/x.md");
- * console.assert(res.status === 404);
+ * assert.equal(res.status, 404);
  * ```
  */
 export function createFakeGitHubApp(files: Map<string, StoredFile>): Hono {

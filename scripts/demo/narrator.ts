@@ -46,9 +46,10 @@ const STEP_TITLES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeNarrator } from "./narrator.ts";
  * const n = makeNarrator(false);
- * console.assert(n.em("x") === "x");
+ * assert.equal(n.em("x"), "x");
  * ```
  */
 export function makeNarrator(color: boolean): Narrator {
