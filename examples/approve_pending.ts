@@ -1,12 +1,12 @@
 // Scripting Tollgate with mod.ts: start a proxy for one sandbox policy, then approve every
 // pending proposal whose checks found nothing to warn about. Run it from anywhere:
 //   deno run -A examples/approve_pending.ts [POLICIES_DIR] [POLICY]
-import { gateway, proxy } from "../mod.ts";
+import { ProposalStore, startProxyService, toProposalStatus } from "../mod.ts";
 
 const checkout = new URL("../policies", import.meta.url).pathname;
 const [policiesDir = checkout, policy = "demo"] = Deno.args;
-const store = new gateway.ProposalStore({ policiesDir });
-const service = await proxy.startProxyService({
+const store = new ProposalStore({ policiesDir });
+const service = await startProxyService({
   policy,
   policiesDir,
   stateDir: `${policiesDir}/../.tollgate`,
@@ -18,7 +18,7 @@ const service = await proxy.startProxyService({
 console.log(`proxy for "${policy}" on 127.0.0.1:${service.port}`);
 
 for (const proposal of await store.list({ status: "pending" })) {
-  const status = gateway.toProposalStatus(proposal);
+  const status = toProposalStatus(proposal);
   if (status.findings.some((f) => f.severity !== "info")) {
     console.log(`left for a person: ${proposal.id}`);
     continue;

@@ -59,7 +59,11 @@ export interface RunningGateway {
   url: string;
   /** The host's enrolment token (`STATE/gateway.token`): it may only enrol and retire proxies. */
   token: string;
-  /** Proxy and reviewer credentials (`STATE/credentials/`). */
+  /**
+   * Proxy and reviewer credentials (`STATE/credentials/`).
+   *
+   * @internal
+   */
   credentials: CredentialStore;
   /** The store the API acts through. */
   store: ProposalStore;

@@ -46,7 +46,11 @@ export interface ProposalStoreOptions {
   now?: () => Date;
   /** Sink for CONFIG:PROPOSED/APPROVED/REJECTED events. */
   emit?: (event: OcsfEvent) => void;
-  /** Called before each approval or removal step (tests pause here to kill the process). */
+  /**
+   * Called before each approval or removal step (tests pause here to kill the process).
+   *
+   * @internal
+   */
   beforeStep?: (step: ApproveStep | RemoveStep) => Promise<void> | void;
   /** Safety re-check period of `wait()` beside its file watch, in ms. */
   waitRecheckMs?: number;
@@ -54,7 +58,11 @@ export interface ProposalStoreOptions {
   maxPendingPerSandbox?: number;
   /** The org ceiling file (default `ceiling.yaml` in the policies directory). */
   ceilingFile?: string;
-  /** Loaded policies to reuse (the gateway shares one with its directory watch). */
+  /**
+   * Loaded policies to reuse (the gateway shares one with its directory watch).
+   *
+   * @internal
+   */
   policyCache?: PolicyCache;
   /** Runs the auto-approval of a submit (a remote-backed store publishes it on the remote). */
   publishAutoApproval?: (id: string, step: () => Promise<boolean>) => Promise<boolean>;

@@ -11,66 +11,17 @@ export { DEFAULT_SKILL_PATH, LOG_BATCH_MS, startProxyService } from "./proxy_ser
 export type { PolicyFeed, ProxyService, ProxyServiceOptions } from "./proxy_service.ts";
 export type { PolicySnapshot, UpdateResult } from "./policy_holder.ts";
 export type { WatchOptions } from "./watch_policy_file.ts";
+// What other folders need of the transport (tests and the bench start the bare proxy).
 export {
-  ByteStream,
-  DestinationResolver,
   duplexFromDenoConn,
   MAX_CLIENT_CONNECTIONS,
-  parseRequestHead,
   parseResolveOverride,
-  parseResponseHead,
-  ProtocolError,
   startProxy,
   UpstreamError,
   UpstreamPool,
 } from "./transport/mod.ts";
-export type {
-  BodyFraming,
-  DestinationResult,
-  HeaderField,
-  HeadError,
-  HeadRead,
-  HeadResult,
-  HeadTimeouts,
-  PoolOptions,
-  ProxyHandle,
-  ProxyOptions,
-  RequestHead,
-  ResolveOverride,
-  ResponseHead,
-  UpstreamConnection,
-  UpstreamTarget,
-} from "./transport/mod.ts";
+export type { ProxyHandle, ProxyOptions, ResolveOverride } from "./transport/mod.ts";
 export { CertificateAuthority } from "./tls/mod.ts";
 export type { LeafCertificate } from "./tls/mod.ts";
 export { createProcIdentityResolver } from "./identity/mod.ts";
 export type { IdentityResolver, PeerAddress, ProcIdentityOptions } from "./identity/mod.ts";
-// Types of other modules that the API above names, so that its documentation is complete.
-export type {
-  AccessPreset,
-  BinaryMatcher,
-  BinaryRef,
-  CompiledMatch,
-  CompiledPolicy,
-  CompiledQuery,
-  Endpoint,
-  Enforcement,
-  GlobMatcher,
-  Grant,
-  HostPattern,
-  L7Match,
-  NetworkRule,
-  Policy,
-  PolicyIssue,
-  QueryMatcherSpec,
-  RequesterIdentity,
-} from "./policy/mod.ts";
-export type { OcsfEndpoint, OcsfEvent } from "./ocsf/mod.ts";
-export type {
-  Finding,
-  Guidance,
-  ProposalInput,
-  ProposalSink,
-  ProposalStatus,
-  SubmitResult,
-} from "./policy_local/mod.ts";

@@ -95,9 +95,17 @@ export interface ProxyServiceOptions {
 
 /** A running proxy service. */
 export interface ProxyService {
-  /** The listening proxy underneath. */
+  /**
+   * The listening proxy underneath.
+   *
+   * @internal
+   */
   proxy: ProxyHandle;
-  /** The policy in force; reloads from the file or the feed swap it here. */
+  /**
+   * The policy in force; reloads from the file or the feed swap it here.
+   *
+   * @internal
+   */
   holder: PolicyHolder;
   /** The CA whose leaf certificates the proxy intercepts TLS with (clients must trust it). */
   ca: CertificateAuthority;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { DirectoryWatcher, EventHub, ProposalStore } from "../gateway/mod.ts";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import type { NetworkRule } from "../proxy/policy/mod.ts";
-import { proxy } from "../mod.ts";
+import { startProxyService } from "../mod.ts";
 import { rawRequest, startTestProxy, startTestUpstreams, waitFor } from "./support/mod.ts";
 
 const CURL_ONLY = `version: 1
@@ -192,7 +192,7 @@ Deno.test("hostile #15: bidi and zero-width characters in a proposed rule are re
   await Deno.mkdir(policiesDir);
   await Deno.copyFile(DEMO_POLICY, `${policiesDir}/demo.yaml`);
   const store = new ProposalStore({ policiesDir });
-  const service = await proxy.startProxyService({
+  const service = await startProxyService({
     policy: "demo",
     policiesDir,
     stateDir: `${dir}/state`,

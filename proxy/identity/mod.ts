@@ -10,5 +10,3 @@ export type {
   PeerAddress,
   ProcIdentityOptions,
 } from "./proc_identity_resolver.ts";
-// Types of other modules that the API above names, so that its documentation is complete.
-export type { RequesterIdentity } from "../policy/mod.ts";

@@ -20,5 +20,3 @@ export { escapeControlChars, redactQueryStrings, truncateChars, truncateUtf8 } f
 export { renderShorthand } from "./shorthand.ts";
 export { OCSF_PRODUCT, OCSF_VERSION } from "./types.ts";
 export type { ConfigState, OcsfEndpoint, OcsfEvent } from "./types.ts";
-// Types of other modules that the API above names, so that its documentation is complete.
-export type { Decision, RuleMissing } from "../policy/mod.ts";

@@ -104,12 +104,28 @@ export interface CompiledPolicy {
   readonly policy: Policy;
   /** Number of `network_policies` entries. */
   readonly ruleCount: number;
-  /** `host:port` → grants, for exact hosts. */
+  /**
+   * `host:port` → grants, for exact hosts.
+   *
+   * @internal
+   */
   readonly exact: GrantLookup<string>;
-  /** `suffix:port` → grants, for `*.suffix` and `**.suffix` hosts. */
+  /**
+   * `suffix:port` → grants, for `*.suffix` and `**.suffix` hosts.
+   *
+   * @internal
+   */
   readonly wildcard: GrantLookup<string>;
-  /** Label counts of the wildcard suffixes present, so lookups skip impossible suffixes. */
+  /**
+   * Label counts of the wildcard suffixes present, so lookups skip impossible suffixes.
+   *
+   * @internal
+   */
   readonly wildcardDepths: ReadonlySet<number>;
-  /** port → grants, for host-less endpoints. */
+  /**
+   * port → grants, for host-less endpoints.
+   *
+   * @internal
+   */
   readonly hostless: GrantLookup<number>;
 }

@@ -40,24 +40,3 @@ export { POLICY_LOCAL_LIMITS } from "./limits.ts";
 export type { DenialsBody, DenialSummary } from "./_denials.ts";
 export type { ProposalStateBody } from "./_proposal_view.ts";
 export type { SubmittedBody } from "./_submit.ts";
-// Types of other modules that the API above names, so that its documentation is complete.
-export type {
-  AccessPreset,
-  BinaryMatcher,
-  BinaryRef,
-  CompiledMatch,
-  CompiledPolicy,
-  CompiledQuery,
-  Decision,
-  Endpoint,
-  Enforcement,
-  GlobMatcher,
-  Grant,
-  HostPattern,
-  L7Match,
-  NetworkRule,
-  Policy,
-  QueryMatcherSpec,
-  RuleMissing,
-} from "../policy/mod.ts";
-export type { OcsfEndpoint, OcsfEvent } from "../ocsf/mod.ts";

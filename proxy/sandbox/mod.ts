@@ -73,5 +73,3 @@ export type { FileBind, NetnsSpawnOptions, NetnsStartOptions } from "./netns_san
 export { MAX_SOCKET_PATH, UnixBridge } from "./unix_bridge.ts";
 export type { BridgeHandler, BridgePeer, UnixBridgeOptions } from "./unix_bridge.ts";
 export type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
-// Types of other modules that the API above names, so that its documentation is complete.
-export type { RequesterIdentity } from "../policy/mod.ts";

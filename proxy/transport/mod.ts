@@ -31,27 +31,3 @@ export type { PoolOptions, UpstreamConnection, UpstreamTarget } from "./upstream
 export { duplexFromDenoConn } from "./deno_conn_duplex.ts";
 export { gateInbound } from "./flow_gate.ts";
 export type { FlowControl, GatedSocket } from "./flow_gate.ts";
-// Types of other modules that the API above names, so that its documentation is complete.
-export type { PolicyHolder, PolicySnapshot, UpdateResult } from "../policy_holder.ts";
-export type { CertificateAuthority, LeafCertificate } from "../tls/mod.ts";
-export type { OcsfEndpoint, OcsfEvent } from "../ocsf/mod.ts";
-export type { IdentityResolver, PeerAddress } from "../identity/mod.ts";
-export type {
-  AccessPreset,
-  BinaryMatcher,
-  BinaryRef,
-  CompiledMatch,
-  CompiledPolicy,
-  CompiledQuery,
-  Endpoint,
-  Enforcement,
-  GlobMatcher,
-  Grant,
-  HostPattern,
-  L7Match,
-  NetworkRule,
-  Policy,
-  PolicyIssue,
-  QueryMatcherSpec,
-  RequesterIdentity,
-} from "../policy/mod.ts";
