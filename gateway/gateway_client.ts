@@ -54,9 +54,30 @@ export class GatewayError extends Error {
  * Client of one gateway.
  *
  * @example
- * ```ts ignore
- * const client = new GatewayClient({ url: "http://127.0.0.1:8080", token });
- * const result = await client.submit({ policy: "team", ruleName: "gh_put", rule, rationale: "…" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GatewayClient, startGateway } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/policies`);
+ * await Deno.writeTextFile(`${dir}/policies/team.yaml`, "version: 1\n");
+ * await new Deno.Command("git", { args: ["init", "-q", `${dir}/policies`] }).output();
+ * const gw = await startGateway({
+ *   policiesDir: `${dir}/policies`,
+ *   stateDir: `${dir}/state`,
+ *   listen: "127.0.0.1:0",
+ * });
+ * // The host's enrolment token enrols a proxy; the proxy's own token submits.
+ * const { token } = await new GatewayClient({ url: gw.url, token: gw.token }).enrol("team");
+ * const client = new GatewayClient({ url: gw.url, token });
+ * const rule = {
+ *   endpoints: [{ host: "api.github.com", port: 443 }],
+ *   binaries: [{ path: "/usr/bin/curl" }],
+ * };
+ * const result = await client.submit({ policy: "team", ruleName: "github", rule, rationale: "r" });
+ * assert(result.accepted);
+ * assert.equal((await client.status(result.proposal.id))?.status, "pending");
+ * await gw.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class GatewayClient implements ProposalSink {

@@ -105,10 +105,23 @@ export function parseListen(
  * Start a gateway.
  *
  * @example
- * ```ts ignore
- * const gw = await startGateway({ policiesDir: "policies", stateDir: ".tollgate", listen: "127.0.0.1:0" });
- * console.log(gw.url);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GatewayClient, startGateway } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/policies`);
+ * await Deno.writeTextFile(`${dir}/policies/team.yaml`, "version: 1\n");
+ * await new Deno.Command("git", { args: ["init", "-q", `${dir}/policies`] }).output();
+ * const gw = await startGateway({
+ *   policiesDir: `${dir}/policies`,
+ *   stateDir: `${dir}/state`,
+ *   listen: "127.0.0.1:0",
+ * });
+ * // The host's enrolment token (STATE/gateway.token) enrols a proxy for one policy.
+ * const enrolled = await new GatewayClient({ url: gw.url, token: gw.token }).enrol("team");
+ * assert(enrolled.token.length > 0 && enrolled.sandbox.length > 0);
  * await gw.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {

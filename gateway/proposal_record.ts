@@ -110,8 +110,23 @@ export function recordFromText(file: ProposalFile, text: string): ProposalRecord
  * The agent-facing status of a proposal.
  *
  * @example
- * ```ts ignore
- * const status = toProposalStatus(record);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore, toProposalStatus } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = {
+ *   endpoints: [{ host: "api.github.com", port: 443 }],
+ *   binaries: [{ path: "/usr/bin/python3" }],
+ * };
+ * await store.submit({ policy: "team", ruleName: "github", rule, rationale: "r" });
+ * const [record] = await store.list({ status: "pending" });
+ * const status = toProposalStatus(record!);
+ * assert.equal(status.status, "pending");
+ * assert(status.findings.some((f) => f.severity === "warn")); // an interpreter runs anything
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function toProposalStatus(record: ProposalRecord): ProposalStatus {

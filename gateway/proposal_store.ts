@@ -82,10 +82,23 @@ const REPO_TTL_MS = 10_000;
  * The proposal store of one policies directory.
  *
  * @example
- * ```ts ignore
- * const store = new ProposalStore({ policiesDir: "policies" });
- * const result = await store.submit({ policy: "team", ruleName: "gh_put", rule, rationale });
- * if (result.accepted) await store.approve(result.proposal.id, { approvedBy: "alice" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalConflictError, ProposalStore } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\nnetwork_policies: {}\n");
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = {
+ *   endpoints: [{ host: "api.github.com", port: 443 }],
+ *   binaries: [{ path: "/usr/bin/curl" }],
+ * };
+ * const result = await store.submit({ policy: "team", ruleName: "github", rule, rationale: "r" });
+ * assert(result.accepted);
+ * const approved = await store.approve(result.proposal.id, { approvedBy: "alice" });
+ * assert.equal(approved.revision, 1);
+ * await assert.rejects(store.approve(result.proposal.id, { approvedBy: "bob" }), ProposalConflictError);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class ProposalStore implements ProposalSink {

@@ -127,12 +127,26 @@ export interface ProxyService {
  * @throws {PolicyValidationError} When the policy file is missing or invalid.
  * @throws {RangeError} For a non-loopback listen address without `allowRemote`.
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startProxyService } from "./proxy_service.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/policies`);
+ * await Deno.writeTextFile(`${dir}/policies/demo.yaml`, "version: 1\n");
  * const service = await startProxyService({
- *   policy: "demo", policiesDir: "policies", stateDir: ".tollgate",
- *   listen: { hostname: "127.0.0.1", port: 3128 },
+ *   policy: "demo",
+ *   policiesDir: `${dir}/policies`,
+ *   stateDir: `${dir}/state`,
+ *   listen: { hostname: "127.0.0.1", port: 0 },
  * });
+ * // An empty policy allows nothing: the proxy answers with the structured 403.
+ * const client = Deno.createHttpClient({ proxy: { url: `http://127.0.0.1:${service.port}` } });
+ * const res = await fetch("http://example.com/", { client });
+ * assert.equal(res.status, 403);
+ * assert.equal((await res.json()).error, "policy_denied");
+ * client.close();
  * await service.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startProxyService(options: ProxyServiceOptions): Promise<ProxyService> {

@@ -66,11 +66,16 @@ const MAX_HELD = 512;
  * the queue. The directory is created on first use.
  *
  * @example
- * ```ts ignore
- * import { configEvent, OcsfLog } from "./mod.ts";
- * const log = new OcsfLog("/var/lib/tollgate/logs", { keepOpen: true });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configEvent, OcsfLog, readOcsfEvents } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const log = new OcsfLog(dir, { keepOpen: true });
  * await log.append(configEvent("LOADED", "Policy loaded", { revision: 1 }));
  * await log.close();
+ * const { events } = await readOcsfEvents(dir, { last: 5 });
+ * assert.equal(events[0]?.message, "Policy loaded");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class OcsfLog {

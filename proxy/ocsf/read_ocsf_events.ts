@@ -59,9 +59,18 @@ const DENIAL_MARK = '"action_id":2';
  * Malformed or oversized lines are skipped.
  *
  * @example
- * ```ts ignore
- * import { readOcsfEvents } from "./mod.ts";
- * const { events } = await readOcsfEvents("/var/lib/tollgate/logs", { last: 5, denied: true });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configEvent, OcsfLog, readOcsfEvents } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const log = new OcsfLog(dir);
+ * await log.append(configEvent("LOADED", "Policy loaded", { revision: 1 }));
+ * await log.append(configEvent("LOADED", "Policy loaded", { revision: 2 }));
+ * await log.close();
+ * const { events } = await readOcsfEvents(dir, { last: 5 });
+ * assert.equal(events.length, 2);
+ * assert.equal((await readOcsfEvents(dir, { last: 5, denied: true })).events.length, 0);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readOcsfEvents(

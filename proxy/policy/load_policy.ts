@@ -75,9 +75,14 @@ export function loadPolicyText(
  *
  * @throws {PolicyValidationError} when the file cannot be read or is not a valid policy.
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { loadPolicyFile } from "./load_policy.ts";
- * const loaded = await loadPolicyFile("policies/demo.yaml");
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const loaded = await loadPolicyFile(`${dir}/team.yaml`);
+ * assert.equal(loaded.policy.revision, 0);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadPolicyFile(

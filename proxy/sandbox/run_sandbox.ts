@@ -113,14 +113,33 @@ export function isolationNotice(innerPort: number, capturePorts: number[]): stri
  * @throws {Deno.errors.NotFound} When the command is not found.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runSandbox } from "./run_sandbox.ts";
+ * import { CertificateAuthority } from "../tls/mod.ts";
+ * import { startProxyService } from "../proxy_service.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/policies`);
+ * await Deno.writeTextFile(`${dir}/policies/demo.yaml`, "version: 1\n");
+ * const stateDir = `${dir}/state`;
+ * const ca = await CertificateAuthority.loadOrCreate(stateDir);
  * const code = await runSandbox({
- *   command: ["curl", "-sS", "https://api.github.com/zen"],
- *   isolation: await detectIsolation(),
- *   stateDir: ".tollgate",
- *   startProxy: () => startProxy(proxyOptions),
+ *   command: ["sh", "-c", 'test -n "$HTTPS_PROXY"'],
+ *   isolation: "env", // "netns" where unprivileged user namespaces work (see detectIsolation)
+ *   stateDir,
+ *   startProxy: () =>
+ *     startProxyService({
+ *       policy: "demo",
+ *       policiesDir: `${dir}/policies`,
+ *       stateDir,
+ *       listen: { hostname: "127.0.0.1", port: 0 },
+ *       ca,
+ *     }),
  *   caPem: ca.certPem,
+ *   stdio: "null",
  * });
+ * assert.equal(code, 0);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runSandbox(options: RunSandboxOptions): Promise<number> {

@@ -46,9 +46,15 @@ export interface LeafCertificate {
  * requests for the same host share one mint.
  *
  * @example
- * ```ts ignore
- * const ca = await CertificateAuthority.loadOrCreate(".tollgate");
- * const context = await ca.secureContextFor("api.github.com");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "./certificate_authority.ts";
+ * const dir = await Deno.makeTempDir();
+ * const ca = await CertificateAuthority.loadOrCreate(dir);
+ * assert(ca.certPem.startsWith("-----BEGIN CERTIFICATE-----"));
+ * // The key is kept: a second load is the same CA, so clients keep trusting it.
+ * assert.equal((await CertificateAuthority.loadOrCreate(dir)).certPem, ca.certPem);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class CertificateAuthority {
