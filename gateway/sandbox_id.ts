@@ -23,10 +23,11 @@ function tag(hostToken: string, nonce: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mintSandboxId, sandboxIdMintedWith } from "./sandbox_id.ts";
  * const id = mintSandboxId("tg_host_token");
- * console.assert(sandboxIdMintedWith(id, "tg_host_token"));
- * console.assert(!sandboxIdMintedWith(id, "another token"));
+ * assert(sandboxIdMintedWith(id, "tg_host_token"));
+ * assert(!sandboxIdMintedWith(id, "another token"));
  * ```
  */
 export function mintSandboxId(hostToken: string): string {

@@ -38,3 +38,23 @@ Deno.test("#18 item 6: transport internals and bench-only names stay out of mod.
     assert(!names.has(internal), `${internal} is internal`);
   }
 });
+
+Deno.test("#18 item 7: no doc example asserts with console.assert, which never fails a test", async () => {
+  const root = new URL("../", import.meta.url);
+  const offenders: string[] = [];
+  for await (const path of sourceFiles(root, "")) {
+    const text = await Deno.readTextFile(new URL(path, root));
+    if (/^\s*\*.*console\.assert\(/m.test(text)) offenders.push(path);
+  }
+  assert.deepEqual(offenders, [], "use assert from node:assert/strict in examples");
+});
+
+/** Every `.ts` file under `dir`, as paths relative to the checkout. */
+async function* sourceFiles(root: URL, dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(new URL(dir || ".", root))) {
+    const path = `${dir}${entry.name}`;
+    if (entry.isDirectory && !entry.name.startsWith(".") && entry.name !== "node_modules") {
+      yield* sourceFiles(root, `${path}/`);
+    } else if (entry.isFile && entry.name.endsWith(".ts")) yield path;
+  }
+}

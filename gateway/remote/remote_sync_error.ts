@@ -18,9 +18,10 @@ export class RemoteSyncError extends ProposalConflictError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { refused } from "./remote_sync_error.ts";
  * const error = refused('approve proposal "p-1"', "the remote is down");
- * console.assert(error.message.startsWith('Cannot approve proposal "p-1": the remote is down;'));
+ * assert(error.message.startsWith('Cannot approve proposal "p-1": the remote is down;'));
  * ```
  */
 export function refused(change: string, why: string): RemoteSyncError {

@@ -41,8 +41,9 @@ const defaults = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withDefaults } from "./remote_sync_options.ts";
- * console.assert(withDefaults({ policiesDir: "p", url: "file:///r.git" }).branch === "main");
+ * assert.equal(withDefaults({ policiesDir: "p", url: "file:///r.git" }).branch, "main");
  * ```
  */
 export function withDefaults(options: RemoteSyncOptions): Required<RemoteSyncOptions> {
