@@ -29,8 +29,13 @@ const writeDefaults = { mode: 0o644, onReplaced: () => {} };
  * Replace `path` with `text` atomically and durably.
  *
  * @example
- * ```ts ignore
- * await writeFileAtomic("policies/team.yaml", newText);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeFileAtomic } from "./atomic_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/team.yaml`, "version: 1\n");
+ * assert.equal(await Deno.readTextFile(`${dir}/team.yaml`), "version: 1\n");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeFileAtomic(
@@ -61,11 +66,16 @@ export interface StagedFile {
  * that crash recovery needs.
  *
  * @example
- * ```ts ignore
- * const [a, b] = await Promise.all([stageFile(p1, t1), stageFile(p2, t2)]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stageFile, syncDirectories } from "./atomic_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * const [a, b] = await Promise.all([stageFile(`${dir}/a`, "1"), stageFile(`${dir}/b`, "2")]);
  * await a.replace();
  * await b.replace();
  * await syncDirectories([a.path, b.path]);
+ * assert.equal(await Deno.readTextFile(`${dir}/b`), "2");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function stageFile(
@@ -101,8 +111,12 @@ export async function stageFile(
  * fsync the directories of `paths` (each once, in parallel), making renames in them durable.
  *
  * @example
- * ```ts ignore
- * await syncDirectories(["policies/team.yaml", "policies/pending/p-1.patch"]);
+ * ```ts
+ * import { syncDirectories } from "./atomic_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * await syncDirectories([`${dir}/team.yaml`]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function syncDirectories(paths: string[]): Promise<void> {
@@ -118,8 +132,14 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
  * Rename `from` to `to` (same file system) and make the rename durable.
  *
  * @example
- * ```ts ignore
- * await renameDurable("pending/p-1.patch", "approved/p-1.patch");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renameDurable } from "./atomic_file.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/p-1.patch`, "");
+ * await renameDurable(`${dir}/p-1.patch`, `${dir}/p-2.patch`);
+ * assert((await Deno.stat(`${dir}/p-2.patch`)).isFile);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function renameDurable(from: string, to: string): Promise<void> {

@@ -16,8 +16,14 @@ export const TOKEN_FILE = "gateway.token";
  *
  * @throws {Deno.errors.NotFound} when no gateway has run from that directory yet
  * @example
- * ```ts ignore
- * const token = await readGatewayToken(".tollgate");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ensureGatewayToken, readGatewayToken } from "./gateway_token.ts";
+ * const dir = await Deno.makeTempDir();
+ * await assert.rejects(readGatewayToken(dir), Deno.errors.NotFound);
+ * const token = await ensureGatewayToken(dir);
+ * assert.equal(await readGatewayToken(dir), token);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readGatewayToken(stateDir: string): Promise<string> {
@@ -33,8 +39,14 @@ export async function readGatewayToken(stateDir: string): Promise<string> {
  * read is tightened to 0600.
  *
  * @example
- * ```ts ignore
- * const token = await ensureGatewayToken(".tollgate");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ensureGatewayToken } from "./gateway_token.ts";
+ * const dir = await Deno.makeTempDir();
+ * const token = await ensureGatewayToken(dir);
+ * assert.equal(await ensureGatewayToken(dir), token); // created once, then read
+ * assert.equal((await Deno.stat(`${dir}/gateway.token`)).mode! & 0o777, 0o600);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function ensureGatewayToken(stateDir: string): Promise<string> {

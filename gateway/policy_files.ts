@@ -62,8 +62,14 @@ export interface PolicyFile {
  *
  * @throws {Error} when the file does not validate
  * @example
- * ```ts ignore
- * const team = await readPolicyFile("policies", "team");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readPolicyFile } from "./policy_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const team = await readPolicyFile(dir, "team");
+ * assert.equal(team?.loaded.policy.revision, 0);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readPolicyFile(
@@ -86,8 +92,14 @@ export async function readPolicyFile(
  * Names of the policy files in `dir`, sorted.
  *
  * @example
- * ```ts ignore
- * for (const name of await listPolicyNames("policies")) console.log(name);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listPolicyNames } from "./policy_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "");
+ * assert.deepEqual(await listPolicyNames(dir), ["team"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function listPolicyNames(dir: string): Promise<string[]> {

@@ -43,8 +43,13 @@ export function proposalFilePath(dir: string, state: ProposalState, id: string):
  * Create the state directories when missing.
  *
  * @example
- * ```ts ignore
- * await ensureStateDirs("policies");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ensureStateDirs } from "./proposal_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await ensureStateDirs(dir);
+ * assert((await Deno.stat(`${dir}/pending`)).isDirectory);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function ensureStateDirs(dir: string): Promise<void> {
@@ -55,8 +60,15 @@ export async function ensureStateDirs(dir: string): Promise<void> {
  * Find proposal `id` in any state directory (pending first).
  *
  * @example
- * ```ts ignore
- * const found = await findProposalFile("policies", id);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ensureStateDirs, findProposalFile } from "./proposal_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await ensureStateDirs(dir);
+ * const id = "p-20260506T170204-ab12cd";
+ * await Deno.writeTextFile(`${dir}/approved/${id}.patch`, "");
+ * assert.equal((await findProposalFile(dir, id))?.state, "approved");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function findProposalFile(dir: string, id: string): Promise<ProposalFile | undefined> {
@@ -77,8 +89,15 @@ export async function findProposalFile(dir: string, id: string): Promise<Proposa
  * Every proposal file (optionally of one state), sorted by id (creation time).
  *
  * @example
- * ```ts ignore
- * const pending = await listProposalFiles("policies", "pending");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ensureStateDirs, listProposalFiles } from "./proposal_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await ensureStateDirs(dir);
+ * await Deno.writeTextFile(`${dir}/pending/p-20260506T170204-ab12cd.patch`, "");
+ * const pending = await listProposalFiles(dir, "pending");
+ * assert.deepEqual(pending.map((f) => f.id), ["p-20260506T170204-ab12cd"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function listProposalFiles(

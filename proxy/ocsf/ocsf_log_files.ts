@@ -54,8 +54,17 @@ export interface LogSegment {
  * directory does not exist.
  *
  * @example
- * ```ts ignore
- * const newest = (await logSegments(".tollgate/logs")).at(-1)?.denied;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logSegments } from "./ocsf_log_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/ocsf.2026-05-06.jsonl`, "");
+ * await Deno.writeTextFile(`${dir}/ocsf.2026-05-06.1.jsonl`, "");
+ * await Deno.writeTextFile(`${dir}/denials.2026-05-06.1.jsonl`, "");
+ * const segments = await logSegments(dir);
+ * assert.equal(segments.length, 2);
+ * assert.equal(segments.at(-1)?.denied, "denials.2026-05-06.1.jsonl");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function logSegments(dir: string): Promise<LogSegment[]> {
@@ -82,8 +91,14 @@ export async function logSegments(dir: string): Promise<LogSegment[]> {
  * the directory does not exist.
  *
  * @example
- * ```ts ignore
- * const newest = (await ocsfLogFiles(".tollgate/logs")).at(-1);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ocsfLogFiles } from "./ocsf_log_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/ocsf.2026-05-07.jsonl`, "");
+ * await Deno.writeTextFile(`${dir}/ocsf.2026-05-06.jsonl`, "");
+ * assert.equal((await ocsfLogFiles(dir)).at(-1), "ocsf.2026-05-07.jsonl");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function ocsfLogFiles(dir: string): Promise<string[]> {
@@ -101,8 +116,14 @@ function byAge(a: string, b: string): number {
  * reached `maxBytes`.
  *
  * @example
- * ```ts ignore
- * const segment = currentSegment(".tollgate/logs", "2026-05-06", 256 * 1024 * 1024);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { currentSegment } from "./ocsf_log_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/ocsf.2026-05-06.jsonl`, "0123456789");
+ * assert.equal(currentSegment(dir, "2026-05-06", 100), 0);
+ * assert.equal(currentSegment(dir, "2026-05-06", 10), 1); // full: the next segment
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function currentSegment(dir: string, day: string, maxBytes: number): number {
@@ -130,8 +151,14 @@ export function fileSize(path: string): number {
  *
  * @returns How many files were deleted.
  * @example
- * ```ts ignore
- * pruneLogFiles(".tollgate/logs", "2026-05-20", 14); // deletes 2026-05-05 and older
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pruneLogFiles } from "./ocsf_log_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/ocsf.2026-05-05.jsonl`, "");
+ * await Deno.writeTextFile(`${dir}/ocsf.2026-05-06.jsonl`, "");
+ * assert.equal(pruneLogFiles(dir, "2026-05-20", 14), 1); // deletes 2026-05-05 and older
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function pruneLogFiles(dir: string, day: string, keepDays: number): number {
