@@ -39,8 +39,16 @@ export function ceilingPath(policiesDir: string, explicit?: string): string {
  *
  * @throws {Error} when the file exists but is not a valid policy (callers fail closed)
  * @example
- * ```ts ignore
- * const ceiling = await loadCeiling("policies/ceiling.yaml");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCeiling } from "./org_ceiling.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await loadCeiling(`${dir}/ceiling.yaml`), undefined); // no file: no ceiling
+ * await Deno.writeTextFile(`${dir}/ceiling.yaml`, "version: 1\n");
+ * assert.equal((await loadCeiling(`${dir}/ceiling.yaml`))?.compiled.ruleCount, 0);
+ * await Deno.writeTextFile(`${dir}/ceiling.yaml`, "version: [\n");
+ * await assert.rejects(loadCeiling(`${dir}/ceiling.yaml`)); // fail closed
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadCeiling(path: string): Promise<LoadedPolicy | undefined> {

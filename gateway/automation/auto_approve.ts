@@ -41,8 +41,16 @@ export const AUTO_APPROVE_FILE = "auto_approve.yaml";
  *
  * @throws {Error} when the file exists but does not follow the schema (no auto-approval then)
  * @example
- * ```ts ignore
- * const patterns = await readAutoPatterns("policies");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readAutoPatterns } from "./auto_approve.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.deepEqual(await readAutoPatterns(dir), []); // no file: nothing is auto-approved
+ * await Deno.writeTextFile(`${dir}/auto_approve.yaml`, "version: 1\npatterns: []\n");
+ * assert.deepEqual(await readAutoPatterns(dir), []);
+ * await Deno.writeTextFile(`${dir}/auto_approve.yaml`, "version: 2\n");
+ * await assert.rejects(readAutoPatterns(dir));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readAutoPatterns(policiesDir: string, file?: string): Promise<AutoPattern[]> {

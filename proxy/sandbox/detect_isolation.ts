@@ -88,8 +88,12 @@ export interface IsolationChoice {
  *
  * @throws {Error} `netns` asked for on a machine where it cannot work, with the reason
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chooseIsolation } from "./detect_isolation.ts";
+ * assert.deepEqual(await chooseIsolation("env"), { isolation: "env" }); // env obeys, no probe
  * const { isolation, fallbackReason } = await chooseIsolation("auto");
+ * assert(isolation === "netns" ? fallbackReason === undefined : fallbackReason !== undefined);
  * ```
  */
 export async function chooseIsolation(

@@ -175,8 +175,14 @@ export interface CaBundleOptions {
  * @returns The bundle's path.
  *
  * @example
- * ```ts ignore
- * const path = await writeCaBundle(".tollgate/sandboxes/sb-1/public", ca.certPem);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeCaBundle } from "./sandbox_env.ts";
+ * const dir = await Deno.makeTempDir();
+ * const caPem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+ * const path = await writeCaBundle(`${dir}/public`, caPem, { systemBundlePath: `${dir}/none.pem` });
+ * assert((await Deno.readTextFile(path)).endsWith(`# Tollgate local CA\n${caPem}`));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeCaBundle(
