@@ -137,8 +137,9 @@ export const GATEWAY_TOKEN_FILE_FLAG = [
  * @throws {UsageError} For anything else (exit 2).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkGatewayUrl } from "./_flags.ts";
- * console.assert(checkGatewayUrl("http://127.0.0.1:8787/") === "http://127.0.0.1:8787");
+ * assert.equal(checkGatewayUrl("http://127.0.0.1:8787/"), "http://127.0.0.1:8787");
  * ```
  */
 export function checkGatewayUrl(text: string, flag = "--gateway"): string {
@@ -164,8 +165,9 @@ export interface RemoteListen {
  * @throws {UsageError} On a malformed address or a refused host (exit 2).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseListen } from "./_flags.ts";
- * console.assert(parseListen("[::1]:3128").hostname === "::1");
+ * assert.equal(parseListen("[::1]:3128").hostname, "::1");
  * ```
  */
 export function parseListen(

@@ -14,8 +14,9 @@ import { parseResolveOverride } from "../proxy/mod.ts";
  * @throws {UsageError} Naming the first malformed entry.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkResolve } from "./_proxy_flags.ts";
- * console.assert(checkResolve(["api.test:443:127.0.0.1"]).length === 1);
+ * assert.equal(checkResolve(["api.test:443:127.0.0.1"]).length, 1);
  * ```
  */
 export function checkResolve(entries: string[]): string[] {

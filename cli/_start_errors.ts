@@ -34,8 +34,9 @@ export function startFailure(error: unknown): never {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isAddressInUse } from "./_start_errors.ts";
- * console.assert(isAddressInUse(Object.assign(new Error("x"), { code: "EADDRINUSE" })));
+ * assert(isAddressInUse(Object.assign(new Error("x"), { code: "EADDRINUSE" })));
  * ```
  */
 export function isAddressInUse(error: unknown): boolean {

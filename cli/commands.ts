@@ -66,9 +66,10 @@ const GROUPS: Record<string, () => Promise<Register>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { groupsFor } from "./commands.ts";
- * console.assert(groupsFor(["proposals", "list"]).join() === "proposals");
- * console.assert(groupsFor(["--version"]).length === 0);
+ * assert.equal(groupsFor(["proposals", "list"]).join(), "proposals");
+ * assert.equal(groupsFor(["--version"]).length, 0);
  * ```
  */
 export function groupsFor(args: string[]): string[] {

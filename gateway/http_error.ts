@@ -28,8 +28,9 @@ const CODES: Record<number, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { badRequest } from "./http_error.ts";
- * console.assert(badRequest("Invalid status").status === 400);
+ * assert.equal(badRequest("Invalid status").status, 400);
  * ```
  */
 export function badRequest(detail: string): HTTPException {
