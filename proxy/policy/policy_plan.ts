@@ -41,10 +41,11 @@ export interface PolicyPlan {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { planPolicy } from "./policy_plan.ts";
  * const rule = { endpoints: [{ host: "API.example.com", ports: [443, 8443] }] };
  * const plan = planPolicy({ version: 1, revision: 0, network_policies: { r: rule } });
- * console.assert(plan.slots === "eapi.example.com:443\neapi.example.com:8443\n");
+ * assert.equal(plan.slots, "eapi.example.com:443\neapi.example.com:8443\n");
  * ```
  */
 export function planPolicy(policy: Policy): PolicyPlan {
@@ -82,9 +83,10 @@ export function planPolicy(policy: Policy): PolicyPlan {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { planKey, planPolicy } from "./policy_plan.ts";
  * const plan = planPolicy({ version: 1, revision: 0, network_policies: { a: { endpoints: [] } } });
- * console.assert(planKey(plan, 0) === "a");
+ * assert.equal(planKey(plan, 0), "a");
  * ```
  */
 export function planKey(plan: PolicyPlan, i: number): string {
@@ -105,10 +107,11 @@ export interface PlanSource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePlan, planPolicy } from "./policy_plan.ts";
- * const policy = { version: 1, revision: 0, network_policies: {} };
+ * const policy = { version: 1 as const, revision: 0, network_policies: {} };
  * const source = { rule: () => { throw new Error("none") }, policy: () => policy };
- * console.assert(compilePlan(planPolicy(policy), source, {}).ruleCount === 0);
+ * assert.equal(compilePlan(planPolicy(policy), source, {}).ruleCount, 0);
  * ```
  */
 export function compilePlan(
@@ -127,10 +130,11 @@ export function compilePlan(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compilePlanInSlices, planPolicy } from "./policy_plan.ts";
- * const policy = { version: 1, revision: 0, network_policies: {} };
+ * const policy = { version: 1 as const, revision: 0, network_policies: {} };
  * const source = { rule: () => { throw new Error("none") }, policy: () => policy };
- * console.assert(compilePlanInSlices(planPolicy(policy), source, {}, 100).next().done);
+ * assert(compilePlanInSlices(planPolicy(policy), source, {}, 100).next().done);
  * ```
  */
 export function* compilePlanInSlices(
