@@ -49,14 +49,15 @@ export function gateInbound(socket: Duplex, early: Uint8Array[] = []): GatedSock
       if (ready) return void (open && socket.resume());
       if (started) return;
       started = true;
-      // Early bytes wait for the first read and a turn (as in prepend_duplex.ts): pushed at
+      // Early bytes wait for the first read and a turn of the event loop (setImmediate: a 0 ms
+      // timer costs a millisecond or more per new tunnel) (as in prepend_duplex.ts): pushed at
       // once, Deno 2.9's TLSSocket handled them inside its own start and could throw from a
       // callback no listener catches.
-      setTimeout(() => {
+      setImmediate(() => {
         ready = true;
         for (const chunk of waiting.splice(0)) stream.push(chunk);
         if (open) socket.resume();
-      }, 0);
+      });
     },
     write(chunk, _encoding, callback) {
       socket.write(chunk, callback);

@@ -39,11 +39,11 @@ export function prependDuplex(socket: Duplex, early: Uint8Array[]): Duplex {
       // pushed at once, Deno 2.9's TLSSocket handled a bad ClientHello inside its own start
       // and threw from a callback no listener can catch (one malformed handshake killed the
       // proxy). The socket stays paused until they are out, so the order holds.
-      setTimeout(() => {
+      setImmediate(() => {
         ready = true;
         for (const chunk of early) wrapper.push(chunk);
         socket.resume();
-      }, 0);
+      });
     },
     write(chunk, _encoding, callback) {
       socket.write(chunk, callback);
