@@ -73,7 +73,7 @@ class Scanner {
       for (const [inode, holders] of this.#table.holdersAmong(inodes, slice)) {
         found.set(inode, [...found.get(inode) ?? [], ...holders]);
       }
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return found;
   }
