@@ -213,8 +213,13 @@ Deno.test("openshell #16: an approved policy has only keys OpenShell's parser ac
     assert.match(text, /^version: 1\n# tollgate-revision: 4\n/m);
     assert.equal(result.revision, 4);
     assert.equal(loadPolicyText(text, "team.yaml").policy.revision, 4);
-    const current = await h.call("/v1/policy/current");
-    assert.equal(current.json.revision, 4);
+    // The proxy reloads from its file watch: wait for it rather than read before it has.
+    let revision: unknown;
+    for (const deadline = Date.now() + 10_000; revision !== 4 && Date.now() < deadline;) {
+      revision = (await h.call("/v1/policy/current")).json.revision;
+      if (revision !== 4) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(revision, 4, "the proxy serves the approved revision");
   }));
 
 Deno.test("openshell #16: a file with a legacy revision key still loads at its revision; shipped policies have none", async () => {
