@@ -50,9 +50,9 @@ export function gateInbound(socket: Duplex, early: Uint8Array[] = []): GatedSock
       if (started) return;
       started = true;
       // Early bytes wait for the first read and a turn of the event loop (setImmediate: a 0 ms
-      // timer costs a millisecond or more per new tunnel) (as in prepend_duplex.ts): pushed at
-      // once, Deno 2.9's TLSSocket handled them inside its own start and could throw from a
-      // callback no listener catches.
+      // timer costs a millisecond or more per new tunnel): pushed at once, Deno 2.9's
+      // TLSSocket handled them inside its own start and could throw from a callback no
+      // listener catches (one malformed ClientHello killed the proxy).
       setImmediate(() => {
         ready = true;
         for (const chunk of waiting.splice(0)) stream.push(chunk);

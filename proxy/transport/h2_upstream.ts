@@ -12,7 +12,7 @@ import type { TLSSocket } from "node:tls";
 import { bodyTimeout, readH2Body, watchBodyIdle } from "./h2_body.ts";
 import { forwardOverHttp1 } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
-import { prependDuplex } from "./prepend_duplex.ts";
+import { gateInbound } from "./flow_gate.ts";
 import { MAX_CHUNKED_BODY_BYTES, type ProxyContext } from "./proxy_context.ts";
 import { isRefusal } from "./refusal.ts";
 import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
@@ -102,7 +102,7 @@ export class H2Upstream {
       return { kind: "h1" };
     }
     const early = connection.stream.detach();
-    const transport = early.length === 0 ? socket : prependDuplex(socket, early);
+    const transport = early.length === 0 ? socket : gateInbound(socket, early).stream;
     const session = http2.connect(`https://${this.#target.host}`, {
       createConnection: () => transport,
     });
