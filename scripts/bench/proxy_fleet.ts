@@ -11,16 +11,18 @@ import type { ChildLines } from "./child_lines.ts";
 import { startScriptChild } from "./script_child.ts";
 import type { FleetChildConfig } from "./proxy_child_config.ts";
 import { benchResolve } from "./bench_policy.ts";
+import { SwapLog } from "./swap_log.ts";
 import type { BenchSetup } from "./setup.ts";
 
 /** A running fleet. */
 export interface ProxyFleet {
   ports: number[];
   /**
-   * Resolve with the time (epoch ms) at which each proxy first enforced a revision ≥
-   * `revision`, once all of them do; reject after `timeoutMs`.
+   * Resolve with the time (epoch ms) at which each proxy enforced `revision`, written by a
+   * step that began at `since` (epoch ms), once all of them do; reject after `timeoutMs`, or
+   * when a proxy follows another writer (see `SwapLog.waitFor`).
    */
-  enforcing(revision: number, timeoutMs: number): Promise<number[]>;
+  enforcing(revision: number, timeoutMs: number, since: number): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -39,8 +41,15 @@ export async function startProxyFleet(
   options: { count: number; gatewayUrl: string; token: string; policy: string },
 ): Promise<ProxyFleet> {
   const swaps = new SwapLog(options.count);
+  // A directory of its own: two fleets starting at once (the approve and the auto-approve
+  // rows) once shared "tollgate-fleet-0", and so its config file, so one proxy followed the
+  // other fleet's gateway.
+  const fleetDir = await Deno.makeTempDir({ dir: setup.dir, prefix: "fleet-" });
   const started = await Promise.allSettled(
-    Array.from({ length: options.count }, (_, i) => startMember(setup, children, options, i)),
+    Array.from(
+      { length: options.count },
+      (_, i) => startMember(setup, children, options, join(fleetDir, `proxy-${i}`)),
+    ),
   );
   const members = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
   const failed = started.find((s) => s.status === "rejected");
@@ -53,7 +62,7 @@ export async function startProxyFleet(
   }
   return {
     ports: members.map((m) => m.port),
-    enforcing: (revision, timeoutMs) => swaps.waitFor(revision, timeoutMs),
+    enforcing: (revision, timeoutMs, since) => swaps.waitFor(revision, timeoutMs, since),
     stop: async () => void await Promise.all(members.map((m) => m.child.stop())),
   };
 }
@@ -69,9 +78,8 @@ async function startMember(
   setup: BenchSetup,
   children: ChildProcesses,
   options: { gatewayUrl: string; token: string; policy: string },
-  index: number,
+  stateDir: string,
 ): Promise<Member> {
-  const stateDir = join(setup.dir, `tollgate-fleet-${index}`);
   await Deno.mkdir(stateDir, { recursive: true });
   const config: FleetChildConfig = {
     ...options,
@@ -87,42 +95,4 @@ async function startMember(
     configFile: join(stateDir, "fleet.json"),
   });
   return { child, port: (ready.ports as number[])[0]!, lines };
-}
-
-/** The newest revision each proxy enforces, with the time it started to. */
-class SwapLog {
-  #latest: { revision: number; at: number }[];
-  #waiters = new Set<() => void>();
-
-  constructor(count: number) {
-    this.#latest = Array.from({ length: count }, () => ({ revision: -1, at: 0 }));
-  }
-
-  add(swap: { proxy: number; revision: number; at: number }): void {
-    const current = this.#latest[swap.proxy];
-    if (!current || swap.revision <= current.revision) return;
-    this.#latest[swap.proxy] = { revision: swap.revision, at: swap.at };
-    for (const waiter of [...this.#waiters]) waiter();
-  }
-
-  waitFor(revision: number, timeoutMs: number): Promise<number[]> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (this.#latest.some((l) => l.revision < revision)) return;
-        done();
-        resolve(this.#latest.map((l) => l.at));
-      };
-      const timer = setTimeout(() => {
-        done();
-        const behind = this.#latest.filter((l) => l.revision < revision).length;
-        reject(new Error(`${behind} proxies not at revision ${revision} after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-      check();
-    });
-  }
 }

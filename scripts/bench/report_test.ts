@@ -114,6 +114,34 @@ Deno.test("applyTargets() judges each target row", () => {
   assert.equal(rows[4]!.target!.measured, "3.00× the 100-rule p50");
 });
 
+Deno.test("applyTargets() never marks a negative or impossible figure met", () => {
+  // The auto-approval row once timed a revision another gateway had reached: p50 -286 ms.
+  const rows = applyTargets([
+    row("control.auto_approve_to_allowed", { p50Us: -286_000, p99Us: -71_000 }),
+    row("control.approve_to_enforcing", { p50Us: 40_000, p99Us: 20_000 }),
+    row("memory.rss_200_tunnels", { value: NaN }),
+    row("control.proposal_to_pending", { p50Us: 9_000, p99Us: 12_000 }),
+    // An added latency may be negative (the proxy row a hair faster than direct, by noise).
+    row("tollgate.l4_keepalive", { addedP50Us: -3, p50Us: 47 }),
+  ]);
+  const verdicts = rows.map((r) => [r.id, r.target?.met, r.target?.measured]);
+  assert.deepEqual(verdicts, [
+    [
+      "control.auto_approve_to_allowed",
+      false,
+      "p50 -286.00 ms (impossible: p50Us is -286000)",
+    ],
+    [
+      "control.approve_to_enforcing",
+      false,
+      "p50 40.00 ms (impossible: p99 20000 µs below p50 40000 µs)",
+    ],
+    ["memory.rss_200_tunnels", false, "NaN MB"],
+    ["control.proposal_to_pending", true, "p50 9.00 ms"],
+    ["tollgate.l4_keepalive", true, "+-3.00 µs"],
+  ]);
+});
+
 Deno.test("steadyRate() leaves the slowest 1 % out", () => {
   const latencies = [...Array.from({ length: 99 }, () => 0.1), 800];
   assert.equal(Math.round(steadyRate(latencies)), 10_000);

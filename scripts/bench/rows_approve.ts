@@ -157,6 +157,6 @@ async function approveOnce(
   const t0 = performance.timeOrigin + performance.now();
   const approved = await client.approve(submitted.proposal.id);
   const answered = performance.timeOrigin + performance.now() - t0;
-  const at = await fleet.enforcing(approved.revision, ENFORCE_TIMEOUT_MS);
+  const at = await fleet.enforcing(approved.revision, ENFORCE_TIMEOUT_MS, t0);
   return { delays: at.map((t) => t - t0), answered };
 }

@@ -110,7 +110,7 @@ async function autoOnce(gateway: RunningGateway, fleet: ProxyFleet, tag: string)
   if (status !== "approved" || revision === undefined) {
     throw new Error(`The proposal was not auto-approved (${status})`);
   }
-  const [at] = await fleet.enforcing(revision, ENFORCE_TIMEOUT_MS);
+  const [at] = await fleet.enforcing(revision, ENFORCE_TIMEOUT_MS, t0);
   return at! - t0;
 }
 

@@ -113,7 +113,7 @@ export function inboxRows(setup: BenchSetup, start: ApproveStart, count: number)
         await inbox.approve(id);
         const revision = (await gateway.store.get(id))?.meta.decision?.revision;
         if (revision === undefined) throw new Error(`${id} has no revision`);
-        const at = await fleet.enforcing(revision, TIMEOUT_MS);
+        const at = await fleet.enforcing(revision, TIMEOUT_MS, t0);
         return Math.max(...at) - t0;
       })
     );

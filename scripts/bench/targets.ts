@@ -164,8 +164,43 @@ function atMost(
   return value === undefined ? undefined : { met: value <= limit, measured: render(value) };
 }
 
+/** Figures that no real measurement can make negative (an added latency can be). */
+const NON_NEGATIVE = [
+  "p50Us",
+  "p99Us",
+  "reqPerSec",
+  "value",
+  "p50Ratio",
+  "reqPerSecRatio",
+] as const;
+
 /**
- * Attach each target's outcome to its row. A skipped or failed row gets `met: null`.
+ * Why a row's figures cannot be real (a negative latency, p99 below p50, not a number), or
+ * undefined: a target is never met by a measurement that went wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { impossibleFigure } from "./targets.ts";
+ * const row = { id: "r", group: "control" as const, label: "r", runs: 1, errors: 0, notes: [], repetitions: [] };
+ * assert.equal(impossibleFigure({ ...row, p50Us: -286_000 }), "impossible: p50Us is -286000");
+ * assert.equal(impossibleFigure({ ...row, p50Us: 20, p99Us: 90 }), undefined);
+ * ```
+ */
+export function impossibleFigure(row: RowResult): string | undefined {
+  for (const key of NON_NEGATIVE) {
+    const v = row[key];
+    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) return `impossible: ${key} is ${v}`;
+  }
+  if (row.p50Us !== undefined && row.p99Us !== undefined && row.p99Us < row.p50Us) {
+    return `impossible: p99 ${row.p99Us} µs below p50 ${row.p50Us} µs`;
+  }
+  return undefined;
+}
+
+/**
+ * Attach each target's outcome to its row. A skipped or failed row gets `met: null`; a row whose
+ * figures are impossible (see {@linkcode impossibleFigure}) never gets `met: true`.
  *
  * @example
  * ```ts ignore
@@ -178,7 +213,10 @@ export function applyTargets(rows: RowResult[], targets: readonly Target[] = TAR
     const target = targets.find((t) => t.rowId === row.id);
     if (!target) return row;
     const outcome = row.skipped ? undefined : target.check(row, byId);
-    const result: TargetResult = outcome
+    const impossible = outcome?.met ? impossibleFigure(row) : undefined;
+    const result: TargetResult = impossible
+      ? { text: target.text, met: false, measured: `${outcome!.measured} (${impossible})` }
+      : outcome
       ? { text: target.text, ...outcome }
       : { text: target.text, met: null, measured: row.skipped ? "skipped" : "not measured" };
     return { ...row, target: result };

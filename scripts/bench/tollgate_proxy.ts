@@ -36,8 +36,8 @@ export async function startTollgateProxy(
   options: { name: string; identity: "fixed" | "proc"; policiesDir?: string; extraRules?: string },
 ): Promise<TollgateProxy> {
   const { httpPort, httpsPort } = setup.upstreams;
-  const stateDir = join(setup.dir, `tollgate-${options.name}`);
-  await Deno.mkdir(stateDir, { recursive: true });
+  // A directory of its own, whatever the name: two children must never share a config file.
+  const stateDir = await Deno.makeTempDir({ dir: setup.dir, prefix: `tollgate-${options.name}-` });
   const denoExe = await Deno.realPath(Deno.execPath());
   const config: ProxyChildConfig = {
     policyText: options.policiesDir
