@@ -8,6 +8,7 @@
 import type { ChildProcesses } from "./child_processes.ts";
 import type { BenchSetup } from "./setup.ts";
 import type { Row } from "./row.ts";
+import type { ProxyIdentity } from "./proxy_child_config.ts";
 import { directRows } from "./rows_direct.ts";
 import { peerRows } from "./rows_peers.ts";
 import { decideRows } from "./rows_decide.ts";
@@ -42,11 +43,12 @@ export async function buildRows(
   wanted: (idPrefix: string) => boolean,
   scale = false,
 ): Promise<Row[]> {
-  const proxy = (name: string, identity: "fixed" | "proc") =>
+  const proxy = (name: string, identity: ProxyIdentity) =>
     startProxyChild(setup, children, stack, name, identity);
   // Start everything at once, so that the start-up times overlap instead of adding up.
   const fixed = wanted("tollgate") ? proxy("fixed", "fixed") : undefined;
   const proc = wanted("tollgate") ? proxy("proc", "proc") : undefined;
+  const procTree = wanted("tollgate") ? proxy("proc_tree", "proc_tree") : undefined;
   // A proxy of its own for RSS: it must not carry what the load rows left behind.
   const memory = wanted("memory") ? proxy("memory", "fixed") : undefined;
   const peerRowsReady = peers(setup, children, stack, wanted);
@@ -61,7 +63,9 @@ export async function buildRows(
   // Compiling the decide() policies keeps this process busy while the children start.
   const decide = wanted("decide") ? decideRows(setup.budget.decideMs) : [];
   const rows: Row[] = [...directRows(setup)];
-  if (fixed && proc) rows.push(...tollgateRows(setup, await fixed, await proc));
+  if (fixed && proc && procTree) {
+    rows.push(...tollgateRows(setup, await fixed, { host: await proc, tree: await procTree }));
+  }
   rows.push(...await peerRowsReady);
   rows.push(...decide);
   if (memory) rows.push(memoryRow(setup, await memory));
@@ -102,7 +106,7 @@ async function startProxyChild(
   children: ChildProcesses,
   stack: AsyncDisposableStack,
   name: string,
-  identity: "fixed" | "proc",
+  identity: ProxyIdentity,
   policiesDir?: string,
   extraRules?: string,
 ): Promise<ProxyStart> {

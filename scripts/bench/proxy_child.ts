@@ -35,9 +35,12 @@ async function main(configFile: string): Promise<void> {
   // As startProxyService does: keep the day's log files open rather than reopen per event,
   // and write allowed decisions in batches.
   const log = new OcsfLog(logDir, { keepOpen: true, batchMs: LOG_BATCH_MS });
+  const treeRoot = config.treeRoot;
   const identity = config.identity === "fixed"
     ? { resolve: () => Promise.resolve({ exe: FIXED_EXE, ancestors: [] }) }
-    : createProcIdentityResolver();
+    : createProcIdentityResolver(
+      config.identity === "proc_tree" && treeRoot !== undefined ? { treeRoot: () => treeRoot } : {},
+    );
   const proxy = await startProxy({
     listen: { hostname: "127.0.0.1", port: 0 },
     holder,

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** How a proxy child identifies requesters (see {@linkcode ProxyChildConfig.identity}). */
+export type ProxyIdentity = "fixed" | "proc" | "proc_tree";
+
 /** The child's configuration, written by the benchmark. */
 export interface ProxyChildConfig {
   policyText: string;
@@ -12,8 +15,14 @@ export interface ProxyChildConfig {
   stateDir: string;
   resolve: { host: string; port: number; address: string }[];
   upstreamCaPem: string;
-  /** `fixed`: every requester is FIXED_EXE (no /proc cost); `proc`: the real resolver. */
-  identity: "fixed" | "proc";
+  /**
+   * `fixed`: every requester is FIXED_EXE (no /proc cost); `proc`: the real resolver, searching
+   * every process on the host; `proc_tree`: the real resolver, searching below `treeRoot` only
+   * (as `tollgate sandbox run` gives it the sandbox's root).
+   */
+  identity: ProxyIdentity;
+  /** With `proc_tree`: the process whose tree holds the clients (the load generator). */
+  treeRoot?: number;
   /**
    * Serve policy.local with proposals going to the store of this policies directory (which
    * holds `bench.yaml` = `policyText`), as the embedded `tollgate up` does.

@@ -1,7 +1,9 @@
 /**
  * Tollgate rows: plain HTTP forward, L4 tunnel keep-alive, L7 intercepted keep-alive, a new
  * intercepted tunnel per request, the deny path (structured 403), and the same through a
- * proxy that resolves the requester through /proc, so that the cost of identity shows.
+ * proxy that resolves the requester through /proc, so that the cost of identity shows: host-wide
+ * (every process's descriptors read, as without a sandbox) and in the client's process tree
+ * (as `tollgate sandbox run` searches its sandbox).
  *
  * @module
  */
@@ -24,14 +26,19 @@ import type { RowInfo } from "./report.ts";
 export type ProxyStart = { ok: true; proxy: TollgateProxy } | { ok: false; note: string };
 
 /**
- * The Tollgate rows for the fixed-identity proxy and the /proc-identity proxy.
+ * The Tollgate rows for the fixed-identity proxy and the /proc-identity proxies (host-wide, and
+ * given the load generator's process as the tree root).
  *
  * @example
  * ```ts ignore
- * const rows = tollgateRows(setup, fixed, proc);
+ * const rows = tollgateRows(setup, fixed, { host: proc, tree: procTree });
  * ```
  */
-export function tollgateRows(setup: BenchSetup, fixed: ProxyStart, proc: ProxyStart): Row[] {
+export function tollgateRows(
+  setup: BenchSetup,
+  fixed: ProxyStart,
+  proc: { host: ProxyStart; tree: ProxyStart },
+): Row[] {
   const spec = loadSpecs(setup);
   const row = (start: ProxyStart, rowInfo: RowInfo, build: SpecFor): Row =>
     start.ok ? loadRow(rowInfo, () => build(start.proxy)) : { info: rowInfo, skipped: start.note };
@@ -46,13 +53,23 @@ export function tollgateRows(setup: BenchSetup, fixed: ProxyStart, proc: ProxySt
     ),
     fixed.ok ? denyRow(setup, fixed.proxy) : { info: DENY_INFO, skipped: fixed.note },
     row(
-      proc,
+      proc.host,
       info("proc.http_forward", "plain HTTP forward, keep-alive, /proc identity", DIRECT.http),
       spec.forward,
     ),
     row(
-      proc,
+      proc.host,
       info("proc.l7_new_tunnel", "L7 new intercepted tunnel, /proc identity", DIRECT.tlsNew),
+      spec.l7New,
+    ),
+    // What a `tollgate sandbox run` agent pays: holders searched in the sandbox's tree only.
+    row(
+      proc.tree,
+      info(
+        "proc_tree.l7_new_tunnel",
+        "L7 new intercepted tunnel, /proc identity in the client's process tree",
+        DIRECT.tlsNew,
+      ),
       spec.l7New,
     ),
   ];

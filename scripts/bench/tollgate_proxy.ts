@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import type { ChildProcesses, RunningChild } from "./child_processes.ts";
-import type { ProxyChildConfig } from "./proxy_child_config.ts";
+import type { ProxyChildConfig, ProxyIdentity } from "./proxy_child_config.ts";
 import { benchPolicyYaml, benchResolve, FIXED_EXE } from "./bench_policy.ts";
 import type { BenchSetup } from "./setup.ts";
 import { startScriptChild } from "./script_child.ts";
@@ -33,7 +33,7 @@ export interface TollgateProxy {
 export async function startTollgateProxy(
   setup: BenchSetup,
   children: ChildProcesses,
-  options: { name: string; identity: "fixed" | "proc"; policiesDir?: string; extraRules?: string },
+  options: { name: string; identity: ProxyIdentity; policiesDir?: string; extraRules?: string },
 ): Promise<TollgateProxy> {
   const { httpPort, httpsPort } = setup.upstreams;
   // A directory of its own, whatever the name: two children must never share a config file.
@@ -52,6 +52,8 @@ export async function startTollgateProxy(
     resolve: benchResolve(httpPort, httpsPort),
     upstreamCaPem: setup.certs.caPem,
     identity: options.identity,
+    // The load generator runs in this process: its tree holds every client of the rows.
+    ...(options.identity === "proc_tree" ? { treeRoot: Deno.pid } : {}),
     ...(options.policiesDir ? { policiesDir: options.policiesDir } : {}),
   };
   const { child, ready } = await startScriptChild(children, {
