@@ -14,7 +14,9 @@ const USAGE =
   --quick         one short repetition (CI smoke; under 60 s)
   --scale         add the rows at scale (10,000 rules, 10,000 pending proposals, 100 proxies;
                   64 and 256 clients beside Squid and ssl-bump Squid, bulk transfers,
-                  identity at 2,000 processes; minutes of set-up; ignored with --quick)
+                  identity at 2,000 processes; minutes of set-up; ignored with --quick).
+                  Measured after the other rows, each fixture set up just before its rows
+                  and torn down after them, so the other rows measure the same host
   --json FILE     where to write the JSON report (default bench-results/bench-<time>.json)
   --only P1,P2    only rows whose id starts with a prefix (direct, tollgate, peer.squid,
                   decide, memory, control, ...)

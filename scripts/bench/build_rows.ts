@@ -1,13 +1,14 @@
 /**
  * The list of rows, in table order, starting only what the wanted rows need (peers,
- * Tollgate proxies, the gateway). Everything started is registered on `stack`.
+ * Tollgate proxies, the gateway). Everything started is registered on `stack`; the `--scale`
+ * fixtures are stages of their own, set up only when their rows run.
  *
  * @module
  */
 
 import type { ChildProcesses } from "./child_processes.ts";
 import type { BenchSetup } from "./setup.ts";
-import type { Row } from "./row.ts";
+import type { Row, RowStage } from "./row.ts";
 import type { ProxyIdentity } from "./proxy_child_config.ts";
 import { directRows } from "./rows_direct.ts";
 import { peerRows } from "./rows_peers.ts";
@@ -27,13 +28,21 @@ import { cliStartRows } from "./rows_cli_start.ts";
 import { scaleRows } from "./rows_scale.ts";
 import { auditRows } from "./rows_audit.ts";
 
+/** The ordinary rows, and the stages that set up their own fixtures later. */
+export interface BuiltRows {
+  /** Rows whose fixtures are started now and live for the whole run. */
+  rows: Row[];
+  /** The `--scale` stages, in table order (see {@linkcode RowStage}). */
+  stages: RowStage[];
+}
+
 /**
  * Build every row. `wanted(prefix)` says whether rows under an id prefix are wanted, so that
- * nothing is started for rows that will not run; the `scale` rows only when `scale` is set.
+ * nothing is started for rows that will not run; the `scale` stages only when `scale` is set.
  *
  * @example
  * ```ts ignore
- * const rows = await buildRows(setup, children, stack, () => true);
+ * const { rows, stages } = await buildRows(setup, children, stack, () => true);
  * ```
  */
 export async function buildRows(
@@ -42,7 +51,7 @@ export async function buildRows(
   stack: AsyncDisposableStack,
   wanted: (idPrefix: string) => boolean,
   scale = false,
-): Promise<Row[]> {
+): Promise<BuiltRows> {
   const proxy = (name: string, identity: ProxyIdentity) =>
     startProxyChild(setup, children, stack, name, identity);
   // Start everything at once, so that the start-up times overlap instead of adding up.
@@ -77,17 +86,43 @@ export async function buildRows(
   if (approval) rows.push(...inboxRows(setup, await approval, setup.budget.subscribedProxies));
   if (auto) rows.push(autoApproveRow(setup, await auto), authorityDeltaRow(setup.budget.decideMs));
   if (wanted("control")) rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
-  if (scale && wanted("scale")) {
-    const start = (name: string, extraRules: string) =>
-      startProxyChild(setup, children, stack, name, "fixed", undefined, extraRules);
-    rows.push(...await dataPlaneScaleRows(setup, children, stack, wanted, start));
-  }
   if (wanted("control")) rows.push(...remoteRows(setup));
   if (wanted("control")) rows.push(...await cliStartRows(setup, setup.budget.sandboxRuns));
-  // Last, and alone: its set-up (100 proxy processes, 10,000 proposals) would skew the others.
-  if (scale && wanted("scale")) rows.push(...await scaleRows(setup, children, stack, wanted));
-  if (scale && wanted("scale")) rows.push(...await auditRows(setup, wanted));
-  return rows;
+  return { rows, stages: scale && wanted("scale") ? scaleStages(setup, children, wanted) : [] };
+}
+
+/**
+ * The `--scale` stages. Set up together with the ordinary rows, their fixtures (100 proxy
+ * processes, 10,000 proposals, Squids) made those rows measure a crowded host.
+ */
+function scaleStages(
+  setup: BenchSetup,
+  children: ChildProcesses,
+  wanted: (idPrefix: string) => boolean,
+): RowStage[] {
+  const stages: (RowStage & { prefixes: string[] })[] = [
+    {
+      name: "the data-plane scale proxies (Tollgate, Squid, ssl-bump Squid)",
+      prefixes: ["scale.tollgate", "scale.squid", "scale.bulk", "scale.identity"],
+      build: (stack) => {
+        const start = (name: string, extraRules: string) =>
+          startProxyChild(setup, children, stack, name, "fixed", undefined, extraRules);
+        return dataPlaneScaleRows(setup, children, stack, wanted, start);
+      },
+    },
+    {
+      name: "the control-plane scale fixtures (10,000 rules, 10,000 pending, 100 proxies)",
+      prefixes: ["scale.load", "scale.reload", "scale.approve", "scale.status", "scale.list"],
+      build: (stack) => scaleRows(setup, children, stack, wanted),
+    },
+    {
+      name: "the audit day (1,000,000 allowed events)",
+      prefixes: ["scale.audit", "scale.denials", "scale.logs"],
+      build: () => auditRows(setup, wanted),
+    },
+  ];
+  // A stage none of whose rows is wanted (--only) sets nothing up.
+  return stages.filter((stage) => stage.prefixes.some(wanted));
 }
 
 async function startControl(

@@ -17,6 +17,8 @@
  *   steadiest figure on a shared machine.
  * - Rows are measured in table order once per repetition (1 with `--quick`, 3 otherwise) and
  *   the median of each metric is reported, with ratios to the direct row of the same run.
+ *   The `--scale` rows come after, stage by stage: each stage's fixture (100 proxies, 10,000
+ *   proposals, Squids) lives only while its own rows are measured.
  * - Tollgate is asked for public-looking names (`bench.example`, …) that its `resolve`
  *   option maps to loopback; peers, which have no such option, are asked for 127.0.0.1.
  * - RSS: VmRSS of a dedicated Tollgate child after opening the tunnels, each carrying a TLS

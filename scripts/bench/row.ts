@@ -18,3 +18,16 @@ export interface Row {
   /** Lines for the notes under the table, from all the row's samples. */
   describe?: (samples: Sample[]) => string[];
 }
+
+/**
+ * Rows whose fixture (the 100-proxy fleet, 10,000 pending proposals, Squids started for them…)
+ * lives only while they run: built after every ordinary row is measured, their repetitions
+ * run back to back, and the fixture torn down before the next stage, so that no row measures
+ * a host crowded by another row's set-up.
+ */
+export interface RowStage {
+  /** What the stage sets up, for the progress lines. */
+  name: string;
+  /** Set up the fixture, registering its teardown on `stack`, and return its rows. */
+  build(stack: AsyncDisposableStack): Promise<Row[]>;
+}

@@ -1,6 +1,7 @@
 /**
  * The benchmark orchestrator: start the upstreams and the proxies, measure every row once
- * per repetition (rows interleaved, so drift hits all rows alike), aggregate medians, judge
+ * per repetition (rows interleaved, so drift hits all rows alike), then each `--scale` stage
+ * (its fixture set up, its rows measured, its fixture torn down), aggregate medians, judge
  * targets, and stop everything it started, whatever happens.
  *
  * @module
@@ -13,19 +14,13 @@ import { createTestCertificates } from "./test_ca.ts";
 import { spawnUpstreams } from "./upstream_servers.ts";
 import { type StallStats, startStallProbe } from "./stall_probe.ts";
 import { type BenchSetup, UPSTREAM_NAMES } from "./setup.ts";
-import {
-  aggregateRow,
-  type BenchReport,
-  type RowGroup,
-  type Sample,
-  withRatios,
-} from "./report.ts";
-import { choosePinning, type Pinning, setAffinity } from "./cpu_pinning.ts";
+import { type BenchReport, withRatios } from "./report.ts";
+import { choosePinning, type Pinning } from "./cpu_pinning.ts";
 import { applyTargets } from "./targets.ts";
 import { summarizeTargets } from "./render.ts";
 import type { Row } from "./row.ts";
 import { buildRows } from "./build_rows.ts";
-import { formatMicros, formatRate } from "./format.ts";
+import { measureRows, measureStage } from "./measure_rows.ts";
 
 /** Options for {@linkcode runBench}. */
 export interface BenchOptions {
@@ -76,18 +71,18 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const touches = (prefix: string) =>
     !only || only.some((p) => p.startsWith(prefix) || prefix.startsWith(p));
   const scale = options.scale === true && !options.quick;
-  const rows = selectRows(await buildRows(setup, options.children, stack, touches, scale), wanted);
+  const built = await buildRows(setup, options.children, stack, touches, scale);
+  const rows = selectRows(built.rows, wanted);
   options.log(
     `Set up in ${((performance.now() - t0) / 1000).toFixed(1)} s; measuring ${rows.length} rows`,
   );
   const probe = startStallProbe(options.children);
-  const samples = await measureAll(rows, budget.repetitions, options, pinning);
+  const measuring = { log: options.log, signal: options.signal, pinning };
+  const results = await measureRows(rows, budget.repetitions, measuring);
+  for (const stage of built.stages) {
+    results.push(...await measureStage(stage, wanted, budget.repetitions, measuring));
+  }
   const stalls = await probe.stop();
-  const results = rows.map((row, i) => {
-    const result = aggregateRow(row.info, samples[i]!, row.skipped);
-    if (row.describe && result.runs > 0) result.notes.push(...row.describe(samples[i]!));
-    return result;
-  });
   const judged = applyTargets(withRatios(results));
   return {
     tool: "tollgate-bench",
@@ -109,65 +104,10 @@ function selectRows(all: Row[], wanted: (id: string) => boolean): Row[] {
   return all.filter((r) => wanted(r.info.id) || baselines.has(r.info.id));
 }
 
-async function measureAll(
-  rows: Row[],
-  repetitions: number,
-  options: BenchOptions,
-  pinning: Pinning | undefined,
-) {
-  const samples: Sample[][] = rows.map(() => []);
-  const start = performance.now();
-  for (let rep = 1; rep <= repetitions; rep++) {
-    for (const [i, row] of rows.entries()) {
-      if (!row.measure) continue;
-      options.signal?.throwIfAborted();
-      const sample = await pinnedWhile(pinning, row, () => row.measure!()).catch((
-        error,
-      ): Sample => ({
-        samples: 0,
-        errors: 1,
-        firstError: error instanceof Error ? error.message : String(error),
-      }));
-      samples[i]!.push(sample);
-      const at = ((performance.now() - start) / 1000).toFixed(1);
-      options.log(`[${rep}/${repetitions} +${at}s] ${row.info.label}: ${describe(sample)}`);
-    }
-  }
-  return samples;
-}
-
-/** The data-plane rows time requests from the client CPU; the others run unpinned. */
-async function pinnedWhile(
-  pinning: Pinning | undefined,
-  row: Row,
-  measure: () => Promise<Sample>,
-): Promise<Sample> {
-  if (!pinning || !PINNED_GROUPS.has(row.info.group)) return await measure();
-  await setAffinity(Deno.pid, pinning.client);
-  try {
-    return await measure();
-  } finally {
-    await setAffinity(Deno.pid, pinning.all);
-  }
-}
-
-const PINNED_GROUPS = new Set<RowGroup>(["direct", "tollgate", "peer", "scale_data"]);
-
 function describePinning(pinning: Pinning | undefined): string {
   return pinning
     ? `load generator on CPU ${pinning.client}, upstream and proxies on CPU ${pinning.servers}`
     : "off";
-}
-
-function describe(s: Sample): string {
-  if (s.samples === 0) return `failed (${s.firstError ?? "no samples"})`;
-  const parts = [];
-  if (s.reqPerSec !== undefined) parts.push(`${formatRate(s.reqPerSec)}/s`);
-  if (s.p50Us !== undefined) parts.push(`p50 ${formatMicros(s.p50Us)}`);
-  if (s.p99Us !== undefined) parts.push(`p99 ${formatMicros(s.p99Us)}`);
-  if (s.value !== undefined) parts.push(s.value.toFixed(1));
-  if (s.errors > 0) parts.push(`${s.errors} errors`);
-  return parts.join(", ");
 }
 
 function environment(loadBefore: number[], stalls?: StallStats): BenchReport["environment"] {

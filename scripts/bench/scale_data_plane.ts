@@ -44,6 +44,10 @@ export async function dataPlaneScaleRows(
   wanted: (idPrefix: string) => boolean,
   startProxy: (name: string, extraRules: string) => Promise<ProxyStart>,
 ): Promise<Row[]> {
+  const identity = wanted("scale.identity") ? identityRows() : [];
+  const loads = wanted("scale.tollgate") || wanted("scale.squid");
+  // The identity rows start their own processes: without the load rows, nothing to start here.
+  if (!loads && !wanted("scale.bulk")) return identity;
   const options = {
     upstreamPorts: [setup.upstreams.httpPort, setup.upstreams.httpsPort],
     dir: join(setup.dir, "scale"),
@@ -69,8 +73,8 @@ export async function dataPlaneScaleRows(
   ]);
   const proxies = { tollgate, squid, bump };
   return [
-    ...(wanted("scale.tollgate") || wanted("scale.squid") ? concurrencyRows(setup, proxies) : []),
+    ...(loads ? concurrencyRows(setup, proxies) : []),
     ...(wanted("scale.bulk") ? bulkRows(setup, proxies) : []),
-    ...(wanted("scale.identity") ? identityRows() : []),
+    ...identity,
   ];
 }
