@@ -1,6 +1,7 @@
 /**
  * Upstream connections: TLS verification against the extra CAs (remembered per host), clear
- * errors for untrusted and mismatched certificates, keep-alive reuse in the pool.
+ * errors for untrusted and mismatched certificates, keep-alive reuse in the pool, Deno's
+ * native TLS path.
  */
 import assert from "node:assert/strict";
 import { UpstreamError, UpstreamPool } from "../proxy/mod.ts";
@@ -20,6 +21,9 @@ Deno.test("UpstreamPool verifies TLS upstreams and pools kept-alive connections"
   try {
     const first = await trusting.acquire(target);
     assert.equal(first.reused, false);
+    // On its TCP socket's handle (Deno's native TLS path), not over a JS stream that costs
+    // JS plumbing per TLS record.
+    assert.ok(nativeTls(first.stream.socket));
     trusting.release(first, true);
     const second = await trusting.acquire(target);
     assert.equal(second.reused, true);
@@ -45,3 +49,9 @@ Deno.test("UpstreamPool verifies TLS upstreams and pools kept-alive connections"
     await upstreams.close();
   }
 });
+
+/** Deno-internal: a TLS socket on its TCP socket's handle has the handle attached natively. */
+function nativeTls(socket: unknown): boolean {
+  const handle = (socket as { _handle?: { _nativeTcpHandle?: unknown } })._handle;
+  return Boolean(handle?._nativeTcpHandle);
+}

@@ -14,7 +14,7 @@ import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
 import { chooseAlpn } from "./choose_alpn.ts";
 import { exchange } from "./exchange.ts";
-import { gateInbound, handleFlow } from "./flow_gate.ts";
+import { tlsTransport } from "./flow_gate.ts";
 import { http1BodyReader } from "./graphql_body.ts";
 import { serveH2Tunnel } from "./h2_intercept.ts";
 import { negotiatedProtocol } from "./h2_server.ts";
@@ -87,13 +87,10 @@ export async function serveDecrypted(
   serveH2?: (secure: TLSSocket) => Promise<void>,
 ): Promise<void> {
   const raw = client.stream.socket;
-  const early = client.stream.detach();
-  // A paused TLS socket alone keeps reading (see flow_gate.ts): pause the TCP handle under it,
-  // or, when bytes came early and a JS stream must yield them first, the gate in that stream.
-  const gated = early.length === 0 ? undefined : gateInbound(raw, early);
-  const flow = gated?.flow ?? handleFlow(raw);
+  // A paused TLS socket alone keeps reading (see flow_gate.ts): `flow` pauses what is under it.
+  const { stream, flow } = tlsTransport(raw, client.stream.detach());
   const secure = new TLSSocket(
-    gated?.stream ?? raw,
+    stream,
     {
       isServer: true,
       secureContext,
@@ -106,7 +103,6 @@ export async function serveDecrypted(
   // Detached from its byte stream, the raw socket has no error listener left: a reset from
   // the client (pip resets after reading a 403) would otherwise be an uncaught error.
   raw.on("error", () => {});
-  raw.resume();
   try {
     if (serveH2 !== undefined) {
       const protocol = await negotiatedProtocol(secure, client.ctx.headTimeoutMs);

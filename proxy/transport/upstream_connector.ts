@@ -9,7 +9,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Duplex } from "node:stream";
-import { type FlowControl, gateInbound } from "./flow_gate.ts";
+import { type FlowControl, tlsTransport } from "./flow_gate.ts";
 
 /** Where one upstream connection goes. */
 export interface UpstreamTarget {
@@ -149,15 +149,16 @@ export class UpstreamConnector {
     store: TrustStore,
   ): Promise<{ socket: tls.TLSSocket; flow: FlowControl }> {
     const sni = net.isIP(target.host) === 0 ? target.host : undefined;
-    const gated = gateInbound(await this.tcp(target));
+    const { stream, flow } = tlsTransport(await this.tcp(target));
     const socket = tls.connect({
-      socket: gated.stream as net.Socket,
+      socket: stream as net.Socket,
       servername: sni,
       ALPNProtocols: target.alpn ?? ["http/1.1"],
       ...(store === "default" ? {} : { ca: this.#caList(store) }),
       checkServerIdentity: (_name, cert) => tls.checkServerIdentity(target.host, cert),
     });
-    return { socket: await this.#whenReady(socket, "secureConnect", target), flow: gated.flow };
+    // A TCP socket always has a handle to pause; the gate is there for any other stream.
+    return { socket: await this.#whenReady(socket, "secureConnect", target), flow: flow! };
   }
 
   #whenReady<T extends net.Socket>(socket: T, ready: string, target: UpstreamTarget): Promise<T> {
