@@ -33,9 +33,11 @@ import type { OcsfEvent } from "./types.ts";
 export function compactEvent(event: OcsfEvent): Record<string, unknown> {
   const full = event as unknown as EventRecord;
   const out: EventRecord = { ...full };
+  // Each container on a removed path is copied once, not once per field removed from it.
+  const copies = new Map<unknown, EventRecord>([[full, out]]);
   for (const field of DERIVED_FIELDS) {
     const value = getPath(full, field.path);
-    if (value !== undefined && same(value, field.derive(full))) removePath(out, field.path);
+    if (value !== undefined && same(value, field.derive(full))) removePath(out, field.path, copies);
   }
   return out;
 }
@@ -69,22 +71,39 @@ function same(a: unknown, b: unknown): boolean {
   return typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Delete a path from `root`, copying the objects on the way (the event stays untouched). */
-function removePath(root: EventRecord, path: readonly string[]): void {
+/**
+ * Delete a path from `root`, copying the objects on the way (the event stays untouched);
+ * `copies` maps each original container to its copy under `root`.
+ */
+function removePath(
+  root: EventRecord,
+  path: readonly string[],
+  copies: Map<unknown, EventRecord>,
+): void {
   const chain: EventRecord[] = [root];
-  for (const key of path.slice(0, -1)) {
-    const parent = chain.at(-1)!;
-    const child = parent[key];
+  for (let i = 0; i < path.length - 1; i++) {
+    const parent = chain[i]!;
+    const child = parent[path[i]!];
     if (typeof child !== "object" || child === null) return;
-    const copy = { ...(child as EventRecord) };
-    parent[key] = copy;
+    let copy = copies.get(child);
+    if (copy === undefined) {
+      // `child` may already be a copy made for an earlier field: it maps to itself.
+      copy = { ...(child as EventRecord) };
+      copies.set(child, copy).set(copy, copy);
+      parent[path[i]!] = copy;
+    }
     chain.push(copy);
   }
   delete chain.at(-1)![path.at(-1)!];
   // A container emptied here is left out too; expansion creates it again.
-  for (let i = chain.length - 1; i > 0 && Object.keys(chain[i]!).length === 0; i--) {
+  for (let i = chain.length - 1; i > 0 && isEmpty(chain[i]!); i--) {
     delete chain[i - 1]![path[i - 1]!];
   }
+}
+
+function isEmpty(record: EventRecord): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 function setPath(root: EventRecord, path: readonly string[], value: unknown): void {
