@@ -15,6 +15,7 @@ import { parseResolveOverride, type ProxyHandle, startProxy } from "./transport/
 import { CertificateAuthority } from "./tls/mod.ts";
 import { configEvent, type OcsfEvent, OcsfLog } from "./ocsf/mod.ts";
 import type { RequesterIdentity } from "./policy/mod.ts";
+import type { IdentityResolver } from "./identity/mod.ts";
 import { createPolicyLocalApp, type ProposalSink } from "./policy_local/mod.ts";
 
 /** The skill shipped with Tollgate (served at /v1/skill, named in deny bodies). */
@@ -30,13 +31,8 @@ export const DEFAULT_SKILL_PATH: string = fileURLToPath(
  * calls 5 ms did (in forward-only bench runs the ratio to direct went from 0.33–0.36 to
  * about 0.43, a gain the full runs did not show above their noise; Envoy flushes its access
  * log every second). A proxy killed outright loses at most this window of allowed decisions.
- *
- * @example
- * ```ts ignore
- * const log = new OcsfLog(dir, { keepOpen: true, batchMs: LOG_BATCH_MS });
- * ```
  */
-export const LOG_BATCH_MS = 20;
+const LOG_BATCH_MS = 20;
 
 /** A policy source other than the file: the first text, then every change (a gateway push). */
 export interface PolicyFeed {
@@ -76,6 +72,11 @@ export interface ProxyServiceOptions {
    * and policy.local answers only for that sandbox's proposals and denials.
    */
   sandboxId?: string;
+  /**
+   * Who asks, for each connection: the requesting process from /proc by default. The bench
+   * injects a fixed identity to measure the proxy without the lookup.
+   */
+  identity?: IdentityResolver;
   /** The CA, when the caller has loaded it already. */
   ca?: CertificateAuthority;
   /** Where the policy comes from; the watched file by default. */
@@ -200,6 +201,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     policyLocal: async (request) => await app.fetch(request),
     onEvent,
     skillPath: options.shownSkillPath ?? skillPath,
+    ...(options.identity ? { identity: options.identity } : {}),
   }).catch(async (error) => {
     // A busy port: the log opened for CONFIG:LOADED must not outlive the failure.
     await log.close();

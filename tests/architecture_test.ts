@@ -48,6 +48,31 @@ Deno.test("architecture: the proxy never imports the gateway, the CLI or scripts
   assert.deepEqual(bad, []);
 });
 
+Deno.test("architecture: no product file imports from scripts/ or tests/", async () => {
+  // Tests beside the code may use tests/support; the product itself never leans on the
+  // bench or the test helpers (#18 item 11).
+  const bad = (await allImports()).filter((e) =>
+    /^(proxy|gateway|cli)\//.test(e.from) && !isTest(e.from) && /^(scripts|tests)\//.test(e.to)
+  );
+  assert.deepEqual(bad, []);
+});
+
+Deno.test("architecture: product modules export no bench-only names", async () => {
+  const exported: string[] = [];
+  for (const dir of ["proxy", "gateway", "cli"]) {
+    for (const file of await sourceFiles(join(root, dir))) {
+      if (!file.endsWith("/mod.ts")) continue;
+      const text = await Deno.readTextFile(file);
+      for (const name of ["syntheticPolicy", "LOG_BATCH_MS"]) {
+        if (new RegExp(`\\b${name}\\b`).test(text)) {
+          exported.push(`${relative(root, file)}: ${name}`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(exported, []);
+});
+
 Deno.test("architecture: other folders import a module only through its mod.ts", async () => {
   const bad = (await allImports()).filter((e) => {
     if (isTest(e.from) || !/^(proxy|gateway)\//.test(e.to)) return false;

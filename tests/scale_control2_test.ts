@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { ProposalStore } from "../gateway/mod.ts";
 import { PolicyHolder } from "../proxy/mod.ts";
-import { compilePolicy, decide, loadPolicyText, syntheticPolicy } from "../proxy/policy/mod.ts";
+import { compilePolicy, decide, loadPolicyText } from "../proxy/policy/mod.ts";
+import { syntheticPolicy } from "./support/synthetic_policy.ts";
 import type { ProposalInput } from "../proxy/policy_local/mod.ts";
 import { makeRepo, putProposal } from "./gateway_fixtures.ts";
 

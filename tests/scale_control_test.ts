@@ -19,7 +19,8 @@ import {
 } from "../gateway/mod.ts";
 import type { ProposalInput } from "../proxy/policy_local/mod.ts";
 import { PolicyHolder } from "../proxy/mod.ts";
-import { policyHash, syntheticPolicy } from "../proxy/policy/mod.ts";
+import { policyHash } from "../proxy/policy/mod.ts";
+import { syntheticPolicy } from "./support/synthetic_policy.ts";
 import { stringify } from "yaml";
 import { makeRepo, putProposal } from "./gateway_fixtures.ts";
 

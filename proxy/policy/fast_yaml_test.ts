@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { fastYamlValue } from "./_fast_yaml.ts";
 import { parsePolicy } from "./parse_policy.ts";
-import { syntheticPolicy } from "./synthetic_policy.ts";
+import { syntheticPolicy } from "../../tests/support/synthetic_policy.ts";
 
 /** Scalars and shapes where YAML parsers are known to differ (1.1 vs 1.2, tags, styles). */
 const TRICKY = [

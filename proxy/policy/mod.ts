@@ -77,7 +77,6 @@ export { cidrContains, classifyAddress, ipInCidrs, isIpLiteral, parseCidr } from
 export type { AddressClass, Cidr } from "./ip.ts";
 export { policyCoversRule } from "./policy_covers_rule.ts";
 export { ACCESS_PRESETS, HTTP_METHODS, presetMethods } from "./presets.ts";
-export { syntheticPolicy } from "./synthetic_policy.ts";
 export {
   LEASE_COMMENT,
   leaseComment,

@@ -1,8 +1,10 @@
 /**
  * A Tollgate proxy as a child process of the benchmark, so that it has its own event loop
- * (as Squid has) and its RSS can be read from /proc. Reads its config from the JSON file
- * named by the first argument, prints one JSON line `{"port":N}` when listening, and exits
- * when its stdin closes (the benchmark ended, or died) or on SIGTERM.
+ * (as Squid has) and its RSS can be read from /proc. Started through `startProxyService`, as
+ * `tollgate proxy` starts it, so the rows measure the product's composition and no other.
+ * Reads its config from the JSON file named by the first argument, prints one JSON line
+ * `{"port":N}` when listening, and exits when its stdin closes (the benchmark ended, or died)
+ * or on SIGTERM.
  *
  * Run: `deno run -A scripts/bench/proxy_child.ts CONFIG.json` (-A: /proc identity).
  *
@@ -10,81 +12,65 @@
  */
 
 import { join } from "node:path";
-import {
-  CertificateAuthority,
-  createProcIdentityResolver,
-  LOG_BATCH_MS,
-  PolicyHolder,
-  startProxy,
-} from "../../proxy/mod.ts";
-import { OcsfLog } from "../../proxy/ocsf/mod.ts";
-import { createPolicyLocalApp } from "../../proxy/policy_local/mod.ts";
+import { startProxyService } from "../../proxy/mod.ts";
+import { createProcIdentityResolver } from "../../proxy/identity/mod.ts";
 import { FIXED_EXE } from "./bench_policy.ts";
 import type { ProxyChildConfig } from "./proxy_child_config.ts";
 
 async function main(configFile: string): Promise<void> {
   const config: ProxyChildConfig = JSON.parse(await Deno.readTextFile(configFile));
-  const ca = await CertificateAuthority.loadOrCreate(config.stateDir);
-  const policyFile = config.policiesDir
-    ? join(config.policiesDir, "bench.yaml")
-    : join(config.stateDir, "bench.yaml");
-  const holder = PolicyHolder.fromText("bench", policyFile, config.policyText);
-  const skillPath = join(config.stateDir, "policy_advisor.md");
-  await Deno.writeTextFile(skillPath, "# Bench skill\n");
-  const logDir = join(config.stateDir, "logs");
-  // As startProxyService does: keep the day's log files open rather than reopen per event,
-  // and write allowed decisions in batches.
-  const log = new OcsfLog(logDir, { keepOpen: true, batchMs: LOG_BATCH_MS });
-  const treeRoot = config.treeRoot;
-  const identity = config.identity === "fixed"
-    ? { resolve: () => Promise.resolve({ exe: FIXED_EXE, ancestors: [] }) }
-    : createProcIdentityResolver(
-      config.identity === "proc_tree" && treeRoot !== undefined ? { treeRoot: () => treeRoot } : {},
-    );
-  const proxy = await startProxy({
-    listen: { hostname: "127.0.0.1", port: 0 },
-    holder,
-    resolve: config.resolve,
-    upstreamCa: [config.upstreamCaPem],
-    ca,
-    skillPath,
-    identity,
-    // As in production, every decision is one OCSF event appended to the log files.
-    onEvent: (event) => log.append(event).catch(() => {}),
-    ...(config.policiesDir
-      ? { policyLocal: await policyLocal(config.policiesDir, holder, logDir) }
-      : {}),
+  const upstreamCa = join(config.stateDir, "upstream-ca.pem");
+  await Deno.writeTextFile(upstreamCa, config.upstreamCaPem);
+  const service = await startProxyService({
+    policy: "bench",
+    policiesDir: config.policiesDir ?? await policyDir(config),
+    stateDir: config.stateDir,
+    sandboxId: "sb-bench",
+    resolve: config.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
+    upstreamCaFiles: [upstreamCa],
+    // `fixed`: the rows that measure the proxy without the /proc lookup.
+    ...identityOf(config),
+    ...(config.policiesDir ? { sink: await proposalStore(config.policiesDir) } : {}),
   });
   let closing: Promise<void> | undefined;
-  const stop = () => closing ??= proxy.close().finally(() => Deno.exit(0));
+  const stop = () => closing ??= service.close().finally(() => Deno.exit(0));
   Deno.addSignalListener("SIGTERM", stop);
-  console.log(JSON.stringify({ port: proxy.port }));
+  console.log(JSON.stringify({ port: service.port }));
   // Lifeline: the parent holds our stdin open for as long as it wants us.
   for await (const _ of Deno.stdin.readable) { /* ignore input */ }
   await stop();
 }
 
-/**
- * policy.local in embedded mode (as `tollgate up` runs it): proposals go straight to the
- * proposal store of the policies directory.
- */
-async function policyLocal(
-  policiesDir: string,
-  holder: PolicyHolder,
-  logDir: string,
-): Promise<(request: Request) => Promise<Response>> {
+/** A policies directory of the state directory holding `bench.yaml` = the config's text. */
+async function policyDir(config: ProxyChildConfig): Promise<string> {
+  const dir = join(config.stateDir, "policies");
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(join(dir, "bench.yaml"), config.policyText);
+  return dir;
+}
+
+/** The embedded mode's sink (as `tollgate up`): proposals go straight to the store. */
+async function proposalStore(policiesDir: string) {
   // Loaded only here: the data-plane rows must not depend on the control plane's code.
   const { ProposalStore } = await import("../../gateway/mod.ts");
-  const app = createPolicyLocalApp({
-    sandbox: "bench",
-    sandboxId: "sb-bench",
-    policy: holder,
-    // The row submits more proposals from one sandbox than its cap (20) allows: lift the cap.
-    sink: new ProposalStore({ policiesDir, maxPendingPerSandbox: 1_000_000 }),
-    logDir,
-    skill: () => Promise.resolve("# Bench skill\n"),
-  });
-  return async (request) => await app.fetch(request);
+  // The row submits more proposals from one sandbox than its cap (20) allows: lift the cap.
+  return new ProposalStore({ policiesDir, maxPendingPerSandbox: 1_000_000 });
 }
 
 if (import.meta.main) await main(Deno.args[0] ?? "");
+
+/**
+ * `fixed`: the rows that measure the proxy without the /proc lookup; `proc_tree`: the /proc
+ * lookup searching only below the load generator's process, as `sandbox run` searches the
+ * sandbox's tree; `proc`: the product's default (every process on the host).
+ */
+function identityOf(config: ProxyChildConfig) {
+  if (config.identity === "fixed") {
+    return { identity: { resolve: () => Promise.resolve({ exe: FIXED_EXE, ancestors: [] }) } };
+  }
+  const root = config.treeRoot;
+  if (config.identity === "proc_tree" && root !== undefined) {
+    return { identity: createProcIdentityResolver({ treeRoot: () => root }) };
+  }
+  return {};
+}

@@ -9,7 +9,8 @@
 import { join } from "node:path";
 import type { RunningGateway } from "../../gateway/mod.ts";
 import { authorityDelta } from "../../gateway/authority/mod.ts";
-import { compilePolicy, type NetworkRule, syntheticPolicy } from "../../proxy/policy/mod.ts";
+import { compilePolicy, type NetworkRule } from "../../proxy/policy/mod.ts";
+import { syntheticPolicy } from "../../tests/support/synthetic_policy.ts";
 import { FIXED_EXE } from "./bench_policy.ts";
 import type { ApproveStart } from "./rows_approve.ts";
 import { CONTROL_POLICY, proposedRule } from "./rows_control.ts";

@@ -12,8 +12,8 @@ import {
   decide,
   type Policy,
   type RequestFacts,
-  syntheticPolicy,
 } from "../../proxy/policy/mod.ts";
+import { syntheticPolicy } from "../../tests/support/synthetic_policy.ts";
 import type { Row } from "./row.ts";
 import type { Sample } from "./report.ts";
 import { percentile, steadyRate } from "./stats.ts";

@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { syntheticPolicy } from "../../proxy/policy/mod.ts";
+import { syntheticPolicy } from "../../tests/support/synthetic_policy.ts";
 import { newProposalId, type ProposalStore } from "../../gateway/mod.ts";
 import { proposedRule } from "./rows_control.ts";
 

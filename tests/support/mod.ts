@@ -18,3 +18,4 @@ export type { H2Recorded, H2TestUpstream } from "./h2_upstream.ts";
 export { nodeH2Requests } from "./h2_client.ts";
 export type { H2ClientRequest, H2ClientResponse, H2ClientResult } from "./h2_client.ts";
 export { waitFor, waitForLines } from "./wait_for.ts";
+export { syntheticPolicy } from "./synthetic_policy.ts";

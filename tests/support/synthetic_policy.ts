@@ -1,10 +1,12 @@
 /**
- * A generated policy of any size, for benchmarks of `compilePolicy()` and `decide()`.
+ * A generated policy of any size, for tests and benchmarks of `compilePolicy()` and `decide()`
+ * at scale. Not part of the product: nothing under `proxy/`, `gateway/` or `cli/` needs it
+ * outside its tests.
  *
  * @module
  */
 
-import type { NetworkRule, Policy } from "./types.ts";
+import type { NetworkRule, Policy } from "../../proxy/policy/mod.ts";
 
 /**
  * Build a policy with `n` rules: a mix of exact hosts (L4 and L7 presets), explicit L7
