@@ -4,10 +4,10 @@
  * errors. Speed is never asserted here.
  */
 import assert from "node:assert/strict";
-import { startGateway } from "../gateway/mod.ts";
-import { createControlRepo } from "../scripts/bench/rows_control.ts";
-import { authorityDeltaRow, autoApproveRow } from "../scripts/bench/rows_automation.ts";
-import type { BenchSetup } from "../scripts/bench/mod.ts";
+import { startGateway } from "../../gateway/mod.ts";
+import { createControlRepo } from "./rows_control.ts";
+import { authorityDeltaRow, autoApproveRow } from "./rows_automation.ts";
+import type { BenchSetup } from "./mod.ts";
 
 Deno.test("automation bench rows #17: auto-approval → enforcing and the authority delta run end to end (smoke)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-auto-bench-" });

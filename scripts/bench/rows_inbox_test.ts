@@ -3,10 +3,10 @@
  * fleet) and finish without errors. Speed is never asserted here.
  */
 import assert from "node:assert/strict";
-import { startGateway } from "../gateway/mod.ts";
-import { createControlRepo } from "../scripts/bench/rows_control.ts";
-import { inboxRows } from "../scripts/bench/rows_inbox.ts";
-import type { BenchSetup } from "../scripts/bench/mod.ts";
+import { startGateway } from "../../gateway/mod.ts";
+import { createControlRepo } from "./rows_control.ts";
+import { inboxRows } from "./rows_inbox.ts";
+import type { BenchSetup } from "./mod.ts";
 
 Deno.test("inbox bench rows #16: submitted → visible and inbox approve → enforcing run end to end (smoke)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-inbox-bench-" });

@@ -11,7 +11,7 @@ import {
   summarizeTargets,
   UPSTREAM_NAMES,
   withRatios,
-} from "../scripts/bench/mod.ts";
+} from "./mod.ts";
 
 // Smoke only: every row below runs a few requests and must complete without errors. Speed
 // is never asserted here; that is what `deno task bench` reports.
