@@ -66,7 +66,13 @@ export type {
 } from "./proxy/policy/mod.ts";
 // The proxy and its CA.
 export { startProxyService } from "./proxy/mod.ts";
-export type { PolicyFeed, ProxyService, ProxyServiceOptions } from "./proxy/mod.ts";
+export type {
+  IdentityResolver,
+  PeerAddress,
+  PolicyFeed,
+  ProxyService,
+  ProxyServiceOptions,
+} from "./proxy/mod.ts";
 export { CertificateAuthority } from "./proxy/tls/mod.ts";
 export type { CertificateAuthorityOptions, LeafCertificate } from "./proxy/tls/mod.ts";
 // Proposals, the gateway and its client.
