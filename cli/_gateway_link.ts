@@ -100,7 +100,8 @@ function gatewayFeed(client: GatewayClient, name: string): PolicyFeed {
       if (!policy) throw new Error(`The gateway has no policy "${name}"`);
       return policy.text;
     },
-    follow: (onText, signal) => subscribePolicy(client, name, (text) => onText(text), signal),
+    follow: (onText, signal) =>
+      subscribePolicy(client, name, (text, version) => onText(text, version.json), signal),
   };
 }
 

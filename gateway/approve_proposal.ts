@@ -259,8 +259,8 @@ function outcome(loaded: Loaded, applied: Applied, bumped: Bumped, commit?: stri
 }
 
 function pushPolicy(env: StoreEnv, name: string, text: string, loaded: LoadedPolicy): void {
-  const { hash, policy: { revision } } = loaded;
-  env.notify({ kind: "policy", name, revision, hash, text });
+  const { hash, policy } = loaded;
+  env.notify({ kind: "policy", name, revision: policy.revision, hash, text, policy });
 }
 
 function signalStep(env: StoreEnv, r: ApproveResult, options: ApproveOptions): void {

@@ -27,6 +27,11 @@ export interface PolicySnapshot {
   revision: number;
   /** Its hash (hex SHA-256 of the validated policy). */
   hash: string;
+  /**
+   * The validated policy, when the gateway has it at hand: pushed beside the text as JSON, which
+   * a proxy validates and compiles far faster than it parses the YAML.
+   */
+  policy?: Policy;
 }
 
 /**
@@ -37,7 +42,8 @@ export const MAX_EVENT_TEXT_BYTES = 16 * 1024 * 1024;
 
 /**
  * The `policy.updated` event of a snapshot: name, revision, hash and, when it is not too
- * large, the text itself, so subscribers need no round trip to apply it.
+ * large, the text itself, so subscribers need no round trip to apply it, and the validated
+ * policy as a JSON document (`policy_json`, a string: only the proxy's reload worker parses it).
  *
  * @example
  * ```ts
@@ -48,13 +54,17 @@ export const MAX_EVENT_TEXT_BYTES = 16 * 1024 * 1024;
  * ```
  */
 export function policyUpdated(snapshot: PolicySnapshot): GatewayEvent {
-  const { name, text, revision, hash } = snapshot;
+  const { name, text, revision, hash, policy } = snapshot;
   // UTF-8 takes at most 3 bytes per UTF-16 unit: short texts need no encoding to measure.
   const small = text.length * 3 <= MAX_EVENT_TEXT_BYTES ||
     new TextEncoder().encode(text).length <= MAX_EVENT_TEXT_BYTES;
   return {
     type: "policy.updated",
-    data: small ? { name, revision, hash, text } : { name, revision, hash },
+    data: !small
+      ? { name, revision, hash }
+      : policy
+      ? { name, revision, hash, text, policy_json: JSON.stringify(policy) }
+      : { name, revision, hash, text },
   };
 }
 
@@ -200,11 +210,10 @@ export class DirectoryWatcher {
         const refused = await this.#o.refuse(policy);
         if (refused !== undefined) throw new Error(refused);
         const previous = this.#policies.get(name);
-        this.#policies.set(name, { name, text, revision: policy.revision, hash });
+        const snapshot = { name, text, revision: policy.revision, hash, policy };
+        this.#policies.set(name, snapshot);
         this.#failedTexts.delete(name);
-        if (publish && previous?.hash !== hash) {
-          this.#o.hub.publish(policyUpdated({ name, text, revision: policy.revision, hash }));
-        }
+        if (publish && previous?.hash !== hash) this.#o.hub.publish(policyUpdated(snapshot));
       } catch (error) {
         this.#failedTexts.set(name, text);
         const why = visibleText((error as Error).message, 300);

@@ -9,6 +9,7 @@ import type { OcsfEvent } from "./_ocsf.ts";
 import type { PolicyCache } from "./policy_cache.ts";
 import type { ProposalState } from "./proposal_files.ts";
 import type { CeilingView } from "./authority/mod.ts";
+import type { Policy } from "../proxy/policy/mod.ts";
 
 /** A change the store made, for in-process listeners (the gateway's push, waiting agents). */
 export type StoreChange =
@@ -20,6 +21,8 @@ export type StoreChange =
     hash: string;
     /** The new text, when the change was just written (pushed without re-reading the file). */
     text?: string;
+    /** The text's validated policy (pushed beside it as JSON). */
+    policy?: Policy;
   };
 
 /** The named steps of an approval, in order (see `approveProposal`). */

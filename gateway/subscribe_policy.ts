@@ -17,6 +17,11 @@ export interface PolicyVersion {
   revision: number;
   /** The policy's hash. */
   hash: string;
+  /**
+   * The validated policy as a JSON document, when the push carried one (the proxy validates
+   * and compiles it instead of parsing the YAML text).
+   */
+  json?: string;
 }
 
 /** Options of `subscribePolicy`. */
@@ -51,10 +56,12 @@ export async function subscribePolicy(
 ): Promise<void> {
   const o = { ...defaults, ...options };
   let delivered: string | undefined;
-  const apply = async (policy: PolicySnapshot | undefined) => {
+  const apply = async (policy: (PolicySnapshot & { policy_json?: unknown }) | undefined) => {
     if (!policy || policy.hash === delivered) return;
     try {
-      await onText(policy.text, { revision: policy.revision, hash: policy.hash });
+      const version: PolicyVersion = { revision: policy.revision, hash: policy.hash };
+      if (typeof policy.policy_json === "string") version.json = policy.policy_json;
+      await onText(policy.text, version);
       delivered = policy.hash;
     } catch (error) {
       o.onError(error);

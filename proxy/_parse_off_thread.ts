@@ -3,7 +3,9 @@
  * hashed and planned by a short-lived Worker (`_policy_parse_worker.ts`), which ships the rules
  * as one JSON string with offsets and the grant index as flat data; this thread indexes the
  * slots and parses a rule the first time a request reaches it. Small texts are loaded here,
- * where a worker's start would cost more than the parse.
+ * where a worker's start would cost more than the parse. Given the policy's JSON document too
+ * (a gateway's push), either side validates that instead of parsing the YAML, and parses the
+ * YAML only when the JSON is not a clean policy.
  *
  * @module
  */
@@ -12,6 +14,7 @@ import {
   type CompileOptions,
   compilePlanInSlices,
   type LoadedPolicy,
+  loadPolicyJson,
   loadPolicyText,
   type NetworkRule,
   planKey,
@@ -44,7 +47,8 @@ interface PlanAnswer {
 
 /**
  * `loadPolicyText()` off the request path: only the grant index is built on this thread (the
- * matchers compile on first use); binary real paths are looked up once per path.
+ * matchers compile on first use); binary real paths are looked up once per path. `json`, when
+ * given, is the same policy as a JSON document: it is validated instead of parsing `text`.
  *
  * @example
  * ```ts
@@ -58,17 +62,19 @@ export async function loadOffThread(
   text: string,
   file: string,
   options: CompileOptions,
+  json?: string,
 ): Promise<OffThreadLoaded | { issues: PolicyIssue[] }> {
   if (text.length < OFF_THREAD_CHARS) {
     try {
-      const loaded = loadPolicyText(text, file, options);
+      const loaded = (json !== undefined && loadPolicyJson(json, text, file, options)) ||
+        loadPolicyText(text, file, options);
       return Object.assign(loaded, { revision: loaded.policy.revision });
     } catch (error) {
       if (error instanceof PolicyValidationError) return { issues: error.issues };
       throw error;
     }
   }
-  const answer = await inWorker(text, file);
+  const answer = await inWorker(text, file, json);
   return "issues" in answer
     ? { issues: answer.issues }
     : await fromAnswer(text, file, answer, options);
@@ -122,7 +128,11 @@ async function fromAnswer(
   return loaded;
 }
 
-function inWorker(text: string, file: string): Promise<PlanAnswer | { issues: PolicyIssue[] }> {
+function inWorker(
+  text: string,
+  file: string,
+  json: string | undefined,
+): Promise<PlanAnswer | { issues: PolicyIssue[] }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./_policy_parse_worker.ts", import.meta.url), {
       type: "module",
@@ -136,7 +146,7 @@ function inWorker(text: string, file: string): Promise<PlanAnswer | { issues: Po
       worker.terminate();
       reject(new Error(`Policy parse worker failed: ${event.message}`));
     };
-    worker.postMessage({ text, file });
+    worker.postMessage({ text, file, json });
   });
 }
 

@@ -125,15 +125,17 @@ export class PolicyHolder {
   /**
    * `update()` off the request path (`loadOffThread`): only the finished snapshot is swapped
    * in, requests meanwhile are decided by the policy in force. Reloads apply in order; one still
-   * waiting when a newer one is asked for is skipped (`superseded`).
+   * waiting when a newer one is asked for is skipped (`superseded`). `json`, when given, is the
+   * same policy as a JSON document (a gateway's push): it is validated instead of parsing the
+   * YAML, which is parsed only when the JSON is not a clean policy.
    */
-  reload(text: string): Promise<UpdateResult> {
+  reload(text: string, json?: string): Promise<UpdateResult> {
     const ask = ++this.#asked;
     const run = this.#reloads.then(async (): Promise<UpdateResult> => {
       // Pushes that queue behind a running reload (a burst of approvals, a slow 10,000-rule
       // parse) are already stale: load only the newest instead of each in turn.
       if (ask !== this.#asked) return { ok: true, snapshot: this.#current, superseded: true };
-      const loaded = await loadOffThread(text, this.#current.file, ON_THIS_HOST);
+      const loaded = await loadOffThread(text, this.#current.file, ON_THIS_HOST, json);
       if ("issues" in loaded) return { ok: false, issues: loaded.issues };
       return this.#swap(loaded, loaded.revision);
     });
@@ -223,6 +225,7 @@ function snapshotOf(
 /**
  * Swap in a new policy text (file or push) off the request path (`reload`), reporting
  * CONFIG:LOADED, or CONFIG:FAILED with every issue while the last good policy stays in force.
+ * `json`: the same policy as a JSON document, when the push carried one (see `reload`).
  *
  * @example
  * ```ts
@@ -237,8 +240,9 @@ export async function reloadFromText(
   holder: PolicyHolder,
   text: string,
   onEvent: ((event: OcsfEvent) => void) | undefined,
+  json?: string,
 ): Promise<UpdateResult> {
-  const result = await holder.reload(text);
+  const result = await holder.reload(text, json);
   if (result.ok && result.superseded) return result;
   if (result.ok) {
     const { revision, hash, name } = result.snapshot;

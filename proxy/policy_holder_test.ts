@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PolicyHolder } from "./policy_holder.ts";
+import { OFF_THREAD_CHARS } from "./_parse_off_thread.ts";
 import { watchPolicyFile } from "./watch_policy_file.ts";
 import type { OcsfEvent } from "./ocsf/mod.ts";
+import { parsePolicy, policyHash } from "./policy/mod.ts";
 
 const policyText = (revision: number, host = "api.github.com") =>
   `version: 1
@@ -84,5 +86,40 @@ Deno.test("watchPolicyFile() reloads on atomic writes and logs failures", async 
     stop.abort();
     await watching;
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PolicyHolder.reload() takes a push's JSON document, and the text when the JSON is not a clean policy", async () => {
+  // A small text (loaded on this thread) and one past OFF_THREAD_CHARS (loaded by a worker).
+  for (const padding of ["", `# ${"x".repeat(OFF_THREAD_CHARS)}\n`]) {
+    const text = (revision: number) => `${padding}${policyText(revision)}`;
+    const holder = PolicyHolder.fromText("demo", "demo.yaml", text(1));
+    const policy = parsePolicy(text(2), "demo.yaml").policy!;
+    // The JSON names one more rule than the text: the rule shows which of the two was loaded.
+    const pushed = {
+      ...policy,
+      network_policies: {
+        ...policy.network_policies,
+        from_json: {
+          endpoints: [{ host: "json.example.com", port: 443 }],
+          binaries: [{ path: "/usr/bin/curl" }],
+        },
+      },
+    };
+    const viaJson = await holder.reload(text(2), JSON.stringify(pushed));
+    assert.ok(viaJson.ok);
+    assert.ok("from_json" in holder.current().policy.network_policies, `${padding.length} padding`);
+    assert.equal(holder.current().text, text(2));
+    assert.equal(holder.current().hash, policyHash(pushed));
+    for (const json of ["{not json", JSON.stringify({ ...pushed, version: 2 })]) {
+      const viaText = await holder.reload(text(3), json);
+      assert.ok(viaText.ok && viaText.snapshot.revision === 3, `${padding.length} padding`);
+      assert.ok(!("from_json" in holder.current().policy.network_policies));
+      await holder.reload(text(2), JSON.stringify(pushed));
+    }
+    // Neither a bad JSON nor a bad text replaces the last good policy.
+    const bad = await holder.reload("version: 2\n", "{}");
+    assert.ok(!bad.ok);
+    assert.equal(holder.current().revision, 2);
   }
 });

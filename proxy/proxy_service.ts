@@ -38,8 +38,11 @@ const LOG_BATCH_MS = 20;
 export interface PolicyFeed {
   /** The current policy text; throws when it cannot be had. */
   initial(): Promise<string>;
-  /** Deliver each later text until `signal` aborts, then resolve. */
-  follow(onText: (text: string) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Deliver each later text until `signal` aborts, then resolve; with the policy's JSON document
+   * when the push carried one (validated instead of parsing the YAML).
+   */
+  follow(onText: (text: string, json?: string) => void, signal: AbortSignal): Promise<void>;
 }
 
 /** Options of {@linkcode startProxyService}, with paths already resolved. */
@@ -209,7 +212,10 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   });
   const stop = new AbortController();
   const following = options.feed
-    ? options.feed.follow((text) => void reloadFromText(holder, text, onEvent), stop.signal)
+    ? options.feed.follow(
+      (text, json) => void reloadFromText(holder, text, onEvent, json),
+      stop.signal,
+    )
     : watchPolicyFile(holder, file, { signal: stop.signal, onEvent });
   return {
     proxy,

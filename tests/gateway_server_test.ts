@@ -13,6 +13,7 @@ import {
   startGateway,
   subscribePolicy,
 } from "../gateway/mod.ts";
+import { parsePolicy, policyFromJson } from "../proxy/policy/mod.ts";
 import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
 import { makeRepo, putProposal, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
 
@@ -242,11 +243,11 @@ Deno.test("subscribePolicy() applies the text a policy.updated event carries, wi
     const stream = collect(client, stop.signal);
     const { token } = await gw.credentials.enrolProxy("team");
     const counting = new CountingClient({ url: gw.url, token });
-    const seen: { text: string; revision: number }[] = [];
+    const seen: { text: string; revision: number; json?: string }[] = [];
     const running = subscribePolicy(
       counting,
       "team",
-      (text, v) => void seen.push({ text, revision: v.revision }),
+      (text, v) => void seen.push({ text, revision: v.revision, json: v.json }),
       stop.signal,
     );
     await until(() => seen.length === 1, "initial policy");
@@ -258,6 +259,8 @@ Deno.test("subscribePolicy() applies the text a policy.updated event carries, wi
     const onDisk = await Deno.readTextFile(join(repo.policies, "team.yaml"));
     assert.equal(seen[1]?.revision, 4);
     assert.equal(seen[1]?.text, onDisk);
+    // The validated policy rides along as JSON: the proxy validates it instead of the YAML.
+    assert.deepEqual(policyFromJson(seen[1]?.json ?? ""), parsePolicy(onDisk, "team.yaml").policy);
     assert.equal(counting.fetches, 1);
     const update = stream.events.find((e) => e.event === "policy.updated");
     assert.equal(JSON.parse(update?.data ?? "{}").text, onDisk);

@@ -93,7 +93,14 @@ async function removeFrom(
   await writeFileAtomic(current.path, next.text, {
     // Proxies take the smaller policy at once, as they take an approval's.
     onReplaced: () =>
-      env.notify({ kind: "policy", name, revision, hash: next.loaded.hash, text: next.text }),
+      env.notify({
+        kind: "policy",
+        name,
+        revision,
+        hash: next.loaded.hash,
+        text: next.text,
+        policy: next.loaded.policy,
+      }),
   });
   await env.beforeStep("recommit");
   const commit = await commitIfDirty(env, journal, next.text);

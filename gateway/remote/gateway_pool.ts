@@ -103,7 +103,10 @@ export class GatewayPool implements ProposalSink {
   }
 
   /** Deliver each newer text from the gateway in use, failing over, until `signal` aborts. */
-  async follow(onText: (text: string) => void, signal: AbortSignal): Promise<void> {
+  async follow(
+    onText: (text: string, json?: string) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     while (!signal.aborted) {
       const index = this.#current;
       const member = await this.#member(index).catch(() => undefined);
@@ -118,7 +121,7 @@ export class GatewayPool implements ProposalSink {
             // A gateway behind the others (not fetched yet) must not take the proxy back.
             if (version.revision < this.#revision) return;
             this.#revision = version.revision;
-            onText(text);
+            onText(text, version.json);
           },
           round.signal,
           { onError: stop, retryMs: this.#o.retryMs },

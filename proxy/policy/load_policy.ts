@@ -7,6 +7,7 @@
 import { type CompileOptions, compilePolicy } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { parsePolicy } from "./parse_policy.ts";
+import { policyFromJson } from "./policy_from_json.ts";
 import { policyHash } from "./policy_hash.ts";
 import { PolicyValidationError } from "./policy_validation_error.ts";
 import { parseRuleLeases, type RuleLease } from "./rule_leases.ts";
@@ -50,6 +51,40 @@ export function loadPolicyText(
 ): LoadedPolicy {
   const { policy, issues, warnings } = parsePolicy(text, file);
   if (!policy) throw new PolicyValidationError(issues);
+  return loadedOf(policy, text, file, options, warnings);
+}
+
+/**
+ * Load a policy from its JSON document (`policyFromJson`: the schema checks, no YAML parse) with
+ * the text it was written as (kept as the source, and read for lease comments); undefined when
+ * the JSON is not a clean policy, and the caller loads the text instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadPolicyJson } from "./load_policy.ts";
+ * const loaded = loadPolicyJson('{"version":1,"revision":2}', "version: 1\nrevision: 2\n", "p.yaml");
+ * assert.equal(loaded?.policy.revision, 2);
+ * assert.equal(loadPolicyJson("{}", "", "p.yaml"), undefined);
+ * ```
+ */
+export function loadPolicyJson(
+  json: string,
+  text: string,
+  file: string,
+  options: CompileOptions = {},
+): LoadedPolicy | undefined {
+  const policy = policyFromJson(json);
+  return policy && loadedOf(policy, text, file, options);
+}
+
+function loadedOf(
+  policy: Policy,
+  text: string,
+  file: string,
+  options: CompileOptions,
+  warnings?: PolicyIssue[],
+): LoadedPolicy {
   // Leases live in Tollgate-owned comments (OpenShell ignores them): compile them in.
   const leases = parseRuleLeases(text);
   const compileOptions = leases.size ? { ...options, leases } : options;

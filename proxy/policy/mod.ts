@@ -24,9 +24,10 @@ export type {
   RuleMissing,
 } from "./types.ts";
 export { parsePolicy, validateNetworkRule } from "./parse_policy.ts";
+export { policyFromJson } from "./policy_from_json.ts";
 export { parseYamlValue } from "./_fast_yaml.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
-export { loadPolicyFile, loadPolicyText, realBinaryPath } from "./load_policy.ts";
+export { loadPolicyFile, loadPolicyJson, loadPolicyText, realBinaryPath } from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
 export { compilePolicy, lookupGrants } from "./compile_policy.ts";
 export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";

@@ -73,8 +73,10 @@ function follow(
   signal: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve) => {
-    void subscribePolicy(client, policy, async (text) => {
-      const result = holder.current().text === text ? undefined : await holder.reload(text);
+    void subscribePolicy(client, policy, async (text, version) => {
+      const result = holder.current().text === text
+        ? undefined
+        : await holder.reload(text, version.json);
       resolve();
       if (result && !result.ok) {
         throw new Error(`Invalid policy pushed: ${result.issues.length} issues`);
