@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parsePolicy } from "./parse_policy.ts";
 import { policyFromJson } from "./policy_from_json.ts";
 import { policyHash } from "./policy_hash.ts";
-import { syntheticPolicy } from "./synthetic_policy.ts";
+import { syntheticPolicy } from "../../tests/support/synthetic_policy.ts";
 
 const examples = new URL("../../policies/examples/", import.meta.url).pathname;
 
