@@ -29,8 +29,10 @@ Deno.test("createProcIdentityResolver() names curl and its ancestors", async () 
     }).catch((error) => error as Error);
     resolver.close?.();
   }, async (port) => {
+    // A generous limit: under heavy load the first host-wide lookup (it starts the scan worker)
+    // has taken more than 5 s, and a curl that gave up holds no socket to be found.
     const curl = new Deno.Command("curl", {
-      args: ["-s", "-m", "5", `http://127.0.0.1:${port}/`],
+      args: ["-s", "-m", "60", `http://127.0.0.1:${port}/`],
       stdout: "null",
       stderr: "null",
     }).spawn();
