@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type LoadedPolicy, validateNetworkRule } from "./_engine.ts";
+import type { LoadedPolicy } from "../proxy/policy/mod.ts";
+import { validateNetworkRule } from "./_engine.ts";
 import { checkProposedRule } from "./proposal_checks.ts";
 import { ProposalConflictError } from "./proposal_conflict_error.ts";
 import type { PolicyFile } from "./policy_files.ts";

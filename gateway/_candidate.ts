@@ -7,12 +7,12 @@
  * @module
  */
 
-import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
+import { type LoadedPolicy, loadPolicyText } from "../proxy/policy/mod.ts";
 import { conflict, validateStep } from "./_approve_checks.ts";
 import { type PolicyFile, readPolicyFile } from "./policy_files.ts";
 import { reinsertRuleLines, setRevisionText } from "./policy_text_edit.ts";
 import type { ProposalRecord } from "./proposal_record.ts";
-import { readSeal, ruleHash, sealProblem, textHash } from "./proposal_seal.ts";
+import { readSeal, reviewToken, sealProblem } from "./proposal_seal.ts";
 import { addedLines, applyFileDiff } from "./rule_diff.ts";
 import { visibleText } from "./untrusted_text.ts";
 import type { CeilingView } from "./authority/mod.ts";
@@ -83,21 +83,6 @@ export function bumpStep(
     throw conflict(record.id, `the resulting policy does not hold revision ${revision}`);
   }
   return { text, result };
-}
-
-/**
- * The review token: a digest of the proposal, its rule, the policy it applies to and the
- * policy approval would write. Two reads that show the same token showed the same change.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { reviewToken } from "./_candidate.ts";
- * assert.equal(reviewToken("p-1", { a: 1 }, "c", "n").length, 64);
- * ```
- */
-export function reviewToken(id: string, rule: unknown, current: string, candidate: string): string {
-  return textHash(["tollgate-review/1", id, ruleHash(rule), current, candidate].join("\n"));
 }
 
 /** What a pending proposal's state reports about its candidate (empty strings when unknown). */

@@ -1,25 +1,11 @@
 /**
- * The gateway's one binding to the policy engine (`proxy/policy/mod.ts`): the names the
- * gateway uses, with problems flattened to strings for findings.
+ * A proposed rule validated by the policy engine, with its problems flattened to strings for
+ * findings.
  *
  * @module
  */
 
 import { type NetworkRule, validateNetworkRule as validateRule } from "../proxy/policy/mod.ts";
-
-export {
-  ANY_BINARY,
-  classifyAddress,
-  formatBinaries,
-  formatEndpoint,
-  formatEndpoints,
-  isIpLiteral,
-  loadPolicyText,
-  lookupGrants,
-  policyCoversRule,
-  PolicyValidationError,
-} from "../proxy/policy/mod.ts";
-export type { LoadedPolicy } from "../proxy/policy/mod.ts";
 
 /**
  * Validate one rule as an agent proposed it; each problem as `path: message`.
@@ -27,7 +13,7 @@ export type { LoadedPolicy } from "../proxy/policy/mod.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { validateNetworkRule } from "./_engine.ts";
+ * import { validateNetworkRule } from "./validate_network_rule.ts";
  * assert(validateNetworkRule({}).problems.length > 0);
  * ```
  */

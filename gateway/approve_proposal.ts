@@ -9,8 +9,8 @@
  */
 
 import type { ProposalRecord } from "./proposal_record.ts";
-import { configEvent } from "./_ocsf.ts";
-import type { LoadedPolicy } from "./_engine.ts";
+import { configEvent } from "../proxy/ocsf/mod.ts";
+import type { LoadedPolicy } from "../proxy/policy/mod.ts";
 import { type Applied, applyStep, type Bumped, bumpStep } from "./_candidate.ts";
 import {
   renameDurable,

@@ -6,7 +6,7 @@
  */
 
 import type { Guidance } from "../proxy/policy_local/mod.ts";
-import { configEvent } from "./_ocsf.ts";
+import { configEvent } from "../proxy/ocsf/mod.ts";
 import { renameDurable, writeFileAtomic } from "./atomic_file.ts";
 import { withDirectoryLock } from "./directory_lock.ts";
 import { readPolicyFile } from "./policy_files.ts";

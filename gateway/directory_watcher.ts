@@ -8,8 +8,8 @@
  * @module
  */
 
-import { configEvent, type OcsfEvent } from "./_ocsf.ts";
-import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
+import { configEvent, type OcsfEvent } from "../proxy/ocsf/mod.ts";
+import { type LoadedPolicy, loadPolicyText } from "../proxy/policy/mod.ts";
 import type { Policy } from "../proxy/policy/mod.ts";
 import type { EventHub, GatewayEvent } from "./event_hub.ts";
 import { listPolicyNames, policyFilePath } from "./policy_files.ts";

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { OcsfLog } from "./_ocsf.ts";
+import { OcsfLog } from "../proxy/ocsf/mod.ts";
 import { DirectoryWatcher, type DirectoryWatcherOptions } from "./directory_watcher.ts";
 import { EventHub } from "./event_hub.ts";
 import { createGatewayApp } from "./gateway_app.ts";

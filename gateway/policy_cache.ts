@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
+import { type LoadedPolicy, loadPolicyText } from "../proxy/policy/mod.ts";
 
 /**
  * The last few loaded policies, keyed on their file name and exact text.

@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { type LoadedPolicy, loadPolicyText } from "./_engine.ts";
+import { type LoadedPolicy, loadPolicyText } from "../proxy/policy/mod.ts";
 import { visibleText } from "./untrusted_text.ts";
 
 const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

@@ -14,8 +14,8 @@ import {
   type LoadedPolicy,
   lookupGrants,
   policyCoversRule,
-  validateNetworkRule,
-} from "./_engine.ts";
+} from "../proxy/policy/mod.ts";
+import { validateNetworkRule } from "./_engine.ts";
 import {
   binaryBreadthFinding,
   endpointBreadthFindings,

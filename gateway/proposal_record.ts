@@ -16,7 +16,7 @@ import {
 import { isProposalId } from "./proposal_id.ts";
 import { parseProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
 import { ruleFromDiff } from "./rule_diff.ts";
-import { reviewToken } from "./_candidate.ts";
+import { reviewToken } from "./proposal_seal.ts";
 
 /** Everything known about one proposal. */
 export interface ProposalRecord {

@@ -70,6 +70,21 @@ export function ruleHash(rule: unknown): string {
   return textHash(JSON.stringify(canonical(rule)));
 }
 
+/**
+ * The review token: a digest of the proposal, its rule, the policy it applies to and the
+ * policy approval would write. Two reads that show the same token showed the same change.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reviewToken } from "./proposal_seal.ts";
+ * assert.equal(reviewToken("p-1", { a: 1 }, "c", "n").length, 64);
+ * ```
+ */
+export function reviewToken(id: string, rule: unknown, current: string, candidate: string): string {
+  return textHash(["tollgate-review/1", id, ruleHash(rule), current, candidate].join("\n"));
+}
+
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (typeof value !== "object" || value === null) return value;

@@ -14,7 +14,7 @@ import type {
   ProposalStatus,
   SubmitResult,
 } from "../proxy/policy_local/mod.ts";
-import type { OcsfEvent } from "./_ocsf.ts";
+import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { approveProposal, type ApproveResult } from "./approve_proposal.ts";
 import { refreshProposal, type RejectOptions, rejectProposal } from "./decide_proposal.ts";
 import { withDirectoryLock } from "./directory_lock.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ANY_BINARY, formatBinaries, formatEndpoints } from "./_engine.ts";
+import { ANY_BINARY, formatBinaries, formatEndpoints } from "../proxy/policy/mod.ts";
 import type { ProposalRecord } from "./proposal_record.ts";
 import { visibleText } from "./untrusted_text.ts";
 

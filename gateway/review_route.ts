@@ -9,7 +9,7 @@
  */
 
 import type { Hono } from "hono";
-import { formatEndpoint } from "./_engine.ts";
+import { formatEndpoint } from "../proxy/policy/mod.ts";
 import { type GatewayEnv, reviewer } from "./_caller.ts";
 import { G_PROPOSAL_REVIEW } from "./gateway_routes.ts";
 import { proposalCommits, proposalDenials } from "./inbox/mod.ts";

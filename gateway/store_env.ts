@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { OcsfEvent } from "./_ocsf.ts";
+import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import type { PolicyCache } from "./policy_cache.ts";
 import type { ProposalState } from "./proposal_files.ts";
 import type { CeilingView } from "./authority/mod.ts";

@@ -14,7 +14,7 @@ import {
   type ProposalInput,
   type SubmitResult,
 } from "../proxy/policy_local/mod.ts";
-import { configEvent } from "./_ocsf.ts";
+import { configEvent } from "../proxy/ocsf/mod.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
 import { isPolicyName, type PolicyFile, readPolicyFile } from "./policy_files.ts";
 import { insertRuleText, ruleKeyFor } from "./policy_text_edit.ts";

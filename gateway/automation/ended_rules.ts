@@ -9,7 +9,7 @@
 
 import { parse } from "yaml";
 import type { RuleLease } from "../../proxy/policy/mod.ts";
-import { type LoadedPolicy, loadPolicyText } from "../_engine.ts";
+import { type LoadedPolicy, loadPolicyText } from "../../proxy/policy/mod.ts";
 import { setRevisionText } from "../policy_text_edit.ts";
 import { removeRuleText } from "./lease_text.ts";
 

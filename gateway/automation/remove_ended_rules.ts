@@ -9,7 +9,7 @@
  */
 
 import { parseRuleLeases, type RuleLease } from "../../proxy/policy/mod.ts";
-import { configEvent } from "../_ocsf.ts";
+import { configEvent } from "../../proxy/ocsf/mod.ts";
 import { writeFileAtomic } from "../atomic_file.ts";
 import { withDirectoryLock } from "../directory_lock.ts";
 import { listPolicyNames, type PolicyFile, readPolicyFile } from "../policy_files.ts";

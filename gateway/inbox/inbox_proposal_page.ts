@@ -8,7 +8,7 @@
  */
 
 import { html } from "hono/html";
-import { formatEndpoint } from "../_engine.ts";
+import { formatEndpoint } from "../../proxy/policy/mod.ts";
 import { GUIDANCE } from "../decide_proposal.ts";
 import type { ProposalRecord } from "../proposal_record.ts";
 import { csrfField, type Html, inboxPage, shown, timeTag } from "./inbox_layout.ts";

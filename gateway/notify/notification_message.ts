@@ -6,7 +6,7 @@
  * @module
  */
 
-import { formatEndpoint } from "../_engine.ts";
+import { formatEndpoint } from "../../proxy/policy/mod.ts";
 import type { ProposalRecord } from "../proposal_record.ts";
 import { visibleText } from "../untrusted_text.ts";
 
