@@ -7,30 +7,30 @@
  * @module
  */
 
-export { ProposalStore } from "./proposal_store.ts";
-export type { ProposalStoreOptions } from "./proposal_store.ts";
-export { PolicyCache } from "./policy_cache.ts";
-export { ProposalConflictError } from "./proposal_conflict_error.ts";
-export type { ApproveResult } from "./approve_proposal.ts";
-export { GUIDANCE } from "./decide_proposal.ts";
-export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./directory_watcher.ts";
-export type { DirectoryWatcherOptions } from "./directory_watcher.ts";
-export type { RejectOptions } from "./decide_proposal.ts";
-export { assertProposalId, isProposalId, newProposalId } from "./proposal_id.ts";
-export type { ProposalFile, ProposalState } from "./proposal_files.ts";
-export { PROPOSAL_STATES } from "./proposal_files.ts";
-export type { ProposalRecord } from "./proposal_record.ts";
-export { toProposalStatus } from "./proposal_record.ts";
-export type { ParsedProposal, ProposalDecision, ProposalMeta } from "./proposal_patch.ts";
-export { parseProposalPatch } from "./proposal_patch.ts";
-export { checkProposedRule } from "./proposal_checks.ts";
-export type { CheckResult } from "./proposal_checks.ts";
-export { summarizeRule } from "./submit_proposal.ts";
-export { quoteUntrusted, visibleText } from "./untrusted_text.ts";
-export { isPolicyName, listPolicyNames, readPolicyFile } from "./policy_files.ts";
-export { gitRepoPaths, gitUserName } from "./git_repo.ts";
-export type { PolicyFile } from "./policy_files.ts";
-export type { ApproveStep, RemoveStep, StoreChange } from "./store_env.ts";
+export { ProposalStore } from "./store/mod.ts";
+export type { ProposalStoreOptions } from "./store/mod.ts";
+export { PolicyCache } from "./repo/mod.ts";
+export { ProposalConflictError } from "./proposals/mod.ts";
+export type { ApproveResult } from "./approval/mod.ts";
+export { GUIDANCE } from "./approval/mod.ts";
+export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./events/mod.ts";
+export type { DirectoryWatcherOptions } from "./events/mod.ts";
+export type { RejectOptions } from "./approval/mod.ts";
+export { assertProposalId, isProposalId, newProposalId } from "./proposals/mod.ts";
+export type { ProposalFile, ProposalState } from "./proposals/mod.ts";
+export { PROPOSAL_STATES } from "./proposals/mod.ts";
+export type { ProposalRecord } from "./proposals/mod.ts";
+export { toProposalStatus } from "./proposals/mod.ts";
+export type { ParsedProposal, ProposalDecision, ProposalMeta } from "./proposals/mod.ts";
+export { parseProposalPatch } from "./proposals/mod.ts";
+export { checkProposedRule } from "./proposals/mod.ts";
+export type { CheckResult } from "./proposals/mod.ts";
+export { summarizeRule } from "./proposals/mod.ts";
+export { quoteUntrusted, visibleText } from "./repo/mod.ts";
+export { isPolicyName, listPolicyNames, readPolicyFile } from "./repo/mod.ts";
+export { gitRepoPaths, gitUserName } from "./repo/mod.ts";
+export type { PolicyFile } from "./repo/mod.ts";
+export type { ApproveStep, RemoveStep, StoreChange } from "./proposals/mod.ts";
 export {
   proposalJson,
   renderDiff,
@@ -38,19 +38,21 @@ export {
   renderProposalList,
   renderRuleChunk,
   safeJson,
-} from "./render_proposals.ts";
-export { parseListen, startGateway } from "./gateway_server.ts";
-export { GatewayPool, installPostReceiveHook, RemoteSync, RemoteSyncError } from "./remote/mod.ts";
-export type { GatewayPoolOptions, RemoteOptions } from "./remote/mod.ts";
-export type { GatewayOptions, RunningGateway } from "./gateway_server.ts";
-export { GatewayClient, GatewayError } from "./gateway_client.ts";
-export type { GatewayClientOptions } from "./gateway_client.ts";
-export { subscribePolicy } from "./subscribe_policy.ts";
-export type { PolicyVersion, SubscribeOptions } from "./subscribe_policy.ts";
-export { ensureGatewayToken, readGatewayToken, TOKEN_FILE } from "./gateway_token.ts";
-export { CredentialStore } from "./credential_store.ts";
-export type { Credential, CredentialRole } from "./credential_store.ts";
-export { EventHub, sseFrame } from "./event_hub.ts";
+} from "./proposals/mod.ts";
+export { parseListen, startGateway } from "./server/mod.ts";
+export { installPostReceiveHook, RemoteSync, RemoteSyncError } from "./remote/mod.ts";
+export type { RemoteOptions } from "./remote/mod.ts";
+export { GatewayPool } from "./client/mod.ts";
+export type { GatewayPoolOptions } from "./client/mod.ts";
+export type { GatewayOptions, RunningGateway } from "./server/mod.ts";
+export { GatewayClient, GatewayError } from "./client/mod.ts";
+export type { GatewayClientOptions } from "./client/mod.ts";
+export { subscribePolicy } from "./client/mod.ts";
+export type { PolicyVersion, SubscribeOptions } from "./client/mod.ts";
+export { ensureGatewayToken, readGatewayToken, TOKEN_FILE } from "./client/mod.ts";
+export { CredentialStore } from "./credentials/mod.ts";
+export type { Credential, CredentialRole } from "./credentials/mod.ts";
+export { EventHub, sseFrame } from "./events/mod.ts";
 export { INBOX, InboxSessions, proposalCommits, proposalDenials } from "./inbox/mod.ts";
 export type { InboxSession, InboxSessionOptions, ShownDenial } from "./inbox/mod.ts";
 export { notificationMessage, parseNotifyUrl, startNotifier } from "./notify/mod.ts";
@@ -60,10 +62,10 @@ export type {
   Notifier,
   NotifierOptions,
 } from "./notify/mod.ts";
-export type { GatewayEvent, HubEvent, HubSubscription } from "./event_hub.ts";
-export type { PolicySnapshot } from "./directory_watcher.ts";
-export { readServerSentEvents } from "./server_sent_events.ts";
-export type { ServerSentEvent } from "./server_sent_events.ts";
+export type { GatewayEvent, HubEvent, HubSubscription } from "./events/mod.ts";
+export type { PolicySnapshot } from "./events/mod.ts";
+export { readServerSentEvents } from "./client/mod.ts";
+export type { ServerSentEvent } from "./client/mod.ts";
 export {
   G_EVENTS,
   G_POLICIES,
@@ -76,4 +78,4 @@ export {
   G_PROPOSALS,
   G_SANDBOX,
   G_SANDBOXES,
-} from "./gateway_routes.ts";
+} from "./client/mod.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ApproveStep, ProposalStore } from "../gateway/mod.ts";
-import { listProposalFiles } from "../gateway/proposal_files.ts";
+import { listProposalFiles } from "../gateway/proposals/proposal_files.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { makeRepo, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
 import { scopedRepo, scopedRule } from "./automation_fixtures.ts";

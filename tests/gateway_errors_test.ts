@@ -13,7 +13,7 @@ import {
   startGateway,
 } from "../gateway/mod.ts";
 // The app factory is internal to the gateway; its error mapping is tested through it.
-import { createGatewayApp } from "../gateway/gateway_app.ts";
+import { createGatewayApp } from "../gateway/server/gateway_app.ts";
 import { runCli } from "../cli/mod.ts";
 import { captureCtx, makeRepo, putProposal } from "./gateway_fixtures.ts";
 import { curlArgs } from "./support/mod.ts";

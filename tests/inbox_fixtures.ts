@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { CredentialStore, DirectoryWatcher, EventHub, ProposalStore } from "../gateway/mod.ts";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
-import { createGatewayApp } from "../gateway/gateway_app.ts";
+import { createGatewayApp } from "../gateway/server/gateway_app.ts";
 import { type InboxSessionOptions, InboxSessions } from "../gateway/inbox/mod.ts";
 import { makeRepo, type TempRepo } from "./gateway_fixtures.ts";
 

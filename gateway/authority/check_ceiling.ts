@@ -6,8 +6,8 @@
  * @module
  */
 
-import { readPolicyFile } from "../policy_files.ts";
-import { visibleText } from "../untrusted_text.ts";
+import { readPolicyFile } from "../repo/mod.ts";
+import { visibleText } from "../repo/mod.ts";
 import { ceilingPath, loadCeiling, policyOutsideCeiling } from "./org_ceiling.ts";
 
 /** One policy's fit. */

@@ -8,8 +8,8 @@
 
 import type { ProposalStatus, SubmitResult } from "../../proxy/policy_local/mod.ts";
 import { authorityDelta, firstOutside } from "../authority/mod.ts";
-import { readPolicyFile } from "../policy_files.ts";
-import type { StoreEnv } from "../store_env.ts";
+import { readPolicyFile } from "../repo/mod.ts";
+import type { StoreEnv } from "../proposals/mod.ts";
 import { autoScope, matchAutoPattern, readAutoPatterns } from "./auto_approve.ts";
 import type { ApproveOptions } from "./scoped_approval.ts";
 

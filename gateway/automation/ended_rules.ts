@@ -10,7 +10,7 @@
 import { parse } from "yaml";
 import type { RuleLease } from "../../proxy/policy/mod.ts";
 import { type LoadedPolicy, loadPolicyText } from "../../proxy/policy/mod.ts";
-import { setRevisionText } from "../policy_text_edit.ts";
+import { setRevisionText } from "../repo/mod.ts";
 import { removeRuleText } from "./lease_text.ts";
 
 /** Why a rule was removed: the `Removed-By` trailer of its commit. */

@@ -6,7 +6,7 @@
  */
 
 import { parseRuleLeases, type RuleScope } from "../../proxy/policy/mod.ts";
-import { listPolicyNames, policyFilePath } from "../policy_files.ts";
+import { listPolicyNames, policyFilePath } from "../repo/mod.ts";
 
 /** One scoped rule. */
 export interface LeaseEntry {

@@ -9,11 +9,11 @@
  */
 
 import { join } from "node:path";
-import { writeFileAtomic } from "../atomic_file.ts";
-import { gitCommitFile, gitFileDirty } from "../git_repo.ts";
-import { isPolicyName, readPolicyFile } from "../policy_files.ts";
-import { textHash } from "../proposal_seal.ts";
-import type { StoreEnv } from "../store_env.ts";
+import { writeFileAtomic } from "../repo/mod.ts";
+import { gitCommitFile, gitFileDirty } from "../repo/mod.ts";
+import { isPolicyName, readPolicyFile } from "../repo/mod.ts";
+import { textHash } from "../proposals/mod.ts";
+import type { StoreEnv } from "../proposals/mod.ts";
 
 /** What a removal records before it rewrites the policy file. */
 export interface RemovalJournal {

@@ -10,12 +10,12 @@
 
 import { parseRuleLeases, type RuleLease } from "../../proxy/policy/mod.ts";
 import { configEvent } from "../../proxy/ocsf/mod.ts";
-import { writeFileAtomic } from "../atomic_file.ts";
-import { withDirectoryLock } from "../directory_lock.ts";
-import { listPolicyNames, type PolicyFile, readPolicyFile } from "../policy_files.ts";
-import { textHash } from "../proposal_seal.ts";
-import type { StoreEnv } from "../store_env.ts";
-import { visibleText } from "../untrusted_text.ts";
+import { writeFileAtomic } from "../repo/mod.ts";
+import { withDirectoryLock } from "../repo/mod.ts";
+import { listPolicyNames, type PolicyFile, readPolicyFile } from "../repo/mod.ts";
+import { textHash } from "../proposals/mod.ts";
+import type { StoreEnv } from "../proposals/mod.ts";
+import { visibleText } from "../repo/mod.ts";
 import { endedKeys, removalSubject, removedBy, type RuleEnd, textWithout } from "./ended_rules.ts";
 import {
   clearJournal,

@@ -6,8 +6,8 @@
  */
 
 import type { RuleLease, RuleScope } from "../../proxy/policy/mod.ts";
-import { ProposalConflictError } from "../proposal_conflict_error.ts";
-import type { ProposalRecord } from "../proposal_record.ts";
+import { ProposalConflictError } from "../proposals/mod.ts";
+import type { ProposalRecord } from "../proposals/mod.ts";
 import { type ApprovalScope, leaseFor } from "./approval_scope.ts";
 import { addLeaseComment } from "./lease_text.ts";
 

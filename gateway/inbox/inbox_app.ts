@@ -8,13 +8,13 @@
  */
 
 import { type Context, Hono } from "hono";
-import type { DirectoryWatcher } from "../directory_watcher.ts";
-import type { EventHub } from "../event_hub.ts";
-import { streamEvents } from "../event_stream.ts";
-import { GUIDANCE } from "../decide_proposal.ts";
-import { ProposalConflictError } from "../proposal_conflict_error.ts";
-import { isProposalId } from "../proposal_id.ts";
-import type { ProposalStore } from "../proposal_store.ts";
+import type { DirectoryWatcher } from "../events/mod.ts";
+import type { EventHub } from "../events/mod.ts";
+import { streamEvents } from "../events/mod.ts";
+import { GUIDANCE } from "../approval/mod.ts";
+import { ProposalConflictError } from "../proposals/mod.ts";
+import { isProposalId } from "../proposals/mod.ts";
+import type { ProposalStore } from "../store/mod.ts";
 import { INBOX_CSS, INBOX_JS } from "./inbox_assets.ts";
 import {
   type InboxAuthDeps,

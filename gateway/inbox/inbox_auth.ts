@@ -9,7 +9,7 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { CredentialStore } from "../credential_store.ts";
+import type { CredentialStore } from "../credentials/mod.ts";
 import {
   csrfMatches,
   type InboxSession,

@@ -8,7 +8,7 @@
  */
 
 import { html } from "hono/html";
-import { visibleText } from "../untrusted_text.ts";
+import { visibleText } from "../repo/mod.ts";
 import type { InboxSession } from "./inbox_sessions.ts";
 import * as r from "./inbox_routes.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { html } from "hono/html";
-import type { ProposalRecord } from "../proposal_record.ts";
+import type { ProposalRecord } from "../proposals/mod.ts";
 import { type Html, inboxPage, shown, timeTag } from "./inbox_layout.ts";
 import type { InboxSession } from "./inbox_sessions.ts";
 import * as r from "./inbox_routes.ts";

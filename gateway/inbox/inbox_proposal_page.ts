@@ -9,8 +9,8 @@
 
 import { html } from "hono/html";
 import { formatEndpoint } from "../../proxy/policy/mod.ts";
-import { GUIDANCE } from "../decide_proposal.ts";
-import type { ProposalRecord } from "../proposal_record.ts";
+import { GUIDANCE } from "../approval/mod.ts";
+import type { ProposalRecord } from "../proposals/mod.ts";
 import { csrfField, type Html, inboxPage, shown, timeTag } from "./inbox_layout.ts";
 import type { InboxSession } from "./inbox_sessions.ts";
 import type { ShownDenial } from "./proposal_denials.ts";

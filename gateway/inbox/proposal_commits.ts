@@ -5,7 +5,7 @@
  * @module
  */
 
-import { runGit } from "../git_repo.ts";
+import { runGit } from "../repo/mod.ts";
 
 const HISTORY_DEPTH = 1000;
 

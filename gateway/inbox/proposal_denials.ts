@@ -12,7 +12,7 @@ import {
   redactQueryStrings,
   renderShorthand,
 } from "../../proxy/ocsf/mod.ts";
-import type { ProposalRecord } from "../proposal_record.ts";
+import type { ProposalRecord } from "../proposals/mod.ts";
 
 /** One denial as the inbox shows it. */
 export interface ShownDenial {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { EventHub, GatewayEvent, HubSubscription } from "../event_hub.ts";
+import type { EventHub, GatewayEvent, HubSubscription } from "../events/mod.ts";
 
 type Listener = (event: GatewayEvent & { id: number }) => void;
 

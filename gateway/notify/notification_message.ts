@@ -7,8 +7,8 @@
  */
 
 import { formatEndpoint } from "../../proxy/policy/mod.ts";
-import type { ProposalRecord } from "../proposal_record.ts";
-import { visibleText } from "../untrusted_text.ts";
+import type { ProposalRecord } from "../proposals/mod.ts";
+import { visibleText } from "../repo/mod.ts";
 
 /** The event a notification is about. */
 export type NotificationEvent = "proposal.created" | "proposal.decided";

@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { EventHub, GatewayEvent } from "../event_hub.ts";
-import type { ProposalRecord } from "../proposal_record.ts";
+import type { EventHub, GatewayEvent } from "../events/mod.ts";
+import type { ProposalRecord } from "../proposals/mod.ts";
 import { type NotificationEvent, notificationMessage } from "./notification_message.ts";
 
 /** Options of {@linkcode startNotifier}. */

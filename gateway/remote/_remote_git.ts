@@ -9,7 +9,7 @@
  * @module
  */
 
-import { runGit } from "../git_repo.ts";
+import { runGit } from "../repo/mod.ts";
 
 /** A remote git run that failed; its message is one line with credentials removed. */
 export class RemoteGitError extends Error {

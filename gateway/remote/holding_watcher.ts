@@ -7,8 +7,8 @@
  * @module
  */
 
-import { DirectoryWatcher } from "../directory_watcher.ts";
-import type { PolicySnapshot } from "../directory_watcher.ts";
+import { DirectoryWatcher } from "../events/mod.ts";
+import type { PolicySnapshot } from "../events/mod.ts";
 
 /**
  * A directory watcher whose offers and scans wait while `hold()` runs; one scan follows.

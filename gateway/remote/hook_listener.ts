@@ -7,7 +7,7 @@
  * @module
  */
 
-import { G_REMOTE_CHANGED } from "../gateway_routes.ts";
+import { G_REMOTE_CHANGED } from "../client/mod.ts";
 
 /** A running hook listener. */
 export interface HookListener {

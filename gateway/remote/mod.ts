@@ -17,5 +17,3 @@ export { installPostReceiveHook, postReceiveHook } from "./post_receive_hook.ts"
 export { openRemote } from "./open_remote.ts";
 export type { RemoteOptions, RemoteParts } from "./open_remote.ts";
 export { redactUrl, RemoteGitError } from "./_remote_git.ts";
-export { GatewayPool } from "./gateway_pool.ts";
-export type { GatewayPoolOptions } from "./gateway_pool.ts";

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { DirectoryWatcherOptions } from "../directory_watcher.ts";
-import type { ProposalStoreOptions } from "../proposal_store.ts";
+import type { DirectoryWatcherOptions } from "../events/mod.ts";
+import type { ProposalStoreOptions } from "../store/mod.ts";
 import { HoldingWatcher } from "./holding_watcher.ts";
 import { startHookListener } from "./hook_listener.ts";
 import { RemoteProposalStore } from "./remote_proposal_store.ts";

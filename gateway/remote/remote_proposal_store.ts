@@ -10,11 +10,11 @@
  */
 
 import type { ProposalInput, SubmitResult } from "../../proxy/policy_local/mod.ts";
-import type { ApproveResult } from "../approve_proposal.ts";
+import type { ApproveResult } from "../approval/mod.ts";
 import type { RuleEnd, RuleRemoval } from "../automation/mod.ts";
 import type { ApproveOptions } from "../automation/mod.ts";
-import type { RejectOptions } from "../decide_proposal.ts";
-import { ProposalStore, type ProposalStoreOptions } from "../proposal_store.ts";
+import type { RejectOptions } from "../approval/mod.ts";
+import { ProposalStore, type ProposalStoreOptions } from "../store/mod.ts";
 import type { RemoteSync } from "./remote_sync.ts";
 
 /**

@@ -13,9 +13,9 @@
  */
 
 import { relative } from "node:path";
-import { withDirectoryLock } from "../directory_lock.ts";
-import { gitWorkTreeRoot } from "../git_repo.ts";
-import { ensureStateDirs } from "../proposal_files.ts";
+import { withDirectoryLock } from "../repo/mod.ts";
+import { gitWorkTreeRoot } from "../repo/mod.ts";
+import { ensureStateDirs } from "../proposals/mod.ts";
 import {
   excludeLocalFiles,
   gitClone,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ProposalConflictError } from "../proposal_conflict_error.ts";
+import { ProposalConflictError } from "../proposals/mod.ts";
 
 /** A decision the remote could not take (shown wherever a refusal is; the API answers 503). */
 export class RemoteSyncError extends ProposalConflictError {

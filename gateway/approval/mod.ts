@@ -1,0 +1,14 @@
+/**
+ * Deciding a proposal: approval (apply, revision bump, atomic write, Git commit, reload
+ * signal), rejection and refresh, the candidate policy a reviewer sees, and the recovery that
+ * completes an approval a crash interrupted.
+ *
+ * @module
+ */
+
+export { approveProposal } from "./approve_proposal.ts";
+export type { ApproveResult } from "./approve_proposal.ts";
+export { candidateView } from "./candidate.ts";
+export { GUIDANCE, refreshProposal, rejectProposal } from "./decide_proposal.ts";
+export type { RejectOptions } from "./decide_proposal.ts";
+export { appliedPendingIds, recoverProposals } from "./recover_proposals.ts";

@@ -1,0 +1,115 @@
+/**
+ * What a proxy started with `--gateway URL` runs: follow the gateway's event stream and hand
+ * every new text of one policy to a callback (the proxy's `PolicyHolder.update`). No polling:
+ * the stream pushes `policy.updated` carrying the text (fetched, once per new hash, only
+ * when the event was too large to carry it and after `ready`); after a dropped connection
+ * the client reconnects (with backoff) and catches up from the `ready` event.
+ *
+ * @module
+ */
+
+import type { PolicySnapshot } from "../events/mod.ts";
+import type { GatewayClient } from "./gateway_client.ts";
+
+/** Revision and hash of a delivered policy text. */
+export interface PolicyVersion {
+  /** The policy's revision. */
+  revision: number;
+  /** The policy's hash. */
+  hash: string;
+  /**
+   * The validated policy as a JSON document, when the push carried one (the proxy validates
+   * and compiles it instead of parsing the YAML text).
+   */
+  json?: string;
+}
+
+/** Options of `subscribePolicy`. */
+export interface SubscribeOptions {
+  /** First reconnect delay, in ms (doubles up to `maxRetryMs`). */
+  retryMs?: number;
+  /** Longest reconnect delay, in ms. */
+  maxRetryMs?: number;
+  /** Told about connection failures and callback errors (the loop keeps going). */
+  onError?: (error: unknown) => void;
+}
+
+const defaults = { retryMs: 200, maxRetryMs: 5_000, onError: (_: unknown) => {} };
+
+/**
+ * Deliver policy `name` now and on every change until `signal` aborts.
+ *
+ * @param onText receives each new text; if it throws (an invalid policy), the next change
+ *   is delivered anyway
+ * @example
+ * ```ts ignore
+ * const client = new GatewayClient({ url, token });
+ * void subscribePolicy(client, "team", (text) => holder.update(text), controller.signal);
+ * ```
+ */
+export async function subscribePolicy(
+  client: GatewayClient,
+  name: string,
+  onText: (text: string, version: PolicyVersion) => void | Promise<void>,
+  signal: AbortSignal,
+  options: SubscribeOptions = {},
+): Promise<void> {
+  const o = { ...defaults, ...options };
+  let delivered: string | undefined;
+  const apply = async (policy: (PolicySnapshot & { policy_json?: unknown }) | undefined) => {
+    if (!policy || policy.hash === delivered) return;
+    try {
+      const version: PolicyVersion = { revision: policy.revision, hash: policy.hash };
+      if (typeof policy.policy_json === "string") version.json = policy.policy_json;
+      await onText(policy.text, version);
+      delivered = policy.hash;
+    } catch (error) {
+      o.onError(error);
+    }
+  };
+  // The event carries the text (unless it is very large): no round trip, which after an
+  // idle spell cost hundreds of ms on a busy machine.
+  const deliver = async (listed?: Partial<PolicySnapshot>) => {
+    if (listed?.hash !== undefined && listed.hash === delivered) return;
+    if (isSnapshot(listed)) return await apply(listed);
+    await apply(await client.policy(name, signal));
+  };
+  let delay = o.retryMs;
+  while (!signal.aborted) {
+    try {
+      for await (const event of client.events(signal)) {
+        delay = o.retryMs;
+        const data = JSON.parse(event.data || "{}");
+        if (event.event === "ready") {
+          const listed = (data.policies ?? []).find((p: { name: string }) => p.name === name);
+          await deliver({ hash: listed?.hash });
+        } else if (event.event === "policy.updated" && data.name === name) {
+          await deliver(data);
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) break;
+      o.onError(error);
+    }
+    await pause(delay, signal);
+    delay = Math.min(delay * 2, o.maxRetryMs);
+  }
+}
+
+function isSnapshot(data: Partial<PolicySnapshot> | undefined): data is PolicySnapshot {
+  return typeof data?.text === "string" && typeof data.hash === "string" &&
+    typeof data.revision === "number" && typeof data.name === "string";
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}

@@ -1,0 +1,12 @@
+/**
+ * The gateway's events: the hub that fans them out, the directory watcher that turns
+ * policy and proposal file changes into them, and the server-sent-event stream that serves them.
+ *
+ * @module
+ */
+
+export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./directory_watcher.ts";
+export type { DirectoryWatcherOptions, PolicySnapshot } from "./directory_watcher.ts";
+export { EventHub, sseFrame } from "./event_hub.ts";
+export type { GatewayEvent, HubEvent, HubSubscription } from "./event_hub.ts";
+export { streamEvents } from "./event_stream.ts";

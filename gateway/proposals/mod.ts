@@ -1,0 +1,55 @@
+/**
+ * The proposal domain: a proposal's patch file (format, parse, stamp), its id, files and
+ * states, its record and seal, the submit checks and their findings, the rule diff, the
+ * rendering for the CLI, and submitting a proposal and waiting for its decision.
+ *
+ * @module
+ */
+
+export { checkProposedRule } from "./proposal_checks.ts";
+export type { CheckResult } from "./proposal_checks.ts";
+export { ProposalConflictError } from "./proposal_conflict_error.ts";
+export {
+  ensureStateDirs,
+  findProposalFile,
+  listProposalFiles,
+  PROPOSAL_STATES,
+  proposalFilePath,
+} from "./proposal_files.ts";
+export type { ProposalFile, ProposalState } from "./proposal_files.ts";
+export { assertProposalId, isProposalId, newProposalId } from "./proposal_id.ts";
+export { formatProposalPatch, parseProposalPatch, stampDecision } from "./proposal_patch.ts";
+export type { ParsedProposal, ProposalDecision, ProposalMeta } from "./proposal_patch.ts";
+export {
+  findProposalRecord,
+  readProposalRecord,
+  recordFromText,
+  toProposalStatus,
+} from "./proposal_record.ts";
+export type { ProposalRecord } from "./proposal_record.ts";
+export {
+  readSeal,
+  removeSeal,
+  reviewToken,
+  ruleHash,
+  sealDir,
+  sealProblem,
+  stageSeal,
+  textHash,
+  withPatch,
+  writeSeal,
+} from "./proposal_seal.ts";
+export type { ProposalSeal } from "./proposal_seal.ts";
+export {
+  proposalJson,
+  renderDiff,
+  renderProposalDetail,
+  renderProposalList,
+  renderRuleChunk,
+  safeJson,
+} from "./render_proposals.ts";
+export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
+export type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
+export { submitProposal, summarizeRule } from "./submit_proposal.ts";
+export { validateNetworkRule } from "./validate_network_rule.ts";
+export { waitForDecision } from "./wait_for_decision.ts";

@@ -1,0 +1,183 @@
+/**
+ * The submit record ("seal") of a pending proposal: `pending/.index/<id>.json`, written only by
+ * Tollgate (submit, refresh, approval), never shown in a diff, and read-only inside a sandbox
+ * like the rest of the policy repository. It binds the patch file to what was proposed and
+ * checked: approval applies a patch only if it is one Tollgate wrote, the findings a reviewer
+ * must have seen come from here, and recovery decides "applied" from the rule key and the rule's
+ * content hash recorded here, never from marker text in a policy.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Finding } from "../../proxy/policy_local/mod.ts";
+import { type StagedFile, stageFile, writeFileAtomic } from "../repo/mod.ts";
+
+/** What Tollgate recorded when it wrote a pending proposal's patch. */
+export interface ProposalSeal {
+  /** Proposal id. */
+  id: string;
+  /** Target policy. */
+  policy: string;
+  /** The proposing sandbox's id, when the proposal came from one. */
+  sandbox?: string;
+  /** Key of the new rule. */
+  ruleKey: string;
+  /** `ruleHash()` of the proposed rule. */
+  ruleHash: string;
+  /** Findings of the checks when the patch was written (what the reviewer was shown). */
+  findings: Finding[];
+  /** `textHash()` of the patch texts Tollgate wrote, newest last (a crash may leave either). */
+  patchHashes: string[];
+}
+
+/** Directory of the seals, inside `pending/` (its name starts with a dot: never a proposal). */
+export function sealDir(policiesDir: string): string {
+  return join(policiesDir, "pending", ".index");
+}
+
+/** Path of proposal `id`'s seal (the id must already be validated). */
+export function sealPath(policiesDir: string, id: string): string {
+  return join(sealDir(policiesDir), `${id}.json`);
+}
+
+/**
+ * Hex SHA-256 of a text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { textHash } from "./proposal_seal.ts";
+ * assert(textHash("").startsWith("e3b0c442"));
+ * ```
+ */
+export function textHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * Hash of a rule's content, independent of key order and YAML layout.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ruleHash } from "./proposal_seal.ts";
+ * assert.equal(ruleHash({ a: 1, b: [2] }), ruleHash({ b: [2], a: 1 }));
+ * ```
+ */
+export function ruleHash(rule: unknown): string {
+  return textHash(JSON.stringify(canonical(rule)));
+}
+
+/**
+ * The review token: a digest of the proposal, its rule, the policy it applies to and the
+ * policy approval would write. Two reads that show the same token showed the same change.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reviewToken } from "./proposal_seal.ts";
+ * assert.equal(reviewToken("p-1", { a: 1 }, "c", "n").length, 64);
+ * ```
+ */
+export function reviewToken(id: string, rule: unknown, current: string, candidate: string): string {
+  return textHash(["tollgate-review/1", id, ruleHash(rule), current, candidate].join("\n"));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== "object" || value === null) return value;
+  const entries = Object.entries(value).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
+}
+
+/**
+ * Read proposal `id`'s seal; undefined when there is none or it is unreadable.
+ *
+ * @example
+ * ```ts ignore
+ * const seal = await readSeal("policies", id);
+ * ```
+ */
+export async function readSeal(policiesDir: string, id: string): Promise<ProposalSeal | undefined> {
+  try {
+    const seal = JSON.parse(await Deno.readTextFile(sealPath(policiesDir, id)));
+    return seal?.id === id && Array.isArray(seal.patchHashes) ? seal as ProposalSeal : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Write a seal atomically (before the patch it describes).
+ *
+ * @example
+ * ```ts ignore
+ * await writeSeal("policies", seal);
+ * ```
+ */
+export async function writeSeal(policiesDir: string, seal: ProposalSeal): Promise<void> {
+  await Deno.mkdir(sealDir(policiesDir), { recursive: true });
+  await writeFileAtomic(sealPath(policiesDir, seal.id), JSON.stringify(seal) + "\n");
+}
+
+/**
+ * Stage a seal beside its target (see `stageFile`), to be replaced with other files.
+ *
+ * @example
+ * ```ts ignore
+ * const staged = await stageSeal("policies", seal);
+ * ```
+ */
+export async function stageSeal(policiesDir: string, seal: ProposalSeal): Promise<StagedFile> {
+  await Deno.mkdir(sealDir(policiesDir), { recursive: true });
+  return await stageFile(sealPath(policiesDir, seal.id), JSON.stringify(seal) + "\n");
+}
+
+/**
+ * A seal that also accepts `text` as a patch Tollgate wrote (keeps the previous text too).
+ *
+ * @example
+ * ```ts ignore
+ * await writeSeal(dir, withPatch(seal, stampedText));
+ * ```
+ */
+export function withPatch(seal: ProposalSeal, text: string): ProposalSeal {
+  const last = seal.patchHashes.at(-1);
+  const patchHashes = [...(last === undefined ? [] : [last]), textHash(text)];
+  return { ...seal, patchHashes };
+}
+
+/** Remove a seal (its proposal left `pending/`); never throws. */
+export async function removeSeal(policiesDir: string, id: string): Promise<void> {
+  await Deno.remove(sealPath(policiesDir, id)).catch(() => {});
+}
+
+/** What a patch file says that a seal must confirm. */
+export interface SealedFacts {
+  /** The patch file's whole text. */
+  text: string;
+  policy: string;
+  ruleKey: string;
+  /** The rule its diff adds. */
+  rule: unknown;
+}
+
+/**
+ * Why a pending patch is not the one Tollgate wrote, or undefined when its seal confirms it.
+ *
+ * @example
+ * ```ts ignore
+ * const why = sealProblem(await readSeal(dir, id), { text, policy, ruleKey, rule });
+ * ```
+ */
+export function sealProblem(
+  seal: ProposalSeal | undefined,
+  facts: SealedFacts,
+): string | undefined {
+  if (!seal) return "it has no submit record, so Tollgate did not write it as it is";
+  const same = seal.policy === facts.policy && seal.ruleKey === facts.ruleKey &&
+    seal.ruleHash === ruleHash(facts.rule) && seal.patchHashes.includes(textHash(facts.text));
+  return same ? undefined : "its patch file changed since it was submitted";
+}

@@ -1,0 +1,210 @@
+/**
+ * Submit: check a proposed rule against the current policy, and write an accepted proposal as
+ * a patch file in `pending/` with its seal (`proposal_seal.ts`). Refused proposals are not
+ * stored; their reasons go back to the agent. Under the directory lock, a rule already pending
+ * for the same sandbox returns that proposal instead of a new patch, and a sandbox holds at
+ * most `maxPending` pending proposals.
+ *
+ * @module
+ */
+
+import { type Endpoint, type NetworkRule, restAllows } from "../../proxy/policy/mod.ts";
+import {
+  POLICY_LOCAL_LIMITS,
+  type ProposalInput,
+  type SubmitResult,
+} from "../../proxy/policy_local/mod.ts";
+import { configEvent } from "../../proxy/ocsf/mod.ts";
+import { writeFileAtomic } from "../repo/mod.ts";
+import { isPolicyName, type PolicyFile, readPolicyFile } from "../repo/mod.ts";
+import { insertRuleText, ruleKeyFor } from "../repo/mod.ts";
+import { checkProposedRule, type CheckResult } from "./proposal_checks.ts";
+import { withDirectoryLock } from "../repo/mod.ts";
+import { ensureStateDirs, proposalFilePath } from "./proposal_files.ts";
+import {
+  ensureSandboxIndex,
+  indexSandboxProposal,
+  sandboxPendingSeals,
+} from "./sandbox_pending.ts";
+import { newProposalId } from "./proposal_id.ts";
+import { formatProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
+import { readProposalRecord, recordFromText, toProposalStatus } from "./proposal_record.ts";
+import { type ProposalSeal, ruleHash, textHash, writeSeal } from "./proposal_seal.ts";
+import { buildFileDiff } from "./rule_diff.ts";
+import { MAX_PENDING_PER_SANDBOX, type StoreEnv } from "./store_env.ts";
+import { visibleText } from "../repo/mod.ts";
+
+function portText(e: Endpoint): string {
+  return (e.ports ?? (e.port === undefined ? [] : [e.port])).join(",");
+}
+
+function grantText(e: Endpoint): string {
+  const target = `${e.host}:${portText(e)}`;
+  if (e.protocol !== "rest") return target;
+  if (e.access) return `${e.access} ${target}`;
+  const allows = restAllows(e);
+  const first = allows[0];
+  const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
+  return first ? `${first.method} ${target} ${first.path}${more}` : target;
+}
+
+/**
+ * The one-line summary (patch subject) of a rule for a policy.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { summarizeRule } from "./submit_proposal.ts";
+ * const s = summarizeRule("team", { endpoints: [{ host: "h", port: 443 }], binaries: [{ path: "/b" }] });
+ * assert.equal(s, "policy(team): allow h:443 for /b");
+ * ```
+ */
+export function summarizeRule(policy: string, rule: NetworkRule): string {
+  const [first, ...rest] = rule.endpoints;
+  const more = rest.length ? ` (+${rest.length} endpoint${rest.length > 1 ? "s" : ""})` : "";
+  const binaries = rule.binaries?.map((b) => b.path) ?? ["any binary"];
+  const who = binaries.length > 1 ? `${binaries[0]} (+${binaries.length - 1})` : binaries[0];
+  const text = `policy(${policy}): allow ${first ? grantText(first) : "-"}${more} for ${who}`;
+  return visibleText(text, 200);
+}
+
+function inputProblem(input: ProposalInput): string | undefined {
+  if (typeof input.ruleName !== "string" || input.ruleName.trim() === "") {
+    return "addRule.ruleName or rule.name is required";
+  }
+  if (typeof input.rationale !== "string") return "rationale must be a string";
+  // The approval marker must only ever come from an approval (policy.local refuses it first).
+  if (POLICY_LOCAL_LIMITS.reservedMarker.test(JSON.stringify([input.ruleName, input.rule]))) {
+    return 'invalid_proposal: the rule must not contain "# tollgate proposal", the marker of ' +
+      "an approved rule";
+  }
+  if (input.sandbox !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(input.sandbox)) {
+    return "sandbox must be a sandbox id";
+  }
+  return undefined;
+}
+
+/**
+ * Check and store one proposal (the `ProposalSink.submit` of the store): load the target
+ * policy → run the checks → draft the patch → write it to `pending/` → signal.
+ *
+ * @example
+ * ```ts ignore
+ * const result = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale });
+ * ```
+ */
+export async function submitProposal(env: StoreEnv, input: ProposalInput): Promise<SubmitResult> {
+  const problem = inputProblem(input);
+  if (problem) return { accepted: false, reasons: [problem] };
+  const current = await loadTarget(env, input.policy);
+  if (typeof current === "string") return { accepted: false, reasons: [current] };
+  const check = checkProposedRule(input.rule, current.loaded, await env.ceiling?.());
+  if (check.refused || !check.rule) {
+    const reasons = check.findings.filter((f) => f.severity === "refuse")
+      .map((f) => `${f.code}: ${f.message}`);
+    return { accepted: false, reasons };
+  }
+  const rule = check.rule;
+  const stored = await withDirectoryLock(env.policiesDir, async (): Promise<Stored> => {
+    await ensureStateDirs(env.policiesDir);
+    await ensureSandboxIndex(env.policiesDir);
+    const pending = await sandboxPendingSeals(env.policiesDir, input.policy, input.sandbox);
+    const same = pending.find((s) => s.ruleHash === ruleHash(rule));
+    if (same) return { kind: "existing", id: same.id };
+    const max = env.maxPending ?? MAX_PENDING_PER_SANDBOX;
+    if (pending.length >= max) return { kind: "full", max };
+    const { meta, text } = await draftPatch(env, input, current, { ...check, rule });
+    const file = proposalFilePath(env.policiesDir, "pending", meta.id);
+    // The seal first: a patch without one is never approved.
+    const seal = sealOf(meta, rule, text);
+    await writeSeal(env.policiesDir, seal);
+    await indexSandboxProposal(env.policiesDir, seal);
+    await writeFileAtomic(file, text);
+    return { kind: "new", meta, text, file };
+  });
+  if (stored.kind === "full") return tooManyPending(input.policy, stored.max);
+  if (stored.kind === "existing") {
+    const path = proposalFilePath(env.policiesDir, "pending", stored.id);
+    const record = await readProposalRecord({ id: stored.id, state: "pending", path });
+    return { accepted: true, proposal: toProposalStatus(record) };
+  }
+  const { meta, text, file } = stored;
+  env.emit(configEvent("PROPOSED", `proposal ${meta.id} ${meta.summary}`, {
+    policy: input.policy,
+    proposalId: meta.id,
+  }));
+  env.notify({ kind: "proposal", id: meta.id, state: "pending", policy: input.policy });
+  const record = recordFromText({ id: meta.id, state: "pending", path: file }, text);
+  return { accepted: true, proposal: toProposalStatus(record) };
+}
+
+/** What the locked part of a submit did. */
+type Stored =
+  | { kind: "new"; meta: ProposalMeta; text: string; file: string }
+  | { kind: "existing"; id: string }
+  | { kind: "full"; max: number };
+
+function sealOf(meta: ProposalMeta, rule: NetworkRule, text: string): ProposalSeal {
+  const { id, policy, sandbox, ruleKey, findings } = meta;
+  return {
+    id,
+    policy,
+    ...(sandbox === undefined ? {} : { sandbox }),
+    ruleKey,
+    ruleHash: ruleHash(rule),
+    findings,
+    patchHashes: [textHash(text)],
+  };
+}
+
+function tooManyPending(policy: string, max: number): SubmitResult {
+  const name = visibleText(policy, 80);
+  return {
+    accepted: false,
+    code: "too_many_pending",
+    reasons: [
+      `Sandbox "${name}" already has ${max} pending proposals, the most it may have; wait ` +
+      "until a reviewer decides some of them before proposing more",
+    ],
+  };
+}
+
+/** The target policy, or the reason it cannot take a proposal. */
+async function loadTarget(env: StoreEnv, policy: string): Promise<PolicyFile | string> {
+  const name = visibleText(String(policy), 80);
+  try {
+    const current = isPolicyName(policy)
+      ? await readPolicyFile(env.policiesDir, policy, (t, f) => env.policies.load(t, f))
+      : undefined;
+    return current ?? `Unknown policy "${name}"`;
+  } catch {
+    return `Policy "${name}" does not validate on disk`;
+  }
+}
+
+/** The patch file text for a checked rule: a new id, a free rule key, the diff, the message. */
+async function draftPatch(
+  env: StoreEnv,
+  input: ProposalInput,
+  current: PolicyFile,
+  check: CheckResult & { rule: NetworkRule },
+): Promise<{ meta: ProposalMeta; text: string }> {
+  const id = newProposalId(env.now());
+  const ruleKey = ruleKeyFor(input.ruleName, Object.keys(current.loaded.policy.network_policies));
+  const after = insertRuleText(current.text, ruleKey, check.rule, id);
+  const path = `${(await env.repo()).prefix}${input.policy}.yaml`;
+  const mode = ((await Deno.stat(current.path)).mode ?? 0) & 0o111 ? "100755" : "100644";
+  const meta: ProposalMeta = {
+    id,
+    policy: input.policy,
+    ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
+    ruleKey,
+    binary: check.rule.binaries?.[0]?.path,
+    created: env.now().toISOString(),
+    summary: summarizeRule(input.policy, check.rule),
+    findings: check.findings,
+    rationale: input.rationale,
+    path,
+  };
+  return { meta, text: formatProposalPatch(meta, buildFileDiff(path, current.text, after, mode)) };
+}

@@ -1,0 +1,81 @@
+/**
+ * Waiting for a proposal's decision without polling in a loop: a file watch on the decided
+ * state directories and in-process change notices wake the check; a slow timer re-checks in
+ * case a watch event is lost.
+ *
+ * @module
+ */
+
+import type { ProposalStatus } from "../../proxy/policy_local/mod.ts";
+import type { StoreChange } from "./store_env.ts";
+
+/** What `waitForDecision` needs. */
+export interface WaitOptions {
+  id: string;
+  signal: AbortSignal;
+  status(): Promise<ProposalStatus | undefined>;
+  /** Directories whose changes may mean the decision (`approved/`, `rejected/`). */
+  watchDirs: string[];
+  subscribe(listener: (change: StoreChange) => void): () => void;
+  recheckMs: number;
+}
+
+/**
+ * Resolve with the proposal's status once it is no longer pending (or unknown), or with its
+ * current status when `signal` aborts.
+ *
+ * @example
+ * ```ts ignore
+ * const decided = await waitForDecision({ id, signal, status, watchDirs, subscribe, recheckMs: 5000 });
+ * ```
+ */
+export function waitForDecision(o: WaitOptions): Promise<ProposalStatus | undefined> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let checking = false;
+    let again = false;
+    const watcher = Deno.watchFs(o.watchDirs, { recursive: false });
+    const finish = (status: ProposalStatus | undefined, error?: unknown) => {
+      if (done) return;
+      done = true;
+      watcher.close();
+      clearInterval(timer);
+      unsubscribe();
+      o.signal.removeEventListener("abort", check);
+      if (error === undefined) resolve(status);
+      else reject(error);
+    };
+    const check = async (): Promise<void> => {
+      if (done) return;
+      if (checking) return void (again = true);
+      checking = true;
+      try {
+        const status = await o.status();
+        if (!status || status.status !== "pending" || o.signal.aborted) finish(status);
+      } catch (error) {
+        finish(undefined, error);
+      } finally {
+        checking = false;
+      }
+      if (again) {
+        again = false;
+        await check();
+      }
+    };
+    const timer = setInterval(check, o.recheckMs);
+    const unsubscribe = o.subscribe((c) => {
+      if (c.kind === "proposal" && c.id === o.id) void check();
+    });
+    o.signal.addEventListener("abort", check);
+    void (async () => {
+      try {
+        for await (const event of watcher) {
+          if (event.paths.some((p) => p.includes(o.id))) void check();
+        }
+      } catch {
+        // The watch ended with the wait.
+      }
+    })();
+    void check();
+  });
+}

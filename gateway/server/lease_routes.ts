@@ -1,0 +1,109 @@
+/**
+ * Scoped-rule routes of the gateway API: list the leases, revoke one (reviewer), report a used
+ * once-rule (the proxy whose policy holds it), check policies against the org ceiling
+ * (reviewer: the ceiling is never shown to a proxy credential, and its content to nobody), and
+ * the scope an approval asks for.
+ *
+ * @module
+ */
+
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { type GatewayEnv, proxy, reader, reviewer } from "./_caller.ts";
+import {
+  type ApprovalScope,
+  approvalScopeOf,
+  listLeases,
+  type RuleRemoval,
+} from "../automation/mod.ts";
+import { checkCeiling } from "../authority/mod.ts";
+import * as r from "../client/mod.ts";
+import { isPolicyName, listPolicyNames } from "../repo/mod.ts";
+import type { ProposalStore } from "../store/mod.ts";
+import { badRequest } from "./http_error.ts";
+
+const RULE_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * The scope an approve request's body asks for (`{scope?, for?}`); undefined means durable.
+ *
+ * @throws {HTTPException} 400 for an unknown scope or a bad duration
+ * @example
+ * ```ts ignore
+ * await store.approve(id, { approvedBy: name, scope: await scopeOf(c) });
+ * ```
+ */
+export async function scopeOf(c: Context): Promise<ApprovalScope | undefined> {
+  const body = await c.req.json().catch(() => ({})) as Record<string, unknown> | null;
+  try {
+    return approvalScopeOf(body?.scope, body?.for);
+  } catch (error) {
+    throw badRequest((error as Error).message);
+  }
+}
+
+function ruleParam(c: Context): string {
+  const rule = c.req.param("rule") ?? "";
+  if (!RULE_KEY.test(rule)) throw badRequest("Invalid rule key");
+  return rule;
+}
+
+function policyParam(value: unknown): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!isPolicyName(value)) throw badRequest("policy must be a policy name");
+  return value;
+}
+
+const removed = (removals: RuleRemoval[]) => ({ removed: removals });
+
+/**
+ * Add the lease and ceiling routes to the gateway app.
+ *
+ * @example
+ * ```ts ignore
+ * leaseRoutes(app, store, limit);
+ * ```
+ */
+export function leaseRoutes(
+  app: Hono<GatewayEnv>,
+  store: ProposalStore,
+  limit: MiddlewareHandler,
+): void {
+  const dir = store.policiesDir;
+  app.get(r.G_LEASES, async (c) => {
+    const caller = reader(c);
+    const asked = policyParam(c.req.query("policy"));
+    const only = caller.role === "proxy" ? caller.policy : asked;
+    if (caller.role === "proxy" && asked !== undefined && asked !== only) {
+      return c.json({ leases: [] });
+    }
+    return c.json({ leases: await listLeases(dir, Date.now(), only) });
+  });
+  app.post(r.G_LEASE_REVOKE, limit, async (c) => {
+    const { name } = reviewer(c);
+    const rule = ruleParam(c);
+    const body = await c.req.json().catch(() => ({})) as Record<string, unknown> | null;
+    const policy = policyParam(body?.policy);
+    const holders = (await listLeases(dir, Date.now(), policy)).filter((l) => l.rule === rule);
+    if (holders.length === 0) return c.json({ error: "not_found" }, 404);
+    if (new Set(holders.map((l) => l.policy)).size > 1) {
+      throw badRequest(`Several policies have a scoped rule "${rule}": name the policy`);
+    }
+    const end = { kind: "revoke" as const, ruleKey: rule, policy: holders[0]!.policy, by: name };
+    return c.json(removed(await store.removeEnded(end)));
+  });
+  app.post(r.G_LEASE_USED, limit, async (c) => {
+    const caller = proxy(c);
+    const rule = ruleParam(c);
+    const body = await c.req.json().catch(() => ({})) as Record<string, unknown> | null;
+    const expiresAt = typeof body?.expires === "string" ? Date.parse(body.expires) : undefined;
+    // Only this proxy's own policy, and only a once rule (of that expiry) ever ends here.
+    const end = { kind: "once" as const, policy: caller.policy, ruleKey: rule, expiresAt };
+    return c.json(removed(await store.removeEnded(end)));
+  });
+  app.get(r.G_CEILING_CHECK, async (c) => {
+    reviewer(c);
+    const asked = policyParam(c.req.query("policy"));
+    const names = asked === undefined ? await listPolicyNames(dir) : [asked];
+    return c.json(await checkCeiling(dir, names, store.ceilingFile));
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * `GET /v1/proposals/:id/review`: everything the inbox's proposal page shows, as JSON, for a
+ * reviewer credential (CLI and script parity with the web inbox): the proposal, its diff, its
+ * endpoints in OpenShell's `format_endpoint` form, the recent denials that led to it, the
+ * approval commit, and for a pending one what approval would do now (`application_error`,
+ * `candidate_policy_hash`, `review_token`, the org ceiling included).
+ *
+ * @module
+ */
+
+import type { Hono } from "hono";
+import { formatEndpoint } from "../../proxy/policy/mod.ts";
+import { type GatewayEnv, reviewer } from "./_caller.ts";
+import { G_PROPOSAL_REVIEW } from "../client/mod.ts";
+import { proposalCommits, proposalDenials } from "../inbox/mod.ts";
+import { isProposalId } from "../proposals/mod.ts";
+import type { ProposalStore } from "../store/mod.ts";
+import { proposalJson } from "../proposals/mod.ts";
+import type { ProposalStatus } from "../../proxy/policy_local/mod.ts";
+
+/**
+ * Add the review route to the gateway app.
+ *
+ * @example
+ * ```ts ignore
+ * reviewRoute(app, store, ".tollgate/logs");
+ * ```
+ */
+export function reviewRoute(app: Hono<GatewayEnv>, store: ProposalStore, logDir?: string): void {
+  app.get(G_PROPOSAL_REVIEW, async (c) => {
+    reviewer(c);
+    const id = c.req.param("id") ?? "";
+    const record = isProposalId(id) ? await store.get(id) : undefined;
+    if (!record) return c.json({ error: "not_found" }, 404);
+    const [denials, commits] = await Promise.all([
+      logDir ? proposalDenials(logDir, record) : [],
+      record.state === "approved" ? proposalCommits(store.policiesDir) : new Map<string, string>(),
+    ]);
+    const commit = commits.get(id);
+    // What approval would do now, the org ceiling included (as the agent's status says it).
+    const candidate = record.state === "pending" ? await store.statusOf(record) : undefined;
+    return c.json({
+      ...proposalJson(record),
+      ...(candidate ? previewOf(candidate) : {}),
+      sandbox: record.meta.sandbox,
+      endpoints: record.rule.endpoints.map((e) => formatEndpoint(e)),
+      diff: record.diff,
+      denials,
+      ...(commit ? { commit } : {}),
+    });
+  });
+}
+
+function previewOf(status: ProposalStatus): Record<string, string> {
+  return {
+    application_error: status.applicationError ?? "",
+    candidate_policy_hash: status.candidatePolicyHash ?? "",
+    review_token: status.reviewToken ?? "",
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * `ProposalStore`: the proposal lifecycle bound to one policies directory — the embedded
+ * `ProposalSink` of policy.local, and what the CLI and the gateway server act through.
+ * Every state lives in files (`pending/`, `approved/`, `rejected/`, the policy YAML), so
+ * several processes can share one directory.
+ *
+ * @module
+ */
+
+import { join, relative } from "node:path";
+import type {
+  ProposalInput,
+  ProposalSink,
+  ProposalStatus,
+  SubmitResult,
+} from "../../proxy/policy_local/mod.ts";
+import type { OcsfEvent } from "../../proxy/ocsf/mod.ts";
+import { approveProposal, type ApproveResult } from "../approval/mod.ts";
+import { refreshProposal, type RejectOptions, rejectProposal } from "../approval/mod.ts";
+import { withDirectoryLock } from "../repo/mod.ts";
+import { gitWorkTreeRoot } from "../repo/mod.ts";
+import { ensureStateDirs, listProposalFiles, type ProposalState } from "../proposals/mod.ts";
+import { isProposalId } from "../proposals/mod.ts";
+import {
+  findProposalRecord,
+  type ProposalRecord,
+  readProposalRecord,
+  toProposalStatus,
+} from "../proposals/mod.ts";
+import { appliedPendingIds, recoverProposals } from "../approval/mod.ts";
+import type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "../proposals/mod.ts";
+import { submitProposal } from "../proposals/mod.ts";
+import { waitForDecision } from "../proposals/mod.ts";
+import { withCurrentFindings } from "./_current_findings.ts";
+import { candidateView } from "../approval/mod.ts";
+import { ceilingPath, readCeilingView } from "../authority/mod.ts";
+import type { ApproveOptions, RuleEnd, RuleRemoval } from "../automation/mod.ts";
+import { autoApproveSubmitted, removeEndedRules } from "../automation/mod.ts";
+import { PolicyCache } from "../repo/mod.ts";
+
+/** Options of a `ProposalStore`. */
+export interface ProposalStoreOptions {
+  /** The policies directory (`NAME.yaml` files and the state directories). */
+  policiesDir: string;
+  /** Clock (tests pin it). */
+  now?: () => Date;
+  /** Sink for CONFIG:PROPOSED/APPROVED/REJECTED events. */
+  emit?: (event: OcsfEvent) => void;
+  /**
+   * Called before each approval or removal step (tests pause here to kill the process).
+   *
+   * @internal
+   */
+  beforeStep?: (step: ApproveStep | RemoveStep) => Promise<void> | void;
+  /** Safety re-check period of `wait()` beside its file watch, in ms. */
+  waitRecheckMs?: number;
+  /** Pending proposals one sandbox may have at once (default 20; more are refused). */
+  maxPendingPerSandbox?: number;
+  /** The org ceiling file (default `ceiling.yaml` in the policies directory). */
+  ceilingFile?: string;
+  /**
+   * Loaded policies to reuse (the gateway shares one with its directory watch).
+   *
+   * @internal
+   */
+  policyCache?: PolicyCache;
+  /** Runs the auto-approval of a submit (a remote-backed store publishes it on the remote). */
+  publishAutoApproval?: (id: string, step: () => Promise<boolean>) => Promise<boolean>;
+}
+
+const defaults = {
+  now: () => new Date(),
+  emit: (_event: OcsfEvent) => {},
+  beforeStep: (_step: ApproveStep | RemoveStep) => {},
+  waitRecheckMs: 5_000,
+} satisfies Partial<ProposalStoreOptions>;
+
+/** How long the Git layout of the directory is trusted before it is looked up again. */
+const REPO_TTL_MS = 10_000;
+
+/**
+ * The proposal store of one policies directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalConflictError, ProposalStore } from "../mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\nnetwork_policies: {}\n");
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = {
+ *   endpoints: [{ host: "api.github.com", port: 443 }],
+ *   binaries: [{ path: "/usr/bin/curl" }],
+ * };
+ * const result = await store.submit({ policy: "team", ruleName: "github", rule, rationale: "r" });
+ * assert(result.accepted);
+ * const approved = await store.approve(result.proposal.id, { approvedBy: "alice" });
+ * assert.equal(approved.revision, 1);
+ * await assert.rejects(store.approve(result.proposal.id, { approvedBy: "bob" }), ProposalConflictError);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class ProposalStore implements ProposalSink {
+  /** The policies directory this store is bound to. */
+  readonly policiesDir: string;
+  /** The org ceiling file it checks against, when not `ceiling.yaml` in the directory. */
+  readonly ceilingFile?: string;
+  /** It logs CONFIG:PROPOSED itself (it has an `emit`): policy.local then does not. */
+  readonly recordsProposals: boolean;
+  readonly #env: StoreEnv;
+  readonly #listeners = new Set<(change: StoreChange) => void>();
+  readonly #recheckMs: number;
+  readonly #publishAuto?: ProposalStoreOptions["publishAutoApproval"];
+  #repo?: { at: number; info: Promise<RepoInfo> };
+
+  /** Bind a store to a policies directory (`options`: clock, event sink, hooks). */
+  constructor(options: ProposalStoreOptions) {
+    const o = { ...defaults, ...options };
+    this.policiesDir = options.policiesDir;
+    this.ceilingFile = options.ceilingFile;
+    this.#recheckMs = o.waitRecheckMs;
+    this.recordsProposals = options.emit !== undefined;
+    this.#publishAuto = options.publishAutoApproval;
+    this.#env = {
+      policiesDir: options.policiesDir,
+      now: o.now,
+      emit: o.emit,
+      notify: (change) => this.#notify(change),
+      repo: () => this.#repoInfo(),
+      beforeStep: async (step) => await o.beforeStep(step),
+      maxPending: o.maxPendingPerSandbox,
+      ceiling: () => readCeilingView(ceilingPath(options.policiesDir, options.ceilingFile)),
+      policies: options.policyCache ?? new PolicyCache(),
+    };
+  }
+
+  /** Listen to changes this store makes; returns the unsubscribe function. */
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Check and store a proposal (see `submitProposal`). */
+  async submit(input: ProposalInput): Promise<SubmitResult> {
+    const result = await submitProposal(this.#env, input);
+    // Approved without a person only inside an auto_approve.yaml pattern and the ceiling; not by
+    // this.approve, which a remote store publishes: there the step is published whole.
+    return await autoApproveSubmitted(this.#env, result, {
+      approve: (id, o) => approveProposal(this.#env, id, o),
+      status: (id) => this.status(id),
+      publish: this.#publishAuto,
+    });
+  }
+
+  /** The agent-facing state of a proposal; undefined for an unknown or malformed id. */
+  async status(id: string): Promise<ProposalStatus | undefined> {
+    const record = await this.get(id);
+    return record && await this.statusOf(record);
+  }
+
+  /**
+   * The agent-facing state of a record: a pending one with its candidate computed against the
+   * policy as it is now (hashes, review token, why approval would refuse it).
+   */
+  async statusOf(record: ProposalRecord): Promise<ProposalStatus> {
+    const status = toProposalStatus(record);
+    if (record.state !== "pending") return status;
+    const load = (text: string, file: string) => this.#env.policies.load(text, file);
+    const ceiling = await this.#env.ceiling?.();
+    return { ...status, ...await candidateView(this.policiesDir, record, load, ceiling) };
+  }
+
+  /** Resolve when the proposal is decided, or with its pending state when `signal` aborts. */
+  async wait(id: string, signal: AbortSignal): Promise<ProposalStatus | undefined> {
+    if (!isProposalId(id)) return undefined;
+    await ensureStateDirs(this.policiesDir);
+    return await waitForDecision({
+      id,
+      signal,
+      status: () => this.status(id),
+      watchDirs: ["approved", "rejected"].map((s) => join(this.policiesDir, s)),
+      subscribe: (fn) => this.subscribe(fn),
+      recheckMs: this.#recheckMs,
+    });
+  }
+
+  /**
+   * Every proposal (optionally of one state), oldest first; unreadable files are skipped.
+   * Pending ones carry findings recomputed now (see `withCurrentFindings`).
+   */
+  async list(options: { status?: ProposalState } = {}): Promise<ProposalRecord[]> {
+    await this.#recoverIfNeeded();
+    const files = await listProposalFiles(this.policiesDir, options.status);
+    const records = await Promise.all(
+      files.map((f) => readProposalRecord(f).catch(() => undefined)),
+    );
+    const found = records.filter((r): r is ProposalRecord => r !== undefined);
+    return await withCurrentFindings(this.#env, found, await this.#env.ceiling?.());
+  }
+
+  /** One proposal (findings recomputed when pending), or undefined for an unknown or malformed id. */
+  async get(id: string): Promise<ProposalRecord | undefined> {
+    if (!isProposalId(id)) return undefined;
+    await this.#recoverIfNeeded(id);
+    const found = await findProposalRecord(this.policiesDir, id);
+    if (!found) return undefined;
+    const ceiling = await this.#env.ceiling?.();
+    return (await withCurrentFindings(this.#env, [found], ceiling))[0];
+  }
+
+  /** Approve a pending proposal (see `approveProposal`). */
+  approve(id: string, options: ApproveOptions): Promise<ApproveResult> {
+    return approveProposal(this.#env, id, options);
+  }
+
+  /** Reject a pending proposal with a reason and optional guidance. */
+  reject(id: string, options: RejectOptions): Promise<void> {
+    return rejectProposal(this.#env, id, options);
+  }
+
+  /** Re-draft a stale pending proposal against the current policy. */
+  refresh(id: string): Promise<void> {
+    return refreshProposal(this.#env, id);
+  }
+
+  /**
+   * Remove the scoped rules that ended (expired, used once, session ended, revoked) with a
+   * commit per policy (see `removeEndedRules`).
+   */
+  removeEnded(end: RuleEnd): Promise<RuleRemoval[]> {
+    return removeEndedRules(this.#env, end);
+  }
+
+  /** Finish interrupted approvals now; returns the ids moved to `approved/`. */
+  recover(): Promise<string[]> {
+    return withDirectoryLock(this.policiesDir, () => recoverProposals(this.#env));
+  }
+
+  #notify(change: StoreChange): void {
+    for (const listener of this.#listeners) {
+      // A listener's failure (a push) must not fail an approval half way through its steps.
+      try {
+        listener(change);
+      } catch {
+        // The listener reports its own failures.
+      }
+    }
+  }
+
+  /** Finish interrupted approvals first (only `id`'s matters to a status read). */
+  async #recoverIfNeeded(id?: string): Promise<void> {
+    if ((await appliedPendingIds(this.policiesDir, id)).length > 0) await this.recover();
+  }
+
+  #repoInfo(): Promise<RepoInfo> {
+    const now = Date.now();
+    if (!this.#repo || now - this.#repo.at > REPO_TTL_MS) {
+      this.#repo = { at: now, info: lookUpRepo(this.policiesDir) };
+    }
+    return this.#repo.info;
+  }
+}
+
+async function lookUpRepo(dir: string): Promise<RepoInfo> {
+  const root = await gitWorkTreeRoot(dir);
+  if (!root) return { prefix: "" };
+  const rel = relative(await Deno.realPath(root), await Deno.realPath(dir));
+  return { root, prefix: rel === "" ? "" : `${rel.split("\\").join("/")}/` };
+}
