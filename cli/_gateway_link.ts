@@ -11,11 +11,11 @@ import {
   GatewayClient,
   GatewayError,
   GatewayPool,
-  ProposalStore,
   readGatewayToken,
   subscribePolicy,
   TOKEN_FILE,
-} from "../gateway/mod.ts";
+} from "../gateway/client/mod.ts";
+import type { ProposalStore } from "../gateway/store/mod.ts";
 import { CliFailure } from "./context.ts";
 import type { PolicyFeed } from "../proxy/mod.ts";
 import type { ProposalSink } from "../proxy/policy_local/mod.ts";
@@ -64,14 +64,7 @@ export async function gatewayLink(
   env: Record<string, string | undefined>,
 ): Promise<GatewayLink> {
   const urls = typeof flags.gateway === "string" ? [flags.gateway] : flags.gateway ?? [];
-  if (urls.length === 0) {
-    const store = new ProposalStore({ policiesDir: flags.policiesDir });
-    return {
-      sink: store,
-      scopes: storeScopes(store, flags.policy),
-      retire: () => Promise.resolve(),
-    };
-  }
+  if (urls.length === 0) return await embeddedLink(flags);
   const host = env.TOLLGATE_GATEWAY_TOKEN ?? await hostToken(flags);
   if (urls.length > 1) {
     const pool = await GatewayPool.enrol({ urls, hostToken: host, policy: flags.policy })
@@ -91,6 +84,22 @@ export async function gatewayLink(
     scopes: { onceUsed: (key, at) => client.onceUsed(key, at), sessionEnded: async () => {} },
     retire: () => client.retire(enrolled.sandbox).catch(() => {}),
   };
+}
+
+/** The embedded default: a `ProposalStore` on the policies directory itself. */
+async function embeddedLink(flags: LinkFlags): Promise<GatewayLink> {
+  const { ProposalStore } = await loadStore();
+  const store = new ProposalStore({ policiesDir: flags.policiesDir });
+  return { sink: store, scopes: storeScopes(store, flags.policy), retire: () => Promise.resolve() };
+}
+
+/**
+ * The store's module, loaded only for the embedded default, so a proxy linked to a gateway loads
+ * the gateway client alone. A computed specifier, as in `commands.ts`: a literal `import()` would
+ * put the store's whole graph into every proxy's start-up.
+ */
+function loadStore(): Promise<typeof import("../gateway/store/mod.ts")> {
+  return import(new URL("../gateway/store/mod.ts", import.meta.url).href);
 }
 
 function gatewayFeed(client: GatewayClient, name: string): PolicyFeed {

@@ -41,6 +41,28 @@ async function allImports(): Promise<{ from: string; to: string }[]> {
 
 const isTest = (path: string) => path.endsWith("_test.ts");
 
+/** The files a file loads when it runs: static imports and re-exports, not `import type`. */
+async function runtimeImports(file: string): Promise<string[]> {
+  const code = (await Deno.readTextFile(join(root, file))).replace(/^\s*(\*|\/\/).*$/gm, "");
+  const specifiers = [
+    ...code.matchAll(/(?:import|export)(?!\s+type\b)[^"';]*?from\s+"(\.[^"]+)"/g),
+  ];
+  return specifiers.map((m) => relative(root, resolve(dirname(join(root, file)), m[1]!)));
+}
+
+/** Every file loaded, transitively, when `entry` starts (computed dynamic imports excluded). */
+async function loadedFiles(entry: string): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const todo = [entry];
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    todo.push(...await runtimeImports(file));
+  }
+  return seen;
+}
+
 Deno.test("architecture: the proxy never imports the gateway, the CLI or scripts", async () => {
   const bad = (await allImports()).filter((e) =>
     e.from.startsWith("proxy/") && /^(gateway|cli|scripts)\//.test(e.to)
@@ -71,6 +93,14 @@ Deno.test("architecture: product modules export no bench-only names", async () =
     }
   }
   assert.deepEqual(exported, []);
+});
+
+Deno.test("architecture: a proxy linked to a gateway loads only the gateway client", async () => {
+  // The embedded store is imported on demand (cli/_gateway_link.ts), never at start-up.
+  const loaded = [...await loadedFiles("cli/proxy_command.ts")];
+  const gateway = loaded.filter((f) => f.startsWith("gateway/")).sort();
+  assert.deepEqual(gateway.filter((f) => !f.startsWith("gateway/client/")), []);
+  assert.ok(gateway.includes("gateway/client/gateway_client.ts"));
 });
 
 Deno.test("architecture: other folders import a module only through its mod.ts", async () => {
