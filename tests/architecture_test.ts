@@ -41,13 +41,54 @@ async function allImports(): Promise<{ from: string; to: string }[]> {
 
 const isTest = (path: string) => path.endsWith("_test.ts");
 
-/** The files a file loads when it runs: static imports and re-exports, not `import type`. */
-async function runtimeImports(file: string): Promise<string[]> {
+/** A file's imports and re-exports in code (not in comments); `import type` only with `types`. */
+async function codeImports(file: string, types = false): Promise<string[]> {
   const code = (await Deno.readTextFile(join(root, file))).replace(/^\s*(\*|\/\/).*$/gm, "");
-  const specifiers = [
-    ...code.matchAll(/(?:import|export)(?!\s+type\b)[^"';]*?from\s+"(\.[^"]+)"/g),
-  ];
-  return specifiers.map((m) => relative(root, resolve(dirname(join(root, file)), m[1]!)));
+  const pattern = types
+    ? /(?:import|export)[^"';]*?from\s+"(\.[^"]+)"/g
+    : /(?:import|export)(?!\s+type\b)[^"';]*?from\s+"(\.[^"]+)"/g;
+  return [...code.matchAll(pattern)].map((m) =>
+    relative(root, resolve(dirname(join(root, file)), m[1]!))
+  );
+}
+
+/** The import edges between the product's files (tests left out). */
+async function codeEdges(types: boolean): Promise<{ from: string; to: string }[]> {
+  const edges: { from: string; to: string }[] = [];
+  for (const dir of SOURCE_DIRS) {
+    for (const file of await sourceFiles(join(root, dir))) {
+      const from = relative(root, file);
+      if (isTest(from)) continue;
+      for (const to of await codeImports(from, types)) edges.push({ from, to });
+    }
+  }
+  return edges;
+}
+
+/** The cycles of a graph: its strongly connected components of two or more nodes (Tarjan). */
+function cycles(edges: { from: string; to: string }[]): string[][] {
+  const next = new Map<string, Set<string>>();
+  for (const { from, to } of edges) {
+    if (from !== to) next.set(from, (next.get(from) ?? new Set()).add(to));
+  }
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (node: string) => {
+    index.set(node, index.size);
+    low.set(node, index.get(node)!);
+    stack.push(node);
+    for (const to of next.get(node) ?? []) {
+      if (!index.has(to)) visit(to);
+      if (stack.includes(to)) low.set(node, Math.min(low.get(node)!, low.get(to)!));
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const component = stack.splice(stack.indexOf(node));
+    if (component.length > 1) found.push(component.sort());
+  };
+  for (const node of next.keys()) if (!index.has(node)) visit(node);
+  return found;
 }
 
 /** Every file loaded, transitively, when `entry` starts (computed dynamic imports excluded). */
@@ -58,7 +99,7 @@ async function loadedFiles(entry: string): Promise<Set<string>> {
     const file = todo.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    todo.push(...await runtimeImports(file));
+    todo.push(...await codeImports(file));
   }
   return seen;
 }
@@ -101,6 +142,36 @@ Deno.test("architecture: a proxy linked to a gateway loads only the gateway clie
   const gateway = loaded.filter((f) => f.startsWith("gateway/")).sort();
   assert.deepEqual(gateway.filter((f) => !f.startsWith("gateway/client/")), []);
   assert.ok(gateway.includes("gateway/client/gateway_client.ts"));
+});
+
+Deno.test("architecture: no import cycle between folders, nor between files at run time", async () => {
+  // Folders count every import, types too: a folder cycle is a layering error even when only
+  // types close it. Files count what runs: a type-only cycle between two files is harmless.
+  const folders = (await codeEdges(true)).map((e) => ({
+    from: dirname(e.from),
+    to: dirname(e.to),
+  }));
+  assert.deepEqual(cycles(folders), []);
+  assert.deepEqual(cycles(await codeEdges(false)), []);
+});
+
+Deno.test("architecture: proxy/policy and proxy/ocsf import nothing else of proxy/", async () => {
+  // The two pure kernels: an OCSF event may be built from a decision (policy's mod.ts), nothing
+  // else of the proxy (transport, holder, tls...) may leak into them.
+  const bad = (await codeEdges(true)).filter((e) => {
+    const kernel = /^proxy\/(policy|ocsf)\//.exec(e.from)?.[0];
+    if (kernel === undefined || !e.to.startsWith("proxy/") || e.to.startsWith(kernel)) return false;
+    return !(kernel === "proxy/ocsf/" && e.to === "proxy/policy/mod.ts");
+  });
+  assert.deepEqual(bad, []);
+});
+
+Deno.test("architecture: no product file imports scripts/", async () => {
+  const product = [...await codeEdges(true)].filter((e) => !e.from.startsWith("scripts/"));
+  for (const file of ["main.ts", "mod.ts"]) {
+    for (const to of await codeImports(file, true)) product.push({ from: file, to });
+  }
+  assert.deepEqual(product.filter((e) => e.to.startsWith("scripts/")), []);
 });
 
 Deno.test("architecture: other folders import a module only through its mod.ts", async () => {

@@ -17,35 +17,9 @@ import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type RelayOutcome, relayResponse } from "./relay_response.ts";
 import { BODY_TIMEOUT_DETAIL, sendError } from "./responses.ts";
 import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
+import { type OutgoingRequest, requestHeadBytes, sendUpstreamError } from "./upstream_request.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
 
-/** A request ready to go upstream. */
-export interface OutgoingRequest {
-  /** The head as the client sent it. */
-  head: RequestHead;
-  /** Canonical path plus `?` and the raw query when there is one. */
-  pathAndQuery: string;
-  /** Value of the upstream `Host` header. */
-  authority: string;
-  /** The whole body, when it was already read from the client (GraphQL inspection). */
-  body?: Uint8Array;
-}
-
-// Never forwarded: they describe the client-proxy hop, or the proxy sets them itself.
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authorization",
-  "proxy-authenticate",
-  "te",
-  "trailer",
-  "upgrade",
-  "transfer-encoding",
-  "host",
-  "content-length",
-  "expect",
-]);
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 
 /**
@@ -169,46 +143,4 @@ function contentLength(head: RequestHead, body: Uint8Array | undefined): number 
   if (body !== undefined) return body.byteLength;
   if (head.framing.kind === "length") return head.framing.length;
   return values(head.headers, "content-length").length > 0 ? 0 : undefined;
-}
-
-/**
- * The head sent upstream: canonical target, `Host`, the client's fields without hop-by-hop
- * ones, and the body length when there is a body.
- *
- * @example
- * ```ts ignore
- * const bytes = requestHeadBytes({ head, pathAndQuery: "/x", authority: "a.test" }, undefined);
- * ```
- */
-export function requestHeadBytes(
-  request: OutgoingRequest,
-  length: number | undefined,
-): Uint8Array {
-  const { head } = request;
-  const dropped = head.connectionTokens;
-  let text = `${head.method} ${request.pathAndQuery} HTTP/1.1\r\nHost: ${request.authority}\r\n`;
-  for (const [name, value] of head.headers) {
-    const lower = name.toLowerCase();
-    if (!HOP_BY_HOP.has(lower) && !dropped.has(lower)) text += `${name}: ${value}\r\n`;
-  }
-  if (length !== undefined) text += `Content-Length: ${length}\r\n`;
-  return Buffer.from(`${text}\r\n`, "latin1");
-}
-
-/**
- * Answer the client with the JSON error matching an upstream failure.
- *
- * @example
- * ```ts ignore
- * await sendUpstreamError(client, new UpstreamError(502, "upstream_unreachable", "Cannot connect"));
- * ```
- */
-export async function sendUpstreamError(client: ClientConnection, error: unknown): Promise<void> {
-  if (error instanceof UpstreamError) {
-    await sendError(client.stream, error.status, error.code, error.message);
-  } else if (error instanceof ProtocolError) {
-    await sendError(client.stream, 502, "upstream_protocol_error", error.message);
-  } else {
-    await sendError(client.stream, 502, "upstream_unreachable", "Upstream connection failed");
-  }
 }

@@ -10,7 +10,7 @@
 import { Buffer } from "node:buffer";
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { ByteStream } from "./byte_stream.ts";
-import { requestHeadBytes } from "./exchange.ts";
+import { requestHeadBytes } from "./upstream_request.ts";
 import type { H2Request } from "./h2_request.ts";
 import { relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
 import { parseResponseHead, type ResponseHead } from "./http1_head.ts";

@@ -7,14 +7,14 @@
 
 import type { Duplex } from "node:stream";
 import type { OcsfEvent } from "../ocsf/mod.ts";
-import type { PolicyHolder } from "../policy_holder.ts";
+import type { LivePolicy } from "./live_policy.ts";
 import type { CertificateAuthority, DenialContexts } from "../tls/mod.ts";
 import type { DestinationResolver } from "./destination.ts";
 import type { UpstreamPool } from "./upstream_pool.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
 export interface ProxyContext {
-  holder: PolicyHolder;
+  holder: LivePolicy;
   ca: CertificateAuthority;
   /** Leaves for denials told in-band: cached apart from `ca`'s and rationed. */
   denialContexts: DenialContexts;

@@ -10,7 +10,7 @@ import type { OcsfEvent } from "../ocsf/mod.ts";
 import type { RequesterIdentity } from "../policy/mod.ts";
 import { classifyAddress } from "../policy/mod.ts";
 import { POLICY_LOCAL_LIMITS } from "../policy_local/mod.ts";
-import type { PolicyHolder } from "../policy_holder.ts";
+import type { LivePolicy } from "./live_policy.ts";
 import {
   createProcIdentityResolver,
   type IdentityResolver,
@@ -36,7 +36,7 @@ export interface ProxyOptions {
   /** Where to listen; port 0 picks a free port. */
   listen: { hostname: string; port: number };
   /** The policy in force (swapped on reload). */
-  holder: PolicyHolder;
+  holder: LivePolicy;
   /** Mints the leaf certificates for intercepted hosts. */
   ca: CertificateAuthority;
   /** Operator-trusted address overrides (they bypass the SSRF guard). */

@@ -9,7 +9,7 @@
 
 import { Buffer } from "node:buffer";
 import type { ClientConnection } from "./client_connection.ts";
-import { type OutgoingRequest, requestHeadBytes, sendUpstreamError } from "./exchange.ts";
+import { type OutgoingRequest, requestHeadBytes, sendUpstreamError } from "./upstream_request.ts";
 import { values } from "./header_fields.ts";
 import { parseResponseHead, type RequestHead } from "./http1_head.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";

@@ -1,0 +1,83 @@
+/**
+ * A request on its way upstream: the head the proxy sends (canonical target, `Host`, no
+ * hop-by-hop fields) and the JSON answer to the client when the upstream fails. Shared by the
+ * HTTP/1 exchange, the WebSocket upgrade, the tunnels and the h2-to-h1 bridge.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { ProtocolError } from "./byte_stream.ts";
+import type { ClientConnection } from "./client_connection.ts";
+import type { RequestHead } from "./http1_head.ts";
+import { sendError } from "./responses.ts";
+import { UpstreamError } from "./upstream_pool.ts";
+/** A request ready to go upstream. */
+export interface OutgoingRequest {
+  /** The head as the client sent it. */
+  head: RequestHead;
+  /** Canonical path plus `?` and the raw query when there is one. */
+  pathAndQuery: string;
+  /** Value of the upstream `Host` header. */
+  authority: string;
+  /** The whole body, when it was already read from the client (GraphQL inspection). */
+  body?: Uint8Array;
+}
+
+// Never forwarded: they describe the client-proxy hop, or the proxy sets them itself.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "proxy-authenticate",
+  "te",
+  "trailer",
+  "upgrade",
+  "transfer-encoding",
+  "host",
+  "content-length",
+  "expect",
+]);
+
+/**
+ * The head sent upstream: canonical target, `Host`, the client's fields without hop-by-hop
+ * ones, and the body length when there is a body.
+ *
+ * @example
+ * ```ts ignore
+ * const bytes = requestHeadBytes({ head, pathAndQuery: "/x", authority: "a.test" }, undefined);
+ * ```
+ */
+export function requestHeadBytes(
+  request: OutgoingRequest,
+  length: number | undefined,
+): Uint8Array {
+  const { head } = request;
+  const dropped = head.connectionTokens;
+  let text = `${head.method} ${request.pathAndQuery} HTTP/1.1\r\nHost: ${request.authority}\r\n`;
+  for (const [name, value] of head.headers) {
+    const lower = name.toLowerCase();
+    if (!HOP_BY_HOP.has(lower) && !dropped.has(lower)) text += `${name}: ${value}\r\n`;
+  }
+  if (length !== undefined) text += `Content-Length: ${length}\r\n`;
+  return Buffer.from(`${text}\r\n`, "latin1");
+}
+
+/**
+ * Answer the client with the JSON error matching an upstream failure.
+ *
+ * @example
+ * ```ts ignore
+ * await sendUpstreamError(client, new UpstreamError(502, "upstream_unreachable", "Cannot connect"));
+ * ```
+ */
+export async function sendUpstreamError(client: ClientConnection, error: unknown): Promise<void> {
+  if (error instanceof UpstreamError) {
+    await sendError(client.stream, error.status, error.code, error.message);
+  } else if (error instanceof ProtocolError) {
+    await sendError(client.stream, 502, "upstream_protocol_error", error.message);
+  } else {
+    await sendError(client.stream, 502, "upstream_unreachable", "Upstream connection failed");
+  }
+}
