@@ -166,14 +166,6 @@ Deno.test("architecture: proxy/policy and proxy/ocsf import nothing else of prox
   assert.deepEqual(bad, []);
 });
 
-Deno.test("architecture: no product file imports scripts/", async () => {
-  const product = [...await codeEdges(true)].filter((e) => !e.from.startsWith("scripts/"));
-  for (const file of ["main.ts", "mod.ts"]) {
-    for (const to of await codeImports(file, true)) product.push({ from: file, to });
-  }
-  assert.deepEqual(product.filter((e) => e.to.startsWith("scripts/")), []);
-});
-
 Deno.test("architecture: other folders import a module only through its mod.ts", async () => {
   const bad = (await allImports()).filter((e) => {
     if (isTest(e.from) || !/^(proxy|gateway)\//.test(e.to)) return false;
