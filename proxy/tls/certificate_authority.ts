@@ -5,10 +5,20 @@
  * @module
  */
 
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { isIP } from "node:net";
 import { join } from "node:path";
+import { exportKeyPem, importKey, normalizedCertPem } from "./_pem.ts";
+
+/**
+ * @peculiar/x509 and its dependencies add about 24 MB to a proxy's resident memory: it is
+ * loaded only when a certificate is made (the CA's first run, a leaf's mint), so a proxy
+ * that never intercepts TLS never carries it. The module loader keeps the one copy.
+ */
+function loadX509(): Promise<typeof X509> {
+  return import("@peculiar/x509");
+}
 
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -62,22 +72,16 @@ export class CertificateAuthority {
   readonly certPath: string;
   /** The CA certificate, PEM with a final newline. */
   readonly certPem: string;
-  #cert: x509.X509Certificate;
+  #cert: X509.X509Certificate | undefined;
   #key: CryptoKey;
   #leafKeys: Promise<{ pair: CryptoKeyPair; pem: string }> | undefined;
   #contexts = new Map<string, Promise<SecureContext>>();
   #maxContexts: number;
 
-  private constructor(
-    certPath: string,
-    cert: x509.X509Certificate,
-    key: CryptoKey,
-    maxContexts: number,
-  ) {
+  private constructor(certPath: string, certPem: string, key: CryptoKey, maxContexts: number) {
     this.certPath = certPath;
     this.#maxContexts = maxContexts;
-    this.certPem = `${cert.toString("pem")}\n`;
-    this.#cert = cert;
+    this.certPem = certPem;
     this.#key = key;
   }
 
@@ -103,10 +107,10 @@ export class CertificateAuthority {
     if (!(await exists(certPath)) || !(await exists(keyPath))) {
       await createFiles(dir, certPath, keyPath);
     }
-    const cert = new x509.X509Certificate(await Deno.readTextFile(certPath));
+    const certPem = normalizedCertPem(await Deno.readTextFile(certPath), certPath);
     const key = await importKey(await Deno.readTextFile(keyPath));
     const max = options.maxCachedContexts ?? MAX_CACHED_CONTEXTS;
-    return new CertificateAuthority(certPath, cert, key, max);
+    return new CertificateAuthority(certPath, certPem, key, max);
   }
 
   /** How many hosts' TLS contexts are cached now. */
@@ -155,13 +159,15 @@ export class CertificateAuthority {
    */
   async mintLeaf(host: string | string[]): Promise<LeafCertificate> {
     const names = typeof host === "string" ? [host] : host;
+    const x509 = await loadX509();
+    const caCert = this.#cert ??= new x509.X509Certificate(this.certPem);
     const leafKeys = await this.#sharedLeafKeys();
     const now = Date.now();
-    const notAfter = Math.min(now + LEAF_VALIDITY_DAYS * DAY_MS, this.#cert.notAfter.getTime());
+    const notAfter = Math.min(now + LEAF_VALIDITY_DAYS * DAY_MS, caCert.notAfter.getTime());
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerial(),
       subject: [{ CN: [names[0]!.slice(0, 64)] }],
-      issuer: this.#cert.subject,
+      issuer: caCert.subject,
       notBefore: new Date(now - BACKDATE_MS),
       notAfter: new Date(notAfter),
       signingAlgorithm: ALGORITHM,
@@ -174,7 +180,7 @@ export class CertificateAuthority {
         new x509.SubjectAlternativeNameExtension(
           names.map((name) => ({ type: isIP(name) ? "ip" as const : "dns" as const, value: name })),
         ),
-        await x509.AuthorityKeyIdentifierExtension.create(this.#cert),
+        await x509.AuthorityKeyIdentifierExtension.create(caCert),
         await x509.SubjectKeyIdentifierExtension.create(leafKeys.pair.publicKey),
       ],
     });
@@ -193,6 +199,7 @@ export class CertificateAuthority {
 async function createFiles(dir: string, certPath: string, keyPath: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const keys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+  const x509 = await loadX509();
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -221,16 +228,6 @@ async function writeAtomically(path: string, text: string, mode: number): Promis
   await Deno.writeTextFile(temporary, text, { mode, createNew: true });
   await Deno.chmod(temporary, mode);
   await Deno.rename(temporary, path);
-}
-
-async function exportKeyPem(key: CryptoKey): Promise<string> {
-  const der = await crypto.subtle.exportKey("pkcs8", key);
-  return `${x509.PemConverter.encode(der, "PRIVATE KEY")}\n`;
-}
-
-async function importKey(pem: string): Promise<CryptoKey> {
-  const der = x509.PemConverter.decodeFirst(pem);
-  return await crypto.subtle.importKey("pkcs8", der, ALGORITHM, false, ["sign"]);
 }
 
 async function exists(path: string): Promise<boolean> {

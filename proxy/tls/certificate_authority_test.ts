@@ -105,3 +105,52 @@ Deno.test("CertificateAuthority.secureContextFor() keeps at most maxCachedContex
     await Deno.remove(state, { recursive: true });
   }
 });
+
+Deno.test("CertificateAuthority.loadOrCreate() loads @peculiar/x509 only when a certificate is made", async () => {
+  const state = await Deno.makeTempDir();
+  try {
+    await CertificateAuthority.loadOrCreate(state);
+    // A child whose import map turns @peculiar/x509 into a module that throws when loaded.
+    const modUrl = new URL("./mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(join(state, "x509.ts"), 'throw new Error("x509 loaded");\n');
+    await Deno.writeTextFile(
+      join(state, "map.json"),
+      JSON.stringify({ imports: { "@peculiar/x509": "./x509.ts" } }),
+    );
+    const script = [
+      `const { CertificateAuthority } = await import(${JSON.stringify(modUrl)});`,
+      `const ca = await CertificateAuthority.loadOrCreate(${JSON.stringify(state)});`,
+      "console.log(ca.certPem.length > 0 ? 'loaded' : 'empty');",
+      "console.log(await ca.mintLeaf('a.example').then(() => 'minted', (e) => e.message));",
+    ].join("\n");
+    await Deno.writeTextFile(join(state, "child.ts"), script);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", "--no-config", "--import-map=map.json", "child.ts"],
+      cwd: state,
+      stdout: "piped",
+      stderr: "piped",
+      env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(text, "loaded\nx509 loaded\n", new TextDecoder().decode(out.stderr));
+  } finally {
+    await Deno.remove(state, { recursive: true });
+  }
+});
+
+Deno.test("CertificateAuthority.loadOrCreate() refuses a damaged certificate and writes a key openssl reads", async () => {
+  const state = await Deno.makeTempDir();
+  try {
+    const ca = await CertificateAuthority.loadOrCreate(state);
+    const key = await openssl(["pkey", "-in", join(state, "ca", "ca.key"), "-noout"], state);
+    assert.ok(key.ok, key.text);
+    const pem = await Deno.readTextFile(ca.certPath);
+    await Deno.writeTextFile(ca.certPath, pem.replace(/^MII/m, "AAA"));
+    await assert.rejects(
+      () => CertificateAuthority.loadOrCreate(state),
+      /Cannot read the CA certificate ".*ca\.pem": no PEM certificate/,
+    );
+  } finally {
+    await Deno.remove(state, { recursive: true });
+  }
+});
