@@ -103,3 +103,21 @@ Deno.test("compactEvent() keeps what a decision cannot imply and drops the capti
   const odd = { ...event, severity: "Info", type_uid: 1 };
   assert.deepEqual(expandEvent(JSON.parse(JSON.stringify(compactEvent(odd)))), odd);
 });
+
+Deno.test("compactEvent() leaves the event it compacts unchanged, nested objects included", () => {
+  const event = ocsfEventFromDecision({
+    verdict: "allow",
+    layer: "l7",
+    reason: "allowed by policy 'gh'",
+    policy: "gh",
+    host: "api.github.com",
+    port: 443,
+    method: "GET",
+    path: "/repos",
+  }, { time: 0 });
+  const before = structuredClone(event);
+  const compact = compactEvent(event);
+  assert.deepEqual(event, before);
+  assert.equal((compact.http_request as { url?: { hostname?: string } }).url?.hostname, undefined);
+  assert.deepEqual(expandEvent(JSON.parse(JSON.stringify(compact))), before);
+});
