@@ -7,6 +7,7 @@
 
 export { PolicyHolder, reloadFromText } from "./policy_holder.ts";
 export { watchPolicyFile } from "./watch_policy_file.ts";
+export { PROXY_V8_FLAGS } from "./proxy_v8_flags.ts";
 export { DEFAULT_SKILL_PATH, startProxyService } from "./proxy_service.ts";
 export type { PolicyFeed, ProxyService, ProxyServiceOptions } from "./proxy_service.ts";
 export type { PolicySnapshot, UpdateResult } from "./policy_holder.ts";

@@ -26,6 +26,8 @@ export interface ScriptChildOptions {
   inheritStderr?: boolean;
   /** CPUs to start it on (`taskset -c` list). */
   cpus?: string;
+  /** Flags for `deno run` before the script (a proxy child's `--v8-flags`). */
+  denoFlags?: string[];
 }
 
 /** A started script child. */
@@ -57,7 +59,14 @@ export async function startScriptChild(
   await Deno.writeTextFile(options.configFile, JSON.stringify(options.config));
   const { child, process } = children.spawn(
     Deno.execPath(),
-    ["run", "-A", "--quiet", options.script.pathname, options.configFile],
+    [
+      "run",
+      "-A",
+      "--quiet",
+      ...(options.denoFlags ?? []),
+      options.script.pathname,
+      options.configFile,
+    ],
     {
       name: options.name,
       lifeline: true,

@@ -11,6 +11,7 @@ import type { ProxyChildConfig, ProxyIdentity } from "./proxy_child_config.ts";
 import { benchPolicyYaml, benchResolve, FIXED_EXE } from "./bench_policy.ts";
 import type { BenchSetup } from "./setup.ts";
 import { startScriptChild } from "./script_child.ts";
+import { PROXY_V8_FLAGS } from "../../proxy/mod.ts";
 
 /** A running Tollgate proxy child. */
 export interface TollgateProxy {
@@ -62,6 +63,8 @@ export async function startTollgateProxy(
     config,
     configFile: join(stateDir, "child.json"),
     cpus: setup.pinning?.servers,
+    // As the tollgate task runs it, so that its memory is the product's.
+    denoFlags: [`--v8-flags=${PROXY_V8_FLAGS}`],
   });
   const caPem = await Deno.readTextFile(join(stateDir, "ca", "ca.pem")).catch(async (error) => {
     await child.stop();

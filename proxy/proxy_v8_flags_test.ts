@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { PROXY_V8_FLAGS } from "./mod.ts";
+
+Deno.test("PROXY_V8_FLAGS are what the tollgate task runs the proxy with", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assert.match(config.tasks.tollgate.command, new RegExp(` --v8-flags=${PROXY_V8_FLAGS} `));
+});
+
+Deno.test("PROXY_V8_FLAGS bound the young generation of a process that allocates fast", async () => {
+  // Short-lived garbage, as a busy proxy makes: by default V8 grows the young generation past
+  // 30 MB for it; the flags keep it at two semi-spaces of 8 MB.
+  const script = [
+    'import v8 from "node:v8";',
+    "let kept = 0;",
+    "for (let i = 0; i < 3_000_000; i++) { const o = { i, s: `x${i}`, a: [i] }; kept += o.a.length; }",
+    'const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space");',
+    "console.log(JSON.stringify({ mb: young.space_size / 2 ** 20, kept }));",
+  ].join("\n");
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", `--v8-flags=${PROXY_V8_FLAGS}`, script],
+    stdout: "piped",
+    stderr: "piped",
+    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.ok(out.success, stderr);
+  assert.equal(stderr, "");
+  const { mb } = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.ok(mb <= 16, `young generation ${mb} MB`);
+});
