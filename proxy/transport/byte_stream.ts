@@ -7,40 +7,16 @@
  */
 
 import type { Duplex } from "node:stream";
-import { concat, concatAll, hasBareLf, indexOfSequence } from "./_bytes.ts";
+import { concat } from "./_bytes.ts";
+import { readExactly, readLine } from "./_body_reads.ts";
+import { ChunkQueue } from "./_chunk_queue.ts";
+import { LazyDeadline } from "./_lazy_deadline.ts";
 import type { FlowControl } from "./flow_gate.ts";
-
-/** Raised when a peer breaks HTTP framing mid-message (mapped to 400 or 502 by callers). */
-export class ProtocolError extends Error {
-  /** Always `"ProtocolError"`. */
-  override name = "ProtocolError";
-}
-
-/** Raised when the next bytes of a message body did not arrive within the stream's limit. */
-export class ReadTimeoutError extends ProtocolError {
-  /** Always `"ReadTimeoutError"`. */
-  override name = "ReadTimeoutError";
-}
-
-/** Result of waiting for a message head. */
-export type HeadRead =
-  | { kind: "head"; bytes: Uint8Array }
-  | { kind: "eof" }
-  | { kind: "too_large" }
-  | { kind: "bare_lf" }
-  | { kind: "timeout"; partial: boolean };
-
-/** Timers for {@linkcode ByteStream.readHead}. */
-export interface HeadTimeouts {
-  /** Wait at most this long for the first byte (idle keep-alive connection). */
-  idleMs: number;
-  /** Once a byte arrived, the whole head must arrive within this long. */
-  headMs: number;
-}
+import { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
+import { type HeadRead, type HeadTimeouts, scanHead } from "./scan_head.ts";
 
 // Stop reading from the socket while this much is queued but not yet consumed.
 const QUEUE_HIGH_WATER = 64 * 1024;
-const CRLFCRLF = [13, 10, 13, 10];
 
 /**
  * Pull reader + writer over a node duplex stream.
@@ -63,20 +39,13 @@ export class ByteStream {
   /** Resolves once the socket has closed. */
   readonly closed: Promise<void>;
   #flow: FlowControl | undefined;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
+  #queue = new ChunkQueue();
   #ended = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
   // deno-lint-ignore no-explicit-any
   #listeners: [string, (...args: any[]) => void][];
-  // One lazy timer per stream: moving the deadline later (every keep-alive request) only
-  // updates `#deadline`; the timer re-arms itself when it fires early. A timer per head cost
-  // ~8 % of the proxy's CPU at one request at a time.
-  #deadline = Infinity;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #timerAt = Infinity;
-  #expired = false;
+  #deadline = new LazyDeadline(() => this.#notify());
 
   /**
    * Start reading from `socket` (data is queued until it is read). `flow` is the gate under a
@@ -89,8 +58,7 @@ export class ByteStream {
     this.#flow = options.flow;
     const onData = (chunk: Uint8Array) => {
       this.#queue.push(chunk);
-      this.#queued += chunk.byteLength;
-      if (this.#queued >= QUEUE_HIGH_WATER) this.#pause();
+      if (this.#queue.bytes >= QUEUE_HIGH_WATER) this.#pause();
       this.#notify();
     };
     const onEnd = () => {
@@ -98,7 +66,7 @@ export class ByteStream {
       this.#notify();
     };
     const onClose = () => {
-      this.#stopTimer();
+      this.#deadline.stop();
       onEnd();
     };
     const onError = (error: Error) => {
@@ -120,7 +88,7 @@ export class ByteStream {
 
   /** Bytes received but not consumed yet. */
   get buffered(): number {
-    return this.#queued;
+    return this.#queue.bytes;
   }
 
   /**
@@ -133,9 +101,8 @@ export class ByteStream {
       if (this.#ended) return null;
       await this.#waitForBody();
     }
-    const chunk = this.#queue.shift()!;
-    this.#queued -= chunk.byteLength;
-    if (this.#queued < QUEUE_HIGH_WATER) this.#resume();
+    const chunk = this.#queue.shift();
+    if (this.#queue.bytes < QUEUE_HIGH_WATER) this.#resume();
     return chunk;
   }
 
@@ -144,25 +111,15 @@ export class ByteStream {
    * head and the start of its body can leave in one write.
    */
   takeBuffered(max: number): Uint8Array {
-    const pieces: Uint8Array[] = [];
-    let taken = 0;
-    while (taken < max && this.#queue.length > 0) {
-      const chunk = this.#queue.shift()!;
-      const piece = chunk.byteLength > max - taken ? chunk.subarray(0, max - taken) : chunk;
-      if (piece !== chunk) this.#queue.unshift(chunk.subarray(piece.byteLength));
-      pieces.push(piece);
-      taken += piece.byteLength;
-    }
-    this.#queued -= taken;
-    if (this.#queued < QUEUE_HIGH_WATER) this.#resume();
-    return pieces.length === 1 ? pieces[0]! : concatAll(pieces, taken);
+    const taken = this.#queue.take(max);
+    if (this.#queue.bytes < QUEUE_HIGH_WATER) this.#resume();
+    return taken;
   }
 
   /** Put bytes back in front of the queue (they were read but belong to the next message). */
   unread(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
     this.#queue.unshift(chunk);
-    this.#queued += chunk.byteLength;
   }
 
   /**
@@ -173,13 +130,13 @@ export class ByteStream {
    */
   async readHead(limit: number, timeouts: HeadTimeouts): Promise<HeadRead> {
     let buffer: Uint8Array = new Uint8Array(0);
-    this.#setDeadline(timeouts.idleMs);
+    this.#deadline.set(timeouts.idleMs);
     let kept = false;
     try {
       while (true) {
         const chunk = this.#queue.length > 0 || this.#ended ? await this.read() : null;
         if (chunk === null) {
-          if (this.#expired) return { kind: "timeout", partial: buffer.byteLength > 0 };
+          if (this.#deadline.expired) return { kind: "timeout", partial: buffer.byteLength > 0 };
           if (this.#ended) return { kind: "eof" };
           await this.#waitForData();
           continue;
@@ -187,26 +144,21 @@ export class ByteStream {
         const from = Math.max(0, buffer.byteLength - 3);
         const started = buffer.byteLength === 0;
         buffer = concat(buffer, chunk);
-        const end = indexOfSequence(buffer, CRLFCRLF, from);
-        // A bare LF may end a head for a lenient server: refuse it instead of waiting for CRLF.
-        if (hasBareLf(buffer, from, end === -1 ? buffer.byteLength : end + 4)) {
-          return { kind: "bare_lf" };
-        }
-        if (end !== -1 && end + 4 > limit) return { kind: "too_large" };
-        if (end !== -1) {
-          this.unread(buffer.subarray(end + 4));
+        const end = scanHead(buffer, from, limit);
+        if (typeof end === "number") {
+          this.unread(buffer.subarray(end));
           kept = true;
-          return { kind: "head", bytes: buffer.subarray(0, end + 4) };
+          return { kind: "head", bytes: buffer.subarray(0, end) };
         }
-        if (buffer.byteLength >= limit) return { kind: "too_large" };
-        if (this.#expired) return { kind: "timeout", partial: true };
+        if (end !== "more") return { kind: end };
+        if (this.#deadline.expired) return { kind: "timeout", partial: true };
         // The head timer starts with its first byte (needed only when the head is split).
-        if (started) this.#setDeadline(timeouts.headMs);
+        if (started) this.#deadline.set(timeouts.headMs);
       }
     } finally {
       // A connection that goes on keeps its timer for the next message; others drop it.
-      this.#deadline = Infinity;
-      if (!kept) this.#stopTimer();
+      this.#deadline.cancel();
+      if (!kept) this.#deadline.stop();
     }
   }
 
@@ -215,21 +167,8 @@ export class ByteStream {
    *
    * @param limit Longest accepted line, in bytes.
    */
-  async readLine(limit: number): Promise<Uint8Array> {
-    let buffer: Uint8Array = new Uint8Array(0);
-    while (true) {
-      const chunk = await this.read();
-      if (chunk === null) throw new ProtocolError("Connection closed inside a chunked body");
-      const from = buffer.byteLength;
-      buffer = concat(buffer, chunk);
-      const lf = buffer.indexOf(10, from);
-      if (lf !== -1) {
-        if (lf === 0 || buffer[lf - 1] !== 13) throw new ProtocolError("Bare LF in chunked body");
-        this.unread(buffer.subarray(lf + 1));
-        return buffer.subarray(0, lf - 1);
-      }
-      if (buffer.byteLength > limit) throw new ProtocolError("Overlong line in chunked body");
-    }
+  readLine(limit: number): Promise<Uint8Array> {
+    return readLine(this, limit);
   }
 
   /**
@@ -237,19 +176,8 @@ export class ByteStream {
    *
    * @throws {ProtocolError} When the stream ends first.
    */
-  async readExactly(
-    length: number,
-    sink: (piece: Uint8Array) => void | Promise<void>,
-  ): Promise<void> {
-    let left = length;
-    while (left > 0) {
-      const chunk = await this.read();
-      if (chunk === null) throw new ProtocolError("Connection closed inside a message body");
-      const piece = chunk.byteLength > left ? chunk.subarray(0, left) : chunk;
-      if (piece !== chunk) this.unread(chunk.subarray(left));
-      left -= piece.byteLength;
-      await sink(piece);
-    }
+  readExactly(length: number, sink: (piece: Uint8Array) => void | Promise<void>): Promise<void> {
+    return readExactly(this, length, sink);
   }
 
   /** Write bytes; resolves at once unless the socket's buffer is full (then on drain). */
@@ -269,11 +197,9 @@ export class ByteStream {
 
   /** Stop listening and return the bytes queued but not consumed (for a raw splice). */
   detach(): Uint8Array[] {
-    this.#stopTimer();
+    this.#deadline.stop();
     for (const [event, listener] of this.#listeners) this.socket.off(event, listener);
-    const rest = this.#queue;
-    this.#queue = [];
-    this.#queued = 0;
+    const rest = this.#queue.drain();
     this.#resume();
     // Detaching the "data" listener leaves the stream flowing into nowhere: pause it until the
     // new owner attaches its own consumer.
@@ -283,7 +209,7 @@ export class ByteStream {
 
   /** Close the socket now. */
   destroy(): void {
-    this.#stopTimer();
+    this.#deadline.stop();
     this.socket.destroy();
   }
 
@@ -297,46 +223,16 @@ export class ByteStream {
     if (this.socket.isPaused()) this.socket.resume();
   }
 
-  #setDeadline(ms: number): void {
-    const at = performance.now() + ms;
-    this.#deadline = at;
-    this.#expired = false;
-    if (this.#timer !== undefined && this.#timerAt <= at) return;
-    this.#stopTimer();
-    this.#arm(at);
-  }
-
-  #arm(at: number): void {
-    this.#timerAt = at;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      if (this.#deadline === Infinity) return;
-      const left = this.#deadline - performance.now();
-      // Timers may fire a little early: re-arm for what is left of a deadline moved later.
-      if (left > 1) return this.#arm(this.#deadline);
-      this.#expired = true;
-      this.#notify();
-    }, Math.max(0, at - performance.now()));
-  }
-
-  #stopTimer(): void {
-    if (this.#timer === undefined) return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
-  }
-
   async #waitForBody(): Promise<void> {
     if (this.bodyIdleMs === Infinity) return await this.#waitForData();
-    this.#setDeadline(this.bodyIdleMs);
+    this.#deadline.set(this.bodyIdleMs);
     try {
       await this.#waitForData();
-      if (this.#expired && this.#queue.length === 0 && !this.#ended) {
+      if (this.#deadline.expired && this.#queue.length === 0 && !this.#ended) {
         throw new ReadTimeoutError(`No data for ${this.bodyIdleMs} ms inside a message body`);
       }
     } finally {
-      this.#deadline = Infinity;
+      this.#deadline.cancel();
     }
   }
 

@@ -9,7 +9,7 @@
 
 import type { SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
-import { ReadTimeoutError } from "./byte_stream.ts";
+import { ReadTimeoutError } from "./protocol_error.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { respondH2Deny } from "./h2_responses.ts";
 import { serveH2 } from "./h2_server.ts";

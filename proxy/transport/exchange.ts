@@ -8,7 +8,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { ProtocolError, ReadTimeoutError } from "./byte_stream.ts";
+import { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
 import { values } from "./header_fields.ts";

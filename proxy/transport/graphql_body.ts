@@ -8,7 +8,7 @@
  */
 
 import { classifyGraphqlRequest, type GraphqlRequestInfo } from "../policy/mod.ts";
-import { ReadTimeoutError } from "./byte_stream.ts";
+import { ReadTimeoutError } from "./protocol_error.ts";
 import type { ClientConnection, L7Question } from "./client_connection.ts";
 import { values } from "./header_fields.ts";
 import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";

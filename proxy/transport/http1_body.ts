@@ -11,7 +11,8 @@
  * @module
  */
 
-import { type ByteStream, ProtocolError } from "./byte_stream.ts";
+import type { ByteStream } from "./byte_stream.ts";
+import { ProtocolError } from "./protocol_error.ts";
 
 /** A request body larger than the proxy buffers (413). */
 export class BodyTooLargeError extends Error {

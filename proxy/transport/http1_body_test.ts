@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { ByteStream, ProtocolError } from "./byte_stream.ts";
+import { ByteStream } from "./byte_stream.ts";
+import { ProtocolError } from "./protocol_error.ts";
 import { CHUNK_FRAMING_ALLOWANCE, readChunkedBody, relayChunked } from "./http1_body.ts";
 
 function streamOf(text: string): { stream: ByteStream; input: PassThrough } {

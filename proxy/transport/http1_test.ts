@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { ByteStream, ProtocolError, ReadTimeoutError } from "./byte_stream.ts";
+import { ByteStream } from "./byte_stream.ts";
+import { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
 import { parseRequestHead, parseResponseHead } from "./http1_head.ts";
 import { BodyTooLargeError, readChunkedBody, relayChunked } from "./http1_body.ts";
 

@@ -25,8 +25,9 @@ export type {
   RequestHead,
   ResponseHead,
 } from "./http1_head.ts";
-export { ByteStream, ProtocolError, ReadTimeoutError } from "./byte_stream.ts";
-export type { HeadRead, HeadTimeouts } from "./byte_stream.ts";
+export { ByteStream } from "./byte_stream.ts";
+export { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
+export type { HeadRead, HeadTimeouts } from "./scan_head.ts";
 export { UpstreamError, UpstreamPool } from "./upstream_pool.ts";
 export type { PoolOptions, UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
 export { duplexFromDenoConn } from "./deno_conn_duplex.ts";

@@ -8,7 +8,8 @@
 import { Buffer } from "node:buffer";
 import { canonicalizePath } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import { type ByteStream, ReadTimeoutError } from "./byte_stream.ts";
+import type { ByteStream } from "./byte_stream.ts";
+import { ReadTimeoutError } from "./protocol_error.ts";
 import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_POLICY_LOCAL_BODY_BYTES } from "./proxy_context.ts";
