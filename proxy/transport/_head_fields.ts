@@ -1,0 +1,100 @@
+/**
+ * The lexical layer of an HTTP/1 head: lines, header fields and the few fields that decide
+ * framing and connection handling. Every refusal is a one-line reason string.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import type { HeaderField } from "./header_fields.ts";
+
+/** An RFC 9110 token (method, field name). */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Field values: HTAB, SP, visible ASCII and obs-text; never CR, LF, NUL or other controls.
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** The head's lines without the final CRLF CRLF, or why they are refused. */
+export function splitLines(bytes: Uint8Array): string[] | string {
+  // latin1 keeps one character per byte, so the checks below see every raw byte.
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  if (!text.endsWith("\r\n\r\n")) return "Incomplete message head";
+  // RFC 9112 §2.2: a server should ignore at least one empty line before the request line.
+  while (text.startsWith("\r\n")) text = text.slice(2);
+  const lines = text.slice(0, -4).split("\r\n");
+  for (const line of lines) {
+    if (line.includes("\n")) return "Bare LF in message head";
+    if (line.includes("\r")) return "Bare CR in message head";
+  }
+  return lines;
+}
+
+/** The values of the fields that decide framing and connection handling, in order. */
+export interface SpecialFields {
+  host: string[];
+  "content-length": string[];
+  "transfer-encoding": string[];
+  connection: string[];
+  expect: string[];
+}
+
+/** Longest name in {@linkcode SpecialFields}: longer names need no lower-casing. */
+const SPECIAL_MAX = "transfer-encoding".length;
+
+/** The header fields after the start line, and the special ones gathered on the way. */
+export function parseFields(
+  lines: string[],
+): { headers: HeaderField[]; special: SpecialFields } | string {
+  const headers: HeaderField[] = [];
+  const special: SpecialFields = {
+    host: [],
+    "content-length": [],
+    "transfer-encoding": [],
+    connection: [],
+    expect: [],
+  };
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) return "Obsolete line folding in header field";
+    const colon = line.indexOf(":");
+    if (colon <= 0) return "Malformed header field";
+    const name = line.slice(0, colon);
+    if (!TOKEN.test(name)) return "Malformed header field name";
+    const value = trimOws(line, colon + 1);
+    if (!FIELD_VALUE.test(value)) return "Control character in header field value";
+    headers.push([name, value]);
+    if (colon <= SPECIAL_MAX) {
+      const lower = name.toLowerCase();
+      if (Object.hasOwn(special, lower)) special[lower as keyof SpecialFields].push(value);
+    }
+  }
+  return { headers, special };
+}
+
+/** `line` from `start`, without leading and trailing spaces and tabs (RFC 9110 OWS). */
+function trimOws(line: string, start: number): string {
+  let from = start;
+  let to = line.length;
+  while (from < to && isOws(line.charCodeAt(from))) from++;
+  while (to > from && isOws(line.charCodeAt(to - 1))) to--;
+  return line.slice(from, to);
+}
+
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+/** The lower-case tokens of Connection field values. */
+export function tokensOf(values: string[]): ReadonlySet<string> {
+  if (values.length === 0) return NO_TOKENS;
+  const tokens = new Set<string>();
+  for (const value of values) {
+    for (const token of value.split(",")) {
+      const trimmed = token.trim().toLowerCase();
+      if (trimmed !== "") tokens.add(trimmed);
+    }
+  }
+  return tokens;
+}
+
+const NO_TOKENS: ReadonlySet<string> = new Set();
