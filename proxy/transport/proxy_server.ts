@@ -6,86 +6,17 @@
 
 import * as net from "node:net";
 import type { Duplex } from "node:stream";
-import type { OcsfEvent } from "../ocsf/mod.ts";
 import type { RequesterIdentity } from "../policy/mod.ts";
 import { classifyAddress } from "../policy/mod.ts";
-import { POLICY_LOCAL_LIMITS } from "../policy_local/mod.ts";
-import type { LivePolicy } from "./live_policy.ts";
-import {
-  createProcIdentityResolver,
-  type IdentityResolver,
-  type PeerAddress,
-} from "../identity/mod.ts";
-import {
-  type CertificateAuthority,
-  DenialContexts,
-  type DenialContextsOptions,
-} from "../tls/mod.ts";
-import { DestinationResolver, type ResolveOverride } from "./destination.ts";
+import { createProcIdentityResolver, type PeerAddress } from "../identity/mod.ts";
+import { clientLimit, descriptorsNearLimit } from "./client_limit.ts";
+import { createContext, type ProxyOptions } from "./proxy_options.ts";
 import { serveClient } from "./serve_client.ts";
-import { ByteStream } from "./byte_stream.ts";
-import { lingeringClose } from "./lingering_close.ts";
 import { connectionCap, readDescriptorLimit } from "./connection_cap.ts";
 import { ResilientListener } from "./resilient_listener.ts";
-import { MAX_CLIENT_CONNECTIONS, type ProxyContext } from "./proxy_context.ts";
-import { sendError } from "./responses.ts";
-import { UpstreamPool } from "./upstream_pool.ts";
+import { MAX_CLIENT_CONNECTIONS } from "./proxy_context.ts";
 
-/** Options of {@linkcode startProxy}. */
-export interface ProxyOptions {
-  /** Where to listen; port 0 picks a free port. */
-  listen: { hostname: string; port: number };
-  /** The policy in force (swapped on reload). */
-  holder: LivePolicy;
-  /** Mints the leaf certificates for intercepted hosts. */
-  ca: CertificateAuthority;
-  /** Operator-trusted address overrides (they bypass the SSRF guard). */
-  resolve?: ResolveOverride[];
-  /** Extra CAs (PEM texts) trusted for upstream TLS besides the default roots. */
-  upstreamCa?: string[];
-  /** Serves `http://policy.local/...`. */
-  policyLocal?: (request: Request) => Promise<Response>;
-  /**
-   * Receives one OCSF event per decision. When it returns a promise, a denial is answered
-   * only once that promise settles: the agent never hears of a denial that
-   * `/v1/denials` cannot show yet.
-   */
-  onEvent?: (event: OcsfEvent) => void | Promise<void>;
-  /** Who is behind a TCP connection; the `/proc` resolver by default. */
-  identity?: IdentityResolver;
-  /** Skill path named in deny bodies. */
-  skillPath: string;
-  /** Slow-client limit for a request head (default 15 s). */
-  headTimeoutMs?: number;
-  /** Idle limit between requests on a kept-alive connection (default 60 s). */
-  idleTimeoutMs?: number;
-  /** Upstream must start answering within this long (default 60 s). */
-  upstreamTimeoutMs?: number;
-  /** Connecting upstream may take this long (default 10 s). */
-  connectTimeoutMs?: number;
-  /** A policy.local request body must arrive whole within this long (default 15 s). */
-  policyLocalBodyTimeoutMs?: number;
-  /** Allow a non-loopback listen address. */
-  allowRemote?: boolean;
-  /**
-   * Client connections served at once; more are answered 503 and closed (default 512). It is
-   * lowered to what the process's open-file limit allows (two descriptors per connection).
-   */
-  maxConnections?: number;
-  /** The soft open-file limit to size the connection cap by; read from `/proc` by default. */
-  descriptorLimit?: number;
-  /** Hears of listener trouble (out of descriptors, listening again), at most once per 10 s. */
-  onTrouble?: (message: string) => void;
-  /** The budget of leaves minted to tell L4 denials in-band (10 a second, 20 at once). */
-  denialMints?: DenialContextsOptions;
-}
-
-const defaults = {
-  headTimeoutMs: 15_000,
-  idleTimeoutMs: 60_000,
-  upstreamTimeoutMs: 60_000,
-  connectTimeoutMs: 10_000,
-} satisfies Partial<ProxyOptions>;
+export type { ProxyOptions } from "./proxy_options.ts";
 
 /** A running proxy. */
 export interface ProxyHandle {
@@ -170,51 +101,6 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   };
 }
 
-/**
- * Counts client connections: admits one (and counts it until it closes) while fewer than
- * `max` are open, otherwise answers it 503 and closes it. `refusedSince()` says whether one
- * was refused since it was last asked.
- */
-function clientLimit(max: number): { admit(socket: Duplex): boolean; refusedSince(): boolean } {
-  let open = 0;
-  let refused = false;
-  return {
-    admit(socket) {
-      if (open >= max) {
-        refused = true;
-        void refuseConnection(socket, max);
-        return false;
-      }
-      open++;
-      socket.once("close", () => open--);
-      return true;
-    },
-    refusedSince() {
-      const was = refused;
-      refused = false;
-      return was;
-    },
-  };
-}
-
-/** Whether this process holds at least three quarters of the descriptors it may open. */
-function descriptorsNearLimit(limit: number | undefined): boolean {
-  if (limit === undefined) return true;
-  try {
-    let open = 0;
-    for (const _ of Deno.readDirSync("/proc/self/fd")) open++;
-    return open >= limit * 0.75;
-  } catch {
-    return true;
-  }
-}
-
-async function refuseConnection(socket: Duplex, max: number): Promise<void> {
-  const detail = `The proxy is serving its limit of ${max} connections: close idle ones and retry`;
-  await sendError(new ByteStream(socket), 503, "too_many_connections", detail);
-  await lingeringClose(socket);
-}
-
 function peerOf(socket: net.Socket): PeerAddress {
   return {
     localPort: socket.localPort ?? 0,
@@ -234,33 +120,4 @@ async function closeAll(listener: ResilientListener, sockets: Set<Duplex>): Prom
     })
   );
   await Promise.all([stopped, ...closing]);
-}
-
-function createContext(options: ProxyOptions, track: (socket: Duplex) => void): ProxyContext {
-  const connectTimeoutMs = options.connectTimeoutMs ?? defaults.connectTimeoutMs;
-  return {
-    holder: options.holder,
-    ca: options.ca,
-    denialContexts: new DenialContexts(options.ca, options.denialMints),
-    pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track }),
-    destinations: new DestinationResolver(options.resolve),
-    policyLocal: options.policyLocal,
-    emit(event) {
-      try {
-        const recorded = options.onEvent?.(event);
-        return recorded instanceof Promise ? recorded.catch(() => {}) : undefined;
-      } catch {
-        // A failing log sink must not break enforcement.
-        return undefined;
-      }
-    },
-    skillPath: options.skillPath,
-    headTimeoutMs: options.headTimeoutMs ?? defaults.headTimeoutMs,
-    idleTimeoutMs: options.idleTimeoutMs ?? defaults.idleTimeoutMs,
-    upstreamTimeoutMs: options.upstreamTimeoutMs ?? defaults.upstreamTimeoutMs,
-    connectTimeoutMs,
-    policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs ??
-      POLICY_LOCAL_LIMITS.bodyReadTimeoutMs,
-    track,
-  };
 }

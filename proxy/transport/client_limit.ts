@@ -1,0 +1,58 @@
+/**
+ * Admission of client connections: a count of open ones against the cap, the 503 for one
+ * over it, and whether refusals mean the process is short of file descriptors.
+ *
+ * @module
+ */
+
+import type { Duplex } from "node:stream";
+import { ByteStream } from "./byte_stream.ts";
+import { lingeringClose } from "./lingering_close.ts";
+import { sendError } from "./responses.ts";
+
+/**
+ * Counts client connections: admits one (and counts it until it closes) while fewer than
+ * `max` are open, otherwise answers it 503 and closes it. `refusedSince()` says whether one
+ * was refused since it was last asked.
+ */
+export function clientLimit(
+  max: number,
+): { admit(socket: Duplex): boolean; refusedSince(): boolean } {
+  let open = 0;
+  let refused = false;
+  return {
+    admit(socket) {
+      if (open >= max) {
+        refused = true;
+        void refuseConnection(socket, max);
+        return false;
+      }
+      open++;
+      socket.once("close", () => open--);
+      return true;
+    },
+    refusedSince() {
+      const was = refused;
+      refused = false;
+      return was;
+    },
+  };
+}
+
+/** Whether this process holds at least three quarters of the descriptors it may open. */
+export function descriptorsNearLimit(limit: number | undefined): boolean {
+  if (limit === undefined) return true;
+  try {
+    let open = 0;
+    for (const _ of Deno.readDirSync("/proc/self/fd")) open++;
+    return open >= limit * 0.75;
+  } catch {
+    return true;
+  }
+}
+
+async function refuseConnection(socket: Duplex, max: number): Promise<void> {
+  const detail = `The proxy is serving its limit of ${max} connections: close idle ones and retry`;
+  await sendError(new ByteStream(socket), 503, "too_many_connections", detail);
+  await lingeringClose(socket);
+}

@@ -1,0 +1,108 @@
+/**
+ * `ProxyOptions`, what `startProxy()` takes, and the per-proxy context built from them.
+ *
+ * @module
+ */
+
+import type { Duplex } from "node:stream";
+import type { OcsfEvent } from "../ocsf/mod.ts";
+import { POLICY_LOCAL_LIMITS } from "../policy_local/mod.ts";
+import type { LivePolicy } from "./live_policy.ts";
+import type { IdentityResolver } from "../identity/mod.ts";
+import {
+  type CertificateAuthority,
+  DenialContexts,
+  type DenialContextsOptions,
+} from "../tls/mod.ts";
+import { DestinationResolver, type ResolveOverride } from "./destination.ts";
+import type { ProxyContext } from "./proxy_context.ts";
+import { UpstreamPool } from "./upstream_pool.ts";
+
+/** Options of `startProxy()`. */
+export interface ProxyOptions {
+  /** Where to listen; port 0 picks a free port. */
+  listen: { hostname: string; port: number };
+  /** The policy in force (swapped on reload). */
+  holder: LivePolicy;
+  /** Mints the leaf certificates for intercepted hosts. */
+  ca: CertificateAuthority;
+  /** Operator-trusted address overrides (they bypass the SSRF guard). */
+  resolve?: ResolveOverride[];
+  /** Extra CAs (PEM texts) trusted for upstream TLS besides the default roots. */
+  upstreamCa?: string[];
+  /** Serves `http://policy.local/...`. */
+  policyLocal?: (request: Request) => Promise<Response>;
+  /**
+   * Receives one OCSF event per decision. When it returns a promise, a denial is answered
+   * only once that promise settles: the agent never hears of a denial that
+   * `/v1/denials` cannot show yet.
+   */
+  onEvent?: (event: OcsfEvent) => void | Promise<void>;
+  /** Who is behind a TCP connection; the `/proc` resolver by default. */
+  identity?: IdentityResolver;
+  /** Skill path named in deny bodies. */
+  skillPath: string;
+  /** Slow-client limit for a request head (default 15 s). */
+  headTimeoutMs?: number;
+  /** Idle limit between requests on a kept-alive connection (default 60 s). */
+  idleTimeoutMs?: number;
+  /** Upstream must start answering within this long (default 60 s). */
+  upstreamTimeoutMs?: number;
+  /** Connecting upstream may take this long (default 10 s). */
+  connectTimeoutMs?: number;
+  /** A policy.local request body must arrive whole within this long (default 15 s). */
+  policyLocalBodyTimeoutMs?: number;
+  /** Allow a non-loopback listen address. */
+  allowRemote?: boolean;
+  /**
+   * Client connections served at once; more are answered 503 and closed (default 512). It is
+   * lowered to what the process's open-file limit allows (two descriptors per connection).
+   */
+  maxConnections?: number;
+  /** The soft open-file limit to size the connection cap by; read from `/proc` by default. */
+  descriptorLimit?: number;
+  /** Hears of listener trouble (out of descriptors, listening again), at most once per 10 s. */
+  onTrouble?: (message: string) => void;
+  /** The budget of leaves minted to tell L4 denials in-band (10 a second, 20 at once). */
+  denialMints?: DenialContextsOptions;
+}
+
+const defaults = {
+  headTimeoutMs: 15_000,
+  idleTimeoutMs: 60_000,
+  upstreamTimeoutMs: 60_000,
+  connectTimeoutMs: 10_000,
+} satisfies Partial<ProxyOptions>;
+
+/** The context every connection of one proxy shares, built from its options. */
+export function createContext(
+  options: ProxyOptions,
+  track: (socket: Duplex) => void,
+): ProxyContext {
+  const connectTimeoutMs = options.connectTimeoutMs ?? defaults.connectTimeoutMs;
+  return {
+    holder: options.holder,
+    ca: options.ca,
+    denialContexts: new DenialContexts(options.ca, options.denialMints),
+    pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track }),
+    destinations: new DestinationResolver(options.resolve),
+    policyLocal: options.policyLocal,
+    emit(event) {
+      try {
+        const recorded = options.onEvent?.(event);
+        return recorded instanceof Promise ? recorded.catch(() => {}) : undefined;
+      } catch {
+        // A failing log sink must not break enforcement.
+        return undefined;
+      }
+    },
+    skillPath: options.skillPath,
+    headTimeoutMs: options.headTimeoutMs ?? defaults.headTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? defaults.idleTimeoutMs,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? defaults.upstreamTimeoutMs,
+    connectTimeoutMs,
+    policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs ??
+      POLICY_LOCAL_LIMITS.bodyReadTimeoutMs,
+    track,
+  };
+}
