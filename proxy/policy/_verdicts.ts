@@ -7,7 +7,8 @@
  */
 
 import type { Grant } from "./compiled_policy.ts";
-import type { Decision, RequestFacts } from "./types.ts";
+import type { RequestFacts } from "./request_facts.ts";
+import type { Decision } from "./decision.ts";
 
 type Base = Pick<Decision, "host" | "port" | "binary" | "method" | "path">;
 

@@ -19,7 +19,8 @@ import {
   markOnce,
   smallestKey,
 } from "./_verdicts.ts";
-import type { Decision, RequesterIdentity, RequestFacts } from "./types.ts";
+import type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
+import type { Decision } from "./decision.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
 

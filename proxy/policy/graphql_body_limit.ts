@@ -7,7 +7,7 @@
 
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
-import type { RequestFacts } from "./types.ts";
+import type { RequestFacts } from "./request_facts.ts";
 
 /**
  * The body cap of the GraphQL endpoints that would judge this L7 request (the smallest, so

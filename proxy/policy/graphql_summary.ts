@@ -7,7 +7,7 @@
  */
 
 import type { GraphqlOperation } from "./graphql_document.ts";
-import type { GraphqlOperationSummary } from "./types.ts";
+import type { GraphqlOperationSummary } from "./decision.ts";
 
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
 

@@ -9,20 +9,17 @@ export type {
   AccessPreset,
   AllowRule,
   BinaryRef,
-  Decision,
   Endpoint,
   Enforcement,
   GraphqlMatch,
-  GraphqlOperationSummary,
   L7Match,
   NetworkRule,
   Policy,
   PolicyIssue,
   QueryMatcherSpec,
-  RequesterIdentity,
-  RequestFacts,
-  RuleMissing,
 } from "./types.ts";
+export type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
+export type { Decision, GraphqlOperationSummary, RuleMissing } from "./decision.ts";
 export { parsePolicy, validateNetworkRule } from "./parse_policy.ts";
 export { policyFromJson } from "./policy_from_json.ts";
 export { parseYamlValue } from "./_fast_yaml.ts";

@@ -12,7 +12,8 @@ import { decide } from "./decide.ts";
 import { matcherGlobs } from "./_query.ts";
 import { cidrContains, parseCidr } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
-import type { Endpoint, L7Match, NetworkRule, RequestFacts } from "./types.ts";
+import type { Endpoint, L7Match, NetworkRule } from "./types.ts";
+import type { RequestFacts } from "./request_facts.ts";
 import { restAllows } from "./l7_rules.ts";
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 

@@ -8,7 +8,7 @@
  */
 
 import type { Grant } from "./compiled_policy.ts";
-import type { RequestFacts } from "./types.ts";
+import type { RequestFacts } from "./request_facts.ts";
 
 /** How long an approved rule lives. `durable` rules carry no lease comment. */
 export type RuleScope = "once" | "lease" | "session" | "durable";

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { decide, loadPolicyText, parseRuleLeases } from "./mod.ts";
-import type { RequestFacts } from "./types.ts";
+import type { RequestFacts } from "./request_facts.ts";
 
 const AT = Date.UTC(2030, 0, 1);
 const text = (comment: string) =>

@@ -1,6 +1,6 @@
 /**
- * The policy model shared by every stage: the validated file shape (`Policy`), the facts a
- * request brings (`RequestFacts`) and the verdict (`Decision`).
+ * The validated policy file shape (`Policy` and its parts) and its validation issues. The
+ * facts a request brings are in `request_facts.ts`, the verdict in `decision.ts`.
  *
  * @module
  */
@@ -10,8 +10,6 @@ export type AccessPreset = "read-only" | "read-write" | "full";
 
 /** How an endpoint enforces its L7 rules. Tollgate defaults to `enforce` (OpenShell: audit). */
 export type Enforcement = "enforce" | "audit";
-
-import type { GraphqlRequestInfo } from "./graphql_request.ts";
 
 /** A query-value matcher as written in a file: a glob, `{glob}` or `{any: [globs]}`. */
 export type QueryMatcherSpec = string | { glob: string } | { any: string[] };
@@ -140,137 +138,4 @@ export interface PolicyIssue {
   col: number;
   /** Sentence-case message, values quoted. */
   message: string;
-}
-
-/** Who is asking: the requester's executable and its ancestors' (nearest first). */
-export interface RequesterIdentity {
-  /** Resolved executable path of the connecting process. */
-  exe: string;
-  /** Executables of its ancestors, nearest first. */
-  ancestors: string[];
-  /** Process id, when known (for logs). */
-  pid?: number;
-}
-
-/**
- * What a request brings to `decide()`. Without `method` it is an L4 (host:port) question;
- * with `method` and a canonical `path` it is an L7 question.
- */
-export interface RequestFacts {
-  /** Lower-case host name or IP literal, no brackets, no port. */
-  host: string;
-  /** Destination port. */
-  port: number;
-  /**
-   * Every address `host` resolved to, when the transport looked it up before deciding. A
-   * host-less `allowed_ips` endpoint matches a host name only through these (all must lie in
-   * its `allowed_ips`); the transport must then connect only to these addresses.
-   */
-  addresses?: string[];
-  /** Undefined when the requester could not be identified: such a request is denied. */
-  identity?: RequesterIdentity;
-  /** Why identity resolution failed, when it did (goes into the deny reason). */
-  identityError?: string;
-  /** HTTP method as sent; present only for an L7 question. */
-  method?: string;
-  /** Canonical path (see `canonicalizePath()`), without the query. */
-  path?: string;
-  /** Raw query string without the leading `?` (never logged or echoed). */
-  query?: string;
-  /**
-   * Methods named by `X-HTTP-Method-Override`, `X-HTTP-Method` or `X-Method-Override`: the
-   * origin may act as any of them, so each must be allowed as well as `method`.
-   */
-  methodOverrides?: string[];
-  /**
-   * The classified GraphQL request (see `classifyGraphqlRequest()`), for a request a
-   * `protocol: graphql` endpoint judges; without it such a request is denied.
-   */
-  graphql?: GraphqlRequestInfo;
-  /**
-   * The time of the request (epoch ms): a leased rule allows only before its expiry, and
-   * without `now` it allows nothing.
-   */
-  now?: number;
-  /** The sandbox id the request comes from: a session-scoped rule serves only its own. */
-  sandbox?: string;
-  /** True for a once-scoped rule key whose one request this proxy has already allowed. */
-  spent?: (ruleKey: string) => boolean;
-}
-
-/** The rule the agent would need, named in a denial (`rule_missing` in the 403 body). */
-export interface RuleMissing {
-  /** `rest_allow` or `graphql_allow` for an L7 denial, `l4_allow` for an L4 one. */
-  type: "rest_allow" | "graphql_allow" | "l4_allow";
-  /** Layer of the denial. */
-  layer: "l4" | "l7";
-  /** Method that would need an allow rule (L7). */
-  method?: string;
-  /** Canonical path that would need an allow rule (L7). */
-  path?: string;
-  /** Destination host. */
-  host: string;
-  /** Destination port. */
-  port: number;
-  /** The requester's executable. */
-  binary?: string;
-  /** The GraphQL operation that would need an allow rule (`graphql_allow`). */
-  operation?: GraphqlOperationSummary;
-}
-
-/** A GraphQL operation as a denial names it. */
-export interface GraphqlOperationSummary {
-  /** `query`, `mutation`, `subscription`, or empty for an unregistered persisted query. */
-  operation_type: string;
-  /** The operation's name, when it is a GraphQL name. */
-  operation_name?: string;
-  /** Root fields selected. */
-  fields: string[];
-}
-
-/** The one verdict that the 403 body, the OCSF event and the CLI line all render. */
-export interface Decision {
-  /** Allow or deny. */
-  verdict: "allow" | "deny";
-  /** Which question was answered: host:port (l4) or one HTTP request (l7). */
-  layer: "l4" | "l7";
-  /** Human-readable reason, e.g. `PUT /x not permitted by policy`. */
-  reason: string;
-  /** Rule key that matched (allow) or was closest (deny); absent when none. */
-  policy?: string;
-  /** True when the request was allowed only because the endpoint is in audit mode. */
-  audit?: boolean;
-  /**
-   * For an allowed L4 decision: true when the matched endpoint is `protocol: rest` (and not
-   * `tls: skip`), so the transport must intercept and decide each request at L7.
-   */
-  inspect?: boolean;
-  /** For an allowed L4 decision: CIDRs that let this destination resolve to private addresses. */
-  allowedIps?: string[];
-  /** For an allowed L4 decision: keep `%2F` in paths (some matched endpoint allows it). */
-  allowEncodedSlash?: boolean;
-  /**
-   * For an allowed L4 decision made on `facts.addresses`: those addresses. The transport
-   * connects only to them, so the name cannot resolve elsewhere after the decision.
-   */
-  addresses?: string[];
-  /** Echo of the facts, for the renderers. */
-  host: string;
-  /** Echo of the destination port. */
-  port: number;
-  /** Echo of the requester's executable. */
-  binary?: string;
-  /** Echo of the method (L7). */
-  method?: string;
-  /** Echo of the canonical path (L7); never the query. */
-  path?: string;
-  /** For an L7 decision by a GraphQL endpoint: the operation it names (the refused one). */
-  graphql?: GraphqlOperationSummary;
-  /** Present on denials. */
-  ruleMissing?: RuleMissing;
-  /**
-   * The once-scoped rule key this final allow rests on alone: the caller must mark it spent
-   * before it decides another request.
-   */
-  once?: string;
 }
