@@ -7,44 +7,20 @@
 
 import { loadOffThread } from "./_parse_off_thread.ts";
 import {
-  type CompiledPolicy,
-  formatIssue,
   type LoadedPolicy,
   loadPolicyFile,
   loadPolicyText,
-  type Policy,
   type PolicyIssue,
   PolicyValidationError,
   realBinaryPath,
-  type RuleLease,
 } from "./policy/mod.ts";
-import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
+import { type PolicySnapshot, snapshotOf } from "./policy_snapshot.ts";
+
+export type { PolicySnapshot } from "./policy_snapshot.ts";
 
 // The proxy runs beside its sandboxes: a binary path as written resolves on this host, to the
 // executable the kernel reports for the requester.
 const ON_THIS_HOST = { resolveBinary: realBinaryPath };
-
-/** One enforced policy version; never mutated after it is published. */
-export interface PolicySnapshot {
-  /** Policy name (the file is `NAME.yaml`). */
-  name: string;
-  /** Path of the policy file. */
-  file: string;
-  /** The YAML text as loaded (comments included). */
-  text: string;
-  /** The validated policy. */
-  policy: Policy;
-  /** Matchers built once, for `decide()`. */
-  compiled: CompiledPolicy;
-  /** Content hash of the validated policy. */
-  hash: string;
-  /** The file's `revision`. */
-  revision: number;
-  /** Local reload counter: 1 for the first policy, +1 for every successful swap. */
-  generation: number;
-  /** Rule key → lease, for the rules that are not durable. */
-  leases: ReadonlyMap<string, RuleLease>;
-}
 
 /** Result of {@linkcode PolicyHolder.update}. */
 export type UpdateResult =
@@ -198,78 +174,4 @@ export class PolicyHolder {
 
 function onceKey(snapshot: PolicySnapshot, ruleKey: string): string {
   return `${ruleKey}@${snapshot.leases.get(ruleKey)?.expiresAt ?? "-"}`;
-}
-
-function snapshotOf(
-  name: string,
-  loaded: LoadedPolicy,
-  generation: number,
-  revision = loaded.policy.revision,
-): PolicySnapshot {
-  return {
-    name,
-    file: loaded.file,
-    text: loaded.text,
-    // Read on demand: after an off-thread reload the whole object is built only if asked for.
-    get policy() {
-      return loaded.policy;
-    },
-    compiled: loaded.compiled,
-    hash: loaded.hash,
-    revision,
-    generation,
-    leases: loaded.leases ?? new Map(),
-  };
-}
-
-/**
- * Swap in a new policy text (file or push) off the request path (`reload`), reporting
- * CONFIG:LOADED, or CONFIG:FAILED with every issue while the last good policy stays in force.
- * `json`: the same policy as a JSON document, when the push carried one (see `reload`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { PolicyHolder, reloadFromText } from "./policy_holder.ts";
- * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\n");
- * await reloadFromText(holder, "version: 2\n", (event) => assert.equal(event.class_uid, 5019));
- * assert.equal(holder.current().generation, 1);
- * ```
- */
-export async function reloadFromText(
-  holder: PolicyHolder,
-  text: string,
-  onEvent: ((event: OcsfEvent) => void) | undefined,
-  json?: string,
-): Promise<UpdateResult> {
-  const result = await holder.reload(text, json);
-  if (result.ok && result.superseded) return result;
-  if (result.ok) {
-    const { revision, hash, name } = result.snapshot;
-    onEvent?.(
-      configEvent("LOADED", "Policy reloaded successfully", { revision, hash, policy: name }),
-    );
-  } else {
-    onEvent?.(reloadFailedEvent(holder, result.issues.map(formatIssue)));
-  }
-  return result;
-}
-
-/**
- * The CONFIG:FAILED event of a reload that changed nothing: what went wrong, and the revision
- * that stays in force.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { PolicyHolder, reloadFailedEvent } from "./policy_holder.ts";
- * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\nrevision: 2\n");
- * const event = reloadFailedEvent(holder, ["Cannot read policy file: denied"]);
- * assert(String(event.message).includes("keeping revision 2"));
- * ```
- */
-export function reloadFailedEvent(holder: PolicyHolder, problems: string[]): OcsfEvent {
-  const { revision, hash, name } = holder.current();
-  const message = `Policy reload failed, keeping revision ${revision}: ${problems.join("; ")}`;
-  return configEvent("FAILED", message, { revision, hash, policy: name });
 }

@@ -9,7 +9,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Duplex } from "node:stream";
-import { PolicyHolder, reloadFromText } from "./policy_holder.ts";
+import { PolicyHolder } from "./policy_holder.ts";
+import { reloadFromText } from "./reload_from_text.ts";
 import { watchPolicyFile } from "./watch_policy_file.ts";
 import { parseResolveOverride, type ProxyHandle, startProxy } from "./transport/mod.ts";
 import { CertificateAuthority } from "./tls/mod.ts";

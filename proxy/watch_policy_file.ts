@@ -7,7 +7,8 @@
 
 import { dirname, resolve } from "node:path";
 import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
-import { type PolicyHolder, reloadFailedEvent, reloadFromText } from "./policy_holder.ts";
+import type { PolicyHolder } from "./policy_holder.ts";
+import { reloadFailedEvent, reloadFromText } from "./reload_from_text.ts";
 
 /** Options of {@linkcode watchPolicyFile}. */
 export interface WatchOptions {

@@ -1,0 +1,64 @@
+/**
+ * Reloading a proxy's policy with an audit trail: CONFIG:LOADED on success, CONFIG:FAILED
+ * with every issue while the last good policy stays in force.
+ *
+ * @module
+ */
+
+import { formatIssue } from "./policy/mod.ts";
+import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
+import type { PolicyHolder, UpdateResult } from "./policy_holder.ts";
+
+/**
+ * Swap in a new policy text (file or push) off the request path (`reload`), reporting
+ * CONFIG:LOADED, or CONFIG:FAILED with every issue while the last good policy stays in force.
+ * `json`: the same policy as a JSON document, when the push carried one (see `reload`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyHolder } from "./policy_holder.ts";
+ * import { reloadFromText } from "./reload_from_text.ts";
+ * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\n");
+ * await reloadFromText(holder, "version: 2\n", (event) => assert.equal(event.class_uid, 5019));
+ * assert.equal(holder.current().generation, 1);
+ * ```
+ */
+export async function reloadFromText(
+  holder: PolicyHolder,
+  text: string,
+  onEvent: ((event: OcsfEvent) => void) | undefined,
+  json?: string,
+): Promise<UpdateResult> {
+  const result = await holder.reload(text, json);
+  if (result.ok && result.superseded) return result;
+  if (result.ok) {
+    const { revision, hash, name } = result.snapshot;
+    onEvent?.(
+      configEvent("LOADED", "Policy reloaded successfully", { revision, hash, policy: name }),
+    );
+  } else {
+    onEvent?.(reloadFailedEvent(holder, result.issues.map(formatIssue)));
+  }
+  return result;
+}
+
+/**
+ * The CONFIG:FAILED event of a reload that changed nothing: what went wrong, and the revision
+ * that stays in force.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyHolder } from "./policy_holder.ts";
+ * import { reloadFailedEvent } from "./reload_from_text.ts";
+ * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\nrevision: 2\n");
+ * const event = reloadFailedEvent(holder, ["Cannot read policy file: denied"]);
+ * assert(String(event.message).includes("keeping revision 2"));
+ * ```
+ */
+export function reloadFailedEvent(holder: PolicyHolder, problems: string[]): OcsfEvent {
+  const { revision, hash, name } = holder.current();
+  const message = `Policy reload failed, keeping revision ${revision}: ${problems.join("; ")}`;
+  return configEvent("FAILED", message, { revision, hash, policy: name });
+}
