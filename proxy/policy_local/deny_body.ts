@@ -1,48 +1,18 @@
 /**
- * The structured 403 an agent receives when the proxy denies a request, and the plain
- * `{error, detail}` bodies the proxy sends for everything else it refuses.
+ * The structured 403 an agent receives when the proxy denies a request: the refused request,
+ * the rule it would need, and what to do next.
  *
  * @module
  */
 
 import type { Decision, GraphqlOperationSummary, RuleMissing } from "../policy/mod.ts";
-import {
-  NEXT_STEPS_DENIALS_LAST,
-  policyLocalUrl,
-  ROUTE_DENIALS,
-  ROUTE_POLICY_CURRENT,
-  ROUTE_PROPOSALS,
-  ROUTE_SKILL,
-} from "./routes.ts";
-
-/** A fully rendered HTTP response; the transport adds the status line and Content-Length. */
-export interface RenderedResponse {
-  /** HTTP status code. */
-  status: number;
-  /** Response headers (Content-Length is left to the transport). */
-  headers: Record<string, string>;
-  /** The JSON body text. */
-  body: string;
-}
+import { AGENT_GUIDANCE, denyNextSteps, type NextStep } from "./next_steps.ts";
+import type { RenderedResponse } from "./rendered_response.ts";
 
 /** Options of {@linkcode renderDenyResponse}. */
 export interface DenyOptions {
   /** Where the skill file lives inside the sandbox (named in `next_steps`). */
   skillPath: string;
-}
-
-/** One entry of `next_steps`: an action and how to perform it. */
-export interface NextStep {
-  /** What to do. */
-  action: "read_skill" | "inspect_policy" | "inspect_recent_denials" | "submit_proposal";
-  /** HTTP method of the call to make. */
-  method?: "GET" | "POST";
-  /** File path of the skill inside the sandbox (`read_skill`); for L7, the denied path without query. */
-  path?: string;
-  /** policy.local URL of the step. */
-  url: string;
-  /** Shape of the body to send (`submit_proposal`). */
-  body_type?: "PolicyMergeOperation";
 }
 
 /** The JSON body of the structured 403 (optional fields are omitted, never null). */
@@ -94,13 +64,6 @@ export interface DenyBody {
   agent_guidance: string;
 }
 
-/** One sentence telling an agent not to give up and not to work around the proxy. */
-export const AGENT_GUIDANCE: string =
-  "Tollgate's network policy blocked this request; if your task still needs it, read the " +
-  "policy-advisor skill, propose the narrowest rule that covers it to " +
-  `${policyLocalUrl(ROUTE_PROPOSALS)}, wait until the proposal reports ` +
-  "`policy_reloaded: true`, and only then retry the original request.";
-
 /**
  * Render the structured 403 for a denied decision (L7 or L4).
  *
@@ -139,62 +102,6 @@ export function renderDenyResponse(decision: Decision, options: DenyOptions): Re
     },
     body: JSON.stringify(body),
   };
-}
-
-/**
- * Render a plain JSON error `{error, detail}` (e.g. 400 `bad_request`, 431, `ssrf_denied`,
- * `invalid_policy_local_scheme`).
- *
- * @param status HTTP status code.
- * @param code Stable snake_case error code.
- * @param detail One sentence for the agent; never a header value, query string or body.
- * @returns The response with `Content-Type: application/json` and `Connection: close`.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { renderErrorResponse } from "./deny_body.ts";
- * const res = renderErrorResponse(400, "invalid_policy_local_scheme", "Use http://policy.local only");
- * assert.equal(JSON.parse(res.body).error, "invalid_policy_local_scheme");
- * ```
- */
-export function renderErrorResponse(
-  status: number,
-  code: string,
-  detail: string,
-): RenderedResponse {
-  return {
-    status,
-    headers: { "Content-Type": "application/json", "Connection": "close" },
-    body: JSON.stringify({ error: code, detail }),
-  };
-}
-
-/**
- * The `next_steps` array of a deny body.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { denyNextSteps } from "./deny_body.ts";
- * assert.equal(denyNextSteps("/skill.md").length, 4);
- * ```
- */
-export function denyNextSteps(skillPath: string): NextStep[] {
-  return [
-    { action: "read_skill", path: skillPath, url: policyLocalUrl(ROUTE_SKILL) },
-    { action: "inspect_policy", method: "GET", url: policyLocalUrl(ROUTE_POLICY_CURRENT) },
-    {
-      action: "inspect_recent_denials",
-      method: "GET",
-      url: `${policyLocalUrl(ROUTE_DENIALS)}?last=${NEXT_STEPS_DENIALS_LAST}`,
-    },
-    {
-      action: "submit_proposal",
-      method: "POST",
-      url: policyLocalUrl(ROUTE_PROPOSALS),
-      body_type: "PolicyMergeOperation",
-    },
-  ];
 }
 
 function denyBody(decision: Decision, options: DenyOptions): DenyBody {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import type { Decision } from "../policy/mod.ts";
-import { denyNextSteps, renderDenyResponse, renderErrorResponse } from "./deny_body.ts";
+import { renderDenyResponse } from "./deny_body.ts";
+import { denyNextSteps } from "./next_steps.ts";
+import { renderErrorResponse } from "./rendered_response.ts";
 
 const SKILL = "/etc/tollgate/skills/policy_advisor.md";
 

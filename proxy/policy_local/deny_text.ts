@@ -7,7 +7,7 @@
 
 import type { Decision } from "../policy/mod.ts";
 import { type DenyBody, type DenyOptions, renderDenyResponse } from "./deny_body.ts";
-import type { RenderedResponse } from "./deny_body.ts";
+import type { RenderedResponse } from "./rendered_response.ts";
 
 /**
  * Render a denial as `text/plain`: a few lines naming the policy, the missing rule and the

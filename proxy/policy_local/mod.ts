@@ -6,14 +6,13 @@
  * @module
  */
 
-export {
-  AGENT_GUIDANCE,
-  denyNextSteps,
-  renderDenyResponse,
-  renderErrorResponse,
-} from "./deny_body.ts";
+export { renderDenyResponse } from "./deny_body.ts";
+export { AGENT_GUIDANCE, denyNextSteps } from "./next_steps.ts";
+export { renderErrorResponse } from "./rendered_response.ts";
 export { renderDenyText } from "./deny_text.ts";
-export type { DenyBody, DenyOptions, NextStep, RenderedResponse } from "./deny_body.ts";
+export type { DenyBody, DenyOptions } from "./deny_body.ts";
+export type { NextStep } from "./next_steps.ts";
+export type { RenderedResponse } from "./rendered_response.ts";
 export {
   NEXT_STEPS_DENIALS_LAST,
   POLICY_LOCAL_BASE,
