@@ -52,7 +52,8 @@
  * @module
  */
 
-export { ENV_MODE_WARNING, isolationNotice, runSandbox } from "./run_sandbox.ts";
+export { runSandbox } from "./run_sandbox.ts";
+export { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
 export { chooseIsolation, detectIsolation, probeNetns } from "./detect_isolation.ts";

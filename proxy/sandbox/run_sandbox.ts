@@ -4,11 +4,15 @@
  * @module
  */
 
-import { delimiter, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Isolation } from "./detect_isolation.ts";
-import { type Launched, launchEnv, launchNetns } from "./_launch.ts";
-import { writeAtomically } from "./_files.ts";
+import { waitForExit } from "./_launch.ts";
+import { launchEnv } from "./_launch_env.ts";
+import { launchNetns } from "./_launch_netns.ts";
+import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
+import { findExecutable } from "./_find_executable.ts";
+import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
@@ -71,30 +75,6 @@ const defaults = {
   graceMs: 3_000,
   innerPort: 3128,
 } satisfies Partial<RunSandboxOptions>;
-
-/** What `--isolate env` says, once, before the command starts. */
-export const ENV_MODE_WARNING: string =
-  "warning: --isolate env sets proxy variables only; it is not a security boundary: nothing " +
-  "stops the command from connecting directly or from reading and changing the runner's " +
-  "files (the state directory and the policies included)";
-
-/**
- * The one line `sandbox run` prints in netns mode: how the command is kept in.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isolationNotice } from "./run_sandbox.ts";
- * assert(isolationNotice(3128, [80, 443]).includes("ports 80,443"));
- * ```
- */
-export function isolationNotice(innerPort: number, capturePorts: number[]): string {
-  const transparent = capturePorts.length === 0
-    ? "transparent mode off"
-    : `connections to looked-up names on ports ${capturePorts.join(",")} are captured too`;
-  return `sandbox: private network namespace, its only way out is the Tollgate proxy ` +
-    `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store`;
-}
 
 /**
  * Start a proxy, run `command` with only that proxy reachable (netns) or with the proxy
@@ -204,73 +184,4 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     await Deno.remove(sandboxDir, { recursive: true }).catch(() => {});
   }
-}
-
-/**
- * Copy the skill into `public/skills/` as `policy_advisor.md`, with `policy-advisor/SKILL.md`
- * (OpenShell's second name) pointing at it; returns the first path. A skill file that does not
- * exist is not copied: its path is passed on as given.
- */
-async function writeSkills(publicDir: string, source: string): Promise<string> {
-  const text = await Deno.readTextFile(source).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  });
-  if (text === undefined) return source;
-  const dir = join(publicDir, "skills");
-  await Deno.mkdir(join(dir, "policy-advisor"), { recursive: true, mode: 0o755 });
-  const path = join(dir, "policy_advisor.md");
-  await writeAtomically(path, text);
-  await writeAtomically(
-    join(dir, "policy-advisor", "SKILL.md"),
-    "---\nname: tollgate-policy-advisor\ndescription: Use when a request fails with " +
-      "policy_denied, mentions policy.local, or needs a narrow network policy proposal.\n---\n\n" +
-      `# Tollgate Policy Advisor\n\nRead \`${path}\` (also at http://policy.local/v1/skill).\n`,
-  );
-  return path;
-}
-
-async function createSandboxDir(stateDir: string): Promise<string> {
-  const parent = join(stateDir, "sandboxes");
-  await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
-  const id = `sb-${crypto.randomUUID().slice(0, 8)}`;
-  const dir = join(parent, id);
-  await Deno.mkdir(dir, { mode: 0o700 });
-  return dir;
-}
-
-async function waitForExit(
-  launched: Launched,
-  signal: AbortSignal | undefined,
-  graceMs: number,
-): Promise<number> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const stop = () => {
-    launched.terminate();
-    timer = setTimeout(() => launched.kill(), graceMs);
-  };
-  signal?.addEventListener("abort", stop, { once: true });
-  if (signal?.aborted) stop();
-  try {
-    return (await launched.child.status).code;
-  } finally {
-    signal?.removeEventListener("abort", stop);
-    clearTimeout(timer);
-  }
-}
-
-/** The path `name` runs from, as `execvp` would find it; undefined when there is none. */
-function findExecutable(name: string, path: string | undefined, cwd: string): string | undefined {
-  const candidates = name.includes("/")
-    ? [resolve(cwd, name)]
-    : (path ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter).map((dir) => join(dir, name));
-  for (const candidate of candidates) {
-    try {
-      const info = Deno.statSync(candidate);
-      if (info.isFile && (info.mode ?? 0o111) & 0o111) return candidate;
-    } catch {
-      // Not here; try the next directory.
-    }
-  }
-  return undefined;
 }
