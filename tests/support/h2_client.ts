@@ -8,9 +8,13 @@
 
 /** One request of {@linkcode nodeH2Requests}. */
 export interface H2ClientRequest {
+  /** The `:method` pseudo-header. */
   method: string;
+  /** The `:path` pseudo-header. */
   path: string;
+  /** Request body, sent as one chunk. */
   body?: string;
+  /** More request headers. */
   headers?: Record<string, string>;
   /** Send `body` but never end the stream (a body that stops arriving). */
   stall?: boolean;
@@ -18,9 +22,13 @@ export interface H2ClientRequest {
 
 /** What the client saw for one request. */
 export interface H2ClientResponse {
+  /** The `:status` pseudo-header (0 when the stream failed). */
   status: number;
+  /** Response headers. */
   headers: Record<string, string | string[]>;
+  /** The whole body, as text. */
   body: string;
+  /** Trailers (gRPC's `grpc-status`, for one). */
   trailers: Record<string, string>;
   /** Set when the stream failed instead of answering. */
   error?: string;
@@ -28,8 +36,11 @@ export interface H2ClientResponse {
 
 /** The session's outcome: the negotiated ALPN and one response per request, in order. */
 export interface H2ClientResult {
+  /** The protocol the proxy's TLS picked (`h2` expected). */
   alpn: string | false | null;
+  /** One per request, in order. */
   responses: H2ClientResponse[];
+  /** What the node process wrote to stderr. */
   stderr: string;
 }
 

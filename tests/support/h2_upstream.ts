@@ -15,9 +15,13 @@ import type { TestUpstreams } from "./test_upstreams.ts";
 
 /** One request the HTTP/2 upstream received. */
 export interface H2Recorded {
+  /** The `:method` pseudo-header. */
   method: string;
+  /** The `:path` pseudo-header. */
   path: string;
+  /** The `:authority` pseudo-header, when sent. */
   authority: string | undefined;
+  /** The whole request body, as text. */
   body: string;
 }
 
