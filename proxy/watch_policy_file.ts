@@ -40,11 +40,28 @@ type Outcome = "missing" | "unchanged" | "reloaded";
  *
  * @returns Resolves once `signal` aborted and the watcher is closed.
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyHolder } from "./policy_holder.ts";
+ * import { watchPolicyFile } from "./watch_policy_file.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const file = `${dir}/demo.yaml`;
+ * await Deno.writeTextFile(file, "version: 1\n");
+ * const holder = await PolicyHolder.load("demo", file);
  * const stop = new AbortController();
- * const watching = watchPolicyFile(holder, "policies/demo.yaml", { signal: stop.signal });
+ * const reloaded = Promise.withResolvers<string>();
+ * const watching = watchPolicyFile(holder, file, {
+ *   signal: stop.signal,
+ *   debounceMs: 10,
+ *   onEvent: (event) => reloaded.resolve(String(event.message)),
+ * });
+ * await Deno.writeTextFile(file, "version: 1\nrevision: 2\n");
+ * assert.equal(await reloaded.promise, "Policy reloaded successfully");
+ * assert.equal(holder.current().revision, 2);
  * stop.abort();
  * await watching;
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function watchPolicyFile(

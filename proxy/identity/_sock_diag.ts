@@ -135,8 +135,12 @@ function addressBytes(address: string): { family: number; bytes: number[] } | un
  * The 16 bytes of an IPv6 address (with an optional embedded IPv4 tail).
  *
  * @example
- * ```ts ignore
- * ipv6Bytes("::ffff:127.0.0.1"); // [0, …, 0xff, 0xff, 127, 0, 0, 1]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ipv6Bytes } from "./_sock_diag.ts";
+ *
+ * const mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 127, 0, 0, 1];
+ * assert.deepEqual(ipv6Bytes("::ffff:127.0.0.1"), mapped);
  * ```
  */
 export function ipv6Bytes(address: string): number[] {

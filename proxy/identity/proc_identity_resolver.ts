@@ -70,10 +70,25 @@ const TABLE_READ_SIZE = 256 * 1024;
  * done: it releases the FFI handle and ends the scan worker.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createProcIdentityResolver } from "./proc_identity_resolver.ts";
+ *
+ * // This process connects to itself: the requester is Deno.
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const server = await listener.accept();
  * const resolver = createProcIdentityResolver();
- * const who = await resolver.resolve({ localPort: 3128, remotePort: 50412, remoteAddress: "127.0.0.1" });
- * console.log(who.exe, who.ancestors);
+ * const who = await resolver.resolve({
+ *   localPort: listener.addr.port,
+ *   remotePort: client.localAddr.port,
+ *   remoteAddress: "127.0.0.1",
+ * });
+ * assert.equal(who.exe, Deno.execPath());
+ * resolver.close?.();
+ * client.close();
+ * server.close();
+ * listener.close();
  * ```
  */
 export function createProcIdentityResolver(options: ProcIdentityOptions = {}): IdentityResolver {

@@ -33,8 +33,17 @@ export interface AppendTargetSync {
  * Append `bytes` (whole lines) to a file opened for appending.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { appendLines } from "./_append_lines.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * const file = await Deno.open(path, { append: true });
  * const { droppedLines } = await appendLines(file, new TextEncoder().encode("a\nb\n"));
+ * file.close();
+ * assert.equal(droppedLines, 0);
+ * assert.equal(await Deno.readTextFile(path), "a\nb\n");
+ * await Deno.remove(path);
  * ```
  */
 export async function appendLines(file: AppendTarget, bytes: Uint8Array): Promise<AppendOutcome> {
@@ -63,8 +72,16 @@ export async function appendLines(file: AppendTarget, bytes: Uint8Array): Promis
  * Append `bytes` (whole lines) synchronously; see {@linkcode appendLines}.
  *
  * @example
- * ```ts ignore
- * const { droppedLines } = appendLinesSync(file, new TextEncoder().encode("a\n"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { appendLinesSync } from "./_append_lines.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * const file = Deno.openSync(path, { append: true });
+ * assert.equal(appendLinesSync(file, new TextEncoder().encode("a\n")).droppedLines, 0);
+ * file.close();
+ * assert.equal(await Deno.readTextFile(path), "a\n");
+ * await Deno.remove(path);
  * ```
  */
 export function appendLinesSync(file: AppendTargetSync, bytes: Uint8Array): AppendOutcome {

@@ -138,9 +138,18 @@ export async function loadPolicyFile(
  * not exist, cannot be read, or is already real. The resolver a proxy compiles with.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { realBinaryPath } from "./load_policy.ts";
- * realBinaryPath("/usr/bin/python3"); // "/usr/bin/python3.11" on Debian 12
+ *
+ * // Like /usr/bin/python3 -> python3.11 on Debian 12.
+ * const dir = Deno.realPathSync(await Deno.makeTempDir());
+ * await Deno.writeTextFile(`${dir}/python3.11`, "");
+ * await Deno.symlink(`${dir}/python3.11`, `${dir}/python3`);
+ * assert.equal(realBinaryPath(`${dir}/python3`), `${dir}/python3.11`);
+ * assert.equal(realBinaryPath(`${dir}/python3.11`), undefined); // already real
+ * assert.equal(realBinaryPath(`${dir}/missing`), undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function realBinaryPath(path: string): string | undefined {

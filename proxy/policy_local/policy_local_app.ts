@@ -38,9 +38,20 @@ type PolicyLocalApp = Hono;
  * `http://policy.local/...` with `app.fetch`; tests call `app.request()`.
  *
  * @example
- * ```ts ignore
- * const app = createPolicyLocalApp({ sandbox: "demo", sandboxId, policy, sink, logDir, skill });
- * const res = await app.request("http://policy.local/v1/denials?last=5");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPolicyLocalApp } from "./policy_local_app.ts";
+ * import { PolicyHolder } from "../policy_holder.ts";
+ *
+ * const app = createPolicyLocalApp({
+ *   sandbox: "demo",
+ *   sandboxId: "sb-1",
+ *   policy: PolicyHolder.fromText("demo", "demo.yaml", "version: 1\nrevision: 3\n"),
+ *   logDir: "/nonexistent",
+ *   skill: () => Promise.resolve("# Policy advisor\n"),
+ * });
+ * const res = await app.request("http://policy.local/v1/skill");
+ * assert.equal(await res.text(), "# Policy advisor\n");
  * ```
  */
 export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {

@@ -33,11 +33,26 @@ export interface PolicyView {
  * Dependencies of {@linkcode createPolicyLocalApp}.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PolicyLocalDeps } from "./policy_local_deps.ts";
+ * import { createPolicyLocalApp } from "./policy_local_app.ts";
+ * import { PolicyHolder } from "../policy_holder.ts";
+ *
+ * // No sink: the proxy has no gateway, so proposal routes answer 503.
  * const deps: PolicyLocalDeps = {
- *   sandbox: "demo", sandboxId: "sb-1", policy: holder, sink, logDir: ".tollgate/logs",
- *   skill: () => Deno.readTextFile("skills/policy_advisor.md"),
+ *   sandbox: "demo",
+ *   sandboxId: "sb-1",
+ *   policy: PolicyHolder.fromText("demo", "demo.yaml", "version: 1\n"),
+ *   logDir: "/nonexistent",
+ *   skill: () => Promise.resolve("# Policy advisor\n"),
  * };
+ * const res = await createPolicyLocalApp(deps).request("http://policy.local/v1/proposals", {
+ *   method: "POST",
+ *   body: "{}",
+ * });
+ * assert.equal(res.status, 503);
+ * await res.body?.cancel();
  * ```
  */
 export interface PolicyLocalDeps {

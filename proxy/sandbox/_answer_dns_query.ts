@@ -19,9 +19,17 @@ const TTL = 3600;
  * answer (no id) or is itself a response.
  *
  * @example
- * ```ts ignore
- * const reply = answerDnsQuery(message, pool);
- * if (reply !== undefined) socket.send(reply, port, address);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { answerDnsQuery } from "./_answer_dns_query.ts";
+ * import { NamePool } from "./_name_pool.ts";
+ *
+ * // id 0x1234, recursion desired, one question: example.com A IN.
+ * const name = [7, ..."example".split("").map((c) => c.charCodeAt(0)), 3, 99, 111, 109, 0];
+ * const query = new Uint8Array([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...name, 0, 1, 0, 1]);
+ * const reply = answerDnsQuery(query, new NamePool())!;
+ * assert.equal(reply[2]! & 0x80, 0x80); // a response
+ * assert.deepEqual([...reply.slice(-4)], [198, 18, 0, 1]); // the name's synthetic address
  * ```
  */
 export function answerDnsQuery(query: Uint8Array, pool: NamePool): Uint8Array | undefined {

@@ -29,8 +29,17 @@ const MAX_DEPTH = 64;
  * @param boundaryPid The sandbox root command's parent, as seen from `procRoot`.
  *
  * @example
- * ```ts ignore
- * const confined = confineIdentity(await resolver.resolve(peer), wrapperPid);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { confineIdentity } from "./confine_identity.ts";
+ *
+ * const ancestors = ["/usr/bin/bash", "/sbin/init"];
+ * const identity = { exe: Deno.execPath(), ancestors, pid: Deno.pid };
+ * // Started by our parent: only this process lies inside, its ancestors do not count.
+ * const inside = confineIdentity(identity, Deno.ppid);
+ * assert(!(inside instanceof Error) && inside.ancestors.length === 0);
+ * // Not below the boundary at all: not a process of this sandbox.
+ * assert(confineIdentity(identity, 2 ** 30) instanceof Error);
  * ```
  */
 export function confineIdentity(

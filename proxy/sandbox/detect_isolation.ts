@@ -30,7 +30,7 @@ export interface ProbeOptions {
  * network namespace starts with it down — `setpriv`, `nsenter`) on `true`; about 10 ms.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore sandbox
  * const reason = await probeNetns();
  * if (reason !== undefined) console.error(`netns unavailable: ${reason}`);
  * ```
@@ -66,7 +66,7 @@ export async function probeNetns(options: ProbeOptions = {}): Promise<string | u
  * `netns` when a private network namespace works on this machine, else `env`.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore sandbox
  * const isolation = await detectIsolation(); // "netns" on Debian with user namespaces
  * ```
  */

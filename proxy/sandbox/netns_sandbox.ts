@@ -86,7 +86,7 @@ exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-pr
  * A running sandbox namespace: its forwarder, and the commands started in it.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore sandbox
  * const sandbox = await NetnsSandbox.start({ socketPath, port: 3128, secret, baseEnv });
  * const child = sandbox.spawn(["curl", "http://example.com/"], spawnOptions);
  * await child.status;

@@ -41,9 +41,18 @@ export const MAX_SOCKET_PATH = 107;
  * or the environment — a connection is refused before any byte reaches the proxy.
  *
  * @example
- * ```ts ignore
- * const bridge = await UnixBridge.listen(path, secret, (socket, peer) => serve(socket, peer));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UnixBridge } from "./unix_bridge.ts";
+ * import { newBridgeSecret } from "./_preamble.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const bridge = await UnixBridge.listen(`${dir}/proxy.sock`, newBridgeSecret(), (socket) => {
+ *   socket.destroy();
+ * });
+ * assert.equal((await Deno.stat(bridge.path)).mode! & 0o777, 0o600);
  * await bridge.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class UnixBridge {

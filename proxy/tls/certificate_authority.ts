@@ -92,9 +92,14 @@ export class CertificateAuthority {
    * @returns The loaded or new CA.
    * @throws {Error} When the files exist but cannot be parsed.
    * @example
-   * ```ts ignore
-   * const ca = await CertificateAuthority.loadOrCreate(await Deno.makeTempDir());
-   * console.log(ca.certPath);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { CertificateAuthority } from "./certificate_authority.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const ca = await CertificateAuthority.loadOrCreate(dir);
+   * assert.equal((await Deno.stat(ca.certPath)).isFile, true);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   static async loadOrCreate(
@@ -124,8 +129,16 @@ export class CertificateAuthority {
    * @param host The host the client asked for (lower-cased by the caller).
    * @returns A cached `SecureContext` for `node:tls`.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { CertificateAuthority } from "./certificate_authority.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const ca = await CertificateAuthority.loadOrCreate(dir);
    * const context = await ca.secureContextFor("example.com");
+   * // Cached: the next connection to the same host shares it.
+   * assert.equal(await ca.secureContextFor("example.com"), context);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   secureContextFor(host: string): Promise<SecureContext> {
@@ -153,8 +166,16 @@ export class CertificateAuthority {
    * @param host DNS name or IP literal, or a list of them, for the subject alternative names.
    * @returns The chain (leaf + CA) and the shared leaf key, PEM.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { CertificateAuthority } from "./certificate_authority.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const ca = await CertificateAuthority.loadOrCreate(dir);
    * const { chainPem, keyPem } = await ca.mintLeaf("localhost");
+   * assert.equal(chainPem.match(/BEGIN CERTIFICATE/g)?.length, 2); // leaf, then CA
+   * assert(keyPem.startsWith("-----BEGIN PRIVATE KEY-----"));
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   async mintLeaf(host: string | string[]): Promise<LeafCertificate> {
