@@ -22,9 +22,18 @@ const QUEUE_HIGH_WATER = 64 * 1024;
  * Pull reader + writer over a node duplex stream.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough } from "node:stream";
+ * import { ByteStream } from "./byte_stream.ts";
+ *
+ * const socket = new PassThrough();
  * const stream = new ByteStream(socket);
- * const head = await stream.readHead(8192, { idleMs: 15000, headMs: 15000 });
+ * socket.write("GET / HTTP/1.1\r\nHost: a.test\r\n\r\nnext");
+ * const head = await stream.readHead(8192, { idleMs: 1000, headMs: 1000 });
+ * assert.equal(head.kind, "head");
+ * assert.equal(stream.buffered, 4); // "next" stays queued for the following message
+ * stream.destroy();
  * ```
  */
 export class ByteStream {

@@ -39,7 +39,7 @@ export interface L7Question {
  * A client connection: stream, identity and decision helpers.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const client = new ClientConnection(ctx, stream, identity, socket.remotePort);
  * const decision = await client.decide("api.github.com", 443);
  * ```

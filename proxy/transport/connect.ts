@@ -29,7 +29,7 @@ export interface TunnelDestination {
  * Handle a CONNECT request; resolves when the tunnel (if any) has closed.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await handleConnect(client, head);
  * ```
  */

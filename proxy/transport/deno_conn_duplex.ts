@@ -11,7 +11,7 @@ import { Duplex } from "node:stream";
  * Wrap a Deno connection as a node duplex stream (TCP_NODELAY set when it is TCP).
  *
  * @example
- * ```ts ignore
+ * ```ts ignore server
  * const listener = Deno.listen({ transport: "unix", path: "/tmp/proxy.sock" });
  * for await (const conn of listener) proxy.serveConnection(duplexFromDenoConn(conn), identify);
  * ```

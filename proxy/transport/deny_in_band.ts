@@ -31,7 +31,7 @@ const TLS_HANDSHAKE = 0x16;
  *
  * @param denied The denied L4 decision for the CONNECT's host and port.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await denyInBand(client, decision);
  * ```
  */

@@ -97,9 +97,18 @@ async function systemLookup(host: string): Promise<string[]> {
  * local servers that way).
  *
  * @example
- * ```ts ignore
- * const destinations = new DestinationResolver([{ host: "api.github.com", port: 443, address: "127.0.0.1" }]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DestinationResolver } from "./destination.ts";
+ *
+ * const destinations = new DestinationResolver([
+ *   { host: "api.github.com", port: 443, address: "127.0.0.1" },
+ * ]);
+ * // An override is operator-trusted: no DNS, no SSRF guard.
  * const result = await destinations.resolve("api.github.com", 443, undefined);
+ * assert.deepEqual(result, { ok: true, address: "127.0.0.1", connectPort: 443, overridden: true });
+ * // Anything else private is refused unless allowed_ips covers it.
+ * assert.equal((await destinations.resolve("10.0.0.1", 80, undefined)).ok, false);
  * ```
  */
 export class DestinationResolver {

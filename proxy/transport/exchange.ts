@@ -27,7 +27,7 @@ const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
  *
  * @returns True when the client connection may carry another request.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const keepGoing = await exchange(client, { head, pathAndQuery: "/x", authority: "a.test" }, target);
  * ```
  */

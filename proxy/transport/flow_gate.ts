@@ -34,7 +34,7 @@ export interface GatedSocket {
  * @param socket The TCP socket (or any duplex) underneath.
  * @param early Bytes already read from `socket`, delivered before its own.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const gated = gateInbound(tcpSocket);
  * const secure = new TLSSocket(gated.stream, { isServer: true, secureContext });
  * const stream = new ByteStream(secure, { flow: gated.flow });
@@ -100,7 +100,7 @@ export function gateInbound(socket: Duplex, early: Uint8Array[] = []): GatedSock
  * cannot carry. Undefined when the socket has no such handle.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const secure = new TLSSocket(tcpSocket, { isServer: true, secureContext });
  * const stream = new ByteStream(secure, { flow: handleFlow(tcpSocket) });
  * ```

@@ -25,7 +25,7 @@ type Destination = Extract<DestinationResult, { ok: true }>;
  *
  * @returns True when the client connection may carry another request.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const keepGoing = await handleForward(client, head);
  * ```
  */

@@ -34,7 +34,7 @@ export type BodyReader = (
  * @returns The body read (to forward instead of the client's stream), undefined when none
  *   was read, or the refusal to answer instead of deciding.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const body = await classifyGraphqlBody(client, { host, port }, { head, question, readBody });
  * if (isRefusal(body)) return body;
  * ```
@@ -64,7 +64,7 @@ export async function classifyGraphqlBody(
  * @returns The body read, undefined when none was read, or false once an error was answered
  *   (the connection must close).
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const body = await inspectGraphql(client, { host, port }, head, question);
  * if (body === false) return false;
  * ```
@@ -87,7 +87,7 @@ export async function inspectGraphql(
  * the client's byte stream (after a `100 Continue` when the client waits for one).
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const body = await http1BodyReader(client, head)(65_536, "Too large");
  * ```
  */

@@ -30,7 +30,7 @@ export interface H2BodyLimits {
  *   the refusal to answer (413 over the cap, 408 when the body stopped arriving, 400 when the
  *   client reset the stream).
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const body = await readH2Body(stream, { cap: 65_536, tooLarge: "Too large", idleMs: 60_000 });
  * ```
  */
@@ -72,7 +72,7 @@ export function readH2Body(
  *
  * @returns Stops watching (also done by the body's end and the stream's close).
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const stop = watchBodyIdle(stream, 60_000, () => stream.close());
  * stream.pipe(upstream);
  * ```
@@ -113,7 +113,7 @@ export function watchBodyIdle(
  * session's streams, until the session ends.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * respondH2Deny(stream, decision, skillPath, headers);
  * discardBody(stream, ctx.idleTimeoutMs);
  * ```

@@ -28,7 +28,7 @@ import { UpstreamError } from "./upstream_pool.ts";
  * @param secure The client's TLS socket, handshake done with ALPN `h2`.
  * @param l4 The allowed L4 decision the tunnel was opened under.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await serveH2Tunnel(client, secure, destination, l4);
  * ```
  */

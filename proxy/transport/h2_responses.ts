@@ -26,7 +26,7 @@ const GRPC_INTERNAL = 13;
  *
  * @param request The request's headers (`user-agent`, `content-type` choose the rendering).
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * respondH2Deny(stream, decision, "/etc/tollgate/skills/policy_advisor.md", headers);
  * ```
  */
@@ -45,7 +45,7 @@ export function respondH2Deny(
  * Answer a refused request on its stream with `{error, detail}`.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * respondH2Error(stream, 400, "bad_request", "Malformed :method", headers);
  * ```
  */

@@ -20,7 +20,7 @@ export type H2StreamHandler = (
  * `timeoutMs`.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const protocol = await negotiatedProtocol(secure, 10_000);
  * ```
  */
@@ -62,7 +62,7 @@ const SETTINGS: http2.Settings = {
  * Run an HTTP/2 server session on `secure` (ALPN `h2`, handshake done) until it closes.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await serveH2(secure, { idleMs: 60_000, onStream: (stream) => stream.respond({ ":status": 204 }, { endStream: true }) });
  * ```
  */

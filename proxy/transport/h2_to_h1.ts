@@ -34,7 +34,7 @@ const HOP_BY_HOP = new Set([
  * @returns True when the upstream connection may carry another request.
  * @throws {UpstreamError} When no usable response head arrives (nothing was sent to `stream`).
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const reusable = await forwardOverHttp1(stream, request, { upstream, pathAndQuery, authority, body, timeoutMs });
  * ```
  */

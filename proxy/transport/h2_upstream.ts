@@ -41,7 +41,7 @@ const DROPPED_RESPONSE_FIELDS = new Set(["connection", "keep-alive", "transfer-e
  * Forwards the allowed streams of one client session.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const upstream = new H2Upstream(ctx, target);
  * await upstream.forward(stream, { request, pathAndQuery: "/x", authority: "api.test" });
  * upstream.close();

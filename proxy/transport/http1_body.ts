@@ -51,8 +51,16 @@ interface ChunkSinks {
  *   the framing outweighs the data by more than {@linkcode CHUNK_FRAMING_ALLOWANCE} bytes.
  * @throws {BodyTooLargeError} When the body exceeds `limit`.
  * @example
- * ```ts ignore
- * const body = await readChunkedBody(stream, 16 * 1024 * 1024);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough } from "node:stream";
+ * import { ByteStream } from "./byte_stream.ts";
+ * import { readChunkedBody } from "./http1_body.ts";
+ *
+ * const socket = new PassThrough();
+ * socket.end("5\r\nhello\r\n0\r\n\r\n");
+ * const body = await readChunkedBody(new ByteStream(socket), 16 * 1024 * 1024);
+ * assert.equal(new TextDecoder().decode(body), "hello");
  * ```
  */
 export async function readChunkedBody(stream: ByteStream, limit: number): Promise<Uint8Array> {
@@ -84,8 +92,18 @@ export async function readChunkedBody(stream: ByteStream, limit: number): Promis
  * @param sink Receives each validated raw piece.
  * @throws {ProtocolError} On a framing error (the caller closes both sides).
  * @example
- * ```ts ignore
- * await relayChunked(upstream, (bytes) => client.write(bytes));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough } from "node:stream";
+ * import { ByteStream } from "./byte_stream.ts";
+ * import { relayChunked } from "./http1_body.ts";
+ *
+ * const socket = new PassThrough();
+ * socket.end("5\r\nhello\r\n0\r\n\r\n");
+ * let relayed = "";
+ * const sink = (bytes: Uint8Array) => void (relayed += new TextDecoder().decode(bytes));
+ * await relayChunked(new ByteStream(socket), sink);
+ * assert.equal(relayed, "5\r\nhello\r\n0\r\n\r\n"); // framing kept
  * ```
  */
 export function relayChunked(
@@ -99,8 +117,18 @@ export function relayChunked(
  * Copy a chunked body's decoded data (for HTTP/1.0 clients, who cannot read chunked framing).
  *
  * @example
- * ```ts ignore
- * await relayChunkedDecoded(upstream, (bytes) => client.write(bytes));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough } from "node:stream";
+ * import { ByteStream } from "./byte_stream.ts";
+ * import { relayChunkedDecoded } from "./http1_body.ts";
+ *
+ * const socket = new PassThrough();
+ * socket.end("5\r\nhello\r\n0\r\n\r\n");
+ * let relayed = "";
+ * const sink = (bytes: Uint8Array) => void (relayed += new TextDecoder().decode(bytes));
+ * await relayChunkedDecoded(new ByteStream(socket), sink);
+ * assert.equal(relayed, "hello"); // data only, for an HTTP/1.0 client
  * ```
  */
 export function relayChunkedDecoded(
@@ -114,8 +142,18 @@ export function relayChunkedDecoded(
  * Copy everything until the peer closes (a response without length framing).
  *
  * @example
- * ```ts ignore
- * await relayUntilEnd(upstream, (bytes) => client.write(bytes));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough } from "node:stream";
+ * import { ByteStream } from "./byte_stream.ts";
+ * import { relayUntilEnd } from "./http1_body.ts";
+ *
+ * const socket = new PassThrough();
+ * socket.end("until the upstream closes");
+ * let relayed = "";
+ * const sink = (bytes: Uint8Array) => void (relayed += new TextDecoder().decode(bytes));
+ * await relayUntilEnd(new ByteStream(socket), sink);
+ * assert.equal(relayed, "until the upstream closes");
  * ```
  */
 export async function relayUntilEnd(

@@ -32,7 +32,7 @@ import { admitTunnelRequest, type Tunnel } from "./tunnel_admission.ts";
  *
  * @param l4 The allowed L4 decision the tunnel was opened under.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await interceptTls(client, destination, decision);
  * ```
  */
@@ -76,7 +76,7 @@ export async function interceptTls(
  * @param serveH2 Serves a client that negotiated `h2` (offered only when given; a client
  * that also offers `http/1.1` gets HTTP/1.1).
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await serveDecrypted(client, await ctx.ca.secureContextFor(host), (inner) => serve(inner));
  * ```
  */

@@ -19,7 +19,7 @@ export const LINGER_MS = 2_000;
  * lingering close.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await sendDeny(stream, decision, skillPath);
  * await lingeringClose(socket);
  * ```

@@ -39,7 +39,7 @@ const SKIPPED_RESPONSE_HEADERS = new Set([
  *
  * @returns True when the client connection may carry another request.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const keepGoing = await servePolicyLocal(client, head, target);
  * ```
  */

@@ -38,7 +38,7 @@ export interface ProxyHandle {
  *
  * @throws {RangeError} For a non-loopback listen address without `allowRemote`.
  * @example
- * ```ts ignore
+ * ```ts ignore server
  * const proxy = await startProxy({ listen: { hostname: "127.0.0.1", port: 0 }, holder, ca, skillPath });
  * await proxy.close();
  * ```

@@ -33,7 +33,7 @@ const RESPONSE_HOP_BY_HOP = new Set([
  * Read the response to `request` from `upstream` and copy it to the client.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const outcome = await relayResponse(client, upstream.stream, head);
  * ```
  */

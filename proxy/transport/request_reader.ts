@@ -16,7 +16,7 @@ import { sendError } from "./responses.ts";
  *
  * @param first True for the first request of a connection (idle limit = head timeout).
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const head = await readRequest(client, true);
  * ```
  */

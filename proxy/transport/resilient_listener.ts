@@ -43,7 +43,7 @@ const BACKOFF_MAX_MS = 1_000;
  * A listening `node:net` server that recovers when Deno's accept loop dies.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore server
  * const listener = await ResilientListener.open({
  *   hostname: "127.0.0.1", port: 0, onConnection: (socket) => serve(socket),
  * });

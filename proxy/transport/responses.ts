@@ -75,8 +75,17 @@ export function serializeResponse(response: RenderedResponse, reason?: string): 
  * Send `{error, detail}` with `Connection: close`; the caller closes the connection after.
  *
  * @example
- * ```ts ignore
- * await sendError(stream, 400, "bad_request", "Malformed request line");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Duplex } from "node:stream";
+ * import { ByteStream } from "./byte_stream.ts";
+ * import { sendError } from "./responses.ts";
+ *
+ * let text = "";
+ * const socket = new Duplex({ read() {}, write: (chunk, _, done) => done(void (text += chunk)) });
+ * await sendError(new ByteStream(socket), 400, "bad_request", "Malformed request line");
+ * assert(text.startsWith("HTTP/1.1 400 "));
+ * assert(text.endsWith('{"error":"bad_request","detail":"Malformed request line"}'));
  * ```
  */
 export async function sendError(
@@ -101,8 +110,24 @@ export interface SendDenyOptions {
  * content as text for clients that show only a `text/plain` body (git).
  *
  * @example
- * ```ts ignore
- * await sendDeny(stream, decision, "/etc/tollgate/skills/policy_advisor.md");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Duplex } from "node:stream";
+ * import { ByteStream } from "./byte_stream.ts";
+ * import { sendDeny } from "./responses.ts";
+ *
+ * let text = "";
+ * const socket = new Duplex({ read() {}, write: (chunk, _, done) => done(void (text += chunk)) });
+ * const decision = {
+ *   verdict: "deny" as const,
+ *   layer: "l4" as const,
+ *   reason: "no matching policy",
+ *   host: "example.com",
+ *   port: 443,
+ * };
+ * await sendDeny(new ByteStream(socket), decision, "/etc/tollgate/skills/policy_advisor.md");
+ * assert(text.startsWith("HTTP/1.1 403 "));
+ * assert(text.includes('"rule":"CONNECT example.com:443"'));
  * ```
  */
 export async function sendDeny(

@@ -18,7 +18,7 @@ import { lingeringClose } from "./lingering_close.ts";
  * Serve a client connection until it closes; the socket is closed gracefully at the end.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await serveClient(ctx, socket, () => resolver.resolve(peer), socket.remotePort);
  * ```
  */

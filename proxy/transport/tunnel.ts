@@ -18,7 +18,7 @@ export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r
  * Open the upstream connection, answer 200 and splice the two sockets until both close.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await blindTunnel(client, { host, port, address, overridden: false });
  * ```
  */
@@ -58,7 +58,7 @@ export async function blindTunnel(
  * close closes both. `onStart` receives the function that closes both at once.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await splice(clientSocket, upstreamSocket, (close) => (stop = close));
  * ```
  */

@@ -56,7 +56,7 @@ export type Admission =
  * @returns Allowed (with the canonical target, and the body read when it was judged: exactly
  *   those bytes go upstream), denied by the policy (the structured 403), or refused.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const admission = await admitTunnelRequest(client, tunnel, { head, authority, readBody });
  * ```
  */

@@ -49,7 +49,7 @@ export function isWebSocketUpgrade(head: RequestHead): boolean {
  *
  * @returns Always false: the client connection is done.
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await exchangeUpgrade(client, { head, pathAndQuery: "/ws", authority: "a.test" }, target);
  * ```
  */

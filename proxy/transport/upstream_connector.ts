@@ -76,7 +76,7 @@ export interface ConnectorOptions {
  * explicit CA list, which costs about 8 ms with the ~150 system roots.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const connector = new UpstreamConnector({ upstreamCa: [pem], connectTimeoutMs: 10_000, track: () => {} });
  * const { socket } = await connector.tls({ host: "api.github.com", port: 443, address: "127.0.0.1", tls: true });
  * ```

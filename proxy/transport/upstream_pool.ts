@@ -75,7 +75,7 @@ interface IdleEntry {
  * roots, the extra CAs and the system roots); idle ones are dropped after `idleTimeoutMs`.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const pool = new UpstreamPool({ upstreamCa: [pem] });
  * const connection = await pool.acquire({ host: "api.github.com", port: 443, address: "127.0.0.1", tls: true });
  * pool.release(connection, true);

@@ -45,8 +45,20 @@ const HOP_BY_HOP = new Set([
  * ones, and the body length when there is a body.
  *
  * @example
- * ```ts ignore
- * const bytes = requestHeadBytes({ head, pathAndQuery: "/x", authority: "a.test" }, undefined);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRequestHead } from "./http1_head.ts";
+ * import { requestHeadBytes } from "./upstream_request.ts";
+ *
+ * const sent = "GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n" +
+ *   "Accept: text/plain\r\n\r\n";
+ * const parsed = parseRequestHead(new TextEncoder().encode(sent));
+ * assert(parsed.ok);
+ * const request = { head: parsed.head, pathAndQuery: "/x", authority: "a.test" };
+ * const bytes = requestHeadBytes(request, undefined);
+ * // Origin-form target, Host first, hop-by-hop fields dropped.
+ * const expected = "GET /x HTTP/1.1\r\nHost: a.test\r\nAccept: text/plain\r\n\r\n";
+ * assert.equal(new TextDecoder().decode(bytes), expected);
  * ```
  */
 export function requestHeadBytes(
@@ -68,7 +80,7 @@ export function requestHeadBytes(
  * Answer the client with the JSON error matching an upstream failure.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * await sendUpstreamError(client, new UpstreamError(502, "upstream_unreachable", "Cannot connect"));
  * ```
  */
