@@ -55,7 +55,7 @@ export interface GatewayLink {
  * logs CONFIG:PROPOSED, and approvals happen in the reviewer's process, which logs its own.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const { sink, feed } = await gatewayLink({ policy: "demo", policiesDir, stateDir }, env);
  * ```
  */
@@ -119,7 +119,7 @@ function gatewayFeed(client: GatewayClient, name: string): PolicyFeed {
  * and `tollgate up`'s own gateway store).
  *
  * @example
- * ```ts ignore
+ * ```ts ignore git
  * const scopes = storeScopes(gateway.store, "team");
  * ```
  */

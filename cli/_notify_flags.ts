@@ -12,8 +12,24 @@ import { parseNotifyUrl } from "../gateway/mod.ts";
  *
  * @throws {UsageError} for a URL that is not http or https (exit 2)
  * @example
- * ```ts ignore
- * await startGateway({ policiesDir, stateDir, listen, ...notifyFlags(ctx, o) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { notifyFlags } from "./_notify_flags.ts";
+ * import { UsageError } from "./context.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * assert.deepEqual(notifyFlags(ctx, { notify: ["https://hooks.example.com/x"] }).notify, [
+ *   "https://hooks.example.com/x",
+ * ]);
+ * assert.throws(() => notifyFlags(ctx, { notify: ["ftp://example.com/"] }), UsageError);
  * ```
  */
 export function notifyFlags(

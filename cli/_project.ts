@@ -17,8 +17,11 @@ const DEFAULT_STATE = "./.tollgate";
  *
  * @throws {CliFailure} Saying how to make one or point at one (exit 1).
  * @example
- * ```ts ignore
- * await requirePoliciesDir("/home/me/policies");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requirePoliciesDir } from "./_project.ts";
+ *
+ * await assert.rejects(requirePoliciesDir("/nonexistent/policies"), /run "tollgate init"/);
  * ```
  */
 export async function requirePoliciesDir(policiesDir: string): Promise<string> {
@@ -34,8 +37,15 @@ export async function requirePoliciesDir(policiesDir: string): Promise<string> {
  *
  * @throws {CliFailure} Without the directory or the file (exit 1).
  * @example
- * ```ts ignore
- * await requirePolicy("/home/me/policies", "agent");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requirePolicy } from "./_project.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/agent.yaml`, "version: 1\n");
+ * await requirePolicy(dir, "agent");
+ * await assert.rejects(requirePolicy(dir, "other"), /its policies: agent/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function requirePolicy(policiesDir: string, name: string): Promise<void> {
@@ -56,8 +66,16 @@ export async function requirePolicy(policiesDir: string, name: string): Promise<
  *
  * @throws {CliFailure} Saying how to start a project or name the state directory (exit 1).
  * @example
- * ```ts ignore
- * await requireStateHome(ctx.cwd, options.state);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requireStateHome } from "./_project.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * // Neither policies/ nor .tollgate/: not a project, so the default state is refused...
+ * await assert.rejects(requireStateHome(dir, "./.tollgate"), /Not in a Tollgate project/);
+ * // ...but a state directory named on purpose is fine anywhere.
+ * await requireStateHome(dir, `${dir}/state`);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function requireStateHome(cwd: string, stateFlag: string): Promise<void> {

@@ -18,7 +18,7 @@ import { requirePoliciesDir } from "./_project.ts";
  *
  * @throws {CliFailure} Without a policies directory (exit 1).
  * @example
- * ```ts ignore
+ * ```ts ignore git
  * const store = await openStore(ctx, "./policies", "./.tollgate");
  * ```
  */

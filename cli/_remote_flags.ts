@@ -24,8 +24,23 @@ export interface RemoteFlags {
  *
  * @throws {UsageError} for a malformed `--fetch-interval` or `--remote-timeout` (exit 2)
  * @example
- * ```ts ignore
- * await startGateway({ policiesDir, stateDir, listen, ...remoteFlags(ctx, o) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { remoteFlags } from "./_remote_flags.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const flags = { branch: "main", fetchInterval: "30", remoteTimeout: "5" };
+ * assert.deepEqual(remoteFlags(ctx, flags), {});
+ * const { remote } = remoteFlags(ctx, { ...flags, remote: "https://git.example.com/p.git" });
+ * assert.equal(remote?.timeoutMs, 5_000);
  * ```
  */
 export function remoteFlags(ctx: CliContext, o: RemoteFlags): { remote?: RemoteOptions } {

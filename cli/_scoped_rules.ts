@@ -28,9 +28,20 @@ export interface ScopeReporter {
  * to `onError`: the rule stays spent in this proxy, and its backstop expiry removes it later.
  *
  * @example
- * ```ts ignore
- * const reporter = reportScopedRules(service.holder, link.scopes, (line) => ctx.err(line));
- * await reporter.end(service.sandboxId);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyHolder } from "../proxy/mod.ts";
+ * import { reportScopedRules } from "./_scoped_rules.ts";
+ *
+ * const reported: string[] = [];
+ * const holder = PolicyHolder.fromText("demo", "demo.yaml", "version: 1\n");
+ * const reporter = reportScopedRules(holder, {
+ *   onceUsed: (ruleKey) => Promise.resolve(reported.push(`once ${ruleKey}`)),
+ *   sessionEnded: (sandbox) => Promise.resolve(reported.push(`ended ${sandbox}`)),
+ * }, () => {});
+ * holder.spend("fetch_once");
+ * await reporter.end("sb-1");
+ * assert.deepEqual(reported, ["once fetch_once", "ended sb-1"]);
  * ```
  */
 export function reportScopedRules(

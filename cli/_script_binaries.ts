@@ -14,8 +14,25 @@ import { type Policy, realBinaryPath } from "../proxy/policy/mod.ts";
  *
  * @param searchPath The `PATH` to find an `env`-named interpreter on.
  * @example
- * ```ts ignore
- * scriptBinaryWarnings(policy, "/usr/bin:/bin"); // ["binary /usr/bin/npm is a script ..."]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { scriptBinaryWarnings } from "./_script_binaries.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/npm`, "#!/usr/bin/env node\n");
+ * const policy = {
+ *   version: 1 as const,
+ *   revision: 0,
+ *   network_policies: {
+ *     npm: {
+ *       endpoints: [{ host: "registry.npmjs.org", port: 443 }],
+ *       binaries: [{ path: `${dir}/npm` }],
+ *     },
+ *   },
+ * };
+ * const [warning] = await scriptBinaryWarnings(policy, "/usr/bin:/bin");
+ * assert.match(warning ?? "", /npm is a script .*: the proxy sees its interpreter/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function scriptBinaryWarnings(policy: Policy, searchPath: string): Promise<string[]> {

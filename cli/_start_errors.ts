@@ -14,8 +14,16 @@ import { formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
  *
  * @throws {CliFailure} Always.
  * @example
- * ```ts ignore
- * const service = await startProxyService(options).catch(startFailure);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startFailure } from "./_start_errors.ts";
+ * import { CliFailure } from "./context.ts";
+ *
+ * // Only the first line of a runtime error reaches the user.
+ * assert.throws(
+ *   () => startFailure(new Error("Cannot start\n    at deep/inside.ts:1:1")),
+ *   (error) => error instanceof CliFailure && error.message === "Cannot start",
+ * );
  * ```
  */
 export function startFailure(error: unknown): never {
@@ -50,8 +58,15 @@ export function isAddressInUse(error: unknown): boolean {
  *
  * @throws {CliFailure} Always.
  * @example
- * ```ts ignore
- * await startGateway(options).catch(listenFailure("127.0.0.1:8787", "--listen"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listenFailure } from "./_start_errors.ts";
+ *
+ * const busy = Object.assign(new Error("os error 98"), { code: "EADDRINUSE" });
+ * assert.throws(
+ *   () => listenFailure("127.0.0.1:8787", "--listen")(busy),
+ *   /Cannot listen on 127\.0\.0\.1:8787 \(--listen\): the address is in use/,
+ * );
  * ```
  */
 export function listenFailure(address: string, flag: string): (error: unknown) => never {
@@ -69,8 +84,14 @@ export function listenFailure(address: string, flag: string): (error: unknown) =
  *
  * @throws {CliFailure} When the file cannot be read (exit 1).
  * @example
- * ```ts ignore
- * const cert = await readFlagFile("/etc/tls/cert.pem", "--tls-cert");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readFlagFile } from "./_start_errors.ts";
+ *
+ * await assert.rejects(
+ *   readFlagFile("/nonexistent/cert.pem", "--tls-cert"),
+ *   /Cannot read --tls-cert "\/nonexistent\/cert\.pem": no such file/,
+ * );
  * ```
  */
 export async function readFlagFile(path: string, flag: string): Promise<string> {
@@ -86,8 +107,14 @@ export async function readFlagFile(path: string, flag: string): Promise<string> 
  *
  * @throws {CliFailure} Naming the first file that cannot be read (exit 1).
  * @example
- * ```ts ignore
- * const files = await checkFlagFiles(["ca.pem"], "--upstream-ca");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkFlagFiles } from "./_start_errors.ts";
+ *
+ * const file = await Deno.makeTempFile();
+ * assert.deepEqual(await checkFlagFiles([file], "--upstream-ca"), [file]);
+ * await assert.rejects(checkFlagFiles([file, "/nonexistent/ca.pem"], "--upstream-ca"), /ca\.pem/);
+ * await Deno.remove(file);
  * ```
  */
 export async function checkFlagFiles(paths: string[], flag: string): Promise<string[]> {

@@ -12,8 +12,21 @@ import type { CliContext } from "./context.ts";
  * step `TOLLGATE_TEST_PAUSE_AT` names, after saying so on standard error.
  *
  * @example
- * ```ts ignore
- * new ProposalStore({ policiesDir, beforeStep: testPause(ctx) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { testPause } from "./_test_pause.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * // Without TOLLGATE_TEST_PAUSE_AT no step pauses.
+ * assert.equal(await testPause(ctx)("commit"), undefined);
  * ```
  */
 export function testPause(ctx: CliContext): (step: string) => Promise<void> {

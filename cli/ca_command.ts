@@ -15,9 +15,23 @@ import { requireStateHome } from "./_project.ts";
  * Register `ca [--state DIR]`: print the CA certificate path, creating the CA if needed.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
  * import { registerCaCommands } from "./ca_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerCaCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["ca"]);
  * ```
  */
 export function registerCaCommands(program: Command, ctx: CliContext): void {

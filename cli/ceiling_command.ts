@@ -15,8 +15,25 @@ import { type CeilingCheck, checkCeiling } from "../gateway/authority/mod.ts";
  * policy is outside the ceiling or cannot be checked, or the ceiling cannot be read.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerCeilingCommands } from "./ceiling_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerCeilingCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["ceiling"]);
+ * const subcommands = program.commands[0]!.commands.map((c) => c.name());
+ * assert.deepEqual(subcommands, ["check"]);
  * ```
  */
 export function registerCeilingCommands(program: Command, ctx: CliContext): void {

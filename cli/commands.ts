@@ -83,8 +83,23 @@ export function groupsFor(args: string[]): string[] {
  * Register the command groups `args` needs on the program (all of them by default).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerCommands } from "./commands.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * await registerCommands(program, ctx, ["proposals", "list"]);
+ * assert(program.commands.some((c) => c.name() === "proposals"));
  * ```
  */
 export async function registerCommands(

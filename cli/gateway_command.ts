@@ -27,8 +27,23 @@ import { remoteFlags } from "./_remote_flags.ts";
  * [--branch B] [--fetch-interval S] [--remote-timeout S] [--hook-listen HOST:PORT]]`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerGatewayCommands } from "./gateway_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerGatewayCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["gateway"]);
  * ```
  */
 export function registerGatewayCommands(program: Command, ctx: CliContext): void {

@@ -45,8 +45,23 @@ const IGNORED = ".tollgate/";
  * Register `init [DIR]`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerInitCommands } from "./init_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerInitCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["init"]);
  * ```
  */
 export function registerInitCommands(program: Command, ctx: CliContext): void {

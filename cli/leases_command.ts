@@ -22,8 +22,25 @@ const STATE = ["--state <dir>", "state directory (its logs/ get CONFIG events)"]
  * Register the `leases` command group.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerLeasesCommands } from "./leases_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerLeasesCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["leases"]);
+ * const subcommands = program.commands[0]!.commands.map((c) => c.name());
+ * assert.deepEqual(subcommands, ["list", "revoke", "sweep"]);
  * ```
  */
 export function registerLeasesCommands(program: Command, ctx: CliContext): void {

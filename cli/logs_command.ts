@@ -24,8 +24,23 @@ const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86
  * Register `logs [--state DIR] [--follow] [--denied] [--since 10m] [-n N] [--json]`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerLogsCommands } from "./logs_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerLogsCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["logs"]);
  * ```
  */
 export function registerLogsCommands(program: Command, ctx: CliContext): void {
@@ -59,7 +74,7 @@ export function registerLogsCommands(program: Command, ctx: CliContext): void {
  * `<UTC time> OCSF <shorthand>`, as OpenShell's log files write it.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore private
  * ctx.out(logLine(event));
  * ```
  */

@@ -36,9 +36,25 @@ import {
  * problem lines on standard error. FILE is echoed as typed, resolved against `ctx.cwd`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
  * import { registerPolicyCommands } from "./policy_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerPolicyCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["policy"]);
+ * const subcommands = program.commands[0]!.commands.map((c) => c.name());
+ * assert.deepEqual(subcommands, ["validate", "show"]);
  * ```
  */
 export function registerPolicyCommands(program: Command, ctx: CliContext): void {

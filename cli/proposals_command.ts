@@ -38,8 +38,25 @@ import { openStore } from "./_proposal_store.ts";
  * Register the `proposals` command group.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerProposalsCommands } from "./proposals_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerProposalsCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["proposals"]);
+ * const subcommands = program.commands[0]!.commands.map((c) => c.name());
+ * assert.deepEqual(subcommands, ["list", "show", "diff", "approve", "reject", "refresh", "watch"]);
  * ```
  */
 export function registerProposalsCommands(program: Command, ctx: CliContext): void {

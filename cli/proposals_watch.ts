@@ -22,8 +22,19 @@ import {
  * One watch line for a new proposal (pure).
  *
  * @example
- * ```ts ignore
- * ctx.out(watchLine(record, { color: false, policiesFlag: "" }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ProposalRecord } from "../gateway/mod.ts";
+ * import { watchLine } from "./proposals_watch.ts";
+ *
+ * // Only the fields a watch line shows.
+ * const record = {
+ *   id: "p-0007",
+ *   meta: { policy: "demo", sandbox: "sb-1", summary: "GET api.github.com", findings: [] },
+ * } as unknown as ProposalRecord;
+ * const line = watchLine(record, { color: false, policiesFlag: "", now: new Date() });
+ * assert(line.includes("NEW p-0007 demo/sb-1 GET api.github.com"));
+ * assert(line.includes("→ tollgate proposals approve p-0007"));
  * ```
  */
 export function watchLine(
@@ -44,8 +55,23 @@ export function watchLine(
  * Register `proposals watch [--policies DIR]`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerWatchCommand } from "./proposals_watch.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const group = new Command("proposals");
  * registerWatchCommand(group, ctx);
+ * assert.deepEqual(group.commands.map((c) => c.name()), ["watch"]);
  * ```
  */
 export function registerWatchCommand(group: Command, ctx: CliContext): void {

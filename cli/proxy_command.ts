@@ -35,9 +35,23 @@ import { requirePolicy } from "./_project.ts";
  * one ready line, then runs until interrupted.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
  * import { registerProxyCommands } from "./proxy_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerProxyCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["proxy"]);
  * ```
  */
 export function registerProxyCommands(program: Command, ctx: CliContext): void {

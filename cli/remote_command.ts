@@ -14,8 +14,25 @@ import { installPostReceiveHook } from "../gateway/mod.ts";
  * Register `remote install-hook --repo DIR --gateway URL…`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerRemoteCommands } from "./remote_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerRemoteCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["remote"]);
+ * const subcommands = program.commands[0]!.commands.map((c) => c.name());
+ * assert.deepEqual(subcommands, ["install-hook"]);
  * ```
  */
 export function registerRemoteCommands(program: Command, ctx: CliContext): void {

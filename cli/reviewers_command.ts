@@ -16,8 +16,25 @@ import { requireStateHome } from "./_project.ts";
  * Register the `reviewers` command group.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerReviewersCommands } from "./reviewers_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerReviewersCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["reviewers"]);
+ * const subcommands = program.commands[0]!.commands.map((c) => c.name());
+ * assert.deepEqual(subcommands, ["add", "list", "remove"]);
  * ```
  */
 export function registerReviewersCommands(program: Command, ctx: CliContext): void {

@@ -26,8 +26,25 @@ import { requirePoliciesDir } from "./_project.ts";
  * Register `rule get [--policy NAME] [--status S] [--json]`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { registerRuleCommands } from "./rule_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerRuleCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["rule"]);
+ * const subcommands = program.commands[0]!.commands.map((c) => c.name());
+ * assert.deepEqual(subcommands, ["get"]);
  * ```
  */
 export function registerRuleCommands(program: Command, ctx: CliContext): void {

@@ -47,9 +47,22 @@ export async function buildProgram(ctx: CliContext, args?: string[]): Promise<Pr
  * Run the CLI with arguments (without the program name) and return the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { runCli } from "./run_cli.ts";
- * const code = await runCli(["--help"], ctx);
+ *
+ * let help = "";
+ * const code = await runCli(["policy", "--help"], {
+ *   cwd: "/",
+ *   env: {},
+ *   out: (text) => void (help += text),
+ *   err: (text) => void (help += text),
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * });
+ * assert.equal(code, 0);
+ * assert(help.includes("validate"));
  * ```
  */
 export async function runCli(args: string[], ctx: CliContext): Promise<number> {

@@ -40,9 +40,25 @@ const ISOLATE_MODES = ["auto", "netns", "env"] as const;
  * command is isolated and why (`--quiet` drops it; env-mode warnings are always printed).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
  * import { registerSandboxCommands } from "./sandbox_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerSandboxCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["sandbox"]);
+ * const subcommands = program.commands[0]!.commands.map((c) => c.name());
+ * assert.deepEqual(subcommands, ["run"]);
  * ```
  */
 export function registerSandboxCommands(program: Command, ctx: CliContext): void {

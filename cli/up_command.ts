@@ -36,9 +36,23 @@ import { remoteFlags } from "./_remote_flags.ts";
  * [--remote-timeout S] [--hook-listen HOST:PORT]]`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
  * import { registerUpCommands } from "./up_command.ts";
+ *
+ * const ctx = {
+ *   cwd: "/",
+ *   env: {},
+ *   out() {},
+ *   err() {},
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode() {},
+ * };
+ * const program = new Command();
  * registerUpCommands(program, ctx);
+ * assert.deepEqual(program.commands.map((c) => c.name()), ["up"]);
  * ```
  */
 export function registerUpCommands(program: Command, ctx: CliContext): void {
