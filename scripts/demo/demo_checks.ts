@@ -30,8 +30,17 @@ export const TRACE_STAGES = [
  * oldest first.
  *
  * @example
- * ```ts ignore
- * const lines = await readTrace(".tollgate/logs");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readTrace } from "./demo_checks.ts";
+ * import { configEvent } from "../../proxy/ocsf/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const event = configEvent("LOADED", "Policy loaded", { revision: 1 });
+ * await Deno.writeTextFile(`${dir}/ocsf.2026-01-01.jsonl`, `${JSON.stringify(event)}\n`);
+ * const [line] = await readTrace(dir);
+ * assert.match(line ?? "", /^\d{4}-\d\d-\d\dT.* OCSF CONFIG:LOADED/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readTrace(logDir: string): Promise<string[]> {

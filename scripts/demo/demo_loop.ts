@@ -127,7 +127,7 @@ async function readSteps(path: string): Promise<AgentStep[]> {
  * Run the loop once and report what happened; throws only on a broken setup.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore sandbox
  * const outcome = await runDemoLoop({ projectRoot, hooks: { review: async () => ({ approve: true }) } });
  * ```
  */

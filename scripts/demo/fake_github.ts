@@ -116,7 +116,7 @@ export function createFakeGitHubApp(files: Map<string, StoredFile>): Hono {
  * Start the fake on 127.0.0.1 (port 0 by default) with the given certificate.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore server
  * const gh = await startFakeGitHub(certs);
  * await gh.close();
  * ```

@@ -21,8 +21,14 @@ export interface TestCertificates {
  * Mint an ECDSA CA into `dir` and a server certificate for `hosts`.
  *
  * @example
- * ```ts ignore
- * const certs = await mintTestCertificates(await Deno.makeTempDir(), ["api.github.com"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mintTestCertificates } from "./test_certificates.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const certs = await mintTestCertificates(dir, ["api.github.com"]);
+ * assert.equal(certs.certPem.match(/BEGIN CERTIFICATE/g)?.length, 2); // server, then CA
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function mintTestCertificates(

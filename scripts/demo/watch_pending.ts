@@ -14,8 +14,22 @@ const PATCH = /^(.+)\.patch$/;
  * new proposal, in the order they appear.
  *
  * @example
- * ```ts ignore
- * await watchPending("policies", signal, async (id, patch) => console.log(id, patch));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { watchPending } from "./watch_pending.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/pending`);
+ * await Deno.writeTextFile(`${dir}/pending/p-0001.patch`, "the patch\n");
+ * const stop = new AbortController();
+ * const seen: string[] = [];
+ * await watchPending(dir, stop.signal, (id) => {
+ *   seen.push(id);
+ *   stop.abort(); // one proposal is enough here
+ *   return Promise.resolve();
+ * });
+ * assert.deepEqual(seen, ["p-0001"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function watchPending(

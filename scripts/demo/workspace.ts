@@ -41,8 +41,13 @@ export async function git(cwd: string, args: string[]): Promise<string> {
  * Create the workspace with `policies/demo.yaml` copied from the project and committed.
  *
  * @example
- * ```ts ignore
- * const ws = await createWorkspace("/path/to/tollgate");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fileURLToPath } from "node:url";
+ * import { createWorkspace } from "./workspace.ts";
+ *
+ * const ws = await createWorkspace(fileURLToPath(new URL("../..", import.meta.url)));
+ * assert.equal((await Deno.stat(`${ws.policiesDir}/demo.yaml`)).isFile, true);
  * await ws.remove();
  * ```
  */

@@ -38,7 +38,7 @@ const PIECE = new Uint8Array(64 * 1024).fill(120);
  * `200 ok` once complete.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore server
  * const bulk = await startBulkUpstream(["api.github.com"]);
  * await bulk.close();
  * ```

@@ -23,8 +23,13 @@ const FLAGS = [
  * The installed Chromium executable, or undefined (the caller skips with a clear message).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findChromium } from "./chromium.ts";
+ *
+ * // Undefined where no Chromium is installed: browser tests skip themselves then.
  * const binary = await findChromium();
+ * assert(binary === undefined || binary.startsWith("/"));
  * ```
  */
 export async function findChromium(): Promise<string | undefined> {
@@ -64,7 +69,7 @@ export interface Browser {
  * Launch Chromium with a fresh profile and open a blank page.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore browser
  * const browser = await launchChromium(binary);
  * await browser.page.goto("http://127.0.0.1:8787/inbox");
  * await browser.close();

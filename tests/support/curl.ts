@@ -45,7 +45,7 @@ const MARK = "\n@@tollgate-curl@@";
  * Run curl for `urls` through the proxy.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const result = await curl(["https://api.github.com/repos/o/r"], { proxyPort, caPath });
  * console.log(result.status, result.body);
  * ```
@@ -110,7 +110,7 @@ function parseTransfer(output: string): CurlTransfer {
  * Run curl with raw arguments and return the last status and body (for one-URL calls).
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const { status, body } = await curlArgs(["-x", proxyUrl, "http://policy.local/v1/skill"]);
  * ```
  */

@@ -99,7 +99,7 @@ function one(session, r) {
  * Send `requests` on one HTTP/2 session to `host:443` through the proxy at `proxyPort`.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const result = await nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, [{ method: "GET", path: "/" }]);
  * ```
  */

@@ -39,7 +39,7 @@ export interface H2TestUpstream {
  * Start an HTTP/2-only upstream with a certificate for `hosts`, signed by `upstreams`' CA.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore server
  * const h2 = await startH2Upstream(upstreams, ["grpc.example.com"]);
  * await h2.close();
  * ```

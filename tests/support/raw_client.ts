@@ -32,7 +32,7 @@ export interface RawOptions {
  * the peer closes, or the timeout passes.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const response = await rawRequest(proxy.port, "GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n");
  * ```
  */
@@ -48,7 +48,7 @@ export async function rawRequest(
  * Write `parts` on an open connection, read the first response, and close the connection.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const response = await exchangeOn(conn, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
  * ```
  */

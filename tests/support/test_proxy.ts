@@ -83,7 +83,7 @@ export const TEST_SKILL_PATH = "/etc/tollgate/skills/policy_advisor.md";
  * Start a proxy for a test.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore server
  * const upstreams = await startTestUpstreams();
  * const proxy = await startTestProxy({ policy, upstreams });
  * await proxy.close();

@@ -68,7 +68,7 @@ export interface TestUpstreamOptions {
  * echo `{ok, tls, method, target, host, body}`.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore server
  * const upstreams = await startTestUpstreams();
  * // … point the proxy's resolve overrides at upstreams.httpPort / httpsPort …
  * await upstreams.close();

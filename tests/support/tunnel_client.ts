@@ -12,7 +12,7 @@ import { exchangeOn, type RawOptions, type RawResponse } from "./raw_client.ts";
  * and read the first response. A refused CONNECT returns the proxy's own response.
  *
  * @example
- * ```ts ignore
+ * ```ts ignore network
  * const response = await tunnelRequest(proxy.port, "api.github.com", proxy.caPath, "GET / HTTP/1.1\r\nHost: api.github.com\r\n\r\n");
  * ```
  */

@@ -11,8 +11,12 @@ import assert from "node:assert/strict";
  * Resolve once `check()` holds; fail the test after `timeoutMs` (10 s by default).
  *
  * @example
- * ```ts ignore
- * await waitFor(() => proxy.holder.generation === 2, "the reload");
+ * ```ts
+ * import { waitFor } from "./wait_for.ts";
+ *
+ * let ready = false;
+ * setTimeout(() => (ready = true), 20);
+ * await waitFor(() => ready, "the flag");
  * ```
  */
 export async function waitFor(
@@ -32,8 +36,15 @@ export async function waitFor(
  * are at least `count` of them; fails the test after 10 s.
  *
  * @example
- * ```ts ignore
- * const lines = await waitForLines(`${state}/logs/ocsf.jsonl`, /"class_uid"/, 5);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { waitForLines } from "./wait_for.ts";
+ *
+ * const file = await Deno.makeTempFile();
+ * setTimeout(() => Deno.writeTextFileSync(file, '{"class_uid":4002}\n{"class_uid":5019}\n'), 20);
+ * const lines = await waitForLines(file, /"class_uid"/, 2);
+ * assert.equal(lines.length, 2);
+ * await Deno.remove(file);
  * ```
  */
 export async function waitForLines(
