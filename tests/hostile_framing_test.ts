@@ -7,11 +7,10 @@
 import assert from "node:assert/strict";
 import {
   rawRequest,
-  startTestProxy,
-  startTestUpstreams,
   type TestProxy,
   type TestUpstreams,
   tunnelRequest,
+  withTestProxy,
 } from "./support/mod.ts";
 
 const OPEN_RULES = `        protocol: rest
@@ -49,16 +48,9 @@ ${OPEN_RULES}    binaries: [{ path: /usr/bin/curl }]
 // Every raw client here is "curl": these tests are about framing and paths, not identity.
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
 
-async function withProxy(run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>) {
-  const upstreams = await startTestUpstreams();
+function withProxy(run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>) {
   const httpHosts = ["plain.example.com", "scoped.example.com", "slugs.example.com"];
-  const proxy = await startTestProxy({ policy: POLICY, upstreams, identity, httpHosts });
-  try {
-    await run(proxy, upstreams);
-  } finally {
-    await proxy.close();
-    await upstreams.close();
-  }
+  return withTestProxy({ policy: POLICY, identity, httpHosts }, run);
 }
 
 function request(method: string, target: string, host: string, extra = "", body = ""): string {

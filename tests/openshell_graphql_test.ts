@@ -17,6 +17,7 @@ import {
   type TestProxy,
   type TestUpstreams,
   tunnelRequest,
+  withTestProxy,
 } from "./support/mod.ts";
 
 const endpoint = (host: string, port: number) =>
@@ -115,15 +116,8 @@ async function runCases(send: Send, upstreams: TestUpstreams): Promise<void> {
   }
 }
 
-async function withProxy(run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>) {
-  const upstreams = await startTestUpstreams();
-  const proxy = await startTestProxy({ policy: POLICY, upstreams });
-  try {
-    await run(proxy, upstreams);
-  } finally {
-    await proxy.close();
-    await upstreams.close();
-  }
+function withProxy(run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>) {
+  return withTestProxy({ policy: POLICY }, run);
 }
 
 Deno.test("graphql #11: forward proxy enforces OpenShell's GraphQL e2e allow and deny cases", async () => {

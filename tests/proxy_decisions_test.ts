@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import { AGENT_GUIDANCE } from "../proxy/policy_local/mod.ts";
 import {
   curl,
-  startTestProxy,
-  startTestUpstreams,
   TEST_SKILL_PATH,
   type TestProxy,
   type TestUpstreams,
   tunnelRequest,
+  withTestProxy,
+  type WithTestProxyOptions,
 } from "./support/mod.ts";
 
 const POLICY = `version: 1
@@ -45,23 +45,12 @@ network_policies:
 `;
 const HTTPS_HOSTS = ["api.github.com", "example.com", "l4.example.com", "wget.example.com"];
 
-async function withProxy(
+function withProxy(
   run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>,
-  options: Partial<Parameters<typeof startTestProxy>[0]> = {},
+  options: Partial<WithTestProxyOptions> = {},
 ): Promise<void> {
-  const upstreams = await startTestUpstreams({ hosts: HTTPS_HOSTS });
-  const proxy = await startTestProxy({
-    policy: POLICY,
-    upstreams,
-    httpsHosts: HTTPS_HOSTS,
-    ...options,
-  });
-  try {
-    await run(proxy, upstreams);
-  } finally {
-    await proxy.close();
-    await upstreams.close();
-  }
+  const hosts = { httpsHosts: HTTPS_HOSTS, upstreamHosts: HTTPS_HOSTS };
+  return withTestProxy({ policy: POLICY, ...hosts, ...options }, run);
 }
 
 const messages = (proxy: TestProxy) => proxy.events.map((e) => String(e.message));

@@ -10,10 +10,9 @@ import { duplexFromDenoConn } from "../proxy/mod.ts";
 import {
   curl,
   rawRequest,
-  startTestProxy,
-  startTestUpstreams,
   type TestProxy,
   type TestUpstreams,
+  withTestProxy,
 } from "./support/mod.ts";
 import { exchangeOn } from "./support/raw_client.ts";
 
@@ -29,28 +28,20 @@ network_policies:
 `;
 
 async function withProxy(run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>) {
-  const upstreams = await startTestUpstreams();
   // dead.example.com points at a port nobody listens on.
   const closed = net.createServer();
   await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
   const deadPort = (closed.address() as net.AddressInfo).port;
   await new Promise((resolve) => closed.close(resolve));
-  const proxy = await startTestProxy({
+  await withTestProxy({
     policy: POLICY,
-    upstreams,
     httpHosts: ["plain.example.com"],
     resolve: [{ host: "dead.example.com", port: 80, address: "127.0.0.1", targetPort: deadPort }],
     policyLocal: (request) =>
       Promise.resolve(
         Response.json({ path: new URL(request.url).pathname, method: request.method }),
       ),
-  });
-  try {
-    await run(proxy, upstreams);
-  } finally {
-    await proxy.close();
-    await upstreams.close();
-  }
+  }, run);
 }
 
 Deno.test("proxy forward: keep-alive both sides, hop-by-hop headers dropped, canonical path", async () => {

@@ -12,6 +12,7 @@ import {
   type TestProxyOptions,
   type TestUpstreams,
   tunnelRequest,
+  withTestProxy,
 } from "./support/mod.ts";
 
 const POLICY = `version: 1
@@ -34,18 +35,11 @@ network_policies:
 // Every raw client here is "curl": the corpus tests parsing, not identity.
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
 
-async function withProxy(
+function withProxy(
   run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>,
   limits: Pick<TestProxyOptions, "headTimeoutMs" | "idleTimeoutMs" | "maxConnections"> = {},
 ) {
-  const upstreams = await startTestUpstreams();
-  const proxy = await startTestProxy({ policy: POLICY, upstreams, identity, ...limits });
-  try {
-    await run(proxy, upstreams);
-  } finally {
-    await proxy.close();
-    await upstreams.close();
-  }
+  return withTestProxy({ policy: POLICY, identity, ...limits }, run);
 }
 
 const H = "Host: plain.example.com\r\n";

@@ -15,6 +15,7 @@ import {
   startTestUpstreams,
   type TestProxy,
   type TestUpstreams,
+  withTestProxy,
 } from "./support/mod.ts";
 
 const POLICY = `version: 1
@@ -35,18 +36,12 @@ network_policies:
 `;
 const HTTPS_HOSTS = ["api.github.com", "wget.example.com", "skip.example.com"];
 
-async function withProxy(
+function withProxy(
   run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>,
   policy = POLICY,
 ): Promise<void> {
-  const upstreams = await startTestUpstreams({ hosts: HTTPS_HOSTS });
-  const proxy = await startTestProxy({ policy, upstreams, httpsHosts: HTTPS_HOSTS });
-  try {
-    await run(proxy, upstreams);
-  } finally {
-    await proxy.close();
-    await upstreams.close();
-  }
+  const hosts = { httpsHosts: HTTPS_HOSTS, upstreamHosts: HTTPS_HOSTS };
+  return withTestProxy({ policy, ...hosts }, run);
 }
 
 const denials = (proxy: TestProxy) => proxy.events.filter((e) => e.action_id === 2);

@@ -19,3 +19,7 @@ export { nodeH2Requests } from "./h2_client.ts";
 export type { H2ClientRequest, H2ClientResponse, H2ClientResult } from "./h2_client.ts";
 export { waitFor, waitForLines } from "./wait_for.ts";
 export { syntheticPolicy } from "./synthetic_policy.ts";
+export { withTestProxy } from "./with_test_proxy.ts";
+export type { WithTestProxyOptions } from "./with_test_proxy.ts";
+export { captureCli, runCliIn, withPolicyWorkspace } from "./cli_harness.ts";
+export type { CapturedCli, CaptureOptions } from "./cli_harness.ts";
