@@ -4,27 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CliContext, runCli } from "../cli/mod.ts";
+import { runCliIn } from "./support/mod.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 /** The policies directory `inEmptyDir` makes in its directory: a copy of the demo policy. */
 const POLICIES = "policies-copy";
 const RAW = /os error|readfile|EADDRINUSE|Fetch failed|error sending request|Invalid URL/;
 
-async function tollgate(args: string[], cwd: string, env: Record<string, string> = {}) {
-  let err = "";
-  let out = "";
-  const ctx: CliContext = {
-    cwd,
-    env,
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-    signal: AbortSignal.abort(),
-    setExitCode: () => {},
-  };
-  const code = await runCli(args, ctx);
-  return { code, out, err };
+function tollgate(args: string[], cwd: string, env: Record<string, string> = {}) {
+  return runCliIn(args, cwd, { env, signal: AbortSignal.abort() });
 }
 
 /** Run in a fresh empty directory; `check` gets the result and the directory. */

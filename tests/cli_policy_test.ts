@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { runCli } from "../cli/mod.ts";
-import type { CliContext } from "../cli/mod.ts";
+import { runCliIn } from "./support/mod.ts";
 
 const projectRoot = fileURLToPath(new URL("../", import.meta.url));
 
@@ -20,23 +19,6 @@ async function tollgate(args: string[], initCwd: string) {
     out: decoder.decode(output.stdout),
     err: decoder.decode(output.stderr),
   };
-}
-
-/** Run the CLI in-process with a capturing context. */
-async function inProcess(args: string[], cwd: string) {
-  let out = "";
-  let err = "";
-  const ctx: CliContext = {
-    cwd,
-    env: {},
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-    signal: new AbortController().signal,
-    setExitCode: () => {},
-  };
-  const code = await runCli(args, ctx);
-  return { code, out, err };
 }
 
 const GOOD = `# a comment
@@ -125,7 +107,7 @@ Deno.test("policy commands: usage errors exit 2, help exits 0, problems of show 
         "x",
       ]]
     ) {
-      const r = await inProcess(args, dir);
+      const r = await runCliIn(args, dir);
       assert.equal(r.code, 2, args.join(" "));
       assert.match(r.err, /^error: /, args.join(" "));
     }
@@ -136,15 +118,15 @@ Deno.test("policy commands: usage errors exit 2, help exits 0, problems of show 
         "--help",
       ]]
     ) {
-      const r = await inProcess(args, dir);
+      const r = await runCliIn(args, dir);
       assert.equal(r.code, 0, args.join(" "));
       assert.match(r.out, /^Usage: tollgate policy/);
     }
-    const bad = await inProcess(["policy", "show", "sub/bad.yaml"], dir);
+    const bad = await runCliIn(["policy", "show", "sub/bad.yaml"], dir);
     assert.equal(bad.code, 1);
     assert.equal(bad.out, "");
     assert.match(bad.err, /^sub\/bad\.yaml:5:17: /);
-    const absolute = await inProcess(["policy", "validate", `${dir}/sub/good.yaml`], "/");
+    const absolute = await runCliIn(["policy", "validate", `${dir}/sub/good.yaml`], "/");
     assert.equal(absolute.code, 0);
     assert.match(absolute.out, new RegExp(`^ok ${dir}/sub/good.yaml `));
   });

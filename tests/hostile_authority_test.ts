@@ -6,39 +6,21 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CliContext, runCli } from "../cli/mod.ts";
+import { runCli } from "../cli/mod.ts";
 import { ProposalStore, type RunningGateway, startGateway } from "../gateway/mod.ts";
 import { startProxyService } from "../proxy/mod.ts";
-import { curlArgs } from "./support/mod.ts";
+import { captureCli, type CapturedCli, curlArgs, withPolicyWorkspace } from "./support/mod.ts";
 import { makeRepo, putProposal, type TempRepo } from "./gateway_fixtures.ts";
 
 const POLICY = "version: 1\nnetwork_policies: {}\n";
 const LOCAL = "http://policy.local";
 
-function capture(cwd: string, env: Record<string, string | undefined>) {
-  let out = "";
-  let err = "";
-  const ctx: CliContext = {
-    cwd,
-    env,
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    isTTY: false,
-    signal: new AbortController().signal,
-    setExitCode: () => {},
-  };
-  return { ctx, out: () => out, err: () => err };
+function capture(cwd: string, env: Record<string, string | undefined>): CapturedCli {
+  return captureCli(cwd, { env });
 }
 
-async function withWorkspace(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tg-auth-" });
-  try {
-    await Deno.mkdir(join(dir, "policies"));
-    await Deno.writeTextFile(join(dir, "policies", "p.yaml"), POLICY);
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+function withWorkspace(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withPolicyWorkspace({ p: POLICY }, fn, "tg-auth-");
 }
 
 // What the shell itself adds to the environment it was given.

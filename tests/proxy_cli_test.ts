@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CliContext, runCli } from "../cli/mod.ts";
+import { runCli } from "../cli/mod.ts";
 import { parseOcsfLine, renderShorthand } from "../proxy/ocsf/mod.ts";
-import { curl, startTestUpstreams, waitForLines } from "./support/mod.ts";
+import { captureCli, curl, startTestUpstreams, waitForLines } from "./support/mod.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const POLICY = `version: 1
@@ -18,20 +18,6 @@ network_policies:
       - { host: api.github.com, port: 443, protocol: rest, access: read-only }
     binaries: [{ path: /usr/bin/curl }]
 `;
-
-function captureContext(signal = new AbortController().signal) {
-  const output = { out: "", err: "" };
-  const ctx: CliContext = {
-    cwd: Deno.cwd(),
-    env: {},
-    out: (text) => void (output.out += text),
-    err: (text) => void (output.err += text),
-    isTTY: false,
-    signal,
-    setExitCode: () => {},
-  };
-  return { ctx, output };
-}
 
 async function workspace(): Promise<{ dir: string; policies: string; state: string }> {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-cli-" });
@@ -44,13 +30,13 @@ async function workspace(): Promise<{ dir: string; policies: string; state: stri
 Deno.test("ca command prints the CA path, creating the CA once", async () => {
   const { dir, state } = await workspace();
   try {
-    const { ctx, output } = captureContext();
+    const { ctx, out } = captureCli(Deno.cwd());
     assert.equal(await runCli(["ca", "--state", state], ctx), 0);
-    assert.equal(output.out, `${join(state, "ca", "ca.pem")}\n`);
+    assert.equal(out(), `${join(state, "ca", "ca.pem")}\n`);
     assert.equal((await Deno.stat(join(state, "ca", "ca.key"))).mode! & 0o777, 0o600);
-    const again = captureContext();
+    const again = captureCli(Deno.cwd());
     assert.equal(await runCli(["ca", "--state", state], again.ctx), 0);
-    assert.equal(again.output.out, output.out);
+    assert.equal(again.out(), out());
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -68,11 +54,11 @@ Deno.test("proxy command refuses bad usage and bad policies with one line", asyn
       [["--policy", "missing"], 1, /^error: No policy "missing" in ".*" \(its policies: demo\)/],
     ];
     for (const [args, code, message] of cases) {
-      const { ctx, output } = captureContext();
+      const { ctx, err } = captureCli(Deno.cwd());
       const all = ["proxy", "--policy", "demo", "--policies", policies, "--state", state, ...args];
       assert.equal(await runCli(all, ctx), code, args.join(" "));
-      assert.match(output.err, message);
-      assert.equal(output.err.trim().split("\n").length, 1);
+      assert.match(err(), message);
+      assert.equal(err().trim().split("\n").length, 1);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -82,15 +68,15 @@ Deno.test("proxy command refuses bad usage and bad policies with one line", asyn
 Deno.test("proxy command runs in-process until its signal aborts", async () => {
   const { dir, policies, state } = await workspace();
   const stop = new AbortController();
-  const { ctx, output } = captureContext(stop.signal);
+  const { ctx, out } = captureCli(Deno.cwd(), { signal: stop.signal });
   try {
     const args = ["proxy", "--policy", "demo", "--policies", policies, "--state", state];
     const running = runCli([...args, "--listen", "127.0.0.1:0"], ctx);
-    for (const end = Date.now() + 10_000; Date.now() < end && !output.out.includes("\n");) {
+    for (const end = Date.now() + 10_000; Date.now() < end && !out().includes("\n");) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     assert.match(
-      output.out,
+      out(),
       /^tollgate proxy listening on 127\.0\.0\.1:\d+ \(policy demo, revision 4\)\n$/,
     );
     stop.abort();

@@ -6,37 +6,20 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type CliContext, runCli } from "../cli/mod.ts";
+import { runCli } from "../cli/mod.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
+import { captureCli, type CapturedCli, withPolicyWorkspace } from "./support/mod.ts";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const netnsAvailable = (await detectIsolation()) === "netns";
 const POLICY = "version: 1\nnetwork_policies: {}\n";
 
-function capture(cwd: string): { ctx: CliContext; out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const ctx: CliContext = {
-    cwd,
-    env: { PATH: Deno.env.get("PATH"), NO_COLOR: "1" },
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    isTTY: false,
-    signal: new AbortController().signal,
-    setExitCode: () => {},
-  };
-  return { ctx, out: () => out, err: () => err };
+function capture(cwd: string): CapturedCli {
+  return captureCli(cwd, { env: { PATH: Deno.env.get("PATH"), NO_COLOR: "1" } });
 }
 
-async function withWorkspace(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tg-sbx-cli-" });
-  try {
-    await Deno.mkdir(join(dir, "policies"));
-    await Deno.writeTextFile(join(dir, "policies", "p.yaml"), POLICY);
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+function withWorkspace(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withPolicyWorkspace({ p: POLICY }, fn, "tg-sbx-cli-");
 }
 
 Deno.test("sandbox run: bad usage exits 2 with one line", () =>

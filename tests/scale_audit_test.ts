@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type CliContext, runCli } from "../cli/mod.ts";
 import type { Decision } from "../proxy/policy/mod.ts";
 import {
   type OcsfEvent,
@@ -14,6 +13,7 @@ import {
 } from "../proxy/ocsf/mod.ts";
 import { createPolicyLocalApp } from "../proxy/policy_local/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
+import { runCliIn } from "./support/mod.ts";
 
 const SANDBOX = "sb-3f9a2c81d0e4";
 const DAY = Date.UTC(2026, 4, 6, 12, 0, 0);
@@ -100,17 +100,8 @@ async function denialsApi(logDir: string): Promise<{ path?: string; line: string
 }
 
 async function logsCommand(state: string, ...args: string[]): Promise<string> {
-  let out = "";
-  const ctx: CliContext = {
-    cwd: state,
-    env: {},
-    out: (t) => (out += t),
-    err: () => {},
-    isTTY: false,
-    signal: new AbortController().signal,
-    setExitCode: () => {},
-  };
-  assert.equal(await runCli(["logs", "--state", state, ...args], ctx), 0);
+  const { code, out } = await runCliIn(["logs", "--state", state, ...args], state);
+  assert.equal(code, 0);
   return out;
 }
 

@@ -8,8 +8,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CertificateAuthority, startProxyService } from "../proxy/mod.ts";
 import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
-import { type CliContext, runCli } from "../cli/mod.ts";
-import { startTestUpstreams, type TestUpstreams } from "./support/mod.ts";
+import { runCli } from "../cli/mod.ts";
+import {
+  captureCli,
+  type CapturedCli,
+  startTestUpstreams,
+  type TestUpstreams,
+} from "./support/mod.ts";
 
 const netnsAvailable = (await detectIsolation()) === "netns";
 const PYTHON = "/usr/bin/python3.11";
@@ -235,18 +240,8 @@ Deno.test({
     }),
 });
 
-function capture(cwd: string): { ctx: CliContext; err: () => string } {
-  let err = "";
-  const ctx: CliContext = {
-    cwd,
-    env: { PATH: Deno.env.get("PATH"), NO_COLOR: "1" },
-    out: () => {},
-    err: (text) => (err += text),
-    isTTY: false,
-    signal: new AbortController().signal,
-    setExitCode: () => {},
-  };
-  return { ctx, err: () => err };
+function capture(cwd: string): CapturedCli {
+  return captureCli(cwd, { env: { PATH: Deno.env.get("PATH"), NO_COLOR: "1" } });
 }
 
 Deno.test({
