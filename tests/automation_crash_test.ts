@@ -8,26 +8,8 @@ import { join } from "node:path";
 import { type ApproveStep, ProposalStore } from "../gateway/mod.ts";
 import { listProposalFiles } from "../gateway/proposals/proposal_files.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
-import { makeRepo, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
-import { scopedRepo, scopedRule } from "./automation_fixtures.ts";
-
-const CEILING = `version: 1
-network_policies:
-  github:
-    endpoints:
-      - { host: api.github.com, port: 443, protocol: rest, access: read-write }
-    binaries: [{ path: /usr/bin/curl }]
-`;
-
-const PATTERNS = `version: 1
-patterns:
-  - name: repo_contents
-    hosts: [api.github.com]
-    ports: [443]
-    methods: [PUT]
-    paths: ["/repos/o/r/contents/**"]
-    binaries: [/usr/bin/curl]
-`;
+import { TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
+import { autoApproveRepo, scopedRepo, scopedRule } from "./automation_fixtures.ts";
 
 /** Spawn `args`, wait until it says it paused before `step`, SIGKILL it. */
 async function killAt(args: string[], cwd: string, step: string): Promise<void> {
@@ -62,13 +44,6 @@ const APPROVE_STEPS: ApproveStep[] = [
 ];
 const CHILD = new URL("./support/auto_submit_child.ts", import.meta.url).pathname;
 
-async function autoRepo(): Promise<TempRepo> {
-  const repo = await makeRepo();
-  await Deno.writeTextFile(join(repo.policies, "ceiling.yaml"), CEILING);
-  await Deno.writeTextFile(join(repo.policies, "auto_approve.yaml"), PATTERNS);
-  return repo;
-}
-
 async function assertAutoConsistent(repo: TempRepo, step: string): Promise<void> {
   const text = await Deno.readTextFile(join(repo.policies, "team.yaml"));
   const [file] = await listProposalFiles(repo.policies);
@@ -98,7 +73,7 @@ async function assertAutoConsistent(repo: TempRepo, step: string): Promise<void>
 }
 
 Deno.test("automation #17 crash: a kill at any step of an auto-approval leaves the old or the new policy, and Git follows", async () => {
-  const repos = await Promise.all(APPROVE_STEPS.map(() => autoRepo()));
+  const repos = await Promise.all(APPROVE_STEPS.map(() => autoApproveRepo()));
   try {
     await Promise.all(
       APPROVE_STEPS.map((step, i) =>

@@ -9,30 +9,11 @@ import { parseAutoPatterns } from "../gateway/automation/mod.ts";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { leaseComment } from "../proxy/policy/mod.ts";
 import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
-import { makeRepo, putProposal } from "./gateway_fixtures.ts";
-
-const CEILING = `version: 1
-network_policies:
-  github:
-    endpoints:
-      - { host: api.github.com, port: 443, protocol: rest, access: read-write }
-    binaries: [{ path: /usr/bin/curl }]
-`;
-
-const PATTERNS = `version: 1
-patterns:
-  - name: repo_contents
-    hosts: [api.github.com]
-    ports: [443]
-    methods: [PUT]
-    paths: ["/repos/o/r/contents/**"]
-    binaries: [/usr/bin/curl]
-`;
+import { putProposal } from "./gateway_fixtures.ts";
+import { autoApproveRepo } from "./automation_fixtures.ts";
 
 async function autoRepo() {
-  const repo = await makeRepo();
-  await Deno.writeTextFile(join(repo.policies, "ceiling.yaml"), CEILING);
-  await Deno.writeTextFile(join(repo.policies, "auto_approve.yaml"), PATTERNS);
+  const repo = await autoApproveRepo();
   const events: OcsfEvent[] = [];
   const store = new ProposalStore({ policiesDir: repo.policies, emit: (e) => events.push(e) });
   return { repo, store, events };

@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { curlArgs } from "./support/mod.ts";
+import { curlArgs, firstLines } from "./support/mod.ts";
 import { CredentialStore } from "../gateway/mod.ts";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-
-async function readyLines(stream: ReadableStream<Uint8Array>, count: number): Promise<string[]> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (text.split("\n").length <= count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  reader.releaseLock();
-  return text.split("\n").slice(0, count);
-}
 
 Deno.test("tollgate up: one process serves the proxy and the gateway on one directory", async () => {
   const dir = await Deno.makeTempDir();
@@ -30,7 +18,7 @@ Deno.test("tollgate up: one process serves the proxy and the gateway on one dire
     stderr: "inherit",
   }).spawn();
   try {
-    const [gatewayLine, proxyLine, caLine, tryLine] = await readyLines(child.stdout, 4);
+    const [gatewayLine, proxyLine, caLine, tryLine] = await firstLines(child.stdout, 4);
     // #18.3: up says what to do next: the CA to trust and a curl that works through it.
     const caPath = /: (\/.*ca\.pem)$/.exec(caLine!)?.[1];
     assert.ok(caPath && (await Deno.stat(caPath)).isFile, caLine);

@@ -7,22 +7,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CredentialStore } from "../gateway/mod.ts";
-import { curlArgs } from "./support/mod.ts";
+import { curlArgs, firstLines } from "./support/mod.ts";
 import { git, makeRemote } from "./remote_support.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
-
-async function lines(stream: ReadableStream<Uint8Array>, count: number): Promise<string[]> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (text.split("\n").length <= count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  reader.releaseLock();
-  return text.split("\n").slice(0, count);
-}
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   const end = Date.now() + 30_000;
@@ -45,7 +33,7 @@ Deno.test("remote #19: tollgate up --remote clones the remote; a proposal from i
     stderr: "inherit",
   }).spawn();
   try {
-    const [gatewayLine, proxyLine] = await lines(child.stdout, 2);
+    const [gatewayLine, proxyLine] = await firstLines(child.stdout, 2);
     const gateway = /(http:\/\/127\.0\.0\.1:\d+)/.exec(gatewayLine!)?.[1];
     const port = /listening on 127\.0\.0\.1:(\d+) \(policy team, revision 3\)$/.exec(proxyLine!)
       ?.[1];

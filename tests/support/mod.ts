@@ -23,3 +23,4 @@ export { withTestProxy } from "./with_test_proxy.ts";
 export type { WithTestProxyOptions } from "./with_test_proxy.ts";
 export { captureCli, runCliIn, withPolicyWorkspace } from "./cli_harness.ts";
 export type { CapturedCli, CaptureOptions } from "./cli_harness.ts";
+export { firstLines } from "./first_lines.ts";
