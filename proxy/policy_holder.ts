@@ -16,8 +16,6 @@ import {
 } from "./policy/mod.ts";
 import { type PolicySnapshot, snapshotOf } from "./policy_snapshot.ts";
 
-export type { PolicySnapshot } from "./policy_snapshot.ts";
-
 // The proxy runs beside its sandboxes: a binary path as written resolves on this host, to the
 // executable the kernel reports for the requester.
 const ON_THIS_HOST = { resolveBinary: realBinaryPath };

@@ -7,7 +7,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { ProtocolError } from "./byte_stream.ts";
+import { ProtocolError } from "./protocol_error.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { sendError } from "./responses.ts";
