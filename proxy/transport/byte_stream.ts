@@ -12,8 +12,9 @@ import { readExactly, readLine } from "./_body_reads.ts";
 import { ChunkQueue } from "./_chunk_queue.ts";
 import { LazyDeadline } from "./_lazy_deadline.ts";
 import type { FlowControl } from "./flow_gate.ts";
-import { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
+import { ReadTimeoutError } from "./protocol_error.ts";
 import { type HeadRead, type HeadTimeouts, scanHead } from "./scan_head.ts";
+import { writeOrDrain } from "./_write_or_drain.ts";
 
 // Stop reading from the socket while this much is queued but not yet consumed.
 const QUEUE_HIGH_WATER = 64 * 1024;
@@ -191,17 +192,7 @@ export class ByteStream {
 
   /** Write bytes; resolves at once unless the socket's buffer is full (then on drain). */
   write(bytes: Uint8Array | string): Promise<void> | undefined {
-    if (this.socket.destroyed) return Promise.reject(new ProtocolError("Socket is closed"));
-    if (this.socket.write(bytes)) return undefined;
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off("drain", done);
-        this.socket.off("close", done);
-        resolve();
-      };
-      this.socket.on("drain", done);
-      this.socket.on("close", done);
-    });
+    return writeOrDrain(this.socket, bytes);
   }
 
   /** Stop listening and return the bytes queued but not consumed (for a raw splice). */
