@@ -64,6 +64,9 @@ export interface LeafCertificate {
  * assert(ca.certPem.startsWith("-----BEGIN CERTIFICATE-----"));
  * // The key is kept: a second load is the same CA, so clients keep trusting it.
  * assert.equal((await CertificateAuthority.loadOrCreate(dir)).certPem, ca.certPem);
+ * // A leaf chain is leaf then CA; a host's TLS context is minted once, then cached.
+ * assert.equal((await ca.mintLeaf("localhost")).chainPem.match(/BEGIN CERTIFICATE/g)?.length, 2);
+ * assert.equal(await ca.secureContextFor("a.test"), await ca.secureContextFor("a.test"));
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -91,16 +94,6 @@ export class CertificateAuthority {
    * @param stateDir The proxy's state directory.
    * @returns The loaded or new CA.
    * @throws {Error} When the files exist but cannot be parsed.
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { CertificateAuthority } from "./certificate_authority.ts";
-   *
-   * const dir = await Deno.makeTempDir();
-   * const ca = await CertificateAuthority.loadOrCreate(dir);
-   * assert.equal((await Deno.stat(ca.certPath)).isFile, true);
-   * await Deno.remove(dir, { recursive: true });
-   * ```
    */
   static async loadOrCreate(
     stateDir: string,
@@ -128,18 +121,6 @@ export class CertificateAuthority {
    *
    * @param host The host the client asked for (lower-cased by the caller).
    * @returns A cached `SecureContext` for `node:tls`.
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { CertificateAuthority } from "./certificate_authority.ts";
-   *
-   * const dir = await Deno.makeTempDir();
-   * const ca = await CertificateAuthority.loadOrCreate(dir);
-   * const context = await ca.secureContextFor("example.com");
-   * // Cached: the next connection to the same host shares it.
-   * assert.equal(await ca.secureContextFor("example.com"), context);
-   * await Deno.remove(dir, { recursive: true });
-   * ```
    */
   secureContextFor(host: string): Promise<SecureContext> {
     let context = this.#contexts.get(host);
@@ -165,18 +146,6 @@ export class CertificateAuthority {
    *
    * @param host DNS name or IP literal, or a list of them, for the subject alternative names.
    * @returns The chain (leaf + CA) and the shared leaf key, PEM.
-   * @example
-   * ```ts
-   * import assert from "node:assert/strict";
-   * import { CertificateAuthority } from "./certificate_authority.ts";
-   *
-   * const dir = await Deno.makeTempDir();
-   * const ca = await CertificateAuthority.loadOrCreate(dir);
-   * const { chainPem, keyPem } = await ca.mintLeaf("localhost");
-   * assert.equal(chainPem.match(/BEGIN CERTIFICATE/g)?.length, 2); // leaf, then CA
-   * assert(keyPem.startsWith("-----BEGIN PRIVATE KEY-----"));
-   * await Deno.remove(dir, { recursive: true });
-   * ```
    */
   async mintLeaf(host: string | string[]): Promise<LeafCertificate> {
     const names = typeof host === "string" ? [host] : host;
