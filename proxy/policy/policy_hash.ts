@@ -5,46 +5,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { endpointPorts } from "./compile_policy.ts";
-import type { Endpoint, Policy } from "./types.ts";
-
-// One string built by appending, without the per-object entry arrays and maps: on a
-// 10,000-rule policy this serialisation is most of a reload's hashing time.
-function canonical(value: unknown, out: string[]): void {
-  if (Array.isArray(value)) {
-    out.push("[");
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(",");
-      canonical(value[i], out);
-    }
-    out.push("]");
-  } else if (value !== null && typeof value === "object") {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).sort();
-    out.push("{");
-    let first = true;
-    for (const k of keys) {
-      const v = obj[k];
-      if (v === undefined) continue;
-      out.push(first ? "" : ",", JSON.stringify(k), ":");
-      first = false;
-      canonical(v, out);
-    }
-    out.push("}");
-  } else out.push(JSON.stringify(value));
-}
-
-function normaliseEndpoint(ep: Endpoint): Endpoint {
-  const out: Endpoint = {
-    ...ep,
-    ports: endpointPorts(ep),
-    enforcement: ep.enforcement ?? "enforce",
-  };
-  delete out.port;
-  if (out.host !== undefined) out.host = out.host.toLowerCase();
-  if (out.allow_encoded_slash === false) delete out.allow_encoded_slash;
-  return out;
-}
+import { canonicalPolicy } from "./_policy_canonical.ts";
+import type { Policy } from "./types.ts";
 
 /**
  * SHA-256 (hex) of a canonical serialisation: keys sorted, `port` folded into `ports`,
@@ -62,13 +24,5 @@ function normaliseEndpoint(ep: Endpoint): Endpoint {
  * ```
  */
 export function policyHash(policy: Policy): string {
-  const rules = Object.fromEntries(
-    Object.entries(policy.network_policies).map((
-      [k, r],
-    ) => [k, { ...r, endpoints: r.endpoints.map(normaliseEndpoint) }]),
-  );
-  const normalised = { ...policy, network_policies: rules };
-  const out: string[] = [];
-  canonical(normalised, out);
-  return createHash("sha256").update(out.join("")).digest("hex");
+  return createHash("sha256").update(canonicalPolicy(policy)).digest("hex");
 }
