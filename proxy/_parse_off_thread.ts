@@ -1,11 +1,11 @@
 /**
- * Load a policy text without blocking the event loop: large texts are parsed, validated,
- * hashed and planned by a short-lived Worker (`_policy_parse_worker.ts`), which ships the rules
- * as one JSON string with offsets and the grant index as flat data; this thread indexes the
- * slots and parses a rule the first time a request reaches it. Small texts are loaded here,
- * where a worker's start would cost more than the parse. Given the policy's JSON document too
- * (a gateway's push), either side validates that instead of parsing the YAML, and parses the
- * YAML only when the JSON is not a clean policy.
+ * Load a policy text without blocking the event loop: large texts are validated, hashed and
+ * planned by the proxy's long-lived `LoadWorker`, which ships the rules as one JSON string with
+ * offsets and the grant index as flat data; this thread indexes the slots and parses a rule the
+ * first time a request reaches it. Small texts are loaded here, where the round trip would cost
+ * more than the parse. Given the policy's JSON document too (a gateway's push), either side
+ * validates that instead of parsing the YAML, and parses the YAML only when the JSON is not a
+ * clean policy.
  *
  * @module
  */
@@ -13,71 +13,71 @@
 import {
   type CompileOptions,
   compilePlanInSlices,
+  type LoadAnswer,
   type LoadedPolicy,
   loadPolicyJson,
   loadPolicyText,
+  type LoadWorker,
   type NetworkRule,
   planKey,
   type Policy,
   type PolicyIssue,
-  type PolicyPlan,
   PolicyValidationError,
-  type RuleLease,
 } from "./policy/mod.ts";
 
-/** Texts at least this long (UTF-16 units) are parsed in a worker: about 1,000 rules. */
+/** Texts at least this long (UTF-16 units) are loaded by the worker: about 1,000 rules. */
 export const OFF_THREAD_CHARS = 256 * 1024;
 
 /** A loaded policy and its revision (read without building the whole policy object). */
 export type OffThreadLoaded = LoadedPolicy & { revision: number };
 
-/** What the worker answers for a valid policy. */
-interface PlanAnswer {
-  hash: string;
-  warnings?: PolicyIssue[];
-  /** The policy without `network_policies`, as JSON. */
-  head: string;
-  /** Every rule's JSON, in the policy's order, one after the other. */
-  rules: string;
-  /** Where rule `i` starts and ends in `rules`: `offsets[i]`, `offsets[i + 1]`. */
-  offsets: Int32Array;
-  plan: PolicyPlan;
-  leases: Map<string, RuleLease>;
+/** Options of {@linkcode loadOffThread}. */
+export interface OffThreadOptions {
+  /** How the matchers are compiled (e.g. the binary resolver). */
+  compile: CompileOptions;
+  /** The same policy as a JSON document (a gateway's push): validated instead of the text. */
+  json?: string;
+  /** The worker that loads large texts. */
+  worker: LoadWorker;
 }
 
 /**
  * `loadPolicyText()` off the request path: only the grant index is built on this thread (the
- * matchers compile on first use); binary real paths are looked up once per path. `json`, when
- * given, is the same policy as a JSON document: it is validated instead of parsing `text`.
+ * matchers compile on first use); binary real paths are looked up once per path. When the
+ * worker fails (it is then dropped, and the next load starts a fresh one) the text is loaded
+ * here: blocking, but the reload still happens.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { loadOffThread } from "./_parse_off_thread.ts";
- * const loaded = await loadOffThread("version: 1\nrevision: 2\n", "p.yaml", {});
+ * import { LoadWorker } from "./policy/mod.ts";
+ * using worker = new LoadWorker();
+ * const loaded = await loadOffThread("version: 1\nrevision: 2\n", "p.yaml", {
+ *   compile: {},
+ *   worker,
+ * });
  * assert(!("issues" in loaded) && loaded.revision === 2);
  * ```
  */
 export async function loadOffThread(
   text: string,
   file: string,
-  options: CompileOptions,
-  json?: string,
+  { compile, json, worker }: OffThreadOptions,
 ): Promise<OffThreadLoaded | { issues: PolicyIssue[] }> {
-  if (text.length < OFF_THREAD_CHARS) {
-    try {
-      const loaded = (json !== undefined && loadPolicyJson(json, text, file, options)) ||
-        loadPolicyText(text, file, options);
-      return Object.assign(loaded, { revision: loaded.policy.revision });
-    } catch (error) {
-      if (error instanceof PolicyValidationError) return { issues: error.issues };
-      throw error;
-    }
+  if (text.length >= OFF_THREAD_CHARS) {
+    const answer = await worker.load(text, file, json).catch(() => undefined);
+    if (answer && "issues" in answer) return { issues: answer.issues };
+    if (answer) return await fromAnswer(text, file, answer, compile);
   }
-  const answer = await inWorker(text, file, json);
-  return "issues" in answer
-    ? { issues: answer.issues }
-    : await fromAnswer(text, file, answer, options);
+  try {
+    const loaded = (json !== undefined && loadPolicyJson(json, text, file, compile)) ||
+      loadPolicyText(text, file, compile);
+    return Object.assign(loaded, { revision: loaded.policy.revision });
+  } catch (error) {
+    if (error instanceof PolicyValidationError) return { issues: error.issues };
+    throw error;
+  }
 }
 
 /** Slots indexed between two turns of the event loop (about a millisecond). */
@@ -86,7 +86,7 @@ const SLICE_SLOTS = 1000;
 async function fromAnswer(
   text: string,
   file: string,
-  answer: PlanAnswer,
+  answer: LoadAnswer,
   options: CompileOptions,
 ): Promise<OffThreadLoaded> {
   const { plan, offsets, leases } = answer;
@@ -126,28 +126,6 @@ async function fromAnswer(
   if (leases.size) loaded.leases = leases;
   if (answer.warnings) loaded.warnings = answer.warnings;
   return loaded;
-}
-
-function inWorker(
-  text: string,
-  file: string,
-  json: string | undefined,
-): Promise<PlanAnswer | { issues: PolicyIssue[] }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./_policy_parse_worker.ts", import.meta.url), {
-      type: "module",
-    });
-    worker.onmessage = (event: MessageEvent<PlanAnswer | { issues: PolicyIssue[] }>) => {
-      worker.terminate();
-      resolve(event.data);
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      worker.terminate();
-      reject(new Error(`Policy parse worker failed: ${event.message}`));
-    };
-    worker.postMessage({ text, file, json });
-  });
 }
 
 /** `resolve`, remembering each path's answer (10,000 rules share a few binaries). */

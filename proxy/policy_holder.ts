@@ -10,6 +10,8 @@ import {
   type LoadedPolicy,
   loadPolicyFile,
   loadPolicyText,
+  LoadWorker,
+  type LoadWorkerOptions,
   type PolicyIssue,
   PolicyValidationError,
   realBinaryPath,
@@ -19,6 +21,12 @@ import { type PolicySnapshot, snapshotOf } from "./policy_snapshot.ts";
 // The proxy runs beside its sandboxes: a binary path as written resolves on this host, to the
 // executable the kernel reports for the requester.
 const ON_THIS_HOST = { resolveBinary: realBinaryPath };
+
+/** Options of {@linkcode PolicyHolder}. */
+export interface PolicyHolderOptions {
+  /** The load worker's module (tests give a crashing one). */
+  worker?: LoadWorkerOptions;
+}
 
 /** Result of {@linkcode PolicyHolder.update}. */
 export type UpdateResult =
@@ -47,10 +55,15 @@ export class PolicyHolder {
   sandbox?: string;
   #reloads: Promise<void> = Promise.resolve();
   #asked = 0;
+  #workerOptions: LoadWorkerOptions;
+  // Started by the first large reload and kept: a worker's start blocks this thread for tens
+  // of milliseconds, too long to pay on every reload.
+  #worker?: LoadWorker;
 
   /** Hold an already loaded policy as generation 1. */
-  constructor(name: string, loaded: LoadedPolicy) {
+  constructor(name: string, loaded: LoadedPolicy, options: PolicyHolderOptions = {}) {
     this.#current = snapshotOf(name, loaded, 1);
+    this.#workerOptions = options.worker ?? {};
   }
 
   /**
@@ -109,12 +122,20 @@ export class PolicyHolder {
       // Pushes that queue behind a running reload (a burst of approvals, a slow 10,000-rule
       // parse) are already stale: load only the newest instead of each in turn.
       if (ask !== this.#asked) return { ok: true, snapshot: this.#current, superseded: true };
-      const loaded = await loadOffThread(text, this.#current.file, ON_THIS_HOST, json);
+      const worker = this.#worker ??= new LoadWorker(this.#workerOptions);
+      const options = { compile: ON_THIS_HOST, json, worker };
+      const loaded = await loadOffThread(text, this.#current.file, options);
       if ("issues" in loaded) return { ok: false, issues: loaded.issues };
       return this.#swap(loaded, loaded.revision);
     });
     this.#reloads = run.then(() => {}, () => {});
     return run;
+  }
+
+  /** End the load worker, if a reload started one (a later reload starts it again). */
+  close(): void {
+    this.#worker?.close();
+    this.#worker = undefined;
   }
 
   #swap(loaded: LoadedPolicy, revision = loaded.policy.revision): UpdateResult {

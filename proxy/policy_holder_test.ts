@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { PolicyHolder } from "./policy_holder.ts";
 import { OFF_THREAD_CHARS } from "./_parse_off_thread.ts";
 import { watchPolicyFile } from "./watch_policy_file.ts";
 import type { OcsfEvent } from "./ocsf/mod.ts";
-import { parsePolicy, policyHash } from "./policy/mod.ts";
+import { loadPolicyText, parsePolicy, policyHash } from "./policy/mod.ts";
 
 const policyText = (revision: number, host = "api.github.com") =>
   `version: 1
@@ -121,5 +122,45 @@ Deno.test("PolicyHolder.reload() takes a push's JSON document, and the text when
     const bad = await holder.reload("version: 2\n", "{}");
     assert.ok(!bad.ok);
     assert.equal(holder.current().revision, 2);
+    holder.close();
   }
+});
+
+Deno.test("PolicyHolder.reload() keeps one load worker, and loads here when it crashes", async () => {
+  const dir = await Deno.makeTempDir();
+  const padding = `# ${"x".repeat(OFF_THREAD_CHARS)}\n`;
+  const text = (revision: number) => `${padding}${policyText(revision)}`;
+  // A stand-in worker that counts the loads it has seen: a reused worker counts on.
+  const counting = join(dir, "counting.ts");
+  await Deno.writeTextFile(
+    counting,
+    `let n = 0; self.onmessage = (e) => self.postMessage({ id: e.data.id, ` +
+      `issues: [{ file: "f", line: 1, col: 1, message: String(++n) }] });`,
+  );
+  const reused = new PolicyHolder("demo", loadPolicyText(text(1), "demo.yaml"), {
+    worker: { url: pathToFileURL(counting) },
+  });
+  const seen = [];
+  for (const revision of [2, 3]) {
+    const result = await reused.reload(text(revision));
+    seen.push(!result.ok && result.issues[0]?.message);
+  }
+  assert.deepEqual(seen, ["1", "2"]);
+  reused.close();
+  // A worker that throws on every load: each reload is done on this thread instead, a bad
+  // text still changes nothing, and the holder starts a fresh worker next time.
+  const crashing = join(dir, "crashing.ts");
+  await Deno.writeTextFile(crashing, `self.onmessage = () => { throw new Error("boom"); };`);
+  const holder = new PolicyHolder("demo", loadPolicyText(text(1), "demo.yaml"), {
+    worker: { url: pathToFileURL(crashing) },
+  });
+  const result = await holder.reload(text(2));
+  assert.ok(result.ok);
+  assert.equal(holder.current().revision, 2);
+  assert.ok(!(await holder.reload(`${padding}version: 2\n`)).ok);
+  assert.equal(holder.current().revision, 2);
+  assert.ok((await holder.reload(text(3), JSON.stringify(parsePolicy(text(3), "d").policy))).ok);
+  assert.equal(holder.current().revision, 3);
+  holder.close();
+  await Deno.remove(dir, { recursive: true });
 });

@@ -229,6 +229,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     async close() {
       stop.abort();
       await following.catch(() => {});
+      holder.close();
       await proxy.close();
       await log.close();
     },

@@ -26,6 +26,8 @@ export { parseYamlValue } from "./_fast_yaml.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
 export { loadPolicyFile, loadPolicyJson, loadPolicyText, realBinaryPath } from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
+export { LoadWorker } from "./load_worker.ts";
+export type { LoadAnswer, LoadWorkerOptions } from "./load_worker.ts";
 export { compilePolicy, lookupGrants } from "./compile_policy.ts";
 export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";
 export type { PlanSource, PolicyPlan } from "./policy_plan.ts";

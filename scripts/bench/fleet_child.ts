@@ -29,6 +29,7 @@ async function main(configFile: string): Promise<void> {
   await Deno.writeTextFile(skillPath, "# Bench skill\n");
   const controller = new AbortController();
   const proxies: ProxyHandle[] = [];
+  const holders: PolicyHolder[] = [];
   const ready: Promise<void>[] = [];
   for (let i = 0; i < config.count; i++) {
     // The host's enrolment token buys each proxy its own proxy credential, as `tollgate proxy`.
@@ -38,6 +39,7 @@ async function main(configFile: string): Promise<void> {
     const initial = await client.policy(config.policy);
     if (!initial) throw new Error(`Gateway has no policy "${config.policy}"`);
     const holder = PolicyHolder.fromText(config.policy, `${config.policy}.yaml`, initial.text);
+    holders.push(holder);
     holder.subscribe((snapshot) => report(i, snapshot.revision));
     const proxy = await startProxy({
       listen: { hostname: "127.0.0.1", port: 0 },
@@ -58,6 +60,7 @@ async function main(configFile: string): Promise<void> {
     closing ??= (async () => {
       controller.abort();
       await Promise.all(proxies.map((p) => p.close()));
+      for (const holder of holders) holder.close();
       Deno.exit(0);
     })();
   Deno.addSignalListener("SIGTERM", stop);

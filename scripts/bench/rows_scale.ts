@@ -60,7 +60,7 @@ export async function scaleRows(
       void loadPolicyText(big, "bench.yaml").compiled;
       return Promise.resolve();
     }),
-    reloadRow(big),
+    reloadRow(big, stack),
     timed(
       "scale.approve_10000",
       "approve into a 10,000-rule policy",
@@ -135,7 +135,7 @@ function timed(
 }
 
 /** Reload a 10,000-rule policy in a holder; the value is the longest event-loop wait meanwhile. */
-function reloadRow(text: string): Row {
+function reloadRow(text: string, stack: AsyncDisposableStack): Row {
   const info: RowInfo = {
     id: "scale.reload_wait_10000",
     group: "scale",
@@ -144,6 +144,7 @@ function reloadRow(text: string): Row {
     per: "reload",
   };
   const holder = PolicyHolder.fromText(CONTROL_POLICY, join("scale", "bench.yaml"), text);
+  stack.defer(() => holder.close());
   let revision = 1;
   return {
     info,

@@ -141,6 +141,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     async close() {
       stop.abort();
       await watching;
+      holder.close();
       await proxy.close();
       await Deno.remove(stateDir, { recursive: true });
     },
