@@ -83,11 +83,14 @@ function validateBinary(c: Checker, raw: unknown, path: ValuePath): BinaryRef | 
   return problem ? undefined : { path: p };
 }
 
+// A `..` segment, matched in place (splitting every binary path allocated a list per binary).
+const DOT_DOT_SEGMENT = /(?:^|\/)\.\.(?:\/|$)/;
+
 /** The problem with a path that must be absolute, non-empty and free of `..`, if any. */
 export function absolutePathProblem(p: string, what: string): string | undefined {
   if (p === "") return `${what} must not be empty`;
   if (!p.startsWith("/")) return `${what} ${describe(p)} must be absolute`;
-  if (p.split("/").includes("..")) return `${what} ${describe(p)} must not contain ".."`;
+  if (DOT_DOT_SEGMENT.test(p)) return `${what} ${describe(p)} must not contain ".."`;
   if (p.length > 4096) return `${what} must be at most 4096 characters`;
   if (hasControl(p)) return `${what} must not contain control characters`;
   return undefined;

@@ -46,7 +46,7 @@ export function parsePolicy(
   // The fast parse answers a clean file; issues and warnings need `yaml`'s positions.
   const fast = fastYamlValue(text);
   if (fast !== undefined) {
-    const checker = new Checker();
+    const checker = new Checker(text);
     const policy = validatePolicyValue(checker, fast);
     if (policy && checker.problems.length === 0 && checker.warnings.length === 0) {
       if (fastRevisionComment(text, fast, policy)) return { policy, issues: [] };
@@ -68,7 +68,7 @@ export function parsePolicy(
     const message = error instanceof Error ? error.message : String(error);
     return { issues: [{ file, line: 1, col: 1, message: syntaxMessage(message) }] };
   }
-  const checker = new Checker();
+  const checker = new Checker(text);
   const policy = validatePolicyValue(checker, raw);
   const located = (list: Problem[]): PolicyIssue[] =>
     list.map((p) => {

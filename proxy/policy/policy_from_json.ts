@@ -33,7 +33,7 @@ export function policyFromJson(json: string): Policy | undefined {
   } catch {
     return undefined;
   }
-  const checker = new Checker();
+  const checker = new Checker(json);
   const policy = validatePolicyValue(checker, value);
   if (!policy || checker.problems.length > 0 || checker.warnings.length > 0) return undefined;
   return policy;

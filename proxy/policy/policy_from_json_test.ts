@@ -41,3 +41,20 @@ Deno.test("policyFromJson() refuses what is not a clean policy (the caller parse
   };
   assert.equal(policyFromJson(JSON.stringify(warned)), undefined);
 });
+
+Deno.test("policyFromJson() and parsePolicy() refuse an invisible character, written or escaped", () => {
+  // The whole-text scan skips the walk over every string only when neither form can occur.
+  const rule = (name: string) =>
+    `{"version":1,"network_policies":{"r":{"name":"${name}","endpoints":[{"host":"a.example",` +
+    `"port":443}],"binaries":[{"path":"/usr/bin/curl"}]}}}`;
+  assert.ok(policyFromJson(rule("plain")));
+  assert.equal(policyFromJson(rule("a\u202eb")), undefined);
+  assert.equal(policyFromJson(rule("a\\u202eb")), undefined);
+  const yaml = (name: string) =>
+    `version: 1\nnetwork_policies:\n  r:\n    name: "${name}"\n` +
+    `    endpoints: [{ host: a.example, port: 443 }]\n`;
+  assert.ok(parsePolicy(yaml("plain"), "p.yaml").policy);
+  for (const name of ["a\u202eb", "a\\u202eb", "a\\Lb"]) {
+    assert.equal(parsePolicy(yaml(name), "p.yaml").policy, undefined, name);
+  }
+});
