@@ -5,7 +5,7 @@
  * @module
  */
 
-import { loadOffThread } from "./_parse_off_thread.ts";
+import { loadOffThread, OFF_THREAD_CHARS } from "./_parse_off_thread.ts";
 import {
   type LoadedPolicy,
   loadPolicyFile,
@@ -56,14 +56,16 @@ export class PolicyHolder {
   #reloads: Promise<void> = Promise.resolve();
   #asked = 0;
   #workerOptions: LoadWorkerOptions;
-  // Started by the first large reload and kept: a worker's start blocks this thread for tens
-  // of milliseconds, too long to pay on every reload.
+  // Started with a large policy or by the first large reload, and kept: a worker's start blocks
+  // this thread for tens of milliseconds, too long to pay on every reload.
   #worker?: LoadWorker;
 
   /** Hold an already loaded policy as generation 1. */
   constructor(name: string, loaded: LoadedPolicy, options: PolicyHolderOptions = {}) {
     this.#current = snapshotOf(name, loaded, 1);
     this.#workerOptions = options.worker ?? {};
+    // A large policy is reloaded by the worker: start it now, before any request waits.
+    if (loaded.text.length >= OFF_THREAD_CHARS) this.#loader().start();
   }
 
   /**
@@ -122,8 +124,7 @@ export class PolicyHolder {
       // Pushes that queue behind a running reload (a burst of approvals, a slow 10,000-rule
       // parse) are already stale: load only the newest instead of each in turn.
       if (ask !== this.#asked) return { ok: true, snapshot: this.#current, superseded: true };
-      const worker = this.#worker ??= new LoadWorker(this.#workerOptions);
-      const options = { compile: ON_THIS_HOST, json, worker };
+      const options = { compile: ON_THIS_HOST, json, worker: this.#loader() };
       const loaded = await loadOffThread(text, this.#current.file, options);
       if ("issues" in loaded) return { ok: false, issues: loaded.issues };
       return this.#swap(loaded, loaded.revision);
@@ -132,7 +133,11 @@ export class PolicyHolder {
     return run;
   }
 
-  /** End the load worker, if a reload started one (a later reload starts it again). */
+  #loader(): LoadWorker {
+    return this.#worker ??= new LoadWorker(this.#workerOptions);
+  }
+
+  /** End the load worker, if one was started (a later reload starts it again). */
   close(): void {
     this.#worker?.close();
     this.#worker = undefined;

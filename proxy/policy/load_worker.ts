@@ -101,6 +101,14 @@ export class LoadWorker {
     });
   }
 
+  /**
+   * Start the worker now, if it is not running: its start blocks this thread for tens of
+   * milliseconds, which a proxy pays at start-up rather than in its first reload.
+   */
+  start(): void {
+    this.#worker ??= this.#start();
+  }
+
   /** End the worker; loads still waiting fail. */
   close(): void {
     this.#fail(new Error("Policy load worker closed"));
