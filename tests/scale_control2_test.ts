@@ -103,6 +103,7 @@ Deno.test("hostile #15.4: an off-thread reload decides like a direct load, keeps
       }
     }
   }
+  holder.close();
 });
 
 Deno.test("hostile #15.6: reloads queued behind a running one load only the newest", async () => {

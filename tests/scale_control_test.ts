@@ -161,4 +161,5 @@ Deno.test("hostile #15.4: a large reload runs off the request path and swaps in 
   const bad = await holder.reload(text.replace("port: 443", "port: x"));
   assert.ok(!bad.ok && bad.issues[0]!.line > 1);
   assert.equal(holder.current().generation, 2);
+  holder.close();
 });
