@@ -62,15 +62,45 @@ export class DayFiles {
 
   /** Append through files kept open (see {@linkcode DayFiles.close}); throws when they cannot open. */
   async write(day: string, lines: DayLines): Promise<AppendOutcome> {
-    this.#prepare(day);
-    const files = this.#filesFor(day);
+    const files = this.#keptFor(day);
     const bytes = this.#encode("json", lines.json);
     const json = await appendLines(files.json, bytes);
-    this.#torn.json = json.torn ?? false;
+    let denied: AppendOutcome | undefined;
     if (json.error === undefined && lines.denied) {
-      const denied = await appendLines(files.denied, this.#encode("denied", lines.denied));
-      this.#torn.denied = denied.torn ?? false;
+      denied = await appendLines(files.denied, this.#encode("denied", lines.denied));
     }
+    return this.#wrote(files, bytes, json, denied);
+  }
+
+  /**
+   * {@linkcode DayFiles.write}, done before returning: no trip through the runtime's file
+   * threads, for an event whose answer waits on its line (a denial).
+   */
+  writeKeptSync(day: string, lines: DayLines): AppendOutcome {
+    const files = this.#keptFor(day);
+    const bytes = this.#encode("json", lines.json);
+    const json = appendLinesSync(files.json, bytes);
+    let denied: AppendOutcome | undefined;
+    if (json.error === undefined && lines.denied) {
+      denied = appendLinesSync(files.denied, this.#encode("denied", lines.denied));
+    }
+    return this.#wrote(files, bytes, json, denied);
+  }
+
+  #keptFor(day: string): OpenFiles {
+    this.#prepare(day);
+    return this.#filesFor(day);
+  }
+
+  /** Book a kept-open append: torn lines, the file's size, and when to let the files go. */
+  #wrote(
+    files: OpenFiles,
+    bytes: Uint8Array,
+    json: AppendOutcome,
+    denied: AppendOutcome | undefined,
+  ): AppendOutcome {
+    this.#torn.json = json.torn ?? false;
+    if (denied) this.#torn.denied = denied.torn ?? false;
     files.size += bytes.byteLength;
     // A failed write starts again from fresh handles; a full file from the next segment.
     if (json.error !== undefined || files.size >= this.#maxFileBytes) this.close();

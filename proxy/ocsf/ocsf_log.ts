@@ -9,7 +9,8 @@
 import type { AppendOutcome } from "./_append_lines.ts";
 import { DayFiles } from "./_day_files.ts";
 import { DropLedger } from "./_drop_ledger.ts";
-import { type DayLines, isRoutine, linesByDay } from "./_log_lines.ts";
+import { SyncWrites } from "./_sync_writes.ts";
+import { type DayLines, isDenial, isRoutine, linesByDay } from "./_log_lines.ts";
 import type { OcsfEvent } from "./types.ts";
 
 /** Options of {@linkcode OcsfLog}. */
@@ -17,8 +18,11 @@ export interface OcsfLogOptions {
   /**
    * Keep the day's files open between appends (closed by {@linkcode OcsfLog.close}, and
    * reopened when the date changes), and write to them in the background: writes leave in
-   * order from a queue, so the caller's thread never waits on the disk. Off by default:
-   * without it no file handle outlives a call and each append writes before it returns.
+   * order from a queue, so the caller's thread does not wait on the disk. A denial, whose 403
+   * waits for its line anyway, is written before append returns when nothing is queued and
+   * few decisions are held.
+   * Off by default: without it no file handle outlives a call and each append writes before
+   * it returns.
    */
   keepOpen?: boolean;
   /**
@@ -50,6 +54,8 @@ const defaults = {
 
 /** Held events beyond this many are written at once, whatever the window. */
 const MAX_HELD = 512;
+/** A denial is written synchronously with at most this many events (itself included). */
+const MAX_SYNC = 8;
 
 /**
  * Appends OCSF events to the daily JSONL and denials files of one directory.
@@ -60,10 +66,11 @@ const MAX_HELD = 512;
  * through the async file ops. A long-running writer (the proxy) passes `keepOpen`: its files
  * stay open and its writes go out from an ordered queue through the async file ops, because
  * on a busy disk a synchronous append of a batch took up to 18 ms (p99 7 ms, measured in the
- * bench), all of it stalling every request in flight. With `batchMs`, allowed decisions are
- * held briefly and written together. Either way both files keep event order, and each
- * append's promise settles once its lines are written; {@linkcode OcsfLog.close} waits for
- * the queue. The directory is created on first use.
+ * bench), all of it stalling every request in flight; except a denial (and the few events
+ * held before it) meeting an empty queue, which its 403 waits for: written synchronously
+ * while such writes stay fast (`_sync_writes.ts`). With `batchMs`, allowed decisions are held
+ * briefly and written together. Both files keep event order, and each append's promise
+ * settles once its lines are written; {@linkcode OcsfLog.close} waits for the queue.
  *
  * @example
  * ```ts
@@ -90,6 +97,9 @@ export class OcsfLog {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** The last queued write of a `keepOpen` log (never rejects: callers see their own). */
   #queue: Promise<void> = Promise.resolve();
+  /** Queued writes not finished yet. */
+  #queued = 0;
+  readonly #sync = new SyncWrites();
 
   /**
    * Bind the log to a directory.
@@ -119,7 +129,6 @@ export class OcsfLog {
   /**
    * Append one event to its daily file, and a denial to the denials file too (the event's
    * UTC date picks the files).
-   *
    * @returns Resolves when its lines are written; rejects with the file system error.
    */
   append(event: OcsfEvent): Promise<void> {
@@ -127,11 +136,7 @@ export class OcsfLog {
     return this.#writeHeld(event);
   }
 
-  /**
-   * Write the held events now.
-   *
-   * @returns Resolves when they are written; rejects with the file system error.
-   */
+  /** Write the held events now; resolves when they are written, rejects with the error. */
   flush(): Promise<void> {
     return this.#writeHeld();
   }
@@ -171,37 +176,55 @@ export class OcsfLog {
     if (event) events.push(event);
     const written = events.length === 0
       ? Promise.resolve()
-      : this.#keepOpen && !this.#closed
-      ? this.#enqueue(events)
-      : this.#writeNow(events);
+      : !this.#keepOpen || this.#closed
+      ? this.#writeNow(events, false)
+      : this.#writesAtOnce(events)
+      ? this.#sync.run(() => this.#writeNow(events, true))
+      : this.#enqueue(events);
     if (batch) written.then(batch.resolve, batch.reject);
     return written;
   }
 
-  /** Append `events` before returning (the files are opened and closed for it). */
-  #writeNow(events: OcsfEvent[]): Promise<void> {
+  /**
+   * Whether `events` end in a denial to write now, synchronously. Its 403 waits for it, and a
+   * write through the runtime's file threads costs two thread switches on the answer's path
+   * (on a busy CPU, a wait for each); a few lines written here take about a microsecond. Only
+   * with no write queued ahead (order), and while synchronous writes are not stalling.
+   */
+  #writesAtOnce(events: OcsfEvent[]): boolean {
+    return this.#queued === 0 && events.length <= MAX_SYNC && isDenial(events.at(-1)!) &&
+      this.#sync.allowed;
+  }
+
+  /**
+   * Append `events` before returning, through the files kept open (`kept`) or through files
+   * opened and closed for it.
+   */
+  #writeNow(events: OcsfEvent[], kept: boolean): Promise<void> {
     let failure: unknown;
     for (const [day, lines] of linesByDay(events)) {
       let outcome: AppendOutcome;
       try {
-        outcome = this.#files.writeSync(day, lines);
+        outcome = kept ? this.#files.writeKeptSync(day, lines) : this.#files.writeSync(day, lines);
       } catch (error) {
         outcome = { droppedLines: lines.count, error };
       }
       if (outcome.error === undefined) continue;
+      if (kept) this.#files.close();
       failure ??= outcome.error;
       this.#drops.dropped(outcome.droppedLines, outcome.error);
     }
     if (failure !== undefined) return Promise.reject(failure);
     const resume = this.#drops.takeResumeEvent();
-    return resume ? this.#writeNow([resume]).catch(() => {}) : Promise.resolve();
+    return resume ? this.#writeNow([resume], kept).catch(() => {}) : Promise.resolve();
   }
 
   /** Queue `events` behind the writes already queued; settles once they are written. */
   #enqueue(events: OcsfEvent[]): Promise<void> {
     // The lines are rendered now, so the queue holds text, not events that could change.
     const lines = linesByDay(events);
-    const job = this.#queue.then(() => this.#writeOpen(lines));
+    this.#queued++;
+    const job = this.#queue.then(() => this.#writeOpen(lines)).finally(() => this.#queued--);
     this.#queue = job.catch(() => {});
     return job;
   }
