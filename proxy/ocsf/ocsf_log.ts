@@ -148,6 +148,8 @@ export class OcsfLog {
   async close(): Promise<void> {
     const flushed = this.flush().catch(() => {});
     this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     await flushed;
     await this.#queue;
     this.#files.close();
@@ -160,15 +162,18 @@ export class OcsfLog {
     if (this.#held.length >= MAX_HELD) {
       void this.flush().catch(() => {});
     } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => void this.flush().catch(() => {}), this.#batchMs);
+      // Left armed when a denial writes the batch early (a deny request holds its L4 allow
+      // first): events held later are written when it fires, sooner than the window.
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.flush().catch(() => {});
+      }, this.#batchMs);
     }
     return batch;
   }
 
   /** Write the held events, then `event`, in order, and settle the callers waiting on them. */
   #writeHeld(event?: OcsfEvent): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
     const events = this.#held;
     const batch = this.#batch;
     this.#held = [];
@@ -186,20 +191,15 @@ export class OcsfLog {
   }
 
   /**
-   * Whether `events` end in a denial to write now, synchronously. Its 403 waits for it, and a
-   * write through the runtime's file threads costs two thread switches on the answer's path
-   * (on a busy CPU, a wait for each); a few lines written here take about a microsecond. Only
-   * with no write queued ahead (order), and while synchronous writes are not stalling.
+   * Whether `events` end in a denial to write synchronously: its 403 waits for it, and the
+   * file threads cost two thread switches on the answer's path (on a busy CPU, a wait each).
    */
   #writesAtOnce(events: OcsfEvent[]): boolean {
     return this.#queued === 0 && events.length <= MAX_SYNC && isDenial(events.at(-1)!) &&
       this.#sync.allowed;
   }
 
-  /**
-   * Append `events` before returning, through the files kept open (`kept`) or through files
-   * opened and closed for it.
-   */
+  /** Append `events` before returning, through the kept-open files or files opened for it. */
   #writeNow(events: OcsfEvent[], kept: boolean): Promise<void> {
     let failure: unknown;
     for (const [day, lines] of linesByDay(events)) {
