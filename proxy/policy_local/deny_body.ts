@@ -170,7 +170,8 @@ function headerSafe(value: string | undefined): string | undefined {
 }
 
 function omitUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, v]) => v !== undefined),
-  ) as T;
+  // A loop, not Object.fromEntries(Object.entries().filter()): three arrays fewer per 403.
+  const out: Record<string, unknown> = {};
+  for (const key in value) if (value[key] !== undefined) out[key] = value[key];
+  return out as T;
 }

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import type { Decision } from "../policy/mod.ts";
 import {
   policyLocalUrl,
@@ -64,12 +63,19 @@ export function reasonPhrase(status: number): string {
  * ```
  */
 export function serializeResponse(response: RenderedResponse, reason?: string): Uint8Array {
-  const body = Buffer.from(response.body, "utf8");
+  const body = encoder.encode(response.body);
   let head = `HTTP/1.1 ${response.status} ${reason ?? reasonPhrase(response.status)}\r\n`;
   for (const [name, value] of Object.entries(response.headers)) head += `${name}: ${value}\r\n`;
   head += `Content-Length: ${body.byteLength}\r\n\r\n`;
-  return Buffer.concat([Buffer.from(head, "latin1"), body]);
+  // One buffer, head as latin1 (a byte per char), then the body: node's Buffer.from and
+  // Buffer.concat took half of the time of rendering a whole deny response.
+  const bytes = new Uint8Array(head.length + body.byteLength);
+  for (let i = 0; i < head.length; i++) bytes[i] = head.charCodeAt(i);
+  bytes.set(body, head.length);
+  return bytes;
 }
+
+const encoder = new TextEncoder();
 
 /**
  * Send `{error, detail}` with `Connection: close`; the caller closes the connection after.
