@@ -71,7 +71,7 @@ export function registerProposalsCommands(program: Command, ctx: CliContext): vo
     .addOption(new Option("--status <status>", "only this state").choices(PROPOSAL_STATES))
     .option("--json", "print a JSON array")
     .action(async (o) => {
-      const records = await (await openStore(ctx, o.policies)).list({ status: o.status });
+      const records = await (await openStore(ctx, o.policies)).listing({ status: o.status });
       if (o.json) ctx.out(safeJson(records.map(proposalJson), 2) + "\n");
       else ctx.out(renderProposalList(records, useColor(ctx)));
     });

@@ -15,11 +15,12 @@ import { checkProposedRule } from "../proposals/mod.ts";
 import { findProposalFile, proposalFilePath } from "../proposals/mod.ts";
 import { assertProposalId } from "../proposals/mod.ts";
 import { formatProposalPatch, stampDecision } from "../proposals/mod.ts";
-import { readProposalRecord } from "../proposals/mod.ts";
+import { readProposalRecord, recordFromText } from "../proposals/mod.ts";
 import {
   readSeal,
   removeSeal,
   ruleHash,
+  sealListing,
   sealProblem,
   withPatch,
   writeSeal,
@@ -29,6 +30,7 @@ import { recoverProposals } from "./recover_proposals.ts";
 import { buildFileDiff } from "../proposals/mod.ts";
 import type { StoreEnv } from "../proposals/mod.ts";
 import { visibleText } from "../repo/mod.ts";
+import { byteSize, findingsBasis, readCeilingText } from "../listing/mod.ts";
 
 /** The guidance codes a reviewer may attach to a rejection. */
 export const GUIDANCE: readonly Guidance[] = [
@@ -143,6 +145,7 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
         `Cannot refresh proposal "${id}": its policy no longer exists`,
       );
     }
+    const ceilingText = await readCeilingText(env.policiesDir, env.ceilingFile);
     const check = checkProposedRule(record.rule, current.loaded, await env.ceiling?.());
     if (check.refused || !check.rule) {
       throw new ProposalConflictError(`Cannot refresh proposal "${id}": the checks now refuse it`);
@@ -157,7 +160,14 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
     // The rationale is already in its visible form: keep all of it.
     const patch = formatProposalPatch(meta, diff, Infinity);
     const findings = check.findings;
-    const resealed = { ...seal, ruleKey, findings, ruleHash: ruleHash(check.rule) };
+    const basis = await findingsBasis(current.text, ceilingText);
+    // The previous patch's size first, as withPatch keeps its hash (a crash may leave it).
+    const listing = sealListing(
+      recordFromText({ id, state: "pending", path: record.file }, patch),
+      basis,
+      [byteSize(text)],
+    );
+    const resealed = { ...seal, ruleKey, findings, ruleHash: ruleHash(check.rule), listing };
     await writeSeal(env.policiesDir, withPatch(resealed, patch));
     await writeFileAtomic(record.file, patch);
     return record.meta.policy;

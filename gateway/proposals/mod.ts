@@ -17,7 +17,8 @@ export {
   proposalFilePath,
 } from "./proposal_files.ts";
 export type { ProposalFile, ProposalState } from "./proposal_files.ts";
-export { assertProposalId, isProposalId, newProposalId } from "./proposal_id.ts";
+export { assertProposalId, newProposalId } from "./proposal_id.ts";
+export { isProposalId } from "../listing/mod.ts";
 export { formatProposalPatch, parseProposalPatch, stampDecision } from "./proposal_patch.ts";
 export type { ParsedProposal, ProposalDecision, ProposalMeta } from "./proposal_patch.ts";
 export {
@@ -33,6 +34,7 @@ export {
   reviewToken,
   ruleHash,
   sealDir,
+  sealListing,
   sealProblem,
   stageSeal,
   textHash,
@@ -40,14 +42,8 @@ export {
   writeSeal,
 } from "./proposal_seal.ts";
 export type { ProposalSeal } from "./proposal_seal.ts";
-export {
-  proposalJson,
-  renderDiff,
-  renderProposalDetail,
-  renderProposalList,
-  renderRuleChunk,
-  safeJson,
-} from "./render_proposals.ts";
+export { renderDiff, renderProposalDetail, renderRuleChunk } from "./render_proposals.ts";
+export { proposalJson, renderProposalList, safeJson } from "../listing/mod.ts";
 export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 export type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
 export { submitProposal, summarizeRule } from "./submit_proposal.ts";

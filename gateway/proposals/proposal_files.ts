@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { isProposalId } from "./proposal_id.ts";
+import { isProposalId, proposalIdsIn } from "../listing/mod.ts";
 
 /** A proposal's state, which is also the name of its directory. */
 export type ProposalState = "pending" | "approved" | "rejected";
@@ -107,15 +107,7 @@ export async function listProposalFiles(
   const out: ProposalFile[] = [];
   for (const s of state ? [state] : PROPOSAL_STATES) {
     const at = join(dir, s);
-    const ids: string[] = [];
-    try {
-      for await (const entry of Deno.readDir(at)) {
-        const id = entry.name.slice(0, -6);
-        if (entry.isFile && entry.name.endsWith(".patch") && isProposalId(id)) ids.push(id);
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    const ids = await proposalIdsIn(at);
     // Plain string concatenation: join() per name was most of a 10,000-name listing.
     for (const id of ids) out.push({ id, state: s, path: `${at}/${id}.patch` });
   }

@@ -8,24 +8,9 @@
 
 import { randomBytes } from "node:crypto";
 import { visibleText } from "../repo/mod.ts";
+import { isProposalId } from "../listing/mod.ts";
 
-const PROPOSAL_ID = /^p-\d{8}T\d{6}-[a-z0-9]{6}$/;
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
-
-/**
- * True when `value` is a well-formed proposal id (`p-<UTC yyyymmddThhmmss>-<random6>`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isProposalId } from "./proposal_id.ts";
- * assert(isProposalId("p-20260506T170204-ab12cd"));
- * assert(!isProposalId("../../etc/passwd"));
- * ```
- */
-export function isProposalId(value: unknown): value is string {
-  return typeof value === "string" && PROPOSAL_ID.test(value);
-}
 
 /**
  * Check an id from outside (CLI argument, URL) before it is used in a path.
@@ -50,7 +35,8 @@ export function assertProposalId(value: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isProposalId, newProposalId } from "./proposal_id.ts";
+ * import { newProposalId } from "./proposal_id.ts";
+ * import { isProposalId } from "../listing/mod.ts";
  * assert(isProposalId(newProposalId(new Date())));
  * ```
  */

@@ -13,7 +13,7 @@ import {
   proposalFilePath,
   type ProposalState,
 } from "./proposal_files.ts";
-import { isProposalId } from "./proposal_id.ts";
+import { isProposalId } from "../listing/mod.ts";
 import { parseProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
 import { ruleFromDiff } from "./rule_diff.ts";
 import { reviewToken } from "./proposal_seal.ts";

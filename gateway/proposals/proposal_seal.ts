@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
 import { type StagedFile, stageFile, writeFileAtomic } from "../repo/mod.ts";
+import { byteSize, type ListedProposal, type SealListing } from "../listing/mod.ts";
 
 /** What Tollgate recorded when it wrote a pending proposal's patch. */
 export interface ProposalSeal {
@@ -30,6 +31,8 @@ export interface ProposalSeal {
   findings: Finding[];
   /** `textHash()` of the patch texts Tollgate wrote, newest last (a crash may leave either). */
   patchHashes: string[];
+  /** What a listing shows (absent in seals written before listings read seals). */
+  listing?: SealListing;
 }
 
 /** Directory of the seals, inside `pending/` (its name starts with a dot: never a proposal). */
@@ -146,7 +149,29 @@ export async function stageSeal(policiesDir: string, seal: ProposalSeal): Promis
 export function withPatch(seal: ProposalSeal, text: string): ProposalSeal {
   const last = seal.patchHashes.at(-1);
   const patchHashes = [...(last === undefined ? [] : [last]), textHash(text)];
-  return { ...seal, patchHashes };
+  if (!seal.listing) return { ...seal, patchHashes };
+  const bytes = seal.listing.patchBytes.at(-1);
+  const patchBytes = [...(bytes === undefined ? [] : [bytes]), byteSize(text)];
+  return { ...seal, patchHashes, listing: { ...seal.listing, patchBytes } };
+}
+
+/**
+ * What a listing of a proposal shows, for its seal: read back from the patch Tollgate wrote
+ * (`record`), so a listing from the seal shows what one from the patch would.
+ *
+ * @example
+ * ```ts ignore
+ * const listing = sealListing(recordFromText(file, text), basis, [byteSize(text)]);
+ * ```
+ */
+export function sealListing(
+  record: Pick<ListedProposal, "meta" | "rule">,
+  basis: string,
+  patchBytes: number[],
+): SealListing {
+  const { summary, created, rationale, binary } = record.meta;
+  const named = binary === undefined ? {} : { binary };
+  return { summary, created, rationale, ...named, rule: record.rule, basis, patchBytes };
 }
 
 /** Remove a seal (its proposal left `pending/`); never throws. */

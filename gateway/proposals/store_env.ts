@@ -67,6 +67,8 @@ export interface StoreEnv {
   maxPending?: number;
   /** The org ceiling (read fresh on each call), or undefined when there is none. */
   ceiling?(): Promise<CeilingView | undefined>;
+  /** The org ceiling file `ceiling()` reads (default `ceiling.yaml` in the policies directory). */
+  ceilingFile?: string;
   /** Loads policy texts, reusing the last load of an unchanged file. */
   policies: PolicyCache;
 }

@@ -28,8 +28,14 @@ import {
 } from "./sandbox_pending.ts";
 import { newProposalId } from "./proposal_id.ts";
 import { formatProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
-import { readProposalRecord, recordFromText, toProposalStatus } from "./proposal_record.ts";
-import { type ProposalSeal, ruleHash, textHash, writeSeal } from "./proposal_seal.ts";
+import {
+  type ProposalRecord,
+  readProposalRecord,
+  recordFromText,
+  toProposalStatus,
+} from "./proposal_record.ts";
+import { type ProposalSeal, ruleHash, sealListing, textHash, writeSeal } from "./proposal_seal.ts";
+import { byteSize, findingsBasis, readCeilingText, type SealListing } from "../listing/mod.ts";
 import { buildFileDiff } from "./rule_diff.ts";
 import { MAX_PENDING_PER_SANDBOX, type StoreEnv } from "./store_env.ts";
 import { visibleText } from "../repo/mod.ts";
@@ -98,6 +104,10 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   if (problem) return { accepted: false, reasons: [problem] };
   const current = await loadTarget(env, input.policy);
   if (typeof current === "string") return { accepted: false, reasons: [current] };
+  // The ceiling's text before its view: findings on a newer ceiling than their basis says are
+  // recomputed by a listing, never the other way round.
+  const ceilingText = await readCeilingText(env.policiesDir, env.ceilingFile);
+  const basis = await findingsBasis(current.text, ceilingText);
   const check = checkProposedRule(input.rule, current.loaded, await env.ceiling?.());
   if (check.refused || !check.rule) {
     const reasons = check.findings.filter((f) => f.severity === "refuse")
@@ -116,11 +126,12 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
     const { meta, text } = await draftPatch(env, input, current, { ...check, rule });
     const file = proposalFilePath(env.policiesDir, "pending", meta.id);
     // The seal first: a patch without one is never approved.
-    const seal = sealOf(meta, rule, text);
+    const record = recordFromText({ id: meta.id, state: "pending", path: file }, text);
+    const seal = sealOf(meta, rule, text, sealListing(record, basis, [byteSize(text)]));
     await writeSeal(env.policiesDir, seal);
     await indexSandboxProposal(env.policiesDir, seal);
     await writeFileAtomic(file, text);
-    return { kind: "new", meta, text, file };
+    return { kind: "new", meta, record };
   });
   if (stored.kind === "full") return tooManyPending(input.policy, stored.max);
   if (stored.kind === "existing") {
@@ -128,23 +139,27 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
     const record = await readProposalRecord({ id: stored.id, state: "pending", path });
     return { accepted: true, proposal: toProposalStatus(record) };
   }
-  const { meta, text, file } = stored;
+  const { meta, record } = stored;
   env.emit(configEvent("PROPOSED", `proposal ${meta.id} ${meta.summary}`, {
     policy: input.policy,
     proposalId: meta.id,
   }));
   env.notify({ kind: "proposal", id: meta.id, state: "pending", policy: input.policy });
-  const record = recordFromText({ id: meta.id, state: "pending", path: file }, text);
   return { accepted: true, proposal: toProposalStatus(record) };
 }
 
 /** What the locked part of a submit did. */
 type Stored =
-  | { kind: "new"; meta: ProposalMeta; text: string; file: string }
+  | { kind: "new"; meta: ProposalMeta; record: ProposalRecord }
   | { kind: "existing"; id: string }
   | { kind: "full"; max: number };
 
-function sealOf(meta: ProposalMeta, rule: NetworkRule, text: string): ProposalSeal {
+function sealOf(
+  meta: ProposalMeta,
+  rule: NetworkRule,
+  text: string,
+  listing: SealListing,
+): ProposalSeal {
   const { id, policy, sandbox, ruleKey, findings } = meta;
   return {
     id,
@@ -154,6 +169,7 @@ function sealOf(meta: ProposalMeta, rule: NetworkRule, text: string): ProposalSe
     ruleHash: ruleHash(rule),
     findings,
     patchHashes: [textHash(text)],
+    listing,
   };
 }
 

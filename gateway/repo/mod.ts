@@ -35,4 +35,4 @@ export {
   ruleKeyFor,
   setRevisionText,
 } from "./policy_text_edit.ts";
-export { quoteUntrusted, unquote, visibleText } from "./untrusted_text.ts";
+export { quoteUntrusted, unquote, visibleText } from "../text/mod.ts";

@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { type LoadedPolicy, loadPolicyText } from "../../proxy/policy/mod.ts";
-import { visibleText } from "./untrusted_text.ts";
+import { visibleText } from "../text/mod.ts";
 
 const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** Files of the policies directory that are not sandbox policies (the org's own). */

@@ -32,6 +32,8 @@ import type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from ".
 import { submitProposal } from "../proposals/mod.ts";
 import { waitForDecision } from "../proposals/mod.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
+import { listProposals } from "./_list_proposals.ts";
+import type { ListedProposal } from "../listing/mod.ts";
 import { candidateView } from "../approval/mod.ts";
 import { ceilingPath, readCeilingView } from "../authority/mod.ts";
 import type { ApproveOptions, RuleEnd, RuleRemoval } from "../automation/mod.ts";
@@ -131,6 +133,7 @@ export class ProposalStore implements ProposalSink {
       beforeStep: async (step) => await o.beforeStep(step),
       maxPending: o.maxPendingPerSandbox,
       ceiling: () => readCeilingView(ceilingPath(options.policiesDir, options.ceilingFile)),
+      ceilingFile: options.ceilingFile,
       policies: options.policyCache ?? new PolicyCache(),
     };
   }
@@ -197,6 +200,18 @@ export class ProposalStore implements ProposalSink {
     );
     const found = records.filter((r): r is ProposalRecord => r !== undefined);
     return await withCurrentFindings(this.#env, found, await this.#env.ceiling?.());
+  }
+
+  /**
+   * Every proposal (optionally of one state) as a listing shows it, oldest first: pending ones
+   * from their seals, with findings recomputed only when the policy or the ceiling changed
+   * since they were computed (see `listProposals`).
+   */
+  async listing(options: { status?: ProposalState } = {}): Promise<ListedProposal[]> {
+    await this.#recoverIfNeeded();
+    const files = await listProposalFiles(this.policiesDir, options.status);
+    const env = { ...this.#env, ceilingFile: this.ceilingFile };
+    return await listProposals(env, files, await this.#env.ceiling?.());
   }
 
   /** One proposal (findings recomputed when pending), or undefined for an unknown or malformed id. */

@@ -1,0 +1,128 @@
+/**
+ * Pending proposals as their seals list them: one small JSON file per proposal, no patch
+ * parsed. Each says whether its findings are current (computed on the policy and ceiling
+ * texts as they are now) and carries a `patch_changed` finding when the patch file's size is
+ * none Tollgate wrote (approval hashes the patch and refuses any edit; a listing only notes
+ * the cheap sign of one).
+ *
+ * @module
+ */
+
+import type { Finding } from "../../proxy/policy_local/mod.ts";
+import { findingsBasis, type ListedProposal, type SealListing } from "./listed_proposal.ts";
+
+/** A pending proposal read from its seal. */
+export interface SealedListing {
+  /** What the listing shows. */
+  proposal: ListedProposal;
+  /** Its findings were computed on the current policy and ceiling texts. */
+  current: boolean;
+}
+
+/** Where the texts that decide whether findings are current are. */
+export interface SealedListingOptions {
+  /** The org ceiling file (default `ceiling.yaml` in the policies directory). */
+  ceilingFile?: string;
+}
+
+const POLICY_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const CHANGED = "its patch file changed since it was submitted; approval will refuse it";
+
+/**
+ * The seal listings of pending proposals `ids` of `dir`, by id; a proposal whose seal has no
+ * listing (written before seals had one), or whose files are gone, is left out: read it whole.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readSealedListings } from "./sealed_listings.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal((await readSealedListings(dir, ["p-20260506T170204-ab12cd"])).size, 0);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readSealedListings(
+  dir: string,
+  ids: string[],
+  options: SealedListingOptions = {},
+): Promise<Map<string, SealedListing>> {
+  const ceiling = readCeilingText(dir, options.ceilingFile);
+  const bases = new Map<string, Promise<string | undefined>>();
+  const basisOf = (policy: string) => {
+    if (!bases.has(policy)) bases.set(policy, currentBasis(dir, policy, ceiling));
+    return bases.get(policy)!;
+  };
+  const read = await Promise.all(ids.map((id) => readOne(dir, id, basisOf)));
+  return new Map(read.filter((r) => r !== undefined).map((r) => [r.proposal.id, r]));
+}
+
+async function currentBasis(
+  dir: string,
+  policy: string,
+  ceiling: Promise<string | undefined>,
+): Promise<string | undefined> {
+  if (!POLICY_FILE_NAME.test(policy)) return undefined;
+  const text = await readText(`${dir}/${policy}.yaml`);
+  return text === undefined ? undefined : await findingsBasis(text, await ceiling);
+}
+
+async function readOne(
+  dir: string,
+  id: string,
+  basisOf: (policy: string) => Promise<string | undefined>,
+): Promise<SealedListing | undefined> {
+  const seal = await readJson(`${dir}/pending/.index/${id}.json`);
+  const listing = seal?.listing as SealListing | undefined;
+  if (seal?.id !== id || !listing || !Array.isArray(listing.patchBytes)) return undefined;
+  const size = await Deno.stat(`${dir}/pending/${id}.patch`).then((s) => s.size, () => undefined);
+  if (size === undefined) return undefined;
+  const findings: Finding[] = listing.patchBytes.includes(size)
+    ? seal.findings
+    : [{ severity: "refuse", code: "patch_changed", message: CHANGED }, ...seal.findings];
+  const meta = {
+    policy: seal.policy,
+    ...(seal.sandbox === undefined ? {} : { sandbox: seal.sandbox }),
+    ruleKey: seal.ruleKey,
+    ...(listing.binary === undefined ? {} : { binary: listing.binary }),
+    created: listing.created,
+    summary: listing.summary,
+    findings,
+    rationale: listing.rationale,
+  };
+  const current = listing.basis === await basisOf(seal.policy);
+  return { proposal: { id, state: "pending", meta, rule: listing.rule }, current };
+}
+
+// deno-lint-ignore no-explicit-any
+async function readJson(path: string): Promise<any> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The org ceiling's text (`ceilingFile`, default `ceiling.yaml` in `dir`); undefined when
+ * there is none. Part of a proposal's findings basis.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readCeilingText } from "./sealed_listings.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await readCeilingText(dir), undefined);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function readCeilingText(dir: string, ceilingFile?: string): Promise<string | undefined> {
+  return readText(ceilingFile ?? `${dir}/ceiling.yaml`);
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return undefined;
+  }
+}
