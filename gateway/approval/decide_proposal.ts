@@ -146,7 +146,8 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
       );
     }
     const ceilingText = await readCeilingText(env.policiesDir, env.ceilingFile);
-    const check = checkProposedRule(record.rule, current.loaded, await env.ceiling?.());
+    const ceiling = await env.ceiling?.();
+    const check = checkProposedRule(record.rule, current.loaded, ceiling);
     if (check.refused || !check.rule) {
       throw new ProposalConflictError(`Cannot refresh proposal "${id}": the checks now refuse it`);
     }
@@ -162,11 +163,9 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
     const findings = check.findings;
     const basis = await findingsBasis(current.text, ceilingText);
     // The previous patch's size first, as withPatch keeps its hash (a crash may leave it).
-    const listing = sealListing(
-      recordFromText({ id, state: "pending", path: record.file }, patch),
-      basis,
-      [byteSize(text)],
-    );
+    const reread = recordFromText({ id, state: "pending", path: record.file }, patch);
+    const listed = checkProposedRule(reread.rule, current.loaded, ceiling).findings;
+    const listing = sealListing(reread, { basis, findings: listed }, [byteSize(text)]);
     const resealed = { ...seal, ruleKey, findings, ruleHash: ruleHash(check.rule), listing };
     await writeSeal(env.policiesDir, withPatch(resealed, patch));
     await writeFileAtomic(record.file, patch);

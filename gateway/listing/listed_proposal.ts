@@ -33,8 +33,9 @@ export interface ListedProposal {
 
 /**
  * The listing of a pending proposal as its seal keeps it (written by Tollgate with the patch).
- * The seal's own `findings` were computed against the policy and ceiling texts whose
- * `findingsBasis()` is `basis`.
+ * Its `findings` are the checks of `rule` on the policy and ceiling texts whose
+ * `findingsBasis()` is `basis` (what a listing recomputes; the seal's own findings are the
+ * submit's, on the rule as the agent sent it).
  */
 export interface SealListing {
   /** The patch subject without `[PATCH]`. */
@@ -47,6 +48,8 @@ export interface SealListing {
   binary?: string;
   /** The rule the patch's diff adds, as the patch reads back. */
   rule: NetworkRule;
+  /** The checks of `rule` on the basis texts. */
+  findings: Finding[];
   /** `findingsBasis()` of the policy and ceiling texts the seal's findings were computed on. */
   basis: string;
   /** Byte sizes of the patch texts of the seal's `patchHashes`, in the same order. */

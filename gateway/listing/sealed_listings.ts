@@ -73,12 +73,12 @@ async function readOne(
 ): Promise<SealedListing | undefined> {
   const seal = await readJson(`${dir}/pending/.index/${id}.json`);
   const listing = seal?.listing as SealListing | undefined;
-  if (seal?.id !== id || !listing || !Array.isArray(listing.patchBytes)) return undefined;
+  if (seal?.id !== id || !Array.isArray(listing?.patchBytes) || !listing.findings) return undefined;
   const size = await Deno.stat(`${dir}/pending/${id}.patch`).then((s) => s.size, () => undefined);
   if (size === undefined) return undefined;
   const findings: Finding[] = listing.patchBytes.includes(size)
-    ? seal.findings
-    : [{ severity: "refuse", code: "patch_changed", message: CHANGED }, ...seal.findings];
+    ? listing.findings
+    : [{ severity: "refuse", code: "patch_changed", message: CHANGED }, ...listing.findings];
   const meta = {
     policy: seal.policy,
     ...(seal.sandbox === undefined ? {} : { sandbox: seal.sandbox }),

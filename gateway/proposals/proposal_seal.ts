@@ -157,21 +157,22 @@ export function withPatch(seal: ProposalSeal, text: string): ProposalSeal {
 
 /**
  * What a listing of a proposal shows, for its seal: read back from the patch Tollgate wrote
- * (`record`), so a listing from the seal shows what one from the patch would.
+ * (`record`), with the checks of its rule on the texts whose basis is `basis`, so a listing
+ * from the seal shows what one from the patch would.
  *
  * @example
  * ```ts ignore
- * const listing = sealListing(recordFromText(file, text), basis, [byteSize(text)]);
+ * const listing = sealListing(recordFromText(file, text), { basis, findings }, [byteSize(text)]);
  * ```
  */
 export function sealListing(
   record: Pick<ListedProposal, "meta" | "rule">,
-  basis: string,
+  checked: { basis: string; findings: Finding[] },
   patchBytes: number[],
 ): SealListing {
   const { summary, created, rationale, binary } = record.meta;
   const named = binary === undefined ? {} : { binary };
-  return { summary, created, rationale, ...named, rule: record.rule, basis, patchBytes };
+  return { summary, created, rationale, ...named, rule: record.rule, ...checked, patchBytes };
 }
 
 /** Remove a seal (its proposal left `pending/`); never throws. */

@@ -108,7 +108,8 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   // recomputed by a listing, never the other way round.
   const ceilingText = await readCeilingText(env.policiesDir, env.ceilingFile);
   const basis = await findingsBasis(current.text, ceilingText);
-  const check = checkProposedRule(input.rule, current.loaded, await env.ceiling?.());
+  const ceiling = await env.ceiling?.();
+  const check = checkProposedRule(input.rule, current.loaded, ceiling);
   if (check.refused || !check.rule) {
     const reasons = check.findings.filter((f) => f.severity === "refuse")
       .map((f) => `${f.code}: ${f.message}`);
@@ -127,7 +128,10 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
     const file = proposalFilePath(env.policiesDir, "pending", meta.id);
     // The seal first: a patch without one is never approved.
     const record = recordFromText({ id: meta.id, state: "pending", path: file }, text);
-    const seal = sealOf(meta, rule, text, sealListing(record, basis, [byteSize(text)]));
+    // A listing re-checks the rule as the patch reads back (its defaults already set).
+    const findings = checkProposedRule(record.rule, current.loaded, ceiling).findings;
+    const listing = sealListing(record, { basis, findings }, [byteSize(text)]);
+    const seal = sealOf(meta, rule, text, listing);
     await writeSeal(env.policiesDir, seal);
     await indexSandboxProposal(env.policiesDir, seal);
     await writeFileAtomic(file, text);

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { proposalJson, ProposalStore, renderProposalList } from "../gateway/mod.ts";
+import { quickPendingList } from "../gateway/listing/mod.ts";
+import { HOSTILE_RATIONALE, makeRepo, putProposal } from "./gateway_fixtures.ts";
+
+async function submit(store: ProposalStore, file: string, rationale?: string): Promise<string> {
+  const input = { ...putProposal(rationale), sandbox: "sb-1" };
+  // A rule already pending for the sandbox is not stored twice: vary the path.
+  input.rule.endpoints[0]!.rules = [{
+    allow: { method: "PUT", path: `/repos/o/r/contents/${file}` },
+  }];
+  const result = await store.submit(input);
+  assert.ok(result.accepted);
+  return result.proposal.id;
+}
+
+/** The listing and the whole read agree, as JSON and as the table. */
+async function assertSameAsWholeRead(store: ProposalStore): Promise<void> {
+  const listed = await store.listing();
+  const whole = await store.list();
+  assert.deepEqual(listed.map(proposalJson), whole.map(proposalJson));
+  assert.equal(renderProposalList(listed, true), renderProposalList(whole, true));
+}
+
+Deno.test("ProposalStore.listing() from seals shows what reading each patch shows", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const first = await submit(store, "a.md", HOSTILE_RATIONALE);
+    await submit(store, "b.md", "line one\nline two");
+    await submit(store, "c.md");
+    assert.ok(await quickPendingList(repo.policies), "current seals list without a whole read");
+    await assertSameAsWholeRead(store);
+    // The policy moves: findings are recomputed (the quick list then declines).
+    await store.approve(first, { approvedBy: "alice" });
+    assert.equal(await quickPendingList(repo.policies), undefined);
+    await assertSameAsWholeRead(store);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("ProposalStore.listing() reads a seal without a listing (an older one) whole", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const id = await submit(store, "a.md", "old");
+    await submit(store, "b.md", "new");
+    const sealFile = join(repo.policies, "pending", ".index", `${id}.json`);
+    const { listing: _, ...old } = JSON.parse(await Deno.readTextFile(sealFile));
+    await Deno.writeTextFile(sealFile, JSON.stringify(old) + "\n");
+    assert.equal(await quickPendingList(repo.policies), undefined);
+    await assertSameAsWholeRead(store);
+    assert.equal((await store.listing()).length, 2);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("ProposalStore.listing() notes a pending patch edited after submit", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const id = await submit(store, "a.md");
+    const file = join(repo.policies, "pending", `${id}.patch`);
+    const text = await Deno.readTextFile(file);
+    await Deno.writeTextFile(file, text.replace("/repos/o/r/contents/a.md", "/**"));
+    const [shown] = await store.listing();
+    assert.equal(shown?.meta.findings[0]?.code, "patch_changed");
+    assert.equal(
+      (await quickPendingList(repo.policies))?.[0]?.meta.findings[0]?.code,
+      "patch_changed",
+    );
+  } finally {
+    await repo.cleanup();
+  }
+});
