@@ -6,9 +6,15 @@
  * @module
  */
 
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { runCli } from "./cli/mod.ts";
+import { quickProposalsList } from "./cli/quick_proposals_list.ts";
+
+/**
+ * The CLI, imported by a computed specifier only when the quick listing declines: a static
+ * import would load node:path and the command table (about 30 ms) before any command runs.
+ */
+async function loadCli(): Promise<typeof import("./cli/mod.ts")> {
+  return await import(new URL("./cli/mod.ts", import.meta.url).href);
+}
 
 /**
  * The directory the user ran the command from. `deno task tollgate` runs in the project root
@@ -17,7 +23,7 @@ import { runCli } from "./cli/mod.ts";
  */
 function userDirectory(): string {
   const cwd = Deno.cwd();
-  const underTask = cwd === dirname(fileURLToPath(import.meta.url));
+  const underTask = cwd === import.meta.dirname;
   return underTask ? Deno.env.get("INIT_CWD") ?? cwd : cwd;
 }
 
@@ -32,15 +38,17 @@ if (import.meta.main) {
     let bytes = encoder.encode(text);
     while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
   };
-  const code = await runCli(Deno.args, {
+  const ctx = {
     cwd: userDirectory(),
     env: Deno.env.toObject(),
-    out: (text) => writeAll(Deno.stdout, text),
-    err: (text) => writeAll(Deno.stderr, text),
+    out: (text: string) => writeAll(Deno.stdout, text),
+    err: (text: string) => writeAll(Deno.stderr, text),
     isTTY: Deno.stdout.isTerminal(),
     signal: controller.signal,
     setExitCode: () => {},
-    confirm: (question) => confirm(question),
-  });
+    confirm: (question: string) => confirm(question),
+  };
+  const code = await quickProposalsList(Deno.args, ctx) ??
+    await (await loadCli()).runCli(Deno.args, ctx);
   Deno.exit(code);
 }

@@ -7,6 +7,7 @@
  */
 
 import { UsageError } from "./context.ts";
+import { DEFAULT_POLICIES } from "./_defaults.ts";
 
 /**
  * Parse a positive whole number given to `flag`.
@@ -91,7 +92,7 @@ export function collect(value: string, previous: string[]): string[] {
 export const POLICIES_FLAG = [
   "--policies <dir>",
   "policies directory (tollgate init makes one)",
-  "./policies",
+  DEFAULT_POLICIES,
 ] as const;
 
 /** `--state DIR`, the same on every command: Tollgate's own files, never committed. */

@@ -195,3 +195,22 @@ Deno.test("architecture: no console output from the proxy and gateway libraries"
   }
   assert.deepEqual(offenders, []);
 });
+
+Deno.test("architecture: the CLI entry starts on Deno's APIs and the quick listing alone", async () => {
+  // `tollgate proposals list` must start about as fast as an empty `deno run` (#18 item 5):
+  // the entry loads commander, YAML, node:path and the rest only when the quick listing
+  // declines (computed dynamic imports), so its start-up graph imports no package at all.
+  const loaded = [...await loadedFiles("main.ts")].sort();
+  const outside = loaded.filter((f) =>
+    !/^(main\.ts|cli\/(quick_proposals_list|_defaults)\.ts|gateway\/(listing|text)\/[a-z_]+\.ts)$/
+      .test(f)
+  );
+  assert.deepEqual(outside, []);
+  const packages: string[] = [];
+  for (const file of loaded) {
+    const code = (await Deno.readTextFile(join(root, file))).replace(/^\s*(\*|\/\/).*$/gm, "");
+    const bare = /(?:import|export)(?!\s+type\b)[^"';]*?from\s+"([^".][^"]*)"/g;
+    for (const m of code.matchAll(bare)) packages.push(`${file}: ${m[1]}`);
+  }
+  assert.deepEqual(packages, []);
+});

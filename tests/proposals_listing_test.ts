@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { proposalJson, ProposalStore, renderProposalList } from "../gateway/mod.ts";
 import { quickPendingList } from "../gateway/listing/mod.ts";
-import { HOSTILE_RATIONALE, makeRepo, putProposal } from "./gateway_fixtures.ts";
+import { captureCtx, HOSTILE_RATIONALE, makeRepo, putProposal } from "./gateway_fixtures.ts";
+import { runCli } from "../cli/mod.ts";
+import { quickProposalsList } from "../cli/quick_proposals_list.ts";
 
 async function submit(store: ProposalStore, file: string, rationale?: string): Promise<string> {
   const input = { ...putProposal(rationale), sandbox: "sb-1" };
@@ -36,6 +38,10 @@ Deno.test("ProposalStore.listing() from seals shows what reading each patch show
     await store.approve(first, { approvedBy: "alice" });
     assert.equal(await quickPendingList(repo.policies), undefined);
     await assertSameAsWholeRead(store);
+    // ...and kept: the next listing reads them from the findings cache.
+    const cached = await quickPendingList(repo.policies);
+    const pending = await store.list({ status: "pending" });
+    assert.deepEqual(cached?.map(proposalJson), pending.map(proposalJson));
   } finally {
     await repo.cleanup();
   }
@@ -72,6 +78,54 @@ Deno.test("ProposalStore.listing() notes a pending patch edited after submit", a
       (await quickPendingList(repo.policies))?.[0]?.meta.findings[0]?.code,
       "patch_changed",
     );
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("quickProposalsList() prints what the full proposals list prints, or declines", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const first = await submit(store, "a.md", HOSTILE_RATIONALE);
+    await submit(store, "b.md");
+    const forms = [
+      ["proposals", "list"],
+      ["proposals", "list", "--json"],
+      ["proposals", "list", "--status=pending", "--policies", "policies"],
+    ];
+    for (const args of forms) {
+      for (const isTTY of [false, true]) {
+        const quick = captureCtx(repo.root, { isTTY });
+        assert.equal(await quickProposalsList(args, quick.ctx), 0, args.join(" "));
+        const full = captureCtx(repo.root, { isTTY });
+        assert.equal(await runCli(args, full.ctx), 0);
+        assert.equal(quick.out.join(""), full.out.join(""), args.join(" "));
+      }
+    }
+    // Help, bad usage, a missing directory and decided proposals are the full command's.
+    const declined = [
+      ["proposals", "list", "--help"],
+      ["proposals", "list", "--status", "done"],
+      ["proposals", "list", "--policies", "nowhere"],
+      ["proposals", "show", first],
+    ];
+    for (const args of declined) {
+      assert.equal(await quickProposalsList(args, captureCtx(repo.root).ctx), undefined);
+    }
+    await store.approve(first, { approvedBy: "alice" });
+    assert.equal(
+      await quickProposalsList(["proposals", "list"], captureCtx(repo.root).ctx),
+      undefined,
+    );
+    const pending = ["proposals", "list", "--status", "pending"];
+    // The policy moved: the full command recomputes the findings once, then the quick one lists.
+    assert.equal(await quickProposalsList(pending, captureCtx(repo.root).ctx), undefined);
+    const full = captureCtx(repo.root);
+    assert.equal(await runCli(pending, full.ctx), 0);
+    const quick = captureCtx(repo.root);
+    assert.equal(await quickProposalsList(pending, quick.ctx), 0);
+    assert.equal(quick.out.join(""), full.out.join(""));
   } finally {
     await repo.cleanup();
   }

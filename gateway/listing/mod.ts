@@ -7,6 +7,8 @@
  * @module
  */
 
+export { findingsCachePath, readFindingsCache } from "./findings_cache.ts";
+export type { FindingsCache } from "./findings_cache.ts";
 export { byteSize, findingsBasis } from "./listed_proposal.ts";
 export type { ListedProposal, SealListing } from "./listed_proposal.ts";
 export { isProposalId, proposalIdsIn } from "./proposal_ids.ts";

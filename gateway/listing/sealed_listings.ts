@@ -1,6 +1,7 @@
 /**
  * Pending proposals as their seals list them: one small JSON file per proposal, no patch
- * parsed. Each says whether its findings are current (computed on the policy and ceiling
+ * parsed, findings from the seal or, when the policy moved since, from the findings cache.
+ * Each says whether its findings are current (computed on the policy and ceiling
  * texts as they are now) and carries a `patch_changed` finding when the patch file's size is
  * none Tollgate wrote (approval hashes the patch and refuses any edit; a listing only notes
  * the cheap sign of one).
@@ -10,6 +11,7 @@
 
 import type { Finding } from "../../proxy/policy_local/mod.ts";
 import { findingsBasis, type ListedProposal, type SealListing } from "./listed_proposal.ts";
+import { type FindingsCache, readFindingsCache } from "./findings_cache.ts";
 
 /** A pending proposal read from its seal. */
 export interface SealedListing {
@@ -17,6 +19,8 @@ export interface SealedListing {
   proposal: ListedProposal;
   /** Its findings were computed on the current policy and ceiling texts. */
   current: boolean;
+  /** Its findings came from the findings cache (not from its seal). */
+  cached: boolean;
 }
 
 /** Where the texts that decide whether findings are current are. */
@@ -52,7 +56,8 @@ export async function readSealedListings(
     if (!bases.has(policy)) bases.set(policy, currentBasis(dir, policy, ceiling));
     return bases.get(policy)!;
   };
-  const read = await Promise.all(ids.map((id) => readOne(dir, id, basisOf)));
+  const cache = readFindingsCache(dir);
+  const read = await Promise.all(ids.map((id) => readOne(dir, id, basisOf, cache)));
   return new Map(read.filter((r) => r !== undefined).map((r) => [r.proposal.id, r]));
 }
 
@@ -70,15 +75,21 @@ async function readOne(
   dir: string,
   id: string,
   basisOf: (policy: string) => Promise<string | undefined>,
+  cache: Promise<FindingsCache>,
 ): Promise<SealedListing | undefined> {
   const seal = await readJson(`${dir}/pending/.index/${id}.json`);
   const listing = seal?.listing as SealListing | undefined;
   if (seal?.id !== id || !Array.isArray(listing?.patchBytes) || !listing.findings) return undefined;
   const size = await Deno.stat(`${dir}/pending/${id}.patch`).then((s) => s.size, () => undefined);
   if (size === undefined) return undefined;
+  const basis = await basisOf(seal.policy);
+  const { bases, findings: cachedFindings } = await cache;
+  const cached = listing.basis !== basis && basis !== undefined && bases[seal.policy] === basis &&
+    Array.isArray(cachedFindings[id]);
+  const checked = cached ? cachedFindings[id]! : listing.findings;
   const findings: Finding[] = listing.patchBytes.includes(size)
-    ? listing.findings
-    : [{ severity: "refuse", code: "patch_changed", message: CHANGED }, ...listing.findings];
+    ? checked
+    : [{ severity: "refuse", code: "patch_changed", message: CHANGED }, ...checked];
   const meta = {
     policy: seal.policy,
     ...(seal.sandbox === undefined ? {} : { sandbox: seal.sandbox }),
@@ -89,8 +100,8 @@ async function readOne(
     findings,
     rationale: listing.rationale,
   };
-  const current = listing.basis === await basisOf(seal.policy);
-  return { proposal: { id, state: "pending", meta, rule: listing.rule }, current };
+  const current = cached || (basis !== undefined && listing.basis === basis);
+  return { proposal: { id, state: "pending", meta, rule: listing.rule }, current, cached };
 }
 
 // deno-lint-ignore no-explicit-any

@@ -1,14 +1,21 @@
 /**
  * A proposal listing: pending proposals from their seals (findings recomputed only when the
- * policy or ceiling text changed since they were computed), the rest, and pending proposals
- * whose seal has no listing, read whole.
+ * policy or ceiling text changed since they were computed, then kept in the findings cache for
+ * the next listing), the rest, and pending proposals whose seal has no listing, read whole.
  *
  * @module
  */
 
 import type { Finding } from "../../proxy/policy_local/mod.ts";
-import { type ListedProposal, readSealedListings } from "../listing/mod.ts";
-import { type PolicyFile, readPolicyFile } from "../repo/mod.ts";
+import {
+  findingsBasis,
+  findingsCachePath,
+  type ListedProposal,
+  readFindingsCache,
+  readSealedListings,
+  type SealedListing,
+} from "../listing/mod.ts";
+import { type PolicyFile, readPolicyFile, writeFileAtomic } from "../repo/mod.ts";
 import type { PolicyCache } from "../repo/mod.ts";
 import {
   checkProposedRule,
@@ -31,13 +38,13 @@ export interface ListEnv {
  *
  * @example
  * ```ts ignore
- * const shown = await listProposals(env, await listProposalFiles(dir), ceiling);
+ * const shown = await listProposals(env, await listProposalFiles(dir), { view, text });
  * ```
  */
 export async function listProposals(
   env: ListEnv,
   files: ProposalFile[],
-  ceiling?: CeilingView,
+  ceiling?: { view: CeilingView | undefined; text: string | undefined },
 ): Promise<ListedProposal[]> {
   const pending = files.filter((f) => f.state === "pending").map((f) => f.id);
   const sealed = await readSealedListings(env.policiesDir, pending, {
@@ -47,13 +54,46 @@ export async function listProposals(
   const records = await Promise.all(whole.map((f) => readProposalRecord(f).catch(() => undefined)));
   const read = records.filter((r): r is ProposalRecord => r !== undefined);
   const shown = new Map<string, ListedProposal>(
-    (await withCurrentFindings(env, read, ceiling)).map((r) => [r.id, r]),
+    (await withCurrentFindings(env, read, ceiling?.view)).map((r) => [r.id, r]),
   );
   const policy = policyReader(env);
-  await Promise.all([...sealed.values()].map(async ({ proposal, current }) => {
-    shown.set(proposal.id, current ? proposal : await recheck(proposal, policy, ceiling));
-  }));
+  const stale = [...sealed.values()].filter((s) => !s.current).map((s) => s.proposal);
+  for (const { proposal } of sealed.values()) shown.set(proposal.id, proposal);
+  const rechecked = await Promise.all(stale.map((p) => recheck(p, policy, ceiling?.view)));
+  for (const proposal of rechecked) shown.set(proposal.id, proposal);
+  if (rechecked.length > 0) await saveFindings(env, rechecked, policy, ceiling?.text, sealed);
   return files.map((f) => shown.get(f.id)).filter((p): p is ListedProposal => p !== undefined);
+}
+
+/**
+ * Keep the recomputed findings for the next listing, labelled with the basis of the texts they
+ * were computed on; entries of other policies still pending are kept. Best effort: a listing
+ * that cannot write (a read-only checkout) still lists.
+ */
+async function saveFindings(
+  env: ListEnv,
+  rechecked: ListedProposal[],
+  policy: (name: string) => Promise<PolicyFile | undefined>,
+  ceilingText: string | undefined,
+  sealed: Map<string, SealedListing>,
+): Promise<void> {
+  const bases: Record<string, string> = {};
+  for (const name of new Set(rechecked.map((p) => p.meta.policy))) {
+    const current = await policy(name);
+    if (current) bases[name] = await findingsBasis(current.text, ceilingText);
+  }
+  const old = await readFindingsCache(env.policiesDir);
+  const findings: Record<string, Finding[]> = {};
+  for (const [id, list] of Object.entries(old.findings)) {
+    const name = sealed.get(id)?.proposal.meta.policy;
+    if (name !== undefined && bases[name] === undefined) findings[id] = list;
+  }
+  for (const p of rechecked) {
+    if (bases[p.meta.policy] === undefined) continue;
+    findings[p.id] = p.meta.findings.filter((f) => f.code !== "patch_changed");
+  }
+  const text = JSON.stringify({ bases: { ...old.bases, ...bases }, findings });
+  await writeFileAtomic(findingsCachePath(env.policiesDir), text + "\n").catch(() => {});
 }
 
 function policyReader(env: ListEnv): (name: string) => Promise<PolicyFile | undefined> {

@@ -33,7 +33,7 @@ import { submitProposal } from "../proposals/mod.ts";
 import { waitForDecision } from "../proposals/mod.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { listProposals } from "./_list_proposals.ts";
-import type { ListedProposal } from "../listing/mod.ts";
+import { type ListedProposal, readCeilingText } from "../listing/mod.ts";
 import { candidateView } from "../approval/mod.ts";
 import { ceilingPath, readCeilingView } from "../authority/mod.ts";
 import type { ApproveOptions, RuleEnd, RuleRemoval } from "../automation/mod.ts";
@@ -211,7 +211,9 @@ export class ProposalStore implements ProposalSink {
     await this.#recoverIfNeeded();
     const files = await listProposalFiles(this.policiesDir, options.status);
     const env = { ...this.#env, ceilingFile: this.ceilingFile };
-    return await listProposals(env, files, await this.#env.ceiling?.());
+    // The text before the view: findings on a newer ceiling than their label are recomputed.
+    const text = await readCeilingText(this.policiesDir, this.ceilingFile);
+    return await listProposals(env, files, { view: await this.#env.ceiling?.(), text });
   }
 
   /** One proposal (findings recomputed when pending), or undefined for an unknown or malformed id. */

@@ -75,7 +75,7 @@ export async function scaleRows(
       await crowded.store.status(ids[(i * 7919) % ids.length]!);
     }),
     timed("scale.list_10000_pending", "proposals list of 10,000 pending", "list", async () => {
-      renderProposalList(await crowded.store.list(), false);
+      renderProposalList(await crowded.store.listing(), false);
     }, 1),
     timed(
       "scale.approve_10000_pending",
