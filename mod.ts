@@ -87,6 +87,7 @@ export type {
   ApproveResult,
   GatewayClientOptions,
   GatewayOptions,
+  ListedProposal,
   PolicySnapshot,
   ProposalDecision,
   ProposalMeta,
