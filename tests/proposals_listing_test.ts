@@ -130,3 +130,24 @@ Deno.test("quickProposalsList() prints what the full proposals list prints, or d
     await repo.cleanup();
   }
 });
+
+Deno.test("ProposalStore.refresh() writes the re-drafted proposal's listing into its seal", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const id = await submit(store, "a.md");
+    // Someone adds a rule with the proposal's key by hand: refresh renames it.
+    const file = join(repo.policies, "team.yaml");
+    const manual = (await Deno.readTextFile(file)).replace(
+      "\nfilesystem_policy:",
+      "  gh_contents_write:\n    endpoints: [{ host: example.com, port: 443 }]\n    binaries: [{ path: /bin/true }]\n\nfilesystem_policy:",
+    );
+    await Deno.writeTextFile(file, manual);
+    await store.refresh(id);
+    const quick = await quickPendingList(repo.policies);
+    assert.equal(quick?.[0]?.meta.ruleKey, "gh_contents_write_2");
+    assert.deepEqual(quick?.map(proposalJson), (await store.list()).map(proposalJson));
+  } finally {
+    await repo.cleanup();
+  }
+});
