@@ -38,7 +38,11 @@ Deno.test("ProposalStore.listing() from seals shows what reading each patch show
     await store.approve(first, { approvedBy: "alice" });
     assert.equal(await quickPendingList(repo.policies), undefined);
     await assertSameAsWholeRead(store);
-    // ...and kept: the next listing reads them from the findings cache.
+    // ...and kept (never committed): the next listing reads them from the findings cache.
+    assert.doesNotMatch(
+      await repo.git("status", "--porcelain", "--untracked-files=all"),
+      /findings/,
+    );
     const cached = await quickPendingList(repo.policies);
     const pending = await store.list({ status: "pending" });
     assert.deepEqual(cached?.map(proposalJson), pending.map(proposalJson));

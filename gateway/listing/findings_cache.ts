@@ -3,7 +3,8 @@
  * every pending proposal of it has findings on an older text than its seal's, and the first
  * listing recomputes them; this file spares the next listings that work. One file beside the
  * seals (never a seal: a listing never rewrites what submit and approval write), entries
- * valid only for the policy and ceiling texts whose basis they name, stale ones ignored.
+ * valid only for the policy and ceiling texts whose basis they name, stale ones ignored; a
+ * `.gitignore` beside it keeps it out of Git (a remote-backed store commits the directory).
  *
  * @module
  */

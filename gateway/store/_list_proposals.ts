@@ -93,7 +93,27 @@ async function saveFindings(
     findings[p.id] = p.meta.findings.filter((f) => f.code !== "patch_changed");
   }
   const text = JSON.stringify({ bases: { ...old.bases, ...bases }, findings });
-  await writeFileAtomic(findingsCachePath(env.policiesDir), text + "\n").catch(() => {});
+  const path = findingsCachePath(env.policiesDir);
+  try {
+    await keepOutOfGit(path);
+    await writeFileAtomic(path, text + "\n");
+  } catch {
+    // Best effort: the next listing recomputes.
+  }
+}
+
+/**
+ * A derived file must never be committed: a remote-backed store commits the whole policies
+ * directory, and two gateways rewriting one cached file would conflict on every sync.
+ */
+async function keepOutOfGit(path: string): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  const ignore = `${path.slice(0, slash)}/.gitignore`;
+  const line = `/${path.slice(slash + 1)}\n`;
+  const current = await Deno.readTextFile(ignore).catch(() => "");
+  if (!current.split("\n").includes(line.trimEnd())) {
+    await Deno.writeTextFile(ignore, line, { append: true });
+  }
 }
 
 function policyReader(env: ListEnv): (name: string) => Promise<PolicyFile | undefined> {
