@@ -243,15 +243,17 @@ Deno.test({
   ignore: !netnsAvailable,
   fn: () =>
     withState(async (state) => {
+      // A duration no other run uses: another checkout's copy of this test may be running.
+      const sleep = `sleep 300.${crypto.getRandomValues(new Uint32Array(1))[0]}`;
       const code = await runSandbox({
         ...await baseOptions(state, 9),
         isolation: "netns",
         // A background process must not outlive the sandbox either.
-        command: ["sh", "-c", "sleep 300 & exit 7"],
+        command: ["sh", "-c", `${sleep} & exit 7`],
       });
       assert.equal(code, 7);
       assert.deepEqual(await leftovers(state), []);
-      const ps = await new Deno.Command("pgrep", { args: ["-f", "^sleep 300$"] }).output();
+      const ps = await new Deno.Command("pgrep", { args: ["-f", `^${sleep}$`] }).output();
       assert.equal(ps.code, 1, "the background sleep was killed with the namespace");
     }),
 });
