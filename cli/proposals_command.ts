@@ -13,10 +13,10 @@ import {
   parseDuration,
   parseScope,
 } from "../gateway/automation/mod.ts";
+import { GUIDANCE } from "../proxy/policy_local/mod.ts";
 import { type CliContext, CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
 import {
   gitUserName,
-  GUIDANCE,
   isProposalId,
   PROPOSAL_STATES,
   proposalCommits,

@@ -12,7 +12,6 @@ export type { ProposalStoreOptions } from "./store/mod.ts";
 export { PolicyCache } from "./repo/mod.ts";
 export { ProposalConflictError } from "./proposals/mod.ts";
 export type { ApproveResult } from "./approval/mod.ts";
-export { GUIDANCE } from "./approval/mod.ts";
 export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./events/mod.ts";
 export type { DirectoryWatcherOptions } from "./events/mod.ts";
 export type { RejectOptions } from "./approval/mod.ts";

@@ -16,6 +16,7 @@ import { type DemoOutcome, type Review, runDemoLoop } from "./demo/demo_loop.ts"
 import { checkAgentSteps, readTrace, storyLines } from "./demo/demo_checks.ts";
 import { git } from "./demo/workspace.ts";
 import { makeNarrator, type Narrator } from "./demo/narrator.ts";
+import { GUIDANCE } from "../proxy/policy_local/mod.ts";
 
 const projectRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -52,9 +53,7 @@ async function interactiveReview(answers: Answers): Promise<Review> {
   const answer = (await answers.ask("Approve this proposal? [y]es / [n]o:")).toLowerCase();
   if (answer === "y" || answer === "yes") return { approve: true };
   const reason = (await answers.ask("Reason for the agent:")) || "Rejected by the reviewer";
-  const guidance = await answers.ask(
-    "Guidance (too_broad, use_l7_not_l4, wrong_binary_scope, wrong_endpoint, outside_org_ceiling, or empty):",
-  );
+  const guidance = await answers.ask(`Guidance (${GUIDANCE.join(", ")}, or empty):`);
   return { approve: false, reason, guidance: guidance || undefined };
 }
 

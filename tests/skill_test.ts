@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { compilePolicy } from "../proxy/policy/mod.ts";
 import {
   createPolicyLocalApp,
-  type Guidance,
+  GUIDANCE,
   POLICY_LOCAL_LIMITS,
   type ProposalInput,
   type ProposalSink,
@@ -23,16 +23,6 @@ import {
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const skill = await Deno.readTextFile(join(root, "skills", "policy_advisor.md"));
-
-const GUIDANCE = [
-  "too_broad",
-  "use_l7_not_l4",
-  "wrong_binary_scope",
-  "wrong_endpoint",
-  "outside_org_ceiling",
-] as const satisfies readonly Guidance[];
-// Fails to compile when a guidance code is added to the Guidance type but not to this list.
-const _exhaustive: Guidance extends (typeof GUIDANCE)[number] ? true : never = true;
 
 const denial = renderDenyResponse({
   verdict: "deny",

@@ -9,6 +9,7 @@
 export { approveProposal } from "./approve_proposal.ts";
 export type { ApproveResult } from "./approve_proposal.ts";
 export { candidateView } from "./candidate.ts";
-export { GUIDANCE, refreshProposal, rejectProposal } from "./decide_proposal.ts";
-export type { RejectOptions } from "./decide_proposal.ts";
+export { rejectProposal } from "./reject_proposal.ts";
+export type { RejectOptions } from "./reject_proposal.ts";
+export { refreshProposal } from "./refresh_proposal.ts";
 export { appliedPendingIds, recoverProposals } from "./recover_proposals.ts";

@@ -11,7 +11,7 @@ import { type Context, Hono } from "hono";
 import type { DirectoryWatcher } from "../events/mod.ts";
 import type { EventHub } from "../events/mod.ts";
 import { streamEvents } from "../events/mod.ts";
-import { GUIDANCE } from "../approval/mod.ts";
+import { isGuidance } from "../../proxy/policy_local/mod.ts";
 import { ProposalConflictError } from "../proposals/mod.ts";
 import { isProposalId } from "../proposals/mod.ts";
 import type { ProposalStore } from "../store/mod.ts";
@@ -140,14 +140,14 @@ function proposalRoutes(app: App, deps: InboxDeps, auth: ReturnType<typeof requi
     const guidance = typeof form.guidance === "string" && form.guidance !== ""
       ? form.guidance
       : undefined;
-    if (guidance !== undefined && !GUIDANCE.includes(guidance as never)) {
+    if (guidance !== undefined && !isGuidance(guidance)) {
       return c.text("Unknown guidance\n", 400);
     }
     const rejectedBy = c.get("session").reviewer;
     return await decided(
       c,
       deps,
-      () => deps.store.reject(id, { reason, guidance: guidance as never, rejectedBy }),
+      () => deps.store.reject(id, { reason, guidance, rejectedBy }),
     );
   });
 }

@@ -9,7 +9,7 @@
 
 import { html } from "hono/html";
 import { formatEndpoint } from "../../proxy/policy/mod.ts";
-import { GUIDANCE } from "../approval/mod.ts";
+import { GUIDANCE } from "../../proxy/policy_local/mod.ts";
 import type { ProposalRecord } from "../proposals/mod.ts";
 import { csrfField, type Html, inboxPage, shown, timeTag } from "./inbox_layout.ts";
 import type { InboxSession } from "./inbox_sessions.ts";

@@ -12,7 +12,7 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ProposalInput } from "../../proxy/policy_local/mod.ts";
-import { GUIDANCE } from "../approval/mod.ts";
+import { isGuidance } from "../../proxy/policy_local/mod.ts";
 import type { DirectoryWatcher } from "../events/mod.ts";
 import type { EventHub } from "../events/mod.ts";
 import { streamEvents } from "../events/mod.ts";
@@ -210,10 +210,10 @@ function decisionRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     if (!(await store.get(id))) return notFound(c);
     const { reason, guidance } = await jsonBody(c);
     if (typeof reason !== "string") throw badRequest("reason must be a string");
-    if (guidance !== undefined && !GUIDANCE.includes(guidance as never)) {
+    if (guidance !== undefined && !isGuidance(guidance)) {
       throw badRequest("Unknown guidance");
     }
-    await store.reject(id, { reason, guidance: guidance as never, rejectedBy: name });
+    await store.reject(id, { reason, guidance, rejectedBy: name });
     return c.json({ id, status: "rejected" });
   });
 }

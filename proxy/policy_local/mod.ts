@@ -33,6 +33,7 @@ export type {
   ProposalStatus,
   SubmitResult,
 } from "./proposal_sink.ts";
+export { GUIDANCE, isGuidance } from "./proposal_sink.ts";
 export { createPolicyLocalApp } from "./policy_local_app.ts";
 export type { PolicyLocalDeps, PolicySnapshot, PolicyView } from "./policy_local_deps.ts";
 export { POLICY_LOCAL_LIMITS } from "./limits.ts";

@@ -8,13 +8,35 @@
 
 import type { NetworkRule } from "../policy/mod.ts";
 
-/** Structured rejection hints a reviewer may attach (RFC 0001's guidance vocabulary). */
-export type Guidance =
-  | "too_broad"
-  | "use_l7_not_l4"
-  | "wrong_binary_scope"
-  | "wrong_endpoint"
-  | "outside_org_ceiling";
+/**
+ * The guidance codes a reviewer may attach to a rejection (RFC 0001's vocabulary): the one
+ * list the gateway API, the inbox, the CLI and the skill test take them from.
+ */
+export const GUIDANCE = [
+  "too_broad",
+  "use_l7_not_l4",
+  "wrong_binary_scope",
+  "wrong_endpoint",
+  "outside_org_ceiling",
+] as const;
+
+/** Structured rejection hint a reviewer may attach: one of {@link GUIDANCE}. */
+export type Guidance = (typeof GUIDANCE)[number];
+
+/**
+ * Whether `value` is one of the guidance codes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isGuidance } from "./proposal_sink.ts";
+ * assert.equal(isGuidance("too_broad"), true);
+ * assert.equal(isGuidance("too broad"), false);
+ * ```
+ */
+export function isGuidance(value: unknown): value is Guidance {
+  return (GUIDANCE as readonly unknown[]).includes(value);
+}
 
 /** One finding of the checks run on submit (recorded in the patch and the status). */
 export interface Finding {
