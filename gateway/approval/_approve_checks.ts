@@ -7,7 +7,7 @@
  */
 
 import type { LoadedPolicy } from "../../proxy/policy/mod.ts";
-import { validateNetworkRule } from "../proposals/mod.ts";
+import { validateProposedRule } from "../proposals/mod.ts";
 import { checkProposedRule } from "../proposals/mod.ts";
 import { ProposalConflictError } from "../proposals/mod.ts";
 import type { PolicyFile } from "../repo/mod.ts";
@@ -67,7 +67,7 @@ function assertOnlyAdds(record: ProposalRecord, before: LoadedPolicy, after: Loa
   const key = record.meta.ruleKey;
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   const keysA = Object.keys(rulesA);
-  const reviewed = validateNetworkRule(record.rule).rule;
+  const reviewed = validateProposedRule(record.rule).rule;
   const ok = !(key in rulesA) && key in rulesB && reviewed !== undefined &&
     Object.keys(rulesB).length === keysA.length + 1 &&
     keysA.every((k) => same(rulesA[k], rulesB[k])) &&

@@ -47,5 +47,5 @@ export { proposalJson, renderProposalList, safeJson } from "../listing/mod.ts";
 export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 export type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
 export { submitProposal, summarizeRule } from "./submit_proposal.ts";
-export { validateNetworkRule } from "./validate_network_rule.ts";
+export { validateProposedRule } from "./validate_proposed_rule.ts";
 export { waitForDecision } from "./wait_for_decision.ts";

@@ -15,7 +15,7 @@ import {
   lookupGrants,
   policyCoversRule,
 } from "../../proxy/policy/mod.ts";
-import { validateNetworkRule } from "./validate_network_rule.ts";
+import { validateProposedRule } from "./validate_proposed_rule.ts";
 import {
   binaryBreadthFinding,
   endpointBreadthFindings,
@@ -151,7 +151,7 @@ export function checkProposedRule(
     const findings = [refuse("unsafe_text", "rule contains control characters")];
     return { findings, refused: true };
   }
-  const { rule: valid, problems } = validateNetworkRule(raw);
+  const { rule: valid, problems } = validateProposedRule(raw);
   if (!valid) {
     const findings = problems.map((p) => refuse("schema", visibleText(p, 300)));
     return { findings, refused: true };
