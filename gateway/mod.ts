@@ -67,15 +67,15 @@ export type { PolicySnapshot } from "./events/mod.ts";
 export { readServerSentEvents } from "./client/mod.ts";
 export type { ServerSentEvent } from "./client/mod.ts";
 export {
-  G_EVENTS,
-  G_POLICIES,
-  G_POLICY,
-  G_PROPOSAL,
-  G_PROPOSAL_APPROVE,
-  G_PROPOSAL_REJECT,
-  G_PROPOSAL_REVIEW,
-  G_PROPOSAL_WAIT,
-  G_PROPOSALS,
-  G_SANDBOX,
-  G_SANDBOXES,
+  ROUTE_EVENTS,
+  ROUTE_POLICIES,
+  ROUTE_POLICY,
+  ROUTE_PROPOSAL,
+  ROUTE_PROPOSAL_APPROVE,
+  ROUTE_PROPOSAL_REJECT,
+  ROUTE_PROPOSAL_REVIEW,
+  ROUTE_PROPOSAL_WAIT,
+  ROUTE_PROPOSALS,
+  ROUTE_SANDBOX,
+  ROUTE_SANDBOXES,
 } from "./client/mod.ts";

@@ -214,3 +214,19 @@ Deno.test("architecture: the CLI entry starts on Deno's APIs and the quick listi
   }
   assert.deepEqual(packages, []);
 });
+
+Deno.test("architecture: API paths are written only in the two route files", async () => {
+  // One set of route constants per API (STYLE 7): gateway/client/gateway_routes.ts for the
+  // gateway (its server and its client), proxy/policy_local/routes.ts for policy.local.
+  const homes = ["gateway/client/gateway_routes.ts", "proxy/policy_local/routes.ts"];
+  const offenders: string[] = [];
+  for (const dir of ["proxy", "gateway", "cli"]) {
+    for (const file of await sourceFiles(join(root, dir))) {
+      const path = relative(root, file);
+      if (isTest(path) || homes.includes(path)) continue;
+      const code = (await Deno.readTextFile(file)).replace(/^\s*(\*|\/\/|\/\*).*$/gm, "");
+      if (/["'`]\/v1\//.test(code)) offenders.push(path);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});

@@ -98,19 +98,19 @@ export class GatewayClient implements ProposalSink {
 
   /** Submit a proposal (the gateway runs the checks). */
   async submit(input: ProposalInput): Promise<SubmitResult> {
-    return await this.#json("POST", r.G_PROPOSALS, input) as SubmitResult;
+    return await this.#json("POST", r.ROUTE_PROPOSALS, input) as SubmitResult;
   }
 
   /** A proposal's state; undefined for an unknown id. */
   async status(id: string): Promise<ProposalStatus | undefined> {
-    return await this.#json("GET", r.fillRoute(r.G_PROPOSAL, { id }), undefined, true) as
+    return await this.#json("GET", r.fillRoute(r.ROUTE_PROPOSAL, { id }), undefined, true) as
       | ProposalStatus
       | undefined;
   }
 
   /** Long-poll until the proposal is decided, or return its pending state when `signal` aborts. */
   async wait(id: string, signal: AbortSignal): Promise<ProposalStatus | undefined> {
-    const path = `${r.fillRoute(r.G_PROPOSAL_WAIT, { id })}?timeout=${this.#waitSeconds}`;
+    const path = `${r.fillRoute(r.ROUTE_PROPOSAL_WAIT, { id })}?timeout=${this.#waitSeconds}`;
     while (!signal.aborted) {
       try {
         const status = await this.#json("GET", path, undefined, true, signal) as
@@ -127,7 +127,7 @@ export class GatewayClient implements ProposalSink {
   /** Every proposal (optionally of one state), as the CLI's `--json` shows them. */
   async list(status?: string): Promise<Record<string, unknown>[]> {
     const query = status ? `?status=${encodeURIComponent(status)}` : "";
-    const body = await this.#json("GET", `${r.G_PROPOSALS}${query}`) as { proposals: [] };
+    const body = await this.#json("GET", `${r.ROUTE_PROPOSALS}${query}`) as { proposals: [] };
     return body.proposals;
   }
 
@@ -136,38 +136,38 @@ export class GatewayClient implements ProposalSink {
    * or with a scope (`{scope: "lease", for: "2h"}`).
    */
   async approve(id: string, scope: { scope?: string; for?: string } = {}): Promise<ApproveResult> {
-    const path = r.fillRoute(r.G_PROPOSAL_APPROVE, { id });
+    const path = r.fillRoute(r.ROUTE_PROPOSAL_APPROVE, { id });
     return await this.#json("POST", path, scope) as ApproveResult;
   }
 
   /** The scoped rules this credential may see (a proxy: its own policy's). */
   async leases(policy?: string): Promise<LeaseEntry[]> {
     const query = policy ? `?policy=${encodeURIComponent(policy)}` : "";
-    return (await this.#json("GET", r.G_LEASES + query) as { leases: LeaseEntry[] }).leases;
+    return (await this.#json("GET", r.ROUTE_LEASES + query) as { leases: LeaseEntry[] }).leases;
   }
 
   /** Revoke a scoped rule now (reviewer credential): removed with a commit. */
   async revokeLease(rule: string, policy?: string): Promise<RuleRemoval[]> {
-    const path = r.fillRoute(r.G_LEASE_REVOKE, { rule });
+    const path = r.fillRoute(r.ROUTE_LEASE_REVOKE, { rule });
     return (await this.#json("POST", path, { policy }) as { removed: RuleRemoval[] }).removed;
   }
 
   /** Report that this proxy's once-scoped rule `rule` (of that expiry) allowed its request. */
   async onceUsed(rule: string, expiresAt?: number): Promise<void> {
     const expires = expiresAt === undefined ? undefined : new Date(expiresAt).toISOString();
-    await this.#json("POST", r.fillRoute(r.G_LEASE_USED, { rule }), { expires });
+    await this.#json("POST", r.fillRoute(r.ROUTE_LEASE_USED, { rule }), { expires });
   }
 
   /** Whether policies fit the org ceiling (reviewer credential). */
   async ceilingCheck(policy?: string): Promise<CeilingCheck> {
     const query = policy ? `?policy=${encodeURIComponent(policy)}` : "";
-    return await this.#json("GET", r.G_CEILING_CHECK + query) as CeilingCheck;
+    return await this.#json("GET", r.ROUTE_CEILING_CHECK + query) as CeilingCheck;
   }
 
   /** Reject a proposal with a reason (and guidance), as the reviewer credential's owner. */
   async reject(id: string, options: Omit<RejectOptions, "rejectedBy">): Promise<void> {
     const body = { reason: options.reason, guidance: options.guidance };
-    await this.#json("POST", r.fillRoute(r.G_PROPOSAL_REJECT, { id }), body);
+    await this.#json("POST", r.fillRoute(r.ROUTE_PROPOSAL_REJECT, { id }), body);
   }
 
   /**
@@ -175,7 +175,7 @@ export class GatewayClient implements ProposalSink {
    * sandbox, or `sandbox`, the id a proxy already has (minted with the same host token).
    */
   async enrol(policy: string, sandbox?: string): Promise<{ sandbox: string; token: string }> {
-    return await this.#json("POST", r.G_SANDBOXES, { policy, sandbox }) as {
+    return await this.#json("POST", r.ROUTE_SANDBOXES, { policy, sandbox }) as {
       sandbox: string;
       token: string;
     };
@@ -183,18 +183,18 @@ export class GatewayClient implements ProposalSink {
 
   /** Retire a sandbox's proxy credential (the proxy's own, when it stops). */
   async retire(sandbox: string): Promise<void> {
-    await this.#json("DELETE", r.fillRoute(r.G_SANDBOX, { sandbox }), undefined, true);
+    await this.#json("DELETE", r.fillRoute(r.ROUTE_SANDBOX, { sandbox }), undefined, true);
   }
 
   /** A policy's current text, revision and hash; undefined when the gateway has no such policy. */
   async policy(name: string, signal?: AbortSignal): Promise<PolicySnapshot | undefined> {
-    const path = r.fillRoute(r.G_POLICY, { name });
+    const path = r.fillRoute(r.ROUTE_POLICY, { name });
     return await this.#json("GET", path, undefined, true, signal) as PolicySnapshot | undefined;
   }
 
   /** The event stream, until `signal` aborts or the connection ends. */
   async *events(signal: AbortSignal): AsyncGenerator<ServerSentEvent> {
-    const response = await fetch(this.#base + r.G_EVENTS, { headers: this.#headers(), signal });
+    const response = await fetch(this.#base + r.ROUTE_EVENTS, { headers: this.#headers(), signal });
     if (!response.ok || !response.body) {
       await response.body?.cancel();
       throw new GatewayError(

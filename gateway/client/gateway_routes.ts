@@ -1,44 +1,46 @@
 /**
- * Route constants of the gateway's HTTP API, used by the app and by `GatewayClient`.
+ * Route constants of the gateway's HTTP API, the one place the server's Hono app and
+ * `GatewayClient` take them from. Named `ROUTE_*` like policy.local's (proxy/policy_local/routes.ts);
+ * its proposal routes have the same paths as policy.local's.
  *
  * @module
  */
 
 /** `GET` list proposals (`?status=`), `POST` submit one. */
-export const G_PROPOSALS = "/v1/proposals";
+export const ROUTE_PROPOSALS = "/v1/proposals";
 /** `GET` one proposal (Hono pattern). */
-export const G_PROPOSAL = "/v1/proposals/:id";
+export const ROUTE_PROPOSAL = "/v1/proposals/:id";
 /** `GET` long-poll until decided: `?timeout=S` (Hono pattern). */
-export const G_PROPOSAL_WAIT = "/v1/proposals/:id/wait";
+export const ROUTE_PROPOSAL_WAIT = "/v1/proposals/:id/wait";
 /** `POST` approve, as the calling reviewer (Hono pattern). */
-export const G_PROPOSAL_APPROVE = "/v1/proposals/:id/approve";
+export const ROUTE_PROPOSAL_APPROVE = "/v1/proposals/:id/approve";
 /** `POST {reason, guidance?}` reject, as the calling reviewer (Hono pattern). */
-export const G_PROPOSAL_REJECT = "/v1/proposals/:id/reject";
+export const ROUTE_PROPOSAL_REJECT = "/v1/proposals/:id/reject";
 /** `GET` (reviewer) what the inbox shows of one proposal: diff, endpoints, denials, commit. */
-export const G_PROPOSAL_REVIEW = "/v1/proposals/:id/review";
+export const ROUTE_PROPOSAL_REVIEW = "/v1/proposals/:id/review";
 /** `GET` every policy's name, revision and hash. */
-export const G_POLICIES = "/v1/policies";
+export const ROUTE_POLICIES = "/v1/policies";
 /** `GET` one policy: `{name, text, revision, hash}` (Hono pattern). */
-export const G_POLICY = "/v1/policies/:name";
+export const ROUTE_POLICY = "/v1/policies/:name";
 /** `GET` (reviewer or host) the gateway's health: `{audit_log: {dropped}}`. */
-export const G_STATUS = "/v1/status";
+export const ROUTE_STATUS = "/v1/status";
 /** `GET` the server-sent event stream. */
-export const G_EVENTS = "/v1/events";
+export const ROUTE_EVENTS = "/v1/events";
 /** `POST {policy}` with the host's enrolment token: a new sandbox's proxy credential. */
-export const G_SANDBOXES = "/v1/sandboxes";
+export const ROUTE_SANDBOXES = "/v1/sandboxes";
 /** `DELETE` a sandbox's proxy credential (by that proxy or the host) (Hono pattern). */
-export const G_SANDBOX = "/v1/sandboxes/:sandbox";
+export const ROUTE_SANDBOX = "/v1/sandboxes/:sandbox";
 /** `POST` (no body, no credential) on the hook listener: the remote moved, fetch it. */
-export const G_REMOTE_CHANGED = "/v1/remote-changed";
+export const ROUTE_REMOTE_CHANGED = "/v1/remote-changed";
 
 /** `GET` the scoped rules (`?policy=`): a proxy sees its own policy's, a reviewer every one. */
-export const G_LEASES = "/v1/leases";
+export const ROUTE_LEASES = "/v1/leases";
 /** `POST {policy?}` (reviewer) remove a scoped rule now, with a commit (Hono pattern). */
-export const G_LEASE_REVOKE = "/v1/leases/:rule/revoke";
+export const ROUTE_LEASE_REVOKE = "/v1/leases/:rule/revoke";
 /** `POST {expires?}` (proxy) its once-scoped rule allowed its one request (Hono pattern). */
-export const G_LEASE_USED = "/v1/leases/:rule/used";
+export const ROUTE_LEASE_USED = "/v1/leases/:rule/used";
 /** `GET` (reviewer) whether policies fit the org ceiling (`?policy=`); its content is never shown. */
-export const G_CEILING_CHECK = "/v1/ceiling/check";
+export const ROUTE_CEILING_CHECK = "/v1/ceiling/check";
 
 /**
  * Fill a route pattern's `:param`s (each value URL-encoded).
@@ -46,8 +48,8 @@ export const G_CEILING_CHECK = "/v1/ceiling/check";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { fillRoute, G_POLICY } from "./gateway_routes.ts";
- * assert.equal(fillRoute(G_POLICY, { name: "team" }), "/v1/policies/team");
+ * import { fillRoute, ROUTE_POLICY } from "./gateway_routes.ts";
+ * assert.equal(fillRoute(ROUTE_POLICY, { name: "team" }), "/v1/policies/team");
  * ```
  */
 export function fillRoute(route: string, params: Record<string, string>): string {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { G_REMOTE_CHANGED } from "../client/mod.ts";
+import { ROUTE_REMOTE_CHANGED } from "../client/mod.ts";
 
 /** A running hook listener. */
 export interface HookListener {
@@ -37,7 +37,7 @@ export function startHookListener(listen: string, onSignal: () => void): HookLis
     { hostname, port: Number(m[2]), signal: controller.signal, onListen: () => {} },
     async (request) => {
       await request.body?.cancel().catch(() => {});
-      if (new URL(request.url).pathname !== G_REMOTE_CHANGED) {
+      if (new URL(request.url).pathname !== ROUTE_REMOTE_CHANGED) {
         return new Response(null, { status: 404 });
       }
       if (request.method !== "POST") return new Response(null, { status: 405 });
@@ -47,7 +47,7 @@ export function startHookListener(listen: string, onSignal: () => void): HookLis
   );
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   return {
-    url: `http://${host}:${server.addr.port}${G_REMOTE_CHANGED}`,
+    url: `http://${host}:${server.addr.port}${ROUTE_REMOTE_CHANGED}`,
     close: async () => {
       controller.abort();
       await server.finished;

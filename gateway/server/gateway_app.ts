@@ -93,17 +93,17 @@ export function createGatewayApp(deps: GatewayAppDeps): App {
   reviewRoute(app, deps.store, deps.inbox?.logDir);
   leaseRoutes(app, deps.store, limit);
   statusRoute(app, deps.auditDropped);
-  app.get(r.G_POLICIES, (c) => {
+  app.get(r.ROUTE_POLICIES, (c) => {
     const caller = reader(c);
     const policies = deps.watcher.policies().filter((p) => mayReadPolicy(caller, p.name));
     return c.json({ policies: policies.map(({ text: _, ...p }) => p) });
   });
-  app.get(r.G_POLICY, (c) => {
+  app.get(r.ROUTE_POLICY, (c) => {
     const name = c.req.param("name");
     const policy = mayReadPolicy(reader(c), name) ? deps.watcher.policy(name) : undefined;
     return policy ? c.json(policy) : notFound(c);
   });
-  app.get(r.G_EVENTS, (c) => {
+  app.get(r.ROUTE_EVENTS, (c) => {
     const caller = reader(c);
     const only = caller.role === "proxy" ? caller.policy : undefined;
     return streamEvents(c, deps.hub, deps.watcher, deps.pingMs ?? 15_000, { only });
@@ -142,7 +142,7 @@ async function readable(
 
 function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
   const { store } = deps;
-  app.get(r.G_PROPOSALS, async (c) => {
+  app.get(r.ROUTE_PROPOSALS, async (c) => {
     const caller = reader(c);
     const status = c.req.query("status");
     if (status !== undefined && !PROPOSAL_STATES.includes(status as ProposalState)) {
@@ -152,7 +152,7 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
       .filter((record) => mayReadProposal(caller, record.meta.sandbox));
     return c.json({ proposals: records.map(proposalJson) });
   });
-  app.post(r.G_PROPOSALS, limit, async (c) => {
+  app.post(r.ROUTE_PROPOSALS, limit, async (c) => {
     const caller = proxy(c);
     const { policy, ruleName, rule, rationale } = await jsonBody(c);
     if (
@@ -167,7 +167,7 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     const input = { policy, ruleName, rule, rationale, sandbox: caller.sandbox };
     return c.json(await store.submit(input as ProposalInput));
   });
-  app.get(r.G_PROPOSAL, async (c) => {
+  app.get(r.ROUTE_PROPOSAL, async (c) => {
     const record = await readable(store, reader(c), proposalId(c));
     if (!record) return notFound(c);
     return c.json({
@@ -176,7 +176,7 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
       created: record.meta.created,
     });
   });
-  app.get(r.G_PROPOSAL_WAIT, async (c) => {
+  app.get(r.ROUTE_PROPOSAL_WAIT, async (c) => {
     const id = proposalId(c);
     if (!(await readable(store, reader(c), id))) return notFound(c);
     const seconds = Math.min(Math.max(Number(c.req.query("timeout") ?? 60) || 60, 1), MAX_WAIT_S);
@@ -198,13 +198,13 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
 function decisionRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
   const { store } = deps;
   // The decider is the reviewer credential's owner; any approved_by/rejected_by is ignored.
-  app.post(r.G_PROPOSAL_APPROVE, limit, async (c) => {
+  app.post(r.ROUTE_PROPOSAL_APPROVE, limit, async (c) => {
     const { name } = reviewer(c);
     const id = proposalId(c);
     if (!(await store.get(id))) return notFound(c);
     return c.json(await store.approve(id, { approvedBy: name, scope: await scopeOf(c) }));
   });
-  app.post(r.G_PROPOSAL_REJECT, limit, async (c) => {
+  app.post(r.ROUTE_PROPOSAL_REJECT, limit, async (c) => {
     const { name } = reviewer(c);
     const id = proposalId(c);
     if (!(await store.get(id))) return notFound(c);

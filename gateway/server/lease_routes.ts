@@ -69,7 +69,7 @@ export function leaseRoutes(
   limit: MiddlewareHandler,
 ): void {
   const dir = store.policiesDir;
-  app.get(r.G_LEASES, async (c) => {
+  app.get(r.ROUTE_LEASES, async (c) => {
     const caller = reader(c);
     const asked = policyParam(c.req.query("policy"));
     const only = caller.role === "proxy" ? caller.policy : asked;
@@ -78,7 +78,7 @@ export function leaseRoutes(
     }
     return c.json({ leases: await listLeases(dir, Date.now(), only) });
   });
-  app.post(r.G_LEASE_REVOKE, limit, async (c) => {
+  app.post(r.ROUTE_LEASE_REVOKE, limit, async (c) => {
     const { name } = reviewer(c);
     const rule = ruleParam(c);
     const body = await c.req.json().catch(() => ({})) as Record<string, unknown> | null;
@@ -91,7 +91,7 @@ export function leaseRoutes(
     const end = { kind: "revoke" as const, ruleKey: rule, policy: holders[0]!.policy, by: name };
     return c.json(removed(await store.removeEnded(end)));
   });
-  app.post(r.G_LEASE_USED, limit, async (c) => {
+  app.post(r.ROUTE_LEASE_USED, limit, async (c) => {
     const caller = proxy(c);
     const rule = ruleParam(c);
     const body = await c.req.json().catch(() => ({})) as Record<string, unknown> | null;
@@ -100,7 +100,7 @@ export function leaseRoutes(
     const end = { kind: "once" as const, policy: caller.policy, ruleKey: rule, expiresAt };
     return c.json(removed(await store.removeEnded(end)));
   });
-  app.get(r.G_CEILING_CHECK, async (c) => {
+  app.get(r.ROUTE_CEILING_CHECK, async (c) => {
     reviewer(c);
     const asked = policyParam(c.req.query("policy"));
     const names = asked === undefined ? await listPolicyNames(dir) : [asked];

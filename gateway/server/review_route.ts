@@ -11,7 +11,7 @@
 import type { Hono } from "hono";
 import { formatEndpoint } from "../../proxy/policy/mod.ts";
 import { type GatewayEnv, reviewer } from "./_caller.ts";
-import { G_PROPOSAL_REVIEW } from "../client/mod.ts";
+import { ROUTE_PROPOSAL_REVIEW } from "../client/mod.ts";
 import { proposalCommits, proposalDenials } from "../inbox/mod.ts";
 import { isProposalId } from "../proposals/mod.ts";
 import type { ProposalStore } from "../store/mod.ts";
@@ -27,7 +27,7 @@ import type { ProposalStatus } from "../../proxy/policy_local/mod.ts";
  * ```
  */
 export function reviewRoute(app: Hono<GatewayEnv>, store: ProposalStore, logDir?: string): void {
-  app.get(G_PROPOSAL_REVIEW, async (c) => {
+  app.get(ROUTE_PROPOSAL_REVIEW, async (c) => {
     reviewer(c);
     const id = c.req.param("id") ?? "";
     const record = isProposalId(id) ? await store.get(id) : undefined;

@@ -41,7 +41,7 @@ export function sandboxRoutes(
   deps: SandboxRouteDeps,
   limit: MiddlewareHandler,
 ): void {
-  app.post(r.G_SANDBOXES, limit, async (c) => {
+  app.post(r.ROUTE_SANDBOXES, limit, async (c) => {
     if (c.get("caller").role !== "host") {
       throw new ForbiddenError("Only the host's enrolment token may enrol a proxy");
     }
@@ -65,7 +65,7 @@ export function sandboxRoutes(
     });
     return c.json({ sandbox, policy, token }, 201);
   });
-  app.delete(r.G_SANDBOX, async (c: Context<GatewayEnv>) => {
+  app.delete(r.ROUTE_SANDBOX, async (c: Context<GatewayEnv>) => {
     const caller = c.get("caller");
     const sandbox = c.req.param("sandbox") ?? "";
     if (caller.role !== "host" && !(caller.role === "proxy" && caller.sandbox === sandbox)) {

@@ -7,7 +7,7 @@
 
 import type { Hono } from "hono";
 import { ForbiddenError, type GatewayEnv } from "./_caller.ts";
-import { G_STATUS } from "../client/mod.ts";
+import { ROUTE_STATUS } from "../client/mod.ts";
 
 /**
  * Add the status route to the gateway app.
@@ -18,7 +18,7 @@ import { G_STATUS } from "../client/mod.ts";
  * ```
  */
 export function statusRoute(app: Hono<GatewayEnv>, auditDropped?: () => number): void {
-  app.get(G_STATUS, (c) => {
+  app.get(ROUTE_STATUS, (c) => {
     if (c.get("caller").role === "proxy") {
       throw new ForbiddenError("Only a reviewer or the host may read the gateway's status");
     }
