@@ -85,17 +85,21 @@ export {
 } from "./gateway/mod.ts";
 export type {
   ApproveResult,
+  CeilingCheck,
+  CeilingFit,
   GatewayClientOptions,
   GatewayOptions,
+  LeaseEntry,
   ListedProposal,
-  PolicySnapshot,
   ProposalDecision,
   ProposalMeta,
   ProposalRecord,
   ProposalState,
   ProposalStoreOptions,
+  PublishedPolicy,
   RejectOptions,
   RemoteOptions,
+  RuleRemoval,
   RunningGateway,
   ServerSentEvent,
   StoreChange,
@@ -108,14 +112,7 @@ export type {
   ProposalStatus,
   SubmitResult,
 } from "./proxy/policy_local/mod.ts";
-export type {
-  ApprovalScope,
-  ApproveOptions,
-  LeaseEntry,
-  RuleEnd,
-  RuleRemoval,
-} from "./gateway/automation/mod.ts";
-export type { CeilingCheck, CeilingFit } from "./gateway/authority/mod.ts";
+export type { ApprovalScope, ApproveOptions, RuleEnd } from "./gateway/automation/mod.ts";
 // The sandbox runner.
 export { runSandbox } from "./proxy/sandbox/mod.ts";
 export type {

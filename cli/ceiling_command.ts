@@ -8,7 +8,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { isPolicyName, listPolicyNames, safeJson, visibleText } from "../gateway/mod.ts";
-import { type CeilingCheck, checkCeiling } from "../gateway/authority/mod.ts";
+import { checkCeiling } from "../gateway/authority/mod.ts";
+import type { CeilingCheck } from "../gateway/client/mod.ts";
 
 /**
  * Register `ceiling check [POLICY] [--policies DIR] [--ceiling FILE] [--json]`: exit 1 when a

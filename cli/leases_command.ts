@@ -11,7 +11,8 @@ import { join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
 import { isPolicyName, ProposalStore, safeJson, visibleText } from "../gateway/mod.ts";
-import { type LeaseEntry, listLeases, type RuleRemoval } from "../gateway/automation/mod.ts";
+import { listLeases } from "../gateway/automation/mod.ts";
+import type { LeaseEntry, RuleRemoval } from "../gateway/client/mod.ts";
 import { OcsfLog } from "../proxy/ocsf/mod.ts";
 import { testPause } from "./_test_pause.ts";
 

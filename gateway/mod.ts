@@ -11,10 +11,8 @@ export { ProposalStore } from "./store/mod.ts";
 export type { ProposalStoreOptions } from "./store/mod.ts";
 export { PolicyCache } from "./repo/mod.ts";
 export { ProposalConflictError } from "./proposals/mod.ts";
-export type { ApproveResult } from "./approval/mod.ts";
 export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./events/mod.ts";
 export type { DirectoryWatcherOptions } from "./events/mod.ts";
-export type { RejectOptions } from "./approval/mod.ts";
 export { assertProposalId, isProposalId, newProposalId } from "./proposals/mod.ts";
 export type { ProposalFile, ProposalState } from "./proposals/mod.ts";
 export { PROPOSAL_STATES } from "./proposals/mod.ts";
@@ -63,9 +61,17 @@ export type {
   NotifierOptions,
 } from "./notify/mod.ts";
 export type { GatewayEvent, HubEvent, HubSubscription } from "./events/mod.ts";
-export type { PolicySnapshot } from "./events/mod.ts";
 export { readServerSentEvents } from "./client/mod.ts";
 export type { ServerSentEvent } from "./client/mod.ts";
+export type {
+  ApproveResult,
+  CeilingCheck,
+  CeilingFit,
+  LeaseEntry,
+  PublishedPolicy,
+  RejectOptions,
+  RuleRemoval,
+} from "./client/mod.ts";
 export {
   ROUTE_EVENTS,
   ROUTE_POLICIES,

@@ -144,6 +144,16 @@ Deno.test("architecture: a proxy linked to a gateway loads only the gateway clie
   assert.ok(gateway.includes("gateway/client/gateway_client.ts"));
 });
 
+Deno.test("architecture: gateway/client imports no other gateway folder, types included", async () => {
+  // The client is what a proxy loads: its wire types live in client/gateway_wire.ts, and the
+  // server's modules take them from there, never the other way round.
+  const bad = (await codeEdges(true)).filter((e) =>
+    e.from.startsWith("gateway/client/") && e.to.startsWith("gateway/") &&
+    !e.to.startsWith("gateway/client/")
+  );
+  assert.deepEqual(bad, []);
+});
+
 Deno.test("architecture: no import cycle between folders, nor between files at run time", async () => {
   // Folders count every import, types too: a folder cycle is a layering error even when only
   // types close it. Files count what runs: a type-only cycle between two files is harmless.

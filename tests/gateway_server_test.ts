@@ -5,9 +5,9 @@ import {
   GatewayError,
   MAX_EVENT_TEXT_BYTES,
   parseListen,
-  type PolicySnapshot,
   policyUpdated,
   ProposalStore,
+  type PublishedPolicy,
   type RunningGateway,
   type ServerSentEvent,
   startGateway,
@@ -231,7 +231,7 @@ Deno.test("a running gateway settles a proposal applied with git am and reports 
 /** A client that counts its policy fetches. */
 class CountingClient extends GatewayClient {
   fetches = 0;
-  override policy(name: string, signal?: AbortSignal): Promise<PolicySnapshot | undefined> {
+  override policy(name: string, signal?: AbortSignal): Promise<PublishedPolicy | undefined> {
     this.fetches++;
     return super.policy(name, signal);
   }

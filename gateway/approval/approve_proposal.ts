@@ -40,30 +40,9 @@ import type { StoreEnv } from "../proposals/mod.ts";
 import { visibleText } from "../repo/mod.ts";
 import { conflict, validateStep } from "./_approve_checks.ts";
 import { type ApproveOptions, scopeFields, scopeTrailers, withScope } from "../automation/mod.ts";
-import type { RuleLease, RuleScope } from "../../proxy/policy/mod.ts";
+import type { RuleLease } from "../../proxy/policy/mod.ts";
 import type { CeilingView } from "../authority/mod.ts";
-
-/** What an approval produced. */
-export interface ApproveResult {
-  /** The approved proposal. */
-  id: string;
-  /** The policy it changed. */
-  policy: string;
-  /** The policy's new revision. */
-  revision: number;
-  /** The new policy's hash (hex SHA-256). */
-  hash: string;
-  /** The proposal's one-line summary (also the commit subject). */
-  summary: string;
-  /** The commit, when the policies directory is in a Git repository. */
-  commit?: string;
-  /** True when the reviewed rule lines were re-placed after rules added since the review. */
-  rebased: boolean;
-  /** The approved rule's scope (`durable` unless the approval gave another). */
-  scope?: RuleScope;
-  /** ISO expiry of a once or lease rule. */
-  expires?: string;
-}
+import type { ApproveResult } from "../client/mod.ts";
 
 interface Loaded {
   record: ProposalRecord;

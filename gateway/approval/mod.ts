@@ -7,9 +7,7 @@
  */
 
 export { approveProposal } from "./approve_proposal.ts";
-export type { ApproveResult } from "./approve_proposal.ts";
 export { candidateView } from "./candidate.ts";
 export { rejectProposal } from "./reject_proposal.ts";
-export type { RejectOptions } from "./reject_proposal.ts";
 export { refreshProposal } from "./refresh_proposal.ts";
 export { appliedPendingIds, recoverProposals } from "./recover_proposals.ts";

@@ -5,23 +5,14 @@
  * @module
  */
 
-import { type Guidance, isGuidance } from "../../proxy/policy_local/mod.ts";
+import { isGuidance } from "../../proxy/policy_local/mod.ts";
 import { configEvent } from "../../proxy/ocsf/mod.ts";
 import { renameDurable, visibleText, withDirectoryLock, writeFileAtomic } from "../repo/mod.ts";
 import { assertProposalId, proposalFilePath, removeSeal, stampDecision } from "../proposals/mod.ts";
 import type { StoreEnv } from "../proposals/mod.ts";
 import { recoverProposals } from "./recover_proposals.ts";
 import { pendingRecord } from "./_pending_record.ts";
-
-/** A reviewer's rejection. */
-export interface RejectOptions {
-  /** Why (shown to the agent, made visible). */
-  reason: string;
-  /** Structured hint for the agent's next draft. */
-  guidance?: Guidance;
-  /** Reviewer name (default `reviewer`). */
-  rejectedBy?: string;
-}
+import type { RejectOptions } from "../client/mod.ts";
 
 /**
  * Reject pending proposal `id` with a reason (and optional guidance for the agent).

@@ -9,28 +9,7 @@
 import { readPolicyFile } from "../repo/mod.ts";
 import { visibleText } from "../repo/mod.ts";
 import { ceilingPath, loadCeiling, policyOutsideCeiling } from "./org_ceiling.ts";
-
-/** One policy's fit. */
-export interface CeilingFit {
-  /** The policy checked. */
-  policy: string;
-  /** True when every grant of the policy is inside the ceiling (or there is no ceiling). */
-  inside: boolean;
-  /** The first grant outside: `rule "KEY" grants …, outside the org ceiling`. */
-  outside?: string;
-  /** Why the policy could not be checked (missing, or it does not validate). */
-  error?: string;
-}
-
-/** The result of a ceiling check. */
-export interface CeilingCheck {
-  /** `none` (no ceiling file), `present`, or `unreadable` (every check then fails closed). */
-  ceiling: "none" | "present" | "unreadable";
-  /** Why the ceiling could not be read. */
-  error?: string;
-  /** Each policy asked about (none when the ceiling is absent or unreadable). */
-  policies: CeilingFit[];
-}
+import type { CeilingCheck, CeilingFit } from "../client/mod.ts";
 
 /**
  * Check policies `names` of `dir` against the ceiling (`ceilingFile`, or `ceiling.yaml` in

@@ -26,4 +26,3 @@ export {
 export { authorityFindings } from "./authority_findings.ts";
 export type { CeilingView } from "./authority_findings.ts";
 export { checkCeiling } from "./check_ceiling.ts";
-export type { CeilingCheck, CeilingFit } from "./check_ceiling.ts";

@@ -5,28 +5,9 @@
  * @module
  */
 
-import { parseRuleLeases, type RuleScope } from "../../proxy/policy/mod.ts";
+import { parseRuleLeases } from "../../proxy/policy/mod.ts";
 import { listPolicyNames, policyFilePath } from "../repo/mod.ts";
-
-/** One scoped rule. */
-export interface LeaseEntry {
-  /** The policy holding it. */
-  policy: string;
-  /** Its rule key. */
-  rule: string;
-  /** once, lease or session. */
-  scope: Exclude<RuleScope, "durable">;
-  /** ISO expiry (once and lease rules). */
-  expires?: string;
-  /** Epoch ms of the expiry. */
-  expiresAt?: number;
-  /** The only sandbox a session rule serves. */
-  sandbox?: string;
-  /** The proposal that created it. */
-  proposal?: string;
-  /** True when its expiry has passed (the clean-up commit has not removed it yet). */
-  expired: boolean;
-}
+import type { LeaseEntry } from "../client/mod.ts";
 
 /**
  * Every scoped rule of the policies in `dir` (or of `only`), by policy then rule key. A policy

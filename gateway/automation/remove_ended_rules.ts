@@ -24,22 +24,7 @@ import {
   type RemovalJournal,
   writeJournal,
 } from "./removal_journal.ts";
-
-/** One policy's removal. */
-export interface RuleRemoval {
-  /** The policy changed. */
-  policy: string;
-  /** The rule keys removed. */
-  rules: string[];
-  /** The `Removed-By` reason. */
-  removedBy: string;
-  /** The policy's new revision. */
-  revision: number;
-  /** The new policy's hash. */
-  hash: string;
-  /** The commit, when the policies directory is in Git. */
-  commit?: string;
-}
+import type { RuleRemoval } from "../client/mod.ts";
 
 /**
  * Remove the scoped rules `end` names from every policy (or the one it names), one commit per

@@ -11,13 +11,16 @@ import type {
   ProposalStatus,
   SubmitResult,
 } from "../../proxy/policy_local/mod.ts";
-import type { ApproveResult } from "../approval/mod.ts";
-import type { RejectOptions } from "../approval/mod.ts";
-import type { PolicySnapshot } from "../events/mod.ts";
+import type {
+  ApproveResult,
+  CeilingCheck,
+  LeaseEntry,
+  PublishedPolicy,
+  RejectOptions,
+  RuleRemoval,
+} from "./gateway_wire.ts";
 import * as r from "./gateway_routes.ts";
 import { readServerSentEvents, type ServerSentEvent } from "./server_sent_events.ts";
-import type { LeaseEntry, RuleRemoval } from "../automation/mod.ts";
-import type { CeilingCheck } from "../authority/mod.ts";
 
 /** Options of a `GatewayClient`. */
 export interface GatewayClientOptions {
@@ -187,9 +190,9 @@ export class GatewayClient implements ProposalSink {
   }
 
   /** A policy's current text, revision and hash; undefined when the gateway has no such policy. */
-  async policy(name: string, signal?: AbortSignal): Promise<PolicySnapshot | undefined> {
+  async policy(name: string, signal?: AbortSignal): Promise<PublishedPolicy | undefined> {
     const path = r.fillRoute(r.ROUTE_POLICY, { name });
-    return await this.#json("GET", path, undefined, true, signal) as PolicySnapshot | undefined;
+    return await this.#json("GET", path, undefined, true, signal) as PublishedPolicy | undefined;
   }
 
   /** The event stream, until `signal` aborts or the connection ends. */

@@ -8,6 +8,15 @@
 
 export { GatewayClient, GatewayError } from "./gateway_client.ts";
 export type { GatewayClientOptions } from "./gateway_client.ts";
+export type {
+  ApproveResult,
+  CeilingCheck,
+  CeilingFit,
+  LeaseEntry,
+  PublishedPolicy,
+  RejectOptions,
+  RuleRemoval,
+} from "./gateway_wire.ts";
 export { GatewayPool } from "./gateway_pool.ts";
 export type { GatewayPoolOptions } from "./gateway_pool.ts";
 export {

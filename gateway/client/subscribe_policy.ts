@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { PolicySnapshot } from "../events/mod.ts";
+import type { PublishedPolicy } from "./gateway_wire.ts";
 import type { GatewayClient } from "./gateway_client.ts";
 
 /** Revision and hash of a delivered policy text. */
@@ -56,7 +56,7 @@ export async function subscribePolicy(
 ): Promise<void> {
   const o = { ...defaults, ...options };
   let delivered: string | undefined;
-  const apply = async (policy: (PolicySnapshot & { policy_json?: unknown }) | undefined) => {
+  const apply = async (policy: (PublishedPolicy & { policy_json?: unknown }) | undefined) => {
     if (!policy || policy.hash === delivered) return;
     try {
       const version: PolicyVersion = { revision: policy.revision, hash: policy.hash };
@@ -69,7 +69,7 @@ export async function subscribePolicy(
   };
   // The event carries the text (unless it is very large): no round trip, which after an
   // idle spell cost hundreds of ms on a busy machine.
-  const deliver = async (listed?: Partial<PolicySnapshot>) => {
+  const deliver = async (listed?: Partial<PublishedPolicy>) => {
     if (listed?.hash !== undefined && listed.hash === delivered) return;
     if (isSnapshot(listed)) return await apply(listed);
     await apply(await client.policy(name, signal));
@@ -96,7 +96,7 @@ export async function subscribePolicy(
   }
 }
 
-function isSnapshot(data: Partial<PolicySnapshot> | undefined): data is PolicySnapshot {
+function isSnapshot(data: Partial<PublishedPolicy> | undefined): data is PublishedPolicy {
   return typeof data?.text === "string" && typeof data.hash === "string" &&
     typeof data.revision === "number" && typeof data.name === "string";
 }

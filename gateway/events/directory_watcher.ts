@@ -16,23 +16,7 @@ import { listPolicyNames, policyFilePath } from "../repo/mod.ts";
 import { listProposalFiles, type ProposalState } from "../proposals/mod.ts";
 import { readProposalRecord } from "../proposals/mod.ts";
 import { visibleText } from "../repo/mod.ts";
-
-/** A policy as the gateway serves it: the last valid text and its revision and hash. */
-export interface PolicySnapshot {
-  /** Policy name (`NAME.yaml`). */
-  name: string;
-  /** The file's text. */
-  text: string;
-  /** Its `revision`. */
-  revision: number;
-  /** Its hash (hex SHA-256 of the validated policy). */
-  hash: string;
-  /**
-   * The validated policy, when the gateway has it at hand: pushed beside the text as JSON, which
-   * a proxy validates and compiles far faster than it parses the YAML.
-   */
-  policy?: Policy;
-}
+import type { PublishedPolicy } from "../client/mod.ts";
 
 /**
  * Largest policy text (UTF-8 bytes) sent inside a `policy.updated` event; a larger one is
@@ -53,7 +37,7 @@ export const MAX_EVENT_TEXT_BYTES = 16 * 1024 * 1024;
  * assert.equal(event.data.text, "version: 1\n");
  * ```
  */
-export function policyUpdated(snapshot: PolicySnapshot): GatewayEvent {
+export function policyUpdated(snapshot: PublishedPolicy): GatewayEvent {
   const { name, text, revision, hash, policy } = snapshot;
   // UTF-8 takes at most 3 bytes per UTF-16 unit: short texts need no encoding to measure.
   const small = text.length * 3 <= MAX_EVENT_TEXT_BYTES ||
@@ -102,7 +86,7 @@ export interface DirectoryWatcherOptions {
  */
 export class DirectoryWatcher {
   readonly #o: Required<DirectoryWatcherOptions>;
-  readonly #policies = new Map<string, PolicySnapshot>();
+  readonly #policies = new Map<string, PublishedPolicy>();
   readonly #failedTexts = new Map<string, string>();
   readonly #proposals = new Map<string, ProposalState>();
   // Policies whose file is gone: seen missing once ("suspect"), or reported deleted.
@@ -139,12 +123,12 @@ export class DirectoryWatcher {
   }
 
   /** The last valid snapshot of a policy. */
-  policy(name: string): PolicySnapshot | undefined {
+  policy(name: string): PublishedPolicy | undefined {
     return this.#policies.get(name);
   }
 
   /** Every policy's last valid snapshot. */
-  policies(): PolicySnapshot[] {
+  policies(): PublishedPolicy[] {
     return [...this.#policies.values()].sort((a, b) => a.name < b.name ? -1 : 1);
   }
 
@@ -152,7 +136,7 @@ export class DirectoryWatcher {
    * Take a policy the gateway's own store has just written (already validated): publish it
    * now unless its hash is the one served; the scan its file event causes finds nothing new.
    */
-  offer(snapshot: PolicySnapshot): void {
+  offer(snapshot: PublishedPolicy): void {
     // A scan that read the file before this write must not put the older text back.
     this.#offers++;
     const previous = this.#policies.get(snapshot.name);

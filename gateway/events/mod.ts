@@ -6,7 +6,7 @@
  */
 
 export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./directory_watcher.ts";
-export type { DirectoryWatcherOptions, PolicySnapshot } from "./directory_watcher.ts";
+export type { DirectoryWatcherOptions } from "./directory_watcher.ts";
 export { EventHub, sseFrame } from "./event_hub.ts";
 export type { GatewayEvent, HubEvent, HubSubscription } from "./event_hub.ts";
 export { streamEvents } from "./event_stream.ts";

@@ -8,7 +8,7 @@
  */
 
 import { DirectoryWatcher } from "../events/mod.ts";
-import type { PolicySnapshot } from "../events/mod.ts";
+import type { PublishedPolicy } from "../client/mod.ts";
 
 /**
  * A directory watcher whose offers and scans wait while `hold()` runs; one scan follows.
@@ -23,7 +23,7 @@ export class HoldingWatcher extends DirectoryWatcher {
   #holds = 0;
 
   /** Publish `snapshot` now, unless held (the scan after the hold reads the file). */
-  override offer(snapshot: PolicySnapshot): void {
+  override offer(snapshot: PublishedPolicy): void {
     if (this.#holds === 0) super.offer(snapshot);
   }
 

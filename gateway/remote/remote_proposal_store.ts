@@ -10,10 +10,9 @@
  */
 
 import type { ProposalInput, SubmitResult } from "../../proxy/policy_local/mod.ts";
-import type { ApproveResult } from "../approval/mod.ts";
-import type { RuleEnd, RuleRemoval } from "../automation/mod.ts";
+import type { ApproveResult, RejectOptions, RuleRemoval } from "../client/mod.ts";
+import type { RuleEnd } from "../automation/mod.ts";
 import type { ApproveOptions } from "../automation/mod.ts";
-import type { RejectOptions } from "../approval/mod.ts";
 import { ProposalStore, type ProposalStoreOptions } from "../store/mod.ts";
 import type { RemoteSync } from "./remote_sync.ts";
 

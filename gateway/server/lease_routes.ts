@@ -9,14 +9,10 @@
 
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { type GatewayEnv, proxy, reader, reviewer } from "./_caller.ts";
-import {
-  type ApprovalScope,
-  approvalScopeOf,
-  listLeases,
-  type RuleRemoval,
-} from "../automation/mod.ts";
+import { type ApprovalScope, approvalScopeOf, listLeases } from "../automation/mod.ts";
 import { checkCeiling } from "../authority/mod.ts";
 import * as r from "../client/mod.ts";
+import type { RuleRemoval } from "../client/mod.ts";
 import { isPolicyName, listPolicyNames } from "../repo/mod.ts";
 import type { ProposalStore } from "../store/mod.ts";
 import { badRequest } from "./http_error.ts";

@@ -15,8 +15,9 @@ import type {
   SubmitResult,
 } from "../../proxy/policy_local/mod.ts";
 import type { OcsfEvent } from "../../proxy/ocsf/mod.ts";
-import { approveProposal, type ApproveResult } from "../approval/mod.ts";
-import { refreshProposal, type RejectOptions, rejectProposal } from "../approval/mod.ts";
+import { approveProposal } from "../approval/mod.ts";
+import type { ApproveResult, RejectOptions, RuleRemoval } from "../client/mod.ts";
+import { refreshProposal, rejectProposal } from "../approval/mod.ts";
 import { withDirectoryLock } from "../repo/mod.ts";
 import { gitWorkTreeRoot } from "../repo/mod.ts";
 import { ensureStateDirs, listProposalFiles, type ProposalState } from "../proposals/mod.ts";
@@ -36,7 +37,7 @@ import { listProposals } from "./_list_proposals.ts";
 import { type ListedProposal, readCeilingText } from "../listing/mod.ts";
 import { candidateView } from "../approval/mod.ts";
 import { ceilingPath, readCeilingView } from "../authority/mod.ts";
-import type { ApproveOptions, RuleEnd, RuleRemoval } from "../automation/mod.ts";
+import type { ApproveOptions, RuleEnd } from "../automation/mod.ts";
 import { autoApproveSubmitted, removeEndedRules } from "../automation/mod.ts";
 import { PolicyCache } from "../repo/mod.ts";
 
