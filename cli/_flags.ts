@@ -8,6 +8,7 @@
 
 import { UsageError } from "./context.ts";
 import { DEFAULT_POLICIES } from "./_defaults.ts";
+import { parseListen } from "../proxy/policy/mod.ts";
 
 /**
  * Parse a positive whole number given to `flag`.
@@ -160,29 +161,31 @@ export interface RemoteListen {
 }
 
 /**
- * Parse `HOST:PORT` (IPv6 in brackets); refuse a non-loopback host unless `remote.allowed`.
- * A command without `--allow-remote` passes no `remote`, and its refusal names no such flag.
+ * Check a listen flag's `HOST:PORT` with the one parser, `parseListen()`; refuse a non-loopback
+ * host unless `remote.allowed`. A command without `--allow-remote` passes no `remote`, and its
+ * refusal names no such flag.
  *
  * @throws {UsageError} On a malformed address or a refused host (exit 2).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseListen } from "./_flags.ts";
- * assert.equal(parseListen("[::1]:3128").hostname, "::1");
+ * import { checkListen } from "./_flags.ts";
+ * assert.equal(checkListen("[::1]:3128").hostname, "::1");
+ * assert.throws(() => checkListen("0.0.0.0:80"), /loopback only/);
  * ```
  */
-export function parseListen(
+export function checkListen(
   text: string,
   flag = "--listen",
   remote?: RemoteListen,
 ): { hostname: string; port: number } {
-  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[2]);
-  if (match === null || port > 65535) {
+  let address;
+  try {
+    address = parseListen(text);
+  } catch {
     throw new UsageError(`Invalid ${flag} "${text}": expected HOST:PORT`);
   }
-  const hostname = match[1]!.replace(/^\[|\]$/g, "");
-  const loopback = isLoopback(hostname);
+  const { hostname, port, loopback } = address;
   if (!loopback && !remote?.allowed) {
     const hint = remote ? `: ${remote.hint}` : " (this command listens on loopback only)";
     throw new UsageError(`Refusing ${flag} on non-loopback address "${hostname}"${hint}`);
@@ -196,10 +199,4 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) =>
     signal.addEventListener("abort", () => resolve(), { once: true })
   );
-}
-
-/** Loopback in the forms people type; anything else counts as remote (refused by default). */
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" ||
-    /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(hostname);
 }

@@ -9,8 +9,8 @@ import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
 import {
+  checkListen,
   collect,
-  parseListen,
   POLICIES_FLAG,
   REMOTE_FLAGS,
   STATE_FLAG,
@@ -63,7 +63,7 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
     .option(...REMOTE_FLAGS.remoteTimeout)
     .option(...REMOTE_FLAGS.hookListen);
   command.action(async (o) => {
-    parseListen(o.listen, "--listen", {
+    checkListen(o.listen, "--listen", {
       allowed: o.allowRemote === true,
       hint: "pass --allow-remote with --tls-cert and --tls-key",
     });

@@ -12,10 +12,10 @@ import { reportScopedRules } from "./_scoped_rules.ts";
 import { MAX_CLIENT_CONNECTIONS, startProxyService } from "../proxy/mod.ts";
 import {
   checkGatewayUrl,
+  checkListen,
   GATEWAY_FLAG,
   GATEWAY_TOKEN_FILE_FLAG,
   LOG_FLAGS,
-  parseListen,
   parseLogFlags,
   parsePositiveInt,
   POLICIES_FLAG,
@@ -75,7 +75,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
     .action(async (options) => {
-      const listen = parseListen(options.listen, "--listen", {
+      const listen = checkListen(options.listen, "--listen", {
         allowed: options.allowRemote === true,
         hint: "pass --allow-remote to insist",
       });

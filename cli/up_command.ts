@@ -8,9 +8,9 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath } from "./context.ts";
 import {
+  checkListen,
   collect,
   LOG_FLAGS,
-  parseListen,
   parseLogFlags,
   POLICIES_FLAG,
   REMOTE_FLAGS,
@@ -77,8 +77,8 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
     .option(...REMOTE_FLAGS.hookListen)
     .action(async (options) => {
       const logs = parseLogFlags(options);
-      const listen = parseListen(options.listen);
-      parseListen(options.gatewayListen, "--gateway-listen");
+      const listen = checkListen(options.listen);
+      checkListen(options.gatewayListen, "--gateway-listen");
       checkResolve(options.resolve);
       const upstreamCaFiles = await checkFlagFiles(
         options.upstreamCa.map((f) => resolveUserPath(ctx, f)),

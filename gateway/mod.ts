@@ -37,7 +37,7 @@ export {
   renderRuleChunk,
   safeJson,
 } from "./proposals/mod.ts";
-export { parseListen, startGateway } from "./server/mod.ts";
+export { startGateway } from "./server/mod.ts";
 export { installPostReceiveHook, RemoteSync, RemoteSyncError } from "./remote/mod.ts";
 export type { RemoteOptions } from "./remote/mod.ts";
 export { GatewayPool } from "./client/mod.ts";

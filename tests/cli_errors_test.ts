@@ -49,6 +49,11 @@ Deno.test("cli #18.1: a non-loopback listen address is usage (2) and names only 
     assert.equal(r.code, 2);
     assert.match(r.err, /--allow-remote with --tls-cert and --tls-key/);
   });
+  // One parser for every listener (proxy/policy/parse_listen.ts): brackets hold an IP literal.
+  await inEmptyDir(() => ["gateway", "--listen", "[nope]:1"], (r) => {
+    assert.equal(r.code, 2);
+    assert.match(r.err, /Invalid --listen "\[nope\]:1": expected HOST:PORT/);
+  });
 });
 
 Deno.test("cli #18.1: a malformed --resolve or --gateway is usage (2) on every command that runs a proxy", async () => {

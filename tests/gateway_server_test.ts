@@ -4,7 +4,6 @@ import {
   GatewayClient,
   GatewayError,
   MAX_EVENT_TEXT_BYTES,
-  parseListen,
   policyUpdated,
   ProposalStore,
   type PublishedPolicy,
@@ -73,8 +72,15 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
 }
 
 Deno.test("startGateway() guards its API with a 0600 bearer token and loopback only", async () => {
-  assert.throws(() => parseListen("0.0.0.0:80"), /loopback only/);
-  assert.throws(() => parseListen("nonsense"), TypeError);
+  const dir = await Deno.makeTempDir();
+  const refusals: [string, RegExp][] = [
+    ["0.0.0.0:80", /^TypeError: .*loopback only$/],
+    ["nonsense", /^TypeError: .*expected HOST:PORT$/],
+  ];
+  for (const [listen, refusal] of refusals) {
+    await assert.rejects(() => startGateway({ policiesDir: dir, stateDir: dir, listen }), refusal);
+  }
+  await Deno.remove(dir, { recursive: true });
   await withGateway(async (repo, gw) => {
     const alice = await gw.credentials.addReviewer("alice2");
     const stat = await Deno.stat(join(repo.root, ".tollgate", "gateway.token"));

@@ -8,6 +8,7 @@
 
 import { join } from "node:path";
 import { OcsfLog } from "../../proxy/ocsf/mod.ts";
+import { parseListen } from "../../proxy/policy/mod.ts";
 import { DirectoryWatcher, type DirectoryWatcherOptions } from "../events/mod.ts";
 import { EventHub } from "../events/mod.ts";
 import { createGatewayApp } from "./gateway_app.ts";
@@ -73,32 +74,15 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/**
- * Parse `HOST:PORT`: a loopback address, or any address when `allowRemote` (the CLI asks for
- * TLS then).
- *
- * @throws {TypeError} when malformed, or not a loopback address without `allowRemote`
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseListen } from "./gateway_server.ts";
- * assert.equal(parseListen("127.0.0.1:0").port, 0);
- * ```
- */
-export function parseListen(
-  listen: string,
-  allowRemote = false,
-): { hostname: string; port: number } {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:]+):(\d{1,5})$/.exec(listen);
-  const port = Number(m?.[2]);
-  if (!m || port > 65535) throw new TypeError(`Invalid listen address "${listen}": use HOST:PORT`);
-  const hostname = m[1]!.replace(/^\[|\]$/g, "");
-  if (!allowRemote && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(hostname)) {
+/** The gateway's listen address: loopback unless `allowRemote` (the CLI asks for TLS then). */
+function listenAddress(listen: string, allowRemote = false): { hostname: string; port: number } {
+  const { hostname, port, loopback } = parseListen(listen);
+  if (!allowRemote && !loopback) {
     throw new TypeError(
       `Refusing to listen on "${hostname}": the gateway listens on loopback only`,
     );
   }
-  return { hostname: hostname === "localhost" ? "127.0.0.1" : hostname, port };
+  return { hostname, port };
 }
 
 /**
@@ -125,7 +109,7 @@ export function parseListen(
  * ```
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const { hostname, port } = parseListen(options.listen, options.allowRemote);
+  const { hostname, port } = listenAddress(options.listen, options.allowRemote);
   const { policiesDir } = options;
   const token = await ensureGatewayToken(options.stateDir);
   // A write that fails (a full disk) is counted, reported, and shown at GET /v1/status.

@@ -5,5 +5,5 @@
  * @module
  */
 
-export { parseListen, startGateway } from "./gateway_server.ts";
+export { startGateway } from "./gateway_server.ts";
 export type { GatewayOptions, RunningGateway } from "./gateway_server.ts";

@@ -75,6 +75,8 @@ export { findRevisionComments, REVISION_COMMENT, revisionCommentLine } from "./r
 export type { ParsedPolicyText, RevisionMark } from "./revision_comment.ts";
 export { cidrContains, classifyAddress, ipInCidrs, isIpLiteral, parseCidr } from "./ip.ts";
 export type { AddressClass, Cidr } from "./ip.ts";
+export { parseListen } from "./parse_listen.ts";
+export type { ListenAddress } from "./parse_listen.ts";
 export { policyCoversRule } from "./policy_covers_rule.ts";
 export { ACCESS_PRESETS, HTTP_METHODS, presetMethods } from "./presets.ts";
 export {
