@@ -4,15 +4,12 @@
  * @module
  */
 
-import { join } from "node:path";
 import { type Command, Option } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
 import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../proxy/mod.ts";
-import { gitRepoPaths } from "../gateway/mod.ts";
 import { capturePorts, checkPassedEnv, chooseIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
-import { CEILING_FILE } from "../gateway/authority/mod.ts";
-import { AUTO_APPROVE_FILE } from "../gateway/automation/mod.ts";
+import { sandboxFence } from "../gateway/client/mod.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
 import {
   checkGatewayUrl,
@@ -119,11 +116,8 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         stateDir,
         caPem: ca.certPem,
         skillPath: DEFAULT_SKILL_PATH,
-        // The whole policy repository, .git included: a hook, config or attribute planted
-        // there would otherwise run, or change what is committed, at the next approval.
-        readOnly: [...await gitRepoPaths(policiesDir), policiesDir],
-        // The org ceiling and the auto-approval patterns are never readable from inside.
-        hideFiles: [CEILING_FILE, AUTO_APPROVE_FILE].map((f) => join(policiesDir, f)),
+        // The policy repository read-only, the ceiling and auto-approval patterns hidden.
+        ...await sandboxFence(policiesDir),
         env: ctx.env,
         passEnv,
         cwd: ctx.cwd,

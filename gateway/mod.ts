@@ -26,7 +26,8 @@ export type { CheckResult } from "./proposals/mod.ts";
 export { summarizeRule } from "./proposals/mod.ts";
 export { quoteUntrusted, visibleText } from "./repo/mod.ts";
 export { isPolicyName, listPolicyNames, readPolicyFile } from "./repo/mod.ts";
-export { gitRepoPaths, gitUserName } from "./repo/mod.ts";
+export { gitUserName } from "./repo/mod.ts";
+export { gitRepoPaths } from "./client/mod.ts";
 export type { PolicyFile } from "./repo/mod.ts";
 export type { ApproveStep, RemoveStep, StoreChange } from "./proposals/mod.ts";
 export {

@@ -137,11 +137,14 @@ Deno.test("architecture: product modules export no bench-only names", async () =
 });
 
 Deno.test("architecture: a proxy linked to a gateway loads only the gateway client", async () => {
-  // The embedded store is imported on demand (cli/_gateway_link.ts), never at start-up.
-  const loaded = [...await loadedFiles("cli/proxy_command.ts")];
-  const gateway = loaded.filter((f) => f.startsWith("gateway/")).sort();
-  assert.deepEqual(gateway.filter((f) => !f.startsWith("gateway/client/")), []);
-  assert.ok(gateway.includes("gateway/client/gateway_client.ts"));
+  // The embedded store is imported on demand (cli/_gateway_link.ts), never at start-up; the
+  // sandbox's fence around the policy repository comes from the client too.
+  for (const command of ["cli/proxy_command.ts", "cli/sandbox_command.ts"]) {
+    const loaded = [...await loadedFiles(command)];
+    const gateway = loaded.filter((f) => f.startsWith("gateway/")).sort();
+    assert.deepEqual(gateway.filter((f) => !f.startsWith("gateway/client/")), [], command);
+    assert.ok(gateway.includes("gateway/client/gateway_client.ts"), command);
+  }
 });
 
 Deno.test("architecture: gateway/client imports no other gateway folder, types included", async () => {

@@ -14,7 +14,6 @@ export {
 } from "./authority_delta.ts";
 export type { AuthorityDelta, AuthorityGrant } from "./authority_delta.ts";
 export {
-  CEILING_FILE,
   ceilingPath,
   firstOutside,
   loadCeiling,

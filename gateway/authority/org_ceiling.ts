@@ -13,9 +13,7 @@ import {
   type Policy,
 } from "../../proxy/policy/mod.ts";
 import { type AuthorityGrant, formatGrant, grantCovered, ruleGrants } from "./authority_delta.ts";
-
-/** The file name of the ceiling in a policies directory (never a sandbox policy name). */
-export const CEILING_FILE = "ceiling.yaml";
+import { CEILING_FILE } from "../client/mod.ts";
 
 /** The refusal code an agent learns, and nothing more. */
 export const OUTSIDE_CEILING = "outside_org_ceiling";

@@ -12,6 +12,7 @@ import { compilePathGlob, hostMatches, parseHostPattern } from "../../proxy/poli
 import type { Finding } from "../../proxy/policy_local/mod.ts";
 import type { AuthorityGrant } from "../authority/mod.ts";
 import { type ApprovalScope, DEFAULT_LEASE_MS, parseDuration } from "./approval_scope.ts";
+import { AUTO_APPROVE_FILE } from "../client/mod.ts";
 
 /** One named pattern of `auto_approve.yaml`. */
 export interface AutoPattern {
@@ -32,9 +33,6 @@ export interface AutoPattern {
   /** The lease length given, in ms (1 h by default). */
   leaseMs: number;
 }
-
-/** The file name of the patterns in a policies directory. */
-export const AUTO_APPROVE_FILE = "auto_approve.yaml";
 
 /**
  * Read the patterns; none when the file is missing.

@@ -18,7 +18,6 @@ export { addLeaseComment, removeRuleText } from "./lease_text.ts";
 export { scopeFields, scopeTrailers, withScope } from "./scoped_approval.ts";
 export type { ApproveOptions } from "./scoped_approval.ts";
 export {
-  AUTO_APPROVE_FILE,
   autoScope,
   matchAutoPattern,
   parseAutoPatterns,

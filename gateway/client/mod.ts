@@ -1,7 +1,8 @@
 /**
  * What a proxy needs to talk to a gateway, and nothing of the server: the HTTP client, its
- * failover pool, the policy subscription over server-sent events, the route constants both
- * sides share, and the host's enrolment token file.
+ * failover pool, the policy subscription over server-sent events, the route constants and wire
+ * types both sides share, the host's enrolment token file, and the fence a sandbox host puts
+ * around the policy repository (with the hardened git runner it and the server use).
  *
  * @module
  */
@@ -17,6 +18,11 @@ export type {
   RejectOptions,
   RuleRemoval,
 } from "./gateway_wire.ts";
+export { runGit } from "./run_git.ts";
+export type { GitResult, RunGitOptions } from "./run_git.ts";
+export { DRIVER_KEYS, driverOverrides } from "./_git_hardening.ts";
+export { AUTO_APPROVE_FILE, CEILING_FILE, gitRepoPaths, sandboxFence } from "./sandbox_fence.ts";
+export type { SandboxFence } from "./sandbox_fence.ts";
 export { GatewayPool } from "./gateway_pool.ts";
 export type { GatewayPoolOptions } from "./gateway_pool.ts";
 export {

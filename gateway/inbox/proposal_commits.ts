@@ -5,7 +5,7 @@
  * @module
  */
 
-import { runGit } from "../repo/mod.ts";
+import { runGit } from "../client/mod.ts";
 
 const HISTORY_DEPTH = 1000;
 

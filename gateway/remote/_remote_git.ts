@@ -1,7 +1,7 @@
 /**
  * The git runs of a policies clone that follows a remote: the clone itself, then the local
  * integration of what a fetch brought (fast-forward, rebase, reset, commit), on top of the
- * hardening every Tollgate git run has (`_git_hardening.ts`: no hooks, no drivers, no
+ * hardening every Tollgate git run has (`gateway/client/_git_hardening.ts`: no hooks, no drivers, no
  * prompts). Fetch and push run in a `TransportRepo` (`_transport_repo.ts`), never under the
  * clone's own config; both take `transportConfig`: an allow-list of protocols and a stall
  * limit. Credentials are never logged: every message passes through `redactUrl`.
@@ -9,7 +9,7 @@
  * @module
  */
 
-import { runGit } from "../repo/mod.ts";
+import { runGit } from "../client/mod.ts";
 
 /** A remote git run that failed; its message is one line with credentials removed. */
 export class RemoteGitError extends Error {

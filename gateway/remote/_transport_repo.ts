@@ -15,7 +15,7 @@
  */
 
 import { dirname } from "node:path";
-import { runGit } from "../repo/mod.ts";
+import { runGit } from "../client/mod.ts";
 import { sweepStaleTransports, transportPrefix } from "./_stale_transports.ts";
 import { failure, redactUrl, RemoteGitError, remoteRef, transportConfig } from "./_remote_git.ts";
 

@@ -1,84 +1,13 @@
 /**
  * The few Git operations the gateway needs, through the real `git` binary: find the work
  * tree root, commit one file with trailers (and check that the commit holds exactly the text
- * written), and tell whether a file has uncommitted changes. Every run is hardened (see
- * `_git_hardening.ts`): nothing planted in the repository runs.
+ * written), and tell whether a file has uncommitted changes. Every run goes through the
+ * hardened `runGit()` (gateway/client/run_git.ts): nothing planted in the repository runs.
  *
  * @module
  */
 
-import { DRIVER_KEYS, driverOverrides, HARDENED_CONFIG, HARDENED_ENV } from "./_git_hardening.ts";
-
-/** The result of one git run. */
-export interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** True when the run was killed at its `timeoutMs`. */
-  timedOut?: boolean;
-}
-
-/** Options of one git run. */
-export interface RunGitOptions {
-  /** Text for git's standard input. */
-  stdin?: string;
-  /** Extra environment (e.g. `driverOverrides`). */
-  env?: Record<string, string>;
-  /** Kill git, and every process it started (its own process group), after this many ms. */
-  timeoutMs?: number;
-}
-
-/**
- * Run git in `cwd`, hardened, and capture its output (never throws for a non-zero exit).
- *
- * @example
- * ```ts ignore
- * const { stdout } = await runGit(["rev-parse", "HEAD"], repo);
- * ```
- */
-export async function runGit(
-  args: string[],
-  cwd: string,
-  options: RunGitOptions = {},
-): Promise<GitResult> {
-  const { stdin } = options;
-  const child = new Deno.Command("git", {
-    args: [...HARDENED_CONFIG.flatMap((c) => ["-c", c]), "--no-pager", ...args],
-    cwd,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    // A prompt (editor, credentials, pager) must never block an approval.
-    env: { ...HARDENED_ENV, ...options.env },
-    detached: options.timeoutMs !== undefined,
-  }).spawn();
-  let timedOut = false;
-  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-    try {
-      // The whole group: a transport helper (git-remote-https, send-pack) must not finish a
-      // push after the caller was told it failed, nor hold the output pipes open.
-      Deno.kill(-child.pid, "SIGKILL");
-      timedOut = true;
-    } catch {
-      // Already gone.
-    }
-  }, options.timeoutMs);
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    try {
-      await writer.write(new TextEncoder().encode(stdin));
-      await writer.close();
-    } catch {
-      // git may exit before reading its input (no identity, a bad path): its exit code and
-      // stderr below say why; a broken pipe here is not the error to report.
-      await writer.abort().catch(() => {});
-    }
-  }
-  const out = await child.output().finally(() => clearTimeout(timer));
-  const decoder = new TextDecoder();
-  const result = { code: out.code, stdout: decoder.decode(out.stdout) };
-  return { ...result, stderr: decoder.decode(out.stderr), ...(timedOut ? { timedOut } : {}) };
-}
+import { DRIVER_KEYS, driverOverrides, runGit } from "../client/mod.ts";
 
 /**
  * The root of the Git work tree holding `dir`, or undefined when it is not in one (or git is
@@ -96,26 +25,6 @@ export async function gitWorkTreeRoot(dir: string): Promise<string | undefined> 
   } catch {
     return undefined;
   }
-}
-
-/**
- * The directories a sandbox must not write to protect the repository holding `dir`: its work
- * tree root, then its git directories when they live elsewhere (a linked worktree's or a
- * separate git dir). Outermost first, so read-only bind mounts stack; empty outside Git.
- *
- * @example
- * ```ts ignore
- * const readOnly = [...await gitRepoPaths(policiesDir), policiesDir];
- * ```
- */
-export async function gitRepoPaths(dir: string): Promise<string[]> {
-  const args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir"];
-  const r = await runGit([...args, "--git-common-dir"], dir).catch(() => undefined);
-  if (!r || r.code !== 0) return [];
-  const [root, ...gitDirs] = r.stdout.split("\n").filter((l) => l !== "");
-  if (root === undefined) return [];
-  const outside = gitDirs.filter((d) => d !== root && !d.startsWith(`${root}/`));
-  return [...new Set([root, ...outside])];
 }
 
 /** A commit of one file: subject line plus trailers. */

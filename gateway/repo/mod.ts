@@ -1,7 +1,7 @@
 /**
  * The policies directory as the gateway keeps it: policy files (read, list, cached compile,
  * text edits that keep comments and key order), atomic writes and durable renames, the directory
- * lock, Git (commit, hardened against repository configuration), and the quoting of untrusted
+ * lock, Git (commit, through the client's hardened `runGit()`), and the quoting of untrusted
  * text in messages.
  *
  * @module
@@ -16,14 +16,7 @@ export {
 } from "./atomic_file.ts";
 export type { StagedFile } from "./atomic_file.ts";
 export { withDirectoryLock } from "./directory_lock.ts";
-export {
-  gitCommitFile,
-  gitFileDirty,
-  gitRepoPaths,
-  gitUserName,
-  gitWorkTreeRoot,
-  runGit,
-} from "./git_repo.ts";
+export { gitCommitFile, gitFileDirty, gitUserName, gitWorkTreeRoot } from "./git_repo.ts";
 export { PolicyCache } from "./policy_cache.ts";
 
 export { isPolicyName, listPolicyNames, policyFilePath, readPolicyFile } from "./policy_files.ts";

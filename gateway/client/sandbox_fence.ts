@@ -1,0 +1,67 @@
+/**
+ * What a sandbox on this host must not touch of the policy repository, for the commands that
+ * run one (`sandbox run`, with or without `--gateway`): the names of the two files the gateway
+ * keeps from agents, and the repository's directories, found with git.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { runGit } from "./run_git.ts";
+
+/** The org ceiling's file in the policies directory (gateway/authority reads it). */
+export const CEILING_FILE = "ceiling.yaml";
+
+/** The auto-approval patterns' file in the policies directory (gateway/automation reads it). */
+export const AUTO_APPROVE_FILE = "auto_approve.yaml";
+
+/** The paths a sandbox gets read-only, and the files it must not read at all. */
+export interface SandboxFence {
+  /** The repository holding the policies (its .git included), then the policies directory. */
+  readOnly: string[];
+  /** The org ceiling and the auto-approval patterns. */
+  hideFiles: string[];
+}
+
+/**
+ * The fence around `policiesDir`: the whole policy repository read-only (a hook, config or
+ * attribute planted there would otherwise run, or change what is committed, at the next
+ * approval), and the ceiling and auto-approval files hidden.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sandboxFence } from "./sandbox_fence.ts";
+ * const dir = await Deno.makeTempDir();
+ * const fence = await sandboxFence(dir);
+ * assert.deepEqual(fence.readOnly, [dir]);
+ * assert.deepEqual(fence.hideFiles, [`${dir}/ceiling.yaml`, `${dir}/auto_approve.yaml`]);
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function sandboxFence(policiesDir: string): Promise<SandboxFence> {
+  return {
+    readOnly: [...await gitRepoPaths(policiesDir), policiesDir],
+    hideFiles: [CEILING_FILE, AUTO_APPROVE_FILE].map((f) => join(policiesDir, f)),
+  };
+}
+
+/**
+ * The directories a sandbox must not write to protect the repository holding `dir`: its work
+ * tree root, then its git directories when they live elsewhere (a linked worktree's or a
+ * separate git dir). Outermost first, so read-only bind mounts stack; empty outside Git.
+ *
+ * @example
+ * ```ts ignore
+ * const readOnly = [...await gitRepoPaths(policiesDir), policiesDir];
+ * ```
+ */
+export async function gitRepoPaths(dir: string): Promise<string[]> {
+  const args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir"];
+  const r = await runGit([...args, "--git-common-dir"], dir).catch(() => undefined);
+  if (!r || r.code !== 0) return [];
+  const [root, ...gitDirs] = r.stdout.split("\n").filter((l) => l !== "");
+  if (root === undefined) return [];
+  const outside = gitDirs.filter((d) => d !== root && !d.startsWith(`${root}/`));
+  return [...new Set([root, ...outside])];
+}
