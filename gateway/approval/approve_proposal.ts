@@ -8,51 +8,17 @@
  * @module
  */
 
-import type { ProposalRecord } from "../proposals/mod.ts";
 import { configEvent } from "../../proxy/ocsf/mod.ts";
-import type { LoadedPolicy } from "../../proxy/policy/mod.ts";
 import { type Applied, applyStep, type Bumped, bumpStep } from "./candidate.ts";
-import {
-  renameDurable,
-  type StagedFile,
-  stageFile,
-  syncDirectories,
-  writeFileAtomic,
-} from "../repo/mod.ts";
-import { withDirectoryLock } from "../repo/mod.ts";
-import { gitCommitFile } from "../repo/mod.ts";
-import { type PolicyFile, readPolicyFile } from "../repo/mod.ts";
-import { findProposalFile, proposalFilePath } from "../proposals/mod.ts";
-import { assertProposalId } from "../proposals/mod.ts";
-import { stampDecision } from "../proposals/mod.ts";
-import { recordFromText } from "../proposals/mod.ts";
-import {
-  type ProposalSeal,
-  readSeal,
-  removeSeal,
-  sealProblem,
-  stageSeal,
-  withPatch,
-} from "../proposals/mod.ts";
-import { recoverProposals } from "./recover_proposals.ts";
-import { buildFileDiff } from "../proposals/mod.ts";
+import { renameDurable, syncDirectories, visibleText, withDirectoryLock } from "../repo/mod.ts";
+import { assertProposalId, proposalFilePath, removeSeal } from "../proposals/mod.ts";
 import type { StoreEnv } from "../proposals/mod.ts";
-import { visibleText } from "../repo/mod.ts";
-import { conflict, validateStep } from "./_approve_checks.ts";
+import { recoverProposals } from "./recover_proposals.ts";
+import { validateStep } from "./_approve_checks.ts";
+import { type Loaded, loadStep } from "./_approve_load.ts";
+import { commitStep, pushPolicy, replaceStep, stageStep } from "./_approve_writes.ts";
 import { type ApproveOptions, scopeFields, scopeTrailers, withScope } from "../automation/mod.ts";
-import type { RuleLease } from "../../proxy/policy/mod.ts";
-import type { CeilingView } from "../authority/mod.ts";
 import type { ApproveResult } from "../client/mod.ts";
-
-interface Loaded {
-  record: ProposalRecord;
-  current: PolicyFile;
-  /** The patch file's text, as its seal confirmed it. */
-  text: string;
-  seal: ProposalSeal;
-  /** The org ceiling at approval time, when there is one. */
-  ceiling?: CeilingView;
-}
 
 /**
  * Approve pending proposal `id`: re-check, apply the reviewed diff to the current file,
@@ -106,125 +72,6 @@ export async function approveProposal(
   return result;
 }
 
-async function loadStep(env: StoreEnv, id: string): Promise<Loaded> {
-  const found = await findProposalFile(env.policiesDir, id);
-  if (!found) throw conflict(id, "no such proposal");
-  if (found.state !== "pending") throw conflict(id, `it is already ${found.state}`);
-  const text = await Deno.readTextFile(found.path);
-  const record = recordFromText(found, text);
-  if (record.ruleError) throw conflict(id, record.ruleError);
-  // Approve only the patch Tollgate wrote: the rule proposed, checked and shown.
-  const seal = await readSeal(env.policiesDir, id);
-  const { policy, ruleKey } = record.meta;
-  const tampered = sealProblem(seal, { text, policy, ruleKey, rule: record.rule });
-  if (tampered || !seal) throw conflict(id, `${tampered}; reject it`);
-  const load = (text: string, file: string) => env.policies.load(text, file);
-  const current = await readPolicyFile(env.policiesDir, record.meta.policy, load).catch((error) => {
-    const why = visibleText((error as Error).message, 300);
-    throw conflict(id, `policy "${record.meta.policy}" does not validate on disk: ${why}`);
-  });
-  if (!current) throw conflict(id, `policy "${record.meta.policy}" no longer exists`);
-  return { record, current, text, seal, ceiling: await env.ceiling?.() };
-}
-
-interface Staged {
-  /** The seal, accepting the stamped patch too. */
-  seal: StagedFile;
-  /** The pending patch stamped with the decision. */
-  stamp: StagedFile;
-  /** The new policy file. */
-  policy: StagedFile;
-  /** The pending patch as it was, to restore on failure. */
-  original: string;
-}
-
-/**
- * Write the stamped patch and the new policy beside their targets, fsyncing both at once
- * (one fsync's wait instead of three in a row before the push).
- */
-async function stageStep(
-  env: StoreEnv,
-  { record, current, text: original, seal }: Loaded,
-  applied: Applied & { lease?: RuleLease },
-  bumped: Bumped,
-  by: string,
-): Promise<Staged> {
-  const decision = {
-    ...scopeFields(applied.lease),
-    status: "approved" as const,
-    by,
-    at: env.now().toISOString(),
-    revision: bumped.result.policy.revision,
-    hash: bumped.result.hash,
-    baseHash: current.loaded.hash,
-  };
-  // A re-placed rule: the approved patch holds the diff that was applied.
-  const diff = applied.rebased
-    ? buildFileDiff(record.meta.path, current.text, applied.text)
-    : undefined;
-  const stamped = stampDecision(original, decision, diff);
-  const all = await Promise.allSettled([
-    stageSeal(env.policiesDir, withPatch(seal, stamped)),
-    stageFile(record.file, stamped),
-    stageFile(current.path, bumped.text),
-  ]);
-  const [sealed, stamp, policy] = all.map((s) => s.status === "fulfilled" ? s.value : undefined);
-  if (sealed && stamp && policy) return { seal: sealed, stamp, policy, original };
-  for (const s of [sealed, stamp, policy]) await s?.discard();
-  throw all.find((s): s is PromiseRejectedResult => s.status === "rejected")!.reason;
-}
-
-/**
- * Rename the stamped patch, then the policy, in that order: recovery reads a policy that
- * carries the rule's marker as approved, by whoever the patch's stamp names.
- */
-async function replaceStep(env: StoreEnv, { record }: Loaded, staged: Staged): Promise<void> {
-  try {
-    await staged.seal.replace();
-    await staged.stamp.replace();
-    await env.beforeStep("write");
-    await staged.policy.replace();
-  } catch (error) {
-    await staged.policy.discard();
-    await staged.stamp.discard();
-    await staged.seal.discard();
-    // The policy was not replaced: the proposal stays pending, unstamped.
-    await writeFileAtomic(record.file, staged.original).catch(() => {});
-    throw error;
-  }
-}
-
-async function commitStep(
-  env: StoreEnv,
-  { record, current }: Loaded,
-  bumped: Bumped,
-  by: { name: string; trailers: Record<string, string> },
-  originalPatch: string,
-): Promise<string | undefined> {
-  const repo = await env.repo();
-  if (!repo.root) return undefined;
-  try {
-    return await gitCommitFile(repo.root, {
-      path: `${repo.prefix}${record.meta.policy}.yaml`,
-      text: bumped.text,
-      subject: record.meta.summary,
-      trailers: {
-        "Proposal-Id": record.id,
-        "Approved-By": visibleText(by.name, 200),
-        "Policy-Revision": String(bumped.result.policy.revision),
-        ...by.trailers,
-      },
-    });
-  } catch (error) {
-    // Roll back so the proposal stays pending and the file matches the last commit.
-    await writeFileAtomic(current.path, current.text, {
-      onReplaced: () => pushPolicy(env, record.meta.policy, current.text, current.loaded),
-    });
-    await writeFileAtomic(record.file, originalPatch);
-    throw error;
-  }
-}
-
 function outcome(loaded: Loaded, applied: Applied, bumped: Bumped, commit?: string): ApproveResult {
   return {
     id: loaded.record.id,
@@ -235,11 +82,6 @@ function outcome(loaded: Loaded, applied: Applied, bumped: Bumped, commit?: stri
     commit,
     rebased: applied.rebased,
   };
-}
-
-function pushPolicy(env: StoreEnv, name: string, text: string, loaded: LoadedPolicy): void {
-  const { hash, policy } = loaded;
-  env.notify({ kind: "policy", name, revision: policy.revision, hash, text, policy });
 }
 
 function signalStep(env: StoreEnv, r: ApproveResult, options: ApproveOptions): void {

@@ -5,7 +5,8 @@
  * @module
  */
 
-export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./directory_watcher.ts";
+export { DirectoryWatcher } from "./directory_watcher.ts";
+export { MAX_EVENT_TEXT_BYTES, policyUpdated } from "./policy_updated.ts";
 export type { DirectoryWatcherOptions } from "./directory_watcher.ts";
 export { EventHub, sseFrame } from "./event_hub.ts";
 export type { GatewayEvent, HubEvent, HubSubscription } from "./event_hub.ts";

@@ -19,8 +19,11 @@ export {
 export type { ProposalFile, ProposalState } from "./proposal_files.ts";
 export { assertProposalId, newProposalId } from "./proposal_id.ts";
 export { isProposalId } from "../listing/mod.ts";
-export { formatProposalPatch, parseProposalPatch, stampDecision } from "./proposal_patch.ts";
-export type { ParsedProposal, ProposalDecision, ProposalMeta } from "./proposal_patch.ts";
+export { formatProposalPatch } from "./proposal_patch.ts";
+export type { ProposalDecision, ProposalMeta } from "./proposal_patch.ts";
+export { parseProposalPatch } from "./parse_proposal_patch.ts";
+export type { ParsedProposal } from "./parse_proposal_patch.ts";
+export { stampDecision } from "./stamp_decision.ts";
 export {
   findProposalRecord,
   readProposalRecord,

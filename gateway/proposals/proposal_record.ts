@@ -14,7 +14,8 @@ import {
   type ProposalState,
 } from "./proposal_files.ts";
 import { isProposalId } from "../listing/mod.ts";
-import { parseProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
+import type { ProposalMeta } from "./proposal_patch.ts";
+import { parseProposalPatch } from "./parse_proposal_patch.ts";
 import { ruleFromDiff } from "./rule_diff.ts";
 import { reviewToken } from "./proposal_seal.ts";
 

@@ -6,4 +6,4 @@
  */
 
 export { ProposalStore } from "./proposal_store.ts";
-export type { ProposalStoreOptions } from "./proposal_store.ts";
+export type { ProposalStoreOptions } from "./proposal_store_options.ts";

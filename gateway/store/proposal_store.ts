@@ -7,19 +7,17 @@
  * @module
  */
 
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import type {
   ProposalInput,
   ProposalSink,
   ProposalStatus,
   SubmitResult,
 } from "../../proxy/policy_local/mod.ts";
-import type { OcsfEvent } from "../../proxy/ocsf/mod.ts";
 import { approveProposal } from "../approval/mod.ts";
 import type { ApproveResult, RejectOptions, RuleRemoval } from "../client/mod.ts";
 import { refreshProposal, rejectProposal } from "../approval/mod.ts";
 import { withDirectoryLock } from "../repo/mod.ts";
-import { gitWorkTreeRoot } from "../repo/mod.ts";
 import { ensureStateDirs, listProposalFiles, type ProposalState } from "../proposals/mod.ts";
 import { isProposalId } from "../proposals/mod.ts";
 import {
@@ -29,57 +27,19 @@ import {
   toProposalStatus,
 } from "../proposals/mod.ts";
 import { appliedPendingIds, recoverProposals } from "../approval/mod.ts";
-import type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "../proposals/mod.ts";
+import type { RepoInfo, StoreChange, StoreEnv } from "../proposals/mod.ts";
 import { submitProposal } from "../proposals/mod.ts";
 import { waitForDecision } from "../proposals/mod.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { listProposals } from "./_list_proposals.ts";
 import { type ListedProposal, readCeilingText } from "../listing/mod.ts";
+import { cachedRepoInfo } from "./_repo_info.ts";
+import { defaults, type ProposalStoreOptions } from "./proposal_store_options.ts";
 import { candidateView } from "../approval/mod.ts";
 import { ceilingPath, readCeilingView } from "../authority/mod.ts";
 import type { ApproveOptions, RuleEnd } from "../automation/mod.ts";
 import { autoApproveSubmitted, removeEndedRules } from "../automation/mod.ts";
 import { PolicyCache } from "../repo/mod.ts";
-
-/** Options of a `ProposalStore`. */
-export interface ProposalStoreOptions {
-  /** The policies directory (`NAME.yaml` files and the state directories). */
-  policiesDir: string;
-  /** Clock (tests pin it). */
-  now?: () => Date;
-  /** Sink for CONFIG:PROPOSED/APPROVED/REJECTED events. */
-  emit?: (event: OcsfEvent) => void;
-  /**
-   * Called before each approval or removal step (tests pause here to kill the process).
-   *
-   * @internal
-   */
-  beforeStep?: (step: ApproveStep | RemoveStep) => Promise<void> | void;
-  /** Safety re-check period of `wait()` beside its file watch, in ms. */
-  waitRecheckMs?: number;
-  /** Pending proposals one sandbox may have at once (default 20; more are refused). */
-  maxPendingPerSandbox?: number;
-  /** The org ceiling file (default `ceiling.yaml` in the policies directory). */
-  ceilingFile?: string;
-  /**
-   * Loaded policies to reuse (the gateway shares one with its directory watch).
-   *
-   * @internal
-   */
-  policyCache?: PolicyCache;
-  /** Runs the auto-approval of a submit (a remote-backed store publishes it on the remote). */
-  publishAutoApproval?: (id: string, step: () => Promise<boolean>) => Promise<boolean>;
-}
-
-const defaults = {
-  now: () => new Date(),
-  emit: (_event: OcsfEvent) => {},
-  beforeStep: (_step: ApproveStep | RemoveStep) => {},
-  waitRecheckMs: 5_000,
-} satisfies Partial<ProposalStoreOptions>;
-
-/** How long the Git layout of the directory is trusted before it is looked up again. */
-const REPO_TTL_MS = 10_000;
 
 /**
  * The proposal store of one policies directory.
@@ -115,7 +75,7 @@ export class ProposalStore implements ProposalSink {
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #recheckMs: number;
   readonly #publishAuto?: ProposalStoreOptions["publishAutoApproval"];
-  #repo?: { at: number; info: Promise<RepoInfo> };
+  readonly #repoInfo: () => Promise<RepoInfo>;
 
   /** Bind a store to a policies directory (`options`: clock, event sink, hooks). */
   constructor(options: ProposalStoreOptions) {
@@ -125,12 +85,13 @@ export class ProposalStore implements ProposalSink {
     this.#recheckMs = o.waitRecheckMs;
     this.recordsProposals = options.emit !== undefined;
     this.#publishAuto = options.publishAutoApproval;
+    this.#repoInfo = cachedRepoInfo(options.policiesDir);
     this.#env = {
       policiesDir: options.policiesDir,
       now: o.now,
       emit: o.emit,
       notify: (change) => this.#notify(change),
-      repo: () => this.#repoInfo(),
+      repo: this.#repoInfo,
       beforeStep: async (step) => await o.beforeStep(step),
       maxPending: o.maxPendingPerSandbox,
       ceiling: () => readCeilingView(ceilingPath(options.policiesDir, options.ceilingFile)),
@@ -270,19 +231,4 @@ export class ProposalStore implements ProposalSink {
   async #recoverIfNeeded(id?: string): Promise<void> {
     if ((await appliedPendingIds(this.policiesDir, id)).length > 0) await this.recover();
   }
-
-  #repoInfo(): Promise<RepoInfo> {
-    const now = Date.now();
-    if (!this.#repo || now - this.#repo.at > REPO_TTL_MS) {
-      this.#repo = { at: now, info: lookUpRepo(this.policiesDir) };
-    }
-    return this.#repo.info;
-  }
-}
-
-async function lookUpRepo(dir: string): Promise<RepoInfo> {
-  const root = await gitWorkTreeRoot(dir);
-  if (!root) return { prefix: "" };
-  const rel = relative(await Deno.realPath(root), await Deno.realPath(dir));
-  return { root, prefix: rel === "" ? "" : `${rel.split("\\").join("/")}/` };
 }
