@@ -9,7 +9,10 @@ import type { OcsfEvent } from "../ocsf/mod.ts";
 import type { CompiledPolicy } from "../policy/mod.ts";
 import type { ProposalSink } from "./proposal_sink.ts";
 
-/** The policy this proxy enforces right now. */
+/**
+ * The policy this proxy enforces right now: the part of the proxy's `PolicySnapshot`
+ * (proxy/policy_holder.ts) that policy.local reads, declared here so it needs no more of it.
+ */
 export interface PolicySnapshot {
   /** The YAML text as loaded (comments included). */
   text: string;
