@@ -104,6 +104,7 @@ export type {
   ServerSentEvent,
   StoreChange,
 } from "./gateway/mod.ts";
+export { GUIDANCE, isGuidance } from "./proxy/policy_local/mod.ts";
 export type {
   Finding,
   Guidance,
