@@ -104,7 +104,6 @@ export type {
   ServerSentEvent,
   StoreChange,
 } from "./gateway/mod.ts";
-export { GUIDANCE, isGuidance } from "./proxy/policy_local/mod.ts";
 export type {
   Finding,
   Guidance,

@@ -8,9 +8,17 @@
 
 import type { NetworkRule } from "../policy/mod.ts";
 
+/** Structured rejection hint a reviewer may attach (RFC 0001's guidance vocabulary). */
+export type Guidance =
+  | "too_broad"
+  | "use_l7_not_l4"
+  | "wrong_binary_scope"
+  | "wrong_endpoint"
+  | "outside_org_ceiling";
+
 /**
- * The guidance codes a reviewer may attach to a rejection (RFC 0001's vocabulary): the one
- * list the gateway API, the inbox, the CLI and the skill test take them from.
+ * The guidance codes as a list: the one the gateway API, the inbox, the CLI and the skill test
+ * take them from.
  */
 export const GUIDANCE = [
   "too_broad",
@@ -18,10 +26,10 @@ export const GUIDANCE = [
   "wrong_binary_scope",
   "wrong_endpoint",
   "outside_org_ceiling",
-] as const;
-
-/** Structured rejection hint a reviewer may attach: one of {@link GUIDANCE}. */
-export type Guidance = (typeof GUIDANCE)[number];
+] as const satisfies readonly Guidance[];
+// Fails to compile when a code is added to the type but not to the list (`satisfies` above
+// checks the other way).
+const _everyGuidance: Guidance extends (typeof GUIDANCE)[number] ? true : never = true;
 
 /**
  * Whether `value` is one of the guidance codes.
