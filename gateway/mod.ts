@@ -10,7 +10,7 @@
 export { ProposalStore } from "./store/mod.ts";
 export type { ProposalStoreOptions } from "./store/mod.ts";
 export { PolicyCache } from "./repo/mod.ts";
-export { ProposalConflictError } from "./proposals/mod.ts";
+export { ProposalConflictError, UnknownProposalError } from "./proposals/mod.ts";
 export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./events/mod.ts";
 export type { DirectoryWatcherOptions } from "./events/mod.ts";
 export { assertProposalId, isProposalId, newProposalId } from "./proposals/mod.ts";

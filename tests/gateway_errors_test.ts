@@ -11,6 +11,7 @@ import {
   EventHub,
   type ProposalStore,
   startGateway,
+  UnknownProposalError,
 } from "../gateway/mod.ts";
 // The app factory is internal to the gateway; its error mapping is tested through it.
 import { createGatewayApp } from "../gateway/server/gateway_app.ts";
@@ -35,7 +36,13 @@ async function appWith(store: Partial<ProposalStore>, report: (line: string) => 
   });
   const get = (path: string) =>
     app.request(path, { headers: { authorization: `Bearer ${token}` } });
-  return { get, close: () => (hub.close(), Deno.remove(state, { recursive: true })) };
+  const post = (path: string, body: unknown) =>
+    app.request(path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  return { get, post, close: () => (hub.close(), Deno.remove(state, { recursive: true })) };
 }
 
 Deno.test("gateway #18.9: an unexpected error is a 500 with no internal text, reported to the operator", async () => {
@@ -161,5 +168,32 @@ Deno.test("cli #18.4: in up's composition one proposal is one CONFIG:PROPOSED ev
     assert.equal(proposed.length, 1, proposed.map((e) => e.message).join("\n"));
   } finally {
     await repo.cleanup();
+  }
+});
+
+Deno.test("gateway #19: approve and reject decide under the store's lock, never from a read before it", async () => {
+  // A read outside the lock can miss a proposal that a remote sync's rebase is replaying (the
+  // three-host test saw 404 for a pending proposal): the decision itself must say.
+  const id = "p-20260101T000000-abcdef";
+  const decided: string[] = [];
+  const store = {
+    get: () => Promise.resolve(undefined),
+    approve: (at: string) => (decided.push(`approve ${at}`), Promise.resolve({ id: at } as never)),
+    reject: (at: string) => (decided.push(`reject ${at}`), Promise.resolve()),
+  };
+  const gw = await appWith(store, () => {});
+  const unknown = await appWith({
+    approve: (at: string) => Promise.reject(new UnknownProposalError(at, "approve")),
+  }, () => {});
+  try {
+    assert.equal((await gw.post(`/v1/proposals/${id}/approve`, {})).status, 200);
+    assert.equal((await gw.post(`/v1/proposals/${id}/reject`, { reason: "no" })).status, 200);
+    assert.deepEqual(decided, [`approve ${id}`, `reject ${id}`]);
+    const missing = await unknown.post(`/v1/proposals/${id}/approve`, {});
+    assert.equal(missing.status, 404);
+    assert.equal((await missing.json()).error, "not_found");
+  } finally {
+    await gw.close();
+    await unknown.close();
   }
 });

@@ -10,6 +10,7 @@ import { findProposalFile, readSeal, recordFromText, sealProblem } from "../prop
 import { type PolicyFile, readPolicyFile, visibleText } from "../repo/mod.ts";
 import type { CeilingView } from "../authority/mod.ts";
 import { conflict } from "./_approve_checks.ts";
+import { UnknownProposalError } from "../proposals/mod.ts";
 
 /** What an approval works on, read under the directory lock. */
 export interface Loaded {
@@ -25,7 +26,7 @@ export interface Loaded {
 /** Read what approving `id` needs; a conflict when it is not pending, tampered or stale. */
 export async function loadStep(env: StoreEnv, id: string): Promise<Loaded> {
   const found = await findProposalFile(env.policiesDir, id);
-  if (!found) throw conflict(id, "no such proposal");
+  if (!found) throw new UnknownProposalError(id, "approve");
   if (found.state !== "pending") throw conflict(id, `it is already ${found.state}`);
   const text = await Deno.readTextFile(found.path);
   const record = recordFromText(found, text);

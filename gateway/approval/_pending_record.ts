@@ -5,7 +5,7 @@
  */
 
 import { findProposalFile, readProposalRecord } from "../proposals/mod.ts";
-import { ProposalConflictError } from "../proposals/mod.ts";
+import { ProposalConflictError, UnknownProposalError } from "../proposals/mod.ts";
 import type { ProposalRecord, StoreEnv } from "../proposals/mod.ts";
 
 /**
@@ -19,7 +19,7 @@ export async function pendingRecord(
   verb: string,
 ): Promise<ProposalRecord> {
   const found = await findProposalFile(env.policiesDir, id);
-  if (!found) throw new ProposalConflictError(`Cannot ${verb} proposal "${id}": no such proposal`);
+  if (!found) throw new UnknownProposalError(id, verb);
   if (found.state !== "pending") {
     throw new ProposalConflictError(
       `Cannot ${verb} proposal "${id}": it is already ${found.state}`,

@@ -8,7 +8,7 @@
 
 export { checkProposedRule } from "./proposal_checks.ts";
 export type { CheckResult } from "./proposal_checks.ts";
-export { ProposalConflictError } from "./proposal_conflict_error.ts";
+export { ProposalConflictError, UnknownProposalError } from "./proposal_conflict_error.ts";
 export {
   ensureStateDirs,
   findProposalFile,

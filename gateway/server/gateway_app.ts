@@ -201,13 +201,13 @@ function decisionRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
   app.post(r.ROUTE_PROPOSAL_APPROVE, limit, async (c) => {
     const { name } = reviewer(c);
     const id = proposalId(c);
-    if (!(await store.get(id))) return notFound(c);
+    // No read before deciding: the store refuses an unknown id under its lock (404). A read
+    // here, outside the lock, could miss a proposal that a remote sync's rebase is replaying.
     return c.json(await store.approve(id, { approvedBy: name, scope: await scopeOf(c) }));
   });
   app.post(r.ROUTE_PROPOSAL_REJECT, limit, async (c) => {
     const { name } = reviewer(c);
     const id = proposalId(c);
-    if (!(await store.get(id))) return notFound(c);
     const { reason, guidance } = await jsonBody(c);
     if (typeof reason !== "string") throw badRequest("reason must be a string");
     if (guidance !== undefined && !isGuidance(guidance)) {

@@ -11,7 +11,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ForbiddenError } from "./_caller.ts";
-import { ProposalConflictError } from "../proposals/mod.ts";
+import { ProposalConflictError, UnknownProposalError } from "../proposals/mod.ts";
 import { RemoteSyncError } from "../remote/mod.ts";
 
 const CODES: Record<number, string> = {
@@ -67,6 +67,7 @@ function deliberateStatus(error: Error): ContentfulStatusCode | undefined {
   if (error instanceof ForbiddenError) return 403;
   // A RemoteSyncError is also a ProposalConflictError: the shared remote could not be reached.
   if (error instanceof RemoteSyncError) return 503;
+  if (error instanceof UnknownProposalError) return 404;
   if (error instanceof ProposalConflictError) return 409;
   return undefined;
 }
