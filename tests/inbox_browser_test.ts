@@ -107,6 +107,9 @@ Deno.test({
       await page.waitFor(`document.activeElement?.closest('[data-id="${id}"]')`, "j to select it");
       await page.press("Enter");
       await page.waitFor(`document.querySelector('[data-proposal="${id}"]')`, "the proposal page");
+      // The page's keys are bound by a deferred script, which may run after the markup is
+      // there: a key pressed before it is lost (seen once in CI, a loaded machine).
+      await page.waitFor(`document.readyState === "complete"`, "the proposal page's script");
       const text = await page.evaluate<string>("document.body.innerText");
       assert.match(
         text,
