@@ -14,38 +14,17 @@ import {
 import { createPolicyLocalApp } from "../proxy/policy_local/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { runCliIn } from "./support/mod.ts";
+import { auditDecision, writeBusyDay } from "./support/busy_day.ts";
 
 const SANDBOX = "sb-3f9a2c81d0e4";
 const DAY = Date.UTC(2026, 4, 6, 12, 0, 0);
 
 function allowed(i: number): OcsfEvent {
-  const decision: Decision = {
-    verdict: "allow",
-    layer: "l7",
-    reason: "allowed by policy 'github_api'",
-    policy: "github_api",
-    host: "api.github.com",
-    port: 443,
-    method: "GET",
-    path: `/repos/octocat/hello-world/pulls/${1000 + i}`,
-    binary: "/usr/bin/curl",
-  };
-  return stamped(decision, i);
+  return stamped(auditDecision("allow", i), i);
 }
 
 function denied(i: number): OcsfEvent {
-  const decision: Decision = {
-    verdict: "deny",
-    layer: "l7",
-    reason: `PUT /repos/octocat/hello-world/contents/f${i}.md not permitted by policy`,
-    policy: "github_api",
-    host: "api.github.com",
-    port: 443,
-    method: "PUT",
-    path: `/repos/octocat/hello-world/contents/f${i}.md`,
-    binary: "/usr/bin/curl",
-  };
-  return stamped(decision, i);
+  return stamped(auditDecision("deny", i), i);
 }
 
 function stamped(decision: Decision, i: number): OcsfEvent {
@@ -63,20 +42,9 @@ async function withState(fn: (state: string, logDir: string) => Promise<void>): 
   }
 }
 
-/** Append `count` allowed events after `first`, the way a busy proxy does (batched, kept open). */
-async function busyDay(logDir: string, count: number, maxFileBytes?: number): Promise<void> {
-  const log = new OcsfLog(logDir, { keepOpen: true, batchMs: 20, maxFileBytes });
-  try {
-    await log.append(denied(0));
-    for (let start = 1; start <= count; start += 2_000) {
-      const end = Math.min(count + 1, start + 2_000);
-      await Promise.all(
-        Array.from({ length: end - start }, (_, k) => log.append(allowed(start + k))),
-      );
-    }
-  } finally {
-    await log.close();
-  }
+/** Append `count` allowed events after a denial, the way a busy proxy does (batched, kept open). */
+function busyDay(logDir: string, count: number, maxFileBytes?: number): Promise<void> {
+  return writeBusyDay(logDir, count, { allowed, denied, batch: 2_000, maxFileBytes });
 }
 
 function bytesIn(dir: string): number {

@@ -16,6 +16,7 @@ import type { BenchSetup } from "./setup.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo, Sample } from "./report.ts";
 import { summarize } from "./stats.ts";
+import { auditDecision, writeBusyDay } from "../../tests/support/busy_day.ts";
 
 /** Allowed requests logged after the denial that the lookup rows must find. */
 export const AUDIT_DAY = 1_000_000;
@@ -54,31 +55,11 @@ export async function auditRows(
 }
 
 function allowed(i: number): OcsfEvent {
-  return stamped({
-    verdict: "allow",
-    layer: "l7",
-    reason: "allowed by policy 'github_api'",
-    policy: "github_api",
-    host: "api.github.com",
-    port: 443,
-    method: "GET",
-    path: `/repos/octocat/hello-world/pulls/${1000 + (i % 100_000)}`,
-    binary: "/usr/bin/curl",
-  }, i);
+  return stamped(auditDecision("allow", i % 100_000), i);
 }
 
 function denied(i: number): OcsfEvent {
-  return stamped({
-    verdict: "deny",
-    layer: "l7",
-    reason: `PUT /repos/octocat/hello-world/contents/f${i}.md not permitted by policy`,
-    policy: "github_api",
-    host: "api.github.com",
-    port: 443,
-    method: "PUT",
-    path: `/repos/octocat/hello-world/contents/f${i}.md`,
-    binary: "/usr/bin/curl",
-  }, i);
+  return stamped(auditDecision("deny", i), i);
 }
 
 function stamped(decision: Decision, i: number): OcsfEvent {
@@ -88,19 +69,8 @@ function stamped(decision: Decision, i: number): OcsfEvent {
 }
 
 /** One denial, then `count` allowed requests, written as a busy proxy writes them. */
-async function busyDay(logDir: string, count: number): Promise<void> {
-  const log = new OcsfLog(logDir, { keepOpen: true, batchMs: 20 });
-  try {
-    await log.append(denied(0));
-    for (let start = 1; start <= count; start += 10_000) {
-      const end = Math.min(count + 1, start + 10_000);
-      await Promise.all(
-        Array.from({ length: end - start }, (_, k) => log.append(allowed(start + k))),
-      );
-    }
-  } finally {
-    await log.close();
-  }
+function busyDay(logDir: string, count: number): Promise<void> {
+  return writeBusyDay(logDir, count, { allowed, denied, batch: 10_000 });
 }
 
 /** Bytes of every file of the log directory per allowed L7 request (a denial per 100 aside). */
