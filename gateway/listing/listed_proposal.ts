@@ -8,6 +8,31 @@
 import type { NetworkRule } from "../../proxy/policy/mod.ts";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
 
+/**
+ * What a proposal's patch message says, as far as a listing shows it; a full proposal's
+ * `ProposalMeta` extends it (so that the listing, loaded on its own, defines it).
+ */
+export interface ListedMeta {
+  /** Target policy name (`NAME.yaml`), also the sandbox name. */
+  policy: string;
+  /** The sandbox (its proxy credential) that made it: only that sandbox may read it. */
+  sandbox?: string;
+  /** Key of the new rule under `network_policies`. */
+  ruleKey: string;
+  /** First binary of the rule. */
+  binary?: string;
+  /** ISO creation time. */
+  created: string;
+  /** The one-line subject without `[PATCH]`. */
+  summary: string;
+  /** Findings of the submit checks. */
+  findings: Finding[];
+  /** The rationale in its visible (sanitised) form. */
+  rationale: string;
+  /** The recorded decision, once decided. */
+  decision?: object;
+}
+
 /** A proposal as a listing shows it (a full `ProposalRecord` is one too). */
 export interface ListedProposal {
   /** Proposal id. */
@@ -15,18 +40,7 @@ export interface ListedProposal {
   /** Its state (its directory). */
   state: "pending" | "approved" | "rejected";
   /** What its patch message says, as far as a listing shows it. */
-  meta: {
-    policy: string;
-    sandbox?: string;
-    ruleKey: string;
-    binary?: string;
-    created: string;
-    summary: string;
-    findings: Finding[];
-    rationale: string;
-    /** The recorded decision, once decided. */
-    decision?: object;
-  };
+  meta: ListedMeta;
   /** The rule its diff adds. */
   rule: NetworkRule;
 }

@@ -10,7 +10,7 @@
 export { findingsCachePath, readFindingsCache } from "./findings_cache.ts";
 export type { FindingsCache } from "./findings_cache.ts";
 export { byteSize, findingsBasis } from "./listed_proposal.ts";
-export type { ListedProposal, SealListing } from "./listed_proposal.ts";
+export type { ListedMeta, ListedProposal, SealListing } from "./listed_proposal.ts";
 export { isProposalId, proposalIdsIn } from "./proposal_ids.ts";
 export { quickPendingList } from "./quick_pending_list.ts";
 export {

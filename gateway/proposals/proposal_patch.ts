@@ -7,10 +7,11 @@
  * @module
  */
 
-import type { Finding, Guidance } from "../../proxy/policy_local/mod.ts";
+import type { Guidance } from "../../proxy/policy_local/mod.ts";
 import { diffStat } from "./rule_diff.ts";
 import type { RuleScope } from "../../proxy/policy/mod.ts";
 import { quoteUntrusted, visibleText } from "../repo/mod.ts";
+import type { ListedMeta } from "../listing/mod.ts";
 
 /** The decision recorded in a decided proposal's trailers. */
 export interface ProposalDecision {
@@ -37,25 +38,9 @@ export interface ProposalDecision {
 }
 
 /** Everything a proposal patch says besides its diff. */
-export interface ProposalMeta {
+export interface ProposalMeta extends ListedMeta {
   /** Proposal id. */
   id: string;
-  /** Target policy name (`NAME.yaml`), also the sandbox name. */
-  policy: string;
-  /** The sandbox (its proxy credential) that made it: only that sandbox may read it. */
-  sandbox?: string;
-  /** Key of the new rule under `network_policies`. */
-  ruleKey: string;
-  /** First binary of the rule. */
-  binary?: string;
-  /** ISO creation time. */
-  created: string;
-  /** The one-line subject without `[PATCH]`. */
-  summary: string;
-  /** Findings of the submit checks. */
-  findings: Finding[];
-  /** The rationale in its visible (sanitised) form. */
-  rationale: string;
   /** Path of the policy file inside the diff (`policies/team.yaml`). */
   path: string;
   /** The recorded decision, once decided. */
