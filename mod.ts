@@ -90,6 +90,7 @@ export type {
   GatewayClientOptions,
   GatewayOptions,
   LeaseEntry,
+  ListedMeta,
   ListedProposal,
   ProposalDecision,
   ProposalMeta,

@@ -17,7 +17,7 @@ export { assertProposalId, isProposalId, newProposalId } from "./proposals/mod.t
 export type { ProposalFile, ProposalState } from "./proposals/mod.ts";
 export { PROPOSAL_STATES } from "./proposals/mod.ts";
 export type { ProposalRecord } from "./proposals/mod.ts";
-export type { ListedProposal } from "./listing/mod.ts";
+export type { ListedMeta, ListedProposal } from "./listing/mod.ts";
 export { toProposalStatus } from "./proposals/mod.ts";
 export type { ParsedProposal, ProposalDecision, ProposalMeta } from "./proposals/mod.ts";
 export { parseProposalPatch } from "./proposals/mod.ts";
