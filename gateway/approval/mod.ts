@@ -8,6 +8,7 @@
 
 export { approveProposal } from "./approve_proposal.ts";
 export { candidateView } from "./candidate.ts";
+export type { CandidateView } from "./candidate.ts";
 export { rejectProposal } from "./reject_proposal.ts";
 export { refreshProposal } from "./refresh_proposal.ts";
 export { appliedPendingIds, recoverProposals } from "./recover_proposals.ts";

@@ -10,8 +10,11 @@ import { HARDENED_CONFIG, HARDENED_ENV } from "./_git_hardening.ts";
 
 /** The result of one git run. */
 export interface GitResult {
+  /** git's exit code (0 for success). */
   code: number;
+  /** Everything git wrote to standard output. */
   stdout: string;
+  /** Everything git wrote to standard error. */
   stderr: string;
   /** True when the run was killed at its `timeoutMs`. */
   timedOut?: boolean;

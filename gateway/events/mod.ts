@@ -11,3 +11,4 @@ export type { DirectoryWatcherOptions } from "./directory_watcher.ts";
 export { EventHub, sseFrame } from "./event_hub.ts";
 export type { GatewayEvent, HubEvent, HubSubscription } from "./event_hub.ts";
 export { streamEvents } from "./event_stream.ts";
+export type { StreamOptions } from "./event_stream.ts";

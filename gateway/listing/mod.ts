@@ -20,5 +20,6 @@ export {
   safeJson,
   STATE_COLOR,
 } from "./render_proposal_list.ts";
+export type { PaintColor } from "./render_proposal_list.ts";
 export { readCeilingText, readSealedListings } from "./sealed_listings.ts";
 export type { SealedListing, SealedListingOptions } from "./sealed_listings.ts";

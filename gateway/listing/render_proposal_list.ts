@@ -9,7 +9,17 @@
 import { visibleText } from "../text/mod.ts";
 import type { ListedProposal } from "./listed_proposal.ts";
 
-const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, bold: 1, dim: 2 } as const;
+/** The colours and styles `paint` knows. */
+export type PaintColor = "red" | "green" | "yellow" | "cyan" | "bold" | "dim";
+
+const CODES: Record<PaintColor, number> = {
+  red: 31,
+  green: 32,
+  yellow: 33,
+  cyan: 36,
+  bold: 1,
+  dim: 2,
+};
 
 /**
  * Wrap text in an ANSI colour when `on`.
@@ -22,7 +32,7 @@ const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, bold: 1, dim: 2 } as c
  * assert.equal(paint(true, "red", "x"), "\x1b[31mx\x1b[0m");
  * ```
  */
-export function paint(on: boolean, color: keyof typeof CODES, text: string): string {
+export function paint(on: boolean, color: PaintColor, text: string): string {
   return on ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text;
 }
 

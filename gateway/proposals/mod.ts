@@ -44,7 +44,7 @@ export {
   withPatch,
   writeSeal,
 } from "./proposal_seal.ts";
-export type { ProposalSeal } from "./proposal_seal.ts";
+export type { ProposalSeal, SealedFacts } from "./proposal_seal.ts";
 export { renderDiff, renderProposalDetail, renderRuleChunk } from "./render_proposals.ts";
 export { proposalJson, renderProposalList, safeJson } from "../listing/mod.ts";
 export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
@@ -52,3 +52,4 @@ export type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from ".
 export { submitProposal, summarizeRule } from "./submit_proposal.ts";
 export { validateProposedRule } from "./validate_proposed_rule.ts";
 export { waitForDecision } from "./wait_for_decision.ts";
+export type { WaitOptions } from "./wait_for_decision.ts";

@@ -42,6 +42,7 @@ export class UnknownProposalError extends ProposalConflictError {
   /** Error name, for logs and `instanceof`-free checks. */
   override name = "UnknownProposalError";
 
+  /** Name the proposal and what was tried on it (`verb`: "approve", "reject"). */
   constructor(id: string, verb: string) {
     super(`Cannot ${verb} proposal "${id}": no such proposal`);
   }

@@ -184,7 +184,9 @@ export async function removeSeal(policiesDir: string, id: string): Promise<void>
 export interface SealedFacts {
   /** The patch file's whole text. */
   text: string;
+  /** The policy it names. */
   policy: string;
+  /** The key of the rule it adds. */
   ruleKey: string;
   /** The rule its diff adds. */
   rule: unknown;

@@ -56,10 +56,15 @@ export const MAX_PENDING_PER_SANDBOX = 20;
 
 /** The environment every proposal operation runs in. */
 export interface StoreEnv {
+  /** The directory holding the policy files and `pending/`, `approved/`, `rejected/`. */
   policiesDir: string;
+  /** The clock every stamp and lease reads (tests inject a fixed one). */
   now(): Date;
+  /** Record one OCSF event (a proposal made, approved, rejected). */
   emit(event: OcsfEvent): void;
+  /** Tell in-process listeners what just changed. */
   notify(change: StoreChange): void;
+  /** Where the policies directory sits in Git (looked up once, then reused). */
   repo(): Promise<RepoInfo>;
   /** Called before each approval or removal step (tests pause here to kill the process). */
   beforeStep(step: ApproveStep | RemoveStep): Promise<void>;

@@ -11,12 +11,17 @@ import type { StoreChange } from "./store_env.ts";
 
 /** What `waitForDecision` needs. */
 export interface WaitOptions {
+  /** The proposal waited for. */
   id: string;
+  /** Ends the wait early (the agent hung up, the wait timed out). */
   signal: AbortSignal;
+  /** The proposal's status now (undefined when unknown). */
   status(): Promise<ProposalStatus | undefined>;
   /** Directories whose changes may mean the decision (`approved/`, `rejected/`). */
   watchDirs: string[];
+  /** Listen to the store's own changes; returns the unsubscribe function. */
   subscribe(listener: (change: StoreChange) => void): () => void;
+  /** Check the status this often in ms even when nothing was seen to change. */
   recheckMs: number;
 }
 

@@ -30,13 +30,17 @@ export interface RemoteOptions {
 
 /** The remote parts of a gateway. */
 export interface RemoteParts {
+  /** The proposal store, which publishes each decision to the remote before it answers. */
   store: RemoteProposalStore;
+  /** The policy watcher, held while a sync rewrites the work tree. */
   watcher: HoldingWatcher;
+  /** Fetches, rebases and pushes the shared branch. */
   sync: RemoteSync;
   /** The URL the hook signals, when a hook address was given. */
   hookUrl?: string;
   /** Finish interrupted approvals, sync with the remote, start the fetch interval. */
   start(): Promise<void>;
+  /** Close the hook listener, then the sync (its fetch interval, after any running attempt). */
   close(): Promise<void>;
 }
 

@@ -31,7 +31,9 @@ export async function gitWorkTreeRoot(dir: string): Promise<string | undefined> 
 export interface FileCommit {
   /** Path relative to the work tree root. */
   path: string;
+  /** The commit message's first line. */
   subject: string;
+  /** Trailers after the subject (`Proposal-Id: p-…`), in order. */
   trailers: Record<string, string>;
   /**
    * The text Tollgate wrote to the file: the commit must hold exactly it (line endings

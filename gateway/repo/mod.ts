@@ -14,9 +14,10 @@ export {
   TEMP_FILE,
   writeFileAtomic,
 } from "./atomic_file.ts";
-export type { StagedFile } from "./atomic_file.ts";
+export type { StagedFile, WriteAtomicOptions } from "./atomic_file.ts";
 export { withDirectoryLock } from "./directory_lock.ts";
 export { gitCommitFile, gitFileDirty, gitUserName, gitWorkTreeRoot } from "./git_repo.ts";
+export type { FileCommit } from "./git_repo.ts";
 export { PolicyCache } from "./policy_cache.ts";
 
 export { isPolicyName, listPolicyNames, policyFilePath, readPolicyFile } from "./policy_files.ts";
