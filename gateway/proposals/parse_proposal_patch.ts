@@ -25,8 +25,22 @@ export interface ParsedProposal {
  *
  * @throws {SyntaxError} when the text is not a Tollgate proposal patch
  * @example
- * ```ts ignore
- * const { meta, diff } = parseProposalPatch(await Deno.readTextFile(file));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { parseProposalPatch } from "./parse_proposal_patch.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const { meta, diff } = parseProposalPatch(await Deno.readTextFile(`${dir}/pending/${id}.patch`));
+ * assert.equal(meta.ruleKey, "gh");
+ * assert.match(diff, /^\+ {6}- host: api\.github\.com$/m);
+ * assert.throws(() => parseProposalPatch("hello"), SyntaxError);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function parseProposalPatch(text: string): ParsedProposal {

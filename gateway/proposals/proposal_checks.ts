@@ -138,8 +138,16 @@ function insertAfter(e: Endpoint, after: string, key: string, value: string): En
  * @param ceiling the org ceiling, when there is one (or why it could not be read)
  * @returns the rule to write, the findings, and whether the proposal is refused
  * @example
- * ```ts ignore
- * const { refused, findings } = checkProposedRule(input.rule, loadPolicyText(text, file));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadPolicyText } from "../../proxy/policy/mod.ts";
+ * import { checkProposedRule } from "./proposal_checks.ts";
+ * const current = loadPolicyText("version: 1\n", "team.yaml");
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const checked = checkProposedRule(rule, current);
+ * assert(!checked.refused);
+ * assert(checked.findings.some((f) => f.code === "use_l7_not_l4"));
+ * assert(checkProposedRule({ endpoints: "all" }, current).refused);
  * ```
  */
 export function checkProposedRule(

@@ -88,8 +88,25 @@ function one(text: string): string {
  * Render a proposal patch file.
  *
  * @example
- * ```ts ignore
- * const text = formatProposalPatch(meta, buildFileDiff(meta.path, before, after));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatProposalPatch } from "./proposal_patch.ts";
+ * import { parseProposalPatch } from "./parse_proposal_patch.ts";
+ * import { buildFileDiff } from "./rule_diff.ts";
+ * const meta = {
+ *   id: "p-20261205T120000-abc123",
+ *   path: "team.yaml",
+ *   policy: "team",
+ *   ruleKey: "gh",
+ *   created: "2026-12-05T12:00:00.000Z",
+ *   summary: "policy(team): allow api.github.com:443",
+ *   findings: [],
+ *   rationale: "the agent's reason",
+ * };
+ * const diff = buildFileDiff("team.yaml", "version: 1\n", "version: 1\nnetwork_policies: {}\n");
+ * const text = formatProposalPatch(meta, diff);
+ * assert.match(text, /^Subject: \[PATCH\] policy\(team\): allow api\.github\.com:443$/m);
+ * assert.equal(parseProposalPatch(text).meta.rationale, "the agent's reason");
  * ```
  */
 export function formatProposalPatch(

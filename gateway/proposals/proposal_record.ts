@@ -44,8 +44,20 @@ export interface ProposalRecord {
  *
  * @throws {SyntaxError} when the file is not a proposal patch
  * @example
- * ```ts ignore
- * const record = await readProposalRecord(found);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { readProposalRecord } from "./proposal_record.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const record = await readProposalRecord({ id, state: "pending", path: `${dir}/pending/${id}.patch` });
+ * assert.deepEqual(record.rule, rule);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readProposalRecord(file: ProposalFile): Promise<ProposalRecord> {
@@ -63,8 +75,21 @@ export async function readProposalRecord(file: ProposalFile): Promise<ProposalRe
  *
  * @throws {SyntaxError} when the file is not a proposal patch
  * @example
- * ```ts ignore
- * const record = await findProposalRecord("policies", "p-20261205T120000-abc123");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { findProposalRecord } from "./proposal_record.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * await store.reject(id, { rejectedBy: "alice", reason: "too broad" });
+ * assert.equal((await findProposalRecord(dir, id))?.state, "rejected");
+ * assert.equal(await findProposalRecord(dir, "p-20261205T120000-abc123"), undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function findProposalRecord(
@@ -90,8 +115,22 @@ export async function findProposalRecord(
  * Build a record from a proposal file's text.
  *
  * @example
- * ```ts ignore
- * const record = recordFromText({ id, state: "pending", path }, text);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { recordFromText } from "./proposal_record.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const path = `${dir}/pending/${id}.patch`;
+ * const record = recordFromText({ id, state: "pending", path }, await Deno.readTextFile(path));
+ * assert.equal(record.meta.policy, "team");
+ * assert.equal(record.ruleError, undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function recordFromText(file: ProposalFile, text: string): ProposalRecord {

@@ -99,8 +99,15 @@ function canonical(value: unknown): unknown {
  * Read proposal `id`'s seal; undefined when there is none or it is unreadable.
  *
  * @example
- * ```ts ignore
- * const seal = await readSeal("policies", id);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readSeal, writeSeal } from "./proposal_seal.ts";
+ * const dir = await Deno.makeTempDir();
+ * const seal = { id: "p-20261205T120000-abc123", policy: "team", ruleKey: "gh", ruleHash: "", findings: [], patchHashes: [] };
+ * assert.equal(await readSeal(dir, seal.id), undefined);
+ * await writeSeal(dir, seal);
+ * assert.deepEqual(await readSeal(dir, seal.id), seal);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readSeal(policiesDir: string, id: string): Promise<ProposalSeal | undefined> {
@@ -116,8 +123,14 @@ export async function readSeal(policiesDir: string, id: string): Promise<Proposa
  * Write a seal atomically (before the patch it describes).
  *
  * @example
- * ```ts ignore
- * await writeSeal("policies", seal);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readSeal, writeSeal } from "./proposal_seal.ts";
+ * const dir = await Deno.makeTempDir();
+ * const seal = { id: "p-20261205T120000-abc123", policy: "team", ruleKey: "gh", ruleHash: "", findings: [], patchHashes: [] };
+ * await writeSeal(dir, { ...seal, patchHashes: ["a"] });
+ * assert.deepEqual((await readSeal(dir, seal.id))?.patchHashes, ["a"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeSeal(policiesDir: string, seal: ProposalSeal): Promise<void> {
@@ -129,8 +142,16 @@ export async function writeSeal(policiesDir: string, seal: ProposalSeal): Promis
  * Stage a seal beside its target (see `stageFile`), to be replaced with other files.
  *
  * @example
- * ```ts ignore
- * const staged = await stageSeal("policies", seal);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readSeal, stageSeal } from "./proposal_seal.ts";
+ * const dir = await Deno.makeTempDir();
+ * const seal = { id: "p-20261205T120000-abc123", policy: "team", ruleKey: "gh", ruleHash: "", findings: [], patchHashes: [] };
+ * const staged = await stageSeal(dir, seal);
+ * assert.equal(await readSeal(dir, seal.id), undefined); // not in place yet
+ * await staged.replace();
+ * assert.deepEqual(await readSeal(dir, seal.id), seal);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function stageSeal(policiesDir: string, seal: ProposalSeal): Promise<StagedFile> {
@@ -142,8 +163,12 @@ export async function stageSeal(policiesDir: string, seal: ProposalSeal): Promis
  * A seal that also accepts `text` as a patch Tollgate wrote (keeps the previous text too).
  *
  * @example
- * ```ts ignore
- * await writeSeal(dir, withPatch(seal, stampedText));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { textHash, withPatch } from "./proposal_seal.ts";
+ * const seal = { id: "p-1", policy: "team", ruleKey: "gh", ruleHash: "", findings: [], patchHashes: ["a", "b"] };
+ * // The patch Tollgate wrote last and the new one: a crash between the two leaves either.
+ * assert.deepEqual(withPatch(seal, "stamped").patchHashes, ["b", textHash("stamped")]);
  * ```
  */
 export function withPatch(seal: ProposalSeal, text: string): ProposalSeal {
@@ -161,8 +186,14 @@ export function withPatch(seal: ProposalSeal, text: string): ProposalSeal {
  * from the seal shows what one from the patch would.
  *
  * @example
- * ```ts ignore
- * const listing = sealListing(recordFromText(file, text), { basis, findings }, [byteSize(text)]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sealListing } from "./proposal_seal.ts";
+ * const meta = { policy: "team", ruleKey: "gh", created: "c", summary: "s", findings: [], rationale: "r" };
+ * const rule = { endpoints: [{ host: "h", port: 443 }], binaries: [{ path: "/b" }] };
+ * const listing = sealListing({ meta, rule }, { basis: "x", findings: [] }, [120]);
+ * assert.equal(listing.summary, "s");
+ * assert.deepEqual(listing.patchBytes, [120]);
  * ```
  */
 export function sealListing(
@@ -196,8 +227,16 @@ export interface SealedFacts {
  * Why a pending patch is not the one Tollgate wrote, or undefined when its seal confirms it.
  *
  * @example
- * ```ts ignore
- * const why = sealProblem(await readSeal(dir, id), { text, policy, ruleKey, rule });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ruleHash, sealProblem, textHash } from "./proposal_seal.ts";
+ * const rule = { endpoints: [{ host: "h", port: 443 }], binaries: [{ path: "/b" }] };
+ * const facts = { text: "the patch", policy: "team", ruleKey: "gh", rule };
+ * const patchHashes = [textHash("the patch")];
+ * const seal = { id: "p-1", policy: "team", ruleKey: "gh", ruleHash: ruleHash(rule), findings: [], patchHashes };
+ * assert.equal(sealProblem(seal, facts), undefined);
+ * assert.match(sealProblem(seal, { ...facts, text: "edited" })!, /changed since it was submitted/);
+ * assert.match(sealProblem(undefined, facts)!, /no submit record/);
  * ```
  */
 export function sealProblem(

@@ -54,8 +54,22 @@ function decisionLine(r: ProposalRecord): string | undefined {
  * Endpoints (format_endpoint form), Binaries, Checks, and the decision when there is one.
  *
  * @example
- * ```ts ignore
- * ctx.out(renderRuleChunk(record, useColor(ctx)));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { findProposalRecord } from "./proposal_record.ts";
+ * import { renderRuleChunk } from "./render_proposals.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const chunk = renderRuleChunk((await findProposalRecord(dir, id))!, false);
+ * assert.match(chunk, /^ {2}Status: {5}pending$/m);
+ * assert.match(chunk, /^ {2}Endpoints: {2}api\.github\.com:443 \[L4\]$/m);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function renderRuleChunk(r: ProposalRecord, color: boolean): string {
@@ -84,8 +98,22 @@ export function renderRuleChunk(r: ProposalRecord, color: boolean): string {
  * The full `proposals show` view: summary, state, files, findings, rationale and diff.
  *
  * @example
- * ```ts ignore
- * ctx.out(renderProposalDetail(record, useColor(ctx)));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { findProposalRecord } from "./proposal_record.ts";
+ * import { renderProposalDetail } from "./render_proposals.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const detail = renderProposalDetail((await findProposalRecord(dir, id))!, false);
+ * assert(detail.startsWith("policy(team): allow api.github.com:443"));
+ * assert.match(detail, /^\+ {2}gh:$/m);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function renderProposalDetail(r: ProposalRecord, color: boolean): string {

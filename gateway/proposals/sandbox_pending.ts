@@ -25,8 +25,19 @@ function sandboxDir(policiesDir: string, policy: string, sandbox: string | undef
  * Record a sealed proposal in its sandbox's index (call after its seal is written).
  *
  * @example
- * ```ts ignore
- * await indexSandboxProposal("policies", seal);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { indexSandboxProposal, sandboxPendingSeals } from "./sandbox_pending.ts";
+ * import { writeSeal } from "./proposal_seal.ts";
+ * const dir = await Deno.makeTempDir();
+ * const id = "p-20261205T120000-abc123";
+ * const seal = { id, policy: "team", sandbox: "sb-1", ruleKey: "gh", ruleHash: "", findings: [], patchHashes: [] };
+ * await writeSeal(dir, seal);
+ * await indexSandboxProposal(dir, seal);
+ * await Deno.mkdir(`${dir}/pending`, { recursive: true });
+ * await Deno.writeTextFile(`${dir}/pending/${id}.patch`, "");
+ * assert.deepEqual((await sandboxPendingSeals(dir, "team", "sb-1")).map((s) => s.id), [id]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function indexSandboxProposal(policiesDir: string, seal: ProposalSeal): Promise<void> {
@@ -46,8 +57,21 @@ function completeMarker(policiesDir: string): string {
  * deduplication. Later submits see the marker and skip the scan.
  *
  * @example
- * ```ts ignore
- * await ensureSandboxIndex("policies");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { ensureSandboxIndex, sandboxPendingSeals } from "./sandbox_pending.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", sandbox: "sb-1", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * await Deno.remove(`${dir}/pending/.index/sandbox`, { recursive: true }); // as before the index
+ * await ensureSandboxIndex(dir);
+ * assert.deepEqual((await sandboxPendingSeals(dir, "team", "sb-1")).map((s) => s.id), [id]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function ensureSandboxIndex(policiesDir: string): Promise<void> {
@@ -66,8 +90,22 @@ export async function ensureSandboxIndex(policiesDir: string): Promise<void> {
  * (decided proposals) are removed on the way.
  *
  * @example
- * ```ts ignore
- * const mine = await sandboxPendingSeals("policies", "team", "sb-1");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { sandboxPendingSeals } from "./sandbox_pending.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", sandbox: "sb-1", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * assert.equal((await sandboxPendingSeals(dir, "team", "sb-1")).length, 1);
+ * assert.equal((await sandboxPendingSeals(dir, "team", "sb-2")).length, 0);
+ * await store.reject(id, { reason: "no" });
+ * assert.equal((await sandboxPendingSeals(dir, "team", "sb-1")).length, 0); // decided: stale
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function sandboxPendingSeals(

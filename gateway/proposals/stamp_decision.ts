@@ -17,8 +17,24 @@ const DECISION_KEYS =
  * optionally replace its diff; every other line stays byte-identical.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { parseProposalPatch } from "./parse_proposal_patch.ts";
+ * import { stampDecision } from "./stamp_decision.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const text = await Deno.readTextFile(`${dir}/pending/${id}.patch`);
+ * const at = "2026-12-05T12:00:00.000Z";
  * const stamped = stampDecision(text, { status: "rejected", by: "alice", at, reason: "too broad" });
+ * assert.equal(parseProposalPatch(stamped).meta.decision?.reason, "too broad");
+ * assert.equal(parseProposalPatch(stamped).diff, parseProposalPatch(text).diff);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function stampDecision(text: string, decision: ProposalDecision, diff?: string): string {

@@ -95,8 +95,28 @@ function inputProblem(input: ProposalInput): string | undefined {
  * policy → run the checks → draft the patch → write it to `pending/` → signal.
  *
  * @example
- * ```ts ignore
- * const result = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache } from "../repo/mod.ts";
+ * import { submitProposal } from "./submit_proposal.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ prefix: "" }), // not in Git: nothing is committed
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const result = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(result.accepted);
+ * assert.equal(result.proposal.status, "pending");
+ * const unknown = await submitProposal(env, { policy: "other", ruleName: "gh", rule, rationale: "r" });
+ * assert(!unknown.accepted);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function submitProposal(env: StoreEnv, input: ProposalInput): Promise<SubmitResult> {

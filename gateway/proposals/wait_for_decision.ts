@@ -30,8 +30,28 @@ export interface WaitOptions {
  * current status when `signal` aborts.
  *
  * @example
- * ```ts ignore
- * const decided = await waitForDecision({ id, signal, status, watchDirs, subscribe, recheckMs: 5000 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { waitForDecision } from "./wait_for_decision.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const decided = waitForDecision({
+ *   id,
+ *   signal: AbortSignal.timeout(30_000),
+ *   status: () => store.status(id),
+ *   watchDirs: [`${dir}/approved`, `${dir}/rejected`],
+ *   subscribe: (listener) => store.subscribe(listener),
+ *   recheckMs: 5_000,
+ * });
+ * await store.reject(id, { reason: "too broad" });
+ * assert.equal((await decided)?.status, "rejected");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function waitForDecision(o: WaitOptions): Promise<ProposalStatus | undefined> {
