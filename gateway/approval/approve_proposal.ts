@@ -29,8 +29,31 @@ import type { ApproveResult } from "../client/mod.ts";
  * @throws {ProposalConflictError} when the proposal is not pending or went stale
  * @throws {TypeError} for a malformed id
  * @example
- * ```ts ignore
- * const { revision, hash } = await approveProposal(env, id, { approvedBy: "alice" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache } from "../repo/mod.ts";
+ * import { submitProposal } from "../proposals/mod.ts";
+ * import { approveProposal } from "./approve_proposal.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ prefix: "" }), // not in Git: nothing is committed
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const { revision } = await approveProposal(env, id, { approvedBy: "alice" });
+ * assert.equal(revision, 1);
+ * assert.match(await Deno.readTextFile(`${dir}/team.yaml`), /^ {2}gh:$/m);
+ * await assert.rejects(approveProposal(env, id, { approvedBy: "bob" }), /already approved/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function approveProposal(

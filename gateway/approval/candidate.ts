@@ -102,8 +102,32 @@ export interface CandidateView {
  * and bump approval runs, writing nothing.
  *
  * @example
- * ```ts ignore
- * const view = await candidateView("policies", record, loadPolicyText, ceilingView);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache } from "../repo/mod.ts";
+ * import { submitProposal } from "../proposals/mod.ts";
+ * import { findProposalRecord } from "../proposals/mod.ts";
+ * import { candidateView } from "./candidate.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ prefix: "" }), // not in Git: nothing is committed
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const view = await candidateView(dir, (await findProposalRecord(dir, id))!);
+ * assert.equal(view.applicationError, "");
+ * assert.notEqual(view.candidatePolicyHash, view.currentPolicyHash);
+ * assert.equal(view.reviewToken.length, 64);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function candidateView(

@@ -11,4 +11,5 @@ export { candidateView } from "./candidate.ts";
 export type { CandidateView } from "./candidate.ts";
 export { rejectProposal } from "./reject_proposal.ts";
 export { refreshProposal } from "./refresh_proposal.ts";
-export { appliedPendingIds, recoverProposals } from "./recover_proposals.ts";
+export { appliedPendingIds } from "./applied_pending_ids.ts";
+export { recoverProposals } from "./recover_proposals.ts";

@@ -30,8 +30,34 @@ import { pendingRecord } from "./_pending_record.ts";
  *
  * @throws {ProposalConflictError} when the proposal is not pending or the checks now refuse it
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache } from "../repo/mod.ts";
+ * import { submitProposal } from "../proposals/mod.ts";
+ * import { findProposalRecord } from "../proposals/mod.ts";
+ * import { refreshProposal } from "./refresh_proposal.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ prefix: "" }), // not in Git: nothing is committed
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * // The policy moved on since the proposal was drafted: its diff no longer applies as it is.
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "# owned by the platform team\nversion: 1\n");
  * await refreshProposal(env, id);
+ * const record = await findProposalRecord(dir, id);
+ * assert.equal(record?.state, "pending");
+ * assert.match(record!.diff, /^ # owned by the platform team$/m);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function refreshProposal(env: StoreEnv, id: string): Promise<void> {

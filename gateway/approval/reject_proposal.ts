@@ -20,8 +20,32 @@ import type { RejectOptions } from "../client/mod.ts";
  * @throws {ProposalConflictError} when the proposal is not pending
  * @throws {TypeError} for a malformed id or guidance
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache } from "../repo/mod.ts";
+ * import { submitProposal } from "../proposals/mod.ts";
+ * import { findProposalRecord } from "../proposals/mod.ts";
+ * import { rejectProposal } from "./reject_proposal.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ prefix: "" }), // not in Git: nothing is committed
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
  * await rejectProposal(env, id, { reason: "use the contents API only", guidance: "too_broad" });
+ * const record = await findProposalRecord(dir, id);
+ * assert.equal(record?.state, "rejected");
+ * assert.equal(record?.meta.decision?.guidance, "too_broad");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function rejectProposal(
