@@ -34,11 +34,33 @@ export interface AutoApproveHooks {
  * policy are read again inside `publish` (the remote's tip), and only that decides.
  *
  * @example
- * ```ts ignore
- * const result = await autoApproveSubmitted(env, await submitProposal(env, input), {
- *   approve: (id, o) => approveProposal(env, id, o),
- *   status: (id) => store.status(id),
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache } from "../repo/mod.ts";
+ * import { submitProposal } from "../proposals/mod.ts";
+ * import { autoApproveSubmitted } from "./auto_approve_step.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ prefix: "" }), // not in Git: nothing is committed
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * let approvals = 0;
+ * const result = await autoApproveSubmitted(env, submitted, {
+ *   approve: () => Promise.resolve(approvals++),
+ *   status: () => Promise.resolve(undefined),
  * });
+ * // No org ceiling (and no auto_approve.yaml) in the directory: a person decides.
+ * assert.equal(approvals, 0);
+ * assert(result.accepted && result.proposal.status === "pending");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function autoApproveSubmitted(

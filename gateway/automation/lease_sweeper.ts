@@ -27,10 +27,18 @@ const RETRY_MS = 30_000;
  * Sweeps expired scoped rules at start-up and at each expiry.
  *
  * @example
- * ```ts ignore
- * const sweeper = new LeaseSweeper({ sweep, nextExpiry });
- * await sweeper.start();
- * sweeper.rearm(); // after a policy changed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LeaseSweeper } from "./lease_sweeper.ts";
+ * let sweeps = 0;
+ * let expiry: number | undefined = undefined;
+ * const sweeper = new LeaseSweeper({ sweep: () => Promise.resolve(sweeps++), nextExpiry: () => Promise.resolve(expiry) });
+ * await sweeper.start(); // the start-up sweep; nothing expires, so no timer
+ * assert.equal(sweeps, 1);
+ * expiry = Date.now() + 20;
+ * sweeper.rearm(); // a policy changed: a rule now expires in 20 ms
+ * while (sweeps < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+ * expiry = undefined;
  * await sweeper.close();
  * ```
  */

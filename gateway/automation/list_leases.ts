@@ -14,8 +14,33 @@ import type { LeaseEntry } from "../client/mod.ts";
  * file that cannot be read is skipped.
  *
  * @example
- * ```ts ignore
- * for (const lease of await listLeases("policies", Date.now())) console.log(lease.rule);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache } from "../repo/mod.ts";
+ * import { submitProposal } from "../proposals/mod.ts";
+ * import { approveProposal } from "../approval/mod.ts";
+ * import { listLeases } from "./list_leases.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ prefix: "" }), // not in Git: nothing is committed
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * await approveProposal(env, id, { approvedBy: "alice", scope: { scope: "lease", forMs: 60_000 } });
+ * const [lease] = await listLeases(dir, Date.now());
+ * assert.equal(lease?.rule, "gh");
+ * assert.equal(lease?.expired, false);
+ * assert.equal((await listLeases(dir, Date.now() + 120_000))[0]?.expired, true);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function listLeases(

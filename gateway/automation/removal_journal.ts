@@ -39,8 +39,14 @@ function journalPath(policiesDir: string, policy: string): string {
  * Record a removal about to rewrite `journal.policy`.
  *
  * @example
- * ```ts ignore
- * await writeJournal("policies", { policy: "team", textHash, subject, trailers });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clearJournal, writeJournal } from "./removal_journal.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeJournal(dir, { policy: "team", textHash: "0", subject: "s", trailers: {} });
+ * assert(await Deno.stat(`${dir}/pending/.removals/team.json`));
+ * await clearJournal(dir, "team");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeJournal(policiesDir: string, journal: RemovalJournal): Promise<void> {
@@ -52,8 +58,15 @@ export async function writeJournal(policiesDir: string, journal: RemovalJournal)
  * Forget the journal of `policy` (its removal is committed, or never happened).
  *
  * @example
- * ```ts ignore
- * await clearJournal("policies", "team");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clearJournal, writeJournal } from "./removal_journal.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeJournal(dir, { policy: "team", textHash: "0", subject: "s", trailers: {} });
+ * await clearJournal(dir, "team");
+ * await clearJournal(dir, "team"); // already gone: no error
+ * await assert.rejects(Deno.stat(`${dir}/pending/.removals/team.json`), Deno.errors.NotFound);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function clearJournal(policiesDir: string, policy: string): Promise<void> {
@@ -66,8 +79,35 @@ export async function clearJournal(policiesDir: string, policy: string): Promise
  *
  * @returns the policies whose interrupted removal was committed now
  * @example
- * ```ts ignore
- * await withDirectoryLock(dir, () => recoverRemovals(env));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache, withDirectoryLock } from "../repo/mod.ts";
+ * import { textHash } from "../proposals/mod.ts";
+ * import { recoverRemovals, writeJournal } from "./removal_journal.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ root: dir, prefix: "" }),
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const git = (...args: string[]) => new Deno.Command("git", { args: ["-C", dir, ...args] }).output();
+ * await git("add", "team.yaml");
+ * await git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init");
+ * // A removal journaled and rewrote the file, then the process died before its commit.
+ * const text = "version: 1\nrevision: 2\n";
+ * const journal = { policy: "team", textHash: textHash(text), subject: "remove gh", trailers: {} };
+ * await writeJournal(dir, journal);
+ * await Deno.writeTextFile(`${dir}/team.yaml`, text);
+ * assert.deepEqual(await withDirectoryLock(dir, () => recoverRemovals(env)), ["team"]);
+ * const log = new TextDecoder().decode((await git("log", "-1", "--format=%s")).stdout);
+ * assert.equal(log.trim(), "remove gh");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function recoverRemovals(env: StoreEnv): Promise<string[]> {
@@ -106,8 +146,34 @@ async function readJournal(dir: string, policy: string): Promise<RemovalJournal 
  *
  * @returns the commit, or undefined when none was made
  * @example
- * ```ts ignore
- * const commit = await commitIfDirty(env, journal, text);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache, withDirectoryLock } from "../repo/mod.ts";
+ * import { textHash } from "../proposals/mod.ts";
+ * import { commitIfDirty, writeJournal } from "./removal_journal.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ root: dir, prefix: "" }),
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const git = (...args: string[]) => new Deno.Command("git", { args: ["-C", dir, ...args] }).output();
+ * await git("add", "team.yaml");
+ * await git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init");
+ * // A removal journaled and rewrote the file, then the process died before its commit.
+ * const text = "version: 1\nrevision: 2\n";
+ * const journal = { policy: "team", textHash: textHash(text), subject: "remove gh", trailers: {} };
+ * await writeJournal(dir, journal);
+ * await Deno.writeTextFile(`${dir}/team.yaml`, text);
+ * assert.match((await commitIfDirty(env, journal, text))!, /^[0-9a-f]{7,}$/); // the short hash
+ * assert.equal(await commitIfDirty(env, journal, text), undefined); // committed already
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function commitIfDirty(

@@ -32,8 +32,33 @@ import type { RuleRemoval } from "../client/mod.ts";
  * not ended are left alone: the result is then empty.
  *
  * @example
- * ```ts ignore
- * const removed = await removeEndedRules(env, { kind: "expired" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache } from "../repo/mod.ts";
+ * import { submitProposal } from "../proposals/mod.ts";
+ * import { approveProposal } from "../approval/mod.ts";
+ * import { removeEndedRules } from "./remove_ended_rules.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * const env = {
+ *   policiesDir: dir,
+ *   now: () => new Date(),
+ *   emit: () => {},
+ *   notify: () => {},
+ *   repo: () => Promise.resolve({ root: dir, prefix: "" }),
+ *   beforeStep: () => Promise.resolve(),
+ *   policies: new PolicyCache(),
+ * };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await submitProposal(env, { policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * await approveProposal(env, id, { approvedBy: "alice", scope: { scope: "once" } });
+ * const removed = await removeEndedRules(env, { kind: "once", policy: "team", ruleKey: "gh" });
+ * assert.deepEqual(removed.map((r) => r.rules), [["gh"]]);
+ * assert.doesNotMatch(await Deno.readTextFile(`${dir}/team.yaml`), /gh:/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function removeEndedRules(env: StoreEnv, end: RuleEnd): Promise<RuleRemoval[]> {

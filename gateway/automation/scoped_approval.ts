@@ -26,8 +26,24 @@ export interface ApproveOptions {
  *
  * @throws {ProposalConflictError} when the scope cannot be given (no sandbox for `session`)
  * @example
- * ```ts ignore
- * const scoped = withScope(applied, record, { approvedBy: "a", scope: { scope: "once" } }, Date.now());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { withScope } from "./scoped_approval.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const record = (await store.get(submitted.proposal.id))!;
+ * const applied = { text: "network_policies:\n  gh:\n    endpoints: []\n" };
+ * const options = { approvedBy: "a", scope: { scope: "once" as const } };
+ * const scoped = withScope(applied, record, options, Date.now());
+ * assert.equal(scoped.lease?.scope, "once");
+ * assert.match(scoped.text, /^ {2}# tollgate/m); // the lease comment above the rule key
+ * assert.equal(withScope(applied, record, { approvedBy: "a" }, Date.now()), applied); // durable
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function withScope<T extends { text: string }>(
