@@ -16,9 +16,18 @@ import type { CeilingCheck, CeilingFit } from "../client/mod.ts";
  * `dir`).
  *
  * @example
- * ```ts ignore
- * const check = await checkCeiling("policies", ["team"]);
- * if (check.policies.some((p) => !p.inside)) Deno.exit(1);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkCeiling } from "./check_ceiling.ts";
+ * const dir = await Deno.makeTempDir();
+ * const gh = "version: 1\nnetwork_policies:\n  gh:\n    endpoints: [{ host: api.github.com, port: 443 }]\n    binaries: [{ path: /bin/gh }]\n";
+ * await Deno.writeTextFile(`${dir}/ceiling.yaml`, gh);
+ * await Deno.writeTextFile(`${dir}/team.yaml`, gh);
+ * await Deno.writeTextFile(`${dir}/ops.yaml`, gh.replace("api.github.com", "example.com"));
+ * const check = await checkCeiling(dir, ["team", "ops"]);
+ * assert.equal(check.ceiling, "present");
+ * assert.deepEqual(check.policies.map((p) => p.inside), [true, false]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function checkCeiling(

@@ -109,8 +109,16 @@ export function policyOutsideCeiling(ceiling: CompiledPolicy, policy: Policy): s
  * reason it could not be loaded (the checks then fail closed).
  *
  * @example
- * ```ts ignore
- * const view = await readCeilingView(ceilingPath("policies"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ceilingPath, readCeilingView } from "./org_ceiling.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await readCeilingView(ceilingPath(dir)), undefined); // no ceiling
+ * await Deno.writeTextFile(ceilingPath(dir), "version: 1\n");
+ * assert.ok(await readCeilingView(ceilingPath(dir)).then((v) => v && "compiled" in v));
+ * await Deno.writeTextFile(ceilingPath(dir), "version: [\n");
+ * assert.ok(await readCeilingView(ceilingPath(dir)).then((v) => v && "error" in v)); // fail closed
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readCeilingView(
@@ -129,8 +137,19 @@ export async function readCeilingView(
  * it, or that the ceiling is unreadable; undefined when it fits or there is no ceiling.
  *
  * @example
- * ```ts ignore
- * const why = await refuseOutsideCeiling("policies/ceiling.yaml", loaded.policy);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadPolicyText } from "../../proxy/policy/mod.ts";
+ * import { refuseOutsideCeiling } from "./org_ceiling.ts";
+ * const dir = await Deno.makeTempDir();
+ * const gh = "version: 1\nnetwork_policies:\n  gh:\n    endpoints: [{ host: api.github.com, port: 443 }]\n    binaries: [{ path: /bin/gh }]\n";
+ * const policy = loadPolicyText(gh, "team.yaml").policy;
+ * assert.equal(await refuseOutsideCeiling(`${dir}/ceiling.yaml`, policy), undefined); // none
+ * await Deno.writeTextFile(`${dir}/ceiling.yaml`, "version: 1\n");
+ * assert.match((await refuseOutsideCeiling(`${dir}/ceiling.yaml`, policy))!, /rule "gh" grants/);
+ * await Deno.writeTextFile(`${dir}/ceiling.yaml`, gh);
+ * assert.equal(await refuseOutsideCeiling(`${dir}/ceiling.yaml`, policy), undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function refuseOutsideCeiling(

@@ -34,8 +34,15 @@ export interface RunGitOptions {
  * Run git in `cwd`, hardened, and capture its output (never throws for a non-zero exit).
  *
  * @example
- * ```ts ignore
- * const { stdout } = await runGit(["rev-parse", "HEAD"], repo);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runGit } from "./run_git.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal((await runGit(["init", "-q"], dir)).code, 0);
+ * const { stdout } = await runGit(["hash-object", "--stdin"], dir, { stdin: "" });
+ * assert.equal(stdout.trim(), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"); // the empty blob
+ * assert.notEqual((await runGit(["rev-parse", "HEAD"], dir)).code, 0); // no commit: no throw
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runGit(

@@ -52,8 +52,17 @@ export async function sandboxFence(policiesDir: string): Promise<SandboxFence> {
  * separate git dir). Outermost first, so read-only bind mounts stack; empty outside Git.
  *
  * @example
- * ```ts ignore
- * const readOnly = [...await gitRepoPaths(policiesDir), policiesDir];
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gitRepoPaths } from "./sandbox_fence.ts";
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * await Deno.mkdir(`${dir}/policies`);
+ * assert.deepEqual(await gitRepoPaths(`${dir}/policies`), [dir]);
+ * const outside = await Deno.makeTempDir();
+ * assert.deepEqual(await gitRepoPaths(outside), []);
+ * await Deno.remove(outside);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function gitRepoPaths(dir: string): Promise<string[]> {

@@ -15,10 +15,21 @@ export const LOCK_FILE = ".tollgate.lock";
  * Run `fn` while holding the directory's exclusive lock.
  *
  * @example
- * ```ts ignore
- * await withDirectoryLock("policies", async () => {
- *   // read, edit and write policy files here
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withDirectoryLock } from "./directory_lock.ts";
+ * const dir = await Deno.makeTempDir();
+ * const order: string[] = [];
+ * const first = withDirectoryLock(dir, async () => {
+ *   order.push("first in");
+ *   await new Promise((resolve) => setTimeout(resolve, 50));
+ *   order.push("first out");
  * });
+ * await new Promise((resolve) => setTimeout(resolve, 10));
+ * await withDirectoryLock(dir, () => Promise.resolve(order.push("second")));
+ * await first;
+ * assert.deepEqual(order, ["first in", "first out", "second"]); // one after the other
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function withDirectoryLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {

@@ -14,8 +14,16 @@ import { DRIVER_KEYS, driverOverrides, runGit } from "../client/mod.ts";
  * missing).
  *
  * @example
- * ```ts ignore
- * const root = await gitWorkTreeRoot("policies");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gitWorkTreeRoot } from "./git_repo.ts";
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * await Deno.mkdir(`${dir}/policies`);
+ * assert.equal(await gitWorkTreeRoot(`${dir}/policies`), dir);
+ * await Deno.remove(`${dir}/.git`, { recursive: true });
+ * assert.equal(await gitWorkTreeRoot(`${dir}/policies`), undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function gitWorkTreeRoot(dir: string): Promise<string | undefined> {
@@ -51,8 +59,18 @@ export interface FileCommit {
  * @returns the new commit's (abbreviated) id
  * @throws {Error} when git fails, with git's first error line, or the commit was rolled back
  * @example
- * ```ts ignore
- * await gitCommitFile(root, { path: "policies/team.yaml", subject: "policy(team): …", trailers: { "Proposal-Id": id } });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gitCommitFile, gitFileDirty } from "./git_repo.ts";
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * const text = "version: 1\n";
+ * await Deno.writeTextFile(`${dir}/team.yaml`, text);
+ * const trailers = { "Proposal-Id": "p-20261205T120000-abc123" };
+ * const commit = await gitCommitFile(dir, { path: "team.yaml", subject: "policy(team): allow", trailers, text });
+ * assert.match(commit, /^[0-9a-f]{7,}$/);
+ * assert.equal(await gitFileDirty(dir, "team.yaml"), false);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function gitCommitFile(root: string, commit: FileCommit): Promise<string> {
@@ -123,8 +141,15 @@ async function noDrivers(root: string): Promise<Record<string, string>> {
  * True when `path` (relative to `root`) differs from HEAD (modified, staged or untracked).
  *
  * @example
- * ```ts ignore
- * if (await gitFileDirty(root, "policies/team.yaml")) { … }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gitFileDirty } from "./git_repo.ts";
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * assert.equal(await gitFileDirty(dir, "team.yaml"), false);
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * assert.equal(await gitFileDirty(dir, "team.yaml"), true); // untracked counts
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function gitFileDirty(root: string, path: string): Promise<boolean> {
@@ -137,8 +162,14 @@ export async function gitFileDirty(root: string, path: string): Promise<boolean>
  * The configured `user.name` of the repository holding `dir`, if any.
  *
  * @example
- * ```ts ignore
- * const me = await gitUserName("policies");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gitUserName } from "./git_repo.ts";
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * await new Deno.Command("git", { args: ["-C", dir, "config", "user.name", "Alice"] }).output();
+ * assert.equal(await gitUserName(dir), "Alice");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function gitUserName(dir: string): Promise<string | undefined> {
