@@ -41,9 +41,21 @@ interface Member {
  * A proposal sink and policy feed over several gateways.
  *
  * @example
- * ```ts ignore
- * const pool = await GatewayPool.enrol({ urls: [a, b], hostToken, policy: "team" });
- * const text = await pool.initial();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GatewayPool, startGateway } from "../mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/policies`);
+ * await Deno.writeTextFile(`${dir}/policies/team.yaml`, "version: 1\n");
+ * const gw = await startGateway({ policiesDir: `${dir}/policies`, stateDir: `${dir}/state`, listen: "127.0.0.1:0" });
+ * const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const down = `http://127.0.0.1:${closed.addr.port}`; // nothing listens there any more
+ * closed.close();
+ * const pool = await GatewayPool.enrol({ urls: [down, gw.url], hostToken: gw.token, policy: "team" });
+ * assert.equal(await pool.initial(), "version: 1\n"); // from the second gateway
+ * await pool.retire();
+ * await gw.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class GatewayPool implements ProposalSink {

@@ -42,9 +42,24 @@ const defaults = { retryMs: 200, maxRetryMs: 5_000, onError: (_: unknown) => {} 
  * @param onText receives each new text; if it throws (an invalid policy), the next change
  *   is delivered anyway
  * @example
- * ```ts ignore
- * const client = new GatewayClient({ url, token });
- * void subscribePolicy(client, "team", (text) => holder.update(text), controller.signal);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GatewayClient, startGateway, subscribePolicy } from "../mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/policies`);
+ * await Deno.writeTextFile(`${dir}/policies/team.yaml`, "version: 1\n");
+ * const gw = await startGateway({ policiesDir: `${dir}/policies`, stateDir: `${dir}/state`, listen: "127.0.0.1:0" });
+ * const { token } = await new GatewayClient({ url: gw.url, token: gw.token }).enrol("team");
+ * const client = new GatewayClient({ url: gw.url, token });
+ * const controller = new AbortController();
+ * const revisions: number[] = [];
+ * await subscribePolicy(client, "team", (_text, version) => {
+ *   revisions.push(version.revision);
+ *   controller.abort(); // one text is enough here; a proxy follows until it stops
+ * }, controller.signal);
+ * assert.deepEqual(revisions, [0]);
+ * await gw.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function subscribePolicy(

@@ -44,11 +44,23 @@ export interface DirectoryWatcherOptions {
  * The watch of one policies directory.
  *
  * @example
- * ```ts ignore
- * const watcher = new DirectoryWatcher({ policiesDir, hub });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DirectoryWatcher } from "./directory_watcher.ts";
+ * import { EventHub } from "./event_hub.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\nrevision: 1\n");
+ * const hub = new EventHub();
+ * const watcher = new DirectoryWatcher({ policiesDir: dir, hub });
  * await watcher.start();
- * watcher.policy("team")?.hash;
- * watcher.close();
+ * assert.equal(watcher.policy("team")?.revision, 1);
+ * const updated = Promise.withResolvers<unknown>();
+ * const sub = hub.subscribe((event) => updated.resolve(event.data.revision));
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\nrevision: 2\n");
+ * assert.equal(await updated.promise, 2); // published once the file event settles
+ * sub.unsubscribe();
+ * await watcher.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class DirectoryWatcher {

@@ -32,8 +32,23 @@ export interface StreamOptions {
  * Serve the event stream on a request.
  *
  * @example
- * ```ts ignore
- * app.get("/v1/events", (c) => streamEvents(c, hub, watcher, 15_000));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { DirectoryWatcher, EventHub, streamEvents } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\nrevision: 3\n");
+ * const hub = new EventHub();
+ * const watcher = new DirectoryWatcher({ policiesDir: dir, hub });
+ * await watcher.start();
+ * const app = new Hono().get("/v1/events", (c) => streamEvents(c, hub, watcher, 15_000));
+ * const res = await app.request("/v1/events");
+ * const reader = res.body!.getReader();
+ * const first = new TextDecoder().decode((await reader.read()).value);
+ * assert.match(first, /^event: ready\ndata: .*"revision":3/);
+ * await reader.cancel(); // the client hangs up: the stream ends
+ * await watcher.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function streamEvents(
