@@ -23,10 +23,24 @@ import { failure, redactUrl, RemoteGitError, remoteRef, transportConfig } from "
  * The fetch and push of one clone.
  *
  * @example
- * ```ts ignore
- * const transport = await TransportRepo.open(root, { timeoutMs: 5_000 });
- * const tip = await transport.fetch(url, "main");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TransportRepo } from "./_transport_repo.ts";
+ * const dir = await Deno.makeTempDir();
+ * const git = (...args: string[]) => new Deno.Command("git", { args, cwd: dir }).output();
+ * // The shared remote: a bare repository whose main branch holds team.yaml.
+ * await git("init", "-q", "--bare", "-b", "main", "remote.git");
+ * await git("clone", "-q", "remote.git", "seed");
+ * await Deno.writeTextFile(`${dir}/seed/team.yaml`, "version: 1\n");
+ * await git("-C", "seed", "add", "team.yaml");
+ * await git("-C", "seed", "-c", "user.name=s", "-c", "user.email=s@s", "commit", "-qm", "seed");
+ * await git("-C", "seed", "push", "-q", "origin", "HEAD:main");
+ * const url = `file://${dir}/remote.git`;
+ * const head = new TextDecoder().decode((await git("-C", "seed", "rev-parse", "HEAD")).stdout).trim();
+ * const transport = await TransportRepo.open(`${dir}/seed`, { timeoutMs: 5_000 });
+ * assert.equal(await transport.fetch(url, "main"), head);
  * await transport.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class TransportRepo {

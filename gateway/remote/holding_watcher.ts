@@ -14,9 +14,26 @@ import type { PublishedPolicy } from "../client/mod.ts";
  * A directory watcher whose offers and scans wait while `hold()` runs; one scan follows.
  *
  * @example
- * ```ts ignore
- * const watcher = new HoldingWatcher({ policiesDir, hub });
- * await watcher.hold(() => approveAndPush());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventHub } from "../events/mod.ts";
+ * import { HoldingWatcher } from "./holding_watcher.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\nrevision: 1\n");
+ * const hub = new EventHub();
+ * const watcher = new HoldingWatcher({ policiesDir: dir, hub });
+ * await watcher.start();
+ * const published: unknown[] = [];
+ * const sub = hub.subscribe((event) => void published.push(event.data.revision));
+ * await watcher.hold(async () => {
+ *   await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\nrevision: 2\n");
+ *   await watcher.rescan(); // held: publishes nothing yet
+ *   assert.deepEqual(published, []);
+ * });
+ * assert.deepEqual(published, [2]); // the scan after the hold
+ * sub.unsubscribe();
+ * await watcher.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class HoldingWatcher extends DirectoryWatcher {

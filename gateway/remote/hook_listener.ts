@@ -22,8 +22,16 @@ export interface HookListener {
  *
  * @throws {TypeError} for a malformed address
  * @example
- * ```ts ignore
- * const hook = startHookListener("0.0.0.0:8788", () => sync.poke());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startHookListener } from "./hook_listener.ts";
+ * let signals = 0;
+ * const hook = startHookListener("127.0.0.1:0", () => signals++);
+ * const res = await fetch(hook.url, { method: "POST", body: "" });
+ * await res.body?.cancel();
+ * assert.equal(res.status, 202);
+ * assert.equal(signals, 1);
+ * await hook.close();
  * ```
  */
 export function startHookListener(listen: string, onSignal: () => void): HookListener {

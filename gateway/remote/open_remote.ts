@@ -49,8 +49,30 @@ export interface RemoteParts {
  * store and watcher would get (call `start()` once the watcher runs).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventHub } from "../events/mod.ts";
+ * import { openRemote } from "./open_remote.ts";
+ * const dir = await Deno.makeTempDir();
+ * const git = (...args: string[]) => new Deno.Command("git", { args, cwd: dir }).output();
+ * // The shared remote: a bare repository whose main branch holds team.yaml.
+ * await git("init", "-q", "--bare", "-b", "main", "remote.git");
+ * await git("clone", "-q", "remote.git", "seed");
+ * await Deno.writeTextFile(`${dir}/seed/team.yaml`, "version: 1\n");
+ * await git("-C", "seed", "add", "team.yaml");
+ * await git("-C", "seed", "-c", "user.name=s", "-c", "user.email=s@s", "commit", "-qm", "seed");
+ * await git("-C", "seed", "push", "-q", "origin", "HEAD:main");
+ * const url = `file://${dir}/remote.git`;
+ * const policiesDir = `${dir}/gateway`;
+ * const hub = new EventHub();
  * const parts = await openRemote({ url }, { store: { policiesDir }, watcher: { policiesDir, hub } });
+ * await parts.watcher.start();
+ * await parts.start();
+ * assert.equal(parts.watcher.policy("team")?.revision, 0);
+ * assert.equal(parts.hookUrl, undefined); // no hookListen: the fetch interval alone
+ * await parts.close();
+ * await parts.watcher.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function openRemote(

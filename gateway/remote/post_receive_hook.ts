@@ -46,8 +46,17 @@ export function postReceiveHook(urls: readonly string[]): string {
  *
  * @returns the hook's path
  * @example
- * ```ts ignore
- * await installPostReceiveHook("/srv/policies.git", ["http://10.0.0.2:8788/v1/remote-changed"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { installPostReceiveHook } from "./post_receive_hook.ts";
+ * const dir = await Deno.makeTempDir();
+ * await new Deno.Command("git", { args: ["init", "-q", "--bare", dir] }).output();
+ * const path = await installPostReceiveHook(dir, ["http://10.0.0.2:8788/v1/remote-changed"]);
+ * assert.equal(path, `${dir}/hooks/post-receive`);
+ * assert.equal((await Deno.stat(path)).mode! & 0o111, 0o111); // executable
+ * assert.match(await Deno.readTextFile(path), /http:\/\/10\.0\.0\.2:8788/);
+ * await assert.rejects(installPostReceiveHook(`${dir}/nope`, []), TypeError);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function installPostReceiveHook(

@@ -20,9 +20,33 @@ import type { RemoteSync } from "./remote_sync.ts";
  * A `ProposalStore` whose decisions go through the remote.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RemoteSync } from "../mod.ts";
+ * import { RemoteProposalStore } from "./remote_proposal_store.ts";
+ * const dir = await Deno.makeTempDir();
+ * const git = (...args: string[]) => new Deno.Command("git", { args, cwd: dir }).output();
+ * // The shared remote: a bare repository whose main branch holds team.yaml.
+ * await git("init", "-q", "--bare", "-b", "main", "remote.git");
+ * await git("clone", "-q", "remote.git", "seed");
+ * await Deno.writeTextFile(`${dir}/seed/team.yaml`, "version: 1\n");
+ * await git("-C", "seed", "add", "team.yaml");
+ * await git("-C", "seed", "-c", "user.name=s", "-c", "user.email=s@s", "commit", "-qm", "seed");
+ * await git("-C", "seed", "push", "-q", "origin", "HEAD:main");
+ * const url = `file://${dir}/remote.git`;
+ * const remoteLog = async () =>
+ *   new TextDecoder().decode((await git("-C", "remote.git", "log", "--format=%s", "main")).stdout);
+ * const policiesDir = `${dir}/gateway`;
+ * const sync = await RemoteSync.open({ policiesDir, url });
+ * await sync.start();
  * const store = new RemoteProposalStore({ policiesDir }, sync);
- * await store.approve(id, { approvedBy: "alice" }); // pushed, or a RemoteSyncError
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * await store.approve(submitted.proposal.id, { approvedBy: "alice" }); // pushed, or a RemoteSyncError
+ * assert.match(await remoteLog(), /^policy\(team\): allow/m);
+ * await sync.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class RemoteProposalStore extends ProposalStore {

@@ -35,11 +35,33 @@ import { type RemoteSyncOptions, withDefaults } from "./remote_sync_options.ts";
  * The clone of one gateway, synchronised with the remote.
  *
  * @example
- * ```ts ignore
- * const sync = await RemoteSync.open({ policiesDir, url: "file:///srv/policies.git" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore, RemoteSync } from "../mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const git = (...args: string[]) => new Deno.Command("git", { args, cwd: dir }).output();
+ * // The shared remote: a bare repository whose main branch holds team.yaml.
+ * await git("init", "-q", "--bare", "-b", "main", "remote.git");
+ * await git("clone", "-q", "remote.git", "seed");
+ * await Deno.writeTextFile(`${dir}/seed/team.yaml`, "version: 1\n");
+ * await git("-C", "seed", "add", "team.yaml");
+ * await git("-C", "seed", "-c", "user.name=s", "-c", "user.email=s@s", "commit", "-qm", "seed");
+ * await git("-C", "seed", "push", "-q", "origin", "HEAD:main");
+ * const url = `file://${dir}/remote.git`;
+ * const remoteLog = async () =>
+ *   new TextDecoder().decode((await git("-C", "remote.git", "log", "--format=%s", "main")).stdout);
+ * const policiesDir = `${dir}/gateway`; // cloned from the remote by open()
+ * const sync = await RemoteSync.open({ policiesDir, url });
  * await sync.start();
+ * const store = new ProposalStore({ policiesDir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
  * await sync.decide("approve", id, () => store.approve(id, { approvedBy: "alice" }));
+ * assert.match(await remoteLog(), /^policy\(team\): allow api\.github\.com:443 for \/bin\/gh$/m);
  * await sync.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class RemoteSync {
