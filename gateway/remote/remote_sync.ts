@@ -37,29 +37,18 @@ import { type RemoteSyncOptions, withDefaults } from "./remote_sync_options.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ProposalStore, RemoteSync } from "../mod.ts";
+ * import { RemoteSync } from "../mod.ts";
  * const dir = await Deno.makeTempDir();
  * const git = (...args: string[]) => new Deno.Command("git", { args, cwd: dir }).output();
- * // The shared remote: a bare repository whose main branch holds team.yaml.
- * await git("init", "-q", "--bare", "-b", "main", "remote.git");
- * await git("clone", "-q", "remote.git", "seed");
+ * await git("init", "-q", "-b", "main", "seed");
  * await Deno.writeTextFile(`${dir}/seed/team.yaml`, "version: 1\n");
  * await git("-C", "seed", "add", "team.yaml");
  * await git("-C", "seed", "-c", "user.name=s", "-c", "user.email=s@s", "commit", "-qm", "seed");
- * await git("-C", "seed", "push", "-q", "origin", "HEAD:main");
- * const url = `file://${dir}/remote.git`;
- * const remoteLog = async () =>
- *   new TextDecoder().decode((await git("-C", "remote.git", "log", "--format=%s", "main")).stdout);
- * const policiesDir = `${dir}/gateway`; // cloned from the remote by open()
- * const sync = await RemoteSync.open({ policiesDir, url });
- * await sync.start();
- * const store = new ProposalStore({ policiesDir });
- * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
- * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
- * assert(submitted.accepted);
- * const id = submitted.proposal.id;
- * await sync.decide("approve", id, () => store.approve(id, { approvedBy: "alice" }));
- * assert.match(await remoteLog(), /^policy\(team\): allow api\.github\.com:443 for \/bin\/gh$/m);
+ * await git("clone", "-q", "--bare", "seed", "remote.git"); // the shared remote
+ * const sync = await RemoteSync.open({ policiesDir: `${dir}/gateway`, url: `file://${dir}/remote.git` });
+ * await sync.start(); // open() cloned the remote's main into the policies directory
+ * assert.equal(await Deno.readTextFile(`${dir}/gateway/team.yaml`), "version: 1\n");
+ * // Decisions go through sync.decide() (see RemoteProposalStore): committed, then pushed.
  * await sync.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
