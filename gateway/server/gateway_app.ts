@@ -72,9 +72,23 @@ type Limit = ReturnType<typeof bodyLimit>;
  * Build the gateway app.
  *
  * @example
- * ```ts ignore
- * const app = createGatewayApp({ store, watcher, hub, token, credentials });
- * Deno.serve({ hostname: "127.0.0.1", port: 0 }, app.fetch);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CredentialStore, DirectoryWatcher, EventHub, ProposalStore } from "../mod.ts";
+ * import { createGatewayApp } from "./gateway_app.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const hub = new EventHub();
+ * const watcher = new DirectoryWatcher({ policiesDir: dir, hub });
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const credentials = new CredentialStore(`${dir}/.state`);
+ * const app = createGatewayApp({ store, watcher, hub, token: "host-token", credentials });
+ * const alice = { authorization: `Bearer ${await credentials.addReviewer("alice")}` };
+ * assert.equal((await app.request("/v1/policies")).status, 401); // no token
+ * const res = await app.request("/v1/proposals", { headers: alice });
+ * assert.deepEqual(await res.json(), { proposals: [] });
+ * // A server: Deno.serve({ hostname: "127.0.0.1", port: 0 }, app.fetch).
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function createGatewayApp(deps: GatewayAppDeps): App {

@@ -42,8 +42,24 @@ export function badRequest(detail: string): HTTPException {
  * status, or `500 {error: "internal"}` with nothing of the error's text (`report` hears it).
  *
  * @example
- * ```ts ignore
- * app.onError(errorResponse((line) => console.error(line)));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { badRequest, errorResponse } from "./http_error.ts";
+ * const heard: string[] = [];
+ * const app = new Hono()
+ *   .get("/bad", () => {
+ *     throw badRequest("Invalid status");
+ *   })
+ *   .get("/bug", () => {
+ *     throw new Error("secret internal detail");
+ *   })
+ *   .onError(errorResponse((line) => heard.push(line)));
+ * const bad = await app.request("/bad");
+ * assert.deepEqual([bad.status, await bad.json()], [400, { error: "bad_request", detail: "Invalid status" }]);
+ * const bug = await app.request("/bug");
+ * assert.deepEqual([bug.status, await bug.json()], [500, { error: "internal", detail: "Internal error" }]);
+ * assert.match(heard[0]!, /secret internal detail/); // the operator hears it, the client does not
  * ```
  */
 export function errorResponse(

@@ -24,8 +24,15 @@ const RULE_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
  *
  * @throws {HTTPException} 400 for an unknown scope or a bad duration
  * @example
- * ```ts ignore
- * await store.approve(id, { approvedBy: name, scope: await scopeOf(c) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { scopeOf } from "./lease_routes.ts";
+ * const app = new Hono().post("/approve", async (c) => c.json(await scopeOf(c) ?? "durable"));
+ * const ask = (body: string) => app.request("/approve", { method: "POST", body });
+ * assert.deepEqual(await (await ask('{"scope":"lease","for":"2h"}')).json(), { scope: "lease", forMs: 7_200_000 });
+ * assert.equal(await (await ask("{}")).json(), "durable");
+ * assert.equal((await ask('{"scope":"forever"}')).status, 400);
  * ```
  */
 export async function scopeOf(c: Context): Promise<ApprovalScope | undefined> {
@@ -55,8 +62,25 @@ const removed = (removals: RuleRemoval[]) => ({ removed: removals });
  * Add the lease and ceiling routes to the gateway app.
  *
  * @example
- * ```ts ignore
- * leaseRoutes(app, store, limit);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CredentialStore, DirectoryWatcher, EventHub, ProposalStore } from "../mod.ts";
+ * import { createGatewayApp } from "./gateway_app.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const hub = new EventHub();
+ * const watcher = new DirectoryWatcher({ policiesDir: dir, hub });
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const credentials = new CredentialStore(`${dir}/.state`);
+ * const app = createGatewayApp({ store, watcher, hub, token: "host-token", credentials });
+ * const alice = { authorization: `Bearer ${await credentials.addReviewer("alice")}` };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * await store.approve(submitted.proposal.id, { approvedBy: "alice", scope: { scope: "lease", forMs: 60_000 } });
+ * const { leases } = await (await app.request("/v1/leases", { headers: alice })).json();
+ * assert.deepEqual(leases.map((l: { rule: string }) => l.rule), ["gh"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function leaseRoutes(

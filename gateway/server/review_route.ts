@@ -22,8 +22,26 @@ import type { ProposalStatus } from "../../proxy/policy_local/mod.ts";
  * Add the review route to the gateway app.
  *
  * @example
- * ```ts ignore
- * reviewRoute(app, store, ".tollgate/logs");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CredentialStore, DirectoryWatcher, EventHub, ProposalStore } from "../mod.ts";
+ * import { createGatewayApp } from "./gateway_app.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const hub = new EventHub();
+ * const watcher = new DirectoryWatcher({ policiesDir: dir, hub });
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const credentials = new CredentialStore(`${dir}/.state`);
+ * const app = createGatewayApp({ store, watcher, hub, token: "host-token", credentials });
+ * const alice = { authorization: `Bearer ${await credentials.addReviewer("alice")}` };
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const res = await app.request(`/v1/proposals/${submitted.proposal.id}/review`, { headers: alice });
+ * const review = await res.json();
+ * assert.equal(review.status, "pending");
+ * assert.equal(review.application_error, "");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function reviewRoute(app: Hono<GatewayEnv>, store: ProposalStore, logDir?: string): void {

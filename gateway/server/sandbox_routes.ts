@@ -32,8 +32,26 @@ export interface SandboxRouteDeps {
  * gateway app.
  *
  * @example
- * ```ts ignore
- * sandboxRoutes(app, { store, watcher, credentials, token }, limit);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CredentialStore, DirectoryWatcher, EventHub, ProposalStore } from "../mod.ts";
+ * import { createGatewayApp } from "./gateway_app.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const hub = new EventHub();
+ * const watcher = new DirectoryWatcher({ policiesDir: dir, hub });
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const credentials = new CredentialStore(`${dir}/.state`);
+ * const app = createGatewayApp({ store, watcher, hub, token: "host-token", credentials });
+ * const alice = { authorization: `Bearer ${await credentials.addReviewer("alice")}` };
+ * const host = { authorization: "Bearer host-token", "content-type": "application/json" };
+ * const res = await app.request("/v1/sandboxes", { method: "POST", headers: host, body: '{"policy":"team"}' });
+ * const { sandbox, token } = await res.json();
+ * assert.equal((await credentials.find(token))?.sandbox, sandbox);
+ * const retired = await app.request(`/v1/sandboxes/${sandbox}`, { method: "DELETE", headers: host });
+ * assert.equal(retired.status, 200);
+ * assert.equal(await credentials.find(token), undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function sandboxRoutes(

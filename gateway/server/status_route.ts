@@ -13,8 +13,21 @@ import { ROUTE_STATUS } from "../client/mod.ts";
  * Add the status route to the gateway app.
  *
  * @example
- * ```ts ignore
- * statusRoute(app, () => log.dropped);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CredentialStore, DirectoryWatcher, EventHub, ProposalStore } from "../mod.ts";
+ * import { createGatewayApp } from "./gateway_app.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const hub = new EventHub();
+ * const watcher = new DirectoryWatcher({ policiesDir: dir, hub });
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const credentials = new CredentialStore(`${dir}/.state`);
+ * const app = createGatewayApp({ store, watcher, hub, token: "host-token", credentials, auditDropped: () => 3 });
+ * const alice = { authorization: `Bearer ${await credentials.addReviewer("alice")}` };
+ * const res = await app.request("/v1/status", { headers: alice });
+ * assert.deepEqual(await res.json(), { audit_log: { dropped: 3 } });
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function statusRoute(app: Hono<GatewayEnv>, auditDropped?: () => number): void {
