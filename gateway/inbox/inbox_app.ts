@@ -66,9 +66,28 @@ const SECURITY_HEADERS: Record<string, string> = {
  * Build the inbox app (its routes are absolute: mount it with `app.route("/", inbox)`).
  *
  * @example
- * ```ts ignore
- * const inbox = createInboxApp({ store, hub, watcher, credentials, sessions: new InboxSessions() });
- * gateway.route("/", inbox);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CredentialStore, DirectoryWatcher, EventHub, ProposalStore } from "../mod.ts";
+ * import { InboxSessions } from "./inbox_sessions.ts";
+ * import { createInboxApp } from "./inbox_app.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const hub = new EventHub();
+ * const inbox = createInboxApp({
+ *   store: new ProposalStore({ policiesDir: dir }),
+ *   hub,
+ *   watcher: new DirectoryWatcher({ policiesDir: dir, hub }),
+ *   credentials: new CredentialStore(`${dir}/.state`),
+ *   sessions: new InboxSessions(),
+ * });
+ * // The gateway mounts it with gateway.route("/", inbox); here it answers on its own.
+ * const signIn = await inbox.request("/inbox/sign-in");
+ * assert.match(await signIn.text(), /<form/);
+ * assert.equal(signIn.headers.get("x-content-type-options"), "nosniff");
+ * const pending = await inbox.request("/inbox", { headers: { accept: "text/html" } });
+ * assert.equal(pending.headers.get("location"), "/inbox/sign-in"); // no session yet
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function createInboxApp(deps: InboxDeps): App {

@@ -44,8 +44,26 @@ export type SignInResult = { session: InboxSession } | { status: 401 | 403; prob
  * Sign in with a token: only a reviewer credential gets a session (and its cookie).
  *
  * @example
- * ```ts ignore
- * const result = await signIn(c, deps, String(form.token));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { CredentialStore } from "../credentials/mod.ts";
+ * import { InboxSessions } from "./inbox_sessions.ts";
+ * import { signIn } from "./inbox_auth.ts";
+ * const dir = await Deno.makeTempDir();
+ * const deps = { credentials: new CredentialStore(dir), sessions: new InboxSessions() };
+ * const app = new Hono().post("/inbox/sign-in", async (c) => {
+ *   const result = await signIn(c, deps, await c.req.text());
+ *   return "session" in result ? c.text(result.session.reviewer) : c.text(result.problem, result.status);
+ * });
+ * const signIn_ = (token: string) => app.request("/inbox/sign-in", { method: "POST", body: token });
+ * const ok = await signIn_(await deps.credentials.addReviewer("alice"));
+ * assert.equal(await ok.text(), "alice");
+ * assert.match(ok.headers.get("set-cookie")!, /^tollgate_inbox=\w+;.*HttpOnly/);
+ * assert.equal((await signIn_("not-a-token")).status, 401);
+ * const { token: proxyToken } = await deps.credentials.enrolProxy("team");
+ * assert.equal((await signIn_(proxyToken)).status, 403); // a proxy never gets a session
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function signIn(
@@ -73,8 +91,26 @@ export async function signIn(
  * End the request's session and clear its cookie.
  *
  * @example
- * ```ts ignore
- * signOut(c, deps);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { CredentialStore } from "../credentials/mod.ts";
+ * import { InboxSessions, tokenDigest } from "./inbox_sessions.ts";
+ * import { type InboxEnv, requireSession, signOut } from "./inbox_auth.ts";
+ * const dir = await Deno.makeTempDir();
+ * const deps = { credentials: new CredentialStore(dir), sessions: new InboxSessions() };
+ * const token = await deps.credentials.addReviewer("alice");
+ * const session = deps.sessions.create("alice", tokenDigest(token));
+ * const cookie = `tollgate_inbox=${session.id}`;
+ * const app = new Hono<InboxEnv>().post("/inbox/sign-out", requireSession(deps), (c) => {
+ *   signOut(c, deps);
+ *   return c.text("bye");
+ * });
+ * const headers = { cookie, "x-csrf-token": session.csrf };
+ * const res = await app.request("/inbox/sign-out", { method: "POST", headers });
+ * assert.match(res.headers.get("set-cookie")!, /^tollgate_inbox=;/); // cleared
+ * assert.equal(deps.sessions.get(session.id), undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function signOut(c: Context<InboxEnv>, deps: InboxAuthDeps): void {
@@ -87,8 +123,14 @@ export function signOut(c: Context<InboxEnv>, deps: InboxAuthDeps): void {
  * a request never changes anything, whatever cookie it carries.
  *
  * @example
- * ```ts ignore
- * if (crossSite(c)) return c.text("Forbidden", 403);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { crossSite } from "./inbox_auth.ts";
+ * const app = new Hono().post("/", (c) => crossSite(c) ? c.text("Forbidden", 403) : c.text("ok"));
+ * const from = (site: string) => app.request("/", { method: "POST", headers: { "sec-fetch-site": site } });
+ * assert.equal((await from("cross-site")).status, 403);
+ * assert.equal((await from("same-origin")).status, 200);
  * ```
  */
 export function crossSite(c: Context): boolean {
@@ -102,8 +144,25 @@ export function crossSite(c: Context): boolean {
  * header `X-CSRF-Token`), or sent by another site → 403.
  *
  * @example
- * ```ts ignore
- * app.get("/inbox", requireSession(deps), (c) => c.html(...));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { CredentialStore } from "../credentials/mod.ts";
+ * import { InboxSessions, tokenDigest } from "./inbox_sessions.ts";
+ * import { type InboxEnv, requireSession } from "./inbox_auth.ts";
+ * const dir = await Deno.makeTempDir();
+ * const deps = { credentials: new CredentialStore(dir), sessions: new InboxSessions() };
+ * const token = await deps.credentials.addReviewer("alice");
+ * const session = deps.sessions.create("alice", tokenDigest(token));
+ * const cookie = `tollgate_inbox=${session.id}`;
+ * const app = new Hono<InboxEnv>()
+ *   .get("/inbox", requireSession(deps), (c) => c.text(c.get("session").reviewer))
+ *   .post("/inbox", requireSession(deps), (c) => c.text("changed"));
+ * assert.equal(await (await app.request("/inbox", { headers: { cookie } })).text(), "alice");
+ * const page = await app.request("/inbox", { headers: { accept: "text/html" } });
+ * assert.equal(page.status, 303); // no session: to the sign-in page
+ * assert.equal((await app.request("/inbox", { method: "POST", headers: { cookie } })).status, 403); // no CSRF
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function requireSession(deps: InboxAuthDeps): MiddlewareHandler<InboxEnv> {

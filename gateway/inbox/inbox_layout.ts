@@ -34,8 +34,15 @@ export function shown(text: unknown, max = 500): string {
  * A whole inbox page.
  *
  * @example
- * ```ts ignore
- * return c.html(inboxPage("Pending", html`<p>none</p>`, session));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { html } from "hono/html";
+ * import { InboxSessions } from "./inbox_sessions.ts";
+ * import { inboxPage } from "./inbox_layout.ts";
+ * const session = new InboxSessions().create("alice", "0".repeat(64));
+ * const page = String(await inboxPage("Pending", html`<p>none</p>`, session));
+ * assert.match(page, /<title>Pending · Tollgate inbox<\/title>/);
+ * assert.match(page, /Signed in as <strong id="reviewer">alice<\/strong>/);
  * ```
  */
 export function inboxPage(title: string, body: Html, session?: InboxSession): Html {
@@ -79,8 +86,12 @@ ${csrfField(session)}
  * The hidden CSRF field every form of a signed-in page carries.
  *
  * @example
- * ```ts ignore
- * html`<form method="post">${csrfField(session)}</form>`;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { InboxSessions } from "./inbox_sessions.ts";
+ * import { csrfField } from "./inbox_layout.ts";
+ * const session = new InboxSessions().create("alice", "0".repeat(64));
+ * assert.equal(String(csrfField(session)), `<input type="hidden" name="csrf" value="${session.csrf}">`);
  * ```
  */
 export function csrfField(session: InboxSession): Html {
@@ -91,8 +102,12 @@ export function csrfField(session: InboxSession): Html {
  * A `<time>` element for an ISO timestamp.
  *
  * @example
- * ```ts ignore
- * html`created ${timeTag(record.meta.created)}`;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { timeTag } from "./inbox_layout.ts";
+ * const tag = String(timeTag("2026-12-05T12:00:00.000Z"));
+ * assert.equal(tag, '<time datetime="2026-12-05T12:00:00.000Z">2026-12-05 12:00:00.000Z</time>');
+ * assert.equal(timeTag(undefined), "-");
  * ```
  */
 export function timeTag(iso: string | undefined): Html | string {

@@ -15,8 +15,11 @@ import * as r from "./inbox_routes.ts";
  * The sign-in page (a reviewer token from `tollgate reviewers add NAME`).
  *
  * @example
- * ```ts ignore
- * return c.html(signInPage("That token is not a reviewer credential"), 401);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { signInPage } from "./inbox_list_pages.ts";
+ * const page = String(await signInPage("That token is not a reviewer credential <b>"));
+ * assert.match(page, /That token is not a reviewer credential &lt;b&gt;/); // escaped
  * ```
  */
 export function signInPage(problem?: string): Html {
@@ -53,8 +56,19 @@ function findingsBadge(record: ProposalRecord): Html | string {
  * The pending list alone (`<ol id="pending">`), which the page script swaps in on each event.
  *
  * @example
- * ```ts ignore
- * return c.html(pendingList(await store.list({ status: "pending" })));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { pendingList } from "./inbox_list_pages.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const list = String(await pendingList(await store.list({ status: "pending" })));
+ * assert(list.includes(`/inbox/proposals/${submitted.proposal.id}`));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function pendingList(records: ProposalRecord[]): Html {
@@ -74,8 +88,22 @@ ${records.length === 0 ? html`<p class="empty">No pending proposals.</p>` : ""}`
  * The inbox's front page: pending proposals, live.
  *
  * @example
- * ```ts ignore
- * return c.html(pendingPage(pending, session));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { InboxSessions } from "./inbox_sessions.ts";
+ * import { pendingPage } from "./inbox_list_pages.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const session = new InboxSessions().create("alice", "0".repeat(64));
+ * const page = String(await pendingPage(await store.list({ status: "pending" }), session));
+ * assert.match(page, /<title>Pending · Tollgate inbox<\/title>/);
+ * assert(page.includes(submitted.proposal.id));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function pendingPage(records: ProposalRecord[], session: InboxSession): Html {
@@ -115,8 +143,23 @@ function historyRow({ record: p, commit }: HistoryEntry): Html {
  * Approved and rejected proposals, newest decision first: who, when, the commit, the revision.
  *
  * @example
- * ```ts ignore
- * return c.html(historyPage(entries, session));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { InboxSessions } from "./inbox_sessions.ts";
+ * import { historyPage } from "./inbox_list_pages.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const session = new InboxSessions().create("alice", "0".repeat(64));
+ * await store.reject(submitted.proposal.id, { reason: "too broad" });
+ * const entries = (await store.list({ status: "rejected" })).map((record) => ({ record }));
+ * const page = String(await historyPage(entries, session));
+ * assert(page.includes(submitted.proposal.id));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function historyPage(entries: HistoryEntry[], session: InboxSession): Html {

@@ -156,8 +156,22 @@ function decisionBlock(p: ProposalRecord, commit: string | undefined): Html {
  * The page of one proposal.
  *
  * @example
- * ```ts ignore
- * return c.html(proposalPage({ record, denials, commit }, session));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { InboxSessions } from "./inbox_sessions.ts";
+ * import { proposalPage } from "./inbox_proposal_page.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const session = new InboxSessions().create("alice", "0".repeat(64));
+ * const record = (await store.get(submitted.proposal.id))!;
+ * const page = String(await proposalPage({ record, denials: [] }, session));
+ * assert(page.includes(`data-proposal="${record.id}" data-status="pending"`));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function proposalPage(data: ProposalPageData, session: InboxSession): Html {

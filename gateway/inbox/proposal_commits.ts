@@ -13,9 +13,21 @@ const HISTORY_DEPTH = 1000;
  * Map proposal id → commit hash over the newest approval commits of `policiesDir`'s repository.
  *
  * @example
- * ```ts ignore
- * const commits = await proposalCommits("policies");
- * console.log(commits.get("p-…"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { proposalCommits } from "./proposal_commits.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const { commit } = await store.approve(submitted.proposal.id, { approvedBy: "alice" });
+ * const commits = await proposalCommits(dir);
+ * assert(commits.get(submitted.proposal.id)?.startsWith(commit!));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function proposalCommits(policiesDir: string): Promise<Map<string, string>> {

@@ -28,8 +28,27 @@ const SCAN_BYTES = 4 * 1024 * 1024;
  * Up to `last` denials (newest first) of `record`'s sandbox to the hosts its rule names.
  *
  * @example
- * ```ts ignore
- * const denials = await proposalDenials(".tollgate/logs", record);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ocsfEventFromDecision, OcsfLog } from "../../proxy/ocsf/mod.ts";
+ * import { ProposalStore } from "../mod.ts";
+ * import { proposalDenials } from "./proposal_denials.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const log = new OcsfLog(`${dir}/logs`);
+ * const denied = { verdict: "deny", layer: "l4", reason: "no rule", host: "api.github.com", port: 443 } as const;
+ * await log.append(ocsfEventFromDecision(denied, { time: Date.now() }));
+ * await log.append(ocsfEventFromDecision({ ...denied, host: "example.com" }, { time: Date.now() }));
+ * await log.close();
+ * const record = (await store.get(submitted.proposal.id))!;
+ * const denials = await proposalDenials(`${dir}/logs`, record);
+ * assert.equal(denials.length, 1); // only the host its rule names
+ * assert.match(denials[0]!.line, /api\.github\.com:443/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function proposalDenials(

@@ -14,8 +14,20 @@ type Listener = (event: GatewayEvent & { id: number }) => void;
  * A hub view for one session's stream (what `streamEvents` needs of a hub).
  *
  * @example
- * ```ts ignore
- * streamEvents(c, sessionHub(hub, () => stillSignedIn(session)), watcher, pingMs);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventHub } from "../events/mod.ts";
+ * import { sessionHub } from "./session_events.ts";
+ * const hub = new EventHub();
+ * let signedIn = true;
+ * const seen: string[] = [];
+ * const sub = sessionHub(hub, () => Promise.resolve(signedIn)).subscribe((e) => void seen.push(e.type));
+ * hub.publish({ type: "proposal.created", data: {} });
+ * await new Promise((resolve) => setTimeout(resolve, 0));
+ * signedIn = false; // signed out: the next event ends the stream instead
+ * hub.publish({ type: "proposal.decided", data: {} });
+ * await sub.closed;
+ * assert.deepEqual(seen, ["proposal.created"]);
  * ```
  */
 export function sessionHub(hub: EventHub, alive: () => Promise<boolean>): EventHub {
