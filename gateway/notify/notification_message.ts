@@ -79,8 +79,22 @@ function headline(event: NotificationEvent, m: Omit<NotificationMessage, "text">
  *
  * @param inboxUrl the gateway's address as reviewers reach it (`http://127.0.0.1:8787`)
  * @example
- * ```ts ignore
- * const body = notificationMessage("proposal.created", record, "https://tollgate.example");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../mod.ts";
+ * import { notificationMessage } from "./notification_message.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const body = notificationMessage("proposal.created", (await store.get(id))!, "https://tollgate.example/");
+ * assert.equal(body.url, `https://tollgate.example/inbox/proposals/${id}`);
+ * assert.deepEqual(body.endpoints, ["api.github.com:443 [L4]"]);
+ * assert(body.text.startsWith(`New Tollgate proposal <${body.url}|${id}> (team, -)`)); // Slack mrkdwn
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function notificationMessage(

@@ -69,9 +69,35 @@ export function parseNotifyUrl(text: string, flag = "--notify"): URL {
  * Start delivering the hub's proposal events to every hook URL.
  *
  * @example
- * ```ts ignore
- * const notifier = startNotifier({ urls, hub, lookup: (id) => store.get(id), inboxUrl, log });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventHub, ProposalStore } from "../mod.ts";
+ * import { startNotifier } from "./notifier.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const received = Promise.withResolvers<{ id: string; event: string }>();
+ * const hook = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+ *   received.resolve(await req.json());
+ *   return new Response(null, { status: 204 });
+ * });
+ * const hub = new EventHub();
+ * const notifier = startNotifier({
+ *   urls: [`http://127.0.0.1:${hook.addr.port}/hook`],
+ *   hub,
+ *   lookup: (id) => store.get(id),
+ *   inboxUrl: "http://127.0.0.1:8787",
+ *   log: () => {},
+ * });
+ * hub.publish({ type: "proposal.created", data: { id } }); // what the gateway publishes
+ * assert.deepEqual(await received.promise.then(({ id, event }) => ({ id, event })), { id, event: "proposal.created" });
  * await notifier.close();
+ * await hook.shutdown();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function startNotifier(options: NotifierOptions): Notifier {

@@ -18,8 +18,25 @@ import { readSeal, sealProblem } from "../proposals/mod.ts";
  * Pending records with their findings recomputed; other records unchanged.
  *
  * @example
- * ```ts ignore
- * const shown = await withCurrentFindings({ policiesDir, policies: new PolicyCache() }, records);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache, ProposalStore } from "../mod.ts";
+ * import { findProposalRecord } from "../proposals/mod.ts";
+ * import { withCurrentFindings } from "./_current_findings.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * // Someone edits the pending patch after Tollgate wrote it.
+ * const path = `${dir}/pending/${id}.patch`;
+ * await Deno.writeTextFile(path, (await Deno.readTextFile(path)).replace("[PATCH] ", "[PATCH] edited "));
+ * const env = { policiesDir: dir, policies: new PolicyCache() };
+ * const [shown] = await withCurrentFindings(env, [(await findProposalRecord(dir, id))!]);
+ * assert(shown!.meta.findings.some((f) => f.code === "patch_changed" && f.severity === "refuse"));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function withCurrentFindings(

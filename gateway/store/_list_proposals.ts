@@ -37,8 +37,23 @@ export interface ListEnv {
  * The proposals of `files` (sorted), as a listing shows them.
  *
  * @example
- * ```ts ignore
- * const shown = await listProposals(env, await listProposalFiles(dir), { view, text });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PolicyCache, ProposalStore } from "../mod.ts";
+ * import { listProposalFiles } from "../proposals/mod.ts";
+ * import { listProposals } from "./_list_proposals.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * const id = submitted.proposal.id;
+ * const env = { policiesDir: dir, policies: new PolicyCache() };
+ * const [shown] = await listProposals(env, await listProposalFiles(dir));
+ * assert.equal(shown?.id, id);
+ * assert(shown!.meta.findings.some((f) => f.code === "use_l7_not_l4"));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function listProposals(
