@@ -55,8 +55,23 @@ export interface GatewayLink {
  * logs CONFIG:PROPOSED, and approvals happen in the reviewer's process, which logs its own.
  *
  * @example
- * ```ts ignore network
- * const { sink, feed } = await gatewayLink({ policy: "demo", policiesDir, stateDir }, env);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startGateway } from "../gateway/mod.ts";
+ * import { gatewayLink } from "./_gateway_link.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/policies`);
+ * await Deno.writeTextFile(`${dir}/policies/team.yaml`, "version: 1\n");
+ * const flags = { policy: "team", policiesDir: `${dir}/policies`, stateDir: `${dir}/state` };
+ * const embedded = await gatewayLink(flags, {}); // no --gateway: a store on the directory
+ * assert.equal(embedded.feed, undefined);
+ * const gw = await startGateway({ policiesDir: flags.policiesDir, stateDir: flags.stateDir, listen: "127.0.0.1:0" });
+ * const linked = await gatewayLink({ ...flags, gateway: gw.url }, { TOLLGATE_GATEWAY_TOKEN: gw.token });
+ * assert.equal(await linked.feed?.initial(), "version: 1\n");
+ * assert.ok(linked.sandboxId); // enrolled as a sandbox of its own
+ * await linked.retire();
+ * await gw.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function gatewayLink(
@@ -119,8 +134,20 @@ function gatewayFeed(client: GatewayClient, name: string): PolicyFeed {
  * and `tollgate up`'s own gateway store).
  *
  * @example
- * ```ts ignore git
- * const scopes = storeScopes(gateway.store, "team");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ProposalStore } from "../gateway/mod.ts";
+ * import { storeScopes } from "./_gateway_link.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/team.yaml`, "version: 1\n");
+ * const store = new ProposalStore({ policiesDir: dir });
+ * const rule = { endpoints: [{ host: "api.github.com", port: 443 }], binaries: [{ path: "/bin/gh" }] };
+ * const submitted = await store.submit({ policy: "team", ruleName: "gh", rule, rationale: "r" });
+ * assert(submitted.accepted);
+ * await store.approve(submitted.proposal.id, { approvedBy: "alice", scope: { scope: "once" } });
+ * await storeScopes(store, "team").onceUsed("gh", undefined); // a proxy used the once rule
+ * assert.doesNotMatch(await Deno.readTextFile(`${dir}/team.yaml`), /gh:/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function storeScopes(store: ProposalStore, policy: string): ScopeReports {

@@ -18,8 +18,26 @@ import { requirePoliciesDir } from "./_project.ts";
  *
  * @throws {CliFailure} Without a policies directory (exit 1).
  * @example
- * ```ts ignore git
- * const store = await openStore(ctx, "./policies", "./.tollgate");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openStore } from "./_proposal_store.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/policies`);
+ * await Deno.writeTextFile(`${dir}/policies/team.yaml`, "version: 1\n");
+ * const errors: string[] = [];
+ * const ctx = {
+ *   cwd: dir,
+ *   env: {},
+ *   out: () => {},
+ *   err: (text: string) => void errors.push(text),
+ *   isTTY: false,
+ *   signal: new AbortController().signal,
+ *   setExitCode: () => {},
+ * };
+ * const store = await openStore(ctx, "policies"); // relative to ctx.cwd
+ * assert.equal(store.policiesDir, `${dir}/policies`);
+ * await assert.rejects(openStore(ctx, "missing"));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function openStore(

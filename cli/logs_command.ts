@@ -74,7 +74,8 @@ export function registerLogsCommands(program: Command, ctx: CliContext): void {
  * `<UTC time> OCSF <shorthand>`, as OpenShell's log files write it.
  *
  * @example
- * ```ts ignore private
+ * Not run as a doc test: `logLine` is private to this file, so a doc test cannot import it.
+ * ```ts ignore
  * ctx.out(logLine(event));
  * ```
  */
