@@ -59,7 +59,7 @@ export type SignInResult = { session: InboxSession } | { status: 401 | 403; prob
  * const signIn_ = (token: string) => app.request("/inbox/sign-in", { method: "POST", body: token });
  * const ok = await signIn_(await deps.credentials.addReviewer("alice"));
  * assert.equal(await ok.text(), "alice");
- * assert.match(ok.headers.get("set-cookie")!, /^tollgate_inbox=\w+;.*HttpOnly/);
+ * assert.match(ok.headers.get("set-cookie")!, /^tollgate_inbox=[\w-]+;.*HttpOnly/);
  * assert.equal((await signIn_("not-a-token")).status, 401);
  * const { token: proxyToken } = await deps.credentials.enrolProxy("team");
  * assert.equal((await signIn_(proxyToken)).status, 403); // a proxy never gets a session

@@ -20,15 +20,21 @@ export const LOCK_FILE = ".tollgate.lock";
  * import { withDirectoryLock } from "./directory_lock.ts";
  * const dir = await Deno.makeTempDir();
  * const order: string[] = [];
+ * const held = Promise.withResolvers<void>();
+ * const release = Promise.withResolvers<void>();
  * const first = withDirectoryLock(dir, async () => {
  *   order.push("first in");
- *   await new Promise((resolve) => setTimeout(resolve, 50));
+ *   held.resolve();
+ *   await release.promise;
  *   order.push("first out");
  * });
- * await new Promise((resolve) => setTimeout(resolve, 10));
- * await withDirectoryLock(dir, () => Promise.resolve(order.push("second")));
- * await first;
- * assert.deepEqual(order, ["first in", "first out", "second"]); // one after the other
+ * await held.promise;
+ * const second = withDirectoryLock(dir, () => Promise.resolve(order.push("second")));
+ * await new Promise((resolve) => setTimeout(resolve, 20)); // the second holder waits meanwhile
+ * order.push("released");
+ * release.resolve();
+ * await Promise.all([first, second]);
+ * assert.deepEqual(order, ["first in", "released", "first out", "second"]); // one after the other
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
