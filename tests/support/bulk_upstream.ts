@@ -38,8 +38,15 @@ const PIECE = new Uint8Array(64 * 1024).fill(120);
  * `200 ok` once complete.
  *
  * @example
- * ```ts ignore server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rawRequest } from "./mod.ts";
+ * import { startBulkUpstream } from "./bulk_upstream.ts";
+ *
  * const bulk = await startBulkUpstream(["api.github.com"]);
+ * const response = await rawRequest(bulk.httpPort, "GET /bulk/1000 HTTP/1.1\r\nHost: a\r\n\r\n");
+ * assert.equal(response.body.length, 1000);
+ * assert.equal(bulk.sent(), 1000);
  * await bulk.close();
  * ```
  */

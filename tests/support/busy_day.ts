@@ -61,8 +61,17 @@ export interface BusyDay {
  * Write one denial, then `count` allowed events, into `logDir`.
  *
  * @example
- * ```ts ignore
- * await writeBusyDay(logDir, 30_000, { allowed, denied, batch: 2_000 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ocsfEventFromDecision, readOcsfEvents } from "../../proxy/ocsf/mod.ts";
+ * import { auditDecision, writeBusyDay } from "./busy_day.ts";
+ *
+ * const logDir = await Deno.makeTempDir();
+ * const allowed = (i: number) => ocsfEventFromDecision(auditDecision("allow", i));
+ * const denied = (i: number) => ocsfEventFromDecision(auditDecision("deny", i));
+ * await writeBusyDay(logDir, 30, { allowed, denied, batch: 10 });
+ * assert.equal((await readOcsfEvents(logDir, { last: 100 })).events.length, 31);
+ * await Deno.remove(logDir, { recursive: true });
  * ```
  */
 export async function writeBusyDay(logDir: string, count: number, day: BusyDay): Promise<void> {

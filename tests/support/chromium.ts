@@ -70,6 +70,7 @@ export interface Browser {
  *
  * @example
  * ```ts ignore browser
+ * // Not run as a doc test: launching Chromium takes seconds, and some hosts have none.
  * const browser = await launchChromium(binary);
  * await browser.page.goto("http://127.0.0.1:8787/inbox");
  * await browser.close();

@@ -45,9 +45,15 @@ const MARK = "\n@@tollgate-curl@@";
  * Run curl for `urls` through the proxy.
  *
  * @example
- * ```ts ignore network
- * const result = await curl(["https://api.github.com/repos/o/r"], { proxyPort, caPath });
- * console.log(result.status, result.body);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { curl, withTestProxy } from "./mod.ts";
+ *
+ * await withTestProxy({ policy: "version: 1\n" }, async (proxy) => {
+ *   const result = await curl(["http://plain.example.com/"], { proxyPort: proxy.port });
+ *   assert.equal(result.status, 403);
+ *   assert.equal(result.headers["content-type"], "application/json");
+ * });
  * ```
  */
 export async function curl(urls: string[], options: CurlOptions): Promise<CurlResult> {
@@ -110,8 +116,14 @@ function parseTransfer(output: string): CurlTransfer {
  * Run curl with raw arguments and return the last status and body (for one-URL calls).
  *
  * @example
- * ```ts ignore network
- * const { status, body } = await curlArgs(["-x", proxyUrl, "http://policy.local/v1/skill"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { curlArgs, startTestUpstreams } from "./mod.ts";
+ *
+ * const upstreams = await startTestUpstreams();
+ * const { status } = await curlArgs([`http://127.0.0.1:${upstreams.httpPort}/`]);
+ * assert.equal(status, 200);
+ * await upstreams.close();
  * ```
  */
 export async function curlArgs(args: string[]): Promise<{ status: number; body: string }> {

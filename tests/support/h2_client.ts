@@ -99,8 +99,22 @@ function one(session, r) {
  * Send `requests` on one HTTP/2 session to `host:443` through the proxy at `proxyPort`.
  *
  * @example
- * ```ts ignore network
- * const result = await nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, [{ method: "GET", path: "/" }]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nodeH2Requests, withTestProxy } from "./mod.ts";
+ *
+ * const policy = `version: 1
+ * network_policies:
+ *   github:
+ *     endpoints: [{ host: api.github.com, port: 443, protocol: rest, access: read-only }]
+ *     binaries: [{ path: /usr/bin/node }]
+ * `;
+ * await withTestProxy({ policy }, async (proxy) => {
+ *   const get = [{ method: "GET", path: "/" }];
+ *   const result = await nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, get);
+ *   assert.equal(result.alpn, "h2", result.stderr);
+ *   assert.equal(result.responses[0]?.status, 200);
+ * });
  * ```
  */
 export async function nodeH2Requests(

@@ -39,9 +39,21 @@ export interface H2TestUpstream {
  * Start an HTTP/2-only upstream with a certificate for `hosts`, signed by `upstreams`' CA.
  *
  * @example
- * ```ts ignore server
- * const h2 = await startH2Upstream(upstreams, ["grpc.example.com"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as http2 from "node:http2";
+ * import { startH2Upstream, startTestUpstreams } from "./mod.ts";
+ *
+ * const upstreams = await startTestUpstreams();
+ * const h2 = await startH2Upstream(upstreams, ["localhost"]);
+ * const session = http2.connect(`https://localhost:${h2.port}`, { ca: upstreams.caPem });
+ * const stream = session.request({ ":path": "/echo" });
+ * stream.resume();
+ * await new Promise((resolve) => stream.on("end", resolve).end());
+ * session.close();
+ * assert.equal(h2.requests[0]?.path, "/echo");
  * await h2.close();
+ * await upstreams.close();
  * ```
  */
 export async function startH2Upstream(

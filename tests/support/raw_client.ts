@@ -32,8 +32,14 @@ export interface RawOptions {
  * the peer closes, or the timeout passes.
  *
  * @example
- * ```ts ignore network
- * const response = await rawRequest(proxy.port, "GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rawRequest, withTestProxy } from "./mod.ts";
+ *
+ * await withTestProxy({ policy: "version: 1\n" }, async (proxy) => {
+ *   const response = await rawRequest(proxy.port, "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+ *   assert.equal(response.status, 400); // origin-form: a proxy needs an absolute URL
+ * });
  * ```
  */
 export async function rawRequest(
@@ -48,8 +54,15 @@ export async function rawRequest(
  * Write `parts` on an open connection, read the first response, and close the connection.
  *
  * @example
- * ```ts ignore network
- * const response = await exchangeOn(conn, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exchangeOn, startTestUpstreams } from "./mod.ts";
+ *
+ * const upstreams = await startTestUpstreams();
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: upstreams.httpPort });
+ * const response = await exchangeOn(conn, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"); // closes conn
+ * assert.equal(response.status, 200);
+ * await upstreams.close();
  * ```
  */
 export async function exchangeOn(

@@ -83,9 +83,13 @@ export const TEST_SKILL_PATH = "/etc/tollgate/skills/policy_advisor.md";
  * Start a proxy for a test.
  *
  * @example
- * ```ts ignore server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startTestProxy, startTestUpstreams } from "./mod.ts";
+ *
  * const upstreams = await startTestUpstreams();
- * const proxy = await startTestProxy({ policy, upstreams });
+ * const proxy = await startTestProxy({ policy: "version: 1\n", upstreams });
+ * assert.equal(proxy.events[0]?.class_uid, 5019); // the LOADED config event
  * await proxy.close();
  * await upstreams.close();
  * ```

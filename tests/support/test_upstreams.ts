@@ -68,9 +68,13 @@ export interface TestUpstreamOptions {
  * echo `{ok, tls, method, target, host, body}`.
  *
  * @example
- * ```ts ignore server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rawRequest, startTestUpstreams } from "./mod.ts";
+ *
  * const upstreams = await startTestUpstreams();
- * // … point the proxy's resolve overrides at upstreams.httpPort / httpsPort …
+ * await rawRequest(upstreams.httpPort, "GET /hello HTTP/1.1\r\nHost: a.test\r\n\r\n");
+ * assert.equal(upstreams.requests[0]?.target, "/hello");
  * await upstreams.close();
  * ```
  */

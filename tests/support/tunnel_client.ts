@@ -12,8 +12,15 @@ import { exchangeOn, type RawOptions, type RawResponse } from "./raw_client.ts";
  * and read the first response. A refused CONNECT returns the proxy's own response.
  *
  * @example
- * ```ts ignore network
- * const response = await tunnelRequest(proxy.port, "api.github.com", proxy.caPath, "GET / HTTP/1.1\r\nHost: api.github.com\r\n\r\n");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tunnelRequest, withTestProxy } from "./mod.ts";
+ *
+ * await withTestProxy({ policy: "version: 1\n" }, async (proxy) => {
+ *   const get = "GET / HTTP/1.1\r\nHost: api.github.com\r\n\r\n";
+ *   const response = await tunnelRequest(proxy.port, "api.github.com", proxy.caPath, get);
+ *   assert.equal(response.status, 403); // no rule: the CONNECT itself is refused
+ * });
  * ```
  */
 export async function tunnelRequest(

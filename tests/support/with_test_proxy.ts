@@ -18,9 +18,13 @@ export interface WithTestProxyOptions extends Omit<TestProxyOptions, "upstreams"
  * Run `run` against a fresh test proxy and its upstreams, then close both.
  *
  * @example
- * ```ts ignore server
- * await withTestProxy({ policy: "version: 1\n" }, async (proxy, upstreams) => {
- *   // … requests through proxy.port …
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rawRequest, withTestProxy } from "./mod.ts";
+ *
+ * await withTestProxy({ policy: "version: 1\n" }, async (proxy) => {
+ *   const request = "GET http://plain.example.com/ HTTP/1.1\r\nHost: plain.example.com\r\n\r\n";
+ *   assert.equal((await rawRequest(proxy.port, request)).status, 403); // no rule: denied
  * });
  * ```
  */
