@@ -30,9 +30,13 @@ export interface ProbeOptions {
  * network namespace starts with it down — `setpriv`, `nsenter`) on `true`; about 10 ms.
  *
  * @example
- * ```ts ignore sandbox
- * const reason = await probeNetns();
- * if (reason !== undefined) console.error(`netns unavailable: ${reason}`);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { probeNetns } from "./detect_isolation.ts";
+ *
+ * const reason = await probeNetns(); // undefined where user namespaces work
+ * assert.ok(reason === undefined || reason.length > 0);
+ * assert.equal(await probeNetns({ path: "/nonexistent" }), "unshare (util-linux) is not installed");
  * ```
  */
 export async function probeNetns(options: ProbeOptions = {}): Promise<string | undefined> {
@@ -66,8 +70,12 @@ export async function probeNetns(options: ProbeOptions = {}): Promise<string | u
  * `netns` when a private network namespace works on this machine, else `env`.
  *
  * @example
- * ```ts ignore sandbox
- * const isolation = await detectIsolation(); // "netns" on Debian with user namespaces
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { detectIsolation } from "./detect_isolation.ts";
+ *
+ * assert.ok(["netns", "env"].includes(await detectIsolation())); // "netns" on Debian
+ * assert.equal(await detectIsolation({ path: "/nonexistent" }), "env"); // no unshare found
  * ```
  */
 export async function detectIsolation(options: ProbeOptions = {}): Promise<Isolation> {

@@ -87,6 +87,7 @@ exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-pr
  *
  * @example
  * ```ts ignore sandbox
+ * // Not run as a doc test: it needs user and network namespaces, which some hosts deny.
  * const sandbox = await NetnsSandbox.start({ socketPath, port: 3128, secret, baseEnv });
  * const child = sandbox.spawn(["curl", "http://example.com/"], spawnOptions);
  * await child.status;

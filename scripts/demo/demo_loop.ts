@@ -128,6 +128,7 @@ async function readSteps(path: string): Promise<AgentStep[]> {
  *
  * @example
  * ```ts ignore sandbox
+ * // Not run as a doc test: it runs the whole demo, agent in a network-namespace sandbox (seconds).
  * const outcome = await runDemoLoop({ projectRoot, hooks: { review: async () => ({ approve: true }) } });
  * ```
  */

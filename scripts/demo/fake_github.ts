@@ -116,9 +116,22 @@ export function createFakeGitHubApp(files: Map<string, StoredFile>): Hono {
  * Start the fake on 127.0.0.1 (port 0 by default) with the given certificate.
  *
  * @example
- * ```ts ignore server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startFakeGitHub } from "./fake_github.ts";
+ * import { mintTestCertificates } from "./test_certificates.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const certs = await mintTestCertificates(dir, ["localhost"]);
  * const gh = await startFakeGitHub(certs);
+ * const client = Deno.createHttpClient({ caCerts: [certs.caCertPem] });
+ * const url = `https://localhost:${gh.port}/repos/o/r/contents/notes.md`;
+ * const response = await fetch(url, { client });
+ * assert.equal(response.status, 404); // nothing stored yet
+ * await response.body?.cancel();
+ * client.close();
  * await gh.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function startFakeGitHub(certs: TestCertificates, port = 0): Promise<FakeGitHub> {
