@@ -9,9 +9,16 @@
  * Reads lines from a byte stream in the background.
  *
  * @example
- * ```ts ignore
- * const lines = new ChildLines(process.stdout);
- * const ready = await lines.next(10_000);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChildLines } from "./child_lines.ts";
+ *
+ * const child = new Deno.Command("printf", { args: ["ready\\nbye\\n"], stdout: "piped" }).spawn();
+ * const lines = new ChildLines(child.stdout);
+ * assert.equal(await lines.next(10_000), "ready");
+ * assert.equal(await lines.next(10_000), "bye");
+ * await lines.done;
+ * await child.status;
  * ```
  */
 export class ChildLines {

@@ -44,9 +44,15 @@ const GRACE_MS = 2000;
  * Spawns and tracks children; {@linkcode ChildProcesses.stopAll} stops whatever is left.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChildProcesses } from "./child_processes.ts";
+ *
  * await using children = new ChildProcesses();
- * const squid = children.spawn("/usr/sbin/squid", ["-N", "-f", conf], { name: "squid" });
+ * const { child } = children.spawn("sleep", ["30"], { name: "sleeper" });
+ * assert.equal(children.running.length, 1);
+ * await child.stop(); // SIGTERM, then SIGKILL after a grace period
+ * assert.equal(children.running.length, 0);
  * ```
  */
 export class ChildProcesses {
@@ -138,8 +144,12 @@ function trySignal(process: Deno.ChildProcess, signal: Deno.Signal): void {
  * `timeoutMs` (or as soon as `exited` settles: the child died).
  *
  * @example
- * ```ts ignore
- * await waitForPort(3128, 10_000, squid.exited);
+ * ```ts
+ * import { waitForPort } from "./child_processes.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * await waitForPort(listener.addr.port, 10_000); // resolves: something accepts
+ * listener.close();
  * ```
  */
 export async function waitForPort(
@@ -177,8 +187,12 @@ function canConnect(port: number): Promise<boolean> {
  * told their port in a config file.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { freePort } from "./child_processes.ts";
+ *
  * const port = await freePort();
+ * assert.ok(port > 0);
  * ```
  */
 export function freePort(): Promise<number> {

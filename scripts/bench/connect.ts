@@ -13,8 +13,15 @@ import { Buffer } from "node:buffer";
  * Connect to `127.0.0.1:port` with TCP_NODELAY (Nagle plus delayed ACK costs ~40 ms stalls).
  *
  * @example
- * ```ts ignore
- * const socket = await openTcp(8080);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openTcp } from "./connect.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const socket = await openTcp(listener.addr.port);
+ * assert.equal(socket.remotePort, listener.addr.port);
+ * socket.destroy();
+ * listener.close();
  * ```
  */
 export function openTcp(port: number, host = "127.0.0.1"): Promise<net.Socket> {
@@ -34,8 +41,19 @@ export function openTcp(port: number, host = "127.0.0.1"): Promise<net.Socket> {
  * Resolves with the socket once the proxy answered 2xx; rejects (and closes) otherwise.
  *
  * @example
- * ```ts ignore
- * const tunnel = await openTunnel(proxyPort, "bench.example:443");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openTunnel } from "./connect.ts";
+ *
+ * // A stand-in proxy that refuses the CONNECT.
+ * const proxy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const refusing = proxy.accept().then(async (conn) => {
+ *   await conn.write(new TextEncoder().encode("HTTP/1.1 403 Forbidden\r\n\r\n"));
+ *   conn.close();
+ * });
+ * await assert.rejects(openTunnel(proxy.addr.port, "bench.example:443"), /status 403/);
+ * await refusing;
+ * proxy.close();
  * ```
  */
 export async function openTunnel(proxyPort: number, authority: string): Promise<net.Socket> {
@@ -97,8 +115,20 @@ export interface TlsOptions {
  * verifying the server certificate for `servername` against `ca`.
  *
  * @example
- * ```ts ignore
- * const secure = await startTls(tunnel, { servername: "bench.example", ca: [caPem] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startTls } from "./connect.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ * import { startUpstreams } from "./upstream_servers.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const certs = await createTestCertificates(["bench.example"], dir);
+ * const up = await startUpstreams(certs);
+ * const secure = await startTls(up.httpsPort, { servername: "bench.example", ca: [certs.caPem] });
+ * assert.equal(secure.authorized, true);
+ * secure.destroy();
+ * await up.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function startTls(

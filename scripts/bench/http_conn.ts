@@ -43,9 +43,22 @@ export class HttpConn {
    * Wrap a connected socket. The caller has set TCP_NODELAY on the underlying TCP socket.
    *
    * @example
-   * ```ts ignore
-   * const conn = new HttpConn(await openTcp(port));
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Buffer } from "node:buffer";
+   * import { openTcp } from "./connect.ts";
+   * import { HttpConn } from "./http_conn.ts";
+   * import { createTestCertificates } from "./test_ca.ts";
+   * import { startUpstreams } from "./upstream_servers.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const up = await startUpstreams(await createTestCertificates(["bench.example"], dir));
+   * const conn = new HttpConn(await openTcp(up.httpPort));
    * const res = await conn.request(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+   * assert.equal(res.status, 200);
+   * conn.close();
+   * await up.close();
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   constructor(socket: Socket) {

@@ -19,8 +19,20 @@ export type Opener = () => Promise<HttpConn>;
  * Plain TCP to `port` on 127.0.0.1.
  *
  * @example
- * ```ts ignore
- * const open = plainOpener(8080);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { plainOpener } from "./http_rows.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ * import { startUpstreams } from "./upstream_servers.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const up = await startUpstreams(await createTestCertificates(["bench.example"], dir));
+ * const conn = await plainOpener(up.httpPort)();
+ * assert.equal((await conn.request(Buffer.from("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))).status, 200);
+ * conn.close();
+ * await up.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function plainOpener(port: number): Opener {
@@ -31,8 +43,23 @@ export function plainOpener(port: number): Opener {
  * TLS straight to `port` on 127.0.0.1.
  *
  * @example
- * ```ts ignore
- * const open = tlsOpener(8443, { servername: "bench.example", ca: [caPem] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Buffer } from "node:buffer";
+ * import { tlsOpener } from "./http_rows.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ * import { startUpstreams } from "./upstream_servers.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const certs = await createTestCertificates(["bench.example"], dir);
+ * const up = await startUpstreams(certs);
+ * const open = tlsOpener(up.httpsPort, { servername: "bench.example", ca: [certs.caPem] });
+ * const conn = await open();
+ * const res = await conn.request(Buffer.from("GET / HTTP/1.1\r\nHost: bench.example\r\n\r\n"));
+ * assert.equal(res.status, 200);
+ * conn.close();
+ * await up.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function tlsOpener(port: number, tls: TlsOptions): Opener {
@@ -43,8 +70,21 @@ export function tlsOpener(port: number, tls: TlsOptions): Opener {
  * `CONNECT authority` through the proxy on `proxyPort`, then TLS inside the tunnel.
  *
  * @example
- * ```ts ignore
- * const open = tunnelOpener(3128, "bench.example:8443", { servername: "bench.example", ca });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tunnelOpener } from "./http_rows.ts";
+ *
+ * // A stand-in proxy that refuses the CONNECT: the opener rejects instead of opening.
+ * const proxy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const refusing = proxy.accept().then(async (conn) => {
+ *   await conn.write(new TextEncoder().encode("HTTP/1.1 403 Forbidden\r\n\r\n"));
+ *   conn.close();
+ * });
+ * const tls = { servername: "bench.example", ca: [] };
+ * const open = tunnelOpener(proxy.addr.port, "bench.example:8443", tls);
+ * await assert.rejects(open(), /status 403/);
+ * await refusing;
+ * proxy.close();
  * ```
  */
 export function tunnelOpener(proxyPort: number, authority: string, tls: TlsOptions): Opener {
@@ -86,8 +126,25 @@ export interface LoadRowSpec {
  * A row that runs one bounded load per repetition.
  *
  * @example
- * ```ts ignore
- * loadRow({ id: "direct.http", group: "direct", label: "HTTP" }, () => spec);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRequest, loadRow, plainOpener } from "./http_rows.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ * import { startUpstreams } from "./upstream_servers.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const up = await startUpstreams(await createTestCertificates(["bench.example"], dir));
+ * const row = loadRow({ id: "direct.http", group: "direct", label: "HTTP" }, () => ({
+ *   open: plainOpener(up.httpPort),
+ *   request: getRequest("bench.example", "/ok/bench"),
+ *   mode: "keep-alive",
+ *   bounds: { maxRequests: 20, maxMs: 500, warmup: 2 },
+ * }));
+ * const sample = await row.measure!();
+ * assert.equal(sample.errors, 0);
+ * assert.ok(sample.samples > 0);
+ * await up.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function loadRow(info: RowInfo, spec: () => LoadRowSpec): Row {

@@ -93,9 +93,27 @@ class Sampler {
  * run where every request failed reports `errors` with NaN latencies.
  *
  * @example
- * ```ts ignore
- * const result = await runLoad({ mode: "keep-alive", open, request, expectStatus: 200,
- *   maxRequests: 2000, maxMs: 1000 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRequest, plainOpener } from "./http_rows.ts";
+ * import { runLoad } from "./load_generator.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ * import { startUpstreams } from "./upstream_servers.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const up = await startUpstreams(await createTestCertificates(["bench.example"], dir));
+ * const result = await runLoad({
+ *   mode: "keep-alive",
+ *   open: plainOpener(up.httpPort),
+ *   request: getRequest("bench.example", "/ok/bench"),
+ *   expectStatus: 200,
+ *   maxRequests: 20,
+ *   maxMs: 500,
+ * });
+ * assert.equal(result.errors, 0);
+ * assert.equal(result.connections, 0); // one connection, opened before the timed phase
+ * await up.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {

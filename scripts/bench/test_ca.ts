@@ -23,9 +23,15 @@ export interface TestCertificates {
  * Create a CA under `dir` and a leaf certificate valid for `hosts` and 127.0.0.1.
  *
  * @example
- * ```ts ignore
- * const certs = await createTestCertificates(["bench.example"], scratchDir);
- * tls.createServer({ cert: certs.chainPem, key: certs.keyPem });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { X509Certificate } from "node:crypto";
+ * import { createTestCertificates } from "./test_ca.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const certs = await createTestCertificates(["bench.example"], dir);
+ * assert.ok(new X509Certificate(certs.chainPem).checkHost("bench.example"));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function createTestCertificates(

@@ -55,9 +55,19 @@ export interface UpstreamOptions {
  * Start the HTTP and HTTPS upstreams on loopback, ephemeral ports.
  *
  * @example
- * ```ts ignore
- * const up = await startUpstreams({ chainPem, keyPem });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createTestCertificates } from "./test_ca.ts";
+ * import { startUpstreams } from "./upstream_servers.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const up = await startUpstreams(await createTestCertificates(["bench.example"], dir));
+ * const response = await fetch(`http://127.0.0.1:${up.httpPort}/ok/bench`);
+ * assert.equal(response.status, 200);
+ * await response.body?.cancel();
+ * assert.equal(up.served, 1);
  * await up.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startUpstreams(options: UpstreamOptions): Promise<Upstreams> {
@@ -170,9 +180,20 @@ function listen(server: net.Server): Promise<number> {
  * `children`, with its config file in `dir`.
  *
  * @example
- * ```ts ignore
- * const up = await spawnUpstreams(children, certs, dir, "1");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChildProcesses } from "./child_processes.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ * import { spawnUpstreams } from "./upstream_servers.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await using children = new ChildProcesses();
+ * const up = await spawnUpstreams(children, await createTestCertificates(["a.test"], dir), dir);
+ * const response = await fetch(`http://127.0.0.1:${up.httpPort}/ok/bench`);
+ * assert.equal(response.status, 200);
+ * await response.body?.cancel();
  * await up.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function spawnUpstreams(
