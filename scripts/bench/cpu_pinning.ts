@@ -59,8 +59,17 @@ export function pinnedCommand(
  *
  * @throws When `taskset` fails.
  * @example
- * ```ts ignore
- * await setAffinity(Deno.pid, pinning.client);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setAffinity } from "./cpu_pinning.ts";
+ *
+ * // Pin a child to the CPUs this process may use (any narrower list may be refused here).
+ * const allowed = /Cpus_allowed_list:\s*(\S+)/.exec(Deno.readTextFileSync("/proc/self/status"))![1]!;
+ * const child = new Deno.Command("sleep", { args: ["30"] }).spawn();
+ * await setAffinity(child.pid, allowed);
+ * await assert.rejects(setAffinity(child.pid, "100000"), /^Error: taskset failed/);
+ * child.kill();
+ * await child.status;
  * ```
  */
 export async function setAffinity(pid: number, cpus: string): Promise<void> {
@@ -79,8 +88,12 @@ export async function setAffinity(pid: number, cpus: string): Promise<void> {
  * `taskset` (util-linux).
  *
  * @example
- * ```ts ignore
- * const pinning = await choosePinning(true);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { choosePinning } from "./cpu_pinning.ts";
+ *
+ * // `choosePinning(true)` tries the plan on this very process, so only the bench asks for it.
+ * assert.equal(await choosePinning(false), undefined);
  * ```
  */
 export async function choosePinning(wanted: boolean): Promise<Pinning | undefined> {

@@ -45,8 +45,26 @@ const SHORT_REASON = 48;
  * The table and notes for `report`, ending with a newline.
  *
  * @example
- * ```ts ignore
- * console.log(renderReport(report));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderReport } from "./render.ts";
+ * import { aggregateRow } from "./report.ts";
+ *
+ * const row = aggregateRow({ id: "direct.http", group: "direct", label: "direct HTTP" }, [
+ *   { reqPerSec: 9120, p50Us: 95, p99Us: 300, samples: 9000, errors: 0 },
+ * ]);
+ * const text = renderReport({
+ *   tool: "tollgate-bench",
+ *   schema: 1,
+ *   startedAt: "2026-01-01T00:00:00.000Z",
+ *   finishedAt: "2026-01-01T00:00:30.000Z",
+ *   quick: true,
+ *   repetitions: 1,
+ *   environment: {},
+ *   rows: [row],
+ *   summary: { met: 0, missed: 0, unevaluated: 0 },
+ * });
+ * assert.match(text, /direct HTTP .* 9 120/);
  * ```
  */
 export function renderReport(report: BenchReport): string {
@@ -86,8 +104,15 @@ export function renderReport(report: BenchReport): string {
  * The cells of one row (exported for tests).
  *
  * @example
- * ```ts ignore
- * renderRow(row); // ["Tollgate L4 tunnel, keep-alive", "9 120", "95 µs", ...]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderRow } from "./render.ts";
+ * import { aggregateRow } from "./report.ts";
+ *
+ * const row = aggregateRow({ id: "tollgate.l4", group: "tollgate", label: "L4 tunnel" }, [
+ *   { reqPerSec: 9120, p50Us: 95, p99Us: 300, samples: 9000, errors: 0 },
+ * ]);
+ * assert.deepEqual(renderRow(row).slice(0, 4), ["L4 tunnel", "9 120", "95 µs", "300 µs"]);
  * ```
  */
 export function renderRow(row: RowResult): string[] {
@@ -193,8 +218,17 @@ function pad(text: string, size: number, right: boolean): string {
  * Count met, missed and unevaluated targets.
  *
  * @example
- * ```ts ignore
- * const summary = summarizeTargets(rows);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { summarizeTargets } from "./render.ts";
+ * import type { RowResult } from "./report.ts";
+ *
+ * const row = { id: "r", group: "control" as const, label: "r", runs: 1, errors: 0, notes: [] };
+ * const rows: RowResult[] = [
+ *   { ...row, repetitions: [], target: { text: "p50 ≤ 1 ms", met: true, measured: "0.4 ms" } },
+ *   { ...row, repetitions: [], target: { text: "p50 ≤ 1 ms", met: null, measured: "skipped" } },
+ * ];
+ * assert.deepEqual(summarizeTargets(rows), { met: 1, missed: 0, unevaluated: 1 });
  * ```
  */
 export function summarizeTargets(rows: RowResult[]): BenchReport["summary"] {

@@ -17,8 +17,16 @@ import { proposedRule } from "./rows_control.ts";
  * `n` synthetic rules as YAML lines under `network_policies:` (for `benchPolicyYaml`).
  *
  * @example
- * ```ts ignore
- * benchPolicyYaml({ httpPort, httpsPort, binaries, extraRules: syntheticRulesYaml(10_000) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchPolicyYaml, FIXED_EXE } from "./bench_policy.ts";
+ * import { syntheticRulesYaml } from "./scale_fixtures.ts";
+ * import { loadPolicyText } from "../../proxy/policy/mod.ts";
+ *
+ * const extraRules = syntheticRulesYaml(10);
+ * const yaml = benchPolicyYaml({ httpPort: 8080, httpsPort: 8443, binaries: [FIXED_EXE], extraRules });
+ * const { policy } = loadPolicyText(yaml, "bench.yaml");
+ * assert.ok(Object.keys(policy.network_policies).length > 10); // the bench's own, plus ten
  * ```
  */
 export function syntheticRulesYaml(n: number): string {
@@ -32,8 +40,25 @@ export function syntheticRulesYaml(n: number): string {
  *
  * @returns the ids, oldest first
  * @example
- * ```ts ignore
- * const ids = await fillPending(store, "bench", 10_000);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import { CONTROL_POLICY, createControlRepo } from "./rows_control.ts";
+ * import { fillPending } from "./scale_fixtures.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir,
+ * };
+ * const { store } = await createControlRepo(setup);
+ * const ids = await fillPending(store, CONTROL_POLICY, 5);
+ * assert.equal(ids.length, 5);
+ * assert.equal((await store.list({ status: "pending" })).length, 5);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function fillPending(
@@ -82,8 +107,15 @@ export async function fillPending(
  * asked it got it at worst (ms): what a request arriving then would have waited.
  *
  * @example
- * ```ts ignore
- * const worstMs = await longestWait(holder.reload(text));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { longestWait } from "./scale_fixtures.ts";
+ *
+ * const busy = new Promise((resolve) => setTimeout(resolve, 30)).then(() => {
+ *   const end = performance.now() + 50;
+ *   while (performance.now() < end); // hold the event loop 50 ms
+ * });
+ * assert.ok(await longestWait(busy) >= 40);
  * ```
  */
 export async function longestWait(work: Promise<unknown>): Promise<number> {

@@ -45,11 +45,23 @@ export interface ScriptChild {
  *
  * @throws {Error} `NAME did not start: …` with the tail of its stderr.
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChildProcesses } from "./child_processes.ts";
+ * import { startScriptChild } from "./script_child.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await using children = new ChildProcesses();
  * const { ready, child } = await startScriptChild(children, {
- *   name: "Tollgate proxy", script: new URL("./proxy_child.ts", import.meta.url),
- *   config, configFile,
+ *   name: "Upstream servers",
+ *   script: new URL("./upstream_child.ts", import.meta.url),
+ *   config: await createTestCertificates(["bench.example"], dir),
+ *   configFile: `${dir}/upstream.json`,
  * });
+ * assert.equal(typeof ready.httpPort, "number"); // its ready line: {"httpPort":…,"httpsPort":…}
+ * await child.stop();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startScriptChild(
@@ -95,8 +107,13 @@ export async function startScriptChild(
  * The last characters a child wrote to `stream`, once it ends (for error messages).
  *
  * @example
- * ```ts ignore
- * const tail = collectTail(process.stderr);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { collectTail } from "./script_child.ts";
+ *
+ * const child = new Deno.Command("sh", { args: ["-c", "echo failed >&2"], stderr: "piped" }).spawn();
+ * assert.equal(await collectTail(child.stderr), "failed\n");
+ * await child.status;
  * ```
  */
 export async function collectTail(stream: ReadableStream<Uint8Array>): Promise<string> {

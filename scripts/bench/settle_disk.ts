@@ -11,8 +11,12 @@
  * Run `sync` and return how long it took, in ms (undefined when `sync` could not run).
  *
  * @example
- * ```ts ignore
- * const ms = await settleDisk();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { settleDisk } from "./settle_disk.ts";
+ *
+ * const ms = await settleDisk(); // undefined where `sync` cannot run
+ * assert.ok(ms === undefined || ms >= 0);
  * ```
  */
 export async function settleDisk(): Promise<number | undefined> {

@@ -52,8 +52,21 @@ export interface BenchSetup {
  * TLS options for talking straight to the upstream as `servername`.
  *
  * @example
- * ```ts ignore
- * const tls = upstreamTls(setup, BENCH_HOSTS.l4);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import { type BenchSetup, BENCH_HOSTS, upstreamTls } from "./setup.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "CA PEM", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * assert.deepEqual(upstreamTls(setup, BENCH_HOSTS.l4), {
+ *   servername: "bench-l4.example",
+ *   ca: ["CA PEM"],
+ * });
  * ```
  */
 export function upstreamTls(setup: BenchSetup, servername: string = BENCH_HOSTS.l7): TlsOptions {

@@ -60,10 +60,16 @@ export interface StallProbe {
  * Start the probe in a child process.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChildProcesses } from "./child_processes.ts";
+ * import { startStallProbe } from "./stall_probe.ts";
+ *
+ * await using children = new ChildProcesses();
  * const probe = startStallProbe(children);
- * // … measure …
+ * await new Promise((resolve) => setTimeout(resolve, 200)); // … measure …
  * const stats = await probe.stop();
+ * assert.equal(typeof stats?.stalls, "number"); // wake-ups more than 20 ms late
  * ```
  */
 export function startStallProbe(children: ChildProcesses): StallProbe {

@@ -203,8 +203,15 @@ export function impossibleFigure(row: RowResult): string | undefined {
  * figures are impossible (see {@linkcode impossibleFigure}) never gets `met: true`.
  *
  * @example
- * ```ts ignore
- * const judged = applyTargets(withRatios(rows));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { aggregateRow } from "./report.ts";
+ * import { applyTargets } from "./targets.ts";
+ *
+ * const info = { id: "decide.1000", group: "decide" as const, label: "decide() at 1,000 rules" };
+ * const row = aggregateRow(info, [{ p50Us: 0.5, samples: 1000, errors: 0 }]);
+ * const [judged] = applyTargets([row]);
+ * assert.deepEqual(judged?.target, { text: "p50 ≤ 2 µs", met: true, measured: "p50 0.50 µs" });
  * ```
  */
 export function applyTargets(rows: RowResult[], targets: readonly Target[] = TARGETS): RowResult[] {
