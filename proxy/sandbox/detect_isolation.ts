@@ -36,7 +36,8 @@ export interface ProbeOptions {
  *
  * const reason = await probeNetns(); // undefined where user namespaces work
  * assert.ok(reason === undefined || reason.length > 0);
- * assert.equal(await probeNetns({ path: "/nonexistent" }), "unshare (util-linux) is not installed");
+ * const missing = await probeNetns({ path: "/nonexistent" });
+ * assert.equal(missing, "unshare (util-linux) is not installed");
  * ```
  */
 export async function probeNetns(options: ProbeOptions = {}): Promise<string | undefined> {

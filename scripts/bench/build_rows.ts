@@ -41,8 +41,24 @@ export interface BuiltRows {
  * nothing is started for rows that will not run; the `scale` stages only when `scale` is set.
  *
  * @example
- * ```ts ignore
- * const { rows, stages } = await buildRows(setup, children, stack, () => true);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { buildRows } from "./build_rows.ts";
+ * import { ChildProcesses } from "./child_processes.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * await using children = new ChildProcesses();
+ * await using stack = new AsyncDisposableStack();
+ * const { rows, stages } = await buildRows(setup, children, stack, (p) => p.startsWith("direct"));
+ * assert.ok(rows.every((row) => row.info.group === "direct")); // nothing else was started
+ * assert.equal(stages.length, 0);
  * ```
  */
 export async function buildRows(

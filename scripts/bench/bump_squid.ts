@@ -64,6 +64,7 @@ export function bumpSquidConfig(
  *
  * @example
  * ```ts ignore
+ * // Not run as a doc test: it mints a CA with openssl and starts an ssl-bump Squid (seconds).
  * const bump = await startBumpSquid(children, { upstreamPorts, dir, maxSeconds: 300 }, upstreamCaPem);
  * ```
  */

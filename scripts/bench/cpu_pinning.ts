@@ -64,7 +64,8 @@ export function pinnedCommand(
  * import { setAffinity } from "./cpu_pinning.ts";
  *
  * // Pin a child to the CPUs this process may use (any narrower list may be refused here).
- * const allowed = /Cpus_allowed_list:\s*(\S+)/.exec(Deno.readTextFileSync("/proc/self/status"))![1]!;
+ * const status = Deno.readTextFileSync("/proc/self/status");
+ * const allowed = /Cpus_allowed_list:\s*(\S+)/.exec(status)![1]!;
  * const child = new Deno.Command("sleep", { args: ["30"] }).spawn();
  * await setAffinity(child.pid, allowed);
  * await assert.rejects(setAffinity(child.pid, "100000"), /^Error: taskset failed/);

@@ -24,8 +24,32 @@ export interface InboxProbe {
  * Sign in with `token` and open the inbox's event stream.
  *
  * @example
- * ```ts ignore
- * const inbox = await openInboxProbe(gateway, token);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startGateway } from "../../gateway/mod.ts";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { openInboxProbe } from "./inbox_probe.ts";
+ * import { createControlRepo } from "./rows_control.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir,
+ * };
+ * const repo = await createControlRepo(setup);
+ * const gateway = await startGateway({
+ *   policiesDir: repo.policiesDir,
+ *   stateDir: `${dir}/gateway-state`,
+ *   listen: "127.0.0.1:0",
+ * });
+ * const inbox = await openInboxProbe(gateway, await gateway.credentials.addReviewer("reviewer"));
+ * assert.doesNotMatch(await inbox.pendingList(), /p-/); // nothing pending yet
+ * await inbox.close();
+ * await gateway.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function openInboxProbe(gateway: RunningGateway, token: string): Promise<InboxProbe> {

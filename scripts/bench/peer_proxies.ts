@@ -102,6 +102,7 @@ export function tinyproxyConfig(o: { port: number; dir: string; upstreamPorts: n
  *
  * @example
  * ```ts ignore
+ * // Not run as a doc test: it starts Squid (seconds, as its own user).
  * const squid = await startSquid(children, { upstreamPorts, dir, maxSeconds: 300 });
  * ```
  */
@@ -124,8 +125,17 @@ export async function startSquid(children: ChildProcesses, o: PeerOptions): Prom
  * Start tinyproxy (`tinyproxy -d`, foreground) when installed.
  *
  * @example
- * ```ts ignore
- * const tiny = await startTinyproxy(children, { upstreamPorts, dir, maxSeconds: 300 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChildProcesses } from "./child_processes.ts";
+ * import { startTinyproxy } from "./peer_proxies.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await using children = new ChildProcesses();
+ * const tiny = await startTinyproxy(children, { upstreamPorts: [8080], dir, maxSeconds: 60 });
+ * assert.ok(tiny.ok ? tiny.port > 0 : /not installed/.test(tiny.note));
+ * if (tiny.ok) await tiny.stop();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startTinyproxy(

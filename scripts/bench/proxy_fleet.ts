@@ -31,8 +31,39 @@ export interface ProxyFleet {
  * each with its own event loop) and each subscribed to the gateway.
  *
  * @example
- * ```ts ignore
- * const fleet = await startProxyFleet(setup, children, { count: 10, gatewayUrl, token, policy });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startGateway } from "../../gateway/mod.ts";
+ * import { budgetFor } from "./budget.ts";
+ * import { ChildProcesses } from "./child_processes.ts";
+ * import { startProxyFleet } from "./proxy_fleet.ts";
+ * import { CONTROL_POLICY, createControlRepo } from "./rows_control.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * // No request reaches an upstream here: the ports only fill in the policy.
+ * const upstreams = { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() };
+ * const certs = await createTestCertificates(["bench.example"], dir);
+ * const setup: BenchSetup = { budget: budgetFor(true), certs, upstreams, dir };
+ * const repo = await createControlRepo(setup);
+ * const gateway = await startGateway({
+ *   policiesDir: repo.policiesDir,
+ *   stateDir: `${dir}/gateway-state`,
+ *   listen: "127.0.0.1:0",
+ * });
+ * await using children = new ChildProcesses();
+ * const { url: gatewayUrl, token } = gateway;
+ * const fleet = await startProxyFleet(setup, children, {
+ *   count: 1,
+ *   gatewayUrl,
+ *   token,
+ *   policy: CONTROL_POLICY,
+ * });
+ * assert.equal(fleet.ports.length, 1);
+ * await fleet.stop();
+ * await gateway.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startProxyFleet(

@@ -196,8 +196,10 @@ export function aggregateRow(info: RowInfo, samples: Sample[], skipped?: string)
  * const direct = aggregateRow({ id: "direct.http", group: "direct", label: "direct" }, [
  *   { reqPerSec: 1000, p50Us: 50, samples: 100, errors: 0 },
  * ]);
- * const info = { id: "t.http", group: "tollgate" as const, label: "via proxy", baseline: "direct.http" };
- * const proxied = aggregateRow(info, [{ reqPerSec: 500, p50Us: 80, samples: 100, errors: 0 }]);
+ * const proxied = aggregateRow(
+ *   { id: "t.http", group: "tollgate", label: "via proxy", baseline: "direct.http" },
+ *   [{ reqPerSec: 500, p50Us: 80, samples: 100, errors: 0 }],
+ * );
  * const [, withRatio] = withRatios([direct, proxied]);
  * assert.equal(withRatio?.reqPerSecRatio, 0.5);
  * assert.equal(withRatio?.addedP50Us, 30);

@@ -29,8 +29,25 @@ const ENFORCE_TIMEOUT_MS = 10_000;
  * Start a gateway on its own repository and a fleet of `count` proxies following it.
  *
  * @example
- * ```ts ignore
- * const start = await startApproval(setup, children, stack, 10);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { ChildProcesses } from "./child_processes.ts";
+ * import { startApproval } from "./rows_approve.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir,
+ * };
+ * await using children = new ChildProcesses();
+ * await using stack = new AsyncDisposableStack(); // stops the gateway and the fleet
+ * const start = await startApproval(setup, children, stack, 1);
+ * assert.ok(start.ok, start.ok ? "" : start.note);
+ * stack.defer(() => Deno.remove(dir, { recursive: true }));
  * ```
  */
 export async function startApproval(
@@ -66,8 +83,21 @@ export async function startApproval(
  * The approve → enforcing row.
  *
  * @example
- * ```ts ignore
- * const row = approveRow(setup, await startApproval(setup, children, stack, 10), 10);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { approveRow } from "./rows_approve.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * const row = approveRow(setup, { ok: false, note: "gateway did not start" }, 10);
+ * assert.equal(row.info.label, "approve → 10 connected proxies enforcing");
+ * assert.equal(row.skipped, "gateway did not start");
  * ```
  */
 export function approveRow(

@@ -28,8 +28,23 @@ const LOOKUPS = 5;
  * Build the audit rows, writing their logs under `setup.dir`.
  *
  * @example
- * ```ts ignore
- * rows.push(...await auditRows(setup, wanted));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { auditRows } from "./rows_audit.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir,
+ * };
+ * // Only the bytes row: the busy day (1,000,000 events) is written when its rows are wanted.
+ * const rows = await auditRows(setup, () => false);
+ * assert.deepEqual(rows.map((row) => row.info.id), ["scale.audit_bytes_allowed"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function auditRows(

@@ -45,8 +45,21 @@ patterns:
  * proxy (one, following the gateway) swapped in the revision the auto-approval wrote.
  *
  * @example
- * ```ts ignore
- * const row = autoApproveRow(setup, await startApproval(setup, children, stack, 1, { name: "auto-repo" }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { autoApproveRow } from "./rows_automation.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * const row = autoApproveRow(setup, { ok: false, note: "gateway did not start" });
+ * assert.equal(row.info.id, "control.auto_approve_to_allowed");
+ * assert.equal(row.skipped, "gateway did not start");
  * ```
  */
 export function autoApproveRow(setup: BenchSetup, start: ApproveStart): Row {
@@ -123,8 +136,13 @@ const DELTA_BATCH = 20;
  * over a mix of rules (new host, new method on a policy host, already covered, any binary).
  *
  * @example
- * ```ts ignore
- * const row = authorityDeltaRow(1000);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { authorityDeltaRow } from "./rows_automation.ts";
+ *
+ * const row = authorityDeltaRow(20, 100); // measure for 20 ms, at a 100-rule policy
+ * const sample = await row.measure!();
+ * assert.ok(sample.samples > 0);
  * ```
  */
 export function authorityDeltaRow(maxMs: number, rules = 1000): Row {

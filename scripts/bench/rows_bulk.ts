@@ -38,8 +38,24 @@ interface Transfer {
  * Ten rows: direct, Tollgate L7, ssl-bump Squid L7, Tollgate L4 and Squid L4, each down and up.
  *
  * @example
- * ```ts ignore
- * const rows = bulkRows(setup, proxies);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { bulkRows } from "./rows_bulk.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * const squid = { ok: false as const, name: "squid", note: "squid not installed" };
+ * const tollgate = { ok: false as const, note: "proxy did not start" };
+ * const rows = bulkRows(setup, { tollgate, squid, bump: { ...squid, name: "squid-bump" } });
+ * assert.equal(rows.length, 10); // direct, Tollgate L7 and L4, Squid L7 and L4; down and up
+ * assert.equal(rows[0]?.info.id, "scale.bulk.direct.download");
+ * assert.equal(rows[0]?.skipped, undefined); // the direct rows need no proxy
  * ```
  */
 export function bulkRows(setup: BenchSetup, proxies: ScaleProxies): Row[] {

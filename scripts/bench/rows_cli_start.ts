@@ -19,8 +19,22 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
  * The two start-up rows.
  *
  * @example
- * ```ts ignore
- * rows.push(...await cliStartRows(setup, setup.budget.sandboxRuns));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { cliStartRows } from "./rows_cli_start.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir,
+ * };
+ * const rows = await cliStartRows(setup, 5);
+ * assert.ok(rows.every((row) => row.info.id.startsWith("control.")));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function cliStartRows(setup: BenchSetup, runs: number): Promise<Row[]> {

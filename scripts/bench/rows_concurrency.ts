@@ -48,8 +48,23 @@ export function scaleRowId(proxy: "tollgate" | "squid", path: Path, clients: num
  * `scale.squid.l7.*`), then Tollgate's RSS at 256 clients.
  *
  * @example
- * ```ts ignore
- * const rows = concurrencyRows(setup, proxies);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { concurrencyRows } from "./rows_concurrency.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * const squid = { ok: false as const, name: "squid", note: "squid not installed" };
+ * const tollgate = { ok: false as const, note: "proxy did not start" };
+ * const rows = concurrencyRows(setup, { tollgate, squid, bump: { ...squid, name: "squid-bump" } });
+ * assert.equal(rows[0]?.info.id, "scale.tollgate.forward.c64");
+ * assert.equal(rows.at(-1)?.info.id, "scale.tollgate.rss_c256");
  * ```
  */
 export function concurrencyRows(setup: BenchSetup, proxies: ScaleProxies): Row[] {

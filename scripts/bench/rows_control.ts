@@ -32,8 +32,23 @@ export interface ControlRepo {
  * Create the control repository inside `setup.dir`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { createControlRepo } from "./rows_control.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir,
+ * };
  * const repo = await createControlRepo(setup);
+ * assert.ok((await Deno.stat(`${repo.policiesDir}/bench.yaml`)).isFile);
+ * assert.deepEqual(await repo.store.list(), []); // nothing proposed yet
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function createControlRepo(
@@ -94,8 +109,24 @@ export function proposedRule(tag: string, port: number): NetworkRule {
  * seen in `pending/` (stat, polled every millisecond after the 202).
  *
  * @example
- * ```ts ignore
- * const row = proposalRow(setup, repo, proxyStart);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { createControlRepo, proposalRow } from "./rows_control.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir,
+ * };
+ * const repo = await createControlRepo(setup);
+ * const row = proposalRow(setup, repo, { ok: false, note: "proxy did not start" });
+ * assert.equal(row.info.id, "control.proposal_to_pending");
+ * assert.equal(row.skipped, "proxy did not start");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function proposalRow(setup: BenchSetup, repo: ControlRepo, start: ProxyStart): Row {

@@ -18,8 +18,13 @@ const BATCH_PASSES = 4;
  * The decide() rows, each measuring for `maxMs`. Compiles the policies at once.
  *
  * @example
- * ```ts ignore
- * const rows = decideRows(1000);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decideRows } from "./rows_decide.ts";
+ *
+ * const [row] = decideRows(20, [10]); // 20 ms of decide() at 10 rules
+ * assert.equal(row?.info.id, "decide.10");
+ * assert.ok((await row!.measure!()).samples > 0);
  * ```
  */
 export function decideRows(maxMs: number, sizes: readonly number[] = DECIDE_SIZES): Row[] {

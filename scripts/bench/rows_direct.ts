@@ -23,8 +23,24 @@ export const DIRECT = {
  * connection per request.
  *
  * @example
- * ```ts ignore
- * const rows = directRows(setup);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { directRows } from "./rows_direct.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * assert.deepEqual(directRows(setup).map((row) => row.info.id), [
+ *   "direct.http",
+ *   "direct.http_new",
+ *   "direct.tls_keepalive",
+ *   "direct.tls_new",
+ * ]);
  * ```
  */
 export function directRows(setup: BenchSetup): Row[] {
@@ -77,8 +93,20 @@ export function directRows(setup: BenchSetup): Row[] {
  * (`paired`), so their ratio compares requests made under the same machine conditions.
  *
  * @example
- * ```ts ignore
- * loadRow(info, () => ({ ...spec, paired: directHttp(setup) }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { directHttp } from "./rows_direct.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * const { request } = directHttp(setup);
+ * assert.match(request, /^GET \/ok\/bench HTTP\/1.1\r\nHost: bench-http.example:9\r\n/);
  * ```
  */
 export function directHttp(setup: BenchSetup): PairedTarget {

@@ -56,8 +56,23 @@ async function timeEach(count: number, once: (i: number) => Promise<number>): Pr
  * The inbox rows.
  *
  * @example
- * ```ts ignore
- * rows.push(...inboxRows(setup, await approval, 10));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { inboxRows } from "./rows_inbox.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * const rows = inboxRows(setup, { ok: false, note: "gateway did not start" }, 10);
+ * assert.deepEqual(rows.map((row) => row.info.id), [
+ *   "control.inbox_visible",
+ *   "control.inbox_approve_to_enforcing",
+ * ]);
  * ```
  */
 export function inboxRows(setup: BenchSetup, start: ApproveStart, count: number): Row[] {

@@ -25,8 +25,21 @@ const SETTLE_MS = 200;
  * The RSS row for `start` (a dedicated proxy child).
  *
  * @example
- * ```ts ignore
- * const row = memoryRow(setup, { ok: true, proxy });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { memoryRow } from "./rows_memory.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * const row = memoryRow(setup, { ok: false, note: "proxy did not start" });
+ * assert.equal(row.info.label, "Tollgate RSS with 200 open L4 tunnels");
+ * assert.equal(row.skipped, "proxy did not start");
  * ```
  */
 export function memoryRow(setup: BenchSetup, start: ProxyStart): Row {

@@ -17,8 +17,24 @@ import type { RowInfo } from "./report.ts";
  * Three rows for a peer proxy, or three skipped rows with the peer's note.
  *
  * @example
- * ```ts ignore
- * const rows = peerRows(setup, await startSquid(children, options));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { peerRows } from "./rows_peers.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * const rows = peerRows(setup, { ok: false, name: "squid", note: "squid not installed" });
+ * assert.deepEqual(rows.map((row) => row.info.id), [
+ *   "peer.squid.http_forward",
+ *   "peer.squid.l4_keepalive",
+ *   "peer.squid.new_tunnel",
+ * ]);
  * ```
  */
 export function peerRows(setup: BenchSetup, peer: PeerStart): Row[] {

@@ -123,8 +123,22 @@ async function measure(setup: BenchSetup, hook: boolean, count: number): Promise
  * The remote rows.
  *
  * @example
- * ```ts ignore
- * rows.push(...remoteRows(setup));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { remoteRows } from "./rows_remote.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * assert.deepEqual(remoteRows(setup).map((row) => row.info.id), [
+ *   "control.remote_hook",
+ *   "control.remote_fetch",
+ * ]);
  * ```
  */
 export function remoteRows(setup: BenchSetup): Row[] {

@@ -29,8 +29,22 @@ const POLICY = [
  * untimed); the row's paired figures are those of `true`.
  *
  * @example
- * ```ts ignore
- * rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { sandboxStartRow } from "./rows_sandbox.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir,
+ * };
+ * const row = await sandboxStartRow(setup, 5); // skipped where network namespaces are denied
+ * assert.equal(row.info.id, "control.sandbox_run_true");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function sandboxStartRow(setup: BenchSetup, runs: number): Promise<Row> {
@@ -57,8 +71,14 @@ export async function sandboxStartRow(setup: BenchSetup, runs: number): Promise<
  * paired figures are the control's.
  *
  * @example
- * ```ts ignore
- * const sample = await measurePaired(20, sandboxTrue, runTrue, "in-process");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { measurePaired } from "./rows_sandbox.ts";
+ *
+ * const pause = (ms: number) => () => new Promise<void>((resolve) => setTimeout(resolve, ms));
+ * const sample = await measurePaired(3, pause(2), pause(1), "a 2 ms pause against a 1 ms one");
+ * assert.equal(sample.samples, 3);
+ * assert.ok(sample.pairedP50Us! > 0); // the control's median
  * ```
  */
 export async function measurePaired(

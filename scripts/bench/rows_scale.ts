@@ -29,6 +29,7 @@ export const SCALE = { rules: 10_000, pending: 10_000, fleet: 100 } as const;
  *
  * @example
  * ```ts ignore
+ * // Not run as a doc test: it builds 10,000-rule and 10,000-proposal fixtures (seconds).
  * rows.push(...await scaleRows(setup, children, stack));
  * ```
  */

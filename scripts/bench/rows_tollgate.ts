@@ -30,8 +30,22 @@ export type ProxyStart = { ok: true; proxy: TollgateProxy } | { ok: false; note:
  * given the load generator's process as the tree root).
  *
  * @example
- * ```ts ignore
- * const rows = tollgateRows(setup, fixed, { host: proc, tree: procTree });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { tollgateRows } from "./rows_tollgate.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * const none = { ok: false as const, note: "proxy did not start" };
+ * const rows = tollgateRows(setup, none, { host: none, tree: none });
+ * assert.equal(rows[0]?.info.id, "tollgate.http_forward");
+ * assert.ok(rows.every((row) => row.skipped === "proxy did not start"));
  * ```
  */
 export function tollgateRows(

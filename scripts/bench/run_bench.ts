@@ -47,8 +47,15 @@ export interface BenchOptions {
  * Run the whole benchmark and return its report.
  *
  * @example
- * ```ts ignore
- * const report = await runBench({ quick: true, children: new ChildProcesses(), log: console.error });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChildProcesses } from "./child_processes.ts";
+ * import { runBench } from "./run_bench.ts";
+ *
+ * await using children = new ChildProcesses();
+ * const options = { quick: true, only: ["direct.http_new"], noPin: true, log: () => {} };
+ * const report = await runBench({ ...options, children });
+ * assert.deepEqual(report.rows.map((row) => row.id), ["direct.http_new"]);
  * ```
  */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {

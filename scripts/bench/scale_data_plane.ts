@@ -33,8 +33,27 @@ function uploadRule(setup: BenchSetup): string {
  * their own.
  *
  * @example
- * ```ts ignore
- * rows.push(...await dataPlaneScaleRows(setup, children, stack, wanted, start));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { ChildProcesses } from "./child_processes.ts";
+ * import { dataPlaneScaleRows } from "./scale_data_plane.ts";
+ *
+ * const setup: BenchSetup = {
+ *   budget: budgetFor(true),
+ *   certs: { caPem: "", chainPem: "", keyPem: "" },
+ *   upstreams: { httpPort: 9, httpsPort: 9, close: () => Promise.resolve() },
+ *   dir: "/nonexistent",
+ * };
+ * await using children = new ChildProcesses();
+ * await using stack = new AsyncDisposableStack();
+ * // Only the identity rows wanted: no proxy, no Squid is started.
+ * const wanted = (prefix: string) => prefix === "scale.identity";
+ * const start = () => Promise.resolve({ ok: false as const, note: "not wanted" });
+ * const rows = await dataPlaneScaleRows(setup, children, stack, wanted, start);
+ * assert.equal(rows.length, 2);
+ * assert.equal(children.running.length, 0);
  * ```
  */
 export async function dataPlaneScaleRows(

@@ -24,7 +24,8 @@ import { proposedRule } from "./rows_control.ts";
  * import { loadPolicyText } from "../../proxy/policy/mod.ts";
  *
  * const extraRules = syntheticRulesYaml(10);
- * const yaml = benchPolicyYaml({ httpPort: 8080, httpsPort: 8443, binaries: [FIXED_EXE], extraRules });
+ * const ports = { httpPort: 8080, httpsPort: 8443 };
+ * const yaml = benchPolicyYaml({ ...ports, binaries: [FIXED_EXE], extraRules });
  * const { policy } = loadPolicyText(yaml, "bench.yaml");
  * assert.ok(Object.keys(policy.network_policies).length > 10); // the bench's own, plus ten
  * ```

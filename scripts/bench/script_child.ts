@@ -59,7 +59,7 @@ export interface ScriptChild {
  *   config: await createTestCertificates(["bench.example"], dir),
  *   configFile: `${dir}/upstream.json`,
  * });
- * assert.equal(typeof ready.httpPort, "number"); // its ready line: {"httpPort":…,"httpsPort":…}
+ * assert.equal(typeof ready.httpPort, "number"); // ready line: {"httpPort":…,"httpsPort":…}
  * await child.stop();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -111,7 +111,8 @@ export async function startScriptChild(
  * import assert from "node:assert/strict";
  * import { collectTail } from "./script_child.ts";
  *
- * const child = new Deno.Command("sh", { args: ["-c", "echo failed >&2"], stderr: "piped" }).spawn();
+ * const command = new Deno.Command("sh", { args: ["-c", "echo failed >&2"], stderr: "piped" });
+ * const child = command.spawn();
  * assert.equal(await collectTail(child.stderr), "failed\n");
  * await child.status;
  * ```

@@ -27,8 +27,30 @@ export interface TollgateProxy {
  * Start a proxy child named `name` with the bench policy and the given identity mode.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import { ChildProcesses } from "./child_processes.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ * import { startTollgateProxy } from "./tollgate_proxy.ts";
+ * import { startUpstreams } from "./upstream_servers.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const certs = await createTestCertificates(["bench.example"], dir);
+ * const upstreams = await startUpstreams(certs);
+ * const setup: BenchSetup = { budget: budgetFor(true), certs, upstreams, dir };
+ * await using children = new ChildProcesses();
  * const proxy = await startTollgateProxy(setup, children, { name: "fixed", identity: "fixed" });
+ * const url = `http://bench-http.example:${upstreams.httpPort}/ok/bench`;
+ * const client = Deno.createHttpClient({ proxy: { url: `http://127.0.0.1:${proxy.port}` } });
+ * const response = await fetch(url, { client });
+ * assert.equal(response.status, 200); // the bench policy allows it
+ * await response.body?.cancel();
+ * client.close();
+ * await proxy.stop();
+ * await upstreams.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startTollgateProxy(
@@ -77,8 +99,11 @@ export async function startTollgateProxy(
  * The resident set size of process `pid` in MB, from `/proc/PID/status` (VmRSS).
  *
  * @example
- * ```ts ignore
- * const mb = await readRssMb(proxy.pid);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readRssMb } from "./tollgate_proxy.ts";
+ *
+ * assert.ok(await readRssMb(Deno.pid) > 1); // this process: a Deno runtime takes tens of MB
  * ```
  */
 export async function readRssMb(pid: number): Promise<number> {
