@@ -39,9 +39,17 @@ export interface L7Question {
  * A client connection: stream, identity and decision helpers.
  *
  * @example
- * ```ts ignore network
- * const client = new ClientConnection(ctx, stream, identity, socket.remotePort);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { ClientConnection } from "./client_connection.ts";
+ *
+ * await using pair = await clientPair("version: 1\n"); // a context and a connected stream
+ * const identity = () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] });
+ * const client = new ClientConnection(pair.ctx, pair.client.stream, identity, 50_000);
  * const decision = await client.decide("api.github.com", 443);
+ * assert.equal(decision.verdict, "deny"); // no rule for it
+ * assert.equal(pair.events[0]?.src_endpoint?.port, 50_000);
  * ```
  */
 export class ClientConnection {

@@ -29,8 +29,18 @@ export interface TunnelDestination {
  * Handle a CONNECT request; resolves when the tunnel (if any) has closed.
  *
  * @example
- * ```ts ignore network
- * await handleConnect(client, head);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { handleConnect } from "./connect.ts";
+ * import { readRequest } from "./request_reader.ts";
+ *
+ * await using pair = await clientPair("version: 1\n");
+ * await pair.send("CONNECT api.github.com:443 HTTP/1.1\r\nHost: api.github.com:443\r\n\r\n");
+ * await pair.send("GET / HTTP/1.1\r\nHost: api.github.com\r\n\r\n"); // in the clear, for brevity
+ * await handleConnect(pair.client, (await readRequest(pair.client, true))!);
+ * // Denied: 200, then the structured 403 inside the tunnel.
+ * assert.match(await pair.received(), /^HTTP\/1.1 200 [^]*HTTP\/1.1 403 /);
  * ```
  */
 export async function handleConnect(client: ClientConnection, head: RequestHead): Promise<void> {

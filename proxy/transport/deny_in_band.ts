@@ -31,8 +31,18 @@ const TLS_HANDSHAKE = 0x16;
  *
  * @param denied The denied L4 decision for the CONNECT's host and port.
  * @example
- * ```ts ignore network
- * await denyInBand(client, decision);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { denyInBand } from "./deny_in_band.ts";
+ *
+ * await using pair = await clientPair("version: 1\n");
+ * const decision = await pair.client.decide("api.github.com", 443); // the CONNECT's, denied
+ * await pair.send("GET /x HTTP/1.1\r\nHost: api.github.com\r\n\r\n");
+ * await denyInBand(pair.client, decision);
+ * const text = await pair.received();
+ * assert.match(text, /^HTTP\/1.1 200 [^]*HTTP\/1.1 403 /);
+ * assert.equal(JSON.parse(text.slice(text.indexOf("{"))).error, "policy_denied");
  * ```
  */
 export async function denyInBand(client: ClientConnection, denied: Decision): Promise<void> {

@@ -25,8 +25,17 @@ type Destination = Extract<DestinationResult, { ok: true }>;
  *
  * @returns True when the client connection may carry another request.
  * @example
- * ```ts ignore network
- * const keepGoing = await handleForward(client, head);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { handleForward } from "./forward.ts";
+ * import { readRequest } from "./request_reader.ts";
+ *
+ * await using pair = await clientPair("version: 1\n");
+ * await pair.send("GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\n\r\n");
+ * const keepGoing = await handleForward(pair.client, (await readRequest(pair.client, true))!);
+ * assert.equal(keepGoing, false); // denied: the 403 closes the connection
+ * assert.match(await pair.received(), /^HTTP\/1.1 403 [^]*"layer":"l4"/);
  * ```
  */
 export async function handleForward(client: ClientConnection, head: RequestHead): Promise<boolean> {

@@ -39,8 +39,22 @@ const SKIPPED_RESPONSE_HEADERS = new Set([
  *
  * @returns True when the client connection may carry another request.
  * @example
- * ```ts ignore network
- * const keepGoing = await servePolicyLocal(client, head, target);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { servePolicyLocal } from "./policy_local_bridge.ts";
+ * import { readRequest } from "./request_reader.ts";
+ * import { parseAbsoluteTarget } from "./request_target.ts";
+ *
+ * const policyLocal = (request: Request) =>
+ *   Promise.resolve(Response.json({ path: new URL(request.url).pathname }));
+ * await using pair = await clientPair("version: 1\n", { policyLocal });
+ * await pair.send("GET http://policy.local/v1/skill HTTP/1.1\r\nHost: policy.local\r\n\r\n");
+ * const head = (await readRequest(pair.client, true))!;
+ * const target = parseAbsoluteTarget(head.target);
+ * assert.ok(typeof target !== "string");
+ * assert.equal(await servePolicyLocal(pair.client, head, target), true); // kept alive
+ * assert.match(await pair.received(), /^HTTP\/1.1 200 [^]*{"path":"\/v1\/skill"}$/);
  * ```
  */
 export async function servePolicyLocal(

@@ -16,8 +16,15 @@ import { sendError } from "./responses.ts";
  *
  * @param first True for the first request of a connection (idle limit = head timeout).
  * @example
- * ```ts ignore network
- * const head = await readRequest(client, true);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { readRequest } from "./request_reader.ts";
+ *
+ * await using pair = await clientPair("version: 1\n");
+ * await pair.send("GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\n\r\n");
+ * const head = await readRequest(pair.client, true);
+ * assert.equal(head?.target, "http://a.test/x");
  * ```
  */
 export async function readRequest(

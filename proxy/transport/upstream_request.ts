@@ -80,8 +80,16 @@ export function requestHeadBytes(
  * Answer the client with the JSON error matching an upstream failure.
  *
  * @example
- * ```ts ignore network
- * await sendUpstreamError(client, new UpstreamError(502, "upstream_unreachable", "Cannot connect"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { UpstreamError } from "./upstream_pool.ts";
+ * import { sendUpstreamError } from "./upstream_request.ts";
+ *
+ * await using pair = await clientPair("version: 1\n");
+ * const error = new UpstreamError(502, "upstream_unreachable", "Cannot connect");
+ * await sendUpstreamError(pair.client, error);
+ * assert.match(await pair.received(), /^HTTP\/1.1 502 [^]*"error":"upstream_unreachable"/);
  * ```
  */
 export async function sendUpstreamError(client: ClientConnection, error: unknown): Promise<void> {
