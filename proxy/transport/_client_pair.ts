@@ -44,6 +44,8 @@ export interface ClientPair extends AsyncDisposable {
   caPem: string;
   /** Write `text` (latin1) on the agent's end. */
   send(text: string): Promise<void>;
+  /** Read on the agent's end until what arrived (latin1) matches `until`, or it closes. */
+  read(until: RegExp, timeoutMs?: number): Promise<string>;
   /**
    * End the proxy's side for writing, as `serveClient()` does once a handler returns, and read
    * everything the agent's end got (latin1), stopping after `timeoutMs` at most.
@@ -105,9 +107,10 @@ export async function clientPair(
     events,
     caPem: ca.certPem,
     send: (text) => peer.write(Uint8Array.from(text, (c) => c.charCodeAt(0))).then(() => {}),
+    read: (until, timeoutMs = 5000) => readUntil(peer, until, timeoutMs),
     received: (timeoutMs = 5000) => {
       stream.socket.end();
-      return readUntilClosed(peer, timeoutMs);
+      return readUntil(peer, undefined, timeoutMs);
     },
     close,
     [Symbol.asyncDispose]: close,
@@ -126,12 +129,18 @@ function fixedPolicy(yaml: string): LivePolicy {
   };
 }
 
-async function readUntilClosed(conn: Deno.Conn, timeoutMs: number): Promise<string> {
+async function readUntil(
+  conn: Deno.Conn,
+  until: RegExp | undefined,
+  timeoutMs: number,
+): Promise<string> {
   const timer = setTimeout(() => closeQuietly(conn), timeoutMs);
   const buffer = new Uint8Array(16 * 1024);
   let text = "";
   try {
-    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+    while (until === undefined || !until.test(text)) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
       for (const byte of buffer.subarray(0, n)) text += String.fromCharCode(byte);
     }
   } catch {

@@ -11,9 +11,18 @@ import { Duplex } from "node:stream";
  * Wrap a Deno connection as a node duplex stream (TCP_NODELAY set when it is TCP).
  *
  * @example
- * ```ts ignore server
- * const listener = Deno.listen({ transport: "unix", path: "/tmp/proxy.sock" });
- * for await (const conn of listener) proxy.serveConnection(duplexFromDenoConn(conn), identify);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { duplexFromDenoConn } from "./deno_conn_duplex.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const peer = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const duplex = duplexFromDenoConn(await listener.accept()); // what ByteStream and TLS take
+ * listener.close();
+ * await new Promise<void>((resolve) => duplex.end("hello", resolve)); // FIN after the bytes
+ * const bytes = await new Response(peer.readable).arrayBuffer(); // reads to EOF, then closes
+ * assert.equal(new TextDecoder().decode(bytes), "hello");
+ * duplex.destroy();
  * ```
  */
 export function duplexFromDenoConn(conn: Deno.Conn): Duplex {

@@ -27,8 +27,23 @@ const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
  *
  * @returns True when the client connection may carry another request.
  * @example
- * ```ts ignore network
- * const keepGoing = await exchange(client, { head, pathAndQuery: "/x", authority: "a.test" }, target);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { exchange } from "./exchange.ts";
+ * import { readRequest } from "./request_reader.ts";
+ *
+ * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
+ * const server = Deno.serve(listen, () => new Response("hi"));
+ * await using pair = await clientPair("version: 1\n");
+ * await pair.send("GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\n\r\n");
+ * const head = (await readRequest(pair.client, true))!; // decided allowed by the caller
+ * const target = { host: "a.test", port: server.addr.port, address: "127.0.0.1", tls: false };
+ * const request = { head, pathAndQuery: "/x", authority: "a.test" };
+ * const keepGoing = await exchange(pair.client, request, target);
+ * assert.equal(keepGoing, true);
+ * assert.match(await pair.received(), /^HTTP\/1.1 200 OK\r\n[^]*\r\n\r\nhi$/);
+ * await server.shutdown();
  * ```
  */
 export async function exchange(

@@ -19,9 +19,24 @@ export const LINGER_MS = 2_000;
  * lingering close.
  *
  * @example
- * ```ts ignore network
- * await sendDeny(stream, decision, skillPath);
- * await lingeringClose(socket);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as net from "node:net";
+ * import { lingeringClose } from "./lingering_close.ts";
+ *
+ * const server = net.createServer();
+ * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+ * const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+ * const { port } = server.address() as net.AddressInfo;
+ * const peer = await Deno.connect({ hostname: "127.0.0.1", port });
+ * const socket = await accepted;
+ * socket.write("HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n");
+ * await peer.write(new TextEncoder().encode("the rest of a body")); // still arriving: drained
+ * const closing = lingeringClose(socket, 1_000);
+ * const text = new TextDecoder().decode(await new Response(peer.readable).arrayBuffer());
+ * assert.match(text, /^HTTP\/1.1 403 /); // the response survived: no reset
+ * await closing;
+ * await new Promise((resolve) => server.close(resolve));
  * ```
  */
 export function lingeringClose(socket: Duplex, lingerMs: number = LINGER_MS): Promise<void> {

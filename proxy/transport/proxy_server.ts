@@ -38,9 +38,32 @@ export interface ProxyHandle {
  *
  * @throws {RangeError} For a non-loopback listen address without `allowRemote`.
  * @example
- * ```ts ignore server
- * const proxy = await startProxy({ listen: { hostname: "127.0.0.1", port: 0 }, holder, ca, skillPath });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compilePolicy } from "../policy/mod.ts";
+ * import { CertificateAuthority } from "../tls/mod.ts";
+ * import type { LivePolicy } from "./live_policy.ts";
+ * import { startProxy } from "./proxy_server.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const ca = await CertificateAuthority.loadOrCreate(dir);
+ * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * const holder: LivePolicy = {
+ *   generation: 1,
+ *   current: () => ({ compiled }),
+ *   spent: () => false,
+ *   spend: () => {},
+ *   subscribe: () => () => {},
+ * };
+ * const listen = { hostname: "127.0.0.1", port: 0 };
+ * const proxy = await startProxy({ listen, holder, ca, skillPath: "/skills/policy_advisor.md" });
+ * const client = Deno.createHttpClient({ proxy: { url: `http://127.0.0.1:${proxy.port}` } });
+ * const response = await fetch("http://a.test/", { client });
+ * assert.equal(response.status, 403); // no rule allows it
+ * assert.equal((await response.json()).error, "policy_denied");
+ * client.close();
  * await proxy.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {

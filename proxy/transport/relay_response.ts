@@ -33,8 +33,25 @@ const RESPONSE_HOP_BY_HOP = new Set([
  * Read the response to `request` from `upstream` and copy it to the client.
  *
  * @example
- * ```ts ignore network
- * const outcome = await relayResponse(client, upstream.stream, head);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { relayResponse } from "./relay_response.ts";
+ * import { readRequest } from "./request_reader.ts";
+ *
+ * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
+ * const server = Deno.serve(listen, () => new Response("hi"));
+ * await using pair = await clientPair("version: 1\n");
+ * await pair.send("GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n");
+ * const head = (await readRequest(pair.client, true))!;
+ * const target = { host: "a.test", port: server.addr.port, address: "127.0.0.1", tls: false };
+ * const upstream = await pair.ctx.pool.acquire(target);
+ * await upstream.stream.write("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+ * const outcome = await relayResponse(pair.client, upstream.stream, head);
+ * assert.equal(outcome.kind, "done");
+ * assert.match(await pair.received(), /\r\n\r\nhi$/);
+ * upstream.stream.destroy();
+ * await server.shutdown();
  * ```
  */
 export async function relayResponse(

@@ -43,10 +43,19 @@ const BACKOFF_MAX_MS = 1_000;
  * A listening `node:net` server that recovers when Deno's accept loop dies.
  *
  * @example
- * ```ts ignore server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ResilientListener } from "./resilient_listener.ts";
+ *
  * const listener = await ResilientListener.open({
- *   hostname: "127.0.0.1", port: 0, onConnection: (socket) => serve(socket),
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   onConnection: (socket) => socket.end("hello\n"),
  * });
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+ * const { value } = await conn.readable.getReader().read();
+ * assert.equal(new TextDecoder().decode(value), "hello\n");
+ * conn.close();
  * await listener.close();
  * ```
  */

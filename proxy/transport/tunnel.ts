@@ -18,8 +18,26 @@ export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r
  * Open the upstream connection, answer 200 and splice the two sockets until both close.
  *
  * @example
- * ```ts ignore network
- * await blindTunnel(client, { host, port, address, overridden: false });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { blindTunnel } from "./tunnel.ts";
+ *
+ * await using pair = await clientPair("version: 1\n");
+ * const upstream = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const serving = upstream.accept().then(async (conn) => {
+ *   await conn.write(new TextEncoder().encode("hello from upstream"));
+ *   conn.close();
+ * });
+ * const { port } = upstream.addr;
+ * const address = "127.0.0.1";
+ * const destination = { host: "a.test", port, address, connectPort: port, overridden: true };
+ * const tunnel = blindTunnel(pair.client, destination);
+ * assert.match(await pair.read(/upstream$/), /^HTTP\/1.1 200 Connection Established\r\n\r\nhello/);
+ * pair.peer.close(); // both sides closed: the tunnel ends
+ * await tunnel;
+ * await serving;
+ * upstream.close();
  * ```
  */
 export async function blindTunnel(
@@ -58,8 +76,27 @@ export async function blindTunnel(
  * close closes both. `onStart` receives the function that closes both at once.
  *
  * @example
- * ```ts ignore network
- * await splice(clientSocket, upstreamSocket, (close) => (stop = close));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { duplexFromDenoConn } from "./deno_conn_duplex.ts";
+ * import { splice } from "./tunnel.ts";
+ *
+ * // Two loopback pairs: a ⇄ b and c ⇄ d; splicing b and c joins a to d.
+ * async function pair(): Promise<[Deno.Conn, Deno.Conn]> {
+ *   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ *   const { port } = listener.addr;
+ *   const ends = await Promise.all([Deno.connect({ port }), listener.accept()]);
+ *   listener.close();
+ *   return ends;
+ * }
+ * const [a, b] = await pair();
+ * const [c, d] = await pair();
+ * const spliced = splice(duplexFromDenoConn(b), duplexFromDenoConn(c));
+ * await a.write(new TextEncoder().encode("hello"));
+ * await a.closeWrite();
+ * assert.equal(new TextDecoder().decode(await new Response(d.readable).arrayBuffer()), "hello");
+ * a.close();
+ * await spliced;
  * ```
  */
 export async function splice(

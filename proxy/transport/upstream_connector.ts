@@ -76,9 +76,23 @@ export interface ConnectorOptions {
  * explicit CA list, which costs about 8 ms with the ~150 system roots.
  *
  * @example
- * ```ts ignore network
- * const connector = new UpstreamConnector({ upstreamCa: [pem], connectTimeoutMs: 10_000, track: () => {} });
- * const { socket } = await connector.tls({ host: "api.github.com", port: 443, address: "127.0.0.1", tls: true });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../tls/mod.ts";
+ * import { UpstreamConnector } from "./upstream_connector.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const ca = await CertificateAuthority.loadOrCreate(dir);
+ * const { chainPem: cert, keyPem: key } = await ca.mintLeaf(["api.test"]);
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, cert, key, onListen() {} }, () =>
+ *   new Response("hi"));
+ * const target = { host: "api.test", port: server.addr.port, address: "127.0.0.1", tls: true };
+ * const options = { upstreamCa: [ca.certPem], connectTimeoutMs: 10_000, track: () => {} };
+ * const { socket } = await new UpstreamConnector(options).tls(target);
+ * assert.equal(socket.authorized, true);
+ * socket.destroy();
+ * await server.shutdown();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class UpstreamConnector {

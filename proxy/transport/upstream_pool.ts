@@ -75,11 +75,25 @@ interface IdleEntry {
  * roots, the extra CAs and the system roots); idle ones are dropped after `idleTimeoutMs`.
  *
  * @example
- * ```ts ignore network
- * const pool = new UpstreamPool({ upstreamCa: [pem] });
- * const connection = await pool.acquire({ host: "api.github.com", port: 443, address: "127.0.0.1", tls: true });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../tls/mod.ts";
+ * import { UpstreamPool } from "./upstream_pool.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const ca = await CertificateAuthority.loadOrCreate(dir);
+ * const { chainPem: cert, keyPem: key } = await ca.mintLeaf(["api.test"]);
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, cert, key, onListen() {} }, () =>
+ *   new Response("hi"));
+ * const target = { host: "api.test", port: server.addr.port, address: "127.0.0.1", tls: true };
+ * const pool = new UpstreamPool({ upstreamCa: [ca.certPem] });
+ * const connection = await pool.acquire(target); // TLS verified against the extra CA
+ * assert.equal(connection.reused, false);
  * pool.release(connection, true);
+ * assert.equal((await pool.acquire(target)).reused, true); // the idle one again
  * pool.close();
+ * await server.shutdown();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class UpstreamPool {
