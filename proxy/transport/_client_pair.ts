@@ -37,7 +37,7 @@ export interface ClientPair extends AsyncDisposable {
   /** The shared context (policy, CA, upstream pool …). */
   ctx: ProxyContext;
   /** The agent's end. */
-  peer: Deno.Conn;
+  peer: Deno.TcpConn;
   /** Every decision's OCSF event, in order. */
   events: OcsfEvent[];
   /** The CA's certificate (PEM), for a TLS client inside a tunnel. */

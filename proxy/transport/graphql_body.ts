@@ -34,9 +34,30 @@ export type BodyReader = (
  * @returns The body read (to forward instead of the client's stream), undefined when none
  *   was read, or the refusal to answer instead of deciding.
  * @example
- * ```ts ignore network
- * const body = await classifyGraphqlBody(client, { host, port }, { head, question, readBody });
- * if (isRefusal(body)) return body;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import type { L7Question } from "./client_connection.ts";
+ * import { classifyGraphqlBody, http1BodyReader } from "./graphql_body.ts";
+ * import { readRequest } from "./request_reader.ts";
+ *
+ * const policy = `version: 1
+ * network_policies:
+ *   gql:
+ *     endpoints:
+ *       - { host: a.test, port: 80, path: /graphql, protocol: graphql,
+ *           rules: [{ allow: { operation_type: query, fields: [viewer] } }] }
+ * `;
+ * await using pair = await clientPair(policy);
+ * const json = JSON.stringify({ query: "query Viewer { viewer { login } }" });
+ * await pair.send(`POST http://a.test/graphql HTTP/1.1\r\nHost: a.test\r\n` +
+ *   `Content-Type: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json}`);
+ * const head = (await readRequest(pair.client, true))!;
+ * const question: L7Question = { method: "POST", path: "/graphql" };
+ * const readBody = http1BodyReader(pair.client, head);
+ * const target = { host: "a.test", port: 80 };
+ * await classifyGraphqlBody(pair.client, target, { head, question, readBody });
+ * assert.deepEqual(question.graphql?.operations[0]?.fields, ["viewer"]);
  * ```
  */
 export async function classifyGraphqlBody(
@@ -64,9 +85,29 @@ export async function classifyGraphqlBody(
  * @returns The body read, undefined when none was read, or false once an error was answered
  *   (the connection must close).
  * @example
- * ```ts ignore network
- * const body = await inspectGraphql(client, { host, port }, head, question);
- * if (body === false) return false;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { inspectGraphql } from "./graphql_body.ts";
+ * import { readRequest } from "./request_reader.ts";
+ *
+ * const policy = `version: 1
+ * network_policies:
+ *   gql:
+ *     endpoints:
+ *       - { host: a.test, port: 80, path: /graphql, protocol: graphql,
+ *           rules: [{ allow: { operation_type: query, fields: [viewer] } }] }
+ * `;
+ * await using pair = await clientPair(policy);
+ * // Over the endpoint's inspection cap (64 KiB by default): refused before a byte is read.
+ * await pair.send(
+ *   "POST http://a.test/graphql HTTP/1.1\r\nHost: a.test\r\nContent-Length: 100000\r\n\r\n",
+ * );
+ * const head = (await readRequest(pair.client, true))!;
+ * const question = { method: "POST", path: "/graphql" };
+ * const target = { host: "a.test", port: 80 };
+ * assert.equal(await inspectGraphql(pair.client, target, head, question), false);
+ * assert.match(await pair.received(), /^HTTP\/1.1 413 /);
  * ```
  */
 export async function inspectGraphql(
@@ -87,8 +128,17 @@ export async function inspectGraphql(
  * the client's byte stream (after a `100 Continue` when the client waits for one).
  *
  * @example
- * ```ts ignore network
- * const body = await http1BodyReader(client, head)(65_536, "Too large");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { http1BodyReader } from "./graphql_body.ts";
+ * import { readRequest } from "./request_reader.ts";
+ *
+ * await using pair = await clientPair("version: 1\n");
+ * await pair.send("POST http://a.test/ HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhi!!!");
+ * const head = (await readRequest(pair.client, true))!;
+ * const body = await http1BodyReader(pair.client, head)(65_536, "Too large");
+ * assert.deepEqual(body, new TextEncoder().encode("hi!!!"));
  * ```
  */
 export function http1BodyReader(client: ClientConnection, head: RequestHead): BodyReader {

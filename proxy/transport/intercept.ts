@@ -32,8 +32,27 @@ import { admitTunnelRequest, type Tunnel } from "./tunnel_admission.ts";
  *
  * @param l4 The allowed L4 decision the tunnel was opened under.
  * @example
- * ```ts ignore network
- * await interceptTls(client, destination, decision);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { interceptTls } from "./intercept.ts";
+ *
+ * const policy = `version: 1
+ * network_policies:
+ *   api:
+ *     endpoints: [{ host: api.test, port: 443, protocol: rest, access: read-only }]
+ * `;
+ * await using pair = await clientPair(policy);
+ * const l4 = await pair.client.decide("api.test", 443); // allowed, and inspected (rest)
+ * const address = "127.0.0.1";
+ * const destination = { host: "api.test", port: 443, address, connectPort: 443, overridden: true };
+ * const intercepting = interceptTls(pair.client, destination, l4);
+ * assert.equal(await pair.read(/\r\n\r\n$/), "HTTP/1.1 200 Connection Established\r\n\r\n");
+ * const tls = await Deno.startTls(pair.peer, { hostname: "api.test", caCerts: [pair.caPem] });
+ * await tls.write(new TextEncoder().encode("DELETE /x HTTP/1.1\r\nHost: api.test\r\n\r\n"));
+ * const text = new TextDecoder().decode(await new Response(tls.readable).arrayBuffer());
+ * assert.match(text, /^HTTP\/1.1 403 [^]*"policy_denied"/); // read-only: decided inside
+ * await intercepting;
  * ```
  */
 export async function interceptTls(
@@ -76,8 +95,23 @@ export async function interceptTls(
  * @param serveH2 Serves a client that negotiated `h2` (offered only when given; a client
  * that also offers `http/1.1` gets HTTP/1.1).
  * @example
- * ```ts ignore network
- * await serveDecrypted(client, await ctx.ca.secureContextFor(host), (inner) => serve(inner));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { serveDecrypted } from "./intercept.ts";
+ * import { readRequest } from "./request_reader.ts";
+ *
+ * await using pair = await clientPair("version: 1\n");
+ * const secureContext = await pair.ctx.ca.secureContextFor("api.test");
+ * const serving = serveDecrypted(pair.client, secureContext, async (inner) => {
+ *   const head = await readRequest(inner, true); // decrypted
+ *   await inner.stream.write(`HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n${head?.target}`);
+ * });
+ * const tls = await Deno.startTls(pair.peer, { hostname: "api.test", caCerts: [pair.caPem] });
+ * await tls.write(new TextEncoder().encode("GET /hello HTTP/1.1\r\nHost: api.test\r\n\r\n"));
+ * const text = new TextDecoder().decode(await new Response(tls.readable).arrayBuffer());
+ * assert.match(text, /\r\n\r\n\/hello$/);
+ * await serving;
  * ```
  */
 export async function serveDecrypted(

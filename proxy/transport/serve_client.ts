@@ -18,8 +18,24 @@ import { lingeringClose } from "./lingering_close.ts";
  * Serve a client connection until it closes; the socket is closed gracefully at the end.
  *
  * @example
- * ```ts ignore network
- * await serveClient(ctx, socket, () => resolver.resolve(peer), socket.remotePort);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { duplexFromDenoConn } from "./deno_conn_duplex.ts";
+ * import { serveClient } from "./serve_client.ts";
+ *
+ * await using pair = await clientPair("version: 1\n"); // only its context is used here
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const { port } = listener.addr;
+ * const [agent, conn] = await Promise.all([Deno.connect({ port }), listener.accept()]);
+ * listener.close();
+ * const identity = () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] });
+ * const serving = serveClient(pair.ctx, duplexFromDenoConn(conn), identity);
+ * const request = "GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n";
+ * await agent.write(new TextEncoder().encode(request));
+ * const text = new TextDecoder().decode(await new Response(agent.readable).arrayBuffer());
+ * assert.match(text, /^HTTP\/1.1 403 /); // denied, then the connection closed gracefully
+ * await serving;
  * ```
  */
 export async function serveClient(

@@ -56,8 +56,32 @@ export type Admission =
  * @returns Allowed (with the canonical target, and the body read when it was judged: exactly
  *   those bytes go upstream), denied by the policy (the structured 403), or refused.
  * @example
- * ```ts ignore network
- * const admission = await admitTunnelRequest(client, tunnel, { head, authority, readBody });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { http1BodyReader } from "./graphql_body.ts";
+ * import { readRequest } from "./request_reader.ts";
+ * import { admitTunnelRequest } from "./tunnel_admission.ts";
+ *
+ * const policy = `version: 1
+ * network_policies:
+ *   api:
+ *     endpoints: [{ host: api.test, port: 443, protocol: rest, access: read-only }]
+ * `;
+ * await using pair = await clientPair(policy);
+ * const l4 = await pair.client.decide("api.test", 443); // the CONNECT's grant
+ * const address = "127.0.0.1";
+ * const tunnel = {
+ *   destination: { host: "api.test", port: 443, address, connectPort: 443, overridden: true },
+ *   grant: { l4, generation: pair.ctx.holder.generation },
+ *   scheme: "https" as const,
+ * };
+ * await pair.send("DELETE /repos/x HTTP/1.1\r\nHost: api.test\r\n\r\n");
+ * const head = (await readRequest(pair.client, true))!;
+ * const readBody = http1BodyReader(pair.client, head);
+ * const request = { head, authority: "api.test", readBody };
+ * const admission = await admitTunnelRequest(pair.client, tunnel, request);
+ * assert.equal(admission.kind, "deny"); // read-only access
  * ```
  */
 export async function admitTunnelRequest(

@@ -49,8 +49,26 @@ export function isWebSocketUpgrade(head: RequestHead): boolean {
  *
  * @returns Always false: the client connection is done.
  * @example
- * ```ts ignore network
- * await exchangeUpgrade(client, { head, pathAndQuery: "/ws", authority: "a.test" }, target);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { readRequest } from "./request_reader.ts";
+ * import { exchangeUpgrade } from "./upgrade.ts";
+ *
+ * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
+ * const server = Deno.serve(listen, (request) => Deno.upgradeWebSocket(request).response);
+ * await using pair = await clientPair("version: 1\n");
+ * await pair.send("GET http://a.test/ws HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\n" +
+ *   "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" +
+ *   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+ * const head = (await readRequest(pair.client, true))!;
+ * const target = { host: "a.test", port: server.addr.port, address: "127.0.0.1", tls: false };
+ * const request = { head, pathAndQuery: "/ws", authority: "a.test" };
+ * const upgrading = exchangeUpgrade(pair.client, request, target);
+ * assert.match(await pair.read(/\r\n\r\n/), /^HTTP\/1.1 101 /); // then both sides are spliced
+ * pair.peer.close();
+ * assert.equal(await upgrading, false);
+ * await server.shutdown();
  * ```
  */
 export async function exchangeUpgrade(
