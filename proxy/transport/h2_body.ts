@@ -30,8 +30,17 @@ export interface H2BodyLimits {
  *   the refusal to answer (413 over the cap, 408 when the body stopped arriving, 400 when the
  *   client reset the stream).
  * @example
- * ```ts ignore network
- * const body = await readH2Body(stream, { cap: 65_536, tooLarge: "Too large", idleMs: 60_000 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { readH2Body } from "./h2_body.ts";
+ *
+ * const answer = await h2Exchange(async (stream) => {
+ *   const body = await readH2Body(stream, { cap: 65_536, tooLarge: "Too large", idleMs: 5_000 });
+ *   stream.respond({ ":status": 200 });
+ *   stream.end(body instanceof Uint8Array ? body : new Uint8Array());
+ * }, { headers: { ":method": "POST" }, body: "hello" });
+ * assert.equal(answer.body, "hello");
  * ```
  */
 export function readH2Body(
@@ -72,9 +81,17 @@ export function readH2Body(
  *
  * @returns Stops watching (also done by the body's end and the stream's close).
  * @example
- * ```ts ignore network
- * const stop = watchBodyIdle(stream, 60_000, () => stream.close());
- * stream.pipe(upstream);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { watchBodyIdle } from "./h2_body.ts";
+ * import { respondH2Error } from "./h2_responses.ts";
+ *
+ * const answer = await h2Exchange((stream) => {
+ *   watchBodyIdle(stream, 100, () => respondH2Error(stream, 408, "request_timeout", "Stalled"));
+ *   stream.resume();
+ * }, { headers: { ":method": "POST" }, body: "part of it", stall: true });
+ * assert.equal(answer.status, 408); // the body stopped arriving for 100 ms
  * ```
  */
 export function watchBodyIdle(
@@ -113,9 +130,18 @@ export function watchBodyIdle(
  * session's streams, until the session ends.
  *
  * @example
- * ```ts ignore network
- * respondH2Deny(stream, decision, skillPath, headers);
- * discardBody(stream, ctx.idleTimeoutMs);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { discardBody } from "./h2_body.ts";
+ * import { respondH2Error } from "./h2_responses.ts";
+ *
+ * // Answered before its body arrived: the rest is dropped and the stream closes once idle.
+ * const answer = await h2Exchange((stream) => {
+ *   respondH2Error(stream, 413, "payload_too_large", "Too large");
+ *   discardBody(stream, 100);
+ * }, { headers: { ":method": "POST" }, body: "x".repeat(1000), stall: true });
+ * assert.equal(answer.status, 413);
  * ```
  */
 export function discardBody(stream: ServerHttp2Stream, idleMs: number): void {

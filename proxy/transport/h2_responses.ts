@@ -26,8 +26,18 @@ const GRPC_INTERNAL = 13;
  *
  * @param request The request's headers (`user-agent`, `content-type` choose the rendering).
  * @example
- * ```ts ignore network
- * respondH2Deny(stream, decision, "/etc/tollgate/skills/policy_advisor.md", headers);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compilePolicy, decide } from "../policy/mod.ts";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { respondH2Deny } from "./h2_responses.ts";
+ *
+ * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
+ * const decision = decide(compiled, { host: "api.test", port: 443, method: "GET", path: "/x" });
+ * const skill = "/etc/tollgate/skills/policy_advisor.md";
+ * const answer = await h2Exchange((stream) => respondH2Deny(stream, decision, skill, {}));
+ * assert.equal(answer.status, 403);
+ * assert.equal(JSON.parse(answer.body).rule, "CONNECT api.test:443"); // no rule for the host
  * ```
  */
 export function respondH2Deny(
@@ -45,8 +55,16 @@ export function respondH2Deny(
  * Answer a refused request on its stream with `{error, detail}`.
  *
  * @example
- * ```ts ignore network
- * respondH2Error(stream, 400, "bad_request", "Malformed :method", headers);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { respondH2Error } from "./h2_responses.ts";
+ *
+ * const answer = await h2Exchange((stream) =>
+ *   respondH2Error(stream, 400, "bad_request", "Malformed :method")
+ * );
+ * assert.equal(answer.status, 400);
+ * assert.deepEqual(JSON.parse(answer.body), { error: "bad_request", detail: "Malformed :method" });
  * ```
  */
 export function respondH2Error(
