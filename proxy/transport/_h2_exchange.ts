@@ -31,7 +31,8 @@ export interface H2Answer {
 }
 
 /**
- * Send one request to a server whose streams go to `onStream`, and read the answer.
+ * Send one request to a server whose streams (and their headers) go to `onStream`, and read
+ * the answer.
  *
  * @example
  * ```ts
@@ -43,11 +44,11 @@ export interface H2Answer {
  * ```
  */
 export async function h2Exchange(
-  onStream: (stream: http2.ServerHttp2Stream) => unknown,
+  onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => unknown,
   request: H2ExchangeRequest = {},
 ): Promise<H2Answer> {
   const server = http2.createServer();
-  server.on("stream", (stream) => void onStream(stream));
+  server.on("stream", (stream, headers) => void onStream(stream, headers));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const session = http2.connect(`http://127.0.0.1:${port}`);

@@ -34,10 +34,20 @@ export interface GatedSocket {
  * @param socket The TCP socket (or any duplex) underneath.
  * @param early Bytes already read from `socket`, delivered before its own.
  * @example
- * ```ts ignore network
- * const gated = gateInbound(tcpSocket);
- * const secure = new TLSSocket(gated.stream, { isServer: true, secureContext });
- * const stream = new ByteStream(secure, { flow: gated.flow });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough } from "node:stream";
+ * import { gateInbound } from "./flow_gate.ts";
+ *
+ * const socket = new PassThrough();
+ * const gated = gateInbound(socket, [new TextEncoder().encode("early ")]);
+ * socket.write("later");
+ * const seen: string[] = [];
+ * gated.stream.on("data", (chunk) => seen.push(String(chunk)));
+ * await new Promise((resolve) => setTimeout(resolve, 10));
+ * assert.deepEqual(seen, ["early ", "later"]); // what was read early comes first
+ * gated.flow.pause(); // the gate is closed: the socket underneath stops being read
+ * gated.stream.destroy();
  * ```
  */
 export function gateInbound(socket: Duplex, early: Uint8Array[] = []): GatedSocket {
@@ -100,9 +110,21 @@ export function gateInbound(socket: Duplex, early: Uint8Array[] = []): GatedSock
  * cannot carry. Undefined when the socket has no such handle.
  *
  * @example
- * ```ts ignore network
- * const secure = new TLSSocket(tcpSocket, { isServer: true, secureContext });
- * const stream = new ByteStream(secure, { flow: handleFlow(tcpSocket) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as net from "node:net";
+ * import { PassThrough } from "node:stream";
+ * import { handleFlow } from "./flow_gate.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const socket = net.connect({ host: "127.0.0.1", port: listener.addr.port });
+ * const accepted = await listener.accept();
+ * await new Promise((resolve) => socket.once("connect", resolve));
+ * assert.ok(handleFlow(socket)); // a TCP socket: reads pause at its handle
+ * assert.equal(handleFlow(new PassThrough()), undefined); // no handle to pause
+ * socket.destroy();
+ * accepted.close();
+ * listener.close();
  * ```
  */
 export function handleFlow(socket: Duplex): FlowControl | undefined {
@@ -147,9 +169,19 @@ export interface TlsTransport {
  * @param socket The connected socket, paused or never read (a resumed one would hand the early
  * bytes to its `data` listeners before the TLS socket drains them).
  * @example
- * ```ts ignore
- * const { stream, flow } = tlsTransport(tcpSocket, [clientHello]);
- * const secure = new TLSSocket(stream, { isServer: true, secureContext });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough } from "node:stream";
+ * import { tlsTransport } from "./flow_gate.ts";
+ *
+ * // A socket without a TCP handle goes through the JS gate, the early bytes first.
+ * const socket = new PassThrough();
+ * const { stream, flow } = tlsTransport(socket, [new TextEncoder().encode("hello")]);
+ * assert.notEqual(stream, socket);
+ * assert.ok(flow);
+ * const first = await new Promise((resolve) => stream.once("data", resolve));
+ * assert.equal(String(first), "hello");
+ * stream.destroy();
  * ```
  */
 export function tlsTransport(socket: Duplex, early: Uint8Array[] = []): TlsTransport {

@@ -34,8 +34,28 @@ const HOP_BY_HOP = new Set([
  * @returns True when the upstream connection may carry another request.
  * @throws {UpstreamError} When no usable response head arrives (nothing was sent to `stream`).
  * @example
- * ```ts ignore network
- * const reusable = await forwardOverHttp1(stream, request, { upstream, pathAndQuery, authority, body, timeoutMs });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Request } from "./h2_request.ts";
+ * import { forwardOverHttp1 } from "./h2_to_h1.ts";
+ * import { UpstreamPool } from "./upstream_pool.ts";
+ *
+ * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
+ * const server = Deno.serve(listen, () => new Response("from HTTP/1.1"));
+ * const pool = new UpstreamPool();
+ * const target = { host: "a.test", port: server.addr.port, address: "127.0.0.1", tls: false };
+ * const answer = await h2Exchange(async (stream, headers) => {
+ *   const request = h2Request(headers);
+ *   if (typeof request === "string") throw new Error(request);
+ *   const { stream: upstream } = await pool.acquire(target);
+ *   const body = new Uint8Array();
+ *   const exchange = { upstream, pathAndQuery: "/", authority: "a.test", body, timeoutMs: 5_000 };
+ *   await forwardOverHttp1(stream, request, exchange);
+ * });
+ * assert.equal(answer.body, "from HTTP/1.1");
+ * pool.close();
+ * await server.shutdown();
  * ```
  */
 export async function forwardOverHttp1(

@@ -41,10 +41,26 @@ const DROPPED_RESPONSE_FIELDS = new Set(["connection", "keep-alive", "transfer-e
  * Forwards the allowed streams of one client session.
  *
  * @example
- * ```ts ignore network
- * const upstream = new H2Upstream(ctx, target);
- * await upstream.forward(stream, { request, pathAndQuery: "/x", authority: "api.test" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Request } from "./h2_request.ts";
+ * import { H2Upstream } from "./h2_upstream.ts";
+ *
+ * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
+ * const server = Deno.serve(listen, () => new Response("hi"));
+ * await using pair = await clientPair("version: 1\n"); // for a proxy context
+ * const target = { host: "a.test", port: server.addr.port, address: "127.0.0.1", tls: false };
+ * const upstream = new H2Upstream(pair.ctx, target);
+ * const answer = await h2Exchange(async (stream, headers) => {
+ *   const request = h2Request(headers);
+ *   if (typeof request === "string") throw new Error(request);
+ *   await upstream.forward(stream, { request, pathAndQuery: "/x", authority: "a.test" });
+ * });
+ * assert.equal(answer.body, "hi");
  * upstream.close();
+ * await server.shutdown();
  * ```
  */
 export class H2Upstream {
