@@ -28,8 +28,49 @@ import { UpstreamError } from "./upstream_pool.ts";
  * @param secure The client's TLS socket, handshake done with ALPN `h2`.
  * @param l4 The allowed L4 decision the tunnel was opened under.
  * @example
- * ```ts ignore network
- * await serveH2Tunnel(client, secure, destination, l4);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as http2 from "node:http2";
+ * import * as net from "node:net";
+ * import * as tls from "node:tls";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { serveH2Tunnel } from "./h2_intercept.ts";
+ * import { negotiatedProtocol } from "./h2_server.ts";
+ *
+ * const policy = `version: 1
+ * network_policies:
+ *   api:
+ *     endpoints: [{ host: api.test, port: 443, protocol: rest, access: read-only }]
+ * `;
+ * await using pair = await clientPair(policy); // its context, CA and identity
+ * const l4 = await pair.client.decide("api.test", 443); // the CONNECT's grant
+ * const address = "127.0.0.1";
+ * const destination = { host: "api.test", port: 443, address, connectPort: 443, overridden: true };
+ * const secureContext = await pair.ctx.ca.secureContextFor("api.test");
+ * type TlsOptions = ConstructorParameters<typeof tls.TLSSocket>[1];
+ * const options = { isServer: true, secureContext, ALPNCallback: () => "h2" } as TlsOptions;
+ * const tunnels: Promise<void>[] = [];
+ * const server = net.createServer((raw) => {
+ *   const secure = new tls.TLSSocket(raw, options);
+ *   const serving = negotiatedProtocol(secure, 5_000).then(() =>
+ *     serveH2Tunnel(pair.client, secure, destination, l4)
+ *   );
+ *   tunnels.push(serving);
+ * });
+ * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+ * const { port } = server.address() as net.AddressInfo;
+ * const ca = pair.caPem;
+ * const session = http2.connect(`https://127.0.0.1:${port}`, { ca, servername: "api.test" });
+ * const headers = { ":method": "DELETE", ":path": "/x", ":authority": "api.test" };
+ * const request = session.request(headers);
+ * const status = await new Promise((resolve) => {
+ *   request.on("response", (response) => resolve(response[":status"]));
+ * });
+ * assert.equal(status, 403); // read-only: decided on the stream, never sent upstream
+ * request.resume();
+ * await new Promise<void>((resolve) => session.close(resolve));
+ * await Promise.all(tunnels);
+ * await new Promise((resolve) => server.close(resolve));
  * ```
  */
 export async function serveH2Tunnel(

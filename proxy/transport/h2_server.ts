@@ -20,8 +20,33 @@ export type H2StreamHandler = (
  * `timeoutMs`.
  *
  * @example
- * ```ts ignore network
- * const protocol = await negotiatedProtocol(secure, 10_000);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as net from "node:net";
+ * import * as tls from "node:tls";
+ * import { CertificateAuthority } from "../tls/mod.ts";
+ * import { negotiatedProtocol } from "./h2_server.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const ca = await CertificateAuthority.loadOrCreate(dir);
+ * const secureContext = await ca.secureContextFor("api.test");
+ * // As interception does: a server TLS socket on the accepted TCP socket, offering h2.
+ * type TlsOptions = ConstructorParameters<typeof tls.TLSSocket>[1];
+ * const options = { isServer: true, secureContext, ALPNCallback: () => "h2" } as TlsOptions;
+ * const negotiated = Promise.withResolvers<string | false | undefined>();
+ * const server = net.createServer((raw) => {
+ *   const secure = new tls.TLSSocket(raw, options);
+ *   negotiatedProtocol(secure, 5_000).then(negotiated.resolve).finally(() => secure.destroy());
+ * });
+ * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+ * const { port } = server.address() as net.AddressInfo;
+ * const alpn = { ALPNProtocols: ["h2"] };
+ * const client = tls.connect({ port, ca: ca.certPem, servername: "api.test", ...alpn });
+ * client.on("error", () => {});
+ * assert.equal(await negotiated.promise, "h2");
+ * client.destroy();
+ * await new Promise((resolve) => server.close(resolve));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function negotiatedProtocol(
@@ -62,8 +87,44 @@ const SETTINGS: http2.Settings = {
  * Run an HTTP/2 server session on `secure` (ALPN `h2`, handshake done) until it closes.
  *
  * @example
- * ```ts ignore network
- * await serveH2(secure, { idleMs: 60_000, onStream: (stream) => stream.respond({ ":status": 204 }, { endStream: true }) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as http2 from "node:http2";
+ * import * as net from "node:net";
+ * import * as tls from "node:tls";
+ * import { CertificateAuthority } from "../tls/mod.ts";
+ * import { negotiatedProtocol, serveH2 } from "./h2_server.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const ca = await CertificateAuthority.loadOrCreate(dir);
+ * const secureContext = await ca.secureContextFor("api.test");
+ * // As interception does: a server TLS socket on the accepted TCP socket, offering h2.
+ * type TlsOptions = ConstructorParameters<typeof tls.TLSSocket>[1];
+ * const options = { isServer: true, secureContext, ALPNCallback: () => "h2" } as TlsOptions;
+ * const sessions: Promise<void>[] = [];
+ * const server = net.createServer((raw) => {
+ *   const secure = new tls.TLSSocket(raw, options);
+ *   sessions.push(negotiatedProtocol(secure, 5_000).then(() =>
+ *     serveH2(secure, {
+ *       idleMs: 60_000,
+ *       onStream: (stream) => stream.respond({ ":status": 204 }, { endStream: true }),
+ *     })
+ *   ));
+ * });
+ * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+ * const { port } = server.address() as net.AddressInfo;
+ * const trust = { ca: ca.certPem, servername: "api.test" };
+ * const session = http2.connect(`https://127.0.0.1:${port}`, trust);
+ * const request = session.request({ ":path": "/" });
+ * const status = await new Promise((resolve) => {
+ *   request.on("response", (response) => resolve(response[":status"]));
+ * });
+ * assert.equal(status, 204);
+ * request.resume();
+ * await new Promise<void>((resolve) => session.close(resolve));
+ * await Promise.all(sessions); // the session closed: serveH2 returned
+ * await new Promise((resolve) => server.close(resolve));
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function serveH2(secure: TLSSocket, options: ServeH2Options): Promise<void> {
