@@ -43,8 +43,9 @@ export interface GatedSocket {
  * const gated = gateInbound(socket, [new TextEncoder().encode("early ")]);
  * socket.write("later");
  * const seen: string[] = [];
- * gated.stream.on("data", (chunk) => seen.push(String(chunk)));
- * await new Promise((resolve) => setTimeout(resolve, 10));
+ * await new Promise<void>((resolve) => {
+ *   gated.stream.on("data", (chunk) => seen.push(String(chunk)) === 2 && resolve());
+ * });
  * assert.deepEqual(seen, ["early ", "later"]); // what was read early comes first
  * gated.flow.pause(); // the gate is closed: the socket underneath stops being read
  * gated.stream.destroy();
