@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { type BulkUpstream, startBulkUpstream } from "./support/bulk_upstream.ts";
-import { startTestProxy, type TestProxy, type TestUpstreams } from "./support/mod.ts";
+import {
+  startTestProxy,
+  type TestProxy,
+  type TestUpstreams,
+  withTestProxy,
+} from "./support/mod.ts";
 import { createProcIdentityResolver } from "../proxy/mod.ts";
 
 const HOSTS = ["api.github.com", "l4.example.com"];
@@ -116,6 +121,55 @@ for (const path of ["l7", "l4", "forward"] as const) {
   Deno.test(`scale #15.2: a ${path} upload to an upstream that stops reading holds the client back`, async () => {
     await withBulk((proxy, bulk) => stalledUpload(proxy, bulk, path));
   });
+}
+
+Deno.test("scale #15.2: a large L7 upload and its echo cross the interception byte for byte", async () => {
+  // The relay frees each body piece once the next socket took it: a piece freed too early
+  // would arrive as other bytes, or none.
+  const body = Uint8Array.from(
+    { length: 3 * 1024 * 1024 },
+    (_, i) => 33 + (i * 7 + (i >> 16)) % 94,
+  );
+  await withTestProxy({ policy: POLICY, identity }, async (proxy) => {
+    const conn = await open(proxy, { caPem: "" } as BulkUpstream, "l7");
+    try {
+      const head = `Content-Length: ${body.length}\r\n`;
+      await writeAll(conn, request("l7", "POST", "/upload", head));
+      const reading = readResponse(conn);
+      await writeAll(conn, body);
+      const response = await reading;
+      assert.match(response.head, /^HTTP\/1\.1 200/);
+      const echoed: string = JSON.parse(response.body).body;
+      assert.equal(echoed.length, body.length);
+      assert.ok(echoed === latin1(body), "the echoed body differs from the one sent");
+    } finally {
+      conn.close();
+    }
+  });
+});
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.length;) done += await conn.write(bytes.subarray(done));
+}
+
+/** One Content-Length response, read whole. */
+async function readResponse(conn: Deno.Conn): Promise<{ head: string; body: string }> {
+  let text = "";
+  for (let length = Infinity; text.length < length;) {
+    const piece = new Uint8Array(64 * 1024);
+    const n = await conn.read(piece);
+    if (n === null) break;
+    text += latin1(piece.subarray(0, n));
+    const end = text.indexOf("\r\n\r\n");
+    const declared = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
+    if (end !== -1 && declared) length = end + 4 + Number(declared[1]);
+  }
+  const end = text.indexOf("\r\n\r\n");
+  return { head: text.slice(0, end), body: text.slice(end + 4) };
+}
+
+function latin1(bytes: Uint8Array): string {
+  return new TextDecoder("latin1").decode(bytes);
 }
 
 /** `clients` kept-alive connections on `path`, each sending `rounds` requests in lock-step. */

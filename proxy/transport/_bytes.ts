@@ -48,3 +48,24 @@ export function indexOfSequence(buffer: Uint8Array, sequence: number[], from: nu
   }
   return -1;
 }
+
+/**
+ * Free the memory under `bytes` now instead of at a later garbage collection, when they are a
+ * whole buffer (a part shares its buffer with bytes still in use) that nobody reads again.
+ *
+ * Why: Deno's sockets hand each read over as a fresh buffer of up to 64 KB allocated outside
+ * V8's heap, freed only when a young-generation collection finds its small JS wrapper dead.
+ * A body relay makes so little JS garbage per chunk that a 256 MB download went through
+ * before one came: 240 MB of dead chunks were still allocated, and the proxy's RSS peaked at
+ * 346 MB. Detaching the buffer (`transfer(0)`) frees it at once.
+ */
+export function releaseMemory(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) return;
+  if (bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength) return;
+  try {
+    buffer.transfer(0);
+  } catch {
+    // A buffer the runtime marked not detachable: the collector frees it.
+  }
+}

@@ -6,10 +6,13 @@
 
 import type { Duplex } from "node:stream";
 import { ProtocolError } from "./protocol_error.ts";
+import { releaseMemory } from "./_bytes.ts";
 
 /**
  * Write bytes; undefined at once unless the socket's buffer is full, then a promise that
  * resolves on drain (or close). Undefined, not a resolved promise: most writes never wait.
+ * With `release`, the memory under `bytes` is freed once the socket took them (see
+ * `releaseMemory()`): the caller must not read them again.
  *
  * @example
  * ```ts
@@ -23,9 +26,14 @@ import { ProtocolError } from "./protocol_error.ts";
 export function writeOrDrain(
   socket: Duplex,
   bytes: Uint8Array | string,
+  options: { release?: boolean } = {},
 ): Promise<void> | undefined {
   if (socket.destroyed) return Promise.reject(new ProtocolError("Socket is closed"));
-  if (socket.write(bytes)) return undefined;
+  // The callback runs once the socket has handed the bytes on (copied or sent).
+  const taken = options.release && typeof bytes !== "string"
+    ? socket.write(bytes, () => releaseMemory(bytes))
+    : socket.write(bytes);
+  if (taken) return undefined;
   return new Promise((resolve) => {
     const done = () => {
       socket.off("drain", done);

@@ -195,6 +195,16 @@ export class ByteStream {
     return writeOrDrain(this.socket, bytes);
   }
 
+  /**
+   * Write bytes read from another stream (a relayed body piece) and free their memory once
+   * the socket took them, rather than at the next garbage collection: the caller hands them
+   * over and never reads them again. A piece that shares its buffer with other bytes is only
+   * written.
+   */
+  forward(bytes: Uint8Array): Promise<void> | undefined {
+    return writeOrDrain(this.socket, bytes, { release: true });
+  }
+
   /** Stop listening and return the bytes queued but not consumed (for a raw splice). */
   detach(): Uint8Array[] {
     this.#deadline.stop();

@@ -129,7 +129,7 @@ async function sendAndRelay(
     const written = upstream.write(first?.byteLength ? Buffer.concat([bytes, first]) : bytes);
     // The rest streams while the response is awaited (an early answer must not deadlock).
     if (rest > 0) {
-      client.stream.readExactly(rest, (piece) => upstream.write(piece)).then(
+      client.stream.readExactly(rest, (piece) => upstream.forward(piece)).then(
         () => void (pumped = true),
         (error) => {
           // A client that stops mid-body: end the exchange now rather than at the upstream's

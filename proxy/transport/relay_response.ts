@@ -63,10 +63,9 @@ export async function relayResponse(
   if (!("status" in head)) return head;
   const dechunk = head.framing.kind === "chunked" && request.version === "HTTP/1.0";
   const keepClient = request.keepAlive && head.framing.kind !== "close" && !dechunk;
-  const write = (bytes: Uint8Array) => client.stream.write(bytes);
   try {
     const headBytes = responseHeadBytes(head, keepClient, request.version, dechunk);
-    await relayBody(upstream, head, headBytes, dechunk, write);
+    await relayBody(upstream, head, headBytes, dechunk, client.stream);
   } catch (error) {
     return { kind: "failed", responded: true, error };
   }
@@ -78,19 +77,21 @@ async function relayBody(
   head: ResponseHead,
   headBytes: Uint8Array,
   dechunk: boolean,
-  write: (bytes: Uint8Array) => Promise<void> | undefined,
+  client: ByteStream,
 ): Promise<void> {
   const { framing } = head;
+  const write = (bytes: Uint8Array) => client.write(bytes);
+  const forward = (bytes: Uint8Array) => client.forward(bytes);
   if (framing.kind === "length") {
     // Usually the whole body came with the head: send both in one write.
     const first = upstream.takeBuffered(framing.length);
     await write(first.byteLength === 0 ? headBytes : Buffer.concat([headBytes, first]));
-    return await upstream.readExactly(framing.length - first.byteLength, write);
+    return await upstream.readExactly(framing.length - first.byteLength, forward);
   }
   await write(headBytes);
   if (framing.kind === "chunked") {
     await (dechunk ? relayChunkedDecoded(upstream, write) : relayChunked(upstream, write));
-  } else if (framing.kind === "close") await relayUntilEnd(upstream, write);
+  } else if (framing.kind === "close") await relayUntilEnd(upstream, forward);
 }
 
 async function readFinalHead(
