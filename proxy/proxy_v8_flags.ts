@@ -12,7 +12,10 @@
  * from 80 to 200-230 MB. A young generation of at most 2 × 8 MB and an old one grown by half its
  * live size after each full collection kept it at 140-146 MB, at no CPU cost that the bench
  * could tell from noise. Neither flag caps the heap: a larger live set (a policy of 10,000
- * rules) still fits.
+ * rules) still fits. `--expose-gc` lets a body relay ask for a young-generation collection
+ * every 8 MB (`ByteStream.forward()`): the TLS layer's reads live outside the heap, where
+ * V8's own scheduling does not see them pile up (a 512 MB TLS relay: 186 MB of them at once
+ * without, 28 MB with, at no extra CPU time).
  *
  * @example
  * ```ts
@@ -21,4 +24,4 @@
  * assert.match(PROXY_V8_FLAGS, /--max-semi-space-size=8/);
  * ```
  */
-export const PROXY_V8_FLAGS = "--max-semi-space-size=8,--heap-growing-percent=50";
+export const PROXY_V8_FLAGS = "--max-semi-space-size=8,--heap-growing-percent=50,--expose-gc";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { ByteStream } from "./byte_stream.ts";
+import { PROXY_V8_FLAGS } from "../proxy_v8_flags.ts";
 
 Deno.test("ByteStream.forward() frees a relayed piece once its socket took it", async () => {
   const socket = new PassThrough();
@@ -22,4 +23,63 @@ Deno.test("ByteStream.forward() only writes a piece that shares its buffer", asy
   assert.equal(chunk.buffer.byteLength, 64 * 1024, "the rest of the buffer stays readable");
   assert.equal(rest[0], 7);
   out.destroy();
+});
+
+Deno.test("ByteStream.forward() under PROXY_V8_FLAGS keeps a TLS download's dead reads bounded", async () => {
+  // A child process with the proxy's flags relays 96 MB read from a TLS socket; without the
+  // collections, the ciphertext reads under it piled up to 100 MB and more.
+  const root = new URL("../../", import.meta.url);
+  const script = `
+    import * as net from "node:net";
+    import * as tls from "node:tls";
+    import { CertificateAuthority } from "${new URL("proxy/tls/mod.ts", root)}";
+    import { ByteStream } from "${new URL("proxy/transport/byte_stream.ts", root)}";
+    const total = 96 * 1024 * 1024;
+    const dir = await Deno.makeTempDir();
+    const ca = await CertificateAuthority.loadOrCreate(dir);
+    const leaf = await ca.mintLeaf(["a.example"]);
+    const piece = new Uint8Array(64 * 1024).fill(120);
+    const server = tls.createServer({ cert: leaf.chainPem, key: leaf.keyPem }, (socket) => {
+      let sent = 0;
+      const more = () => {
+        while (sent < total) {
+          sent += piece.length;
+          if (!socket.write(piece)) return void socket.once("drain", more);
+        }
+      };
+      more();
+    });
+    await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const client = tls.connect({ port: server.address().port, servername: "a.example", ca: [ca.certPem] });
+    // A discarding TCP peer: a socket's write callback means the bytes left (not so a
+    // PassThrough's, which passes the chunk itself on).
+    const discard = net.createServer((socket) => socket.resume());
+    await new Promise((resolve) => discard.listen(0, "127.0.0.1", resolve));
+    const sink = net.connect(discard.address().port, "127.0.0.1");
+    const from = new ByteStream(client);
+    const to = new ByteStream(sink);
+    let peak = 0;
+    await from.readExactly(total, (bytes) => {
+      peak = Math.max(peak, Deno.memoryUsage().external);
+      return to.forward(bytes);
+    });
+    from.destroy();
+    to.destroy();
+    sink.destroy();
+    server.close();
+    discard.close();
+    await Deno.remove(dir, { recursive: true });
+    console.log(JSON.stringify({ peakMb: peak / 2 ** 20 }));
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", `--v8-flags=${PROXY_V8_FLAGS}`, script],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.ok(out.success, stderr);
+  const { peakMb } = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.ok(peakMb < 40, `external memory peaked at ${peakMb.toFixed(1)} MB`);
 });
