@@ -22,6 +22,8 @@ export interface ScaleProxies {
   tollgate: { ok: true; proxy: TollgateProxy } | { ok: false; note: string };
   squid: PeerStart;
   bump: PeerStart & { caPem?: string };
+  /** Start another Tollgate proxy like `tollgate`, for a row that needs a fresh one. */
+  freshTollgate?: () => Promise<ScaleProxies["tollgate"]>;
 }
 
 type Path = "forward" | "l4" | "l7";
@@ -75,7 +77,7 @@ export function concurrencyRows(setup: BenchSetup, proxies: ScaleProxies): Row[]
       rows.push(peerRow(setup, path === "l7" ? proxies.bump : proxies.squid, path, clients));
     }
   }
-  rows.push(rssRow(setup, proxies.tollgate));
+  rows.push(rssRow(setup, proxies));
   return rows;
 }
 
@@ -170,31 +172,56 @@ function scaleBounds(setup: BenchSetup, clients: number) {
   return { maxRequests: maxRequests * 2, maxMs, warmup: clients * 4 };
 }
 
-/** Tollgate's RSS at the end of a 256-client L7 run (its peak while the clients are open). */
-function rssRow(setup: BenchSetup, start: ScaleProxies["tollgate"]): Row {
+/**
+ * Tollgate's peak RSS during a 256-client L7 run (warm-up included), on a proxy started for
+ * each repetition and stopped after it. Not on the long-lived proxy of the other rows: RSS
+ * seldom goes down (glibc keeps freed memory, V8 keeps the spaces it grew), so there the row
+ * read the high-water mark of every row before it, the 256 MB bulk transfers included
+ * (328 MB), not the memory that 256 clients take.
+ */
+function rssRow(setup: BenchSetup, proxies: ScaleProxies): Row {
   const rowInfo: RowInfo = {
     id: "scale.tollgate.rss_c256",
     group: "scale_data",
     label: "Tollgate RSS, 256 L7 clients at once",
     unit: "MB",
   };
+  const start = proxies.tollgate;
+  const fresh = proxies.freshTollgate ?? (() => Promise.resolve(start));
   if (!start.ok) return { info: rowInfo, skipped: start.note };
-  const proxy = start.proxy;
   return {
     info: rowInfo,
     measure: async (): Promise<Sample> => {
-      const spec = tollgateSpec(setup, proxy, "l7", 256);
-      let peak = await readRssMb(proxy.pid);
-      const timer = setInterval(() => {
-        readRssMb(proxy.pid).then((mb) => peak = Math.max(peak, mb), () => {});
-      }, 50);
+      const started = await fresh();
+      if (!started.ok) throw new Error(started.note);
       try {
-        const result = await runLoad({ ...spec, ...spec.bounds, expectStatus: 200 });
-        peak = Math.max(peak, await readRssMb(proxy.pid));
-        return { value: peak, samples: result.samples, errors: result.errors };
+        return await peakRss(setup, started.proxy);
       } finally {
-        clearInterval(timer);
+        if (started.proxy !== start.proxy) await started.proxy.stop();
       }
     },
+    describe: (samples) => {
+      const idle = samples.flatMap((s) => s.extra?.idleRssMb ?? []).sort((a, b) => a - b);
+      const median = idle[Math.floor(idle.length / 2)];
+      return median === undefined ? [] : [
+        `${median.toFixed(1)} MB before the clients came (median, fresh proxy)`,
+      ];
+    },
   };
+}
+
+async function peakRss(setup: BenchSetup, proxy: TollgateProxy): Promise<Sample> {
+  const spec = tollgateSpec(setup, proxy, "l7", 256);
+  const idleRssMb = await readRssMb(proxy.pid);
+  let peak = idleRssMb;
+  const timer = setInterval(() => {
+    readRssMb(proxy.pid).then((mb) => peak = Math.max(peak, mb), () => {});
+  }, 50);
+  try {
+    const result = await runLoad({ ...spec, ...spec.bounds, expectStatus: 200 });
+    peak = Math.max(peak, await readRssMb(proxy.pid));
+    return { value: peak, samples: result.samples, errors: result.errors, extra: { idleRssMb } };
+  } finally {
+    clearInterval(timer);
+  }
 }

@@ -90,7 +90,9 @@ export async function dataPlaneScaleRows(
     peer("squid", () => startSquid(children, options)),
     peer("squid-bump", () => startBumpSquid(children, options, setup.certs.caPem)),
   ]);
-  const proxies = { tollgate, squid, bump };
+  // The RSS row's own proxies, one per repetition, each stopped after it.
+  const freshTollgate = () => startProxy("scale-rss", uploadRule(setup));
+  const proxies = { tollgate, squid, bump, freshTollgate };
   return [
     ...(loads ? concurrencyRows(setup, proxies) : []),
     ...(wanted("scale.bulk") ? bulkRows(setup, proxies) : []),
