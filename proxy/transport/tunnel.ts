@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./connect.ts";
 import { sendUpstreamError } from "./upstream_request.ts";
+import { UpstreamReads } from "./upstream_reads.ts";
 
 /** Sent when a tunnel is open. */
 export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
@@ -45,9 +46,11 @@ export async function blindTunnel(
   destination: TunnelDestination,
 ): Promise<void> {
   const { ctx } = client;
+  const downstream = client.stream.socket;
+  const reads = new UpstreamReads(downstream);
   let upstream: Socket;
   try {
-    upstream = await ctx.pool.openTunnel({ ...destination, tls: false });
+    upstream = await ctx.pool.openTunnel({ ...destination, tls: false }, reads.onread);
   } catch (error) {
     await sendUpstreamError(client, error);
     return;
@@ -59,10 +62,9 @@ export async function blindTunnel(
     upstream.destroy();
     return;
   }
-  const downstream = client.stream.socket;
   for (const chunk of client.stream.detach()) upstream.write(chunk);
   let stop = () => {};
-  const spliced = splice(downstream, upstream, (close) => (stop = close));
+  const spliced = splice(downstream, upstream, { onStart: (close) => (stop = close), reads });
   const unsubscribe = ctx.holder.subscribe(async () => {
     const decision = await client.decide(destination.host, destination.port, undefined, "https");
     if (decision.verdict === "deny" || decision.inspect) stop();
@@ -71,9 +73,20 @@ export async function blindTunnel(
   unsubscribe();
 }
 
+/** Options of {@linkcode splice}. */
+export interface SpliceOptions {
+  /** Receives the function that closes both sockets at once. */
+  onStart?: (close: () => void) => void;
+  /**
+   * The reads the upstream socket was opened with (its `onread`): upstream bytes flow
+   * through them instead of a pipe.
+   */
+  reads?: UpstreamReads;
+}
+
 /**
  * Copy bytes both ways between two sockets until both have closed; either side's error or
- * close closes both. `onStart` receives the function that closes both at once.
+ * close closes both.
  *
  * @example
  * ```ts
@@ -102,8 +115,9 @@ export async function blindTunnel(
 export async function splice(
   downstream: Duplex,
   upstream: Duplex,
-  onStart: (close: () => void) => void = () => {},
+  options: SpliceOptions = {},
 ): Promise<void> {
+  const { onStart = () => {}, reads } = options;
   const closed = Promise.all([onceClosed(downstream), onceClosed(upstream)]);
   const closeBoth = () => {
     downstream.destroy();
@@ -119,9 +133,11 @@ export async function splice(
     socket.on("close", closeBoth);
   }
   downstream.pipe(upstream);
-  upstream.pipe(downstream);
+  if (reads === undefined) upstream.pipe(downstream);
+  else upstream.once("end", () => downstream.end());
   downstream.resume();
-  upstream.resume();
+  if (reads === undefined) upstream.resume();
+  else reads.start(upstream as Socket);
   onStart(closeBoth);
   await closed;
 }

@@ -10,6 +10,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Duplex } from "node:stream";
 import { type FlowControl, tlsTransport } from "./flow_gate.ts";
+import type { OnRead } from "./upstream_reads.ts";
 
 /** Where one upstream connection goes. */
 export interface UpstreamTarget {
@@ -109,10 +110,13 @@ export class UpstreamConnector {
     this.#track = options.track;
   }
 
-  /** A new TCP connection to the target (TCP_NODELAY). */
-  tcp(target: UpstreamTarget): Promise<net.Socket> {
+  /**
+   * A new TCP connection to the target (TCP_NODELAY); `onread` makes it read into one reused
+   * buffer instead of emitting "data" (see upstream_reads.ts).
+   */
+  tcp(target: UpstreamTarget, onread?: OnRead): Promise<net.Socket> {
     const port = target.connectPort ?? target.port;
-    const socket = net.connect({ host: target.address, port, noDelay: true });
+    const socket = net.connect({ host: target.address, port, noDelay: true, onread });
     return this.#whenReady(socket, "connect", target);
   }
 

@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import { UPSTREAM_BODY_IDLE_MS } from "./proxy_context.ts";
 import { ByteStream } from "./byte_stream.ts";
 import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
+import type { OnRead } from "./upstream_reads.ts";
 
 export { UpstreamError } from "./upstream_connector.ts";
 export type { UpstreamTarget } from "./upstream_connector.ts";
@@ -150,9 +151,9 @@ export class UpstreamPool {
     return { stream, key, reused: false };
   }
 
-  /** A new raw TCP connection for a blind tunnel (never pooled). */
-  openTunnel(target: UpstreamTarget): Promise<net.Socket> {
-    return this.#connector.tcp(target);
+  /** A new raw TCP connection for a blind tunnel (never pooled), reading through `onread`. */
+  openTunnel(target: UpstreamTarget, onread?: OnRead): Promise<net.Socket> {
+    return this.#connector.tcp(target, onread);
   }
 
   /** Return a connection after a complete exchange; anything not reusable is closed. */
