@@ -10,7 +10,6 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Duplex } from "node:stream";
 import { type FlowControl, tlsTransport } from "./flow_gate.ts";
-import type { OnRead } from "./upstream_reads.ts";
 
 /** Where one upstream connection goes. */
 export interface UpstreamTarget {
@@ -114,7 +113,7 @@ export class UpstreamConnector {
    * A new TCP connection to the target (TCP_NODELAY); `onread` makes it read into one reused
    * buffer instead of emitting "data" (see upstream_reads.ts).
    */
-  tcp(target: UpstreamTarget, onread?: OnRead): Promise<net.Socket> {
+  tcp(target: UpstreamTarget, onread?: net.OnReadOpts): Promise<net.Socket> {
     const port = target.connectPort ?? target.port;
     const socket = net.connect({ host: target.address, port, noDelay: true, onread });
     return this.#whenReady(socket, "connect", target);

@@ -10,7 +10,6 @@ import type { Duplex } from "node:stream";
 import { UPSTREAM_BODY_IDLE_MS } from "./proxy_context.ts";
 import { ByteStream } from "./byte_stream.ts";
 import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
-import type { OnRead } from "./upstream_reads.ts";
 
 export { UpstreamError } from "./upstream_connector.ts";
 export type { UpstreamTarget } from "./upstream_connector.ts";
@@ -152,7 +151,7 @@ export class UpstreamPool {
   }
 
   /** A new raw TCP connection for a blind tunnel (never pooled), reading through `onread`. */
-  openTunnel(target: UpstreamTarget, onread?: OnRead): Promise<net.Socket> {
+  openTunnel(target: UpstreamTarget, onread?: net.OnReadOpts): Promise<net.Socket> {
     return this.#connector.tcp(target, onread);
   }
 

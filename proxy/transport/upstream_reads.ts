@@ -17,14 +17,6 @@ import type { Duplex } from "node:stream";
 /** Bytes read at most per upstream read. */
 const READ_BUFFER_BYTES = 64 * 1024;
 
-/** The `onread` option for `net.connect()` (see {@linkcode UpstreamReads.onread}). */
-export interface OnRead {
-  /** The buffer every read fills. */
-  buffer: Uint8Array;
-  /** Receives each read; returning false stops reading until the socket is resumed. */
-  callback(bytes: number, buffer: Uint8Array): boolean;
-}
-
 /**
  * Relays what an upstream socket reads to `downstream`, one reused buffer at a time. Give
  * `onread` to `net.connect()`, then `start()` with the connected socket once the client may
@@ -55,7 +47,7 @@ export interface OnRead {
  */
 export class UpstreamReads {
   /** Give this to `net.connect()` as its `onread` option. */
-  readonly onread: OnRead;
+  readonly onread: net.OnReadOpts;
   #downstream: Duplex;
   #upstream: net.Socket | undefined;
   #early: Uint8Array[] = [];
@@ -65,7 +57,7 @@ export class UpstreamReads {
     this.#downstream = downstream;
     this.onread = {
       buffer: new Uint8Array(READ_BUFFER_BYTES),
-      callback: (bytes, buffer) => this.#relay(buffer.subarray(0, bytes)),
+      callback: (bytes: number, buffer: Uint8Array) => this.#relay(buffer.subarray(0, bytes)),
     };
   }
 
