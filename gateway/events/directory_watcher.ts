@@ -121,7 +121,7 @@ export class DirectoryWatcher {
     const previous = this.#policies.get(snapshot.name);
     this.#policies.set(snapshot.name, snapshot);
     this.#failedTexts.delete(snapshot.name);
-    if (previous?.hash !== snapshot.hash) this.#o.hub.publish(policyUpdated(snapshot));
+    if (previous?.hash !== snapshot.hash) this.#o.hub.publish(policyUpdated(snapshot, previous));
   }
 
   /** Scan now (after an in-process change) and publish what changed; scans never overlap. */
@@ -176,7 +176,9 @@ export class DirectoryWatcher {
         const snapshot = { name, text, revision: policy.revision, hash, policy };
         this.#policies.set(name, snapshot);
         this.#failedTexts.delete(name);
-        if (publish && previous?.hash !== hash) this.#o.hub.publish(policyUpdated(snapshot));
+        if (publish && previous?.hash !== hash) {
+          this.#o.hub.publish(policyUpdated(snapshot, previous));
+        }
       } catch (error) {
         this.#failedTexts.set(name, text);
         const why = visibleText((error as Error).message, 300);

@@ -3,18 +3,20 @@
  * policy so the proxy's event loop keeps serving requests meanwhile. Each message
  * (`LoadRequest`) gets one answer: the policy in a compact form (`LoadAnswer`) or `{issues}`.
  * Given the policy's JSON document too, it validates that (JSON.parse is far cheaper than a
- * YAML parse); the YAML stack is imported only when a text has to be parsed, so a worker that
+ * YAML parse), or, given a change from the policy it loaded last (`PolicyDelta`, a large
+ * policy's push), applies it and writes only the changed rules' texts; the YAML stack is imported only when a text has to be parsed, so a worker that
  * only ever sees pushes never loads it.
  *
  * @module
  */
 
-import { canonicalPolicy } from "./_policy_canonical.ts";
+import { LoadedRules, type RememberedPolicy } from "./_loaded_rules.ts";
 import type { LoadAnswer, LoadReply, LoadRequest } from "./load_worker.ts";
+import { isDeltaJson, type PolicyDelta } from "./policy_delta.ts";
 import { policyFromJson } from "./policy_from_json.ts";
 import { planPolicy } from "./policy_plan.ts";
 import { parseRuleLeases } from "./rule_leases.ts";
-import type { Policy, PolicyIssue } from "./types.ts";
+import type { PolicyIssue } from "./types.ts";
 
 /** The worker's side of the channel (its global scope). */
 const scope = globalThis as unknown as {
@@ -22,49 +24,77 @@ const scope = globalThis as unknown as {
   postMessage(message: LoadReply, transfer: Transferable[]): void;
 };
 
+// A worker module runs once per worker: this is the worker's own memory, not shared state.
+const held = new LoadedRules(sha256Hex);
+
 scope.onmessage = async (event) => {
   const { id, text, file, json } = event.data;
-  const fromJson = json === undefined ? undefined : policyFromJson(json);
-  const { policy, issues, warnings } = fromJson
-    ? { policy: fromJson, issues: [], warnings: undefined }
-    : await parseText(text, file);
-  if (!policy) return scope.postMessage({ id, issues }, []);
-  const answer = await answerOf(policy, text, warnings);
+  const loaded = await loadPushed(json) ?? await loadText(text, file);
+  if ("issues" in loaded) return scope.postMessage({ id, issues: loaded.issues }, []);
+  const answer = answerOf(loaded.held, text, loaded.warnings);
   scope.postMessage(
     { id, answer },
     [answer.offsets, answer.plan.keyOffsets, answer.plan.refs].map((a) => a.buffer as ArrayBuffer),
   );
 };
 
-async function parseText(
-  text: string,
-  file: string,
-): Promise<{ policy?: Policy; issues: PolicyIssue[]; warnings?: PolicyIssue[] }> {
+/** A valid policy held, and the warnings its text gave. */
+type Loaded = { held: RememberedPolicy; warnings?: PolicyIssue[] };
+
+/**
+ * The pushed JSON document, when it is clean: a whole policy, or a change from the policy held
+ * whose result has the hash the gateway announced. Undefined sends the caller to the text.
+ */
+async function loadPushed(json: string | undefined): Promise<Loaded | undefined> {
+  if (json === undefined) return undefined;
+  if (!isDeltaJson(json)) {
+    const policy = policyFromJson(json);
+    return policy && { held: await held.remember(policy) };
+  }
+  let delta: PolicyDelta;
+  try {
+    delta = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const policy = held.apply(delta);
+  if (!policy) return undefined;
+  const remembered = await held.remember(policy);
+  return remembered.hash === delta.hash ? { held: remembered } : undefined;
+}
+
+async function loadText(text: string, file: string): Promise<Loaded | { issues: PolicyIssue[] }> {
+  // The YAML stack is loaded only when a text has to be parsed.
   const { parsePolicy } = await import("./parse_policy.ts");
-  return parsePolicy(text, file);
+  const { policy, issues, warnings } = parsePolicy(text, file);
+  if (!policy) return { issues };
+  const remembered = await held.remember(policy);
+  return warnings ? { held: remembered, warnings } : { held: remembered };
 }
 
 // Flat data crosses the channel: strings and typed arrays (moved, not copied). The receiving
 // thread indexes the slots and parses a rule only when a request first reaches it, so a
 // 10,000-rule object graph is never rebuilt on its heap in one go.
-async function answerOf(
-  policy: Policy,
+function answerOf(
+  { policy, hash, json }: RememberedPolicy,
   text: string,
   warnings: PolicyIssue[] | undefined,
-): Promise<LoadAnswer> {
+): LoadAnswer {
   const plan = planPolicy(policy);
-  const rules = Object.values(policy.network_policies);
-  const offsets = new Int32Array(rules.length + 1);
-  let joined = "";
-  rules.forEach((rule, i) => {
-    joined += JSON.stringify(rule);
-    offsets[i + 1] = joined.length;
+  const keys = Object.keys(policy.network_policies);
+  const offsets = new Int32Array(keys.length + 1);
+  const parts: string[] = [];
+  let length = 0;
+  keys.forEach((key, i) => {
+    const rule = json(key);
+    parts.push(rule);
+    offsets[i + 1] = length += rule.length;
   });
   const { network_policies: _, ...head } = policy;
   const answer: LoadAnswer = {
-    hash: await sha256Hex(canonicalPolicy(policy)),
+    hash,
     head: JSON.stringify(head),
-    rules: joined,
+    rules: parts.join(""),
     offsets,
     plan,
     leases: parseRuleLeases(text),

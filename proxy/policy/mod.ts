@@ -22,6 +22,8 @@ export type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
 export type { Decision, GraphqlOperationSummary, RuleMissing } from "./decision.ts";
 export { parsePolicy, validateNetworkRule } from "./parse_policy.ts";
 export { policyFromJson } from "./policy_from_json.ts";
+export { DELTA_MIN_CHARS, isDeltaJson, policyDelta } from "./policy_delta.ts";
+export type { PolicyDelta } from "./policy_delta.ts";
 export { parseYamlValue } from "./_fast_yaml.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
 export { loadPolicyFile, loadPolicyJson, loadPolicyText, realBinaryPath } from "./load_policy.ts";
