@@ -96,6 +96,14 @@ Deno.test("policyDelta() sends the whole policy when the rules' order changed", 
   assert.equal(policyDelta(before, "h1", swapped, "h2"), undefined);
   const inserted: Policy = { ...before, network_policies: { a: rule, c: rule, b: rule } };
   assert.equal(policyDelta(before, "h1", inserted, "h2"), undefined);
+  const port: NetworkRule = { ...rule, endpoints: [{ ...rule.endpoints[0]!, port: 8443 }] };
+  const changed = policyDelta(
+    before,
+    "h1",
+    { ...before, network_policies: { a: rule, b: port } },
+    "h2",
+  );
+  assert.deepEqual(changed?.set, { b: port });
   const same = policyDelta(before, "h1", { ...before, revision: 2 }, "h2");
   assert.deepEqual(same, {
     delta_from: "h1",
