@@ -10,6 +10,7 @@
  */
 
 import { CORE_SCHEMA, load } from "js-yaml";
+import { blockYamlValue } from "./_block_yaml.ts";
 import { parse } from "yaml";
 
 /**
@@ -28,6 +29,9 @@ export function fastYamlValue(text: string): unknown {
   // A `__proto__` key becomes an own property in `yaml`, and tags (`!!float 1`) resolve
   // differently in the two parsers: leave both to `yaml` (a policy needs neither).
   if (text.includes("__proto__") || text.includes("!")) return undefined;
+  // The usual shape (every policy Tollgate writes) needs no general parser at all.
+  const block = blockYamlValue(text);
+  if (block !== undefined) return block;
   try {
     // maxAliases 0: `yaml` caps alias expansion (maxAliasCount), so aliases take its path.
     // Duplicate keys throw here (json: false); `yaml` then reports them with a position.

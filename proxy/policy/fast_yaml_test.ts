@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { fastYamlValue } from "./_fast_yaml.ts";
+import { blockYamlValue } from "./_block_yaml.ts";
 import { parsePolicy } from "./parse_policy.ts";
 import { syntheticPolicy } from "../../tests/support/synthetic_policy.ts";
 
@@ -114,6 +115,56 @@ Deno.test("fastYamlValue() means what yaml's parse() means, for every text it ta
     assert.deepStrictEqual(fast, slow.value, `differs on ${JSON.stringify(text)}`);
   }
   assert.ok(taken > 100, `the fast parse took only ${taken} texts`);
+});
+
+/** Block layouts where a line-by-line reader could go wrong. */
+const LAYOUTS = [
+  "a:\n- 1\n- b\nc: d\n",
+  "a:\n  -   b: 1\n      c: 2\n  - d\n",
+  "a:\n  - b: 1\n  - c\n",
+  "a:\n  b: 1\n   c: 2\n",
+  "a:\n    b: 1\n  c: 2\n",
+  "a: b\n  c\n",
+  "a:\n  - b\n    c\n",
+  "a: 1\nb:\nc: 2\n",
+  "a : 1\n",
+  "a:  spaced  words  # comment\n",
+  "a: 'x # y'\n",
+  'a: "x: y"\n',
+  "'a b': 1\n\"c\": '2'\n",
+  "a: ''\n",
+  "a: 'it''s'\n",
+  "a: x#y\n",
+  "a: it's\n",
+  "a: b: c\n",
+  "a:b\n",
+  "a: -1\n",
+  "a: 1.5\n",
+  "a: 0\nb: 0123\nc: 123456789012345678\n",
+  "a:\n  - - 1\n",
+  "a:\n  -\n    b: 1\n",
+  "- a\n",
+  "a: {}\nb: []\nc: { }\n",
+  "a: /opt/**\nb: /r/*/i/**\n",
+  "  a: 1\n",
+  "a:\n  b: 1\n  b: 2\n",
+  "a: 1 #c\n#d\n  # e\nb: 2\n",
+];
+
+Deno.test("blockYamlValue() means what yaml's parse() means, for every text it takes", () => {
+  let taken = 0;
+  for (const text of [...corpus(), ...LAYOUTS]) {
+    const fast = blockYamlValue(text);
+    if (fast === undefined) continue;
+    taken++;
+    const slow = yamlValue(text);
+    assert.ok(slow, `yaml refuses what the block parse took: ${JSON.stringify(text)}`);
+    assert.deepStrictEqual(fast, slow.value, `differs on ${JSON.stringify(text)}`);
+  }
+  assert.ok(taken > 40, `the block parse took only ${taken} texts`);
+  // The shape Tollgate and yaml.stringify write is taken whole.
+  const policy = stringify(syntheticPolicy(500), { lineWidth: 0 });
+  assert.deepStrictEqual(blockYamlValue(policy), yamlValue(policy)!.value);
 });
 
 Deno.test("hostile #15.4: a duplicate rule key still reports its file:line:col", () => {
