@@ -64,8 +64,11 @@ export class PolicyHolder {
   constructor(name: string, loaded: LoadedPolicy, options: PolicyHolderOptions = {}) {
     this.#current = snapshotOf(name, loaded, 1);
     this.#workerOptions = options.worker ?? {};
-    // A large policy is reloaded by the worker: start it now, before any request waits.
-    if (loaded.text.length >= OFF_THREAD_CHARS) this.#loader().start();
+    // A large policy is reloaded by the worker: start it now, before any request waits, and
+    // have it hold this policy, so a gateway's first push (a change from it) applies at once.
+    if (loaded.text.length >= OFF_THREAD_CHARS) {
+      void this.#loader().load(loaded.text, loaded.file).catch(() => {});
+    }
   }
 
   /**

@@ -89,6 +89,20 @@ Deno.test("PolicyHolder.reload() never swaps in a bad change of a large policy: 
   }
 });
 
+Deno.test("PolicyHolder gives its worker a large policy at once: the first pushed change applies to it", async () => {
+  const [one, two] = versions().map(load) as [ReturnType<typeof load>, ReturnType<typeof load>];
+  const holder = PolicyHolder.fromText("p", "p.yaml", one.text);
+  try {
+    // A change naming a rule the text lacks shows that the change, not the text, was loaded.
+    const extra = { ...two.policy, network_policies: { ...two.policy.network_policies, x: EXTRA } };
+    const delta = policyDelta(one.policy, one.hash, extra, policyHash(extra))!;
+    assert.ok((await holder.reload(two.text, JSON.stringify(delta))).ok);
+    assert.equal(holder.current().hash, policyHash(extra));
+  } finally {
+    holder.close();
+  }
+});
+
 Deno.test("policyDelta() sends the whole policy when the rules' order changed", () => {
   const rule = EXTRA;
   const before: Policy = { version: 1, revision: 1, network_policies: { a: rule, b: rule } };
