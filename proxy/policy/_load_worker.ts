@@ -27,8 +27,7 @@ const scope = globalThis as unknown as {
 // A worker module runs once per worker: this is the worker's own memory, not shared state.
 const held = new LoadedRules(sha256Hex);
 
-scope.onmessage = async (event) => {
-  const { id, text, file, json } = event.data;
+scope.onmessage = inOrder(async ({ id, text, file, json }) => {
   const loaded = await loadPushed(json) ?? await loadText(text, file);
   if ("issues" in loaded) return scope.postMessage({ id, issues: loaded.issues }, []);
   const answer = answerOf(loaded.held, text, loaded.warnings);
@@ -36,7 +35,20 @@ scope.onmessage = async (event) => {
     { id, answer },
     [answer.offsets, answer.plan.keyOffsets, answer.plan.refs].map((a) => a.buffer as ArrayBuffer),
   );
-};
+});
+
+/**
+ * `handle` for each message, one at a time in arrival order: an async handler would let a pushed
+ * change overtake the load it is a change from (the holder's first load, still parsing).
+ */
+function inOrder<T>(handle: (data: T) => Promise<void>): (event: MessageEvent<T>) => void {
+  let last: Promise<void> = Promise.resolve();
+  return (event) => {
+    const run = last.then(() => handle(event.data));
+    // A failed load still fails the worker (unhandled, as before); the next one waits for it.
+    last = run.catch(() => {});
+  };
+}
 
 /** A valid policy held, and the warnings its text gave. */
 type Loaded = { held: RememberedPolicy; warnings?: PolicyIssue[] };
