@@ -25,17 +25,24 @@ type Answer = { answers: [number, number[]][] } | { error: string };
  * 64 newest processes are read for it at once (a client that closes its socket before the
  * full scan reaches it still counts as its holder).
  *
- * The worker starts at the first lookup; {@linkcode HolderScan.close} ends it.
+ * The worker starts at the first lookup and stays for the resolver's life: a scan that fails
+ * (procfs unreadable, no descriptor left) fails the lookups waiting and keeps the worker, because
+ * starting a Worker while the process is out of descriptors aborts Deno, and a flood of
+ * connections is exactly when that happens. Only a crashed worker is started afresh.
+ * {@linkcode HolderScan.close} ends it.
  */
 export class HolderScan {
   #procRoot: string;
+  #startWorker: () => Worker;
   #worker: Worker | undefined;
   #waiting = new Map<number, Waiter>();
   #nextId = 0;
   #closed = false;
 
-  constructor(procRoot: string) {
+  /** @param startWorker Starts the scan worker (a test counts the starts). */
+  constructor(procRoot: string, startWorker: () => Worker = startScanWorker) {
     this.#procRoot = procRoot;
+    this.#startWorker = startWorker;
   }
 
   /** Every pid holding `socket:[inode]`, newest first (empty: nobody holds it). */
@@ -52,17 +59,18 @@ export class HolderScan {
   /** End the worker; lookups still waiting fail. */
   close(): void {
     this.#closed = true;
-    this.#fail(new Error("identity resolver closed"));
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#rejectWaiting(new Error("identity resolver closed"));
   }
 
   #start(): Worker {
-    const worker = new Worker(new URL("./_holder_scan_worker.ts", import.meta.url), {
-      type: "module",
-    });
+    const worker = this.#startWorker();
     worker.onmessage = (event: MessageEvent<Answer>) => {
       const answer = event.data;
       if ("error" in answer) {
-        return this.#fail(new Error(`cannot read ${this.#procRoot}: ${answer.error}`));
+        // The worker dropped its queue with the failed scan: everything asked so far fails.
+        return this.#rejectWaiting(new Error(`cannot read ${this.#procRoot}: ${answer.error}`));
       }
       for (const [id, pids] of answer.answers) {
         this.#waiting.get(id)?.resolve(pids);
@@ -72,16 +80,20 @@ export class HolderScan {
     worker.onerror = (event) => {
       event.preventDefault();
       // A worker that failed to start or crashed: fail what waits, start afresh next time.
-      this.#fail(new Error(`socket holder scan failed: ${event.message}`));
+      worker.terminate();
+      this.#worker = undefined;
+      this.#rejectWaiting(new Error(`socket holder scan failed: ${event.message}`));
     };
     worker.postMessage({ procRoot: this.#procRoot });
     return worker;
   }
 
-  #fail(error: Error): void {
-    this.#worker?.terminate();
-    this.#worker = undefined;
+  #rejectWaiting(error: Error): void {
     for (const waiter of this.#waiting.values()) waiter.reject(error);
     this.#waiting.clear();
   }
+}
+
+function startScanWorker(): Worker {
+  return new Worker(new URL("./_holder_scan_worker.ts", import.meta.url), { type: "module" });
 }

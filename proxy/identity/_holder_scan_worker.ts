@@ -59,6 +59,8 @@ class Scanner {
         scope.postMessage({ answers });
       }
     } catch (error) {
+      // The host fails every lookup it is waiting on when it hears this: drop them here too.
+      this.#queued = [];
       reportError(error);
     } finally {
       this.#scanning = false;
