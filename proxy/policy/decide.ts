@@ -9,7 +9,7 @@ import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import type { CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
 import { queryAllows, queryDenies } from "./_query.ts";
 import { parseQuery } from "./parse_query.ts";
-import { liveGrants } from "./rule_leases.ts";
+import { leaseLive } from "./rule_leases.ts";
 import {
   allowL4,
   allowL7,
@@ -23,6 +23,16 @@ import type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
 import type { Decision } from "./decision.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
+
+// The grants whose lease (if any) still allows the request: live at `facts.now`, for
+// `facts.sandbox`, and for a once-scoped rule not yet spent. Durable-only lists pass untouched.
+function liveGrants(grants: readonly Grant[], facts: RequestFacts): readonly Grant[] {
+  if (!grants.some((g) => g.lease)) return grants;
+  return grants.filter((g) =>
+    !g.lease ||
+    (leaseLive(g.lease, facts) && !(g.lease.scope === "once" && facts.spent?.(g.ruleKey)))
+  );
+}
 
 function identityMatches(g: Grant, id: RequesterIdentity): boolean {
   return binaryMatches(g.binaries, id.exe) ||

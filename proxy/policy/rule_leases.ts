@@ -7,9 +7,6 @@
  * @module
  */
 
-import type { Grant } from "./compiled_policy.ts";
-import type { RequestFacts } from "./request_facts.ts";
-
 /** How long an approved rule lives. `durable` rules carry no lease comment. */
 export type RuleScope = "once" | "lease" | "session" | "durable";
 
@@ -159,23 +156,4 @@ export function leaseLive(lease: RuleLease, at: { now?: number; sandbox?: string
     return false;
   }
   return lease.scope !== "session" || lease.sandbox === at.sandbox;
-}
-
-/**
- * The grants whose lease (if any) still allows the request: live at `facts.now`, for
- * `facts.sandbox`, and for a once-scoped rule not yet spent.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { liveGrants } from "./rule_leases.ts";
- * assert.equal(liveGrants([], { host: "h", port: 1 }).length, 0);
- * ```
- */
-export function liveGrants(grants: readonly Grant[], facts: RequestFacts): readonly Grant[] {
-  if (!grants.some((g) => g.lease)) return grants;
-  return grants.filter((g) =>
-    !g.lease ||
-    (leaseLive(g.lease, facts) && !(g.lease.scope === "once" && facts.spent?.(g.ruleKey)))
-  );
 }

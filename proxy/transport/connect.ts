@@ -16,15 +16,6 @@ import { parseAuthority } from "./request_target.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { blindTunnel } from "./tunnel.ts";
 
-/** A CONNECT destination that passed the L4 decision and the SSRF guard. */
-export interface TunnelDestination {
-  host: string;
-  port: number;
-  address: string;
-  connectPort: number;
-  overridden: boolean;
-}
-
 /**
  * Handle a CONNECT request; resolves when the tunnel (if any) has closed.
  *

@@ -26,6 +26,15 @@ export type DestinationResult =
   | { ok: true; address: string; connectPort: number; overridden: boolean }
   | { ok: false; reason: string };
 
+/** A CONNECT destination that passed the L4 decision and the SSRF guard. */
+export interface TunnelDestination {
+  host: string;
+  port: number;
+  address: string;
+  connectPort: number;
+  overridden: boolean;
+}
+
 /**
  * Parse `HOST:PORT:ADDRESS[:TARGET_PORT]` (an IPv6 address in brackets when a target port
  * follows). Without a target port the connection goes to ADDRESS:PORT, as with curl.

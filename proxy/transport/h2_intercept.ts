@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import type { TunnelDestination } from "./connect.ts";
+import type { TunnelDestination } from "./destination.ts";
 import type { BodyReader } from "./graphql_body.ts";
 import { discardBody, readH2Body } from "./h2_body.ts";
 import { h2Request } from "./h2_request.ts";

@@ -11,7 +11,7 @@ import { type SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import type { TunnelDestination } from "./connect.ts";
+import type { TunnelDestination } from "./destination.ts";
 import { chooseAlpn } from "./choose_alpn.ts";
 import { exchange } from "./exchange.ts";
 import { tlsTransport } from "./flow_gate.ts";

@@ -43,12 +43,6 @@ export interface ProxyContext {
   track(socket: Duplex): void;
 }
 
-/**
- * Longest pause inside an upstream response body (Envoy's default stream idle timeout):
- * long enough for event streams with sparse keep-alives, short enough that a dead upstream
- * does not hold a connection forever.
- */
-export const UPSTREAM_BODY_IDLE_MS = 300_000;
 /** Largest request head, bytes (431 beyond). */
 export const MAX_HEAD_BYTES = 8 * 1024;
 /** Largest response head from upstream, bytes (502 beyond). */

@@ -8,7 +8,7 @@
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ClientConnection } from "./client_connection.ts";
-import type { TunnelDestination } from "./connect.ts";
+import type { TunnelDestination } from "./destination.ts";
 import { sendUpstreamError } from "./upstream_request.ts";
 import { UpstreamReads } from "./upstream_reads.ts";
 

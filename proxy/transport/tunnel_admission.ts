@@ -10,7 +10,7 @@
 
 import { canonicalizePath, type Decision } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import type { TunnelDestination } from "./connect.ts";
+import type { TunnelDestination } from "./destination.ts";
 import { type BodyReader, classifyGraphqlBody } from "./graphql_body.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";

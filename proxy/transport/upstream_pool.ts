@@ -7,7 +7,6 @@
 
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
-import { UPSTREAM_BODY_IDLE_MS } from "./proxy_context.ts";
 import { ByteStream } from "./byte_stream.ts";
 import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
 
@@ -59,7 +58,9 @@ const defaults = {
   maxIdlePerKey: 256,
   maxIdle: 1024,
   track: (_socket: Duplex) => {},
-  bodyIdleMs: UPSTREAM_BODY_IDLE_MS,
+  // Envoy's default stream idle timeout: long enough for event streams with sparse
+  // keep-alives, short enough that a dead upstream does not hold a connection forever.
+  bodyIdleMs: 300_000,
 } satisfies Required<PoolOptions>;
 
 interface IdleEntry {

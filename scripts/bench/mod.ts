@@ -18,9 +18,16 @@ export type { ResponseInfo } from "./http_conn.ts";
 export type { RunStats } from "./stats.ts";
 export { renderReport, renderRow, summarizeTargets } from "./render.ts";
 export { aggregateRow, withRatios } from "./report.ts";
-export type { BenchReport, RowGroup, RowInfo, RowResult, Sample, TargetResult } from "./report.ts";
+export type {
+  BenchReport,
+  RowGroup,
+  RowInfo,
+  RowResult,
+  Sample,
+  Target,
+  TargetResult,
+} from "./report.ts";
 export { applyTargets, TARGETS } from "./targets.ts";
-export type { Target } from "./targets.ts";
 export { budgetFor } from "./budget.ts";
 export type { Budget, LoadBounds } from "./budget.ts";
 export { createTestCertificates } from "./test_ca.ts";

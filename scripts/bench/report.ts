@@ -74,6 +74,19 @@ export interface TargetResult {
   measured: string;
 }
 
+/** One target: which row it judges and how. */
+export interface Target {
+  /** Id of the row this target judges. */
+  rowId: string;
+  /** The target as written in the issues. */
+  text: string;
+  /** Returns the measured quantity and whether it meets the target; undefined if unknown. */
+  check(
+    row: RowResult,
+    rows: Map<string, RowResult>,
+  ): { met: boolean; measured: string } | undefined;
+}
+
 /** One row of the report: medians over repetitions. */
 export interface RowResult extends RowInfo {
   /** Stall-trimmed rate (median over repetitions). */

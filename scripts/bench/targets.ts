@@ -5,22 +5,9 @@
  * @module
  */
 
-import type { RowResult, TargetResult } from "./report.ts";
+import type { RowResult, Target, TargetResult } from "./report.ts";
 import { formatMicros } from "./format.ts";
 import { DATA_PLANE_TARGETS } from "./targets_scale.ts";
-
-/** One target: which row it judges and how. */
-export interface Target {
-  /** Id of the row this target judges. */
-  rowId: string;
-  /** The target as written in the issues. */
-  text: string;
-  /** Returns the measured quantity and whether it meets the target; undefined if unknown. */
-  check(
-    row: RowResult,
-    rows: Map<string, RowResult>,
-  ): { met: boolean; measured: string } | undefined;
-}
 
 /** Every target of the issues, keyed by the row each one judges. */
 export const TARGETS: readonly Target[] = [

@@ -5,8 +5,7 @@
  * @module
  */
 
-import type { RowResult } from "./report.ts";
-import type { Target } from "./targets.ts";
+import type { RowResult, Target } from "./report.ts";
 import { formatMicros } from "./format.ts";
 
 type Outcome = { met: boolean; measured: string } | undefined;
