@@ -10,9 +10,9 @@ import { join } from "node:path";
 import {
   GatewayClient,
   GatewayError,
+  gatewayPolicyFeed,
   GatewayPool,
   readGatewayToken,
-  subscribePolicy,
   TOKEN_FILE,
 } from "../gateway/client/mod.ts";
 import type { ProposalStore } from "../gateway/store/mod.ts";
@@ -93,7 +93,7 @@ export async function gatewayLink(
   const client = new GatewayClient({ url: urls[0]!, token: enrolled.token });
   return {
     sink: client,
-    feed: gatewayFeed(client, flags.policy),
+    feed: gatewayPolicyFeed(client, flags.policy),
     sandboxId: enrolled.sandbox,
     // The session ends at the gateway when this credential is retired.
     scopes: { onceUsed: (key, at) => client.onceUsed(key, at), sessionEnded: async () => {} },
@@ -115,18 +115,6 @@ async function embeddedLink(flags: LinkFlags): Promise<GatewayLink> {
  */
 function loadStore(): Promise<typeof import("../gateway/store/mod.ts")> {
   return import(new URL("../gateway/store/mod.ts", import.meta.url).href);
-}
-
-function gatewayFeed(client: GatewayClient, name: string): PolicyFeed {
-  return {
-    async initial() {
-      const policy = await client.policy(name);
-      if (!policy) throw new Error(`The gateway has no policy "${name}"`);
-      return policy.text;
-    },
-    follow: (onText, signal) =>
-      subscribePolicy(client, name, (text, version) => onText(text, version.json), signal),
-  };
 }
 
 /**

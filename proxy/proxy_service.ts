@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Duplex } from "node:stream";
 import { PolicyHolder } from "./policy_holder.ts";
-import { reloadFromText } from "./reload_from_text.ts";
+import { changesOnly, reloadFromText } from "./reload_from_text.ts";
 import { watchPolicyFile } from "./watch_policy_file.ts";
 import { parseResolveOverride, type ProxyHandle, startProxy } from "./transport/mod.ts";
 import { CertificateAuthority } from "./tls/mod.ts";
@@ -160,8 +160,9 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     (options.upstreamCaFiles ?? []).map((f) => Deno.readTextFile(f)),
   );
   const file = join(options.policiesDir, `${options.policy}.yaml`);
-  const holder = options.feed
-    ? PolicyHolder.fromText(options.policy, file, await options.feed.initial())
+  const initial = options.feed ? await options.feed.initial() : undefined;
+  const holder = initial !== undefined
+    ? PolicyHolder.fromText(options.policy, file, initial)
     : await PolicyHolder.load(options.policy, file);
   const ca = options.ca ?? await CertificateAuthority.loadOrCreate(options.stateDir);
   const logDir = join(options.stateDir, "logs");
@@ -214,7 +215,9 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   const stop = new AbortController();
   const following = options.feed
     ? options.feed.follow(
-      (text, json) => void reloadFromText(holder, text, onEvent, json),
+      changesOnly(initial, (text, json) => {
+        void reloadFromText(holder, text, onEvent, json);
+      }),
       stop.signal,
     )
     : watchPolicyFile(holder, file, { signal: stop.signal, onEvent });

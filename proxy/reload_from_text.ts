@@ -62,3 +62,32 @@ export function reloadFailedEvent(holder: PolicyHolder, problems: string[]): Ocs
   const message = `Policy reload failed, keeping revision ${revision}: ${problems.join("; ")}`;
   return configEvent("FAILED", message, { revision, hash, policy: name });
 }
+
+/**
+ * Pass on only a text that differs from the last one fed, starting from `first` (the text the
+ * holder was built from). A push opens with the policy the proxy started on (a gateway's
+ * `ready`, a reconnect's catch-up): loading it again would parse and compile it a second time
+ * and log a reload that changed nothing. Compared with the last text fed, not the one in force,
+ * so a revert pushed while a reload still runs lands all the same.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { changesOnly } from "./reload_from_text.ts";
+ * const seen: string[] = [];
+ * const feed = changesOnly("a", (text) => seen.push(text));
+ * for (const text of ["a", "b", "b", "a"]) feed(text);
+ * assert.deepEqual(seen, ["b", "a"]);
+ * ```
+ */
+export function changesOnly(
+  first: string | undefined,
+  onText: (text: string, json?: string) => void,
+): (text: string, json?: string) => void {
+  let last = first;
+  return (text, json) => {
+    if (text === last) return;
+    last = text;
+    onText(text, json);
+  };
+}

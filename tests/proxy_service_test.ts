@@ -27,3 +27,48 @@ Deno.test("startProxyService() decides on the injected requester identity", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("startProxyService() does not reload a fed text it already holds", async () => {
+  // A gateway's push opens with the policy the proxy started on: loading it again would parse
+  // and compile it a second time (10,000 rules: seconds of a worker) and log a false reload.
+  const dir = await Deno.makeTempDir();
+  const first = "version: 1\nrevision: 1\n";
+  const second = "version: 1\nrevision: 2\n";
+  const loaded: unknown[] = [];
+  let delivered!: () => void;
+  const done = new Promise<void>((resolve) => delivered = resolve);
+  const service = await startProxyService({
+    policy: "p",
+    policiesDir: join(dir, "policies"),
+    stateDir: join(dir, "state"),
+    feed: {
+      initial: () => Promise.resolve(first),
+      follow: async (onText) => {
+        // Each text gets a turn of the event loop, so none is merely superseded by the next.
+        for (const text of [first, first, second, second]) {
+          onText(text);
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        delivered();
+      },
+    },
+    onEvent: (event) => {
+      if (event.class_uid === 5019) loaded.push(event.unmapped?.policy_version);
+    },
+  });
+  try {
+    await done;
+    await waitFor(() => service.holder.current().revision === 2);
+    // CONFIG:LOADED at start, then once for revision 2: one swap, from generation 1 to 2.
+    assert.deepEqual(loaded, [1, 2]);
+    assert.equal(service.holder.current().generation, 2);
+  } finally {
+    await service.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function waitFor(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ready(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(ready(), "timed out");
+}

@@ -47,5 +47,6 @@ export {
 export { ensureGatewayToken, readGatewayToken, TOKEN_FILE } from "./gateway_token.ts";
 export { readServerSentEvents } from "./server_sent_events.ts";
 export type { ServerSentEvent } from "./server_sent_events.ts";
+export { gatewayPolicyFeed } from "./gateway_policy_feed.ts";
 export { subscribePolicy } from "./subscribe_policy.ts";
 export type { PolicyVersion, SubscribeOptions } from "./subscribe_policy.ts";

@@ -1,10 +1,11 @@
 /**
- * A fleet of Tollgate proxies in one child process, each with its own policy holder fed by
- * its own gateway subscription (`subscribePolicy`, server-sent events), as proxies started
- * with `--gateway URL` run. Prints one JSON line per policy swap:
- * `{"proxy":I,"revision":R,"at":EPOCH_MS}` (`at` from `performance.timeOrigin + now()`, so
- * the benchmark can compare it with its own clock), after a first line `{"ports":[…]}` once
- * every proxy listens and holds the gateway's current policy. Exits when stdin closes.
+ * A fleet of Tollgate proxies in one child process, each composed by `startProxyService` with
+ * its own gateway enrolment, proposal sink and policy feed (`gatewayPolicyFeed`: the policy, then
+ * the gateway's server-sent events), as `tollgate proxy --gateway URL` composes one. Prints one
+ * JSON line per policy swap: `{"proxy":I,"revision":R,"at":EPOCH_MS}` (`at` from
+ * `performance.timeOrigin + now()`, so the benchmark can compare it with its own clock), after
+ * a first line `{"ports":[…]}` once every proxy listens and follows the gateway's push. Exits
+ * when stdin closes.
  *
  * Run: `deno run -A scripts/bench/fleet_child.ts CONFIG.json`.
  *
@@ -14,53 +15,51 @@
 import { join } from "node:path";
 import {
   CertificateAuthority,
-  PolicyHolder,
-  type ProxyHandle,
-  startProxy,
+  type PolicyFeed,
+  type ProxyService,
+  startProxyService,
 } from "../../proxy/mod.ts";
-import { GatewayClient, subscribePolicy } from "../../gateway/mod.ts";
+import { GatewayClient, gatewayPolicyFeed } from "../../gateway/client/mod.ts";
 import { FIXED_EXE } from "./bench_policy.ts";
 import type { FleetChildConfig } from "./proxy_child_config.ts";
 
 async function main(configFile: string): Promise<void> {
   const config: FleetChildConfig = JSON.parse(await Deno.readTextFile(configFile));
+  // One CA for the fleet, as one host's proxies share their state directory's.
   const ca = await CertificateAuthority.loadOrCreate(config.stateDir);
-  const skillPath = join(config.stateDir, "policy_advisor.md");
-  await Deno.writeTextFile(skillPath, "# Bench skill\n");
-  const controller = new AbortController();
-  const proxies: ProxyHandle[] = [];
-  const holders: PolicyHolder[] = [];
+  const upstreamCa = join(config.stateDir, "upstream-ca.pem");
+  await Deno.writeTextFile(upstreamCa, config.upstreamCaPem);
+  const services: ProxyService[] = [];
   const ready: Promise<void>[] = [];
   for (let i = 0; i < config.count; i++) {
     // The host's enrolment token buys each proxy its own proxy credential, as `tollgate proxy`.
     const host = new GatewayClient({ url: config.gatewayUrl, token: config.token });
-    const { token } = await host.enrol(config.policy);
-    const client = new GatewayClient({ url: config.gatewayUrl, token });
-    const initial = await client.policy(config.policy);
-    if (!initial) throw new Error(`Gateway has no policy "${config.policy}"`);
-    const holder = PolicyHolder.fromText(config.policy, `${config.policy}.yaml`, initial.text);
-    holders.push(holder);
-    holder.subscribe((snapshot) => report(i, snapshot.revision));
-    const proxy = await startProxy({
-      listen: { hostname: "127.0.0.1", port: 0 },
-      holder,
+    const enrolled = await host.enrol(config.policy);
+    const client = new GatewayClient({ url: config.gatewayUrl, token: enrolled.token });
+    const { feed, following } = untilFollowing(gatewayPolicyFeed(client, config.policy));
+    const service = await startProxyService({
+      policy: config.policy,
+      // With a feed the directory only names the policy; each proxy logs to its own.
+      policiesDir: config.stateDir,
+      stateDir: join(config.stateDir, `proxy-${i}`),
       ca,
-      resolve: config.resolve,
-      upstreamCa: [config.upstreamCaPem],
-      skillPath,
+      feed,
+      sink: client,
+      sandboxId: enrolled.sandbox,
+      resolve: config.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
+      upstreamCaFiles: [upstreamCa],
       identity: { resolve: () => Promise.resolve({ exe: FIXED_EXE, ancestors: [] }) },
     });
-    proxies.push(proxy);
-    ready.push(follow(client, config.policy, holder, controller.signal));
+    service.holder.subscribe((snapshot) => report(i, snapshot.revision));
+    services.push(service);
+    ready.push(following);
   }
   await Promise.all(ready);
-  console.log(JSON.stringify({ ports: proxies.map((p) => p.port) }));
+  console.log(JSON.stringify({ ports: services.map((s) => s.port) }));
   let closing: Promise<void> | undefined;
   const stop = () =>
     closing ??= (async () => {
-      controller.abort();
-      await Promise.all(proxies.map((p) => p.close()));
-      for (const holder of holders) holder.close();
+      await Promise.all(services.map((s) => s.close()));
       Deno.exit(0);
     })();
   Deno.addSignalListener("SIGTERM", stop);
@@ -68,24 +67,20 @@ async function main(configFile: string): Promise<void> {
   await stop();
 }
 
-/** Follow the gateway; resolves once the subscription has delivered its first text. */
-function follow(
-  client: GatewayClient,
-  policy: string,
-  holder: PolicyHolder,
-  signal: AbortSignal,
-): Promise<void> {
-  return new Promise((resolve) => {
-    void subscribePolicy(client, policy, async (text, version) => {
-      const result = holder.current().text === text
-        ? undefined
-        : await holder.reload(text, version.json);
-      resolve();
-      if (result && !result.ok) {
-        throw new Error(`Invalid policy pushed: ${result.issues.length} issues`);
-      }
-    }, signal);
-  });
+/** The feed, and a promise that resolves once its push has delivered its first text. */
+function untilFollowing(feed: PolicyFeed): { feed: PolicyFeed; following: Promise<void> } {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  return {
+    following: promise,
+    feed: {
+      initial: () => feed.initial(),
+      follow: (onText, signal) =>
+        feed.follow((text, json) => {
+          resolve();
+          onText(text, json);
+        }, signal),
+    },
+  };
 }
 
 function report(proxy: number, revision: number): void {

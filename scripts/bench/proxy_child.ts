@@ -23,14 +23,14 @@ async function main(configFile: string): Promise<void> {
   await Deno.writeTextFile(upstreamCa, config.upstreamCaPem);
   const service = await startProxyService({
     policy: "bench",
-    policiesDir: config.policiesDir ?? await policyDir(config),
+    policiesDir: config.policiesDir,
     stateDir: config.stateDir,
     sandboxId: "sb-bench",
     resolve: config.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
     upstreamCaFiles: [upstreamCa],
     // `fixed`: the rows that measure the proxy without the /proc lookup.
     ...identityOf(config),
-    ...(config.policiesDir ? { sink: await proposalStore(config.policiesDir) } : {}),
+    ...(config.proposals ? { sink: await proposalStore(config.policiesDir) } : {}),
   });
   let closing: Promise<void> | undefined;
   const stop = () => closing ??= service.close().finally(() => Deno.exit(0));
@@ -39,14 +39,6 @@ async function main(configFile: string): Promise<void> {
   // Lifeline: the parent holds our stdin open for as long as it wants us.
   for await (const _ of Deno.stdin.readable) { /* ignore input */ }
   await stop();
-}
-
-/** A policies directory of the state directory holding `bench.yaml` = the config's text. */
-async function policyDir(config: ProxyChildConfig): Promise<string> {
-  const dir = join(config.stateDir, "policies");
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(join(dir, "bench.yaml"), config.policyText);
-  return dir;
 }
 
 /** The embedded mode's sink (as `tollgate up`): proposals go straight to the store. */

@@ -10,7 +10,8 @@ export type ProxyIdentity = "fixed" | "proc" | "proc_tree";
 
 /** The child's configuration, written by the benchmark. */
 export interface ProxyChildConfig {
-  policyText: string;
+  /** The policies directory: the proxy enforces its `bench.yaml`, as `tollgate proxy` would. */
+  policiesDir: string;
   /** State directory: the Tollgate CA is created here. */
   stateDir: string;
   resolve: { host: string; port: number; address: string }[];
@@ -24,10 +25,10 @@ export interface ProxyChildConfig {
   /** With `proc_tree`: the process whose tree holds the clients (the load generator). */
   treeRoot?: number;
   /**
-   * Serve policy.local with proposals going to the store of this policies directory (which
-   * holds `bench.yaml` = `policyText`), as the embedded `tollgate up` does.
+   * Serve policy.local with proposals going to a store on `policiesDir`, as the embedded
+   * `tollgate up` does; without it the proposal routes answer 503.
    */
-  policiesDir?: string;
+  proposals?: boolean;
 }
 
 /** The configuration file of a proxy fleet child (`fleet_child.ts`). */

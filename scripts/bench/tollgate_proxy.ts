@@ -8,7 +8,12 @@
 import { join } from "node:path";
 import type { ChildProcesses, RunningChild } from "./child_processes.ts";
 import type { ProxyChildConfig, ProxyIdentity } from "./proxy_child_config.ts";
-import { benchPolicyYaml, benchResolve, FIXED_EXE } from "./bench_policy.ts";
+import {
+  type BenchPolicyOptions,
+  benchPolicyYaml,
+  benchResolve,
+  FIXED_EXE,
+} from "./bench_policy.ts";
 import type { BenchSetup } from "./setup.ts";
 import { startScriptChild } from "./script_child.ts";
 import { PROXY_V8_FLAGS } from "../../proxy/mod.ts";
@@ -61,23 +66,21 @@ export async function startTollgateProxy(
   const { httpPort, httpsPort } = setup.upstreams;
   // A directory of its own, whatever the name: two children must never share a config file.
   const stateDir = await Deno.makeTempDir({ dir: setup.dir, prefix: `tollgate-${options.name}-` });
-  const denoExe = await Deno.realPath(Deno.execPath());
   const config: ProxyChildConfig = {
-    policyText: options.policiesDir
-      ? await Deno.readTextFile(join(options.policiesDir, "bench.yaml"))
-      : benchPolicyYaml({
-        httpPort,
-        httpsPort,
-        binaries: [FIXED_EXE, denoExe],
-        ...(options.extraRules ? { extraRules: options.extraRules } : {}),
-      }),
+    // A control repository's directory (its proposals go to its store), else one of our own.
+    policiesDir: options.policiesDir ?? await benchPolicies(stateDir, {
+      httpPort,
+      httpsPort,
+      binaries: [FIXED_EXE, await Deno.realPath(Deno.execPath())],
+      ...(options.extraRules ? { extraRules: options.extraRules } : {}),
+    }),
+    proposals: options.policiesDir !== undefined,
     stateDir,
     resolve: benchResolve(httpPort, httpsPort),
     upstreamCaPem: setup.certs.caPem,
     identity: options.identity,
     // The load generator runs in this process: its tree holds every client of the rows.
     ...(options.identity === "proc_tree" ? { treeRoot: Deno.pid } : {}),
-    ...(options.policiesDir ? { policiesDir: options.policiesDir } : {}),
   };
   const { child, ready } = await startScriptChild(children, {
     name: "Tollgate proxy",
@@ -93,6 +96,17 @@ export async function startTollgateProxy(
     throw error;
   });
   return { port: ready.port as number, pid: child.pid, caPem, child, stop: () => child.stop() };
+}
+
+/** A policies directory in `stateDir` whose `bench.yaml` is the bench policy of `options`. */
+async function benchPolicies(
+  stateDir: string,
+  options: BenchPolicyOptions,
+): Promise<string> {
+  const dir = join(stateDir, "policies");
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(join(dir, "bench.yaml"), benchPolicyYaml(options));
+  return dir;
 }
 
 /**
