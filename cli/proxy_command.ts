@@ -11,7 +11,6 @@ import { gatewayLink } from "./_gateway_link.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
 import { MAX_CLIENT_CONNECTIONS, startProxyService } from "../proxy/mod.ts";
 import {
-  checkGatewayUrl,
   checkListen,
   GATEWAY_FLAG,
   GATEWAY_TOKEN_FILE_FLAG,
@@ -24,8 +23,8 @@ import {
   untilAborted,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
-import { checkResolve } from "./_proxy_flags.ts";
-import { checkFlagFiles, listenFailure, startFailure } from "./_start_errors.ts";
+import { checkProxyFlags } from "./_proxy_flags.ts";
+import { listenFailure, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
 
 /**
@@ -81,23 +80,10 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
       });
       const logs = parseLogFlags(options);
       const maxConnections = parsePositiveInt(options.maxConnections, "--max-connections");
-      checkResolve(options.resolve);
-      const gateways = options.gateway.map((url) => checkGatewayUrl(url));
-      const gateway = gateways.length > 0 ? gateways : undefined;
-      const upstreamCaFiles = await checkFlagFiles(
-        options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
-        "--upstream-ca",
-      );
+      const { upstream, gateway, gatewayTokenFile } = await checkProxyFlags(ctx, options);
       const policiesDir = resolveUserPath(ctx, options.policies);
       const stateDir = resolveUserPath(ctx, options.state);
-      const tokenFile = options.gatewayTokenFile;
-      const flags = {
-        gateway,
-        gatewayTokenFile: tokenFile === undefined ? undefined : resolveUserPath(ctx, tokenFile),
-        policy: options.policy,
-        policiesDir,
-        stateDir,
-      };
+      const flags = { gateway, gatewayTokenFile, policy: options.policy, policiesDir, stateDir };
       if (gateway === undefined) await requirePolicy(policiesDir, options.policy);
       const link = await gatewayLink(flags, ctx.env).catch(startFailure);
       const service = await startProxyService({
@@ -106,8 +92,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
         policiesDir,
         stateDir,
         listen,
-        resolve: options.resolve,
-        upstreamCaFiles,
+        ...upstream,
         allowRemote: options.allowRemote,
         maxConnections,
         ...logs,

@@ -12,7 +12,6 @@ import { gatewayLink } from "./_gateway_link.ts";
 import { sandboxFence } from "../gateway/client/mod.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
 import {
-  checkGatewayUrl,
   collect,
   GATEWAY_FLAG,
   GATEWAY_TOKEN_FILE_FLAG,
@@ -23,8 +22,7 @@ import {
   STATE_FLAG,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
-import { checkResolve } from "./_proxy_flags.ts";
-import { checkFlagFiles } from "./_start_errors.ts";
+import { checkProxyFlags } from "./_proxy_flags.ts";
 import { requirePolicy } from "./_project.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
@@ -93,17 +91,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     .action(async (command, options) => {
       const passEnv = passedEnv(options.env, ctx.env);
       const logs = parseLogFlags(options);
-      checkResolve(options.resolve);
-      const gateways = options.gateway.map((url) => checkGatewayUrl(url));
-      const gateway = gateways.length > 0 ? gateways : undefined;
-      const upstreamCaFiles = await checkFlagFiles(
-        options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
-        "--upstream-ca",
-      );
-      const tokenFile = options.gatewayTokenFile;
-      const gatewayTokenFile = tokenFile === undefined
-        ? undefined
-        : resolveUserPath(ctx, tokenFile);
+      const { upstream, gateway, gatewayTokenFile } = await checkProxyFlags(ctx, options);
       const stateDir = resolveUserPath(ctx, options.state);
       const policiesDir = resolveUserPath(ctx, options.policies);
       // Before the CA is made: a typo must not leave a .tollgate with a CA key behind.
@@ -140,8 +128,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             policiesDir,
             stateDir,
             ca,
-            resolve: options.resolve,
-            upstreamCaFiles,
+            ...upstream,
             skillPath: DEFAULT_SKILL_PATH,
             // next_steps names the copy the command can read, never this checkout's path.
             shownSkillPath: inside.skillPath,

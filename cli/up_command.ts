@@ -19,8 +19,8 @@ import {
   untilAborted,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
-import { checkResolve } from "./_proxy_flags.ts";
-import { checkFlagFiles, listenFailure, startFailure } from "./_start_errors.ts";
+import { checkProxyFlags } from "./_proxy_flags.ts";
+import { listenFailure, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
 import { type ProxyService, startProxyService } from "../proxy/mod.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
@@ -79,11 +79,7 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
       const logs = parseLogFlags(options);
       const listen = checkListen(options.listen);
       checkListen(options.gatewayListen, "--gateway-listen");
-      checkResolve(options.resolve);
-      const upstreamCaFiles = await checkFlagFiles(
-        options.upstreamCa.map((f) => resolveUserPath(ctx, f)),
-        "--upstream-ca",
-      );
+      const { upstream } = await checkProxyFlags(ctx, options);
       const policiesDir = resolveUserPath(ctx, options.policies);
       const stateDir = resolveUserPath(ctx, options.state);
       // With --remote the directory may be a clone the gateway is still to make.
@@ -107,8 +103,7 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
           policiesDir,
           stateDir,
           listen,
-          resolve: options.resolve,
-          upstreamCaFiles,
+          ...upstream,
           // The gateway's own store: proposals land in pending/ and fire its events.
           sink: link?.sink ?? gateway.store,
           feed: link?.feed,

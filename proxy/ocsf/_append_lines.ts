@@ -50,16 +50,13 @@ export async function appendLines(file: AppendTarget, bytes: Uint8Array): Promis
   let written = 0;
   try {
     while (written < bytes.byteLength) {
-      const n = await file.write(bytes.subarray(written));
-      if (n <= 0) throw new Error("The file accepted no more bytes");
-      written += n;
+      written = advance(written, await file.write(bytes.subarray(written)));
     }
     return { droppedLines: 0 };
   } catch (error) {
-    const keep = wholeLinesIn(bytes, written);
-    const droppedLines = linesIn(bytes, keep);
+    const { droppedLines, excess } = cutShort(bytes, written);
     try {
-      if (written > keep) await file.truncate((await file.stat()).size - (written - keep));
+      if (excess > 0) await file.truncate((await file.stat()).size - excess);
       return { droppedLines, error };
     } catch {
       // Cannot cut it back: the caller starts its next write on a new line.
@@ -88,21 +85,30 @@ export function appendLinesSync(file: AppendTargetSync, bytes: Uint8Array): Appe
   let written = 0;
   try {
     while (written < bytes.byteLength) {
-      const n = file.writeSync(bytes.subarray(written));
-      if (n <= 0) throw new Error("The file accepted no more bytes");
-      written += n;
+      written = advance(written, file.writeSync(bytes.subarray(written)));
     }
     return { droppedLines: 0 };
   } catch (error) {
-    const keep = wholeLinesIn(bytes, written);
-    const droppedLines = linesIn(bytes, keep);
+    const { droppedLines, excess } = cutShort(bytes, written);
     try {
-      if (written > keep) file.truncateSync(file.statSync().size - (written - keep));
+      if (excess > 0) file.truncateSync(file.statSync().size - excess);
       return { droppedLines, error };
     } catch {
       return { droppedLines, error, torn: true };
     }
   }
+}
+
+/** Bytes written after a write of `n`; a write that takes nothing would loop for ever. */
+function advance(written: number, n: number): number {
+  if (n <= 0) throw new Error("The file accepted no more bytes");
+  return written + n;
+}
+
+/** What a write cut short after `written` bytes lost: its lines, and the bytes to cut back. */
+function cutShort(bytes: Uint8Array, written: number): { droppedLines: number; excess: number } {
+  const keep = wholeLinesIn(bytes, written);
+  return { droppedLines: linesIn(bytes, keep), excess: written - keep };
 }
 
 /** Length of the whole lines among the first `written` bytes. */

@@ -9,12 +9,16 @@ import { type Checker, describe, type PlainMap, type ValuePath } from "./_checke
 import { hostPatternProblem } from "./host_pattern.ts";
 import { cidrsOverlap, FORBIDDEN_ALLOWED_RANGES, isIpLiteral, parseCidr } from "./ip.ts";
 import { ACCESS_PRESETS } from "./presets.ts";
-import type { Endpoint } from "./types.ts";
-import { pathPatternProblem, validateAllow, validateMatch } from "./_validate_match.ts";
+import type { Endpoint, GraphqlMatch, L7Match } from "./types.ts";
+import {
+  type AllowMatcher,
+  pathPatternProblem,
+  validateAllow,
+  validateMatch,
+} from "./_validate_match.ts";
 import { unsupportedKeys, unsupportedProtocol } from "./_unsupported.ts";
 import {
   GRAPHQL_ENDPOINT_KEYS,
-  validateGraphqlAllow,
   validateGraphqlKeys,
   validateGraphqlMatch,
 } from "./_validate_graphql.ts";
@@ -64,9 +68,13 @@ export function validateEndpoint(c: Checker, raw: unknown, path: ValuePath): End
   assign(ep, "allow_encoded_slash", c.boolean(raw, "allow_encoded_slash", path));
   // A GraphQL endpoint's rules match operations; every other endpoint's match requests.
   const graphql = raw.protocol === "graphql";
-  const allowOf = graphql ? validateGraphqlAllow : validateAllow;
-  const matchOf = graphql ? validateGraphqlMatch : validateMatch;
-  const rules = c.list(raw, "rules", path)?.map((r, i) => allowOf(c, r, [...path, "rules", i]));
+  const matcher: AllowMatcher<L7Match | GraphqlMatch> = graphql
+    ? { match: validateGraphqlMatch, example: "{operation_type: query}" }
+    : { match: validateMatch, example: "{method: ..., path: ...}" };
+  const matchOf = matcher.match;
+  const rules = c.list(raw, "rules", path)?.map((r, i) =>
+    validateAllow(c, r, [...path, "rules", i], matcher)
+  );
   if (rules) ep.rules = rules as Endpoint["rules"];
   const deny = c.list(raw, "deny_rules", path)?.map((r, i) =>
     matchOf(c, r, [...path, "deny_rules", i])

@@ -27,22 +27,6 @@ const OPERATION_TYPES = ["query", "mutation", "subscription", "*"];
 /** Largest `graphql_max_body_bytes` accepted: the proxy's cap on any buffered request body. */
 const MAX_BODY_CAP = 16 * 1024 * 1024;
 
-/** Validate `{allow: {operation_type, ...}}` (one entry of a GraphQL endpoint's `rules`). */
-export function validateGraphqlAllow(
-  c: Checker,
-  raw: unknown,
-  path: ValuePath,
-): { allow: GraphqlMatch } | undefined {
-  if (!c.map(raw, path, "Rule entry")) return undefined;
-  if (raw.allow === undefined) {
-    c.report(path, `Rule entry needs "allow": write "- allow: {operation_type: query}"`, "key");
-    return undefined;
-  }
-  c.knownKeys(raw, ["allow"], path, "rule entry");
-  const allow = validateGraphqlMatch(c, raw.allow, [...path, "allow"]);
-  return allow && { allow };
-}
-
 /** Validate `{operation_type, operation_name?, fields?}` (allow, deny or registry entry). */
 export function validateGraphqlMatch(
   c: Checker,

@@ -10,20 +10,29 @@ import { HTTP_METHODS } from "./presets.ts";
 import type { L7Match, QueryMatcherSpec } from "./types.ts";
 import { matcherGlobs } from "./_query.ts";
 
-/** Validate `{allow: {...}}` (one entry of `rules`). */
-export function validateAllow(
+/** How the matcher of an `allow:` entry is validated, and what one looks like in a hint. */
+export interface AllowMatcher<T> {
+  /** Validates the matcher: a request's (`validateMatch`) or a GraphQL operation's. */
+  match: (c: Checker, raw: unknown, path: ValuePath) => T | undefined;
+  /** A matcher as the hint for a missing `allow:` writes it, e.g. `{method: ..., path: ...}`. */
+  example: string;
+}
+
+/** Validate `{allow: MATCHER}` (one entry of `rules`), the matcher as `matcher` says. */
+export function validateAllow<T>(
   c: Checker,
   raw: unknown,
   path: ValuePath,
-): { allow: L7Match } | undefined {
+  matcher: AllowMatcher<T>,
+): { allow: T } | undefined {
   if (!c.map(raw, path, "Rule entry")) return undefined;
   if (raw.allow === undefined) {
     // One clear problem rather than one per stray key: the usual slip is a missing `allow:`.
-    c.report(path, `Rule entry needs "allow": write "- allow: {method: ..., path: ...}"`, "key");
+    c.report(path, `Rule entry needs "allow": write "- allow: ${matcher.example}"`, "key");
     return undefined;
   }
   c.knownKeys(raw, ["allow"], path, "rule entry");
-  const allow = validateMatch(c, raw.allow, [...path, "allow"]);
+  const allow = matcher.match(c, raw.allow, [...path, "allow"]);
   return allow && { allow };
 }
 

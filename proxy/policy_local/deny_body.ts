@@ -42,22 +42,7 @@ export interface DenyBody {
   /** Executable that made the request. */
   binary?: string;
   /** The rule the agent would need. */
-  rule_missing: {
-    type: RuleMissing["type"];
-    layer: RuleMissing["layer"];
-    /** HTTP method (L7). */
-    method?: string;
-    /** File path of the skill inside the sandbox (`read_skill`); for L7, the denied path without query. */
-    path?: string;
-    /** Destination host. */
-    host: string;
-    /** Destination port. */
-    port: number;
-    /** Executable that made the request. */
-    binary?: string;
-    /** The GraphQL operation that needs an allow rule (`graphql_allow`). */
-    operation?: GraphqlOperationSummary;
-  };
+  rule_missing: RuleMissing;
   /** What to do next, always present. */
   next_steps: NextStep[];
   /** One sentence on the workflow. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { PID_NAMESPACE_SHELL } from "./netns_sandbox.ts";
+
 /** How a sandboxed command is kept to the proxy. */
 export type Isolation = "netns" | "env";
 
@@ -41,19 +43,7 @@ export interface ProbeOptions {
  * ```
  */
 export async function probeNetns(options: ProbeOptions = {}): Promise<string | undefined> {
-  const args = [
-    "--user",
-    "--map-root-user",
-    "--net",
-    "--pid",
-    "--fork",
-    "--kill-child",
-    "--mount-proc",
-    "--",
-    "sh",
-    "-c",
-    PROBE_SCRIPT,
-  ];
+  const args = ["--user", "--map-root-user", "--net", ...PID_NAMESPACE_SHELL, PROBE_SCRIPT];
   try {
     const env = options.path === undefined ? undefined : { PATH: options.path };
     const command = new Deno.Command("unshare", { args, env, stdin: "null", stdout: "null" });

@@ -62,6 +62,21 @@ const defaults = { readyTimeoutMs: 20_000 } satisfies Partial<NetnsStartOptions>
 // Runs as root of the sandbox's user namespace, in the command's fresh mount namespace, then
 // drops every capability: the command cannot undo these mounts, enter other namespaces, or
 // read the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
+/**
+ * `unshare` arguments for the sandbox's own PID namespace with its own /proc, whose first
+ * process is `sh -c SCRIPT` (the script follows): the command is spawned under them, and
+ * `probeNetns()` tries the very same ones.
+ */
+export const PID_NAMESPACE_SHELL: readonly string[] = [
+  "--pid",
+  "--fork",
+  "--kill-child",
+  "--mount-proc",
+  "--",
+  "sh",
+  "-c",
+];
+
 const COMMAND_SETUP = `set -e
 hide=$1; reveal=$2; count=$3; shift 3
 here=$(pwd -P)
@@ -165,13 +180,7 @@ export class NetnsSandbox {
       "--preserve-credentials",
       "--",
       "unshare",
-      "--pid",
-      "--fork",
-      "--kill-child",
-      "--mount-proc",
-      "--",
-      "sh",
-      "-c",
+      ...PID_NAMESPACE_SHELL,
       COMMAND_SETUP,
       "tollgate-sandbox",
       options.hide,

@@ -34,13 +34,32 @@ export function writeOrDrain(
     ? socket.write(bytes, () => releaseMemory(bytes))
     : socket.write(bytes);
   if (taken) return undefined;
+  return drainedOrClosed(socket);
+}
+
+/**
+ * Resolves once `stream` drains or closes, whichever comes first: a closed stream never drains,
+ * and a writer waiting on it must not wait for ever.
+ *
+ * @example
+ * ```ts
+ * import { PassThrough } from "node:stream";
+ * import { drainedOrClosed } from "./_write_or_drain.ts";
+ *
+ * const stream = new PassThrough();
+ * const waiting = drainedOrClosed(stream);
+ * stream.destroy();
+ * await waiting;
+ * ```
+ */
+export function drainedOrClosed(stream: Pick<Duplex, "on" | "off">): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      socket.off("drain", done);
-      socket.off("close", done);
+      stream.off("drain", done);
+      stream.off("close", done);
       resolve();
     };
-    socket.on("drain", done);
-    socket.on("close", done);
+    stream.on("drain", done);
+    stream.on("close", done);
   });
 }

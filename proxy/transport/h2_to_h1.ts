@@ -16,6 +16,7 @@ import { relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
 import { parseResponseHead, type ResponseHead } from "./http1_head.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { UpstreamError } from "./upstream_pool.ts";
+import { drainedOrClosed } from "./_write_or_drain.ts";
 
 // Never sent on an HTTP/2 stream (RFC 9113 §8.2.2), besides the Connection field's tokens.
 const HOP_BY_HOP = new Set([
@@ -128,13 +129,5 @@ function h2ResponseHeaders(head: ResponseHead): OutgoingHttpHeaders {
 function writeStream(stream: ServerHttp2Stream, piece: Uint8Array): Promise<void> | undefined {
   if (stream.destroyed) throw new UpstreamError(502, "client_gone", "The client reset the stream");
   if (stream.write(piece)) return undefined;
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-  });
+  return drainedOrClosed(stream);
 }
