@@ -83,13 +83,13 @@ export async function gatewayLink(
   const host = env.TOLLGATE_GATEWAY_TOKEN ?? await hostToken(flags);
   if (urls.length > 1) {
     const pool = await GatewayPool.enrol({ urls, hostToken: host, policy: flags.policy })
-      .catch((error) => gatewayFailure(urls.join(", "), error));
+      .catch((error) => gatewayFailure(urls.join(", "), flags.policy, error));
     const feed = { initial: () => pool.initial(), follow: pool.follow.bind(pool) };
     const scopes = { onceUsed: pool.onceUsed.bind(pool), sessionEnded: async () => {} };
     return { sink: pool, feed, sandboxId: pool.sandboxId, scopes, retire: () => pool.retire() };
   }
   const enrolled = await new GatewayClient({ url: urls[0]!, token: host })
-    .enrol(flags.policy).catch((error) => gatewayFailure(urls[0]!, error));
+    .enrol(flags.policy).catch((error) => gatewayFailure(urls[0]!, flags.policy, error));
   const client = new GatewayClient({ url: urls[0]!, token: enrolled.token });
   return {
     sink: client,
@@ -166,8 +166,11 @@ async function hostToken(flags: LinkFlags): Promise<string> {
   }
 }
 
-/** Enrolment failed: the gateway is unreachable, or it refused the token. */
-function gatewayFailure(url: string, error: unknown): never {
+/** Enrolment failed: the gateway is unreachable, refused the token, or has no such policy. */
+function gatewayFailure(url: string, policy: string, error: unknown): never {
+  if (error instanceof GatewayError && error.status === 404) {
+    throw new CliFailure(`The gateway at ${url} has no policy "${policy}"`);
+  }
   if (error instanceof GatewayError && error.status === 401) {
     throw new CliFailure(
       `The gateway at ${url} refused the enrolment token: pass the gateway's own ` +

@@ -7,6 +7,7 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
+import { requirePoliciesDir } from "./_project.ts";
 import { isPolicyName, listPolicyNames, safeJson, visibleText } from "../gateway/mod.ts";
 import { checkCeiling } from "../gateway/authority/mod.ts";
 import type { CeilingCheck } from "../gateway/client/mod.ts";
@@ -52,7 +53,7 @@ export function registerCeilingCommands(program: Command, ctx: CliContext): void
       if (policy !== undefined && !isPolicyName(policy)) {
         throw new UsageError(`Invalid policy name "${visibleText(policy, 80)}"`);
       }
-      const dir = resolveUserPath(ctx, o.policies);
+      const dir = await requirePoliciesDir(resolveUserPath(ctx, o.policies));
       const names = policy === undefined ? await listPolicyNames(dir) : [policy];
       const ceiling = o.ceiling === undefined ? undefined : resolveUserPath(ctx, o.ceiling);
       const check = await checkCeiling(dir, names, ceiling);

@@ -15,6 +15,7 @@ import { listLeases } from "../gateway/automation/mod.ts";
 import type { LeaseEntry, RuleRemoval } from "../gateway/client/mod.ts";
 import { OcsfLog } from "../proxy/ocsf/mod.ts";
 import { testPause } from "./_test_pause.ts";
+import { requirePoliciesDir } from "./_project.ts";
 
 const POLICIES = ["--policies <dir>", "policies directory", "./policies"] as const;
 const STATE = ["--state <dir>", "state directory (its logs/ get CONFIG events)"] as const;
@@ -53,7 +54,8 @@ export function registerLeasesCommands(program: Command, ctx: CliContext): void 
   group.command("list").description("List the scoped rules of every policy")
     .option(...POLICIES).option("--policy <name>", "only this policy").option("--json", "JSON")
     .action(async (o) => {
-      const leases = await listLeases(resolveUserPath(ctx, o.policies), Date.now(), name(o.policy));
+      const dir = await requirePoliciesDir(resolveUserPath(ctx, o.policies));
+      const leases = await listLeases(dir, Date.now(), name(o.policy));
       if (o.json) ctx.out(safeJson(leases, 2) + "\n");
       else ctx.out(renderLeases(leases));
     });
@@ -62,7 +64,7 @@ export function registerLeasesCommands(program: Command, ctx: CliContext): void 
     .option("--policy <name>", "the policy holding it (when several do)")
     .option("--revoked-by <name>", "reviewer name (default: $USER)")
     .action(async (rule, o) => {
-      const dir = resolveUserPath(ctx, o.policies);
+      const dir = await requirePoliciesDir(resolveUserPath(ctx, o.policies));
       const holders = (await listLeases(dir, Date.now(), name(o.policy)))
         .filter((l) => l.rule === rule);
       if (holders.length === 0) throw new CliFailure(`No scoped rule "${visibleText(rule, 80)}"`);
@@ -77,7 +79,8 @@ export function registerLeasesCommands(program: Command, ctx: CliContext): void 
   group.command("sweep").description("Remove every expired once or lease rule now, with a commit")
     .option(...POLICIES).option(...STATE)
     .action(async (o) => {
-      const store = openStore(ctx, resolveUserPath(ctx, o.policies), o.state);
+      const dir = await requirePoliciesDir(resolveUserPath(ctx, o.policies));
+      const store = openStore(ctx, dir, o.state);
       report(ctx, await store.removeEnded({ kind: "expired" }));
     });
 }

@@ -145,9 +145,10 @@ async function approvalTargets(
   ids: string[],
   o: { all?: boolean; yes?: boolean },
 ): Promise<string[]> {
-  if (Boolean(o.all) === (ids.length > 0)) {
-    throw new UsageError("Give proposal ids or --all, not both");
+  if (!o.all && ids.length === 0) {
+    throw new UsageError("Give the proposal ids to approve, or --all");
   }
+  if (o.all && ids.length > 0) throw new UsageError("Give proposal ids or --all, not both");
   if (!o.all) return ids.map(checkId);
   const pending = (await store.list({ status: "pending" })).map((r) => r.id);
   if (pending.length === 0) ctx.out("No pending proposals\n");

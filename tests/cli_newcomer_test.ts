@@ -1,0 +1,80 @@
+/**
+ * What a newcomer following the README met on a fresh clone (#18 item 4): each mistake is one
+ * line that says what to do, with no raw runtime text, and a command outside a project creates
+ * nothing.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCliIn, withPolicyWorkspace } from "./support/mod.ts";
+import { startGateway } from "../gateway/mod.ts";
+
+const RAW = /os error|readdir|open '|EADDRINUSE|Fetch failed|error sending request|not_found/;
+
+function tollgate(args: string[], cwd: string, env: Record<string, string> = {}) {
+  return runCliIn(args, cwd, { env, signal: AbortSignal.abort() });
+}
+
+function oneClearLine(err: string): void {
+  assert.doesNotMatch(err, RAW, "no raw runtime text");
+  assert.equal(err.trim().split("\n").length, 1, `one line: ${err}`);
+}
+
+Deno.test("cli: leases and ceiling outside a policies directory say so and create nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-newcomer-" });
+  try {
+    const commands = [
+      ["leases", "list"],
+      ["leases", "sweep"],
+      ["leases", "revoke", "some_rule"],
+      ["ceiling", "check"],
+    ];
+    for (const args of commands) {
+      const r = await tollgate(args, dir);
+      oneClearLine(r.err);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.err}`);
+      assert.match(r.err, /^error: No policies directory at ".*": run "tollgate init"/);
+      assert.deepEqual([...Deno.readDirSync(dir)], [], `${args.join(" ")} created files`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: proposals approve with neither ids nor --all asks for one of them", async () => {
+  await withPolicyWorkspace({ agent: "version: 1\n" }, async (dir) => {
+    const r = await tollgate(["proposals", "approve"], dir);
+    oneClearLine(r.err);
+    assert.equal(r.code, 2);
+    // Not "..., not both": nothing was given.
+    assert.equal(r.err, "error: Give the proposal ids to approve, or --all\n");
+    const both = await tollgate(["proposals", "approve", "p-1", "--all"], dir);
+    assert.equal(both.err, "error: Give proposal ids or --all, not both\n");
+  });
+});
+
+Deno.test("cli: a proxy asking a gateway for a policy it does not have names the policy", async () => {
+  await withPolicyWorkspace({ agent: "version: 1\n" }, async (dir) => {
+    const gateway = await startGateway({
+      policiesDir: join(dir, "policies"),
+      stateDir: join(dir, "gateway-state"),
+      listen: "127.0.0.1:0",
+    });
+    try {
+      const args = [
+        "proxy",
+        "--policy",
+        "nope",
+        "--gateway",
+        gateway.url,
+        "--listen",
+        "127.0.0.1:0",
+      ];
+      const r = await tollgate(args, dir, { TOLLGATE_GATEWAY_TOKEN: gateway.token });
+      oneClearLine(r.err);
+      assert.equal(r.code, 1);
+      assert.equal(r.err, `error: The gateway at ${gateway.url} has no policy "nope"\n`);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
