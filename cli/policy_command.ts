@@ -9,6 +9,7 @@ import { basename, extname } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { scriptBinaryWarnings } from "./_script_binaries.ts";
+import { checkFlagFiles } from "./_start_errors.ts";
 import { refuseOutsideCeiling } from "../gateway/authority/mod.ts";
 import {
   ANY_BINARY,
@@ -21,6 +22,9 @@ import {
   restAllows,
   restDenies,
 } from "../proxy/policy/mod.ts";
+
+/** The gateway's default ceiling: `ceiling.yaml` in the policies directory (`./policies`). */
+const DEFAULT_CEILING = "./policies/ceiling.yaml";
 
 /**
  * Register `policy validate FILE…` and `policy show FILE [--json]`.
@@ -70,13 +74,17 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
     .command("validate")
     .description("Check policy files; print one FILE:LINE:COL: message line per problem")
     .argument("<files...>", "policy YAML files")
-    .option("--ceiling <file>", "org ceiling to check against", "./policies/ceiling.yaml")
+    .option("--ceiling <file>", "org ceiling to check against (default: ./policies/ceiling.yaml)")
     .action(async (files, options) => {
+      // The default may be absent (no ceiling, nothing to check); a file named must be there.
+      const ceiling = options.ceiling === undefined
+        ? DEFAULT_CEILING
+        : (await checkFlagFiles([resolveUserPath(ctx, options.ceiling)], "--ceiling"))[0]!;
       for (const file of files) {
         const loaded = await load(ctx, file, (line) => ctx.out(line + "\n"));
         if (!loaded) continue;
         // A sandbox policy the org ceiling does not hold is refused, naming its first grant.
-        const outside = await outsideCeiling(ctx, file, loaded, options.ceiling);
+        const outside = await outsideCeiling(ctx, file, loaded, ceiling);
         if (outside) {
           ctx.out(`${file}: ${outside}\n`);
           ctx.setExitCode(1);
@@ -117,7 +125,6 @@ async function outsideCeiling(
   ceilingFlag: string,
 ): Promise<string | undefined> {
   const path = resolveUserPath(ctx, file);
-  // The gateway's default: ceiling.yaml in the policies directory (./policies).
   const ceiling = resolveUserPath(ctx, ceilingFlag);
   const same = await Promise.all([path, ceiling].map((p) => Deno.realPath(p).catch(() => p)));
   if (same[0] === same[1]) return undefined;

@@ -78,3 +78,19 @@ Deno.test("cli: a proxy asking a gateway for a policy it does not have names the
     }
   });
 });
+
+Deno.test("cli: policy validate --ceiling naming a missing file fails, naming it", async () => {
+  await withPolicyWorkspace({ agent: "version: 1\n" }, async (dir) => {
+    const args = ["policy", "validate", "--ceiling", "nope.yaml", "policies/agent.yaml"];
+    const r = await tollgate(args, dir);
+    oneClearLine(r.err);
+    // It printed "ok" before: a ceiling asked for and not there checked nothing.
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "");
+    assert.equal(r.err, `error: Cannot read --ceiling "${join(dir, "nope.yaml")}": no such file\n`);
+    // Without the flag, a project with no ceiling.yaml has nothing to check against.
+    const plain = await tollgate(["policy", "validate", "policies/agent.yaml"], dir);
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.out, /^ok policies\/agent\.yaml/);
+  });
+});
