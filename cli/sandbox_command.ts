@@ -94,10 +94,17 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       const { upstream, gateway, gatewayTokenFile } = await checkProxyFlags(ctx, options);
       const stateDir = resolveUserPath(ctx, options.state);
       const policiesDir = resolveUserPath(ctx, options.policies);
-      // Before the CA is made: a typo must not leave a .tollgate with a CA key behind.
+      // Before the CA is made: a typo or an unreachable gateway must not leave a .tollgate with
+      // a CA key behind.
       if (gateway === undefined) await requirePolicy(policiesDir, options.policy);
-      const isolation = await isolationFor(options.isolate, ctx);
-      const ca = await CertificateAuthority.loadOrCreate(stateDir);
+      const link = await gatewayLink(
+        { gateway, gatewayTokenFile, policy: options.policy, policiesDir, stateDir },
+        ctx.env,
+      );
+      // Until the proxy owns the link, a failure here retires its credential.
+      let linked = false;
+      const isolation = await isolationFor(options.isolate, ctx).catch(retiring(link));
+      const ca = await CertificateAuthority.loadOrCreate(stateDir).catch(retiring(link));
       const code = await runSandbox({
         command,
         isolation,
@@ -118,10 +125,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             })\n`,
           ),
         startProxy: async (inside) => {
-          const link = await gatewayLink(
-            { gateway, gatewayTokenFile, policy: options.policy, policiesDir, stateDir },
-            ctx.env,
-          );
+          linked = true;
           const service = await startProxyService({
             ...link,
             policy: options.policy,
@@ -147,13 +151,22 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             policyPorts: () => capturePorts(service.holder.current().policy),
           };
         },
-      }).catch((error: unknown) => {
+      }).catch(async (error: unknown) => {
+        if (!linked) await link.retire();
         throw new CliFailure(
           error instanceof Error ? error.message.split("\n")[0]! : String(error),
         );
       });
       ctx.setExitCode(code);
     });
+}
+
+/** A rejection handler that retires the gateway link, then rethrows. */
+function retiring(link: { retire(): Promise<void> }) {
+  return async (error: unknown): Promise<never> => {
+    await link.retire();
+    throw error;
+  };
 }
 
 /** `auto` takes netns when it works, else env with a warning naming why; `netns` insists. */

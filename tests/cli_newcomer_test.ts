@@ -94,3 +94,32 @@ Deno.test("cli: policy validate --ceiling naming a missing file fails, naming it
     assert.match(plain.out, /^ok policies\/agent\.yaml/);
   });
 });
+
+Deno.test("cli: sandbox run against an unreachable gateway says so and leaves no CA key behind", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-newcomer-" });
+  // A port that was just free: nothing answers there.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${listener.addr.port}`;
+  listener.close();
+  try {
+    const args = [
+      "sandbox",
+      "run",
+      "--gateway",
+      url,
+      "--policy",
+      "agent",
+      "--isolate",
+      "env",
+      "--",
+      "true",
+    ];
+    const r = await tollgate(args, dir, { TOLLGATE_GATEWAY_TOKEN: "x".repeat(43) });
+    oneClearLine(r.err);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, new RegExp(url.replaceAll(".", "\\.")));
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "created files");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
