@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { GatewayClient, type RunningGateway, startGateway } from "../gateway/mod.ts";
-import { RemoteSyncError } from "../gateway/remote/mod.ts";
+import { RemoteProposalStore, RemoteSync, RemoteSyncError } from "../gateway/remote/mod.ts";
 import { git, makeRemote, revisions, ruleProposal } from "./remote_support.ts";
 
 async function twoGateways(dir: string, bare: string): Promise<RunningGateway[]> {
@@ -142,6 +142,49 @@ Deno.test("remote #19: with the remote unreachable an approval is refused and no
   } finally {
     await a!.close();
     await b!.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("remote #19: a status read that meets a sync half-way (the proposal's files moved by a rebase) reads again after it, never a vanished proposal", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-" });
+  const bare = await makeRemote(dir);
+  const policiesDir = join(dir, "a");
+  const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
+  await sync.start();
+  const store = new RemoteProposalStore({ policiesDir }, sync);
+  try {
+    const submitted = await store.submit({
+      ...ruleProposal("example_api", "api.example.com"),
+      sandbox: "sb-test",
+    });
+    assert.ok(submitted.accepted);
+    const id = submitted.proposal.id;
+    const pending = join(policiesDir, "pending");
+    const release = Promise.withResolvers<void>();
+    const entered = Promise.withResolvers<void>();
+    // A sync in progress: the queue is held while the proposal's files are away, as in a rebase.
+    const held = sync.publish("hold the queue", async () => {
+      await Deno.rename(pending, `${pending}.moved`);
+      entered.resolve();
+      await release.promise;
+      await Deno.rename(`${pending}.moved`, pending);
+    });
+    await entered.promise;
+    const read = store.get(id);
+    // Release the sync once the read has answered (it must not while the files are away), or
+    // after a while (the read is waiting for the sync, as it should).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      read.catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, 300)),
+    ]);
+    clearTimeout(timer);
+    release.resolve();
+    await held;
+    assert.equal((await read)?.id, id, "the proposal vanished during the sync");
+  } finally {
+    await sync.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

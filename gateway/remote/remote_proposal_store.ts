@@ -9,7 +9,8 @@
  * @module
  */
 
-import type { ProposalInput, SubmitResult } from "../../proxy/policy_local/mod.ts";
+import type { ProposalInput, ProposalStatus, SubmitResult } from "../../proxy/policy_local/mod.ts";
+import type { ProposalRecord } from "../proposals/mod.ts";
 import type { ApproveResult, RejectOptions, RuleRemoval } from "../client/mod.ts";
 import type { RuleEnd } from "../automation/mod.ts";
 import type { ApproveOptions } from "../automation/mod.ts";
@@ -65,6 +66,31 @@ export class RemoteProposalStore extends ProposalStore {
       sync.decide("auto-approve", id, step);
     super({ ...options, publishAutoApproval });
     this.#sync = sync;
+  }
+
+  /**
+   * One proposal, as `ProposalStore.get`; a read that finds nothing or fails while a sync runs
+   * (a rebase moves the proposal files for a moment) reads again once the sync has ended, so an
+   * agent polling its proposal never sees it vanish or a 500.
+   */
+  override get(id: string): Promise<ProposalRecord | undefined> {
+    return this.#readSettled(() => super.get(id), (record) => record !== undefined);
+  }
+
+  /** The agent-facing state of a record, read again after a running sync when it fails. */
+  override statusOf(record: ProposalRecord): Promise<ProposalStatus> {
+    return this.#readSettled(() => super.statusOf(record), () => true);
+  }
+
+  async #readSettled<T>(read: () => Promise<T>, found: (value: T) => boolean): Promise<T> {
+    try {
+      const value = await read();
+      if (found(value)) return value;
+    } catch {
+      // Read again below, on the tree the sync leaves.
+    }
+    await this.#sync.settled();
+    return await read();
   }
 
   /** Approve on the remote's tip and push (see `RemoteSync.decide`). */

@@ -28,6 +28,7 @@ import {
   subjects,
 } from "./_remote_git.ts";
 import { TransportRepo } from "./_transport_repo.ts";
+import { SerialQueue } from "./_serial_queue.ts";
 import { refused, RemoteSyncError } from "./remote_sync_error.ts";
 import { type RemoteSyncOptions, withDefaults } from "./remote_sync_options.ts";
 
@@ -58,7 +59,7 @@ export class RemoteSync {
   readonly #root: string;
   readonly #prefix: string;
   readonly #transport: TransportRepo;
-  #queue: Promise<unknown> = Promise.resolve();
+  #queue = new SerialQueue();
   #poked = false;
   #timer?: ReturnType<typeof setInterval>;
   #lastReport = "";
@@ -100,7 +101,7 @@ export class RemoteSync {
 
   /** Bring the clone up to the remote now, then fetch every `fetchIntervalMs`. */
   async start(): Promise<void> {
-    await this.#serial(() => this.#syncOnce()).catch(() => {});
+    await this.#queue.run(() => this.#syncOnce()).catch(() => {});
     if (this.#o.fetchIntervalMs > 0) {
       this.#timer = setInterval(() => this.poke(), this.#o.fetchIntervalMs);
     }
@@ -114,10 +115,15 @@ export class RemoteSync {
   poke(): void {
     if (this.#poked) return;
     this.#poked = true;
-    void this.#serial(() => {
+    void this.#queue.run(() => {
       this.#poked = false;
       return this.#syncOnce();
     }).catch(() => {});
+  }
+
+  /** Resolves once the syncs and decisions queued now have ended (at once from inside one). */
+  settled(): Promise<void> {
+    return this.#queue.settled();
   }
 
   /**
@@ -148,7 +154,7 @@ export class RemoteSync {
     run: () => Promise<T>,
     commit?: { paths: string[]; subject: string },
   ): Promise<T> {
-    return this.#serial(async () => {
+    return this.#queue.run(async () => {
       for (let attempt = 0; attempt < this.#o.retries; attempt++) {
         await this.#syncOnce().catch((error) => {
           throw refused(change, `the policy remote is unreachable (${(error as Error).message})`);
@@ -166,7 +172,7 @@ export class RemoteSync {
   /** Stop the fetch interval, wait for a running sync, remove the transport repository. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#queue.catch(() => {});
+    await this.#queue.settled();
     await this.#transport.close();
   }
 
@@ -240,11 +246,5 @@ export class RemoteSync {
     this.#lastReport = message;
     if (message) this.#o.report(`Policy remote ${redactUrl(this.#o.url)}: ${message}`);
     else if (was) this.#o.report(`Policy remote ${redactUrl(this.#o.url)} reachable again`);
-  }
-
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(fn, fn);
-    this.#queue = next.catch(() => {});
-    return next;
   }
 }
