@@ -138,10 +138,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             shownSkillPath: inside.skillPath,
             ...logs,
             report: (message) => ctx.err(`${message}\n`),
-          }).catch(async (error) => {
-            await link.retire();
-            throw error;
-          });
+          }).catch(retiring(link));
           const scoped = reportScopedRules(service.holder, link.scopes, ctx.err);
           // The sandbox's proxy credential, and its session rules, die with its proxy.
           return {
