@@ -38,6 +38,34 @@ export class UsageError extends Error {
   readonly exitCode = 2;
 }
 
+/** What {@linkcode missingSubcommand} reads of a command group (a commander `Command`). */
+export interface CommandGroup {
+  /** The group's name. */
+  name(): string;
+  /** Its subcommands, in the order they were added. */
+  readonly commands: readonly { name(): string }[];
+}
+
+/**
+ * The usage error of a command group run without a subcommand, naming every subcommand it
+ * has: read from the group itself, so a subcommand added later is never missing from it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Command } from "@commander-js/extra-typings";
+ * import { missingSubcommand } from "./context.ts";
+ * const group = new Command("leases");
+ * group.command("list");
+ * group.command("revoke");
+ * assert.equal(missingSubcommand(group).message, 'Missing subcommand: use "leases list|revoke"');
+ * ```
+ */
+export function missingSubcommand(group: CommandGroup): UsageError {
+  const names = group.commands.map((command) => command.name()).join("|");
+  return new UsageError(`Missing subcommand: use "${group.name()} ${names}"`);
+}
+
 /** A failed operation: exit code 1, one line. */
 export class CliFailure extends Error {
   /** Shown in stack traces and `error.name` instead of the generic `Error`. */

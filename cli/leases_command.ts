@@ -9,7 +9,13 @@
 
 import { join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
+import {
+  type CliContext,
+  CliFailure,
+  missingSubcommand,
+  resolveUserPath,
+  UsageError,
+} from "./context.ts";
 import { isPolicyName, ProposalStore, safeJson, visibleText } from "../gateway/mod.ts";
 import { listLeases } from "../gateway/automation/mod.ts";
 import type { LeaseEntry, RuleRemoval } from "../gateway/client/mod.ts";
@@ -49,7 +55,7 @@ export function registerLeasesCommands(program: Command, ctx: CliContext): void 
   const group = program.command("leases")
     .description("List, revoke and clean up scoped rules (once, lease, session)")
     .action(() => {
-      throw new UsageError(`Missing subcommand: use "leases list|revoke|sweep"`);
+      throw missingSubcommand(group);
     });
   group.command("list").description("List the scoped rules of every policy")
     .option(...POLICIES).option("--policy <name>", "only this policy").option("--json", "JSON")

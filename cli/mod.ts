@@ -5,5 +5,6 @@
  */
 
 export { buildProgram, runCli } from "./run_cli.ts";
-export { CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
+export type { CommandGroup } from "./context.ts";
+export { CliFailure, missingSubcommand, resolveUserPath, UsageError, useColor } from "./context.ts";
 export type { CliContext } from "./context.ts";

@@ -14,7 +14,14 @@ import {
   parseScope,
 } from "../gateway/automation/mod.ts";
 import { GUIDANCE } from "../proxy/policy_local/mod.ts";
-import { type CliContext, CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
+import {
+  type CliContext,
+  CliFailure,
+  missingSubcommand,
+  resolveUserPath,
+  UsageError,
+  useColor,
+} from "./context.ts";
 import {
   gitUserName,
   isProposalId,
@@ -62,9 +69,7 @@ import { openStore } from "./_proposal_store.ts";
 export function registerProposalsCommands(program: Command, ctx: CliContext): void {
   const group = program.command("proposals").description("Review, approve and reject proposals")
     .action(() => {
-      throw new UsageError(
-        `Missing subcommand: use "proposals list|show|diff|approve|reject|watch"`,
-      );
+      throw missingSubcommand(group);
     });
   group.command("list").description("List proposals, oldest first")
     .option(...POLICIES)

@@ -7,7 +7,13 @@
  */
 
 import type { Command } from "@commander-js/extra-typings";
-import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
+import {
+  type CliContext,
+  CliFailure,
+  missingSubcommand,
+  resolveUserPath,
+  UsageError,
+} from "./context.ts";
 import { CredentialStore, safeJson } from "../gateway/mod.ts";
 import { STATE_FLAG as STATE } from "./_flags.ts";
 import { requireStateHome } from "./_project.ts";
@@ -41,7 +47,7 @@ export function registerReviewersCommands(program: Command, ctx: CliContext): vo
   const group = program.command("reviewers")
     .description("Manage the reviewer credentials that may approve and reject over the API")
     .action(() => {
-      throw new UsageError(`Missing subcommand: use "reviewers add|list|remove"`);
+      throw missingSubcommand(group);
     });
   group.command("add").description("Add a reviewer; prints its token once (stdout)")
     .argument("<name>").option(...STATE)

@@ -52,6 +52,25 @@ Deno.test("cli: proposals approve with neither ids nor --all asks for one of the
   });
 });
 
+Deno.test("cli: a command group without its subcommand names every subcommand it has", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-newcomer-" });
+  try {
+    for (const group of ["proposals", "leases", "reviewers"]) {
+      const r = await tollgate([group], dir);
+      oneClearLine(r.err);
+      assert.equal(r.code, 2);
+      const listed = r.err.match(/^error: Missing subcommand: use "\S+ (\S+)"$/m)?.[1];
+      const help = await tollgate([group, "--help"], dir);
+      // Every command the group's help lists, in the same order ("refresh" was once missing).
+      const inHelp = [...help.out.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+      assert.ok(inHelp.length >= 3, help.out);
+      assert.equal(listed, inHelp.join("|"));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli: a proxy asking a gateway for a policy it does not have names the policy", async () => {
   await withPolicyWorkspace({ agent: "version: 1\n" }, async (dir) => {
     const gateway = await startGateway({
