@@ -10,7 +10,15 @@ import { type ChildProcesses, freePort, waitForPort } from "./child_processes.ts
 
 /** A peer that runs, or the reason it does not. */
 export type PeerStart =
-  | { ok: true; name: string; port: number; version: string; stop(): Promise<void> }
+  | {
+    ok: true;
+    name: string;
+    port: number;
+    version: string;
+    stop(): Promise<void>;
+    /** Its access log, read when a transfer through it breaks (Squid's says why). */
+    accessLog?: string;
+  }
   | { ok: false; name: string; note: string };
 
 /** What a peer config needs to know. */
@@ -118,7 +126,12 @@ export async function startSquid(children: ChildProcesses, o: PeerOptions): Prom
   await Deno.writeTextFile(conf, squidConfig({ port, dir, upstreamPorts: o.upstreamPorts }));
   // Run as root, Squid drops to its "proxy" user, which must own its files.
   await chownToUser(dir, "proxy");
-  return await launch(children, { name: "squid", port, binary, args: ["-N", "-f", conf] }, o);
+  const started = await launch(
+    children,
+    { name: "squid", port, binary, args: ["-N", "-f", conf] },
+    o,
+  );
+  return started.ok ? { ...started, accessLog: join(dir, "access.log") } : started;
 }
 
 /**

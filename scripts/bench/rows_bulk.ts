@@ -6,33 +6,15 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
-import type { Duplex } from "node:stream";
 import { openTunnel, startTls, type TlsOptions } from "./connect.ts";
 import { BENCH_HOSTS, type BenchSetup, upstreamTls } from "./setup.ts";
-import { readRssMb } from "./tollgate_proxy.ts";
-import { BULK_PATH } from "./upstream_servers.ts";
+import { findPid } from "./process_figures.ts";
+import { BULK_BYTES, type BulkTarget, type Direction, transfer } from "./bulk_transfer.ts";
 import type { ScaleProxies } from "./rows_concurrency.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo, Sample } from "./report.ts";
 
-/**
- * Bytes per transfer: 256 MB, not the issue's 1 GB. On this shared 2-CPU VM a gigabyte through
- * each of ten rows, three times, would take longer than the rest of the benchmark; the
- * figures are per GB and per second, so the size only bounds how steady they are.
- */
-export const BULK_BYTES = 256 * 1024 * 1024;
-const PIECE = Buffer.alloc(256 * 1024, "u");
-
-type Direction = "download" | "upload";
 type Kind = "direct" | "tollgate.l7" | "tollgate.l4" | "squid.l7" | "squid.l4";
-
-/** One transfer's figures. */
-interface Transfer {
-  mbPerSec: number;
-  cpuSecPerGb: number;
-  rssGrowthMb: number;
-}
 
 /**
  * Ten rows: direct, Tollgate L7, ssl-bump Squid L7, Tollgate L4 and Squid L4, each down and up.
@@ -79,7 +61,7 @@ function bulkRow(setup: BenchSetup, proxies: ScaleProxies, kind: Kind, direction
     info,
     measure: async (): Promise<Sample> => {
       const host = `${BENCH_HOSTS.l7}:${setup.upstreams.httpsPort}`;
-      const t = await transfer(target.open, direction, target.pid, host);
+      const t = await transfer(target, direction, host);
       return {
         value: t.mbPerSec,
         samples: 1,
@@ -88,15 +70,22 @@ function bulkRow(setup: BenchSetup, proxies: ScaleProxies, kind: Kind, direction
       };
     },
     describe: (samples) => {
-      const median = (key: string) => {
-        const v = samples.map((s) => s.extra?.[key] ?? NaN).sort((a, b) => a - b);
-        return v[Math.floor(v.length / 2)] ?? NaN;
-      };
       if (target.pid === undefined) return [];
-      const cpu = median("cpuSecPerGb").toFixed(1);
-      return [`${info.label}: ${cpu} CPU-s/GB, RSS +${median("rssGrowthMb").toFixed(1)} MB`];
+      const done = samples.filter((s) => s.extra !== undefined);
+      const failed = samples.length - done.length;
+      // A failed repetition is said, not folded into the figures as NaN.
+      const lost = failed > 0 ? ` (${failed} of ${samples.length} repetitions failed)` : "";
+      if (done.length === 0) return [`no repetition completed${lost}`];
+      const cpu = medianExtra(done, "cpuSecPerGb").toFixed(1);
+      const rss = medianExtra(done, "rssGrowthMb").toFixed(1);
+      return [`${cpu} CPU-s/GB, RSS +${rss} MB${lost}`];
     },
   };
+}
+
+function medianExtra(samples: Sample[], key: string): number {
+  const v = samples.map((s) => s.extra?.[key] ?? NaN).sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)] ?? NaN;
 }
 
 function labelOf(proxies: ScaleProxies, kind: Kind): string {
@@ -108,12 +97,8 @@ function labelOf(proxies: ScaleProxies, kind: Kind): string {
   return `${peer.ok ? `${peer.name} ${peer.version}` : peer.name} ${layer}`;
 }
 
-/** How to open a TLS stream to the upstream for `kind`, and whose CPU to count. */
-function connectionFor(
-  setup: BenchSetup,
-  proxies: ScaleProxies,
-  kind: Kind,
-): { open: () => Promise<Duplex>; pid?: number } | string {
+/** The {@linkcode BulkTarget} for `kind`, or why it is skipped. */
+function connectionFor(setup: BenchSetup, proxies: ScaleProxies, kind: Kind): BulkTarget | string {
   const port = setup.upstreams.httpsPort;
   const direct: TlsOptions = upstreamTls(setup);
   if (kind === "direct") return { open: () => startTls(port, direct) };
@@ -138,7 +123,7 @@ function connectionFor(
   }
   const peer = kind === "squid.l7" ? proxies.bump : proxies.squid;
   if (!peer.ok) return peer.note;
-  const pid = findPid(peer.port);
+  const [pid, accessLog] = [findPid(peer.port), peer.accessLog];
   return kind === "squid.l7"
     ? {
       open: via(peer.port, `${BENCH_HOSTS.l7}:${port}`, {
@@ -146,104 +131,7 @@ function connectionFor(
         ca: [proxies.bump.caPem!],
       }),
       pid,
+      accessLog,
     }
-    : { open: via(peer.port, `127.0.0.1:${port}`, direct), pid };
-}
-
-/** One transfer, timed, with the proxy's CPU time and peak RSS growth around it. */
-async function transfer(
-  open: () => Promise<Duplex>,
-  direction: Direction,
-  pid: number | undefined,
-  host: string,
-): Promise<Transfer> {
-  const socket = await open();
-  const cpu0 = pid === undefined ? 0 : await cpuSeconds(pid);
-  const rss0 = pid === undefined ? 0 : await readRssMb(pid);
-  let peak = rss0;
-  const timer = pid === undefined ? undefined : setInterval(() => {
-    readRssMb(pid).then((mb) => peak = Math.max(peak, mb), () => {});
-  }, 50);
-  const t0 = performance.now();
-  try {
-    await (direction === "download" ? download(socket, host) : upload(socket, host));
-  } finally {
-    clearInterval(timer);
-    socket.destroy();
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = pid === undefined ? 0 : await cpuSeconds(pid) - cpu0;
-  if (pid !== undefined) peak = Math.max(peak, await readRssMb(pid));
-  const gb = BULK_BYTES / 1e9;
-  return { mbPerSec: BULK_BYTES / 1e6 / seconds, cpuSecPerGb: cpu / gb, rssGrowthMb: peak - rss0 };
-}
-
-function download(socket: Duplex, host: string): Promise<void> {
-  socket.write(`GET ${BULK_PATH}${BULK_BYTES} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
-  return untilResponse(socket, BULK_BYTES);
-}
-
-async function upload(socket: Duplex, host: string): Promise<void> {
-  const done = untilResponse(socket, 0);
-  // A refusal may come while the body is still going out: it is awaited below.
-  done.catch(() => {});
-  socket.write(
-    `POST /upload HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${BULK_BYTES}\r\n\r\n`,
-  );
-  for (let left = BULK_BYTES; left > 0;) {
-    const piece = left >= PIECE.length ? PIECE : PIECE.subarray(0, left);
-    left -= piece.length;
-    if (!socket.write(piece)) {
-      await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), done]);
-    }
-  }
-  await done;
-}
-
-/** Resolves once a 200 head and at least `body` bytes after it have arrived. */
-function untilResponse(socket: Duplex, body: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let head = "";
-    let received = -1;
-    socket.on("data", (chunk: Buffer) => {
-      if (received < 0) {
-        head += chunk.toString("latin1");
-        const end = head.indexOf("\r\n\r\n");
-        if (end === -1) return;
-        if (!head.startsWith("HTTP/1.1 200")) reject(new Error(head.split("\r\n")[0]));
-        received = head.length - end - 4;
-      } else received += chunk.length;
-      if (received >= body) resolve();
-    });
-    socket.once("close", () => reject(new Error("Connection closed mid-transfer")));
-    socket.once("error", reject);
-  });
-}
-
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime and stime (fields 14 and 15), in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** The pid of the process listening on `port` (a peer runs under a shell and `timeout`). */
-function findPid(port: number): number | undefined {
-  const hex = port.toString(16).toUpperCase().padStart(4, "0");
-  const table = Deno.readTextFileSync("/proc/net/tcp").split("\n");
-  const inode = table.map((l) => l.trim().split(/\s+/))
-    .find((f) => f[1]?.endsWith(`:${hex}`) && f[3] === "0A")?.[9];
-  if (inode === undefined) return undefined;
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      for (const fd of Deno.readDirSync(`/proc/${entry.name}/fd`)) {
-        const link = Deno.readLinkSync(`/proc/${entry.name}/fd/${fd.name}`);
-        if (link === `socket:[${inode}]`) return Number(entry.name);
-      }
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return undefined;
+    : { open: via(peer.port, `127.0.0.1:${port}`, direct), pid, accessLog };
 }

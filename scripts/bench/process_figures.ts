@@ -1,0 +1,57 @@
+/**
+ * What the bulk rows read about a proxy process from /proc: its CPU time, and which process
+ * listens on a port (a peer runs under a shell and `timeout`, so its own pid is not at hand).
+ *
+ * @module
+ */
+
+/**
+ * CPU seconds (user + system) process `pid` has used so far.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cpuSeconds } from "./process_figures.ts";
+ *
+ * assert.ok(await cpuSeconds(Deno.pid) >= 0);
+ * ```
+ */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime (fields 14 and 15), in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The pid of the process listening on TCP `port` (IPv4), or undefined when none is seen.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findPid } from "./process_figures.ts";
+ *
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * assert.equal(findPid(listener.addr.port), Deno.pid);
+ * listener.close();
+ * ```
+ */
+export function findPid(port: number): number | undefined {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  const table = Deno.readTextFileSync("/proc/net/tcp").split("\n");
+  const inode = table.map((l) => l.trim().split(/\s+/))
+    .find((f) => f[1]?.endsWith(`:${hex}`) && f[3] === "0A")?.[9];
+  if (inode === undefined) return undefined;
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      for (const fd of Deno.readDirSync(`/proc/${entry.name}/fd`)) {
+        const link = Deno.readLinkSync(`/proc/${entry.name}/fd/${fd.name}`);
+        if (link === `socket:[${inode}]`) return Number(entry.name);
+      }
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return undefined;
+}
