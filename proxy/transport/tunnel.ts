@@ -11,6 +11,7 @@ import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import { sendUpstreamError } from "./upstream_request.ts";
 import { UpstreamReads } from "./upstream_reads.ts";
+import { relayClientReads } from "./client_reads.ts";
 
 /** Sent when a tunnel is open. */
 export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
@@ -132,7 +133,7 @@ export async function splice(
     socket.on("error", closeBoth);
     socket.on("close", closeBoth);
   }
-  downstream.pipe(upstream);
+  relayClientReads(downstream, upstream);
   if (reads === undefined) upstream.pipe(downstream);
   else upstream.once("end", () => downstream.end());
   downstream.resume();
