@@ -37,10 +37,16 @@ import { releaseMemory } from "./_bytes.ts";
  * ```
  */
 export function relayClientReads(from: Duplex, to: Duplex): void {
-  const resume = () => from.resume();
+  let waiting = false;
+  const resume = () => {
+    waiting = false;
+    from.resume();
+  };
   from.on("data", (chunk: Uint8Array) => {
     // The callback runs once the socket has handed the bytes on: nothing reads them again.
-    if (!to.write(chunk, () => releaseMemory(chunk))) {
+    if (!to.write(chunk, () => releaseMemory(chunk)) && !waiting) {
+      // One drain listener however many chunks arrive before the pause takes hold.
+      waiting = true;
       from.pause();
       to.once("drain", resume);
     }
