@@ -234,7 +234,7 @@ Deno.test("scale #15.3: an identity lookup with the sandbox's root reads only th
   ]);
   try {
     const resolver = createProcIdentityResolver({ procRoot, netnsPid: 1, treeRoot: () => 100 });
-    const who = await resolver.resolve(CLIENT);
+    const who = await resolver.resolve(CLIENT).finally(() => resolver.close?.());
     assert.equal(who.exe, "/usr/bin/curl");
     assert.deepEqual(who.ancestors, ["/usr/bin/bash"]);
   } finally {
@@ -250,7 +250,10 @@ Deno.test("scale #15.3: inside the sandbox's tree every holder still counts (amb
   ]);
   try {
     const resolver = createProcIdentityResolver({ procRoot, netnsPid: 1, treeRoot: () => 100 });
-    await assert.rejects(resolver.resolve(CLIENT), /^Error: ambiguous_identity: .*2 processes/);
+    await assert.rejects(
+      resolver.resolve(CLIENT).finally(() => resolver.close?.()),
+      /^Error: ambiguous_identity: .*2 processes/,
+    );
     // Without the root (host-wide), the whole table is read, as before.
     const hostWide = createProcIdentityResolver({ procRoot, netnsPid: 1 });
     await assert.rejects(hostWide.resolve(CLIENT), /ambiguous_identity/);

@@ -21,9 +21,10 @@ type Answer = { answers: [number, number[]][] } | { error: string };
  * Why batches: a scan costs the same for one inode or many. While one scan runs, new lookups
  * queue; the next scan starts when it ends and answers the whole queue, so the number of
  * scans stays bounded by time, not by the connection rate. A lookup joins only a scan that
- * starts after it was asked (a holder read before the socket existed would be missed); the
- * 64 newest processes are read for it at once (a client that closes its socket before the
- * full scan reaches it still counts as its holder).
+ * starts after it was asked (a holder read before the socket existed would be missed), and the
+ * 64 newest processes are read for it at once, so that a client that closes its socket before
+ * the full scan reaches it still counts as its holder: by the scan itself when the worker is
+ * idle (it starts at once, newest first), by an early read when a scan is running.
  *
  * The worker starts at the first lookup and stays for the resolver's life: a scan that fails
  * (procfs unreadable, no descriptor left) fails the lookups waiting and keeps the worker, because

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { LazyLibc } from "./_libc.ts";
 import { ProcessTable } from "./_process_table.ts";
 
 /** The worker's side of the channel (its global scope). */
@@ -19,11 +20,12 @@ const scope = globalThis as unknown as {
 type Message = { procRoot: string } | { id: number; inode: number };
 type Lookup = { id: number; inode: number; early: number[] };
 
-// Clients are mostly young processes: these are read as soon as a lookup arrives, so a holder
-// that closes its socket before the full scan reaches it is still counted.
+// Clients are mostly young processes: while a scan runs, these are read as soon as a lookup
+// arrives, so a holder that closes its socket before the next scan reaches it still counts.
 const EARLY_PIDS = 64;
 // The scan turns the worker's event loop this often, so that lookups arriving meanwhile get
-// their early read and queue for the next scan.
+// their early read and queue for the next scan. At least EARLY_PIDS: a scan's first slice
+// stands in for the early read of the lookups that started it.
 const SLICE_PIDS = 128;
 
 /** The scans of one worker: lookups queued for the next full scan, and whether one runs. */
@@ -33,15 +35,24 @@ class Scanner {
   #scanning = false;
 
   constructor(procRoot: string) {
-    this.#table = new ProcessTable(procRoot);
+    // Released with the worker's isolate: the worker lives as long as its resolver.
+    this.#table = new ProcessTable(procRoot, { libc: new LazyLibc() });
   }
 
-  /** Read the newest processes for `inode` now, and queue it for the next full scan. */
+  /**
+   * Queue `inode` for the next full scan. When none runs, that scan starts now and reads its
+   * first slice (the newest processes) before this returns, which is all an early read
+   * would do, so each process is read once. While one runs, the next starts only when it
+   * ends: the newest processes are read for `inode` at once.
+   */
   lookup(id: number, inode: number): void {
-    const pids = this.#table.pidsNewestFirst().slice(0, EARLY_PIDS);
-    const early = this.#table.holdersAmong([inode], pids).get(inode) ?? [];
-    this.#queued.push({ id, inode, early });
+    this.#queued.push({ id, inode, early: this.#scanning ? this.#early(inode) : [] });
     if (!this.#scanning) void this.#scanQueued();
+  }
+
+  #early(inode: number): number[] {
+    const pids = this.#table.pidsNewestFirst().slice(0, EARLY_PIDS);
+    return this.#table.holdersAmong([inode], pids).get(inode) ?? [];
   }
 
   /** Full scans until no lookup waits; each lookup joins the first scan that starts after it. */

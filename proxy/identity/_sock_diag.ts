@@ -8,6 +8,7 @@
  */
 
 import { isIPv4, isIPv6 } from "node:net";
+import type { LazyLibc, LibcSymbols } from "./_libc.ts";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -21,13 +22,6 @@ const IPPROTO_TCP = 6;
 const REQUEST_SIZE = 72;
 const ENOENT = 2;
 
-const SYMBOLS = {
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
-  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
-  close: { parameters: ["i32"], result: "i32" },
-} as const;
-
 /** A TCP connection seen from the client's side. */
 export interface FourTuple {
   clientAddress: string;
@@ -36,21 +30,18 @@ export interface FourTuple {
   serverPort: number;
 }
 
-/** Looks up socket inodes by four-tuple; one instance holds one handle on libc. */
+/** Looks up socket inodes by four-tuple, through libc (whose owner closes it). */
 export class SockDiag {
-  #libc: Deno.DynamicLibrary<typeof SYMBOLS>;
+  #libc: LibcSymbols;
 
-  private constructor(libc: Deno.DynamicLibrary<typeof SYMBOLS>) {
+  private constructor(libc: LibcSymbols) {
     this.#libc = libc;
   }
 
-  /** Open libc through FFI; undefined when FFI is not permitted or not available. */
-  static open(): SockDiag | undefined {
-    try {
-      return new SockDiag(Deno.dlopen("libc.so.6", SYMBOLS));
-    } catch {
-      return undefined;
-    }
+  /** Lookups over `libc`; undefined when FFI is not permitted or not available. */
+  static over(libc: LazyLibc): SockDiag | undefined {
+    const symbols = libc.symbols();
+    return symbols === undefined ? undefined : new SockDiag(symbols);
   }
 
   /**
@@ -61,7 +52,7 @@ export class SockDiag {
   findInode(tuple: FourTuple): number | undefined {
     const request = buildRequest(tuple);
     if (request === undefined) return undefined;
-    const { socket, send, recv, close } = this.#libc.symbols;
+    const { socket, send, recv, close } = this.#libc;
     const fd = socket(AF_NETLINK, SOCK_RAW_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) throw new Error("Cannot open a sock_diag netlink socket");
     try {
@@ -74,11 +65,6 @@ export class SockDiag {
     } finally {
       close(fd);
     }
-  }
-
-  /** Release the libc handle. */
-  close(): void {
-    this.#libc.close();
   }
 }
 

@@ -1,0 +1,215 @@
+/**
+ * procfs reads through libc (FFI) for the hot loops of the identity lookups: the descriptors
+ * of a process and the children of its threads. Deno's `readDirSync` and `readLinkSync` build
+ * a string and an object per entry and cost 3-4 µs per call; here a directory is listed with
+ * `getdents64` into one reused buffer, each link is read with `readlinkat` relative to the
+ * open directory, and only a `socket:[N]` link is ever parsed (its digits, in place).
+ *
+ * @module
+ */
+
+import type { LibcSymbols } from "./_libc.ts";
+
+/** Flags and syscall numbers that differ between the architectures Deno ships for. */
+interface ArchConstants {
+  getdents64: bigint;
+  oDirectory: number;
+}
+
+const ARCH: Partial<Record<typeof Deno.build.arch, ArchConstants>> = {
+  x86_64: { getdents64: 217n, oDirectory: 0o200000 },
+  aarch64: { getdents64: 61n, oDirectory: 0o40000 },
+};
+const O_CLOEXEC = 0o2000000;
+// struct linux_dirent64: d_ino u64, d_off i64, d_reclen u16 (offset 16), d_type u8, d_name.
+const RECLEN_AT = 16;
+const NAME_AT = 19;
+const DOT = 46;
+const SOCKET_PREFIX = new TextEncoder().encode("socket:[");
+const CLOSE_BRACKET = 93;
+const CHILDREN_SUFFIX = new TextEncoder().encode("/children\0");
+
+/** Reads process descriptors and thread children with as few copies as procfs allows. */
+export class FdReader {
+  #libc: LibcSymbols;
+  #arch: ArchConstants;
+  #entries = new Uint8Array(32 * 1024);
+  // A socket link is at most 28 bytes ("socket:[" + 20 digits + "]"): a longer one is a path.
+  #link = new Uint8Array(64);
+  #path = new Uint8Array(4096);
+  #relative = new Uint8Array(512);
+  #text = new Uint8Array(4096);
+  // Sizes as FFI takes them, converted once rather than at every call.
+  #entriesSize = BigInt(this.#entries.byteLength);
+  #linkSize = BigInt(this.#link.byteLength);
+  #textSize = BigInt(this.#text.byteLength);
+  #encoder = new TextEncoder();
+
+  private constructor(libc: LibcSymbols, arch: ArchConstants) {
+    this.#libc = libc;
+    this.#arch = arch;
+  }
+
+  /** A reader over `libc`; undefined on an architecture not listed here. */
+  static over(libc: LibcSymbols): FdReader | undefined {
+    const arch = ARCH[Deno.build.arch];
+    return arch === undefined ? undefined : new FdReader(libc, arch);
+  }
+
+  /**
+   * The inodes among `wanted` of the sockets open in `dir` (a `/proc/PID/fd`), once per
+   * descriptor; undefined when the directory cannot be opened (the process exited, or hides
+   * its descriptors). A descriptor closed while the directory is read is skipped.
+   */
+  socketsIn(dir: string, wanted: ReadonlySet<number>): number[] | undefined {
+    const fd = this.#openDirectory(dir);
+    if (fd < 0) return undefined;
+    const held: number[] = [];
+    try {
+      this.#eachEntry(fd, (name) => {
+        const length = Number(this.#libc.readlinkat(fd, name, this.#link, this.#linkSize));
+        const inode = socketInode(this.#link, length);
+        if (inode !== undefined && wanted.has(inode)) held.push(inode);
+      });
+    } finally {
+      this.#libc.close(fd);
+    }
+    return held;
+  }
+
+  /**
+   * The children of every thread in `taskDir` (a `/proc/PID/task`), from each thread's
+   * `children` file; undefined when the directory cannot be opened.
+   */
+  childrenIn(taskDir: string): number[] | undefined {
+    const fd = this.#openDirectory(taskDir);
+    if (fd < 0) return undefined;
+    const children: number[] = [];
+    try {
+      this.#eachEntry(fd, (name) => {
+        const relative = this.#childrenPath(name);
+        const file = relative === undefined ? -1 : this.#libc.openat(fd, relative, O_CLOEXEC);
+        // A thread that ended meanwhile has no children left to count.
+        if (file >= 0) this.#readNumbers(file, children);
+      });
+    } finally {
+      this.#libc.close(fd);
+    }
+    return children;
+  }
+
+  /** The text of a small procfs file such as `/proc/PID/stat`; undefined when unreadable. */
+  readText(path: string): string | undefined {
+    const encoded = this.#encode(path);
+    const fd = encoded === undefined ? -1 : this.#libc.open(encoded, O_CLOEXEC);
+    if (fd < 0) return undefined;
+    try {
+      const length = Number(this.#libc.read(fd, this.#text, this.#textSize));
+      // A stat line is far shorter than the buffer; a file that fills it is not one we read.
+      if (length < 0 || length === this.#text.byteLength) return undefined;
+      return new TextDecoder().decode(this.#text.subarray(0, length));
+    } finally {
+      this.#libc.close(fd);
+    }
+  }
+
+  #openDirectory(path: string): number {
+    const encoded = this.#encode(path);
+    return encoded === undefined ? -1 : this.#libc.open(encoded, O_CLOEXEC | this.#arch.oDirectory);
+  }
+
+  /** `path` NUL-terminated in the reused path buffer; undefined when it does not fit. */
+  #encode(path: string): Uint8Array | undefined {
+    const { read, written } = this.#encoder.encodeInto(path, this.#path);
+    if (read !== path.length || written >= this.#path.byteLength) return undefined;
+    this.#path[written] = 0;
+    return this.#path;
+  }
+
+  /** Calls `visit` with each entry's NUL-terminated name (not `.` or `..`), in place. */
+  #eachEntry(fd: number, visit: (name: Uint8Array) => void): void {
+    const entries = this.#entries;
+    const view = new DataView(entries.buffer);
+    const directory = BigInt(fd);
+    while (true) {
+      const { getdents64 } = this.#arch;
+      const length = Number(this.#libc.syscall(getdents64, directory, entries, this.#entriesSize));
+      // 0: the end; negative: the directory went away while we read it (an exiting process).
+      if (length <= 0) return;
+      for (let at = 0; at < length; at += view.getUint16(at + RECLEN_AT, true)) {
+        if (isDotEntry(entries, at + NAME_AT)) continue;
+        visit(entries.subarray(at + NAME_AT));
+      }
+    }
+  }
+
+  /** `NAME/children` NUL-terminated, for an entry name that ends with its NUL. */
+  #childrenPath(name: Uint8Array): Uint8Array | undefined {
+    const end = name.indexOf(0);
+    if (end < 0 || end + CHILDREN_SUFFIX.length > this.#relative.byteLength) return undefined;
+    this.#relative.set(name.subarray(0, end));
+    this.#relative.set(CHILDREN_SUFFIX, end);
+    return this.#relative;
+  }
+
+  /** Appends the space-separated pids of the open file `fd` to `into`, then closes it. */
+  #readNumbers(fd: number, into: number[]): void {
+    try {
+      let value = -1;
+      while (true) {
+        const length = Number(this.#libc.read(fd, this.#text, this.#textSize));
+        if (length <= 0) break;
+        for (let i = 0; i < length; i++) {
+          const byte = this.#text[i]!;
+          if (byte >= 48 && byte <= 57) value = (value < 0 ? 0 : value * 10) + byte - 48;
+          else if (value >= 0) {
+            into.push(value);
+            value = -1;
+          }
+        }
+      }
+      if (value >= 0) into.push(value);
+    } finally {
+      this.#libc.close(fd);
+    }
+  }
+}
+
+/** True for the `.` and `..` entries, whose names start at `at`. */
+function isDotEntry(entries: Uint8Array, at: number): boolean {
+  if (entries[at] !== DOT) return false;
+  const next = entries[at + 1];
+  return next === 0 || (next === DOT && entries[at + 2] === 0);
+}
+
+/**
+ * The inode of a `socket:[N]` link of `length` bytes in `link`, else undefined; compared
+ * byte by byte so that the many links that are not sockets cost no string.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { socketInode } from "./_fd_reader.ts";
+ *
+ * const link = new Uint8Array(64);
+ * const encoder = new TextEncoder();
+ * const { written } = encoder.encodeInto("socket:[4242]", link);
+ * assert.equal(socketInode(link, written), 4242);
+ * assert.equal(socketInode(link, written - 1), undefined); // no closing bracket
+ * assert.equal(socketInode(link, encoder.encodeInto("pipe:[4242]", link).written), undefined);
+ * ```
+ */
+export function socketInode(link: Uint8Array, length: number): number | undefined {
+  const last = length - 1;
+  // A link that fills the buffer may be cut short: no socket link is that long.
+  if (length <= SOCKET_PREFIX.length + 1 || length >= link.byteLength) return undefined;
+  if (link[last] !== CLOSE_BRACKET) return undefined;
+  for (let i = 0; i < SOCKET_PREFIX.length; i++) if (link[i] !== SOCKET_PREFIX[i]) return undefined;
+  let inode = 0;
+  for (let i = SOCKET_PREFIX.length; i < last; i++) {
+    const digit = link[i]! - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    inode = inode * 10 + digit;
+  }
+  return inode;
+}
