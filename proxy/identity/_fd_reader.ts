@@ -98,6 +98,22 @@ export class FdReader {
     return children;
   }
 
+  /** The entries of `dir` whose names are numbers (pids, in `/proc`); undefined if unreadable. */
+  numberedIn(dir: string): number[] | undefined {
+    const fd = this.#openDirectory(dir);
+    if (fd < 0) return undefined;
+    const numbers: number[] = [];
+    try {
+      this.#eachEntry(fd, (name) => {
+        const number = entryNumber(name);
+        if (number !== undefined) numbers.push(number);
+      });
+    } finally {
+      this.#libc.close(fd);
+    }
+    return numbers;
+  }
+
   /** The text of a small procfs file such as `/proc/PID/stat`; undefined when unreadable. */
   readText(path: string): string | undefined {
     const encoded = this.#encode(path);
@@ -173,6 +189,18 @@ export class FdReader {
       this.#libc.close(fd);
     }
   }
+}
+
+/** The number a NUL-terminated name spells with digits only, else undefined. */
+function entryNumber(name: Uint8Array): number | undefined {
+  let number = 0;
+  let i = 0;
+  for (; name[i] !== 0 && i < name.length; i++) {
+    const digit = name[i]! - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    number = number * 10 + digit;
+  }
+  return i === 0 ? undefined : number;
 }
 
 /** True for the `.` and `..` entries, whose names start at `at`. */

@@ -126,10 +126,12 @@ export class ProcessTable {
 
   /** Every pid on the host, newest first. */
   pidsNewestFirst(): number[] {
-    const pids: number[] = [];
-    for (const entry of Deno.readDirSync(this.#procRoot)) {
-      const first = entry.name.charCodeAt(0);
-      if (first >= 48 && first <= 57) pids.push(Number(entry.name));
+    const pids = this.#fdReader()?.numberedIn(this.#procRoot) ?? [];
+    if (pids.length === 0) {
+      for (const entry of Deno.readDirSync(this.#procRoot)) {
+        const first = entry.name.charCodeAt(0);
+        if (first >= 48 && first <= 57) pids.push(Number(entry.name));
+      }
     }
     // Clients are usually young processes; pid numbers mostly grow with age (until wrap).
     return pids.sort((a, b) => b - a);

@@ -91,6 +91,8 @@ Deno.test("ProcessTable reads with Deno's file API when FFI is unavailable or cl
   await Deno.symlink("pipe:[42]", join(procRoot, "123", "fd", "4"));
   await Deno.mkdir(join(procRoot, "124", "fd"), { recursive: true });
   await Deno.symlink("socket:[42]", join(procRoot, "124", "fd", "7"));
+  await Deno.mkdir(join(procRoot, "net"));
+  await Deno.symlink("124", join(procRoot, "self"));
   const closed = new LazyLibc();
   closed.close();
   const open = new LazyLibc();
@@ -99,6 +101,7 @@ Deno.test("ProcessTable reads with Deno's file API when FFI is unavailable or cl
       const table = new ProcessTable(procRoot, libc ? { libc } : {});
       const found = table.holdersAmong([42, 7], [125, 124, 123]);
       assert.deepEqual(found, new Map([[42, [124, 123]]]));
+      assert.deepEqual(table.pidsNewestFirst(), [124, 123]); // not "net" nor "self"
     }
   } finally {
     open.close();
