@@ -9,10 +9,10 @@
 
 import { type SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
+import { alpnProtocols } from "./alpn_protocols.ts";
 import { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
-import { chooseAlpn } from "./choose_alpn.ts";
 import { exchange } from "./exchange.ts";
 import { tlsTransport } from "./flow_gate.ts";
 import { http1BodyReader } from "./graphql_body.ts";
@@ -128,9 +128,8 @@ export async function serveDecrypted(
     {
       isServer: true,
       secureContext,
-      ALPNCallback: ({ protocols }: { protocols: string[] }) =>
-        chooseAlpn(protocols, { h2: serveH2 !== undefined }),
-    } as ConstructorParameters<typeof TLSSocket>[1],
+      ALPNProtocols: alpnProtocols({ h2: serveH2 !== undefined }),
+    },
   );
   client.ctx.track(secure);
   secure.on("error", () => {});
