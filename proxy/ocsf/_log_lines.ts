@@ -31,15 +31,29 @@ export function isDenial(event: { class_uid?: unknown; action_id?: unknown }): b
 /** The lines of `events`, per UTC day, in order. */
 export function linesByDay(events: OcsfEvent[]): Map<string, DayLines> {
   const days = new Map<string, DayLines>();
+  // A batch nearly always falls within one day: name it once, not once per event.
+  let dayStart = Infinity;
+  let lines: DayLines | undefined;
   for (const event of events) {
     const time = Number.isFinite(event.time) ? event.time : Date.now();
-    const day = new Date(time).toISOString().slice(0, 10);
-    const lines = days.get(day) ?? { json: "", denied: "", count: 0 };
+    if (lines === undefined || time < dayStart || time >= dayStart + DAY_MS) {
+      dayStart = time - mod(time, DAY_MS);
+      const day = new Date(dayStart).toISOString().slice(0, 10);
+      lines = days.get(day) ?? { json: "", denied: "", count: 0 };
+      days.set(day, lines);
+    }
     const line = `${JSON.stringify(compactEvent(event))}\n`;
     lines.json += line;
     if (isDenial(event)) lines.denied += line;
     lines.count++;
-    days.set(day, lines);
   }
   return days;
+}
+
+// A UTC day: epoch milliseconds count no leap seconds, so every day is this long.
+const DAY_MS = 86_400_000;
+
+/** `a` modulo `b`, never negative (times before 1970 too). */
+function mod(a: number, b: number): number {
+  return ((a % b) + b) % b;
 }
