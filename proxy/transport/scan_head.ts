@@ -39,6 +39,7 @@ export interface HeadTimeouts {
  *
  * const bytes = (text: string) => new TextEncoder().encode(text);
  * assert.equal(scanHead(bytes("GET / HTTP/1.1\r\n\r\nbody"), 0, 8192), 18);
+ * assert.equal(scanHead(bytes("GET / HTTP/1.1\r\n\r\nbody\nbare"), 0, 8192), 18); // not the head's
  * assert.equal(scanHead(bytes("GET / HTTP/1.1\r\n"), 0, 8192), "more");
  * assert.equal(scanHead(bytes("GET / HTTP/1.1\n\n"), 0, 8192), "bare_lf");
  * assert.equal(scanHead(bytes("GET / HTTP/1.1\r\n"), 0, 10), "too_large");
