@@ -35,6 +35,8 @@ export interface ResilientListenerOptions {
   shortOfDescriptors?: () => boolean;
 }
 
+/** The listener's connection to itself, and what to call once it is accepted. */
+type Probe = { socket: net.Socket; seen: () => void };
 const REPORT_INTERVAL_MS = 10_000;
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 1_000;
@@ -66,7 +68,7 @@ export class ResilientListener {
   #port = 0;
   #closed = false;
   #lastAccept = performance.now();
-  #probe: { socket: net.Socket; seen: () => void } | undefined;
+  #probe: Probe | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #checking: Promise<void> = Promise.resolve();
   #stopped: Promise<void>[] = [];
@@ -112,15 +114,24 @@ export class ResilientListener {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.#lastAccept = performance.now();
       const probe = this.#probe;
-      if (probe && socket.remotePort === probe.socket.localPort && isOwn(socket, probe.socket)) {
-        socket.destroy();
-        return probe.seen();
-      }
-      this.#options.onConnection(socket);
+      // Accepted before the probe's end heard it connected (its port still unknown): wait.
+      if (probe?.socket.connecting) settled(probe.socket).then(() => this.#sort(socket, probe));
+      else this.#sort(socket, probe);
     });
     // A server that fails after listening must not crash the process; the check notices.
     server.on("error", () => {});
     return server;
+  }
+
+  /** Hand an accepted connection on, unless it is `probe` (or closed already). */
+  #sort(socket: net.Socket, probe: Probe | undefined): void {
+    const own = probe && socket.remotePort === probe.socket.localPort &&
+      socket.remoteAddress === probe.socket.localAddress;
+    if (own) {
+      socket.destroy();
+      return probe.seen();
+    }
+    if (!socket.destroyed) this.#options.onConnection(socket);
   }
 
   #schedule(ms: number): void {
@@ -215,8 +226,15 @@ export class ResilientListener {
   }
 }
 
-function isOwn(accepted: net.Socket, probe: net.Socket): boolean {
-  return accepted.remoteAddress === probe.localAddress;
+/** Resolves once `socket` has connected or closed. */
+function settled(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off("connect", done).off("close", done);
+      resolve();
+    };
+    socket.once("connect", done).once("close", done);
+  });
 }
 
 function listen(server: net.Server, port: number, hostname: string): Promise<void> {
