@@ -6,6 +6,7 @@
  */
 
 import { Buffer } from "node:buffer";
+import { latin1Bytes } from "./_bytes.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
@@ -142,5 +143,5 @@ function responseHeadBytes(
   }
   if (!keepClient) text += "Connection: close\r\n";
   else if (clientVersion === "HTTP/1.0") text += "Connection: keep-alive\r\n";
-  return Buffer.from(`${text}\r\n`, "latin1");
+  return latin1Bytes(`${text}\r\n`);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
+import { latin1Bytes } from "./_bytes.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { RequestHead } from "./http1_head.ts";
@@ -73,7 +73,7 @@ export function requestHeadBytes(
     if (!HOP_BY_HOP.has(lower) && !dropped.has(lower)) text += `${name}: ${value}\r\n`;
   }
   if (length !== undefined) text += `Content-Length: ${length}\r\n`;
-  return Buffer.from(`${text}\r\n`, "latin1");
+  return latin1Bytes(`${text}\r\n`);
 }
 
 /**
