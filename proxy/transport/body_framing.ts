@@ -53,6 +53,8 @@ export function responseFraming(
   }
   const lengths = fields["content-length"];
   if (lengths.length === 0) return UNTIL_CLOSE;
+  // The usual single value: no list to split and no set to build, once per response.
+  if (lengths.length === 1 && !lengths[0]!.includes(",")) return lengthFraming(lengths[0]!.trim());
   // Repeated or comma-separated values are fine only when they all agree (RFC 9110 §8.6).
   const distinct = new Set(lengths.flatMap((v) => v.split(",")).map((v) => v.trim()));
   if (distinct.size > 1) return "Conflicting Content-Length values";

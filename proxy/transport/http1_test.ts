@@ -82,6 +82,10 @@ Deno.test("parseResponseHead() derives framing from status, method and headers",
   assert.equal(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"), "close");
   assert.equal(framing("HTTP/1.1 200 OK\r\n\r\n"), "close");
   assert.equal(framing("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"), "none");
+  // One value, a list that agrees, a list that does not, a value that is not a number.
+  assert.equal(framing("HTTP/1.1 200 OK\r\nContent-Length: 10, 10\r\n\r\n"), "length");
+  assert.match(framing("HTTP/1.1 200 OK\r\nContent-Length: 1,2\r\n\r\n"), /Conf/);
+  assert.match(framing("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n"), /Malformed/);
   assert.match(
     framing("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
     /Conf/,
