@@ -117,8 +117,9 @@ function same(a: unknown, b: unknown): boolean {
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   const [x, y] = [a as EventRecord, b as EventRecord];
   const keys = Object.keys(x);
-  if (keys.length !== Object.keys(y).length) return false;
-  return keys.every((key, i) => Object.keys(y)[i] === key && same(x[key], y[key]));
+  const others = Object.keys(y);
+  if (keys.length !== others.length) return false;
+  return keys.every((key, i) => others[i] === key && same(x[key], y[key]));
 }
 
 function isEmpty(record: EventRecord): boolean {
