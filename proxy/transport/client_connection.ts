@@ -98,7 +98,8 @@ export class ClientConnection {
   ): Promise<Decision> {
     const who = await this.identity();
     const holder = this.ctx.holder;
-    const facts = await this.#facts(host, port, l7);
+    const pending = this.#facts(who, host, port, l7);
+    const facts = pending instanceof Promise ? await pending : pending;
     // Leases end at an instant and session rules serve one sandbox: both are facts here.
     facts.now = Date.now();
     facts.sandbox = holder.sandbox;
@@ -117,19 +118,25 @@ export class ClientConnection {
    * GraphQL endpoint will (its body is then not read before deciding).
    */
   async graphqlBodyLimit(host: string, port: number, l7: L7Question): Promise<number | undefined> {
-    return graphqlBodyLimit(this.ctx.holder.current().compiled, await this.#facts(host, port, l7));
+    const facts = await this.#facts(await this.identity(), host, port, l7);
+    return graphqlBodyLimit(this.ctx.holder.current().compiled, facts);
   }
 
-  async #facts(host: string, port: number, l7?: L7Question): Promise<RequestFacts> {
-    const who = await this.identity();
+  /** The facts of a question; a promise only when the host's addresses must be looked up. */
+  #facts(
+    who: RequesterIdentity | Error,
+    host: string,
+    port: number,
+    l7?: L7Question,
+  ): RequestFacts | Promise<RequestFacts> {
     const facts: RequestFacts = { host, port, ...l7 };
     if (who instanceof Error) facts.identityError = who.message;
     else facts.identity = who;
-    if (needsAddresses(this.ctx.holder.current().compiled, host, port)) {
-      const addresses = await this.#addressesOf(host, port);
+    if (!needsAddresses(this.ctx.holder.current().compiled, host, port)) return facts;
+    return this.#addressesOf(host, port).then((addresses) => {
       if (addresses !== undefined) facts.addresses = addresses;
-    }
-    return facts;
+      return facts;
+    });
   }
 
   /**
