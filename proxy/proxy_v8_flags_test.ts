@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { PROXY_V8_FLAGS } from "./mod.ts";
+import { evalWithProxyFlags } from "../tests/support/eval_with_proxy_flags.ts";
 
 Deno.test("PROXY_V8_FLAGS are what the tollgate task runs the proxy with", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
@@ -16,15 +17,8 @@ Deno.test("PROXY_V8_FLAGS bound the young generation of a process that allocates
     'const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space");',
     "console.log(JSON.stringify({ mb: young.space_size / 2 ** 20, kept }));",
   ].join("\n");
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", `--v8-flags=${PROXY_V8_FLAGS}`, script],
-    stdout: "piped",
-    stderr: "piped",
-    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.ok(out.success, stderr);
+  const { json, stderr } = await evalWithProxyFlags(script);
   assert.equal(stderr, "");
-  const { mb } = JSON.parse(new TextDecoder().decode(out.stdout));
+  const mb = json.mb as number;
   assert.ok(mb <= 16, `young generation ${mb} MB`);
 });

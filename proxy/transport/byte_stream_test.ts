@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { ByteStream } from "./byte_stream.ts";
-import { PROXY_V8_FLAGS } from "../proxy_v8_flags.ts";
+import { evalWithProxyFlags } from "../../tests/support/eval_with_proxy_flags.ts";
 
 Deno.test("ByteStream.forward() frees a relayed piece once its socket took it", async () => {
   const socket = new PassThrough();
@@ -71,15 +71,7 @@ Deno.test("ByteStream.forward() under PROXY_V8_FLAGS keeps a TLS download's dead
     await Deno.remove(dir, { recursive: true });
     console.log(JSON.stringify({ peakMb: peak / 2 ** 20 }));
   `;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", `--v8-flags=${PROXY_V8_FLAGS}`, script],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.ok(out.success, stderr);
-  const { peakMb } = JSON.parse(new TextDecoder().decode(out.stdout));
+  const { json } = await evalWithProxyFlags(script);
+  const peakMb = json.peakMb as number;
   assert.ok(peakMb < 40, `external memory peaked at ${peakMb.toFixed(1)} MB`);
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { relayClientReads } from "./client_reads.ts";
-import { PROXY_V8_FLAGS } from "../proxy_v8_flags.ts";
+import { evalWithProxyFlags } from "../../tests/support/eval_with_proxy_flags.ts";
 
 /** A connected pair of real sockets: [the one `net.connect` made, the accepted one]. */
 async function socketPair(): Promise<[net.Socket, net.Socket, () => Promise<void>]> {
@@ -78,15 +78,7 @@ Deno.test("relayClientReads() under PROXY_V8_FLAGS keeps a 96 MB upload's reads 
     console.log(JSON.stringify({ peakMb: peak / 2 ** 20 }));
     Deno.exit(0);
   `;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", `--v8-flags=${PROXY_V8_FLAGS}`, script],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.ok(out.success, stderr);
-  const { peakMb } = JSON.parse(new TextDecoder().decode(out.stdout));
+  const { json } = await evalWithProxyFlags(script);
+  const peakMb = json.peakMb as number;
   assert.ok(peakMb < 16, `external memory peaked at ${peakMb.toFixed(1)} MB`);
 });

@@ -24,3 +24,4 @@ export type { WithTestProxyOptions } from "./with_test_proxy.ts";
 export { captureCli, runCliIn, withPolicyWorkspace } from "./cli_harness.ts";
 export type { CapturedCli, CaptureOptions } from "./cli_harness.ts";
 export { firstLines } from "./first_lines.ts";
+export { evalWithProxyFlags } from "./eval_with_proxy_flags.ts";
