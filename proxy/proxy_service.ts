@@ -174,11 +174,16 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     onTrouble: options.report,
   });
   const sandboxId = options.sandboxId ?? newSandboxId();
+  // Held events share their batch's promise: one never-rejecting copy per batch, not per event.
+  let [appended, recorded]: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
   holder.sandbox = sandboxId;
-  const onEvent = (decided: OcsfEvent) => {
-    // Proxies of several sandboxes may share one log: each event names its sandbox.
-    const event = { ...decided, unmapped: { ...decided.unmapped, sandbox: sandboxId } };
-    const recorded = log.append(event).catch(() => {});
+  const onEvent = (event: OcsfEvent) => {
+    // Proxies of several sandboxes may share one log: each event names its sandbox. Stamped in
+    // place: every producer builds a fresh event for this call, and a copy cost two objects
+    // (one of two dozen fields) per logged request.
+    (event.unmapped ??= {}).sandbox = sandboxId;
+    const appending = log.append(event);
+    if (appending !== appended) [appended, recorded] = [appending, appending.catch(() => {})];
     options.onEvent?.(event);
     return recorded;
   };
