@@ -192,3 +192,28 @@ Deno.test("ByteStream body reads fail with ReadTimeoutError after bodyIdleMs wit
   input.destroy();
   slow.destroy();
 });
+
+Deno.test("parseRequestHead() keeps each head's framing fields its own", () => {
+  // Heads without a field share one empty list: a head with values must not leak into it.
+  const first = parseRequestHead(
+    encode("GET /a HTTP/1.1\r\nHost: a.test\r\nConnection: x-a\r\nConnection: close\r\n\r\n"),
+  );
+  assert.ok(first.ok);
+  assert.equal(first.head.keepAlive, false);
+  const plain = encode("GET /b HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  for (const result of [parseRequestHead(plain), parseRequestHead(plain)]) {
+    assert.ok(result.ok);
+    assert.equal(result.head.keepAlive, true);
+    assert.equal(result.head.framing.kind, "none");
+  }
+  const lengths = parseRequestHead(
+    encode("POST /c HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n"),
+  );
+  assert.ok(!lengths.ok); // both values were gathered
+  assert.equal(lengths.error.detail, "Duplicate Content-Length header");
+  const sized = parseRequestHead(
+    encode("POST /d HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n"),
+  );
+  assert.ok(sized.ok);
+  assert.deepEqual(sized.head.framing, { kind: "length", length: 3 });
+});
