@@ -75,3 +75,24 @@ Deno.test("ByteStream.forward() under PROXY_V8_FLAGS keeps a TLS download's dead
   const peakMb = json.peakMb as number;
   assert.ok(peakMb < 40, `external memory peaked at ${peakMb.toFixed(1)} MB`);
 });
+
+Deno.test("ByteStream pauses its socket only past one read's worth of unconsumed bytes", async () => {
+  const socket = new PassThrough();
+  const gate = { pauses: 0, resumes: 0 };
+  const flow = { pause: () => void gate.pauses++, resume: () => void gate.resumes++ };
+  const stream = new ByteStream(socket, { flow });
+  const read = new Uint8Array(64 * 1024).fill(1); // the largest read a socket hands over
+  for (let i = 0; i < 4; i++) {
+    socket.write(read);
+    assert.equal((await stream.read())?.byteLength, read.byteLength);
+  }
+  // Each read was consumed as it came: no pause, so no resume per read.
+  assert.equal(gate.pauses, 0);
+  // Unconsumed, a second read closes the gate: what is queued stays bounded at two reads.
+  for (let i = 0; i < 3; i++) socket.write(read);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(gate.pauses, 1);
+  assert.equal(socket.isPaused(), true);
+  assert.ok(stream.buffered <= 2 * read.byteLength, `${stream.buffered} bytes queued`);
+  stream.destroy();
+});
