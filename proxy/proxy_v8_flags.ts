@@ -13,7 +13,7 @@
  * live size after each full collection kept it at 140-146 MB, at no CPU cost that the bench
  * could tell from noise. Neither flag caps the heap: a larger live set (a policy of 10,000
  * rules) still fits. `--expose-gc` lets a body relay ask for a young-generation collection
- * every 8 MB (`ByteStream.forward()`): the TLS layer's reads live outside the heap, where
+ * every 4 MB (`ByteStream.forward()`): the TLS layer's reads live outside the heap, where
  * V8's own scheduling does not see them pile up (a 512 MB TLS relay: 186 MB of them at once
  * without, 28 MB with, at no extra CPU time).
  *

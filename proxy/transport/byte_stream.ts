@@ -16,17 +16,12 @@ import { ReadTimeoutError } from "./protocol_error.ts";
 import { type HeadRead, type HeadTimeouts, scanHead } from "./scan_head.ts";
 import { writeOrDrain } from "./_write_or_drain.ts";
 
-// Stop reading from the socket while more than this is queued but not yet consumed. More
-// than, not as much as: a socket read is up to 64 KB, and one read queued alone must not stop
-// the socket (a body relay consumes each read at once; pausing and resuming the socket for every
-// read of a 256 MB upload cost a pair of native calls per read). The bound stays about twice
-// this, as before: a queue just under it plus one read.
+// Stop reading from the socket while more than this is queued unconsumed: not as much as, or
+// each read (up to 64 KB) of a relayed body would pause and resume the socket. Bound: ~2 reads.
 const QUEUE_HIGH_WATER = 64 * 1024;
-// A young-generation collection after each such run of forwarded bytes frees the dead reads
-// under them (see collectYoungGeneration()): +31 MB of peak RSS over a 256 MB L7 download
-// and upload, against +185 MB without it. Every 4 MB rather than 8 costs less CPU, not more:
-// 1.43-1.52 CPU-s/GB on 256 MB L7 uploads against 2.17-2.32 (three interleaved rounds of
-// four, proxy utime+stime), downloads no worse, the same peak RSS; without any, 1.78.
+// A young-generation collection per run of this many forwarded bytes frees the dead reads under
+// them (collectYoungGeneration()). Warm 256 MB L7 uploads, medians of three: 1 MB 1.30, 2 MB
+// 1.23, 4 MB 1.30, 16 MB 2.35 CPU-s/GB; none 1.30 but +44-51 MB of peak RSS (with it +1-3 MB).
 const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -209,7 +204,7 @@ export class ByteStream {
    * Write bytes read from another stream (a relayed body piece) and free their memory once
    * the socket took them, rather than at the next garbage collection: the caller hands them
    * over and never reads them again. A piece that shares its buffer with other bytes is only
-   * written. Every 8 MB forwarded, a young-generation collection frees the reads that no JS
+   * written. Every 4 MB forwarded, a young-generation collection frees the reads that no JS
    * code sees (the TLS layer's ciphertext), when the process allows it (`PROXY_V8_FLAGS`).
    */
   forward(bytes: Uint8Array): Promise<void> | undefined {
