@@ -44,6 +44,7 @@ export class FdReader {
   #linkSize = BigInt(this.#link.byteLength);
   #textSize = BigInt(this.#text.byteLength);
   #encoder = new TextEncoder();
+  #decoder = new TextDecoder();
 
   private constructor(libc: LibcSymbols, arch: ArchConstants) {
     this.#libc = libc;
@@ -62,19 +63,13 @@ export class FdReader {
    * its descriptors). A descriptor closed while the directory is read is skipped.
    */
   socketsIn(dir: string, wanted: ReadonlySet<number>): number[] | undefined {
-    const fd = this.#openDirectory(dir);
-    if (fd < 0) return undefined;
     const held: number[] = [];
-    try {
-      this.#eachEntry(fd, (name) => {
-        const length = Number(this.#libc.readlinkat(fd, name, this.#link, this.#linkSize));
-        const inode = socketInode(this.#link, length);
-        if (inode !== undefined && wanted.has(inode)) held.push(inode);
-      });
-    } finally {
-      this.#libc.close(fd);
-    }
-    return held;
+    const listed = this.#eachEntry(dir, (name, fd) => {
+      const length = Number(this.#libc.readlinkat(fd, name, this.#link, this.#linkSize));
+      const inode = socketInode(this.#link, length);
+      if (inode !== undefined && wanted.has(inode)) held.push(inode);
+    });
+    return listed ? held : undefined;
   }
 
   /**
@@ -82,36 +77,24 @@ export class FdReader {
    * `children` file; undefined when the directory cannot be opened.
    */
   childrenIn(taskDir: string): number[] | undefined {
-    const fd = this.#openDirectory(taskDir);
-    if (fd < 0) return undefined;
     const children: number[] = [];
-    try {
-      this.#eachEntry(fd, (name) => {
-        const relative = this.#childrenPath(name);
-        const file = relative === undefined ? -1 : this.#libc.openat(fd, relative, O_CLOEXEC);
-        // A thread that ended meanwhile has no children left to count.
-        if (file >= 0) this.#readNumbers(file, children);
-      });
-    } finally {
-      this.#libc.close(fd);
-    }
-    return children;
+    const listed = this.#eachEntry(taskDir, (name, fd) => {
+      const relative = this.#childrenPath(name);
+      const file = relative === undefined ? -1 : this.#libc.openat(fd, relative, O_CLOEXEC);
+      // A thread that ended meanwhile has no children left to count.
+      if (file >= 0) this.#readNumbers(file, children);
+    });
+    return listed ? children : undefined;
   }
 
   /** The entries of `dir` whose names are numbers (pids, in `/proc`); undefined if unreadable. */
   numberedIn(dir: string): number[] | undefined {
-    const fd = this.#openDirectory(dir);
-    if (fd < 0) return undefined;
     const numbers: number[] = [];
-    try {
-      this.#eachEntry(fd, (name) => {
-        const number = entryNumber(name);
-        if (number !== undefined) numbers.push(number);
-      });
-    } finally {
-      this.#libc.close(fd);
-    }
-    return numbers;
+    const listed = this.#eachEntry(dir, (name) => {
+      const number = entryNumber(name);
+      if (number !== undefined) numbers.push(number);
+    });
+    return listed ? numbers : undefined;
   }
 
   /** The text of a small procfs file such as `/proc/PID/stat`; undefined when unreadable. */
@@ -123,15 +106,10 @@ export class FdReader {
       const length = Number(this.#libc.read(fd, this.#text, this.#textSize));
       // A stat line is far shorter than the buffer; a file that fills it is not one we read.
       if (length < 0 || length === this.#text.byteLength) return undefined;
-      return new TextDecoder().decode(this.#text.subarray(0, length));
+      return this.#decoder.decode(this.#text.subarray(0, length));
     } finally {
       this.#libc.close(fd);
     }
-  }
-
-  #openDirectory(path: string): number {
-    const encoded = this.#encode(path);
-    return encoded === undefined ? -1 : this.#libc.open(encoded, O_CLOEXEC | this.#arch.oDirectory);
   }
 
   /** `path` NUL-terminated in the reused path buffer; undefined when it does not fit. */
@@ -142,20 +120,33 @@ export class FdReader {
     return this.#path;
   }
 
-  /** Calls `visit` with each entry's NUL-terminated name (not `.` or `..`), in place. */
-  #eachEntry(fd: number, visit: (name: Uint8Array) => void): void {
-    const entries = this.#entries;
-    const view = new DataView(entries.buffer);
-    const directory = BigInt(fd);
-    while (true) {
+  /**
+   * Open `dir` and call `visit` with each entry's NUL-terminated name (not `.` or `..`), in
+   * place, and the open directory's descriptor; false when `dir` cannot be opened.
+   */
+  #eachEntry(dir: string, visit: (name: Uint8Array, fd: number) => void): boolean {
+    const encoded = this.#encode(dir);
+    const fd = encoded === undefined
+      ? -1
+      : this.#libc.open(encoded, O_CLOEXEC | this.#arch.oDirectory);
+    if (fd < 0) return false;
+    try {
+      const entries = this.#entries;
+      const view = new DataView(entries.buffer);
+      const directory = BigInt(fd);
       const { getdents64 } = this.#arch;
-      const length = Number(this.#libc.syscall(getdents64, directory, entries, this.#entriesSize));
-      // 0: the end; negative: the directory went away while we read it (an exiting process).
-      if (length <= 0) return;
-      for (let at = 0; at < length; at += view.getUint16(at + RECLEN_AT, true)) {
-        if (isDotEntry(entries, at + NAME_AT)) continue;
-        visit(entries.subarray(at + NAME_AT));
+      while (true) {
+        const length = Number(
+          this.#libc.syscall(getdents64, directory, entries, this.#entriesSize),
+        );
+        // 0: the end; negative: the directory went away while we read it (an exiting process).
+        if (length <= 0) return true;
+        for (let at = 0; at < length; at += view.getUint16(at + RECLEN_AT, true)) {
+          if (!isDotEntry(entries, at + NAME_AT)) visit(entries.subarray(at + NAME_AT), fd);
+        }
       }
+    } finally {
+      this.#libc.close(fd);
     }
   }
 

@@ -48,15 +48,10 @@ export class ProcessTable {
    * Deno's file API).
    */
   holdersAmong(inodes: readonly number[], pids: readonly number[]): Map<number, number[]> {
-    const reader = this.#fdReader();
-    const wanted = new Set(inodes);
-    const links = new Map(inodes.map((inode) => [`socket:[${inode}]`, inode]));
+    const heldIn = this.#socketsReader(inodes);
     const found = new Map<number, number[]>();
     for (const pid of pids) {
-      const dir = `${this.#procRoot}/${pid}/fd`;
-      // undefined: the process exited or hides its descriptors, not an owner we can prove.
-      const held = reader ? reader.socketsIn(dir, wanted) ?? [] : heldAmong(dir, links);
-      for (const inode of held) {
+      for (const inode of heldIn(`${this.#procRoot}/${pid}/fd`)) {
         const holders = found.get(inode) ?? [];
         if (holders.at(-1) !== pid) holders.push(pid);
         found.set(inode, holders);
@@ -135,6 +130,18 @@ export class ProcessTable {
     }
     // Clients are usually young processes; pid numbers mostly grow with age (until wrap).
     return pids.sort((a, b) => b - a);
+  }
+
+  /** Reads which of `inodes` a `/proc/PID/fd` holds, through libc or Deno's file API. */
+  #socketsReader(inodes: readonly number[]): (dir: string) => number[] {
+    const reader = this.#fdReader();
+    if (reader === undefined) {
+      const links = new Map(inodes.map((inode) => [`socket:[${inode}]`, inode]));
+      return (dir) => heldAmong(dir, links);
+    }
+    const wanted = new Set(inodes);
+    // undefined: the process exited or hides its descriptors, not an owner we can prove.
+    return (dir) => reader.socketsIn(dir, wanted) ?? [];
   }
 
   #fdReader(): FdReader | undefined {
