@@ -2,6 +2,13 @@
  * The blind tunnel: bytes copied both ways unread, for L4 grants and `tls: skip` endpoints.
  * A reload that revokes the grant (or turns it into an inspected one) closes the tunnel.
  *
+ * Why node sockets and not `Deno.Conn` loops: measured at 64 clients of a small request and
+ * response (Deno 2.9), a relay on `Deno.listen`/`Deno.connect` with reused buffers took only
+ * 8-10 % less CPU per round trip, nearly all of it one EAGAIN `recvfrom` per chunk that node
+ * sockets make and Deno's reads skip; `Deno.connect` for the upstream side alone gained
+ * nothing, and accepting with `Deno.listen` puts every other connection behind the slower
+ * `duplexFromDenoConn` adapter (about 20 % more CPU per relayed chunk).
+ *
  * @module
  */
 
