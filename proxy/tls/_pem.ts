@@ -1,6 +1,6 @@
 /**
- * PEM text of the CA's files, without @peculiar/x509 (see `certificate_authority.ts`): the
- * PKCS#8 keys written and read, and the CA certificate checked at load.
+ * PEM text of the CA's files: the PKCS#8 keys written and read, and the certificates written,
+ * read, and checked at load.
  *
  * @module
  */
@@ -29,6 +29,19 @@ export function normalizedCertPem(text: string, path: string): string {
     throw new Error(`Cannot read the CA certificate "${path}": no PEM certificate`);
   }
   return `${pem.replaceAll("\r\n", "\n")}\n`;
+}
+
+/** A DER certificate as PEM (no final newline). */
+export function certificatePem(der: Uint8Array): string {
+  const lines = encodeBase64(der).match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----`;
+}
+
+/** The DER bytes of the first certificate of `pem`; throws when it holds none. */
+export function certificateDer(pem: string): Uint8Array<ArrayBuffer> {
+  const der = pemBlock(pem, "CERTIFICATE");
+  if (der === undefined) throw new SyntaxError("No PEM certificate");
+  return der;
 }
 
 /** The DER bytes of the first `label` block of `pem`, or undefined. */

@@ -5,20 +5,17 @@
  * @module
  */
 
-import type * as X509 from "@peculiar/x509";
 import { createSecureContext, type SecureContext } from "node:tls";
-import { isIP } from "node:net";
 import { join } from "node:path";
-import { exportKeyPem, importKey, normalizedCertPem } from "./_pem.ts";
-
-/**
- * @peculiar/x509 and its dependencies add about 24 MB to a proxy's resident memory: it is
- * loaded only when a certificate is made (the CA's first run, a leaf's mint), so a proxy
- * that never intercepts TLS never carries it. The module loader keeps the one copy.
- */
-function loadX509(): Promise<typeof X509> {
-  return import("@peculiar/x509");
-}
+import { certificateDer, exportKeyPem, importKey, normalizedCertPem } from "./_pem.ts";
+import {
+  caExtensions,
+  distinguishedName,
+  type IssuerFacts,
+  issuerFacts,
+  leafExtensions,
+  signCertificate,
+} from "./_certificate.ts";
 
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -75,7 +72,7 @@ export class CertificateAuthority {
   readonly certPath: string;
   /** The CA certificate, PEM with a final newline. */
   readonly certPem: string;
-  #cert: X509.X509Certificate | undefined;
+  #issuer: Promise<IssuerFacts> | undefined;
   #key: CryptoKey;
   #leafKeys: Promise<{ pair: CryptoKeyPair; pem: string }> | undefined;
   #contexts = new Map<string, Promise<SecureContext>>();
@@ -149,32 +146,20 @@ export class CertificateAuthority {
    */
   async mintLeaf(host: string | string[]): Promise<LeafCertificate> {
     const names = typeof host === "string" ? [host] : host;
-    const x509 = await loadX509();
-    const caCert = this.#cert ??= new x509.X509Certificate(this.certPem);
+    const issuer = await (this.#issuer ??= issuerFacts(certificateDer(this.certPem)));
     const leafKeys = await this.#sharedLeafKeys();
+    const publicKey = leafKeys.pair.publicKey;
     const now = Date.now();
-    const notAfter = Math.min(now + LEAF_VALIDITY_DAYS * DAY_MS, caCert.notAfter.getTime());
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: randomSerial(),
-      subject: [{ CN: [names[0]!.slice(0, 64)] }],
-      issuer: caCert.subject,
+    const notAfter = Math.min(now + LEAF_VALIDITY_DAYS * DAY_MS, issuer.notAfter.getTime());
+    const cert = await signCertificate({
+      serial: randomSerial(),
+      issuer: issuer.subject,
+      subject: distinguishedName(names[0]!.slice(0, 64)),
       notBefore: new Date(now - BACKDATE_MS),
       notAfter: new Date(notAfter),
-      signingAlgorithm: ALGORITHM,
-      publicKey: leafKeys.pair.publicKey,
-      signingKey: this.#key,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension(
-          names.map((name) => ({ type: isIP(name) ? "ip" as const : "dns" as const, value: name })),
-        ),
-        await x509.AuthorityKeyIdentifierExtension.create(caCert),
-        await x509.SubjectKeyIdentifierExtension.create(leafKeys.pair.publicKey),
-      ],
-    });
-    return { chainPem: `${cert.toString("pem")}\n${this.certPem}`, keyPem: leafKeys.pem };
+      extensions: await leafExtensions(names, publicKey, issuer.keyId),
+    }, { publicKey, signingKey: this.#key });
+    return { chainPem: `${cert}\n${this.certPem}`, keyPem: leafKeys.pem };
   }
 
   #sharedLeafKeys(): Promise<{ pair: CryptoKeyPair; pem: string }> {
@@ -189,28 +174,20 @@ export class CertificateAuthority {
 async function createFiles(dir: string, certPath: string, keyPath: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const keys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
-  const x509 = await loadX509();
   const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
-    name: [{ CN: ["Tollgate local CA"], O: ["Tollgate"] }],
+  const name = distinguishedName("Tollgate local CA", "Tollgate");
+  const cert = await signCertificate({
+    serial: randomSerial(),
+    issuer: name,
+    subject: name,
     notBefore: new Date(now - BACKDATE_MS),
     notAfter: new Date(now + CA_VALIDITY_DAYS * DAY_MS),
-    signingAlgorithm: ALGORITHM,
-    keys,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
-        true,
-      ),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
+    extensions: await caExtensions(keys.publicKey),
+  }, { publicKey: keys.publicKey, signingKey: keys.privateKey });
   // Key first, each through a temporary file and a rename, so a reader never sees half a file
   // and a certificate never exists without its key.
   await writeAtomically(keyPath, await exportKeyPem(keys.privateKey), 0o600);
-  await writeAtomically(certPath, `${cert.toString("pem")}\n`, 0o644);
+  await writeAtomically(certPath, `${cert}\n`, 0o644);
 }
 
 async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
@@ -230,9 +207,9 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function randomSerial(): string {
+function randomSerial(): Uint8Array {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   // A positive integer: DER serials are signed, and some verifiers reject negative ones.
   bytes[0] = bytes[0]! & 0x7f | 0x01;
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytes;
 }
