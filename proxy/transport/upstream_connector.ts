@@ -110,7 +110,7 @@ export class UpstreamConnector {
    * A new verified TLS connection to the target (TCP_NODELAY, ALPN http/1.1 unless `alpn`), and
    * the gate that pauses its reads when it needs one. An HTTP/1.1-only connection is Deno's own
    * TLS client (`Deno.startTls`), which costs less CPU per byte than `node:tls` and whose reads
-   * stop when its stream is paused (see _tls_conn_duplex.ts); one that offers other protocols
+   * stop when its stream is paused (see _native_tls.ts); one that offers other protocols
    * (`h2`) is a `node:tls` socket, as `node:http2` needs, with its gate (a paused `node:tls`
    * socket alone keeps reading: see flow_gate.ts).
    */
