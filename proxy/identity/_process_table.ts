@@ -29,6 +29,9 @@ export class ProcessTable {
   #libc: LazyLibc | undefined;
   // undefined: not made yet; null: an architecture the reader does not know.
   #reader: FdReader | undefined | null;
+  // When each listed pid was first seen (a count of first sightings), for the newest-first order.
+  #firstSeen = new Map<number, number>();
+  #listings = 0;
 
   /**
    * @param options.libc Read through libc where FFI allows (several times faster per
@@ -119,8 +122,29 @@ export class ProcessTable {
     return chain;
   }
 
-  /** Every pid on the host, newest first. */
+  /**
+   * Every pid on the host, newest first. A pid missing from the previous listing started after
+   * every pid that was in it, so each listing puts the pids it sees for the first time ahead of
+   * the known ones. Among pids first seen together, numbers grow with age until they wrap at
+   * `pid_max`: those from the last pid handed out (`sys/kernel/ns_last_pid`) down come first.
+   * By number alone, after a wrap, the scan's early read never reached a new client.
+   */
   pidsNewestFirst(): number[] {
+    const pids = this.#listPids();
+    const fresh = pids.filter((pid) => !this.#firstSeen.has(pid));
+    if (fresh.length > 0) {
+      const newestLast = wrapAware(fresh, this.#lastPid()).reverse();
+      for (const pid of newestLast) this.#firstSeen.set(pid, ++this.#listings);
+    }
+    if (this.#firstSeen.size > pids.length) {
+      const present = new Set(pids);
+      for (const pid of this.#firstSeen.keys()) if (!present.has(pid)) this.#firstSeen.delete(pid);
+    }
+    const seen = this.#firstSeen;
+    return pids.sort((a, b) => seen.get(b)! - seen.get(a)!);
+  }
+
+  #listPids(): number[] {
     const pids = this.#fdReader()?.numberedIn(this.#procRoot) ?? [];
     if (pids.length === 0) {
       for (const entry of Deno.readDirSync(this.#procRoot)) {
@@ -128,8 +152,13 @@ export class ProcessTable {
         if (first >= 48 && first <= 57) pids.push(Number(entry.name));
       }
     }
-    // Clients are usually young processes; pid numbers mostly grow with age (until wrap).
-    return pids.sort((a, b) => b - a);
+    return pids;
+  }
+
+  /** The last pid handed out in this pid namespace; undefined where it cannot be read. */
+  #lastPid(): number | undefined {
+    const last = Number(readText(`${this.#procRoot}/sys/kernel/ns_last_pid`, this.#fdReader()));
+    return Number.isInteger(last) && last > 0 ? last : undefined;
   }
 
   /** Reads which of `inodes` a `/proc/PID/fd` holds, through libc or Deno's file API. */
@@ -201,6 +230,14 @@ function heldAmong(dir: string, wanted: ReadonlyMap<string, number>): number[] {
     // The process exited or hides its descriptors: not the owner we can prove.
   }
   return held;
+}
+
+/** `pids` newest first by number alone: from `last` down, then those above it. */
+function wrapAware(pids: number[], last: number | undefined): number[] {
+  pids.sort((a, b) => b - a);
+  // Unknown (another kernel, a test's tree): the plain order, right until a wrap.
+  const wrapped = last === undefined ? -1 : pids.findIndex((pid) => pid <= last);
+  return wrapped <= 0 ? pids : [...pids.slice(wrapped), ...pids.slice(0, wrapped)];
 }
 
 function readText(path: string, reader: FdReader | undefined): string | undefined {

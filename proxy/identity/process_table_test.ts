@@ -108,3 +108,37 @@ Deno.test("ProcessTable reads with Deno's file API when FFI is unavailable or cl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ProcessTable lists pids newest first: later sightings first, then from ns_last_pid down", async () => {
+  const dir = await Deno.makeTempDir();
+  const procRoot = join(dir, "proc");
+  const lastPid = join(procRoot, "sys", "kernel", "ns_last_pid");
+  const open = new LazyLibc();
+  try {
+    for (const libc of [new LazyLibc(() => undefined), open]) {
+      for (const pid of [5, 100, 200, 30000]) {
+        await Deno.mkdir(join(procRoot, String(pid)), { recursive: true });
+      }
+      await Deno.mkdir(join(procRoot, "sys", "kernel"), { recursive: true });
+      // No ns_last_pid (another kernel): by number.
+      assert.deepEqual(new ProcessTable(procRoot, { libc }).pidsNewestFirst(), [
+        30000,
+        200,
+        100,
+        5,
+      ]);
+      // pids wrapped after 30000: 100 and 5 are the youngest, 200 the oldest.
+      await Deno.writeTextFile(lastPid, "100\n");
+      const table = new ProcessTable(procRoot, { libc });
+      assert.deepEqual(table.pidsNewestFirst(), [100, 5, 30000, 200]);
+      // A pid the previous listing lacked is newer than all it had, whatever its number.
+      await Deno.mkdir(join(procRoot, "31000"));
+      await Deno.remove(join(procRoot, "100"));
+      assert.deepEqual(table.pidsNewestFirst(), [31000, 5, 30000, 200]);
+      await Deno.remove(procRoot, { recursive: true });
+    }
+  } finally {
+    open.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
