@@ -91,9 +91,7 @@ interface IdleEntry {
  * const connection = await pool.acquire(target); // TLS verified against the extra CA
  * assert.equal(connection.reused, false);
  * pool.release(connection, true);
- * const again = await pool.acquire(target);
- * assert.equal(again.reused, true); // the idle one again
- * again.stream.destroy();
+ * assert.equal((await pool.acquire(target)).reused, true); // the idle one again
  * pool.close();
  * await server.shutdown();
  * await Deno.remove(dir, { recursive: true });
