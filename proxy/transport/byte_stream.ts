@@ -9,16 +9,13 @@
 import type { Duplex } from "node:stream";
 import { collectYoungGeneration, concat } from "./_bytes.ts";
 import { readExactly, readLine } from "./_body_reads.ts";
-import { ChunkQueue } from "./_chunk_queue.ts";
 import { LazyDeadline } from "./_lazy_deadline.ts";
+import { SocketInbox } from "./_socket_inbox.ts";
 import type { FlowControl } from "./flow_gate.ts";
 import { ReadTimeoutError } from "./protocol_error.ts";
 import { type HeadRead, type HeadTimeouts, scanHead } from "./scan_head.ts";
 import { writeOrDrain } from "./_write_or_drain.ts";
 
-// Stop reading from the socket while more than this is queued unconsumed: not as much as, or
-// each read (up to 64 KB) of a relayed body would pause and resume the socket. Bound: ~2 reads.
-const QUEUE_HIGH_WATER = 64 * 1024;
 // A young-generation collection per run of this many forwarded bytes frees the dead reads under
 // them (collectYoungGeneration()). Warm 256 MB L7 uploads, medians of three: 1 MB 1.30, 2 MB
 // 1.23, 4 MB 1.30, 16 MB 2.35 CPU-s/GB; none 1.30 but +44-51 MB of peak RSS (with it +1-3 MB).
@@ -53,14 +50,8 @@ export class ByteStream {
   readonly bodyIdleMs: number;
   /** Resolves once the socket has closed. */
   readonly closed: Promise<void>;
-  #flow: FlowControl | undefined;
-  #queue = new ChunkQueue();
-  #ended = false;
-  #error: Error | undefined;
-  #wake: (() => void) | undefined;
-  // deno-lint-ignore no-explicit-any
-  #listeners: [string, (...args: any[]) => void][];
-  #deadline = new LazyDeadline(() => this.#notify());
+  #inbox: SocketInbox;
+  #deadline = new LazyDeadline(() => this.#inbox.notify());
   #forwarded = 0;
 
   /**
@@ -71,27 +62,7 @@ export class ByteStream {
   constructor(socket: Duplex, options: { bodyIdleMs?: number; flow?: FlowControl } = {}) {
     this.socket = socket;
     this.bodyIdleMs = options.bodyIdleMs ?? Infinity;
-    this.#flow = options.flow;
-    const onData = (chunk: Uint8Array) => {
-      this.#queue.push(chunk);
-      if (this.#queue.bytes > QUEUE_HIGH_WATER) this.#pause();
-      this.#notify();
-    };
-    const onEnd = () => {
-      this.#ended = true;
-      this.#notify();
-    };
-    const onClose = () => {
-      this.#deadline.stop();
-      onEnd();
-    };
-    const onError = (error: Error) => {
-      this.#error ??= error;
-      this.#ended = true;
-      this.#notify();
-    };
-    this.#listeners = [["data", onData], ["end", onEnd], ["error", onError], ["close", onClose]];
-    for (const [event, listener] of this.#listeners) socket.on(event, listener);
+    this.#inbox = new SocketInbox(socket, options.flow, () => this.#deadline.stop());
     this.closed = socket.closed === true || socket.destroyed
       ? Promise.resolve()
       : new Promise((resolve) => socket.once("close", () => resolve()));
@@ -99,12 +70,12 @@ export class ByteStream {
 
   /** True once the peer ended its side or the socket failed. */
   get ended(): boolean {
-    return this.#ended && this.#queue.length === 0;
+    return this.#inbox.ended && this.#inbox.queue.length === 0;
   }
 
   /** Bytes received but not consumed yet. */
   get buffered(): number {
-    return this.#queue.bytes;
+    return this.#inbox.queue.bytes;
   }
 
   /**
@@ -113,11 +84,11 @@ export class ByteStream {
    * @throws {ReadTimeoutError} When nothing arrives within `bodyIdleMs`.
    */
   async read(): Promise<Uint8Array | null> {
-    while (this.#queue.length === 0) {
-      if (this.#ended) return null;
+    while (this.#inbox.queue.length === 0) {
+      if (this.#inbox.ended) return null;
       await this.#waitForBody();
     }
-    return this.#shift();
+    return this.#inbox.shift();
   }
 
   /**
@@ -125,15 +96,13 @@ export class ByteStream {
    * head and the start of its body can leave in one write.
    */
   takeBuffered(max: number): Uint8Array {
-    const taken = this.#queue.take(max);
-    if (this.#queue.bytes <= QUEUE_HIGH_WATER) this.#resume();
-    return taken;
+    return this.#inbox.take(max);
   }
 
   /** Put bytes back in front of the queue (they were read but belong to the next message). */
   unread(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
-    this.#queue.unshift(chunk);
+    this.#inbox.queue.unshift(chunk);
   }
 
   /**
@@ -149,11 +118,11 @@ export class ByteStream {
     try {
       while (true) {
         // Taken at once when queued: an await per head costs a promise and a turn.
-        const chunk = this.#queue.length > 0 ? this.#shift() : null;
+        const chunk = this.#inbox.queue.length > 0 ? this.#inbox.shift() : null;
         if (chunk === null) {
           if (this.#deadline.expired) return { kind: "timeout", partial: buffer.byteLength > 0 };
-          if (this.#ended) return { kind: "eof" };
-          await this.#waitForData();
+          if (this.#inbox.ended) return { kind: "eof" };
+          await this.#inbox.waitForData();
           continue;
         }
         const from = Math.max(0, buffer.byteLength - 3);
@@ -219,13 +188,7 @@ export class ByteStream {
   /** Stop listening and return the bytes queued but not consumed (for a raw splice). */
   detach(): Uint8Array[] {
     this.#deadline.stop();
-    for (const [event, listener] of this.#listeners) this.socket.off(event, listener);
-    const rest = this.#queue.drain();
-    this.#resume();
-    // Detaching the "data" listener leaves the stream flowing into nowhere: pause it until the
-    // new owner attaches its own consumer.
-    this.socket.pause();
-    return rest;
+    return this.#inbox.detach();
   }
 
   /** Close the socket now. */
@@ -234,43 +197,16 @@ export class ByteStream {
     this.socket.destroy();
   }
 
-  /** The next queued chunk (the queue is not empty). */
-  #shift(): Uint8Array {
-    const chunk = this.#queue.shift();
-    if (this.#queue.bytes <= QUEUE_HIGH_WATER) this.#resume();
-    return chunk;
-  }
-
-  #pause(): void {
-    this.socket.pause();
-    this.#flow?.pause();
-  }
-
-  #resume(): void {
-    this.#flow?.resume();
-    if (this.socket.isPaused()) this.socket.resume();
-  }
-
   async #waitForBody(): Promise<void> {
-    if (this.bodyIdleMs === Infinity) return await this.#waitForData();
+    if (this.bodyIdleMs === Infinity) return await this.#inbox.waitForData();
     this.#deadline.set(this.bodyIdleMs);
     try {
-      await this.#waitForData();
-      if (this.#deadline.expired && this.#queue.length === 0 && !this.#ended) {
+      await this.#inbox.waitForData();
+      if (this.#deadline.expired && this.#inbox.queue.length === 0 && !this.#inbox.ended) {
         throw new ReadTimeoutError(`No data for ${this.bodyIdleMs} ms inside a message body`);
       }
     } finally {
       this.#deadline.cancel();
     }
-  }
-
-  #waitForData(): Promise<void> {
-    return new Promise((resolve) => (this.#wake = resolve));
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
   }
 }
