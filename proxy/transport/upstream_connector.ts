@@ -183,7 +183,7 @@ export class UpstreamConnector {
       socket: stream as net.Socket,
       servername: sni,
       ALPNProtocols: target.alpn ?? ["http/1.1"],
-      ...(store === "default" ? {} : { secureContext: this.#contextFor(store) }),
+      secureContext: this.#contextFor(store), // undefined: Deno's own roots
       checkServerIdentity: (_name, cert) => tls.checkServerIdentity(target.host, cert),
     });
     // A TCP socket always has a handle to pause; the gate is there for any other stream.
