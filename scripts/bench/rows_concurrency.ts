@@ -8,7 +8,12 @@
 
 import { getRequest, loadRow, type LoadRowSpec, plainOpener, tunnelOpener } from "./http_rows.ts";
 import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
-import { readRssMb, type TollgateProxy } from "./tollgate_proxy.ts";
+import {
+  readResidentMb,
+  readRssMb,
+  type ResidentMb,
+  type TollgateProxy,
+} from "./tollgate_proxy.ts";
 import type { PeerStart } from "./peer_proxies.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo, Sample } from "./report.ts";
@@ -201,10 +206,16 @@ function rssRow(setup: BenchSetup, proxies: ScaleProxies): Row {
       }
     },
     describe: (samples) => {
-      const idle = samples.flatMap((s) => s.extra?.idleRssMb ?? []).sort((a, b) => a - b);
-      const median = idle[Math.floor(idle.length / 2)];
-      return median === undefined ? [] : [
-        `${median.toFixed(1)} MB before the clients came (median, fresh proxy)`,
+      const median = (key: string) => {
+        const values = samples.flatMap((s) => s.extra?.[key] ?? []).sort((a, b) => a - b);
+        return values[Math.floor(values.length / 2)]?.toFixed(1);
+      };
+      const idle = median("idleRssMb");
+      const anon = median("peakAnonMb");
+      return [
+        ...(idle ? [`${idle} MB before the clients came (median, fresh proxy)`] : []),
+        // The file-backed part is mostly the deno executable, shared by every Deno process.
+        ...(anon ? [`at the peak ${anon} MB private, ${median("peakFileMb")} MB file-backed`] : []),
       ];
     },
   };
@@ -213,14 +224,17 @@ function rssRow(setup: BenchSetup, proxies: ScaleProxies): Row {
 async function peakRss(setup: BenchSetup, proxy: TollgateProxy): Promise<Sample> {
   const spec = tollgateSpec(setup, proxy, "l7", 256);
   const idleRssMb = await readRssMb(proxy.pid);
-  let peak = idleRssMb;
-  const timer = setInterval(() => {
-    readRssMb(proxy.pid).then((mb) => peak = Math.max(peak, mb), () => {});
-  }, 50);
+  let peak: ResidentMb = { rss: idleRssMb, anon: 0, file: 0 };
+  const read = () =>
+    readResidentMb(proxy.pid).then((now) => {
+      if (now.rss > peak.rss) peak = now;
+    }, () => {});
+  const timer = setInterval(read, 50);
   try {
     const result = await runLoad({ ...spec, ...spec.bounds, expectStatus: 200 });
-    peak = Math.max(peak, await readRssMb(proxy.pid));
-    return { value: peak, samples: result.samples, errors: result.errors, extra: { idleRssMb } };
+    await read();
+    const extra = { idleRssMb, peakAnonMb: peak.anon, peakFileMb: peak.file };
+    return { value: peak.rss, samples: result.samples, errors: result.errors, extra };
   } finally {
     clearInterval(timer);
   }
