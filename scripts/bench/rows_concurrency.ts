@@ -27,11 +27,14 @@ export interface ScaleProxies {
   tollgate: { ok: true; proxy: TollgateProxy } | { ok: false; note: string };
   squid: PeerStart;
   bump: PeerStart & { caPem?: string };
+  /** A bare node:net CONNECT relay in this Deno: the runtime's floor for the L4 rows. */
+  floor?: PeerStart;
   /** Start another Tollgate proxy like `tollgate`, for a row that needs a fresh one. */
   freshTollgate?: () => Promise<ScaleProxies["tollgate"]>;
 }
 
 type Path = "forward" | "l4" | "l7";
+type Proxy = "tollgate" | "squid" | "floor";
 const PATH_LABEL: Record<Path, string> = {
   forward: "plain HTTP forward",
   l4: "L4 tunnel",
@@ -46,7 +49,7 @@ const PATH_LABEL: Record<Path, string> = {
  * scaleRowId("tollgate", "l7", 64); // "scale.tollgate.l7.c64"
  * ```
  */
-export function scaleRowId(proxy: "tollgate" | "squid", path: Path, clients: number): string {
+export function scaleRowId(proxy: Proxy, path: Path, clients: number): string {
   return `scale.${proxy}.${path}.c${clients}`;
 }
 
@@ -79,14 +82,16 @@ export function concurrencyRows(setup: BenchSetup, proxies: ScaleProxies): Row[]
   for (const clients of SCALE_CONCURRENCY) {
     for (const path of ["forward", "l4", "l7"] as const) {
       rows.push(tollgateRow(setup, proxies.tollgate, path, clients));
-      rows.push(peerRow(setup, path === "l7" ? proxies.bump : proxies.squid, path, clients));
+      rows.push(peerRow(setup, path === "l7" ? proxies.bump : proxies.squid, { path, clients }));
+      if (path !== "l4" || !proxies.floor) continue;
+      rows.push(peerRow(setup, proxies.floor, { path, clients, as: "floor" }));
     }
   }
   rows.push(rssRow(setup, proxies));
   return rows;
 }
 
-function info(proxy: "tollgate" | "squid", path: Path, clients: number, name: string): RowInfo {
+function info(proxy: Proxy, path: Path, clients: number, name: string): RowInfo {
   return {
     id: scaleRowId(proxy, path, clients),
     group: "scale_data",
@@ -136,9 +141,13 @@ function tollgateSpec(
   };
 }
 
-function peerRow(setup: BenchSetup, peer: ScaleProxies["bump"], path: Path, clients: number): Row {
+function peerRow(
+  setup: BenchSetup,
+  peer: ScaleProxies["bump"],
+  { path, clients, as = "squid" }: { path: Path; clients: number; as?: Proxy },
+): Row {
   const name = peer.ok ? `${peer.name} ${peer.version}` : peer.name;
-  const rowInfo = info("squid", path, clients, name);
+  const rowInfo = info(as, path, clients, name);
   if (!peer.ok) return { info: rowInfo, skipped: peer.note };
   const { httpPort, httpsPort } = setup.upstreams;
   const bounds = scaleBounds(setup, clients);

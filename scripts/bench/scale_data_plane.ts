@@ -12,6 +12,7 @@ import type { Row } from "./row.ts";
 import type { ProxyStart } from "./rows_tollgate.ts";
 import { type PeerStart, startSquid } from "./peer_proxies.ts";
 import { startBumpSquid } from "./bump_squid.ts";
+import { startFloorRelay } from "./floor_relay.ts";
 import { concurrencyRows } from "./rows_concurrency.ts";
 import { bulkRows } from "./rows_bulk.ts";
 import { identityRows } from "./rows_identity.ts";
@@ -85,14 +86,15 @@ export async function dataPlaneScaleRows(
     if (started.ok) stack.defer(() => started.stop());
     return started as T;
   };
-  const [tollgate, squid, bump] = await Promise.all([
+  const [tollgate, squid, bump, floor] = await Promise.all([
     startProxy("scale", uploadRule(setup)),
     peer("squid", () => startSquid(children, options)),
     peer("squid-bump", () => startBumpSquid(children, options, setup.certs.caPem)),
+    peer("floor relay", () => startFloorRelay(children, options)),
   ]);
   // The RSS row's own proxies, one per repetition, each stopped after it.
   const freshTollgate = () => startProxy("scale-rss", uploadRule(setup));
-  const proxies = { tollgate, squid, bump, freshTollgate };
+  const proxies = { tollgate, squid, bump, floor, freshTollgate };
   return [
     ...(loads ? concurrencyRows(setup, proxies) : []),
     ...(wanted("scale.bulk") ? bulkRows(setup, proxies) : []),
