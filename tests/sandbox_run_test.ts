@@ -1,108 +1,20 @@
 /**
- * `runSandbox()` with real processes: curl inside a network namespace reaching an upstream
- * only through the proxy, identity across the bridge, exit status, and nothing left behind.
+ * `runSandbox()` with real processes in a network namespace: curl reaching an upstream only
+ * through the proxy, identity across the bridge, the state directory hidden.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
 import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
-import { startProxyService } from "../proxy/mod.ts";
 import { startTestUpstreams } from "./support/test_upstreams.ts";
+import {
+  baseOptions,
+  leftovers,
+  POLICY_GITHUB_READ_ONLY,
+  withState,
+  withUpstream,
+} from "./sandbox_fixtures.ts";
 
 const netnsAvailable = (await detectIsolation()) === "netns";
-
-const POLICY_GITHUB_READ_ONLY = [
-  "version: 1",
-  "network_policies:",
-  "  gh_ro:",
-  "    endpoints:",
-  "      - { host: api.github.com, port: 443, protocol: rest, access: read-only }",
-  "    binaries: [{ path: /usr/bin/curl }]",
-  "",
-].join("\n");
-
-/** A policy letting `binary` read `upstream.test:PORT` (L7, read-only). */
-function policyFor(binary: string, port: number): string {
-  return [
-    "version: 1",
-    "network_policies:",
-    "  upstream:",
-    "    endpoints:",
-    `      - { host: upstream.test, port: ${port}, protocol: rest, access: read-only }`,
-    `    binaries: [{ path: ${binary} }]`,
-    "",
-  ].join("\n");
-}
-
-async function withUpstream(fn: (port: number) => Promise<void>): Promise<void> {
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => new Response("hello from upstream\n"),
-  );
-  try {
-    await fn(server.addr.port);
-  } finally {
-    await server.shutdown();
-  }
-}
-
-async function withState(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tg-sbx-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** runSandbox() options with the real proxy of `sandbox run` for policy `p.yaml`. */
-async function baseOptions(
-  state: string,
-  port: number,
-  binary = "/usr/bin/curl",
-  extra: { policy?: string; resolve?: string[]; upstreamCaFiles?: string[] } = {},
-) {
-  const stateDir = join(state, ".tollgate");
-  const policiesDir = join(state, "policies");
-  await Deno.mkdir(policiesDir, { recursive: true });
-  await Deno.writeTextFile(join(policiesDir, "p.yaml"), extra.policy ?? policyFor(binary, port));
-  const ca = await CertificateAuthority.loadOrCreate(stateDir);
-  return {
-    stateDir,
-    caPem: ca.certPem,
-    readOnly: [policiesDir],
-    skillPath: "/tollgate/skills/policy_advisor.md",
-    env: { PATH: Deno.env.get("PATH") },
-    cwd: state,
-    stdio: "null" as const,
-    startProxy: () =>
-      startProxyService({
-        policy: "p",
-        policiesDir,
-        stateDir,
-        ca,
-        resolve: extra.resolve ?? [`upstream.test:${port}:127.0.0.1`],
-        upstreamCaFiles: extra.upstreamCaFiles,
-        skillPath: "/tollgate/skills/policy_advisor.md",
-      }),
-  };
-}
-
-async function leftovers(state: string): Promise<string[]> {
-  const found: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(join(state, ".tollgate", "sandboxes"))) {
-      found.push(entry.name);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  const ps = await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output();
-  for (const line of new TextDecoder().decode(ps.stdout).split("\n")) {
-    if (line.includes("netns_forwarder.ts") && line.includes(state)) found.push(line);
-  }
-  return found;
-}
 
 Deno.test({
   name: "runSandbox() in netns mode: curl reaches the upstream only through the proxy",
@@ -237,97 +149,3 @@ Deno.test({
       ]);
     }),
 });
-
-Deno.test({
-  name: "runSandbox() returns the command's exit status and leaves nothing running",
-  ignore: !netnsAvailable,
-  fn: () =>
-    withState(async (state) => {
-      // A duration no other run uses: another checkout's copy of this test may be running.
-      const sleep = `sleep 300.${crypto.getRandomValues(new Uint32Array(1))[0]}`;
-      const code = await runSandbox({
-        ...await baseOptions(state, 9),
-        isolation: "netns",
-        // A background process must not outlive the sandbox either.
-        command: ["sh", "-c", `${sleep} & exit 7`],
-      });
-      assert.equal(code, 7);
-      assert.deepEqual(await leftovers(state), []);
-      const ps = await new Deno.Command("pgrep", { args: ["-f", `^${sleep}$`] }).output();
-      assert.equal(ps.code, 1, "the background sleep was killed with the namespace");
-    }),
-});
-
-Deno.test({
-  name: "runSandbox() stops the command when its signal aborts",
-  ignore: !netnsAvailable,
-  fn: () =>
-    withState(async (state) => {
-      const stop = new AbortController();
-      const marker = join(state, "started");
-      const running = runSandbox({
-        ...await baseOptions(state, 9),
-        isolation: "netns",
-        signal: stop.signal,
-        graceMs: 200,
-        command: ["sh", "-c", `touch ${marker}; sleep 301`],
-      });
-      while (!(await Deno.stat(marker).then(() => true, () => false))) await delay(20);
-      stop.abort();
-      // The shell is the namespace's init and ignores SIGTERM: SIGKILL after the grace time.
-      assert.equal(await running, 137);
-      assert.deepEqual(await leftovers(state), []);
-      const ps = await new Deno.Command("pgrep", { args: ["-f", "^sleep 301$"] }).output();
-      assert.equal(ps.code, 1);
-    }),
-});
-
-Deno.test("runSandbox() in env mode sets every variable, warns, and proxies with identity", () =>
-  withState((state) =>
-    withUpstream(async (port) => {
-      const logs: string[] = [];
-      const out = join(state, "env.txt");
-      const body = join(state, "body.txt");
-      const code = await runSandbox({
-        ...await baseOptions(state, port),
-        isolation: "env",
-        command: ["sh", "-c", `env > ${out}; curl -sS -o ${body} http://upstream.test:${port}/`],
-        onLog: (line) => logs.push(line),
-      });
-      assert.equal(code, 0);
-      assert.equal(await Deno.readTextFile(body), "hello from upstream\n");
-      const env = Object.fromEntries(
-        (await Deno.readTextFile(out)).trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2)),
-      );
-      const proxy = env.HTTP_PROXY as string;
-      assert.match(proxy, /^http:\/\/127\.0\.0\.1:\d+$/);
-      for (const key of ["HTTPS_PROXY", "http_proxy", "https_proxy"]) assert.equal(env[key], proxy);
-      assert.equal(env.NO_PROXY, "127.0.0.1,localhost,::1");
-      assert.equal(env.no_proxy, "127.0.0.1,localhost,::1");
-      for (
-        const key of ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO"]
-      ) {
-        assert.match(env[key]!, /\/sandboxes\/sb-[0-9a-f]{8}\/public\/ca-bundle\.pem$/, key);
-      }
-      for (const key of ["NODE_EXTRA_CA_CERTS", "DENO_CERT"]) {
-        assert.match(env[key]!, /\/public\/tollgate-ca\.pem$/, key);
-      }
-      assert.equal(env.TOLLGATE_SKILL, "/tollgate/skills/policy_advisor.md");
-      assert.equal(logs.length, 1);
-      assert.match(logs[0]!, /nothing stops the command from connecting directly/);
-      assert.deepEqual(await leftovers(state), []);
-    })
-  ));
-
-Deno.test("runSandbox() refuses a command that does not exist", () =>
-  withState(async (state) => {
-    await assert.rejects(
-      runSandbox({ ...await baseOptions(state, 9), isolation: "env", command: ["no-such-tool-x"] }),
-      /Command "no-such-tool-x" not found/,
-    );
-    assert.deepEqual(await leftovers(state), []);
-  }));
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -1,0 +1,106 @@
+/** The upstream, state folder and runSandbox() options the sandbox tests share. */
+import { join } from "node:path";
+import type { RunSandboxOptions } from "../proxy/sandbox/mod.ts";
+import { CertificateAuthority, startProxyService } from "../proxy/mod.ts";
+
+/** curl may read api.github.com (L7, read-only). */
+export const POLICY_GITHUB_READ_ONLY = [
+  "version: 1",
+  "network_policies:",
+  "  gh_ro:",
+  "    endpoints:",
+  "      - { host: api.github.com, port: 443, protocol: rest, access: read-only }",
+  "    binaries: [{ path: /usr/bin/curl }]",
+  "",
+].join("\n");
+
+/** A policy letting `binary` read `upstream.test:PORT` (L7, read-only). */
+export function policyFor(binary: string, port: number): string {
+  return [
+    "version: 1",
+    "network_policies:",
+    "  upstream:",
+    "    endpoints:",
+    `      - { host: upstream.test, port: ${port}, protocol: rest, access: read-only }`,
+    `    binaries: [{ path: ${binary} }]`,
+    "",
+  ].join("\n");
+}
+
+/** Run `fn` with a plain HTTP upstream on 127.0.0.1 answering "hello from upstream". */
+export async function withUpstream(fn: (port: number) => Promise<void>): Promise<void> {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("hello from upstream\n"),
+  );
+  try {
+    await fn(server.addr.port);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+/** Run `fn` in a fresh temporary folder, removed afterwards. */
+export async function withState(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "tg-sbx-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** runSandbox() options with the real proxy of `sandbox run` for policy `p.yaml`. */
+export async function baseOptions(
+  state: string,
+  port: number,
+  binary = "/usr/bin/curl",
+  extra: { policy?: string; resolve?: string[]; upstreamCaFiles?: string[] } = {},
+): Promise<Omit<RunSandboxOptions, "command" | "isolation">> {
+  const stateDir = join(state, ".tollgate");
+  const policiesDir = join(state, "policies");
+  await Deno.mkdir(policiesDir, { recursive: true });
+  await Deno.writeTextFile(join(policiesDir, "p.yaml"), extra.policy ?? policyFor(binary, port));
+  const ca = await CertificateAuthority.loadOrCreate(stateDir);
+  return {
+    stateDir,
+    caPem: ca.certPem,
+    readOnly: [policiesDir],
+    skillPath: "/tollgate/skills/policy_advisor.md",
+    env: { PATH: Deno.env.get("PATH") },
+    cwd: state,
+    stdio: "null" as const,
+    startProxy: () =>
+      startProxyService({
+        policy: "p",
+        policiesDir,
+        stateDir,
+        ca,
+        resolve: extra.resolve ?? [`upstream.test:${port}:127.0.0.1`],
+        upstreamCaFiles: extra.upstreamCaFiles,
+        skillPath: "/tollgate/skills/policy_advisor.md",
+      }),
+  };
+}
+
+/** What a sandbox run left in `state`: sandbox folders and netns forwarders still running. */
+export async function leftovers(state: string): Promise<string[]> {
+  const found: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(join(state, ".tollgate", "sandboxes"))) {
+      found.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const ps = await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output();
+  for (const line of new TextDecoder().decode(ps.stdout).split("\n")) {
+    if (line.includes("netns_forwarder.ts") && line.includes(state)) found.push(line);
+  }
+  return found;
+}
+
+/** Resolve after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

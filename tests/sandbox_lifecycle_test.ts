@@ -1,0 +1,100 @@
+/**
+ * `runSandbox()` with real processes: exit status, abort, env mode, a missing command, and
+ * nothing left behind.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
+import { baseOptions, delay, leftovers, withState, withUpstream } from "./sandbox_fixtures.ts";
+
+const netnsAvailable = (await detectIsolation()) === "netns";
+
+Deno.test({
+  name: "runSandbox() returns the command's exit status and leaves nothing running",
+  ignore: !netnsAvailable,
+  fn: () =>
+    withState(async (state) => {
+      // A duration no other run uses: another checkout's copy of this test may be running.
+      const sleep = `sleep 300.${crypto.getRandomValues(new Uint32Array(1))[0]}`;
+      const code = await runSandbox({
+        ...await baseOptions(state, 9),
+        isolation: "netns",
+        // A background process must not outlive the sandbox either.
+        command: ["sh", "-c", `${sleep} & exit 7`],
+      });
+      assert.equal(code, 7);
+      assert.deepEqual(await leftovers(state), []);
+      const ps = await new Deno.Command("pgrep", { args: ["-f", `^${sleep}$`] }).output();
+      assert.equal(ps.code, 1, "the background sleep was killed with the namespace");
+    }),
+});
+
+Deno.test({
+  name: "runSandbox() stops the command when its signal aborts",
+  ignore: !netnsAvailable,
+  fn: () =>
+    withState(async (state) => {
+      const stop = new AbortController();
+      const marker = join(state, "started");
+      const running = runSandbox({
+        ...await baseOptions(state, 9),
+        isolation: "netns",
+        signal: stop.signal,
+        graceMs: 200,
+        command: ["sh", "-c", `touch ${marker}; sleep 301`],
+      });
+      while (!(await Deno.stat(marker).then(() => true, () => false))) await delay(20);
+      stop.abort();
+      // The shell is the namespace's init and ignores SIGTERM: SIGKILL after the grace time.
+      assert.equal(await running, 137);
+      assert.deepEqual(await leftovers(state), []);
+      const ps = await new Deno.Command("pgrep", { args: ["-f", "^sleep 301$"] }).output();
+      assert.equal(ps.code, 1);
+    }),
+});
+
+Deno.test("runSandbox() in env mode sets every variable, warns, and proxies with identity", () =>
+  withState((state) =>
+    withUpstream(async (port) => {
+      const logs: string[] = [];
+      const out = join(state, "env.txt");
+      const body = join(state, "body.txt");
+      const code = await runSandbox({
+        ...await baseOptions(state, port),
+        isolation: "env",
+        command: ["sh", "-c", `env > ${out}; curl -sS -o ${body} http://upstream.test:${port}/`],
+        onLog: (line) => logs.push(line),
+      });
+      assert.equal(code, 0);
+      assert.equal(await Deno.readTextFile(body), "hello from upstream\n");
+      const env = Object.fromEntries(
+        (await Deno.readTextFile(out)).trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2)),
+      );
+      const proxy = env.HTTP_PROXY as string;
+      assert.match(proxy, /^http:\/\/127\.0\.0\.1:\d+$/);
+      for (const key of ["HTTPS_PROXY", "http_proxy", "https_proxy"]) assert.equal(env[key], proxy);
+      assert.equal(env.NO_PROXY, "127.0.0.1,localhost,::1");
+      assert.equal(env.no_proxy, "127.0.0.1,localhost,::1");
+      for (
+        const key of ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO"]
+      ) {
+        assert.match(env[key]!, /\/sandboxes\/sb-[0-9a-f]{8}\/public\/ca-bundle\.pem$/, key);
+      }
+      for (const key of ["NODE_EXTRA_CA_CERTS", "DENO_CERT"]) {
+        assert.match(env[key]!, /\/public\/tollgate-ca\.pem$/, key);
+      }
+      assert.equal(env.TOLLGATE_SKILL, "/tollgate/skills/policy_advisor.md");
+      assert.equal(logs.length, 1);
+      assert.match(logs[0]!, /nothing stops the command from connecting directly/);
+      assert.deepEqual(await leftovers(state), []);
+    })
+  ));
+
+Deno.test("runSandbox() refuses a command that does not exist", () =>
+  withState(async (state) => {
+    await assert.rejects(
+      runSandbox({ ...await baseOptions(state, 9), isolation: "env", command: ["no-such-tool-x"] }),
+      /Command "no-such-tool-x" not found/,
+    );
+    assert.deepEqual(await leftovers(state), []);
+  }));
