@@ -1,75 +1,17 @@
 /**
- * Issue #14, items 13-16: the agent contract as a harness written for NVIDIA OpenShell's
- * policy advisor sees it. Each test names the OpenShell source it copies: the e2e steps in
- * `e2e/policy-advisor/` (test.sh, wait-smoke.sh), and `policy_local.rs` /
- * `openshell-policy/src/lib.rs` on main (after PR #2850).
+ * Issue #14, items 13-15: the agent contract as a harness written for NVIDIA OpenShell's
+ * policy advisor sees it: chunk state, rejections, 404s, the 403's header, /v1/denials. Each
+ * test names the OpenShell source it copies: the e2e steps in `e2e/policy-advisor/` (test.sh,
+ * wait-smoke.sh), and `policy_local.rs` on main (after PR #2850).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parse } from "yaml";
-import { ProposalStore } from "../gateway/mod.ts";
-import { runCli } from "../cli/mod.ts";
-import { startProxyService } from "../proxy/mod.ts";
-import { detectIsolation } from "../proxy/sandbox/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { curlArgs, rawRequest } from "./support/mod.ts";
-import { makeRepo, putProposal, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
+import { TEAM_POLICY } from "./gateway_fixtures.ts";
+import { proposalBody, submit, withProxy } from "./openshell_fixtures.ts";
 
-const LOCAL = "http://policy.local";
 const HEX64 = /^[0-9a-f]{64}$/;
-/** `PolicyFile` in openshell-policy/src/lib.rs: `deny_unknown_fields` over these keys. */
-const OPENSHELL_TOP_KEYS = [
-  "version",
-  "filesystem_policy",
-  "landlock",
-  "process",
-  "network_policies",
-  "network_middlewares",
-];
-
-interface Harness {
-  repo: TempRepo;
-  store: ProposalStore;
-  port: number;
-  call(path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
-}
-
-async function withProxy(fn: (h: Harness) => Promise<void>, policy = TEAM_POLICY): Promise<void> {
-  const repo = await makeRepo({ policy });
-  const store = new ProposalStore({ policiesDir: repo.policies });
-  const service = await startProxyService({
-    policy: "team",
-    policiesDir: repo.policies,
-    stateDir: join(repo.root, ".tollgate"),
-    sink: store,
-  });
-  const proxy = ["-x", `http://127.0.0.1:${service.port}`];
-  const call = async (path: string, body?: unknown) => {
-    const data = body === undefined ? [] : ["--data-binary", JSON.stringify(body)];
-    const res = await curlArgs([...proxy, ...data, `${LOCAL}${path}`]);
-    return { status: res.status, json: JSON.parse(res.body) };
-  };
-  try {
-    await fn({ repo, store, port: service.port, call });
-  } finally {
-    await service.close();
-    await repo.cleanup();
-  }
-}
-
-// OpenShell's submit body; `intent_summary` is optional there (`Option<String>`).
-function proposalBody(withSummary = true) {
-  const { rule } = putProposal();
-  const operations = [{ addRule: { ruleName: "gh_contents_write", rule } }];
-  return withSummary ? { intent_summary: "write x.md", operations } : { operations };
-}
-
-async function submit(h: Harness, withSummary = true): Promise<string> {
-  const res = await h.call("/v1/proposals", proposalBody(withSummary));
-  assert.equal(res.status, 202, JSON.stringify(res.json));
-  assert.notEqual(res.json.accepted_chunks, 0);
-  return (res.json.accepted_chunk_ids as string[])[0]!;
-}
 
 const CHUNK_STATE_KEYS = [
   "application_error",
@@ -200,122 +142,3 @@ Deno.test("openshell #15: each /v1/denials entry keeps OpenShell's raw line in `
     assert.ok(entry!.line.includes(" OCSF ") && entry!.line.includes(" DENIED "));
     assert.ok(!entry!.line.includes("s3cret"));
   }));
-
-Deno.test("openshell #16: an approved policy has only keys OpenShell's parser accepts; the revision is a comment", () =>
-  withProxy(async (h) => {
-    const id = await submit(h);
-    const result = await h.store.approve(id, { approvedBy: "alice" });
-    const text = await Deno.readTextFile(join(h.repo.policies, "team.yaml"));
-    for (const key of Object.keys(parse(text))) {
-      assert.ok(OPENSHELL_TOP_KEYS.includes(key), `OpenShell refuses top-level key "${key}"`);
-    }
-    // The old `revision: 3` key was migrated in place, and the counter still counts.
-    assert.match(text, /^version: 1\n# tollgate-revision: 4\n/m);
-    assert.equal(result.revision, 4);
-    assert.equal(loadPolicyText(text, "team.yaml").policy.revision, 4);
-    // The proxy reloads from its file watch: wait for it rather than read before it has.
-    let revision: unknown;
-    for (const deadline = Date.now() + 10_000; revision !== 4 && Date.now() < deadline;) {
-      revision = (await h.call("/v1/policy/current")).json.revision;
-      if (revision !== 4) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.equal(revision, 4, "the proxy serves the approved revision");
-  }));
-
-Deno.test("openshell #16: a file with a legacy revision key still loads at its revision; shipped policies have none", async () => {
-  assert.equal(loadPolicyText(TEAM_POLICY, "team.yaml").policy.revision, 3);
-  const dir = new URL("../policies/", import.meta.url);
-  const files = [
-    "demo.yaml",
-    ...[...Deno.readDirSync(new URL("examples/", dir))].map((e) => `examples/${e.name}`),
-  ];
-  // auto_approve.yaml holds Tollgate's auto-approval patterns, not a policy OpenShell loads.
-  const policies = files.filter((f) => f.endsWith(".yaml") && f !== "examples/auto_approve.yaml");
-  for (const name of policies) {
-    const text = await Deno.readTextFile(new URL(name, dir));
-    for (const key of Object.keys(parse(text))) {
-      assert.ok(OPENSHELL_TOP_KEYS.includes(key), `${name}: OpenShell refuses "${key}"`);
-    }
-  }
-});
-
-async function sandboxDeny(isolate: "env" | "netns"): Promise<{ path: string; skill: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "tg-contract-" });
-  try {
-    await Deno.mkdir(join(dir, "policies"));
-    await Deno.writeTextFile(join(dir, "policies", "p.yaml"), "version: 1\n");
-    const out = join(dir, "out");
-    await Deno.mkdir(out);
-    // Inside the sandbox: take the 403's read_skill path and read that file, as an agent would.
-    const script = `curl -sS http://blocked.example/x > "$0/deny.json"; ` +
-      `p=$(sed -n 's/.*"action":"read_skill","path":"\\([^"]*\\)".*/\\1/p' "$0/deny.json"); ` +
-      `printf %s "$p" > "$0/path.txt"; cat "$p" > "$0/skill.txt"`;
-    const env = { PATH: Deno.env.get("PATH"), HOME: dir, NO_COLOR: "1" };
-    let err = "";
-    const ctx = {
-      cwd: dir,
-      env,
-      out: () => {},
-      err: (t: string) => void (err += t),
-      isTTY: false,
-      signal: new AbortController().signal,
-      setExitCode: () => {},
-    };
-    const args = ["sandbox", "run", "--policy", "p", "--isolate", isolate, "--"];
-    assert.equal(await runCli([...args, "sh", "-c", script, out], ctx), 0, err);
-    const read = (name: string) => Deno.readTextFile(join(out, name)).catch(() => "");
-    return { path: await read("path.txt"), skill: await read("skill.txt") };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-for (const isolate of ["env", "netns"] as const) {
-  Deno.test(`openshell #13: in a ${isolate} sandbox, next_steps[0].path names a skill the command can read, not the host checkout (test.sh check-skill)`, async (t) => {
-    if (isolate === "netns" && await detectIsolation() !== "netns") {
-      return void await t.step({ name: "netns unavailable here", ignore: true, fn: () => {} });
-    }
-    const shipped = await Deno.readTextFile(
-      new URL("../skills/policy_advisor.md", import.meta.url),
-    );
-    const { path, skill } = await sandboxDeny(isolate);
-    assert.ok(path.startsWith("/"), `read_skill path: "${path}"`);
-    assert.ok(!path.startsWith(new URL("..", import.meta.url).pathname), path);
-    assert.equal(skill, shipped, `the sandbox read ${path}`);
-  });
-}
-
-Deno.test("openshell #13: in a netns sandbox the skill is also at OpenShell's paths under /etc/openshell/skills", async (t) => {
-  if (await detectIsolation() !== "netns") {
-    return void await t.step({ name: "netns unavailable here", ignore: true, fn: () => {} });
-  }
-  const shipped = await Deno.readTextFile(new URL("../skills/policy_advisor.md", import.meta.url));
-  const dir = await Deno.makeTempDir({ prefix: "tg-contract-" });
-  try {
-    await Deno.mkdir(join(dir, "policies"));
-    await Deno.writeTextFile(join(dir, "policies", "p.yaml"), "version: 1\n");
-    const out = join(dir, "out");
-    await Deno.mkdir(out);
-    const script = `cat /etc/openshell/skills/policy_advisor.md > "$0/flat.md"; ` +
-      `cat /etc/openshell/skills/policy-advisor/SKILL.md > "$0/skill.md"; ` +
-      `touch /etc/openshell/skills/x 2> /dev/null && echo writable > "$0/writable"; true`;
-    let err = "";
-    const ctx = {
-      cwd: dir,
-      env: { PATH: Deno.env.get("PATH"), HOME: dir, NO_COLOR: "1" },
-      out: () => {},
-      err: (text: string) => void (err += text),
-      isTTY: false,
-      signal: new AbortController().signal,
-      setExitCode: () => {},
-    };
-    const args = ["sandbox", "run", "--policy", "p", "--isolate", "netns", "--"];
-    assert.equal(await runCli([...args, "sh", "-c", script, out], ctx), 0, err);
-    const read = (name: string) => Deno.readTextFile(join(out, name)).catch(() => "");
-    assert.equal(await read("flat.md"), shipped);
-    assert.match(await read("skill.md"), /^---\nname: tollgate-policy-advisor/);
-    assert.equal(await read("writable"), "", "the skills are read-only in the sandbox");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
