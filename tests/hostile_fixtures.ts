@@ -1,4 +1,7 @@
-/** What the hostile tests share: a policy.local app over a proposal store, for one sandbox. */
+/**
+ * What the hostile tests share: a policy.local app over a proposal store, for one sandbox; the
+ * policy and the denied request of the resource-exhaustion tests.
+ */
 import type { ProposalStore } from "../gateway/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { createPolicyLocalApp } from "../proxy/policy_local/mod.ts";
@@ -21,3 +24,22 @@ export function policyLocal(
     },
   });
 }
+
+/** curl reads api.github.com; anything may POST to plain.example.com/upload/**. */
+export const RESOURCE_POLICY = `version: 1
+network_policies:
+  gh_ro:
+    endpoints:
+      - { host: api.github.com, port: 443, protocol: rest, access: read-only }
+    binaries: [{ path: /usr/bin/curl }]
+  uploads:
+    endpoints:
+      - host: plain.example.com
+        port: 80
+        protocol: rest
+        rules: [{ allow: { method: POST, path: "/upload/**" } }]
+    binaries: [{ path: "/**" }]
+`;
+/** A plain-HTTP request the resource policy denies. */
+export const DENIED_REQUEST =
+  "GET http://denied.example.com/ HTTP/1.1\r\nHost: denied.example.com\r\n\r\n";
