@@ -1,6 +1,6 @@
 /**
  * What the hostile tests share: a policy.local app over a proposal store, for one sandbox; the
- * policy and the denied request of the resource-exhaustion tests.
+ * policy and the denied request of the resource-exhaustion tests; a curl-only policy.
  */
 import type { ProposalStore } from "../gateway/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
@@ -43,3 +43,12 @@ network_policies:
 /** A plain-HTTP request the resource policy denies. */
 export const DENIED_REQUEST =
   "GET http://denied.example.com/ HTTP/1.1\r\nHost: denied.example.com\r\n\r\n";
+
+/** curl alone may read plain.example.com:80 (L7, read-only). */
+export const CURL_ONLY = `version: 1
+network_policies:
+  curl_plain:
+    endpoints:
+      - { host: plain.example.com, port: 80, protocol: rest, access: read-only }
+    binaries: [{ path: /usr/bin/curl }]
+`;
