@@ -1,16 +1,18 @@
 /**
  * Fixtures of the inbox tests: a gateway app over a temporary Git repository (for
- * `app.request()`), and a browser-like cookie jar that signs in and reads the CSRF token.
+ * `app.request()`), a browser-like cookie jar that signs in and reads the CSRF token, and a
+ * proposal to write one file.
  *
  * @module
  */
 
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CredentialStore, DirectoryWatcher, EventHub, ProposalStore } from "../gateway/mod.ts";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { createGatewayApp } from "../gateway/server/gateway_app.ts";
 import { type InboxSessionOptions, InboxSessions } from "../gateway/inbox/mod.ts";
-import { makeRepo, type TempRepo } from "./gateway_fixtures.ts";
+import { makeRepo, putProposal, type TempRepo } from "./gateway_fixtures.ts";
 
 /** A gateway app and what it is built on. */
 export interface InboxFixture {
@@ -86,4 +88,18 @@ export async function signInBrowser(f: InboxFixture, token: string): Promise<Bro
 /** A urlencoded form body. */
 export function form(fields: Record<string, string>): URLSearchParams {
   return new URLSearchParams(fields);
+}
+
+/** Submit a proposal to PUT `path` (rule `put_<path>`) to the inbox's store; its id. */
+export async function submitPut(
+  f: InboxFixture,
+  rationale?: string,
+  path = "x.md",
+): Promise<string> {
+  const input = putProposal(rationale);
+  const endpoint = input.rule.endpoints[0]!;
+  endpoint.rules = [{ allow: { method: "PUT", path: `/repos/o/r/contents/${path}` } }];
+  const result = await f.store.submit({ ...input, ruleName: `put_${path.replace(/\W/g, "_")}` });
+  assert.ok(result.accepted, JSON.stringify(result));
+  return result.proposal.id;
 }
