@@ -3,16 +3,7 @@
  * cases as Node http2 requests, to an HTTP/1.1 or an h2 origin; body caps and idle bodies.
  */
 import assert from "node:assert/strict";
-import {
-  type H2ClientRequest,
-  type H2TestUpstream,
-  nodeH2Requests,
-  startH2Upstream,
-  startTestProxy,
-  startTestUpstreams,
-  type TestProxy,
-  type TestUpstreams,
-} from "./support/mod.ts";
+import { type H2ClientRequest, type H2World, nodeH2Requests, withH2World } from "./support/mod.ts";
 import { cases, DELETE, endpoint, POLICY, VIEWER } from "./openshell_graphql_fixtures.ts";
 
 /** The same cases as HTTP/2 requests of Node's http2 client (one session per host). */
@@ -30,29 +21,16 @@ function h2Cases(): { name: string; request: H2ClientRequest; status: number }[]
   });
 }
 
-async function withH2World(
-  run: (world: { proxy: TestProxy; upstreams: TestUpstreams; h2: H2TestUpstream }) => Promise<void>,
+function withGraphqlWorld(
+  run: (world: H2World) => Promise<void>,
   options: { idleTimeoutMs?: number } = {},
 ): Promise<void> {
-  const upstreams = await startTestUpstreams();
-  const h2 = await startH2Upstream(upstreams, ["gql.example.com"]);
-  const proxy = await startTestProxy({
-    policy: POLICY + endpoint("gql.example.com", 443),
-    upstreams,
-    resolve: [{ host: "gql.example.com", port: 443, address: "127.0.0.1", targetPort: h2.port }],
-    ...options,
-  });
-  try {
-    await run({ proxy, upstreams, h2 });
-  } finally {
-    await proxy.close();
-    await h2.close();
-    await upstreams.close();
-  }
+  const policy = POLICY + endpoint("gql.example.com", 443);
+  return withH2World({ policy, h2Host: "gql.example.com", ...options }, run);
 }
 
 Deno.test("graphql #13/#14 item 2: an h2-only client (Node http2) in an intercepted tunnel gets the same verdicts, to an HTTP/1.1 or an h2 origin; the judged bytes go upstream and the 403 names the operation", async () => {
-  await withH2World(async ({ proxy, upstreams, h2 }) => {
+  await withGraphqlWorld(async ({ proxy, upstreams, h2 }) => {
     const all = h2Cases();
     const denyDelete = {
       method: "POST",
@@ -95,7 +73,7 @@ Deno.test("graphql #13/#14 item 2: an h2-only client (Node http2) in an intercep
 });
 
 Deno.test("graphql #13/#14 items 2, 3: over h2, a GraphQL body over the cap is refused (413) and one that stops arriving gets the 408; nothing goes upstream", async () => {
-  await withH2World(async ({ proxy, upstreams }) => {
+  await withGraphqlWorld(async ({ proxy, upstreams }) => {
     const headers = { "content-type": "application/json" };
     const big = JSON.stringify({ query: VIEWER, variables: { pad: "x".repeat(70_000) } });
     const result = await nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, [

@@ -7,15 +7,11 @@
 import assert from "node:assert/strict";
 import {
   curl,
-  type H2TestUpstream,
+  type H2World,
   nodeH2Requests,
   rawRequest,
-  startH2Upstream,
-  startTestProxy,
-  startTestUpstreams,
-  type TestProxy,
-  type TestUpstreams,
   tunnelRequest,
+  withH2World,
 } from "./support/mod.ts";
 
 const POLICY = `version: 1
@@ -45,38 +41,12 @@ network_policies:
     binaries: [{ path: "/**" }]
 `;
 
-interface World {
-  proxy: TestProxy;
-  upstreams: TestUpstreams;
-  h2: H2TestUpstream;
-}
-
-async function withWorld(
-  run: (world: World) => Promise<void>,
+function withWorld(
+  run: (world: H2World) => Promise<void>,
   options: { idleTimeoutMs?: number } = {},
 ): Promise<void> {
-  const upstreams = await startTestUpstreams({ hosts: ["api.github.com"] });
-  const h2 = await startH2Upstream(upstreams, ["grpc.example.com"]);
-  const resolve = [{
-    host: "grpc.example.com",
-    port: 443,
-    address: "127.0.0.1",
-    targetPort: h2.port,
-  }];
-  const proxy = await startTestProxy({
-    policy: POLICY,
-    upstreams,
-    httpsHosts: ["api.github.com"],
-    resolve,
-    ...options,
-  });
-  try {
-    await run({ proxy, upstreams, h2 });
-  } finally {
-    await proxy.close();
-    await h2.close();
-    await upstreams.close();
-  }
+  const hosts = { upstreamHosts: ["api.github.com"], httpsHosts: ["api.github.com"] };
+  return withH2World({ policy: POLICY, ...hosts, h2Host: "grpc.example.com", ...options }, run);
 }
 
 Deno.test("toolchain #13.5: an h2-only client (Node http2) is served HTTP/2 inside interception; an allowed stream reaches an HTTP/1.1 origin, a denied one gets the JSON 403 and the session goes on", async () => {

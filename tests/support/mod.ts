@@ -21,6 +21,8 @@ export { waitFor, waitForLines } from "./wait_for.ts";
 export { syntheticPolicy } from "./synthetic_policy.ts";
 export { withTestProxy } from "./with_test_proxy.ts";
 export type { WithTestProxyOptions } from "./with_test_proxy.ts";
+export { withH2World } from "./with_h2_world.ts";
+export type { H2World, WithH2WorldOptions } from "./with_h2_world.ts";
 export { captureCli, runCliIn, withPolicyWorkspace } from "./cli_harness.ts";
 export type { CapturedCli, CaptureOptions } from "./cli_harness.ts";
 export { firstLines } from "./first_lines.ts";
