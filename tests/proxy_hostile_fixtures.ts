@@ -1,0 +1,46 @@
+/** The policy, proxy and request builders of the hostile corpus tests (plain HTTP and TLS). */
+import {
+  type TestProxy,
+  type TestProxyOptions,
+  type TestUpstreams,
+  withTestProxy,
+} from "./support/mod.ts";
+
+/** curl may use /public/** on plain.example.com:80 and api.github.com:443. */
+export const POLICY = `version: 1
+network_policies:
+  plain:
+    endpoints:
+      - host: plain.example.com
+        port: 80
+        protocol: rest
+        rules: [{ allow: { method: "*", path: "/public/**" } }]
+    binaries: [{ path: /usr/bin/curl }]
+  gh:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules: [{ allow: { method: "*", path: "/public/**" } }]
+    binaries: [{ path: /usr/bin/curl }]
+`;
+/** Every raw client here is "curl": the corpus tests parsing, not identity. */
+export const identity: TestProxyOptions["identity"] = {
+  resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }),
+};
+
+/** Run `run` against a test proxy for the corpus policy, with the given limits. */
+export function withProxy(
+  run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>,
+  limits: Pick<TestProxyOptions, "headTimeoutMs" | "idleTimeoutMs" | "maxConnections"> = {},
+): Promise<void> {
+  return withTestProxy({ policy: POLICY, identity, ...limits }, run);
+}
+
+/** The Host field of plain.example.com. */
+export const H = "Host: plain.example.com\r\n";
+/** A GET of `target` with the plain Host and `extra` fields. */
+export const get = (target: string, extra = ""): string =>
+  `GET ${target} HTTP/1.1\r\n${H}${extra}\r\n`;
+/** The absolute URL of `path` on plain.example.com. */
+export const url = (path: string): string => `http://plain.example.com${path}`;
