@@ -1,4 +1,6 @@
-/** The policy, proxy and clean-environment runner the toolchain tests (issue #13) share. */
+/**
+ * The policies, proxy and clean-environment runner the toolchain tests (issue #13) share.
+ */
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { type TestProxy, type TestUpstreams, withTestProxy } from "./support/mod.ts";
 
@@ -56,4 +58,24 @@ export async function runClean(
 export function proxyEnv(proxy: TestProxy): Record<string, string> {
   const url = `http://127.0.0.1:${proxy.port}`;
   return { https_proxy: url, HTTPS_PROXY: url, no_proxy: "", NO_PROXY: "" };
+}
+
+/** The python the proxy sees (/usr/bin/python3 is a link to it). */
+export const PYTHON = "/usr/bin/python3.11";
+/** The real clients the sandbox tests run. */
+export const CLIENTS = ["/usr/bin/curl", "/usr/bin/wget", "/usr/bin/node", PYTHON];
+
+/** api.github.com:443 read-only (L7), plain.test:80 read-only (L7), for the real clients. */
+export function policyYaml(): string {
+  const binaries = CLIENTS.map((path) => `{ path: ${path} }`).join(", ");
+  return [
+    "version: 1",
+    "network_policies:",
+    "  gh_ro:",
+    "    endpoints:",
+    "      - { host: api.github.com, port: 443, protocol: rest, access: read-only }",
+    "      - { host: plain.test, port: 80, protocol: rest, access: read-only }",
+    `    binaries: [${binaries}]`,
+    "",
+  ].join("\n");
 }

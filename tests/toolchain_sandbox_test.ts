@@ -8,17 +8,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CertificateAuthority, startProxyService } from "../proxy/mod.ts";
 import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
-import { runCli } from "../cli/mod.ts";
-import {
-  captureCli,
-  type CapturedCli,
-  startTestUpstreams,
-  type TestUpstreams,
-} from "./support/mod.ts";
+import { startTestUpstreams, type TestUpstreams } from "./support/mod.ts";
+import { policyYaml, PYTHON } from "./toolchain_fixtures.ts";
 
 const netnsAvailable = (await detectIsolation()) === "netns";
-const PYTHON = "/usr/bin/python3.11";
-const CLIENTS = ["/usr/bin/curl", "/usr/bin/wget", "/usr/bin/node", PYTHON];
 
 function exists(path: string): boolean {
   try {
@@ -27,21 +20,6 @@ function exists(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** api.github.com:443 read-only (L7), plain.test:80 read-only (L7), for the real clients. */
-function policyYaml(): string {
-  const binaries = CLIENTS.map((path) => `{ path: ${path} }`).join(", ");
-  return [
-    "version: 1",
-    "network_policies:",
-    "  gh_ro:",
-    "    endpoints:",
-    "      - { host: api.github.com, port: 443, protocol: rest, access: read-only }",
-    "      - { host: plain.test, port: 80, protocol: rest, access: read-only }",
-    `    binaries: [${binaries}]`,
-    "",
-  ].join("\n");
 }
 
 interface RunExtra {
@@ -238,35 +216,4 @@ Deno.test({
       for (const result of probes) assert.notEqual(result, "answered");
       assert.equal(probes.length, 3);
     }),
-});
-
-function capture(cwd: string): CapturedCli {
-  return captureCli(cwd, { env: { PATH: Deno.env.get("PATH"), NO_COLOR: "1" } });
-}
-
-Deno.test({
-  name: "toolchain #13.7: sandbox run says in one line how it is isolated; --quiet drops it",
-  ignore: !netnsAvailable,
-  fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "tg-tool-cli-" });
-    try {
-      await Deno.mkdir(join(dir, "policies"));
-      await Deno.writeTextFile(join(dir, "policies", "p.yaml"), policyYaml());
-      const loud = capture(dir);
-      const args = ["sandbox", "run", "--policy", "p", "--", "true"];
-      assert.equal(await runCli(args, loud.ctx), 0);
-      const lines = loud.err().trim().split("\n");
-      assert.equal(lines.length, 1, loud.err());
-      assert.match(
-        lines[0]!,
-        /^sandbox: private network namespace.*ports 80,443 .*trust store \(--isolate auto: .*\)$/,
-      );
-      const quiet = capture(dir);
-      const quietArgs = ["sandbox", "run", "--policy", "p", "--quiet", "--", "true"];
-      assert.equal(await runCli(quietArgs, quiet.ctx), 0);
-      assert.equal(quiet.err(), "");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
 });
