@@ -1,75 +1,14 @@
+/**
+ * A running gateway end to end: its token and listen address, the client's submit, approve and
+ * reject with the stream reporting each step, an approval reaching a real proxy, and a patch
+ * applied by hand with git am.
+ */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  GatewayClient,
-  GatewayError,
-  MAX_EVENT_TEXT_BYTES,
-  policyUpdated,
-  ProposalStore,
-  type PublishedPolicy,
-  type RunningGateway,
-  type ServerSentEvent,
-  startGateway,
-  subscribePolicy,
-} from "../gateway/mod.ts";
-import { parsePolicy, policyFromJson } from "../proxy/policy/mod.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
-import { makeRepo, putProposal, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
-
-/** `client` speaks with a proxy credential for "team"; `reviewer` with alice's. */
-async function withGateway(
-  fn: (
-    repo: TempRepo,
-    gw: RunningGateway,
-    client: GatewayClient,
-    reviewer: GatewayClient,
-  ) => Promise<void>,
-) {
-  const repo = await makeRepo();
-  const state = join(repo.root, ".tollgate");
-  const gw = await startGateway({
-    policiesDir: repo.policies,
-    stateDir: state,
-    listen: "127.0.0.1:0",
-  });
-  try {
-    const { token } = await gw.credentials.enrolProxy("team");
-    const alice = await gw.credentials.addReviewer("alice");
-    await fn(
-      repo,
-      gw,
-      new GatewayClient({ url: gw.url, token, waitSeconds: 5 }),
-      new GatewayClient({ url: gw.url, token: alice, waitSeconds: 5 }),
-    );
-  } finally {
-    await gw.close();
-    await repo.cleanup();
-  }
-}
-
-/** Collect stream events in the background until `stop` aborts. */
-function collect(
-  client: GatewayClient,
-  stop: AbortSignal,
-): { events: ServerSentEvent[]; done: Promise<void> } {
-  const events: ServerSentEvent[] = [];
-  const done = (async () => {
-    try {
-      for await (const e of client.events(stop)) events.push(e);
-    } catch (error) {
-      if (!stop.aborted) throw error;
-    }
-  })();
-  return { events, done };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
+import { GatewayError, ProposalStore, startGateway, subscribePolicy } from "../gateway/mod.ts";
+import { curl, startTestProxy, startTestUpstreams, waitFor } from "./support/mod.ts";
+import { putProposal, TEAM_POLICY } from "./gateway_fixtures.ts";
+import { collect, withGateway } from "./gateway_server_fixtures.ts";
 
 Deno.test("startGateway() guards its API with a 0600 bearer token and loopback only", async () => {
   const dir = await Deno.makeTempDir();
@@ -115,7 +54,7 @@ Deno.test("GatewayClient submits, approves and rejects; the stream reports each 
   await withGateway(async (repo, _gw, client, reviewer) => {
     const stop = new AbortController();
     const stream = collect(reviewer, stop.signal);
-    await until(() => stream.events.some((e) => e.event === "ready"), "ready");
+    await waitFor(() => stream.events.some((e) => e.event === "ready"), "ready");
     const submitted = await client.submit(putProposal());
     assert.ok(submitted.accepted);
     const id = submitted.proposal.id;
@@ -139,7 +78,7 @@ Deno.test("GatewayClient submits, approves and rejects; the stream reports each 
     const rejected = await waiting;
     assert.equal(rejected?.status, "rejected");
     assert.equal(rejected?.rejectionReason, "not needed");
-    await until(
+    await waitFor(
       () => stream.events.filter((e) => e.event === "proposal.decided").length === 2,
       "decided events",
     );
@@ -155,29 +94,6 @@ Deno.test("GatewayClient submits, approves and rejects; the stream reports each 
     assert.equal(updates[0].revision, 4);
     assert.match(updates[0].hash, /^[0-9a-f]{64}$/);
     assert.equal(await client.status("p-20990101T000000-aaaaaa"), undefined);
-  });
-});
-
-Deno.test("subscribePolicy() delivers manual edits (git am, git pull) and skips invalid files", async () => {
-  await withGateway(async (repo, _gw, client) => {
-    const stop = new AbortController();
-    const seen: number[] = [];
-    const running = subscribePolicy(
-      client,
-      "team",
-      (_text, v) => void seen.push(v.revision),
-      stop.signal,
-    );
-    await until(() => seen.length === 1, "initial policy");
-    const file = join(repo.policies, "team.yaml");
-    await Deno.writeTextFile(file, "version: 1\nnetwork_policies: {bad\n");
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(seen, [3]);
-    await Deno.writeTextFile(file, TEAM_POLICY.replace("revision: 3", "revision: 10"));
-    await until(() => seen.includes(10), "revision 10");
-    stop.abort();
-    await running;
-    assert.deepEqual(seen, [3, 10]);
   });
 });
 
@@ -201,7 +117,7 @@ Deno.test("an approval reaches a real proxy through the event stream", async () 
       const submitted = await client.submit(putProposal());
       assert.ok(submitted.accepted);
       await reviewer.approve(submitted.proposal.id);
-      await until(() => proxy.holder.current().revision === 4, "proxy at revision 4");
+      await waitFor(() => proxy.holder.current().revision === 4, "proxy at revision 4");
       const retry = await curl([url], options);
       assert.equal(retry.status, 200, retry.body);
       stop.abort();
@@ -217,12 +133,12 @@ Deno.test("a running gateway settles a proposal applied with git am and reports 
   await withGateway(async (repo, _gw, client, reviewer) => {
     const stop = new AbortController();
     const stream = collect(reviewer, stop.signal);
-    await until(() => stream.events.some((e) => e.event === "ready"), "ready");
+    await waitFor(() => stream.events.some((e) => e.event === "ready"), "ready");
     const submitted = await client.submit(putProposal());
     assert.ok(submitted.accepted);
     const id = submitted.proposal.id;
     await repo.git("am", "--quiet", join("policies", "pending", `${id}.patch`));
-    await until(
+    await waitFor(
       () =>
         stream.events.some((e) => e.event === "proposal.decided" && JSON.parse(e.data).id === id),
       "proposal.decided",
@@ -232,56 +148,4 @@ Deno.test("a running gateway settles a proposal applied with git am and reports 
     await stream.done;
     await Deno.stat(join(repo.policies, "approved", `${id}.patch`));
   });
-});
-
-/** A client that counts its policy fetches. */
-class CountingClient extends GatewayClient {
-  fetches = 0;
-  override policy(name: string, signal?: AbortSignal): Promise<PublishedPolicy | undefined> {
-    this.fetches++;
-    return super.policy(name, signal);
-  }
-}
-
-Deno.test("subscribePolicy() applies the text a policy.updated event carries, without a GET", async () => {
-  await withGateway(async (repo, gw, client, reviewer) => {
-    const stop = new AbortController();
-    const stream = collect(client, stop.signal);
-    const { token } = await gw.credentials.enrolProxy("team");
-    const counting = new CountingClient({ url: gw.url, token });
-    const seen: { text: string; revision: number; json?: string }[] = [];
-    const running = subscribePolicy(
-      counting,
-      "team",
-      (text, v) => void seen.push({ text, revision: v.revision, json: v.json }),
-      stop.signal,
-    );
-    await until(() => seen.length === 1, "initial policy");
-    assert.equal(counting.fetches, 1);
-    const submitted = await client.submit(putProposal());
-    assert.ok(submitted.accepted);
-    await reviewer.approve(submitted.proposal.id);
-    await until(() => seen.length === 2, "approved policy");
-    const onDisk = await Deno.readTextFile(join(repo.policies, "team.yaml"));
-    assert.equal(seen[1]?.revision, 4);
-    assert.equal(seen[1]?.text, onDisk);
-    // The validated policy rides along as JSON: the proxy validates it instead of the YAML.
-    assert.deepEqual(policyFromJson(seen[1]?.json ?? ""), parsePolicy(onDisk, "team.yaml").policy);
-    assert.equal(counting.fetches, 1);
-    const update = stream.events.find((e) => e.event === "policy.updated");
-    assert.equal(JSON.parse(update?.data ?? "{}").text, onDisk);
-    stop.abort();
-    await Promise.all([running, stream.done]);
-  });
-});
-
-Deno.test("policyUpdated() leaves out a text over the size cap", () => {
-  const snapshot = { name: "team", revision: 1, hash: "ab" };
-  const small = policyUpdated({ ...snapshot, text: "version: 1\n" });
-  assert.deepEqual(small.data, { ...snapshot, text: "version: 1\n" });
-  // Multi-byte characters count by their UTF-8 size.
-  const big = policyUpdated({ ...snapshot, text: "é".repeat(MAX_EVENT_TEXT_BYTES / 2 + 1) });
-  assert.deepEqual(big.data, snapshot);
-  const edge = "é".repeat(MAX_EVENT_TEXT_BYTES / 2);
-  assert.equal(policyUpdated({ ...snapshot, text: edge }).data.text, edge);
 });

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 
 /**
- * Resolve once `check()` holds; fail the test after `timeoutMs` (10 s by default).
+ * Resolve once `check()` holds (or resolves true); fail the test after `timeoutMs` (10 s by
+ * default).
  *
  * @example
  * ```ts
@@ -20,15 +21,15 @@ import assert from "node:assert/strict";
  * ```
  */
 export async function waitFor(
-  check: () => boolean,
+  check: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 10_000,
 ): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-    if (check()) return;
+    if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  if (!check()) assert.fail(`Timed out waiting for ${what}`);
+  if (!(await check())) assert.fail(`Timed out waiting for ${what}`);
 }
 
 /**
