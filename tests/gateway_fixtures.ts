@@ -5,9 +5,10 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { CliContext } from "../cli/mod.ts";
-import type { ProposalInput } from "../proxy/policy_local/mod.ts";
+import type { ProposalInput, ProposalSink } from "../proxy/policy_local/mod.ts";
 
 /** A starting policy with comments, an L7 GitHub rule and a trailing section. */
 export const TEAM_POLICY = `# Team policy: reviewed in Git.
@@ -97,6 +98,13 @@ export function putProposal(rationale = "I need to update x.md"): ProposalInput 
       binaries: [{ path: "/usr/bin/curl" }],
     },
   };
+}
+
+/** Submit `input` (the narrow PUT by default) to `sink`; the id of the accepted proposal. */
+export async function submitted(sink: ProposalSink, input = putProposal()): Promise<string> {
+  const result = await sink.submit(input);
+  assert.ok(result.accepted, JSON.stringify(result));
+  return result.proposal.id;
 }
 
 /** A rationale built to break patches, mail parsing and terminals. */

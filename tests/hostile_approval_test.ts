@@ -11,15 +11,15 @@ import { ProposalConflictError, ProposalStore } from "../gateway/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
 import { policyLocal } from "./hostile_fixtures.ts";
-import { makeRepo, putProposal, runTollgate, type TempRepo } from "./gateway_fixtures.ts";
+import {
+  makeRepo,
+  putProposal,
+  runTollgate,
+  submitted,
+  type TempRepo,
+} from "./gateway_fixtures.ts";
 
 const netns = (await detectIsolation()) === "netns";
-
-async function submitted(store: ProposalStore, input = putProposal()): Promise<string> {
-  const result = await store.submit(input);
-  assert.ok(result.accepted, JSON.stringify(result));
-  return result.proposal.id;
-}
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.lstat(path).then(() => true, () => false);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { GatewayClient, ProposalStore, startGateway } from "../gateway/mod.ts";
 import type { ProposalInput, ProposalSink } from "../proxy/policy_local/mod.ts";
 import { FakeSink } from "../proxy/policy_local/_test_fakes.ts";
-import { makeRepo, putProposal } from "./gateway_fixtures.ts";
+import { makeRepo, putProposal, submitted } from "./gateway_fixtures.ts";
 
 /** A sink under test, with the reviewer's side of it. */
 interface SinkHarness {
@@ -74,12 +74,6 @@ function metadataProposal(): ProposalInput {
   const input = putProposal("read the instance credentials");
   input.rule.endpoints[0]!.host = METADATA;
   return input;
-}
-
-async function submitted(sink: ProposalSink, input = putProposal()): Promise<string> {
-  const result = await sink.submit(input);
-  assert.ok(result.accepted, JSON.stringify(result));
-  return result.proposal.id;
 }
 
 const CASES: [string, (h: SinkHarness) => Promise<void>][] = [
