@@ -2,107 +2,39 @@
  * The import rules of ARCHITECTURE.md and STYLE.md, checked from the import lines themselves.
  */
 import assert from "node:assert/strict";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, relative } from "node:path";
+import {
+  allImports,
+  codeEdges,
+  cycles,
+  isTest,
+  loadedFiles,
+  root,
+  sourceFiles,
+} from "./import_graph.ts";
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const SOURCE_DIRS = ["proxy", "gateway", "cli", "scripts"];
+/** The longest a .ts file may be (STYLE: files of at most 250 lines, tests included). */
+const MAX_LINES = 250;
 
-async function sourceFiles(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory && entry.name !== "testdata") files.push(...await sourceFiles(path));
-    else if (entry.isFile && entry.name.endsWith(".ts")) files.push(path);
+/** The .ts files Git tracks, or would track (untracked and not ignored), outside node_modules. */
+async function trackedTsFiles(): Promise<string[]> {
+  const args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "*.ts"];
+  const { stdout } = await new Deno.Command("git", { args, cwd: root, stdout: "piped" }).output();
+  const files = new TextDecoder().decode(stdout).split("\0");
+  return [...new Set(files)].filter((f) => f !== "" && !f.startsWith("node_modules/"));
+}
+
+Deno.test("architecture: every tracked .ts file, tests included, is at most 250 lines", async () => {
+  // #18 asked for one clear codebase: a long file is split by theme, never let grow.
+  const long: string[] = [];
+  for (const file of await trackedTsFiles()) {
+    // A file deleted in the working tree but still in the index has no length to check.
+    const text = await Deno.readTextFile(join(root, file)).catch(() => "");
+    const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+    if (lines > MAX_LINES) long.push(`${file}: ${lines} lines`);
   }
-  return files;
-}
-
-function relativeImports(text: string): string[] {
-  const specifiers = [...text.matchAll(/(?:import|export)[^"';]*?from\s+"(\.[^"]+)"/g)];
-  return specifiers.map((m) => m[1]!);
-}
-
-async function allImports(): Promise<{ from: string; to: string }[]> {
-  const edges: { from: string; to: string }[] = [];
-  for (const dir of SOURCE_DIRS) {
-    for (const file of await sourceFiles(join(root, dir))) {
-      const text = await Deno.readTextFile(file);
-      for (const spec of relativeImports(text)) {
-        edges.push({
-          from: relative(root, file),
-          to: relative(root, resolve(dirname(file), spec)),
-        });
-      }
-    }
-  }
-  return edges;
-}
-
-const isTest = (path: string) => path.endsWith("_test.ts");
-
-/** A file's imports and re-exports in code (not in comments); `import type` only with `types`. */
-async function codeImports(file: string, types = false): Promise<string[]> {
-  const code = (await Deno.readTextFile(join(root, file))).replace(/^\s*(\*|\/\/).*$/gm, "");
-  const pattern = types
-    ? /(?:import|export)[^"';]*?from\s+"(\.[^"]+)"/g
-    : /(?:import|export)(?!\s+type\b)[^"';]*?from\s+"(\.[^"]+)"/g;
-  return [...code.matchAll(pattern)].map((m) =>
-    relative(root, resolve(dirname(join(root, file)), m[1]!))
-  );
-}
-
-/** The import edges between the product's files (tests left out). */
-async function codeEdges(types: boolean): Promise<{ from: string; to: string }[]> {
-  const edges: { from: string; to: string }[] = [];
-  for (const dir of SOURCE_DIRS) {
-    for (const file of await sourceFiles(join(root, dir))) {
-      const from = relative(root, file);
-      if (isTest(from)) continue;
-      for (const to of await codeImports(from, types)) edges.push({ from, to });
-    }
-  }
-  return edges;
-}
-
-/** The cycles of a graph: its strongly connected components of two or more nodes (Tarjan). */
-function cycles(edges: { from: string; to: string }[]): string[][] {
-  const next = new Map<string, Set<string>>();
-  for (const { from, to } of edges) {
-    if (from !== to) next.set(from, (next.get(from) ?? new Set()).add(to));
-  }
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const found: string[][] = [];
-  const visit = (node: string) => {
-    index.set(node, index.size);
-    low.set(node, index.get(node)!);
-    stack.push(node);
-    for (const to of next.get(node) ?? []) {
-      if (!index.has(to)) visit(to);
-      if (stack.includes(to)) low.set(node, Math.min(low.get(node)!, low.get(to)!));
-    }
-    if (low.get(node) !== index.get(node)) return;
-    const component = stack.splice(stack.indexOf(node));
-    if (component.length > 1) found.push(component.sort());
-  };
-  for (const node of next.keys()) if (!index.has(node)) visit(node);
-  return found;
-}
-
-/** Every file loaded, transitively, when `entry` starts (computed dynamic imports excluded). */
-async function loadedFiles(entry: string): Promise<Set<string>> {
-  const seen = new Set<string>();
-  const todo = [entry];
-  while (todo.length > 0) {
-    const file = todo.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    todo.push(...await codeImports(file));
-  }
-  return seen;
-}
+  assert.deepEqual(long, []);
+});
 
 Deno.test("architecture: the proxy never imports the gateway, the CLI or scripts", async () => {
   const bad = (await allImports()).filter((e) =>
