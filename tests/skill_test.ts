@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compilePolicy } from "../proxy/policy/mod.ts";
+import { l7Denial } from "./support/mod.ts";
 import {
   createPolicyLocalApp,
   GUIDANCE,
@@ -24,17 +25,9 @@ import {
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const skill = await Deno.readTextFile(join(root, "skills", "policy_advisor.md"));
 
-const denial = renderDenyResponse({
-  verdict: "deny",
-  layer: "l7",
-  reason: "PUT /repos/o/r/contents/x.md not permitted by policy",
-  policy: "gh_ro",
-  host: "api.github.com",
-  port: 443,
-  binary: "/usr/bin/curl",
-  method: "PUT",
-  path: "/repos/o/r/contents/x.md",
-}, { skillPath: "/etc/tollgate/skills/policy_advisor.md" });
+const denial = renderDenyResponse(l7Denial(), {
+  skillPath: "/etc/tollgate/skills/policy_advisor.md",
+});
 const denyBody = JSON.parse(denial.body);
 
 Deno.test("skill names every policy.local route", () => {

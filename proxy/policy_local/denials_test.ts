@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
 import { configEvent, type OcsfEvent, ocsfEventFromDecision, OcsfLog } from "../ocsf/mod.ts";
 import type { Decision } from "../policy/mod.ts";
+import { l7Denial } from "../../tests/support/mod.ts";
 import { BASE, json, ours, withApp } from "./_test_fakes.ts";
 
 const T = Date.UTC(2026, 4, 6, 17, 2, 4);
 
-const l7Deny: Decision = {
-  verdict: "deny",
-  layer: "l7",
-  reason: "PUT /repos/o/r/contents/x.md not permitted by policy",
-  policy: "gh_ro",
-  host: "api.github.com",
-  port: 443,
-  binary: "/usr/bin/curl",
-  method: "PUT",
-  path: "/repos/o/r/contents/x.md",
-};
+const l7Deny = l7Denial();
 const l4Deny: Decision = {
   verdict: "deny",
   layer: "l4",

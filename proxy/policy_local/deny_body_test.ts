@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Decision } from "../policy/mod.ts";
+import { l7Denial } from "../../tests/support/mod.ts";
 import { renderDenyResponse } from "./deny_body.ts";
 import { denyNextSteps } from "./next_steps.ts";
 import { renderErrorResponse } from "./rendered_response.ts";
@@ -27,15 +28,7 @@ const NEXT_STEPS = [
 ];
 
 const l7Deny: Decision = {
-  verdict: "deny",
-  layer: "l7",
-  reason: "PUT /repos/o/r/contents/x.md not permitted by policy",
-  policy: "gh_ro",
-  host: "api.github.com",
-  port: 443,
-  binary: "/usr/bin/curl",
-  method: "PUT",
-  path: "/repos/o/r/contents/x.md",
+  ...l7Denial(),
   ruleMissing: {
     type: "rest_allow",
     layer: "l7",
