@@ -5,43 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type ApproveStep, ProposalStore } from "../gateway/mod.ts";
+import { ProposalStore } from "../gateway/mod.ts";
 import { listProposalFiles } from "../gateway/proposals/proposal_files.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
 import { autoApproveRepo, scopedRepo, scopedRule } from "./automation_fixtures.ts";
+import { APPROVE_STEPS, killAt } from "./crash_fixtures.ts";
 
-/** Spawn `args`, wait until it says it paused before `step`, SIGKILL it. */
-async function killAt(args: string[], cwd: string, step: string): Promise<void> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", ...args],
-    cwd,
-    env: { RUST_BACKTRACE: "0", NO_COLOR: "1", TOLLGATE_TEST_PAUSE_AT: step },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const decoder = new TextDecoder();
-  let seen = "";
-  for await (const chunk of child.stderr) {
-    seen += decoder.decode(chunk);
-    if (seen.includes(`paused before ${step}`)) break;
-  }
-  child.kill("SIGKILL");
-  await child.status;
-  assert.match(seen, new RegExp(`paused before ${step}`));
-}
-
-const APPROVE_STEPS: ApproveStep[] = [
-  "load",
-  "apply",
-  "validate",
-  "bump",
-  "stamp",
-  "write",
-  "commit",
-  "move",
-  "signal",
-];
 const CHILD = new URL("./support/auto_submit_child.ts", import.meta.url).pathname;
 
 async function assertAutoConsistent(repo: TempRepo, step: string): Promise<void> {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { type ApproveStep, ProposalStore } from "../gateway/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
+import { APPROVE_STEPS, killAt } from "./crash_fixtures.ts";
 import {
   makeRepo,
   putProposal,
@@ -66,37 +67,10 @@ Deno.test("approvals from two processes at once never lose an update", async () 
   }
 });
 
-const STEPS: ApproveStep[] = [
-  "load",
-  "apply",
-  "validate",
-  "bump",
-  "stamp",
-  "write",
-  "commit",
-  "move",
-  "signal",
-];
-
 /** Start a real approving process, wait until it pauses before `step`, SIGKILL it. */
-async function killAt(repo: TempRepo, id: string, step: ApproveStep): Promise<void> {
+function killApproveAt(repo: TempRepo, id: string, step: ApproveStep): Promise<void> {
   const main = new URL("../main.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", main, "proposals", "approve", id, "--approved-by", "killed"],
-    cwd: repo.root,
-    env: { RUST_BACKTRACE: "0", NO_COLOR: "1", TOLLGATE_TEST_PAUSE_AT: step },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const decoder = new TextDecoder();
-  let seen = "";
-  for await (const chunk of child.stderr) {
-    seen += decoder.decode(chunk);
-    if (seen.includes(`paused before ${step}`)) break;
-  }
-  child.kill("SIGKILL");
-  await child.status;
-  assert.match(seen, new RegExp(`paused before ${step}`));
+  return killAt([main, "proposals", "approve", id, "--approved-by", "killed"], repo.root, step);
 }
 
 async function assertConsistent(repo: TempRepo, id: string, step: ApproveStep): Promise<void> {
@@ -120,11 +94,13 @@ async function assertConsistent(repo: TempRepo, id: string, step: ApproveStep): 
 }
 
 Deno.test("a kill at any approval step leaves the old or the new policy and one state", async () => {
-  const repos = await Promise.all(STEPS.map(() => makeRepo()));
+  const repos = await Promise.all(APPROVE_STEPS.map(() => makeRepo()));
   try {
     const ids = await Promise.all(repos.map(async (r) => (await submittedIds(r.policies, 1))[0]!));
-    await Promise.all(STEPS.map((step, i) => killAt(repos[i]!, ids[i]!, step)));
-    for (const [i, step] of STEPS.entries()) await assertConsistent(repos[i]!, ids[i]!, step);
+    await Promise.all(APPROVE_STEPS.map((step, i) => killApproveAt(repos[i]!, ids[i]!, step)));
+    for (const [i, step] of APPROVE_STEPS.entries()) {
+      await assertConsistent(repos[i]!, ids[i]!, step);
+    }
   } finally {
     await Promise.all(repos.map((r) => r.cleanup()));
   }
