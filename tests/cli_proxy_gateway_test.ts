@@ -2,28 +2,11 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { curlArgs } from "./support/mod.ts";
+import { notesProposal } from "./gateway_fixtures.ts";
 import { type CliContext, runCli } from "../cli/mod.ts";
 import { startGateway } from "../gateway/mod.ts";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-
-const PROPOSAL = {
-  intent_summary: "write the notes file",
-  operations: [{
-    addRule: {
-      ruleName: "put_notes",
-      rule: {
-        endpoints: [{
-          host: "api.github.com",
-          port: 443,
-          protocol: "rest",
-          rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/notes.md" } }],
-        }],
-        binaries: [{ path: "/usr/bin/curl" }],
-      },
-    },
-  }],
-};
 
 Deno.test("tollgate proxy --gateway takes its policy and reloads from the gateway", async () => {
   const dir = await Deno.makeTempDir();
@@ -67,7 +50,7 @@ Deno.test("tollgate proxy --gateway takes its policy and reloads from the gatewa
     const submitted = await curlArgs([
       ...proxy,
       "--data-binary",
-      JSON.stringify(PROPOSAL),
+      JSON.stringify(notesProposal()),
       "http://policy.local/v1/proposals",
     ]);
     assert.equal(submitted.status, 202, submitted.body);

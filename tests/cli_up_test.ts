@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { curlArgs, firstLines } from "./support/mod.ts";
 import { CredentialStore } from "../gateway/mod.ts";
+import { notesProposal } from "./gateway_fixtures.ts";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -34,23 +35,8 @@ Deno.test("tollgate up: one process serves the proxy and the gateway on one dire
     const current = await curlArgs([...proxy, "http://policy.local/v1/policy/current"]);
     assert.equal(current.status, 200);
     assert.equal(JSON.parse(current.body).revision, 0);
-    const proposal = {
-      intent_summary: "write one file",
-      operations: [{
-        addRule: {
-          ruleName: "put_notes",
-          rule: {
-            endpoints: [{
-              host: "api.github.com",
-              port: 443,
-              protocol: "rest",
-              rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/notes.md" } }],
-            }],
-            binaries: [{ path: "/usr/bin/curl" }],
-          },
-        },
-      }],
-    };
+    const proposal = notesProposal();
+
     const submitted = await curlArgs([
       ...proxy,
       "-X",

@@ -107,6 +107,23 @@ export async function submitted(sink: ProposalSink, input = putProposal()): Prom
   return result.proposal.id;
 }
 
+/** An agent's body for policy.local's /v1/proposals: rule "put_notes", curl's PUT of notes.md. */
+export function notesProposal(): Record<string, unknown> {
+  const rule = {
+    endpoints: [{
+      host: "api.github.com",
+      port: 443,
+      protocol: "rest",
+      rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/notes.md" } }],
+    }],
+    binaries: [{ path: "/usr/bin/curl" }],
+  };
+  return {
+    intent_summary: "write the notes file",
+    operations: [{ addRule: { ruleName: "put_notes", rule } }],
+  };
+}
+
 /** A rationale built to break patches, mail parsing and terminals. */
 export const HOSTILE_RATIONALE = [
   "Innocent start \x1b[31mRED\x1b[0m \x1b]0;title\x07 \x9b2J",
