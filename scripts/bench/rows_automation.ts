@@ -19,6 +19,7 @@ import type { RowInfo, Sample } from "./report.ts";
 import type { Row } from "./row.ts";
 import type { BenchSetup } from "./setup.ts";
 import { summarize } from "./stats.ts";
+import { timeRuns } from "./time_runs.ts";
 
 const ENFORCE_TIMEOUT_MS = 10_000;
 
@@ -88,25 +89,11 @@ async function timeAutoApprovals(
   count: number,
   run: number,
 ): Promise<Sample> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  // One untimed first: it pays Git, module and stream warm-up.
-  await autoOnce(gateway, fleet, `aw-${run}`).catch(() => {});
-  const start = performance.now();
-  for (let i = 0; i < count; i++) {
-    try {
-      latencies.push(await autoOnce(gateway, fleet, `au-${run}-${i}`));
-    } catch (error) {
-      errors++;
-      firstError ??= (error as Error).message;
-    }
-  }
-  return {
-    ...summarize(latencies, performance.now() - start),
-    errors,
-    ...(firstError ? { firstError } : {}),
-  };
+  return await timeRuns(
+    count,
+    () => autoOnce(gateway, fleet, `aw-${run}`),
+    (i) => autoOnce(gateway, fleet, `au-${run}-${i}`),
+  );
 }
 
 /** Submit one auto-approvable proposal; ms until the proxy enforces its revision. */

@@ -16,7 +16,7 @@ import { benchPolicyYaml, FIXED_EXE } from "./bench_policy.ts";
 import type { BenchSetup } from "./setup.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo, Sample } from "./report.ts";
-import { summarize } from "./stats.ts";
+import { timeRuns } from "./time_runs.ts";
 import { settleDisk } from "./settle_disk.ts";
 
 /** The policy name (file `bench.yaml`) the control rows propose against. */
@@ -178,28 +178,13 @@ async function timeProposals(
   submit: (i: number) => Promise<string>,
   pendingDir: string,
 ): Promise<Sample> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  // One untimed submission first: the first one pays module and Git warm-up.
-  await submit(count).catch(() => {});
-  const start = performance.now();
-  for (let i = 0; i < count; i++) {
+  // The untimed first submission pays module and Git warm-up.
+  return await timeRuns(count, () => submit(count), async (i) => {
     const t0 = performance.now();
-    try {
-      const id = await submit(i);
-      await waitForFile(pendingDir, `${id}.patch`, 5000);
-      latencies.push(performance.now() - t0);
-    } catch (error) {
-      errors++;
-      firstError ??= (error as Error).message;
-    }
-  }
-  return {
-    ...summarize(latencies, performance.now() - start),
-    errors,
-    ...(firstError ? { firstError } : {}),
-  };
+    const id = await submit(i);
+    await waitForFile(pendingDir, `${id}.patch`, 5000);
+    return performance.now() - t0;
+  });
 }
 
 async function waitForFile(dir: string, name: string, timeoutMs: number): Promise<void> {
