@@ -9,13 +9,8 @@
 
 import { join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import {
-  type CliContext,
-  CliFailure,
-  missingSubcommand,
-  resolveUserPath,
-  UsageError,
-} from "./context.ts";
+import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
+import { commandGroup } from "./_command_group.ts";
 import { isPolicyName, ProposalStore, safeJson, visibleText } from "../gateway/mod.ts";
 import { listLeases } from "../gateway/automation/mod.ts";
 import type { LeaseEntry, RuleRemoval } from "../gateway/client/mod.ts";
@@ -52,11 +47,11 @@ const STATE = ["--state <dir>", "state directory (its logs/ get CONFIG events)"]
  * ```
  */
 export function registerLeasesCommands(program: Command, ctx: CliContext): void {
-  const group = program.command("leases")
-    .description("List, revoke and clean up scoped rules (once, lease, session)")
-    .action(() => {
-      throw missingSubcommand(group);
-    });
+  const group = commandGroup(
+    program,
+    "leases",
+    "List, revoke and clean up scoped rules (once, lease, session)",
+  );
   group.command("list").description("List the scoped rules of every policy")
     .option(...POLICIES).option("--policy <name>", "only this policy").option("--json", "JSON")
     .action(async (o) => {

@@ -14,14 +14,8 @@ import {
   parseScope,
 } from "../gateway/automation/mod.ts";
 import { GUIDANCE } from "../proxy/policy_local/mod.ts";
-import {
-  type CliContext,
-  CliFailure,
-  missingSubcommand,
-  resolveUserPath,
-  UsageError,
-  useColor,
-} from "./context.ts";
+import { type CliContext, CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
+import { commandGroup } from "./_command_group.ts";
 import {
   gitUserName,
   isProposalId,
@@ -67,10 +61,7 @@ import { openStore } from "./_proposal_store.ts";
  * ```
  */
 export function registerProposalsCommands(program: Command, ctx: CliContext): void {
-  const group = program.command("proposals").description("Review, approve and reject proposals")
-    .action(() => {
-      throw missingSubcommand(group);
-    });
+  const group = commandGroup(program, "proposals", "Review, approve and reject proposals");
   group.command("list").description("List proposals, oldest first")
     .option(...POLICIES)
     .addOption(new Option("--status <status>", "only this state").choices(PROPOSAL_STATES))

@@ -7,13 +7,8 @@
  */
 
 import type { Command } from "@commander-js/extra-typings";
-import {
-  type CliContext,
-  CliFailure,
-  missingSubcommand,
-  resolveUserPath,
-  UsageError,
-} from "./context.ts";
+import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
+import { commandGroup } from "./_command_group.ts";
 import { CredentialStore, safeJson } from "../gateway/mod.ts";
 import { STATE_FLAG as STATE } from "./_flags.ts";
 import { requireStateHome } from "./_project.ts";
@@ -44,11 +39,11 @@ import { requireStateHome } from "./_project.ts";
  * ```
  */
 export function registerReviewersCommands(program: Command, ctx: CliContext): void {
-  const group = program.command("reviewers")
-    .description("Manage the reviewer credentials that may approve and reject over the API")
-    .action(() => {
-      throw missingSubcommand(group);
-    });
+  const group = commandGroup(
+    program,
+    "reviewers",
+    "Manage the reviewer credentials that may approve and reject over the API",
+  );
   group.command("add").description("Add a reviewer; prints its token once (stdout)")
     .argument("<name>").option(...STATE)
     .action(async (name, o) => {
