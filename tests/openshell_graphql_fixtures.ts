@@ -2,6 +2,7 @@
  * OpenShell's GraphQL e2e cases (e2e/rust/tests/forward_proxy_graphql_l7.rs) with its policy
  * and expected statuses, shared by the HTTP/1.1 and the HTTP/2 GraphQL tests.
  */
+import assert from "node:assert/strict";
 
 /** One endpoint of OpenShell's GraphQL policy, as a YAML list item. */
 export const endpoint = (host: string, port: number): string =>
@@ -81,4 +82,17 @@ export function cases(): [string, string, string | undefined, number][] {
     ["mutation_allowed", ...post(CREATE), 200],
     ["deny_rule_denied", ...post(DELETE), 403],
   ];
+}
+
+/** The 403 body `denied` names the Delete mutation, the operation a deny rule refuses. */
+export function assertNamesDelete(denied: Record<string, unknown>): void {
+  assert.equal(
+    denied.detail,
+    "GraphQL operation blocked by endpoint policy: mutation Delete { deleteRepository }",
+  );
+  assert.deepEqual(denied.operation, {
+    operation_type: "mutation",
+    operation_name: "Delete",
+    fields: ["deleteRepository"],
+  });
 }

@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { type H2ClientRequest, type H2World, nodeH2Requests, withH2World } from "./support/mod.ts";
-import { cases, DELETE, endpoint, POLICY, VIEWER } from "./openshell_graphql_fixtures.ts";
+import {
+  assertNamesDelete,
+  cases,
+  DELETE,
+  endpoint,
+  POLICY,
+  VIEWER,
+} from "./openshell_graphql_fixtures.ts";
 
 /** The same cases as HTTP/2 requests of Node's http2 client (one session per host). */
 function h2Cases(): { name: string; request: H2ClientRequest; status: number }[] {
@@ -59,15 +66,7 @@ Deno.test("graphql #13/#14 item 2: an h2-only client (Node http2) in an intercep
       const allowedBodies = all.filter((c) => c.status === 200).map((c) => c.request.body ?? "");
       assert.deepEqual(bodies(), allowedBodies, host);
       const denied = JSON.parse(result.responses.at(-1)!.body);
-      assert.equal(
-        denied.detail,
-        "GraphQL operation blocked by endpoint policy: mutation Delete { deleteRepository }",
-      );
-      assert.deepEqual(denied.operation, {
-        operation_type: "mutation",
-        operation_name: "Delete",
-        fields: ["deleteRepository"],
-      });
+      assertNamesDelete(denied);
     }
   });
 });

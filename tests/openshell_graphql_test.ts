@@ -13,7 +13,15 @@ import {
   tunnelRequest,
   withTestProxy,
 } from "./support/mod.ts";
-import { cases, DELETE, POLICY, post, type Send, VIEWER } from "./openshell_graphql_fixtures.ts";
+import {
+  assertNamesDelete,
+  cases,
+  DELETE,
+  POLICY,
+  post,
+  type Send,
+  VIEWER,
+} from "./openshell_graphql_fixtures.ts";
 
 async function runCases(send: Send, upstreams: TestUpstreams): Promise<void> {
   for (const [name, head, body, status] of cases()) {
@@ -62,15 +70,7 @@ Deno.test("graphql #11: an intercepted tunnel enforces the same cases, and the 4
     await runCases(send, upstreams);
     const [head, body] = post(DELETE);
     const denied = JSON.parse((await send(head, body)).body);
-    assert.equal(
-      denied.detail,
-      "GraphQL operation blocked by endpoint policy: mutation Delete { deleteRepository }",
-    );
-    assert.deepEqual(denied.operation, {
-      operation_type: "mutation",
-      operation_name: "Delete",
-      fields: ["deleteRepository"],
-    });
+    assertNamesDelete(denied);
     assert.equal(denied.rule_missing.type, "graphql_allow");
   });
 });
