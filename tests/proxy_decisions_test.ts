@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { AGENT_GUIDANCE } from "../proxy/policy_local/mod.ts";
 import {
   curl,
+  expectedNextSteps,
   TEST_SKILL_PATH,
   type TestProxy,
   type TestUpstreams,
@@ -94,25 +95,8 @@ Deno.test("proxy L7 preset: allowed reads reach upstream, a PUT gets the exact s
         port: 443,
         binary: "/usr/bin/curl",
       },
-      next_steps: [
-        { action: "read_skill", path: TEST_SKILL_PATH, url: "http://policy.local/v1/skill" },
-        {
-          action: "inspect_policy",
-          method: "GET",
-          url: "http://policy.local/v1/policy/current",
-        },
-        {
-          action: "inspect_recent_denials",
-          method: "GET",
-          url: "http://policy.local/v1/denials?last=5",
-        },
-        {
-          action: "submit_proposal",
-          method: "POST",
-          url: "http://policy.local/v1/proposals",
-          body_type: "PolicyMergeOperation",
-        },
-      ],
+      next_steps: expectedNextSteps(TEST_SKILL_PATH),
+
       agent_guidance: AGENT_GUIDANCE,
     });
     assert.deepEqual(upstreams.requests.map((r) => r.method), ["GET"]);

@@ -1,31 +1,13 @@
 import assert from "node:assert/strict";
 import type { Decision } from "../policy/mod.ts";
-import { l7Denial } from "../../tests/support/mod.ts";
+import { expectedNextSteps, l7Denial } from "../../tests/support/mod.ts";
 import { renderDenyResponse } from "./deny_body.ts";
 import { denyNextSteps } from "./next_steps.ts";
 import { renderErrorResponse } from "./rendered_response.ts";
 
 const SKILL = "/etc/tollgate/skills/policy_advisor.md";
 
-const NEXT_STEPS = [
-  {
-    action: "read_skill",
-    path: SKILL,
-    url: "http://policy.local/v1/skill",
-  },
-  { action: "inspect_policy", method: "GET", url: "http://policy.local/v1/policy/current" },
-  {
-    action: "inspect_recent_denials",
-    method: "GET",
-    url: "http://policy.local/v1/denials?last=5",
-  },
-  {
-    action: "submit_proposal",
-    method: "POST",
-    url: "http://policy.local/v1/proposals",
-    body_type: "PolicyMergeOperation",
-  },
-];
+const NEXT_STEPS = expectedNextSteps(SKILL);
 
 const l7Deny: Decision = {
   ...l7Denial(),

@@ -26,5 +26,5 @@ export type { H2World, WithH2WorldOptions } from "./with_h2_world.ts";
 export { captureCli, runCliIn, withPolicyWorkspace } from "./cli_harness.ts";
 export type { CapturedCli, CaptureOptions } from "./cli_harness.ts";
 export { firstLines } from "./first_lines.ts";
-export { l7Denial } from "./sample_decisions.ts";
+export { expectedNextSteps, l7Denial } from "./sample_decisions.ts";
 export { evalWithProxyFlags } from "./eval_with_proxy_flags.ts";

@@ -1,7 +1,7 @@
 /**
- * The decision the rendering tests share (the 403 body, the OCSF event, /v1/denials, the
- * skill's examples): curl's PUT of one file on api.github.com, denied at L7 under the
- * read-only policy `gh_ro`.
+ * What the rendering tests share: the decision (the 403 body, the OCSF event, /v1/denials, the
+ * skill's examples), curl's PUT of one file on api.github.com denied at L7 under the
+ * read-only policy `gh_ro`; and the `next_steps` every deny body carries.
  *
  * @module
  */
@@ -33,4 +33,39 @@ export function l7Denial(): Decision {
     method: "PUT",
     path: "/repos/o/r/contents/x.md",
   };
+}
+
+/**
+ * The `next_steps` of every deny body, as the agent reads them, for the skill at `skillPath`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { expectedNextSteps } from "./sample_decisions.ts";
+ *
+ * const steps = expectedNextSteps("/skills/policy_advisor.md");
+ * assert.deepEqual(steps.map((s) => s.action), [
+ *   "read_skill",
+ *   "inspect_policy",
+ *   "inspect_recent_denials",
+ *   "submit_proposal",
+ * ]);
+ * ```
+ */
+export function expectedNextSteps(skillPath: string): Record<string, string>[] {
+  return [
+    { action: "read_skill", path: skillPath, url: "http://policy.local/v1/skill" },
+    { action: "inspect_policy", method: "GET", url: "http://policy.local/v1/policy/current" },
+    {
+      action: "inspect_recent_denials",
+      method: "GET",
+      url: "http://policy.local/v1/denials?last=5",
+    },
+    {
+      action: "submit_proposal",
+      method: "POST",
+      url: "http://policy.local/v1/proposals",
+      body_type: "PolicyMergeOperation",
+    },
+  ];
 }
