@@ -10,7 +10,7 @@ import {
   putProposal,
   runTollgate,
 } from "./gateway_fixtures.ts";
-import { waitFor } from "./support/mod.ts";
+import { l7Denial, waitFor } from "./support/mod.ts";
 
 async function stateWithEvents(root: string): Promise<OcsfLog> {
   const log = new OcsfLog(join(root, ".tollgate", "logs"));
@@ -22,17 +22,7 @@ async function stateWithEvents(root: string): Promise<OcsfLog> {
       time: now - 3 * 3_600_000,
     }),
   );
-  await log.append(ocsfEventFromDecision({
-    verdict: "deny",
-    layer: "l7",
-    reason: "PUT /repos/o/r/contents/x.md not permitted by policy",
-    policy: "gh_ro",
-    host: "api.github.com",
-    port: 443,
-    method: "PUT",
-    path: "/repos/o/r/contents/x.md",
-    binary: "/usr/bin/curl",
-  }, { time: now - 60_000 }));
+  await log.append(ocsfEventFromDecision(l7Denial(), { time: now - 60_000 }));
   await log.append(
     configEvent("APPROVED", "proposal approved \x1b[2J", { revision: 4, hash: "9c1b", time: now }),
   );
