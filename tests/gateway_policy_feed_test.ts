@@ -13,7 +13,7 @@ import {
 } from "../gateway/mod.ts";
 import { parsePolicy, policyFromJson } from "../proxy/policy/mod.ts";
 import { waitFor } from "./support/mod.ts";
-import { putProposal, TEAM_POLICY } from "./gateway_fixtures.ts";
+import { submitted, TEAM_POLICY } from "./gateway_fixtures.ts";
 import { collect, withGateway } from "./gateway_server_fixtures.ts";
 
 Deno.test("subscribePolicy() delivers manual edits (git am, git pull) and skips invalid files", async () => {
@@ -63,9 +63,7 @@ Deno.test("subscribePolicy() applies the text a policy.updated event carries, wi
     );
     await waitFor(() => seen.length === 1, "initial policy");
     assert.equal(counting.fetches, 1);
-    const submitted = await client.submit(putProposal());
-    assert.ok(submitted.accepted);
-    await reviewer.approve(submitted.proposal.id);
+    await reviewer.approve(await submitted(client));
     await waitFor(() => seen.length === 2, "approved policy");
     const onDisk = await Deno.readTextFile(join(repo.policies, "team.yaml"));
     assert.equal(seen[1]?.revision, 4);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { GatewayError, ProposalStore, startGateway, subscribePolicy } from "../gateway/mod.ts";
 import { curl, startTestProxy, startTestUpstreams, waitFor } from "./support/mod.ts";
-import { putProposal, TEAM_POLICY } from "./gateway_fixtures.ts";
+import { putProposal, submitted, TEAM_POLICY } from "./gateway_fixtures.ts";
 import { collect, withGateway } from "./gateway_server_fixtures.ts";
 
 Deno.test("startGateway() guards its API with a 0600 bearer token and loopback only", async () => {
@@ -55,9 +55,7 @@ Deno.test("GatewayClient submits, approves and rejects; the stream reports each 
     const stop = new AbortController();
     const stream = collect(reviewer, stop.signal);
     await waitFor(() => stream.events.some((e) => e.event === "ready"), "ready");
-    const submitted = await client.submit(putProposal());
-    assert.ok(submitted.accepted);
-    const id = submitted.proposal.id;
+    const id = await submitted(client);
     assert.equal((await client.status(id))?.status, "pending");
     const approved = await reviewer.approve(id);
     assert.equal(approved.revision, 4);
@@ -114,9 +112,7 @@ Deno.test("an approval reaches a real proxy through the event stream", async () 
         const result = proxy.holder.update(text);
         if (!result.ok) throw new Error("invalid policy");
       }, stop.signal);
-      const submitted = await client.submit(putProposal());
-      assert.ok(submitted.accepted);
-      await reviewer.approve(submitted.proposal.id);
+      await reviewer.approve(await submitted(client));
       await waitFor(() => proxy.holder.current().revision === 4, "proxy at revision 4");
       const retry = await curl([url], options);
       assert.equal(retry.status, 200, retry.body);
@@ -134,9 +130,7 @@ Deno.test("a running gateway settles a proposal applied with git am and reports 
     const stop = new AbortController();
     const stream = collect(reviewer, stop.signal);
     await waitFor(() => stream.events.some((e) => e.event === "ready"), "ready");
-    const submitted = await client.submit(putProposal());
-    assert.ok(submitted.accepted);
-    const id = submitted.proposal.id;
+    const id = await submitted(client);
     await repo.git("am", "--quiet", join("policies", "pending", `${id}.patch`));
     await waitFor(
       () =>
