@@ -24,6 +24,13 @@ async function plantedClone(dir: string, bare: string, config: string[][]): Prom
   return clone;
 }
 
+/** Open a sync of `clone` with `url`, run its first fetch, close it. */
+async function syncOnce(clone: string, url: string): Promise<void> {
+  const sync = await RemoteSync.open({ policiesDir: clone, url, fetchIntervalMs: 0 });
+  await sync.start();
+  await sync.close();
+}
+
 Deno.test("remote #19: a protocol allow and insteadOf planted in the clone's config cannot run ext:: on a fetch", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-hostile-" });
   try {
@@ -33,13 +40,7 @@ Deno.test("remote #19: a protocol allow and insteadOf planted in the clone's con
       ["protocol.ext.allow", "always"],
       [`url.ext::touch ${marker}.insteadOf`, `file://${bare}`],
     ]);
-    const sync = await RemoteSync.open({
-      policiesDir: clone,
-      url: `file://${bare}`,
-      fetchIntervalMs: 0,
-    });
-    await sync.start();
-    await sync.close();
+    await syncOnce(clone, `file://${bare}`);
     assert.equal(await exists(marker), false, "ext:: ran a planted command");
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -52,13 +53,7 @@ Deno.test("remote #19: a core.sshCommand planted in the clone's config is not th
     const bare = await makeRemote(dir);
     const marker = join(dir, "pwned");
     const clone = await plantedClone(dir, bare, [["core.sshCommand", `touch ${marker}; false`]]);
-    const sync = await RemoteSync.open({
-      policiesDir: clone,
-      url: "ssh://127.0.0.1:1/x.git",
-      fetchIntervalMs: 0,
-    });
-    await sync.start();
-    await sync.close();
+    await syncOnce(clone, "ssh://127.0.0.1:1/x.git");
     assert.equal(await exists(marker), false, "the planted ssh command ran");
   } finally {
     await Deno.remove(dir, { recursive: true });

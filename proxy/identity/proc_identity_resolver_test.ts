@@ -44,8 +44,10 @@ Deno.test("createProcIdentityResolver() names curl and its ancestors", async () 
   assert.ok(typeof seen.pid === "number" && seen.pid !== Deno.pid);
 });
 
-Deno.test("createProcIdentityResolver() names this process for an in-process client", async () => {
-  const resolver = createProcIdentityResolver();
+/** What `resolver` answers (then closed) for a client this process connects to its own server. */
+async function resolveOwnClient(
+  resolver: ReturnType<typeof createProcIdentityResolver>,
+): Promise<{ exe: string; pid?: number } | undefined> {
   let who: { exe: string; pid?: number } | undefined;
   await withServer(async (socket) => {
     who = await resolver.resolve({
@@ -58,6 +60,11 @@ Deno.test("createProcIdentityResolver() names this process for an in-process cli
     await conn.read(new Uint8Array(1)).catch(() => null);
     conn.close();
   });
+  return who;
+}
+
+Deno.test("createProcIdentityResolver() names this process for an in-process client", async () => {
+  const who = await resolveOwnClient(createProcIdentityResolver());
   assert.equal(who?.exe, Deno.execPath());
   assert.equal(who?.pid, Deno.pid);
 });
@@ -84,19 +91,7 @@ Deno.test("createProcIdentityResolver() rejects a connection it cannot find", as
 
 Deno.test("createProcIdentityResolver() falls back to /proc/net/tcp in another namespace", async () => {
   // netnsPid = our own pid: same namespace, but it forces the procfs table path.
-  const resolver = createProcIdentityResolver({ netnsPid: Deno.pid });
-  let who: { exe: string } | undefined;
-  await withServer(async (socket) => {
-    who = await resolver.resolve({
-      localPort: socket.localPort!,
-      remotePort: socket.remotePort!,
-      remoteAddress: socket.remoteAddress!,
-    }).finally(() => resolver.close?.());
-  }, async (port) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    await conn.read(new Uint8Array(1)).catch(() => null);
-    conn.close();
-  });
+  const who = await resolveOwnClient(createProcIdentityResolver({ netnsPid: Deno.pid }));
   assert.equal(who?.exe, Deno.execPath());
 });
 
