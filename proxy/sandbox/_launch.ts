@@ -29,6 +29,8 @@ export interface LaunchSpec {
   /** The merged CA bundle, shown over the system trust stores (netns only). */
   caBundlePath: string;
   stdio: "inherit" | "null";
+  /** The `bwrap` that loads the syscall filter (netns only); none: the command is unfiltered. */
+  bwrap?: string;
   baseEnv: Record<string, string | undefined>;
   onLog: (line: string) => void;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { join } from "node:path";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import { fileBinds } from "./_file_binds.ts";
 import {
@@ -16,7 +17,8 @@ import {
   signalAll,
   stdioOf,
 } from "./_launch.ts";
-import { NetnsSandbox } from "./netns_sandbox.ts";
+import { NetnsSandbox, type SyscallFilterFiles } from "./netns_sandbox.ts";
+import { syscallFilter } from "./syscall_filter.ts";
 import { newBridgeSecret } from "./_preamble.ts";
 import { UnixBridge } from "./unix_bridge.ts";
 
@@ -24,7 +26,8 @@ import { UnixBridge } from "./unix_bridge.ts";
 export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
   const secret = newBridgeSecret();
   // Set before the command exists, so before any client can connect.
-  const late: { resolver?: IdentityResolver; boundary: number } = { boundary: -1 };
+  const late: { resolver?: IdentityResolver; wrapper: number; bwrap?: number } = { wrapper: -1 };
+  const boundary = () => sandboxRoot(late, spec.bwrap !== undefined);
   const bridge = await UnixBridge.listen(`${spec.sandboxDir}/proxy.sock`, secret, (conn, at) => {
     // The connection as the kernel inside the namespace sees it: to the proxy port, or to the
     // synthetic address a captured client dialled.
@@ -35,7 +38,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       remoteAddress: at.clientAddress,
     };
     const resolve = () => late.resolver!.resolve(peer);
-    spec.proxy.serveConnection(conn, eagerIdentity(resolve, late.boundary));
+    spec.proxy.serveConnection(conn, eagerIdentity(resolve, boundary()));
   }, { onRefused: spec.onLog });
   let sandbox: NetnsSandbox | undefined;
   const close = async () => {
@@ -55,7 +58,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     // Holders are searched below the sandbox's root only (#15 item 3), not host-wide.
     late.resolver = createProcIdentityResolver({
       netnsPid: sandbox.forwarderPid,
-      treeRoot: () => (late.boundary > 0 ? late.boundary : undefined),
+      treeRoot: () => (late.wrapper > 0 ? late.wrapper : undefined),
     });
     const child = sandbox.spawn(spec.command, {
       env: spec.env(`http://127.0.0.1:${spec.innerPort}`),
@@ -64,12 +67,13 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       reveal: spec.publicDir,
       readOnly: spec.readOnly,
       binds: await fileBinds(spec),
+      syscallFilter: await writeSyscallFilter(spec),
       ...stdioOf(spec.stdio),
     });
-    late.boundary = child.pid;
+    late.wrapper = child.pid;
     return {
       child,
-      terminate: () => signalAll(childrenOf(child.pid), "SIGTERM"),
+      terminate: () => signalAll(commandRoots(child.pid, spec.bwrap !== undefined), "SIGTERM"),
       // The wrapper dies; --kill-child then kills the namespace's init, and with it the rest.
       kill: () => killQuietly(child),
       close,
@@ -78,4 +82,33 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     await close();
     throw error;
   }
+}
+
+/**
+ * The process a requester's ancestry is cut at: the wrapper, or with the syscall filter bwrap
+ * (the wrapper's child, started before any command process), so that neither counts as an
+ * ancestor that a policy binary could match.
+ */
+function sandboxRoot(late: { wrapper: number; bwrap?: number }, filtered: boolean): number {
+  if (!filtered || late.wrapper < 0) return late.wrapper;
+  late.bwrap ??= childrenOf(late.wrapper)[0];
+  return late.bwrap ?? late.wrapper;
+}
+
+/**
+ * The command's top processes, to ask to stop: the namespace's init, and with the filter
+ * bwrap's children too. A PID namespace's init ignores SIGTERM unless it handles it, and
+ * bwrap, the init above a filtered command, does not.
+ */
+function commandRoots(wrapper: number, filtered: boolean): number[] {
+  const init = childrenOf(wrapper);
+  return filtered ? [...init, ...init.flatMap(childrenOf)] : init;
+}
+
+/** Write the compiled filter into the sandbox's directory, for bwrap's `--seccomp 9`. */
+async function writeSyscallFilter(spec: LaunchSpec): Promise<SyscallFilterFiles | undefined> {
+  if (spec.bwrap === undefined) return undefined;
+  const program = join(spec.sandboxDir, "syscall_filter.bpf");
+  await Deno.writeFile(program, syscallFilter(Deno.build.arch), { mode: 0o600 });
+  return { program, bwrap: spec.bwrap };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { PID_NAMESPACE_SHELL } from "./netns_sandbox.ts";
+import { PID_NAMESPACE_SHELL } from "./_command_setup.ts";
 
 /** How a sandboxed command is kept to the proxy. */
 export type Isolation = "netns" | "env";

@@ -54,6 +54,9 @@
 
 export { runSandbox } from "./run_sandbox.ts";
 export { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
+export type { NoticeOptions } from "./isolation_notice.ts";
+export { BLOCKED_SYSCALLS, syscallFilter } from "./syscall_filter.ts";
+export type { BlockedSyscall, FilterArch } from "./syscall_filter.ts";
 export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
 export { chooseIsolation, detectIsolation, probeNetns } from "./detect_isolation.ts";
@@ -70,7 +73,12 @@ export type { CaBundleOptions, SandboxEnvOptions } from "./sandbox_env.ts";
 export { confineIdentity } from "./confine_identity.ts";
 export type { ConfineOptions } from "./confine_identity.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
-export type { FileBind, NetnsSpawnOptions, NetnsStartOptions } from "./netns_sandbox.ts";
+export type {
+  FileBind,
+  NetnsSpawnOptions,
+  NetnsStartOptions,
+  SyscallFilterFiles,
+} from "./netns_sandbox.ts";
 export { MAX_SOCKET_PATH, UnixBridge } from "./unix_bridge.ts";
 export type { BridgeHandler, BridgePeer, UnixBridgeOptions } from "./unix_bridge.ts";
 export type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";

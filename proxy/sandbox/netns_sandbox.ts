@@ -8,6 +8,7 @@
 
 import { forwarderArgs, forwarderEnv, readyPid } from "./_forwarder_process.ts";
 import { lineReader } from "./_lines.ts";
+import { commandSetupArgs } from "./_command_setup.ts";
 
 /** Options of {@linkcode NetnsSandbox.start}. */
 export interface NetnsStartOptions {
@@ -49,6 +50,8 @@ export interface NetnsSpawnOptions {
   readOnly: string[];
   /** Files covered by others (system trust stores by the CA bundle, `/etc/resolv.conf`). */
   binds?: FileBind[];
+  /** The syscall filter: without one, the command runs unfiltered under `setpriv`. */
+  syscallFilter?: SyscallFilterFiles;
   /** The command's standard input: the runner's, or none. */
   stdin?: "inherit" | "null";
   /** The command's standard output: the runner's, or none. */
@@ -57,45 +60,15 @@ export interface NetnsSpawnOptions {
   stderr?: "inherit" | "null";
 }
 
+/** The syscall filter the command runs under, and the bubblewrap that loads it. */
+export interface SyscallFilterFiles {
+  /** The compiled seccomp program (see `syscallFilter()`), readable before `hide` is hidden. */
+  program: string;
+  /** The `bwrap` executable. */
+  bwrap: string;
+}
+
 const defaults = { readyTimeoutMs: 20_000 } satisfies Partial<NetnsStartOptions>;
-
-// Runs as root of the sandbox's user namespace, in the command's fresh mount namespace, then
-// drops every capability: the command cannot undo these mounts, enter other namespaces, or
-// read the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
-/**
- * `unshare` arguments for the sandbox's own PID namespace with its own /proc, whose first
- * process is `sh -c SCRIPT` (the script follows): the command is spawned under them, and
- * `probeNetns()` tries the very same ones.
- */
-export const PID_NAMESPACE_SHELL: readonly string[] = [
-  "--pid",
-  "--fork",
-  "--kill-child",
-  "--mount-proc",
-  "--",
-  "sh",
-  "-c",
-];
-
-const COMMAND_SETUP = `set -e
-hide=$1; reveal=$2; count=$3; shift 3
-here=$(pwd -P)
-while [ "$count" -gt 0 ]; do mount --bind -o ro "$1" "$1"; shift; count=$((count - 1)); done
-count=$1; shift
-while [ "$count" -gt 0 ]; do
-  if [ -e "$2" ]; then mount --bind -o ro "$1" "$2"; fi
-  shift 2; count=$((count - 1))
-done
-exec 3<"$reveal"
-mount -t tmpfs -o mode=0755,size=64k tollgate-hidden "$hide"
-mkdir -p "$reveal"
-mount --no-canonicalize --bind /proc/self/fd/3 "$reveal"
-mount -o remount,bind,ro "$reveal"
-exec 3<&-
-# The working directory was entered before these mounts: enter it again by path, or relative
-# paths would reach the files under them (a writable policy repo, a hidden ceiling).
-cd -- "$here"
-exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;
 
 /**
  * A running sandbox namespace: its forwarder, and the commands started in it.
@@ -171,7 +144,6 @@ export class NetnsSandbox {
    * process left in its PID namespace.
    */
   spawn(command: string[], options: NetnsSpawnOptions): Deno.ChildProcess {
-    const binds = options.binds ?? [];
     const args = [
       `--target=${this.forwarderPid}`,
       "--user",
@@ -179,17 +151,7 @@ export class NetnsSandbox {
       // Keep our uid (root inside): an unprivileged runner may not call setgroups() there.
       "--preserve-credentials",
       "--",
-      "unshare",
-      ...PID_NAMESPACE_SHELL,
-      COMMAND_SETUP,
-      "tollgate-sandbox",
-      options.hide,
-      options.reveal,
-      String(options.readOnly.length),
-      ...options.readOnly,
-      String(binds.length),
-      ...binds.flatMap((bind) => [bind.source, bind.target]),
-      ...command,
+      ...commandSetupArgs(command, options),
     ];
     const child = new Deno.Command("nsenter", {
       args,

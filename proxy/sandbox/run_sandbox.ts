@@ -162,8 +162,11 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       });
     const capturePorts = (o.capturePorts ?? proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS])
       .filter((port) => port !== o.innerPort);
+    // bwrap loads the syscall filter; without it the command runs unfiltered (the notice says).
+    const bwrap = o.isolation === "netns" ? findExecutable("bwrap", baseEnv.PATH, cwd) : undefined;
     const spec = {
       ...o,
+      bwrap,
       env,
       cwd,
       proxy,
@@ -176,7 +179,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       onLog: o.onLog ?? (() => {}),
     };
     if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
-    else o.onIsolated?.(isolationNotice(o.innerPort, capturePorts));
+    else o.onIsolated?.(isolationNotice(o.innerPort, capturePorts, { syscallFilter: !!bwrap }));
     const launched = o.isolation === "netns" ? await launchNetns(spec) : await launchEnv(spec);
     cleanups.push(() => launched.close());
     return await waitForExit(launched, o.signal, o.graceMs);

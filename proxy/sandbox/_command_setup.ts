@@ -1,0 +1,79 @@
+/**
+ * The script that turns the sandbox's fresh PID and mount namespace into the command's
+ * confinement (read-only and hidden paths, no capabilities, the syscall filter), and the
+ * `unshare` arguments that run it.
+ *
+ * @module
+ */
+
+/**
+ * `unshare` arguments for the sandbox's own PID namespace with its own /proc, whose first
+ * process is `sh -c SCRIPT` (the script follows): the command is spawned under them, and
+ * `probeNetns()` tries the very same ones.
+ */
+export const PID_NAMESPACE_SHELL: readonly string[] = [
+  "--pid",
+  "--fork",
+  "--kill-child",
+  "--mount-proc",
+  "--",
+  "sh",
+  "-c",
+];
+
+// Runs as root of the sandbox's user namespace, in the command's fresh mount namespace, then
+// drops every capability: the command cannot undo these mounts, enter other namespaces, or
+// read the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
+const COMMAND_SETUP = `set -e
+hide=$1; reveal=$2; filter=$3; bwrap=$4; count=$5; shift 5
+here=$(pwd -P)
+# The filter file lies in the state directory, hidden below: open it while it can be seen.
+if [ -n "$filter" ]; then exec 9<"$filter"; fi
+while [ "$count" -gt 0 ]; do mount --bind -o ro "$1" "$1"; shift; count=$((count - 1)); done
+count=$1; shift
+while [ "$count" -gt 0 ]; do
+  if [ -e "$2" ]; then mount --bind -o ro "$1" "$2"; fi
+  shift 2; count=$((count - 1))
+done
+exec 3<"$reveal"
+mount -t tmpfs -o mode=0755,size=64k tollgate-hidden "$hide"
+mkdir -p "$reveal"
+mount --no-canonicalize --bind /proc/self/fd/3 "$reveal"
+mount -o remount,bind,ro "$reveal"
+exec 3<&-
+# The working directory was entered before these mounts: enter it again by path, or relative
+# paths would reach the files under them (a writable policy repo, a hidden ceiling).
+cd -- "$here"
+# bwrap sets no_new_privs, drops every capability and loads the filter (it reads and closes
+# fd 9), then starts the command as its child; it stays above it as the namespace's init.
+if [ -n "$filter" ]; then exec "$bwrap" --dev-bind / / --cap-drop ALL --seccomp 9 -- "$@"; fi
+exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;
+
+/** What the script confines the command with: the fields of `NetnsSpawnOptions` it reads. */
+export interface CommandSetup {
+  hide: string;
+  reveal: string;
+  readOnly: string[];
+  binds?: { source: string; target: string }[];
+  syscallFilter?: { program: string; bwrap: string };
+}
+
+/** `unshare` arguments running `command` confined as `options` say (after `nsenter`'s `--`). */
+export function commandSetupArgs(command: string[], options: CommandSetup): string[] {
+  const binds = options.binds ?? [];
+  return [
+    "unshare",
+    ...PID_NAMESPACE_SHELL,
+    COMMAND_SETUP,
+    "tollgate-sandbox",
+    options.hide,
+    options.reveal,
+    options.syscallFilter?.program ?? "",
+    options.syscallFilter?.bwrap ?? "",
+    String(options.readOnly.length),
+    ...options.readOnly,
+    String(binds.length),
+    ...binds.flatMap((bind) => [bind.source, bind.target]),
+    ...command,
+  ];
+}

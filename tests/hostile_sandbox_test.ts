@@ -1,0 +1,171 @@
+/**
+ * A hostile process inside a real `runSandbox()` netns sandbox tries to take over another
+ * sandbox process (an allowed binary it started) after the proxy identified it: ptrace, and
+ * stealing its socket with pidfd_getfd. The syscall filter refuses both; ordinary tools
+ * (python's subprocess and asyncio, curl through the proxy) keep working.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { CertificateAuthority, startProxyService } from "../proxy/mod.ts";
+import { BLOCKED_SYSCALLS, detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
+
+const netnsAvailable = (await detectIsolation()) === "netns";
+const PYTHON = "/usr/bin/python3";
+const BWRAP = "/usr/bin/bwrap";
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+const ignore = !netnsAvailable || !(await exists(PYTHON)) || !(await exists(BWRAP));
+if (ignore) {
+  console.error("hostile_sandbox_test: skipped: needs user namespaces, python3 and bubblewrap");
+}
+
+const nr = (name: string) => BLOCKED_SYSCALLS.find((call) => call.name === name)![Deno.build.arch];
+
+/** Python run inside: each step prints `name result`, result being `ok` or the errno's name. */
+const TAKEOVER = `
+import ctypes, errno, os, socket, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+def call(name, *args):
+    result = libc.syscall(*args)
+    print(name, "ok" if result >= 0 else errno.errorcode[ctypes.get_errno()])
+    return result
+held, kept = socket.socketpair()
+victim = subprocess.Popen(["sleep", "30"], pass_fds=[held.fileno()])
+call("ptrace_attach", ${nr("ptrace")}, 16, victim.pid, 0, 0)
+pidfd = call("pidfd_open", 434, victim.pid, 0)
+call("pidfd_getfd", ${nr("pidfd_getfd")}, pidfd, held.fileno(), 0)
+victim.kill()
+victim.wait()
+`;
+
+/** Python run inside: what ordinary programs do, each step printing `name ok`. */
+const ORDINARY = `
+import asyncio, os, subprocess
+print("subprocess", "ok" if subprocess.run(["true"]).returncode == 0 else "failed")
+os.close(os.pidfd_open(os.getpid()))
+print("pidfd_open", "ok")
+os.close(os.memfd_create("x"))
+print("memfd_create", "ok")
+async def main():
+    child = await asyncio.create_subprocess_exec("echo", "hi", stdout=asyncio.subprocess.PIPE)
+    out, _ = await child.communicate()
+    server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+    reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+    writer.close()
+    server.close()
+    print("asyncio", "ok" if out == b"hi\\n" else "failed")
+asyncio.run(main())
+`;
+
+/** Run `script` in a netns sandbox whose policy lets `binary` GET upstream.test:PORT. */
+async function inSandbox(
+  script: string,
+  fn: (dir: string, run: () => Promise<number>) => Promise<void>,
+  binary = "/usr/bin/curl",
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "tg-hostile-sbx-" });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("hello\n"),
+  );
+  try {
+    const stateDir = join(dir, ".tollgate");
+    const policiesDir = join(dir, "policies");
+    await Deno.mkdir(policiesDir);
+    await Deno.writeTextFile(
+      join(policiesDir, "p.yaml"),
+      `version: 1\nnetwork_policies:\n  up:\n    endpoints:\n      - { host: upstream.test, ` +
+        `port: ${server.addr.port}, protocol: rest, access: read-only }\n    binaries: ` +
+        `[{ path: ${binary} }]\n`,
+    );
+    const ca = await CertificateAuthority.loadOrCreate(stateDir);
+    const run = () =>
+      runSandbox({
+        command: ["sh", "-c", script.replaceAll("PORT", String(server.addr.port))],
+        isolation: "netns",
+        stateDir,
+        caPem: ca.certPem,
+        readOnly: [policiesDir],
+        env: { PATH: Deno.env.get("PATH") },
+        cwd: dir,
+        stdio: "null",
+        startProxy: () =>
+          startProxyService({
+            policy: "p",
+            policiesDir,
+            stateDir,
+            ca,
+            resolve: [`upstream.test:${server.addr.port}:127.0.0.1`],
+            skillPath: "/tollgate/skills/policy_advisor.md",
+          }),
+      });
+    await fn(dir, run);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const results = async (path: string) =>
+  Object.fromEntries((await Deno.readTextFile(path)).trim().split("\n").map((l) => l.split(" ")));
+
+Deno.test({
+  name: "hostile sandbox: ptrace and pidfd_getfd on a process it started fail with EPERM",
+  ignore,
+  fn: () =>
+    inSandbox(`${PYTHON} takeover.py > out.txt 2>&1`, async (dir, run) => {
+      await Deno.writeTextFile(join(dir, "takeover.py"), TAKEOVER);
+      assert.equal(await run(), 0);
+      assert.deepEqual(await results(join(dir, "out.txt")), {
+        ptrace_attach: "EPERM",
+        // Allowed (asyncio uses it); taking a descriptor through it is what is refused.
+        pidfd_open: "ok",
+        pidfd_getfd: "EPERM",
+      });
+    }),
+});
+
+Deno.test({
+  name: "hostile sandbox: a debugger cannot start under the filter",
+  ignore: ignore || !(await exists("/usr/bin/strace")),
+  fn: () =>
+    inSandbox("strace -o /dev/null true 2> strace.err; echo $? > strace.rc", async (dir, run) => {
+      assert.equal(await run(), 0);
+      assert.notEqual((await Deno.readTextFile(join(dir, "strace.rc"))).trim(), "0");
+      assert.match(await Deno.readTextFile(join(dir, "strace.err")), /Operation not permitted/);
+    }),
+});
+
+Deno.test({
+  name: "hostile sandbox: python's subprocess and asyncio, and curl through the proxy, still work",
+  ignore,
+  fn: () =>
+    inSandbox(
+      `${PYTHON} ordinary.py > out.txt 2>&1; curl -sS -o body.txt http://upstream.test:PORT/`,
+      async (dir, run) => {
+        await Deno.writeTextFile(join(dir, "ordinary.py"), ORDINARY);
+        assert.equal(await run(), 0);
+        assert.deepEqual(await results(join(dir, "out.txt")), {
+          subprocess: "ok",
+          pidfd_open: "ok",
+          memfd_create: "ok",
+          asyncio: "ok",
+        });
+        assert.equal(await Deno.readTextFile(join(dir, "body.txt")), "hello\n");
+      },
+    ),
+});
+
+Deno.test({
+  name: "hostile sandbox: bubblewrap above the command is no ancestor a policy can name",
+  ignore,
+  fn: () =>
+    inSandbox(
+      "curl -sS -o body.json http://upstream.test:PORT/",
+      async (dir, run) => {
+        assert.equal(await run(), 0);
+        const body = JSON.parse(await Deno.readTextFile(join(dir, "body.json")));
+        assert.deepEqual([body.error, body.binary], ["policy_denied", "/usr/bin/curl"]);
+      },
+      BWRAP,
+    ),
+});
