@@ -13,8 +13,12 @@
  * 3. `nsenter` joins that namespace and `unshare --pid --fork --kill-child --mount-proc` gives
  *    the command its own PID and mount namespace, where `STATE` is covered by an empty tmpfs
  *    (only this sandbox's `public/` CA files are shown again, read-only), the policy directory
- *    is bind-mounted read-only, and `setpriv` drops every capability (bounding set too) and
- *    sets no_new_privs before the command runs.
+ *    is bind-mounted read-only. `bwrap --cap-drop ALL --seccomp 9` (bubblewrap, where it is
+ *    installed) drops every capability, sets no_new_privs and loads the syscall filter
+ *    (`syscallFilter()`: ptrace, process_vm_readv/writev, pidfd_getfd, mounts, module loading
+ *    and a few kernel attack surfaces are refused) before the command runs; it stays above the
+ *    command as the namespace's init. Without bubblewrap, `setpriv` drops the capabilities (the
+ *    bounding set too) and sets no_new_privs, and nothing filters syscalls.
  * 4. Per client: the forwarder sends `TG1 <secret> <source port>`, the runner checks the
  *    secret, finds the socket in `/proc/<forwarder>/net/tcp` and its owner in `/proc`, cuts the
  *    ancestry at the sandbox boundary (`confineIdentity`) and hands the socket to the proxy.
@@ -33,6 +37,11 @@
  *   (python that passed it to a `curl` it started, fd passing) is refused as
  *   `ambiguous_identity`; processes forked without `exec` are one requester and are served.
  *   A holder that closes its copy before the lookup is no longer a holder: it is not seen.
+ * - It cannot take over another sandbox process after the proxy identified it (every one has
+ *   the same uid): `ptrace`, `process_vm_writev` and `pidfd_getfd` are refused by the syscall
+ *   filter (where bubblewrap is installed). Writing that process's memory through
+ *   `/proc/PID/mem` is not refused: the kernel checks ptrace access for that file, not the
+ *   syscall.
  * - Residual, by design of binary identity (OpenShell shares it): identity is the executable's
  *   path. A process that may run an allowed binary can borrow its rights by choosing that
  *   binary's arguments, configuration, environment (`LD_PRELOAD`) or input.
