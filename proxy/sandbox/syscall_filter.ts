@@ -11,9 +11,13 @@ export type FilterArch = "x86_64" | "aarch64";
 
 /** A refused syscall, its number on each architecture, and why it is refused. */
 export interface BlockedSyscall {
+  /** The syscall's name, as in `unistd.h` without `__NR_`. */
   name: string;
+  /** Its number on x86_64 (64-bit ABI). */
   x86_64: number;
+  /** Its number on aarch64. */
   aarch64: number;
+  /** Why the sandbox refuses it. */
   why: string;
 }
 
