@@ -2,7 +2,8 @@
  * A hostile process inside a real `runSandbox()` netns sandbox tries to take over another
  * sandbox process (an allowed binary it started) after the proxy identified it: ptrace, and
  * stealing its socket with pidfd_getfd. The syscall filter refuses both; ordinary tools
- * (python's subprocess and asyncio, curl through the proxy) keep working.
+ * (python's subprocess and asyncio, curl through the proxy) keep working. Without bubblewrap
+ * the command runs unfiltered, and the notice says so.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -56,10 +57,16 @@ async def main():
 asyncio.run(main())
 `;
 
+interface RunExtra {
+  /** The command's PATH (the runner looks bwrap up in it). */
+  path?: string;
+  onIsolated?: (notice: string) => void;
+}
+
 /** Run `script` in a netns sandbox whose policy lets `binary` GET upstream.test:PORT. */
 async function inSandbox(
   script: string,
-  fn: (dir: string, run: () => Promise<number>) => Promise<void>,
+  fn: (dir: string, run: (extra?: RunExtra) => Promise<number>) => Promise<void>,
   binary = "/usr/bin/curl",
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "tg-hostile-sbx-" });
@@ -78,16 +85,17 @@ async function inSandbox(
         `[{ path: ${binary} }]\n`,
     );
     const ca = await CertificateAuthority.loadOrCreate(stateDir);
-    const run = () =>
+    const run = (extra: RunExtra = {}) =>
       runSandbox({
         command: ["sh", "-c", script.replaceAll("PORT", String(server.addr.port))],
         isolation: "netns",
         stateDir,
         caPem: ca.certPem,
         readOnly: [policiesDir],
-        env: { PATH: Deno.env.get("PATH") },
+        env: { PATH: extra.path ?? Deno.env.get("PATH") },
         cwd: dir,
         stdio: "null",
+        onIsolated: extra.onIsolated,
         startProxy: () =>
           startProxyService({
             policy: "p",
@@ -167,5 +175,54 @@ Deno.test({
         assert.deepEqual([body.error, body.binary], ["policy_denied", "/usr/bin/curl"]);
       },
       BWRAP,
+    ),
+});
+
+/** A directory holding links to `tools` only (found in the usual system directories). */
+async function pathWith(dir: string, tools: string[]): Promise<string> {
+  const bin = join(dir, "bin");
+  await Deno.mkdir(bin);
+  for (const tool of tools) {
+    for (const system of ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
+      if (!(await exists(join(system, tool)))) continue;
+      await Deno.symlink(await Deno.realPath(join(system, tool)), join(bin, tool));
+      break;
+    }
+  }
+  return bin;
+}
+
+Deno.test({
+  name:
+    "sandbox without bubblewrap: the command runs unfiltered under setpriv, and the notice says so",
+  ignore: !netnsAvailable,
+  fn: () =>
+    inSandbox(
+      "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status > status.txt",
+      async (dir, run) => {
+        const tools = [
+          "sh",
+          "unshare",
+          "nsenter",
+          "setpriv",
+          "mount",
+          "mkdir",
+          "ip",
+          "true",
+          "grep",
+        ];
+        const notices: string[] = [];
+        const code = await run({
+          path: await pathWith(dir, tools),
+          onIsolated: (notice) => notices.push(notice),
+        });
+        assert.equal(code, 0);
+        assert.deepEqual(
+          (await Deno.readTextFile(join(dir, "status.txt"))).trim().split(/\n|\t/),
+          ["NoNewPrivs:", "1", "Seccomp:", "0"],
+        );
+        assert.equal(notices.length, 1);
+        assert.match(notices[0]!, /; no syscall filter: install bubblewrap$/);
+      },
     ),
 });
