@@ -13,6 +13,7 @@ import {
   newBridgeSecret,
   PREAMBLE_LENGTH,
 } from "./_preamble.ts";
+import { listeningInodes } from "./_close_on_exec.ts";
 
 Deno.test("decodePreamble() accepts only the secret it expects and a valid connection", () => {
   const secret = newBridgeSecret();
@@ -156,6 +157,21 @@ Deno.test("UnixBridge.close() removes the socket file; long paths are refused", 
     /longer than 107 bytes/,
   );
 });
+
+// The forwarder and the sandboxed command are spawned after the bridge listens: holding its
+// listening socket, the command could accept the forwarder's connections meant for the runner.
+Deno.test("UnixBridge's listening socket is not inherited by processes spawned after it", () =>
+  withBridge(async (bridge) => {
+    const inodes = listeningInodes(await Deno.readTextFile("/proc/self/net/unix"), bridge.path);
+    assert.equal(inodes.length, 1);
+    const child = await new Deno.Command("sh", {
+      args: ["-c", 'for f in /proc/$$/fd/*; do readlink "$f"; done'],
+      stdout: "piped",
+    }).output();
+    const links = new TextDecoder().decode(child.stdout).split("\n");
+    assert.ok(links.filter(Boolean).length >= 3, "the child listed its descriptors");
+    assert.ok(!links.includes(`socket:[${inodes[0]}]`), "the child holds the bridge socket");
+  }));
 
 /** A fake procfs: pid → [comm, ppid]. */
 async function fakeProc(tree: Record<number, [string, number]>): Promise<string> {

@@ -28,6 +28,9 @@
  * - It cannot claim a port over the bridge: the socket file is hidden from it, and a
  *   connection made through any other path to that file is refused without the secret, which
  *   exists only in the runner's and the forwarder's memory (never in argv or the environment).
+ *   Nor does it inherit the runner's listening socket, whose connections carry that secret:
+ *   Deno's `node:net` leaves a Unix listener inheritable, so the bridge marks it close-on-exec
+ *   before anything is spawned.
  *   Without capabilities it cannot unmount the tmpfs, ptrace or read `/proc/PID/mem` of the
  *   forwarder (the kernel wants CAP_SYS_PTRACE or a superset of the forwarder's capabilities),
  *   and its own `/proc` does not even list the forwarder.

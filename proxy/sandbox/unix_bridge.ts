@@ -7,6 +7,7 @@
 
 import * as net from "node:net";
 import { type BridgePeer, decodePreamble, PREAMBLE_LENGTH } from "./_preamble.ts";
+import { closeOnExec } from "./_close_on_exec.ts";
 
 export type { BridgePeer } from "./_preamble.ts";
 
@@ -90,6 +91,12 @@ export class UnixBridge {
       server.once("error", reject);
       server.listen(path, () => resolve());
     });
+    try {
+      closeOnExec(path);
+    } catch (error) {
+      await bridge.close();
+      throw error;
+    }
     await Deno.chmod(path, 0o600);
     return bridge;
   }
