@@ -7,6 +7,7 @@
  */
 
 import { CliFailure } from "./context.ts";
+import { fileSystemFailure } from "./_fs_failure.ts";
 import { formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
 
 /**
@@ -18,6 +19,7 @@ import { formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
  * import assert from "node:assert/strict";
  * import { startFailure } from "./_start_errors.ts";
  * import { CliFailure } from "./context.ts";
+import { fileSystemFailure } from "./_fs_failure.ts";
  *
  * // Only the first line of a runtime error reaches the user.
  * assert.throws(
@@ -33,7 +35,8 @@ export function startFailure(error: unknown): never {
     throw new CliFailure(`Invalid policy: ${first ? formatIssue(first) : error.message}${more}`);
   }
   if (error instanceof CliFailure) throw error;
-  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+  const message = fileSystemFailure(error) ??
+    (error instanceof Error ? error.message.split("\n")[0]! : String(error));
   throw new CliFailure(message);
 }
 

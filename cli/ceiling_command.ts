@@ -7,6 +7,7 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
+import { commandGroup } from "./_command_group.ts";
 import { requirePoliciesDir } from "./_project.ts";
 import { isPolicyName, listPolicyNames, safeJson, visibleText } from "../gateway/mod.ts";
 import { checkCeiling } from "../gateway/authority/mod.ts";
@@ -39,11 +40,9 @@ import type { CeilingCheck } from "../gateway/client/mod.ts";
  * ```
  */
 export function registerCeilingCommands(program: Command, ctx: CliContext): void {
-  const group = program.command("ceiling")
-    .description("Check sandbox policies against the org ceiling")
-    .action(() => {
-      throw new UsageError(`Missing subcommand: use "ceiling check [POLICY]"`);
-    });
+  const group = commandGroup(program, "ceiling", "Check sandbox policies against the org ceiling", {
+    usage: "ceiling check [POLICY]",
+  });
   group.command("check").description("Check policies against the org ceiling (ceiling.yaml)")
     .argument("[policy]", "one policy (default: every policy)")
     .option("--policies <dir>", "policies directory", "./policies")

@@ -7,7 +7,8 @@
 
 import { basename, extname } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
+import { type CliContext, resolveUserPath } from "./context.ts";
+import { commandGroup } from "./_command_group.ts";
 import { scriptBinaryWarnings } from "./_script_binaries.ts";
 import { checkFlagFiles } from "./_start_errors.ts";
 import { refuseOutsideCeiling } from "../gateway/authority/mod.ts";
@@ -62,14 +63,9 @@ const DEFAULT_CEILING = "./policies/ceiling.yaml";
  * ```
  */
 export function registerPolicyCommands(program: Command, ctx: CliContext): void {
-  const policy = program
-    .command("policy")
-    .description("Validate and show policy files")
-    .action(() => {
-      throw new UsageError(
-        `Missing subcommand: use "policy validate FILE..." or "policy show FILE"`,
-      );
-    });
+  const policy = commandGroup(program, "policy", "Validate and show policy files", {
+    usage: "policy validate FILE...|show FILE",
+  });
   policy
     .command("validate")
     .description("Check policy files; print one FILE:LINE:COL: message line per problem")

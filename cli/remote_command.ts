@@ -7,6 +7,7 @@
 
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
+import { commandGroup } from "./_command_group.ts";
 import { collect } from "./_flags.ts";
 import { installPostReceiveHook } from "../gateway/mod.ts";
 
@@ -36,7 +37,7 @@ import { installPostReceiveHook } from "../gateway/mod.ts";
  * ```
  */
 export function registerRemoteCommands(program: Command, ctx: CliContext): void {
-  const remote = program.command("remote").description("Manage the shared policy remote");
+  const remote = commandGroup(program, "remote", "Manage the shared policy remote");
   remote.command("install-hook")
     .description("Install a post-receive hook that signals the gateways after every push")
     .requiredOption("--repo <dir>", "the bare repository on the remote host")

@@ -50,7 +50,8 @@ export function registerReviewersCommands(program: Command, ctx: CliContext): vo
       await requireStateHome(ctx.cwd, o.state);
       const token = await store(ctx, o.state).addReviewer(name).catch((error: Error) => {
         if (error instanceof TypeError) throw new UsageError(error.message);
-        throw new CliFailure(error.message);
+        // Rethrown as it is: runCli says a file-system error by its code.
+        throw error;
       });
       ctx.out(`${token}\n`);
       ctx.err(

@@ -7,6 +7,7 @@
 
 import { type Command, Option } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError, useColor } from "./context.ts";
+import { commandGroup } from "./_command_group.ts";
 import {
   isPolicyName,
   listPolicyNames,
@@ -48,10 +49,7 @@ import { requirePoliciesDir } from "./_project.ts";
  * ```
  */
 export function registerRuleCommands(program: Command, ctx: CliContext): void {
-  const rule = program.command("rule").description("Show proposed network rules")
-    .action(() => {
-      throw new UsageError(`Missing subcommand: use "rule get"`);
-    });
+  const rule = commandGroup(program, "rule", "Show proposed network rules");
   rule.command("get").description("Show proposed rules per policy (OpenShell layout)")
     .option(...POLICIES_FLAG)
     .option("--policy <name>", "only this policy")

@@ -9,6 +9,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, UsageError } from "./context.ts";
 import { registerCommands } from "./commands.ts";
+import { fileSystemFailure } from "./_fs_failure.ts";
 import config from "../deno.json" with { type: "json" };
 
 /**
@@ -38,6 +39,8 @@ export async function buildProgram(ctx: CliContext, args?: string[]): Promise<Pr
     .configureOutput({
       writeOut: (s) => ctx.out(s),
       writeErr: (s) => ctx.err(s),
+      // Commander puts its "(Did you mean --listen?)" on a second line: keep errors one line.
+      outputError: (s, write) => write(`${s.trimEnd().replaceAll("\n", " ")}\n`),
     });
   await registerCommands(program, ctx, args);
   return program;
@@ -102,6 +105,6 @@ function exitCodeFor(
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  ctx.err(`error: ${message.split("\n")[0]}\n`);
+  ctx.err(`error: ${fileSystemFailure(error) ?? message.split("\n")[0]}\n`);
   return 1;
 }

@@ -6,6 +6,7 @@
 
 import { type Command, Option } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
+import { commandGroup } from "./_command_group.ts";
 import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../proxy/mod.ts";
 import { capturePorts, checkPassedEnv, chooseIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
@@ -57,13 +58,12 @@ const ISOLATE_MODES = ["auto", "netns", "env"] as const;
  * ```
  */
 export function registerSandboxCommands(program: Command, ctx: CliContext): void {
-  const sandbox = program
-    .command("sandbox")
-    .description("Run commands whose only way out is a Tollgate proxy")
-    .enablePositionalOptions()
-    .action(() => {
-      throw new UsageError(`Missing subcommand: use "sandbox run --policy NAME -- CMD ARGS..."`);
-    });
+  const sandbox = commandGroup(
+    program,
+    "sandbox",
+    "Run commands whose only way out is a Tollgate proxy",
+    { usage: "sandbox run --policy NAME -- CMD ARGS..." },
+  ).enablePositionalOptions();
   sandbox
     .command("run")
     .description("Start a proxy for this sandbox and run CMD with only that proxy reachable")

@@ -1,0 +1,94 @@
+/**
+ * A newcomer's common mistakes, walked through the CLI (#18 item 4, second pass): a misspelled
+ * subcommand, flag or command, and a state directory Tollgate cannot write. Each is one line
+ * that says what to do, with no runtime text, and the usage exit code (2) where it is usage.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCliIn, withPolicyWorkspace } from "./support/mod.ts";
+
+const RAW = /os error|mkdir '|open '|too many arguments|Expected \d+ arguments/;
+
+function tollgate(args: string[], cwd: string) {
+  return runCliIn(args, cwd, { signal: AbortSignal.abort() });
+}
+
+function oneClearLine(err: string): void {
+  assert.doesNotMatch(err, RAW, `no raw runtime text: ${err}`);
+  assert.equal(err.trim().split("\n").length, 1, `one line: ${err}`);
+}
+
+Deno.test("cli: an unknown subcommand of a group is one usage line naming the subcommands it has", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-mistakes-" });
+  try {
+    const groups = ["proposals", "leases", "reviewers", "sandbox", "policy", "ceiling", "rule"];
+    for (const group of [...groups, "remote"]) {
+      const r = await tollgate([group, "lst"], dir);
+      oneClearLine(r.err);
+      assert.equal(r.code, 2, `${group} lst: ${r.err}`);
+      assert.match(r.err, new RegExp(`^error: Unknown subcommand "lst": use "${group} \\S`));
+    }
+    // Every subcommand, in the order help lists them.
+    const r = await tollgate(["proposals", "lst"], dir);
+    assert.match(r.err, /use "proposals list\|show\|diff\|approve\|reject\|refresh\|watch"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: remote without its subcommand is one usage line, as every other group", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-mistakes-" });
+  try {
+    const r = await tollgate(["remote"], dir);
+    oneClearLine(r.err);
+    assert.equal(r.code, 2);
+    assert.equal(r.err, 'error: Missing subcommand: use "remote install-hook"\n');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: a misspelled command or flag is one line that keeps the suggestion", async () => {
+  await withPolicyWorkspace({ agent: "version: 1\n" }, async (dir) => {
+    const cases = [
+      { args: ["bogus"], line: "error: unknown command 'bogus' (Did you mean logs?)" },
+      {
+        args: ["up", "--policy", "agent", "--listn", "127.0.0.1:0"],
+        line: "error: unknown option '--listn' (Did you mean --listen?)",
+      },
+      {
+        args: ["proposals", "list", "--jsn"],
+        line: "error: unknown option '--jsn' (Did you mean --json?)",
+      },
+    ];
+    for (const { args, line } of cases) {
+      const r = await tollgate(args, dir);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+      assert.equal(r.err, `${line}\n`);
+    }
+  });
+});
+
+Deno.test("cli: a state directory Tollgate cannot write is named, with what to do", async () => {
+  await withPolicyWorkspace({ agent: "version: 1\n" }, async (dir) => {
+    // A file where the state directory should be: the runtime's "Not a directory (os error
+    // 20): mkdir '…'" once reached the user. (Root ignores a read-only mode, so a file it is.)
+    const file = join(dir, "policies", "agent.yaml");
+    const commands = [
+      ["ca", "--state", file],
+      ["reviewers", "add", "ann", "--state", file],
+      ["proxy", "--policy", "agent", "--listen", "127.0.0.1:0", "--state", file],
+    ];
+    for (const args of commands) {
+      const r = await tollgate(args, dir);
+      oneClearLine(r.err);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.err}`);
+      assert.match(
+        r.err,
+        /^error: Cannot (create|read) ".*agent\.yaml\/[^"]*": a part of its path is a file/,
+        r.err,
+      );
+      assert.match(r.err, /; fix the path or pass another --state DIR$/m, r.err);
+    }
+  });
+});
