@@ -10,6 +10,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, UsageError } from "./context.ts";
 import { registerCommands } from "./commands.ts";
 import { fileSystemFailure } from "./_fs_failure.ts";
+import { requireOptionsLast } from "./_required_options.ts";
 import config from "../deno.json" with { type: "json" };
 
 /**
@@ -43,6 +44,7 @@ export async function buildProgram(ctx: CliContext, args?: string[]): Promise<Pr
       outputError: (s, write) => write(`${s.trimEnd().replaceAll("\n", " ")}\n`),
     });
   await registerCommands(program, ctx, args);
+  requireOptionsLast(program);
   return program;
 }
 

@@ -60,6 +60,16 @@ Deno.test("cli: a misspelled command or flag is one line that keeps the suggesti
         args: ["proposals", "list", "--jsn"],
         line: "error: unknown option '--jsn' (Did you mean --json?)",
       },
+      // A misspelled required flag: commander named the flag missing, not the misspelling.
+      {
+        args: ["up", "--polcy", "agent"],
+        line: "error: unknown option '--polcy' (Did you mean --policy?)",
+      },
+      {
+        args: ["proposals", "reject", "p-1", "--reson", "no"],
+        line: "error: unknown option '--reson' (Did you mean --reason?)",
+      },
+      { args: ["up"], line: "error: required option '--policy <name>' not specified" },
     ];
     for (const { args, line } of cases) {
       const r = await tollgate(args, dir);
