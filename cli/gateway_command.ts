@@ -18,6 +18,7 @@ import {
 } from "./_flags.ts";
 import { listenFailure, readFlagFile } from "./_start_errors.ts";
 import { requirePoliciesDir } from "./_project.ts";
+import { warnOutsideGit } from "./_git_warning.ts";
 import { notifyFlags } from "./_notify_flags.ts";
 import { remoteFlags } from "./_remote_flags.ts";
 
@@ -92,6 +93,8 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
       ...(tls ? { tls, allowRemote: o.allowRemote } : {}),
       ...remoteFlags(ctx, o),
     }).catch(listenFailure(o.listen, "--listen"));
+    // Once it is up: a failed start stays one line.
+    if (o.remote === undefined) await warnOutsideGit(ctx, policiesDir);
     ctx.out(`Gateway listening on ${gateway.url} (token in ${stateDir}/${TOKEN_FILE})\n`);
     if (gateway.hookUrl) ctx.out(`Remote hook signals accepted on ${gateway.hookUrl}\n`);
     ctx.out(`Inbox: ${gateway.url}/inbox (sign in with a token from "tollgate reviewers add")\n`);

@@ -15,8 +15,10 @@ import {
 } from "../gateway/automation/mod.ts";
 import { GUIDANCE } from "../proxy/policy_local/mod.ts";
 import { type CliContext, CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
+import { notCommittedWarning } from "./_git_warning.ts";
 import { commandGroup } from "./_command_group.ts";
 import {
+  type ApproveResult,
   gitUserName,
   isProposalId,
   PROPOSAL_STATES,
@@ -111,7 +113,12 @@ function registerDecisions(group: Command, ctx: CliContext): void {
       const store = await openStore(ctx, o.policies, o.state);
       const targets = await approvalTargets(ctx, store, ids, o);
       const by = o.approvedBy ?? await reviewer(ctx, store.policiesDir);
-      for (const id of targets) await approveOne(ctx, store, id, { approvedBy: by, scope });
+      let uncommitted = false;
+      for (const id of targets) {
+        const result = await approveOne(ctx, store, id, { approvedBy: by, scope });
+        uncommitted ||= result !== undefined && result.commit === undefined;
+      }
+      if (uncommitted) ctx.err(notCommittedWarning(store.policiesDir));
     });
   group.command("reject").description("Reject a proposal with a reason the agent reads")
     .argument("<id>").option(...POLICIES).option(...STATE)
@@ -180,7 +187,7 @@ async function approveOne(
   store: ProposalStore,
   id: string,
   options: ApproveOptions,
-) {
+): Promise<ApproveResult | undefined> {
   try {
     const r = await store.approve(id, options);
     const until = r.expires ? ` until ${r.expires}` : "";
@@ -190,10 +197,12 @@ async function approveOne(
         r.hash.slice(0, 12)
       }${scope}\n`,
     );
+    return r;
   } catch (error) {
     if (!(error instanceof ProposalConflictError)) throw error;
     ctx.err(`error: ${error.message}\n`);
     ctx.setExitCode(1);
+    return undefined;
   }
 }
 

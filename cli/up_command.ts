@@ -22,6 +22,7 @@ import {
 import { checkProxyFlags } from "./_proxy_flags.ts";
 import { listenFailure, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
+import { warnOutsideGit } from "./_git_warning.ts";
 import { type ProxyService, startProxyService } from "../proxy/mod.ts";
 import { startGateway, TOKEN_FILE } from "../gateway/mod.ts";
 import { notifyFlags } from "./_notify_flags.ts";
@@ -112,6 +113,8 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
           report: (message) => ctx.err(`${message}\n`),
         }).catch(listenFailure(options.listen, "--listen"));
         const { holder } = service;
+        // Once both are up: a failed start stays one line.
+        if (options.remote === undefined) await warnOutsideGit(ctx, policiesDir);
         const scoped = reportScopedRules(
           holder,
           link?.scopes ?? storeScopes(gateway.store, options.policy),

@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCliIn, withPolicyWorkspace } from "./support/mod.ts";
+import { makeRepo, submitted } from "./gateway_fixtures.ts";
+import { ProposalStore } from "../gateway/mod.ts";
 
 const RAW = /os error|mkdir '|open '|too many arguments|Expected \d+ arguments/;
 
@@ -101,4 +103,22 @@ Deno.test("cli: a state directory Tollgate cannot write is named, with what to d
       assert.match(r.err, /; fix the path or pass another --state DIR$/m, r.err);
     }
   });
+});
+
+Deno.test("cli: an approval outside Git says nothing was committed; inside Git it says nothing more", async () => {
+  for (const git of [false, true]) {
+    const repo = await makeRepo({ git });
+    try {
+      const id = await submitted(new ProposalStore({ policiesDir: repo.policies }));
+      const r = await tollgate(["proposals", "approve", id, "--approved-by", "ann"], repo.root);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^OK Proposal \S+ approved\. Policy team revision/);
+      // Approved and enforced all the same: a reviewer who expects a commit is told.
+      const warning = `warning: "${repo.policies}" is not in a Git repository, so approvals ` +
+        `are not committed: run "git init" in the project and commit the policies\n`;
+      assert.equal(r.err, git ? "" : warning, `git: ${git}`);
+    } finally {
+      await repo.cleanup();
+    }
+  }
 });
