@@ -216,13 +216,16 @@ async function decide(fn: () => Promise<void>): Promise<void> {
 }
 
 function checkId(id: string): string {
-  if (!isProposalId(id)) throw new UsageError(`Invalid proposal id "${visibleText(id, 60)}"`);
-  return id;
+  if (isProposalId(id)) return id;
+  throw new UsageError(
+    `Invalid proposal id "${visibleText(id, 60)}": ids look like p-20260101T120000-abc123; ` +
+      `"tollgate proposals list" shows them`,
+  );
 }
 
 async function getRecord(ctx: CliContext, policies: string, id: string): Promise<ProposalRecord> {
   const record = await (await openStore(ctx, policies)).get(checkId(id));
-  if (!record) throw new CliFailure(`No proposal "${id}"`);
+  if (!record) throw new CliFailure(`No proposal "${id}": "tollgate proposals list" shows them`);
   return record;
 }
 

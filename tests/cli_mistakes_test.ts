@@ -122,3 +122,20 @@ Deno.test("cli: an approval outside Git says nothing was committed; inside Git i
     }
   }
 });
+
+Deno.test("cli: a mistyped proposal id says what an id looks like and where to find them", async () => {
+  await withPolicyWorkspace({ agent: "version: 1\n" }, async (dir) => {
+    const invalid = await tollgate(["proposals", "show", "p-nope"], dir);
+    oneClearLine(invalid.err);
+    assert.equal(invalid.code, 2);
+    assert.match(invalid.err, /^error: Invalid proposal id "p-nope": ids look like (p-\S+);/);
+    // The example it gives is a well-formed id: shown, it is merely not there.
+    const example = invalid.err.match(/ids look like (p-\S+);/)![1]!;
+    const missing = await tollgate(["proposals", "show", example], dir);
+    assert.equal(missing.code, 1);
+    assert.equal(
+      missing.err,
+      `error: No proposal "${example}": "tollgate proposals list" shows them\n`,
+    );
+  });
+});
