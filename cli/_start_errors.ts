@@ -31,7 +31,10 @@ import { fileSystemFailure } from "./_fs_failure.ts";
 export function startFailure(error: unknown): never {
   if (error instanceof PolicyValidationError) {
     const [first, ...rest] = error.issues;
-    const more = rest.length > 0 ? ` (and ${rest.length} more)` : "";
+    // The first problem is enough to start fixing; the command that lists them all is named.
+    const more = first && rest.length > 0
+      ? ` (and ${rest.length} more: "tollgate policy validate ${first.file}" lists them)`
+      : "";
     throw new CliFailure(`Invalid policy: ${first ? formatIssue(first) : error.message}${more}`);
   }
   if (error instanceof CliFailure) throw error;

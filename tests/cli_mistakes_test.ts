@@ -139,3 +139,22 @@ Deno.test("cli: a mistyped proposal id says what an id looks like and where to f
     );
   });
 });
+
+Deno.test("cli: a policy with several problems names the first and the command that lists them", async () => {
+  const broken = "version: 1\nnetwork_policies:\n  a:\n    endpoints: [\n  - host: x\n";
+  await withPolicyWorkspace({ broken }, async (dir) => {
+    for (const command of ["up", "proxy"]) {
+      const args = [command, "--policy", "broken", "--listen", "127.0.0.1:0"];
+      const r = await tollgate(
+        command === "up" ? [...args, "--gateway-listen", "127.0.0.1:0"] : args,
+        dir,
+      );
+      oneClearLine(r.err);
+      assert.equal(r.code, 1, r.err);
+      assert.match(
+        r.err,
+        /^error: Invalid policy: \S+broken\.yaml:5:3: YAML syntax error: .* \(and \d+ more: "tollgate policy validate \S+broken\.yaml" lists them\)$/m,
+      );
+    }
+  });
+});
