@@ -11,7 +11,39 @@ import { fileSystemFailure } from "./_fs_failure.ts";
 import { formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
 
 /**
- * Turn a start-up error into one CLI line (exit 1).
+ * The one line a failure is said in: an invalid policy names its first problem (and the
+ * command that lists the rest), a file-system error says what to do, anything else keeps only
+ * its first line. Both start-ups and `runCli()`'s last resort say errors this way.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { failureMessage } from "./_start_errors.ts";
+ * import { PolicyValidationError } from "../proxy/policy/mod.ts";
+ *
+ * const issue = { file: "p.yaml", line: 2, col: 1, message: "Bad" };
+ * assert.equal(
+ *   failureMessage(new PolicyValidationError([issue, issue])),
+ *   'Invalid policy: p.yaml:2:1: Bad (and 1 more: "tollgate policy validate p.yaml" lists them)',
+ * );
+ * assert.equal(failureMessage(new Error("Cannot start\n    at deep/inside.ts:1:1")), "Cannot start");
+ * ```
+ */
+export function failureMessage(error: unknown): string {
+  if (error instanceof PolicyValidationError) {
+    const [first, ...rest] = error.issues;
+    // The first problem is enough to start fixing; the command that lists them all is named.
+    const more = first && rest.length > 0
+      ? ` (and ${rest.length} more: "tollgate policy validate ${first.file}" lists them)`
+      : "";
+    return `Invalid policy: ${first ? formatIssue(first) : error.message}${more}`;
+  }
+  return fileSystemFailure(error) ??
+    (error instanceof Error ? error.message.split("\n")[0]! : String(error));
+}
+
+/**
+ * Turn a start-up error into one CLI line (exit 1), said by {@linkcode failureMessage}.
  *
  * @throws {CliFailure} Always.
  * @example
@@ -19,7 +51,6 @@ import { formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
  * import assert from "node:assert/strict";
  * import { startFailure } from "./_start_errors.ts";
  * import { CliFailure } from "./context.ts";
-import { fileSystemFailure } from "./_fs_failure.ts";
  *
  * // Only the first line of a runtime error reaches the user.
  * assert.throws(
@@ -29,18 +60,8 @@ import { fileSystemFailure } from "./_fs_failure.ts";
  * ```
  */
 export function startFailure(error: unknown): never {
-  if (error instanceof PolicyValidationError) {
-    const [first, ...rest] = error.issues;
-    // The first problem is enough to start fixing; the command that lists them all is named.
-    const more = first && rest.length > 0
-      ? ` (and ${rest.length} more: "tollgate policy validate ${first.file}" lists them)`
-      : "";
-    throw new CliFailure(`Invalid policy: ${first ? formatIssue(first) : error.message}${more}`);
-  }
   if (error instanceof CliFailure) throw error;
-  const message = fileSystemFailure(error) ??
-    (error instanceof Error ? error.message.split("\n")[0]! : String(error));
-  throw new CliFailure(message);
+  throw new CliFailure(failureMessage(error));
 }
 
 /**

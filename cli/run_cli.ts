@@ -9,7 +9,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, UsageError } from "./context.ts";
 import { registerCommands } from "./commands.ts";
-import { fileSystemFailure } from "./_fs_failure.ts";
 import { requireOptionsLast } from "./_required_options.ts";
 import config from "../deno.json" with { type: "json" };
 
@@ -86,7 +85,9 @@ export async function runCli(args: string[], ctx: CliContext): Promise<number> {
     await program.parseAsync(args, { from: "user" });
   } catch (error) {
     const { CommanderError } = await import("@commander-js/extra-typings");
-    return Math.max(code, exitCodeFor(error, inner, CommanderError));
+    // Loaded only on failure, as commander's error class: it imports the policy module.
+    const { failureMessage } = await import("./_start_errors.ts");
+    return Math.max(code, exitCodeFor(error, inner, { CommanderError, failureMessage }));
   }
   return code;
 }
@@ -94,7 +95,10 @@ export async function runCli(args: string[], ctx: CliContext): Promise<number> {
 function exitCodeFor(
   error: unknown,
   ctx: CliContext,
-  CommanderError: typeof import("@commander-js/extra-typings").CommanderError,
+  { CommanderError, failureMessage }: {
+    CommanderError: typeof import("@commander-js/extra-typings").CommanderError;
+    failureMessage: typeof import("./_start_errors.ts").failureMessage;
+  },
 ): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its own one-line message.
@@ -106,7 +110,6 @@ function exitCodeFor(
     ctx.err(`error: ${error.message}\n`);
     return error.exitCode;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  ctx.err(`error: ${fileSystemFailure(error) ?? message.split("\n")[0]}\n`);
+  ctx.err(`error: ${failureMessage(error)}\n`);
   return 1;
 }

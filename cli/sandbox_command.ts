@@ -24,6 +24,7 @@ import {
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
 import { checkProxyFlags } from "./_proxy_flags.ts";
+import { startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
@@ -150,9 +151,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         },
       }).catch(async (error: unknown) => {
         if (!linked) await link.retire();
-        throw new CliFailure(
-          error instanceof Error ? error.message.split("\n")[0]! : String(error),
-        );
+        return startFailure(error);
       });
       ctx.setExitCode(code);
     });

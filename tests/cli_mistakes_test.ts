@@ -143,12 +143,14 @@ Deno.test("cli: a mistyped proposal id says what an id looks like and where to f
 Deno.test("cli: a policy with several problems names the first and the command that lists them", async () => {
   const broken = "version: 1\nnetwork_policies:\n  a:\n    endpoints: [\n  - host: x\n";
   await withPolicyWorkspace({ broken }, async (dir) => {
-    for (const command of ["up", "proxy"]) {
-      const args = [command, "--policy", "broken", "--listen", "127.0.0.1:0"];
-      const r = await tollgate(
-        command === "up" ? [...args, "--gateway-listen", "127.0.0.1:0"] : args,
-        dir,
-      );
+    const runs = [
+      ["up", "--policy", "broken", "--listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0"],
+      ["proxy", "--policy", "broken", "--listen", "127.0.0.1:0"],
+      // Its error once reached runCli() raw: no "Invalid policy:", no command to run.
+      ["sandbox", "run", "--policy", "broken", "--isolate", "env", "--", "true"],
+    ];
+    for (const args of runs) {
+      const r = await tollgate(args, dir);
       oneClearLine(r.err);
       assert.equal(r.code, 1, r.err);
       assert.match(
