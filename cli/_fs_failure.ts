@@ -14,6 +14,7 @@ const PROBLEMS: Readonly<Record<string, readonly [string, string]>> = {
   ENOTDIR: ["a part of its path is a file, not a directory", "fix the path"],
   ENOSPC: ["no space left on the device", "free some space"],
   EDQUOT: ["the disk quota is exceeded", "free some space"],
+  ENOENT: ["no such file or directory", "fix the path"],
 };
 
 /** How a system call in Deno's message is said to a person. */
@@ -29,7 +30,8 @@ const VERBS: Readonly<Record<string, string>> = {
 
 /**
  * One line for a file-system error Tollgate cannot get past (a read-only, foreign or full
- * state directory), or undefined for any other error.
+ * state directory), or undefined for any other error. `stateFlag`: the command has `--state`,
+ * so the line offers it (`init` has none).
  *
  * @example
  * ```ts
@@ -45,10 +47,14 @@ const VERBS: Readonly<Record<string, string>> = {
  *   'Cannot create "/srv/st/ca": the file system is read-only; make it writable or pass ' +
  *     "another --state DIR",
  * );
+ * assert.equal(
+ *   fileSystemFailure(readOnly, false),
+ *   'Cannot create "/srv/st/ca": the file system is read-only; make it writable',
+ * );
  * assert.equal(fileSystemFailure(new Error("policy not found")), undefined);
  * ```
  */
-export function fileSystemFailure(error: unknown): string | undefined {
+export function fileSystemFailure(error: unknown, stateFlag = true): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code;
   const problem = typeof code === "string" ? PROBLEMS[code] : undefined;
@@ -56,5 +62,6 @@ export function fileSystemFailure(error: unknown): string | undefined {
   if (problem === undefined || call === undefined || path === undefined) return undefined;
   const [what, remedy] = problem;
   const verb = VERBS[call] ?? "write";
-  return `Cannot ${verb} ${JSON.stringify(path)}: ${what}; ${remedy} or pass another --state DIR`;
+  const instead = stateFlag ? " or pass another --state DIR" : "";
+  return `Cannot ${verb} ${JSON.stringify(path)}: ${what}; ${remedy}${instead}`;
 }

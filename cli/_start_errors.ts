@@ -13,7 +13,8 @@ import { formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
 /**
  * The one line a failure is said in: an invalid policy names its first problem (and the
  * command that lists the rest), a file-system error says what to do, anything else keeps only
- * its first line. Both start-ups and `runCli()`'s last resort say errors this way.
+ * its first line. Both start-ups and `runCli()`'s last resort say errors this way;
+ * `stateFlag` says whether the command has `--state` to offer.
  *
  * @example
  * ```ts
@@ -29,7 +30,7 @@ import { formatIssue, PolicyValidationError } from "../proxy/policy/mod.ts";
  * assert.equal(failureMessage(new Error("Cannot start\n    at deep/inside.ts:1:1")), "Cannot start");
  * ```
  */
-export function failureMessage(error: unknown): string {
+export function failureMessage(error: unknown, stateFlag = true): string {
   if (error instanceof PolicyValidationError) {
     const [first, ...rest] = error.issues;
     // The first problem is enough to start fixing; the command that lists them all is named.
@@ -38,7 +39,7 @@ export function failureMessage(error: unknown): string {
       : "";
     return `Invalid policy: ${first ? formatIssue(first) : error.message}${more}`;
   }
-  return fileSystemFailure(error) ??
+  return fileSystemFailure(error, stateFlag) ??
     (error instanceof Error ? error.message.split("\n")[0]! : String(error));
 }
 

@@ -81,13 +81,18 @@ export async function runCli(args: string[], ctx: CliContext): Promise<number> {
     program.outputHelp();
     return 2;
   }
+  // The command that ran, so a failure offers only the flags it has.
+  let acting: { options: readonly { long?: string }[] } | undefined;
+  program.hook("preAction", (_program, action) => void (acting = action));
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (error) {
     const { CommanderError } = await import("@commander-js/extra-typings");
     // Loaded only on failure, as commander's error class: it imports the policy module.
     const { failureMessage } = await import("./_start_errors.ts");
-    return Math.max(code, exitCodeFor(error, inner, { CommanderError, failureMessage }));
+    const stateFlag = acting?.options.some((option) => option.long === "--state") ?? false;
+    const say = (failure: unknown) => failureMessage(failure, stateFlag);
+    return Math.max(code, exitCodeFor(error, inner, { CommanderError, failureMessage: say }));
   }
   return code;
 }
@@ -97,7 +102,7 @@ function exitCodeFor(
   ctx: CliContext,
   { CommanderError, failureMessage }: {
     CommanderError: typeof import("@commander-js/extra-typings").CommanderError;
-    failureMessage: typeof import("./_start_errors.ts").failureMessage;
+    failureMessage: (error: unknown) => string;
   },
 ): number {
   if (error instanceof CommanderError) {

@@ -160,3 +160,18 @@ Deno.test("cli: a policy with several problems names the first and the command t
     }
   });
 });
+
+Deno.test("cli: init where it cannot create the project says so, offering no flag it lacks", async () => {
+  await withPolicyWorkspace({}, async (dir) => {
+    const file = join(dir, "a-file");
+    await Deno.writeTextFile(file, "");
+    const r = await tollgate(["init", join(file, "project")], dir);
+    oneClearLine(r.err);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.err,
+      `error: Cannot create "${file}/project/policies": a part of its path is a file, not a ` +
+        `directory; fix the path\n`,
+    );
+  });
+});
