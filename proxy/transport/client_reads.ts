@@ -1,8 +1,8 @@
 /**
  * The blind tunnel's client-to-upstream direction (an upload through an L4 tunnel) without the
- * garbage a pipe leaves: each chunk read from the client is written upstream and its memory
- * freed as soon as the upstream socket took it, and the client is paused while the upstream's
- * buffer is full.
+ * garbage a pipe leaves: each large chunk read from the client is written upstream and its
+ * memory freed as soon as the upstream socket took it, and the client is paused while the
+ * upstream's buffer is full.
  *
  * Why: an accepted `node:net` socket has no `onread` option (the upstream side reads into one
  * reused buffer, see `upstream_reads.ts`), so each read is a fresh 64 KB buffer outside V8's
@@ -18,9 +18,13 @@
 import type { Duplex } from "node:stream";
 import { releaseMemory } from "./_bytes.ts";
 
+// Reads below this are left to the collector: a write callback per chunk cost more than the
+// early free saved on a tunnel's small requests and responses (L4, 64 clients: about 5 %).
+const RELEASE_BYTES = 16 * 1024;
+
 /**
  * Relay what `from` reads to `to` until `from` ends (then end `to`), holding `from` back while
- * `to` cannot take more. Each chunk is the reader's own: it is freed once written.
+ * `to` cannot take more. Each chunk is the reader's own: a large one is freed once written.
  *
  * @example
  * ```ts
@@ -44,7 +48,10 @@ export function relayClientReads(from: Duplex, to: Duplex): void {
   };
   from.on("data", (chunk: Uint8Array) => {
     // The callback runs once the socket has handed the bytes on: nothing reads them again.
-    if (!to.write(chunk, () => releaseMemory(chunk)) && !waiting) {
+    const taken = chunk.byteLength >= RELEASE_BYTES
+      ? to.write(chunk, () => releaseMemory(chunk))
+      : to.write(chunk);
+    if (!taken && !waiting) {
       // One drain listener however many chunks arrive before the pause takes hold.
       waiting = true;
       from.pause();
