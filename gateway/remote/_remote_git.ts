@@ -154,19 +154,3 @@ export async function gitCommitPaths(
   if (r.code !== 0) throw failure("git commit", r.stderr);
   return true;
 }
-
-/** Keep the lock file and temp files out of every commit (`.git/info/exclude`, never shared). */
-export async function excludeLocalFiles(root: string): Promise<void> {
-  const r = await runGit(
-    ["rev-parse", "--path-format=absolute", "--git-path", "info/exclude"],
-    root,
-  );
-  const path = r.stdout.trim();
-  if (r.code !== 0 || !path) return;
-  const text = await Deno.readTextFile(path).catch(() => "");
-  const lines = [".tollgate.lock", ".*.tmp"].filter((l) => !text.split("\n").includes(l));
-  if (lines.length === 0) return;
-  await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
-  const sep = text === "" || text.endsWith("\n") ? "" : "\n";
-  await Deno.writeTextFile(path, `${text}${sep}${lines.join("\n")}\n`);
-}

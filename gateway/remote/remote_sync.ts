@@ -14,10 +14,9 @@
 
 import { relative } from "node:path";
 import { withDirectoryLock } from "../repo/mod.ts";
-import { gitWorkTreeRoot } from "../repo/mod.ts";
+import { excludeLocalFiles, gitWorkTreeRoot } from "../repo/mod.ts";
 import { ensureStateDirs } from "../proposals/mod.ts";
 import {
-  excludeLocalFiles,
   gitClone,
   gitCommitPaths,
   gitRebase,

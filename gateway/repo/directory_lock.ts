@@ -7,6 +7,7 @@
  */
 
 import { join } from "node:path";
+import { excludeLocalFiles } from "./git_repo.ts";
 
 /** The lock file's name inside the policies directory. */
 export const LOCK_FILE = ".tollgate.lock";
@@ -39,7 +40,14 @@ export const LOCK_FILE = ".tollgate.lock";
  * ```
  */
 export async function withDirectoryLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const file = await Deno.open(join(dir, LOCK_FILE), { read: true, write: true, create: true });
+  const path = join(dir, LOCK_FILE);
+  // Made here, so excluded here: a person's `git add .` in the policy repo must not take it.
+  const made = await Deno.open(path, { write: true, createNew: true }).then((created) => {
+    created.close();
+    return true;
+  }, () => false);
+  if (made) await excludeLocalFiles(dir);
+  const file = await Deno.open(path, { read: true, write: true, create: true });
   try {
     await file.lock(true);
     // The pid is for a person wondering who holds the lock; the kernel does the locking.

@@ -184,3 +184,37 @@ export async function gitUserName(dir: string): Promise<string | undefined> {
 function firstLine(text: string): string {
   return text.trim().split("\n")[0] ?? "";
 }
+
+/**
+ * Keep the approval lock and temp files out of every commit, whoever commits: a line each in
+ * the repository's `.git/info/exclude` (never shared), not in a `.gitignore` a person reviews.
+ * Nothing is written outside a Git work tree.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { excludeLocalFiles } from "./git_repo.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * await excludeLocalFiles(dir);
+ * await excludeLocalFiles(dir); // once is enough: no line twice
+ * const exclude = await Deno.readTextFile(`${dir}/.git/info/exclude`);
+ * assert.equal(exclude.split("\n").filter((l) => l === ".tollgate.lock").length, 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function excludeLocalFiles(root: string): Promise<void> {
+  const r = await runGit(
+    ["rev-parse", "--path-format=absolute", "--git-path", "info/exclude"],
+    root,
+  );
+  const path = r.stdout.trim();
+  if (r.code !== 0 || !path) return;
+  const text = await Deno.readTextFile(path).catch(() => "");
+  const lines = [".tollgate.lock", ".*.tmp"].filter((l) => !text.split("\n").includes(l));
+  if (lines.length === 0) return;
+  await Deno.mkdir(path.replace(/\/[^/]+$/, ""), { recursive: true });
+  const sep = text === "" || text.endsWith("\n") ? "" : "\n";
+  await Deno.writeTextFile(path, `${text}${sep}${lines.join("\n")}\n`);
+}

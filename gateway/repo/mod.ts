@@ -16,7 +16,13 @@ export {
 } from "./atomic_file.ts";
 export type { StagedFile, WriteAtomicOptions } from "./atomic_file.ts";
 export { withDirectoryLock } from "./directory_lock.ts";
-export { gitCommitFile, gitFileDirty, gitUserName, gitWorkTreeRoot } from "./git_repo.ts";
+export {
+  excludeLocalFiles,
+  gitCommitFile,
+  gitFileDirty,
+  gitUserName,
+  gitWorkTreeRoot,
+} from "./git_repo.ts";
 export type { FileCommit } from "./git_repo.ts";
 export { PolicyCache } from "./policy_cache.ts";
 
