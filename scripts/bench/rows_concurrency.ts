@@ -1,23 +1,16 @@
 /**
  * Concurrency rows (`--scale`, issue #15 item 1): 64 and 256 clients at once to one destination,
- * side by side with Squid (plain forward, L4 tunnel) and ssl-bump Squid (L7 interception),
- * and the proxy's RSS at 256 clients.
+ * side by side with Squid (plain forward, L4 tunnel) and ssl-bump Squid (L7 interception).
  *
  * @module
  */
 
 import { getRequest, loadRow, type LoadRowSpec, plainOpener, tunnelOpener } from "./http_rows.ts";
 import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
-import {
-  readResidentMb,
-  readRssMb,
-  type ResidentMb,
-  type TollgateProxy,
-} from "./tollgate_proxy.ts";
+import type { TollgateProxy } from "./tollgate_proxy.ts";
 import type { PeerStart } from "./peer_proxies.ts";
 import type { Row } from "./row.ts";
-import type { RowInfo, Sample } from "./report.ts";
-import { runLoad } from "./load_generator.ts";
+import type { RowInfo } from "./report.ts";
 
 /** Clients at once in the scale rows. */
 export const SCALE_CONCURRENCY = [64, 256] as const;
@@ -31,9 +24,12 @@ export interface ScaleProxies {
   floor?: PeerStart;
   /** Start another Tollgate proxy like `tollgate`, for a row that needs a fresh one. */
   freshTollgate?: () => Promise<ScaleProxies["tollgate"]>;
+  /** Start another ssl-bump Squid like `bump`, for a row that needs a fresh one. */
+  freshBump?: () => Promise<ScaleProxies["bump"]>;
 }
 
-type Path = "forward" | "l4" | "l7";
+/** The three ways through a proxy the scale rows load. */
+export type Path = "forward" | "l4" | "l7";
 type Proxy = "tollgate" | "squid" | "floor";
 const PATH_LABEL: Record<Path, string> = {
   forward: "plain HTTP forward",
@@ -55,7 +51,7 @@ export function scaleRowId(proxy: Proxy, path: Path, clients: number): string {
 
 /**
  * Concurrency rows for Tollgate and its peers (the L7 peer is ssl-bump Squid, filed under
- * `scale.squid.l7.*`), then Tollgate's RSS at 256 clients.
+ * `scale.squid.l7.*`).
  *
  * @example
  * ```ts
@@ -74,7 +70,7 @@ export function scaleRowId(proxy: Proxy, path: Path, clients: number): string {
  * const tollgate = { ok: false as const, note: "proxy did not start" };
  * const rows = concurrencyRows(setup, { tollgate, squid, bump: { ...squid, name: "squid-bump" } });
  * assert.equal(rows[0]?.info.id, "scale.tollgate.forward.c64");
- * assert.equal(rows.at(-1)?.info.id, "scale.tollgate.rss_c256");
+ * assert.equal(rows.at(-1)?.info.id, "scale.squid.l7.c256");
  * ```
  */
 export function concurrencyRows(setup: BenchSetup, proxies: ScaleProxies): Row[] {
@@ -87,7 +83,6 @@ export function concurrencyRows(setup: BenchSetup, proxies: ScaleProxies): Row[]
       rows.push(peerRow(setup, proxies.floor, { path, clients, as: "floor" }));
     }
   }
-  rows.push(rssRow(setup, proxies));
   return rows;
 }
 
@@ -107,12 +102,16 @@ function tollgateRow(
 ): Row {
   const rowInfo = info("tollgate", path, clients, "Tollgate");
   if (!start.ok) return { info: rowInfo, skipped: start.note };
-  return aggregate(loadRow(rowInfo, () => tollgateSpec(setup, start.proxy, path, clients)));
+  return aggregate(loadRow(rowInfo, () => scaleLoadSpec(setup, start.proxy, path, clients)));
 }
 
-function tollgateSpec(
+/**
+ * The load of one scale row through a proxy that intercepts with `proxy.caPem` (Tollgate, or
+ * ssl-bump Squid on the L7 path): `clients` at once, kept alive.
+ */
+export function scaleLoadSpec(
   setup: BenchSetup,
-  proxy: TollgateProxy,
+  proxy: { port: number; caPem: string },
   path: Path,
   clients: number,
 ): LoadRowSpec {
@@ -184,67 +183,4 @@ function aggregate(row: Row): Row {
 function scaleBounds(setup: BenchSetup, clients: number) {
   const { maxRequests, maxMs } = setup.budget.keepAlive;
   return { maxRequests: maxRequests * 2, maxMs, warmup: clients * 4 };
-}
-
-/**
- * Tollgate's peak RSS during a 256-client L7 run (warm-up included), on a proxy started for
- * each repetition and stopped after it. Not on the long-lived proxy of the other rows: RSS
- * seldom goes down (glibc keeps freed memory, V8 keeps the spaces it grew), so there the row
- * read the high-water mark of every row before it, the 256 MB bulk transfers included
- * (328 MB), not the memory that 256 clients take.
- */
-function rssRow(setup: BenchSetup, proxies: ScaleProxies): Row {
-  const rowInfo: RowInfo = {
-    id: "scale.tollgate.rss_c256",
-    group: "scale_data",
-    label: "Tollgate RSS, 256 L7 clients at once",
-    unit: "MB",
-  };
-  const start = proxies.tollgate;
-  const fresh = proxies.freshTollgate ?? (() => Promise.resolve(start));
-  if (!start.ok) return { info: rowInfo, skipped: start.note };
-  return {
-    info: rowInfo,
-    measure: async (): Promise<Sample> => {
-      const started = await fresh();
-      if (!started.ok) throw new Error(started.note);
-      try {
-        return await peakRss(setup, started.proxy);
-      } finally {
-        if (started.proxy !== start.proxy) await started.proxy.stop();
-      }
-    },
-    describe: (samples) => {
-      const median = (key: string) => {
-        const values = samples.flatMap((s) => s.extra?.[key] ?? []).sort((a, b) => a - b);
-        return values[Math.floor(values.length / 2)]?.toFixed(1);
-      };
-      const idle = median("idleRssMb");
-      const anon = median("peakAnonMb");
-      return [
-        ...(idle ? [`${idle} MB before the clients came (median, fresh proxy)`] : []),
-        // The file-backed part is mostly the deno executable, shared by every Deno process.
-        ...(anon ? [`at the peak ${anon} MB private, ${median("peakFileMb")} MB file-backed`] : []),
-      ];
-    },
-  };
-}
-
-async function peakRss(setup: BenchSetup, proxy: TollgateProxy): Promise<Sample> {
-  const spec = tollgateSpec(setup, proxy, "l7", 256);
-  const idleRssMb = await readRssMb(proxy.pid);
-  let peak: ResidentMb = { rss: idleRssMb, anon: 0, file: 0 };
-  const read = () =>
-    readResidentMb(proxy.pid).then((now) => {
-      if (now.rss > peak.rss) peak = now;
-    }, () => {});
-  const timer = setInterval(read, 50);
-  try {
-    const result = await runLoad({ ...spec, ...spec.bounds, expectStatus: 200 });
-    await read();
-    const extra = { idleRssMb, peakAnonMb: peak.anon, peakFileMb: peak.file };
-    return { value: peak.rss, samples: result.samples, errors: result.errors, extra };
-  } finally {
-    clearInterval(timer);
-  }
 }

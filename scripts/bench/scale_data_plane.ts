@@ -14,6 +14,7 @@ import { type PeerStart, startSquid } from "./peer_proxies.ts";
 import { startBumpSquid } from "./bump_squid.ts";
 import { startFloorRelay } from "./floor_relay.ts";
 import { concurrencyRows } from "./rows_concurrency.ts";
+import { rssRows } from "./rows_rss.ts";
 import { bulkRows } from "./rows_bulk.ts";
 import { identityRows } from "./rows_identity.ts";
 
@@ -92,11 +93,18 @@ export async function dataPlaneScaleRows(
     peer("squid-bump", () => startBumpSquid(children, options, setup.certs.caPem)),
     peer("floor relay", () => startFloorRelay(children, options)),
   ]);
-  // The RSS row's own proxies, one per repetition, each stopped after it.
+  // The RSS rows' own proxies, one per repetition, each stopped after it (a Squid each in a
+  // directory of its own: the long-lived one keeps its files).
   const freshTollgate = () => startProxy("scale-rss", uploadRule(setup));
-  const proxies = { tollgate, squid, bump, floor, freshTollgate };
+  let bumps = 0;
+  const freshBump = async () => {
+    const dir = join(options.dir, `rss-${++bumps}`);
+    await Deno.mkdir(dir, { recursive: true });
+    return await startBumpSquid(children, { ...options, dir }, setup.certs.caPem);
+  };
+  const proxies = { tollgate, squid, bump, floor, freshTollgate, freshBump };
   return [
-    ...(loads ? concurrencyRows(setup, proxies) : []),
+    ...(loads ? [...concurrencyRows(setup, proxies), ...rssRows(setup, proxies)] : []),
     ...(wanted("scale.bulk") ? bulkRows(setup, proxies) : []),
     ...identity,
   ];

@@ -1,0 +1,150 @@
+/**
+ * Memory at scale (`--scale`, issue #15 item 1): the peak RSS of Tollgate and of ssl-bump Squid
+ * under 256 L7 clients at once, each on a proxy started for the repetition and stopped after it.
+ * Not on the long-lived proxies of the other rows: RSS seldom goes down (glibc keeps freed
+ * memory, V8 keeps the spaces it grew), so there a row read the high-water mark of every row
+ * before it, the 256 MB bulk transfers included (328 MB), not the memory that 256 clients take.
+ *
+ * @module
+ */
+
+import { runLoad } from "./load_generator.ts";
+import { findPid } from "./process_figures.ts";
+import type { RowInfo, Sample } from "./report.ts";
+import type { Row } from "./row.ts";
+import { scaleLoadSpec, type ScaleProxies } from "./rows_concurrency.ts";
+import type { BenchSetup } from "./setup.ts";
+import { readResidentMb, type ResidentMb } from "./tollgate_proxy.ts";
+
+/** A proxy started for one repetition: where it listens, its processes, how to stop it. */
+interface Fresh {
+  port: number;
+  caPem: string;
+  pids: () => number[];
+  stop: () => Promise<void>;
+}
+
+/**
+ * The two RSS rows: Tollgate's (with its target) and ssl-bump Squid's beside it (its main
+ * process and its certificate helpers).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import type { BenchSetup } from "./setup.ts";
+ * import { rssRows } from "./rows_rss.ts";
+ *
+ * const setup = { budget: budgetFor(true) } as BenchSetup;
+ * const squid = { ok: false as const, name: "squid", note: "squid not installed" };
+ * const tollgate = { ok: false as const, note: "proxy did not start" };
+ * const rows = rssRows(setup, { tollgate, squid, bump: { ...squid, name: "squid-bump" } });
+ * assert.deepEqual(rows.map((r) => r.info.id), ["scale.tollgate.rss_c256", "scale.squid.rss_c256"]);
+ * ```
+ */
+export function rssRows(setup: BenchSetup, proxies: ScaleProxies): Row[] {
+  const tollgate = async (): Promise<Fresh> => {
+    const started = await (proxies.freshTollgate?.() ?? Promise.resolve(proxies.tollgate));
+    if (!started.ok) throw new Error(started.note);
+    const { port, caPem, pid } = started.proxy;
+    const stop = started === proxies.tollgate ? () => Promise.resolve() : started.proxy.stop;
+    return { port, caPem, pids: () => [pid], stop };
+  };
+  const squid = async (): Promise<Fresh> => {
+    const started = await (proxies.freshBump?.() ?? Promise.resolve(proxies.bump));
+    if (!started.ok) throw new Error(started.note);
+    const pid = findPid(started.port);
+    if (pid === undefined) throw new Error(`No process listens on port ${started.port}`);
+    const stop = started === proxies.bump ? () => Promise.resolve() : () => started.stop();
+    return {
+      port: started.port,
+      caPem: started.caPem!,
+      pids: () => [pid, ...childrenOf(pid)],
+      stop,
+    };
+  };
+  const bump = proxies.bump;
+  return [
+    rssRow(setup, "tollgate", "Tollgate", proxies.tollgate.ok ? tollgate : proxies.tollgate.note),
+    rssRow(
+      setup,
+      "squid",
+      bump.ok ? `${bump.name} ${bump.version}` : bump.name,
+      bump.ok ? squid : bump.note,
+    ),
+  ];
+}
+
+function rssRow(
+  setup: BenchSetup,
+  id: "tollgate" | "squid",
+  name: string,
+  start: (() => Promise<Fresh>) | string,
+): Row {
+  const info: RowInfo = {
+    id: `scale.${id}.rss_c256`,
+    group: "scale_data",
+    label: `${name} RSS, 256 L7 clients at once`,
+    unit: "MB",
+  };
+  if (typeof start === "string") return { info, skipped: start };
+  return {
+    info,
+    measure: async (): Promise<Sample> => {
+      const fresh = await start();
+      try {
+        return await peakRss(setup, fresh);
+      } finally {
+        await fresh.stop();
+      }
+    },
+    describe: (samples) => {
+      const median = (key: string) => {
+        const values = samples.flatMap((s) => s.extra?.[key] ?? []).sort((a, b) => a - b);
+        return values[Math.floor(values.length / 2)]?.toFixed(1);
+      };
+      const idle = median("idleRssMb");
+      const anon = median("peakAnonMb");
+      return [
+        ...(idle ? [`${idle} MB before the clients came (median, fresh proxy)`] : []),
+        // A Deno process's file-backed part is mostly the deno executable, shared by them all.
+        ...(anon ? [`at the peak ${anon} MB private, ${median("peakFileMb")} MB file-backed`] : []),
+      ];
+    },
+  };
+}
+
+async function peakRss(setup: BenchSetup, fresh: Fresh): Promise<Sample> {
+  const spec = scaleLoadSpec(setup, fresh, "l7", 256);
+  const none: ResidentMb = { rss: 0, anon: 0, file: 0 };
+  const total = async (): Promise<ResidentMb> => {
+    // A helper process that ended between the listing and the read counts as nothing.
+    const each = await Promise.all(
+      fresh.pids().map((pid) => readResidentMb(pid).catch(() => none)),
+    );
+    const sum = (key: keyof ResidentMb) => each.reduce((n, m) => n + m[key], 0);
+    return { rss: sum("rss"), anon: sum("anon"), file: sum("file") };
+  };
+  const idle = await total();
+  let peak = idle;
+  const read = () => total().then((now) => void (now.rss > peak.rss && (peak = now)), () => {});
+  const timer = setInterval(read, 50);
+  try {
+    const result = await runLoad({ ...spec, ...spec.bounds, expectStatus: 200 });
+    await read();
+    const extra = { idleRssMb: idle.rss, peakAnonMb: peak.anon, peakFileMb: peak.file };
+    return { value: peak.rss, samples: result.samples, errors: result.errors, extra };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The direct children of `pid` (Squid's certificate helpers), from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    const text = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`);
+    return text.trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
