@@ -40,16 +40,12 @@ export const LOCK_FILE = ".tollgate.lock";
  * ```
  */
 export async function withDirectoryLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const path = join(dir, LOCK_FILE);
-  // Made here, so excluded here: a person's `git add .` in the policy repo must not take it.
-  const made = await Deno.open(path, { write: true, createNew: true }).then((created) => {
-    created.close();
-    return true;
-  }, () => false);
-  if (made) await excludeLocalFiles(dir);
-  const file = await Deno.open(path, { read: true, write: true, create: true });
+  const file = await Deno.open(join(dir, LOCK_FILE), { read: true, write: true, create: true });
   try {
     await file.lock(true);
+    // Empty only when just made (later holders leave their pid): made here, so excluded here,
+    // or a person's `git add .` in the policy repository would take it.
+    if ((await file.stat()).size === 0) await excludeLocalFiles(dir);
     // The pid is for a person wondering who holds the lock; the kernel does the locking.
     await file.truncate(0);
     await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
