@@ -1,6 +1,7 @@
 /**
- * What the bulk rows read about a proxy process from /proc: its CPU time, and which process
- * listens on a port (a peer runs under a shell and `timeout`, so its own pid is not at hand).
+ * What the bulk and RSS rows read about a proxy process from /proc: its CPU time, its resident
+ * memory, and which process listens on a port (a peer runs under a shell and `timeout`, so its
+ * own pid is not at hand).
  *
  * @module
  */
@@ -54,4 +55,38 @@ export function findPid(port: number): number | undefined {
     }
   }
   return undefined;
+}
+
+/** A process's resident memory in MB, whole and split (`/proc/PID/status`). */
+export interface ResidentMb {
+  /** VmRSS: everything resident. */
+  rss: number;
+  /** RssAnon: the process's own memory (heaps, stacks, buffers). */
+  anon: number;
+  /** RssFile: mapped files resident, mostly the executable's pages, shared with its siblings. */
+  file: number;
+}
+
+/**
+ * The resident memory of process `pid` in MB, with its private and file-backed parts: a Deno
+ * process's file-backed part is mostly the `deno` executable's pages, which every Deno process
+ * on the host shares, so the split says how much of the RSS is the proxy's own.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readResidentMb } from "./process_figures.ts";
+ *
+ * const { rss, anon, file } = await readResidentMb(Deno.pid);
+ * assert.ok(anon > 0 && file > 0 && Math.abs(rss - anon - file) < 1);
+ * ```
+ */
+export async function readResidentMb(pid: number): Promise<ResidentMb> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const field = (name: string) => {
+    const kb = new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, "m").exec(status)?.[1];
+    if (!kb) throw new Error(`No ${name} for process ${pid}`);
+    return Number(kb) / 1024;
+  };
+  return { rss: field("VmRSS"), anon: field("RssAnon"), file: field("RssFile") };
 }

@@ -9,12 +9,11 @@
  */
 
 import { runLoad } from "./load_generator.ts";
-import { findPid } from "./process_figures.ts";
 import type { RowInfo, Sample } from "./report.ts";
 import type { Row } from "./row.ts";
 import { scaleLoadSpec, type ScaleProxies } from "./rows_concurrency.ts";
 import type { BenchSetup } from "./setup.ts";
-import { readResidentMb, type ResidentMb } from "./tollgate_proxy.ts";
+import { findPid, readResidentMb, type ResidentMb } from "./process_figures.ts";
 
 /** A proxy started for one repetition: where it listens, its processes, how to stop it. */
 interface Fresh {

@@ -6,6 +6,7 @@
  */
 
 import { join } from "node:path";
+import { readResidentMb } from "./process_figures.ts";
 import type { ChildProcesses, RunningChild } from "./child_processes.ts";
 import type { ProxyChildConfig, ProxyIdentity } from "./proxy_child_config.ts";
 import {
@@ -122,38 +123,4 @@ async function benchPolicies(
  */
 export async function readRssMb(pid: number): Promise<number> {
   return (await readResidentMb(pid)).rss;
-}
-
-/** A process's resident memory in MB, whole and split (`/proc/PID/status`). */
-export interface ResidentMb {
-  /** VmRSS: everything resident. */
-  rss: number;
-  /** RssAnon: the process's own memory (heaps, stacks, buffers). */
-  anon: number;
-  /** RssFile: mapped files resident, mostly the executable's pages, shared with its siblings. */
-  file: number;
-}
-
-/**
- * The resident memory of process `pid` in MB, with its private and file-backed parts: a Deno
- * process's file-backed part is mostly the `deno` executable's pages, which every Deno process
- * on the host shares, so the split says how much of the RSS is the proxy's own.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { readResidentMb } from "./tollgate_proxy.ts";
- *
- * const { rss, anon, file } = await readResidentMb(Deno.pid);
- * assert.ok(anon > 0 && file > 0 && Math.abs(rss - anon - file) < 1);
- * ```
- */
-export async function readResidentMb(pid: number): Promise<ResidentMb> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const field = (name: string) => {
-    const kb = new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, "m").exec(status)?.[1];
-    if (!kb) throw new Error(`No ${name} for process ${pid}`);
-    return Number(kb) / 1024;
-  };
-  return { rss: field("VmRSS"), anon: field("RssAnon"), file: field("RssFile") };
 }
