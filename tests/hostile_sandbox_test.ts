@@ -1,7 +1,8 @@
 /**
  * A hostile process inside a real `runSandbox()` netns sandbox tries to take over another
- * sandbox process (an allowed binary it started) after the proxy identified it: ptrace, and
- * stealing its socket with pidfd_getfd. The syscall filter refuses both; ordinary tools
+ * sandbox process (an allowed binary it started) after the proxy identified it: ptrace,
+ * stealing its socket with pidfd_getfd, writing its memory through /proc/PID/mem. The syscall
+ * filter refuses the first two, the read-only /proc the third; ordinary tools
  * (python's subprocess and asyncio, curl through the proxy) keep working. Without bubblewrap
  * the command runs unfiltered, and the notice says so.
  */
@@ -34,6 +35,11 @@ victim = subprocess.Popen(["sleep", "30"], pass_fds=[held.fileno()])
 call("ptrace_attach", ${nr("ptrace")}, 16, victim.pid, 0, 0)
 pidfd = call("pidfd_open", 434, victim.pid, 0)
 call("pidfd_getfd", ${nr("pidfd_getfd")}, pidfd, held.fileno(), 0)
+try:
+    os.close(os.open(f"/proc/{victim.pid}/mem", os.O_RDWR))
+    print("proc_mem_write", "ok")
+except OSError as error:
+    print("proc_mem_write", errno.errorcode[error.errno])
 victim.kill()
 victim.wait()
 `;
@@ -117,7 +123,8 @@ const results = async (path: string) =>
   Object.fromEntries((await Deno.readTextFile(path)).trim().split("\n").map((l) => l.split(" ")));
 
 Deno.test({
-  name: "hostile sandbox: ptrace and pidfd_getfd on a process it started fail with EPERM",
+  name:
+    "hostile sandbox: ptrace, pidfd_getfd and /proc/PID/mem writes on a process it started fail",
   ignore,
   fn: () =>
     inSandbox(`${PYTHON} takeover.py > out.txt 2>&1`, async (dir, run) => {
@@ -128,6 +135,8 @@ Deno.test({
         // Allowed (asyncio uses it); taking a descriptor through it is what is refused.
         pidfd_open: "ok",
         pidfd_getfd: "EPERM",
+        // /proc is read-only in the sandbox: no writing into the victim's memory either.
+        proc_mem_write: "EROFS",
       });
     }),
 });

@@ -41,6 +41,10 @@ mkdir -p "$reveal"
 mount --no-canonicalize --bind /proc/self/fd/3 "$reveal"
 mount -o remount,bind,ro "$reveal"
 exec 3<&-
+# /proc read-only: a process may still read its children's /proc files, but not write their
+# memory through /proc/PID/mem, which the kernel checks as ptrace access rather than as the
+# (filtered) ptrace syscall. Magic links such as /proc/self/fd/N reach their targets' mounts.
+mount -o remount,bind,ro /proc
 # The working directory was entered before these mounts: enter it again by path, or relative
 # paths would reach the files under them (a writable policy repo, a hidden ceiling).
 cd -- "$here"
