@@ -147,6 +147,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             close: () =>
               service.close().finally(() => scoped.end(service.sandboxId)).finally(link.retire),
             policyPorts: () => capturePorts(service.holder.current().policy),
+            staticSections: () => service.holder.current().policy,
           };
         },
       }).catch(async (error: unknown) => {

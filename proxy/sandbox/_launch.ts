@@ -9,6 +9,7 @@
 import type { RequesterIdentity } from "../policy/mod.ts";
 import { confineIdentity, parentPid } from "./confine_identity.ts";
 import type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
+import type { FilesystemPlan } from "./filesystem_plan.ts";
 
 /** What a launch needs; paths are absolute. */
 export interface LaunchSpec {
@@ -31,6 +32,8 @@ export interface LaunchSpec {
   stdio: "inherit" | "null";
   /** The `bwrap` that loads the syscall filter (netns only); none: the command is unfiltered. */
   bwrap?: string;
+  /** How the command's files are confined (netns only). */
+  filesystem: FilesystemPlan;
   baseEnv: Record<string, string | undefined>;
   onLog: (line: string) => void;
 }

@@ -5,9 +5,11 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import { fileBinds } from "./_file_binds.ts";
+import { confinedCommand } from "./filesystem_plan.ts";
 import {
   childrenOf,
   eagerIdentity,
@@ -60,13 +62,18 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       netnsPid: sandbox.forwarderPid,
       treeRoot: () => (late.wrapper > 0 ? late.wrapper : undefined),
     });
-    const child = sandbox.spawn(spec.command, {
+    const binds = await fileBinds(spec);
+    // Tollgate's own files stay readable under a filesystem_policy: the CA, the skill, DNS.
+    const shown = [spec.publicDir, ...binds.map((bind) => bind.target)]
+      .filter((path) => !spec.hideFiles?.includes(path) && existsSync(path));
+    const command = confinedCommand(spec.filesystem, spec.command, spec.cwd, shown);
+    const child = sandbox.spawn(command, {
       env: spec.env(`http://127.0.0.1:${spec.innerPort}`),
       cwd: spec.cwd,
       hide: spec.stateDir,
       reveal: spec.publicDir,
       readOnly: spec.readOnly,
-      binds: await fileBinds(spec),
+      binds,
       syscallFilter: await writeSyscallFilter(spec),
       ...stdioOf(spec.stdio),
     });

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { FilesystemPlan } from "./filesystem_plan.ts";
+
 /** What `--isolate env` says, once, before the command starts. */
 export const ENV_MODE_WARNING: string =
   "warning: --isolate env sets proxy variables only; it is not a security boundary: nothing " +
@@ -15,6 +17,8 @@ export const ENV_MODE_WARNING: string =
 export interface NoticeOptions {
   /** Whether the command runs under the syscall filter (bubblewrap is installed). */
   syscallFilter: boolean;
+  /** How its files are confined (see `planFilesystem`); by default, no `filesystem_policy`. */
+  files?: FilesystemPlan;
 }
 
 /**
@@ -25,6 +29,8 @@ export interface NoticeOptions {
  * import assert from "node:assert/strict";
  * import { isolationNotice } from "./isolation_notice.ts";
  * assert(isolationNotice(3128, [80, 443]).includes("ports 80,443"));
+ * const files = { kind: "unenforced" as const, why: "ENOSYS" };
+ * assert.match(isolationNotice(3128, [], { syscallFilter: true, files }), /NOT enforced/);
  * assert(isolationNotice(3128, [], { syscallFilter: false }).endsWith("; no syscall filter: install bubblewrap"));
  * ```
  */
@@ -41,5 +47,13 @@ export function isolationNotice(
     : "no syscall filter: install bubblewrap";
   return `sandbox: private network namespace, its only way out is the Tollgate proxy ` +
     `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store; ` +
-    filter;
+    `${filesClause(options.files ?? { kind: "none" })}; ${filter}`;
+}
+
+function filesClause(files: FilesystemPlan): string {
+  if (files.kind === "landlock") return "files: only its policy's filesystem_policy paths";
+  if (files.kind === "unenforced") {
+    return `filesystem_policy NOT enforced: no Landlock in this kernel (${files.why})`;
+  }
+  return "files: yours, but for Tollgate's state and the policies (no filesystem_policy)";
 }

@@ -42,9 +42,8 @@
  *   A holder that closes its copy before the lookup is no longer a holder: it is not seen.
  * - It cannot take over another sandbox process after the proxy identified it (every one has
  *   the same uid): `ptrace`, `process_vm_writev` and `pidfd_getfd` are refused by the syscall
- *   filter (where bubblewrap is installed). Writing that process's memory through
- *   `/proc/PID/mem` is not refused: the kernel checks ptrace access for that file, not the
- *   syscall.
+ *   filter (where bubblewrap is installed), and writing its memory through `/proc/PID/mem`
+ *   (which the kernel checks as ptrace access, not as the syscall) by a read-only `/proc`.
  * - Residual, by design of binary identity (OpenShell shares it): identity is the executable's
  *   path. A process that may run an allowed binary can borrow its rights by choosing that
  *   binary's arguments, configuration, environment (`LD_PRELOAD`) or input.
@@ -53,11 +52,13 @@
  *
  * - Unix sockets elsewhere in the filesystem (a Docker socket, a desktop bus, another proxy)
  *   cross network namespaces; abstract sockets do not. The command reaches whatever the
- *   runner's user could open. Enforcing `filesystem_policy` would close this.
- * - Files: the command has the runner's uid on the host (uid 0 inside maps to it). Apart from
- *   `STATE` and the policy directory it can change whatever that user can — a `.git`
- *   enclosing the policy directory included. Run the sandbox as an unprivileged user: a root
- *   runner means a command that, even without capabilities, owns every root-owned file.
+ *   runner's user could open; Landlock does not refuse connecting to a socket by path either.
+ * - Files, without a `filesystem_policy`: the command has the runner's uid on the host (uid 0
+ *   inside maps to it). Apart from `STATE` and the policy directory it can change whatever
+ *   that user can — a `.git` enclosing the policy directory included. With one, Landlock
+ *   (`filesystem_plan.ts`, `landlock_exec.ts`) limits it to the listed paths. Run the sandbox
+ *   as an unprivileged user: a root runner means a command that, even without capabilities,
+ *   owns every root-owned file that it may reach.
  * - If the runner is killed with SIGKILL, the forwarder sees its standard input end and kills
  *   the command's namespace; with `unshare`'s `--kill-child`, nothing stays behind.
  *
@@ -70,6 +71,12 @@ export type { NoticeOptions } from "./isolation_notice.ts";
 export { BLOCKED_SYSCALLS, syscallFilter } from "./syscall_filter.ts";
 export type { BlockedSyscall, FilterArch } from "./syscall_filter.ts";
 export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
+export { confinedCommand, planFilesystem, probeLandlock } from "./filesystem_plan.ts";
+export type { FilesystemPlan, FilesystemSections } from "./filesystem_plan.ts";
+export { ACCESS, filesystemRules, landlockAccess } from "./filesystem_rules.ts";
+export type { FilesystemContext, FilesystemRules } from "./filesystem_rules.ts";
+export { landlockExecArgs } from "./landlock_exec.ts";
+export type { LandlockExecSpec } from "./landlock_exec.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
 export { chooseIsolation, detectIsolation, probeNetns } from "./detect_isolation.ts";
 export type { IsolateMode, Isolation, IsolationChoice, ProbeOptions } from "./detect_isolation.ts";

@@ -12,6 +12,7 @@ import { launchEnv } from "./_launch_env.ts";
 import { launchNetns } from "./_launch_netns.ts";
 import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
 import { findExecutable } from "./_find_executable.ts";
+import { planFilesystem } from "./filesystem_plan.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
@@ -164,9 +165,14 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       .filter((port) => port !== o.innerPort);
     // bwrap loads the syscall filter; without it the command runs unfiltered (the notice says).
     const bwrap = o.isolation === "netns" ? findExecutable("bwrap", baseEnv.PATH, cwd) : undefined;
+    // Static sections: read once, as the command starts; a hard_requirement it cannot meet throws.
+    const filesystem = o.isolation === "netns"
+      ? planFilesystem(proxy.staticSections?.() ?? {})
+      : { kind: "none" as const };
     const spec = {
       ...o,
       bwrap,
+      filesystem,
       env,
       cwd,
       proxy,
@@ -179,7 +185,11 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       onLog: o.onLog ?? (() => {}),
     };
     if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
-    else o.onIsolated?.(isolationNotice(o.innerPort, capturePorts, { syscallFilter: !!bwrap }));
+    else {
+      o.onIsolated?.(
+        isolationNotice(o.innerPort, capturePorts, { syscallFilter: !!bwrap, files: filesystem }),
+      );
+    }
     const launched = o.isolation === "netns" ? await launchNetns(spec) : await launchEnv(spec);
     cleanups.push(() => launched.close());
     return await waitForExit(launched, o.signal, o.graceMs);

@@ -6,7 +6,7 @@
  */
 
 import type { Duplex } from "node:stream";
-import type { RequesterIdentity } from "../policy/mod.ts";
+import type { Policy, RequesterIdentity } from "../policy/mod.ts";
 
 /** Resolves, once, who sent the requests on one connection; an Error makes the proxy deny. */
 export type IdentityThunk = () => Promise<RequesterIdentity | Error>;
@@ -27,4 +27,6 @@ export interface SandboxProxy {
   close(): Promise<void>;
   /** Ports transparent mode should capture for the policy in force (see `capturePorts`). */
   policyPorts?: () => number[];
+  /** The policy's static sections, read once as the command starts (`filesystem_policy`). */
+  staticSections?: () => Pick<Policy, "filesystem_policy" | "landlock">;
 }

@@ -1,0 +1,140 @@
+/**
+ * Landlock through libc (FFI): the kernel's ABI version, restricting the calling thread to a
+ * set of paths, and replacing the process with the command (`execvp`), which inherits the
+ * restriction. Linux on x86_64 and aarch64 share the three syscall numbers.
+ *
+ * @module
+ */
+
+import { type FilesystemRules, landlockAccess } from "./filesystem_rules.ts";
+
+const SYS_CREATE_RULESET = 444n;
+const SYS_ADD_RULE = 445n;
+const SYS_RESTRICT_SELF = 446n;
+const CREATE_RULESET_VERSION = 1n;
+const RULE_PATH_BENEATH = 1n;
+const PR_SET_NO_NEW_PRIVS = 38;
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+const O_DIRECTORY = 0o200000;
+
+// syscall(2) is variadic and reads each argument as a long: each use gets its own signature,
+// every integer 64 bits wide.
+const SYMBOLS = {
+  create_ruleset: { name: "syscall", parameters: ["i64", "pointer", "i64", "i64"], result: "i64" },
+  add_rule: { name: "syscall", parameters: ["i64", "i64", "i64", "pointer", "i64"], result: "i64" },
+  restrict_self: { name: "syscall", parameters: ["i64", "i64", "i64"], result: "i64" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  execvp: { parameters: ["buffer", "buffer"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+} as const;
+
+type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+/** libc, opened once per call site that needs it (the caller closes it). */
+export function openLibc(): Deno.DynamicLibrary<typeof SYMBOLS> {
+  return Deno.dlopen("libc.so.6", SYMBOLS);
+}
+
+/** The kernel's Landlock ABI version, or why there is none (`ENOSYS`, `EOPNOTSUPP`, ...). */
+export function landlockAbi(libc: Libc): number | string {
+  const version = libc.create_ruleset(SYS_CREATE_RULESET, null, 0n, CREATE_RULESET_VERSION);
+  return version >= 0n ? Number(version) : failure(libc, "Landlock");
+}
+
+/**
+ * Restrict this thread (and what it executes) to `rules` on a kernel of Landlock ABI `abi`.
+ * Returns the paths that do not exist (skipped), or throws with one line on a refusal.
+ */
+export function restrictSelf(libc: Libc, rules: FilesystemRules, abi: number): string[] {
+  const access = landlockAccess(abi);
+  // struct landlock_ruleset_attr { __u64 handled_access_fs; } (the ABI 1 prefix).
+  const attr = new BigUint64Array([access.handled]);
+  const ruleset = Number(
+    libc.create_ruleset(SYS_CREATE_RULESET, Deno.UnsafePointer.of(attr), 8n, 0n),
+  );
+  if (ruleset < 0) throw new Error(failure(libc, "Cannot create a Landlock ruleset"));
+  const missing: string[] = [];
+  try {
+    const lists = [[rules.readOnly, access.readOnly], [rules.readWrite, access.readWrite]] as const;
+    for (const [paths, rights] of lists) {
+      for (const path of paths) {
+        if (!addRule(libc, ruleset, path, rights)) missing.push(path);
+      }
+    }
+    if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) {
+      throw new Error(failure(libc, "Cannot set no_new_privs"));
+    }
+    if (libc.restrict_self(SYS_RESTRICT_SELF, BigInt(ruleset), 0n) < 0) {
+      throw new Error(failure(libc, "Cannot apply the Landlock ruleset"));
+    }
+  } finally {
+    libc.close(ruleset);
+  }
+  return missing;
+}
+
+/** Allow `rights` beneath `path`; false when it does not exist. */
+function addRule(
+  libc: Libc,
+  ruleset: number,
+  path: string,
+  rights: (directory: boolean) => bigint,
+): boolean {
+  // Deno.statSync would need more than --allow-read for /proc: the kernel tells instead.
+  let directory = true;
+  let fd = libc.open(cString(path), O_PATH | O_CLOEXEC | O_DIRECTORY);
+  if (fd < 0) {
+    directory = false;
+    fd = libc.open(cString(path), O_PATH | O_CLOEXEC);
+  }
+  if (fd < 0) return false;
+  try {
+    // struct landlock_path_beneath_attr { __u64 allowed_access; __s32 parent_fd; } (packed).
+    const attr = new DataView(new ArrayBuffer(12));
+    attr.setBigUint64(0, rights(directory), true);
+    attr.setInt32(8, fd, true);
+    const rule = new Uint8Array(attr.buffer);
+    const added = libc.add_rule(
+      SYS_ADD_RULE,
+      BigInt(ruleset),
+      RULE_PATH_BENEATH,
+      Deno.UnsafePointer.of(rule),
+      0n,
+    );
+    if (added < 0) throw new Error(failure(libc, `Cannot add a Landlock rule for "${path}"`));
+    return true;
+  } finally {
+    libc.close(fd);
+  }
+}
+
+/** Replace this process with `command` (looked up in PATH); returns only on failure. */
+export function execCommand(libc: Libc, command: string[]): { code: number; message: string } {
+  const strings = command.map(cString);
+  const argv = new BigUint64Array(strings.length + 1);
+  strings.forEach((s, i) => (argv[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(s)))));
+  libc.execvp(strings[0]!, new Uint8Array(argv.buffer));
+  const errno = currentErrno(libc);
+  return { code: errno === 2 ? 127 : 126, message: describeErrno(libc, errno) };
+}
+
+function cString(text: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`${text}\0`) as Uint8Array<ArrayBuffer>;
+}
+
+function currentErrno(libc: Libc): number {
+  return new Deno.UnsafePointerView(libc.__errno_location()!).getInt32();
+}
+
+function describeErrno(libc: Libc, errno: number): string {
+  const text = libc.strerror(errno);
+  return text === null ? `errno ${errno}` : Deno.UnsafePointerView.getCString(text);
+}
+
+function failure(libc: Libc, what: string): string {
+  return `${what}: ${describeErrno(libc, currentErrno(libc))}`;
+}

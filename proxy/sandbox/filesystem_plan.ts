@@ -1,0 +1,100 @@
+/**
+ * Whether and how a netns sandbox enforces its policy's `filesystem_policy`, decided before
+ * the command starts: with Landlock where the kernel has it; without it a `best_effort`
+ * policy runs unconfined (the notice says so) and a `hard_requirement` one does not run.
+ *
+ * @module
+ */
+
+import type { Policy } from "../policy/mod.ts";
+import { landlockAbi, openLibc } from "./_landlock.ts";
+import { filesystemRules } from "./filesystem_rules.ts";
+import { landlockExecArgs } from "./landlock_exec.ts";
+
+/** The policy sections that confine files (static: read once, when the sandbox starts). */
+export type FilesystemSections = Pick<Policy, "filesystem_policy" | "landlock">;
+
+/** How the command's files are confined. */
+export type FilesystemPlan =
+  /** No `filesystem_policy`: the runner's user's files, but Tollgate's state and the policies. */
+  | { kind: "none" }
+  /** Landlock restricts the command to the policy's paths. */
+  | { kind: "landlock"; abi: number; sections: FilesystemSections }
+  /** `best_effort` on a kernel without Landlock (`why`): not confined. */
+  | { kind: "unenforced"; why: string };
+
+/** The kernel's Landlock ABI version, or why it has none (through libc). */
+export function probeLandlock(): number | string {
+  const libc = openLibc();
+  try {
+    return landlockAbi(libc.symbols);
+  } finally {
+    libc.close();
+  }
+}
+
+/**
+ * The plan for `sections` on a kernel whose Landlock `probe` reports.
+ *
+ * @throws {Error} One line, when the policy makes Landlock a `hard_requirement` it cannot have.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { planFilesystem } from "./filesystem_plan.ts";
+ *
+ * const sections = { filesystem_policy: { read_only: ["/usr"] } };
+ * assert.deepEqual(planFilesystem({}, () => 4), { kind: "none" });
+ * assert.deepEqual(planFilesystem(sections, () => 4), { kind: "landlock", abi: 4, sections });
+ * assert.deepEqual(planFilesystem(sections, () => "ENOSYS"), { kind: "unenforced", why: "ENOSYS" });
+ * const hard = { ...sections, landlock: { compatibility: "hard_requirement" as const } };
+ * assert.throws(() => planFilesystem(hard, () => "ENOSYS"), /hard_requirement/);
+ * ```
+ */
+export function planFilesystem(
+  sections: FilesystemSections,
+  probe: () => number | string = probeLandlock,
+): FilesystemPlan {
+  const fs = sections.filesystem_policy;
+  const paths = (fs?.read_only?.length ?? 0) + (fs?.read_write?.length ?? 0);
+  if (fs === undefined || (paths === 0 && !fs.include_workdir)) return { kind: "none" };
+  const abi = probe();
+  if (typeof abi === "number") return { kind: "landlock", abi, sections };
+  if (sections.landlock?.compatibility === "hard_requirement") {
+    throw new Error(
+      `The policy's filesystem_policy needs Landlock (landlock.compatibility: ` +
+        `hard_requirement), which this kernel does not offer (${abi}): use a kernel with ` +
+        `Landlock enabled, or best_effort`,
+    );
+  }
+  return { kind: "unenforced", why: abi };
+}
+
+/**
+ * The command to spawn under `plan`: itself, or the Landlock step that becomes it once it has
+ * restricted itself to the policy's paths and to `tollgatePaths` (read-only).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { confinedCommand } from "./filesystem_plan.ts";
+ *
+ * assert.deepEqual(confinedCommand({ kind: "none" }, ["ls"], "/w", []), ["ls"]);
+ * const sections = { filesystem_policy: { include_workdir: true } };
+ * const plan = { kind: "landlock" as const, abi: 3, sections };
+ * const command = confinedCommand(plan, ["ls"], "/w", ["/ca.pem"]);
+ * assert.equal(command[0], Deno.execPath());
+ * assert.deepEqual(command.slice(-2), ["--", "ls"]);
+ * ```
+ */
+export function confinedCommand(
+  plan: FilesystemPlan,
+  command: string[],
+  workdir: string,
+  tollgatePaths: string[],
+): string[] {
+  if (plan.kind !== "landlock") return command;
+  const rules = filesystemRules(plan.sections, { workdir, tollgatePaths });
+  if (rules === undefined) return command;
+  return [Deno.execPath(), ...landlockExecArgs({ ...rules, abi: plan.abi }, command)];
+}

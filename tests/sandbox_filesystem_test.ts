@@ -1,0 +1,134 @@
+/**
+ * A policy's `filesystem_policy` confines a netns sandbox's command to the listed paths
+ * (Landlock), as in OpenShell: a hostile command can no longer plant a file the user runs later
+ * (a shell profile, a git config) or read one it was not given. Through the real
+ * `deno run -A main.ts sandbox run` entry, with curl through the proxy still working.
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
+import { withUpstream } from "./sandbox_fixtures.ts";
+
+const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
+const landlock = probeLandlock();
+const ignore = (await detectIsolation()) !== "netns" || typeof landlock !== "number";
+if (ignore) console.error(`sandbox_filesystem_test: skipped: needs netns and Landlock`);
+
+const SYSTEM = ["/usr", "/bin", "/lib", "/lib64", "/etc", "/proc"];
+
+/** The policy: curl may read upstream.test:PORT; `files` is its filesystem_policy, if any. */
+function policy(port: number, files?: string): string {
+  return [
+    "version: 1",
+    ...(files === undefined ? [] : [files]),
+    "network_policies:",
+    "  up:",
+    `    endpoints: [{ host: upstream.test, port: ${port}, protocol: rest, access: read-only }]`,
+    "    binaries: [{ path: /usr/bin/curl }]",
+    "",
+  ].join("\n");
+}
+
+const CONFINED = [
+  "filesystem_policy:",
+  "  include_workdir: true",
+  `  read_only: [${SYSTEM.join(", ")}]`,
+  "  read_write: [/dev/null]",
+].join("\n");
+
+/** Each step writes `name status` to results.txt in the working directory. */
+const SCRIPT = `
+step() { name=$1; shift; if "$@" > /dev/null 2>&1; then echo "$name 0"; else echo "$name 1"; fi >> results.txt; }
+step workdir_write sh -c 'echo ok > mine.txt'
+step plant sh -c 'echo pwned > "$OUTSIDE/.profile"'
+step read_secret cat "$OUTSIDE/secret.txt"
+step curl sh -c 'curl -sf http://upstream.test:PORT/ > fetched.txt'
+`;
+
+interface Outcome {
+  code: number;
+  stderr: string;
+  results: Record<string, string>;
+  planted: boolean;
+}
+
+async function run(files?: string): Promise<Outcome> {
+  const workdir = await Deno.makeTempDir({ prefix: "tg-fs-work-" });
+  const outside = await Deno.makeTempDir({ prefix: "tg-fs-home-" });
+  try {
+    await Deno.writeTextFile(join(outside, "secret.txt"), "secret\n");
+    let outcome: Outcome | undefined;
+    await withUpstream(async (port) => {
+      await Deno.mkdir(join(workdir, "policies"));
+      await Deno.writeTextFile(join(workdir, "policies", "p.yaml"), policy(port, files));
+      const args = ["run", "-A", MAIN, "sandbox", "run", "--policy", "p", "--isolate", "netns"];
+      args.push("--resolve", `upstream.test:${port}:127.0.0.1`, "--env", "OUTSIDE", "--");
+      args.push("sh", "-c", SCRIPT.replaceAll("PORT", String(port)));
+      const out = await new Deno.Command(Deno.execPath(), {
+        args,
+        cwd: workdir,
+        env: { OUTSIDE: outside, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      const text = await Deno.readTextFile(join(workdir, "results.txt")).catch(() => "");
+      const lines = text.trim() === "" ? [] : text.trim().split("\n");
+      const results = Object.fromEntries(lines.map((line) => line.split(" ")));
+      const planted = await Deno.stat(join(outside, ".profile")).then(() => true, () => false);
+      outcome = { code: out.code, stderr, results, planted };
+    });
+    return outcome!;
+  } finally {
+    await Deno.remove(workdir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "sandbox filesystem_policy: only the listed paths and the workdir; curl still works",
+  ignore,
+  fn: async () => {
+    const confined = await run(CONFINED);
+    assert.equal(confined.code, 0, confined.stderr);
+    assert.deepEqual(confined.results, {
+      workdir_write: "0",
+      plant: "1",
+      read_secret: "1",
+      curl: "0",
+    });
+    assert.equal(confined.planted, false);
+    assert.match(confined.stderr, /files: only its policy's filesystem_policy paths/);
+  },
+});
+
+Deno.test({
+  name: "sandbox without filesystem_policy: the runner's files stay reachable, and it says so",
+  ignore,
+  fn: async () => {
+    const open = await run();
+    assert.equal(open.code, 0, open.stderr);
+    assert.deepEqual(open.results, { workdir_write: "0", plant: "0", read_secret: "0", curl: "0" });
+    assert.equal(open.planted, true);
+    assert.match(open.stderr, /files: yours, but for Tollgate's state and the policies/);
+  },
+});
+
+Deno.test({
+  name: "sandbox filesystem_policy: hard_requirement with a missing path stops in one line",
+  ignore,
+  fn: async () => {
+    const missing =
+      `${CONFINED}\n  - /nonexistent-tollgate-path\nlandlock: { compatibility: hard_requirement }`;
+    const hard = await run(
+      missing.replace("read_write: [/dev/null]", "read_write:\n  - /dev/null"),
+    );
+    assert.equal(hard.code, 126, hard.stderr);
+    assert.match(
+      hard.stderr,
+      /^tollgate sandbox: filesystem_policy names paths that do not exist: \/nonexistent-tollgate-path$/m,
+    );
+    assert.deepEqual(hard.results, {});
+  },
+});
