@@ -55,7 +55,8 @@ interface Outcome {
 
 async function run(files?: string): Promise<Outcome> {
   const workdir = await Deno.makeTempDir({ prefix: "tg-fs-work-" });
-  const outside = await Deno.makeTempDir({ prefix: "tg-fs-home-" });
+  // Not under /tmp, which every confined sandbox may write (OpenShell's baseline).
+  const outside = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "tg-fs-home-" });
   try {
     await Deno.writeTextFile(join(outside, "secret.txt"), "secret\n");
     let outcome: Outcome | undefined;

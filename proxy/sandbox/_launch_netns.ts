@@ -5,7 +5,6 @@
  * @module
  */
 
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import { fileBinds } from "./_file_binds.ts";
@@ -65,7 +64,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     const binds = await fileBinds(spec);
     // Tollgate's own files stay readable under a filesystem_policy: the CA, the skill, DNS.
     const shown = [spec.publicDir, ...binds.map((bind) => bind.target)]
-      .filter((path) => !spec.hideFiles?.includes(path) && existsSync(path));
+      .filter((path) => !spec.hideFiles?.includes(path));
     const command = confinedCommand(spec.filesystem, spec.command, spec.cwd, shown);
     const child = sandbox.spawn(command, {
       env: spec.env(`http://127.0.0.1:${spec.innerPort}`),

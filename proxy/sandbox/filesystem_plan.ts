@@ -6,9 +6,10 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
 import type { Policy } from "../policy/mod.ts";
 import { landlockAbi, openLibc } from "./_landlock.ts";
-import { filesystemRules } from "./filesystem_rules.ts";
+import { BASELINE_READ_ONLY, BASELINE_READ_WRITE, filesystemRules } from "./filesystem_rules.ts";
 import { landlockExecArgs } from "./landlock_exec.ts";
 
 /** The policy sections that confine files (static: read once, when the sandbox starts). */
@@ -55,9 +56,8 @@ export function planFilesystem(
   sections: FilesystemSections,
   probe: () => number | string = probeLandlock,
 ): FilesystemPlan {
-  const fs = sections.filesystem_policy;
-  const paths = (fs?.read_only?.length ?? 0) + (fs?.read_write?.length ?? 0);
-  if (fs === undefined || (paths === 0 && !fs.include_workdir)) return { kind: "none" };
+  // As in OpenShell, a section confines even when it lists nothing: to the baseline.
+  if (sections.filesystem_policy === undefined) return { kind: "none" };
   const abi = probe();
   if (typeof abi === "number") return { kind: "landlock", abi, sections };
   if (sections.landlock?.compatibility === "hard_requirement") {
@@ -72,7 +72,8 @@ export function planFilesystem(
 
 /**
  * The command to spawn under `plan`: itself, or the Landlock step that becomes it once it has
- * restricted itself to the policy's paths and to `tollgatePaths` (read-only).
+ * restricted itself to the policy's paths, the baseline and `shown` (Tollgate's own files,
+ * read-only). Paths added here that do not exist are left out.
  *
  * @example
  * ```ts
@@ -82,19 +83,27 @@ export function planFilesystem(
  * assert.deepEqual(confinedCommand({ kind: "none" }, ["ls"], "/w", []), ["ls"]);
  * const sections = { filesystem_policy: { include_workdir: true } };
  * const plan = { kind: "landlock" as const, abi: 3, sections };
- * const command = confinedCommand(plan, ["ls"], "/w", ["/ca.pem"]);
+ * const command = confinedCommand(plan, ["ls"], "/w", ["/nonexistent/ca.pem"]);
  * assert.equal(command[0], Deno.execPath());
  * assert.deepEqual(command.slice(-2), ["--", "ls"]);
+ * const rules = JSON.parse(command.at(-3)!);
+ * assert.ok(rules.readOnly.includes("/usr") && !rules.readOnly.includes("/nonexistent/ca.pem"));
+ * assert.deepEqual(rules.readWrite, ["/w", "/tmp", "/dev/null"]);
  * ```
  */
 export function confinedCommand(
   plan: FilesystemPlan,
   command: string[],
   workdir: string,
-  tollgatePaths: string[],
+  shown: string[],
 ): string[] {
   if (plan.kind !== "landlock") return command;
-  const rules = filesystemRules(plan.sections, { workdir, tollgatePaths });
+  const exists = (path: string) => existsSync(path);
+  const rules = filesystemRules(plan.sections, {
+    workdir,
+    readOnly: [...BASELINE_READ_ONLY, ...shown].filter(exists),
+    readWrite: BASELINE_READ_WRITE.filter(exists),
+  });
   if (rules === undefined) return command;
   return [Deno.execPath(), ...landlockExecArgs({ ...rules, abi: plan.abi }, command)];
 }

@@ -19,32 +19,64 @@ export interface FilesystemRules {
   hard: boolean;
 }
 
-/** What the runner adds to the policy's lists: the command's working directory and its own files. */
+/** What the runner adds to the policy's lists: the working directory and the paths it shows. */
 export interface FilesystemContext {
   /** The command's working directory (for `include_workdir`). */
   workdir: string;
-  /** Paths Tollgate itself shows the command, read-only (its CA files, the skill, DNS files). */
-  tollgatePaths: string[];
+  /**
+   * Paths added read-only unless the policy lists them (only ones that exist): the baseline
+   * every process needs ({@linkcode BASELINE_READ_ONLY}) and Tollgate's own files (its CA,
+   * the skill, the DNS files).
+   */
+  readOnly: string[];
+  /** Paths added read-write unless the policy lists them (only ones that exist). */
+  readWrite: string[];
 }
 
 /**
- * The rules of `policy`'s `filesystem_policy`, or `undefined` when it restricts nothing (no
- * section, or no path in it once `include_workdir` is counted, as in OpenShell). Tollgate's own
- * files are added read-only so that the command can still trust the proxy and read the skill.
+ * What OpenShell adds read-only to a proxied sandbox's `filesystem_policy` (its "baseline":
+ * the dynamic linker and libraries, DNS and CA files, process information, random bytes), with
+ * the directories a host that has not merged `/usr` keeps them in, and the other harmless
+ * devices a shell script reads.
+ */
+export const BASELINE_READ_ONLY: readonly string[] = [
+  "/usr",
+  "/lib",
+  "/etc",
+  "/app",
+  "/var/log",
+  "/proc",
+  "/dev/urandom",
+  // Not in OpenShell's list (its images merge /usr): where unmerged hosts keep binaries.
+  "/bin",
+  "/sbin",
+  "/lib64",
+  "/dev/random",
+  "/dev/zero",
+];
+
+/** What OpenShell adds read-write, and `/dev/null`, which `2>/dev/null` needs. */
+export const BASELINE_READ_WRITE: readonly string[] = ["/tmp", "/dev/null"];
+
+/**
+ * The rules of `policy`'s `filesystem_policy`, or `undefined` when there is none. As OpenShell
+ * does for a proxied sandbox, `context`'s paths are added (the baseline and Tollgate's own
+ * files), and `include_workdir` adds the working directory read-write. A path the policy
+ * already lists keeps the policy's access.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { filesystemRules } from "./filesystem_rules.ts";
  *
- * const context = { workdir: "/work", tollgatePaths: ["/state/public"] };
+ * const context = { workdir: "/work", readOnly: ["/usr", "/state/public"], readWrite: ["/tmp"] };
  * assert.equal(filesystemRules({}, context), undefined);
  * const policy = {
- *   filesystem_policy: { include_workdir: true, read_only: ["/usr"], read_write: ["/tmp"] },
+ *   filesystem_policy: { include_workdir: true, read_only: ["/opt", "/tmp"] },
  * };
  * assert.deepEqual(filesystemRules(policy, context), {
- *   readOnly: ["/usr", "/state/public"],
- *   readWrite: ["/tmp", "/work"],
+ *   readOnly: ["/opt", "/tmp", "/usr", "/state/public"],
+ *   readWrite: ["/work"],
  *   hard: false,
  * });
  * ```
@@ -57,11 +89,12 @@ export function filesystemRules(
   if (section === undefined) return undefined;
   const readOnly = [...(section.read_only ?? [])];
   const readWrite = [...(section.read_write ?? [])];
+  const listed = (path: string) => readOnly.includes(path) || readWrite.includes(path);
   if (section.include_workdir && !readWrite.includes(context.workdir)) {
     readWrite.push(context.workdir);
   }
-  if (readOnly.length === 0 && readWrite.length === 0) return undefined;
-  for (const path of context.tollgatePaths) if (!readOnly.includes(path)) readOnly.push(path);
+  for (const path of context.readOnly) if (!listed(path)) readOnly.push(path);
+  for (const path of context.readWrite) if (!listed(path)) readWrite.push(path);
   return { readOnly, readWrite, hard: policy.landlock?.compatibility === "hard_requirement" };
 }
 

@@ -73,7 +73,13 @@ export type { BlockedSyscall, FilterArch } from "./syscall_filter.ts";
 export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 export { confinedCommand, planFilesystem, probeLandlock } from "./filesystem_plan.ts";
 export type { FilesystemPlan, FilesystemSections } from "./filesystem_plan.ts";
-export { ACCESS, filesystemRules, landlockAccess } from "./filesystem_rules.ts";
+export {
+  ACCESS,
+  BASELINE_READ_ONLY,
+  BASELINE_READ_WRITE,
+  filesystemRules,
+  landlockAccess,
+} from "./filesystem_rules.ts";
 export type { FilesystemContext, FilesystemRules } from "./filesystem_rules.ts";
 export { landlockExecArgs } from "./landlock_exec.ts";
 export type { LandlockExecSpec } from "./landlock_exec.ts";
