@@ -44,6 +44,9 @@ step workdir_write sh -c 'echo ok > mine.txt'
 step plant sh -c 'echo pwned > "$OUTSIDE/.profile"'
 step read_secret cat "$OUTSIDE/secret.txt"
 step curl sh -c 'curl -sf http://upstream.test:PORT/ > fetched.txt'
+step git git config --list
+step home_write touch "$HOME/.npmrc"
+echo "$HOME" > home.txt
 `;
 
 interface Outcome {
@@ -51,6 +54,11 @@ interface Outcome {
   stderr: string;
   results: Record<string, string>;
   planted: boolean;
+  /** The command's HOME, and whether it is still there after the run. */
+  home: string;
+  homeLeft: boolean;
+  /** The runner's HOME (a temporary folder outside /tmp). */
+  outside: string;
 }
 
 async function run(files?: string): Promise<Outcome> {
@@ -69,7 +77,8 @@ async function run(files?: string): Promise<Outcome> {
       const out = await new Deno.Command(Deno.execPath(), {
         args,
         cwd: workdir,
-        env: { OUTSIDE: outside, NO_COLOR: "1" },
+        // The runner's home is `outside`: what a hostile command would plant in or read from.
+        env: { OUTSIDE: outside, HOME: outside, NO_COLOR: "1" },
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -78,7 +87,9 @@ async function run(files?: string): Promise<Outcome> {
       const lines = text.trim() === "" ? [] : text.trim().split("\n");
       const results = Object.fromEntries(lines.map((line) => line.split(" ")));
       const planted = await Deno.stat(join(outside, ".profile")).then(() => true, () => false);
-      outcome = { code: out.code, stderr, results, planted };
+      const home = (await Deno.readTextFile(join(workdir, "home.txt")).catch(() => "")).trim();
+      const homeLeft = home !== "" && await Deno.stat(home).then(() => true, () => false);
+      outcome = { code: out.code, stderr, results, planted, home, homeLeft, outside };
     });
     return outcome!;
   } finally {
@@ -98,9 +109,18 @@ Deno.test({
       plant: "1",
       read_secret: "1",
       curl: "0",
+      // The runner's HOME is out of reach (git stops on an unreadable ~/.gitconfig): the
+      // command gets a fresh one, removed after the run.
+      git: "0",
+      home_write: "0",
     });
     assert.equal(confined.planted, false);
-    assert.match(confined.stderr, /files: only its policy's filesystem_policy paths/);
+    assert.match(confined.home, /^\/tmp\/tollgate-home-/);
+    assert.equal(confined.homeLeft, false);
+    assert.match(
+      confined.stderr,
+      /files: only its policy's filesystem_policy paths, HOME a fresh empty directory;/,
+    );
   },
 });
 
@@ -110,7 +130,15 @@ Deno.test({
   fn: async () => {
     const open = await run();
     assert.equal(open.code, 0, open.stderr);
-    assert.deepEqual(open.results, { workdir_write: "0", plant: "0", read_secret: "0", curl: "0" });
+    assert.deepEqual(open.results, {
+      workdir_write: "0",
+      plant: "0",
+      read_secret: "0",
+      curl: "0",
+      git: "0",
+      home_write: "0",
+    });
+    assert.equal(open.home, open.outside);
     assert.equal(open.planted, true);
     assert.match(open.stderr, /files: yours, but for Tollgate's state and the policies/);
   },

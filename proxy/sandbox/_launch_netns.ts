@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import { fileBinds } from "./_file_binds.ts";
-import { confinedCommand } from "./filesystem_plan.ts";
+import { confined } from "./filesystem_plan.ts";
 import {
   childrenOf,
   eagerIdentity,
@@ -65,9 +65,12 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     // Tollgate's own files stay readable under a filesystem_policy: the CA, the skill, DNS.
     const shown = [spec.publicDir, ...binds.map((bind) => bind.target)]
       .filter((path) => !spec.hideFiles?.includes(path));
-    const command = confinedCommand(spec.filesystem, spec.command, spec.cwd, shown);
-    const child = sandbox.spawn(command, {
-      env: spec.env(`http://127.0.0.1:${spec.innerPort}`),
+    const env = spec.env(`http://127.0.0.1:${spec.innerPort}`);
+    const spawned = confined(spec.filesystem, { command: spec.command, env }, spec.cwd, shown, {
+      ...spec.baseEnv,
+    });
+    const child = sandbox.spawn(spawned.command, {
+      env: spawned.env,
       cwd: spec.cwd,
       hide: spec.stateDir,
       reveal: spec.publicDir,

@@ -9,7 +9,12 @@
 import { existsSync } from "node:fs";
 import type { Policy } from "../policy/mod.ts";
 import { landlockAbi, openLibc } from "./_landlock.ts";
-import { BASELINE_READ_ONLY, BASELINE_READ_WRITE, filesystemRules } from "./filesystem_rules.ts";
+import {
+  BASELINE_READ_ONLY,
+  BASELINE_READ_WRITE,
+  type FilesystemRules,
+  filesystemRules,
+} from "./filesystem_rules.ts";
 import { landlockExecArgs } from "./landlock_exec.ts";
 
 /** The policy sections that confine files (static: read once, when the sandbox starts). */
@@ -70,40 +75,71 @@ export function planFilesystem(
   return { kind: "unenforced", why: abi };
 }
 
+/** What to spawn: the command and its environment, confined (see {@linkcode confined}). */
+export interface Spawned {
+  command: string[];
+  env: Record<string, string>;
+}
+
 /**
- * The command to spawn under `plan`: itself, or the Landlock step that becomes it once it has
- * restricted itself to the policy's paths, the baseline and `shown` (Tollgate's own files,
- * read-only). Paths added here that do not exist are left out.
+ * What to spawn under `plan`: the command itself, or the Landlock step that becomes it once it
+ * has restricted itself to the policy's paths, the baseline and `shown` (Tollgate's own files,
+ * read-only); added paths that do not exist are left out. The step runs with the runner's
+ * Deno cache (`DENO_DIR`; a fresh HOME would make it start cold), and gives the command back
+ * the environment it was meant to have.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { confinedCommand } from "./filesystem_plan.ts";
+ * import { confined } from "./filesystem_plan.ts";
  *
- * assert.deepEqual(confinedCommand({ kind: "none" }, ["ls"], "/w", []), ["ls"]);
+ * const plain = { command: ["ls"], env: { HOME: "/h" } };
+ * assert.deepEqual(confined({ kind: "none" }, plain, "/w", []), plain);
  * const sections = { filesystem_policy: { include_workdir: true } };
  * const plan = { kind: "landlock" as const, abi: 3, sections };
- * const command = confinedCommand(plan, ["ls"], "/w", ["/nonexistent/ca.pem"]);
+ * const { command, env } = confined(plan, plain, "/w", ["/nonexistent/ca.pem"]);
  * assert.equal(command[0], Deno.execPath());
  * assert.deepEqual(command.slice(-2), ["--", "ls"]);
- * const rules = JSON.parse(command.at(-3)!);
- * assert.ok(rules.readOnly.includes("/usr") && !rules.readOnly.includes("/nonexistent/ca.pem"));
- * assert.deepEqual(rules.readWrite, ["/w", "/tmp", "/dev/null"]);
+ * assert.equal(env.DENO_DIR, "/h/.cache/deno");
+ * const spec = JSON.parse(command.at(-3)!);
+ * assert.ok(spec.readOnly.includes("/usr") && !spec.readOnly.includes("/nonexistent/ca.pem"));
+ * assert.deepEqual(spec.readWrite, ["/w", "/tmp", "/dev/null"]);
+ * assert.deepEqual(spec.restore, { DENO_DIR: null });
  * ```
  */
-export function confinedCommand(
+export function confined(
   plan: FilesystemPlan,
-  command: string[],
+  spawned: Spawned,
   workdir: string,
   shown: string[],
-): string[] {
-  if (plan.kind !== "landlock") return command;
+  runnerEnv: Record<string, string | undefined> = { HOME: spawned.env.HOME },
+): Spawned {
+  const rules = planRules(plan, workdir, shown);
+  if (plan.kind !== "landlock" || rules === undefined) return spawned;
+  const restore = { DENO_DIR: spawned.env.DENO_DIR ?? null };
+  const spec = { ...rules, abi: plan.abi, restore };
+  const denoDir = runnerEnv.DENO_DIR ??
+    `${runnerEnv.XDG_CACHE_HOME ?? `${runnerEnv.HOME ?? "/tmp"}/.cache`}/deno`;
+  return {
+    command: [Deno.execPath(), ...landlockExecArgs(spec, spawned.command)],
+    env: { ...spawned.env, DENO_DIR: denoDir },
+  };
+}
+
+/**
+ * The rules Landlock will apply under `plan` (see {@linkcode confinedCommand}), or undefined
+ * when it applies none.
+ */
+export function planRules(
+  plan: FilesystemPlan,
+  workdir: string,
+  shown: string[],
+): FilesystemRules | undefined {
+  if (plan.kind !== "landlock") return undefined;
   const exists = (path: string) => existsSync(path);
-  const rules = filesystemRules(plan.sections, {
+  return filesystemRules(plan.sections, {
     workdir,
     readOnly: [...BASELINE_READ_ONLY, ...shown].filter(exists),
     readWrite: BASELINE_READ_WRITE.filter(exists),
   });
-  if (rules === undefined) return command;
-  return [Deno.execPath(), ...landlockExecArgs({ ...rules, abi: plan.abi }, command)];
 }

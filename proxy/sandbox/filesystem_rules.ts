@@ -98,6 +98,26 @@ export function filesystemRules(
   return { readOnly, readWrite, hard: policy.landlock?.compatibility === "hard_requirement" };
 }
 
+/**
+ * Whether `rules` let the command reach `path` (some listed path is it or one of its parents).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reaches } from "./filesystem_rules.ts";
+ *
+ * const rules = { readOnly: ["/usr"], readWrite: ["/home/ann/"], hard: false };
+ * assert.ok(reaches(rules, "/home/ann/.npm"));
+ * assert.ok(!reaches(rules, "/home/annex"));
+ * ```
+ */
+export function reaches(rules: FilesystemRules, path: string): boolean {
+  return [...rules.readOnly, ...rules.readWrite].some((listed) => {
+    const parent = listed.endsWith("/") ? listed : `${listed}/`;
+    return path === listed || `${path}/` === parent || path.startsWith(parent);
+  });
+}
+
 /** Landlock's filesystem access rights (`LANDLOCK_ACCESS_FS_*`, linux/landlock.h). */
 export const ACCESS = {
   execute: 1n << 0n,

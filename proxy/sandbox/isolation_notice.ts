@@ -19,6 +19,8 @@ export interface NoticeOptions {
   syscallFilter: boolean;
   /** How its files are confined (see `planFilesystem`); by default, no `filesystem_policy`. */
   files?: FilesystemPlan;
+  /** Whether its HOME is a fresh directory (the policy's paths do not reach the runner's). */
+  freshHome?: boolean;
 }
 
 /**
@@ -47,7 +49,8 @@ export function isolationNotice(
     : "no syscall filter: install bubblewrap";
   return `sandbox: private network namespace, its only way out is the Tollgate proxy ` +
     `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store; ` +
-    `${filesClause(options.files ?? { kind: "none" })}; ${filter}`;
+    `${filesClause(options.files ?? { kind: "none" })}` +
+    `${options.freshHome ? ", HOME a fresh empty directory" : ""}; ${filter}`;
 }
 
 function filesClause(files: FilesystemPlan): string {

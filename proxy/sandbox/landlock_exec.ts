@@ -19,6 +19,8 @@ import { execCommand, openLibc, restrictSelf } from "./_landlock.ts";
 export interface LandlockExecSpec extends FilesystemRules {
   /** The kernel's Landlock ABI version (which rights a ruleset may handle). */
   abi: number;
+  /** Variables to give the command back: their value, or null to unset (the step's own). */
+  restore?: Record<string, string | null>;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface LandlockExecSpec extends FilesystemRules {
  * import assert from "node:assert/strict";
  * import { landlockExecArgs } from "./landlock_exec.ts";
  *
- * const spec = { readOnly: ["/usr"], readWrite: ["/tmp"], hard: false, abi: 3 };
+ * const spec = { readOnly: ["/usr"], readWrite: ["/tmp"], hard: false, abi: 3, restore: {} };
  * const args = landlockExecArgs(spec, ["ls", "-l"]);
  * assert.deepEqual(args.slice(-3), ["--", "ls", "-l"]);
  * assert.deepEqual(JSON.parse(args.at(-4)!), spec);
@@ -43,6 +45,7 @@ export function landlockExecArgs(spec: LandlockExecSpec, command: string[]): str
     "--no-lock",
     "--allow-ffi",
     "--allow-read",
+    "--allow-env",
     fileURLToPath(import.meta.url),
     JSON.stringify(spec),
     "--",
@@ -61,6 +64,11 @@ function main(args: string[]): number {
     }
   } catch (error) {
     return fail((error as Error).message);
+  }
+  // Deno's env API changes the C environment that execvp passes on.
+  for (const [name, value] of Object.entries(spec.restore ?? {})) {
+    if (value === null) Deno.env.delete(name);
+    else Deno.env.set(name, value);
   }
   const { code, message } = execCommand(libc.symbols, command);
   return fail(

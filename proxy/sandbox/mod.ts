@@ -71,14 +71,15 @@ export type { NoticeOptions } from "./isolation_notice.ts";
 export { BLOCKED_SYSCALLS, syscallFilter } from "./syscall_filter.ts";
 export type { BlockedSyscall, FilterArch } from "./syscall_filter.ts";
 export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
-export { confinedCommand, planFilesystem, probeLandlock } from "./filesystem_plan.ts";
-export type { FilesystemPlan, FilesystemSections } from "./filesystem_plan.ts";
+export { confined, planFilesystem, planRules, probeLandlock } from "./filesystem_plan.ts";
+export type { FilesystemPlan, FilesystemSections, Spawned } from "./filesystem_plan.ts";
 export {
   ACCESS,
   BASELINE_READ_ONLY,
   BASELINE_READ_WRITE,
   filesystemRules,
   landlockAccess,
+  reaches,
 } from "./filesystem_rules.ts";
 export type { FilesystemContext, FilesystemRules } from "./filesystem_rules.ts";
 export { landlockExecArgs } from "./landlock_exec.ts";

@@ -12,7 +12,9 @@ import { launchEnv } from "./_launch_env.ts";
 import { launchNetns } from "./_launch_netns.ts";
 import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
 import { findExecutable } from "./_find_executable.ts";
-import { planFilesystem } from "./filesystem_plan.ts";
+import { planFilesystem, planRules } from "./filesystem_plan.ts";
+import { type FilesystemRules, reaches } from "./filesystem_rules.ts";
+import { makePrivateHome } from "./_private_home.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
@@ -151,13 +153,19 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     }
     const proxy = await o.startProxy({ skillPath });
     cleanups.push(() => proxy.close());
+    // Static sections: read once, as the command starts; a hard_requirement it cannot meet throws.
+    const filesystem = o.isolation === "netns"
+      ? planFilesystem(proxy.staticSections?.() ?? {})
+      : { kind: "none" as const };
+    const home = await freshHome(planRules(filesystem, cwd, []), baseEnv.HOME);
+    if (home !== undefined) cleanups.push(() => Deno.remove(home, { recursive: true }));
     const env = (proxyUrl: string) =>
       sandboxEnv({
         proxyUrl,
         caBundlePath,
         caCertPath,
         skillPath,
-        baseEnv,
+        baseEnv: home === undefined ? baseEnv : { ...baseEnv, HOME: home },
         passEnv: o.passEnv,
         wgetrcPath,
       });
@@ -165,10 +173,6 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       .filter((port) => port !== o.innerPort);
     // bwrap loads the syscall filter; without it the command runs unfiltered (the notice says).
     const bwrap = o.isolation === "netns" ? findExecutable("bwrap", baseEnv.PATH, cwd) : undefined;
-    // Static sections: read once, as the command starts; a hard_requirement it cannot meet throws.
-    const filesystem = o.isolation === "netns"
-      ? planFilesystem(proxy.staticSections?.() ?? {})
-      : { kind: "none" as const };
     const spec = {
       ...o,
       bwrap,
@@ -187,7 +191,11 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
     else {
       o.onIsolated?.(
-        isolationNotice(o.innerPort, capturePorts, { syscallFilter: !!bwrap, files: filesystem }),
+        isolationNotice(o.innerPort, capturePorts, {
+          syscallFilter: !!bwrap,
+          files: filesystem,
+          freshHome: home !== undefined,
+        }),
       );
     }
     const launched = o.isolation === "netns" ? await launchNetns(spec) : await launchEnv(spec);
@@ -197,4 +205,15 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     await Deno.remove(sandboxDir, { recursive: true }).catch(() => {});
   }
+}
+
+/** A fresh HOME when Landlock's `rules` would leave the runner's unreachable (git stops then). */
+function freshHome(
+  rules: FilesystemRules | undefined,
+  runnerHome: string | undefined,
+): Promise<string | undefined> {
+  if (rules === undefined || runnerHome === undefined || reaches(rules, runnerHome)) {
+    return Promise.resolve(undefined);
+  }
+  return makePrivateHome(runnerHome);
 }
