@@ -71,7 +71,11 @@ function nonEmptyList(
 
 function validateBinary(c: Checker, raw: unknown, path: ValuePath): BinaryRef | undefined {
   if (!c.map(raw, path, "Binary")) return undefined;
-  c.knownKeys(raw, ["path"], path, "binary");
+  c.knownKeys(raw, ["path", "harness"], path, "binary");
+  // OpenShell still accepts its deprecated `harness` flag and ignores it; so does Tollgate.
+  if (c.boolean(raw, "harness", path) !== undefined) {
+    c.warn([...path, "harness"], `Key "harness" is deprecated and ignored: remove it`, "key");
+  }
   if (raw.path === undefined) {
     c.report(path, `Missing required key "path"`, "key");
     return undefined;
