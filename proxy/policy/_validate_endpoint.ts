@@ -40,9 +40,14 @@ const ENDPOINT_KEYS = [
 ] as const;
 
 /** Validate an endpoint; returns it only when no problem was found in it. */
-export function validateEndpoint(c: Checker, raw: unknown, path: ValuePath): Endpoint | undefined {
+export function validateEndpoint(
+  c: Checker,
+  value: unknown,
+  path: ValuePath,
+): Endpoint | undefined {
   const before = c.problems.length;
-  if (!c.map(raw, path, "Endpoint")) return undefined;
+  if (!c.map(value, path, "Endpoint")) return undefined;
+  const raw = lowerProtocol(c, value, path);
   const unsupported = unsupportedKeys(c, raw, path);
   c.knownKeys(raw, [...ENDPOINT_KEYS, ...unsupported], path, "endpoint");
   const ep: Endpoint = {};
@@ -88,6 +93,21 @@ export function validateEndpoint(c: Checker, raw: unknown, path: ValuePath): End
   crossChecks(c, raw, path);
   if (raw.protocol === "tcp") tcpChecks(c, raw, path);
   return c.problems.length === before ? ep : undefined;
+}
+
+/**
+ * OpenShell reads `protocol` case-insensitively (`L7Protocol::parse`, Rego's `lower(protocol)`),
+ * so `REST` is `rest` there: the endpoint is validated and kept with the lower-case spelling.
+ */
+function lowerProtocol(c: Checker, raw: PlainMap, path: ValuePath): PlainMap {
+  const protocol = raw.protocol;
+  if (typeof protocol !== "string" || protocol === protocol.toLowerCase()) return raw;
+  const lower = protocol.toLowerCase();
+  c.warn(
+    [...path, "protocol"],
+    `Protocol ${describe(protocol)} is read as "${lower}": write it so`,
+  );
+  return { ...raw, protocol: lower };
 }
 
 function assign<K extends keyof Endpoint>(

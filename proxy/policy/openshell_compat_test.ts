@@ -1,0 +1,29 @@
+/**
+ * OpenShell policies checked against OpenShell's sources at 2f7fb655 (2026-08-21): what its
+ * parser and validator accept loads here with the same meaning. Every case names the OpenShell
+ * file or test its vector comes from; the policies are written for these tests.
+ */
+import assert from "node:assert/strict";
+import { decide, loadPolicyText } from "./mod.ts";
+import type { RequestFacts } from "./mod.ts";
+
+const curl = { exe: "/usr/bin/curl", ancestors: [] };
+
+const rule = (endpoint: string) =>
+  `version: 1\nnetwork_policies:\n  r:\n    endpoints:\n      - ${endpoint}\n    binaries: [{ path: /usr/bin/curl }]\n`;
+
+function l7(host: string, method: string, path: string, query?: string): RequestFacts {
+  return { host, port: 443, identity: curl, method, path, ...(query ? { query } : {}) };
+}
+
+Deno.test("OpenShell L7Protocol::parse: protocol REST is rest, and its rules are enforced", () => {
+  const { compiled, warnings } = loadPolicyText(
+    rule("{ host: api.example.com, port: 443, protocol: REST, access: read-only }"),
+    "p.yaml",
+  );
+  assert.equal(warnings?.length, 1);
+  assert.equal(decide(compiled, l7("api.example.com", "GET", "/x")).verdict, "allow");
+  const put = decide(compiled, l7("api.example.com", "PUT", "/x"));
+  assert.equal(put.verdict, "deny");
+  assert.equal(put.layer, "l7");
+});
