@@ -45,15 +45,32 @@ export function validateMatch(c: Checker, raw: unknown, path: ValuePath): L7Matc
     if (raw[key] === undefined) c.report(path, `Missing required key "${key}"`, "key");
   }
   const method = c.string(raw, "method", path);
-  if (method !== undefined && method !== "*" && !HTTP_METHODS.includes(method.toUpperCase())) {
-    c.report([...path, "method"], `Unknown method ${describe(method)}`);
-  }
+  if (method !== undefined) checkMethod(c, method, [...path, "method"]);
   const p = c.string(raw, "path", path);
   const problem = p === undefined ? undefined : pathPatternProblem(p);
   if (problem) c.report([...path, "path"], problem);
   const query = validateQuery(c, raw.query, [...path, "query"]);
   if (c.problems.length !== before || method === undefined || p === undefined) return undefined;
   return query ? { method, path: p, query } : { method, path: p };
+}
+
+/** An RFC 9110 method token: what a request line can carry. */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * A method outside the usual set (WebDAV's PROPFIND, say) loads with a warning, as in
+ * OpenShell's validate_l7_policies, and matches only that method; one no request line can
+ * carry is an error.
+ */
+function checkMethod(c: Checker, method: string, path: ValuePath): void {
+  if (method === "*" || HTTP_METHODS.includes(method.toUpperCase())) return;
+  if (!METHOD_TOKEN.test(method)) c.report(path, `Unknown method ${describe(method)}`);
+  else {
+    c.warn(
+      path,
+      `Unknown method ${describe(method)}: the rule matches only requests with that method`,
+    );
+  }
 }
 
 /** The problem with an L7 path pattern, if any (never echoes a value holding `?`). */

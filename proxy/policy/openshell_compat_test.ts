@@ -27,3 +27,15 @@ Deno.test("OpenShell L7Protocol::parse: protocol REST is rest, and its rules are
   assert.equal(put.verdict, "deny");
   assert.equal(put.layer, "l7");
 });
+
+Deno.test("OpenShell validate_l7_policies: a WebDAV method loads with a warning and is matched", () => {
+  const { compiled } = loadPolicyText(
+    rule(
+      `{ host: dav.example.com, port: 443, protocol: rest, rules: [{ allow: { method: PROPFIND, path: "/files/**" } }] }`,
+    ),
+    "p.yaml",
+  );
+  assert.equal(decide(compiled, l7("dav.example.com", "PROPFIND", "/files/a")).verdict, "allow");
+  assert.equal(decide(compiled, l7("dav.example.com", "propfind", "/files/a")).verdict, "allow");
+  assert.equal(decide(compiled, l7("dav.example.com", "MKCOL", "/files/a")).verdict, "deny");
+});
