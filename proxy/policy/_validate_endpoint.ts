@@ -7,7 +7,8 @@
 
 import { type Checker, describe, type PlainMap, type ValuePath } from "./_checker.ts";
 import { hostPatternProblem } from "./host_pattern.ts";
-import { cidrsOverlap, FORBIDDEN_ALLOWED_RANGES, isIpLiteral, parseCidr } from "./ip.ts";
+import { isIpLiteral } from "./ip.ts";
+import { validateAllowedIp } from "./_validate_allowed_ip.ts";
 import { ACCESS_PRESETS } from "./presets.ts";
 import type { Endpoint, GraphqlMatch, L7Match } from "./types.ts";
 import {
@@ -232,21 +233,4 @@ function tcpChecks(c: Checker, raw: PlainMap, path: ValuePath): void {
   } else if (typeof raw.host === "string" && isIpLiteral(raw.host)) {
     c.report([...path, "host"], `"protocol: tcp" needs a DNS host name, not an IP address`);
   }
-}
-
-function validateAllowedIp(c: Checker, raw: unknown, path: ValuePath): string {
-  const text = typeof raw === "number" ? String(raw) : raw;
-  if (typeof text !== "string") {
-    c.report(path, `Allowed IP must be a string, got ${describe(raw)}`);
-    return "";
-  }
-  const cidr = parseCidr(text);
-  if (!cidr) c.report(path, `Invalid IP or CIDR ${describe(text)}`);
-  else if (FORBIDDEN_ALLOWED_RANGES.some((f) => cidrsOverlap(cidr, parseCidr(f)!))) {
-    c.report(
-      path,
-      `Allowed IP range ${describe(text)} overlaps loopback, link-local or unspecified addresses`,
-    );
-  }
-  return text;
 }

@@ -225,13 +225,21 @@ export function classifyAddress(ip: string): AddressClass {
   return "public";
 }
 
-/** Ranges `allowed_ips` may never overlap: loopback, link-local (incl. metadata), unspecified. */
-export const FORBIDDEN_ALLOWED_RANGES: readonly string[] = [
-  "127.0.0.0/8",
-  "::1/128",
-  "169.254.0.0/16",
-  "fe80::/10",
-  "fd00:ec2::254/128",
-  "0.0.0.0/8",
-  "::/128",
+/**
+ * Address classes the proxy never connects to, whatever `allowed_ips` says (OpenShell's
+ * `is_always_blocked_ip`, plus cloud metadata).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifyAddress, NEVER_ALLOWED_CLASSES } from "./ip.ts";
+ * assert(NEVER_ALLOWED_CLASSES.includes(classifyAddress("fd00:ec2::254")));
+ * assert(!NEVER_ALLOWED_CLASSES.includes(classifyAddress("fd00::1")));
+ * ```
+ */
+export const NEVER_ALLOWED_CLASSES: readonly AddressClass[] = [
+  "metadata",
+  "unspecified",
+  "loopback",
+  "link_local",
 ];

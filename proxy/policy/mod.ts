@@ -75,7 +75,14 @@ export {
 export type { HostPattern, LabelPattern } from "./host_pattern.ts";
 export { findRevisionComments, REVISION_COMMENT, revisionCommentLine } from "./revision_comment.ts";
 export type { ParsedPolicyText, RevisionMark } from "./revision_comment.ts";
-export { cidrContains, classifyAddress, ipInCidrs, isIpLiteral, parseCidr } from "./ip.ts";
+export {
+  cidrContains,
+  classifyAddress,
+  ipInCidrs,
+  isIpLiteral,
+  NEVER_ALLOWED_CLASSES,
+  parseCidr,
+} from "./ip.ts";
 export type { AddressClass, Cidr } from "./ip.ts";
 export { parseListen } from "./parse_listen.ts";
 export type { ListenAddress } from "./parse_listen.ts";

@@ -7,7 +7,7 @@
 
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { classifyAddress, ipInCidrs } from "../policy/mod.ts";
+import { classifyAddress, ipInCidrs, NEVER_ALLOWED_CLASSES } from "../policy/mod.ts";
 
 /** One `--resolve host:port:address[:port]` override (curl's `--resolve`, plus a port). */
 export interface ResolveOverride {
@@ -98,9 +98,9 @@ async function systemLookup(host: string): Promise<string[]> {
 /**
  * Resolves destinations and applies the SSRF guard.
  *
- * An address that is loopback, private, link-local, metadata, unspecified or multicast is
- * refused unless the endpoint's `allowed_ips` covers it; every address a name resolves to must
- * pass. A name's addresses are reused for {@linkcode DNS_CACHE_MS}, so a request connects to
+ * A private or multicast address is refused unless the endpoint's `allowed_ips` covers it, a
+ * loopback, link-local, metadata or unspecified one always is; every address a name resolves to
+ * must pass. A name's addresses are reused for {@linkcode DNS_CACHE_MS}, so a request connects to
  * an address the guard has just checked and a name cannot rebind between requests that close.
  * Overrides are operator-trusted and skip the guard (tests and the demo point public names at
  * local servers that way).
@@ -235,7 +235,9 @@ function checkAddresses(
   if (addresses.length === 0) return { ok: false, reason: `cannot resolve ${host}` };
   for (const address of addresses) {
     const kind = classifyAddress(address);
-    if (kind !== "public" && !ipInCidrs(address, allowedIps)) {
+    // Some classes stay refused inside allowed_ips too: fd00::/8 holds the metadata address.
+    const never = NEVER_ALLOWED_CLASSES.includes(kind);
+    if (kind !== "public" && (never || !ipInCidrs(address, allowedIps))) {
       return {
         ok: false,
         reason: `${host} resolves to ${kind.replace("_", "-")} address ${address}, ` +

@@ -54,6 +54,9 @@ Deno.test("DestinationResolver.resolve() guards private targets unless allowed_i
     ["127.0.0.1", undefined, false],
     ["::1", undefined, false],
     ["fd00::1", ["fd00::/8"], true],
+    // fd00::/8 loads (OpenShell's templates allow fc00::/7); its metadata address stays out.
+    ["fd00:ec2::254", ["fd00::/8"], false],
+    ["fd00:ec2::254", ["fc00::/7"], false],
     ["8.8.8.8", undefined, true],
     ["0.0.0.0", undefined, false],
   ];
