@@ -54,6 +54,17 @@ export function validateMatch(c: Checker, raw: unknown, path: ValuePath): L7Matc
   return query ? { method, path: p, query } : { method, path: p };
 }
 
+/**
+ * OpenShell matches globs with OPA's `glob.match`, where `?`, `[...]` and `{a,b}` are wildcards.
+ * Tollgate's globs know only `*` and `**`, so a pattern using the others is refused rather than
+ * read literally (an allow that never matches, a deny that never fires).
+ */
+export const OPA_GLOB_SYNTAX = /[?[\]{}]/;
+
+/** The end of the message for a glob {@linkcode OPA_GLOB_SYNTAX} refuses. */
+export const ONLY_STARS =
+  `may use only "*" and "**" as wildcards ("?", "[...]" and "{...}" are not supported by Tollgate)`;
+
 /** An RFC 9110 method token: what a request line can carry. */
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -77,6 +88,7 @@ function checkMethod(c: Checker, method: string, path: ValuePath): void {
 export function pathPatternProblem(p: string): string | undefined {
   if (p.includes("?")) return `Path must not contain "?": match query parameters with "query"`;
   if (p !== "**" && !p.startsWith("/")) return `Path ${describe(p)} must start with "/" or be "**"`;
+  if (OPA_GLOB_SYNTAX.test(p)) return `Path ${describe(p)} ${ONLY_STARS}`;
   if (!/^[\x21-\x7e]*$/.test(p) || p.includes("#")) {
     return `Path must be printable ASCII without spaces or "#"`;
   }
@@ -96,8 +108,12 @@ function validateQuery(
   }
   const out: Record<string, QueryMatcherSpec> = {};
   for (const [key, spec] of Object.entries(raw)) {
-    if (hasControl(key) || (queryMatcherOk(spec) && matcherGlobs(spec).some(hasControl))) {
+    const globs = queryMatcherOk(spec) ? matcherGlobs(spec) : [];
+    const opaGlob = globs.find((g) => OPA_GLOB_SYNTAX.test(g));
+    if (hasControl(key) || globs.some(hasControl)) {
       c.report([...path, key], `Query matcher must not contain control characters`);
+    } else if (opaGlob !== undefined) {
+      c.report([...path, key], `Query glob ${describe(opaGlob)} ${ONLY_STARS}`);
     } else if (queryMatcherOk(spec)) out[key] = spec;
     else {
       c.report(

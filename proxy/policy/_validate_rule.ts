@@ -14,6 +14,7 @@ import {
   type ValuePath,
 } from "./_checker.ts";
 import { validateEndpoint } from "./_validate_endpoint.ts";
+import { ONLY_STARS, OPA_GLOB_SYNTAX } from "./_validate_match.ts";
 import type { BinaryRef, Endpoint, NetworkRule } from "./types.ts";
 
 const RULE_KEYS = ["name", "endpoints", "binaries"] as const;
@@ -82,7 +83,10 @@ function validateBinary(c: Checker, raw: unknown, path: ValuePath): BinaryRef | 
   }
   const p = c.string(raw, "path", path);
   if (p === undefined) return undefined;
-  const problem = absolutePathProblem(p, "Binary path");
+  const problem = absolutePathProblem(p, "Binary path") ??
+    (p.includes("*") && OPA_GLOB_SYNTAX.test(p)
+      ? `Binary glob ${describe(p)} ${ONLY_STARS}`
+      : undefined);
   if (problem) c.report([...path, "path"], problem);
   return problem ? undefined : { path: p };
 }
