@@ -38,7 +38,7 @@ function compileMatch(m: L7Match, deny: boolean): CompiledMatch {
     // Deny paths ignore letter case (decide() hands them the lower-cased path): many origins
     // route `/Admin` to `/admin`, and a deny must not be dodged by spelling. Allow stays exact.
     path: compilePathGlob(deny ? pattern.toLowerCase() : pattern),
-    query: compileQuery(m.query),
+    query: compileQuery(m.query, deny),
   };
 }
 

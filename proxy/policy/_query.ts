@@ -5,7 +5,7 @@
  * @module
  */
 
-import { compileStringGlob, type GlobMatcher } from "./glob.ts";
+import { compilePathGlob, compileStringGlob, type GlobMatcher } from "./glob.ts";
 import type { CompiledQuery } from "./compiled_policy.ts";
 import type { QueryMatcherSpec } from "./types.ts";
 
@@ -16,12 +16,19 @@ export function matcherGlobs(spec: QueryMatcherSpec): string[] {
   return spec.any;
 }
 
-/** Compile `query` of an L7 match, or undefined when the match has none. */
+/**
+ * Compile `query` of an L7 match, or undefined when the match has none. An allow glob's `*`
+ * stops at `.` as in OpenShell (OPA's `glob.match` with its default `.` delimiter), so
+ * `tag: "v*"` does not admit `v1.2`; a deny glob's `*` matches anything, a superset of
+ * OpenShell's, so a deny fires on at least what it fires on there.
+ */
 export function compileQuery(
   query: Record<string, QueryMatcherSpec> | undefined,
+  deny = false,
 ): CompiledQuery | undefined {
   if (!query) return undefined;
-  return Object.entries(query).map(([k, spec]) => [k, matcherGlobs(spec).map(compileStringGlob)]);
+  const compile = deny ? compileStringGlob : (g: string) => compilePathGlob(g, ".");
+  return Object.entries(query).map(([k, spec]) => [k, matcherGlobs(spec).map(compile)]);
 }
 
 function valueMatches(globs: GlobMatcher[], value: string): boolean {

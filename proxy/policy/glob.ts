@@ -10,12 +10,12 @@ export type GlobMatcher = (text: string) => boolean;
 
 const STAR = -1;
 const GLOBSTAR = -2;
-const SLASH = 0x2f;
 
 /**
  * Compile a path glob: `*` matches within one segment, `**` across `/` (a whole `/**\/`
  * segment also matches a single `/`). The pattern `**` alone matches everything. A pattern
- * without wildcards is compared exactly.
+ * without wildcards is compared exactly. `separator` is `/` for paths; query globs pass `.`
+ * (OPA's default delimiter, which OpenShell's query matching uses).
  *
  * Matching never backtracks: patterns with several wildcards run as a small NFA over the
  * path, so its cost is bounded by path length × pattern length whatever the input.
@@ -26,9 +26,10 @@ const SLASH = 0x2f;
  * import { compilePathGlob } from "./glob.ts";
  * const m = compilePathGlob("/repos/*\/issues/**");
  * assert(m("/repos/o/issues/1/comments") && !m("/repos/o/r/issues/1"));
+ * assert(!compilePathGlob("v*", ".")("v1.2") && compilePathGlob("v*.*", ".")("v1.2"));
  * ```
  */
-export function compilePathGlob(pattern: string): GlobMatcher {
+export function compilePathGlob(pattern: string, separator = "/"): GlobMatcher {
   if (pattern === "**") return () => true;
   const first = pattern.indexOf("*");
   if (first === -1) return (text) => text === pattern;
@@ -36,14 +37,17 @@ export function compilePathGlob(pattern: string): GlobMatcher {
   const suffix = pattern.slice(pattern.lastIndexOf("*") + 1);
   const middle = pattern.slice(first, pattern.length - suffix.length);
   // With a `/**\/` segment, prefix and suffix may share the one `/` it can shrink to.
-  const minLength = pattern.includes("/**/") ? 0 : prefix.length + suffix.length;
+  const minLength = pattern.includes(`${separator}**${separator}`)
+    ? 0
+    : prefix.length + suffix.length;
   const fits = (t: string) => t.length >= minLength && t.startsWith(prefix) && t.endsWith(suffix);
   if (minLength > 0 && (middle === "*" || middle === "**")) {
     const crosses = middle === "**";
     return (t) =>
-      fits(t) && (crosses || !t.slice(prefix.length, t.length - suffix.length).includes("/"));
+      fits(t) &&
+      (crosses || !t.slice(prefix.length, t.length - suffix.length).includes(separator));
   }
-  const nfa = new PathNfa(pattern);
+  const nfa = new PathNfa(pattern, separator.charCodeAt(0));
   return (t) => fits(t) && nfa.matches(t);
 }
 
@@ -51,14 +55,17 @@ export function compilePathGlob(pattern: string): GlobMatcher {
 class PathNfa {
   readonly #elems: number[] = [];
   readonly #skipSegment: boolean[] = [];
+  readonly #separator: number;
   #seen: Int32Array;
   #gen = 0;
 
-  constructor(pattern: string) {
+  constructor(pattern: string, separator: number) {
+    this.#separator = separator;
+    const sep = String.fromCharCode(separator);
     for (let i = 0; i < pattern.length; i++) {
       if (pattern.startsWith("**", i)) {
         // `/**\/` may also match one `/`: an extra edge skips the globstar and its slash.
-        this.#skipSegment[this.#elems.length] = pattern[i - 1] === "/" && pattern[i + 2] === "/";
+        this.#skipSegment[this.#elems.length] = pattern[i - 1] === sep && pattern[i + 2] === sep;
         this.#elems.push(GLOBSTAR);
         i++;
       } else {
@@ -79,7 +86,7 @@ class PathNfa {
       for (const s of current) {
         const e = this.#elems[s];
         if (e === c) this.#add(next, s + 1);
-        else if (e === GLOBSTAR || (e === STAR && c !== SLASH)) this.#add(next, s);
+        else if (e === GLOBSTAR || (e === STAR && c !== this.#separator)) this.#add(next, s);
       }
       current = next;
     }

@@ -39,3 +39,17 @@ Deno.test("OpenShell validate_l7_policies: a WebDAV method loads with a warning 
   assert.equal(decide(compiled, l7("dav.example.com", "propfind", "/files/a")).verdict, "allow");
   assert.equal(decide(compiled, l7("dav.example.com", "MKCOL", "/files/a")).verdict, "deny");
 });
+
+Deno.test("OpenShell sandbox-policy.rego glob.match(matcher, [], value): an allow query '*' stops at '.', a deny's does not", () => {
+  const { compiled } = loadPolicyText(
+    rule(
+      `{ host: api.example.com, port: 443, protocol: rest, rules: [{ allow: { method: GET, path: "/dl", query: { tag: "foo-*" } } }], deny_rules: [{ method: GET, path: "/dl", query: { mode: "raw*" } }] }`,
+    ),
+    "p.yaml",
+  );
+  const get = (query: string) => decide(compiled, l7("api.example.com", "GET", "/dl", query));
+  assert.equal(get("tag=foo-a").verdict, "allow");
+  assert.equal(get("tag=foo-1.2").verdict, "deny");
+  assert.equal(get("tag=foo-a&mode=raw").reason, "GET /dl blocked by deny rule");
+  assert.equal(get("tag=foo-a&mode=raw.x").reason, "GET /dl blocked by deny rule");
+});
