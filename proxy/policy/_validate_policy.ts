@@ -80,8 +80,9 @@ function validateRules(c: Checker, raw: unknown): Record<string, NetworkRule> {
   return out;
 }
 
+// An empty section (`landlock:` with nothing under it) is absent, as serde reads it in OpenShell.
 function staticSections(c: Checker, raw: PlainMap, policy: Policy): void {
-  const fs = raw.filesystem_policy;
+  const fs = raw.filesystem_policy ?? undefined;
   if (fs !== undefined && c.map(fs, ["filesystem_policy"], `Key "filesystem_policy"`)) {
     const path: ValuePath = ["filesystem_policy"];
     c.knownKeys(fs, ["include_workdir", "read_only", "read_write"], path, "filesystem_policy");
@@ -98,7 +99,7 @@ function staticSections(c: Checker, raw: PlainMap, policy: Policy): void {
     }
     policy.filesystem_policy = section;
   }
-  const ll = raw.landlock;
+  const ll = raw.landlock ?? undefined;
   if (ll !== undefined && c.map(ll, ["landlock"], `Key "landlock"`)) {
     c.knownKeys(ll, ["compatibility"], ["landlock"], "landlock");
     const modes = ["best_effort", "hard_requirement"] as const;
@@ -111,7 +112,7 @@ function staticSections(c: Checker, raw: PlainMap, policy: Policy): void {
     );
     policy.landlock = compatibility ? { compatibility } : {};
   }
-  const proc = raw.process;
+  const proc = raw.process ?? undefined;
   if (proc !== undefined && c.map(proc, ["process"], `Key "process"`)) {
     c.knownKeys(proc, ["run_as_user", "run_as_group"], ["process"], "process");
     const section: NonNullable<Policy["process"]> = {};
