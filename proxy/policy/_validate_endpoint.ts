@@ -49,6 +49,10 @@ export function validateEndpoint(
   const before = c.problems.length;
   if (!c.map(value, path, "Endpoint")) return undefined;
   const raw = lowerProtocol(c, value, path);
+  // One line for an endpoint of a protocol Tollgate does not inspect: its rules are written
+  // for that protocol (MCP methods, WebSocket messages), so checking them as REST only adds noise.
+  const noInspection = typeof raw.protocol === "string" && unsupportedProtocol(raw.protocol);
+  if (noInspection) return void c.report([...path, "protocol"], noInspection);
   const unsupported = unsupportedKeys(c, raw, path);
   c.knownKeys(raw, [...ENDPOINT_KEYS, ...unsupported], path, "endpoint");
   const ep: Endpoint = {};
@@ -120,10 +124,6 @@ function assign<K extends keyof Endpoint>(
 }
 
 function protocolOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["protocol"] {
-  if (typeof raw.protocol === "string") {
-    const problem = unsupportedProtocol(raw.protocol);
-    if (problem) return void c.report([...path, "protocol"], problem);
-  }
   return c.choice(raw, "protocol", ["rest", "graphql", "tcp"] as const, path, "protocol");
 }
 
