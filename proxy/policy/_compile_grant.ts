@@ -9,6 +9,7 @@ import type { BinaryMatcher, CompiledMatch, Grant } from "./compiled_policy.ts";
 import { canonicalizePattern } from "./canonicalize_path.ts";
 import { compilePathGlob, type GlobMatcher } from "./glob.ts";
 import { type HostPattern, parseHostPattern } from "./host_pattern.ts";
+import { isIpLiteral } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
 import { compileQuery } from "./_query.ts";
 import { compileGraphql } from "./compile_graphql.ts";
@@ -73,6 +74,15 @@ export function compileBinaries(rule: NetworkRule, options: CompileOptions): Bin
   return { exact, globs };
 }
 
+/**
+ * An IP-literal host is its own `allowed_ips` (OpenShell's `implicit_allowed_ips_for_ip_host`):
+ * its author named the address, and a proposal may not name a private one.
+ */
+function literalHostIps(host: string | undefined): string[] {
+  const h = host === undefined ? "" : normaliseHost(host);
+  return isIpLiteral(h) ? [h] : [];
+}
+
 /** A host as the index keys it: lower case, without IPv6 brackets. */
 export function normaliseHost(host: string): string {
   const h = host.toLowerCase();
@@ -100,7 +110,7 @@ export function compileGrant(
     enforcement: endpoint.enforcement ?? "enforce",
     allow: compileAllow(endpoint),
     deny: restDenies(endpoint).map(compileDenyMatch),
-    allowedIps: endpoint.allowed_ips ?? [],
+    allowedIps: endpoint.allowed_ips ?? literalHostIps(endpoint.host),
     allowEncodedSlash: endpoint.allow_encoded_slash ?? false,
     binaries,
   };

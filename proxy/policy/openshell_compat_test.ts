@@ -53,3 +53,16 @@ Deno.test("OpenShell sandbox-policy.rego glob.match(matcher, [], value): an allo
   assert.equal(get("tag=foo-a&mode=raw").reason, "GET /dl blocked by deny rule");
   assert.equal(get("tag=foo-a&mode=raw.x").reason, "GET /dl blocked by deny rule");
 });
+
+Deno.test("OpenShell implicit_allowed_ips_for_ip_host: an IP-literal host may be reached without allowed_ips", () => {
+  const { compiled } = loadPolicyText(
+    `version: 1\nnetwork_policies:\n  db:\n    endpoints:\n      - { host: 10.0.0.5, port: 5432 }\n      - { host: "[fd00::7]", port: 5432 }\n      - { host: db.internal.example, port: 5432 }\n    binaries: [{ path: /usr/bin/psql }]\n`,
+    "p.yaml",
+  );
+  const psql = { exe: "/usr/bin/psql", ancestors: [] };
+  const reach = (host: string) => decide(compiled, { host, port: 5432, identity: psql }).allowedIps;
+  assert.deepEqual(reach("10.0.0.5"), ["10.0.0.5"]);
+  assert.deepEqual(reach("fd00::7"), ["fd00::7"]);
+  // A name is not trusted to resolve inward (stricter than OpenShell): it needs allowed_ips.
+  assert.equal(reach("db.internal.example"), undefined);
+});
