@@ -25,6 +25,8 @@ export interface DenyBody {
   rule: string;
   /** The engine's reason. */
   detail: string;
+  /** L4: the engine's reason again, under the name OpenShell's CONNECT 403 gives it (#2363). */
+  reason?: string;
   /** Layer that denied. */
   layer: "l4" | "l7";
   /** `rest` or `graphql` for L7 denials. */
@@ -101,6 +103,7 @@ function denyBody(decision: Decision, options: DenyOptions): DenyBody {
     policy: decision.policy,
     rule,
     detail: withoutQueries(decision.reason),
+    reason: l7 ? undefined : withoutQueries(decision.reason),
     layer: decision.layer,
     protocol: l7 ? (decision.graphql ? "graphql" : "rest") : undefined,
     operation: l7 ? decision.graphql : undefined,
