@@ -77,7 +77,9 @@ export function planFilesystem(
 
 /** What to spawn: the command and its environment, confined (see {@linkcode confined}). */
 export interface Spawned {
+  /** The executable and its arguments. */
   command: string[];
+  /** The whole environment it starts with. */
   env: Record<string, string>;
 }
 
