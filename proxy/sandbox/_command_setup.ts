@@ -7,12 +7,15 @@
  */
 
 /**
- * `unshare` arguments for the sandbox's own PID namespace with its own /proc, whose first
+ * `unshare` arguments for the sandbox's own PID namespace with its own /proc (and its own System V
+ * IPC namespace), whose first
  * process is `sh -c SCRIPT` (the script follows): the command is spawned under them, and
  * `probeNetns()` tries the very same ones.
  */
 export const PID_NAMESPACE_SHELL: readonly string[] = [
   "--pid",
+  // System V IPC and POSIX message queues: the command cannot reach the runner's user's.
+  "--ipc",
   "--fork",
   "--kill-child",
   "--mount-proc",
