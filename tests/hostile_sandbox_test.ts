@@ -8,13 +8,16 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CertificateAuthority, startProxyService } from "../proxy/mod.ts";
-import { BLOCKED_SYSCALLS, detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
+import { BLOCKED_SYSCALLS } from "../proxy/sandbox/mod.ts";
+import {
+  BWRAP,
+  exists,
+  inSandbox,
+  netnsAvailable,
+  PYTHON,
+  results,
+} from "./hostile_sandbox_fixtures.ts";
 
-const netnsAvailable = (await detectIsolation()) === "netns";
-const PYTHON = "/usr/bin/python3";
-const BWRAP = "/usr/bin/bwrap";
-const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 const ignore = !netnsAvailable || !(await exists(PYTHON)) || !(await exists(BWRAP));
 if (ignore) {
   console.error("hostile_sandbox_test: skipped: needs user namespaces, python3 and bubblewrap");
@@ -62,65 +65,6 @@ async def main():
     print("asyncio", "ok" if out == b"hi\\n" else "failed")
 asyncio.run(main())
 `;
-
-interface RunExtra {
-  /** The command's PATH (the runner looks bwrap up in it). */
-  path?: string;
-  onIsolated?: (notice: string) => void;
-}
-
-/** Run `script` in a netns sandbox whose policy lets `binary` GET upstream.test:PORT. */
-async function inSandbox(
-  script: string,
-  fn: (dir: string, run: (extra?: RunExtra) => Promise<number>) => Promise<void>,
-  binary = "/usr/bin/curl",
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tg-hostile-sbx-" });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => new Response("hello\n"),
-  );
-  try {
-    const stateDir = join(dir, ".tollgate");
-    const policiesDir = join(dir, "policies");
-    await Deno.mkdir(policiesDir);
-    await Deno.writeTextFile(
-      join(policiesDir, "p.yaml"),
-      `version: 1\nnetwork_policies:\n  up:\n    endpoints:\n      - { host: upstream.test, ` +
-        `port: ${server.addr.port}, protocol: rest, access: read-only }\n    binaries: ` +
-        `[{ path: ${binary} }]\n`,
-    );
-    const ca = await CertificateAuthority.loadOrCreate(stateDir);
-    const run = (extra: RunExtra = {}) =>
-      runSandbox({
-        command: ["sh", "-c", script.replaceAll("PORT", String(server.addr.port))],
-        isolation: "netns",
-        stateDir,
-        caPem: ca.certPem,
-        readOnly: [policiesDir],
-        env: { PATH: extra.path ?? Deno.env.get("PATH") },
-        cwd: dir,
-        stdio: "null",
-        onIsolated: extra.onIsolated,
-        startProxy: () =>
-          startProxyService({
-            policy: "p",
-            policiesDir,
-            stateDir,
-            ca,
-            resolve: [`upstream.test:${server.addr.port}:127.0.0.1`],
-            skillPath: "/tollgate/skills/policy_advisor.md",
-          }),
-      });
-    await fn(dir, run);
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const results = async (path: string) =>
-  Object.fromEntries((await Deno.readTextFile(path)).trim().split("\n").map((l) => l.split(" ")));
 
 Deno.test({
   name:

@@ -15,8 +15,9 @@
  *    (only this sandbox's `public/` CA files are shown again, read-only), the policy directory
  *    is bind-mounted read-only. `bwrap --cap-drop ALL --seccomp 9` (bubblewrap, where it is
  *    installed) drops every capability, sets no_new_privs and loads the syscall filter
- *    (`syscallFilter()`: ptrace, process_vm_readv/writev, pidfd_getfd, mounts, module loading
- *    and a few kernel attack surfaces are refused) before the command runs; it stays above the
+ *    (`syscallFilter()`: ptrace, process_vm_readv/writev, pidfd_getfd, mounts, module loading,
+ *    vsock and other sockets past the network namespace, new user namespaces and a few kernel
+ *    attack surfaces are refused) before the command runs; it stays above the
  *    command as the namespace's init. Without bubblewrap, `setpriv` drops the capabilities (the
  *    bounding set too) and sets no_new_privs, and nothing filters syscalls.
  * 4. Per client: the forwarder sends `TG1 <secret> <source port>`, the runner checks the
@@ -68,8 +69,13 @@
 export { runSandbox } from "./run_sandbox.ts";
 export { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 export type { NoticeOptions } from "./isolation_notice.ts";
-export { BLOCKED_SYSCALLS, syscallFilter } from "./syscall_filter.ts";
-export type { BlockedSyscall, FilterArch } from "./syscall_filter.ts";
+export {
+  ARGUMENT_SYSCALLS,
+  BLOCKED_SYSCALLS,
+  REFUSED_SOCKETS,
+  syscallFilter,
+} from "./syscall_filter.ts";
+export type { BlockedSyscall, FilterArch, RefusedSocket } from "./syscall_filter.ts";
 export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 export { confined, planFilesystem, planRules, probeLandlock } from "./filesystem_plan.ts";
 export type { FilesystemPlan, FilesystemSections, Spawned } from "./filesystem_plan.ts";

@@ -1,10 +1,13 @@
 /**
  * The sandboxed command's syscall filter: a classic-BPF seccomp program refusing the syscalls
- * that let one process of the sandbox take over another (and a few kernel-wide attack
- * surfaces), handed to bubblewrap's `--seccomp FD`.
+ * that let one process of the sandbox take over another, the sockets that lead past its network
+ * namespace, new user namespaces and a few kernel-wide attack surfaces, handed to bubblewrap's
+ * `--seccomp FD`.
  *
  * @module
  */
+
+import { assemble, OP, type Step } from "./_bpf.ts";
 
 /** The CPU architectures the filter is built for (those Deno runs on under Linux). */
 export type FilterArch = "x86_64" | "aarch64";
@@ -69,6 +72,45 @@ export const BLOCKED_SYSCALLS: readonly BlockedSyscall[] = [
   { name: "mount_setattr", x86_64: 442, aarch64: 442, why: MOUNTS },
 ];
 
+/** A socket family the command may not open, and why. */
+export interface RefusedSocket {
+  /** `AF_*`. */
+  name: string;
+  /** Its number (the same on every Linux architecture). */
+  domain: number;
+  /** Why the sandbox refuses it. */
+  why: string;
+}
+
+/**
+ * Socket families refused with EPERM. A network namespace does not hold them, so they would
+ * be ways out beside the proxy. `AF_NETLINK` is allowed only for `NETLINK_ROUTE` (protocol 0:
+ * `getifaddrs()`, which Node, Python and Go call at start-up); its other protocols (audit,
+ * uevents, socket diagnostics...) are refused.
+ */
+export const REFUSED_SOCKETS: readonly RefusedSocket[] = [
+  { name: "AF_VSOCK", domain: 40, why: "a virtual machine's channel to its host, past the proxy" },
+  { name: "AF_BLUETOOTH", domain: 31, why: "radio devices, past the proxy" },
+  { name: "AF_PACKET", domain: 17, why: "raw frames below the network stack" },
+];
+const AF_NETLINK = 16;
+
+/**
+ * Syscalls refused only with some arguments, by number on each architecture: `socket` (see
+ * {@linkcode REFUSED_SOCKETS}), and `unshare` and `clone` asking for a new user namespace
+ * (`CLONE_NEWUSER`): inside one a process gets every capability over new network and mount
+ * namespaces, the kernel surface most privilege escalations start from. `clone3` takes its
+ * flags in memory a filter cannot read, so it fails with ENOSYS, and C libraries fall back to
+ * `clone`.
+ */
+export const ARGUMENT_SYSCALLS = {
+  socket: { x86_64: 41, aarch64: 198 },
+  unshare: { x86_64: 272, aarch64: 97 },
+  clone: { x86_64: 56, aarch64: 220 },
+  clone3: { x86_64: 435, aarch64: 435 },
+} as const;
+const CLONE_NEWUSER = 0x10000000;
+
 /** `AUDIT_ARCH_*` from `linux/audit.h`: what `seccomp_data.arch` holds for each ABI. */
 const AUDIT_ARCH: Record<FilterArch, number> = { x86_64: 0xc000003e, aarch64: 0xc00000b7 };
 /** x86_64 syscall numbers with this bit set are the x32 ABI's: a second table to refuse. */
@@ -76,31 +118,21 @@ const X32_SYSCALL_BIT = 0x40000000;
 
 const SECCOMP_RET_KILL_PROCESS = 0x80000000;
 const SECCOMP_RET_ALLOW = 0x7fff0000;
-/** SECCOMP_RET_ERRNO (0x00050000) with EPERM (1). */
+/** SECCOMP_RET_ERRNO (0x00050000) with EPERM (1), and with ENOSYS (38). */
 const SECCOMP_RET_EPERM = 0x00050001;
+const SECCOMP_RET_ENOSYS = 0x00050026;
 
-// Classic BPF opcodes (linux/bpf_common.h).
-const LD_W_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS
-const JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
-const JGE_K = 0x35; // BPF_JMP | BPF_JGE | BPF_K
-const RET_K = 0x06; // BPF_RET | BPF_K
-// Offsets in struct seccomp_data.
+/** Offsets in `struct seccomp_data`: nr, arch, then the arguments' low words (little-endian). */
 const DATA_NR = 0;
 const DATA_ARCH = 4;
-
-interface Instruction {
-  code: number;
-  jt: number;
-  jf: number;
-  k: number;
-}
+const dataArg = (index: number) => 16 + 8 * index;
 
 /**
- * The seccomp program for `arch`, as bubblewrap's `--seccomp FD` reads it: `struct
- * sock_filter` entries (u16 code, u8 jt, u8 jf, u32 k; little-endian, 8 bytes each). A
- * syscall from a foreign ABI (i386's `int 0x80` on x86_64, say) kills the process, as the
- * numbers below would mean other syscalls there; x32 syscalls and {@linkcode BLOCKED_SYSCALLS}
- * fail with EPERM; everything else is allowed.
+ * The seccomp program for `arch`, as bubblewrap's `--seccomp FD` reads it (`struct
+ * sock_filter` entries). A syscall from a foreign ABI (i386's `int 0x80` on x86_64, say) kills
+ * the process, as the numbers below would mean other syscalls there; x32 syscalls,
+ * {@linkcode BLOCKED_SYSCALLS}, {@linkcode REFUSED_SOCKETS} and new user namespaces fail with
+ * EPERM, `clone3` with ENOSYS; everything else is allowed.
  *
  * @param arch The architecture of the command (`Deno.build.arch`).
  * @returns The program's bytes.
@@ -109,11 +141,9 @@ interface Instruction {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BLOCKED_SYSCALLS, syscallFilter } from "./syscall_filter.ts";
+ * import { syscallFilter } from "./syscall_filter.ts";
  *
- * const program = syscallFilter("x86_64");
- * // Load arch, check it, kill; load nr, x32 check, one check each, allow, refuse.
- * assert.equal(program.length, 8 * (4 + 1 + BLOCKED_SYSCALLS.length + 2));
+ * assert.equal(syscallFilter("x86_64").length % 8, 0);
  * assert.throws(() => syscallFilter("mips" as "x86_64"), RangeError);
  * ```
  */
@@ -121,36 +151,35 @@ export function syscallFilter(arch: FilterArch): Uint8Array {
   if (!Object.hasOwn(AUDIT_ARCH, arch)) {
     throw new RangeError(`No syscall filter for architecture "${arch}"`);
   }
-  return encode(instructions(arch));
+  return assemble(steps(arch));
 }
 
-function instructions(arch: FilterArch): Instruction[] {
-  const checks = [
-    ...(arch === "x86_64" ? [{ code: JGE_K, k: X32_SYSCALL_BIT }] : []),
-    ...BLOCKED_SYSCALLS.map((call) => ({ code: JEQ_K, k: call[arch] })),
-  ];
-  // Each check jumps forward to the final "refuse" on a match, past the checks after it and
-  // the "allow": jt counts the instructions skipped.
-  const jumps = checks.map((check, index) => ({ ...check, jt: checks.length - index, jf: 0 }));
+function steps(arch: FilterArch): Step[] {
+  const nr = (call: keyof typeof ARGUMENT_SYSCALLS) => ARGUMENT_SYSCALLS[call][arch];
+  const ret = (label: string, k: number): Step => ({ code: OP.return, k, label });
   return [
-    { code: LD_W_ABS, jt: 0, jf: 0, k: DATA_ARCH },
-    { code: JEQ_K, jt: 1, jf: 0, k: AUDIT_ARCH[arch] },
-    { code: RET_K, jt: 0, jf: 0, k: SECCOMP_RET_KILL_PROCESS },
-    { code: LD_W_ABS, jt: 0, jf: 0, k: DATA_NR },
-    ...jumps,
-    { code: RET_K, jt: 0, jf: 0, k: SECCOMP_RET_ALLOW },
-    { code: RET_K, jt: 0, jf: 0, k: SECCOMP_RET_EPERM },
+    { code: OP.load, k: DATA_ARCH },
+    { code: OP.jumpIfEqual, k: AUDIT_ARCH[arch], jf: "kill" },
+    { code: OP.load, k: DATA_NR },
+    ...(arch === "x86_64" ? [{ code: OP.jumpIfAtLeast, k: X32_SYSCALL_BIT, jt: "eperm" }] : []),
+    ...BLOCKED_SYSCALLS.map((call) => ({ code: OP.jumpIfEqual, k: call[arch], jt: "eperm" })),
+    { code: OP.jumpIfEqual, k: nr("socket"), jt: "socket" },
+    { code: OP.jumpIfEqual, k: nr("unshare"), jt: "flags" },
+    { code: OP.jumpIfEqual, k: nr("clone"), jt: "flags" },
+    { code: OP.jumpIfEqual, k: nr("clone3"), jt: "enosys" },
+    { code: OP.return, k: SECCOMP_RET_ALLOW },
+    // socket(domain, type, protocol)
+    { code: OP.load, k: dataArg(0), label: "socket" },
+    ...REFUSED_SOCKETS.map((s) => ({ code: OP.jumpIfEqual, k: s.domain, jt: "eperm" })),
+    { code: OP.jumpIfEqual, k: AF_NETLINK, jf: "allow" },
+    { code: OP.load, k: dataArg(2) },
+    { code: OP.jumpIfEqual, k: 0, jt: "allow", jf: "eperm" },
+    // unshare(flags), clone(flags, ...)
+    { code: OP.load, k: dataArg(0), label: "flags" },
+    { code: OP.jumpIfAnyBit, k: CLONE_NEWUSER, jt: "eperm", jf: "allow" },
+    ret("allow", SECCOMP_RET_ALLOW),
+    ret("enosys", SECCOMP_RET_ENOSYS),
+    ret("eperm", SECCOMP_RET_EPERM),
+    ret("kill", SECCOMP_RET_KILL_PROCESS),
   ];
-}
-
-function encode(program: Instruction[]): Uint8Array {
-  const bytes = new Uint8Array(program.length * 8);
-  const view = new DataView(bytes.buffer);
-  program.forEach((instruction, index) => {
-    view.setUint16(index * 8, instruction.code, true);
-    view.setUint8(index * 8 + 2, instruction.jt);
-    view.setUint8(index * 8 + 3, instruction.jf);
-    view.setUint32(index * 8 + 4, instruction.k, true);
-  });
-  return bytes;
 }
