@@ -71,5 +71,5 @@ export async function inSandbox(
 }
 
 /** `name result` lines of `path`, as an object. */
-export const results = async (path: string) =>
+export const results = async (path: string): Promise<Record<string, string>> =>
   Object.fromEntries((await Deno.readTextFile(path)).trim().split("\n").map((l) => l.split(" ")));
