@@ -35,6 +35,13 @@ const POLICY_TEXT = `# Tollgate policy for one sandbox: what its agent may reach
 version: 1
 # tollgate-revision: 0
 
+# Files: without a filesystem_policy the sandboxed command reaches every file you can (~/.ssh,
+# tokens under ~/.config, your shell profile). Uncomment to confine it (Landlock) to the system,
+# its working directory and /tmp, plus what you list (your agent's own configuration, say):
+# filesystem_policy:
+#   include_workdir: true
+#   read_write: [/home/you/.claude]
+
 network_policies: {}
 `;
 
