@@ -7,6 +7,7 @@
  */
 
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Policy } from "../policy/mod.ts";
 import { landlockAbi, openLibc } from "./_landlock.ts";
 import {
@@ -15,7 +16,7 @@ import {
   type FilesystemRules,
   filesystemRules,
 } from "./filesystem_rules.ts";
-import { landlockExecArgs } from "./landlock_exec.ts";
+import type { LandlockExecSpec } from "./landlock_exec.ts";
 
 /** The policy sections that confine files (static: read once, when the sandbox starts). */
 export type FilesystemSections = Pick<Policy, "filesystem_policy" | "landlock">;
@@ -120,8 +121,9 @@ export function confined(
   if (plan.kind !== "landlock" || rules === undefined) return spawned;
   const restore = { DENO_DIR: spawned.env.DENO_DIR ?? null };
   const spec = { ...rules, abi: plan.abi, restore };
-  const denoDir = runnerEnv.DENO_DIR ??
-    `${runnerEnv.XDG_CACHE_HOME ?? `${runnerEnv.HOME ?? "/tmp"}/.cache`}/deno`;
+  // Deno's own default when the caller gave no environment to read it from.
+  const env = (name: string) => runnerEnv[name] ?? Deno.env.get(name);
+  const denoDir = env("DENO_DIR") ?? `${env("XDG_CACHE_HOME") ?? `${env("HOME")}/.cache`}/deno`;
   return {
     command: [Deno.execPath(), ...landlockExecArgs(spec, spawned.command)],
     env: { ...spawned.env, DENO_DIR: denoDir },
@@ -144,4 +146,34 @@ export function planRules(
     readOnly: [...BASELINE_READ_ONLY, ...shown].filter(exists),
     readWrite: BASELINE_READ_WRITE.filter(exists),
   });
+}
+
+/**
+ * The script's arguments for `spec` and `command`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { landlockExecArgs } from "./filesystem_plan.ts";
+ *
+ * const spec = { readOnly: ["/usr"], readWrite: ["/tmp"], hard: false, abi: 3, restore: {} };
+ * const args = landlockExecArgs(spec, ["ls", "-l"]);
+ * assert.deepEqual(args.slice(-3), ["--", "ls", "-l"]);
+ * assert.deepEqual(JSON.parse(args.at(-4)!), spec);
+ * ```
+ */
+export function landlockExecArgs(spec: LandlockExecSpec, command: string[]): string[] {
+  return [
+    "run",
+    "--quiet",
+    "--no-config",
+    "--no-lock",
+    "--allow-ffi",
+    "--allow-read",
+    "--allow-env",
+    fileURLToPath(new URL("./landlock_exec.ts", import.meta.url)),
+    JSON.stringify(spec),
+    "--",
+    ...command,
+  ];
 }

@@ -4,14 +4,14 @@
  * Landlock would forbid), it restricts itself to the policy's paths with Landlock and then
  * becomes the command (`execvp`: same process, so the command's ancestry does not change).
  *
- * `deno run -A landlock_exec.ts RULES_JSON -- COMMAND ARGS...`, RULES_JSON being
- * {@linkcode FilesystemRules} plus `abi`. Every failure is one line on standard error and exit
+ * `deno run landlock_exec.ts SPEC_JSON -- COMMAND ARGS...` ({@linkcode LandlockExecSpec}; see
+ * `landlockExecArgs()`). It imports nothing it does not need: a `node:` module would cost the
+ * step half its time. Every failure is one line on standard error and exit
  * 126 (127 when the command is not found).
  *
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import type { FilesystemRules } from "./filesystem_rules.ts";
 import { execCommand, openLibc, restrictSelf } from "./_landlock.ts";
 
@@ -21,36 +21,6 @@ export interface LandlockExecSpec extends FilesystemRules {
   abi: number;
   /** Variables to give the command back: their value, or null to unset (the step's own). */
   restore?: Record<string, string | null>;
-}
-
-/**
- * The script's arguments for `spec` and `command`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { landlockExecArgs } from "./landlock_exec.ts";
- *
- * const spec = { readOnly: ["/usr"], readWrite: ["/tmp"], hard: false, abi: 3, restore: {} };
- * const args = landlockExecArgs(spec, ["ls", "-l"]);
- * assert.deepEqual(args.slice(-3), ["--", "ls", "-l"]);
- * assert.deepEqual(JSON.parse(args.at(-4)!), spec);
- * ```
- */
-export function landlockExecArgs(spec: LandlockExecSpec, command: string[]): string[] {
-  return [
-    "run",
-    "--quiet",
-    "--no-config",
-    "--no-lock",
-    "--allow-ffi",
-    "--allow-read",
-    "--allow-env",
-    fileURLToPath(import.meta.url),
-    JSON.stringify(spec),
-    "--",
-    ...command,
-  ];
 }
 
 function main(args: string[]): number {

@@ -77,7 +77,13 @@ export {
 } from "./syscall_filter.ts";
 export type { BlockedSyscall, FilterArch, RefusedSocket } from "./syscall_filter.ts";
 export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
-export { confined, planFilesystem, planRules, probeLandlock } from "./filesystem_plan.ts";
+export {
+  confined,
+  landlockExecArgs,
+  planFilesystem,
+  planRules,
+  probeLandlock,
+} from "./filesystem_plan.ts";
 export type { FilesystemPlan, FilesystemSections, Spawned } from "./filesystem_plan.ts";
 export {
   ACCESS,
@@ -88,7 +94,6 @@ export {
   reaches,
 } from "./filesystem_rules.ts";
 export type { FilesystemContext, FilesystemRules } from "./filesystem_rules.ts";
-export { landlockExecArgs } from "./landlock_exec.ts";
 export type { LandlockExecSpec } from "./landlock_exec.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
 export { chooseIsolation, detectIsolation, probeNetns } from "./detect_isolation.ts";

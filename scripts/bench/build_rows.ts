@@ -101,7 +101,10 @@ export async function buildRows(
   if (approval) rows.push(approveRow(setup, await approval, setup.budget.subscribedProxies));
   if (approval) rows.push(...inboxRows(setup, await approval, setup.budget.subscribedProxies));
   if (auto) rows.push(autoApproveRow(setup, await auto), authorityDeltaRow(setup.budget.decideMs));
-  if (wanted("control")) rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
+  if (wanted("control")) {
+    rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
+    rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns, true));
+  }
   if (wanted("control")) rows.push(...remoteRows(setup));
   if (wanted("control")) rows.push(...await cliStartRows(setup, setup.budget.sandboxRuns));
   return { rows, stages: scale && wanted("scale") ? scaleStages(setup, children, wanted) : [] };

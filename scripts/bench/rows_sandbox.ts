@@ -1,6 +1,6 @@
 /**
- * The sandbox start-up row: what `tollgate sandbox run -- true` costs over running `true`
- * (issue #13: at most 150 ms), in this process: choose the isolation (the netns probe), load
+ * The sandbox start-up rows: what `tollgate sandbox run -- true` costs over running `true`
+ * (issue #13: at most 150 ms), without and with a `filesystem_policy`, in this process: choose the isolation (the netns probe), load
  * the CA, start the sandbox's own proxy, namespaces and forwarder, run `true`, tear it all
  * down. Deno's own start-up and the CLI's module loading are not part of it.
  *
@@ -23,6 +23,12 @@ const POLICY = [
   "    binaries: [{ path: /usr/bin/curl }]",
   "",
 ].join("\n");
+
+/** The same policy confining files: system paths, the working directory, /tmp (Landlock). */
+const CONFINED = POLICY.replace(
+  "network_policies:",
+  "filesystem_policy:\n  include_workdir: true\nnetwork_policies:",
+);
 
 /**
  * `sandbox run -- true` against `true`, timed in turn `runs` times (the first of each
@@ -47,23 +53,37 @@ const POLICY = [
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function sandboxStartRow(setup: BenchSetup, runs: number): Promise<Row> {
-  const info: RowInfo = {
-    id: "control.sandbox_run_true",
-    group: "control",
-    label: "sandbox run -- true (paired: true)",
-    per: "run",
-  };
+export async function sandboxStartRow(
+  setup: BenchSetup,
+  runs: number,
+  confined = false,
+): Promise<Row> {
+  const info: RowInfo = confined
+    ? {
+      id: "control.sandbox_run_true_confined",
+      group: "control",
+      label: "sandbox run -- true, filesystem_policy (paired: true)",
+      per: "run",
+    }
+    : {
+      id: "control.sandbox_run_true",
+      group: "control",
+      label: "sandbox run -- true (paired: true)",
+      per: "run",
+    };
   const choice = await chooseIsolation("auto");
   if (choice.isolation !== "netns") {
     return { info, skipped: `no network namespace here (${choice.fallbackReason})` };
   }
-  const root = join(setup.dir, "sandbox-start");
+  const root = join(setup.dir, confined ? "sandbox-start-confined" : "sandbox-start");
   const policiesDir = join(root, "policies");
   await Deno.mkdir(policiesDir, { recursive: true });
-  await Deno.writeTextFile(join(policiesDir, "p.yaml"), POLICY);
+  await Deno.writeTextFile(join(policiesDir, "p.yaml"), confined ? CONFINED : POLICY);
   const once = () => sandboxTrue(root, policiesDir);
-  return { info, measure: () => measurePaired(runs, once, runTrue) };
+  const note = confined
+    ? "as the row above, plus the Landlock step (a deno run inside) and a fresh HOME"
+    : undefined;
+  return { info, measure: () => measurePaired(runs, once, runTrue, note) };
 }
 
 /**
@@ -85,7 +105,8 @@ export async function measurePaired(
   runs: number,
   subject: () => Promise<void>,
   control: () => Promise<void>,
-  note = "in-process: the netns probe, the CA, the sandbox's proxy, namespaces, forwarder",
+  note: string | undefined =
+    "in-process: the netns probe, the CA, the sandbox's proxy, namespaces, forwarder",
 ): Promise<Sample> {
   await subject();
   await control();
@@ -123,12 +144,16 @@ async function sandboxTrue(root: string, policiesDir: string): Promise<void> {
     stateDir,
     caPem: ca.certPem,
     readOnly: [policiesDir],
-    env: { PATH: Deno.env.get("PATH") },
+    env: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
     cwd: root,
     stdio: "null",
     startProxy: async () => {
       const service = await startProxyService({ policy: "p", policiesDir, stateDir, ca });
-      return { ...service, policyPorts: () => [80, 443] };
+      return {
+        ...service,
+        policyPorts: () => [80, 443],
+        staticSections: () => service.holder.current().policy,
+      };
     },
   });
   if (code !== 0) throw new Error(`sandbox run -- true exited with ${code}`);
