@@ -99,7 +99,8 @@ async function systemLookup(host: string): Promise<string[]> {
  * Resolves destinations and applies the SSRF guard.
  *
  * A private or multicast address is refused unless the endpoint's `allowed_ips` covers it, a
- * loopback, link-local, metadata or unspecified one always is; every address a name resolves to
+ * loopback, link-local, metadata or unspecified one always is, and so is a control-plane port
+ * (etcd, Kubernetes API, kubelet) on any address `allowed_ips` decides; every address a name resolves to
  * must pass. A name's addresses are reused for {@linkcode DNS_CACHE_MS}, so a request connects to
  * an address the guard has just checked and a name cannot rebind between requests that close.
  * Overrides are operator-trusted and skip the guard (tests and the demo point public names at
@@ -226,6 +227,13 @@ export class DestinationResolver {
   }
 }
 
+/**
+ * Ports of cluster control planes (etcd client and peer, the Kubernetes API, the kubelet and
+ * its read-only port) that OpenShell never connects to on an internal address, whatever
+ * `allowed_ips` says: a sandbox that may reach a pod network must not reach its masters.
+ */
+const CONTROL_PLANE_PORTS = [2379, 2380, 6443, 10250, 10255];
+
 function checkAddresses(
   host: string,
   port: number,
@@ -233,6 +241,14 @@ function checkAddresses(
   allowedIps: string[],
 ): DestinationResult {
   if (addresses.length === 0) return { ok: false, reason: `cannot resolve ${host}` };
+  const inward = allowedIps.length > 0 || addresses.some((a) => classifyAddress(a) !== "public");
+  if (inward && CONTROL_PLANE_PORTS.includes(port)) {
+    return {
+      ok: false,
+      reason: `port ${port} is a control-plane port (etcd, Kubernetes API, kubelet), ` +
+        "refused on internal addresses whatever allowed_ips says",
+    };
+  }
   for (const address of addresses) {
     const kind = classifyAddress(address);
     // Some classes stay refused inside allowed_ips too: fd00::/8 holds the metadata address.

@@ -71,6 +71,19 @@ Deno.test("DestinationResolver.resolve() guards private targets unless allowed_i
   assert.ok(destinations.recheck("x.test", 443, "10.0.0.1", ["10.0.0.0/24"]).ok);
 });
 
+Deno.test("DestinationResolver refuses control-plane ports (etcd, Kubernetes, kubelet) inside allowed_ips", async () => {
+  const destinations = new DestinationResolver([]);
+  for (const port of [2379, 2380, 6443, 10250, 10255]) {
+    const result = await destinations.resolve("10.1.2.3", port, ["10.0.0.0/8"]);
+    assert.ok(!result.ok, String(port));
+    assert.match(result.reason, new RegExp(`port ${port} is a control-plane port`));
+    assert.ok(!destinations.recheck("x.test", port, "10.1.2.3", ["10.0.0.0/8"]).ok);
+    // A public address on such a port, outside allowed_ips, is the internet's business.
+    assert.ok((await destinations.resolve("8.8.8.8", port, undefined)).ok, String(port));
+  }
+  assert.ok((await destinations.resolve("10.1.2.3", 5432, ["10.0.0.0/8"])).ok);
+});
+
 Deno.test("DestinationResolver.resolve() reuses a name's addresses for a while, and guards them each time", async () => {
   let clock = 0;
   const asked: string[] = [];
