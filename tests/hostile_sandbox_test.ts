@@ -147,11 +147,12 @@ async function pathWith(dir: string, tools: string[]): Promise<string> {
 
 Deno.test({
   name:
-    "sandbox without bubblewrap: the command runs unfiltered under setpriv, and the notice says so",
+    "sandbox without bubblewrap: the confine step loads the syscall filter itself (setpriv drops capabilities)",
   ignore: !netnsAvailable,
   fn: () =>
     inSandbox(
-      "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status > status.txt",
+      "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status > status.txt; " +
+        "unshare -r true 2> /dev/null; echo $? > unshare.rc",
       async (dir, run) => {
         const tools = [
           "sh",
@@ -172,10 +173,14 @@ Deno.test({
         assert.equal(code, 0);
         assert.deepEqual(
           (await Deno.readTextFile(join(dir, "status.txt"))).trim().split(/\n|\t/),
-          ["NoNewPrivs:", "1", "Seccomp:", "0"],
+          ["NoNewPrivs:", "1", "Seccomp:", "2"],
         );
+        assert.notEqual((await Deno.readTextFile(join(dir, "unshare.rc"))).trim(), "0");
         assert.equal(notices.length, 1);
-        assert.match(notices[0]!, /; no syscall filter: install bubblewrap$/);
+        assert.match(
+          notices[0]!,
+          /; ptrace and the other syscalls that reach into another process are refused$/,
+        );
       },
     ),
 });

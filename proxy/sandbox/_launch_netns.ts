@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import { fileBinds } from "./_file_binds.ts";
-import { confined } from "./filesystem_plan.ts";
+import { confineStep } from "./confine_step.ts";
 import {
   childrenOf,
   eagerIdentity,
@@ -66,8 +66,12 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     const shown = [spec.publicDir, ...binds.map((bind) => bind.target)]
       .filter((path) => !spec.hideFiles?.includes(path));
     const env = spec.env(`http://127.0.0.1:${spec.innerPort}`);
-    const spawned = confined(spec.filesystem, { command: spec.command, env }, spec.cwd, shown, {
-      ...spec.baseEnv,
+    // Without bubblewrap the step loads the syscall filter itself.
+    const spawned = confineStep(spec.filesystem, { command: spec.command, env }, {
+      workdir: spec.cwd,
+      shown,
+      runnerEnv: spec.baseEnv,
+      syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
     });
     const child = sandbox.spawn(spawned.command, {
       env: spawned.env,

@@ -7,16 +7,14 @@
  */
 
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Policy } from "../policy/mod.ts";
-import { landlockAbi, openLibc } from "./_landlock.ts";
+import { landlockAbi, openLibc } from "./_libc_confine.ts";
 import {
   BASELINE_READ_ONLY,
   BASELINE_READ_WRITE,
   type FilesystemRules,
   filesystemRules,
 } from "./filesystem_rules.ts";
-import type { LandlockExecSpec } from "./landlock_exec.ts";
 
 /** The policy sections that confine files (static: read once, when the sandbox starts). */
 export type FilesystemSections = Pick<Policy, "filesystem_policy" | "landlock">;
@@ -76,62 +74,8 @@ export function planFilesystem(
   return { kind: "unenforced", why: abi };
 }
 
-/** What to spawn: the command and its environment, confined (see {@linkcode confined}). */
-export interface Spawned {
-  /** The executable and its arguments. */
-  command: string[];
-  /** The whole environment it starts with. */
-  env: Record<string, string>;
-}
-
 /**
- * What to spawn under `plan`: the command itself, or the Landlock step that becomes it once it
- * has restricted itself to the policy's paths, the baseline and `shown` (Tollgate's own files,
- * read-only); added paths that do not exist are left out. The step runs with the runner's
- * Deno cache (`DENO_DIR`; a fresh HOME would make it start cold), and gives the command back
- * the environment it was meant to have.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { confined } from "./filesystem_plan.ts";
- *
- * const plain = { command: ["ls"], env: { HOME: "/h" } };
- * assert.deepEqual(confined({ kind: "none" }, plain, "/w", []), plain);
- * const sections = { filesystem_policy: { include_workdir: true } };
- * const plan = { kind: "landlock" as const, abi: 3, sections };
- * const { command, env } = confined(plan, plain, "/w", ["/nonexistent/ca.pem"]);
- * assert.equal(command[0], Deno.execPath());
- * assert.deepEqual(command.slice(-2), ["--", "ls"]);
- * assert.equal(env.DENO_DIR, "/h/.cache/deno");
- * const spec = JSON.parse(command.at(-3)!);
- * assert.ok(spec.readOnly.includes("/usr") && !spec.readOnly.includes("/nonexistent/ca.pem"));
- * assert.deepEqual(spec.readWrite, ["/w", "/tmp", "/dev/null"]);
- * assert.deepEqual(spec.restore, { DENO_DIR: null });
- * ```
- */
-export function confined(
-  plan: FilesystemPlan,
-  spawned: Spawned,
-  workdir: string,
-  shown: string[],
-  runnerEnv: Record<string, string | undefined> = { HOME: spawned.env.HOME },
-): Spawned {
-  const rules = planRules(plan, workdir, shown);
-  if (plan.kind !== "landlock" || rules === undefined) return spawned;
-  const restore = { DENO_DIR: spawned.env.DENO_DIR ?? null };
-  const spec = { ...rules, abi: plan.abi, restore };
-  // Deno's own default when the caller gave no environment to read it from.
-  const env = (name: string) => runnerEnv[name] ?? Deno.env.get(name);
-  const denoDir = env("DENO_DIR") ?? `${env("XDG_CACHE_HOME") ?? `${env("HOME")}/.cache`}/deno`;
-  return {
-    command: [Deno.execPath(), ...landlockExecArgs(spec, spawned.command)],
-    env: { ...spawned.env, DENO_DIR: denoDir },
-  };
-}
-
-/**
- * The rules Landlock will apply under `plan` (see {@linkcode confinedCommand}), or undefined
+ * The rules Landlock will apply under `plan` (see `confineStep()`), or undefined
  * when it applies none.
  */
 export function planRules(
@@ -146,34 +90,4 @@ export function planRules(
     readOnly: [...BASELINE_READ_ONLY, ...shown].filter(exists),
     readWrite: BASELINE_READ_WRITE.filter(exists),
   });
-}
-
-/**
- * The script's arguments for `spec` and `command`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { landlockExecArgs } from "./filesystem_plan.ts";
- *
- * const spec = { readOnly: ["/usr"], readWrite: ["/tmp"], hard: false, abi: 3, restore: {} };
- * const args = landlockExecArgs(spec, ["ls", "-l"]);
- * assert.deepEqual(args.slice(-3), ["--", "ls", "-l"]);
- * assert.deepEqual(JSON.parse(args.at(-4)!), spec);
- * ```
- */
-export function landlockExecArgs(spec: LandlockExecSpec, command: string[]): string[] {
-  return [
-    "run",
-    "--quiet",
-    "--no-config",
-    "--no-lock",
-    "--allow-ffi",
-    "--allow-read",
-    "--allow-env",
-    fileURLToPath(new URL("./landlock_exec.ts", import.meta.url)),
-    JSON.stringify(spec),
-    "--",
-    ...command,
-  ];
 }

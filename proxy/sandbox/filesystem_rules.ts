@@ -2,7 +2,7 @@
  * What a policy's `filesystem_policy` lets a sandboxed command reach, as OpenShell reads it:
  * the listed paths only, `read_only` ones to read and execute, `read_write` ones (and the
  * working directory with `include_workdir`) for everything; enforced with Landlock
- * (`landlock_exec.ts`). And the Landlock access rights each list stands for.
+ * (`confine_exec.ts`). And the Landlock access rights each list stands for.
  *
  * @module
  */

@@ -15,8 +15,6 @@ export const ENV_MODE_WARNING: string =
 
 /** Options of {@linkcode isolationNotice}. */
 export interface NoticeOptions {
-  /** Whether the command runs under the syscall filter (bubblewrap is installed). */
-  syscallFilter: boolean;
   /** How its files are confined (see `planFilesystem`); by default, no `filesystem_policy`. */
   files?: FilesystemPlan;
   /** Whether its HOME is a fresh directory (the policy's paths do not reach the runner's). */
@@ -32,21 +30,18 @@ export interface NoticeOptions {
  * import { isolationNotice } from "./isolation_notice.ts";
  * assert(isolationNotice(3128, [80, 443]).includes("ports 80,443"));
  * const files = { kind: "unenforced" as const, why: "ENOSYS" };
- * assert.match(isolationNotice(3128, [], { syscallFilter: true, files }), /NOT enforced/);
- * assert(isolationNotice(3128, [], { syscallFilter: false }).endsWith("; no syscall filter: install bubblewrap"));
+ * assert.match(isolationNotice(3128, [], { files }), /NOT enforced/);
  * ```
  */
 export function isolationNotice(
   innerPort: number,
   capturePorts: number[],
-  options: NoticeOptions = { syscallFilter: true },
+  options: NoticeOptions = {},
 ): string {
   const transparent = capturePorts.length === 0
     ? "transparent mode off"
     : `connections to looked-up names on ports ${capturePorts.join(",")} are captured too`;
-  const filter = options.syscallFilter
-    ? "ptrace and the other syscalls that reach into another process are refused"
-    : "no syscall filter: install bubblewrap";
+  const filter = "ptrace and the other syscalls that reach into another process are refused";
   return `sandbox: private network namespace, its only way out is the Tollgate proxy ` +
     `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store; ` +
     `${filesClause(options.files ?? { kind: "none" })}` +

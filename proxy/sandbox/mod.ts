@@ -19,7 +19,8 @@
  *    vsock and other sockets past the network namespace, new user namespaces and a few kernel
  *    attack surfaces are refused) before the command runs; it stays above the
  *    command as the namespace's init. Without bubblewrap, `setpriv` drops the capabilities (the
- *    bounding set too) and sets no_new_privs, and nothing filters syscalls.
+ *    bounding set too) and sets no_new_privs, and the confine step (`confineStep()`) loads the
+ *    same filter. With a `filesystem_policy` that step applies Landlock too.
  * 4. Per client: the forwarder sends `TG1 <secret> <source port>`, the runner checks the
  *    secret, finds the socket in `/proc/<forwarder>/net/tcp` and its owner in `/proc`, cuts the
  *    ancestry at the sandbox boundary (`confineIdentity`) and hands the socket to the proxy.
@@ -43,7 +44,7 @@
  *   A holder that closes its copy before the lookup is no longer a holder: it is not seen.
  * - It cannot take over another sandbox process after the proxy identified it (every one has
  *   the same uid): `ptrace`, `process_vm_writev` and `pidfd_getfd` are refused by the syscall
- *   filter (where bubblewrap is installed), and writing its memory through `/proc/PID/mem`
+ *   filter, and writing its memory through `/proc/PID/mem`
  *   (which the kernel checks as ptrace access, not as the syscall) by a read-only `/proc`.
  * - Residual, by design of binary identity (OpenShell shares it): identity is the executable's
  *   path. A process that may run an allowed binary can borrow its rights by choosing that
@@ -57,7 +58,7 @@
  * - Files, without a `filesystem_policy`: the command has the runner's uid on the host (uid 0
  *   inside maps to it). Apart from `STATE` and the policy directory it can change whatever
  *   that user can — a `.git` enclosing the policy directory included. With one, Landlock
- *   (`filesystem_plan.ts`, `landlock_exec.ts`) limits it to the listed paths. Run the sandbox
+ *   (`filesystem_plan.ts`, `confine_exec.ts`) limits it to the listed paths. Run the sandbox
  *   as an unprivileged user: a root runner means a command that, even without capabilities,
  *   owns every root-owned file that it may reach.
  * - If the runner is killed with SIGKILL, the forwarder sees its standard input end and kills
@@ -77,14 +78,10 @@ export {
 } from "./syscall_filter.ts";
 export type { BlockedSyscall, FilterArch, RefusedSocket } from "./syscall_filter.ts";
 export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
-export {
-  confined,
-  landlockExecArgs,
-  planFilesystem,
-  planRules,
-  probeLandlock,
-} from "./filesystem_plan.ts";
-export type { FilesystemPlan, FilesystemSections, Spawned } from "./filesystem_plan.ts";
+export { planFilesystem, planRules, probeLandlock } from "./filesystem_plan.ts";
+export type { FilesystemPlan, FilesystemSections } from "./filesystem_plan.ts";
+export { confineExecArgs, confineStep } from "./confine_step.ts";
+export type { ConfineStepOptions, Spawned } from "./confine_step.ts";
 export {
   ACCESS,
   BASELINE_READ_ONLY,
@@ -94,7 +91,7 @@ export {
   reaches,
 } from "./filesystem_rules.ts";
 export type { FilesystemContext, FilesystemRules } from "./filesystem_rules.ts";
-export type { LandlockExecSpec } from "./landlock_exec.ts";
+export type { ConfineSpec } from "./confine_exec.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
 export { chooseIsolation, detectIsolation, probeNetns } from "./detect_isolation.ts";
 export type { IsolateMode, Isolation, IsolationChoice, ProbeOptions } from "./detect_isolation.ts";

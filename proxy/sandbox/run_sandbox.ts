@@ -171,7 +171,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       });
     const capturePorts = (o.capturePorts ?? proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS])
       .filter((port) => port !== o.innerPort);
-    // bwrap loads the syscall filter; without it the command runs unfiltered (the notice says).
+    // bwrap loads the syscall filter; without it, the confine step does (see confineStep()).
     const bwrap = o.isolation === "netns" ? findExecutable("bwrap", baseEnv.PATH, cwd) : undefined;
     const spec = {
       ...o,
@@ -192,7 +192,6 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     else {
       o.onIsolated?.(
         isolationNotice(o.innerPort, capturePorts, {
-          syscallFilter: !!bwrap,
           files: filesystem,
           freshHome: home !== undefined,
         }),

@@ -1,7 +1,7 @@
 /**
- * Landlock through libc (FFI): the kernel's ABI version, restricting the calling thread to a
- * set of paths, and replacing the process with the command (`execvp`), which inherits the
- * restriction. Linux on x86_64 and aarch64 share the three syscall numbers.
+ * Confinement through libc (FFI): Landlock (the kernel's ABI version, restricting the calling
+ * thread to a set of paths), a seccomp filter, and replacing the process with the command
+ * (`execvp`), which inherits both. Linux on x86_64 and aarch64 share the three syscall numbers.
  *
  * @module
  */
@@ -14,6 +14,8 @@ const SYS_RESTRICT_SELF = 446n;
 const CREATE_RULESET_VERSION = 1n;
 const RULE_PATH_BENEATH = 1n;
 const PR_SET_NO_NEW_PRIVS = 38;
+const PR_SET_SECCOMP = 22;
+const SECCOMP_MODE_FILTER = 2;
 const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
 const O_DIRECTORY = 0o200000;
@@ -109,6 +111,25 @@ function addRule(
     return true;
   } finally {
     libc.close(fd);
+  }
+}
+
+/**
+ * Load the classic-BPF `program` (8-byte `struct sock_filter` entries) as this thread's seccomp
+ * filter, which what it executes keeps. Sets no_new_privs first, as the kernel requires.
+ */
+export function loadSyscallFilter(libc: Libc, program: Uint8Array): void {
+  if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) {
+    throw new Error(failure(libc, "Cannot set no_new_privs"));
+  }
+  // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: 16 bytes on 64-bit.
+  const filter = new Uint8Array(program);
+  const fprog = new DataView(new ArrayBuffer(16));
+  fprog.setUint16(0, filter.length / 8, true);
+  fprog.setBigUint64(8, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(filter))), true);
+  const address = Deno.UnsafePointer.value(Deno.UnsafePointer.of(new Uint8Array(fprog.buffer)));
+  if (libc.prctl(PR_SET_SECCOMP, BigInt(SECCOMP_MODE_FILTER), BigInt(address), 0n, 0n) !== 0) {
+    throw new Error(failure(libc, "Cannot load the syscall filter"));
   }
 }
 
