@@ -7,7 +7,9 @@
 
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { classifyAddress, ipInCidrs, NEVER_ALLOWED_CLASSES } from "../policy/mod.ts";
+import { checkAddresses, type DestinationResult } from "./_address_guard.ts";
+
+export type { DestinationResult } from "./_address_guard.ts";
 
 /** One `--resolve host:port:address[:port]` override (curl's `--resolve`, plus a port). */
 export interface ResolveOverride {
@@ -20,11 +22,6 @@ export interface ResolveOverride {
   /** Connect to this port instead of `port` (curl's `--connect-to`). */
   targetPort?: number;
 }
-
-/** A destination that passed the guard, or why it did not. */
-export type DestinationResult =
-  | { ok: true; address: string; connectPort: number; overridden: boolean }
-  | { ok: false; reason: string };
 
 /** A CONNECT destination that passed the L4 decision and the SSRF guard. */
 export interface TunnelDestination {
@@ -225,41 +222,4 @@ export class DestinationResolver {
     }
     return checkAddresses(host, port, [address], allowedIps ?? []);
   }
-}
-
-/**
- * Ports of cluster control planes (etcd client and peer, the Kubernetes API, the kubelet and
- * its read-only port) that OpenShell never connects to on an internal address, whatever
- * `allowed_ips` says: a sandbox that may reach a pod network must not reach its masters.
- */
-const CONTROL_PLANE_PORTS = [2379, 2380, 6443, 10250, 10255];
-
-function checkAddresses(
-  host: string,
-  port: number,
-  addresses: string[],
-  allowedIps: string[],
-): DestinationResult {
-  if (addresses.length === 0) return { ok: false, reason: `cannot resolve ${host}` };
-  const inward = allowedIps.length > 0 || addresses.some((a) => classifyAddress(a) !== "public");
-  if (inward && CONTROL_PLANE_PORTS.includes(port)) {
-    return {
-      ok: false,
-      reason: `port ${port} is a control-plane port (etcd, Kubernetes API, kubelet), ` +
-        "refused on internal addresses whatever allowed_ips says",
-    };
-  }
-  for (const address of addresses) {
-    const kind = classifyAddress(address);
-    // Some classes stay refused inside allowed_ips too: fd00::/8 holds the metadata address.
-    const never = NEVER_ALLOWED_CLASSES.includes(kind);
-    if (kind !== "public" && (never || !ipInCidrs(address, allowedIps))) {
-      return {
-        ok: false,
-        reason: `${host} resolves to ${kind.replace("_", "-")} address ${address}, ` +
-          "which is not in the endpoint's allowed_ips",
-      };
-    }
-  }
-  return { ok: true, address: addresses[0]!, connectPort: port, overridden: false };
 }
