@@ -7,6 +7,7 @@
 
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
+import { LINGER_MS } from "./lingering_close.ts";
 
 /** Receives each new stream of a session with its request headers. */
 export type H2StreamHandler = (
@@ -137,6 +138,15 @@ export function serveH2(secure: TLSSocket, options: ServeH2Options): Promise<voi
   });
   session.on("error", () => {});
   session.setTimeout(options.idleMs, () => session.close());
+  // The listener keeps half-open sockets (a blind tunnel passes a half-close on), so a client
+  // that leaves without GOAWAY never ends this TLS socket by itself: its session would hold
+  // a connection slot until the idle limit. Its streams get a moment to finish their answers.
+  secure.once("end", () => {
+    if (session.destroyed) return;
+    session.close();
+    const timer = setTimeout(() => session.destroy(), LINGER_MS);
+    session.once("close", () => clearTimeout(timer));
+  });
   session.on("stream", (stream, headers) => {
     // A client that resets a stream mid-answer must not become an uncaught error.
     stream.on("error", () => {});

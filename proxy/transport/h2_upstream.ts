@@ -15,6 +15,8 @@ import type { H2Request } from "./h2_request.ts";
 import { gateInbound } from "./flow_gate.ts";
 import { MAX_CHUNKED_BODY_BYTES, type ProxyContext } from "./proxy_context.ts";
 import { isRefusal } from "./refusal.ts";
+import { bodyNotAllowed } from "./request_reader.ts";
+import type { BodyFraming } from "./body_framing.ts";
 import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 
@@ -136,6 +138,10 @@ export class H2Upstream {
       idleMs: this.#ctx.idleTimeoutMs,
     }) ?? new Uint8Array(0);
     if (isRefusal(body)) throw new UpstreamError(body.status, body.code, body.detail);
+    // As on HTTP/1.1 (request_reader.ts): an origin that ignores a GET's body would read it
+    // as a request of its own, one the policy never saw. Within HTTP/2 framing it stays data.
+    const smuggled = bodyNotAllowed({ ...outgoing.request.head, framing: lengthOf(body) });
+    if (smuggled !== undefined) throw new UpstreamError(400, "bad_request", smuggled);
     const { pool } = this.#ctx;
     const spare = this.#spare;
     this.#spare = undefined;
@@ -214,6 +220,10 @@ function forwardOverH2(
       if (!upstream.closed) upstream.close(http2.constants.NGHTTP2_CANCEL);
     });
   });
+}
+
+function lengthOf(body: Uint8Array): BodyFraming {
+  return body.byteLength === 0 ? { kind: "none" } : { kind: "length", length: body.byteLength };
 }
 
 function responseHeaders(response: http2.IncomingHttpHeaders): http2.OutgoingHttpHeaders {

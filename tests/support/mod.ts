@@ -17,6 +17,16 @@ export { startH2Upstream } from "./h2_upstream.ts";
 export type { H2Recorded, H2TestUpstream } from "./h2_upstream.ts";
 export { nodeH2Requests } from "./h2_client.ts";
 export type { H2ClientRequest, H2ClientResponse, H2ClientResult } from "./h2_client.ts";
+export {
+  H2,
+  H2_PREFACE,
+  h2Frame,
+  h2Headers,
+  h2Reset,
+  openH2Tunnel,
+  readH2Frames,
+} from "./h2_frames.ts";
+export type { H2Frame } from "./h2_frames.ts";
 export { waitFor, waitForLines } from "./wait_for.ts";
 export { syntheticPolicy } from "./synthetic_policy.ts";
 export { withTestProxy } from "./with_test_proxy.ts";

@@ -1,0 +1,102 @@
+/**
+ * A hostile agent speaking raw HTTP/2 inside an intercepted tunnel, frame by frame: what
+ * no well-behaved client sends must neither reach the origin as a request the policy never
+ * saw nor hold the proxy for other clients.
+ */
+import assert from "node:assert/strict";
+import {
+  H2,
+  H2_PREFACE,
+  h2Frame,
+  h2Headers,
+  openH2Tunnel,
+  rawRequest,
+  readH2Frames,
+  type TestProxy,
+  withTestProxy,
+} from "./support/mod.ts";
+
+const POLICY = `version: 1
+network_policies:
+  gh:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules: [{ allow: { method: GET, path: "/public/**" } }]
+      - host: plain.example.com
+        port: 80
+        protocol: rest
+        rules: [{ allow: { method: GET, path: "/public/**" } }]
+`;
+const PLAIN_GET = "GET http://plain.example.com/public/x HTTP/1.1\r\n" +
+  "Host: plain.example.com\r\nConnection: close\r\n\r\n";
+
+function request(method: string, path: string): [string, string][] {
+  return [[":method", method], [":scheme", "https"], [":authority", "api.github.com"], [
+    ":path",
+    path,
+  ]];
+}
+
+/** The text of the DATA frames on `stream`. */
+function bodyOf(frames: { type: number; stream: number; payload: Uint8Array }[], stream: number) {
+  const data = frames.filter((f) => f.type === H2.DATA && f.stream === stream);
+  return data.map((f) => new TextDecoder().decode(f.payload)).join("");
+}
+
+const streamEnded = (stream: number) => (f: { type: number; flags: number; stream: number }) =>
+  f.stream === stream && (f.type === H2.DATA || f.type === H2.HEADERS) &&
+  (f.flags & H2.END_STREAM) !== 0;
+
+Deno.test("proxy hostile h2: a GET stream carrying DATA is refused (400) and never reaches an HTTP/1.1 origin", async () => {
+  await withTestProxy({ policy: POLICY }, async (proxy, upstreams) => {
+    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    // Over HTTP/1.1 this body would follow a GET the origin may read without one: the
+    // DELETE would then be a request of its own that the policy never decided.
+    const hidden = "DELETE /private/x HTTP/1.1\r\nHost: api.github.com\r\n\r\n";
+    await tls.write(H2_PREFACE);
+    await tls.write(h2Headers(1, request("GET", "/public/a"), { open: true }));
+    await tls.write(h2Frame(H2.DATA, H2.END_STREAM, 1, new TextEncoder().encode(hidden)));
+    const frames = await readH2Frames(tls, streamEnded(1));
+    tls.close();
+    assert.match(bodyOf(frames, 1), /"error":"bad_request".*must not carry a body/);
+    assert.deepEqual(upstreams.requests, []);
+  });
+});
+
+Deno.test("proxy hostile h2: a GET stream that ends with an empty DATA frame is still served", async () => {
+  await withTestProxy({ policy: POLICY }, async (proxy, upstreams) => {
+    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    await tls.write(H2_PREFACE);
+    await tls.write(h2Headers(1, request("GET", "/public/a"), { open: true }));
+    await tls.write(h2Frame(H2.DATA, H2.END_STREAM, 1));
+    const frames = await readH2Frames(tls, streamEnded(1));
+    tls.close();
+    assert.match(bodyOf(frames, 1), /"ok":true/);
+    assert.equal(upstreams.requests.length, 1);
+  });
+});
+
+/** A plain GET through the proxy, retried for up to `ms`: its status, 0 when none. */
+async function servedWithin(proxy: TestProxy, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const { status } = await rawRequest(proxy.port, PLAIN_GET, { timeoutMs: 1_000 });
+    if (status === 200 || Date.now() > deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test("proxy hostile h2: a session dropped without GOAWAY frees its connection at once", async () => {
+  // One connection slot: while the dropped session holds it, everyone else gets 503.
+  await withTestProxy({ policy: POLICY, maxConnections: 1 }, async (proxy) => {
+    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    await tls.write(H2_PREFACE);
+    await tls.write(h2Headers(1, request("GET", "/public/a")));
+    await readH2Frames(tls, streamEnded(1));
+    // A client process that exits: FIN, no GOAWAY (the session's idle limit is 60 s).
+    tls.close();
+    assert.equal(await servedWithin(proxy, 1_500), 200);
+  });
+});
