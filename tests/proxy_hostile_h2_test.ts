@@ -9,6 +9,7 @@ import {
   H2_PREFACE,
   h2Frame,
   h2Headers,
+  h2Reset,
   openH2Tunnel,
   rawRequest,
   readH2Frames,
@@ -59,7 +60,7 @@ Deno.test("proxy hostile h2: a GET stream carrying DATA is refused (400) and nev
     await tls.write(h2Headers(1, request("GET", "/public/a"), { open: true }));
     await tls.write(h2Frame(H2.DATA, H2.END_STREAM, 1, new TextEncoder().encode(hidden)));
     const frames = await readH2Frames(tls, streamEnded(1));
-    tls.close();
+    closeQuietly(tls);
     assert.match(bodyOf(frames, 1), /"error":"bad_request".*must not carry a body/);
     assert.deepEqual(upstreams.requests, []);
   });
@@ -72,7 +73,7 @@ Deno.test("proxy hostile h2: a GET stream that ends with an empty DATA frame is 
     await tls.write(h2Headers(1, request("GET", "/public/a"), { open: true }));
     await tls.write(h2Frame(H2.DATA, H2.END_STREAM, 1));
     const frames = await readH2Frames(tls, streamEnded(1));
-    tls.close();
+    closeQuietly(tls);
     assert.match(bodyOf(frames, 1), /"ok":true/);
     assert.equal(upstreams.requests.length, 1);
   });
@@ -96,7 +97,45 @@ Deno.test("proxy hostile h2: a session dropped without GOAWAY frees its connecti
     await tls.write(h2Headers(1, request("GET", "/public/a")));
     await readH2Frames(tls, streamEnded(1));
     // A client process that exits: FIN, no GOAWAY (the session's idle limit is 60 s).
-    tls.close();
+    closeQuietly(tls);
     assert.equal(await servedWithin(proxy, 1_500), 200);
   });
 });
+
+Deno.test("proxy hostile h2: streams reset as fast as they open (rapid reset) end the session and reach no origin", async () => {
+  await withTestProxy({ policy: POLICY }, async (proxy, upstreams) => {
+    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    const frames: Uint8Array[] = [H2_PREFACE];
+    for (let id = 1; id < 800; id += 2) {
+      frames.push(h2Headers(id, request("GET", "/public/a")), h2Reset(id));
+    }
+    await tls.write(concat(frames)).catch(() => {});
+    const goaway = (await readH2Frames(tls, (f) => f.type === H2.GOAWAY)).at(-1);
+    closeQuietly(tls);
+    assert.equal(goaway?.type, H2.GOAWAY);
+    const code = new DataView(goaway.payload.buffer).getUint32(4);
+    assert.equal(
+      code,
+      11,
+      `ENHANCE_YOUR_CALM: ${code} ${new TextDecoder().decode(goaway.payload.slice(8))}`,
+    );
+    // Each reset stream was decided, but none is worth an upstream request.
+    assert.ok(upstreams.requests.length < 40, `${upstreams.requests.length} reached the origin`);
+    assert.equal(await servedWithin(proxy, 1_000), 200);
+  });
+});
+
+/** Close a connection that a read timeout may have closed already. */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Closed by readH2Frames' timeout.
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0));
+  parts.reduce((offset, part) => (out.set(part, offset), offset + part.byteLength), 0);
+  return out;
+}

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
@@ -88,9 +88,14 @@ export async function serveH2Tunnel(
     tls: true,
     overridden: destination.overridden,
   });
-  const session: Session = { destination, grant, scheme: "https", upstream };
-  const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) =>
-    void serveStream(client, session, stream, headers).catch(() => stream.destroy());
+  const session: Session = { destination, grant, scheme: "https", upstream, inWork: 0 };
+  const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
+    if (session.inWork >= MAX_STREAMS_IN_WORK) return calmDown(stream);
+    session.inWork++;
+    void serveStream(client, session, stream, headers)
+      .catch(() => stream.destroy())
+      .finally(() => session.inWork--);
+  };
   try {
     await serveH2(secure, { onStream, idleMs: client.ctx.idleTimeoutMs });
   } finally {
@@ -101,6 +106,21 @@ export async function serveH2Tunnel(
 /** The tunnel the session's streams are decided in, and where allowed ones go. */
 interface Session extends Tunnel {
   upstream: H2Upstream;
+  /** Streams still being decided or answered (a stream the client reset may still be). */
+  inWork: number;
+}
+
+// The session allows 100 open streams (h2_server.ts). More still in work means the client
+// resets streams as fast as it opens them (HTTP/2 "rapid reset", CVE-2023-44487), each one a
+// decision and an upstream request for the proxy and nothing for the client.
+const MAX_STREAMS_IN_WORK = 200;
+
+/** End the session of a client that keeps resetting streams: GOAWAY ENHANCE_YOUR_CALM. */
+function calmDown(stream: ServerHttp2Stream): void {
+  const { session } = stream;
+  if (session === undefined || session.destroyed) return;
+  session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+  session.destroy();
 }
 
 async function serveStream(
@@ -136,6 +156,8 @@ async function answerStream(
     const { status, code, detail } = admission;
     return respondH2Error(stream, status, code, detail, headers);
   }
+  // Reset while it was decided: nobody waits for an answer, so nothing goes upstream.
+  if (stream.closed || stream.destroyed) return;
   const authority = hostHeader(session.destination, 443);
   const { pathAndQuery, body } = admission;
   try {

@@ -162,8 +162,8 @@ export async function readH2Frames(
 ): Promise<H2Frame[]> {
   const frames: H2Frame[] = [];
   let pending: Uint8Array = new Uint8Array();
-  const timer = setTimeout(() => conn.readable.cancel().catch(() => {}), timeoutMs);
   const reader = conn.readable.getReader();
+  const timer = setTimeout(() => reader.cancel().catch(() => {}), timeoutMs);
   try {
     for (;;) {
       const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
