@@ -13,7 +13,10 @@ import {
   openH2Tunnel,
   rawRequest,
   readH2Frames,
+  startTestProxy,
+  startTestUpstreams,
   type TestProxy,
+  waitFor,
   withTestProxy,
 } from "./support/mod.ts";
 
@@ -139,3 +142,33 @@ function concat(parts: Uint8Array[]): Uint8Array {
   parts.reduce((offset, part) => (out.set(part, offset), offset + part.byteLength), 0);
   return out;
 }
+
+Deno.test("proxy hostile h2: one session's streams share at most 6 HTTP/1.1 upstream connections", async () => {
+  // The origin holds every /public/slow request: each would hold an upstream connection (a
+  // descriptor) for as long, and 100 streams a session on a dozen sessions were all of them.
+  const held = Promise.withResolvers<void>();
+  const upstreams = await startTestUpstreams({
+    beforeResponse: (r) => r.target.startsWith("/public/slow") ? held.promise : undefined,
+  });
+  const proxy = await startTestProxy({ policy: POLICY, upstreams });
+  try {
+    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    const frames = [H2_PREFACE];
+    for (let id = 1; id < 60; id += 2) frames.push(h2Headers(id, request("GET", "/public/slow")));
+    await tls.write(concat(frames));
+    await waitFor(() => upstreams.requests.length >= 6, "six requests upstream");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(upstreams.connections(), 6);
+    assert.equal(await servedWithin(proxy, 1_000), 200);
+    held.resolve();
+    // The other streams waited for a connection; all 30 are answered.
+    const ends = new Set<number>();
+    await readH2Frames(tls, (f) => streamEnded(f.stream)(f) && ends.add(f.stream).size === 30);
+    closeQuietly(tls);
+    assert.equal(ends.size, 30);
+  } finally {
+    held.resolve();
+    await proxy.close();
+    await upstreams.close();
+  }
+});

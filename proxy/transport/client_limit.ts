@@ -13,14 +13,31 @@ import { sendError } from "./responses.ts";
 /**
  * Counts client connections: admits one (and counts it until it closes) while fewer than
  * `max` are open, otherwise answers it 503 and closes it. `refusedSince()` says whether one
- * was refused since it was last asked.
+ * was refused since it was last asked. `borrow()` counts one more upstream connection that a
+ * client holds beyond its own (an HTTP/2 session's extra lanes, `upstream_lanes.ts`), so
+ * every two descriptors are counted once, and gives the function that uncounts it; undefined
+ * when three quarters of the cap are taken (the rest is kept for clients).
  */
 export function clientLimit(
   max: number,
-): { admit(socket: Duplex): boolean; refusedSince(): boolean } {
+): {
+  admit(socket: Duplex): boolean;
+  refusedSince(): boolean;
+  borrow(): (() => void) | undefined;
+} {
   let open = 0;
   let refused = false;
   return {
+    borrow() {
+      // A quarter of the cap stays for client connections: lanes only speed a session up.
+      if (open >= max - Math.floor(max / 4)) return undefined;
+      open++;
+      let given = false;
+      return () => {
+        if (!given) open--;
+        given = true;
+      };
+    },
     admit(socket) {
       if (open >= max) {
         refused = true;

@@ -10,7 +10,10 @@
 
 import { Buffer } from "node:buffer";
 import { constants, type ServerHttp2Stream } from "node:http2";
-import { type Refusal, refusal } from "./refusal.ts";
+import type { RequestHead } from "./http1_head.ts";
+import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
+import { isRefusal, type Refusal, refusal } from "./refusal.ts";
+import { bodyNotAllowed } from "./request_reader.ts";
 import { BODY_TIMEOUT_DETAIL } from "./responses.ts";
 
 /** Limits of {@linkcode readH2Body}. */
@@ -72,6 +75,43 @@ export function readH2Body(
     stream.once("end", onEnd);
     stream.once("close", onClose);
   });
+}
+
+/**
+ * A stream's whole body for an HTTP/1.1 origin (empty when it has none), read under the
+ * chunked-body cap, or the refusal to answer. A GET, HEAD, DELETE, OPTIONS or TRACE carrying
+ * bytes is refused 400, as on HTTP/1.1 (`request_reader.ts`): an origin that ignores such a
+ * body would read it as a request of its own, one the policy never saw. Within HTTP/2
+ * framing it stays data, so only this translation refuses it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { readHttp1Body } from "./h2_body.ts";
+ * import { h2Request } from "./h2_request.ts";
+ *
+ * const answer = await h2Exchange(async (stream, headers) => {
+ *   const request = h2Request(headers);
+ *   if (typeof request === "string") throw new Error(request);
+ *   const body = await readHttp1Body(stream, request.head, 5_000);
+ *   stream.respond({ ":status": body instanceof Uint8Array ? 200 : body.status });
+ *   stream.end();
+ * }, { headers: { ":method": "GET" }, body: "GET /other HTTP/1.1\r\n\r\n" });
+ * assert.equal(answer.status, 400);
+ * ```
+ */
+export async function readHttp1Body(
+  stream: ServerHttp2Stream,
+  head: RequestHead,
+  idleMs: number,
+): Promise<Uint8Array | Refusal> {
+  const cap = MAX_CHUNKED_BODY_BYTES;
+  const tooLarge = "Request body is too large";
+  const body = await readH2Body(stream, { cap, tooLarge, idleMs }) ?? new Uint8Array(0);
+  if (isRefusal(body) || body.byteLength === 0) return body;
+  const smuggled = bodyNotAllowed({ ...head, framing: { kind: "length", length: body.length } });
+  return smuggled === undefined ? body : refusal(400, "bad_request", smuggled);
 }
 
 /**

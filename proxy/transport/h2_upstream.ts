@@ -9,16 +9,15 @@
 
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { bodyTimeout, readH2Body, watchBodyIdle } from "./h2_body.ts";
+import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
 import { forwardOverHttp1 } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
 import { gateInbound } from "./flow_gate.ts";
-import { MAX_CHUNKED_BODY_BYTES, type ProxyContext } from "./proxy_context.ts";
+import type { ProxyContext } from "./proxy_context.ts";
 import { isRefusal } from "./refusal.ts";
-import { bodyNotAllowed } from "./request_reader.ts";
-import type { BodyFraming } from "./body_framing.ts";
 import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
 import { UpstreamError } from "./upstream_pool.ts";
+import { UpstreamLanes } from "./upstream_lanes.ts";
 
 /** What the origin spoke when the session's first stream reached it. */
 type Origin = { kind: "h1" } | { kind: "h2"; session: http2.ClientHttp2Session };
@@ -71,11 +70,14 @@ export class H2Upstream {
   #origin: Promise<Origin> | undefined;
   /** The probe connection of an HTTP/1.1 origin, kept for the first stream. */
   #spare: UpstreamConnection | undefined;
+  /** HTTP/1.1 connections in use at once, within the proxy's connection cap. */
+  #lanes: UpstreamLanes;
 
   /** Streams of one client session to `target`; nothing is opened before the first. */
   constructor(ctx: ProxyContext, target: UpstreamTarget) {
     this.#ctx = ctx;
     this.#target = target;
+    this.#lanes = new UpstreamLanes(ctx.connectionSlot ?? (() => () => {}));
   }
 
   /**
@@ -132,16 +134,23 @@ export class H2Upstream {
     stream: http2.ServerHttp2Stream,
     outgoing: H2Outgoing,
   ): Promise<void> {
-    const body = outgoing.body ?? await readH2Body(stream, {
-      cap: MAX_CHUNKED_BODY_BYTES,
-      tooLarge: "Request body is too large",
-      idleMs: this.#ctx.idleTimeoutMs,
-    }) ?? new Uint8Array(0);
+    const body = outgoing.body ??
+      await readHttp1Body(stream, outgoing.request.head, this.#ctx.idleTimeoutMs);
     if (isRefusal(body)) throw new UpstreamError(body.status, body.code, body.detail);
-    // As on HTTP/1.1 (request_reader.ts): an origin that ignores a GET's body would read it
-    // as a request of its own, one the policy never saw. Within HTTP/2 framing it stays data.
-    const smuggled = bodyNotAllowed({ ...outgoing.request.head, framing: lengthOf(body) });
-    if (smuggled !== undefined) throw new UpstreamError(400, "bad_request", smuggled);
+    const release = await this.#lanes.acquire();
+    try {
+      // Reset while it waited for a lane: nothing to send.
+      if (!stream.closed && !stream.destroyed) await this.#exchangeHttp1(stream, outgoing, body);
+    } finally {
+      release();
+    }
+  }
+
+  async #exchangeHttp1(
+    stream: http2.ServerHttp2Stream,
+    outgoing: H2Outgoing,
+    body: Uint8Array,
+  ): Promise<void> {
     const { pool } = this.#ctx;
     const spare = this.#spare;
     this.#spare = undefined;
@@ -220,10 +229,6 @@ function forwardOverH2(
       if (!upstream.closed) upstream.close(http2.constants.NGHTTP2_CANCEL);
     });
   });
-}
-
-function lengthOf(body: Uint8Array): BodyFraming {
-  return body.byteLength === 0 ? { kind: "none" } : { kind: "length", length: body.byteLength };
 }
 
 function responseHeaders(response: http2.IncomingHttpHeaders): http2.OutgoingHttpHeaders {

@@ -11,6 +11,7 @@ import type { LivePolicy } from "./live_policy.ts";
 import type { CertificateAuthority, DenialContexts } from "../tls/mod.ts";
 import type { DestinationResolver } from "./destination.ts";
 import type { UpstreamPool } from "./upstream_pool.ts";
+import type { SlotSource } from "./upstream_lanes.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
 export interface ProxyContext {
@@ -41,6 +42,11 @@ export interface ProxyContext {
   policyLocalBodyTimeoutMs: number;
   /** Register a socket so `close()` can end it. */
   track(socket: Duplex): void;
+  /**
+   * A slot of the connection cap for an upstream connection a client holds beyond its own
+   * (see `upstream_lanes.ts`); absent means no cap.
+   */
+  connectionSlot?: SlotSource;
 }
 
 /** Largest request head, bytes (431 beyond). */

@@ -81,11 +81,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     socket.once("close", () => sockets.delete(socket));
   };
   const limit = options.descriptorLimit ?? readDescriptorLimit();
-  const { admit, refusedSince } = clientLimit(
+  const { admit, refusedSince, borrow } = clientLimit(
     connectionCap(options.maxConnections ?? MAX_CLIENT_CONNECTIONS, limit),
   );
   const identity = options.identity ?? createProcIdentityResolver();
-  const ctx = createContext(options, track);
+  const ctx = { ...createContext(options, track), connectionSlot: borrow };
   const listener = await ResilientListener.open({
     hostname,
     port: options.listen.port,
