@@ -172,3 +172,17 @@ Deno.test("proxy hostile h2: one session's streams share at most 6 HTTP/1.1 upst
     await upstreams.close();
   }
 });
+
+Deno.test("proxy hostile h2: a session that stays silent is closed at the idle limit", async () => {
+  await withTestProxy({ policy: POLICY, idleTimeoutMs: 300, maxConnections: 1 }, async (proxy) => {
+    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    await tls.write(H2_PREFACE);
+    const started = Date.now();
+    // The proxy's GOAWAY, then its close: readH2Frames returns when the connection ends.
+    const frames = await readH2Frames(tls, () => false, 5_000);
+    closeQuietly(tls);
+    assert.ok(frames.some((f) => f.type === H2.GOAWAY));
+    assert.ok(Date.now() - started < 3_000, `closed after ${Date.now() - started} ms`);
+    assert.equal(await servedWithin(proxy, 1_000), 200);
+  });
+});

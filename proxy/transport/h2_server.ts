@@ -137,7 +137,9 @@ export function serveH2(secure: TLSSocket, options: ServeH2Options): Promise<voi
     maxSessionMemory: 16,
   });
   session.on("error", () => {});
-  session.setTimeout(options.idleMs, () => session.close());
+  // The idle limit is the socket's: Deno 2.9 keeps a session's own timeout (and with it the
+  // whole session, ~10 KB) alive until it fires, however long ago the session closed.
+  secure.setTimeout(options.idleMs, () => session.close());
   // The listener keeps half-open sockets (a blind tunnel passes a half-close on), so a client
   // that leaves without GOAWAY never ends this TLS socket by itself: its session would hold
   // a connection slot until the idle limit. Its streams get a moment to finish their answers.
