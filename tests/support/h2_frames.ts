@@ -187,9 +187,13 @@ export async function readH2Frames(
 
 /** One frame read by {@linkcode readH2Frames}. */
 export interface H2Frame {
+  /** Frame type (see {@linkcode H2}). */
   type: number;
+  /** Flags byte. */
   flags: number;
+  /** Stream identifier (0 for the connection). */
   stream: number;
+  /** The payload, whole. */
   payload: Uint8Array;
 }
 
