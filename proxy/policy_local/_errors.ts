@@ -5,6 +5,8 @@
  * @module
  */
 
+import { POLICY_LOCAL_LIMITS } from "./limits.ts";
+
 /** A refused request: HTTP status, stable snake_case code and one sentence for the agent. */
 export class PolicyLocalError extends Error {
   override name = "PolicyLocalError";
@@ -33,5 +35,16 @@ export function gatewayFailed(): PolicyLocalError {
     502,
     "gateway_unavailable",
     "The policy gateway did not answer; try again in a few seconds",
+  );
+}
+
+/** 429 when the sandbox already has as many `/wait` requests open as it may. */
+export function tooManyWaits(): PolicyLocalError {
+  const most = POLICY_LOCAL_LIMITS.maxConcurrentWaits;
+  return new PolicyLocalError(
+    429,
+    "too_many_waits",
+    `This sandbox already has ${most} waits open, the most it may have; ` +
+      "wait on one proposal at a time, or let an open wait finish first",
   );
 }

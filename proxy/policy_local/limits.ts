@@ -32,6 +32,13 @@ export const POLICY_LOCAL_LIMITS = {
   waitDefaultSeconds: 60,
   waitMinSeconds: 1,
   waitMaxSeconds: 300,
+  /**
+   * `/wait` requests open at once in one sandbox (429 `too_many_waits` past it): each holds a
+   * long poll to the gateway, so without a cap one sandbox could hold hundreds of the
+   * gateway's connections (one per connection its proxy allows). As many as it may have
+   * pending proposals.
+   */
+  maxConcurrentWaits: 20,
   /** After an approval, wait at least this long for the reload even past the deadline. */
   reloadWaitFloorMs: 500,
   /** Operations in one proposal (a larger array is refused before any is looked at). */

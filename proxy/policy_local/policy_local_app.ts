@@ -7,7 +7,7 @@
 
 import { type Context, Hono } from "hono";
 import { escapeControlChars, truncateChars } from "../ocsf/mod.ts";
-import { gatewayFailed, gatewayMissing, PolicyLocalError } from "./_errors.ts";
+import { gatewayFailed, gatewayMissing, PolicyLocalError, tooManyWaits } from "./_errors.ts";
 import { recentDenials } from "./_denials.ts";
 import { ownProposals } from "./_own_proposals.ts";
 import { proposalStateBody } from "./_proposal_view.ts";
@@ -56,6 +56,7 @@ type PolicyLocalApp = Hono;
  */
 export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {
   const app = new Hono();
+  const waits = { open: 0 };
   app.get(ROUTE_SKILL, async (c) => {
     const markdown = await deps.skill();
     return c.body(markdown, 200, { "Content-Type": "text/markdown; charset=utf-8" });
@@ -72,7 +73,16 @@ export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {
     return c.json(await recentDenials(deps.logDir, last, deps.sandboxId));
   });
   app.post(ROUTE_PROPOSALS, async (c) => c.json(await submitProposals(c.req.raw, deps), 202));
-  app.get(ROUTE_PROPOSAL_WAIT, (c) => waitRoute(c, deps));
+  app.get(ROUTE_PROPOSAL_WAIT, async (c) => {
+    // Counted per app, that is per sandbox: each open wait holds a gateway long poll.
+    if (waits.open >= LIMITS.maxConcurrentWaits) throw tooManyWaits();
+    waits.open++;
+    try {
+      return await waitRoute(c, deps);
+    } finally {
+      waits.open--;
+    }
+  });
   app.get(ROUTE_PROPOSAL, (c) => statusRoute(c, deps));
   app.notFound(notFound);
   app.onError(onError);
