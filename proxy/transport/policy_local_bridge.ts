@@ -154,10 +154,13 @@ async function callApp(
       // A header the Fetch API cannot represent is simply not passed on.
     }
   }
-  // A long poll (`/wait`) stops as soon as the agent hangs up.
+  // A long poll (`/wait`) stops as soon as the agent hangs up. The listener keeps sockets
+  // half-open, so a client's FIN is an "end", not a "close": each must end the wait, or an
+  // abandoned wait holds its gateway long poll (and a slot) until its timeout.
   const controller = new AbortController();
   const abort = () => controller.abort();
-  client.stream.socket.once("close", abort);
+  client.stream.socket.once("close", abort).once("end", abort);
+  if (client.stream.ended) abort();
   try {
     const hasBody = head.method !== "GET" && head.method !== "HEAD" && body.byteLength > 0;
     const request = new Request(url, {
@@ -171,7 +174,7 @@ async function callApp(
     await sendError(client.stream, 500, "internal_error", "policy.local failed to answer");
     return undefined;
   } finally {
-    client.stream.socket.off("close", abort);
+    client.stream.socket.off("close", abort).off("end", abort);
   }
 }
 
