@@ -49,7 +49,8 @@ export { renderDiff, renderProposalDetail, renderRuleChunk } from "./render_prop
 export { proposalJson, renderProposalList, safeJson } from "../listing/mod.ts";
 export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 export type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
-export { submitProposal, summarizeRule } from "./submit_proposal.ts";
+export { submitProposal } from "./submit_proposal.ts";
+export { summarizeRule } from "./summarize_rule.ts";
 export { validateProposedRule } from "./validate_proposed_rule.ts";
 export { waitForDecision } from "./wait_for_decision.ts";
 export type { WaitOptions } from "./wait_for_decision.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Endpoint, type NetworkRule, restAllows } from "../../proxy/policy/mod.ts";
+import type { NetworkRule } from "../../proxy/policy/mod.ts";
 import {
   POLICY_LOCAL_LIMITS,
   type ProposalInput,
@@ -38,41 +38,8 @@ import { type ProposalSeal, ruleHash, sealListing, textHash, writeSeal } from ".
 import { byteSize, findingsBasis, readCeilingText, type SealListing } from "../listing/mod.ts";
 import { buildFileDiff } from "./rule_diff.ts";
 import { MAX_PENDING_PER_SANDBOX, type StoreEnv } from "./store_env.ts";
+import { summarizeRule } from "./summarize_rule.ts";
 import { visibleText } from "../repo/mod.ts";
-
-function portText(e: Endpoint): string {
-  return (e.ports ?? (e.port === undefined ? [] : [e.port])).join(",");
-}
-
-function grantText(e: Endpoint): string {
-  const target = `${e.host}:${portText(e)}`;
-  if (e.protocol !== "rest") return target;
-  if (e.access) return `${e.access} ${target}`;
-  const allows = restAllows(e);
-  const first = allows[0];
-  const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
-  return first ? `${first.method} ${target} ${first.path}${more}` : target;
-}
-
-/**
- * The one-line summary (patch subject) of a rule for a policy.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { summarizeRule } from "./submit_proposal.ts";
- * const s = summarizeRule("team", { endpoints: [{ host: "h", port: 443 }], binaries: [{ path: "/b" }] });
- * assert.equal(s, "policy(team): allow h:443 for /b");
- * ```
- */
-export function summarizeRule(policy: string, rule: NetworkRule): string {
-  const [first, ...rest] = rule.endpoints;
-  const more = rest.length ? ` (+${rest.length} endpoint${rest.length > 1 ? "s" : ""})` : "";
-  const binaries = rule.binaries?.map((b) => b.path) ?? ["any binary"];
-  const who = binaries.length > 1 ? `${binaries[0]} (+${binaries.length - 1})` : binaries[0];
-  const text = `policy(${policy}): allow ${first ? grantText(first) : "-"}${more} for ${who}`;
-  return visibleText(text, 200);
-}
 
 function inputProblem(input: ProposalInput): string | undefined {
   if (typeof input.ruleName !== "string" || input.ruleName.trim() === "") {

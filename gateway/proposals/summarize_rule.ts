@@ -1,0 +1,87 @@
+/**
+ * The one-line summary of a proposed rule: the patch subject, and so the headline of
+ * `proposals list` and `watch`, the inbox, notifications and the approval commit. The agent
+ * orders a rule's endpoints, allows and binaries, so the summary leads with the strongest of
+ * each, never with the first the agent wrote.
+ *
+ * @module
+ */
+
+import { type Endpoint, type NetworkRule, restAllows } from "../../proxy/policy/mod.ts";
+import { visibleText } from "../repo/mod.ts";
+
+type Allow = ReturnType<typeof restAllows>[number];
+
+/** Ranks of a method's power: any method, then DELETE, then other writes, then reads. */
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function methodRank(method: string): number {
+  const m = method.toUpperCase();
+  if (m === "*") return 4;
+  if (m === "DELETE") return 3;
+  return READS.has(m) ? 1 : 2;
+}
+
+// A glob across segments reaches more than one within a segment, which reaches more than none.
+function pathRank(path: string): number {
+  return path.includes("**") ? 0.2 : path.includes("*") ? 0.1 : 0;
+}
+
+function allowRank(a: Allow): number {
+  return methodRank(a.method) + pathRank(a.path) + (a.query === undefined ? 0.05 : 0);
+}
+
+function endpointRank(e: Endpoint): number {
+  // L4 and audit endpoints let every request through: the strongest a rule can add.
+  if (e.protocol === undefined || e.protocol === "tcp" || e.enforcement === "audit") return 5;
+  if (e.protocol !== "rest") return 1;
+  if (e.access === "full") return 4.3;
+  if (e.access === "read-write") return 2.3;
+  if (e.access) return 1.3;
+  return Math.max(0, ...restAllows(e).map(allowRank));
+}
+
+/** The items strongest first (stable: equal ones keep the agent's order). */
+function strongestFirst<T>(items: readonly T[], rank: (item: T) => number): T[] {
+  return items.map((item, i) => ({ item, i, r: rank(item) }))
+    .sort((a, b) => b.r - a.r || a.i - b.i).map((x) => x.item);
+}
+
+function portText(e: Endpoint): string {
+  return (e.ports ?? (e.port === undefined ? [] : [e.port])).join(",");
+}
+
+function grantText(e: Endpoint): string {
+  const target = `${e.host}:${portText(e)}`;
+  if (e.protocol !== "rest") return target;
+  if (e.access) return `${e.access} ${target}`;
+  const allows = strongestFirst(restAllows(e), allowRank);
+  const first = allows[0];
+  const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
+  return first ? `${first.method} ${target} ${first.path}${more}` : target;
+}
+
+/**
+ * The one-line summary (patch subject) of a rule for a policy, led by its strongest endpoint,
+ * allow and binary (a glob before an exact path).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { summarizeRule } from "./summarize_rule.ts";
+ * const s = summarizeRule("team", { endpoints: [{ host: "h", port: 443 }], binaries: [{ path: "/b" }] });
+ * assert.equal(s, "policy(team): allow h:443 for /b");
+ * const rules = [{ allow: { method: "GET", path: "/a" } }, { allow: { method: "DELETE", path: "/r" } }];
+ * const two = summarizeRule("team", { endpoints: [{ host: "h", port: 443, protocol: "rest", rules }] });
+ * assert.equal(two, "policy(team): allow DELETE h:443 /r (+1 more) for any binary");
+ * ```
+ */
+export function summarizeRule(policy: string, rule: NetworkRule): string {
+  const [first, ...rest] = strongestFirst(rule.endpoints, endpointRank);
+  const more = rest.length ? ` (+${rest.length} endpoint${rest.length > 1 ? "s" : ""})` : "";
+  const paths = rule.binaries?.map((b) => b.path) ?? ["any binary"];
+  const binaries = strongestFirst(paths, (p) => p.includes("*") ? 1 : 0);
+  const who = binaries.length > 1 ? `${binaries[0]} (+${binaries.length - 1})` : binaries[0];
+  const text = `policy(${policy}): allow ${first ? grantText(first) : "-"}${more} for ${who}`;
+  return visibleText(text, 200);
+}

@@ -1,0 +1,61 @@
+/**
+ * A hostile agent against what a reviewer reads first: the one-line summary of a proposal
+ * (`proposals list`, the notification, the approval commit's subject).
+ */
+import assert from "node:assert/strict";
+import { notificationMessage, ProposalStore } from "../gateway/mod.ts";
+import { makeRepo } from "./gateway_fixtures.ts";
+import { policyLocal } from "./hostile_fixtures.ts";
+import { runCliIn } from "./support/mod.ts";
+
+/** 30 narrow reads first, the grant that matters last. */
+function buriedDelete(): Record<string, unknown> {
+  const rules = Array.from({ length: 30 }, (_, i) => ({
+    allow: { method: "GET", path: `/repos/o/r/contents/docs/page${i}.md` },
+  }));
+  rules.push({ allow: { method: "DELETE", path: "/repos/o/r" } });
+  return {
+    intent_summary: "read the docs pages",
+    operations: [{
+      addRule: {
+        ruleName: "docs_pages",
+        rule: {
+          endpoints: [
+            { host: "docs.example.com", port: 443, protocol: "rest", access: "read-only" },
+            { host: "api.github.com", port: 443, protocol: "rest", rules },
+          ],
+          binaries: [{ path: "/usr/bin/curl" }, { path: "/usr/bin/*" }],
+        },
+      },
+    }],
+  };
+}
+
+Deno.test("hostile review text: the summary leads with the strongest grant, not the agent's first", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify(buriedDelete()),
+    });
+    assert.equal(res.status, 202);
+    const [id] = (await res.json()).accepted_chunk_ids as string[];
+    const headline = "allow DELETE api.github.com:443 /repos/o/r (+30 more) (+1 endpoint) " +
+      "for /usr/bin/* (+1)";
+    const listed = await runCliIn(["proposals", "list"], repo.root);
+    assert.equal(listed.code, 0, listed.err);
+    // Before, the headline read "allow read-only docs.example.com:443 (+1 endpoint) for
+    // /usr/bin/curl (+1)".
+    assert.ok(listed.out.includes(headline), listed.out);
+    const record = (await store.get(id!))!;
+    assert.ok(notificationMessage("proposal.created", record, "http://x/").text.includes(headline));
+    await store.approve(id!, { approvedBy: "test" });
+    assert.match(
+      await repo.git("log", "-1", "--format=%s"),
+      new RegExp(`${headline.replace(/[()*+]/g, "\\$&")}`),
+    );
+  } finally {
+    await repo.cleanup();
+  }
+});
