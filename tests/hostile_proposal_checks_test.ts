@@ -117,6 +117,17 @@ const INVISIBLE: [string, NetworkRule, string][] = [
       deny_rules: [{ method: "DELETE", path: "/\uFEFFrepos/**" }],
     }],
   }, "rule.endpoints[0].deny_rules[0].path"],
+  [
+    // Tag characters (U+E0000-U+E007F) show as nothing: the reviewer reads /usr/bin/curl, the
+    // grant is for a file the agent can create.
+    "a tag character in the binary path",
+    putRule("/repos/o/r/contents/notes.md", "/usr/bin/cu\u{E0072}rl"),
+    "rule.binaries[0].path",
+  ],
+  ["a variation selector (supplement) in the rule name", {
+    ...putRule("/repos/o/r/contents/notes.md"),
+    name: "notes\u{E0100}",
+  }, "rule.name"],
   ["an Arabic letter mark in a query matcher", {
     ...putRule("/repos/o/r/contents/notes.md"),
     endpoints: [{

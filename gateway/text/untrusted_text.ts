@@ -7,9 +7,14 @@
  * @module
  */
 
-/** Characters a terminal, a mail parser or a bidi renderer could act on. */
-// deno-lint-ignore no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+/**
+ * Characters a terminal, a mail parser or a bidi renderer could act on, and invisible ones
+ * (tag characters spell hidden ASCII that a person never sees but a model reading the text
+ * does).
+ */
+const UNSAFE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]/gu;
 
 function visibleChar(ch: string): string {
   const code = ch.codePointAt(0)!;

@@ -137,12 +137,13 @@ export function hasControl(text: string): boolean {
 /**
  * Characters that change how text is shown without being seen: bidi embeddings, overrides,
  * isolates and marks, zero-width spaces and joiners, word joiners and invisible operators,
- * the byte-order mark, line and paragraph separators, soft hyphen, Hangul fillers and
- * interlinear annotations. In a rule they make a reviewer read something else than what is
+ * the byte-order mark, line and paragraph separators, soft hyphen, Hangul fillers,
+ * interlinear annotations, shorthand and musical format controls, variation selectors and tag
+ * characters (U+E0000-U+E007F, which spell hidden ASCII and show as nothing). In a rule they make a reviewer read something else than what is
  * enforced ("Trojan Source", CVE-2021-42574).
  */
 const INVISIBLE =
-  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]/u;
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]/u;
 
 /** The first invisible or bidi character of `text` as `U+XXXX`, if any. */
 export function invisibleCharacter(text: string): string | undefined {
