@@ -85,3 +85,51 @@ Deno.test("hostile review text: tag characters in the agent's rationale are show
     await repo.cleanup();
   }
 });
+
+/** A proposal body for one rule: curl-like GET of one page, with `binary` and `name`. */
+function oneRule(binary: string, name = "docs"): Record<string, unknown> {
+  const rule = {
+    name,
+    endpoints: [{
+      host: "api.github.com",
+      port: 443,
+      protocol: "rest",
+      rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/x.md" } }],
+    }],
+    binaries: [{ path: binary }],
+  };
+  return { intent_summary: "x", operations: [{ addRule: { ruleName: "docs", rule } }] };
+}
+
+Deno.test("hostile review text: a binary path that reads as another (homoglyph, no-break space) is refused", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const app = policyLocal(store);
+    const cases: [string, string, RegExp][] = [
+      [
+        "a Cyrillic es",
+        oneRule("/usr/bin/\u0441url"),
+        /confusable_binary: binary \/usr\/bin\/<U\+0441>url/,
+      ],
+      ["a full-width solidus", oneRule("/usr/bin\uff0fcurl"), /confusable_binary/],
+      ["a trailing no-break space", oneRule("/usr/bin/curl\u00a0"), /confusable_binary/],
+      // The writer and reader of YAML disagree on it: before, the agent got 502 gateway_unavailable.
+      [
+        "a name ending in a no-break space",
+        oneRule("/usr/bin/curl", "docs\u00a0"),
+        /unwritable_rule/,
+      ],
+    ].map(([what, body, reason]) => [what as string, JSON.stringify(body), reason as RegExp]);
+    for (const [what, body, reason] of cases) {
+      const res = await app.request("http://policy.local/v1/proposals", { method: "POST", body });
+      assert.equal(res.status, 202, what);
+      const answer = await res.json();
+      assert.equal(answer.accepted_chunks, 0, what);
+      assert.match(answer.rejection_reasons.join("\n"), reason, what);
+    }
+    assert.deepEqual(await store.list({ status: "pending" }), []);
+  } finally {
+    await repo.cleanup();
+  }
+});

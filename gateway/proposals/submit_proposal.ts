@@ -103,6 +103,8 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
     return { accepted: false, reasons };
   }
   const rule = check.rule;
+  const unwritable = unwritableReason(rule);
+  if (unwritable) return { accepted: false, reasons: [unwritable] };
   const stored = await withDirectoryLock(env.policiesDir, async (): Promise<Stored> => {
     await ensureStateDirs(env.policiesDir);
     await ensureSandboxIndex(env.policiesDir);
@@ -186,6 +188,19 @@ async function loadTarget(env: StoreEnv, policy: string): Promise<PolicyFile | s
     return current ?? `Unknown policy "${name}"`;
   } catch {
     return `Policy "${name}" does not validate on disk`;
+  }
+}
+
+// The YAML writer and reader disagree on a few strings (a trailing no-break space is written
+// plain and read trimmed): such a rule cannot be written so that it reads back as proposed.
+// Refused as the agent's to fix, not thrown (which the agent saw as the gateway failing).
+function unwritableReason(rule: NetworkRule): string | undefined {
+  try {
+    insertRuleText("version: 1\n", "rule", rule, "p-check");
+    return undefined;
+  } catch {
+    return "unwritable_rule: the rule does not read back as written in YAML (a string with " +
+      "spaces or unusual characters at an end?); trim its strings";
   }
 }
 
