@@ -10,11 +10,18 @@ import { leaseComment, type RuleLease } from "../../proxy/policy/mod.ts";
 function keyLine(lines: string[], ruleKey: string): { at: number; indent: string } | undefined {
   const section = lines.findIndex((l) => /^network_policies:\s*(#.*)?$/.test(l));
   if (section < 0) return undefined;
+  // Only rule keys count, at the indentation of the section's first key: a rule named
+  // "binaries" must not find another rule's `binaries:` line above its own.
+  let ruleIndent: string | undefined;
   for (let i = section + 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (/^\S/.test(line) && !line.startsWith("#")) return undefined;
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    if (/^\S/.test(line)) return undefined;
     const m = /^([ \t]+)(?:"([^"]*)"|'([^']*)'|([^\s#:'"][^:#]*?))[ \t]*:(?:[ \t]|$)/.exec(line);
-    if (m && (m[2] ?? m[3] ?? m[4]) === ruleKey) return { at: i, indent: m[1]! };
+    ruleIndent ??= m?.[1];
+    if (m && m[1] === ruleIndent && (m[2] ?? m[3] ?? m[4]) === ruleKey) {
+      return { at: i, indent: m[1]! };
+    }
   }
   return undefined;
 }
