@@ -133,3 +133,23 @@ Deno.test("hostile review text: a binary path that reads as another (homoglyph, 
     await repo.cleanup();
   }
 });
+
+Deno.test("hostile review text: a deeply nested proposal body is refused (400), not a 500", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const deep = "[".repeat(30_000) + "]".repeat(30_000);
+    const endpoint = `{"host":"a.example.com","port":443,"protocol":"rest","rules":[{"allow":` +
+      `{"method":"GET","path":"/x","query":{"q":{"any":${deep}}}}}]}`;
+    const body = `{"intent_summary":"x","operations":[{"addRule":{"ruleName":"d","rule":` +
+      `{"endpoints":[${endpoint}],"binaries":[{"path":"/usr/bin/curl"}]}}}]}`;
+    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body,
+    });
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).detail, /nests deeper than 32 levels/);
+  } finally {
+    await repo.cleanup();
+  }
+});

@@ -78,11 +78,29 @@ function tooMany(result: { reasons: string[] }, sofar: SubmittedBody): PolicyLoc
 }
 
 function parseJson(bytes: Uint8Array): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
     throw new PolicyLocalError(400, "invalid_proposal", "The request body is not valid UTF-8 JSON");
   }
+  if (deeperThan(value, POLICY_LOCAL_LIMITS.maxJsonDepth)) {
+    const detail = `The request body nests deeper than ${POLICY_LOCAL_LIMITS.maxJsonDepth} levels`;
+    throw new PolicyLocalError(400, "invalid_proposal", detail);
+  }
+  return value;
+}
+
+// Iterative, unlike the checks that come after it.
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 async function submitOne(

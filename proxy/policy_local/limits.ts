@@ -43,6 +43,11 @@ export const POLICY_LOCAL_LIMITS = {
   reloadWaitFloorMs: 500,
   /** Operations in one proposal (a larger array is refused before any is looked at). */
   maxOperations: 10,
+  /**
+   * Nesting of a proposal body's JSON (a query matcher's `any` list sits 12 levels deep):
+   * deeper is refused (400) before the checks, whose recursion it would overflow (500).
+   */
+  maxJsonDepth: 32,
   /** Characters of `intent_summary`. */
   maxIntentSummaryChars: 2000,
   /** Proposal ids accepted in a route. */
