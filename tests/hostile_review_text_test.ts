@@ -86,15 +86,19 @@ Deno.test("hostile review text: tag characters in the agent's rationale are show
   }
 });
 
-/** A proposal body for one rule: curl-like GET of one page, with `binary` and `name`. */
-function oneRule(binary: string, name = "docs"): Record<string, unknown> {
+/** A proposal body for one rule: a PUT of `path` by `binary`, named `name`. */
+function oneRule(
+  binary: string,
+  name = "docs",
+  path = "/repos/o/r/contents/x.md",
+): Record<string, unknown> {
   const rule = {
     name,
     endpoints: [{
       host: "api.github.com",
       port: 443,
       protocol: "rest",
-      rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/x.md" } }],
+      rules: [{ allow: { method: "PUT", path } }],
     }],
     binaries: [{ path: binary }],
   };
@@ -149,6 +153,32 @@ Deno.test("hostile review text: a deeply nested proposal body is refused (400), 
     });
     assert.equal(res.status, 400);
     assert.match((await res.json()).detail, /nests deeper than 32 levels/);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("hostile review text: Slack formatting characters in a rule stay literal in the notification", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const path = "/repos/*/contents/_draft_/*`x";
+    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify(oneRule("/usr/bin/curl", "slack", path)),
+    });
+    assert.equal(res.status, 202);
+    const [id] = (await res.json()).accepted_chunk_ids as string[];
+    const text = notificationMessage("proposal.created", (await store.get(id!))!, "http://x/").text;
+    // Before: "... /repos/*/contents/_draft_/*`x for ..." where Slack shows bold and italics
+    // and drops the wildcards.
+    assert.ok(
+      text.endsWith(
+        "(`team`, `sb-hostile`): `policy(team): allow PUT api.github.com:443 " +
+          "/repos/*/contents/_draft_/*&lt;U+0060&gt;x for /usr/bin/curl`",
+      ),
+      text,
+    );
   } finally {
     await repo.cleanup();
   }

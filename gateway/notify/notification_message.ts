@@ -46,6 +46,16 @@ function slack(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/**
+ * Rule-derived text as inline code: Slack has no escape for `*`, `_` and `~`, so a path with
+ * two `*` wildcards showed the part between them in bold and the wildcards not at all; inside
+ * a code span nothing is formatted or linked. A backtick, which would end the span, is shown
+ * as `<U+0060>`.
+ */
+function code(text: string): string {
+  return text === "" ? "-" : `\`${slack(text.replaceAll("`", "<U+0060>"))}\``;
+}
+
 function decisionOf(r: ProposalRecord): NotificationMessage["decision"] {
   const d = r.meta.decision;
   if (!d || r.state === "pending") return undefined;
@@ -60,12 +70,10 @@ function decisionOf(r: ProposalRecord): NotificationMessage["decision"] {
 }
 
 function headline(event: NotificationEvent, m: Omit<NotificationMessage, "text">): string {
-  const what = slack(m.summary);
+  const what = code(m.summary);
   const link = `<${m.url}|${m.id}>`;
   if (event === "proposal.created") {
-    return `New Tollgate proposal ${link} (${slack(m.policy)}, ${
-      slack(m.sandbox ?? "-")
-    }): ${what}`;
+    return `New Tollgate proposal ${link} (${code(m.policy)}, ${code(m.sandbox ?? "-")}): ${what}`;
   }
   const d = m.decision;
   const by = d ? ` by ${slack(d.by)}` : "";
@@ -93,7 +101,7 @@ function headline(event: NotificationEvent, m: Omit<NotificationMessage, "text">
  * const body = notificationMessage("proposal.created", (await store.get(id))!, "https://tollgate.example/");
  * assert.equal(body.url, `https://tollgate.example/inbox/proposals/${id}`);
  * assert.deepEqual(body.endpoints, ["api.github.com:443 [L4]"]);
- * assert(body.text.startsWith(`New Tollgate proposal <${body.url}|${id}> (team, -)`)); // Slack mrkdwn
+ * assert(body.text.startsWith(`New Tollgate proposal <${body.url}|${id}> (\`team\`, \`-\`)`)); // Slack mrkdwn
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
