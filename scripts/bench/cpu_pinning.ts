@@ -74,13 +74,18 @@ export function pinnedCommand(
  * ```
  */
 export async function setAffinity(pid: number, cpus: string): Promise<void> {
-  const out = await new Deno.Command(TASKSET, {
-    args: ["-a", "-p", "-c", cpus, String(pid)],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`taskset failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+  // `-a` walks the process's threads: one that ends meanwhile (a worker that finished) makes
+  // taskset fail with "No such process" for that thread id. Walk again: the rest still counts.
+  for (let attempt = 1;; attempt++) {
+    const out = await new Deno.Command(TASKSET, {
+      args: ["-a", "-p", "-c", cpus, String(pid)],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (out.success) return;
+    const error = new TextDecoder().decode(out.stderr).trim();
+    const threadGone = error.includes("No such process") && !error.includes(`pid ${pid}'s`);
+    if (!threadGone || attempt === 5) throw new Error(`taskset failed: ${error}`);
   }
 }
 
