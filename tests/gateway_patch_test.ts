@@ -137,6 +137,15 @@ Deno.test("ProposalStore.submit() refuses private targets and reports broad gran
         host,
       );
     }
+    // A host-less endpoint is refused naming its addresses, not an empty host.
+    const hostless = putProposal();
+    hostless.rule.endpoints = [{ port: 6379, allowed_ips: ["10.9.0.0/16"] }];
+    const refused = await store.submit(hostless);
+    assert.ok(!refused.accepted);
+    assert.ok(
+      refused.reasons.some((r) => r.includes("allowed_ips on 10.9.0.0/16 would open")),
+      refused.reasons.join("; "),
+    );
     const broad = putProposal();
     broad.rule.endpoints = [{ host: "*.example.com", port: 443, protocol: "rest", access: "full" }];
     const r1 = await store.submit(broad);

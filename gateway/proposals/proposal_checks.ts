@@ -57,7 +57,9 @@ function targetFinding(e: Endpoint): Finding | undefined {
   const host = (e.host ?? "").replace(/^\[|\]$/g, "");
   const shown = visibleText(host, 100);
   if (e.allowed_ips?.length) {
-    return refuse("private_target", `allowed_ips on ${shown} would open private addresses`);
+    // A host-less endpoint is all allowed_ips: name the addresses instead of an empty host.
+    const where = host === "" ? visibleText((e.allowed_ips ?? []).join(", "), 100) : shown;
+    return refuse("private_target", `allowed_ips on ${where} would open private addresses`);
   }
   if (FORBIDDEN_NAMES.test(host)) {
     return refuse("private_target", `${shown} is a local or metadata host`);
