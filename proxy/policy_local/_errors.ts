@@ -48,3 +48,14 @@ export function tooManyWaits(): PolicyLocalError {
       "wait on one proposal at a time, or let an open wait finish first",
   );
 }
+
+/** 429 when the sandbox submits proposals faster than it may. */
+export function tooManySubmits(retryAfterSeconds: number): PolicyLocalError {
+  return new PolicyLocalError(
+    429,
+    "too_many_submits",
+    `This sandbox submits proposals faster than it may (${POLICY_LOCAL_LIMITS.submitBurst} at ` +
+      `once, then ${POLICY_LOCAL_LIMITS.submitsPerSecond} a second); try again in ` +
+      `${retryAfterSeconds} s`,
+  );
+}

@@ -39,6 +39,13 @@ export const POLICY_LOCAL_LIMITS = {
    * pending proposals.
    */
   maxConcurrentWaits: 20,
+  /**
+   * `POST /v1/proposals` in one sandbox: this many at once, then one more per second (429
+   * `too_many_submits` past it). Each costs the gateway its checks and its lock, refused or
+   * not, so without a rate one sandbox could keep a gateway core busy.
+   */
+  submitBurst: 40,
+  submitsPerSecond: 1,
   /** After an approval, wait at least this long for the reload even past the deadline. */
   reloadWaitFloorMs: 500,
   /** Operations in one proposal (a larger array is refused before any is looked at). */

@@ -7,7 +7,14 @@
 
 import { type Context, Hono } from "hono";
 import { escapeControlChars, truncateChars } from "../ocsf/mod.ts";
-import { gatewayFailed, gatewayMissing, PolicyLocalError, tooManyWaits } from "./_errors.ts";
+import {
+  gatewayFailed,
+  gatewayMissing,
+  PolicyLocalError,
+  tooManySubmits,
+  tooManyWaits,
+} from "./_errors.ts";
+import { SubmitRate } from "./_submit_rate.ts";
 import { recentDenials } from "./_denials.ts";
 import { ownProposals } from "./_own_proposals.ts";
 import { proposalStateBody } from "./_proposal_view.ts";
@@ -72,7 +79,13 @@ export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {
     ]);
     return c.json(await recentDenials(deps.logDir, last, deps.sandboxId));
   });
-  app.post(ROUTE_PROPOSALS, async (c) => c.json(await submitProposals(c.req.raw, deps), 202));
+  // Per app, that is per sandbox: each submit costs the gateway its checks, refused or not.
+  const submits = new SubmitRate();
+  app.post(ROUTE_PROPOSALS, async (c) => {
+    const wait = submits.take();
+    if (wait > 0) throw tooManySubmits(wait);
+    return c.json(await submitProposals(c.req.raw, deps), 202);
+  });
   app.get(ROUTE_PROPOSAL_WAIT, async (c) => {
     // Counted per app, that is per sandbox: each open wait holds a gateway long poll.
     if (waits.open >= LIMITS.maxConcurrentWaits) throw tooManyWaits();

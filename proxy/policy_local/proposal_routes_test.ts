@@ -161,3 +161,15 @@ Deno.test("createPolicyLocalApp() /wait reports an approval the proxy never load
     assert.equal(body.timed_out, undefined);
   });
 });
+
+Deno.test("createPolicyLocalApp() refuses submits past the sandbox's burst with 429", async () => {
+  await withApp(async (h) => {
+    const body = { intent_summary: "Write x.md", operations: [{ addRule: { rule: PUT_RULE } }] };
+    for (let i = 0; i < 40; i++) assert.equal((await post(h.app, body)).status, 202, String(i));
+    const refused = await post(h.app, body);
+    assert.equal(refused.status, 429);
+    const answer = await json(refused);
+    assert.equal(answer.error, "too_many_submits");
+    assert.match(answer.detail as string, /try again in 1 s$/);
+  });
+});
