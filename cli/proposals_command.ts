@@ -159,8 +159,13 @@ async function approvalTargets(
   if (!ctx.isTTY || !ctx.confirm) {
     throw new UsageError("Approving --all needs --yes when not on a terminal");
   }
-  ctx.out(renderProposalList(await store.list({ status: "pending" }), useColor(ctx)));
-  if (!ctx.confirm(`Approve all ${pending.length} pending proposal(s)?`)) {
+  const records = await store.list({ status: "pending" });
+  ctx.out(renderProposalList(records, useColor(ctx)));
+  // Warnings are what a reviewer reads before approving one by one: say how many ride along.
+  const warned = records.filter((r) => r.meta.findings.some((f) => f.severity === "warn")).length;
+  const verb = warned === 1 ? "carries" : "carry";
+  const note = warned === 0 ? "" : ` ${warned} of them ${verb} warnings (see the list above).`;
+  if (!ctx.confirm(`Approve all ${pending.length} pending proposal(s)?${note}`)) {
     throw new CliFailure("Nothing approved");
   }
   return pending;

@@ -103,6 +103,15 @@ Deno.test("proposals approve --all asks ctx.confirm on a terminal, and a no appr
     assert.equal(await runCli(["proposals", "approve", "--all"], c.ctx), 1);
     assert.deepEqual(questions, ["Approve all 1 pending proposal(s)?"]);
     assert.equal((await store.get(id))?.state, "pending");
+    // One that carries a warning (an interpreter runs anything): the question says so.
+    const warned = putProposal("interpreted");
+    warned.rule.binaries = [{ path: "/usr/bin/python3" }];
+    assert.ok((await store.submit(warned)).accepted);
+    assert.equal(await runCli(["proposals", "approve", "--all"], c.ctx), 1);
+    assert.equal(
+      questions[1],
+      "Approve all 2 pending proposal(s)? 1 of them carries warnings (see the list above).",
+    );
     // On a terminal without anyone to ask, --yes is required (usage).
     const none = captureCtx(repo.root, { isTTY: true });
     assert.equal(await runCli(["proposals", "approve", "--all"], none.ctx), 2);
