@@ -7,6 +7,7 @@
 
 import { type Context, Hono } from "hono";
 import { escapeControlChars, truncateChars } from "../ocsf/mod.ts";
+import { TokenBucket } from "../rate/mod.ts";
 import {
   gatewayFailed,
   gatewayMissing,
@@ -14,7 +15,6 @@ import {
   tooManySubmits,
   tooManyWaits,
 } from "./_errors.ts";
-import { SubmitRate } from "./_submit_rate.ts";
 import { recentDenials } from "./_denials.ts";
 import { ownProposals } from "./_own_proposals.ts";
 import { proposalStateBody } from "./_proposal_view.ts";
@@ -80,10 +80,12 @@ export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {
     return c.json(await recentDenials(deps.logDir, last, deps.sandboxId));
   });
   // Per app, that is per sandbox: each submit costs the gateway its checks, refused or not.
-  const submits = new SubmitRate();
+  const submits = new TokenBucket({
+    burst: LIMITS.submitBurst,
+    perSecond: LIMITS.submitsPerSecond,
+  });
   app.post(ROUTE_PROPOSALS, async (c) => {
-    const wait = submits.take();
-    if (wait > 0) throw tooManySubmits(wait);
+    if (!submits.take()) throw tooManySubmits(submits.secondsToNext());
     return c.json(await submitProposals(c.req.raw, deps), 202);
   });
   app.get(ROUTE_PROPOSAL_WAIT, async (c) => {

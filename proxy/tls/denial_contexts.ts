@@ -5,6 +5,7 @@
  */
 
 import { createSecureContext, type SecureContext } from "node:tls";
+import { TokenBucket } from "../rate/mod.ts";
 import type { CertificateAuthority } from "./certificate_authority.ts";
 
 /** Options of {@linkcode DenialContexts}. */
@@ -54,15 +55,14 @@ export class DenialContexts {
   readonly #ca: CertificateAuthority;
   readonly #options: Required<DenialContextsOptions>;
   readonly #contexts = new Map<string, Promise<SecureContext>>();
-  #tokens: number;
-  #refilled: number;
+  readonly #mints: TokenBucket;
 
   /** Contexts minted by `ca`. */
   constructor(ca: CertificateAuthority, options: DenialContextsOptions = {}) {
     this.#ca = ca;
     this.#options = { ...defaults, ...options };
-    this.#tokens = this.#options.burst;
-    this.#refilled = this.#options.now();
+    const { burst, mintsPerSecond, now } = this.#options;
+    this.#mints = new TokenBucket({ burst, perSecond: mintsPerSecond, now });
   }
 
   /** The context for `host`, or `undefined` when minting a new one is over budget. */
@@ -74,7 +74,7 @@ export class DenialContexts {
       this.#contexts.set(host, cached);
       return cached;
     }
-    if (!this.#take()) return undefined;
+    if (!this.#mints.take()) return undefined;
     const context = this.#ca.mintLeaf(host).then((leaf) =>
       createSecureContext({ cert: leaf.chainPem, key: leaf.keyPem })
     );
@@ -84,15 +84,5 @@ export class DenialContexts {
       this.#contexts.delete(this.#contexts.keys().next().value!);
     }
     return context;
-  }
-
-  #take(): boolean {
-    const now = this.#options.now();
-    const { burst, mintsPerSecond } = this.#options;
-    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#refilled) / 1000) * mintsPerSecond);
-    this.#refilled = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 }
