@@ -9,6 +9,8 @@
  * @module
  */
 
+import { openLibc } from "./_libc.ts";
+
 const F_SETFD = 2;
 const FD_CLOEXEC = 1;
 
@@ -59,10 +61,7 @@ export function closeOnExec(path: string): void {
     if (wanted.has(link)) fds.push(Number(entry.name));
   }
   if (fds.length === 0) throw new Error(`No descriptor of this process listens on "${path}"`);
-  const libc = Deno.dlopen("libc.so.6", {
-    // Variadic in C; the one argument F_SETFD takes is an int.
-    fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  });
+  const libc = openLibc();
   try {
     for (const fd of fds) {
       if (libc.symbols.fcntl(fd, F_SETFD, FD_CLOEXEC) !== 0) {

@@ -14,7 +14,7 @@
  */
 
 import type { FilesystemRules } from "./filesystem_rules.ts";
-import { execCommand, loadSyscallFilter, openLibc, restrictSelf } from "./_libc_confine.ts";
+import { execCommand, loadSyscallFilter, openLibc, restrictSelf } from "./_libc.ts";
 
 /** What the runner hands the script. */
 export interface ConfineSpec {

@@ -8,7 +8,7 @@
 
 import { existsSync } from "node:fs";
 import type { Policy } from "../policy/mod.ts";
-import { landlockAbi, openLibc } from "./_libc_confine.ts";
+import { landlockAbi, openLibc } from "./_libc.ts";
 import {
   BASELINE_READ_ONLY,
   BASELINE_READ_WRITE,

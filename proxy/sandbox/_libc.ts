@@ -1,7 +1,8 @@
 /**
- * Confinement through libc (FFI): Landlock (the kernel's ABI version, restricting the calling
- * thread to a set of paths), a seccomp filter, and replacing the process with the command
- * (`execvp`), which inherits both. Linux on x86_64 and aarch64 share the three syscall numbers.
+ * The libc functions the sandbox calls through FFI (one table for the folder): Landlock (the
+ * kernel's ABI version, restricting the calling thread to a set of paths), a seccomp filter,
+ * replacing the process with the command (`execvp`), which inherits both, and `fcntl` for the
+ * bridge's close-on-exec. Linux on x86_64 and aarch64 share the three Landlock syscall numbers.
  *
  * @module
  */
@@ -29,6 +30,8 @@ const SYMBOLS = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  // Variadic in C; the one argument F_SETFD takes is an int.
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   execvp: { parameters: ["buffer", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
@@ -67,9 +70,7 @@ export function restrictSelf(libc: Libc, rules: FilesystemRules, abi: number): s
         if (!addRule(libc, ruleset, path, rights)) missing.push(path);
       }
     }
-    if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) {
-      throw new Error(failure(libc, "Cannot set no_new_privs"));
-    }
+    noNewPrivs(libc);
     if (libc.restrict_self(SYS_RESTRICT_SELF, BigInt(ruleset), 0n) < 0) {
       throw new Error(failure(libc, "Cannot apply the Landlock ruleset"));
     }
@@ -118,18 +119,22 @@ function addRule(
  * Load the classic-BPF `program` (8-byte `struct sock_filter` entries) as this thread's seccomp
  * filter, which what it executes keeps. Sets no_new_privs first, as the kernel requires.
  */
-export function loadSyscallFilter(libc: Libc, program: Uint8Array): void {
-  if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) {
-    throw new Error(failure(libc, "Cannot set no_new_privs"));
-  }
+export function loadSyscallFilter(libc: Libc, program: Uint8Array<ArrayBuffer>): void {
+  noNewPrivs(libc);
   // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: 16 bytes on 64-bit.
-  const filter = new Uint8Array(program);
   const fprog = new DataView(new ArrayBuffer(16));
-  fprog.setUint16(0, filter.length / 8, true);
-  fprog.setBigUint64(8, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(filter))), true);
+  fprog.setUint16(0, program.length / 8, true);
+  fprog.setBigUint64(8, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(program))), true);
   const address = Deno.UnsafePointer.value(Deno.UnsafePointer.of(new Uint8Array(fprog.buffer)));
   if (libc.prctl(PR_SET_SECCOMP, BigInt(SECCOMP_MODE_FILTER), BigInt(address), 0n, 0n) !== 0) {
     throw new Error(failure(libc, "Cannot load the syscall filter"));
+  }
+}
+
+/** Set no_new_privs, which Landlock and a seccomp filter both require of an unprivileged caller. */
+function noNewPrivs(libc: Libc): void {
+  if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) {
+    throw new Error(failure(libc, "Cannot set no_new_privs"));
   }
 }
 
