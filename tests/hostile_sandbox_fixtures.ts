@@ -1,7 +1,6 @@
 /** The real netns sandbox the hostile sandbox tests attack from inside, and its tools. */
-import { join } from "node:path";
-import { CertificateAuthority, startProxyService } from "../proxy/mod.ts";
 import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
+import { baseOptions, withState, withUpstream } from "./sandbox_fixtures.ts";
 
 /** Whether unprivileged user namespaces work here (netns mode). */
 export const netnsAvailable = (await detectIsolation()) === "netns";
@@ -12,6 +11,11 @@ export const BWRAP = "/usr/bin/bwrap";
 /** Whether `path` exists. */
 export const exists = (path: string): Promise<boolean> =>
   Deno.stat(path).then(() => true, () => false);
+/** Why the attacks cannot run here (they need user namespaces, python3 and bubblewrap). */
+export const hostileSkip: string | undefined =
+  netnsAvailable && (await exists(PYTHON)) && (await exists(BWRAP))
+    ? undefined
+    : "needs user namespaces, python3 and bubblewrap";
 
 /** What a run may change: the command's PATH, and who hears the isolation notice. */
 export interface RunExtra {
@@ -21,53 +25,25 @@ export interface RunExtra {
 }
 
 /** Run `script` in a netns sandbox whose policy lets `binary` GET upstream.test:PORT. */
-export async function inSandbox(
+export function inSandbox(
   script: string,
   fn: (dir: string, run: (extra?: RunExtra) => Promise<number>) => Promise<void>,
   binary = "/usr/bin/curl",
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tg-hostile-sbx-" });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () => new Response("hello\n"),
+  return withState((dir) =>
+    withUpstream(async (port) => {
+      const options = await baseOptions(dir, port, binary);
+      const run = (extra: RunExtra = {}) =>
+        runSandbox({
+          ...options,
+          command: ["sh", "-c", script.replaceAll("PORT", String(port))],
+          isolation: "netns",
+          env: { PATH: extra.path ?? Deno.env.get("PATH") },
+          onIsolated: extra.onIsolated,
+        });
+      await fn(dir, run);
+    })
   );
-  try {
-    const stateDir = join(dir, ".tollgate");
-    const policiesDir = join(dir, "policies");
-    await Deno.mkdir(policiesDir);
-    await Deno.writeTextFile(
-      join(policiesDir, "p.yaml"),
-      `version: 1\nnetwork_policies:\n  up:\n    endpoints:\n      - { host: upstream.test, ` +
-        `port: ${server.addr.port}, protocol: rest, access: read-only }\n    binaries: ` +
-        `[{ path: ${binary} }]\n`,
-    );
-    const ca = await CertificateAuthority.loadOrCreate(stateDir);
-    const run = (extra: RunExtra = {}) =>
-      runSandbox({
-        command: ["sh", "-c", script.replaceAll("PORT", String(server.addr.port))],
-        isolation: "netns",
-        stateDir,
-        caPem: ca.certPem,
-        readOnly: [policiesDir],
-        env: { PATH: extra.path ?? Deno.env.get("PATH") },
-        cwd: dir,
-        stdio: "null",
-        onIsolated: extra.onIsolated,
-        startProxy: () =>
-          startProxyService({
-            policy: "p",
-            policiesDir,
-            stateDir,
-            ca,
-            resolve: [`upstream.test:${server.addr.port}:127.0.0.1`],
-            skillPath: "/tollgate/skills/policy_advisor.md",
-          }),
-      });
-    await fn(dir, run);
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** `name result` lines of `path`, as an object. */
