@@ -24,11 +24,24 @@ const POLICY = [
   "",
 ].join("\n");
 
-/** The same policy confining files: system paths, the working directory, /tmp (Landlock). */
-const CONFINED = POLICY.replace(
-  "network_policies:",
-  "filesystem_policy:\n  include_workdir: true\nnetwork_policies:",
-);
+/** The two rows: the policy above, and the same confining files (system paths, workdir, /tmp). */
+const PLAIN_ROW = {
+  id: "control.sandbox_run_true",
+  label: "sandbox run -- true (paired: true)",
+  dir: "sandbox-start",
+  policy: POLICY,
+  note: undefined,
+};
+const CONFINED_ROW = {
+  id: "control.sandbox_run_true_confined",
+  label: "sandbox run -- true, filesystem_policy (paired: true)",
+  dir: "sandbox-start-confined",
+  policy: POLICY.replace(
+    "network_policies:",
+    "filesystem_policy:\n  include_workdir: true\nnetwork_policies:",
+  ),
+  note: "as the row above, plus the confine step (Landlock, a deno run inside) and a fresh HOME",
+};
 
 /**
  * `sandbox run -- true` against `true`, timed in turn `runs` times (the first of each
@@ -58,32 +71,18 @@ export async function sandboxStartRow(
   runs: number,
   confined = false,
 ): Promise<Row> {
-  const info: RowInfo = confined
-    ? {
-      id: "control.sandbox_run_true_confined",
-      group: "control",
-      label: "sandbox run -- true, filesystem_policy (paired: true)",
-      per: "run",
-    }
-    : {
-      id: "control.sandbox_run_true",
-      group: "control",
-      label: "sandbox run -- true (paired: true)",
-      per: "run",
-    };
+  const variant = confined ? CONFINED_ROW : PLAIN_ROW;
+  const info: RowInfo = { id: variant.id, group: "control", label: variant.label, per: "run" };
   const choice = await chooseIsolation("auto");
   if (choice.isolation !== "netns") {
     return { info, skipped: `no network namespace here (${choice.fallbackReason})` };
   }
-  const root = join(setup.dir, confined ? "sandbox-start-confined" : "sandbox-start");
+  const root = join(setup.dir, variant.dir);
   const policiesDir = join(root, "policies");
   await Deno.mkdir(policiesDir, { recursive: true });
-  await Deno.writeTextFile(join(policiesDir, "p.yaml"), confined ? CONFINED : POLICY);
+  await Deno.writeTextFile(join(policiesDir, "p.yaml"), variant.policy);
   const once = () => sandboxTrue(root, policiesDir);
-  const note = confined
-    ? "as the row above, plus the Landlock step (a deno run inside) and a fresh HOME"
-    : undefined;
-  return { info, measure: () => measurePaired(runs, once, runTrue, note) };
+  return { info, measure: () => measurePaired(runs, once, runTrue, variant.note) };
 }
 
 /**
