@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { HostIpc } from "./host_ipc.ts";
+
 /**
  * `unshare` arguments for the sandbox's own PID namespace with its own /proc (and its own System V
  * IPC namespace), whose first
@@ -28,15 +30,29 @@ export const PID_NAMESPACE_SHELL: readonly string[] = [
 // drops every capability: the command cannot undo these mounts, enter other namespaces, or
 // read the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
 const COMMAND_SETUP = `set -e
-hide=$1; reveal=$2; filter=$3; bwrap=$4; count=$5; shift 5
+hide=$1; reveal=$2; filter=$3; bwrap=$4; shift 4
 here=$(pwd -P)
 # The filter file lies in the state directory, hidden below: open it while it can be seen.
 if [ -n "$filter" ]; then exec 9<"$filter"; fi
+# The host's shared memory and session runtime folder: empty ones of the sandbox's own.
+count=$1; shift
+while [ "$count" -gt 0 ]; do
+  mount -t tmpfs -o "mode=$2" tollgate-private "$1"; shift 2; count=$((count - 1))
+done
+count=$1; shift
 while [ "$count" -gt 0 ]; do mount --bind -o ro "$1" "$1"; shift; count=$((count - 1)); done
 count=$1; shift
 while [ "$count" -gt 0 ]; do
   if [ -e "$2" ]; then mount --bind -o ro "$1" "$2"; fi
   shift 2; count=$((count - 1))
+done
+# The host's Unix sockets cross network namespaces by path: /dev/null covers each (connecting
+# to it is refused). One gone meanwhile is fine; one still there that cannot be covered stops.
+count=$1; shift
+while [ "$count" -gt 0 ]; do
+  mount --bind /dev/null "$1" 2>/dev/null || [ ! -S "$1" ] ||
+    { echo "tollgate: cannot cover the host socket $1" >&2; exit 1; }
+  shift; count=$((count - 1))
 done
 exec 3<"$reveal"
 mount -t tmpfs -o mode=0755,size=64k tollgate-hidden "$hide"
@@ -63,6 +79,7 @@ export interface CommandSetup {
   readOnly: string[];
   binds?: { source: string; target: string }[];
   syscallFilter?: { program: string; bwrap: string };
+  hostIpc?: HostIpc;
 }
 
 /** `unshare` arguments running `command` confined as `options` say (after `nsenter`'s `--`). */
@@ -77,10 +94,17 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     options.reveal,
     options.syscallFilter?.program ?? "",
     options.syscallFilter?.bwrap ?? "",
+    String(options.hostIpc?.privateDirs.length ?? 0),
+    ...(options.hostIpc?.privateDirs ?? []).flatMap((dir) => [dir.path, dir.mode.toString(8)]),
     String(options.readOnly.length),
     ...options.readOnly,
     String(binds.length),
     ...binds.flatMap((bind) => [bind.source, bind.target]),
+    ...counted(options.hostIpc?.sockets ?? []),
     ...command,
   ];
+}
+
+function counted(list: string[]): string[] {
+  return [String(list.length), ...list];
 }

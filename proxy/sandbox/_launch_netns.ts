@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import { fileBinds } from "./_file_binds.ts";
+import { hostIpc } from "./host_ipc.ts";
 import { confineStep } from "./confine_step.ts";
 import {
   childrenOf,
@@ -81,6 +82,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       readOnly: spec.readOnly,
       binds,
       syscallFilter: await writeSyscallFilter(spec),
+      hostIpc: await hostIpc({ keep: [spec.cwd, spec.stateDir] }),
       ...stdioOf(spec.stdio),
     });
     late.wrapper = child.pid;

@@ -52,9 +52,10 @@
  *
  * ## What netns mode does not stop
  *
- * - Unix sockets elsewhere in the filesystem (a Docker socket, a desktop bus, another proxy)
- *   cross network namespaces; abstract sockets do not. The command reaches whatever the
- *   runner's user could open; Landlock does not refuse connecting to a socket by path either.
+ * - Unix sockets cross network namespaces by path (abstract ones do not). Those bound on the
+ *   host when the command starts are covered by `/dev/null` (`hostIpc()`), and `/dev/shm` and
+ *   the runner's runtime folder are tmpfs of the sandbox's own; a socket bound later elsewhere
+ *   (`/tmp`, a home folder) is reachable, and Landlock does not refuse connecting to it.
  * - Files, without a `filesystem_policy`: the command has the runner's uid on the host (uid 0
  *   inside maps to it). Apart from `STATE` and the policy directory it can change whatever
  *   that user can — a `.git` enclosing the policy directory included. With one, Landlock
@@ -107,6 +108,8 @@ export type { CaBundleOptions, SandboxEnvOptions } from "./sandbox_env.ts";
 export { confineIdentity } from "./confine_identity.ts";
 export type { ConfineOptions } from "./confine_identity.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
+export { hostIpc, unixSocketPaths } from "./host_ipc.ts";
+export type { HostIpc, PrivateDir } from "./host_ipc.ts";
 export type {
   FileBind,
   NetnsSpawnOptions,

@@ -9,6 +9,7 @@
 import { forwarderArgs, forwarderEnv, readyPid } from "./_forwarder_process.ts";
 import { lineReader } from "./_lines.ts";
 import { commandSetupArgs } from "./_command_setup.ts";
+import type { HostIpc } from "./host_ipc.ts";
 
 /** Options of {@linkcode NetnsSandbox.start}. */
 export interface NetnsStartOptions {
@@ -52,6 +53,8 @@ export interface NetnsSpawnOptions {
   binds?: FileBind[];
   /** The syscall filter: without one, the command runs unfiltered under `setpriv`. */
   syscallFilter?: SyscallFilterFiles;
+  /** The host's sockets and IPC folders, covered so that the command cannot reach them. */
+  hostIpc?: HostIpc;
   /** The command's standard input: the runner's, or none. */
   stdin?: "inherit" | "null";
   /** The command's standard output: the runner's, or none. */

@@ -1,0 +1,108 @@
+/**
+ * The host's inter-process endpoints that a network namespace does not separate: Unix sockets
+ * bound to a path, and the runner's user's runtime and shared-memory folders. A netns sandbox
+ * covers each in the command's own mount namespace (see `_command_setup.ts`).
+ *
+ * @module
+ */
+
+import { isAbsolute } from "node:path";
+
+/** What a netns sandbox covers so that the command cannot reach the host's IPC endpoints. */
+export interface HostIpc {
+  /** Socket files bound on the host when the sandbox starts: each is covered by `/dev/null`. */
+  sockets: string[];
+  /**
+   * Folders replaced by an empty tmpfs of the sandbox's own: `/dev/shm` (POSIX shared memory)
+   * and the runner's `XDG_RUNTIME_DIR` (a desktop session's bus, agents and daemons), where
+   * sockets bound after the start would appear.
+   */
+  privateDirs: PrivateDir[];
+}
+
+/** A folder covered by an empty tmpfs with the same permission bits. */
+export interface PrivateDir {
+  path: string;
+  /** The permission bits, e.g. `0o1777` for `/dev/shm`. */
+  mode: number;
+}
+
+// A line of /proc/net/unix: "Num: RefCount Protocol Flags Type St Inode Path"; the path is
+// everything after the inode (it may hold spaces), absent for unbound sockets, and starts with
+// "@" for abstract ones, which the network namespace already separates.
+const LINE = /^\s*[0-9a-f]+: [0-9A-F]+ [0-9A-F]+ [0-9A-F]+ [0-9A-F]+ [0-9A-F]+\s+\d+ (.+)$/;
+
+/**
+ * The paths of the sockets `/proc/net/unix` lists (`text`): absolute ones, each once. A socket
+ * bound with a relative path is listed as given, and cannot be found from here.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unixSocketPaths } from "./host_ipc.ts";
+ *
+ * const text = [
+ *   "Num       RefCount Protocol Flags    Type St Inode Path",
+ *   "0000000000000000: 00000002 00000000 00010000 0001 01 21187 /run/user/1000/bus",
+ *   "0000000000000000: 00000003 00000000 00000000 0001 03 21190 /run/user/1000/bus",
+ *   "0000000000000000: 00000002 00000000 00010000 0001 01 17335 @/tmp/.X11-unix/X0",
+ *   "0000000000000000: 00000003 00000000 00000000 0001 03  1249",
+ *   "0000000000000000: 00000002 00000000 00010000 0001 01 20001 /tmp/with space.sock",
+ * ].join("\n");
+ * assert.deepEqual(unixSocketPaths(text), ["/run/user/1000/bus", "/tmp/with space.sock"]);
+ * ```
+ */
+export function unixSocketPaths(text: string): string[] {
+  const paths = new Set<string>();
+  for (const line of text.split("\n")) {
+    const path = LINE.exec(line)?.[1];
+    if (path !== undefined && isAbsolute(path)) paths.add(path);
+  }
+  return [...paths];
+}
+
+/**
+ * What the command must not reach on this host: the socket files bound now (read from this
+ * process's network namespace, the host's), and the private folders that exist. A folder that
+ * holds `keep` (the working directory, the state directory) is left alone, since covering it
+ * would hide them too.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hostIpc } from "./host_ipc.ts";
+ *
+ * const ipc = await hostIpc({ keep: ["/dev/shm/work"] });
+ * assert.ok(!ipc.privateDirs.some((dir) => dir.path === "/dev/shm"));
+ * assert.ok(ipc.sockets.every((path) => path.startsWith("/")));
+ * ```
+ */
+export async function hostIpc(
+  options: { keep: string[]; runtimeDir?: string },
+): Promise<HostIpc> {
+  const listed = await Deno.readTextFile("/proc/net/unix").catch(() => "");
+  const sockets: string[] = [];
+  for (const path of unixSocketPaths(listed)) {
+    if (await Deno.lstat(path).then((info) => info.isSocket, () => false)) sockets.push(path);
+  }
+  // Where a session's runtime folder is, also when the runner's environment does not say so
+  // (sudo, ssh without a session).
+  const runtimeDir = options.runtimeDir ?? Deno.env.get("XDG_RUNTIME_DIR") ??
+    `/run/user/${Deno.uid()}`;
+  const privateDirs: PrivateDir[] = [];
+  for (const path of ["/dev/shm", runtimeDir]) {
+    if (
+      !isAbsolute(path) || options.keep.some((kept) => kept === path || kept.startsWith(`${path}/`))
+    ) continue;
+    const info = await Deno.lstat(path).catch(() => null);
+    if (!info?.isDirectory) continue;
+    const mode = (info.mode ?? 0) & 0o7777;
+    // A runtime folder is the user's own and private (XDG spec); a variable naming anything
+    // else (/tmp, a shared folder) is not one, and is left as it is.
+    if (path === runtimeDir && (info.uid !== Deno.uid() || (mode & 0o077) !== 0)) continue;
+    privateDirs.push({ path, mode });
+  }
+  // A socket inside a private folder is covered with it: one mount fewer at each start.
+  const inside = (path: string) => privateDirs.some((dir) => path.startsWith(`${dir.path}/`));
+  return { sockets: sockets.filter((path) => !inside(path)), privateDirs };
+}
