@@ -64,6 +64,11 @@ exec 3<&-
 # memory through /proc/PID/mem, which the kernel checks as ptrace access rather than as the
 # (filtered) ptrace syscall. Magic links such as /proc/self/fd/N reach their targets' mounts.
 mount -o remount,bind,ro /proc
+# /sys read-only, each mount below it too: sysfs and cgroup files are checked by owner and mode
+# alone, so a root runner's command could write kernel knobs, a user's its delegated cgroups.
+while read -r _ _ _ _ point _; do
+  case $point in /sys | /sys/*) mount -o remount,bind,ro "$point" ;; esac
+done < /proc/self/mountinfo
 # The working directory was entered before these mounts: enter it again by path, or relative
 # paths would reach the files under them (a writable policy repo, a hidden ceiling).
 cd -- "$here"

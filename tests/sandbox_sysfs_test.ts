@@ -1,0 +1,39 @@
+/**
+ * A netns sandbox's `/sys` is read-only, every mount below it included. sysfs and cgroup files
+ * are checked by owner and mode alone: a runner that is root (a CI container, a VM) would let
+ * the command write kernel knobs (`/sys/power/state` suspends the machine), and a desktop user's
+ * delegated cgroups would let it freeze or starve the user's session, the proxy included.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
+import { baseOptions, withState, withUpstream } from "./sandbox_fixtures.ts";
+
+const ignore = (await detectIsolation()) !== "netns";
+
+Deno.test({
+  name: "sandbox: every mount at /sys and below is read-only for the command",
+  ignore,
+  fn: () =>
+    withState((state) =>
+      withUpstream(async (port) => {
+        // A knob every kernel has; the command writes back the value it reads.
+        const knob = "/sys/kernel/mm/transparent_hugepage/enabled";
+        const script =
+          `awk '$5 == "/sys" || $5 ~ /^\\/sys\\// {print $5, $6}' /proc/self/mountinfo > mounts.txt
+v=$(sed -E 's/.*\\[(.*)\\].*/\\1/' ${knob} 2>/dev/null) && { echo "$v" > ${knob}; } 2> write.txt || true`;
+        const code = await runSandbox({
+          ...await baseOptions(state, port),
+          command: ["sh", "-c", script],
+          isolation: "netns",
+        });
+        assert.equal(code, 0);
+        const mounts = (await Deno.readTextFile(join(state, "mounts.txt"))).trim().split("\n");
+        assert.ok(mounts.length > 0 && mounts[0]!.startsWith("/sys "), mounts.join("\n"));
+        const writable = mounts.filter((line) => !/ ro(,|$)/.test(line));
+        assert.deepEqual(writable, []);
+        const written = await Deno.readTextFile(join(state, "write.txt")).catch(() => "");
+        if (written !== "") assert.match(written, /Read-only file system/);
+      })
+    ),
+});
