@@ -74,6 +74,7 @@ export type { NoticeOptions } from "./isolation_notice.ts";
 export {
   ARGUMENT_SYSCALLS,
   BLOCKED_SYSCALLS,
+  REFUSED_IOCTLS,
   REFUSED_SOCKETS,
   syscallFilter,
 } from "./syscall_filter.ts";

@@ -105,11 +105,22 @@ const AF_NETLINK = 16;
  */
 export const ARGUMENT_SYSCALLS = {
   socket: { x86_64: 41, aarch64: 198 },
+  ioctl: { x86_64: 16, aarch64: 29 },
   unshare: { x86_64: 272, aarch64: 97 },
   clone: { x86_64: 56, aarch64: 220 },
   clone3: { x86_64: 435, aarch64: 435 },
 } as const;
 const CLONE_NEWUSER = 0x10000000;
+
+/**
+ * Terminal requests refused with EPERM: the command shares the runner's terminal, and these
+ * put characters into its input as if typed (`TIOCSTI`), or paste a console selection
+ * (`TIOCLINUX`), which the user's shell would read and run after the sandbox ends.
+ */
+export const REFUSED_IOCTLS = [
+  { name: "TIOCSTI", request: 0x5412 },
+  { name: "TIOCLINUX", request: 0x541c },
+] as const;
 
 /** `AUDIT_ARCH_*` from `linux/audit.h`: what `seccomp_data.arch` holds for each ABI. */
 const AUDIT_ARCH: Record<FilterArch, number> = { x86_64: 0xc000003e, aarch64: 0xc00000b7 };
@@ -131,7 +142,8 @@ const dataArg = (index: number) => 16 + 8 * index;
  * The seccomp program for `arch`, as bubblewrap's `--seccomp FD` reads it (`struct
  * sock_filter` entries). A syscall from a foreign ABI (i386's `int 0x80` on x86_64, say) kills
  * the process, as the numbers below would mean other syscalls there; x32 syscalls,
- * {@linkcode BLOCKED_SYSCALLS}, {@linkcode REFUSED_SOCKETS} and new user namespaces fail with
+ * {@linkcode BLOCKED_SYSCALLS}, {@linkcode REFUSED_SOCKETS}, {@linkcode REFUSED_IOCTLS} and new
+ * user namespaces fail with
  * EPERM, `clone3` with ENOSYS; everything else is allowed.
  *
  * @param arch The architecture of the command (`Deno.build.arch`).
@@ -164,6 +176,7 @@ function steps(arch: FilterArch): Step[] {
     ...(arch === "x86_64" ? [{ code: OP.jumpIfAtLeast, k: X32_SYSCALL_BIT, jt: "eperm" }] : []),
     ...BLOCKED_SYSCALLS.map((call) => ({ code: OP.jumpIfEqual, k: call[arch], jt: "eperm" })),
     { code: OP.jumpIfEqual, k: nr("socket"), jt: "socket" },
+    { code: OP.jumpIfEqual, k: nr("ioctl"), jt: "ioctl" },
     { code: OP.jumpIfEqual, k: nr("unshare"), jt: "flags" },
     { code: OP.jumpIfEqual, k: nr("clone"), jt: "flags" },
     { code: OP.jumpIfEqual, k: nr("clone3"), jt: "enosys" },
@@ -174,6 +187,10 @@ function steps(arch: FilterArch): Step[] {
     { code: OP.jumpIfEqual, k: AF_NETLINK, jf: "allow" },
     { code: OP.load, k: dataArg(2) },
     { code: OP.jumpIfEqual, k: 0, jt: "allow", jf: "eperm" },
+    // ioctl(fd, request, ...): the kernel reads request as 32 bits, the low word alone.
+    { code: OP.load, k: dataArg(1), label: "ioctl" },
+    ...REFUSED_IOCTLS.map((i) => ({ code: OP.jumpIfEqual, k: i.request, jt: "eperm" })),
+    { code: OP.return, k: SECCOMP_RET_ALLOW },
     // unshare(flags), clone(flags, ...)
     { code: OP.load, k: dataArg(0), label: "flags" },
     { code: OP.jumpIfAnyBit, k: CLONE_NEWUSER, jt: "eperm", jf: "allow" },

@@ -3,6 +3,7 @@ import {
   ARGUMENT_SYSCALLS,
   BLOCKED_SYSCALLS,
   type FilterArch,
+  REFUSED_IOCTLS,
   REFUSED_SOCKETS,
   syscallFilter,
 } from "./syscall_filter.ts";
@@ -83,7 +84,7 @@ Deno.test("syscallFilter() refuses every listed syscall on both architectures", 
   }
 });
 
-Deno.test("syscallFilter() refuses sockets past the network namespace, and new user namespaces", () => {
+Deno.test("syscallFilter() refuses sockets past the network namespace, new user namespaces, and typing into the terminal", () => {
   const NEWUSER = 0x10000000;
   for (const arch of ["x86_64", "aarch64"] as const) {
     const program = syscallFilter(arch);
@@ -102,6 +103,11 @@ Deno.test("syscallFilter() refuses sockets past the network namespace, and new u
     assert.equal(call("clone", 0x01200011), ALLOW, `${arch} fork's clone`);
     assert.equal(call("clone", 0x01200011 | NEWUSER), EPERM, `${arch} clone(CLONE_NEWUSER)`);
     assert.equal(call("clone3"), ENOSYS, `${arch} clone3`);
+    for (const { name, request } of REFUSED_IOCTLS) {
+      assert.equal(call("ioctl", 0, request), EPERM, `${arch} ${name}`);
+    }
+    assert.equal(call("ioctl", 0, 0x5401), ALLOW, `${arch} TCGETS`);
+    assert.equal(call("ioctl", 1, 0x5413), ALLOW, `${arch} TIOCGWINSZ`);
   }
 });
 
