@@ -28,6 +28,7 @@ const TAKEOVER = "one sandbox process taking over another (its memory, its socke
 const KERNEL = "a large kernel attack surface no tool of an agent needs";
 const MODULES = "loading kernel code";
 const MOUNTS = "changing mounts, which would uncover Tollgate's hidden state";
+const KEYRING = "the kernel keyring, which no namespace separates from the runner's";
 
 /**
  * The syscalls the filter refuses with EPERM. Numbers from
@@ -70,6 +71,12 @@ export const BLOCKED_SYSCALLS: readonly BlockedSyscall[] = [
   { name: "move_mount", x86_64: 429, aarch64: 429, why: MOUNTS },
   { name: "open_tree", x86_64: 428, aarch64: 428, why: MOUNTS },
   { name: "mount_setattr", x86_64: 442, aarch64: 442, why: MOUNTS },
+  // The command inherits the runner's session keyring (Kerberos tickets, an encrypted home's
+  // keys, tokens cached with keyctl) across every namespace; Docker's default profile too
+  // refuses these three.
+  { name: "add_key", x86_64: 248, aarch64: 217, why: KEYRING },
+  { name: "request_key", x86_64: 249, aarch64: 218, why: KEYRING },
+  { name: "keyctl", x86_64: 250, aarch64: 219, why: KEYRING },
 ];
 
 /** A socket family the command may not open, and why. */
