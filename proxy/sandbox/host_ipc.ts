@@ -22,6 +22,7 @@ export interface HostIpc {
 
 /** A folder covered by an empty tmpfs with the same permission bits. */
 export interface PrivateDir {
+  /** The folder, absolute. */
   path: string;
   /** The permission bits, e.g. `0o1777` for `/dev/shm`. */
   mode: number;
