@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import { fileBinds } from "./_file_binds.ts";
 import { hostIpc } from "./host_ipc.ts";
+import { gitGuardPaths } from "./git_guard.ts";
 import { confineStep } from "./confine_step.ts";
 import {
   childrenOf,
@@ -79,7 +80,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       cwd: spec.cwd,
       hide: spec.stateDir,
       reveal: spec.publicDir,
-      readOnly: spec.readOnly,
+      readOnly: [...spec.readOnly, ...await confinedGitGuard(spec)],
       binds,
       syscallFilter: await writeSyscallFilter(spec),
       hostIpc: await hostIpc({ keep: [spec.cwd, spec.stateDir] }),
@@ -97,6 +98,15 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     await close();
     throw error;
   }
+}
+
+/**
+ * Under a `filesystem_policy` the working directory is writable: its repository's config and
+ * hooks are read-only (`gitGuardPaths()`). Without one the command has the user's files, its
+ * global git config included, so guarding these would close nothing.
+ */
+async function confinedGitGuard(spec: LaunchSpec): Promise<string[]> {
+  return spec.filesystem.kind === "landlock" ? await gitGuardPaths(spec.cwd) : [];
 }
 
 /**

@@ -110,6 +110,7 @@ export { confineIdentity } from "./confine_identity.ts";
 export type { ConfineOptions } from "./confine_identity.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
 export { hostIpc, unixSocketPaths } from "./host_ipc.ts";
+export { gitDirsOf, gitGuardPaths } from "./git_guard.ts";
 export type { HostIpc, PrivateDir } from "./host_ipc.ts";
 export type {
   FileBind,
