@@ -141,7 +141,7 @@ async function answerStream(
   headers: IncomingHttpHeaders,
 ): Promise<void> {
   const { ctx } = client;
-  const request = h2Request(headers);
+  const request = h2Request(headers, session.destination.port);
   if (typeof request === "string") {
     return respondH2Error(stream, 400, "bad_request", request, headers);
   }

@@ -8,6 +8,7 @@
 
 import type { IncomingHttpHeaders } from "node:http2";
 import type { HeaderField, RequestHead } from "./http1_head.ts";
+import { parseAuthority } from "./request_target.ts";
 
 /** An HTTP/2 request as the proxy decides and forwards it. */
 export interface H2Request {
@@ -39,6 +40,8 @@ const CONNECTION_SPECIFIC = new Set([
 /**
  * Check an HTTP/2 request's headers and build its request head.
  *
+ * @param defaultPort The port an authority without one names (the tunnel's), as when the
+ *   HTTP/1.1 path compares a `Host` field with its tunnel.
  * @returns The request, or one sentence saying why it is refused (400).
  * @example
  * ```ts
@@ -49,9 +52,12 @@ const CONNECTION_SPECIFIC = new Set([
  * assert.equal(request.head.target, "/a?b");
  * assert.deepEqual(request.fields, [["accept", "*\/*"]]);
  * assert.equal(h2Request({ ":method": "GET", ":path": "/", connection: "close" }), "Connection-specific header field connection in an HTTP/2 request");
+ * // Two authorities are one request too many (RFC 9113 §8.3.1); case and default port are not.
+ * assert.match(String(h2Request({ ":method": "GET", ":path": "/", ":authority": "x.test", host: "y.test" })), /differs/);
+ * assert.ok(typeof h2Request({ ":method": "GET", ":path": "/", ":authority": "x.test", host: "X.test:443" }) !== "string");
  * ```
  */
-export function h2Request(headers: IncomingHttpHeaders): H2Request | string {
+export function h2Request(headers: IncomingHttpHeaders, defaultPort = 443): H2Request | string {
   const method = single(headers[":method"]);
   const target = single(headers[":path"]);
   if (method === undefined || !METHOD.test(method)) return "Malformed :method";
@@ -61,8 +67,13 @@ export function h2Request(headers: IncomingHttpHeaders): H2Request | string {
   }
   const fields = regularFields(headers);
   if (typeof fields === "string") return fields;
-  const authority = single(headers[":authority"]) ??
-    fields.find(([name]) => name === "host")?.[1];
+  const host = fields.find(([name]) => name === "host")?.[1];
+  const pseudo = single(headers[":authority"]);
+  if (pseudo !== undefined && host !== undefined && !sameAuthority(pseudo, host, defaultPort)) {
+    // Which one the origin reads is its choice; the policy must see the one that is sent.
+    return "The host field differs from :authority";
+  }
+  const authority = pseudo ?? host;
   const length = fields.filter(([name]) => name === "content-length").map(([, v]) => v);
   const head: RequestHead = {
     method,
@@ -99,6 +110,13 @@ function regularFields(headers: IncomingHttpHeaders): HeaderField[] | string {
     }
   }
   return fields;
+}
+
+function sameAuthority(one: string, other: string, defaultPort: number): boolean {
+  if (one.toLowerCase() === other.toLowerCase()) return true;
+  const [a, b] = [parseAuthority(one, defaultPort), parseAuthority(other, defaultPort)];
+  if (typeof a === "string" || typeof b === "string") return false;
+  return a.host === b.host && a.port === b.port;
 }
 
 function single(value: string | string[] | undefined): string | undefined {
