@@ -16,22 +16,27 @@ import { sendError } from "./responses.ts";
  * was refused since it was last asked. `borrow()` counts one more upstream connection that a
  * client holds beyond its own (an HTTP/2 session's extra lanes, `upstream_lanes.ts`), so
  * every two descriptors are counted once, and gives the function that uncounts it; undefined
- * when three quarters of the cap are taken (the rest is kept for clients).
+ * when three quarters of the cap are taken (the rest is kept for clients). `open()` is the
+ * count; `onGrow` hears of each rise, once it is counted.
  */
 export function clientLimit(
   max: number,
+  onGrow: () => void = () => {},
 ): {
   admit(socket: Duplex): boolean;
   refusedSince(): boolean;
   borrow(): (() => void) | undefined;
+  open(): number;
 } {
   let open = 0;
   let refused = false;
   return {
+    open: () => open,
     borrow() {
       // A quarter of the cap stays for client connections: lanes only speed a session up.
       if (open >= max - Math.floor(max / 4)) return undefined;
       open++;
+      onGrow();
       let given = false;
       return () => {
         if (!given) open--;
@@ -46,6 +51,7 @@ export function clientLimit(
       }
       open++;
       socket.once("close", () => open--);
+      onGrow();
       return true;
     },
     refusedSince() {

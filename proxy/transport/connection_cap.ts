@@ -8,7 +8,8 @@
 /**
  * Descriptors kept for everything but client connections: the runtime's own (about 30 at
  * start: epoll, event fds, caches, stdio), the log files, the policy watcher, `/proc` reads
- * for requester identity and the pool's idle upstream connections.
+ * for requester identity. Idle upstream connections share what is left with client connections
+ * (`descriptorBudget()`).
  */
 const RESERVE_BASE = 48;
 
@@ -57,7 +58,24 @@ export function readDescriptorLimit(limitsText?: string): number | undefined {
  */
 export function connectionCap(maxConnections: number, descriptorLimit?: number): number {
   if (descriptorLimit === undefined) return maxConnections;
-  const reserve = RESERVE_BASE + Math.floor(descriptorLimit / 16);
-  const fitting = Math.floor((descriptorLimit - reserve) / 2);
+  const fitting = Math.floor(descriptorBudget(descriptorLimit) / 2);
   return Math.max(1, Math.min(maxConnections, fitting));
+}
+
+/**
+ * The descriptors left for connections, two per client connection (its own and its upstream
+ * one) and one per idle upstream connection: the limit less the reserve (48 plus a sixteenth).
+ *
+ * @param descriptorLimit The soft open-file limit; undefined means unknown (no bound).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { descriptorBudget } from "./connection_cap.ts";
+ * assert.equal(descriptorBudget(1024), 912); // 1024 - 48 - 64
+ * assert.equal(descriptorBudget(undefined), Infinity);
+ * ```
+ */
+export function descriptorBudget(descriptorLimit: number | undefined): number {
+  if (descriptorLimit === undefined) return Infinity;
+  return descriptorLimit - RESERVE_BASE - Math.floor(descriptorLimit / 16);
 }

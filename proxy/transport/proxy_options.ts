@@ -78,13 +78,14 @@ const defaults = {
 export function createContext(
   options: ProxyOptions,
   track: (socket: Duplex) => void,
+  idleRoom?: () => number,
 ): ProxyContext {
   const connectTimeoutMs = options.connectTimeoutMs ?? defaults.connectTimeoutMs;
   return {
     holder: options.holder,
     ca: options.ca,
     denialContexts: new DenialContexts(options.ca, options.denialMints),
-    pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track }),
+    pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track, idleRoom }),
     destinations: new DestinationResolver(options.resolve),
     policyLocal: options.policyLocal,
     emit(event) {

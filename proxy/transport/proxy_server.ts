@@ -12,7 +12,7 @@ import { createProcIdentityResolver, type PeerAddress } from "../identity/mod.ts
 import { clientLimit, descriptorsNearLimit } from "./client_limit.ts";
 import { createContext, type ProxyOptions } from "./proxy_options.ts";
 import { serveClient } from "./serve_client.ts";
-import { connectionCap, readDescriptorLimit } from "./connection_cap.ts";
+import { connectionCap, descriptorBudget, readDescriptorLimit } from "./connection_cap.ts";
 import { ResilientListener } from "./resilient_listener.ts";
 import { MAX_CLIENT_CONNECTIONS } from "./proxy_context.ts";
 
@@ -81,11 +81,17 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     socket.once("close", () => sockets.delete(socket));
   };
   const limit = options.descriptorLimit ?? readDescriptorLimit();
-  const { admit, refusedSince, borrow } = clientLimit(
+  const budget = descriptorBudget(limit);
+  // Idle upstream connections keep only what client connections (two descriptors each) leave
+  // of the budget; a client admitted into that room closes the oldest of them first.
+  const idleRoom = () => budget - 2 * clients.open();
+  const clients = clientLimit(
     connectionCap(options.maxConnections ?? MAX_CLIENT_CONNECTIONS, limit),
+    () => ctx.pool.trimIdle(idleRoom()),
   );
+  const { admit, refusedSince, borrow } = clients;
   const identity = options.identity ?? createProcIdentityResolver();
-  const ctx = { ...createContext(options, track), connectionSlot: borrow };
+  const ctx = { ...createContext(options, track, idleRoom), connectionSlot: borrow };
   const listener = await ResilientListener.open({
     hostname,
     port: options.listen.port,

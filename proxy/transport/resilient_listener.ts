@@ -2,12 +2,11 @@
  * A `node:net` listener that keeps accepting: it checks that it still accepts and listens
  * again when it does not.
  *
- * Why: in Deno 2.9 a `node:net` server whose `accept()` fails once (EMFILE when the process
- * is out of file descriptors) never accepts again, and says nothing: no "error" event, no
- * failed connection callback. A proxy flooded past its descriptor limit stayed deaf after
- * every client had gone. So, whenever nothing was accepted for a while, the listener
- * connects to itself; when that probe is not accepted in time, it closes the server and
- * listens again on the same port, retrying with a growing pause while descriptors are short.
+ * Why: in Deno 2.9 a `node:net` server whose `accept()` fails once (EMFILE: out of file
+ * descriptors) never accepts again, and says nothing (no "error" event, no failed connection
+ * callback). So, whenever nothing was accepted for a while, the listener connects to itself;
+ * when that probe is not accepted in time, it closes the server and listens again on the same
+ * port, retrying with a growing pause while descriptors are short.
  *
  * @module
  */
@@ -27,19 +26,19 @@ export interface ResilientListenerOptions {
   /** Probe after this long without an accepted connection, and wait this long for it (1 s). */
   checkMs?: number;
   /**
-   * Whether the process ran short of descriptors (asked when a probe goes unanswered). Only
-   * then is the listener taken for deaf and opened again; else the probe is sent again, since
-   * a busy or stalled process answers late and listening again would reset every client
-   * waiting in the backlog. Without it, every unanswered probe counts.
+   * Whether the process ran short of descriptors (asked when a probe goes unanswered); if not,
+   * the probe is sent again (a busy process answers late, and listening again would reset the
+   * clients in the backlog) up to 3 in a row. Without it, every unanswered probe counts.
    */
   shortOfDescriptors?: () => boolean;
 }
 
-/** The listener's connection to itself, and what to call once it is accepted. */
-type Probe = { socket: net.Socket; seen: () => void };
+type Probe = { socket: net.Socket; seen: () => void }; // a connection to itself, and its callback
 const REPORT_INTERVAL_MS = 10_000;
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 1_000;
+// Unanswered probes in a row that make a deaf listener even with descriptors to spare now.
+const DEAF_AFTER_PROBES = 3;
 
 /**
  * A listening `node:net` server that recovers when Deno's accept loop dies.
@@ -73,6 +72,7 @@ export class ResilientListener {
   #checking: Promise<void> = Promise.resolve();
   #stopped: Promise<void>[] = [];
   #backoff = BACKOFF_MIN_MS;
+  #unanswered = 0; // probes in a row not accepted
   #lastReport = -Infinity;
   #unreported = 0;
 
@@ -149,15 +149,18 @@ export class ResilientListener {
     if (this.#closed) return;
     if (result === "accepted") {
       this.#backoff = BACKOFF_MIN_MS;
+      this.#unanswered = 0;
       return this.#schedule(this.#checkMs);
     }
-    // The process itself slept past the deadline (this VM stalls for up to a second): the
-    // probe may be waiting in the backlog, and listening again would reset it and every
-    // client queued with it. Ask again instead.
+    // The process itself slept past the deadline (this VM stalls for up to a second): the probe
+    // may wait in the backlog, and listening again would reset it and every client queued too.
     if (result === "late") return this.#schedule(0);
-    if (result === "not_accepted" && this.#options.shortOfDescriptors?.() === false) {
+    // Not short of descriptors: maybe only slow, unless it goes on.
+    const slow = () => this.#options.shortOfDescriptors?.() === false;
+    if (result === "not_accepted" && ++this.#unanswered < DEAF_AFTER_PROBES && slow()) {
       return this.#schedule(this.#checkMs);
     }
+    this.#unanswered = 0;
     if (result === "not_accepted") {
       this.#report("the listener stopped accepting connections: listening again");
       if (await this.#relisten()) return this.#schedule(this.#checkMs);
@@ -204,8 +207,7 @@ export class ResilientListener {
       await listen(server, this.#port, this.#options.hostname);
     } catch (error) {
       this.#report(`cannot listen again: ${(error as Error).message}; retrying`);
-      // Keep a server object to close and to try again with.
-      this.#server = server;
+      this.#server = server; // a server object to close and to try again with
       return false;
     }
     this.#server = server;
@@ -239,10 +241,9 @@ function settled(socket: net.Socket): Promise<void> {
 
 function listen(server: net.Server, port: number, hostname: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const failed = (error: Error) => reject(error);
-    server.once("error", failed);
+    server.once("error", reject);
     server.listen(port, hostname, () => {
-      server.off("error", failed);
+      server.off("error", reject);
       resolve();
     });
   });

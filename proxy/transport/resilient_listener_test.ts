@@ -27,3 +27,46 @@ Deno.test("ResilientListener keeps its own probes to itself and hands on every c
   assert.equal(clients.length, 1);
   assert.equal(descriptorChecks, 0);
 });
+
+Deno.test("ResilientListener accepts again after a moment out of descriptors that has passed", async (t) => {
+  const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+  if (prlimit === undefined) {
+    return void await t.step({ name: "needs prlimit", ignore: true, fn() {} });
+  }
+  // A process with 64 descriptors fills them, connects to itself with the last one (so the
+  // accept fails), frees them all, then tries again: descriptors are no longer short, and
+  // Deno 2.9's accept loop is dead since the failure. Before, it stayed deaf for good.
+  const script = `
+    import { ResilientListener } from "${new URL("./resilient_listener.ts", import.meta.url)}";
+    const listener = await ResilientListener.open({
+      hostname: "127.0.0.1", port: 0, checkMs: 100,
+      onConnection: (socket) => socket.end("hello"),
+      shortOfDescriptors: () => false,
+    });
+    const fillers = [];
+    for (;;) { try { fillers.push(Deno.openSync("/dev/null")); } catch { break; } }
+    fillers.pop().close();
+    const early = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const file of fillers) file.close();
+    early.close();
+    let answer = "";
+    for (const end = Date.now() + 5_000; answer === "" && Date.now() < end;) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+      const timer = setTimeout(() => conn.close(), 500);
+      answer = await new Response(conn.readable).text().catch(() => "");
+      clearTimeout(timer);
+    }
+    console.log(answer || "no answer");
+    await listener.close();
+  `;
+  const args = ["--nofile=64:64", Deno.execPath(), "eval", "--quiet", script];
+  const { stdout } = await new Deno.Command(prlimit, { args, stderr: "null" }).output();
+  assert.equal(new TextDecoder().decode(stdout).trim(), "hello");
+});

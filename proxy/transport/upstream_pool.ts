@@ -44,6 +44,11 @@ export interface PoolOptions {
   maxIdlePerKey?: number;
   /** Idle connections kept in all. */
   maxIdle?: number;
+  /**
+   * Idle connections that may be kept right now: what the process's descriptor limit leaves
+   * beside its client connections (`proxy_server.ts`). Unbounded by default.
+   */
+  idleRoom?: () => number;
   /** Called with every socket the pool opens. */
   track?: (socket: Duplex) => void;
   /** Longest pause inside a response body before the exchange fails. */
@@ -57,6 +62,7 @@ const defaults = {
   // At 16, 64 clients of one destination opened a new connection for 40-70 % of requests.
   maxIdlePerKey: 256,
   maxIdle: 1024,
+  idleRoom: () => Infinity,
   track: (_socket: Duplex) => {},
   // Envoy's default stream idle timeout: long enough for event streams with sparse
   // keep-alives, short enough that a dead upstream does not hold a connection forever.
@@ -164,7 +170,7 @@ export class UpstreamPool {
       return;
     }
     const full = entries.length >= this.#options.maxIdlePerKey ||
-      this.#idleCount >= this.#options.maxIdle;
+      this.#idleCount >= Math.min(this.#options.maxIdle, this.#options.idleRoom());
     if (full) {
       connection.stream.destroy();
       return;
@@ -173,6 +179,25 @@ export class UpstreamPool {
     this.#idleCount++;
     this.#idle.set(connection.key, entries);
     this.#sweeper ??= setTimeout(() => this.#sweep(), this.#options.idleTimeoutMs);
+  }
+
+  /**
+   * Close the oldest idle connections until at most `room` are left: a descriptor held for a
+   * request that may come is given up first when one is needed for a client now.
+   */
+  trimIdle(room: number): void {
+    while (this.#idleCount > Math.max(0, room)) {
+      let oldest: IdleEntry[] | undefined;
+      for (const entries of this.#idle.values()) {
+        // takeIdle() leaves a destination's emptied list in place.
+        if (entries.length === 0) continue;
+        if (oldest === undefined || entries[0]!.since < oldest[0]!.since) oldest = entries;
+      }
+      const entry = oldest!.shift()!;
+      if (oldest!.length === 0) this.#idle.delete(entry.connection.key);
+      entry.connection.stream.destroy();
+      this.#idleCount--;
+    }
   }
 
   /** Close the connections idle for `idleTimeoutMs`; come back for the oldest of the rest. */
