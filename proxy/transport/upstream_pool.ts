@@ -118,7 +118,8 @@ export class UpstreamPool {
    * @param options Extra CAs, timers and the socket tracker.
    */
   constructor(options: PoolOptions = {}) {
-    this.#options = { ...defaults, ...options };
+    // A caller may pass `idleRoom: undefined` on (createContext() does).
+    this.#options = { ...defaults, ...options, idleRoom: options.idleRoom ?? defaults.idleRoom };
     this.#connector = new UpstreamConnector(this.#options);
   }
 
