@@ -57,8 +57,33 @@ export async function readSealedListings(
     return bases.get(policy)!;
   };
   const cache = readFindingsCache(dir);
-  const read = await Promise.all(ids.map((id) => readOne(dir, id, basisOf, cache)));
+  const seals = await readSeals(dir, ids);
+  const read = await Promise.all(seals.map((seal) => listingOf(seal, basisOf, cache)));
   return new Map(read.filter((r) => r !== undefined).map((r) => [r.proposal.id, r]));
+}
+
+/**
+ * Seals read per turn of the event loop. Read through the async API, 10,000 small files took
+ * 300-480 ms on this VM (a blocking-pool task and a promise per call); synchronously 65-85 ms,
+ * so a batch holds the loop for about 10 ms and other requests are served between batches.
+ */
+const BATCH = 1000;
+
+// deno-lint-ignore no-explicit-any
+type Seal = { id: string; seal: any; size: number };
+
+async function readSeals(dir: string, ids: string[]): Promise<Seal[]> {
+  const seals: Seal[] = [];
+  for (let start = 0; start < ids.length; start += BATCH) {
+    if (start > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    for (const id of ids.slice(start, start + BATCH)) {
+      const seal = readJsonSync(`${dir}/pending/.index/${id}.json`);
+      if (seal?.id !== id) continue;
+      const size = statSize(`${dir}/pending/${id}.patch`);
+      if (size !== undefined) seals.push({ id, seal, size });
+    }
+  }
+  return seals;
 }
 
 async function currentBasis(
@@ -71,17 +96,13 @@ async function currentBasis(
   return text === undefined ? undefined : await findingsBasis(text, await ceiling);
 }
 
-async function readOne(
-  dir: string,
-  id: string,
+async function listingOf(
+  { id, seal, size }: Seal,
   basisOf: (policy: string) => Promise<string | undefined>,
   cache: Promise<FindingsCache>,
 ): Promise<SealedListing | undefined> {
-  const seal = await readJson(`${dir}/pending/.index/${id}.json`);
-  const listing = seal?.listing as SealListing | undefined;
-  if (seal?.id !== id || !Array.isArray(listing?.patchBytes) || !listing.findings) return undefined;
-  const size = await Deno.stat(`${dir}/pending/${id}.patch`).then((s) => s.size, () => undefined);
-  if (size === undefined) return undefined;
+  const listing = seal.listing as SealListing | undefined;
+  if (!Array.isArray(listing?.patchBytes) || !listing.findings) return undefined;
   const basis = await basisOf(seal.policy);
   const { bases, findings: cachedFindings } = await cache;
   const cached = listing.basis !== basis && basis !== undefined && bases[seal.policy] === basis &&
@@ -105,9 +126,17 @@ async function readOne(
 }
 
 // deno-lint-ignore no-explicit-any
-async function readJson(path: string): Promise<any> {
+function readJsonSync(path: string): any {
   try {
-    return JSON.parse(await Deno.readTextFile(path));
+    return JSON.parse(Deno.readTextFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+function statSize(path: string): number | undefined {
+  try {
+    return Deno.statSync(path).size;
   } catch {
     return undefined;
   }
