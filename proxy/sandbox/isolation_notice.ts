@@ -19,6 +19,8 @@ export interface NoticeOptions {
   files?: FilesystemPlan;
   /** Whether its HOME is a fresh directory (the policy's paths do not reach the runner's). */
   freshHome?: boolean;
+  /** Whether the runner is root, whose files are every file of the machine. */
+  asRoot?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export interface NoticeOptions {
  * assert(isolationNotice(3128, [80, 443]).includes("ports 80,443"));
  * const files = { kind: "unenforced" as const, why: "ENOSYS" };
  * assert.match(isolationNotice(3128, [], { files }), /NOT enforced/);
+ * assert.match(isolationNotice(3128, [], { asRoot: true }), /run as root, .* every file/);
  * ```
  */
 export function isolationNotice(
@@ -44,14 +47,16 @@ export function isolationNotice(
   const filter = "ptrace and the other syscalls that reach into another process are refused";
   return `sandbox: private network namespace, its only way out is the Tollgate proxy ` +
     `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store; ` +
-    `${filesClause(options.files ?? { kind: "none" })}` +
+    `${filesClause(options.files ?? { kind: "none" }, options.asRoot === true)}` +
     `${options.freshHome ? ", HOME a fresh empty directory" : ""}; ${filter}`;
 }
 
-function filesClause(files: FilesystemPlan): string {
+function filesClause(files: FilesystemPlan, asRoot: boolean): string {
   if (files.kind === "landlock") return "files: only its policy's filesystem_policy paths";
+  // Root's files are the machine's: its binaries, /etc/ld.so.preload, every user's home.
+  const root = asRoot ? "; run as root, yours are every file of this machine" : "";
   if (files.kind === "unenforced") {
-    return `filesystem_policy NOT enforced: no Landlock in this kernel (${files.why})`;
+    return `filesystem_policy NOT enforced: no Landlock in this kernel (${files.why})${root}`;
   }
-  return "files: yours, but for Tollgate's state and the policies (no filesystem_policy)";
+  return `files: yours, but for Tollgate's state and the policies (no filesystem_policy${root})`;
 }

@@ -194,6 +194,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
         isolationNotice(o.innerPort, capturePorts, {
           files: filesystem,
           freshHome: home !== undefined,
+          asRoot: Deno.uid() === 0,
         }),
       );
     }
