@@ -118,11 +118,12 @@ Deno.test("hostile review text: a binary path that reads as another (homoglyph, 
       ],
       ["a full-width solidus", oneRule("/usr/bin\uff0fcurl"), /confusable_binary/],
       ["a trailing no-break space", oneRule("/usr/bin/curl\u00a0"), /confusable_binary/],
-      // The writer and reader of YAML disagree on it: before, the agent got 502 gateway_unavailable.
+      // The writer and reader of YAML disagree on it: before, the agent got 502 gateway_unavailable
+      // (now the name's own check refuses it first).
       [
         "a name ending in a no-break space",
         oneRule("/usr/bin/curl", "docs\u00a0"),
-        /unwritable_rule/,
+        /confusable_name: rule name docs<U\+00A0>/,
       ],
     ].map(([what, body, reason]) => [what as string, JSON.stringify(body), reason as RegExp]);
     for (const [what, body, reason] of cases) {
@@ -162,20 +163,21 @@ Deno.test("hostile review text: Slack formatting characters in a rule stay liter
   const repo = await makeRepo();
   try {
     const store = new ProposalStore({ policiesDir: repo.policies });
-    const path = "/repos/*/contents/_draft_/*`x";
+    // A backtick in a request path is matched as %60, so it goes in the binary.
+    const path = "/repos/*/contents/_draft_/*x";
     const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
       method: "POST",
-      body: JSON.stringify(oneRule("/usr/bin/curl", "slack", path)),
+      body: JSON.stringify(oneRule("/usr/bin/cu`rl", "slack", path)),
     });
     assert.equal(res.status, 202);
     const [id] = (await res.json()).accepted_chunk_ids as string[];
     const text = notificationMessage("proposal.created", (await store.get(id!))!, "http://x/").text;
-    // Before: "... /repos/*/contents/_draft_/*`x for ..." where Slack shows bold and italics
-    // and drops the wildcards.
+    // Before: "... /repos/*/contents/_draft_/*x for /usr/bin/cu`rl" where Slack shows bold and
+    // italics and drops the wildcards.
     assert.ok(
       text.endsWith(
         "(`team`, `sb-hostile`): `policy(team): allow PUT api.github.com:443 " +
-          "/repos/*/contents/_draft_/*&lt;U+0060&gt;x for /usr/bin/curl`",
+          "/repos/*/contents/_draft_/*x for /usr/bin/cu&lt;U+0060&gt;rl`",
       ),
       text,
     );

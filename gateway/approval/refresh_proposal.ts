@@ -90,9 +90,8 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
       throw new ProposalConflictError(`Cannot refresh proposal "${id}": the checks now refuse it`);
     }
     const existing = Object.keys(current.loaded.policy.network_policies);
-    const ruleKey = existing.includes(record.meta.ruleKey)
-      ? ruleKeyFor(record.meta.ruleKey, existing)
-      : record.meta.ruleKey;
+    // Kept unless the policy now holds it, or a key that reads as it (see ruleKeyFor).
+    const ruleKey = ruleKeyFor(record.meta.ruleKey, existing);
     const after = insertRuleText(current.text, ruleKey, check.rule, id);
     const meta = { ...record.meta, ruleKey, findings: check.findings, decision: undefined };
     const diff = buildFileDiff(record.meta.path, current.text, after);

@@ -22,6 +22,7 @@ import {
   l4OnHttpPortFinding,
 } from "./_breadth_findings.ts";
 import { visibleText } from "../repo/mod.ts";
+import { misreadFindings } from "./_misread_findings.ts";
 import { authorityFindings, type CeilingView } from "../authority/mod.ts";
 
 /** What the checks conclude about one proposed rule. */
@@ -132,21 +133,6 @@ function insertAfter(e: Endpoint, after: string, key: string, value: string): En
   return out as Endpoint;
 }
 
-// Hosts and request paths are ASCII by the schema; a binary path is any file name, so a
-// Cyrillic "с" or a trailing no-break space would make it read as another, trusted binary.
-function confusablePath(path: string): Finding | undefined {
-  if (/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(path)) return undefined;
-  const shown = path.replace(
-    /[^\x21-\x7e]/gu,
-    (ch) => `<U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}>`,
-  );
-  return refuse(
-    "confusable_binary",
-    `binary ${visibleText(shown, 300)} has a character outside printable ASCII or a space at ` +
-      "an end, so it can read as another binary: propose the ASCII path of the file",
-  );
-}
-
 /**
  * Run every check on a proposed rule against the current policy.
  *
@@ -195,8 +181,6 @@ export function checkProposedRule(
     findings.push(warn("any_binary", "rule lists no binaries: every process may use it"));
   }
   for (const b of rule.binaries ?? []) {
-    const odd = confusablePath(b.path);
-    if (odd) findings.push(odd);
     if (!b.path.startsWith("/")) {
       findings.push(refuse("schema", `binary ${visibleText(b.path, 200)} is not absolute`));
     } else {
@@ -204,6 +188,7 @@ export function checkProposedRule(
       if (broad) findings.push(broad);
     }
   }
+  findings.push(...misreadFindings(rule));
   if (policyCoversRule(current.compiled, rule)) {
     findings.push({
       code: "already_covered",

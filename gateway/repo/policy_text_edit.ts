@@ -27,13 +27,16 @@ const RESERVED = new Set(["true", "false", "null", "yes", "no", "on", "off", "y"
 
 /**
  * The key a new rule gets: the agent's name sanitised to `[a-z0-9_]`, then `_2`, `_3`, … if
- * that key exists, so a proposal never merges into an existing rule.
+ * that key exists, so a proposal never merges into an existing rule. An existing key counts in
+ * its folded form (lower case, `-` and `.` as `_`): a person's `GH-RO` or `gh.ro` keeps a new
+ * rule from being `gh_ro`, which a reviewer (or a log reader) would take for the same rule.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { ruleKeyFor } from "./policy_text_edit.ts";
  * assert.equal(ruleKeyFor("GH Contents-Write", ["gh_contents_write"]), "gh_contents_write_2");
+ * assert.equal(ruleKeyFor("gh_ro", ["GH-RO"]), "gh_ro_2");
  * ```
  */
 export function ruleKeyFor(name: string, existing: Iterable<string>): string {
@@ -41,11 +44,16 @@ export function ruleKeyFor(name: string, existing: Iterable<string>): string {
     .replace(/^_|_$/g, "").slice(0, 48);
   if (base === "") base = "rule";
   if (!/^[a-z]/.test(base) || RESERVED.has(base)) base = `rule_${base}`;
-  const taken = new Set(existing);
+  const taken = new Set([...existing].map(foldedKey));
   if (!taken.has(base)) return base;
   for (let n = 2;; n++) {
     if (!taken.has(`${base}_${n}`)) return `${base}_${n}`;
   }
+}
+
+/** A rule key as it reads at a glance: lower case, with `-` and `.` as `_`. */
+function foldedKey(key: string): string {
+  return key.toLowerCase().replace(/[-.]/g, "_");
 }
 
 /** The comment line above a rule added by a proposal; it marks the proposal as applied. */

@@ -9,7 +9,17 @@ import { compilePathGlob, compileStringGlob, type GlobMatcher } from "./glob.ts"
 import type { CompiledQuery } from "./compiled_policy.ts";
 import type { QueryMatcherSpec } from "./types.ts";
 
-/** The globs of a matcher spec, whatever its spelling. */
+/**
+ * The globs of a query matcher spec, whatever its spelling.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { matcherGlobs } from "./_query.ts";
+ * assert.deepEqual(matcherGlobs({ any: ["a*", "b"] }), ["a*", "b"]);
+ * assert.deepEqual(matcherGlobs("main"), ["main"]);
+ * ```
+ */
 export function matcherGlobs(spec: QueryMatcherSpec): string[] {
   if (typeof spec === "string") return [spec];
   if ("glob" in spec) return [spec.glob];

@@ -97,3 +97,4 @@ export {
 } from "./rule_leases.ts";
 export type { RuleLease, RuleScope } from "./rule_leases.ts";
 export { canonicalizePattern } from "./canonicalize_path.ts";
+export { matcherGlobs } from "./_query.ts";

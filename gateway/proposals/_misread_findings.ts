@@ -1,0 +1,113 @@
+/**
+ * The proposal checks on strings a reviewer could read as something they are not: a binary
+ * path, a rule name or a query matcher with a look-alike character (a Cyrillic "о" in `gh-ro`,
+ * a full-width letter, a space at an end), and a request path not written the way requests are
+ * matched (`/%61dmin` grants `/admin`; a deny on `/a/%2e%2e/b` never fires). Agent proposals
+ * only: a person's policy file may hold any of these.
+ *
+ * @module
+ */
+
+import {
+  canonicalizePath,
+  type Endpoint,
+  type L7Match,
+  matcherGlobs,
+  type NetworkRule,
+} from "../../proxy/policy/mod.ts";
+import type { Finding } from "../../proxy/policy_local/mod.ts";
+import { visibleText } from "../repo/mod.ts";
+
+/** Printable ASCII, with no space at either end. */
+const PLAIN = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+function refuse(code: string, message: string): Finding {
+  return { code, severity: "refuse", message };
+}
+
+/** `text` with every character outside printable ASCII written as `<U+XXXX>`. */
+function codePoints(text: string, max: number): string {
+  const shown = text.replace(
+    /[^\x21-\x7e]/gu,
+    (ch) => `<U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}>`,
+  );
+  return visibleText(shown, max);
+}
+
+/** A refusal `code` when `text` is not printable ASCII without a space at an end. */
+function confusable(code: string, what: string, text: string, fix: string): Finding | undefined {
+  if (PLAIN.test(text)) return undefined;
+  return refuse(
+    code,
+    `${what} ${codePoints(text, 300)} has a character outside printable ASCII or a space at ` +
+      `an end, so it can read as another ${what.split(" ").at(-1)}: ${fix}`,
+  );
+}
+
+/** A refusal when path pattern `p` is not in the form requests are matched in. */
+function nonCanonicalPath(at: string, p: string, e: Endpoint): Finding | undefined {
+  if (!p.startsWith("/")) return undefined;
+  const canonical = canonicalizePath(p, { allowEncodedSlash: e.allow_encoded_slash === true });
+  if (canonical.ok && canonical.path === p) return undefined;
+  const fix = canonical.ok
+    ? `write it as requests are matched: "${canonical.path}"`
+    : canonical.reason;
+  return refuse(
+    "non_canonical_path",
+    `${at}: path "${visibleText(p, 300)}" is not what it matches (escapes, dot-segments, empty ` +
+      `segments and ;params are resolved before matching): ${fix}`,
+  );
+}
+
+/** The L7 matchers of an endpoint: allows, then denies (GraphQL ones have no path). */
+function restMatchers(e: Endpoint): [string, L7Match][] {
+  const allows = (e.rules ?? []).map((r, i): [string, unknown] => [`rules[${i}].allow`, r.allow]);
+  const denies = (e.deny_rules ?? []).map((d, i): [string, unknown] => [`deny_rules[${i}]`, d]);
+  return [...allows, ...denies].filter((m): m is [string, L7Match] =>
+    typeof (m[1] as Partial<L7Match>).path === "string"
+  );
+}
+
+function endpointFindings(e: Endpoint, at: string): (Finding | undefined)[] {
+  const out = e.path === undefined ? [] : [nonCanonicalPath(at, e.path, e)];
+  for (const [where, m] of restMatchers(e)) {
+    out.push(nonCanonicalPath(`${at}.${where}`, m.path, e));
+    for (const [key, spec] of Object.entries(m.query ?? {})) {
+      const fix = "propose ASCII query matchers (a person may write others in the policy file)";
+      for (const text of [key, ...matcherGlobs(spec)]) {
+        out.push(confusable("confusable_query", `${at}.${where} query`, text, fix));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Refusals for every string of a proposed rule that can read as something it is not: binary
+ * paths (`confusable_binary`), the rule's name (`confusable_name`), query keys and globs
+ * (`confusable_query`), and request paths not in canonical form (`non_canonical_path`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { misreadFindings } from "./_misread_findings.ts";
+ * const rule = {
+ *   name: "gh-r\u043e",
+ *   endpoints: [{ host: "a.example.com", port: 443, protocol: "rest" as const,
+ *     rules: [{ allow: { method: "GET", path: "/%61dmin" } }] }],
+ *   binaries: [{ path: "/usr/bin/curl" }],
+ * };
+ * assert.deepEqual(misreadFindings(rule).map((f) => f.code), ["confusable_name", "non_canonical_path"]);
+ * ```
+ */
+export function misreadFindings(rule: NetworkRule): Finding[] {
+  // An empty name is what a protobuf client sends for "no name": nothing to misread.
+  const name = rule.name === undefined || rule.name === ""
+    ? undefined
+    : confusable("confusable_name", "rule name", rule.name, "name the rule in ASCII");
+  const binaries = (rule.binaries ?? []).map((b) =>
+    confusable("confusable_binary", "binary", b.path, "propose the ASCII path of the file")
+  );
+  const endpoints = rule.endpoints.flatMap((e, i) => endpointFindings(e, `endpoints[${i}]`));
+  return [name, ...binaries, ...endpoints].filter((f): f is Finding => f !== undefined);
+}

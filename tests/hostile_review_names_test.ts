@@ -1,0 +1,130 @@
+/**
+ * A hostile agent against the names and patterns a reviewer reads in a proposal: a rule name,
+ * a query matcher or a request path that reads as another is refused at submit, and a new
+ * rule's key never reads as an existing one.
+ */
+import assert from "node:assert/strict";
+import { ProposalStore } from "../gateway/mod.ts";
+import { makeRepo } from "./gateway_fixtures.ts";
+import { policyLocal } from "./hostile_fixtures.ts";
+
+/** A proposal body for one L7 rule on api.github.com: `endpoint` over PUT of one file. */
+function l7Rule(endpoint: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const rule = {
+    endpoints: [{
+      host: "api.github.com",
+      port: 443,
+      protocol: "rest",
+      rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/x.md" } }],
+      ...endpoint,
+    }],
+    binaries: [{ path: "/usr/bin/curl" }],
+    ...extra,
+  };
+  return { intent_summary: "x", operations: [{ addRule: { ruleName: "docs", rule } }] };
+}
+
+Deno.test("hostile review text: a rule name, query matcher or request path that reads as another is refused", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const app = policyLocal(store);
+    const put = (path: string, query?: unknown) => ({
+      rules: [{ allow: query ? { method: "PUT", path, query } : { method: "PUT", path } }],
+    });
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      // The existing rule is named "gh-ro": a Cyrillic o made the new one read as it.
+      [
+        "a name with a Cyrillic o",
+        l7Rule({}, { name: "gh-r\u043e" }),
+        /confusable_name.*<U\+043E>/,
+      ],
+      ["a full-width name", l7Rule({}, { name: "\uff47h-ro" }), /confusable_name/],
+      [
+        "a query value with a Cyrillic a",
+        l7Rule(put("/x", { ref: "m\u0430in" })),
+        /confusable_query/,
+      ],
+      [
+        "a query key with a Cyrillic a",
+        l7Rule(put("/x", { "\u0430ccess": "1" })),
+        /confusable_query/,
+      ],
+      ["a query key ending in a space", l7Rule(put("/x", { "ref ": "main" })), /confusable_query/],
+      [
+        "a deny whose query never fires",
+        l7Rule({
+          deny_rules: [{ method: "PUT", path: "/**", query: { ref: { any: ["m\u0430in"] } } }],
+        }),
+        /confusable_query/,
+      ],
+      // Read as /repos/o/r/contents/..., matched as /admin/x.
+      ["an escaped letter", l7Rule(put("/%61dmin/x")), /non_canonical_path: .*"\/admin\/x"/],
+      // A deny rule with a dot-segment never matches a canonical request path.
+      [
+        "a deny behind dot-segments",
+        l7Rule({ deny_rules: [{ method: "*", path: "/repos/o/r/contents/%2e%2e/secret/**" }] }),
+        /non_canonical_path: .*"\/repos\/o\/r\/secret\/\*\*"/,
+      ],
+      ["a raw dot-segment", l7Rule(put("/repos/o/r/./contents/x.md")), /non_canonical_path/],
+      ["an empty segment", l7Rule(put("/repos/o/r/contents//x.md")), /non_canonical_path/],
+      ["a ;param", l7Rule(put("/repos/o/r/contents;x/x.md")), /non_canonical_path/],
+      ["an endpoint path", l7Rule({ path: "/repos/%2E%2E/**" }), /non_canonical_path/],
+    ];
+    for (const [what, body, reason] of cases) {
+      const res = await app.request("http://policy.local/v1/proposals", {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+      const answer = await res.json();
+      assert.equal(answer.accepted_chunks, 0, `${what}: ${JSON.stringify(answer)}`);
+      assert.match(answer.rejection_reasons.join("\n"), reason, what);
+    }
+    assert.deepEqual(await store.list({ status: "pending" }), []);
+    // Printable ASCII and canonical paths still pass: a space inside a query value, "~" and "@".
+    const fine = l7Rule(put("/users/@me/~x/*", { q: "a b*" }), { name: "docs writer" });
+    const res = await app.request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify(fine),
+    });
+    assert.equal((await res.json()).accepted_chunks, 1);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("hostile review text: a new rule's key never reads as an existing one (case, '-' or '.')", async () => {
+  // A person's keys may use capitals, "-" and "."; an agent's are sanitised to [a-z0-9_].
+  const policy = `version: 1
+network_policies:
+  GH-Docs:
+    endpoints:
+      - { host: api.github.com, port: 443, protocol: rest, access: read-only }
+    binaries:
+      - path: /usr/bin/curl
+  notes.api:
+    endpoints:
+      - { host: notes.example.com, port: 443, protocol: rest, access: read-only }
+`;
+  const repo = await makeRepo({ policy });
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const app = policyLocal(store);
+    const keys: string[] = [];
+    for (const ruleName of ["gh_docs", "Notes_API"]) {
+      // A rule of its own each: the same rule twice would be one proposal.
+      const body = l7Rule({ rules: [{ allow: { method: "PUT", path: `/${ruleName}` } }] });
+      body.operations[0]!.addRule.ruleName = ruleName;
+      const res = await app.request("http://policy.local/v1/proposals", {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+      const [id] = (await res.json()).accepted_chunk_ids as string[];
+      keys.push((await store.get(id!))!.meta.ruleKey);
+    }
+    // Before: "gh_docs" beside "GH-Docs", and "notes_api" beside "notes.api".
+    assert.deepEqual(keys, ["gh_docs_2", "notes_api_2"]);
+  } finally {
+    await repo.cleanup();
+  }
+});
