@@ -4,9 +4,10 @@
  * rule's key never reads as an existing one.
  */
 import assert from "node:assert/strict";
-import { ProposalStore } from "../gateway/mod.ts";
+import { notificationMessage, ProposalStore } from "../gateway/mod.ts";
 import { makeRepo } from "./gateway_fixtures.ts";
 import { policyLocal } from "./hostile_fixtures.ts";
+import { runCliIn } from "./support/mod.ts";
 
 /** A proposal body for one L7 rule on api.github.com: `endpoint` over PUT of one file. */
 function l7Rule(endpoint: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -124,6 +125,31 @@ network_policies:
     }
     // Before: "gh_docs" beside "GH-Docs", and "notes_api" beside "notes.api".
     assert.deepEqual(keys, ["gh_docs_2", "notes_api_2"]);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("hostile review text: a deny's query shows in the one-line endpoint of show and the notification", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const body = l7Rule({
+      rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/**" } }],
+      deny_rules: [{ method: "PUT", path: "/repos/o/r/contents/**", query: { ref: "main" } }],
+    });
+    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
+    const [id] = (await res.json()).accepted_chunk_ids as string[];
+    // Before: "deny PUT /repos/o/r/contents/**", a deny of every PUT where it fires only on main.
+    const line = "api.github.com:443 [L7 rest, allow PUT /repos/o/r/contents/**, " +
+      "deny PUT /repos/o/r/contents/**; query ref=main]";
+    const shown = await runCliIn(["proposals", "show", id!], repo.root);
+    assert.ok(shown.out.includes(`Endpoints:  ${line}`), shown.out);
+    const note = notificationMessage("proposal.created", (await store.get(id!))!, "http://x/");
+    assert.deepEqual(note.endpoints, [line]);
   } finally {
     await repo.cleanup();
   }

@@ -11,7 +11,8 @@ import type { Endpoint, GraphqlMatch, L7Match, NetworkRule } from "./types.ts";
 
 /**
  * Render `host:port [tags]`: the layer (`L4`, or `L7 rest`), then `access=<preset>`, then
- * `allow METHOD path` per rule, then `deny METHOD path` per deny rule, joined with `", "`.
+ * `allow METHOD path` per rule, then `deny METHOD path` per deny rule, joined with `", "`; a
+ * matcher's query follows as in OpenShell's draft review (`GET /x; query ref=main`).
  * One port renders exactly as OpenShell; several render comma-joined (`host:443,8443`),
  * where OpenShell would show only the first. A host-less endpoint renders its host as `*`.
  *
@@ -69,10 +70,25 @@ export function formatEndpoints(eps: Endpoint[]): string {
   return eps.map(formatEndpoint).join(", ");
 }
 
-/** `GET /x` for a REST matcher, `mutation Issue* {createIssue}` for a GraphQL one. */
+/**
+ * `GET /x` for a REST matcher (`GET /x; query ref=main, tag in [v1,v2]` with query matchers,
+ * as OpenShell's draft review shows them: without them a deny reads broader than it is),
+ * `mutation Issue* {createIssue}` for a GraphQL one.
+ */
 function matcherText(m: L7Match | GraphqlMatch): string {
-  if (!isGraphqlMatch(m)) return `${m.method || "*"} ${m.path || "*"}`;
+  if (!isGraphqlMatch(m)) return `${m.method || "*"} ${m.path || "*"}${queryText(m.query)}`;
   const name = m.operation_name ? ` ${m.operation_name}` : "";
   const fields = m.fields?.length ? ` {${m.fields.join(" ")}}` : "";
   return `${m.operation_type}${name}${fields}`;
+}
+
+function queryText(query: L7Match["query"]): string {
+  const keys = Object.keys(query ?? {}).sort();
+  if (keys.length === 0) return "";
+  const shown = keys.map((key) => {
+    const spec = query![key]!;
+    if (typeof spec === "object" && "any" in spec) return `${key} in [${spec.any.join(",")}]`;
+    return `${key}=${typeof spec === "string" ? spec : spec.glob}`;
+  });
+  return `; query ${shown.join(", ")}`;
 }

@@ -47,3 +47,20 @@ Deno.test("formatEndpoints() joins with a comma", () => {
   );
   assert.equal(formatEndpoints([]), "");
 });
+
+Deno.test("formatEndpoint() shows query matchers as OpenShell's draft review does", () => {
+  // Before, "deny PUT /x" read as a deny of every PUT /x where it fires only for ref=main.
+  const ep: Endpoint = {
+    host: "a.example",
+    port: 443,
+    protocol: "rest",
+    rules: [{
+      allow: { method: "GET", path: "/x", query: { tag: { any: ["v1", "v2"] }, q: "a*" } },
+    }],
+    deny_rules: [{ method: "PUT", path: "/x", query: { ref: { glob: "main" } } }],
+  };
+  assert.equal(
+    formatEndpoint(ep),
+    "a.example:443 [L7 rest, allow GET /x; query q=a*, tag in [v1,v2], deny PUT /x; query ref=main]",
+  );
+});
