@@ -20,8 +20,6 @@ import {
   type LoadedPolicy,
   loadPolicyFile,
   PolicyValidationError,
-  restAllows,
-  restDenies,
 } from "../proxy/policy/mod.ts";
 
 /** The gateway's default ceiling: `ceiling.yaml` in the policies directory (`./policies`). */
@@ -180,11 +178,7 @@ function endpointExtras(ep: Endpoint): string {
     );
   }
   if (ep.access === "allow") out.push(`access "allow" grants nothing`);
-  if (ep.path !== undefined) out.push(`only requests under path ${ep.path}`);
   if (ep.allowed_ips?.length) out.push(`allowed_ips: ${ep.allowed_ips.join(", ")}`);
   if (ep.allow_encoded_slash) out.push("encoded slashes allowed");
-  const queries = [...restAllows(ep), ...restDenies(ep)]
-    .filter((m) => m.query !== undefined).length;
-  if (queries > 0) out.push(`${queries} matcher(s) with query conditions`);
   return out.join("; ");
 }

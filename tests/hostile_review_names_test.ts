@@ -130,7 +130,7 @@ network_policies:
   }
 });
 
-Deno.test("hostile review text: a deny's query shows in the one-line endpoint of show and the notification", async () => {
+Deno.test("hostile review text: a deny's query and its endpoint's path show in the one-line endpoint of show and the notification", async () => {
   const repo = await makeRepo();
   try {
     const store = new ProposalStore({ policiesDir: repo.policies });
@@ -150,6 +150,18 @@ Deno.test("hostile review text: a deny's query shows in the one-line endpoint of
     assert.ok(shown.out.includes(`Endpoints:  ${line}`), shown.out);
     const note = notificationMessage("proposal.created", (await store.get(id!))!, "http://x/");
     assert.deepEqual(note.endpoints, [line]);
+    // An endpoint's path scopes its deny: "deny * /**" alone read as a deny of everything.
+    const scoped = l7Rule({
+      path: "/repos/o/r/contents/**",
+      deny_rules: [{ method: "*", path: "/**" }],
+    });
+    const second = await policyLocal(store).request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify(scoped),
+    });
+    const [other] = (await second.json()).accepted_chunk_ids as string[];
+    const listed = await runCliIn(["proposals", "show", other!], repo.root);
+    assert.match(listed.out, /\[L7 rest, path=\/repos\/o\/r\/contents\/\*\*, allow PUT /);
   } finally {
     await repo.cleanup();
   }

@@ -66,6 +66,13 @@ export function endpointBreadthFindings(e: Endpoint, at: string): Finding[] {
   }
   if (e.tls === "skip") out.push(warn("tls_skip", `${at} skips TLS inspection on ${host}`));
   if (e.enforcement === "audit") out.push(warn("audit_mode", `${at} is audit-only`));
+  if (e.allow_encoded_slash) {
+    out.push(warn(
+      "encoded_slash",
+      `${at} keeps %2F in paths on ${host}: "*" then matches "a%2Fb", which an origin that ` +
+        `decodes first reads as "a/b"`,
+    ));
+  }
   return out;
 }
 

@@ -36,6 +36,8 @@ Deno.test("endpointBreadthFindings() flags broad methods, paths and presets, not
       { host: "a.example", port: 443, protocol: "rest", access: "read-only" },
       [],
     ],
+    // "*" then matches "a%2Fb", which an origin that decodes first reads as "a/b".
+    ["encoded slashes", { ...rest("PUT", "/x/*"), allow_encoded_slash: true }, ["encoded_slash"]],
   ];
   for (const [name, endpoint, codes] of cases) {
     const found = endpointBreadthFindings(endpoint, "endpoints[0]");

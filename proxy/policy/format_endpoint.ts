@@ -10,7 +10,8 @@ import { isGraphqlMatch } from "./l7_rules.ts";
 import type { Endpoint, GraphqlMatch, L7Match, NetworkRule } from "./types.ts";
 
 /**
- * Render `host:port [tags]`: the layer (`L4`, or `L7 rest`), then `access=<preset>`, then
+ * Render `host:port [tags]`: the layer (`L4`, or `L7 rest`), then `access=<preset>` and
+ * `path=<glob>` (Tollgate's, for an endpoint with a `path`), then
  * `allow METHOD path` per rule, then `deny METHOD path` per deny rule, joined with `", "`; a
  * matcher's query follows as in OpenShell's draft review (`GET /x; query ref=main`).
  * One port renders exactly as OpenShell; several render comma-joined (`host:443,8443`),
@@ -33,6 +34,9 @@ export function formatEndpoint(ep: Endpoint): string {
       : ep.protocol,
   ];
   if (ep.access) tags.push(`access=${ep.access}`);
+  // The endpoint's path scopes its allows and its denies: without it "deny * /**" reads as a
+  // deny of every request on the host.
+  if (ep.path !== undefined) tags.push(`path=${ep.path}`);
   for (const r of ep.rules ?? []) tags.push(`allow ${matcherText(r.allow)}`);
   for (const d of ep.deny_rules ?? []) tags.push(`deny ${matcherText(d)}`);
   return `${ep.host ?? "*"}:${endpointPorts(ep).join(",")} [${tags.join(", ")}]`;

@@ -64,3 +64,19 @@ Deno.test("formatEndpoint() shows query matchers as OpenShell's draft review doe
     "a.example:443 [L7 rest, allow GET /x; query q=a*, tag in [v1,v2], deny PUT /x; query ref=main]",
   );
 });
+
+Deno.test("formatEndpoint() shows an endpoint's path, which scopes its allows and denies", () => {
+  // Before, "deny * /**" read as a deny of every request, where it judges only /a/**.
+  const ep: Endpoint = {
+    host: "a.example",
+    port: 443,
+    protocol: "rest",
+    path: "/a/**",
+    rules: [{ allow: { method: "GET", path: "/a/x" } }],
+    deny_rules: [{ method: "*", path: "/**" }],
+  };
+  assert.equal(
+    formatEndpoint(ep),
+    "a.example:443 [L7 rest, path=/a/**, allow GET /a/x, deny * /**]",
+  );
+});
