@@ -33,6 +33,11 @@ Deno.test("hostile review text: a rule name, query matcher or request path that 
     const put = (path: string, query?: unknown) => ({
       rules: [{ allow: query ? { method: "PUT", path, query } : { method: "PUT", path } }],
     });
+    const graphql = {
+      protocol: "graphql",
+      path: "/graphql",
+      rules: [{ allow: { operation_type: "query", operation_name: "GetViewer" } }],
+    };
     const cases: [string, Record<string, unknown>, RegExp][] = [
       // The existing rule is named "gh-ro": a Cyrillic o made the new one read as it.
       [
@@ -71,6 +76,36 @@ Deno.test("hostile review text: a rule name, query matcher or request path that 
       ["an empty segment", l7Rule(put("/repos/o/r/contents//x.md")), /non_canonical_path/],
       ["a ;param", l7Rule(put("/repos/o/r/contents;x/x.md")), /non_canonical_path/],
       ["an endpoint path", l7Rule({ path: "/repos/%2E%2E/**" }), /non_canonical_path/],
+      // GraphQL names are ASCII: a deny on "D<U+0435>lete*" never fires for DeleteRepo.
+      [
+        "a GraphQL deny with a Cyrillic e",
+        l7Rule({
+          ...graphql,
+          deny_rules: [{ operation_type: "mutation", operation_name: "D\u0435lete*" }],
+        }),
+        /confusable_graphql/,
+      ],
+      [
+        "a GraphQL field with a Cyrillic e",
+        l7Rule({
+          ...graphql,
+          rules: [{ allow: { operation_type: "query", fields: ["vi\u0435wer"] } }],
+        }),
+        /confusable_graphql/,
+      ],
+      // What a hash or saved-query id runs is the agent's word: "query GetViewer" may be a vendor's
+      // saved mutation.
+      [
+        "a persisted-query registry",
+        l7Rule({
+          ...graphql,
+          persisted_queries: "allow_registered",
+          graphql_persisted_queries: {
+            "doc-4711": { operation_type: "query", operation_name: "GetViewer" },
+          },
+        }),
+        /persisted_query_registry/,
+      ],
     ];
     for (const [what, body, reason] of cases) {
       const res = await app.request("http://policy.local/v1/proposals", {
@@ -162,6 +197,36 @@ Deno.test("hostile review text: a deny's query and its endpoint's path show in t
     const [other] = (await second.json()).accepted_chunk_ids as string[];
     const listed = await runCliIn(["proposals", "show", other!], repo.root);
     assert.match(listed.out, /\[L7 rest, path=\/repos\/o\/r\/contents\/\*\*, allow PUT /);
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("hostile review text: the summary leads with a GraphQL mutation behind a REST read, and names it", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const body = l7Rule({ rules: [{ allow: { method: "GET", path: "/repos/o/r/readme" } }] });
+    body.operations[0]!.addRule.rule.endpoints.push({
+      host: "api.github.com",
+      port: 443,
+      protocol: "graphql",
+      path: "/graphql",
+      rules: [{ allow: { operation_type: "mutation", operation_name: "*" } }],
+    } as never);
+    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
+    const [id] = (await res.json()).accepted_chunk_ids as string[];
+    // Before: "allow GET api.github.com:443 /repos/o/r/readme (+1 endpoint)", the mutation hidden.
+    assert.equal(
+      (await store.get(id!))!.meta.summary,
+      "policy(team): allow mutation * api.github.com:443 /graphql (+1 endpoint) for /usr/bin/curl",
+    );
+    // A GraphQL endpoint is L7: before, it was called "an L4 grant" (use_l7_not_l4).
+    const codes = (await store.get(id!))!.meta.findings.map((f) => f.code);
+    assert.ok(!codes.includes("use_l7_not_l4"), codes.join());
   } finally {
     await repo.cleanup();
   }

@@ -1,9 +1,10 @@
 /**
  * The proposal checks on strings a reviewer could read as something they are not: a binary
  * path, a rule name or a query matcher with a look-alike character (a Cyrillic "о" in `gh-ro`,
- * a full-width letter, a space at an end), and a request path not written the way requests are
- * matched (`/%61dmin` grants `/admin`; a deny on `/a/%2e%2e/b` never fires). Agent proposals
- * only: a person's policy file may hold any of these.
+ * a full-width letter, a space at an end), a request path not written the way requests are
+ * matched (`/%61dmin` grants `/admin`; a deny on `/a/%2e%2e/b` never fires), and a GraphQL
+ * persisted-query registry (its entries say what a hash runs, which nobody can check). Agent
+ * proposals only: a person's policy file may hold any of these.
  *
  * @module
  */
@@ -11,6 +12,7 @@
 import {
   canonicalizePath,
   type Endpoint,
+  isGraphqlMatch,
   type L7Match,
   matcherGlobs,
   type NetworkRule,
@@ -68,8 +70,32 @@ function restMatchers(e: Endpoint): [string, L7Match][] {
   );
 }
 
+/** GraphQL names are ASCII by the spec: a look-alike in a glob only makes it never match. */
+function graphqlFindings(e: Endpoint, at: string): (Finding | undefined)[] {
+  const matchers = [...(e.rules ?? []).map((r) => r.allow), ...(e.deny_rules ?? [])]
+    .filter(isGraphqlMatch);
+  const fix = "propose the ASCII names of the operation and its fields";
+  const out = matchers.flatMap((m) =>
+    [m.operation_name || "*", ...(m.fields ?? []).filter((f) => f !== "")].map((text) =>
+      confusable("confusable_graphql", `${at} GraphQL name`, text, fix)
+    )
+  );
+  // The proxy runs a hash-only request as its registry entry says; neither it nor a reviewer
+  // can check what the hash or saved-query id really runs (a vendor's saved mutation, say).
+  if (Object.keys(e.graphql_persisted_queries ?? {}).length > 0) {
+    out.push(refuse(
+      "persisted_query_registry",
+      `${at} lists graphql_persisted_queries: what a hash or saved-query id runs is the ` +
+        "proposal's word, which no reviewer can check; propose the operations themselves (a " +
+        "person may add a registry to the policy file)",
+    ));
+  }
+  return out;
+}
+
 function endpointFindings(e: Endpoint, at: string): (Finding | undefined)[] {
   const out = e.path === undefined ? [] : [nonCanonicalPath(at, e.path, e)];
+  out.push(...graphqlFindings(e, at));
   for (const [where, m] of restMatchers(e)) {
     out.push(nonCanonicalPath(`${at}.${where}`, m.path, e));
     for (const [key, spec] of Object.entries(m.query ?? {})) {
@@ -85,7 +111,9 @@ function endpointFindings(e: Endpoint, at: string): (Finding | undefined)[] {
 /**
  * Refusals for every string of a proposed rule that can read as something it is not: binary
  * paths (`confusable_binary`), the rule's name (`confusable_name`), query keys and globs
- * (`confusable_query`), and request paths not in canonical form (`non_canonical_path`).
+ * (`confusable_query`), GraphQL operation names and fields (`confusable_graphql`), request
+ * paths not in canonical form (`non_canonical_path`), and a persisted-query registry
+ * (`persisted_query_registry`: what a hash runs is the proposal's word).
  *
  * @example
  * ```ts

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { type Endpoint, type NetworkRule, restAllows } from "../../proxy/policy/mod.ts";
+import {
+  type Endpoint,
+  type GraphqlMatch,
+  isGraphqlMatch,
+  type NetworkRule,
+  restAllows,
+} from "../../proxy/policy/mod.ts";
 import { visibleText } from "../repo/mod.ts";
 
 type Allow = ReturnType<typeof restAllows>[number];
@@ -31,13 +37,25 @@ function allowRank(a: Allow): number {
   return methodRank(a.method) + pathRank(a.path) + (a.query === undefined ? 0.05 : 0);
 }
 
+function graphqlAllows(e: Endpoint): GraphqlMatch[] {
+  return (e.rules ?? []).map((r) => r.allow).filter(isGraphqlMatch);
+}
+
+// As a method: any operation type, then mutations (writes), then queries and subscriptions.
+function operationRank(m: GraphqlMatch): number {
+  const type = m.operation_type.toLowerCase();
+  const base = type === "*" ? 4 : type === "mutation" ? 2 : 1;
+  return base + ((m.operation_name ?? "*").includes("*") ? 0.1 : 0) + (m.fields ? 0 : 0.05);
+}
+
 function endpointRank(e: Endpoint): number {
   // L4 and audit endpoints let every request through: the strongest a rule can add.
   if (e.protocol === undefined || e.protocol === "tcp" || e.enforcement === "audit") return 5;
-  if (e.protocol !== "rest") return 1;
   if (e.access === "full") return 4.3;
   if (e.access === "read-write") return 2.3;
   if (e.access) return 1.3;
+  // A GraphQL mutation ranks as a write: never hidden behind a REST read.
+  if (e.protocol === "graphql") return Math.max(0, ...graphqlAllows(e).map(operationRank));
   return Math.max(0, ...restAllows(e).map(allowRank));
 }
 
@@ -53,12 +71,23 @@ function portText(e: Endpoint): string {
 
 function grantText(e: Endpoint): string {
   const target = `${e.host}:${portText(e)}`;
-  if (e.protocol !== "rest") return target;
+  if (e.protocol === "graphql" && !e.access) return graphqlText(e, target);
+  if (e.protocol !== "rest" && e.protocol !== "graphql") return target;
   if (e.access) return `${e.access} ${target}`;
   const allows = strongestFirst(restAllows(e), allowRank);
   const first = allows[0];
   const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
   return first ? `${first.method} ${target} ${first.path}${more}` : target;
+}
+
+/** `mutation CreateIssue api.github.com:443 /graphql (+1 more)`: the strongest operation. */
+function graphqlText(e: Endpoint, target: string): string {
+  const allows = strongestFirst(graphqlAllows(e), operationRank);
+  const first = allows[0];
+  if (!first) return target;
+  const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
+  const path = e.path === undefined ? "" : ` ${e.path}`;
+  return `${first.operation_type} ${first.operation_name ?? "*"} ${target}${path}${more}`;
 }
 
 /**
