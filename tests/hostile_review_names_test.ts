@@ -160,6 +160,29 @@ network_policies:
     }
     // Before: "gh_docs" beside "GH-Docs", and "notes_api" beside "notes.api".
     assert.deepEqual(keys, ["gh_docs_2", "notes_api_2"]);
+    // A key that came to read as one added since the review is refused at approval, as the same
+    // key is (refresh proposes it under a new key).
+    const later = l7Rule({ rules: [{ allow: { method: "PUT", path: "/later" } }] });
+    later.operations[0]!.addRule.ruleName = "wiki";
+    const res = await app.request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify(later),
+    });
+    const [id] = (await res.json()).accepted_chunk_ids as string[];
+    const text = await Deno.readTextFile(`${repo.policies}/team.yaml`);
+    await Deno.writeTextFile(
+      `${repo.policies}/team.yaml`,
+      text.replace(
+        "network_policies:\n",
+        "network_policies:\n  Wiki:\n    endpoints:\n" +
+          "      - { host: wiki.example.com, port: 443 }\n",
+      ),
+    );
+    // Before: approved as "wiki" beside the person's "Wiki".
+    await assert.rejects(
+      store.approve(id!, { approvedBy: "test" }),
+      /already has a rule "Wiki", which reads as "wiki"/,
+    );
   } finally {
     await repo.cleanup();
   }

@@ -10,7 +10,7 @@
 import { type LoadedPolicy, loadPolicyText } from "../../proxy/policy/mod.ts";
 import { conflict, validateStep } from "./_approve_checks.ts";
 import { type PolicyFile, readPolicyFile } from "../repo/mod.ts";
-import { reinsertRuleLines, setRevisionText } from "../repo/mod.ts";
+import { reinsertRuleLines, setRevisionText, similarRuleKey } from "../repo/mod.ts";
 import type { ProposalRecord } from "../proposals/mod.ts";
 import { readSeal, reviewToken, sealProblem } from "../proposals/mod.ts";
 import { addedLines, applyFileDiff } from "../proposals/mod.ts";
@@ -40,10 +40,14 @@ export interface Bumped {
 export function applyStep(
   { record, current }: { record: ProposalRecord; current: PolicyFile },
 ): Applied {
-  if (record.meta.ruleKey in current.loaded.policy.network_policies) {
+  // A key that reads as one added since the review would be taken for it (see ruleKeyFor).
+  const key = record.meta.ruleKey;
+  const taken = similarRuleKey(key, Object.keys(current.loaded.policy.network_policies));
+  if (taken !== undefined) {
+    const as = taken === key ? "" : `, which reads as "${key}"`;
     throw conflict(
       record.id,
-      `policy "${record.meta.policy}" already has a rule "${record.meta.ruleKey}"; run ` +
+      `policy "${record.meta.policy}" already has a rule "${taken}"${as}; run ` +
         `"tollgate proposals refresh ${record.id}" to propose it under a new name`,
     );
   }

@@ -16,6 +16,7 @@ import {
   YAMLMap,
 } from "yaml";
 import { quickPlace, quickRevisionText } from "./_quick_text_edit.ts";
+import { foldRuleKey } from "./similar_rule_key.ts";
 import {
   findRevisionComments,
   type NetworkRule,
@@ -44,16 +45,11 @@ export function ruleKeyFor(name: string, existing: Iterable<string>): string {
     .replace(/^_|_$/g, "").slice(0, 48);
   if (base === "") base = "rule";
   if (!/^[a-z]/.test(base) || RESERVED.has(base)) base = `rule_${base}`;
-  const taken = new Set([...existing].map(foldedKey));
+  const taken = new Set([...existing].map(foldRuleKey));
   if (!taken.has(base)) return base;
   for (let n = 2;; n++) {
     if (!taken.has(`${base}_${n}`)) return `${base}_${n}`;
   }
-}
-
-/** A rule key as it reads at a glance: lower case, with `-` and `.` as `_`. */
-function foldedKey(key: string): string {
-  return key.toLowerCase().replace(/[-.]/g, "_");
 }
 
 /** The comment line above a rule added by a proposal; it marks the proposal as applied. */
