@@ -254,3 +254,31 @@ Deno.test("hostile review text: the summary leads with a GraphQL mutation behind
     await repo.cleanup();
   }
 });
+
+Deno.test("hostile review text: a proposed rule named as a rule on the same host is flagged in the checks", async () => {
+  // TEAM_POLICY's rule gh_ro (named gh-ro) grants api.github.com:443; the new rule is separate.
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const app = policyLocal(store);
+    const codes: string[][] = [];
+    for (const name of ["gh-ro", "GH RO", "docs writer"]) {
+      const put = { rules: [{ allow: { method: "PUT", path: `/${codes.length}` } }] };
+      const res = await app.request("http://policy.local/v1/proposals", {
+        method: "POST",
+        body: JSON.stringify(l7Rule(put, { name })),
+      });
+      const [id] = (await res.json()).accepted_chunk_ids as string[];
+      const record = (await store.get(id!))!;
+      codes.push(record.meta.findings.filter((f) => f.code === "name_taken").map((f) => f.code));
+      if (codes.length === 1) {
+        const shown = await runCliIn(["proposals", "show", id!], repo.root);
+        assert.match(shown.out, /info name_taken: rule name "gh-ro" is the name of rule gh_ro/);
+      }
+    }
+    // Before: no finding, so "name: gh-ro" under the new key gh_ro_2 read as the reviewed gh_ro.
+    assert.deepEqual(codes, [["name_taken"], ["name_taken"], []]);
+  } finally {
+    await repo.cleanup();
+  }
+});

@@ -139,3 +139,43 @@ export function misreadFindings(rule: NetworkRule): Finding[] {
   const endpoints = rule.endpoints.flatMap((e, i) => endpointFindings(e, `endpoints[${i}]`));
   return [name, ...binaries, ...endpoints].filter((f): f is Finding => f !== undefined);
 }
+
+/** A name as it reads at a glance: lower case, every run of other characters as one `_`. */
+function folded(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+}
+
+/**
+ * A finding (info, shown with the checks) when a proposed rule's `name` is (or reads as) the
+ * key or name of a rule that
+ * already grants one of its hosts (`neighbours`): the new rule gets a key of its own, so
+ * `name: gh-ro` under it reads as the reviewed rule `gh_ro` it does not change.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nameTakenFinding } from "./_misread_findings.ts";
+ * const neighbours = { gh_ro: { name: "github-readonly", endpoints: [] } };
+ * assert.equal(nameTakenFinding({ name: "GitHub ReadOnly", endpoints: [] }, neighbours)?.code, "name_taken");
+ * assert.equal(nameTakenFinding({ name: "docs", endpoints: [] }, neighbours), undefined);
+ * ```
+ */
+export function nameTakenFinding(
+  rule: NetworkRule,
+  neighbours: Record<string, NetworkRule>,
+): Finding | undefined {
+  const name = rule.name === undefined ? "" : folded(rule.name);
+  if (name === "") return undefined;
+  const key = Object.keys(neighbours).find((k) =>
+    folded(k) === name || folded(neighbours[k]!.name ?? "") === name
+  );
+  if (key === undefined) return undefined;
+  return {
+    code: "name_taken",
+    // Info, not warn: the name grants nothing, and a warning new since the review would block
+    // approving the second of two proposals an agent named alike.
+    severity: "info",
+    message: `rule name "${visibleText(rule.name!, 100)}" is the name of rule ${key}, or reads ` +
+      `as it: the proposal adds a separate rule and leaves ${key} as it is`,
+  };
+}

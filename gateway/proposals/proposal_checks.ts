@@ -22,7 +22,7 @@ import {
   l4OnHttpPortFinding,
 } from "./_breadth_findings.ts";
 import { visibleText } from "../repo/mod.ts";
-import { misreadFindings } from "./_misread_findings.ts";
+import { misreadFindings, nameTakenFinding } from "./_misread_findings.ts";
 import { authorityFindings, type CeilingView } from "../authority/mod.ts";
 
 /** What the checks conclude about one proposed rule. */
@@ -110,6 +110,22 @@ function l7RuleOn(
   return keys.sort()[0];
 }
 
+/** The rules that grant an exact host and port of `rule` (from the host index). */
+function rulesOnHosts(rule: NetworkRule, current: LoadedPolicy): Record<string, NetworkRule> {
+  const out: Record<string, NetworkRule> = {};
+  if (rule.name === undefined) return out;
+  for (const e of rule.endpoints) {
+    const host = e.host?.toLowerCase();
+    if (host === undefined || host.includes("*")) continue;
+    for (const port of portsOf(e)) {
+      for (const g of lookupGrants(current.compiled, host, port)) {
+        out[g.ruleKey] = current.policy.network_policies[g.ruleKey]!;
+      }
+    }
+  }
+  return out;
+}
+
 function withEnforcement(rule: NetworkRule, findings: Finding[]): NetworkRule {
   const endpoints = rule.endpoints.map((e, i) => {
     if (e.protocol !== "rest" || e.enforcement !== undefined) return e;
@@ -189,6 +205,8 @@ export function checkProposedRule(
     }
   }
   findings.push(...misreadFindings(rule));
+  const taken = nameTakenFinding(rule, rulesOnHosts(rule, current));
+  if (taken) findings.push(taken);
   if (policyCoversRule(current.compiled, rule)) {
     findings.push({
       code: "already_covered",
