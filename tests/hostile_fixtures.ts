@@ -52,3 +52,33 @@ network_policies:
       - { host: plain.example.com, port: 80, protocol: rest, access: read-only }
     binaries: [{ path: /usr/bin/curl }]
 `;
+
+/** A policy.local proposal body with one `addRule` operation. */
+export type ProposalBody = {
+  intent_summary: string;
+  operations: {
+    addRule: { ruleName: string; rule: { endpoints: Record<string, unknown>[] } };
+  }[];
+};
+
+/**
+ * A policy.local proposal body for one L7 rule "docs" on api.github.com:443 for curl: a PUT of
+ * one file, with `endpoint`'s keys over the endpoint's and `extra`'s over the rule's.
+ */
+export function l7RuleBody(
+  endpoint: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): ProposalBody {
+  const rule = {
+    endpoints: [{
+      host: "api.github.com",
+      port: 443,
+      protocol: "rest",
+      rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/x.md" } }],
+      ...endpoint,
+    }],
+    binaries: [{ path: "/usr/bin/curl" }],
+    ...extra,
+  };
+  return { intent_summary: "x", operations: [{ addRule: { ruleName: "docs", rule } }] };
+}
