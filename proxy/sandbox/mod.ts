@@ -83,6 +83,7 @@ export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 export { planFilesystem, planRules, probeLandlock } from "./filesystem_plan.ts";
 export type { FilesystemPlan, FilesystemSections } from "./filesystem_plan.ts";
 export { confineExecArgs, confineStep } from "./confine_step.ts";
+export { confinedEnv } from "./confined_env.ts";
 export type { ConfineStepOptions, Spawned } from "./confine_step.ts";
 export {
   ACCESS,

@@ -15,6 +15,7 @@ import { findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
 import { type FilesystemRules, reaches } from "./filesystem_rules.ts";
 import { makePrivateHome } from "./_private_home.ts";
+import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
@@ -157,15 +158,18 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     const filesystem = o.isolation === "netns"
       ? planFilesystem(proxy.staticSections?.() ?? {})
       : { kind: "none" as const };
-    const home = await freshHome(planRules(filesystem, cwd, []), baseEnv.HOME);
+    const rules = planRules(filesystem, cwd, []);
+    const home = await freshHome(rules, baseEnv.HOME);
     if (home !== undefined) cleanups.push(() => Deno.remove(home, { recursive: true }));
+    // PATH and TMPDIR cut to what Landlock lets the command use (see confinedEnv()).
+    const innerEnv = confinedEnv(home === undefined ? baseEnv : { ...baseEnv, HOME: home }, rules);
     const env = (proxyUrl: string) =>
       sandboxEnv({
         proxyUrl,
         caBundlePath,
         caCertPath,
         skillPath,
-        baseEnv: home === undefined ? baseEnv : { ...baseEnv, HOME: home },
+        baseEnv: innerEnv,
         passEnv: o.passEnv,
         wgetrcPath,
       });
