@@ -64,6 +64,23 @@ request = urllib.request.Request(sys.argv[1], method=sys.argv[2], data=b"{}" if 
 try: print(urllib.request.urlopen(request).status)
 except urllib.error.HTTPError as e: print(e.code, e.read().decode())`;
 
+const WEBSOCKET = `const ws = new WebSocket(process.argv[2]);
+ws.onopen = () => ws.send("hi");
+ws.onmessage = (event) => { console.log(event.data); ws.close(); };
+ws.onerror = () => { console.log("refused"); process.exitCode = 1; };`;
+
+const H2 = `const http2 = await import("node:http2");
+const client = http2.connect("https://api.github.com");
+const ask = (method) => new Promise((resolve, reject) => {
+  const stream = client.request({ ":path": "/h2", ":method": method });
+  let status = 0;
+  stream.on("response", (headers) => (status = headers[":status"]));
+  stream.on("data", () => {}).on("error", reject).on("end", () => resolve(status));
+  stream.end(method === "GET" ? undefined : "{}");
+});
+console.log(await ask("GET"), await ask("PUT"));
+client.close();`;
+
 /** Each step writes its output to out/NAME and `NAME STATUS` to results.txt. */
 const SCRIPT = `
 step() { name=$1; shift; "$@" > "out/$name" 2>&1; echo "$name $?" >> results.txt; }
@@ -80,6 +97,10 @@ step npm_denied sh -c 'cd np && npm install --no-audit --fetch-retries 0 --regis
 step git_clone git clone -q https://github.com/repo.git clone
 step git_push sh -c 'cd clone && echo agent > f && git add f && git commit -qm agent && git push -q'
 step git_denied git clone -q https://denied.test/repo.git denied
+# Node 20 needs the flag for WebSocket; later ones have it without.
+step ws sh -c 'node --experimental-websocket ws.mjs wss://api.github.com/ws || node ws.mjs wss://api.github.com/ws'
+step ws_denied sh -c 'node --experimental-websocket ws.mjs wss://denied.test/ws || node ws.mjs wss://denied.test/ws'
+step h2 node h2.mjs
 step wget wget -q -O - https://api.github.com/w
 if [ -x /usr/bin/gh ]; then step gh gh api -X PUT /repos/o/r/contents/x -f message=m; fi
 step which sh -c 'command -v python3'
@@ -117,6 +138,8 @@ async function run(check: (outcome: Outcome) => Promise<void>): Promise<void> {
     await Deno.writeTextFile(join(work, "policies", "p.yaml"), policy());
     await Deno.writeTextFile(join(work, "fetch.mjs"), FETCH);
     await Deno.writeTextFile(join(work, "client.py"), URLLIB);
+    await Deno.writeTextFile(join(work, "ws.mjs"), WEBSOCKET);
+    await Deno.writeTextFile(join(work, "h2.mjs"), H2);
     await withRegistries(await Deno.makeTempDir({ dir: work, prefix: "up-" }), async (up) => {
       const args = ["run", "-A", MAIN, "sandbox", "run", "--policy", "p", "--isolate", "netns"];
       for (const host of REGISTRY_HOSTS) args.push("--resolve", `${host}:443:127.0.0.1:${up.port}`);
@@ -159,13 +182,13 @@ async function run(check: (outcome: Outcome) => Promise<void>): Promise<void> {
 
 Deno.test({
   name:
-    "toolchain confined by OpenShell's filesystem_policy: node, python, pip, npm, git, wget, gh",
+    "toolchain confined by OpenShell's filesystem_policy: node (fetch, WebSocket, HTTP/2), python, pip, npm, git, wget, gh",
   ignore: missing.length > 0,
   fn: () =>
     run(async (o) => {
       assert.equal(o.code, 0, o.stderr);
       const ok = ["node_get", "node_put", "py_get", "py_put", "pip", "pip_import", "npm"];
-      ok.push("git_clone", "git_push", "wget", "which", "venv", "mktemp");
+      ok.push("git_clone", "git_push", "ws", "h2", "wget", "which", "venv", "mktemp");
       for (const name of ok) assert.equal(o.results[name], "0", `${name}: ${await o.out(name)}`);
       assert.match(await o.out("node_get"), /^200 /);
       const denial = (text: string) =>
@@ -177,6 +200,9 @@ Deno.test({
       assert.match(await o.out("npm"), /npm ok$/);
       assert.equal(o.pushed, "agent by Runner");
       assert.match(await o.out("wget"), /"path":"\/w"/);
+      assert.equal(await o.out("ws"), "echo hi");
+      assert.notEqual(o.results.ws_denied, "0");
+      assert.equal(await o.out("h2"), "200 403");
       // Where the policy lists no path, the tool says so in its own words.
       assert.notEqual(o.results.pip_system, "0");
       assert.match(await o.out("pip_system"), /Permission denied/);

@@ -2,7 +2,8 @@
  * Local stand-ins for what an agent's package managers and git reach, behind one HTTPS server
  * on 127.0.0.1 (port 0) with its own CA: an npm registry (`registry.npmjs.org`), a PyPI simple
  * index (`pypi.org`), a Git smart-HTTP server (`github.com`, repository `/repo.git`), and a
- * JSON echo for anything else (`api.github.com`). Each serves one tiny package, `tgdemo`.
+ * JSON echo for anything else (`api.github.com`, over HTTP/1.1 or HTTP/2), which also echoes
+ * WebSocket messages. Each registry serves one tiny package, `tgdemo`.
  */
 import { join } from "node:path";
 import { CertificateAuthority } from "../proxy/tls/mod.ts";
@@ -131,6 +132,11 @@ export async function withRegistries(
       });
     }
     if (routes[key]) return routes[key]();
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      socket.onmessage = (event) => socket.send(`echo ${event.data}`);
+      return response;
+    }
     if (host === "api.github.com") {
       return Response.json({ host, method: request.method, path: url.pathname });
     }
