@@ -61,24 +61,32 @@ interface Outcome {
   outside: string;
 }
 
-async function run(files?: string): Promise<Outcome> {
+/** Run SCRIPT (or `command`, found on `PATH` after `OUTSIDE/bin`) in a sandbox for `files`. */
+async function run(files?: string, command?: string[]): Promise<Outcome> {
   const workdir = await Deno.makeTempDir({ prefix: "tg-fs-work-" });
   // Not under /tmp, which every confined sandbox may write (OpenShell's baseline).
   const outside = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "tg-fs-home-" });
   try {
     await Deno.writeTextFile(join(outside, "secret.txt"), "secret\n");
+    await Deno.mkdir(join(outside, "bin"));
+    await Deno.writeTextFile(join(outside, "bin", "tool"), "#!/bin/sh\n", { mode: 0o755 });
     let outcome: Outcome | undefined;
     await withUpstream(async (port) => {
       await Deno.mkdir(join(workdir, "policies"));
       await Deno.writeTextFile(join(workdir, "policies", "p.yaml"), policy(port, files));
       const args = ["run", "-A", MAIN, "sandbox", "run", "--policy", "p", "--isolate", "netns"];
       args.push("--resolve", `upstream.test:${port}:127.0.0.1`, "--env", "OUTSIDE", "--");
-      args.push("sh", "-c", SCRIPT.replaceAll("PORT", String(port)));
+      args.push(...command ?? ["sh", "-c", SCRIPT.replaceAll("PORT", String(port))]);
       const out = await new Deno.Command(Deno.execPath(), {
         args,
         cwd: workdir,
         // The runner's home is `outside`: what a hostile command would plant in or read from.
-        env: { OUTSIDE: outside, HOME: outside, NO_COLOR: "1" },
+        env: {
+          OUTSIDE: outside,
+          HOME: outside,
+          PATH: `${outside}/bin:/usr/bin:/bin`,
+          NO_COLOR: "1",
+        },
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -159,5 +167,21 @@ Deno.test({
       /^tollgate sandbox: filesystem_policy names paths that do not exist: \/nonexistent-tollgate-path$/m,
     );
     assert.deepEqual(hard.results, {});
+  },
+});
+
+Deno.test({
+  name: "sandbox filesystem_policy: a command outside the listed paths stops in one line",
+  ignore,
+  fn: async () => {
+    // Found on the runner's PATH, in a folder the policy does not list: said before it starts.
+    const outside = await run(CONFINED, ["tool"]);
+    assert.equal(outside.code, 1, outside.stderr);
+    assert.equal(
+      outside.stderr.trim().split("\n").at(-1),
+      `error: Command "tool" is ${outside.outside}/bin/tool, which the ` +
+        "policy's filesystem_policy does not list (add it, or its folder, to read_only)",
+    );
+    assert.deepEqual(outside.results, {});
   },
 });

@@ -11,7 +11,7 @@ import { waitForExit } from "./_launch.ts";
 import { launchEnv } from "./_launch_env.ts";
 import { launchNetns } from "./_launch_netns.ts";
 import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
-import { findExecutable } from "./_find_executable.ts";
+import { commandOutside, findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
 import { type FilesystemRules, reaches } from "./filesystem_rules.ts";
 import { makePrivateHome } from "./_private_home.ts";
@@ -163,6 +163,9 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     if (home !== undefined) cleanups.push(() => Deno.remove(home, { recursive: true }));
     // PATH and TMPDIR cut to what Landlock lets the command use (see confinedEnv()).
     const innerEnv = confinedEnv(home === undefined ? baseEnv : { ...baseEnv, HOME: home }, rules);
+    const where = { path: baseEnv.PATH, innerPath: innerEnv.PATH, cwd };
+    const outside = rules && commandOutside(o.command[0]!, where, rules);
+    if (outside) throw new Deno.errors.PermissionDenied(outside);
     const env = (proxyUrl: string) =>
       sandboxEnv({
         proxyUrl,
