@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
-import { REGISTRY_HOSTS, withRegistries } from "./toolchain_registries.ts";
+import { CLIENT_SCRIPTS, REGISTRY_HOSTS, withRegistries } from "./toolchain_registries.ts";
 
 const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
 const TOOLS = [
@@ -32,14 +32,23 @@ const GH = await exists("/usr/bin/gh");
 if (!GH) console.error("toolchain_confined_test: gh is not installed: its step is skipped");
 
 /** OpenShell's quickstart filesystem_policy (examples/sandbox-policy-quickstart/policy.yaml). */
-function policy(): string {
+function policy(readOnly: string[]): string {
   const rest = (host: string, access: string) =>
     `      - { host: ${host}, port: 443, protocol: rest, access: ${access} }`;
   return [
     "version: 1",
     "filesystem_policy:",
     "  include_workdir: true",
-    "  read_only: [/usr, /lib, /proc, /dev/urandom, /app, /etc, /var/log]",
+    `  read_only: [${[
+      "/usr",
+      "/lib",
+      "/proc",
+      "/dev/urandom",
+      "/app",
+      "/etc",
+      "/var/log",
+      ...readOnly,
+    ]}]`,
     "  read_write: [/sandbox, /tmp, /dev/null]",
     "landlock:",
     "  compatibility: best_effort",
@@ -55,36 +64,13 @@ function policy(): string {
   ].join("\n");
 }
 
-const FETCH = `const [url, method = "GET"] = process.argv.slice(2);
-const r = await fetch(url, { method, body: method === "GET" ? undefined : "{}" });
-console.log(r.status, await r.text());`;
-
-const URLLIB = `import sys, urllib.request, urllib.error
-request = urllib.request.Request(sys.argv[1], method=sys.argv[2], data=b"{}" if sys.argv[2] != "GET" else None)
-try: print(urllib.request.urlopen(request).status)
-except urllib.error.HTTPError as e: print(e.code, e.read().decode())`;
-
-const WEBSOCKET = `const ws = new WebSocket(process.argv[2]);
-ws.onopen = () => ws.send("hi");
-ws.onmessage = (event) => { console.log(event.data); ws.close(); };
-ws.onerror = () => { console.log("refused"); process.exitCode = 1; };`;
-
-const H2 = `const http2 = await import("node:http2");
-const client = http2.connect("https://api.github.com");
-const ask = (method) => new Promise((resolve, reject) => {
-  const stream = client.request({ ":path": "/h2", ":method": method });
-  let status = 0;
-  stream.on("response", (headers) => (status = headers[":status"]));
-  stream.on("data", () => {}).on("error", reject).on("end", () => resolve(status));
-  stream.end(method === "GET" ? undefined : "{}");
-});
-console.log(await ask("GET"), await ask("PUT"));
-client.close();`;
-
 /** Each step writes its output to out/NAME and `NAME STATUS` to results.txt. */
-const SCRIPT = `
+const STEP = `
 step() { name=$1; shift; "$@" > "out/$name" 2>&1; echo "$name $?" >> results.txt; }
 mkdir out np && echo '{"name":"agent","version":"1.0.0"}' > np/package.json
+`;
+
+const SCRIPT = `${STEP}
 step node_get node fetch.mjs https://api.github.com/zen
 step node_put node fetch.mjs https://api.github.com/repos/o/r PUT
 step py_get python3 client.py https://api.github.com/zen GET
@@ -118,7 +104,11 @@ interface Outcome {
   pushed: string;
 }
 
-async function run(check: (outcome: Outcome) => Promise<void>): Promise<void> {
+/** Run `script` confined; with `homeReadOnly` the policy lists the runner's HOME read-only. */
+async function run(
+  check: (outcome: Outcome) => Promise<void>,
+  { homeReadOnly = false, script = SCRIPT } = {},
+): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "tg-tc-work-" });
   // Outside /tmp (which every confined sandbox may write): the runner's own files.
   const outside = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "tg-tc-home-" });
@@ -135,18 +125,20 @@ async function run(check: (outcome: Outcome) => Promise<void>): Promise<void> {
     await Deno.writeTextFile(join(outside, ".gitconfig"), identity);
     await Deno.writeTextFile(join(outside, ".npmrc"), "registry=https://denied.test/\n");
     await Deno.mkdir(join(work, "policies"));
-    await Deno.writeTextFile(join(work, "policies", "p.yaml"), policy());
-    await Deno.writeTextFile(join(work, "fetch.mjs"), FETCH);
-    await Deno.writeTextFile(join(work, "client.py"), URLLIB);
-    await Deno.writeTextFile(join(work, "ws.mjs"), WEBSOCKET);
-    await Deno.writeTextFile(join(work, "h2.mjs"), H2);
+    await Deno.writeTextFile(
+      join(work, "policies", "p.yaml"),
+      policy(homeReadOnly ? [outside] : []),
+    );
+    for (const [name, text] of Object.entries(CLIENT_SCRIPTS)) {
+      await Deno.writeTextFile(join(work, name), text);
+    }
     await withRegistries(await Deno.makeTempDir({ dir: work, prefix: "up-" }), async (up) => {
       const args = ["run", "-A", MAIN, "sandbox", "run", "--policy", "p", "--isolate", "netns"];
       for (const host of REGISTRY_HOSTS) args.push("--resolve", `${host}:443:127.0.0.1:${up.port}`);
       args.push("--upstream-ca", up.caPath, "--env", "GH_TOKEN=not-a-secret", "--quiet");
       const home = Deno.env.get("HOME");
       const out = await new Deno.Command(Deno.execPath(), {
-        args: [...args, "--", "sh", "-c", SCRIPT],
+        args: [...args, "--", "sh", "-c", script],
         cwd: work,
         env: {
           HOME: outside,
@@ -232,4 +224,28 @@ Deno.test({
       );
       assert.ok(!registries.some((s) => s.includes("/repos/o/r ") && !s.includes(" GET ")));
     }),
+});
+
+Deno.test({
+  name: "toolchain confined with the runner's HOME read-only: npm gets a fresh cache folder",
+  ignore: missing.length > 0,
+  fn: async () => {
+    let cache = "";
+    await run(async (o) => {
+      assert.equal(o.code, 0, o.stderr);
+      // Before: "npm error Your cache folder contains root-owned files ... sudo chown".
+      assert.equal(o.results.npm, "0", await o.out("npm"));
+      cache = await o.out("cache");
+      assert.match(cache, /^\/tmp\/tollgate-cache-/);
+      assert.match(await o.out("home"), /^\/var\/tmp\/tg-tc-home-/);
+    }, {
+      homeReadOnly: true,
+      script: `${STEP}
+step npm sh -c 'cd np && npm install --no-audit --no-fund --registry https://registry.npmjs.org/ tgdemo'
+step cache sh -c 'echo "$XDG_CACHE_HOME"'
+step home sh -c 'echo "$HOME"'
+`,
+    });
+    assert.equal(await exists(cache), false, "the cache folder is removed after the run");
+  },
 });

@@ -12,6 +12,40 @@ import { serveGit } from "./remote_git_http.ts";
 /** The names the server's certificate covers. */
 export const REGISTRY_HOSTS = ["registry.npmjs.org", "pypi.org", "github.com", "api.github.com"];
 
+const FETCH = `const [url, method = "GET"] = process.argv.slice(2);
+const r = await fetch(url, { method, body: method === "GET" ? undefined : "{}" });
+console.log(r.status, await r.text());`;
+
+const URLLIB = `import sys, urllib.request, urllib.error
+request = urllib.request.Request(sys.argv[1], method=sys.argv[2], data=b"{}" if sys.argv[2] != "GET" else None)
+try: print(urllib.request.urlopen(request).status)
+except urllib.error.HTTPError as e: print(e.code, e.read().decode())`;
+
+const WEBSOCKET = `const ws = new WebSocket(process.argv[2]);
+ws.onopen = () => ws.send("hi");
+ws.onmessage = (event) => { console.log(event.data); ws.close(); };
+ws.onerror = () => { console.log("refused"); process.exitCode = 1; };`;
+
+const H2 = `const http2 = await import("node:http2");
+const client = http2.connect("https://api.github.com");
+const ask = (method) => new Promise((resolve, reject) => {
+  const stream = client.request({ ":path": "/h2", ":method": method });
+  let status = 0;
+  stream.on("response", (headers) => (status = headers[":status"]));
+  stream.on("data", () => {}).on("error", reject).on("end", () => resolve(status));
+  stream.end(method === "GET" ? undefined : "{}");
+});
+console.log(await ask("GET"), await ask("PUT"));
+client.close();`;
+
+/** The client scripts the toolchain steps run, by file name. */
+export const CLIENT_SCRIPTS: Record<string, string> = {
+  "fetch.mjs": FETCH,
+  "client.py": URLLIB,
+  "ws.mjs": WEBSOCKET,
+  "h2.mjs": H2,
+};
+
 /** The running registries. */
 export interface Registries {
   /** HTTPS port on 127.0.0.1. */

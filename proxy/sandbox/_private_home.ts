@@ -3,10 +3,63 @@
  * own: git, npm, pip and gh keep configuration and caches under `HOME`, and git stops on an
  * unreadable `~/.gitconfig`. As in OpenShell, whose sandbox user's home is its workspace, the
  * command then gets a home it may use, empty but for the user's git identity (name and email,
- * so that its commits keep their author): no credential, no cache, removed after the run.
+ * so that its commits keep their author): no credential, no cache, removed after the run. When
+ * they reach it read-only, its configuration is shared but its caches cannot be written (npm
+ * then stops, blaming "root-owned files"): the command's caches go to a fresh folder instead.
  *
  * @module
  */
+
+import { type FilesystemRules, reaches } from "./filesystem_rules.ts";
+
+/** The folders a confined command gets in place of the runner's, each removed after the run. */
+export interface PrivateDirs {
+  /** A fresh HOME, when the rules do not reach the runner's. */
+  home?: string;
+  /** A fresh cache folder, when they reach it but not to write. */
+  cache?: string;
+  /** The variables that send the command's caches there (`XDG_CACHE_HOME`, npm's cache). */
+  cacheEnv: Record<string, string>;
+}
+
+/**
+ * The fresh folders a command confined by `rules` (none: not confined) needs beside the
+ * runner's `HOME`: a home when the rules do not reach it, a cache folder when they reach it but
+ * not its caches (`~/.cache`, npm's `~/.npm`) to write. Both under `/tmp` (which a confined
+ * sandbox may write), 0700.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { privateDirs } from "./_private_home.ts";
+ *
+ * const rules = { readOnly: ["/home/ann"], readWrite: ["/tmp", "/home/ann/.npm"], hard: false };
+ * const { cache, cacheEnv } = await privateDirs(rules, "/home/ann");
+ * assert.deepEqual(cacheEnv, { XDG_CACHE_HOME: cache }); // npm's own cache stays shared
+ * await Deno.remove(cache!);
+ * assert.deepEqual(await privateDirs({ ...rules, readWrite: ["/home"] }, "/home/ann"), {
+ *   cacheEnv: {},
+ * });
+ * ```
+ */
+export async function privateDirs(
+  rules: FilesystemRules | undefined,
+  runnerHome: string | undefined,
+): Promise<PrivateDirs> {
+  if (rules === undefined || runnerHome === undefined) return { cacheEnv: {} };
+  if (!reaches(rules, runnerHome)) return { home: await makePrivateHome(runnerHome), cacheEnv: {} };
+  const writable = (path: string) => reaches({ ...rules, readOnly: [] }, path);
+  const [xdg, npm] = [`${runnerHome}/.cache`, `${runnerHome}/.npm`].map(writable);
+  if (xdg && npm) return { cacheEnv: {} };
+  const cache = await Deno.makeTempDir({ dir: "/tmp", prefix: "tollgate-cache-" });
+  return {
+    cache,
+    cacheEnv: {
+      ...(xdg ? {} : { XDG_CACHE_HOME: cache }),
+      ...(npm ? {} : { npm_config_cache: `${cache}/npm` }),
+    },
+  };
+}
 
 /**
  * Make the home directory under `/tmp` (which a confined sandbox may write), 0700.

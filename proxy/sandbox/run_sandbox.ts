@@ -14,7 +14,7 @@ import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
 import { commandOutside, findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
 import { type FilesystemRules, reaches } from "./filesystem_rules.ts";
-import { makePrivateHome } from "./_private_home.ts";
+import { privateDirs } from "./_private_home.ts";
 import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
@@ -159,8 +159,10 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       ? planFilesystem(proxy.staticSections?.() ?? {})
       : { kind: "none" as const };
     const rules = planRules(filesystem, cwd, []);
-    const home = await freshHome(rules, baseEnv.HOME);
-    if (home !== undefined) cleanups.push(() => Deno.remove(home, { recursive: true }));
+    const { home, cache, cacheEnv } = await privateDirs(rules, baseEnv.HOME);
+    for (const dir of [home, cache]) {
+      if (dir !== undefined) cleanups.push(() => Deno.remove(dir, { recursive: true }));
+    }
     // PATH and TMPDIR cut to what Landlock lets the command use (see confinedEnv()).
     const innerEnv = confinedEnv(home === undefined ? baseEnv : { ...baseEnv, HOME: home }, rules);
     const where = { path: baseEnv.PATH, innerPath: innerEnv.PATH, cwd };
@@ -173,7 +175,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
         caCertPath,
         skillPath,
         baseEnv: innerEnv,
-        passEnv: o.passEnv,
+        // A variable the runner passes on purpose wins over the fresh cache folder.
+        passEnv: { ...cacheEnv, ...o.passEnv },
         wgetrcPath,
       });
     const capturePorts = (o.capturePorts ?? proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS])
@@ -212,15 +215,4 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     await Deno.remove(sandboxDir, { recursive: true }).catch(() => {});
   }
-}
-
-/** A fresh HOME when Landlock's `rules` would leave the runner's unreachable (git stops then). */
-function freshHome(
-  rules: FilesystemRules | undefined,
-  runnerHome: string | undefined,
-): Promise<string | undefined> {
-  if (rules === undefined || runnerHome === undefined || reaches(rules, runnerHome)) {
-    return Promise.resolve(undefined);
-  }
-  return makePrivateHome(runnerHome);
 }
