@@ -11,6 +11,7 @@ import { fileBinds } from "./_file_binds.ts";
 import { hostIpc } from "./host_ipc.ts";
 import { gitGuardPaths } from "./git_guard.ts";
 import { confineStep } from "./confine_step.ts";
+import { stdioTerminals } from "./stdio_terminals.ts";
 import {
   childrenOf,
   eagerIdentity,
@@ -72,6 +73,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     const spawned = confineStep(spec.filesystem, { command: spec.command, env }, {
       workdir: spec.cwd,
       shown,
+      terminals: spec.stdio === "inherit" ? stdioTerminals() : [],
       runnerEnv: spec.baseEnv,
       syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
     });

@@ -76,18 +76,20 @@ export function planFilesystem(
 
 /**
  * The rules Landlock will apply under `plan` (see `confineStep()`), or undefined
- * when it applies none.
+ * when it applies none: the policy's, the baseline, `shown` read-only and `writable` (the
+ * command's own terminal) read-write, leaving out added paths that do not exist.
  */
 export function planRules(
   plan: FilesystemPlan,
   workdir: string,
   shown: string[],
+  writable: string[] = [],
 ): FilesystemRules | undefined {
   if (plan.kind !== "landlock") return undefined;
   const exists = (path: string) => existsSync(path);
   return filesystemRules(plan.sections, {
     workdir,
     readOnly: [...BASELINE_READ_ONLY, ...shown].filter(exists),
-    readWrite: BASELINE_READ_WRITE.filter(exists),
+    readWrite: [...BASELINE_READ_WRITE, ...writable].filter(exists),
   });
 }

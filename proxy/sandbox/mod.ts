@@ -84,6 +84,8 @@ export { planFilesystem, planRules, probeLandlock } from "./filesystem_plan.ts";
 export type { FilesystemPlan, FilesystemSections } from "./filesystem_plan.ts";
 export { confineExecArgs, confineStep } from "./confine_step.ts";
 export { confinedEnv } from "./confined_env.ts";
+export { stdioTerminals } from "./stdio_terminals.ts";
+export type { StdioProbe } from "./stdio_terminals.ts";
 export type { ConfineStepOptions, Spawned } from "./confine_step.ts";
 export {
   ACCESS,
