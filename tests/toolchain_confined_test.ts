@@ -92,6 +92,7 @@ if [ -x /usr/bin/gh ]; then step gh gh api -X PUT /repos/o/r/contents/x -f messa
 step which sh -c 'command -v python3'
 step venv sh -c 'python3 -m venv --without-pip venv && venv/bin/python3 -c "print(1)"'
 step mktemp mktemp
+step multiprocessing python3 -c 'import multiprocessing as m; print(m.Pool(2).map(abs, [-1, -2]))'
 exit 0
 `;
 
@@ -181,6 +182,7 @@ Deno.test({
       assert.equal(o.code, 0, o.stderr);
       const ok = ["node_get", "node_put", "py_get", "py_put", "pip", "pip_import", "npm"];
       ok.push("git_clone", "git_push", "ws", "h2", "wget", "which", "venv", "mktemp");
+      ok.push("multiprocessing");
       for (const name of ok) assert.equal(o.results[name], "0", `${name}: ${await o.out(name)}`);
       assert.match(await o.out("node_get"), /^200 /);
       const denial = (text: string) =>
@@ -213,6 +215,8 @@ Deno.test({
       // The runner's PATH entry outside the policy is gone: python3 is the system's.
       assert.equal(await o.out("which"), "/usr/bin/python3");
       assert.match(await o.out("mktemp"), /^\/tmp\/tmp\./);
+      // POSIX semaphores live in /dev/shm, the sandbox's own tmpfs.
+      assert.equal(await o.out("multiprocessing"), "[1, 2]");
       const registries = o.seen.filter((s) => !s.startsWith("github.com"));
       assert.ok(
         registries.includes("registry.npmjs.org GET /tgdemo/-/tgdemo-1.0.0.tgz"),

@@ -69,11 +69,16 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     const shown = [spec.publicDir, ...binds.map((bind) => bind.target)]
       .filter((path) => !spec.hideFiles?.includes(path));
     const env = spec.env(`http://127.0.0.1:${spec.innerPort}`);
+    const ipc = await hostIpc({ keep: [spec.cwd, spec.stateDir] });
+    // Read-write under a filesystem_policy: the terminal the command holds open already, and
+    // /dev/shm once it is the sandbox's own empty tmpfs (Python's multiprocessing needs it).
+    const ownShm = ipc.privateDirs.flatMap((dir) => dir.path === "/dev/shm" ? [dir.path] : []);
+    const terminals = spec.stdio === "inherit" ? stdioTerminals() : [];
     // Without bubblewrap the step loads the syscall filter itself.
     const spawned = confineStep(spec.filesystem, { command: spec.command, env }, {
       workdir: spec.cwd,
       shown,
-      terminals: spec.stdio === "inherit" ? stdioTerminals() : [],
+      writable: [...terminals, ...ownShm],
       runnerEnv: spec.baseEnv,
       syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
     });
@@ -85,7 +90,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       readOnly: [...spec.readOnly, ...await confinedGitGuard(spec)],
       binds,
       syscallFilter: await writeSyscallFilter(spec),
-      hostIpc: await hostIpc({ keep: [spec.cwd, spec.stateDir] }),
+      hostIpc: ipc,
       ...stdioOf(spec.stdio),
     });
     late.wrapper = child.pid;

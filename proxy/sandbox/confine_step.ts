@@ -24,8 +24,11 @@ export interface ConfineStepOptions {
   workdir: string;
   /** Tollgate's own files the command reads (its CA, the skill, the DNS files). */
   shown: string[];
-  /** The terminal it inherits, which it may open again by path (see `stdioTerminals()`). */
-  terminals?: string[];
+  /**
+   * Paths it may also write: the terminal it inherits (see `stdioTerminals()`), its own
+   * `/dev/shm` (see `hostIpc()`).
+   */
+  writable?: string[];
   /** The runner's environment, where the step finds the runner's Deno cache. */
   runnerEnv?: Record<string, string | undefined>;
   /** The syscall filter to load, when no bubblewrap does. */
@@ -71,7 +74,7 @@ export function confineStep(
   spawned: Spawned,
   options: ConfineStepOptions,
 ): Spawned {
-  const rules = planRules(plan, options.workdir, options.shown, options.terminals);
+  const rules = planRules(plan, options.workdir, options.shown, options.writable);
   const landlock = plan.kind === "landlock" && rules ? { ...rules, abi: plan.abi } : undefined;
   const filter = options.syscallFilter;
   if (landlock === undefined && filter === undefined) return spawned;

@@ -77,7 +77,7 @@ export function planFilesystem(
 /**
  * The rules Landlock will apply under `plan` (see `confineStep()`), or undefined
  * when it applies none: the policy's, the baseline, `shown` read-only and `writable` (the
- * command's own terminal) read-write, leaving out added paths that do not exist.
+ * command's own terminal and `/dev/shm`) read-write, leaving out added paths that do not exist.
  */
 export function planRules(
   plan: FilesystemPlan,
