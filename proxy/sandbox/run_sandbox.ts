@@ -13,7 +13,6 @@ import { launchNetns } from "./_launch_netns.ts";
 import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
 import { commandOutside, findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
-import { type FilesystemRules, reaches } from "./filesystem_rules.ts";
 import { privateDirs } from "./_private_home.ts";
 import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
