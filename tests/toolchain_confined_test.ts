@@ -9,7 +9,12 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
-import { CLIENT_SCRIPTS, REGISTRY_HOSTS, withRegistries } from "./toolchain_registries.ts";
+import {
+  CLIENT_SCRIPTS,
+  confinedPolicy,
+  REGISTRY_HOSTS,
+  withRegistries,
+} from "./toolchain_registries.ts";
 
 const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
 const TOOLS = [
@@ -30,39 +35,6 @@ if (missing.length > 0) {
 }
 const GH = await exists("/usr/bin/gh");
 if (!GH) console.error("toolchain_confined_test: gh is not installed: its step is skipped");
-
-/** OpenShell's quickstart filesystem_policy (examples/sandbox-policy-quickstart/policy.yaml). */
-function policy(readOnly: string[]): string {
-  const rest = (host: string, access: string) =>
-    `      - { host: ${host}, port: 443, protocol: rest, access: ${access} }`;
-  return [
-    "version: 1",
-    "filesystem_policy:",
-    "  include_workdir: true",
-    `  read_only: [${[
-      "/usr",
-      "/lib",
-      "/proc",
-      "/dev/urandom",
-      "/app",
-      "/etc",
-      "/var/log",
-      ...readOnly,
-    ]}]`,
-    "  read_write: [/sandbox, /tmp, /dev/null]",
-    "landlock:",
-    "  compatibility: best_effort",
-    "network_policies:",
-    "  toolchain:",
-    "    endpoints:",
-    rest("registry.npmjs.org", "read-only"),
-    rest("pypi.org", "read-only"),
-    rest("github.com", "full"),
-    rest("api.github.com", "read-only"),
-    '    binaries: [{ path: "/usr/bin/*" }, { path: "/usr/lib/git-core/*" }]',
-    "",
-  ].join("\n");
-}
 
 /** Each step writes its output to out/NAME and `NAME STATUS` to results.txt. */
 const STEP = `
@@ -128,7 +100,7 @@ async function run(
     await Deno.mkdir(join(work, "policies"));
     await Deno.writeTextFile(
       join(work, "policies", "p.yaml"),
-      policy(homeReadOnly ? [outside] : []),
+      confinedPolicy(homeReadOnly ? [outside] : []),
     );
     for (const [name, text] of Object.entries(CLIENT_SCRIPTS)) {
       await Deno.writeTextFile(join(work, name), text);

@@ -46,6 +46,42 @@ export const CLIENT_SCRIPTS: Record<string, string> = {
   "h2.mjs": H2,
 };
 
+/**
+ * OpenShell's quickstart filesystem_policy (examples/sandbox-policy-quickstart/policy.yaml),
+ * with `readOnly` added, and rules for the registries' hosts.
+ */
+export function confinedPolicy(readOnly: string[] = []): string {
+  const rest = (host: string, access: string) =>
+    `      - { host: ${host}, port: 443, protocol: rest, access: ${access} }`;
+  return [
+    "version: 1",
+    "filesystem_policy:",
+    "  include_workdir: true",
+    `  read_only: [${[
+      "/usr",
+      "/lib",
+      "/proc",
+      "/dev/urandom",
+      "/app",
+      "/etc",
+      "/var/log",
+      ...readOnly,
+    ]}]`,
+    "  read_write: [/sandbox, /tmp, /dev/null]",
+    "landlock:",
+    "  compatibility: best_effort",
+    "network_policies:",
+    "  toolchain:",
+    "    endpoints:",
+    rest("registry.npmjs.org", "read-only"),
+    rest("pypi.org", "read-only"),
+    rest("github.com", "full"),
+    rest("api.github.com", "read-only"),
+    '    binaries: [{ path: "/usr/bin/*" }, { path: "/usr/lib/git-core/*" }]',
+    "",
+  ].join("\n");
+}
+
 /** The running registries. */
 export interface Registries {
   /** HTTPS port on 127.0.0.1. */
