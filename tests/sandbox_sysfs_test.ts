@@ -11,29 +11,54 @@ import { baseOptions, withState, withUpstream } from "./sandbox_fixtures.ts";
 
 const ignore = (await detectIsolation()) !== "netns";
 
-Deno.test({
-  name: "sandbox: every mount at /sys and below is read-only for the command",
-  ignore,
-  fn: () =>
-    withState((state) =>
-      withUpstream(async (port) => {
-        // A knob every kernel has; the command writes back the value it reads.
-        const knob = "/sys/kernel/mm/transparent_hugepage/enabled";
-        const script =
-          `awk '$5 == "/sys" || $5 ~ /^\\/sys\\// {print $5, $6}' /proc/self/mountinfo > mounts.txt
-v=$(sed -E 's/.*\\[(.*)\\].*/\\1/' ${knob} 2>/dev/null) && { echo "$v" > ${knob}; } 2> write.txt || true`;
-        const code = await runSandbox({
-          ...await baseOptions(state, port),
-          command: ["sh", "-c", script],
-          isolation: "netns",
-        });
-        assert.equal(code, 0);
-        const mounts = (await Deno.readTextFile(join(state, "mounts.txt"))).trim().split("\n");
-        assert.ok(mounts.length > 0 && mounts[0]!.startsWith("/sys "), mounts.join("\n"));
-        const writable = mounts.filter((line) => !/ ro(,|$)/.test(line));
-        assert.deepEqual(writable, []);
-        const written = await Deno.readTextFile(join(state, "write.txt")).catch(() => "");
-        if (written !== "") assert.match(written, /Read-only file system/);
-      })
-    ),
-});
+/** A PATH with every command of this one but bubblewrap (symbolic links in `dir`). */
+async function pathWithoutBwrap(dir: string): Promise<string> {
+  const bin = join(dir, "bin-no-bwrap");
+  await Deno.mkdir(bin);
+  for (const from of (Deno.env.get("PATH") ?? "").split(":").filter(Boolean)) {
+    const entries = await Array.fromAsync(Deno.readDir(from)).catch(() => []);
+    for (const entry of entries) {
+      if (entry.name === "bwrap") continue;
+      await Deno.symlink(join(from, entry.name), join(bin, entry.name)).catch(() => {});
+    }
+  }
+  return bin;
+}
+
+// A knob every kernel has; the command writes back the value it reads.
+const KNOB = "/sys/kernel/mm/transparent_hugepage/enabled";
+const SCRIPT =
+  `awk '$5 == "/sys" || $5 ~ /^\\/sys\\// {print $5, $6}' /proc/self/mountinfo > mounts.txt
+v=$(sed -E 's/.*\\[(.*)\\].*/\\1/' ${KNOB} 2>/dev/null) && { echo "$v" > ${KNOB}; } 2> write.txt || true`;
+
+for (const bwrap of [true, false]) {
+  Deno.test({
+    name: `sandbox: every mount at /sys and below is read-only for the command (${
+      bwrap ? "bubblewrap" : "no bubblewrap"
+    })`,
+    ignore,
+    fn: () =>
+      withState((state) =>
+        withUpstream(async (port) => {
+          const options = await baseOptions(state, port);
+          const path = bwrap ? Deno.env.get("PATH") : await pathWithoutBwrap(state);
+          const code = await runSandbox({
+            ...options,
+            env: { PATH: path },
+            command: ["sh", "-c", SCRIPT],
+            isolation: "netns",
+          });
+          assert.equal(code, 0);
+          const mounts = (await Deno.readTextFile(join(state, "mounts.txt"))).trim().split("\n");
+          assert.ok(mounts.length > 0 && mounts[0]!.startsWith("/sys "), mounts.join("\n"));
+          // A mount covered by a later one at the same point (bwrap's read-only bind over the
+          // host's) cannot be reached by path: the last one listed at each point is the one seen.
+          const seen = new Map(mounts.map((line) => [line.split(" ")[0]!, line]));
+          const writable = [...seen.values()].filter((line) => !/ ro(,|$)/.test(line));
+          assert.deepEqual(writable, []);
+          const written = await Deno.readTextFile(join(state, "write.txt")).catch(() => "");
+          if (written !== "") assert.match(written, /Read-only file system/);
+        })
+      ),
+  });
+}

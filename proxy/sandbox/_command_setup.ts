@@ -66,15 +66,20 @@ exec 3<&-
 mount -o remount,bind,ro /proc
 # /sys read-only, each mount below it too: sysfs and cgroup files are checked by owner and mode
 # alone, so a root runner's command could write kernel knobs, a user's its delegated cgroups.
-while read -r _ _ _ _ point _; do
-  case $point in /sys | /sys/*) mount -o remount,bind,ro "$point" ;; esac
-done < /proc/self/mountinfo
+# bwrap's --ro-bind does it in one process; without it, one mount(8) each (about 1 ms apiece).
+if [ -z "$filter" ]; then
+  while read -r _ _ _ _ point _; do
+    case $point in /sys | /sys/*) mount -o remount,bind,ro "$point" ;; esac
+  done < /proc/self/mountinfo
+fi
 # The working directory was entered before these mounts: enter it again by path, or relative
 # paths would reach the files under them (a writable policy repo, a hidden ceiling).
 cd -- "$here"
 # bwrap sets no_new_privs, drops every capability and loads the filter (it reads and closes
 # fd 9), then starts the command as its child; it stays above it as the namespace's init.
-if [ -n "$filter" ]; then exec "$bwrap" --dev-bind / / --cap-drop ALL --seccomp 9 -- "$@"; fi
+if [ -n "$filter" ]; then
+  exec "$bwrap" --dev-bind / / --ro-bind /sys /sys --cap-drop ALL --seccomp 9 -- "$@"
+fi
 exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;
 
 /** What the script confines the command with: the fields of `NetnsSpawnOptions` it reads. */
