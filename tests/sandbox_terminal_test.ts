@@ -25,7 +25,7 @@ try:
     print("tiocsti ok")
 except OSError as error:
     print("tiocsti", os.strerror(error.errno))
-print("isatty", os.isatty(0), os.ttyname(0).startswith("/dev/pts/"))
+print("isatty", os.isatty(0))
 `;
 
 Deno.test({
@@ -60,7 +60,7 @@ Deno.test({
         const shown = new TextDecoder().decode(out.stdout);
         assert.match(shown, /shell read: \[\]/, shown);
         assert.match(inside, /^tiocsti Operation not permitted$/m, inside);
-        assert.match(inside, /^isatty True True$/m, inside);
+        assert.match(inside, /^isatty True$/m, inside);
       } finally {
         await Deno.remove(dir, { recursive: true });
       }

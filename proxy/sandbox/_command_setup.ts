@@ -39,6 +39,11 @@ count=$1; shift
 while [ "$count" -gt 0 ]; do
   mount -t tmpfs -o "mode=$2" tollgate-private "$1"; shift 2; count=$((count - 1))
 done
+# Its own pseudo-terminals: every /dev/pts/N of the host is a terminal the runner's user may
+# open (read what is typed in another window, write into it). The one it was started on stays
+# reachable through its descriptors, /proc/self/fd and /dev/tty.
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 tollgate-pts /dev/pts
+mount --bind /dev/pts/ptmx /dev/ptmx
 count=$1; shift
 while [ "$count" -gt 0 ]; do mount --bind -o ro "$1" "$1"; shift; count=$((count - 1)); done
 count=$1; shift

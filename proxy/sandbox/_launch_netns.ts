@@ -73,7 +73,8 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     // Read-write under a filesystem_policy: the terminal the command holds open already, and
     // /dev/shm once it is the sandbox's own empty tmpfs (Python's multiprocessing needs it).
     const ownShm = ipc.privateDirs.flatMap((dir) => dir.path === "/dev/shm" ? [dir.path] : []);
-    const terminals = spec.stdio === "inherit" ? stdioTerminals() : [];
+    // And its own pseudo-terminal instance (the setup script mounts one over the host's).
+    const terminals = [...(spec.stdio === "inherit" ? stdioTerminals() : []), ...OWN_PTYS];
     // Without bubblewrap the step loads the syscall filter itself.
     const spawned = confineStep(spec.filesystem, { command: spec.command, env }, {
       workdir: spec.cwd,
@@ -106,6 +107,9 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     throw error;
   }
 }
+
+/** The sandbox's own pseudo-terminals: new ones (`/dev/ptmx`) and their ends (`/dev/pts`). */
+const OWN_PTYS = ["/dev/ptmx", "/dev/pts"];
 
 /**
  * Under a `filesystem_policy` the working directory is writable: its repository's config and

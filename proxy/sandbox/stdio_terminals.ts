@@ -15,8 +15,10 @@ export interface StdioProbe {
 }
 
 /**
- * The terminal devices among the runner's descriptors 0 to 2 (`/dev/pts/N`, `/dev/ttyN`,
- * `/dev/console`), and `/dev/tty` when one of them is the runner's controlling terminal.
+ * The terminal devices among the runner's descriptors 0 to 2 (`/dev/ttyN`, `/dev/console`, and a
+ * pseudo-terminal as `/proc/self/fd/N`: the sandbox mounts a `/dev/pts` of its own, where the
+ * runner's `/dev/pts/N` is not), and `/dev/tty` when one of them is the runner's controlling
+ * terminal.
  *
  * Why: a command confined by a `filesystem_policy` that inherits the runner's terminal holds
  * it open already, but Landlock refuses to open it again by path, so `echo x > /dev/stderr`,
@@ -35,12 +37,17 @@ export interface StdioProbe {
  *   charDevice: (path: string) => (path === "/dev/pts/3" ? 0x8803 : undefined),
  *   controllingTerminal: () => 0x8803,
  * };
- * assert.deepEqual(stdioTerminals(probe), ["/dev/pts/3", "/dev/tty"]);
- * assert.deepEqual(stdioTerminals({ ...probe, controllingTerminal: () => 0 }), ["/dev/pts/3"]);
+ * // The sandbox's /dev/pts is its own: the runner's pseudo-terminal is reached through the
+ * // descriptor the command holds (the confine step opens the path in the same process).
+ * assert.deepEqual(stdioTerminals(probe), ["/proc/self/fd/0", "/dev/tty"]);
+ * assert.deepEqual(stdioTerminals({ ...probe, controllingTerminal: () => 0 }), [
+ *   "/proc/self/fd/0",
+ * ]);
  * ```
  */
 export function stdioTerminals(probe: StdioProbe = procProbe): string[] {
   const found: string[] = [];
+  const seen: string[] = [];
   let controlling = false;
   for (const fd of [0, 1, 2]) {
     const path = probe.target(fd);
@@ -48,7 +55,10 @@ export function stdioTerminals(probe: StdioProbe = procProbe): string[] {
     if (path === "/dev/tty") continue;
     const device = probe.charDevice(path);
     if (device === undefined) continue;
-    if (!found.includes(path)) found.push(path);
+    if (!seen.includes(path)) {
+      seen.push(path);
+      found.push(path.startsWith("/dev/pts/") ? `/proc/self/fd/${fd}` : path);
+    }
     if (device === probe.controllingTerminal()) controlling = true;
   }
   return controlling ? [...found, "/dev/tty"] : found;
