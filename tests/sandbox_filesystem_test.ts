@@ -5,12 +5,10 @@
  * `deno run -A main.ts sandbox run` entry, with curl through the proxy still working.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
-import { withUpstream } from "./sandbox_fixtures.ts";
+import { SANDBOX_RUN, withUpstream } from "./sandbox_fixtures.ts";
 
-const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
 const landlock = probeLandlock();
 const ignore = (await detectIsolation()) !== "netns" || typeof landlock !== "number";
 if (ignore) console.error(`sandbox_filesystem_test: skipped: needs netns and Landlock`);
@@ -74,10 +72,10 @@ async function run(files?: string, command?: string[]): Promise<Outcome> {
     await withUpstream(async (port) => {
       await Deno.mkdir(join(workdir, "policies"));
       await Deno.writeTextFile(join(workdir, "policies", "p.yaml"), policy(port, files));
-      const args = ["run", "-A", MAIN, "sandbox", "run", "--policy", "p", "--isolate", "netns"];
+      const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--isolate", "netns"];
       args.push("--resolve", `upstream.test:${port}:127.0.0.1`, "--env", "OUTSIDE", "--");
       args.push(...command ?? ["sh", "-c", SCRIPT.replaceAll("PORT", String(port))]);
-      const out = await new Deno.Command(Deno.execPath(), {
+      const out = await new Deno.Command(deno!, {
         args,
         cwd: workdir,
         // The runner's home is `outside`: what a hostile command would plant in or read from.

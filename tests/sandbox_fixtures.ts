@@ -1,7 +1,24 @@
 /** The upstream, state folder and runSandbox() options the sandbox tests share. */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { RunSandboxOptions } from "../proxy/sandbox/mod.ts";
 import { CertificateAuthority, startProxyService } from "../proxy/mod.ts";
+
+/**
+ * The real CLI as a user types it, `deno run -A main.ts sandbox run`, for the tests that start
+ * a sandbox from outside (a terminal, a keyring, a checkout).
+ */
+export const SANDBOX_RUN: readonly string[] = [
+  Deno.execPath(),
+  "run",
+  "-A",
+  fileURLToPath(new URL("../main.ts", import.meta.url)),
+  "sandbox",
+  "run",
+];
+
+/** A policy with no rules: what a sandbox test that needs no network starts with. */
+export const NO_RULES = "version: 1\nnetwork_policies: {}\n";
 
 /** curl may read api.github.com (L7, read-only). */
 export const POLICY_GITHUB_READ_ONLY = [

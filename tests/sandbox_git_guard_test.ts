@@ -7,11 +7,10 @@
  * Through the real `deno run -A main.ts sandbox run`.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
+import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
 
-const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
 const ignore = (await detectIsolation()) !== "netns" || typeof probeLandlock() !== "number";
 if (ignore) console.error("sandbox_git_guard_test: skipped: needs netns and Landlock");
 
@@ -54,8 +53,8 @@ Deno.test({
       await Deno.writeTextFile(join(repo, "file.txt"), "one\n");
       await git(repo, "add", ".");
       await git(repo, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "one");
-      const args = ["run", "-A", MAIN, "sandbox", "run", "--policy", "p", "--policies", outside];
-      const out = await new Deno.Command(Deno.execPath(), {
+      const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--policies", outside];
+      const out = await new Deno.Command(deno!, {
         args: [...args, "--isolate", "netns", "--env", "MARKER", "--", "sh", "-c", SCRIPT],
         cwd: repo,
         env: { MARKER: marker, NO_COLOR: "1" },

@@ -6,11 +6,10 @@
  * started from a process that has a session keyring holding a secret.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { NO_RULES, SANDBOX_RUN } from "./sandbox_fixtures.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
 
-const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
 const ignore = (await detectIsolation()) !== "netns" || Deno.build.arch !== "x86_64";
 
 /**
@@ -40,9 +39,9 @@ Deno.test({
       await Deno.mkdir(join(dir, "policies"));
       await Deno.writeTextFile(
         join(dir, "policies", "p.yaml"),
-        "version: 1\nnetwork_policies: {}\n",
+        NO_RULES,
       );
-      const sandbox = [Deno.execPath(), "run", "-A", MAIN, "sandbox", "run", "--policy", "p"];
+      const sandbox = [...SANDBOX_RUN, "--policy", "p"];
       const out = await new Deno.Command("python3", {
         args: ["-c", RUNNER, ...sandbox, "--isolate", "netns", "--"],
         cwd: dir,

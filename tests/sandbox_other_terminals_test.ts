@@ -8,11 +8,10 @@
  * run`, started from a process that holds a second terminal with typed input waiting.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
 import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
 
-const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
 const ignore = (await detectIsolation()) !== "netns";
 
 /** Outside: a second terminal with "typed-secret" typed into it, then argv with OTHER_TTY. */
@@ -64,7 +63,7 @@ async function run(files: boolean): Promise<string> {
     const policy = ["version: 1", ...(files ? [FILES] : []), "network_policies: {}", ""];
     await Deno.writeTextFile(join(dir, "policies", "p.yaml"), policy.join("\n"));
     await Deno.writeTextFile(join(dir, "inside.py"), INSIDE);
-    const sandbox = [Deno.execPath(), "run", "-A", MAIN, "sandbox", "run", "--policy", "p"];
+    const sandbox = [...SANDBOX_RUN, "--policy", "p"];
     const out = await new Deno.Command("python3", {
       args: [
         "-c",

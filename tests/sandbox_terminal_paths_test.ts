@@ -6,12 +6,11 @@
  * would start it. (Typing into the terminal, TIOCSTI: `sandbox_terminal_test.ts`.)
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { probeLandlock } from "../proxy/sandbox/mod.ts";
 import { hostileSkip, PYTHON } from "./hostile_sandbox_fixtures.ts";
+import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
 
-const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
 const skip = hostileSkip ?? (typeof probeLandlock() === "number" ? undefined : "needs Landlock");
 const ignore = skip !== undefined;
 if (ignore) console.error(`sandbox_terminal_paths_test: skipped: ${skip}`);
@@ -49,7 +48,7 @@ async function onTerminal(policy: string, command: string[], files: Record<strin
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(join(dir, name), text);
     }
-    const sandbox = [Deno.execPath(), "run", "-A", MAIN, "sandbox", "run", "--policy", "p"];
+    const sandbox = [...SANDBOX_RUN, "--policy", "p"];
     sandbox.push("--isolate", "netns", "--quiet", "--env", "OTHER_TTY", "--", ...command);
     const out = await new Deno.Command(PYTHON, {
       args: ["-c", ON_A_TERMINAL, ...sandbox],

@@ -7,12 +7,10 @@
  * `main.ts sandbox run` under a real pseudo-terminal (`script`).
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
-import { withUpstream } from "./sandbox_fixtures.ts";
+import { NO_RULES, SANDBOX_RUN, withUpstream } from "./sandbox_fixtures.ts";
 
-const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
 const hasScript = await Deno.stat("/usr/bin/script").then(() => true, () => false);
 const ignore = (await detectIsolation()) !== "netns" || !hasScript;
 if (!hasScript) console.error("sandbox_terminal_test: skipped: util-linux `script` is missing");
@@ -38,11 +36,11 @@ Deno.test({
         await Deno.mkdir(join(dir, "policies"));
         await Deno.writeTextFile(
           join(dir, "policies", "p.yaml"),
-          "version: 1\nnetwork_policies: {}\n",
+          NO_RULES,
         );
         await Deno.writeTextFile(join(dir, "inject.py"), INJECT);
-        const sandbox = [Deno.execPath(), "run", "-A", MAIN, "sandbox", "run", "--policy", "p"]
-          .concat(["--isolate", "netns", "--", "python3", "inject.py"]).join(" ");
+        const sandbox = [...SANDBOX_RUN, "--policy", "p", "--isolate", "netns", "--"]
+          .concat(["python3", "inject.py"]).join(" ");
         // The shell that started the sandbox reads its terminal afterwards, as a user's would.
         const outer = `${sandbox} > inside.txt 2>&1; read -t 2 line; echo "shell read: [$line]"`;
         // script's input stays open: at its end script would flush the terminal's queue.

@@ -6,8 +6,7 @@
  * runner's `PATH` and `TMPDIR` point outside the policy, as a pyenv or a per-user tmp do.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
 import {
   CLIENT_SCRIPTS,
@@ -15,8 +14,8 @@ import {
   REGISTRY_HOSTS,
   withRegistries,
 } from "./toolchain_registries.ts";
+import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
 
-const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "main.ts");
 const TOOLS = [
   "/usr/bin/node",
   "/usr/bin/npm",
@@ -106,11 +105,11 @@ async function run(
       await Deno.writeTextFile(join(work, name), text);
     }
     await withRegistries(await Deno.makeTempDir({ dir: work, prefix: "up-" }), async (up) => {
-      const args = ["run", "-A", MAIN, "sandbox", "run", "--policy", "p", "--isolate", "netns"];
+      const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--isolate", "netns"];
       for (const host of REGISTRY_HOSTS) args.push("--resolve", `${host}:443:127.0.0.1:${up.port}`);
       args.push("--upstream-ca", up.caPath, "--env", "GH_TOKEN=not-a-secret", "--quiet");
       const home = Deno.env.get("HOME");
-      const out = await new Deno.Command(Deno.execPath(), {
+      const out = await new Deno.Command(deno!, {
         args: [...args, "--", "sh", "-c", script],
         cwd: work,
         env: {
