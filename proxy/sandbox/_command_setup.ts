@@ -99,7 +99,6 @@ export interface CommandSetup {
 
 /** `unshare` arguments running `command` confined as `options` say (after `nsenter`'s `--`). */
 export function commandSetupArgs(command: string[], options: CommandSetup): string[] {
-  const binds = options.binds ?? [];
   return [
     "unshare",
     ...PID_NAMESPACE_SHELL,
@@ -109,17 +108,15 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     options.reveal,
     options.syscallFilter?.program ?? "",
     options.syscallFilter?.bwrap ?? "",
-    String(options.hostIpc?.privateDirs.length ?? 0),
-    ...(options.hostIpc?.privateDirs ?? []).flatMap((dir) => [dir.path, dir.mode.toString(8)]),
-    String(options.readOnly.length),
-    ...options.readOnly,
-    String(binds.length),
-    ...binds.flatMap((bind) => [bind.source, bind.target]),
-    ...counted(options.hostIpc?.sockets ?? []),
+    ...counted(options.hostIpc?.privateDirs ?? [], (dir) => [dir.path, dir.mode.toString(8)]),
+    ...counted(options.readOnly, (path) => [path]),
+    ...counted(options.binds ?? [], (bind) => [bind.source, bind.target]),
+    ...counted(options.hostIpc?.sockets ?? [], (path) => [path]),
     ...command,
   ];
 }
 
-function counted(list: string[]): string[] {
-  return [String(list.length), ...list];
+/** A list as the script reads it: its length, then each item's fields. */
+function counted<T>(items: readonly T[], fields: (item: T) => string[]): string[] {
+  return [String(items.length), ...items.flatMap(fields)];
 }
