@@ -7,6 +7,8 @@
  * @module
  */
 
+import { openConnect } from "./tunnel_client.ts";
+
 /** HTTP/2 frame types used here (RFC 9113 §6). */
 export const H2 = {
   DATA: 0,
@@ -114,17 +116,7 @@ export async function openH2Tunnel(
   host: string,
   caPath: string,
 ): Promise<Deno.TlsConn> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxyPort });
-  await conn.write(
-    new TextEncoder().encode(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
-  );
-  let head = "";
-  const buffer = new Uint8Array(1024);
-  while (!head.includes("\r\n\r\n")) {
-    const n = await conn.read(buffer);
-    if (n === null) break;
-    head += new TextDecoder().decode(buffer.subarray(0, n));
-  }
+  const { conn, head } = await openConnect(proxyPort, host);
   if (!head.startsWith("HTTP/1.1 200")) {
     conn.close();
     throw new Error(`CONNECT refused: ${head.split("\r\n")[0]}`);

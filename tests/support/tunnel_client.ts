@@ -30,6 +30,43 @@ export async function tunnelRequest(
   parts: string | (string | Uint8Array)[],
   options: RawOptions = {},
 ): Promise<RawResponse> {
+  const { conn, head } = await openConnect(proxyPort, host);
+  if (!head.startsWith("HTTP/1.1 200")) {
+    conn.close();
+    return { head, status: Number(head.slice(9, 12)), body: "", raw: head };
+  }
+  const secure = await Deno.startTls(conn, {
+    hostname: host,
+    caCerts: [await Deno.readTextFile(caPath)],
+  });
+  return exchangeOn(secure, parts, options);
+}
+
+/**
+ * Send `CONNECT host:443` to the proxy and read the head of its answer: the connection, still
+ * open, and that head (a refusal's too: the caller closes the connection).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withTestProxy } from "./mod.ts";
+ * import { openConnect } from "./tunnel_client.ts";
+ *
+ * const policy = `version: 1
+ * network_policies:
+ *   gh: { endpoints: [{ host: api.github.com, port: 443, protocol: rest, access: read-only }] }
+ * `;
+ * await withTestProxy({ policy }, async (proxy) => {
+ *   const { conn, head } = await openConnect(proxy.port, "api.github.com");
+ *   conn.close();
+ *   assert.match(head, /^HTTP\/1\.1 200 /);
+ * });
+ * ```
+ */
+export async function openConnect(
+  proxyPort: number,
+  host: string,
+): Promise<{ conn: Deno.TcpConn; head: string }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxyPort });
   await conn.write(
     new TextEncoder().encode(`CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\n\r\n`),
@@ -41,13 +78,5 @@ export async function tunnelRequest(
     if (n === null) break;
     head += new TextDecoder().decode(buffer.subarray(0, n));
   }
-  if (!head.startsWith("HTTP/1.1 200")) {
-    conn.close();
-    return { head, status: Number(head.slice(9, 12)), body: "", raw: head };
-  }
-  const secure = await Deno.startTls(conn, {
-    hostname: host,
-    caCerts: [await Deno.readTextFile(caPath)],
-  });
-  return exchangeOn(secure, parts, options);
+  return { conn, head };
 }
