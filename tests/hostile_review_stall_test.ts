@@ -3,13 +3,9 @@
  * to a real gateway.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { runCli } from "../cli/mod.ts";
-import { startGateway } from "../gateway/mod.ts";
 import { POLICY_LOCAL_LIMITS } from "../proxy/policy_local/mod.ts";
 import { notesProposal } from "./gateway_fixtures.ts";
-
-const DEMO_POLICY = new URL("../policies/demo.yaml", import.meta.url).pathname;
+import { withProxyOnGateway } from "./proxy_on_gateway.ts";
 
 /** Established client sockets to `port` on 127.0.0.1 (the proxy's side of its gateway calls). */
 function connectionsTo(port: number): number {
@@ -42,32 +38,8 @@ async function answer(conn: Deno.TcpConn): Promise<string> {
 }
 
 Deno.test("hostile review stall: a sandbox holds at most maxConcurrentWaits gateway long polls; more /wait get 429", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "tollgate-stall-" });
-  const policiesDir = join(dir, "policies");
-  const stateDir = join(dir, "state");
-  await Deno.mkdir(policiesDir);
-  await Deno.copyFile(DEMO_POLICY, join(policiesDir, "demo.yaml"));
-  const gateway = await startGateway({ policiesDir, stateDir, listen: "127.0.0.1:0" });
-  const gatewayPort = Number(new URL(gateway.url).port);
-  const stop = new AbortController();
-  let out = "";
-  let ready = () => {};
-  const started = new Promise<void>((resolve) => (ready = resolve));
-  const running = runCli([
-    ...["proxy", "--policy", "demo", "--policies", join(dir, "none"), "--state", stateDir],
-    ...["--listen", "127.0.0.1:0", "--gateway", gateway.url],
-  ], {
-    cwd: dir,
-    env: { NO_COLOR: "1" },
-    out: (t) => ((out += t), out.includes("listening") && ready()),
-    err: (t) => (out += t),
-    isTTY: false,
-    signal: stop.signal,
-    setExitCode: () => {},
-  });
-  try {
-    await Promise.race([started, running.then(() => assert.fail(out))]);
-    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+  await withProxyOnGateway(async ({ gateway, port }) => {
+    const gatewayPort = Number(new URL(gateway.url).port);
     const body = JSON.stringify(notesProposal());
     const submitted = await answer(
       await send(
@@ -111,10 +83,5 @@ Deno.test("hostile review stall: a sandbox holds at most maxConcurrentWaits gate
     }
     // The slots are free again.
     assert.match(await answer(await send(port, wait)), /^HTTP\/1\.1 200 /);
-  } finally {
-    stop.abort();
-    await running;
-    await gateway.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
