@@ -8,7 +8,13 @@ import { type Command, Option } from "@commander-js/extra-typings";
 import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
 import { commandGroup } from "./_command_group.ts";
 import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../proxy/mod.ts";
-import { capturePorts, checkPassedEnv, chooseIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
+import {
+  capturePorts,
+  checkPassedEnv,
+  chooseIsolation,
+  DEFAULT_MAX_PROCESSES,
+  runSandbox,
+} from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
 import { sandboxFence } from "../gateway/client/mod.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
@@ -18,6 +24,7 @@ import {
   GATEWAY_TOKEN_FILE_FLAG,
   LOG_FLAGS,
   parseLogFlags,
+  parsePositiveInt,
   POLICIES_FLAG,
   RESOLVE_FLAG,
   STATE_FLAG,
@@ -32,7 +39,7 @@ const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 /**
  * Register `sandbox run --policy NAME [--policies DIR] [--gateway URL] [--isolate MODE]
  * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--env NAME[=VALUE]]…
- * [--log-max-mb MB] [--log-keep-days DAYS] [--quiet] -- CMD ARGS…`. The exit code is CMD's; a
+ * [--log-max-mb MB] [--log-keep-days DAYS] [--max-processes N] [--quiet] -- CMD ARGS…`. The exit code is CMD's; a
  * setup failure is one line and exit 1. In netns mode one line on standard error says how the
  * command is isolated and why (`--quiet` drops it; env-mode warnings are always printed).
  *
@@ -86,12 +93,18 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     )
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
+    .option(
+      "--max-processes <n>",
+      "processes and threads CMD may have at once (netns mode)",
+      String(DEFAULT_MAX_PROCESSES),
+    )
     .option("--quiet", "do not print how the sandbox is isolated")
     .argument("<command...>", "the command to run (after --)")
     .passThroughOptions()
     .action(async (command, options) => {
       const passEnv = passedEnv(options.env, ctx.env);
       const logs = parseLogFlags(options);
+      const maxProcesses = parsePositiveInt(options.maxProcesses, "--max-processes");
       const { upstream, gateway, gatewayTokenFile } = await checkProxyFlags(ctx, options);
       const stateDir = resolveUserPath(ctx, options.state);
       const policiesDir = resolveUserPath(ctx, options.policies);
@@ -118,6 +131,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         passEnv,
         cwd: ctx.cwd,
         signal: ctx.signal,
+        maxProcesses,
         onLog: (line) => ctx.err(`${line}\n`),
         onIsolated: options.quiet ? undefined : (notice) =>
           ctx.err(

@@ -7,6 +7,7 @@
  */
 
 import type { HostIpc } from "./host_ipc.ts";
+import { DEFAULT_MAX_PROCESSES } from "./process_limit.ts";
 
 /**
  * `unshare` arguments for the sandbox's own PID namespace with its own /proc (and its own System V
@@ -30,8 +31,16 @@ export const PID_NAMESPACE_SHELL: readonly string[] = [
 // drops every capability: the command cannot undo these mounts, enter other namespaces, or
 // read the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
 const COMMAND_SETUP = `set -e
-hide=$1; reveal=$2; filter=$3; bwrap=$4; shift 4
+hide=$1; reveal=$2; filter=$3; bwrap=$4; procs=$5; nproc=$6; shift 6
 here=$(pwd -P)
+# At most nproc processes and threads (see process_limit.ts): a root runner's pids cgroup, joined
+# before anything forks, or the limit the kernel counts per user namespace for any other runner
+# (never above the runner's own hard limit, which it may not raise).
+if [ -n "$procs" ]; then echo 0 > "$procs"; fi
+prlimit --pid $$ --nproc="$nproc:$nproc"
+# Should the machine run out of memory, the kernel ends the command's processes before the
+# proxy, the gateway or anything else of the user's. /proc turns read-only below: it stays so.
+echo 1000 > /proc/self/oom_score_adj
 # The filter file lies in the state directory, hidden below: open it while it can be seen.
 if [ -n "$filter" ]; then exec 9<"$filter"; fi
 # The host's shared memory and session runtime folder: empty ones of the sandbox's own.
@@ -95,6 +104,7 @@ export interface CommandSetup {
   binds?: { source: string; target: string }[];
   syscallFilter?: { program: string; bwrap: string };
   hostIpc?: HostIpc;
+  processLimit?: { max: number; cgroupProcs?: string };
 }
 
 /** `unshare` arguments running `command` confined as `options` say (after `nsenter`'s `--`). */
@@ -108,6 +118,8 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     options.reveal,
     options.syscallFilter?.program ?? "",
     options.syscallFilter?.bwrap ?? "",
+    options.processLimit?.cgroupProcs ?? "",
+    String(options.processLimit?.max ?? DEFAULT_MAX_PROCESSES),
     ...counted(options.hostIpc?.privateDirs ?? [], (dir) => [dir.path, dir.mode.toString(8)]),
     ...counted(options.readOnly, (path) => [path]),
     ...counted(options.binds ?? [], (bind) => [bind.source, bind.target]),

@@ -35,6 +35,8 @@ export interface LaunchSpec {
   /** How the command's files are confined (netns only). */
   filesystem: FilesystemPlan;
   baseEnv: Record<string, string | undefined>;
+  /** How many processes and threads the command may have (netns only; see `processLimit()`). */
+  processLimit?: { max: number; cgroupProcs?: string };
   onLog: (line: string) => void;
 }
 

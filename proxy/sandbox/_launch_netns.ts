@@ -92,6 +92,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       binds,
       syscallFilter: await writeSyscallFilter(spec),
       hostIpc: ipc,
+      processLimit: spec.processLimit,
       ...stdioOf(spec.stdio),
     });
     late.wrapper = child.pid;

@@ -21,6 +21,8 @@ export interface NoticeOptions {
   freshHome?: boolean;
   /** Whether the runner is root, whose files are every file of the machine. */
   asRoot?: boolean;
+  /** The bound on its processes and threads; undefined: none could be set (root, no cgroup). */
+  maxProcesses?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface NoticeOptions {
  * const files = { kind: "unenforced" as const, why: "ENOSYS" };
  * assert.match(isolationNotice(3128, [], { files }), /NOT enforced/);
  * assert.match(isolationNotice(3128, [], { asRoot: true }), /run as root, .* every file/);
+ * assert.match(isolationNotice(3128, [], { maxProcesses: 4096 }), /at most 4096 processes/);
  * ```
  */
 export function isolationNotice(
@@ -45,10 +48,13 @@ export function isolationNotice(
     ? "transparent mode off"
     : `connections to looked-up names on ports ${capturePorts.join(",")} are captured too`;
   const filter = "ptrace and the other syscalls that reach into another process are refused";
+  const processes = options.maxProcesses === undefined
+    ? "NO process limit: run as root, and no pids cgroup could be made here"
+    : `at most ${options.maxProcesses} processes and threads`;
   return `sandbox: private network namespace, its only way out is the Tollgate proxy ` +
     `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store; ` +
     `${filesClause(options.files ?? { kind: "none" }, options.asRoot === true)}` +
-    `${options.freshHome ? ", HOME a fresh empty directory" : ""}; ${filter}`;
+    `${options.freshHome ? ", HOME a fresh empty directory" : ""}; ${filter}; ${processes}`;
 }
 
 function filesClause(files: FilesystemPlan, asRoot: boolean): string {

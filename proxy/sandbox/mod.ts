@@ -114,6 +114,8 @@ export type { ConfineOptions } from "./confine_identity.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
 export { hostIpc, unixSocketPaths } from "./host_ipc.ts";
 export { gitDirsOf, gitGuardPaths } from "./git_guard.ts";
+export { DEFAULT_MAX_PROCESSES, pidsCgroupOf, processLimit } from "./process_limit.ts";
+export type { ProcessLimit } from "./process_limit.ts";
 export type { HostIpc, PrivateDir } from "./host_ipc.ts";
 export type {
   FileBind,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Isolation } from "./detect_isolation.ts";
 import { waitForExit } from "./_launch.ts";
@@ -18,6 +18,7 @@ import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
+import { DEFAULT_MAX_PROCESSES, processLimit } from "./process_limit.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
 
 /** Options of {@linkcode runSandbox}. */
@@ -65,6 +66,8 @@ export interface RunSandboxOptions {
    * `[]` turns transparent mode off.
    */
   capturePorts?: number[];
+  /** Processes and threads the command may have at once (netns only); 4,096 by default. */
+  maxProcesses?: number;
   /** One-line notices: the env-mode warning, refused bridge connections, forwarder errors. */
   onLog?: (line: string) => void;
   /** Told once, before the command starts, how it is isolated (netns mode; see `isolationNotice`). */
@@ -77,6 +80,7 @@ const defaults = {
   stdio: "inherit",
   graceMs: 3_000,
   innerPort: 3128,
+  maxProcesses: DEFAULT_MAX_PROCESSES,
 } satisfies Partial<RunSandboxOptions>;
 
 /**
@@ -182,6 +186,10 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       .filter((port) => port !== o.innerPort);
     // bwrap loads the syscall filter; without it, the confine step does (see confineStep()).
     const bwrap = o.isolation === "netns" ? findExecutable("bwrap", baseEnv.PATH, cwd) : undefined;
+    const limit = o.isolation === "netns"
+      ? await processLimit(o.maxProcesses, basename(sandboxDir))
+      : undefined;
+    if (limit) cleanups.push(() => limit.remove());
     const spec = {
       ...o,
       bwrap,
@@ -195,6 +203,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       baseEnv,
       caBundlePath,
       capturePorts,
+      processLimit: limit,
       onLog: o.onLog ?? (() => {}),
     };
     if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
@@ -204,6 +213,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
           files: filesystem,
           freshHome: home !== undefined,
           asRoot: Deno.uid() === 0,
+          maxProcesses: limit?.enforced ? limit.max : undefined,
         }),
       );
     }
