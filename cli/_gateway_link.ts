@@ -10,6 +10,7 @@ import { join } from "node:path";
 import {
   GatewayClient,
   GatewayError,
+  type GatewayFence,
   gatewayPolicyFeed,
   GatewayPool,
   readGatewayToken,
@@ -44,6 +45,8 @@ export interface GatewayLink {
   scopes: ScopeReports;
   /** Forget the proxy credential at the gateway (after the proxy stopped); never throws. */
   retire(): Promise<void>;
+  /** The gateway's repository and state, which a sandbox on its machine must not touch. */
+  fence?: GatewayFence;
 }
 
 /**
@@ -86,7 +89,8 @@ export async function gatewayLink(
       .catch((error) => gatewayFailure(urls.join(", "), flags.policy, error));
     const feed = { initial: () => pool.initial(), follow: pool.follow.bind(pool) };
     const scopes = { onceUsed: pool.onceUsed.bind(pool), sessionEnded: async () => {} };
-    return { sink: pool, feed, sandboxId: pool.sandboxId, scopes, retire: () => pool.retire() };
+    const { sandboxId, fence } = pool;
+    return { sink: pool, feed, sandboxId, scopes, retire: () => pool.retire(), fence };
   }
   const enrolled = await new GatewayClient({ url: urls[0]!, token: host })
     .enrol(flags.policy).catch((error) => gatewayFailure(urls[0]!, flags.policy, error));
@@ -98,6 +102,7 @@ export async function gatewayLink(
     // The session ends at the gateway when this credential is retired.
     scopes: { onceUsed: (key, at) => client.onceUsed(key, at), sessionEnded: async () => {} },
     retire: () => client.retire(enrolled.sandbox).catch(() => {}),
+    fence: enrolled.fence,
   };
 }
 

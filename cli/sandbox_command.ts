@@ -16,7 +16,7 @@ import {
   runSandbox,
 } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
-import { sandboxFence } from "../gateway/client/mod.ts";
+import { type GatewayFence, localFence, sandboxFence } from "../gateway/client/mod.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
 import {
   collect,
@@ -125,8 +125,9 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         stateDir,
         caPem: ca.certPem,
         skillPath: DEFAULT_SKILL_PATH,
-        // The policy repository read-only, the ceiling and auto-approval patterns hidden.
-        ...await sandboxFence(policiesDir),
+        // The policy repository read-only, the ceiling and auto-approval patterns hidden; the
+        // linked gateway's repository and state too, where they are on this machine.
+        ...await fenceOf(policiesDir, link.fence),
         env: ctx.env,
         passEnv,
         cwd: ctx.cwd,
@@ -170,6 +171,17 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       });
       ctx.setExitCode(code);
     });
+}
+
+/** The local policy repository's fence and the part of a linked gateway's that is here. */
+async function fenceOf(policiesDir: string, gateway?: GatewayFence) {
+  const own = await sandboxFence(policiesDir);
+  const linked = await localFence(gateway);
+  return {
+    readOnly: [...own.readOnly, ...linked.readOnly],
+    hideFiles: [...own.hideFiles, ...linked.hideFiles],
+    hideDirs: linked.hideDirs,
+  };
 }
 
 /** A rejection handler that retires the gateway link, then rethrows. */

@@ -14,6 +14,7 @@ import type {
 import type {
   ApproveResult,
   CeilingCheck,
+  Enrolment,
   LeaseEntry,
   PublishedPolicy,
   RejectOptions,
@@ -177,11 +178,8 @@ export class GatewayClient implements ProposalSink {
    * Enrol a sandbox (host enrolment token): its proxy credential, for `policy` only. A new
    * sandbox, or `sandbox`, the id a proxy already has (minted with the same host token).
    */
-  async enrol(policy: string, sandbox?: string): Promise<{ sandbox: string; token: string }> {
-    return await this.#json("POST", r.ROUTE_SANDBOXES, { policy, sandbox }) as {
-      sandbox: string;
-      token: string;
-    };
+  async enrol(policy: string, sandbox?: string): Promise<Enrolment> {
+    return await this.#json("POST", r.ROUTE_SANDBOXES, { policy, sandbox }) as Enrolment;
   }
 
   /** Retire a sandbox's proxy credential (the proxy's own, when it stops). */

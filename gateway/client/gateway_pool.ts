@@ -19,6 +19,7 @@ import type {
 } from "../../proxy/policy_local/mod.ts";
 import { GatewayClient, GatewayError } from "./gateway_client.ts";
 import { subscribePolicy } from "./subscribe_policy.ts";
+import type { GatewayFence } from "./gateway_fence.ts";
 
 /** Options of `GatewayPool.enrol`. */
 export interface GatewayPoolOptions {
@@ -61,7 +62,7 @@ interface Member {
 export class GatewayPool implements ProposalSink {
   readonly #o: Required<GatewayPoolOptions>;
   readonly #members = new Map<number, Member>();
-  #shared?: Member & { token: string };
+  #shared?: Member & { token: string; fence?: GatewayFence };
   #current = 0;
   #revision = -1;
 
@@ -84,6 +85,11 @@ export class GatewayPool implements ProposalSink {
   /** The sandbox id of the first enrolment. */
   get sandboxId(): string {
     return this.#shared?.sandbox ?? "";
+  }
+
+  /** What the first gateway that enrolled the proxy asked its runner to fence. */
+  get fence(): GatewayFence | undefined {
+    return this.#shared?.fence;
   }
 
   /** Submit through the gateway in use (the next one if it is down). */
@@ -188,9 +194,9 @@ export class GatewayPool implements ProposalSink {
       }
     }
     const host = new GatewayClient({ url, token: this.#o.hostToken });
-    const { sandbox, token } = await host.enrol(this.#o.policy, this.#shared?.sandbox);
+    const { sandbox, token, fence } = await host.enrol(this.#o.policy, this.#shared?.sandbox);
     const member = { client: new GatewayClient({ url, token }), sandbox };
-    this.#shared ??= { ...member, token };
+    this.#shared ??= { ...member, token, fence };
     this.#members.set(index, member);
     return member;
   }

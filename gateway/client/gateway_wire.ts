@@ -8,6 +8,19 @@
 
 import type { Policy, RuleScope } from "../../proxy/policy/mod.ts";
 import type { Guidance } from "../../proxy/policy_local/mod.ts";
+import type { GatewayFence } from "./gateway_fence.ts";
+
+/** What an enrolment answers: the sandbox's proxy credential, and what its runner fences. */
+export interface Enrolment {
+  /** The sandbox id. */
+  sandbox: string;
+  /** The one policy the credential is for. */
+  policy: string;
+  /** The proxy credential (shown once). */
+  token: string;
+  /** The gateway's repository and state, to fence where the runner sees the same files. */
+  fence?: GatewayFence;
+}
 
 /** A policy as the gateway publishes it: the last valid text and its revision and hash. */
 export interface PublishedPolicy {

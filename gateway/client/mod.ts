@@ -13,6 +13,7 @@ export type {
   ApproveResult,
   CeilingCheck,
   CeilingFit,
+  Enrolment,
   LeaseEntry,
   PublishedPolicy,
   RejectOptions,
@@ -23,6 +24,8 @@ export type { GitResult, RunGitOptions } from "./run_git.ts";
 export { DRIVER_KEYS, driverOverrides } from "./_git_hardening.ts";
 export { AUTO_APPROVE_FILE, CEILING_FILE, gitRepoPaths, sandboxFence } from "./sandbox_fence.ts";
 export type { SandboxFence } from "./sandbox_fence.ts";
+export { gatewayFence, localFence } from "./gateway_fence.ts";
+export type { GatewayFence, HostPath, LocalFence } from "./gateway_fence.ts";
 export { GatewayPool } from "./gateway_pool.ts";
 export type { GatewayPoolOptions } from "./gateway_pool.ts";
 export {

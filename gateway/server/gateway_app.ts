@@ -50,6 +50,8 @@ export interface GatewayAppDeps {
   token: string;
   /** Proxy and reviewer credentials (hashed, in the state directory). */
   credentials: CredentialStore;
+  /** Its repository and state, which sandboxes on its machine fence (sent with each enrolment). */
+  fence?: r.GatewayFence;
   /** Ping period of the event stream, in ms. */
   pingMs?: number;
   /** Aborted when the server shuts down: long polls end at once. */

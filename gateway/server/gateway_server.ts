@@ -13,7 +13,7 @@ import { DirectoryWatcher, type DirectoryWatcherOptions } from "../events/mod.ts
 import { EventHub } from "../events/mod.ts";
 import { createGatewayApp } from "./gateway_app.ts";
 import { CredentialStore } from "../credentials/mod.ts";
-import { ensureGatewayToken } from "../client/mod.ts";
+import { ensureGatewayToken, gatewayFence } from "../client/mod.ts";
 import { ensureStateDirs } from "../proposals/mod.ts";
 import { ProposalStore } from "../store/mod.ts";
 import { ceilingPath, refuseOutsideCeiling } from "../authority/mod.ts";
@@ -161,12 +161,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const controller = new AbortController();
   const credentials = new CredentialStore(options.stateDir);
+  const fence = await gatewayFence(policiesDir, options.stateDir, ceilingFile);
   const app = createGatewayApp({
     store,
     watcher,
     hub,
     token,
     credentials,
+    fence,
     pingMs: options.pingMs,
     closing: controller.signal,
     report: options.log,

@@ -25,10 +25,13 @@ export interface SandboxRouteDeps {
   credentials: CredentialStore;
   /** The host's enrolment token (it mints sandbox ids). */
   token: string;
+  /** The gateway's repository and state, for the runner to fence (see `gatewayFence()`). */
+  fence?: r.GatewayFence;
 }
 
 /**
- * Add `POST /v1/sandboxes` (`{policy, sandbox?}`) and `DELETE /v1/sandboxes/:sandbox` to the
+ * Add `POST /v1/sandboxes` (`{policy, sandbox?}`; the answer also carries the gateway's
+ * `fence`) and `DELETE /v1/sandboxes/:sandbox` to the
  * gateway app.
  *
  * @example
@@ -81,7 +84,7 @@ export function sandboxRoutes(
       sandbox: asked ?? mintSandboxId(deps.token),
       rejoin: asked !== undefined,
     });
-    return c.json({ sandbox, policy, token }, 201);
+    return c.json({ sandbox, policy, token, fence: deps.fence }, 201);
   });
   app.delete(r.ROUTE_SANDBOX, async (c: Context<GatewayEnv>) => {
     const caller = c.get("caller");

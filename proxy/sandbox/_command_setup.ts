@@ -53,8 +53,13 @@ done
 # reachable through its descriptors, /proc/self/fd and /dev/tty.
 mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 tollgate-pts /dev/pts
 mount --bind /dev/pts/ptmx /dev/ptmx
+# Read-only: the policy repository (with --gateway, the gateway's too, where it is on this
+# machine). One that does not exist here is skipped: nothing reads it.
 count=$1; shift
-while [ "$count" -gt 0 ]; do mount --bind -o ro "$1" "$1"; shift; count=$((count - 1)); done
+while [ "$count" -gt 0 ]; do
+  if [ -e "$1" ]; then mount --bind -o ro "$1" "$1"; fi
+  shift; count=$((count - 1))
+done
 count=$1; shift
 while [ "$count" -gt 0 ]; do
   if [ -e "$2" ]; then mount --bind -o ro "$1" "$2"; fi
@@ -67,6 +72,12 @@ while [ "$count" -gt 0 ]; do
   mount --bind /dev/null "$1" 2>/dev/null || [ ! -S "$1" ] ||
     { echo "tollgate: cannot cover the host socket $1" >&2; exit 1; }
   shift; count=$((count - 1))
+done
+# A linked gateway's state on this machine (its credentials, enrolment token, CA key): hidden as
+# Tollgate's own is below, after the read-only binds, which would otherwise show it again.
+count=$1; shift
+while [ "$count" -gt 0 ]; do
+  mount -t tmpfs -o mode=0700,size=64k tollgate-hidden "$1"; shift; count=$((count - 1))
 done
 exec 3<"$reveal"
 mount -t tmpfs -o mode=0755,size=64k tollgate-hidden "$hide"
@@ -105,6 +116,7 @@ export interface CommandSetup {
   syscallFilter?: { program: string; bwrap: string };
   hostIpc?: HostIpc;
   processLimit?: { max: number; cgroupProcs?: string };
+  hideDirs?: string[];
 }
 
 /** `unshare` arguments running `command` confined as `options` say (after `nsenter`'s `--`). */
@@ -124,6 +136,7 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     ...counted(options.readOnly, (path) => [path]),
     ...counted(options.binds ?? [], (bind) => [bind.source, bind.target]),
     ...counted(options.hostIpc?.sockets ?? [], (path) => [path]),
+    ...counted(options.hideDirs ?? [], (path) => [path]),
     ...command,
   ];
 }

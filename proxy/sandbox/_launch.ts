@@ -24,6 +24,8 @@ export interface LaunchSpec {
   readOnly: string[];
   /** Files shown as empty inside (netns only): the org ceiling and auto-approval patterns. */
   hideFiles?: string[];
+  /** Folders shown as empty inside (netns only): a linked gateway's state on this machine. */
+  hideDirs?: string[];
   innerPort: number;
   /** Ports captured in transparent mode (netns only); none turns it off. */
   capturePorts: number[];

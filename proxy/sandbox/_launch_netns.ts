@@ -92,6 +92,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       binds,
       syscallFilter: await writeSyscallFilter(spec),
       hostIpc: ipc,
+      hideDirs: spec.hideDirs,
       processLimit: spec.processLimit,
       ...stdioOf(spec.stdio),
     });

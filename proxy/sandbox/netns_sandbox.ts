@@ -55,6 +55,8 @@ export interface NetnsSpawnOptions {
   syscallFilter?: SyscallFilterFiles;
   /** The host's sockets and IPC folders, covered so that the command cannot reach them. */
   hostIpc?: HostIpc;
+  /** Folders covered by an empty tmpfs: a linked gateway's state on this machine. */
+  hideDirs?: string[];
   /** How many processes and threads the command may have (see `processLimit()`). */
   processLimit?: { max: number; cgroupProcs?: string };
   /** The command's standard input: the runner's, or none. */

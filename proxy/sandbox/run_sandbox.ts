@@ -46,6 +46,11 @@ export interface RunSandboxOptions {
   readOnly?: string[];
   /** Files that read as empty inside, in netns mode (the org ceiling, auto-approve patterns). */
   hideFiles?: string[];
+  /**
+   * Folders that read as empty inside, in netns mode: a linked gateway's state on this machine.
+   * One holding the working or the state directory, or inside the latter, is left as it is.
+   */
+  hideDirs?: string[];
   /** The runner's environment; the command gets only its allow-listed names (`sandboxEnv`). */
   env?: Record<string, string | undefined>;
   /** Variables passed in on purpose (`sandbox run --env`); credential names are refused. */
@@ -192,6 +197,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     if (limit) cleanups.push(() => limit.remove());
     const spec = {
       ...o,
+      hideDirs: (o.hideDirs ?? []).filter((dir) => hideable(dir, cwd, stateDir)),
       bwrap,
       filesystem,
       env,
@@ -224,4 +230,14 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     await Deno.remove(sandboxDir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Whether `dir` may be covered: not when it holds the working directory (the command would lose
+ * it) or the state directory (whose public part the command needs), nor inside the latter (hidden
+ * already).
+ */
+function hideable(dir: string, cwd: string, stateDir: string): boolean {
+  const within = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
+  return !within(cwd, dir) && !within(stateDir, dir) && !within(dir, stateDir);
 }

@@ -1,0 +1,62 @@
+/**
+ * A sandbox linked to a gateway on the same machine, started from another folder (the agent's
+ * project, as the README's `--gateway-token-file` flow has it), cannot touch that gateway's
+ * files. Before, it could append a rule to the gateway's policy file and commit it: the gateway
+ * serves what changes on disk, so its own proxy allowed what it had been denied, with no
+ * reviewer; and it could read the enrolment token and plant a reviewer credential in the state.
+ * Run through the real CLI against a real gateway.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeRepo } from "./gateway_fixtures.ts";
+import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
+import { startGateway } from "../gateway/mod.ts";
+import { detectIsolation } from "../proxy/sandbox/mod.ts";
+
+const ignore = (await detectIsolation()) !== "netns";
+
+/** What the agent tries, each result on a line of its own. */
+const ATTEMPTS = (root: string) =>
+  [
+    `printf '  widened: {}\\n' >> ${root}/policies/team.yaml 2>/dev/null; echo "policy $?"`,
+    `git -C ${root} commit -qam widen 2>/dev/null; echo "commit $?"`,
+    `echo "state $(ls -A ${root}/state | wc -l)"`,
+    `cat ${root}/state/gateway.token > /dev/null 2>&1; echo "token $?"`,
+  ].join("; ");
+
+Deno.test({
+  name:
+    "hostile: a sandbox started elsewhere cannot edit, commit to or read its gateway's repository and state",
+  ignore,
+  fn: async () => {
+    const repo = await makeRepo();
+    const elsewhere = await Deno.makeTempDir({ prefix: "tg-agent-project-" });
+    const stateDir = join(repo.root, "state");
+    const gw = await startGateway({ policiesDir: repo.policies, stateDir, listen: "127.0.0.1:0" });
+    try {
+      const before = await Deno.readTextFile(join(repo.policies, "team.yaml"));
+      const out = await new Deno.Command(SANDBOX_RUN[0]!, {
+        args: [...SANDBOX_RUN.slice(1), "--policy", "team", "--isolate", "netns", "--quiet"]
+          .concat(["--gateway", gw.url, "--gateway-token-file", join(stateDir, "gateway.token")])
+          .concat(["--", "sh", "-c", ATTEMPTS(repo.root)]),
+        // A folder with no policies of its own: the sandbox starts there too.
+        cwd: elsewhere,
+        env: { NO_COLOR: "1", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, stderr);
+      const results = Object.fromEntries(
+        new TextDecoder().decode(out.stdout).trim().split("\n").map((line) => line.split(" ")),
+      );
+      assert.deepEqual(results, { policy: "2", commit: "128", state: "0", token: "1" });
+      assert.equal(await Deno.readTextFile(join(repo.policies, "team.yaml")), before);
+      assert.equal((await repo.git("log", "--format=%s")).trim(), "initial policy");
+    } finally {
+      await gw.close();
+      await repo.cleanup();
+      await Deno.remove(elsewhere, { recursive: true });
+    }
+  },
+});
