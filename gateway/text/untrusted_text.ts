@@ -7,14 +7,14 @@
  * @module
  */
 
+import { INVISIBLE_CHARACTERS } from "../../proxy/policy/mod.ts";
+
 /**
- * Characters a terminal, a mail parser or a bidi renderer could act on, and invisible ones
- * (tag characters spell hidden ASCII that a person never sees but a model reading the text
- * does).
+ * Characters a terminal, a mail parser or a bidi renderer could act on (C0 and C1 controls), and
+ * the invisible ones a policy rule may not hold (`INVISIBLE_CHARACTERS`: tag characters spell
+ * hidden ASCII that a person never sees but a model reading the text does).
  */
-const UNSAFE =
-  // deno-lint-ignore no-control-regex
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]/gu;
+const UNSAFE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${INVISIBLE_CHARACTERS}]`, "gu");
 
 function visibleChar(ch: string): string {
   const code = ch.codePointAt(0)!;
@@ -35,6 +35,8 @@ function visibleChar(ch: string): string {
  * import assert from "node:assert/strict";
  * import { visibleText } from "./untrusted_text.ts";
  * assert.equal(visibleText("a\x1b[31mb"), "a\u241b[31mb");
+ * // What a rule may not hold is shown too: a Hangul filler reads as a plain space.
+ * assert.equal(visibleText("read\u3164only"), "read<U+3164>only");
  * ```
  */
 export function visibleText(text: string, max = 500): string {

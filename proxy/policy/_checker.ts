@@ -6,6 +6,8 @@
  * @module
  */
 
+import { INVISIBLE_CHARACTERS, invisibleCharacter } from "./invisible_characters.ts";
+
 /** A path into a plain value: map keys and list indexes. */
 export type ValuePath = (string | number)[];
 
@@ -134,23 +136,8 @@ export function hasControl(text: string): boolean {
   return /[\x00-\x1f\x7f-\x9f]/.test(text);
 }
 
-/**
- * Characters that change how text is shown without being seen: bidi embeddings, overrides,
- * isolates and marks, zero-width spaces and joiners, word joiners and invisible operators,
- * the byte-order mark, line and paragraph separators, soft hyphen, Hangul fillers,
- * interlinear annotations, shorthand and musical format controls, variation selectors and tag
- * characters (U+E0000-U+E007F, which spell hidden ASCII and show as nothing). In a rule they make a reviewer read something else than what is
- * enforced ("Trojan Source", CVE-2021-42574).
- */
-const INVISIBLE =
-  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]/u;
-
-/** The first invisible or bidi character of `text` as `U+XXXX`, if any. */
-export function invisibleCharacter(text: string): string | undefined {
-  const found = INVISIBLE.exec(text)?.[0];
-  if (found === undefined) return undefined;
-  return `U+${found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-}
+// One list with what the gateway makes visible for reviewers (see invisible_characters.ts).
+const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`, "u");
 
 /** Report every key and string under `value` that holds an invisible or bidi character. */
 export function reportInvisible(c: Checker, value: unknown, path: ValuePath): void {
