@@ -14,8 +14,11 @@ import { sandboxFence } from "./sandbox_fence.ts";
 
 /** A path on the gateway's machine, with its device and inode (`stat`) there. */
 export interface HostPath {
+  /** The absolute real path. */
   path: string;
+  /** Its device number. */
   dev: number;
+  /** Its inode number. */
   ino: number;
 }
 
@@ -31,8 +34,11 @@ export interface GatewayFence {
 
 /** The gateway's fence as a runner applies it: the paths it sees as the gateway's own files. */
 export interface LocalFence {
+  /** Mounted read-only over themselves. */
   readOnly: string[];
+  /** Covered by an empty read-only file. */
   hideFiles: string[];
+  /** Covered by an empty tmpfs. */
   hideDirs: string[];
 }
 
