@@ -7,7 +7,7 @@
  * @module
  */
 
-import { INVISIBLE_CHARACTERS } from "../../proxy/policy/mod.ts";
+import { INVISIBLE_CHARACTERS } from "../../proxy/policy/unicode/mod.ts";
 
 /**
  * Characters a terminal, a mail parser or a bidi renderer could act on (C0 and C1 controls), and

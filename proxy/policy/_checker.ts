@@ -6,7 +6,7 @@
  * @module
  */
 
-import { INVISIBLE_CHARACTERS, invisibleCharacter } from "./invisible_characters.ts";
+import { INVISIBLE_CHARACTERS, invisibleCharacter } from "./unicode/mod.ts";
 
 /** A path into a plain value: map keys and list indexes. */
 export type ValuePath = (string | number)[];

@@ -25,7 +25,7 @@ export { policyFromJson } from "./policy_from_json.ts";
 export { DELTA_MIN_CHARS, isDeltaJson, policyDelta } from "./policy_delta.ts";
 export type { PolicyDelta } from "./policy_delta.ts";
 export { parseYamlValue } from "./_fast_yaml.ts";
-export { INVISIBLE_CHARACTERS, invisibleCharacter } from "./invisible_characters.ts";
+export { INVISIBLE_CHARACTERS, invisibleCharacter } from "./unicode/mod.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
 export { loadPolicyFile, loadPolicyJson, loadPolicyText, realBinaryPath } from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
