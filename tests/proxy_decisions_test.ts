@@ -96,8 +96,9 @@ Deno.test("proxy L7 preset: allowed reads reach upstream, a PUT gets the exact s
         binary: "/usr/bin/curl",
       },
       next_steps: expectedNextSteps(TEST_SKILL_PATH),
-
       agent_guidance: AGENT_GUIDANCE,
+      message: `Tollgate policy denied PUT ${path} for /usr/bin/curl: PUT ${path} not permitted ` +
+        "by policy; read http://policy.local/v1/skill to propose a rule",
     });
     assert.deepEqual(upstreams.requests.map((r) => r.method), ["GET"]);
     assert.deepEqual(messages(proxy).slice(1), [

@@ -197,3 +197,31 @@ Deno.test("toolchain #13.3: a client that resets after reading the in-band 403 d
     assert.equal(after.status, 403);
   });
 });
+
+Deno.test({
+  name:
+    "toolchain #13.3: gh, which prints only an API error's message, names the refusal and the skill",
+  ignore: !(await Deno.stat("/usr/bin/gh").then(() => true, () => false)),
+  fn: () =>
+    withProxy(async (proxy, upstreams) => {
+      const home = await Deno.makeTempDir({ prefix: "tg-gh-home-" });
+      try {
+        const result = await runClean("gh", ["repo", "view", "cli/cli"], {
+          ...proxyEnv(proxy),
+          SSL_CERT_FILE: proxy.caPath,
+          HOME: home,
+          GH_TOKEN: "not-a-token",
+          GH_NO_UPDATE_NOTIFIER: "1",
+        });
+        assert.notEqual(result.code, 0);
+        // Before: "HTTP 403 (https://api.github.com/graphql)", nothing more.
+        assert.match(
+          result.stderr,
+          /^HTTP 403: Tollgate policy denied CONNECT api\.github\.com:443 for \/usr\/bin\/gh: binary '\/usr\/bin\/gh' not allowed in policy 'gh_ro'; read http:\/\/policy\.local\/v1\/skill to propose a rule \(https:\/\/api\.github\.com\/graphql\)$/m,
+        );
+        assert.equal(upstreams.connections(), 0);
+      } finally {
+        await Deno.remove(home, { recursive: true });
+      }
+    }),
+});

@@ -7,6 +7,7 @@
 
 import type { Decision, GraphqlOperationSummary, RuleMissing } from "../policy/mod.ts";
 import { AGENT_GUIDANCE, denyNextSteps, type NextStep } from "./next_steps.ts";
+import { policyLocalUrl, ROUTE_SKILL } from "./routes.ts";
 import type { RenderedResponse } from "./rendered_response.ts";
 
 /** Options of {@linkcode renderDenyResponse}. */
@@ -49,6 +50,12 @@ export interface DenyBody {
   next_steps: NextStep[];
   /** One sentence on the workflow. */
   agent_guidance: string;
+  /**
+   * One line for tools that print an API error's `message` and nothing else of the body (`gh`:
+   * "HTTP 403: <message> (url)", Octokit's `RequestError`): what was refused, by whom, where to
+   * read on. Not in OpenShell's body, which such tools show as a bare "HTTP 403".
+   */
+  message: string;
 }
 
 /**
@@ -70,6 +77,11 @@ export interface DenyBody {
  *   verdict: "deny", layer: "l4", reason: "no matching policy", host: "example.com", port: 443,
  * }, { skillPath: "/etc/tollgate/skills/policy_advisor.md" });
  * assert(res.status === 403 && JSON.parse(res.body).rule === "CONNECT example.com:443");
+ * assert.equal(
+ *   JSON.parse(res.body).message,
+ *   "Tollgate policy denied CONNECT example.com:443: no matching policy; " +
+ *     "read http://policy.local/v1/skill to propose a rule",
+ * );
  * ```
  */
 export function renderDenyResponse(decision: Decision, options: DenyOptions): RenderedResponse {
@@ -115,6 +127,8 @@ function denyBody(decision: Decision, options: DenyOptions): DenyBody {
     rule_missing: ruleMissing(decision, method, path),
     next_steps: denyNextSteps(options.skillPath),
     agent_guidance: AGENT_GUIDANCE,
+    message: `Tollgate policy denied ${rule}${decision.binary ? ` for ${decision.binary}` : ""}: ` +
+      `${withoutQueries(decision.reason)}; read ${policyLocalUrl(ROUTE_SKILL)} to propose a rule`,
   });
 }
 

@@ -154,6 +154,10 @@ for (const c of cases) {
     assert.equal(typeof body.agent_guidance, "string");
     assert.match(body.agent_guidance, /policy\.local\/v1\/proposals/);
     delete body.agent_guidance;
+    // One line naming the refused request and why, for tools that print only `message`.
+    assert.ok(body.message.startsWith(`Tollgate policy denied ${c.body.rule}`), body.message);
+    assert.ok(body.message.includes(`: ${c.body.detail}; read http://policy.local/v1/skill`));
+    delete body.message;
     assert.deepEqual(body, { ...c.body, next_steps: NEXT_STEPS });
     assert.ok(!res.body.includes("null"), "optional fields are omitted, never null");
     assert.ok(!res.body.includes("s3cret"), "no query string value reaches the body");
