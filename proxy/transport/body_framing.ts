@@ -46,12 +46,17 @@ export function responseFraming(
     return NO_BODY;
   }
   const codings = fields["transfer-encoding"];
+  const lengths = fields["content-length"];
+  // RFC 9112 §6.3 lets Transfer-Encoding win, but a client (or the upstream itself) that reads
+  // the length instead takes the rest for the next response: refused, as nginx and Envoy do.
+  if (codings.length > 0 && lengths.length > 0) {
+    return "Both Content-Length and Transfer-Encoding in the response";
+  }
   if (codings.length > 0) {
     const last = codings.join(",").split(",").at(-1)!.trim().toLowerCase();
     // RFC 9112 §6.3: chunked last means chunked framing; anything else is read until close.
     return last === "chunked" ? CHUNKED : UNTIL_CLOSE;
   }
-  const lengths = fields["content-length"];
   if (lengths.length === 0) return UNTIL_CLOSE;
   // The usual single value: no list to split and no set to build, once per response.
   if (lengths.length === 1 && !lengths[0]!.includes(",")) return lengthFraming(lengths[0]!.trim());

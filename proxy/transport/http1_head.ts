@@ -145,7 +145,10 @@ export function parseResponseHead(
   const framing = responseFraming(fields.special, status, requestMethod);
   if (typeof framing === "string") return fail(502, "upstream_protocol_error", framing);
   const connection = tokensOf(fields.special.connection);
-  const reusable = keepAlive(connection, version) && framing.kind !== "close";
+  // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing, so the
+  // connection closes after it, whatever its Connection field says.
+  const faulty = version === "HTTP/1.0" && fields.special["transfer-encoding"].length > 0;
+  const reusable = keepAlive(connection, version) && framing.kind !== "close" && !faulty;
   return {
     ok: true,
     head: {

@@ -93,6 +93,12 @@ Deno.test("parseResponseHead() derives framing from status, method and headers",
   assert.match(framing("HTTP/1.1 200 OK\nContent-Length: 1\r\n\r\n"), /Bare LF/);
   const closing = parseResponseHead(encode("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"), "GET");
   assert.ok(closing.ok && !closing.head.keepAlive);
+  // Framing that two readers may take two ways: refused, or never kept alive.
+  const both = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n";
+  assert.match(framing(both), /Both Content-Length and Transfer-Encoding/);
+  const old = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const faulty = parseResponseHead(encode(old), "GET");
+  assert.ok(faulty.ok && faulty.head.framing.kind === "chunked" && !faulty.head.keepAlive);
 });
 
 function streamOf(...parts: string[]): { stream: ByteStream; input: PassThrough } {

@@ -163,10 +163,15 @@ export class UpstreamPool {
     return this.#connector.tcp(target, onread);
   }
 
-  /** Return a connection after a complete exchange; anything not reusable is closed. */
+  /**
+   * Return a connection after a complete exchange; anything not reusable is closed, and so is
+   * a connection with bytes after its response (a body on HEAD, 204 or 304, a second
+   * response): they answer no request, and the next one must not read them.
+   */
   release(connection: UpstreamConnection, reusable: boolean): void {
     const entries = this.#idle.get(connection.key) ?? [];
-    if (!reusable || this.#closed || connection.stream.ended) {
+    const { stream } = connection;
+    if (!reusable || this.#closed || stream.ended || stream.buffered > 0) {
       connection.stream.destroy();
       return;
     }
