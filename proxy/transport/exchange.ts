@@ -21,6 +21,8 @@ import { type OutgoingRequest, requestHeadBytes, sendUpstreamError } from "./ups
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+/** RFC 9110 §9.2.2: sending one of these twice has the effect of sending it once. */
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 /**
  * Forward one allowed request to `target` and relay the response.
@@ -72,8 +74,12 @@ export async function exchange(
     }
     const outcome = await sendAndRelay(client, connection, head, { bytes, body, streamed });
     // A kept-alive upstream may have closed just before we wrote: retry once, on a new
-    // connection, when nothing of the request body was consumed from the client.
-    if (outcome.kind === "stale" && connection.reused && streamed === 0 && attempt === 0) continue;
+    // connection, when nothing of the request body was consumed from the client and the
+    // method is idempotent (RFC 9112 §9.3.1.1): the upstream may have acted on a POST before
+    // it closed, and a second one would act twice.
+    const retry = connection.reused && streamed === 0 && attempt === 0 &&
+      IDEMPOTENT.has(head.method);
+    if (outcome.kind === "stale" && retry) continue;
     if (outcome.kind === "stale") {
       await sendError(client.stream, 502, "upstream_unreachable", "Upstream closed the connection");
       return false;
@@ -132,10 +138,10 @@ async function sendAndRelay(
       client.stream.readExactly(rest, (piece) => upstream.forward(piece)).then(
         () => void (pumped = true),
         (error) => {
-          // A client that stops mid-body: end the exchange now rather than at the upstream's
-          // answer timeout.
+          // A client that stops or leaves mid-body: the request can never be completed, so
+          // end the exchange now rather than at the upstream's answer timeout.
           stalled = error instanceof ReadTimeoutError;
-          if (stalled) upstream.destroy();
+          upstream.destroy();
         },
       );
     }

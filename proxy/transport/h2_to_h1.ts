@@ -10,6 +10,7 @@
 import { Buffer } from "node:buffer";
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { ByteStream } from "./byte_stream.ts";
+import { bindsConnection } from "./connection_auth.ts";
 import { requestHeadBytes } from "./upstream_request.ts";
 import type { H2Request } from "./h2_request.ts";
 import { relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
@@ -86,7 +87,7 @@ export async function forwardOverHttp1(
   else if (framing.kind === "chunked") await relayChunkedDecoded(upstream, write);
   else if (framing.kind === "close") await relayUntilEnd(upstream, write);
   if (framing.kind !== "none") stream.end();
-  return response.keepAlive;
+  return response.keepAlive && !bindsConnection(head.headers, response);
 }
 
 async function finalHead(

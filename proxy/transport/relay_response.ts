@@ -9,6 +9,7 @@ import { Buffer } from "node:buffer";
 import { latin1Bytes } from "./_bytes.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
+import { bindsConnection } from "./connection_auth.ts";
 import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
 import { parseResponseHead, type RequestHead, type ResponseHead } from "./http1_head.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
@@ -70,7 +71,8 @@ export async function relayResponse(
   } catch (error) {
     return { kind: "failed", responded: true, error };
   }
-  return { kind: "done", clientReusable: keepClient, upstreamReusable: head.keepAlive };
+  const upstreamReusable = head.keepAlive && !bindsConnection(request.headers, head);
+  return { kind: "done", clientReusable: keepClient, upstreamReusable };
 }
 
 async function relayBody(

@@ -1,0 +1,79 @@
+/**
+ * The shared upstream pool under churn and misuse: a kept-alive connection that the upstream
+ * drops is retried only for an idempotent request (a POST is never sent twice), a request
+ * whose client leaves halfway closes its upstream connection at once, and a connection that
+ * carried connection-bound authentication (NTLM, Negotiate) is never handed to anyone else.
+ */
+import assert from "node:assert/strict";
+import { rawRequest, waitFor } from "./support/mod.ts";
+import { OWN, ownGet, withOwnUpstream } from "./pool_fixtures.ts";
+import type { Reply, ScriptedRequest } from "./scripted_upstream.ts";
+
+const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+/** An upstream that serves one request per connection, then drops it at the next request. */
+function oneEach(): (request: ScriptedRequest) => Reply {
+  const served = new Map<number, number>();
+  return ({ connection }) => {
+    const count = (served.get(connection) ?? 0) + 1;
+    served.set(connection, count);
+    return count === 1 ? { send: OK } : { close: true };
+  };
+}
+
+function post(path: string, fields: string, body = ""): string {
+  return `POST http://${OWN}${path} HTTP/1.1\r\nHost: ${OWN}\r\n${fields}\r\n${body}`;
+}
+
+Deno.test("hostile pool: a dropped kept-alive connection is retried for a GET, never for a POST", () =>
+  withOwnUpstream(oneEach(), async ({ proxy, plain }) => {
+    const sent = (target: string) => plain.requests.filter((r) => r.target === target).length;
+    assert.equal((await rawRequest(proxy.port, ownGet("/warm"))).status, 200);
+    // Idempotent: the upstream dropped the pooled connection, a new one answers.
+    assert.equal((await rawRequest(proxy.port, ownGet("/again"))).status, 200);
+    assert.equal(sent("/again"), 2);
+    // Not idempotent: the upstream may have acted on it before it closed.
+    const chunked = post("/orders", "Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n");
+    assert.equal((await rawRequest(proxy.port, chunked)).status, 502);
+    assert.equal(sent("/orders"), 1);
+    assert.equal((await rawRequest(proxy.port, ownGet("/warm"))).status, 200);
+    const empty = post("/jobs/run", "Content-Length: 0\r\n");
+    assert.equal((await rawRequest(proxy.port, empty)).status, 502);
+    assert.equal(sent("/jobs/run"), 1);
+  }));
+
+Deno.test("hostile pool: a client that leaves halfway through its request body closes the upstream connection", () =>
+  withOwnUpstream(() => ({ send: OK }), async ({ proxy, plain }) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    const head = post("/upload", "Content-Length: 100000\r\n", "0123456789");
+    await conn.write(new TextEncoder().encode(head));
+    await waitFor(() => plain.connections() === 1, "the upstream connection");
+    conn.close();
+    // Not at the upstream's answer timeout (a minute): the request can never be completed.
+    await waitFor(() => plain.isClosed(0), "the upstream connection to close", 5_000);
+    assert.equal(plain.requests.length, 0);
+  }));
+
+const NTLM_CHALLENGE = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM TlRMTVNTUAACAAAA\r\n" +
+  "Content-Length: 0\r\n\r\n";
+
+Deno.test("hostile pool: a connection that carried NTLM or Negotiate is never handed to another client", () =>
+  withOwnUpstream(
+    (r) => ({ send: r.target === "/login" ? NTLM_CHALLENGE : OK }),
+    async ({ proxy, plain }) => {
+      const last = () => plain.requests.at(-1)!.connection;
+      const cases: [string, string][] = [
+        ["/private", "Authorization: NTLM TlRMTVNTUAADAAAA\r\n"],
+        ["/private", "Authorization: Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag\r\n"],
+        ["/login", ""],
+      ];
+      for (const [path, fields] of cases) {
+        await rawRequest(proxy.port, ownGet(path, fields));
+        const bound = last();
+        // Another client (another sandbox, another binary) must not inherit that identity.
+        assert.equal((await rawRequest(proxy.port, ownGet("/public"))).body, "ok");
+        assert.notEqual(last(), bound, `${fields || path}: the authenticated connection`);
+        await waitFor(() => plain.isClosed(bound), "the authenticated connection to close", 5_000);
+      }
+    },
+  ));
