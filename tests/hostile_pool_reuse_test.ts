@@ -57,23 +57,61 @@ Deno.test("hostile pool: a client that leaves halfway through its request body c
 const NTLM_CHALLENGE = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM TlRMTVNTUAACAAAA\r\n" +
   "Content-Length: 0\r\n\r\n";
 
-Deno.test("hostile pool: a connection that carried NTLM or Negotiate is never handed to another client", () =>
+Deno.test("hostile pool: a connection that carried NTLM or Negotiate serves only the client that authenticated", () =>
   withOwnUpstream(
     (r) => ({ send: r.target === "/login" ? NTLM_CHALLENGE : OK }),
     async ({ proxy, plain }) => {
       const last = () => plain.requests.at(-1)!.connection;
-      const cases: [string, string][] = [
+      const openings: [string, string][] = [
         ["/private", "Authorization: NTLM TlRMTVNTUAADAAAA\r\n"],
         ["/private", "Authorization: Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag\r\n"],
-        ["/login", ""],
+        ["/login", ""], // the origin's NTLM challenge: the handshake has begun
       ];
-      for (const [path, fields] of cases) {
-        await rawRequest(proxy.port, ownGet(path, fields));
+      for (const [path, fields] of openings) {
+        const client = await keptAlive(proxy.port);
+        assert.match(await client.send(ownGet(path, fields)), /^HTTP\/1\.1 (200|401) /);
         const bound = last();
-        // Another client (another sandbox, another binary) must not inherit that identity.
+        // Another client (another sandbox, another binary) never inherits that identity...
         assert.equal((await rawRequest(proxy.port, ownGet("/public"))).body, "ok");
-        assert.notEqual(last(), bound, `${fields || path}: the authenticated connection`);
+        assert.notEqual(last(), bound, `${fields || path}: lent to another client`);
+        // ...while the one that authenticated goes on over it, with or without a credential.
+        await client.send(ownGet("/private", "Authorization: NTLM TlRMTVNTUAADAAAA\r\n"));
+        await client.send(ownGet("/more"));
+        const both = plain.requests.slice(-2).map((r) => r.connection);
+        assert.deepEqual(both, [bound, bound], `${fields || path}: the handshake's connection`);
+        client.close();
         await waitFor(() => plain.isClosed(bound), "the authenticated connection to close", 5_000);
       }
     },
   ));
+
+/** A client connection that carries one request after another. */
+async function keptAlive(
+  port: number,
+): Promise<{ send(request: string): Promise<string>; close(): void }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const buffer = new Uint8Array(64 * 1024);
+  let raw = "";
+  const complete = () => {
+    const end = raw.indexOf("\r\n\r\n");
+    if (end === -1) return undefined;
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(raw.slice(0, end))?.[1] ?? 0);
+    return raw.length >= end + 4 + length ? end + 4 + length : undefined;
+  };
+  return {
+    async send(request) {
+      await conn.write(new TextEncoder().encode(request));
+      for (let end = complete();; end = complete()) {
+        if (end !== undefined) {
+          const answer = raw.slice(0, end);
+          raw = raw.slice(end);
+          return answer;
+        }
+        const n = await conn.read(buffer);
+        if (n === null) throw new Error("The proxy closed the connection");
+        raw += new TextDecoder().decode(buffer.subarray(0, n));
+      }
+    },
+    close: () => conn.close(),
+  };
+}

@@ -15,6 +15,7 @@ import {
   type RequestFacts,
 } from "../policy/mod.ts";
 import { ocsfEventFromDecision } from "../ocsf/mod.ts";
+import { BoundUpstream } from "./bound_upstream.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { DestinationResult } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
@@ -62,6 +63,7 @@ export class ClientConnection {
   // host:port → the addresses this connection decides on and connects to, once known: a name
   // that resolves elsewhere later can neither change a decision nor the connection's target.
   #pins = new Map<string, Promise<string[] | undefined>>();
+  #bound = new BoundUpstream();
 
   constructor(ctx: ProxyContext, stream: ByteStream, identity: IdentitySource, srcPort?: number) {
     this.ctx = ctx;
@@ -75,7 +77,13 @@ export class ClientConnection {
     const inner = new ClientConnection(this.ctx, stream, this.#identitySource, this.srcPort);
     inner.#identity = this.#identity;
     inner.#pins = this.#pins;
+    inner.#bound = this.#bound;
     return inner;
+  }
+
+  /** The upstream connection this client authenticated (NTLM, Negotiate), for it alone. */
+  get bound(): BoundUpstream {
+    return this.#bound;
   }
 
   /** Resolve (once) who is behind this connection. */

@@ -67,7 +67,8 @@ export async function exchange(
   for (let attempt = 0;; attempt++) {
     let connection: UpstreamConnection;
     try {
-      connection = client.ctx.pool.takeIdle(target) ?? await client.ctx.pool.connect(target);
+      connection = client.bound.take(target) ?? client.ctx.pool.takeIdle(target) ??
+        await client.ctx.pool.connect(target);
     } catch (error) {
       await sendUpstreamError(client, error);
       return false;
@@ -151,7 +152,12 @@ async function sendAndRelay(
     outcome = { kind: "failed", responded: false, error };
   }
   const reusable = outcome.kind === "done" && outcome.upstreamReusable && pumped;
-  client.ctx.pool.release(connection, reusable);
+  // Once authenticated, a connection speaks for this client until it closes, whatever the
+  // later requests on it carry.
+  const authenticates = outcome.kind === "done" && outcome.authenticates;
+  const bound = reusable && (connection.bound || authenticates);
+  if (bound) client.bound.keep({ ...connection, bound: true });
+  else client.ctx.pool.release(connection, reusable);
   if (stalled && outcome.kind !== "done" && !(outcome.kind === "failed" && outcome.responded)) {
     const error = new UpstreamError(408, "request_timeout", BODY_TIMEOUT_DETAIL);
     return { kind: "failed", responded: false, error };

@@ -17,7 +17,13 @@ import { UpstreamError } from "./upstream_pool.ts";
 
 /** How an exchange ended. */
 export type RelayOutcome =
-  | { kind: "done"; clientReusable: boolean; upstreamReusable: boolean }
+  | {
+    kind: "done";
+    clientReusable: boolean;
+    upstreamReusable: boolean;
+    /** It authenticated the upstream connection (NTLM, Negotiate): for this client alone. */
+    authenticates: boolean;
+  }
   /** Upstream closed before answering: a kept-alive connection that went stale. */
   | { kind: "stale" }
   /** `responded`: part of a response already reached the client (close it, send nothing). */
@@ -71,8 +77,13 @@ export async function relayResponse(
   } catch (error) {
     return { kind: "failed", responded: true, error };
   }
-  const upstreamReusable = head.keepAlive && !bindsConnection(request.headers, head);
-  return { kind: "done", clientReusable: keepClient, upstreamReusable };
+  const authenticates = bindsConnection(request.headers, head);
+  return {
+    kind: "done",
+    clientReusable: keepClient,
+    upstreamReusable: head.keepAlive,
+    authenticates,
+  };
 }
 
 async function relayBody(

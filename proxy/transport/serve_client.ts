@@ -57,6 +57,7 @@ export async function serveClient(
   } catch {
     // Errors are answered where they happen; anything left means the connection is unusable.
   } finally {
+    client.bound.close();
     await lingeringClose(socket);
   }
 }

@@ -21,9 +21,28 @@ export interface UpstreamConnection {
   key: string;
   /** It served a request before (a failure may be a stale keep-alive, worth one retry). */
   reused: boolean;
+  /**
+   * It authenticated one client with NTLM or Negotiate: it serves that client alone and is
+   * never released to the pool (`bound_upstream.ts`).
+   */
+  bound?: boolean;
 }
 
-function keyOf(target: UpstreamTarget): string {
+/**
+ * The pool key of a destination: connections are shared only between requests with the same
+ * scheme, host name (SNI and certificate), port and connected address and port.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { poolKey } from "./upstream_pool.ts";
+ *
+ * const target = { host: "a.test", port: 443, address: "10.0.0.1", tls: true };
+ * assert.notEqual(poolKey(target), poolKey({ ...target, tls: false }));
+ * assert.notEqual(poolKey(target), poolKey({ ...target, host: "b.test" }));
+ * ```
+ */
+export function poolKey(target: UpstreamTarget): string {
   return `${target.tls ? "https" : "http"}|${target.host}|${target.port}|` +
     `${target.address}|${target.connectPort ?? target.port}`;
 }
@@ -134,7 +153,7 @@ export class UpstreamPool {
    * the event loop per request.
    */
   takeIdle(target: UpstreamTarget): UpstreamConnection | undefined {
-    const entries = this.#idle.get(keyOf(target));
+    const entries = this.#idle.get(poolKey(target));
     while (entries !== undefined && entries.length > 0) {
       const { stream, key } = entries.pop()!.connection;
       this.#idleCount--;
@@ -149,7 +168,7 @@ export class UpstreamPool {
 
   /** A new connection to `target` (idle ones are not looked at). */
   async connect(target: UpstreamTarget): Promise<UpstreamConnection> {
-    const key = keyOf(target);
+    const key = poolKey(target);
     if (this.#closed) throw new UpstreamError(502, "upstream_unreachable", "Proxy is closing");
     const { socket, flow } = target.tls
       ? await this.#connector.tls(target)
@@ -171,7 +190,7 @@ export class UpstreamPool {
   release(connection: UpstreamConnection, reusable: boolean): void {
     const entries = this.#idle.get(connection.key) ?? [];
     const { stream } = connection;
-    if (!reusable || this.#closed || stream.ended || stream.buffered > 0) {
+    if (!reusable || connection.bound || this.#closed || stream.ended || stream.buffered > 0) {
       connection.stream.destroy();
       return;
     }
