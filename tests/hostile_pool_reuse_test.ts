@@ -1,6 +1,7 @@
 /**
  * The shared upstream pool under churn and misuse: a kept-alive connection that the upstream
- * drops is retried only for an idempotent request (a POST is never sent twice), a request
+ * drops is retried only for an idempotent request (a POST is never sent twice), one it closed
+ * or reset while idle is never used again, a request
  * whose client leaves halfway closes its upstream connection at once, and a connection that
  * carried connection-bound authentication (NTLM, Negotiate) is never handed to anyone else.
  */
@@ -40,6 +41,26 @@ Deno.test("hostile pool: a dropped kept-alive connection is retried for a GET, n
     const empty = post("/jobs/run", "Content-Length: 0\r\n");
     assert.equal((await rawRequest(proxy.port, empty)).status, 502);
     assert.equal(sent("/jobs/run"), 1);
+  }));
+
+Deno.test("hostile pool: an idle connection the upstream closes or resets is set aside; a POST after it goes out once", () =>
+  withOwnUpstream((r) => {
+    if (r.target === "/warm-fin") return { send: OK, later: "", close: true };
+    if (r.target === "/warm-rst") return { send: OK, later: "", close: true, reset: true };
+    return { send: OK };
+  }, async ({ proxy, plain }) => {
+    for (const path of ["/warm-fin", "/warm-rst"]) {
+      assert.equal((await rawRequest(proxy.port, ownGet(path))).status, 200);
+      const idle = plain.requests.at(-1)!.connection;
+      await waitFor(() => plain.isClosed(idle), `${path}: the upstream's close`);
+      const answer = await rawRequest(
+        proxy.port,
+        post("/orders", "Content-Length: 5\r\n", "hello"),
+      );
+      assert.equal(answer.status, 200, path);
+      assert.notEqual(plain.requests.at(-1)!.connection, idle);
+    }
+    assert.equal(plain.requests.filter((r) => r.target === "/orders").length, 2);
   }));
 
 Deno.test("hostile pool: a client that leaves halfway through its request body closes the upstream connection", () =>

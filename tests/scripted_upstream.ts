@@ -32,8 +32,10 @@ export interface Reply {
   later?: string;
   /** Pause before `later`, ms (default 50). */
   laterMs?: number;
-  /** Close the connection after writing (a reset: `destroy()`). */
+  /** Close the connection after writing. */
   close?: boolean;
+  /** Close it with a TCP reset rather than a FIN. */
+  reset?: boolean;
 }
 
 /** A running scripted upstream. */
@@ -138,7 +140,8 @@ function answer(
   if (reply.send !== undefined) socket.write(reply.send, "latin1");
   const finish = () => {
     if (reply.later !== undefined && !socket.destroyed) socket.write(reply.later, "latin1");
-    if (reply.close) socket.destroy();
+    if (reply.close && reply.reset) socket.resetAndDestroy();
+    else if (reply.close) socket.destroy();
   };
   if (reply.later === undefined) return finish();
   const timer = setTimeout(() => {
