@@ -42,6 +42,11 @@ export function responseFraming(
   status: number,
   requestMethod: string,
 ): BodyFraming | string {
+  // RFC 9112 §6.3: after a 2xx answer to CONNECT the connection is a tunnel, which the
+  // proxy can neither inspect nor hand to the next request.
+  if (requestMethod === "CONNECT" && status >= 200 && status < 300) {
+    return "Upstream answered CONNECT by opening a tunnel";
+  }
   if (requestMethod === "HEAD" || status < 200 || status === 204 || status === 304) {
     return NO_BODY;
   }

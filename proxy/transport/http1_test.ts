@@ -99,6 +99,8 @@ Deno.test("parseResponseHead() derives framing from status, method and headers",
   const old = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n";
   const faulty = parseResponseHead(encode(old), "GET");
   assert.ok(faulty.ok && faulty.head.framing.kind === "chunked" && !faulty.head.keepAlive);
+  assert.match(framing("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "CONNECT"), /tunnel/);
+  assert.equal(framing("HTTP/1.1 405 No\r\nContent-Length: 2\r\n\r\n", "CONNECT"), "length");
 });
 
 function streamOf(...parts: string[]): { stream: ByteStream; input: PassThrough } {
