@@ -7,7 +7,8 @@
  * @module
  */
 
-import { poolKey, type UpstreamConnection, type UpstreamTarget } from "./upstream_pool.ts";
+import { poolKey } from "./pool_key.ts";
+import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
 
 /**
  * At most one bound upstream connection, for one client connection.
@@ -18,7 +19,7 @@ import { poolKey, type UpstreamConnection, type UpstreamTarget } from "./upstrea
  * import { PassThrough } from "node:stream";
  * import { BoundUpstream } from "./bound_upstream.ts";
  * import { ByteStream } from "./byte_stream.ts";
- * import { poolKey } from "./upstream_pool.ts";
+ * import { poolKey } from "./pool_key.ts";
  *
  * const bound = new BoundUpstream();
  * const socket = new PassThrough();

@@ -8,6 +8,7 @@
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
 import { ByteStream } from "./byte_stream.ts";
+import { poolKey } from "./pool_key.ts";
 import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
 
 export { UpstreamError } from "./upstream_connector.ts";
@@ -26,25 +27,6 @@ export interface UpstreamConnection {
    * never released to the pool (`bound_upstream.ts`).
    */
   bound?: boolean;
-}
-
-/**
- * The pool key of a destination: connections are shared only between requests with the same
- * scheme, host name (SNI and certificate), port and connected address and port.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { poolKey } from "./upstream_pool.ts";
- *
- * const target = { host: "a.test", port: 443, address: "10.0.0.1", tls: true };
- * assert.notEqual(poolKey(target), poolKey({ ...target, tls: false }));
- * assert.notEqual(poolKey(target), poolKey({ ...target, host: "b.test" }));
- * ```
- */
-export function poolKey(target: UpstreamTarget): string {
-  return `${target.tls ? "https" : "http"}|${target.host}|${target.port}|` +
-    `${target.address}|${target.connectPort ?? target.port}`;
 }
 
 /** Options of {@linkcode UpstreamPool}. */
