@@ -6,7 +6,7 @@
  * carried connection-bound authentication (NTLM, Negotiate) is never handed to anyone else.
  */
 import assert from "node:assert/strict";
-import { rawRequest, waitFor } from "./support/mod.ts";
+import { nodeH2Requests, rawRequest, waitFor } from "./support/mod.ts";
 import { OWN, ownGet, withOwnUpstream } from "./pool_fixtures.ts";
 import type { Reply, ScriptedRequest } from "./scripted_upstream.ts";
 
@@ -41,6 +41,19 @@ Deno.test("hostile pool: a dropped kept-alive connection is retried for a GET, n
     const empty = post("/jobs/run", "Content-Length: 0\r\n");
     assert.equal((await rawRequest(proxy.port, empty)).status, 502);
     assert.equal(sent("/jobs/run"), 1);
+  }));
+
+Deno.test("hostile pool: an HTTP/2 client's dropped HTTP/1.1 connection is retried for a GET, never for a POST", () =>
+  withOwnUpstream(oneEach(), async ({ proxy, secure }) => {
+    const result = await nodeH2Requests(proxy.port, OWN, proxy.caPath, [
+      { method: "GET", path: "/warm" },
+      { method: "GET", path: "/again" },
+      { method: "POST", path: "/orders", body: "hello" },
+    ]);
+    assert.equal(result.alpn, "h2", result.stderr);
+    assert.deepEqual(result.responses.map((r) => r.status), [200, 200, 502]);
+    const sent = (target: string) => secure.requests.filter((r) => r.target === target).length;
+    assert.deepEqual([sent("/again"), sent("/orders")], [2, 1]);
   }));
 
 Deno.test("hostile pool: an idle connection the upstream closes or resets is set aside; a POST after it goes out once", () =>

@@ -17,12 +17,15 @@ import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type RelayOutcome, relayResponse } from "./relay_response.ts";
 import { BODY_TIMEOUT_DETAIL, sendError } from "./responses.ts";
 import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
-import { type OutgoingRequest, requestHeadBytes, sendUpstreamError } from "./upstream_request.ts";
+import {
+  isIdempotent,
+  type OutgoingRequest,
+  requestHeadBytes,
+  sendUpstreamError,
+} from "./upstream_request.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
-/** RFC 9110 §9.2.2: sending one of these twice has the effect of sending it once. */
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 /**
  * Forward one allowed request to `target` and relay the response.
@@ -79,7 +82,7 @@ export async function exchange(
     // method is idempotent (RFC 9112 §9.3.1.1): the upstream may have acted on a POST before
     // it closed, and a second one would act twice.
     const retry = connection.reused && streamed === 0 && attempt === 0 &&
-      IDEMPOTENT.has(head.method);
+      isIdempotent(head.method);
     if (outcome.kind === "stale" && retry) continue;
     if (outcome.kind === "stale") {
       await sendError(client.stream, 502, "upstream_unreachable", "Upstream closed the connection");

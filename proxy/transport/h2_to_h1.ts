@@ -11,12 +11,17 @@ import { Buffer } from "node:buffer";
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { ByteStream } from "./byte_stream.ts";
 import { bindsConnection } from "./connection_auth.ts";
-import { requestHeadBytes } from "./upstream_request.ts";
+import { isIdempotent, requestHeadBytes } from "./upstream_request.ts";
 import type { H2Request } from "./h2_request.ts";
 import { relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
 import { parseResponseHead, type ResponseHead } from "./http1_head.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
-import { UpstreamError } from "./upstream_pool.ts";
+import {
+  type UpstreamConnection,
+  UpstreamError,
+  type UpstreamPool,
+  type UpstreamTarget,
+} from "./upstream_pool.ts";
 import { drainedOrClosed } from "./_write_or_drain.ts";
 
 // Never sent on an HTTP/2 stream (RFC 9113 §8.2.2), besides the Connection field's tokens.
@@ -30,10 +35,81 @@ const HOP_BY_HOP = new Set([
   "trailer",
 ]);
 
+/** What {@linkcode exchangeOverPool} needs besides the stream and its request. */
+export interface PooledExchange {
+  /** The shared pool, and the destination in it. */
+  pool: UpstreamPool;
+  target: UpstreamTarget;
+  /** A connection opened for this stream already (the session's ALPN probe). */
+  spare?: UpstreamConnection;
+  pathAndQuery: string;
+  authority: string;
+  /** The whole request body. */
+  body: Uint8Array;
+  timeoutMs: number;
+}
+
+/**
+ * Forward one stream over a pooled HTTP/1.1 connection (or `spare`); when a kept-alive one
+ * closes before answering, an idempotent request goes again, once, on a new connection.
+ *
+ * @throws {UpstreamError} When nothing could be relayed (the caller answers the stream).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Request } from "./h2_request.ts";
+ * import { exchangeOverPool } from "./h2_to_h1.ts";
+ * import { UpstreamPool } from "./upstream_pool.ts";
+ *
+ * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
+ * const server = Deno.serve(listen, () => new Response("pooled"));
+ * const pool = new UpstreamPool();
+ * const target = { host: "a.test", port: server.addr.port, address: "127.0.0.1", tls: false };
+ * const answer = await h2Exchange(async (stream, headers) => {
+ *   const request = h2Request(headers);
+ *   if (typeof request === "string") throw new Error(request);
+ *   const body = new Uint8Array();
+ *   const exchange = { pool, target, pathAndQuery: "/", authority: "a.test", body, timeoutMs: 5_000 };
+ *   await exchangeOverPool(stream, request, exchange);
+ * });
+ * assert.equal(answer.body, "pooled");
+ * pool.close();
+ * await server.shutdown();
+ * ```
+ */
+export async function exchangeOverPool(
+  stream: ServerHttp2Stream,
+  request: H2Request,
+  exchange: PooledExchange,
+): Promise<void> {
+  const { pool, target } = exchange;
+  let spare = exchange.spare;
+  for (let attempt = 0;; attempt++) {
+    const connection = spare ?? pool.takeIdle(target) ?? await pool.connect(target);
+    spare = undefined;
+    let outcome: boolean | "stale" = false;
+    try {
+      outcome = await forwardOverHttp1(stream, request, {
+        ...exchange,
+        upstream: connection.stream,
+      });
+    } finally {
+      pool.release(connection, outcome === true);
+    }
+    if (outcome !== "stale") return;
+    // As over HTTP/1.1 (exchange.ts): a POST is never sent twice.
+    if (!connection.reused || attempt > 0 || !isIdempotent(request.head.method)) {
+      throw new UpstreamError(502, "upstream_unreachable", "Upstream closed the connection");
+    }
+  }
+}
+
 /**
  * Send `request` over the HTTP/1.1 connection `upstream` and answer `stream` with the response.
  *
- * @returns True when the upstream connection may carry another request.
+ * @returns True when the upstream connection may carry another request; `"stale"` when it
+ *   closed before answering (nothing was sent to `stream`).
  * @throws {UpstreamError} When no usable response head arrives (nothing was sent to `stream`).
  * @example
  * ```ts
@@ -70,7 +146,7 @@ export async function forwardOverHttp1(
     body: Uint8Array;
     timeoutMs: number;
   },
-): Promise<boolean> {
+): Promise<boolean | "stale"> {
   const { upstream, body } = exchange;
   const { head } = request;
   const withBody = body.byteLength > 0 || head.framing.kind === "length";
@@ -78,8 +154,12 @@ export async function forwardOverHttp1(
     { head, pathAndQuery: exchange.pathAndQuery, authority: exchange.authority },
     withBody || !["GET", "HEAD"].includes(head.method) ? body.byteLength : undefined,
   );
-  await upstream.write(body.byteLength > 0 ? Buffer.concat([bytes, body]) : bytes);
+  // A pooled socket the upstream closed fails the write at once: nothing reached it.
+  const written = await upstream.write(body.byteLength > 0 ? Buffer.concat([bytes, body]) : bytes)
+    ?.then(() => true, () => false);
+  if (written === false) return "stale";
   const response = await finalHead(upstream, head.method, exchange.timeoutMs);
+  if (response === "stale") return "stale";
   stream.respond(h2ResponseHeaders(response), { endStream: response.framing.kind === "none" });
   const write = (piece: Uint8Array) => writeStream(stream, piece);
   const { framing } = response;
@@ -94,10 +174,11 @@ async function finalHead(
   upstream: ByteStream,
   method: string,
   timeoutMs: number,
-): Promise<ResponseHead> {
-  for (;;) {
+): Promise<ResponseHead | "stale"> {
+  for (let interim = 0;; interim++) {
     const timeouts = { idleMs: timeoutMs, headMs: timeoutMs };
     const read = await upstream.readHead(MAX_RESPONSE_HEAD_BYTES, timeouts);
+    if (read.kind === "eof" && interim === 0) return "stale";
     if (read.kind === "timeout") {
       throw new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time");
     }

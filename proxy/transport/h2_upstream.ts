@@ -10,7 +10,7 @@
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
-import { forwardOverHttp1 } from "./h2_to_h1.ts";
+import { exchangeOverPool } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
 import { gateInbound } from "./flow_gate.ts";
 import type { ProxyContext } from "./proxy_context.ts";
@@ -146,27 +146,22 @@ export class H2Upstream {
     }
   }
 
-  async #exchangeHttp1(
+  #exchangeHttp1(
     stream: http2.ServerHttp2Stream,
     outgoing: H2Outgoing,
     body: Uint8Array,
   ): Promise<void> {
-    const { pool } = this.#ctx;
     const spare = this.#spare;
     this.#spare = undefined;
-    const connection = spare ?? pool.takeIdle(this.#target) ?? await pool.connect(this.#target);
-    let reusable = false;
-    try {
-      reusable = await forwardOverHttp1(stream, outgoing.request, {
-        upstream: connection.stream,
-        pathAndQuery: outgoing.pathAndQuery,
-        authority: outgoing.authority,
-        body,
-        timeoutMs: this.#ctx.upstreamTimeoutMs,
-      });
-    } finally {
-      pool.release(connection, reusable);
-    }
+    return exchangeOverPool(stream, outgoing.request, {
+      pool: this.#ctx.pool,
+      target: this.#target,
+      spare,
+      pathAndQuery: outgoing.pathAndQuery,
+      authority: outgoing.authority,
+      body,
+      timeoutMs: this.#ctx.upstreamTimeoutMs,
+    });
   }
 }
 

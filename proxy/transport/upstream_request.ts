@@ -76,6 +76,27 @@ export function requestHeadBytes(
   return latin1Bytes(`${text}\r\n`);
 }
 
+// RFC 9110 §9.2.2: sending one of these twice has the effect of sending it once.
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+/**
+ * Whether a request may be sent again on a new connection when its kept-alive one closed
+ * before answering (RFC 9112 §9.3.1.1): only an idempotent method, since the origin may have
+ * acted on a POST before it closed, and a second one would act twice.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isIdempotent } from "./upstream_request.ts";
+ *
+ * assert.equal(isIdempotent("PUT"), true);
+ * assert.equal(isIdempotent("POST"), false);
+ * ```
+ */
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.has(method);
+}
+
 /**
  * Answer the client with the JSON error matching an upstream failure.
  *
