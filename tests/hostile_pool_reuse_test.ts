@@ -76,6 +76,18 @@ Deno.test("hostile pool: an idle connection the upstream closes or resets is set
     assert.equal(plain.requests.filter((r) => r.target === "/orders").length, 2);
   }));
 
+Deno.test("hostile pool: an idle connection its upstream writes to is closed at once, not kept with the bytes", () =>
+  withOwnUpstream((r) => {
+    // A megabyte nobody asked for, a moment after the answer: memory held per idle connection.
+    if (r.target === "/flood") return { send: OK, later: "x".repeat(1 << 20) };
+    return { send: OK };
+  }, async ({ proxy, plain }) => {
+    assert.equal((await rawRequest(proxy.port, ownGet("/flood"))).body, "ok");
+    // Not at the pool's idle limit (30 s), nor at the next request.
+    await waitFor(() => plain.isClosed(0), "the idle connection to close", 5_000);
+    assert.equal((await rawRequest(proxy.port, ownGet("/after"))).body, "ok");
+  }));
+
 Deno.test("hostile pool: a client that leaves halfway through its request body closes the upstream connection", () =>
   withOwnUpstream(() => ({ send: OK }), async ({ proxy, plain }) => {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });

@@ -37,6 +37,8 @@ const QUEUE_HIGH_WATER = 64 * 1024;
 export class SocketInbox {
   /** The chunks received and not taken yet. */
   readonly queue = new ChunkQueue();
+  /** Called at each chunk while set (an idle pooled connection: nobody asked for it). */
+  onUnsolicited: (() => void) | undefined;
   #socket: Duplex;
   #flow: FlowControl | undefined;
   #ended = false;
@@ -55,6 +57,7 @@ export class SocketInbox {
       this.queue.push(chunk);
       if (this.queue.bytes > QUEUE_HIGH_WATER) this.#pause();
       this.notify();
+      this.onUnsolicited?.();
     };
     // An error ends the stream as the peer's end does: the reader sees end of stream.
     const onEnd = () => {

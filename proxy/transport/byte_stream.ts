@@ -99,6 +99,14 @@ export class ByteStream {
     return this.#inbox.take(max);
   }
 
+  /**
+   * Call `callback` when bytes arrive from now on (undefined stops it): the pool watches its
+   * idle connections this way, at the cost of a field write rather than a listener.
+   */
+  watchUnsolicited(callback: (() => void) | undefined): void {
+    this.#inbox.onUnsolicited = callback;
+  }
+
   /** Put bytes back in front of the queue (they were read but belong to the next message). */
   unread(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;

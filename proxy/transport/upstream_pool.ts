@@ -9,25 +9,11 @@ import type * as net from "node:net";
 import type { Duplex } from "node:stream";
 import { ByteStream } from "./byte_stream.ts";
 import { poolKey } from "./pool_key.ts";
+import type { UpstreamConnection } from "./upstream_connection.ts";
 import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
 
-export { UpstreamError } from "./upstream_connector.ts";
-export type { UpstreamTarget } from "./upstream_connector.ts";
-
-/** A connection handed out by the pool. */
-export interface UpstreamConnection {
-  /** The connection's reader and writer. */
-  stream: ByteStream;
-  /** Pool key (scheme, host, port, address). */
-  key: string;
-  /** It served a request before (a failure may be a stale keep-alive, worth one retry). */
-  reused: boolean;
-  /**
-   * It authenticated one client with NTLM or Negotiate: it serves that client alone and is
-   * never released to the pool (`bound_upstream.ts`).
-   */
-  bound?: boolean;
-}
+export { UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
+export type { UpstreamConnection } from "./upstream_connection.ts";
 
 /** Options of {@linkcode UpstreamPool}. */
 export interface PoolOptions {
@@ -74,6 +60,8 @@ interface IdleEntry {
   connection: UpstreamConnection;
   /** `performance.now()` when it went idle. */
   since: number;
+  /** Listens for bytes that arrive while idle: they answer nothing, so the connection goes. */
+  evict: () => void;
 }
 
 /**
@@ -139,6 +127,7 @@ export class UpstreamPool {
     while (entries !== undefined && entries.length > 0) {
       const { stream, key } = entries.pop()!.connection;
       this.#idleCount--;
+      stream.watchUnsolicited(undefined);
       if (stream.ended || stream.buffered > 0) {
         stream.destroy();
         continue;
@@ -182,7 +171,14 @@ export class UpstreamPool {
       connection.stream.destroy();
       return;
     }
-    entries.push({ connection, since: performance.now() });
+    const entry: IdleEntry = {
+      connection,
+      since: performance.now(),
+      evict: () => this.#evict(entry),
+    };
+    // Else bytes from an idle upstream sit queued (64 KB and more) until the next request.
+    stream.watchUnsolicited(entry.evict);
+    entries.push(entry);
     this.#idleCount++;
     this.#idle.set(connection.key, entries);
     this.#sweeper ??= setTimeout(() => this.#sweep(), this.#options.idleTimeoutMs);
@@ -205,6 +201,18 @@ export class UpstreamPool {
       entry.connection.stream.destroy();
       this.#idleCount--;
     }
+  }
+
+  /** Close an idle connection now, if it is still idle. */
+  #evict(entry: IdleEntry): void {
+    const { key } = entry.connection;
+    const entries = this.#idle.get(key);
+    const at = entries?.indexOf(entry) ?? -1;
+    if (at === -1) return;
+    entries!.splice(at, 1);
+    if (entries!.length === 0) this.#idle.delete(key);
+    this.#idleCount--;
+    entry.connection.stream.destroy();
   }
 
   /** Close the connections idle for `idleTimeoutMs`; come back for the oldest of the rest. */
