@@ -199,11 +199,16 @@ function h2ResponseHeaders(head: ResponseHead): OutgoingHttpHeaders {
   for (const [name, value] of head.headers) {
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || head.connectionTokens.has(lower)) continue;
+    // Set below from the framing; never on a 204 (a protocol error for an HTTP/2 client).
+    const length = head.framing.kind === "length" || head.status === 204;
+    if (length && lower === "content-length") continue;
     const known = headers[lower];
     if (known === undefined) headers[lower] = lower === "set-cookie" ? [value] : value;
     else if (Array.isArray(known)) known.push(value);
     else headers[lower] = `${known}, ${value}`;
   }
+  // The length read, once (a repeated one was joined into a list the client would refuse).
+  if (head.framing.kind === "length") headers["content-length"] = head.framing.length;
   return headers;
 }
 

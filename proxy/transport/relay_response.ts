@@ -152,8 +152,11 @@ function responseHeadBytes(
     const lower = name.toLowerCase();
     if (RESPONSE_HOP_BY_HOP.has(lower) || dropped.has(lower)) continue;
     if (dechunk && (lower === "transfer-encoding" || lower === "trailer")) continue;
+    // The length read is the length sent, once: never a list a client may read its own way.
+    if (head.framing.kind === "length" && lower === "content-length") continue;
     text += `${name}: ${value}\r\n`;
   }
+  if (head.framing.kind === "length") text += `Content-Length: ${head.framing.length}\r\n`;
   if (!keepClient) text += "Connection: close\r\n";
   else if (clientVersion === "HTTP/1.0") text += "Connection: keep-alive\r\n";
   return latin1Bytes(`${text}\r\n`);
