@@ -62,6 +62,10 @@ interface IdleEntry {
   since: number;
   /** Listens for bytes that arrive while idle: they answer nothing, so the connection goes. */
   evict: () => void;
+  idle: boolean;
+  // Its neighbours in the pool's age order (a list, not a Set: no hashing per request).
+  older?: IdleEntry;
+  newer?: IdleEntry;
 }
 
 /**
@@ -95,6 +99,9 @@ interface IdleEntry {
 export class UpstreamPool {
   #options: Required<PoolOptions>;
   #idle = new Map<string, IdleEntry[]>();
+  // Every idle connection in age order, through IdleEntry.older and .newer.
+  #oldest: IdleEntry | undefined;
+  #newest: IdleEntry | undefined;
   #idleCount = 0;
   #connector: UpstreamConnector;
   #closed = false;
@@ -125,8 +132,9 @@ export class UpstreamPool {
   takeIdle(target: UpstreamTarget): UpstreamConnection | undefined {
     const entries = this.#idle.get(poolKey(target));
     while (entries !== undefined && entries.length > 0) {
-      const { stream, key } = entries.pop()!.connection;
-      this.#idleCount--;
+      const entry = entries.pop()!;
+      this.#unlink(entry);
+      const { stream, key } = entry.connection;
       stream.watchUnsolicited(undefined);
       if (stream.ended || stream.buffered > 0) {
         stream.destroy();
@@ -161,24 +169,26 @@ export class UpstreamPool {
   release(connection: UpstreamConnection, reusable: boolean): void {
     const entries = this.#idle.get(connection.key) ?? [];
     const { stream } = connection;
-    if (!reusable || connection.bound || this.#closed || stream.ended || stream.buffered > 0) {
-      connection.stream.destroy();
-      return;
-    }
-    const full = entries.length >= this.#options.maxIdlePerKey ||
-      this.#idleCount >= Math.min(this.#options.maxIdle, this.#options.idleRoom());
-    if (full) {
-      connection.stream.destroy();
-      return;
-    }
+    const room = Math.min(this.#options.maxIdle, this.#options.idleRoom());
+    const keep = reusable && !connection.bound && !this.#closed && !stream.ended &&
+      stream.buffered === 0 && entries.length < this.#options.maxIdlePerKey && room > 0;
+    if (!keep) return stream.destroy();
+    // Full: the oldest idle connection gives way (Go's transport does the same), so that one
+    // destination's connections, a hostile sandbox's own host say, cannot hold the pool.
+    if (this.#idleCount >= room) this.trimIdle(room - 1);
     const entry: IdleEntry = {
       connection,
       since: performance.now(),
       evict: () => this.#evict(entry),
+      idle: true,
+      older: this.#newest,
     };
     // Else bytes from an idle upstream sit queued (64 KB and more) until the next request.
     stream.watchUnsolicited(entry.evict);
     entries.push(entry);
+    if (this.#newest === undefined) this.#oldest = entry;
+    else this.#newest.newer = entry;
+    this.#newest = entry;
     this.#idleCount++;
     this.#idle.set(connection.key, entries);
     this.#sweeper ??= setTimeout(() => this.#sweep(), this.#options.idleTimeoutMs);
@@ -189,29 +199,28 @@ export class UpstreamPool {
    * request that may come is given up first when one is needed for a client now.
    */
   trimIdle(room: number): void {
-    while (this.#idleCount > Math.max(0, room)) {
-      let oldest: IdleEntry[] | undefined;
-      for (const entries of this.#idle.values()) {
-        // takeIdle() leaves a destination's emptied list in place.
-        if (entries.length === 0) continue;
-        if (oldest === undefined || entries[0]!.since < oldest[0]!.since) oldest = entries;
-      }
-      const entry = oldest!.shift()!;
-      if (oldest!.length === 0) this.#idle.delete(entry.connection.key);
-      entry.connection.stream.destroy();
-      this.#idleCount--;
-    }
+    while (this.#idleCount > Math.max(0, room)) this.#evict(this.#oldest!);
+  }
+
+  /** Take `entry` out of the age order; false when it was not idle any more. */
+  #unlink(entry: IdleEntry): boolean {
+    if (!entry.idle) return false;
+    entry.idle = false;
+    if (entry.older === undefined) this.#oldest = entry.newer;
+    else entry.older.newer = entry.newer;
+    if (entry.newer === undefined) this.#newest = entry.older;
+    else entry.newer.older = entry.older;
+    this.#idleCount--;
+    return true;
   }
 
   /** Close an idle connection now, if it is still idle. */
   #evict(entry: IdleEntry): void {
+    if (!this.#unlink(entry)) return;
     const { key } = entry.connection;
-    const entries = this.#idle.get(key);
-    const at = entries?.indexOf(entry) ?? -1;
-    if (at === -1) return;
-    entries!.splice(at, 1);
-    if (entries!.length === 0) this.#idle.delete(key);
-    this.#idleCount--;
+    const entries = this.#idle.get(key)!;
+    entries.splice(entries.indexOf(entry), 1);
+    if (entries.length === 0) this.#idle.delete(key);
     entry.connection.stream.destroy();
   }
 
@@ -219,21 +228,15 @@ export class UpstreamPool {
   #sweep(): void {
     this.#sweeper = undefined;
     const limit = performance.now() - this.#options.idleTimeoutMs;
-    let oldest = Infinity;
-    for (const [key, entries] of this.#idle) {
-      const kept = entries.filter((entry) => {
-        if (entry.since > limit) return true;
-        entry.connection.stream.destroy();
-        this.#idleCount--;
-        return false;
-      });
-      if (kept.length === 0) this.#idle.delete(key);
-      else this.#idle.set(key, kept);
-      for (const entry of kept) oldest = Math.min(oldest, entry.since);
+    // Oldest first: stop at the first one still young.
+    for (let entry = this.#oldest; entry !== undefined; entry = this.#oldest) {
+      if (entry.since > limit) {
+        const wait = Math.max(1, entry.since - limit);
+        this.#sweeper = setTimeout(() => this.#sweep(), wait);
+        return;
+      }
+      this.#evict(entry);
     }
-    if (oldest === Infinity) return;
-    const wait = Math.max(1, oldest - limit);
-    this.#sweeper = setTimeout(() => this.#sweep(), wait);
   }
 
   /** Close every idle connection; later releases close theirs. */
@@ -241,10 +244,7 @@ export class UpstreamPool {
     this.#closed = true;
     clearTimeout(this.#sweeper);
     this.#sweeper = undefined;
-    for (const entries of this.#idle.values()) {
-      for (const { connection } of entries) connection.stream.destroy();
-    }
+    this.trimIdle(0);
     this.#idle.clear();
-    this.#idleCount = 0;
   }
 }
