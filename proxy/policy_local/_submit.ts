@@ -29,10 +29,17 @@ export interface SubmittedBody {
   accepted_chunk_ids: string[];
 }
 
-/** Handle one proposal request end to end; throws `PolicyLocalError` for refusals. */
+/** Runs a sandbox's gateway calls one after the other (see `createPolicyLocalApp`). */
+export type SubmitQueue = <T>(work: () => Promise<T>) => Promise<T>;
+
+/**
+ * Handle one proposal request end to end; throws `PolicyLocalError` for refusals. The body is
+ * read and validated at once; the calls to the gateway wait their turn in `queue`.
+ */
 export async function submitProposals(
   request: Request,
   deps: PolicyLocalDeps,
+  queue: SubmitQueue = (work) => work(),
 ): Promise<SubmittedBody> {
   const sink = deps.sink;
   if (sink === undefined) {
@@ -44,6 +51,14 @@ export async function submitProposals(
     timeoutMs: deps.bodyTimeoutMs ?? POLICY_LOCAL_LIMITS.bodyReadTimeoutMs,
   });
   const proposal = validateProposal(parseJson(bytes));
+  return await queue(() => submitAll(proposal, sink, deps));
+}
+
+async function submitAll(
+  proposal: ReturnType<typeof validateProposal>,
+  sink: ProposalSink,
+  deps: PolicyLocalDeps,
+): Promise<SubmittedBody> {
   const body: SubmittedBody = {
     status: "submitted",
     accepted_chunks: 0,
@@ -84,23 +99,32 @@ function parseJson(bytes: Uint8Array): unknown {
   } catch {
     throw new PolicyLocalError(400, "invalid_proposal", "The request body is not valid UTF-8 JSON");
   }
-  if (deeperThan(value, POLICY_LOCAL_LIMITS.maxJsonDepth)) {
-    const detail = `The request body nests deeper than ${POLICY_LOCAL_LIMITS.maxJsonDepth} levels`;
+  const { maxJsonDepth, maxJsonValues } = POLICY_LOCAL_LIMITS;
+  const problem = shapeProblem(value, maxJsonDepth, maxJsonValues);
+  if (problem === "depth") {
+    const detail = `The request body nests deeper than ${maxJsonDepth} levels`;
+    throw new PolicyLocalError(400, "invalid_proposal", detail);
+  }
+  if (problem === "values") {
+    const detail = `The request body holds more than ${maxJsonValues} JSON values: ` +
+      "propose the narrowest rule (a few endpoints, rules and binaries)";
     throw new PolicyLocalError(400, "invalid_proposal", detail);
   }
   return value;
 }
 
 // Iterative, unlike the checks that come after it.
-function deeperThan(value: unknown, max: number): boolean {
+function shapeProblem(value: unknown, maxDepth: number, maxValues: number) {
   const stack: [unknown, number][] = [[value, 0]];
+  let values = 0;
   while (stack.length > 0) {
     const [item, depth] = stack.pop()!;
+    if (++values > maxValues) return "values";
     if (typeof item !== "object" || item === null) continue;
-    if (depth >= max) return true;
+    if (depth >= maxDepth) return "depth";
     for (const child of Object.values(item)) stack.push([child, depth + 1]);
   }
-  return false;
+  return undefined;
 }
 
 async function submitOne(

@@ -55,6 +55,13 @@ export const POLICY_LOCAL_LIMITS = {
    * deeper is refused (400) before the checks, whose recursion it would overflow (500).
    */
   maxJsonDepth: 32,
+  /**
+   * Values (objects, arrays, strings, numbers...) in a proposal body's JSON: more is refused
+   * (400) before the checks. The gateway's checks and patch cost about 40 µs a value, so a
+   * 64 KiB body of 1,700 endpoints cost it 200 ms, and a burst of them from one sandbox held
+   * every other caller of the gateway for seconds. A narrow rule holds a few dozen.
+   */
+  maxJsonValues: 1000,
   /** Characters of `intent_summary`. */
   maxIntentSummaryChars: 2000,
   /** Proposal ids accepted in a route. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BASE, json, ours, PUT_RULE, withApp } from "./_test_fakes.ts";
+import { BASE, FakeSink, json, ours, PUT_RULE, withApp } from "./_test_fakes.ts";
 import { POLICY_LOCAL_LIMITS } from "./limits.ts";
 
 const encoder = new TextEncoder();
@@ -115,3 +115,44 @@ async function writeDenials(logDir: string, n: number): Promise<void> {
     }, { time: Date.UTC(2026, 0, 1) + i })));
   }
 }
+
+Deno.test("createPolicyLocalApp() refuses a proposal of more than 1,000 JSON values before the gateway", async () => {
+  await withApp(async ({ app, sink }) => {
+    // 64 KiB held 1,700 endpoints: the gateway's checks and patch cost it 200 ms each.
+    const endpoints = Array.from({ length: 400 }, (_, i) => ({ host: `h${i}.example`, port: 443 }));
+    const rule = { ...PUT_RULE, endpoints };
+    const body = JSON.stringify({ intent_summary: "x", operations: [{ addRule: { rule } }] });
+    assert.ok(body.length < POLICY_LOCAL_LIMITS.maxBodyBytes);
+    const res = await app.request(`${BASE}/v1/proposals`, { method: "POST", body });
+    assert.equal(res.status, 400);
+    const answer = await json(res);
+    assert.equal(answer.error, "invalid_proposal");
+    assert.match(String(answer.detail), /more than 1000 JSON values: propose the narrowest rule/);
+    assert.equal(sink.submitted.length, 0);
+  });
+});
+
+Deno.test("createPolicyLocalApp() hands one sandbox's submits to the gateway one at a time", async () => {
+  const sink = new FakeSink();
+  let inFlight = 0;
+  let most = 0;
+  const submit = sink.submit.bind(sink);
+  sink.submit = async (input) => {
+    most = Math.max(most, ++inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    inFlight--;
+    return await submit(input);
+  };
+  await withApp(async ({ app }) => {
+    const answers = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () => app.request(`${BASE}/v1/proposals`, { method: "POST", body: valid }),
+      ),
+    );
+    assert.deepEqual(answers.map((res) => res.status), Array(8).fill(202));
+    await Promise.all(answers.map((res) => res.body?.cancel()));
+  }, { sink });
+  assert.equal(sink.submitted.length, 8);
+  assert.equal(most, 1, "a burst reaches the gateway one submit after the other");
+});

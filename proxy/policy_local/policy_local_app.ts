@@ -18,7 +18,7 @@ import {
 import { recentDenials } from "./_denials.ts";
 import { ownProposals } from "./_own_proposals.ts";
 import { proposalStateBody } from "./_proposal_view.ts";
-import { submitProposals } from "./_submit.ts";
+import { submitProposals, type SubmitQueue } from "./_submit.ts";
 import { isCovered, waitForProposal } from "./_wait.ts";
 import { POLICY_LOCAL_LIMITS as LIMITS } from "./limits.ts";
 import type { PolicyLocalDeps } from "./policy_local_deps.ts";
@@ -84,9 +84,17 @@ export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {
     burst: LIMITS.submitBurst,
     perSecond: LIMITS.submitsPerSecond,
   });
+  // One submit at a time goes on to the gateway: a burst from one sandbox takes its turns
+  // there instead of all at once, so the gateway answers others between them.
+  let turn: Promise<unknown> = Promise.resolve();
+  const queue: SubmitQueue = (work) => {
+    const run = turn.then(work);
+    turn = run.catch(() => {});
+    return run;
+  };
   app.post(ROUTE_PROPOSALS, async (c) => {
     if (!submits.take()) throw tooManySubmits(submits.secondsToNext());
-    return c.json(await submitProposals(c.req.raw, deps), 202);
+    return c.json(await submitProposals(c.req.raw, deps, queue), 202);
   });
   app.get(ROUTE_PROPOSAL_WAIT, async (c) => {
     // Counted per app, that is per sandbox: each open wait holds a gateway long poll.

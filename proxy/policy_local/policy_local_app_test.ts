@@ -99,9 +99,9 @@ const badCases: [string, unknown, RegExp][] = [
   ["operations not an array", { intent_summary: "x", operations: {} }, /^operations must be/],
   ["no operations", proposal(), /proposal requires at least one operation/],
   [
-    "10,000 operations",
-    { intent_summary: "x", operations: Array.from({ length: 10_000 }, () => 0) },
-    /^operations holds 10000 operations; at most 10/,
+    "11 operations (10,000 are refused earlier, as more than 1,000 JSON values)",
+    { intent_summary: "x", operations: Array.from({ length: 11 }, () => 0) },
+    /^operations holds 11 operations; at most 10/,
   ],
   [
     "an unknown operation after a good one",
