@@ -1,11 +1,12 @@
 /**
- * The blind tunnel's client-to-upstream direction (an upload through an L4 tunnel) without the
+ * The blind tunnel's client-to-upstream direction (an upload through an L4 tunnel) when the
+ * client's socket cannot read into one reused buffer (`adopt_reads.ts`: a stream that is not
+ * a node socket, or bytes past the CONNECT head still queued in the socket), without the
  * garbage a pipe leaves: each large chunk read from the client is written upstream and its
  * memory freed as soon as the upstream socket took it, and the client is paused while the
  * upstream's buffer is full.
  *
- * Why: an accepted `node:net` socket has no `onread` option (the upstream side reads into one
- * reused buffer, see `upstream_reads.ts`), so each read is a fresh 64 KB buffer outside V8's
+ * Why: without `onread` (see `relay_reads.ts`) each read is a fresh 64 KB buffer outside V8's
  * heap. Piped, those buffers lived until a collection, which V8 schedules by the JS objects
  * allocated, not by bytes: a 256 MB upload raised the proxy's RSS by 137 MB, and collecting
  * them took a third of its CPU (0.84 CPU-s/GB, against 0.42 with the buffers freed here).

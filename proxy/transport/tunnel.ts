@@ -17,8 +17,9 @@ import type { Duplex } from "node:stream";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import { sendUpstreamError } from "./upstream_request.ts";
-import { UpstreamReads } from "./upstream_reads.ts";
+import { RelayReads } from "./relay_reads.ts";
 import { relayClientReads } from "./client_reads.ts";
+import { adoptReads } from "./adopt_reads.ts";
 
 /** Sent when a tunnel is open. */
 export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
@@ -54,8 +55,7 @@ export async function blindTunnel(
   destination: TunnelDestination,
 ): Promise<void> {
   const { ctx } = client;
-  const downstream = client.stream.socket;
-  const reads = new UpstreamReads(downstream);
+  const reads = new RelayReads();
   let upstream: Socket;
   try {
     upstream = await ctx.pool.openTunnel({ ...destination, tls: false }, reads.onread);
@@ -70,9 +70,18 @@ export async function blindTunnel(
     upstream.destroy();
     return;
   }
+  // What the client sent past the CONNECT head goes first, before anything read from now on.
   for (const chunk of client.stream.detach()) upstream.write(chunk);
+  const clientReads = new RelayReads();
+  const adopted = adoptReads(client.stream.socket, clientReads.onread);
+  if (adopted !== undefined) ctx.track(adopted);
+  const downstream = adopted ?? client.stream.socket;
   let stop = () => {};
-  const spliced = splice(downstream, upstream, { onStart: (close) => (stop = close), reads });
+  const spliced = splice(downstream, upstream, {
+    onStart: (close) => (stop = close),
+    reads,
+    clientReads: adopted && clientReads,
+  });
   const unsubscribe = ctx.holder.subscribe(async () => {
     const decision = await client.decide(destination.host, destination.port, undefined, "https");
     if (decision.verdict === "deny" || decision.inspect) stop();
@@ -89,7 +98,12 @@ export interface SpliceOptions {
    * The reads the upstream socket was opened with (its `onread`): upstream bytes flow
    * through them instead of a pipe.
    */
-  reads?: UpstreamReads;
+  reads?: RelayReads;
+  /**
+   * The reads the downstream socket was made with (its `onread`, see `adopt_reads.ts`):
+   * client bytes flow through them instead of its "data" events.
+   */
+  clientReads?: RelayReads;
 }
 
 /**
@@ -125,7 +139,7 @@ export async function splice(
   upstream: Duplex,
   options: SpliceOptions = {},
 ): Promise<void> {
-  const { onStart = () => {}, reads } = options;
+  const { onStart = () => {}, reads, clientReads } = options;
   const closed = Promise.all([onceClosed(downstream), onceClosed(upstream)]);
   const closeBoth = () => {
     downstream.destroy();
@@ -140,12 +154,14 @@ export async function splice(
     socket.on("error", closeBoth);
     socket.on("close", closeBoth);
   }
-  relayClientReads(downstream, upstream);
+  if (clientReads === undefined) relayClientReads(downstream, upstream);
+  else downstream.once("end", () => upstream.end());
   if (reads === undefined) upstream.pipe(downstream);
   else upstream.once("end", () => downstream.end());
-  downstream.resume();
+  if (clientReads === undefined) downstream.resume();
+  else clientReads.start(downstream as Socket, upstream);
   if (reads === undefined) upstream.resume();
-  else reads.start(upstream as Socket);
+  else reads.start(upstream as Socket, downstream);
   onStart(closeBoth);
   await closed;
 }

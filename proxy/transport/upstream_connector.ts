@@ -113,7 +113,7 @@ export class UpstreamConnector {
 
   /**
    * A new TCP connection to the target (TCP_NODELAY); `onread` makes it read into one reused
-   * buffer instead of emitting "data" (see upstream_reads.ts).
+   * buffer instead of emitting "data" (see relay_reads.ts).
    */
   tcp(target: UpstreamTarget, onread?: net.OnReadOpts): Promise<net.Socket> {
     const port = target.connectPort ?? target.port;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { UpstreamReads } from "./upstream_reads.ts";
+import { RelayReads } from "./relay_reads.ts";
 
 /** `size` bytes of a pattern that shows any reordered or overwritten read. */
 function pattern(size: number): Uint8Array {
@@ -12,7 +12,7 @@ function pattern(size: number): Uint8Array {
 /**
  * An upstream that sends `payload` and closes, and a client socket pair: `downstream` is the
  * proxy's end, `agent` the client's. The upstream's reads go to `downstream` through
- * UpstreamReads, as in the blind tunnel.
+ * RelayReads, as in the blind tunnel.
  */
 async function relay(payload: Uint8Array) {
   const origin = net.createServer((socket) => socket.end(payload));
@@ -22,11 +22,11 @@ async function relay(payload: Uint8Array) {
   const downstream = net.connect({ host: "127.0.0.1", port: listener.addr.port });
   const agent = await accepted;
   listener.close();
-  const reads = new UpstreamReads(downstream);
+  const reads = new RelayReads();
   const { port } = origin.address() as net.AddressInfo;
   const upstream = net.connect({ host: "127.0.0.1", port, onread: reads.onread });
   await new Promise((resolve) => upstream.once("connect", resolve));
-  reads.start(upstream);
+  reads.start(upstream, downstream);
   upstream.once("end", () => downstream.end());
   return {
     agent,
@@ -50,14 +50,14 @@ async function receive(agent: Deno.Conn, delayMs: number): Promise<Uint8Array> {
   return new Uint8Array(await new Response(agent.readable).arrayBuffer());
 }
 
-Deno.test("UpstreamReads relays every byte in order to a client that reads at once", async () => {
+Deno.test("RelayReads relays every byte in order to a client that reads at once", async () => {
   const payload = pattern(1 << 20);
   const { agent, close } = await relay(payload);
   assert.equal(firstDifference(await receive(agent, 0), payload), -1);
   await close();
 });
 
-Deno.test("UpstreamReads never reuses a buffer still queued for a slow client", async () => {
+Deno.test("RelayReads never reuses a buffer still queued for a slow client", async () => {
   // Several times the socket buffers: most writes to the client wait in the queue.
   const payload = pattern(8 << 20);
   const { agent, close } = await relay(payload);
