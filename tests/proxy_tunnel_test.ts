@@ -177,3 +177,33 @@ Deno.test("blind tunnel: the connection cap counts a tunnel until it closes, and
   await accepting.catch(() => {});
   await Promise.all(served);
 });
+
+Deno.test("blind tunnel: the next tunnel, reading into a closed one's buffers, carries only its own bytes", async () => {
+  using origin = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // The origin sends each connection its banner, then echoes what it received once the
+  // client half-closed: the first a megabyte each way, the second a few bytes.
+  const banners = ["x".repeat(1 << 20), "hi;"];
+  const served = (async () => {
+    for (const banner of banners) {
+      const conn = await origin.accept();
+      await writeAll(conn, encoder.encode(banner));
+      await writeAll(conn, encoder.encode(await readToEnd(conn)));
+      conn.close();
+    }
+  })();
+  await withRawProxy(origin, async (port) => {
+    for (const [i, upload] of ["y".repeat(1 << 20), "second"].entries()) {
+      const [client, head] = await openTunnel(port);
+      try {
+        assert.equal(head, "HTTP/1.1 200 Connection Established\r\n\r\n");
+        await writeAll(client, encoder.encode(upload));
+        await client.closeWrite();
+        const received = await readToEnd(client);
+        assert.ok(received === `${banners[i]}${upload}`, `tunnel ${i + 1} got other bytes`);
+      } finally {
+        client.close();
+      }
+    }
+  });
+  await served;
+});

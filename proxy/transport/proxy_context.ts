@@ -12,6 +12,7 @@ import type { CertificateAuthority, DenialContexts } from "../tls/mod.ts";
 import type { DestinationResolver } from "./destination.ts";
 import type { UpstreamPool } from "./upstream_pool.ts";
 import type { SlotSource } from "./upstream_lanes.ts";
+import type { ReadBuffers } from "./read_buffers.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
 export interface ProxyContext {
@@ -42,6 +43,8 @@ export interface ProxyContext {
   policyLocalBodyTimeoutMs: number;
   /** Register a socket so `close()` can end it. */
   track(socket: Duplex): void;
+  /** The blind tunnel's read buffers, reused from one tunnel to the next. */
+  readBuffers: ReadBuffers;
   /**
    * A slot of the connection cap for an upstream connection a client holds beyond its own
    * (see `upstream_lanes.ts`); absent means no cap.

@@ -17,6 +17,7 @@ import {
 import { DestinationResolver, type ResolveOverride } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
+import { ReadBuffers } from "./read_buffers.ts";
 
 /** Options of `startProxy()`. */
 export interface ProxyOptions {
@@ -105,5 +106,6 @@ export function createContext(
     policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs ??
       POLICY_LOCAL_LIMITS.bodyReadTimeoutMs,
     track,
+    readBuffers: new ReadBuffers(),
   };
 }

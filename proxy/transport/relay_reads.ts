@@ -15,9 +15,8 @@
 
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
+import { READ_BUFFER_BYTES } from "./read_buffers.ts";
 
-/** Bytes read at most per read. */
-const READ_BUFFER_BYTES = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -55,10 +54,12 @@ export class RelayReads {
   #to: Duplex | undefined;
   #early: Uint8Array[] = [];
 
-  /** Reads not destined anywhere yet: {@linkcode RelayReads.start} names where. */
-  constructor() {
+  /**
+   * Reads into `buffer`, not destined anywhere yet: {@linkcode RelayReads.start} names where.
+   */
+  constructor(buffer: Uint8Array = new Uint8Array(READ_BUFFER_BYTES)) {
     this.onread = {
-      buffer: new Uint8Array(READ_BUFFER_BYTES),
+      buffer,
       callback: (bytes: number, buffer: Uint8Array) => this.#relay(buffer.subarray(0, bytes)),
     };
   }

@@ -55,7 +55,9 @@ export async function blindTunnel(
   destination: TunnelDestination,
 ): Promise<void> {
   const { ctx } = client;
-  const reads = new RelayReads();
+  const { readBuffers } = ctx;
+  const upstreamBuffer = readBuffers.take();
+  const reads = new RelayReads(upstreamBuffer);
   let upstream: Socket;
   try {
     upstream = await ctx.pool.openTunnel({ ...destination, tls: false }, reads.onread);
@@ -72,9 +74,11 @@ export async function blindTunnel(
   }
   // What the client sent past the CONNECT head goes first, before anything read from now on.
   for (const chunk of client.stream.detach()) upstream.write(chunk);
-  const clientReads = new RelayReads();
+  const clientBuffer = readBuffers.take();
+  const clientReads = new RelayReads(clientBuffer);
   const adopted = adoptReads(client.stream.socket, clientReads.onread);
-  if (adopted !== undefined) ctx.track(adopted);
+  if (adopted === undefined) readBuffers.give(clientBuffer);
+  else ctx.track(adopted);
   const downstream = adopted ?? client.stream.socket;
   let stop = () => {};
   const spliced = splice(downstream, upstream, {
@@ -88,6 +92,10 @@ export async function blindTunnel(
   });
   await spliced;
   unsubscribe();
+  // Both sockets closed: nothing reads into the buffers or writes from them any more. (On the
+  // early returns above they are left to the collector, closing or not.)
+  readBuffers.give(upstreamBuffer);
+  if (adopted !== undefined) readBuffers.give(clientBuffer);
 }
 
 /** Options of {@linkcode splice}. */
