@@ -1,0 +1,110 @@
+/**
+ * A sandbox confined by a `filesystem_policy` has a /tmp of its own, as an OpenShell sandbox
+ * (a container) does: a Unix socket the host binds in /tmp after the start (a tmux server,
+ * whose `new-window CMD` runs CMD outside; X11; an editor's or language server's socket) is
+ * a way past the proxy that Landlock does not close, since it never refuses `connect()`.
+ * Through the real `deno run -A main.ts sandbox run`.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
+import { delay, SANDBOX_RUN } from "./sandbox_fixtures.ts";
+
+const ignore = (await detectIsolation()) !== "netns" || typeof probeLandlock() !== "number";
+if (ignore) console.error("sandbox_private_tmp_test: skipped: needs netns and Landlock");
+
+/** A command that connects to the socket at $1, sends "ping" and prints what comes back. */
+const CLIENT = `import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+    s.sendall(b"ping")
+    print("reached:", s.recv(64).decode())
+except OSError as error:
+    print("refused:", error.strerror)
+`;
+
+/** OpenShell's quickstart paths, the working directory, and `extra` policy lines. */
+function policy(extra: string[] = []): string {
+  return [
+    "version: 1",
+    "filesystem_policy:",
+    "  include_workdir: true",
+    "  read_only: [/usr, /bin, /lib, /lib64, /etc, /proc]",
+    ...extra,
+    "network_policies: {}",
+    "",
+  ].join("\n");
+}
+
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+
+/**
+ * Run `script` (`sh -c`, in a fresh working directory under /tmp) in a sandbox under `files`;
+ * once it has touched `started`, run `meanwhile`, then let it go on (`touch go`). Resolves to
+ * what it wrote to out.txt and the CLI's standard error.
+ */
+async function run(
+  files: string,
+  script: string,
+  meanwhile: () => Promise<void> = () => Promise.resolve(),
+): Promise<{ out: string; stderr: string }> {
+  const work = await Deno.makeTempDir({ prefix: "tg-tmp-work-" });
+  try {
+    await Deno.mkdir(join(work, "policies"));
+    await Deno.writeTextFile(join(work, "policies", "p.yaml"), files);
+    const wait = "touch started; while [ ! -e go ]; do sleep 0.02; done";
+    const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--isolate", "netns", "--"];
+    const child = new Deno.Command(deno!, {
+      args: [...args, "sh", "-c", `${wait}; { ${script}; } > out.txt 2>&1`],
+      cwd: work,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    try {
+      while (!(await exists(join(work, "started")))) await delay(20);
+      await meanwhile();
+    } finally {
+      await Deno.writeTextFile(join(work, "go"), "");
+    }
+    const status = await child.status;
+    const out = await Deno.readTextFile(join(work, "out.txt")).catch(() => "");
+    assert.equal(status.code, 0, `${await stderr}\n${out}`);
+    return { out, stderr: await stderr };
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "sandbox private /tmp: a socket the host binds in /tmp after the start is not reached",
+  ignore,
+  fn: async () => {
+    // Where tmux puts its server's socket: /tmp/tmux-UID/default.
+    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "tg-tmux-" });
+    const path = join(dir, "default");
+    let serving: Promise<void> | undefined;
+    let listener: Deno.Listener | undefined;
+    try {
+      const { out } = await run(policy(), `python3 -c '${CLIENT}' ${path}`, () => {
+        listener = Deno.listen({ transport: "unix", path });
+        serving = (async () => {
+          for await (const conn of listener!) {
+            await conn.read(new Uint8Array(4)).catch(() => null);
+            await conn.write(new TextEncoder().encode("pong from the host")).catch(() => 0);
+            conn.close();
+          }
+        })();
+        return Promise.resolve();
+      });
+      assert.match(out, /^reached: pong from the host$/m, out);
+    } finally {
+      listener?.close();
+      await serving?.catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
