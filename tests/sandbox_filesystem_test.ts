@@ -125,7 +125,7 @@ Deno.test({
     assert.equal(confined.homeLeft, false);
     assert.match(
       confined.stderr,
-      /files: only its policy's filesystem_policy paths, HOME a fresh empty directory;/,
+      /files: only its policy's filesystem_policy paths, HOME a fresh empty directory, \/tmp its own;/,
     );
   },
 });

@@ -48,6 +48,7 @@ async function run(
   files: string,
   script: string,
   meanwhile: () => Promise<void> = () => Promise.resolve(),
+  env: Record<string, string> = {},
 ): Promise<{ out: string; stderr: string }> {
   const work = await Deno.makeTempDir({ prefix: "tg-tmp-work-" });
   try {
@@ -58,7 +59,7 @@ async function run(
     const child = new Deno.Command(deno!, {
       args: [...args, "sh", "-c", `${wait}; { ${script}; } > out.txt 2>&1`],
       cwd: work,
-      env: { NO_COLOR: "1" },
+      env: { ...env, NO_COLOR: "1" },
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -100,11 +101,73 @@ Deno.test({
         })();
         return Promise.resolve();
       });
-      assert.match(out, /^reached: pong from the host$/m, out);
+      assert.match(out, /^refused:/m, out);
+      assert.doesNotMatch(out, /pong/);
     } finally {
       listener?.close();
       await serving?.catch(() => {});
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "sandbox private /tmp: empty, the working directory and the policy's /tmp paths shown again",
+  ignore,
+  fn: async () => {
+    const host = await Deno.makeTempDir({ dir: "/tmp", prefix: "tg-host-" });
+    const shared = await Deno.makeTempDir({ dir: "/tmp", prefix: "tg-shared-" });
+    const out = await Deno.makeTempDir({ dir: "/tmp", prefix: "tg-out-" });
+    // The runner's TMPDIR, below the host's /tmp: the command gets an empty one at that path.
+    const tmpdir = await Deno.makeTempDir({ dir: "/tmp", prefix: "tg-tmpdir-" });
+    try {
+      await Deno.writeTextFile(join(tmpdir, "host.txt"), "host temp file\n");
+      await Deno.writeTextFile(join(host, "secret.txt"), "host secret\n");
+      await Deno.writeTextFile(join(shared, "in.txt"), "shared in\n");
+      const script = [
+        `cat ${host}/secret.txt || echo "host: unseen"`,
+        `cat ${shared}/in.txt`,
+        `echo x > ${shared}/x || echo "shared: read-only"`,
+        `echo written > ${out}/out.txt`,
+        "echo mine > /tmp/own.txt && cat /tmp/own.txt",
+        'echo here > here.txt && echo "workdir: $(cat here.txt)"',
+        "ls -A /tmp",
+        'ls -A "$TMPDIR"; mktemp | grep -c "^$TMPDIR/tmp\\."',
+      ].join("; ");
+      const { out: text, stderr } = await run(
+        policy([`  read_write: [/dev/null, ${out}]`]).replace("/proc]", `/proc, ${shared}]`),
+        script,
+        undefined,
+        { TMPDIR: tmpdir },
+      );
+      // In /tmp: what the command wrote, and the host paths it needs, nothing else of the host's.
+      const names = (path: string) => path.replace(/^\/tmp\//, "").replace(/-[0-9a-f]+$/, "-*");
+      assert.equal(
+        text.replace(/^\S+$/gm, names),
+        [
+          "cat: " + `${host}/secret.txt: No such file or directory`,
+          "host: unseen",
+          "shared in",
+          `sh: 1: cannot create ${shared}/x: Read-only file system`,
+          "shared: read-only",
+          "mine",
+          "workdir: here",
+          "own.txt",
+          "tg-out-*",
+          "tg-shared-*",
+          "tg-tmp-work-*",
+          "tg-tmpdir-*",
+          "tollgate-home-*",
+          "1",
+          "",
+        ].join("\n"),
+      );
+      assert.equal(await Deno.readTextFile(join(out, "out.txt")), "written\n");
+      assert.equal(await exists("/tmp/own.txt"), false);
+      assert.match(stderr, /filesystem_policy paths, HOME a fresh empty directory, \/tmp its own;/);
+    } finally {
+      for (const dir of [host, shared, out, tmpdir]) await Deno.remove(dir, { recursive: true });
     }
   },
 });

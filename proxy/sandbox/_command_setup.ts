@@ -7,6 +7,7 @@
  */
 
 import type { HostIpc } from "./host_ipc.ts";
+import type { TmpPath } from "./_private_tmp.ts";
 import { DEFAULT_MAX_PROCESSES } from "./process_limit.ts";
 
 /**
@@ -43,10 +44,33 @@ prlimit --pid $$ --nproc="$nproc:$nproc"
 echo 1000 > /proc/self/oom_score_adj
 # The filter file lies in the state directory, hidden below: open it while it can be seen.
 if [ -n "$filter" ]; then exec 9<"$filter"; fi
-# The host's shared memory and session runtime folder: empty ones of the sandbox's own.
+# Under a filesystem_policy, a /tmp of its own: sockets bound in the host's later (tmux, X11) are
+# not reached. First, as every mount below acts on what it shows: the host paths it keeps are
+# bound back through fd 4, the host's /tmp opened before the tmpfs covers it; one gone is skipped.
+count=$1; shift
+if [ "$count" != host ]; then
+  exec 4</tmp
+  mount -t tmpfs -o mode=1777 tollgate-tmp /tmp
+  while [ "$count" -gt 0 ]; do
+    from=/proc/self/fd/4/\${1#/tmp/}
+    if [ "$2" = new ]; then mkdir -p -m 0700 "$1"
+    elif [ -d "$from" ]; then mkdir -p "$1"
+    elif [ -e "$from" ]; then mkdir -p "\${1%/*}"; if [ ! -e "$1" ]; then : > "$1"; fi
+    fi
+    if [ "$2" != new ] && [ -e "$from" ]; then
+      mount --no-canonicalize --bind "$from" "$1"
+      if [ "$2" = ro ]; then mount -o remount,bind,ro "$1"; fi
+    fi
+    shift 2; count=$((count - 1))
+  done
+  exec 4<&-
+fi
+# The host's shared memory and session runtime folder: empty ones of the sandbox's own (one in
+# the host's /tmp is gone already).
 count=$1; shift
 while [ "$count" -gt 0 ]; do
-  mount -t tmpfs -o "mode=$2" tollgate-private "$1"; shift 2; count=$((count - 1))
+  if [ -d "$1" ]; then mount -t tmpfs -o "mode=$2" tollgate-private "$1"; fi
+  shift 2; count=$((count - 1))
 done
 # Its own pseudo-terminals: every /dev/pts/N of the host is a terminal the runner's user may
 # open (read what is typed in another window, write into it). The one it was started on stays
@@ -77,7 +101,8 @@ done
 # Tollgate's own is below, after the read-only binds, which would otherwise show it again.
 count=$1; shift
 while [ "$count" -gt 0 ]; do
-  mount -t tmpfs -o mode=0700,size=64k tollgate-hidden "$1"; shift; count=$((count - 1))
+  if [ -d "$1" ]; then mount -t tmpfs -o mode=0700,size=64k tollgate-hidden "$1"; fi
+  shift; count=$((count - 1))
 done
 exec 3<"$reveal"
 mount -t tmpfs -o mode=0755,size=64k tollgate-hidden "$hide"
@@ -117,6 +142,8 @@ export interface CommandSetup {
   hostIpc?: HostIpc;
   processLimit?: { max: number; cgroupProcs?: string };
   hideDirs?: string[];
+  /** The sandbox's own /tmp and what it shows of the host's; none: the host's /tmp. */
+  privateTmp?: TmpPath[];
 }
 
 /** `unshare` arguments running `command` confined as `options` say (after `nsenter`'s `--`). */
@@ -132,6 +159,9 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     options.syscallFilter?.bwrap ?? "",
     options.processLimit?.cgroupProcs ?? "",
     String(options.processLimit?.max ?? DEFAULT_MAX_PROCESSES),
+    ...(options.privateTmp
+      ? counted(options.privateTmp, (item) => [item.path, item.show])
+      : ["host"]),
     ...counted(options.hostIpc?.privateDirs ?? [], (dir) => [dir.path, dir.mode.toString(8)]),
     ...counted(options.readOnly, (path) => [path]),
     ...counted(options.binds ?? [], (bind) => [bind.source, bind.target]),

@@ -26,6 +26,8 @@ export interface LaunchSpec {
   hideFiles?: string[];
   /** Folders shown as empty inside (netns only): a linked gateway's state on this machine. */
   hideDirs?: string[];
+  /** Folders the runner made for the command (its fresh HOME and cache), removed after it. */
+  ownDirs?: string[];
   innerPort: number;
   /** Ports captured in transparent mode (netns only); none turns it off. */
   capturePorts: number[];

@@ -5,10 +5,13 @@
  * @module
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
 import { fileBinds } from "./_file_binds.ts";
 import { hostIpc } from "./host_ipc.ts";
+import { planRules } from "./filesystem_plan.ts";
+import { hiddenByPrivateTmp, ownsTmp, privateTmp, type TmpPath } from "./_private_tmp.ts";
 import { gitGuardPaths } from "./git_guard.ts";
 import { confineStep } from "./confine_step.ts";
 import { stdioTerminals } from "./stdio_terminals.ts";
@@ -83,6 +86,9 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       runnerEnv: spec.baseEnv,
       syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
     });
+    const tmp = sandboxTmp(spec, spawned.env);
+    // A host socket in the host's /tmp is out of sight already: one mount fewer each.
+    const sockets = ipc.sockets.filter((path) => !tmp || !hiddenByPrivateTmp(path, tmp));
     const child = sandbox.spawn(spawned.command, {
       env: spawned.env,
       cwd: spec.cwd,
@@ -91,7 +97,8 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       readOnly: [...spec.readOnly, ...await confinedGitGuard(spec)],
       binds,
       syscallFilter: await writeSyscallFilter(spec),
-      hostIpc: ipc,
+      hostIpc: { ...ipc, sockets },
+      privateTmp: tmp,
       hideDirs: spec.hideDirs,
       processLimit: spec.processLimit,
       ...stdioOf(spec.stdio),
@@ -108,6 +115,33 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     await close();
     throw error;
   }
+}
+
+/**
+ * The sandbox's own /tmp under a `filesystem_policy` (see `privateTmp()`), and the host paths
+ * below it the command or the launch still needs: the working and state directories, the fresh
+ * HOME and cache, what the confine step runs from (Deno, its cache, this folder), the paths the
+ * policy lists; `TMPDIR` gets an empty folder. Undefined: the host's /tmp.
+ */
+function sandboxTmp(spec: LaunchSpec, env: Record<string, string>): TmpPath[] | undefined {
+  const rules = planRules(spec.filesystem, spec.cwd, []);
+  if (!ownsTmp(spec.filesystem) || rules === undefined) return undefined;
+  // As the setup script sees them: `pwd -P`, and links followed.
+  const real = (path: string) => {
+    try {
+      return Deno.realPathSync(path);
+    } catch {
+      return path;
+    }
+  };
+  const kept = [spec.cwd, spec.stateDir, ...spec.ownDirs ?? [], env.DENO_DIR ?? ""];
+  const step = [Deno.execPath(), dirname(fileURLToPath(import.meta.url))];
+  return privateTmp({
+    rules,
+    kept: kept.filter((path) => path !== "").map(real),
+    keptReadOnly: step.map(real),
+    tmpdir: env.TMPDIR,
+  });
 }
 
 /** The sandbox's own pseudo-terminals: new ones (`/dev/ptmx`) and their ends (`/dev/pts`). */

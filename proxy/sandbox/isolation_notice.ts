@@ -6,6 +6,7 @@
  */
 
 import type { FilesystemPlan } from "./filesystem_plan.ts";
+import { ownsTmp } from "./_private_tmp.ts";
 
 /** What `--isolate env` says, once, before the command starts. */
 export const ENV_MODE_WARNING: string =
@@ -37,6 +38,8 @@ export interface NoticeOptions {
  * assert.match(isolationNotice(3128, [], { files }), /NOT enforced/);
  * assert.match(isolationNotice(3128, [], { asRoot: true }), /run as root, .* every file/);
  * assert.match(isolationNotice(3128, [], { maxProcesses: 4096 }), /at most 4096 processes/);
+ * const confined = { kind: "landlock" as const, abi: 4, sections: { filesystem_policy: {} } };
+ * assert.match(isolationNotice(3128, [], { files: confined }), /policy's filesystem_policy paths, \/tmp its own;/);
  * ```
  */
 export function isolationNotice(
@@ -54,7 +57,9 @@ export function isolationNotice(
   return `sandbox: private network namespace, its only way out is the Tollgate proxy ` +
     `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store; ` +
     `${filesClause(options.files ?? { kind: "none" }, options.asRoot === true)}` +
-    `${options.freshHome ? ", HOME a fresh empty directory" : ""}; ${filter}; ${processes}`;
+    `${options.freshHome ? ", HOME a fresh empty directory" : ""}` +
+    `${ownsTmp(options.files ?? { kind: "none" }) ? ", /tmp its own" : ""}; ${filter}; ` +
+    processes;
 }
 
 function filesClause(files: FilesystemPlan, asRoot: boolean): string {

@@ -10,6 +10,7 @@ import { forwarderArgs, forwarderEnv, readyPid } from "./_forwarder_process.ts";
 import { lineReader } from "./_lines.ts";
 import { commandSetupArgs } from "./_command_setup.ts";
 import type { HostIpc } from "./host_ipc.ts";
+import type { TmpPath } from "./_private_tmp.ts";
 
 /** Options of {@linkcode NetnsSandbox.start}. */
 export interface NetnsStartOptions {
@@ -57,6 +58,8 @@ export interface NetnsSpawnOptions {
   hostIpc?: HostIpc;
   /** Folders covered by an empty tmpfs: a linked gateway's state on this machine. */
   hideDirs?: string[];
+  /** The command's own /tmp, with the host paths it shows again; none: the host's /tmp. */
+  privateTmp?: TmpPath[];
   /** How many processes and threads the command may have (see `processLimit()`). */
   processLimit?: { max: number; cgroupProcs?: string };
   /** The command's standard input: the runner's, or none. */

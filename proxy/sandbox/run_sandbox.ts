@@ -198,6 +198,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     const spec = {
       ...o,
       hideDirs: (o.hideDirs ?? []).filter((dir) => hideable(dir, cwd, stateDir)),
+      ownDirs: [home, cache].filter((dir) => dir !== undefined),
       bwrap,
       filesystem,
       env,
