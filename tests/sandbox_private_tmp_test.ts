@@ -80,32 +80,43 @@ async function run(
   }
 }
 
+/** A host Unix socket server at `path` answering "pong from the host"; `close()` stops it. */
+function hostSocket(path: string): { close: () => Promise<void> } {
+  const listener = Deno.listen({ transport: "unix", path });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      await conn.read(new Uint8Array(4)).catch(() => null);
+      await conn.write(new TextEncoder().encode("pong from the host")).catch(() => 0);
+      conn.close();
+    }
+  })();
+  return {
+    close: async () => {
+      listener.close();
+      await serving.catch(() => {});
+    },
+  };
+}
+
 Deno.test({
-  name: "sandbox private /tmp: a socket the host binds in /tmp after the start is not reached",
+  name:
+    "sandbox private /tmp: a socket the host binds in /tmp, before or after the start, is not reached",
   ignore,
   fn: async () => {
-    // Where tmux puts its server's socket: /tmp/tmux-UID/default.
+    // Where tmux puts its server's socket (/tmp/tmux-UID/default), and X11's.
     const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "tg-tmux-" });
-    const path = join(dir, "default");
-    let serving: Promise<void> | undefined;
-    let listener: Deno.Listener | undefined;
+    const [before, after] = [join(dir, "X0"), join(dir, "default")];
+    const servers = [hostSocket(before)];
     try {
-      const { out } = await run(policy(), `python3 -c '${CLIENT}' ${path}`, () => {
-        listener = Deno.listen({ transport: "unix", path });
-        serving = (async () => {
-          for await (const conn of listener!) {
-            await conn.read(new Uint8Array(4)).catch(() => null);
-            await conn.write(new TextEncoder().encode("pong from the host")).catch(() => 0);
-            conn.close();
-          }
-        })();
+      const client = `for path in ${before} ${after}; do python3 -c '${CLIENT}' "$path"; done`;
+      const { out } = await run(policy(), client, () => {
+        servers.push(hostSocket(after));
         return Promise.resolve();
       });
-      assert.match(out, /^refused:/m, out);
+      assert.match(out, /^refused:.*\nrefused:/m, out);
       assert.doesNotMatch(out, /pong/);
     } finally {
-      listener?.close();
-      await serving?.catch(() => {});
+      for (const server of servers) await server.close();
       await Deno.remove(dir, { recursive: true });
     }
   },

@@ -11,7 +11,13 @@ import { createProcIdentityResolver, type IdentityResolver } from "../identity/m
 import { fileBinds } from "./_file_binds.ts";
 import { hostIpc } from "./host_ipc.ts";
 import { planRules } from "./filesystem_plan.ts";
-import { hiddenByPrivateTmp, ownsTmp, privateTmp, type TmpPath } from "./_private_tmp.ts";
+import {
+  hiddenByPrivateTmp,
+  ownsTmp,
+  privateTmp,
+  realPathOf,
+  type TmpPath,
+} from "./_private_tmp.ts";
 import { gitGuardPaths } from "./git_guard.ts";
 import { confineStep } from "./confine_step.ts";
 import { stdioTerminals } from "./stdio_terminals.ts";
@@ -125,21 +131,14 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
  */
 function sandboxTmp(spec: LaunchSpec, env: Record<string, string>): TmpPath[] | undefined {
   const rules = planRules(spec.filesystem, spec.cwd, []);
-  if (!ownsTmp(spec.filesystem) || rules === undefined) return undefined;
-  // As the setup script sees them: `pwd -P`, and links followed.
-  const real = (path: string) => {
-    try {
-      return Deno.realPathSync(path);
-    } catch {
-      return path;
-    }
-  };
-  const kept = [spec.cwd, spec.stateDir, ...spec.ownDirs ?? [], env.DENO_DIR ?? ""];
+  const [cwd, stateDir] = [spec.cwd, spec.stateDir].map(realPathOf);
+  if (!ownsTmp(spec.filesystem, [cwd!, stateDir!]) || rules === undefined) return undefined;
+  const kept = [...spec.ownDirs ?? [], env.DENO_DIR ?? ""].filter((path) => path !== "");
   const step = [Deno.execPath(), dirname(fileURLToPath(import.meta.url))];
   return privateTmp({
     rules,
-    kept: kept.filter((path) => path !== "").map(real),
-    keptReadOnly: step.map(real),
+    kept: [cwd!, stateDir!, ...kept.map(realPathOf)],
+    keptReadOnly: step.map(realPathOf),
     tmpdir: env.TMPDIR,
   });
 }

@@ -38,9 +38,34 @@ export interface PrivateTmpInput {
   tmpdir?: string;
 }
 
-/** Whether a launch under `plan` gives the command a /tmp of its own (Landlock confines it). */
-export function ownsTmp(plan: FilesystemPlan): boolean {
-  return plan.kind === "landlock";
+/**
+ * Whether a launch under `plan` gives the command a /tmp of its own: when Landlock confines it
+ * (without a `filesystem_policy` it has the runner's files by design), unless its working or
+ * state directory (in `keep`, links followed) is /tmp or holds it, which it would lose.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ownsTmp } from "./_private_tmp.ts";
+ *
+ * const plan = { kind: "landlock" as const, abi: 4, sections: { filesystem_policy: {} } };
+ * assert.ok(ownsTmp(plan, ["/tmp/work", "/home/ann/.tollgate"]));
+ * assert.ok(!ownsTmp(plan, ["/tmp", "/tmp/.tollgate"]));
+ * assert.ok(!ownsTmp(plan, ["/", "/root/.tollgate"]));
+ * assert.ok(!ownsTmp({ kind: "none" }, ["/tmp/work"]));
+ * ```
+ */
+export function ownsTmp(plan: FilesystemPlan, keep: string[]): boolean {
+  return plan.kind === "landlock" && !keep.some((path) => within("/tmp", normalize(path)));
+}
+
+/** `path` with its links followed, as the setup script's `pwd -P` sees it; as given if gone. */
+export function realPathOf(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /**
@@ -114,5 +139,5 @@ export function hiddenByPrivateTmp(path: string, shown: TmpPath[]): boolean {
 
 /** Whether `path` is `folder` or below it. */
 function within(path: string, folder: string): boolean {
-  return path === folder || path.startsWith(`${folder}/`);
+  return path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
 }

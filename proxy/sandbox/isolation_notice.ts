@@ -6,7 +6,6 @@
  */
 
 import type { FilesystemPlan } from "./filesystem_plan.ts";
-import { ownsTmp } from "./_private_tmp.ts";
 
 /** What `--isolate env` says, once, before the command starts. */
 export const ENV_MODE_WARNING: string =
@@ -20,6 +19,8 @@ export interface NoticeOptions {
   files?: FilesystemPlan;
   /** Whether its HOME is a fresh directory (the policy's paths do not reach the runner's). */
   freshHome?: boolean;
+  /** Whether its /tmp is an empty one of its own, not the host's (see `ownsTmp()`). */
+  ownTmp?: boolean;
   /** Whether the runner is root, whose files are every file of the machine. */
   asRoot?: boolean;
   /** The bound on its processes and threads; undefined: none could be set (root, no cgroup). */
@@ -34,12 +35,12 @@ export interface NoticeOptions {
  * import assert from "node:assert/strict";
  * import { isolationNotice } from "./isolation_notice.ts";
  * assert(isolationNotice(3128, [80, 443]).includes("ports 80,443"));
- * const files = { kind: "unenforced" as const, why: "ENOSYS" };
- * assert.match(isolationNotice(3128, [], { files }), /NOT enforced/);
+ * const unenforced = { kind: "unenforced" as const, why: "ENOSYS" };
+ * assert.match(isolationNotice(3128, [], { files: unenforced }), /NOT enforced/);
  * assert.match(isolationNotice(3128, [], { asRoot: true }), /run as root, .* every file/);
  * assert.match(isolationNotice(3128, [], { maxProcesses: 4096 }), /at most 4096 processes/);
- * const confined = { kind: "landlock" as const, abi: 4, sections: { filesystem_policy: {} } };
- * assert.match(isolationNotice(3128, [], { files: confined }), /policy's filesystem_policy paths, \/tmp its own;/);
+ * const files = { kind: "landlock" as const, abi: 4, sections: { filesystem_policy: {} } };
+ * assert.match(isolationNotice(3128, [], { files, ownTmp: true }), /_policy paths, \/tmp its own;/);
  * ```
  */
 export function isolationNotice(
@@ -58,8 +59,7 @@ export function isolationNotice(
     `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store; ` +
     `${filesClause(options.files ?? { kind: "none" }, options.asRoot === true)}` +
     `${options.freshHome ? ", HOME a fresh empty directory" : ""}` +
-    `${ownsTmp(options.files ?? { kind: "none" }) ? ", /tmp its own" : ""}; ${filter}; ` +
-    processes;
+    `${options.ownTmp ? ", /tmp its own" : ""}; ${filter}; ${processes}`;
 }
 
 function filesClause(files: FilesystemPlan, asRoot: boolean): string {

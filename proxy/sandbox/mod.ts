@@ -54,8 +54,9 @@
  *
  * - Unix sockets cross network namespaces by path (abstract ones do not). Those bound on the
  *   host when the command starts are covered by `/dev/null` (`hostIpc()`), and `/dev/shm` and
- *   the runner's runtime folder are tmpfs of the sandbox's own; a socket bound later elsewhere
- *   (`/tmp`, a home folder) is reachable, and Landlock does not refuse connecting to it.
+ *   the runner's runtime folder are tmpfs of the sandbox's own, and so is `/tmp` under a
+ *   `filesystem_policy` (`_private_tmp.ts`); a socket bound later elsewhere (a home folder, the
+ *   host's `/tmp` without one) is reachable, and Landlock does not refuse connecting to it.
  * - Files, without a `filesystem_policy`: the command has the runner's uid on the host (uid 0
  *   inside maps to it). Apart from `STATE` and the policy directory it can change whatever
  *   that user can — a `.git` enclosing the policy directory included. With one, Landlock

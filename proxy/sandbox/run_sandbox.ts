@@ -14,6 +14,7 @@ import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
 import { commandOutside, findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
 import { privateDirs } from "./_private_home.ts";
+import { ownsTmp, realPathOf } from "./_private_tmp.ts";
 import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
@@ -219,6 +220,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
         isolationNotice(o.innerPort, capturePorts, {
           files: filesystem,
           freshHome: home !== undefined,
+          ownTmp: ownsTmp(filesystem, [cwd, stateDir].map(realPathOf)),
           asRoot: Deno.uid() === 0,
           maxProcesses: limit?.enforced ? limit.max : undefined,
         }),
