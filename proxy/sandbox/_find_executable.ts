@@ -6,6 +6,7 @@
 
 import { delimiter, join, resolve } from "node:path";
 import { type FilesystemRules, reaches } from "./filesystem_rules.ts";
+import { hiddenByPrivateTmp, type TmpPath } from "./_private_tmp.ts";
 
 /** The path `name` runs from, as `execvp` would find it; undefined when there is none. */
 export function findExecutable(
@@ -44,12 +45,26 @@ export function findExecutable(
  * assert.match(commandOutside("tool", where, rules)!, /^Command "tool" is .*\/tool, which the/);
  * assert.equal(commandOutside("tool", where, { ...rules, readWrite: [dir] }), undefined);
  * assert.equal(commandOutside("no-such-tool", where, rules), undefined);
+ * // In the host's /tmp, which a sandbox's own /tmp does not show.
+ * const tmp = await Deno.realPath(await Deno.makeTempDir({ dir: "/tmp" }));
+ * await Deno.writeTextFile(`${tmp}/tool`, "#!/bin/sh\n", { mode: 0o755 });
+ * const inTmp = { path: tmp, innerPath: tmp, cwd: "/", shownTmp: [] };
+ * const open = { ...rules, readWrite: ["/tmp"] };
+ * assert.match(commandOutside("tool", inTmp, open)!, /in the host's \/tmp, which the sandbox's/);
+ * assert.equal(commandOutside("tool", { ...inTmp, shownTmp: undefined }, open), undefined);
+ * await Deno.remove(tmp, { recursive: true });
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function commandOutside(
   name: string,
-  where: { path: string | undefined; innerPath: string | undefined; cwd: string },
+  where: {
+    path: string | undefined;
+    innerPath: string | undefined;
+    cwd: string;
+    /** What the sandbox's own /tmp shows of the host's, when it has one (`privateTmp()`). */
+    shownTmp?: TmpPath[];
+  },
   rules: FilesystemRules,
 ): string | undefined {
   const found = findExecutable(name, where.innerPath, where.cwd) ??
@@ -61,7 +76,13 @@ export function commandOutside(
   } catch {
     // A link that resolves nowhere: execvp will say so.
   }
-  if (reaches(rules, real)) return undefined;
-  return `Command "${name}" is ${real}, which the policy's filesystem_policy does not list ` +
-    `(add it, or its folder, to read_only)`;
+  if (!reaches(rules, real)) {
+    return `Command "${name}" is ${real}, which the policy's filesystem_policy does not list ` +
+      `(add it, or its folder, to read_only)`;
+  }
+  if (where.shownTmp && hiddenByPrivateTmp(real, where.shownTmp)) {
+    return `Command "${name}" is ${real}, in the host's /tmp, which the sandbox's own /tmp ` +
+      `does not show (add it, or its folder, to the filesystem_policy's read_only)`;
+  }
+  return undefined;
 }

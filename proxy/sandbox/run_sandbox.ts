@@ -14,7 +14,7 @@ import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
 import { commandOutside, findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
 import { privateDirs } from "./_private_home.ts";
-import { ownsTmp, realPathOf } from "./_private_tmp.ts";
+import { ownsTmp, privateTmp, realPathOf } from "./_private_tmp.ts";
 import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
@@ -169,12 +169,14 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       : { kind: "none" as const };
     const rules = planRules(filesystem, cwd, []);
     const { home, cache, cacheEnv } = await privateDirs(rules, baseEnv.HOME);
-    for (const dir of [home, cache]) {
-      if (dir !== undefined) cleanups.push(() => Deno.remove(dir, { recursive: true }));
-    }
+    const ownDirs = [home, cache].filter((dir) => dir !== undefined);
+    for (const dir of ownDirs) cleanups.push(() => Deno.remove(dir, { recursive: true }));
     // PATH and TMPDIR cut to what Landlock lets the command use (see confinedEnv()).
     const innerEnv = confinedEnv(home === undefined ? baseEnv : { ...baseEnv, HOME: home }, rules);
-    const where = { path: baseEnv.PATH, innerPath: innerEnv.PATH, cwd };
+    const ownTmp = ownsTmp(filesystem, [cwd, stateDir].map(realPathOf));
+    const kept = [cwd, stateDir, ...ownDirs].map(realPathOf);
+    const shownTmp = ownTmp && rules ? privateTmp({ rules, kept }) : undefined;
+    const where = { path: baseEnv.PATH, innerPath: innerEnv.PATH, cwd, shownTmp };
     const outside = rules && commandOutside(o.command[0]!, where, rules);
     if (outside) throw new Deno.errors.PermissionDenied(outside);
     const env = (proxyUrl: string) =>
@@ -199,7 +201,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     const spec = {
       ...o,
       hideDirs: (o.hideDirs ?? []).filter((dir) => hideable(dir, cwd, stateDir)),
-      ownDirs: [home, cache].filter((dir) => dir !== undefined),
+      ownDirs,
       bwrap,
       filesystem,
       env,
@@ -220,7 +222,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
         isolationNotice(o.innerPort, capturePorts, {
           files: filesystem,
           freshHome: home !== undefined,
-          ownTmp: ownsTmp(filesystem, [cwd, stateDir].map(realPathOf)),
+          ownTmp,
           asRoot: Deno.uid() === 0,
           maxProcesses: limit?.enforced ? limit.max : undefined,
         }),
