@@ -7,7 +7,7 @@
  */
 
 import type { HostIpc } from "./host_ipc.ts";
-import type { TmpPath } from "./_private_tmp.ts";
+import type { TmpPath } from "./private_tmp.ts";
 import { DEFAULT_MAX_PROCESSES } from "./process_limit.ts";
 
 /**

@@ -6,7 +6,7 @@
 
 import { delimiter, join, resolve } from "node:path";
 import { type FilesystemRules, reaches } from "./filesystem_rules.ts";
-import { hiddenByPrivateTmp, type TmpPath } from "./_private_tmp.ts";
+import { hiddenByPrivateTmp, type TmpPath } from "./private_tmp.ts";
 
 /** The path `name` runs from, as `execvp` would find it; undefined when there is none. */
 export function findExecutable(

@@ -17,7 +17,7 @@ import {
   privateTmp,
   realPathOf,
   type TmpPath,
-} from "./_private_tmp.ts";
+} from "./private_tmp.ts";
 import { gitGuardPaths } from "./git_guard.ts";
 import { confineStep } from "./confine_step.ts";
 import { stdioTerminals } from "./stdio_terminals.ts";

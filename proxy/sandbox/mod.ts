@@ -55,7 +55,7 @@
  * - Unix sockets cross network namespaces by path (abstract ones do not). Those bound on the
  *   host when the command starts are covered by `/dev/null` (`hostIpc()`), and `/dev/shm` and
  *   the runner's runtime folder are tmpfs of the sandbox's own, and so is `/tmp` under a
- *   `filesystem_policy` (`_private_tmp.ts`); a socket bound later elsewhere (a home folder, the
+ *   `filesystem_policy` (`private_tmp.ts`); a socket bound later elsewhere (a home folder, the
  *   host's `/tmp` without one) is reachable, and Landlock does not refuse connecting to it.
  * - Files, without a `filesystem_policy`: the command has the runner's uid on the host (uid 0
  *   inside maps to it). Apart from `STATE` and the policy directory it can change whatever
@@ -118,6 +118,8 @@ export { gitDirsOf, gitGuardPaths } from "./git_guard.ts";
 export { DEFAULT_MAX_PROCESSES, pidsCgroupOf, processLimit } from "./process_limit.ts";
 export type { ProcessLimit } from "./process_limit.ts";
 export type { HostIpc, PrivateDir } from "./host_ipc.ts";
+export { hiddenByPrivateTmp, ownsTmp, privateTmp } from "./private_tmp.ts";
+export type { PrivateTmpInput, TmpPath } from "./private_tmp.ts";
 export type {
   FileBind,
   NetnsSpawnOptions,

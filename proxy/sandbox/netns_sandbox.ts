@@ -10,7 +10,7 @@ import { forwarderArgs, forwarderEnv, readyPid } from "./_forwarder_process.ts";
 import { lineReader } from "./_lines.ts";
 import { commandSetupArgs } from "./_command_setup.ts";
 import type { HostIpc } from "./host_ipc.ts";
-import type { TmpPath } from "./_private_tmp.ts";
+import type { TmpPath } from "./private_tmp.ts";
 
 /** Options of {@linkcode NetnsSandbox.start}. */
 export interface NetnsStartOptions {

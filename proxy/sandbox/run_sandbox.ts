@@ -14,7 +14,7 @@ import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
 import { commandOutside, findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
 import { privateDirs } from "./_private_home.ts";
-import { ownsTmp, privateTmp, realPathOf } from "./_private_tmp.ts";
+import { ownsTmp, privateTmp, realPathOf } from "./private_tmp.ts";
 import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";

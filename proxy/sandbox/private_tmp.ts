@@ -46,7 +46,7 @@ export interface PrivateTmpInput {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ownsTmp } from "./_private_tmp.ts";
+ * import { ownsTmp } from "./private_tmp.ts";
  *
  * const plan = { kind: "landlock" as const, abi: 4, sections: { filesystem_policy: {} } };
  * assert.ok(ownsTmp(plan, ["/tmp/work", "/home/ann/.tollgate"]));
@@ -78,7 +78,7 @@ export function realPathOf(path: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { privateTmp } from "./_private_tmp.ts";
+ * import { privateTmp } from "./private_tmp.ts";
  *
  * const rules = {
  *   readOnly: ["/usr", "/tmp/shared", "/tmp/work/ref"],
@@ -124,7 +124,7 @@ export function privateTmp(input: PrivateTmpInput): TmpPath[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { hiddenByPrivateTmp } from "./_private_tmp.ts";
+ * import { hiddenByPrivateTmp } from "./private_tmp.ts";
  *
  * const shown = [{ path: "/tmp/work", show: "rw" as const }];
  * assert.ok(hiddenByPrivateTmp("/tmp/.X11-unix/X0", shown));
