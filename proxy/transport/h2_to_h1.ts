@@ -23,6 +23,7 @@ import {
   type UpstreamTarget,
 } from "./upstream_pool.ts";
 import { drainedOrClosed } from "./_write_or_drain.ts";
+import { closeWithClient } from "./_close_with_client.ts";
 
 // Never sent on an HTTP/2 stream (RFC 9113 §8.2.2), besides the Connection field's tokens.
 const HOP_BY_HOP = new Set([
@@ -97,7 +98,8 @@ export async function exchangeOverPool(
     } finally {
       pool.release(connection, outcome === true);
     }
-    if (outcome !== "stale") return;
+    // A stream reset meanwhile is owed nothing, not even a second try.
+    if (outcome !== "stale" || stream.destroyed) return;
     // As over HTTP/1.1 (exchange.ts): a POST is never sent twice.
     if (!connection.reused || attempt > 0 || !isIdempotent(request.head.method)) {
       throw new UpstreamError(502, "upstream_unreachable", "Upstream closed the connection");
@@ -147,6 +149,25 @@ export async function forwardOverHttp1(
     timeoutMs: number;
   },
 ): Promise<boolean | "stale"> {
+  // A stream reset (or its session gone) is owed nothing: its upstream closes at once.
+  const stop = closeWithClient(stream, exchange.upstream);
+  let response: ResponseHead | "stale";
+  try {
+    response = await relayOverHttp1(stream, request, exchange);
+  } finally {
+    stop();
+  }
+  if (response === "stale") return "stale";
+  if (response.framing.kind !== "none") stream.end();
+  return response.keepAlive && !bindsConnection(request.head.headers, response);
+}
+
+/** Send the request and relay the response but its end: its head, or "stale". */
+async function relayOverHttp1(
+  stream: ServerHttp2Stream,
+  request: H2Request,
+  exchange: Parameters<typeof forwardOverHttp1>[2],
+): Promise<ResponseHead | "stale"> {
   const { upstream, body } = exchange;
   const { head } = request;
   const withBody = body.byteLength > 0 || head.framing.kind === "length";
@@ -166,8 +187,7 @@ export async function forwardOverHttp1(
   if (framing.kind === "length") await upstream.readExactly(framing.length, write);
   else if (framing.kind === "chunked") await relayChunkedDecoded(upstream, write);
   else if (framing.kind === "close") await relayUntilEnd(upstream, write);
-  if (framing.kind !== "none") stream.end();
-  return response.keepAlive && !bindsConnection(head.headers, response);
+  return response;
 }
 
 async function finalHead(

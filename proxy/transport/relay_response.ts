@@ -14,6 +14,7 @@ import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "./http1_body.t
 import { parseResponseHead, type RequestHead, type ResponseHead } from "./http1_head.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { UpstreamError } from "./upstream_pool.ts";
+import { closeWithClient } from "./_close_with_client.ts";
 
 /** How an exchange ended. */
 export type RelayOutcome =
@@ -63,6 +64,24 @@ const RESPONSE_HOP_BY_HOP = new Set([
  * ```
  */
 export async function relayResponse(
+  client: ClientConnection,
+  upstream: ByteStream,
+  request: RequestHead,
+): Promise<RelayOutcome> {
+  const socket = client.stream.socket;
+  const stop = closeWithClient(socket, upstream);
+  try {
+    const outcome = await relay(client, upstream, request);
+    // A client gone is owed nothing: no retry on a new connection, no pooling.
+    if (!socket.destroyed) return outcome;
+    const error = new UpstreamError(502, "client_gone", "The client closed its connection");
+    return { kind: "failed", responded: true, error };
+  } finally {
+    stop();
+  }
+}
+
+async function relay(
   client: ClientConnection,
   upstream: ByteStream,
   request: RequestHead,
