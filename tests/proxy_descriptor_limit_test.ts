@@ -1,17 +1,15 @@
 /**
  * The real `tollgate proxy` under a small open-file limit (`prlimit --nofile`): one client that
- * holds many kept-alive connections, each of which has reached several origins, must not run
- * the proxy out of descriptors: another client is still answered.
+ * holds many kept-alive connections, each of which has reached several origins, or that starts
+ * responses and resets its connections over and over, must not run the proxy out of
+ * descriptors: another client is still answered.
  */
 import assert from "node:assert/strict";
+import * as net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  rawRequest,
-  type RecordedRequest,
-  startTestUpstreams,
-  type TestUpstreams,
-} from "./support/mod.ts";
+import { rawRequest, type RecordedRequest, startTestUpstreams } from "./support/mod.ts";
+import { startScriptedUpstream } from "./scripted_upstream.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const LIMIT = 128;
@@ -36,7 +34,7 @@ Deno.test({
     // connections per origin, not one answering the clients in turn.
     const upstreams = await startTestUpstreams({ beforeResponse: gatePerHost(30) });
     const dir = await Deno.makeTempDir({ prefix: "tollgate-fd-limit-" });
-    const proxy = await spawnProxy(prlimit!, dir, upstreams);
+    const proxy = await spawnProxy(prlimit!, dir, upstreams.httpPort);
     const held: Deno.Conn[] = [];
     try {
       // 30 of the 36 connections the limit allows (2 descriptors each, and a reserve), each
@@ -57,6 +55,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "proxy under a small descriptor limit: a client resetting mid-response leaves room for another",
+  ignore: prlimit === undefined,
+  async fn() {
+    // Every answer starts and never ends: before, each reset left its upstream connection open
+    // for up to 300 s while the client's slot of the cap was given back (EMFILE after ~90).
+    const stalled = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nstart";
+    const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    const upstream = await startScriptedUpstream(({ target }) => ({
+      send: target === "/ok" ? ok : stalled,
+    }));
+    const dir = await Deno.makeTempDir({ prefix: "tollgate-fd-reset-" });
+    const proxy = await spawnProxy(prlimit!, dir, upstream.port);
+    try {
+      let started = 0;
+      for (let i = 0; i < 3 * LIMIT && await startAndReset(proxy.port, `/${i}`); i++) started++;
+      assert.equal(started, 3 * LIMIT, `${started} of ${3 * LIMIT} responses started`);
+      const victim = await rawRequest(
+        proxy.port,
+        get("h0.example", "close").replace(" / ", " /ok "),
+      );
+      assert.equal(victim.status, 200, `another client: ${victim.head || "no answer"}`);
+      // The proxy's own (about 30), not one per abandoned exchange.
+      const open = [...Deno.readDirSync(`/proc/${proxy.pid}/fd`)].length;
+      assert.ok(open < LIMIT / 2, `${open} descriptors open`);
+    } finally {
+      await proxy.stop();
+      await upstream.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Start a response on a new connection, then reset it; false when none started. */
+async function startAndReset(port: number, path: string): Promise<boolean> {
+  const socket = net.connect(port, "127.0.0.1");
+  socket.on("error", () => {});
+  // Listened for at once: a proxy out of descriptors may close it before any answer.
+  const closed = new Promise((resolve) => socket.once("close", resolve));
+  socket.write(get("h0.example", "keep-alive").replace(" / ", ` ${path} `));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const started = await new Promise<boolean>((resolve) => {
+    socket.once("data", () => resolve(true));
+    timer = setTimeout(() => resolve(false), 4_000);
+  });
+  clearTimeout(timer);
+  socket.resetAndDestroy();
+  await closed;
+  return started;
+}
 
 /** Hold each host's answers until `count` of its requests arrived (for good if they never do). */
 function gatePerHost(count: number): (request: RecordedRequest) => Promise<void> {
@@ -81,12 +131,12 @@ async function findPrlimit(): Promise<string | undefined> {
   return undefined;
 }
 
-async function spawnProxy(prlimitPath: string, dir: string, upstreams: TestUpstreams) {
+async function spawnProxy(prlimitPath: string, dir: string, upstreamPort: number) {
   await Deno.mkdir(join(dir, "policies"));
   await Deno.writeTextFile(join(dir, "policies", "p.yaml"), POLICY);
   const resolve = HOSTS.flatMap((host) => [
     "--resolve",
-    `${host}:80:127.0.0.1:${upstreams.httpPort}`,
+    `${host}:80:127.0.0.1:${upstreamPort}`,
   ]);
   const args = [`--nofile=${LIMIT}:${LIMIT}`, Deno.execPath(), "run", "-A", "--quiet", MAIN];
   args.push("proxy", "--policy", "p", "--policies", join(dir, "policies"));
@@ -109,7 +159,7 @@ async function spawnProxy(prlimitPath: string, dir: string, upstreams: TestUpstr
     await stop();
     throw new Error(`The proxy did not start: ${line}`);
   }
-  return { port, stop };
+  return { port, pid: child.pid, stop };
 }
 
 function connect(port: number): Promise<Deno.Conn> {
