@@ -121,3 +121,32 @@ export async function leftovers(state: string): Promise<string[]> {
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A python command that connects to the Unix socket at $1, sends "ping" and prints the answer. */
+export const UNIX_SOCKET_CLIENT = `import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+    s.sendall(b"ping")
+    print("reached:", s.recv(64).decode())
+except OSError as error:
+    print("refused:", error.strerror)
+`;
+
+/** A host Unix socket server at `path` answering "pong from the host"; `close()` stops it. */
+export function hostSocket(path: string): { close: () => Promise<void> } {
+  const listener = Deno.listen({ transport: "unix", path });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      await conn.read(new Uint8Array(4)).catch(() => null);
+      await conn.write(new TextEncoder().encode("pong from the host")).catch(() => 0);
+      conn.close();
+    }
+  })();
+  return {
+    close: async () => {
+      listener.close();
+      await serving.catch(() => {});
+    },
+  };
+}

@@ -10,36 +10,23 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
-import { baseOptions, withState, withUpstream } from "./sandbox_fixtures.ts";
+import {
+  baseOptions,
+  hostSocket,
+  UNIX_SOCKET_CLIENT,
+  withState,
+  withUpstream,
+} from "./sandbox_fixtures.ts";
 
 const ignore = (await detectIsolation()) !== "netns";
 
-/** A command that connects to the socket at $1, sends "ping" and prints what comes back. */
-const CLIENT = `import socket, sys
-s = socket.socket(socket.AF_UNIX)
-try:
-    s.connect(sys.argv[1])
-    s.sendall(b"ping")
-    print("reached:", s.recv(64).decode())
-except OSError as error:
-    print("refused:", error.strerror)
-`;
-
 /** Run `fn` with a host Unix socket server at `path` answering "pong from the host". */
 async function withHostSocket(path: string, fn: () => Promise<void>): Promise<void> {
-  const listener = Deno.listen({ transport: "unix", path });
-  const serving = (async () => {
-    for await (const conn of listener) {
-      await conn.read(new Uint8Array(4)).catch(() => null);
-      await conn.write(new TextEncoder().encode("pong from the host")).catch(() => 0);
-      conn.close();
-    }
-  })();
+  const server = hostSocket(path);
   try {
     await fn();
   } finally {
-    listener.close();
-    await serving.catch(() => {});
+    await server.close();
   }
 }
 
@@ -64,7 +51,7 @@ Deno.test({
         const path = join(hostDir, "agent.sock");
         try {
           await withHostSocket(path, async () => {
-            const out = await runInside(state, port, ["python3", "-c", CLIENT, path]);
+            const out = await runInside(state, port, ["python3", "-c", UNIX_SOCKET_CLIENT, path]);
             assert.match(out, /^refused:/m, out);
             assert.doesNotMatch(out, /pong/);
           });
@@ -142,7 +129,7 @@ Deno.test({
             "sh",
             "-c",
             `${wait}; python3 -c "$0" ${path}`,
-            CLIENT,
+            UNIX_SOCKET_CLIENT,
           ]);
           while (!(await Deno.stat(join(state, "started")).then(() => true, () => false))) {
             await new Promise((resolve) => setTimeout(resolve, 20));

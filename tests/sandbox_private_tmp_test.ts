@@ -8,21 +8,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
-import { delay, SANDBOX_RUN } from "./sandbox_fixtures.ts";
+import { delay, hostSocket, SANDBOX_RUN, UNIX_SOCKET_CLIENT } from "./sandbox_fixtures.ts";
 
 const ignore = (await detectIsolation()) !== "netns" || typeof probeLandlock() !== "number";
 if (ignore) console.error("sandbox_private_tmp_test: skipped: needs netns and Landlock");
-
-/** A command that connects to the socket at $1, sends "ping" and prints what comes back. */
-const CLIENT = `import socket, sys
-s = socket.socket(socket.AF_UNIX)
-try:
-    s.connect(sys.argv[1])
-    s.sendall(b"ping")
-    print("reached:", s.recv(64).decode())
-except OSError as error:
-    print("refused:", error.strerror)
-`;
 
 /** OpenShell's quickstart paths, the working directory, and `extra` policy lines. */
 function policy(extra: string[] = []): string {
@@ -80,24 +69,6 @@ async function run(
   }
 }
 
-/** A host Unix socket server at `path` answering "pong from the host"; `close()` stops it. */
-function hostSocket(path: string): { close: () => Promise<void> } {
-  const listener = Deno.listen({ transport: "unix", path });
-  const serving = (async () => {
-    for await (const conn of listener) {
-      await conn.read(new Uint8Array(4)).catch(() => null);
-      await conn.write(new TextEncoder().encode("pong from the host")).catch(() => 0);
-      conn.close();
-    }
-  })();
-  return {
-    close: async () => {
-      listener.close();
-      await serving.catch(() => {});
-    },
-  };
-}
-
 Deno.test({
   name:
     "sandbox private /tmp: a socket the host binds in /tmp, before or after the start, is not reached",
@@ -108,7 +79,8 @@ Deno.test({
     const [before, after] = [join(dir, "X0"), join(dir, "default")];
     const servers = [hostSocket(before)];
     try {
-      const client = `for path in ${before} ${after}; do python3 -c '${CLIENT}' "$path"; done`;
+      const client =
+        `for path in ${before} ${after}; do python3 -c '${UNIX_SOCKET_CLIENT}' "$path"; done`;
       const { out } = await run(policy(), client, () => {
         servers.push(hostSocket(after));
         return Promise.resolve();
