@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeRepo } from "./gateway_fixtures.ts";
-import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
+import { runSandboxCli } from "./sandbox_fixtures.ts";
 import { startGateway } from "../gateway/mod.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
 
@@ -35,20 +35,16 @@ Deno.test({
     const gw = await startGateway({ policiesDir: repo.policies, stateDir, listen: "127.0.0.1:0" });
     try {
       const before = await Deno.readTextFile(join(repo.policies, "team.yaml"));
-      const out = await new Deno.Command(SANDBOX_RUN[0]!, {
-        args: [...SANDBOX_RUN.slice(1), "--policy", "team", "--isolate", "netns", "--quiet"]
+      const out = await runSandboxCli(
+        ["--policy", "team", "--isolate", "netns", "--quiet"]
           .concat(["--gateway", gw.url, "--gateway-token-file", join(stateDir, "gateway.token")])
           .concat(["--", "sh", "-c", ATTEMPTS(repo.root)]),
         // A folder with no policies of its own: the sandbox starts there too.
-        cwd: elsewhere,
-        env: { NO_COLOR: "1", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stderr = new TextDecoder().decode(out.stderr);
-      assert.equal(out.code, 0, stderr);
+        { cwd: elsewhere },
+      );
+      assert.equal(out.code, 0, out.stderr);
       const results = Object.fromEntries(
-        new TextDecoder().decode(out.stdout).trim().split("\n").map((line) => line.split(" ")),
+        out.stdout.trim().split("\n").map((line) => line.split(" ")),
       );
       assert.deepEqual(results, { policy: "2", commit: "128", state: "0", token: "1" });
       assert.equal(await Deno.readTextFile(join(repo.policies, "team.yaml")), before);

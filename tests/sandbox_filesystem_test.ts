@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
-import { SANDBOX_RUN, withUpstream } from "./sandbox_fixtures.ts";
+import { runSandboxCli, withUpstream } from "./sandbox_fixtures.ts";
 
 const landlock = probeLandlock();
 const ignore = (await detectIsolation()) !== "netns" || typeof landlock !== "number";
@@ -72,23 +72,15 @@ async function run(files?: string, command?: string[]): Promise<Outcome> {
     await withUpstream(async (port) => {
       await Deno.mkdir(join(workdir, "policies"));
       await Deno.writeTextFile(join(workdir, "policies", "p.yaml"), policy(port, files));
-      const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--isolate", "netns"];
+      const args = ["--policy", "p", "--isolate", "netns"];
       args.push("--resolve", `upstream.test:${port}:127.0.0.1`, "--env", "OUTSIDE", "--");
       args.push(...command ?? ["sh", "-c", SCRIPT.replaceAll("PORT", String(port))]);
-      const out = await new Deno.Command(deno!, {
-        args,
+      const out = await runSandboxCli(args, {
         cwd: workdir,
         // The runner's home is `outside`: what a hostile command would plant in or read from.
-        env: {
-          OUTSIDE: outside,
-          HOME: outside,
-          PATH: `${outside}/bin:/usr/bin:/bin`,
-          NO_COLOR: "1",
-        },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stderr = new TextDecoder().decode(out.stderr);
+        env: { OUTSIDE: outside, HOME: outside, PATH: `${outside}/bin:/usr/bin:/bin` },
+      });
+      const stderr = out.stderr;
       const text = await Deno.readTextFile(join(workdir, "results.txt")).catch(() => "");
       const lines = text.trim() === "" ? [] : text.trim().split("\n");
       const results = Object.fromEntries(lines.map((line) => line.split(" ")));

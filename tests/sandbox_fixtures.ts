@@ -17,6 +17,34 @@ export const SANDBOX_RUN: readonly string[] = [
   "run",
 ];
 
+/** What {@linkcode runSandboxCli} saw: the runner's pid, exit code and decoded output. */
+export interface SandboxCliRun {
+  pid: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run `sandbox run ARGS` through the real CLI in `cwd`, with `env` over the test's own
+ * (`NO_COLOR` set), and wait for it to end.
+ */
+export async function runSandboxCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<SandboxCliRun> {
+  const child = new Deno.Command(SANDBOX_RUN[0]!, {
+    args: [...SANDBOX_RUN.slice(1), ...args],
+    cwd: options.cwd,
+    env: { ...options.env, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = await child.output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { pid: child.pid, code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
 /** A policy with no rules: what a sandbox test that needs no network starts with. */
 export const NO_RULES = "version: 1\nnetwork_policies: {}\n";
 

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation, probeLandlock } from "../proxy/sandbox/mod.ts";
-import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
+import { runSandboxCli } from "./sandbox_fixtures.ts";
 
 const ignore = (await detectIsolation()) !== "netns" || typeof probeLandlock() !== "number";
 if (ignore) console.error("sandbox_git_guard_test: skipped: needs netns and Landlock");
@@ -53,15 +53,12 @@ Deno.test({
       await Deno.writeTextFile(join(repo, "file.txt"), "one\n");
       await git(repo, "add", ".");
       await git(repo, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "one");
-      const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--policies", outside];
-      const out = await new Deno.Command(deno!, {
-        args: [...args, "--isolate", "netns", "--env", "MARKER", "--", "sh", "-c", SCRIPT],
-        cwd: repo,
-        env: { MARKER: marker, NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const out = await runSandboxCli(
+        ["--policy", "p", "--policies", outside, "--isolate", "netns", "--env", "MARKER"]
+          .concat(["--", "sh", "-c", SCRIPT]),
+        { cwd: repo, env: { MARKER: marker } },
+      );
+      assert.equal(out.code, 0, out.stderr);
       const results = await Deno.readTextFile(join(repo, "results.txt"));
       assert.deepEqual(results.trim().split("\n"), [
         "fsmonitor 1",

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { NO_RULES, SANDBOX_RUN } from "./sandbox_fixtures.ts";
+import { NO_RULES, runSandboxCli } from "./sandbox_fixtures.ts";
 import { detectIsolation, pidsCgroupOf } from "../proxy/sandbox/mod.ts";
 
 const ignore = (await detectIsolation()) !== "netns";
@@ -39,19 +39,12 @@ Deno.test({
     try {
       await Deno.mkdir(join(dir, "policies"));
       await Deno.writeTextFile(join(dir, "policies", "p.yaml"), NO_RULES);
-      const child = new Deno.Command(SANDBOX_RUN[0]!, {
-        args: [...SANDBOX_RUN.slice(1), "--policy", "p", "--isolate", "netns"].concat(
-          ["--max-processes", "32", "--", "python3", "-c", FORKS],
-        ),
-        cwd: dir,
-        env: { NO_COLOR: "1", PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const out = await child.output();
-      const stdout = new TextDecoder().decode(out.stdout);
-      const stderr = new TextDecoder().decode(out.stderr);
-      assert.equal(out.code, 0, stderr);
+      const { pid, code, stdout, stderr } = await runSandboxCli(
+        ["--policy", "p", "--isolate", "netns", "--max-processes", "32"]
+          .concat(["--", "python3", "-c", FORKS]),
+        { cwd: dir },
+      );
+      assert.equal(code, 0, stderr);
       assert.match(stdout, /^oom_score_adj 1000\nnot lowered: .+\n/);
       if (/NO process limit/.test(stderr)) {
         // A root runner where no pids cgroup can be made: the notice says so, and that is all.
@@ -63,7 +56,7 @@ Deno.test({
       assert.match(stdout, /refused: Resource temporarily unavailable/);
       // The sandbox's init and the python itself count too.
       assert.ok(started >= 20 && started < 32, `started ${started}`);
-      await assertCgroupGone(child.pid);
+      await assertCgroupGone(pid);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
