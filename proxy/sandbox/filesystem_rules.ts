@@ -8,6 +8,7 @@
  */
 
 import type { Policy } from "../policy/mod.ts";
+import { within } from "./_within.ts";
 
 /** The paths a sandboxed command may reach, once Landlock restricts it. */
 export interface FilesystemRules {
@@ -112,10 +113,10 @@ export function filesystemRules(
  * ```
  */
 export function reaches(rules: FilesystemRules, path: string): boolean {
-  return [...rules.readOnly, ...rules.readWrite].some((listed) => {
-    const parent = listed.endsWith("/") ? listed : `${listed}/`;
-    return path === listed || `${path}/` === parent || path.startsWith(parent);
-  });
+  // A folder listed with its trailing "/" is reached by its path without one too.
+  return [...rules.readOnly, ...rules.readWrite].some((listed) =>
+    within(path, listed) || `${path}/` === listed
+  );
 }
 
 /** Landlock's filesystem access rights (`LANDLOCK_ACCESS_FS_*`, linux/landlock.h). */

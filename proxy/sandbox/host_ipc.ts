@@ -7,6 +7,7 @@
  */
 
 import { isAbsolute } from "node:path";
+import { within } from "./_within.ts";
 
 /** What a netns sandbox covers so that the command cannot reach the host's IPC endpoints. */
 export interface HostIpc {
@@ -93,7 +94,7 @@ export async function hostIpc(
   const privateDirs: PrivateDir[] = [];
   for (const path of ["/dev/shm", runtimeDir]) {
     if (
-      !isAbsolute(path) || options.keep.some((kept) => kept === path || kept.startsWith(`${path}/`))
+      !isAbsolute(path) || options.keep.some((kept) => within(kept, path))
     ) continue;
     const info = await Deno.lstat(path).catch(() => null);
     if (!info?.isDirectory) continue;

@@ -11,6 +11,7 @@
 import { normalize } from "node:path";
 import type { FilesystemPlan } from "./filesystem_plan.ts";
 import type { FilesystemRules } from "./filesystem_rules.ts";
+import { within } from "./_within.ts";
 
 /** A path below /tmp in the sandbox's own /tmp. */
 export interface TmpPath {
@@ -135,9 +136,4 @@ export function privateTmp(input: PrivateTmpInput): TmpPath[] {
 export function hiddenByPrivateTmp(path: string, shown: TmpPath[]): boolean {
   return path.startsWith("/tmp/") &&
     !shown.some((item) => item.show !== "new" && within(path, item.path));
-}
-
-/** Whether `path` is `folder` or below it. */
-function within(path: string, folder: string): boolean {
-  return path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
 }

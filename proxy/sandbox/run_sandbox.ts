@@ -21,6 +21,7 @@ import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 import { DEFAULT_MAX_PROCESSES, processLimit } from "./process_limit.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
+import { within } from "./_within.ts";
 
 /** Options of {@linkcode runSandbox}. */
 export interface RunSandboxOptions {
@@ -243,6 +244,5 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
  * already).
  */
 function hideable(dir: string, cwd: string, stateDir: string): boolean {
-  const within = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
   return !within(cwd, dir) && !within(stateDir, dir) && !within(dir, stateDir);
 }
