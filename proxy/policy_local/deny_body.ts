@@ -110,12 +110,13 @@ function denyBody(decision: Decision, options: DenyOptions): DenyBody {
   const rule = l7
     ? `${method ?? "-"} ${path ?? "/"}`
     : `CONNECT ${hostPort(decision.host, decision.port)}`;
+  const detail = withoutQueries(decision.reason);
   return omitUndefined({
     error: "policy_denied",
     policy: decision.policy,
     rule,
-    detail: withoutQueries(decision.reason),
-    reason: l7 ? undefined : withoutQueries(decision.reason),
+    detail,
+    reason: l7 ? undefined : detail,
     layer: decision.layer,
     protocol: l7 ? (decision.graphql ? "graphql" : "rest") : undefined,
     operation: l7 ? decision.graphql : undefined,
@@ -128,7 +129,7 @@ function denyBody(decision: Decision, options: DenyOptions): DenyBody {
     next_steps: denyNextSteps(options.skillPath),
     agent_guidance: AGENT_GUIDANCE,
     message: `Tollgate policy denied ${rule}${decision.binary ? ` for ${decision.binary}` : ""}: ` +
-      `${withoutQueries(decision.reason)}; read ${policyLocalUrl(ROUTE_SKILL)} to propose a rule`,
+      `${detail}; read ${policyLocalUrl(ROUTE_SKILL)} to propose a rule`,
   });
 }
 
