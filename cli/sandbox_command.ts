@@ -13,6 +13,7 @@ import {
   checkPassedEnv,
   chooseIsolation,
   DEFAULT_MAX_PROCESSES,
+  DEFAULT_NICE,
   runSandbox,
 } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
@@ -39,7 +40,8 @@ const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 /**
  * Register `sandbox run --policy NAME [--policies DIR] [--gateway URL] [--isolate MODE]
  * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--env NAME[=VALUE]]…
- * [--log-max-mb MB] [--log-keep-days DAYS] [--max-processes N] [--quiet] -- CMD ARGS…`. The exit code is CMD's; a
+ * [--log-max-mb MB] [--log-keep-days DAYS] [--max-processes N] [--nice N]
+ * [--max-memory-mb MB] [--quiet] -- CMD ARGS…`. The exit code is CMD's; a
  * setup failure is one line and exit 1. In netns mode one line on standard error says how the
  * command is isolated and why (`--quiet` drops it; env-mode warnings are always printed).
  *
@@ -98,6 +100,8 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       "processes and threads CMD may have at once (netns mode)",
       String(DEFAULT_MAX_PROCESSES),
     )
+    .option("--nice <n>", "CMD's CPU priority, 0 to 19; it cannot lower it (netns mode)", "10")
+    .option("--max-memory-mb <mb>", "memory CMD may use (netns; default: half the machine's)")
     .option("--quiet", "do not print how the sandbox is isolated")
     .argument("<command...>", "the command to run (after --)")
     .passThroughOptions()
@@ -105,6 +109,10 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       const passEnv = passedEnv(options.env, ctx.env);
       const logs = parseLogFlags(options);
       const maxProcesses = parsePositiveInt(options.maxProcesses, "--max-processes");
+      const nice = parseNice(options.nice);
+      const maxMemoryMb = options.maxMemoryMb === undefined
+        ? undefined
+        : parsePositiveInt(options.maxMemoryMb, "--max-memory-mb");
       const { upstream, gateway, gatewayTokenFile } = await checkProxyFlags(ctx, options);
       const stateDir = resolveUserPath(ctx, options.state);
       const policiesDir = resolveUserPath(ctx, options.policies);
@@ -133,6 +141,8 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         cwd: ctx.cwd,
         signal: ctx.signal,
         maxProcesses,
+        nice,
+        maxMemoryMb,
         onLog: (line) => ctx.err(`${line}\n`),
         onIsolated: options.quiet ? undefined : (notice) =>
           ctx.err(
@@ -204,6 +214,14 @@ async function isolationFor(mode: (typeof ISOLATE_MODES)[number], ctx: CliContex
     );
   }
   return choice.isolation;
+}
+
+/** `--nice N`: a whole number from 0 (the runner's own priority) to 19 (the lowest). */
+function parseNice(text: string): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) > 19) {
+    throw new UsageError(`Invalid --nice "${text}": expected a whole number from 0 to 19`);
+  }
+  return Number(text);
 }
 
 /** `--env NAME` takes the value from the runner's environment; `--env NAME=VALUE` sets it. */

@@ -27,14 +27,16 @@ export interface SandboxCliRun {
 
 /**
  * Run `sandbox run ARGS` through the real CLI in `cwd`, with `env` over the test's own
- * (`NO_COLOR` set), and wait for it to end.
+ * (`NO_COLOR` set), and wait for it to end. `wrap` runs it under another command (`prlimit`);
+ * `pid` is then the wrapper's, which execs the CLI.
  */
 export async function runSandboxCli(
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; wrap?: string[] },
 ): Promise<SandboxCliRun> {
-  const child = new Deno.Command(SANDBOX_RUN[0]!, {
-    args: [...SANDBOX_RUN.slice(1), ...args],
+  const [program, ...rest] = [...options.wrap ?? [], ...SANDBOX_RUN, ...args];
+  const child = new Deno.Command(program!, {
+    args: rest,
     cwd: options.cwd,
     env: { ...options.env, NO_COLOR: "1" },
     stdout: "piped",

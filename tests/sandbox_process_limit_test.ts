@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { NO_RULES, runSandboxCli } from "./sandbox_fixtures.ts";
-import { detectIsolation, pidsCgroupOf } from "../proxy/sandbox/mod.ts";
+import { cgroupOf, detectIsolation } from "../proxy/sandbox/mod.ts";
 
 const ignore = (await detectIsolation()) !== "netns";
 
@@ -65,9 +65,10 @@ Deno.test({
 
 /** The runner's pids cgroup (named after its pid) is removed once the command has ended. */
 async function assertCgroupGone(runnerPid: number): Promise<void> {
-  const parent = pidsCgroupOf(
+  const parent = cgroupOf(
     await Deno.readTextFile("/proc/self/mountinfo"),
     await Deno.readTextFile("/proc/self/cgroup"),
+    "pids",
   );
   if (parent === undefined || Deno.uid() !== 0) return;
   for await (const entry of Deno.readDir(parent)) {

@@ -8,7 +8,9 @@
 
 import type { HostIpc } from "./host_ipc.ts";
 import type { TmpPath } from "./private_tmp.ts";
-import { DEFAULT_MAX_PROCESSES } from "./process_limit.ts";
+import { DEFAULT_MAX_PROCESSES, DEFAULT_NICE } from "./sandbox_limits.ts";
+import { tmpfsBounds } from "./tmpfs_bounds.ts";
+import type { SpawnLimits } from "./netns_sandbox.ts";
 
 /**
  * `unshare` arguments for the sandbox's own PID namespace with its own /proc (and its own System V
@@ -32,13 +34,15 @@ export const PID_NAMESPACE_SHELL: readonly string[] = [
 // drops every capability: the command cannot undo these mounts, enter other namespaces, or
 // read the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
 const COMMAND_SETUP = `set -e
-hide=$1; reveal=$2; filter=$3; bwrap=$4; procs=$5; nproc=$6; shift 6
+hide=$1; reveal=$2; filter=$3; bwrap=$4; cpunice=$5; nproc=$6; tmpfs=$7; shift 7
 here=$(pwd -P)
-# At most nproc processes and threads (see process_limit.ts): a root runner's pids cgroup, joined
-# before anything forks, or the limit the kernel counts per user namespace for any other runner
-# (never above the runner's own hard limit, which it may not raise).
-if [ -n "$procs" ]; then echo 0 > "$procs"; fi
-prlimit --pid $$ --nproc="$nproc:$nproc"
+# At most nproc processes and threads, memory and CPU bounded (see sandbox_limits.ts): a root
+# runner's cgroups, joined before anything forks; and for any runner the limit the kernel counts
+# per user namespace (never above the runner's own hard limit, which it may not raise), and no
+# way back below the nice set at the end (RLIMIT_NICE 0; no real-time scheduling either).
+count=$1; shift
+while [ "$count" -gt 0 ]; do echo 0 > "$1"; shift; count=$((count - 1)); done
+prlimit --pid $$ --nproc="$nproc:$nproc" --nice=0:0 --rtprio=0:0
 # Should the machine run out of memory, the kernel ends the command's processes before the
 # proxy, the gateway or anything else of the user's. /proc turns read-only below: it stays so.
 echo 1000 > /proc/self/oom_score_adj
@@ -50,7 +54,7 @@ if [ -n "$filter" ]; then exec 9<"$filter"; fi
 count=$1; shift
 if [ "$count" != host ]; then
   exec 4</tmp
-  mount -t tmpfs -o mode=1777 tollgate-tmp /tmp
+  mount -t tmpfs -o "mode=1777,$tmpfs" tollgate-tmp /tmp
   while [ "$count" -gt 0 ]; do
     from=/proc/self/fd/4/\${1#/tmp/}
     if [ "$2" = new ]; then mkdir -p -m 0700 "$1"
@@ -65,11 +69,11 @@ if [ "$count" != host ]; then
   done
   exec 4<&-
 fi
-# The host's shared memory and session runtime folder: empty ones of the sandbox's own (one in
-# the host's /tmp is gone already).
+# The host's shared memory and session runtime folder: empty ones of the sandbox's own, each with
+# its size (one in the host's /tmp is gone already).
 count=$1; shift
 while [ "$count" -gt 0 ]; do
-  if [ -d "$1" ]; then mount -t tmpfs -o "mode=$2" tollgate-private "$1"; fi
+  if [ -d "$1" ]; then mount -t tmpfs -o "$2" tollgate-private "$1"; fi
   shift 2; count=$((count - 1))
 done
 # Its own pseudo-terminals: every /dev/pts/N of the host is a terminal the runner's user may
@@ -98,17 +102,19 @@ while [ "$count" -gt 0 ]; do
   shift; count=$((count - 1))
 done
 # A linked gateway's state on this machine (its credentials, enrolment token, CA key): hidden as
-# Tollgate's own is below, after the read-only binds, which would otherwise show it again.
+# Tollgate's own is below, after the read-only binds, which would otherwise show it again. Empty
+# and read-only: the command cannot keep memory in them.
 count=$1; shift
 while [ "$count" -gt 0 ]; do
-  if [ -d "$1" ]; then mount -t tmpfs -o mode=0700,size=64k tollgate-hidden "$1"; fi
+  if [ -d "$1" ]; then mount -t tmpfs -o ro,mode=0700,size=4k,nr_inodes=1 tollgate-hidden "$1"; fi
   shift; count=$((count - 1))
 done
 exec 3<"$reveal"
-mount -t tmpfs -o mode=0755,size=64k tollgate-hidden "$hide"
+mount -t tmpfs -o mode=0755,size=4k,nr_inodes=16 tollgate-hidden "$hide"
 mkdir -p "$reveal"
 mount --no-canonicalize --bind /proc/self/fd/3 "$reveal"
 mount -o remount,bind,ro "$reveal"
+mount -o remount,bind,ro "$hide"
 exec 3<&-
 # /proc read-only: a process may still read its children's /proc files, but not write their
 # memory through /proc/PID/mem, which the kernel checks as ptrace access rather than as the
@@ -125,12 +131,15 @@ fi
 # The working directory was entered before these mounts: enter it again by path, or relative
 # paths would reach the files under them (a writable policy repo, a hidden ceiling).
 cd -- "$here"
+# The command's nice, never lower than the runner's: the 19th field of /proc/self/stat.
+read -r _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ own _ < /proc/self/stat
+if [ "$own" -lt "$cpunice" ]; then raise=$((cpunice - own)); else raise=0; fi
 # bwrap sets no_new_privs, drops every capability and loads the filter (it reads and closes
 # fd 9), then starts the command as its child; it stays above it as the namespace's init.
 if [ -n "$filter" ]; then
-  exec "$bwrap" --dev-bind / / --ro-bind /sys /sys --cap-drop ALL --seccomp 9 -- "$@"
+  exec nice -n "$raise" "$bwrap" --dev-bind / / --ro-bind /sys /sys --cap-drop ALL --seccomp 9 -- "$@"
 fi
-exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;
+exec nice -n "$raise" setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;
 
 /** What the script confines the command with: the fields of `NetnsSpawnOptions` it reads. */
 export interface CommandSetup {
@@ -140,7 +149,7 @@ export interface CommandSetup {
   binds?: { source: string; target: string }[];
   syscallFilter?: { program: string; bwrap: string };
   hostIpc?: HostIpc;
-  processLimit?: { max: number; cgroupProcs?: string };
+  limits?: SpawnLimits;
   hideDirs?: string[];
   /** The sandbox's own /tmp and what it shows of the host's; none: the host's /tmp. */
   privateTmp?: TmpPath[];
@@ -148,6 +157,7 @@ export interface CommandSetup {
 
 /** `unshare` arguments running `command` confined as `options` say (after `nsenter`'s `--`). */
 export function commandSetupArgs(command: string[], options: CommandSetup): string[] {
+  const tmpfs = options.limits?.tmpfs ?? FALLBACK_TMPFS;
   return [
     "unshare",
     ...PID_NAMESPACE_SHELL,
@@ -157,12 +167,17 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     options.reveal,
     options.syscallFilter?.program ?? "",
     options.syscallFilter?.bwrap ?? "",
-    options.processLimit?.cgroupProcs ?? "",
-    String(options.processLimit?.max ?? DEFAULT_MAX_PROCESSES),
+    String(options.limits?.nice ?? DEFAULT_NICE),
+    String(options.limits?.maxProcesses ?? DEFAULT_MAX_PROCESSES),
+    tmpfs.tmp,
+    ...counted(options.limits?.cgroupProcs ?? [], (path) => [path]),
     ...(options.privateTmp
       ? counted(options.privateTmp, (item) => [item.path, item.show])
       : ["host"]),
-    ...counted(options.hostIpc?.privateDirs ?? [], (dir) => [dir.path, dir.mode.toString(8)]),
+    ...counted(options.hostIpc?.privateDirs ?? [], (dir) => [
+      dir.path,
+      `mode=${dir.mode.toString(8)},${dir.path === "/dev/shm" ? tmpfs.shm : tmpfs.runtime}`,
+    ]),
     ...counted(options.readOnly, (path) => [path]),
     ...counted(options.binds ?? [], (bind) => [bind.source, bind.target]),
     ...counted(options.hostIpc?.sockets ?? [], (path) => [path]),
@@ -170,6 +185,9 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     ...command,
   ];
 }
+
+/** Without limits given (a caller of `NetnsSandbox` alone): those of a 4 GiB bound. */
+const FALLBACK_TMPFS = tmpfsBounds(4096);
 
 /** A list as the script reads it: its length, then each item's fields. */
 function counted<T>(items: readonly T[], fields: (item: T) => string[]): string[] {

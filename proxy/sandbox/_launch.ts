@@ -10,6 +10,7 @@ import type { RequesterIdentity } from "../policy/mod.ts";
 import { confineIdentity, parentPid } from "./confine_identity.ts";
 import type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
 import type { FilesystemPlan } from "./filesystem_plan.ts";
+import type { SpawnLimits } from "./netns_sandbox.ts";
 
 /** What a launch needs; paths are absolute. */
 export interface LaunchSpec {
@@ -39,8 +40,8 @@ export interface LaunchSpec {
   /** How the command's files are confined (netns only). */
   filesystem: FilesystemPlan;
   baseEnv: Record<string, string | undefined>;
-  /** How many processes and threads the command may have (netns only; see `processLimit()`). */
-  processLimit?: { max: number; cgroupProcs?: string };
+  /** Its processes, nice, cgroups and tmpfs sizes (netns only; see `sandboxLimits()`). */
+  limits?: SpawnLimits;
   onLog: (line: string) => void;
 }
 

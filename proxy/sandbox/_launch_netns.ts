@@ -106,7 +106,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       hostIpc: { ...ipc, sockets },
       privateTmp: tmp,
       hideDirs: spec.hideDirs,
-      processLimit: spec.processLimit,
+      limits: spec.limits,
       ...stdioOf(spec.stdio),
     });
     late.wrapper = child.pid;

@@ -6,6 +6,7 @@
  */
 
 import type { FilesystemPlan } from "./filesystem_plan.ts";
+import type { SandboxLimits } from "./sandbox_limits.ts";
 
 /** What `--isolate env` says, once, before the command starts. */
 export const ENV_MODE_WARNING: string =
@@ -23,8 +24,8 @@ export interface NoticeOptions {
   ownTmp?: boolean;
   /** Whether the runner is root, whose files are every file of the machine. */
   asRoot?: boolean;
-  /** The bound on its processes and threads; undefined: none could be set (root, no cgroup). */
-  maxProcesses?: number;
+  /** Its bounds on processes, CPU and memory (see `sandboxLimits()`); undefined: none. */
+  limits?: Omit<SandboxLimits, "remove" | "cgroupProcs" | "tmpfs">;
 }
 
 /**
@@ -38,7 +39,16 @@ export interface NoticeOptions {
  * const unenforced = { kind: "unenforced" as const, why: "ENOSYS" };
  * assert.match(isolationNotice(3128, [], { files: unenforced }), /NOT enforced/);
  * assert.match(isolationNotice(3128, [], { asRoot: true }), /run as root, .* every file/);
- * assert.match(isolationNotice(3128, [], { maxProcesses: 4096 }), /at most 4096 processes/);
+ * const limits = {
+ *   maxProcesses: 4096,
+ *   processesBounded: true,
+ *   nice: 10,
+ *   cpuGroup: false,
+ *   maxMemoryMb: 2048,
+ *   memoryBounded: false,
+ * };
+ * assert.match(isolationNotice(3128, [], { limits }), /at most 4096 processes/);
+ * assert.match(isolationNotice(3128, [], { limits }), /memory NOT bounded/);
  * const files = { kind: "landlock" as const, abi: 4, sections: { filesystem_policy: {} } };
  * assert.match(isolationNotice(3128, [], { files, ownTmp: true }), /_policy paths, \/tmp its own;/);
  * ```
@@ -52,14 +62,30 @@ export function isolationNotice(
     ? "transparent mode off"
     : `connections to looked-up names on ports ${capturePorts.join(",")} are captured too`;
   const filter = "ptrace and the other syscalls that reach into another process are refused";
-  const processes = options.maxProcesses === undefined
-    ? "NO process limit: run as root, and no pids cgroup could be made here"
-    : `at most ${options.maxProcesses} processes and threads`;
   return `sandbox: private network namespace, its only way out is the Tollgate proxy ` +
     `(127.0.0.1:${innerPort}; ${transparent}); the Tollgate CA is in its system trust store; ` +
     `${filesClause(options.files ?? { kind: "none" }, options.asRoot === true)}` +
     `${options.freshHome ? ", HOME a fresh empty directory" : ""}` +
-    `${options.ownTmp ? ", /tmp its own" : ""}; ${filter}; ${processes}`;
+    `${options.ownTmp ? ", /tmp its own" : ""}; ${filter}; ${limitsClause(options)}`;
+}
+
+/** What bounds its processes, CPU and memory; "NOT" for each that nothing bounds. */
+function limitsClause(options: NoticeOptions): string {
+  const limits = options.limits;
+  if (limits === undefined) return "NO process, CPU or memory limit";
+  const processes = limits.processesBounded
+    ? `at most ${limits.maxProcesses} processes and threads`
+    : "NO process limit: run as root, and no pids cgroup could be made here";
+  // Without a cpu cgroup, a process that starts a session of its own escapes the nice where
+  // the kernel weighs sessions against each other (sched_autogroup).
+  const cpu = limits.cpuGroup
+    ? `CPU weighed as one process at nice ${limits.nice}`
+    : `nice ${limits.nice}`;
+  const why = options.asRoot ? "no memory cgroup could be made here" : "not run as root";
+  const memory = limits.memoryBounded
+    ? `at most ${limits.maxMemoryMb} MiB of memory`
+    : `memory NOT bounded (${why}; the OOM killer ends it first)`;
+  return `${processes}, ${cpu}, ${memory}`;
 }
 
 function filesClause(files: FilesystemPlan, asRoot: boolean): string {

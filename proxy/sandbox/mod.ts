@@ -115,8 +115,16 @@ export type { ConfineOptions } from "./confine_identity.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
 export { hostIpc, unixSocketPaths } from "./host_ipc.ts";
 export { gitDirsOf, gitGuardPaths } from "./git_guard.ts";
-export { DEFAULT_MAX_PROCESSES, pidsCgroupOf, processLimit } from "./process_limit.ts";
-export type { ProcessLimit } from "./process_limit.ts";
+export {
+  cgroupOf,
+  DEFAULT_MAX_PROCESSES,
+  DEFAULT_NICE,
+  defaultMaxMemoryMb,
+  sandboxLimits,
+} from "./sandbox_limits.ts";
+export type { LimitsInput, SandboxLimits } from "./sandbox_limits.ts";
+export { tmpfsBounds } from "./tmpfs_bounds.ts";
+export type { TmpfsBounds } from "./tmpfs_bounds.ts";
 export type { HostIpc, PrivateDir } from "./host_ipc.ts";
 export { hiddenByPrivateTmp, ownsTmp, privateTmp } from "./private_tmp.ts";
 export type { PrivateTmpInput, TmpPath } from "./private_tmp.ts";
@@ -124,6 +132,7 @@ export type {
   FileBind,
   NetnsSpawnOptions,
   NetnsStartOptions,
+  SpawnLimits,
   SyscallFilterFiles,
 } from "./netns_sandbox.ts";
 export { MAX_SOCKET_PATH, UnixBridge } from "./unix_bridge.ts";

@@ -9,6 +9,7 @@
 import { forwarderArgs, forwarderEnv, readyPid } from "./_forwarder_process.ts";
 import { lineReader } from "./_lines.ts";
 import { commandSetupArgs } from "./_command_setup.ts";
+import type { TmpfsBounds } from "./tmpfs_bounds.ts";
 import type { HostIpc } from "./host_ipc.ts";
 import type { TmpPath } from "./private_tmp.ts";
 
@@ -60,14 +61,26 @@ export interface NetnsSpawnOptions {
   hideDirs?: string[];
   /** The command's own /tmp, with the host paths it shows again; none: the host's /tmp. */
   privateTmp?: TmpPath[];
-  /** How many processes and threads the command may have (see `processLimit()`). */
-  processLimit?: { max: number; cgroupProcs?: string };
+  /** Its processes, nice, cgroups and tmpfs sizes (see `sandboxLimits()`, `tmpfsBounds()`). */
+  limits?: SpawnLimits;
   /** The command's standard input: the runner's, or none. */
   stdin?: "inherit" | "null";
   /** The command's standard output: the runner's, or none. */
   stdout?: "inherit" | "null";
   /** The command's standard error: the runner's, or none. */
   stderr?: "inherit" | "null";
+}
+
+/** What the script bounds the command with (see `sandboxLimits()`, `tmpfsBounds()`). */
+export interface SpawnLimits {
+  /** Processes and threads at once (`RLIMIT_NPROC`; a root runner's pids cgroup too). */
+  maxProcesses: number;
+  /** The command's nice; never below the runner's own. */
+  nice: number;
+  /** `cgroup.procs` of the sandbox's cgroups, joined before anything forks. */
+  cgroupProcs: string[];
+  /** The size options of the tmpfs it gets. */
+  tmpfs: TmpfsBounds;
 }
 
 /** The syscall filter the command runs under, and the bubblewrap that loads it. */

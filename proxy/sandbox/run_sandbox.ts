@@ -19,12 +19,15 @@ import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
-import { DEFAULT_MAX_PROCESSES, processLimit } from "./process_limit.ts";
+import { type LimitsInput, sandboxLimits } from "./sandbox_limits.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
 import { within } from "./_within.ts";
 
-/** Options of {@linkcode runSandbox}. */
-export interface RunSandboxOptions {
+/**
+ * Options of {@linkcode runSandbox}; in netns mode, its bounds too (4,096 processes, nice 10 and
+ * half the machine's memory by default; see `sandboxLimits()`).
+ */
+export interface RunSandboxOptions extends LimitsInput {
   /** The command and its arguments. */
   command: string[];
   /** Already chosen (see `detectIsolation()`); `env` isolates nothing and says so. */
@@ -73,8 +76,6 @@ export interface RunSandboxOptions {
    * `[]` turns transparent mode off.
    */
   capturePorts?: number[];
-  /** Processes and threads the command may have at once (netns only); 4,096 by default. */
-  maxProcesses?: number;
   /** One-line notices: the env-mode warning, refused bridge connections, forwarder errors. */
   onLog?: (line: string) => void;
   /** Told once, before the command starts, how it is isolated (netns mode; see `isolationNotice`). */
@@ -87,7 +88,6 @@ const defaults = {
   stdio: "inherit",
   graceMs: 3_000,
   innerPort: 3128,
-  maxProcesses: DEFAULT_MAX_PROCESSES,
 } satisfies Partial<RunSandboxOptions>;
 
 /**
@@ -195,10 +195,10 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       .filter((port) => port !== o.innerPort);
     // bwrap loads the syscall filter; without it, the confine step does (see confineStep()).
     const bwrap = o.isolation === "netns" ? findExecutable("bwrap", baseEnv.PATH, cwd) : undefined;
-    const limit = o.isolation === "netns"
-      ? await processLimit(o.maxProcesses, basename(sandboxDir))
+    const limits = o.isolation === "netns"
+      ? await sandboxLimits(o, basename(sandboxDir))
       : undefined;
-    if (limit) cleanups.push(() => limit.remove());
+    if (limits) cleanups.push(() => limits.remove());
     const spec = {
       ...o,
       hideDirs: (o.hideDirs ?? []).filter((dir) => hideable(dir, cwd, stateDir)),
@@ -214,7 +214,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       baseEnv,
       caBundlePath,
       capturePorts,
-      processLimit: limit,
+      limits,
       onLog: o.onLog ?? (() => {}),
     };
     if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
@@ -225,7 +225,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
           freshHome: home !== undefined,
           ownTmp,
           asRoot: Deno.uid() === 0,
-          maxProcesses: limit?.enforced ? limit.max : undefined,
+          limits,
         }),
       );
     }
