@@ -100,7 +100,11 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       "processes and threads CMD may have at once (netns mode)",
       String(DEFAULT_MAX_PROCESSES),
     )
-    .option("--nice <n>", "CMD's CPU priority, 0 to 19; it cannot lower it (netns mode)", "10")
+    .option(
+      "--nice <n>",
+      "CMD's CPU priority, 0 to 19; it cannot lower it (netns mode)",
+      String(DEFAULT_NICE),
+    )
     .option("--max-memory-mb <mb>", "memory CMD may use (netns; default: half the machine's)")
     .option("--quiet", "do not print how the sandbox is isolated")
     .argument("<command...>", "the command to run (after --)")

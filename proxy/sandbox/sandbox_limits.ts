@@ -121,7 +121,7 @@ export async function defaultMaxMemoryMb(): Promise<number> {
 export function cgroupOf(
   mountinfo: string,
   cgroups: string,
-  controller: Controller,
+  controller: "pids" | "cpu" | "memory",
 ): string | undefined {
   return cgroupDirOf(mountinfo, cgroups, controller)?.dir;
 }
