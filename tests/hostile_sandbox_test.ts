@@ -159,6 +159,7 @@ Deno.test({
           "nsenter",
           "setpriv",
           "prlimit",
+          "nice",
           "mount",
           "mkdir",
           "ip",

@@ -8,9 +8,8 @@
 
 import type { HostIpc } from "./host_ipc.ts";
 import type { TmpPath } from "./private_tmp.ts";
-import { DEFAULT_MAX_PROCESSES, DEFAULT_NICE } from "./sandbox_limits.ts";
+import { DEFAULT_MAX_PROCESSES, DEFAULT_NICE, type SpawnLimits } from "./sandbox_limits.ts";
 import { tmpfsBounds } from "./tmpfs_bounds.ts";
-import type { SpawnLimits } from "./netns_sandbox.ts";
 
 /**
  * `unshare` arguments for the sandbox's own PID namespace with its own /proc (and its own System V

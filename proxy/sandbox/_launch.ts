@@ -10,7 +10,7 @@ import type { RequesterIdentity } from "../policy/mod.ts";
 import { confineIdentity, parentPid } from "./confine_identity.ts";
 import type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
 import type { FilesystemPlan } from "./filesystem_plan.ts";
-import type { SpawnLimits } from "./netns_sandbox.ts";
+import type { SpawnLimits } from "./sandbox_limits.ts";
 
 /** What a launch needs; paths are absolute. */
 export interface LaunchSpec {

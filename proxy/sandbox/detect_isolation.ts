@@ -18,6 +18,8 @@ const PROBE_SCRIPT = [
   "ip link set lo up",
   "setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs true",
   "command -v nsenter >/dev/null",
+  // The command's nice (see _command_setup.ts).
+  "command -v nice >/dev/null",
   // The command's process and nice limits (see sandbox_limits.ts).
   "prlimit --pid $$ --nproc >/dev/null",
   // The command gets a pseudo-terminal instance of its own (see _command_setup.ts).

@@ -122,7 +122,7 @@ export {
   defaultMaxMemoryMb,
   sandboxLimits,
 } from "./sandbox_limits.ts";
-export type { LimitsInput, SandboxLimits } from "./sandbox_limits.ts";
+export type { LimitsInput, SandboxLimits, SpawnLimits } from "./sandbox_limits.ts";
 export { tmpfsBounds } from "./tmpfs_bounds.ts";
 export type { TmpfsBounds } from "./tmpfs_bounds.ts";
 export type { HostIpc, PrivateDir } from "./host_ipc.ts";
@@ -132,7 +132,6 @@ export type {
   FileBind,
   NetnsSpawnOptions,
   NetnsStartOptions,
-  SpawnLimits,
   SyscallFilterFiles,
 } from "./netns_sandbox.ts";
 export { MAX_SOCKET_PATH, UnixBridge } from "./unix_bridge.ts";

@@ -9,7 +9,7 @@
 import { forwarderArgs, forwarderEnv, readyPid } from "./_forwarder_process.ts";
 import { lineReader } from "./_lines.ts";
 import { commandSetupArgs } from "./_command_setup.ts";
-import type { TmpfsBounds } from "./tmpfs_bounds.ts";
+import type { SpawnLimits } from "./sandbox_limits.ts";
 import type { HostIpc } from "./host_ipc.ts";
 import type { TmpPath } from "./private_tmp.ts";
 
@@ -69,18 +69,6 @@ export interface NetnsSpawnOptions {
   stdout?: "inherit" | "null";
   /** The command's standard error: the runner's, or none. */
   stderr?: "inherit" | "null";
-}
-
-/** What the script bounds the command with (see `sandboxLimits()`, `tmpfsBounds()`). */
-export interface SpawnLimits {
-  /** Processes and threads at once (`RLIMIT_NPROC`; a root runner's pids cgroup too). */
-  maxProcesses: number;
-  /** The command's nice; never below the runner's own. */
-  nice: number;
-  /** `cgroup.procs` of the sandbox's cgroups, joined before anything forks. */
-  cgroupProcs: string[];
-  /** The size options of the tmpfs it gets. */
-  tmpfs: TmpfsBounds;
 }
 
 /** The syscall filter the command runs under, and the bubblewrap that loads it. */

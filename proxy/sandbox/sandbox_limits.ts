@@ -70,6 +70,18 @@ export interface LimitsInput {
   maxMemoryMb?: number;
 }
 
+/** What the script bounds the command with (see `sandboxLimits()`, `tmpfsBounds()`). */
+export interface SpawnLimits {
+  /** Processes and threads at once (`RLIMIT_NPROC`; a root runner's pids cgroup too). */
+  maxProcesses: number;
+  /** The command's nice; never below the runner's own. */
+  nice: number;
+  /** `cgroup.procs` of the sandbox's cgroups, joined before anything forks. */
+  cgroupProcs: string[];
+  /** The size options of the tmpfs it gets. */
+  tmpfs: TmpfsBounds;
+}
+
 /** How a sandbox is bounded (see {@linkcode sandboxLimits}). */
 export interface SandboxLimits extends Required<LimitsInput> {
   /** Whether anything enforces `maxProcesses`: false for root where no pids cgroup was made. */
