@@ -29,7 +29,7 @@ Deno.test({
       assert.equal(lines.length, 1, loud.err());
       assert.match(
         lines[0]!,
-        /^sandbox: private network namespace.*ports 80,443 .*trust store; files: yours, .*; ptrace .* refused; at most 4096 processes and threads \(--isolate auto: .*\)$/,
+        /^sandbox: private network namespace.*ports 80,443 .*trust store; files: yours, .*; ptrace .* refused; at most 4096 processes and threads, (CPU weighed as one process at )?nice 10, (at most \d+ MiB of memory|memory NOT bounded \(.*\)) \(--isolate auto: .*\)$/,
       );
       const quiet = capture(dir);
       const quietArgs = ["sandbox", "run", "--policy", "p", "--quiet", "--", "true"];
