@@ -33,14 +33,12 @@ export const PID_NAMESPACE_SHELL: readonly string[] = [
 // drops every capability: the command cannot undo these mounts, enter other namespaces, or
 // read the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
 const COMMAND_SETUP = `set -e
-hide=$1; reveal=$2; filter=$3; bwrap=$4; cpunice=$5; nproc=$6; tmpfs=$7; shift 7
+hide=$1; reveal=$2; filter=$3; bwrap=$4; cpunice=$5; nproc=$6; tmpfs=$7
+group1=$8; group2=$9; group3=\${10}; shift 10
 here=$(pwd -P)
-# At most nproc processes and threads, memory and CPU bounded (see sandbox_limits.ts): a root
-# runner's cgroups, joined before anything forks; and for any runner the limit the kernel counts
-# per user namespace (never above the runner's own hard limit, which it may not raise), and no
-# way back below the nice set at the end (RLIMIT_NICE 0; no real-time scheduling either).
-count=$1; shift
-while [ "$count" -gt 0 ]; do echo 0 > "$1"; shift; count=$((count - 1)); done
+# At most nproc processes and threads (see sandbox_limits.ts): the limit the kernel counts per
+# user namespace (never above the runner's own hard limit, which it may not raise), and no way
+# back below the nice set at the end (RLIMIT_NICE 0; no real-time scheduling either).
 prlimit --pid $$ --nproc="$nproc:$nproc" --nice=0:0 --rtprio=0:0
 # Should the machine run out of memory, the kernel ends the command's processes before the
 # proxy, the gateway or anything else of the user's. /proc turns read-only below: it stays so.
@@ -115,6 +113,11 @@ mount --no-canonicalize --bind /proc/self/fd/3 "$reveal"
 mount -o remount,bind,ro "$reveal"
 mount -o remount,bind,ro "$hide"
 exec 3<&-
+# A root runner's pids, cpu and memory cgroups, joined once this script's own mounts are done
+# (the cpu one would slow them on a busy machine), while /sys is writable, before the command.
+for group in "$group1" "$group2" "$group3"; do
+  if [ -n "$group" ]; then echo 0 > "$group"; fi
+done
 # /proc read-only: a process may still read its children's /proc files, but not write their
 # memory through /proc/PID/mem, which the kernel checks as ptrace access rather than as the
 # (filtered) ptrace syscall. Magic links such as /proc/self/fd/N reach their targets' mounts.
@@ -169,7 +172,8 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     String(options.limits?.nice ?? DEFAULT_NICE),
     String(options.limits?.maxProcesses ?? DEFAULT_MAX_PROCESSES),
     tmpfs.tmp,
-    ...counted(options.limits?.cgroupProcs ?? [], (path) => [path]),
+    // Three slots, one per controller (v1 mounts each apart, v2 holds them in one folder).
+    ...[0, 1, 2].map((slot) => options.limits?.cgroupProcs[slot] ?? ""),
     ...(options.privateTmp
       ? counted(options.privateTmp, (item) => [item.path, item.show])
       : ["host"]),

@@ -76,24 +76,20 @@ export interface SpawnLimits {
   maxProcesses: number;
   /** The command's nice; never below the runner's own. */
   nice: number;
-  /** `cgroup.procs` of the sandbox's cgroups, joined before anything forks. */
+  /** `cgroup.procs` of the sandbox's cgroups (three at most), joined before the command starts. */
   cgroupProcs: string[];
   /** The size options of the tmpfs it gets. */
   tmpfs: TmpfsBounds;
 }
 
 /** How a sandbox is bounded (see {@linkcode sandboxLimits}). */
-export interface SandboxLimits extends Required<LimitsInput> {
+export interface SandboxLimits extends Required<LimitsInput>, SpawnLimits {
   /** Whether anything enforces `maxProcesses`: false for root where no pids cgroup was made. */
   processesBounded: boolean;
   /** Whether a cpu cgroup weighs the whole sandbox as one process at `nice` (root only). */
   cpuGroup: boolean;
   /** Whether a memory cgroup enforces `maxMemoryMb` (root only). */
   memoryBounded: boolean;
-  /** `cgroup.procs` of each of the sandbox's cgroups, which the command joins first. */
-  cgroupProcs: string[];
-  /** The size options of its tmpfs. */
-  tmpfs: TmpfsBounds;
   /** Remove the cgroups once the command and everything it started have ended. */
   remove(): Promise<void>;
 }
