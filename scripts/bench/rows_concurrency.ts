@@ -26,6 +26,8 @@ export interface ScaleProxies {
   freshTollgate?: () => Promise<ScaleProxies["tollgate"]>;
   /** Start another ssl-bump Squid like `bump`, for a row that needs a fresh one. */
   freshBump?: () => Promise<ScaleProxies["bump"]>;
+  /** Start an intercepting floor relay (`node:tls`), for the RSS rows. */
+  freshFloorTls?: () => Promise<PeerStart>;
 }
 
 /** The three ways through a proxy the scale rows load. */

@@ -1,6 +1,8 @@
 /**
- * Memory at scale (`--scale`, issue #15 item 1): the peak RSS of Tollgate and of ssl-bump Squid
- * under 256 L7 clients at once, each on a proxy started for the repetition and stopped after it.
+ * Memory at scale (`--scale`, issue #15 item 1): the peak RSS of Tollgate, of ssl-bump Squid and
+ * of the intercepting floor relay (`floor_relay.ts`: what `node:tls` interception alone takes in
+ * this Deno) under 256 L7 clients at once, each on a proxy started for the repetition and
+ * stopped after it.
  * Not on the long-lived proxies of the other rows: RSS seldom goes down (glibc keeps freed
  * memory, V8 keeps the spaces it grew), so there a row read the high-water mark of every row
  * before it, the 256 MB bulk transfers included (328 MB), not the memory that 256 clients take.
@@ -24,8 +26,8 @@ interface Fresh {
 }
 
 /**
- * The two RSS rows: Tollgate's (with its target) and ssl-bump Squid's beside it (its main
- * process and its certificate helpers).
+ * The RSS rows: Tollgate's (with its target), ssl-bump Squid's beside it (its main process and
+ * its certificate helpers) and the floor relay's.
  *
  * @example
  * ```ts
@@ -38,7 +40,8 @@ interface Fresh {
  * const squid = { ok: false as const, name: "squid", note: "squid not installed" };
  * const tollgate = { ok: false as const, note: "proxy did not start" };
  * const rows = rssRows(setup, { tollgate, squid, bump: { ...squid, name: "squid-bump" } });
- * assert.deepEqual(rows.map((r) => r.info.id), ["scale.tollgate.rss_c256", "scale.squid.rss_c256"]);
+ * const ids = rows.map((r) => r.info.id);
+ * assert.deepEqual(ids, ["scale.tollgate.rss_c256", "scale.squid.rss_c256", "scale.floor.rss_c256"]);
  * ```
  */
 export function rssRows(setup: BenchSetup, proxies: ScaleProxies): Row[] {
@@ -62,6 +65,14 @@ export function rssRows(setup: BenchSetup, proxies: ScaleProxies): Row[] {
       stop,
     };
   };
+  const floor = async (): Promise<Fresh> => {
+    const started = await proxies.freshFloorTls!();
+    if (!started.ok) throw new Error(started.note);
+    const pid = findPid(started.port);
+    if (pid === undefined) throw new Error(`No process listens on port ${started.port}`);
+    // Its leaf is the upstream's own, signed by the bench's test CA.
+    return { port: started.port, caPem: setup.certs.caPem, pids: () => [pid], stop: started.stop };
+  };
   const bump = proxies.bump;
   return [
     rssRow(setup, "tollgate", "Tollgate", proxies.tollgate.ok ? tollgate : proxies.tollgate.note),
@@ -71,12 +82,13 @@ export function rssRows(setup: BenchSetup, proxies: ScaleProxies): Row[] {
       bump.ok ? `${bump.name} ${bump.version}` : bump.name,
       bump.ok ? squid : bump.note,
     ),
+    rssRow(setup, "floor", "floor relay (node:tls)", proxies.freshFloorTls ? floor : "not started"),
   ];
 }
 
 function rssRow(
   setup: BenchSetup,
-  id: "tollgate" | "squid",
+  id: "tollgate" | "squid" | "floor",
   name: string,
   start: (() => Promise<Fresh>) | string,
 ): Row {

@@ -15,6 +15,7 @@ import { startBumpSquid } from "./bump_squid.ts";
 import { startFloorRelay } from "./floor_relay.ts";
 import { concurrencyRows } from "./rows_concurrency.ts";
 import { rssRows } from "./rows_rss.ts";
+import { PROXY_V8_FLAGS } from "../../proxy/mod.ts";
 import { bulkRows } from "./rows_bulk.ts";
 import { identityRows } from "./rows_identity.ts";
 
@@ -66,7 +67,7 @@ export async function dataPlaneScaleRows(
   startProxy: (name: string, extraRules: string) => Promise<ProxyStart>,
 ): Promise<Row[]> {
   const identity = wanted("scale.identity") ? identityRows() : [];
-  const loads = wanted("scale.tollgate") || wanted("scale.squid");
+  const loads = wanted("scale.tollgate") || wanted("scale.squid") || wanted("scale.floor");
   // The identity rows start their own processes: without the load rows, nothing to start here.
   if (!loads && !wanted("scale.bulk")) return identity;
   const options = {
@@ -93,8 +94,8 @@ export async function dataPlaneScaleRows(
     peer("squid-bump", () => startBumpSquid(children, options, setup.certs.caPem)),
     peer("floor relay", () => startFloorRelay(children, options)),
   ]);
-  // The RSS rows' own proxies, one per repetition, each stopped after it (a Squid each in a
-  // directory of its own: the long-lived one keeps its files).
+  // The RSS rows' own proxies, one per repetition, each stopped after it (a Squid or a floor
+  // relay each in a directory of its own: the long-lived one keeps its files).
   const freshTollgate = () => startProxy("scale-rss", uploadRule(setup));
   let bumps = 0;
   const freshBump = async () => {
@@ -102,7 +103,14 @@ export async function dataPlaneScaleRows(
     await Deno.mkdir(dir, { recursive: true });
     return await startBumpSquid(children, { ...options, dir }, setup.certs.caPem);
   };
-  const proxies = { tollgate, squid, bump, floor, freshTollgate, freshBump };
+  let floors = 0;
+  const freshFloorTls = async () => {
+    const dir = join(options.dir, `floor-${++floors}`);
+    await Deno.mkdir(dir, { recursive: true });
+    const tls = { certs: setup.certs, v8Flags: PROXY_V8_FLAGS };
+    return await startFloorRelay(children, { ...options, dir }, tls);
+  };
+  const proxies = { tollgate, squid, bump, floor, freshTollgate, freshBump, freshFloorTls };
   return [
     ...(loads ? [...concurrencyRows(setup, proxies), ...rssRows(setup, proxies)] : []),
     ...(wanted("scale.bulk") ? bulkRows(setup, proxies) : []),
