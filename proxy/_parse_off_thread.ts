@@ -91,10 +91,12 @@ async function fromAnswer(
 ): Promise<OffThreadLoaded> {
   const { plan, offsets, leases } = answer;
   const rules = new Map<number, NetworkRule>();
+  const decoder = new TextDecoder();
   const rule = (i: number): NetworkRule => {
     const found = rules.get(i);
     if (found) return found;
-    const parsed = JSON.parse(answer.rules.slice(offsets[i], offsets[i + 1])) as NetworkRule;
+    const json = decoder.decode(answer.rules.subarray(offsets[i], offsets[i + 1]));
+    const parsed = JSON.parse(json) as NetworkRule;
     rules.set(i, parsed);
     return parsed;
   };

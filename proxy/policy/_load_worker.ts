@@ -11,6 +11,7 @@
  */
 
 import { LoadedRules, type RememberedPolicy } from "./_loaded_rules.ts";
+import { decodeSlices, joinUtf8 } from "./_text_bytes.ts";
 import type { LoadAnswer, LoadReply, LoadRequest } from "./load_worker.ts";
 import { isDeltaJson, type PolicyDelta } from "./policy_delta.ts";
 import { policyFromJson } from "./policy_from_json.ts";
@@ -27,13 +28,17 @@ const scope = globalThis as unknown as {
 // A worker module runs once per worker: this is the worker's own memory, not shared state.
 const held = new LoadedRules(sha256Hex);
 
-scope.onmessage = inOrder(async ({ id, text, file, json }) => {
+scope.onmessage = inOrder(async (request) => {
+  const { id, file } = request;
+  const text = decodeSlices(request.text);
+  const json = request.json && decodeSlices(request.json);
   const loaded = await loadPushed(json) ?? await loadText(text, file);
   if ("issues" in loaded) return scope.postMessage({ id, issues: loaded.issues }, []);
   const answer = answerOf(loaded.held, text, loaded.warnings);
+  const { rules, offsets, plan } = answer;
   scope.postMessage(
     { id, answer },
-    [answer.offsets, answer.plan.keyOffsets, answer.plan.refs].map((a) => a.buffer as ArrayBuffer),
+    [rules, offsets, plan.keyOffsets, plan.refs].map((a) => a.buffer as ArrayBuffer),
   );
 });
 
@@ -84,7 +89,7 @@ async function loadText(text: string, file: string): Promise<Loaded | { issues: 
   return warnings ? { held: remembered, warnings } : { held: remembered };
 }
 
-// Flat data crosses the channel: strings and typed arrays (moved, not copied). The receiving
+// Flat data crosses the channel: short strings and typed arrays (moved, not copied). The receiving
 // thread indexes the slots and parses a rule only when a request first reaches it, so a
 // 10,000-rule object graph is never rebuilt on its heap in one go.
 function answerOf(
@@ -93,20 +98,12 @@ function answerOf(
   warnings: PolicyIssue[] | undefined,
 ): LoadAnswer {
   const plan = planPolicy(policy);
-  const keys = Object.keys(policy.network_policies);
-  const offsets = new Int32Array(keys.length + 1);
-  const parts: string[] = [];
-  let length = 0;
-  keys.forEach((key, i) => {
-    const rule = json(key);
-    parts.push(rule);
-    offsets[i + 1] = length += rule.length;
-  });
+  const { bytes, offsets } = joinUtf8(Object.keys(policy.network_policies).map(json));
   const { network_policies: _, ...head } = policy;
   const answer: LoadAnswer = {
     hash,
     head: JSON.stringify(head),
-    rules: parts.join(""),
+    rules: bytes,
     offsets,
     plan,
     leases: parseRuleLeases(text),

@@ -5,20 +5,24 @@
  * @module
  */
 
+import { encodeInSlices } from "./_text_bytes.ts";
 import type { PolicyPlan } from "./policy_plan.ts";
 import type { RuleLease } from "./rule_leases.ts";
 import type { PolicyIssue } from "./types.ts";
 
-/** What a load asks for: the policy text, its file name, and the pushed JSON document if any. */
+/**
+ * What a load asks for: the policy text, its file name, and the pushed JSON document if any.
+ * Texts travel as UTF-8 slices (`encodeInSlices`), moved to the worker, not copied.
+ */
 export interface LoadRequest {
   /** Matches the reply to its request. */
   id: number;
   /** The YAML text (the source kept, read for lease comments, parsed when `json` fails). */
-  text: string;
+  text: Uint8Array<ArrayBuffer>[];
   /** Names the text in issues. */
   file: string;
   /** The same policy as a JSON document (a gateway's push), validated instead of the text. */
-  json?: string;
+  json?: Uint8Array<ArrayBuffer>[];
 }
 
 /** A valid policy in a compact form: flat strings and typed arrays, cheap to move. */
@@ -29,10 +33,13 @@ export interface LoadAnswer {
   warnings?: PolicyIssue[];
   /** The policy without `network_policies`, as JSON. */
   head: string;
-  /** Every rule's JSON, in the policy's order, one after the other. */
-  rules: string;
-  /** Where rule `i` starts and ends in `rules`: `offsets[i]`, `offsets[i + 1]`. */
-  offsets: Int32Array;
+  /**
+   * Every rule's JSON as UTF-8, in the policy's order, one after the other: moved, not copied,
+   * and decoded a rule at a time when a request first reaches it.
+   */
+  rules: Uint8Array<ArrayBuffer>;
+  /** Where rule `i` starts and ends in `rules` (bytes): `offsets[i]`, `offsets[i + 1]`. */
+  offsets: Int32Array<ArrayBuffer>;
   /** The grant index (`planPolicy`). */
   plan: PolicyPlan;
   /** Rule key → lease, from the text's lease comments. */
@@ -74,6 +81,8 @@ export class LoadWorker {
   #worker?: Worker;
   #pending = new Map<number, Pending>();
   #next = 0;
+  // Requests are posted in the order they were asked for, although each is encoded over turns.
+  #posting: Promise<void> = Promise.resolve();
 
   /** A load worker; none runs until the first `load()`. */
   constructor(options: LoadWorkerOptions = {}) {
@@ -81,7 +90,9 @@ export class LoadWorker {
   }
 
   /**
-   * Validate, hash and plan `text` (or `json`, when given and clean) on the worker.
+   * Validate, hash and plan `text` (or `json`, when given and clean) on the worker. The texts
+   * are encoded a slice per turn of the event loop and moved to the worker, never copied in one
+   * go on this thread.
    *
    * @throws {Error} when the worker fails or is closed before it answers.
    */
@@ -92,13 +103,18 @@ export class LoadWorker {
   ): Promise<LoadAnswer | { issues: PolicyIssue[] }> {
     const worker = this.#worker ??= this.#start();
     const id = ++this.#next;
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<LoadAnswer | { issues: PolicyIssue[] }>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      const request: LoadRequest = json === undefined
-        ? { id, text, file }
-        : { id, text, file, json };
-      worker.postMessage(request);
     });
+    this.#posting = this.#posting.then(async () => {
+      const request: LoadRequest = { id, text: await encodeInSlices(text), file };
+      if (json !== undefined) request.json = await encodeInSlices(json);
+      // Failed or closed meanwhile: the load was rejected, and a fresh worker never had it.
+      if (this.#worker !== worker || !this.#pending.has(id)) return;
+      const slices = [...request.text, ...request.json ?? []];
+      worker.postMessage(request, slices.map((slice) => slice.buffer));
+    }).catch((error) => this.#fail(error instanceof Error ? error : new Error(String(error))));
+    return reply;
   }
 
   /**

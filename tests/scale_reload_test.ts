@@ -1,0 +1,104 @@
+/**
+ * Issue #15 item 4, third round: a large reload keeps the proxy's event loop free. The policy text
+ * goes to the load worker, and the rules come back, as moved buffers, never as strings copied in
+ * one go on the proxy's thread; the result is the same policy, non-ASCII text included; a bad
+ * text still changes nothing. Nothing here asserts speed.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { stringify } from "yaml";
+import { PolicyHolder } from "../proxy/mod.ts";
+import { decide, loadPolicyText } from "../proxy/policy/mod.ts";
+import { syntheticPolicy } from "./support/synthetic_policy.ts";
+
+/** Every string in `value` with its path, objects, arrays and maps walked. */
+function stringsIn(value: unknown, path = "", out: [string, number][] = []): [string, number][] {
+  if (typeof value === "string") out.push([path, value.length]);
+  else if (value instanceof Map) {
+    for (const [k, v] of value) stringsIn(v, `${path}.${String(k)}`, out);
+  } else if (value && typeof value === "object" && !ArrayBuffer.isView(value)) {
+    for (const [k, v] of Object.entries(value)) stringsIn(v, `${path}.${k}`, out);
+  }
+  return out;
+}
+
+/** Run `work` with every Worker message, both ways, recorded. */
+async function recordingMessages<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; sent: unknown[]; received: unknown[] }> {
+  const sent: unknown[] = [];
+  const received: unknown[] = [];
+  const original = globalThis.Worker;
+  class Recording extends original {
+    override postMessage(message: unknown, transfer?: Transferable[] | StructuredSerializeOptions) {
+      sent.push(message);
+      // deno-lint-ignore no-explicit-any
+      super.postMessage(message, transfer as any);
+    }
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options);
+      this.addEventListener("message", (event) => received.push(event.data));
+    }
+  }
+  globalThis.Worker = Recording;
+  try {
+    return { result: await work(), sent, received };
+  } finally {
+    globalThis.Worker = original;
+  }
+}
+
+const LONG = 64 * 1024;
+
+Deno.test("hostile #15.4: a large reload moves the text and the rules as buffers, never as long strings", async () => {
+  const text = stringify({ ...syntheticPolicy(4000), revision: 7 }, { lineWidth: 0 });
+  assert.ok(text.length > 16 * LONG, "a text far past the worker's threshold");
+  const { result: holder, sent, received } = await recordingMessages(async () => {
+    const holder = PolicyHolder.fromText("big", "big.yaml", "version: 1\n");
+    assert.ok((await holder.reload(text)).ok);
+    return holder;
+  });
+  assert.equal(holder.current().revision, 7, "the reload swapped in");
+  assert.equal(sent.length, 1, "one request");
+  assert.deepEqual(stringsIn(sent[0]).filter(([, n]) => n > LONG), [], "no long string sent");
+  // The plan's index (keys, slots) is walked here whole; the rules are read one at a time.
+  const long = stringsIn(received[0]).filter(([, n]) => n > LONG).map(([path]) => path);
+  assert.deepEqual(long.filter((path) => !/^\.answer\.plan\.(keys|slots)$/.test(path)), []);
+  holder.close();
+});
+
+Deno.test("hostile #15.4: an off-thread reload of non-ASCII text is the same policy as a direct load", async () => {
+  const policy = { ...syntheticPolicy(2000), revision: 3 };
+  policy.network_policies["zurich_team"] = {
+    name: "Zürich 😀 team",
+    endpoints: [{ host: "svc-7.example.com", port: 443 }],
+    binaries: [{ path: "/usr/bin/tool-😀" }],
+  };
+  // Emoji everywhere in a comment: some surrogate pair falls on a slice boundary.
+  const comment = `# xy${"😀é".repeat(300_000)}\n`;
+  const text = comment + stringify(policy, { lineWidth: 0 });
+  const holder = PolicyHolder.fromText("big", "big.yaml", "version: 1\n");
+  const result = await holder.reload(text);
+  assert.ok(result.ok);
+  const direct = loadPolicyText(text, "big.yaml");
+  const snapshot = holder.current();
+  assert.equal(snapshot.hash, direct.hash);
+  assert.equal(snapshot.text, text);
+  assert.deepEqual(snapshot.policy, direct.policy);
+  const facts = (exe: string) => ({
+    host: "svc-7.example.com",
+    port: 443,
+    identity: { exe, ancestors: [] },
+  });
+  for (const exe of ["/usr/bin/tool-😀", "/usr/bin/tool-0", "/usr/bin/tool-é"]) {
+    assert.deepEqual(decide(snapshot.compiled, facts(exe)), decide(direct.compiled, facts(exe)));
+  }
+  assert.equal(decide(snapshot.compiled, facts("/usr/bin/tool-😀")).verdict, "allow");
+  // A bad large text changes nothing.
+  const bad = await holder.reload(text.replace("port: 443", "port: x"));
+  assert.ok(!bad.ok);
+  assert.equal(holder.current(), snapshot);
+  holder.close();
+});
