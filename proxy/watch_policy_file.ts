@@ -8,6 +8,7 @@
 import { dirname, resolve } from "node:path";
 import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
 import type { PolicyHolder } from "./policy_holder.ts";
+import { readTextFile } from "./_read_text_file.ts";
 import { reloadFailedEvent, reloadFromText } from "./reload_from_text.ts";
 
 /** Options of {@linkcode watchPolicyFile}. */
@@ -114,7 +115,8 @@ async function reloadFromFile(
 ): Promise<Outcome> {
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    // Read off this thread and decoded in slices: a large policy is never decoded in one go here.
+    text = await readTextFile(file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return "missing";
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);

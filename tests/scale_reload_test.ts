@@ -1,15 +1,17 @@
 /**
  * Issue #15 item 4, third round: a large reload keeps the proxy's event loop free. The policy text
  * goes to the load worker, and the rules come back, as moved buffers, never as strings copied in
- * one go on the proxy's thread; the result is the same policy, non-ASCII text included; a bad
- * text still changes nothing. Nothing here asserts speed.
+ * one go on the proxy's thread; the policy file watch decodes a large file in slices; the result
+ * is the same policy, non-ASCII text included; a bad text still changes nothing. Nothing here
+ * asserts speed.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { stringify } from "yaml";
-import { PolicyHolder } from "../proxy/mod.ts";
+import { PolicyHolder, watchPolicyFile } from "../proxy/mod.ts";
 import { decide, loadPolicyText } from "../proxy/policy/mod.ts";
 import { syntheticPolicy } from "./support/synthetic_policy.ts";
 
@@ -101,4 +103,38 @@ Deno.test("hostile #15.4: an off-thread reload of non-ASCII text is the same pol
   assert.ok(!bad.ok);
   assert.equal(holder.current(), snapshot);
   holder.close();
+});
+
+Deno.test("hostile #15.4: the policy file watch decodes a large file in slices, never whole in one go", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "big.yaml");
+  const text = (revision: number) =>
+    `\ufeff# Zürich 😀\n${stringify({ ...syntheticPolicy(3000), revision }, { lineWidth: 0 })}`;
+  await Deno.writeTextFile(file, text(1));
+  const holder = await PolicyHolder.load("big", file);
+  const stop = new AbortController();
+  const watching = watchPolicyFile(holder, file, { signal: stop.signal, debounceMs: 10 });
+  // Every whole-file decode on this thread, counted while the watcher runs.
+  const original = Deno.readTextFile;
+  const wholeReads: string[] = [];
+  Deno.readTextFile = (path, options) => {
+    wholeReads.push(String(path));
+    return original(path, options);
+  };
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await Deno.writeTextFile(file, text(2));
+    for (let i = 0; i < 1000 && holder.current().revision !== 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(holder.current().revision, 2, "the change was reloaded");
+    assert.equal(holder.current().text, text(2), "the same text, mark and all");
+    assert.deepEqual(wholeReads, []);
+  } finally {
+    Deno.readTextFile = original;
+    stop.abort();
+    await watching;
+    holder.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
