@@ -13,7 +13,8 @@ import {
   type CompileOptions,
   normaliseHost,
 } from "./_compile_grant.ts";
-import type { BinaryMatcher, CompiledPolicy, Grant, GrantLookup } from "./compiled_policy.ts";
+import { LazyGrants } from "./_lazy_grants.ts";
+import type { BinaryMatcher, CompiledPolicy, Grant } from "./compiled_policy.ts";
 import { parseHostPattern } from "./host_pattern.ts";
 import type { NetworkRule, Policy } from "./types.ts";
 
@@ -144,9 +145,10 @@ export function* compilePlanInSlices(
   sliceSlots: number,
 ): Generator<void, CompiledPolicy, void> {
   const grants = grantCompiler(plan, source, options);
-  const exact = new LazyGrants<string>(grants);
-  const wildcard = new LazyGrants<string>(grants);
-  const hostless = new LazyGrants<number>(grants);
+  const slotCount = plan.refs.length / 2;
+  const exact = new LazyGrants<string>(grants, slotCount);
+  const wildcard = new LazyGrants<string>(grants, slotCount);
+  const hostless = new LazyGrants<number>(grants, slotCount);
   const wildcardDepths = new Set<number>();
   const text = plan.slots;
   for (let i = 0, at = 0; at < text.length; i++) {
@@ -204,37 +206,4 @@ function grantCompiler(
       options,
     );
   };
-}
-
-/** Key → grant list, each list compiled from its slots the first time it is asked for. */
-class LazyGrants<K> implements GrantLookup<K> {
-  #slots = new Map<K, number[]>();
-  #lists = new Map<K, Grant[]>();
-  #compile: (slot: number) => Grant;
-
-  constructor(compile: (slot: number) => Grant) {
-    this.#compile = compile;
-  }
-
-  /** Add a slot under `key`; true when the key is new. */
-  add(key: K, slot: number): boolean {
-    const list = this.#slots.get(key);
-    if (list) list.push(slot);
-    else this.#slots.set(key, [slot]);
-    return list === undefined;
-  }
-
-  has(key: K): boolean {
-    return this.#slots.has(key);
-  }
-
-  get(key: K): Grant[] | undefined {
-    const done = this.#lists.get(key);
-    if (done) return done;
-    const slots = this.#slots.get(key);
-    if (!slots) return undefined;
-    const list = slots.map(this.#compile);
-    this.#lists.set(key, list);
-    return list;
-  }
 }
