@@ -32,7 +32,9 @@ export function gatewayPolicyFeed(client: GatewayClient, name: string): PolicyFe
       if (!policy) throw new Error(`The gateway has no policy "${name}"`);
       return policy.text;
     },
-    follow: (onText, signal) =>
-      subscribePolicy(client, name, (text, version) => onText(text, version.json), signal),
+    follow: (onText, signal, tools) =>
+      subscribePolicy(client, name, (text, version) => onText(text, version.json), signal, {
+        ...tools?.parseJson && { parseJson: tools.parseJson },
+      }),
   };
 }

@@ -17,6 +17,7 @@ import type {
   ProposalStatus,
   SubmitResult,
 } from "../../proxy/policy_local/mod.ts";
+import type { FeedTools } from "../../proxy/mod.ts";
 import { GatewayClient, GatewayError } from "./gateway_client.ts";
 import { subscribePolicy } from "./subscribe_policy.ts";
 import type { GatewayFence } from "./gateway_fence.ts";
@@ -124,6 +125,7 @@ export class GatewayPool implements ProposalSink {
   async follow(
     onText: (text: string, json?: string) => void,
     signal: AbortSignal,
+    tools?: FeedTools,
   ): Promise<void> {
     while (!signal.aborted) {
       const index = this.#current;
@@ -142,7 +144,7 @@ export class GatewayPool implements ProposalSink {
             onText(text, version.json);
           },
           round.signal,
-          { onError: stop, retryMs: this.#o.retryMs },
+          { onError: stop, retryMs: this.#o.retryMs, ...tools && { parseJson: tools.parseJson } },
         ).finally(() => {
           signal.removeEventListener("abort", stop);
         });

@@ -32,6 +32,11 @@ export interface SubscribeOptions {
   maxRetryMs?: number;
   /** Told about connection failures and callback errors (the loop keeps going). */
   onError?: (error: unknown) => void;
+  /**
+   * Parses each event's JSON (the proxy's parses a large push off its thread); `JSON.parse`
+   * by default.
+   */
+  parseJson?: (text: string) => Promise<unknown>;
 }
 
 const defaults = { retryMs: 200, maxRetryMs: 5_000, onError: (_: unknown) => {} };
@@ -70,6 +75,7 @@ export async function subscribePolicy(
   options: SubscribeOptions = {},
 ): Promise<void> {
   const o = { ...defaults, ...options };
+  const parse = options.parseJson ?? ((text: string) => Promise.resolve(JSON.parse(text)));
   let delivered: string | undefined;
   const apply = async (policy: (PublishedPolicy & { policy_json?: unknown }) | undefined) => {
     if (!policy || policy.hash === delivered) return;
@@ -94,7 +100,9 @@ export async function subscribePolicy(
     try {
       for await (const event of client.events(signal)) {
         delay = o.retryMs;
-        const data = JSON.parse(event.data || "{}");
+        const data = await parse(event.data || "{}") as Partial<PublishedPolicy> & {
+          policies?: { name: string; hash?: string }[];
+        };
         if (event.event === "ready") {
           const listed = (data.policies ?? []).find((p: { name: string }) => p.name === name);
           await deliver({ hash: listed?.hash });
