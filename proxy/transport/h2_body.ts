@@ -51,6 +51,8 @@ export function readH2Body(
   limits: H2BodyLimits,
 ): Promise<Uint8Array | undefined | Refusal> {
   if (stream.endAfterHeaders || stream.readableEnded) return Promise.resolve(undefined);
+  // Reset while it waited for a body slot: its close has been and gone.
+  if (stream.destroyed || stream.closed) return Promise.resolve(clientReset());
   return new Promise((resolve) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -69,12 +71,16 @@ export function readH2Body(
       chunks.push(chunk);
     };
     const onEnd = () => finish(Buffer.concat(chunks));
-    const onClose = () => finish(refusal(400, "bad_request", "The client reset the stream"));
+    const onClose = () => finish(clientReset());
     const stop = watchBodyIdle(stream, limits.idleMs, () => finish(bodyTimeout()));
     stream.on("data", onData);
     stream.once("end", onEnd);
     stream.once("close", onClose);
   });
+}
+
+function clientReset(): Refusal {
+  return refusal(400, "bad_request", "The client reset the stream");
 }
 
 /**

@@ -10,6 +10,7 @@
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
+import { type BodyHold, BodySlots } from "./_body_slots.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import type { BodyReader } from "./graphql_body.ts";
@@ -88,7 +89,8 @@ export async function serveH2Tunnel(
     tls: true,
     overridden: destination.overridden,
   });
-  const session: Session = { destination, grant, scheme: "https", upstream, inWork: 0 };
+  const bodies = new BodySlots();
+  const session: Session = { destination, grant, scheme: "https", upstream, inWork: 0, bodies };
   const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
     if (session.inWork >= MAX_STREAMS_IN_WORK) return calmDown(stream);
     session.inWork++;
@@ -108,6 +110,8 @@ interface Session extends Tunnel {
   upstream: H2Upstream;
   /** Streams still being decided or answered (a stream the client reset may still be). */
   inWork: number;
+  /** The request bodies its streams may hold in memory at once. */
+  bodies: BodySlots;
 }
 
 // The session allows 100 open streams (h2_server.ts). More still in work means the client
@@ -129,7 +133,12 @@ async function serveStream(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
 ): Promise<void> {
-  await answerStream(client, session, stream, headers);
+  const hold = session.bodies.hold();
+  try {
+    await answerStream(client, session, stream, headers, hold);
+  } finally {
+    hold.release();
+  }
   // Answered without reading all of its body (denied, refused): the stream does not linger.
   discardBody(stream, client.ctx.idleTimeoutMs);
 }
@@ -139,6 +148,7 @@ async function answerStream(
   session: Session,
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
+  hold: BodyHold,
 ): Promise<void> {
   const { ctx } = client;
   const request = h2Request(headers, session.destination.port);
@@ -146,8 +156,11 @@ async function answerStream(
     return respondH2Error(stream, 400, "bad_request", request, headers);
   }
   // The same admission as an HTTP/1.1 request; a GraphQL body is read off this stream.
-  const readBody: BodyReader = (cap, tooLarge) =>
-    readH2Body(stream, { cap, tooLarge, idleMs: ctx.idleTimeoutMs });
+  const readBody: BodyReader = async (cap, tooLarge) => {
+    // Read whole (a GraphQL endpoint judges it): only as many at once as the session has slots.
+    if (!stream.endAfterHeaders) await hold.take();
+    return await readH2Body(stream, { cap, tooLarge, idleMs: ctx.idleTimeoutMs });
+  };
   const admission = await admitTunnelRequest(client, session, { ...request, readBody });
   if (admission.kind === "deny") {
     return respondH2Deny(stream, admission.decision, ctx.skillPath, headers);
@@ -161,7 +174,7 @@ async function answerStream(
   const authority = hostHeader(session.destination, 443);
   const { pathAndQuery, body } = admission;
   try {
-    await session.upstream.forward(stream, { request, pathAndQuery, authority, body });
+    await session.upstream.forward(stream, { request, pathAndQuery, authority, body, hold });
   } catch (error) {
     if (stream.headersSent) return void stream.destroy();
     const failure = error instanceof UpstreamError

@@ -9,6 +9,7 @@
 
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
+import type { BodyHold } from "./_body_slots.ts";
 import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
@@ -32,6 +33,8 @@ export interface H2Outgoing {
   authority: string;
   /** The body already read and judged (GraphQL): exactly these bytes go upstream. */
   body?: Uint8Array;
+  /** The stream's claim on its session's body slots, taken before a body is read whole. */
+  hold?: BodyHold;
 }
 
 // Request fields an HTTP/2 upstream must not get: the proxy sets :authority itself.
@@ -134,6 +137,8 @@ export class H2Upstream {
     stream: http2.ServerHttp2Stream,
     outgoing: H2Outgoing,
   ): Promise<void> {
+    // Read whole for an HTTP/1.1 origin: only as many at once as the session has body slots.
+    if (!stream.endAfterHeaders) await outgoing.hold?.take();
     const body = outgoing.body ??
       await readHttp1Body(stream, outgoing.request.head, this.#ctx.idleTimeoutMs);
     if (isRefusal(body)) throw new UpstreamError(body.status, body.code, body.detail);
