@@ -29,10 +29,17 @@ export const MAX_BUFFERED_BODIES = MAX_LANES;
  * const waiting = second.take().then(() => (taken = true));
  * await Promise.resolve();
  * assert.equal(taken, false); // one slot, held by the first stream
+ * const third = slots.hold();
+ * const leaving = third.take();
+ * third.release(); // reset while it waited: it leaves the queue holding nothing
+ * await leaving;
  * first.release();
  * await waiting;
  * assert.equal(taken, true);
  * second.release();
+ * const fourth = slots.hold();
+ * await fourth.take(); // free again: the third took nothing with it
+ * fourth.release();
  * ```
  */
 export class BodySlots {
@@ -46,33 +53,36 @@ export class BodySlots {
 
   /** One stream's claim: taken (once) before its body is read, released when it is answered. */
   hold(): BodyHold {
-    let state: "idle" | "taking" | "held" | "released" = "idle";
+    let state: "idle" | "waiting" | "held" | "released" = "idle";
     let taking: Promise<void> | undefined;
+    let granted: (() => void) | undefined;
+    let settle: (() => void) | undefined;
     return {
       take: () => {
         if (state !== "idle") return taking ?? Promise.resolve();
-        state = "taking";
-        taking = this.#acquire().then(() => {
-          // Released while it waited: the slot goes straight back.
-          if (state === "released") return this.#give();
-          state = "held";
+        taking = new Promise((resolve) => {
+          settle = resolve;
+          granted = () => {
+            state = "held";
+            resolve();
+          };
+          if (this.#free > 0) {
+            this.#free--;
+            return granted();
+          }
+          state = "waiting";
+          this.#waiting.push(granted);
         });
         return taking;
       },
       release: () => {
-        const held = state === "held";
+        if (state === "held") this.#give();
+        // Reset while it waited: it leaves the queue now (holding nothing), not when a slot frees.
+        if (state === "waiting") this.#waiting.splice(this.#waiting.indexOf(granted!), 1);
         state = "released";
-        if (held) this.#give();
+        settle?.();
       },
     };
-  }
-
-  #acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   #give(): void {

@@ -134,6 +134,8 @@ async function serveStream(
   headers: IncomingHttpHeaders,
 ): Promise<void> {
   const hold = session.bodies.hold();
+  // A stream reset while it waits for a body slot stops waiting (and counting as in work).
+  stream.once("close", hold.release);
   try {
     await answerStream(client, session, stream, headers, hold);
   } finally {
