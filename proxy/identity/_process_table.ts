@@ -107,19 +107,31 @@ export class ProcessTable {
     return this.#stat(pid) !== undefined;
   }
 
-  /** Executables of `pid` and then of each ancestor (nearest first); empty when unreadable. */
-  executableChain(pid: number): string[] {
+  /**
+   * Executables of `pid` and then of each ancestor (nearest first); empty when `pid` is
+   * unreadable (it exited). With `boundary`, the walk stops below that process, so nothing
+   * above it is read, and null means `pid` does not descend from it (or is it).
+   */
+  executableChain(pid: number): string[];
+  executableChain(pid: number, boundary: number | undefined): string[] | null;
+  executableChain(pid: number, boundary?: number): string[] | null {
     const chain: string[] = [];
-    for (let current = pid, depth = 0; current > 0 && depth < MAX_DEPTH; depth++) {
-      const stat = this.#stat(current);
+    // Once an executable cannot be read, no farther ancestor is listed: a gap would shift
+    // who is whose parent. The walk goes on only to find the boundary.
+    let listing = true;
+    for (let current = pid, depth = 0; depth < MAX_DEPTH; depth++) {
+      if (current === boundary) return depth === 0 ? null : chain;
+      const stat = current > 0 ? this.#stat(current) : undefined;
       if (stat === undefined) break;
       // The requester's own executable is always read fresh; only ancestors come from cache.
-      const exe = this.#exe(current, stat, depth > 0);
-      if (exe === undefined) break;
-      chain.push(exe);
+      const exe = listing ? this.#exe(current, stat, depth > 0) : undefined;
+      if (exe !== undefined) chain.push(exe);
+      else if (boundary === undefined) break;
+      else listing = false;
       current = stat.ppid;
     }
-    return chain;
+    // Below a boundary, a walk that never met it is a process outside the sandbox.
+    return boundary === undefined || chain.length === 0 ? chain : null;
   }
 
   /**

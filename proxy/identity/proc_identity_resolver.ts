@@ -10,7 +10,7 @@ import { findSocketInode, type PeerAddress } from "./_proc_net.ts";
 import { HolderScan } from "./_holder_scan.ts";
 import { LazyLibc } from "./_libc.ts";
 import { ProcessTable } from "./_process_table.ts";
-import { singleIdentity } from "./_single_identity.ts";
+import { singleIdentity, type SocketHolder } from "./_single_identity.ts";
 import { SockDiag } from "./_sock_diag.ts";
 
 export type { PeerAddress } from "./_proc_net.ts";
@@ -42,6 +42,14 @@ export interface ProcIdentityOptions {
    * host. Without it, every process's descriptors are read, in a Worker (see below).
    */
   treeRoot?: () => number | undefined;
+  /**
+   * The process a requester's ancestry is cut at (the one that started the sandbox's root
+   * command; undefined until it exists). Only the ancestors below it are read and reported,
+   * so processes outside the sandbox (the runner, the user's shell, init) never lend their
+   * executable to a binary rule, which matches the requester "or any ancestor". A requester
+   * that does not descend from it is refused: it is not a process of this sandbox.
+   */
+  boundary?: () => number | undefined;
 }
 
 const defaults = { procRoot: "/proc" } satisfies ProcIdentityOptions;
@@ -126,10 +134,16 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
       if (inode === undefined) {
         throw new Error(`no socket for client port ${peer.remotePort} in ${netDir}/tcp`);
       }
-      const holders = (await findHolders(inode))
-        .map((pid) => ({ pid, chain: processes.executableChain(pid) }))
+      const boundary = options.boundary?.();
+      const holders: SocketHolder[] = [];
+      for (const pid of await findHolders(inode)) {
+        const chain = processes.executableChain(pid, boundary);
+        if (chain === null) {
+          throw new Error(`requester pid ${pid} is not a process of this sandbox`);
+        }
         // A holder that exited while we looked holds nothing any more.
-        .filter((h) => h.chain.length > 0 || processes.alive(h.pid));
+        if (chain.length > 0 || processes.alive(pid)) holders.push({ pid, chain });
+      }
       const identity = singleIdentity(inode, holders);
       if (identity instanceof Error) throw identity;
       return identity;

@@ -1,13 +1,12 @@
 /**
  * What the two launches (netns, env) share: the spec they take, the handle they return, the
- * eager confined identity of each connection, and how a launched command is waited for and
+ * eager identity of each connection, and how a launched command is waited for and
  * stopped.
  *
  * @module
  */
 
 import type { RequesterIdentity } from "../policy/mod.ts";
-import { confineIdentity, parentPid } from "./confine_identity.ts";
 import type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";
 import type { FilesystemPlan } from "./filesystem_plan.ts";
 import type { SpawnLimits } from "./sandbox_limits.ts";
@@ -56,14 +55,13 @@ export interface Launched {
   close(): Promise<void>;
 }
 
-/** Start resolving now (the client is alive now), confine to the sandbox, never reject. */
-export function eagerIdentity(
-  resolve: () => Promise<RequesterIdentity>,
-  boundaryPid: number,
-): IdentityThunk {
-  const identity = resolve().then(
-    (found) => confineIdentity(found, boundaryPid),
-    (error) => error instanceof Error ? error : new Error(String(error)),
+/**
+ * Start resolving now (the client is alive now), never reject. The resolver cuts the
+ * ancestry at the sandbox boundary (its `boundary` option).
+ */
+export function eagerIdentity(resolve: () => Promise<RequesterIdentity>): IdentityThunk {
+  const identity = resolve().catch((error) =>
+    error instanceof Error ? error : new Error(String(error))
   );
   return () => identity;
 }
@@ -132,4 +130,18 @@ export async function waitForExit(
     signal?.removeEventListener("abort", stop);
     clearTimeout(timer);
   }
+}
+
+/** The parent pid from `/proc/PID/stat` (field 4, after the parenthesised command name). */
+function parentPid(procRoot: string, pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`${procRoot}/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+  // The command name may itself contain spaces and parentheses: split after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ppid = Number(fields[1]);
+  return Number.isInteger(ppid) ? ppid : undefined;
 }

@@ -11,8 +11,12 @@ import { eagerIdentity, killQuietly, type Launched, type LaunchSpec, stdioOf } f
 
 /** Start the command as a plain child; only its environment points it at the proxy. */
 export async function launchEnv(spec: LaunchSpec): Promise<Launched> {
-  // The command is our child: holders are searched among our descendants (#15 item 3).
-  const resolver = createProcIdentityResolver({ treeRoot: () => Deno.pid });
+  // The command is our child: holders are searched among our descendants (#15 item 3), and
+  // the runner is the boundary of their ancestry.
+  const resolver = createProcIdentityResolver({
+    treeRoot: () => Deno.pid,
+    boundary: () => Deno.pid,
+  });
   const sockets = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     sockets.add(socket);
@@ -23,8 +27,7 @@ export async function launchEnv(spec: LaunchSpec): Promise<Launched> {
       remotePort: socket.remotePort ?? 0,
       remoteAddress: socket.remoteAddress ?? "",
     };
-    // The command is our own child: the runner is the boundary of its ancestry.
-    spec.proxy.serveConnection(socket, eagerIdentity(() => resolver.resolve(peer), Deno.pid));
+    spec.proxy.serveConnection(socket, eagerIdentity(() => resolver.resolve(peer)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -51,7 +51,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       remoteAddress: at.clientAddress,
     };
     const resolve = () => late.resolver!.resolve(peer);
-    spec.proxy.serveConnection(conn, eagerIdentity(resolve, boundary()));
+    spec.proxy.serveConnection(conn, eagerIdentity(resolve));
   }, { onRefused: spec.onLog });
   let sandbox: NetnsSandbox | undefined;
   const close = async () => {
@@ -72,6 +72,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     late.resolver = createProcIdentityResolver({
       netnsPid: sandbox.forwarderPid,
       treeRoot: () => (late.wrapper > 0 ? late.wrapper : undefined),
+      boundary: () => (late.wrapper > 0 ? boundary() : undefined),
     });
     const binds = await fileBinds(spec);
     // Tollgate's own files stay readable under a filesystem_policy: the CA, the skill, DNS.

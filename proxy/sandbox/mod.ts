@@ -23,7 +23,7 @@
  *    same filter. With a `filesystem_policy` that step applies Landlock too.
  * 4. Per client: the forwarder sends `TG1 <secret> <source port>`, the runner checks the
  *    secret, finds the socket in `/proc/<forwarder>/net/tcp` and its owner in `/proc`, cuts the
- *    ancestry at the sandbox boundary (`confineIdentity`) and hands the socket to the proxy.
+ *    ancestry at the sandbox boundary (the resolver's `boundary`) and hands the socket to the proxy.
  *
  * ## Can a process inside forge another's identity?
  *
@@ -110,8 +110,6 @@ export {
   writeCaBundle,
 } from "./sandbox_env.ts";
 export type { CaBundleOptions, SandboxEnvOptions } from "./sandbox_env.ts";
-export { confineIdentity } from "./confine_identity.ts";
-export type { ConfineOptions } from "./confine_identity.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
 export { hostIpc, unixSocketPaths } from "./host_ipc.ts";
 export { gitDirsOf, gitGuardPaths } from "./git_guard.ts";

@@ -151,7 +151,7 @@ export class NetnsSandbox {
 
   /**
    * Start `command` inside the namespace. Its parent (the returned process, `unshare`) is the
-   * boundary for {@linkcode confineIdentity}; when the command exits, the kernel ends every
+   * boundary of a requester's ancestry; when the command exits, the kernel ends every
    * process left in its PID namespace.
    */
   spawn(command: string[], options: NetnsSpawnOptions): Deno.ChildProcess {

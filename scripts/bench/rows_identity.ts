@@ -54,7 +54,11 @@ export function identityRows(): Row[] {
 async function measureLookups(inTree: boolean): Promise<Sample> {
   await using _crowd = await spawnCrowd(IDENTITY_PROCESSES);
   let root: number | undefined;
-  const resolver = createProcIdentityResolver(inTree ? { treeRoot: () => root } : {});
+  // In the tree, as `sandbox run` asks: holders below the client's root, ancestry cut at its
+  // parent (this process, as the runner is).
+  const resolver = createProcIdentityResolver(
+    inTree ? { treeRoot: () => root, boundary: () => Deno.pid } : {},
+  );
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
