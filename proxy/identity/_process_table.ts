@@ -7,6 +7,7 @@
 
 import { FdReader } from "./_fd_reader.ts";
 import type { LazyLibc } from "./_libc.ts";
+import { PidOrder } from "./_pid_order.ts";
 
 const MAX_DEPTH = 64;
 const EXE_CACHE_SIZE = 4096;
@@ -29,9 +30,7 @@ export class ProcessTable {
   #libc: LazyLibc | undefined;
   // undefined: not made yet; null: an architecture the reader does not know.
   #reader: FdReader | undefined | null;
-  // When each listed pid was first seen (a count of first sightings), for the newest-first order.
-  #firstSeen = new Map<number, number>();
-  #listings = 0;
+  #order = new PidOrder();
 
   /**
    * @param options.libc Read through libc where FFI allows (several times faster per
@@ -135,25 +134,11 @@ export class ProcessTable {
   }
 
   /**
-   * Every pid on the host, newest first. A pid missing from the previous listing started after
-   * every pid that was in it, so each listing puts the pids it sees for the first time ahead of
-   * the known ones. Among pids first seen together, numbers grow with age until they wrap at
-   * `pid_max`: those from the last pid handed out (`sys/kernel/ns_last_pid`) down come first.
-   * By number alone, after a wrap, the scan's early read never reached a new client.
+   * Every pid on the host, newest first (see {@linkcode PidOrder}): a new client's process is
+   * read early in a host-wide scan.
    */
   pidsNewestFirst(): number[] {
-    const pids = this.#listPids();
-    const fresh = pids.filter((pid) => !this.#firstSeen.has(pid));
-    if (fresh.length > 0) {
-      const newestLast = wrapAware(fresh, this.#lastPid()).reverse();
-      for (const pid of newestLast) this.#firstSeen.set(pid, ++this.#listings);
-    }
-    if (this.#firstSeen.size > pids.length) {
-      const present = new Set(pids);
-      for (const pid of this.#firstSeen.keys()) if (!present.has(pid)) this.#firstSeen.delete(pid);
-    }
-    const seen = this.#firstSeen;
-    return pids.sort((a, b) => seen.get(b)! - seen.get(a)!);
+    return this.#order.newestFirst(this.#listPids(), this.#lastPid());
   }
 
   #listPids(): number[] {
@@ -242,14 +227,6 @@ function heldAmong(dir: string, wanted: ReadonlyMap<string, number>): number[] {
     // The process exited or hides its descriptors: not the owner we can prove.
   }
   return held;
-}
-
-/** `pids` newest first by number alone: from `last` down, then those above it. */
-function wrapAware(pids: number[], last: number | undefined): number[] {
-  pids.sort((a, b) => b - a);
-  // Unknown (another kernel, a test's tree): the plain order, right until a wrap.
-  const wrapped = last === undefined ? -1 : pids.findIndex((pid) => pid <= last);
-  return wrapped <= 0 ? pids : [...pids.slice(wrapped), ...pids.slice(0, wrapped)];
 }
 
 function readText(path: string, reader: FdReader | undefined): string | undefined {
