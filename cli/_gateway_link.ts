@@ -45,8 +45,10 @@ export interface GatewayLink {
   scopes: ScopeReports;
   /** Forget the proxy credential at the gateway (after the proxy stopped); never throws. */
   retire(): Promise<void>;
-  /** The gateway's repository and state, which a sandbox on its machine must not touch. */
-  fence?: GatewayFence;
+  /** Each linked gateway's repository and state, which a sandbox on its machine must not touch. */
+  fences: readonly GatewayFence[];
+  /** Linked gateways that did not answer at start: their files here, if any, are not fenced. */
+  unfenced: readonly string[];
 }
 
 /**
@@ -89,8 +91,8 @@ export async function gatewayLink(
       .catch((error) => gatewayFailure(urls.join(", "), flags.policy, error));
     const feed = { initial: () => pool.initial(), follow: pool.follow.bind(pool) };
     const scopes = { onceUsed: pool.onceUsed.bind(pool), sessionEnded: async () => {} };
-    const { sandboxId, fence } = pool;
-    return { sink: pool, feed, sandboxId, scopes, retire: () => pool.retire(), fence };
+    const { sandboxId, fences, unfenced } = pool;
+    return { sink: pool, feed, sandboxId, scopes, retire: () => pool.retire(), fences, unfenced };
   }
   const enrolled = await new GatewayClient({ url: urls[0]!, token: host })
     .enrol(flags.policy).catch((error) => gatewayFailure(urls[0]!, flags.policy, error));
@@ -102,7 +104,8 @@ export async function gatewayLink(
     // The session ends at the gateway when this credential is retired.
     scopes: { onceUsed: (key, at) => client.onceUsed(key, at), sessionEnded: async () => {} },
     retire: () => client.retire(enrolled.sandbox).catch(() => {}),
-    fence: enrolled.fence,
+    fences: enrolled.fence ? [enrolled.fence] : [],
+    unfenced: [],
   };
 }
 
@@ -110,7 +113,8 @@ export async function gatewayLink(
 async function embeddedLink(flags: LinkFlags): Promise<GatewayLink> {
   const { ProposalStore } = await loadStore();
   const store = new ProposalStore({ policiesDir: flags.policiesDir });
-  return { sink: store, scopes: storeScopes(store, flags.policy), retire: () => Promise.resolve() };
+  const scopes = storeScopes(store, flags.policy);
+  return { sink: store, scopes, retire: () => Promise.resolve(), fences: [], unfenced: [] };
 }
 
 /**

@@ -127,6 +127,14 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         { gateway, gatewayTokenFile, policy: options.policy, policiesDir, stateDir },
         ctx.env,
       );
+      if (!options.quiet) {
+        for (const url of link.unfenced) {
+          ctx.err(
+            `Warning: gateway ${url} did not answer at start: its repository and state, if on ` +
+              `this machine, are not fenced from the sandbox\n`,
+          );
+        }
+      }
       // Until the proxy owns the link, a failure here retires its credential.
       let linked = false;
       const isolation = await isolationFor(options.isolate, ctx).catch(retiring(link));
@@ -139,7 +147,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         skillPath: DEFAULT_SKILL_PATH,
         // The policy repository read-only, the ceiling and auto-approval patterns hidden; the
         // linked gateway's repository and state too, where they are on this machine.
-        ...await fenceOf(policiesDir, link.fence),
+        ...await fenceOf(policiesDir, link.fences),
         env: ctx.env,
         passEnv,
         cwd: ctx.cwd,
@@ -187,14 +195,15 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     });
 }
 
-/** The local policy repository's fence and the part of a linked gateway's that is here. */
-async function fenceOf(policiesDir: string, gateway?: GatewayFence) {
+/** The local policy repository's fence and the part of each linked gateway's that is here. */
+async function fenceOf(policiesDir: string, gateways: readonly GatewayFence[]) {
   const own = await sandboxFence(policiesDir);
-  const linked = await localFence(gateway);
+  const linked = await Promise.all(gateways.map(localFence));
+  const all = (key: "readOnly" | "hideFiles" | "hideDirs") => linked.flatMap((l) => l[key]);
   return {
-    readOnly: [...own.readOnly, ...linked.readOnly],
-    hideFiles: [...own.hideFiles, ...linked.hideFiles],
-    hideDirs: linked.hideDirs,
+    readOnly: [...new Set([...own.readOnly, ...all("readOnly")])],
+    hideFiles: [...new Set([...own.hideFiles, ...all("hideFiles")])],
+    hideDirs: [...new Set(all("hideDirs"))],
   };
 }
 

@@ -55,6 +55,9 @@ interface Member {
  * closed.close();
  * const pool = await GatewayPool.enrol({ urls: [down, gw.url], hostToken: gw.token, policy: "team" });
  * assert.equal(await pool.initial(), "version: 1\n"); // from the second gateway
+ * // The second gateway's files are known to fence; the first's are not.
+ * assert.equal(pool.fences.length, 1);
+ * assert.deepEqual(pool.unfenced, [down]);
  * await pool.retire();
  * await gw.close();
  * await Deno.remove(dir, { recursive: true });
@@ -63,7 +66,9 @@ interface Member {
 export class GatewayPool implements ProposalSink {
   readonly #o: Required<GatewayPoolOptions>;
   readonly #members = new Map<number, Member>();
-  #shared?: Member & { token: string; fence?: GatewayFence };
+  #shared?: Member & { token: string };
+  #fences: GatewayFence[] = [];
+  #unfenced: string[] = [];
   #current = 0;
   #revision = -1;
 
@@ -80,6 +85,7 @@ export class GatewayPool implements ProposalSink {
     if (options.urls.length === 0) throw new TypeError("Give at least one gateway URL");
     const pool = new GatewayPool({ retryMs: 200, ...options });
     await pool.#call(() => Promise.resolve());
+    await pool.#enrolAtOthers();
     return pool;
   }
 
@@ -88,9 +94,14 @@ export class GatewayPool implements ProposalSink {
     return this.#shared?.sandbox ?? "";
   }
 
-  /** What the first gateway that enrolled the proxy asked its runner to fence. */
-  get fence(): GatewayFence | undefined {
-    return this.#shared?.fence;
+  /** What every gateway that enrolled the proxy asked its runner to fence. */
+  get fences(): readonly GatewayFence[] {
+    return this.#fences;
+  }
+
+  /** The gateways that did not enrol the proxy at start: their fences are unknown. */
+  get unfenced(): readonly string[] {
+    return this.#unfenced;
   }
 
   /** Submit through the gateway in use (the next one if it is down). */
@@ -195,12 +206,35 @@ export class GatewayPool implements ProposalSink {
         return member;
       }
     }
+    return await this.#enrolAt(index);
+  }
+
+  /** Enrol at gateway `index` with the host's token (under the shared sandbox id, if any). */
+  async #enrolAt(index: number): Promise<Member> {
+    const url = this.#o.urls[index]!;
     const host = new GatewayClient({ url, token: this.#o.hostToken });
     const { sandbox, token, fence } = await host.enrol(this.#o.policy, this.#shared?.sandbox);
     const member = { client: new GatewayClient({ url, token }), sandbox };
-    this.#shared ??= { ...member, token, fence };
+    this.#shared ??= { ...member, token };
+    if (fence) this.#fences.push(fence);
     this.#members.set(index, member);
     return member;
+  }
+
+  /**
+   * Enrol at every other gateway now, under the same sandbox id: each names its own files to
+   * fence. Learned only at a failover, the fence of a gateway on this machine with a
+   * repository of its own would come after the sandbox started, unfenced, and could have
+   * edited and committed that repository meanwhile. A gateway that does not answer now is
+   * named in `unfenced`; it still takes over later as before.
+   */
+  async #enrolAtOthers(): Promise<void> {
+    const others = this.#o.urls.flatMap((url, index) => this.#members.has(index) ? [] : [index]);
+    await Promise.all(others.map((index) =>
+      this.#enrolAt(index).catch(() => {
+        this.#unfenced.push(this.#o.urls[index]!);
+      })
+    ));
   }
 }
 
