@@ -229,7 +229,7 @@ export class GatewayPool implements ProposalSink {
    * named in `unfenced`; it still takes over later as before.
    */
   async #enrolAtOthers(): Promise<void> {
-    const others = this.#o.urls.flatMap((url, index) => this.#members.has(index) ? [] : [index]);
+    const others = this.#o.urls.flatMap((_url, index) => this.#members.has(index) ? [] : [index]);
     await Promise.all(others.map((index) =>
       this.#enrolAt(index).catch(() => {
         this.#unfenced.push(this.#o.urls[index]!);
