@@ -177,12 +177,11 @@ Deno.test("proxy hostile h2: a session that stays silent is closed at the idle l
   await withTestProxy({ policy: POLICY, idleTimeoutMs: 300, maxConnections: 1 }, async (proxy) => {
     const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
     await tls.write(H2_PREFACE);
-    const started = Date.now();
-    // The proxy's GOAWAY, then its close: readH2Frames returns when the connection ends.
+    // The proxy's GOAWAY, then its close: readH2Frames returns when the connection ends. Only
+    // the idle limit closes a silent session; without it the read gives up with no GOAWAY.
     const frames = await readH2Frames(tls, () => false, 5_000);
     closeQuietly(tls);
     assert.ok(frames.some((f) => f.type === H2.GOAWAY));
-    assert.ok(Date.now() - started < 3_000, `closed after ${Date.now() - started} ms`);
     assert.equal(await servedWithin(proxy, 1_000), 200);
   });
 });
