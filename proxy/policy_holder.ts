@@ -136,22 +136,6 @@ export class PolicyHolder {
     return run;
   }
 
-  /**
-   * `JSON.parse(text)`, on the load worker when the text is large (a gateway's push of a large
-   * policy), so this thread never parses it in one go; here when the worker fails.
-   *
-   * @throws {SyntaxError} when the text is not JSON.
-   */
-  async parseJson(text: string): Promise<unknown> {
-    if (text.length < OFF_THREAD_CHARS) return JSON.parse(text);
-    try {
-      return await this.#loader().parseJson(text);
-    } catch (error) {
-      if (error instanceof SyntaxError) throw error;
-      return JSON.parse(text);
-    }
-  }
-
   #loader(): LoadWorker {
     return this.#worker ??= new LoadWorker(this.#workerOptions);
   }

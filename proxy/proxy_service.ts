@@ -9,7 +9,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Duplex } from "node:stream";
-import type { PolicyFeed } from "./policy_feed.ts";
 import { PolicyHolder } from "./policy_holder.ts";
 import { changesOnly, reloadFromText } from "./reload_from_text.ts";
 import { watchPolicyFile } from "./watch_policy_file.ts";
@@ -35,6 +34,17 @@ export const DEFAULT_SKILL_PATH: string = fileURLToPath(
  * log every second). A proxy killed outright loses at most this window of allowed decisions.
  */
 const LOG_BATCH_MS = 20;
+
+/** A policy source other than the file: the first text, then every change (a gateway push). */
+export interface PolicyFeed {
+  /** The current policy text; throws when it cannot be had. */
+  initial(): Promise<string>;
+  /**
+   * Deliver each later text until `signal` aborts, then resolve; with the policy's JSON document
+   * when the push carried one (validated instead of parsing the YAML).
+   */
+  follow(onText: (text: string, json?: string) => void, signal: AbortSignal): Promise<void>;
+}
 
 /** Options of {@linkcode startProxyService}, with paths already resolved. */
 export interface ProxyServiceOptions {
@@ -210,9 +220,10 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   const stop = new AbortController();
   const following = options.feed
     ? options.feed.follow(
-      changesOnly(initial, (text, json) => void reloadFromText(holder, text, onEvent, json)),
+      changesOnly(initial, (text, json) => {
+        void reloadFromText(holder, text, onEvent, json);
+      }),
       stop.signal,
-      { parseJson: (text) => holder.parseJson(text) },
     )
     : watchPolicyFile(holder, file, { signal: stop.signal, onEvent });
   return {

@@ -32,9 +32,7 @@ export function gatewayPolicyFeed(client: GatewayClient, name: string): PolicyFe
       if (!policy) throw new Error(`The gateway has no policy "${name}"`);
       return policy.text;
     },
-    follow: (onText, signal, tools) =>
-      subscribePolicy(client, name, (text, version) => onText(text, version.json), signal, {
-        ...tools?.parseJson && { parseJson: tools.parseJson },
-      }),
+    follow: (onText, signal) =>
+      subscribePolicy(client, name, (text, version) => onText(text, version.json), signal),
   };
 }

@@ -17,7 +17,6 @@ import type {
   ProposalStatus,
   SubmitResult,
 } from "../../proxy/policy_local/mod.ts";
-import type { FeedTools } from "../../proxy/mod.ts";
 import { GatewayClient, GatewayError } from "./gateway_client.ts";
 import { subscribePolicy } from "./subscribe_policy.ts";
 import type { GatewayFence } from "./gateway_fence.ts";
@@ -136,7 +135,6 @@ export class GatewayPool implements ProposalSink {
   async follow(
     onText: (text: string, json?: string) => void,
     signal: AbortSignal,
-    tools?: FeedTools,
   ): Promise<void> {
     while (!signal.aborted) {
       const index = this.#current;
@@ -155,7 +153,7 @@ export class GatewayPool implements ProposalSink {
             onText(text, version.json);
           },
           round.signal,
-          { onError: stop, retryMs: this.#o.retryMs, ...tools && { parseJson: tools.parseJson } },
+          { onError: stop, retryMs: this.#o.retryMs },
         ).finally(() => {
           signal.removeEventListener("abort", stop);
         });

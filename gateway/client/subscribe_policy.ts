@@ -32,11 +32,6 @@ export interface SubscribeOptions {
   maxRetryMs?: number;
   /** Told about connection failures and callback errors (the loop keeps going). */
   onError?: (error: unknown) => void;
-  /**
-   * Parses each event's JSON (the proxy's parses a large push off its thread); `JSON.parse`
-   * by default.
-   */
-  parseJson?: (text: string) => Promise<unknown>;
 }
 
 const defaults = { retryMs: 200, maxRetryMs: 5_000, onError: (_: unknown) => {} };
@@ -75,7 +70,6 @@ export async function subscribePolicy(
   options: SubscribeOptions = {},
 ): Promise<void> {
   const o = { ...defaults, ...options };
-  const parse = options.parseJson ?? ((text: string) => Promise.resolve(JSON.parse(text)));
   let delivered: string | undefined;
   const apply = async (policy: (PublishedPolicy & { policy_json?: unknown }) | undefined) => {
     if (!policy || policy.hash === delivered) return;
@@ -100,9 +94,7 @@ export async function subscribePolicy(
     try {
       for await (const event of client.events(signal)) {
         delay = o.retryMs;
-        const data = await parse(event.data || "{}") as Partial<PublishedPolicy> & {
-          policies?: { name: string; hash?: string }[];
-        };
+        const data = JSON.parse(event.data || "{}");
         if (event.event === "ready") {
           const listed = (data.policies ?? []).find((p: { name: string }) => p.name === name);
           await deliver({ hash: listed?.hash });

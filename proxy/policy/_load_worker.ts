@@ -12,13 +12,7 @@
 
 import { LoadedRules, type RememberedPolicy } from "./_loaded_rules.ts";
 import { decodeSlices, joinUtf8 } from "./_text_bytes.ts";
-import type {
-  LoadAnswer,
-  LoadReply,
-  LoadRequest,
-  ParseReply,
-  ParseRequest,
-} from "./load_worker.ts";
+import type { LoadAnswer, LoadReply, LoadRequest } from "./load_worker.ts";
 import { isDeltaJson, type PolicyDelta } from "./policy_delta.ts";
 import { policyFromJson } from "./policy_from_json.ts";
 import { planPolicy } from "./policy_plan.ts";
@@ -27,15 +21,14 @@ import type { PolicyIssue } from "./types.ts";
 
 /** The worker's side of the channel (its global scope). */
 const scope = globalThis as unknown as {
-  onmessage: ((event: MessageEvent<LoadRequest | ParseRequest>) => void) | null;
-  postMessage(message: LoadReply | ParseReply, transfer: Transferable[]): void;
+  onmessage: ((event: MessageEvent<LoadRequest>) => void) | null;
+  postMessage(message: LoadReply, transfer: Transferable[]): void;
 };
 
 // A worker module runs once per worker: this is the worker's own memory, not shared state.
 const held = new LoadedRules(sha256Hex);
 
 scope.onmessage = inOrder(async (request) => {
-  if ("parse" in request) return parseJson(request);
   const { id, file } = request;
   const text = decodeSlices(request.text);
   const json = request.json && decodeSlices(request.json);
@@ -48,29 +41,6 @@ scope.onmessage = inOrder(async (request) => {
     [rules, offsets, plan.keyOffsets, plan.refs].map((a) => a.buffer as ArrayBuffer),
   );
 });
-
-/** Strings of a parsed push at least this long go back as moved bytes. */
-const LONG_CHARS = 64 * 1024;
-
-/** A push's JSON parsed here; its long top-level strings moved back as UTF-8. */
-function parseJson({ id, parse }: ParseRequest): void {
-  let value: unknown;
-  try {
-    value = JSON.parse(decodeSlices(parse));
-  } catch {
-    return scope.postMessage({ id, invalid: true }, []);
-  }
-  const long: Record<string, Uint8Array<ArrayBuffer>> = {};
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    const record = value as Record<string, unknown>;
-    for (const [key, field] of Object.entries(record)) {
-      if (typeof field !== "string" || field.length < LONG_CHARS) continue;
-      long[key] = new TextEncoder().encode(field);
-      delete record[key];
-    }
-  }
-  scope.postMessage({ id, value, long }, Object.values(long).map((bytes) => bytes.buffer));
-}
 
 /**
  * `handle` for each message, one at a time in arrival order: an async handler would let a pushed

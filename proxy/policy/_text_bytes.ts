@@ -63,35 +63,6 @@ export function decodeSlices(slices: readonly Uint8Array[]): string {
 }
 
 /**
- * The text of UTF-8 `bytes`, decoded `sliceBytes` at a time with a turn of the event loop
- * between slices (a byte-order mark kept, as `Deno.readTextFile` keeps it; invalid UTF-8
- * replaced by U+FFFD).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { decodeInSlices } from "./_text_bytes.ts";
- * const bytes = new TextEncoder().encode("\ufeffé😀x");
- * assert.equal(await decodeInSlices(bytes, 3), "\ufeffé😀x");
- * ```
- */
-export async function decodeInSlices(
-  bytes: Uint8Array,
-  sliceBytes: number = SLICE_CHARS,
-): Promise<string> {
-  // The stream option keeps a character split between two slices whole.
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  let text = "";
-  for (let at = 0; at < bytes.length; at += sliceBytes) {
-    if (at > 0) await new Promise((resolve) => setTimeout(resolve, 0));
-    const end = Math.min(bytes.length, at + sliceBytes);
-    // A string sum joins without copying; the text is flattened once, when first read whole.
-    text += decoder.decode(bytes.subarray(at, end), { stream: end < bytes.length });
-  }
-  return text;
-}
-
-/**
  * Strings as one UTF-8 buffer and where each starts and ends in it (`offsets[i]`,
  * `offsets[i + 1]`), for a reply that is moved, not copied.
  *

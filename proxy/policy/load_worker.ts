@@ -5,7 +5,7 @@
  * @module
  */
 
-import { decodeInSlices, encodeInSlices } from "./_text_bytes.ts";
+import { encodeInSlices } from "./_text_bytes.ts";
 import type { PolicyPlan } from "./policy_plan.ts";
 import type { RuleLease } from "./rule_leases.ts";
 import type { PolicyIssue } from "./types.ts";
@@ -49,22 +49,6 @@ export interface LoadAnswer {
 /** The worker's reply to one {@linkcode LoadRequest}. */
 export type LoadReply = { id: number; answer: LoadAnswer } | { id: number; issues: PolicyIssue[] };
 
-/** A JSON text to parse on the worker (a gateway's push), as `encodeInSlices` slices. */
-export interface ParseRequest {
-  /** Matches the reply to its request. */
-  id: number;
-  /** The JSON text. */
-  parse: Uint8Array<ArrayBuffer>[];
-}
-
-/**
- * The parsed value, its long top-level strings taken out as UTF-8 (moved, not copied), or
- * `invalid` when the text is not JSON.
- */
-export type ParseReply =
-  | { id: number; value: unknown; long: Record<string, Uint8Array<ArrayBuffer>> }
-  | { id: number; invalid: true };
-
 /** Options of {@linkcode LoadWorker}. */
 export interface LoadWorkerOptions {
   /** The worker module (tests give a crashing one); defaults to `_load_worker.ts`. */
@@ -72,7 +56,7 @@ export interface LoadWorkerOptions {
 }
 
 interface Pending {
-  resolve: (reply: LoadReply | ParseReply) => void;
+  resolve: (reply: LoadAnswer | { issues: PolicyIssue[] }) => void;
   reject: (error: Error) => void;
 }
 
@@ -112,51 +96,22 @@ export class LoadWorker {
    *
    * @throws {Error} when the worker fails or is closed before it answers.
    */
-  async load(
+  load(
     text: string,
     file: string,
     json?: string,
   ): Promise<LoadAnswer | { issues: PolicyIssue[] }> {
-    const reply = await this.#send(async (id) => {
-      const request: LoadRequest = { id, text: await encodeInSlices(text), file };
-      if (json !== undefined) request.json = await encodeInSlices(json);
-      return { request, slices: [...request.text, ...request.json ?? []] };
-    }) as LoadReply;
-    return "answer" in reply ? reply.answer : { issues: reply.issues };
-  }
-
-  /**
-   * `JSON.parse(text)` on the worker, for a push too large to parse on this thread in one go:
-   * the text goes as moved slices, long top-level strings of the value come back as moved bytes
-   * and are decoded a slice per turn.
-   *
-   * @throws {SyntaxError} when the text is not JSON.
-   * @throws {Error} when the worker fails or is closed before it answers.
-   */
-  async parseJson(text: string): Promise<unknown> {
-    const reply = await this.#send(async (id) => {
-      const request: ParseRequest = { id, parse: await encodeInSlices(text) };
-      return { request, slices: request.parse };
-    }) as ParseReply;
-    if ("invalid" in reply) throw new SyntaxError("Cannot parse the pushed JSON: it is not JSON");
-    const value = reply.value as Record<string, unknown>;
-    for (const [key, bytes] of Object.entries(reply.long)) value[key] = await decodeInSlices(bytes);
-    return value;
-  }
-
-  /** Post the request `build` makes (in call order), and wait for its reply. */
-  #send(
-    build: (id: number) => Promise<{ request: unknown; slices: Uint8Array<ArrayBuffer>[] }>,
-  ): Promise<LoadReply | ParseReply> {
     const worker = this.#worker ??= this.#start();
     const id = ++this.#next;
-    const reply = new Promise<LoadReply | ParseReply>((resolve, reject) => {
+    const reply = new Promise<LoadAnswer | { issues: PolicyIssue[] }>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
     });
     this.#posting = this.#posting.then(async () => {
-      const { request, slices } = await build(id);
-      // Failed or closed meanwhile: the request was rejected, and a fresh worker never had it.
+      const request: LoadRequest = { id, text: await encodeInSlices(text), file };
+      if (json !== undefined) request.json = await encodeInSlices(json);
+      // Failed or closed meanwhile: the load was rejected, and a fresh worker never had it.
       if (this.#worker !== worker || !this.#pending.has(id)) return;
+      const slices = [...request.text, ...request.json ?? []];
       worker.postMessage(request, slices.map((slice) => slice.buffer));
     }).catch((error) => this.#fail(error instanceof Error ? error : new Error(String(error))));
     return reply;
@@ -182,11 +137,11 @@ export class LoadWorker {
 
   #start(): Worker {
     const worker = new Worker(this.#url, { type: "module" });
-    worker.onmessage = (event: MessageEvent<LoadReply | ParseReply>) => {
+    worker.onmessage = (event: MessageEvent<LoadReply>) => {
       const reply = event.data;
       const pending = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
-      pending?.resolve(reply);
+      pending?.resolve("answer" in reply ? reply.answer : { issues: reply.issues });
     };
     worker.onerror = (event) => {
       event.preventDefault();

@@ -30,7 +30,6 @@ export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts
 export { loadPolicyFile, loadPolicyJson, loadPolicyText, realBinaryPath } from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
 export { LoadWorker } from "./load_worker.ts";
-export { decodeInSlices, encodeInSlices } from "./_text_bytes.ts";
 export type { LoadAnswer, LoadWorkerOptions } from "./load_worker.ts";
 export { compilePolicy, lookupGrants } from "./compile_policy.ts";
 export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";

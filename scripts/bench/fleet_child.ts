@@ -74,15 +74,11 @@ function untilFollowing(feed: PolicyFeed): { feed: PolicyFeed; following: Promis
     following: promise,
     feed: {
       initial: () => feed.initial(),
-      follow: (onText, signal, tools) =>
-        feed.follow(
-          (text, json) => {
-            resolve();
-            onText(text, json);
-          },
-          signal,
-          tools,
-        ),
+      follow: (onText, signal) =>
+        feed.follow((text, json) => {
+          resolve();
+          onText(text, json);
+        }, signal),
     },
   };
 }
