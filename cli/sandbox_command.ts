@@ -17,7 +17,7 @@ import {
   runSandbox,
 } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
-import { type GatewayFence, localFence, sandboxFence } from "../gateway/client/mod.ts";
+import { fenceOf, unfencedWarning } from "./_sandbox_fence.ts";
 import { reportScopedRules } from "./_scoped_rules.ts";
 import {
   collect,
@@ -127,14 +127,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         { gateway, gatewayTokenFile, policy: options.policy, policiesDir, stateDir },
         ctx.env,
       );
-      if (!options.quiet) {
-        for (const url of link.unfenced) {
-          ctx.err(
-            `Warning: gateway ${url} did not answer at start: its repository and state, if on ` +
-              `this machine, are not fenced from the sandbox\n`,
-          );
-        }
-      }
+      if (!options.quiet) { for (const url of link.unfenced) ctx.err(unfencedWarning(url)); }
       // Until the proxy owns the link, a failure here retires its credential.
       let linked = false;
       const isolation = await isolationFor(options.isolate, ctx).catch(retiring(link));
@@ -193,18 +186,6 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       });
       ctx.setExitCode(code);
     });
-}
-
-/** The local policy repository's fence and the part of each linked gateway's that is here. */
-async function fenceOf(policiesDir: string, gateways: readonly GatewayFence[]) {
-  const own = await sandboxFence(policiesDir);
-  const linked = await Promise.all(gateways.map(localFence));
-  const all = (key: "readOnly" | "hideFiles" | "hideDirs") => linked.flatMap((l) => l[key]);
-  return {
-    readOnly: [...new Set([...own.readOnly, ...all("readOnly")])],
-    hideFiles: [...new Set([...own.hideFiles, ...all("hideFiles")])],
-    hideDirs: [...new Set(all("hideDirs"))],
-  };
 }
 
 /** A rejection handler that retires the gateway link, then rethrows. */
