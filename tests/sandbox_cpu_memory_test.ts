@@ -129,9 +129,10 @@ Deno.test({
       `echo "${path} $(($(stat -c %s ${path}) >> 20)) MiB"`;
     const script = [fill("/tmp/fill"), fill("/dev/shm/fill"), "rm /tmp/fill /dev/shm/fill"];
     const { stdout } = await sandboxed(["--max-memory-mb", "256"], script.join("; "), { policy });
-    assert.equal(
+    // 128 MiB less what the sandbox's own files there take (its fresh HOME is a copy in /tmp).
+    assert.match(
       stdout,
-      "No space left on device\n/tmp/fill 128 MiB\nNo space left on device\n/dev/shm/fill 64 MiB\n",
+      /^No space left on device\n\/tmp\/fill 12\d MiB\nNo space left on device\n\/dev\/shm\/fill 64 MiB\n$/,
     );
   },
 });
@@ -151,6 +152,38 @@ Deno.test({
       stdout,
       /touch: cannot touch '.tollgate\/planted': Read-only file system\ntouch 1/,
     );
+  },
+});
+
+Deno.test({
+  name:
+    "sandbox: the fresh HOME is a copy in the sandbox's own /tmp, capped with it, the git identity kept",
+  ignore: ignore || typeof probeLandlock() !== "number",
+  fn: async () => {
+    // The runner's HOME, out of the policy's reach (so the command gets a fresh one), and not
+    // below /tmp: where the host's /tmp is a tmpfs, a HOME bound back from it filled RAM.
+    const runnerHome = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "tg-bounds-home-" });
+    const dir = await Deno.makeTempDir({ prefix: "tg-bounds-" });
+    try {
+      await Deno.writeTextFile(join(runnerHome, ".gitconfig"), "[user]\n\tname = Ann Example\n");
+      await Deno.mkdir(join(dir, "policies"));
+      const policy = "version: 1\nfilesystem_policy:\n  include_workdir: true\n" +
+        "  read_only: [/usr, /bin, /lib, /lib64, /etc, /proc]\n  read_write: [/dev/null]\n" +
+        "network_policies: {}\n";
+      await Deno.writeTextFile(join(dir, "policies", "p.yaml"), policy);
+      const script = 'git config user.name; df -P "$HOME" | tail -1 | cut -d" " -f1; ' +
+        'dd if=/dev/zero of="$HOME/fill" bs=1M count=200 2>&1 | grep -o "No space left on device"; ' +
+        'echo "$(($(stat -c %s "$HOME/fill") >> 20)) MiB"';
+      const run = await runSandboxCli(
+        ["--policy", "p", "--isolate", "netns", "--max-memory-mb", "256", "--", "sh", "-c", script],
+        { cwd: dir, env: { HOME: runnerHome } },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^Ann Example\ntollgate-tmp\nNo space left on device\n12\d MiB\n$/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(runnerHome, { recursive: true });
+    }
   },
 });
 

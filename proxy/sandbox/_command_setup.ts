@@ -54,11 +54,13 @@ if [ "$count" != host ]; then
   mount -t tmpfs -o "mode=1777,$tmpfs" tollgate-tmp /tmp
   while [ "$count" -gt 0 ]; do
     from=/proc/self/fd/4/\${1#/tmp/}
-    if [ "$2" = new ]; then mkdir -p -m 0700 "$1"
+    if [ "$2" = new ] || [ "$2" = copy ]; then mkdir -p -m 0700 "$1"
     elif [ -d "$from" ]; then mkdir -p "$1"
     elif [ -e "$from" ]; then mkdir -p "\${1%/*}"; if [ ! -e "$1" ]; then : > "$1"; fi
     fi
-    if [ "$2" != new ] && [ -e "$from" ]; then
+    # A copy (the fresh HOME and cache): what the command writes there stays in this capped /tmp.
+    if [ "$2" = copy ] && [ -d "$from" ]; then cp -a "$from/." "$1/"
+    elif [ "$2" != new ] && [ -e "$from" ]; then
       mount --no-canonicalize --bind "$from" "$1"
       if [ "$2" = ro ]; then mount -o remount,bind,ro "$1"; fi
     fi

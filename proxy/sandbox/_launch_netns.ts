@@ -134,13 +134,14 @@ function sandboxTmp(spec: LaunchSpec, env: Record<string, string>): TmpPath[] | 
   const rules = planRules(spec.filesystem, spec.cwd, []);
   const [cwd, stateDir] = [spec.cwd, spec.stateDir].map(realPathOf);
   if (!ownsTmp(spec.filesystem, [cwd!, stateDir!]) || rules === undefined) return undefined;
-  const kept = [...spec.ownDirs ?? [], env.DENO_DIR ?? ""].filter((path) => path !== "");
+  const kept = [env.DENO_DIR ?? ""].filter((path) => path !== "");
   const step = [Deno.execPath(), dirname(fileURLToPath(import.meta.url))];
   return privateTmp({
     rules,
     kept: [cwd!, stateDir!, ...kept.map(realPathOf)],
     keptReadOnly: step.map(realPathOf),
     tmpdir: env.TMPDIR,
+    copied: (spec.ownDirs ?? []).map(realPathOf),
   });
 }
 

@@ -19,9 +19,11 @@ export interface TmpPath {
   path: string;
   /**
    * `rw`/`ro`: the host's file or folder, shown read-write or read-only; `new`: an empty folder
-   * (0700) of the sandbox's own (its `TMPDIR`).
+   * (0700) of the sandbox's own (its `TMPDIR`); `copy`: a folder of the sandbox's own (0700)
+   * holding a copy of the host's (the fresh HOME and cache), whose writes stay in the sandbox's
+   * /tmp and count against its size.
    */
-  show: "rw" | "ro" | "new";
+  show: "rw" | "ro" | "new" | "copy";
 }
 
 /** What the sandbox's own /tmp shows of the host's, see {@linkcode privateTmp}. */
@@ -37,6 +39,12 @@ export interface PrivateTmpInput {
   keptReadOnly?: string[];
   /** The command's `TMPDIR`: below /tmp and in no shown path, an empty folder is made for it. */
   tmpdir?: string;
+  /**
+   * Folders the runner made for the command (its fresh HOME and cache): copied into the
+   * sandbox's /tmp rather than shown, so that what the command writes there is capped with it
+   * instead of filling the host's /tmp (a tmpfs on many systems).
+   */
+  copied?: string[];
 }
 
 /**
@@ -73,7 +81,8 @@ export function realPathOf(path: string): string {
  * The paths below /tmp that the sandbox's own /tmp shows, parents first, each once: `kept`
  * read-write; those the policy lists, with its access (a `read_only` one is shown read-only,
  * although the baseline's read-write /tmp would let Landlock write it: the host's folder is what
- * the policy named); `tmpdir` as a new empty folder. A path inside one shown read-write, or
+ * the policy named); `tmpdir` as a new empty folder; `copied` as copies. A path inside one
+ * shown read-write, or
  * a read-only one inside any shown, is left out: its parent shows it already.
  *
  * @example
@@ -86,7 +95,9 @@ export function realPathOf(path: string): string {
  *   readWrite: ["/tmp", "/tmp/work", "/tmp/out/"],
  *   hard: false,
  * };
- * assert.deepEqual(privateTmp({ rules, kept: ["/tmp/work", "/home/ann"], tmpdir: "/tmp/t" }), [
+ * const kept = ["/tmp/work", "/home/ann"];
+ * assert.deepEqual(privateTmp({ rules, kept, tmpdir: "/tmp/t", copied: ["/tmp/home-1"] }), [
+ *   { path: "/tmp/home-1", show: "copy" },
  *   { path: "/tmp/out", show: "rw" },
  *   { path: "/tmp/shared", show: "ro" },
  *   { path: "/tmp/t", show: "new" },
@@ -101,12 +112,13 @@ export function privateTmp(input: PrivateTmpInput): TmpPath[] {
     ...input.rules.readOnly.map((path) => ({ path, show: "ro" as const })),
     ...(input.keptReadOnly ?? []).map((path) => ({ path, show: "ro" as const })),
     ...(input.tmpdir === undefined ? [] : [{ path: input.tmpdir, show: "new" as const }]),
+    ...(input.copied ?? []).map((path) => ({ path, show: "copy" as const })),
   ].flatMap(({ path, show }) => {
     const clean = normalize(path).replace(/\/+$/, "");
     return clean.startsWith("/tmp/") ? [{ path: clean, show }] : [];
   });
   // Read-write first, so that a folder listed both ways is shown read-write, as Landlock grants.
-  const order = { rw: 0, ro: 1, new: 2 };
+  const order = { rw: 0, ro: 1, new: 2, copy: 2 };
   listed.sort((a, b) => order[a.show] - order[b.show]);
   const shown: TmpPath[] = [];
   for (const item of listed) {
@@ -135,5 +147,5 @@ export function privateTmp(input: PrivateTmpInput): TmpPath[] {
  */
 export function hiddenByPrivateTmp(path: string, shown: TmpPath[]): boolean {
   return path.startsWith("/tmp/") &&
-    !shown.some((item) => item.show !== "new" && within(path, item.path));
+    !shown.some((item) => (item.show === "rw" || item.show === "ro") && within(path, item.path));
 }

@@ -174,9 +174,11 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     for (const dir of ownDirs) cleanups.push(() => Deno.remove(dir, { recursive: true }));
     // PATH and TMPDIR cut to what Landlock lets the command use (see confinedEnv()).
     const innerEnv = confinedEnv(home === undefined ? baseEnv : { ...baseEnv, HOME: home }, rules);
-    const ownTmp = ownsTmp(filesystem, [cwd, stateDir].map(realPathOf));
-    const kept = [cwd, stateDir, ...ownDirs].map(realPathOf);
-    const shownTmp = ownTmp && rules ? privateTmp({ rules, kept }) : undefined;
+    const kept = [cwd, stateDir].map(realPathOf);
+    const copied = ownDirs.map(realPathOf);
+    const shownTmp = ownsTmp(filesystem, kept) && rules
+      ? privateTmp({ rules, kept, copied })
+      : undefined;
     const where = { path: baseEnv.PATH, innerPath: innerEnv.PATH, cwd, shownTmp };
     const outside = rules && commandOutside(o.command[0]!, where, rules);
     if (outside) throw new Deno.errors.PermissionDenied(outside);
@@ -223,7 +225,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
         isolationNotice(o.innerPort, capturePorts, {
           files: filesystem,
           freshHome: home !== undefined,
-          ownTmp,
+          ownTmp: shownTmp !== undefined,
           asRoot: Deno.uid() === 0,
           limits,
         }),
