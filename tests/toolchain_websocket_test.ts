@@ -178,3 +178,64 @@ Deno.test("toolchain #13.4: a denied WebSocket gets the structured 403; plain ws
     assert.equal(h2c.body, "no upgrade: -");
   });
 });
+
+/** The handshake on `conn`, then one echo; resolves to the conn kept open after it. */
+async function openEcho(conn: Deno.Conn, handshake: string): Promise<Deno.Conn> {
+  await conn.write(new TextEncoder().encode(handshake));
+  const buffer = new Uint8Array(4096);
+  let text = "";
+  while (!text.includes("echo first")) {
+    const n = await conn.read(buffer);
+    if (n === null) throw new Error(`closed after ${text}`);
+    text += new TextDecoder().decode(buffer.subarray(0, n));
+    if (text.includes("\r\n\r\n") && !text.includes("echo") && text.startsWith("HTTP/1.1 101")) {
+      await conn.write(clientFrame("first"));
+    }
+  }
+  return conn;
+}
+
+/** "closed" once the proxy ends `conn`, "open" if it is still up after 10 s. */
+async function endedByProxy(conn: Deno.Conn): Promise<"closed" | "open"> {
+  const buffer = new Uint8Array(4096);
+  const drain = (async () => {
+    while ((await conn.read(buffer).catch(() => null)) !== null) { /* frames */ }
+    return "closed" as const;
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const open = new Promise<"open">((
+    resolve,
+  ) => (timer = setTimeout(() => resolve("open"), 10_000)));
+  const result = await Promise.race([drain, open]);
+  clearTimeout(timer);
+  conn.close();
+  await drain;
+  return result;
+}
+
+Deno.test("toolchain #13.4: a reload that no longer allows a WebSocket's GET closes the open WebSocket, intercepted or plain", async () => {
+  await withEcho(async (proxy) => {
+    const secure = await openEcho(
+      await interceptedConn(proxy, "ws.example.com"),
+      HANDSHAKE("/ws", "ws.example.com"),
+    );
+    const plain = await openEcho(
+      await Deno.connect({ hostname: "127.0.0.1", port: proxy.port }),
+      HANDSHAKE("http://plain-ws.example.com/ws", "plain-ws.example.com"),
+    );
+    // A reload that keeps the rule keeps the WebSocket.
+    assert.ok(proxy.holder.update(`${WS_POLICY}# reviewed\n`).ok);
+    await secure.write(clientFrame("again"));
+    const buffer = new Uint8Array(256);
+    const n = await secure.read(buffer);
+    assert.match(new TextDecoder().decode(buffer.subarray(0, n ?? 0)), /echo again/);
+    // The /ws rule goes, and plain-ws.example.com with it; the other rule stays.
+    const revoked = WS_POLICY.replace("          - allow: { method: GET, path: /ws }\n", "")
+      .replace(/ {6}- \{ host: plain-ws[^\n]*\n/, "");
+    assert.ok(proxy.holder.update(revoked).ok);
+    assert.deepEqual(await Promise.all([endedByProxy(secure), endedByProxy(plain)]), [
+      "closed",
+      "closed",
+    ]);
+  });
+});

@@ -51,7 +51,8 @@ export async function handleForward(client: ClientConnection, head: RequestHead)
   const { path, destination, body } = admitted;
   const pathAndQuery = target.query === undefined ? path : `${path}?${target.query}`;
   const authority = hostHeader(target, 80);
-  return await exchange(client, { head, pathAndQuery, authority, body }, {
+  const stillAllowed = () => decidedAgain(client, head, target, path);
+  return await exchange(client, { head, pathAndQuery, authority, body, stillAllowed }, {
     host: target.host,
     port: target.port,
     address: destination.address,
@@ -100,6 +101,22 @@ async function admit(
     return { path: path.path, destination, body };
   }
   return { path: path.path, destination };
+}
+
+/** The L4 and L7 decisions of an admitted request, taken again (after a reload). */
+async function decidedAgain(
+  client: ClientConnection,
+  head: RequestHead,
+  target: AbsoluteTarget,
+  path: string,
+): Promise<boolean> {
+  const { host, port } = target;
+  const l4 = await client.decide(host, port);
+  if (l4.verdict === "deny") return false;
+  if (!l4.inspect) return true;
+  const question = requestQuestion(head, path, target.query);
+  if (typeof question === "string") return false;
+  return (await client.decide(host, port, question)).verdict !== "deny";
 }
 
 async function refuse(

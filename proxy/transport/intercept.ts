@@ -195,9 +195,12 @@ async function serveTunnelRequest(
   const { destination } = tunnel;
   const { pathAndQuery, body } = admission;
   const authorityHeader = hostHeader(destination, destination.tls ? 443 : 80);
+  // Asked again at each reload while a WebSocket it opened is live (a GET: no body to read).
+  const stillAllowed = async () =>
+    (await admitTunnelRequest(client, tunnel, { head, authority, readBody })).kind === "allow";
   return await exchange(
     client,
-    { head, pathAndQuery, authority: authorityHeader, body },
+    { head, pathAndQuery, authority: authorityHeader, body, stillAllowed },
     destination,
   );
 }

@@ -1,8 +1,9 @@
 /**
  * WebSocket upgrades on an allowed request: the proxy has decided the request like any GET;
  * here the `Upgrade: websocket` survives the hop, and after the origin's 101 the two
- * connections are spliced and frames flow both ways as raw bytes. Any other upgrade (`h2c`)
- * is dropped with the hop-by-hop fields, so the request goes on as plain HTTP/1.1.
+ * connections are spliced and frames flow both ways as raw bytes, until a reload no longer
+ * allows the handshake's request. Any other upgrade (`h2c`) is dropped with the hop-by-hop
+ * fields, so the request goes on as plain HTTP/1.1.
  *
  * @module
  */
@@ -91,7 +92,7 @@ export async function exchangeUpgrade(
       Buffer.from(UPGRADE_FIELDS),
     ]);
     await connection.stream.write(withUpgrade);
-    await answerUpgrade(client, connection, request.head);
+    await answerUpgrade(client, connection, request);
   } catch (error) {
     await sendUpstreamError(client, error);
   } finally {
@@ -103,8 +104,9 @@ export async function exchangeUpgrade(
 async function answerUpgrade(
   client: ClientConnection,
   connection: UpstreamConnection,
-  request: RequestHead,
+  outgoing: OutgoingRequest,
 ): Promise<void> {
+  const request = outgoing.head;
   const upstream = connection.stream;
   const wait = client.ctx.upstreamTimeoutMs;
   const read = await upstream.readHead(MAX_RESPONSE_HEAD_BYTES, { idleMs: wait, headMs: wait });
@@ -133,5 +135,18 @@ async function answerUpgrade(
   const early = { client: client.stream.detach(), upstream: upstream.detach() };
   for (const chunk of early.upstream) client.stream.socket.write(chunk);
   for (const chunk of early.client) upstream.socket.write(chunk);
-  await splice(client.stream.socket, upstream.socket);
+  let stop = () => {};
+  const spliced = splice(client.stream.socket, upstream.socket, {
+    onStart: (close) => (stop = close),
+  });
+  // A reload that no longer allows the handshake's request ends the WebSocket: a rule revoked, or
+  // a lease past its end (swept), takes back what it let open.
+  const { stillAllowed } = outgoing;
+  const unsubscribe = stillAllowed === undefined
+    ? () => {}
+    : client.ctx.holder.subscribe(async () => {
+      if (!(await stillAllowed().catch(() => false))) stop();
+    });
+  await spliced;
+  unsubscribe();
 }

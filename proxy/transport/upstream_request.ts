@@ -22,6 +22,12 @@ export interface OutgoingRequest {
   authority: string;
   /** The whole body, when it was already read from the client (GraphQL inspection). */
   body?: Uint8Array;
+  /**
+   * Whether the request would still be allowed, asked at each reload while a WebSocket it
+   * opened carries frames (which no rule reads): no, and the WebSocket is closed, as a blind
+   * tunnel is when its grant goes.
+   */
+  stillAllowed?: () => Promise<boolean>;
 }
 
 // Never forwarded: they describe the client-proxy hop, or the proxy sets them itself.
