@@ -20,6 +20,7 @@ import { sendUpstreamError } from "./upstream_request.ts";
 import { RelayReads } from "./relay_reads.ts";
 import { relayClientReads } from "./client_reads.ts";
 import { adoptReads } from "./adopt_reads.ts";
+import type { LivePolicy } from "./live_policy.ts";
 
 /** Sent when a tunnel is open. */
 export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
@@ -80,18 +81,15 @@ export async function blindTunnel(
   if (adopted === undefined) readBuffers.give(clientBuffer);
   else ctx.track(adopted);
   const downstream = adopted ?? client.stream.socket;
-  let stop = () => {};
-  const spliced = splice(downstream, upstream, {
-    onStart: (close) => (stop = close),
+  // A reload that revokes the grant, or turns it into an inspected one, closes the tunnel.
+  const stillAllowed = async () => {
+    const decision = await client.decide(destination.host, destination.port, undefined, "https");
+    return decision.verdict !== "deny" && !decision.inspect;
+  };
+  await spliceWhileAllowed(ctx.holder, stillAllowed, downstream, upstream, {
     reads,
     clientReads: adopted && clientReads,
   });
-  const unsubscribe = ctx.holder.subscribe(async () => {
-    const decision = await client.decide(destination.host, destination.port, undefined, "https");
-    if (decision.verdict === "deny" || decision.inspect) stop();
-  });
-  await spliced;
-  unsubscribe();
   // Both sockets closed: nothing reads into the buffers or writes from them any more. (On the
   // early returns above they are left to the collector, closing or not.)
   readBuffers.give(upstreamBuffer);
@@ -172,6 +170,31 @@ export async function splice(
   else reads.start(upstream as Socket, downstream);
   onStart(closeBoth);
   await closed;
+}
+
+/**
+ * {@linkcode splice} while the policy still allows what opened the connection: `stillAllowed`
+ * is asked at each reload of `holder` (a failure counts as no), and a no closes both sockets.
+ * Frames and tunnelled bytes are read by no rule, so this is how a revoked rule, or a lease swept
+ * at its end, takes back a connection it let open.
+ */
+export async function spliceWhileAllowed(
+  holder: Pick<LivePolicy, "subscribe">,
+  stillAllowed: () => Promise<boolean>,
+  downstream: Duplex,
+  upstream: Duplex,
+  options: Omit<SpliceOptions, "onStart"> = {},
+): Promise<void> {
+  let stop = () => {};
+  const spliced = splice(downstream, upstream, { ...options, onStart: (close) => (stop = close) });
+  const unsubscribe = holder.subscribe(async () => {
+    if (!(await stillAllowed().catch(() => false))) stop();
+  });
+  try {
+    await spliced;
+  } finally {
+    unsubscribe();
+  }
 }
 
 function onceClosed(socket: { destroyed: boolean; once(e: "close", f: () => void): unknown }) {

@@ -15,7 +15,7 @@ import { values } from "./header_fields.ts";
 import { parseResponseHead, type RequestHead } from "./http1_head.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { relayResponse } from "./relay_response.ts";
-import { splice } from "./tunnel.ts";
+import { splice, spliceWhileAllowed } from "./tunnel.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
 
 const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
@@ -135,18 +135,15 @@ async function answerUpgrade(
   const early = { client: client.stream.detach(), upstream: upstream.detach() };
   for (const chunk of early.upstream) client.stream.socket.write(chunk);
   for (const chunk of early.client) upstream.socket.write(chunk);
-  let stop = () => {};
-  const spliced = splice(client.stream.socket, upstream.socket, {
-    onStart: (close) => (stop = close),
-  });
-  // A reload that no longer allows the handshake's request ends the WebSocket: a rule revoked, or
-  // a lease past its end (swept), takes back what it let open.
+  // A reload that no longer allows the handshake's request ends the WebSocket.
   const { stillAllowed } = outgoing;
-  const unsubscribe = stillAllowed === undefined
-    ? () => {}
-    : client.ctx.holder.subscribe(async () => {
-      if (!(await stillAllowed().catch(() => false))) stop();
-    });
-  await spliced;
-  unsubscribe();
+  if (stillAllowed === undefined) await splice(client.stream.socket, upstream.socket);
+  else {
+    await spliceWhileAllowed(
+      client.ctx.holder,
+      stillAllowed,
+      client.stream.socket,
+      upstream.socket,
+    );
+  }
 }
