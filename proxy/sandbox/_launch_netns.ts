@@ -106,6 +106,7 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       syscallFilter: await writeSyscallFilter(spec),
       hostIpc: { ...ipc, sockets },
       privateTmp: tmp,
+      mountTable: join(spec.sandboxDir, "mounts.fstab"),
       hideDirs: spec.hideDirs,
       limits: spec.limits,
       ...stdioOf(spec.stdio),

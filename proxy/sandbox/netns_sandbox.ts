@@ -61,6 +61,11 @@ export interface NetnsSpawnOptions {
   hideDirs?: string[];
   /** The command's own /tmp, with the host paths it shows again; none: the host's /tmp. */
   privateTmp?: TmpPath[];
+  /**
+   * A file the setup script writes its mount tables to, in `hide` but not in `reveal` (the
+   * command never sees it); by default `mounts.fstab` beside `reveal`.
+   */
+  mountTable?: string;
   /** Its processes, nice, cgroups and tmpfs sizes (see `sandboxLimits()`, `tmpfsBounds()`). */
   limits?: SpawnLimits;
   /** The command's standard input: the runner's, or none. */

@@ -1,0 +1,165 @@
+/**
+ * The shell script that turns the sandbox's fresh PID and mount namespace into the command's
+ * confinement; `_command_setup.ts` builds its arguments.
+ *
+ * @module
+ */
+
+/**
+ * Runs as root of the sandbox's user namespace, in the command's fresh mount namespace, then
+ * drops every capability: the command cannot undo these mounts, enter other namespaces, or read
+ * the forwarder's memory (ptrace needs a superset of the forwarder's capabilities).
+ *
+ * Most mounts are gathered as fstab lines (their paths escaped by the runner, see `fstabLine()`)
+ * and made in their order by one `mount --all` each batch: one mount(8) process per mount cost
+ * about 1.5 ms apiece, some 30 ms of the start. `mount --all` skips, silently, a line whose source
+ * is mounted at its target already: a folder shown read-only in its own place is one when it is a
+ * mount point of its own (a container's volume), so those are mounted apart, one process each. No
+ * other line can be: their targets are fresh, or their sources are this sandbox's own.
+ */
+export const COMMAND_SETUP = `set -e
+hide=$1; reveal=$2; filter=$3; bwrap=$4; cpunice=$5; nproc=$6; tmpfs=$7
+group1=$8; group2=$9; group3=\${10}; table=\${11}; hideline=\${12}; revealline=\${13}
+shift 13
+# The working directory by its real path: pwd -P would fork a subshell.
+cd -P .; here=$PWD
+# At most nproc processes and threads (see sandbox_limits.ts): the limit the kernel counts per
+# user namespace (never above the runner's own hard limit, which it may not raise), and no way
+# back below the nice set at the end (RLIMIT_NICE 0; no real-time scheduling either).
+prlimit --pid $$ --nproc="$nproc:$nproc" --nice=0:0 --rtprio=0:0
+# Should the machine run out of memory, the kernel ends the command's processes before the
+# proxy, the gateway or anything else of the user's. /proc turns read-only below: it stays so.
+echo 1000 > /proc/self/oom_score_adj
+# The filter file lies in the state directory, hidden below: open it while it can be seen.
+if [ -n "$filter" ]; then exec 9<"$filter"; fi
+# The lines gathered so far, mounted in order. The table lies in the hidden state directory,
+# which the mounts below cover (the host's /tmp too): written and read through fd 5.
+exec 5>"$table"
+tab=
+mount_table() {
+  if [ -n "$tab" ]; then
+    printf '%s' "$tab" > /proc/self/fd/5; tab=
+    mount --all --no-canonicalize --fstab /proc/self/fd/5
+  fi
+}
+# The host sockets' list (a count, then each path and line), read twice: to cover, to check.
+socket_lines() {
+  count=$1; shift
+  while [ "$count" -gt 0 ]; do tab="$tab$2
+"; shift 2; count=$((count - 1)); done
+}
+uncovered() {
+  count=$1; shift
+  while [ "$count" -gt 0 ]; do
+    if [ -S "$1" ]; then echo "tollgate: cannot cover the host socket $1" >&2; return 1; fi
+    shift 2; count=$((count - 1))
+  done
+}
+# Under a filesystem_policy, a /tmp of its own: sockets bound in the host's later (tmux, X11) are
+# not reached. First, as every mount below acts on what it shows: the host paths it keeps are
+# bound back through fd 4, the host's /tmp opened before the tmpfs covers it; one gone is skipped.
+# Copies are made before any bind, so that none writes through one into the host's /tmp.
+count=$1; shift
+if [ "$count" != host ]; then
+  exec 4</tmp
+  mount -t tmpfs -o "mode=1777,$tmpfs" tollgate-tmp /tmp
+  while [ "$count" -gt 0 ]; do
+    from=/proc/self/fd/4/\${1#/tmp/}
+    # A folder's own is made by its line (X-mount.mkdir); a file's, here.
+    if [ "$2" = new ] || [ "$2" = copy ]; then mkdir -p -m 0700 "$1"
+    elif [ -e "$from" ] && [ ! -d "$from" ]; then
+      if [ ! -d "\${1%/*}" ]; then mkdir -p "\${1%/*}"; fi
+      if [ ! -e "$1" ]; then : > "$1"; fi
+    fi
+    # A copy (the fresh HOME and cache): what the command writes there stays in this capped /tmp.
+    if [ "$2" = copy ] && [ -d "$from" ]; then cp -a "$from/." "$1/"
+    elif [ "$2" != new ] && [ -e "$from" ]; then tab="$tab$3
+"
+    fi
+    shift 3; count=$((count - 1))
+  done
+fi
+# The host's shared memory and session runtime folder: empty ones of the sandbox's own, each with
+# its size (one in the host's /tmp is gone already).
+count=$1; shift
+while [ "$count" -gt 0 ]; do
+  if [ -d "$1" ]; then tab="$tab$2
+"; fi
+  shift 2; count=$((count - 1))
+done
+# Its own pseudo-terminals: every /dev/pts/N of the host is a terminal the runner's user may
+# open (read what is typed in another window, write into it). The one it was started on stays
+# reachable through its descriptors, /proc/self/fd and /dev/tty.
+tab="\${tab}tollgate-pts /dev/pts devpts newinstance,ptmxmode=0666,mode=0620 0 0
+/dev/pts/ptmx /dev/ptmx none bind 0 0
+"
+mount_table
+exec 4<&-
+# Read-only: the policy repository (with --gateway, the gateway's too, where it is on this
+# machine). One that does not exist here is skipped: nothing reads it. Apart (see above).
+count=$1; shift
+while [ "$count" -gt 0 ]; do
+  if [ -e "$1" ]; then mount --bind -o ro "$1" "$1"; fi
+  shift; count=$((count - 1))
+done
+count=$1; shift
+while [ "$count" -gt 0 ]; do
+  if [ -e "$1" ]; then tab="$tab$2
+"; fi
+  shift 2; count=$((count - 1))
+done
+# A linked gateway's state on this machine (its credentials, enrolment token, CA key): hidden as
+# Tollgate's own is below, after the read-only binds, which would otherwise show it again. Empty
+# and read-only: the command cannot keep memory in them.
+count=$1; shift
+while [ "$count" -gt 0 ]; do
+  if [ -d "$1" ]; then tab="$tab$2
+"; fi
+  shift 2; count=$((count - 1))
+done
+exec 3<"$reveal"
+tab="$tab$hideline
+$revealline
+"
+mount_table
+mount -o remount,bind,ro "$hide"
+exec 3<&-
+# The host's Unix sockets cross network namespaces by path: /dev/null covers each (connecting
+# to it is refused), after the folders above, which a plain bind would show again uncovered.
+# One gone meanwhile is fine; one still there, not covered, stops.
+socket_lines "$@"
+mount_table 2>/dev/null || :
+uncovered "$@"
+shift $((1 + 2 * $1))
+exec 5>&-
+# A root runner's pids, cpu and memory cgroups, joined once this script's own mounts are done
+# (the cpu one would slow them on a busy machine), while /sys is writable, before the command.
+for group in "$group1" "$group2" "$group3"; do
+  if [ -n "$group" ]; then echo 0 > "$group"; fi
+done
+# /proc read-only: a process may still read its children's /proc files, but not write their
+# memory through /proc/PID/mem, which the kernel checks as ptrace access rather than as the
+# (filtered) ptrace syscall. Magic links such as /proc/self/fd/N reach their targets' mounts.
+mount -o remount,bind,ro /proc
+# /sys read-only, each mount below it too: sysfs and cgroup files are checked by owner and mode
+# alone, so a root runner's command could write kernel knobs, a user's its delegated cgroups.
+# bwrap's --ro-bind does it in one process; without it, one mount(8) each (about 1 ms apiece).
+if [ -z "$filter" ]; then
+  while read -r _ _ _ _ point _; do
+    case $point in /sys | /sys/*) mount -o remount,bind,ro "$point" ;; esac
+  done < /proc/self/mountinfo
+fi
+# The working directory was entered before these mounts: enter it again by path, or relative
+# paths would reach the files under them (a writable policy repo, a hidden ceiling).
+cd -- "$here"
+# The command's nice, never lower than the runner's: the 19th field of /proc/self/stat.
+read -r _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ own _ < /proc/self/stat
+if [ "$own" -lt "$cpunice" ]; then raise=$((cpunice - own)); else raise=0; fi
+# bwrap sets no_new_privs, drops every capability and loads the filter (it reads and closes
+# fd 9), then starts the command as its child; it stays above it as the namespace's init.
+# nice(1) only when it changes something: one exec fewer.
+nice=; if [ "$raise" -gt 0 ]; then nice="nice -n $raise"; fi
+if [ -n "$filter" ]; then
+  exec $nice "$bwrap" --dev-bind / / --ro-bind /sys /sys --cap-drop ALL --seccomp 9 -- "$@"
+fi
+exec $nice setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;
