@@ -30,7 +30,7 @@ import {
   signalAll,
   stdioOf,
 } from "./_launch.ts";
-import { NetnsSandbox, type SyscallFilterFiles } from "./netns_sandbox.ts";
+import { NetnsSandbox, type NetnsSpawnOptions, type SyscallFilterFiles } from "./netns_sandbox.ts";
 import { syscallFilter } from "./syscall_filter.ts";
 import { newBridgeSecret } from "./_preamble.ts";
 import { UnixBridge } from "./unix_bridge.ts";
@@ -53,50 +53,75 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     const resolve = () => late.resolver!.resolve(peer);
     spec.proxy.serveConnection(conn, eagerIdentity(resolve));
   }, { onRefused: spec.onLog });
-  let sandbox: NetnsSandbox | undefined;
+  // The forwarder's Deno starts meanwhile: nothing below waits for it until the spawn.
+  const starting = NetnsSandbox.start({
+    socketPath: bridge.path,
+    port: spec.innerPort,
+    secret,
+    baseEnv: spec.baseEnv,
+    onForwarderLog: spec.onLog,
+    capturePorts: spec.capturePorts,
+  });
+  // Its failure is awaited below (or in close()); not an unhandled rejection meanwhile.
+  starting.catch(() => {});
   const close = async () => {
     await bridge.close();
-    await sandbox?.close();
+    await (await starting.catch(() => undefined))?.close();
     late.resolver?.close?.();
   };
   try {
-    sandbox = await NetnsSandbox.start({
-      socketPath: bridge.path,
-      port: spec.innerPort,
-      secret,
-      baseEnv: spec.baseEnv,
-      onForwarderLog: spec.onLog,
-      capturePorts: spec.capturePorts,
-    });
+    const { command, options } = await spawnPlan(spec);
+    const sandbox = await starting;
     // Holders are searched below the sandbox's root only (#15 item 3), not host-wide.
     late.resolver = createProcIdentityResolver({
       netnsPid: sandbox.forwarderPid,
       treeRoot: () => (late.wrapper > 0 ? late.wrapper : undefined),
       boundary: () => (late.wrapper > 0 ? boundary() : undefined),
     });
-    const binds = await fileBinds(spec);
-    // Tollgate's own files stay readable under a filesystem_policy: the CA, the skill, DNS.
-    const shown = [spec.publicDir, ...binds.map((bind) => bind.target)]
-      .filter((path) => !spec.hideFiles?.includes(path));
-    const env = spec.env(`http://127.0.0.1:${spec.innerPort}`);
-    const ipc = await hostIpc({ keep: [spec.cwd, spec.stateDir] });
-    // Read-write under a filesystem_policy: the terminal the command holds open already, and
-    // /dev/shm once it is the sandbox's own empty tmpfs (Python's multiprocessing needs it).
-    const ownShm = ipc.privateDirs.flatMap((dir) => dir.path === "/dev/shm" ? [dir.path] : []);
-    // And its own pseudo-terminal instance (the setup script mounts one over the host's).
-    const terminals = [...(spec.stdio === "inherit" ? stdioTerminals() : []), ...OWN_PTYS];
-    // Without bubblewrap the step loads the syscall filter itself.
-    const spawned = confineStep(spec.filesystem, { command: spec.command, env }, {
-      workdir: spec.cwd,
-      shown,
-      writable: [...terminals, ...ownShm],
-      runnerEnv: spec.baseEnv,
-      syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
-    });
-    const tmp = sandboxTmp(spec, spawned.env);
-    // A host socket in the host's /tmp is out of sight already: one mount fewer each.
-    const sockets = ipc.sockets.filter((path) => !tmp || !hiddenByPrivateTmp(path, tmp));
-    const child = sandbox.spawn(spawned.command, {
+    const child = sandbox.spawn(command, options);
+    late.wrapper = child.pid;
+    return {
+      child,
+      terminate: () => signalAll(commandRoots(child.pid, spec.bwrap !== undefined), "SIGTERM"),
+      // The wrapper dies; --kill-child then kills the namespace's init, and with it the rest.
+      kill: () => killQuietly(child),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** What the command is spawned as in the namespace, and with which confinement. */
+async function spawnPlan(
+  spec: LaunchSpec,
+): Promise<{ command: string[]; options: NetnsSpawnOptions }> {
+  const binds = await fileBinds(spec);
+  // Tollgate's own files stay readable under a filesystem_policy: the CA, the skill, DNS.
+  const shown = [spec.publicDir, ...binds.map((bind) => bind.target)]
+    .filter((path) => !spec.hideFiles?.includes(path));
+  const env = spec.env(`http://127.0.0.1:${spec.innerPort}`);
+  const ipc = await hostIpc({ keep: [spec.cwd, spec.stateDir] });
+  // Read-write under a filesystem_policy: the terminal the command holds open already, and
+  // /dev/shm once it is the sandbox's own empty tmpfs (Python's multiprocessing needs it).
+  const ownShm = ipc.privateDirs.flatMap((dir) => dir.path === "/dev/shm" ? [dir.path] : []);
+  // And its own pseudo-terminal instance (the setup script mounts one over the host's).
+  const terminals = [...(spec.stdio === "inherit" ? stdioTerminals() : []), ...OWN_PTYS];
+  // Without bubblewrap the step loads the syscall filter itself.
+  const spawned = confineStep(spec.filesystem, { command: spec.command, env }, {
+    workdir: spec.cwd,
+    shown,
+    writable: [...terminals, ...ownShm],
+    runnerEnv: spec.baseEnv,
+    syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
+  });
+  const tmp = sandboxTmp(spec, spawned.env);
+  // A host socket in the host's /tmp is out of sight already: one mount fewer each.
+  const sockets = ipc.sockets.filter((path) => !tmp || !hiddenByPrivateTmp(path, tmp));
+  return {
+    command: spawned.command,
+    options: {
       env: spawned.env,
       cwd: spec.cwd,
       hide: spec.stateDir,
@@ -110,19 +135,8 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
       hideDirs: spec.hideDirs,
       limits: spec.limits,
       ...stdioOf(spec.stdio),
-    });
-    late.wrapper = child.pid;
-    return {
-      child,
-      terminate: () => signalAll(commandRoots(child.pid, spec.bwrap !== undefined), "SIGTERM"),
-      // The wrapper dies; --kill-child then kills the namespace's init, and with it the rest.
-      kill: () => killQuietly(child),
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+    },
+  };
 }
 
 /**
