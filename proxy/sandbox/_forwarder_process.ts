@@ -27,9 +27,10 @@ export interface ForwarderTarget {
 export function forwarderArgs(options: ForwarderTarget): string[] {
   const { socketPath, port } = options;
   const capture = options.capturePorts ?? [];
+  // Both in one ip(8) process (-batch, a failed line fails it): one exec fewer at each start.
   const setup = capture.length === 0
     ? 'ip link set lo up && exec "$@"'
-    : `ip link set lo up && ip route add local ${NAME_POOL_CIDR} dev lo && exec "$@"`;
+    : `ip -batch - <<EOF && exec "$@"\nlink set lo up\nroute add local ${NAME_POOL_CIDR} dev lo\nEOF`;
   // The DNS answerer replies to any port of 127.0.0.1; nothing else listens in the namespace.
   const net = capture.length === 0
     ? [`127.0.0.1:${port}`]

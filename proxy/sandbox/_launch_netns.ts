@@ -35,12 +35,28 @@ import { syscallFilter } from "./syscall_filter.ts";
 import { newBridgeSecret } from "./_preamble.ts";
 import { UnixBridge } from "./unix_bridge.ts";
 
-/** Start the command inside the sandbox namespaces, reachable only through the bridge. */
-export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
+/** The bridge and the forwarder, started as soon as the proxy is (see {@linkcode startNetns}). */
+export interface NetnsStart {
+  /** The forwarder, once it listens. */
+  starting: Promise<NetnsSandbox>;
+  /** Set once the command is spawned: the identity resolver and the sandbox's root. */
+  late: { resolver?: IdentityResolver; wrapper: number; bwrap?: number };
+  /** Close the bridge, the forwarder and the resolver; once, however often it is called. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listen on the bridge and start the forwarder, whose Deno takes the longest of the launch: the
+ * runner prepares the rest meanwhile, and `launchNetns()` waits for it only to spawn.
+ */
+export async function startNetns(
+  spec: Pick<LaunchSpec, "sandboxDir" | "proxy" | "innerPort" | "baseEnv" | "onLog"> & {
+    capturePorts: number[];
+  },
+): Promise<NetnsStart> {
   const secret = newBridgeSecret();
   // Set before the command exists, so before any client can connect.
-  const late: { resolver?: IdentityResolver; wrapper: number; bwrap?: number } = { wrapper: -1 };
-  const boundary = () => sandboxRoot(late, spec.bwrap !== undefined);
+  const late: NetnsStart["late"] = { wrapper: -1 };
   const bridge = await UnixBridge.listen(`${spec.sandboxDir}/proxy.sock`, secret, (conn, at) => {
     // The connection as the kernel inside the namespace sees it: to the proxy port, or to the
     // synthetic address a captured client dialled.
@@ -53,7 +69,6 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     const resolve = () => late.resolver!.resolve(peer);
     spec.proxy.serveConnection(conn, eagerIdentity(resolve));
   }, { onRefused: spec.onLog });
-  // The forwarder's Deno starts meanwhile: nothing below waits for it until the spawn.
   const starting = NetnsSandbox.start({
     socketPath: bridge.path,
     port: spec.innerPort,
@@ -62,17 +77,26 @@ export async function launchNetns(spec: LaunchSpec): Promise<Launched> {
     onForwarderLog: spec.onLog,
     capturePorts: spec.capturePorts,
   });
-  // Its failure is awaited below (or in close()); not an unhandled rejection meanwhile.
+  // Its failure is awaited by the launch (or in close()); not an unhandled rejection meanwhile.
   starting.catch(() => {});
-  const close = async () => {
-    await bridge.close();
-    await (await starting.catch(() => undefined))?.close();
-    late.resolver?.close?.();
-  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      await bridge.close();
+      await (await starting.catch(() => undefined))?.close();
+      late.resolver?.close?.();
+    })();
+  return { starting, late, close };
+}
+
+/** Start the command inside the sandbox namespaces, reachable only through the bridge. */
+export async function launchNetns(spec: LaunchSpec, started: NetnsStart): Promise<Launched> {
+  const { late, close } = started;
   try {
     const { command, options } = await spawnPlan(spec);
-    const sandbox = await starting;
+    const sandbox = await started.starting;
     // Holders are searched below the sandbox's root only (#15 item 3), not host-wide.
+    const boundary = () => sandboxRoot(late, spec.bwrap !== undefined);
     late.resolver = createProcIdentityResolver({
       netnsPid: sandbox.forwarderPid,
       treeRoot: () => (late.wrapper > 0 ? late.wrapper : undefined),

@@ -19,3 +19,12 @@
 export function within(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
 }
+
+/**
+ * Whether `dir` may be covered: not when it holds the working directory (the command would lose
+ * it) or the state directory (whose public part the command needs), nor inside the latter (hidden
+ * already).
+ */
+export function hideable(dir: string, cwd: string, stateDir: string): boolean {
+  return !within(cwd, dir) && !within(stateDir, dir) && !within(dir, stateDir);
+}

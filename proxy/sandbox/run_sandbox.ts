@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Isolation } from "./detect_isolation.ts";
 import { waitForExit } from "./_launch.ts";
 import { launchEnv } from "./_launch_env.ts";
-import { launchNetns } from "./_launch_netns.ts";
+import { launchNetns, startNetns } from "./_launch_netns.ts";
 import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
 import { commandOutside, findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
@@ -21,7 +21,7 @@ import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 import { type LimitsInput, sandboxLimits } from "./sandbox_limits.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
-import { within } from "./_within.ts";
+import { hideable } from "./_within.ts";
 
 /**
  * Options of {@linkcode runSandbox}; in netns mode, its bounds too (4,096 processes, nice 10 and
@@ -164,6 +164,14 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     }
     const proxy = await o.startProxy({ skillPath });
     cleanups.push(() => proxy.close());
+    const capturePorts = (o.capturePorts ?? proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS])
+      .filter((port) => port !== o.innerPort);
+    // The forwarder's Deno starts now: the HOME copy, limits and spawn plan are made meanwhile.
+    const onLog = o.onLog ?? (() => {});
+    const started = o.isolation === "netns"
+      ? await startNetns({ ...o, sandboxDir, proxy, capturePorts, baseEnv, onLog })
+      : undefined;
+    if (started) cleanups.push(() => started.close());
     // Static sections: read once, as the command starts; a hard_requirement it cannot meet throws.
     const filesystem = o.isolation === "netns"
       ? planFilesystem(proxy.staticSections?.() ?? {})
@@ -193,8 +201,6 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
         passEnv: { ...cacheEnv, ...o.passEnv },
         wgetrcPath,
       });
-    const capturePorts = (o.capturePorts ?? proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS])
-      .filter((port) => port !== o.innerPort);
     // bwrap loads the syscall filter; without it, the confine step does (see confineStep()).
     const bwrap = o.isolation === "netns" ? findExecutable("bwrap", baseEnv.PATH, cwd) : undefined;
     const limits = o.isolation === "netns"
@@ -217,7 +223,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       caBundlePath,
       capturePorts,
       limits,
-      onLog: o.onLog ?? (() => {}),
+      onLog,
     };
     if (o.isolation === "env") o.onLog?.(ENV_MODE_WARNING);
     else {
@@ -231,20 +237,11 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
         }),
       );
     }
-    const launched = o.isolation === "netns" ? await launchNetns(spec) : await launchEnv(spec);
+    const launched = started ? await launchNetns(spec, started) : await launchEnv(spec);
     cleanups.push(() => launched.close());
     return await waitForExit(launched, o.signal, o.graceMs);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     await Deno.remove(sandboxDir, { recursive: true }).catch(() => {});
   }
-}
-
-/**
- * Whether `dir` may be covered: not when it holds the working directory (the command would lose
- * it) or the state directory (whose public part the command needs), nor inside the latter (hidden
- * already).
- */
-function hideable(dir: string, cwd: string, stateDir: string): boolean {
-  return !within(cwd, dir) && !within(stateDir, dir) && !within(dir, stateDir);
 }
