@@ -44,6 +44,8 @@ export interface CommandSetup {
   hideDirs?: string[];
   /** The sandbox's own /tmp and what it shows of the host's; none: the host's /tmp. */
   privateTmp?: TmpPath[];
+  /** A FIFO the command waits on for `go` (see `NetnsSpawnOptions.gate`); none: it does not. */
+  gate?: string;
   /** Where the script writes its mount tables, hidden from the command; default: beside `reveal`. */
   mountTable?: string;
 }
@@ -74,6 +76,7 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     fstabLine("tollgate-hidden", hide, "tmpfs", "mode=0755,size=4k,nr_inodes=16"),
     // Opened (fd 3) before the tmpfs covers it; its mount point is made in the tmpfs.
     fstabLine("/proc/self/fd/3", reveal, "none", "bind,ro,X-mount.mkdir"),
+    options.gate ?? "",
     ...(options.privateTmp
       ? counted(options.privateTmp, (item) => [item.path, item.show, tmpLine(item)])
       : ["host"]),

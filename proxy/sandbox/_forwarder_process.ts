@@ -6,6 +6,7 @@
 
 import { fileURLToPath } from "node:url";
 import { NAME_POOL_CIDR } from "./_name_pool.ts";
+import { lineReader } from "./_lines.ts";
 
 const FORWARDER = fileURLToPath(new URL("./netns_forwarder.ts", import.meta.url));
 const KEPT_ENV = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
@@ -28,9 +29,10 @@ export function forwarderArgs(options: ForwarderTarget): string[] {
   const { socketPath, port } = options;
   const capture = options.capturePorts ?? [];
   // Both in one ip(8) process (-batch, a failed line fails it): one exec fewer at each start.
+  // "ns PID" first: the namespaces exist, the command may be spawned in them meanwhile.
   const setup = capture.length === 0
-    ? 'ip link set lo up && exec "$@"'
-    : `ip -batch - <<EOF && exec "$@"\nlink set lo up\nroute add local ${NAME_POOL_CIDR} dev lo\nEOF`;
+    ? 'echo "ns $$" && ip link set lo up && exec "$@"'
+    : `echo "ns $$" && ip -batch - <<EOF && exec "$@"\nlink set lo up\nroute add local ${NAME_POOL_CIDR} dev lo\nEOF`;
   // The DNS answerer replies to any port of 127.0.0.1; nothing else listens in the namespace.
   const net = capture.length === 0
     ? [`127.0.0.1:${port}`]
@@ -69,16 +71,51 @@ export function forwarderEnv(base: Record<string, string | undefined>): Record<s
   return env;
 }
 
-/** The forwarder's pid from its `ready PID` line, or an Error when it did not get there. */
-export async function readyPid(line: Promise<string>, timeoutMs: number): Promise<number> {
+/**
+ * The forwarder's pid from its `ready PID` line (or `ns PID`: its namespaces exist), or an Error
+ * when it did not get there.
+ */
+export async function readyPid(
+  line: Promise<string>,
+  timeoutMs: number,
+  word: "ready" | "ns" = "ready",
+): Promise<number> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error("forwarder did not start in time")), timeoutMs);
   });
   try {
-    const match = /^ready (\d+)$/.exec(await Promise.race([line, timeout]));
+    const match = new RegExp(`^${word} (\\d+)$`).exec(await Promise.race([line, timeout]));
     if (match === null) throw new Error("forwarder exited before it was ready");
     return Number(match[1]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Call `onLine` for each line of `stream` until it ends. */
+export async function consumeLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  for await (const line of lineReader(stream)) onLine(line);
+}
+
+/** Close the forwarder's standard input (it ends then) and wait for it; SIGKILL after 2 s. */
+export async function stopProcess(
+  child: Deno.ChildProcess,
+  stdin: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  await stdin.close().catch(() => {});
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }, 2_000);
+  try {
+    await child.status;
   } finally {
     clearTimeout(timer);
   }

@@ -1,26 +1,13 @@
 /**
  * The netns launch: the command runs in the sandbox namespaces, and its only way out is the
- * bridge to the proxy, which learns each connection's requester from inside the namespace.
+ * bridge to the proxy, which learns each connection's requester from inside the namespace. The
+ * forwarder's Deno start is the longest step: the runner's preparation and the command's setup
+ * run meanwhile, and the command itself waits at the gate until the forwarder listens.
  *
  * @module
  */
 
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createProcIdentityResolver, type IdentityResolver } from "../identity/mod.ts";
-import { fileBinds } from "./_file_binds.ts";
-import { hostIpc } from "./host_ipc.ts";
-import { planRules } from "./filesystem_plan.ts";
-import {
-  hiddenByPrivateTmp,
-  ownsTmp,
-  privateTmp,
-  realPathOf,
-  type TmpPath,
-} from "./private_tmp.ts";
-import { gitGuardPaths } from "./git_guard.ts";
-import { confineStep } from "./confine_step.ts";
-import { stdioTerminals } from "./stdio_terminals.ts";
 import {
   childrenOf,
   eagerIdentity,
@@ -28,16 +15,15 @@ import {
   type Launched,
   type LaunchSpec,
   signalAll,
-  stdioOf,
 } from "./_launch.ts";
-import { NetnsSandbox, type NetnsSpawnOptions, type SyscallFilterFiles } from "./netns_sandbox.ts";
-import { syscallFilter } from "./syscall_filter.ts";
+import { NetnsSandbox } from "./netns_sandbox.ts";
 import { newBridgeSecret } from "./_preamble.ts";
+import { spawnPlan } from "./_spawn_plan.ts";
 import { UnixBridge } from "./unix_bridge.ts";
 
 /** The bridge and the forwarder, started as soon as the proxy is (see {@linkcode startNetns}). */
 export interface NetnsStart {
-  /** The forwarder, once it listens. */
+  /** The forwarder, once its namespaces exist (`ready` once it listens). */
   starting: Promise<NetnsSandbox>;
   /** Set once the command is spawned: the identity resolver and the sandbox's root. */
   late: { resolver?: IdentityResolver; wrapper: number; bwrap?: number };
@@ -69,7 +55,7 @@ export async function startNetns(
     const resolve = () => late.resolver!.resolve(peer);
     spec.proxy.serveConnection(conn, eagerIdentity(resolve));
   }, { onRefused: spec.onLog });
-  const starting = NetnsSandbox.start({
+  const starting = NetnsSandbox.enter({
     socketPath: bridge.path,
     port: spec.innerPort,
     secret,
@@ -91,10 +77,18 @@ export async function startNetns(
 
 /** Start the command inside the sandbox namespaces, reachable only through the bridge. */
 export async function launchNetns(spec: LaunchSpec, started: NetnsStart): Promise<Launched> {
-  const { late, close } = started;
+  const { late } = started;
+  let gate: Deno.FsFile | undefined;
+  const close = async () => {
+    closeGate(gate);
+    await started.close();
+  };
   try {
     const { command, options } = await spawnPlan(spec);
     const sandbox = await started.starting;
+    // Read and write: opening a FIFO so never waits. Held open until the end, so that the word
+    // stays there however late the script opens it; should the runner die, the script reads EOF.
+    gate = await Deno.open(options.gate!, { read: true, write: true });
     // Holders are searched below the sandbox's root only (#15 item 3), not host-wide.
     const boundary = () => sandboxRoot(late, spec.bwrap !== undefined);
     late.resolver = createProcIdentityResolver({
@@ -104,6 +98,14 @@ export async function launchNetns(spec: LaunchSpec, started: NetnsStart): Promis
     });
     const child = sandbox.spawn(command, options);
     late.wrapper = child.pid;
+    try {
+      await sandbox.ready;
+    } catch (error) {
+      killQuietly(child);
+      await child.status;
+      throw error;
+    }
+    await gate.write(new TextEncoder().encode("go\n"));
     return {
       child,
       terminate: () => signalAll(commandRoots(child.pid, spec.bwrap !== undefined), "SIGTERM"),
@@ -117,83 +119,12 @@ export async function launchNetns(spec: LaunchSpec, started: NetnsStart): Promis
   }
 }
 
-/** What the command is spawned as in the namespace, and with which confinement. */
-async function spawnPlan(
-  spec: LaunchSpec,
-): Promise<{ command: string[]; options: NetnsSpawnOptions }> {
-  const binds = await fileBinds(spec);
-  // Tollgate's own files stay readable under a filesystem_policy: the CA, the skill, DNS.
-  const shown = [spec.publicDir, ...binds.map((bind) => bind.target)]
-    .filter((path) => !spec.hideFiles?.includes(path));
-  const env = spec.env(`http://127.0.0.1:${spec.innerPort}`);
-  const ipc = await hostIpc({ keep: [spec.cwd, spec.stateDir] });
-  // Read-write under a filesystem_policy: the terminal the command holds open already, and
-  // /dev/shm once it is the sandbox's own empty tmpfs (Python's multiprocessing needs it).
-  const ownShm = ipc.privateDirs.flatMap((dir) => dir.path === "/dev/shm" ? [dir.path] : []);
-  // And its own pseudo-terminal instance (the setup script mounts one over the host's).
-  const terminals = [...(spec.stdio === "inherit" ? stdioTerminals() : []), ...OWN_PTYS];
-  // Without bubblewrap the step loads the syscall filter itself.
-  const spawned = confineStep(spec.filesystem, { command: spec.command, env }, {
-    workdir: spec.cwd,
-    shown,
-    writable: [...terminals, ...ownShm],
-    runnerEnv: spec.baseEnv,
-    syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
-  });
-  const tmp = sandboxTmp(spec, spawned.env);
-  // A host socket in the host's /tmp is out of sight already: one mount fewer each.
-  const sockets = ipc.sockets.filter((path) => !tmp || !hiddenByPrivateTmp(path, tmp));
-  return {
-    command: spawned.command,
-    options: {
-      env: spawned.env,
-      cwd: spec.cwd,
-      hide: spec.stateDir,
-      reveal: spec.publicDir,
-      readOnly: [...spec.readOnly, ...await confinedGitGuard(spec)],
-      binds,
-      syscallFilter: await writeSyscallFilter(spec),
-      hostIpc: { ...ipc, sockets },
-      privateTmp: tmp,
-      mountTable: join(spec.sandboxDir, "mounts.fstab"),
-      hideDirs: spec.hideDirs,
-      limits: spec.limits,
-      ...stdioOf(spec.stdio),
-    },
-  };
-}
-
-/**
- * The sandbox's own /tmp under a `filesystem_policy` (see `privateTmp()`), and the host paths
- * below it the command or the launch still needs: the working and state directories, the fresh
- * HOME and cache, what the confine step runs from (Deno, its cache, this folder), the paths the
- * policy lists; `TMPDIR` gets an empty folder. Undefined: the host's /tmp.
- */
-function sandboxTmp(spec: LaunchSpec, env: Record<string, string>): TmpPath[] | undefined {
-  const rules = planRules(spec.filesystem, spec.cwd, []);
-  const [cwd, stateDir] = [spec.cwd, spec.stateDir].map(realPathOf);
-  if (!ownsTmp(spec.filesystem, [cwd!, stateDir!]) || rules === undefined) return undefined;
-  const kept = [env.DENO_DIR ?? ""].filter((path) => path !== "");
-  const step = [Deno.execPath(), dirname(fileURLToPath(import.meta.url))];
-  return privateTmp({
-    rules,
-    kept: [cwd!, stateDir!, ...kept.map(realPathOf)],
-    keptReadOnly: step.map(realPathOf),
-    tmpdir: env.TMPDIR,
-    copied: (spec.ownDirs ?? []).map(realPathOf),
-  });
-}
-
-/** The sandbox's own pseudo-terminals: new ones (`/dev/ptmx`) and their ends (`/dev/pts`). */
-const OWN_PTYS = ["/dev/ptmx", "/dev/pts"];
-
-/**
- * Under a `filesystem_policy` the working directory is writable: its repository's config and
- * hooks are read-only (`gitGuardPaths()`). Without one the command has the user's files, its
- * global git config included, so guarding these would close nothing.
- */
-async function confinedGitGuard(spec: LaunchSpec): Promise<string[]> {
-  return spec.filesystem.kind === "landlock" ? await gitGuardPaths(spec.cwd) : [];
+function closeGate(gate: Deno.FsFile | undefined): void {
+  try {
+    gate?.close();
+  } catch {
+    // Closed already.
+  }
 }
 
 /**
@@ -215,12 +146,4 @@ function sandboxRoot(late: { wrapper: number; bwrap?: number }, filtered: boolea
 function commandRoots(wrapper: number, filtered: boolean): number[] {
   const init = childrenOf(wrapper);
   return filtered ? [...init, ...init.flatMap(childrenOf)] : init;
-}
-
-/** Write the compiled filter into the sandbox's directory, for bwrap's `--seccomp 9`. */
-async function writeSyscallFilter(spec: LaunchSpec): Promise<SyscallFilterFiles | undefined> {
-  if (spec.bwrap === undefined) return undefined;
-  const program = join(spec.sandboxDir, "syscall_filter.bpf");
-  await Deno.writeFile(program, syscallFilter(Deno.build.arch), { mode: 0o600 });
-  return { program, bwrap: spec.bwrap };
 }

@@ -20,7 +20,10 @@
 export const COMMAND_SETUP = `set -e
 hide=$1; reveal=$2; filter=$3; bwrap=$4; cpunice=$5; nproc=$6; tmpfs=$7
 group1=$8; group2=$9; group3=\${10}; table=\${11}; hideline=\${12}; revealline=\${13}
-shift 13
+gate=\${14}; shift 14
+# The runner's word that the forwarder listens comes through the gate (see below); the runner
+# holds it open for writing already, so this does not wait. Opened before the state is hidden.
+if [ -n "$gate" ]; then exec 6<"$gate"; fi
 # The working directory by its real path: pwd -P would fork a subshell.
 cd -P .; here=$PWD
 # At most nproc processes and threads (see sandbox_limits.ts): the limit the kernel counts per
@@ -157,6 +160,12 @@ read -r _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ own _ < /proc/self/stat
 if [ "$own" -lt "$cpunice" ]; then raise=$((cpunice - own)); else raise=0; fi
 # bwrap sets no_new_privs, drops every capability and loads the filter (it reads and closes
 # fd 9), then starts the command as its child; it stays above it as the namespace's init.
+# The forwarder's Deno started while all this was done: the command starts once it listens,
+# and never when the runner closes the gate without a word (it did not come up).
+if [ -n "$gate" ]; then
+  go=; read -r go <&6 || :; exec 6<&-
+  if [ "$go" != go ]; then echo "tollgate: the sandbox's forwarder did not start" >&2; exit 1; fi
+fi
 # nice(1) only when it changes something: one exec fewer.
 nice=; if [ "$raise" -gt 0 ]; then nice="nice -n $raise"; fi
 if [ -n "$filter" ]; then

@@ -10,8 +10,12 @@
  * 2. `unshare --user --map-root-user --net` starts the forwarder (`netns_forwarder.ts`, a Deno
  *    process allowed only its port, the socket and `kill`); `ip link set lo up` first. It gets
  *    the 256-bit bridge secret on standard input and listens on `127.0.0.1:3128`.
- * 3. `nsenter` joins that namespace and `unshare --pid --fork --kill-child --mount-proc` gives
- *    the command its own PID and mount namespace, where `STATE` is covered by an empty tmpfs
+ * 3. As soon as the namespaces exist (the forwarder's `ns PID` line, before its Deno starts),
+ *    `nsenter` joins them and `unshare --pid --fork --kill-child --mount-proc` gives
+ *    the command its own PID and mount namespace; its setup runs while the forwarder starts,
+ *    and the command waits at a gate (a FIFO) until the runner writes `go` there once the
+ *    forwarder listens (a forwarder that fails: the gate closes, the command never runs).
+ *    There `STATE` is covered by an empty tmpfs
  *    (only this sandbox's `public/` CA files are shown again, read-only), the policy directory
  *    is bind-mounted read-only. `bwrap --cap-drop ALL --seccomp 9` (bubblewrap, where it is
  *    installed) drops every capability, sets no_new_privs and loads the syscall filter

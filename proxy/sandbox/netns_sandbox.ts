@@ -6,8 +6,13 @@
  * @module
  */
 
-import { forwarderArgs, forwarderEnv, readyPid } from "./_forwarder_process.ts";
-import { lineReader } from "./_lines.ts";
+import {
+  consumeLines,
+  forwarderArgs,
+  forwarderEnv,
+  readyPid,
+  stopProcess,
+} from "./_forwarder_process.ts";
 import { commandSetupArgs } from "./_command_setup.ts";
 import type { SpawnLimits } from "./sandbox_limits.ts";
 import type { HostIpc } from "./host_ipc.ts";
@@ -68,6 +73,11 @@ export interface NetnsSpawnOptions {
   mountTable?: string;
   /** Its processes, nice, cgroups and tmpfs sizes (see `sandboxLimits()`, `tmpfsBounds()`). */
   limits?: SpawnLimits;
+  /**
+   * A FIFO the runner holds open for writing: the command starts once it reads `go` there (the
+   * forwarder listens then), and never when the runner closes it first; none: at once.
+   */
+  gate?: string;
   /** The command's standard input: the runner's, or none. */
   stdin?: "inherit" | "null";
   /** The command's standard output: the runner's, or none. */
@@ -101,6 +111,11 @@ const defaults = { readyTimeoutMs: 20_000 } satisfies Partial<NetnsStartOptions>
 export class NetnsSandbox {
   /** A process inside the network namespace (the forwarder), for `/proc/PID/net/tcp`. */
   readonly forwarderPid: number;
+  /**
+   * Settles once the forwarder listens, or fails to (rejects with its first error line; the
+   * caller closes the sandbox then). Commands may be spawned before: see `gate`.
+   */
+  readonly ready: Promise<void>;
   #forwarder: Deno.ChildProcess;
   #stdin: WritableStreamDefaultWriter<Uint8Array>;
   #output: Promise<unknown>;
@@ -110,11 +125,15 @@ export class NetnsSandbox {
     stdin: WritableStreamDefaultWriter<Uint8Array>,
     pid: number,
     output: Promise<unknown>,
+    ready: Promise<void>,
   ) {
     this.#forwarder = forwarder;
     this.#stdin = stdin;
     this.forwarderPid = pid;
     this.#output = output;
+    this.ready = ready;
+    // Awaited by whoever spawns; not an unhandled rejection before that.
+    ready.catch(() => {});
   }
 
   /**
@@ -123,6 +142,23 @@ export class NetnsSandbox {
    * @throws {Error} When the forwarder does not come up (its first error line is included).
    */
   static async start(options: NetnsStartOptions): Promise<NetnsSandbox> {
+    const sandbox = await NetnsSandbox.enter(options);
+    try {
+      await sandbox.ready;
+    } catch (error) {
+      await sandbox.close();
+      throw error;
+    }
+    return sandbox;
+  }
+
+  /**
+   * Create the namespaces and start the forwarder in them; resolves as soon as the namespaces
+   * exist (commands may be spawned, behind a `gate`), while the forwarder's Deno starts.
+   *
+   * @throws {Error} When the namespaces cannot be made (the first error line is included).
+   */
+  static async enter(options: NetnsStartOptions): Promise<NetnsSandbox> {
     const child = new Deno.Command("unshare", {
       args: forwarderArgs(options),
       clearEnv: true,
@@ -133,24 +169,38 @@ export class NetnsSandbox {
     }).spawn();
     const stdin = child.stdin.getWriter();
     const errors: string[] = [];
+    const entered = Promise.withResolvers<string>();
+    const listening = Promise.withResolvers<string>();
     const output = Promise.all([
       consumeLines(child.stderr, (line) => {
         if (errors.length < 5) errors.push(line);
         options.onForwarderLog?.(line);
       }),
-      consumeLines(child.stdout, (line) => ready.resolve(line)),
+      consumeLines(child.stdout, (line) => {
+        if (line.startsWith("ns ")) entered.resolve(line);
+        else listening.resolve(line);
+      }),
     ]);
-    const ready = Promise.withResolvers<string>();
-    void output.then(() => ready.resolve(""));
+    void output.then(() => [entered, listening].forEach((line) => line.resolve("")));
+    const failed = (error: unknown) => {
+      const detail = errors.find((line) => line.trim() !== "") ?? String(error);
+      return new Error(`Cannot start the sandbox network namespace: ${detail}`);
+    };
+    const timeoutMs = options.readyTimeoutMs ?? defaults.readyTimeoutMs;
     try {
       await stdin.write(new TextEncoder().encode(`${options.secret}\n`));
-      const pid = await readyPid(ready.promise, options.readyTimeoutMs ?? defaults.readyTimeoutMs);
-      return new NetnsSandbox(child, stdin, pid, output);
+      const pid = await readyPid(entered.promise, timeoutMs, "ns");
+      const ready = readyPid(listening.promise, timeoutMs).then(
+        (readyPid) => {
+          if (readyPid !== pid) throw new Error(`forwarder ${readyPid} is not ${pid}`);
+        },
+        (error) => Promise.reject(failed(error)),
+      );
+      return new NetnsSandbox(child, stdin, pid, output, ready);
     } catch (error) {
       await stopProcess(child, stdin);
       await output;
-      const detail = errors.find((line) => line.trim() !== "") ?? String(error);
-      throw new Error(`Cannot start the sandbox network namespace: ${detail}`);
+      throw failed(error);
     }
   }
 
@@ -192,31 +242,5 @@ export class NetnsSandbox {
     this.#tell("stop");
     await stopProcess(this.#forwarder, this.#stdin);
     await this.#output;
-  }
-}
-
-async function consumeLines(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  for await (const line of lineReader(stream)) onLine(line);
-}
-
-async function stopProcess(
-  child: Deno.ChildProcess,
-  stdin: WritableStreamDefaultWriter<Uint8Array>,
-): Promise<void> {
-  await stdin.close().catch(() => {});
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }, 2_000);
-  try {
-    await child.status;
-  } finally {
-    clearTimeout(timer);
   }
 }

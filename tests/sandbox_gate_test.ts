@@ -1,0 +1,96 @@
+/**
+ * The command is spawned while the forwarder's Deno still starts, its setup done meanwhile, and
+ * waits at the gate: it runs once the forwarder listens, and never when the forwarder fails.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { detectIsolation, NetnsSandbox } from "../proxy/sandbox/mod.ts";
+import { newBridgeSecret } from "../proxy/sandbox/_preamble.ts";
+
+const ignore = (await detectIsolation()) !== "netns";
+if (ignore) console.error("sandbox_gate_test: skipped: needs user and network namespaces");
+
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+
+/** A state folder with its public part, and a gate (a FIFO) the test holds open to write. */
+async function fixture(): Promise<{ dir: string; gatePath: string; gate: Deno.FsFile }> {
+  const dir = await Deno.makeTempDir({ prefix: "tg-gate-" });
+  await Deno.mkdir(join(dir, "state", "public"), { recursive: true });
+  const gatePath = join(dir, "state", "gate");
+  assert.ok((await new Deno.Command("mkfifo", { args: [gatePath] }).output()).success);
+  const gate = await Deno.open(gatePath, { read: true, write: true });
+  return { dir, gatePath, gate };
+}
+
+function spawnTouch(sandbox: NetnsSandbox, dir: string, gate: string): Deno.ChildProcess {
+  return sandbox.spawn(["sh", "-c", "touch ran"], {
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+    cwd: dir,
+    hide: join(dir, "state"),
+    reveal: join(dir, "state", "public"),
+    readOnly: [],
+    gate,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  });
+}
+
+Deno.test({
+  name: "NetnsSandbox: a command spawned before the forwarder is up never runs when it fails",
+  ignore,
+  fn: async () => {
+    const { dir, gatePath, gate } = await fixture();
+    try {
+      // The capture listener takes the forwarder's own port: it fails after the namespaces exist.
+      const sandbox = await NetnsSandbox.enter({
+        socketPath: join(dir, "state", "proxy.sock"),
+        port: 8080,
+        secret: newBridgeSecret(),
+        baseEnv: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
+        capturePorts: [8080],
+      });
+      const child = spawnTouch(sandbox, dir, gatePath);
+      await assert.rejects(sandbox.ready, /Cannot start the sandbox network namespace/);
+      // The runner closes the gate without a word: the script stops there.
+      gate.close();
+      const out = await child.output();
+      await sandbox.close();
+      assert.equal(out.code, 1);
+      assert.ok(!(await exists(join(dir, "ran"))));
+    } finally {
+      try {
+        gate.close();
+      } catch {
+        // Closed above.
+      }
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "NetnsSandbox: a command spawned before the forwarder is up runs once it is told go",
+  ignore,
+  fn: async () => {
+    const { dir, gatePath, gate } = await fixture();
+    try {
+      const sandbox = await NetnsSandbox.enter({
+        socketPath: join(dir, "state", "proxy.sock"),
+        port: 8080,
+        secret: newBridgeSecret(),
+        baseEnv: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
+      });
+      const child = spawnTouch(sandbox, dir, gatePath);
+      await sandbox.ready;
+      await gate.write(new TextEncoder().encode("go\n"));
+      const out = await child.output();
+      gate.close();
+      await sandbox.close();
+      assert.equal(out.code, 0);
+      assert.ok(await exists(join(dir, "ran")));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
