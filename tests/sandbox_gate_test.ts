@@ -6,6 +6,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation, NetnsSandbox } from "../proxy/sandbox/mod.ts";
 import { newBridgeSecret } from "../proxy/sandbox/_preamble.ts";
+import { confineStep } from "../proxy/sandbox/confine_step.ts";
+import { syscallFilter } from "../proxy/sandbox/syscall_filter.ts";
+import { GATE_FD } from "../proxy/sandbox/_setup_script.ts";
 
 const ignore = (await detectIsolation()) !== "netns";
 if (ignore) console.error("sandbox_gate_test: skipped: needs user and network namespaces");
@@ -22,9 +25,28 @@ async function fixture(): Promise<{ dir: string; gatePath: string; gate: Deno.Fs
   return { dir, gatePath, gate };
 }
 
-function spawnTouch(sandbox: NetnsSandbox, dir: string, gate: string): Deno.ChildProcess {
-  return sandbox.spawn(["sh", "-c", "touch ran"], {
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+/**
+ * `touch ran` behind the gate: read by the setup script, or with `step` by the confine step the
+ * command runs as (here for the syscall filter alone), whose own Deno start is not waited for.
+ */
+function spawnTouch(
+  sandbox: NetnsSandbox,
+  dir: string,
+  gate: string,
+  step = false,
+): Deno.ChildProcess {
+  const plain = { command: ["sh", "-c", "touch ran"], env: { PATH: Deno.env.get("PATH") ?? "" } };
+  const { command, env } = step
+    ? confineStep({ kind: "none" }, plain, {
+      workdir: dir,
+      shown: [],
+      syscallFilter: syscallFilter(Deno.build.arch),
+      gateFd: GATE_FD,
+    })
+    : plain;
+  return sandbox.spawn(command, {
+    env,
+    gateRead: step ? "command" : "script",
     cwd: dir,
     hide: join(dir, "state"),
     reveal: join(dir, "state", "public"),
@@ -36,38 +58,42 @@ function spawnTouch(sandbox: NetnsSandbox, dir: string, gate: string): Deno.Chil
   });
 }
 
-Deno.test({
-  name: "NetnsSandbox: a command spawned before the forwarder is up never runs when it fails",
-  ignore,
-  fn: async () => {
-    const { dir, gatePath, gate } = await fixture();
-    try {
-      // The capture listener takes the forwarder's own port: it fails after the namespaces exist.
-      const sandbox = await NetnsSandbox.enter({
-        socketPath: join(dir, "state", "proxy.sock"),
-        port: 8080,
-        secret: newBridgeSecret(),
-        baseEnv: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
-        capturePorts: [8080],
-      });
-      const child = spawnTouch(sandbox, dir, gatePath);
-      await assert.rejects(sandbox.ready, /Cannot start the sandbox network namespace/);
-      // The runner closes the gate without a word: the script stops there.
-      gate.close();
-      const out = await child.output();
-      await sandbox.close();
-      assert.equal(out.code, 1);
-      assert.ok(!(await exists(join(dir, "ran"))));
-    } finally {
+for (const step of [false, true]) {
+  Deno.test({
+    name: `NetnsSandbox: a command spawned before the forwarder is up never runs when it fails${
+      step ? " (the confine step waits)" : ""
+    }`,
+    ignore,
+    fn: async () => {
+      const { dir, gatePath, gate } = await fixture();
       try {
+        // The capture listener takes the forwarder's own port: it fails after the namespaces exist.
+        const sandbox = await NetnsSandbox.enter({
+          socketPath: join(dir, "state", "proxy.sock"),
+          port: 8080,
+          secret: newBridgeSecret(),
+          baseEnv: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
+          capturePorts: [8080],
+        });
+        const child = spawnTouch(sandbox, dir, gatePath, step);
+        await assert.rejects(sandbox.ready, /Cannot start the sandbox network namespace/);
+        // The runner closes the gate without a word: the script stops there.
         gate.close();
-      } catch {
-        // Closed above.
+        const out = await child.output();
+        await sandbox.close();
+        assert.equal(out.code, 1);
+        assert.ok(!(await exists(join(dir, "ran"))));
+      } finally {
+        try {
+          gate.close();
+        } catch {
+          // Closed above.
+        }
+        await Deno.remove(dir, { recursive: true });
       }
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
+    },
+  });
+}
 
 Deno.test({
   name: "NetnsSandbox: a command spawned before the forwarder is up runs once it is told go",

@@ -46,6 +46,8 @@ export interface CommandSetup {
   privateTmp?: TmpPath[];
   /** A FIFO the command waits on for `go` (see `NetnsSpawnOptions.gate`); none: it does not. */
   gate?: string;
+  /** Who reads the gate: the script, or the command itself (the confine step, on fd 6). */
+  gateRead?: "script" | "command";
   /** Where the script writes its mount tables, hidden from the command; default: beside `reveal`. */
   mountTable?: string;
 }
@@ -77,6 +79,7 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     // Opened (fd 3) before the tmpfs covers it; its mount point is made in the tmpfs.
     fstabLine("/proc/self/fd/3", reveal, "none", "bind,ro,X-mount.mkdir"),
     options.gate ?? "",
+    options.gateRead ?? "script",
     ...(options.privateTmp
       ? counted(options.privateTmp, (item) => [item.path, item.show, tmpLine(item)])
       : ["host"]),

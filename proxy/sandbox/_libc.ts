@@ -1,8 +1,8 @@
 /**
  * The libc functions the sandbox calls through FFI (one table for the folder): Landlock (the
  * kernel's ABI version, restricting the calling thread to a set of paths), a seccomp filter,
- * replacing the process with the command (`execvp`), which inherits both, and `fcntl` for the
- * bridge's close-on-exec. Linux on x86_64 and aarch64 share the three Landlock syscall numbers.
+ * replacing the process with the command (`execvp`), which inherits both, `fcntl` for the
+ * bridge's close-on-exec, and `read` for the sandbox's gate. Linux on x86_64 and aarch64 share the three Landlock syscall numbers.
  *
  * @module
  */
@@ -29,6 +29,7 @@ const SYMBOLS = {
   restrict_self: { name: "syscall", parameters: ["i64", "i64", "i64"], result: "i64" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   // Variadic in C; the one argument F_SETFD takes is an int.
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -136,6 +137,18 @@ function noNewPrivs(libc: Libc): void {
   if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) {
     throw new Error(failure(libc, "Cannot set no_new_privs"));
   }
+}
+
+/**
+ * Wait for the word `go` on descriptor `fd` (the sandbox's gate, see `NetnsSpawnOptions.gate`),
+ * then close it; false when it ends first (the runner closed it without a word).
+ */
+export function awaitGate(libc: Libc, fd: number): boolean {
+  const byte = new Uint8Array(1);
+  let word = "";
+  while (word.length < 3 && libc.read(fd, byte, 1n) === 1n) word += String.fromCharCode(byte[0]!);
+  libc.close(fd);
+  return word === "go\n";
 }
 
 /** Replace this process with `command` (looked up in PATH); returns only on failure. */

@@ -17,10 +17,13 @@
  * mount point of its own (a container's volume), so those are mounted apart, one process each. No
  * other line can be: their targets are fresh, or their sources are this sandbox's own.
  */
+/** The descriptor the script opens the gate on (`exec 6<`), which the confine step reads. */
+export const GATE_FD = 6;
+
 export const COMMAND_SETUP = `set -e
 hide=$1; reveal=$2; filter=$3; bwrap=$4; cpunice=$5; nproc=$6; tmpfs=$7
 group1=$8; group2=$9; group3=\${10}; table=\${11}; hideline=\${12}; revealline=\${13}
-gate=\${14}; shift 14
+gate=\${14}; gateread=\${15}; shift 15
 # The runner's word that the forwarder listens comes through the gate (see below); the runner
 # holds it open for writing already, so this does not wait. Opened before the state is hidden.
 if [ -n "$gate" ]; then exec 6<"$gate"; fi
@@ -162,7 +165,8 @@ if [ "$own" -lt "$cpunice" ]; then raise=$((cpunice - own)); else raise=0; fi
 # fd 9), then starts the command as its child; it stays above it as the namespace's init.
 # The forwarder's Deno started while all this was done: the command starts once it listens,
 # and never when the runner closes the gate without a word (it did not come up).
-if [ -n "$gate" ]; then
+# When the command is the confine step, it waits there itself (fd 6), its Deno started too.
+if [ -n "$gate" ] && [ "$gateread" = script ]; then
   go=; read -r go <&6 || :; exec 6<&-
   if [ "$go" != go ]; then echo "tollgate: the sandbox's forwarder did not start" >&2; exit 1; fi
 fi

@@ -23,6 +23,7 @@ import { stdioTerminals } from "./stdio_terminals.ts";
 import { type LaunchSpec, stdioOf } from "./_launch.ts";
 import type { NetnsSpawnOptions, SyscallFilterFiles } from "./netns_sandbox.ts";
 import { syscallFilter } from "./syscall_filter.ts";
+import { GATE_FD } from "./_setup_script.ts";
 
 /** What the command is spawned as in the namespace, and with which confinement. */
 export async function spawnPlan(
@@ -44,12 +45,14 @@ export async function spawnPlan(
   // And its own pseudo-terminal instance (the setup script mounts one over the host's).
   const terminals = [...(spec.stdio === "inherit" ? stdioTerminals() : []), ...OWN_PTYS];
   // Without bubblewrap the step loads the syscall filter itself.
-  const spawned = confineStep(spec.filesystem, { command: spec.command, env }, {
+  const plain = { command: spec.command, env };
+  const spawned = confineStep(spec.filesystem, plain, {
     workdir: spec.cwd,
     shown,
     writable: [...terminals, ...ownShm],
     runnerEnv: spec.baseEnv,
     syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
+    gateFd: GATE_FD,
   });
   const tmp = sandboxTmp(spec, spawned.env);
   // A host socket in the host's /tmp is out of sight already: one mount fewer each.
@@ -68,6 +71,8 @@ export async function spawnPlan(
       privateTmp: tmp,
       mountTable: join(spec.sandboxDir, "mounts.fstab"),
       gate,
+      // The confine step, when there is one, waits itself: its Deno starts meanwhile too.
+      gateRead: spawned === plain ? "script" : "command",
       hideDirs: spec.hideDirs,
       limits: spec.limits,
       ...stdioOf(spec.stdio),

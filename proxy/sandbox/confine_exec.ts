@@ -14,7 +14,7 @@
  */
 
 import type { FilesystemRules } from "./filesystem_rules.ts";
-import { execCommand, loadSyscallFilter, openLibc, restrictSelf } from "./_libc.ts";
+import { awaitGate, execCommand, loadSyscallFilter, openLibc, restrictSelf } from "./_libc.ts";
 
 /** What the runner hands the script. */
 export interface ConfineSpec {
@@ -27,6 +27,11 @@ export interface ConfineSpec {
   seccomp?: string;
   /** Variables to give the command back: their value, or null to unset (the step's own). */
   restore?: Record<string, string | null>;
+  /**
+   * The descriptor of the sandbox's gate: the step becomes the command only once it reads `go`
+   * there (the forwarder listens), and exits 1 when it ends first; none: at once.
+   */
+  gateFd?: number;
 }
 
 function main(args: string[]): number {
@@ -49,6 +54,10 @@ function main(args: string[]): number {
     }
   } catch (error) {
     return fail((error as Error).message);
+  }
+  // Last: all of the above was done while the forwarder's Deno started.
+  if (spec.gateFd !== undefined && !awaitGate(libc.symbols, spec.gateFd)) {
+    return fail("the sandbox's forwarder did not start", 1);
   }
   const { code, message } = execCommand(libc.symbols, command);
   const why = spec.landlock ? " (filesystem_policy must let it be read and executed)" : "";

@@ -33,6 +33,8 @@ export interface ConfineStepOptions {
   runnerEnv?: Record<string, string | undefined>;
   /** The syscall filter to load, when no bubblewrap does. */
   syscallFilter?: Uint8Array;
+  /** The descriptor of the sandbox's gate the step waits on, when it runs (`ConfineSpec`). */
+  gateFd?: number;
 }
 
 /**
@@ -82,6 +84,7 @@ export function confineStep(
     landlock,
     seccomp: filter === undefined ? undefined : btoa(String.fromCharCode(...filter)),
     restore: { DENO_DIR: spawned.env.DENO_DIR ?? null },
+    gateFd: options.gateFd,
   };
   // Deno's own default when the caller gave no environment to read it from.
   const runnerEnv = options.runnerEnv ?? {};

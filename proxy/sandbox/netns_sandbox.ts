@@ -78,6 +78,8 @@ export interface NetnsSpawnOptions {
    * forwarder listens then), and never when the runner closes it first; none: at once.
    */
   gate?: string;
+  /** Who waits at the gate: the setup script, or the command (on fd 6, as the confine step). */
+  gateRead?: "script" | "command";
   /** The command's standard input: the runner's, or none. */
   stdin?: "inherit" | "null";
   /** The command's standard output: the runner's, or none. */
