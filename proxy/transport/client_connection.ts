@@ -15,6 +15,7 @@ import {
   type RequestFacts,
 } from "../policy/mod.ts";
 import { ocsfEventFromDecision } from "../ocsf/mod.ts";
+import type { BodyLease } from "./body_budget.ts";
 import { BoundUpstream } from "./bound_upstream.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { DestinationResult } from "./destination.ts";
@@ -64,6 +65,8 @@ export class ClientConnection {
   // that resolves elsewhere later can neither change a decision nor the connection's target.
   #pins = new Map<string, Promise<string[] | undefined>>();
   #bound = new BoundUpstream();
+  // Shared with the same connection's inner (TLS) view: one request in work at a time.
+  #body: { lease?: BodyLease } = {};
 
   constructor(ctx: ProxyContext, stream: ByteStream, identity: IdentitySource, srcPort?: number) {
     this.ctx = ctx;
@@ -78,7 +81,24 @@ export class ClientConnection {
     inner.#identity = this.#identity;
     inner.#pins = this.#pins;
     inner.#bound = this.#bound;
+    inner.#body = this.#body;
     return inner;
+  }
+
+  /**
+   * The body budget this connection's request in work holds (one request at a time over
+   * HTTP/1.1); released by the request loop when the request ends, however it ends, after
+   * which the next request gets a new one.
+   */
+  get body(): BodyLease {
+    const box = this.#body;
+    if (box.lease === undefined || box.lease.released) box.lease = this.ctx.bodyBudget.lease();
+    return box.lease;
+  }
+
+  /** Give back what the request in work held of the body budget (see `body`). */
+  releaseBody(): void {
+    this.#body.lease?.release();
   }
 
   /** The upstream connection this client authenticated (NTLM, Negotiate), for it alone. */

@@ -9,13 +9,15 @@
 
 import { Buffer } from "node:buffer";
 import { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
+import type { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
 import { values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type RelayOutcome, relayResponse } from "./relay_response.ts";
-import { BODY_TIMEOUT_DETAIL, sendError } from "./responses.ts";
+import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "./responses.ts";
+import { BodyBudgetSpentError } from "./body_budget.ts";
 import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
 import {
   isIdempotent,
@@ -26,6 +28,7 @@ import {
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+const JOIN_LIMIT = 64 * 1024;
 
 /**
  * Forward one allowed request to `target` and relay the response.
@@ -99,9 +102,11 @@ export async function exchange(
 /** The decoded chunked body of the request, or false once an error was answered. */
 async function bufferedBody(client: ClientConnection): Promise<Uint8Array | false> {
   try {
-    return await readChunkedBody(client.stream, MAX_CHUNKED_BODY_BYTES);
+    return await readChunkedBody(client.stream, MAX_CHUNKED_BODY_BYTES, { lease: client.body });
   } catch (error) {
-    if (error instanceof BodyTooLargeError) {
+    if (error instanceof BodyBudgetSpentError) {
+      await sendError(client.stream, 503, TOO_MANY_BODIES, error.message);
+    } else if (error instanceof BodyTooLargeError) {
       await sendError(client.stream, 413, "payload_too_large", error.message);
     } else if (error instanceof ReadTimeoutError) {
       await sendError(client.stream, 408, "request_timeout", BODY_TIMEOUT_DETAIL);
@@ -136,7 +141,11 @@ async function sendAndRelay(
   let stalled = false;
   let outcome: RelayOutcome;
   try {
-    const written = upstream.write(first?.byteLength ? Buffer.concat([bytes, first]) : bytes);
+    // A large buffered body is written after the head, not copied into one buffer with it:
+    // the copy would hold the body twice while it goes out, beyond what the budget counts.
+    const written = first !== undefined && first.byteLength <= JOIN_LIMIT
+      ? upstream.write(first.byteLength > 0 ? Buffer.concat([bytes, first]) : bytes)
+      : writeApart(upstream, bytes, first);
     // The rest streams while the response is awaited (an early answer must not deadlock).
     if (rest > 0) {
       client.stream.readExactly(rest, (piece) => upstream.forward(piece)).then(
@@ -167,6 +176,17 @@ async function sendAndRelay(
   }
   if (outcome.kind === "done" && !pumped) return { ...outcome, clientReusable: false };
   return outcome;
+}
+
+/** Write `head`, then `body` when there is one; settles once both went out. */
+function writeApart(
+  upstream: ByteStream,
+  head: Uint8Array,
+  body: Uint8Array | undefined,
+): Promise<void> | undefined {
+  const first = upstream.write(head);
+  const second = body === undefined ? undefined : upstream.write(body);
+  return first && second ? Promise.all([first, second]).then(() => {}) : first ?? second;
 }
 
 function contentLength(head: RequestHead, body: Uint8Array | undefined): number | undefined {

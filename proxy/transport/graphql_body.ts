@@ -14,7 +14,8 @@ import { values } from "./header_fields.ts";
 import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
-import { BODY_TIMEOUT_DETAIL, sendError } from "./responses.ts";
+import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "./responses.ts";
+import { BodyBudgetSpentError } from "./body_budget.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 
@@ -148,9 +149,14 @@ export function http1BodyReader(client: ClientConnection, head: RequestHead): Bo
     if (framing.kind === "length" && framing.length > cap) {
       return refusal(413, "payload_too_large", tooLarge);
     }
-    if (head.expectContinue) await client.stream.write(CONTINUE);
+    const lease = client.body;
     try {
-      if (framing.kind === "chunked") return await readChunkedBody(client.stream, cap);
+      // The whole length is reserved before the client is asked for it (100 Continue).
+      if (framing.kind === "length" && !lease.tryGrow(framing.length)) {
+        await lease.grow(framing.length);
+      }
+      if (head.expectContinue) await client.stream.write(CONTINUE);
+      if (framing.kind === "chunked") return await readChunkedBody(client.stream, cap, { lease });
       const body = new Uint8Array(framing.length);
       let at = 0;
       await client.stream.readExactly(framing.length, (piece) => {
@@ -159,6 +165,9 @@ export function http1BodyReader(client: ClientConnection, head: RequestHead): Bo
       });
       return body;
     } catch (error) {
+      if (error instanceof BodyBudgetSpentError) {
+        return refusal(503, TOO_MANY_BODIES, error.message);
+      }
       if (error instanceof BodyTooLargeError) return refusal(413, "payload_too_large", tooLarge);
       if (error instanceof ReadTimeoutError) {
         return refusal(408, "request_timeout", BODY_TIMEOUT_DETAIL);

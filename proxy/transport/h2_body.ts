@@ -14,7 +14,8 @@ import type { RequestHead } from "./http1_head.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 import { bodyNotAllowed } from "./request_reader.ts";
-import { BODY_TIMEOUT_DETAIL } from "./responses.ts";
+import { BODY_TIMEOUT_DETAIL, TOO_MANY_BODIES } from "./responses.ts";
+import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
 
 /** Limits of {@linkcode readH2Body}. */
 export interface H2BodyLimits {
@@ -24,6 +25,8 @@ export interface H2BodyLimits {
   tooLarge: string;
   /** The longest wait for the next piece of the body (408 beyond). */
   idleMs: number;
+  /** Reserves each piece in the proxy's body budget before it is kept (503 when spent). */
+  lease?: BodyLease;
 }
 
 /**
@@ -53,10 +56,14 @@ export function readH2Body(
   if (stream.endAfterHeaders || stream.readableEnded) return Promise.resolve(undefined);
   // Reset while it waited for a body slot: its close has been and gone.
   if (stream.destroyed || stream.closed) return Promise.resolve(clientReset());
+  const { lease } = limits;
   return new Promise((resolve) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
+    let done = false;
     const finish = (result: Uint8Array | undefined | Refusal) => {
+      if (done) return;
+      done = true;
       stop();
       stream.off("data", onData);
       stream.off("end", onEnd);
@@ -69,6 +76,13 @@ export function readH2Body(
       size += chunk.byteLength;
       if (size > limits.cap) return finish(refusal(413, "payload_too_large", limits.tooLarge));
       chunks.push(chunk);
+      if (lease === undefined || lease.tryGrow(chunk.byteLength)) return;
+      // No room in the budget: read no more (the stream's window stays closed) until there is.
+      stream.pause();
+      lease.grow(chunk.byteLength).then(
+        () => void (!done && stream.resume()),
+        () => finish(refusal(503, TOO_MANY_BODIES, new BodyBudgetSpentError().message)),
+      );
     };
     const onEnd = () => finish(Buffer.concat(chunks));
     const onClose = () => finish(clientReset());
@@ -100,7 +114,7 @@ function clientReset(): Refusal {
  * const answer = await h2Exchange(async (stream, headers) => {
  *   const request = h2Request(headers);
  *   if (typeof request === "string") throw new Error(request);
- *   const body = await readHttp1Body(stream, request.head, 5_000);
+ *   const body = await readHttp1Body(stream, request.head, { idleMs: 5_000 });
  *   stream.respond({ ":status": body instanceof Uint8Array ? 200 : body.status });
  *   stream.end();
  * }, { headers: { ":method": "GET" }, body: "GET /other HTTP/1.1\r\n\r\n" });
@@ -110,11 +124,11 @@ function clientReset(): Refusal {
 export async function readHttp1Body(
   stream: ServerHttp2Stream,
   head: RequestHead,
-  idleMs: number,
+  limits: { idleMs: number; lease?: BodyLease },
 ): Promise<Uint8Array | Refusal> {
   const cap = MAX_CHUNKED_BODY_BYTES;
   const tooLarge = "Request body is too large";
-  const body = await readH2Body(stream, { cap, tooLarge, idleMs }) ?? new Uint8Array(0);
+  const body = await readH2Body(stream, { cap, tooLarge, ...limits }) ?? new Uint8Array(0);
   if (isRefusal(body) || body.byteLength === 0) return body;
   const smuggled = bodyNotAllowed({ ...head, framing: { kind: "length", length: body.length } });
   return smuggled === undefined ? body : refusal(400, "bad_request", smuggled);

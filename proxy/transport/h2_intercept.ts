@@ -11,6 +11,7 @@ import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "nod
 import type { TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import { type BodyHold, BodySlots } from "./_body_slots.ts";
+import type { BodyLease } from "./body_budget.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import type { BodyReader } from "./graphql_body.ts";
@@ -134,12 +135,14 @@ async function serveStream(
   headers: IncomingHttpHeaders,
 ): Promise<void> {
   const hold = session.bodies.hold();
-  // A stream reset while it waits for a body slot stops waiting (and counting as in work).
-  stream.once("close", hold.release);
+  const lease = client.ctx.bodyBudget.lease();
+  // A stream reset while it waits for a body slot (or budget) stops waiting.
+  const leave = () => (hold.release(), lease.release());
+  stream.once("close", leave);
   try {
-    await answerStream(client, session, stream, headers, hold);
+    await answerStream(client, session, stream, headers, { hold, lease });
   } finally {
-    hold.release();
+    leave();
   }
   // Answered without reading all of its body (denied, refused): the stream does not linger.
   discardBody(stream, client.ctx.idleTimeoutMs);
@@ -150,7 +153,7 @@ async function answerStream(
   session: Session,
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
-  hold: BodyHold,
+  { hold, lease }: { hold: BodyHold; lease: BodyLease },
 ): Promise<void> {
   const { ctx } = client;
   const request = h2Request(headers, session.destination.port);
@@ -161,7 +164,7 @@ async function answerStream(
   const readBody: BodyReader = async (cap, tooLarge) => {
     // Read whole (a GraphQL endpoint judges it): only as many at once as the session has slots.
     if (!stream.endAfterHeaders) await hold.take();
-    return await readH2Body(stream, { cap, tooLarge, idleMs: ctx.idleTimeoutMs });
+    return await readH2Body(stream, { cap, tooLarge, idleMs: ctx.idleTimeoutMs, lease });
   };
   const admission = await admitTunnelRequest(client, session, { ...request, readBody });
   if (admission.kind === "deny") {
@@ -176,7 +179,7 @@ async function answerStream(
   const authority = hostHeader(session.destination, 443);
   const { pathAndQuery, body } = admission;
   try {
-    await session.upstream.forward(stream, { request, pathAndQuery, authority, body, hold });
+    await session.upstream.forward(stream, { request, pathAndQuery, authority, body, hold, lease });
   } catch (error) {
     if (stream.headersSent) return void stream.destroy();
     const failure = error instanceof UpstreamError

@@ -9,13 +9,8 @@
 import { Buffer } from "node:buffer";
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { Decision } from "../policy/mod.ts";
-import {
-  renderDenyResponse,
-  renderDenyText,
-  type RenderedResponse,
-  renderErrorResponse,
-} from "../policy_local/mod.ts";
-import { DENY_REASON } from "./responses.ts";
+import { renderDenyResponse, renderDenyText, type RenderedResponse } from "../policy_local/mod.ts";
+import { DENY_REASON, errorResponse } from "./responses.ts";
 
 // gRPC's PERMISSION_DENIED and INTERNAL status codes.
 const GRPC_PERMISSION_DENIED = 7;
@@ -74,7 +69,7 @@ export function respondH2Error(
   detail: string,
   request: { "content-type"?: string } = {},
 ): void {
-  const response = renderErrorResponse(status, code, detail);
+  const response = errorResponse(status, code, detail);
   respondH2(stream, response, grpcOf(request, GRPC_INTERNAL, detail));
 }
 

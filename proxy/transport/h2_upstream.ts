@@ -10,6 +10,7 @@
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { BodyHold } from "./_body_slots.ts";
+import type { BodyLease } from "./body_budget.ts";
 import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
@@ -35,6 +36,8 @@ export interface H2Outgoing {
   body?: Uint8Array;
   /** The stream's claim on its session's body slots, taken before a body is read whole. */
   hold?: BodyHold;
+  /** The stream's share of the proxy's body budget (released when it is answered). */
+  lease?: BodyLease;
 }
 
 // Request fields an HTTP/2 upstream must not get: the proxy sets :authority itself.
@@ -133,14 +136,11 @@ export class H2Upstream {
     return { kind: "h2", session };
   }
 
-  async #overHttp1(
-    stream: http2.ServerHttp2Stream,
-    outgoing: H2Outgoing,
-  ): Promise<void> {
+  async #overHttp1(stream: http2.ServerHttp2Stream, outgoing: H2Outgoing): Promise<void> {
     // Read whole for an HTTP/1.1 origin: only as many at once as the session has body slots.
     if (!stream.endAfterHeaders) await outgoing.hold?.take();
-    const body = outgoing.body ??
-      await readHttp1Body(stream, outgoing.request.head, this.#ctx.idleTimeoutMs);
+    const limits = { idleMs: this.#ctx.idleTimeoutMs, lease: outgoing.lease };
+    const body = outgoing.body ?? await readHttp1Body(stream, outgoing.request.head, limits);
     if (isRefusal(body)) throw new UpstreamError(body.status, body.code, body.detail);
     const release = await this.#lanes.acquire();
     try {

@@ -11,6 +11,8 @@
  * @module
  */
 
+import { releaseMemory } from "./_bytes.ts";
+import type { BodyLease } from "./body_budget.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import { ProtocolError } from "./protocol_error.ts";
 
@@ -49,7 +51,9 @@ interface ChunkSinks {
  * @param limit Largest decoded body accepted.
  * @throws {ProtocolError} On any framing error (bad size line, missing CRLF, bare LF), and when
  *   the framing outweighs the data by more than {@linkcode CHUNK_FRAMING_ALLOWANCE} bytes.
+ * @param options `lease` reserves each growth of the buffer in the proxy's body budget first.
  * @throws {BodyTooLargeError} When the body exceeds `limit`.
+ * @throws {BodyBudgetSpentError} When the budget had no room for the next growth in time.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -63,9 +67,26 @@ interface ChunkSinks {
  * assert.equal(new TextDecoder().decode(body), "hello");
  * ```
  */
-export async function readChunkedBody(stream: ByteStream, limit: number): Promise<Uint8Array> {
-  let body = new Uint8Array(16 * 1024);
+export async function readChunkedBody(
+  stream: ByteStream,
+  limit: number,
+  options: { lease?: BodyLease } = {},
+): Promise<Uint8Array> {
+  const { lease } = options;
+  let body = new Uint8Array(0);
   let total = 0;
+  const append = (piece: Uint8Array, size: number) => {
+    if (size > body.byteLength) {
+      const grown = new Uint8Array(size);
+      grown.set(body.subarray(0, total));
+      releaseMemory(body); // Freed now: the budget counts only the buffer in use.
+      body = grown;
+    }
+    body.set(piece, total);
+    total += piece.byteLength;
+    // A socket read, copied and never read again: freed now rather than at a collection.
+    releaseMemory(piece);
+  };
   await walkChunked(stream, {
     framingAllowance: CHUNK_FRAMING_ALLOWANCE,
     data: (piece) => {
@@ -73,13 +94,12 @@ export async function readChunkedBody(stream: ByteStream, limit: number): Promis
         throw new BodyTooLargeError(`Request body exceeds ${limit} bytes`);
       }
       // One buffer, doubled as needed: never an object per chunk.
-      if (total + piece.byteLength > body.byteLength) {
-        const grown = new Uint8Array(Math.min(limit, 2 * (total + piece.byteLength)));
-        grown.set(body.subarray(0, total));
-        body = grown;
-      }
-      body.set(piece, total);
-      total += piece.byteLength;
+      if (total + piece.byteLength <= body.byteLength) return append(piece, body.byteLength);
+      const size = Math.min(limit, Math.max(16 * 1024, 2 * (total + piece.byteLength)));
+      const more = size - body.byteLength;
+      // Reserved before it exists; waiting leaves the client unread (TCP holds it back).
+      if (lease === undefined || lease.tryGrow(more)) return append(piece, size);
+      return lease.grow(more).then(() => append(piece, size));
     },
   });
   return body.subarray(0, total);

@@ -170,7 +170,9 @@ async function serveTunnelRequests(
   for (let first = true;; first = false) {
     const head = await readRequest(client, first);
     if (head === undefined) return;
-    if (!(await serveTunnelRequest(client, tunnel, head))) return;
+    // The body a request held is given back when it ends, whatever way it ends.
+    const more = await serveTunnelRequest(client, tunnel, head).finally(() => client.releaseBody());
+    if (!more) return;
   }
 }
 

@@ -14,7 +14,8 @@ import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_POLICY_LOCAL_BODY_BYTES } from "./proxy_context.ts";
 import type { AbsoluteTarget } from "./request_target.ts";
-import { BODY_TIMEOUT_DETAIL, reasonPhrase, sendError } from "./responses.ts";
+import { BODY_TIMEOUT_DETAIL, reasonPhrase, sendError, TOO_MANY_BODIES } from "./responses.ts";
+import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
 
 const SKIPPED_REQUEST_HEADERS = new Set([
   "connection",
@@ -108,13 +109,15 @@ async function readBody(client: ClientConnection, head: RequestHead): Promise<Ui
       deadline,
     );
   });
-  const reading = readBodyBytes(stream, head);
+  const reading = readBodyBytes(stream, head, client.body);
   // Given up on at the deadline: the connection closes, and the read ends with it.
   reading.catch(() => {});
   try {
     return await Promise.race([reading, expired]);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) {
+    if (error instanceof BodyBudgetSpentError) {
+      await sendError(stream, 503, TOO_MANY_BODIES, error.message);
+    } else if (error instanceof BodyTooLargeError) {
       await sendError(stream, 413, "payload_too_large", tooLarge);
     } else if (error instanceof ReadTimeoutError) {
       await sendError(stream, 408, "request_timeout", BODY_TIMEOUT_DETAIL);
@@ -125,11 +128,16 @@ async function readBody(client: ClientConnection, head: RequestHead): Promise<Ui
   return false;
 }
 
-async function readBodyBytes(stream: ByteStream, head: RequestHead): Promise<Uint8Array> {
+async function readBodyBytes(
+  stream: ByteStream,
+  head: RequestHead,
+  lease: BodyLease,
+): Promise<Uint8Array> {
   if (head.framing.kind === "chunked") {
-    return await readChunkedBody(stream, MAX_POLICY_LOCAL_BODY_BYTES);
+    return await readChunkedBody(stream, MAX_POLICY_LOCAL_BODY_BYTES, { lease });
   }
   if (head.framing.kind !== "length") return new Uint8Array(0);
+  if (!lease.tryGrow(head.framing.length)) await lease.grow(head.framing.length);
   const body = new Uint8Array(head.framing.length);
   let offset = 0;
   await stream.readExactly(head.framing.length, (piece) => {

@@ -13,6 +13,7 @@ import type { DestinationResolver } from "./destination.ts";
 import type { UpstreamPool } from "./upstream_pool.ts";
 import type { SlotSource } from "./upstream_lanes.ts";
 import type { ReadBuffers } from "./read_buffers.ts";
+import type { BodyBudget } from "./body_budget.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
 export interface ProxyContext {
@@ -45,6 +46,8 @@ export interface ProxyContext {
   track(socket: Duplex): void;
   /** The blind tunnel's read buffers, reused from one tunnel to the next. */
   readBuffers: ReadBuffers;
+  /** The bytes every request body held whole in memory shares (see `body_budget.ts`). */
+  bodyBudget: BodyBudget;
   /**
    * A slot of the connection cap for an upstream connection a client holds beyond its own
    * (see `upstream_lanes.ts`); absent means no cap.

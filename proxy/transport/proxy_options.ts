@@ -18,6 +18,7 @@ import { DestinationResolver, type ResolveOverride } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
 import { ReadBuffers } from "./read_buffers.ts";
+import { BodyBudget } from "./body_budget.ts";
 
 /** Options of `startProxy()`. */
 export interface ProxyOptions {
@@ -66,6 +67,14 @@ export interface ProxyOptions {
   onTrouble?: (message: string) => void;
   /** The budget of leaves minted to tell L4 denials in-band (10 a second, 20 at once). */
   denialMints?: DenialContextsOptions;
+  /**
+   * Bytes all request bodies held whole in memory may take together (default 128 MiB): a body
+   * that finds no room waits, unread, up to `bodyBudgetWaitMs` (default 10 s), then is answered
+   * 503 `too_many_bodies` with `Retry-After`. At least 16 MiB, the largest single body.
+   */
+  bodyBudgetBytes?: number;
+  /** Longest wait of a request body for room in the budget (default 10 s). */
+  bodyBudgetWaitMs?: number;
 }
 
 const defaults = {
@@ -107,5 +116,9 @@ export function createContext(
       POLICY_LOCAL_LIMITS.bodyReadTimeoutMs,
     track,
     readBuffers: new ReadBuffers(),
+    bodyBudget: new BodyBudget({
+      limitBytes: options.bodyBudgetBytes,
+      waitMs: options.bodyBudgetWaitMs,
+    }),
   };
 }

@@ -31,6 +31,11 @@ export interface ProxyHandle {
    * with its requester identity resolved by the caller.
    */
   serveConnection(conn: Duplex, identity: () => Promise<RequesterIdentity | Error>): void;
+  /**
+   * The request-body budget of every connection together (see `bodyBudgetBytes`): bytes
+   * `held` now out of `limit`, and bodies `waiting` for room.
+   */
+  readonly bodyBudget: { readonly held: number; readonly limit: number; readonly waiting: number };
 }
 
 /**
@@ -115,6 +120,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   return {
     port: listener.port,
     hostname,
+    bodyBudget: ctx.bodyBudget,
     async close() {
       ctx.pool.close();
       await closeAll(listener, sockets);

@@ -14,6 +14,7 @@ import {
   ROUTE_DENIALS,
   ROUTE_SKILL,
 } from "../policy_local/mod.ts";
+import { BODY_BUDGET_RETRY_AFTER_S } from "./body_budget.ts";
 import type { ByteStream } from "./byte_stream.ts";
 
 /** The detail of the 408 answering a request body that stopped arriving. */
@@ -100,9 +101,30 @@ export async function sendError(
   code: string,
   detail: string,
 ): Promise<void> {
-  await stream.write(serializeResponse(renderErrorResponse(status, code, detail)))?.catch(
-    () => {},
-  );
+  await stream.write(serializeResponse(errorResponse(status, code, detail)))?.catch(() => {});
+}
+
+/** The error code of the 503 answering a body the body budget had no room for. */
+export const TOO_MANY_BODIES = "too_many_bodies";
+
+/**
+ * `{error, detail}` as {@linkcode sendError} sends it; a refusal the client should simply
+ * retry (the body budget was spent) also carries `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorResponse, TOO_MANY_BODIES } from "./responses.ts";
+ *
+ * assert.equal(errorResponse(503, TOO_MANY_BODIES, "Busy").headers["Retry-After"], "5");
+ * assert.equal(errorResponse(400, "bad_request", "Bad").headers["Retry-After"], undefined);
+ * ```
+ */
+export function errorResponse(status: number, code: string, detail: string): RenderedResponse {
+  const response = renderErrorResponse(status, code, detail);
+  if (code !== TOO_MANY_BODIES) return response;
+  const headers = { ...response.headers, "Retry-After": String(BODY_BUDGET_RETRY_AFTER_S) };
+  return { ...response, headers };
 }
 
 /** Options of {@linkcode sendDeny}. */

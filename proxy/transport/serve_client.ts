@@ -52,11 +52,13 @@ export async function serveClient(
       const head = await readRequest(client, first);
       if (head === undefined) return;
       if (head.method === "CONNECT") return await handleConnect(client, head);
-      if (!(await handleForward(client, head))) return;
+      const more = await handleForward(client, head).finally(() => client.releaseBody());
+      if (!more) return;
     }
   } catch {
     // Errors are answered where they happen; anything left means the connection is unusable.
   } finally {
+    client.releaseBody();
     client.bound.close();
     await lingeringClose(socket);
   }

@@ -46,6 +46,8 @@ export interface TestProxyOptions {
   maxConnections?: number;
   /** The in-band denial minting budget (the proxy's default otherwise). */
   denialMints?: ProxyOptions["denialMints"];
+  /** The request-body budget and its wait (the proxy's defaults otherwise). */
+  bodyBudget?: Pick<ProxyOptions, "bodyBudgetBytes" | "bodyBudgetWaitMs">;
   /** Identity resolver (the real `/proc` one otherwise). */
   identity?: IdentityResolver;
   /** Serves `http://policy.local/...`. */
@@ -125,6 +127,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs,
     maxConnections: options.maxConnections,
     denialMints: options.denialMints,
+    ...options.bodyBudget,
     identity: options.identity,
     policyLocal: options.policyLocal,
   });
