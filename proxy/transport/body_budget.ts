@@ -78,7 +78,9 @@ export class BodyBudget {
     this.limit = options.limitBytes ?? DEFAULT_BODY_BUDGET_BYTES;
     this.waitMs = options.waitMs ?? DEFAULT_BODY_BUDGET_WAIT_MS;
     if (!(this.limit > 0) || !(this.waitMs >= 0)) {
-      throw new RangeError(`Body budget must be positive, got ${this.limit} bytes`);
+      throw new RangeError(
+        `Body budget needs a positive size and a wait of 0 ms or more, got ${this.limit} bytes and ${this.waitMs} ms`,
+      );
     }
   }
 

@@ -27,6 +27,11 @@ export interface H2BodyLimits {
   idleMs: number;
   /** Reserves each piece in the proxy's body budget before it is kept (503 when spent). */
   lease?: BodyLease;
+  /**
+   * The body's declared length (`content-length`), reserved whole before any of it is read:
+   * streams holding part of the budget each would otherwise wait on one another.
+   */
+  declared?: number;
 }
 
 /**
@@ -49,15 +54,24 @@ export interface H2BodyLimits {
  * assert.equal(answer.body, "hello");
  * ```
  */
-export function readH2Body(
+export async function readH2Body(
   stream: ServerHttp2Stream,
   limits: H2BodyLimits,
 ): Promise<Uint8Array | undefined | Refusal> {
-  if (stream.endAfterHeaders || stream.readableEnded) return Promise.resolve(undefined);
+  if (stream.endAfterHeaders || stream.readableEnded) return undefined;
   // Reset while it waited for a body slot: its close has been and gone.
-  if (stream.destroyed || stream.closed) return Promise.resolve(clientReset());
-  const { lease } = limits;
-  return new Promise((resolve) => {
+  if (stream.destroyed || stream.closed) return clientReset();
+  const { lease, declared = 0 } = limits;
+  let reserved = 0;
+  if (lease !== undefined && declared > 0 && declared <= limits.cap) {
+    try {
+      if (!lease.tryGrow(declared)) await lease.grow(declared);
+      reserved = declared;
+    } catch {
+      return budgetSpent();
+    }
+  }
+  return await new Promise((resolve) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
     let done = false;
@@ -76,13 +90,15 @@ export function readH2Body(
       size += chunk.byteLength;
       if (size > limits.cap) return finish(refusal(413, "payload_too_large", limits.tooLarge));
       chunks.push(chunk);
-      if (lease === undefined || lease.tryGrow(chunk.byteLength)) return;
+      const more = size - reserved;
+      if (lease === undefined || more <= 0) return;
+      if (lease.tryGrow(more)) return void (reserved += more);
       // No room in the budget: read no more (the stream's window stays closed) until there is.
       stream.pause();
-      lease.grow(chunk.byteLength).then(
-        () => void (!done && stream.resume()),
-        () => finish(refusal(503, TOO_MANY_BODIES, new BodyBudgetSpentError().message)),
-      );
+      lease.grow(more).then(() => {
+        reserved += more;
+        if (!done) stream.resume();
+      }, () => finish(budgetSpent()));
     };
     const onEnd = () => finish(Buffer.concat(chunks));
     const onClose = () => finish(clientReset());
@@ -91,6 +107,10 @@ export function readH2Body(
     stream.once("end", onEnd);
     stream.once("close", onClose);
   });
+}
+
+function budgetSpent(): Refusal {
+  return refusal(503, TOO_MANY_BODIES, new BodyBudgetSpentError().message);
 }
 
 function clientReset(): Refusal {
@@ -128,7 +148,9 @@ export async function readHttp1Body(
 ): Promise<Uint8Array | Refusal> {
   const cap = MAX_CHUNKED_BODY_BYTES;
   const tooLarge = "Request body is too large";
-  const body = await readH2Body(stream, { cap, tooLarge, ...limits }) ?? new Uint8Array(0);
+  const declared = head.framing.kind === "length" ? head.framing.length : undefined;
+  const read = { cap, tooLarge, declared, ...limits };
+  const body = await readH2Body(stream, read) ?? new Uint8Array(0);
   if (isRefusal(body) || body.byteLength === 0) return body;
   const smuggled = bodyNotAllowed({ ...head, framing: { kind: "length", length: body.length } });
   return smuggled === undefined ? body : refusal(400, "bad_request", smuggled);

@@ -164,7 +164,9 @@ async function answerStream(
   const readBody: BodyReader = async (cap, tooLarge) => {
     // Read whole (a GraphQL endpoint judges it): only as many at once as the session has slots.
     if (!stream.endAfterHeaders) await hold.take();
-    return await readH2Body(stream, { cap, tooLarge, idleMs: ctx.idleTimeoutMs, lease });
+    const { framing } = request.head;
+    const declared = framing.kind === "length" ? framing.length : undefined;
+    return await readH2Body(stream, { cap, tooLarge, idleMs: ctx.idleTimeoutMs, lease, declared });
   };
   const admission = await admitTunnelRequest(client, session, { ...request, readBody });
   if (admission.kind === "deny") {

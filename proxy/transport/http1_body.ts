@@ -95,7 +95,10 @@ export async function readChunkedBody(
       }
       // One buffer, doubled as needed: never an object per chunk.
       if (total + piece.byteLength <= body.byteLength) return append(piece, body.byteLength);
-      const size = Math.min(limit, Math.max(16 * 1024, 2 * (total + piece.byteLength)));
+      // Powers of two from 16 KiB: a body of exactly 2^n bytes takes no more than that.
+      let size = Math.max(16 * 1024, 2 * body.byteLength);
+      while (size < total + piece.byteLength) size *= 2;
+      size = Math.min(limit, size);
       const more = size - body.byteLength;
       // Reserved before it exists; waiting leaves the client unread (TCP holds it back).
       if (lease === undefined || lease.tryGrow(more)) return append(piece, size);

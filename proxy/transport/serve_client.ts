@@ -47,6 +47,9 @@ export async function serveClient(
   // Inside a request body the client may pause as long as between requests.
   const stream = new ByteStream(socket, { bodyIdleMs: ctx.idleTimeoutMs });
   const client = new ClientConnection(ctx, stream, identity, srcPort);
+  // A client that resets while its body waits for budget is not read, so only the socket's
+  // close tells: its request ends there and gives its share back (or leaves the queue).
+  void stream.closed.then(() => client.releaseBody());
   try {
     for (let first = true;; first = false) {
       const head = await readRequest(client, first);
