@@ -176,8 +176,11 @@ async function relayOverHttp1(
     withBody || !["GET", "HEAD"].includes(head.method) ? body.byteLength : undefined,
   );
   // A pooled socket the upstream closed fails the write at once: nothing reached it.
-  const written = await upstream.write(body.byteLength > 0 ? Buffer.concat([bytes, body]) : bytes)
-    ?.then(() => true, () => false);
+  // A large body goes after the head, not copied into one buffer with it (twice in memory).
+  const sent = body.byteLength > 0 && body.byteLength <= 64 * 1024
+    ? [upstream.write(Buffer.concat([bytes, body]))]
+    : [upstream.write(bytes), body.byteLength > 0 ? upstream.write(body) : undefined];
+  const written = await Promise.all(sent).then(() => true, () => false);
   if (written === false) return "stale";
   const response = await finalHead(upstream, head.method, exchange.timeoutMs);
   if (response === "stale") return "stale";
