@@ -42,6 +42,8 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
     return;
   }
   const { host, port } = authority;
+  // The policy generation the grant is decided under (taken before: decide() may wait).
+  const since = ctx.holder.generation;
   const l4 = await client.decide(host, port, undefined, "https");
   if (l4.verdict === "deny") {
     // A `tls: skip` host is one the proxy must never impersonate, even to say no.
@@ -59,5 +61,5 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
   const { address, connectPort, overridden } = resolved;
   const destination = { host, port, address, connectPort, overridden };
   if (l4.inspect) await interceptTls(client, destination, l4);
-  else await blindTunnel(client, destination);
+  else await blindTunnel(client, destination, since);
 }

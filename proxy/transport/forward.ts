@@ -46,13 +46,16 @@ export async function handleForward(client: ClientConnection, head: RequestHead)
     const detail = "https:// URLs must be tunnelled: use CONNECT (set HTTPS_PROXY for the client)";
     return await refuse(client, 400, "bad_request", detail);
   }
+  // The generation the request is decided under (a WebSocket is decided again past it).
+  const since = client.ctx.holder.generation;
   const admitted = await admit(client, head, target);
   if (admitted === undefined) return false;
   const { path, destination, body } = admitted;
   const pathAndQuery = target.query === undefined ? path : `${path}?${target.query}`;
   const authority = hostHeader(target, 80);
   const stillAllowed = () => decidedAgain(client, head, target, path);
-  return await exchange(client, { head, pathAndQuery, authority, body, stillAllowed }, {
+  const outgoing = { head, pathAndQuery, authority, body, stillAllowed, since };
+  return await exchange(client, outgoing, {
     host: target.host,
     port: target.port,
     address: destination.address,

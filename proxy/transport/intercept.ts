@@ -185,6 +185,7 @@ async function serveTunnelRequest(
   const { ctx, stream } = client;
   const [authority] = values(head.headers, "host");
   const readBody = http1BodyReader(client, head);
+  const since = ctx.holder.generation; // decided under it (a WebSocket is decided again past it)
   const admission = await admitTunnelRequest(client, tunnel, { head, authority, readBody });
   if (admission.kind === "deny") {
     await sendDeny(stream, admission.decision, ctx.skillPath);
@@ -202,7 +203,7 @@ async function serveTunnelRequest(
     (await admitTunnelRequest(client, tunnel, { head, authority, readBody })).kind === "allow";
   return await exchange(
     client,
-    { head, pathAndQuery, authority: authorityHeader, body, stillAllowed },
+    { head, pathAndQuery, authority: authorityHeader, body, stillAllowed, since },
     destination,
   );
 }

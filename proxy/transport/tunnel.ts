@@ -54,6 +54,7 @@ export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r
 export async function blindTunnel(
   client: ClientConnection,
   destination: TunnelDestination,
+  since?: number,
 ): Promise<void> {
   const { ctx } = client;
   const { readBuffers } = ctx;
@@ -89,6 +90,7 @@ export async function blindTunnel(
   await spliceWhileAllowed(ctx.holder, stillAllowed, downstream, upstream, {
     reads,
     clientReads: adopted && clientReads,
+    since,
   });
   // Both sockets closed: nothing reads into the buffers or writes from them any more. (On the
   // early returns above they are left to the collector, closing or not.)
@@ -174,22 +176,28 @@ export async function splice(
 
 /**
  * {@linkcode splice} while the policy still allows what opened the connection: `stillAllowed`
- * is asked at each reload of `holder` (a failure counts as no), and a no closes both sockets.
+ * is asked at each reload of `holder` (a failure counts as no), and a no closes both sockets;
+ * `since`, the generation the connection was decided under, has it asked at once when a
+ * reload came in between.
  * Frames and tunnelled bytes are read by no rule, so this is how a revoked rule, or a lease swept
  * at its end, takes back a connection it let open.
  */
 export async function spliceWhileAllowed(
-  holder: Pick<LivePolicy, "subscribe">,
+  holder: Pick<LivePolicy, "subscribe" | "generation">,
   stillAllowed: () => Promise<boolean>,
   downstream: Duplex,
   upstream: Duplex,
-  options: Omit<SpliceOptions, "onStart"> = {},
+  options: Omit<SpliceOptions, "onStart"> & { since?: number } = {},
 ): Promise<void> {
   let stop = () => {};
   const spliced = splice(downstream, upstream, { ...options, onStart: (close) => (stop = close) });
-  const unsubscribe = holder.subscribe(async () => {
+  const check = async () => {
     if (!(await stillAllowed().catch(() => false))) stop();
-  });
+  };
+  const unsubscribe = holder.subscribe(check);
+  // A reload between the decision and now (the upstream connecting, the 101 awaited) had no
+  // subscriber to hear it: what opened the connection is decided again at once.
+  if (options.since !== undefined && holder.generation !== options.since) void check();
   try {
     await spliced;
   } finally {

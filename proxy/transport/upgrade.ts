@@ -144,6 +144,7 @@ async function answerUpgrade(
       stillAllowed,
       client.stream.socket,
       upstream.socket,
+      { since: outgoing.since },
     );
   }
 }

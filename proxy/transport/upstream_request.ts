@@ -28,6 +28,11 @@ export interface OutgoingRequest {
    * tunnel is when its grant goes.
    */
   stillAllowed?: () => Promise<boolean>;
+  /**
+   * The policy generation the request was decided under: a reload after it, before the
+   * origin's 101 was relayed, has `stillAllowed` asked as soon as the WebSocket opens.
+   */
+  since?: number;
 }
 
 // Never forwarded: they describe the client-proxy hop, or the proxy sets them itself.
