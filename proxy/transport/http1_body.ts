@@ -84,8 +84,7 @@ export async function readChunkedBody(
     }
     body.set(piece, total);
     total += piece.byteLength;
-    // A socket read, copied and never read again: freed now rather than at a collection.
-    releaseMemory(piece);
+    releaseMemory(piece); // A socket read, copied and never read again: freed now.
   };
   await walkChunked(stream, {
     framingAllowance: CHUNK_FRAMING_ALLOWANCE,
