@@ -57,6 +57,7 @@ class PathNfa {
   readonly #skipSegment: boolean[] = [];
   readonly #separator: number;
   #seen: Int32Array;
+  #skipped: Int32Array;
   #gen = 0;
 
   constructor(pattern: string, separator: number) {
@@ -73,6 +74,7 @@ class PathNfa {
       }
     }
     this.#seen = new Int32Array(this.#elems.length + 1);
+    this.#skipped = new Int32Array(this.#elems.length + 1);
   }
 
   matches(text: string): boolean {
@@ -86,20 +88,30 @@ class PathNfa {
       for (const s of current) {
         const e = this.#elems[s];
         if (e === c) this.#add(next, s + 1);
-        else if (e === GLOBSTAR || (e === STAR && c !== this.#separator)) this.#add(next, s);
+        // Staying in a globstar that has now matched something: its `/` shortcut is gone.
+        else if (e === GLOBSTAR || (e === STAR && c !== this.#separator)) this.#add(next, s, false);
       }
       current = next;
     }
     return current.includes(this.#elems.length);
   }
 
-  #add(set: number[], s: number): void {
-    if (this.#seen[s] === this.#gen) return;
-    this.#seen[s] = this.#gen;
-    set.push(s);
-    const e = this.#elems[s];
-    if (e === STAR || e === GLOBSTAR) this.#add(set, s + 1);
-    if (this.#skipSegment[s]) this.#add(set, s + 2);
+  /**
+   * Add state `s` and what it reaches without reading. `entering`: `s` is reached from the
+   * state before it, so a `/**\/` globstar may still match nothing and share its one `/`
+   * with the slash before it; once it has matched characters, the slash after it must come.
+   */
+  #add(set: number[], s: number, entering = true): void {
+    if (this.#seen[s] !== this.#gen) {
+      this.#seen[s] = this.#gen;
+      set.push(s);
+      const e = this.#elems[s];
+      if (e === STAR || e === GLOBSTAR) this.#add(set, s + 1);
+    }
+    if (entering && this.#skipSegment[s] && this.#skipped[s] !== this.#gen) {
+      this.#skipped[s] = this.#gen;
+      this.#add(set, s + 2);
+    }
   }
 }
 

@@ -31,6 +31,14 @@ const pathCases: [string, string, boolean][] = [
   ["/usr/bin/*", "/usr/bin/sub/x", false],
   ["/a.b", "/aXb", false],
   ["/(x)+[y]", "/(x)+[y]", true],
+  // `/**\/` shrinks to one `/` only when the globstar matched nothing: after it matched `o/r/not`,
+  // the segment `public` must still start after a `/` (a reviewer reads a whole segment).
+  ["/repos/**/public/*", "/repos/o/r/notpublic/x", false],
+  ["/repos/**/public/*", "/repos/o/r/public/x", true],
+  ["/repos/**/public/*", "/repos/public/x", true],
+  ["/a/**/b*", "/a/xbz", false],
+  ["/a/**/b*", "/a/x/bz", true],
+  ["/a/**/b/*", "/a/xb/c", false],
 ];
 
 Deno.test("compilePathGlob() matches segments and globstars", () => {
