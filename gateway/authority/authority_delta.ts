@@ -8,10 +8,12 @@
 import {
   type CompiledPolicy,
   type Endpoint,
+  type L7Match,
   type NetworkRule,
   policyCoversRule,
   presetMethods,
   type RequestFacts,
+  restDenies,
 } from "../../proxy/policy/mod.ts";
 
 /** One grant: a binary may make this request (L7) or open this connection (L4). */
@@ -28,6 +30,8 @@ export interface AuthorityGrant {
   method?: string;
   /** Path glob (L7 only). */
   path?: string;
+  /** The endpoint's REST deny rules (L7 only): the org ceiling accepts a deny it also has. */
+  denies?: L7Match[];
 }
 
 /** What a rule adds to a policy. */
@@ -63,12 +67,22 @@ export function ruleGrants(rule: NetworkRule): AuthorityGrant[] {
       for (const binary of binaries) {
         for (const ask of asks(ep)) {
           const g: AuthorityGrant = { binary, host, port, ...ask };
-          out.set(formatGrant(g), g);
+          if (g.layer === "l7") g.denies = restDenies(ep);
+          const key = formatGrant(g);
+          const twin = out.get(key);
+          // The same grant from two endpoints keeps only the denies both have.
+          if (twin) twin.denies = sharedDenies(twin.denies, g.denies);
+          else out.set(key, g);
         }
       }
     }
   }
   return [...out.values()];
+}
+
+function sharedDenies(a: L7Match[] = [], b: L7Match[] = []): L7Match[] {
+  const inB = new Set(b.map((m) => JSON.stringify(m)));
+  return a.filter((m) => inB.has(JSON.stringify(m)));
 }
 
 function asks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path">[] {
@@ -142,7 +156,7 @@ export function grantCovered(
 }
 
 /** A pattern taken literally, and one instance where `*` is one label or segment, `**` two. */
-function instances(pattern: string, sep: string): string[] {
+export function instances(pattern: string, sep: string): string[] {
   if (!pattern.includes("*")) return [pattern];
   return [pattern, pattern.replaceAll("**", `${W}${sep}${W}`).replaceAll("*", W)];
 }

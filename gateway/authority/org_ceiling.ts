@@ -14,6 +14,7 @@ import {
 } from "../../proxy/policy/mod.ts";
 import { type AuthorityGrant, formatGrant, grantCovered, ruleGrants } from "./authority_delta.ts";
 import { CEILING_FILE } from "../client/mod.ts";
+import { ceilingDenyReached } from "./ceiling_denies.ts";
 
 /** The refusal code an agent learns, and nothing more. */
 export const OUTSIDE_CEILING = "outside_org_ceiling";
@@ -65,7 +66,8 @@ export async function loadCeiling(path: string): Promise<LoadedPolicy | undefine
 }
 
 /**
- * The first of `grants` the ceiling does not grant, if any. Leased ceiling rules never count.
+ * The first of `grants` the ceiling does not grant, if any: not allowed there, or reaching
+ * one of its deny rules (which no sandbox policy carries). Leased ceiling rules never count.
  *
  * @example
  * ```ts
@@ -80,7 +82,7 @@ export function firstOutside(
   ceiling: CompiledPolicy,
   grants: readonly AuthorityGrant[],
 ): AuthorityGrant | undefined {
-  return grants.find((g) => !grantCovered(ceiling, g));
+  return grants.find((g) => !grantCovered(ceiling, g) || ceilingDenyReached(ceiling, g));
 }
 
 /**

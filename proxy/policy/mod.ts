@@ -31,7 +31,7 @@ export { loadPolicyFile, loadPolicyJson, loadPolicyText, realBinaryPath } from "
 export type { LoadedPolicy } from "./load_policy.ts";
 export { LoadWorker } from "./load_worker.ts";
 export type { LoadAnswer, LoadWorkerOptions } from "./load_worker.ts";
-export { compilePolicy, lookupGrants } from "./compile_policy.ts";
+export { binaryMatches, compilePolicy, lookupGrants } from "./compile_policy.ts";
 export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";
 export type { PlanSource, PolicyPlan } from "./policy_plan.ts";
 export type { CompileOptions } from "./compile_policy.ts";
@@ -47,6 +47,7 @@ export type {
 } from "./compiled_policy.ts";
 export type { GlobMatcher } from "./glob.ts";
 export { compilePathGlob } from "./glob.ts";
+export { globCovers, globsOverlap } from "./glob_overlap.ts";
 export { decide } from "./decide.ts";
 export { hostSkipsTls } from "./host_skips_tls.ts";
 export {

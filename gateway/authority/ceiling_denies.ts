@@ -1,0 +1,88 @@
+/**
+ * The org ceiling's deny rules. A ceiling deny never reaches a sandbox policy: the proxy
+ * enforces only the sandbox's own file. So a grant is inside the ceiling only if no ceiling
+ * deny could fire on one of its requests, or if the grant's own endpoint denies at least as
+ * much. Sample paths cannot tell this: `PUT /repos/o/r/contents/**` passes a ceiling that
+ * denies `PUT /repos/o/r/contents/.github/**` on both `/…/contents/**` and `/…/contents/w/w`.
+ *
+ * @module
+ */
+
+import {
+  binaryMatches,
+  canonicalizePattern,
+  globCovers,
+  globsOverlap,
+  type L7Match,
+  lookupGrants,
+  restDenies,
+} from "../../proxy/policy/mod.ts";
+import type { CompiledPolicy } from "../../proxy/policy/mod.ts";
+import { type AuthorityGrant, instances } from "./authority_delta.ts";
+
+/**
+ * The first ceiling deny that some request of L7 grant `g` could hit and that `g`'s own
+ * denies do not repeat; undefined when there is none (or `g` is L4).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadPolicyText } from "../../proxy/policy/mod.ts";
+ * import { ceilingDenyReached } from "./ceiling_denies.ts";
+ * const ceiling = loadPolicyText(`version: 1
+ * network_policies:
+ *   gh:
+ *     endpoints:
+ *       - { host: h.example.com, port: 443, protocol: rest, access: read-only, deny_rules: [{ method: GET, path: "/secrets/**" }] }
+ * `, "ceiling.yaml").compiled;
+ * const g = { binary: "/b", host: "h.example.com", port: 443, layer: "l7" as const, method: "GET", path: "/**" };
+ * assert.equal(ceilingDenyReached(ceiling, g)?.path, "/secrets/**");
+ * assert.equal(ceilingDenyReached(ceiling, { ...g, path: "/issues/**" }), undefined);
+ * assert.equal(ceilingDenyReached(ceiling, { ...g, denies: [{ method: "*", path: "/secrets/**" }] }), undefined);
+ * ```
+ */
+export function ceilingDenyReached(
+  ceiling: CompiledPolicy,
+  g: AuthorityGrant,
+): L7Match | undefined {
+  if (g.layer !== "l7") return undefined;
+  const own = (g.denies ?? []).map(lowered);
+  const path = lowered({ method: g.method!, path: g.path! });
+  return ceilingDenies(ceiling, g).find((deny) => {
+    const d = lowered(deny);
+    return methodsMeet(d.method, path.method) && globsOverlap(d.path, path.path) &&
+      !own.some((mine) => denyCovers(mine, d));
+  });
+}
+
+/** The deny rules of every ceiling endpoint that could judge a request of `g`. */
+function ceilingDenies(ceiling: CompiledPolicy, g: AuthorityGrant): L7Match[] {
+  const binaries = g.binary === "*" ? undefined : instances(g.binary, "/");
+  return instances(g.host, ".").flatMap((host) =>
+    lookupGrants(ceiling, host, g.port)
+      .filter((c) => !binaries || binaries.some((b) => binaryMatches(c.binaries, b)))
+      .flatMap((c) => restDenies(c.endpoint))
+  );
+}
+
+/** Deny paths match case-insensitively, on canonical escapes. */
+function lowered(m: L7Match): L7Match {
+  const path = canonicalizePattern(m.path).toLowerCase();
+  return { ...m, method: m.method.toUpperCase(), path };
+}
+
+/** Could a deny on method `deny` fire on a request a grant on `grant` allows? */
+function methodsMeet(deny: string, grant: string): boolean {
+  if (deny === "*" || grant === "*" || deny === grant) return true;
+  // A rule on GET covers HEAD, for allow and deny alike.
+  return (deny === "GET" && grant === "HEAD") || (deny === "HEAD" && grant === "GET");
+}
+
+/** Does the grant's own deny `mine` surely fire wherever the ceiling's deny `d` does? */
+function denyCovers(mine: L7Match, d: L7Match): boolean {
+  const method = mine.method === "*" || mine.method === d.method ||
+    (mine.method === "GET" && d.method === "HEAD");
+  const query = mine.query === undefined ||
+    JSON.stringify(mine.query) === JSON.stringify(d.query);
+  return method && query && globCovers(mine.path, d.path);
+}

@@ -1,0 +1,121 @@
+/**
+ * Set questions about two path globs (the `*`/`**` globs of `glob.ts`, same semantics): can
+ * one path match both, and does one glob match every path the other does. The org ceiling
+ * needs them: a ceiling deny that some request of a proposed grant could hit means the grant
+ * reaches past the ceiling, which a few sample paths cannot tell.
+ *
+ * @module
+ */
+
+const STAR = -1;
+const GLOBSTAR = -2;
+/** Stands for any character that neither glob names: only wildcards take it. */
+const OTHER = -3;
+/** Above this many state pairs the answer is "they may overlap" (fail closed). */
+const MAX_PAIRS = 250_000;
+
+interface Nfa {
+  elems: number[];
+  /** `/**\/` may also match a single `/`: an edge from the globstar past its slash. */
+  skip: boolean[];
+}
+
+function nfaOf(pattern: string, sep: number): Nfa {
+  const elems: number[] = [];
+  const skip: boolean[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern.startsWith("**", i)) {
+      skip[elems.length] = pattern.charCodeAt(i - 1) === sep && pattern.charCodeAt(i + 2) === sep;
+      elems.push(GLOBSTAR);
+      i++;
+    } else {
+      elems.push(pattern[i] === "*" ? STAR : pattern.charCodeAt(i));
+    }
+  }
+  return { elems, skip };
+}
+
+/**
+ * The states reachable from `s` without reading a character. `entering`: reached from the
+ * state before; a `/**\/` globstar left by its own loop has matched something and must not
+ * share its slash (as in `glob.ts`).
+ */
+function closure(n: Nfa, s: number, entering: boolean, out = new Set<number>()): Set<number> {
+  if (!out.has(s)) {
+    out.add(s);
+    const e = n.elems[s];
+    if (e === STAR || e === GLOBSTAR) closure(n, s + 1, true, out);
+  }
+  if (entering && n.skip[s]) closure(n, s + 2, true, out);
+  return out;
+}
+
+/** The state after reading `c` in `s`, and whether it is entered (not a wildcard's loop). */
+function step(n: Nfa, s: number, c: number, sep: number): [number, boolean] | undefined {
+  const e = n.elems[s];
+  if (e === undefined) return undefined;
+  if (e === c) return [s + 1, true];
+  if (e === GLOBSTAR || (e === STAR && c !== sep)) return [s, false];
+  return undefined;
+}
+
+/**
+ * True when some text matches both globs (exactly, as `compilePathGlob` matches). Very long
+ * globs answer true without searching: callers use it to refuse, so doubt must refuse.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { globsOverlap } from "./glob_overlap.ts";
+ * assert(globsOverlap("/repos/**", "/repos/*\/*\/actions/secrets/**"));
+ * assert(!globsOverlap("/repos/o/r/issues/**", "/repos/*\/*\/actions/**"));
+ * ```
+ */
+export function globsOverlap(a: string, b: string, separator = "/"): boolean {
+  const sep = separator.charCodeAt(0);
+  const [na, nb] = [nfaOf(a, sep), nfaOf(b, sep)];
+  if ((na.elems.length + 1) * (nb.elems.length + 1) > MAX_PAIRS) return true;
+  const alphabet = new Set([sep, OTHER, ...[...na.elems, ...nb.elems].filter((c) => c >= 0)]);
+  const width = nb.elems.length + 1;
+  const seen = new Set<number>();
+  const queue: number[] = [];
+  const push = ([i, ie]: [number, boolean], [j, je]: [number, boolean]) => {
+    for (const x of closure(na, i, ie)) {
+      for (const y of closure(nb, j, je)) {
+        if (!seen.has(x * width + y)) seen.add(x * width + y), queue.push(x * width + y);
+      }
+    }
+  };
+  push([0, true], [0, true]);
+  while (queue.length > 0) {
+    const pair = queue.pop()!;
+    const [i, j] = [Math.floor(pair / width), pair % width];
+    if (i === na.elems.length && j === nb.elems.length) return true;
+    for (const c of alphabet) {
+      const [x, y] = [step(na, i, c, sep), step(nb, j, c, sep)];
+      if (x && y) push(x, y);
+    }
+  }
+  return false;
+}
+
+/**
+ * True when `outer` surely matches every text `inner` matches: the same glob, `**`, or
+ * `PREFIX/**` (no wildcard in `PREFIX`) over a glob whose fixed start begins `PREFIX/`.
+ * False means "not shown", never "shown not to".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { globCovers } from "./glob_overlap.ts";
+ * assert(globCovers("/repos/**", "/repos/*\/*\/actions/**"));
+ * assert(!globCovers("/repos/*\/*\/actions/**", "/repos/**"));
+ * ```
+ */
+export function globCovers(outer: string, inner: string): boolean {
+  if (outer === inner || outer === "**") return true;
+  if (!outer.endsWith("/**")) return false;
+  const head = outer.slice(0, -2);
+  const fixed = inner.split("*", 1)[0]!;
+  return !head.includes("*") && fixed.startsWith(head);
+}
