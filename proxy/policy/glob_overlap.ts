@@ -119,3 +119,63 @@ export function globCovers(outer: string, inner: string): boolean {
   const fixed = inner.split("*", 1)[0]!;
   return !head.includes("*") && fixed.startsWith(head);
 }
+
+/** Above this many (state, state set) nodes `globWithin` answers "not shown" (fail closed). */
+const MAX_NODES = 20_000;
+
+/**
+ * True when every path (a text starting `/`) that `glob` matches is matched by one of
+ * `globs`, decided exactly (the union is read as one deterministic automaton). Sample paths
+ * cannot tell this: `/a/**` and `/a/_w/_w` both pass `/a/*` + `/a/*\/*`, which miss `/a/b/c/d`.
+ * An undecided search (very large globs) answers false: callers treat false as "not covered".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { globWithin } from "./glob_overlap.ts";
+ * assert(globWithin("/a/*\/c", ["/a/**"]));
+ * assert(!globWithin("/a/**", ["/a/*", "/a/*\/*"]));
+ * assert(globWithin("**", ["/**"]));
+ * ```
+ */
+export function globWithin(glob: string, globs: readonly string[], separator = "/"): boolean {
+  const sep = separator.charCodeAt(0);
+  // Request paths start with the separator: `**` asks for no more than `/**`.
+  const p = nfaOf(glob === "**" ? `${separator}**` : glob, sep);
+  const union = globs.map((g) => nfaOf(g, sep));
+  const alphabet = new Set([sep, OTHER]);
+  for (const n of [p, ...union]) for (const c of n.elems) if (c >= 0) alphabet.add(c);
+  const width = Math.max(0, ...union.map((n) => n.elems.length)) + 1;
+  const seen = new Set<string>();
+  const queue: [number, number[]][] = [];
+  const push = ([i, ie]: [number, boolean], set: number[]) => {
+    const key = set.join(",");
+    for (const x of closure(p, i, ie)) {
+      if (!seen.has(`${x}|${key}`)) seen.add(`${x}|${key}`), queue.push([x, set]);
+    }
+  };
+  const start = union.flatMap((n, k) => [...closure(n, 0, true)].map((s) => k * width + s));
+  push([0, true], [...new Set(start)].sort((a, b) => a - b));
+  while (queue.length > 0) {
+    if (seen.size > MAX_NODES) return false;
+    const [i, set] = queue.pop()!;
+    const accepted = set.some((ks) => ks % width === union[Math.floor(ks / width)]!.elems.length);
+    if (i === p.elems.length && !accepted) return false;
+    for (const c of alphabet) {
+      const x = step(p, i, c, sep);
+      if (x) push(x, stepUnion(union, set, c, sep, width));
+    }
+  }
+  return true;
+}
+
+/** The union's state set after reading `c`, closed. */
+function stepUnion(union: Nfa[], set: number[], c: number, sep: number, width: number): number[] {
+  const out = new Set<number>();
+  for (const ks of set) {
+    const k = Math.floor(ks / width);
+    const next = step(union[k]!, ks % width, c, sep);
+    if (next) { for (const s of closure(union[k]!, next[0], next[1])) out.add(k * width + s); }
+  }
+  return [...out].sort((a, b) => a - b);
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compilePathGlob } from "./glob.ts";
-import { globCovers, globsOverlap } from "./glob_overlap.ts";
+import { globCovers, globsOverlap, globWithin } from "./glob_overlap.ts";
 
 const cases: [string, string, boolean][] = [
   ["/repos/**", "/repos/*/*/actions/secrets/**", true],
@@ -45,6 +45,33 @@ Deno.test("globsOverlap and globCovers agree with compilePathGlob on every short
       // Texts of 7 characters witness every overlap of these 3-piece globs.
       assert.equal(globsOverlap(a, b), ma.some((t) => mb.has(t)), `${a} ∩ ${b}`);
       if (globCovers(a, b)) assert(matched.get(b)!.every(compilePathGlob(a)), `${a} ⊇ ${b}`);
+    }
+  }
+});
+
+Deno.test("globWithin agrees with compilePathGlob on every short path, for one or two globs", () => {
+  const pieces = ["/", "a", "*", "**", "/**/"];
+  const globs = new Set<string>();
+  for (const x of pieces) {
+    for (const y of pieces) for (const z of pieces) globs.add(`/${x}${y}${z}`);
+  }
+  globs.add("**");
+  const all = texts(7).filter((t) => t.startsWith("/"));
+  const list = [...globs];
+  const matched = new Map(list.map((g) => [g, new Set(all.filter(compilePathGlob(g)))]));
+  const within = (g: string, union: string[]) =>
+    [...matched.get(g)!].every((t) => union.some((u) => matched.get(u)!.has(t)));
+  for (const g of list) {
+    for (const a of list) {
+      assert.equal(globWithin(g, [a]), within(g, [a]), `${g} ⊆ ${a}`);
+    }
+  }
+  const few = list.filter((_, i) => i % 7 === 0);
+  for (const g of few) {
+    for (const a of few) {
+      for (const b of few) {
+        assert.equal(globWithin(g, [a, b]), within(g, [a, b]), `${g} ⊆ ${a} ∪ ${b}`);
+      }
     }
   }
 });

@@ -15,6 +15,7 @@ import { presetMethods } from "./presets.ts";
 import type { Endpoint, L7Match, NetworkRule } from "./types.ts";
 import type { RequestFacts } from "./request_facts.ts";
 import { restAllows } from "./l7_rules.ts";
+import { pathsGranted } from "./_paths_granted.ts";
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 
 /** Asked as the requester for a rule with no binaries: only an any-binary grant matches it. */
@@ -77,12 +78,16 @@ function covered(
   if (!ipsOk) return false;
   if (ep.protocol === "graphql") return sameGraphqlGrant(compiled, ep, port, exe);
   if (ep.protocol !== "rest") return l4.inspect === false;
+  const ask = { host: base.host, port, exe, at };
   return asks(ep).every((m) =>
     // The compiled rules hold canonical escapes: ask with the proposed pattern's canonical form.
     witnesses(canonicalizePattern(m.path)).every((path) => {
       const d = decide(compiled, { ...base, method: m.method, path, query: literalQuery(m) });
       return d.verdict === "allow" && d.audit !== true;
-    })
+    }) &&
+    // The samples catch denies, queries and audit; only the whole glob shows that the
+    // policy's allows reach every path of a pattern.
+    pathsGranted(compiled, ask, ep.access && ep.path ? { ...m, path: ep.path } : m)
   );
 }
 

@@ -16,6 +16,15 @@ network_policies:
         rules: [{ allow: { method: PUT, path: "/repos/o/r/contents/*" } }]
         deny_rules: [{ method: PUT, path: "/repos/o/r/contents/secret" }]
     binaries: [{ path: /usr/bin/curl }]
+  gh_patch:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules:
+          - allow: { method: PATCH, path: "/repos/o/*/issues/*" }
+          - allow: { method: PATCH, path: "/repos/o/*/issues/*/*" }
+    binaries: [{ path: /usr/bin/curl }]
   git_l4:
     endpoints: [{ host: github.com, ports: [22, 443] }]
     binaries: [{ path: "/usr/bin/*" }]
@@ -39,7 +48,18 @@ function rule(endpoint: NetworkRule["endpoints"][0], binaries = CURL): NetworkRu
 }
 
 Deno.test("policyCoversRule() answers what is already granted", () => {
+  const patch = (path: string) =>
+    rule({
+      host: "api.github.com",
+      port: 443,
+      protocol: "rest",
+      rules: [{ allow: { method: "PATCH", path } }],
+    });
   const table: [string, NetworkRule, boolean][] = [
+    // Both samples of `issues/**` (itself, and `issues/_w/_w`) pass, but `issues/a/b/c` is
+    // granted by neither allow: the whole glob decides.
+    ["a glob the allows hold only at two depths", patch("/repos/o/*/issues/**"), false],
+    ["a glob inside the union of two allows", patch("/repos/o/*/issues/*/x"), true],
     [
       "same preset",
       rule({ host: "api.github.com", port: 443, protocol: "rest", access: "read-only" }),

@@ -124,3 +124,33 @@ filesystem_policy:`,
     undefined,
   );
 });
+
+/** Curl may write files one or two folders down in o's repositories, no deeper. */
+const SHALLOW = `version: 1
+network_policies:
+  github:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules:
+          - allow: { method: PUT, path: "/repos/o/*/contents/*" }
+          - allow: { method: PUT, path: "/repos/o/*/contents/*/*" }
+    binaries: [{ path: /usr/bin/curl }]
+`;
+
+Deno.test("hostile ceiling: a glob the ceiling's allows hold only at sample depths is outside it", async () => {
+  await withCeiling(async (store, policies) => {
+    await Deno.writeTextFile(join(policies, "ceiling.yaml"), SHALLOW);
+    await Deno.writeTextFile(
+      join(policies, "auto_approve.yaml"),
+      PATTERNS.replace('"/repos/o/r/contents/**"', '"/repos/o/**"'),
+    );
+    // `contents/**` passed as itself and as `contents/_w/_w`; `contents/a/b/c` is outside.
+    const deep = await store.submit(proposal("deep", put("/repos/o/*/contents/**")));
+    assert.equal(deep.accepted, false, JSON.stringify(deep));
+    assert.match(JSON.stringify(deep), /outside_org_ceiling/);
+    const two = await store.submit(proposal("two", put("/repos/o/r/contents/*/*")));
+    assert.ok(two.accepted && two.proposal.status === "approved", JSON.stringify(two));
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Exact path coverage for `policyCoversRule`: does a policy's union of allow globs hold every
+ * path of a proposed pattern? Sample paths (the pattern taken literally and one instance)
+ * pass `/a/**` under `/a/*` + `/a/*\/*`, though `/a/b/c/d` is granted by neither.
+ *
+ * @module
+ */
+
+import { canonicalizePattern } from "./canonicalize_path.ts";
+import { binaryMatches, lookupGrants } from "./compile_policy.ts";
+import type { CompiledPolicy, Grant } from "./compiled_policy.ts";
+import { globCovers, globWithin } from "./glob_overlap.ts";
+import { restAllows } from "./l7_rules.ts";
+import { presetMethods } from "./presets.ts";
+import type { RequestFacts } from "./request_facts.ts";
+import { leaseLive } from "./rule_leases.ts";
+import type { L7Match } from "./types.ts";
+
+/** Where the asked pattern is granted: host, port, the requester and the clock. */
+export interface PathAsk {
+  host: string;
+  port: number;
+  exe: string;
+  at: Pick<RequestFacts, "now" | "sandbox">;
+}
+
+/**
+ * True when the allow rules of the live grants for (`host`, `port`, `exe`) together match
+ * every path of `m.path` for method `m.method` and any query `m` admits. An allow with a
+ * query counts only for the very same query; an endpoint `path` only when it holds the
+ * whole pattern. A pattern without `*` needs no search (the sample path is the whole set).
+ */
+export function pathsGranted(compiled: CompiledPolicy, ask: PathAsk, m: L7Match): boolean {
+  const want = canonicalizePattern(m.path);
+  if (!want.includes("*")) return true;
+  const grants = lookupGrants(compiled, ask.host, ask.port)
+    .filter((g) => live(g, ask) && binaryMatches(g.binaries, ask.exe));
+  // An L4 grant opens the whole connection: every request on it passes uninspected.
+  if (grants.some((g) => !g.l7)) return true;
+  const globs = grants
+    .filter((g) => !g.graphql)
+    .filter((g) => g.endpoint.path === undefined || globWithin(want, [scope(g)]))
+    .flatMap((g) => allowGlobs(g, m));
+  return globs.some((g) => globCovers(g, want)) || globWithin(want, globs);
+}
+
+function live(g: Grant, ask: PathAsk): boolean {
+  return g.lease === undefined || leaseLive(g.lease, ask.at);
+}
+
+function scope(g: Grant): string {
+  return canonicalizePattern(g.endpoint.path!);
+}
+
+function allowGlobs(g: Grant, m: L7Match): string[] {
+  const ep = g.endpoint;
+  const method = m.method.toUpperCase();
+  if (ep.access) {
+    const methods = presetMethods(ep.access);
+    return methods.includes("*") || methods.includes(method) ? ["**"] : [];
+  }
+  const query = JSON.stringify(m.query ?? null);
+  return restAllows(ep)
+    .filter((a) => methodCovers(a.method.toUpperCase(), method))
+    .filter((a) => a.query === undefined || JSON.stringify(a.query) === query)
+    .map((a) => canonicalizePattern(a.path));
+}
+
+/** A rule on GET covers HEAD; a rule on `*` covers every method, and only it covers `*`. */
+function methodCovers(allow: string, asked: string): boolean {
+  return allow === "*" || allow === asked || (allow === "GET" && asked === "HEAD");
+}
