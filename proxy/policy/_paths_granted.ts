@@ -14,6 +14,7 @@ import { restAllows } from "./l7_rules.ts";
 import { presetMethods } from "./presets.ts";
 import type { RequestFacts } from "./request_facts.ts";
 import { leaseLive } from "./rule_leases.ts";
+import { matcherGlobs } from "./_query.ts";
 import type { L7Match } from "./types.ts";
 
 /** Where the asked pattern is granted: host, port, the requester and the clock. */
@@ -27,12 +28,14 @@ export interface PathAsk {
 /**
  * True when the allow rules of the live grants for (`host`, `port`, `exe`) together match
  * every path of `m.path` for method `m.method` and any query `m` admits. An allow with a
- * query counts only for the very same query; an endpoint `path` only when it holds the
- * whole pattern. A pattern without `*` needs no search (the sample path is the whole set).
+ * query counts only where it admits every query value `m` does; an endpoint `path` only when
+ * it holds the whole pattern. A pattern without `*` needs no search (the sample path is the whole set).
  */
 export function pathsGranted(compiled: CompiledPolicy, ask: PathAsk, m: L7Match): boolean {
   const want = canonicalizePattern(m.path);
-  if (!want.includes("*")) return true;
+  const queryGlobs = Object.values(m.query ?? {}).flatMap(matcherGlobs);
+  // Without a wildcard the sample request is the whole set, and decide() answered for it.
+  if (!want.includes("*") && !queryGlobs.some((g) => g.includes("*"))) return true;
   const grants = lookupGrants(compiled, ask.host, ask.port)
     .filter((g) => live(g, ask) && binaryMatches(g.binaries, ask.exe));
   // An L4 grant opens the whole connection: every request on it passes uninspected.
@@ -59,11 +62,22 @@ function allowGlobs(g: Grant, m: L7Match): string[] {
     const methods = presetMethods(ep.access);
     return methods.includes("*") || methods.includes(method) ? ["**"] : [];
   }
-  const query = JSON.stringify(m.query ?? null);
   return restAllows(ep)
-    .filter((a) => methodCovers(a.method.toUpperCase(), method))
-    .filter((a) => a.query === undefined || JSON.stringify(a.query) === query)
+    .filter((a) => methodCovers(a.method.toUpperCase(), method) && queryWithin(m.query, a.query))
     .map((a) => canonicalizePattern(a.path));
+}
+
+/**
+ * Does every query an ask admits pass `allow`'s query? Each key of `allow` must be asked for,
+ * with every asked value glob inside the allowed ones (an allow glob's `*` stops at `.`).
+ */
+function queryWithin(ask: L7Match["query"], allow: L7Match["query"]): boolean {
+  if (allow === undefined) return true;
+  return Object.entries(allow).every(([key, spec]) => {
+    const mine = ask?.[key];
+    return mine !== undefined &&
+      matcherGlobs(mine).every((g) => globWithin(g, matcherGlobs(spec), "."));
+  });
 }
 
 /** A rule on GET covers HEAD; a rule on `*` covers every method, and only it covers `*`. */

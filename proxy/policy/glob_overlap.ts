@@ -124,9 +124,9 @@ export function globCovers(outer: string, inner: string): boolean {
 const MAX_NODES = 20_000;
 
 /**
- * True when every path (a text starting `/`) that `glob` matches is matched by one of
- * `globs`, decided exactly (the union is read as one deterministic automaton). Sample paths
- * cannot tell this: `/a/**` and `/a/_w/_w` both pass `/a/*` + `/a/*\/*`, which miss `/a/b/c/d`.
+ * True when every path (a text starting `/`; any text for another separator) that `glob`
+ * matches is matched by one of `globs`, decided exactly (the union is read as one
+ * deterministic automaton). Sample paths cannot tell this: `/a/**` and `/a/_w/_w` both pass `/a/*` + `/a/*\/*`, which miss `/a/b/c/d`.
  * An undecided search (very large globs) answers false: callers treat false as "not covered".
  *
  * @example
@@ -141,7 +141,7 @@ const MAX_NODES = 20_000;
 export function globWithin(glob: string, globs: readonly string[], separator = "/"): boolean {
   const sep = separator.charCodeAt(0);
   // Request paths start with the separator: `**` asks for no more than `/**`.
-  const p = nfaOf(glob === "**" ? `${separator}**` : glob, sep);
+  const p = nfaOf(glob === "**" && separator === "/" ? "/**" : glob, sep);
   const union = globs.map((g) => nfaOf(g, sep));
   const alphabet = new Set([sep, OTHER]);
   for (const n of [p, ...union]) for (const c of n.elems) if (c >= 0) alphabet.add(c);

@@ -24,6 +24,7 @@ network_policies:
         rules:
           - allow: { method: PATCH, path: "/repos/o/*/issues/*" }
           - allow: { method: PATCH, path: "/repos/o/*/issues/*/*" }
+          - allow: { method: PATCH, path: "/tags", query: { tag: "v*" } }
     binaries: [{ path: /usr/bin/curl }]
   git_l4:
     endpoints: [{ host: github.com, ports: [22, 443] }]
@@ -55,11 +56,21 @@ Deno.test("policyCoversRule() answers what is already granted", () => {
       protocol: "rest",
       rules: [{ allow: { method: "PATCH", path } }],
     });
+  const tagged = (tag: string) =>
+    rule({
+      host: "api.github.com",
+      port: 443,
+      protocol: "rest",
+      rules: [{ allow: { method: "PATCH", path: "/tags", query: { tag } } }],
+    });
   const table: [string, NetworkRule, boolean][] = [
     // Both samples of `issues/**` (itself, and `issues/_w/_w`) pass, but `issues/a/b/c` is
     // granted by neither allow: the whole glob decides.
     ["a glob the allows hold only at two depths", patch("/repos/o/*/issues/**"), false],
     ["a glob inside the union of two allows", patch("/repos/o/*/issues/*/x"), true],
+    // An allow query glob's `*` stops at `.`: `v*` admits `v1`, never `v1.2`, which `v**` does.
+    ["a query glob wider than the allowed one", tagged("v**"), false],
+    ["a query glob inside the allowed one", tagged("v1*"), true],
     [
       "same preset",
       rule({ host: "api.github.com", port: 443, protocol: "rest", access: "read-only" }),
