@@ -75,3 +75,32 @@ Deno.test("hostile review text: the summary leads with a GraphQL mutation behind
     await repo.cleanup();
   }
 });
+
+Deno.test("hostile review text: an audit endpoint reads as every request in the summary, list, show and notification", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    // Audit allows what it would deny: this rule lets curl make any request to the host.
+    const body = l7Rule({
+      enforcement: "audit",
+      rules: [{ allow: { method: "GET", path: "/repos/o/r/readme" } }],
+    });
+    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
+    const [id] = (await res.json()).accepted_chunk_ids as string[];
+    // Before: "allow GET api.github.com:443 /repos/o/r/readme for /usr/bin/curl".
+    const headline = "allow * api.github.com:443 /** (audit) for /usr/bin/curl";
+    const listed = await runCliIn(["proposals", "list"], repo.root);
+    assert.ok(listed.out.includes(headline), listed.out);
+    const line = "api.github.com:443 [L7 rest, enforcement=audit, allow GET /repos/o/r/readme]";
+    const shown = await runCliIn(["proposals", "show", id!], repo.root);
+    assert.ok(shown.out.includes(`Endpoints:  ${line}`), shown.out);
+    const note = notificationMessage("proposal.created", (await store.get(id!))!, "http://x/");
+    assert.ok(note.text.includes(headline), note.text);
+    assert.deepEqual(note.endpoints, [line]);
+  } finally {
+    await repo.cleanup();
+  }
+});

@@ -71,8 +71,10 @@ function portText(e: Endpoint): string {
 
 function grantText(e: Endpoint): string {
   const target = `${e.host}:${portText(e)}`;
-  if (e.protocol === "graphql" && !e.access) return graphqlText(e, target);
   if (e.protocol !== "rest" && e.protocol !== "graphql") return target;
+  // Audit logs what it would deny and lets it through: every request on the path.
+  if (e.enforcement === "audit") return `* ${target} ${e.path ?? "/**"} (audit)`;
+  if (e.protocol === "graphql" && !e.access) return graphqlText(e, target);
   if (e.access) return `${e.access} ${target}`;
   const allows = strongestFirst(restAllows(e), allowRank);
   const first = allows[0];

@@ -33,6 +33,8 @@ export function formatEndpoint(ep: Endpoint): string {
       ? `L7 ${ep.protocol.toLowerCase()}`
       : ep.protocol,
   ];
+  // Audit lets through what the rules would deny: never shown as an enforced rule.
+  if (ep.enforcement === "audit") tags.push("enforcement=audit");
   if (ep.access) tags.push(`access=${ep.access}`);
   // The endpoint's path scopes its allows and its denies: without it "deny * /**" reads as a
   // deny of every request on the host.
