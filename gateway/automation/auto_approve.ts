@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { parse } from "yaml";
-import { compilePathGlob, hostMatches, parseHostPattern } from "../../proxy/policy/mod.ts";
+import { globWithin, hostMatches, parseHostPattern } from "../../proxy/policy/mod.ts";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
 import type { AuthorityGrant } from "../authority/mod.ts";
 import { type ApprovalScope, DEFAULT_LEASE_MS, parseDuration } from "./approval_scope.ts";
@@ -116,15 +116,17 @@ export function parseAutoPatterns(text: string): AutoPattern[] {
 
 function grantFits(p: AutoPattern, g: AuthorityGrant): boolean {
   if (!p.ports.includes(g.port) || g.binary === "*") return false;
-  if (!p.binaries.some((b) => b === g.binary || compilePathGlob(b)(g.binary))) return false;
+  // Every binary and path the grant's glob matches must be one the pattern matches: the
+  // glob's text alone fits too often (`**` is one segment of text, so `/a/**` fit `/a/*`).
+  if (!globWithin(g.binary, p.binaries)) return false;
   if (!p.hosts.some((h) => hostFits(h, g.host))) return false;
   // An L4 grant opens the whole connection: only a pattern without methods or paths allows it.
   if (g.layer === "l4") return p.methods === undefined && p.paths === undefined;
   const methodOk = p.methods === undefined
     ? g.method !== "*"
     : g.method !== "*" && p.methods.includes(g.method!);
-  // The grant's path pattern is matched literally: `/a/**` fits `/a/**` or `/**`, never `/a/*`.
-  const pathOk = p.paths === undefined || p.paths.some((glob) => compilePathGlob(glob)(g.path!));
+  // `/a/**` fits `/a/**` or `/**`, never `/a/*`.
+  const pathOk = p.paths === undefined || globWithin(g.path!, p.paths);
   return methodOk && pathOk;
 }
 

@@ -47,7 +47,7 @@ export type {
 } from "./compiled_policy.ts";
 export type { GlobMatcher } from "./glob.ts";
 export { compilePathGlob } from "./glob.ts";
-export { globCovers, globsOverlap } from "./glob_overlap.ts";
+export { globCovers, globsOverlap, globWithin } from "./glob_overlap.ts";
 export { decide } from "./decide.ts";
 export { hostSkipsTls } from "./host_skips_tls.ts";
 export {
