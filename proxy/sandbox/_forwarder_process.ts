@@ -50,6 +50,8 @@ export function forwarderArgs(options: ForwarderTarget): string[] {
     "run",
     "--no-config",
     "--quiet",
+    // Deno.listenDatagram, the DNS answerer's socket: node:dgram took some 12 ms to load.
+    "--unstable-net",
     `--allow-net=${[...net, `unix:${socketPath}`].join(",")}`,
     `--allow-read=${socketPath}`,
     `--allow-write=${socketPath}`,
