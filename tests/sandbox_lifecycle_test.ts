@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
+import { cgroupOf, detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
 import { baseOptions, delay, leftovers, withState, withUpstream } from "./sandbox_fixtures.ts";
 
 const netnsAvailable = (await detectIsolation()) === "netns";
@@ -21,13 +21,22 @@ Deno.test({
       const code = await runSandbox({
         ...await baseOptions(state, 9),
         isolation: "netns",
-        // A background process must not outlive the sandbox either.
-        command: ["sh", "-c", `${sleep} & exit 7`],
+        // A background process must not outlive the sandbox either. The namespaces' names tell
+        // whether any process still holds them afterwards (the forwarder, not waited for).
+        command: [
+          "sh",
+          "-c",
+          `readlink /proc/self/ns/net /proc/self/ns/user > ns; ${sleep} & exit 7`,
+        ],
       });
       assert.equal(code, 7);
       assert.deepEqual(await leftovers(state), []);
       const ps = await new Deno.Command("pgrep", { args: ["-f", `^${sleep}$`] }).output();
       assert.equal(ps.code, 1, "the background sleep was killed with the namespace");
+      const namespaces = (await Deno.readTextFile(join(state, "ns"))).trim().split("\n");
+      assert.equal(namespaces.length, 2);
+      assert.deepEqual(await holdersOf(namespaces), [], "no process is left in its namespaces");
+      assert.deepEqual(await ownCgroups(), [], "its cgroups are removed");
     }),
 });
 
@@ -101,3 +110,31 @@ Deno.test("runSandbox() refuses a command that does not exist", () =>
     );
     assert.deepEqual(await leftovers(state), []);
   }));
+
+/** Processes whose network or user namespace is one of `namespaces` (`net:[N]`, `user:[N]`). */
+async function holdersOf(namespaces: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    for (const kind of ["net", "user"]) {
+      const name = await Deno.readLink(`/proc/${entry.name}/ns/${kind}`).catch(() => "");
+      if (namespaces.includes(name)) found.push(`${entry.name} ${name}`);
+    }
+  }
+  return found;
+}
+
+/** This runner's sandbox cgroups still present (a root runner makes them; others none). */
+async function ownCgroups(): Promise<string[]> {
+  const mountinfo = await Deno.readTextFile("/proc/self/mountinfo");
+  const cgroups = await Deno.readTextFile("/proc/self/cgroup");
+  const found: string[] = [];
+  for (const controller of ["pids", "cpu", "memory"] as const) {
+    const parent = cgroupOf(mountinfo, cgroups, controller);
+    if (parent === undefined) continue;
+    for await (const entry of Deno.readDir(parent)) {
+      if (entry.name.startsWith(`tollgate-sandbox-${Deno.pid}-`)) found.push(entry.name);
+    }
+  }
+  return found;
+}

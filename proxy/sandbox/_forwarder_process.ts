@@ -122,3 +122,19 @@ export async function stopProcess(
     clearTimeout(timer);
   }
 }
+
+/**
+ * Kill the forwarder and wait for it: it holds nothing that needs an orderly end (no file; its
+ * namespaces go with it), and its own exit on `stop` took 4-8 ms of every run's end.
+ */
+export async function killProcess(
+  child: Deno.ChildProcess,
+  stdin: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // Gone already.
+  }
+  await stopProcess(child, stdin);
+}

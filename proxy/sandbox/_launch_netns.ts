@@ -68,8 +68,8 @@ export async function startNetns(
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
-      await bridge.close();
-      await (await starting.catch(() => undefined))?.close();
+      const forwarder = starting.then((sandbox) => sandbox.close(), () => {});
+      await Promise.all([bridge.close(), forwarder]);
       late.resolver?.close?.();
     })();
   return { starting, late, close };

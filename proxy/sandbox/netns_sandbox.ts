@@ -10,6 +10,7 @@ import {
   consumeLines,
   forwarderArgs,
   forwarderEnv,
+  killProcess,
   readyPid,
   stopProcess,
 } from "./_forwarder_process.ts";
@@ -239,10 +240,10 @@ export class NetnsSandbox {
     this.#stdin.write(new TextEncoder().encode(`${line}\n`)).catch(() => {});
   }
 
-  /** Stop the forwarder (closing its standard input ends it) and wait for it. */
+  /** Stop the forwarder (killed, see `killProcess()`) and wait for it. */
   async close(): Promise<void> {
     this.#tell("stop");
-    await stopProcess(this.#forwarder, this.#stdin);
+    await killProcess(this.#forwarder, this.#stdin);
     await this.#output;
   }
 }

@@ -241,7 +241,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     cleanups.push(() => launched.close());
     return await waitForExit(launched, o.signal, o.graceMs);
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    // Independent once the command has ended (its namespace's processes die with it): at once.
+    await Promise.all(cleanups.map((cleanup) => cleanup().catch(() => {})));
     await Deno.remove(sandboxDir, { recursive: true }).catch(() => {});
   }
 }
