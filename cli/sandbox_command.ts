@@ -14,6 +14,8 @@ import {
   chooseIsolation,
   DEFAULT_MAX_PROCESSES,
   DEFAULT_NICE,
+  forgetNetns,
+  type IsolateMode,
   runSandbox,
 } from "../proxy/sandbox/mod.ts";
 import { gatewayLink } from "./_gateway_link.ts";
@@ -32,7 +34,7 @@ import {
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
 import { checkProxyFlags } from "./_proxy_flags.ts";
-import { startFailure } from "./_start_errors.ts";
+import { failureMessage, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
@@ -130,11 +132,11 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       if (!options.quiet) { for (const url of link.unfenced) ctx.err(unfencedWarning(url)); }
       // Until the proxy owns the link, a failure here retires its credential.
       let linked = false;
-      const isolation = await isolationFor(options.isolate, ctx).catch(retiring(link));
+      const choice = await isolationFor(options.isolate, ctx, stateDir).catch(retiring(link));
       const ca = await CertificateAuthority.loadOrCreate(stateDir).catch(retiring(link));
       const code = await runSandbox({
         command,
-        isolation,
+        isolation: choice.isolation,
         stateDir,
         caPem: ca.certPem,
         skillPath: DEFAULT_SKILL_PATH,
@@ -182,7 +184,10 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         },
       }).catch(async (error: unknown) => {
         if (!linked) await link.retire();
-        return startFailure(error);
+        if (!choice.remembered) return startFailure(error);
+        // The remembered yes was wrong, or the run failed for another reason: probe next time.
+        await forgetNetns(stateDir);
+        throw new CliFailure(`${failureMessage(error)} (${FORGOTTEN})`);
       });
       ctx.setExitCode(code);
     });
@@ -196,9 +201,16 @@ function retiring(link: { retire(): Promise<void> }) {
   };
 }
 
-/** `auto` takes netns when it works, else env with a warning naming why; `netns` insists. */
-async function isolationFor(mode: (typeof ISOLATE_MODES)[number], ctx: CliContext) {
-  const choice = await chooseIsolation(mode, { path: ctx.env.PATH }).catch((error: Error) => {
+/** Said after a start failure of a run whose netns came from the remembered probe answer. */
+const FORGOTTEN = "the remembered netns probe answer is forgotten: run again to probe anew";
+
+/**
+ * `auto` takes netns when it works, else env with a warning naming why; `netns` insists. A yes
+ * is remembered in the state directory (see `netnsRemembered()`).
+ */
+async function isolationFor(mode: IsolateMode, ctx: CliContext, stateDir: string) {
+  const options = { path: ctx.env.PATH, stateDir };
+  const choice = await chooseIsolation(mode, options).catch((error: Error) => {
     throw new CliFailure(error.message);
   });
   if (choice.fallbackReason !== undefined) {
@@ -207,7 +219,7 @@ async function isolationFor(mode: (typeof ISOLATE_MODES)[number], ctx: CliContex
         `(${choice.fallbackReason})\n`,
     );
   }
-  return choice.isolation;
+  return choice;
 }
 
 /** `--nice N`: a whole number from 0 (the runner's own priority) to 19 (the lowest). */

@@ -6,6 +6,7 @@
  */
 
 import { PID_NAMESPACE_SHELL } from "./_command_setup.ts";
+import { netnsRemembered, rememberNetns } from "./netns_probe_cache.ts";
 
 /** How a sandboxed command is kept to the proxy. */
 export type Isolation = "netns" | "env";
@@ -85,11 +86,26 @@ export interface IsolationChoice {
   isolation: Isolation;
   /** Set when `auto` fell back to `env`: why a network namespace is unavailable here. */
   fallbackReason?: string;
+  /**
+   * Set when netns was taken from the state directory's remembered answer, not probed: should
+   * the run fail to start, `forgetNetns()` it (see `netns_probe_cache.ts`).
+   */
+  remembered?: boolean;
+}
+
+/** Options of {@linkcode chooseIsolation}. */
+export interface ChooseOptions extends ProbeOptions {
+  /**
+   * Tollgate's state directory: a yes of the probe is kept there and the probe skipped while
+   * what decides it stays the same (needs `path`; see `netnsRemembered()`).
+   */
+  stateDir?: string;
 }
 
 /**
  * Resolve what the user asked for: `auto` takes netns when it works and otherwise falls back
- * to env with the reason (the caller warns with it); `netns` insists; `env` obeys.
+ * to env with the reason (the caller warns with it); `netns` insists; `env` obeys. Given
+ * `stateDir` and `path`, a yes is remembered there and the probe skipped next time.
  *
  * @throws {Error} `netns` asked for on a machine where it cannot work, with the reason
  * @example
@@ -103,11 +119,19 @@ export interface IsolationChoice {
  */
 export async function chooseIsolation(
   mode: IsolateMode,
-  options: ProbeOptions = {},
+  options: ChooseOptions = {},
 ): Promise<IsolationChoice> {
   if (mode === "env") return { isolation: "env" };
+  const { stateDir, path } = options;
+  const keep = stateDir !== undefined && path !== undefined;
+  if (keep && await netnsRemembered(stateDir, path)) {
+    return { isolation: "netns", remembered: true };
+  }
   const reason = await probeNetns(options);
-  if (reason === undefined) return { isolation: "netns" };
+  if (reason === undefined) {
+    if (keep) await rememberNetns(stateDir, path);
+    return { isolation: "netns" };
+  }
   if (mode === "netns") throw new Error(`Cannot isolate with a network namespace: ${reason}`);
   return { isolation: "env", fallbackReason: reason };
 }

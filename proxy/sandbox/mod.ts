@@ -105,7 +105,14 @@ export type { FilesystemContext, FilesystemRules } from "./filesystem_rules.ts";
 export type { ConfineSpec } from "./confine_exec.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
 export { chooseIsolation, detectIsolation, probeNetns } from "./detect_isolation.ts";
-export type { IsolateMode, Isolation, IsolationChoice, ProbeOptions } from "./detect_isolation.ts";
+export type {
+  ChooseOptions,
+  IsolateMode,
+  Isolation,
+  IsolationChoice,
+  ProbeOptions,
+} from "./detect_isolation.ts";
+export { forgetNetns, netnsProbeKey, netnsRemembered, rememberNetns } from "./netns_probe_cache.ts";
 export {
   checkPassedEnv,
   SANDBOX_ENV_ALLOW,

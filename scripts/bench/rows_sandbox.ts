@@ -1,7 +1,8 @@
 /**
  * The sandbox start-up rows: what `tollgate sandbox run -- true` costs over running `true`
- * (issue #13: at most 150 ms), without and with a `filesystem_policy`, in this process: choose the isolation (the netns probe), load
- * the CA, start the sandbox's own proxy, namespaces and forwarder, run `true`, tear it all
+ * (issue #13: at most 150 ms), without and with a `filesystem_policy`, in this process: choose
+ * the isolation (the netns probe's answer remembered in the state directory, as the CLI does),
+ * load the CA, start the sandbox's own proxy, namespaces and forwarder, run `true`, tear it all
  * down. Deno's own start-up and the CLI's module loading are not part of it.
  *
  * @module
@@ -105,7 +106,7 @@ export async function measurePaired(
   subject: () => Promise<void>,
   control: () => Promise<void>,
   note: string | undefined =
-    "in-process: the netns probe, the CA, the sandbox's proxy, namespaces, forwarder",
+    "in-process: the netns choice (probe remembered), the CA, the sandbox's proxy, namespaces, forwarder",
 ): Promise<Sample> {
   await subject();
   await control();
@@ -135,7 +136,8 @@ async function time(work: () => Promise<void>): Promise<number> {
 
 async function sandboxTrue(root: string, policiesDir: string): Promise<void> {
   const stateDir = join(root, ".tollgate");
-  const { isolation } = await chooseIsolation("auto");
+  // As the CLI does: the probe's yes is remembered in the state directory (made by the first run).
+  const { isolation } = await chooseIsolation("auto", { path: Deno.env.get("PATH"), stateDir });
   const ca = await CertificateAuthority.loadOrCreate(stateDir);
   const code = await runSandbox({
     command: ["true"],
