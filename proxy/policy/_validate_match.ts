@@ -55,15 +55,16 @@ export function validateMatch(c: Checker, raw: unknown, path: ValuePath): L7Matc
 }
 
 /**
- * OpenShell matches globs with OPA's `glob.match`, where `?`, `[...]` and `{a,b}` are wildcards.
- * Tollgate's globs know only `*` and `**`, so a pattern using the others is refused rather than
- * read literally (an allow that never matches, a deny that never fires).
+ * OpenShell matches globs with OPA's `glob.match`, where `?`, `[...]` and `{a,b}` are wildcards
+ * and `\` escapes the next character. Tollgate's globs know only `*` and `**`, so a pattern
+ * using the others is refused rather than read literally (an allow that never matches, a deny
+ * that never fires; `\*` would be a wildcard here and a literal `*` there).
  */
-export const OPA_GLOB_SYNTAX = /[?[\]{}]/;
+export const OPA_GLOB_SYNTAX = /[?[\]{}\\]/;
 
 /** The end of the message for a glob {@linkcode OPA_GLOB_SYNTAX} refuses. */
 export const ONLY_STARS =
-  `may use only "*" and "**" as wildcards ("?", "[...]" and "{...}" are not supported by Tollgate)`;
+  `may use only "*" and "**" as wildcards ("?", "[...]", "{...}" and backslash escapes are not supported by Tollgate)`;
 
 /** An RFC 9110 method token: what a request line can carry. */
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

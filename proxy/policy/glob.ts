@@ -5,17 +5,17 @@
  * @module
  */
 
+import { type GlobNfa, globNfa, GLOBSTAR, STAR } from "./_glob_nfa.ts";
+
 /** A compiled glob. */
 export type GlobMatcher = (text: string) => boolean;
 
-const STAR = -1;
-const GLOBSTAR = -2;
-
 /**
- * Compile a path glob: `*` matches within one segment, `**` across `/` (a whole `/**\/`
- * segment also matches a single `/`). The pattern `**` alone matches everything. A pattern
- * without wildcards is compared exactly. `separator` is `/` for paths; query globs pass `.`
- * (OPA's default delimiter, which OpenShell's query matching uses).
+ * Compile a path glob: `*` matches within one segment; `**` as a whole segment matches across
+ * `/` (a whole `/**\/` segment also matches a single `/`), elsewhere (`/a/b**`) it is `*`, as
+ * in OpenShell's `glob.match` (see `_glob_nfa.ts`). The pattern `**` alone matches
+ * everything. A pattern without wildcards is compared exactly. `separator` is `/` for paths;
+ * query globs pass `.` (OPA's default delimiter, which OpenShell's query matching uses).
  *
  * Matching never backtracks: patterns with several wildcards run as a small NFA over the
  * path, so its cost is bounded by path length × pattern length whatever the input.
@@ -27,52 +27,45 @@ const GLOBSTAR = -2;
  * const m = compilePathGlob("/repos/*\/issues/**");
  * assert(m("/repos/o/issues/1/comments") && !m("/repos/o/r/issues/1"));
  * assert(!compilePathGlob("v*", ".")("v1.2") && compilePathGlob("v*.*", ".")("v1.2"));
+ * assert(!compilePathGlob("/a/b**")("/a/b/c") && compilePathGlob("/a/b**")("/a/bc"));
  * ```
  */
 export function compilePathGlob(pattern: string, separator = "/"): GlobMatcher {
-  if (pattern === "**") return () => true;
-  const first = pattern.indexOf("*");
-  if (first === -1) return (text) => text === pattern;
-  const prefix = pattern.slice(0, first);
-  const suffix = pattern.slice(pattern.lastIndexOf("*") + 1);
-  const middle = pattern.slice(first, pattern.length - suffix.length);
-  // With a `/**\/` segment, prefix and suffix may share the one `/` it can shrink to.
-  const minLength = pattern.includes(`${separator}**${separator}`)
-    ? 0
-    : prefix.length + suffix.length;
-  const fits = (t: string) => t.length >= minLength && t.startsWith(prefix) && t.endsWith(suffix);
-  if (minLength > 0 && (middle === "*" || middle === "**")) {
-    const crosses = middle === "**";
+  if (!pattern.includes("*")) return (text) => text === pattern;
+  const nfa = globNfa(pattern, separator);
+  const { elems } = nfa;
+  if (elems.length === 1 && elems[0] === GLOBSTAR) return () => true;
+  const sep = separator.charCodeAt(0);
+  const first = elems.findIndex((e) => e < 0);
+  const last = elems.findLastIndex((e) => e < 0);
+  const prefix = String.fromCharCode(...elems.slice(0, first));
+  // A skippable globstar's `/` after it may go unread: the fixed suffix starts past it.
+  const suffix = String.fromCharCode(...elems.slice(last + (nfa.skip[last] ? 2 : 1)));
+  const fits = (t: string) => t.startsWith(prefix) && t.endsWith(suffix);
+  if (first === last && !nfa.skip[first]) {
+    const crosses = elems[first] === GLOBSTAR;
+    const min = prefix.length + suffix.length;
     return (t) =>
-      fits(t) &&
+      t.length >= min && fits(t) &&
       (crosses || !t.slice(prefix.length, t.length - suffix.length).includes(separator));
   }
-  const nfa = new PathNfa(pattern, separator.charCodeAt(0));
-  return (t) => fits(t) && nfa.matches(t);
+  const machine = new PathNfa(nfa, sep);
+  return (t) => fits(t) && machine.matches(t);
 }
 
 /** A Thompson-style NFA over a path glob: one state per pattern character or wildcard. */
 class PathNfa {
-  readonly #elems: number[] = [];
-  readonly #skipSegment: boolean[] = [];
+  readonly #elems: number[];
+  readonly #skipSegment: boolean[];
   readonly #separator: number;
   #seen: Int32Array;
   #skipped: Int32Array;
   #gen = 0;
 
-  constructor(pattern: string, separator: number) {
+  constructor(nfa: GlobNfa, separator: number) {
     this.#separator = separator;
-    const sep = String.fromCharCode(separator);
-    for (let i = 0; i < pattern.length; i++) {
-      if (pattern.startsWith("**", i)) {
-        // `/**\/` may also match one `/`: an extra edge skips the globstar and its slash.
-        this.#skipSegment[this.#elems.length] = pattern[i - 1] === sep && pattern[i + 2] === sep;
-        this.#elems.push(GLOBSTAR);
-        i++;
-      } else {
-        this.#elems.push(pattern[i] === "*" ? STAR : pattern.charCodeAt(i));
-      }
-    }
+    this.#elems = nfa.elems;
+    this.#skipSegment = nfa.skip;
     this.#seen = new Int32Array(this.#elems.length + 1);
     this.#skipped = new Int32Array(this.#elems.length + 1);
   }

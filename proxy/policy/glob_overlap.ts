@@ -7,32 +7,16 @@
  * @module
  */
 
-const STAR = -1;
-const GLOBSTAR = -2;
+import { type GlobNfa as Nfa, globNfa, GLOBSTAR, STAR } from "./_glob_nfa.ts";
+
 /** Stands for any character that neither glob names: only wildcards take it. */
 const OTHER = -3;
 /** Above this many state pairs the answer is "they may overlap" (fail closed). */
 const MAX_PAIRS = 250_000;
 
-interface Nfa {
-  elems: number[];
-  /** `/**\/` may also match a single `/`: an edge from the globstar past its slash. */
-  skip: boolean[];
-}
-
-function nfaOf(pattern: string, sep: number): Nfa {
-  const elems: number[] = [];
-  const skip: boolean[] = [];
-  for (let i = 0; i < pattern.length; i++) {
-    if (pattern.startsWith("**", i)) {
-      skip[elems.length] = pattern.charCodeAt(i - 1) === sep && pattern.charCodeAt(i + 2) === sep;
-      elems.push(GLOBSTAR);
-      i++;
-    } else {
-      elems.push(pattern[i] === "*" ? STAR : pattern.charCodeAt(i));
-    }
-  }
-  return { elems, skip };
+/** Both globs read as `compilePathGlob` reads them (`_glob_nfa.ts`). */
+function nfaOf(pattern: string, separator: string): Nfa {
+  return globNfa(pattern, separator);
 }
 
 /**
@@ -73,7 +57,7 @@ function step(n: Nfa, s: number, c: number, sep: number): [number, boolean] | un
  */
 export function globsOverlap(a: string, b: string, separator = "/"): boolean {
   const sep = separator.charCodeAt(0);
-  const [na, nb] = [nfaOf(a, sep), nfaOf(b, sep)];
+  const [na, nb] = [nfaOf(a, separator), nfaOf(b, separator)];
   if ((na.elems.length + 1) * (nb.elems.length + 1) > MAX_PAIRS) return true;
   const alphabet = new Set([sep, OTHER, ...[...na.elems, ...nb.elems].filter((c) => c >= 0)]);
   const width = nb.elems.length + 1;
@@ -141,8 +125,8 @@ const MAX_NODES = 20_000;
 export function globWithin(glob: string, globs: readonly string[], separator = "/"): boolean {
   const sep = separator.charCodeAt(0);
   // Request paths start with the separator: `**` asks for no more than `/**`.
-  const p = nfaOf(glob === "**" && separator === "/" ? "/**" : glob, sep);
-  const union = globs.map((g) => nfaOf(g, sep));
+  const p = nfaOf(glob === "**" && separator === "/" ? "/**" : glob, separator);
+  const union = globs.map((g) => nfaOf(g, separator));
   const alphabet = new Set([sep, OTHER]);
   for (const n of [p, ...union]) for (const c of n.elems) if (c >= 0) alphabet.add(c);
   const width = Math.max(0, ...union.map((n) => n.elems.length)) + 1;

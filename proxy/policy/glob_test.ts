@@ -24,7 +24,9 @@ const pathCases: [string, string, boolean][] = [
   ["/**/b", "/x/y/b", true],
   ["/v1/*.json", "/v1/a.json", true],
   ["/v1/*.json", "/v1/a/b.json", false],
-  ["/v1/**.json", "/v1/a/b.json", true],
+  // OpenShell's globset: `**` inside a segment is `*`; only a whole `/**/` segment crosses `/`.
+  ["/v1/**.json", "/v1/a/b.json", false],
+  ["/v1/**.json", "/v1/ab.json", true],
   ["/*a*b*", "/xaybz", true],
   ["/*a*b*", "/xa/bz", false],
   ["/usr/lib/git-core/**", "/usr/lib/git-core/git-remote-https", true],
