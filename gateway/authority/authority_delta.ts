@@ -44,8 +44,6 @@ export interface AuthorityDelta {
   widens: boolean;
 }
 
-const W = "w0";
-
 /**
  * Every grant a rule makes, presets expanded: an L4 endpoint one per port and binary, an L7
  * endpoint one per allowed method and path (an `audit` endpoint allows anything: `* /**`).
@@ -120,9 +118,10 @@ export function formatGrant(g: AuthorityGrant): string {
 }
 
 /**
- * True when `compiled` already grants `g`: for the pattern taken literally and for one
- * instance of it (a host `**` spanning two labels, a binary `**` two segments), so that a
- * one-label `*` never covers a `**`. A host-less grant is never covered.
+ * True when `compiled` already grants `g`. A host pattern or binary glob is asked as a whole
+ * (`policyCoversRule`): only endpoints and rules that hold every host and binary of it count,
+ * so neither a one-label `*` nor a two-deep sample ever stands for a `**`. A host-less grant
+ * is never covered.
  *
  * @example
  * ```ts
@@ -139,26 +138,16 @@ export function grantCovered(
   at: Pick<RequestFacts, "now" | "sandbox"> = {},
 ): boolean {
   if (g.host.startsWith("(")) return false;
-  return instances(g.host, ".").every((host) =>
-    (g.binary === "*" ? [undefined] : instances(g.binary, "/")).every((binary) => {
-      const ep: Endpoint = g.layer === "l4" ? { host, port: g.port } : {
-        host,
-        port: g.port,
-        protocol: "rest",
-        rules: [{ allow: { method: g.method!, path: g.path! } }],
-      };
-      const rule: NetworkRule = binary === undefined
-        ? { endpoints: [ep] }
-        : { endpoints: [ep], binaries: [{ path: binary }] };
-      return policyCoversRule(compiled, rule, at);
-    })
-  );
-}
-
-/** A pattern taken literally, and one instance where `*` is one label or segment, `**` two. */
-export function instances(pattern: string, sep: string): string[] {
-  if (!pattern.includes("*")) return [pattern];
-  return [pattern, pattern.replaceAll("**", `${W}${sep}${W}`).replaceAll("*", W)];
+  const ep: Endpoint = g.layer === "l4" ? { host: g.host, port: g.port } : {
+    host: g.host,
+    port: g.port,
+    protocol: "rest",
+    rules: [{ allow: { method: g.method!, path: g.path! } }],
+  };
+  const rule: NetworkRule = g.binary === "*"
+    ? { endpoints: [ep] }
+    : { endpoints: [ep], binaries: [{ path: g.binary }] };
+  return policyCoversRule(compiled, rule, at);
 }
 
 /**

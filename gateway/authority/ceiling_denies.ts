@@ -9,16 +9,16 @@
  */
 
 import {
-  binaryMatches,
   canonicalizePattern,
   globCovers,
   globsOverlap,
   type L7Match,
   lookupGrants,
+  type NetworkRule,
   restDenies,
 } from "../../proxy/policy/mod.ts";
 import type { CompiledPolicy } from "../../proxy/policy/mod.ts";
-import { type AuthorityGrant, instances } from "./authority_delta.ts";
+import type { AuthorityGrant } from "./authority_delta.ts";
 
 /**
  * The first ceiling deny that some request of L7 grant `g` could hit and that `g`'s own
@@ -55,13 +55,25 @@ export function ceilingDenyReached(
   });
 }
 
-/** The deny rules of every ceiling endpoint that could judge a request of `g`. */
+/**
+ * The deny rules of every ceiling endpoint that could judge a request of `g`: on its port, for
+ * some host and some binary of it (a host pattern and a binary glob overlap a ceiling's exactly;
+ * samples of them miss a deny on `vault.a.b.example.com` under `**.example.com`).
+ */
 function ceilingDenies(ceiling: CompiledPolicy, g: AuthorityGrant): L7Match[] {
-  const binaries = g.binary === "*" ? undefined : instances(g.binary, "/");
-  return instances(g.host, ".").flatMap((host) =>
-    lookupGrants(ceiling, host, g.port)
-      .filter((c) => !binaries || binaries.some((b) => binaryMatches(c.binaries, b)))
-      .flatMap((c) => restDenies(c.endpoint))
+  const binaryMeets = (rule: NetworkRule) =>
+    g.binary === "*" || !rule.binaries || rule.binaries.some((b) => globsOverlap(b.path, g.binary));
+  if (!g.host.includes("*")) {
+    return lookupGrants(ceiling, g.host, g.port)
+      .filter((c) => binaryMeets(ceiling.policy.network_policies[c.ruleKey]!))
+      .flatMap((c) => restDenies(c.endpoint));
+  }
+  const host = g.host.toLowerCase();
+  return Object.values(ceiling.policy.network_policies).filter(binaryMeets).flatMap((rule) =>
+    rule.endpoints.filter((ep) =>
+      ep.host !== undefined && (ep.ports ?? [ep.port]).includes(g.port) &&
+      globsOverlap(ep.host.toLowerCase(), host, ".")
+    ).flatMap(restDenies)
   );
 }
 

@@ -17,13 +17,16 @@ import type { RequestFacts } from "./request_facts.ts";
 import { restAllows } from "./l7_rules.ts";
 import { pathsGranted } from "./_paths_granted.ts";
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
+import { BINARY_WITNESS, globView, witnessEndpoint } from "./_glob_view.ts";
+import { globNfa, GLOBSTAR, STAR } from "./_glob_nfa.ts";
 
 /** Asked as the requester for a rule with no binaries: only an any-binary grant matches it. */
 const ANY_BINARY_WITNESS = "(any binary)";
 
 /**
- * True when, for every endpoint × port × binary of `rule` (the binary path taken literally
- * as the requester's executable), the L4 question is allowed, any `allowed_ips` of the rule
+ * True when, for every endpoint × port × binary of `rule` (a binary path as the requester's
+ * executable; a host pattern or binary glob as all its hosts or binaries at once, granted
+ * only by endpoints and rules that hold every one of them), the L4 question is allowed, any `allowed_ips` of the rule
  * are covered by the granted ones, an L4-only endpoint gets a blind tunnel (not
  * inspection), and for an L7 endpoint every allow (method, path pattern taken as a literal
  * path and as one instance where `**` spans two segments, query globs as literal values) is
@@ -48,9 +51,15 @@ export function policyCoversRule(
   return rule.endpoints.every((ep) =>
     ep.host !== undefined && endpointPorts(ep).length > 0 &&
     endpointPorts(ep).every((port) =>
-      (rule.binaries ?? [{ path: ANY_BINARY_WITNESS }]).every((b) =>
-        covered(compiled, ep, port, b.path, at)
-      )
+      (rule.binaries ?? [{ path: ANY_BINARY_WITNESS }]).every((b) => {
+        if (!ep.host!.includes("*") && !b.path.includes("*")) {
+          return covered(compiled, ep, port, b.path, at);
+        }
+        // A pattern asks for all its hosts and binaries at once, never for a sample of them.
+        const view = globView(compiled, ep.host!, port, b.path);
+        const exe = b.path.includes("*") ? BINARY_WITNESS : b.path;
+        return covered(view, witnessEndpoint(ep), port, exe, at);
+      })
     )
   );
 }
@@ -97,9 +106,12 @@ function covered(
  */
 function witnesses(pattern: string): string[] {
   if (!pattern.includes("*")) return [pattern];
-  const instance = pattern === "**"
-    ? "/_w/_w"
-    : pattern.replaceAll("**", "_w/_w").replaceAll("*", "_w");
+  // Built from the glob's own reading, so the instance is a path it matches (`/a/b**` is
+  // `/a/b*`: `/a/b_w`, never `/a/b_w/_w`).
+  const { elems } = globNfa(pattern, "/");
+  const instance = pattern === "**" ? "/_w/_w" : elems
+    .map((e) => e === STAR ? "_w" : e === GLOBSTAR ? "_w/_w" : String.fromCharCode(e))
+    .join("");
   return [pattern, instance];
 }
 
