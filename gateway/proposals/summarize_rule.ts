@@ -70,7 +70,10 @@ function portText(e: Endpoint): string {
 }
 
 function grantText(e: Endpoint): string {
-  const target = `${e.host}:${portText(e)}`;
+  // A host-less endpoint reaches any name resolving inside its allowed_ips: say so, as the
+  // authority delta does (it read `undefined:443`).
+  const host = e.host ?? `(allowed_ips ${(e.allowed_ips ?? []).join(",")})`;
+  const target = `${host}:${portText(e)}`;
   if (e.protocol !== "rest" && e.protocol !== "graphql") return target;
   // Audit logs what it would deny and lets it through: every request on the path.
   if (e.enforcement === "audit") return `* ${target} ${e.path ?? "/**"} (audit)`;
