@@ -175,3 +175,23 @@ Deno.test("host patterns equal OpenShell's glob.match with ['.'] on named hosts"
     }
   }
 });
+
+Deno.test("host patterns as '.' globs: globWithin and globsOverlap agree with hostMatches on real hosts", () => {
+  // _glob_view.ts and the ceiling's denies read host patterns as `.`-separated globs.
+  const patterns = ["*", "**", "a*", "*a", "a", "b"].flatMap((f) =>
+    ["", "*.", "a.", "b."].map((m) => `${f}.${m}x.y`)
+  ).filter((p) => hostPatternProblem(p) === undefined);
+  const hosts = texts(["a", "b", "."], 5).filter((h) => h !== "" && !h.split(".").includes(""))
+    .map((h) => `${h}.x.y`);
+  const matched = new Map(patterns.map((p) => {
+    const parsed = parseHostPattern(p);
+    return [p, new Set(hosts.filter((h) => hostMatches(parsed, h)))];
+  }));
+  for (const p of patterns) {
+    for (const q of patterns) {
+      const [mp, mq] = [matched.get(p)!, matched.get(q)!];
+      assert.equal(globWithin(p, [q], "."), [...mp].every((h) => mq.has(h)), `${p} ⊆ ${q}`);
+      assert.equal(globsOverlap(p, q, "."), [...mp].some((h) => mq.has(h)), `${p} ∩ ${q}`);
+    }
+  }
+});
