@@ -10,6 +10,7 @@
  * @module
  */
 
+import { normaliseHost } from "./_compile_grant.ts";
 import { endpointPorts, lookupGrants } from "./compile_policy.ts";
 import type { BinaryMatcher, CompiledPolicy, Grant, GrantLookup } from "./compiled_policy.ts";
 import { globWithin } from "./glob_overlap.ts";
@@ -38,7 +39,8 @@ export function globView(
     ? grantsHolding(compiled, host.toLowerCase(), port)
     : lookupGrants(compiled, host, port);
   if (binary.includes("*")) grants = grants.flatMap((g) => asWitness(compiled, g, binary));
-  const key = `${lookupHost.toLowerCase()}:${port}`;
+  // Keyed as lookupGrants() will ask: lower case, no brackets, no trailing dot.
+  const key = `${normaliseHost(lookupHost).replace(/\.$/, "")}:${port}`;
   const none = new Map<never, readonly Grant[]>();
   return {
     policy: compiled.policy,

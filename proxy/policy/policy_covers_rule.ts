@@ -26,14 +26,15 @@ const ANY_BINARY_WITNESS = "(any binary)";
 /**
  * True when, for every endpoint × port × binary of `rule` (a binary path as the requester's
  * executable; a host pattern or binary glob as all its hosts or binaries at once, granted
- * only by endpoints and rules that hold every one of them), the L4 question is allowed, any `allowed_ips` of the rule
- * are covered by the granted ones, an L4-only endpoint gets a blind tunnel (not
- * inspection), and for an L7 endpoint every allow (method, path pattern taken as a literal
- * path and as one instance where `**` spans two segments, query globs as literal values) is
- * allowed without audit. A method `*` needs a `*`
- * grant. Host-less endpoints are never considered covered. A rule without binaries (any
- * binary) is covered only by grants that are themselves for any binary. A leased grant
- * counts only when `at.now` is before its expiry (and a session grant only for `at.sandbox`).
+ * only by endpoints and rules that hold every one of them), the L4 question is allowed, any
+ * `allowed_ips` of the rule are covered by the granted ones, an L4-only endpoint gets a blind
+ * tunnel (not inspection), and for an L7 endpoint every allow (method, path pattern taken as
+ * a literal path and as one instance where `**` spans two segments, query globs as literal
+ * values) is allowed without audit, and the allows match every path of its glob. A method
+ * `*` needs a `*` grant. Host-less endpoints are never considered covered. A rule without
+ * binaries (any binary) is covered only by grants that are themselves for any binary. A
+ * leased grant counts only when `at.now` is before its expiry (and a session grant only for
+ * `at.sandbox`).
  *
  * @example
  * ```ts
