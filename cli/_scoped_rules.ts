@@ -52,8 +52,7 @@ export function reportScopedRules(
   const inFlight = new Set<Promise<unknown>>();
   const failed = (what: string) => (error: unknown) =>
     onError(`could not report ${what}: ${(error as Error).message.split("\n")[0]}\n`);
-  const unsubscribe = holder.onSpent((ruleKey) => {
-    const expiresAt = holder.current().leases.get(ruleKey)?.expiresAt;
+  const unsubscribe = holder.onSpent((ruleKey, expiresAt) => {
     const report = reports.onceUsed(ruleKey, expiresAt)
       .catch(failed(`the use of once rule "${ruleKey}"`))
       .finally(() => inFlight.delete(report));

@@ -50,7 +50,7 @@ export class PolicyHolder {
   #current: PolicySnapshot;
   #listeners = new Set<(snapshot: PolicySnapshot) => void>();
   #spent = new Set<string>();
-  #spentListeners = new Set<(ruleKey: string) => void>();
+  #spentListeners = new Set<(ruleKey: string, expiresAt?: number) => void>();
   /** The sandbox id this proxy serves: a session-scoped rule allows only its own sandbox. */
   sandbox?: string;
   #reloads: Promise<void> = Promise.resolve();
@@ -174,20 +174,37 @@ export class PolicyHolder {
    * the listeners (which ask the gateway to remove it with a commit).
    */
   spend(ruleKey: string): void {
-    const key = onceKey(this.#current, ruleKey);
-    if (this.#spent.has(key)) return;
-    this.#spent.add(key);
-    for (const listener of [...this.#spentListeners]) {
-      try {
-        listener(ruleKey);
-      } catch {
-        // The removal commit is best effort: the rule is spent here either way.
-      }
-    }
+    this.spendHeld(ruleKey)();
   }
 
-  /** Call `listener` with each once-scoped rule key this proxy spends; returns unsubscribe. */
-  onSpent(listener: (ruleKey: string) => void): () => void {
+  /**
+   * Mark once-scoped rule `ruleKey` spent now; the listeners hear of it when the returned
+   * function is called (the exchange that spent it ended), with the lease it was spent under.
+   */
+  spendHeld(ruleKey: string): () => void {
+    const key = onceKey(this.#current, ruleKey);
+    if (this.#spent.has(key)) return () => {};
+    this.#spent.add(key);
+    const expiresAt = this.#current.leases.get(ruleKey)?.expiresAt;
+    let told = false;
+    return () => {
+      if (told) return;
+      told = true;
+      for (const listener of [...this.#spentListeners]) {
+        try {
+          listener(ruleKey, expiresAt);
+        } catch {
+          // The removal commit is best effort: the rule is spent here either way.
+        }
+      }
+    };
+  }
+
+  /**
+   * Call `listener` with each once-scoped rule key this proxy spends and the end of the lease
+   * it was spent under; returns unsubscribe.
+   */
+  onSpent(listener: (ruleKey: string, expiresAt?: number) => void): () => void {
     this.#spentListeners.add(listener);
     return () => void this.#spentListeners.delete(listener);
   }

@@ -17,6 +17,7 @@ import {
 import { ocsfEventFromDecision } from "../ocsf/mod.ts";
 import type { BodyLease } from "./body_budget.ts";
 import { BoundUpstream } from "./bound_upstream.ts";
+import { OnceHolds } from "./_once_holds.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { DestinationResult } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
@@ -67,6 +68,9 @@ export class ClientConnection {
   #bound = new BoundUpstream();
   // Shared with the same connection's inner (TLS) view: one request in work at a time.
   #body: { lease?: BodyLease } = {};
+  #once = new OnceHolds();
+  // A view that decides again what its exchange was granted (see `again()`).
+  #again = false;
 
   constructor(ctx: ProxyContext, stream: ByteStream, identity: IdentitySource, srcPort?: number) {
     this.ctx = ctx;
@@ -82,7 +86,19 @@ export class ClientConnection {
     inner.#pins = this.#pins;
     inner.#bound = this.#bound;
     inner.#body = this.#body;
+    inner.#once = this.#once;
     return inner;
+  }
+
+  /**
+   * This connection as it decides again, at a reload, what its exchange in work was granted (a
+   * tunnel, a WebSocket): a once rule that exchange spent still counts for it, and for nothing
+   * else.
+   */
+  again(): ClientConnection {
+    const view = this.withStream(this.stream);
+    view.#again = true;
+    return view;
   }
 
   /**
@@ -96,9 +112,13 @@ export class ClientConnection {
     return box.lease;
   }
 
-  /** Give back what the request in work held of the body budget (see `body`). */
-  releaseBody(): void {
+  /**
+   * The exchange in work ended: give back what it held of the body budget (see `body`), and
+   * report the once rules it spent.
+   */
+  endExchange(): void {
     this.#body.lease?.release();
+    this.#once.release();
   }
 
   /** The upstream connection this client authenticated (NTLM, Negotiate), for it alone. */
@@ -131,10 +151,13 @@ export class ClientConnection {
     // Leases end at an instant and session rules serve one sandbox: both are facts here.
     facts.now = Date.now();
     facts.sandbox = holder.sandbox;
-    facts.spent = (key) => holder.spent(key);
+    const once = this.#once;
+    facts.spent = this.#again
+      ? (key) => !once.holds(key) && holder.spent(key)
+      : (key) => holder.spent(key);
     const decision = decide(holder.current().compiled, facts);
     // Synchronously, before any other decision: a once rule allows exactly one request here.
-    if (decision.once !== undefined) holder.spend(decision.once);
+    if (decision.once !== undefined) once.spend(holder, decision.once);
     const recorded = this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
     // A denial is on record before the agent hears of it; an allowed request does not wait.
     if (decision.verdict === "deny") await recorded;

@@ -53,7 +53,7 @@ export async function handleForward(client: ClientConnection, head: RequestHead)
   const { path, destination, body } = admitted;
   const pathAndQuery = target.query === undefined ? path : `${path}?${target.query}`;
   const authority = hostHeader(target, 80);
-  const stillAllowed = () => decidedAgain(client, head, target, path);
+  const stillAllowed = () => decidedAgain(client.again(), head, target, path);
   const outgoing = { head, pathAndQuery, authority, body, stillAllowed, since };
   return await exchange(client, outgoing, {
     host: target.host,

@@ -171,7 +171,7 @@ async function serveTunnelRequests(
     const head = await readRequest(client, first);
     if (head === undefined) return;
     // The body a request held is given back when it ends, whatever way it ends.
-    const more = await serveTunnelRequest(client, tunnel, head).finally(() => client.releaseBody());
+    const more = await serveTunnelRequest(client, tunnel, head).finally(() => client.endExchange());
     if (!more) return;
   }
 }
@@ -200,7 +200,8 @@ async function serveTunnelRequest(
   const authorityHeader = hostHeader(destination, destination.tls ? 443 : 80);
   // Asked again at each reload while a WebSocket it opened is live (a GET: no body to read).
   const stillAllowed = async () =>
-    (await admitTunnelRequest(client, tunnel, { head, authority, readBody })).kind === "allow";
+    (await admitTunnelRequest(client.again(), tunnel, { head, authority, readBody })).kind ===
+      "allow";
   return await exchange(
     client,
     { head, pathAndQuery, authority: authorityHeader, body, stillAllowed, since },

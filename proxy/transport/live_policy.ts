@@ -36,8 +36,14 @@ export interface LivePolicy {
   current(): { readonly compiled: CompiledPolicy };
   /** Whether a once-rule has been used. */
   spent(ruleKey: string): boolean;
-  /** Mark a once-rule used. */
+  /** Mark a once-rule used, and report the use (which asks for the rule's removal). */
   spend(ruleKey: string): void;
+  /**
+   * Mark a once-rule used now and report the use only when the returned function is called:
+   * when the exchange that spent it ends (a tunnel or WebSocket it opened is still that one
+   * request). Without it, `spend` reports at once.
+   */
+  spendHeld?(ruleKey: string): () => void;
   /** Call `listener` after each reload; returns the unsubscribe. */
   subscribe(listener: () => void): () => void;
 }

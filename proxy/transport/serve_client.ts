@@ -49,19 +49,19 @@ export async function serveClient(
   const client = new ClientConnection(ctx, stream, identity, srcPort);
   // A client that resets while its body waits for budget is not read, so only the socket's
   // close tells: its request ends there and gives its share back (or leaves the queue).
-  void stream.closed.then(() => client.releaseBody());
+  void stream.closed.then(() => client.endExchange());
   try {
     for (let first = true;; first = false) {
       const head = await readRequest(client, first);
       if (head === undefined) return;
       if (head.method === "CONNECT") return await handleConnect(client, head);
-      const more = await handleForward(client, head).finally(() => client.releaseBody());
+      const more = await handleForward(client, head).finally(() => client.endExchange());
       if (!more) return;
     }
   } catch {
     // Errors are answered where they happen; anything left means the connection is unusable.
   } finally {
-    client.releaseBody();
+    client.endExchange();
     client.bound.close();
     await lingeringClose(socket);
   }

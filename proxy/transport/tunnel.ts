@@ -84,7 +84,12 @@ export async function blindTunnel(
   const downstream = adopted ?? client.stream.socket;
   // A reload that revokes the grant, or turns it into an inspected one, closes the tunnel.
   const stillAllowed = async () => {
-    const decision = await client.decide(destination.host, destination.port, undefined, "https");
+    const decision = await client.again().decide(
+      destination.host,
+      destination.port,
+      undefined,
+      "https",
+    );
     return decision.verdict !== "deny" && !decision.inspect;
   };
   await spliceWhileAllowed(ctx.holder, stillAllowed, downstream, upstream, {
