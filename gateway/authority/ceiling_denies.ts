@@ -50,7 +50,8 @@ export function ceilingDenyReached(
   const path = lowered({ method: g.method!, path: g.path! });
   return ceilingDenies(ceiling, g).find((deny) => {
     const d = lowered(deny);
-    return methodsMeet(d.method, path.method) && globsOverlap(d.path, path.path) &&
+    // The deny read as a proxy reads a deny path (a `**` inside a segment crosses `/`).
+    return methodsMeet(d.method, path.method) && globsOverlap(d.path, path.path, "/", true) &&
       !own.some((mine) => denyCovers(mine, d));
   });
 }

@@ -37,8 +37,10 @@ function compileMatch(m: L7Match, deny: boolean): CompiledMatch {
     // and deny alike (OpenShell's `method_matches`); otherwise HEAD slips past a GET deny.
     methods: new Set(method === "GET" ? ["GET", "HEAD"] : [method]),
     // Deny paths ignore letter case (decide() hands them the lower-cased path): many origins
-    // route `/Admin` to `/admin`, and a deny must not be dodged by spelling. Allow stays exact.
-    path: compilePathGlob(deny ? pattern.toLowerCase() : pattern),
+    // route `/Admin` to `/admin`, and a deny must not be dodged by spelling; and a `**` inside
+    // a segment (`/admin**`) crosses `/` in a deny, so that reading like OpenShell narrows no
+    // deny a policy already had. Allow stays exact.
+    path: deny ? compilePathGlob(pattern.toLowerCase(), "/", true) : compilePathGlob(pattern),
     query: compileQuery(m.query, deny),
   };
 }

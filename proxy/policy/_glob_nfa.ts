@@ -29,7 +29,8 @@ export interface GlobNfa {
 type Token = number | "prefix" | "suffix" | "middle" | "cross";
 
 /**
- * Read `pattern` for `separator` (`/` for paths and binaries, `.` for query values).
+ * Read `pattern` for `separator` (`/` for paths and binaries, `.` for query values). `wide`:
+ * a `**` inside a segment crosses separators too (a deny path's reading).
  *
  * @example
  * ```ts
@@ -39,8 +40,8 @@ type Token = number | "prefix" | "suffix" | "middle" | "cross";
  * assert.deepEqual(globNfa("/**", "/").elems, [47, GLOBSTAR]);
  * ```
  */
-export function globNfa(pattern: string, separator: string): GlobNfa {
-  const tokens = tokenize(pattern, separator);
+export function globNfa(pattern: string, separator: string, wide = false): GlobNfa {
+  const tokens = tokenize(pattern, separator, wide);
   // globset: a glob that is one leading `**\/` (`**`, `**\/`, `**\/**`) matches everything.
   if (tokens.length === 1 && tokens[0] === "prefix") return { elems: [GLOBSTAR], skip: [] };
   const sep = separator.charCodeAt(0);
@@ -59,7 +60,7 @@ export function globNfa(pattern: string, separator: string): GlobNfa {
   return { elems, skip };
 }
 
-function tokenize(pattern: string, separator: string): Token[] {
+function tokenize(pattern: string, separator: string, wide: boolean): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < pattern.length; i++) {
     if (pattern[i] !== "*") {
@@ -75,7 +76,8 @@ function tokenize(pattern: string, separator: string): Token[] {
     i++;
     const whole = (prev === undefined || prev === separator) &&
       (next === undefined || next === separator);
-    if (!whole) out.push(STAR); // globset's two `*`: one segment
+    // globset's two `*`: one segment; a deny read `wide` lets them cross (see glob.ts).
+    if (!whole) out.push(wide ? "cross" : STAR);
     // Under `.` the dots stay literal and the globstar never shrinks (globset sees `/./`).
     else if (separator !== "/") out.push("cross");
     else out.push(globstar(out, next === undefined));

@@ -28,11 +28,16 @@ export type GlobMatcher = (text: string) => boolean;
  * assert(m("/repos/o/issues/1/comments") && !m("/repos/o/r/issues/1"));
  * assert(!compilePathGlob("v*", ".")("v1.2") && compilePathGlob("v*.*", ".")("v1.2"));
  * assert(!compilePathGlob("/a/b**")("/a/b/c") && compilePathGlob("/a/b**")("/a/bc"));
+ * assert(compilePathGlob("/admin**", "/", true)("/admin/users")); // a deny's reading
  * ```
+ *
+ * @param wide A deny path's reading: a `**` inside a segment (`/admin**`) also crosses `/`, as
+ *   Tollgate read it before matching OpenShell; an allow never reads wider than OpenShell, a
+ *   deny never narrower than a person who wrote `/admin**` may have meant.
  */
-export function compilePathGlob(pattern: string, separator = "/"): GlobMatcher {
+export function compilePathGlob(pattern: string, separator = "/", wide = false): GlobMatcher {
   if (!pattern.includes("*")) return (text) => text === pattern;
-  const nfa = globNfa(pattern, separator);
+  const nfa = globNfa(pattern, separator, wide);
   const { elems } = nfa;
   if (elems.length === 1 && elems[0] === GLOBSTAR) return () => true;
   const sep = separator.charCodeAt(0);

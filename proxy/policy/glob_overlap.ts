@@ -15,8 +15,8 @@ const OTHER = -3;
 const MAX_PAIRS = 250_000;
 
 /** Both globs read as `compilePathGlob` reads them (`_glob_nfa.ts`). */
-function nfaOf(pattern: string, separator: string): Nfa {
-  return globNfa(pattern, separator);
+function nfaOf(pattern: string, separator: string, wide = false): Nfa {
+  return globNfa(pattern, separator, wide);
 }
 
 /**
@@ -46,6 +46,7 @@ function step(n: Nfa, s: number, c: number, sep: number): [number, boolean] | un
 /**
  * True when some text matches both globs (exactly, as `compilePathGlob` matches). Very long
  * globs answer true without searching: callers use it to refuse, so doubt must refuse.
+ * `wideA`: read `a` as a deny path is read (`compilePathGlob`'s `wide`).
  *
  * @example
  * ```ts
@@ -53,11 +54,12 @@ function step(n: Nfa, s: number, c: number, sep: number): [number, boolean] | un
  * import { globsOverlap } from "./glob_overlap.ts";
  * assert(globsOverlap("/repos/**", "/repos/*\/*\/actions/secrets/**"));
  * assert(!globsOverlap("/repos/o/r/issues/**", "/repos/*\/*\/actions/**"));
+ * assert(globsOverlap("/admin**", "/admin/x", "/", true) && !globsOverlap("/admin**", "/admin/x"));
  * ```
  */
-export function globsOverlap(a: string, b: string, separator = "/"): boolean {
+export function globsOverlap(a: string, b: string, separator = "/", wideA = false): boolean {
   const sep = separator.charCodeAt(0);
-  const [na, nb] = [nfaOf(a, separator), nfaOf(b, separator)];
+  const [na, nb] = [nfaOf(a, separator, wideA), nfaOf(b, separator)];
   if ((na.elems.length + 1) * (nb.elems.length + 1) > MAX_PAIRS) return true;
   const alphabet = new Set([sep, OTHER, ...[...na.elems, ...nb.elems].filter((c) => c >= 0)]);
   const width = nb.elems.length + 1;
