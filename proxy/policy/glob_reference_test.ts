@@ -16,8 +16,12 @@ function rewrite(text: string, delim: string): string {
 
 const PREFIX = "(?:/?|.*/)", SUFFIX = "/.*", MIDDLE = "(?:/|/.*/)", ZOM = "[^/]*";
 
-/** globset's regex for a glob of literals, `*` and `**` (literal_separator on). */
-function globsetRegex(glob: string): RegExp {
+/**
+ * globset's regex for a glob of literals, `*` and `**` (literal_separator on). `wide`: a `**`
+ * inside a segment crosses `/` (Tollgate's reading of a deny path), not globset's two `*`.
+ */
+function globsetRegex(glob: string, wide = false): RegExp {
+  const inSegment = wide ? [".*"] : [ZOM, ZOM];
   const out: string[] = [];
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
@@ -27,12 +31,12 @@ function globsetRegex(glob: string): RegExp {
       const prev = glob[i - 1], next = glob[i + 2];
       i++;
       if (out.length === 0) {
-        if (next !== undefined && next !== "/") out.push(ZOM, ZOM);
+        if (next !== undefined && next !== "/") out.push(...inSegment);
         else (out.push(PREFIX), next === "/" && i++);
         continue;
       }
       if (prev !== "/" || (next !== undefined && next !== "/")) {
-        out.push(ZOM, ZOM);
+        out.push(...inSegment);
         continue;
       }
       if (next === "/") i++;
@@ -137,6 +141,26 @@ for (const sep of ["/", "."]) {
     }
   });
 }
+
+Deno.test("deny paths ('wide'): compilePathGlob and globsOverlap equal the wide reference", () => {
+  const all = texts(["a", "b", "/", "."], 6);
+  const globs = randomGlobs("/", 300, 6, 5);
+  const wide = new Map(globs.map((g) => [g, globsetRegex(g, true)]));
+  for (const g of globs) {
+    const [mine, ref] = [compilePathGlob(g, "/", true), wide.get(g)!];
+    for (const t of all) assert.equal(mine(t), ref.test(t), `deny ${JSON.stringify(g)} vs ${t}`);
+  }
+  // As above: 7 characters witness any overlap of 4-piece globs.
+  const all7 = texts(["a", "b", "/", "."], 7);
+  const small = randomGlobs("/", 100, 7, 4);
+  const denies = new Map(small.map((g) => [g, bits(all7, (t) => globsetRegex(g, true).test(t))]));
+  const allows = new Map(small.map((g) => [g, bits(all7, reference(g, "/"))]));
+  for (const [a, sa] of denies) {
+    for (const [b, sb] of allows) {
+      assert.equal(globsOverlap(a, b, "/", true), meets(sa, sb), `deny ${a} ∩ ${b}`);
+    }
+  }
+});
 
 /** The texts a glob matches, one bit each. */
 function bits(all: string[], f: (t: string) => boolean): Uint32Array {
