@@ -1,8 +1,8 @@
 /**
- * Set questions about two path globs (the `*`/`**` globs of `glob.ts`, same semantics): can
- * one path match both, and does one glob match every path the other does. The org ceiling
- * needs them: a ceiling deny that some request of a proposed grant could hit means the grant
- * reaches past the ceiling, which a few sample paths cannot tell.
+ * Set questions about two path globs (the `*`/`**` globs of `glob.ts`, read by the same
+ * `globNfa()`): can one path match both, and does one glob match every path the other does. The
+ * org ceiling needs them: a ceiling deny that some request of a proposed grant could hit means
+ * the grant reaches past the ceiling, which a few sample paths cannot tell.
  *
  * @module
  */
@@ -13,11 +13,6 @@ import { type GlobNfa as Nfa, globNfa, GLOBSTAR, STAR } from "./_glob_nfa.ts";
 const OTHER = -3;
 /** Above this many state pairs the answer is "they may overlap" (fail closed). */
 const MAX_PAIRS = 250_000;
-
-/** Both globs read as `compilePathGlob` reads them (`_glob_nfa.ts`). */
-function nfaOf(pattern: string, separator: string, wide = false): Nfa {
-  return globNfa(pattern, separator, wide);
-}
 
 /**
  * The states reachable from `s` without reading a character. `entering`: reached from the
@@ -59,7 +54,7 @@ function step(n: Nfa, s: number, c: number, sep: number): [number, boolean] | un
  */
 export function globsOverlap(a: string, b: string, separator = "/", wideA = false): boolean {
   const sep = separator.charCodeAt(0);
-  const [na, nb] = [nfaOf(a, separator, wideA), nfaOf(b, separator)];
+  const [na, nb] = [globNfa(a, separator, wideA), globNfa(b, separator)];
   if ((na.elems.length + 1) * (nb.elems.length + 1) > MAX_PAIRS) return true;
   const alphabet = new Set([sep, OTHER, ...[...na.elems, ...nb.elems].filter((c) => c >= 0)]);
   const width = nb.elems.length + 1;
@@ -127,8 +122,8 @@ const MAX_NODES = 20_000;
 export function globWithin(glob: string, globs: readonly string[], separator = "/"): boolean {
   const sep = separator.charCodeAt(0);
   // Request paths start with the separator: `**` asks for no more than `/**`.
-  const p = nfaOf(glob === "**" && separator === "/" ? "/**" : glob, separator);
-  const union = globs.map((g) => nfaOf(g, separator));
+  const p = globNfa(glob === "**" && separator === "/" ? "/**" : glob, separator);
+  const union = globs.map((g) => globNfa(g, separator));
   const alphabet = new Set([sep, OTHER]);
   for (const n of [p, ...union]) for (const c of n.elems) if (c >= 0) alphabet.add(c);
   const width = Math.max(0, ...union.map((n) => n.elems.length)) + 1;
