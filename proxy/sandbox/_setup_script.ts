@@ -54,6 +54,16 @@ socket_lines() {
   while [ "$count" -gt 0 ]; do tab="$tab$2
 "; shift 2; count=$((count - 1)); done
 }
+# Of a list (a count, then each path and its line), the lines of the paths that pass the test
+# ($1: -d, -e); the caller then drops the list: shift $((1 + 2 * $1)).
+lines_if() {
+  cond=$1; count=$2; shift 2
+  while [ "$count" -gt 0 ]; do
+    if [ "$cond" "$1" ]; then tab="$tab$2
+"; fi
+    shift 2; count=$((count - 1))
+  done
+}
 uncovered() {
   count=$1; shift
   while [ "$count" -gt 0 ]; do
@@ -87,12 +97,7 @@ if [ "$count" != host ]; then
 fi
 # The host's shared memory and session runtime folder: empty ones of the sandbox's own, each with
 # its size (one in the host's /tmp is gone already).
-count=$1; shift
-while [ "$count" -gt 0 ]; do
-  if [ -d "$1" ]; then tab="$tab$2
-"; fi
-  shift 2; count=$((count - 1))
-done
+lines_if -d "$@"; shift $((1 + 2 * $1))
 # Its own pseudo-terminals: every /dev/pts/N of the host is a terminal the runner's user may
 # open (read what is typed in another window, write into it). The one it was started on stays
 # reachable through its descriptors, /proc/self/fd and /dev/tty.
@@ -108,21 +113,11 @@ while [ "$count" -gt 0 ]; do
   if [ -e "$1" ]; then mount --bind -o ro "$1" "$1"; fi
   shift; count=$((count - 1))
 done
-count=$1; shift
-while [ "$count" -gt 0 ]; do
-  if [ -e "$1" ]; then tab="$tab$2
-"; fi
-  shift 2; count=$((count - 1))
-done
+lines_if -e "$@"; shift $((1 + 2 * $1))
 # A linked gateway's state on this machine (its credentials, enrolment token, CA key): hidden as
 # Tollgate's own is below, after the read-only binds, which would otherwise show it again. Empty
 # and read-only: the command cannot keep memory in them.
-count=$1; shift
-while [ "$count" -gt 0 ]; do
-  if [ -d "$1" ]; then tab="$tab$2
-"; fi
-  shift 2; count=$((count - 1))
-done
+lines_if -d "$@"; shift $((1 + 2 * $1))
 exec 3<"$reveal"
 tab="$tab$hideline
 $revealline
