@@ -11,6 +11,7 @@ import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "nod
 import type { TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import { type BodyHold, BodySlots } from "./_body_slots.ts";
+import { sessionBacklog } from "./_h2_backlog.ts";
 import type { BodyLease } from "./body_budget.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
@@ -134,6 +135,8 @@ async function serveStream(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
 ): Promise<void> {
+  // A client that reads nothing gets no more answers queued for it (even 403s): they wait.
+  await sessionBacklog(stream);
   const hold = session.bodies.hold();
   const lease = client.ctx.bodyBudget.lease();
   // A stream reset while it waits for a body slot (or budget) stops waiting.

@@ -22,7 +22,7 @@ import {
   type UpstreamPool,
   type UpstreamTarget,
 } from "./upstream_pool.ts";
-import { drainedOrClosed } from "./_write_or_drain.ts";
+import { writeToClient } from "./_h2_backlog.ts";
 import { closeWithClient } from "./_close_with_client.ts";
 
 // Never sent on an HTTP/2 stream (RFC 9113 §8.2.2), besides the Connection field's tokens.
@@ -238,6 +238,6 @@ function h2ResponseHeaders(head: ResponseHead): OutgoingHttpHeaders {
 /** Write with backpressure; throws once the client has reset the stream. */
 function writeStream(stream: ServerHttp2Stream, piece: Uint8Array): Promise<void> | undefined {
   if (stream.destroyed) throw new UpstreamError(502, "client_gone", "The client reset the stream");
-  if (stream.write(piece)) return undefined;
-  return drainedOrClosed(stream);
+  // Deno's stream takes every byte the client's window allows: its socket says when to wait.
+  return writeToClient(stream, piece);
 }

@@ -10,6 +10,7 @@
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { BodyHold } from "./_body_slots.ts";
+import { relayToClient } from "./_h2_backlog.ts";
 import type { BodyLease } from "./body_budget.ts";
 import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
@@ -213,7 +214,7 @@ function forwardOverH2(
       clearTimeout(timer);
       stream.respond(responseHeaders(response), { waitForTrailers: true });
       stream.once("wantTrailers", () => stream.sendTrailers(trailerFields(trailers)));
-      upstream.pipe(stream);
+      relayToClient(upstream, stream);
       upstream.once("end", () => resolve());
     });
     upstream.once("trailers", (fields) => void (trailers = fields));

@@ -1,0 +1,170 @@
+/**
+ * A hostile agent's HTTP/2 session that opens a 2 GiB receive window and then reads nothing:
+ * Deno's `node:http2` would hand every answer's bytes to the session's socket as the window
+ * allows, so the proxy queued whole answers in its memory (outside the sandbox's bound). Now
+ * what the origin may hand over while the client reads nothing stays bounded, for an HTTP/2
+ * origin and an HTTP/1.1 one, and an honest reader still gets every byte afterwards.
+ */
+import assert from "node:assert/strict";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import * as tls from "node:tls";
+import { dirname } from "node:path";
+import { CertificateAuthority } from "../proxy/tls/mod.ts";
+import {
+  H2,
+  H2_PREFACE,
+  h2Headers,
+  openH2Tunnel,
+  startTestProxy,
+  startTestUpstreams,
+  type TestUpstreams,
+} from "./support/mod.ts";
+import { H2Uploads } from "./h2_uploads.ts";
+
+const MIB = 1024 * 1024;
+const STREAMS = 8;
+const SIZE = 16 * MIB;
+const POLICY = `version: 1
+network_policies:
+  gh:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules: [{ allow: { method: GET, path: "/public/**" } }]
+`;
+
+/** An origin that answers every request with `SIZE` bytes, as fast as it may; bytes it sent. */
+interface BigOrigin {
+  port: number;
+  sent: () => number;
+  close(): Promise<void>;
+}
+
+async function bigOrigin(upstreams: TestUpstreams, protocol: "h2" | "h1"): Promise<BigOrigin> {
+  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
+  const leaf = await ca.mintLeaf(["api.github.com"]);
+  const piece = new Uint8Array(64 * 1024).fill(0x61);
+  let sent = 0;
+  const pump = (
+    write: (b: Uint8Array) => boolean,
+    drain: (f: () => void) => void,
+    end = () => {},
+  ) => {
+    let left = SIZE;
+    const go = () => {
+      for (; left > 0; left -= piece.length) {
+        sent += piece.length;
+        if (!write(piece)) return void (left -= piece.length, drain(go));
+      }
+      end();
+    };
+    go();
+  };
+  const options = { cert: leaf.chainPem, key: leaf.keyPem };
+  const server = protocol === "h2"
+    ? http2.createSecureServer(options).on("stream", (stream) => {
+      stream.on("error", () => {});
+      stream.respond({ ":status": 200, "content-length": SIZE });
+      pump((b) => stream.write(b), (f) => stream.once("drain", f), () => stream.end());
+    }).on("session", (s) => s.on("error", () => {}))
+    : tls.createServer({ ...options, ALPNProtocols: ["http/1.1"] }, (socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${SIZE}\r\n\r\n`);
+        pump((b) => socket.write(b), (f) => socket.once("drain", f));
+      });
+    });
+  const sockets = new Set<{ destroy(): void }>();
+  server.on("connection", (socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    sent: () => sent,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Count each stream's DATA bytes until every stream ended or the connection closed. */
+async function readAnswers(conn: Deno.Conn): Promise<Map<number, number>> {
+  const bytes = new Map<number, number>();
+  let ended = 0;
+  let pending = new Uint8Array();
+  for await (const value of conn.readable) {
+    const joined = new Uint8Array(pending.byteLength + value.byteLength);
+    joined.set(pending);
+    joined.set(value, pending.byteLength);
+    let at = 0;
+    for (; joined.byteLength - at >= 9;) {
+      const length = (joined[at]! << 16) | (joined[at + 1]! << 8) | joined[at + 2]!;
+      if (joined.byteLength - at < 9 + length) break;
+      const [type, flags] = [joined[at + 3]!, joined[at + 4]!];
+      const stream = new DataView(joined.buffer, at + 5).getUint32(0) & 0x7fffffff;
+      if (type === H2.DATA) bytes.set(stream, (bytes.get(stream) ?? 0) + length);
+      if ((type === H2.DATA || type === H2.HEADERS) && (flags & H2.END_STREAM) !== 0) ended++;
+      at += 9 + length;
+    }
+    pending = joined.slice(at);
+    if (ended === STREAMS) break;
+  }
+  return bytes;
+}
+
+/** Until `value()` has not moved for a second (or 30 s have passed). */
+async function untilQuiet(value: () => number): Promise<void> {
+  let last = value();
+  for (let quiet = 0, rounds = 0; quiet < 10 && rounds < 300; rounds++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    quiet = value() === last ? quiet + 1 : 0;
+    last = value();
+  }
+}
+
+for (const protocol of ["h2", "h1"] as const) {
+  Deno.test(`proxy hostile h2: a client with a wide window that reads nothing holds a bounded backlog (${protocol} origin)`, async () => {
+    const upstreams = await startTestUpstreams();
+    const origin = await bigOrigin(upstreams, protocol);
+    const toOrigin = { host: "api.github.com", port: 443, address: "127.0.0.1" };
+    const resolve = [{ ...toOrigin, targetPort: origin.port }];
+    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve, httpsHosts: [] });
+    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    try {
+      await tls.write(H2_PREFACE);
+      await tls.write(H2Uploads.wideOpen());
+      for (let i = 0; i < STREAMS; i++) {
+        const id = 1 + 2 * i;
+        const fields: [string, string][] = [
+          [":method", "GET"],
+          [":scheme", "https"],
+          [":authority", "api.github.com"],
+          [":path", `/public/big/${id}`],
+        ];
+        await tls.write(h2Headers(id, fields));
+      }
+      // The client reads nothing: what the origin could send is what the proxy took on.
+      await untilQuiet(origin.sent);
+      // Before, every answer went: 128 MiB queued in the proxy's memory for this one session.
+      // Now 1 MiB of session backlog, each stream's windows and the sockets' kernel buffers.
+      const sent = origin.sent();
+      assert.ok(sent < 48 * MIB, `the origin handed over ${sent >> 20} MiB`);
+      assert.ok(sent > 0, "the origin started answering");
+      // An honest reader gets every byte of every answer.
+      const bytes = await readAnswers(tls);
+      assert.equal(bytes.size, STREAMS);
+      for (const [id, n] of bytes) assert.equal(n, SIZE, `stream ${id}`);
+    } finally {
+      try {
+        tls.close();
+      } catch {
+        // Closed by the reader already.
+      }
+      await proxy.close();
+      await origin.close();
+      await upstreams.close();
+    }
+  });
+}
