@@ -19,6 +19,7 @@ import {
 } from "./support/mod.ts";
 import { identity, POLICY } from "./proxy_hostile_fixtures.ts";
 import { H2Uploads } from "./h2_uploads.ts";
+import { STREAM_WINDOW_HOLD } from "../proxy/transport/h2_intercept.ts";
 
 const MIB = 1024 * 1024;
 const COUNT = 32;
@@ -174,7 +175,8 @@ Deno.test("proxy hostile body budget: HTTP/2 bodies for an HTTP/1.1 origin share
   // The origin holds every answer: each body read stays held meanwhile.
   const answers = Promise.withResolvers<void>();
   const upstreams = await startTestUpstreams({ beforeResponse: () => answers.promise });
-  const bodyBudget = { bodyBudgetBytes: 2 * MIB, bodyBudgetWaitMs: 60_000 };
+  // Room for two bodies and the third stream's windows (each stream counts them from its start).
+  const bodyBudget = { bodyBudgetBytes: 2 * MIB + STREAM_WINDOW_HOLD, bodyBudgetWaitMs: 60_000 };
   const proxy = await startTestProxy({ policy: POLICY, identity, upstreams, bodyBudget });
   const streams = [1, 3, 5];
   const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
@@ -187,7 +189,7 @@ Deno.test("proxy hostile body budget: HTTP/2 bodies for an HTTP/1.1 origin share
     // Three 1 MiB bodies, room for two: the third waits with its window closed. Before, all
     // three were read whole (six at once per session, any number of sessions).
     assert.equal(uploads.complete(), 2, JSON.stringify([...uploads.sent.values()]));
-    assert.equal(budgetOf(proxy).held, 2 * MIB);
+    assert.equal(budgetOf(proxy).held, 2 * MIB + STREAM_WINDOW_HOLD);
     assert.equal(budgetOf(proxy).waiting, 1);
     assert.equal(upstreams.requests.length, 2);
     // A reset stream gives its share back: the third is read and sent.

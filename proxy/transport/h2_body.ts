@@ -62,10 +62,12 @@ export async function readH2Body(
   // Reset while it waited for a body slot: its close has been and gone.
   if (stream.destroyed || stream.closed) return clientReset();
   const { lease, declared = 0 } = limits;
-  let reserved = 0;
-  if (lease !== undefined && declared > 0 && declared <= limits.cap) {
+  // What the stream's lease holds already (its windows, counted from its start) is paid for.
+  let reserved = lease?.held ?? 0;
+  if (lease !== undefined && declared > reserved && declared <= limits.cap) {
     try {
-      if (!lease.tryGrow(declared)) await lease.grow(declared);
+      const more = declared - reserved;
+      if (!lease.tryGrow(more)) await lease.grow(more);
       reserved = declared;
     } catch {
       return budgetSpent();

@@ -12,7 +12,7 @@ import type { TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import { type BodyHold, BodySlots } from "./_body_slots.ts";
 import { sessionBacklog } from "./_h2_backlog.ts";
-import type { BodyLease } from "./body_budget.ts";
+import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import type { BodyReader } from "./graphql_body.ts";
@@ -22,6 +22,7 @@ import { respondH2Deny, respondH2Error } from "./h2_responses.ts";
 import { serveH2 } from "./h2_server.ts";
 import { H2Upstream } from "./h2_upstream.ts";
 import { hostHeader } from "./request_target.ts";
+import { TOO_MANY_BODIES } from "./responses.ts";
 import { admitTunnelRequest, type Tunnel, type TunnelGrant } from "./tunnel_admission.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 
@@ -129,6 +130,14 @@ function calmDown(stream: ServerHttp2Stream): void {
   session.destroy();
 }
 
+/**
+ * What one stream with a body may hold unread in the proxy, counted in the body budget while it
+ * is open: its 64 KiB window, what Deno's `node:http2` reads ahead once the stream flows (one
+ * more window) and, relayed to an HTTP/2 origin that reads slowly, the upstream stream's 64 KiB
+ * buffer. Measured: 192 KiB a stream at most; rounded up.
+ */
+export const STREAM_WINDOW_HOLD = 256 * 1024;
+
 async function serveStream(
   client: ClientConnection,
   session: Session,
@@ -143,7 +152,12 @@ async function serveStream(
   const leave = () => (hold.release(), lease.release());
   stream.once("close", leave);
   try {
-    await answerStream(client, session, stream, headers, { hold, lease });
+    // A stream with a body holds bytes unread in the proxy before anything reads them: counted
+    // from the start, or the stream is refused at once (waiting, its window would fill).
+    if (!stream.endAfterHeaders && !lease.tryGrow(STREAM_WINDOW_HOLD)) {
+      const spent = new BodyBudgetSpentError().message;
+      respondH2Error(stream, 503, TOO_MANY_BODIES, spent, headers);
+    } else await answerStream(client, session, stream, headers, { hold, lease });
   } finally {
     leave();
   }

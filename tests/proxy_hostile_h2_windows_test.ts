@@ -1,0 +1,101 @@
+/**
+ * A hostile agent's HTTP/2 streams whose bodies the proxy cannot pass on (an origin that reads
+ * nothing): each holds its flow-control windows' worth in the proxy, unread, so 100 streams on
+ * each of 512 connections could make the proxy hold gigabytes outside the body budget. Now each
+ * stream with a body counts its windows in the body budget while it is open, and a stream that
+ * finds no room is answered 503 at once, before its window fills.
+ */
+import assert from "node:assert/strict";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import { CertificateAuthority } from "../proxy/tls/mod.ts";
+import { STREAM_WINDOW_HOLD } from "../proxy/transport/h2_intercept.ts";
+import {
+  H2_PREFACE,
+  h2Headers,
+  openH2Tunnel,
+  startTestProxy,
+  startTestUpstreams,
+  type TestUpstreams,
+  waitFor,
+} from "./support/mod.ts";
+import { H2Uploads } from "./h2_uploads.ts";
+
+const MIB = 1024 * 1024;
+const BUDGET = 4 * MIB;
+const POLICY = `version: 1
+network_policies:
+  gh:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules: [{ allow: { method: POST, path: "/public/**" } }]
+`;
+
+/** An HTTP/2 origin that takes every stream and reads none of it. */
+async function deafOrigin(upstreams: TestUpstreams) {
+  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
+  const leaf = await ca.mintLeaf(["api.github.com"]);
+  const server = http2.createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session.on("error", () => {}));
+  });
+  server.on("stream", (stream) => void stream.on("error", () => {}).pause());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      for (const session of sessions) session.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+Deno.test("proxy hostile h2: bodies an origin does not read count in the body budget, and streams beyond it are refused at once", async () => {
+  const upstreams = await startTestUpstreams();
+  const origin = await deafOrigin(upstreams);
+  const resolve = [{
+    host: "api.github.com",
+    port: 443,
+    address: "127.0.0.1",
+    targetPort: origin.port,
+  }];
+  const bodyBudget = { bodyBudgetBytes: BUDGET, bodyBudgetWaitMs: 100 };
+  const options = { policy: POLICY, upstreams, resolve, httpsHosts: [], bodyBudget };
+  const proxy = await startTestProxy(options);
+  const streams = Array.from({ length: 100 }, (_, i) => 1 + 2 * i);
+  const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+  const uploads = new H2Uploads(tls, streams, STREAM_WINDOW_HOLD);
+  try {
+    await tls.write(H2_PREFACE);
+    await tls.write(H2Uploads.wideOpen());
+    for (const id of streams) {
+      const fields: [string, string][] = [
+        [":method", "POST"],
+        [":scheme", "https"],
+        [":authority", "api.github.com"],
+        [":path", `/public/up/${id}`],
+      ];
+      await tls.write(h2Headers(id, fields, { open: true }));
+    }
+    await uploads.pump(1_000);
+    // Before, nothing counted these streams: all 100 went upstream and each held what its
+    // windows let through (about 192 KiB), the budget showing 0 held.
+    const { held, limit } = proxy.proxy.bodyBudget;
+    const admitted = Math.floor(BUDGET / STREAM_WINDOW_HOLD);
+    assert.equal(limit, BUDGET);
+    assert.equal(held, admitted * STREAM_WINDOW_HOLD, `held ${held}`);
+    // The rest were answered (503, Retry-After) as soon as they came.
+    assert.equal(uploads.ended.size, streams.length - admitted);
+  } finally {
+    await uploads.close();
+  }
+  // Every byte comes back once the client leaves.
+  await waitFor(() => proxy.proxy.bodyBudget.held === 0, "the budget given back");
+  await proxy.close();
+  await origin.close();
+  await upstreams.close();
+});
