@@ -169,3 +169,67 @@ for (const protocol of ["h2", "h1"] as const) {
     }
   });
 }
+
+/** An HTTP/2 origin that opens 2 GiB windows, then never reads its socket again. */
+async function deafWideOrigin(upstreams: TestUpstreams) {
+  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
+  const leaf = await ca.mintLeaf(["api.github.com"]);
+  const listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: leaf.chainPem,
+    key: leaf.keyPem,
+    alpnProtocols: ["h2"],
+  });
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      // Its SETTINGS (2 GiB stream windows), the connection window opened wide, then silence.
+      await conn.write(H2Uploads.wideOpen()).catch(() => {});
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    close() {
+      for (const conn of conns) conn.close();
+      listener.close();
+    },
+  };
+}
+
+Deno.test("proxy hostile h2: an HTTP/2 origin that opens wide windows and reads nothing gets a bounded backlog of an upload", async () => {
+  const upstreams = await startTestUpstreams();
+  const origin = await deafWideOrigin(upstreams);
+  const resolve = [{
+    host: "api.github.com",
+    port: 443,
+    address: "127.0.0.1",
+    targetPort: origin.port,
+  }];
+  const policy = POLICY.replace("method: GET", "method: POST");
+  const proxy = await startTestProxy({ policy, upstreams, resolve, httpsHosts: [] });
+  const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+  const uploads = new H2Uploads(tls, [1], 64 * MIB);
+  try {
+    await tls.write(H2_PREFACE);
+    await tls.write(H2Uploads.wideOpen());
+    const fields: [string, string][] = [
+      [":method", "POST"],
+      [":scheme", "https"],
+      [":authority", "api.github.com"],
+      [":path", "/public/up"],
+    ];
+    await tls.write(h2Headers(1, fields, { open: true }));
+    await uploads.pump(1_000);
+    // Before, the proxy took the whole 64 MiB: its writes to the origin's socket never waited.
+    const sent = uploads.sent.get(1)!;
+    assert.ok(sent < 24 * MIB, `the proxy took ${sent >> 20} MiB`);
+    assert.ok(sent > 0);
+  } finally {
+    await uploads.close();
+    await proxy.close();
+    origin.close();
+    await upstreams.close();
+  }
+});

@@ -10,7 +10,7 @@
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { BodyHold } from "./_body_slots.ts";
-import { relayToClient } from "./_h2_backlog.ts";
+import { relayToClient, watchBacklog } from "./_h2_backlog.ts";
 import type { BodyLease } from "./body_budget.ts";
 import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
@@ -134,6 +134,7 @@ export class H2Upstream {
       createConnection: () => transport,
     });
     session.on("error", () => {});
+    watchBacklog(session, transport);
     return { kind: "h2", session };
   }
 
@@ -203,7 +204,7 @@ function forwardOverH2(
         const timeout = bodyTimeout();
         reject(new UpstreamError(timeout.status, timeout.code, timeout.detail));
       });
-      stream.pipe(upstream);
+      relayToClient(stream, upstream); // an origin reading nothing gets no more queued either
     }
     const timer = setTimeout(() => {
       upstream.close(http2.constants.NGHTTP2_CANCEL);
