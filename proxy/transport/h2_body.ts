@@ -66,8 +66,7 @@ export async function readH2Body(
   let reserved = lease?.held ?? 0;
   if (lease !== undefined && declared > reserved && declared <= limits.cap) {
     try {
-      const more = declared - reserved;
-      if (!lease.tryGrow(more)) await lease.grow(more);
+      if (!lease.tryGrow(declared - reserved)) await lease.grow(declared - reserved);
       reserved = declared;
     } catch {
       return budgetSpent();
