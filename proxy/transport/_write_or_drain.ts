@@ -8,11 +8,22 @@ import type { Duplex } from "node:stream";
 import { ProtocolError } from "./protocol_error.ts";
 import { releaseMemory } from "./_bytes.ts";
 
+/** Options of {@linkcode writeOrDrain}. */
+export interface WriteOptions {
+  /** Free the memory under `bytes` once the socket took them (see `releaseMemory()`). */
+  release?: boolean;
+  /**
+   * Bytes the socket may hold unsent before the writer waits: by default its own high-water
+   * mark (16 KB for a socket), less than one 64 KB read.
+   */
+  window?: number;
+}
+
 /**
- * Write bytes; undefined at once unless the socket's buffer is full, then a promise that
- * resolves on drain (or close). Undefined, not a resolved promise: most writes never wait.
- * With `release`, the memory under `bytes` is freed once the socket took them (see
- * `releaseMemory()`): the caller must not read them again.
+ * Write bytes; undefined at once unless the socket's buffer is full (past `window` when
+ * given), then a promise that resolves on drain (or close). Undefined, not a resolved promise:
+ * most writes never wait. With `release`, the memory under `bytes` is freed once the socket
+ * took them: the caller must not read them again.
  *
  * @example
  * ```ts
@@ -26,7 +37,7 @@ import { releaseMemory } from "./_bytes.ts";
 export function writeOrDrain(
   socket: Duplex,
   bytes: Uint8Array | string,
-  options: { release?: boolean } = {},
+  options: WriteOptions = {},
 ): Promise<void> | undefined {
   if (socket.destroyed) return Promise.reject(new ProtocolError("Socket is closed"));
   // The callback runs once the socket has handed the bytes on (copied or sent).
@@ -34,6 +45,7 @@ export function writeOrDrain(
     ? socket.write(bytes, () => releaseMemory(bytes))
     : socket.write(bytes);
   if (taken) return undefined;
+  if (options.window !== undefined && socket.writableLength <= options.window) return undefined;
   return drainedOrClosed(socket);
 }
 

@@ -20,6 +20,12 @@ import { writeOrDrain } from "./_write_or_drain.ts";
 // them (collectYoungGeneration()). Warm 256 MB L7 uploads, medians of three: 1 MB 1.30, 2 MB
 // 1.23, 4 MB 1.30, 16 MB 2.35 CPU-s/GB; none 1.30 but +44-51 MB of peak RSS (with it +1-3 MB).
 const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes a relayed body may have on their way out of the socket before the relay stops reading
+ * the other side (`forward()`): four 64 KB reads. Waiting at the socket's own 16 KB mark made
+ * every read of a 256 MB L7 upload wait for its write to drain before the next read.
+ */
+export const FORWARD_WINDOW_BYTES = 256 * 1024;
 
 /**
  * Pull reader + writer over a node duplex stream.
@@ -183,6 +189,8 @@ export class ByteStream {
    * over and never reads them again. A piece that shares its buffer with other bytes is only
    * written. Every 4 MB forwarded, a young-generation collection frees the reads that no JS
    * code sees (the TLS layer's ciphertext), when the process allows it (`PROXY_V8_FLAGS`).
+   * Resolves at once while at most {@linkcode FORWARD_WINDOW_BYTES} wait in the socket, so
+   * the next read goes on while this one is written; past that, on drain (backpressure).
    */
   forward(bytes: Uint8Array): Promise<void> | undefined {
     this.#forwarded += bytes.byteLength;
@@ -190,7 +198,7 @@ export class ByteStream {
       this.#forwarded = 0;
       collectYoungGeneration();
     }
-    return writeOrDrain(this.socket, bytes, { release: true });
+    return writeOrDrain(this.socket, bytes, { release: true, window: FORWARD_WINDOW_BYTES });
   }
 
   /** Stop listening and return the bytes queued but not consumed (for a raw splice). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { PassThrough } from "node:stream";
-import { ByteStream } from "./byte_stream.ts";
+import { Duplex, PassThrough } from "node:stream";
+import { ByteStream, FORWARD_WINDOW_BYTES } from "./byte_stream.ts";
 import { evalWithProxyFlags } from "../../tests/support/eval_with_proxy_flags.ts";
 
 Deno.test("ByteStream.forward() frees a relayed piece once its socket took it", async () => {
@@ -95,4 +95,36 @@ Deno.test("ByteStream pauses its socket only past one read's worth of unconsumed
   assert.equal(socket.isPaused(), true);
   assert.ok(stream.buffered <= 2 * read.byteLength, `${stream.buffered} bytes queued`);
   stream.destroy();
+});
+
+Deno.test("ByteStream.forward() lets reads go on while a bounded window is being written", async () => {
+  // A socket whose writes complete only when told: a peer that has stopped reading.
+  const held: (() => void)[] = [];
+  const socket = new Duplex({
+    read() {},
+    write(_chunk, _encoding, callback) {
+      held.push(() => callback());
+    },
+  });
+  const out = new ByteStream(socket);
+  const read = 64 * 1024; // the largest read a socket hands over
+  let accepted = 0;
+  let waiting: Promise<void> | undefined;
+  while (waiting === undefined && accepted < 100) {
+    waiting = out.forward(new Uint8Array(read).fill(accepted));
+    accepted++;
+  }
+  // The next read went on for every piece that fit the window; then the relay waits.
+  assert.equal(accepted, FORWARD_WINDOW_BYTES / read + 1);
+  assert.ok(socket.writableLength <= FORWARD_WINDOW_BYTES + read, "bounded by window + 1 read");
+  let drained = false;
+  waiting!.then(() => void (drained = true));
+  while (held.length > 0) {
+    held.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  await waiting;
+  assert.equal(drained, true);
+  assert.equal(socket.writableLength, 0);
+  out.destroy();
 });
