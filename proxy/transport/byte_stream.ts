@@ -21,9 +21,11 @@ import { writeOrDrain } from "./_write_or_drain.ts";
 // 1.23, 4 MB 1.30, 16 MB 2.35 CPU-s/GB; none 1.30 but +44-51 MB of peak RSS (with it +1-3 MB).
 const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 /**
- * Bytes a relayed body may have on their way out of the socket before the relay stops reading
- * the other side (`forward()`): four 64 KB reads. Waiting at the socket's own 16 KB mark made
- * every read of a 256 MB L7 upload wait for its write to drain before the next read.
+ * Bytes a body relayed to an upstream may have on their way out of its socket before the relay
+ * stops reading the client (`forward()` on the pool's connections): four 64 KB reads. Waiting
+ * at the socket's own 16 KB mark made every read of an L7 upload wait for its write to drain
+ * before the next read. Client sockets keep that mark: a client that stops reading a download
+ * would hold the window in the proxy (512 such clients: 128 MB).
  */
 export const FORWARD_WINDOW_BYTES = 256 * 1024;
 
@@ -59,15 +61,21 @@ export class ByteStream {
   #inbox: SocketInbox;
   #deadline = new LazyDeadline(() => this.#inbox.notify());
   #forwarded = 0;
+  #window: number | undefined;
 
   /**
    * Start reading from `socket` (data is queued until it is read). `flow` is the gate under a
    * TLS socket (see `gateInbound()`): pausing a `node:tls` socket alone does not stop it
-   * from reading.
+   * from reading. `window`: bytes `forward()` may leave in the socket before it waits
+   * (by default the socket's own high-water mark).
    */
-  constructor(socket: Duplex, options: { bodyIdleMs?: number; flow?: FlowControl } = {}) {
+  constructor(
+    socket: Duplex,
+    options: { bodyIdleMs?: number; flow?: FlowControl; window?: number } = {},
+  ) {
     this.socket = socket;
     this.bodyIdleMs = options.bodyIdleMs ?? Infinity;
+    this.#window = options.window;
     this.#inbox = new SocketInbox(socket, options.flow, () => this.#deadline.stop());
     this.closed = socket.closed === true || socket.destroyed
       ? Promise.resolve()
@@ -189,8 +197,8 @@ export class ByteStream {
    * over and never reads them again. A piece that shares its buffer with other bytes is only
    * written. Every 4 MB forwarded, a young-generation collection frees the reads that no JS
    * code sees (the TLS layer's ciphertext), when the process allows it (`PROXY_V8_FLAGS`).
-   * Resolves at once while at most {@linkcode FORWARD_WINDOW_BYTES} wait in the socket, so
-   * the next read goes on while this one is written; past that, on drain (backpressure).
+   * Given a `window`, resolves at once while at most that many bytes wait in the
+   * socket, so the next read goes on while this one is written; past it, on drain.
    */
   forward(bytes: Uint8Array): Promise<void> | undefined {
     this.#forwarded += bytes.byteLength;
@@ -198,7 +206,7 @@ export class ByteStream {
       this.#forwarded = 0;
       collectYoungGeneration();
     }
-    return writeOrDrain(this.socket, bytes, { release: true, window: FORWARD_WINDOW_BYTES });
+    return writeOrDrain(this.socket, bytes, { release: true, window: this.#window });
   }
 
   /** Stop listening and return the bytes queued but not consumed (for a raw splice). */

@@ -97,7 +97,17 @@ Deno.test("ByteStream pauses its socket only past one read's worth of unconsumed
   stream.destroy();
 });
 
-Deno.test("ByteStream.forward() lets reads go on while a bounded window is being written", async () => {
+/** How many 64 KB pieces `forward()` takes before it first waits, on a socket that never drains. */
+function piecesBeforeWait(out: ByteStream): { accepted: number; waiting: Promise<void> } {
+  let accepted = 0;
+  while (accepted < 100) {
+    const waiting = out.forward(new Uint8Array(64 * 1024).fill(accepted++));
+    if (waiting !== undefined) return { accepted, waiting };
+  }
+  throw new Error("forward() never waited");
+}
+
+function stalledSocket(): { socket: Duplex; held: (() => void)[] } {
   // A socket whose writes complete only when told: a peer that has stopped reading.
   const held: (() => void)[] = [];
   const socket = new Duplex({
@@ -106,19 +116,29 @@ Deno.test("ByteStream.forward() lets reads go on while a bounded window is being
       held.push(() => callback());
     },
   });
-  const out = new ByteStream(socket);
+  return { socket, held };
+}
+
+Deno.test("ByteStream.forward() waits at the socket's own mark without a forward window", () => {
+  const { socket } = stalledSocket();
+  const out = new ByteStream(socket); // a client socket: a download it stops reading waits at once
+  const { accepted, waiting } = piecesBeforeWait(out);
+  waiting.catch(() => {});
+  assert.equal(accepted, 1);
+  out.destroy();
+});
+
+Deno.test("ByteStream.forward() lets reads go on while a bounded window is being written", async () => {
+  const { socket, held } = stalledSocket();
+  // An upstream connection (upstream_pool.ts): an upload's next read goes on meanwhile.
+  const out = new ByteStream(socket, { window: FORWARD_WINDOW_BYTES });
   const read = 64 * 1024; // the largest read a socket hands over
-  let accepted = 0;
-  let waiting: Promise<void> | undefined;
-  while (waiting === undefined && accepted < 100) {
-    waiting = out.forward(new Uint8Array(read).fill(accepted));
-    accepted++;
-  }
+  const { accepted, waiting } = piecesBeforeWait(out);
   // The next read went on for every piece that fit the window; then the relay waits.
   assert.equal(accepted, FORWARD_WINDOW_BYTES / read + 1);
   assert.ok(socket.writableLength <= FORWARD_WINDOW_BYTES + read, "bounded by window + 1 read");
   let drained = false;
-  waiting!.then(() => void (drained = true));
+  waiting.then(() => void (drained = true));
   while (held.length > 0) {
     held.shift()!();
     await new Promise((resolve) => setTimeout(resolve, 0));

@@ -7,7 +7,7 @@
 
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
-import { ByteStream } from "./byte_stream.ts";
+import { ByteStream, FORWARD_WINDOW_BYTES } from "./byte_stream.ts";
 import { poolKey } from "./pool_key.ts";
 import type { UpstreamConnection } from "./upstream_connection.ts";
 import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
@@ -152,8 +152,8 @@ export class UpstreamPool {
     const { socket, flow } = target.tls
       ? await this.#connector.tls(target)
       : { socket: await this.#connector.tcp(target), flow: undefined };
-    const stream = new ByteStream(socket, { bodyIdleMs: this.#options.bodyIdleMs, flow });
-    return { stream, key, reused: false };
+    const options = { bodyIdleMs: this.#options.bodyIdleMs, flow, window: FORWARD_WINDOW_BYTES };
+    return { stream: new ByteStream(socket, options), key, reused: false };
   }
 
   /** A new raw TCP connection for a blind tunnel (never pooled), reading through `onread`. */
