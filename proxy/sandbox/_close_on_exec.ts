@@ -1,5 +1,7 @@
 /**
- * Close-on-exec for the bridge's listening socket. Deno 2.9's `node:net` creates a Unix
+ * Close-on-exec for the descriptors a sandboxed command must not inherit: every one of the
+ * runner above standard input, output and error (see {@linkcode closeAllOnExec}), and first of
+ * all the bridge's listening socket. Deno 2.9's `node:net` creates a Unix
  * listener without `SOCK_CLOEXEC` (its `/proc/PID/fdinfo` flags read `04002`; TCP listeners
  * and `Deno.listen` set it), so every process spawned afterwards inherits it: the forwarder and
  * the sandboxed command, which could then `accept()` the forwarder's connections meant for the
@@ -70,5 +72,41 @@ export function closeOnExec(path: string): void {
     }
   } finally {
     libc.close();
+  }
+}
+
+/**
+ * Mark every descriptor of this process above 2 close-on-exec, so that a process spawned next
+ * gets standard input, output and error alone. Deno opens its own descriptors so, but not the
+ * ones the runner was started with: a harness's socket or pipe, systemd's `LISTEN_FDS`, a
+ * shell's `exec 7<>/dev/tcp/...` all reached the sandboxed command, and a connected socket is a
+ * way out that never meets the proxy, whatever namespace the command runs in.
+ *
+ * @throws {Error} When FFI is unavailable or a descriptor cannot be marked (the command must
+ * not start with it).
+ */
+export function closeAllOnExec(): void {
+  const fds = [...Deno.readDirSync("/proc/self/fd")].map((e) => Number(e.name)).filter((fd) =>
+    fd > 2
+  );
+  const libc = openLibc();
+  try {
+    for (const fd of fds) {
+      // -1 for the descriptor that listed the folder, closed by now: nothing to inherit.
+      if (libc.symbols.fcntl(fd, F_SETFD, FD_CLOEXEC) !== 0 && isOpen(fd)) {
+        throw new Error(`Cannot mark descriptor ${fd} close-on-exec: the command would inherit it`);
+      }
+    }
+  } finally {
+    libc.close();
+  }
+}
+
+function isOpen(fd: number): boolean {
+  try {
+    Deno.readLinkSync(`/proc/self/fd/${fd}`);
+    return true;
+  } catch {
+    return false;
   }
 }

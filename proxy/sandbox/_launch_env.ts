@@ -8,6 +8,7 @@
 import * as net from "node:net";
 import { createProcIdentityResolver } from "../identity/mod.ts";
 import { eagerIdentity, killQuietly, type Launched, type LaunchSpec, stdioOf } from "./_launch.ts";
+import { closeAllOnExec } from "./_close_on_exec.ts";
 
 /** Start the command as a plain child; only its environment points it at the proxy. */
 export async function launchEnv(spec: LaunchSpec): Promise<Launched> {
@@ -44,6 +45,7 @@ export async function launchEnv(spec: LaunchSpec): Promise<Launched> {
   let child: Deno.ChildProcess;
   try {
     const options = { args: command.slice(1), clearEnv: true, env: env(url), cwd };
+    closeAllOnExec(); // Standard input, output and error alone (see _close_on_exec.ts).
     child = new Deno.Command(command[0]!, { ...options, ...stdioOf(stdio) }).spawn();
   } catch (error) {
     await close();

@@ -16,6 +16,7 @@ import {
   type LaunchSpec,
   signalAll,
 } from "./_launch.ts";
+import { closeAllOnExec } from "./_close_on_exec.ts";
 import { NetnsSandbox } from "./netns_sandbox.ts";
 import { newBridgeSecret } from "./_preamble.ts";
 import { spawnPlan } from "./_spawn_plan.ts";
@@ -96,6 +97,8 @@ export async function launchNetns(spec: LaunchSpec, started: NetnsStart): Promis
       treeRoot: () => (late.wrapper > 0 ? late.wrapper : undefined),
       boundary: () => (late.wrapper > 0 ? boundary() : undefined),
     });
+    // Standard input, output and error alone: nothing else of the runner's reaches the command.
+    closeAllOnExec();
     const child = sandbox.spawn(command, options);
     late.wrapper = child.pid;
     try {
