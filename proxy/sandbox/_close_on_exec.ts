@@ -75,28 +75,52 @@ export function closeOnExec(path: string): void {
   }
 }
 
+/** close_range(2)'s flag: mark the range close-on-exec instead of closing it. */
+const CLOSE_RANGE_CLOEXEC = 4;
+
 /**
  * Mark every descriptor of this process above 2 close-on-exec, so that a process spawned next
  * gets standard input, output and error alone. Deno opens its own descriptors so, but not the
  * ones the runner was started with: a harness's socket or pipe, systemd's `LISTEN_FDS`, a
  * shell's `exec 7<>/dev/tcp/...` all reached the sandboxed command, and a connected socket is a
- * way out that never meets the proxy, whatever namespace the command runs in.
+ * way out that never meets the proxy, whatever namespace the command runs in. One
+ * `close_range` call (Linux 5.11, glibc 2.34; a libc of this one symbol loads in about 0.5 ms,
+ * the sandbox's whole libc in 3 ms), else `fcntl` on each descriptor.
  *
  * @throws {Error} When FFI is unavailable or a descriptor cannot be marked (the command must
  * not start with it).
  */
 export function closeAllOnExec(): void {
-  const fds = [...Deno.readDirSync("/proc/self/fd")].map((e) => Number(e.name)).filter((fd) =>
-    fd > 2
-  );
-  const libc = openLibc();
+  if (closeRangeOnExec()) return;
+  const fds = [...Deno.readDirSync("/proc/self/fd")].map((e) => Number(e.name));
+  const libc = Deno.dlopen("libc.so.6", { fcntl: SYMBOL_FCNTL });
   try {
-    for (const fd of fds) {
-      // -1 for the descriptor that listed the folder, closed by now: nothing to inherit.
+    for (const fd of fds.filter((fd) => fd > 2)) {
+      // The descriptor that listed the folder is closed by now: nothing to inherit there.
       if (libc.symbols.fcntl(fd, F_SETFD, FD_CLOEXEC) !== 0 && isOpen(fd)) {
         throw new Error(`Cannot mark descriptor ${fd} close-on-exec: the command would inherit it`);
       }
     }
+  } finally {
+    libc.close();
+  }
+}
+
+const SYMBOL_FCNTL = { parameters: ["i32", "i32", "i32"], result: "i32" } as const;
+
+/** Whether close_range() marked descriptors 3 and up (false where libc or kernel lack it). */
+function closeRangeOnExec(): boolean {
+  let libc;
+  try {
+    libc = Deno.dlopen("libc.so.6", {
+      close_range: { parameters: ["u32", "u32", "i32"], result: "i32" },
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    return false; // A libc without the symbol.
+  }
+  try {
+    return libc.symbols.close_range(3, 0xffffffff, CLOSE_RANGE_CLOEXEC) === 0;
   } finally {
     libc.close();
   }
