@@ -151,13 +151,20 @@ function decideL7(
   // An override header lets the origin act as another method: each one must pass on its
   // own (deny if the real or any overridden method is denied or not allowed).
   let audited = first.audit ? first : undefined;
+  const onces = new Set(first.once === undefined ? [] : [first.once]);
   for (const override of facts.methodOverrides) {
     const label = `${rawMethod} (as ${override})`;
     const d = judgeMethod(facts, matched, { ...request, method: override, label });
     if (d.verdict === "deny") return d;
     if (d.audit) audited ??= d;
+    if (d.once !== undefined) onces.add(d.once);
   }
-  return audited ?? first;
+  const final = audited ?? first;
+  // The origin may act as each method it was asked for: a once rule that alone allows one of
+  // them is used up by this request too, not only the real method's.
+  const more = [...onces].filter((key) => key !== final.once);
+  if (more.length > 0) final.overrideOnce = more;
+  return final;
 }
 
 /** Parse the query at most once, and only if some matcher asks for it. */

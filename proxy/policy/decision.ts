@@ -80,4 +80,9 @@ export interface Decision {
    * before it decides another request.
    */
   once?: string;
+  /**
+   * More once-scoped rules this allow uses up: those that alone allow a method an override
+   * header names (`X-HTTP-Method-Override: DELETE` on a POST), spent with `once`.
+   */
+  overrideOnce?: string[];
 }

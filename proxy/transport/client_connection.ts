@@ -158,6 +158,7 @@ export class ClientConnection {
     const decision = decide(holder.current().compiled, facts);
     // Synchronously, before any other decision: a once rule allows exactly one request here.
     if (decision.once !== undefined) once.spend(holder, decision.once);
+    for (const key of decision.overrideOnce ?? []) once.spend(holder, key);
     const recorded = this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
     // A denial is on record before the agent hears of it; an allowed request does not wait.
     if (decision.verdict === "deny") await recorded;
