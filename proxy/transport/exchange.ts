@@ -16,6 +16,7 @@ import { values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type RelayOutcome, relayResponse } from "./relay_response.ts";
+import { watchGrant } from "./_watch_grant.ts";
 import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "./responses.ts";
 import { BodyBudgetSpentError } from "./body_budget.ts";
 import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
@@ -79,7 +80,8 @@ export async function exchange(
       await sendUpstreamError(client, error);
       return false;
     }
-    const outcome = await sendAndRelay(client, connection, head, { bytes, body, streamed });
+    const payload = { bytes, body, streamed, grant: request };
+    const outcome = await sendAndRelay(client, connection, head, payload);
     // A kept-alive upstream may have closed just before we wrote: retry once, on a new
     // connection, when nothing of the request body was consumed from the client and the
     // method is idempotent (RFC 9112 §9.3.1.1): the upstream may have acted on a POST before
@@ -125,13 +127,15 @@ interface Payload {
   body: Uint8Array | undefined;
   /** Content-Length bytes still to copy from the client. */
   streamed: number;
+  /** Asked again at reloads while the body streams (see `_watch_grant.ts`). */
+  grant: Pick<OutgoingRequest, "stillAllowed" | "since">;
 }
 
 async function sendAndRelay(
   client: ClientConnection,
   connection: UpstreamConnection,
   request: RequestHead,
-  { bytes, body, streamed }: Payload,
+  { bytes, body, streamed, grant }: Payload,
 ): Promise<RelayOutcome> {
   const upstream = connection.stream;
   // The body part that arrived with the head leaves with it, in one write.
@@ -140,6 +144,7 @@ async function sendAndRelay(
   let pumped = rest === 0;
   let stalled = false;
   let outcome: RelayOutcome;
+  let unwatch = () => {};
   try {
     // A large buffered body is written after the head, not copied into one buffer with it:
     // the copy would hold the body twice while it goes out, beyond what the budget counts.
@@ -148,6 +153,11 @@ async function sendAndRelay(
       : writeApart(upstream, bytes, first);
     // The rest streams while the response is awaited (an early answer must not deadlock).
     if (rest > 0) {
+      // While the client feeds it, a reload that no longer allows the request ends it.
+      unwatch = watchGrant(client.ctx.holder, grant.stillAllowed, grant.since, () => {
+        upstream.destroy();
+        client.stream.destroy();
+      });
       client.stream.readExactly(rest, (piece) => upstream.forward(piece)).then(
         () => void (pumped = true),
         (error) => {
@@ -162,6 +172,8 @@ async function sendAndRelay(
     outcome = await relayResponse(client, upstream, request);
   } catch (error) {
     outcome = { kind: "failed", responded: false, error };
+  } finally {
+    unwatch();
   }
   const reusable = outcome.kind === "done" && outcome.upstreamReusable && pumped;
   // Once authenticated, a connection speaks for this client until it closes, whatever the
