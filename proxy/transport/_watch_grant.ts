@@ -5,6 +5,14 @@
  */
 
 import type { LivePolicy } from "./live_policy.ts";
+import { refusal } from "./refusal.ts";
+
+/**
+ * What a re-decision reads in place of a body still streaming upstream: a GraphQL endpoint that
+ * would have to read it counts as a no (it cannot be read twice).
+ */
+export const bodyInFlight = (): Promise<ReturnType<typeof refusal>> =>
+  Promise.resolve(refusal(409, "body_in_flight", "The request body is streaming upstream"));
 
 /**
  * Ask `stillAllowed` at each reload of `holder` (and at once when the generation already moved

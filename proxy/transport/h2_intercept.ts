@@ -24,6 +24,7 @@ import { H2Upstream } from "./h2_upstream.ts";
 import { hostHeader } from "./request_target.ts";
 import { TOO_MANY_BODIES } from "./responses.ts";
 import { admitTunnelRequest, type Tunnel, type TunnelGrant } from "./tunnel_admission.ts";
+import { bodyInFlight, watchGrant } from "./_watch_grant.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 
 /**
@@ -185,6 +186,7 @@ async function answerStream(
     const declared = framing.kind === "length" ? framing.length : undefined;
     return await readH2Body(stream, { cap, tooLarge, idleMs: ctx.idleTimeoutMs, lease, declared });
   };
+  const since = ctx.holder.generation; // decided under it (its streaming body is watched past it)
   const admission = await admitTunnelRequest(client, session, { ...request, readBody });
   if (admission.kind === "deny") {
     return respondH2Deny(stream, admission.decision, ctx.skillPath, headers);
@@ -197,6 +199,13 @@ async function answerStream(
   if (stream.closed || stream.destroyed) return;
   const authority = hostHeader(session.destination, 443);
   const { pathAndQuery, body } = admission;
+  // While its body still flows from the client, a reload that no longer allows it ends it.
+  const again = { ...request, readBody: stream.endAfterHeaders ? readBody : bodyInFlight };
+  const stillAllowed = async () =>
+    stream.readableEnded ||
+    (await admitTunnelRequest(client.again(), session, again)).kind === "allow";
+  const end = () => stream.close(constants.NGHTTP2_CANCEL);
+  const unwatch = watchGrant(ctx.holder, stillAllowed, since, end);
   try {
     await session.upstream.forward(stream, { request, pathAndQuery, authority, body, hold, lease });
   } catch (error) {
@@ -205,5 +214,7 @@ async function answerStream(
       ? error
       : new UpstreamError(502, "upstream_unreachable", "Upstream connection failed");
     respondH2Error(stream, failure.status, failure.code, failure.message, headers);
+  } finally {
+    unwatch();
   }
 }

@@ -26,9 +26,7 @@ import { sendDeny, sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { lingeringClose } from "./lingering_close.ts";
 import { admitTunnelRequest, type Tunnel } from "./tunnel_admission.ts";
-import { refusal } from "./refusal.ts";
-
-const BODY_IN_FLIGHT = refusal(409, "body_in_flight", "The request body is streaming upstream");
+import { bodyInFlight } from "./_watch_grant.ts";
 
 /**
  * Run an intercepted tunnel until either side closes it.
@@ -203,7 +201,7 @@ async function serveTunnelRequest(
   const authorityHeader = hostHeader(destination, destination.tls ? 443 : 80);
   // Asked again at each reload while a WebSocket it opened or its streamed body is live. The
   // body streams meanwhile: one a GraphQL endpoint would now have to read counts as a no.
-  const again = head.framing.kind === "none" ? readBody : () => Promise.resolve(BODY_IN_FLIGHT);
+  const again = head.framing.kind === "none" ? readBody : bodyInFlight;
   const stillAllowed = async () =>
     (await admitTunnelRequest(client.again(), tunnel, { head, authority, readBody: again }))
       .kind === "allow";
