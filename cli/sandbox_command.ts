@@ -5,12 +5,11 @@
  */
 
 import { type Command, Option } from "@commander-js/extra-typings";
-import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
+import { type CliContext, CliFailure, resolveUserPath } from "./context.ts";
 import { commandGroup } from "./_command_group.ts";
 import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../proxy/mod.ts";
 import {
   capturePorts,
-  checkPassedEnv,
   chooseIsolation,
   DEFAULT_MAX_PROCESSES,
   DEFAULT_NICE,
@@ -36,6 +35,7 @@ import {
 import { checkProxyFlags } from "./_proxy_flags.ts";
 import { failureMessage, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
+import { parseNice, passedEnv } from "./_sandbox_flags.ts";
 
 const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 
@@ -132,6 +132,8 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       if (!options.quiet) { for (const url of link.unfenced) ctx.err(unfencedWarning(url)); }
       // Until the proxy owns the link, a failure here retires its credential.
       let linked = false;
+      // The proxy's own start (an invalid policy) says nothing about the remembered yes.
+      let proxyFailure: unknown;
       const choice = await isolationFor(options.isolate, ctx, stateDir).catch(retiring(link));
       const ca = await CertificateAuthority.loadOrCreate(stateDir).catch(retiring(link));
       const code = await runSandbox({
@@ -171,7 +173,10 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             shownSkillPath: inside.skillPath,
             ...logs,
             report: (message) => ctx.err(`${message}\n`),
-          }).catch(retiring(link));
+          }).catch((error) => {
+            proxyFailure = error;
+            return retiring(link)(error);
+          });
           const scoped = reportScopedRules(service.holder, link.scopes, ctx.err);
           // The sandbox's proxy credential, and its session rules, die with its proxy.
           return {
@@ -184,8 +189,10 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         },
       }).catch(async (error: unknown) => {
         if (!linked) await link.retire();
-        if (!choice.remembered) return startFailure(error);
-        // The remembered yes was wrong, or the run failed for another reason: probe next time.
+        // Nor does a command that is not there (runSandbox's one NotFound, before any namespace).
+        const beforeNetns = error === proxyFailure || error instanceof Deno.errors.NotFound;
+        if (!choice.remembered || beforeNetns) return startFailure(error);
+        // The remembered yes was wrong, or the namespace failed for another reason: probe anew.
         await forgetNetns(stateDir);
         throw new CliFailure(`${failureMessage(error)} (${FORGOTTEN})`);
       });
@@ -220,30 +227,4 @@ async function isolationFor(mode: IsolateMode, ctx: CliContext, stateDir: string
     );
   }
   return choice;
-}
-
-/** `--nice N`: a whole number from 0 (the runner's own priority) to 19 (the lowest). */
-function parseNice(text: string): number {
-  if (!/^[0-9]+$/.test(text) || Number(text) > 19) {
-    throw new UsageError(`Invalid --nice "${text}": expected a whole number from 0 to 19`);
-  }
-  return Number(text);
-}
-
-/** `--env NAME` takes the value from the runner's environment; `--env NAME=VALUE` sets it. */
-function passedEnv(
-  entries: string[],
-  env: Record<string, string | undefined>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const at = entry.indexOf("=");
-    const name = at < 0 ? entry : entry.slice(0, at);
-    const problem = checkPassedEnv(name);
-    if (problem !== undefined) throw new UsageError(`Invalid --env: ${problem}`);
-    const value = at < 0 ? env[name] : entry.slice(at + 1);
-    if (value === undefined) throw new UsageError(`Invalid --env: "${name}" is not set here`);
-    out[name] = value;
-  }
-  return out;
 }

@@ -83,3 +83,30 @@ Deno.test({
       assert.equal(await netnsRemembered(state, path), false, "a no is never remembered");
     }, "tg-probe-"),
 });
+
+Deno.test({
+  name:
+    "sandbox run: a failure before the namespace keeps the remembered yes and says nothing of it",
+  ignore,
+  fn: () =>
+    withPolicyWorkspace({ p: POLICY, broken: "version: 1\nnetwork_policies: [\n" }, async (dir) => {
+      const state = join(dir, ".tollgate");
+      await Deno.mkdir(state);
+      await rememberNetns(state, PATH);
+      // A typo in the command: it said the answer was forgotten, and the next run probed again.
+      const missing = await run(dir, PATH, ["/no/such/command"]);
+      assert.equal(missing.code, 1);
+      assert.equal(missing.err, 'error: Command "/no/such/command" not found\n');
+      assert.equal(await netnsRemembered(state, PATH), true);
+      // A policy that does not load fails in the proxy's start, not in the namespace.
+      const io = captureCli(dir, { env: { PATH, NO_COLOR: "1" } });
+      const args = ["sandbox", "run", "--policy", "broken", "--quiet", "--", "/bin/true"];
+      assert.equal(await runCli(args, io.ctx), 1);
+      assert.match(
+        io.err(),
+        /^error: Invalid policy: .*broken\.yaml:3:1: YAML syntax error: [^\n]*\n$/,
+      );
+      assert.doesNotMatch(io.err(), /forgotten/);
+      assert.equal(await netnsRemembered(state, PATH), true);
+    }, "tg-probe-"),
+});
