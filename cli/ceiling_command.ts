@@ -9,6 +9,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
 import { commandGroup } from "./_command_group.ts";
 import { requirePoliciesDir } from "./_project.ts";
+import { checkFlagFiles } from "./_start_errors.ts";
 import { isPolicyName, listPolicyNames, safeJson, visibleText } from "../gateway/mod.ts";
 import { checkCeiling } from "../gateway/authority/mod.ts";
 import type { CeilingCheck } from "../gateway/client/mod.ts";
@@ -54,7 +55,10 @@ export function registerCeilingCommands(program: Command, ctx: CliContext): void
       }
       const dir = await requirePoliciesDir(resolveUserPath(ctx, o.policies));
       const names = policy === undefined ? await listPolicyNames(dir) : [policy];
-      const ceiling = o.ceiling === undefined ? undefined : resolveUserPath(ctx, o.ceiling);
+      // The default may be absent (no ceiling); a file named must be there, as for validate.
+      const ceiling = o.ceiling === undefined
+        ? undefined
+        : (await checkFlagFiles([resolveUserPath(ctx, o.ceiling)], "--ceiling"))[0]!;
       const check = await checkCeiling(dir, names, ceiling);
       ctx.out(o.json ? safeJson(check, 2) + "\n" : renderCheck(check));
       const bad = check.ceiling === "unreadable" || check.policies.some((p) => !p.inside);

@@ -114,6 +114,17 @@ Deno.test("cli: policy validate --ceiling naming a missing file fails, naming it
   });
 });
 
+Deno.test("cli: ceiling check --ceiling naming a missing file fails, naming it", async () => {
+  await withPolicyWorkspace({ agent: "version: 1\n" }, async (dir) => {
+    const r = await tollgate(["ceiling", "check", "--ceiling", "nope.yaml"], dir);
+    oneClearLine(r.err);
+    // It said "No org ceiling: every policy may grant anything" and exited 0.
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "");
+    assert.equal(r.err, `error: Cannot read --ceiling "${join(dir, "nope.yaml")}": no such file\n`);
+  });
+});
+
 Deno.test("cli: sandbox run against an unreachable gateway says so and leaves no CA key behind", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-newcomer-" });
   // A port that was just free: nothing answers there.
