@@ -106,7 +106,9 @@ async function ensureGitRepo(root: string): Promise<"made" | "existing" | "missi
     new Deno.Command("git", { args, cwd: root, stdout: "null", stderr: "null" }).output();
   try {
     if ((await git(["rev-parse", "--is-inside-work-tree"])).success) return "existing";
-    const made = await git(["init", "--quiet"]);
+    // The branch `gateway --remote` follows by default, unless the user chose their own.
+    const chosen = (await git(["config", "init.defaultBranch"])).success;
+    const made = await git(["init", "--quiet", ...(chosen ? [] : ["--initial-branch=main"])]);
     if (!made.success) throw new CliFailure(`"git init" failed in "${root}"`);
     return "made";
   } catch (error) {

@@ -26,6 +26,9 @@ Deno.test("cli #18.3: tollgate init makes policies/, a .gitignore for the state 
     assert.equal(Object.keys(loaded.policy.network_policies).length, 0);
     assert.match(await Deno.readTextFile(join(root, ".gitignore")), /^\.tollgate\/$/m);
     assert.equal(await git(root, "rev-parse", "--is-inside-work-tree"), "true");
+    // The branch `gateway --remote` follows by default: on git's own default (master), the
+    // README's walk-through (a bare clone of this repository as the remote) failed to start.
+    assert.equal(await git(root, "symbolic-ref", "--short", "HEAD"), "main");
     // The other commands now accept the directory.
     const list = captureCtx(root);
     assert.equal(await runCli(["proposals", "list"], list.ctx), 0, list.err.join(""));
