@@ -188,3 +188,24 @@ Deno.test("remote #19: a status read that meets a sync half-way (the proposal's 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("remote #19: a remote without the branch to follow fails to start naming --branch", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-" });
+  try {
+    const bare = await makeRemote(dir);
+    const policiesDir = join(dir, "clone");
+    const open = RemoteSync.open({ policiesDir, url: `file://${bare}`, branch: "master" });
+    // It ended at git's own "Remote branch master not found in upstream origin".
+    await assert.rejects(open, (error: Error) => {
+      assert.ok(error instanceof RemoteSyncError);
+      assert.equal(
+        error.message,
+        `Cannot start: git clone of file://${bare} failed: it has no branch "master"; ` +
+          "pass --branch with one of its branches",
+      );
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -81,6 +81,11 @@ export async function gitClone(
   if (r.timedOut) {
     throw new RemoteGitError(`${what} failed: not done within ${options.timeoutMs / 1000} s`);
   }
+  if (r.code !== 0 && /Remote branch .* not found/.test(r.stderr)) {
+    // git's own line names no way out; `tollgate init` repositories once started on master.
+    const hint = "pass --branch with one of its branches";
+    throw new RemoteGitError(`${what} failed: it has no branch "${options.branch}"; ${hint}`);
+  }
   if (r.code !== 0) throw failure(what, r.stderr);
 }
 
