@@ -101,6 +101,17 @@ const CASES: [string, (h: SinkHarness) => Promise<void>][] = [
     assert.equal(await h.sink.status(h.unknownId), undefined);
     assert.equal(await h.sink.wait(h.unknownId, AbortSignal.timeout(2_000)), undefined);
   }],
+  [
+    "status() and wait() of an id policy.local lets through but no proposal has are undefined",
+    async (h) => {
+      // "p-x" passes policy.local's id check; the gateway's 400 for it made the agent's read a
+      // 502 gateway_unavailable ("try again") where the embedded store said chunk_not_found.
+      for (const id of ["p-x", "P-20260101T000000-zzzzzz", "some_chunk"]) {
+        assert.equal(await h.sink.status(id), undefined, id);
+        assert.equal(await h.sink.wait(id, AbortSignal.timeout(2_000)), undefined, id);
+      }
+    },
+  ],
   ["wait() with an aborted signal answers the pending state at once", async (h) => {
     const id = await submitted(h.sink);
     const status = await h.sink.wait(id, AbortSignal.abort());

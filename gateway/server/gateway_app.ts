@@ -183,8 +183,11 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     const input = { policy, ruleName, rule, rationale, sandbox: caller.sandbox };
     return c.json(await store.submit(input as ProposalInput));
   });
+  // A read of an id no proposal can have is a 404, as the embedded store answers it: a 400
+  // reached the agent as policy.local's 502 gateway_unavailable ("try again").
   app.get(r.ROUTE_PROPOSAL, async (c) => {
-    const record = await readable(store, reader(c), proposalId(c));
+    const id = c.req.param("id");
+    const record = isProposalId(id) ? await readable(store, reader(c), id) : undefined;
     if (!record) return notFound(c);
     return c.json({
       ...await store.statusOf(record),
@@ -193,8 +196,8 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     });
   });
   app.get(r.ROUTE_PROPOSAL_WAIT, async (c) => {
-    const id = proposalId(c);
-    if (!(await readable(store, reader(c), id))) return notFound(c);
+    const id = c.req.param("id");
+    if (!isProposalId(id) || !(await readable(store, reader(c), id))) return notFound(c);
     const seconds = Math.min(Math.max(Number(c.req.query("timeout") ?? 60) || 60, 1), MAX_WAIT_S);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), seconds * 1000);
