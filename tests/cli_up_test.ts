@@ -16,8 +16,9 @@ Deno.test("tollgate up: one process serves the proxy and the gateway on one dire
       .concat(["--listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0"]),
     cwd: dir,
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "piped",
   }).spawn();
+  const stderr = new Response(child.stderr).text();
   try {
     const [gatewayLine, proxyLine, caLine, tryLine] = await firstLines(child.stdout, 4);
     // #18.3: up says what to do next: the CA to trust and a curl that works through it.
@@ -55,11 +56,17 @@ Deno.test("tollgate up: one process serves the proxy and the gateway on one dire
     const listed = await curlArgs(["-H", `authorization: Bearer ${token}`, `${url}/v1/proposals`]);
     assert.equal(listed.status, 200);
     assert.match(listed.body, new RegExp(id));
+    // A linked proxy's long poll (an agent's /wait) reads its request's abort signal: Deno
+    // printed its own warning ("request.signal aborts on successful responses…") on stderr.
+    const wait = `${url}/v1/proposals/${id}/wait?timeout=1`;
+    const waited = await curlArgs(["-H", `authorization: Bearer ${token}`, wait]);
+    assert.equal(JSON.parse(waited.body).status, "pending", waited.body);
   } finally {
     child.kill("SIGTERM");
     const status = await child.status;
     await child.stdout.cancel().catch(() => {});
     assert.equal(status.code, 0);
+    assert.doesNotMatch(await stderr, /Deno\.serve|legacy/);
     await Deno.remove(dir, { recursive: true });
   }
 });
