@@ -98,6 +98,13 @@ Deno.test("inbox #16: the pending list is newest first and the fragment needs a 
     const anonymous = await f.request("/inbox/fragments/pending");
     assert.equal(anonymous.status, 401);
     await anonymous.body?.cancel();
+    // `curl …/inbox` (no text/html) said only "Sign in first": now where and with what.
+    const curl = await f.request("/inbox");
+    assert.equal(
+      await curl.text(),
+      "Sign in first: open /inbox/sign-in in a browser with a reviewer token " +
+        '("tollgate reviewers add NAME" prints one)\n',
+    );
     const events = await f.request("/inbox/events");
     assert.equal(events.status, 401);
     await events.body?.cancel();

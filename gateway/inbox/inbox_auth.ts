@@ -138,6 +138,10 @@ export function crossSite(c: Context): boolean {
   return site === "cross-site" || site === "same-site";
 }
 
+// What a client that is not a browser (curl) reads: where to sign in, and with what.
+const SIGN_IN_FIRST = `Sign in first: open ${r.INBOX_SIGN_IN} in a browser with a reviewer token ` +
+  '("tollgate reviewers add NAME" prints one)\n';
+
 /**
  * Middleware of the signed-in routes: no live session → the sign-in page (303) for a page,
  * 401 for anything else; a POST without the session's CSRF token (form field `csrf` or
@@ -172,7 +176,7 @@ export function requireSession(deps: InboxAuthDeps): MiddlewareHandler<InboxEnv>
     if (!session || credential?.role !== "reviewer" || credential.name !== session.reviewer) {
       if (session) deps.sessions.end(session.id);
       const page = c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html");
-      return page ? c.redirect(r.INBOX_SIGN_IN, 303) : c.text("Sign in first\n", 401);
+      return page ? c.redirect(r.INBOX_SIGN_IN, 303) : c.text(SIGN_IN_FIRST, 401);
     }
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       if (crossSite(c)) return c.text("Refused: the request came from another site\n", 403);
