@@ -89,8 +89,8 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
         }
         // Warnings, not errors: the policy is valid, but a rule for a script never matches.
         const searchPath = ctx.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
-        for (const warning of await scriptBinaryWarnings(loaded.policy, searchPath)) {
-          ctx.out(`${file}: warning: ${warning}\n`);
+        for (const w of await scriptBinaryWarnings(loaded, searchPath)) {
+          ctx.out(formatIssue({ ...w, file, message: `warning: ${w.message}` }) + "\n");
         }
         ctx.out(`ok ${file} (${summary(loaded)})\n`);
       }

@@ -51,8 +51,9 @@ network_policies:
     const out = new TextDecoder().decode(output.stdout);
     assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
     const warnings = out.split("\n").filter((l) => l.includes("warning"));
+    // FILE:LINE:COL of the binary's path, as every other warning (it was "FILE: warning:").
     assert.deepEqual(warnings, [
-      `${file}: warning: binary /usr/bin/npm is a script (#!/usr/bin/env node): the proxy sees ` +
+      `${file}:5:24: warning: binary /usr/bin/npm is a script (#!/usr/bin/env node): the proxy sees ` +
       `its interpreter, never the script; list ${await Deno.realPath("/usr/bin/node")} ` +
       `(the 403's "binary" names it)`,
     ]);
