@@ -189,8 +189,10 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
         },
       }).catch(async (error: unknown) => {
         if (!linked) await link.retire();
-        // Nor does a command that is not there (runSandbox's one NotFound, before any namespace).
-        const beforeNetns = error === proxyFailure || error instanceof Deno.errors.NotFound;
+        // Nor does a command that is not there or that the filesystem_policy does not reach.
+        const commandRefused = error instanceof Deno.errors.NotFound ||
+          error instanceof Deno.errors.PermissionDenied;
+        const beforeNetns = error === proxyFailure || commandRefused;
         if (!choice.remembered || beforeNetns) return startFailure(error);
         // The remembered yes was wrong, or the namespace failed for another reason: probe anew.
         await forgetNetns(stateDir);

@@ -17,6 +17,8 @@ import { captureCli, withPolicyWorkspace } from "./support/mod.ts";
 const ignore = (await detectIsolation()) !== "netns";
 const POLICY = "version: 1\nnetwork_policies: {}\n";
 const PATH = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+// Confined to the system: a command in the workspace's parent is outside it.
+const FS = "version: 1\nfilesystem_policy:\n  read_only: [/usr]\nnetwork_policies: {}\n";
 
 function run(dir: string, path: string, command: string[]) {
   const io = captureCli(dir, { env: { PATH: path, NO_COLOR: "1" } });
@@ -89,24 +91,42 @@ Deno.test({
     "sandbox run: a failure before the namespace keeps the remembered yes and says nothing of it",
   ignore,
   fn: () =>
-    withPolicyWorkspace({ p: POLICY, broken: "version: 1\nnetwork_policies: [\n" }, async (dir) => {
-      const state = join(dir, ".tollgate");
-      await Deno.mkdir(state);
-      await rememberNetns(state, PATH);
-      // A typo in the command: it said the answer was forgotten, and the next run probed again.
-      const missing = await run(dir, PATH, ["/no/such/command"]);
-      assert.equal(missing.code, 1);
-      assert.equal(missing.err, 'error: Command "/no/such/command" not found\n');
-      assert.equal(await netnsRemembered(state, PATH), true);
-      // A policy that does not load fails in the proxy's start, not in the namespace.
-      const io = captureCli(dir, { env: { PATH, NO_COLOR: "1" } });
-      const args = ["sandbox", "run", "--policy", "broken", "--quiet", "--", "/bin/true"];
-      assert.equal(await runCli(args, io.ctx), 1);
-      assert.match(
-        io.err(),
-        /^error: Invalid policy: .*broken\.yaml:3:1: YAML syntax error: [^\n]*\n$/,
-      );
-      assert.doesNotMatch(io.err(), /forgotten/);
-      assert.equal(await netnsRemembered(state, PATH), true);
-    }, "tg-probe-"),
+    withPolicyWorkspace(
+      { p: POLICY, broken: "version: 1\nnetwork_policies: [\n", fs: FS },
+      async (dir) => {
+        const state = join(dir, ".tollgate");
+        await Deno.mkdir(state);
+        await rememberNetns(state, PATH);
+        // A typo in the command: it said the answer was forgotten, and the next run probed again.
+        const missing = await run(dir, PATH, ["/no/such/command"]);
+        assert.equal(missing.code, 1);
+        assert.equal(missing.err, 'error: Command "/no/such/command" not found\n');
+        assert.equal(await netnsRemembered(state, PATH), true);
+        // A policy that does not load fails in the proxy's start, not in the namespace.
+        const io = captureCli(dir, { env: { PATH, NO_COLOR: "1" } });
+        const args = ["sandbox", "run", "--policy", "broken", "--quiet", "--", "/bin/true"];
+        assert.equal(await runCli(args, io.ctx), 1);
+        assert.match(
+          io.err(),
+          /^error: Invalid policy: .*broken\.yaml:3:1: YAML syntax error: [^\n]*\n$/,
+        );
+        assert.doesNotMatch(io.err(), /forgotten/);
+        assert.equal(await netnsRemembered(state, PATH), true);
+        // A command the policy's filesystem_policy does not reach: the policy's doing too.
+        const outside = captureCli(dir, { env: { PATH, NO_COLOR: "1" } });
+        const elsewhere = await Deno.makeTempDir({ prefix: "tg-probe-tool-" });
+        const script = join(elsewhere, "tool.sh");
+        await Deno.writeTextFile(script, "#!/bin/sh\n");
+        await Deno.chmod(script, 0o755);
+        const confined = ["sandbox", "run", "--policy", "fs", "--quiet", "--", script];
+        const code = await runCli(confined, outside.ctx).finally(() =>
+          Deno.remove(elsewhere, { recursive: true })
+        );
+        assert.equal(code, 1);
+        assert.match(outside.err(), /^error: Command ".*tool\.sh" is [^\n]*\n$/);
+        assert.doesNotMatch(outside.err(), /forgotten/);
+        assert.equal(await netnsRemembered(state, PATH), true);
+      },
+      "tg-probe-",
+    ),
 });

@@ -105,6 +105,8 @@ const defaults = {
  * mode only the command's own processes are stopped: a daemon it forked may outlive it.
  *
  * @throws {Deno.errors.NotFound} When the command is not found.
+ * @throws {Deno.errors.PermissionDenied} When the policy's `filesystem_policy` does not reach
+ *   the command (or the sandbox's own `/tmp` hides it).
  *
  * @example
  * ```ts
