@@ -49,10 +49,10 @@ export async function fenceOf(
  * ```ts
  * import assert from "node:assert/strict";
  * import { unfencedWarning } from "./_sandbox_fence.ts";
- * assert.match(unfencedWarning("http://127.0.0.1:9"), /^Warning: gateway http:\/\/127\.0\.0\.1:9 /);
+ * assert.match(unfencedWarning("http://127.0.0.1:9"), /^warning: gateway http:\/\/127\.0\.0\.1:9 /);
  * ```
  */
 export function unfencedWarning(url: string): string {
-  return `Warning: gateway ${url} did not answer at start: its repository and state, if on ` +
+  return `warning: gateway ${url} did not answer at start: its repository and state, if on ` +
     `this machine, are not fenced from the sandbox\n`;
 }
