@@ -6,12 +6,13 @@
  */
 
 import type { Command } from "@commander-js/extra-typings";
-import { type CliContext, resolveUserPath, UsageError } from "./context.ts";
+import { type CliContext, CliFailure, resolveUserPath, UsageError } from "./context.ts";
 import { commandGroup } from "./_command_group.ts";
 import { requirePoliciesDir } from "./_project.ts";
 import { checkFlagFiles } from "./_start_errors.ts";
 import { isPolicyName, listPolicyNames, safeJson, visibleText } from "../gateway/mod.ts";
-import { checkCeiling } from "../gateway/authority/mod.ts";
+import { ceilingPath, checkCeiling } from "../gateway/authority/mod.ts";
+import { formatIssue, loadPolicyFile, PolicyValidationError } from "../proxy/policy/mod.ts";
 import type { CeilingCheck } from "../gateway/client/mod.ts";
 
 /**
@@ -60,15 +61,25 @@ export function registerCeilingCommands(program: Command, ctx: CliContext): void
         ? undefined
         : (await checkFlagFiles([resolveUserPath(ctx, o.ceiling)], "--ceiling"))[0]!;
       const check = await checkCeiling(dir, names, ceiling);
+      if (check.ceiling === "unreadable" && !o.json) {
+        // The operator's own file: say where it is wrong (what agents see names nothing).
+        throw new CliFailure(await ceilingIssue(ceilingPath(dir, ceiling)) ?? check.error);
+      }
       ctx.out(o.json ? safeJson(check, 2) + "\n" : renderCheck(check));
       const bad = check.ceiling === "unreadable" || check.policies.some((p) => !p.inside);
       if (bad) ctx.setExitCode(1);
     });
 }
 
+/** The ceiling's first problem as FILE:LINE:COL, or undefined when it is not a policy issue. */
+async function ceilingIssue(path: string): Promise<string | undefined> {
+  const error = await loadPolicyFile(path).then(() => undefined, (e: unknown) => e);
+  const first = error instanceof PolicyValidationError ? error.issues[0] : undefined;
+  return first && `Invalid org ceiling: ${formatIssue(first)}`;
+}
+
 function renderCheck(check: CeilingCheck): string {
   if (check.ceiling === "none") return "No org ceiling: every policy may grant anything\n";
-  if (check.ceiling === "unreadable") return `error: ${check.error}\n`;
   return check.policies.map((p) =>
     p.inside ? `ok ${p.policy}: inside the org ceiling\n` : `${p.policy}: ${p.outside ?? p.error}\n`
   ).join("");

@@ -125,6 +125,21 @@ Deno.test("cli: ceiling check --ceiling naming a missing file fails, naming it",
   });
 });
 
+Deno.test("cli: ceiling check names the file, line and column of a ceiling that does not parse", async () => {
+  await withPolicyWorkspace({ agent: "version: 1\n", ceiling: "version: [\n" }, async (dir) => {
+    const r = await tollgate(["ceiling", "check"], dir);
+    oneClearLine(r.err);
+    // It printed "error: The org ceiling ceiling.yaml does not validate" on standard output.
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "");
+    const file = join(dir, "policies", "ceiling.yaml");
+    assert.match(
+      r.err,
+      new RegExp(`^error: Invalid org ceiling: ${file}:2:1: YAML syntax error: `),
+    );
+  });
+});
+
 Deno.test("cli: sandbox run against an unreachable gateway says so and leaves no CA key behind", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-newcomer-" });
   // A port that was just free: nothing answers there.
