@@ -131,6 +131,40 @@ export async function readFlagFile(path: string, flag: string): Promise<string> 
 }
 
 /**
+ * Read a PEM file a flag names and check it holds a `block` (`CERTIFICATE`, or `PRIVATE KEY`
+ * of any kind): the runtime's own complaint about swapped files names neither flag nor file.
+ *
+ * @throws {CliFailure} When the file cannot be read or holds no such block (exit 1).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readPemFlagFile } from "./_start_errors.ts";
+ *
+ * const key = await Deno.makeTempFile();
+ * await Deno.writeTextFile(key, "-----BEGIN EC PRIVATE KEY-----\nAA==\n-----END EC PRIVATE KEY-----\n");
+ * assert.match(await readPemFlagFile(key, "--tls-key", "PRIVATE KEY"), /EC PRIVATE KEY/);
+ * await assert.rejects(readPemFlagFile(key, "--tls-cert", "CERTIFICATE"), /no PEM certificate/);
+ * await Deno.remove(key);
+ * ```
+ */
+export async function readPemFlagFile(
+  path: string,
+  flag: string,
+  block: "CERTIFICATE" | "PRIVATE KEY",
+): Promise<string> {
+  const text = await readFlagFile(path, flag);
+  const begin = block === "CERTIFICATE"
+    ? /-----BEGIN CERTIFICATE-----/
+    : /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+  if (!begin.test(text)) {
+    throw new CliFailure(
+      `Invalid ${flag} "${path}": it holds no PEM ${block.toLowerCase()} (-----BEGIN ${block}-----)`,
+    );
+  }
+  return text;
+}
+
+/**
  * Check that every file a repeatable flag names can be read, before anything starts.
  *
  * @throws {CliFailure} Naming the first file that cannot be read (exit 1).

@@ -16,7 +16,7 @@ import {
   STATE_FLAG,
   untilAborted,
 } from "./_flags.ts";
-import { listenFailure, readFlagFile } from "./_start_errors.ts";
+import { listenFailure, readPemFlagFile } from "./_start_errors.ts";
 import { requirePoliciesDir } from "./_project.ts";
 import { warnOutsideGit } from "./_git_warning.ts";
 import { notifyFlags } from "./_notify_flags.ts";
@@ -77,8 +77,8 @@ export function registerGatewayCommands(program: Command, ctx: CliContext): void
     }
     const tls = o.tlsCert && o.tlsKey
       ? {
-        cert: await readFlagFile(resolveUserPath(ctx, o.tlsCert), "--tls-cert"),
-        key: await readFlagFile(resolveUserPath(ctx, o.tlsKey), "--tls-key"),
+        cert: await readPemFlagFile(resolveUserPath(ctx, o.tlsCert), "--tls-cert", "CERTIFICATE"),
+        key: await readPemFlagFile(resolveUserPath(ctx, o.tlsKey), "--tls-key", "PRIVATE KEY"),
       }
       : undefined;
     const stateDir = resolveUserPath(ctx, o.state);

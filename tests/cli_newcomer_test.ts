@@ -140,6 +140,24 @@ Deno.test("cli: ceiling check names the file, line and column of a ceiling that 
   });
 });
 
+Deno.test("cli: gateway --tls-cert naming a file with no certificate says which flag", async () => {
+  await withPolicyWorkspace({ agent: "version: 1\n" }, async (dir) => {
+    // The key and the certificate swapped, a newcomer's likely slip.
+    const key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    await Deno.writeTextFile(join(dir, "key.pem"), key);
+    const args = ["gateway", "--listen", "127.0.0.1:0", "--tls-cert", "key.pem", "--tls-key"];
+    const r = await tollgate([...args, "key.pem"], dir);
+    oneClearLine(r.err);
+    // Deno's own "No certificates found in certificate data" named neither flag nor file.
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.err,
+      `error: Invalid --tls-cert "${join(dir, "key.pem")}": it holds no PEM certificate ` +
+        "(-----BEGIN CERTIFICATE-----)\n",
+    );
+  });
+});
+
 Deno.test("cli: sandbox run against an unreachable gateway says so and leaves no CA key behind", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-newcomer-" });
   // A port that was just free: nothing answers there.
