@@ -38,10 +38,20 @@ if (import.meta.main) {
     let bytes = encoder.encode(text);
     while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
   };
+  // The reader left (`tollgate logs | head -1`): end quietly, as a SIGPIPE would (128 + 13),
+  // not with the runtime's "Broken pipe (os error 32)".
+  const out = (text: string) => {
+    try {
+      writeAll(Deno.stdout, text);
+    } catch (error) {
+      if (error instanceof Deno.errors.BrokenPipe) Deno.exit(141);
+      throw error;
+    }
+  };
   const ctx = {
     cwd: userDirectory(),
     env: Deno.env.toObject(),
-    out: (text: string) => writeAll(Deno.stdout, text),
+    out,
     err: (text: string) => writeAll(Deno.stderr, text),
     isTTY: Deno.stdout.isTerminal(),
     signal: controller.signal,

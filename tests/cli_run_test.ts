@@ -156,3 +156,21 @@ function startUpModules(graph: InfoGraph, root: string): Set<string> {
   visit(root);
   return seen;
 }
+
+Deno.test("tollgate whose reader left (`tollgate logs | head -1`) ends quietly, as SIGPIPE would", async () => {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const cwd = await Deno.makeTempDir({ prefix: "tollgate-pipe-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", main, "--help"],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // The reader is gone before the first write (Deno's start alone takes longer).
+  await child.stdout.cancel();
+  const [status, err] = await Promise.all([child.status, new Response(child.stderr).text()]);
+  await Deno.remove(cwd);
+  // It said "error: Broken pipe (os error 32)" and exited 1.
+  assert.equal(err, "");
+  assert.equal(status.code, 141);
+});
