@@ -6,15 +6,24 @@
  * @module
  */
 
-import { quickProposalsList } from "./cli/quick_proposals_list.ts";
+// The dispatcher itself, not cli/mod.ts: the module's other exports load node:path, which
+// `tollgate --version` and `--help` never use. It imports each command when that one runs.
+import { runCli } from "./cli/run_cli.ts";
 
 /**
- * The CLI, imported by a computed specifier only when the quick listing declines: a static
- * import would load node:path and the command table (about 30 ms) before any command runs.
+ * The quick `proposals list`, imported by a computed specifier for `proposals` command lines
+ * only: a static or literal import would load the listing modules for every command.
  */
-async function loadCli(): Promise<typeof import("./cli/mod.ts")> {
-  return await import(new URL("./cli/mod.ts", import.meta.url).href);
+async function quickList(args: string[], ctx: QuickContext): Promise<number | undefined> {
+  if (args[0] !== "proposals") return undefined;
+  const url = new URL("./cli/quick_proposals_list.ts", import.meta.url).href;
+  const quick: typeof import("./cli/quick_proposals_list.ts") = await import(url);
+  return await quick.quickProposalsList(args, ctx);
 }
+
+type QuickContext = Parameters<
+  typeof import("./cli/quick_proposals_list.ts").quickProposalsList
+>[1];
 
 /**
  * The directory the user ran the command from. `deno task tollgate` runs in the project root
@@ -58,7 +67,6 @@ if (import.meta.main) {
     setExitCode: () => {},
     confirm: (question: string) => confirm(question),
   };
-  const code = await quickProposalsList(Deno.args, ctx) ??
-    await (await loadCli()).runCli(Deno.args, ctx);
+  const code = await quickList(Deno.args, ctx) ?? await runCli(Deno.args, ctx);
   Deno.exit(code);
 }

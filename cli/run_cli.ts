@@ -1,54 +1,20 @@
 /**
- * Builds the `tollgate` program from the command modules and runs it, mapping every error to
- * one line and an exit code (0 ok, 1 failed operation, 2 bad usage). Commander and each
- * command group are imported when needed: `--version` loads neither.
+ * The `tollgate` dispatcher: `--version`, the top-level help and a mistyped command are
+ * answered from the command table; any other command line imports commander and the one
+ * command group it names (`run_program.ts`). So `tollgate --version` loads this file, the
+ * table and the help text, and no command's modules, no package and no `node:` module.
  *
  * @module
  */
 
-import type { Command } from "@commander-js/extra-typings";
-import { type CliContext, CliFailure, UsageError } from "./context.ts";
-import { registerCommands } from "./commands.ts";
-import { requireOptionsLast } from "./_required_options.ts";
+import type { CliContext } from "./context.ts";
+import { COMMANDS } from "./command_table.ts";
+import { topHelp, unknownCommand } from "./top_help.ts";
 import config from "../deno.json" with { type: "json" };
 
 /**
- * Commander's `Command`, under a name of our own: documenting commander's declarations is
- * commander's job, and `@ignore` keeps `deno doc --lint` from walking them.
- *
- * @ignore
- */
-type Program = Command;
-
-/**
- * Build the commander program for a context, with the command groups `args` needs (every
- * group when `args` is not given).
- *
- * @example
- * ```ts
- * import { buildProgram } from "./run_cli.ts";
- * ```
- */
-export async function buildProgram(ctx: CliContext, args?: string[]): Promise<Program> {
-  const { Command } = await import("@commander-js/extra-typings");
-  const program = new Command("tollgate")
-    .description("Agent-driven network policy management for AI agents")
-    .version(config.version)
-    .exitOverride()
-    .showHelpAfterError(false)
-    .configureOutput({
-      writeOut: (s) => ctx.out(s),
-      writeErr: (s) => ctx.err(s),
-      // Commander puts its "(Did you mean --listen?)" on a second line: keep errors one line.
-      outputError: (s, write) => write(`${s.trimEnd().replaceAll("\n", " ")}\n`),
-    });
-  await registerCommands(program, ctx, args);
-  requireOptionsLast(program);
-  return program;
-}
-
-/**
- * Run the CLI with arguments (without the program name) and return the exit code.
+ * Run the CLI with arguments (without the program name) and return the exit code: 0 ok, 1
+ * failed operation, 2 bad usage, each error one line.
  *
  * @example
  * ```ts
@@ -70,51 +36,42 @@ export async function buildProgram(ctx: CliContext, args?: string[]): Promise<Pr
  * ```
  */
 export async function runCli(args: string[], ctx: CliContext): Promise<number> {
-  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  const answered = answerFromTable(args, ctx);
+  if (answered !== undefined) return answered;
+  // A computed specifier: a literal import() would have Deno read commander's and the
+  // command table's whole graph before `--version` could answer.
+  const url = new URL("./run_program.ts", import.meta.url).href;
+  const { runProgram }: typeof import("./run_program.ts") = await import(url);
+  return await runProgram(args, ctx);
+}
+
+/** The exit code of a command line the table answers alone, or undefined. */
+function answerFromTable(args: string[], ctx: CliContext): number | undefined {
+  const [first] = args;
+  if (args.length === 1 && (first === "--version" || first === "-V")) {
     ctx.out(`${config.version}\n`);
     return 0;
   }
-  let code = 0;
-  const inner: CliContext = { ...ctx, setExitCode: (c) => (code = Math.max(code, c)) };
-  const program = await buildProgram(inner, args);
-  if (args.length === 0) {
-    program.outputHelp();
+  // No command at all is bad usage (2) that shows the help; asking for it is not.
+  if (args.length === 0 || (args.length === 1 && (first === "--help" || first === "-h"))) {
+    ctx.out(topHelp(helpWidth()));
+    return args.length === 0 ? 2 : 0;
+  }
+  // An unknown first word with no flag after it: a flag (`bogus --help`) is commander's.
+  const unknown = first !== undefined && /^[^-]/.test(first) && first !== "help" &&
+    !Object.hasOwn(COMMANDS, first) && args.every((arg) => !arg.startsWith("-"));
+  if (unknown) {
+    ctx.err(`${unknownCommand(first)}\n`);
     return 2;
   }
-  // The command that ran, so a failure offers only the flags it has.
-  let acting: { options: readonly { long?: string }[] } | undefined;
-  program.hook("preAction", (_program, action) => void (acting = action));
-  try {
-    await program.parseAsync(args, { from: "user" });
-  } catch (error) {
-    const { CommanderError } = await import("@commander-js/extra-typings");
-    // Loaded only on failure, as commander's error class: it imports the policy module.
-    const { failureMessage } = await import("./_start_errors.ts");
-    const stateFlag = acting?.options.some((option) => option.long === "--state") ?? false;
-    const say = (failure: unknown) => failureMessage(failure, stateFlag);
-    return Math.max(code, exitCodeFor(error, inner, { CommanderError, failureMessage: say }));
-  }
-  return code;
+  return undefined;
 }
 
-function exitCodeFor(
-  error: unknown,
-  ctx: CliContext,
-  { CommanderError, failureMessage }: {
-    CommanderError: typeof import("@commander-js/extra-typings").CommanderError;
-    failureMessage: (error: unknown) => string;
-  },
-): number {
-  if (error instanceof CommanderError) {
-    // Commander has already printed its own one-line message.
-    if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
-    // "commander.help" is help shown because a subcommand was missing: bad usage.
-    return 2;
+/** The width commander wraps help to: the terminal's on a terminal, else 80 columns. */
+function helpWidth(): number {
+  try {
+    return Deno.stdout.isTerminal() ? Deno.consoleSize().columns : 80;
+  } catch {
+    return 80;
   }
-  if (error instanceof UsageError || error instanceof CliFailure) {
-    ctx.err(`error: ${error.message}\n`);
-    return error.exitCode;
-  }
-  ctx.err(`error: ${failureMessage(error)}\n`);
-  return 1;
 }
