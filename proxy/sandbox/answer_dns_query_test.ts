@@ -56,3 +56,18 @@ Deno.test("answerDnsQuery() refuses what is not one well-formed question", () =>
   assert.equal(odd[3]! & 0x0f, 5); // REFUSED: not a host name, never given an address
   assert.equal(pool.nameOf("198.18.0.1"), undefined);
 });
+
+Deno.test("answerDnsQuery() reads a name of at most 255 octets on the wire (RFC 1035)", () => {
+  const pool = new NamePool();
+  // 63 + 63 + 63 + 61 letters: 4 length octets + 250 + the zero octet = 255 octets.
+  const longest = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61)].join(".");
+  const ok = answerDnsQuery(query(longest, 1), pool)!;
+  assert.notEqual(ok[3]! & 0x0f, 1);
+  const over = answerDnsQuery(query(`x${longest}`, 1), pool)!;
+  assert.equal(over[3]! & 0x0f, 1); // FORMERR
+  // A datagram of one-byte labels: refused without reading them all.
+  const labels = Array.from({ length: 20_000 }, () => "a").join(".");
+  const flood = answerDnsQuery(query(labels, 1), pool)!;
+  assert.equal(flood[3]! & 0x0f, 1);
+  assert.equal(flood.length, 12); // the header alone: no question echoed
+});
