@@ -21,6 +21,7 @@ import { RelayReads } from "./relay_reads.ts";
 import { relayClientReads } from "./client_reads.ts";
 import { adoptReads } from "./adopt_reads.ts";
 import type { LivePolicy } from "./live_policy.ts";
+import { watchGrant } from "./_watch_grant.ts";
 
 /** Sent when a tunnel is open. */
 export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
@@ -196,17 +197,13 @@ export async function spliceWhileAllowed(
 ): Promise<void> {
   let stop = () => {};
   const spliced = splice(downstream, upstream, { ...options, onStart: (close) => (stop = close) });
-  const check = async () => {
-    if (!(await stillAllowed().catch(() => false))) stop();
-  };
-  const unsubscribe = holder.subscribe(check);
   // A reload between the decision and now (the upstream connecting, the 101 awaited) had no
-  // subscriber to hear it: what opened the connection is decided again at once.
-  if (options.since !== undefined && holder.generation !== options.since) void check();
+  // subscriber to hear it: `since` has what opened the connection decided again at once.
+  const unwatch = watchGrant(holder, stillAllowed, options.since, () => stop());
   try {
     await spliced;
   } finally {
-    unsubscribe();
+    unwatch();
   }
 }
 
