@@ -63,12 +63,20 @@ export function closeOnExec(path: string): void {
     if (wanted.has(link)) fds.push(Number(entry.name));
   }
   if (fds.length === 0) throw new Error(`No descriptor of this process listens on "${path}"`);
+  markEach(fds, () => `Cannot mark the socket "${path}" close-on-exec`);
+}
+
+/**
+ * `fcntl(fd, F_SETFD, FD_CLOEXEC)` on each of `fds`; where it fails, `failure(fd)` is the
+ * message to throw (undefined: nothing to inherit there, go on).
+ */
+function markEach(fds: number[], failure: (fd: number) => string | undefined): void {
   const libc = openLibc();
   try {
     for (const fd of fds) {
-      if (libc.symbols.fcntl(fd, F_SETFD, FD_CLOEXEC) !== 0) {
-        throw new Error(`Cannot mark the socket "${path}" close-on-exec`);
-      }
+      if (libc.symbols.fcntl(fd, F_SETFD, FD_CLOEXEC) === 0) continue;
+      const message = failure(fd);
+      if (message !== undefined) throw new Error(message);
     }
   } finally {
     libc.close();
@@ -85,7 +93,7 @@ const CLOSE_RANGE_CLOEXEC = 4;
  * shell's `exec 7<>/dev/tcp/...` all reached the sandboxed command, and a connected socket is a
  * way out that never meets the proxy, whatever namespace the command runs in. One
  * `close_range` call (Linux 5.11, glibc 2.34; a libc of this one symbol loads in about 0.5 ms,
- * the sandbox's whole libc in 3 ms), else `fcntl` on each descriptor.
+ * the sandbox's whole libc in 3 ms), else `fcntl` on each descriptor through that whole libc.
  *
  * @throws {Error} When FFI is unavailable or a descriptor cannot be marked (the command must
  * not start with it).
@@ -93,20 +101,15 @@ const CLOSE_RANGE_CLOEXEC = 4;
 export function closeAllOnExec(): void {
   if (closeRangeOnExec()) return;
   const fds = [...Deno.readDirSync("/proc/self/fd")].map((e) => Number(e.name));
-  const libc = Deno.dlopen("libc.so.6", { fcntl: SYMBOL_FCNTL });
-  try {
-    for (const fd of fds.filter((fd) => fd > 2)) {
-      // The descriptor that listed the folder is closed by now: nothing to inherit there.
-      if (libc.symbols.fcntl(fd, F_SETFD, FD_CLOEXEC) !== 0 && isOpen(fd)) {
-        throw new Error(`Cannot mark descriptor ${fd} close-on-exec: the command would inherit it`);
-      }
-    }
-  } finally {
-    libc.close();
-  }
+  // The descriptor that listed the folder is closed by now: nothing to inherit there.
+  markEach(
+    fds.filter((fd) => fd > 2),
+    (fd) =>
+      isOpen(fd)
+        ? `Cannot mark descriptor ${fd} close-on-exec: the command would inherit it`
+        : undefined,
+  );
 }
-
-const SYMBOL_FCNTL = { parameters: ["i32", "i32", "i32"], result: "i32" } as const;
 
 /** Whether close_range() marked descriptors 3 and up (false where libc or kernel lack it). */
 function closeRangeOnExec(): boolean {
