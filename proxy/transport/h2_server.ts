@@ -9,6 +9,7 @@ import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { LINGER_MS } from "./lingering_close.ts";
 import { watchBacklog } from "./_h2_backlog.ts";
+import { meterWindowUpdates } from "./_h2_frame_meter.ts";
 
 /** Receives each new stream of a session with its request headers. */
 export type H2StreamHandler = (
@@ -139,6 +140,7 @@ export function serveH2(secure: TLSSocket, options: ServeH2Options): Promise<voi
   });
   session.on("error", () => {});
   watchBacklog(session, secure);
+  meterWindowUpdates(session, secure);
   // The idle limit is the socket's: Deno 2.9 keeps a session's own timeout (and with it the
   // whole session, ~10 KB) alive until it fires, however long ago the session closed.
   secure.setTimeout(options.idleMs, () => session.close());

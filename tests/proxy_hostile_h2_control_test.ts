@@ -1,0 +1,73 @@
+/**
+ * A hostile agent's HTTP/2 control frames against the proxy's CPU and memory. nghttp2 (under
+ * Deno's `node:http2`) already ends a session flooding PING, SETTINGS, PRIORITY, empty DATA,
+ * unknown frame types or RST_STREAM; a WINDOW_UPDATE is none of those, and nothing bounded
+ * how many a client sent.
+ */
+import assert from "node:assert/strict";
+import {
+  H2,
+  H2_PREFACE,
+  h2Frame,
+  openH2Tunnel,
+  rawRequest,
+  readH2Frames,
+  withTestProxy,
+} from "./support/mod.ts";
+
+const POLICY = `version: 1
+network_policies:
+  gh:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules: [{ allow: { method: GET, path: "/public/**" } }]
+      - host: plain.example.com
+        port: 80
+        protocol: rest
+        rules: [{ allow: { method: GET, path: "/public/**" } }]
+`;
+const WINDOW_UPDATE = 8;
+const ENHANCE_YOUR_CALM = 11;
+
+/** `count` WINDOW_UPDATE frames of increment 1 on `stream`, in one buffer. */
+function windowUpdates(stream: number, count: number): Uint8Array {
+  const frame = h2Frame(WINDOW_UPDATE, 0, stream, new Uint8Array([0, 0, 0, 1]));
+  const out = new Uint8Array(frame.byteLength * count);
+  for (let i = 0; i < count; i++) out.set(frame, i * frame.byteLength);
+  return out;
+}
+
+/** Write all of `bytes` (a write may take part of them). */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.byteLength;) at += await conn.write(bytes.subarray(at));
+}
+
+Deno.test("proxy hostile h2: a WINDOW_UPDATE flood ends the session with ENHANCE_YOUR_CALM", async () => {
+  await withTestProxy({ policy: POLICY }, async (proxy) => {
+    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    await tls.write(H2_PREFACE);
+    // Increments of 1 never overflow the window: 2^31 frames (28 GB) before a flow-control
+    // error, each one work for the proxy and none for a client that never reads.
+    const batch = windowUpdates(0, 10_000);
+    let written = 0;
+    try {
+      for (; written < 100; written++) await writeAll(tls, batch);
+    } catch {
+      // Closed by the proxy.
+    }
+    const frames = await readH2Frames(tls, (f) => f.type === H2.GOAWAY);
+    try {
+      tls.close();
+    } catch {
+      // Closed by the proxy.
+    }
+    const goaway = frames.find((f) => f.type === H2.GOAWAY);
+    assert.ok(goaway !== undefined, `1,000,000 WINDOW_UPDATEs taken, no GOAWAY (${written})`);
+    assert.equal(new DataView(goaway.payload.buffer).getUint32(4), ENHANCE_YOUR_CALM);
+    const other = "GET http://plain.example.com/public/x HTTP/1.1\r\n" +
+      "Host: plain.example.com\r\nConnection: close\r\n\r\n";
+    assert.equal((await rawRequest(proxy.port, other, { timeoutMs: 5_000 })).status, 200);
+  });
+});
