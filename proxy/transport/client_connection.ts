@@ -91,6 +91,18 @@ export class ClientConnection {
   }
 
   /**
+   * A view of this connection for one of several exchanges it carries at once (an HTTP/2
+   * stream): the once rules that exchange spends are its own, reported when it calls
+   * `endExchange()`, and no other exchange's re-decision counts them as its own.
+   */
+  forExchange(): ClientConnection {
+    const view = this.withStream(this.stream);
+    view.#body = {};
+    view.#once = new OnceHolds();
+    return view;
+  }
+
+  /**
    * This connection as it decides again, at a reload, what its exchange in work was granted (a
    * tunnel, a WebSocket): a once rule that exchange spent still counts for it, and for nothing
    * else.

@@ -98,9 +98,11 @@ export async function serveH2Tunnel(
   const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
     if (session.inWork >= MAX_STREAMS_IN_WORK) return calmDown(stream);
     session.inWork++;
-    void serveStream(client, session, stream, headers)
+    // Each stream its own exchange: a once rule it spends is its own, reported when it ends.
+    const exchange = client.forExchange();
+    void serveStream(exchange, session, stream, headers)
       .catch(() => stream.destroy())
-      .finally(() => session.inWork--);
+      .finally(() => (session.inWork--, exchange.endExchange()));
   };
   try {
     await serveH2(secure, { onStream, idleMs: client.ctx.idleTimeoutMs });
