@@ -9,11 +9,15 @@ import {
   H2,
   H2_PREFACE,
   h2Frame,
+  nodeH2Requests,
   openH2Tunnel,
   rawRequest,
   readH2Frames,
+  startTestProxy,
+  type TestUpstreams,
   withTestProxy,
 } from "./support/mod.ts";
+import { startBulkUpstream } from "./support/bulk_upstream.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -70,4 +74,23 @@ Deno.test("proxy hostile h2: a WINDOW_UPDATE flood ends the session with ENHANCE
       "Host: plain.example.com\r\nConnection: close\r\n\r\n";
     assert.equal((await rawRequest(proxy.port, other, { timeoutMs: 5_000 })).status, 200);
   });
+});
+
+Deno.test("proxy hostile h2: a client acknowledging a long download with WINDOW_UPDATEs is served whole", async () => {
+  // Node's client grants its 64 KiB windows again as it reads: hundreds of updates, each earned.
+  const bulk = await startBulkUpstream(["api.github.com"]);
+  const upstreams = bulk as unknown as TestUpstreams;
+  const policy = POLICY.replace("/public/**", "/bulk/**");
+  const proxy = await startTestProxy({ policy, upstreams, httpsHosts: ["api.github.com"] });
+  try {
+    const size = 4 * 1024 * 1024;
+    const get = [{ method: "GET", path: `/bulk/${size}` }];
+    const result = await nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, get);
+    assert.equal(result.alpn, "h2", result.stderr);
+    assert.equal(result.responses[0]?.status, 200, result.stderr);
+    assert.equal(result.responses[0]?.body.length, size);
+  } finally {
+    await proxy.close();
+    await bulk.close();
+  }
 });
