@@ -4,7 +4,7 @@
  * unknown frames, but a WINDOW_UPDATE of increment 1 is valid 2^31 times per window: a client
  * that sent nothing else kept a proxy at 60% of a core and 300-570 MB of RSS while another
  * client's plain GETs waited up to 3-4 s. A client owes a WINDOW_UPDATE only for DATA it was
- * sent (one for the stream, one for the connection) or for a stream it opened, so more than
+ * sent (one for the stream, one for the connection) or for a stream, so more than
  * {@linkcode WINDOW_UPDATES_PER_DATA_FRAME} times that (Envoy's rule and default) ends the
  * session with GOAWAY `ENHANCE_YOUR_CALM`.
  *
@@ -24,10 +24,12 @@ const WINDOW_UPDATE = 8;
 const PREFACE_BYTES = 24;
 
 /**
- * Count the frames `socket` carries for the server `session` on it (the types of inbound
- * frames, the DATA frames it writes) and end the session once its client has sent more
- * WINDOW_UPDATE frames than it may. Call right after the session takes the socket.
+ * Count the frames `socket` carries for `session` (the types of inbound frames; the DATA and
+ * HEADERS frames it writes) and end the session once its peer has sent more WINDOW_UPDATE
+ * frames than it may. Call right after the session takes the socket.
  *
+ * @param role `"server"` for a client's session (its connection preface comes in), `"client"`
+ *   for the proxy's own session to an origin (the preface goes out).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -38,7 +40,7 @@ const PREFACE_BYTES = 24;
  * let calmed = false;
  * const session = { goaway: () => (calmed = true), destroy: () => {}, destroyed: false };
  * const socket = new PassThrough();
- * meterWindowUpdates(session as unknown as Http2Session, socket);
+ * meterWindowUpdates(session as unknown as Http2Session, socket, "server");
  * socket.emit("data", new Uint8Array(24)); // the preface
  * const update = [0, 0, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0, 1];
  * for (let i = 0; i < 20; i++) socket.emit("data", new Uint8Array(update));
@@ -47,13 +49,20 @@ const PREFACE_BYTES = 24;
  * assert.equal(calmed, true); // 120 with nothing sent to earn them
  * ```
  */
-export function meterWindowUpdates(session: Http2Session, socket: Duplex): void {
+export function meterWindowUpdates(
+  session: Http2Session,
+  socket: Duplex,
+  role: "server" | "client",
+): void {
   const counts = { updates: 0, streams: 0, dataSent: 0 };
-  const inbound = frameTypes(PREFACE_BYTES, (type) => {
+  const inbound = frameTypes(role === "server" ? PREFACE_BYTES : 0, (type) => {
     if (type === WINDOW_UPDATE) counts.updates++;
     else if (type === HEADERS) counts.streams++;
   });
-  const outbound = frameTypes(0, (type) => type === DATA && counts.dataSent++);
+  const outbound = frameTypes(role === "client" ? PREFACE_BYTES : 0, (type) => {
+    if (type === DATA) counts.dataSent++;
+    else if (type === HEADERS) counts.streams++;
+  });
   socket.on("data", (chunk: Uint8Array) => {
     inbound(chunk);
     if (session.destroyed || counts.updates <= allowed(counts)) return;
@@ -69,8 +78,9 @@ export function meterWindowUpdates(session: Http2Session, socket: Duplex): void 
 }
 
 function allowed({ streams, dataSent }: { streams: number; dataSent: number }): number {
-  // Envoy's bound: 1 + 2 × (streams opened + 10 × DATA frames sent), plus room for a
-  // client that grows its windows up front before any stream (nghttp2 sends 1-2).
+  // Envoy's bound: 1 + 2 × (streams opened + 10 × DATA frames sent), plus room for a peer
+  // that grows its windows up front before any stream (nghttp2 sends 1-2). HEADERS either way
+  // count: a stream's request and its answer.
   return 100 + 2 * (streams + WINDOW_UPDATES_PER_DATA_FRAME * dataSent);
 }
 

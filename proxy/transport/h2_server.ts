@@ -140,7 +140,7 @@ export function serveH2(secure: TLSSocket, options: ServeH2Options): Promise<voi
   });
   session.on("error", () => {});
   watchBacklog(session, secure);
-  meterWindowUpdates(session, secure);
+  meterWindowUpdates(session, secure, "server");
   // The idle limit is the socket's: Deno 2.9 keeps a session's own timeout (and with it the
   // whole session, ~10 KB) alive until it fires, however long ago the session closed.
   secure.setTimeout(options.idleMs, () => session.close());

@@ -11,6 +11,7 @@ import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { BodyHold } from "./_body_slots.ts";
 import { relayToClient, watchBacklog } from "./_h2_backlog.ts";
+import { meterWindowUpdates } from "./_h2_frame_meter.ts";
 import type { BodyLease } from "./body_budget.ts";
 import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
@@ -18,8 +19,7 @@ import type { H2Request } from "./h2_request.ts";
 import { gateInbound } from "./flow_gate.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import { isRefusal } from "./refusal.ts";
-import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
-import { UpstreamError } from "./upstream_pool.ts";
+import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
 import { UpstreamLanes } from "./upstream_lanes.ts";
 
 /** What the origin spoke when the session's first stream reached it. */
@@ -130,11 +130,11 @@ export class H2Upstream {
     }
     const early = connection.stream.detach();
     const transport = early.length === 0 ? socket : gateInbound(socket, early).stream;
-    const session = http2.connect(`https://${this.#target.host}`, {
-      createConnection: () => transport,
-    });
+    const createConnection = () => transport;
+    const session = http2.connect(`https://${this.#target.host}`, { createConnection });
     session.on("error", () => {});
     watchBacklog(session, transport);
+    meterWindowUpdates(session, transport, "client");
     return { kind: "h2", session };
   }
 
