@@ -1,12 +1,12 @@
 /**
- * A bound on the WINDOW_UPDATE frames an HTTP/2 client sends. nghttp2 (under Deno's
- * `node:http2`) ends a session that floods PING, SETTINGS, PRIORITY, RST_STREAM, empty DATA or
- * unknown frames, but a WINDOW_UPDATE of increment 1 is valid 2^31 times per window: a client
- * that sent nothing else kept a proxy at 60% of a core and 300-570 MB of RSS while another
- * client's plain GETs waited up to 3-4 s. A client owes a WINDOW_UPDATE only for DATA it was
- * sent (one for the stream, one for the connection) or for a stream, so more than
- * {@linkcode WINDOW_UPDATES_PER_DATA_FRAME} times that (Envoy's rule and default) ends the
- * session with GOAWAY `ENHANCE_YOUR_CALM`.
+ * A bound on the WINDOW_UPDATE frames an HTTP/2 peer sends (a client of the proxy, or an origin
+ * its own session reaches). nghttp2 (under Deno's `node:http2`) ends a session that floods PING,
+ * SETTINGS, PRIORITY, RST_STREAM, empty DATA or unknown frames, but a WINDOW_UPDATE of increment
+ * 1 is valid 2^31 times per window: a client that sent nothing else kept a proxy at 60% of a
+ * core and 300-570 MB of RSS while another client's plain GETs waited up to 3-4 s. A peer owes a
+ * WINDOW_UPDATE only for DATA it was sent (one for the stream, one for the connection) or for a
+ * stream, so more than {@linkcode WINDOW_UPDATES_PER_DATA_FRAME} times that (Envoy's rule and
+ * default) ends the session with GOAWAY `ENHANCE_YOUR_CALM`.
  *
  * @module
  */
