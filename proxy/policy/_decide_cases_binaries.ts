@@ -76,12 +76,12 @@ export const binaryCases: Case[] = [
     also: { inspect: false },
   },
   {
-    name: "L4 and L7 grant for same binary: no inspection",
+    name: "L4 and L7 grant for same binary: inspected (the L7 rules judge)",
     facts: l4("mixed.example.com", 443),
     verdict: "allow",
     reason: "allowed by policy 'mixed_l4'",
     policy: "mixed_l4",
-    also: { inspect: false },
+    also: { inspect: true },
   },
   {
     name: "allowed_ips union",

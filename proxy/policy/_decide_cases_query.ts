@@ -130,11 +130,19 @@ export const queryCases: Case[] = [
     policy: "shared_a",
   },
   {
-    name: "L4-only grant beside L7 allows L7 request at l4",
+    name: "L4-only grant beside L7 for the same binary allows no request the L7 rules deny",
     facts: l7("mixed.example.com", "DELETE", "/x"),
+    verdict: "deny",
+    reason: "DELETE /x not permitted by policy",
+    policy: "mixed_l7",
+    layer: "l7",
+  },
+  {
+    name: "L4-only grant beside L7 for the same binary: the L7 rules allow",
+    facts: l7("mixed.example.com", "GET", "/x"),
     verdict: "allow",
-    reason: "allowed by policy 'mixed_l4'",
-    layer: "l4",
+    reason: "allowed by policy 'mixed_l7'",
+    layer: "l7",
   },
   {
     name: "L7 question failing at L4",

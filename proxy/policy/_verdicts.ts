@@ -47,10 +47,11 @@ export function allowL4(facts: RequestFacts, matched: Grant[]): Decision {
     policy,
     ...baseOf(facts),
   };
-  // One L4-only grant for the same binary already means a blind tunnel.
-  d.inspect = matched.every((g) => g.l7);
+  // One L7 grant for the same binary means inspection: its rules judge every request, and
+  // plain L4 grants beside it add nothing there (OpenShell's endpoint-config selection).
+  d.inspect = matched.some((g) => g.l7);
   // A blind tunnel is the once-rule's one use; an inspected connection spends it per request.
-  if (!d.inspect) markOnce(d, matched.filter((g) => !g.l7));
+  if (!d.inspect) markOnce(d, matched);
   const ips = new Set(matched.flatMap((g) => g.allowedIps));
   if (ips.size > 0) d.allowedIps = [...ips];
   if (matched.some((g) => g.allowEncodedSlash)) d.allowEncodedSlash = true;

@@ -10,15 +10,7 @@ import type { CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts"
 import { queryAllows, queryDenies } from "./_query.ts";
 import { parseQuery } from "./parse_query.ts";
 import { leaseLive } from "./rule_leases.ts";
-import {
-  allowL4,
-  allowL7,
-  auditAllow,
-  denyL4,
-  denyL7,
-  markOnce,
-  smallestKey,
-} from "./_verdicts.ts";
+import { allowL4, allowL7, auditAllow, denyL4, denyL7, smallestKey } from "./_verdicts.ts";
 import type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
 import type { Decision } from "./decision.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
@@ -99,18 +91,18 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
     return denyL4(facts, `binary '${id.exe}' not allowed in policy '${key}'`, key);
   }
   if (facts.method === undefined) return allowL4(facts, matched);
-  const l4Only = matched.filter((g) => !g.l7);
-  if (l4Only.length > 0) {
-    const d = { ...allowL4(facts, l4Only), inspect: false };
-    markOnce(d, l4Only);
-    return d;
-  }
+  // A plain L4 grant authorizes the destination, never a request on an inspected connection:
+  // where the same binary also has an L7 grant here, only L7 rules judge (OpenShell takes the
+  // connection's config from endpoints with a protocol, and an endpoint without rules allows
+  // no request). Letting the L4 grant win would skip every L7 rule the policy wrote for it.
+  const inspected = matched.filter((g) => g.l7);
+  if (inspected.length === 0) return allowL4(facts, matched);
   // An endpoint `path` narrows which requests its rules judge (OpenShell's
   // endpoint_matches_l7_request): endpoints on other paths neither allow nor deny this one.
   const path = facts.path;
-  const onPath = matched.filter((g) => !g.path || (path !== undefined && g.path(path)));
+  const onPath = inspected.filter((g) => !g.path || (path !== undefined && g.path(path)));
   if (onPath.length === 0) {
-    return denyL7(facts, matched, `${facts.method} ${path} not permitted by policy`);
+    return denyL7(facts, inspected, `${facts.method} ${path} not permitted by policy`);
   }
   // A GraphQL endpoint is authoritative for its path: its operations decide, not REST rules.
   const graphql = onPath.filter((g) => g.graphql);
