@@ -31,9 +31,44 @@ const PROTOCOL_FEATURES: Record<string, string> = {
 };
 
 /** Top-level keys of OpenShell features Tollgate leaves out. */
-export const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
+const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
   network_middlewares: "network middlewares",
 };
+
+/**
+ * What to do about a top-level feature. Middlewares are operator-run services that filter or
+ * rewrite the requests they select; loading the rules without them would let those requests
+ * pass unfiltered, so a file that attaches one fails closed (OpenShell, too, refuses a policy
+ * naming a middleware its gateway has not registered).
+ */
+const TOP_KEY_ADVICE: Record<string, string> = {
+  network_middlewares: ": it runs no middleware service, so the requests they filter would " +
+    "pass unfiltered; remove the section to load the rules without them",
+};
+
+/**
+ * Report each top-level key of `raw` that attaches a feature Tollgate leaves out; returns the
+ * keys so the unknown-key check skips them. An empty one (`{}` or nothing under it) attaches
+ * nothing, as OpenShell's default empty map, and is accepted.
+ */
+export function unsupportedTopKeys(c: Checker, raw: PlainMap): string[] {
+  const found = Object.keys(raw).filter((k) => Object.hasOwn(UNSUPPORTED_TOP_KEYS, k));
+  for (const key of found) {
+    if (attachesNothing(raw[key])) continue;
+    const advice = TOP_KEY_ADVICE[key] ?? "";
+    c.report(
+      [key],
+      `Key "${key}" (${UNSUPPORTED_TOP_KEYS[key]}) is not supported by Tollgate${advice}`,
+      "key",
+    );
+  }
+  return found;
+}
+
+function attachesNothing(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  return typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0;
+}
 
 /**
  * Report each key of `raw` that names a feature Tollgate leaves out; returns those keys so

@@ -13,7 +13,7 @@ import {
 } from "./_checker.ts";
 import { absolutePathProblem, validateRuleValue } from "./_validate_rule.ts";
 import type { NetworkRule, Policy } from "./types.ts";
-import { UNSUPPORTED_TOP_KEYS, unsupportedKeys } from "./_unsupported.ts";
+import { unsupportedTopKeys } from "./_unsupported.ts";
 
 const TOP_KEYS = [
   "version",
@@ -34,7 +34,7 @@ const MAX_SANDBOX_ID = 4294967294;
 /** Validate a parsed document; returns the policy only when no problem was found. */
 export function validatePolicyValue(c: Checker, raw: unknown): Policy | undefined {
   if (!c.map(raw, [], "A policy document")) return undefined;
-  const unsupported = unsupportedKeys(c, raw, [], UNSUPPORTED_TOP_KEYS);
+  const unsupported = unsupportedTopKeys(c, raw);
   c.knownKeys(raw, [...TOP_KEYS, ...unsupported], [], "policy");
   if (raw.version === undefined) c.report([], `Missing required key "version"`, "key");
   else if (typeof raw.version !== "number") {
