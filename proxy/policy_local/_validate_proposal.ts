@@ -83,7 +83,10 @@ function checkOperation(op: unknown, at: string): ValidOperation {
   const add = op.addRule;
   if (!isObject(add)) refuse(`${at}.addRule must be an object with "ruleName" and "rule"`);
   if (!isObject(add.rule)) refuse(`${at}.addRule.rule must be an object (a complete rule)`);
-  const ruleName = checkRuleName(add.ruleName ?? add.rule.name, `${at}.addRule`);
+  const ruleName = checkRuleName(
+    givenName(add.ruleName) ?? givenName(add.rule.name),
+    `${at}.addRule`,
+  );
   rejectQueries(add.rule, `${at}.addRule.rule`);
   rejectMarker(add.rule, `${at}.addRule.rule`);
   const { rule, problems } = validateNetworkRule(add.rule);
@@ -97,6 +100,14 @@ function checkOperation(op: unknown, at: string): ValidOperation {
     refuse(`${shown.join("; ") || `${at}.addRule.rule is not a valid rule`}${more}`);
   }
   return { ruleName, rule };
+}
+
+// As OpenShell's policy_chunk_from_add_rule: a name is trimmed, and a blank one is absent (so
+// ruleName "" falls back to rule.name). Other types pass through to be refused.
+function givenName(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
 }
 
 function checkRuleName(value: unknown, at: string): string {

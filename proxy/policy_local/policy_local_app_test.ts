@@ -46,6 +46,23 @@ Deno.test("createPolicyLocalApp() unknown routes, methods and failures", async (
   }, { skill: () => Promise.reject(new Error("ENOENT /secret path")) });
 });
 
+Deno.test("createPolicyLocalApp() POST /v1/proposals reads ruleName as OpenShell does: trimmed, blank means rule.name", async () => {
+  // policy_local.rs policy_chunk_from_add_rule trims ruleName and falls back to rule.name when
+  // it is blank: an agent written for OpenShell that sends "" or padded names is not refused.
+  await withApp(async ({ app, sink }) => {
+    const body = {
+      intent_summary: "Upload x.md",
+      operations: [
+        { addRule: { ruleName: "  ", rule: PUT_RULE } },
+        { addRule: { ruleName: " gh_put_y\t", rule: { ...PUT_RULE, name: "other" } } },
+      ],
+    };
+    const res = await post(app, body);
+    assert.equal(res.status, 202);
+    assert.deepEqual(sink.submitted.map((s) => s.ruleName), ["gh_put_x", "gh_put_y"]);
+  });
+});
+
 Deno.test("createPolicyLocalApp() POST /v1/proposals submits every addRule", async () => {
   await withApp(async ({ app, sink, events }) => {
     sink.refuse = (input) => input.ruleName === "rule_1" ? ["wildcard\nhost"] : undefined;
