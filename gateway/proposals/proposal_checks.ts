@@ -23,6 +23,7 @@ import {
 } from "./_breadth_findings.ts";
 import { visibleText } from "../repo/mod.ts";
 import { misreadFindings, nameTakenFinding } from "./_misread_findings.ts";
+import { narrowsL4Finding } from "./_narrowing_findings.ts";
 import { authorityFindings, type CeilingView } from "../authority/mod.ts";
 
 /** What the checks conclude about one proposed rule. */
@@ -192,6 +193,8 @@ export function checkProposedRule(
     findings.push(...endpointBreadthFindings(e, at));
     const l4 = l7ElsewhereFinding(e, at, current) ?? l4OnHttpPortFinding(e, at);
     if (l4) findings.push(l4);
+    const narrows = narrowsL4Finding(rule, e, at, current);
+    if (narrows) findings.push(narrows);
   });
   if (!rule.binaries) {
     findings.push(warn("any_binary", "rule lists no binaries: every process may use it"));
