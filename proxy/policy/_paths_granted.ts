@@ -36,10 +36,12 @@ export function pathsGranted(compiled: CompiledPolicy, ask: PathAsk, m: L7Match)
   const queryGlobs = Object.values(m.query ?? {}).flatMap(matcherGlobs);
   // Without a wildcard the sample request is the whole set, and decide() answered for it.
   if (!want.includes("*") && !queryGlobs.some((g) => g.includes("*"))) return true;
-  const grants = lookupGrants(compiled, ask.host, ask.port)
-    .filter((g) => live(g, ask) && binaryMatches(g.binaries, ask.exe));
-  // An L4 grant opens the whole connection: every request on it passes uninspected.
-  if (grants.some((g) => !g.l7)) return true;
+  const live = lookupGrants(compiled, ask.host, ask.port)
+    .filter((g) => liveFor(g, ask) && binaryMatches(g.binaries, ask.exe));
+  // Plain grants alone open the whole connection: every request passes uninspected. Beside an
+  // L7 grant for the binary they add nothing: only the L7 rules judge (see decide()).
+  const grants = live.filter((g) => g.l7);
+  if (live.length > 0 && grants.length === 0) return true;
   const globs = grants
     .filter((g) => !g.graphql)
     .filter((g) => g.endpoint.path === undefined || globWithin(want, [scope(g)]))
@@ -47,7 +49,7 @@ export function pathsGranted(compiled: CompiledPolicy, ask: PathAsk, m: L7Match)
   return globs.some((g) => globCovers(g, want)) || globWithin(want, globs);
 }
 
-function live(g: Grant, ask: PathAsk): boolean {
+function liveFor(g: Grant, ask: PathAsk): boolean {
   return g.lease === undefined || leaseLive(g.lease, ask.at);
 }
 
