@@ -69,7 +69,7 @@ export async function scriptBinaryWarnings(
 type ValuePath = (string | number)[];
 
 /** Where the value at `path` starts in `text` (1-based), or 1:1 when it cannot be found. */
-function positionOf(text: string, path: ValuePath): { line: number; col: number } {
+export function positionOf(text: string, path: ValuePath): { line: number; col: number } {
   const lineCounter = new LineCounter();
   const node = parseDocument(text, { lineCounter }).getIn(path, true);
   const start = isNode(node) ? node.range?.[0] : undefined;

@@ -10,6 +10,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { type CliContext, resolveUserPath } from "./context.ts";
 import { commandGroup } from "./_command_group.ts";
 import { scriptBinaryWarnings } from "./_script_binaries.ts";
+import { plainBesideL7Warnings } from "./_plain_beside_l7.ts";
 import { checkFlagFiles } from "./_start_errors.ts";
 import { refuseOutsideCeiling } from "../gateway/authority/mod.ts";
 import {
@@ -87,9 +88,14 @@ export function registerPolicyCommands(program: Command, ctx: CliContext): void 
         for (const w of loaded.warnings ?? []) {
           ctx.out(formatIssue({ ...w, file, message: `warning: ${w.message}` }) + "\n");
         }
-        // Warnings, not errors: the policy is valid, but a rule for a script never matches.
+        // Warnings, not errors: the policy is valid, but a plain grant beside L7 rules for its
+        // binary is not used, and a rule for a script never matches.
         const searchPath = ctx.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
-        for (const w of await scriptBinaryWarnings(loaded, searchPath)) {
+        const later = [
+          ...plainBesideL7Warnings(loaded),
+          ...await scriptBinaryWarnings(loaded, searchPath),
+        ];
+        for (const w of later) {
           ctx.out(formatIssue({ ...w, file, message: `warning: ${w.message}` }) + "\n");
         }
         ctx.out(`ok ${file} (${summary(loaded)})\n`);
