@@ -1,6 +1,7 @@
 /**
  * One allowed request, forwarded: body framing settled (a chunked body is decoded and checked
- * whole before anything goes upstream), the head rewritten (canonical path, hop-by-hop headers
+ * whole before anything goes upstream, up to the chunked-body cap; past it, the rest is framed
+ * anew as it comes, watched across reloads as a Content-Length body is), the head rewritten (canonical path, hop-by-hop headers
  * removed), the response relayed with its framing validated, both connections kept alive when
  * the protocol allows it.
  *
@@ -11,7 +12,7 @@ import { Buffer } from "node:buffer";
 import { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
+import { type ChunkedPrefix, readChunkedPrefix, relayChunkedRest } from "./http1_body.ts";
 import { values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
@@ -67,10 +68,17 @@ export async function exchange(
     await client.stream.write(CONTINUE);
   }
   // Every `await` below is skipped when its answer is already there: each costs a turn.
-  const body = read ?? (head.framing.kind === "chunked" ? await bufferedBody(client) : undefined);
-  if (body === false) return false;
+  const prefix = read
+    ? { body: read }
+    : head.framing.kind === "chunked"
+    ? await bufferedBody(client)
+    : undefined;
+  if (prefix === false) return false;
+  const { body, left: spill } = prefix ?? {};
   const streamed = head.framing.kind === "length" && !read ? head.framing.length : 0;
-  const bytes = requestHeadBytes(request, contentLength(head, body));
+  const bytes = spill === undefined
+    ? requestHeadBytes(request, contentLength(head, body))
+    : requestHeadBytes(request, "chunked", body!.byteLength);
   for (let attempt = 0;; attempt++) {
     let connection: UpstreamConnection;
     try {
@@ -80,13 +88,13 @@ export async function exchange(
       await sendUpstreamError(client, error);
       return false;
     }
-    const payload = { bytes, body, streamed, grant: request };
+    const payload = { bytes, body, streamed, spill, grant: request };
     const outcome = await sendAndRelay(client, connection, head, payload);
     // A kept-alive upstream may have closed just before we wrote: retry once, on a new
     // connection, when nothing of the request body was consumed from the client and the
     // method is idempotent (RFC 9112 §9.3.1.1): the upstream may have acted on a POST before
     // it closed, and a second one would act twice.
-    const retry = connection.reused && streamed === 0 && attempt === 0 &&
+    const retry = connection.reused && streamed === 0 && spill === undefined && attempt === 0 &&
       isIdempotent(head.method);
     if (outcome.kind === "stale" && retry) continue;
     if (outcome.kind === "stale") {
@@ -101,15 +109,16 @@ export async function exchange(
   }
 }
 
-/** The decoded chunked body of the request, or false once an error was answered. */
-async function bufferedBody(client: ClientConnection): Promise<Uint8Array | false> {
+/**
+ * The decoded chunked body of the request (its first bytes, and where the rest starts, past
+ * the cap), or false once an error was answered.
+ */
+async function bufferedBody(client: ClientConnection): Promise<ChunkedPrefix | false> {
   try {
-    return await readChunkedBody(client.stream, MAX_CHUNKED_BODY_BYTES, { lease: client.body });
+    return await readChunkedPrefix(client.stream, MAX_CHUNKED_BODY_BYTES, { lease: client.body });
   } catch (error) {
     if (error instanceof BodyBudgetSpentError) {
       await sendError(client.stream, 503, TOO_MANY_BODIES, error.message);
-    } else if (error instanceof BodyTooLargeError) {
-      await sendError(client.stream, 413, "payload_too_large", error.message);
     } else if (error instanceof ReadTimeoutError) {
       await sendError(client.stream, 408, "request_timeout", BODY_TIMEOUT_DETAIL);
     } else {
@@ -127,6 +136,8 @@ interface Payload {
   body: Uint8Array | undefined;
   /** Content-Length bytes still to copy from the client. */
   streamed: number;
+  /** Past the chunked-body cap: data bytes of the client's current chunk still to copy. */
+  spill: number | undefined;
   /** Asked again at reloads while the body streams (see `_watch_grant.ts`). */
   grant: Pick<OutgoingRequest, "stillAllowed" | "since">;
 }
@@ -135,14 +146,25 @@ async function sendAndRelay(
   client: ClientConnection,
   connection: UpstreamConnection,
   request: RequestHead,
-  { bytes, body, streamed, grant }: Payload,
+  { bytes, body, streamed, spill, grant }: Payload,
 ): Promise<RelayOutcome> {
   const upstream = connection.stream;
   // The body part that arrived with the head leaves with it, in one write.
   const first = body ?? (streamed > 0 ? client.stream.takeBuffered(streamed) : undefined);
   const rest = streamed - (body === undefined ? first?.byteLength ?? 0 : 0);
-  let pumped = rest === 0;
+  const pump = rest > 0
+    ? (sink: (piece: Uint8Array) => Promise<void> | undefined) =>
+      client.stream.readExactly(rest, sink)
+    : spill === undefined
+    ? undefined
+    : async (sink: (piece: Uint8Array) => Promise<void> | undefined) => {
+      // The prefix went as one chunk (its size line in the head): end it, then the rest.
+      if (first?.byteLength) await sink(new Uint8Array([13, 10]));
+      await relayChunkedRest(client.stream, spill, sink);
+    };
+  let pumped = pump === undefined;
   let stalled = false;
+  let malformed: Error | undefined;
   let outcome: RelayOutcome;
   let unwatch = () => {};
   try {
@@ -152,18 +174,19 @@ async function sendAndRelay(
       ? upstream.write(first.byteLength > 0 ? Buffer.concat([bytes, first]) : bytes)
       : writeApart(upstream, bytes, first);
     // The rest streams while the response is awaited (an early answer must not deadlock).
-    if (rest > 0) {
+    if (pump) {
       // While the client feeds it, a reload that no longer allows the request ends it.
       unwatch = watchGrant(client.ctx.holder, grant.stillAllowed, grant.since, () => {
         upstream.destroy();
         client.stream.destroy();
       });
-      client.stream.readExactly(rest, (piece) => upstream.forward(piece)).then(
+      pump((piece) => upstream.forward(piece)).then(
         () => void (pumped = true),
         (error) => {
           // A client that stops or leaves mid-body: the request can never be completed, so
           // end the exchange now rather than at the upstream's answer timeout.
           stalled = error instanceof ReadTimeoutError;
+          if (!stalled && error instanceof ProtocolError && spill !== undefined) malformed = error;
           upstream.destroy();
         },
       );
@@ -185,6 +208,14 @@ async function sendAndRelay(
   if (stalled && outcome.kind !== "done" && !(outcome.kind === "failed" && outcome.responded)) {
     const error = new UpstreamError(408, "request_timeout", BODY_TIMEOUT_DETAIL);
     return { kind: "failed", responded: false, error };
+  }
+  if (malformed && outcome.kind !== "done" && !(outcome.kind === "failed" && outcome.responded)) {
+    const detail = `Invalid chunked body: ${malformed.message}`;
+    return {
+      kind: "failed",
+      responded: false,
+      error: new UpstreamError(400, "bad_request", detail),
+    };
   }
   if (outcome.kind === "done" && !pumped) return { ...outcome, clientReusable: false };
   return outcome;

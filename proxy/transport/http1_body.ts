@@ -1,47 +1,35 @@
 /**
- * HTTP/1.1 message bodies: strict chunked decoding (requests are decoded whole before any byte
- * goes upstream) and chunked pass-through with validation (responses stream as they arrive).
+ * HTTP/1.1 message bodies: strict chunked decoding (a request body is decoded whole before any
+ * byte goes upstream, up to a limit past which the rest is framed anew as it comes) and chunked
+ * pass-through with validation (responses stream as they arrive).
  *
- * A chunked body costs the proxy work per chunk, not per byte: a million one-byte chunks once
- * grew it by 300 MB and stalled every other client for seconds. So a request body whose
- * framing outweighs its data (beyond a small allowance) is refused, the decoded bytes go into
- * one growing buffer instead of one array per chunk, and every walk over chunks gives the
- * event loop a turn every few milliseconds.
+ * A chunked body costs the proxy work per chunk, not per byte (a million one-byte chunks once
+ * grew it by 300 MB and stalled every other client for seconds): a request body whose framing
+ * outweighs its data beyond a small allowance is refused, the decoded bytes go into one growing
+ * buffer, and every walk over chunks gives the event loop a turn every few milliseconds.
  *
  * @module
  */
 
-import { releaseMemory } from "./_bytes.ts";
+import { latin1Bytes, releaseMemory } from "./_bytes.ts";
 import type { BodyLease } from "./body_budget.ts";
 import type { ByteStream } from "./byte_stream.ts";
-import { ProtocolError } from "./protocol_error.ts";
+import { PauseWalk, walkChunked } from "./_walk_chunked.ts";
 
 /** A request body larger than the proxy buffers (413). */
 export class BodyTooLargeError extends Error {
   override name = "BodyTooLargeError";
 }
 
-const SIZE_LINE = /^([0-9A-Fa-f]{1,13})(?:[ \t]*;[\t\x20-\x7e]*)?$/;
-const TRAILER_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*$/;
-const LINE_LIMIT = 4096;
-const TRAILER_LIMIT = 8192;
-const CRLF = new Uint8Array([13, 10]);
-/**
- * Framing bytes (size lines, extensions, CRLFs) a request body may carry beyond its data
- * bytes: ordinary clients send far fewer, one-byte chunks hit it after about 16,000.
- */
+/** Framing bytes a request body may carry beyond its data (one-byte chunks: about 16,000). */
 export const CHUNK_FRAMING_ALLOWANCE = 64 * 1024;
-/** Longest run of chunk handling before the event loop gets a turn, ms. */
-const TURN_MS = 4;
 
-/** Callbacks of {@linkcode walkChunked}. */
-interface ChunkSinks {
-  /** Every validated raw byte of the framing and data, in order (pass-through). */
-  raw?: (bytes: Uint8Array) => void | Promise<void>;
-  /** Decoded data bytes. */
-  data?: (bytes: Uint8Array) => void | Promise<void>;
-  /** Refuse a body whose framing bytes exceed its data bytes by more than this. */
-  framingAllowance?: number;
+/** The first part of a chunked request body, and where the rest starts when there is more. */
+export interface ChunkedPrefix {
+  /** The decoded bytes read, at most the limit. */
+  body: Uint8Array;
+  /** Set when the body goes on past the limit: data bytes of the current chunk still unread. */
+  left?: number;
 }
 
 /**
@@ -49,9 +37,9 @@ interface ChunkSinks {
  *
  * @param stream The client stream, positioned after the head.
  * @param limit Largest decoded body accepted.
+ * @param options `lease` reserves each growth of the buffer in the proxy's body budget first.
  * @throws {ProtocolError} On any framing error (bad size line, missing CRLF, bare LF), and when
  *   the framing outweighs the data by more than {@linkcode CHUNK_FRAMING_ALLOWANCE} bytes.
- * @param options `lease` reserves each growth of the buffer in the proxy's body budget first.
  * @throws {BodyTooLargeError} When the body exceeds `limit`.
  * @throws {BodyBudgetSpentError} When the budget had no room for the next growth in time.
  * @example
@@ -72,6 +60,36 @@ export async function readChunkedBody(
   limit: number,
   options: { lease?: BodyLease } = {},
 ): Promise<Uint8Array> {
+  const read = await readChunkedPrefix(stream, limit, options);
+  if (read.left === undefined) return read.body;
+  throw new BodyTooLargeError(`Request body exceeds ${limit} bytes`);
+}
+
+/**
+ * Read a chunked request body up to `limit` decoded bytes: the whole body, or its first bytes
+ * and where the rest starts, for a caller that sends the rest on ({@linkcode relayChunkedRest}).
+ *
+ * @throws {ProtocolError} As {@linkcode readChunkedBody}.
+ * @throws {BodyBudgetSpentError} As {@linkcode readChunkedBody}.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough } from "node:stream";
+ * import { ByteStream } from "./byte_stream.ts";
+ * import { readChunkedPrefix } from "./http1_body.ts";
+ *
+ * const socket = new PassThrough();
+ * socket.end("3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+ * const { body, left } = await readChunkedPrefix(new ByteStream(socket), 5);
+ * assert.equal(new TextDecoder().decode(body), "abc");
+ * assert.equal(left, 4); // "defg" is still to read
+ * ```
+ */
+export async function readChunkedPrefix(
+  stream: ByteStream,
+  limit: number,
+  options: { lease?: BodyLease } = {},
+): Promise<ChunkedPrefix> {
   const { lease } = options;
   let body = new Uint8Array(0);
   let total = 0;
@@ -86,25 +104,68 @@ export async function readChunkedBody(
     total += piece.byteLength;
     releaseMemory(piece); // A socket read, copied and never read again: freed now.
   };
+  try {
+    await walkChunked(stream, {
+      framingAllowance: CHUNK_FRAMING_ALLOWANCE,
+      data: (piece) => {
+        if (total + piece.byteLength > limit) throw new PauseWalk(piece);
+        // One buffer, doubled as needed: never an object per chunk.
+        if (total + piece.byteLength <= body.byteLength) return append(piece, body.byteLength);
+        // Powers of two from 16 KiB: a body of exactly 2^n bytes takes no more than that.
+        let size = Math.max(16 * 1024, 2 * body.byteLength);
+        while (size < total + piece.byteLength) size *= 2;
+        size = Math.min(limit, size);
+        const more = size - body.byteLength;
+        // Reserved before it exists; waiting leaves the client unread (TCP holds it back).
+        if (lease === undefined || lease.tryGrow(more)) return append(piece, size);
+        return lease.grow(more).then(() => append(piece, size));
+      },
+    });
+  } catch (error) {
+    if (error instanceof PauseWalk) return { body: body.subarray(0, total), left: error.left };
+    throw error;
+  }
+  return { body: body.subarray(0, total) };
+}
+
+/**
+ * Send on the rest of a chunked body that {@linkcode readChunkedPrefix} stopped reading,
+ * decoded and framed anew (each piece as one chunk, then the last chunk), so the origin reads
+ * only framing the proxy wrote. The trailer section is checked, never sent. Every piece handed
+ * to `sink` is a buffer of its own (a sink may free it).
+ *
+ * @throws {ProtocolError} On a framing error or a client that stops (the caller closes both
+ *   sides, so the origin never sees the request complete).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough } from "node:stream";
+ * import { ByteStream } from "./byte_stream.ts";
+ * import { readChunkedPrefix, relayChunkedRest } from "./http1_body.ts";
+ *
+ * const socket = new PassThrough();
+ * socket.end("3\r\nabc\r\n4;x=y\r\ndefg\r\n0\r\nT: v\r\n\r\n");
+ * const stream = new ByteStream(socket);
+ * const { left } = await readChunkedPrefix(stream, 5);
+ * let sent = "";
+ * await relayChunkedRest(stream, left!, (b) => void (sent += new TextDecoder().decode(b)));
+ * assert.equal(sent, "4\r\ndefg\r\n0\r\n\r\n");
+ * ```
+ */
+export async function relayChunkedRest(
+  stream: ByteStream,
+  left: number,
+  sink: (bytes: Uint8Array) => void | Promise<void>,
+): Promise<void> {
   await walkChunked(stream, {
     framingAllowance: CHUNK_FRAMING_ALLOWANCE,
-    data: (piece) => {
-      if (total + piece.byteLength > limit) {
-        throw new BodyTooLargeError(`Request body exceeds ${limit} bytes`);
-      }
-      // One buffer, doubled as needed: never an object per chunk.
-      if (total + piece.byteLength <= body.byteLength) return append(piece, body.byteLength);
-      // Powers of two from 16 KiB: a body of exactly 2^n bytes takes no more than that.
-      let size = Math.max(16 * 1024, 2 * body.byteLength);
-      while (size < total + piece.byteLength) size *= 2;
-      size = Math.min(limit, size);
-      const more = size - body.byteLength;
-      // Reserved before it exists; waiting leaves the client unread (TCP holds it back).
-      if (lease === undefined || lease.tryGrow(more)) return append(piece, size);
-      return lease.grow(more).then(() => append(piece, size));
+    data: async (piece) => {
+      await sink(latin1Bytes(`${piece.byteLength.toString(16)}\r\n`));
+      await sink(piece);
+      await sink(latin1Bytes("\r\n"));
     },
-  });
-  return body.subarray(0, total);
+  }, left);
+  await sink(latin1Bytes("0\r\n\r\n"));
 }
 
 /**
@@ -185,66 +246,4 @@ export async function relayUntilEnd(
   for (let chunk = await stream.read(); chunk !== null; chunk = await stream.read()) {
     await sink(chunk);
   }
-}
-
-async function walkChunked(stream: ByteStream, sinks: ChunkSinks): Promise<void> {
-  const allowance = sinks.framingAllowance ?? Infinity;
-  let framing = 0;
-  let data = 0;
-  let turn = performance.now();
-  for (let chunks = 1;; chunks++) {
-    const line = await stream.readLine(LINE_LIMIT);
-    const match = SIZE_LINE.exec(latin1(line));
-    if (match === null) throw new ProtocolError("Malformed chunk size line");
-    const size = parseInt(match[1]!, 16);
-    framing += line.byteLength + 4;
-    data += size;
-    if (framing - data > allowance) {
-      throw new ProtocolError(
-        `Chunk framing outweighs the data: ${chunks} chunks carry ${data} bytes; send fewer, larger chunks`,
-      );
-    }
-    if ((chunks & 63) === 0 && performance.now() - turn > TURN_MS) {
-      // Data already queued is handled without a macrotask: let other clients have a turn.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      turn = performance.now();
-    }
-    await sinks.raw?.(withCrlf(line));
-    if (size === 0) return await walkTrailers(stream, sinks);
-    await stream.readExactly(size, async (piece) => {
-      await sinks.raw?.(piece);
-      await sinks.data?.(piece);
-    });
-    const end = await stream.readLine(2).catch(() => undefined);
-    if (end === undefined || end.byteLength !== 0) {
-      throw new ProtocolError("Chunk data not followed by CRLF");
-    }
-    await sinks.raw?.(CRLF);
-  }
-}
-
-async function walkTrailers(stream: ByteStream, sinks: ChunkSinks): Promise<void> {
-  let total = 0;
-  while (true) {
-    const line = await stream.readLine(LINE_LIMIT);
-    total += line.byteLength;
-    if (line.byteLength > 0 && (total > TRAILER_LIMIT || !TRAILER_LINE.test(latin1(line)))) {
-      throw new ProtocolError("Malformed chunked trailer section");
-    }
-    await sinks.raw?.(withCrlf(line));
-    if (line.byteLength === 0) return;
-  }
-}
-
-function withCrlf(line: Uint8Array): Uint8Array {
-  const out = new Uint8Array(line.byteLength + 2);
-  out.set(line, 0);
-  out.set(CRLF, line.byteLength);
-  return out;
-}
-
-function latin1(bytes: Uint8Array): string {
-  let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return text;
 }

@@ -53,7 +53,8 @@ const HOP_BY_HOP = new Set([
 
 /**
  * The head sent upstream: canonical target, `Host`, the client's fields without hop-by-hop
- * ones, and the body length when there is a body.
+ * ones, and the body length when there is a body (or `chunked` framing, with the size line of
+ * a first chunk of `firstChunk` bytes when one is given).
  *
  * @example
  * ```ts
@@ -74,7 +75,8 @@ const HOP_BY_HOP = new Set([
  */
 export function requestHeadBytes(
   request: OutgoingRequest,
-  length: number | undefined,
+  length: number | "chunked" | undefined,
+  firstChunk?: number,
 ): Uint8Array {
   const { head } = request;
   const dropped = head.connectionTokens;
@@ -83,8 +85,11 @@ export function requestHeadBytes(
     const lower = name.toLowerCase();
     if (!HOP_BY_HOP.has(lower) && !dropped.has(lower)) text += `${name}: ${value}\r\n`;
   }
-  if (length !== undefined) text += `Content-Length: ${length}\r\n`;
-  return latin1Bytes(`${text}\r\n`);
+  if (length === "chunked") text += "Transfer-Encoding: chunked\r\n";
+  else if (length !== undefined) text += `Content-Length: ${length}\r\n`;
+  // A chunked body's first chunk is announced with the head (its data follows).
+  const chunk = firstChunk ? `${firstChunk.toString(16)}\r\n` : "";
+  return latin1Bytes(`${text}\r\n${chunk}`);
 }
 
 // RFC 9110 §9.2.2: sending one of these twice has the effect of sending it once.
