@@ -15,6 +15,8 @@ import { interceptTls } from "./intercept.ts";
 import { parseAuthority } from "./request_target.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { blindTunnel } from "./tunnel.ts";
+import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
+import { servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
 
 /**
  * Handle a CONNECT request; resolves when the tunnel (if any) has closed.
@@ -42,6 +44,8 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
     return;
   }
   const { host, port } = authority;
+  // Before any policy, as in plain forwarding: the sandbox's own API, never an upstream.
+  if (host === POLICY_LOCAL_HOST && port === 80) return await servePolicyLocalTunnel(client);
   // The policy generation the grant is decided under (taken before: decide() may wait).
   const since = ctx.holder.generation;
   const l4 = await client.decide(host, port, undefined, "https");

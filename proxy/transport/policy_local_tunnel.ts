@@ -1,0 +1,54 @@
+/**
+ * policy.local reached through `CONNECT policy.local:80`: what a sandbox's transparent capture
+ * sends for a client that ignores the proxy variables (Node 20 `fetch`, a `NO_PROXY` that lists
+ * `*` or `.local`), and what `curl -p` sends. The plain HTTP requests inside are served by the
+ * policy.local app as if they came in absolute form. Before, the CONNECT was decided as any
+ * host's and denied, with a 403 that sent the agent to policy.local, which it could not reach.
+ *
+ * @module
+ */
+
+import type { ClientConnection } from "./client_connection.ts";
+import { servePolicyLocal } from "./policy_local_bridge.ts";
+import { readRequest } from "./request_reader.ts";
+import { splitPathQuery } from "./request_target.ts";
+import { sendError } from "./responses.ts";
+import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
+
+/**
+ * Answer `CONNECT policy.local:80` with 200, then serve each request inside from the
+ * policy.local app until the client closes (or a request ends the connection).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
+ *
+ * const policyLocal = (request: Request) =>
+ *   Promise.resolve(Response.json({ path: new URL(request.url).pathname }));
+ * await using pair = await clientPair("version: 1\n", { policyLocal });
+ * await pair.send("GET /v1/skill HTTP/1.1\r\nHost: policy.local\r\nConnection: close\r\n\r\n");
+ * await servePolicyLocalTunnel(pair.client);
+ * assert.match(await pair.received(), /^HTTP\/1.1 200 [^]*HTTP\/1.1 200 [^]*"\/v1\/skill"/);
+ * ```
+ */
+export async function servePolicyLocalTunnel(client: ClientConnection): Promise<void> {
+  const sent = client.stream.write(CONNECTION_ESTABLISHED);
+  if (sent && !(await sent.then(() => true, () => false))) return;
+  for (let first = true;; first = false) {
+    const head = await readRequest(client, first);
+    if (head === undefined) return;
+    if (!head.target.startsWith("/")) {
+      const detail = "Inside a tunnel to policy.local, send origin-form requests (GET /v1/skill)";
+      await sendError(client.stream, 400, "bad_request", detail);
+      return;
+    }
+    const target = { scheme: "http" as const, host: "policy.local", port: 80 };
+    const more = await servePolicyLocal(client, head, {
+      ...target,
+      ...splitPathQuery(head.target),
+    }).finally(() => client.endExchange());
+    if (!more) return;
+  }
+}
