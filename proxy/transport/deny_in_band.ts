@@ -19,6 +19,7 @@ import { serveDecrypted } from "./intercept.ts";
 import { MAX_HEAD_BYTES } from "./proxy_context.ts";
 import { sendDeny } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
+import { isSshHello, sshDenial } from "./_ssh_denial.ts";
 
 // The first byte of a TLS handshake record (a ClientHello).
 const TLS_HANDSHAKE = 0x16;
@@ -64,7 +65,9 @@ export async function denyInBand(client: ClientConnection, denied: Decision): Pr
   const first = await firstBytes(client);
   if (first === undefined) return;
   client.stream.unread(first);
-  if (first[0] === TLS_HANDSHAKE) {
+  if (isSshHello(first)) {
+    await client.stream.write(sshDenial(denied, ctx.skillPath))?.catch(() => {});
+  } else if (first[0] === TLS_HANDSHAKE) {
     await serveDecrypted(
       client,
       secureContext,
