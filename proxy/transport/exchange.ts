@@ -165,6 +165,7 @@ async function sendAndRelay(
   let pumped = pump === undefined;
   let stalled = false;
   let malformed: Error | undefined;
+  let revoked = false;
   let outcome: RelayOutcome;
   let unwatch = () => {};
   try {
@@ -173,13 +174,15 @@ async function sendAndRelay(
     const written = first !== undefined && first.byteLength <= JOIN_LIMIT
       ? upstream.write(first.byteLength > 0 ? Buffer.concat([bytes, first]) : bytes)
       : writeApart(upstream, bytes, first);
+    // While the exchange is in work (its body fed by the client, its answer streaming from the
+    // origin: an event stream, a long download), a reload that no longer allows it ends it.
+    unwatch = watchGrant(client.ctx.holder, grant.stillAllowed, grant.since, () => {
+      revoked = true;
+      upstream.destroy();
+      client.stream.destroy();
+    });
     // The rest streams while the response is awaited (an early answer must not deadlock).
     if (pump) {
-      // While the client feeds it, a reload that no longer allows the request ends it.
-      unwatch = watchGrant(client.ctx.holder, grant.stillAllowed, grant.since, () => {
-        upstream.destroy();
-        client.stream.destroy();
-      });
       pump((piece) => upstream.forward(piece)).then(
         () => void (pumped = true),
         (error) => {
@@ -198,6 +201,8 @@ async function sendAndRelay(
   } finally {
     unwatch();
   }
+  // Ended by a reload: never retried on a new connection, and nobody is left to answer.
+  if (revoked) outcome = { kind: "failed", responded: true, error: new Error("rule revoked") };
   const reusable = outcome.kind === "done" && outcome.upstreamReusable && pumped;
   // Once authenticated, a connection speaks for this client until it closes, whatever the
   // later requests on it carry.

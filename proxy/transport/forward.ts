@@ -10,13 +10,15 @@ import { canonicalizePath } from "../policy/mod.ts";
 import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { exchange } from "./exchange.ts";
-import { inspectGraphql } from "./graphql_body.ts";
+import { type BodyReader, classifyGraphqlBody, inspectGraphql } from "./graphql_body.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
 import { requestQuestion } from "./request_question.ts";
 import { type AbsoluteTarget, hostHeader, parseAbsoluteTarget } from "./request_target.ts";
 import type { DestinationResult } from "./destination.ts";
 import { sendDeny, sendError } from "./responses.ts";
+import { isRefusal } from "./refusal.ts";
+import { bodyInFlight } from "./_watch_grant.ts";
 
 type Destination = Extract<DestinationResult, { ok: true }>;
 
@@ -53,7 +55,7 @@ export async function handleForward(client: ClientConnection, head: RequestHead)
   const { path, destination, body } = admitted;
   const pathAndQuery = target.query === undefined ? path : `${path}?${target.query}`;
   const authority = hostHeader(target, 80);
-  const stillAllowed = () => decidedAgain(client.again(), head, target, path);
+  const stillAllowed = () => decidedAgain(client.again(), head, target, path, body);
   const outgoing = { head, pathAndQuery, authority, body, stillAllowed, since };
   return await exchange(client, outgoing, {
     host: target.host,
@@ -106,12 +108,16 @@ async function admit(
   return { path: path.path, destination };
 }
 
-/** The L4 and L7 decisions of an admitted request, taken again (after a reload). */
+/**
+ * The L4 and L7 decisions of an admitted request, taken again (after a reload). A GraphQL
+ * endpoint judges the body read at admission again; one still streaming counts as a no.
+ */
 async function decidedAgain(
   client: ClientConnection,
   head: RequestHead,
   target: AbsoluteTarget,
   path: string,
+  body: Uint8Array | undefined,
 ): Promise<boolean> {
   const { host, port } = target;
   const l4 = await client.decide(host, port);
@@ -119,6 +125,12 @@ async function decidedAgain(
   if (!l4.inspect) return true;
   const question = requestQuestion(head, path, target.query);
   if (typeof question === "string") return false;
+  const readBody: BodyReader = body !== undefined || head.framing.kind === "none"
+    ? () => Promise.resolve(body)
+    : bodyInFlight;
+  if (isRefusal(await classifyGraphqlBody(client, target, { head, question, readBody }))) {
+    return false;
+  }
   return (await client.decide(host, port, question)).verdict !== "deny";
 }
 

@@ -201,10 +201,15 @@ async function answerStream(
   if (stream.closed || stream.destroyed) return;
   const authority = hostHeader(session.destination, 443);
   const { pathAndQuery, body } = admission;
-  // While its body still flows from the client, a reload that no longer allows it ends it.
-  const again = { ...request, readBody: stream.endAfterHeaders ? readBody : bodyInFlight };
+  // While its body flows from the client or its answer to it, a reload that no longer allows
+  // the request resets the stream. A body read at admission is judged again.
+  const reread: BodyReader = body !== undefined
+    ? () => Promise.resolve(body)
+    : stream.endAfterHeaders
+    ? readBody
+    : bodyInFlight;
+  const again = { ...request, readBody: reread };
   const stillAllowed = async () =>
-    stream.readableEnded ||
     (await admitTunnelRequest(client.again(), session, again)).kind === "allow";
   const end = () => stream.close(constants.NGHTTP2_CANCEL);
   const unwatch = watchGrant(ctx.holder, stillAllowed, since, end);

@@ -15,7 +15,7 @@ import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import { exchange } from "./exchange.ts";
 import { tlsTransport } from "./flow_gate.ts";
-import { http1BodyReader } from "./graphql_body.ts";
+import { type BodyReader, http1BodyReader } from "./graphql_body.ts";
 import { serveH2Tunnel } from "./h2_intercept.ts";
 import { negotiatedProtocol } from "./h2_server.ts";
 import { values } from "./header_fields.ts";
@@ -199,9 +199,14 @@ async function serveTunnelRequest(
   const { destination } = tunnel;
   const { pathAndQuery, body } = admission;
   const authorityHeader = hostHeader(destination, destination.tls ? 443 : 80);
-  // Asked again at each reload while a WebSocket it opened or its streamed body is live. The
-  // body streams meanwhile: one a GraphQL endpoint would now have to read counts as a no.
-  const again = head.framing.kind === "none" ? readBody : bodyInFlight;
+  // Asked again at each reload while the exchange is in work (its body or answer streaming, a
+  // WebSocket it opened). A body read at admission is judged again; one that streams meanwhile
+  // and that a GraphQL endpoint would now have to read counts as a no.
+  const again: BodyReader = body !== undefined
+    ? () => Promise.resolve(body)
+    : head.framing.kind === "none"
+    ? readBody
+    : bodyInFlight;
   const stillAllowed = async () =>
     (await admitTunnelRequest(client.again(), tunnel, { head, authority, readBody: again }))
       .kind === "allow";

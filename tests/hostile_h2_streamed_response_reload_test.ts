@@ -1,0 +1,122 @@
+/**
+ * The HTTP/2 side of hostile_streamed_response_reload_test.ts: a stream whose answer still
+ * flows from the origin (an event stream, a gRPC server stream) is reset by a reload that no
+ * longer allows its request. Before, a stream was watched only while its request body flowed.
+ */
+import assert from "node:assert/strict";
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import { CertificateAuthority } from "../proxy/mod.ts";
+import { startTestProxy, startTestUpstreams, type TestUpstreams } from "./support/mod.ts";
+
+const HOST = "feed.example.com";
+const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
+
+const policy = (revision: number, feed: boolean) =>
+  `version: 1
+revision: ${revision}
+network_policies:
+  other:
+    endpoints: [{ host: other.example.com, port: 80 }]
+    binaries: [{ path: /usr/bin/curl }]
+${
+    feed
+      ? `  feed:
+    endpoints:
+      - { host: ${HOST}, port: 443, protocol: rest, rules: [{ allow: { method: GET, path: /events } }] }
+    binaries: [{ path: /usr/bin/curl }]
+`
+      : ""
+  }`;
+
+/** An HTTP/2 origin answering each stream with an event every 20 ms until it closes. */
+async function eventH2Origin(upstreams: TestUpstreams) {
+  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
+  const leaf = await ca.mintLeaf([HOST]);
+  const seen = { events: 0, closed: false };
+  const server = http2.createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s) => (sessions.add(s), s.on("error", () => {})));
+  server.on("stream", (stream) => {
+    stream.on("error", () => {});
+    stream.respond({ ":status": 200, "content-type": "text/event-stream" });
+    const timer = setInterval(() => {
+      if (stream.writable) stream.write("data:x\n\n", () => void seen.events++);
+    }, 20);
+    stream.on("close", () => {
+      clearInterval(timer);
+      seen.closed = true;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const close = async () => {
+    for (const s of sessions) s.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { port: (server.address() as AddressInfo).port, seen, close };
+}
+
+// CONNECT, TLS with h2, one GET read until its stream closes ("closed") or 5 s pass ("open").
+const CLIENT = `
+const net = require("node:net"), tls = require("node:tls"), http2 = require("node:http2");
+const fs = require("node:fs");
+const [proxyPort, host, caPath] = process.argv.slice(1);
+const raw = net.connect(Number(proxyPort), "127.0.0.1", () =>
+  raw.write("CONNECT " + host + ":443 HTTP/1.1\\r\\nHost: " + host + ":443\\r\\n\\r\\n"));
+raw.once("data", () => {
+  const socket = tls.connect({ socket: raw, servername: host, ca: fs.readFileSync(caPath), ALPNProtocols: ["h2"] });
+  socket.on("secureConnect", () => {
+    const session = http2.connect("https://" + host, { createConnection: () => socket });
+    session.on("error", () => {});
+    const req = session.request({ ":method": "GET", ":path": "/events" });
+    req.on("error", () => {});
+    req.on("data", () => {});
+    setTimeout(() => { console.log("open"); process.exit(0); }, 5000);
+    req.on("close", () => { console.log("closed"); process.exit(0); });
+  });
+});
+`;
+
+Deno.test("hostile h2: a reload that revokes a stream's rule ends its answer still streaming", async () => {
+  const upstreams = await startTestUpstreams();
+  const origin = await eventH2Origin(upstreams);
+  const proxy = await startTestProxy({
+    policy: policy(1, true),
+    upstreams,
+    identity,
+    resolve: [{ host: HOST, port: 443, address: "127.0.0.1", targetPort: origin.port }],
+  });
+  const client = new Deno.Command("/usr/bin/node", {
+    args: ["-e", CLIENT, String(proxy.port), HOST, proxy.caPath],
+    env: { PATH: "/usr/bin:/bin" },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  try {
+    const { seen } = origin;
+    await until(() => seen.events >= 5);
+    assert.ok(seen.events >= 5, "the allowed event stream did not start");
+    assert.ok((await proxy.holder.reload(policy(2, true))).ok); // unrelated: it goes on
+    const before = seen.events;
+    await until(() => seen.events >= before + 5);
+    assert.ok(!seen.closed && seen.events >= before + 5, "an unrelated reload stopped the stream");
+    assert.ok((await proxy.holder.reload(policy(3, false))).ok); // the feed rule is revoked
+    await until(() => seen.closed);
+    assert.ok(seen.closed, `the origin still streams: ${seen.events} events`);
+  } finally {
+    const { stdout } = await client.output();
+    await proxy.close();
+    await origin.close();
+    await upstreams.close();
+    assert.equal(
+      new TextDecoder().decode(stdout).trim(),
+      "closed",
+      "the client's stream stayed open",
+    );
+  }
+});
