@@ -90,7 +90,9 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   const problem = inputProblem(input);
   if (problem) return { accepted: false, reasons: [problem] };
   const current = await loadTarget(env, input.policy);
-  if (typeof current === "string") return { accepted: false, reasons: [current] };
+  if (typeof current === "string") {
+    return { accepted: false, reasons: [current], code: "policy_unavailable" };
+  }
   // The ceiling's text before its view: findings on a newer ceiling than their basis says are
   // recomputed by a listing, never the other way round.
   const ceilingText = await readCeilingText(env.policiesDir, env.ceilingFile);

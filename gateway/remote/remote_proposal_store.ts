@@ -108,7 +108,14 @@ export class RemoteProposalStore extends ProposalStore {
    * what is left in the background.
    */
   override async submit(input: ProposalInput): Promise<SubmitResult> {
-    const result = await super.submit(input);
+    let result = await super.submit(input);
+    // A sync that rewrites the policy files (a rebase, a fast-forward) leaves a moment where
+    // the target is missing or half-written: submit again on the tree it leaves, so an agent
+    // never hears "Unknown policy" for a policy that exists.
+    if (!result.accepted && result.code === "policy_unavailable") {
+      await this.#sync.settled();
+      result = await super.submit(input);
+    }
     this.#sync.poke();
     return result;
   }

@@ -31,6 +31,7 @@ export type {
   ProposalInput,
   ProposalSink,
   ProposalStatus,
+  SubmitRefusalCode,
   SubmitResult,
 } from "./proposal_sink.ts";
 export { GUIDANCE, isGuidance } from "./proposal_sink.ts";

@@ -114,11 +114,18 @@ export interface ProposalInput {
 /**
  * Result of one submit: accepted with an id (a new proposal, or the pending one that already
  * proposes the same rule for this sandbox), or refused with reasons; `code` names a refusal
- * that is not about the rule (`too_many_pending`: the sandbox has too many pending proposals).
+ * that is not about the rule (see {@linkcode SubmitRefusalCode}).
  */
 export type SubmitResult =
   | { accepted: true; proposal: ProposalStatus }
-  | { accepted: false; reasons: string[]; code?: "too_many_pending" };
+  | { accepted: false; reasons: string[]; code?: SubmitRefusalCode };
+
+/**
+ * Why a refused submit was refused, where the caller acts on it: `too_many_pending` (the
+ * sandbox's cap), `policy_unavailable` (no such policy file, or it did not load: a gateway
+ * whose sync was rewriting the policy files submits again on the tree the sync leaves).
+ */
+export type SubmitRefusalCode = "too_many_pending" | "policy_unavailable";
 
 /** The hand-off from policy.local to the control plane. */
 export interface ProposalSink {
