@@ -104,14 +104,20 @@ async function watchFeed(
     await conn.write(new TextEncoder().encode(request));
     await until(() => got.bytes > 200);
     assert.ok(got.bytes > 200, "the allowed event stream did not arrive");
+    const allowed = proxy.events.filter((e) => e.action_id === 1).length;
     assert.ok((await proxy.holder.reload(policy(2, true, endpoint))).ok); // unrelated: it goes on
     const before = got.bytes;
     await until(() => got.bytes > before + 100);
     assert.ok(!got.ended && got.bytes > before + 100, "an unrelated reload stopped the stream");
+    // The re-decision that let it go on is no new request in the audit log.
+    const count = (action: number) => proxy.events.filter((e) => e.action_id === action).length;
+    assert.equal(count(1), allowed, "the reload's re-decision went on record as a new request");
     assert.ok((await proxy.holder.reload(policy(3, false))).ok); // the feed rule is revoked
     await until(() => got.ended && origin.seen.closed);
     assert.ok(got.ended, `the client still receives the stream: ${got.bytes} bytes`);
     assert.ok(origin.seen.closed, "the origin's side was left open");
+    // The re-decision that ended it is: a denial.
+    assert.deepEqual([count(1), count(2)], [allowed, 1]);
   } finally {
     conn.close();
     await done;

@@ -171,7 +171,11 @@ export class ClientConnection {
     // Synchronously, before any other decision: a once rule allows exactly one request here.
     if (decision.once !== undefined) once.spend(holder, decision.once);
     for (const key of decision.overrideOnce ?? []) once.spend(holder, key);
-    const recorded = this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
+    // A reload's re-decision that lets the exchange go on is no new request: only a denial, which
+    // ends it, goes on record.
+    const recorded = this.#again && decision.verdict === "allow"
+      ? undefined
+      : this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
     // A denial is on record before the agent hears of it; an allowed request does not wait.
     if (decision.verdict === "deny") await recorded;
     return decision;
