@@ -17,6 +17,12 @@ import type { RequestHead } from "./http1_head.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type RelayOutcome, relayResponse } from "./relay_response.ts";
 import { watchGrant } from "./_watch_grant.ts";
+import {
+  type BodyStop,
+  BodyStoppedError,
+  type FormMethodGuard,
+  guardedSink,
+} from "./form_method_guard.ts";
 import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "./responses.ts";
 import { BodyBudgetSpentError } from "./body_budget.ts";
 import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
@@ -70,6 +76,15 @@ export async function exchange(
   const body = read ?? (head.framing.kind === "chunked" ? await bufferedBody(client) : undefined);
   if (body === false) return false;
   const streamed = head.framing.kind === "length" && !read ? head.framing.length : 0;
+  // The body part that arrived with the head (it leaves with it): never sent twice, since a
+  // request with a streamed body is never retried.
+  const early = streamed > 0 ? client.stream.takeBuffered(streamed) : undefined;
+  // The guard sees what is at hand before anything is sent: a buffered body, all of a small
+  // one, or the first part of a streamed one (the rest is seen piece by piece).
+  const known = body ?? (early?.byteLength === streamed ? early : undefined);
+  const seen = known ?? early;
+  const stop = seen && request.guard?.check(seen, seen === known);
+  if (stop && await stop) return await answerStop(client, request.guard!.stopped!);
   const bytes = requestHeadBytes(request, contentLength(head, body));
   for (let attempt = 0;; attempt++) {
     let connection: UpstreamConnection;
@@ -80,7 +95,8 @@ export async function exchange(
       await sendUpstreamError(client, error);
       return false;
     }
-    const payload = { bytes, body, streamed, grant: request };
+    const guard = known === undefined ? request.guard : undefined;
+    const payload = { bytes, body, streamed, early, grant: request, guard };
     const outcome = await sendAndRelay(client, connection, head, payload);
     // A kept-alive upstream may have closed just before we wrote: retry once, on a new
     // connection, when nothing of the request body was consumed from the client and the
@@ -125,8 +141,12 @@ interface Payload {
   bytes: Uint8Array;
   /** A body already buffered (decoded chunked). */
   body: Uint8Array | undefined;
-  /** Content-Length bytes still to copy from the client. */
+  /** Content-Length bytes to copy from the client. */
   streamed: number;
+  /** The first of them, taken with the head. */
+  early: Uint8Array | undefined;
+  /** Scans the streamed body before each piece goes upstream (see `form_method_guard.ts`). */
+  guard: FormMethodGuard | undefined;
   /** Asked again at reloads while the body streams (see `_watch_grant.ts`). */
   grant: Pick<OutgoingRequest, "stillAllowed" | "since">;
 }
@@ -135,11 +155,11 @@ async function sendAndRelay(
   client: ClientConnection,
   connection: UpstreamConnection,
   request: RequestHead,
-  { bytes, body, streamed, grant }: Payload,
+  { bytes, body, streamed, early, grant, guard }: Payload,
 ): Promise<RelayOutcome> {
   const upstream = connection.stream;
   // The body part that arrived with the head leaves with it, in one write.
-  const first = body ?? (streamed > 0 ? client.stream.takeBuffered(streamed) : undefined);
+  const first = body ?? early;
   const rest = streamed - (body === undefined ? first?.byteLength ?? 0 : 0);
   let pumped = rest === 0;
   let stalled = false;
@@ -158,7 +178,10 @@ async function sendAndRelay(
         upstream.destroy();
         client.stream.destroy();
       });
-      client.stream.readExactly(rest, (piece) => upstream.forward(piece)).then(
+      const forward = guard === undefined
+        ? (piece: Uint8Array) => upstream.forward(piece)
+        : guardedSink(guard, rest, (piece) => upstream.forward(piece));
+      client.stream.readExactly(rest, forward).then(
         () => void (pumped = true),
         (error) => {
           // A client that stops or leaves mid-body: the request can never be completed, so
@@ -182,7 +205,11 @@ async function sendAndRelay(
   const bound = reusable && (connection.bound || authenticates);
   if (bound) client.bound.keep({ ...connection, bound: true });
   else client.ctx.pool.release(connection, reusable);
-  if (stalled && outcome.kind !== "done" && !(outcome.kind === "failed" && outcome.responded)) {
+  const answered = outcome.kind === "done" || (outcome.kind === "failed" && outcome.responded);
+  if (guard?.stopped !== undefined && !answered) {
+    return { kind: "failed", responded: false, error: new BodyStoppedError(guard.stopped) };
+  }
+  if (stalled && !answered) {
     const error = new UpstreamError(408, "request_timeout", BODY_TIMEOUT_DETAIL);
     return { kind: "failed", responded: false, error };
   }
@@ -205,4 +232,10 @@ function contentLength(head: RequestHead, body: Uint8Array | undefined): number 
   if (body !== undefined) return body.byteLength;
   if (head.framing.kind === "length") return head.framing.length;
   return values(head.headers, "content-length").length > 0 ? 0 : undefined;
+}
+
+/** Answer a body the guard stopped before anything of it went upstream. */
+async function answerStop(client: ClientConnection, stop: BodyStop): Promise<false> {
+  await sendUpstreamError(client, new BodyStoppedError(stop));
+  return false;
 }

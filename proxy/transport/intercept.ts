@@ -197,17 +197,17 @@ async function serveTunnelRequest(
     return false;
   }
   const { destination } = tunnel;
-  const { pathAndQuery, body } = admission;
+  const { pathAndQuery, body, guard } = admission;
   const authorityHeader = hostHeader(destination, destination.tls ? 443 : 80);
   // Asked again at each reload while a WebSocket it opened or its streamed body is live. The
   // body streams meanwhile: one a GraphQL endpoint would now have to read counts as a no.
   const again = head.framing.kind === "none" ? readBody : bodyInFlight;
+  const asked = { head, authority, readBody: again, bodyMethods: guard?.named };
   const stillAllowed = async () =>
-    (await admitTunnelRequest(client.again(), tunnel, { head, authority, readBody: again }))
-      .kind === "allow";
+    (await admitTunnelRequest(client.again(), tunnel, asked)).kind === "allow";
   return await exchange(
     client,
-    { head, pathAndQuery, authority: authorityHeader, body, stillAllowed, since },
+    { head, pathAndQuery, authority: authorityHeader, body, stillAllowed, since, guard },
     destination,
   );
 }
