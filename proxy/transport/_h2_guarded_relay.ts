@@ -61,7 +61,11 @@ export function relayRequestBody(
   const { framing } = outgoing.request.head;
   const declared = framing.kind === "length" ? framing.length : undefined;
   relayGuarded(stream, upstream, guard, declared, (stop) => {
-    upstream.close(constants.NGHTTP2_CANCEL);
+    // An answer already on its way is not relayed after the client's.
+    upstream.removeAllListeners("response");
+    // Reset, never closed: Deno 2.9's `close(code)` sends END_STREAM before its RST_STREAM, so
+    // the origin would hold a whole body (seen on the wire); `destroy()` sends only the reset.
+    upstream.destroy();
     if (stream.headersSent) return stream.close(constants.NGHTTP2_CANCEL);
     reject(new BodyStoppedError(stop));
   });
@@ -109,6 +113,9 @@ export function relayGuarded(
   let received = 0;
   let decidedEnd = false;
   let over = false;
+  // A piece whose decision is awaited: the end of the body waits for it too (a paused stream
+  // may still report its end).
+  let deciding: Promise<void> | undefined;
   const stop = (reason: BodyStop) => {
     if (over) return;
     over = true;
@@ -129,17 +136,21 @@ export function relayGuarded(
     const waiting = guard.check(chunk, last);
     if (waiting === undefined) return write(chunk);
     source.pause();
-    waiting.then((reason) => reason === undefined ? write(chunk) : stop(reason));
+    deciding = waiting.then((reason) => void (reason === undefined ? write(chunk) : stop(reason)));
   };
   const end = () => {
-    if (!over && !target.destroyed) target.end();
+    if (over) return;
+    const waiting = decidedEnd ? undefined : guard.check(EMPTY, true);
+    if (waiting === undefined) return void (target.destroyed || target.end());
+    waiting.then((reason) => {
+      if (reason !== undefined) stop(reason);
+      else if (!over && !target.destroyed) target.end();
+    });
   };
   source.on("data", onData);
   source.once("end", () => {
     source.off("data", onData);
-    if (over) return;
-    const waiting = decidedEnd ? undefined : guard.check(EMPTY, true);
-    if (waiting === undefined) return end();
-    waiting.then((reason) => reason === undefined ? end() : stop(reason));
+    if (deciding === undefined) end();
+    else deciding.then(end);
   });
 }
