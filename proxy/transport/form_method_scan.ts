@@ -1,7 +1,7 @@
 /**
  * Method overrides carried in a POST's form body (`_method=DELETE`), found as the body streams
  * past: Rails' `Rack::MethodOverride`, Laravel and Symfony let such a POST act as the method the
- * field names. The scanner reads what those parsers read, and a little more where they differ
+ * field names (Laravel also a JSON body's top-level `_method`). The scanner reads what those parsers read, and a little more where they differ
  * (a key Rack or PHP would read as `_method`, a boundary either would split on), so that no
  * reading of the body an origin may take hides a method from the policy.
  *
@@ -10,6 +10,7 @@
 
 import { values } from "./header_fields.ts";
 import type { HeaderField } from "./header_fields.ts";
+import { JsonScanner } from "./_json_scan.ts";
 import { MultipartScanner } from "./_multipart_scan.ts";
 import { UrlencodedScanner } from "./_urlencoded_scan.ts";
 
@@ -34,8 +35,8 @@ export const MAX_METHOD_VALUE = 64;
 /**
  * The scanner for a request's body, or undefined when no origin reads a method override from
  * it: only a POST (Rack, Symfony and Laravel override nothing else), with a form body
- * (`application/x-www-form-urlencoded`, or no `Content-Type`, which Rack reads as a form) or
- * any `multipart/*` body with a boundary.
+ * (`application/x-www-form-urlencoded`, or no `Content-Type`, which Rack reads as a form), any
+ * `multipart/*` body with a boundary, or a JSON body (Laravel reads its top-level members).
  *
  * @example
  * ```ts
@@ -62,6 +63,9 @@ export function formMethodScanner(
     // Rack reads a POST whose media type is empty as a form, as it reads one without any.
     if (media === "application/x-www-form-urlencoded" || media === "") {
       scanners.push(new UrlencodedScanner());
+    } else if (/[/+]json/.test(type.toLowerCase())) {
+      // Laravel's test: `/json` or `+json` anywhere in the header.
+      scanners.push(new JsonScanner());
     } else if (media.startsWith("multipart/")) {
       for (const boundary of boundaryReadings(type)) scanners.push(new MultipartScanner(boundary));
     }
@@ -75,14 +79,11 @@ function mediaType(contentType: string): string {
   return contentType.split(/[;,]/, 1)[0]!.trim().toLowerCase();
 }
 
-/** Longest boundary read (RFC 2046 allows 70): a longer one would widen the search state. */
-const MAX_BOUNDARY = 200;
-
 /**
  * The boundaries parsers read from one `Content-Type` (deduplicated): Rack's regular expression
  * (`boundary="?([^";,]+)`), PHP's (the first `boundary`, up to `"` when quoted, else `,`/`;`)
- * and the RFC 2045 parameter. A boundary longer than {@linkcode MAX_BOUNDARY} is dropped only
- * when another reading remains; else the scanner refuses on its first bytes.
+ * and the RFC 2045 parameter. A scanner for a boundary longer than 200 bytes refuses the body
+ * on its first bytes.
  */
 export function boundaryReadings(contentType: string): string[] {
   const found = new Set<string>();

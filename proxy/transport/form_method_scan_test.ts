@@ -99,7 +99,7 @@ Deno.test("formMethodScanner() reads multipart _method parts, split anywhere", (
 
 Deno.test("formMethodScanner() scans only what a parser reads as a form: POST, form or multipart", () => {
   assert.equal(formMethodScanner("PUT", FORM), undefined);
-  assert.equal(formMethodScanner("POST", [["Content-Type", "application/json"]]), undefined);
+  assert.equal(formMethodScanner("POST", [["Content-Type", "text/plain"]]), undefined);
   assert.ok(formMethodScanner("post", FORM));
   assert.ok(formMethodScanner("POST", [])); // Rack reads a POST without a type as a form
   assert.ok(
@@ -130,4 +130,27 @@ Deno.test("formMethodScanner() passes a large multipart upload with no _method p
   for (let i = 0; i < 64; i++) assert.deepEqual(scanner.push(chunk), []);
   assert.deepEqual(scanner.push(encoder.encode("\r\n--XyZ--\r\n")), []);
   assert.deepEqual(scanner.end(), []);
+});
+
+const JSON_CASES: [string, string[] | "problem"][] = [
+  ['{"a": 1, "_method": "DELETE"}', ["DELETE"]],
+  ['{"\\u005fmethod":"patch"}', ["patch"]],
+  ['{ "x": "_method", "y": {"_method": "PUT"}, "z": ["_method", "PUT"] }', []],
+  ['{"_method": 5, "b": "_method"}', []],
+  ['{"_method": {"x": "DELETE"}}', []],
+  ['["_method", "DELETE"]', []],
+  ['{"a": "q\\"_method\\": \\"DELETE", "_methods": "PUT"}', []],
+  ['{"_method": "DELETE", "_method": "PUT"}', ["DELETE", "PUT"]],
+  ['{"_method": "GET DELETE"}', "problem"],
+];
+
+Deno.test("formMethodScanner() reads a JSON body's top-level _method as Laravel does, split anywhere", () => {
+  const json: HeaderField[] = [["Content-Type", "application/vnd.api+json"]];
+  for (const [body, expected] of JSON_CASES) {
+    for (let cut = 0; cut <= body.length; cut++) {
+      const result = scan(formMethodScanner("POST", json)!, body, [cut]);
+      if (expected === "problem") assert.equal(typeof result, "string", `${body} cut at ${cut}`);
+      else assert.deepEqual(result, expected, `${body} cut at ${cut}`);
+    }
+  }
 });
