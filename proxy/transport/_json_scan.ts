@@ -7,8 +7,8 @@
  */
 
 import { METHOD_TOKEN } from "./header_fields.ts";
-import type { BodyScanner } from "./form_method_scan.ts";
-import { MAX_METHOD_VALUE, NONE } from "./form_method_scan.ts";
+import type { BodyScanner } from "./_form_fields.ts";
+import { MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -9,8 +9,8 @@
  */
 
 import { METHOD_TOKEN } from "./header_fields.ts";
-import type { BodyScanner } from "./form_method_scan.ts";
-import { isMethodKey, MAX_METHOD_VALUE, NONE } from "./form_method_scan.ts";
+import type { BodyScanner } from "./_form_fields.ts";
+import { isMethodKey, MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
 import { namesMethod } from "./_multipart_head.ts";
 
 const LF = 0x0a;
@@ -144,12 +144,8 @@ export class MultipartScanner implements BodyScanner {
       this.#problem = "The _method form field must name one method";
       return undefined;
     }
-    let text = String.fromCharCode(...value.slice(0, length));
-    text = text.endsWith("\r\n")
-      ? text.slice(0, -2)
-      : text.endsWith("\n")
-      ? text.slice(0, -1)
-      : text;
+    // The line end before the delimiter is the delimiter's (CRLF for Rack, LF for PHP).
+    const text = String.fromCharCode(...value.slice(0, length)).replace(/\r?\n$/, "");
     if (!METHOD_TOKEN.test(text)) {
       this.#problem = "The _method form field must name one method";
       return undefined;
