@@ -12,6 +12,7 @@ import { METHOD_TOKEN } from "./header_fields.ts";
 import type { BodyScanner } from "./_form_fields.ts";
 import { isMethodKey, MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
 import { namesMethod } from "./_multipart_head.ts";
+import { Delimiter } from "./_delimiter.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -38,7 +39,7 @@ type State = "preamble" | "after" | "line" | "head" | "value" | "method" | "epil
  * ```
  */
 export class MultipartScanner implements BodyScanner {
-  #delimiter: Uint8Array;
+  #delimiter: Delimiter;
   #carry = new Uint8Array(0);
   /** Absolute offset of the next byte pushed. */
   #offset = 0;
@@ -51,7 +52,7 @@ export class MultipartScanner implements BodyScanner {
   #problem: string | undefined;
 
   constructor(boundary: string) {
-    this.#delimiter = new TextEncoder().encode(`--${boundary}`);
+    this.#delimiter = new Delimiter(`--${boundary}`);
     if (boundary.length > MAX_BOUNDARY) {
       this.#problem = `The multipart boundary is longer than ${MAX_BOUNDARY} bytes`;
     }
@@ -59,7 +60,7 @@ export class MultipartScanner implements BodyScanner {
 
   push(bytes: Uint8Array): readonly string[] | string {
     if (this.#problem !== undefined) return this.#problem;
-    const length = this.#delimiter.byteLength;
+    const length = this.#delimiter.bytes.byteLength;
     let found: string[] | undefined;
     let cursor = 0;
     const base = this.#offset;
@@ -79,16 +80,16 @@ export class MultipartScanner implements BodyScanner {
       const joined = new Uint8Array(carry.byteLength + Math.min(bytes.byteLength, length - 1));
       joined.set(carry);
       joined.set(bytes.subarray(0, joined.byteLength - carry.byteLength), carry.byteLength);
-      const at = indexOfBytes(joined, this.#delimiter, 0);
+      const at = this.#delimiter.indexIn(joined, 0);
       if (at >= 0 && at < carry.byteLength) {
         const start = base - carry.byteLength + at;
         if (onDelimiter(start, start + length) !== undefined) return this.#problem!;
         from = cursor;
       }
     }
-    for (let at = indexOfBytes(bytes, this.#delimiter, from); at >= 0;) {
+    for (let at = this.#delimiter.indexIn(bytes, from); at >= 0;) {
       if (onDelimiter(base + at, base + at + length) !== undefined) return this.#problem!;
-      at = indexOfBytes(bytes, this.#delimiter, cursor);
+      at = this.#delimiter.indexIn(bytes, cursor);
     }
     this.#feed(bytes, cursor, bytes.byteLength);
     if (this.#problem !== undefined) return this.#problem;
@@ -224,24 +225,4 @@ export class MultipartScanner implements BodyScanner {
     if (namesMethod(String.fromCharCode(...this.#line), isMethodKey)) this.#isMethod = true;
     this.#line = [];
   }
-}
-
-/**
- * The first index of `needle` in `hay` at or after `from`, whole; -1 when none. Candidates are
- * found by the needle's last byte that is not a dash (`indexOf` on one byte is native): text
- * full of dashes would otherwise stop the search at every other byte.
- */
-function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from: number): number {
-  let key = needle.byteLength - 1;
-  while (key > 0 && needle[key] === DASH) key--;
-  const probe = needle[key]!;
-  const last = hay.byteLength - needle.byteLength;
-  for (let hit = hay.indexOf(probe, from + key); hit >= 0; hit = hay.indexOf(probe, hit + 1)) {
-    const at = hit - key;
-    if (at > last) return -1;
-    let i = 0;
-    while (i < needle.byteLength && hay[at + i] === needle[i]) i++;
-    if (i === needle.byteLength) return at;
-  }
-  return -1;
 }
