@@ -8,16 +8,14 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
-import type { ByteStream } from "./byte_stream.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import { type ChunkedPrefix, readChunkedPrefix, relayChunkedRest } from "./http1_body.ts";
+import { type ChunkedPrefix, readChunkedPrefix } from "./http1_body.ts";
+import { sendAndRelay } from "./_send_and_relay.ts";
 import { values } from "./header_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
-import { type RelayOutcome, relayResponse } from "./relay_response.ts";
-import { watchGrant } from "./_watch_grant.ts";
+import { type BodyStop, BodyStoppedError } from "./form_method_guard.ts";
 import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "./responses.ts";
 import { BodyBudgetSpentError } from "./body_budget.ts";
 import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
@@ -27,10 +25,9 @@ import {
   requestHeadBytes,
   sendUpstreamError,
 } from "./upstream_request.ts";
-import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
+import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
-const JOIN_LIMIT = 64 * 1024;
 
 /**
  * Forward one allowed request to `target` and relay the response.
@@ -76,6 +73,16 @@ export async function exchange(
   if (prefix === false) return false;
   const { body, left: spill } = prefix ?? {};
   const streamed = head.framing.kind === "length" && !read ? head.framing.length : 0;
+  // The body part that arrived with the head (it leaves with it): never sent twice, since a
+  // request with a streamed body is never retried.
+  const early = streamed > 0 ? client.stream.takeBuffered(streamed) : undefined;
+  // The guard sees what is at hand before anything is sent: a buffered body (or the first part
+  // of a chunked one past the cap), all of a small one, or the first part of a streamed one
+  // (the rest is seen piece by piece).
+  const known = body ?? (early?.byteLength === streamed ? early : undefined);
+  const seen = known ?? early;
+  const stop = seen && request.guard?.check(seen, seen === known && spill === undefined);
+  if (stop && await stop) return await answerStop(client, request.guard!.stopped!);
   const bytes = spill === undefined
     ? requestHeadBytes(request, contentLength(head, body))
     : requestHeadBytes(request, "chunked", body!.byteLength);
@@ -88,7 +95,8 @@ export async function exchange(
       await sendUpstreamError(client, error);
       return false;
     }
-    const payload = { bytes, body, streamed, spill, grant: request };
+    const guard = known === undefined || spill !== undefined ? request.guard : undefined;
+    const payload = { bytes, body, streamed, early, spill, grant: request, guard };
     const outcome = await sendAndRelay(client, connection, head, payload);
     // A kept-alive upstream may have closed just before we wrote: retry once, on a new
     // connection, when nothing of the request body was consumed from the client and the
@@ -129,116 +137,14 @@ async function bufferedBody(client: ClientConnection): Promise<ChunkedPrefix | f
   }
 }
 
-interface Payload {
-  /** The rewritten head. */
-  bytes: Uint8Array;
-  /** A body already buffered (decoded chunked). */
-  body: Uint8Array | undefined;
-  /** Content-Length bytes still to copy from the client. */
-  streamed: number;
-  /** Past the chunked-body cap: data bytes of the client's current chunk still to copy. */
-  spill: number | undefined;
-  /** Asked again at reloads while the body streams (see `_watch_grant.ts`). */
-  grant: Pick<OutgoingRequest, "stillAllowed" | "since">;
-}
-
-async function sendAndRelay(
-  client: ClientConnection,
-  connection: UpstreamConnection,
-  request: RequestHead,
-  { bytes, body, streamed, spill, grant }: Payload,
-): Promise<RelayOutcome> {
-  const upstream = connection.stream;
-  // The body part that arrived with the head leaves with it, in one write.
-  const first = body ?? (streamed > 0 ? client.stream.takeBuffered(streamed) : undefined);
-  const rest = streamed - (body === undefined ? first?.byteLength ?? 0 : 0);
-  const pump = rest > 0
-    ? (sink: (piece: Uint8Array) => Promise<void> | undefined) =>
-      client.stream.readExactly(rest, sink)
-    : spill === undefined
-    ? undefined
-    : async (sink: (piece: Uint8Array) => Promise<void> | undefined) => {
-      // The prefix went as one chunk (its size line in the head): end it, then the rest.
-      if (first?.byteLength) await sink(new Uint8Array([13, 10]));
-      await relayChunkedRest(client.stream, spill, sink);
-    };
-  let pumped = pump === undefined;
-  let stalled = false;
-  let malformed: Error | undefined;
-  let revoked = false;
-  let outcome: RelayOutcome;
-  let unwatch = () => {};
-  try {
-    // A large buffered body is written after the head, not copied into one buffer with it:
-    // the copy would hold the body twice while it goes out, beyond what the budget counts.
-    const written = first !== undefined && first.byteLength <= JOIN_LIMIT
-      ? upstream.write(first.byteLength > 0 ? Buffer.concat([bytes, first]) : bytes)
-      : writeApart(upstream, bytes, first);
-    // While the exchange is in work (its body fed by the client, its answer streaming from the
-    // origin: an event stream, a long download), a reload that no longer allows it ends it.
-    unwatch = watchGrant(client.ctx.holder, grant.stillAllowed, grant.since, () => {
-      revoked = true;
-      upstream.destroy();
-      client.stream.destroy();
-    });
-    // The rest streams while the response is awaited (an early answer must not deadlock).
-    if (pump) {
-      pump((piece) => upstream.forward(piece)).then(
-        () => void (pumped = true),
-        (error) => {
-          // A client that stops or leaves mid-body: the request can never be completed, so
-          // end the exchange now rather than at the upstream's answer timeout.
-          stalled = error instanceof ReadTimeoutError;
-          if (!stalled && error instanceof ProtocolError && spill !== undefined) malformed = error;
-          upstream.destroy();
-        },
-      );
-    }
-    if (written) await written;
-    outcome = await relayResponse(client, upstream, request);
-  } catch (error) {
-    outcome = { kind: "failed", responded: false, error };
-  } finally {
-    unwatch();
-  }
-  // Ended by a reload: never retried on a new connection, and nobody is left to answer.
-  if (revoked) outcome = { kind: "failed", responded: true, error: new Error("rule revoked") };
-  const reusable = outcome.kind === "done" && outcome.upstreamReusable && pumped;
-  // Once authenticated, a connection speaks for this client until it closes, whatever the
-  // later requests on it carry.
-  const authenticates = outcome.kind === "done" && outcome.authenticates;
-  const bound = reusable && (connection.bound || authenticates);
-  if (bound) client.bound.keep({ ...connection, bound: true });
-  else client.ctx.pool.release(connection, reusable);
-  if (stalled && outcome.kind !== "done" && !(outcome.kind === "failed" && outcome.responded)) {
-    const error = new UpstreamError(408, "request_timeout", BODY_TIMEOUT_DETAIL);
-    return { kind: "failed", responded: false, error };
-  }
-  if (malformed && outcome.kind !== "done" && !(outcome.kind === "failed" && outcome.responded)) {
-    const detail = `Invalid chunked body: ${malformed.message}`;
-    return {
-      kind: "failed",
-      responded: false,
-      error: new UpstreamError(400, "bad_request", detail),
-    };
-  }
-  if (outcome.kind === "done" && !pumped) return { ...outcome, clientReusable: false };
-  return outcome;
-}
-
-/** Write `head`, then `body` when there is one; settles once both went out. */
-function writeApart(
-  upstream: ByteStream,
-  head: Uint8Array,
-  body: Uint8Array | undefined,
-): Promise<void> | undefined {
-  const first = upstream.write(head);
-  const second = body === undefined ? undefined : upstream.write(body);
-  return first && second ? Promise.all([first, second]).then(() => {}) : first ?? second;
-}
-
 function contentLength(head: RequestHead, body: Uint8Array | undefined): number | undefined {
   if (body !== undefined) return body.byteLength;
   if (head.framing.kind === "length") return head.framing.length;
   return values(head.headers, "content-length").length > 0 ? 0 : undefined;
+}
+
+/** Answer a body the guard stopped before anything of it went upstream. */
+async function answerStop(client: ClientConnection, stop: BodyStop): Promise<false> {
+  await sendUpstreamError(client, new BodyStoppedError(stop));
+  return false;
 }

@@ -11,6 +11,7 @@ import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { exchange } from "./exchange.ts";
 import { type BodyReader, classifyGraphqlBody, inspectGraphql } from "./graphql_body.ts";
+import { type FormMethodGuard, formMethodGuard } from "./form_method_guard.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
 import { requestQuestion } from "./request_question.ts";
@@ -21,6 +22,12 @@ import { isRefusal } from "./refusal.ts";
 import { bodyInFlight } from "./_watch_grant.ts";
 
 type Destination = Extract<DestinationResult, { ok: true }>;
+type Admitted = {
+  path: string;
+  destination: Destination;
+  body?: Uint8Array;
+  guard?: FormMethodGuard;
+};
 
 /**
  * Handle one absolute-form request.
@@ -52,11 +59,13 @@ export async function handleForward(client: ClientConnection, head: RequestHead)
   const since = client.ctx.holder.generation;
   const admitted = await admit(client, head, target);
   if (admitted === undefined) return false;
-  const { path, destination, body } = admitted;
+  const { path, destination, body, guard } = admitted;
   const pathAndQuery = target.query === undefined ? path : `${path}?${target.query}`;
   const authority = hostHeader(target, 80);
-  const stillAllowed = () => decidedAgain(client.again(), head, target, path, body);
-  const outgoing = { head, pathAndQuery, authority, body, stillAllowed, since };
+  // Decided again with the methods its body named so far (allowed, or it would have stopped).
+  const named = guard?.named ?? [];
+  const stillAllowed = () => decidedAgain(client.again(), head, target, { path, named, body });
+  const outgoing = { head, pathAndQuery, authority, body, stillAllowed, since, guard };
   return await exchange(client, outgoing, {
     host: target.host,
     port: target.port,
@@ -72,7 +81,7 @@ async function admit(
   client: ClientConnection,
   head: RequestHead,
   target: AbsoluteTarget,
-): Promise<{ path: string; destination: Destination; body?: Uint8Array } | undefined> {
+): Promise<Admitted | undefined> {
   const { ctx, stream } = client;
   const { host, port } = target;
   const l4 = await client.decide(host, port);
@@ -103,7 +112,9 @@ async function admit(
     if (body === false) return undefined;
     const l7 = await client.decide(host, port, question);
     if (l7.verdict === "deny") return void await sendDeny(stream, l7, ctx.skillPath);
-    return { path: path.path, destination, body };
+    // A `_method` in its form body is decided as the body streams past.
+    const guard = formMethodGuard(client, head, { host, port, question, scheme: "http" });
+    return { path: path.path, destination, body, guard };
   }
   return { path: path.path, destination };
 }
@@ -116,8 +127,7 @@ async function decidedAgain(
   client: ClientConnection,
   head: RequestHead,
   target: AbsoluteTarget,
-  path: string,
-  body: Uint8Array | undefined,
+  { path, named, body }: { path: string; named: readonly string[]; body?: Uint8Array },
 ): Promise<boolean> {
   const { host, port } = target;
   const l4 = await client.decide(host, port);
@@ -125,6 +135,7 @@ async function decidedAgain(
   if (!l4.inspect) return true;
   const question = requestQuestion(head, path, target.query);
   if (typeof question === "string") return false;
+  if (named.length > 0) question.methodOverrides = [...question.methodOverrides ?? [], ...named];
   const readBody: BodyReader = body !== undefined || head.framing.kind === "none"
     ? () => Promise.resolve(body)
     : bodyInFlight;

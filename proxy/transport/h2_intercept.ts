@@ -26,6 +26,7 @@ import { TOO_MANY_BODIES } from "./responses.ts";
 import { admitTunnelRequest, type Tunnel, type TunnelGrant } from "./tunnel_admission.ts";
 import { bodyInFlight, watchGrant } from "./_watch_grant.ts";
 import { UpstreamError } from "./upstream_pool.ts";
+import { type BodyStop, BodyStoppedError } from "./form_method_guard.ts";
 
 /**
  * Serve an intercepted tunnel's HTTP/2 session until it closes.
@@ -200,7 +201,7 @@ async function answerStream(
   // Reset while it was decided: nobody waits for an answer, so nothing goes upstream.
   if (stream.closed || stream.destroyed) return;
   const authority = hostHeader(session.destination, 443);
-  const { pathAndQuery, body } = admission;
+  const { pathAndQuery, body, guard } = admission;
   // While its body flows from the client or its answer to it, a reload that no longer allows
   // the request resets the stream. A body read at admission is judged again.
   const reread: BodyReader = body !== undefined
@@ -208,15 +209,17 @@ async function answerStream(
     : stream.endAfterHeaders
     ? readBody
     : bodyInFlight;
-  const again = { ...request, readBody: reread };
+  const again = { ...request, readBody: reread, bodyMethods: guard?.named };
   const stillAllowed = async () =>
     (await admitTunnelRequest(client.again(), session, again)).kind === "allow";
   const end = () => stream.close(constants.NGHTTP2_CANCEL);
   const unwatch = watchGrant(ctx.holder, stillAllowed, since, end);
   try {
-    await session.upstream.forward(stream, { request, pathAndQuery, authority, body, hold, lease });
+    const outgoing = { request, pathAndQuery, authority, body, hold, lease, guard };
+    await session.upstream.forward(stream, outgoing);
   } catch (error) {
     if (stream.headersSent) return void stream.destroy();
+    if (error instanceof BodyStoppedError) return respondStop(stream, error.stop, headers, ctx);
     const failure = error instanceof UpstreamError
       ? error
       : new UpstreamError(502, "upstream_unreachable", "Upstream connection failed");
@@ -224,4 +227,15 @@ async function answerStream(
   } finally {
     unwatch();
   }
+}
+
+/** A body the guard stopped, answered: the structured 403, or the refusal. */
+function respondStop(
+  stream: ServerHttp2Stream,
+  stop: BodyStop,
+  headers: IncomingHttpHeaders,
+  ctx: ClientConnection["ctx"],
+): void {
+  if (stop.kind === "deny") return respondH2Deny(stream, stop.decision, ctx.skillPath, headers);
+  respondH2Error(stream, stop.status, stop.code, stop.detail, headers);
 }

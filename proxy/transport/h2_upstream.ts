@@ -18,15 +18,15 @@ import { exchangeOverPool } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
 import { gateInbound } from "./flow_gate.ts";
 import type { ProxyContext } from "./proxy_context.ts";
-import { isRefusal } from "./refusal.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
 import { UpstreamLanes } from "./upstream_lanes.ts";
+import { type GuardedBody, relayRequestBody, wholeBody } from "./_h2_guarded_relay.ts";
 
 /** What the origin spoke when the session's first stream reached it. */
 type Origin = { kind: "h1" } | { kind: "h2"; session: http2.ClientHttp2Session };
 
 /** An allowed stream, ready to go upstream. */
-export interface H2Outgoing {
+export interface H2Outgoing extends GuardedBody {
   /** The client's request. */
   request: H2Request;
   /** Canonical path plus `?` and the raw query when there is one. */
@@ -142,8 +142,8 @@ export class H2Upstream {
     // Read whole for an HTTP/1.1 origin: only as many at once as the session has body slots.
     if (!stream.endAfterHeaders) await outgoing.hold?.take();
     const limits = { idleMs: this.#ctx.idleTimeoutMs, lease: outgoing.lease };
-    const body = outgoing.body ?? await readHttp1Body(stream, outgoing.request.head, limits);
-    if (isRefusal(body)) throw new UpstreamError(body.status, body.code, body.detail);
+    const read = outgoing.body ?? await readHttp1Body(stream, outgoing.request.head, limits);
+    const body = await wholeBody(read, outgoing.guard); // a refusal, or a form stopped, throws
     const release = await this.#lanes.acquire();
     try {
       // Reset while it waited for a lane: nothing to send.
@@ -204,7 +204,7 @@ function forwardOverH2(
         const timeout = bodyTimeout();
         reject(new UpstreamError(timeout.status, timeout.code, timeout.detail));
       });
-      relayToClient(stream, upstream); // an origin reading nothing gets no more queued either
+      relayRequestBody(stream, upstream, outgoing, reject); // see its doc
     }
     const timer = setTimeout(() => {
       upstream.close(http2.constants.NGHTTP2_CANCEL);

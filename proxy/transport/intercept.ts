@@ -197,7 +197,7 @@ async function serveTunnelRequest(
     return false;
   }
   const { destination } = tunnel;
-  const { pathAndQuery, body } = admission;
+  const { pathAndQuery, body, guard } = admission;
   const authorityHeader = hostHeader(destination, destination.tls ? 443 : 80);
   // Asked again at each reload while the exchange is in work (its body or answer streaming, a
   // WebSocket it opened). A body read at admission is judged again; one that streams meanwhile
@@ -207,12 +207,12 @@ async function serveTunnelRequest(
     : head.framing.kind === "none"
     ? readBody
     : bodyInFlight;
+  const asked = { head, authority, readBody: again, bodyMethods: guard?.named };
   const stillAllowed = async () =>
-    (await admitTunnelRequest(client.again(), tunnel, { head, authority, readBody: again }))
-      .kind === "allow";
+    (await admitTunnelRequest(client.again(), tunnel, asked)).kind === "allow";
   return await exchange(
     client,
-    { head, pathAndQuery, authority: authorityHeader, body, stillAllowed, since },
+    { head, pathAndQuery, authority: authorityHeader, body, stillAllowed, since, guard },
     destination,
   );
 }

@@ -12,6 +12,7 @@ import { canonicalizePath, type Decision } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import { type BodyReader, classifyGraphqlBody } from "./graphql_body.ts";
+import { type FormMethodGuard, formMethodGuard } from "./form_method_guard.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 import { requestQuestion } from "./request_question.ts";
@@ -42,11 +43,13 @@ export interface TunnelRequest {
   authority: string | undefined;
   /** Reads its body when a GraphQL endpoint must see it before deciding. */
   readBody: BodyReader;
+  /** Methods its form body named (`_method`), decided as overrides when it is decided again. */
+  bodyMethods?: readonly string[];
 }
 
 /** The outcome of {@linkcode admitTunnelRequest}. */
 export type Admission =
-  | { kind: "allow"; pathAndQuery: string; body?: Uint8Array }
+  | { kind: "allow"; pathAndQuery: string; body?: Uint8Array; guard?: FormMethodGuard }
   | { kind: "deny"; decision: Decision }
   | Refusal;
 
@@ -116,6 +119,8 @@ export async function admitTunnelRequest(
   if (!l4.inspect) return { kind: "allow", pathAndQuery };
   const question = requestQuestion(head, path.path, query);
   if (typeof question === "string") return badRequest(question);
+  const named = request.bodyMethods ?? [];
+  if (named.length > 0) question.methodOverrides = [...question.methodOverrides ?? [], ...named];
   const body = await classifyGraphqlBody(client, destination, {
     head,
     question,
@@ -124,9 +129,12 @@ export async function admitTunnelRequest(
   if (isRefusal(body)) return body;
   const l7 = await client.decide(host, port, question, scheme);
   if (l7.verdict === "deny") return { kind: "deny", decision: l7 };
-  return body === undefined
+  if (body !== undefined) return { kind: "allow", pathAndQuery, body };
+  // A `_method` in its form body is decided as the body streams past.
+  const guard = formMethodGuard(client, head, { host, port, question, scheme });
+  return guard === undefined
     ? { kind: "allow", pathAndQuery }
-    : { kind: "allow", pathAndQuery, body };
+    : { kind: "allow", pathAndQuery, guard };
 }
 
 /** A refusal when the grant decided again no longer lets the tunnel reach its address. */

@@ -10,7 +10,8 @@ import { latin1Bytes } from "./_bytes.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { RequestHead } from "./http1_head.ts";
-import { sendError } from "./responses.ts";
+import { BodyStoppedError, type FormMethodGuard } from "./form_method_guard.ts";
+import { sendDeny, sendError } from "./responses.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 /** A request ready to go upstream. */
 export interface OutgoingRequest {
@@ -22,6 +23,8 @@ export interface OutgoingRequest {
   authority: string;
   /** The whole body, when it was already read from the client (GraphQL inspection). */
   body?: Uint8Array;
+  /** Scans the body for a method override (`_method=`) before it goes upstream. */
+  guard?: FormMethodGuard;
   /**
    * Whether the request would still be allowed, asked at each reload while a WebSocket it
    * opened carries frames (which no rule reads): no, and the WebSocket is closed, as a blind
@@ -130,7 +133,11 @@ export function isIdempotent(method: string): boolean {
  * ```
  */
 export async function sendUpstreamError(client: ClientConnection, error: unknown): Promise<void> {
-  if (error instanceof UpstreamError) {
+  if (error instanceof BodyStoppedError) {
+    const { stop } = error;
+    if (stop.kind === "deny") await sendDeny(client.stream, stop.decision, client.ctx.skillPath);
+    else await sendError(client.stream, stop.status, stop.code, stop.detail);
+  } else if (error instanceof UpstreamError) {
     await sendError(client.stream, error.status, error.code, error.message);
   } else if (error instanceof ProtocolError) {
     await sendError(client.stream, 502, "upstream_protocol_error", error.message);

@@ -1,0 +1,156 @@
+/**
+ * A client stream's request body relayed to its upstream HTTP/2 stream through a
+ * {@linkcode FormMethodGuard}: each piece is scanned before it is written, and the upstream
+ * stream is ended only once the end of the body was decided, so an origin never holds a whole
+ * form (its last byte, or END_STREAM) whose `_method` the policy does not allow.
+ *
+ * @module
+ */
+
+import { constants, type Http2Stream, type ServerHttp2Stream } from "node:http2";
+import type { Readable } from "node:stream";
+import { relayToClient, writeToClient } from "./_h2_backlog.ts";
+import { type BodyStop, BodyStoppedError, type FormMethodGuard } from "./form_method_guard.ts";
+import type { RequestHead } from "./http1_head.ts";
+import { isRefusal, type Refusal } from "./refusal.ts";
+import { UpstreamError } from "./upstream_pool.ts";
+
+/** A stream on its way upstream whose body a guard may have to scan. */
+export interface GuardedBody {
+  /** Scans its body for a method override before it goes upstream (`form_method_guard.ts`). */
+  guard?: FormMethodGuard;
+}
+
+/**
+ * A stream's body read whole for an HTTP/1.1 origin, checked by its guard (when it has one).
+ *
+ * @throws {UpstreamError} For a refusal of the read (the caller answers the stream with it).
+ * @throws {BodyStoppedError} When the guard stopped the body.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wholeBody } from "./_h2_guarded_relay.ts";
+ * const body = new TextEncoder().encode("a=1");
+ * assert.equal(await wholeBody(body, undefined), body);
+ * ```
+ */
+export async function wholeBody(
+  read: Uint8Array | Refusal,
+  guard: FormMethodGuard | undefined,
+): Promise<Uint8Array> {
+  if (isRefusal(read)) throw new UpstreamError(read.status, read.code, read.detail);
+  const stop = await guard?.check(read, true);
+  if (stop !== undefined) throw new BodyStoppedError(stop);
+  return read;
+}
+
+/**
+ * Relay a client stream's request body to its upstream HTTP/2 stream: as it comes (an origin
+ * reading nothing gets no more queued either), through the stream's guard when it has one. A
+ * body the guard stops cancels the upstream stream, and `reject`s with
+ * {@linkcode BodyStoppedError} while no answer has started (else the client stream is cancelled).
+ */
+export function relayRequestBody(
+  stream: ServerHttp2Stream,
+  upstream: Http2Stream,
+  outgoing: GuardedBody & { request: { head: RequestHead } },
+  reject: (error: Error) => void,
+): void {
+  const { guard } = outgoing;
+  if (guard === undefined) return relayToClient(stream, upstream);
+  const { framing } = outgoing.request.head;
+  const declared = framing.kind === "length" ? framing.length : undefined;
+  relayGuarded(stream, upstream, guard, declared, (stop) => {
+    // An answer already on its way is not relayed after the client's.
+    upstream.removeAllListeners("response");
+    // Reset, never closed: Deno 2.9's `close(code)` sends END_STREAM before its RST_STREAM, so
+    // the origin would hold a whole body (seen on the wire); `destroy()` sends only the reset.
+    upstream.destroy();
+    if (stream.headersSent) return stream.close(constants.NGHTTP2_CANCEL);
+    reject(new BodyStoppedError(stop));
+  });
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Copy `source` onto `target` (pausing while the guard decides or `target` is full) and end it
+ * with `source`; `onStop` is called once, instead, when the guard stops the body.
+ *
+ * @param declared The body's `content-length`, when it has one: the piece that completes it is
+ *   the last (an origin may act on a body of that length before END_STREAM).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Readable } from "node:stream";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { relayGuarded } from "./_h2_guarded_relay.ts";
+ * import { FormMethodGuard } from "./form_method_guard.ts";
+ * import { formMethodScanner } from "./form_method_scan.ts";
+ *
+ * const deny = { verdict: "deny", layer: "l7", reason: "DELETE denied" } as never;
+ * const guard = new FormMethodGuard(formMethodScanner("POST", [])!, () => Promise.resolve(deny));
+ * let stopped = "";
+ * const answer = await h2Exchange((stream) => {
+ *   stream.respond({ ":status": 200 });
+ *   const body = Readable.from([new TextEncoder().encode("_method=DELETE")]);
+ *   relayGuarded(body, stream, guard, undefined, (stop) => {
+ *     stopped = stop.kind;
+ *     stream.end();
+ *   });
+ * });
+ * assert.equal(stopped, "deny");
+ * assert.equal(answer.body, "_method=DELETE"); // written: only its end (the decision) waited
+ * ```
+ */
+export function relayGuarded(
+  source: Readable,
+  target: Http2Stream,
+  guard: FormMethodGuard,
+  declared: number | undefined,
+  onStop: (stop: BodyStop) => void,
+): void {
+  let received = 0;
+  let decidedEnd = false;
+  let over = false;
+  // A piece whose decision is awaited: the end of the body waits for it too (a paused stream
+  // may still report its end).
+  let deciding: Promise<void> | undefined;
+  const stop = (reason: BodyStop) => {
+    if (over) return;
+    over = true;
+    source.off("data", onData);
+    onStop(reason);
+  };
+  const write = (chunk: Uint8Array) => {
+    if (over || target.destroyed) return;
+    const wait = writeToClient(target, chunk);
+    if (wait === undefined) return source.resume();
+    source.pause();
+    wait.then(() => source.resume());
+  };
+  const onData = (chunk: Uint8Array) => {
+    received += chunk.byteLength;
+    const last = declared !== undefined && received >= declared;
+    decidedEnd ||= last;
+    const waiting = guard.check(chunk, last);
+    if (waiting === undefined) return write(chunk);
+    source.pause();
+    deciding = waiting.then((reason) => void (reason === undefined ? write(chunk) : stop(reason)));
+  };
+  const end = () => {
+    if (over) return;
+    const waiting = decidedEnd ? undefined : guard.check(EMPTY, true);
+    if (waiting === undefined) return void (target.destroyed || target.end());
+    waiting.then((reason) => {
+      if (reason !== undefined) stop(reason);
+      else if (!over && !target.destroyed) target.end();
+    });
+  };
+  source.on("data", onData);
+  source.once("end", () => {
+    source.off("data", onData);
+    if (deciding === undefined) end();
+    else deciding.then(end);
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Method overrides carried in a POST's form body (`_method=DELETE`), found as the body streams
+ * past: Rails' `Rack::MethodOverride`, Laravel and Symfony let such a POST act as the method the
+ * field names (Laravel also a JSON body's top-level `_method`). The scanner reads what those parsers read, and a little more where they differ
+ * (a key Rack or PHP would read as `_method`, a boundary either would split on), so that no
+ * reading of the body an origin may take hides a method from the policy.
+ *
+ * @module
+ */
+
+import { values } from "./header_fields.ts";
+import type { HeaderField } from "./header_fields.ts";
+import { type BodyScanner, NONE } from "./_form_fields.ts";
+import { JsonScanner } from "./_json_scan.ts";
+import { MultipartScanner } from "./_multipart_scan.ts";
+import { UrlencodedScanner } from "./_urlencoded_scan.ts";
+
+export type { BodyScanner };
+
+/**
+ * The scanner for a request's body, or undefined when no origin reads a method override from
+ * it: only a POST (Rack, Symfony and Laravel override nothing else), with a form body
+ * (`application/x-www-form-urlencoded`, or no `Content-Type`, which Rack reads as a form), any
+ * `multipart/*` body with a boundary, or a JSON body (Laravel reads its top-level members).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formMethodScanner } from "./form_method_scan.ts";
+ * const form = [["Content-Type", "application/x-www-form-urlencoded"]] as [string, string][];
+ * const scanner = formMethodScanner("POST", form)!;
+ * assert.deepEqual(scanner.push(new TextEncoder().encode("a=1&%5Fmethod=DEL")), []);
+ * assert.deepEqual(scanner.push(new TextEncoder().encode("ETE")), []);
+ * assert.deepEqual(scanner.end(), ["DELETE"]);
+ * assert.equal(formMethodScanner("PUT", form), undefined);
+ * ```
+ */
+export function formMethodScanner(
+  method: string,
+  headers: HeaderField[],
+): BodyScanner | undefined {
+  if (method.toUpperCase() !== "POST") return undefined;
+  const types = values(headers, "content-type");
+  if (types.length === 0) return new UrlencodedScanner();
+  const scanners: BodyScanner[] = [];
+  for (const type of types) {
+    const media = mediaType(type);
+    // Rack reads a POST whose media type is empty as a form, as it reads one without any.
+    if (media === "application/x-www-form-urlencoded" || media === "") {
+      scanners.push(new UrlencodedScanner());
+    } else if (/[/+]json/.test(type.toLowerCase())) {
+      // Laravel's test: `/json` or `+json` anywhere in the header.
+      scanners.push(new JsonScanner());
+    } else if (media.startsWith("multipart/")) {
+      for (const boundary of boundaryReadings(type)) scanners.push(new MultipartScanner(boundary));
+    }
+  }
+  if (scanners.length === 0) return undefined;
+  return scanners.length === 1 ? scanners[0] : new Scanners(scanners);
+}
+
+/** Rack's media type: before the first `;` or `,`, trimmed, lower case. */
+function mediaType(contentType: string): string {
+  return contentType.split(/[;,]/, 1)[0]!.trim().toLowerCase();
+}
+
+/**
+ * The boundaries parsers read from one `Content-Type` (deduplicated): Rack's regular expression
+ * (`boundary="?([^";,]+)`), PHP's (the first `boundary`, up to `"` when quoted, else `,`/`;`)
+ * and the RFC 2045 parameter. A scanner for a boundary longer than 200 bytes refuses the body
+ * on its first bytes.
+ */
+export function boundaryReadings(contentType: string): string[] {
+  const found = new Set<string>();
+  const rack = /^multipart\/.*?boundary\s*="?([^";,]+)"?/i.exec(contentType)?.[1];
+  if (rack) found.add(rack);
+  const at = contentType.toLowerCase().indexOf("boundary");
+  const eq = at < 0 ? -1 : contentType.indexOf("=", at);
+  if (eq >= 0) {
+    const rest = contentType.slice(eq + 1);
+    const php = rest.startsWith('"') ? rest.slice(1).split('"', 1)[0]! : rest.split(/[,;]/, 1)[0]!;
+    if (php) found.add(php);
+  }
+  const param = /;\s*boundary\s*=\s*(?:"((?:\\.|[^"\\])*)"|([^;\s]+))/i.exec(contentType);
+  const rfc = param?.[1]?.replace(/\\(.)/g, "$1") ?? param?.[2];
+  if (rfc) found.add(rfc);
+  return [...found];
+}
+
+/** Each reading's scanner over the same bytes; what any one finds counts. */
+class Scanners implements BodyScanner {
+  #all: BodyScanner[];
+  constructor(all: BodyScanner[]) {
+    this.#all = all;
+  }
+  push(bytes: Uint8Array): readonly string[] | string {
+    return merge(this.#all.map((scanner) => scanner.push(bytes)));
+  }
+  end(): readonly string[] | string {
+    return merge(this.#all.map((scanner) => scanner.end()));
+  }
+}
+
+function merge(results: (readonly string[] | string)[]): readonly string[] | string {
+  const problem = results.find((result) => typeof result === "string");
+  if (problem !== undefined) return problem;
+  const found = (results as (readonly string[])[]).flat();
+  return found.length === 0 ? NONE : found;
+}

@@ -1,0 +1,104 @@
+/**
+ * A real origin that honours `_method` in form bodies: Debian's Rack (`ruby-rack`) behind
+ * WEBrick, with `Rack::MethodOverride` in front of an app that records each request as the
+ * app saw it (method after the override, path, body length, and the SHA-256 of a multipart
+ * `file` part, else `-`), over HTTP or HTTPS.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+const SCRIPT = `
+require 'rack'
+require 'rack/handler/webrick'
+require 'webrick'
+require 'digest'
+log_path, cert, key = ARGV
+app = Rack::Builder.new do
+  use Rack::MethodOverride
+  run lambda { |env|
+    input = env['rack.input']
+    input.rewind
+    body = input.read || ''
+    file = (Rack::Request.new(env).POST['file'] rescue nil)
+    upload = file.is_a?(Hash) ? Digest::SHA256.file(file[:tempfile].path).hexdigest : '-'
+    line = "#{env['REQUEST_METHOD']} #{env['PATH_INFO']} #{body.bytesize} #{upload}"
+    File.open(log_path, 'a') { |f| f.puts line }
+    [200, { 'Content-Type' => 'text/plain' }, [line]]
+  }
+end.to_app
+options = { BindAddress: '127.0.0.1', Port: 0, Logger: WEBrick::Log.new(File::NULL), AccessLog: [] }
+if cert
+  require 'webrick/https'
+  require 'openssl'
+  options.merge!(SSLEnable: true,
+    SSLCertificate: OpenSSL::X509::Certificate.new(File.read(cert)),
+    SSLPrivateKey: OpenSSL::PKey.read(File.read(key)))
+end
+server = WEBrick::HTTPServer.new(options)
+server.mount '/', Rack::Handler::WEBrick, app
+trap('TERM') { server.shutdown }
+$stdout.puts server.listeners[0].addr[1]
+$stdout.flush
+server.start
+`;
+
+/** A running Rack origin. */
+export interface RackOrigin {
+  port: number;
+  /** What the app saw, one `METHOD PATH BYTES FILE-SHA256` line a request, in order. */
+  seen(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Why the Rack origin cannot run here (ruby or Rack missing), or undefined when it can.
+ * CI installs `ruby-rack` and `ruby-webrick` (.ci/run).
+ */
+export async function rackMissing(): Promise<string | undefined> {
+  try {
+    const probe = await new Deno.Command("ruby", {
+      args: ["-e", "require 'rack'; require 'rack/handler/webrick'; require 'webrick'"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return probe.success ? undefined : "ruby-rack or ruby-webrick is not installed";
+  } catch {
+    return "ruby is not installed";
+  }
+}
+
+/** Start the origin in `dir`; with `tls`, it serves HTTPS with that certificate and key. */
+export async function startRackOrigin(
+  dir: string,
+  tls?: { certPem: string; keyPem: string },
+): Promise<RackOrigin> {
+  const log = join(dir, `rack-${crypto.randomUUID()}.log`);
+  await Deno.writeTextFile(log, "");
+  const args = ["-e", SCRIPT, log];
+  if (tls !== undefined) {
+    const cert = join(dir, "rack-cert.pem");
+    const key = join(dir, "rack-key.pem");
+    await Deno.writeTextFile(cert, tls.certPem);
+    await Deno.writeTextFile(key, tls.keyPem);
+    args.push(cert, key);
+  }
+  const child = new Deno.Command("ruby", { args, stdout: "piped", stderr: "null" }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  while (!first.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("The Rack origin exited before it listened");
+    first += value;
+  }
+  void reader.cancel().catch(() => {});
+  return {
+    port: Number(first.trim()),
+    seen: async () => (await Deno.readTextFile(log)).split("\n").filter((line) => line !== ""),
+    close: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}

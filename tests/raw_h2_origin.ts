@@ -1,0 +1,107 @@
+/**
+ * An HTTP/2 origin that reads frames off the wire (TLS, ALPN `h2`, a certificate from the test
+ * upstreams' CA) and records, per stream, the DATA bytes and whether END_STREAM or RST_STREAM
+ * came first: what an origin really received, which `node:http2` servers under Deno blur (one
+ * emits `end` for a stream reset before its body ended). A stream that ends is answered 200.
+ *
+ * @module
+ */
+
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import tls from "node:tls";
+import { CertificateAuthority } from "../proxy/mod.ts";
+import { H2, h2Frame } from "./support/mod.ts";
+import type { TestUpstreams } from "./support/mod.ts";
+
+/** One stream as the origin received it. */
+export interface RawH2Stream {
+  id: number;
+  /** Its DATA, as latin1 text. */
+  body: string;
+  /** END_STREAM arrived (before any RST_STREAM): the origin holds the whole request. */
+  ended: boolean;
+  /** RST_STREAM arrived before END_STREAM. */
+  reset: boolean;
+}
+
+/** A running raw HTTP/2 origin. */
+export interface RawH2Origin {
+  port: number;
+  streams: Map<number, RawH2Stream>;
+  close(): Promise<void>;
+}
+
+const PING = 6;
+// HPACK static table entry 8, `:status: 200`, as an indexed field.
+const STATUS_200 = new Uint8Array([0x88]);
+
+/** Start the origin for `host`, its certificate signed by `upstreams`' CA. */
+export async function startRawH2Origin(
+  upstreams: TestUpstreams,
+  host: string,
+): Promise<RawH2Origin> {
+  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
+  const leaf = await ca.mintLeaf([host]);
+  const streams = new Map<number, RawH2Stream>();
+  const sockets = new Set<tls.TLSSocket>();
+  const options = { cert: leaf.chainPem, key: leaf.keyPem, ALPNProtocols: ["h2"] };
+  const server = tls.createServer(options, (socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+    socket.write(h2Frame(H2.SETTINGS, 0, 0));
+    let buffer = new Uint8Array(0);
+    let preface = true;
+    socket.on("data", (data: Uint8Array) => {
+      const joined = new Uint8Array(buffer.length + data.length);
+      joined.set(buffer);
+      joined.set(data, buffer.length);
+      buffer = joined;
+      if (preface && buffer.length >= 24) [preface, buffer] = [false, buffer.subarray(24)];
+      while (!preface && buffer.length >= 9) {
+        const length = (buffer[0]! << 16) | (buffer[1]! << 8) | buffer[2]!;
+        if (buffer.length < 9 + length) break;
+        const [type, flags] = [buffer[3]!, buffer[4]!];
+        const id = new DataView(buffer.buffer, buffer.byteOffset + 5, 4).getUint32(0) & 0x7fffffff;
+        const payload = buffer.slice(9, 9 + length);
+        buffer = buffer.subarray(9 + length);
+        onFrame(socket, streams, { type, flags, id, payload });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    streams,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function onFrame(
+  socket: tls.TLSSocket,
+  streams: Map<number, RawH2Stream>,
+  frame: { type: number; flags: number; id: number; payload: Uint8Array },
+): void {
+  const { type, flags, id, payload } = frame;
+  if (type === H2.SETTINGS && (flags & 1) === 0) {
+    return void socket.write(h2Frame(H2.SETTINGS, 1, 0));
+  }
+  if (type === PING && (flags & 1) === 0) return void socket.write(h2Frame(PING, 1, 0, payload));
+  if (id === 0) return;
+  let stream = streams.get(id);
+  if (stream === undefined) {
+    stream = { id, body: "", ended: false, reset: false };
+    streams.set(id, stream);
+  }
+  if (stream.ended || stream.reset) return;
+  if (type === H2.RST_STREAM) return void (stream.reset = true);
+  if (type === H2.DATA) stream.body += new TextDecoder("latin1").decode(payload);
+  if ((type === H2.DATA || type === H2.HEADERS) && (flags & H2.END_STREAM) !== 0) {
+    stream.ended = true;
+    socket.write(h2Frame(H2.HEADERS, H2.END_STREAM | H2.END_HEADERS, id, STATUS_200));
+  }
+}
