@@ -122,7 +122,7 @@ function scaleStages(
   const stages: (RowStage & { prefixes: string[] })[] = [
     {
       name: "the data-plane scale proxies (Tollgate, Squid, ssl-bump Squid)",
-      prefixes: ["scale.tollgate", "scale.squid", "scale.bulk", "scale.identity"],
+      prefixes: ["scale.tollgate", "scale.squid", "scale.bulk", "scale.h2", "scale.identity"],
       build: (stack) => {
         const start = (name: string, extraRules: string) =>
           startProxyChild(setup, children, stack, name, "fixed", undefined, extraRules);

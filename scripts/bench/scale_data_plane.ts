@@ -18,14 +18,33 @@ import { rssRows } from "./rows_rss.ts";
 import { PROXY_V8_FLAGS } from "../../proxy/mod.ts";
 import { bulkRows } from "./rows_bulk.ts";
 import { identityRows } from "./rows_identity.ts";
+import { h2Rows } from "./rows_h2.ts";
 
-/** The bulk rows' uploads: POST /upload on the L7 host (bench_l7 is read-only). */
-function uploadRule(setup: BenchSetup): string {
+/**
+ * The bulk rows' uploads: POST /upload on the L7 host (bench_l7 is read-only), on the HTTP/1.1
+ * upstream and on the HTTP/2 origin, where the HTTP/2 rows also GET.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import { uploadRule } from "./scale_data_plane.ts";
+ *
+ * const upstreams = { httpPort: 9, httpsPort: 8443, h2Port: 8444, close: () => Promise.resolve() };
+ * const rule = uploadRule({ budget: budgetFor(true), certs: { caPem: "", chainPem: "", keyPem: "" }, upstreams, dir: "/x" });
+ * assert.match(rule, /port: 8444, protocol: rest/);
+ * ```
+ */
+export function uploadRule(setup: BenchSetup): string {
+  const { httpsPort, h2Port } = setup.upstreams;
+  const endpoint = (port: number, rules: string) =>
+    `      - { host: ${BENCH_HOSTS.l7}, port: ${port}, protocol: rest, rules: [${rules}] }`;
+  const upload = '{ allow: { method: POST, path: "/upload" } }';
   return [
     "  bench_upload:",
     "    endpoints:",
-    `      - { host: ${BENCH_HOSTS.l7}, port: ${setup.upstreams.httpsPort}, protocol: rest, ` +
-    'rules: [{ allow: { method: POST, path: "/upload" } }] }',
+    endpoint(httpsPort, upload),
+    ...(h2Port ? [endpoint(h2Port, `${upload}, { allow: { method: GET, path: "/**" } }`)] : []),
     "    binaries: [{ path: /usr/bin/curl }]",
   ].join("\n");
 }
@@ -69,7 +88,7 @@ export async function dataPlaneScaleRows(
   const identity = wanted("scale.identity") ? identityRows() : [];
   const loads = wanted("scale.tollgate") || wanted("scale.squid") || wanted("scale.floor");
   // The identity rows start their own processes: without the load rows, nothing to start here.
-  if (!loads && !wanted("scale.bulk")) return identity;
+  if (!loads && !wanted("scale.bulk") && !wanted("scale.h2")) return identity;
   const options = {
     upstreamPorts: [setup.upstreams.httpPort, setup.upstreams.httpsPort],
     dir: join(setup.dir, "scale"),
@@ -114,6 +133,7 @@ export async function dataPlaneScaleRows(
   return [
     ...(loads ? [...concurrencyRows(setup, proxies), ...rssRows(setup, proxies)] : []),
     ...(wanted("scale.bulk") ? bulkRows(setup, proxies) : []),
+    ...(wanted("scale.h2") ? h2Rows(setup, proxies) : []),
     ...identity,
   ];
 }

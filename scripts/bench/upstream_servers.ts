@@ -33,6 +33,8 @@ export interface UpstreamPorts {
   httpPort: number;
   /** Port of the HTTPS upstream. */
   httpsPort: number;
+  /** Port of the HTTP/2 origin (`h2_origin.ts`), where one runs (the upstream child's). */
+  h2Port?: number;
   /** Close both servers and every connection. */
   close(): Promise<void>;
 }
@@ -213,6 +215,7 @@ export async function spawnUpstreams(
   return {
     httpPort: ready.httpPort as number,
     httpsPort: ready.httpsPort as number,
+    h2Port: ready.h2Port as number,
     close: () => child.stop(),
   };
 }

@@ -1,0 +1,114 @@
+/**
+ * The HTTP/2 origin of the `--scale` HTTP/2 rows: a `node:http2` TLS server (ALPN `h2` only)
+ * answering as the HTTP/1.1 upstream does, so that an h2 client reaches an origin that speaks
+ * h2 through the proxy (most public APIs do) and the proxy relays stream to stream.
+ *
+ * @module
+ */
+
+import * as http2 from "node:http2";
+import { Buffer } from "node:buffer";
+import type { AddressInfo } from "node:net";
+import { BODY_BYTES, BULK_PATH, type UpstreamOptions } from "./upstream_servers.ts";
+
+/** A running HTTP/2 origin. */
+export interface H2Origin {
+  /** Its port on 127.0.0.1. */
+  port: number;
+  /** Close the server and every session. */
+  close(): Promise<void>;
+}
+
+/** The response field that says how many body bytes an upload delivered. */
+export const RECEIVED_FIELD = "x-received-bytes";
+
+const SMALL = Buffer.alloc(BODY_BYTES, "x");
+const PIECE = Buffer.alloc(256 * 1024, "x");
+
+/**
+ * Start the HTTP/2 origin on a loopback port: `GET /bulk/N` answers N bytes (written only as
+ * fast as the client's window takes them), `POST /upload` swallows its body and answers how many
+ * bytes came ({@linkcode RECEIVED_FIELD}), anything else the fixed 1 KiB body.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as http2 from "node:http2";
+ * import { startH2Origin } from "./h2_origin.ts";
+ * import { createTestCertificates } from "./test_ca.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const certs = await createTestCertificates(["bench.example"], dir);
+ * const origin = await startH2Origin(certs);
+ * const session = http2.connect(`https://127.0.0.1:${origin.port}`, {
+ *   ca: certs.caPem,
+ *   servername: "bench.example",
+ * });
+ * const stream = session.request({ ":path": "/bulk/5" });
+ * let body = "";
+ * stream.setEncoding("latin1");
+ * stream.on("data", (chunk: string) => body += chunk);
+ * await new Promise((resolve) => stream.on("end", resolve));
+ * assert.equal(body, "xxxxx");
+ * await new Promise<void>((resolve) => session.close(resolve));
+ * await origin.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function startH2Origin(options: UpstreamOptions): Promise<H2Origin> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const server = http2.createSecureServer({ cert: options.chainPem, key: options.keyPem });
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("error", () => {});
+    session.once("close", () => sessions.delete(session));
+  });
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => {});
+    const path = String(headers[":path"] ?? "");
+    if (headers[":method"] === "POST") return swallow(stream);
+    if (path.startsWith(BULK_PATH)) return void streamBulk(stream, Number(path.slice(6)));
+    stream.respond({ ":status": 200, "content-length": BODY_BYTES });
+    stream.end(SMALL);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      for (const session of sessions) session.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function swallow(stream: http2.ServerHttp2Stream): void {
+  let received = 0;
+  stream.on("data", (chunk: Buffer) => received += chunk.length);
+  stream.once("end", () => {
+    if (stream.destroyed) return;
+    stream.respond({ ":status": 200, [RECEIVED_FIELD]: received, "content-length": BODY_BYTES });
+    stream.end(SMALL);
+  });
+}
+
+async function streamBulk(stream: http2.ServerHttp2Stream, size: number): Promise<void> {
+  stream.respond({ ":status": 200, "content-length": size });
+  for (let left = size; left > 0 && !stream.destroyed;) {
+    const piece = left >= PIECE.length ? PIECE : PIECE.subarray(0, left);
+    left -= piece.length;
+    if (!stream.write(piece)) await drained(stream);
+  }
+  if (!stream.destroyed) stream.end();
+}
+
+function drained(stream: http2.ServerHttp2Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
