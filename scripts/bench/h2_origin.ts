@@ -9,7 +9,9 @@
 import * as http2 from "node:http2";
 import { Buffer } from "node:buffer";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { BODY_BYTES, BULK_PATH, type UpstreamOptions } from "./upstream_servers.ts";
+import { H2_CLIENT_WINDOWS } from "./h2_client.ts";
 
 /** A running HTTP/2 origin. */
 export interface H2Origin {
@@ -56,12 +58,22 @@ const PIECE = Buffer.alloc(256 * 1024, "x");
  * ```
  */
 export async function startH2Origin(options: UpstreamOptions): Promise<H2Origin> {
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const server = http2.createSecureServer({ cert: options.chainPem, key: options.keyPem });
+  const sockets = new Set<Duplex>();
+  const server = http2.createSecureServer({
+    cert: options.chainPem,
+    key: options.keyPem,
+    settings: { initialWindowSize: H2_CLIENT_WINDOWS.stream },
+  });
+  // Every connection, even one whose session has not started yet, is closed by close().
+  server.on("connection", (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   server.on("session", (session) => {
-    sessions.add(session);
+    // Large windows, as the big public origins open: an upload is bounded by the proxy, not by
+    // the origin's round trips.
+    session.once("localSettings", () => session.setLocalWindowSize(H2_CLIENT_WINDOWS.session));
     session.on("error", () => {});
-    session.once("close", () => sessions.delete(session));
   });
   server.on("stream", (stream, headers) => {
     stream.on("error", () => {});
@@ -75,7 +87,7 @@ export async function startH2Origin(options: UpstreamOptions): Promise<H2Origin>
   return {
     port: (server.address() as AddressInfo).port,
     async close() {
-      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     },
   };
