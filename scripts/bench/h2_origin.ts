@@ -12,6 +12,9 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { BODY_BYTES, BULK_PATH, type UpstreamOptions } from "./upstream_servers.ts";
 import { H2_CLIENT_WINDOWS } from "./h2_client.ts";
+import { join } from "node:path";
+import type { ChildProcesses } from "./child_processes.ts";
+import { startScriptChild } from "./script_child.ts";
 
 /** A running HTTP/2 origin. */
 export interface H2Origin {
@@ -123,4 +126,31 @@ function drained(stream: http2.ServerHttp2Stream): Promise<void> {
     stream.on("drain", done);
     stream.on("close", done);
   });
+}
+
+/**
+ * Start the HTTP/2 origin in a child process of its own (`upstream_child.ts`), under
+ * `children`, with its config file in `dir`; its port is the ready line's `h2Port`.
+ *
+ * @example
+ * ```ts ignore
+ * // Not run as a doc test: it starts a Deno child (seconds); rows_h2_test.ts starts one.
+ * const origin = await spawnH2Origin(children, certs, dir);
+ * ```
+ */
+export async function spawnH2Origin(
+  children: ChildProcesses,
+  options: UpstreamOptions,
+  dir: string,
+  cpus?: string,
+): Promise<H2Origin> {
+  const { child, ready } = await startScriptChild(children, {
+    name: "HTTP/2 origin",
+    script: new URL("./upstream_child.ts", import.meta.url),
+    config: { ...options, h2: true },
+    configFile: join(dir, "h2-origin.json"),
+    inheritStderr: true,
+    cpus,
+  });
+  return { port: ready.h2Port as number, close: () => child.stop() };
 }

@@ -14,20 +14,18 @@
  */
 
 import type * as http2 from "node:http2";
-import { openTunnel, startTls } from "./connect.ts";
+import { openTunnel } from "./connect.ts";
 import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
-import { findPid } from "./process_figures.ts";
 import {
   brokeMessage,
   BULK_BYTES,
   type Direction,
   measureTransfer,
   type Transfer,
-  transfer,
 } from "./bulk_transfer.ts";
 import { h2BulkStream, openH2Session } from "./h2_client.ts";
 import { runH2Load } from "./h2_load.ts";
-import { getRequest, loadRow, tunnelOpener } from "./http_rows.ts";
+import { squidStreamsRow, squidTransfer } from "./squid_h2_peer.ts";
 import type { ScaleProxies } from "./rows_concurrency.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo, Sample } from "./report.ts";
@@ -173,24 +171,6 @@ async function h2Transfer(
   }
 }
 
-/** The same bytes over HTTP/1.1 through ssl-bump Squid, to the HTTP/1.1 upstream. */
-function squidTransfer(
-  setup: BenchSetup,
-  proxies: ScaleProxies,
-  direction: Direction,
-  bytes: number,
-): Promise<Transfer> {
-  const bump = proxies.bump as ScaleProxies["bump"] & { ok: true };
-  const authority = `${BENCH_HOSTS.l7}:${setup.upstreams.httpsPort}`;
-  const tls = { servername: BENCH_HOSTS.l7, ca: [bump.caPem!] };
-  const target = {
-    open: async () => await startTls(await openTunnel(bump.port, authority), tls),
-    pid: findPid(bump.port),
-    accessLog: bump.accessLog,
-  };
-  return transfer(target, direction, authority, bytes);
-}
-
 /** 64 streams at once over 4 sessions (64 HTTP/1.1 connections through ssl-bump Squid). */
 function streamsRow(setup: BenchSetup, proxies: ScaleProxies, via: Via): Row {
   const { streams, sessions } = H2_STREAMS;
@@ -206,7 +186,7 @@ function streamsRow(setup: BenchSetup, proxies: ScaleProxies, via: Via): Row {
   if (skipped !== undefined) return { info, skipped };
   const { maxRequests, maxMs } = setup.budget.keepAlive;
   const bounds = { maxRequests: maxRequests * 2, maxMs, warmup: streams * 4 };
-  if (via === "squid") return squidStreamsRow(setup, proxies, info, bounds);
+  if (via === "squid") return squidStreamsRow(setup, proxies, { info, bounds, clients: streams });
   const opener = sessionOpener(setup, proxies, via);
   return {
     info,
@@ -223,33 +203,6 @@ function streamsRow(setup: BenchSetup, proxies: ScaleProxies, via: Via): Row {
       } finally {
         for (const session of ready) session.destroy();
       }
-    },
-  };
-}
-
-function squidStreamsRow(
-  setup: BenchSetup,
-  proxies: ScaleProxies,
-  info: RowInfo,
-  bounds: { maxRequests: number; maxMs: number; warmup: number },
-): Row {
-  const bump = proxies.bump as ScaleProxies["bump"] & { ok: true };
-  const authority = `${BENCH_HOSTS.l7}:${setup.upstreams.httpsPort}`;
-  const tls = { servername: BENCH_HOSTS.l7, ca: [bump.caPem!] };
-  const row = loadRow(info, () => ({
-    open: tunnelOpener(bump.port, authority, tls),
-    request: getRequest(authority, OK_PATH),
-    mode: "keep-alive",
-    bounds,
-    concurrency: H2_STREAMS.streams,
-  }));
-  const measure = row.measure!;
-  // Many clients at once: req/s is every client's answers per second of wall time.
-  return {
-    ...row,
-    measure: async () => {
-      const sample = await measure();
-      return { ...sample, reqPerSec: sample.reqPerSecWall };
     },
   };
 }

@@ -19,6 +19,7 @@ import { PROXY_V8_FLAGS } from "../../proxy/mod.ts";
 import { bulkRows } from "./rows_bulk.ts";
 import { identityRows } from "./rows_identity.ts";
 import { h2Rows } from "./rows_h2.ts";
+import { spawnH2Origin } from "./h2_origin.ts";
 
 /**
  * The bulk rows' uploads: POST /upload on the L7 host (bench_l7 is read-only), on the HTTP/1.1
@@ -79,11 +80,12 @@ export function uploadRule(setup: BenchSetup): string {
  * ```
  */
 export async function dataPlaneScaleRows(
+  // Reassigned below with the HTTP/2 origin's port, for the rows and the proxy's rules.
   setup: BenchSetup,
   children: ChildProcesses,
   stack: AsyncDisposableStack,
   wanted: (idPrefix: string) => boolean,
-  startProxy: (name: string, extraRules: string) => Promise<ProxyStart>,
+  startProxy: (name: string, extraRules: string, h2Port?: number) => Promise<ProxyStart>,
 ): Promise<Row[]> {
   const identity = wanted("scale.identity") ? identityRows() : [];
   const loads = wanted("scale.tollgate") || wanted("scale.squid") || wanted("scale.floor");
@@ -107,15 +109,20 @@ export async function dataPlaneScaleRows(
     if (started.ok) stack.defer(() => started.stop());
     return started as T;
   };
+  // The HTTP/2 origin only for the HTTP/2 rows, and before the proxy, which must resolve it.
+  const h2Port = wanted("scale.h2")
+    ? await startH2(setup, children, stack, options.dir)
+    : undefined;
+  setup = { ...setup, upstreams: { ...setup.upstreams, h2Port } };
   const [tollgate, squid, bump, floor] = await Promise.all([
-    startProxy("scale", uploadRule(setup)),
+    startProxy("scale", uploadRule(setup), h2Port),
     peer("squid", () => startSquid(children, options)),
     peer("squid-bump", () => startBumpSquid(children, options, setup.certs.caPem)),
     peer("floor relay", () => startFloorRelay(children, options)),
   ]);
   // The RSS rows' own proxies, one per repetition, each stopped after it (a Squid or a floor
   // relay each in a directory of its own: the long-lived one keeps its files).
-  const freshTollgate = () => startProxy("scale-rss", uploadRule(setup));
+  const freshTollgate = () => startProxy("scale-rss", uploadRule(setup), h2Port);
   let bumps = 0;
   const freshBump = async () => {
     const dir = join(options.dir, `rss-${++bumps}`);
@@ -136,4 +143,20 @@ export async function dataPlaneScaleRows(
     ...(wanted("scale.h2") ? h2Rows(setup, proxies) : []),
     ...identity,
   ];
+}
+
+/** The HTTP/2 origin's port, or undefined (the rows then say why they are skipped). */
+async function startH2(
+  setup: BenchSetup,
+  children: ChildProcesses,
+  stack: AsyncDisposableStack,
+  dir: string,
+): Promise<number | undefined> {
+  try {
+    const origin = await spawnH2Origin(children, setup.certs, dir, setup.pinning?.servers);
+    stack.defer(() => origin.close());
+    return origin.port;
+  } catch {
+    return undefined;
+  }
 }

@@ -33,7 +33,7 @@ export interface UpstreamPorts {
   httpPort: number;
   /** Port of the HTTPS upstream. */
   httpsPort: number;
-  /** Port of the HTTP/2 origin (`h2_origin.ts`), where one runs (the upstream child's). */
+  /** Port of the HTTP/2 origin (`h2_origin.ts`), while the HTTP/2 rows' stage runs one. */
   h2Port?: number;
   /** Close both servers and every connection. */
   close(): Promise<void>;
@@ -215,7 +215,6 @@ export async function spawnUpstreams(
   return {
     httpPort: ready.httpPort as number,
     httpsPort: ready.httpsPort as number,
-    h2Port: ready.h2Port as number,
     close: () => child.stop(),
   };
 }
