@@ -11,15 +11,9 @@ import * as tls from "node:tls";
 import { Buffer } from "node:buffer";
 import type * as net from "node:net";
 import type { Direction } from "./bulk_transfer.ts";
-import { RECEIVED_FIELD } from "./h2_origin.ts";
+import { H2_WINDOWS, RECEIVED_FIELD } from "./h2_origin.ts";
 import type { TlsOptions } from "./connect.ts";
 import { BULK_PATH } from "./upstream_servers.ts";
-
-/**
- * The client's windows: a 1 MiB stream window and a 16 MiB session window, as curl, Go and the
- * browsers open (Node's default of 64 KiB would bound every row by round trips, not by the proxy).
- */
-export const H2_CLIENT_WINDOWS = { stream: 1024 * 1024, session: 16 * 1024 * 1024 } as const;
 
 /**
  * Open an HTTP/2 session over TLS on `target` (a tunnel) or on a new connection to port
@@ -62,14 +56,14 @@ export async function openH2Session(
   secure.setNoDelay(true);
   const session = http2.connect(`https://${options.servername}`, {
     createConnection: () => secure,
-    settings: { initialWindowSize: H2_CLIENT_WINDOWS.stream },
+    settings: { initialWindowSize: H2_WINDOWS.stream },
   });
   session.on("error", () => {});
   await new Promise<void>((resolve, reject) => {
     session.once("connect", () => resolve());
     session.once("close", () => reject(new Error("The HTTP/2 session closed at once")));
   });
-  session.setLocalWindowSize(H2_CLIENT_WINDOWS.session);
+  session.setLocalWindowSize(H2_WINDOWS.session);
   return session;
 }
 

@@ -11,7 +11,6 @@ import { Buffer } from "node:buffer";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { BODY_BYTES, BULK_PATH, type UpstreamOptions } from "./upstream_servers.ts";
-import { H2_CLIENT_WINDOWS } from "./h2_client.ts";
 import { join } from "node:path";
 import type { ChildProcesses } from "./child_processes.ts";
 import { startScriptChild } from "./script_child.ts";
@@ -23,6 +22,13 @@ export interface H2Origin {
   /** Close the server and every session. */
   close(): Promise<void>;
 }
+
+/**
+ * The windows the bench's HTTP/2 client and origin open: 1 MiB a stream and 16 MiB a session,
+ * as curl, Go, the browsers and the large public origins do (Node's default of 64 KiB would bound
+ * every row by round trips, not by the proxy).
+ */
+export const H2_WINDOWS = { stream: 1024 * 1024, session: 16 * 1024 * 1024 } as const;
 
 /** The response field that says how many body bytes an upload delivered. */
 export const RECEIVED_FIELD = "x-received-bytes";
@@ -65,7 +71,7 @@ export async function startH2Origin(options: UpstreamOptions): Promise<H2Origin>
   const server = http2.createSecureServer({
     cert: options.chainPem,
     key: options.keyPem,
-    settings: { initialWindowSize: H2_CLIENT_WINDOWS.stream },
+    settings: { initialWindowSize: H2_WINDOWS.stream },
   });
   // Every connection, even one whose session has not started yet, is closed by close().
   server.on("connection", (socket: Duplex) => {
@@ -75,7 +81,7 @@ export async function startH2Origin(options: UpstreamOptions): Promise<H2Origin>
   server.on("session", (session) => {
     // Large windows, as the big public origins open: an upload is bounded by the proxy, not by
     // the origin's round trips.
-    session.once("localSettings", () => session.setLocalWindowSize(H2_CLIENT_WINDOWS.session));
+    session.once("localSettings", () => session.setLocalWindowSize(H2_WINDOWS.session));
     session.on("error", () => {});
   });
   server.on("stream", (stream, headers) => {
