@@ -55,18 +55,22 @@ export function benchPolicyYaml(o: BenchPolicyOptions): string {
 }
 
 /**
- * Resolve overrides mapping every bench host (on both upstream ports) to 127.0.0.1.
+ * Resolve overrides mapping every bench host (on both upstream ports, and on the HTTP/2
+ * origin's when given) to 127.0.0.1.
  *
  * @example
  * ```ts
  * benchResolve(8080, 8443).length; // 10
+ * benchResolve(8080, 8443, 8444).length; // 15
  * ```
  */
 export function benchResolve(
   httpPort: number,
   httpsPort: number,
+  h2Port?: number,
 ): { host: string; port: number; address: string }[] {
+  const ports = h2Port === undefined ? [httpPort, httpsPort] : [httpPort, httpsPort, h2Port];
   return Object.values(BENCH_HOSTS).flatMap((host) =>
-    [httpPort, httpsPort].map((port) => ({ host, port, address: "127.0.0.1" }))
+    ports.map((port) => ({ host, port, address: "127.0.0.1" }))
   );
 }

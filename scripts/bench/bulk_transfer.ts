@@ -44,7 +44,7 @@ export interface Transfer {
 }
 
 /**
- * One transfer of {@linkcode BULK_BYTES}, timed, with the proxy's CPU time and peak RSS growth
+ * One transfer of `bytes` ({@linkcode BULK_BYTES} unless said), timed, with the proxy's CPU time and peak RSS growth
  * around it. A transfer that breaks throws one line: how far it got, why, and the last result
  * code the peer logged.
  *
@@ -70,9 +70,44 @@ export async function transfer(
   target: BulkTarget,
   direction: Direction,
   host: string,
+  bytes: number = BULK_BYTES,
 ): Promise<Transfer> {
-  const { pid } = target;
   const socket = await target.open();
+  const moved = { bytes: 0 };
+  try {
+    return await measureTransfer(
+      target.pid,
+      bytes,
+      () =>
+        direction === "download"
+          ? download(socket, { host, bytes }, moved)
+          : upload(socket, { host, bytes }, moved),
+    );
+  } catch (error) {
+    throw new Error(await brokeMessage(target, { direction, bytes }, moved.bytes, error));
+  } finally {
+    socket.destroy();
+  }
+}
+
+/**
+ * Time `run` (which moves `bytes`) with the CPU time and the peak RSS growth of process `pid`
+ * around it (none for a direct transfer): the figures of every bulk row.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { measureTransfer } from "./bulk_transfer.ts";
+ *
+ * const t = await measureTransfer(Deno.pid, 1e6, () => new Promise((r) => setTimeout(r, 10)));
+ * assert.ok(t.mbPerSec > 0 && t.mbPerSec < 1000);
+ * ```
+ */
+export async function measureTransfer(
+  pid: number | undefined,
+  bytes: number,
+  run: () => Promise<void>,
+): Promise<Transfer> {
   const cpu0 = pid === undefined ? 0 : await cpuSeconds(pid);
   const rss0 = pid === undefined ? 0 : await readRssMb(pid);
   let peak = rss0;
@@ -80,27 +115,35 @@ export async function transfer(
     readRssMb(pid).then((mb) => peak = Math.max(peak, mb), () => {});
   }, 50);
   const t0 = performance.now();
-  const moved = { bytes: 0 };
   try {
-    await (direction === "download" ? download(socket, host, moved) : upload(socket, host, moved));
-  } catch (error) {
-    throw new Error(await brokeMessage(target, direction, moved.bytes, error));
+    await run();
   } finally {
     clearInterval(timer);
-    socket.destroy();
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = pid === undefined ? 0 : await cpuSeconds(pid) - cpu0;
   if (pid !== undefined) peak = Math.max(peak, await readRssMb(pid));
-  const gb = BULK_BYTES / 1e9;
-  return { mbPerSec: BULK_BYTES / 1e6 / seconds, cpuSecPerGb: cpu / gb, rssGrowthMb: peak - rss0 };
+  const gb = bytes / 1e9;
+  return { mbPerSec: bytes / 1e6 / seconds, cpuSecPerGb: cpu / gb, rssGrowthMb: peak - rss0 };
 }
 
-/** How far a broken transfer got, and what the peer logged for it (Squid's access.log). */
-async function brokeMessage(
-  target: BulkTarget,
-  direction: Direction,
-  bytes: number,
+/**
+ * How far a broken transfer of `bytes` got (`moved`), why, and what the peer logged for it
+ * (the result code of the last line of Squid's access.log), in one line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { brokeMessage } from "./bulk_transfer.ts";
+ *
+ * const why = await brokeMessage({}, { direction: "upload", bytes: 4 << 20 }, 1 << 20, new Error("reset"));
+ * assert.equal(why, "upload broke after 1 of 4 MB: reset");
+ * ```
+ */
+export async function brokeMessage(
+  target: { accessLog?: string },
+  { direction, bytes: size }: { direction: Direction; bytes: number },
+  moved: number,
   error: unknown,
 ): Promise<string> {
   const mb = (n: number) => Math.round(n / 1024 / 1024);
@@ -111,22 +154,24 @@ async function brokeMessage(
   // Squid's native log line: time, elapsed, client, result code/status, bytes, method, URL.
   const code = lines.at(-1)?.trim().split(/\s+/)[3];
   const logged = code ? `; the peer logged ${code}` : "";
-  return `${direction} broke after ${mb(bytes)} of ${mb(BULK_BYTES)} MB: ${why}${logged}`;
+  return `${direction} broke after ${mb(moved)} of ${mb(size)} MB: ${why}${logged}`;
 }
 
-function download(socket: Duplex, host: string, moved: { bytes: number }): Promise<void> {
-  socket.write(`GET ${BULK_PATH}${BULK_BYTES} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
-  return untilResponse(socket, BULK_BYTES, moved);
+type Request = { host: string; bytes: number };
+
+function download(socket: Duplex, { host, bytes }: Request, moved: { bytes: number }) {
+  socket.write(`GET ${BULK_PATH}${bytes} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  return untilResponse(socket, bytes, moved);
 }
 
-async function upload(socket: Duplex, host: string, moved: { bytes: number }): Promise<void> {
+async function upload(socket: Duplex, { host, bytes }: Request, moved: { bytes: number }) {
   const done = untilResponse(socket, 0, { bytes: 0 });
   // A refusal may come while the body is still going out: it is awaited below.
   done.catch(() => {});
   socket.write(
-    `POST /upload HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${BULK_BYTES}\r\n\r\n`,
+    `POST /upload HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${bytes}\r\n\r\n`,
   );
-  for (let left = BULK_BYTES; left > 0;) {
+  for (let left = bytes; left > 0;) {
     const piece = left >= PIECE.length ? PIECE : PIECE.subarray(0, left);
     left -= piece.length;
     moved.bytes += piece.length;

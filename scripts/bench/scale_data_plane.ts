@@ -18,14 +18,34 @@ import { rssRows } from "./rows_rss.ts";
 import { PROXY_V8_FLAGS } from "../../proxy/mod.ts";
 import { bulkRows } from "./rows_bulk.ts";
 import { identityRows } from "./rows_identity.ts";
+import { h2Rows } from "./rows_h2.ts";
+import { spawnH2Origin } from "./h2_origin.ts";
 
-/** The bulk rows' uploads: POST /upload on the L7 host (bench_l7 is read-only). */
-function uploadRule(setup: BenchSetup): string {
+/**
+ * The bulk rows' uploads: POST /upload on the L7 host (bench_l7 is read-only), on the HTTP/1.1
+ * upstream and on the HTTP/2 origin, where the HTTP/2 rows also GET.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { budgetFor } from "./budget.ts";
+ * import { uploadRule } from "./scale_data_plane.ts";
+ *
+ * const upstreams = { httpPort: 9, httpsPort: 8443, h2Port: 8444, close: () => Promise.resolve() };
+ * const rule = uploadRule({ budget: budgetFor(true), certs: { caPem: "", chainPem: "", keyPem: "" }, upstreams, dir: "/x" });
+ * assert.match(rule, /port: 8444, protocol: rest/);
+ * ```
+ */
+export function uploadRule(setup: BenchSetup): string {
+  const { httpsPort, h2Port } = setup.upstreams;
+  const endpoint = (port: number, rules: string) =>
+    `      - { host: ${BENCH_HOSTS.l7}, port: ${port}, protocol: rest, rules: [${rules}] }`;
+  const upload = '{ allow: { method: POST, path: "/upload" } }';
   return [
     "  bench_upload:",
     "    endpoints:",
-    `      - { host: ${BENCH_HOSTS.l7}, port: ${setup.upstreams.httpsPort}, protocol: rest, ` +
-    'rules: [{ allow: { method: POST, path: "/upload" } }] }',
+    endpoint(httpsPort, upload),
+    ...(h2Port ? [endpoint(h2Port, `${upload}, { allow: { method: GET, path: "/**" } }`)] : []),
     "    binaries: [{ path: /usr/bin/curl }]",
   ].join("\n");
 }
@@ -60,16 +80,17 @@ function uploadRule(setup: BenchSetup): string {
  * ```
  */
 export async function dataPlaneScaleRows(
+  // Reassigned below with the HTTP/2 origin's port, for the rows and the proxy's rules.
   setup: BenchSetup,
   children: ChildProcesses,
   stack: AsyncDisposableStack,
   wanted: (idPrefix: string) => boolean,
-  startProxy: (name: string, extraRules: string) => Promise<ProxyStart>,
+  startProxy: (name: string, extraRules: string, h2Port?: number) => Promise<ProxyStart>,
 ): Promise<Row[]> {
   const identity = wanted("scale.identity") ? identityRows() : [];
   const loads = wanted("scale.tollgate") || wanted("scale.squid") || wanted("scale.floor");
   // The identity rows start their own processes: without the load rows, nothing to start here.
-  if (!loads && !wanted("scale.bulk")) return identity;
+  if (!loads && !wanted("scale.bulk") && !wanted("scale.h2")) return identity;
   const options = {
     upstreamPorts: [setup.upstreams.httpPort, setup.upstreams.httpsPort],
     dir: join(setup.dir, "scale"),
@@ -88,15 +109,20 @@ export async function dataPlaneScaleRows(
     if (started.ok) stack.defer(() => started.stop());
     return started as T;
   };
+  // The HTTP/2 origin only for the HTTP/2 rows, and before the proxy, which must resolve it.
+  const h2Port = wanted("scale.h2")
+    ? await startH2(setup, children, stack, options.dir)
+    : undefined;
+  setup = { ...setup, upstreams: { ...setup.upstreams, h2Port } };
   const [tollgate, squid, bump, floor] = await Promise.all([
-    startProxy("scale", uploadRule(setup)),
+    startProxy("scale", uploadRule(setup), h2Port),
     peer("squid", () => startSquid(children, options)),
     peer("squid-bump", () => startBumpSquid(children, options, setup.certs.caPem)),
     peer("floor relay", () => startFloorRelay(children, options)),
   ]);
   // The RSS rows' own proxies, one per repetition, each stopped after it (a Squid or a floor
   // relay each in a directory of its own: the long-lived one keeps its files).
-  const freshTollgate = () => startProxy("scale-rss", uploadRule(setup));
+  const freshTollgate = () => startProxy("scale-rss", uploadRule(setup), h2Port);
   let bumps = 0;
   const freshBump = async () => {
     const dir = join(options.dir, `rss-${++bumps}`);
@@ -114,6 +140,23 @@ export async function dataPlaneScaleRows(
   return [
     ...(loads ? [...concurrencyRows(setup, proxies), ...rssRows(setup, proxies)] : []),
     ...(wanted("scale.bulk") ? bulkRows(setup, proxies) : []),
+    ...(wanted("scale.h2") ? h2Rows(setup, proxies) : []),
     ...identity,
   ];
+}
+
+/** The HTTP/2 origin's port, or undefined (the rows then say why they are skipped). */
+async function startH2(
+  setup: BenchSetup,
+  children: ChildProcesses,
+  stack: AsyncDisposableStack,
+  dir: string,
+): Promise<number | undefined> {
+  try {
+    const origin = await spawnH2Origin(children, setup.certs, dir, setup.pinning?.servers);
+    stack.defer(() => origin.close());
+    return origin.port;
+  } catch {
+    return undefined;
+  }
 }

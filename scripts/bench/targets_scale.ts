@@ -50,6 +50,36 @@ const bulkL7: Target[] = (["download", "upload"] as const).map((direction): Targ
   },
 }));
 
+// HTTP/2 through interception (h2 client; h2 origin, or the HTTP/1.1 one for tollgate_h1)
+// against the same bytes over HTTP/1.1 through ssl-bump Squid, which speaks no h2 to clients.
+const h2Bulk: Target[] = [
+  ["tollgate", "download"],
+  ["tollgate", "upload"],
+  ["tollgate_h1", "download"],
+].map(([via, direction]): Target => ({
+  rowId: `scale.h2.${via}.${direction}`,
+  text: "MB/s ≥ 1.0× ssl-bump Squid's HTTP/1.1, ≤ 7 CPU-s/GB, RSS +≤ 32 MB",
+  check: (row, rows) => {
+    const peer = rows.get(`scale.h2.squid.${direction}`);
+    const cpu = extraOf(row, "cpuSecPerGb");
+    const rss = extraOf(row, "rssGrowthMb");
+    if (row.value === undefined || !peer?.value || cpu === undefined || rss === undefined) {
+      return undefined;
+    }
+    const ratio = row.value / peer.value;
+    return {
+      met: ratio >= 1 && cpu <= 7 && rss <= 32,
+      measured: `${ratio.toFixed(2)}×, ${cpu.toFixed(1)} CPU-s/GB, +${rss.toFixed(1)} MB`,
+    };
+  },
+}));
+
+const h2Streams: Target[] = ["tollgate", "tollgate_h1"].map((via): Target => ({
+  rowId: `scale.h2.${via}.c64`,
+  text: "req/s ≥ 1.0× ssl-bump Squid's 64 HTTP/1.1 connections",
+  check: (row, rows) => atLeastPeer(row, rows.get("scale.h2.squid.c64")),
+}));
+
 const bulkL4: Target[] = (["download", "upload"] as const).map((direction): Target => ({
   rowId: `scale.bulk.tollgate.l4.${direction}`,
   text: "CPU-s/GB ≤ 1.5× Squid's, RSS +≤ 32 MB",
@@ -105,5 +135,7 @@ export const DATA_PLANE_TARGETS: readonly Target[] = [
   },
   ...bulkL7,
   ...bulkL4,
+  ...h2Bulk,
+  ...h2Streams,
   ...identity,
 ];

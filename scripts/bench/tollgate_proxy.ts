@@ -77,7 +77,7 @@ export async function startTollgateProxy(
     }),
     proposals: options.policiesDir !== undefined,
     stateDir,
-    resolve: benchResolve(httpPort, httpsPort),
+    resolve: benchResolve(httpPort, httpsPort, setup.upstreams.h2Port),
     upstreamCaPem: setup.certs.caPem,
     identity: options.identity,
     // The load generator runs in this process: its tree holds every client of the rows.

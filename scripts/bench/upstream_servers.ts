@@ -33,6 +33,8 @@ export interface UpstreamPorts {
   httpPort: number;
   /** Port of the HTTPS upstream. */
   httpsPort: number;
+  /** Port of the HTTP/2 origin (`h2_origin.ts`), while the HTTP/2 rows' stage runs one. */
+  h2Port?: number;
   /** Close both servers and every connection. */
   close(): Promise<void>;
 }
