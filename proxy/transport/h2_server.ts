@@ -10,6 +10,7 @@ import type { TLSSocket } from "node:tls";
 import { LINGER_MS } from "./lingering_close.ts";
 import { watchBacklog } from "./_h2_backlog.ts";
 import { meterWindowUpdates } from "./_h2_frame_meter.ts";
+import { filterGoaway } from "./h2_goaway_filter.ts";
 
 /** Receives each new stream of a session with its request headers. */
 export type H2StreamHandler = (
@@ -139,6 +140,13 @@ export function serveH2(secure: TLSSocket, options: ServeH2Options): Promise<voi
     maxSessionMemory: 16,
   });
   session.on("error", () => {});
+  // First, while the session's reader is the socket's only one (see h2_goaway_filter.ts).
+  if (!filterGoaway(secure)) {
+    // Not the runtime it was written for: refuse the session rather than serve it unguarded.
+    session.destroy();
+    secure.destroy();
+    return Promise.resolve();
+  }
   watchBacklog(session, secure);
   meterWindowUpdates(session, secure, "server");
   // The idle limit is the socket's: Deno 2.9 keeps a session's own timeout (and with it the

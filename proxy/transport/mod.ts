@@ -33,3 +33,4 @@ export type { PoolOptions, UpstreamConnection, UpstreamTarget } from "./upstream
 export { duplexFromDenoConn } from "./deno_conn_duplex.ts";
 export { gateInbound } from "./flow_gate.ts";
 export type { FlowControl, GatedSocket } from "./flow_gate.ts";
+export { filterGoaway } from "./h2_goaway_filter.ts";

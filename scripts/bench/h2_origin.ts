@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { BODY_BYTES, BULK_PATH, type UpstreamOptions } from "./upstream_servers.ts";
 import { join } from "node:path";
+import { filterGoaway } from "../../proxy/transport/mod.ts";
 import type { ChildProcesses } from "./child_processes.ts";
 import { startScriptChild } from "./script_child.ts";
 
@@ -78,6 +79,9 @@ export async function startH2Origin(options: UpstreamOptions): Promise<H2Origin>
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
+  // The proxy closes sessions it no longer needs with GOAWAY, which can abort a Deno origin
+  // (denoland/deno#36788): keep it from this origin's sessions as the proxy keeps it from its own.
+  server.on("secureConnection", (socket: Duplex) => filterGoaway(socket));
   server.on("session", (session) => {
     // Large windows, as the big public origins open: an upload is bounded by the proxy, not by
     // the origin's round trips.
