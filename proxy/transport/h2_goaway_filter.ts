@@ -21,8 +21,8 @@ type Feed = (chunk: Uint8Array) => void;
 
 /**
  * Put a filter in front of the session's reader of `socket` (its one `data` listener, added by
- * `http2.performServerHandshake`): every byte but those of GOAWAY frames reaches it. Call right
- * after the handshake, before any other `data` listener is added.
+ * `http2.performServerHandshake` or `http2.connect`): every byte but those of GOAWAY frames
+ * reaches it. Call right after the session takes the socket, before any other `data` listener.
  *
  * @returns False when the session's reader is not where Deno 2.9 puts it (nothing changed).
  * @example
@@ -43,13 +43,28 @@ type Feed = (chunk: Uint8Array) => void;
  * assert.deepEqual(fed, [...new Array(24).fill(0), ...ping, ...ping]);
  * ```
  */
-export function filterGoaway(socket: Duplex): boolean {
+export function filterGoaway(socket: Duplex, options: GoawayOptions = {}): boolean {
   const listeners = socket.listeners("data");
   if (listeners.length !== 1) return false;
   const feed = listeners[0] as Feed;
   socket.removeListener("data", feed);
-  socket.on("data", withoutGoaway(feed));
+  const preface = options.from === "origin" ? 0 : PREFACE_BYTES;
+  socket.on("data", withoutGoaway(feed, preface, options.onGoaway ?? (() => {})));
   return true;
+}
+
+/** Whose bytes are read, and what stands for a GOAWAY dropped. */
+export interface GoawayOptions {
+  /**
+   * `"client"` (the default): a client of the proxy, whose connection preface comes first;
+   * `"origin"`: the origin of the proxy's own session (it sends no preface).
+   */
+  from?: "client" | "origin";
+  /**
+   * Called at each GOAWAY dropped: an origin's means the session takes no more streams, so
+   * the proxy's session to it closes (its streams finish) and the next stream opens another.
+   */
+  onGoaway?: () => void;
 }
 
 /**
@@ -57,8 +72,8 @@ export function filterGoaway(socket: Duplex): boolean {
  * header split across chunks is held until it is whole (nghttp2 cannot read half of one
  * anyway); a chunk that loses nothing is passed on as it came, in one call.
  */
-function withoutGoaway(feed: Feed): Feed {
-  let pass = PREFACE_BYTES; // bytes of the preface or of a kept frame's payload still to pass
+function withoutGoaway(feed: Feed, preface: number, onGoaway: () => void): Feed {
+  let pass = preface; // bytes of the preface or of a kept frame's payload still to pass
   let drop = 0; // bytes of a GOAWAY frame's payload still to drop
   const head = new Uint8Array(9);
   let headBytes = 0;
@@ -90,6 +105,7 @@ function withoutGoaway(feed: Feed): Feed {
         if (head[3] === GOAWAY) {
           drop = length;
           same = false;
+          onGoaway();
         } else {
           out.push(head.slice());
           pass = length;

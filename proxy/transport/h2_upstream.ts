@@ -10,8 +10,8 @@
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { BodyHold } from "./_body_slots.ts";
-import { relayToClient, watchBacklog } from "./_h2_backlog.ts";
-import { meterWindowUpdates } from "./_h2_frame_meter.ts";
+import { relayToClient } from "./_h2_backlog.ts";
+import { originSession } from "./_h2_origin_session.ts";
 import type { BodyLease } from "./body_budget.ts";
 import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
@@ -130,12 +130,7 @@ export class H2Upstream {
     }
     const early = connection.stream.detach();
     const transport = early.length === 0 ? socket : gateInbound(socket, early).stream;
-    const createConnection = () => transport;
-    const session = http2.connect(`https://${this.#target.host}`, { createConnection });
-    session.on("error", () => {});
-    watchBacklog(session, transport);
-    meterWindowUpdates(session, transport, "client");
-    return { kind: "h2", session };
+    return { kind: "h2", session: originSession(transport, this.#target.host) };
   }
 
   async #overHttp1(stream: http2.ServerHttp2Stream, outgoing: H2Outgoing): Promise<void> {
