@@ -103,9 +103,9 @@ export class ClientConnection {
   }
 
   /**
-   * This connection as it decides again, at a reload, what its exchange in work was granted (a
-   * tunnel, a WebSocket): a once rule that exchange spent still counts for it, and for nothing
-   * else.
+   * This connection as it decides again, at a reload, what its exchange in work was granted: a
+   * once rule that exchange spent still counts for it (for nothing else), and an allow is not
+   * put on record again.
    */
   again(): ClientConnection {
     const view = this.withStream(this.stream);
@@ -171,11 +171,7 @@ export class ClientConnection {
     // Synchronously, before any other decision: a once rule allows exactly one request here.
     if (decision.once !== undefined) once.spend(holder, decision.once);
     for (const key of decision.overrideOnce ?? []) once.spend(holder, key);
-    // A reload's re-decision that lets the exchange go on is no new request: only a denial, which
-    // ends it, goes on record.
-    const recorded = this.#again && decision.verdict === "allow"
-      ? undefined
-      : this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
+    const recorded = this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
     // A denial is on record before the agent hears of it; an allowed request does not wait.
     if (decision.verdict === "deny") await recorded;
     return decision;
@@ -234,12 +230,11 @@ export class ClientConnection {
    * @returns Settles once the event is on record, when the sink says so; never rejects.
    */
   emit(decision: Decision, scheme: "http" | "https", pid?: number): Promise<void> | undefined {
+    if (this.#again && decision.verdict === "allow") return undefined; // no new request
     return this.ctx.emit(ocsfEventFromDecision(decision, { pid, srcPort: this.srcPort, scheme }));
   }
 
-  /**
-   * Turn an SSRF refusal into a denied L4 decision (so it is logged like any other denial).
-   */
+  /** Turn an SSRF refusal into a denied L4 decision (so it is logged like any other denial). */
   ssrfDecision(allowed: Decision, reason: string): Decision {
     const {
       inspect: _i,
