@@ -34,3 +34,4 @@ export { duplexFromDenoConn } from "./deno_conn_duplex.ts";
 export { gateInbound } from "./flow_gate.ts";
 export type { FlowControl, GatedSocket } from "./flow_gate.ts";
 export { filterGoaway } from "./h2_goaway_filter.ts";
+export type { GoawayOptions } from "./h2_goaway_filter.ts";
