@@ -168,8 +168,11 @@ async function upload(socket: Duplex, { host, bytes }: Request, moved: { bytes: 
   const done = untilResponse(socket, 0, { bytes: 0 });
   // A refusal may come while the body is still going out: it is awaited below.
   done.catch(() => {});
+  // Typed as an upload tool types it (git, npm, pip, curl -T): a POST with no type is a form to
+  // Rack, so the proxy scans such a body for `_method` (form_method_scan.ts), as it would here.
   socket.write(
-    `POST /upload HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${bytes}\r\n\r\n`,
+    `POST /upload HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\n` +
+      `Content-Length: ${bytes}\r\n\r\n`,
   );
   for (let left = bytes; left > 0;) {
     const piece = left >= PIECE.length ? PIECE : PIECE.subarray(0, left);

@@ -81,7 +81,13 @@ export function h2BulkStream(
   const get = direction === "download";
   const headers = get
     ? { ":method": "GET", ":path": `${BULK_PATH}${bytes}`, ":authority": authority }
-    : { ":method": "POST", ":path": "/upload", ":authority": authority, "content-length": bytes };
+    : {
+      ":method": "POST",
+      ":path": "/upload",
+      ":authority": authority,
+      "content-type": "application/octet-stream",
+      "content-length": bytes,
+    };
   const stream = session.request(headers, { endStream: get });
   return new Promise((resolve, reject) => {
     let status = 0;
