@@ -6,11 +6,12 @@
  * end of a 64 MiB upload in the bench's scale.h2 rows).
  */
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
-import { startTestProxy, startTestUpstreams } from "./support/mod.ts";
-import http2 from "node:http2";
-import type { AddressInfo } from "node:net";
+import {
+  h2TunnelClient,
+  startH2Origin,
+  startTestProxy,
+  startTestUpstreams,
+} from "./support/mod.ts";
 
 const HOST = "h2.example.com";
 const MIB = 1024 * 1024;
@@ -25,20 +26,11 @@ network_policies:
 
 // Deno's own node:http2 client in a process of its own: one POST of N MiB, then its answer.
 const CLIENT = `
-import net from "node:net"; import tls from "node:tls"; import http2 from "node:http2";
-const [port, host, caPath, mib] = Deno.args;
-const raw = net.connect(Number(port), "127.0.0.1");
-await new Promise((r) => raw.once("connect", r));
-raw.write("CONNECT " + host + ":443 HTTP/1.1\\r\\nHost: " + host + ":443\\r\\n\\r\\n");
-await new Promise((r) => raw.once("data", r));
-const socket = tls.connect({ socket: raw, servername: host, ca: Deno.readTextFileSync(caPath), ALPNProtocols: ["h2"] });
-await new Promise((r) => socket.once("secureConnect", r));
-const session = http2.connect("https://" + host, { createConnection: () => socket });
-session.on("error", () => {});
+const session = await openH2Session();
 const req = session.request({ ":method": "POST", ":path": "/upload" });
 req.on("error", () => {});
 const piece = new Uint8Array(1 << 20).fill(120);
-for (let i = 0; i < Number(mib); i++) if (!req.write(piece)) await new Promise((r) => req.once("drain", r));
+for (let i = 0; i < Number(REST[0]); i++) if (!req.write(piece)) await new Promise((r) => req.once("drain", r));
 req.end();
 let text = "";
 const status = await new Promise((done) => {
@@ -54,12 +46,7 @@ session.destroy();
 
 Deno.test("h2: an honest 16 MiB upload to an HTTP/2 origin arrives whole (its WINDOW_UPDATEs are earned)", async () => {
   const upstreams = await startTestUpstreams();
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([HOST]);
-  const origin = http2.createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem });
-  origin.on("session", (s) => s.on("error", () => {}));
-  origin.on("stream", (stream) => {
-    stream.on("error", () => {});
+  const origin = await startH2Origin(upstreams, [HOST], (stream) => {
     let received = 0;
     stream.on("data", (chunk: Uint8Array) => received += chunk.byteLength);
     stream.on("end", () => {
@@ -68,20 +55,17 @@ Deno.test("h2: an honest 16 MiB upload to an HTTP/2 origin arrives whole (its WI
       stream.end(String(received));
     });
   });
-  await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
-  const targetPort = (origin.address() as AddressInfo).port;
+  const targetPort = origin.port;
   const resolve = [{ host: HOST, port: 443, address: "127.0.0.1", targetPort }];
   const proxy = await startTestProxy({ policy: POLICY, upstreams, identity, resolve });
   try {
-    const client = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--quiet", CLIENT, "--", String(proxy.port), HOST, proxy.caPath, "16"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
+    const { port: proxyPort, caPath } = proxy;
+    const options = { runtime: "deno", proxyPort, host: HOST, caPath, args: ["16"] } as const;
+    const client = await h2TunnelClient(CLIENT, options).output();
     assert.equal(new TextDecoder().decode(client.stdout).trim(), `200 ${16 * MIB}`);
   } finally {
     await proxy.close();
     await upstreams.close();
-    await new Promise((resolve) => origin.close(resolve));
+    await origin.close();
   }
 });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { CertificateAuthority, PROXY_V8_FLAGS } from "../proxy/mod.ts";
-import { startTestUpstreams } from "./support/mod.ts";
+import { h2TunnelClient, startTestUpstreams } from "./support/mod.ts";
 
 const HOST = "h2.example.com";
 const POLICY = `version: 1
@@ -33,17 +33,7 @@ server.listen(0, "127.0.0.1", () => console.log(server.address().port));
 
 // Deno's own node:http2 client: three downloads on one session, then a graceful close.
 const CLIENT = `
-import net from "node:net"; import tls from "node:tls"; import http2 from "node:http2";
-const [port, host, caPath] = Deno.args;
-const raw = net.connect(Number(port), "127.0.0.1");
-await new Promise((r) => raw.once("connect", r));
-raw.write("CONNECT " + host + ":443 HTTP/1.1\\r\\nHost: " + host + ":443\\r\\n\\r\\n");
-await new Promise((r) => raw.once("data", r));
-const socket = tls.connect({ socket: raw, servername: host, ca: Deno.readTextFileSync(caPath), ALPNProtocols: ["h2"] });
-await new Promise((r) => socket.once("secureConnect", r));
-const settings = { initialWindowSize: 1 << 20 }; // wide windows, as a bulk client opens
-const session = http2.connect("https://" + host, { createConnection: () => socket, settings });
-session.on("error", () => {});
+const session = await openH2Session({ initialWindowSize: 1 << 20 }); // wide, as bulk clients open
 session.setLocalWindowSize(16 << 20);
 let bytes = 0;
 await Promise.all([1, 2, 3].map(() => new Promise((done) => {
@@ -88,11 +78,9 @@ Deno.test("hostile h2: clients closing their sessions with GOAWAY leave the prox
   const proxy = await proxyProcess(dir, `${HOST}:443:127.0.0.1:${targetPort}`, upstreams.caPath);
   try {
     for (let round = 0; round < 10; round++) {
-      const client = await new Deno.Command(Deno.execPath(), {
-        args: ["eval", "--quiet", CLIENT, "--", String(proxy.port), HOST, proxy.caPath],
-        stdout: "piped",
-        stderr: "null",
-      }).output();
+      const { port: proxyPort, caPath } = proxy;
+      const options = { runtime: "deno", proxyPort, host: HOST, caPath } as const;
+      const client = await h2TunnelClient(CLIENT, options).output();
       const got = new TextDecoder().decode(client.stdout).trim();
       assert.equal(got, String(3 << 20), `round ${round}: the downloads did not arrive`);
     }

@@ -5,11 +5,13 @@
  * a rule kept carrying bytes to the origin after the rule was revoked.
  */
 import assert from "node:assert/strict";
-import http2 from "node:http2";
-import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
-import { startTestProxy, startTestUpstreams, type TestUpstreams } from "./support/mod.ts";
+import {
+  h2TunnelClient,
+  startH2Origin,
+  startTestProxy,
+  startTestUpstreams,
+  type TestUpstreams,
+} from "./support/mod.ts";
 
 const HOST = "h2.example.com";
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
@@ -33,45 +35,23 @@ ${
 
 /** An HTTP/2 origin counting the body bytes of its streams, and whether the last one ended. */
 async function countingH2Origin(upstreams: TestUpstreams) {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([HOST]);
   const seen = { bytes: 0, closed: false };
-  const server = http2.createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (s) => (sessions.add(s), s.on("error", () => {})));
-  server.on("stream", (stream) => {
-    stream.on("error", () => {});
+  const origin = await startH2Origin(upstreams, [HOST], (stream) => {
     stream.on("data", (chunk: Uint8Array) => void (seen.bytes += chunk.byteLength));
     stream.on("close", () => void (seen.closed = true));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const close = async () => {
-    for (const s of sessions) s.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  };
-  return { port: (server.address() as AddressInfo).port, seen, close };
+  return { ...origin, seen };
 }
 
-// CONNECT, TLS with h2, one POST whose body is written a piece every 50 ms for 5 s.
+// One POST whose body is written a piece every 50 ms for 5 s.
 const CLIENT = `
-const net = require("node:net"), tls = require("node:tls"), http2 = require("node:http2");
-const fs = require("node:fs");
-const [proxyPort, host, caPath] = process.argv.slice(1);
-const raw = net.connect(Number(proxyPort), "127.0.0.1", () =>
-  raw.write("CONNECT " + host + ":443 HTTP/1.1\\r\\nHost: " + host + ":443\\r\\n\\r\\n"));
-raw.once("data", () => {
-  const socket = tls.connect({ socket: raw, servername: host, ca: fs.readFileSync(caPath), ALPNProtocols: ["h2"] });
-  socket.on("secureConnect", () => {
-    const session = http2.connect("https://" + host, { createConnection: () => socket });
-    session.on("error", () => {});
-    const req = session.request({ ":method": "POST", ":path": "/stream" });
-    req.on("error", () => {});
-    req.write("first");
-    const feed = setInterval(() => req.write("more!"), 50);
-    setTimeout(() => process.exit(0), 5000);
-    req.on("close", () => { clearInterval(feed); process.exit(0); });
-  });
-});
+const session = await openH2Session();
+const req = session.request({ ":method": "POST", ":path": "/stream" });
+req.on("error", () => {});
+req.write("first");
+const feed = setInterval(() => req.write("more!"), 50);
+setTimeout(() => process.exit(0), 5000);
+req.on("close", () => { clearInterval(feed); process.exit(0); });
 `;
 
 Deno.test("hostile h2: a reload that revokes a stream's rule ends its body still streaming", async () => {
@@ -83,13 +63,9 @@ Deno.test("hostile h2: a reload that revokes a stream's rule ends its body still
     identity,
     resolve: [{ host: HOST, port: 443, address: "127.0.0.1", targetPort: origin.port }],
   });
-  const client = new Deno.Command("/usr/bin/node", {
-    args: ["-e", CLIENT, String(proxy.port), HOST, proxy.caPath],
-    env: { PATH: "/usr/bin:/bin" },
-    clearEnv: true,
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const { port: proxyPort, caPath } = proxy;
+  const options = { runtime: "node", proxyPort, host: HOST, caPath, stdout: "null" } as const;
+  const client = h2TunnelClient(CLIENT, options).spawn();
   try {
     const { seen } = origin;
     for (let i = 0; i < 300 && seen.bytes < 10; i++) await new Promise((r) => setTimeout(r, 10));

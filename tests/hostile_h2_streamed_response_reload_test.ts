@@ -4,11 +4,13 @@
  * longer allows its request. Before, a stream was watched only while its request body flowed.
  */
 import assert from "node:assert/strict";
-import http2 from "node:http2";
-import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
-import { startTestProxy, startTestUpstreams, type TestUpstreams } from "./support/mod.ts";
+import {
+  h2TunnelClient,
+  startH2Origin,
+  startTestProxy,
+  startTestUpstreams,
+  type TestUpstreams,
+} from "./support/mod.ts";
 
 const HOST = "feed.example.com";
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
@@ -32,14 +34,8 @@ ${
 
 /** An HTTP/2 origin answering each stream with an event every 20 ms until it closes. */
 async function eventH2Origin(upstreams: TestUpstreams) {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([HOST]);
   const seen = { events: 0, closed: false };
-  const server = http2.createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (s) => (sessions.add(s), s.on("error", () => {})));
-  server.on("stream", (stream) => {
-    stream.on("error", () => {});
+  const origin = await startH2Origin(upstreams, [HOST], (stream) => {
     stream.respond({ ":status": 200, "content-type": "text/event-stream" });
     const timer = setInterval(() => {
       if (stream.writable) stream.write("data:x\n\n", () => void seen.events++);
@@ -49,33 +45,17 @@ async function eventH2Origin(upstreams: TestUpstreams) {
       seen.closed = true;
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const close = async () => {
-    for (const s of sessions) s.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  };
-  return { port: (server.address() as AddressInfo).port, seen, close };
+  return { ...origin, seen };
 }
 
-// CONNECT, TLS with h2, one GET read until its stream closes ("closed") or 5 s pass ("open").
+// One GET read until its stream closes ("closed") or 5 s pass ("open").
 const CLIENT = `
-const net = require("node:net"), tls = require("node:tls"), http2 = require("node:http2");
-const fs = require("node:fs");
-const [proxyPort, host, caPath] = process.argv.slice(1);
-const raw = net.connect(Number(proxyPort), "127.0.0.1", () =>
-  raw.write("CONNECT " + host + ":443 HTTP/1.1\\r\\nHost: " + host + ":443\\r\\n\\r\\n"));
-raw.once("data", () => {
-  const socket = tls.connect({ socket: raw, servername: host, ca: fs.readFileSync(caPath), ALPNProtocols: ["h2"] });
-  socket.on("secureConnect", () => {
-    const session = http2.connect("https://" + host, { createConnection: () => socket });
-    session.on("error", () => {});
-    const req = session.request({ ":method": "GET", ":path": "/events" });
-    req.on("error", () => {});
-    req.on("data", () => {});
-    setTimeout(() => { console.log("open"); process.exit(0); }, 5000);
-    req.on("close", () => { console.log("closed"); process.exit(0); });
-  });
-});
+const session = await openH2Session();
+const req = session.request({ ":method": "GET", ":path": "/events" });
+req.on("error", () => {});
+req.on("data", () => {});
+setTimeout(() => { console.log("open"); process.exit(0); }, 5000);
+req.on("close", () => { console.log("closed"); process.exit(0); });
 `;
 
 Deno.test("hostile h2: a reload that revokes a stream's rule ends its answer still streaming", async () => {
@@ -87,13 +67,8 @@ Deno.test("hostile h2: a reload that revokes a stream's rule ends its answer sti
     identity,
     resolve: [{ host: HOST, port: 443, address: "127.0.0.1", targetPort: origin.port }],
   });
-  const client = new Deno.Command("/usr/bin/node", {
-    args: ["-e", CLIENT, String(proxy.port), HOST, proxy.caPath],
-    env: { PATH: "/usr/bin:/bin" },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const { port: proxyPort, caPath } = proxy;
+  const client = h2TunnelClient(CLIENT, { runtime: "node", proxyPort, host: HOST, caPath }).spawn();
   const until = async (check: () => boolean) => {
     for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   };

@@ -6,15 +6,12 @@
  * finds no room is answered 503 at once, before its window fills.
  */
 import assert from "node:assert/strict";
-import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/tls/mod.ts";
 import { STREAM_WINDOW_HOLD } from "../proxy/transport/h2_intercept.ts";
 import {
   H2_PREFACE,
   h2Headers,
   openH2Tunnel,
+  startH2Origin,
   startTestProxy,
   startTestUpstreams,
   type TestUpstreams,
@@ -35,24 +32,8 @@ network_policies:
 `;
 
 /** An HTTP/2 origin that takes every stream and reads none of it. */
-async function deafOrigin(upstreams: TestUpstreams) {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf(["api.github.com"]);
-  const server = http2.createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
-    sessions.add(session.on("error", () => {}));
-  });
-  server.on("stream", (stream) => void stream.on("error", () => {}).pause());
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    async close() {
-      for (const session of sessions) session.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+const deafOrigin = (upstreams: TestUpstreams) =>
+  startH2Origin(upstreams, ["api.github.com"], (stream) => void stream.pause());
 
 Deno.test("proxy hostile h2: bodies an origin does not read count in the body budget, and streams beyond it are refused at once", async () => {
   const upstreams = await startTestUpstreams();

@@ -7,10 +7,8 @@
  * @module
  */
 
-import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../../proxy/tls/mod.ts";
+import type * as http2 from "node:http2";
+import { startH2Origin } from "./h2_origin.ts";
 import type { TestUpstreams } from "./test_upstreams.ts";
 
 /** One request the HTTP/2 upstream received. */
@@ -60,19 +58,8 @@ export async function startH2Upstream(
   upstreams: TestUpstreams,
   hosts: string[],
 ): Promise<H2TestUpstream> {
-  // The test upstreams' CA lives in <dir>/ca/ca.pem; loading it again signs one more leaf.
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf(hosts);
   const requests: H2Recorded[] = [];
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const server = http2.createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem });
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-    session.on("error", () => {});
-  });
-  server.on("stream", (stream, headers) => {
-    stream.on("error", () => {});
+  const origin = await startH2Origin(upstreams, hosts, (stream, headers) => {
     let body = "";
     stream.setEncoding("latin1");
     stream.on("data", (chunk: string) => void (body += chunk));
@@ -89,15 +76,7 @@ export async function startH2Upstream(
       stream.end(JSON.stringify(echo));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    requests,
-    async close() {
-      for (const session of sessions) session.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return { port: origin.port, requests, close: origin.close };
 }
 
 function answerGrpc(stream: http2.ServerHttp2Stream, body: string): void {

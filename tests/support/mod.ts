@@ -15,6 +15,10 @@ export type { RawOptions, RawResponse } from "./raw_client.ts";
 export { tunnelRequest } from "./tunnel_client.ts";
 export { startH2Upstream } from "./h2_upstream.ts";
 export type { H2Recorded, H2TestUpstream } from "./h2_upstream.ts";
+export { startH2Origin } from "./h2_origin.ts";
+export type { H2Origin } from "./h2_origin.ts";
+export { h2TunnelClient } from "./h2_tunnel_script.ts";
+export type { H2TunnelClientOptions } from "./h2_tunnel_script.ts";
 export { nodeH2Requests } from "./h2_client.ts";
 export type { H2ClientRequest, H2ClientResponse, H2ClientResult } from "./h2_client.ts";
 export {
