@@ -7,10 +7,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RemoteProposalStore, RemoteSync } from "../gateway/remote/mod.ts";
 import { TEAM_POLICY } from "./gateway_fixtures.ts";
 import type { ProposalInput } from "../proxy/policy_local/mod.ts";
-import { git, makeRemote, revisions } from "./remote_support.ts";
+import { git, makeRemote, openRemoteClone, revisions } from "./remote_support.ts";
 
 const CEILING = `version: 1
 network_policies:
@@ -76,10 +75,7 @@ async function openGateway(dir: string) {
     { "ceiling.yaml": CEILING, "auto_approve.yaml": PATTERNS },
     "add patterns",
   );
-  const policiesDir = join(dir, "a");
-  const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
-  await sync.start();
-  return { bare, policiesDir, sync, store: new RemoteProposalStore({ policiesDir }, sync) };
+  return { bare, ...await openRemoteClone(dir, bare) };
 }
 
 Deno.test("remote #19: auto-approval runs on the remote's tip: a pattern removed on the remote since the last fetch approves nothing (the proposal waits for a person)", async () => {

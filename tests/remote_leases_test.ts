@@ -6,9 +6,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RemoteProposalStore, RemoteSync, RemoteSyncError } from "../gateway/remote/mod.ts";
+import { RemoteSyncError } from "../gateway/remote/mod.ts";
 import { TEAM_POLICY } from "./gateway_fixtures.ts";
-import { git, makeRemote, revisions } from "./remote_support.ts";
+import { git, makeRemote, openRemoteClone, revisions } from "./remote_support.ts";
 
 const rule = (key: string, host: string, comment = "") =>
   `${comment}  ${key}:\n    endpoints:\n      - { host: ${host}, port: 443 }\n` +
@@ -26,13 +26,6 @@ const EXPIRED = withRule(
   ),
 );
 
-async function openClone(dir: string, bare: string) {
-  const policiesDir = join(dir, "a");
-  const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
-  await sync.start();
-  return { policiesDir, sync, store: new RemoteProposalStore({ policiesDir }, sync) };
-}
-
 /** Another gateway's approval, pushed straight to the remote: revision 4 with rule `other`. */
 async function approvedElsewhere(dir: string, bare: string): Promise<void> {
   const other = join(dir, "other");
@@ -48,7 +41,7 @@ async function approvedElsewhere(dir: string, bare: string): Promise<void> {
 Deno.test("remote #19: a removal of expired rules runs on the remote's tip (another gateway approved since the last fetch) and is on the remote when it returns, revisions consecutive", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-leases-" });
   const bare = await makeRemote(dir, EXPIRED);
-  const { policiesDir, sync, store } = await openClone(dir, bare);
+  const { policiesDir, sync, store } = await openRemoteClone(dir, bare);
   try {
     await approvedElsewhere(dir, bare);
     const removed = await store.removeEnded({ kind: "expired" });
@@ -67,7 +60,7 @@ Deno.test("remote #19: a removal of expired rules runs on the remote's tip (anot
 Deno.test("remote #19: with the remote unreachable a removal of expired rules is refused and undone (the sweeper tries again)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-leases-" });
   const bare = await makeRemote(dir, EXPIRED);
-  const { policiesDir, sync, store } = await openClone(dir, bare);
+  const { policiesDir, sync, store } = await openRemoteClone(dir, bare);
   try {
     await Deno.rename(bare, `${bare}.away`);
     await assert.rejects(

@@ -6,16 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RemoteProposalStore, RemoteSync } from "../gateway/remote/mod.ts";
-import { makeRemote, ruleProposal } from "./remote_support.ts";
+import { makeRemote, openRemoteClone, ruleProposal } from "./remote_support.ts";
 
 Deno.test("remote #19: a submit that meets a sync half-way (the policy file away) is stored after it, never refused as unknown", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-" });
   const bare = await makeRemote(dir);
-  const policiesDir = join(dir, "a");
-  const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
-  await sync.start();
-  const store = new RemoteProposalStore({ policiesDir }, sync);
+  const { policiesDir, sync, store } = await openRemoteClone(dir, bare);
   try {
     const file = join(policiesDir, "team.yaml");
     const release = Promise.withResolvers<void>();
@@ -50,10 +46,7 @@ Deno.test("remote #19: a submit that meets a sync half-way (the policy file away
 Deno.test("remote #19: a submit to a policy that does not exist is still refused, after the sync", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-" });
   const bare = await makeRemote(dir);
-  const policiesDir = join(dir, "a");
-  const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
-  await sync.start();
-  const store = new RemoteProposalStore({ policiesDir }, sync);
+  const { sync, store } = await openRemoteClone(dir, bare);
   try {
     const result = await store.submit({ ...ruleProposal("x", "api.example.com"), policy: "nope" });
     assert.ok(!result.accepted);

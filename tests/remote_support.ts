@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RemoteProposalStore, RemoteSync } from "../gateway/remote/mod.ts";
 import type { ProposalInput } from "../proxy/policy_local/mod.ts";
 import { TEAM_POLICY } from "./gateway_fixtures.ts";
 import { HostProcess, nsCurl } from "./remote_hosts.ts";
@@ -148,4 +149,15 @@ export async function submitRule(
   const r = await callGateway(gw, "POST", "/v1/proposals", enrolled.json.token, body);
   assert.equal(r.json.accepted, true, JSON.stringify(r.json));
   return r.json.proposal.id;
+}
+
+/**
+ * One host's checkout of `bare` in `<dir>/a`, synced (no periodic fetch: the test drives it),
+ * with the proposal store a gateway on that host would use.
+ */
+export async function openRemoteClone(dir: string, bare: string) {
+  const policiesDir = join(dir, "a");
+  const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
+  await sync.start();
+  return { policiesDir, sync, store: new RemoteProposalStore({ policiesDir }, sync) };
 }

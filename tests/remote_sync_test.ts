@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { GatewayClient, type RunningGateway, startGateway } from "../gateway/mod.ts";
-import { RemoteProposalStore, RemoteSync, RemoteSyncError } from "../gateway/remote/mod.ts";
-import { git, makeRemote, revisions, ruleProposal } from "./remote_support.ts";
+import { RemoteSync, RemoteSyncError } from "../gateway/remote/mod.ts";
+import { git, makeRemote, openRemoteClone, revisions, ruleProposal } from "./remote_support.ts";
 
 async function twoGateways(dir: string, bare: string): Promise<RunningGateway[]> {
   const out: RunningGateway[] = [];
@@ -149,10 +149,7 @@ Deno.test("remote #19: with the remote unreachable an approval is refused and no
 Deno.test("remote #19: a status read that meets a sync half-way (the proposal's files moved by a rebase) reads again after it, never a vanished proposal", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-remote-" });
   const bare = await makeRemote(dir);
-  const policiesDir = join(dir, "a");
-  const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
-  await sync.start();
-  const store = new RemoteProposalStore({ policiesDir }, sync);
+  const { policiesDir, sync, store } = await openRemoteClone(dir, bare);
   try {
     const submitted = await store.submit({
       ...ruleProposal("example_api", "api.example.com"),

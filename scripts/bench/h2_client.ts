@@ -11,7 +11,7 @@ import * as tls from "node:tls";
 import { Buffer } from "node:buffer";
 import type * as net from "node:net";
 import type { Direction } from "./bulk_transfer.ts";
-import { H2_WINDOWS, RECEIVED_FIELD } from "./h2_origin.ts";
+import { drainedOrClosed, H2_WINDOWS, RECEIVED_FIELD } from "./h2_origin.ts";
 import type { TlsOptions } from "./connect.ts";
 import { BULK_PATH } from "./upstream_servers.ts";
 
@@ -128,16 +128,4 @@ async function sendBody(
     if (!stream.write(piece)) await drainedOrClosed(stream);
   }
   if (!stream.destroyed) stream.end();
-}
-
-function drainedOrClosed(stream: http2.ClientHttp2Stream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-  });
 }

@@ -121,12 +121,13 @@ async function streamBulk(stream: http2.ServerHttp2Stream, size: number): Promis
   for (let left = size; left > 0 && !stream.destroyed;) {
     const piece = left >= PIECE.length ? PIECE : PIECE.subarray(0, left);
     left -= piece.length;
-    if (!stream.write(piece)) await drained(stream);
+    if (!stream.write(piece)) await drainedOrClosed(stream);
   }
   if (!stream.destroyed) stream.end();
 }
 
-function drained(stream: http2.ServerHttp2Stream): Promise<void> {
+/** Resolves once `stream` drains or closes: a closed stream never drains. */
+export function drainedOrClosed(stream: http2.Http2Stream): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       stream.off("drain", done);
