@@ -46,12 +46,17 @@ export function formMethodScanner(
   for (const type of types) {
     const media = mediaType(type);
     // Rack reads a POST whose media type is empty as a form, as it reads one without any.
-    if (media === "application/x-www-form-urlencoded" || media === "") {
-      scanners.push(new UrlencodedScanner());
-    } else if (/[/+]json/.test(type.toLowerCase())) {
-      // Laravel's test: `/json` or `+json` anywhere in the header.
-      scanners.push(new JsonScanner());
-    } else if (media.startsWith("multipart/")) {
+    const form = media === "application/x-www-form-urlencoded" || media === "";
+    // Laravel's test for JSON: `/json` or `+json` anywhere in the header.
+    const json = !form && /[/+]json/.test(type.toLowerCase());
+    const charset = form || json ? otherCharset(type) : undefined;
+    if (charset !== undefined) {
+      scanners.push(
+        new Refused(`A form or JSON body in charset "${charset}" is not read: send it as UTF-8`),
+      );
+    } else if (form) scanners.push(new UrlencodedScanner());
+    else if (json) scanners.push(new JsonScanner());
+    else if (media.startsWith("multipart/")) {
       for (const boundary of boundaryReadings(type)) scanners.push(new MultipartScanner(boundary));
     }
   }
@@ -62,6 +67,37 @@ export function formMethodScanner(
 /** Rack's media type: before the first `;` or `,`, trimmed, lower case. */
 function mediaType(contentType: string): string {
   return contentType.split(/[;,]/, 1)[0]!.trim().toLowerCase();
+}
+
+/** Charsets in which `_method` and a method are the ASCII bytes (UTF-8, ASCII, 8-bit sets). */
+const ASCII_BYTES = /^(?:utf-?8|(?:us-)?ascii|iso-?8859-\d{1,2}|latin-?1|(?:windows|cp)-?125\d)$/;
+
+/**
+ * The first `charset` a `Content-Type` names (anywhere, quoted or not) in which `_method` is
+ * not its ASCII bytes, or undefined. Express's body-parser decodes a JSON body by its charset
+ * (UTF-16 with or without BOM, UTF-7: `{"+AF8-method":"DELETE"}`) before method-override reads
+ * `_method`, so a body read as sent would hide it; such a body is refused instead.
+ */
+function otherCharset(contentType: string): string | undefined {
+  for (const match of contentType.matchAll(/charset\s*=\s*(?:"([^"]*)"?|([^;,\s]*))/gi)) {
+    const name = (match[1] ?? match[2] ?? "").trim().toLowerCase();
+    if (!ASCII_BYTES.test(name)) return name;
+  }
+  return undefined;
+}
+
+/** A body no scanner reads: `problem` answers its first bytes (and its end, when empty). */
+class Refused implements BodyScanner {
+  #problem: string;
+  constructor(problem: string) {
+    this.#problem = problem;
+  }
+  push(): string {
+    return this.#problem;
+  }
+  end(): string {
+    return this.#problem;
+  }
 }
 
 /**

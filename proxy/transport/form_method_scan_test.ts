@@ -154,3 +154,34 @@ Deno.test("formMethodScanner() reads a JSON body's top-level _method as Laravel 
     }
   }
 });
+
+Deno.test("formMethodScanner() refuses a form or JSON body in a charset whose bytes are not ASCII's", () => {
+  const typed = (type: string) => formMethodScanner("POST", [["Content-Type", type]])!;
+  const refused = [
+    "application/json; charset=utf-16le",
+    'application/json;charset="UTF-16"',
+    "application/vnd.api+json; charset=utf-7", // body-parser reads {"+AF8-method":...} as _method
+    "application/x-www-form-urlencoded; charset=UTF-16BE",
+    "application/x-www-form-urlencoded; charset=iso-2022-jp", // an escape may split the name
+    "application/json; charset=utf-8; charset=utf-32",
+    "application/json; charset=",
+  ];
+  for (const type of refused) {
+    assert.match(String(scan(typed(type), "")), /is not read: send it as UTF-8/, type);
+  }
+  const read = [
+    "application/json; charset=UTF-8",
+    'application/json; charset="utf8"',
+    "application/x-www-form-urlencoded; charset=ISO-8859-1",
+    "application/x-www-form-urlencoded; charset=us-ascii",
+    "application/x-www-form-urlencoded; charset=windows-1252",
+  ];
+  for (const type of read) {
+    const body = type.includes("json") ? '{"_method": "PUT"}' : "_method=PUT";
+    assert.deepEqual(scan(typed(type), body), ["PUT"], type);
+  }
+  // A multipart type's charset is not a part's: its parts are read as before.
+  const parts = typed("multipart/form-data; boundary=b; charset=utf-16");
+  const body = part('Content-Disposition: form-data; name="_method"', "PUT", "b") + "--b--";
+  assert.deepEqual(scan(parts, body), ["PUT"]);
+});

@@ -1,0 +1,99 @@
+/**
+ * A `_method` in a POST body the origin decodes by its `charset` before reading it: Express's
+ * body-parser decodes a JSON body as UTF-16 when the `Content-Type` says so, and
+ * method-override then runs the request as the `_method` it holds. The proxy read the bytes as
+ * sent (`_\0m\0e\0...`), found no `_method`, and a POST grant ran as DELETE; such a body is now
+ * refused 400 (a form or JSON body in a charset other than UTF-8, ASCII or an 8-bit set).
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { CertificateAuthority } from "../proxy/mod.ts";
+import { type BodyParserOrigin, startBodyParserOrigin } from "./body_parser_origin.ts";
+import { curl, startTestProxy, startTestUpstreams, type TestProxy } from "./support/mod.ts";
+
+const HOST = "app.example.com";
+const POLICY = `version: 1
+network_policies:
+  items:
+    endpoints:
+      - host: ${HOST}
+        ports: [80, 443]
+        protocol: rest
+        rules:
+          - allow: { method: POST, path: "/items/**" }
+          - allow: { method: PATCH, path: "/items/**" }
+`;
+
+interface World {
+  origins: BodyParserOrigin[];
+  post(scheme: "http" | "https", type: string, body: Uint8Array, h2?: boolean): Promise<number>;
+  /** The body of the last answer. */
+  said(): string;
+}
+
+async function withOrigin(run: (world: World) => Promise<void>): Promise<void> {
+  const upstreams = await startTestUpstreams();
+  const dir = await Deno.makeTempDir({ prefix: "tollgate-charset-" });
+  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
+  const leaf = await ca.mintLeaf([HOST]);
+  const plain = startBodyParserOrigin();
+  const tls = startBodyParserOrigin({ cert: leaf.chainPem, key: leaf.keyPem });
+  const to = (port: number, targetPort: number) => ({
+    host: HOST,
+    port,
+    address: "127.0.0.1",
+    targetPort,
+  });
+  const resolve = [to(80, plain.port), to(443, tls.port)];
+  const proxy: TestProxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
+  let said = "";
+  const post = async (scheme: "http" | "https", type: string, body: Uint8Array, h2 = false) => {
+    const file = join(dir, `${crypto.randomUUID()}.body`);
+    await Deno.writeFile(file, body);
+    const args = ["-H", `Content-Type: ${type}`, "--data-binary", `@${file}`];
+    if (h2) args.push("--http2");
+    const options = { proxyPort: proxy.port, caPath: proxy.caPath, args, maxTime: 30 };
+    const result = await curl([`${scheme}://${HOST}/items/1`], options);
+    said = result.body;
+    return result.status;
+  };
+  try {
+    await run({ origins: [plain, tls], post, said: () => said });
+  } finally {
+    await proxy.close();
+    await Promise.all([plain.close(), tls.close()]);
+    await upstreams.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** `text` as UTF-16, little endian, with a byte order mark when `bom`. */
+function utf16(text: string, bom: boolean): Uint8Array {
+  const bytes = new Uint8Array((text.length + (bom ? 1 : 0)) * 2);
+  const view = new DataView(bytes.buffer);
+  if (bom) view.setUint16(0, 0xfeff, true);
+  for (let at = 0; at < text.length; at++) {
+    view.setUint16((at + (bom ? 1 : 0)) * 2, text.charCodeAt(at), true);
+  }
+  return bytes;
+}
+
+const DELETE = '{"_method": "DELETE"}';
+
+Deno.test("hostile form charset: a UTF-16 JSON _method never runs on a body-parser origin", () =>
+  withOrigin(async ({ origins, post, said }) => {
+    const json = (charset: string) => `application/json; charset=${charset}`;
+    assert.equal(await post("http", json("utf-16le"), utf16(DELETE, false)), 400, "utf-16le");
+    assert.equal(await post("https", json('"UTF-16"'), utf16(DELETE, true)), 400, "utf-16 BOM");
+    assert.equal(await post("https", json("utf-16le"), utf16(DELETE, false), true), 400, "h2");
+    assert.deepEqual(origins.flatMap((o) => o.seen), [], "the origin ran a denied override");
+    assert.match(JSON.parse(said()).detail, /charset "utf-16le" is not read: send it as UTF-8/);
+    // UTF-8, as JSON is sent, is read: what the policy allows passes, DELETE is denied.
+    const utf8 = (text: string) => new TextEncoder().encode(text);
+    assert.equal(await post("http", json("utf-8"), utf8(DELETE)), 403);
+    assert.equal(await post("http", json('"UTF-8"'), utf8('{"_method": "patch"}')), 200);
+    assert.equal(await post("https", "application/json", utf8('{"a": 1}'), true), 200);
+    const form = "application/x-www-form-urlencoded; charset=utf-8";
+    assert.equal(await post("http", form, utf8("a=1&_method=PATCH")), 200);
+    assert.deepEqual(origins.flatMap((o) => o.seen), ["PATCH", "PATCH", "POST"]);
+  }));
