@@ -1,9 +1,11 @@
 /**
  * An origin that reads a POST body's `_method` as Express does with `body-parser` 1.20 and the
- * getter `method-override` documents (`req.body._method`): a JSON body is decoded by its
+ * getter `method-override` 3.0 documents (`req.body._method`): a JSON body is decoded by its
  * `charset` (any `utf-*`, UTF-16 with or without BOM; others 415), a urlencoded one only as
- * UTF-8. Real Express 4.21 with body-parser 1.20.3 executed the same bodies as DELETE when
- * checked by hand (and UTF-7, which no TextDecoder reads, so it is not here).
+ * UTF-8 and read as qs reads it (`a[]` and `a[0]`..`a[20]` are an array, a repeated key too);
+ * method-override takes an array's first element. Real Express 4.21 with body-parser 1.20.3,
+ * qs and method-override 3.0.0 executed the same bodies as DELETE when checked by hand (and
+ * UTF-7, which no TextDecoder reads, so it is not here).
  *
  * @module
  */
@@ -45,11 +47,26 @@ async function overridden(request: Request): Promise<string> {
       fields = JSON.parse(new TextDecoder(charset).decode(body));
     } else if (media === "application/x-www-form-urlencoded") {
       if (charset !== "utf-8") return "415";
-      fields = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(body)));
+      fields = qsFields(new URLSearchParams(new TextDecoder().decode(body)));
     } else return "POST";
   } catch {
     return "400";
   }
-  const method = fields?._method;
+  const value = fields?._method;
+  const method = Array.isArray(value) ? value[0] : value;
   return typeof method === "string" ? method.toUpperCase() : "POST";
+}
+
+/** The fields as qs reads them, arrays only (no nested objects). */
+function qsFields(params: URLSearchParams): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of params) {
+    const index = /^(.+?)\[(\d*)\]$/.exec(key);
+    const array = index !== null && (index[2] === "" || Number(index[2]) <= 20);
+    const name = array ? index[1]! : key;
+    const had = fields[name];
+    if (had === undefined) fields[name] = array ? [value] : value;
+    else fields[name] = Array.isArray(had) ? [...had, value] : [had, value];
+  }
+  return fields;
 }

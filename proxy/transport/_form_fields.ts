@@ -22,22 +22,41 @@ export const NONE: readonly string[] = Object.freeze([]);
 /** The longest `_method` value read; longer is refused (no method is that long). */
 export const MAX_METHOD_VALUE = 64;
 
+/** The longest name read as `_method` (a deeper `_method[][]...` holds no method string). */
+export const MAX_METHOD_KEY = 24;
+
+/** What may follow `_method`: Rack's trailing brackets, qs's and multer's array indexes. */
+const KEY_SUFFIX = /^(?:\[\d{0,2}\]|\])*$/;
+
 /**
  * Whether a decoded field name is one a parser reads as `_method`: PHP drops leading spaces,
  * ends the name at a NUL and reads `.` or a space as `_`; Rack drops leading and trailing
- * brackets (`[_method]`); letter case is ignored (a wider net costs nothing).
+ * brackets (`[_method]`); Express's qs and multer read `_method[]` and `_method[0]` as an array,
+ * whose first element method-override takes as the method; letter case is ignored (a wider net
+ * costs nothing).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { isMethodKey } from "./_form_fields.ts";
  * assert.ok(isMethodKey("_method") && isMethodKey(" .Method") && isMethodKey("[_method]"));
- * assert.ok(isMethodKey("_method\0junk"));
- * assert.ok(!isMethodKey("_method[]") && !isMethodKey("x_method"));
+ * assert.ok(isMethodKey("_method\0junk") && isMethodKey("_method[]") && isMethodKey("_method[0]"));
+ * assert.ok(!isMethodKey("_method[a]") && !isMethodKey("x_method"));
  * ```
  */
 export function isMethodKey(name: string): boolean {
   const nul = name.indexOf("\0");
-  const core = (nul < 0 ? name : name.slice(0, nul)).replace(/^[ [\]]+/, "").replace(/\]+$/, "");
-  return core.length === 7 && "_. ".includes(core[0]!) && core.slice(1).toLowerCase() === "method";
+  const core = (nul < 0 ? name : name.slice(0, nul)).replace(/^[ [\]]+/, "");
+  return core.length <= MAX_METHOD_KEY && core.length >= 7 && "_. ".includes(core[0]!) &&
+    core.slice(1, 7).toLowerCase() === "method" && KEY_SUFFIX.test(core.slice(7));
+}
+
+/**
+ * Whether a name read so far (no NUL, leading spaces and brackets dropped) may still become
+ * one {@linkcode isMethodKey} accepts.
+ */
+export function couldBeMethodKey(key: string): boolean {
+  if (key.length > MAX_METHOD_KEY || !"_.".includes(key[0]!)) return false;
+  const rest = key.slice(1, 7).toLowerCase();
+  return "method".startsWith(rest) && KEY_SUFFIX.test(key.slice(7).replace(/\[\d{0,2}$/, ""));
 }

@@ -19,7 +19,8 @@ type StringRole = "key" | "value" | "other";
 
 /**
  * Finds top-level `_method` string members of a JSON object body (every one: PHP keeps the
- * last of duplicate keys, others the first).
+ * last of duplicate keys, others the first), and the strings of a top-level `_method` array
+ * (Express's method-override runs a POST as the first element of an array value).
  *
  * @example
  * ```ts
@@ -39,6 +40,8 @@ export class JsonScanner implements BodyScanner {
   #expectKey = false;
   /** The member being read is `_method` (its value is wanted when it is a string). */
   #matched = false;
+  /** Inside a top-level `_method` array: Express's method-override takes its first element. */
+  #inArray = false;
   #role: StringRole | undefined;
   #text = "";
   #tooLong = false;
@@ -77,7 +80,8 @@ export class JsonScanner implements BodyScanner {
     switch (byte) {
       case QUOTE: {
         const top = this.#object && this.#depth === 1;
-        this.#role = top && this.#expectKey ? "key" : top && this.#matched ? "value" : "other";
+        const value = (top && this.#matched) || (this.#inArray && this.#depth === 2);
+        this.#role = top && this.#expectKey ? "key" : value ? "value" : "other";
         this.#text = "";
         this.#tooLong = false;
         return;
@@ -87,11 +91,13 @@ export class JsonScanner implements BodyScanner {
         if (this.#depth === 0) this.#object = byte === 0x7b;
         this.#depth++;
         this.#expectKey = this.#depth === 1 && this.#object;
-        this.#matched &&= this.#depth !== 2; // a non-string value
+        this.#inArray ||= this.#matched && this.#depth === 2 && byte === 0x5b;
+        this.#matched &&= this.#depth !== 2; // an object or array value
         return;
       case 0x7d: // }
       case 0x5d: // ]
         this.#depth = Math.max(0, this.#depth - 1);
+        this.#inArray &&= this.#depth >= 2;
         return;
       case 0x2c: // ,
         if (this.#depth === 1 && this.#object) [this.#expectKey, this.#matched] = [true, false];

@@ -8,20 +8,13 @@
 
 import { METHOD_TOKEN } from "./header_fields.ts";
 import type { BodyScanner } from "./_form_fields.ts";
-import { isMethodKey, MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
+import { couldBeMethodKey, isMethodKey, MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
 
 const AMP = 0x26;
 const SEMI = 0x3b;
 const EQ = 0x3d;
 const PLUS = 0x2b;
 const PCT = 0x25;
-
-/** Whether a name read so far (no NUL, leading spaces and brackets dropped) may still be one. */
-function couldBeMethodKey(key: string): boolean {
-  if (!"_.".includes(key[0]!)) return false;
-  const rest = key.slice(1, 7).toLowerCase();
-  return "method".startsWith(rest) && (key.length <= 7 || key.slice(7) === "]");
-}
 
 /**
  * Finds `_method` fields in a urlencoded body. `&` and `;` both end a field (Rack's query

@@ -42,7 +42,14 @@ const URLENCODED: [string, string[] | "problem"][] = [
   ["[_method]]]]=PUT", ["PUT"]],
   ["_Method=PUT", ["PUT"]],
   ["_method%00ignored=PUT", ["PUT"]],
-  ["_method[]=PUT", []],
+  // Express's qs reads these as an array; method-override takes its first element.
+  ["_method[]=PUT", ["PUT"]],
+  ["_method%5B%5D=PUT", ["PUT"]],
+  ["_method[0]=PUT&_method[20]=GET", ["PUT", "GET"]],
+  ["[_method][]=PUT", ["PUT"]],
+  ["_method[a]=PUT", []],
+  ["_method[123]=PUT", []],
+  [`_method${"[]".repeat(20)}=PUT`, []],
   ["x_method=PUT", []],
   ["_methods=PUT", []],
   ["_method", []],
@@ -78,6 +85,7 @@ const MULTIPART: [string, string[] | "problem"][] = [
   [part("Content-Disposition: form-data; name='_method'", "PUT") + "--XyZ--", ["PUT"]],
   [part('Content-Disposition: form-data; name="\\_method"', "PUT") + "--XyZ--", ["PUT"]],
   [part("Content-ID: _method", "PUT") + "--XyZ--", ["PUT"]],
+  [part('Content-Disposition: form-data; name="_method[]"', "PUT") + "--XyZ--", ["PUT"]],
   [part('Content-Disposition: form-data; filename="_method"', "PUT") + "--XyZ--", []],
   ["preamble\r\n" + part('Content-Disposition: form-data; name="_method"', "PUT"), ["PUT"]],
   ["--XyZ--\r\nepilogue\nwith bare LF\n", []],
@@ -142,6 +150,11 @@ const JSON_CASES: [string, string[] | "problem"][] = [
   ['{"a": "q\\"_method\\": \\"DELETE", "_methods": "PUT"}', []],
   ['{"_method": "DELETE", "_method": "PUT"}', ["DELETE", "PUT"]],
   ['{"_method": "GET DELETE"}', "problem"],
+  // Express's method-override runs a POST as the first element of an array.
+  ['{"_method": ["DELETE"], "a": ["PUT"]}', ["DELETE"]],
+  ['{"_method": [1, "\\u0044ELETE", {"x": "PUT"}, ["PUT"]], "b": "PUT"}', ["DELETE"]],
+  ['{"a": {"_method": ["PUT"]}, "_method": [] }', []],
+  ['{"_method": ["GET DELETE"]}', "problem"],
 ];
 
 Deno.test("formMethodScanner() reads a JSON body's top-level _method as Laravel does, split anywhere", () => {

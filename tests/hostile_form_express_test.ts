@@ -1,4 +1,12 @@
 /**
+ * A `_method` in a POST body read as Express reads it (body-parser, qs, method-override with
+ * its documented `req.body._method` getter).
+ *
+ * An array: qs reads `_method[]=DELETE` and `_method[0]=DELETE` as `["DELETE"]`, body-parser a
+ * JSON `{"_method": ["DELETE"]}` as one, and method-override runs the POST as its first
+ * element. The proxy read only `_method` itself (Rack reads `_method[]` as an array it ignores),
+ * so a POST grant ran as DELETE; those names and a top-level `_method` array are now decided.
+ *
  * A `_method` in a POST body the origin decodes by its `charset` before reading it: Express's
  * body-parser decodes a JSON body as UTF-16 when the `Content-Type` says so, and
  * method-override then runs the request as the `_method` it holds. The proxy read the bytes as
@@ -79,6 +87,20 @@ function utf16(text: string, bom: boolean): Uint8Array {
 }
 
 const DELETE = '{"_method": "DELETE"}';
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("hostile form express: a _method array never runs on an Express origin", () =>
+  withOrigin(async ({ origins, post }) => {
+    const form = "application/x-www-form-urlencoded";
+    assert.equal(await post("http", form, utf8("a=1&_method[]=DELETE")), 403, "[]");
+    assert.equal(await post("https", form, utf8("_method%5B0%5D=DELETE"), true), 403, "[0]");
+    assert.equal(await post("http", "application/json", utf8('{"_method": ["DELETE"]}')), 403);
+    assert.deepEqual(origins.flatMap((o) => o.seen), [], "the origin ran a denied override");
+    assert.equal(await post("http", form, utf8("_method[]=patch&a[]=1")), 200);
+    assert.equal(await post("https", "application/json", utf8('{"_method": ["PATCH"]}')), 200);
+    assert.equal(await post("http", form, utf8("_method[a]=DELETE")), 200, "an object");
+    assert.deepEqual(origins.flatMap((o) => o.seen), ["PATCH", "POST", "PATCH"]);
+  }));
 
 Deno.test("hostile form charset: a UTF-16 JSON _method never runs on a body-parser origin", () =>
   withOrigin(async ({ origins, post, said }) => {
@@ -89,7 +111,6 @@ Deno.test("hostile form charset: a UTF-16 JSON _method never runs on a body-pars
     assert.deepEqual(origins.flatMap((o) => o.seen), [], "the origin ran a denied override");
     assert.match(JSON.parse(said()).detail, /charset "utf-16le" is not read: send it as UTF-8/);
     // UTF-8, as JSON is sent, is read: what the policy allows passes, DELETE is denied.
-    const utf8 = (text: string) => new TextEncoder().encode(text);
     assert.equal(await post("http", json("utf-8"), utf8(DELETE)), 403);
     assert.equal(await post("http", json('"UTF-8"'), utf8('{"_method": "patch"}')), 200);
     assert.equal(await post("https", "application/json", utf8('{"a": 1}'), true), 200);
