@@ -8,6 +8,7 @@
 import { parseQuery, queryProblem } from "../policy/mod.ts";
 import type { L7Question } from "./client_connection.ts";
 import { METHOD_TOKEN, methodOverrides } from "./header_fields.ts";
+import { isMethodKey } from "./_form_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 
 /**
@@ -42,10 +43,14 @@ export function requestQuestion(
   if (problem !== undefined) return `Invalid request query: ${problem}`;
   const overrides = methodOverrides(head.headers);
   if (typeof overrides === "string") return overrides;
-  // Express's method-override and Laravel also take `?_method=DELETE` from the query.
-  for (const value of parseQuery(query)?.get("_method") ?? []) {
-    if (!METHOD_TOKEN.test(value)) return "The _method query parameter must name one method";
-    overrides.push(value);
+  // Express's method-override and Laravel also take `?_method=DELETE` from the query, under any
+  // name PHP reads as `_method` (`?.method=`, `?+_method=`, `?_method%00x=`), as a body's is.
+  for (const [key, found] of parseQuery(query) ?? []) {
+    if (!isMethodKey(key)) continue;
+    for (const value of found) {
+      if (!METHOD_TOKEN.test(value)) return "The _method query parameter must name one method";
+      overrides.push(value);
+    }
   }
   const question: L7Question = { method: head.method, path, query };
   if (overrides.length > 0) question.methodOverrides = overrides;

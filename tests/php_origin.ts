@@ -1,0 +1,76 @@
+/**
+ * A real origin that reads `_method` as Symfony's `Request::getMethod()` does with
+ * `httpMethodParameterOverride` on (Laravel turns it on): a POST runs as the override header,
+ * else the form's `_method` (`$_POST`), else the query's (`$_GET`), upper-cased when it is a
+ * string. PHP's own parser (`php -S`, Debian's `php-cli`) reads the names, so `?.method=` and
+ * `?+_method=` are `_method` as they are to any PHP application.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+const ROUTER = `<?php
+$method = $_SERVER['REQUEST_METHOD'];
+if ($method === 'POST') {
+  $override = $_SERVER['HTTP_X_HTTP_METHOD_OVERRIDE'] ?? null;
+  if (!$override) $override = $_POST['_method'] ?? ($_GET['_method'] ?? 'POST');
+  if (is_string($override)) $method = strtoupper($override);
+}
+file_put_contents(getenv('SEEN_LOG'), $method . "\\n", FILE_APPEND | LOCK_EX);
+echo $method;
+`;
+
+/** A running PHP origin. */
+export interface PhpOrigin {
+  port: number;
+  /** The method each request ran as, in order. */
+  seen(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Why the PHP origin cannot run here, or undefined when it can. */
+export async function phpMissing(): Promise<string | undefined> {
+  try {
+    const probe = await new Deno.Command("php", { args: ["-v"], stdout: "null", stderr: "null" })
+      .output();
+    return probe.success ? undefined : "php-cli does not run";
+  } catch {
+    return "php-cli is not installed";
+  }
+}
+
+/** Start the origin in `dir` on a free port of 127.0.0.1. */
+export async function startPhpOrigin(dir: string): Promise<PhpOrigin> {
+  const router = join(dir, "router.php");
+  const log = join(dir, `php-${crypto.randomUUID()}.log`);
+  await Deno.writeTextFile(router, ROUTER);
+  await Deno.writeTextFile(log, "");
+  // PHP's server says its port only on stderr, among a line per connection: pick one first.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const child = new Deno.Command("php", {
+    args: ["-S", `127.0.0.1:${port}`, router],
+    env: { SEEN_LOG: log },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (let tries = 0;; tries++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch (error) {
+      if (tries === 200) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  return {
+    port,
+    seen: async () => (await Deno.readTextFile(log)).split("\n").filter((line) => line !== ""),
+    close: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
