@@ -149,8 +149,9 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
       return identity;
     },
     close(): void {
-      libc.close();
+      diag?.close();
       diag = null;
+      libc.close();
       hostWide.close();
     },
   };

@@ -28,12 +28,14 @@ async function startHolder(): Promise<AsyncDisposable & { pid: number; inode: nu
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const clientPort = Number((await reader.read()).value);
   const libc = new LazyLibc();
-  const inode = SockDiag.over(libc)!.findInode({
+  const diag = SockDiag.over(libc)!;
+  const inode = diag.findInode({
     clientAddress: "127.0.0.1",
     clientPort,
     serverAddress: "127.0.0.1",
     serverPort: listener.addr.port,
   })!;
+  diag.close();
   libc.close();
   return {
     pid: child.pid,
