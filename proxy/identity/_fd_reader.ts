@@ -24,6 +24,10 @@ const O_CLOEXEC = 0o2000000;
 // struct linux_dirent64: d_ino u64, d_off i64, d_reclen u16 (offset 16), d_type u8, d_name.
 const RECLEN_AT = 16;
 const NAME_AT = 19;
+// The longest entry getdents64 can return: the header, a 255-byte name and its NUL, aligned.
+const MAX_ENTRY_BYTES = 280;
+// The longest record of a `children` file: a pid (at most 7 digits, pid_max 4194304) and a space.
+const MAX_CHILD_RECORD = 16;
 const DOT = 46;
 const SOCKET_PREFIX = new TextEncoder().encode("socket:[");
 const CLOSE_BRACKET = 93;
@@ -144,6 +148,10 @@ export class FdReader {
         for (let at = 0; at < length; at += view.getUint16(at + RECLEN_AT, true)) {
           if (!isDotEntry(entries, at + NAME_AT)) visit(entries.subarray(at + NAME_AT), fd);
         }
+        // procfs lists a directory until the buffer cannot take the next entry: with room
+        // left for the longest one, this was the last call (the one after, which would
+        // answer 0, costs a syscall per directory, a tenth of a sandbox lookup).
+        if (entries.byteLength - length >= MAX_ENTRY_BYTES) return true;
       }
     } finally {
       this.#libc.close(fd);
@@ -174,6 +182,9 @@ export class FdReader {
             value = -1;
           }
         }
+        // A seq_file read stops short only at the end or when the next record ("PID ") does
+        // not fit in what is left: with room for the longest, the file has ended.
+        if (this.#text.byteLength - length >= MAX_CHILD_RECORD) break;
       }
       if (value >= 0) into.push(value);
     } finally {

@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
-import { type LibcOpener, LazyLibc } from "./_libc.ts";
+import { LazyLibc, type LibcOpener } from "./_libc.ts";
 import { findSocketInode } from "./_proc_net.ts";
 import { type FourTuple, SockDiag } from "./_sock_diag.ts";
 
 type Library = NonNullable<ReturnType<LibcOpener>>;
 
 /** A loopback connection to `port`, as the server sees its client. */
-async function connectTo(listener: Deno.Listener<Deno.TcpConn>): Promise<Deno.TcpConn[] & {
-  tuple: FourTuple;
-}> {
+async function connectTo(listener: Deno.Listener<Deno.TcpConn>): Promise<
+  Deno.TcpConn[] & {
+    tuple: FourTuple;
+  }
+> {
   const { port } = listener.addr as Deno.NetAddr;
   const client = await Deno.connect({ hostname: "127.0.0.1", port });
   const server = await listener.accept();
