@@ -39,11 +39,11 @@ export interface FourTuple {
  * kept until {@linkcode SockDiag.close} (libc belongs to the caller, who closes it after).
  *
  * Why one socket: opening and closing a netlink socket per lookup cost two more syscalls, and
- * they were the dearest of the four (a socket allocated, bound and freed): 100 µs a lookup at
- * 100 connections a second. Kept, a stale answer must never be taken for the current one: each
- * request carries its own sequence number and only the reply that echoes it is read as the
- * answer; replies are read without waiting (the kernel answers within the send), so a missing
- * one is a failure, never a stalled event loop.
+ * the dearest of the four (a socket allocated, bound and freed): one lookup every 10 ms took
+ * 84 µs (median) that way, 57 µs over the kept socket. Kept, a stale answer must never be
+ * taken for the current one: each request carries its own sequence number and only the reply
+ * that echoes it is read as the answer; replies are read without waiting (the kernel answers
+ * within the send), so a missing one is a failure, never a stalled event loop.
  */
 export class SockDiag {
   #libc: LibcSymbols;

@@ -23,7 +23,10 @@ export interface IdentityResolver {
    * @throws {Error} With a one-line reason when the requester cannot be identified.
    */
   resolve(peer: PeerAddress): Promise<RequesterIdentity>;
-  /** Release what the resolver holds open (the `/proc` resolver: its libc handle). */
+  /**
+   * Release what the resolver holds open (the `/proc` resolver: its netlink socket, its libc
+   * handle and its scan worker).
+   */
   close?(): void;
 }
 
@@ -78,7 +81,8 @@ const TABLE_READ_SIZE = 256 * 1024;
  * available, else from `/proc/net/tcp` (a full table walk: 1-20 ms here). Descriptors and
  * thread children are read through libc as well (`getdents64`, `readlinkat`: 4× fewer CPU
  * cycles than Deno's file API), with Deno's file API where FFI is not allowed. Call
- * `close()` when done: it releases the FFI handle and ends the scan worker.
+ * `close()` when done: it closes the netlink socket, releases the FFI handle and ends the scan
+ * worker.
  *
  * @example
  * ```ts
