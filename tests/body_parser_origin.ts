@@ -5,10 +5,13 @@
  * UTF-8 and read as qs reads it (`a[]` and `a[0]`..`a[20]` are an array, a repeated key too);
  * method-override takes an array's first element. Real Express 4.21 with body-parser 1.20.3,
  * qs and method-override 3.0.0 executed the same bodies as DELETE when checked by hand (and
- * UTF-7, which no TextDecoder reads, so it is not here).
+ * UTF-7, which no TextDecoder reads, so it is not here). A body with `Content-Encoding` gzip,
+ * deflate or br is inflated first, as body-parser does (br from 2.0).
  *
  * @module
  */
+
+import zlib from "node:zlib";
 
 /** A running origin. */
 export interface BodyParserOrigin {
@@ -35,8 +38,10 @@ export function startBodyParserOrigin(tls?: { cert: string; key: string }): Body
 
 /** The method the request runs as, or the status body-parser refuses it with. */
 async function overridden(request: Request): Promise<string> {
-  const body = new Uint8Array(await request.arrayBuffer());
+  const sent = new Uint8Array(await request.arrayBuffer());
   if (request.method !== "POST") return request.method;
+  const body = inflated(request.headers.get("content-encoding") ?? "identity", sent);
+  if (typeof body === "string") return body;
   const type = request.headers.get("content-type") ?? "";
   const media = type.split(";", 1)[0]!.trim().toLowerCase();
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1]?.toLowerCase() ?? "utf-8";
@@ -55,6 +60,26 @@ async function overridden(request: Request): Promise<string> {
   const value = fields?._method;
   const method = Array.isArray(value) ? value[0] : value;
   return typeof method === "string" ? method.toUpperCase() : "POST";
+}
+
+/** The body as body-parser 2 inflates it (one coding; others 415), or the status it refuses. */
+function inflated(coding: string, body: Uint8Array): Uint8Array | string {
+  try {
+    switch (coding.toLowerCase()) {
+      case "identity":
+        return body;
+      case "gzip":
+        return zlib.gunzipSync(body);
+      case "deflate":
+        return zlib.inflateSync(body);
+      case "br":
+        return zlib.brotliDecompressSync(body);
+      default:
+        return "415";
+    }
+  } catch {
+    return "400";
+  }
 }
 
 /** The fields as qs reads them, arrays only (no nested objects). */

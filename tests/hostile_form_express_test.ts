@@ -15,6 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
+import zlib from "node:zlib";
 import { CertificateAuthority } from "../proxy/mod.ts";
 import { type BodyParserOrigin, startBodyParserOrigin } from "./body_parser_origin.ts";
 import { curl, startTestProxy, startTestUpstreams, type TestProxy } from "./support/mod.ts";
@@ -34,7 +35,13 @@ network_policies:
 
 interface World {
   origins: BodyParserOrigin[];
-  post(scheme: "http" | "https", type: string, body: Uint8Array, h2?: boolean): Promise<number>;
+  post(
+    scheme: "http" | "https",
+    type: string,
+    body: Uint8Array,
+    h2?: boolean,
+    coding?: string,
+  ): Promise<number>;
   /** The body of the last answer. */
   said(): string;
 }
@@ -55,10 +62,17 @@ async function withOrigin(run: (world: World) => Promise<void>): Promise<void> {
   const resolve = [to(80, plain.port), to(443, tls.port)];
   const proxy: TestProxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
   let said = "";
-  const post = async (scheme: "http" | "https", type: string, body: Uint8Array, h2 = false) => {
+  const post = async (
+    scheme: "http" | "https",
+    type: string,
+    body: Uint8Array,
+    h2 = false,
+    coding?: string,
+  ) => {
     const file = join(dir, `${crypto.randomUUID()}.body`);
     await Deno.writeFile(file, body);
     const args = ["-H", `Content-Type: ${type}`, "--data-binary", `@${file}`];
+    if (coding !== undefined) args.push("-H", `Content-Encoding: ${coding}`);
     if (h2) args.push("--http2");
     const options = { proxyPort: proxy.port, caPath: proxy.caPath, args, maxTime: 30 };
     const result = await curl([`${scheme}://${HOST}/items/1`], options);
@@ -117,4 +131,34 @@ Deno.test("hostile form charset: a UTF-16 JSON _method never runs on a body-pars
     const form = "application/x-www-form-urlencoded; charset=utf-8";
     assert.equal(await post("http", form, utf8("a=1&_method=PATCH")), 200);
     assert.deepEqual(origins.flatMap((o) => o.seen), ["PATCH", "PATCH", "POST"]);
+  }));
+
+Deno.test("hostile form compressed: a gzip, deflate or br _method never runs on a body-parser origin", () =>
+  withOrigin(async ({ origins, post, said }) => {
+    const form = "application/x-www-form-urlencoded";
+    const json = "application/json";
+    const bodies = [zlib.gzipSync(utf8("a=1&_method=DELETE")), zlib.deflateSync(utf8(DELETE))];
+    assert.equal(await post("http", form, bodies[0]!, false, "gzip"), 403, "gzip form");
+    assert.equal(await post("https", json, bodies[1]!, false, "deflate"), 403, "deflate JSON");
+    assert.equal(await post("https", json, zlib.brotliCompressSync(utf8(DELETE)), true, "br"), 403);
+    // Two gzip members: the method is in the second.
+    const two = new Uint8Array([
+      ...zlib.gzipSync(utf8("a=1&")),
+      ...zlib.gzipSync(utf8("_method=DELETE")),
+    ]);
+    assert.equal(await post("http", form, two, false, "GZIP"), 403, "two members");
+    assert.deepEqual(origins.flatMap((o) => o.seen), [], "the origin ran a denied override");
+    // Codings no reading of which is safe, and a body inflating past the bound, are refused.
+    assert.equal(await post("http", json, bodies[0]!, false, "gzip, gzip"), 400);
+    assert.match(JSON.parse(said()).detail, /Content-Encoding "gzip, gzip" is not read/);
+    const bomb = zlib.gzipSync(new Uint8Array(64 * 1024 * 1024));
+    assert.equal(await post("http", json, bomb, false, "gzip"), 400);
+    assert.match(JSON.parse(said()).detail, /inflates past 8 MiB/);
+    // What the policy allows passes, inflated by the origin as sent.
+    assert.equal(
+      await post("https", form, zlib.gzipSync(utf8("_method=patch")), true, "gzip"),
+      200,
+    );
+    assert.equal(await post("http", json, zlib.gzipSync(utf8('{"a": 1}')), false, "gzip"), 200);
+    assert.deepEqual(origins.flatMap((o) => o.seen), ["POST", "PATCH"]); // plain, then TLS
   }));

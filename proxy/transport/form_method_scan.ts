@@ -11,6 +11,7 @@
 import { values } from "./header_fields.ts";
 import type { HeaderField } from "./header_fields.ts";
 import { type BodyScanner, NONE } from "./_form_fields.ts";
+import { inflatedScanner } from "./_inflated_scan.ts";
 import { JsonScanner } from "./_json_scan.ts";
 import { MultipartScanner } from "./_multipart_scan.ts";
 import { UrlencodedScanner } from "./_urlencoded_scan.ts";
@@ -21,7 +22,8 @@ export type { BodyScanner };
  * The scanner for a request's body, or undefined when no origin reads a method override from
  * it: only a POST (Rack, Symfony and Laravel override nothing else), with a form body
  * (`application/x-www-form-urlencoded`, or no `Content-Type`, which Rack reads as a form), any
- * `multipart/*` body with a boundary, or a JSON body (Laravel reads its top-level members).
+ * `multipart/*` body with a boundary, or a JSON body (Laravel reads its top-level members). A
+ * compressed form or JSON body is read as sent and inflated too (see `_inflated_scan.ts`).
  *
  * @example
  * ```ts
@@ -54,9 +56,14 @@ export function formMethodScanner(
       scanners.push(
         new Refused(`A form or JSON body in charset "${charset}" is not read: send it as UTF-8`),
       );
-    } else if (form) scanners.push(new UrlencodedScanner());
-    else if (json) scanners.push(new JsonScanner());
-    else if (media.startsWith("multipart/")) {
+    } else if (form || json) {
+      const fresh = () => form ? new UrlencodedScanner() : new JsonScanner();
+      scanners.push(fresh());
+      // Express inflates a compressed form or JSON body before it reads `_method`.
+      const inflated = inflatedScanner(values(headers, "content-encoding"), fresh);
+      if (typeof inflated === "string") scanners.push(new Refused(inflated));
+      else if (inflated !== undefined) scanners.push(inflated);
+    } else if (media.startsWith("multipart/")) {
       for (const boundary of boundaryReadings(type)) scanners.push(new MultipartScanner(boundary));
     }
   }

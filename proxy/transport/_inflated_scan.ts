@@ -1,0 +1,142 @@
+/**
+ * A compressed form or JSON body, read as the origins that inflate it read it: Express's
+ * body-parser inflates `gzip` and `deflate` (and `br` from 2.0) before method-override reads
+ * `_method`, so the bytes as sent hide it. The body is kept (compressed, bounded) as it streams
+ * past and inflated whole when it ends, before the piece that completes it leaves; the origin
+ * acts on such a body only once it is whole.
+ *
+ * @module
+ */
+
+import zlib from "node:zlib";
+import { type BodyScanner, NONE } from "./_form_fields.ts";
+
+/** The most compressed bytes kept for one body; a larger one is refused. */
+export const MAX_COMPRESSED_BYTES = 1024 * 1024;
+
+/**
+ * The most bytes one body inflates to. Express reads 100 kB by default; the bound keeps a small
+ * body that inflates without end (a "zip bomb") to a few milliseconds of the proxy's time.
+ */
+export const MAX_INFLATED_BYTES = 8 * 1024 * 1024;
+
+/** The codings read, each with the readings an origin may take of it. */
+const READINGS: Record<string, ((bytes: Uint8Array, max: number) => Uint8Array)[]> = {
+  gzip: [(bytes, max) => zlib.gunzipSync(bytes, { maxOutputLength: max })],
+  "x-gzip": [(bytes, max) => zlib.gunzipSync(bytes, { maxOutputLength: max })],
+  // RFC 9110's deflate is zlib's format; some servers read a raw deflate stream under the name.
+  deflate: [
+    (bytes, max) => zlib.inflateSync(bytes, { maxOutputLength: max }),
+    (bytes, max) => zlib.inflateRawSync(bytes, { maxOutputLength: max }),
+  ],
+  br: [(bytes, max) => zlib.brotliDecompressSync(bytes, { maxOutputLength: max })],
+};
+
+/**
+ * The scanner of a body sent with `Content-Encoding` `codings` (each header's comma-separated
+ * list, in order), or a problem when no reading of it is safe: one coding among gzip, x-gzip,
+ * deflate and br is inflated; identity adds nothing; any other coding, or more than one, is
+ * refused. Undefined when the body is not compressed.
+ *
+ * @param scanner Makes a fresh scanner for the inflated bytes (the form's or JSON's).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import zlib from "node:zlib";
+ * import { inflatedScanner } from "./_inflated_scan.ts";
+ * import { UrlencodedScanner } from "./_urlencoded_scan.ts";
+ * const scanner = inflatedScanner(["gzip"], () => new UrlencodedScanner());
+ * assert.ok(scanner !== undefined && typeof scanner !== "string");
+ * const body = zlib.gzipSync(new TextEncoder().encode("a=1&_method=DELETE"));
+ * assert.deepEqual(scanner.push(body.subarray(0, 9)), []);
+ * assert.deepEqual(scanner.push(body.subarray(9)), []);
+ * assert.deepEqual(scanner.end(), ["DELETE"]);
+ * assert.equal(inflatedScanner(["identity"], () => new UrlencodedScanner()), undefined);
+ * assert.match(String(inflatedScanner(["gzip, br"], () => new UrlencodedScanner())), /one of/);
+ * ```
+ */
+export function inflatedScanner(
+  codings: string[],
+  scanner: () => BodyScanner,
+): BodyScanner | string | undefined {
+  const named = codings.flatMap((value) => value.split(","))
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity");
+  if (named.length === 0) return undefined;
+  const readings = named.length === 1 ? READINGS[named[0]!] : undefined;
+  if (readings === undefined) {
+    return `A form or JSON body with Content-Encoding "${named.join(", ")}" is not read: ` +
+      "send it uncompressed, or with one of gzip, deflate or br";
+  }
+  return new InflatedScanner(named[0]!, readings, scanner);
+}
+
+/** Keeps the compressed body, and scans each reading of it inflated when it ends. */
+class InflatedScanner implements BodyScanner {
+  #coding: string;
+  #readings: ((bytes: Uint8Array, max: number) => Uint8Array)[];
+  #scanner: () => BodyScanner;
+  #pieces: Uint8Array[] = [];
+  #bytes = 0;
+
+  constructor(
+    coding: string,
+    readings: ((bytes: Uint8Array, max: number) => Uint8Array)[],
+    scanner: () => BodyScanner,
+  ) {
+    this.#coding = coding;
+    this.#readings = readings;
+    this.#scanner = scanner;
+  }
+
+  push(bytes: Uint8Array): readonly string[] | string {
+    this.#bytes += bytes.byteLength;
+    if (this.#bytes > MAX_COMPRESSED_BYTES) {
+      return `A ${this.#coding} form or JSON body over ${MAX_COMPRESSED_BYTES >> 20} MiB is not ` +
+        "read: send it uncompressed";
+    }
+    // A copy: the piece's bytes are wiped once forwarded.
+    this.#pieces.push(bytes.slice());
+    return NONE;
+  }
+
+  end(): readonly string[] | string {
+    const body = concat(this.#pieces, this.#bytes);
+    this.#pieces = [];
+    const found: string[] = [];
+    let read = 0;
+    for (const reading of this.#readings) {
+      let inflated: Uint8Array;
+      try {
+        inflated = reading(body, MAX_INFLATED_BYTES);
+      } catch (error) {
+        if (error instanceof RangeError) {
+          return `A ${this.#coding} form or JSON body that inflates past ` +
+            `${MAX_INFLATED_BYTES >> 20} MiB is not read: send it uncompressed`;
+        }
+        continue; // Not this reading (an origin taking it fails as well).
+      }
+      read++;
+      const scanner = this.#scanner();
+      for (const result of [scanner.push(inflated), scanner.end()]) {
+        if (typeof result === "string") return result;
+        found.push(...result);
+      }
+    }
+    if (read === 0 && body.byteLength > 0) {
+      return `A ${this.#coding} form or JSON body that does not inflate is not read`;
+    }
+    return found.length === 0 ? NONE : found;
+  }
+}
+
+function concat(pieces: Uint8Array[], bytes: number): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
+  const whole = new Uint8Array(bytes);
+  let at = 0;
+  for (const piece of pieces) {
+    whole.set(piece, at);
+    at += piece.byteLength;
+  }
+  return whole;
+}
