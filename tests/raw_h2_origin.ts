@@ -23,6 +23,8 @@ export interface RawH2Stream {
   ended: boolean;
   /** RST_STREAM arrived before END_STREAM. */
   reset: boolean;
+  /** The error code of that RST_STREAM. */
+  resetCode?: number;
 }
 
 /** A running raw HTTP/2 origin. */
@@ -98,7 +100,10 @@ function onFrame(
     streams.set(id, stream);
   }
   if (stream.ended || stream.reset) return;
-  if (type === H2.RST_STREAM) return void (stream.reset = true);
+  if (type === H2.RST_STREAM) {
+    stream.resetCode = new DataView(payload.buffer, payload.byteOffset).getUint32(0);
+    return void (stream.reset = true);
+  }
   if (type === H2.DATA) stream.body += new TextDecoder("latin1").decode(payload);
   if ((type === H2.DATA || type === H2.HEADERS) && (flags & H2.END_STREAM) !== 0) {
     stream.ended = true;

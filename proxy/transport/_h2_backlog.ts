@@ -134,7 +134,9 @@ export function writeToClient(stream: Http2Stream, chunk: Uint8Array): Promise<v
 
 /**
  * Copy `source` onto the client stream `stream` and end it with `source` (what `pipe()` does),
- * pausing `source` while the stream or its session's socket is full.
+ * pausing `source` while the stream or its session's socket is full. With `whole`, `stream` is
+ * ended only when `whole()` says the end of `source` is the end of its body (else it is left
+ * for its owner to reset).
  *
  * @example
  * ```ts
@@ -150,7 +152,11 @@ export function writeToClient(stream: Http2Stream, chunk: Uint8Array): Promise<v
  * assert.equal(answer.body, "hi");
  * ```
  */
-export function relayToClient(source: Readable, stream: Http2Stream): void {
+export function relayToClient(
+  source: Readable,
+  stream: Http2Stream,
+  whole: (source: Readable) => boolean = () => true,
+): void {
   const onData = (chunk: Uint8Array) => {
     if (stream.destroyed) return;
     const wait = writeToClient(stream, chunk);
@@ -161,6 +167,6 @@ export function relayToClient(source: Readable, stream: Http2Stream): void {
   source.on("data", onData);
   source.once("end", () => {
     source.off("data", onData);
-    if (!stream.destroyed) stream.end();
+    if (!stream.destroyed && whole(source)) stream.end();
   });
 }

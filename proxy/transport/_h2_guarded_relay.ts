@@ -44,31 +44,59 @@ export async function wholeBody(
   return read;
 }
 
+/** What {@linkcode relayRequestBody} calls when the body does not go upstream whole. */
+export interface RelayExits {
+  /** Resets the upstream stream (RST_STREAM, never END_STREAM). */
+  cancel: () => void;
+  /** Fails the exchange while no answer has started. */
+  reject: (error: Error) => void;
+}
+
 /**
  * Relay a client stream's request body to its upstream HTTP/2 stream: as it comes (an origin
- * reading nothing gets no more queued either), through the stream's guard when it has one. A
- * body the guard stops cancels the upstream stream, and `reject`s with
- * {@linkcode BodyStoppedError} while no answer has started (else the client stream is cancelled).
+ * reading nothing gets no more queued either), through the stream's guard when it has one. The
+ * upstream stream is ended only by the client's END_STREAM ({@linkcode endedWhole}); a body
+ * cut short is left for the caller to `cancel`. A body the guard stops cancels the upstream
+ * stream, and `reject`s with {@linkcode BodyStoppedError} while no answer has started (else the
+ * client stream is cancelled).
  */
 export function relayRequestBody(
   stream: ServerHttp2Stream,
   upstream: Http2Stream,
   outgoing: GuardedBody & { request: { head: RequestHead } },
-  reject: (error: Error) => void,
+  { cancel, reject }: RelayExits,
 ): void {
   const { guard } = outgoing;
-  if (guard === undefined) return relayToClient(stream, upstream);
+  if (guard === undefined) return relayToClient(stream, upstream, endedWhole);
   const { framing } = outgoing.request.head;
   const declared = framing.kind === "length" ? framing.length : undefined;
   relayGuarded(stream, upstream, guard, declared, (stop) => {
     // An answer already on its way is not relayed after the client's.
     upstream.removeAllListeners("response");
-    // Reset, never closed: Deno 2.9's `close(code)` sends END_STREAM before its RST_STREAM, so
-    // the origin would hold a whole body (seen on the wire); `destroy()` sends only the reset.
-    upstream.destroy();
+    cancel();
     if (stream.headersSent) return stream.close(constants.NGHTTP2_CANCEL);
     reject(new BodyStoppedError(stop));
   });
+}
+
+/**
+ * Whether a stream that reported `end` got its peer's END_STREAM. Deno 2.9 reports `end` too
+ * when a stream is closed while its body is still coming: the peer's RST_STREAM (with
+ * NO_ERROR), its session's end, or the proxy's own `close()`; each closes the stream first,
+ * while END_STREAM only half-closes it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Readable } from "node:stream";
+ * import { endedWhole } from "./_h2_guarded_relay.ts";
+ *
+ * assert.equal(endedWhole(Readable.from([])), true);
+ * assert.equal(endedWhole(Readable.from([]).destroy()), false);
+ * ```
+ */
+export function endedWhole(source: Readable): boolean {
+  return !source.destroyed && (source as { closed?: boolean }).closed !== true;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -150,6 +178,7 @@ export function relayGuarded(
   source.on("data", onData);
   source.once("end", () => {
     source.off("data", onData);
+    if (!endedWhole(source)) return void (over = true); // cut short: its owner resets `target`
     if (deciding === undefined) end();
     else deciding.then(end);
   });

@@ -187,22 +187,27 @@ function forwardOverH2(
   }
   const { body } = outgoing;
   const ended = body === undefined && stream.endAfterHeaders;
-  const upstream = session.request(headers, { endStream: ended });
+  // Any end but the body's own is a reset: an aborted signal sends RST_STREAM CANCEL first. Deno
+  // 2.9's `close(code)` sent END_STREAM ahead of it (on the wire, with no write in flight), so an
+  // origin held a body cut short (a revoked rule, an idle client, a timeout) as a whole request.
+  const aborter = new AbortController();
+  const cancel = () => aborter.abort();
+  const upstream = session.request(headers, { endStream: ended, signal: aborter.signal });
   upstream.on("error", () => {});
   return new Promise((resolve, reject) => {
     if (body !== undefined) upstream.end(body);
     else if (!ended) {
       // The body is relayed as it comes, under the same idle limit as a body read whole.
       watchBodyIdle(stream, bodyIdleMs, () => {
-        upstream.close(http2.constants.NGHTTP2_CANCEL);
+        cancel();
         if (stream.headersSent) return stream.close(http2.constants.NGHTTP2_CANCEL);
         const timeout = bodyTimeout();
         reject(new UpstreamError(timeout.status, timeout.code, timeout.detail));
       });
-      relayRequestBody(stream, upstream, outgoing, reject); // see its doc
+      relayRequestBody(stream, upstream, outgoing, { cancel, reject }); // see its doc
     }
     const timer = setTimeout(() => {
-      upstream.close(http2.constants.NGHTTP2_CANCEL);
+      cancel();
       reject(new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time"));
     }, timeoutMs);
     let trailers: http2.IncomingHttpHeaders | undefined;
@@ -223,7 +228,7 @@ function forwardOverH2(
     });
     // The client gave up: so does the upstream stream.
     stream.once("close", () => {
-      if (!upstream.closed) upstream.close(http2.constants.NGHTTP2_CANCEL);
+      if (!upstream.closed) cancel();
     });
   });
 }

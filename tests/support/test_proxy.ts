@@ -40,6 +40,8 @@ export interface TestProxyOptions {
   headTimeoutMs?: number;
   /** Idle limit between requests and inside request bodies (the proxy's default otherwise). */
   idleTimeoutMs?: number;
+  /** The longest wait for an upstream's answer (the proxy's default otherwise). */
+  upstreamTimeoutMs?: number;
   /** Whole-body deadline of policy.local requests (the proxy's default otherwise). */
   policyLocalBodyTimeoutMs?: number;
   /** Client connections served at once (the proxy's default otherwise). */
@@ -124,6 +126,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     onEvent,
     headTimeoutMs: options.headTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs,
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
     policyLocalBodyTimeoutMs: options.policyLocalBodyTimeoutMs,
     maxConnections: options.maxConnections,
     denialMints: options.denialMints,
