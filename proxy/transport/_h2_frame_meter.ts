@@ -13,6 +13,7 @@
 
 import { constants, type Http2Session } from "node:http2";
 import type { Duplex } from "node:stream";
+import { frameWalker } from "./_h2_frame_walk.ts";
 
 /** WINDOW_UPDATE frames allowed per DATA frame sent (Envoy's default). */
 export const WINDOW_UPDATES_PER_DATA_FRAME = 10;
@@ -20,95 +21,74 @@ export const WINDOW_UPDATES_PER_DATA_FRAME = 10;
 const DATA = 0;
 const HEADERS = 1;
 const WINDOW_UPDATE = 8;
-// The client's connection preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") precedes its frames.
+// A client's connection preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") precedes its frames.
 const PREFACE_BYTES = 24;
 
 /**
- * Count the frames `socket` carries for `session` (the types of inbound frames; the DATA and
- * HEADERS frames it writes) and end the session once its peer has sent more WINDOW_UPDATE
- * frames than it may. Call right after the session takes the socket.
+ * Counts what a session's peer sent (the type of each frame read, handed over by the one walk
+ * of inbound bytes in `h2_goaway_filter.ts`) against what the session wrote to it, and ends the
+ * session once the peer has sent more WINDOW_UPDATE frames than it may.
  *
- * @param role `"server"` for a client's session (its connection preface comes in), `"client"`
- *   for the proxy's own session to an origin (the preface goes out).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { PassThrough } from "node:stream";
- * import type { Http2Session } from "node:http2";
- * import { meterWindowUpdates } from "./_h2_frame_meter.ts";
+ * import { WindowUpdateMeter } from "./_h2_frame_meter.ts";
  *
  * let calmed = false;
- * const session = { goaway: () => (calmed = true), destroy: () => {}, destroyed: false };
- * const socket = new PassThrough();
- * meterWindowUpdates(session as unknown as Http2Session, socket, "server");
- * socket.emit("data", new Uint8Array(24)); // the preface
- * const update = [0, 0, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0, 1];
- * for (let i = 0; i < 20; i++) socket.emit("data", new Uint8Array(update));
+ * const meter = new WindowUpdateMeter();
+ * meter.watchWrites(new PassThrough(), { preface: false });
+ * meter.attach({ goaway: () => (calmed = true), destroy: () => {}, destroyed: false } as never);
+ * for (let i = 0; i < 20; i++) meter.inbound(8);
  * assert.equal(calmed, false); // a few are fine
- * socket.emit("data", new Uint8Array(Array.from({ length: 100 }, () => update).flat()));
+ * for (let i = 0; i < 100; i++) meter.inbound(8);
  * assert.equal(calmed, true); // 120 with nothing sent to earn them
  * ```
  */
-export function meterWindowUpdates(
-  session: Http2Session,
-  socket: Duplex,
-  role: "server" | "client",
-): void {
-  const counts = { updates: 0, streams: 0, dataSent: 0 };
-  const inbound = frameTypes(role === "server" ? PREFACE_BYTES : 0, (type) => {
-    if (type === WINDOW_UPDATE) counts.updates++;
-    else if (type === HEADERS) counts.streams++;
-  });
-  const outbound = frameTypes(role === "client" ? PREFACE_BYTES : 0, (type) => {
-    if (type === DATA) counts.dataSent++;
-    else if (type === HEADERS) counts.streams++;
-  });
-  socket.on("data", (chunk: Uint8Array) => {
-    inbound(chunk);
-    if (session.destroyed || counts.updates <= allowed(counts)) return;
+export class WindowUpdateMeter {
+  #updates = 0;
+  #streams = 0;
+  #dataSent = 0;
+  #session: Http2Session | undefined;
+
+  /** The session to end on a flood (set once it exists: writes are watched from before). */
+  attach(session: Http2Session): void {
+    this.#session = session;
+  }
+
+  /** Count one frame the peer sent, by its type. */
+  inbound(type: number): void {
+    if (type === HEADERS) this.#streams++;
+    if (type !== WINDOW_UPDATE || ++this.#updates <= this.#allowed()) return;
+    const session = this.#session;
+    if (session === undefined || session.destroyed) return;
     session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
     session.destroy();
-  });
-  // The session writes its frames through the socket's write(): DATA frames earn updates.
-  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-  (socket as { write: (...args: unknown[]) => boolean }).write = (...args) => {
-    if (args[0] instanceof Uint8Array) outbound(args[0]);
-    return write(...args);
-  };
-}
+  }
 
-function allowed({ streams, dataSent }: { streams: number; dataSent: number }): number {
-  // Envoy's bound: 1 + 2 × (streams opened + 10 × DATA frames sent), plus room for a peer
-  // that grows its windows up front before any stream (nghttp2 sends 1-2). HEADERS either way
-  // count: a stream's request and its answer.
-  return 100 + 2 * (streams + WINDOW_UPDATES_PER_DATA_FRAME * dataSent);
-}
+  /**
+   * Count the DATA and HEADERS frames the session writes through `socket.write()` (Deno 2.9's
+   * `node:http2` hands every outgoing chunk there). Call before the session writes anything,
+   * so the walk starts on a frame boundary: a client session writes its connection preface as
+   * soon as it is created (`preface: true`: the proxy's own session to an origin).
+   */
+  watchWrites(socket: Duplex, { preface }: { preface: boolean }): void {
+    const outbound = frameWalker(preface ? PREFACE_BYTES : 0, (type) => {
+      if (type === DATA) this.#dataSent++;
+      else if (type === HEADERS) this.#streams++;
+      return true; // counted, never changed
+    });
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+    (socket as { write: (...args: unknown[]) => boolean }).write = (...args) => {
+      if (args[0] instanceof Uint8Array) outbound(args[0]);
+      return write(...args);
+    };
+  }
 
-/**
- * A reader of frame headers across chunks that split frames anywhere: calls `onFrame` with
- * each frame's type, after skipping `skip` bytes.
- */
-function frameTypes(skip: number, onFrame: (type: number) => void): (chunk: Uint8Array) => void {
-  let remaining = skip; // bytes of the current payload (or preface) still to pass
-  const head = new Uint8Array(9);
-  let headBytes = 0;
-  return (chunk) => {
-    let at = 0;
-    while (at < chunk.byteLength) {
-      if (remaining > 0) {
-        const step = Math.min(remaining, chunk.byteLength - at);
-        remaining -= step;
-        at += step;
-        continue;
-      }
-      const step = Math.min(9 - headBytes, chunk.byteLength - at);
-      head.set(chunk.subarray(at, at + step), headBytes);
-      headBytes += step;
-      at += step;
-      if (headBytes < 9) return;
-      headBytes = 0;
-      remaining = (head[0]! << 16) | (head[1]! << 8) | head[2]!;
-      onFrame(head[3]!);
-    }
-  };
+  #allowed(): number {
+    // Envoy's bound: 1 + 2 × (streams opened + 10 × DATA frames sent), plus room for a peer
+    // that grows its windows up front before any stream (nghttp2 sends 1-2). HEADERS either way
+    // count: a stream's request and its answer.
+    return 100 + 2 * (this.#streams + WINDOW_UPDATES_PER_DATA_FRAME * this.#dataSent);
+  }
 }

@@ -10,14 +10,12 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import type { Duplex } from "node:stream";
+import { frameWalker } from "./_h2_frame_walk.ts";
 
 const GOAWAY = 7;
 // The client's connection preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") precedes its frames.
 const PREFACE_BYTES = 24;
-
-type Feed = (chunk: Uint8Array) => void;
 
 /**
  * Put a filter in front of the session's reader of `socket` (its one `data` listener, added by
@@ -46,10 +44,20 @@ type Feed = (chunk: Uint8Array) => void;
 export function filterGoaway(socket: Duplex, options: GoawayOptions = {}): boolean {
   const listeners = socket.listeners("data");
   if (listeners.length !== 1) return false;
-  const feed = listeners[0] as Feed;
+  const feed = listeners[0] as (chunk: Uint8Array) => void;
   socket.removeListener("data", feed);
   const preface = options.from === "origin" ? 0 : PREFACE_BYTES;
-  socket.on("data", withoutGoaway(feed, preface, options.onGoaway ?? (() => {})));
+  const { onGoaway = () => {}, onFrame = () => {} } = options;
+  const walk = frameWalker(preface, (type) => {
+    onFrame(type);
+    if (type !== GOAWAY) return true;
+    onGoaway();
+    return false;
+  });
+  socket.on("data", (chunk: Uint8Array) => {
+    const kept = walk(chunk);
+    if (kept !== undefined) feed(kept);
+  });
   return true;
 }
 
@@ -65,55 +73,9 @@ export interface GoawayOptions {
    * the proxy's session to it closes (its streams finish) and the next stream opens another.
    */
   onGoaway?: () => void;
-}
-
-/**
- * `feed`, given every byte of the chunks it is called with but those of GOAWAY frames. A frame
- * header split across chunks is held until it is whole (nghttp2 cannot read half of one
- * anyway); a chunk that loses nothing is passed on as it came, in one call.
- */
-function withoutGoaway(feed: Feed, preface: number, onGoaway: () => void): Feed {
-  let pass = preface; // bytes of the preface or of a kept frame's payload still to pass
-  let drop = 0; // bytes of a GOAWAY frame's payload still to drop
-  const head = new Uint8Array(9);
-  let headBytes = 0;
-  return (chunk) => {
-    let same = headBytes === 0; // the output is this very chunk, so far
-    const out: Uint8Array[] = [];
-    let at = 0;
-    while (at < chunk.byteLength) {
-      if (pass > 0) {
-        const step = Math.min(pass, chunk.byteLength - at);
-        out.push(chunk.subarray(at, at + step));
-        pass -= step;
-        at += step;
-      } else if (drop > 0) {
-        const step = Math.min(drop, chunk.byteLength - at);
-        drop -= step;
-        at += step;
-      } else {
-        const step = Math.min(9 - headBytes, chunk.byteLength - at);
-        head.set(chunk.subarray(at, at + step), headBytes);
-        headBytes += step;
-        at += step;
-        if (headBytes < 9) {
-          same = false; // held until the next chunk completes it
-          break;
-        }
-        headBytes = 0;
-        const length = (head[0]! << 16) | (head[1]! << 8) | head[2]!;
-        if (head[3] === GOAWAY) {
-          drop = length;
-          same = false;
-          onGoaway();
-        } else {
-          out.push(head.slice());
-          pass = length;
-        }
-      }
-    }
-    if (same) return feed(chunk);
-    // One call, as the session's reader expects a socket's chunk (a Buffer).
-    if (out.length > 0) feed(Buffer.concat(out));
-  };
+  /**
+   * Called with the type of every frame read (GOAWAY included), so that one walk of the
+   * socket's bytes serves the WINDOW_UPDATE bound too (`_h2_frame_meter.ts`).
+   */
+  onFrame?: (type: number) => void;
 }

@@ -9,7 +9,7 @@ import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { LINGER_MS } from "./lingering_close.ts";
 import { watchBacklog } from "./_h2_backlog.ts";
-import { meterWindowUpdates } from "./_h2_frame_meter.ts";
+import { WindowUpdateMeter } from "./_h2_frame_meter.ts";
 import { filterGoaway } from "./h2_goaway_filter.ts";
 
 /** Receives each new stream of a session with its request headers. */
@@ -135,20 +135,23 @@ export function serveH2(secure: TLSSocket, options: ServeH2Options): Promise<voi
   // Deno 2.9: a server-side TLSSocket keeps `secureConnecting` true after its handshake, and
   // a session on such a socket waits for a `secureConnect` event that only clients emit.
   (secure as { secureConnecting?: boolean }).secureConnecting = false;
+  const meter = new WindowUpdateMeter();
+  meter.watchWrites(secure, { preface: false }); // before the session writes its SETTINGS
   const session = http2.performServerHandshake(secure, {
     settings: SETTINGS,
     maxSessionMemory: 16,
   });
   session.on("error", () => {});
-  // First, while the session's reader is the socket's only one (see h2_goaway_filter.ts).
-  if (!filterGoaway(secure)) {
+  meter.attach(session);
+  // First, while the session's reader is the socket's only one (see h2_goaway_filter.ts); the
+  // same walk of its bytes counts the client's WINDOW_UPDATEs.
+  if (!filterGoaway(secure, { onFrame: (type) => meter.inbound(type) })) {
     // Not the runtime it was written for: refuse the session rather than serve it unguarded.
     session.destroy();
     secure.destroy();
     return Promise.resolve();
   }
   watchBacklog(session, secure);
-  meterWindowUpdates(session, secure, "server");
   // The idle limit is the socket's: Deno 2.9 keeps a session's own timeout (and with it the
   // whole session, ~10 KB) alive until it fires, however long ago the session closed.
   secure.setTimeout(options.idleMs, () => session.close());
