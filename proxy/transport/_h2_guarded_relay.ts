@@ -7,9 +7,10 @@
  * @module
  */
 
-import { constants, type Http2Stream, type ServerHttp2Stream } from "node:http2";
+import type { Http2Stream, ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { relayToClient, writeToClient } from "./_h2_backlog.ts";
+import { resetStream } from "./_h2_reset.ts";
 import { type BodyStop, BodyStoppedError, type FormMethodGuard } from "./form_method_guard.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { isRefusal, type Refusal } from "./refusal.ts";
@@ -74,7 +75,7 @@ export function relayRequestBody(
     // An answer already on its way is not relayed after the client's.
     upstream.removeAllListeners("response");
     cancel();
-    if (stream.headersSent) return stream.close(constants.NGHTTP2_CANCEL);
+    if (stream.headersSent) return resetStream(stream);
     reject(new BodyStoppedError(stop));
   });
 }

@@ -12,6 +12,7 @@ import type { TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import { type BodyHold, BodySlots } from "./_body_slots.ts";
 import { sessionBacklog } from "./_h2_backlog.ts";
+import { resetStream } from "./_h2_reset.ts";
 import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
@@ -212,8 +213,7 @@ async function answerStream(
   const again = { ...request, readBody: reread, bodyMethods: guard?.named };
   const stillAllowed = async () =>
     (await admitTunnelRequest(client.again(), session, again)).kind === "allow";
-  const end = () => stream.close(constants.NGHTTP2_CANCEL);
-  const unwatch = watchGrant(ctx.holder, stillAllowed, since, end);
+  const unwatch = watchGrant(ctx.holder, stillAllowed, since, () => resetStream(stream));
   try {
     const outgoing = { request, pathAndQuery, authority, body, hold, lease, guard };
     await session.upstream.forward(stream, outgoing);

@@ -12,6 +12,7 @@ import type { TLSSocket } from "node:tls";
 import type { BodyHold } from "./_body_slots.ts";
 import { relayToClient } from "./_h2_backlog.ts";
 import { originSession } from "./_h2_origin_session.ts";
+import { resetStream } from "./_h2_reset.ts";
 import type { BodyLease } from "./body_budget.ts";
 import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
@@ -187,9 +188,8 @@ function forwardOverH2(
   }
   const { body } = outgoing;
   const ended = body === undefined && stream.endAfterHeaders;
-  // Any end but the body's own is a reset: an aborted signal sends RST_STREAM CANCEL first. Deno
-  // 2.9's `close(code)` sent END_STREAM ahead of it (on the wire, with no write in flight), so an
-  // origin held a body cut short (a revoked rule, an idle client, a timeout) as a whole request.
+  // Any end but the body's own is a reset: an aborted signal sends RST_STREAM CANCEL first (Deno
+  // 2.9's `close(code)` sent END_STREAM ahead of it: see _h2_reset.ts).
   const aborter = new AbortController();
   const cancel = () => aborter.abort();
   const upstream = session.request(headers, { endStream: ended, signal: aborter.signal });
@@ -200,7 +200,7 @@ function forwardOverH2(
       // The body is relayed as it comes, under the same idle limit as a body read whole.
       watchBodyIdle(stream, bodyIdleMs, () => {
         cancel();
-        if (stream.headersSent) return stream.close(http2.constants.NGHTTP2_CANCEL);
+        if (stream.headersSent) return resetStream(stream);
         const timeout = bodyTimeout();
         reject(new UpstreamError(timeout.status, timeout.code, timeout.detail));
       });
