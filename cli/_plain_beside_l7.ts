@@ -29,7 +29,7 @@ export function plainBesideL7Warnings(
   for (const [key, rule] of Object.entries(rules)) {
     rule.endpoints.forEach((e, i) => {
       const host = e.host?.toLowerCase();
-      if (e.protocol === "rest" || e.protocol === "graphql") return;
+      if (e.protocol === "rest" || e.protocol === "graphql" || e.protocol === "mcp") return;
       if (host === undefined || host.includes("*")) return;
       for (const port of e.ports ?? (e.port === undefined ? [] : [e.port])) {
         const l7 = lookupGrants(loaded.compiled, host, port).find((g) =>

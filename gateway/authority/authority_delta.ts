@@ -85,9 +85,12 @@ function sharedDenies(a: L7Match[] = [], b: L7Match[] = []): L7Match[] {
 
 function asks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path">[] {
   const base = ep.path ?? "/**";
-  // GraphQL operations have no method/path grant: count them as every request on the path,
-  // so they are never "covered", never inside a ceiling by accident, never auto-approved.
-  if (ep.protocol === "graphql") return [{ layer: "l7", method: "*", path: base }];
+  // GraphQL operations and MCP calls have no method/path grant: count them as every request
+  // on the path, so they are never "covered", never inside a ceiling by accident, never
+  // auto-approved (a new MCP tool name is a widening).
+  if (ep.protocol === "graphql" || ep.protocol === "mcp") {
+    return [{ layer: "l7", method: "*", path: base }];
+  }
   if (ep.protocol !== "rest") return [{ layer: "l4" }];
   // An audit endpoint allows what it would deny: its authority is every request.
   if (ep.enforcement === "audit") return [{ layer: "l7", method: "*", path: base }];
@@ -95,7 +98,7 @@ function asks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path">[]
     return presetMethods(ep.access).map((method) => ({ layer: "l7", method, path: base }));
   }
   return (ep.rules ?? []).flatMap((r) =>
-    "method" in r.allow
+    "path" in r.allow
       ? [{ layer: "l7" as const, method: r.allow.method.toUpperCase(), path: r.allow.path }]
       : []
   );

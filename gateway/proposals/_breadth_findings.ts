@@ -93,7 +93,7 @@ export function endpointBreadthFindings(e: Endpoint, at: string): Finding[] {
  * ```
  */
 export function l4OnHttpPortFinding(e: Endpoint, at: string): Finding | undefined {
-  if (e.protocol === "rest" || e.protocol === "graphql") return undefined;
+  if (e.protocol === "rest" || e.protocol === "graphql" || e.protocol === "mcp") return undefined;
   const ports = e.ports ?? (e.port === undefined ? [] : [e.port]);
   const port = ports.find((p) => HTTP_PORTS.has(p));
   if (port === undefined) return undefined;

@@ -11,6 +11,8 @@ import {
   type Endpoint,
   type GraphqlMatch,
   isGraphqlMatch,
+  type McpMatch,
+  mcpRules,
   type NetworkRule,
   restAllows,
 } from "../../proxy/policy/mod.ts";
@@ -56,6 +58,7 @@ function endpointRank(e: Endpoint): number {
   if (e.access) return 1.3;
   // A GraphQL mutation ranks as a write: never hidden behind a REST read.
   if (e.protocol === "graphql") return Math.max(0, ...graphqlAllows(e).map(operationRank));
+  if (e.protocol === "mcp") return e.mcp?.allow_all_known_mcp_methods ? 4 : mcpRank(e);
   return Math.max(0, ...restAllows(e).map(allowRank));
 }
 
@@ -74,15 +77,40 @@ function grantText(e: Endpoint): string {
   // authority delta does (it read `undefined:443`).
   const host = e.host ?? `(allowed_ips ${(e.allowed_ips ?? []).join(",")})`;
   const target = `${host}:${portText(e)}`;
-  if (e.protocol !== "rest" && e.protocol !== "graphql") return target;
+  if (!["rest", "graphql", "mcp"].includes(e.protocol ?? "")) return target;
   // Audit logs what it would deny and lets it through: every request on the path.
   if (e.enforcement === "audit") return `* ${target} ${e.path ?? "/**"} (audit)`;
   if (e.protocol === "graphql" && !e.access) return graphqlText(e, target);
+  if (e.protocol === "mcp") return mcpText(e, target);
   if (e.access) return `${e.access} ${target}`;
   const allows = strongestFirst(restAllows(e), allowRank);
   const first = allows[0];
   const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
   return first ? `${first.method} ${target} ${first.path}${more}` : target;
+}
+
+// A tool call can act (a write); other MCP methods list or read. A glob reaches more.
+function mcpRank(e: Endpoint): number {
+  const rank = (m: McpMatch) => {
+    const tool = m.tool ?? m.params?.name;
+    const globbed = JSON.stringify(tool ?? m.method ?? "*").includes("*");
+    return (m.method === "tools/call" || tool !== undefined ? 2 : 1) + (globbed ? 0.1 : 0);
+  };
+  return Math.max(0, ...mcpRules(e).allow.map(rank));
+}
+
+/** `mcp tools/call search_web mcp.example.com:443 /mcp (+1 more)`, or the method profile. */
+function mcpText(e: Endpoint, target: string): string {
+  const path = e.path === undefined ? "" : ` ${e.path}`;
+  if (e.mcp?.allow_all_known_mcp_methods) return `mcp * ${target}${path} (every method)`;
+  const allows = mcpRules(e).allow;
+  const first = allows[0];
+  if (!first) return `mcp ${target}${path}`;
+  const tool = first.tool ?? first.params?.name;
+  const raw = tool === undefined ? "" : typeof tool === "string" ? tool : JSON.stringify(tool);
+  const toolText = tool === undefined ? "" : ` ${visibleText(raw, 100)}`;
+  const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
+  return `mcp ${first.method ?? "tools/call"}${toolText} ${target}${path}${more}`;
 }
 
 /** `mutation CreateIssue api.github.com:443 /graphql (+1 more)`: the strongest operation. */

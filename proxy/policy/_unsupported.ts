@@ -17,7 +17,6 @@ const ENDPOINT_FEATURES: Record<string, string> = {
   credential_signing: "credential signing",
   signing_service: "credential signing",
   signing_region: "credential signing",
-  mcp: "MCP inspection",
   json_rpc: "JSON-RPC inspection",
   json_rpc_max_body_bytes: "JSON-RPC inspection",
 };
@@ -27,7 +26,6 @@ const PROTOCOL_FEATURES: Record<string, string> = {
   websocket: "WebSocket message inspection",
   sql: "SQL inspection",
   "json-rpc": "JSON-RPC inspection",
-  mcp: "MCP inspection",
 };
 
 /** Top-level keys of OpenShell features Tollgate leaves out. */

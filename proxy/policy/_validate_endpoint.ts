@@ -10,7 +10,7 @@ import { hostPatternProblem } from "./host_pattern.ts";
 import { isIpLiteral } from "./ip.ts";
 import { validateAllowedIp } from "./_validate_allowed_ip.ts";
 import { ACCESS_PRESETS } from "./presets.ts";
-import type { Endpoint, GraphqlMatch, L7Match } from "./types.ts";
+import type { Endpoint, GraphqlMatch, L7Match, McpMatch } from "./types.ts";
 import {
   type AllowMatcher,
   pathPatternProblem,
@@ -23,6 +23,7 @@ import {
   validateGraphqlKeys,
   validateGraphqlMatch,
 } from "./_validate_graphql.ts";
+import { MCP_ENDPOINT_KEYS, mcpMatcher, validateMcpKeys } from "./_validate_mcp.ts";
 
 const ENDPOINT_KEYS = [
   "host",
@@ -38,6 +39,7 @@ const ENDPOINT_KEYS = [
   "allowed_ips",
   "allow_encoded_slash",
   ...GRAPHQL_ENDPOINT_KEYS,
+  ...MCP_ENDPOINT_KEYS,
 ] as const;
 
 /** Validate an endpoint; returns it only when no problem was found in it. */
@@ -76,11 +78,7 @@ export function validateEndpoint(
   const tlsModes = ["skip", "terminate", "passthrough"] as const;
   assign(ep, "tls", c.choice(raw, "tls", tlsModes, path, "tls mode"));
   assign(ep, "allow_encoded_slash", c.boolean(raw, "allow_encoded_slash", path));
-  // A GraphQL endpoint's rules match operations; every other endpoint's match requests.
-  const graphql = raw.protocol === "graphql";
-  const matcher: AllowMatcher<L7Match | GraphqlMatch> = graphql
-    ? { match: validateGraphqlMatch, example: "{operation_type: query}" }
-    : { match: validateMatch, example: "{method: ..., path: ...}" };
+  const matcher = matcherOf(raw);
   const matchOf = matcher.match;
   const rules = c.list(raw, "rules", path)?.map((r, i) =>
     validateAllow(c, r, [...path, "rules", i], matcher)
@@ -91,6 +89,7 @@ export function validateEndpoint(
   );
   if (deny) ep.deny_rules = deny as Endpoint["deny_rules"];
   validateGraphqlKeys(c, raw, path, ep);
+  validateMcpKeys(c, raw, path, ep);
   const ips = c.list(raw, "allowed_ips", path);
   if (ips) {
     ep.allowed_ips = ips.map((ip, i) => validateAllowedIp(c, ip, [...path, "allowed_ips", i]));
@@ -98,6 +97,15 @@ export function validateEndpoint(
   crossChecks(c, raw, path);
   if (raw.protocol === "tcp") tcpChecks(c, raw, path);
   return c.problems.length === before ? ep : undefined;
+}
+
+// A GraphQL endpoint's rules match operations, an MCP one's calls; others match requests.
+function matcherOf(raw: PlainMap): AllowMatcher<L7Match | GraphqlMatch | McpMatch> {
+  if (raw.protocol === "graphql") {
+    return { match: validateGraphqlMatch, example: "{operation_type: query}" };
+  }
+  if (raw.protocol === "mcp") return mcpMatcher(raw);
+  return { match: validateMatch, example: "{method: ..., path: ...}" };
 }
 
 /**
@@ -124,7 +132,7 @@ function assign<K extends keyof Endpoint>(
 }
 
 function protocolOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["protocol"] {
-  return c.choice(raw, "protocol", ["rest", "graphql", "tcp"] as const, path, "protocol");
+  return c.choice(raw, "protocol", ["rest", "graphql", "mcp", "tcp"] as const, path, "protocol");
 }
 
 function accessOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["access"] {
@@ -178,7 +186,8 @@ function portOk(c: Checker, value: unknown, path: ValuePath): boolean {
 
 function crossChecks(c: Checker, raw: PlainMap, path: ValuePath): void {
   const l7 = raw.protocol !== undefined && raw.protocol !== "tcp";
-  if (l7 && raw.access === undefined && raw.rules === undefined) {
+  // An MCP endpoint may allow by its method profile alone (validateMcpKeys).
+  if (l7 && raw.protocol !== "mcp" && raw.access === undefined && raw.rules === undefined) {
     c.report([...path, "protocol"], `Key "protocol" needs "access" or "rules"`, "key");
   }
   if (raw.protocol === undefined) {

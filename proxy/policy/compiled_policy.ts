@@ -60,6 +60,30 @@ export interface CompiledGraphql {
   maxBodyBytes: number;
 }
 
+/** One compiled MCP call matcher. */
+export interface CompiledMcpMatch {
+  /** Matches the JSON-RPC method. */
+  method: GlobMatcher;
+  /** Matches `params.name` of a `tools/call`, when the matcher names a tool. */
+  tool?: GlobMatcher;
+}
+
+/** The MCP side of a `protocol: mcp` endpoint. */
+export interface CompiledMcp {
+  /** Allow matchers. */
+  allow: CompiledMcpMatch[];
+  /** Deny matchers. */
+  deny: CompiledMcpMatch[];
+  /** `mcp.allow_all_known_mcp_methods`: any call no allow rule narrows is allowed. */
+  allowAll: boolean;
+  /** Some allow rule names a tool: `tools/call` is then allowed only by such a rule. */
+  narrowsTools: boolean;
+  /** `mcp.strict_tool_names` (default true). */
+  strictToolNames: boolean;
+  /** Largest request body buffered for inspection. */
+  maxBodyBytes: number;
+}
+
 /** One endpoint of one rule, with everything `decide()` needs precompiled. */
 export interface Grant {
   /** The `network_policies` key of the rule. */
@@ -86,6 +110,8 @@ export interface Grant {
   path?: GlobMatcher;
   /** Present on a `protocol: graphql` endpoint: its operations are judged, not its paths. */
   graphql?: CompiledGraphql;
+  /** Present on a `protocol: mcp` endpoint: its JSON-RPC calls are judged, not its paths. */
+  mcp?: CompiledMcp;
   /** The rule's lease (once, lease, session), when it is not durable. */
   lease?: RuleLease;
 }

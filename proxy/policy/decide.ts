@@ -15,6 +15,7 @@ import type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
 import type { Decision } from "./decision.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
+import { decideMcp } from "./judge_mcp.ts";
 
 // The grants whose lease (if any) still allows the request: live at `facts.now`, for
 // `facts.sandbox`, and for a once-scoped rule not yet spent. Durable-only lists pass untouched.
@@ -107,6 +108,9 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
   // A GraphQL endpoint is authoritative for its path: its operations decide, not REST rules.
   const graphql = onPath.filter((g) => g.graphql);
   if (graphql.length > 0) return decideGraphql(facts, graphql);
+  // So is an MCP endpoint: its JSON-RPC calls decide.
+  const mcp = onPath.filter((g) => g.mcp);
+  if (mcp.length > 0) return decideMcp(facts, mcp);
   return decideL7(facts, onPath, facts.method, path);
 }
 

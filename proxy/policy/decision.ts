@@ -7,8 +7,8 @@
 
 /** The rule the agent would need, named in a denial (`rule_missing` in the 403 body). */
 export interface RuleMissing {
-  /** `rest_allow` or `graphql_allow` for an L7 denial, `l4_allow` for an L4 one. */
-  type: "rest_allow" | "graphql_allow" | "l4_allow";
+  /** `rest_allow`, `graphql_allow` or `mcp_allow` for an L7 denial, `l4_allow` for L4. */
+  type: "rest_allow" | "graphql_allow" | "mcp_allow" | "l4_allow";
   /** Layer of the denial. */
   layer: "l4" | "l7";
   /** Method that would need an allow rule (L7). */
@@ -23,6 +23,16 @@ export interface RuleMissing {
   binary?: string;
   /** The GraphQL operation that would need an allow rule (`graphql_allow`). */
   operation?: GraphqlOperationSummary;
+  /** The MCP call that would need an allow rule (`mcp_allow`). */
+  mcp?: McpCallSummary;
+}
+
+/** An MCP (JSON-RPC) call as a denial names it. */
+export interface McpCallSummary {
+  /** The JSON-RPC method, when it is printable ASCII (at most 128 characters). */
+  method?: string;
+  /** The `tools/call` tool name, when it has the strict tool-name shape. */
+  tool?: string;
 }
 
 /** A GraphQL operation as a denial names it. */
@@ -73,6 +83,8 @@ export interface Decision {
   path?: string;
   /** For an L7 decision by a GraphQL endpoint: the operation it names (the refused one). */
   graphql?: GraphqlOperationSummary;
+  /** For an L7 decision by an MCP endpoint: the call it names (the refused one). */
+  mcp?: McpCallSummary;
   /** Present on denials. */
   ruleMissing?: RuleMissing;
   /**

@@ -7,7 +7,7 @@
 
 import { endpointPorts } from "./compile_policy.ts";
 import { isGraphqlMatch } from "./l7_rules.ts";
-import type { Endpoint, GraphqlMatch, L7Match, NetworkRule } from "./types.ts";
+import type { Endpoint, GraphqlMatch, L7Match, McpMatch, NetworkRule } from "./types.ts";
 
 /**
  * Render `host:port [tags]`: the layer (`L4`, or `L7 rest`), then `access=<preset>` and
@@ -29,7 +29,7 @@ export function formatEndpoint(ep: Endpoint): string {
   const tags = [
     ep.protocol === undefined
       ? "L4"
-      : ["rest", "graphql"].includes(ep.protocol.toLowerCase())
+      : ["rest", "graphql", "mcp"].includes(ep.protocol.toLowerCase())
       ? `L7 ${ep.protocol.toLowerCase()}`
       : ep.protocol,
   ];
@@ -39,8 +39,11 @@ export function formatEndpoint(ep: Endpoint): string {
   // The endpoint's path scopes its allows and its denies: without it "deny * /**" reads as a
   // deny of every request on the host.
   if (ep.path !== undefined) tags.push(`path=${ep.path}`);
-  for (const r of ep.rules ?? []) tags.push(`allow ${matcherText(r.allow)}`);
-  for (const d of ep.deny_rules ?? []) tags.push(`deny ${matcherText(d)}`);
+  // The method profile allows every MCP call no rule narrows: shown, never implied.
+  if (ep.mcp?.allow_all_known_mcp_methods) tags.push("allow_all_known_mcp_methods");
+  const text = ep.protocol === "mcp" ? mcpText : matcherText;
+  for (const r of ep.rules ?? []) tags.push(`allow ${text(r.allow)}`);
+  for (const d of ep.deny_rules ?? []) tags.push(`deny ${text(d)}`);
   return `${ep.host ?? "*"}:${endpointPorts(ep).join(",")} [${tags.join(", ")}]`;
 }
 
@@ -81,11 +84,24 @@ export function formatEndpoints(eps: Endpoint[]): string {
  * as OpenShell's draft review shows them: without them a deny reads broader than it is),
  * `mutation Issue* {createIssue}` for a GraphQL one.
  */
-function matcherText(m: L7Match | GraphqlMatch): string {
-  if (!isGraphqlMatch(m)) return `${m.method || "*"} ${m.path || "*"}${queryText(m.query)}`;
+function matcherText(m: L7Match | GraphqlMatch | McpMatch): string {
+  if (!isGraphqlMatch(m) && "path" in m) {
+    return `${m.method || "*"} ${m.path || "*"}${queryText(m.query)}`;
+  }
+  if (!isGraphqlMatch(m)) return mcpText(m);
   const name = m.operation_name ? ` ${m.operation_name}` : "";
   const fields = m.fields?.length ? ` {${m.fields.join(" ")}}` : "";
   return `${m.operation_type}${name}${fields}`;
+}
+
+/** `tools/call tool=search_*` for an MCP matcher (`*` for one without a method). */
+function mcpText(m: L7Match | GraphqlMatch | McpMatch): string {
+  const mcp = m as McpMatch;
+  const spec = mcp.tool ?? mcp.params?.name;
+  const method = mcp.method ?? (spec === undefined ? "*" : "tools/call");
+  if (spec === undefined) return method;
+  const tool = typeof spec === "string" ? spec : "glob" in spec ? spec.glob : `[${spec.any}]`;
+  return `${method} tool=${tool}`;
 }
 
 function queryText(query: L7Match["query"]): string {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Endpoint, GraphqlMatch, L7Match } from "./types.ts";
+import type { Endpoint, GraphqlMatch, L7Match, McpMatch } from "./types.ts";
 
 /**
  * True for a GraphQL matcher.
@@ -18,7 +18,7 @@ import type { Endpoint, GraphqlMatch, L7Match } from "./types.ts";
  * assert(!isGraphqlMatch({ method: "GET", path: "/**" }));
  * ```
  */
-export function isGraphqlMatch(m: L7Match | GraphqlMatch): m is GraphqlMatch {
+export function isGraphqlMatch(m: L7Match | GraphqlMatch | McpMatch): m is GraphqlMatch {
   return "operation_type" in m;
 }
 
@@ -34,6 +34,7 @@ export function isGraphqlMatch(m: L7Match | GraphqlMatch): m is GraphqlMatch {
  * ```
  */
 export function restAllows(ep: Endpoint): L7Match[] {
+  if (ep.protocol === "mcp") return [];
   return (ep.rules ?? []).map((r) => r.allow).filter((m): m is L7Match => !isGraphqlMatch(m));
 }
 
@@ -48,6 +49,7 @@ export function restAllows(ep: Endpoint): L7Match[] {
  * ```
  */
 export function restDenies(ep: Endpoint): L7Match[] {
+  if (ep.protocol === "mcp") return [];
   return (ep.deny_rules ?? []).filter((m): m is L7Match => !isGraphqlMatch(m));
 }
 
@@ -78,4 +80,24 @@ export function graphqlAllows(ep: Endpoint): GraphqlMatch[] {
  */
 export function graphqlDenies(ep: Endpoint): GraphqlMatch[] {
   return (ep.deny_rules ?? []).filter(isGraphqlMatch);
+}
+
+/**
+ * The MCP call matchers of an endpoint: its allow rules and its deny rules (none unless
+ * `protocol: mcp`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mcpRules } from "./l7_rules.ts";
+ * const ep = { host: "h", port: 443, protocol: "mcp" as const, rules: [{ allow: { method: "tools/list" } }] };
+ * assert.equal(mcpRules(ep).allow[0]?.method, "tools/list");
+ * ```
+ */
+export function mcpRules(ep: Endpoint): { allow: McpMatch[]; deny: McpMatch[] } {
+  if (ep.protocol !== "mcp") return { allow: [], deny: [] };
+  return {
+    allow: (ep.rules ?? []).map((r) => r.allow as McpMatch),
+    deny: (ep.deny_rules ?? []) as McpMatch[],
+  };
 }

@@ -13,13 +13,15 @@ export type {
   Enforcement,
   GraphqlMatch,
   L7Match,
+  McpMatch,
+  McpOptions,
   NetworkRule,
   Policy,
   PolicyIssue,
   QueryMatcherSpec,
 } from "./types.ts";
 export type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
-export type { Decision, GraphqlOperationSummary, RuleMissing } from "./decision.ts";
+export type { Decision, GraphqlOperationSummary, McpCallSummary, RuleMissing } from "./decision.ts";
 export { parsePolicy, validateNetworkRule } from "./parse_policy.ts";
 export { policyFromJson } from "./policy_from_json.ts";
 export { DELTA_MIN_CHARS, isDeltaJson, policyDelta } from "./policy_delta.ts";
@@ -40,6 +42,8 @@ export type {
   CompiledGraphql,
   CompiledGraphqlMatch,
   CompiledMatch,
+  CompiledMcp,
+  CompiledMcpMatch,
   CompiledPolicy,
   CompiledQuery,
   Grant,
@@ -54,13 +58,17 @@ export {
   graphqlAllows,
   graphqlDenies,
   isGraphqlMatch,
+  mcpRules,
   restAllows,
   restDenies,
 } from "./l7_rules.ts";
-export { graphqlBodyLimit } from "./graphql_body_limit.ts";
+export { bodyInspection, graphqlBodyLimit } from "./graphql_body_limit.ts";
+export type { BodyInspection } from "./graphql_body_limit.ts";
 export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./graphql_request.ts";
 export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./graphql_request.ts";
 export { classifyDocument } from "./graphql_document.ts";
+export { classifyMcpRequest, MCP_DEFAULT_MAX_BODY_BYTES } from "./mcp_request.ts";
+export type { McpCall, McpHttpRequest, McpRequestInfo } from "./mcp_request.ts";
 export type { GraphqlOperation } from "./graphql_document.ts";
 export { needsAddresses } from "./needs_addresses.ts";
 export { canonicalizePath, MAX_PATH_BYTES } from "./canonicalize_path.ts";

@@ -86,7 +86,9 @@ function covered(
     return want !== undefined && granted.some((g) => g !== undefined && cidrContains(g, want));
   });
   if (!ipsOk) return false;
-  if (ep.protocol === "graphql") return sameGraphqlGrant(compiled, ep, port, exe);
+  if (ep.protocol === "graphql" || ep.protocol === "mcp") {
+    return sameGraphqlGrant(compiled, ep, port, exe);
+  }
   if (ep.protocol !== "rest") return l4.inspect === false;
   const ask = { host: base.host, port, exe, at };
   return asks(ep).every((m) =>
@@ -133,8 +135,9 @@ function literalQuery(m: L7Match): string | undefined {
 }
 
 /**
- * Operations have no literal witness the way paths do: a GraphQL endpoint counts as covered
- * only when the policy holds the same endpoint (same keys and values) for this binary.
+ * Operations and calls have no literal witness the way paths do: a GraphQL or MCP endpoint
+ * counts as covered only when the policy holds the same endpoint (same keys and values) for
+ * this binary.
  */
 function sameGraphqlGrant(
   compiled: CompiledPolicy,

@@ -6,6 +6,7 @@
  */
 
 import type { GraphqlRequestInfo } from "./graphql_request.ts";
+import type { McpRequestInfo } from "./mcp_request.ts";
 
 /** Who is asking: the requester's executable and its ancestors' (nearest first). */
 export interface RequesterIdentity {
@@ -52,6 +53,11 @@ export interface RequestFacts {
    * `protocol: graphql` endpoint judges; without it such a request is denied.
    */
   graphql?: GraphqlRequestInfo;
+  /**
+   * The classified MCP request (see `classifyMcpRequest()`), for a request a `protocol: mcp`
+   * endpoint judges; without it such a request is denied.
+   */
+  mcp?: McpRequestInfo;
   /**
    * The time of the request (epoch ms): a leased rule allows only before its expiry, and
    * without `now` it allows nothing.

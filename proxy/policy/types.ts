@@ -40,8 +40,34 @@ export interface GraphqlMatch {
   fields?: string[];
 }
 
-/** One entry of `rules`: a REST matcher, or a GraphQL one on a `protocol: graphql` endpoint. */
-export type AllowRule = { allow: L7Match } | { allow: GraphqlMatch };
+/**
+ * One MCP (JSON-RPC) call matcher, as written under `rules[].allow` or `deny_rules[]` of a
+ * `protocol: mcp` endpoint. `tool` is OpenShell's shorthand for `params: {name}`.
+ */
+export interface McpMatch {
+  /** JSON-RPC method (`tools/call`); a glob only inside `tools/`. Omitted: the method profile. */
+  method?: string;
+  /** `tools/call` tool-name matcher (`params.name`). */
+  tool?: QueryMatcherSpec;
+  /** `{name: matcher}`: the same as `tool`, OpenShell's long form. */
+  params?: { name: QueryMatcherSpec };
+}
+
+/** The `mcp:` stanza of a `protocol: mcp` endpoint. */
+export interface McpOptions {
+  /** Largest request body buffered for inspection (default 65,536 bytes). */
+  max_body_bytes?: number;
+  /** `tools/call` names must match `^[A-Za-z0-9_.-]{1,128}$` (default true). */
+  strict_tool_names?: boolean;
+  /** Allow any MCP method a rule does not narrow (a rule may then omit `method`). */
+  allow_all_known_mcp_methods?: boolean;
+}
+
+/**
+ * One entry of `rules`: a REST matcher, or a GraphQL one on a `protocol: graphql` endpoint,
+ * or an MCP one on a `protocol: mcp` endpoint.
+ */
+export type AllowRule = { allow: L7Match } | { allow: GraphqlMatch } | { allow: McpMatch };
 
 /** One endpoint of a rule, exactly the keys a policy file may hold. */
 export interface Endpoint {
@@ -58,9 +84,9 @@ export interface Endpoint {
   path?: string;
   /**
    * `rest` makes the endpoint L7 (needs `access` or `rules`), `graphql` judges GraphQL
-   * operations; `tcp` or omitted means L4.
+   * operations, `mcp` judges JSON-RPC calls; `tcp` or omitted means L4.
    */
-  protocol?: "rest" | "graphql" | "tcp";
+  protocol?: "rest" | "graphql" | "mcp" | "tcp";
   /** `enforce` (default) or `audit` (log would-be denials, allow them). */
   enforcement?: Enforcement;
   /**
@@ -70,14 +96,16 @@ export interface Endpoint {
   access?: AccessPreset | "allow";
   /** Explicit allow matchers (exclusive with `access`); GraphQL ones on a `graphql` endpoint. */
   rules?: AllowRule[];
-  /** Deny matchers; a match beats any allow. GraphQL ones on a `graphql` endpoint. */
-  deny_rules?: (L7Match | GraphqlMatch)[];
+  /** Deny matchers; a match beats any allow. GraphQL or MCP ones on such an endpoint. */
+  deny_rules?: (L7Match | GraphqlMatch | McpMatch)[];
   /** GraphQL hash-only persisted queries: `deny` (default) or `allow_registered`. */
   persisted_queries?: "deny" | "allow_registered";
   /** Trusted persisted-query registry: hash or saved-query id → the operation it runs. */
   graphql_persisted_queries?: Record<string, GraphqlMatch>;
   /** Largest GraphQL request body buffered for inspection (default 65,536 bytes). */
   graphql_max_body_bytes?: number;
+  /** MCP inspection options (`protocol: mcp` only). */
+  mcp?: McpOptions;
   /**
    * `skip`: never terminate TLS (on an L4 endpoint; ignored, with a warning, on an L7 one).
    * `terminate` and `passthrough` are OpenShell's deprecated no-ops, accepted with a warning.

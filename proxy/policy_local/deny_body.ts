@@ -5,7 +5,12 @@
  * @module
  */
 
-import type { Decision, GraphqlOperationSummary, RuleMissing } from "../policy/mod.ts";
+import type {
+  Decision,
+  GraphqlOperationSummary,
+  McpCallSummary,
+  RuleMissing,
+} from "../policy/mod.ts";
 import { AGENT_GUIDANCE, denyNextSteps, type NextStep } from "./next_steps.ts";
 import { policyLocalUrl, ROUTE_SKILL } from "./routes.ts";
 import type { RenderedResponse } from "./rendered_response.ts";
@@ -30,10 +35,12 @@ export interface DenyBody {
   reason?: string;
   /** Layer that denied. */
   layer: "l4" | "l7";
-  /** `rest` or `graphql` for L7 denials. */
-  protocol?: "rest" | "graphql";
+  /** `rest`, `graphql` or `mcp` for L7 denials. */
+  protocol?: "rest" | "graphql" | "mcp";
   /** The GraphQL operation refused (`protocol: graphql`). */
   operation?: GraphqlOperationSummary;
+  /** The MCP call refused (`protocol: mcp`): its JSON-RPC method and tool, when printable. */
+  mcp?: McpCallSummary;
   /** HTTP method (L7). */
   method?: string;
   /** File path of the skill inside the sandbox (`read_skill`); for L7, the denied path without query. */
@@ -118,8 +125,9 @@ function denyBody(decision: Decision, options: DenyOptions): DenyBody {
     detail,
     reason: l7 ? undefined : detail,
     layer: decision.layer,
-    protocol: l7 ? (decision.graphql ? "graphql" : "rest") : undefined,
+    protocol: l7 ? (decision.graphql ? "graphql" : decision.mcp ? "mcp" : "rest") : undefined,
     operation: l7 ? decision.graphql : undefined,
+    mcp: l7 ? decision.mcp : undefined,
     method,
     path,
     host: decision.host,
@@ -150,6 +158,7 @@ function ruleMissing(
     port: hint?.port ?? decision.port,
     binary: hint?.binary ?? decision.binary,
     operation: l7 ? hint?.operation : undefined,
+    mcp: l7 ? hint?.mcp : undefined,
   });
 }
 

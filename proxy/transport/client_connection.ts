@@ -6,10 +6,10 @@
  */
 
 import {
+  type BodyInspection,
+  bodyInspection,
   decide,
   type Decision,
-  graphqlBodyLimit,
-  type GraphqlRequestInfo,
   needsAddresses,
   type RequesterIdentity,
   type RequestFacts,
@@ -21,22 +21,12 @@ import { OnceHolds } from "./_once_holds.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import type { DestinationResult } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
+import type { L7Question } from "./l7_question.ts";
+
+export type { L7Question } from "./l7_question.ts";
 
 /** Produces the requester identity of a connection, or the error that prevented it. */
 export type IdentitySource = () => Promise<RequesterIdentity | Error>;
-
-/** The request part of an L7 question. */
-export interface L7Question {
-  method: string;
-  /** Canonical path without the query. */
-  path: string;
-  /** Raw query without `?`, if any. */
-  query?: string;
-  /** Methods named by method-override headers (each is decided too). */
-  methodOverrides?: string[];
-  /** The classified GraphQL request, when a GraphQL endpoint judges this one. */
-  graphql?: GraphqlRequestInfo;
-}
 
 /**
  * A client connection: stream, identity and decision helpers.
@@ -178,12 +168,16 @@ export class ClientConnection {
   }
 
   /**
-   * The body cap of the GraphQL endpoint that will judge this request, or undefined when no
-   * GraphQL endpoint will (its body is then not read before deciding).
+   * The GraphQL or MCP endpoints that will judge this request and their body cap, or
+   * undefined when none will (its body is then not read before deciding).
    */
-  async graphqlBodyLimit(host: string, port: number, l7: L7Question): Promise<number | undefined> {
+  async bodyInspection(
+    host: string,
+    port: number,
+    l7: L7Question,
+  ): Promise<BodyInspection | undefined> {
     const facts = await this.#facts(await this.identity(), host, port, l7);
-    return graphqlBodyLimit(this.ctx.holder.current().compiled, facts);
+    return bodyInspection(this.ctx.holder.current().compiled, facts);
   }
 
   /** The facts of a question; a promise only when the host's addresses must be looked up. */

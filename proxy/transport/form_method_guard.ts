@@ -102,7 +102,8 @@ export class FormMethodGuard {
 
 /**
  * The guard for an allowed request's body, or undefined when no origin reads a method from it
- * (see `formMethodScanner()`), or when its body was read and judged whole already (GraphQL).
+ * (see `formMethodScanner()`), or when its body was read and judged whole already (GraphQL,
+ * MCP).
  * A method found is decided with the request's own question (its override headers included),
  * through `client.again()`: the once rules the request itself spent still count for it.
  */
@@ -112,7 +113,7 @@ export function formMethodGuard(
   asked: { host: string; port: number; question: L7Question; scheme: "http" | "https" },
 ): FormMethodGuard | undefined {
   const { host, port, question, scheme } = asked;
-  if (question.graphql !== undefined) return undefined;
+  if (question.graphql !== undefined || question.mcp !== undefined) return undefined;
   const scanner = formMethodScanner(head.method, head.headers);
   if (scanner === undefined) return undefined;
   const own = question.methodOverrides ?? [];

@@ -1,13 +1,18 @@
 /**
- * GraphQL inspection for the transport: when a GraphQL endpoint will judge a request, read its
- * body first (up to the endpoint's cap; 413 beyond) and classify it, so the decision sees the
+ * GraphQL and MCP inspection for the transport: when a GraphQL or MCP endpoint will judge a
+ * request, read its body first (up to the endpoint's cap; 413 beyond) and classify it, so the decision sees the
  * operations and exactly the bytes it judged go upstream. The body is read through a
  * {@linkcode BodyReader}, so HTTP/1.1 and HTTP/2 requests are classified by the same code.
  *
  * @module
  */
 
-import { classifyGraphqlRequest, type GraphqlRequestInfo } from "../policy/mod.ts";
+import {
+  classifyGraphqlRequest,
+  classifyMcpRequest,
+  type GraphqlRequestInfo,
+  type McpRequestInfo,
+} from "../policy/mod.ts";
 import { ReadTimeoutError } from "./protocol_error.ts";
 import type { ClientConnection, L7Question } from "./client_connection.ts";
 import { values } from "./header_fields.ts";
@@ -30,7 +35,8 @@ export type BodyReader = (
 ) => Promise<Uint8Array | undefined | Refusal>;
 
 /**
- * Classify the request into `question.graphql` when a GraphQL endpoint will judge it.
+ * Classify the request into `question.graphql` (`question.mcp`) when a GraphQL (MCP) endpoint
+ * will judge it.
  *
  * @returns The body read (to forward instead of the client's stream), undefined when none
  *   was read, or the refusal to answer instead of deciding.
@@ -67,15 +73,19 @@ export async function classifyGraphqlBody(
   request: { head: RequestHead; question: L7Question; readBody: BodyReader },
 ): Promise<Uint8Array | undefined | Refusal> {
   const { head, question } = request;
-  const cap = await client.graphqlBodyLimit(target.host, target.port, question);
-  if (cap === undefined) return undefined;
-  const tooLarge = `GraphQL request body exceeds the ${cap} byte inspection limit`;
-  const body = await request.readBody(cap, tooLarge);
+  const judged = await client.bodyInspection(target.host, target.port, question);
+  if (judged === undefined) return undefined;
+  const kind = judged.graphql ? "GraphQL" : "MCP";
+  const tooLarge = `${kind} request body exceeds the ${judged.cap} byte inspection limit`;
+  const body = await request.readBody(judged.cap, tooLarge);
   if (isRefusal(body)) return body;
-  const refused = unsupportedEncoding(head);
-  question.graphql = refused !== undefined
-    ? { operations: [], error: refused }
-    : classifyGraphqlRequest({ method: head.method, query: question.query, body });
+  const refused = unsupportedEncoding(head, kind);
+  if (judged.graphql) {
+    question.graphql = refused !== undefined
+      ? { operations: [], error: refused }
+      : classifyGraphqlRequest({ method: head.method, query: question.query, body });
+  }
+  if (judged.mcp) question.mcp = classifyMcp(head, body, refused);
   return body;
 }
 
@@ -172,18 +182,30 @@ export function http1BodyReader(client: ClientConnection, head: RequestHead): Bo
       if (error instanceof ReadTimeoutError) {
         return refusal(408, "request_timeout", BODY_TIMEOUT_DETAIL);
       }
-      return refusal(400, "bad_request", "Invalid GraphQL request body");
+      return refusal(400, "bad_request", "Invalid GraphQL or MCP request body");
     }
   };
 }
 
+function classifyMcp(
+  head: RequestHead,
+  body: Uint8Array | undefined,
+  refused: string | undefined,
+): McpRequestInfo {
+  if (refused !== undefined) {
+    return { calls: [], batch: false, receiveStream: false, hasResponse: false, error: refused };
+  }
+  const accept = values(head.headers, "accept").join(",");
+  return classifyMcpRequest({ method: head.method, accept, body });
+}
+
 /** OpenShell refuses bodies it cannot read as sent: compressed or multipart ones. */
-function unsupportedEncoding(head: RequestHead): GraphqlRequestInfo["error"] {
+function unsupportedEncoding(head: RequestHead, kind: string): GraphqlRequestInfo["error"] {
   const encoding = values(head.headers, "content-encoding").join(",").trim().toLowerCase();
   if (encoding !== "" && encoding !== "identity") {
-    return `GraphQL request content-encoding "${encoding.slice(0, 40)}" is not supported`;
+    return `${kind} request content-encoding "${encoding.slice(0, 40)}" is not supported`;
   }
   const type = values(head.headers, "content-type").join(",").trim().toLowerCase();
-  if (type.startsWith("multipart/")) return "GraphQL multipart requests are not supported";
+  if (type.startsWith("multipart/")) return `${kind} multipart requests are not supported`;
   return undefined;
 }

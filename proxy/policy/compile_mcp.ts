@@ -1,0 +1,64 @@
+/**
+ * Compile the MCP side of a `protocol: mcp` endpoint: its call matchers (a rule without
+ * `method` normalised as OpenShell does: `tools/call` when it names a tool, any method
+ * otherwise), the method profile, the tool-name rule and the body cap.
+ *
+ * @module
+ */
+
+import type { CompiledMcp, CompiledMcpMatch } from "./compiled_policy.ts";
+import { compilePathGlob, compileStringGlob, type GlobMatcher } from "./glob.ts";
+import { matcherGlobs } from "./_query.ts";
+import { mcpRules } from "./l7_rules.ts";
+import { MCP_DEFAULT_MAX_BODY_BYTES } from "./mcp_request.ts";
+import type { Endpoint, McpMatch } from "./types.ts";
+
+/**
+ * Compile an MCP endpoint's matchers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compileMcp } from "./compile_mcp.ts";
+ * const m = compileMcp({ host: "h", port: 443, protocol: "mcp",
+ *   rules: [{ allow: { method: "tools/call", tool: "search_*" } }] });
+ * assert(m.allow[0]!.tool!("search_web") && !m.allow[0]!.tool!("delete_repo"));
+ * assert(m.narrowsTools && !m.allowAll && m.maxBodyBytes === 65536);
+ * ```
+ */
+export function compileMcp(ep: Endpoint): CompiledMcp {
+  const rules = mcpRules(ep);
+  const allow = rules.allow.map((m) => compileMcpMatch(m, false));
+  return {
+    allow,
+    deny: rules.deny.map((m) => compileMcpMatch(m, true)),
+    allowAll: ep.mcp?.allow_all_known_mcp_methods === true,
+    narrowsTools: allow.some((m) => m.tool !== undefined),
+    strictToolNames: ep.mcp?.strict_tool_names !== false,
+    maxBodyBytes: ep.mcp?.max_body_bytes ?? MCP_DEFAULT_MAX_BODY_BYTES,
+  };
+}
+
+function compileMcpMatch(m: McpMatch, deny: boolean): CompiledMcpMatch {
+  const spec = m.tool ?? m.params?.name;
+  // Allow globs stop at "." as OPA's glob.match does by default; a deny glob crosses it, so a
+  // deny fires on at least what it fires on in OpenShell.
+  const compile = deny ? compileStringGlob : (g: string) => compilePathGlob(g, ".");
+  const out: CompiledMcpMatch = { method: compileMethod(m.method, spec !== undefined, compile) };
+  if (spec !== undefined) {
+    const globs = matcherGlobs(spec).map(compile);
+    out.tool = (name) => globs.some((g) => g(name));
+  }
+  return out;
+}
+
+// A rule without `method` (allowed only with the method profile) is normalised as OpenShell
+// does: `tools/call` when it names a tool, any method otherwise.
+function compileMethod(
+  method: string | undefined,
+  namesTool: boolean,
+  compile: (glob: string) => GlobMatcher,
+): GlobMatcher {
+  if (method !== undefined) return compile(method);
+  return namesTool ? (x) => x === "tools/call" : () => true;
+}

@@ -1,0 +1,23 @@
+/**
+ * The request part of an L7 question a transport asks `decide()`: method, canonical path,
+ * query, override headers, and the classified body when a GraphQL or MCP endpoint judges it.
+ *
+ * @module
+ */
+
+import type { GraphqlRequestInfo, McpRequestInfo } from "../policy/mod.ts";
+
+/** The request part of an L7 question. */
+export interface L7Question {
+  method: string;
+  /** Canonical path without the query. */
+  path: string;
+  /** Raw query without `?`, if any. */
+  query?: string;
+  /** Methods named by method-override headers (each is decided too). */
+  methodOverrides?: string[];
+  /** The classified GraphQL request, when a GraphQL endpoint judges this one. */
+  graphql?: GraphqlRequestInfo;
+  /** The classified MCP request, when an MCP endpoint judges this one. */
+  mcp?: McpRequestInfo;
+}
