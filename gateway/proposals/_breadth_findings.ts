@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Endpoint, restAllows } from "../../proxy/policy/mod.ts";
+import { type Endpoint, matcherGlobs, mcpRules, restAllows } from "../../proxy/policy/mod.ts";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
 import { visibleText } from "../repo/mod.ts";
 
@@ -64,6 +64,7 @@ export function endpointBreadthFindings(e: Endpoint, at: string): Finding[] {
     const rule = visibleText(`${broadWrite.method} ${broadWrite.path}`, 120);
     out.push(warn("broad_write_path", `${at} allows ${rule}: writes under ** near the root`));
   }
+  out.push(...mcpBreadthFindings(e, at, host));
   if (e.tls === "skip") out.push(warn("tls_skip", `${at} skips TLS inspection on ${host}`));
   if (e.enforcement === "audit") out.push(warn("audit_mode", `${at} is audit-only`));
   if (e.allow_encoded_slash) {
@@ -72,6 +73,31 @@ export function endpointBreadthFindings(e: Endpoint, at: string): Finding[] {
       `${at} keeps %2F in paths on ${host}: "*" then matches "a%2Fb", which an origin that ` +
         `decodes first reads as "a/b"`,
     ));
+  }
+  return out;
+}
+
+/** An MCP endpoint's breadth: every method, tool globs, tool names left unchecked. */
+function mcpBreadthFindings(e: Endpoint, at: string, host: string): Finding[] {
+  if (e.protocol !== "mcp") return [];
+  const out: Finding[] = [];
+  if (e.mcp?.allow_all_known_mcp_methods) {
+    out.push(warn(
+      "mcp_all_methods",
+      `${at} allows every MCP method on ${host} (allow_all_known_mcp_methods), every tool ` +
+        "unless a rule names tools",
+    ));
+  }
+  const tools = mcpRules(e).allow.flatMap((m) => {
+    const spec = m.tool ?? m.params?.name;
+    return spec === undefined ? [] : matcherGlobs(spec);
+  });
+  const glob = tools.find((t) => t.includes("*"));
+  if (glob !== undefined) {
+    out.push(warn("mcp_tool_glob", `${at} allows MCP tools ${visibleText(glob, 80)} on ${host}`));
+  }
+  if (e.mcp?.strict_tool_names === false) {
+    out.push(warn("mcp_loose_tool_names", `${at} turns strict_tool_names off on ${host}`));
   }
   return out;
 }

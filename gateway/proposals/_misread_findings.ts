@@ -15,6 +15,7 @@ import {
   isGraphqlMatch,
   type L7Match,
   matcherGlobs,
+  mcpRules,
   type NetworkRule,
 } from "../../proxy/policy/mod.ts";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
@@ -93,9 +94,19 @@ function graphqlFindings(e: Endpoint, at: string): (Finding | undefined)[] {
   return out;
 }
 
+/** MCP tool names are ASCII (strict_tool_names): a look-alike glob only never matches. */
+function mcpFindings(e: Endpoint, at: string): (Finding | undefined)[] {
+  const fix = "propose the ASCII names of the MCP methods and tools";
+  return mcpRules(e).allow.concat(mcpRules(e).deny).flatMap((m) => {
+    const spec = m.tool ?? m.params?.name;
+    const texts = [m.method ?? "*", ...(spec === undefined ? [] : matcherGlobs(spec))];
+    return texts.map((text) => confusable("confusable_mcp", `${at} MCP name`, text, fix));
+  });
+}
+
 function endpointFindings(e: Endpoint, at: string): (Finding | undefined)[] {
   const out = e.path === undefined ? [] : [nonCanonicalPath(at, e.path, e)];
-  out.push(...graphqlFindings(e, at));
+  out.push(...graphqlFindings(e, at), ...mcpFindings(e, at));
   for (const [where, m] of restMatchers(e)) {
     out.push(nonCanonicalPath(`${at}.${where}`, m.path, e));
     for (const [key, spec] of Object.entries(m.query ?? {})) {
@@ -111,7 +122,8 @@ function endpointFindings(e: Endpoint, at: string): (Finding | undefined)[] {
 /**
  * Refusals for every string of a proposed rule that can read as something it is not: binary
  * paths (`confusable_binary`), the rule's name (`confusable_name`), query keys and globs
- * (`confusable_query`), GraphQL operation names and fields (`confusable_graphql`), request
+ * (`confusable_query`), GraphQL operation names and fields (`confusable_graphql`), MCP
+ * methods and tool names (`confusable_mcp`), request
  * paths not in canonical form (`non_canonical_path`), and a persisted-query registry
  * (`persisted_query_registry`: what a hash runs is the proposal's word).
  *
