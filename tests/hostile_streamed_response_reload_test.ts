@@ -22,6 +22,9 @@ const REST_FEED =
 const GRAPHQL_FEED = `      - { host: ${HOST}, port: 80, path: /graphql, protocol: graphql,
           rules: [{ allow: { operation_type: query, fields: [viewer] } }] }`;
 
+const MCP_FEED = `      - { host: ${HOST}, port: 80, path: /mcp, protocol: mcp,
+          rules: [{ allow: { method: tools/call, tool: watch_build } }] }`;
+
 const policy = (revision: number, feed: boolean, endpoint = REST_FEED) =>
   `version: 1
 revision: ${revision}
@@ -182,6 +185,35 @@ Deno.test("a GraphQL answer streaming at a reload is judged again on the body re
       `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     // An unrelated reload keeps it (its query is still allowed); the revoking one ends it.
     await watchFeed(proxy, conn, request, origin, GRAPHQL_FEED);
+  } finally {
+    await proxy.close();
+    await origin.close();
+    await upstreams.close();
+  }
+});
+
+Deno.test("an MCP answer streaming at a reload (streamable HTTP) is judged again on the body read at admission", async () => {
+  const upstreams = await startTestUpstreams();
+  const origin = await eventOrigin(upstreams, false);
+  const proxy = await startTestProxy({
+    policy: policy(1, true, MCP_FEED),
+    upstreams,
+    identity,
+    resolve: [{ host: HOST, port: 80, address: "127.0.0.1", targetPort: origin.port }],
+  });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "watch_build", arguments: {} },
+    });
+    const request = `POST http://${HOST}/mcp HTTP/1.1\r\nHost: ${HOST}\r\n` +
+      `Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`;
+    // An unrelated reload keeps it (its tool is still allowed); the revoking one ends it.
+    await watchFeed(proxy, conn, request, origin, MCP_FEED);
   } finally {
     await proxy.close();
     await origin.close();

@@ -109,6 +109,8 @@ Deno.test("policies/examples cover every feature of the format", async () => {
     hostless: endpoints.some((e) => e.host === undefined),
     encodedSlash: endpoints.some((e) => e.allow_encoded_slash === true),
     staticSections: examples.some((p) => p.filesystem_policy && p.landlock && p.process),
+    graphql: endpoints.some((e) => e.protocol === "graphql"),
+    mcp: endpoints.some((e) => e.protocol === "mcp" && e.mcp?.allow_all_known_mcp_methods),
   };
   assert.deepEqual(Object.entries(features).filter(([, v]) => !v).map(([k]) => k), []);
 });
