@@ -23,7 +23,8 @@ export interface GuardedBody {
 }
 
 /**
- * A stream's body read whole for an HTTP/1.1 origin, checked by its guard (when it has one).
+ * A stream's body read whole for an HTTP/1.1 origin, checked by its guard (when it has one);
+ * `last` false for the first part of a body that goes on (its end is checked later).
  *
  * @throws {UpstreamError} For a refusal of the read (the caller answers the stream with it).
  * @throws {BodyStoppedError} When the guard stopped the body.
@@ -38,9 +39,10 @@ export interface GuardedBody {
 export async function wholeBody(
   read: Uint8Array | Refusal,
   guard: FormMethodGuard | undefined,
+  last = true,
 ): Promise<Uint8Array> {
   if (isRefusal(read)) throw new UpstreamError(read.status, read.code, read.detail);
-  const stop = await guard?.check(read, true);
+  const stop = await guard?.check(read, last);
   if (stop !== undefined) throw new BodyStoppedError(stop);
   return read;
 }

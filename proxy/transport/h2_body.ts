@@ -10,10 +10,7 @@
 
 import { Buffer } from "node:buffer";
 import { constants, type ServerHttp2Stream } from "node:http2";
-import type { RequestHead } from "./http1_head.ts";
-import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
-import { isRefusal, type Refusal, refusal } from "./refusal.ts";
-import { bodyNotAllowed } from "./request_reader.ts";
+import { type Refusal, refusal } from "./refusal.ts";
 import { BODY_TIMEOUT_DETAIL, TOO_MANY_BODIES } from "./responses.ts";
 import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
 
@@ -32,6 +29,18 @@ export interface H2BodyLimits {
    * streams holding part of the budget each would otherwise wait on one another.
    */
   declared?: number;
+  /**
+   * Past `cap`, stop reading instead of refusing: the bytes read so far come back as an
+   * {@linkcode H2BodyPrefix} and the rest stays unread in the stream, for a caller that sends
+   * it on as it comes.
+   */
+  spill?: boolean;
+}
+
+/** The first bytes of a body that goes on past the cap (its rest unread in the stream). */
+export interface H2BodyPrefix {
+  /** The bytes read: at least the cap, at most one more piece. */
+  prefix: Uint8Array;
 }
 
 /**
@@ -54,10 +63,18 @@ export interface H2BodyLimits {
  * assert.equal(answer.body, "hello");
  * ```
  */
+export function readH2Body(
+  stream: ServerHttp2Stream,
+  limits: H2BodyLimits & { spill: true },
+): Promise<Uint8Array | undefined | Refusal | H2BodyPrefix>;
+export function readH2Body(
+  stream: ServerHttp2Stream,
+  limits: H2BodyLimits,
+): Promise<Uint8Array | undefined | Refusal>;
 export async function readH2Body(
   stream: ServerHttp2Stream,
   limits: H2BodyLimits,
-): Promise<Uint8Array | undefined | Refusal> {
+): Promise<Uint8Array | undefined | Refusal | H2BodyPrefix> {
   if (stream.endAfterHeaders || stream.readableEnded) return undefined;
   // Reset while it waited for a body slot: its close has been and gone.
   if (stream.destroyed || stream.closed) return clientReset();
@@ -76,7 +93,7 @@ export async function readH2Body(
     const chunks: Uint8Array[] = [];
     let size = 0;
     let done = false;
-    const finish = (result: Uint8Array | undefined | Refusal) => {
+    const finish = (result: Uint8Array | undefined | Refusal | H2BodyPrefix) => {
       if (done) return;
       done = true;
       stop();
@@ -89,6 +106,10 @@ export async function readH2Body(
     };
     const onData = (chunk: Uint8Array) => {
       size += chunk.byteLength;
+      // A piece that completes a declared length is the end: the body is read whole.
+      if (size > limits.cap && limits.spill && size !== declared) {
+        return finish({ prefix: Buffer.concat([...chunks, chunk]) });
+      }
       if (size > limits.cap) return finish(refusal(413, "payload_too_large", limits.tooLarge));
       chunks.push(chunk);
       const more = size - reserved;
@@ -116,45 +137,6 @@ function budgetSpent(): Refusal {
 
 function clientReset(): Refusal {
   return refusal(400, "bad_request", "The client reset the stream");
-}
-
-/**
- * A stream's whole body for an HTTP/1.1 origin (empty when it has none), read under the
- * chunked-body cap, or the refusal to answer. A GET, HEAD, DELETE, OPTIONS or TRACE carrying
- * bytes is refused 400, as on HTTP/1.1 (`request_reader.ts`): an origin that ignores such a
- * body would read it as a request of its own, one the policy never saw. Within HTTP/2
- * framing it stays data, so only this translation refuses it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { h2Exchange } from "./_h2_exchange.ts";
- * import { readHttp1Body } from "./h2_body.ts";
- * import { h2Request } from "./h2_request.ts";
- *
- * const answer = await h2Exchange(async (stream, headers) => {
- *   const request = h2Request(headers);
- *   if (typeof request === "string") throw new Error(request);
- *   const body = await readHttp1Body(stream, request.head, { idleMs: 5_000 });
- *   stream.respond({ ":status": body instanceof Uint8Array ? 200 : body.status });
- *   stream.end();
- * }, { headers: { ":method": "GET" }, body: "GET /other HTTP/1.1\r\n\r\n" });
- * assert.equal(answer.status, 400);
- * ```
- */
-export async function readHttp1Body(
-  stream: ServerHttp2Stream,
-  head: RequestHead,
-  limits: { idleMs: number; lease?: BodyLease },
-): Promise<Uint8Array | Refusal> {
-  const cap = MAX_CHUNKED_BODY_BYTES;
-  const tooLarge = "Request body is too large";
-  const declared = head.framing.kind === "length" ? head.framing.length : undefined;
-  const read = { cap, tooLarge, declared, ...limits };
-  const body = await readH2Body(stream, read) ?? new Uint8Array(0);
-  if (isRefusal(body) || body.byteLength === 0) return body;
-  const smuggled = bodyNotAllowed({ ...head, framing: { kind: "length", length: body.length } });
-  return smuggled === undefined ? body : refusal(400, "bad_request", smuggled);
 }
 
 /**

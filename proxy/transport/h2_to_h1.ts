@@ -1,21 +1,22 @@
 /**
  * One HTTP/2 stream forwarded over an HTTP/1.1 upstream connection: the body (read whole
- * beforehand by `h2_body.ts`, with the same cap as a chunked HTTP/1.1 body) after the head
- * written by the HTTP/1.1 path's serialiser, and the response relayed onto the stream without
- * its HTTP/1.1 framing.
+ * beforehand by `h2_http1_body.ts`, under the same cap as a chunked HTTP/1.1 body; past it, that
+ * first part, then the rest as it comes, `relay_h2_body_rest.ts`) after the head written by the
+ * HTTP/1.1 path's serialiser, and the response relayed onto the stream without its HTTP/1.1
+ * framing.
  *
  * @module
  */
 
 import { Buffer } from "node:buffer";
-import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { ServerHttp2Stream } from "node:http2";
 import type { ByteStream } from "./byte_stream.ts";
 import { bindsConnection } from "./connection_auth.ts";
 import { isIdempotent, requestHeadBytes } from "./upstream_request.ts";
 import type { H2Request } from "./h2_request.ts";
 import { relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
-import { parseResponseHead, type ResponseHead } from "./http1_head.ts";
-import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
+import type { ResponseHead } from "./http1_head.ts";
+import { finalHead, h2ResponseHeaders } from "./_h2_response_head.ts";
 import {
   type UpstreamConnection,
   UpstreamError,
@@ -24,17 +25,8 @@ import {
 } from "./upstream_pool.ts";
 import { writeToClient } from "./_h2_backlog.ts";
 import { closeWithClient } from "./_close_with_client.ts";
-
-// Never sent on an HTTP/2 stream (RFC 9113 §8.2.2), besides the Connection field's tokens.
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "transfer-encoding",
-  "upgrade",
-  "trailer",
-]);
+import type { FormMethodGuard } from "./form_method_guard.ts";
+import { type BodyRest, relayH2BodyRest } from "./relay_h2_body_rest.ts";
 
 /** What {@linkcode exchangeOverPool} needs besides the stream and its request. */
 export interface PooledExchange {
@@ -45,9 +37,17 @@ export interface PooledExchange {
   spare?: UpstreamConnection;
   pathAndQuery: string;
   authority: string;
-  /** The whole request body. */
+  /** The whole request body, or its first part when `rest` is set. */
   body: Uint8Array;
   timeoutMs: number;
+  /** Set when the body goes on past `body`: the rest streams from the client (`guard` on it). */
+  rest?: StreamedRest;
+}
+
+/** How the rest of a body past the cap streams: past its guard, under the body idle limit. */
+export interface StreamedRest {
+  guard?: FormMethodGuard;
+  idleMs: number;
 }
 
 /**
@@ -147,19 +147,29 @@ export async function forwardOverHttp1(
     authority: string;
     body: Uint8Array;
     timeoutMs: number;
+    rest?: StreamedRest;
   },
 ): Promise<boolean | "stale"> {
   // A stream reset (or its session gone) is owed nothing: its upstream closes at once.
   const stop = closeWithClient(stream, exchange.upstream);
+  const streamed: Streamed = {};
   let response: ResponseHead | "stale";
   try {
-    response = await relayOverHttp1(stream, request, exchange);
+    response = await relayOverHttp1(stream, request, exchange, streamed);
   } finally {
     stop();
+    streamed.rest?.stop(); // answered before the body ended: the rest is not read for it
   }
   if (response === "stale") return "stale";
   if (response.framing.kind !== "none") stream.end();
-  return response.keepAlive && !bindsConnection(request.head.headers, response);
+  const whole = exchange.rest === undefined || streamed.sent === true;
+  return whole && response.keepAlive && !bindsConnection(request.head.headers, response);
+}
+
+/** The rest of a body streaming upstream, and whether all of it went. */
+interface Streamed {
+  rest?: BodyRest;
+  sent?: boolean;
 }
 
 /** Send the request and relay the response but its end: its head, or "stale". */
@@ -167,13 +177,21 @@ async function relayOverHttp1(
   stream: ServerHttp2Stream,
   request: H2Request,
   exchange: Parameters<typeof forwardOverHttp1>[2],
+  streamed: Streamed,
 ): Promise<ResponseHead | "stale"> {
-  const { upstream, body } = exchange;
+  const { upstream, body, rest } = exchange;
   const { head } = request;
-  const withBody = body.byteLength > 0 || head.framing.kind === "length";
+  const declared = head.framing.kind === "length" ? head.framing.length : undefined;
+  const withBody = body.byteLength > 0 || declared !== undefined;
+  const length = rest !== undefined
+    ? declared ?? "chunked"
+    : withBody || !["GET", "HEAD"].includes(head.method)
+    ? body.byteLength
+    : undefined;
   const bytes = requestHeadBytes(
     { head, pathAndQuery: exchange.pathAndQuery, authority: exchange.authority },
-    withBody || !["GET", "HEAD"].includes(head.method) ? body.byteLength : undefined,
+    length,
+    length === "chunked" ? body.byteLength : undefined, // the part read: the first chunk
   );
   // A pooled socket the upstream closed fails the write at once: nothing reached it.
   // A large body goes after the head, not copied into one buffer with it (twice in memory).
@@ -182,8 +200,27 @@ async function relayOverHttp1(
     : [upstream.write(bytes), body.byteLength > 0 ? upstream.write(body) : undefined];
   const written = await Promise.all(sent).then(() => true, () => false);
   if (written === false) return "stale";
-  const response = await finalHead(upstream, head.method, exchange.timeoutMs);
-  if (response === "stale") return "stale";
+  // Past the cap, the rest streams while the answer is awaited (an early answer must not
+  // deadlock); once any of it is read, the request is never sent again ("stale" is a 502).
+  let failed: unknown;
+  if (rest !== undefined) {
+    const left = declared === undefined ? undefined : declared - body.byteLength;
+    // Written, not `forward()`ed: a stream's pieces may share a buffer that forward() would
+    // free under a later one (a "detached ArrayBuffer" 502 mid-upload).
+    streamed.rest = relayH2BodyRest(stream, (piece) => upstream.write(piece), { ...rest, left });
+    streamed.rest.done.then(() => void (streamed.sent = true), (error) => {
+      failed = error;
+      upstream.destroy(); // never completed: the origin must not act on part of it
+    });
+  }
+  let response: ResponseHead | "stale";
+  try {
+    response = await finalHead(upstream, head.method, exchange.timeoutMs);
+  } catch (error) {
+    throw failed ?? error;
+  }
+  if (response === "stale" && rest === undefined) return "stale";
+  if (response === "stale") throw failed ?? STREAMED_STALE;
   stream.respond(h2ResponseHeaders(response), { endStream: response.framing.kind === "none" });
   const write = (piece: Uint8Array) => writeStream(stream, piece);
   const { framing } = response;
@@ -193,47 +230,11 @@ async function relayOverHttp1(
   return response;
 }
 
-async function finalHead(
-  upstream: ByteStream,
-  method: string,
-  timeoutMs: number,
-): Promise<ResponseHead | "stale"> {
-  for (let interim = 0;; interim++) {
-    const timeouts = { idleMs: timeoutMs, headMs: timeoutMs };
-    const read = await upstream.readHead(MAX_RESPONSE_HEAD_BYTES, timeouts);
-    if (read.kind === "eof" && interim === 0) return "stale";
-    if (read.kind === "timeout") {
-      throw new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time");
-    }
-    if (read.kind !== "head") {
-      throw new UpstreamError(502, "upstream_protocol_error", "Upstream sent no usable response");
-    }
-    const parsed = parseResponseHead(read.bytes, method);
-    if (!parsed.ok) throw new UpstreamError(502, "upstream_protocol_error", parsed.error.detail);
-    if (parsed.head.status === 101) {
-      throw new UpstreamError(502, "upstream_protocol_error", "Upstream switched protocols");
-    }
-    if (parsed.head.status >= 200) return parsed.head;
-  }
-}
-
-function h2ResponseHeaders(head: ResponseHead): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = { ":status": head.status };
-  for (const [name, value] of head.headers) {
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || head.connectionTokens.has(lower)) continue;
-    // Set below from the framing; never on a 204 (a protocol error for an HTTP/2 client).
-    const length = head.framing.kind === "length" || head.status === 204;
-    if (length && lower === "content-length") continue;
-    const known = headers[lower];
-    if (known === undefined) headers[lower] = lower === "set-cookie" ? [value] : value;
-    else if (Array.isArray(known)) known.push(value);
-    else headers[lower] = `${known}, ${value}`;
-  }
-  // The length read, once (a repeated one was joined into a list the client would refuse).
-  if (head.framing.kind === "length") headers["content-length"] = head.framing.length;
-  return headers;
-}
+const STREAMED_STALE = new UpstreamError(
+  502,
+  "upstream_unreachable",
+  "Upstream closed the connection",
+);
 
 /** Write with backpressure; throws once the client has reset the stream. */
 function writeStream(stream: ServerHttp2Stream, piece: Uint8Array): Promise<void> | undefined {

@@ -14,7 +14,8 @@ import { relayToClient } from "./_h2_backlog.ts";
 import { originSession } from "./_h2_origin_session.ts";
 import { resetStream } from "./_h2_reset.ts";
 import type { BodyLease } from "./body_budget.ts";
-import { bodyTimeout, readHttp1Body, watchBodyIdle } from "./h2_body.ts";
+import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
+import { readHttp1Body } from "./h2_http1_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
 import { gateInbound } from "./flow_gate.ts";
@@ -135,36 +136,27 @@ export class H2Upstream {
   }
 
   async #overHttp1(stream: http2.ServerHttp2Stream, outgoing: H2Outgoing): Promise<void> {
-    // Read whole for an HTTP/1.1 origin: only as many at once as the session has body slots.
+    // Read for an HTTP/1.1 origin: only as many at once as the session has body slots.
     if (!stream.endAfterHeaders) await outgoing.hold?.take();
-    const limits = { idleMs: this.#ctx.idleTimeoutMs, lease: outgoing.lease };
-    const read = outgoing.body ?? await readHttp1Body(stream, outgoing.request.head, limits);
-    const body = await wholeBody(read, outgoing.guard); // a refusal, or a form stopped, throws
+    const { idleTimeoutMs: idleMs, upstreamTimeoutMs: timeoutMs, pool } = this.#ctx;
+    const { request, pathAndQuery, authority, guard } = outgoing;
+    const limits = { idleMs, lease: outgoing.lease };
+    const read = outgoing.body ?? await readHttp1Body(stream, request.head, limits);
+    // Past the cap, the first part is judged (and sent) before the rest streams, guarded.
+    const spilled = "prefix" in read;
+    const body = await wholeBody(spilled ? read.prefix : read, guard, !spilled); // may throw
+    const rest = spilled ? { guard, idleMs } : undefined;
     const release = await this.#lanes.acquire();
     try {
       // Reset while it waited for a lane: nothing to send.
-      if (!stream.closed && !stream.destroyed) await this.#exchangeHttp1(stream, outgoing, body);
+      if (stream.closed || stream.destroyed) return;
+      const spare = this.#spare;
+      this.#spare = undefined;
+      const exchange = { pool, target: this.#target, spare, pathAndQuery, authority, body };
+      await exchangeOverPool(stream, request, { ...exchange, timeoutMs, rest });
     } finally {
       release();
     }
-  }
-
-  #exchangeHttp1(
-    stream: http2.ServerHttp2Stream,
-    outgoing: H2Outgoing,
-    body: Uint8Array,
-  ): Promise<void> {
-    const spare = this.#spare;
-    this.#spare = undefined;
-    return exchangeOverPool(stream, outgoing.request, {
-      pool: this.#ctx.pool,
-      target: this.#target,
-      spare,
-      pathAndQuery: outgoing.pathAndQuery,
-      authority: outgoing.authority,
-      body,
-      timeoutMs: this.#ctx.upstreamTimeoutMs,
-    });
   }
 }
 

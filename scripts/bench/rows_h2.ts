@@ -7,8 +7,8 @@
  *
  * The origin speaks h2 (`h2_origin.ts`), as the public APIs an h2 client meets mostly do: the
  * proxy relays stream to stream (`h2_upstream.ts`). The `tollgate_h1` rows reach the HTTP/1.1
- * upstream instead (`h2_to_h1.ts`); no upload there, since a stream's body for an HTTP/1.1
- * origin is read whole under the 16 MiB cap.
+ * upstream instead (`h2_to_h1.ts`); no upload there (a stream's body for an HTTP/1.1 origin
+ * is read whole up to the 16 MiB cap, and only the rest past it streams).
  *
  * @module
  */
