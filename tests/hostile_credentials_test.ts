@@ -59,7 +59,7 @@ Deno.test("hostile #1: an env-mode sandbox's command gets an allow-listed enviro
       ...["NODE_EXTRA_CA_CERTS", "DENO_CERT", "TOLLGATE_SKILL"],
       // #13 item 1: more CA variables (the bundle), Node's proxy switch, wget's rc (env mode).
       ...["PIP_CERT", "AWS_CA_BUNDLE", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "CARGO_HTTP_CAINFO"],
-      ...["NODE_USE_ENV_PROXY", "WGETRC"],
+      ...["NODE_USE_ENV_PROXY", "WGETRC", "npm_config_cafile"],
     ]);
     const unlisted = [...seen.keys()].filter((k) => !allowed.has(k) && !SHELL_ADDED.has(k));
     assert.deepEqual(unlisted, []);

@@ -84,7 +84,8 @@ export const SANDBOX_NO_PROXY = "127.0.0.1,localhost,::1";
  * loopback only, CA trust for curl, OpenSSL, Python requests, Node, Git and Deno, and
  * `TOLLGATE_SKILL`. Variables that *replace* a runtime's roots (`SSL_CERT_FILE`,
  * `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `GIT_SSL_CAINFO`, `PIP_CERT`, `AWS_CA_BUNDLE`,
- * `GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`, `CARGO_HTTP_CAINFO`) get the merged bundle, so the
+ * `GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`, `CARGO_HTTP_CAINFO`, `npm_config_cafile`) get the merged
+ * bundle, so the
  * command keeps trusting public CAs for anything Tollgate passes through untouched; variables
  * that *add* a certificate (`NODE_EXTRA_CA_CERTS`, `DENO_CERT`) get the Tollgate CA alone.
  * `NODE_USE_ENV_PROXY=1` makes Node (22.21+, 24.5+) send `fetch` and `https` through the
@@ -139,6 +140,9 @@ export function sandboxEnv(options: SandboxEnvOptions): Record<string, string> {
     AWS_CA_BUNDLE: options.caBundlePath,
     GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: options.caBundlePath,
     CARGO_HTTP_CAINFO: options.caBundlePath,
+    // npm (and pnpm) read no NODE_EXTRA_CA_CERTS once an npmrc names a `cafile` (a corporate
+    // setup's `cafile=/etc/ssl/certs/ca-certificates.crt`): the variable outranks every npmrc.
+    npm_config_cafile: options.caBundlePath,
     NODE_EXTRA_CA_CERTS: options.caCertPath,
     NODE_USE_ENV_PROXY: "1",
     DENO_CERT: options.caCertPath,

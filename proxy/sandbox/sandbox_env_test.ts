@@ -28,6 +28,7 @@ Deno.test("sandboxEnv() sets every proxy, CA and skill variable", () => {
     ["AWS_CA_BUNDLE", paths.caBundlePath],
     ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", paths.caBundlePath],
     ["CARGO_HTTP_CAINFO", paths.caBundlePath],
+    ["npm_config_cafile", paths.caBundlePath],
     // Node 22.21+ and 24.5+ send fetch and https through the proxy variables with this.
     ["NODE_USE_ENV_PROXY", "1"],
     // These add to a runtime's roots: the Tollgate CA alone.
