@@ -3,7 +3,8 @@
  * is judged whole and the rest streams (see toolchain_h2_uploads_test.ts), and the streamed
  * rest is still watched: a `_method` named past the cap stops the body before its end (its
  * last chunk, or its last byte under a declared length), so the origin never acts on it, and
- * a reload that revokes the rule ends a body still streaming. The client is Node's h2-only
+ * a reload that revokes the rule ends a body still streaming; the wait for the answer starts
+ * when the body has gone. The client is Node's h2-only
  * `http2.connect`; the origin is Node's HTTP/1.1 server, which reports a body it got whole.
  */
 import assert from "node:assert/strict";
@@ -72,15 +73,24 @@ raw.once("data", () => {
   req.on("close", () => { console.log(status, body); process.exit(0); });
   for (let i = 0; i < 17; i++) req.write(piece);
   if (tail === "trickle") setInterval(() => req.write("&a=1"), 50);
-  else req.end(tail);
+  else if (tail === "slow") {
+    let n = 0;
+    const feed = setInterval(() => { req.write("&a=1"); if (++n === 30) (clearInterval(feed), req.end()); }, 100);
+  } else req.end(tail);
 });
 `;
 
-async function upload(tail: string, sized: boolean, during?: (reload: Reload) => Promise<void>) {
+async function upload(
+  tail: string,
+  sized: boolean,
+  during?: (reload: Reload) => Promise<void>,
+  upstreamTimeoutMs?: number,
+) {
   const upstreams = await startTestUpstreams();
   const origin = await startOrigin(upstreams);
   const resolve = [{ host: HOST, port: 443, address: "127.0.0.1", targetPort: origin.port }];
-  const proxy = await startTestProxy({ policy: policy(1, true), upstreams, identity, resolve });
+  const options = { policy: policy(1, true), upstreams, identity, resolve, upstreamTimeoutMs };
+  const proxy = await startTestProxy(options);
   const args = ["-e", CLIENT, String(proxy.port), HOST, proxy.caPath, tail, sized ? "sized" : ""];
   const client = new Deno.Command("/usr/bin/node", { args, stdout: "piped", stderr: "piped" })
     .spawn();
@@ -126,4 +136,13 @@ Deno.test("hostile h2 spill: a reload that revokes the rule ends a body streamin
     await waitFor(() => seen.broken === 1, "the origin's request broken off");
   });
   assert.equal(seen.completed, 0);
+});
+
+Deno.test("hostile h2 spill: a body streaming longer than the upstream's answer wait arrives whole", async () => {
+  // 3 s of body past the cap, a 1 s wait for the answer: counted from the body's end. Before,
+  // 504 "Upstream did not answer in time" while the body was still going.
+  const { status, body, seen } = await upload("slow", false, undefined, 1000);
+  assert.equal(status, 200, body);
+  assert.deepEqual(JSON.parse(body), { bytes: 17 * MIB + 30 * 4 });
+  assert.equal(seen.completed, 1);
 });

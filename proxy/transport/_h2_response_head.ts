@@ -8,7 +8,7 @@
 import type { OutgoingHttpHeaders } from "node:http2";
 import type { ByteStream } from "./byte_stream.ts";
 import { parseResponseHead, type ResponseHead } from "./http1_head.ts";
-import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
+import { readHeadAfterBody, type StreamingBody } from "./_head_after_body.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 
 // Never sent on an HTTP/2 stream (RFC 9113 §8.2.2), besides the Connection field's tokens.
@@ -23,7 +23,8 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
- * The final (non-interim) response head, or "stale" when the connection closed before any.
+ * The final (non-interim) response head, or "stale" when the connection closed before any;
+ * with `body` streaming, the wait counts from its end.
  *
  * @throws {UpstreamError} On a timeout (504) or an unusable head (502).
  */
@@ -31,10 +32,10 @@ export async function finalHead(
   upstream: ByteStream,
   method: string,
   timeoutMs: number,
+  body?: StreamingBody,
 ): Promise<ResponseHead | "stale"> {
   for (let interim = 0;; interim++) {
-    const timeouts = { idleMs: timeoutMs, headMs: timeoutMs };
-    const read = await upstream.readHead(MAX_RESPONSE_HEAD_BYTES, timeouts);
+    const read = await readHeadAfterBody(upstream, timeoutMs, body); // from the body's end
     if (read.kind === "eof" && interim === 0) return "stale";
     if (read.kind === "timeout") {
       throw new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time");

@@ -70,6 +70,7 @@ export async function sendAndRelay(
       await relayChunkedRest(client.stream, spill, sink, check);
     };
   let pumped = pump === undefined;
+  let sentAt: number | undefined; // when the streamed body had all gone
   let stalled = false;
   let malformed: Error | undefined;
   let revoked = false;
@@ -91,7 +92,7 @@ export async function sendAndRelay(
     // The rest streams while the response is awaited (an early answer must not deadlock).
     if (pump) {
       pump((piece) => upstream.forward(piece)).then(
-        () => void (pumped = true),
+        () => void (pumped = true, sentAt = Date.now()),
         (error) => {
           // A client that stops or leaves mid-body: the request can never be completed, so
           // end the exchange now rather than at the upstream's answer timeout.
@@ -102,7 +103,9 @@ export async function sendAndRelay(
       );
     }
     if (written) await written;
-    outcome = await relayResponse(client, upstream, request);
+    // The answer's wait starts once a streamed body has gone (an upload may outlast it).
+    const streaming = pump && { sentAt: () => sentAt };
+    outcome = await relayResponse(client, upstream, request, streaming);
   } catch (error) {
     outcome = { kind: "failed", responded: false, error };
   } finally {

@@ -162,14 +162,15 @@ export async function forwardOverHttp1(
   }
   if (response === "stale") return "stale";
   if (response.framing.kind !== "none") stream.end();
-  const whole = exchange.rest === undefined || streamed.sent === true;
+  const whole = exchange.rest === undefined || streamed.sentAt !== undefined;
   return whole && response.keepAlive && !bindsConnection(request.head.headers, response);
 }
 
 /** The rest of a body streaming upstream, and whether all of it went. */
 interface Streamed {
   rest?: BodyRest;
-  sent?: boolean;
+  /** When all of it went. */
+  sentAt?: number;
 }
 
 /** Send the request and relay the response but its end: its head, or "stale". */
@@ -208,14 +209,15 @@ async function relayOverHttp1(
     // Written, not `forward()`ed: a stream's pieces may share a buffer that forward() would
     // free under a later one (a "detached ArrayBuffer" 502 mid-upload).
     streamed.rest = relayH2BodyRest(stream, (piece) => upstream.write(piece), { ...rest, left });
-    streamed.rest.done.then(() => void (streamed.sent = true), (error) => {
+    streamed.rest.done.then(() => void (streamed.sentAt = Date.now()), (error) => {
       failed = error;
       upstream.destroy(); // never completed: the origin must not act on part of it
     });
   }
   let response: ResponseHead | "stale";
   try {
-    response = await finalHead(upstream, head.method, exchange.timeoutMs);
+    const streaming = rest && { sentAt: () => streamed.sentAt };
+    response = await finalHead(upstream, head.method, exchange.timeoutMs, streaming);
   } catch (error) {
     throw failed ?? error;
   }

@@ -12,7 +12,7 @@ import type { ClientConnection } from "./client_connection.ts";
 import { bindsConnection } from "./connection_auth.ts";
 import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
 import { parseResponseHead, type RequestHead, type ResponseHead } from "./http1_head.ts";
-import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
+import { readHeadAfterBody, type StreamingBody } from "./_head_after_body.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 import { closeWithClient } from "./_close_with_client.ts";
 
@@ -67,11 +67,12 @@ export async function relayResponse(
   client: ClientConnection,
   upstream: ByteStream,
   request: RequestHead,
+  body?: StreamingBody,
 ): Promise<RelayOutcome> {
   const socket = client.stream.socket;
   const stop = closeWithClient(socket, upstream);
   try {
-    const outcome = await relay(client, upstream, request);
+    const outcome = await relay(client, upstream, request, body);
     // A client gone is owed nothing: no retry on a new connection, no pooling.
     if (!socket.destroyed) return outcome;
     const error = new UpstreamError(502, "client_gone", "The client closed its connection");
@@ -85,8 +86,9 @@ async function relay(
   client: ClientConnection,
   upstream: ByteStream,
   request: RequestHead,
+  body: StreamingBody | undefined,
 ): Promise<RelayOutcome> {
-  const head = await readFinalHead(client, upstream, request.method);
+  const head = await readFinalHead(client, upstream, request.method, body);
   if (!("status" in head)) return head;
   const dechunk = head.framing.kind === "chunked" && request.version === "HTTP/1.0";
   const keepClient = request.keepAlive && head.framing.kind !== "close" && !dechunk;
@@ -131,10 +133,11 @@ async function readFinalHead(
   client: ClientConnection,
   upstream: ByteStream,
   method: string,
+  body: StreamingBody | undefined,
 ): Promise<ResponseHead | Exclude<RelayOutcome, { kind: "done" }>> {
   const wait = client.ctx.upstreamTimeoutMs;
   for (let interim = 0;; interim++) {
-    const read = await upstream.readHead(MAX_RESPONSE_HEAD_BYTES, { idleMs: wait, headMs: wait });
+    const read = await readHeadAfterBody(upstream, wait, body); // counted from the body's end
     if (read.kind === "eof") {
       return interim === 0 ? { kind: "stale" } : failed(502, "Upstream closed the connection");
     }
