@@ -9,9 +9,8 @@
  * @module
  */
 
-import { CORE_SCHEMA, load } from "js-yaml";
 import { blockYamlValue } from "./_block_yaml.ts";
-import { parse } from "yaml";
+import { jsYamlPackage, yamlPackage } from "./_yaml_packages.ts";
 
 /**
  * The plain value of a YAML text, or undefined when the fast parser does not take it (the
@@ -35,6 +34,7 @@ export function fastYamlValue(text: string): unknown {
   try {
     // maxAliases 0: `yaml` caps alias expansion (maxAliasCount), so aliases take its path.
     // Duplicate keys throw here (json: false); `yaml` then reports them with a position.
+    const { CORE_SCHEMA, load } = jsYamlPackage();
     const value = load(text, { schema: CORE_SCHEMA, maxAliases: 0, json: false });
     return hasNullishKey(value) ? undefined : value;
   } catch {
@@ -55,7 +55,7 @@ export function fastYamlValue(text: string): unknown {
  */
 export function parseYamlValue(text: string): unknown {
   const fast = fastYamlValue(text);
-  return fast !== undefined ? fast : parse(text, { maxAliasCount: 100 });
+  return fast !== undefined ? fast : yamlPackage().parse(text, { maxAliasCount: 100 });
 }
 
 /**

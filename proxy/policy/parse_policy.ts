@@ -5,22 +5,13 @@
  * @module
  */
 
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-} from "yaml";
+import type { Document, Node } from "yaml";
 import { Checker, formatValuePath, type Problem } from "./_checker.ts";
 import { fastYamlValue } from "./_fast_yaml.ts";
 import { validatePolicyValue } from "./_validate_policy.ts";
 import { validateRuleValue } from "./_validate_rule.ts";
 import { findRevisionComments, REVISION_COMMENT } from "./revision_comment.ts";
+import { yamlPackage } from "./_yaml_packages.ts";
 import type { NetworkRule, Policy, PolicyIssue } from "./types.ts";
 
 /**
@@ -52,6 +43,8 @@ export function parsePolicy(
       if (fastRevisionComment(text, fast, policy)) return { policy, issues: [] };
     }
   }
+  // Here only, with positions: `yaml` is loaded the first time a text needs it.
+  const { LineCounter, parseDocument } = yamlPackage();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: false });
   if (doc.errors.length > 0) {
@@ -139,6 +132,7 @@ function syntaxMessage(message: string): string {
 
 /** The source offset of the node a problem is about: the key, the value, or the nearest parent. */
 function problemOffset(doc: Document, problem: Problem): number {
+  const { isAlias, isScalar } = yamlPackage();
   let node: unknown = doc.contents;
   let keyOffset: number | undefined;
   let offset = start(node) ?? 0;
@@ -159,6 +153,7 @@ function child(
   node: unknown,
   seg: string | number,
 ): { keyOffset?: number; value: unknown } | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yamlPackage();
   if (isMap(node)) {
     const pair = node.items.find((p) =>
       isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg)

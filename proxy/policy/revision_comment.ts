@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type Document, isScalar, parseDocument, visit } from "yaml";
+import type { Document } from "yaml";
+import { yamlPackage } from "./_yaml_packages.ts";
 
 /** The comment's text before the number. */
 export const REVISION_COMMENT = "# tollgate-revision:";
@@ -45,6 +46,7 @@ export function findRevisionComments(text: string, doc?: ParsedPolicyText): Revi
   const found = [...text.matchAll(LINE)];
   if (found.length === 0) return [];
   const scalars: [number, number][] = [];
+  const { isScalar, parseDocument, visit } = yamlPackage();
   visit(doc ?? parseDocument(text), {
     Scalar(_, node) {
       if (isScalar(node) && node.range) scalars.push([node.range[0], node.range[1]]);
