@@ -17,7 +17,7 @@ import { CertificateAuthority } from "./tls/mod.ts";
 import { configEvent, type OcsfEvent, OcsfLog } from "./ocsf/mod.ts";
 import type { RequesterIdentity } from "./policy/mod.ts";
 import type { IdentityResolver } from "./identity/mod.ts";
-import { createPolicyLocalApp, type ProposalSink } from "./policy_local/mod.ts";
+import { policyLocalHandler, type ProposalSink } from "./policy_local/mod.ts";
 
 /** The skill shipped with Tollgate (served at /v1/skill, named in deny bodies). */
 export const DEFAULT_SKILL_PATH: string = fileURLToPath(
@@ -190,7 +190,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   const { revision, hash } = holder.current();
   onEvent(configEvent("LOADED", "Policy loaded", { revision, hash, policy: options.policy }));
   const skillPath = options.skillPath ?? DEFAULT_SKILL_PATH;
-  const app = createPolicyLocalApp({
+  const app = policyLocalHandler({
     sandbox: options.policy,
     sandboxId,
     policy: holder,
@@ -208,7 +208,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     ca,
     resolve,
     upstreamCa,
-    policyLocal: async (request) => await app.fetch(request),
+    policyLocal: app.fetch,
     onEvent,
     skillPath: options.shownSkillPath ?? skillPath,
     ...(options.identity ? { identity: options.identity } : {}),

@@ -1,18 +1,18 @@
 /**
- * What the hostile tests share: a policy.local app over a proposal store, for one sandbox; the
+ * What the hostile tests share: a policy.local handler over a proposal store, for one sandbox; the
  * policy and the denied request of the resource-exhaustion tests; a curl-only policy.
  */
 import type { ProposalStore } from "../gateway/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
-import { createPolicyLocalApp } from "../proxy/policy_local/mod.ts";
+import { type PolicyLocalHandler, policyLocalHandler } from "../proxy/policy_local/mod.ts";
 
-/** The policy.local app of sandbox `sandboxId` (policy "team", empty), proposing to `sink`. */
+/** The policy.local handler of sandbox `sandboxId` (policy "team", empty), proposing to `sink`. */
 export function policyLocal(
   sink: ProposalStore,
   sandboxId = "sb-hostile",
-): ReturnType<typeof createPolicyLocalApp> {
+): PolicyLocalHandler {
   const snapshot = loadPolicyText("version: 1\n", "team.yaml");
-  return createPolicyLocalApp({
+  return policyLocalHandler({
     sandbox: "team",
     sandboxId,
     sink,

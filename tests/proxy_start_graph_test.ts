@@ -1,8 +1,9 @@
 /**
  * What a proxy loads at start (#15: proxy RSS at 256 clients): every module a static import
  * reaches stays resident for the process's life, so the data plane's graph holds no package
- * that only a slow path or the control plane runs. The YAML packages load on first use
- * (`proxy/policy/_yaml_packages.ts`); a fresh process proves that first use still works.
+ * that only a slow path or policy.local runs. The YAML packages load on first use
+ * (`proxy/policy/_yaml_packages.ts`), and so does policy.local's Hono app
+ * (`proxy/policy_local/policy_local_handler.ts`); a fresh process proves that first use works.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -38,12 +39,12 @@ async function staticGraph(entry: string): Promise<string[]> {
   return [...reached];
 }
 
-Deno.test("the proxy's static module graph (proxy/mod.ts) holds no YAML package", async () => {
+Deno.test("the proxy's static module graph (proxy/mod.ts) holds no npm package", async () => {
   const graph = await staticGraph("proxy/mod.ts");
   // The transport reached proves the graph was read: an empty one would prove nothing.
   assert.ok(graph.some((s) => s.endsWith("/proxy/transport/mod.ts")), graph.join(" "));
-  const packages = graph.filter((s) => s.startsWith("npm:"));
-  assert.deepEqual(packages.filter((s) => /yaml/.test(s)), []);
+  // Neither yaml, js-yaml nor hono: each is loaded the first time it is needed.
+  assert.deepEqual(graph.filter((s) => s.startsWith("npm:")), []);
 });
 
 Deno.test("parsePolicy() loads the YAML packages on first use, in a fresh process", async () => {
@@ -64,4 +65,30 @@ Deno.test("parsePolicy() loads the YAML packages on first use, in a fresh proces
   assert.equal(json.alias, 1);
   assert.deepEqual(json.bad, [[3, 1]]);
   assert.deepEqual(json.comment, [[3, 1]]);
+});
+
+Deno.test("policyLocalHandler() loads the app on the first request, in a fresh process", async () => {
+  const { json } = await evalWithProxyFlags(`
+    import { policyLocalHandler } from "./proxy/policy_local/mod.ts";
+    import { PolicyHolder } from "./proxy/mod.ts";
+    const handler = policyLocalHandler({
+      sandbox: "demo",
+      sandboxId: "sb-demo",
+      policy: PolicyHolder.fromText("demo", "demo.yaml", "version: 1\\n# tollgate-revision: 7\\n"),
+      logDir: "/nonexistent",
+      skill: () => Promise.resolve("# skill\\n"),
+    });
+    // Two at once: both wait for the one load, and both are answered by the same app.
+    const [skill, current] = await Promise.all([
+      handler.request("http://policy.local/v1/skill"),
+      handler.fetch(new Request("http://policy.local/v1/policy/current")),
+    ]);
+    const missing = await handler.request("http://policy.local/v1/nothing");
+    console.log(JSON.stringify({
+      skill: [skill.status, await skill.text()],
+      revision: (await current.json()).revision,
+      missing: missing.status,
+    }));
+  `);
+  assert.deepEqual(json, { skill: [200, "# skill\n"], revision: 7, missing: 404 });
 });

@@ -11,7 +11,7 @@ import {
   OcsfLog,
   readOcsfEvents,
 } from "../proxy/ocsf/mod.ts";
-import { createPolicyLocalApp } from "../proxy/policy_local/mod.ts";
+import { policyLocalHandler } from "../proxy/policy_local/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { runCliIn } from "./support/mod.ts";
 import { auditDecision, writeBusyDay } from "./support/busy_day.ts";
@@ -55,7 +55,7 @@ function bytesIn(dir: string): number {
 
 async function denialsApi(logDir: string): Promise<{ path?: string; line: string }[]> {
   const snapshot = loadPolicyText("version: 1\n", "team.yaml");
-  const app = createPolicyLocalApp({
+  const app = policyLocalHandler({
     sandbox: "team",
     sandboxId: SANDBOX,
     logDir,

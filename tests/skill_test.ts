@@ -8,9 +8,9 @@ import { fileURLToPath } from "node:url";
 import { compilePolicy } from "../proxy/policy/mod.ts";
 import { l7Denial } from "./support/mod.ts";
 import {
-  createPolicyLocalApp,
   GUIDANCE,
   POLICY_LOCAL_LIMITS,
+  policyLocalHandler,
   type ProposalInput,
   type ProposalSink,
   renderDenyResponse,
@@ -84,7 +84,7 @@ Deno.test("skill's example proposal is accepted by policy.local as it stands", a
     wait: () => Promise.resolve(undefined),
   };
   const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
-  const app = createPolicyLocalApp({
+  const app = policyLocalHandler({
     sandbox: "demo",
     sandboxId: "sb-skill",
     policy: {

@@ -1,7 +1,7 @@
 /**
- * policy.local, the sandbox-local API an agent reaches through the proxy: the Hono app, its
- * route constants and limits, the structured 403 that points the agent to it, and the
- * `ProposalSink` hand-off to the gateway.
+ * policy.local, the sandbox-local API an agent reaches through the proxy: its handler (the Hono
+ * app, loaded on the first request), its route constants and limits, the structured 403 that
+ * points the agent to it, and the `ProposalSink` hand-off to the gateway.
  *
  * @module
  */
@@ -35,7 +35,9 @@ export type {
   SubmitResult,
 } from "./proposal_sink.ts";
 export { GUIDANCE, isGuidance } from "./proposal_sink.ts";
-export { createPolicyLocalApp } from "./policy_local_app.ts";
+// The Hono app itself stays out of this module: the handler loads it on first use.
+export { policyLocalHandler } from "./policy_local_handler.ts";
+export type { PolicyLocalHandler } from "./policy_local_handler.ts";
 export type { PolicyLocalDeps, PolicySnapshot, PolicyView } from "./policy_local_deps.ts";
 export { POLICY_LOCAL_LIMITS } from "./limits.ts";
 export type { DenialsBody, DenialSummary } from "./_denials.ts";

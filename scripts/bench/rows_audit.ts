@@ -11,7 +11,7 @@ import { type CliContext, runCli } from "../../cli/mod.ts";
 import type { Decision } from "../../proxy/policy/mod.ts";
 import { loadPolicyText } from "../../proxy/policy/mod.ts";
 import { type OcsfEvent, ocsfEventFromDecision, OcsfLog } from "../../proxy/ocsf/mod.ts";
-import { createPolicyLocalApp } from "../../proxy/policy_local/mod.ts";
+import { policyLocalHandler } from "../../proxy/policy_local/mod.ts";
 import type { BenchSetup } from "./setup.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo, Sample } from "./report.ts";
@@ -144,7 +144,7 @@ function lookupRow(id: string, label: string, find: () => Promise<void>): Row {
 
 function denialsApi(logDir: string): () => Promise<void> {
   const snapshot = loadPolicyText("version: 1\n", "bench.yaml");
-  const app = createPolicyLocalApp({
+  const app = policyLocalHandler({
     sandbox: "bench",
     sandboxId: SANDBOX,
     logDir,
