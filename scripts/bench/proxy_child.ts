@@ -43,8 +43,14 @@ async function main(configFile: string): Promise<void> {
 
 /** The embedded mode's sink (as `tollgate up`): proposals go straight to the store. */
 async function proposalStore(policiesDir: string) {
-  // Loaded only here: the data-plane rows must not depend on the control plane's code.
-  const { ProposalStore } = await import("../../gateway/mod.ts");
+  // Loaded only here: the data-plane rows must not depend on the control plane's code. A
+  // computed specifier, as `tollgate proxy` loads the store (cli/_gateway_link.ts): a literal
+  // `import()` has Deno read and parse the gateway's whole graph (Hono, yaml, diff) at start,
+  // about 2 MB the product's proxy does not hold.
+  const gateway: typeof import("../../gateway/mod.ts") = await import(
+    new URL("../../gateway/mod.ts", import.meta.url).href
+  );
+  const { ProposalStore } = gateway;
   // The row submits more proposals from one sandbox than its cap (20) allows: lift the cap.
   return new ProposalStore({ policiesDir, maxPendingPerSandbox: 1_000_000 });
 }
