@@ -109,12 +109,34 @@ export async function gatewayLink(
   };
 }
 
-/** The embedded default: a `ProposalStore` on the policies directory itself. */
-async function embeddedLink(flags: LinkFlags): Promise<GatewayLink> {
-  const { ProposalStore } = await loadStore();
-  const store = new ProposalStore({ policiesDir: flags.policiesDir });
-  const scopes = storeScopes(store, flags.policy);
-  return { sink: store, scopes, retire: () => Promise.resolve(), fences: [], unfenced: [] };
+/**
+ * The embedded default: a `ProposalStore` on the policies directory itself, opened on the first
+ * proposal call or scope report. Loaded at start, its module (the gateway's repository, patch and
+ * review code, `yaml`, `diff`) stayed resident in every proxy, most of which never see a proposal.
+ */
+function embeddedLink(flags: LinkFlags): Promise<GatewayLink> {
+  let opening: Promise<ProposalStore> | undefined;
+  const store = (): Promise<ProposalStore> =>
+    opening ??= loadStore().then(
+      ({ ProposalStore }) => new ProposalStore({ policiesDir: flags.policiesDir }),
+      (error) => {
+        opening = undefined; // the next call tries again
+        throw error;
+      },
+    );
+  const sink: ProposalSink = {
+    submit: async (input) => await (await store()).submit(input),
+    status: async (id) => await (await store()).status(id),
+    wait: async (id, signal) => await (await store()).wait(id, signal),
+    recordsProposals: false, // as a store built without `emit`
+  };
+  const scopes: ScopeReports = {
+    onceUsed: async (key, at) => await storeScopes(await store(), flags.policy).onceUsed(key, at),
+    sessionEnded: async (sandbox) =>
+      await storeScopes(await store(), flags.policy).sessionEnded(sandbox),
+  };
+  const none = { retire: () => Promise.resolve(), fences: [], unfenced: [] };
+  return Promise.resolve({ sink, scopes, ...none });
 }
 
 /**

@@ -3,7 +3,9 @@
  * reaches stays resident for the process's life, so the data plane's graph holds no package
  * that only a slow path or policy.local runs. The YAML packages load on first use
  * (`proxy/policy/_yaml_packages.ts`), and so does policy.local's Hono app
- * (`proxy/policy_local/policy_local_handler.ts`); a fresh process proves that first use works.
+ * (`proxy/policy_local/policy_local_handler.ts`), and so does the proposal store of the embedded
+ * `tollgate proxy`/`sandbox run` (`cli/_gateway_link.ts`); a fresh process proves that first use
+ * works.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -91,4 +93,32 @@ Deno.test("policyLocalHandler() loads the app on the first request, in a fresh p
     }));
   `);
   assert.deepEqual(json, { skill: [200, "# skill\n"], revision: 7, missing: 404 });
+});
+
+Deno.test("an embedded proxy's link opens the proposal store on the first proposal call", async () => {
+  // Deno's debug log names each module as it is read: the store's must come after the link.
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/policies`);
+  await Deno.writeTextFile(`${dir}/policies/p.yaml`, "version: 1\n");
+  const flags = { policy: "p", policiesDir: `${dir}/policies`, stateDir: `${dir}/state` };
+  const script = `
+    import { gatewayLink } from "./cli/_gateway_link.ts";
+    const link = await gatewayLink(${JSON.stringify(flags)}, {});
+    console.error("LINKED");
+    console.error("STATUS " + JSON.stringify(await link.sink.status("p-0001") ?? null));
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--log-level=debug", script],
+    cwd: root,
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  await Deno.remove(dir, { recursive: true });
+  const log = new TextDecoder().decode(out.stderr);
+  assert.ok(out.success, log.slice(-2000));
+  const store = log.indexOf("specifier: file://" + root + "gateway/store/mod.ts");
+  const [linked, answered] = [log.indexOf("LINKED"), log.indexOf("STATUS null")];
+  assert.ok(linked > 0 && answered > linked, "the link was made and the store answered");
+  assert.ok(store > linked && store < answered, `store read at ${store}, linked at ${linked}`);
 });
