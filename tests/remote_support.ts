@@ -155,7 +155,10 @@ export async function submitRule(
  * One host's checkout of `bare` in `<dir>/a`, synced (no periodic fetch: the test drives it),
  * with the proposal store a gateway on that host would use.
  */
-export async function openRemoteClone(dir: string, bare: string) {
+export async function openRemoteClone(
+  dir: string,
+  bare: string,
+): Promise<{ policiesDir: string; sync: RemoteSync; store: RemoteProposalStore }> {
   const policiesDir = join(dir, "a");
   const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
   await sync.start();
