@@ -20,6 +20,7 @@ import { MAX_HEAD_BYTES } from "./proxy_context.ts";
 import { sendDeny } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { isSshHello, sshDenial } from "./_ssh_denial.ts";
+import { LINGER_MS } from "./lingering_close.ts";
 
 // The first byte of a TLS handshake record (a ClientHello).
 const TLS_HANDSHAKE = 0x16;
@@ -67,6 +68,7 @@ export async function denyInBand(client: ClientConnection, denied: Decision): Pr
   client.stream.unread(first);
   if (isSshHello(first)) {
     await client.stream.write(sshDenial(denied, ctx.skillPath))?.catch(() => {});
+    await sshKexInit(client, first);
   } else if (first[0] === TLS_HANDSHAKE) {
     await serveDecrypted(
       client,
@@ -86,6 +88,28 @@ async function firstBytes(client: ClientConnection): Promise<Uint8Array | undefi
   } catch (error) {
     if (error instanceof ReadTimeoutError) return undefined;
     throw error;
+  }
+}
+
+/**
+ * Wait (up to `LINGER_MS`) for what OpenSSH sends once it read the server's identification line,
+ * its KEXINIT, before the connection closes: behind a `ProxyCommand` that exits at the proxy's
+ * close (`nc`, a relay script), that write would otherwise fail ("Broken pipe") before ssh reads
+ * the disconnect that carries the denial.
+ */
+async function sshKexInit(client: ClientConnection, first: Uint8Array): Promise<void> {
+  const lineEnd = first.indexOf(0x0a);
+  if (lineEnd >= 0 && lineEnd < first.byteLength - 1) return; // it came with the line
+  const read = async () => {
+    await client.stream.read(); // the identification line, put back above
+    await client.stream.read();
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<void>((resolve) => timer = setTimeout(resolve, LINGER_MS));
+  try {
+    await Promise.race([read().catch(() => {}), waited]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
