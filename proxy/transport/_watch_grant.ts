@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { BodyReader } from "./graphql_body.ts";
 import type { LivePolicy } from "./live_policy.ts";
 import { refusal } from "./refusal.ts";
 
@@ -13,6 +14,27 @@ import { refusal } from "./refusal.ts";
  */
 export const bodyInFlight = (): Promise<ReturnType<typeof refusal>> =>
   Promise.resolve(refusal(409, "body_in_flight", "The request body is streaming upstream"));
+
+/**
+ * What a re-decision reads as the request's body: the body read at admission when there was
+ * one, `bodiless` for a request without a body, else {@linkcode bodyInFlight}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rereadBody } from "./_watch_grant.ts";
+ * const body = new Uint8Array([1]);
+ * assert.equal(await rereadBody(body, undefined)(1024, "too big"), body);
+ * assert.equal((await rereadBody(undefined, undefined)(1024, "too big") as { status: number }).status, 409);
+ * ```
+ */
+export function rereadBody(
+  body: Uint8Array | undefined,
+  bodiless: BodyReader | undefined,
+): BodyReader {
+  if (body !== undefined) return () => Promise.resolve(body);
+  return bodiless ?? bodyInFlight;
+}
 
 /**
  * Ask `stillAllowed` at each reload of `holder` (and at once when the generation already moved

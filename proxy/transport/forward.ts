@@ -10,7 +10,7 @@ import { canonicalizePath } from "../policy/mod.ts";
 import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { exchange } from "./exchange.ts";
-import { type BodyReader, classifyGraphqlBody, inspectGraphql } from "./graphql_body.ts";
+import { classifyGraphqlBody, inspectGraphql } from "./graphql_body.ts";
 import { type FormMethodGuard, formMethodGuard } from "./form_method_guard.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
@@ -19,7 +19,7 @@ import { type AbsoluteTarget, hostHeader, parseAbsoluteTarget } from "./request_
 import type { DestinationResult } from "./destination.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { isRefusal } from "./refusal.ts";
-import { bodyInFlight } from "./_watch_grant.ts";
+import { rereadBody } from "./_watch_grant.ts";
 
 type Destination = Extract<DestinationResult, { ok: true }>;
 type Admitted = {
@@ -136,9 +136,10 @@ async function decidedAgain(
   const question = requestQuestion(head, path, target.query);
   if (typeof question === "string") return false;
   if (named.length > 0) question.methodOverrides = [...question.methodOverrides ?? [], ...named];
-  const readBody: BodyReader = body !== undefined || head.framing.kind === "none"
-    ? () => Promise.resolve(body)
-    : bodyInFlight;
+  const readBody = rereadBody(
+    body,
+    head.framing.kind === "none" ? () => Promise.resolve(body) : undefined,
+  );
   if (isRefusal(await classifyGraphqlBody(client, target, { head, question, readBody }))) {
     return false;
   }

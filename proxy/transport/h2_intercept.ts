@@ -25,7 +25,7 @@ import { H2Upstream } from "./h2_upstream.ts";
 import { hostHeader } from "./request_target.ts";
 import { TOO_MANY_BODIES } from "./responses.ts";
 import { admitTunnelRequest, type Tunnel, type TunnelGrant } from "./tunnel_admission.ts";
-import { bodyInFlight, watchGrant } from "./_watch_grant.ts";
+import { rereadBody, watchGrant } from "./_watch_grant.ts";
 import { UpstreamError } from "./upstream_pool.ts";
 import { type BodyStop, BodyStoppedError } from "./form_method_guard.ts";
 
@@ -205,11 +205,7 @@ async function answerStream(
   const { pathAndQuery, body, guard } = admission;
   // While its body flows from the client or its answer to it, a reload that no longer allows
   // the request resets the stream. A body read at admission is judged again.
-  const reread: BodyReader = body !== undefined
-    ? () => Promise.resolve(body)
-    : stream.endAfterHeaders
-    ? readBody
-    : bodyInFlight;
+  const reread = rereadBody(body, stream.endAfterHeaders ? readBody : undefined);
   const again = { ...request, readBody: reread, bodyMethods: guard?.named };
   const stillAllowed = async () =>
     (await admitTunnelRequest(client.again(), session, again)).kind === "allow";

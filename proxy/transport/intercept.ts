@@ -15,7 +15,7 @@ import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import { exchange } from "./exchange.ts";
 import { tlsTransport } from "./flow_gate.ts";
-import { type BodyReader, http1BodyReader } from "./graphql_body.ts";
+import { http1BodyReader } from "./graphql_body.ts";
 import { serveH2Tunnel } from "./h2_intercept.ts";
 import { negotiatedProtocol } from "./h2_server.ts";
 import { values } from "./header_fields.ts";
@@ -26,7 +26,7 @@ import { sendDeny, sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { lingeringClose } from "./lingering_close.ts";
 import { admitTunnelRequest, type Tunnel } from "./tunnel_admission.ts";
-import { bodyInFlight } from "./_watch_grant.ts";
+import { rereadBody } from "./_watch_grant.ts";
 
 /**
  * Run an intercepted tunnel until either side closes it.
@@ -202,11 +202,7 @@ async function serveTunnelRequest(
   // Asked again at each reload while the exchange is in work (its body or answer streaming, a
   // WebSocket it opened). A body read at admission is judged again; one that streams meanwhile
   // and that a GraphQL endpoint would now have to read counts as a no.
-  const again: BodyReader = body !== undefined
-    ? () => Promise.resolve(body)
-    : head.framing.kind === "none"
-    ? readBody
-    : bodyInFlight;
+  const again = rereadBody(body, head.framing.kind === "none" ? readBody : undefined);
   const asked = { head, authority, readBody: again, bodyMethods: guard?.named };
   const stillAllowed = async () =>
     (await admitTunnelRequest(client.again(), tunnel, asked)).kind === "allow";
