@@ -24,6 +24,7 @@ import { remoteRows } from "./rows_remote.ts";
 import { startTollgateProxy } from "./tollgate_proxy.ts";
 import { dataPlaneScaleRows } from "./scale_data_plane.ts";
 import { sandboxStartRow } from "./rows_sandbox.ts";
+import { sandboxConnectionRow } from "./rows_sandbox_connections.ts";
 import { cliStartRows } from "./rows_cli_start.ts";
 import { scaleRows } from "./rows_scale.ts";
 import { auditRows } from "./rows_audit.ts";
@@ -104,6 +105,7 @@ export async function buildRows(
   if (wanted("control")) {
     rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns));
     rows.push(await sandboxStartRow(setup, setup.budget.sandboxRuns, true));
+    rows.push(await sandboxConnectionRow(setup, setup.budget.sandboxRuns * 5));
   }
   if (wanted("control")) rows.push(...remoteRows(setup));
   if (wanted("control")) rows.push(...await cliStartRows(setup, setup.budget.sandboxRuns));

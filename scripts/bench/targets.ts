@@ -112,6 +112,11 @@ export const TARGETS: readonly Target[] = [
     text: "added p50 ≤ 150 ms",
     check: (row: RowResult) => atMost(row.addedP50Us, 150_000, (v) => `+${formatMicros(v)}`),
   })),
+  {
+    rowId: "control.sandbox_new_connection",
+    text: "added p50 ≤ 4 ms",
+    check: (row) => atMost(row.addedP50Us, 4_000, (v) => `+${formatMicros(v)}`),
+  },
   ...scaleTargets([
     ["scale.load_10000", 300],
     ["scale.approve_10000", 500],
