@@ -7,9 +7,11 @@
  * ## How netns mode is built
  *
  * 1. `UnixBridge` listens on `STATE/sandboxes/<id>/proxy.sock` (directory 0700, socket 0600).
- * 2. `unshare --user --map-root-user --net` starts the forwarder (`netns_forwarder.ts`, a Deno
- *    process allowed only its port, the socket and `kill`); `ip link set lo up` first. It gets
- *    the 256-bit bridge secret on standard input and listens on `127.0.0.1:3128`.
+ * 2. `unshare --user --map-root-user --net` then `unshare --net` (the first namespace only sizes
+ *    the second's own TCP table, see `_forwarder_process.ts`) start the forwarder
+ *    (`netns_forwarder.ts`, a Deno process allowed only its port, the socket and `kill`);
+ *    `ip link set lo up` first. It gets the 256-bit bridge secret on standard input and
+ *    listens on `127.0.0.1:3128`.
  * 3. As soon as the namespaces exist (the forwarder's `ns PID` line, before its Deno starts),
  *    `nsenter` joins them and `unshare --pid --fork --kill-child --mount-proc` gives
  *    the command its own PID and mount namespace; its setup runs while the forwarder starts,
