@@ -6,7 +6,7 @@
  * before the origin sees it complete, with a 400 to the client.
  */
 import assert from "node:assert/strict";
-import { startTestProxy, startTestUpstreams, waitFor } from "./support/mod.ts";
+import { revocablePolicy, startTestProxy, startTestUpstreams, waitFor } from "./support/mod.ts";
 
 const MIB = 1024 * 1024;
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
@@ -14,21 +14,9 @@ const encoder = new TextEncoder();
 const ONE_MIB_CHUNK = encoder.encode(`${MIB.toString(16)}\r\n${"x".repeat(MIB)}\r\n`);
 
 const policy = (revision: number, upload: boolean) =>
-  `version: 1
-revision: ${revision}
-network_policies:
-  other:
-    endpoints: [{ host: other.example.com, port: 80 }]
-    binaries: [{ path: /usr/bin/curl }]
-${
-    upload
-      ? `  upload:
-    endpoints:
-      - { host: up.example.com, port: 80, protocol: rest, rules: [{ allow: { method: POST, path: /upload } }] }
-    binaries: [{ path: /usr/bin/curl }]
-`
-      : ""
-  }`;
+  revocablePolicy(revision, upload ? { name: "upload", endpoints: UPLOAD } : undefined);
+const UPLOAD =
+  `      - { host: up.example.com, port: 80, protocol: rest, rules: [{ allow: { method: POST, path: /upload } }] }`;
 
 /** A Deno.serve origin (a real HTTP parser) counting the decoded body of each request. */
 function countingOrigin() {

@@ -18,6 +18,7 @@ import {
   h2Headers,
   openH2Tunnel,
   readH2Frames,
+  revocablePolicy,
   startTestProxy,
   startTestUpstreams,
   waitFor,
@@ -27,21 +28,9 @@ const HOST = "feed.example.com";
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
 
 const policy = (revision: number, feed: boolean) =>
-  `version: 1
-revision: ${revision}
-network_policies:
-  other:
-    endpoints: [{ host: other.example.com, port: 80 }]
-    binaries: [{ path: /usr/bin/curl }]
-${
-    feed
-      ? `  feed:
-    endpoints:
-      - { host: ${HOST}, port: 443, protocol: rest, rules: [{ allow: { method: GET, path: /events } }] }
-    binaries: [{ path: /usr/bin/curl }]
-`
-      : ""
-  }`;
+  revocablePolicy(revision, feed ? { name: "feed", endpoints: FEED } : undefined);
+const FEED =
+  `      - { host: ${HOST}, port: 443, protocol: rest, rules: [{ allow: { method: GET, path: /events } }] }`;
 
 /** An origin (HTTP/2, or HTTPS speaking HTTP/1.1) answering three events, then quiet. */
 async function quietOrigin(upstreams: Awaited<ReturnType<typeof startTestUpstreams>>, h1: boolean) {

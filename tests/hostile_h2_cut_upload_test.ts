@@ -15,6 +15,7 @@ import {
   h2Headers,
   openH2Tunnel,
   readH2Frames,
+  revocablePolicy,
   startTestProxy,
   startTestUpstreams,
   waitFor,
@@ -24,21 +25,13 @@ const HOST = "h2cut.example.com";
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/node", ancestors: [] }) };
 
 const policy = (revision: number, upload: boolean) =>
-  `version: 1
-revision: ${revision}
-network_policies:
-  other:
-    endpoints: [{ host: other.example.com, port: 80 }]
-    binaries: [{ path: /usr/bin/node }]
-${
-    upload
-      ? `  upload:
-    endpoints:
-      - { host: ${HOST}, port: 443, protocol: rest, rules: [{ allow: { method: POST, path: /upload } }] }
-    binaries: [{ path: /usr/bin/node }]
-`
-      : ""
-  }`;
+  revocablePolicy(
+    revision,
+    upload ? { name: "upload", endpoints: UPLOAD } : undefined,
+    "/usr/bin/node",
+  );
+const UPLOAD =
+  `      - { host: ${HOST}, port: 443, protocol: rest, rules: [{ allow: { method: POST, path: /upload } }] }`;
 
 // CONNECT, TLS with h2, one POST whose body is written a piece every 50 ms and never ended.
 // "vanish": after 5 pieces the client's TCP connection is closed (FIN), as a process that exits.

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import {
   h2TunnelClient,
+  revocablePolicy,
   startH2Origin,
   startTestProxy,
   startTestUpstreams,
@@ -17,21 +18,9 @@ const HOST = "h2.example.com";
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
 
 const policy = (revision: number, upload: boolean) =>
-  `version: 1
-revision: ${revision}
-network_policies:
-  other:
-    endpoints: [{ host: other.example.com, port: 80 }]
-    binaries: [{ path: /usr/bin/curl }]
-${
-    upload
-      ? `  upload:
-    endpoints:
-      - { host: ${HOST}, port: 443, protocol: rest, rules: [{ allow: { method: POST, path: /stream } }] }
-    binaries: [{ path: /usr/bin/curl }]
-`
-      : ""
-  }`;
+  revocablePolicy(revision, upload ? { name: "upload", endpoints: UPLOAD } : undefined);
+const UPLOAD =
+  `      - { host: ${HOST}, port: 443, protocol: rest, rules: [{ allow: { method: POST, path: /stream } }] }`;
 
 /** An HTTP/2 origin counting the body bytes of its streams, and whether the last one ended. */
 async function countingH2Origin(upstreams: TestUpstreams) {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   h2TunnelClient,
+  revocablePolicy,
   startH2Origin,
   startTestProxy,
   startTestUpstreams,
@@ -16,21 +17,9 @@ const HOST = "feed.example.com";
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
 
 const policy = (revision: number, feed: boolean) =>
-  `version: 1
-revision: ${revision}
-network_policies:
-  other:
-    endpoints: [{ host: other.example.com, port: 80 }]
-    binaries: [{ path: /usr/bin/curl }]
-${
-    feed
-      ? `  feed:
-    endpoints:
-      - { host: ${HOST}, port: 443, protocol: rest, rules: [{ allow: { method: GET, path: /events } }] }
-    binaries: [{ path: /usr/bin/curl }]
-`
-      : ""
-  }`;
+  revocablePolicy(revision, feed ? { name: "feed", endpoints: FEED } : undefined);
+const FEED =
+  `      - { host: ${HOST}, port: 443, protocol: rest, rules: [{ allow: { method: GET, path: /events } }] }`;
 
 /** An HTTP/2 origin answering each stream with an event every 20 ms until it closes. */
 async function eventH2Origin(upstreams: TestUpstreams) {

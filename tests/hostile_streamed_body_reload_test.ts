@@ -10,28 +10,21 @@ import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import tls from "node:tls";
 import { CertificateAuthority } from "../proxy/mod.ts";
-import { startTestProxy, startTestUpstreams, type TestUpstreams } from "./support/mod.ts";
+import {
+  revocablePolicy,
+  startTestProxy,
+  startTestUpstreams,
+  type TestUpstreams,
+} from "./support/mod.ts";
 import { openConnect } from "./support/tunnel_client.ts";
 
 const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
 const encoder = new TextEncoder();
 
 const policy = (revision: number, upload: boolean) =>
-  `version: 1
-revision: ${revision}
-network_policies:
-  other:
-    endpoints: [{ host: other.example.com, port: 80 }]
-    binaries: [{ path: /usr/bin/curl }]
-${
-    upload
-      ? `  upload:
-    endpoints:
-      - { host: up.example.com, ports: [80, 443], protocol: rest, rules: [{ allow: { method: POST, path: /upload } }] }
-    binaries: [{ path: /usr/bin/curl }]
-`
-      : ""
-  }`;
+  revocablePolicy(revision, upload ? { name: "upload", endpoints: UPLOAD } : undefined);
+const UPLOAD =
+  `      - { host: up.example.com, ports: [80, 443], protocol: rest, rules: [{ allow: { method: POST, path: /upload } }] }`;
 
 /** An origin that counts the body bytes of the one request it gets, until it closes. */
 function countingOrigin(listener: Deno.Listener) {

@@ -11,7 +11,12 @@ import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import { CertificateAuthority } from "../proxy/mod.ts";
-import { startTestProxy, startTestUpstreams, type TestUpstreams } from "./support/mod.ts";
+import {
+  revocablePolicy,
+  startTestProxy,
+  startTestUpstreams,
+  type TestUpstreams,
+} from "./support/mod.ts";
 import { openConnect } from "./support/tunnel_client.ts";
 
 const HOST = "feed.example.com";
@@ -25,22 +30,8 @@ const GRAPHQL_FEED = `      - { host: ${HOST}, port: 80, path: /graphql, protoco
 const MCP_FEED = `      - { host: ${HOST}, port: 80, path: /mcp, protocol: mcp,
           rules: [{ allow: { method: tools/call, tool: watch_build } }] }`;
 
-const policy = (revision: number, feed: boolean, endpoint = REST_FEED) =>
-  `version: 1
-revision: ${revision}
-network_policies:
-  other:
-    endpoints: [{ host: other.example.com, port: 80 }]
-    binaries: [{ path: /usr/bin/curl }]
-${
-    feed
-      ? `  feed:
-    endpoints:
-${endpoint}
-    binaries: [{ path: /usr/bin/curl }]
-`
-      : ""
-  }`;
+const policy = (revision: number, feed: boolean, endpoints = REST_FEED) =>
+  revocablePolicy(revision, feed ? { name: "feed", endpoints } : undefined);
 
 /** Answer each request with a chunked event stream, one event every 20 ms, until closed. */
 function streamEvents(socket: net.Socket, seen: { closed: boolean }): void {

@@ -42,3 +42,5 @@ export type { CapturedCli, CaptureOptions } from "./cli_harness.ts";
 export { firstLines } from "./first_lines.ts";
 export { expectedNextSteps, l7Denial } from "./sample_decisions.ts";
 export { evalWithProxyFlags } from "./eval_with_proxy_flags.ts";
+export { revocablePolicy } from "./revocable_policy.ts";
+export type { RevocableGrant } from "./revocable_policy.ts";
