@@ -162,3 +162,27 @@ Deno.test("hostile form compressed: a gzip, deflate or br _method never runs on 
     assert.equal(await post("http", json, zlib.gzipSync(utf8('{"a": 1}')), false, "gzip"), 200);
     assert.deepEqual(origins.flatMap((o) => o.seen), ["POST", "PATCH"]); // plain, then TLS
   }));
+
+Deno.test("hostile form compressed: a small body that inflates hugely is refused, not inflated to 8 MiB", () =>
+  withOrigin(async ({ origins, post, said }) => {
+    const form = "application/x-www-form-urlencoded";
+    // 14 bytes of br inflating to 8 MiB: before, the proxy inflated and scanned all of it on
+    // its event loop (every other client waited behind it), then sent it on.
+    const bomb = zlib.brotliCompressSync(new Uint8Array(8 * 1024 * 1024 - 64).fill(0x61));
+    assert.ok(bomb.byteLength < 64);
+    assert.equal(await post("http", form, bomb, false, "br"), 400);
+    assert.match(JSON.parse(said()).detail, /inflates past 256 times its size/);
+    // 53 bytes with a 16 MiB window: the decoder fills the window before any bound applies.
+    const lgwin = { [zlib.constants.BROTLI_PARAM_LGWIN]: 24 };
+    const wide = zlib.brotliCompressSync(new Uint8Array(64 << 20), { params: lgwin });
+    assert.equal(await post("https", form, wide, false, "br"), 400, "16 MiB window");
+    assert.match(JSON.parse(said()).detail, /window over 4 MiB is not read/);
+    const gzipBomb = zlib.gzipSync(new Uint8Array(4 * 1024 * 1024).fill(0x61));
+    assert.equal(await post("https", "application/json", gzipBomb, true, "gzip"), 400, "gzip");
+    assert.deepEqual(origins.flatMap((o) => o.seen), []);
+    // A real form past the floor (64 KiB) inflates a few times its size: read and passed.
+    const fields = Array.from({ length: 3000 }, (_, i) => `f${i}=${crypto.randomUUID()}`);
+    const real = zlib.gzipSync(utf8(fields.join("&") + "&_method=PATCH"));
+    assert.equal(await post("http", form, real, false, "gzip"), 200);
+    assert.deepEqual(origins.flatMap((o) => o.seen), ["PATCH"]);
+  }));
