@@ -213,10 +213,12 @@ function respond(socket: net.Socket, request: RecordedRequest): boolean {
     host,
     body: request.body,
   });
+  // Written as latin1, one byte a character: counted so (a UTF-8 count of a binary body's
+  // echo was larger than what went, and a kept-alive proxy waited for the rest).
   const payload = request.method === "HEAD" ? "" : body;
   write(
     `HTTP/1.1 ${status} Test\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Upstream: test\r\n\r\n${payload}`,
+      `Content-Length: ${Buffer.byteLength(body, "latin1")}\r\nX-Upstream: test\r\n\r\n${payload}`,
   );
   return true;
 }
