@@ -105,11 +105,18 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
   if (onPath.length === 0) {
     return denyL7(facts, inspected, `${facts.method} ${path} not permitted by policy`);
   }
-  // A GraphQL endpoint is authoritative for its path: its operations decide, not REST rules.
+  // A GraphQL endpoint is authoritative for its path: its operations decide, not REST rules;
+  // so is an MCP endpoint, by its JSON-RPC calls. Where both share a path, a body can read as
+  // both (a query that is also a `tools/call`): each kind must allow it, or one kind's grant
+  // would skip the other's deny rules.
   const graphql = onPath.filter((g) => g.graphql);
-  if (graphql.length > 0) return decideGraphql(facts, graphql);
-  // So is an MCP endpoint: its JSON-RPC calls decide.
   const mcp = onPath.filter((g) => g.mcp);
+  if (graphql.length > 0 && mcp.length > 0) {
+    const asGraphql = decideGraphql(facts, graphql);
+    const asMcp = decideMcp(facts, mcp);
+    return asGraphql.verdict === "deny" ? asGraphql : asMcp.verdict === "deny" ? asMcp : asGraphql;
+  }
+  if (graphql.length > 0) return decideGraphql(facts, graphql);
   if (mcp.length > 0) return decideMcp(facts, mcp);
   return decideL7(facts, onPath, facts.method, path);
 }
