@@ -9,6 +9,7 @@
  */
 
 import zlib from "node:zlib";
+import { concatAll } from "./_bytes.ts";
 import { type BodyScanner, NONE } from "./_form_fields.ts";
 
 /** The most compressed bytes kept for one body; a larger one is refused. */
@@ -119,7 +120,7 @@ class InflatedScanner implements BodyScanner {
   }
 
   end(): readonly string[] | string {
-    const body = concat(this.#pieces, this.#bytes);
+    const body = concatAll(this.#pieces, this.#bytes);
     this.#pieces = [];
     const bound = inflationBound(body.byteLength);
     if (this.#coding === "br" && brotliWindowBits(body) > MAX_BROTLI_WINDOW_BITS) {
@@ -173,15 +174,4 @@ function tooLarge(coding: string, bound: number): string {
     : `${MAX_INFLATION_RATIO} times its size`;
   return `A ${coding} form or JSON body that inflates past ${past} is not read: ` +
     "send it uncompressed";
-}
-
-function concat(pieces: Uint8Array[], bytes: number): Uint8Array {
-  if (pieces.length === 1) return pieces[0]!;
-  const whole = new Uint8Array(bytes);
-  let at = 0;
-  for (const piece of pieces) {
-    whole.set(piece, at);
-    at += piece.byteLength;
-  }
-  return whole;
 }
