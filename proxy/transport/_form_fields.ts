@@ -12,8 +12,11 @@
 export interface BodyScanner {
   /** Scan the next bytes of the body. */
   push(bytes: Uint8Array): readonly string[] | string;
-  /** The body ended: the field still open ends here. */
-  end(): readonly string[] | string;
+  /**
+   * The body ended: the field still open ends here. A compressed body's scanner answers once
+   * the body is inflated, later (see `_inflated_scan.ts`).
+   */
+  end(): readonly string[] | string | Promise<readonly string[] | string>;
 }
 
 /** Returned when nothing was found: no array is made per piece of an upload. */

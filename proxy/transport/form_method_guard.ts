@@ -13,6 +13,7 @@ import type { Decision } from "../policy/mod.ts";
 import type { ClientConnection, L7Question } from "./client_connection.ts";
 import { type BodyScanner, formMethodScanner } from "./form_method_scan.ts";
 import type { RequestHead } from "./http1_head.ts";
+import type { InflateJob } from "./_inflate_and_scan.ts";
 import { type Refusal, refusal } from "./refusal.ts";
 
 /** Why a body was stopped: the policy's denial (the structured 403) or a refusal (400). */
@@ -77,11 +78,15 @@ export class FormMethodGuard {
    */
   check(piece: Uint8Array, last: boolean): Promise<BodyStop | undefined> | undefined {
     if (this.stopped !== undefined) return Promise.resolve(this.stopped);
-    let found = this.#scanner.push(piece);
-    if (typeof found !== "string" && last) {
-      const tail = this.#scanner.end();
-      found = typeof tail === "string" ? tail : found.length === 0 ? tail : [...found, ...tail];
-    }
+    const found = this.#scanner.push(piece);
+    if (typeof found === "string" || !last) return this.#judge(found);
+    const tail = this.#scanner.end();
+    // A compressed body is inflated off the event loop: the last piece waits for it.
+    if (tail instanceof Promise) return tail.then((end) => this.#judge(joined(found, end)));
+    return this.#judge(joined(found, tail));
+  }
+
+  #judge(found: readonly string[] | string): Promise<BodyStop | undefined> | undefined {
     if (typeof found === "string") {
       this.stopped = refusal(400, "bad_request", found);
       return Promise.resolve(this.stopped);
@@ -100,6 +105,11 @@ export class FormMethodGuard {
   }
 }
 
+/** What a piece found, then what the body's end found. */
+function joined(found: readonly string[], tail: readonly string[] | string) {
+  return typeof tail === "string" || found.length === 0 ? tail : [...found, ...tail];
+}
+
 /**
  * The guard for an allowed request's body, or undefined when no origin reads a method from it
  * (see `formMethodScanner()`), or when its body was read and judged whole already (GraphQL,
@@ -114,7 +124,9 @@ export function formMethodGuard(
 ): FormMethodGuard | undefined {
   const { host, port, question, scheme } = asked;
   if (question.graphql !== undefined || question.mcp !== undefined) return undefined;
-  const scanner = formMethodScanner(head.method, head.headers);
+  const worker = client.ctx.inflateWorker;
+  const inflate = worker && ((job: InflateJob) => worker.scan(job));
+  const scanner = formMethodScanner(head.method, head.headers, inflate);
   if (scanner === undefined) return undefined;
   const own = question.methodOverrides ?? [];
   return new FormMethodGuard(scanner, (methods) => {

@@ -11,19 +11,20 @@
 import { values } from "./header_fields.ts";
 import type { HeaderField } from "./header_fields.ts";
 import { type BodyScanner, NONE } from "./_form_fields.ts";
-import { inflatedScanner } from "./_inflated_scan.ts";
+import { inflatedScanner, type Inflater } from "./_inflated_scan.ts";
 import { JsonScanner } from "./_json_scan.ts";
 import { MultipartScanner } from "./_multipart_scan.ts";
 import { UrlencodedScanner } from "./_urlencoded_scan.ts";
 
-export type { BodyScanner };
+export type { BodyScanner, Inflater };
 
 /**
  * The scanner for a request's body, or undefined when no origin reads a method override from
  * it: only a POST (Rack, Symfony and Laravel override nothing else), with a form body
  * (`application/x-www-form-urlencoded`, or no `Content-Type`, which Rack reads as a form), any
  * `multipart/*` body with a boundary, or a JSON body (Laravel reads its top-level members). A
- * compressed form or JSON body is read as sent and inflated too (see `_inflated_scan.ts`).
+ * compressed form or JSON body is read as sent and inflated too (see `_inflated_scan.ts`),
+ * by `inflate` when given (a proxy's inflate worker).
  *
  * @example
  * ```ts
@@ -40,6 +41,7 @@ export type { BodyScanner };
 export function formMethodScanner(
   method: string,
   headers: HeaderField[],
+  inflate?: Inflater,
 ): BodyScanner | undefined {
   if (method.toUpperCase() !== "POST") return undefined;
   const types = values(headers, "content-type");
@@ -60,7 +62,8 @@ export function formMethodScanner(
       const fresh = () => form ? new UrlencodedScanner() : new JsonScanner();
       scanners.push(fresh());
       // Express inflates a compressed form or JSON body before it reads `_method`.
-      const inflated = inflatedScanner(values(headers, "content-encoding"), fresh);
+      const codings = values(headers, "content-encoding");
+      const inflated = inflatedScanner(codings, form ? "form" : "json", inflate);
       if (typeof inflated === "string") scanners.push(new Refused(inflated));
       else if (inflated !== undefined) scanners.push(inflated);
     } else if (media.startsWith("multipart/")) {
@@ -139,8 +142,11 @@ class Scanners implements BodyScanner {
   push(bytes: Uint8Array): readonly string[] | string {
     return merge(this.#all.map((scanner) => scanner.push(bytes)));
   }
-  end(): readonly string[] | string {
-    return merge(this.#all.map((scanner) => scanner.end()));
+  end(): readonly string[] | string | Promise<readonly string[] | string> {
+    const ends = this.#all.map((scanner) => scanner.end());
+    return ends.some((end) => end instanceof Promise) ? Promise.all(ends).then(merge) : merge(
+      ends as (readonly string[] | string)[],
+    );
   }
 }
 

@@ -20,6 +20,7 @@ function scan(scanner: BodyScanner, body: string, cuts: number[] = []): string[]
     from = to;
   }
   const ended = scanner.end();
+  assert(!(ended instanceof Promise), "an uncompressed body's end is read at once");
   return typeof ended === "string" ? ended : [...found, ...ended];
 }
 

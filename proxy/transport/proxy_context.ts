@@ -14,6 +14,7 @@ import type { UpstreamPool } from "./upstream_pool.ts";
 import type { SlotSource } from "./upstream_lanes.ts";
 import type { ReadBuffers } from "./read_buffers.ts";
 import type { BodyBudget } from "./body_budget.ts";
+import type { InflateWorker } from "./inflate_worker.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
 export interface ProxyContext {
@@ -53,6 +54,11 @@ export interface ProxyContext {
    * (see `upstream_lanes.ts`); absent means no cap.
    */
   connectionSlot?: SlotSource;
+  /**
+   * Inflates and scans compressed form and JSON bodies off the event loop; absent (a bare
+   * test context), they are read on it.
+   */
+  inflateWorker?: InflateWorker;
 }
 
 /** Largest request head, bytes (431 beyond). */

@@ -19,6 +19,7 @@ import type { ProxyContext } from "./proxy_context.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
 import { ReadBuffers } from "./read_buffers.ts";
 import { BodyBudget } from "./body_budget.ts";
+import { InflateWorker, type InflateWorkerOptions } from "./inflate_worker.ts";
 
 /** Options of `startProxy()`. */
 export interface ProxyOptions {
@@ -75,6 +76,8 @@ export interface ProxyOptions {
   bodyBudgetBytes?: number;
   /** Longest wait of a request body for room in the budget (default 10 s). */
   bodyBudgetWaitMs?: number;
+  /** The inflate worker's module (tests give a failing one). */
+  inflateWorker?: InflateWorkerOptions;
 }
 
 const defaults = {
@@ -120,5 +123,6 @@ export function createContext(
       limitBytes: options.bodyBudgetBytes,
       waitMs: options.bodyBudgetWaitMs,
     }),
+    inflateWorker: new InflateWorker(options.inflateWorker),
   };
 }

@@ -123,6 +123,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     bodyBudget: ctx.bodyBudget,
     async close() {
       ctx.pool.close();
+      ctx.inflateWorker?.close();
       await closeAll(listener, sockets);
       if (options.identity === undefined) identity.close?.();
     },

@@ -54,6 +54,8 @@ export interface TestProxyOptions {
   identity?: IdentityResolver;
   /** Serves `http://policy.local/...`. */
   policyLocal?: (request: Request) => Promise<Response>;
+  /** The inflate worker's module (the proxy's own otherwise). */
+  inflateWorker?: ProxyOptions["inflateWorker"];
 }
 
 /** A running test proxy. */
@@ -133,6 +135,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     ...options.bodyBudget,
     identity: options.identity,
     policyLocal: options.policyLocal,
+    inflateWorker: options.inflateWorker,
   });
   const stop = new AbortController();
   const watching = options.watch
