@@ -6,8 +6,7 @@
  * the session, the next streams would go to an origin that no longer takes them (a 502).
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
+import { join } from "node:path";
 import { nodeH2Requests, startTestProxy, startTestUpstreams } from "./support/mod.ts";
 
 const HOST = "h2.example.com";
@@ -37,8 +36,7 @@ server.listen(0, "127.0.0.1", () => console.log(server.address().port));
 
 Deno.test("h2: an origin's GOAWAY closes the proxy's session to it, and the next stream opens another", async () => {
   const upstreams = await startTestUpstreams();
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([HOST]);
+  const leaf = await upstreams.mintLeaf([HOST]);
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(join(dir, "cert.pem"), leaf.chainPem);
   await Deno.writeTextFile(join(dir, "key.pem"), leaf.keyPem);

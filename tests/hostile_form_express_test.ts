@@ -14,9 +14,8 @@
  * refused 400 (a form or JSON body in a charset other than UTF-8, ASCII or an 8-bit set).
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import zlib from "node:zlib";
-import { CertificateAuthority } from "../proxy/mod.ts";
 import { type BodyParserOrigin, startBodyParserOrigin } from "./body_parser_origin.ts";
 import { curl, startTestProxy, startTestUpstreams, type TestProxy } from "./support/mod.ts";
 
@@ -49,8 +48,7 @@ interface World {
 async function withOrigin(run: (world: World) => Promise<void>): Promise<void> {
   const upstreams = await startTestUpstreams();
   const dir = await Deno.makeTempDir({ prefix: "tollgate-charset-" });
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([HOST]);
+  const leaf = await upstreams.mintLeaf([HOST]);
   const plain = startBodyParserOrigin();
   const tls = startBodyParserOrigin({ cert: leaf.chainPem, key: leaf.keyPem });
   const to = (port: number, targetPort: number) => ({

@@ -6,8 +6,7 @@
  * only POST and PATCH there, and past an explicit deny on DELETE.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
+import { join } from "node:path";
 import { rackMissing, type RackOrigin, startRackOrigin } from "./rack_origin.ts";
 import {
   curl,
@@ -55,8 +54,7 @@ interface World {
 async function withRack(policy: string, run: (world: World) => Promise<void>): Promise<void> {
   const upstreams: TestUpstreams = await startTestUpstreams();
   const dir = await Deno.makeTempDir({ prefix: "tollgate-rack-" });
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([HOST]);
+  const leaf = await upstreams.mintLeaf([HOST]);
   const rack = await startRackOrigin(dir);
   const rackTls = await startRackOrigin(dir, { certPem: leaf.chainPem, keyPem: leaf.keyPem });
   const to = (port: number, targetPort: number) => ({

@@ -9,8 +9,6 @@ import assert from "node:assert/strict";
 import http2 from "node:http2";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
 import {
   H2,
   H2_PREFACE,
@@ -34,8 +32,7 @@ const FEED =
 
 /** An origin (HTTP/2, or HTTPS speaking HTTP/1.1) answering three events, then quiet. */
 async function quietOrigin(upstreams: Awaited<ReturnType<typeof startTestUpstreams>>, h1: boolean) {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([HOST]);
+  const leaf = await upstreams.mintLeaf([HOST]);
   const events = { sent: 0 };
   const tls = { cert: leaf.chainPem, key: leaf.keyPem };
   type Answer = {

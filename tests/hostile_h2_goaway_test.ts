@@ -6,8 +6,8 @@
  * process, where it runs) down with `find_stream_on_goaway_func: Assertion ... failed`.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { CertificateAuthority, PROXY_V8_FLAGS } from "../proxy/mod.ts";
+import { join } from "node:path";
+import { PROXY_V8_FLAGS } from "../proxy/mod.ts";
 import { h2TunnelClient, startTestUpstreams } from "./support/mod.ts";
 
 const HOST = "h2.example.com";
@@ -66,8 +66,7 @@ async function proxyProcess(dir: string, resolve: string, upstreamCa: string) {
 
 Deno.test("hostile h2: clients closing their sessions with GOAWAY leave the proxy serving", async () => {
   const upstreams = await startTestUpstreams();
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([HOST]);
+  const leaf = await upstreams.mintLeaf([HOST]);
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(join(dir, "cert.pem"), leaf.chainPem);
   await Deno.writeTextFile(join(dir, "key.pem"), leaf.keyPem);

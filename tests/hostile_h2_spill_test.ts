@@ -10,8 +10,6 @@
 import assert from "node:assert/strict";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
 import { startTestProxy, startTestUpstreams, type TestUpstreams, waitFor } from "./support/mod.ts";
 
 const HOST = "spill.example.com";
@@ -31,8 +29,7 @@ network_policies:
 
 /** An HTTP/1.1-only HTTPS origin that counts body bytes and bodies it got whole. */
 async function startOrigin(upstreams: TestUpstreams) {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([HOST]);
+  const leaf = await upstreams.mintLeaf([HOST]);
   const seen = { bytes: 0, completed: 0, broken: 0, framing: "" };
   const server = https.createServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
     seen.framing = String(req.headers["transfer-encoding"] ?? "length");

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startTestUpstreams } from "./support/mod.ts";
+import { startTestUpstreams, writeAll } from "./support/mod.ts";
 import { DENIED_REQUEST, RESOURCE_POLICY } from "./hostile_fixtures.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -148,9 +148,6 @@ async function firstResponse(conn: Deno.Conn): Promise<string> {
 }
 
 /** `conn.write()` may write only part of the bytes. */
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.byteLength;) done += await conn.write(bytes.subarray(done));
-}
 
 /** Write a chunked POST of `count` one-byte chunks, then read the whole answer. */
 async function chunkFlood(port: number, count: number): Promise<string> {

@@ -7,9 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
 import tls from "node:tls";
-import { CertificateAuthority } from "../proxy/mod.ts";
 import {
   revocablePolicy,
   startTestProxy,
@@ -105,8 +103,7 @@ Deno.test("hostile: a reload that revokes a request's rule ends its body still s
 
 /** A TLS origin for `host` (signed by the test upstreams' CA), counting one request's body. */
 async function countingTlsOrigin(upstreams: TestUpstreams, host: string) {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([host]);
+  const leaf = await upstreams.mintLeaf([host]);
   const seen = { bytes: 0, closed: false };
   let head = "";
   const server = tls.createServer({ cert: leaf.chainPem, key: leaf.keyPem }, (socket) => {

@@ -9,8 +9,6 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
 import {
   revocablePolicy,
   startTestProxy,
@@ -53,8 +51,7 @@ async function eventOrigin(upstreams: TestUpstreams, secure: boolean) {
   const seen = { closed: false };
   let server: net.Server;
   if (secure) {
-    const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-    const leaf = await ca.mintLeaf([HOST]);
+    const leaf = await upstreams.mintLeaf([HOST]);
     server = tls.createServer(
       { cert: leaf.chainPem, key: leaf.keyPem },
       (s) => streamEvents(s, seen),

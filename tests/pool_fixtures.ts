@@ -6,8 +6,6 @@
  * @module
  */
 
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
 import { startTestProxy, startTestUpstreams, type TestProxy } from "./support/mod.ts";
 import {
   type Reply,
@@ -47,8 +45,7 @@ export async function withOwnUpstream(
   const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
   const upstreams = await startTestUpstreams();
   // The test upstreams' CA, which a test proxy trusts, signs the TLS upstream's certificate.
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([OWN]);
+  const leaf = await upstreams.mintLeaf([OWN]);
   const plain = await startScriptedUpstream(script);
   const secure = await startScriptedUpstream(script, { cert: leaf.chainPem, key: leaf.keyPem });
   try {

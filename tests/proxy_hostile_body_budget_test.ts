@@ -16,6 +16,7 @@ import {
   type TestProxy,
   waitFor,
   withTestProxy,
+  writeAll,
 } from "./support/mod.ts";
 import { identity, POLICY } from "./proxy_hostile_fixtures.ts";
 import { H2Uploads } from "./h2_uploads.ts";
@@ -28,10 +29,6 @@ const CHUNKED_HEAD = "POST http://plain.example.com/public/upload HTTP/1.1\r\n" 
 const ONE_MIB_CHUNK = new TextEncoder().encode(
   `${MIB.toString(16)}\r\n${"x".repeat(MIB)}\r\n`,
 );
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.byteLength;) done += await conn.write(bytes.subarray(done));
-}
 
 /** A connection sending a chunked POST of `mib` 1 MiB chunks, ended only when told. */
 class Uploader {

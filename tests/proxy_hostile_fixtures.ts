@@ -24,6 +24,24 @@ network_policies:
         rules: [{ allow: { method: "*", path: "/public/**" } }]
     binaries: [{ path: /usr/bin/curl }]
 `;
+/**
+ * Any client may GET /public/** on api.github.com:443 and plain.example.com:80: the HTTP/2
+ * hostile tests' policy (a plain HTTP/1.1 GET shows other clients are still served).
+ */
+export const GET_PUBLIC_POLICY = `version: 1
+network_policies:
+  gh:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules: [{ allow: { method: GET, path: "/public/**" } }]
+      - host: plain.example.com
+        port: 80
+        protocol: rest
+        rules: [{ allow: { method: GET, path: "/public/**" } }]
+`;
+
 /** Every raw client here is "curl": the corpus tests parsing, not identity. */
 export const identity: TestProxyOptions["identity"] = {
   resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }),

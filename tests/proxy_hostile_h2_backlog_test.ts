@@ -9,8 +9,6 @@ import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import * as tls from "node:tls";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/tls/mod.ts";
 import {
   H2,
   H2_PREFACE,
@@ -44,8 +42,7 @@ interface BigOrigin {
 }
 
 async function bigOrigin(upstreams: TestUpstreams, protocol: "h2" | "h1"): Promise<BigOrigin> {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf(["api.github.com"]);
+  const leaf = await upstreams.mintLeaf(["api.github.com"]);
   const piece = new Uint8Array(64 * 1024).fill(0x61);
   let sent = 0;
   const pump = (
@@ -172,8 +169,7 @@ for (const protocol of ["h2", "h1"] as const) {
 
 /** An HTTP/2 origin that opens 2 GiB windows, then never reads its socket again. */
 async function deafWideOrigin(upstreams: TestUpstreams) {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf(["api.github.com"]);
+  const leaf = await upstreams.mintLeaf(["api.github.com"]);
   const listener = Deno.listenTls({
     hostname: "127.0.0.1",
     port: 0,

@@ -8,48 +8,23 @@ import assert from "node:assert/strict";
 import {
   H2,
   H2_PREFACE,
-  h2Frame,
   nodeH2Requests,
   openH2Tunnel,
   rawRequest,
   readH2Frames,
   startTestProxy,
   type TestUpstreams,
+  windowUpdates,
   withTestProxy,
+  writeAll,
 } from "./support/mod.ts";
+import { GET_PUBLIC_POLICY } from "./proxy_hostile_fixtures.ts";
 import { startBulkUpstream } from "./support/bulk_upstream.ts";
 
-const POLICY = `version: 1
-network_policies:
-  gh:
-    endpoints:
-      - host: api.github.com
-        port: 443
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-      - host: plain.example.com
-        port: 80
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-`;
-const WINDOW_UPDATE = 8;
 const ENHANCE_YOUR_CALM = 11;
 
-/** `count` WINDOW_UPDATE frames of increment 1 on `stream`, in one buffer. */
-function windowUpdates(stream: number, count: number): Uint8Array {
-  const frame = h2Frame(WINDOW_UPDATE, 0, stream, new Uint8Array([0, 0, 0, 1]));
-  const out = new Uint8Array(frame.byteLength * count);
-  for (let i = 0; i < count; i++) out.set(frame, i * frame.byteLength);
-  return out;
-}
-
-/** Write all of `bytes` (a write may take part of them). */
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.byteLength;) at += await conn.write(bytes.subarray(at));
-}
-
 Deno.test("proxy hostile h2: a WINDOW_UPDATE flood ends the session with ENHANCE_YOUR_CALM", async () => {
-  await withTestProxy({ policy: POLICY }, async (proxy) => {
+  await withTestProxy({ policy: GET_PUBLIC_POLICY }, async (proxy) => {
     const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
     await tls.write(H2_PREFACE);
     // Increments of 1 never overflow the window: 2^31 frames (28 GB) before a flow-control
@@ -80,7 +55,7 @@ Deno.test("proxy hostile h2: a client acknowledging a long download with WINDOW_
   // Node's client grants its 64 KiB windows again as it reads: hundreds of updates, each earned.
   const bulk = await startBulkUpstream(["api.github.com"]);
   const upstreams = bulk as unknown as TestUpstreams;
-  const policy = POLICY.replace("/public/**", "/bulk/**");
+  const policy = GET_PUBLIC_POLICY.replace("/public/**", "/bulk/**");
   const proxy = await startTestProxy({ policy, upstreams, httpsHosts: ["api.github.com"] });
   try {
     const size = 4 * 1024 * 1024;

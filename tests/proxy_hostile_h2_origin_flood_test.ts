@@ -6,8 +6,6 @@
  * 1,000,000 (one run: other clients' GETs waited up to 5.4 s, the proxy reached 294 MB).
  */
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../proxy/mod.ts";
 import {
   H2,
   h2Frame,
@@ -17,41 +15,17 @@ import {
   startTestProxy,
   startTestUpstreams,
   type TestUpstreams,
+  windowUpdates,
+  writeAll,
 } from "./support/mod.ts";
+import { GET_PUBLIC_POLICY } from "./proxy_hostile_fixtures.ts";
 
-const POLICY = `version: 1
-network_policies:
-  gh:
-    endpoints:
-      - host: api.github.com
-        port: 443
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-      - host: plain.example.com
-        port: 80
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-`;
-const WINDOW_UPDATE = 8;
 const ENHANCE_YOUR_CALM = 11;
 const BATCHES = 100;
 
-/** `count` WINDOW_UPDATE frames of increment 1 on `stream`, in one buffer. */
-function windowUpdates(stream: number, count: number): Uint8Array {
-  const frame = h2Frame(WINDOW_UPDATE, 0, stream, new Uint8Array([0, 0, 0, 1]));
-  const out = new Uint8Array(frame.byteLength * count);
-  for (let i = 0; i < count; i++) out.set(frame, i * frame.byteLength);
-  return out;
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.byteLength;) at += await conn.write(bytes.subarray(at));
-}
-
 /** An h2 origin that answers the proxy's session with 100 batches of 10,000 WINDOW_UPDATEs. */
 async function floodingOrigin(upstreams: TestUpstreams) {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf(["api.github.com"]);
+  const leaf = await upstreams.mintLeaf(["api.github.com"]);
   const listen = { hostname: "127.0.0.1", port: 0, alpnProtocols: ["h2"] };
   const listener = Deno.listenTls({ ...listen, cert: leaf.chainPem, key: leaf.keyPem });
   const seen = { batches: 0, frames: [] as H2Frame[] };
@@ -94,7 +68,7 @@ Deno.test("proxy hostile h2: an HTTP/2 origin flooding WINDOW_UPDATEs has its se
     address: "127.0.0.1",
     targetPort: origin.port,
   }];
-  const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
+  const proxy = await startTestProxy({ policy: GET_PUBLIC_POLICY, upstreams, resolve });
   try {
     const get = [{ method: "GET", path: "/public/x" }];
     const flooded = nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, get);

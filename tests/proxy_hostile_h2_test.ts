@@ -19,20 +19,8 @@ import {
   waitFor,
   withTestProxy,
 } from "./support/mod.ts";
+import { GET_PUBLIC_POLICY } from "./proxy_hostile_fixtures.ts";
 
-const POLICY = `version: 1
-network_policies:
-  gh:
-    endpoints:
-      - host: api.github.com
-        port: 443
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-      - host: plain.example.com
-        port: 80
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-`;
 const PLAIN_GET = "GET http://plain.example.com/public/x HTTP/1.1\r\n" +
   "Host: plain.example.com\r\nConnection: close\r\n\r\n";
 
@@ -54,7 +42,7 @@ const streamEnded = (stream: number) => (f: { type: number; flags: number; strea
   (f.flags & H2.END_STREAM) !== 0;
 
 Deno.test("proxy hostile h2: a GET stream carrying DATA is refused (400) and never reaches an HTTP/1.1 origin", async () => {
-  await withTestProxy({ policy: POLICY }, async (proxy, upstreams) => {
+  await withTestProxy({ policy: GET_PUBLIC_POLICY }, async (proxy, upstreams) => {
     const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
     // Over HTTP/1.1 this body would follow a GET the origin may read without one: the
     // DELETE would then be a request of its own that the policy never decided.
@@ -70,7 +58,7 @@ Deno.test("proxy hostile h2: a GET stream carrying DATA is refused (400) and nev
 });
 
 Deno.test("proxy hostile h2: a GET stream that ends with an empty DATA frame is still served", async () => {
-  await withTestProxy({ policy: POLICY }, async (proxy, upstreams) => {
+  await withTestProxy({ policy: GET_PUBLIC_POLICY }, async (proxy, upstreams) => {
     const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
     await tls.write(H2_PREFACE);
     await tls.write(h2Headers(1, request("GET", "/public/a"), { open: true }));
@@ -94,7 +82,7 @@ async function servedWithin(proxy: TestProxy, ms: number): Promise<number> {
 
 Deno.test("proxy hostile h2: a session dropped without GOAWAY frees its connection at once", async () => {
   // One connection slot: while the dropped session holds it, everyone else gets 503.
-  await withTestProxy({ policy: POLICY, maxConnections: 1 }, async (proxy) => {
+  await withTestProxy({ policy: GET_PUBLIC_POLICY, maxConnections: 1 }, async (proxy) => {
     const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
     await tls.write(H2_PREFACE);
     await tls.write(h2Headers(1, request("GET", "/public/a")));
@@ -106,7 +94,7 @@ Deno.test("proxy hostile h2: a session dropped without GOAWAY frees its connecti
 });
 
 Deno.test("proxy hostile h2: streams reset as fast as they open (rapid reset) end the session and reach no origin", async () => {
-  await withTestProxy({ policy: POLICY }, async (proxy, upstreams) => {
+  await withTestProxy({ policy: GET_PUBLIC_POLICY }, async (proxy, upstreams) => {
     const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
     const frames: Uint8Array[] = [H2_PREFACE];
     for (let id = 1; id < 800; id += 2) {
@@ -150,7 +138,7 @@ Deno.test("proxy hostile h2: one session's streams share at most 6 HTTP/1.1 upst
   const upstreams = await startTestUpstreams({
     beforeResponse: (r) => r.target.startsWith("/public/slow") ? held.promise : undefined,
   });
-  const proxy = await startTestProxy({ policy: POLICY, upstreams });
+  const proxy = await startTestProxy({ policy: GET_PUBLIC_POLICY, upstreams });
   try {
     const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
     const frames = [H2_PREFACE];
@@ -174,14 +162,17 @@ Deno.test("proxy hostile h2: one session's streams share at most 6 HTTP/1.1 upst
 });
 
 Deno.test("proxy hostile h2: a session that stays silent is closed at the idle limit", async () => {
-  await withTestProxy({ policy: POLICY, idleTimeoutMs: 300, maxConnections: 1 }, async (proxy) => {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    await tls.write(H2_PREFACE);
-    // The proxy's GOAWAY, then its close: readH2Frames returns when the connection ends. Only
-    // the idle limit closes a silent session; without it the read gives up with no GOAWAY.
-    const frames = await readH2Frames(tls, () => false, 5_000);
-    closeQuietly(tls);
-    assert.ok(frames.some((f) => f.type === H2.GOAWAY));
-    assert.equal(await servedWithin(proxy, 1_000), 200);
-  });
+  await withTestProxy(
+    { policy: GET_PUBLIC_POLICY, idleTimeoutMs: 300, maxConnections: 1 },
+    async (proxy) => {
+      const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+      await tls.write(H2_PREFACE);
+      // The proxy's GOAWAY, then its close: readH2Frames returns when the connection ends. Only
+      // the idle limit closes a silent session; without it the read gives up with no GOAWAY.
+      const frames = await readH2Frames(tls, () => false, 5_000);
+      closeQuietly(tls);
+      assert.ok(frames.some((f) => f.type === H2.GOAWAY));
+      assert.equal(await servedWithin(proxy, 1_000), 200);
+    },
+  );
 });

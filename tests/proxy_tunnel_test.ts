@@ -5,7 +5,12 @@
  * reads through one reused buffer (adopt_reads.ts), counted and closed as before.
  */
 import assert from "node:assert/strict";
-import { startTestProxy, startTestUpstreams, type TestProxyOptions } from "./support/mod.ts";
+import {
+  startTestProxy,
+  startTestUpstreams,
+  type TestProxyOptions,
+  writeAll,
+} from "./support/mod.ts";
 
 const policy = `version: 1
 network_policies:
@@ -105,10 +110,6 @@ async function openTunnel(port: number, first = new Uint8Array(0)): Promise<[Den
   const byte = new Uint8Array(1);
   while (!head.endsWith("\r\n\r\n") && (await conn.read(byte)) === 1) head += decoder.decode(byte);
   return [conn, head];
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.length;) done += await conn.write(bytes.subarray(done));
 }
 
 /** A checksum that sees a changed, lost or reordered byte. */

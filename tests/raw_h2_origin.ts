@@ -8,9 +8,7 @@
  */
 
 import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
 import tls from "node:tls";
-import { CertificateAuthority } from "../proxy/mod.ts";
 import { H2, h2Frame } from "./support/mod.ts";
 import type { TestUpstreams } from "./support/mod.ts";
 
@@ -43,8 +41,7 @@ export async function startRawH2Origin(
   upstreams: TestUpstreams,
   host: string,
 ): Promise<RawH2Origin> {
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf([host]);
+  const leaf = await upstreams.mintLeaf([host]);
   const streams = new Map<number, RawH2Stream>();
   const sockets = new Set<tls.TLSSocket>();
   const options = { cert: leaf.chainPem, key: leaf.keyPem, ALPNProtocols: ["h2"] };

@@ -16,6 +16,7 @@ import {
   type TestProxy,
   type TestUpstreams,
   withTestProxy,
+  writeAll,
 } from "./support/mod.ts";
 
 const HOSTS = ["api.github.com", "l4.example.com"];
@@ -173,10 +174,6 @@ Deno.test("scale #15.2: a large L7 upload and its echo cross the interception by
     }
   });
 });
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.length;) done += await conn.write(bytes.subarray(done));
-}
 
 /** One Content-Length response, read whole. */
 async function readResponse(conn: Deno.Conn): Promise<{ head: string; body: string }> {

@@ -16,6 +16,7 @@ export const H2 = {
   RST_STREAM: 3,
   SETTINGS: 4,
   GOAWAY: 7,
+  WINDOW_UPDATE: 8,
   /** END_STREAM (DATA, HEADERS). */
   END_STREAM: 0x1,
   /** END_HEADERS (HEADERS). */
@@ -203,5 +204,13 @@ function concat(parts: Uint8Array[]): Uint8Array {
     out.set(part, offset);
     offset += part.byteLength;
   }
+  return out;
+}
+
+/** `count` WINDOW_UPDATE frames of increment 1 on `stream`, in one buffer (a flood). */
+export function windowUpdates(stream: number, count: number): Uint8Array {
+  const frame = h2Frame(H2.WINDOW_UPDATE, 0, stream, new Uint8Array([0, 0, 0, 1]));
+  const out = new Uint8Array(frame.byteLength * count);
+  for (let i = 0; i < count; i++) out.set(frame, i * frame.byteLength);
   return out;
 }

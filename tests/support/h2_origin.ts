@@ -8,8 +8,6 @@
 
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { dirname } from "node:path";
-import { CertificateAuthority } from "../../proxy/tls/mod.ts";
 import type { TestUpstreams } from "./test_upstreams.ts";
 
 /** A running HTTP/2 origin. */
@@ -53,8 +51,7 @@ export async function startH2Origin(
   settings?: http2.Settings,
 ): Promise<H2Origin> {
   // The test upstreams' CA lives in <dir>/ca/ca.pem; loading it again signs one more leaf.
-  const ca = await CertificateAuthority.loadOrCreate(dirname(dirname(upstreams.caPath)));
-  const leaf = await ca.mintLeaf(hosts);
+  const leaf = await upstreams.mintLeaf(hosts);
   const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem, settings });
   server.on("session", (session) => {

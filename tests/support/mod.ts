@@ -10,7 +10,7 @@ export { startTestProxy, TEST_SKILL_PATH } from "./test_proxy.ts";
 export type { TestProxy, TestProxyOptions } from "./test_proxy.ts";
 export { curl, curlArgs } from "./curl.ts";
 export type { CurlOptions, CurlResult, CurlTransfer } from "./curl.ts";
-export { exchangeOn, rawRequest } from "./raw_client.ts";
+export { exchangeOn, rawRequest, writeAll } from "./raw_client.ts";
 export type { RawOptions, RawResponse } from "./raw_client.ts";
 export { tunnelRequest } from "./tunnel_client.ts";
 export { startH2Upstream } from "./h2_upstream.ts";
@@ -29,6 +29,7 @@ export {
   h2Reset,
   openH2Tunnel,
   readH2Frames,
+  windowUpdates,
 } from "./h2_frames.ts";
 export type { H2Frame } from "./h2_frames.ts";
 export { waitFor, waitForLines } from "./wait_for.ts";

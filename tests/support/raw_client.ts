@@ -99,6 +99,11 @@ export async function exchangeOn(
   return parse(raw);
 }
 
+/** Write all of `bytes` to `conn` (one write may take part of them). */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.byteLength;) at += await conn.write(bytes.subarray(at));
+}
+
 function latin1Bytes(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }

@@ -45,6 +45,8 @@ export interface TestUpstreams {
   bytesReceived(): number;
   /** First header value by case-insensitive name. */
   header(request: RecordedRequest, name: string): string | undefined;
+  /** A leaf for `names` signed by the same CA: what a test's own origin serves to the proxy. */
+  mintLeaf(names: string[]): Promise<{ chainPem: string; keyPem: string }>;
   /** Close both servers and every connection, and remove the CA files. */
   close(): Promise<void>;
 }
@@ -113,6 +115,7 @@ export async function startTestUpstreams(
     bytesReceived: () => counters.bytes,
     header: (request, name) =>
       request.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1],
+    mintLeaf: (names) => ca.mintLeaf(names),
     async close() {
       const closed = [httpServer, httpsServer].map((s) => new Promise((r) => s.close(r)));
       const ended = [...sockets].map((s) =>
