@@ -25,6 +25,24 @@ export const MAX_COMPRESSED_BYTES = 1024 * 1024;
 /** Inflates and scans one whole body (a proxy's inflate worker); absent: on this thread. */
 export type Inflater = (job: InflateJob) => Promise<ScanResult>;
 
+/** How a compressed body is read by a proxy. */
+export interface InflateOptions {
+  /** Where the body is inflated; without it, on this thread when the body ends. */
+  inflate?: Inflater;
+  /**
+   * Reserves `bytes` of the proxy's body budget for the compressed copy kept (the exchange's
+   * lease, given back when it ends); false when the budget is spent.
+   */
+  hold?: (bytes: number) => boolean;
+}
+
+/**
+ * The problem a compressed body gets when the proxy's body budget has no room for its copy:
+ * answered 503 `too_many_bodies` (with `Retry-After`) rather than 400, since the body is fine.
+ */
+export const BUDGET_SPENT =
+  "The proxy holds as many request bodies as it may: retry, or send the body uncompressed";
+
 /**
  * The scanner of a body sent with `Content-Encoding` `codings` (each header's comma-separated
  * list, in order), or a problem when no reading of it is safe: one coding among gzip, x-gzip,
@@ -32,7 +50,6 @@ export type Inflater = (job: InflateJob) => Promise<ScanResult>;
  * refused. Undefined when the body is not compressed.
  *
  * @param kind What the inflated bytes are read as.
- * @param inflate Where the body is inflated; without it, on this thread when the body ends.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -51,7 +68,7 @@ export type Inflater = (job: InflateJob) => Promise<ScanResult>;
 export function inflatedScanner(
   codings: string[],
   kind: BodyKind,
-  inflate?: Inflater,
+  options: InflateOptions = {},
 ): BodyScanner | string | undefined {
   const named = codings.flatMap((value) => value.split(","))
     .map((coding) => coding.trim().toLowerCase())
@@ -61,21 +78,21 @@ export function inflatedScanner(
     return `A form or JSON body with Content-Encoding "${named.join(", ")}" is not read: ` +
       "send it uncompressed, or with one of gzip, deflate or br";
   }
-  return new InflatedScanner(named[0]!, kind, inflate);
+  return new InflatedScanner(named[0]!, kind, options);
 }
 
 /** Keeps the compressed body, and has it inflated and scanned when it ends. */
 class InflatedScanner implements BodyScanner {
   #coding: string;
   #kind: BodyKind;
-  #inflate?: Inflater;
+  #options: InflateOptions;
   #pieces: Uint8Array[] = [];
   #bytes = 0;
 
-  constructor(coding: string, kind: BodyKind, inflate?: Inflater) {
+  constructor(coding: string, kind: BodyKind, options: InflateOptions) {
     this.#coding = coding;
     this.#kind = kind;
-    this.#inflate = inflate;
+    this.#options = options;
   }
 
   push(bytes: Uint8Array): ScanResult {
@@ -84,6 +101,8 @@ class InflatedScanner implements BodyScanner {
       return `A ${this.#coding} form or JSON body over ${MAX_COMPRESSED_BYTES >> 20} MiB is not ` +
         "read: send it uncompressed";
     }
+    // Up to 1 MiB per connection, 512 connections: counted with every body held whole.
+    if (this.#options.hold?.(bytes.byteLength) === false) return BUDGET_SPENT;
     // A copy: the piece's bytes are wiped once forwarded.
     this.#pieces.push(bytes.slice());
     return NONE;
@@ -96,6 +115,7 @@ class InflatedScanner implements BodyScanner {
       body: concatAll(this.#pieces, this.#bytes),
     };
     this.#pieces = [];
-    return this.#inflate ? this.#inflate(job) : inflateAndScan(job);
+    const inflate = this.#options.inflate;
+    return inflate ? inflate(job) : inflateAndScan(job);
   }
 }

@@ -14,6 +14,8 @@ import type { ClientConnection, L7Question } from "./client_connection.ts";
 import { type BodyScanner, formMethodScanner } from "./form_method_scan.ts";
 import type { RequestHead } from "./http1_head.ts";
 import type { InflateJob } from "./_inflate_and_scan.ts";
+import { BUDGET_SPENT } from "./_inflated_scan.ts";
+import { TOO_MANY_BODIES } from "./responses.ts";
 import { type Refusal, refusal } from "./refusal.ts";
 
 /** Why a body was stopped: the policy's denial (the structured 403) or a refusal (400). */
@@ -88,7 +90,9 @@ export class FormMethodGuard {
 
   #judge(found: readonly string[] | string): Promise<BodyStop | undefined> | undefined {
     if (typeof found === "string") {
-      this.stopped = refusal(400, "bad_request", found);
+      this.stopped = found === BUDGET_SPENT
+        ? refusal(503, TOO_MANY_BODIES, found)
+        : refusal(400, "bad_request", found);
       return Promise.resolve(this.stopped);
     }
     const fresh = found.filter((method) => !this.#named.includes(method));
@@ -125,8 +129,10 @@ export function formMethodGuard(
   const { host, port, question, scheme } = asked;
   if (question.graphql !== undefined || question.mcp !== undefined) return undefined;
   const worker = client.ctx.inflateWorker;
-  const inflate = worker && ((job: InflateJob) => worker.scan(job));
-  const scanner = formMethodScanner(head.method, head.headers, inflate);
+  const scanner = formMethodScanner(head.method, head.headers, {
+    inflate: worker && ((job: InflateJob) => worker.scan(job)),
+    hold: (bytes: number) => client.body.tryGrow(bytes),
+  });
   if (scanner === undefined) return undefined;
   const own = question.methodOverrides ?? [];
   return new FormMethodGuard(scanner, (methods) => {

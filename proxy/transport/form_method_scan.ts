@@ -11,12 +11,12 @@
 import { values } from "./header_fields.ts";
 import type { HeaderField } from "./header_fields.ts";
 import { type BodyScanner, NONE } from "./_form_fields.ts";
-import { inflatedScanner, type Inflater } from "./_inflated_scan.ts";
+import { inflatedScanner, type InflateOptions } from "./_inflated_scan.ts";
 import { JsonScanner } from "./_json_scan.ts";
 import { MultipartScanner } from "./_multipart_scan.ts";
 import { UrlencodedScanner } from "./_urlencoded_scan.ts";
 
-export type { BodyScanner, Inflater };
+export type { BodyScanner, InflateOptions };
 
 /**
  * The scanner for a request's body, or undefined when no origin reads a method override from
@@ -24,7 +24,7 @@ export type { BodyScanner, Inflater };
  * (`application/x-www-form-urlencoded`, or no `Content-Type`, which Rack reads as a form), any
  * `multipart/*` body with a boundary, or a JSON body (Laravel reads its top-level members). A
  * compressed form or JSON body is read as sent and inflated too (see `_inflated_scan.ts`),
- * by `inflate` when given (a proxy's inflate worker).
+ * as `inflating` says (a proxy's inflate worker, its body budget).
  *
  * @example
  * ```ts
@@ -41,7 +41,7 @@ export type { BodyScanner, Inflater };
 export function formMethodScanner(
   method: string,
   headers: HeaderField[],
-  inflate?: Inflater,
+  inflating?: InflateOptions,
 ): BodyScanner | undefined {
   if (method.toUpperCase() !== "POST") return undefined;
   const types = values(headers, "content-type");
@@ -63,7 +63,7 @@ export function formMethodScanner(
       scanners.push(fresh());
       // Express inflates a compressed form or JSON body before it reads `_method`.
       const codings = values(headers, "content-encoding");
-      const inflated = inflatedScanner(codings, form ? "form" : "json", inflate);
+      const inflated = inflatedScanner(codings, form ? "form" : "json", inflating);
       if (typeof inflated === "string") scanners.push(new Refused(inflated));
       else if (inflated !== undefined) scanners.push(inflated);
     } else if (media.startsWith("multipart/")) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import { type BodyScanner, formMethodScanner, type Inflater } from "./form_method_scan.ts";
+import { type BodyScanner, formMethodScanner, type InflateOptions } from "./form_method_scan.ts";
 import { InflateWorker } from "./inflate_worker.ts";
 
 const encoder = new TextEncoder();
@@ -8,12 +8,15 @@ const encoder = new TextEncoder();
 Deno.test("formMethodScanner() reads a compressed form or JSON body inflated, cut anywhere", async (t) => {
   await t.step("on this thread", () => compressedCases());
   using worker = new InflateWorker();
-  await t.step("on the proxy's inflate worker", () => compressedCases((job) => worker.scan(job)));
+  await t.step(
+    "on the proxy's inflate worker",
+    () => compressedCases({ inflate: (job) => worker.scan(job) }),
+  );
 });
 
-async function compressedCases(inflate?: Inflater) {
+async function compressedCases(inflating?: InflateOptions) {
   const scanner = (coding: string, type = "application/x-www-form-urlencoded") =>
-    formMethodScanner("POST", [["Content-Type", type], ["Content-Encoding", coding]], inflate)!;
+    formMethodScanner("POST", [["Content-Type", type], ["Content-Encoding", coding]], inflating)!;
   const gzip = zlib.gzipSync(encoder.encode("a=1&_method=DELETE"));
   for (let cut = 0; cut <= gzip.byteLength; cut++) {
     const found = await scanWhole(scanner("gzip"), gzip, [cut]);
