@@ -13,6 +13,7 @@
 export { startProxy } from "./proxy_server.ts";
 export { MAX_CLIENT_CONNECTIONS } from "./proxy_context.ts";
 export type { ProxyHandle, ProxyOptions } from "./proxy_server.ts";
+export type { InflateWorkerOptions } from "./inflate_worker.ts";
 export type { LivePolicy } from "./live_policy.ts";
 export { DestinationResolver, parseResolveOverride } from "./destination.ts";
 export type { DestinationResult, ResolveOverride } from "./destination.ts";
