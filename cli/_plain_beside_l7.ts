@@ -7,7 +7,12 @@
  * @module
  */
 
-import { globsOverlap, lookupGrants, type NetworkRule } from "../proxy/policy/mod.ts";
+import {
+  globsOverlap,
+  isJsonRpcFamily,
+  lookupGrants,
+  type NetworkRule,
+} from "../proxy/policy/mod.ts";
 import type { LoadedPolicy } from "../proxy/policy/mod.ts";
 import { positionOf, type ScriptBinaryWarning } from "./_script_binaries.ts";
 
@@ -29,7 +34,7 @@ export function plainBesideL7Warnings(
   for (const [key, rule] of Object.entries(rules)) {
     rule.endpoints.forEach((e, i) => {
       const host = e.host?.toLowerCase();
-      if (e.protocol === "rest" || e.protocol === "graphql" || e.protocol === "mcp") return;
+      if (e.protocol === "rest" || e.protocol === "graphql" || isJsonRpcFamily(e.protocol)) return;
       if (host === undefined || host.includes("*")) return;
       for (const port of e.ports ?? (e.port === undefined ? [] : [e.port])) {
         const l7 = lookupGrants(loaded.compiled, host, port).find((g) =>

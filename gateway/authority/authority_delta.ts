@@ -8,6 +8,7 @@
 import {
   type CompiledPolicy,
   type Endpoint,
+  isJsonRpcFamily,
   type L7Match,
   type NetworkRule,
   policyCoversRule,
@@ -85,10 +86,10 @@ function sharedDenies(a: L7Match[] = [], b: L7Match[] = []): L7Match[] {
 
 function asks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path">[] {
   const base = ep.path ?? "/**";
-  // GraphQL operations and MCP calls have no method/path grant: count them as every request
-  // on the path, so they are never "covered", never inside a ceiling by accident, never
-  // auto-approved (a new MCP tool name is a widening).
-  if (ep.protocol === "graphql" || ep.protocol === "mcp") {
+  // GraphQL operations and JSON-RPC calls (MCP, generic) have no method/path grant: count them
+  // as every request on the path, so they are never "covered", never inside a ceiling by
+  // accident, never auto-approved (a new MCP tool or JSON-RPC method is a widening).
+  if (ep.protocol === "graphql" || isJsonRpcFamily(ep.protocol)) {
     return [{ layer: "l7", method: "*", path: base }];
   }
   if (ep.protocol !== "rest") return [{ layer: "l4" }];

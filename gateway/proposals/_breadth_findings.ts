@@ -79,6 +79,7 @@ export function endpointBreadthFindings(e: Endpoint, at: string): Finding[] {
 
 /** An MCP endpoint's breadth: every method, tool globs, tool names left unchecked. */
 function mcpBreadthFindings(e: Endpoint, at: string, host: string): Finding[] {
+  if (e.protocol === "json-rpc") return jsonRpcBreadthFindings(e, at, host);
   if (e.protocol !== "mcp") return [];
   const out: Finding[] = [];
   if (e.mcp?.allow_all_known_mcp_methods) {
@@ -102,6 +103,12 @@ function mcpBreadthFindings(e: Endpoint, at: string, host: string): Finding[] {
   return out;
 }
 
+/** A JSON-RPC endpoint's breadth: `method: "*"` allows every method the server has. */
+function jsonRpcBreadthFindings(e: Endpoint, at: string, host: string): Finding[] {
+  if (!mcpRules(e).allow.some((m) => m.method === "*")) return [];
+  return [warn("json_rpc_all_methods", `${at} allows every JSON-RPC method on ${host} (method "*")`)];
+}
+
 /**
  * The finding of an L4 grant on an HTTP port (80, 443): a whole host where `protocol: rest`
  * rules would name the calls. (When the host already has an L7 endpoint, the caller's more
@@ -119,7 +126,7 @@ function mcpBreadthFindings(e: Endpoint, at: string, host: string): Finding[] {
  * ```
  */
 export function l4OnHttpPortFinding(e: Endpoint, at: string): Finding | undefined {
-  if (e.protocol === "rest" || e.protocol === "graphql" || e.protocol === "mcp") return undefined;
+  if (["rest", "graphql", "mcp", "json-rpc"].includes(e.protocol ?? "")) return undefined;
   const ports = e.ports ?? (e.port === undefined ? [] : [e.port]);
   const port = ports.find((p) => HTTP_PORTS.has(p));
   if (port === undefined) return undefined;

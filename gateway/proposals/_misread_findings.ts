@@ -94,7 +94,10 @@ function graphqlFindings(e: Endpoint, at: string): (Finding | undefined)[] {
   return out;
 }
 
-/** MCP tool names are ASCII (strict_tool_names): a look-alike glob only never matches. */
+/**
+ * MCP tool names are ASCII (strict_tool_names): a look-alike glob only never matches. A
+ * JSON-RPC method is read here too: a look-alike deny never fires on the ASCII method.
+ */
 function mcpFindings(e: Endpoint, at: string): (Finding | undefined)[] {
   const fix = "propose the ASCII names of the MCP methods and tools";
   return mcpRules(e).allow.concat(mcpRules(e).deny).flatMap((m) => {

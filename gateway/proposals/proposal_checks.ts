@@ -82,7 +82,7 @@ function warn(code: string, message: string): Finding {
 }
 
 function l7ElsewhereFinding(e: Endpoint, at: string, current: LoadedPolicy): Finding | undefined {
-  if (e.protocol === "rest" || e.protocol === "graphql" || e.protocol === "mcp") return undefined;
+  if (L7_PROTOCOLS.includes(e.protocol ?? "")) return undefined;
   const host = e.host?.toLowerCase();
   const key = l7RuleOn(host, portsOf(e), current);
   if (key === undefined) return undefined;
@@ -90,14 +90,17 @@ function l7ElsewhereFinding(e: Endpoint, at: string, current: LoadedPolicy): Fin
   return warn("use_l7_not_l4", `${at} is an L4 grant on ${where}, which has an L7 endpoint`);
 }
 
-/** The first rule with an L7 (rest, graphql or mcp) endpoint on `host` and one of `ports`, if any. */
+/** Protocols whose endpoints are inspected (L7). */
+const L7_PROTOCOLS = ["rest", "graphql", "mcp", "json-rpc"];
+
+/** The first rule with an L7 (rest, graphql, mcp, json-rpc) endpoint on `host` and one of `ports`, if any. */
 function l7RuleOn(
   host: string | undefined,
   ports: number[],
   current: LoadedPolicy,
 ): string | undefined {
   const l7 = (x: Endpoint) =>
-    ["rest", "graphql", "mcp"].includes(x.protocol ?? "") && x.host?.toLowerCase() === host &&
+    L7_PROTOCOLS.includes(x.protocol ?? "") && x.host?.toLowerCase() === host &&
     portsOf(x).some((p) => ports.includes(p));
   if (host === undefined || host.includes("*")) {
     // A host-less or wildcard grant (refused anyway) is not in the host index: read every rule.

@@ -59,6 +59,7 @@ function endpointRank(e: Endpoint): number {
   // A GraphQL mutation ranks as a write: never hidden behind a REST read.
   if (e.protocol === "graphql") return Math.max(0, ...graphqlAllows(e).map(operationRank));
   if (e.protocol === "mcp") return e.mcp?.allow_all_known_mcp_methods ? 4 : mcpRank(e);
+  if (e.protocol === "json-rpc") return jsonRpcRank(e);
   return Math.max(0, ...restAllows(e).map(allowRank));
 }
 
@@ -77,11 +78,12 @@ function grantText(e: Endpoint): string {
   // authority delta does (it read `undefined:443`).
   const host = e.host ?? `(allowed_ips ${(e.allowed_ips ?? []).join(",")})`;
   const target = `${host}:${portText(e)}`;
-  if (!["rest", "graphql", "mcp"].includes(e.protocol ?? "")) return target;
+  if (!["rest", "graphql", "mcp", "json-rpc"].includes(e.protocol ?? "")) return target;
   // Audit logs what it would deny and lets it through: every request on the path.
   if (e.enforcement === "audit") return `* ${target} ${e.path ?? "/**"} (audit)`;
   if (e.protocol === "graphql" && !e.access) return graphqlText(e, target);
   if (e.protocol === "mcp") return mcpText(e, target);
+  if (e.protocol === "json-rpc") return jsonRpcText(e, target);
   if (e.access) return `${e.access} ${target}`;
   const allows = strongestFirst(restAllows(e), allowRank);
   const first = allows[0];
@@ -97,6 +99,22 @@ function mcpRank(e: Endpoint): number {
     return (m.method === "tools/call" || tool !== undefined ? 2 : 1) + (globbed ? 0.1 : 0);
   };
   return Math.max(0, ...mcpRules(e).allow.map(rank));
+}
+
+// A JSON-RPC method is opaque: any one may write; `*` reaches every method.
+function jsonRpcRank(e: Endpoint): number {
+  return mcpRules(e).allow.some((m) => m.method === "*") ? 4 : 2;
+}
+
+/** `json-rpc reports.search rpc.example.com:443 /rpc (+1 more)`: `*` (every method) first. */
+function jsonRpcText(e: Endpoint, target: string): string {
+  const path = e.path === undefined ? "" : ` ${e.path}`;
+  const allows = strongestFirst(mcpRules(e).allow, (m) => m.method === "*" ? 1 : 0);
+  const first = allows[0];
+  if (!first) return `json-rpc ${target}${path}`;
+  const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
+  const method = visibleText(first.method ?? "*", 100);
+  return `json-rpc ${method} ${target}${path}${more}`;
 }
 
 /** `mcp tools/call search_web mcp.example.com:443 /mcp (+1 more)`, or the method profile. */

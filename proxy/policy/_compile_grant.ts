@@ -14,7 +14,7 @@ import { presetMethods } from "./presets.ts";
 import { compileQuery } from "./_query.ts";
 import { compileGraphql } from "./compile_graphql.ts";
 import { compileMcp } from "./compile_mcp.ts";
-import { restAllows, restDenies } from "./l7_rules.ts";
+import { isJsonRpcFamily, restAllows, restDenies } from "./l7_rules.ts";
 import type { RuleLease } from "./rule_leases.ts";
 import type { Endpoint, L7Match, NetworkRule } from "./types.ts";
 
@@ -50,7 +50,7 @@ const compileAllowMatch = (m: L7Match) => compileMatch(m, false);
 const compileDenyMatch = (m: L7Match) => compileMatch(m, true);
 
 function compileAllow(ep: Endpoint): CompiledMatch[] {
-  if (ep.protocol === "graphql" || ep.protocol === "mcp") return [];
+  if (ep.protocol === "graphql" || isJsonRpcFamily(ep.protocol)) return [];
   if (ep.access) {
     const methods = presetMethods(ep.access);
     const any = methods.includes("*");
@@ -109,7 +109,7 @@ export function compileGrant(
     endpoint,
     host: endpointHost(endpoint),
     // `tls: skip` on an L7 endpoint is ignored (validation warns): its rules must hold.
-    l7: ["rest", "graphql", "mcp"].includes(endpoint.protocol ?? ""),
+    l7: ["rest", "graphql", "mcp", "json-rpc"].includes(endpoint.protocol ?? ""),
     enforcement: endpoint.enforcement ?? "enforce",
     allow: compileAllow(endpoint),
     deny: restDenies(endpoint).map(compileDenyMatch),
@@ -118,7 +118,7 @@ export function compileGrant(
     binaries,
   };
   if (endpoint.protocol === "graphql") grant.graphql = compileGraphql(endpoint);
-  if (endpoint.protocol === "mcp") grant.mcp = compileMcp(endpoint);
+  if (isJsonRpcFamily(endpoint.protocol)) grant.mcp = compileMcp(endpoint);
   const lease = options.leases?.get(ruleKey);
   if (lease) grant.lease = lease;
   if (endpoint.path !== undefined && endpoint.path !== "**") {

@@ -17,15 +17,12 @@ const ENDPOINT_FEATURES: Record<string, string> = {
   credential_signing: "credential signing",
   signing_service: "credential signing",
   signing_region: "credential signing",
-  json_rpc: "JSON-RPC inspection",
-  json_rpc_max_body_bytes: "JSON-RPC inspection",
 };
 
 /** Protocol values OpenShell knows and Tollgate does not inspect. */
 const PROTOCOL_FEATURES: Record<string, string> = {
   websocket: "WebSocket message inspection",
   sql: "SQL inspection",
-  "json-rpc": "JSON-RPC inspection",
 };
 
 /** Top-level keys of OpenShell features Tollgate leaves out. */

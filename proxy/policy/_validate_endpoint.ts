@@ -7,7 +7,6 @@
 
 import { type Checker, describe, type PlainMap, type ValuePath } from "./_checker.ts";
 import { hostPatternProblem } from "./host_pattern.ts";
-import { isIpLiteral } from "./ip.ts";
 import { validateAllowedIp } from "./_validate_allowed_ip.ts";
 import { ACCESS_PRESETS } from "./presets.ts";
 import type { Endpoint, GraphqlMatch, L7Match, McpMatch } from "./types.ts";
@@ -18,12 +17,19 @@ import {
   validateMatch,
 } from "./_validate_match.ts";
 import { unsupportedKeys, unsupportedProtocol } from "./_unsupported.ts";
+import { tcpChecks } from "./_validate_tcp.ts";
 import {
   GRAPHQL_ENDPOINT_KEYS,
   validateGraphqlKeys,
   validateGraphqlMatch,
 } from "./_validate_graphql.ts";
 import { MCP_ENDPOINT_KEYS, mcpMatcher, validateMcpKeys } from "./_validate_mcp.ts";
+import {
+  JSON_RPC_ENDPOINT_KEYS,
+  JSON_RPC_REPORTED_KEYS,
+  jsonRpcMatcher,
+  validateJsonRpcKeys,
+} from "./_validate_json_rpc.ts";
 
 const ENDPOINT_KEYS = [
   "host",
@@ -40,6 +46,8 @@ const ENDPOINT_KEYS = [
   "allow_encoded_slash",
   ...GRAPHQL_ENDPOINT_KEYS,
   ...MCP_ENDPOINT_KEYS,
+  ...JSON_RPC_ENDPOINT_KEYS,
+  ...JSON_RPC_REPORTED_KEYS,
 ] as const;
 
 /** Validate an endpoint; returns it only when no problem was found in it. */
@@ -90,6 +98,7 @@ export function validateEndpoint(
   if (deny) ep.deny_rules = deny as Endpoint["deny_rules"];
   validateGraphqlKeys(c, raw, path, ep);
   validateMcpKeys(c, raw, path, ep);
+  validateJsonRpcKeys(c, raw, path, ep);
   const ips = c.list(raw, "allowed_ips", path);
   if (ips) {
     ep.allowed_ips = ips.map((ip, i) => validateAllowedIp(c, ip, [...path, "allowed_ips", i]));
@@ -99,12 +108,14 @@ export function validateEndpoint(
   return c.problems.length === before ? ep : undefined;
 }
 
-// A GraphQL endpoint's rules match operations, an MCP one's calls; others match requests.
+// A GraphQL endpoint's rules match operations, an MCP or JSON-RPC one's calls; others match
+// requests.
 function matcherOf(raw: PlainMap): AllowMatcher<L7Match | GraphqlMatch | McpMatch> {
   if (raw.protocol === "graphql") {
     return { match: validateGraphqlMatch, example: "{operation_type: query}" };
   }
   if (raw.protocol === "mcp") return mcpMatcher(raw);
+  if (raw.protocol === "json-rpc") return jsonRpcMatcher;
   return { match: validateMatch, example: "{method: ..., path: ...}" };
 }
 
@@ -132,7 +143,8 @@ function assign<K extends keyof Endpoint>(
 }
 
 function protocolOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["protocol"] {
-  return c.choice(raw, "protocol", ["rest", "graphql", "mcp", "tcp"] as const, path, "protocol");
+  const protocols = ["rest", "graphql", "mcp", "json-rpc", "tcp"] as const;
+  return c.choice(raw, "protocol", protocols, path, "protocol");
 }
 
 function accessOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["access"] {
@@ -186,8 +198,10 @@ function portOk(c: Checker, value: unknown, path: ValuePath): boolean {
 
 function crossChecks(c: Checker, raw: PlainMap, path: ValuePath): void {
   const l7 = raw.protocol !== undefined && raw.protocol !== "tcp";
-  // An MCP endpoint may allow by its method profile alone (validateMcpKeys).
-  if (l7 && raw.protocol !== "mcp" && raw.access === undefined && raw.rules === undefined) {
+  // An MCP endpoint may allow by its method profile alone (validateMcpKeys); a JSON-RPC one
+  // says what it needs itself (validateJsonRpcKeys).
+  const family = raw.protocol === "mcp" || raw.protocol === "json-rpc";
+  if (l7 && !family && raw.access === undefined && raw.rules === undefined) {
     c.report([...path, "protocol"], `Key "protocol" needs "access" or "rules"`, "key");
   }
   if (raw.protocol === undefined) {
@@ -222,24 +236,5 @@ function tlsWarnings(c: Checker, raw: PlainMap, path: ValuePath, l7: boolean): v
       [...path, "tls"],
       `"tls: skip" is ignored on an endpoint with "protocol": its rules are enforced, so Tollgate inspects its traffic`,
     );
-  }
-}
-
-/** `protocol: tcp` is the explicit spelling of L4 (OpenShell's explicit-TCP contract). */
-function tcpChecks(c: Checker, raw: PlainMap, path: ValuePath): void {
-  for (
-    const key of ["access", "rules", "deny_rules", "enforcement", "path", ...GRAPHQL_ENDPOINT_KEYS]
-  ) {
-    if (raw[key] !== undefined) {
-      c.report([...path, key], `Key "${key}" is an L7 field: "protocol: tcp" is L4 only`, "key");
-    }
-  }
-  if (raw.allow_encoded_slash === true) {
-    c.report([...path, "allow_encoded_slash"], `"protocol: tcp" is L4 only`, "key");
-  }
-  if (raw.host === undefined) {
-    c.report([...path, "protocol"], `"protocol: tcp" needs a DNS host name`);
-  } else if (typeof raw.host === "string" && isIpLiteral(raw.host)) {
-    c.report([...path, "host"], `"protocol: tcp" needs a DNS host name, not an IP address`);
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Compile the MCP side of a `protocol: mcp` endpoint: its call matchers (a rule without
+ * Compile the JSON-RPC side of a `protocol: mcp` endpoint: its call matchers (a rule without
  * `method` normalised as OpenShell does: `tools/call` when it names a tool, any method
- * otherwise), the method profile, the tool-name rule and the body cap.
+ * otherwise), the method profile, the tool-name rule and the body cap; and of a
+ * `protocol: json-rpc` endpoint, whose rules name a method exactly or `*` (OpenShell's Rego
+ * compares generic JSON-RPC methods with `==`, no glob).
  *
  * @module
  */
@@ -28,15 +30,35 @@ import type { Endpoint, McpMatch } from "./types.ts";
  */
 export function compileMcp(ep: Endpoint): CompiledMcp {
   const rules = mcpRules(ep);
+  if (ep.protocol === "json-rpc") {
+    return {
+      kind: "json-rpc",
+      allow: rules.allow.map(compileJsonRpcMatch),
+      deny: rules.deny.map(compileJsonRpcMatch),
+      allowAll: false,
+      narrowsTools: false,
+      strictToolNames: false,
+      maxBodyBytes: ep.json_rpc?.max_body_bytes ?? MCP_DEFAULT_MAX_BODY_BYTES,
+    };
+  }
   const allow = rules.allow.map((m) => compileMcpMatch(m, false));
   return {
+    kind: "mcp",
     allow,
     deny: rules.deny.map((m) => compileMcpMatch(m, true)),
     allowAll: ep.mcp?.allow_all_known_mcp_methods === true,
     narrowsTools: allow.some((m) => m.tool !== undefined),
     strictToolNames: ep.mcp?.strict_tool_names !== false,
-    maxBodyBytes: ep.mcp?.max_body_bytes ?? MCP_DEFAULT_MAX_BODY_BYTES,
+    // OpenShell keeps one JSON-RPC-family cap and prefers the `mcp:` stanza's.
+    maxBodyBytes: ep.mcp?.max_body_bytes ?? ep.json_rpc?.max_body_bytes ??
+      MCP_DEFAULT_MAX_BODY_BYTES,
   };
+}
+
+// Generic JSON-RPC: `*` is the any-method sentinel, anything else an exact method name.
+function compileJsonRpcMatch(m: McpMatch): CompiledMcpMatch {
+  const want = m.method;
+  return { method: want === "*" ? () => true : (name) => name === want };
 }
 
 function compileMcpMatch(m: McpMatch, deny: boolean): CompiledMcpMatch {

@@ -68,8 +68,10 @@ export interface CompiledMcpMatch {
   tool?: GlobMatcher;
 }
 
-/** The MCP side of a `protocol: mcp` endpoint. */
+/** The JSON-RPC side of a `protocol: mcp` or `protocol: json-rpc` endpoint. */
 export interface CompiledMcp {
+  /** Which protocol of the JSON-RPC family the endpoint speaks. */
+  kind: "mcp" | "json-rpc";
   /** Allow matchers. */
   allow: CompiledMcpMatch[];
   /** Deny matchers. */

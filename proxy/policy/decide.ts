@@ -15,7 +15,7 @@ import type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
 import type { Decision } from "./decision.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
-import { decideMcp } from "./judge_mcp.ts";
+import { decideJsonRpc, decideMcp } from "./judge_mcp.ts";
 
 // The grants whose lease (if any) still allows the request: live at `facts.now`, for
 // `facts.sandbox`, and for a once-scoped rule not yet spent. Durable-only lists pass untouched.
@@ -106,18 +106,17 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
     return denyL7(facts, inspected, `${facts.method} ${path} not permitted by policy`);
   }
   // A GraphQL endpoint is authoritative for its path: its operations decide, not REST rules;
-  // so is an MCP endpoint, by its JSON-RPC calls. Where both share a path, a body can read as
-  // both (a query that is also a `tools/call`): each kind must allow it, or one kind's grant
-  // would skip the other's deny rules.
+  // so is an MCP or a JSON-RPC endpoint, by its JSON-RPC calls. Where kinds share a path, a
+  // body can read as each (a query that is also a `tools/call`): each kind must allow it, or
+  // one kind's grant would skip the other's deny rules.
   const graphql = onPath.filter((g) => g.graphql);
-  const mcp = onPath.filter((g) => g.mcp);
-  if (graphql.length > 0 && mcp.length > 0) {
-    const asGraphql = decideGraphql(facts, graphql);
-    const asMcp = decideMcp(facts, mcp);
-    return asGraphql.verdict === "deny" ? asGraphql : asMcp.verdict === "deny" ? asMcp : asGraphql;
-  }
-  if (graphql.length > 0) return decideGraphql(facts, graphql);
-  if (mcp.length > 0) return decideMcp(facts, mcp);
+  const mcp = onPath.filter((g) => g.mcp?.kind === "mcp");
+  const jsonRpc = onPath.filter((g) => g.mcp?.kind === "json-rpc");
+  const judged: Decision[] = [];
+  if (graphql.length > 0) judged.push(decideGraphql(facts, graphql));
+  if (mcp.length > 0) judged.push(decideMcp(facts, mcp));
+  if (jsonRpc.length > 0) judged.push(decideJsonRpc(facts, jsonRpc));
+  if (judged.length > 0) return judged.find((d) => d.verdict === "deny") ?? judged[0]!;
   return decideL7(facts, onPath, facts.method, path);
 }
 

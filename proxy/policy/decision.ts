@@ -7,8 +7,11 @@
 
 /** The rule the agent would need, named in a denial (`rule_missing` in the 403 body). */
 export interface RuleMissing {
-  /** `rest_allow`, `graphql_allow` or `mcp_allow` for an L7 denial, `l4_allow` for L4. */
-  type: "rest_allow" | "graphql_allow" | "mcp_allow" | "l4_allow";
+  /**
+   * `rest_allow`, `graphql_allow`, `mcp_allow` or `json_rpc_allow` for an L7 denial,
+   * `l4_allow` for L4.
+   */
+  type: "rest_allow" | "graphql_allow" | "mcp_allow" | "json_rpc_allow" | "l4_allow";
   /** Layer of the denial. */
   layer: "l4" | "l7";
   /** Method that would need an allow rule (L7). */
@@ -25,6 +28,8 @@ export interface RuleMissing {
   operation?: GraphqlOperationSummary;
   /** The MCP call that would need an allow rule (`mcp_allow`). */
   mcp?: McpCallSummary;
+  /** The JSON-RPC call that would need an allow rule (`json_rpc_allow`): its method. */
+  json_rpc?: McpCallSummary;
 }
 
 /** An MCP (JSON-RPC) call as a denial names it. */
@@ -85,6 +90,8 @@ export interface Decision {
   graphql?: GraphqlOperationSummary;
   /** For an L7 decision by an MCP endpoint: the call it names (the refused one). */
   mcp?: McpCallSummary;
+  /** For an L7 decision by a JSON-RPC endpoint: the call it names (the refused one). */
+  jsonRpc?: McpCallSummary;
   /** Present on denials. */
   ruleMissing?: RuleMissing;
   /**

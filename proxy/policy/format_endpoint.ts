@@ -6,7 +6,7 @@
  */
 
 import { endpointPorts } from "./compile_policy.ts";
-import { isGraphqlMatch } from "./l7_rules.ts";
+import { isGraphqlMatch, isJsonRpcFamily } from "./l7_rules.ts";
 import type { Endpoint, GraphqlMatch, L7Match, McpMatch, NetworkRule } from "./types.ts";
 
 /**
@@ -29,7 +29,7 @@ export function formatEndpoint(ep: Endpoint): string {
   const tags = [
     ep.protocol === undefined
       ? "L4"
-      : ["rest", "graphql", "mcp"].includes(ep.protocol.toLowerCase())
+      : ["rest", "graphql", "mcp", "json-rpc"].includes(ep.protocol.toLowerCase())
       ? `L7 ${ep.protocol.toLowerCase()}`
       : ep.protocol,
   ];
@@ -41,7 +41,7 @@ export function formatEndpoint(ep: Endpoint): string {
   if (ep.path !== undefined) tags.push(`path=${ep.path}`);
   // The method profile allows every MCP call no rule narrows: shown, never implied.
   if (ep.mcp?.allow_all_known_mcp_methods) tags.push("allow_all_known_mcp_methods");
-  const text = ep.protocol === "mcp" ? mcpText : matcherText;
+  const text = isJsonRpcFamily(ep.protocol) ? mcpText : matcherText;
   for (const r of ep.rules ?? []) tags.push(`allow ${text(r.allow)}`);
   for (const d of ep.deny_rules ?? []) tags.push(`deny ${text(d)}`);
   return `${ep.host ?? "*"}:${endpointPorts(ep).join(",")} [${tags.join(", ")}]`;

@@ -39,6 +39,8 @@ export interface BodyInspection {
   graphql: boolean;
   /** An MCP endpoint judges the request. */
   mcp: boolean;
+  /** A `protocol: json-rpc` endpoint judges the request. */
+  jsonRpc: boolean;
 }
 
 /**
@@ -54,7 +56,7 @@ export interface BodyInspection {
  *     rules: [{ allow: { method: "tools/list" } }] }] } } });
  * const facts = { host: "h", port: 443, identity: { exe: "/b", ancestors: [] }, method: "POST" };
  * assert.deepEqual(bodyInspection(compiled, { ...facts, path: "/mcp" }),
- *   { cap: 1000, graphql: false, mcp: true });
+ *   { cap: 1000, graphql: false, mcp: true, jsonRpc: false });
  * ```
  */
 export function bodyInspection(
@@ -71,9 +73,10 @@ export function bodyInspection(
     const who = binaryMatches(g.binaries, id.exe) ||
       id.ancestors.some((a) => binaryMatches(g.binaries, a));
     if (!who) continue;
-    found ??= { cap, graphql: false, mcp: false };
+    found ??= { cap, graphql: false, mcp: false, jsonRpc: false };
     found.cap = Math.min(found.cap, cap);
     if (g.graphql) found.graphql = true;
+    else if (g.mcp?.kind === "json-rpc") found.jsonRpc = true;
     else found.mcp = true;
   }
   return found;

@@ -34,7 +34,7 @@ export function isGraphqlMatch(m: L7Match | GraphqlMatch | McpMatch): m is Graph
  * ```
  */
 export function restAllows(ep: Endpoint): L7Match[] {
-  if (ep.protocol === "mcp") return [];
+  if (isJsonRpcFamily(ep.protocol)) return [];
   return (ep.rules ?? []).map((r) => r.allow).filter((m): m is L7Match => !isGraphqlMatch(m));
 }
 
@@ -49,7 +49,7 @@ export function restAllows(ep: Endpoint): L7Match[] {
  * ```
  */
 export function restDenies(ep: Endpoint): L7Match[] {
-  if (ep.protocol === "mcp") return [];
+  if (isJsonRpcFamily(ep.protocol)) return [];
   return (ep.deny_rules ?? []).filter((m): m is L7Match => !isGraphqlMatch(m));
 }
 
@@ -83,8 +83,23 @@ export function graphqlDenies(ep: Endpoint): GraphqlMatch[] {
 }
 
 /**
- * The MCP call matchers of an endpoint: its allow rules and its deny rules (none unless
- * `protocol: mcp`).
+ * Whether a protocol judges JSON-RPC calls (`mcp` and `json-rpc`, OpenShell's JSON-RPC family):
+ * its rules match calls, not requests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isJsonRpcFamily } from "./l7_rules.ts";
+ * assert(isJsonRpcFamily("json-rpc") && isJsonRpcFamily("mcp") && !isJsonRpcFamily("rest"));
+ * ```
+ */
+export function isJsonRpcFamily(protocol: string | undefined): boolean {
+  return protocol === "mcp" || protocol === "json-rpc";
+}
+
+/**
+ * The call matchers of an endpoint of the JSON-RPC family: its allow rules and its deny rules
+ * (none unless `protocol: mcp` or `protocol: json-rpc`).
  *
  * @example
  * ```ts
@@ -95,7 +110,7 @@ export function graphqlDenies(ep: Endpoint): GraphqlMatch[] {
  * ```
  */
 export function mcpRules(ep: Endpoint): { allow: McpMatch[]; deny: McpMatch[] } {
-  if (ep.protocol !== "mcp") return { allow: [], deny: [] };
+  if (!isJsonRpcFamily(ep.protocol)) return { allow: [], deny: [] };
   return {
     allow: (ep.rules ?? []).map((r) => r.allow as McpMatch),
     deny: (ep.deny_rules ?? []) as McpMatch[],

@@ -1,9 +1,11 @@
 /**
- * MCP over HTTP as a policy reads it (OpenShell's `l7/jsonrpc.rs` in MCP mode): a POST body
+ * JSON-RPC over HTTP as a policy reads it (OpenShell's `l7/jsonrpc.rs`, in MCP or generic
+ * mode): a POST body
  * holding one JSON-RPC message or a batch, each a call (request or notification: its
  * `method`, and for `tools/call` its `params.name`) or a response frame; or the body-less GET
  * of a streamable-HTTP receive stream. Anything malformed is an error, and an error denies
- * even in audit mode.
+ * even in audit mode. Generic mode reads the envelope and `method` only (OpenShell leaves its
+ * `id` and `params` unchecked and matches no params); MCP mode types calls as MCP does.
  *
  * @module
  */
@@ -50,6 +52,9 @@ export const STRICT_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 type Message = { call: McpCall } | { response: true } | { error: string };
 
+/** How a body is read: as MCP messages, or as generic JSON-RPC 2.0 (`protocol: json-rpc`). */
+export type JsonRpcMode = "mcp" | "json-rpc";
+
 /**
  * Classify an MCP-over-HTTP request.
  *
@@ -66,7 +71,10 @@ type Message = { call: McpCall } | { response: true } | { error: string };
  * assert.equal(classifyMcpRequest({ method: "POST" }).error, "invalid JSON");
  * ```
  */
-export function classifyMcpRequest(request: McpHttpRequest): McpRequestInfo {
+export function classifyMcpRequest(
+  request: McpHttpRequest,
+  mode: JsonRpcMode = "mcp",
+): McpRequestInfo {
   const info: McpRequestInfo = {
     calls: [],
     batch: false,
@@ -81,10 +89,11 @@ export function classifyMcpRequest(request: McpHttpRequest): McpRequestInfo {
   const parsed = parseStrictJson(request.body ?? new Uint8Array());
   if ("error" in parsed) return { ...info, error: parsed.error };
   const value = parsed.value;
-  if (!Array.isArray(value)) return gather(info, [readMessage(value)], "");
+  const read = (item: unknown) => readMessage(item, mode);
+  if (!Array.isArray(value)) return gather(info, [read(value)], "");
   info.batch = true;
   if (value.length === 0) return { ...info, error: "empty batch" };
-  return gather(info, value.map(readMessage), "batch item invalid: ");
+  return gather(info, value.map(read), "batch item invalid: ");
 }
 
 function gather(info: McpRequestInfo, messages: Message[], prefix: string): McpRequestInfo {
@@ -102,7 +111,7 @@ function acceptsEventStream(accept: string | undefined): boolean {
   );
 }
 
-function readMessage(value: unknown): Message {
+function readMessage(value: unknown, mode: JsonRpcMode): Message {
   const m = isObject(value) ? value : {};
   if (typeof m.jsonrpc !== "string") return { error: "missing or non-string 'jsonrpc' field" };
   if (m.jsonrpc !== "2.0") return { error: `unsupported JSON-RPC version` };
@@ -115,7 +124,7 @@ function readMessage(value: unknown): Message {
   if (typeof m.method !== "string" || m.method === "") {
     return { error: "missing or non-string 'method' field" };
   }
-  return readCall(m, m.method);
+  return mode === "mcp" ? readCall(m, m.method) : { call: { method: m.method } };
 }
 
 function readResponse(m: Record<string, unknown>): Message {

@@ -12,6 +12,7 @@ export type {
   Endpoint,
   Enforcement,
   GraphqlMatch,
+  JsonRpcOptions,
   L7Match,
   McpMatch,
   McpOptions,
@@ -58,6 +59,7 @@ export {
   graphqlAllows,
   graphqlDenies,
   isGraphqlMatch,
+  isJsonRpcFamily,
   mcpRules,
   restAllows,
   restDenies,
@@ -68,7 +70,7 @@ export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./graphq
 export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./graphql_request.ts";
 export { classifyDocument } from "./graphql_document.ts";
 export { classifyMcpRequest, MCP_DEFAULT_MAX_BODY_BYTES } from "./mcp_request.ts";
-export type { McpCall, McpHttpRequest, McpRequestInfo } from "./mcp_request.ts";
+export type { JsonRpcMode, McpCall, McpHttpRequest, McpRequestInfo } from "./mcp_request.ts";
 export type { GraphqlOperation } from "./graphql_document.ts";
 export { needsAddresses } from "./needs_addresses.ts";
 export { canonicalizePath, MAX_PATH_BYTES } from "./canonicalize_path.ts";

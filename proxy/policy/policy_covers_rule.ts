@@ -14,7 +14,7 @@ import { cidrContains, parseCidr } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
 import type { Endpoint, L7Match, NetworkRule } from "./types.ts";
 import type { RequestFacts } from "./request_facts.ts";
-import { restAllows } from "./l7_rules.ts";
+import { isJsonRpcFamily, restAllows } from "./l7_rules.ts";
 import { pathsGranted } from "./_paths_granted.ts";
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import { BINARY_WITNESS, globView, witnessEndpoint } from "./_glob_view.ts";
@@ -86,7 +86,7 @@ function covered(
     return want !== undefined && granted.some((g) => g !== undefined && cidrContains(g, want));
   });
   if (!ipsOk) return false;
-  if (ep.protocol === "graphql" || ep.protocol === "mcp") {
+  if (ep.protocol === "graphql" || isJsonRpcFamily(ep.protocol)) {
     return sameGraphqlGrant(compiled, ep, port, exe);
   }
   if (ep.protocol !== "rest") return l4.inspect === false;

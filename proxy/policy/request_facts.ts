@@ -59,6 +59,11 @@ export interface RequestFacts {
    */
   mcp?: McpRequestInfo;
   /**
+   * The classified JSON-RPC request (`classifyMcpRequest(request, "json-rpc")`), for a request
+   * a `protocol: json-rpc` endpoint judges; without it such a request is denied.
+   */
+  jsonRpc?: McpRequestInfo;
+  /**
    * The time of the request (epoch ms): a leased rule allows only before its expiry, and
    * without `now` it allows nothing.
    */

@@ -41,8 +41,9 @@ export interface GraphqlMatch {
 }
 
 /**
- * One MCP (JSON-RPC) call matcher, as written under `rules[].allow` or `deny_rules[]` of a
- * `protocol: mcp` endpoint. `tool` is OpenShell's shorthand for `params: {name}`.
+ * One JSON-RPC call matcher, as written under `rules[].allow` or `deny_rules[]` of a
+ * `protocol: mcp` endpoint (`tool` is OpenShell's shorthand for `params: {name}`) or of a
+ * `protocol: json-rpc` one (`method` only: an exact name or `*`).
  */
 export interface McpMatch {
   /** JSON-RPC method (`tools/call`); a glob only inside `tools/`. Omitted: the method profile. */
@@ -61,6 +62,12 @@ export interface McpOptions {
   strict_tool_names?: boolean;
   /** Allow any MCP method a rule does not narrow (a rule may then omit `method`). */
   allow_all_known_mcp_methods?: boolean;
+}
+
+/** The `json_rpc:` stanza of a `protocol: json-rpc` endpoint (an MCP endpoint's cap fallback). */
+export interface JsonRpcOptions {
+  /** Largest request body buffered for inspection (default 65,536 bytes). */
+  max_body_bytes?: number;
 }
 
 /**
@@ -84,9 +91,10 @@ export interface Endpoint {
   path?: string;
   /**
    * `rest` makes the endpoint L7 (needs `access` or `rules`), `graphql` judges GraphQL
-   * operations, `mcp` judges JSON-RPC calls; `tcp` or omitted means L4.
+   * operations, `mcp` judges MCP calls, `json-rpc` JSON-RPC calls by method; `tcp` or omitted
+   * means L4.
    */
-  protocol?: "rest" | "graphql" | "mcp" | "tcp";
+  protocol?: "rest" | "graphql" | "mcp" | "json-rpc" | "tcp";
   /** `enforce` (default) or `audit` (log would-be denials, allow them). */
   enforcement?: Enforcement;
   /**
@@ -106,6 +114,8 @@ export interface Endpoint {
   graphql_max_body_bytes?: number;
   /** MCP inspection options (`protocol: mcp` only). */
   mcp?: McpOptions;
+  /** JSON-RPC inspection options (`protocol: json-rpc`; an MCP endpoint's cap fallback). */
+  json_rpc?: JsonRpcOptions;
   /**
    * `skip`: never terminate TLS (on an L4 endpoint; ignored, with a warning, on an L7 one).
    * `terminate` and `passthrough` are OpenShell's deprecated no-ops, accepted with a warning.

@@ -35,12 +35,14 @@ export interface DenyBody {
   reason?: string;
   /** Layer that denied. */
   layer: "l4" | "l7";
-  /** `rest`, `graphql` or `mcp` for L7 denials. */
-  protocol?: "rest" | "graphql" | "mcp";
+  /** `rest`, `graphql`, `mcp` or `json-rpc` for L7 denials. */
+  protocol?: "rest" | "graphql" | "mcp" | "json-rpc";
   /** The GraphQL operation refused (`protocol: graphql`). */
   operation?: GraphqlOperationSummary;
   /** The MCP call refused (`protocol: mcp`): its JSON-RPC method and tool, when printable. */
   mcp?: McpCallSummary;
+  /** The JSON-RPC call refused (`protocol: json-rpc`): its method, when printable. */
+  json_rpc?: McpCallSummary;
   /** HTTP method (L7). */
   method?: string;
   /** File path of the skill inside the sandbox (`read_skill`); for L7, the denied path without query. */
@@ -125,9 +127,10 @@ function denyBody(decision: Decision, options: DenyOptions): DenyBody {
     detail,
     reason: l7 ? undefined : detail,
     layer: decision.layer,
-    protocol: l7 ? (decision.graphql ? "graphql" : decision.mcp ? "mcp" : "rest") : undefined,
+    protocol: l7 ? protocolOf(decision) : undefined,
     operation: l7 ? decision.graphql : undefined,
     mcp: l7 ? decision.mcp : undefined,
+    json_rpc: l7 ? decision.jsonRpc : undefined,
     method,
     path,
     host: decision.host,
@@ -159,7 +162,14 @@ function ruleMissing(
     binary: hint?.binary ?? decision.binary,
     operation: l7 ? hint?.operation : undefined,
     mcp: l7 ? hint?.mcp : undefined,
+    json_rpc: l7 ? hint?.json_rpc : undefined,
   });
+}
+
+function protocolOf(decision: Decision): DenyBody["protocol"] {
+  if (decision.graphql) return "graphql";
+  if (decision.mcp) return "mcp";
+  return decision.jsonRpc ? "json-rpc" : "rest";
 }
 
 function pathOnly(path: string | undefined): string | undefined {

@@ -128,6 +128,7 @@ export function formMethodGuard(
 ): FormMethodGuard | undefined {
   const { host, port, question, scheme } = asked;
   if (question.graphql !== undefined || question.mcp !== undefined) return undefined;
+  if (question.jsonRpc !== undefined) return undefined;
   const worker = client.ctx.inflateWorker;
   const scanner = formMethodScanner(head.method, head.headers, {
     inflate: worker && ((job: InflateJob) => worker.scan(job)),

@@ -1,5 +1,5 @@
 /**
- * GraphQL and MCP inspection for the transport: when a GraphQL or MCP endpoint will judge a
+ * GraphQL and JSON-RPC (MCP, generic) inspection for the transport: when such an endpoint will judge a
  * request, read its body first (up to the endpoint's cap; 413 beyond) and classify it, so the decision sees the
  * operations and exactly the bytes it judged go upstream. The body is read through a
  * {@linkcode BodyReader}, so HTTP/1.1 and HTTP/2 requests are classified by the same code.
@@ -11,6 +11,7 @@ import {
   classifyGraphqlRequest,
   classifyMcpRequest,
   type GraphqlRequestInfo,
+  type JsonRpcMode,
   type McpRequestInfo,
 } from "../policy/mod.ts";
 import { ReadTimeoutError } from "./protocol_error.ts";
@@ -35,8 +36,8 @@ export type BodyReader = (
 ) => Promise<Uint8Array | undefined | Refusal>;
 
 /**
- * Classify the request into `question.graphql` (`question.mcp`) when a GraphQL (MCP) endpoint
- * will judge it.
+ * Classify the request into `question.graphql` (`question.mcp`, `question.jsonRpc`) when a
+ * GraphQL (MCP, JSON-RPC) endpoint will judge it.
  *
  * @returns The body read (to forward instead of the client's stream), undefined when none
  *   was read, or the refusal to answer instead of deciding.
@@ -75,7 +76,7 @@ export async function classifyGraphqlBody(
   const { head, question } = request;
   const judged = await client.bodyInspection(target.host, target.port, question);
   if (judged === undefined) return undefined;
-  const kind = judged.graphql ? "GraphQL" : "MCP";
+  const kind = judged.graphql ? "GraphQL" : judged.mcp ? "MCP" : "JSON-RPC";
   const tooLarge = `${kind} request body exceeds the ${judged.cap} byte inspection limit`;
   const body = await request.readBody(judged.cap, tooLarge);
   if (isRefusal(body)) return body;
@@ -85,7 +86,8 @@ export async function classifyGraphqlBody(
       ? { operations: [], error: refused }
       : classifyGraphqlRequest({ method: head.method, query: question.query, body });
   }
-  if (judged.mcp) question.mcp = classifyMcp(head, body, refused);
+  if (judged.mcp) question.mcp = classifyMcp(head, body, refused, "mcp");
+  if (judged.jsonRpc) question.jsonRpc = classifyMcp(head, body, refused, "json-rpc");
   return body;
 }
 
@@ -182,7 +184,7 @@ export function http1BodyReader(client: ClientConnection, head: RequestHead): Bo
       if (error instanceof ReadTimeoutError) {
         return refusal(408, "request_timeout", BODY_TIMEOUT_DETAIL);
       }
-      return refusal(400, "bad_request", "Invalid GraphQL or MCP request body");
+      return refusal(400, "bad_request", "Invalid GraphQL or JSON-RPC request body");
     }
   };
 }
@@ -191,12 +193,13 @@ function classifyMcp(
   head: RequestHead,
   body: Uint8Array | undefined,
   refused: string | undefined,
+  mode: JsonRpcMode,
 ): McpRequestInfo {
   if (refused !== undefined) {
     return { calls: [], batch: false, receiveStream: false, hasResponse: false, error: refused };
   }
   const accept = values(head.headers, "accept").join(",");
-  return classifyMcpRequest({ method: head.method, accept, body });
+  return classifyMcpRequest({ method: head.method, accept, body }, mode);
 }
 
 /** OpenShell refuses bodies it cannot read as sent: compressed or multipart ones. */

@@ -20,4 +20,6 @@ export interface L7Question {
   graphql?: GraphqlRequestInfo;
   /** The classified MCP request, when an MCP endpoint judges this one. */
   mcp?: McpRequestInfo;
+  /** The classified JSON-RPC request, when a `protocol: json-rpc` endpoint judges this one. */
+  jsonRpc?: McpRequestInfo;
 }
