@@ -106,7 +106,9 @@ function mcpBreadthFindings(e: Endpoint, at: string, host: string): Finding[] {
 /** A JSON-RPC endpoint's breadth: `method: "*"` allows every method the server has. */
 function jsonRpcBreadthFindings(e: Endpoint, at: string, host: string): Finding[] {
   if (!mcpRules(e).allow.some((m) => m.method === "*")) return [];
-  return [warn("json_rpc_all_methods", `${at} allows every JSON-RPC method on ${host} (method "*")`)];
+  return [
+    warn("json_rpc_all_methods", `${at} allows every JSON-RPC method on ${host} (method "*")`),
+  ];
 }
 
 /**

@@ -6,13 +6,7 @@
  * @module
  */
 
-import {
-  type Checker,
-  describe,
-  hasControl,
-  type PlainMap,
-  type ValuePath,
-} from "./_checker.ts";
+import { type Checker, describe, hasControl, type PlainMap, type ValuePath } from "./_checker.ts";
 import type { AllowMatcher } from "./_validate_match.ts";
 import type { Endpoint, JsonRpcOptions, McpMatch } from "./types.ts";
 
