@@ -7,7 +7,7 @@
  * value) on the forward path and inside an intercepted TLS tunnel.
  */
 import assert from "node:assert/strict";
-import { withTestProxy } from "./support/mod.ts";
+import { type TestProxy, withTestProxy } from "./support/mod.ts";
 import {
   type E2eCase,
   jsonRpcAuditPolicy,
@@ -44,7 +44,7 @@ const E2E: [E2eCase, number][] = [
 async function withOrigin(
   policy: string,
   run: (
-    proxy: { port: number; caPath: string },
+    proxy: TestProxy,
     bodies: () => string[],
     upstream: () => string[],
   ) => Promise<void>,
@@ -87,6 +87,16 @@ Deno.test("json-rpc e2e: OpenShell's method rules on the forward and CONNECT pat
     // Exactly the allowed bodies reached the origin, byte for byte.
     const allowed = E2E.filter(([, s]) => s === 200).map(([c]) => c.body);
     assert.deepEqual(bodies(), allowed);
+    // Each decision's OCSF event names the calls (OpenShell's rule_methods).
+    const logged = proxy.events.flatMap((e) => e.unmapped?.jsonrpc ? [e.unmapped.jsonrpc] : []);
+    assert.deepEqual(logged[5], {
+      protocol: "json-rpc",
+      rule_methods: ["tools/list", "tools/call"],
+    });
+    assert.deepEqual(logged[6], {
+      protocol: "json-rpc",
+      rule_methods: ["tools/list", "tools/delete"],
+    });
   });
 });
 

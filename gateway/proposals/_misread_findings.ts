@@ -99,11 +99,16 @@ function graphqlFindings(e: Endpoint, at: string): (Finding | undefined)[] {
  * JSON-RPC method is read here too: a look-alike deny never fires on the ASCII method.
  */
 function mcpFindings(e: Endpoint, at: string): (Finding | undefined)[] {
-  const fix = "propose the ASCII names of the MCP methods and tools";
+  const mcp = e.protocol === "mcp";
+  const fix = mcp
+    ? "propose the ASCII names of the MCP methods and tools"
+    : "propose the ASCII names of the JSON-RPC methods";
+  const code = mcp ? "confusable_mcp" : "confusable_json_rpc";
+  const label = mcp ? `${at} MCP name` : `${at} JSON-RPC method`;
   return mcpRules(e).allow.concat(mcpRules(e).deny).flatMap((m) => {
     const spec = m.tool ?? m.params?.name;
     const texts = [m.method ?? "*", ...(spec === undefined ? [] : matcherGlobs(spec))];
-    return texts.map((text) => confusable("confusable_mcp", `${at} MCP name`, text, fix));
+    return texts.map((text) => confusable(code, label, text, fix));
   });
 }
 

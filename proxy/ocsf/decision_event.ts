@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Decision, isIpLiteral } from "../policy/mod.ts";
+import { type Decision, isIpLiteral, type RpcCallsSummary } from "../policy/mod.ts";
 import { redactQueryStrings } from "./sanitize.ts";
 import { OCSF_PRODUCT, OCSF_VERSION, type OcsfEndpoint, type OcsfEvent } from "./types.ts";
 
@@ -98,6 +98,7 @@ export function ocsfEventFromDecision(
   if (decision.binary !== undefined) {
     event.actor = { process: { name: decision.binary, ...pid(meta.pid) } };
   }
+  if (l7 && decision.rpc !== undefined) event.unmapped!.jsonrpc = rpcFields(decision.rpc);
   if (l7) {
     event.http_request = {
       http_method: method,
@@ -105,6 +106,24 @@ export function ocsfEventFromDecision(
     };
   }
   return event;
+}
+
+/**
+ * The JSON-RPC calls of an MCP or JSON-RPC request, as OpenShell's JSONRPC_L7_REQUEST names
+ * them: the methods and the tool names, in order (names already made printable).
+ */
+function rpcFields(rpc: RpcCallsSummary): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    protocol: rpc.protocol,
+    rule_methods: rpc.calls.map((c) => c.method ?? "?"),
+  };
+  // One entry per MCP tools/call, "?" for a name too odd to log, so each lines up with its call.
+  const tools = rpc.protocol === "mcp"
+    ? rpc.calls.filter((c) => c.method === "tools/call").map((c) => c.tool ?? "?")
+    : [];
+  if (tools.length > 0) fields.tools = tools;
+  if (rpc.more !== undefined) fields.more_calls = rpc.more;
+  return fields;
 }
 
 const OPEN: [number, string] = [1, "Open"];

@@ -58,7 +58,26 @@ function httpLine(e: OcsfEvent): string {
   const method = clean(req?.http_method ?? String(e.activity_name).toUpperCase());
   const proc = processTag(e);
   return `HTTP:${method} ${severityTag(e)} ${action(e)} ${proc ? `${proc} -> ` : ""}` +
-    `${method} ${url(e)}${ruleTag(e)}${reasonTag(e)}`;
+    `${method} ${url(e)}${ruleTag(e)}${rpcTag(e)}${reasonTag(e)}`;
+}
+
+// The JSON-RPC calls of an MCP or JSON-RPC request: `[json-rpc:reports.list,reports.search]`,
+// `[mcp:tools/call read_status]` (tools shown after their tools/call, in order).
+function rpcTag(e: OcsfEvent): string {
+  const rpc = e.unmapped?.jsonrpc;
+  if (typeof rpc !== "object" || rpc === null) return "";
+  const { protocol, rule_methods: methods, tools, more_calls: more } = rpc as Record<
+    string,
+    unknown
+  >;
+  if (!Array.isArray(methods)) return "";
+  const names = Array.isArray(tools) ? [...tools] : [];
+  const calls = methods.map((m) =>
+    m === "tools/call" && names.length > 0 ? `${m} ${names.shift()}` : String(m)
+  );
+  const rest = typeof more === "number" ? ` +${more}` : "";
+  const text = truncateChars(calls.join(","), REASON_CHARS);
+  return ` [${clean(String(protocol ?? "rpc"))}:${clean(text)}${rest}]`;
 }
 
 function configLine(e: OcsfEvent): string {

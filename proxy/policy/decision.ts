@@ -40,6 +40,16 @@ export interface McpCallSummary {
   tool?: string;
 }
 
+/** The JSON-RPC calls an MCP or JSON-RPC endpoint judged in one request (logs render them). */
+export interface RpcCallsSummary {
+  /** The endpoint kind that judged them. */
+  protocol: "mcp" | "json-rpc";
+  /** Each call of the body, in order (at most 20; the rest are counted in `more`). */
+  calls: McpCallSummary[];
+  /** How many calls past the first 20 were judged too. */
+  more?: number;
+}
+
 /** A GraphQL operation as a denial names it. */
 export interface GraphqlOperationSummary {
   /** `query`, `mutation`, `subscription`, or empty for an unregistered persisted query. */
@@ -92,6 +102,8 @@ export interface Decision {
   mcp?: McpCallSummary;
   /** For an L7 decision by a JSON-RPC endpoint: the call it names (the refused one). */
   jsonRpc?: McpCallSummary;
+  /** For an L7 decision by MCP or JSON-RPC endpoints: every call the body made. */
+  rpc?: RpcCallsSummary;
   /** Present on denials. */
   ruleMissing?: RuleMissing;
   /**

@@ -10,7 +10,7 @@
  */
 
 import type { CompiledMcpMatch, Grant } from "./compiled_policy.ts";
-import type { Decision, McpCallSummary } from "./decision.ts";
+import type { Decision, McpCallSummary, RpcCallsSummary } from "./decision.ts";
 import { type McpCall, type McpRequestInfo, STRICT_TOOL_NAME } from "./mcp_request.ts";
 import type { RequestFacts } from "./request_facts.ts";
 import { allowL7, auditAllow, denyL7 } from "./_verdicts.ts";
@@ -68,6 +68,8 @@ type Kind = "mcp" | "json-rpc";
 
 function decideFamily(facts: RequestFacts, grants: Grant[], kind: Kind): Decision {
   const d = judge(facts, grants, kind);
+  const calls = (kind === "mcp" ? facts.mcp : facts.jsonRpc)?.calls ?? [];
+  if (calls.length > 0) d.rpc = callsSummary(kind, calls);
   // Every denial here asks for a rule of the endpoint's kind, and the 403 names the protocol.
   if (d.verdict === "deny") {
     if (kind === "mcp") d.mcp ??= {};
@@ -75,6 +77,18 @@ function decideFamily(facts: RequestFacts, grants: Grant[], kind: Kind): Decisio
     if (d.ruleMissing) d.ruleMissing.type = kind === "mcp" ? "mcp_allow" : "json_rpc_allow";
   }
   return d;
+}
+
+const LOGGED_CALLS = 20;
+
+// What the log says the body asked for (OpenShell's rule_methods and tools): printable names.
+function callsSummary(kind: Kind, calls: McpCall[]): RpcCallsSummary {
+  const out: RpcCallsSummary = {
+    protocol: kind,
+    calls: calls.slice(0, LOGGED_CALLS).map(summarizeCall),
+  };
+  if (calls.length > LOGGED_CALLS) out.more = calls.length - LOGGED_CALLS;
+  return out;
 }
 
 /** OpenShell's reason for a client-sent response frame on a generic JSON-RPC endpoint. */

@@ -22,7 +22,13 @@ export type {
   QueryMatcherSpec,
 } from "./types.ts";
 export type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
-export type { Decision, GraphqlOperationSummary, McpCallSummary, RuleMissing } from "./decision.ts";
+export type {
+  Decision,
+  GraphqlOperationSummary,
+  McpCallSummary,
+  RpcCallsSummary,
+  RuleMissing,
+} from "./decision.ts";
 export { parsePolicy, validateNetworkRule } from "./parse_policy.ts";
 export { policyFromJson } from "./policy_from_json.ts";
 export { DELTA_MIN_CHARS, isDeltaJson, policyDelta } from "./policy_delta.ts";
