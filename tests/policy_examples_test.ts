@@ -111,6 +111,7 @@ Deno.test("policies/examples cover every feature of the format", async () => {
     staticSections: examples.some((p) => p.filesystem_policy && p.landlock && p.process),
     graphql: endpoints.some((e) => e.protocol === "graphql"),
     mcp: endpoints.some((e) => e.protocol === "mcp" && e.mcp?.allow_all_known_mcp_methods),
+    jsonRpc: endpoints.some((e) => e.protocol === "json-rpc" && e.deny_rules !== undefined),
   };
   assert.deepEqual(Object.entries(features).filter(([, v]) => !v).map(([k]) => k), []);
 });

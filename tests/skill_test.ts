@@ -53,6 +53,22 @@ Deno.test("skill names every next_steps action and every deny body field", () =>
   assert.ok(skill.includes("X-Tollgate-Policy"));
 });
 
+Deno.test("skill names a JSON-RPC denial's fields and the rule it asks for", () => {
+  const call = { method: "reports.delete" };
+  const decision = l7Denial();
+  decision.jsonRpc = call;
+  decision.ruleMissing = { ...decision.ruleMissing!, type: "json_rpc_allow", json_rpc: call };
+  const body = JSON.parse(renderDenyResponse(decision, { skillPath: "/s.md" }).body);
+  assert.equal(body.protocol, "json-rpc");
+  assert.deepEqual(body.json_rpc, call);
+  for (const field of [...Object.keys(body), ...Object.keys(body.rule_missing)]) {
+    assert.ok(skill.includes(`\`${field}\``), `skill misses deny field ${field}`);
+  }
+  for (const word of ["`json-rpc`", "`json_rpc_allow`", "`protocol: json-rpc`"]) {
+    assert.ok(skill.includes(word), `skill misses ${word}`);
+  }
+});
+
 Deno.test("skill explains every guidance code and the limits it states", () => {
   for (const code of GUIDANCE) assert.ok(skill.includes(`\`${code}\``), `skill misses ${code}`);
   assert.ok(skill.includes(`at most ${POLICY_LOCAL_LIMITS.maxOperations} operations`));

@@ -80,3 +80,19 @@ Deno.test("formatEndpoint() shows an endpoint's path, which scopes its allows an
     "a.example:443 [L7 rest, path=/a/**, allow GET /a/x, deny * /**]",
   );
 });
+
+Deno.test("formatEndpoint() shows a JSON-RPC endpoint's methods (OpenShell's rule get rendering)", () => {
+  // Before, protocol: json-rpc did not load; rendered as REST its rules read "reports.list *".
+  const ep: Endpoint = {
+    host: "rpc.example",
+    port: 443,
+    protocol: "json-rpc",
+    path: "/rpc",
+    rules: [{ allow: { method: "reports.list" } }, { allow: { method: "*" } }],
+    deny_rules: [{ method: "reports.delete" }],
+  };
+  assert.equal(
+    formatEndpoint(ep),
+    "rpc.example:443 [L7 json-rpc, path=/rpc, allow reports.list, allow *, deny reports.delete]",
+  );
+});
