@@ -28,6 +28,9 @@ const GRAPHQL_FEED = `      - { host: ${HOST}, port: 80, path: /graphql, protoco
 const MCP_FEED = `      - { host: ${HOST}, port: 80, path: /mcp, protocol: mcp,
           rules: [{ allow: { method: tools/call, tool: watch_build } }] }`;
 
+const JSON_RPC_FEED = `      - { host: ${HOST}, port: 80, path: /rpc, protocol: json-rpc,
+          rules: [{ allow: { method: builds.watch } }] }`;
+
 const policy = (revision: number, feed: boolean, endpoints = REST_FEED) =>
   revocablePolicy(revision, feed ? { name: "feed", endpoints } : undefined);
 
@@ -202,6 +205,29 @@ Deno.test("an MCP answer streaming at a reload (streamable HTTP) is judged again
       `Content-Length: ${body.length}\r\n\r\n${body}`;
     // An unrelated reload keeps it (its tool is still allowed); the revoking one ends it.
     await watchFeed(proxy, conn, request, origin, MCP_FEED);
+  } finally {
+    await proxy.close();
+    await origin.close();
+    await upstreams.close();
+  }
+});
+
+Deno.test("a JSON-RPC answer streaming at a reload is judged again on the body read at admission", async () => {
+  const upstreams = await startTestUpstreams();
+  const origin = await eventOrigin(upstreams, false);
+  const proxy = await startTestProxy({
+    policy: policy(1, true, JSON_RPC_FEED),
+    upstreams,
+    identity,
+    resolve: [{ host: HOST, port: 80, address: "127.0.0.1", targetPort: origin.port }],
+  });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "builds.watch" });
+    const request = `POST http://${HOST}/rpc HTTP/1.1\r\nHost: ${HOST}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    // An unrelated reload keeps it (its method is still allowed); the revoking one ends it.
+    await watchFeed(proxy, conn, request, origin, JSON_RPC_FEED);
   } finally {
     await proxy.close();
     await origin.close();
