@@ -19,6 +19,7 @@ import { pathsGranted } from "./_paths_granted.ts";
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import { BINARY_WITNESS, globView, witnessEndpoint } from "./_glob_view.ts";
 import { globNfa, GLOBSTAR, STAR } from "./_glob_nfa.ts";
+import { partlyInspected } from "./_partly_inspected.ts";
 
 /** Asked as the requester for a rule with no binaries: only an any-binary grant matches it. */
 const ANY_BINARY_WITNESS = "(any binary)";
@@ -56,7 +57,11 @@ export function policyCoversRule(
         if (!ep.host!.includes("*") && !b.path.includes("*")) {
           return covered(compiled, ep, port, b.path, at);
         }
-        // A pattern asks for all its hosts and binaries at once, never for a sample of them.
+        // A pattern asks for all its hosts and binaries at once, never for a sample of them;
+        // an L7 endpoint on some of its hosts judges those otherwise, which no view can show.
+        const anyBinary = b.path === ANY_BINARY_WITNESS;
+        const binary = anyBinary ? "/**" : b.path;
+        if (partlyInspected(compiled, ep.host!, port, { binary, anyBinary })) return false;
         const view = globView(compiled, ep.host!, port, b.path);
         const exe = b.path.includes("*") ? BINARY_WITNESS : b.path;
         return covered(view, witnessEndpoint(ep), port, exe, at);
