@@ -189,11 +189,22 @@ interface Asked {
   query: Params;
 }
 
+/** An escape `canonicalizePath()` keeps only under `allow_encoded_slash` (upper-case there). */
+const ENCODED_SLASH = /%2F|%5C/;
+
 function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decision {
   const { path, lowerPath, query, label } = asked;
   const method = asked.method.toUpperCase();
+  // A kept %2F or %5C (some grant here has allow_encoded_slash) is a slash to an origin that
+  // decodes first: a deny fires on either reading, and only a grant that asked for encoded
+  // slashes may allow one, or one rule's flag would reach every other rule of the host.
+  const encoded = ENCODED_SLASH.test(path);
+  const slashed = encoded ? lowerPath.replace(/%2f|%5c/g, "/").replace(/\/{2,}/g, "/") : "";
   const denying = matched.filter((g) =>
-    g.deny.some((m) => matchFires(m, method, lowerPath, query, true))
+    g.deny.some((m) =>
+      matchFires(m, method, lowerPath, query, true) ||
+      (encoded && matchFires(m, method, slashed, query, true))
+    )
   );
   if (denying.length > 0) {
     const reason = `${label} ${path} blocked by deny rule`;
@@ -202,6 +213,7 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
     return auditAllow(facts, denying, reason);
   }
   const allowing = matched.filter((g) =>
+    (!encoded || g.allowEncodedSlash) &&
     g.allow.some((m) => matchFires(m, method, path, query, false))
   );
   if (allowing.length > 0) return allowL7(facts, allowing);
