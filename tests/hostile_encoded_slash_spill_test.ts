@@ -4,8 +4,13 @@
  * (`GET /x`, flagged `encoded_slash` for its own `*`) made every other rule of that host
  * judge `%2F` paths: their denies missed `r%2Factions%2Fsecrets` and their one-segment `*`
  * matched `a%2Fb%2Fc`, which an origin decoding first reads as the denied or deeper path.
+ * And the rule's own `*` is asked as the depth it reaches, so the org ceiling sees it.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ProposalStore } from "../gateway/mod.ts";
+import type { Endpoint } from "../proxy/policy/mod.ts";
+import { makeRepo } from "./gateway_fixtures.ts";
 import { rawRequest, type TestProxy, type TestUpstreams, withTestProxy } from "./support/mod.ts";
 
 const GH_RULE = `  gh:
@@ -62,4 +67,46 @@ Deno.test("hostile: a rule without allow_encoded_slash never allows a %2F path",
     assert.equal(await get(proxy, "/files/a%2Fb"), 200);
     assert.deepEqual(upstreams.requests.map((r) => r.target), ["/docs/readme", "/files/a%2Fb"]);
   });
+});
+
+/** Curl may write one file level under contents/, no deeper. */
+const CEILING = `version: 1
+network_policies:
+  contents:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules: [{ allow: { method: PUT, path: "/repos/o/r/contents/*" } }]
+    binaries: [{ path: /usr/bin/curl }]
+`;
+
+Deno.test("hostile: a rule's allow_encoded_slash is asked at the depth its '*' reaches, so the ceiling holds", async () => {
+  const repo = await makeRepo();
+  try {
+    await Deno.writeTextFile(join(repo.policies, "ceiling.yaml"), CEILING);
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const endpoint = (flag: boolean): Endpoint => ({
+      host: "api.github.com",
+      port: 443,
+      protocol: "rest",
+      ...(flag ? { allow_encoded_slash: true } : {}),
+      rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/*" } }],
+    });
+    const submit = (name: string, flag: boolean) =>
+      store.submit({
+        policy: "team",
+        ruleName: name,
+        rationale: "r",
+        rule: { endpoints: [endpoint(flag)], binaries: [{ path: "/usr/bin/curl" }] },
+      });
+    // Before: inside, though PUT contents/a%2Fb%2Fc reaches contents/a/b/c at the origin.
+    const slugs = await submit("slugs", true);
+    assert.equal(slugs.accepted, false, JSON.stringify(slugs));
+    assert.match(JSON.stringify(slugs), /outside_org_ceiling/);
+    const files = await submit("files", false);
+    assert.ok(files.accepted, JSON.stringify(files));
+  } finally {
+    await repo.cleanup();
+  }
 });

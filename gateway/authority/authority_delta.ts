@@ -85,6 +85,25 @@ function sharedDenies(a: L7Match[] = [], b: L7Match[] = []): L7Match[] {
 }
 
 function asks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path">[] {
+  const all = restAsks(ep);
+  if (!ep.allow_encoded_slash) return all;
+  return all.flatMap((a) => {
+    const wide = a.path === undefined ? a.path : slashWide(a.path);
+    return wide === a.path ? [a] : [a, { ...a, path: wide }];
+  });
+}
+
+/**
+ * A glob as an origin that decodes `%2F` reads it under `allow_encoded_slash`: a segment with
+ * a `*` also holds `a%2Fb%2Fc`, that is any segments below it: `/a/*` is asked as itself and
+ * with `/**` after it.
+ */
+function slashWide(path: string): string {
+  return path.split("/").map((seg) => seg.includes("*") && seg !== "**" ? `${seg}/**` : seg)
+    .join("/");
+}
+
+function restAsks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path">[] {
   const base = ep.path ?? "/**";
   // GraphQL operations and JSON-RPC calls (MCP, generic) have no method/path grant: count them
   // as every request on the path, so they are never "covered", never inside a ceiling by
