@@ -154,10 +154,24 @@ export function misreadFindings(rule: NetworkRule): Finding[] {
     ? undefined
     : confusable("confusable_name", "rule name", rule.name, "name the rule in ASCII");
   const binaries = (rule.binaries ?? []).map((b) =>
-    confusable("confusable_binary", "binary", b.path, "propose the ASCII path of the file")
+    confusable("confusable_binary", "binary", b.path, "propose the ASCII path of the file") ??
+      processBinary(b.path)
   );
   const endpoints = rule.endpoints.flatMap((e, i) => endpointFindings(e, `endpoints[${i}]`));
   return [name, ...binaries, ...endpoints].filter((f): f is Finding => f !== undefined);
+}
+
+/**
+ * A binary under /proc or /dev names a process (`/proc/self/exe` is whoever resolves it), not
+ * the program a reviewer would read it as: refused (`process_binary`).
+ */
+function processBinary(path: string): Finding | undefined {
+  if (!/^\/(proc|dev)\//.test(path)) return undefined;
+  return refuse(
+    "process_binary",
+    `binary ${visibleText(path, 100)} names a process, not a program file: propose the ` +
+      "program's own path (what `readlink /proc/self/exe` prints from it)",
+  );
 }
 
 /** A name as it reads at a glance: lower case, every run of other characters as one `_`. */

@@ -149,10 +149,15 @@ export async function loadPolicyFile(
  * assert.equal(realBinaryPath(`${dir}/python3`), `${dir}/python3.11`);
  * assert.equal(realBinaryPath(`${dir}/python3.11`), undefined); // already real
  * assert.equal(realBinaryPath(`${dir}/missing`), undefined);
+ * assert.equal(realBinaryPath("/proc/self/exe"), undefined); // the proxy itself, never resolved
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function realBinaryPath(path: string): string | undefined {
+  // /proc and /dev name the resolving process's own state (/proc/self/exe is this proxy's
+  // runtime, /dev/fd/3 one of its files), never a requester's program: keep them as written,
+  // where they match nothing (an executable's path is never under them).
+  if (PROCESS_PATHS.test(path)) return undefined;
   try {
     const real = Deno.realPathSync(path);
     return real === path ? undefined : real;
@@ -161,6 +166,8 @@ export function realBinaryPath(path: string): string | undefined {
     return undefined;
   }
 }
+
+const PROCESS_PATHS = /^\/(proc|dev)\//;
 
 function readMessage(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "Cannot read policy file: no such file";
