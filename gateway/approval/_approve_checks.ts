@@ -68,7 +68,8 @@ function assertOnlyAdds(record: ProposalRecord, before: LoadedPolicy, after: Loa
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   const keysA = Object.keys(rulesA);
   const reviewed = validateProposedRule(record.rule).rule;
-  const ok = !(key in rulesA) && key in rulesB && reviewed !== undefined &&
+  // Own keys only: `constructor` is in every object, and a rule key like any other.
+  const ok = !Object.hasOwn(rulesA, key) && Object.hasOwn(rulesB, key) && reviewed !== undefined &&
     Object.keys(rulesB).length === keysA.length + 1 &&
     keysA.every((k) => same(rulesA[k], rulesB[k])) &&
     ruleHash(rulesB[key]) === ruleHash(reviewed) &&
