@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ProposalStore } from "../gateway/mod.ts";
-import type { Endpoint } from "../proxy/policy/mod.ts";
+import { compilePolicy, decide, type Endpoint, parsePolicy } from "../proxy/policy/mod.ts";
 import { makeRepo } from "./gateway_fixtures.ts";
 import { rawRequest, type TestProxy, type TestUpstreams, withTestProxy } from "./support/mod.ts";
 
@@ -109,4 +109,28 @@ Deno.test("hostile: a rule's allow_encoded_slash is asked at the depth its '*' r
   } finally {
     await repo.cleanup();
   }
+});
+
+Deno.test("hostile: an audit rule without allow_encoded_slash lets no %2F path through", () => {
+  const text = `version: 1
+network_policies:
+  watched:
+    endpoints:
+      - { host: plain.example.com, port: 80, protocol: rest, enforcement: audit, rules: [{ allow: { method: GET, path: "/y" } }] }
+    binaries: [{ path: /usr/bin/curl }]
+${SLUG_RULE}`;
+  const compiled = parsePolicy(text, "p.yaml").policy!;
+  const at = {
+    host: "plain.example.com",
+    port: 80,
+    identity: { exe: "/usr/bin/curl", ancestors: [] },
+    now: Date.now(),
+    method: "GET",
+  };
+  const policy = compilePolicy(compiled);
+  // The audit rule still lets through what it would deny, as written.
+  assert.equal(decide(policy, { ...at, path: "/z/w" }).verdict, "allow");
+  // Before: allow (audit), for a path only the slug rule's flag kept.
+  assert.equal(decide(policy, { ...at, path: "/z%2Fw" }).verdict, "deny");
+  assert.equal(decide(policy, { ...at, path: "/files/a%2Fb" }).verdict, "allow");
 });

@@ -200,6 +200,9 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
   // slashes may allow one, or one rule's flag would reach every other rule of the host.
   const encoded = ENCODED_SLASH.test(path);
   const slashed = encoded ? lowerPath.replace(/%2f|%5c/g, "/").replace(/\/{2,}/g, "/") : "";
+  // The grants that may let it through, as allows or as audit (without the flag, their own
+  // reading of such a path is a 400).
+  const judging = encoded ? matched.filter((g) => g.allowEncodedSlash) : matched;
   const denying = matched.filter((g) =>
     g.deny.some((m) =>
       matchFires(m, method, lowerPath, query, true) ||
@@ -210,15 +213,16 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
     const reason = `${label} ${path} blocked by deny rule`;
     const enforcing = denying.filter((g) => g.enforcement === "enforce");
     if (enforcing.length > 0) return denyL7(facts, enforcing, reason, asked.method);
-    return auditAllow(facts, denying, reason);
+    const audited = denying.filter((g) => judging.includes(g));
+    if (audited.length > 0) return auditAllow(facts, audited, reason);
+    return denyL7(facts, denying, reason, asked.method);
   }
-  const allowing = matched.filter((g) =>
-    (!encoded || g.allowEncodedSlash) &&
+  const allowing = judging.filter((g) =>
     g.allow.some((m) => matchFires(m, method, path, query, false))
   );
   if (allowing.length > 0) return allowL7(facts, allowing);
   const reason = `${label} ${path} not permitted by policy`;
-  const audit = matched.filter((g) => g.enforcement === "audit");
+  const audit = judging.filter((g) => g.enforcement === "audit");
   if (audit.length > 0) return auditAllow(facts, audit, reason);
   return denyL7(facts, matched, reason, asked.method);
 }
