@@ -12,7 +12,13 @@ import { decide } from "../proxy/policy/mod.ts";
 import { PolicyHolder } from "../proxy/policy_holder.ts";
 import { makeRepo } from "./gateway_fixtures.ts";
 
-const PROC_PATHS = ["/proc/self/exe", "/proc/thread-self/exe", `/proc/${Deno.pid}/exe`];
+const PROC_PATHS = [
+  "/proc/self/exe",
+  "/proc/thread-self/exe",
+  `/proc/${Deno.pid}/exe`,
+  "//proc/self/exe",
+  "/./proc/self/exe",
+];
 
 const policyFor = (binary: string) =>
   `version: 1
@@ -42,7 +48,15 @@ Deno.test("hostile: a proposal naming a binary under /proc or /dev is refused", 
   try {
     const store = new ProposalStore({ policiesDir: repo.policies });
     const before = await Deno.readTextFile(join(repo.policies, "team.yaml"));
-    for (const binary of ["/proc/self/exe", "/proc/1/exe", "/dev/fd/3", "/proc/self/cwd/bin/x"]) {
+    for (
+      const binary of [
+        "/proc/self/exe",
+        "/proc/1/exe",
+        "/dev/fd/3",
+        "/proc/self/cwd/bin/x",
+        "//proc/self/exe",
+      ]
+    ) {
       const r = await store.submit({
         policy: "team",
         ruleName: "self",

@@ -16,6 +16,7 @@ import {
   type L7Match,
   matcherGlobs,
   mcpRules,
+  namesProcess,
   type NetworkRule,
 } from "../../proxy/policy/mod.ts";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
@@ -166,7 +167,7 @@ export function misreadFindings(rule: NetworkRule): Finding[] {
  * the program a reviewer would read it as: refused (`process_binary`).
  */
 function processBinary(path: string): Finding | undefined {
-  if (!/^\/(proc|dev)\//.test(path)) return undefined;
+  if (!namesProcess(path)) return undefined;
   return refuse(
     "process_binary",
     `binary ${visibleText(path, 100)} names a process, not a program file: propose the ` +

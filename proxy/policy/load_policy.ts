@@ -4,6 +4,7 @@
  * @module
  */
 
+import { posix } from "node:path";
 import { type CompileOptions, compilePolicy } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { parsePolicy } from "./parse_policy.ts";
@@ -157,7 +158,7 @@ export function realBinaryPath(path: string): string | undefined {
   // /proc and /dev name the resolving process's own state (/proc/self/exe is this proxy's
   // runtime, /dev/fd/3 one of its files), never a requester's program: keep them as written,
   // where they match nothing (an executable's path is never under them).
-  if (PROCESS_PATHS.test(path)) return undefined;
+  if (namesProcess(path)) return undefined;
   try {
     const real = Deno.realPathSync(path);
     return real === path ? undefined : real;
@@ -167,7 +168,22 @@ export function realBinaryPath(path: string): string | undefined {
   }
 }
 
-const PROCESS_PATHS = /^\/(proc|dev)\//;
+/**
+ * True when a binary path lies under /proc or /dev once `//`, `.` and `..` are read as the file
+ * system reads them: such a path names some process's state (`/proc/self/exe` is whoever
+ * resolves it), never a program file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { namesProcess } from "./load_policy.ts";
+ * assert(namesProcess("/proc/self/exe") && namesProcess("//proc/./self/exe"));
+ * assert(namesProcess("/usr/../dev/fd/3") && !namesProcess("/usr/bin/curl"));
+ * ```
+ */
+export function namesProcess(path: string): boolean {
+  return /^\/(proc|dev)(\/|$)/.test(posix.normalize(path));
+}
 
 function readMessage(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "Cannot read policy file: no such file";

@@ -36,7 +36,13 @@ export type { PolicyDelta } from "./policy_delta.ts";
 export { parseYamlValue } from "./_fast_yaml.ts";
 export { INVISIBLE_CHARACTERS, invisibleCharacter } from "./unicode/mod.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
-export { loadPolicyFile, loadPolicyJson, loadPolicyText, realBinaryPath } from "./load_policy.ts";
+export {
+  loadPolicyFile,
+  loadPolicyJson,
+  loadPolicyText,
+  namesProcess,
+  realBinaryPath,
+} from "./load_policy.ts";
 export type { LoadedPolicy } from "./load_policy.ts";
 export { LoadWorker } from "./load_worker.ts";
 export type { LoadAnswer, LoadWorkerOptions } from "./load_worker.ts";
