@@ -17,7 +17,7 @@ Deno.test("a proposal whose rule key is an inherited object name is approved as 
     // Before: ProposalConflictError "would change more than adding rule".
     await store.approve(r.proposal.id, { approvedBy: "alice" });
     const text = await Deno.readTextFile(join(repo.policies, "team.yaml"));
-    assert.match(text, /^  constructor:$/m);
+    assert.match(text, /^ {2}constructor:$/m);
   } finally {
     await repo.cleanup();
   }
