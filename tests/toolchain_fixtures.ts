@@ -1,7 +1,10 @@
 /**
  * The policies, proxy and clean-environment runner the toolchain tests (issue #13) share.
  */
+import { join } from "node:path";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
+import { CertificateAuthority } from "../proxy/tls/mod.ts";
+import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
 import { type TestProxy, type TestUpstreams, withTestProxy } from "./support/mod.ts";
 
 /** curl reads api.github.com (L7), wget reaches wget.example.com and skip.example.com (tls: skip). */
@@ -78,4 +81,110 @@ export function policyYaml(): string {
     `    binaries: [${binaries}]`,
     "",
   ].join("\n");
+}
+
+/** A running HTTPS origin of {@linkcode serveOrigin}. */
+export interface Origin {
+  /** Its port on 127.0.0.1. */
+  port: number;
+  /** The CA that signed its certificate (the proxy's `--upstream-ca`). */
+  caPath: string;
+  /** `HOST METHOD PATH` of every request, in order. */
+  seen: string[];
+  /** Stop it. */
+  shutdown: () => Promise<void>;
+}
+
+/**
+ * Serve `handler` over HTTPS on 127.0.0.1 (port 0) for `hosts`, with a CA of its own made in
+ * `dir`: the stand-in for the public origins a sandboxed tool reaches through `--resolve`.
+ * `handler` gets the request and its `Host` without the port.
+ */
+export async function serveOrigin(
+  dir: string,
+  hosts: string[],
+  handler: (request: Request, host: string) => Response | Promise<Response>,
+): Promise<Origin> {
+  const ca = await CertificateAuthority.loadOrCreate(join(dir, "ca"));
+  const caPath = join(dir, "upstream-ca.pem");
+  await Deno.writeTextFile(caPath, ca.certPem);
+  const leaf = await ca.mintLeaf(hosts);
+  const seen: string[] = [];
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: leaf.chainPem,
+    key: leaf.keyPem,
+    onListen: () => {},
+  }, (request) => {
+    const url = new URL(request.url);
+    const host = (request.headers.get("host") ?? url.host).replace(/:\d+$/, "");
+    seen.push(`${host} ${request.method} ${decodeURIComponent(url.pathname)}`);
+    return handler(request, host);
+  });
+  return { port: server.addr.port, caPath, seen, shutdown: () => server.shutdown() };
+}
+
+/**
+ * What a toolchain script starts with: `step NAME CMD…` runs CMD with its output in
+ * `out/NAME` and appends `NAME EXIT` to `results.txt`.
+ */
+export const STEP =
+  `step() { name=$1; shift; "$@" > "out/$name" 2>&1; echo "$name $?" >> results.txt; }
+mkdir -p out
+`;
+
+/** Options of {@linkcode runScript}. */
+export interface ScriptOptions {
+  /** The policy, written as `policies/p.yaml`. */
+  policy: string;
+  isolate: "netns" | "env";
+  /** A `sh -c` script; {@linkcode STEP} is put before it. */
+  script: string;
+  /** An origin every name of `hosts` (port 443) resolves to, trusted upstream. */
+  origin?: { port: number; caPath: string; hosts: readonly string[] };
+  /** More `sandbox run` flags, before `--`. */
+  args?: string[];
+  /** The runner's environment beyond `PATH=/usr/bin:/bin`, `HOME=work`, `NO_COLOR=1`. */
+  env?: Record<string, string>;
+}
+
+/** What {@linkcode runScript} saw: the runner's exit code and stderr, and each step's. */
+export interface ScriptRun {
+  code: number;
+  stderr: string;
+  /** Each step's exit code, by name, as text. */
+  results: Record<string, string>;
+  /** Each step's output, trimmed, by name. */
+  out: Record<string, string>;
+}
+
+/** Run `options.script` in `tollgate sandbox run` (the real CLI) in `work`, and read its steps. */
+export async function runScript(work: string, options: ScriptOptions): Promise<ScriptRun> {
+  await Deno.mkdir(join(work, "policies"), { recursive: true });
+  await Deno.writeTextFile(join(work, "policies", "p.yaml"), options.policy);
+  const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--isolate", options.isolate];
+  args.push("--quiet");
+  const origin = options.origin;
+  for (const host of origin?.hosts ?? []) {
+    args.push("--resolve", `${host}:443:127.0.0.1:${origin!.port}`);
+  }
+  if (origin) args.push("--upstream-ca", origin.caPath);
+  const out = await new Deno.Command(deno!, {
+    args: [...args, ...options.args ?? [], "--", "sh", "-c", STEP + options.script],
+    cwd: work,
+    env: { PATH: "/usr/bin:/bin", HOME: work, NO_COLOR: "1", ...options.env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = await Deno.readTextFile(join(work, "results.txt")).catch(() => "");
+  const results: Record<string, string> = {};
+  const outputs: Record<string, string> = {};
+  for (const line of text.trim().split("\n").filter(Boolean)) {
+    const [name = "", code = ""] = line.split(" ");
+    results[name] = code;
+    outputs[name] = (await Deno.readTextFile(join(work, "out", name))).trim();
+  }
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr), results, out: outputs };
 }

@@ -1,12 +1,13 @@
 /**
  * The files a netns sandbox sees over the host's: the CA bundle over the system trust stores,
- * empty files over hidden ones, the skills at OpenShell's path, and in transparent mode its
- * own resolver and hosts files.
+ * empty files over hidden ones, the skills at OpenShell's path, Chromium's managed policies
+ * naming the CA, and in transparent mode its own resolver and hosts files.
  *
  * @module
  */
 
 import { join } from "node:path";
+import { browserPolicyBinds } from "./_browser_policies.ts";
 import { writeAtomically } from "./_files.ts";
 import type { LaunchSpec } from "./_launch.ts";
 import type { FileBind } from "./netns_sandbox.ts";
@@ -26,6 +27,9 @@ export async function fileBinds(spec: LaunchSpec): Promise<FileBind[]> {
   binds.push(...(spec.hideFiles ?? []).map((target) => ({ source: empty, target })));
   const skills = join(spec.publicDir, "skills");
   if (await openShellSkillsDir(skills)) binds.push({ source: skills, target: OPENSHELL_SKILLS });
+  // Chromium reads neither a CA variable nor the trust stores above: its policy folder.
+  const caPem = await Deno.readTextFile(join(spec.publicDir, "tollgate-ca.pem")).catch(() => "");
+  if (caPem) binds.push(...await browserPolicyBinds(spec.publicDir, caPem));
   if (spec.capturePorts.length === 0) return binds;
   const resolvConf = `${spec.publicDir}/resolv.conf`;
   const hosts = `${spec.publicDir}/hosts`;
