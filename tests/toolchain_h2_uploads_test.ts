@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CertificateAuthority } from "../proxy/tls/mod.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
-import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
+import { runScript } from "./toolchain_fixtures.ts";
 
 const netns = (await detectIsolation()) === "netns";
 if (!netns) {
@@ -59,8 +59,6 @@ raw.once("data", () => {
 });`;
 
 const SCRIPT = `
-step() { name=$1; shift; "$@" > "out/$name" 2>&1; echo "$name $?" >> results.txt; }
-mkdir out
 head -c ${BIG} /dev/urandom > big.bin
 step length node upload.mjs https://${HOST}/ok/length length
 step stream node upload.mjs https://${HOST}/ok/stream
@@ -92,35 +90,26 @@ async function uploads(isolate: "netns" | "env"): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "tg-h2-uploads-" });
   const origin = await startOrigin(await Deno.makeTempDir({ dir: work, prefix: "up-" }));
   try {
-    await Deno.mkdir(join(work, "policies"));
-    await Deno.writeTextFile(join(work, "policies", "p.yaml"), POLICY);
     await Deno.writeTextFile(join(work, "upload.mjs"), UPLOAD_MJS);
-    const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--isolate", isolate, "--quiet"];
-    args.push("--resolve", `${HOST}:443:127.0.0.1:${origin.port}`);
-    args.push("--upstream-ca", origin.caPath, "--", "sh", "-c", SCRIPT);
-    const out = await new Deno.Command(deno!, {
-      args,
-      cwd: work,
-      env: { PATH: "/usr/bin:/bin", HOME: work, NO_COLOR: "1" },
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const text = await Deno.readTextFile(join(work, "results.txt"));
-    const results = Object.fromEntries(text.trim().split("\n").map((line) => line.split(" ")));
-    const read = (name: string) => Deno.readTextFile(join(work, "out", name));
-    for (const name of Object.keys(results)) {
-      assert.equal(results[name], "0", `${name}: ${await read(name)}`);
+    const out = await runScript(work, {
+      policy: POLICY,
+      isolate,
+      script: SCRIPT,
+      origin: { ...origin, hosts: [HOST] },
+    });
+    assert.equal(out.code, 0, out.stderr);
+    const read = (name: string) => out.out[name] ?? "";
+    for (const name of Object.keys(out.results)) {
+      assert.equal(out.results[name], "0", `${name}: ${read(name)}`);
     }
-    const answer = (name: string) => read(name).then((text) => text.trim().split(" "));
-    assert.deepEqual(await answer("length"), ["h2", "200", `{"bytes":${BIG}}`]);
-    assert.deepEqual(await answer("stream"), ["h2", "200", `{"bytes":${BIG}}`]);
-    assert.deepEqual(JSON.parse(await read("curl")), { bytes: BIG });
+    const answer = (name: string) => read(name).split(" ");
+    assert.deepEqual(answer("length"), ["h2", "200", `{"bytes":${BIG}}`]);
+    assert.deepEqual(answer("stream"), ["h2", "200", `{"bytes":${BIG}}`]);
+    assert.deepEqual(JSON.parse(read("curl")), { bytes: BIG });
     assert.ok(origin.seen.includes("PUT /ok/length HTTP/1.1 length"), `${origin.seen}`);
     assert.ok(origin.seen.includes("PUT /ok/stream HTTP/1.1 chunked"), `${origin.seen}`);
     // Denied: the structured 403, and nothing reached the origin.
-    const [alpn, status, ...rest] = await answer("denied");
+    const [alpn, status, ...rest] = answer("denied");
     assert.deepEqual([alpn, status], ["h2", "403"]);
     const denial = JSON.parse(rest.join(" "));
     assert.equal(denial.error, "policy_denied");

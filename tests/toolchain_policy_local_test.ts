@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
-import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
+import { runScript } from "./toolchain_fixtures.ts";
 
 const netns = (await detectIsolation()) === "netns";
 if (!netns) console.error("toolchain_policy_local_test: skipped: needs network namespaces");
@@ -18,8 +18,6 @@ const FETCH = `const r = await fetch(process.argv[2]);
 console.log(r.status, JSON.stringify(Object.keys(await r.json())));`;
 
 const SCRIPT = `
-step() { name=$1; shift; "$@" > "out/$name" 2>&1; echo "$name $?" >> results.txt; }
-mkdir out
 unset HTTP_PROXY http_proxy HTTPS_PROXY https_proxy
 step node node fetch.mjs 'http://policy.local/v1/denials?last=1'
 step star env NO_PROXY='*' curl -sS -w ' %{http_code}' http://policy.local/v1/policy/current
@@ -33,31 +31,23 @@ Deno.test({
   fn: async () => {
     const work = await Deno.makeTempDir({ prefix: "tg-plocal-" });
     try {
-      await Deno.mkdir(join(work, "policies"));
-      await Deno.writeTextFile(join(work, "policies", "p.yaml"), "version: 1\n");
       await Deno.writeTextFile(join(work, "fetch.mjs"), FETCH);
-      const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--isolate", "netns", "--quiet"];
-      const out = await new Deno.Command(deno!, {
-        args: [...args, "--", "sh", "-c", SCRIPT],
-        cwd: work,
-        env: { PATH: "/usr/bin:/bin", HOME: work, NO_COLOR: "1" },
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-      const text = await Deno.readTextFile(join(work, "results.txt"));
-      const results = Object.fromEntries(text.trim().split("\n").map((line) => line.split(" ")));
-      const read = (name: string) => Deno.readTextFile(join(work, "out", name));
+      const run = await runScript(work, {
+        policy: "version: 1\n",
+        isolate: "netns",
+        script: SCRIPT,
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const read = (name: string) => run.out[name] ?? "";
       for (const name of ["node", "star", "dot", "tunnel"]) {
-        assert.equal(results[name], "0", `${name}: ${await read(name)}`);
+        assert.equal(run.results[name], "0", `${name}: ${read(name)}`);
       }
-      assert.equal((await read("node")).trim(), '200 ["denials","log_available"]');
-      const star = await read("star");
+      assert.equal(read("node"), '200 ["denials","log_available"]');
+      const star = read("star");
       assert.match(star, / 200$/);
       assert.equal(JSON.parse(star.slice(0, star.lastIndexOf(" "))).format, "yaml");
-      assert.equal(await read("dot"), "200");
-      assert.equal(await read("tunnel"), "200");
+      assert.equal(read("dot"), "200");
+      assert.equal(read("tunnel"), "200");
     } finally {
       await Deno.remove(work, { recursive: true });
     }

@@ -8,10 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CertificateAuthority } from "../proxy/tls/mod.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
 import { serveGit } from "./remote_git_http.ts";
-import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
+import { runScript, serveOrigin } from "./toolchain_fixtures.ts";
 
 const netns = (await detectIsolation()) === "netns";
 if (!netns) console.error("toolchain_uploads_test: netns mode skipped: needs network namespaces");
@@ -32,8 +31,6 @@ network_policies:
 `;
 
 const SCRIPT = `
-step() { name=$1; shift; "$@" > "out/$name" 2>&1; echo "$name $?" >> results.txt; }
-mkdir out
 head -c ${BIG} /dev/urandom > big.bin
 git init -q -b main seed && cp big.bin seed/blob && git -C seed add blob
 git -C seed -c user.name=Agent -c user.email=agent@example.test commit -qm big
@@ -55,24 +52,17 @@ async function run(cmd: string, args: string[], cwd: string): Promise<string> {
 async function startOrigin(dir: string) {
   await run("git", ["init", "-q", "--bare", "-b", "main", "repo.git"], dir);
   await run("git", ["config", "http.receivepack", "true"], join(dir, "repo.git"));
-  const ca = await CertificateAuthority.loadOrCreate(join(dir, "ca"));
-  const caPath = join(dir, "upstream-ca.pem");
-  await Deno.writeTextFile(caPath, ca.certPem);
-  const leaf = await ca.mintLeaf(HOSTS);
   let gitPort = 0;
   const git = serveGit(dir, { onListen: (port) => (gitPort = port) });
   const seen: string[] = [];
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: leaf.chainPem,
-    key: leaf.keyPem,
-    onListen: () => {},
-  }, async (request) => {
+  const origin = await serveOrigin(dir, HOSTS, async (request, host) => {
     const url = new URL(request.url);
-    const framing = request.headers.get("transfer-encoding") ?? "length";
-    seen.push(`${request.headers.get("host")} ${request.method} ${url.pathname} ${framing}`);
-    if (request.headers.get("host") === "github.com") {
+    seen.push(
+      `${host} ${request.method} ${url.pathname} ${
+        request.headers.get("transfer-encoding") ?? "length"
+      }`,
+    );
+    if (host === "github.com") {
       const { method, headers, body } = request;
       const target = `http://127.0.0.1:${gitPort}${url.pathname}${url.search}`;
       return await fetch(target, { method, headers, body });
@@ -81,45 +71,36 @@ async function startOrigin(dir: string) {
     for await (const piece of request.body ?? []) bytes += piece.byteLength;
     return Response.json({ bytes });
   });
-  const close = () => Promise.all([server.shutdown(), git.shutdown()]);
-  return { port: server.addr.port, caPath, repo: join(dir, "repo.git"), seen, close };
+  const close = () => Promise.all([origin.shutdown(), git.shutdown()]);
+  return { ...origin, repo: join(dir, "repo.git"), seen, close };
 }
 
 async function uploads(isolate: "netns" | "env"): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "tg-uploads-" });
   const origin = await startOrigin(await Deno.makeTempDir({ dir: work, prefix: "up-" }));
   try {
-    await Deno.mkdir(join(work, "policies"));
-    await Deno.writeTextFile(join(work, "policies", "p.yaml"), POLICY);
-    const [deno, ...args] = [...SANDBOX_RUN, "--policy", "p", "--isolate", isolate, "--quiet"];
-    for (const host of HOSTS) args.push("--resolve", `${host}:443:127.0.0.1:${origin.port}`);
-    args.push("--upstream-ca", origin.caPath, "--", "sh", "-c", SCRIPT);
-    const out = await new Deno.Command(deno!, {
-      args,
-      cwd: work,
-      env: { PATH: "/usr/bin:/bin", HOME: work, NO_COLOR: "1" },
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const text = await Deno.readTextFile(join(work, "results.txt"));
-    const results = Object.fromEntries(text.trim().split("\n").map((line) => line.split(" ")));
-    const read = (name: string) => Deno.readTextFile(join(work, "out", name));
+    const out = await runScript(work, {
+      policy: POLICY,
+      isolate,
+      script: SCRIPT,
+      origin: { ...origin, hosts: HOSTS },
+    });
+    assert.equal(out.code, 0, out.stderr);
+    const read = (name: string) => out.out[name] ?? "";
     for (const name of ["push", "put", "denied", "denials"]) {
-      assert.equal(results[name], "0", `${name}: ${await read(name)}`);
+      assert.equal(out.results[name], "0", `${name}: ${read(name)}`);
     }
     // The pack went chunked and arrived whole: the origin's branch holds the agent's commit.
     assert.ok(origin.seen.includes("github.com POST /repo.git/git-receive-pack chunked"));
     assert.equal(await run("git", ["log", "-1", "--format=%s", "main"], origin.repo), "big");
-    assert.deepEqual(JSON.parse(await read("put")), { bytes: BIG });
+    assert.deepEqual(JSON.parse(read("put")), { bytes: BIG });
     assert.ok(origin.seen.includes("upload.test PUT /ok/a chunked"), `${origin.seen}`);
     // Denied: the structured 403, before any byte reached the origin; then the agent's next step.
-    const denial = JSON.parse(await read("denied"));
+    const denial = JSON.parse(read("denied"));
     assert.equal(denial.error, "policy_denied");
     assert.equal(denial.rule, "PUT /no/a");
     assert.ok(!origin.seen.some((line) => line.includes("/no/a")));
-    const { denials } = JSON.parse(await read("denials"));
+    const { denials } = JSON.parse(read("denials"));
     assert.equal(denials[0].path, "/no/a");
   } finally {
     await origin.close();
