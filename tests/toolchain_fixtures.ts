@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { CertificateAuthority } from "../proxy/tls/mod.ts";
+import { serveGit } from "./remote_git_http.ts";
 import { SANDBOX_RUN } from "./sandbox_fixtures.ts";
 import { type TestProxy, type TestUpstreams, withTestProxy } from "./support/mod.ts";
 
@@ -187,4 +188,53 @@ export async function runScript(work: string, options: ScriptOptions): Promise<S
     outputs[name] = (await Deno.readTextFile(join(work, "out", name))).trim();
   }
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr), results, out: outputs };
+}
+
+/** Run `cmd` in `cwd` and return its output, trimmed; its error output says why it failed. */
+export async function run(cmd: string, args: string[], cwd: string): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" })
+    .output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text(out.stderr)}`);
+  return text(out.stdout).trim();
+}
+
+/** Options of {@linkcode serveGitOrigin}. */
+export interface GitOriginOptions {
+  /** Give `main` one commit (for a clone to bring). */
+  seed?: boolean;
+  /** Answers first; where it gives nothing, the Git server answers. */
+  other?: (request: Request, host: string) => Promise<Response | undefined>;
+}
+
+/**
+ * A {@linkcode serveOrigin} whose every host serves `DIR/repo.git` over Git smart HTTP
+ * (`git http-backend`, pushes allowed); `repo` is its path.
+ */
+export async function serveGitOrigin(
+  dir: string,
+  hosts: string[],
+  options: GitOriginOptions = {},
+): Promise<Origin & { repo: string }> {
+  const repo = join(dir, "repo.git");
+  await run("git", ["init", "-q", "--bare", "-b", "main", repo], dir);
+  await run("git", ["config", "http.receivepack", "true"], repo);
+  if (options.seed) {
+    const who = ["-c", "user.name=Seed", "-c", "user.email=seed@example.test"];
+    await run("git", ["init", "-q", "-b", "main", "seed"], dir);
+    await run("git", [...who, "commit", "-q", "--allow-empty", "-m", "seed"], join(dir, "seed"));
+    await run("git", ["push", "-q", repo, "main"], join(dir, "seed"));
+  }
+  let gitPort = 0;
+  const git = serveGit(dir, { onListen: (port) => (gitPort = port) });
+  const origin = await serveOrigin(dir, hosts, async (request, host) => {
+    const answer = await options.other?.(request, host);
+    if (answer) return answer;
+    const url = new URL(request.url);
+    const { method, headers, body } = request;
+    const target = `http://127.0.0.1:${gitPort}${url.pathname}${url.search}`;
+    return await fetch(target, { method, headers, body });
+  });
+  const shutdown = () => Promise.all([origin.shutdown(), git.shutdown()]).then(() => {});
+  return { ...origin, repo, shutdown };
 }

@@ -7,10 +7,8 @@
  * past 16 MiB ("error: RPC failed; HTTP 413" from git).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
-import { serveGit } from "./remote_git_http.ts";
-import { runScript, serveOrigin } from "./toolchain_fixtures.ts";
+import { run, runScript, serveGitOrigin } from "./toolchain_fixtures.ts";
 
 const netns = (await detectIsolation()) === "netns";
 if (!netns) console.error("toolchain_uploads_test: netns mode skipped: needs network namespaces");
@@ -40,39 +38,20 @@ step denied sh -c 'curl -sS -T - https://upload.test/no/a < big.bin'
 step denials curl -sS 'http://policy.local/v1/denials?last=1'
 `;
 
-async function run(cmd: string, args: string[], cwd: string): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text(out.stderr)}`);
-  return text(out.stdout).trim();
-}
-
 /** An HTTPS origin for HOSTS: github.com is a Git smart-HTTP server, upload.test counts bodies. */
 async function startOrigin(dir: string) {
-  await run("git", ["init", "-q", "--bare", "-b", "main", "repo.git"], dir);
-  await run("git", ["config", "http.receivepack", "true"], join(dir, "repo.git"));
-  let gitPort = 0;
-  const git = serveGit(dir, { onListen: (port) => (gitPort = port) });
   const seen: string[] = [];
-  const origin = await serveOrigin(dir, HOSTS, async (request, host) => {
-    const url = new URL(request.url);
-    seen.push(
-      `${host} ${request.method} ${url.pathname} ${
-        request.headers.get("transfer-encoding") ?? "length"
-      }`,
-    );
-    if (host === "github.com") {
-      const { method, headers, body } = request;
-      const target = `http://127.0.0.1:${gitPort}${url.pathname}${url.search}`;
-      return await fetch(target, { method, headers, body });
-    }
-    let bytes = 0;
-    for await (const piece of request.body ?? []) bytes += piece.byteLength;
-    return Response.json({ bytes });
+  const origin = await serveGitOrigin(dir, HOSTS, {
+    other: async (request, host) => {
+      const framing = request.headers.get("transfer-encoding") ?? "length";
+      seen.push(`${host} ${request.method} ${new URL(request.url).pathname} ${framing}`);
+      if (host === "github.com") return undefined;
+      let bytes = 0;
+      for await (const piece of request.body ?? []) bytes += piece.byteLength;
+      return Response.json({ bytes });
+    },
   });
-  const close = () => Promise.all([origin.shutdown(), git.shutdown()]);
-  return { ...origin, repo: join(dir, "repo.git"), seen, close };
+  return { ...origin, seen, close: origin.shutdown };
 }
 
 async function uploads(isolate: "netns" | "env"): Promise<void> {

@@ -22,6 +22,7 @@ import type { ByteStream } from "./byte_stream.ts";
 import type { DestinationResult } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import type { L7Question } from "./l7_question.ts";
+import { gitPushQuestion } from "./git_push_question.ts";
 
 export type { L7Question } from "./l7_question.ts";
 
@@ -157,7 +158,11 @@ export class ClientConnection {
     facts.spent = this.#again
       ? (key) => !once.holds(key) && holder.spent(key)
       : (key) => holder.spent(key);
-    const decision = decide(holder.current().compiled, facts);
+    let decision = decide(holder.current().compiled, facts);
+    // A push's discovery is decided as its pack's POST too (see gitPushQuestion).
+    const push = decision.verdict === "allow" && l7 ? gitPushQuestion(l7) : undefined;
+    const pack = push && decide(holder.current().compiled, { ...facts, ...push });
+    if (pack?.verdict === "deny") decision = pack;
     // Synchronously, before any other decision: a once rule allows exactly one request here.
     if (decision.once !== undefined) once.spend(holder, decision.once);
     for (const key of decision.overrideOnce ?? []) once.spend(holder, key);

@@ -13,6 +13,7 @@ import { exchange } from "./exchange.ts";
 import { classifyGraphqlBody, inspectGraphql } from "./graphql_body.ts";
 import { type FormMethodGuard, formMethodGuard } from "./form_method_guard.ts";
 import type { RequestHead } from "./http1_head.ts";
+import { values } from "./header_fields.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
 import { requestQuestion } from "./request_question.ts";
 import { type AbsoluteTarget, hostHeader, parseAbsoluteTarget } from "./request_target.ts";
@@ -111,7 +112,10 @@ async function admit(
     const body = await inspectGraphql(client, target, head, question);
     if (body === false) return undefined;
     const l7 = await client.decide(host, port, question);
-    if (l7.verdict === "deny") return void await sendDeny(stream, l7, ctx.skillPath);
+    if (l7.verdict === "deny") {
+      const userAgent = values(head.headers, "user-agent")[0];
+      return void await sendDeny(stream, l7, ctx.skillPath, { userAgent });
+    }
     // A `_method` in its form body is decided as the body streams past.
     const guard = formMethodGuard(client, head, { host, port, question, scheme: "http" });
     return { path: path.path, destination, body, guard };

@@ -189,7 +189,9 @@ async function serveTunnelRequest(
   const since = ctx.holder.generation; // decided under it (a WebSocket is decided again past it)
   const admission = await admitTunnelRequest(client, tunnel, { head, authority, readBody });
   if (admission.kind === "deny") {
-    await sendDeny(stream, admission.decision, ctx.skillPath);
+    // git shows a denial's text only (as `remote:` lines): it is told by its user agent.
+    const userAgent = values(head.headers, "user-agent")[0];
+    await sendDeny(stream, admission.decision, ctx.skillPath, { userAgent });
     return false;
   }
   if (admission.kind === "refuse") {
