@@ -60,6 +60,8 @@ Deno.test("hostile #1: an env-mode sandbox's command gets an allow-listed enviro
       // #13 item 1: more CA variables (the bundle), Node's proxy switch, wget's rc (env mode).
       ...["PIP_CERT", "AWS_CA_BUNDLE", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "CARGO_HTTP_CAINFO"],
       ...["NODE_USE_ENV_PROXY", "WGETRC", "npm_config_cafile"],
+      // Yarn berry's own proxy settings.
+      ...["YARN_HTTP_PROXY", "YARN_HTTPS_PROXY"],
     ]);
     const unlisted = [...seen.keys()].filter((k) => !allowed.has(k) && !SHELL_ADDED.has(k));
     assert.deepEqual(unlisted, []);

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
-import { REGISTRY_HOSTS, withRegistries } from "./toolchain_registries.ts";
+import { REGISTRY_HOSTS, withRegistries, YARN_REGISTRY } from "./toolchain_registries.ts";
 import { runScript, type ScriptRun } from "./toolchain_fixtures.ts";
 
 const netns = (await detectIsolation()) === "netns";
@@ -33,6 +33,7 @@ network_policies:
   registries:
     endpoints:
       - { host: registry.npmjs.org, port: 443, protocol: rest, access: read-only }
+      - { host: ${YARN_REGISTRY}, port: 443, protocol: rest, access: read-only }
       - { host: api.github.com, port: 443, protocol: rest, access: read-only }
     binaries: [{ path: "/usr/bin/*" }, { path: "${Deno.execPath()}" }]
 `;
@@ -65,7 +66,7 @@ function script(): string {
   if (present.berry) {
     lines.push(
       `pkg y2 && printf '${
-        BERRY_RC("https://registry.npmjs.org")
+        BERRY_RC(`https://${YARN_REGISTRY}`)
       }' > y2/.yarnrc.yml && touch y2/yarn.lock`,
       `step berry sh -c 'cd y2 && node ${MANAGERS.berry} add tgdemo@1.0.0 && node -p "require(\\"tgdemo\\")"'`,
       `pkg y2d && printf '${
@@ -107,7 +108,7 @@ async function walk(isolate: "netns" | "env"): Promise<ScriptRun> {
 
 const DENY = /Forbidden by Tollgate policy|policy_denied/;
 
-function check(run: ScriptRun, isolate: "netns" | "env"): void {
+function check(run: ScriptRun): void {
   assert.equal(run.code, 0, run.stderr);
   const { results, out } = run;
   const show = (name: string) => `${name} ${results[name]}: ${out[name]}`;
@@ -122,8 +123,7 @@ function check(run: ScriptRun, isolate: "netns" | "env"): void {
   assert.equal(results.deno_npm, "0", show("deno_npm"));
   assert.notEqual(results.deno_npm_denied, "0", show("deno_npm_denied"));
   assert.match(out.deno_npm_denied ?? "", /Bad response: 403[\s\S]*"error":"policy_denied"/);
-  // Berry in env mode is left out (README "Env mode"); the others in both modes.
-  const managers = ["yarn", "pnpm", ...(isolate === "netns" ? ["berry"] : [])];
+  const managers = ["yarn", "pnpm", "berry"];
   for (const name of managers.filter((m) => present[m])) {
     assert.equal(results[name], "0", show(name));
     assert.match(out[name] ?? "", /npm ok$/, show(name));
@@ -136,8 +136,8 @@ Deno.test({
   name:
     "toolchain managers (netns): deno run and deno cache npm:, yarn classic and berry, pnpm: allowed, and a denial each reads",
   ignore: !netns,
-  fn: async () => check(await walk("netns"), "netns"),
+  fn: async () => check(await walk("netns")),
 });
 
-Deno.test("toolchain managers (env mode): deno, yarn classic and pnpm through the proxy variables", async () =>
-  check(await walk("env"), "env"));
+Deno.test("toolchain managers (env mode): the same through the proxy variables (yarn berry through YARN_HTTPS_PROXY)", async () =>
+  check(await walk("env")));

@@ -9,8 +9,19 @@ import { join } from "node:path";
 import { CertificateAuthority } from "../proxy/tls/mod.ts";
 import { serveGit } from "./remote_git_http.ts";
 
+/**
+ * A second name of the npm registry, one no resolver answers: a client that ignores the proxy
+ * (yarn berry reads no proxy variable) fails at its lookup instead of reaching the real one.
+ */
+export const YARN_REGISTRY = "registry.yarn.test";
 /** The names the server's certificate covers. */
-export const REGISTRY_HOSTS = ["registry.npmjs.org", "pypi.org", "github.com", "api.github.com"];
+export const REGISTRY_HOSTS = [
+  "registry.npmjs.org",
+  "pypi.org",
+  "github.com",
+  "api.github.com",
+  YARN_REGISTRY,
+];
 
 const FETCH = `const [url, method = "GET"] = process.argv.slice(2);
 const r = await fetch(url, { method, body: method === "GET" ? undefined : "{}" });
@@ -190,7 +201,8 @@ export async function withRegistries(
     onListen: () => {},
   }, (request) => {
     const url = new URL(request.url);
-    const host = (request.headers.get("host") ?? url.host).replace(/:\d+$/, "");
+    const named = (request.headers.get("host") ?? url.host).replace(/:\d+$/, "");
+    const host = named === YARN_REGISTRY ? "registry.npmjs.org" : named;
     const key = `${host} ${request.method} ${url.pathname}`;
     seen.push(key);
     if (host === "github.com") {

@@ -80,7 +80,8 @@ export const SANDBOX_NO_PROXY = "127.0.0.1,localhost,::1";
 
 /**
  * The command's environment: the allow-listed names of `baseEnv` ({@linkcode SANDBOX_ENV_ALLOW},
- * `LC_*`), then `passEnv`, then the proxy variables in both cases, `NO_PROXY` for
+ * `LC_*`), then `passEnv`, then the proxy variables in both cases (and yarn berry's
+ * `YARN_HTTP_PROXY`/`YARN_HTTPS_PROXY`), `NO_PROXY` for
  * loopback only, CA trust for curl, OpenSSL, Python requests, Node, Git and Deno, and
  * `TOLLGATE_SKILL`. Variables that *replace* a runtime's roots (`SSL_CERT_FILE`,
  * `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `GIT_SSL_CAINFO`, `PIP_CERT`, `AWS_CA_BUNDLE`,
@@ -130,6 +131,9 @@ export function sandboxEnv(options: SandboxEnvOptions): Record<string, string> {
     HTTPS_PROXY: options.proxyUrl,
     http_proxy: options.proxyUrl,
     https_proxy: options.proxyUrl,
+    // Yarn berry reads no standard proxy variable, only its own settings.
+    YARN_HTTP_PROXY: options.proxyUrl,
+    YARN_HTTPS_PROXY: options.proxyUrl,
     NO_PROXY: SANDBOX_NO_PROXY,
     no_proxy: SANDBOX_NO_PROXY,
     SSL_CERT_FILE: options.caBundlePath,

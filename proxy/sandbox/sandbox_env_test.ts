@@ -17,6 +17,8 @@ Deno.test("sandboxEnv() sets every proxy, CA and skill variable", () => {
     ["HTTPS_PROXY", paths.proxyUrl],
     ["http_proxy", paths.proxyUrl],
     ["https_proxy", paths.proxyUrl],
+    ["YARN_HTTP_PROXY", paths.proxyUrl],
+    ["YARN_HTTPS_PROXY", paths.proxyUrl],
     ["NO_PROXY", "127.0.0.1,localhost,::1"],
     ["no_proxy", "127.0.0.1,localhost,::1"],
     // These replace a runtime's roots: the merged bundle keeps public CAs working.
