@@ -7,8 +7,8 @@
  * echo for anything else.
  */
 import { join } from "node:path";
-import { CertificateAuthority } from "../proxy/tls/mod.ts";
 import { serveGit } from "./remote_git_http.ts";
+import { type Origin, serveOrigin } from "./toolchain_fixtures.ts";
 
 /** The names the origin's certificate covers. */
 export const WALK_HOSTS = ["registry.npmjs.org", "pypi.org", "github.com", "ghe.test", "echo.test"];
@@ -22,12 +22,7 @@ export const NPM_PACKAGES = [
 export const WHEELS = ["tgw_a", "tgw_b", "tgw_c", "tgw_d"];
 
 /** The running origin. */
-export interface WalkOrigin {
-  port: number;
-  caPath: string;
-  /** `HOST METHOD PATH` of every request, in order. */
-  seen: string[];
-}
+export type WalkOrigin = Origin;
 
 async function run(cmd: string, args: string[], cwd: string): Promise<void> {
   const out = await new Deno.Command(cmd, { args, cwd, stdout: "null", stderr: "piped" }).output();
@@ -134,25 +129,12 @@ export async function withWalkOrigin(
   onRequest?: (key: string, index: number) => Promise<void> | void,
 ): Promise<void> {
   const [npm, pypi] = await Promise.all([npmPackages(dir), wheels(dir), repository(dir)]);
-  const ca = await CertificateAuthority.loadOrCreate(join(dir, "ca"));
-  const caPath = join(dir, "upstream-ca.pem");
-  await Deno.writeTextFile(caPath, ca.certPem);
-  const leaf = await ca.mintLeaf(WALK_HOSTS);
   let gitPort = 0;
   const git = serveGit(dir, { onListen: (port) => (gitPort = port) });
-  const seen: string[] = [];
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: leaf.chainPem,
-    key: leaf.keyPem,
-    onListen: () => {},
-  }, async (request) => {
+  const origin: Origin = await serveOrigin(dir, WALK_HOSTS, async (request, host) => {
     const url = new URL(request.url);
-    const host = (request.headers.get("host") ?? url.host).replace(/:\d+$/, "");
-    const key = `${host} ${request.method} ${decodeURIComponent(url.pathname)}`;
-    seen.push(key);
-    await onRequest?.(key, seen.length - 1);
+    const key = origin.seen.at(-1)!;
+    await onRequest?.(key, origin.seen.length - 1);
     if (host === "github.com") {
       const { method, headers, body } = request;
       return await fetch(`http://127.0.0.1:${gitPort}${url.pathname}${url.search}`, {
@@ -172,8 +154,8 @@ export async function withWalkOrigin(
     return new Response("not found\n", { status: 404 });
   });
   try {
-    await fn({ port: server.addr.port, caPath, seen });
+    await fn(origin);
   } finally {
-    await Promise.all([server.shutdown(), git.shutdown()]);
+    await Promise.all([origin.shutdown(), git.shutdown()]);
   }
 }
