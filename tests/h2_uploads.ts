@@ -2,7 +2,7 @@
  * A raw HTTP/2 client that keeps HTTP/2 flow control (RFC 9113 §6.9) while it uploads: it
  * sends a stream's DATA only within the connection's and the stream's windows, so what the
  * proxy reads of each body is exactly what its WINDOW_UPDATEs let through. A body the proxy
- * does not read stops at the initial window (64 KiB).
+ * does not read stops at its stream window (what the proxy's SETTINGS open).
  *
  * @module
  */

@@ -19,6 +19,7 @@ import {
   withTestProxy,
 } from "./support/mod.ts";
 import { H2Uploads } from "./h2_uploads.ts";
+import { H2_STREAM_WINDOW } from "../proxy/transport/_h2_windows.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -54,7 +55,8 @@ Deno.test("proxy hostile h2: one session's request bodies are read whole at most
   const upstreams = await startTestUpstreams({ beforeResponse: () => held.promise });
   const proxy = await startTestProxy({ policy: POLICY, upstreams });
   const streams = Array.from({ length: 15 }, (_, i) => 1 + 2 * i);
-  const size = 256 * 1024;
+  // More than a stream's window: only a body the proxy reads can be sent whole.
+  const size = 2 * H2_STREAM_WINDOW;
   try {
     const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
     await tls.write(H2_PREFACE);

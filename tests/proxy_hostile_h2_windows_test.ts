@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { STREAM_WINDOW_HOLD } from "../proxy/transport/h2_intercept.ts";
+import { H2_STREAM_WINDOW } from "../proxy/transport/_h2_windows.ts";
 import {
   H2_PREFACE,
   h2Headers,
@@ -75,6 +76,63 @@ Deno.test("proxy hostile h2: bodies an origin does not read count in the body bu
     await uploads.close();
   }
   // Every byte comes back once the client leaves.
+  await waitFor(() => proxy.proxy.bodyBudget.held === 0, "the budget given back");
+  await proxy.close();
+  await origin.close();
+  await upstreams.close();
+});
+
+/** Its stream window; what it holds unread of a stream is at most this, outside the proxy. */
+const ORIGIN_WINDOW = 65_535;
+
+Deno.test("proxy hostile h2: what a stream's body holds in the proxy, relayed to an origin that stops reading, stays within what the body budget counts for it", async () => {
+  const upstreams = await startTestUpstreams();
+  // Stream i is read for (i + 1) x 300 kB, then no more: each stops at another point of its flow.
+  const read = new Map<number, number>();
+  const origin = await startH2Origin(upstreams, ["api.github.com"], (stream, headers) => {
+    const id = Number(String(headers[":path"]).split("/").pop());
+    const limit = ((id + 1) / 2) * 300_000;
+    stream.on("data", (chunk: Uint8Array) => {
+      read.set(id, (read.get(id) ?? 0) + chunk.byteLength);
+      if (read.get(id)! >= limit) stream.pause();
+    });
+  }, { initialWindowSize: ORIGIN_WINDOW });
+  const resolve = [{
+    host: "api.github.com",
+    port: 443,
+    address: "127.0.0.1",
+    targetPort: origin.port,
+  }];
+  const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve, httpsHosts: [] });
+  const streams = Array.from({ length: 8 }, (_, i) => 1 + 2 * i);
+  const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+  // More than any stream is read: each sends what the proxy lets in until the proxy holds it.
+  const uploads = new H2Uploads(tls, streams, 8 * MIB);
+  try {
+    await tls.write(H2_PREFACE);
+    await tls.write(H2Uploads.wideOpen());
+    for (const id of streams) {
+      const fields: [string, string][] = [
+        [":method", "POST"],
+        [":scheme", "https"],
+        [":authority", "api.github.com"],
+        [":path", `/public/up/${id}`],
+      ];
+      await tls.write(h2Headers(id, fields, { open: true }));
+    }
+    await uploads.pump(1_000);
+    for (const [id, sent] of uploads.sent) {
+      // Sent and not read by the origin: in the proxy, or unread in the origin's window.
+      const inProxy = sent - (read.get(id) ?? 0) - ORIGIN_WINDOW;
+      // 256 KiB windows with the 256 KiB hold that 64 KiB windows had: up to 336 KiB got in.
+      assert.ok(inProxy <= STREAM_WINDOW_HOLD, `stream ${id}: ${inProxy} > ${STREAM_WINDOW_HOLD}`);
+      // The stream's window is as wide as the proxy says (it moved on when read).
+      assert.ok(sent >= H2_STREAM_WINDOW, `stream ${id} sent ${sent}`);
+    }
+    assert.equal(proxy.proxy.bodyBudget.held, streams.length * STREAM_WINDOW_HOLD);
+  } finally {
+    await uploads.close();
+  }
   await waitFor(() => proxy.proxy.bodyBudget.held === 0, "the budget given back");
   await proxy.close();
   await origin.close();

@@ -9,11 +9,14 @@ import type { Duplex } from "node:stream";
 import { watchBacklog } from "./_h2_backlog.ts";
 import { WindowUpdateMeter } from "./_h2_frame_meter.ts";
 import { filterGoaway } from "./h2_goaway_filter.ts";
+import { H2_STREAM_WINDOW, widenConnectionWindow } from "./_h2_windows.ts";
 
 /**
  * A client session over `transport` (TLS, ALPN `h2`) to `host`, with the proxy's guards: the
  * 1 MiB backlog bound on what it writes, the bound on the origin's WINDOW_UPDATEs (ENHANCE_YOUR_CALM
- * past what its streams and the DATA frames sent to it earned, as for a client), and the origin's
+ * past what its streams and the DATA frames sent to it earned, as for a client), the receive
+ * windows of `_h2_windows.ts` (an answer's stream stops for a WINDOW_UPDATE every 128 KiB, not
+ * every 32 KiB), and the origin's
  * GOAWAY kept from nghttp2, which Deno 2.9.6 can abort on (h2_goaway_filter.ts): the session is
  * closed from here instead, so its streams finish and the next stream opens another.
  */
@@ -23,8 +26,10 @@ export function originSession(transport: Duplex, host: string): http2.ClientHttp
   // frames starts before (started after, it read the preface's bytes as frames and never saw
   // a DATA frame, so an honest upload's WINDOW_UPDATEs read as a flood).
   const createConnection = () => (meter.watchWrites(transport, { preface: true }), transport);
-  const session = http2.connect(`https://${host}`, { createConnection });
+  const settings = { initialWindowSize: H2_STREAM_WINDOW };
+  const session = http2.connect(`https://${host}`, { createConnection, settings });
   session.on("error", () => {});
+  widenConnectionWindow(session);
   meter.attach(session);
   filterGoaway(transport, {
     from: "origin",

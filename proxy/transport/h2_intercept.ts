@@ -12,6 +12,7 @@ import type { TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import { type BodyHold, BodySlots } from "./_body_slots.ts";
 import { sessionBacklog } from "./_h2_backlog.ts";
+import { H2_STREAM_WINDOW } from "./_h2_windows.ts";
 import { resetStream } from "./_h2_reset.ts";
 import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
 import type { ClientConnection } from "./client_connection.ts";
@@ -137,11 +138,12 @@ function calmDown(stream: ServerHttp2Stream): void {
 
 /**
  * What one stream with a body may hold unread in the proxy, counted in the body budget while it
- * is open: its 64 KiB window, what Deno's `node:http2` reads ahead once the stream flows (one
- * more window) and, relayed to an HTTP/2 origin that reads slowly, the upstream stream's 64 KiB
- * buffer. Measured: 192 KiB a stream at most; rounded up.
+ * is open: its window ({@linkcode H2_STREAM_WINDOW}, 256 KiB), what Deno's `node:http2` reads
+ * ahead once the stream flows (one more window) and, relayed to an HTTP/2 origin that reads
+ * slowly, the upstream stream's 64 KiB buffer: 576 KiB. Measured (an origin that stops reading
+ * at 8 points of the flow, tests/proxy_hostile_h2_windows_test.ts): at most 400 KiB.
  */
-export const STREAM_WINDOW_HOLD = 256 * 1024;
+export const STREAM_WINDOW_HOLD = 2 * H2_STREAM_WINDOW + 64 * 1024;
 
 async function serveStream(
   client: ClientConnection,

@@ -11,6 +11,7 @@ import { LINGER_MS } from "./lingering_close.ts";
 import { watchBacklog } from "./_h2_backlog.ts";
 import { WindowUpdateMeter } from "./_h2_frame_meter.ts";
 import { filterGoaway } from "./h2_goaway_filter.ts";
+import { H2_STREAM_WINDOW, widenConnectionWindow } from "./_h2_windows.ts";
 
 /** Receives each new stream of a session with its request headers. */
 export type H2StreamHandler = (
@@ -80,11 +81,13 @@ export interface ServeH2Options {
   idleMs: number;
 }
 
-// Bounds what one client may hold open on the proxy: streams at once and header sizes.
+// Bounds what one client may hold open on the proxy: streams at once and header sizes; and what
+// each stream may send ahead (_h2_windows.ts; counted in the body budget by h2_intercept.ts).
 const SETTINGS: http2.Settings = {
   maxConcurrentStreams: 100,
   enablePush: false,
   maxHeaderListSize: 64 * 1024,
+  initialWindowSize: H2_STREAM_WINDOW,
 };
 
 /**
@@ -142,6 +145,7 @@ export function serveH2(secure: TLSSocket, options: ServeH2Options): Promise<voi
     maxSessionMemory: 16,
   });
   session.on("error", () => {});
+  widenConnectionWindow(session);
   meter.attach(session);
   // First, while the session's reader is the socket's only one (see h2_goaway_filter.ts); the
   // same walk of its bytes counts the client's WINDOW_UPDATEs.
