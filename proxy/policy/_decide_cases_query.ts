@@ -77,6 +77,61 @@ export const queryCases: Case[] = [
     verdict: "deny",
     reason: "GET /files/tmp/a blocked by deny rule",
   },
+  // Names and separators as origins read them (PHP, Rack 2, qs, ASP.NET's letter case).
+  {
+    name: "deny query fires on a key written in another case",
+    facts: l7("git.example.com", "GET", "/files/tmp/a", GIT, "MODE=raw&Fmt=json"),
+    verdict: "deny",
+    reason: "GET /files/tmp/a blocked by deny rule",
+  },
+  {
+    name: "deny query fires on keys PHP and Rack read as its own",
+    facts: l7("git.example.com", "GET", "/files/tmp/a", GIT, "+mode=raw&fmt[]=json"),
+    verdict: "deny",
+    reason: "GET /files/tmp/a blocked by deny rule",
+  },
+  {
+    name: "deny query fires on a pair Rack 2 splits at ;",
+    facts: l7("git.example.com", "GET", "/files/tmp/a", GIT, "mode=raw;fmt=json"),
+    verdict: "deny",
+    reason: "GET /files/tmp/a blocked by deny rule",
+  },
+  {
+    name: "allow query refuses a second value under a name PHP reads as the key",
+    facts: l7(
+      "git.example.com",
+      "GET",
+      "/acme/tool.git/info/refs",
+      GIT,
+      "service=git-x&+service=evil",
+    ),
+    verdict: "deny",
+    reason: "GET /acme/tool.git/info/refs not permitted by policy",
+  },
+  {
+    name: "allow query refuses a value Rack 2 reads past a ;",
+    facts: l7(
+      "git.example.com",
+      "GET",
+      "/acme/tool.git/info/refs",
+      GIT,
+      "service=git-x;service=evil",
+    ),
+    verdict: "deny",
+    reason: "GET /acme/tool.git/info/refs not permitted by policy",
+  },
+  {
+    name: "allow query needs the key as spelled, not only a name read as it",
+    facts: l7("git.example.com", "GET", "/acme/tool.git/info/refs", GIT, "service[]=git-x"),
+    verdict: "deny",
+    reason: "GET /acme/tool.git/info/refs not permitted by policy",
+  },
+  {
+    name: "allow query passes a ; that every reading allows",
+    facts: l7("git.example.com", "GET", "/acme/tool.git/info/refs", GIT, "service=git-x;page=2"),
+    verdict: "allow",
+    reason: "allowed by policy 'explicit'",
+  },
   {
     name: "deny without query fires regardless",
     facts: l7("api.example.com", "POST", "/admin/x", PY, "a=1"),

@@ -8,6 +8,7 @@
 import { compilePathGlob, compileStringGlob, type GlobMatcher } from "./glob.ts";
 import type { CompiledQuery } from "./compiled_policy.ts";
 import type { QueryMatcherSpec } from "./types.ts";
+import type { QueryReading } from "./_query_keys.ts";
 
 /**
  * The globs of a query matcher spec, whatever its spelling.
@@ -45,24 +46,33 @@ function valueMatches(globs: GlobMatcher[], value: string): boolean {
   return globs.some((g) => g(value));
 }
 
-/** Allow semantics: every configured key present, and every value of it matches. */
-export function queryAllows(q: CompiledQuery | undefined, params: Map<string, string[]>): boolean {
+/**
+ * Allow semantics: every configured key present (as spelled), and every value of it matches,
+ * under each name an origin may read as the key and in each reading of the query (`;` too):
+ * an origin acts on no value the rule would refuse.
+ */
+export function queryAllows(q: CompiledQuery | undefined, readings: QueryReading[]): boolean {
   if (!q) return true;
-  return q.every(([key, globs]) => {
-    const values = params.get(key);
-    return values !== undefined && values.every((v) => valueMatches(globs, v));
-  });
+  return readings.every((r) =>
+    q.every(([key, globs]) => {
+      const values = r.loose.get(key.toLowerCase());
+      return r.exact.has(key) && values !== undefined &&
+        values.every((v) => valueMatches(globs, v));
+    })
+  );
 }
 
 /**
- * Deny semantics (fail closed on values): no matchers fires always; otherwise every
- * configured key must be present with at least one matching value. A missing key means the
- * deny does not apply.
+ * Deny semantics (fail closed on values): no matchers fires always; otherwise, in some reading
+ * of the query, every configured key is present under a name an origin may read as it, with
+ * at least one matching value. A missing key means the deny does not apply.
  */
-export function queryDenies(q: CompiledQuery | undefined, params: Map<string, string[]>): boolean {
+export function queryDenies(q: CompiledQuery | undefined, readings: QueryReading[]): boolean {
   if (!q) return true;
-  return q.every(([key, globs]) => {
-    const values = params.get(key);
-    return values !== undefined && values.some((v) => valueMatches(globs, v));
-  });
+  return readings.some((r) =>
+    q.every(([key, globs]) => {
+      const values = r.loose.get(key.toLowerCase());
+      return values !== undefined && values.some((v) => valueMatches(globs, v));
+    })
+  );
 }

@@ -8,7 +8,7 @@
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import type { CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
 import { queryAllows, queryDenies } from "./_query.ts";
-import { parseQuery } from "./parse_query.ts";
+import { type QueryReading, queryReadings } from "./_query_keys.ts";
 import { leaseLive } from "./rule_leases.ts";
 import { allowL4, allowL7, auditAllow, denyL4, denyL7, smallestKey } from "./_verdicts.ts";
 import type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
@@ -32,7 +32,7 @@ function identityMatches(g: Grant, id: RequesterIdentity): boolean {
     id.ancestors.some((a) => binaryMatches(g.binaries, a));
 }
 
-type Params = () => Map<string, string[]> | undefined;
+type Params = () => QueryReading[] | undefined;
 
 function matchFires(
   m: CompiledMatch,
@@ -146,7 +146,7 @@ function decideL7(
   if (path === undefined) {
     return denyL7(facts, matched, `${rawMethod} request has no canonical path`);
   }
-  const query = once(() => parseQuery(facts.query));
+  const query = once(() => queryReadings(facts.query));
   const request = { path, lowerPath: path.toLowerCase(), query };
   const first = judgeMethod(facts, matched, { ...request, method: rawMethod, label: rawMethod });
   if (first.verdict === "deny" || !facts.methodOverrides?.length) return first;

@@ -21,6 +21,7 @@ function decodeComponent(text: string): string | undefined {
  * Follows OpenShell's `parse_query_params`: empty pairs are skipped, a key without `=` has
  * the value `""`, `+` is a space, `%XX` must be two hex digits and the bytes valid UTF-8.
  *
+ * @param separator What ends a pair: `&` (OpenShell, PHP, qs), or `/[&;]/` as Rack 2 reads it.
  * @returns The parameters, or undefined when the query is malformed.
  * @example
  * ```ts
@@ -30,10 +31,13 @@ function decodeComponent(text: string): string | undefined {
  * assert.equal(parseQuery("slug=bad%2"), undefined);
  * ```
  */
-export function parseQuery(raw: string | undefined): Map<string, string[]> | undefined {
+export function parseQuery(
+  raw: string | undefined,
+  separator: string | RegExp = "&",
+): Map<string, string[]> | undefined {
   const out = new Map<string, string[]>();
   if (!raw) return out;
-  for (const pair of raw.split("&")) {
+  for (const pair of raw.split(separator)) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
     const key = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));

@@ -1,0 +1,112 @@
+/**
+ * Query rules against origins that read a query's names their own way. The proxy matched a
+ * rule's `query` keys only as spelled and split pairs on `&` alone, so a deny on `force=true`
+ * let `?b=1;force=true` reach Rack 2 (which splits on `;` too) and `?+force=true` reach PHP
+ * (which drops a name's leading spaces) as `force=true`, and an allow on `branch: "feat-*"`
+ * let `?branch=feat-x;branch=evil` and `?branch=feat-x&+branch=evil` run with branch `evil`.
+ * Each key is now judged under every name such parsers read it as, and a query holding `;`
+ * under both separators.
+ */
+import assert from "node:assert/strict";
+import {
+  type QueryOrigin,
+  queryOriginsMissing,
+  startPhpQueryOrigin,
+  startRackQueryOrigin,
+} from "./query_origins.ts";
+import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+
+const POLICY = `version: 1
+network_policies:
+  search:
+    endpoints:
+      - host: php.example.com
+        port: 80
+        protocol: rest
+        rules: &rules
+          - allow: { method: GET, path: /q, query: { branch: "feat-*" } }
+        deny_rules: &deny
+          - { method: GET, path: /q, query: { force: "true" } }
+      - host: rack.example.com
+        port: 80
+        protocol: rest
+        rules: *rules
+        deny_rules: *deny
+`;
+
+// Each spelling reads as `branch=evil` or `force=true` to the origin named.
+const ATTACKS: [string, string][] = [
+  ["php", "branch=feat-x&+branch=evil"],
+  ["php", "branch=feat-x&%20%20branch=evil"],
+  ["php", "branch=feat-x&branch%00x=evil"],
+  ["php", "branch=feat-x&branch[]=evil"],
+  ["php", "branch=feat-x&+force=true"],
+  ["php", "branch=feat-x&force%00=true"],
+  ["php", "branch=feat-x&force[x]=true"],
+  ["rack", "branch=feat-x;branch=evil"],
+  ["rack", "branch=feat-x;force=true"],
+  ["rack", "branch=feat-x;force[]=true"],
+  ["rack", "branch=feat-x&[force]=true"],
+  ["rack", "branch=feat-x&force[]=true"],
+];
+
+const missing = await queryOriginsMissing();
+if (missing !== undefined) {
+  console.warn(
+    `hostile_query_keys_test: SKIPPED, ${missing} (apt-get install -y php-cli ruby-rack ruby-webrick)`,
+  );
+}
+
+Deno.test({
+  name: "hostile query keys: a query key an origin reads under another name is judged as it",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const upstreams = await startTestUpstreams();
+    const dir = await Deno.makeTempDir({ prefix: "tollgate-query-" });
+    const origins: Record<string, QueryOrigin> = {
+      php: await startPhpQueryOrigin(dir),
+      rack: await startRackQueryOrigin(dir),
+    };
+    const resolve = Object.entries(origins).map(([name, origin]) => ({
+      host: `${name}.example.com`,
+      port: 80,
+      address: "127.0.0.1",
+      targetPort: origin.port,
+    }));
+    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
+    const get = async (name: string, query: string) => {
+      const url = `http://${name}.example.com/q?${query}`;
+      const result = await curl([url], { proxyPort: proxy.port, args: ["-g"], maxTime: 30 });
+      return result.status;
+    };
+    try {
+      for (const [name, query] of ATTACKS) {
+        assert.equal(await get(name, query), 403, `${name}: ?${query}`);
+      }
+      for (const [name, origin] of Object.entries(origins)) {
+        assert.deepEqual(await origin.seen(), [], `${name} read a query the policy denies`);
+      }
+      // What the policy allows still passes, extra keys and `;` inside a value included.
+      for (const name of ["php", "rack"]) {
+        assert.equal(await get(name, "branch=feat-x&page=2"), 200);
+        assert.equal(await get(name, "branch=feat-x;page=2"), 200);
+        assert.equal(await get(name, "branch=feat-x&force=false"), 200);
+      }
+      assert.deepEqual(await origins.php!.seen(), [
+        '{"branch":"feat-x","page":"2"}',
+        '{"branch":"feat-x;page=2"}',
+        '{"branch":"feat-x","force":"false"}',
+      ]);
+      assert.deepEqual(await origins.rack!.seen(), [
+        '{"branch":"feat-x","page":"2"}',
+        '{"branch":"feat-x","page":"2"}',
+        '{"branch":"feat-x","force":"false"}',
+      ]);
+    } finally {
+      await proxy.close();
+      for (const origin of Object.values(origins)) await origin.close();
+      await upstreams.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
