@@ -110,3 +110,76 @@ Deno.test({
     }
   },
 });
+
+// The GraphQL endpoint's parameters too: PHP (webonyx/graphql-php reads `$_GET`) and Rack 2
+// read a second `query` the proxy read as another key, and would run it instead.
+const GRAPHQL_POLICY = `version: 1
+network_policies:
+  graphql:
+    endpoints:
+      - host: php.example.com
+        port: 80
+        path: /graphql
+        protocol: graphql
+        rules: &rules
+          - allow: { operation_type: query, fields: [viewer] }
+      - host: rack.example.com
+        port: 80
+        path: /graphql
+        protocol: graphql
+        rules: *rules
+`;
+const VIEWER = encodeURIComponent("query { viewer { login } }");
+const DELETE = encodeURIComponent('mutation { deleteRepository(id: "r") { id } }');
+const GRAPHQL_ATTACKS: [string, string, string[]][] = [
+  ["php", `query=${VIEWER}&+query=${DELETE}`, []],
+  ["php", `query=${VIEWER}&query[]=${DELETE}`, []],
+  ["php", `+query=${DELETE}`, ["-d", '{"query":"query { viewer { login } }"}']],
+  ["rack", `query=${VIEWER}&x=1;query=${DELETE}`, []],
+  ["rack", `x=1;query=${DELETE}`, ["-d", '{"query":"query { viewer { login } }"}']],
+];
+
+Deno.test({
+  name: "hostile query keys: a second GraphQL query an origin reads under another name is refused",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const upstreams = await startTestUpstreams();
+    const dir = await Deno.makeTempDir({ prefix: "tollgate-query-" });
+    const origins: Record<string, QueryOrigin> = {
+      php: await startPhpQueryOrigin(dir),
+      rack: await startRackQueryOrigin(dir),
+    };
+    const resolve = Object.entries(origins).map(([name, origin]) => ({
+      host: `${name}.example.com`,
+      port: 80,
+      address: "127.0.0.1",
+      targetPort: origin.port,
+    }));
+    const proxy = await startTestProxy({ policy: GRAPHQL_POLICY, upstreams, resolve });
+    const send = async (name: string, query: string, args: string[]) => {
+      const url = `http://${name}.example.com/graphql?${query}`;
+      const json = args.length > 0 ? ["-H", "Content-Type: application/json"] : [];
+      const options = { proxyPort: proxy.port, args: ["-g", ...json, ...args], maxTime: 30 };
+      return (await curl([url], options)).status;
+    };
+    try {
+      for (const [name, query, args] of GRAPHQL_ATTACKS) {
+        assert.equal(await send(name, query, args), 403, `${name}: ?${query}`);
+      }
+      for (const [name, origin] of Object.entries(origins)) {
+        assert.deepEqual(await origin.seen(), [], `${name} read a query the policy denies`);
+      }
+      for (const name of ["php", "rack"]) {
+        assert.equal(await send(name, `query=${VIEWER}&x=1`, []), 200);
+        assert.deepEqual(await origins[name]!.seen(), [
+          '{"query":"query { viewer { login } }","x":"1"}',
+        ]);
+      }
+    } finally {
+      await proxy.close();
+      for (const origin of Object.values(origins)) await origin.close();
+      await upstreams.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -8,7 +8,7 @@
  */
 
 import { classifyDocument, type GraphqlOperation } from "./graphql_document.ts";
-import { parseQuery } from "./parse_query.ts";
+import { queryReadings } from "./_query_keys.ts";
 
 /** What a GraphQL request asks for: its operations, or why it cannot be judged. */
 export interface GraphqlRequestInfo {
@@ -59,12 +59,21 @@ export function classifyGraphqlRequest(request: GraphqlHttpRequest): GraphqlRequ
 }
 
 function classifyGet(rawQuery: string | undefined): GraphqlOperation[] | string {
-  const params = parseQuery(rawQuery);
-  if (params === undefined) return "GraphQL GET query string cannot be decoded";
+  const readings = queryReadings(rawQuery);
+  if (readings === undefined) return "GraphQL GET query string cannot be decoded";
+  const params = readings[0]!.exact;
   // A repeated control parameter is read differently by different servers: refuse it.
   const repeated = CONTROL_PARAMS.find((key) => (params.get(key)?.length ?? 0) > 1);
   if (repeated !== undefined) {
     return `GraphQL GET parameter "${repeated}" must not appear more than once`;
+  }
+  // So is one a server reads under another name (PHP's `+query`, Rack's `query[]` or a pair
+  // past a `;`): it would run that one instead of the one judged.
+  const respelled = CONTROL_PARAMS.find((key) =>
+    readings.some((r) => !sameValues(r.loose.get(key.toLowerCase()), params.get(key)))
+  );
+  if (respelled !== undefined) {
+    return `GraphQL GET parameter "${respelled}" must be sent once, spelled exactly`;
   }
   const one = (key: string) => params.get(key)?.[0] || undefined;
   const ids = PERSISTED_ID_KEYS.filter((key) => one(key) !== undefined);
@@ -86,8 +95,9 @@ function classifyPost(
   rawQuery: string | undefined,
   body: Uint8Array | undefined,
 ): GraphqlOperation[] | string {
-  const params = parseQuery(rawQuery);
-  if (params === undefined || CONTROL_PARAMS.some((key) => params.has(key))) {
+  const readings = queryReadings(rawQuery);
+  const named = (key: string) => readings!.some((r) => r.loose.has(key.toLowerCase()));
+  if (readings === undefined || CONTROL_PARAMS.some(named)) {
     // The server might run the URL's operation instead of the body's: never judge one of two.
     return "GraphQL POST must not carry GraphQL parameters in its URL";
   }
@@ -164,4 +174,9 @@ function jsonOrUndefined(text: string | undefined): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function sameValues(read: string[] | undefined, sent: string[] | undefined): boolean {
+  const [a, b] = [read ?? [], sent ?? []];
+  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
