@@ -1,6 +1,6 @@
 /** decide() table cases: query matchers, audit mode and several rules on one endpoint. */
 import type { Case } from "./_decide_fixtures.ts";
-import { GIT, l4, l7, PY } from "./_decide_fixtures.ts";
+import { CURL, GIT, l4, l7, PY } from "./_decide_fixtures.ts";
 
 /** decide() cases: query matchers, audit mode and several rules on one endpoint. */
 export const queryCases: Case[] = [
@@ -131,6 +131,25 @@ export const queryCases: Case[] = [
     facts: l7("git.example.com", "GET", "/acme/tool.git/info/refs", GIT, "service=git-x;page=2"),
     verdict: "allow",
     reason: "allowed by policy 'explicit'",
+  },
+  // Deny rules read %2F and %5C as `/` where an endpoint keeps them (an origin may decode first).
+  {
+    name: "deny fires through an encoded slash an endpoint keeps",
+    facts: l7("slash.example.com", "GET", "/files/private%2Fkey", CURL),
+    verdict: "deny",
+    reason: "GET /files/private%2Fkey blocked by deny rule",
+  },
+  {
+    name: "deny fires through an encoded backslash and a doubled slash",
+    facts: l7("slash.example.com", "GET", "/files/Private%5C%2Fkey", CURL),
+    verdict: "deny",
+    reason: "GET /files/Private%5C%2Fkey blocked by deny rule",
+  },
+  {
+    name: "an encoded slash no deny covers is allowed",
+    facts: l7("slash.example.com", "GET", "/files/group%2Fproject", CURL),
+    verdict: "allow",
+    reason: "allowed by policy 'slash'",
   },
   {
     name: "deny without query fires regardless",

@@ -73,7 +73,7 @@ network_policies:
         deny_rules: [{ method: GET, path: "/private/**" }]
     binaries: [{ path: /usr/bin/curl }]
   slash:
-    endpoints: [{ host: slash.example.com, port: 443, protocol: rest, access: read-only, allow_encoded_slash: true }]
+    endpoints: [{ host: slash.example.com, port: 443, protocol: rest, access: read-only, allow_encoded_slash: true, deny_rules: [{ method: GET, path: "/files/private/**" }] }]
     binaries: [{ path: /usr/bin/curl }]
   agent_tree:
     endpoints: [{ host: agent.example.com, port: 443, protocol: rest, access: read-only }]
