@@ -42,15 +42,18 @@ export const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * import { methodOverrides } from "./header_fields.ts";
  * assert.deepEqual(methodOverrides([["X-HTTP-Method-Override", "DELETE"]]), ["DELETE"]);
  * assert.equal(typeof methodOverrides([["X-Method-Override", "GET, DELETE"]]), "string");
+ * assert.deepEqual(methodOverrides([["X_HTTP_METHOD_OVERRIDE", "PUT"]]), ["PUT"]);
  * ```
  */
 export function methodOverrides(headers: HeaderField[]): string[] | string {
   const found: string[] = [];
-  for (const name of METHOD_OVERRIDE_HEADERS) {
-    for (const value of values(headers, name)) {
-      if (!METHOD_TOKEN.test(value)) return `The ${name} header must name one method`;
-      found.push(value);
-    }
+  for (const [raw, value] of headers) {
+    // CGI-style servers (PHP, Rack on WEBrick) read `_` as `-` in a name: `X_HTTP_METHOD_OVERRIDE`
+    // reaches Symfony and `Rack::MethodOverride` as `X-HTTP-Method-Override` does.
+    const name = raw.toLowerCase().replaceAll("_", "-");
+    if (!METHOD_OVERRIDE_HEADERS.includes(name)) continue;
+    if (!METHOD_TOKEN.test(value)) return `The ${name} header must name one method`;
+    found.push(value);
   }
   return found;
 }
