@@ -85,8 +85,14 @@ export const queryCases: Case[] = [
     reason: "GET /files/tmp/a blocked by deny rule",
   },
   {
-    name: "deny query fires on keys PHP and Rack read as its own",
-    facts: l7("git.example.com", "GET", "/files/tmp/a", GIT, "+mode=raw&fmt[]=json"),
+    name: "deny query fires on keys PHP and Spring read as its own",
+    facts: l7("git.example.com", "GET", "/files/tmp/a", GIT, "+mode=raw&!fmt=json"),
+    verdict: "deny",
+    reason: "GET /files/tmp/a blocked by deny rule",
+  },
+  {
+    name: "deny query fires on keys Rack and qs read as its own",
+    facts: l7("git.example.com", "GET", "/files/tmp/a", GIT, "[mode]=raw&fmt[0]=json"),
     verdict: "deny",
     reason: "GET /files/tmp/a blocked by deny rule",
   },

@@ -36,7 +36,8 @@ function phpName(name: string): string {
 
 /**
  * Every name (lower-cased) a popular origin reads the decoded query key `name` as: itself,
- * PHP's (`$_GET`), Rack's and qs's (Express); letter case is ignored as ASP.NET ignores it.
+ * PHP's (`$_GET`), Rack's and qs's (Express), Spring's `!` default; letter case is ignored as
+ * ASP.NET ignores it.
  *
  * @example
  * ```ts
@@ -48,6 +49,8 @@ function phpName(name: string): string {
  */
 export function keyReadings(name: string): Set<string> {
   const names = new Set([name, phpName(name), BRACKET_NAME.exec(name)![1]!]);
+  // Spring's data binder reads `!force` as the default of `force` when `force` is absent.
+  if (name.startsWith("!")) names.add(name.slice(1));
   const lower = new Set([...names].map((n) => n.toLowerCase()));
   if (name !== "") lower.delete("");
   return lower;
