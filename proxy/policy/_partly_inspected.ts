@@ -41,10 +41,14 @@ export function partlyInspected(
         holdsHosts(ep, hosts) && holdsBinary(rule.binaries, ask)
       )
     );
-  // Every host of the pattern ends so: an exact host that does not is no part of it (cheap,
-  // before the glob product, for policies of thousands of exact hosts).
-  const tail = hosts.slice(hosts.lastIndexOf("*") + 1);
-  const mayMeet = (host: string) => host.includes("*") || host.endsWith(tail);
+  // Every host of a pattern ends with its text after the last `*`: two patterns (or a pattern
+  // and an exact host) share a host only when one such ending ends the other. A cheap test
+  // before the glob product, for policies of thousands of hosts and patterns.
+  const tail = literalTail(hosts);
+  const mayMeet = (host: string) => {
+    const other = literalTail(host);
+    return other.endsWith(tail) || tail.endsWith(other);
+  };
   return rules.some((rule) =>
     rule.endpoints.some((ep) =>
       inspects(ep) && atPort(ep, port) && mayMeet(ep.host!.toLowerCase()) &&
@@ -53,6 +57,11 @@ export function partlyInspected(
       !(ep.protocol === "rest" && inspectedWhole())
     )
   );
+}
+
+/** What every host of `host` ends with: the text after its last `*` (all of an exact host). */
+function literalTail(host: string): string {
+  return host.slice(host.lastIndexOf("*") + 1);
 }
 
 function inspects(ep: Endpoint): boolean {
