@@ -5,6 +5,8 @@
  * @module
  */
 
+import { startScriptOrigin } from "./support/script_origin.ts";
+
 const SCRIPT = `
 import sys
 from flask import Flask, request
@@ -42,28 +44,7 @@ export async function flaskMissing(): Promise<string | undefined> {
 }
 
 /** Start the origin, logging to a file in `dir`, on a free port of 127.0.0.1. */
-export async function startFlaskOrigin(dir: string): Promise<FlaskOrigin> {
+export function startFlaskOrigin(dir: string): Promise<FlaskOrigin> {
   const log = `${dir}/flask-${crypto.randomUUID()}.log`;
-  await Deno.writeTextFile(log, "");
-  const child = new Deno.Command("python3", {
-    args: ["-c", SCRIPT, log],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("The Flask origin exited before it listened");
-    first += value;
-  }
-  void reader.cancel().catch(() => {});
-  return {
-    port: Number(first.trim()),
-    seen: async () => (await Deno.readTextFile(log)).split("\n").filter((line) => line !== ""),
-    close: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  return startScriptOrigin({ name: "Flask", command: "python3", args: ["-c", SCRIPT, log], log });
 }

@@ -9,6 +9,7 @@
  */
 
 import { join } from "node:path";
+import { freePort, startScriptOrigin } from "./support/script_origin.ts";
 
 const ROUTER = `<?php
 $method = $_SERVER['REQUEST_METHOD'];
@@ -45,32 +46,15 @@ export async function startPhpOrigin(dir: string): Promise<PhpOrigin> {
   const router = join(dir, "router.php");
   const log = join(dir, `php-${crypto.randomUUID()}.log`);
   await Deno.writeTextFile(router, ROUTER);
-  await Deno.writeTextFile(log, "");
   // PHP's server says its port only on stderr, among a line per connection: pick one first.
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = probe.addr.port;
-  probe.close();
-  const child = new Deno.Command("php", {
-    args: ["-S", `127.0.0.1:${port}`, router],
+  const port = freePort();
+  const args = ["-S", `127.0.0.1:${port}`, router];
+  return startScriptOrigin({
+    name: "PHP",
+    command: "php",
+    args,
+    log,
     env: { SEEN_LOG: log },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let tries = 0;; tries++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch (error) {
-      if (tries === 200) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-  return {
     port,
-    seen: async () => (await Deno.readTextFile(log)).split("\n").filter((line) => line !== ""),
-    close: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  });
 }

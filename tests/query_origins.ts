@@ -8,6 +8,7 @@
  */
 
 import { join } from "node:path";
+import { freePort, startScriptOrigin } from "./support/script_origin.ts";
 
 const PHP_ROUTER = `<?php
 file_put_contents(getenv('SEEN_LOG'), json_encode($_GET) . "\\n", FILE_APPEND | LOCK_EX);
@@ -60,72 +61,27 @@ export async function queryOriginsMissing(): Promise<string | undefined> {
   return undefined;
 }
 
-function readLog(log: string): () => Promise<string[]> {
-  return async () => (await Deno.readTextFile(log)).split("\n").filter((line) => line !== "");
-}
-
-async function waitListening(port: number): Promise<void> {
-  for (let tries = 0;; tries++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch (error) {
-      if (tries === 200) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
-
 /** Start PHP's built-in server in `dir` on a free port of 127.0.0.1. */
 export async function startPhpQueryOrigin(dir: string): Promise<QueryOrigin> {
   const router = join(dir, "query_router.php");
   const log = join(dir, `php-query-${crypto.randomUUID()}.log`);
   await Deno.writeTextFile(router, PHP_ROUTER);
-  await Deno.writeTextFile(log, "");
   // PHP's server says its port only on stderr, among a line per connection: pick one first.
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = probe.addr.port;
-  probe.close();
-  const child = new Deno.Command("php", {
-    args: ["-S", `127.0.0.1:${port}`, router],
+  const port = freePort();
+  const args = ["-S", `127.0.0.1:${port}`, router];
+  return startScriptOrigin({
+    name: "PHP",
+    command: "php",
+    args,
+    log,
     env: { SEEN_LOG: log },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await waitListening(port);
-  return {
     port,
-    seen: readLog(log),
-    close: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  });
 }
 
 /** Start a Rack 2 application behind WEBrick in `dir` on a free port of 127.0.0.1. */
-export async function startRackQueryOrigin(dir: string): Promise<QueryOrigin> {
+export function startRackQueryOrigin(dir: string): Promise<QueryOrigin> {
   const log = join(dir, `rack-query-${crypto.randomUUID()}.log`);
-  await Deno.writeTextFile(log, "");
-  const child = new Deno.Command("ruby", {
-    args: ["-e", RACK_SCRIPT, log],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("The Rack origin exited before it listened");
-    first += value;
-  }
-  void reader.cancel().catch(() => {});
-  return {
-    port: Number(first.trim()),
-    seen: readLog(log),
-    close: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  const args = ["-e", RACK_SCRIPT, log];
+  return startScriptOrigin({ name: "Rack", command: "ruby", args, log });
 }

@@ -8,6 +8,7 @@
  */
 
 import { join } from "node:path";
+import { startScriptOrigin } from "./support/script_origin.ts";
 
 const SCRIPT = `
 require 'rack'
@@ -75,7 +76,6 @@ export async function startRackOrigin(
   tls?: { certPem: string; keyPem: string },
 ): Promise<RackOrigin> {
   const log = join(dir, `rack-${crypto.randomUUID()}.log`);
-  await Deno.writeTextFile(log, "");
   const args = ["-e", SCRIPT, log];
   if (tls !== undefined) {
     const cert = join(dir, "rack-cert.pem");
@@ -84,21 +84,5 @@ export async function startRackOrigin(
     await Deno.writeTextFile(key, tls.keyPem);
     args.push(cert, key);
   }
-  const child = new Deno.Command("ruby", { args, stdout: "piped", stderr: "null" }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("The Rack origin exited before it listened");
-    first += value;
-  }
-  void reader.cancel().catch(() => {});
-  return {
-    port: Number(first.trim()),
-    seen: async () => (await Deno.readTextFile(log)).split("\n").filter((line) => line !== ""),
-    close: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+  return startScriptOrigin({ name: "Rack", command: "ruby", args, log });
 }
