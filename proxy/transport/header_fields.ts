@@ -57,3 +57,28 @@ export function methodOverrides(headers: HeaderField[]): string[] | string {
   }
   return found;
 }
+
+// Headers by which a front server tells the application the URL it rewrote (IIS URL Rewrite):
+// Symfony before 5.x and Zend route on them instead of the request line, so a request allowed
+// for one path would run another.
+const PATH_OVERRIDE_HEADERS = ["x-original-url", "x-rewrite-url"];
+
+/**
+ * The first header of a request that names another path for the origin to route on
+ * (`X-Original-URL`, `X-Rewrite-URL`, spelled with `_` or `-` in any case), or undefined.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pathOverrideHeader } from "./header_fields.ts";
+ * assert.equal(pathOverrideHeader([["X_Original_URL", "/admin"]]), "x-original-url");
+ * assert.equal(pathOverrideHeader([["Accept", "*\/*"]]), undefined);
+ * ```
+ */
+export function pathOverrideHeader(headers: HeaderField[]): string | undefined {
+  for (const [raw] of headers) {
+    const name = raw.toLowerCase().replaceAll("_", "-");
+    if (PATH_OVERRIDE_HEADERS.includes(name)) return name;
+  }
+  return undefined;
+}
