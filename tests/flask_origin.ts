@@ -5,7 +5,7 @@
  * @module
  */
 
-import { startScriptOrigin } from "./support/script_origin.ts";
+import { commandMissing, startScriptOrigin } from "./support/script_origin.ts";
 
 const SCRIPT = `
 import sys
@@ -32,15 +32,11 @@ export interface FlaskOrigin {
 }
 
 /** Why the Flask origin cannot run here, or undefined when it can. */
-export async function flaskMissing(): Promise<string | undefined> {
-  try {
-    const args = ["-c", "import flask, werkzeug.serving"];
-    const probe = await new Deno.Command("python3", { args, stdout: "null", stderr: "null" })
-      .output();
-    return probe.success ? undefined : "Flask is not installed for python3";
-  } catch {
-    return "python3 is not installed";
-  }
+export function flaskMissing(): Promise<string | undefined> {
+  return commandMissing("python3", ["-c", "import flask, werkzeug.serving"], {
+    absent: "python3 is not installed",
+    lacking: "Flask is not installed for python3",
+  });
 }
 
 /** Start the origin, logging to a file in `dir`, on a free port of 127.0.0.1. */

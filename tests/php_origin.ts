@@ -8,8 +8,7 @@
  * @module
  */
 
-import { join } from "node:path";
-import { freePort, startScriptOrigin } from "./support/script_origin.ts";
+import { commandMissing, startPhpRouterOrigin } from "./support/script_origin.ts";
 
 const ROUTER = `<?php
 $method = $_SERVER['REQUEST_METHOD'];
@@ -31,30 +30,14 @@ export interface PhpOrigin {
 }
 
 /** Why the PHP origin cannot run here, or undefined when it can. */
-export async function phpMissing(): Promise<string | undefined> {
-  try {
-    const probe = await new Deno.Command("php", { args: ["-v"], stdout: "null", stderr: "null" })
-      .output();
-    return probe.success ? undefined : "php-cli does not run";
-  } catch {
-    return "php-cli is not installed";
-  }
+export function phpMissing(): Promise<string | undefined> {
+  return commandMissing("php", ["-v"], {
+    absent: "php-cli is not installed",
+    lacking: "php-cli does not run",
+  });
 }
 
 /** Start the origin in `dir` on a free port of 127.0.0.1. */
-export async function startPhpOrigin(dir: string): Promise<PhpOrigin> {
-  const router = join(dir, "router.php");
-  const log = join(dir, `php-${crypto.randomUUID()}.log`);
-  await Deno.writeTextFile(router, ROUTER);
-  // PHP's server says its port only on stderr, among a line per connection: pick one first.
-  const port = freePort();
-  const args = ["-S", `127.0.0.1:${port}`, router];
-  return startScriptOrigin({
-    name: "PHP",
-    command: "php",
-    args,
-    log,
-    env: { SEEN_LOG: log },
-    port,
-  });
+export function startPhpOrigin(dir: string): Promise<PhpOrigin> {
+  return startPhpRouterOrigin(dir, ROUTER);
 }

@@ -8,7 +8,11 @@
  */
 
 import { join } from "node:path";
-import { freePort, startScriptOrigin } from "./support/script_origin.ts";
+import {
+  commandMissing,
+  startPhpRouterOrigin,
+  startScriptOrigin,
+} from "./support/script_origin.ts";
 
 const PHP_ROUTER = `<?php
 file_put_contents(getenv('SEEN_LOG'), json_encode($_GET) . "\\n", FILE_APPEND | LOCK_EX);
@@ -45,38 +49,19 @@ export interface QueryOrigin {
 
 /** Why these origins cannot run here (php-cli, ruby-rack or ruby-webrick missing). */
 export async function queryOriginsMissing(): Promise<string | undefined> {
-  const probes: [string, string[]][] = [
-    ["php", ["-v"]],
-    ["ruby", ["-e", "require 'rack'; require 'rack/handler/webrick'; require 'json'"]],
-  ];
-  for (const [command, args] of probes) {
-    try {
-      const probe = await new Deno.Command(command, { args, stdout: "null", stderr: "null" })
-        .output();
-      if (!probe.success) return `${command} lacks what the origin needs`;
-    } catch {
-      return `${command} is not installed`;
-    }
-  }
-  return undefined;
+  const ruby = ["-e", "require 'rack'; require 'rack/handler/webrick'; require 'json'"];
+  return await commandMissing("php", ["-v"], {
+    absent: "php is not installed",
+    lacking: "php lacks what the origin needs",
+  }) ?? await commandMissing("ruby", ruby, {
+    absent: "ruby is not installed",
+    lacking: "ruby lacks what the origin needs",
+  });
 }
 
 /** Start PHP's built-in server in `dir` on a free port of 127.0.0.1. */
-export async function startPhpQueryOrigin(dir: string): Promise<QueryOrigin> {
-  const router = join(dir, "query_router.php");
-  const log = join(dir, `php-query-${crypto.randomUUID()}.log`);
-  await Deno.writeTextFile(router, PHP_ROUTER);
-  // PHP's server says its port only on stderr, among a line per connection: pick one first.
-  const port = freePort();
-  const args = ["-S", `127.0.0.1:${port}`, router];
-  return startScriptOrigin({
-    name: "PHP",
-    command: "php",
-    args,
-    log,
-    env: { SEEN_LOG: log },
-    port,
-  });
+export function startPhpQueryOrigin(dir: string): Promise<QueryOrigin> {
+  return startPhpRouterOrigin(dir, PHP_ROUTER);
 }
 
 /** Start a Rack 2 application behind WEBrick in `dir` on a free port of 127.0.0.1. */

@@ -8,7 +8,7 @@
  */
 
 import { join } from "node:path";
-import { startScriptOrigin } from "./support/script_origin.ts";
+import { commandMissing, startScriptOrigin } from "./support/script_origin.ts";
 
 const SCRIPT = `
 require 'rack'
@@ -57,17 +57,12 @@ export interface RackOrigin {
  * Why the Rack origin cannot run here (ruby or Rack missing), or undefined when it can.
  * CI installs `ruby-rack` and `ruby-webrick` (.ci/run).
  */
-export async function rackMissing(): Promise<string | undefined> {
-  try {
-    const probe = await new Deno.Command("ruby", {
-      args: ["-e", "require 'rack'; require 'rack/handler/webrick'; require 'webrick'"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return probe.success ? undefined : "ruby-rack or ruby-webrick is not installed";
-  } catch {
-    return "ruby is not installed";
-  }
+export function rackMissing(): Promise<string | undefined> {
+  const args = ["-e", "require 'rack'; require 'rack/handler/webrick'; require 'webrick'"];
+  return commandMissing("ruby", args, {
+    absent: "ruby is not installed",
+    lacking: "ruby-rack or ruby-webrick is not installed",
+  });
 }
 
 /** Start the origin in `dir`; with `tls`, it serves HTTPS with that certificate and key. */

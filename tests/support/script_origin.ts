@@ -77,6 +77,39 @@ export async function startScriptOrigin(options: ScriptOriginOptions): Promise<S
   }
 }
 
+/**
+ * Why `command args` cannot serve as an origin here, or undefined when it runs: `absent` when
+ * the command cannot be started, `lacking` when it exits with an error (a module missing).
+ */
+export async function commandMissing(
+  command: string,
+  args: string[],
+  { absent, lacking }: { absent: string; lacking: string },
+): Promise<string | undefined> {
+  try {
+    const probe = await new Deno.Command(command, { args, stdout: "null", stderr: "null" })
+      .output();
+    return probe.success ? undefined : lacking;
+  } catch {
+    return absent;
+  }
+}
+
+/**
+ * Start PHP's built-in server in `dir` with `router` (PHP source appending a line a request to
+ * the file named by `SEEN_LOG`), on a free port of 127.0.0.1.
+ */
+export async function startPhpRouterOrigin(dir: string, router: string): Promise<ScriptOrigin> {
+  const file = `${dir}/router-${crypto.randomUUID()}.php`;
+  const log = `${dir}/php-${crypto.randomUUID()}.log`;
+  await Deno.writeTextFile(file, router);
+  // PHP's server says its port only on stderr, among a line per connection: pick one first.
+  const port = freePort();
+  const args = ["-S", `127.0.0.1:${port}`, file];
+  const env = { SEEN_LOG: log };
+  return await startScriptOrigin({ name: "PHP", command: "php", args, log, env, port });
+}
+
 /** A free port of 127.0.0.1 to tell a server that cannot say which one it took. */
 export function freePort(): number {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
