@@ -48,9 +48,7 @@ export const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export function methodOverrides(headers: HeaderField[]): string[] | string {
   const found: string[] = [];
   for (const [raw, value] of headers) {
-    // CGI-style servers (PHP, Rack on WEBrick) read `_` as `-` in a name: `X_HTTP_METHOD_OVERRIDE`
-    // reaches Symfony and `Rack::MethodOverride` as `X-HTTP-Method-Override` does.
-    const name = raw.toLowerCase().replaceAll("_", "-");
+    const name = cgiName(raw);
     if (!METHOD_OVERRIDE_HEADERS.includes(name)) continue;
     if (!METHOD_TOKEN.test(value)) return `The ${name} header must name one method`;
     found.push(value);
@@ -77,8 +75,17 @@ const PATH_OVERRIDE_HEADERS = ["x-original-url", "x-rewrite-url"];
  */
 export function pathOverrideHeader(headers: HeaderField[]): string | undefined {
   for (const [raw] of headers) {
-    const name = raw.toLowerCase().replaceAll("_", "-");
+    const name = cgiName(raw);
     if (PATH_OVERRIDE_HEADERS.includes(name)) return name;
   }
   return undefined;
+}
+
+/**
+ * A header's name as CGI-style servers (PHP, Rack on WEBrick) hand it to the application:
+ * letter case and `_` against `-` ignored, so `X_HTTP_METHOD_OVERRIDE` reaches Symfony and
+ * `Rack::MethodOverride` as `X-HTTP-Method-Override` does.
+ */
+function cgiName(raw: string): string {
+  return raw.toLowerCase().replaceAll("_", "-");
 }
