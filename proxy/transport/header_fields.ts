@@ -29,12 +29,18 @@ export function values(headers: HeaderField[], lowerName: string): string[] {
 // Headers by which frameworks (Rails, Express method-override, Symfony, Google APIs) let a
 // POST act as another method. The proxy cannot know whether the origin honours them.
 const METHOD_OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
+// Headers by which a front server tells the application the URL it rewrote (IIS URL Rewrite):
+// Symfony before 5.x and Zend route on them instead of the request line, so a request allowed
+// for one path would run another. No client sends them for its own requests.
+const PATH_OVERRIDE_HEADERS = ["x-original-url", "x-rewrite-url"];
 /** An HTTP method token (RFC 9110 `token`). */
 export const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
- * The methods a request's override headers name, or a message when one is not a single
- * method token (a list or an empty value could be read differently by different origins).
+ * The methods a request's override headers name, or the problem that refuses it: an override
+ * that is not a single method token (a list or an empty value could be read differently by
+ * different origins), or a header naming another path (`X-Original-URL`, `X-Rewrite-URL`).
+ * Names are read as CGI-style servers read them (`cgiName()`), in one pass over the headers.
  *
  * @example
  * ```ts
@@ -43,42 +49,22 @@ export const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * assert.deepEqual(methodOverrides([["X-HTTP-Method-Override", "DELETE"]]), ["DELETE"]);
  * assert.equal(typeof methodOverrides([["X-Method-Override", "GET, DELETE"]]), "string");
  * assert.deepEqual(methodOverrides([["X_HTTP_METHOD_OVERRIDE", "PUT"]]), ["PUT"]);
+ * assert.match(String(methodOverrides([["X_Original_URL", "/admin"]])), /x-original-url/);
  * ```
  */
 export function methodOverrides(headers: HeaderField[]): string[] | string {
   const found: string[] = [];
   for (const [raw, value] of headers) {
     const name = cgiName(raw);
+    if (PATH_OVERRIDE_HEADERS.includes(name)) {
+      return `The ${name} header names another path for the origin: send the path in the ` +
+        "request line";
+    }
     if (!METHOD_OVERRIDE_HEADERS.includes(name)) continue;
     if (!METHOD_TOKEN.test(value)) return `The ${name} header must name one method`;
     found.push(value);
   }
   return found;
-}
-
-// Headers by which a front server tells the application the URL it rewrote (IIS URL Rewrite):
-// Symfony before 5.x and Zend route on them instead of the request line, so a request allowed
-// for one path would run another.
-const PATH_OVERRIDE_HEADERS = ["x-original-url", "x-rewrite-url"];
-
-/**
- * The first header of a request that names another path for the origin to route on
- * (`X-Original-URL`, `X-Rewrite-URL`, spelled with `_` or `-` in any case), or undefined.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pathOverrideHeader } from "./header_fields.ts";
- * assert.equal(pathOverrideHeader([["X_Original_URL", "/admin"]]), "x-original-url");
- * assert.equal(pathOverrideHeader([["Accept", "*\/*"]]), undefined);
- * ```
- */
-export function pathOverrideHeader(headers: HeaderField[]): string | undefined {
-  for (const [raw] of headers) {
-    const name = cgiName(raw);
-    if (PATH_OVERRIDE_HEADERS.includes(name)) return name;
-  }
-  return undefined;
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import { parseQuery, queryProblem } from "../policy/mod.ts";
 import type { L7Question } from "./client_connection.ts";
-import { METHOD_TOKEN, methodOverrides, pathOverrideHeader } from "./header_fields.ts";
+import { METHOD_TOKEN, methodOverrides } from "./header_fields.ts";
 import { isMethodKey } from "./_form_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 
@@ -41,11 +41,6 @@ export function requestQuestion(
   // Refused, not matched as written: a query the policy cannot read is one it cannot judge.
   const problem = queryProblem(query);
   if (problem !== undefined) return `Invalid request query: ${problem}`;
-  const rewritten = pathOverrideHeader(head.headers);
-  if (rewritten !== undefined) {
-    return `The ${rewritten} header names another path for the origin: send the path in the ` +
-      "request line";
-  }
   const overrides = methodOverrides(head.headers);
   if (typeof overrides === "string") return overrides;
   // Express's method-override and Laravel also take `?_method=DELETE` from the query, under any
