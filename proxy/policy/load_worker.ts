@@ -5,6 +5,7 @@
  * @module
  */
 
+import { RequestWorker } from "../worker/mod.ts";
 import { encodeInSlices } from "./_text_bytes.ts";
 import type { PolicyPlan } from "./policy_plan.ts";
 import type { RuleLease } from "./rule_leases.ts";
@@ -55,10 +56,7 @@ export interface LoadWorkerOptions {
   url?: string | URL;
 }
 
-interface Pending {
-  resolve: (reply: LoadAnswer | { issues: PolicyIssue[] }) => void;
-  reject: (error: Error) => void;
-}
+type Body<T> = T extends unknown ? Omit<T, "id"> : never;
 
 /**
  * A load worker started on the first `load()` and kept for the next ones, so a reload pays
@@ -77,16 +75,14 @@ interface Pending {
  * ```
  */
 export class LoadWorker {
-  #url: string | URL;
-  #worker?: Worker;
-  #pending = new Map<number, Pending>();
-  #next = 0;
+  #worker: RequestWorker<Body<LoadRequest>, Body<LoadReply>>;
   // Requests are posted in the order they were asked for, although each is encoded over turns.
-  #posting: Promise<void> = Promise.resolve();
+  #posting: Promise<unknown> = Promise.resolve();
 
   /** A load worker; none runs until the first `load()`. */
   constructor(options: LoadWorkerOptions = {}) {
-    this.#url = options.url ?? new URL("./_load_worker.ts", import.meta.url);
+    const url = options.url ?? new URL("./_load_worker.ts", import.meta.url);
+    this.#worker = new RequestWorker({ url, name: "Policy load worker" });
   }
 
   /**
@@ -96,25 +92,21 @@ export class LoadWorker {
    *
    * @throws {Error} when the worker fails or is closed before it answers.
    */
-  load(
+  async load(
     text: string,
     file: string,
     json?: string,
   ): Promise<LoadAnswer | { issues: PolicyIssue[] }> {
-    const worker = this.#worker ??= this.#start();
-    const id = ++this.#next;
-    const reply = new Promise<LoadAnswer | { issues: PolicyIssue[] }>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-    });
-    this.#posting = this.#posting.then(async () => {
-      const request: LoadRequest = { id, text: await encodeInSlices(text), file };
+    const posted = this.#posting.then(async () => {
+      const request: Body<LoadRequest> = { text: await encodeInSlices(text), file };
       if (json !== undefined) request.json = await encodeInSlices(json);
-      // Failed or closed meanwhile: the load was rejected, and a fresh worker never had it.
-      if (this.#worker !== worker || !this.#pending.has(id)) return;
       const slices = [...request.text, ...request.json ?? []];
-      worker.postMessage(request, slices.map((slice) => slice.buffer));
-    }).catch((error) => this.#fail(error instanceof Error ? error : new Error(String(error))));
-    return reply;
+      return { reply: this.#worker.request(request, slices.map((slice) => slice.buffer)) };
+    });
+    this.#posting = posted.catch(() => {});
+    // Wrapped: a bare promise returned from `then` would be waited for by the next request.
+    const reply = await (await posted).reply;
+    return "answer" in reply ? reply.answer : { issues: reply.issues };
   }
 
   /**
@@ -122,41 +114,16 @@ export class LoadWorker {
    * milliseconds, which a proxy pays at start-up rather than in its first reload.
    */
   start(): void {
-    this.#worker ??= this.#start();
+    this.#worker.start();
   }
 
   /** End the worker; loads still waiting fail. */
   close(): void {
-    this.#fail(new Error("Policy load worker closed"));
+    this.#worker.close();
   }
 
   /** `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
-  }
-
-  #start(): Worker {
-    const worker = new Worker(this.#url, { type: "module" });
-    worker.onmessage = (event: MessageEvent<LoadReply>) => {
-      const reply = event.data;
-      const pending = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      pending?.resolve("answer" in reply ? reply.answer : { issues: reply.issues });
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.#fail(new Error(`Policy load worker failed: ${event.message}`));
-    };
-    worker.onmessageerror = () =>
-      this.#fail(new Error("Policy load worker sent an unreadable reply"));
-    return worker;
-  }
-
-  #fail(error: Error): void {
-    this.#worker?.terminate();
-    this.#worker = undefined;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const { reject } of pending) reject(error);
   }
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { RequestWorker } from "../worker/mod.ts";
 import type { InflateJob, ScanResult } from "./_inflate_and_scan.ts";
 
 /** One body sent to the worker. */
@@ -50,57 +51,32 @@ export const WORKER_FAILED =
  * ```
  */
 export class InflateWorker {
-  #url: string | URL;
-  #worker?: Worker;
-  #pending = new Map<number, (result: ScanResult) => void>();
-  #next = 0;
+  #worker: RequestWorker<Omit<InflateRequest, "id">, Omit<InflateReply, "id">>;
 
   /** An inflate worker; none runs until the first `scan()`. */
   constructor(options: InflateWorkerOptions = {}) {
-    this.#url = options.url ?? new URL("./_inflate_worker.ts", import.meta.url);
+    const url = options.url ?? new URL("./_inflate_worker.ts", import.meta.url);
+    this.#worker = new RequestWorker({ url, name: "Inflate worker" });
   }
 
   /** What `inflateAndScan()` finds in `job`'s body, read on the worker (the body is moved). */
-  scan(job: InflateJob): Promise<ScanResult> {
-    const worker = this.#worker ??= this.#start();
-    const id = ++this.#next;
-    const answer = new Promise<ScanResult>((resolve) => this.#pending.set(id, resolve));
+  async scan(job: InflateJob): Promise<ScanResult> {
     const body = job.body.buffer.byteLength === job.body.byteLength ? job.body : job.body.slice();
-    const request: InflateRequest = { id, job: { ...job, body } };
-    worker.postMessage(request, [body.buffer as ArrayBuffer]);
-    return answer;
+    const request = { job: { ...job, body } };
+    try {
+      return (await this.#worker.request(request, [body.buffer as ArrayBuffer])).result;
+    } catch {
+      return WORKER_FAILED;
+    }
   }
 
   /** End the worker; bodies still waiting are refused. */
   close(): void {
-    this.#fail();
+    this.#worker.close();
   }
 
   /** `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
-  }
-
-  #start(): Worker {
-    const worker = new Worker(this.#url, { type: "module" });
-    worker.onmessage = ({ data }: MessageEvent<InflateReply>) => {
-      const resolve = this.#pending.get(data.id);
-      this.#pending.delete(data.id);
-      resolve?.(data.result);
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.#fail();
-    };
-    worker.onmessageerror = () => this.#fail();
-    return worker;
-  }
-
-  #fail(): void {
-    this.#worker?.terminate();
-    this.#worker = undefined;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const resolve of pending) resolve(WORKER_FAILED);
   }
 }
