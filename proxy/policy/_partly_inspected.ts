@@ -12,6 +12,7 @@
 import { endpointPorts } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { globsOverlap, globWithin } from "./glob_overlap.ts";
+import { hostTail } from "./host_pattern.ts";
 import type { BinaryRef, Endpoint } from "./types.ts";
 
 /**
@@ -41,12 +42,9 @@ export function partlyInspected(
         holdsHosts(ep, hosts) && holdsBinary(rule.binaries, ask)
       )
     );
-  // Every host of a pattern ends with its text after the last `*`: two patterns (or a pattern
-  // and an exact host) share a host only when one such ending ends the other. A cheap test
-  // before the glob product, for policies of thousands of hosts and patterns.
-  const tail = literalTail(hosts);
+  const tail = hostTail(hosts);
   const mayMeet = (host: string) => {
-    const other = literalTail(host);
+    const other = hostTail(host);
     return other.endsWith(tail) || tail.endsWith(other);
   };
   return rules.some((rule) =>
@@ -59,11 +57,6 @@ export function partlyInspected(
   );
 }
 
-/** What every host of `host` ends with: the text after its last `*` (all of an exact host). */
-function literalTail(host: string): string {
-  return host.slice(host.lastIndexOf("*") + 1);
-}
-
 function inspects(ep: Endpoint): boolean {
   return ep.host !== undefined && ["rest", "graphql", "mcp"].includes(ep.protocol ?? "");
 }
@@ -74,7 +67,8 @@ function atPort(ep: Endpoint, port: number): boolean {
 
 function holdsHosts(ep: Endpoint, hosts: string): boolean {
   const host = ep.host?.toLowerCase();
-  return host !== undefined && host.includes("*") && globWithin(hosts, [host], ".");
+  return host !== undefined && host.includes("*") && hostTail(hosts).endsWith(hostTail(host)) &&
+    globWithin(hosts, [host], ".");
 }
 
 /** The rule's binaries include every binary of the ask. */
