@@ -3,7 +3,9 @@
  * the policy lets it write to (it lands), to one it may only read (clone and fetch allowed),
  * and to one it does not name. Each refused push prints Tollgate's denial as git's `remote:`
  * lines. Before, the read-only origin's refusal came on the pack's POST, of which git prints
- * only "error: RPC failed; HTTP 403 curl 22 The requested URL returned error: 403".
+ * only "error: RPC failed; HTTP 403 curl 22 The requested URL returned error: 403". So did a
+ * clone from an origin whose rule allows only GET (its `POST …/git-upload-pack` refused); it now
+ * stops at its discovery, with the denial as `remote:` lines.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,7 +15,7 @@ import { run, runScript, type ScriptRun, serveGitOrigin } from "./toolchain_fixt
 const netns = (await detectIsolation()) === "netns";
 if (!netns) console.error("toolchain_git_push_test: netns mode skipped: needs network namespaces");
 
-const HOSTS = ["github.com", "gitlab.test"];
+const HOSTS = ["github.com", "gitlab.test", "gitea.test"];
 
 const POLICY = `version: 1
 network_policies:
@@ -26,6 +28,7 @@ network_policies:
           - allow: { method: GET, path: "/**" }
           - allow: { method: POST, path: "/repo.git/git-upload-pack" }
       - { host: gitlab.test, port: 443, protocol: rest, access: full }
+      - { host: gitea.test, port: 443, protocol: rest, access: read-only }
     binaries: [{ path: "/usr/bin/*" }, { path: "/usr/lib/git-core/*" }]
 `;
 
@@ -37,6 +40,7 @@ step push git -C work push https://gitlab.test/repo.git HEAD:agent
 step push_read_only git -C work push https://github.com/repo.git HEAD:other
 step push_denied git -C work push https://denied.test/repo.git HEAD:other
 step fetch git -C work fetch -q origin
+step clone_read_only git clone -q https://gitea.test/repo.git read_only
 `;
 
 async function push(isolate: "netns" | "env"): Promise<{ run: ScriptRun; branches: string }> {
@@ -79,6 +83,14 @@ function check({ run, branches }: { run: ScriptRun; branches: string }): void {
     out.push_read_only,
   );
   assert.match(out.push_read_only ?? "", /^remote: next: POST the narrowest rule to /m);
+  // A clone where only GET is allowed stops at its discovery, where git prints the denial.
+  assert.notEqual(results.clone_read_only, "0");
+  assert.match(
+    out.clone_read_only ?? "",
+    /^remote: Tollgate policy_denied: POST \/repo\.git\/git-upload-pack \(policy: git\)$/m,
+    out.clone_read_only,
+  );
+  assert.match(out.clone_read_only ?? "", /^remote: next: POST the narrowest rule to /m);
   assert.notEqual(results.push_denied, "0");
   assert.match(
     out.push_denied ?? "",
@@ -89,7 +101,7 @@ function check({ run, branches }: { run: ScriptRun; branches: string }): void {
 
 Deno.test({
   name:
-    "toolchain git push (netns): to a writable origin it lands; to a read-only one and an unnamed one git prints the denial",
+    "toolchain git push (netns): to a writable origin it lands; to a read-only one and an unnamed one, and a clone under a GET-only rule, git prints the denial",
   ignore: !netns,
   fn: async () => check(await push("netns")),
 });

@@ -22,7 +22,7 @@ import type { ByteStream } from "./byte_stream.ts";
 import type { DestinationResult } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import type { L7Question } from "./l7_question.ts";
-import { gitPushQuestion } from "./git_push_question.ts";
+import { gitPackQuestion } from "./git_pack_question.ts";
 
 export type { L7Question } from "./l7_question.ts";
 
@@ -159,9 +159,9 @@ export class ClientConnection {
       ? (key) => !once.holds(key) && holder.spent(key)
       : (key) => holder.spent(key);
     let decision = decide(holder.current().compiled, facts);
-    // A push's discovery is decided as its pack's POST too (see gitPushQuestion).
-    const push = decision.verdict === "allow" && l7 ? gitPushQuestion(l7) : undefined;
-    const pack = push && decide(holder.current().compiled, { ...facts, ...push });
+    // A clone's or push's discovery is decided as its POST too (see gitPackQuestion).
+    const post = decision.verdict === "allow" && l7 ? gitPackQuestion(l7) : undefined;
+    const pack = post && decide(holder.current().compiled, { ...facts, ...post });
     if (pack?.verdict === "deny") decision = pack;
     // Synchronously, before any other decision: a once rule allows exactly one request here.
     if (decision.once !== undefined) once.spend(holder, decision.once);
