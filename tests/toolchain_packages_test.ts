@@ -18,7 +18,11 @@ const CARGO_PRESENT = await Deno.stat(CARGO).then(() => true, () => false);
 if (!CARGO_PRESENT) console.error(`toolchain_packages_test: cargo skipped: no ${CARGO}`);
 const GEM_PRESENT = await Deno.stat("/usr/bin/gem").then(() => true, () => false);
 if (!GEM_PRESENT) console.error("toolchain_packages_test: gem skipped: no /usr/bin/gem");
-/** rustup's proxy finds its toolchains there (the sandbox passes no RUSTUP_HOME of its own). */
+/**
+ * rustup's proxy finds its toolchains there. The runner names it (and CARGO_HOME) as a rust
+ * image does (`RUSTUP_HOME=/usr/local/rustup`), with a HOME that holds no `.rustup`: before,
+ * the sandbox dropped both, and cargo stopped with "rustup could not choose a version".
+ */
 const RUSTUP_HOME = "/root/.rustup";
 
 const POLICY = `version: 1
@@ -60,6 +64,8 @@ function script(sha: string): string {
     lines.push(
       `step cargo sh -c 'cd app && ${CARGO} run -q'`,
       `step cargo_denied sh -c 'cd app_denied && ${CARGO} fetch'`,
+      // The runner's CARGO_HOME holds the registry cache, not a `.cargo` of the sandbox's HOME.
+      "step cargo_home test -d cargo-home/registry/index",
     );
   }
   if (GEM_PRESENT) {
@@ -87,9 +93,12 @@ async function walk(isolate: "netns" | "env"): Promise<ScriptRun> {
         isolate,
         script: script(packages.wheelSha256),
         origin: { ...origin, hosts: PACKAGE_HOSTS },
-        args: ["--env", `RUSTUP_HOME=${RUSTUP_HOME}`],
         // cargo runs rustc from PATH, as a user's shell has it.
-        env: { PATH: `${CARGO.replace(/\/cargo$/, "")}:/usr/bin:/bin` },
+        env: {
+          PATH: `${CARGO.replace(/\/cargo$/, "")}:/usr/bin:/bin`,
+          RUSTUP_HOME,
+          CARGO_HOME: join(work, "agent", "cargo-home"),
+        },
       });
     });
     return run!;
@@ -110,6 +119,7 @@ function check(run: ScriptRun): void {
   assert.equal(out.pip_import, "pip ok");
   if (CARGO_PRESENT) {
     ok("cargo");
+    ok("cargo_home");
     assert.equal(out.cargo, "cargo ok");
     denied("cargo_denied", /got 403\n\s*body:\n\s*\{"error":"policy_denied"/);
   }

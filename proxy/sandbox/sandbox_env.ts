@@ -50,6 +50,12 @@ export const SANDBOX_ENV_ALLOW: readonly string[] = [
   "TZ",
   "LANG",
   "LANGUAGE",
+  // Where rustup's proxies (`~/.cargo/bin/cargo`) find their toolchains and cargo its cache
+  // and config: a rust image sets both (`/usr/local/rustup`, `/usr/local/cargo`), and without
+  // them cargo stops ("rustup could not choose a version of cargo to run"). Paths, not
+  // credentials: what the command may read there is the filesystem_policy's to say.
+  "RUSTUP_HOME",
+  "CARGO_HOME",
 ];
 
 /** Locale variables (`LC_ALL`, `LC_CTYPE`, …) are kept too. */
