@@ -76,21 +76,15 @@ function check({ run, branches }: { run: ScriptRun; branches: string }): void {
   }
   // The allowed push landed; the refused ones did not.
   assert.deepEqual(branches.split("\n").sort(), ["agent", "main"]);
-  assert.notEqual(results.push_read_only, "0");
-  assert.match(
-    out.push_read_only ?? "",
-    /^remote: Tollgate policy_denied: POST \/repo\.git\/git-receive-pack \(policy: git\)$/m,
-    out.push_read_only,
-  );
-  assert.match(out.push_read_only ?? "", /^remote: next: POST the narrowest rule to /m);
-  // A clone where only GET is allowed stops at its discovery, where git prints the denial.
-  assert.notEqual(results.clone_read_only, "0");
-  assert.match(
-    out.clone_read_only ?? "",
-    /^remote: Tollgate policy_denied: POST \/repo\.git\/git-upload-pack \(policy: git\)$/m,
-    out.clone_read_only,
-  );
-  assert.match(out.clone_read_only ?? "", /^remote: next: POST the narrowest rule to /m);
+  // A push to a read-only origin, and a clone where only GET is allowed, stop at their
+  // discovery, where git prints the denial.
+  for (const [name, service] of [["push_read_only", "receive"], ["clone_read_only", "upload"]]) {
+    const text = out[name!] ?? "";
+    assert.notEqual(results[name!], "0", text);
+    const rule = `POST /repo.git/git-${service}-pack (policy: git)`;
+    assert.ok(text.split("\n").includes(`remote: Tollgate policy_denied: ${rule}`), text);
+    assert.match(text, /^remote: next: POST the narrowest rule to /m);
+  }
   assert.notEqual(results.push_denied, "0");
   assert.match(
     out.push_denied ?? "",

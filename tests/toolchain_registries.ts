@@ -114,7 +114,7 @@ async function run(cmd: string, args: string[], cwd: string): Promise<void> {
 }
 
 /** The npm tarball and the wheel of `tgdemo`, built in `dir` with tar and Python's zipfile. */
-async function packages(
+export async function buildPackages(
   dir: string,
 ): Promise<{ tgz: Uint8Array<ArrayBuffer>; whl: Uint8Array<ArrayBuffer> }> {
   await Deno.mkdir(join(dir, "npm", "package"), { recursive: true });
@@ -160,7 +160,7 @@ export async function withRegistries(
   dir: string,
   fn: (registries: Registries) => Promise<void>,
 ): Promise<void> {
-  const [{ tgz, whl }, repoDir] = await Promise.all([packages(dir), bareRepo(dir)]);
+  const [{ tgz, whl }, repoDir] = await Promise.all([buildPackages(dir), bareRepo(dir)]);
   const ca = await CertificateAuthority.loadOrCreate(join(dir, "ca"));
   const caPath = join(dir, "upstream-ca.pem");
   await Deno.writeTextFile(caPath, ca.certPem);

@@ -1,0 +1,100 @@
+/**
+ * One HTTPS origin (`serveOrigin`) for the clients of `toolchain_clients_test.ts`: a GitHub
+ * Enterprise-like API (`ghe.test`: REST under `/api/v3`, GraphQL at `/api/graphql`, as `gh`
+ * reaches with `GH_HOST`), an npm registry (`registry.npmjs.org` and `ro.test`: the `tgdemo`
+ * packument and tarball, the bulk audit endpoint, publish), a PyPI simple index (`pypi.org`),
+ * a Go module proxy (`goproxy.test`, module `example.test/tgdemo`), and a JSON echo that also
+ * echoes WebSocket messages (`echo.test`).
+ */
+import { join } from "node:path";
+import { type Origin, run, serveOrigin } from "./toolchain_fixtures.ts";
+import { buildPackages } from "./toolchain_registries.ts";
+
+/** The names the origin answers for. */
+export const CLIENT_HOSTS = [
+  "ghe.test",
+  "registry.npmjs.org",
+  "ro.test",
+  "pypi.org",
+  "goproxy.test",
+  "echo.test",
+];
+/** The Go module the proxy serves, at `v0.1.0`. */
+export const GO_MODULE = "example.test/tgdemo";
+
+/** The module's zip as the Go module proxy protocol serves it (`module@version/` prefix). */
+async function goZip(dir: string): Promise<Uint8Array<ArrayBuffer>> {
+  const prefix = `${GO_MODULE}@v0.1.0`;
+  const script = [
+    "import zipfile",
+    "z = zipfile.ZipFile('tgdemo.zip', 'w')",
+    `z.writestr('${prefix}/go.mod', 'module ${GO_MODULE}\\n\\ngo 1.19\\n')`,
+    `z.writestr('${prefix}/tgdemo.go', 'package tgdemo\\n\\nconst Value = "go ok"\\n')`,
+    "z.close()",
+  ].join("\n");
+  await run("python3", ["-c", script], dir);
+  return new Uint8Array(await Deno.readFile(join(dir, "tgdemo.zip")));
+}
+
+/** The requests each host answers (`METHOD PATH`), beyond the echo. */
+function routes(
+  tgz: Uint8Array<ArrayBuffer>,
+  whl: Uint8Array<ArrayBuffer>,
+  zip: Uint8Array<ArrayBuffer>,
+): Record<string, () => Response> {
+  const tarball = "https://registry.npmjs.org/tgdemo/-/tgdemo-1.0.0.tgz";
+  const version = { name: "tgdemo", version: "1.0.0", dist: { tarball } };
+  const packument = {
+    name: "tgdemo",
+    "dist-tags": { latest: "1.0.0" },
+    versions: { "1.0.0": version },
+  };
+  const go = `/${GO_MODULE}/@v`;
+  const text = (body: string) => () => new Response(body);
+  return {
+    "GET /tgdemo": () => Response.json(packument),
+    "GET /tgdemo/-/tgdemo-1.0.0.tgz": () => new Response(tgz),
+    "POST /-/npm/v1/security/advisories/bulk": () => Response.json({}),
+    "PUT /tgpub": () => Response.json({ ok: true }),
+    "GET /simple/tgdemo/": () =>
+      new Response('<a href="/files/tgdemo-0.1-py3-none-any.whl">tgdemo-0.1-py3-none-any.whl</a>', {
+        headers: { "content-type": "text/html" },
+      }),
+    "GET /files/tgdemo-0.1-py3-none-any.whl": () => new Response(whl),
+    [`GET ${go}/list`]: text("v0.1.0\n"),
+    [`GET ${go}/v0.1.0.info`]: () =>
+      Response.json({ Version: "v0.1.0", Time: "2026-01-01T00:00:00Z" }),
+    [`GET ${go}/v0.1.0.mod`]: text(`module ${GO_MODULE}\n\ngo 1.19\n`),
+    [`GET ${go}/v0.1.0.zip`]: () => new Response(zip),
+    "POST /api/graphql": () =>
+      Response.json({ data: { repository: { name: "r", description: "graphql ok" } } }),
+  };
+}
+
+/** Serve the origin in `dir` (which the caller removes), run `fn`, stop it. */
+export async function withClientOrigin(
+  dir: string,
+  fn: (origin: Origin) => Promise<void>,
+): Promise<void> {
+  const [{ tgz, whl }, zip] = await Promise.all([buildPackages(dir), goZip(dir)]);
+  const answers = routes(tgz, whl, zip);
+  const origin = await serveOrigin(dir, CLIENT_HOSTS, (request, host) => {
+    const url = new URL(request.url);
+    const answer = answers[`${request.method} ${url.pathname}`];
+    if (answer) return answer();
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      socket.onmessage = (event) => socket.send(`echo ${event.data}`);
+      return response;
+    }
+    if (host === "echo.test" || host === "ghe.test") {
+      return Response.json({ host, method: request.method, path: url.pathname });
+    }
+    return new Response("not found\n", { status: 404 });
+  });
+  try {
+    await fn(origin);
+  } finally {
+    await origin.shutdown();
+  }
+}
