@@ -4,7 +4,7 @@
  * reaches with `GH_HOST`), an npm registry (`registry.npmjs.org` and `ro.test`: the `tgdemo`
  * packument and tarball, the bulk audit endpoint, publish), a PyPI simple index (`pypi.org`),
  * a Go module proxy (`goproxy.test`, module `example.test/tgdemo`), and a JSON echo that also
- * echoes WebSocket messages (`echo.test`).
+ * echoes WebSocket messages (`echo.test`); and the client scripts the test runs against it.
  */
 import { join } from "node:path";
 import { type Origin, run, serveOrigin } from "./toolchain_fixtures.ts";
@@ -21,6 +21,32 @@ export const CLIENT_HOSTS = [
 ];
 /** The Go module the proxy serves, at `v0.1.0`. */
 export const GO_MODULE = "example.test/tgdemo";
+
+/** Node's `https.get` with no agent of its own: the global agent (`NODE_USE_ENV_PROXY`). */
+export const HTTPS_GET =
+  'require("https").get(process.argv[1], (r) => { console.log(r.statusCode); r.resume(); })';
+
+/** `clients.py LIB URL METHOD`: one request (or a WebSocket echo) with a Python client. */
+export const CLIENTS_PY = `import sys, asyncio
+lib, url, method = sys.argv[1:4]
+data = None if method == "GET" else b"{}"
+if lib == "requests":
+    import requests; r = requests.request(method, url, data=data); print(r.status_code, r.text)
+elif lib == "httpx":
+    import httpx; r = httpx.request(method, url, content=data); print(r.status_code, r.text)
+elif lib == "aiohttp":
+    import aiohttp
+    async def main():
+        async with aiohttp.ClientSession(trust_env=True) as s:
+            async with s.request(method, url, data=data) as r: print(r.status, await r.text())
+    asyncio.run(main())
+elif lib == "websocket":
+    import websocket; ws = websocket.create_connection(url); ws.send("hi"); print(ws.recv())
+elif lib == "websockets":
+    import websockets
+    async def main():
+        async with websockets.connect(url) as ws: await ws.send("hi"); print(await ws.recv())
+    asyncio.run(main())`;
 
 /** The module's zip as the Go module proxy protocol serves it (`module@version/` prefix). */
 async function goZip(dir: string): Promise<Uint8Array<ArrayBuffer>> {

@@ -1,16 +1,23 @@
 /**
  * More of an agent's clients inside `tollgate sandbox run` (netns and env mode), against local
  * stand-ins (`toolchain_clients_origin.ts`), each allowed and denied: `gh repo view` (GraphQL)
- * with `GH_HOST`, Node 24 `fetch` (`NODE_USE_ENV_PROXY`, and `--use-env-proxy`), Python
- * `requests`, `httpx`, `aiohttp` (`trust_env`) and websocket-client over wss, `npm audit` and
- * `npm publish`, `pip download --index-url`, `go get` through `GOPROXY`; in netns mode also
- * the clients that read no proxy variable: Python `websockets` 10 and `nghttp`/`h2load`. A
- * tool that is not installed is skipped, said once.
+ * with `GH_HOST`, and a mutation a `protocol: graphql` endpoint refuses; Node 24 `fetch` and
+ * `https.get` (`NODE_USE_ENV_PROXY`, and `--use-env-proxy`); Python `requests`, `httpx`,
+ * `aiohttp` (`trust_env`) and websocket-client over wss; `npm audit` and `npm publish`; `pip
+ * download --index-url`; `go get` through `GOPROXY`; in netns mode also the clients that read
+ * no proxy variable: Python `websockets` 10 and `nghttp`/`h2load`. A tool that is not
+ * installed is skipped, said once.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
-import { CLIENT_HOSTS, GO_MODULE, withClientOrigin } from "./toolchain_clients_origin.ts";
+import {
+  CLIENT_HOSTS,
+  CLIENTS_PY,
+  GO_MODULE,
+  HTTPS_GET,
+  withClientOrigin,
+} from "./toolchain_clients_origin.ts";
 import { runScript, type ScriptRun } from "./toolchain_fixtures.ts";
 import { CLIENT_SCRIPTS } from "./toolchain_registries.ts";
 
@@ -48,38 +55,18 @@ network_policies:
           - allow: { method: GET, path: "/**" }
           - allow: { method: POST, path: "/-/npm/v1/security/advisories/bulk" }
           - allow: { method: PUT, path: "/tgpub" }
-      - { host: ghe.test, port: 443, protocol: rest, access: read-write }
+      - { host: ghe.test, port: 443, protocol: rest, access: read-only }
+      - host: ghe.test
+        port: 443
+        path: /api/graphql
+        protocol: graphql
+        rules: [{ allow: { operation_type: query } }]
       - { host: ro.test, port: 443, protocol: rest, access: read-only }
       - { host: pypi.org, port: 443, protocol: rest, access: read-only }
       - { host: goproxy.test, port: 443, protocol: rest, access: read-only }
       - { host: echo.test, port: 443, protocol: rest, access: read-only }
     binaries: [{ path: "/usr/bin/*" }, { path: "/usr/lib/go-*/bin/go" }, { path: "${NODE24}" }]
 `;
-
-/** Node's `https.get` with no agent of its own: the global agent (`NODE_USE_ENV_PROXY`). */
-const HTTPS_GET =
-  'require("https").get(process.argv[1], (r) => { console.log(r.statusCode); r.resume(); })';
-
-const PYTHON = `import sys, asyncio
-lib, url, method = sys.argv[1:4]
-data = None if method == "GET" else b"{}"
-if lib == "requests":
-    import requests; r = requests.request(method, url, data=data); print(r.status_code, r.text)
-elif lib == "httpx":
-    import httpx; r = httpx.request(method, url, content=data); print(r.status_code, r.text)
-elif lib == "aiohttp":
-    import aiohttp
-    async def main():
-        async with aiohttp.ClientSession(trust_env=True) as s:
-            async with s.request(method, url, data=data) as r: print(r.status, await r.text())
-    asyncio.run(main())
-elif lib == "websocket":
-    import websocket; ws = websocket.create_connection(url); ws.send("hi"); print(ws.recv())
-elif lib == "websockets":
-    import websockets
-    async def main():
-        async with websockets.connect(url) as ws: await ws.send("hi"); print(await ws.recv())
-    asyncio.run(main())`;
 
 function script(isolate: "netns" | "env"): string {
   const lines: string[] = [];
@@ -88,13 +75,16 @@ function script(isolate: "netns" | "env"): string {
     "gh",
     "step gh_view env GH_HOST=ghe.test gh repo view o/r --json name,description",
     "step gh_view_denied env GH_HOST=ro.test gh repo view o/r --json name,description",
+    "step gh_mutation_denied env GH_HOST=ghe.test gh api graphql -f " +
+      "query='mutation { deleteRepository(input: {}) { clientMutationId } }'",
   );
   add(
     "node24",
     `step node24 ${NODE24} fetch.mjs https://echo.test/node24`,
     `step node24_denied ${NODE24} fetch.mjs https://echo.test/node24 POST`,
     `step node24_https ${NODE24} -e '${HTTPS_GET}' https://echo.test/https`,
-    `step node24_flag env -u NODE_USE_ENV_PROXY ${NODE24} --use-env-proxy fetch.mjs https://echo.test/flag`,
+    `step node24_flag env -u NODE_USE_ENV_PROXY ${NODE24} --use-env-proxy fetch.mjs ` +
+      "https://echo.test/flag",
   );
   for (const lib of ["requests", "httpx", "aiohttp"]) {
     add(
@@ -152,7 +142,7 @@ async function walk(isolate: "netns" | "env"): Promise<ScriptRun> {
     await Deno.mkdir(join(work, "origin"));
     await Deno.mkdir(agent);
     await Deno.writeTextFile(join(agent, "fetch.mjs"), CLIENT_SCRIPTS["fetch.mjs"]!);
-    await Deno.writeTextFile(join(agent, "clients.py"), PYTHON);
+    await Deno.writeTextFile(join(agent, "clients.py"), CLIENTS_PY);
     let run: ScriptRun | undefined;
     await withClientOrigin(join(work, "origin"), async (origin) => {
       run = await runScript(agent, {
@@ -191,10 +181,11 @@ function check(run: ScriptRun, isolate: "netns" | "env"): void {
     new RegExp(`^403 \\{"error":"policy_denied".*"rule":"POST ${path}"`);
   if (PRESENT.gh) {
     ok("gh_view", /"description":"graphql ok"/);
-    denied(
-      "gh_view_denied",
-      /^HTTP 403: Tollgate policy denied POST \/api\/graphql for \/usr\/bin\/gh/,
-    );
+    const gh = "Tollgate policy denied POST /api/graphql for /usr/bin/gh: ";
+    denied("gh_view_denied", new RegExp(`^HTTP 403: ${gh}POST /api/graphql not permitted`));
+    // A graphql endpoint judges the operation: gh prints the body, then its message.
+    const mutation = "GraphQL operation not permitted by policy: mutation \\{ deleteRepository \\}";
+    denied("gh_mutation_denied", new RegExp(`gh: ${gh}${mutation}`));
   }
   if (PRESENT.node24) {
     // NODE_USE_ENV_PROXY=1 from the sandbox: fetch and the global https agent take the proxy.
