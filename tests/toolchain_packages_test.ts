@@ -139,3 +139,35 @@ Deno.test({
 
 Deno.test("toolchain packages (env mode): the same clients through the proxy variables", async () =>
   check(await walk("env")));
+
+Deno.test({
+  name:
+    "toolchain packages (confined): rustup's cargo finds the runner's ~/.rustup from the fresh HOME a filesystem_policy gives",
+  ignore: !netns || !CARGO_PRESENT,
+  fn: async () => {
+    const work = await Deno.makeTempDir({ prefix: "tg-rustup-" });
+    try {
+      // The runner's HOME holds .rustup and .cargo, listed read-only; the home itself is not,
+      // so the command gets a fresh one. Before, rustup looked for toolchains in it.
+      const home = RUSTUP_HOME.replace(/\/\.rustup$/, "");
+      const policy = `version: 1
+filesystem_policy:
+  include_workdir: true
+  read_only: [/usr, /lib, /etc, ${RUSTUP_HOME}, ${home}/.cargo]
+network_policies: {}
+`;
+      const run = await runScript(work, {
+        policy,
+        isolate: "netns",
+        script: `step cargo ${CARGO} --version\nstep home sh -c 'echo "$HOME"'\n`,
+        env: { HOME: home, PATH: `${home}/.cargo/bin:/usr/bin:/bin` },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.notEqual(run.out.home, home, "the command got a fresh HOME");
+      assert.equal(run.results.cargo, "0", run.out.cargo);
+      assert.match(run.out.cargo ?? "", /^cargo \d+\.\d+\.\d+/);
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});

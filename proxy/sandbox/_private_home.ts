@@ -6,6 +6,8 @@
  * so that its commits keep their author): no credential, no cache, removed after the run. When
  * they reach it read-only, its configuration is shared but its caches cannot be written (npm
  * then stops, blaming "root-owned files"): the command's caches go to a fresh folder instead.
+ * rustup's proxies (`~/.cargo/bin/cargo`) look for their toolchains in `$HOME/.rustup`: with a
+ * fresh home they found none, so where the rules reach the runner's, `RUSTUP_HOME` names it.
  *
  * @module
  */
@@ -18,8 +20,11 @@ export interface PrivateDirs {
   home?: string;
   /** A fresh cache folder, when they reach it but not to write. */
   cache?: string;
-  /** The variables that send the command's caches there (`XDG_CACHE_HOME`, npm's cache). */
-  cacheEnv: Record<string, string>;
+  /**
+   * The variables for them: the command's caches sent to the fresh folder (`XDG_CACHE_HOME`,
+   * npm's cache), the runner's `~/.rustup` kept beside a fresh HOME (`RUSTUP_HOME`).
+   */
+  env: Record<string, string>;
 }
 
 /**
@@ -34,31 +39,49 @@ export interface PrivateDirs {
  * import { privateDirs } from "./_private_home.ts";
  *
  * const rules = { readOnly: ["/home/ann"], readWrite: ["/tmp", "/home/ann/.npm"], hard: false };
- * const { cache, cacheEnv } = await privateDirs(rules, "/home/ann");
- * assert.deepEqual(cacheEnv, { XDG_CACHE_HOME: cache }); // npm's own cache stays shared
+ * const { cache, env } = await privateDirs(rules, { HOME: "/home/ann" });
+ * assert.deepEqual(env, { XDG_CACHE_HOME: cache }); // npm's own cache stays shared
  * await Deno.remove(cache!);
- * assert.deepEqual(await privateDirs({ ...rules, readWrite: ["/home"] }, "/home/ann"), {
- *   cacheEnv: {},
+ * assert.deepEqual(await privateDirs({ ...rules, readWrite: ["/home"] }, { HOME: "/home/ann" }), {
+ *   env: {},
  * });
  * ```
  */
 export async function privateDirs(
   rules: FilesystemRules | undefined,
-  runnerHome: string | undefined,
+  runnerEnv: Record<string, string | undefined>,
 ): Promise<PrivateDirs> {
-  if (rules === undefined || runnerHome === undefined) return { cacheEnv: {} };
-  if (!reaches(rules, runnerHome)) return { home: await makePrivateHome(runnerHome), cacheEnv: {} };
+  const runnerHome = runnerEnv.HOME;
+  if (rules === undefined || runnerHome === undefined) return { env: {} };
+  if (!reaches(rules, runnerHome)) {
+    const [home, env] = await Promise.all([
+      makePrivateHome(runnerHome),
+      rustupHome(rules, runnerEnv),
+    ]);
+    return { home, env };
+  }
   const writable = (path: string) => reaches({ ...rules, readOnly: [] }, path);
   const [xdg, npm] = [`${runnerHome}/.cache`, `${runnerHome}/.npm`].map(writable);
-  if (xdg && npm) return { cacheEnv: {} };
+  if (xdg && npm) return { env: {} };
   const cache = await Deno.makeTempDir({ dir: "/tmp", prefix: "tollgate-cache-" });
   return {
     cache,
-    cacheEnv: {
+    env: {
       ...(xdg ? {} : { XDG_CACHE_HOME: cache }),
       ...(npm ? {} : { npm_config_cache: `${cache}/npm` }),
     },
   };
+}
+
+/** `RUSTUP_HOME` for the runner's `~/.rustup`, when it names none and the rules reach it. */
+async function rustupHome(
+  rules: FilesystemRules,
+  runnerEnv: Record<string, string | undefined>,
+): Promise<Record<string, string>> {
+  const dir = `${runnerEnv.HOME}/.rustup`;
+  if (runnerEnv.RUSTUP_HOME !== undefined || !reaches(rules, dir)) return {};
+  const found = await Deno.stat(dir).then((info) => info.isDirectory, () => false);
+  return found ? { RUSTUP_HOME: dir } : {};
 }
 
 /**

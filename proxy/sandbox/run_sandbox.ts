@@ -179,7 +179,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       ? planFilesystem(proxy.staticSections?.() ?? {})
       : { kind: "none" as const };
     const rules = planRules(filesystem, cwd, []);
-    const { home, cache, cacheEnv } = await privateDirs(rules, baseEnv.HOME);
+    const { home, cache, env: ownEnv } = await privateDirs(rules, baseEnv);
     const ownDirs = [home, cache].filter((dir) => dir !== undefined);
     for (const dir of ownDirs) cleanups.push(() => Deno.remove(dir, { recursive: true }));
     // PATH and TMPDIR cut to what Landlock lets the command use (see confinedEnv()).
@@ -199,8 +199,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
         caCertPath,
         skillPath,
         baseEnv: innerEnv,
-        // A variable the runner passes on purpose wins over the fresh cache folder.
-        passEnv: { ...cacheEnv, ...o.passEnv },
+        // A variable the runner passes on purpose wins over the fresh folders'.
+        passEnv: { ...ownEnv, ...o.passEnv },
         wgetrcPath,
       });
     // bwrap loads the syscall filter; without it, the confine step does (see confineStep()).
