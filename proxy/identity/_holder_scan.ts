@@ -26,7 +26,8 @@ type Answer = { answers: [number, number[]][] } | { error: string };
  * the full scan reaches it still counts as its holder: by the scan itself when the worker is
  * idle (it starts at once, newest first), by an early read when a scan is running.
  *
- * The worker starts at the first lookup and stays for the resolver's life: a scan that fails
+ * The worker starts at the first lookup, or at once with `eager` (see the constructor), and stays
+ * for the resolver's life: a scan that fails
  * (procfs unreadable, no descriptor left) fails the lookups waiting and keeps the worker, because
  * starting a Worker while the process is out of descriptors aborts Deno, and a flood of
  * connections is exactly when that happens. Only a crashed worker is started afresh.
@@ -40,10 +41,19 @@ export class HolderScan {
   #nextId = 0;
   #closed = false;
 
-  /** @param startWorker Starts the scan worker (a test counts the starts). */
-  constructor(procRoot: string, startWorker: () => Worker = startScanWorker) {
+  /**
+   * @param options.eager Start the worker now rather than at the first lookup: `new Worker`
+   *   holds the calling thread until the worker's isolate is up (28-40 ms here, more under
+   *   load), which at the first lookup every other client of the event loop waits out.
+   * @param options.startWorker Starts the scan worker (a test counts the starts).
+   */
+  constructor(
+    procRoot: string,
+    options: { eager?: boolean; startWorker?: () => Worker } = {},
+  ) {
     this.#procRoot = procRoot;
-    this.#startWorker = startWorker;
+    this.#startWorker = options.startWorker ?? startScanWorker;
+    if (options.eager) this.#worker = this.#start();
   }
 
   /** Every pid holding `socket:[inode]`, newest first (empty: nobody holds it). */

@@ -114,7 +114,9 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
   // One libc handle for the socket lookup and the procfs reads, released by close().
   const libc = new LazyLibc();
   const processes = new ProcessTable(procRoot, { libc });
-  const hostWide = new HolderScan(procRoot);
+  // Without a tree to search every lookup is host-wide: start the scan worker now, while no
+  // client waits on this event loop, not at the first connection (new Worker blocks 28-40 ms).
+  const hostWide = new HolderScan(procRoot, { eager: options.treeRoot === undefined });
   const findHolders = (inode: number): number[] | Promise<number[]> => {
     const root = options.treeRoot?.();
     // Synchronous on purpose: a tree search is a few tiny procfs reads per process, each

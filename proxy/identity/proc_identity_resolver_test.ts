@@ -117,3 +117,23 @@ Deno.test("findSocketInode() matches IPv4, IPv6 and IPv4-mapped rows", () => {
   assert.equal(findSocketInode([v4, v6], peer(50000, "127.0.0.2")), undefined);
   assert.equal(findSocketInode([v4, v6], peer(3128, "127.0.0.1")), undefined);
 });
+
+/** Threads of this process that run a Worker (Deno names them `worker-N`). */
+function workerThreads(): number {
+  return [...Deno.readDirSync("/proc/self/task")].filter((task) =>
+    Deno.readTextFileSync(`/proc/self/task/${task.name}/comm`).startsWith("worker-")
+  ).length;
+}
+
+Deno.test("createProcIdentityResolver() without a tree starts its scan worker before any lookup, with a tree only when needed", () => {
+  const before = workerThreads();
+  // Host-wide: the worker's start (new Worker holds the event loop) is paid here, at creation.
+  const hostWide = createProcIdentityResolver();
+  const withTree = createProcIdentityResolver({ treeRoot: () => Deno.pid });
+  try {
+    assert.equal(workerThreads(), before + 1);
+  } finally {
+    hostWide.close?.();
+    withTree.close?.();
+  }
+});
