@@ -4,8 +4,14 @@
  * @module
  */
 
-import { type NetworkRule, policyCoversRule } from "../policy/mod.ts";
-import type { PolicyView } from "./policy_local_deps.ts";
+import {
+  leaseLive,
+  type NetworkRule,
+  parseRuleLeases,
+  policyCoversRule,
+  policyHash,
+} from "../policy/mod.ts";
+import type { PolicySnapshot, PolicyView } from "./policy_local_deps.ts";
 import type { ProposalSink, ProposalStatus } from "./proposal_sink.ts";
 import { POLICY_LOCAL_LIMITS } from "./limits.ts";
 
@@ -35,19 +41,42 @@ export async function waitForProposal(
   }
   if (state.status !== "approved") return { state, timedOut: false };
   const budget = Math.max(deadline - Date.now(), POLICY_LOCAL_LIMITS.reloadWaitFloorMs);
-  const reloaded = await waitCovered(
-    policy,
-    state.rule,
-    budget,
-    request,
-  );
+  const reloaded = await waitCovered(policy, state, budget, request);
   return { state, timedOut: false, reloaded };
 }
 
-/** True when the live policy already enforces the rule. */
-export function isCovered(policy: PolicyView, rule: NetworkRule, sandbox?: string): boolean {
+/** The approved rule and the key it was written under. */
+export type ApprovedRule = Pick<ProposalStatus, "rule" | "ruleName">;
+
+/**
+ * True when the live policy enforces the approved rule: it holds the rule under its key as
+ * approved (and its lease, if any, is live now for this sandbox), or already grants all of it.
+ */
+export function isCovered(policy: PolicyView, approved: ApprovedRule, sandbox?: string): boolean {
   // A leased rule is live only before its expiry: ask at this instant.
-  return policyCoversRule(policy.current().compiled, rule, { now: Date.now(), sandbox });
+  const at = { now: Date.now(), sandbox };
+  const snapshot = policy.current();
+  // Holding the rule is the answer even where coverage says no: a host pattern for a binary
+  // that another rule inspects on one of its hosts is never "already covered" as a whole
+  // (policyCoversRule), so an honest agent waited for a reload that had already happened.
+  return holdsRule(snapshot, approved, at) ||
+    policyCoversRule(snapshot.compiled, approved.rule, at);
+}
+
+function holdsRule(
+  snapshot: PolicySnapshot,
+  { rule, ruleName }: ApprovedRule,
+  at: { now: number; sandbox?: string },
+): boolean {
+  const live = snapshot.compiled.policy.network_policies;
+  if (!Object.hasOwn(live, ruleName)) return false;
+  if (ruleDigest(live[ruleName]!) !== ruleDigest(rule)) return false;
+  const lease = parseRuleLeases(snapshot.text).get(ruleName);
+  return lease === undefined || leaseLive(lease, at);
+}
+
+function ruleDigest(rule: NetworkRule): string {
+  return policyHash({ version: 1, revision: 0, network_policies: { rule } });
 }
 
 async function waitDecided(
@@ -71,7 +100,7 @@ async function waitDecided(
 // Event-driven, not polled: re-check coverage whenever the policy view publishes a change.
 function waitCovered(
   policy: PolicyView,
-  rule: NetworkRule,
+  rule: ApprovedRule,
   budgetMs: number,
   { signal, sandbox }: { signal: AbortSignal; sandbox?: string },
 ): Promise<boolean> {
@@ -104,7 +133,7 @@ function waitCovered(
   });
 }
 
-function safeCovered(policy: PolicyView, rule: NetworkRule, sandbox?: string): boolean {
+function safeCovered(policy: PolicyView, rule: ApprovedRule, sandbox?: string): boolean {
   try {
     return isCovered(policy, rule, sandbox);
   } catch {

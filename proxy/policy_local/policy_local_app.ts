@@ -136,7 +136,7 @@ async function statusRoute(c: Context, deps: PolicyLocalDeps): Promise<Response>
   const state = await gateway(() => sink.status(id));
   if (state === undefined) throw unknownProposal(id);
   const reloaded = state.status === "approved"
-    ? isCovered(deps.policy, state.rule, deps.sandboxId)
+    ? isCovered(deps.policy, state, deps.sandboxId)
     : undefined;
   return c.json(proposalStateBody(state, { reloaded }));
 }
