@@ -20,6 +20,7 @@ import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import { BINARY_WITNESS, globView, witnessEndpoint } from "./_glob_view.ts";
 import { globNfa, GLOBSTAR, STAR } from "./_glob_nfa.ts";
 import { partlyInspected } from "./_partly_inspected.ts";
+import { inspectedBinaryParts } from "./_binary_parts.ts";
 
 /** Asked as the requester for a rule with no binaries: only an any-binary grant matches it. */
 const ANY_BINARY_WITNESS = "(any binary)";
@@ -54,13 +55,22 @@ export function policyCoversRule(
     ep.host !== undefined && endpointPorts(ep).length > 0 &&
     endpointPorts(ep).every((port) =>
       (rule.binaries ?? [{ path: ANY_BINARY_WITNESS }]).every((b) => {
+        const anyBinary = b.path === ANY_BINARY_WITNESS;
+        const binary = anyBinary ? "/**" : b.path;
+        if (anyBinary || b.path.includes("*")) {
+          // Binaries an inspecting rule names on their own are judged as such: ask each alone.
+          const parts = inspectedBinaryParts(compiled, ep.host!, port, { binary, anyBinary });
+          if (parts === undefined) return false;
+          const one = { ...ep, port, ports: undefined };
+          const alone = (path: string) =>
+            policyCoversRule(compiled, { endpoints: [one], binaries: [{ path }] }, at);
+          if (!parts.every(alone)) return false;
+        }
         if (!ep.host!.includes("*") && !b.path.includes("*")) {
           return covered(compiled, ep, port, b.path, at);
         }
         // A pattern asks for all its hosts and binaries at once, never for a sample of them;
         // an L7 endpoint on some of its hosts judges those otherwise, which no view can show.
-        const anyBinary = b.path === ANY_BINARY_WITNESS;
-        const binary = anyBinary ? "/**" : b.path;
         if (partlyInspected(compiled, ep.host!, port, { binary, anyBinary })) return false;
         const view = globView(compiled, ep.host!, port, b.path);
         const exe = b.path.includes("*") ? BINARY_WITNESS : b.path;
