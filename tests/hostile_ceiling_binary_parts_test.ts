@@ -28,9 +28,12 @@ network_policies:
 const ANY_CEILING = GLOB_CEILING.replace(`    binaries: [{ path: "/usr/bin/*" }]\n`, "");
 
 function rule(binaries: string[] | undefined, method?: string): NetworkRule {
-  const endpoint = method === undefined
-    ? { host: HOST, port: 443 }
-    : { host: HOST, port: 443, protocol: "rest" as const, rules: [{ allow: { method, path: "/**" } }] };
+  const endpoint = method === undefined ? { host: HOST, port: 443 } : {
+    host: HOST,
+    port: 443,
+    protocol: "rest" as const,
+    rules: [{ allow: { method, path: "/**" } }],
+  };
   const out: NetworkRule = { endpoints: [endpoint] };
   if (binaries) out.binaries = binaries.map((path) => ({ path }));
   return out;

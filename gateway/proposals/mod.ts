@@ -50,6 +50,11 @@ export { proposalJson, renderProposalList, safeJson } from "../listing/mod.ts";
 export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 export type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
 export { submitProposal } from "./submit_proposal.ts";
+export {
+  CEILING_REFUSAL_WINDOW_MS,
+  CEILING_REFUSALS_PER_WINDOW,
+  CeilingRefusals,
+} from "./ceiling_refusals.ts";
 export { summarizeRule } from "./summarize_rule.ts";
 export { validateProposedRule } from "./validate_proposed_rule.ts";
 export { waitForDecision } from "./wait_for_decision.ts";

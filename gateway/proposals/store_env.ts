@@ -10,6 +10,7 @@ import type { PolicyCache } from "../repo/mod.ts";
 import type { ProposalState } from "./proposal_files.ts";
 import type { CeilingView } from "../authority/mod.ts";
 import type { Policy } from "../../proxy/policy/mod.ts";
+import type { CeilingRefusals } from "./ceiling_refusals.ts";
 
 /** A change the store made, for in-process listeners (the gateway's push, waiting agents). */
 export type StoreChange =
@@ -76,4 +77,6 @@ export interface StoreEnv {
   ceilingFile?: string;
   /** Loads policy texts, reusing the last load of an unchanged file. */
   policies: PolicyCache;
+  /** Ceiling refusals per sandbox: a sandbox probing the ceiling has its proposals held. */
+  refusals?: CeilingRefusals;
 }

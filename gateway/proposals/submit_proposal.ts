@@ -38,6 +38,7 @@ import { type ProposalSeal, ruleHash, sealListing, textHash, writeSeal } from ".
 import { byteSize, findingsBasis, readCeilingText, type SealListing } from "../listing/mod.ts";
 import { buildFileDiff } from "./rule_diff.ts";
 import { MAX_PENDING_PER_SANDBOX, type StoreEnv } from "./store_env.ts";
+import { heldRefusal, noteCeilingRefusal } from "./ceiling_refusals.ts";
 import { summarizeRule } from "./summarize_rule.ts";
 import { visibleText } from "../repo/mod.ts";
 
@@ -89,6 +90,9 @@ function inputProblem(input: ProposalInput): string | undefined {
 export async function submitProposal(env: StoreEnv, input: ProposalInput): Promise<SubmitResult> {
   const problem = inputProblem(input);
   if (problem) return { accepted: false, reasons: [problem] };
+  // A sandbox that probed the ceiling is answered before any check: no further bit leaves.
+  const held = heldRefusal(env.refusals, input, env.now());
+  if (held) return held;
   const current = await loadTarget(env, input.policy);
   if (typeof current === "string") {
     return { accepted: false, reasons: [current], code: "policy_unavailable" };
@@ -100,6 +104,7 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   const ceiling = await env.ceiling?.();
   const check = checkProposedRule(input.rule, current.loaded, ceiling);
   if (check.refused || !check.rule) {
+    noteCeilingRefusal(env, input, check);
     const reasons = check.findings.filter((f) => f.severity === "refuse")
       .map((f) => `${f.code}: ${f.message}`);
     return { accepted: false, reasons };

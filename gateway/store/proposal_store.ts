@@ -28,7 +28,7 @@ import {
 } from "../proposals/mod.ts";
 import { appliedPendingIds, recoverProposals } from "../approval/mod.ts";
 import type { RepoInfo, StoreChange, StoreEnv } from "../proposals/mod.ts";
-import { submitProposal } from "../proposals/mod.ts";
+import { CeilingRefusals, submitProposal } from "../proposals/mod.ts";
 import { waitForDecision } from "../proposals/mod.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { listProposals } from "./_list_proposals.ts";
@@ -97,6 +97,7 @@ export class ProposalStore implements ProposalSink {
       ceiling: () => readCeilingView(ceilingPath(options.policiesDir, options.ceilingFile)),
       ceilingFile: options.ceilingFile,
       policies: options.policyCache ?? new PolicyCache(),
+      refusals: new CeilingRefusals(),
     };
   }
 

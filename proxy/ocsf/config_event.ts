@@ -17,6 +17,8 @@ export interface ConfigEventMeta {
   policy?: string;
   /** Proposal id, for PROPOSED/APPROVED/REJECTED. */
   proposalId?: string;
+  /** The sandbox a REFUSED proposal came from. */
+  sandbox?: string;
   /** Event time in ms since the epoch; defaults to now. */
   time?: number;
 }
@@ -31,6 +33,8 @@ const STATES: Record<ConfigState, [number, string, number, string, number]> = {
   REMOVED: [1, "Informational", 1, "Disabled", 1],
   // A failed load keeps the last good policy: the state did not change, the operation failed.
   FAILED: [3, "Medium", 99, "FAILED", 2],
+  // A refused proposal changes nothing, but a run of them is a sandbox mapping the ceiling.
+  REFUSED: [3, "Medium", 99, "REFUSED", 2],
 };
 
 /**
@@ -61,6 +65,7 @@ export function configEvent(
   if (meta.hash !== undefined) unmapped.hash = meta.hash;
   if (meta.policy !== undefined) unmapped.policy = meta.policy;
   if (meta.proposalId !== undefined) unmapped.proposal_id = meta.proposalId;
+  if (meta.sandbox !== undefined) unmapped.sandbox = meta.sandbox;
   return {
     class_uid: 5019,
     class_name: "Device Config State Change",

@@ -139,6 +139,7 @@ const configCases: [ConfigState, number, string, number, string, number][] = [
   ["PROPOSED", 1, "Informational", 99, "PROPOSED", 1],
   ["REJECTED", 2, "Low", 1, "Disabled", 1],
   ["FAILED", 3, "Medium", 99, "FAILED", 2],
+  ["REFUSED", 3, "Medium", 99, "REFUSED", 2],
 ];
 
 Deno.test("configEvent() behaviour", () => {

@@ -19,7 +19,9 @@ export type ConfigState =
   | "APPROVED"
   | "REJECTED"
   /** A scoped rule ended (expiry, used once, session ended, revoked) and was removed. */
-  | "REMOVED";
+  | "REMOVED"
+  /** A proposal was refused as outside the org ceiling (each refusal tells the agent a bit). */
+  | "REFUSED";
 
 /** A network endpoint: a DNS name or an IP literal, and a port. */
 export interface OcsfEndpoint {

@@ -69,7 +69,7 @@ async function submitAll(
   const own = ownProposals(sink, deps.sandboxId);
   for (const [index, op] of proposal.operations.entries()) {
     const result = await submitOne(own, deps.sandbox, op, proposal.intentSummary, body);
-    if (!result.accepted && result.code === "too_many_pending") throw tooMany(result, body);
+    if (!result.accepted && TOO_MANY.includes(result.code ?? "")) throw tooMany(result, body);
     if (result.accepted) {
       body.accepted_chunks++;
       body.accepted_chunk_ids.push(result.proposal.id);
@@ -83,13 +83,22 @@ async function submitAll(
   return body;
 }
 
-/** 429: the sandbox has as many pending proposals as it may; name what was stored before. */
-function tooMany(result: { reasons: string[] }, sofar: SubmittedBody): PolicyLocalError {
+// Refusals about the sandbox, not the rule: the whole request stops with 429.
+const TOO_MANY: string[] = ["too_many_pending", "too_many_refusals"];
+
+/**
+ * 429: the sandbox has as many pending proposals as it may, or its proposals are held after
+ * ceiling refusals; name what was stored before.
+ */
+function tooMany(
+  result: { reasons: string[]; code?: string },
+  sofar: SubmittedBody,
+): PolicyLocalError {
   const why = truncateChars(escapeControlChars(result.reasons.join("; ")), 500);
   const stored = sofar.accepted_chunk_ids.length
     ? `; already accepted from this request: ${sofar.accepted_chunk_ids.join(", ")}`
     : "";
-  return new PolicyLocalError(429, "too_many_pending", `${why}${stored}`);
+  return new PolicyLocalError(429, result.code ?? "too_many_pending", `${why}${stored}`);
 }
 
 function parseJson(bytes: Uint8Array): unknown {

@@ -123,9 +123,11 @@ export type SubmitResult =
 /**
  * Why a refused submit was refused, where the caller acts on it: `too_many_pending` (the
  * sandbox's cap), `policy_unavailable` (no such policy file, or it did not load: a gateway
- * whose sync was rewriting the policy files submits again on the tree the sync leaves).
+ * whose sync was rewriting the policy files submits again on the tree the sync leaves),
+ * `too_many_refusals` (the sandbox had enough proposals refused as outside the org ceiling
+ * lately that its proposals are held unchecked for a while).
  */
-export type SubmitRefusalCode = "too_many_pending" | "policy_unavailable";
+export type SubmitRefusalCode = "too_many_pending" | "policy_unavailable" | "too_many_refusals";
 
 /** The hand-off from policy.local to the control plane. */
 export interface ProposalSink {
