@@ -79,3 +79,30 @@ Deno.test("hostile ceiling binary parts: what the ceiling grants every binary of
   const other = await submitUnder(GLOB_CEILING, "git_tunnel", rule(["/usr/bin/g*"]));
   assert.ok(other.accepted, JSON.stringify(other));
 });
+
+/** curl tunnels to every host of example.com but only calls one JSON-RPC method on rpc. */
+const JSON_RPC_CEILING = `version: 1
+network_policies:
+  any_host:
+    endpoints: [{ host: "*.example.com", port: 443 }]
+    binaries: [{ path: /usr/bin/curl }]
+  rpc:
+    endpoints:
+      - host: rpc.example.com
+        port: 443
+        protocol: json-rpc
+        rules: [{ allow: { method: reports.list } }]
+    binaries: [{ path: /usr/bin/curl }]
+`;
+
+Deno.test("hostile ceiling parts: a JSON-RPC endpoint on one host of a pattern narrows it as a REST one does", async () => {
+  // Before: only rest, graphql and mcp endpoints counted as inspecting part of a pattern, so a
+  // *.example.com tunnel for curl was inside, though the ceiling lets curl call one method there.
+  const tunnel = {
+    endpoints: [{ host: "*.example.com", port: 443 }],
+    binaries: [{ path: "/usr/bin/curl" }],
+  };
+  const res = await submitUnder(JSON_RPC_CEILING, "tunnel", tunnel);
+  assert.equal(res.accepted, false, JSON.stringify(res));
+  assert.match(JSON.stringify(res), /outside_org_ceiling/);
+});

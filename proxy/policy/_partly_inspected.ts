@@ -16,7 +16,7 @@ import { hostTail } from "./host_pattern.ts";
 import type { BinaryRef, Endpoint } from "./types.ts";
 
 /**
- * True when some inspecting endpoint (`rest`, `graphql`, `mcp`) of `compiled` at `port` names
+ * True when some inspecting endpoint (`rest`, `graphql`, `mcp`, `json-rpc`) of `compiled` at `port` names
  * part of `pattern`'s hosts, not all of them, for a binary `binary` may be (`anyBinary`: the
  * ask is for every binary), and could judge that part otherwise than the view does. A `rest`
  * part does not narrow when a path-less `rest` endpoint holding the whole pattern and the whole
@@ -57,8 +57,11 @@ export function partlyInspected(
   );
 }
 
+// The protocols whose grants decide() inspects (_compile_grant.ts): json-rpc was missing, so a
+// JSON-RPC endpoint on one host of a pattern did not narrow it.
 function inspects(ep: Endpoint): boolean {
-  return ep.host !== undefined && ["rest", "graphql", "mcp"].includes(ep.protocol ?? "");
+  return ep.host !== undefined &&
+    ["rest", "graphql", "mcp", "json-rpc"].includes(ep.protocol ?? "");
 }
 
 function atPort(ep: Endpoint, port: number): boolean {
