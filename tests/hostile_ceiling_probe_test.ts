@@ -91,3 +91,28 @@ Deno.test("hostile ceiling probe: policy.local answers a held sandbox 429 too_ma
     assert.equal(next.json.error, "too_many_refusals");
     assert.match(String(next.json.detail), /Ask a person/);
   }));
+
+Deno.test("hostile ceiling probe: refusals under an unreadable ceiling hold no sandbox", async () => {
+  const repo = await makeRepo();
+  try {
+    await Deno.writeTextFile(join(repo.policies, "ceiling.yaml"), "version: [\n");
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    for (let i = 0; i < 7; i++) {
+      const res = await store.submit({
+        policy: "team",
+        ruleName: `p${i}`,
+        rule: probe(`/repos/o/r${i}/**`),
+        rationale: "r",
+        sandbox: "sb-honest",
+      });
+      assert.equal(res.accepted, false);
+      assert.match(
+        JSON.stringify(res),
+        /outside_org_ceiling/,
+        "the ceiling's refusal, never a hold",
+      );
+    }
+  } finally {
+    await repo.cleanup();
+  }
+});

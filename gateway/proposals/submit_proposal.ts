@@ -104,7 +104,8 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   const ceiling = await env.ceiling?.();
   const check = checkProposedRule(input.rule, current.loaded, ceiling);
   if (check.refused || !check.rule) {
-    noteCeilingRefusal(env, input, check);
+    // An unreadable ceiling refuses everything: the operator's fault, not a probe to count.
+    if (ceiling && !("error" in ceiling)) noteCeilingRefusal(env, input, check);
     const reasons = check.findings.filter((f) => f.severity === "refuse")
       .map((f) => `${f.code}: ${f.message}`);
     return { accepted: false, reasons };
