@@ -8,10 +8,10 @@
  * @module
  */
 
-import { endpointPorts } from "./compile_policy.ts";
+import { endpointPorts, lookupGrants } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { globsOverlap, globWithin } from "./glob_overlap.ts";
-import type { Endpoint } from "./types.ts";
+import type { BinaryRef, Endpoint } from "./types.ts";
 
 /**
  * The binary paths (exact or narrower globs) inside `ask` that a rule with an inspecting
@@ -25,16 +25,14 @@ export function inspectedBinaryParts(
   port: number,
   ask: { binary: string; anyBinary: boolean },
 ): string[] | undefined {
-  const hosts = host.toLowerCase();
   const parts = new Set<string>();
-  for (const rule of Object.values(compiled.policy.network_policies)) {
+  for (const binaries of inspectingRules(compiled, host.toLowerCase(), port)) {
     // A rule for any binary holds every binary of the ask: the view already judges it.
-    if (rule.binaries === undefined) continue;
-    const paths = rule.binaries.map((b) => b.path);
-    if (!ask.anyBinary && globWithin(ask.binary, paths)) continue;
+    if (binaries === undefined) continue;
+    const paths = binaries.map((b) => b.path);
     const meets = paths.filter((p) => ask.anyBinary || globsOverlap(ask.binary, p));
     if (meets.length === 0) continue;
-    if (!rule.endpoints.some((ep) => inspectsAt(ep, port, hosts))) continue;
+    if (!ask.anyBinary && globWithin(ask.binary, paths)) continue;
     for (const path of meets) {
       if (!ask.anyBinary && !globWithin(path, [ask.binary])) return undefined;
       parts.add(path);
@@ -43,10 +41,44 @@ export function inspectedBinaryParts(
   return [...parts];
 }
 
+/**
+ * The binaries of each rule with an inspecting endpoint at `port` on some host of `hosts`:
+ * through the host index for an exact host, by a scan for a pattern.
+ */
+function inspectingRules(
+  compiled: CompiledPolicy,
+  hosts: string,
+  port: number,
+): (BinaryRef[] | undefined)[] {
+  const rules = compiled.policy.network_policies;
+  if (!hosts.includes("*")) {
+    const keys = new Set(
+      lookupGrants(compiled, hosts, port).filter((g) => g.l7).map((g) => g.ruleKey),
+    );
+    return [...keys].map((key) => rules[key]?.binaries);
+  }
+  const tail = literalTail(hosts);
+  return Object.values(rules).filter((rule) =>
+    rule.endpoints.some((ep) => inspectsAt(ep, port) && mayShare(tail, ep.host!, hosts))
+  ).map((rule) => rule.binaries);
+}
+
 // The protocols whose grants `decide()` inspects (`_compile_grant.ts`), `tls: skip` or not.
 const INSPECTING = ["rest", "graphql", "mcp", "json-rpc"];
 
-function inspectsAt(ep: Endpoint, port: number, hosts: string): boolean {
+function inspectsAt(ep: Endpoint, port: number): boolean {
   return ep.host !== undefined && INSPECTING.includes(ep.protocol ?? "") &&
-    endpointPorts(ep).includes(port) && globsOverlap(hosts, ep.host.toLowerCase(), ".");
+    endpointPorts(ep).includes(port);
+}
+
+// Every host of a pattern ends with its text after the last `*`: a cheap test before the glob
+// product, for policies of thousands of hosts.
+function mayShare(tail: string, host: string, hosts: string): boolean {
+  const other = literalTail(host.toLowerCase());
+  return (other.endsWith(tail) || tail.endsWith(other)) &&
+    globsOverlap(hosts, host.toLowerCase(), ".");
+}
+
+function literalTail(host: string): string {
+  return host.slice(host.lastIndexOf("*") + 1);
 }
