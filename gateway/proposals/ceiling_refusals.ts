@@ -54,6 +54,10 @@ export class CeilingRefusals {
 
   /** Count one refusal for `key` at `now`. */
   record(key: string, now: number): void {
+    // Sandboxes come and go: drop the ones whose refusals all left the window now and then.
+    if (this.#times.size >= 256) {
+      for (const other of [...this.#times.keys()]) this.#recent(other, now);
+    }
     this.#times.set(key, [...this.#recent(key, now), now]);
   }
 
