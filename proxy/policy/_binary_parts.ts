@@ -8,9 +8,11 @@
  * @module
  */
 
+import { inspectsRequests } from "./_compile_grant.ts";
 import { endpointPorts, lookupGrants } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { globsOverlap, globWithin } from "./glob_overlap.ts";
+import { hostTail } from "./host_pattern.ts";
 import type { BinaryRef, Endpoint } from "./types.ts";
 
 /**
@@ -57,28 +59,20 @@ function inspectingRules(
     );
     return [...keys].map((key) => rules[key]?.binaries);
   }
-  const tail = literalTail(hosts);
+  const tail = hostTail(hosts);
   return Object.values(rules).filter((rule) =>
     rule.endpoints.some((ep) => inspectsAt(ep, port) && mayShare(tail, ep.host!, hosts))
   ).map((rule) => rule.binaries);
 }
 
-// The protocols whose grants `decide()` inspects (`_compile_grant.ts`), `tls: skip` or not.
-const INSPECTING = ["rest", "graphql", "mcp", "json-rpc"];
-
 function inspectsAt(ep: Endpoint, port: number): boolean {
-  return ep.host !== undefined && INSPECTING.includes(ep.protocol ?? "") &&
+  return ep.host !== undefined && inspectsRequests(ep) &&
     endpointPorts(ep).includes(port);
 }
 
-// Every host of a pattern ends with its text after the last `*`: a cheap test before the glob
-// product, for policies of thousands of hosts.
+// A cheap test before the glob product, for policies of thousands of hosts (see hostTail).
 function mayShare(tail: string, host: string, hosts: string): boolean {
-  const other = literalTail(host.toLowerCase());
+  const other = hostTail(host.toLowerCase());
   return (other.endsWith(tail) || tail.endsWith(other)) &&
     globsOverlap(hosts, host.toLowerCase(), ".");
-}
-
-function literalTail(host: string): string {
-  return host.slice(host.lastIndexOf("*") + 1);
 }

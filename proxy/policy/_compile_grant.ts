@@ -97,6 +97,17 @@ export function endpointHost(endpoint: Endpoint): HostPattern | undefined {
   return endpoint.host === undefined ? undefined : parseHostPattern(normaliseHost(endpoint.host));
 }
 
+/**
+ * Whether `decide()` reads the requests of `endpoint` (its grant is L7): `rest`, `graphql`, `mcp`
+ * and `json-rpc`; `tls: skip` on such an endpoint is ignored (validation warns), its rules hold.
+ * The coverage questions (`_partly_inspected.ts`, `_binary_parts.ts`) ask the same.
+ */
+export function inspectsRequests(endpoint: Endpoint): boolean {
+  return INSPECTING.includes(endpoint.protocol ?? "");
+}
+
+const INSPECTING = ["rest", "graphql", "mcp", "json-rpc"];
+
 /** One endpoint of rule `ruleKey` compiled, with the rule's binaries. */
 export function compileGrant(
   ruleKey: string,
@@ -108,8 +119,7 @@ export function compileGrant(
     ruleKey,
     endpoint,
     host: endpointHost(endpoint),
-    // `tls: skip` on an L7 endpoint is ignored (validation warns): its rules must hold.
-    l7: ["rest", "graphql", "mcp", "json-rpc"].includes(endpoint.protocol ?? ""),
+    l7: inspectsRequests(endpoint),
     enforcement: endpoint.enforcement ?? "enforce",
     allow: compileAllow(endpoint),
     deny: restDenies(endpoint).map(compileDenyMatch),

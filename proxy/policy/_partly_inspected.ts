@@ -9,6 +9,7 @@
  * @module
  */
 
+import { inspectsRequests } from "./_compile_grant.ts";
 import { endpointPorts } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { globsOverlap, globWithin } from "./glob_overlap.ts";
@@ -57,11 +58,8 @@ export function partlyInspected(
   );
 }
 
-// The protocols whose grants decide() inspects (_compile_grant.ts): json-rpc was missing, so a
-// JSON-RPC endpoint on one host of a pattern did not narrow it.
 function inspects(ep: Endpoint): boolean {
-  return ep.host !== undefined &&
-    ["rest", "graphql", "mcp", "json-rpc"].includes(ep.protocol ?? "");
+  return ep.host !== undefined && inspectsRequests(ep);
 }
 
 function atPort(ep: Endpoint, port: number): boolean {
