@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Http2Stream } from "node:http2";
+import { constants, type Http2Stream } from "node:http2";
 import { addAbortSignal } from "node:stream";
 
 /**
@@ -34,4 +34,22 @@ export function resetStream(stream: Http2Stream): void {
   const aborter = new AbortController();
   addAbortSignal(aborter.signal, stream);
   aborter.abort();
+}
+
+/**
+ * Refuse `stream` before anything was answered on it: RST_STREAM `REFUSED_STREAM`, which tells
+ * the client that the request was not processed, so that it may send it again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { refuseStream } from "./_h2_reset.ts";
+ *
+ * const answer = await h2Exchange((stream) => refuseStream(stream));
+ * assert.equal(answer.status, 0); // no answer: the stream was reset
+ * ```
+ */
+export function refuseStream(stream: Http2Stream): void {
+  if (!stream.destroyed) stream.close(constants.NGHTTP2_REFUSED_STREAM);
 }

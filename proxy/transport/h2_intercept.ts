@@ -13,8 +13,9 @@ import type { Decision } from "../policy/mod.ts";
 import { type BodyHold, BodySlots } from "./_body_slots.ts";
 import { sessionBacklog } from "./_h2_backlog.ts";
 import { H2_STREAM_WINDOW } from "./_h2_windows.ts";
-import { resetStream } from "./_h2_reset.ts";
+import { refuseStream, resetStream } from "./_h2_reset.ts";
 import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
+import { AnswerRefusedError } from "./answer_budget.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import type { BodyReader } from "./graphql_body.ts";
@@ -95,7 +96,7 @@ export async function serveH2Tunnel(
     connectPort: destination.connectPort,
     tls: true,
     overridden: destination.overridden,
-  });
+  }, client.ctx.answerBudget.share());
   const bodies = new BodySlots();
   const session: Session = { destination, grant, scheme: "https", upstream, inWork: 0, bodies };
   const onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
@@ -217,6 +218,7 @@ async function answerStream(
     await session.upstream.forward(stream, outgoing);
   } catch (error) {
     if (stream.headersSent) return void stream.destroy();
+    if (error instanceof AnswerRefusedError) return refuseStream(stream);
     if (error instanceof BodyStoppedError) return respondStop(stream, error.stop, headers, ctx);
     const failure = error instanceof UpstreamError
       ? error

@@ -14,6 +14,7 @@ import { relayToClient } from "./_h2_backlog.ts";
 import { originSession } from "./_h2_origin_session.ts";
 import { resetStream } from "./_h2_reset.ts";
 import type { BodyLease } from "./body_budget.ts";
+import { type AnswerShare, holdAnswer } from "./answer_budget.ts";
 import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
 import { readHttp1Body } from "./h2_http1_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
@@ -81,18 +82,23 @@ export class H2Upstream {
   #spare: UpstreamConnection | undefined;
   /** HTTP/1.1 connections in use at once, within the proxy's connection cap. */
   #lanes: UpstreamLanes;
+  /** The session's share of the answer budget; none reserves nothing. */
+  #answers: AnswerShare | undefined;
 
-  /** Streams of one client session to `target`; nothing is opened before the first. */
-  constructor(ctx: ProxyContext, target: UpstreamTarget) {
+  /** A client session's streams to `target` (none opened yet), their answers held in `answers`. */
+  constructor(ctx: ProxyContext, target: UpstreamTarget, answers?: AnswerShare) {
     this.#ctx = ctx;
     this.#target = target;
     this.#lanes = new UpstreamLanes(ctx.connectionSlot ?? (() => () => {}));
+    this.#answers = answers;
   }
 
   /**
    * Forward one stream and relay its answer.
    *
    * @throws {UpstreamError} When nothing could be relayed (the caller answers the stream).
+   * @throws {AnswerRefusedError} When the answer budget had no room in time (nothing was sent;
+   *   see `answer_budget.ts`).
    */
   async forward(stream: http2.ServerHttp2Stream, outgoing: H2Outgoing): Promise<void> {
     this.#origin ??= this.#open();
@@ -109,6 +115,7 @@ export class H2Upstream {
       this.#origin = undefined;
       return await this.forward(stream, outgoing);
     }
+    if (!await holdAnswer(this.#answers, stream)) return;
     await forwardOverH2(stream, origin.session, outgoing, {
       timeoutMs: this.#ctx.upstreamTimeoutMs,
       bodyIdleMs: this.#ctx.idleTimeoutMs,
@@ -148,8 +155,8 @@ export class H2Upstream {
     const rest = spilled ? { guard, idleMs } : undefined;
     const release = await this.#lanes.acquire();
     try {
-      // Reset while it waited for a lane: nothing to send.
-      if (stream.closed || stream.destroyed) return;
+      // Reset while it waited for a lane or room for its answer: nothing to send.
+      if (stream.closed || stream.destroyed || !await holdAnswer(this.#answers, stream)) return;
       const spare = this.#spare;
       this.#spare = undefined;
       const exchange = { pool, target: this.#target, spare, pathAndQuery, authority, body };

@@ -14,6 +14,7 @@ import type { UpstreamPool } from "./upstream_pool.ts";
 import type { SlotSource } from "./upstream_lanes.ts";
 import type { ReadBuffers } from "./read_buffers.ts";
 import type { BodyBudget } from "./body_budget.ts";
+import type { AnswerBudget } from "./answer_budget.ts";
 import type { InflateWorker } from "./inflate_worker.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
@@ -49,6 +50,8 @@ export interface ProxyContext {
   readBuffers: ReadBuffers;
   /** The bytes every request body held whole in memory shares (see `body_budget.ts`). */
   bodyBudget: BodyBudget;
+  /** The bytes answers held for HTTP/2 clients share (see `answer_budget.ts`). */
+  answerBudget: AnswerBudget;
   /**
    * A slot of the connection cap for an upstream connection a client holds beyond its own
    * (see `upstream_lanes.ts`); absent means no cap.

@@ -18,6 +18,7 @@ import { DestinationResolver, type ResolveOverride } from "./destination.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
 import { ReadBuffers } from "./read_buffers.ts";
+import { AnswerBudget } from "./answer_budget.ts";
 import { BodyBudget } from "./body_budget.ts";
 import { InflateWorker, type InflateWorkerOptions } from "./inflate_worker.ts";
 
@@ -76,6 +77,15 @@ export interface ProxyOptions {
   bodyBudgetBytes?: number;
   /** Longest wait of a request body for room in the budget (default 10 s). */
   bodyBudgetWaitMs?: number;
+  /**
+   * Bytes answers on their way to HTTP/2 clients may hold together (default 64 MiB), beyond
+   * each session's first stream: an answer stream that finds no room waits, its request not
+   * sent, up to `answerBudgetWaitMs` (default 10 s), then is refused with RST_STREAM
+   * REFUSED_STREAM. Each session's answers hold at most 4 MiB (`answer_budget.ts`).
+   */
+  answerBudgetBytes?: number;
+  /** Longest wait of an answer stream for room in the answer budget (default 10 s). */
+  answerBudgetWaitMs?: number;
   /** The inflate worker's module (tests give a failing one). */
   inflateWorker?: InflateWorkerOptions;
 }
@@ -122,6 +132,10 @@ export function createContext(
     bodyBudget: new BodyBudget({
       limitBytes: options.bodyBudgetBytes,
       waitMs: options.bodyBudgetWaitMs,
+    }),
+    answerBudget: new AnswerBudget({
+      limitBytes: options.answerBudgetBytes,
+      waitMs: options.answerBudgetWaitMs,
     }),
     inflateWorker: new InflateWorker(options.inflateWorker),
   };

@@ -36,6 +36,15 @@ export interface ProxyHandle {
    * `held` now out of `limit`, and bodies `waiting` for room.
    */
   readonly bodyBudget: { readonly held: number; readonly limit: number; readonly waiting: number };
+  /**
+   * What answers on their way to HTTP/2 clients reserve (see `answerBudgetBytes`): bytes
+   * `held` now (at most `limit` plus one stream per session), and streams `waiting` for room.
+   */
+  readonly answerBudget: {
+    readonly held: number;
+    readonly limit: number;
+    readonly waiting: number;
+  };
 }
 
 /**
@@ -121,6 +130,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     port: listener.port,
     hostname,
     bodyBudget: ctx.bodyBudget,
+    answerBudget: ctx.answerBudget,
     async close() {
       ctx.pool.close();
       ctx.inflateWorker?.close();

@@ -50,6 +50,8 @@ export interface TestProxyOptions {
   denialMints?: ProxyOptions["denialMints"];
   /** The request-body budget and its wait (the proxy's defaults otherwise). */
   bodyBudget?: Pick<ProxyOptions, "bodyBudgetBytes" | "bodyBudgetWaitMs">;
+  /** The answer budget and its wait (the proxy's defaults otherwise). */
+  answerBudget?: Pick<ProxyOptions, "answerBudgetBytes" | "answerBudgetWaitMs">;
   /** Identity resolver (the real `/proc` one otherwise). */
   identity?: IdentityResolver;
   /** Serves `http://policy.local/...`. */
@@ -133,6 +135,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     maxConnections: options.maxConnections,
     denialMints: options.denialMints,
     ...options.bodyBudget,
+    ...options.answerBudget,
     identity: options.identity,
     policyLocal: options.policyLocal,
     inflateWorker: options.inflateWorker,
