@@ -51,5 +51,7 @@ export function resetStream(stream: Http2Stream): void {
  * ```
  */
 export function refuseStream(stream: Http2Stream): void {
-  if (!stream.destroyed) stream.close(constants.NGHTTP2_REFUSED_STREAM);
+  if (stream.destroyed) return;
+  stream.once("error", () => {}); // the stream's own report of the code: ours, not the peer's
+  stream.close(constants.NGHTTP2_REFUSED_STREAM);
 }
