@@ -41,6 +41,8 @@ export interface Payload {
   guard: FormMethodGuard | undefined;
   /** Asked again at reloads while the body streams (see `_watch_grant.ts`). */
   grant: Pick<OutgoingRequest, "stillAllowed" | "since">;
+  /** The connection closes after this exchange, whatever the answer says. */
+  closes?: boolean;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function sendAndRelay(
   client: ClientConnection,
   connection: UpstreamConnection,
   request: RequestHead,
-  { bytes, body, streamed, early, spill, grant, guard }: Payload,
+  { bytes, body, streamed, early, spill, grant, guard, closes }: Payload,
 ): Promise<RelayOutcome> {
   const upstream = connection.stream;
   // The body part that arrived with the head leaves with it, in one write.
@@ -113,7 +115,7 @@ export async function sendAndRelay(
   }
   // Ended by a reload: never retried on a new connection, and nobody is left to answer.
   if (revoked) outcome = { kind: "failed", responded: true, error: new Error("rule revoked") };
-  const reusable = outcome.kind === "done" && outcome.upstreamReusable && pumped;
+  const reusable = outcome.kind === "done" && outcome.upstreamReusable && pumped && !closes;
   // Once authenticated, a connection speaks for this client until it closes, whatever the
   // later requests on it carry.
   const authenticates = outcome.kind === "done" && outcome.authenticates;

@@ -17,6 +17,7 @@ import { sendDeny, sendError } from "./responses.ts";
 import { blindTunnel } from "./tunnel.ts";
 import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
 import { servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
+import { bodyNotAllowed } from "./body_not_allowed.ts";
 
 /**
  * Handle a CONNECT request; resolves when the tunnel (if any) has closed.
@@ -44,18 +45,25 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
     return;
   }
   const { host, port } = authority;
+  // A CONNECT that announces a body leaves no telling where its tunnel would start.
+  const bodyless = bodyNotAllowed(head);
   // Before any policy, as in plain forwarding: the sandbox's own API, never an upstream.
-  if (host === POLICY_LOCAL_HOST && port === 80) return await servePolicyLocalTunnel(client);
+  if (host === POLICY_LOCAL_HOST && port === 80) {
+    if (bodyless !== undefined) return await sendError(stream, 400, "bad_request", bodyless);
+    return await servePolicyLocalTunnel(client);
+  }
   // The policy generation the grant is decided under (taken before: decide() may wait).
   const since = ctx.holder.generation;
   const l4 = await client.decide(host, port, undefined, "https");
   if (l4.verdict === "deny") {
-    // A `tls: skip` host is one the proxy must never impersonate, even to say no.
-    if (hostSkipsTls(ctx.holder.current().compiled, host, port)) {
+    // A `tls: skip` host is one the proxy must never impersonate, even to say no; nor is
+    // a tunnel opened whose first bytes the client announced as a body.
+    if (bodyless !== undefined || hostSkipsTls(ctx.holder.current().compiled, host, port)) {
       return await sendDeny(stream, l4, ctx.skillPath);
     }
     return await denyInBand(client, l4);
   }
+  if (bodyless !== undefined) return await sendError(stream, 400, "bad_request", bodyless);
   const resolved = await client.destination(host, port, l4);
   if (!resolved.ok) {
     await client.emit(client.ssrfDecision(l4, resolved.reason), "https");

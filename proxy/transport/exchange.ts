@@ -18,6 +18,13 @@ import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type BodyStop, BodyStoppedError } from "./form_method_guard.ts";
 import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "./responses.ts";
 import { BodyBudgetSpentError } from "./body_budget.ts";
+import {
+  bodyLineVerdict,
+  bodyNotAllowed,
+  closesAfterBody,
+  requestLineDetail,
+} from "./body_not_allowed.ts";
+import { concat } from "./_bytes.ts";
 import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
 import {
   isIdempotent,
@@ -59,6 +66,10 @@ export async function exchange(
   target: UpstreamTarget,
 ): Promise<boolean> {
   const { head } = request;
+  // Judged only now that the policy allowed the request: a denied one got its 403 whatever
+  // body it announced (the connection closed, its body unread).
+  const bodyless = bodyNotAllowed(head);
+  if (bodyless !== undefined) return await refuse(client, bodyless);
   if (isWebSocketUpgrade(head)) return await exchangeUpgrade(client, request, target);
   const read = request.body;
   if (head.expectContinue && head.framing.kind !== "none" && !read) {
@@ -75,7 +86,18 @@ export async function exchange(
   const streamed = head.framing.kind === "length" && !read ? head.framing.length : 0;
   // The body part that arrived with the head (it leaves with it): never sent twice, since a
   // request with a streamed body is never retried.
-  const early = streamed > 0 ? client.stream.takeBuffered(streamed) : undefined;
+  let early = streamed > 0 ? client.stream.takeBuffered(streamed) : undefined;
+  // A DELETE's body goes only when its first line is no request line, on a connection that
+  // closes after it (see body_not_allowed.ts).
+  const closes = closesAfterBody(head);
+  if (closes) {
+    const first = body ?? await firstLine(client, early ?? new Uint8Array(0), streamed);
+    if (first === false) return false;
+    if (bodyLineVerdict(first, spill === undefined && first.byteLength >= streamed) !== "data") {
+      return await refuse(client, requestLineDetail(head.method));
+    }
+    if (body === undefined) early = first;
+  }
   // The guard sees what is at hand before anything is sent: a buffered body (or the first part
   // of a chunked one past the cap), all of a small one, or the first part of a streamed one
   // (the rest is seen piece by piece).
@@ -84,8 +106,8 @@ export async function exchange(
   const stop = seen && request.guard?.check(seen, seen === known && spill === undefined);
   if (stop && await stop) return await answerStop(client, request.guard!.stopped!);
   const bytes = spill === undefined
-    ? requestHeadBytes(request, contentLength(head, body))
-    : requestHeadBytes(request, "chunked", body!.byteLength);
+    ? requestHeadBytes({ ...request, closes }, contentLength(head, body))
+    : requestHeadBytes({ ...request, closes }, "chunked", body!.byteLength);
   for (let attempt = 0;; attempt++) {
     let connection: UpstreamConnection;
     try {
@@ -96,7 +118,7 @@ export async function exchange(
       return false;
     }
     const guard = known === undefined || spill !== undefined ? request.guard : undefined;
-    const payload = { bytes, body, streamed, early, spill, grant: request, guard };
+    const payload = { bytes, body, streamed, early, spill, grant: request, guard, closes };
     const outcome = await sendAndRelay(client, connection, head, payload);
     // A kept-alive upstream may have closed just before we wrote: retry once, on a new
     // connection, when nothing of the request body was consumed from the client and the
@@ -135,6 +157,37 @@ async function bufferedBody(client: ClientConnection): Promise<ChunkedPrefix | f
     }
     return false;
   }
+}
+
+/**
+ * A sized body's first bytes, read on from `early` until its first line can be judged (or all
+ * `length` bytes are in); false once an error was answered. Bytes past the body are put back.
+ */
+async function firstLine(
+  client: ClientConnection,
+  early: Uint8Array,
+  length: number,
+): Promise<Uint8Array | false> {
+  let bytes = early;
+  try {
+    while (bodyLineVerdict(bytes, bytes.byteLength >= length) === undefined) {
+      const chunk = await client.stream.read();
+      if (chunk === null) return false; // the client left mid-body: nothing to forward
+      const wanted = length - bytes.byteLength;
+      client.stream.unread(chunk.subarray(wanted));
+      bytes = concat(bytes, chunk.subarray(0, wanted));
+    }
+  } catch (error) {
+    if (!(error instanceof ReadTimeoutError)) throw error;
+    await sendError(client.stream, 408, "request_timeout", BODY_TIMEOUT_DETAIL);
+    return false;
+  }
+  return bytes;
+}
+
+async function refuse(client: ClientConnection, detail: string): Promise<false> {
+  await sendError(client.stream, 400, "bad_request", detail);
+  return false;
 }
 
 function contentLength(head: RequestHead, body: Uint8Array | undefined): number | undefined {

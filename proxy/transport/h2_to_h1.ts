@@ -42,6 +42,8 @@ export interface PooledExchange {
   timeoutMs: number;
   /** Set when the body goes on past `body`: the rest streams from the client (`guard` on it). */
   rest?: StreamedRest;
+  /** Send `Connection: close` and never pool the connection after (a DELETE's body). */
+  closes?: boolean;
 }
 
 /** How the rest of a body past the cap streams: past its guard, under the body idle limit. */
@@ -148,6 +150,7 @@ export async function forwardOverHttp1(
     body: Uint8Array;
     timeoutMs: number;
     rest?: StreamedRest;
+    closes?: boolean;
   },
 ): Promise<boolean | "stale"> {
   // A stream reset (or its session gone) is owed nothing: its upstream closes at once.
@@ -163,7 +166,8 @@ export async function forwardOverHttp1(
   if (response === "stale") return "stale";
   if (response.framing.kind !== "none") stream.end();
   const whole = exchange.rest === undefined || streamed.sentAt !== undefined;
-  return whole && response.keepAlive && !bindsConnection(request.head.headers, response);
+  const keep = response.keepAlive && !exchange.closes;
+  return whole && keep && !bindsConnection(request.head.headers, response);
 }
 
 /** The rest of a body streaming upstream, and whether all of it went. */
@@ -180,7 +184,7 @@ async function relayOverHttp1(
   exchange: Parameters<typeof forwardOverHttp1>[2],
   streamed: Streamed,
 ): Promise<ResponseHead | "stale"> {
-  const { upstream, body, rest } = exchange;
+  const { upstream, body, rest, closes } = exchange;
   const { head } = request;
   const declared = head.framing.kind === "length" ? head.framing.length : undefined;
   const withBody = body.byteLength > 0 || declared !== undefined;
@@ -190,7 +194,7 @@ async function relayOverHttp1(
     ? body.byteLength
     : undefined;
   const bytes = requestHeadBytes(
-    { head, pathAndQuery: exchange.pathAndQuery, authority: exchange.authority },
+    { head, pathAndQuery: exchange.pathAndQuery, authority: exchange.authority, closes },
     length,
     length === "chunked" ? body.byteLength : undefined, // the part read: the first chunk
   );

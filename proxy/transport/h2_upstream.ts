@@ -16,7 +16,7 @@ import { resetStream } from "./_h2_reset.ts";
 import type { BodyLease } from "./body_budget.ts";
 import { type AnswerShare, holdAnswer } from "./answer_budget.ts";
 import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
-import { readHttp1Body } from "./h2_http1_body.ts";
+import { http1BodyCloses, readHttp1Body } from "./h2_http1_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
 import { gateInbound } from "./flow_gate.ts";
@@ -149,6 +149,9 @@ export class H2Upstream {
     const { request, pathAndQuery, authority, guard } = outgoing;
     const limits = { idleMs, lease: outgoing.lease };
     const read = outgoing.body ?? await readHttp1Body(stream, request.head, limits);
+    // Whatever read it (GraphQL admission too): an HTTP/1.1 origin may misread its framing;
+    // a DELETE's body that may go closes its connection after it (body_not_allowed.ts).
+    const closes = http1BodyCloses(request.head, read); // may throw
     // Past the cap, the first part is judged (and sent) before the rest streams, guarded.
     const spilled = "prefix" in read;
     const body = await wholeBody(spilled ? read.prefix : read, guard, !spilled); // may throw
@@ -159,7 +162,7 @@ export class H2Upstream {
       if (stream.closed || stream.destroyed || !await holdAnswer(this.#answers, stream)) return;
       const spare = this.#spare;
       this.#spare = undefined;
-      const exchange = { pool, target: this.#target, spare, pathAndQuery, authority, body };
+      const exchange = { pool, target: this.#target, spare, pathAndQuery, authority, body, closes };
       await exchangeOverPool(stream, request, { ...exchange, timeoutMs, rest });
     } finally {
       release();

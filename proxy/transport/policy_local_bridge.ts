@@ -16,6 +16,7 @@ import { MAX_POLICY_LOCAL_BODY_BYTES } from "./proxy_context.ts";
 import type { AbsoluteTarget } from "./request_target.ts";
 import { BODY_TIMEOUT_DETAIL, reasonPhrase, sendError, TOO_MANY_BODIES } from "./responses.ts";
 import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
+import { bodyNotAllowed } from "./body_not_allowed.ts";
 
 const SKIPPED_REQUEST_HEADERS = new Set([
   "connection",
@@ -64,6 +65,12 @@ export async function servePolicyLocal(
   target: AbsoluteTarget,
 ): Promise<boolean> {
   const { stream, ctx } = client;
+  // Served before any policy: a GET's body is refused here as an origin's would be.
+  const bodyless = bodyNotAllowed(head);
+  if (bodyless !== undefined) {
+    await sendError(stream, 400, "bad_request", bodyless);
+    return false;
+  }
   if (target.scheme !== "http" || target.port !== 80) {
     const detail =
       "policy.local is served over plain HTTP on port 80 only: use http://policy.local/";

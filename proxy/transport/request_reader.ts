@@ -12,7 +12,8 @@ import { sendError } from "./responses.ts";
 
 /**
  * The next request head, or undefined when the connection is done (closed, timed out or
- * refused; any error response has been sent).
+ * refused; any error response has been sent). A body the method defines none for is judged
+ * once the request is decided (`body_not_allowed.ts`): a denial comes first.
  *
  * @param first True for the first request of a connection (idle limit = head timeout).
  * @example
@@ -61,36 +62,5 @@ export async function readRequest(
     await sendError(stream, parsed.error.status, parsed.error.code, parsed.error.detail);
     return undefined;
   }
-  const smuggled = bodyNotAllowed(parsed.head);
-  if (smuggled !== undefined) {
-    await sendError(stream, 400, "bad_request", smuggled);
-    return undefined;
-  }
   return parsed.head;
-}
-
-// Methods whose request body has no defined meaning (RFC 9110 §9.3). An origin that ignores
-// such a body would read it as the next request on the connection: a request the policy never
-// saw. Refusing the body (and closing) is the only reading every origin agrees with.
-const BODYLESS_METHODS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
-
-/**
- * Why a request may not carry the body it announces, or undefined when it may.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseRequestHead } from "./http1_head.ts";
- * import { bodyNotAllowed } from "./request_reader.ts";
- * const text = "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n";
- * const parsed = parseRequestHead(new TextEncoder().encode(text));
- * assert.ok(parsed.ok);
- * assert.equal(bodyNotAllowed(parsed.head), "A GET request must not carry a body");
- * ```
- */
-export function bodyNotAllowed(head: RequestHead): string | undefined {
-  // Content-Length: 0 parses to "none": an explicit empty body is no body.
-  if (head.framing.kind === "none") return undefined;
-  const method = head.method.toUpperCase();
-  return BODYLESS_METHODS.has(method) ? `A ${method} request must not carry a body` : undefined;
 }

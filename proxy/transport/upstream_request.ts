@@ -36,6 +36,11 @@ export interface OutgoingRequest {
    * origin's 101 was relayed, has `stillAllowed` asked as soon as the WebSocket opens.
    */
   since?: number;
+  /**
+   * Send `Connection: close` and never pool the connection after this exchange: a DELETE body
+   * an origin may misread as a request of its own (see body_not_allowed.ts).
+   */
+  closes?: boolean;
 }
 
 // Never forwarded: they describe the client-proxy hop, or the proxy sets them itself.
@@ -88,6 +93,7 @@ export function requestHeadBytes(
     const lower = name.toLowerCase();
     if (!HOP_BY_HOP.has(lower) && !dropped.has(lower)) text += `${name}: ${value}\r\n`;
   }
+  if (request.closes) text += "Connection: close\r\n";
   if (length === "chunked") text += "Transfer-Encoding: chunked\r\n";
   else if (length !== undefined) text += `Content-Length: ${length}\r\n`;
   // A chunked body's first chunk is announced with the head (its data follows).
