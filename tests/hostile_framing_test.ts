@@ -98,10 +98,10 @@ async function tunnelled(
   return { status: response.status, error };
 }
 
-const BODYLESS = ["GET", "HEAD", "DELETE", "OPTIONS", "TRACE"];
+const BODYLESS = ["GET", "HEAD", "OPTIONS", "TRACE"];
 const SMUGGLED = "GET /admin HTTP/1.1\r\nHost: plain.example.com\r\n\r\n";
 
-Deno.test("hostile #6: a GET/HEAD/DELETE/OPTIONS/TRACE with a body is refused (400) and never reaches upstream", async () => {
+Deno.test("hostile #6: an allowed GET/HEAD/OPTIONS/TRACE with a body is refused (400) and never reaches upstream", async () => {
   await withProxy(async (proxy, upstreams) => {
     for (const method of BODYLESS) {
       const sized = `Content-Length: ${SMUGGLED.length}\r\n`;
@@ -145,6 +145,35 @@ Deno.test("hostile #6: a GET/HEAD/DELETE/OPTIONS/TRACE with a body is refused (4
       (await tunnelled(proxy, ["GET", "/public/x", "Content-Length: 0\r\n"])).status,
       200,
     );
+  });
+});
+
+Deno.test("hostile #6: a denied request gets its structured 403 whatever body it announces (DELETE, GET), plain and intercepted", async () => {
+  await withProxy(async (proxy, upstreams) => {
+    const sized = `Content-Length: ${SMUGGLED.length}\r\n`;
+    const chunked = "Transfer-Encoding: chunked\r\n";
+    const chunkedBody = `${SMUGGLED.length.toString(16)}\r\n${SMUGGLED}\r\n0\r\n\r\n`;
+    const json = '{"message":"m","sha":"s"}';
+    const bodies: [string, string, string][] = [
+      ["a request-line body", sized, SMUGGLED],
+      ["a chunked body", chunked, chunkedBody],
+      ["a JSON body", `Content-Length: ${json.length}\r\n`, json],
+    ];
+    const denied = { status: 403, error: "policy_denied" };
+    // `open` denies DELETE on /** and GET on /private/**: the agent needs the 403, not a 400.
+    for (const [method, path] of [["DELETE", "/public/x"], ["GET", "/private/x"]]) {
+      for (const [name, extra, body] of bodies) {
+        const label = `${method} ${path} with ${name}`;
+        assert.deepEqual(
+          await plain(proxy, [method!, path!, extra, body]),
+          denied,
+          `plain ${label}`,
+        );
+        assert.deepEqual(await tunnelled(proxy, [method!, path!, extra, body]), denied, label);
+      }
+    }
+    // Before: `400 A DELETE request must not carry a body` for each of them.
+    assert.equal(upstreams.requests.length, 0);
   });
 });
 
