@@ -78,7 +78,9 @@ async function run(socket) {
 function one(session, r) {
   return new Promise((resolve) => {
     const out = { status: 0, headers: {}, body: "", trailers: {} };
-    const req = session.request({ ":method": r.method, ":path": r.path, ...(r.headers || {}) });
+    // Node ends a GET, HEAD or DELETE stream with its headers unless told there is a body.
+    const open = r.body || r.stall ? { endStream: false } : {};
+    const req = session.request({ ":method": r.method, ":path": r.path, ...(r.headers || {}) }, open);
     req.on("response", (h) => { out.status = h[":status"]; out.headers = { ...h }; });
     req.on("trailers", (t) => { out.trailers = { ...t }; });
     req.setEncoding("utf8");
