@@ -133,3 +133,17 @@ Deno.test("hostile delete body: an allowed DELETE with a JSON, form or gzip body
     }
   });
 });
+
+Deno.test("hostile delete body: a denied CONNECT that announces a body gets the structured 403 in the clear (no tunnel); an allowed one 400", async () => {
+  await withLenient(async (proxy, plain, secure) => {
+    const connect = (host: string) =>
+      `CONNECT ${host}:443 HTTP/1.1\r\nHost: ${host}:443\r\nContent-Length: ${HIDDEN.length}\r\n\r\n${HIDDEN}`;
+    const denied = await rawRequest(proxy.port, connect("denied.example.com"));
+    assert.equal(denied.status, 403); // before: 400 A CONNECT request must not carry a body
+    assert.equal(JSON.parse(denied.body).error, "policy_denied");
+    const allowed = await rawRequest(proxy.port, connect(HOST));
+    assert.equal(allowed.status, 400);
+    assert.match(allowed.body, /A CONNECT request must not carry a body/);
+    assert.equal(plain.connections() + secure.connections(), 0);
+  });
+});
