@@ -149,9 +149,8 @@ export class H2Upstream {
     const { request, pathAndQuery, authority, guard } = outgoing;
     const limits = { idleMs, lease: outgoing.lease };
     const read = outgoing.body ?? await readHttp1Body(stream, request.head, limits);
-    // Whatever read it (GraphQL admission too): an HTTP/1.1 origin may misread its framing;
-    // a DELETE's body that may go closes its connection after it (body_not_allowed.ts).
-    const closes = http1BodyCloses(request.head, read); // may throw
+    // Whatever read it (GraphQL admission too): a DELETE's body closes its connection after it.
+    const closes = http1BodyCloses(request.head, read); // may throw (body_not_allowed.ts)
     // Past the cap, the first part is judged (and sent) before the rest streams, guarded.
     const spilled = "prefix" in read;
     const body = await wholeBody(spilled ? read.prefix : read, guard, !spilled); // may throw
@@ -160,9 +159,9 @@ export class H2Upstream {
     try {
       // Reset while it waited for a lane or room for its answer: nothing to send.
       if (stream.closed || stream.destroyed || !await holdAnswer(this.#answers, stream)) return;
-      const spare = this.#spare;
+      const [spare, target] = [this.#spare, this.#target];
       this.#spare = undefined;
-      const exchange = { pool, target: this.#target, spare, pathAndQuery, authority, body, closes };
+      const exchange = { pool, target, spare, pathAndQuery, authority, body, closes };
       await exchangeOverPool(stream, request, { ...exchange, timeoutMs, rest });
     } finally {
       release();
@@ -235,18 +234,15 @@ function forwardOverH2(
   });
 }
 
+/** The origin's answer fields but hop-by-hop ones; its trailers but pseudo-fields. */
 function responseHeaders(response: http2.IncomingHttpHeaders): http2.OutgoingHttpHeaders {
-  const headers: http2.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(response)) {
-    if (!DROPPED_RESPONSE_FIELDS.has(name)) headers[name] = value;
-  }
-  return headers;
+  return fieldsBut(response, (name) => DROPPED_RESPONSE_FIELDS.has(name));
 }
 
 function trailerFields(trailers: http2.IncomingHttpHeaders | undefined): http2.OutgoingHttpHeaders {
-  const fields: http2.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(trailers ?? {})) {
-    if (!name.startsWith(":")) fields[name] = value;
-  }
-  return fields;
+  return fieldsBut(trailers ?? {}, (name) => name.startsWith(":"));
+}
+
+function fieldsBut(fields: http2.IncomingHttpHeaders, drop: (name: string) => boolean) {
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => !drop(name)));
 }
