@@ -19,14 +19,26 @@ file_put_contents(getenv('SEEN_LOG'), json_encode($_GET) . "\\n", FILE_APPEND | 
 echo "ok";
 `;
 
+// What an application reads as its parameters: PHP's \$_REQUEST (request_order GP: a POST's
+// form fields over the query's) with a JSON body's top-level members over both, as Laravel's
+// input() merges them.
+const PHP_PARAMS_ROUTER = `<?php
+$json = json_decode(file_get_contents('php://input'), true);
+$params = array_replace($_REQUEST, is_array($json) ? $json : []);
+file_put_contents(getenv('SEEN_LOG'), json_encode($params) . "\\n", FILE_APPEND | LOCK_EX);
+echo "ok";
+`;
+
 const RACK_SCRIPT = `
 require 'rack'
 require 'rack/handler/webrick'
 require 'webrick'
 require 'json'
 log_path = ARGV[0]
+reading = ARGV[1]
 app = lambda { |env|
-  params = (Rack::Request.new(env).GET rescue { 'refused' => $!.class.name })
+  request = Rack::Request.new(env)
+  params = ((reading == 'params' ? request.params : request.GET) rescue { 'refused' => $!.class.name })
   File.open(log_path, 'a') { |f| f.puts JSON.generate(params) }
   [200, { 'Content-Type' => 'text/plain' }, ['ok']]
 }
@@ -68,5 +80,20 @@ export function startPhpQueryOrigin(dir: string): Promise<QueryOrigin> {
 export function startRackQueryOrigin(dir: string): Promise<QueryOrigin> {
   const log = join(dir, `rack-query-${crypto.randomUUID()}.log`);
   const args = ["-e", RACK_SCRIPT, log];
+  return startScriptOrigin({ name: "Rack", command: "ruby", args, log });
+}
+
+/**
+ * Start PHP's built-in server whose application reads `$_REQUEST` and a JSON body's members
+ * merged over the query, as Laravel's `input()` does.
+ */
+export function startPhpParamsOrigin(dir: string): Promise<QueryOrigin> {
+  return startPhpRouterOrigin(dir, PHP_PARAMS_ROUTER);
+}
+
+/** Start a Rack 2 application reading `Rack::Request#params` (the query, then a form body). */
+export function startRackParamsOrigin(dir: string): Promise<QueryOrigin> {
+  const log = join(dir, `rack-params-${crypto.randomUUID()}.log`);
+  const args = ["-e", RACK_SCRIPT, log, "params"];
   return startScriptOrigin({ name: "Rack", command: "ruby", args, log });
 }

@@ -6,7 +6,7 @@
  */
 
 import { compilePathGlob, compileStringGlob, type GlobMatcher } from "./glob.ts";
-import type { CompiledQuery } from "./compiled_policy.ts";
+import type { CompiledMatch, CompiledQuery, Grant } from "./compiled_policy.ts";
 import type { QueryMatcherSpec } from "./types.ts";
 import type { QueryReading } from "./_query_keys.ts";
 
@@ -75,4 +75,28 @@ export function queryDenies(q: CompiledQuery | undefined, readings: QueryReading
       return values !== undefined && values.some((v) => valueMatches(globs, v));
     })
   );
+}
+
+/**
+ * The query keys (lower case) of the rules of `grants` whose method is one of `methods` and
+ * whose path matches (`path` for allows, `lowerPath` for denies), whatever their query says:
+ * the parameters those rules judge, which an origin may also read from the request's body.
+ */
+export function queryKeysJudged(
+  grants: readonly Grant[],
+  methods: readonly string[],
+  path: string,
+  lowerPath: string,
+): string[] {
+  const keys = new Set<string>();
+  const add = (m: CompiledMatch, text: string) => {
+    if (!m.query || !m.path(text)) return;
+    if (!m.anyMethod && !methods.some((method) => m.methods.has(method))) return;
+    for (const [key] of m.query) keys.add(key.toLowerCase());
+  };
+  for (const g of grants) {
+    for (const m of g.allow) add(m, path);
+    for (const m of g.deny) add(m, lowerPath);
+  }
+  return [...keys];
 }

@@ -7,7 +7,7 @@
 
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import type { CompiledMatch, CompiledPolicy, Grant } from "./compiled_policy.ts";
-import { queryAllows, queryDenies } from "./_query.ts";
+import { queryAllows, queryDenies, queryKeysJudged } from "./_query.ts";
 import { type QueryReading, queryReadings } from "./_query_keys.ts";
 import { leaseLive } from "./rule_leases.ts";
 import { allowL4, allowL7, auditAllow, denyL4, denyL7, smallestKey } from "./_verdicts.ts";
@@ -149,7 +149,8 @@ function decideL7(
   const query = once(() => queryReadings(facts.query));
   const request = { path, lowerPath: path.toLowerCase(), query };
   const first = judgeMethod(facts, matched, { ...request, method: rawMethod, label: rawMethod });
-  if (first.verdict === "deny" || !facts.methodOverrides?.length) return first;
+  if (first.verdict === "deny") return first;
+  if (!facts.methodOverrides?.length) return withQueryKeys(first, matched, [rawMethod], request);
   // An override header lets the origin act as another method: each one must pass on its
   // own (deny if the real or any overridden method is denied or not allowed).
   let audited = first.audit ? first : undefined;
@@ -166,7 +167,20 @@ function decideL7(
   // them is used up by this request too, not only the real method's.
   const more = [...onces].filter((key) => key !== final.once);
   if (more.length > 0) final.overrideOnce = more;
-  return final;
+  return withQueryKeys(final, matched, [rawMethod, ...facts.methodOverrides ?? []], request);
+}
+
+/** An allow names the query keys its rules judge, which a body must not carry (decision.ts). */
+function withQueryKeys(
+  d: Decision,
+  grants: Grant[],
+  methods: string[],
+  { path, lowerPath }: { path: string; lowerPath: string },
+): Decision {
+  if (d.verdict !== "allow") return d;
+  const keys = queryKeysJudged(grants, methods.map((m) => m.toUpperCase()), path, lowerPath);
+  if (keys.length > 0) d.queryKeys = keys;
+  return d;
 }
 
 /** Parse the query at most once, and only if some matcher asks for it. */

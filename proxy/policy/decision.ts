@@ -116,4 +116,11 @@ export interface Decision {
    * header names (`X-HTTP-Method-Override: DELETE` on a POST), spent with `once`.
    */
   overrideOnce?: string[];
+  /**
+   * For an allowed L7 REST decision: the query keys (lower case) of the rules on its method
+   * and path that judge a `query`. Frameworks merge a body's form or JSON fields into the same
+   * parameters (Rails, Laravel, PHP's `$_REQUEST`), so the transport refuses a body holding a
+   * field read as one of them: the rule never saw it.
+   */
+  queryKeys?: string[];
 }

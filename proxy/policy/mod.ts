@@ -122,3 +122,4 @@ export {
 export type { RuleLease, RuleScope } from "./rule_leases.ts";
 export { canonicalizePattern } from "./canonicalize_path.ts";
 export { matcherGlobs } from "./_query.ts";
+export { keyReadings } from "./_query_keys.ts";

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { keyReadings } from "../policy/mod.ts";
+
 /**
  * A scanner over one request body: each call gets the next bytes in order and returns the
  * methods named by `_method` fields that ended in them, or a one-line problem when the body
@@ -62,4 +64,55 @@ export function couldBeMethodKey(key: string): boolean {
   if (key.length > MAX_METHOD_KEY || !"_.".includes(key[0]!)) return false;
   const rest = key.slice(1, 7).toLowerCase();
   return "method".startsWith(rest) && KEY_SUFFIX.test(key.slice(7).replace(/\[\d{0,2}$/, ""));
+}
+
+/**
+ * The query keys a policy judges on a request, as a body scanner looks for them among the
+ * body's field names: frameworks merge a form's or a JSON body's fields into the parameters
+ * they read the query as (Rails' and Sinatra's `params`, Laravel's `input()`, PHP's
+ * `$_REQUEST`, Express's `req.param`), so a body field `force=true` reads as `?force=true` and
+ * would pass a rule that judged only the URL. A field read as one of them refuses the body.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FieldNames } from "./_form_fields.ts";
+ * const names = new FieldNames(["force"]);
+ * assert.ok(names.judges("force") && names.judges("+FORCE[]") && names.judges("force\0x"));
+ * assert.ok(!names.judges("forced") && !names.judges("_method"));
+ * assert.ok(names.judges("force[" + "x".repeat(200), true));
+ * ```
+ */
+export class FieldNames {
+  /** The problem a body holding such a field is refused with (400). */
+  static readonly PROBLEM = "The body holds a field origins read as a query parameter the " +
+    "policy judges on this request: send that parameter in the URL only";
+
+  #keys: ReadonlySet<string>;
+  /** The longest name a scanner keeps; longer ones are judged on what was kept. */
+  readonly limit: number;
+
+  /** @param keys The query keys judged (any case). */
+  constructor(keys: readonly string[]) {
+    this.#keys = new Set(keys.map((key) => key.toLowerCase()));
+    this.limit = Math.max(0, ...keys.map((key) => key.length)) + 32;
+  }
+
+  /** The keys, for a worker that scans a compressed body. */
+  get keys(): string[] {
+    return [...this.#keys];
+  }
+
+  /**
+   * Whether a decoded field name is read as a judged key by some origin (the names of
+   * `keyReadings()`: letter case, PHP's, Rack's and qs's brackets). `truncated`: only the
+   * first {@linkcode FieldNames.limit} characters were kept, so the name up to its first
+   * bracket, which Rack and PHP read as the key, is judged too.
+   */
+  judges(name: string, truncated = false): boolean {
+    if ([...keyReadings(name)].some((reading) => this.#keys.has(reading))) return true;
+    if (!truncated) return false;
+    const open = name.search(/[[\0]/);
+    return open > 0 && this.judges(name.slice(0, open));
+  }
 }

@@ -8,7 +8,7 @@
  */
 
 import zlib from "node:zlib";
-import { NONE } from "./_form_fields.ts";
+import { FieldNames, NONE } from "./_form_fields.ts";
 import { JsonScanner } from "./_json_scan.ts";
 import { UrlencodedScanner } from "./_urlencoded_scan.ts";
 
@@ -45,6 +45,8 @@ export interface InflateJob {
   kind: BodyKind;
   /** The whole body as sent. */
   body: Uint8Array;
+  /** Query keys its fields must not be read as (`FieldNames`), as a worker gets them. */
+  names?: string[];
 }
 
 type Reading = (bytes: Uint8Array, max: number) => Uint8Array;
@@ -81,7 +83,8 @@ export function readsCoding(coding: string): boolean {
  * assert.match(String(inflateAndScan({ coding: "gzip", kind: "form", body: bomb })), /256 times/);
  * ```
  */
-export function inflateAndScan({ coding, kind, body }: InflateJob): ScanResult {
+export function inflateAndScan({ coding, kind, body, names }: InflateJob): ScanResult {
+  const judged = names && names.length > 0 ? new FieldNames(names) : undefined;
   const readings = READINGS[coding];
   if (readings === undefined) {
     return `A form or JSON body with Content-Encoding "${coding}" is not read`;
@@ -102,7 +105,7 @@ export function inflateAndScan({ coding, kind, body }: InflateJob): ScanResult {
       continue; // Not this reading (an origin taking it fails as well).
     }
     read++;
-    const scanner = kind === "form" ? new UrlencodedScanner() : new JsonScanner();
+    const scanner = kind === "form" ? new UrlencodedScanner(judged) : new JsonScanner(judged);
     for (const result of [scanner.push(inflated), scanner.end()]) {
       if (typeof result === "string") return result;
       found.push(...result);

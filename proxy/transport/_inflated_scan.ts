@@ -10,7 +10,7 @@
  */
 
 import { concatAll } from "./_bytes.ts";
-import { type BodyScanner, NONE } from "./_form_fields.ts";
+import { type BodyScanner, type FieldNames, NONE } from "./_form_fields.ts";
 import {
   type BodyKind,
   inflateAndScan,
@@ -69,6 +69,7 @@ export function inflatedScanner(
   codings: string[],
   kind: BodyKind,
   options: InflateOptions = {},
+  names?: FieldNames,
 ): BodyScanner | string | undefined {
   const named = codings.flatMap((value) => value.split(","))
     .map((coding) => coding.trim().toLowerCase())
@@ -78,7 +79,7 @@ export function inflatedScanner(
     return `A form or JSON body with Content-Encoding "${named.join(", ")}" is not read: ` +
       "send it uncompressed, or with one of gzip, deflate or br";
   }
-  return new InflatedScanner(named[0]!, kind, options);
+  return new InflatedScanner(named[0]!, kind, options, names?.keys);
 }
 
 /** Keeps the compressed body, and has it inflated and scanned when it ends. */
@@ -88,8 +89,10 @@ class InflatedScanner implements BodyScanner {
   #options: InflateOptions;
   #pieces: Uint8Array[] = [];
   #bytes = 0;
+  #names: string[] | undefined;
 
-  constructor(coding: string, kind: BodyKind, options: InflateOptions) {
+  constructor(coding: string, kind: BodyKind, options: InflateOptions, names?: string[]) {
+    this.#names = names;
     this.#coding = coding;
     this.#kind = kind;
     this.#options = options;
@@ -113,6 +116,7 @@ class InflatedScanner implements BodyScanner {
       coding: this.#coding,
       kind: this.#kind,
       body: concatAll(this.#pieces, this.#bytes),
+      names: this.#names,
     };
     this.#pieces = [];
     const inflate = this.#options.inflate;

@@ -8,7 +8,7 @@
 
 import { METHOD_TOKEN } from "./header_fields.ts";
 import type { BodyScanner } from "./_form_fields.ts";
-import { MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
+import { FieldNames, MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -34,6 +34,8 @@ type StringRole = "key" | "value" | "other";
  * ```
  */
 export class JsonScanner implements BodyScanner {
+  /** Query keys a top-level member must not be named as (see `FieldNames`). */
+  #names: FieldNames | undefined;
   #depth = 0;
   /** The root is an object (a top-level array or scalar has no keys). */
   #object = false;
@@ -49,6 +51,11 @@ export class JsonScanner implements BodyScanner {
   #escape = 0;
   #hex = "";
   #problem: string | undefined;
+
+  /** @param names Query keys the body's top-level members must not be read as. */
+  constructor(names?: FieldNames) {
+    this.#names = names;
+  }
 
   push(bytes: Uint8Array): readonly string[] | string {
     if (this.#problem !== undefined) return this.#problem;
@@ -133,6 +140,9 @@ export class JsonScanner implements BodyScanner {
     if (role === "key") {
       this.#expectKey = false;
       this.#matched = !this.#tooLong && this.#text === TARGET;
+      if (!this.#matched && this.#names?.judges(this.#text, this.#tooLong)) {
+        this.#problem = FieldNames.PROBLEM;
+      }
       return undefined;
     }
     if (role !== "value") return undefined;
@@ -147,7 +157,8 @@ export class JsonScanner implements BodyScanner {
   /** A decoded character of a key or `_method` value (UTF-8 bytes of others never match). */
   #keep(code: number): void {
     if (this.#role === "other") return;
-    const limit = this.#role === "key" ? TARGET.length : MAX_METHOD_VALUE;
+    const key = this.#names?.limit ?? TARGET.length;
+    const limit = this.#role === "key" ? key : MAX_METHOD_VALUE;
     if (this.#text.length >= limit) this.#tooLong = true;
     else this.#text += String.fromCharCode(code);
   }

@@ -10,7 +10,7 @@
 
 import { METHOD_TOKEN } from "./header_fields.ts";
 import type { BodyScanner } from "./_form_fields.ts";
-import { isMethodKey, MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
+import { FieldNames, isMethodKey, MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
 import { namesMethod } from "./_multipart_head.ts";
 import { Delimiter } from "./_delimiter.ts";
 
@@ -50,8 +50,12 @@ export class MultipartScanner implements BodyScanner {
   #valueStart = 0;
   #value: number[] = [];
   #problem: string | undefined;
+  /** Query keys a part must not be named as (see `FieldNames`). */
+  #names: FieldNames | undefined;
 
-  constructor(boundary: string) {
+  /** @param names Query keys the body's parts must not be named as. */
+  constructor(boundary: string, names?: FieldNames) {
+    this.#names = names;
     this.#delimiter = new Delimiter(`--${boundary}`);
     if (boundary.length > MAX_BOUNDARY) {
       this.#problem = `The multipart boundary is longer than ${MAX_BOUNDARY} bytes`;
@@ -222,7 +226,11 @@ export class MultipartScanner implements BodyScanner {
       this.#value = [];
       return;
     }
-    if (namesMethod(String.fromCharCode(...this.#line), isMethodKey)) this.#isMethod = true;
+    const line = String.fromCharCode(...this.#line);
+    if (namesMethod(line, isMethodKey)) this.#isMethod = true;
+    else if (this.#names && namesMethod(line, (name) => this.#names!.judges(name))) {
+      this.#problem = FieldNames.PROBLEM;
+    }
     this.#line = [];
   }
 }

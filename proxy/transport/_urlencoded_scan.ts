@@ -8,7 +8,13 @@
 
 import { METHOD_TOKEN } from "./header_fields.ts";
 import type { BodyScanner } from "./_form_fields.ts";
-import { couldBeMethodKey, isMethodKey, MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
+import {
+  couldBeMethodKey,
+  FieldNames,
+  isMethodKey,
+  MAX_METHOD_VALUE,
+  NONE,
+} from "./_form_fields.ts";
 
 const AMP = 0x26;
 const SEMI = 0x3b;
@@ -32,6 +38,10 @@ const PCT = 0x25;
  * ```
  */
 export class UrlencodedScanner implements BodyScanner {
+  /** Query keys a field must not be read as (see `FieldNames`). */
+  #names: FieldNames | undefined;
+  /** The name was longer than the names' limit: only its start was kept. */
+  #truncated = false;
   #inValue = false;
   #skipping = false;
   /** The name as decoded so far, leading spaces and brackets dropped; null once too long. */
@@ -41,6 +51,11 @@ export class UrlencodedScanner implements BodyScanner {
   /** A `%` escape split across pieces: its digits so far (without the `%`), or undefined. */
   #escape: string | undefined;
   #problem: string | undefined;
+
+  /** @param names Query keys the body's fields must not be read as. */
+  constructor(names?: FieldNames) {
+    this.#names = names;
+  }
 
   push(bytes: Uint8Array): readonly string[] | string {
     if (this.#problem !== undefined) return this.#problem;
@@ -64,6 +79,7 @@ export class UrlencodedScanner implements BodyScanner {
       if (byte === EQ && !this.#inValue) {
         this.#flushEscape();
         if (this.#key !== null && isMethodKey(this.#key)) this.#inValue = true;
+        else if (this.#judged()) return this.#problem!;
         else this.#skipping = true;
         continue;
       }
@@ -84,6 +100,8 @@ export class UrlencodedScanner implements BodyScanner {
     const wasValue = this.#inValue;
     const value = String.fromCharCode(...this.#value);
     const tooLong = this.#tooLong;
+    // A name without `=` is a parameter too (PHP reads it as empty).
+    if (!wasValue && !this.#skipping) this.#judged();
     this.#reset();
     if (!wasValue) return undefined;
     if (tooLong || !METHOD_TOKEN.test(value)) {
@@ -93,7 +111,16 @@ export class UrlencodedScanner implements BodyScanner {
     return value;
   }
 
+  /** Whether the name read is a judged query key (the body's problem is then set). */
+  #judged(): boolean {
+    const key = this.#key;
+    if (key === null || this.#names?.judges(key, this.#truncated) !== true) return false;
+    this.#problem = FieldNames.PROBLEM;
+    return true;
+  }
+
   #reset(): void {
+    this.#truncated = false;
     this.#inValue = false;
     this.#skipping = false;
     this.#key = "";
@@ -144,7 +171,11 @@ export class UrlencodedScanner implements BodyScanner {
     if (byte === 0x5d && key.endsWith("]")) return;
     const next = key + String.fromCharCode(byte);
     if (byte === 0 ? isMethodKey(next) : couldBeMethodKey(next)) this.#key = next;
-    else {
+    else if (this.#names !== undefined) {
+      // Judged names are kept up to the limit, then judged on their start.
+      if (next.length <= this.#names.limit) this.#key = next;
+      else this.#truncated = true;
+    } else {
       // No `_method`: the rest of the field is skipped at native speed.
       this.#key = null;
       this.#skipping = true;

@@ -11,12 +11,12 @@
 
 import type { Decision } from "../policy/mod.ts";
 import type { ClientConnection, L7Question } from "./client_connection.ts";
-import { type BodyScanner, formMethodScanner } from "./form_method_scan.ts";
+import { type BodyScanner, FieldNames, formMethodScanner } from "./form_method_scan.ts";
 import type { RequestHead } from "./http1_head.ts";
 import type { InflateJob } from "./_inflate_and_scan.ts";
 import { BUDGET_SPENT } from "./_inflated_scan.ts";
 import { TOO_MANY_BODIES } from "./responses.ts";
-import { type Refusal, refusal } from "./refusal.ts";
+import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 
 /** Why a body was stopped: the policy's denial (the structured 403) or a refusal (400). */
 export type BodyStop = { kind: "deny"; decision: Decision } | Refusal;
@@ -32,8 +32,11 @@ export class BodyStoppedError extends Error {
   }
 }
 
-/** Decides the methods a body names, as overrides of the request (see `FormMethodGuard`). */
-export type OverrideDecider = (methods: string[]) => Promise<Decision>;
+/**
+ * Decides the methods a body names, as overrides of the request (see `FormMethodGuard`), or
+ * refuses the body.
+ */
+export type OverrideDecider = (methods: string[]) => Promise<Decision | Refusal>;
 
 /**
  * Scans one request body and decides the methods it names.
@@ -99,6 +102,7 @@ export class FormMethodGuard {
     if (fresh.length === 0) return undefined;
     this.#named.push(...fresh);
     return this.#decide([...this.#named]).then((decision) => {
+      if (isRefusal(decision)) return this.stopped = decision;
       if (decision.verdict !== "deny") return undefined;
       this.stopped = { kind: "deny", decision };
       return this.stopped;
@@ -114,31 +118,46 @@ function joined(found: readonly string[], tail: readonly string[] | string) {
   return typeof tail === "string" || found.length === 0 ? tail : [...found, ...tail];
 }
 
+/** The request a guard watches the body of, and its allow. */
+export interface GuardedRequest {
+  host: string;
+  port: number;
+  question: L7Question;
+  scheme: "http" | "https";
+  /** The allow: the query keys its rules judge (`Decision.queryKeys`) no body field may be. */
+  allowed: Decision;
+}
+
 /**
- * The guard for an allowed request's body, or undefined when no origin reads a method from it
- * (see `formMethodScanner()`), or when its body was read and judged whole already (GraphQL,
- * MCP).
+ * The guard for an allowed request's body, or undefined when no origin reads a method or a
+ * judged query key from it (see `formMethodScanner()`), or when its body was read and judged
+ * whole already (GraphQL, MCP).
  * A method found is decided with the request's own question (its override headers included),
- * through `client.again()`: the once rules the request itself spent still count for it.
+ * through `client.again()`: the once rules the request itself spent still count for it. A
+ * method whose rules judge query keys the body was not read for refuses the body (its fields
+ * before the method were not looked at for them).
  */
 export function formMethodGuard(
   client: ClientConnection,
   head: RequestHead,
-  asked: { host: string; port: number; question: L7Question; scheme: "http" | "https" },
+  asked: GuardedRequest,
 ): FormMethodGuard | undefined {
   const { host, port, question, scheme } = asked;
+  const keys = asked.allowed.queryKeys ?? [];
   if (question.graphql !== undefined || question.mcp !== undefined) return undefined;
   if (question.jsonRpc !== undefined) return undefined;
   const worker = client.ctx.inflateWorker;
   const scanner = formMethodScanner(head.method, head.headers, {
     inflate: worker && ((job: InflateJob) => worker.scan(job)),
     hold: (bytes: number) => client.body.tryGrow(bytes),
-  });
+  }, keys.length > 0 ? new FieldNames(keys) : undefined);
   if (scanner === undefined) return undefined;
   const own = question.methodOverrides ?? [];
-  return new FormMethodGuard(scanner, (methods) => {
+  return new FormMethodGuard(scanner, async (methods) => {
     const l7 = { ...question, methodOverrides: [...own, ...methods] };
-    return client.again().decide(host, port, l7, scheme);
+    const decision = await client.again().decide(host, port, l7, scheme);
+    const unread = decision.queryKeys?.some((key) => !keys.includes(key));
+    return unread ? refusal(400, "bad_request", FieldNames.PROBLEM) : decision;
   });
 }
 

@@ -10,13 +10,14 @@
 
 import { values } from "./header_fields.ts";
 import type { HeaderField } from "./header_fields.ts";
-import { type BodyScanner, NONE } from "./_form_fields.ts";
+import { type BodyScanner, FieldNames, NONE } from "./_form_fields.ts";
 import { inflatedScanner, type InflateOptions } from "./_inflated_scan.ts";
 import { JsonScanner } from "./_json_scan.ts";
 import { MultipartScanner } from "./_multipart_scan.ts";
 import { UrlencodedScanner } from "./_urlencoded_scan.ts";
 
 export type { BodyScanner, InflateOptions };
+export { FieldNames };
 
 /**
  * The scanner for a request's body, or undefined when no origin reads a method override from
@@ -42,10 +43,22 @@ export function formMethodScanner(
   method: string,
   headers: HeaderField[],
   inflating?: InflateOptions,
+  names?: FieldNames,
 ): BodyScanner | undefined {
-  if (method.toUpperCase() !== "POST") return undefined;
+  const post = method.toUpperCase() === "POST";
+  if (!post && names === undefined) return undefined;
+  const scanner = bodyScanner(headers, inflating, names);
+  // Only a POST's `_method` overrides (Rack, Symfony); other bodies are read for `names`.
+  return post || scanner === undefined ? scanner : new FieldsOnly(scanner);
+}
+
+function bodyScanner(
+  headers: HeaderField[],
+  inflating: InflateOptions | undefined,
+  names: FieldNames | undefined,
+): BodyScanner | undefined {
   const types = values(headers, "content-type");
-  if (types.length === 0) return new UrlencodedScanner();
+  if (types.length === 0) return new UrlencodedScanner(names);
   const scanners: BodyScanner[] = [];
   for (const type of types) {
     const media = mediaType(type);
@@ -59,15 +72,17 @@ export function formMethodScanner(
         new Refused(`A form or JSON body in charset "${charset}" is not read: send it as UTF-8`),
       );
     } else if (form || json) {
-      const fresh = () => form ? new UrlencodedScanner() : new JsonScanner();
+      const fresh = () => form ? new UrlencodedScanner(names) : new JsonScanner(names);
       scanners.push(fresh());
       // Express inflates a compressed form or JSON body before it reads `_method`.
       const codings = values(headers, "content-encoding");
-      const inflated = inflatedScanner(codings, form ? "form" : "json", inflating);
+      const inflated = inflatedScanner(codings, form ? "form" : "json", inflating, names);
       if (typeof inflated === "string") scanners.push(new Refused(inflated));
       else if (inflated !== undefined) scanners.push(inflated);
     } else if (media.startsWith("multipart/")) {
-      for (const boundary of boundaryReadings(type)) scanners.push(new MultipartScanner(boundary));
+      for (const boundary of boundaryReadings(type)) {
+        scanners.push(new MultipartScanner(boundary, names));
+      }
     }
   }
   if (scanners.length === 0) return undefined;
@@ -131,6 +146,25 @@ export function boundaryReadings(contentType: string): string[] {
   const rfc = param?.[1]?.replace(/\\(.)/g, "$1") ?? param?.[2];
   if (rfc) found.add(rfc);
   return [...found];
+}
+
+/** A body whose `_method` overrides nothing (not a POST): only its problems count. */
+class FieldsOnly implements BodyScanner {
+  #scanner: BodyScanner;
+  constructor(scanner: BodyScanner) {
+    this.#scanner = scanner;
+  }
+  push(bytes: Uint8Array): readonly string[] | string {
+    return problemOnly(this.#scanner.push(bytes));
+  }
+  end(): readonly string[] | string | Promise<readonly string[] | string> {
+    const end = this.#scanner.end();
+    return end instanceof Promise ? end.then(problemOnly) : problemOnly(end);
+  }
+}
+
+function problemOnly(result: readonly string[] | string): readonly string[] | string {
+  return typeof result === "string" ? result : NONE;
 }
 
 /** Each reading's scanner over the same bytes; what any one finds counts. */

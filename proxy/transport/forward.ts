@@ -117,7 +117,13 @@ async function admit(
       return void await sendDeny(stream, l7, ctx.skillPath, { userAgent });
     }
     // A `_method` in its form body is decided as the body streams past.
-    const guard = formMethodGuard(client, head, { host, port, question, scheme: "http" });
+    const guard = formMethodGuard(client, head, {
+      host,
+      port,
+      question,
+      scheme: "http",
+      allowed: l7,
+    });
     return { path: path.path, destination, body, guard };
   }
   return { path: path.path, destination };

@@ -131,7 +131,7 @@ export async function admitTunnelRequest(
   if (l7.verdict === "deny") return { kind: "deny", decision: l7 };
   if (body !== undefined) return { kind: "allow", pathAndQuery, body };
   // A `_method` in its form body is decided as the body streams past.
-  const guard = formMethodGuard(client, head, { host, port, question, scheme });
+  const guard = formMethodGuard(client, head, { host, port, question, scheme, allowed: l7 });
   return guard === undefined
     ? { kind: "allow", pathAndQuery }
     : { kind: "allow", pathAndQuery, guard };

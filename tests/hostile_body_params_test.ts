@@ -1,0 +1,119 @@
+/**
+ * Query rules against origins that merge a body's fields into the parameters they read the
+ * query as: PHP's `$_REQUEST` (a POST's form over the query), Laravel's `input()` (a JSON
+ * body's members too) and Rack's `params` (Rails, Sinatra: a form body of any method). The
+ * proxy judged the URL's query alone, so an allow on `action: read` let `POST ?action=read`
+ * with a body field `action=delete` run as `delete`, and a deny on `force: "true"` let a body's
+ * `force=true` through. A body field read as a key its rules judge is now refused 400.
+ */
+import assert from "node:assert/strict";
+import {
+  type QueryOrigin,
+  queryOriginsMissing,
+  startPhpParamsOrigin,
+  startRackParamsOrigin,
+} from "./query_origins.ts";
+import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+
+const POLICY = `version: 1
+network_policies:
+  params:
+    endpoints:
+      - host: php.example.com
+        port: 80
+        protocol: rest
+        rules: &rules
+          - allow: { method: POST, path: /q, query: { action: "read" } }
+          - allow: { method: PUT, path: /q, query: { action: "read" } }
+          - allow: { method: POST, path: /free }
+          - allow: { method: PUT, path: /free, query: { action: "read" } }
+        deny_rules: &deny
+          - { method: POST, path: /free, query: { force: "true" } }
+      - host: rack.example.com
+        port: 80
+        protocol: rest
+        rules: *rules
+        deny_rules: *deny
+`;
+
+const FORM = ["-H", "Content-Type: application/x-www-form-urlencoded"];
+const JSON_TYPE = ["-H", "Content-Type: application/json"];
+
+// Each body, sent with its URL, reads as `action=delete` or `force=true` to the origin named.
+const ATTACKS: [string, string, string[]][] = [
+  ["php", "POST /q?action=read", [...FORM, "-d", "action=delete"]],
+  ["php", "POST /q?action=read", [...FORM, "-d", "x=1&+action=delete"]],
+  ["php", "POST /q?action=read", ["-F", "action=delete"]],
+  ["php", "POST /q?action=read", [...JSON_TYPE, "-d", '{"action": "delete"}']],
+  ["php", "POST /free", [...FORM, "-d", "force=true"]],
+  ["php", "POST /free", [...JSON_TYPE, "-d", '{"a": 1, "force": "true"}']],
+  ["rack", "POST /q?action=read", [...FORM, "-d", "action=delete"]],
+  ["rack", "POST /q?action=read", ["-d", "[action]=delete"]],
+  ["rack", "POST /q?action=read", ["-F", "action=delete"]],
+  ["rack", "PUT /q?action=read", [...FORM, "-d", "action=delete"]],
+  ["rack", "POST /free", [...FORM, "-d", "force[]=true"]],
+  // Read before the body named PUT, whose rule judges `action` (Rack::MethodOverride).
+  ["rack", "POST /free?action=read", [...FORM, "-d", "action=delete&_method=PUT"]],
+];
+
+const missing = await queryOriginsMissing();
+if (missing !== undefined) {
+  console.warn(
+    `hostile_body_params_test: SKIPPED, ${missing} (apt-get install -y php-cli ruby-rack ruby-webrick)`,
+  );
+}
+
+Deno.test({
+  name: "hostile body params: a body field an origin merges into its query parameters is judged",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const upstreams = await startTestUpstreams();
+    const dir = await Deno.makeTempDir({ prefix: "tollgate-params-" });
+    const origins: Record<string, QueryOrigin> = {
+      php: await startPhpParamsOrigin(dir),
+      rack: await startRackParamsOrigin(dir),
+    };
+    const resolve = Object.entries(origins).map(([name, origin]) => ({
+      host: `${name}.example.com`,
+      port: 80,
+      address: "127.0.0.1",
+      targetPort: origin.port,
+    }));
+    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
+    const send = async (name: string, request: string, args: string[]) => {
+      const [method, target] = request.split(" ") as [string, string];
+      const url = `http://${name}.example.com${target}`;
+      const flags = ["-g", "-X", method, ...args];
+      const result = await curl([url], { proxyPort: proxy.port, args: flags, maxTime: 30 });
+      return result.status;
+    };
+    try {
+      for (const [name, request, args] of ATTACKS) {
+        assert.equal(await send(name, request, args), 400, `${name}: ${request} ${args.at(-1)}`);
+      }
+      for (const [name, origin] of Object.entries(origins)) {
+        assert.deepEqual(await origin.seen(), [], `${name} read a parameter the policy denies`);
+      }
+      // Bodies whose fields the rules do not judge still pass.
+      for (const name of ["php", "rack"]) {
+        assert.equal(await send(name, "POST /q?action=read", [...FORM, "-d", "title=x"]), 200);
+        assert.equal(await send(name, "POST /free", ["-F", "title=x"]), 200);
+      }
+      assert.equal(await send("php", "POST /q?action=read", [...JSON_TYPE, "-d", '{"t": 1}']), 200);
+      assert.deepEqual(await origins.php!.seen(), [
+        '{"action":"read","title":"x"}',
+        '{"title":"x"}',
+        '{"action":"read","t":1}',
+      ]);
+      assert.deepEqual(await origins.rack!.seen(), [
+        '{"action":"read","title":"x"}',
+        '{"title":"x"}',
+      ]);
+    } finally {
+      await proxy.close();
+      for (const origin of Object.values(origins)) await origin.close();
+      await upstreams.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
