@@ -16,6 +16,7 @@ import type { Decision } from "./decision.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
 import { decideJsonRpc, decideMcp } from "./judge_mcp.ts";
+import { holdsShortName, windowsReading } from "./_windows_path.ts";
 
 // The grants whose lease (if any) still allows the request: live at `facts.now`, for
 // `facts.sandbox`, and for a once-scoped rule not yet spent. Durable-only lists pass untouched.
@@ -37,12 +38,12 @@ type Params = () => QueryReading[] | undefined;
 function matchFires(
   m: CompiledMatch,
   method: string,
-  path: string,
+  path: string | true,
   query: Params,
   deny: boolean,
 ): boolean {
   if (!m.anyMethod && !m.methods.has(method)) return false;
-  if (!m.path(path)) return false;
+  if (path !== true && !m.path(path)) return false;
   if (!m.query) return true;
   const params = query();
   // A query that cannot be decoded fails closed: it fires every deny and no allow.
@@ -217,11 +218,11 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
   // The grants that may let it through, as allows or as audit (without the flag, their own
   // reading of such a path is a 400).
   const judging = encoded ? matched.filter((g) => g.allowEncodedSlash) : matched;
+  // Deny rules read the path as a Windows origin would too (`_windows_path.ts`); a short
+  // name may be any path, so it fires every deny of the method.
+  const readings = denyReadings(encoded ? [lowerPath, slashed] : [lowerPath]);
   const denying = matched.filter((g) =>
-    g.deny.some((m) =>
-      matchFires(m, method, lowerPath, query, true) ||
-      (encoded && matchFires(m, method, slashed, query, true))
-    )
+    g.deny.some((m) => readings.some((p) => matchFires(m, method, p, query, true)))
   );
   if (denying.length > 0) {
     const reason = `${label} ${path} blocked by deny rule`;
@@ -239,4 +240,10 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
   const audit = judging.filter((g) => g.enforcement === "audit");
   if (audit.length > 0) return auditAllow(facts, audit, reason);
   return denyL7(facts, matched, reason, asked.method);
+}
+
+/** The readings a deny judges: each path, its Windows reading, any path for a short name. */
+function denyReadings(paths: string[]): (string | true)[] {
+  const windows = paths.map(windowsReading).filter((p) => p !== undefined);
+  return paths.some(holdsShortName) ? [true] : [...paths, ...windows];
 }
