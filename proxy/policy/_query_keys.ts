@@ -69,8 +69,26 @@ function reading(params: Map<string, string[]>): QueryReading {
 }
 
 /**
+ * The most `&`-separated parts a query rule reads. PHP (`max_input_vars`) and Express's qs
+ * (`parameterLimit`, empty parts counted) read the first 1,000 and drop the rest, so a key the
+ * rule found past them is one the origin never sees: `?dry_run=true` after 1,000 others passed
+ * an allow on `dry_run: "true"` and PHP ran without it.
+ */
+export const MAX_QUERY_PARTS = 1000;
+
+/** Whether `raw` has more than {@linkcode MAX_QUERY_PARTS} `&`-separated parts. */
+function tooManyParts(raw: string): boolean {
+  let parts = 1;
+  for (let at = raw.indexOf("&"); at >= 0; at = raw.indexOf("&", at + 1)) {
+    if (++parts > MAX_QUERY_PARTS) return true;
+  }
+  return false;
+}
+
+/**
  * The readings of a raw query (no `?`): pairs split on `&`, and when it holds a `;`, also on
- * `&` and `;` (Rack 2, Python before 3.9.2); undefined when the query is malformed.
+ * `&` and `;` (Rack 2, Python before 3.9.2); undefined when the query is malformed or has more
+ * parts than origins read ({@linkcode MAX_QUERY_PARTS}): a rule then fails closed.
  *
  * @example
  * ```ts
@@ -81,6 +99,7 @@ function reading(params: Map<string, string[]>): QueryReading {
  * ```
  */
 export function queryReadings(raw: string | undefined): QueryReading[] | undefined {
+  if (raw !== undefined && tooManyParts(raw)) return undefined;
   const amp = parseQuery(raw);
   if (amp === undefined) return undefined;
   if (!raw?.includes(";")) return [reading(amp)];
