@@ -12,6 +12,14 @@ import { isMethodKey } from "./_form_fields.ts";
 import type { RequestHead } from "./http1_head.ts";
 
 /**
+ * Fields the proxy reads a body by (its form `_method`, its query-judged fields, a GraphQL
+ * document) and forwards. A field the `Connection` field names is hop-by-hop and dropped on the
+ * way (RFC 9110 §7.6.1), so the origin would read a body the proxy judged as bytes as a form:
+ * Rack reads a POST without `Content-Type` as one.
+ */
+const BODY_READING_FIELDS = new Set(["content-type", "content-encoding"]);
+
+/**
  * Build the L7 question for a request, or say why it must be refused (400).
  *
  * @param path The canonical path (see `canonicalizePath()`).
@@ -38,6 +46,11 @@ export function requestQuestion(
   path: string,
   query: string | undefined,
 ): L7Question | string {
+  const dropped = [...head.connectionTokens].find((name) => BODY_READING_FIELDS.has(name));
+  if (dropped !== undefined) {
+    return `The Connection field names ${dropped}, which tells how the body is read: ` +
+      "send it end to end";
+  }
   // Refused, not matched as written: a query the policy cannot read is one it cannot judge.
   const problem = queryProblem(query);
   if (problem !== undefined) return `Invalid request query: ${problem}`;
