@@ -1,7 +1,7 @@
 /**
  * JSON read as strictly as a policy needs: well-formed UTF-8, no object that names a key
- * twice (however it is spelled: `"method"` and `"\u006dethod"` are the same key), and a depth
- * bound. `JSON.parse` keeps the last of two equal keys while other servers keep the first, so
+ * twice (however it is spelled: `"method"`, `"\u006dethod"` and `"METHOD"` are the same key),
+ * and a depth bound. `JSON.parse` keeps the last of two equal keys while other servers keep the first, so
  * a body with both could be judged by one call and run as another.
  *
  * @module
@@ -25,6 +25,7 @@ export type StrictJsonError = { error: string };
  * const enc = (s: string) => new TextEncoder().encode(s);
  * assert.deepEqual(parseStrictJson(enc('{"a":[1]}')), { value: { a: [1] } });
  * assert.deepEqual(parseStrictJson(enc('{"a":1,"\\u0061":2}')), { error: 'duplicate key "a"' });
+ * assert.deepEqual(parseStrictJson(enc('{"s":1,"\u017f":2}')), { error: 'duplicate key "ſ"' });
  * ```
  */
 export function parseStrictJson(bytes: Uint8Array): { value: unknown } | StrictJsonError {
@@ -78,8 +79,9 @@ function scan(text: string): string | undefined {
       if (expectKey) {
         const key = JSON.parse(text.slice(i, end)) as string;
         const seen = keys.at(-1)!;
-        if (seen.has(key)) return `duplicate key ${JSON.stringify(key.slice(0, 40))}`;
-        seen.add(key);
+        const folded = foldKey(key);
+        if (seen.has(folded)) return `duplicate key ${JSON.stringify(key.slice(0, 40))}`;
+        seen.add(folded);
         expectKey = false;
       }
       i = end;
@@ -88,6 +90,15 @@ function scan(text: string): string | undefined {
     i++; // `:`, numbers, literals: nothing to see
   }
   return undefined;
+}
+
+/**
+ * A key as servers that match keys without letter case read it: Go's `encoding/json` (the
+ * field's name or tag under Unicode case folding, `ſ` as `s`, `K` as `k`), Jackson and .NET
+ * when told to. They run the last of `"method"` and `"METHOD"`; the proxy judged the first.
+ */
+function foldKey(key: string): string {
+  return key.toUpperCase().toLowerCase();
 }
 
 // Marks an array level on the stack (its members have no keys).

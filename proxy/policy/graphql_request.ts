@@ -9,6 +9,7 @@
 
 import { classifyDocument, type GraphqlOperation } from "./graphql_document.ts";
 import { queryReadings } from "./_query_keys.ts";
+import { parseStrictJson } from "./_strict_json.ts";
 
 /** What a GraphQL request asks for: its operations, or why it cannot be judged. */
 export interface GraphqlRequestInfo {
@@ -102,12 +103,15 @@ function classifyPost(
     return "GraphQL POST must not carry GraphQL parameters in its URL";
   }
   if (body === undefined || body.byteLength === 0) return "GraphQL POST body is empty";
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
-  } catch {
-    return "GraphQL request body is not valid JSON";
+  // A key written twice, in any letter case, is refused: Go's encoding/json (gqlgen) runs the
+  // last of `"query"` and `"QUERY"`, and the proxy would judge the other.
+  const parsed = parseStrictJson(body);
+  if ("error" in parsed) {
+    return parsed.error === "invalid JSON"
+      ? "GraphQL request body is not valid JSON"
+      : `GraphQL request body is ambiguous: ${parsed.error}`;
   }
+  const value = parsed.value;
   if (Array.isArray(value)) {
     if (value.length === 0) return "GraphQL batch request is empty";
     const out: GraphqlOperation[] = [];
