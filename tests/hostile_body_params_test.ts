@@ -4,7 +4,8 @@
  * body's members too) and Rack's `params` (Rails, Sinatra: a form body of any method). The
  * proxy judged the URL's query alone, so an allow on `action: read` let `POST ?action=read`
  * with a body field `action=delete` run as `delete`, and a deny on `force: "true"` let a body's
- * `force=true` through. A body field read as a key its rules judge is now refused 400.
+ * `force=true` through; PHP without php.ini reads cookies there too. A body field or cookie read
+ * as a key its rules judge is now refused 400.
  */
 import assert from "node:assert/strict";
 import {
@@ -34,6 +35,11 @@ network_policies:
         protocol: rest
         rules: *rules
         deny_rules: *deny
+      - host: bare.example.com
+        port: 80
+        protocol: rest
+        rules: *rules
+        deny_rules: *deny
 `;
 
 const FORM = ["-H", "Content-Type: application/x-www-form-urlencoded"];
@@ -54,6 +60,9 @@ const ATTACKS: [string, string, string[]][] = [
   ["rack", "POST /free", [...FORM, "-d", "force[]=true"]],
   // Read before the body named PUT, whose rule judges `action` (Rack::MethodOverride).
   ["rack", "POST /free?action=read", [...FORM, "-d", "action=delete&_method=PUT"]],
+  // PHP without php.ini reads cookies into $_REQUEST, over the query.
+  ["bare", "POST /q?action=read", ["-b", "session=1; action=delete"]],
+  ["bare", "POST /free", ["-b", "force=true", "-d", "x=1"]],
 ];
 
 const missing = await queryOriginsMissing();
@@ -72,6 +81,7 @@ Deno.test({
     const origins: Record<string, QueryOrigin> = {
       php: await startPhpParamsOrigin(dir),
       rack: await startRackParamsOrigin(dir),
+      bare: await startPhpParamsOrigin(dir, ["-n"]),
     };
     const resolve = Object.entries(origins).map(([name, origin]) => ({
       host: `${name}.example.com`,
@@ -100,6 +110,8 @@ Deno.test({
         assert.equal(await send(name, "POST /free", ["-F", "title=x"]), 200);
       }
       assert.equal(await send("php", "POST /q?action=read", [...JSON_TYPE, "-d", '{"t": 1}']), 200);
+      assert.equal(await send("bare", "POST /q?action=read", ["-b", "session=1"]), 200);
+      assert.deepEqual(await origins.bare!.seen(), ['{"action":"read","session":"1"}']);
       assert.deepEqual(await origins.php!.seen(), [
         '{"action":"read","title":"x"}',
         '{"title":"x"}',

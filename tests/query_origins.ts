@@ -85,10 +85,11 @@ export function startRackQueryOrigin(dir: string): Promise<QueryOrigin> {
 
 /**
  * Start PHP's built-in server whose application reads `$_REQUEST` and a JSON body's members
- * merged over the query, as Laravel's `input()` does.
+ * merged over the query, as Laravel's `input()` does. With `-n` in `phpArgs` (no php.ini, no
+ * `request_order`), `$_REQUEST` holds the cookies too, over the query and the form.
  */
-export function startPhpParamsOrigin(dir: string): Promise<QueryOrigin> {
-  return startPhpRouterOrigin(dir, PHP_PARAMS_ROUTER);
+export function startPhpParamsOrigin(dir: string, phpArgs: string[] = []): Promise<QueryOrigin> {
+  return startPhpRouterOrigin(dir, PHP_PARAMS_ROUTER, phpArgs);
 }
 
 /** Start a Rack 2 application reading `Rack::Request#params` (the query, then a form body). */

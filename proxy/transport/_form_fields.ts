@@ -104,6 +104,18 @@ export class FieldNames {
   }
 
   /**
+   * Whether a `Cookie` field value names a cookie read as a judged key: PHP's `$_REQUEST`
+   * without a `request_order` (no php.ini, as in the official container images) reads cookies
+   * over the query and the form, names decoded and read as `$_GET`'s are.
+   */
+  judgesCookie(value: string): boolean {
+    return value.split(/[;,]/).some((pair) => {
+      const name = pair.split("=", 1)[0]!.trim();
+      return this.judges(name) || this.judges(decodedOrNot(name));
+    });
+  }
+
+  /**
    * Whether a decoded field name is read as a judged key by some origin (the names of
    * `keyReadings()`: letter case, PHP's, Rack's and qs's brackets). `truncated`: only the
    * first {@linkcode FieldNames.limit} characters were kept, so the name up to its first
@@ -114,5 +126,14 @@ export class FieldNames {
     if (!truncated) return false;
     const open = name.search(/[[\0]/);
     return open > 0 && this.judges(name.slice(0, open));
+  }
+}
+
+/** A cookie name `%XX`-decoded (`+` as a space) as PHP decodes it, or as written. */
+function decodedOrNot(name: string): string {
+  try {
+    return decodeURIComponent(name.replaceAll("+", " "));
+  } catch {
+    return name;
   }
 }

@@ -73,3 +73,12 @@ Deno.test("formMethodScanner() reads a compressed body's fields for judged keys"
   assert.deepEqual(scanner.push(zlib.gzipSync(encoder.encode("a=1&force=true"))), []);
   assert.equal(await scanner.end(), FieldNames.PROBLEM);
 });
+
+Deno.test("FieldNames.judgesCookie() finds a cookie PHP's $_REQUEST reads as a judged key", () => {
+  for (const cookie of ["force=1", "a=1; force=1", "a=1;FORCE=1", " per.page=9", "%66orce=1"]) {
+    assert.ok(names.judgesCookie(cookie), cookie);
+  }
+  for (const cookie of ["session=force", "forced=1", "a=1; b=2"]) {
+    assert.ok(!names.judgesCookie(cookie), cookie);
+  }
+});

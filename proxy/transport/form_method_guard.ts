@@ -13,6 +13,7 @@ import type { Decision } from "../policy/mod.ts";
 import type { ClientConnection, L7Question } from "./client_connection.ts";
 import { type BodyScanner, FieldNames, formMethodScanner } from "./form_method_scan.ts";
 import type { RequestHead } from "./http1_head.ts";
+import { values } from "./header_fields.ts";
 import type { InflateJob } from "./_inflate_and_scan.ts";
 import { BUDGET_SPENT } from "./_inflated_scan.ts";
 import { TOO_MANY_BODIES } from "./responses.ts";
@@ -196,4 +197,18 @@ export function checkPiece(
   return guard.check(piece, last)?.then((stop) => {
     if (stop !== undefined) throw new BodyStoppedError(stop);
   });
+}
+
+/**
+ * Why an allowed request must be refused (400) for a cookie an origin reads as a query key its
+ * rules judged (`Decision.queryKeys`), or undefined: PHP's `$_REQUEST` without a
+ * `request_order` reads `Cookie: action=delete` over `?action=read`.
+ */
+export function cookieProblem(head: RequestHead, allowed: Decision): string | undefined {
+  const keys = allowed.queryKeys;
+  if (keys === undefined) return undefined;
+  const names = new FieldNames(keys);
+  if (!values(head.headers, "cookie").some((value) => names.judgesCookie(value))) return undefined;
+  return "A cookie is named as a query parameter the policy judges on this request: send that " +
+    "parameter in the URL only";
 }

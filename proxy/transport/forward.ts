@@ -11,7 +11,7 @@ import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { exchange } from "./exchange.ts";
 import { classifyGraphqlBody, inspectGraphql } from "./graphql_body.ts";
-import { type FormMethodGuard, formMethodGuard } from "./form_method_guard.ts";
+import { cookieProblem, type FormMethodGuard, formMethodGuard } from "./form_method_guard.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { values } from "./header_fields.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
@@ -116,6 +116,8 @@ async function admit(
       const userAgent = values(head.headers, "user-agent")[0];
       return void await sendDeny(stream, l7, ctx.skillPath, { userAgent });
     }
+    const cookie = cookieProblem(head, l7);
+    if (cookie !== undefined) return void await refuse(client, 400, "bad_request", cookie);
     // A `_method` in its form body is decided as the body streams past.
     const guard = formMethodGuard(client, head, {
       host,

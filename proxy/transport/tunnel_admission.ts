@@ -12,7 +12,7 @@ import { canonicalizePath, type Decision } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import type { TunnelDestination } from "./destination.ts";
 import { type BodyReader, classifyGraphqlBody } from "./graphql_body.ts";
-import { type FormMethodGuard, formMethodGuard } from "./form_method_guard.ts";
+import { cookieProblem, type FormMethodGuard, formMethodGuard } from "./form_method_guard.ts";
 import type { RequestHead } from "./http1_head.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 import { requestQuestion } from "./request_question.ts";
@@ -129,6 +129,8 @@ export async function admitTunnelRequest(
   if (isRefusal(body)) return body;
   const l7 = await client.decide(host, port, question, scheme);
   if (l7.verdict === "deny") return { kind: "deny", decision: l7 };
+  const cookie = cookieProblem(head, l7);
+  if (cookie !== undefined) return badRequest(cookie);
   if (body !== undefined) return { kind: "allow", pathAndQuery, body };
   // A `_method` in its form body is decided as the body streams past.
   const guard = formMethodGuard(client, head, { host, port, question, scheme, allowed: l7 });

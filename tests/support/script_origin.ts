@@ -97,15 +97,20 @@ export async function commandMissing(
 
 /**
  * Start PHP's built-in server in `dir` with `router` (PHP source appending a line a request to
- * the file named by `SEEN_LOG`), on a free port of 127.0.0.1.
+ * the file named by `SEEN_LOG`), on a free port of 127.0.0.1; `phpArgs` go before `-S` (`-n`:
+ * no php.ini, as in the official container images).
  */
-export async function startPhpRouterOrigin(dir: string, router: string): Promise<ScriptOrigin> {
+export async function startPhpRouterOrigin(
+  dir: string,
+  router: string,
+  phpArgs: string[] = [],
+): Promise<ScriptOrigin> {
   const file = `${dir}/router-${crypto.randomUUID()}.php`;
   const log = `${dir}/php-${crypto.randomUUID()}.log`;
   await Deno.writeTextFile(file, router);
   // PHP's server says its port only on stderr, among a line per connection: pick one first.
   const port = freePort();
-  const args = ["-S", `127.0.0.1:${port}`, file];
+  const args = [...phpArgs, "-S", `127.0.0.1:${port}`, file];
   const env = { SEEN_LOG: log };
   return await startScriptOrigin({ name: "PHP", command: "php", args, log, env, port });
 }
