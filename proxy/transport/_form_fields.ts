@@ -78,7 +78,7 @@ export function couldBeMethodKey(key: string): boolean {
  * import assert from "node:assert/strict";
  * import { FieldNames } from "./_form_fields.ts";
  * const names = new FieldNames(["force"]);
- * assert.ok(names.judges("force") && names.judges("+FORCE[]") && names.judges("force\0x"));
+ * assert.ok(names.judges("force") && names.judges(" FORCE[]") && names.judges("force\0x"));
  * assert.ok(!names.judges("forced") && !names.judges("_method"));
  * assert.ok(names.judges("force[" + "x".repeat(200), true));
  * ```
