@@ -62,8 +62,11 @@ function bodyScanner(
   const scanners: BodyScanner[] = [];
   for (const type of types) {
     const media = mediaType(type);
-    // Rack reads a POST whose media type is empty as a form, as it reads one without any.
-    const form = media === "application/x-www-form-urlencoded" || media === "";
+    // Rack reads a POST whose media type is empty as a form, as it reads one without any; PHP
+    // ends the media type at a space too (`application/x-www-form-urlencoded x` is a form).
+    const form = [media, phpMediaType(type)].some((m) =>
+      m === "application/x-www-form-urlencoded" || m === ""
+    );
     // Laravel's test for JSON: `/json` or `+json` anywhere in the header.
     const json = !form && /[/+]json/.test(type.toLowerCase());
     const charset = form || json ? otherCharset(type) : undefined;
@@ -92,6 +95,11 @@ function bodyScanner(
 /** Rack's media type: before the first `;` or `,`, trimmed, lower case. */
 function mediaType(contentType: string): string {
   return contentType.split(/[;,]/, 1)[0]!.trim().toLowerCase();
+}
+
+/** PHP's media type (`sapi_read_post_data`): before the first `;`, `,` or space, lower case. */
+function phpMediaType(contentType: string): string {
+  return contentType.trimStart().split(/[;, ]/, 1)[0]!.toLowerCase();
 }
 
 /** Charsets in which `_method` and a method are the ASCII bytes (UTF-8, ASCII, 8-bit sets). */
