@@ -78,9 +78,9 @@ export function queryDenies(q: CompiledQuery | undefined, readings: QueryReading
 }
 
 /**
- * The query keys (lower case) of the rules of `grants` whose method is one of `methods` and
- * whose path matches (`path` for allows, `lowerPath` for denies), whatever their query says:
- * the parameters those rules judge, which an origin may also read from the request's body.
+ * The query keys (lower case) of the rules of `grants` whose method is one of `methods` (any
+ * case) and whose path matches (`path` for allows, `lowerPath` for denies), whatever their
+ * query says: the parameters those rules judge, which an origin may also read from the body.
  */
 export function queryKeysJudged(
   grants: readonly Grant[],
@@ -88,15 +88,16 @@ export function queryKeysJudged(
   path: string,
   lowerPath: string,
 ): string[] {
-  const keys = new Set<string>();
+  let keys: Set<string> | undefined;
   const add = (m: CompiledMatch, text: string) => {
-    if (!m.query || !m.path(text)) return;
-    if (!m.anyMethod && !methods.some((method) => m.methods.has(method))) return;
-    for (const [key] of m.query) keys.add(key.toLowerCase());
+    if (!m.anyMethod && !methods.some((method) => m.methods.has(method.toUpperCase()))) return;
+    if (!m.path(text)) return;
+    keys ??= new Set();
+    for (const [key] of m.query!) keys.add(key.toLowerCase());
   };
   for (const g of grants) {
-    for (const m of g.allow) add(m, path);
-    for (const m of g.deny) add(m, lowerPath);
+    for (const m of g.allow) if (m.query) add(m, path);
+    for (const m of g.deny) if (m.query) add(m, lowerPath);
   }
-  return [...keys];
+  return keys === undefined ? [] : [...keys];
 }

@@ -14,6 +14,8 @@
 const STREAM = /:[^:/]*:\$[a-z_0-9]+$/i;
 /** What Windows drops from the end of a segment. */
 const TRAILING = /(?:\.|%20)+$/;
+/** What a Windows reading changes: a segment ending in a dot or space, or a `:`. */
+const WINDOWS_SPELLING = /(?:\.|%20)(?:\/|$)|:/;
 /** An 8.3 short name: up to six characters of the long name, `~`, a number, an extension. */
 const SHORT_NAME = /^[^/~.]{1,6}~\d{1,6}(?:\.[^/.]{0,3})?$/;
 
@@ -31,7 +33,7 @@ const SHORT_NAME = /^[^/~.]{1,6}~\d{1,6}(?:\.[^/.]{0,3})?$/;
  * ```
  */
 export function windowsReading(path: string): string | undefined {
-  if (!/[.:]|%20/.test(path)) return undefined;
+  if (!WINDOWS_SPELLING.test(path)) return undefined;
   const read = path.split("/").map(windowsSegment).join("/").replace(/\/{2,}/g, "/");
   return read === path ? undefined : read;
 }

@@ -179,7 +179,7 @@ function withQueryKeys(
   { path, lowerPath }: { path: string; lowerPath: string },
 ): Decision {
   if (d.verdict !== "allow") return d;
-  const keys = queryKeysJudged(grants, methods.map((m) => m.toUpperCase()), path, lowerPath);
+  const keys = queryKeysJudged(grants, methods, path, lowerPath);
   if (keys.length > 0) d.queryKeys = keys;
   return d;
 }
@@ -244,6 +244,7 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
 
 /** The readings a deny judges: each path, its Windows reading, any path for a short name. */
 function denyReadings(paths: string[]): (string | true)[] {
+  if (paths.some(holdsShortName)) return [true];
   const windows = paths.map(windowsReading).filter((p) => p !== undefined);
-  return paths.some(holdsShortName) ? [true] : [...paths, ...windows];
+  return windows.length === 0 ? paths : [...paths, ...windows];
 }
