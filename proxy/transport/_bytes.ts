@@ -117,3 +117,33 @@ export function collectYoungGeneration(): void {
   const gc = (globalThis as { gc?: (options: { type: "minor" }) => void }).gc;
   gc?.({ type: "minor" });
 }
+
+/** Forwarded bytes between two young-generation collections (see {@linkcode youngCollector}). */
+export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A counter of relayed bytes that asks for a young-generation collection once per
+ * {@linkcode COLLECT_EVERY_BYTES} (`collectYoungGeneration()`): one per relay, so that each
+ * transfer frees the dead reads under it. Warm 256 MB L7 uploads, medians of three: 1 MB 1.30,
+ * 2 MB 1.23, 4 MB 1.30, 16 MB 2.35 CPU-s/GB; none 1.30 but +44-51 MB of peak RSS (with it +1-3).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { youngCollector } from "./_bytes.ts";
+ * const collect = youngCollector();
+ * assert.equal(collect(64 * 1024), false);
+ * assert.equal(collect(4 * 1024 * 1024), true); // the 4 MiB mark: collected, counted afresh
+ * assert.equal(collect(1), false);
+ * ```
+ */
+export function youngCollector(): (bytes: number) => boolean {
+  let counted = 0;
+  return (bytes) => {
+    counted += bytes;
+    if (counted < COLLECT_EVERY_BYTES) return false;
+    counted = 0;
+    collectYoungGeneration();
+    return true;
+  };
+}

@@ -7,7 +7,7 @@
  */
 
 import type { Duplex } from "node:stream";
-import { collectYoungGeneration, concat } from "./_bytes.ts";
+import { concat, youngCollector } from "./_bytes.ts";
 import { readExactly, readLine } from "./_body_reads.ts";
 import { LazyDeadline } from "./_lazy_deadline.ts";
 import { SocketInbox } from "./_socket_inbox.ts";
@@ -16,10 +16,6 @@ import { ReadTimeoutError } from "./protocol_error.ts";
 import { type HeadRead, type HeadTimeouts, scanHead } from "./scan_head.ts";
 import { writeOrDrain } from "./_write_or_drain.ts";
 
-// A young-generation collection per run of this many forwarded bytes frees the dead reads under
-// them (collectYoungGeneration()). Warm 256 MB L7 uploads, medians of three: 1 MB 1.30, 2 MB
-// 1.23, 4 MB 1.30, 16 MB 2.35 CPU-s/GB; none 1.30 but +44-51 MB of peak RSS (with it +1-3 MB).
-const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 /**
  * Bytes a body relayed to an upstream may have on their way out of its socket before the relay
  * stops reading the client (`forward()` on the pool's connections): four 64 KB reads. Waiting
@@ -60,7 +56,8 @@ export class ByteStream {
   readonly closed: Promise<void>;
   #inbox: SocketInbox;
   #deadline = new LazyDeadline(() => this.#inbox.notify());
-  #forwarded = 0;
+  // Frees the dead reads under what forward() relays (youngCollector()).
+  #collect = youngCollector();
   #window: number | undefined;
 
   /**
@@ -201,11 +198,7 @@ export class ByteStream {
    * socket, so the next read goes on while this one is written; past it, on drain.
    */
   forward(bytes: Uint8Array): Promise<void> | undefined {
-    this.#forwarded += bytes.byteLength;
-    if (this.#forwarded >= COLLECT_EVERY_BYTES) {
-      this.#forwarded = 0;
-      collectYoungGeneration();
-    }
+    this.#collect(bytes.byteLength);
     return writeOrDrain(this.socket, bytes, { release: true, window: this.#window });
   }
 

@@ -24,6 +24,7 @@ import {
   type UpstreamTarget,
 } from "./upstream_pool.ts";
 import { writeToClient } from "./_h2_backlog.ts";
+import { youngCollector } from "./_bytes.ts";
 import { closeWithClient } from "./_close_with_client.ts";
 import type { FormMethodGuard } from "./form_method_guard.ts";
 import { type BodyRest, relayH2BodyRest } from "./relay_h2_body_rest.ts";
@@ -226,9 +227,11 @@ async function relayOverHttp1(
     throw failed ?? error;
   }
   if (response === "stale" && rest === undefined) return "stale";
-  if (response === "stale") throw failed ?? STREAMED_STALE;
+  if (response === "stale") throw failed ?? STALE;
   stream.respond(h2ResponseHeaders(response), { endStream: response.framing.kind === "none" });
-  const write = (piece: Uint8Array) => writeStream(stream, piece);
+  // As ByteStream.forward() does: the answer's reads are fresh buffers only a collection frees.
+  const collect = youngCollector();
+  const write = (piece: Uint8Array) => (collect(piece.byteLength), writeStream(stream, piece));
   const { framing } = response;
   if (framing.kind === "length") await upstream.readExactly(framing.length, write);
   else if (framing.kind === "chunked") await relayChunkedDecoded(upstream, write);
@@ -236,11 +239,7 @@ async function relayOverHttp1(
   return response;
 }
 
-const STREAMED_STALE = new UpstreamError(
-  502,
-  "upstream_unreachable",
-  "Upstream closed the connection",
-);
+const STALE = new UpstreamError(502, "upstream_unreachable", "Upstream closed the connection");
 
 /** Write with backpressure; throws once the client has reset the stream. */
 function writeStream(stream: ServerHttp2Stream, piece: Uint8Array): Promise<void> | undefined {
