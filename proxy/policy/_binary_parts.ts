@@ -12,8 +12,8 @@ import { inspectsRequests } from "./_compile_grant.ts";
 import { endpointPorts, lookupGrants } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { globsOverlap, globWithin } from "./glob_overlap.ts";
-import { hostTail } from "./host_pattern.ts";
 import type { BinaryRef, Endpoint } from "./types.ts";
+import { hostsShare } from "./_host_globs.ts";
 
 /**
  * The binary paths (exact or narrower globs) inside `ask` that a rule with an inspecting
@@ -59,20 +59,12 @@ function inspectingRules(
     );
     return [...keys].map((key) => rules[key]?.binaries);
   }
-  const tail = hostTail(hosts);
   return Object.values(rules).filter((rule) =>
-    rule.endpoints.some((ep) => inspectsAt(ep, port) && mayShare(tail, ep.host!, hosts))
+    rule.endpoints.some((ep) => inspectsAt(ep, port) && hostsShare(hosts, ep.host!.toLowerCase()))
   ).map((rule) => rule.binaries);
 }
 
 function inspectsAt(ep: Endpoint, port: number): boolean {
   return ep.host !== undefined && inspectsRequests(ep) &&
     endpointPorts(ep).includes(port);
-}
-
-// A cheap test before the glob product, for policies of thousands of hosts (see hostTail).
-function mayShare(tail: string, host: string, hosts: string): boolean {
-  const other = hostTail(host.toLowerCase());
-  return (other.endsWith(tail) || tail.endsWith(other)) &&
-    globsOverlap(hosts, host.toLowerCase(), ".");
 }

@@ -14,8 +14,8 @@ import { normaliseHost } from "./_compile_grant.ts";
 import { endpointPorts, lookupGrants } from "./compile_policy.ts";
 import type { BinaryMatcher, CompiledPolicy, Grant, GrantLookup } from "./compiled_policy.ts";
 import { globWithin } from "./glob_overlap.ts";
-import { hostTail } from "./host_pattern.ts";
 import type { Endpoint } from "./types.ts";
+import { hostsWithin } from "./_host_globs.ts";
 
 /** The host asked for in place of a host pattern (`.invalid` never resolves). */
 export const HOST_WITNESS = "every-host-of-the-pattern.invalid";
@@ -60,13 +60,12 @@ function lookup<K>(map: ReadonlyMap<K, readonly Grant[]>): GrantLookup<K> {
 /** The grants of endpoints whose host pattern holds every host of `pattern`. */
 function grantsHolding(compiled: CompiledPolicy, pattern: string, port: number): Grant[] {
   const out: Grant[] = [];
-  const tail = hostTail(pattern);
   for (const rule of Object.values(compiled.policy.network_policies)) {
     for (const ep of rule.endpoints) {
       if (!ep.host?.includes("*") || !endpointPorts(ep).includes(port)) continue;
       const host = ep.host.toLowerCase();
       // Host patterns are `.`-separated globs (host_pattern.ts agrees on every real host).
-      if (!tail.endsWith(hostTail(host)) || !globWithin(pattern, [host], ".")) continue;
+      if (!hostsWithin(pattern, host)) continue;
       out.push(...lookupGrants(compiled, instance(ep.host), port).filter((g) => g.endpoint === ep));
     }
   }

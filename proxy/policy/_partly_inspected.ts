@@ -13,8 +13,8 @@ import { inspectsRequests } from "./_compile_grant.ts";
 import { endpointPorts } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { globsOverlap, globWithin } from "./glob_overlap.ts";
-import { hostTail } from "./host_pattern.ts";
 import type { BinaryRef, Endpoint } from "./types.ts";
+import { hostsShare, hostsWithin } from "./_host_globs.ts";
 
 /**
  * True when some inspecting endpoint (`rest`, `graphql`, `mcp`, `json-rpc`) of `compiled` at `port` names
@@ -43,16 +43,10 @@ export function partlyInspected(
         holdsHosts(ep, hosts) && holdsBinary(rule.binaries, ask)
       )
     );
-  const tail = hostTail(hosts);
-  const mayMeet = (host: string) => {
-    const other = hostTail(host);
-    return other.endsWith(tail) || tail.endsWith(other);
-  };
   return rules.some((rule) =>
     rule.endpoints.some((ep) =>
-      inspects(ep) && atPort(ep, port) && mayMeet(ep.host!.toLowerCase()) &&
+      inspects(ep) && atPort(ep, port) && hostsShare(hosts, ep.host!.toLowerCase()) &&
       meetsBinary(rule.binaries, ask) && !holdsHosts(ep, hosts) &&
-      globsOverlap(hosts, ep.host!.toLowerCase(), ".") &&
       !(ep.protocol === "rest" && inspectedWhole())
     )
   );
@@ -68,8 +62,7 @@ function atPort(ep: Endpoint, port: number): boolean {
 
 function holdsHosts(ep: Endpoint, hosts: string): boolean {
   const host = ep.host?.toLowerCase();
-  return host !== undefined && host.includes("*") && hostTail(hosts).endsWith(hostTail(host)) &&
-    globWithin(hosts, [host], ".");
+  return host !== undefined && host.includes("*") && hostsWithin(hosts, host);
 }
 
 /** The rule's binaries include every binary of the ask. */
