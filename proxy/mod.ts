@@ -14,16 +14,12 @@ export type { PolicyFeed, ProxyService, ProxyServiceOptions } from "./proxy_serv
 export type { PolicyHolderOptions, UpdateResult } from "./policy_holder.ts";
 export type { PolicySnapshot } from "./policy_snapshot.ts";
 export type { WatchOptions } from "./watch_policy_file.ts";
-// What other folders need of the transport (tests and the bench start the bare proxy).
-export {
-  duplexFromDenoConn,
-  MAX_CLIENT_CONNECTIONS,
-  parseResolveOverride,
-  startProxy,
-  UpstreamError,
-  UpstreamPool,
-} from "./transport/mod.ts";
-export type { ProxyHandle, ProxyOptions, ResolveOverride } from "./transport/mod.ts";
+// What other folders need of the transport and the upstream pool (tests and the bench start
+// the bare proxy).
+export { duplexFromDenoConn, MAX_CLIENT_CONNECTIONS, startProxy } from "./transport/mod.ts";
+export type { ProxyHandle, ProxyOptions } from "./transport/mod.ts";
+export { parseResolveOverride, UpstreamError, UpstreamPool } from "./upstream/mod.ts";
+export type { ResolveOverride } from "./upstream/mod.ts";
 export { CertificateAuthority } from "./tls/mod.ts";
 export type { LeafCertificate } from "./tls/mod.ts";
 export { createProcIdentityResolver } from "./identity/mod.ts";

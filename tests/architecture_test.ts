@@ -120,6 +120,23 @@ Deno.test("architecture: proxy/worker imports nothing of the project", async () 
   assert.deepEqual(bad, []);
 });
 
+Deno.test("architecture: the transport's layers import only the layers below them", async () => {
+  // proxy/wire reads bytes and HTTP/1.1, proxy/upstream finds and pools the way out, and
+  // proxy/body_scan reads bodies; none of them may lean on the transport that uses them, so
+  // each stays testable alone and the transport folder keeps only the exchanges.
+  const below: Record<string, string[]> = {
+    "proxy/wire/": [],
+    "proxy/upstream/": ["proxy/wire/", "proxy/tls/", "proxy/policy/"],
+    "proxy/body_scan/": ["proxy/wire/", "proxy/policy/", "proxy/worker/"],
+  };
+  const bad = (await codeEdges(true)).filter((e) => {
+    const layer = Object.keys(below).find((l) => e.from.startsWith(l));
+    if (layer === undefined || e.to.startsWith(layer) || !e.to.startsWith("proxy/")) return false;
+    return !below[layer]!.some((l) => e.to.startsWith(l));
+  });
+  assert.deepEqual(bad, []);
+});
+
 Deno.test("architecture: other folders import a module only through its mod.ts", async () => {
   const bad = (await allImports()).filter((e) => {
     if (isTest(e.from) || !/^(proxy|gateway)\//.test(e.to)) return false;

@@ -5,7 +5,7 @@
  * exactly the addresses it decided on.
  */
 import assert from "node:assert/strict";
-import { DestinationResolver } from "../proxy/transport/destination.ts";
+import { DestinationResolver } from "../proxy/upstream/destination.ts";
 import { rawRequest, startTestProxy, startTestUpstreams } from "./support/mod.ts";
 
 /** A non-loopback IPv4 address of this machine (allowed_ips may never cover loopback). */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MAX_LANES } from "./upstream_lanes.ts";
+import { MAX_LANES } from "../upstream/mod.ts";
 
 /** Bodies one session may buffer at once: as many as it has HTTP/1.1 lanes. */
 export const MAX_BUFFERED_BODIES = MAX_LANES;

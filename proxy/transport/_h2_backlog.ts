@@ -12,7 +12,7 @@
 
 import type { Http2Session, Http2Stream } from "node:http2";
 import type { Readable } from "node:stream";
-import { drainedOrClosed } from "./_write_or_drain.ts";
+import { drainedOrClosed } from "../wire/mod.ts";
 
 /**
  * The most bytes a client session's socket holds unsent before writers to its streams wait:

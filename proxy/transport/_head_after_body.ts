@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { ByteStream } from "./byte_stream.ts";
+import type { ByteStream } from "../wire/mod.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
-import type { HeadRead } from "./scan_head.ts";
+import type { HeadRead } from "../wire/mod.ts";
 
 /** A request body still going upstream: when it was all sent (undefined while it streams). */
 export interface StreamingBody {
@@ -25,7 +25,7 @@ export interface StreamingBody {
  * ```ts
  * import assert from "node:assert/strict";
  * import { PassThrough } from "node:stream";
- * import { ByteStream } from "./byte_stream.ts";
+ * import { ByteStream } from "../wire/mod.ts";
  * import { readHeadAfterBody } from "./_head_after_body.ts";
  *
  * const socket = new PassThrough();

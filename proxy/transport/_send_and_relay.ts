@@ -6,12 +6,12 @@
  */
 
 import { Buffer } from "node:buffer";
-import { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
-import type { ByteStream } from "./byte_stream.ts";
+import { ProtocolError, ReadTimeoutError } from "../wire/mod.ts";
+import type { ByteStream } from "../wire/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import type { RequestHead } from "./http1_head.ts";
+import type { RequestHead } from "../wire/mod.ts";
 import { type RelayOutcome, relayResponse } from "./relay_response.ts";
-import { relayChunkedRest } from "./relay_chunked_rest.ts";
+import { relayChunkedRest } from "../wire/mod.ts";
 import { watchGrant } from "./_watch_grant.ts";
 import {
   BodyStoppedError,
@@ -21,7 +21,7 @@ import {
 } from "./form_method_guard.ts";
 import { BODY_TIMEOUT_DETAIL } from "./responses.ts";
 import type { OutgoingRequest } from "./upstream_request.ts";
-import { type UpstreamConnection, UpstreamError } from "./upstream_pool.ts";
+import { type UpstreamConnection, UpstreamError } from "../upstream/mod.ts";
 
 const JOIN_LIMIT = 64 * 1024;
 

@@ -21,7 +21,7 @@
  */
 
 import type { Http2Stream } from "node:http2";
-import { BodyBudget, BodyBudgetSpentError } from "./body_budget.ts";
+import { BodyBudget, BodyBudgetSpentError } from "../wire/mod.ts";
 import { H2_STREAM_WINDOW } from "./_h2_windows.ts";
 
 /** Default proxy-wide bytes of answers held for HTTP/2 clients (eight sessions' shares). */

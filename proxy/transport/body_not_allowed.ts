@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { RequestHead } from "./http1_head.ts";
+import type { RequestHead } from "../wire/mod.ts";
 
 /** The most body bytes read to find its first line. */
 export const BODY_LINE_LIMIT = 8 * 1024;
@@ -28,7 +28,7 @@ const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "CONNECT"])
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseRequestHead } from "./http1_head.ts";
+ * import { parseRequestHead } from "../wire/mod.ts";
  * import { bodyNotAllowed } from "./body_not_allowed.ts";
  * const text = "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n";
  * const parsed = parseRequestHead(new TextEncoder().encode(text));

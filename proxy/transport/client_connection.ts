@@ -15,11 +15,11 @@ import {
   type RequestFacts,
 } from "../policy/mod.ts";
 import { ocsfEventFromDecision } from "../ocsf/mod.ts";
-import type { BodyLease } from "./body_budget.ts";
-import { BoundUpstream } from "./bound_upstream.ts";
+import type { BodyLease } from "../wire/mod.ts";
+import { BoundUpstream } from "../upstream/mod.ts";
 import { OnceHolds } from "./_once_holds.ts";
-import type { ByteStream } from "./byte_stream.ts";
-import type { DestinationResult } from "./destination.ts";
+import type { ByteStream } from "../wire/mod.ts";
+import type { DestinationResult } from "../upstream/mod.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import type { L7Question } from "./l7_question.ts";
 import { gitPackQuestion } from "./git_pack_question.ts";

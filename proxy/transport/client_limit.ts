@@ -6,7 +6,7 @@
  */
 
 import type { Duplex } from "node:stream";
-import { ByteStream } from "./byte_stream.ts";
+import { ByteStream } from "../wire/mod.ts";
 import { lingeringClose } from "./lingering_close.ts";
 import { sendError } from "./responses.ts";
 

@@ -17,7 +17,7 @@
  */
 
 import type { Duplex } from "node:stream";
-import { releaseMemory } from "./_bytes.ts";
+import { releaseMemory } from "../wire/mod.ts";
 
 // Reads below this are left to the collector: a write callback per chunk cost more than the
 // early free saved on a tunnel's small requests and responses (L4, 64 clients: about 5 %).

@@ -10,9 +10,9 @@
 import { hostSkipsTls } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { denyInBand } from "./deny_in_band.ts";
-import type { RequestHead } from "./http1_head.ts";
+import type { RequestHead } from "../wire/mod.ts";
 import { interceptTls } from "./intercept.ts";
-import { parseAuthority } from "./request_target.ts";
+import { parseAuthority } from "../wire/mod.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { blindTunnel } from "./tunnel.ts";
 import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { values } from "./header_fields.ts";
-import type { HeaderField } from "./header_fields.ts";
+import { values } from "../wire/mod.ts";
+import type { HeaderField } from "../wire/mod.ts";
 
 // A scheme at the start of a credential, or of any challenge in a list.
 const CREDENTIAL = /^\s*(?:ntlm|negotiate)(?:\s|$)/i;

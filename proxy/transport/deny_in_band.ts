@@ -9,12 +9,12 @@
 
 import type { SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
-import { ReadTimeoutError } from "./protocol_error.ts";
+import { ReadTimeoutError } from "../wire/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { respondH2Deny } from "./h2_responses.ts";
 import { serveH2 } from "./h2_server.ts";
-import { values } from "./header_fields.ts";
-import { parseRequestHead } from "./http1_head.ts";
+import { values } from "../wire/mod.ts";
+import { parseRequestHead } from "../wire/mod.ts";
 import { serveDecrypted } from "./intercept.ts";
 import { MAX_HEAD_BYTES } from "./proxy_context.ts";
 import { sendDeny } from "./responses.ts";

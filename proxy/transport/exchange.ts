@@ -8,23 +8,23 @@
  * @module
  */
 
-import { ProtocolError, ReadTimeoutError } from "./protocol_error.ts";
+import { ProtocolError, ReadTimeoutError } from "../wire/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import { type ChunkedPrefix, readChunkedPrefix } from "./http1_body.ts";
+import { type ChunkedPrefix, readChunkedPrefix } from "../wire/mod.ts";
 import { sendAndRelay } from "./_send_and_relay.ts";
-import { values } from "./header_fields.ts";
-import type { RequestHead } from "./http1_head.ts";
+import { values } from "../wire/mod.ts";
+import type { RequestHead } from "../wire/mod.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { type BodyStop, BodyStoppedError } from "./form_method_guard.ts";
 import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "./responses.ts";
-import { BodyBudgetSpentError } from "./body_budget.ts";
+import { BodyBudgetSpentError } from "../wire/mod.ts";
 import {
   bodyLineVerdict,
   bodyNotAllowed,
   closesAfterBody,
   requestLineDetail,
 } from "./body_not_allowed.ts";
-import { concat } from "./_bytes.ts";
+import { concat } from "../wire/mod.ts";
 import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
 import {
   isIdempotent,
@@ -32,7 +32,7 @@ import {
   requestHeadBytes,
   sendUpstreamError,
 } from "./upstream_request.ts";
-import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
+import type { UpstreamConnection, UpstreamTarget } from "../upstream/mod.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 

@@ -11,11 +11,11 @@
 
 import type { Decision } from "../policy/mod.ts";
 import type { ClientConnection, L7Question } from "./client_connection.ts";
-import { type BodyScanner, FieldNames, formMethodScanner } from "./form_method_scan.ts";
-import type { RequestHead } from "./http1_head.ts";
-import { values } from "./header_fields.ts";
-import type { InflateJob } from "./_inflate_and_scan.ts";
-import { BUDGET_SPENT } from "./_inflated_scan.ts";
+import { type BodyScanner, FieldNames, formMethodScanner } from "../body_scan/mod.ts";
+import type { RequestHead } from "../wire/mod.ts";
+import { values } from "../wire/mod.ts";
+import type { InflateJob } from "../body_scan/mod.ts";
+import { BUDGET_SPENT } from "../body_scan/mod.ts";
 import { TOO_MANY_BODIES } from "./responses.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 
@@ -46,7 +46,7 @@ export type OverrideDecider = (methods: string[]) => Promise<Decision | Refusal>
  * ```ts
  * import assert from "node:assert/strict";
  * import { FormMethodGuard } from "./form_method_guard.ts";
- * import { formMethodScanner } from "./form_method_scan.ts";
+ * import { formMethodScanner } from "../body_scan/mod.ts";
  * const scanner = formMethodScanner("POST", [])!;
  * const asked: string[][] = [];
  * const guard = new FormMethodGuard(scanner, (methods) => {

@@ -14,14 +14,14 @@ import {
   type JsonRpcMode,
   type McpRequestInfo,
 } from "../policy/mod.ts";
-import { ReadTimeoutError } from "./protocol_error.ts";
+import { ReadTimeoutError } from "../wire/mod.ts";
 import type { ClientConnection, L7Question } from "./client_connection.ts";
-import { values } from "./header_fields.ts";
-import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
-import type { RequestHead } from "./http1_head.ts";
+import { values } from "../wire/mod.ts";
+import { BodyTooLargeError, readChunkedBody } from "../wire/mod.ts";
+import type { RequestHead } from "../wire/mod.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "./responses.ts";
-import { BodyBudgetSpentError } from "./body_budget.ts";
+import { BodyBudgetSpentError } from "../wire/mod.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 

@@ -12,7 +12,7 @@ import { Buffer } from "node:buffer";
 import { constants, type ServerHttp2Stream } from "node:http2";
 import { type Refusal, refusal } from "./refusal.ts";
 import { BODY_TIMEOUT_DETAIL, TOO_MANY_BODIES } from "./responses.ts";
-import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
+import { BodyBudgetSpentError, type BodyLease } from "../wire/mod.ts";
 
 /** Limits of {@linkcode readH2Body}. */
 export interface H2BodyLimits {

@@ -6,12 +6,12 @@
  */
 
 import type { ServerHttp2Stream } from "node:http2";
-import type { BodyLease } from "./body_budget.ts";
+import type { BodyLease } from "../wire/mod.ts";
 import { type H2BodyPrefix, readH2Body } from "./h2_body.ts";
-import type { RequestHead } from "./http1_head.ts";
+import type { RequestHead } from "../wire/mod.ts";
 import { MAX_CHUNKED_BODY_BYTES } from "./proxy_context.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
-import { UpstreamError } from "./upstream_pool.ts";
+import { UpstreamError } from "../upstream/mod.ts";
 import { bodyLineVerdict, bodyNotAllowed, requestLineDetail } from "./body_not_allowed.ts";
 
 /**

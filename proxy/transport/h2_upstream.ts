@@ -13,16 +13,16 @@ import type { BodyHold } from "./_body_slots.ts";
 import { relayToClient } from "./_h2_backlog.ts";
 import { originSession } from "./_h2_origin_session.ts";
 import { resetStream } from "./_h2_reset.ts";
-import type { BodyLease } from "./body_budget.ts";
+import type { BodyLease } from "../wire/mod.ts";
 import { type AnswerShare, holdAnswer } from "./answer_budget.ts";
 import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
 import { http1BodyCloses, readHttp1Body } from "./h2_http1_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
 import type { H2Request } from "./h2_request.ts";
-import { gateInbound } from "./flow_gate.ts";
+import { gateInbound } from "../wire/mod.ts";
 import type { ProxyContext } from "./proxy_context.ts";
-import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
-import { UpstreamLanes } from "./upstream_lanes.ts";
+import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../upstream/mod.ts";
+import { UpstreamLanes } from "../upstream/mod.ts";
 import { type GuardedBody, relayRequestBody, wholeBody } from "./_h2_guarded_relay.ts";
 
 /** What the origin spoke when the session's first stream reached it. */

@@ -9,19 +9,19 @@
 
 import { type SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
-import { alpnProtocols } from "./alpn_protocols.ts";
-import { ByteStream } from "./byte_stream.ts";
+import { alpnProtocols } from "../upstream/mod.ts";
+import { ByteStream } from "../wire/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import type { TunnelDestination } from "./destination.ts";
+import type { TunnelDestination } from "../upstream/mod.ts";
 import { exchange } from "./exchange.ts";
-import { tlsTransport } from "./flow_gate.ts";
+import { tlsTransport } from "../wire/mod.ts";
 import { http1BodyReader } from "./graphql_body.ts";
 import { serveH2Tunnel } from "./h2_intercept.ts";
 import { negotiatedProtocol } from "./h2_server.ts";
-import { values } from "./header_fields.ts";
-import type { RequestHead } from "./http1_head.ts";
+import { values } from "../wire/mod.ts";
+import type { RequestHead } from "../wire/mod.ts";
 import { readRequest } from "./request_reader.ts";
-import { hostHeader } from "./request_target.ts";
+import { hostHeader } from "../wire/mod.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { lingeringClose } from "./lingering_close.ts";

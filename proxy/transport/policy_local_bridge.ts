@@ -8,14 +8,14 @@
 import { Buffer } from "node:buffer";
 import { canonicalizePath } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import type { ByteStream } from "./byte_stream.ts";
-import { ReadTimeoutError } from "./protocol_error.ts";
-import { BodyTooLargeError, readChunkedBody } from "./http1_body.ts";
-import type { RequestHead } from "./http1_head.ts";
+import type { ByteStream } from "../wire/mod.ts";
+import { ReadTimeoutError } from "../wire/mod.ts";
+import { BodyTooLargeError, readChunkedBody } from "../wire/mod.ts";
+import type { RequestHead } from "../wire/mod.ts";
 import { MAX_POLICY_LOCAL_BODY_BYTES } from "./proxy_context.ts";
-import type { AbsoluteTarget } from "./request_target.ts";
+import type { AbsoluteTarget } from "../wire/mod.ts";
 import { BODY_TIMEOUT_DETAIL, reasonPhrase, sendError, TOO_MANY_BODIES } from "./responses.ts";
-import { BodyBudgetSpentError, type BodyLease } from "./body_budget.ts";
+import { BodyBudgetSpentError, type BodyLease } from "../wire/mod.ts";
 import { bodyNotAllowed } from "./body_not_allowed.ts";
 
 const SKIPPED_REQUEST_HEADERS = new Set([
@@ -46,7 +46,7 @@ const SKIPPED_RESPONSE_HEADERS = new Set([
  * import { clientPair } from "./_client_pair.ts";
  * import { servePolicyLocal } from "./policy_local_bridge.ts";
  * import { readRequest } from "./request_reader.ts";
- * import { parseAbsoluteTarget } from "./request_target.ts";
+ * import { parseAbsoluteTarget } from "../wire/mod.ts";
  *
  * const policyLocal = (request: Request) =>
  *   Promise.resolve(Response.json({ path: new URL(request.url).pathname }));

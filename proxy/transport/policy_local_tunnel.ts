@@ -11,7 +11,7 @@
 import type { ClientConnection } from "./client_connection.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
 import { readRequest } from "./request_reader.ts";
-import { splitPathQuery } from "./request_target.ts";
+import { splitPathQuery } from "../wire/mod.ts";
 import { sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 

@@ -9,13 +9,13 @@ import type { Duplex } from "node:stream";
 import type { OcsfEvent } from "../ocsf/mod.ts";
 import type { LivePolicy } from "./live_policy.ts";
 import type { CertificateAuthority, DenialContexts } from "../tls/mod.ts";
-import type { DestinationResolver } from "./destination.ts";
-import type { UpstreamPool } from "./upstream_pool.ts";
-import type { SlotSource } from "./upstream_lanes.ts";
+import type { DestinationResolver } from "../upstream/mod.ts";
+import type { UpstreamPool } from "../upstream/mod.ts";
+import type { SlotSource } from "../upstream/mod.ts";
 import type { ReadBuffers } from "./read_buffers.ts";
-import type { BodyBudget } from "./body_budget.ts";
+import type { BodyBudget } from "../wire/mod.ts";
 import type { AnswerBudget } from "./answer_budget.ts";
-import type { InflateWorker } from "./inflate_worker.ts";
+import type { InflateWorker } from "../body_scan/mod.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
 export interface ProxyContext {

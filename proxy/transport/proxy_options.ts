@@ -14,13 +14,13 @@ import {
   DenialContexts,
   type DenialContextsOptions,
 } from "../tls/mod.ts";
-import { DestinationResolver, type ResolveOverride } from "./destination.ts";
+import { DestinationResolver, type ResolveOverride } from "../upstream/mod.ts";
 import type { ProxyContext } from "./proxy_context.ts";
-import { UpstreamPool } from "./upstream_pool.ts";
+import { UpstreamPool } from "../upstream/mod.ts";
 import { ReadBuffers } from "./read_buffers.ts";
 import { AnswerBudget } from "./answer_budget.ts";
-import { BodyBudget } from "./body_budget.ts";
-import { InflateWorker, type InflateWorkerOptions } from "./inflate_worker.ts";
+import { BodyBudget } from "../wire/mod.ts";
+import { InflateWorker, type InflateWorkerOptions } from "../body_scan/mod.ts";
 
 /** Options of `startProxy()`. */
 export interface ProxyOptions {

@@ -6,10 +6,10 @@
  */
 
 import type { ServerHttp2Stream } from "node:http2";
-import { latin1Bytes } from "./_bytes.ts";
+import { latin1Bytes } from "../wire/mod.ts";
 import { BodyStoppedError, type FormMethodGuard } from "./form_method_guard.ts";
 import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
-import { UpstreamError } from "./upstream_pool.ts";
+import { UpstreamError } from "../upstream/mod.ts";
 
 /** How the rest goes upstream. */
 export interface BodyRestOptions {

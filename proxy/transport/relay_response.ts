@@ -6,14 +6,14 @@
  */
 
 import { Buffer } from "node:buffer";
-import { latin1Bytes } from "./_bytes.ts";
-import type { ByteStream } from "./byte_stream.ts";
+import { latin1Bytes } from "../wire/mod.ts";
+import type { ByteStream } from "../wire/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
 import { bindsConnection } from "./connection_auth.ts";
-import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "./http1_body.ts";
-import { parseResponseHead, type RequestHead, type ResponseHead } from "./http1_head.ts";
+import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "../wire/mod.ts";
+import { parseResponseHead, type RequestHead, type ResponseHead } from "../wire/mod.ts";
 import { readHeadAfterBody, type StreamingBody } from "./_head_after_body.ts";
-import { UpstreamError } from "./upstream_pool.ts";
+import { UpstreamError } from "../upstream/mod.ts";
 import { closeWithClient } from "./_close_with_client.ts";
 
 /** How an exchange ended. */

@@ -7,9 +7,9 @@
 
 import { parseQuery, queryProblem } from "../policy/mod.ts";
 import type { L7Question } from "./client_connection.ts";
-import { METHOD_TOKEN, methodOverrides } from "./header_fields.ts";
-import { isMethodKey } from "./_form_fields.ts";
-import type { RequestHead } from "./http1_head.ts";
+import { METHOD_TOKEN, methodOverrides } from "../wire/mod.ts";
+import { isMethodKey } from "../body_scan/mod.ts";
+import type { RequestHead } from "../wire/mod.ts";
 
 /**
  * Fields the proxy reads a body by (its form `_method`, its query-judged fields, a GraphQL
@@ -27,7 +27,7 @@ const BODY_READING_FIELDS = new Set(["content-type", "content-encoding"]);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseRequestHead } from "./http1_head.ts";
+ * import { parseRequestHead } from "../wire/mod.ts";
  * import { requestQuestion } from "./request_question.ts";
  * const text = "POST /x HTTP/1.1\r\nHost: a\r\nX-HTTP-Method-Override: DELETE\r\n\r\n";
  * const parsed = parseRequestHead(new TextEncoder().encode(text));

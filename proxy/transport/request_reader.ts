@@ -6,7 +6,7 @@
  */
 
 import type { ClientConnection } from "./client_connection.ts";
-import { parseRequestHead, type RequestHead } from "./http1_head.ts";
+import { parseRequestHead, type RequestHead } from "../wire/mod.ts";
 import { MAX_HEAD_BYTES } from "./proxy_context.ts";
 import { sendError } from "./responses.ts";
 

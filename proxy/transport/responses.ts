@@ -14,8 +14,8 @@ import {
   ROUTE_DENIALS,
   ROUTE_SKILL,
 } from "../policy_local/mod.ts";
-import { BODY_BUDGET_RETRY_AFTER_S } from "./body_budget.ts";
-import type { ByteStream } from "./byte_stream.ts";
+import { BODY_BUDGET_RETRY_AFTER_S } from "../wire/mod.ts";
+import type { ByteStream } from "../wire/mod.ts";
 
 /** The detail of the 408 answering a request body that stopped arriving. */
 export const BODY_TIMEOUT_DETAIL = "Request body was not received in time";
@@ -85,7 +85,7 @@ const encoder = new TextEncoder();
  * ```ts
  * import assert from "node:assert/strict";
  * import { Duplex } from "node:stream";
- * import { ByteStream } from "./byte_stream.ts";
+ * import { ByteStream } from "../wire/mod.ts";
  * import { sendError } from "./responses.ts";
  *
  * let text = "";
@@ -141,7 +141,7 @@ export interface SendDenyOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { Duplex } from "node:stream";
- * import { ByteStream } from "./byte_stream.ts";
+ * import { ByteStream } from "../wire/mod.ts";
  * import { sendDeny } from "./responses.ts";
  *
  * let text = "";

@@ -6,7 +6,7 @@
  */
 
 import type { Duplex } from "node:stream";
-import { ByteStream } from "./byte_stream.ts";
+import { ByteStream } from "../wire/mod.ts";
 import { ClientConnection, type IdentitySource } from "./client_connection.ts";
 import { handleConnect } from "./connect.ts";
 import { handleForward } from "./forward.ts";

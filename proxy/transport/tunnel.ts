@@ -15,7 +15,7 @@
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ClientConnection } from "./client_connection.ts";
-import type { TunnelDestination } from "./destination.ts";
+import type { TunnelDestination } from "../upstream/mod.ts";
 import { sendUpstreamError } from "./upstream_request.ts";
 import { RelayReads } from "./relay_reads.ts";
 import { relayClientReads } from "./client_reads.ts";

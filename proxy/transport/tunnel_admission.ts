@@ -10,13 +10,13 @@
 
 import { canonicalizePath, type Decision } from "../policy/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import type { TunnelDestination } from "./destination.ts";
+import type { TunnelDestination } from "../upstream/mod.ts";
 import { type BodyReader, classifyGraphqlBody } from "./graphql_body.ts";
 import { cookieProblem, type FormMethodGuard, formMethodGuard } from "./form_method_guard.ts";
-import type { RequestHead } from "./http1_head.ts";
+import type { RequestHead } from "../wire/mod.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 import { requestQuestion } from "./request_question.ts";
-import { parseAuthority, splitPathQuery } from "./request_target.ts";
+import { parseAuthority, splitPathQuery } from "../wire/mod.ts";
 
 /** The grant a tunnel runs under; re-decided when the policy generation moves. */
 export interface TunnelGrant {

@@ -11,12 +11,12 @@
 import { Buffer } from "node:buffer";
 import type { ClientConnection } from "./client_connection.ts";
 import { type OutgoingRequest, requestHeadBytes, sendUpstreamError } from "./upstream_request.ts";
-import { values } from "./header_fields.ts";
-import { parseResponseHead, type RequestHead } from "./http1_head.ts";
+import { values } from "../wire/mod.ts";
+import { parseResponseHead, type RequestHead } from "../wire/mod.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { relayResponse } from "./relay_response.ts";
 import { splice, spliceWhileAllowed } from "./tunnel.ts";
-import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "./upstream_pool.ts";
+import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../upstream/mod.ts";
 
 const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
 
@@ -27,7 +27,7 @@ const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseRequestHead } from "./http1_head.ts";
+ * import { parseRequestHead } from "../wire/mod.ts";
  * import { isWebSocketUpgrade } from "./upgrade.ts";
  * const text = "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
  * const parsed = parseRequestHead(new TextEncoder().encode(text));

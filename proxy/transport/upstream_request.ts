@@ -6,13 +6,13 @@
  * @module
  */
 
-import { latin1Bytes } from "./_bytes.ts";
-import { ProtocolError } from "./protocol_error.ts";
+import { latin1Bytes } from "../wire/mod.ts";
+import { ProtocolError } from "../wire/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import type { RequestHead } from "./http1_head.ts";
+import type { RequestHead } from "../wire/mod.ts";
 import { BodyStoppedError, type FormMethodGuard } from "./form_method_guard.ts";
 import { sendDeny, sendError } from "./responses.ts";
-import { UpstreamError } from "./upstream_pool.ts";
+import { UpstreamError } from "../upstream/mod.ts";
 /** A request ready to go upstream. */
 export interface OutgoingRequest {
   /** The head as the client sent it. */
@@ -67,7 +67,7 @@ const HOP_BY_HOP = new Set([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseRequestHead } from "./http1_head.ts";
+ * import { parseRequestHead } from "../wire/mod.ts";
  * import { requestHeadBytes } from "./upstream_request.ts";
  *
  * const sent = "GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n" +
@@ -129,7 +129,7 @@ export function isIdempotent(method: string): boolean {
  * ```ts
  * import assert from "node:assert/strict";
  * import { clientPair } from "./_client_pair.ts";
- * import { UpstreamError } from "./upstream_pool.ts";
+ * import { UpstreamError } from "../upstream/mod.ts";
  * import { sendUpstreamError } from "./upstream_request.ts";
  *
  * await using pair = await clientPair("version: 1\n");

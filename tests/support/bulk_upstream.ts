@@ -9,7 +9,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { CertificateAuthority } from "../../proxy/tls/mod.ts";
-import { type FlowControl, gateInbound } from "../../proxy/transport/mod.ts";
+import { type FlowControl, gateInbound } from "../../proxy/wire/mod.ts";
 
 /** Running bulk servers. */
 export interface BulkUpstream {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ByteStream } from "./byte_stream.ts";
+import type { ByteStream } from "../wire/mod.ts";
 
 /** A connection handed out by the pool. */
 export interface UpstreamConnection {

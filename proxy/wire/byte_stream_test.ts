@@ -33,7 +33,7 @@ Deno.test("ByteStream.forward() under PROXY_V8_FLAGS keeps a TLS download's dead
     import * as net from "node:net";
     import * as tls from "node:tls";
     import { CertificateAuthority } from "${new URL("proxy/tls/mod.ts", root)}";
-    import { ByteStream } from "${new URL("proxy/transport/byte_stream.ts", root)}";
+    import { ByteStream } from "${new URL("proxy/wire/byte_stream.ts", root)}";
     const total = 96 * 1024 * 1024;
     const dir = await Deno.makeTempDir();
     const ca = await CertificateAuthority.loadOrCreate(dir);

@@ -11,11 +11,13 @@ import { isIPv6 } from "node:net";
 export interface Authority {
   /** Lower-case host name or IP literal, without brackets. */
   host: string;
+  /** TCP port, 1-65535. */
   port: number;
 }
 
 /** A parsed absolute-form target. */
 export interface AbsoluteTarget extends Authority {
+  /** The URL's scheme (lower case). */
   scheme: "http" | "https";
   /** Raw path (never empty), without the query. */
   rawPath: string;

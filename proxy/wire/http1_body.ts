@@ -18,6 +18,7 @@ import { PauseWalk, walkChunked } from "./_walk_chunked.ts";
 
 /** A request body larger than the proxy buffers (413). */
 export class BodyTooLargeError extends Error {
+  /** The class's name, for logs. */
   override name = "BodyTooLargeError";
 }
 

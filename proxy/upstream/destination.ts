@@ -25,10 +25,15 @@ export interface ResolveOverride {
 
 /** A CONNECT destination that passed the L4 decision and the SSRF guard. */
 export interface TunnelDestination {
+  /** Host name as the client named it. */
   host: string;
+  /** Port as the client named it. */
   port: number;
+  /** The address connected to: resolved and guarded, or the override's. */
   address: string;
+  /** The port connected to (an override's `targetPort`, else `port`). */
   connectPort: number;
+  /** Whether a `--resolve` override chose the address (operator-trusted, not guarded). */
   overridden: boolean;
 }
 

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { values } from "./header_fields.ts";
-import type { HeaderField } from "./header_fields.ts";
+import { values } from "../wire/mod.ts";
+import type { HeaderField } from "../wire/mod.ts";
 import { type BodyScanner, FieldNames, NONE } from "./_form_fields.ts";
 import { inflatedScanner, type InflateOptions } from "./_inflated_scan.ts";
 import { JsonScanner } from "./_json_scan.ts";

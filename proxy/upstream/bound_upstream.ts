@@ -18,7 +18,7 @@ import type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
  * import assert from "node:assert/strict";
  * import { PassThrough } from "node:stream";
  * import { BoundUpstream } from "./bound_upstream.ts";
- * import { ByteStream } from "./byte_stream.ts";
+ * import { ByteStream } from "../wire/mod.ts";
  * import { poolKey } from "./pool_key.ts";
  *
  * const bound = new BoundUpstream();

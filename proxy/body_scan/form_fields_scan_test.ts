@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { FieldNames, formMethodScanner } from "./form_method_scan.ts";
-import type { HeaderField } from "./header_fields.ts";
+import type { HeaderField } from "../wire/mod.ts";
 
 const encoder = new TextEncoder();
 const names = new FieldNames(["force", "per_page"]);

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { concatAll } from "./_bytes.ts";
+import { concatAll } from "../wire/mod.ts";
 import { type BodyScanner, type FieldNames, NONE } from "./_form_fields.ts";
 import {
   type BodyKind,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { type BodyScanner, formMethodScanner } from "./form_method_scan.ts";
-import type { HeaderField } from "./header_fields.ts";
+import type { HeaderField } from "../wire/mod.ts";
 
 const encoder = new TextEncoder();
 

@@ -29,7 +29,9 @@ export interface BodyBudgetOptions {
 
 /** A body the budget had no room for in time: answered 503 with `Retry-After`. */
 export class BodyBudgetSpentError extends Error {
+  /** The class's name, for logs and `instanceof`-free checks. */
   override name = "BodyBudgetSpentError";
+  /** The error with its fixed message. */
   constructor() {
     super(
       `The proxy holds as many request bodies as it may; retry in ${BODY_BUDGET_RETRY_AFTER_S} s`,
@@ -74,6 +76,7 @@ export class BodyBudget {
   #held = 0;
   #waiters: Waiter[] = [];
 
+  /** A budget of `options.limitBytes` (default 128 MiB), waiting up to `options.waitMs`. */
   constructor(options: BodyBudgetOptions = {}) {
     this.limit = options.limitBytes ?? DEFAULT_BODY_BUDGET_BYTES;
     this.waitMs = options.waitMs ?? DEFAULT_BODY_BUDGET_WAIT_MS;

@@ -42,6 +42,7 @@ export type ScanResult = readonly string[] | string;
 export interface InflateJob {
   /** The body's one coding (lower case): gzip, x-gzip, deflate or br. */
   coding: string;
+  /** How its fields are read: a form or JSON. */
   kind: BodyKind;
   /** The whole body as sent. */
   body: Uint8Array;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { METHOD_TOKEN } from "./header_fields.ts";
+import { METHOD_TOKEN } from "../wire/mod.ts";
 import type { BodyScanner } from "./_form_fields.ts";
 import { FieldNames, isMethodKey, MAX_METHOD_VALUE, NONE } from "./_form_fields.ts";
 import { namesMethod } from "./_multipart_head.ts";

@@ -85,14 +85,19 @@ export function couldBeMethodKey(key: string): boolean {
  */
 export class FieldNames {
   /** The problem a body holding such a field is refused with (400). */
-  static readonly PROBLEM = "The body holds a field origins read as a query parameter the " +
+  static readonly PROBLEM: string =
+    "The body holds a field origins read as a query parameter the " +
     "policy judges on this request: send that parameter in the URL only";
 
   #keys: ReadonlySet<string>;
   /** The longest name a scanner keeps; longer ones are judged on what was kept. */
   readonly limit: number;
 
-  /** @param keys The query keys judged (any case). */
+  /**
+   * The names of the judged query keys.
+   *
+   * @param keys The query keys judged (any case).
+   */
   constructor(keys: readonly string[]) {
     this.#keys = new Set(keys.map((key) => key.toLowerCase()));
     this.limit = Math.max(0, ...keys.map((key) => key.length)) + 32;

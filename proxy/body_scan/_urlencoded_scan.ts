@@ -6,7 +6,7 @@
  * @module
  */
 
-import { METHOD_TOKEN } from "./header_fields.ts";
+import { METHOD_TOKEN } from "../wire/mod.ts";
 import type { BodyScanner } from "./_form_fields.ts";
 import {
   couldBeMethodKey,

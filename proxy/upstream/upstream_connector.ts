@@ -9,7 +9,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Duplex } from "node:stream";
-import { type FlowControl, tlsTransport } from "./flow_gate.ts";
+import { type FlowControl, tlsTransport } from "../wire/mod.ts";
 
 /** Where one upstream connection goes. */
 export interface UpstreamTarget {

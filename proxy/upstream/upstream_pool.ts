@@ -7,7 +7,7 @@
 
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
-import { ByteStream, FORWARD_WINDOW_BYTES } from "./byte_stream.ts";
+import { ByteStream, FORWARD_WINDOW_BYTES } from "../wire/mod.ts";
 import { poolKey } from "./pool_key.ts";
 import type { UpstreamConnection } from "./upstream_connection.ts";
 import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
