@@ -12,6 +12,7 @@
  */
 
 import { isIpLiteral } from "./ip.ts";
+import { endsInNumber, numericHostProblem } from "./_numeric_host.ts";
 
 /**
  * A parsed host pattern: exact, `*.suffix` (one label), `**.suffix` (one or more labels), or
@@ -44,14 +45,18 @@ const PLAIN_HOST =
  * assert.equal(hostPatternProblem("*-aiplatform.googleapis.com"), undefined);
  * assert.equal(hostPatternProblem("*.s3.*.amazonaws.com"), undefined);
  * assert.notEqual(hostPatternProblem("*.com"), undefined);
+ * assert.match(hostPatternProblem("127.1")!, /reads? as the IPv4 address 127\.0\.0\.1/);
  * ```
  */
 export function hostPatternProblem(host: string): string | undefined {
   // The usual exact name, checked in one pass: every label valid, so nothing below objects.
-  if (host.length <= 253 && PLAIN_HOST.test(host)) return undefined;
+  const numeric = endsInNumber(host);
+  if (!numeric && host.length <= 253 && PLAIN_HOST.test(host)) return undefined;
   if (host === "") return "Host must not be empty";
   if (host === "*" || host === "**") return `Bare wildcard host "${host}" would allow every host`;
   if (isIpLiteral(host)) return undefined;
+  // A host ending in a number is an address in disguise (127.1 is 127.0.0.1 to a resolver).
+  if (numeric) return numericHostProblem(host);
   const labels = host.toLowerCase().split(".");
   if (labels.some((l) => l === "")) return `Host "${host}" has an empty label`;
   if (host.length > 253) return `Host "${host.slice(0, 40)}..." is longer than 253 characters`;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { embeddedV4 } from "./_embedded_v4.ts";
+
 /** The class of an address, as far as SSRF protection cares. */
 export type AddressClass =
   | "loopback"
@@ -192,16 +194,8 @@ const CLASSES: [AddressClass, string[]][] = [
   ["multicast", ["224.0.0.0/4", "ff00::/8"]],
   // Not publicly routable either: RFC 1918, CGNAT, benchmarking, reserved/broadcast, ULA,
   // deprecated site-local.
-  ["private", [
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "100.64.0.0/10",
-    "198.18.0.0/15",
-    "240.0.0.0/4",
-    "fc00::/7",
-    "fec0::/10",
-  ]],
+  ["private", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]],
+  ["private", ["198.18.0.0/15", "240.0.0.0/4", "fc00::/7", "fec0::/10"]],
 ];
 
 /**
@@ -213,12 +207,19 @@ const CLASSES: [AddressClass, string[]][] = [
  * import { classifyAddress } from "./ip.ts";
  * assert.equal(classifyAddress("169.254.169.254"), "metadata");
  * assert.equal(classifyAddress("::ffff:127.0.0.1"), "loopback");
+ * assert.equal(classifyAddress("::127.0.0.1"), "loopback");
  * assert.equal(classifyAddress("1.1.1.1"), "public");
  * ```
  */
 export function classifyAddress(ip: string): AddressClass {
   const bytes = parseIp(ip);
   if (!bytes) return "unspecified";
+  const own = classOf(bytes), inner = embeddedV4(bytes);
+  // An IPv4 address an older transition scheme carries (::127.0.0.1) is judged as itself too.
+  return own === "public" && inner ? classOf(inner) : own;
+}
+
+function classOf(bytes: Uint8Array): AddressClass {
   for (const [cls, cidrs] of CLASSES) {
     if (cidrs.some((c) => inCidr(bytes, parseCidr(c)!))) return cls;
   }
