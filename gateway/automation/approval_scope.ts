@@ -80,8 +80,13 @@ export function leaseFor(
   if (scope === undefined || scope.scope === "durable") return undefined;
   const proposal = at.proposal;
   switch (scope.scope) {
-    case "once":
-      return { scope: "once", expiresAt: at.now + (scope.forMs ?? ONCE_BACKSTOP_MS), proposal };
+    case "once": {
+      // Its one request is the proposing sandbox's: another sandbox of the policy may not spend it.
+      const expiresAt = at.now + (scope.forMs ?? ONCE_BACKSTOP_MS);
+      const lease: RuleLease = { scope: "once", expiresAt, proposal };
+      if (at.sandbox !== undefined) lease.sandbox = at.sandbox;
+      return lease;
+    }
     case "lease":
       return { scope: "lease", expiresAt: at.now + (scope.forMs ?? DEFAULT_LEASE_MS), proposal };
     case "session":

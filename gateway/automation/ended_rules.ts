@@ -20,8 +20,12 @@ export type RemovedBy = "expiry" | "once" | "session-ended" | "revoked";
 export type RuleEnd =
   /** Every once or lease rule whose expiry has passed (the timer and the start-up sweep). */
   | { kind: "expired" }
-  /** A once rule a proxy used; `expiresAt` tells this grant from a later one of the same key. */
-  | { kind: "once"; policy: string; ruleKey: string; expiresAt?: number }
+  /**
+   * A once rule a proxy used; `expiresAt` tells this grant from a later one of the same key, and
+   * `sandbox` (the reporting proxy's, when it reports over a credential) must be the one the
+   * rule was granted to, when it names one.
+   */
+  | { kind: "once"; policy: string; ruleKey: string; expiresAt?: number; sandbox?: string }
   /** Every session rule of a sandbox that exited. */
   | { kind: "session"; sandbox: string }
   /** A reviewer revoked a scoped rule (of `policy`, or of the only policy that has it). */
@@ -66,7 +70,8 @@ function ends(policy: string, key: string, lease: RuleLease, end: RuleEnd, now: 
     case "once":
       // A later once grant under the same key is not the one that was used.
       return end.policy === policy && end.ruleKey === key && lease.scope === "once" &&
-        (end.expiresAt === undefined || end.expiresAt === lease.expiresAt);
+        (end.expiresAt === undefined || end.expiresAt === lease.expiresAt) &&
+        (end.sandbox === undefined || lease.sandbox === undefined || end.sandbox === lease.sandbox);
     case "session":
       return lease.scope === "session" && lease.sandbox === end.sandbox;
     case "revoke":

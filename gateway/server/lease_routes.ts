@@ -116,8 +116,10 @@ export function leaseRoutes(
     const rule = ruleParam(c);
     const body = await c.req.json().catch(() => ({})) as Record<string, unknown> | null;
     const expiresAt = typeof body?.expires === "string" ? Date.parse(body.expires) : undefined;
-    // Only this proxy's own policy, and only a once rule (of that expiry) ever ends here.
-    const end = { kind: "once" as const, policy: caller.policy, ruleKey: rule, expiresAt };
+    // Only this proxy's own policy, and only a once rule (of that expiry) granted to this
+    // sandbox (or to none) ever ends here: another sandbox's report cannot spend it.
+    const { policy, sandbox } = caller;
+    const end = { kind: "once" as const, policy, ruleKey: rule, expiresAt, sandbox };
     return c.json(removed(await store.removeEnded(end)));
   });
   app.get(r.ROUTE_CEILING_CHECK, async (c) => {

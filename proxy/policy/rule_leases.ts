@@ -16,7 +16,7 @@ export interface RuleLease {
   scope: Exclude<RuleScope, "durable">;
   /** Epoch ms from which the rule allows nothing (0 for an unreadable lease comment). */
   expiresAt?: number;
-  /** For `session`: the only sandbox id the rule serves. */
+  /** For `session` (and `once` when a sandbox proposed it): the only sandbox id it serves. */
   sandbox?: string;
   /** The proposal that created the rule, when known. */
   proposal?: string;
@@ -141,7 +141,7 @@ function keyBelow(lines: string[], from: number, indent: string): string | undef
 
 /**
  * True when a leased rule may still allow at `now` for `sandbox`: before its expiry (an
- * unknown `now` counts as after it), for its own sandbox only when session-scoped.
+ * unknown `now` counts as after it), for its own sandbox only when the lease names one.
  *
  * @example
  * ```ts
@@ -155,5 +155,7 @@ export function leaseLive(lease: RuleLease, at: { now?: number; sandbox?: string
   if (lease.expiresAt !== undefined && !(at.now !== undefined && at.now < lease.expiresAt)) {
     return false;
   }
-  return lease.scope !== "session" || lease.sandbox === at.sandbox;
+  // A session rule names its sandbox always (else it parsed as expired); a once rule when a
+  // sandbox proposed it.
+  return lease.sandbox === undefined || lease.sandbox === at.sandbox;
 }
