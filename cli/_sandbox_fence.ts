@@ -24,7 +24,7 @@ export interface RunFence {
  * const dir = await Deno.makeTempDir();
  * const fence = await fenceOf(dir, []);
  * assert.deepEqual(fence.readOnly, [dir]);
- * assert.deepEqual(fence.hideDirs, []);
+ * assert.deepEqual(fence.hideDirs, [dir]);
  * await Deno.remove(dir);
  * ```
  */
@@ -38,7 +38,7 @@ export async function fenceOf(
   return {
     readOnly: [...new Set([...own.readOnly, ...all("readOnly")])],
     hideFiles: [...new Set([...own.hideFiles, ...all("hideFiles")])],
-    hideDirs: [...new Set(all("hideDirs"))],
+    hideDirs: [...new Set([...own.hideDirs, ...all("hideDirs")])],
   };
 }
 

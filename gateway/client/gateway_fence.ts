@@ -28,7 +28,10 @@ export interface GatewayFence {
   readOnly: HostPath[];
   /** The org ceiling and the auto-approval patterns. */
   hideFiles: HostPath[];
-  /** The state directory: its enrolment token, credentials, CA key and logs. */
+  /**
+   * The policies directory (every sandbox's proposals), the repository's git directories and
+   * the state directory (its enrolment token, credentials, CA key and logs).
+   */
   hideDirs: HostPath[];
 }
 
@@ -54,7 +57,7 @@ export interface LocalFence {
  * await Deno.mkdir(`${dir}/policies`);
  * const fence = await gatewayFence(`${dir}/policies`, dir);
  * assert.deepEqual(fence.readOnly.map((p) => p.path), [`${dir}/policies`]);
- * assert.deepEqual(fence.hideDirs.map((p) => p.path), [dir]);
+ * assert.deepEqual(fence.hideDirs.map((p) => p.path), [`${dir}/policies`, dir]);
  * assert.deepEqual(fence.hideFiles, []);
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -69,7 +72,7 @@ export async function gatewayFence(
   return {
     readOnly: await hostPaths(own.readOnly),
     hideFiles: await hostPaths(files),
-    hideDirs: await hostPaths([stateDir]),
+    hideDirs: await hostPaths([...own.hideDirs, stateDir]),
   };
 }
 
@@ -96,7 +99,7 @@ async function hostPaths(paths: string[]): Promise<HostPath[]> {
  * const dir = await Deno.realPath(await Deno.makeTempDir());
  * await Deno.mkdir(`${dir}/policies`);
  * const fence = await gatewayFence(`${dir}/policies`, dir);
- * assert.deepEqual((await localFence(fence)).hideDirs, [dir]);
+ * assert.deepEqual((await localFence(fence)).hideDirs, [`${dir}/policies`, dir]);
  * const elsewhere = { ...fence, hideDirs: [{ path: dir, dev: 1, ino: 2 }] };
  * assert.deepEqual((await localFence(elsewhere)).hideDirs, []);
  * assert.deepEqual(await localFence(undefined), { readOnly: [], hideFiles: [], hideDirs: [] });

@@ -15,13 +15,23 @@ export const CEILING_FILE = "ceiling.yaml";
 /** The auto-approval patterns' file in the policies directory (gateway/automation reads it). */
 export const AUTO_APPROVE_FILE = "auto_approve.yaml";
 
-/** The paths a sandbox gets read-only, and the files it must not read at all. */
+/** The paths a sandbox gets read-only, and the files and folders it must not read at all. */
 export interface SandboxFence {
   /** The repository holding the policies (its .git included), then the policies directory. */
   readOnly: string[];
   /** The org ceiling and the auto-approval patterns. */
   hideFiles: string[];
+  /**
+   * Covered by an empty folder in a netns sandbox: the policies directory (every sandbox's
+   * proposals, rationale and rules), its proposal folders (for a runner that cannot cover the
+   * whole, its working directory being inside) and the repository's git directories (the
+   * history of all of them). Only those that exist, outermost first.
+   */
+  hideDirs: string[];
 }
+
+/** The proposal folders of a policies directory: pending, approved and rejected patches. */
+const PROPOSAL_DIRS = ["pending", "approved", "rejected"];
 
 /**
  * The fence around `policiesDir`: the whole policy repository read-only (a hook, config or
@@ -36,13 +46,23 @@ export interface SandboxFence {
  * const fence = await sandboxFence(dir);
  * assert.deepEqual(fence.readOnly, [dir]);
  * assert.deepEqual(fence.hideFiles, [`${dir}/ceiling.yaml`, `${dir}/auto_approve.yaml`]);
+ * assert.deepEqual(fence.hideDirs, [dir]);
  * await Deno.remove(dir);
  * ```
  */
 export async function sandboxFence(policiesDir: string): Promise<SandboxFence> {
+  const layout = await gitRepoLayout(policiesDir);
+  const hidden = [
+    policiesDir,
+    ...PROPOSAL_DIRS.map((d) => join(policiesDir, d)),
+    ...layout.gitDirs,
+  ];
+  const isDir = (path: string) => Deno.stat(path).then((s) => s.isDirectory, () => false);
+  const found = await Promise.all(hidden.map(isDir));
   return {
-    readOnly: [...await gitRepoPaths(policiesDir), policiesDir],
+    readOnly: [...layout.writable, policiesDir],
     hideFiles: [CEILING_FILE, AUTO_APPROVE_FILE].map((f) => join(policiesDir, f)),
+    hideDirs: [...new Set(hidden.filter((_, i) => found[i]))],
   };
 }
 
@@ -66,11 +86,19 @@ export async function sandboxFence(policiesDir: string): Promise<SandboxFence> {
  * ```
  */
 export async function gitRepoPaths(dir: string): Promise<string[]> {
+  return (await gitRepoLayout(dir)).writable;
+}
+
+/**
+ * The repository holding `dir`: the paths to mount read-only (as `gitRepoPaths()`), and its git
+ * directories wherever they are (`.git`, a linked worktree's and the common one).
+ */
+async function gitRepoLayout(dir: string): Promise<{ writable: string[]; gitDirs: string[] }> {
   const args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir"];
   const r = await runGit([...args, "--git-common-dir"], dir).catch(() => undefined);
-  if (!r || r.code !== 0) return [];
+  if (!r || r.code !== 0) return { writable: [], gitDirs: [] };
   const [root, ...gitDirs] = r.stdout.split("\n").filter((l) => l !== "");
-  if (root === undefined) return [];
+  if (root === undefined) return { writable: [], gitDirs: [] };
   const outside = gitDirs.filter((d) => d !== root && !d.startsWith(`${root}/`));
-  return [...new Set([root, ...outside])];
+  return { writable: [...new Set([root, ...outside])], gitDirs: [...new Set(gitDirs)] };
 }

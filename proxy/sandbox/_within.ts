@@ -28,3 +28,25 @@ export function within(path: string, folder: string): boolean {
 export function hideable(dir: string, cwd: string, stateDir: string): boolean {
   return !within(cwd, dir) && !within(stateDir, dir) && !within(dir, stateDir);
 }
+
+/**
+ * The folders of `dirs` to cover, outermost first: each `hideable()` one not inside another kept
+ * (a mount inside a covered folder would find no mount point there).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { coverable } from "./_within.ts";
+ * const dirs = ["/repo/policies/pending", "/repo/policies", "/repo/.git"];
+ * assert.deepEqual(coverable(dirs, "/work", "/state"), ["/repo/.git", "/repo/policies"]);
+ * assert.deepEqual(coverable(dirs, "/repo/policies", "/state"), ["/repo/.git", "/repo/policies/pending"]);
+ * ```
+ */
+export function coverable(dirs: readonly string[], cwd: string, stateDir: string): string[] {
+  const kept: string[] = [];
+  const outermostFirst = [...new Set(dirs)].sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+  for (const dir of outermostFirst) {
+    if (hideable(dir, cwd, stateDir) && !kept.some((k) => within(dir, k))) kept.push(dir);
+  }
+  return kept;
+}

@@ -21,7 +21,7 @@ import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 import { type LimitsInput, sandboxLimits } from "./sandbox_limits.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
-import { hideable } from "./_within.ts";
+import { coverable } from "./_within.ts";
 
 /**
  * Options of {@linkcode runSandbox}; in netns mode, its bounds too (4,096 processes, nice 10 and
@@ -211,7 +211,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     if (limits) cleanups.push(() => limits.remove());
     const spec = {
       ...o,
-      hideDirs: (o.hideDirs ?? []).filter((dir) => hideable(dir, cwd, stateDir)),
+      hideDirs: coverable(o.hideDirs ?? [], cwd, stateDir),
       ownDirs,
       bwrap,
       filesystem,
