@@ -10,7 +10,7 @@
  * @module
  */
 
-import { sandboxFence } from "./sandbox_fence.ts";
+import { localRemotePath, sandboxFence } from "./sandbox_fence.ts";
 
 /** A path on the gateway's machine, with its device and inode (`stat`) there. */
 export interface HostPath {
@@ -30,7 +30,8 @@ export interface GatewayFence {
   hideFiles: HostPath[];
   /**
    * The policies directory (every sandbox's proposals), the repository's git directories and
-   * the state directory (its enrolment token, credentials, CA key and logs).
+   * the state directory (its enrolment token, credentials, CA key and logs), and a Git remote
+   * on this machine (every gateway serves what its branch holds).
    */
   hideDirs: HostPath[];
 }
@@ -66,13 +67,15 @@ export async function gatewayFence(
   policiesDir: string,
   stateDir: string,
   ceilingFile?: string,
+  remoteUrl?: string,
 ): Promise<GatewayFence> {
   const own = await sandboxFence(await Deno.realPath(policiesDir));
   const files = ceilingFile === undefined ? own.hideFiles : [...own.hideFiles, ceilingFile];
+  const remote = remoteUrl === undefined ? undefined : localRemotePath(remoteUrl);
   return {
     readOnly: await hostPaths(own.readOnly),
     hideFiles: await hostPaths(files),
-    hideDirs: await hostPaths([...own.hideDirs, stateDir]),
+    hideDirs: await hostPaths([...own.hideDirs, stateDir, ...remote ? [remote] : []]),
   };
 }
 

@@ -161,7 +161,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const controller = new AbortController();
   const credentials = new CredentialStore(options.stateDir);
-  const fence = await gatewayFence(policiesDir, options.stateDir, ceilingFile);
+  // A remote on this machine is fenced too: a commit pushed there is served by every gateway.
+  const fence = await gatewayFence(policiesDir, options.stateDir, ceilingFile, options.remote?.url);
   const app = createGatewayApp({
     store,
     watcher,
