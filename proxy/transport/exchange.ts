@@ -25,7 +25,8 @@ import {
   requestLineDetail,
 } from "./body_not_allowed.ts";
 import { concat } from "../wire/mod.ts";
-import { exchangeUpgrade, isWebSocketUpgrade } from "./upgrade.ts";
+import { exchangeUpgrade } from "./upgrade.ts";
+import { isWebSocketUpgrade } from "./is_websocket_upgrade.ts";
 import {
   isIdempotent,
   type OutgoingRequest,

@@ -19,6 +19,7 @@ import type { ClientConnection, L7Question } from "./client_connection.ts";
 import { values } from "../wire/mod.ts";
 import { BodyTooLargeError, readChunkedBody } from "../wire/mod.ts";
 import type { RequestHead } from "../wire/mod.ts";
+import { isWebSocketUpgrade } from "./is_websocket_upgrade.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "./responses.ts";
 import { BodyBudgetSpentError } from "../wire/mod.ts";
@@ -80,7 +81,7 @@ export async function classifyGraphqlBody(
   const tooLarge = `${kind} request body exceeds the ${judged.cap} byte inspection limit`;
   const body = await request.readBody(judged.cap, tooLarge);
   if (isRefusal(body)) return body;
-  const refused = unsupportedEncoding(head, kind);
+  const refused = unsupportedEncoding(head, kind) ?? unjudgedSocket(head, kind);
   if (judged.graphql) {
     question.graphql = refused !== undefined
       ? { operations: [], error: refused }
@@ -211,4 +212,14 @@ function unsupportedEncoding(head: RequestHead, kind: string): GraphqlRequestInf
   const type = values(head.headers, "content-type").join(",").trim().toLowerCase();
   if (type.startsWith("multipart/")) return `${kind} multipart requests are not supported`;
   return undefined;
+}
+
+/**
+ * A WebSocket's messages would pass unread after the 101 (only its handshake is decided), so a
+ * handshake where a body is judged is refused: graphql-ws opens one with a query's GET, and an
+ * MCP receive stream's GET may upgrade too; either then carried any mutation or call.
+ */
+function unjudgedSocket(head: RequestHead, kind: string): string | undefined {
+  if (!isWebSocketUpgrade(head)) return undefined;
+  return `${kind} over a WebSocket is not supported: its messages would not be judged`;
 }

@@ -12,36 +12,13 @@ import { Buffer } from "node:buffer";
 import type { ClientConnection } from "./client_connection.ts";
 import { type OutgoingRequest, requestHeadBytes, sendUpstreamError } from "./upstream_request.ts";
 import { values } from "../wire/mod.ts";
-import { parseResponseHead, type RequestHead } from "../wire/mod.ts";
+import { parseResponseHead } from "../wire/mod.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { relayResponse } from "./relay_response.ts";
 import { splice, spliceWhileAllowed } from "./tunnel.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../upstream/mod.ts";
 
 const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
-
-/**
- * True for a WebSocket opening handshake (RFC 6455 §4.1): a bodiless GET whose Connection
- * names `upgrade` and whose Upgrade is `websocket`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseRequestHead } from "../wire/mod.ts";
- * import { isWebSocketUpgrade } from "./upgrade.ts";
- * const text = "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
- * const parsed = parseRequestHead(new TextEncoder().encode(text));
- * assert(parsed.ok && isWebSocketUpgrade(parsed.head));
- * ```
- */
-export function isWebSocketUpgrade(head: RequestHead): boolean {
-  if (head.method !== "GET" || head.version !== "HTTP/1.1" || head.framing.kind !== "none") {
-    return false;
-  }
-  if (!head.connectionTokens.has("upgrade")) return false;
-  const upgrade = values(head.headers, "upgrade");
-  return upgrade.length === 1 && upgrade[0]!.trim().toLowerCase() === "websocket";
-}
 
 /**
  * Forward a WebSocket handshake on a new upstream connection. On 101 the response head is
