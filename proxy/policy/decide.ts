@@ -16,7 +16,7 @@ import type { Decision } from "./decision.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
 import { decideJsonRpc, decideMcp } from "./judge_mcp.ts";
-import { holdsShortName, windowsReading } from "./_windows_path.ts";
+import { denyReadings } from "./_deny_readings.ts";
 
 // The grants whose lease (if any) still allows the request: live at `facts.now`, for
 // `facts.sandbox`, and for a once-scoped rule not yet spent. Durable-only lists pass untouched.
@@ -218,8 +218,8 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
   // The grants that may let it through, as allows or as audit (without the flag, their own
   // reading of such a path is a 400).
   const judging = encoded ? matched.filter((g) => g.allowEncodedSlash) : matched;
-  // Deny rules read the path as a Windows origin would too (`_windows_path.ts`); a short
-  // name may be any path, so it fires every deny of the method.
+  // Deny rules read the path as other origins would too (`_deny_readings.ts`: Windows, a
+  // trailing slash ignored); a short name may be any path, so it fires every deny of the method.
   const readings = denyReadings(encoded ? [lowerPath, slashed] : [lowerPath]);
   const denying = matched.filter((g) =>
     g.deny.some((m) => readings.some((p) => matchFires(m, method, p, query, true)))
@@ -240,11 +240,4 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
   const audit = judging.filter((g) => g.enforcement === "audit");
   if (audit.length > 0) return auditAllow(facts, audit, reason);
   return denyL7(facts, matched, reason, asked.method);
-}
-
-/** The readings a deny judges: each path, its Windows reading, any path for a short name. */
-function denyReadings(paths: string[]): (string | true)[] {
-  if (paths.some(holdsShortName)) return [true];
-  const windows = paths.map(windowsReading).filter((p) => p !== undefined);
-  return windows.length === 0 ? paths : [...paths, ...windows];
 }

@@ -78,16 +78,18 @@ export async function startScriptOrigin(options: ScriptOriginOptions): Promise<S
 }
 
 /**
- * Why `command args` cannot serve as an origin here, or undefined when it runs: `absent` when
- * the command cannot be started, `lacking` when it exits with an error (a module missing).
+ * Why `command args` (with `env` added) cannot serve as an origin here, or undefined when it
+ * runs: `absent` when the command cannot be started, `lacking` when it exits with an error (a
+ * module missing).
  */
 export async function commandMissing(
   command: string,
   args: string[],
   { absent, lacking }: { absent: string; lacking: string },
+  env?: Record<string, string>,
 ): Promise<string | undefined> {
   try {
-    const probe = await new Deno.Command(command, { args, stdout: "null", stderr: "null" })
+    const probe = await new Deno.Command(command, { args, env, stdout: "null", stderr: "null" })
       .output();
     return probe.success ? undefined : lacking;
   } catch {

@@ -1,0 +1,40 @@
+/**
+ * The readings of a request path that deny rules judge besides the path itself: how a Windows
+ * origin reads it (`_windows_path.ts`), and the path without its trailing `/`. Express (its
+ * default, non-strict routing), Rails, ASP.NET Core, Laravel and Spring before 6 route
+ * `/items/secret/` to `/items/secret`, so a deny on the one must fire on the other; a real
+ * Express origin deleted `/items/secret/` past a deny on `DELETE /items/secret`
+ * (tests/hostile_trailing_slash_test.ts). Allows stay exact: such spellings only narrow them.
+ *
+ * @module
+ */
+
+import { holdsShortName, windowsReading } from "./_windows_path.ts";
+
+/**
+ * The paths a deny rule is matched against (lower-case canonical paths in, as `decide()` has
+ * them); `true` alone when one holds an 8.3 short name, which could be any path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denyReadings } from "./_deny_readings.ts";
+ * assert.deepEqual(denyReadings(["/items/secret/"]), ["/items/secret/", "/items/secret"]);
+ * assert.deepEqual(denyReadings(["/admin./x/"]), ["/admin./x/", "/admin/x/", "/admin./x", "/admin/x"]);
+ * assert.deepEqual(denyReadings(["/a/b"]), ["/a/b"]);
+ * assert.deepEqual(denyReadings(["/"]), ["/"]);
+ * assert.deepEqual(denyReadings(["/admini~1/x"]), [true]);
+ * ```
+ */
+export function denyReadings(paths: string[]): (string | true)[] {
+  if (paths.some(holdsShortName)) return [true];
+  const windows = paths.map(windowsReading).filter((p) => p !== undefined);
+  const read = windows.length === 0 ? paths : [...paths, ...windows];
+  const bare = read.filter((p) => p.length > 1 && p.endsWith("/")).map(withoutTrailingSlash);
+  return bare.length === 0 ? read : [...read, ...bare];
+}
+
+/** `/items/secret/` as routers that ignore a trailing slash read it (`/` stays itself). */
+function withoutTrailingSlash(path: string): string {
+  return path.replace(/\/+$/, "") || "/";
+}
