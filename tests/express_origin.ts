@@ -1,8 +1,8 @@
 /**
  * A real Express application (Debian's `node-express`, 4.18, default settings) behind Node's
  * `http` server: its router ignores a trailing slash and letter case unless told to be
- * strict. It records, per request, the method, the route that ran (or `-` for none) and the
- * path as sent.
+ * strict. It records, per request, the method, the route that ran (or `-` for none), the
+ * path as sent, and what a JSON body asked for (an MCP call's tool, a GraphQL query).
  *
  * @module
  */
@@ -15,11 +15,16 @@ const fs = require("node:fs");
 const log = process.argv[1];
 const app = express();
 const record = (req, res) => {
-  fs.appendFileSync(log, req.method + " " + (req.route ? req.route.path : "-") + " " + req.originalUrl + "\\n");
+  const body = req.body && typeof req.body === "object" ? req.body : {};
+  const what = body.params?.name ?? body.query ?? "";
+  const route = req.route ? req.route.path : "-";
+  fs.appendFileSync(log, [req.method, route, req.originalUrl, what].join(" ").trim() + "\\n");
   res.send("ok");
 };
 app.delete("/items/secret", record);
 app.get("/admin", record);
+app.post("/mcp", express.json(), record);
+app.post("/graphql", express.json(), record);
 app.use(record);
 const server = app.listen(0, "127.0.0.1", () => console.log(server.address().port));
 `;
@@ -30,7 +35,7 @@ const ENV = { NODE_PATH: "/usr/share/nodejs", PATH: "/usr/bin:/bin" };
 /** A running Express origin. */
 export interface ExpressOrigin {
   port: number;
-  /** `METHOD ROUTE PATH` of each request (`ROUTE` is `-` when no route ran), in order. */
+  /** `METHOD ROUTE PATH [TOOL or QUERY]` of each request (`ROUTE` is `-` for none), in order. */
   seen(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -132,7 +132,11 @@ export function compileGrant(
   const lease = options.leases?.get(ruleKey);
   if (lease) grant.lease = lease;
   if (endpoint.path !== undefined && endpoint.path !== "**") {
-    grant.path = compilePathGlob(canonicalizePattern(endpoint.path));
+    const pattern = canonicalizePattern(endpoint.path);
+    grant.path = compilePathGlob(pattern);
+    if (grant.graphql || grant.mcp) {
+      grant.pathRead = compilePathGlob(pattern.toLowerCase(), "/", true);
+    }
   }
   return grant;
 }

@@ -110,6 +110,12 @@ export interface Grant {
   binaries: BinaryMatcher;
   /** The endpoint's `path`, when it narrows which requests its L7 rules judge. */
   path?: GlobMatcher;
+  /**
+   * That `path` lower-cased, matched as deny paths are: on a GraphQL, MCP or JSON-RPC endpoint,
+   * whose body judgement an origin routing `/MCP` or `/mcp/` to `/mcp` must not skip
+   * (`_judged_path.ts`).
+   */
+  pathRead?: GlobMatcher;
   /** Present on a `protocol: graphql` endpoint: its operations are judged, not its paths. */
   graphql?: CompiledGraphql;
   /** Present on a `protocol: mcp` endpoint: its JSON-RPC calls are judged, not its paths. */

@@ -17,6 +17,7 @@ import { judgeGraphql } from "./judge_graphql.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
 import { decideJsonRpc, decideMcp } from "./judge_mcp.ts";
 import { denyReadings } from "./_deny_readings.ts";
+import { grantsOnPath } from "./_judged_path.ts";
 
 // The grants whose lease (if any) still allows the request: live at `facts.now`, for
 // `facts.sandbox`, and for a once-scoped rule not yet spent. Durable-only lists pass untouched.
@@ -102,23 +103,27 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
   // An endpoint `path` narrows which requests its rules judge (OpenShell's
   // endpoint_matches_l7_request): endpoints on other paths neither allow nor deny this one.
   const path = facts.path;
-  const onPath = inspected.filter((g) => !g.path || (path !== undefined && g.path(path)));
-  if (onPath.length === 0) {
-    return denyL7(facts, inspected, `${facts.method} ${path} not permitted by policy`);
-  }
+  const { onPath, judging, exactly } = grantsOnPath(inspected, path);
   // A GraphQL endpoint is authoritative for its path: its operations decide, not REST rules;
   // so is an MCP or a JSON-RPC endpoint, by its JSON-RPC calls. Where kinds share a path, a
   // body can read as each (a query that is also a `tools/call`): each kind must allow it, or
-  // one kind's grant would skip the other's deny rules.
-  const graphql = onPath.filter((g) => g.graphql);
-  const mcp = onPath.filter((g) => g.mcp?.kind === "mcp");
-  const jsonRpc = onPath.filter((g) => g.mcp?.kind === "json-rpc");
+  // one kind's grant would skip the other's deny rules. One on the path only as an origin may
+  // read it (`/MCP/` for `/mcp`) judges too, beside the REST rules a stricter origin applies.
+  const graphql = judging.filter((g) => g.graphql);
+  const mcp = judging.filter((g) => g.mcp?.kind === "mcp");
+  const jsonRpc = judging.filter((g) => g.mcp?.kind === "json-rpc");
   const judged: Decision[] = [];
   if (graphql.length > 0) judged.push(decideGraphql(facts, graphql));
   if (mcp.length > 0) judged.push(decideMcp(facts, mcp));
   if (jsonRpc.length > 0) judged.push(decideJsonRpc(facts, jsonRpc));
-  if (judged.length > 0) return judged.find((d) => d.verdict === "deny") ?? judged[0]!;
-  return decideL7(facts, onPath, facts.method, path);
+  if (!exactly) judged.push(decideRest(facts, inspected, onPath));
+  return judged.find((d) => d.verdict === "deny") ?? judged.at(exactly ? 0 : -1)!;
+}
+
+/** The REST rules of the endpoints on the request's path (none: not permitted). */
+function decideRest(facts: RequestFacts, inspected: Grant[], onPath: Grant[]): Decision {
+  if (onPath.length > 0) return decideL7(facts, onPath, facts.method!, facts.path);
+  return denyL7(facts, inspected, `${facts.method} ${facts.path} not permitted by policy`);
 }
 
 function decideGraphql(facts: RequestFacts, grants: Grant[]): Decision {

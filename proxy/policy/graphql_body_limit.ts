@@ -8,6 +8,7 @@
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import type { RequestFacts } from "./request_facts.ts";
+import { judgedPath } from "./_judged_path.ts";
 
 /**
  * The body cap of the GraphQL or MCP endpoints that would judge this L7 request (the
@@ -69,7 +70,7 @@ export function bodyInspection(
   let found: BodyInspection | undefined;
   for (const g of lookupGrants(compiled, facts.host, facts.port, facts.addresses)) {
     const cap = g.graphql?.maxBodyBytes ?? g.mcp?.maxBodyBytes;
-    if (cap === undefined || (g.path && !g.path(path))) continue;
+    if (cap === undefined || judgedPath(g, path) === "off") continue;
     const who = binaryMatches(g.binaries, id.exe) ||
       id.ancestors.some((a) => binaryMatches(g.binaries, a));
     if (!who) continue;
