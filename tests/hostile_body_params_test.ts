@@ -9,12 +9,11 @@
  */
 import assert from "node:assert/strict";
 import {
-  type QueryOrigin,
   queryOriginsMissing,
   startPhpParamsOrigin,
   startRackParamsOrigin,
 } from "./query_origins.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { namedRoutes, withOrigins } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -65,6 +64,15 @@ const ATTACKS: [string, string, string[]][] = [
   ["bare", "POST /free", ["-b", "force=true", "-d", "x=1"]],
 ];
 
+/** PHP reading `$_REQUEST`, Rack reading `params`, PHP without php.ini (cookies too). */
+const start = async (dir: string) => ({
+  php: await startPhpParamsOrigin(dir),
+  rack: await startRackParamsOrigin(dir),
+  bare: await startPhpParamsOrigin(dir, ["-n"]),
+});
+
+const SETUP = { policy: POLICY, prefix: "tollgate-params-", start, routes: namedRoutes };
+
 const missing = await queryOriginsMissing();
 if (missing !== undefined) {
   console.warn(
@@ -75,29 +83,13 @@ if (missing !== undefined) {
 Deno.test({
   name: "hostile body params: a body field an origin merges into its query parameters is judged",
   ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-params-" });
-    const origins: Record<string, QueryOrigin> = {
-      php: await startPhpParamsOrigin(dir),
-      rack: await startRackParamsOrigin(dir),
-      bare: await startPhpParamsOrigin(dir, ["-n"]),
-    };
-    const resolve = Object.entries(origins).map(([name, origin]) => ({
-      host: `${name}.example.com`,
-      port: 80,
-      address: "127.0.0.1",
-      targetPort: origin.port,
-    }));
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const send = async (name: string, request: string, args: string[]) => {
-      const [method, target] = request.split(" ") as [string, string];
-      const url = `http://${name}.example.com${target}`;
-      const flags = ["-g", "-X", method, ...args];
-      const result = await curl([url], { proxyPort: proxy.port, args: flags, maxTime: 30 });
-      return result.status;
-    };
-    try {
+  fn: () =>
+    withOrigins(SETUP, async ({ origins, curl }) => {
+      const send = async (name: string, request: string, args: string[]) => {
+        const [method, target] = request.split(" ") as [string, string];
+        const url = `http://${name}.example.com${target}`;
+        return (await curl(url, ["-g", "-X", method, ...args])).status;
+      };
       for (const [name, request, args] of ATTACKS) {
         assert.equal(await send(name, request, args), 400, `${name}: ${request} ${args.at(-1)}`);
       }
@@ -109,23 +101,20 @@ Deno.test({
         assert.equal(await send(name, "POST /q?action=read", [...FORM, "-d", "title=x"]), 200);
         assert.equal(await send(name, "POST /free", ["-F", "title=x"]), 200);
       }
-      assert.equal(await send("php", "POST /q?action=read", [...JSON_TYPE, "-d", '{"t": 1}']), 200);
+      assert.equal(
+        await send("php", "POST /q?action=read", [...JSON_TYPE, "-d", '{"t": 1}']),
+        200,
+      );
       assert.equal(await send("bare", "POST /q?action=read", ["-b", "session=1"]), 200);
-      assert.deepEqual(await origins.bare!.seen(), ['{"action":"read","session":"1"}']);
-      assert.deepEqual(await origins.php!.seen(), [
+      assert.deepEqual(await origins.bare.seen(), ['{"action":"read","session":"1"}']);
+      assert.deepEqual(await origins.php.seen(), [
         '{"action":"read","title":"x"}',
         '{"title":"x"}',
         '{"action":"read","t":1}',
       ]);
-      assert.deepEqual(await origins.rack!.seen(), [
+      assert.deepEqual(await origins.rack.seen(), [
         '{"action":"read","title":"x"}',
         '{"title":"x"}',
       ]);
-    } finally {
-      await proxy.close();
-      for (const origin of Object.values(origins)) await origin.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

@@ -6,8 +6,8 @@
  * allowing only POST. Such a request is now refused 400 on inspected endpoints.
  */
 import assert from "node:assert/strict";
-import { rackMissing, startRackOrigin } from "./rack_origin.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { rackMissing, rackPair } from "./rack_origin.ts";
+import { withOrigins } from "./support/mod.ts";
 
 const HOST = "app.example.com";
 const POLICY = `version: 1
@@ -21,6 +21,8 @@ network_policies:
           - allow: { method: POST, path: "/items/**" }
 `;
 
+const SETUP = { policy: POLICY, prefix: "tollgate-conn-", ...rackPair(HOST) };
+
 const missing = await rackMissing();
 if (missing !== undefined) {
   console.warn(
@@ -31,27 +33,13 @@ if (missing !== undefined) {
 Deno.test({
   name: "hostile connection tokens: a Connection field naming a judged field never reaches Rack",
   ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-conn-" });
-    const leaf = await upstreams.mintLeaf([HOST]);
-    const rack = await startRackOrigin(dir);
-    const rackTls = await startRackOrigin(dir, { certPem: leaf.chainPem, keyPem: leaf.keyPem });
-    const to = (port: number, targetPort: number) => ({
-      host: HOST,
-      port,
-      address: "127.0.0.1",
-      targetPort,
-    });
-    const resolve = [to(80, rack.port), to(443, rackTls.port)];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const send = async (scheme: string, connection: string, type = "application/octet-stream") => {
-      const args = ["-H", `Content-Type: ${type}`, "-H", `Connection: ${connection}`];
-      const options = { proxyPort: proxy.port, caPath: proxy.caPath, maxTime: 30 };
-      const url = `${scheme}://${HOST}/items/1`;
-      return (await curl([url], { ...options, args: [...args, "-d", "_method=DELETE"] })).status;
-    };
-    try {
+  fn: () =>
+    withOrigins(SETUP, async ({ origins: { rack, rackTls }, curl }) => {
+      const send = async (scheme: string, connection: string) => {
+        const type = "Content-Type: application/octet-stream";
+        const args = ["-H", type, "-H", `Connection: ${connection}`, "-d", "_method=DELETE"];
+        return (await curl(`${scheme}://${HOST}/items/1`, args)).status;
+      };
       for (const scheme of ["http", "https"]) {
         assert.equal(await send(scheme, "Content-Type"), 400, scheme);
         assert.equal(await send(scheme, "keep-alive, content-type"), 400, scheme);
@@ -61,12 +49,5 @@ Deno.test({
       // Other Connection tokens still pass.
       assert.equal(await send("http", "keep-alive"), 200);
       assert.equal((await rack.seen()).map((l) => l.split(" ")[0]).join(), "POST");
-    } finally {
-      await proxy.close();
-      await rack.close();
-      await rackTls.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

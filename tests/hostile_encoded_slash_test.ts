@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { flaskMissing, type FlaskOrigin, startFlaskOrigin } from "./flask_origin.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { withOrigins, type WithOriginsOptions } from "./support/mod.ts";
 
 const HOST = "files.example.com";
 const POLICY = `version: 1
@@ -23,6 +23,12 @@ network_policies:
         deny_rules:
           - { method: GET, path: "/files/private/**" }
 `;
+const SETUP: WithOriginsOptions<{ flask: FlaskOrigin }> = {
+  policy: POLICY,
+  prefix: "tollgate-flask-",
+  start: async (dir) => ({ flask: await startFlaskOrigin(dir) }),
+  routes: ({ flask }) => [[HOST, 80, flask]],
+};
 const missing = await flaskMissing();
 if (missing !== undefined) {
   console.warn(
@@ -33,17 +39,10 @@ if (missing !== undefined) {
 Deno.test({
   name: "hostile encoded slash: a deny fires on the path an origin reads with %2F as /",
   ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-flask-" });
-    const flask: FlaskOrigin = await startFlaskOrigin(dir);
-    const resolve = [{ host: HOST, port: 80, address: "127.0.0.1", targetPort: flask.port }];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const get = async (path: string) => {
-      const options = { proxyPort: proxy.port, args: ["--path-as-is"], maxTime: 30 };
-      return (await curl([`http://${HOST}${path}`], options)).status;
-    };
-    try {
+  fn: () =>
+    withOrigins(SETUP, async ({ origins: { flask }, curl }) => {
+      const get = async (path: string) =>
+        (await curl(`http://${HOST}${path}`, ["--path-as-is"])).status;
       for (
         const path of [
           "/files/private%2Fkey",
@@ -59,11 +58,5 @@ Deno.test({
       assert.equal(await get("/files/group%2Fproject"), 200);
       assert.equal(await get("/files/private"), 200);
       assert.deepEqual(await flask.seen(), ["GET /files/group/project", "GET /files/private"]);
-    } finally {
-      await proxy.close();
-      await flask.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

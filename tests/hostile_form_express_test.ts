@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import zlib from "node:zlib";
 import { type BodyParserOrigin, startBodyParserOrigin } from "./body_parser_origin.ts";
-import { curl, startTestProxy, startTestUpstreams, type TestProxy } from "./support/mod.ts";
+import { withOrigins, type WithOriginsOptions } from "./support/mod.ts";
 
 const HOST = "app.example.com";
 const POLICY = `version: 1
@@ -45,46 +45,39 @@ interface World {
   said(): string;
 }
 
-async function withOrigin(run: (world: World) => Promise<void>): Promise<void> {
-  const upstreams = await startTestUpstreams();
-  const dir = await Deno.makeTempDir({ prefix: "tollgate-charset-" });
-  const leaf = await upstreams.mintLeaf([HOST]);
-  const plain = startBodyParserOrigin();
-  const tls = startBodyParserOrigin({ cert: leaf.chainPem, key: leaf.keyPem });
-  const to = (port: number, targetPort: number) => ({
-    host: HOST,
-    port,
-    address: "127.0.0.1",
-    targetPort,
+/** The body-parser origin over HTTP (port 80) and HTTPS (port 443, h2 too) as `HOST`. */
+const SETUP: WithOriginsOptions<{ plain: BodyParserOrigin; tls: BodyParserOrigin }> = {
+  policy: POLICY,
+  prefix: "tollgate-charset-",
+  start: async (_dir, upstreams) => {
+    const leaf = await upstreams.mintLeaf([HOST]);
+    const plain = startBodyParserOrigin();
+    return { plain, tls: startBodyParserOrigin({ cert: leaf.chainPem, key: leaf.keyPem }) };
+  },
+  routes: ({ plain, tls }) => [[HOST, 80, plain], [HOST, 443, tls]],
+};
+
+function withOrigin(run: (world: World) => Promise<void>): Promise<void> {
+  return withOrigins(SETUP, ({ origins, dir, curl }) => {
+    let said = "";
+    const post = async (
+      scheme: "http" | "https",
+      type: string,
+      body: Uint8Array,
+      h2 = false,
+      coding?: string,
+    ) => {
+      const file = join(dir, `${crypto.randomUUID()}.body`);
+      await Deno.writeFile(file, body);
+      const args = ["-H", `Content-Type: ${type}`, "--data-binary", `@${file}`];
+      if (coding !== undefined) args.push("-H", `Content-Encoding: ${coding}`);
+      if (h2) args.push("--http2");
+      const result = await curl(`${scheme}://${HOST}/items/1`, args);
+      said = result.body;
+      return result.status;
+    };
+    return run({ origins: [origins.plain, origins.tls], post, said: () => said });
   });
-  const resolve = [to(80, plain.port), to(443, tls.port)];
-  const proxy: TestProxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-  let said = "";
-  const post = async (
-    scheme: "http" | "https",
-    type: string,
-    body: Uint8Array,
-    h2 = false,
-    coding?: string,
-  ) => {
-    const file = join(dir, `${crypto.randomUUID()}.body`);
-    await Deno.writeFile(file, body);
-    const args = ["-H", `Content-Type: ${type}`, "--data-binary", `@${file}`];
-    if (coding !== undefined) args.push("-H", `Content-Encoding: ${coding}`);
-    if (h2) args.push("--http2");
-    const options = { proxyPort: proxy.port, caPath: proxy.caPath, args, maxTime: 30 };
-    const result = await curl([`${scheme}://${HOST}/items/1`], options);
-    said = result.body;
-    return result.status;
-  };
-  try {
-    await run({ origins: [plain, tls], post, said: () => said });
-  } finally {
-    await proxy.close();
-    await Promise.all([plain.close(), tls.close()]);
-    await upstreams.close();
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** `text` as UTF-16, little endian, with a byte order mark when `bom`. */

@@ -9,7 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { goMissing, startGoJsonOrigin } from "./go_json_origin.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import type { ScriptOrigin } from "./support/script_origin.ts";
+import { withOrigins, type WithOriginsOptions } from "./support/mod.ts";
 
 const HOST = "api.example.com";
 const POLICY = `version: 1
@@ -38,24 +39,26 @@ const ATTACKS: [string, string][] = [
   ["/graphql", '{"query":"{ viewer { login } }","Query":"mutation { deleteRepository(id: 1) }"}'],
 ];
 
+const SETUP: WithOriginsOptions<{ go: ScriptOrigin }> = {
+  policy: POLICY,
+  prefix: "tollgate-go-",
+  start: async (dir) => ({ go: await startGoJsonOrigin(dir) }),
+  routes: ({ go }) => [[HOST, 80, go]],
+  maxTime: 10,
+};
+
 const missing = await goMissing();
 if (missing !== undefined) console.warn(`hostile_json_keys_test: SKIPPED, ${missing}`);
 
 Deno.test({
   name: "hostile json keys: a key written twice in another letter case never reaches Go",
   ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-go-" });
-    const go = await startGoJsonOrigin(dir);
-    const resolve = [{ host: HOST, port: 80, address: "127.0.0.1", targetPort: go.port }];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const post = async (path: string, body: string) => {
-      const args = ["-H", "Content-Type: application/json", "-d", body];
-      const result = await curl([`http://${HOST}${path}`], { proxyPort: proxy.port, args });
-      return result.status;
-    };
-    try {
+  fn: () =>
+    withOrigins(SETUP, async ({ origins: { go }, curl }) => {
+      const post = async (path: string, body: string) => {
+        const args = ["-H", "Content-Type: application/json", "-d", body];
+        return (await curl(`http://${HOST}${path}`, args)).status;
+      };
       for (const [path, body] of ATTACKS) assert.equal(await post(path, body), 403, body);
       assert.deepEqual(await go.seen(), [], "Go ran a call the policy does not allow");
       assert.equal(await post("/rpc", RPC('"params":{"Limit":1,"limit":2}')), 403);
@@ -63,11 +66,5 @@ Deno.test({
       assert.equal(await post("/rpc", RPC('"params":{"limit":1}')), 200);
       assert.equal(await post("/graphql", '{"query":"{ viewer { login } }"}'), 200);
       assert.deepEqual(await go.seen(), ["method reports.list", "query { viewer { login } }"]);
-    } finally {
-      await proxy.close();
-      await go.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

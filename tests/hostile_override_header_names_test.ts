@@ -6,9 +6,9 @@
  * grant ran as DELETE on both; every such spelling is now decided as the header it becomes.
  */
 import assert from "node:assert/strict";
-import { phpMissing, type PhpOrigin, startPhpOrigin } from "./php_origin.ts";
-import { rackMissing, type RackOrigin, startRackOrigin } from "./rack_origin.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { phpMissing, startPhpOrigin } from "./php_origin.ts";
+import { rackMissing, startRackOrigin } from "./rack_origin.ts";
+import { namedRoutes, withOrigins } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -26,6 +26,15 @@ network_policies:
         rules: *rules
 `;
 const NAMES = ["X_HTTP_METHOD_OVERRIDE", "X-HTTP_METHOD-OVERRIDE", "x_http_method_override"];
+const SETUP = {
+  policy: POLICY,
+  prefix: "tollgate-override-",
+  start: async (dir: string) => ({
+    php: await startPhpOrigin(dir),
+    rack: await startRackOrigin(dir),
+  }),
+  routes: namedRoutes, // php.example.com:80, rack.example.com:80
+};
 const missing = (await phpMissing()) ?? (await rackMissing());
 if (missing !== undefined) {
   console.warn(`hostile_override_header_names_test: SKIPPED, ${missing}`);
@@ -34,22 +43,10 @@ if (missing !== undefined) {
 Deno.test({
   name: "hostile override header names: an override header spelled with _ is decided",
   ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-override-" });
-    const php: PhpOrigin = await startPhpOrigin(dir);
-    const rack: RackOrigin = await startRackOrigin(dir);
-    const resolve = [
-      { host: "php.example.com", port: 80, address: "127.0.0.1", targetPort: php.port },
-      { host: "rack.example.com", port: 80, address: "127.0.0.1", targetPort: rack.port },
-    ];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const post = async (host: string, header: string) => {
-      const args = ["-H", header, "-d", "a=1"];
-      const options = { proxyPort: proxy.port, args, maxTime: 30 };
-      return (await curl([`http://${host}.example.com/items/1`], options)).status;
-    };
-    try {
+  fn: () =>
+    withOrigins(SETUP, async ({ origins: { php, rack }, curl }) => {
+      const post = async (host: string, header: string) =>
+        (await curl(`http://${host}.example.com/items/1`, ["-H", header, "-d", "a=1"])).status;
       for (const host of ["php", "rack"]) {
         for (const name of NAMES) assert.equal(await post(host, `${name}: DELETE`), 403, name);
       }
@@ -60,12 +57,5 @@ Deno.test({
       assert.equal(await post("rack", "X_HTTP_METHOD_OVERRIDE: PATCH"), 200);
       assert.deepEqual(await php.seen(), ["PATCH"]);
       assert.deepEqual(await rack.seen(), ["PATCH /items/1 3 -"]);
-    } finally {
-      await proxy.close();
-      await php.close();
-      await rack.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

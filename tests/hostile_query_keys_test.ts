@@ -8,13 +8,8 @@
  * under both separators.
  */
 import assert from "node:assert/strict";
-import {
-  type QueryOrigin,
-  queryOriginsMissing,
-  startPhpQueryOrigin,
-  startRackQueryOrigin,
-} from "./query_origins.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { queryOriginsMissing, startPhpQueryOrigin, startRackQueryOrigin } from "./query_origins.ts";
+import { namedRoutes, withOrigins } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -50,6 +45,18 @@ const ATTACKS: [string, string][] = [
   ["rack", "branch=feat-x&force[]=true"],
 ];
 
+/** PHP's `$_GET` at php.example.com, Rack 2's `GET` at rack.example.com. */
+const start = async (dir: string) => ({
+  php: await startPhpQueryOrigin(dir),
+  rack: await startRackQueryOrigin(dir),
+});
+const setup = (policy: string) => ({
+  policy,
+  prefix: "tollgate-query-",
+  start,
+  routes: namedRoutes,
+});
+
 const missing = await queryOriginsMissing();
 if (missing !== undefined) {
   console.warn(
@@ -60,26 +67,10 @@ if (missing !== undefined) {
 Deno.test({
   name: "hostile query keys: a query key an origin reads under another name is judged as it",
   ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-query-" });
-    const origins: Record<string, QueryOrigin> = {
-      php: await startPhpQueryOrigin(dir),
-      rack: await startRackQueryOrigin(dir),
-    };
-    const resolve = Object.entries(origins).map(([name, origin]) => ({
-      host: `${name}.example.com`,
-      port: 80,
-      address: "127.0.0.1",
-      targetPort: origin.port,
-    }));
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const get = async (name: string, query: string) => {
-      const url = `http://${name}.example.com/q?${query}`;
-      const result = await curl([url], { proxyPort: proxy.port, args: ["-g"], maxTime: 30 });
-      return result.status;
-    };
-    try {
+  fn: () =>
+    withOrigins(setup(POLICY), async ({ origins, curl }) => {
+      const get = async (name: string, query: string) =>
+        (await curl(`http://${name}.example.com/q?${query}`, ["-g"])).status;
       for (const [name, query] of ATTACKS) {
         assert.equal(await get(name, query), 403, `${name}: ?${query}`);
       }
@@ -92,23 +83,17 @@ Deno.test({
         assert.equal(await get(name, "branch=feat-x;page=2"), 200);
         assert.equal(await get(name, "branch=feat-x&force=false"), 200);
       }
-      assert.deepEqual(await origins.php!.seen(), [
+      assert.deepEqual(await origins.php.seen(), [
         '{"branch":"feat-x","page":"2"}',
         '{"branch":"feat-x;page=2"}',
         '{"branch":"feat-x","force":"false"}',
       ]);
-      assert.deepEqual(await origins.rack!.seen(), [
+      assert.deepEqual(await origins.rack.seen(), [
         '{"branch":"feat-x","page":"2"}',
         '{"branch":"feat-x","page":"2"}',
         '{"branch":"feat-x","force":"false"}',
       ]);
-    } finally {
-      await proxy.close();
-      for (const origin of Object.values(origins)) await origin.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 // The GraphQL endpoint's parameters too: PHP (webonyx/graphql-php reads `$_GET`) and Rack 2
@@ -142,44 +127,24 @@ const GRAPHQL_ATTACKS: [string, string, string[]][] = [
 Deno.test({
   name: "hostile query keys: a second GraphQL query an origin reads under another name is refused",
   ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-query-" });
-    const origins: Record<string, QueryOrigin> = {
-      php: await startPhpQueryOrigin(dir),
-      rack: await startRackQueryOrigin(dir),
-    };
-    const resolve = Object.entries(origins).map(([name, origin]) => ({
-      host: `${name}.example.com`,
-      port: 80,
-      address: "127.0.0.1",
-      targetPort: origin.port,
-    }));
-    const proxy = await startTestProxy({ policy: GRAPHQL_POLICY, upstreams, resolve });
-    const send = async (name: string, query: string, args: string[]) => {
-      const url = `http://${name}.example.com/graphql?${query}`;
-      const json = args.length > 0 ? ["-H", "Content-Type: application/json"] : [];
-      const options = { proxyPort: proxy.port, args: ["-g", ...json, ...args], maxTime: 30 };
-      return (await curl([url], options)).status;
-    };
-    try {
+  fn: () =>
+    withOrigins(setup(GRAPHQL_POLICY), async ({ origins, curl }) => {
+      const send = async (name: string, query: string, args: string[]) => {
+        const url = `http://${name}.example.com/graphql?${query}`;
+        const json = args.length > 0 ? ["-H", "Content-Type: application/json"] : [];
+        return (await curl(url, ["-g", ...json, ...args])).status;
+      };
       for (const [name, query, args] of GRAPHQL_ATTACKS) {
         assert.equal(await send(name, query, args), 403, `${name}: ?${query}`);
       }
       for (const [name, origin] of Object.entries(origins)) {
         assert.deepEqual(await origin.seen(), [], `${name} read a query the policy denies`);
       }
-      for (const name of ["php", "rack"]) {
+      for (const name of ["php", "rack"] as const) {
         assert.equal(await send(name, `query=${VIEWER}&x=1`, []), 200);
-        assert.deepEqual(await origins[name]!.seen(), [
+        assert.deepEqual(await origins[name].seen(), [
           '{"query":"query { viewer { login } }","x":"1"}',
         ]);
       }
-    } finally {
-      await proxy.close();
-      for (const origin of Object.values(origins)) await origin.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

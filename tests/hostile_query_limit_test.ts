@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { queryOriginsMissing, startPhpQueryOrigin } from "./query_origins.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { namedRoutes, withOrigins } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -23,6 +23,13 @@ network_policies:
 
 const junk = (count: number) => Array.from({ length: count }, (_, i) => `x${i}=1`).join("&");
 
+const SETUP = {
+  policy: POLICY,
+  prefix: "tollgate-limit-",
+  start: async (dir: string) => ({ php: await startPhpQueryOrigin(dir) }),
+  routes: namedRoutes, // php.example.com:80
+};
+
 const missing = await queryOriginsMissing();
 if (missing !== undefined) {
   console.warn(`hostile_query_limit_test: SKIPPED, ${missing} (apt-get install -y php-cli)`);
@@ -31,22 +38,9 @@ if (missing !== undefined) {
 Deno.test({
   name: "hostile query limit: a key past the 1,000 parameters an origin reads is not judged",
   ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-limit-" });
-    const php = await startPhpQueryOrigin(dir);
-    const resolve = [{
-      host: "php.example.com",
-      port: 80,
-      address: "127.0.0.1",
-      targetPort: php.port,
-    }];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const get = async (target: string) => {
-      const url = `http://php.example.com${target}`;
-      return (await curl([url], { proxyPort: proxy.port, maxTime: 30 })).status;
-    };
-    try {
+  fn: () =>
+    withOrigins(SETUP, async ({ origins: { php }, curl }) => {
+      const get = async (target: string) => (await curl(`http://php.example.com${target}`)).status;
       assert.equal(await get(`/deploy?${junk(1000)}&dry_run=true`), 403);
       assert.equal(await get(`/deploy?${"&".repeat(1000)}dry_run=true`), 403);
       assert.deepEqual(await php.seen(), [], "PHP ran a deploy without dry_run");
@@ -55,11 +49,5 @@ Deno.test({
       assert.equal(await get(`/list?${junk(1050)}`), 200);
       const seen = (await php.seen()).map((line) => Object.keys(JSON.parse(line)).length);
       assert.deepEqual(seen, [1000, 1000]); // PHP read the first 1,000 of the list's
-    } finally {
-      await proxy.close();
-      await php.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

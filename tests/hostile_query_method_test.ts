@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { phpMissing, type PhpOrigin, startPhpOrigin } from "./php_origin.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { withOrigins, type WithOriginsOptions } from "./support/mod.ts";
 
 const HOST = "app.example.com";
 const POLICY = `version: 1
@@ -21,6 +21,12 @@ network_policies:
           - allow: { method: POST, path: "/items/**" }
           - allow: { method: PATCH, path: "/items/**" }
 `;
+const SETUP: WithOriginsOptions<{ php: PhpOrigin }> = {
+  policy: POLICY,
+  prefix: "tollgate-php-",
+  start: async (dir) => ({ php: await startPhpOrigin(dir) }),
+  routes: ({ php }) => [[HOST, 80, php]],
+};
 const missing = await phpMissing();
 if (missing !== undefined) {
   console.warn(`hostile_query_method_test: SKIPPED, ${missing} (apt-get install -y php-cli)`);
@@ -29,17 +35,10 @@ if (missing !== undefined) {
 Deno.test({
   name: "hostile query method: a ?_method PHP reads under another name never runs",
   ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-php-" });
-    const php: PhpOrigin = await startPhpOrigin(dir);
-    const resolve = [{ host: HOST, port: 80, address: "127.0.0.1", targetPort: php.port }];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const post = async (query: string, args: string[] = ["-d", "a=1"]) => {
-      const options = { proxyPort: proxy.port, args, maxTime: 30 };
-      return (await curl([`http://${HOST}/items/1?${query}`], options)).status;
-    };
-    try {
+  fn: () =>
+    withOrigins(SETUP, async ({ origins: { php }, curl }) => {
+      const post = async (query: string, args: string[] = ["-d", "a=1"]) =>
+        (await curl(`http://${HOST}/items/1?${query}`, args)).status;
       for (
         const query of [".method=DELETE", "+_method=DELETE", "%20.method=put", "_method%00x=PUT"]
       ) {
@@ -57,11 +56,5 @@ Deno.test({
       assert.equal(await post("x=1", ["-d", "_method=PATCH"]), 200);
       assert.equal(await post("method=DELETE"), 200); // no `_`: PHP reads `method`
       assert.deepEqual(await php.seen(), ["PATCH", "PATCH", "POST"]);
-    } finally {
-      await proxy.close();
-      await php.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

@@ -8,6 +8,7 @@
  */
 
 import { join } from "node:path";
+import type { WithOriginsOptions } from "./support/mod.ts";
 import { commandMissing, startScriptOrigin } from "./support/script_origin.ts";
 
 const SCRIPT = `
@@ -80,4 +81,26 @@ export async function startRackOrigin(
     args.push(cert, key);
   }
   return startScriptOrigin({ name: "Rack", command: "ruby", args, log });
+}
+
+/** A Rack origin over HTTP and one over HTTPS. */
+export interface RackPair extends Record<string, RackOrigin> {
+  rack: RackOrigin;
+  rackTls: RackOrigin;
+}
+
+/**
+ * How {@linkcode withOrigins} starts and reaches a {@linkcode RackPair} answering as `host`:
+ * port 80 goes to the HTTP one, port 443 to the HTTPS one (a leaf for `host` from the test CA).
+ */
+export function rackPair(host: string): Pick<WithOriginsOptions<RackPair>, "start" | "routes"> {
+  return {
+    start: async (dir, upstreams) => {
+      const leaf = await upstreams.mintLeaf([host]);
+      const rack = await startRackOrigin(dir);
+      const rackTls = await startRackOrigin(dir, { certPem: leaf.chainPem, keyPem: leaf.keyPem });
+      return { rack, rackTls };
+    },
+    routes: ({ rack, rackTls }) => [[host, 80, rack], [host, 443, rackTls]],
+  };
 }

@@ -45,3 +45,5 @@ export { expectedNextSteps, l7Denial } from "./sample_decisions.ts";
 export { evalWithProxyFlags } from "./eval_with_proxy_flags.ts";
 export { revocablePolicy } from "./revocable_policy.ts";
 export type { RevocableGrant } from "./revocable_policy.ts";
+export { namedRoutes, withOrigins } from "./with_origins.ts";
+export type { LocalOrigin, OriginRoute, OriginsWorld, WithOriginsOptions } from "./with_origins.ts";
