@@ -11,10 +11,10 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import {
   H2,
-  H2_PREFACE,
   h2Frame,
   h2Headers,
-  openH2Tunnel,
+  h2RequestFields,
+  openH2Session,
   readH2Frames,
   revocablePolicy,
   startTestProxy,
@@ -73,16 +73,10 @@ for (const h1 of [false, true]) {
     const origin = await quietOrigin(upstreams, h1);
     const resolve = [{ host: HOST, port: 443, address: "127.0.0.1", targetPort: origin.port }];
     const proxy = await startTestProxy({ policy: policy(1, true), upstreams, identity, resolve });
-    const tls = await openH2Tunnel(proxy.port, HOST, proxy.caPath);
+    const tls = await openH2Session(proxy, HOST);
     try {
-      await tls.write(H2_PREFACE);
       await tls.write(h2Frame(H2.SETTINGS, 1, 0)); // ack the proxy's
-      const fields: [string, string][] = [
-        [":method", "GET"],
-        [":scheme", "https"],
-        [":authority", HOST],
-        [":path", "/events"],
-      ];
+      const fields = h2RequestFields("GET", "/events", HOST);
       await tls.write(h2Headers(1, fields));
       const closing = (f: { type: number; flags: number; stream: number }) =>
         f.stream === 1 && (f.type === H2.RST_STREAM || (f.flags & H2.END_STREAM) !== 0);

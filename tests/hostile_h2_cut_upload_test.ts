@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import { type RawH2Origin, startRawH2Origin } from "./raw_h2_origin.ts";
 import {
   H2,
-  H2_PREFACE,
   h2Frame,
   h2Headers,
-  openH2Tunnel,
+  h2RequestFields,
+  openH2Session,
   readH2Frames,
   revocablePolicy,
   startTestProxy,
@@ -84,15 +84,8 @@ function nodeClient(mode: "trickle" | "vanish" | "stall") {
 
 /** Raw frames: a POST whose first piece goes out, then RST_STREAM with `code` once asked. */
 const resettingClient = (code: number) => (proxy: Proxy) => {
-  const tls = openH2Tunnel(proxy.port, HOST, proxy.caPath).then(async (tls) => {
-    const fields: [string, string][] = [
-      [":method", "POST"],
-      [":scheme", "https"],
-      [":authority", HOST],
-      [":path", "/upload"],
-    ];
-    await tls.write(H2_PREFACE);
-    await tls.write(h2Headers(1, fields, { open: true }));
+  const tls = openH2Session(proxy, HOST).then(async (tls) => {
+    await tls.write(h2Headers(1, h2RequestFields("POST", "/upload", HOST), { open: true }));
     await tls.write(h2Frame(H2.DATA, 0, 1, new TextEncoder().encode("piece0;")));
     return tls;
   });

@@ -9,7 +9,15 @@
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { H2, H2_PREFACE, h2Headers, h2Reset, openH2Tunnel, readH2Frames } from "./support/mod.ts";
+import {
+  H2,
+  H2_PREFACE,
+  h2Headers,
+  h2RequestFields,
+  h2Reset,
+  openH2Session,
+  readH2Frames,
+} from "./support/mod.ts";
 import { waitFor } from "./support/mod.ts";
 import { OWN, ownGet, withOwnUpstream } from "./pool_fixtures.ts";
 import type { Reply, ScriptedRequest } from "./scripted_upstream.ts";
@@ -22,12 +30,7 @@ function stalling({ target }: ScriptedRequest): Reply {
   return { send: "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nstart" };
 }
 
-const H2_GET: [string, string][] = [
-  [":method", "GET"],
-  [":scheme", "https"],
-  [":authority", OWN],
-  [":path", "/slow"],
-];
+const H2_GET = h2RequestFields("GET", "/slow", OWN);
 
 for (const path of ["/slow", "/silent"]) {
   Deno.test(`hostile pool abandon: a plain client that resets during ${path} closes its upstream`, () =>
@@ -43,9 +46,8 @@ for (const path of ["/slow", "/silent"]) {
 
 Deno.test("hostile pool abandon: a reset HTTP/2 stream closes its HTTP/1.1 upstream", () =>
   withOwnUpstream(stalling, async ({ proxy, secure }) => {
-    const conn = await openH2Tunnel(proxy.port, OWN, proxy.caPath);
+    const conn = await openH2Session(proxy, OWN);
     try {
-      await conn.write(H2_PREFACE);
       await conn.write(h2Headers(1, H2_GET));
       const heads = await readH2Frames(conn, (f) => f.type === H2.HEADERS && f.stream === 1);
       assert.ok(heads.some((f) => f.type === H2.HEADERS && f.stream === 1));

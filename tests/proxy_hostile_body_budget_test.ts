@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import {
-  H2_PREFACE,
   h2Headers,
+  h2RequestFields,
   h2Reset,
-  openH2Tunnel,
+  openH2Session,
   startTestProxy,
   startTestUpstreams,
   type TestProxy,
@@ -161,10 +161,7 @@ Deno.test("proxy hostile body budget: every byte comes back when HTTP/1.1 bodies
 
 const H2_POST = (id: number, length: number) =>
   h2Headers(id, [
-    [":method", "POST"],
-    [":scheme", "https"],
-    [":authority", "api.github.com"],
-    [":path", `/public/upload/${id}`],
+    ...h2RequestFields("POST", `/public/upload/${id}`),
     ["content-length", String(length)],
   ], { open: true });
 
@@ -176,9 +173,8 @@ Deno.test("proxy hostile body budget: HTTP/2 bodies for an HTTP/1.1 origin share
   const bodyBudget = { bodyBudgetBytes: 2 * MIB + STREAM_WINDOW_HOLD, bodyBudgetWaitMs: 60_000 };
   const proxy = await startTestProxy({ policy: POLICY, identity, upstreams, bodyBudget });
   const streams = [1, 3, 5];
-  const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+  const tls = await openH2Session(proxy);
   try {
-    await tls.write(H2_PREFACE);
     await tls.write(H2Uploads.wideOpen());
     for (const id of streams) await tls.write(H2_POST(id, MIB));
     const uploads = new H2Uploads(tls, streams, MIB);

@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import {
   H2,
-  H2_PREFACE,
   type H2Frame,
   h2Headers,
-  openH2Tunnel,
+  h2RequestFields,
+  openH2Session,
   readH2Frames,
   withH2World,
 } from "./support/mod.ts";
@@ -24,10 +24,7 @@ network_policies:
 
 /** A GET of /a naming `authority` and then, as a regular field, `host`. */
 function twoAuthorities(authority: string, host: string): [string, string][] {
-  return [[":method", "GET"], [":scheme", "https"], [":authority", authority], [":path", "/a"], [
-    "host",
-    host,
-  ]];
+  return [...h2RequestFields("GET", "/a", authority), ["host", host]];
 }
 
 /** Send `fields` on stream `id` of an open session; the text of its answer and its status. */
@@ -49,9 +46,8 @@ for (const origin of ["api.github.com", "h2.example.com"]) {
   Deno.test(`proxy hostile h2: a host field that differs from :authority is refused (400) on its stream, before any decision (${protocol} origin)`, async () => {
     await withH2World({ policy: POLICY, h2Host: "h2.example.com" }, async (world) => {
       const { proxy, upstreams, h2 } = world;
-      const tls = await openH2Tunnel(proxy.port, origin, proxy.caPath);
+      const tls = await openH2Session(proxy, origin);
       try {
-        await tls.write(H2_PREFACE);
         const decisions = () => proxy.events.filter((e) => e.class_uid === 4002).length;
         const refused = await ask(tls, 1, twoAuthorities(origin, "internal.example"));
         assert.match(refused.body, /"error":"bad_request".*host field/);

@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import {
   H2,
-  H2_PREFACE,
   h2Frame,
   h2Headers,
-  openH2Tunnel,
+  h2RequestFields,
+  openH2Session,
   rawRequest,
   readH2Frames,
   startTestProxy,
@@ -40,12 +40,7 @@ const CONTINUATION = 9;
 const PING = 6;
 
 function post(id: number): Uint8Array {
-  const fields: [string, string][] = [
-    [":method", "POST"],
-    [":scheme", "https"],
-    [":authority", "api.github.com"],
-    [":path", `/public/held/${id}`],
-  ];
+  const fields = h2RequestFields("POST", `/public/held/${id}`);
   return h2Headers(id, fields, { open: true });
 }
 
@@ -58,8 +53,7 @@ Deno.test("proxy hostile h2: one session's request bodies are read whole at most
   // More than a stream's window: only a body the proxy reads can be sent whole.
   const size = 2 * H2_STREAM_WINDOW;
   try {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    await tls.write(H2_PREFACE);
+    const tls = await openH2Session(proxy);
     await tls.write(H2Uploads.wideOpen());
     for (const id of streams) await tls.write(post(id));
     const uploads = new H2Uploads(tls, streams, size);
@@ -126,8 +120,7 @@ function joined(parts: Uint8Array[]): Uint8Array {
 
 Deno.test("proxy hostile h2: a header block that never ends (CONTINUATION flood) ends the session", async () => {
   await withTestProxy({ policy: POLICY }, async (proxy, upstreams) => {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    await tls.write(H2_PREFACE);
+    const tls = await openH2Session(proxy);
     function* frames() {
       yield h2Frame(H2.HEADERS, H2.END_STREAM, 1, new Uint8Array(GET_FIELDS));
       for (let i = 0; i < 100_000; i++) {
@@ -146,8 +139,7 @@ Deno.test("proxy hostile h2: a header block that never ends (CONTINUATION flood)
 
 Deno.test("proxy hostile h2: a header list that decodes to megabytes (HPACK bomb) is refused on its stream", async () => {
   await withTestProxy({ policy: POLICY }, async (proxy, upstreams) => {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    await tls.write(H2_PREFACE);
+    const tls = await openH2Session(proxy);
     // One 4 KB field in the dynamic table (index 62), then 280,000 one-byte references to it:
     // 1.1 GB of header list from 280 KB of frames.
     const big = new Uint8Array([...GET_FIELDS, ...literal("x-big", "d".repeat(4_000), true)]);
@@ -169,8 +161,7 @@ Deno.test("proxy hostile h2: a header list that decodes to megabytes (HPACK bomb
 
 Deno.test("proxy hostile h2: a PING flood from a client that reads nothing ends its session", async () => {
   await withTestProxy({ policy: POLICY }, async (proxy) => {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    await tls.write(H2_PREFACE);
+    const tls = await openH2Session(proxy);
     // Each PING owes an ACK the client never reads: they would queue in the proxy.
     function* pings() {
       for (let i = 0; i < 1_000_000; i++) yield h2Frame(PING, 0, 0, new Uint8Array(8));

@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import {
   H2,
-  H2_PREFACE,
   nodeH2Requests,
-  openH2Tunnel,
+  openH2Session,
   rawRequest,
   readH2Frames,
   startTestProxy,
@@ -25,8 +24,7 @@ const ENHANCE_YOUR_CALM = 11;
 
 Deno.test("proxy hostile h2: a WINDOW_UPDATE flood ends the session with ENHANCE_YOUR_CALM", async () => {
   await withTestProxy({ policy: GET_PUBLIC_POLICY }, async (proxy) => {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    await tls.write(H2_PREFACE);
+    const tls = await openH2Session(proxy);
     // Increments of 1 never overflow the window: 2^31 frames (28 GB) before a flow-control
     // error, each one work for the proxy and none for a client that never reads.
     const batch = windowUpdates(0, 10_000);

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import {
   H2,
-  H2_PREFACE,
   h2Frame,
   h2Headers,
+  h2RequestFields,
   h2Reset,
-  openH2Tunnel,
+  openH2Session,
   rawRequest,
   readH2Frames,
   startTestProxy,
@@ -24,13 +24,6 @@ import { GET_PUBLIC_POLICY } from "./proxy_hostile_fixtures.ts";
 const PLAIN_GET = "GET http://plain.example.com/public/x HTTP/1.1\r\n" +
   "Host: plain.example.com\r\nConnection: close\r\n\r\n";
 
-function request(method: string, path: string): [string, string][] {
-  return [[":method", method], [":scheme", "https"], [":authority", "api.github.com"], [
-    ":path",
-    path,
-  ]];
-}
-
 /** The text of the DATA frames on `stream`. */
 function bodyOf(frames: { type: number; stream: number; payload: Uint8Array }[], stream: number) {
   const data = frames.filter((f) => f.type === H2.DATA && f.stream === stream);
@@ -43,12 +36,11 @@ const streamEnded = (stream: number) => (f: { type: number; flags: number; strea
 
 Deno.test("proxy hostile h2: a GET stream carrying DATA is refused (400) and never reaches an HTTP/1.1 origin", async () => {
   await withTestProxy({ policy: GET_PUBLIC_POLICY }, async (proxy, upstreams) => {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    const tls = await openH2Session(proxy);
     // Over HTTP/1.1 this body would follow a GET the origin may read without one: the
     // DELETE would then be a request of its own that the policy never decided.
     const hidden = "DELETE /private/x HTTP/1.1\r\nHost: api.github.com\r\n\r\n";
-    await tls.write(H2_PREFACE);
-    await tls.write(h2Headers(1, request("GET", "/public/a"), { open: true }));
+    await tls.write(h2Headers(1, h2RequestFields("GET", "/public/a"), { open: true }));
     await tls.write(h2Frame(H2.DATA, H2.END_STREAM, 1, new TextEncoder().encode(hidden)));
     const frames = await readH2Frames(tls, streamEnded(1));
     closeQuietly(tls);
@@ -59,9 +51,8 @@ Deno.test("proxy hostile h2: a GET stream carrying DATA is refused (400) and nev
 
 Deno.test("proxy hostile h2: a GET stream that ends with an empty DATA frame is still served", async () => {
   await withTestProxy({ policy: GET_PUBLIC_POLICY }, async (proxy, upstreams) => {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    await tls.write(H2_PREFACE);
-    await tls.write(h2Headers(1, request("GET", "/public/a"), { open: true }));
+    const tls = await openH2Session(proxy);
+    await tls.write(h2Headers(1, h2RequestFields("GET", "/public/a"), { open: true }));
     await tls.write(h2Frame(H2.DATA, H2.END_STREAM, 1));
     const frames = await readH2Frames(tls, streamEnded(1));
     closeQuietly(tls);
@@ -83,9 +74,8 @@ async function servedWithin(proxy: TestProxy, ms: number): Promise<number> {
 Deno.test("proxy hostile h2: a session dropped without GOAWAY frees its connection at once", async () => {
   // One connection slot: while the dropped session holds it, everyone else gets 503.
   await withTestProxy({ policy: GET_PUBLIC_POLICY, maxConnections: 1 }, async (proxy) => {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    await tls.write(H2_PREFACE);
-    await tls.write(h2Headers(1, request("GET", "/public/a")));
+    const tls = await openH2Session(proxy);
+    await tls.write(h2Headers(1, h2RequestFields("GET", "/public/a")));
     await readH2Frames(tls, streamEnded(1));
     // A client process that exits: FIN, no GOAWAY (the session's idle limit is 60 s).
     closeQuietly(tls);
@@ -95,10 +85,10 @@ Deno.test("proxy hostile h2: a session dropped without GOAWAY frees its connecti
 
 Deno.test("proxy hostile h2: streams reset as fast as they open (rapid reset) end the session and reach no origin", async () => {
   await withTestProxy({ policy: GET_PUBLIC_POLICY }, async (proxy, upstreams) => {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    const frames: Uint8Array[] = [H2_PREFACE];
+    const tls = await openH2Session(proxy);
+    const frames: Uint8Array[] = [];
     for (let id = 1; id < 800; id += 2) {
-      frames.push(h2Headers(id, request("GET", "/public/a")), h2Reset(id));
+      frames.push(h2Headers(id, h2RequestFields("GET", "/public/a")), h2Reset(id));
     }
     await tls.write(concat(frames)).catch(() => {});
     const goaway = (await readH2Frames(tls, (f) => f.type === H2.GOAWAY)).at(-1);
@@ -140,9 +130,11 @@ Deno.test("proxy hostile h2: one session's streams share at most 6 HTTP/1.1 upst
   });
   const proxy = await startTestProxy({ policy: GET_PUBLIC_POLICY, upstreams });
   try {
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    const frames = [H2_PREFACE];
-    for (let id = 1; id < 60; id += 2) frames.push(h2Headers(id, request("GET", "/public/slow")));
+    const tls = await openH2Session(proxy);
+    const frames: Uint8Array[] = [];
+    for (let id = 1; id < 60; id += 2) {
+      frames.push(h2Headers(id, h2RequestFields("GET", "/public/slow")));
+    }
     await tls.write(concat(frames));
     await waitFor(() => upstreams.requests.length >= 6, "six requests upstream");
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -165,8 +157,7 @@ Deno.test("proxy hostile h2: a session that stays silent is closed at the idle l
   await withTestProxy(
     { policy: GET_PUBLIC_POLICY, idleTimeoutMs: 300, maxConnections: 1 },
     async (proxy) => {
-      const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-      await tls.write(H2_PREFACE);
+      const tls = await openH2Session(proxy);
       // The proxy's GOAWAY, then its close: readH2Frames returns when the connection ends. Only
       // the idle limit closes a silent session; without it the read gives up with no GOAWAY.
       const frames = await readH2Frames(tls, () => false, 5_000);

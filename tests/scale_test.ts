@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { type BulkUpstream, startBulkUpstream } from "./support/bulk_upstream.ts";
 import {
   H2,
-  H2_PREFACE,
   h2Frame,
   h2Headers,
-  openH2Tunnel,
+  h2RequestFields,
+  openH2Session,
   readH2Frames,
   startTestProxy,
   type TestProxy,
@@ -130,15 +130,11 @@ for (const path of ["l7", "l4", "forward"] as const) {
 
 Deno.test("scale #15.2: an HTTP/2 client that never opens its flow-control window holds the upstream back", async () => {
   await withBulk(async (proxy, bulk) => {
-    const conn = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
+    const conn = await openH2Session(proxy);
     try {
-      await conn.write(H2_PREFACE);
       // SETTINGS_INITIAL_WINDOW_SIZE 0: the proxy may send this stream no DATA at all.
       await conn.write(h2Frame(H2.SETTINGS, 0, 0, new Uint8Array([0, 4, 0, 0, 0, 0])));
-      const get: [string, string][] = [[":method", "GET"], [":scheme", "https"], [
-        ":authority",
-        "api.github.com",
-      ], [":path", `/bulk/${HUGE}`]];
+      const get = h2RequestFields("GET", `/bulk/${HUGE}`);
       await conn.write(h2Headers(1, get));
       const head = await readH2Frames(conn, (f) => f.type === H2.HEADERS && f.stream === 1);
       assert.ok(head.some((f) => f.type === H2.HEADERS && f.stream === 1));
