@@ -1,8 +1,12 @@
 /** The policy, proxy and request builders of the hostile corpus tests (plain HTTP and TLS). */
 import {
+  type LocalOrigin,
+  type OriginsWorld,
   type TestProxy,
   type TestProxyOptions,
   type TestUpstreams,
+  withOrigins,
+  type WithOriginsOptions,
   withTestProxy,
 } from "./support/mod.ts";
 
@@ -41,6 +45,44 @@ network_policies:
         protocol: rest
         rules: [{ allow: { method: GET, path: "/public/**" } }]
 `;
+
+/** Any client may `method` /public/** on api.github.com:443: the HTTP/2 origin tests' policy. */
+export function ghPublicPolicy(method: string): string {
+  return `version: 1
+network_policies:
+  gh:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules: [{ allow: { method: ${method}, path: "/public/**" } }]
+`;
+}
+
+/** Options of {@linkcode withGhOrigin}: the test proxy's, and how to start the origin. */
+export interface GhOriginOptions<O extends LocalOrigin>
+  extends Omit<WithOriginsOptions<{ origin: O }>, "prefix" | "start" | "routes"> {
+  /** Start the origin (`upstreams` mints its leaf for api.github.com). */
+  start(upstreams: TestUpstreams): Promise<O>;
+}
+
+/**
+ * Run `run` with the origin `start` gives answering as api.github.com:443 behind a fresh test
+ * proxy (the test upstreams keep plain.example.com:80), then close them all.
+ */
+export function withGhOrigin<O extends LocalOrigin>(
+  options: GhOriginOptions<O>,
+  run: (world: OriginsWorld<{ origin: O }>) => Promise<void>,
+): Promise<void> {
+  const { start, ...proxyOptions } = options;
+  return withOrigins({
+    ...proxyOptions,
+    prefix: "tollgate-gh-origin-",
+    httpsHosts: [],
+    start: async (_dir, upstreams) => ({ origin: await start(upstreams) }),
+    routes: ({ origin }) => [["api.github.com", 443, origin]],
+  }, run);
+}
 
 /** Every raw client here is "curl": the corpus tests parsing, not identity. */
 export const identity: TestProxyOptions["identity"] = {

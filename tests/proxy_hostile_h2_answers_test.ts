@@ -12,30 +12,22 @@ import type * as http2 from "node:http2";
 import { ANSWER_STREAM_HOLD } from "../proxy/transport/answer_budget.ts";
 import {
   H2,
-  H2_PREFACE,
   h2Headers,
+  h2RequestFields,
   nodeH2Requests,
-  openH2Tunnel,
+  openH2Session,
   startH2Origin,
-  startTestProxy,
-  startTestUpstreams,
+  type TestUpstreams,
   waitFor,
 } from "./support/mod.ts";
+import { ghPublicPolicy, withGhOrigin } from "./proxy_hostile_fixtures.ts";
 
 const MIB = 1024 * 1024;
 const ANSWER = 4 * MIB;
 const SESSIONS = 4;
 const STREAMS = 100;
 const BUDGET = 4 * MIB;
-const POLICY = `version: 1
-network_policies:
-  gh:
-    endpoints:
-      - host: api.github.com
-        port: 443
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-`;
+const POLICY = ghPublicPolicy("GET");
 const REFUSED_STREAM = 7;
 
 /** Answer every stream with `ANSWER` bytes as fast as its flow control allows. */
@@ -77,66 +69,51 @@ async function countRefused(conn: Deno.Conn, refused: { count: number }): Promis
 }
 
 Deno.test("proxy hostile h2: sessions that open many answer streams and read none hold a bounded amount, and another client is still answered", async () => {
-  const upstreams = await startTestUpstreams();
   const written = new Map<http2.Http2Stream, number>();
-  const origin = await startH2Origin(upstreams, ["api.github.com"], (s) => answerBig(s, written));
-  const resolve = [{
-    host: "api.github.com",
-    port: 443,
-    address: "127.0.0.1",
-    targetPort: origin.port,
-  }];
+  const start = (upstreams: TestUpstreams) =>
+    startH2Origin(upstreams, ["api.github.com"], (s) => answerBig(s, written));
   const answerBudget = { answerBudgetBytes: BUDGET, answerBudgetWaitMs: 200 };
-  const options = { policy: POLICY, upstreams, resolve, httpsHosts: [], answerBudget };
-  const proxy = await startTestProxy(options);
-  const conns: Deno.TlsConn[] = [];
-  const refused = { count: 0 };
-  const readers: Promise<void>[] = [];
-  // What the origin handed to its sessions (written, less what still waits in its streams).
-  const handedOver = () =>
-    [...written].reduce((sum, [stream, n]) => sum + n - stream.writableLength, 0);
-  try {
-    for (let s = 0; s < SESSIONS; s++) {
-      const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-      conns.push(tls);
-      readers.push(countRefused(tls, refused));
-      await tls.write(H2_PREFACE);
-      for (let i = 0; i < STREAMS; i++) {
-        const fields: [string, string][] = [
-          [":method", "GET"],
-          [":scheme", "https"],
-          [":authority", "api.github.com"],
-          [":path", `/public/big/${s}/${i}`],
-        ];
-        await tls.write(h2Headers(1 + 2 * i, fields));
+  await withGhOrigin({ policy: POLICY, start, answerBudget }, async ({ proxy }) => {
+    const conns: Deno.TlsConn[] = [];
+    const refused = { count: 0 };
+    const readers: Promise<void>[] = [];
+    // What the origin handed to its sessions (written, less what still waits in its streams).
+    const handedOver = () =>
+      [...written].reduce((sum, [stream, n]) => sum + n - stream.writableLength, 0);
+    try {
+      for (let s = 0; s < SESSIONS; s++) {
+        const tls = await openH2Session(proxy);
+        conns.push(tls);
+        readers.push(countRefused(tls, refused));
+        for (let i = 0; i < STREAMS; i++) {
+          const fields = h2RequestFields("GET", `/public/big/${s}/${i}`);
+          await tls.write(h2Headers(1 + 2 * i, fields));
+        }
       }
+      // Each session's first stream, then as many as the budget holds; the rest are refused once
+      // their wait is over (no session reaches its own share).
+      const admitted = SESSIONS + Math.floor(BUDGET / ANSWER_STREAM_HOLD);
+      const refusals = SESSIONS * STREAMS - admitted;
+      await waitFor(() => refused.count === refusals, `${refusals} refusals (${refused.count})`);
+      const bound = BUDGET + (SESSIONS + 1) * ANSWER_STREAM_HOLD; // the budget, a stream a session
+      // Before, every stream took its window and more: 134 MB handed over, nothing counted.
+      assert.ok(handedOver() <= bound, `the origin handed over ${handedOver()} > ${bound}`);
+      const { held } = proxy.proxy.answerBudget;
+      assert.ok(held > 0 && held <= bound, `held ${held} > ${bound}`);
+      // Another client's download is answered whole meanwhile (its session's first stream).
+      const get = [{ method: "GET", path: "/public/big/honest" }];
+      const result = await nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, get);
+      assert.equal(result.responses[0]?.status, 200, result.stderr);
+      assert.equal(result.responses[0]?.body.length, ANSWER);
+      assert.ok(handedOver() <= bound + ANSWER, `the origin handed over ${handedOver()}`);
+      // Refused streams were never sent upstream: the origin saw only the admitted ones.
+      assert.equal(written.size, admitted + 1);
+      assert.equal(refused.count, refusals);
+    } finally {
+      for (const conn of conns) conn.close();
+      await Promise.all(readers);
     }
-    // Each session's first stream, then as many as the budget holds; the rest are refused once
-    // their wait is over (no session reaches its own share).
-    const admitted = SESSIONS + Math.floor(BUDGET / ANSWER_STREAM_HOLD);
-    const refusals = SESSIONS * STREAMS - admitted;
-    await waitFor(() => refused.count === refusals, `${refusals} refusals (${refused.count})`);
-    const bound = BUDGET + (SESSIONS + 1) * ANSWER_STREAM_HOLD; // the budget, a stream a session
-    // Before, every stream took its window and more: 134 MB handed over, nothing counted.
-    assert.ok(handedOver() <= bound, `the origin handed over ${handedOver()} > ${bound}`);
-    const { held } = proxy.proxy.answerBudget;
-    assert.ok(held > 0 && held <= bound, `held ${held} > ${bound}`);
-    // Another client's download is answered whole meanwhile (its session's first stream).
-    const get = [{ method: "GET", path: "/public/big/honest" }];
-    const result = await nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, get);
-    assert.equal(result.responses[0]?.status, 200, result.stderr);
-    assert.equal(result.responses[0]?.body.length, ANSWER);
-    assert.ok(handedOver() <= bound + ANSWER, `the origin handed over ${handedOver()}`);
-    // Refused streams were never sent upstream: the origin saw only the admitted ones.
-    assert.equal(written.size, admitted + 1);
-    assert.equal(refused.count, refusals);
-  } finally {
-    for (const conn of conns) conn.close();
-    await Promise.all(readers);
-  }
-  // Every reservation is given back once the clients leave.
-  await waitFor(() => proxy.proxy.answerBudget.held === 0, "the answer budget given back");
-  await proxy.close();
-  await origin.close();
-  await upstreams.close();
+    // Every reservation is given back once the clients leave.
+    await waitFor(() => proxy.proxy.answerBudget.held === 0, "the answer budget given back");
+  });
 });

@@ -11,28 +11,19 @@ import type { AddressInfo } from "node:net";
 import * as tls from "node:tls";
 import {
   H2,
-  H2_PREFACE,
   h2Headers,
-  openH2Tunnel,
-  startTestProxy,
-  startTestUpstreams,
+  h2RequestFields,
+  openH2Session,
   type TestUpstreams,
 } from "./support/mod.ts";
+import { ghPublicPolicy, withGhOrigin } from "./proxy_hostile_fixtures.ts";
 import { H2Uploads } from "./h2_uploads.ts";
 
 const MIB = 1024 * 1024;
 // Six: an HTTP/1.1 origin gets at most six connections of a session (see h2_upstream.ts).
 const STREAMS = 6;
 const SIZE = 16 * MIB;
-const POLICY = `version: 1
-network_policies:
-  gh:
-    endpoints:
-      - host: api.github.com
-        port: 443
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-`;
+const POLICY = ghPublicPolicy("GET");
 
 /** An origin that answers every request with `SIZE` bytes, as fast as it may; bytes it sent. */
 interface BigOrigin {
@@ -124,46 +115,35 @@ async function untilQuiet(value: () => number): Promise<void> {
 
 for (const protocol of ["h2", "h1"] as const) {
   Deno.test(`proxy hostile h2: a client with a wide window that reads nothing holds a bounded backlog (${protocol} origin)`, async () => {
-    const upstreams = await startTestUpstreams();
-    const origin = await bigOrigin(upstreams, protocol);
-    const toOrigin = { host: "api.github.com", port: 443, address: "127.0.0.1" };
-    const resolve = [{ ...toOrigin, targetPort: origin.port }];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve, httpsHosts: [] });
-    const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-    try {
-      await tls.write(H2_PREFACE);
-      await tls.write(H2Uploads.wideOpen());
-      for (let i = 0; i < STREAMS; i++) {
-        const id = 1 + 2 * i;
-        const fields: [string, string][] = [
-          [":method", "GET"],
-          [":scheme", "https"],
-          [":authority", "api.github.com"],
-          [":path", `/public/big/${id}`],
-        ];
-        await tls.write(h2Headers(id, fields));
-      }
-      // The client reads nothing: what the origin could send is what the proxy took on.
-      await untilQuiet(origin.sent);
-      // Before, every answer went: 96 MiB queued in the proxy's memory for this one session.
-      // Now 1 MiB of session backlog, each stream's windows and the sockets' kernel buffers.
-      const sent = origin.sent();
-      assert.ok(sent < 48 * MIB, `the origin handed over ${sent >> 20} MiB`);
-      assert.ok(sent > 0, "the origin started answering");
-      // An honest reader gets every byte of every answer.
-      const bytes = await readAnswers(tls);
-      assert.equal(bytes.size, STREAMS);
-      for (const [id, n] of bytes) assert.equal(n, SIZE, `stream ${id}`);
-    } finally {
+    const start = (upstreams: TestUpstreams) => bigOrigin(upstreams, protocol);
+    await withGhOrigin({ policy: POLICY, start }, async ({ proxy, origins: { origin } }) => {
+      const tls = await openH2Session(proxy);
       try {
-        tls.close();
-      } catch {
-        // Closed by the reader already.
+        await tls.write(H2Uploads.wideOpen());
+        for (let i = 0; i < STREAMS; i++) {
+          const id = 1 + 2 * i;
+          const fields = h2RequestFields("GET", `/public/big/${id}`);
+          await tls.write(h2Headers(id, fields));
+        }
+        // The client reads nothing: what the origin could send is what the proxy took on.
+        await untilQuiet(origin.sent);
+        // Before, every answer went: 96 MiB queued in the proxy's memory for this one session.
+        // Now 1 MiB of session backlog, each stream's windows and the sockets' kernel buffers.
+        const sent = origin.sent();
+        assert.ok(sent < 48 * MIB, `the origin handed over ${sent >> 20} MiB`);
+        assert.ok(sent > 0, "the origin started answering");
+        // An honest reader gets every byte of every answer.
+        const bytes = await readAnswers(tls);
+        assert.equal(bytes.size, STREAMS);
+        for (const [id, n] of bytes) assert.equal(n, SIZE, `stream ${id}`);
+      } finally {
+        try {
+          tls.close();
+        } catch {
+          // Closed by the reader already.
+        }
       }
-      await proxy.close();
-      await origin.close();
-      await upstreams.close();
-    }
+    });
   });
 }
 
@@ -190,42 +170,27 @@ async function deafWideOrigin(upstreams: TestUpstreams) {
     close() {
       for (const conn of conns) conn.close();
       listener.close();
+      return Promise.resolve();
     },
   };
 }
 
 Deno.test("proxy hostile h2: an HTTP/2 origin that opens wide windows and reads nothing gets a bounded backlog of an upload", async () => {
-  const upstreams = await startTestUpstreams();
-  const origin = await deafWideOrigin(upstreams);
-  const resolve = [{
-    host: "api.github.com",
-    port: 443,
-    address: "127.0.0.1",
-    targetPort: origin.port,
-  }];
-  const policy = POLICY.replace("method: GET", "method: POST");
-  const proxy = await startTestProxy({ policy, upstreams, resolve, httpsHosts: [] });
-  const tls = await openH2Tunnel(proxy.port, "api.github.com", proxy.caPath);
-  const uploads = new H2Uploads(tls, [1], 64 * MIB);
-  try {
-    await tls.write(H2_PREFACE);
-    await tls.write(H2Uploads.wideOpen());
-    const fields: [string, string][] = [
-      [":method", "POST"],
-      [":scheme", "https"],
-      [":authority", "api.github.com"],
-      [":path", "/public/up"],
-    ];
-    await tls.write(h2Headers(1, fields, { open: true }));
-    await uploads.pump(1_000);
-    // Before, the proxy took the whole 64 MiB: its writes to the origin's socket never waited.
-    const sent = uploads.sent.get(1)!;
-    assert.ok(sent < 24 * MIB, `the proxy took ${sent >> 20} MiB`);
-    assert.ok(sent > 0);
-  } finally {
-    await uploads.close();
-    await proxy.close();
-    origin.close();
-    await upstreams.close();
-  }
+  const policy = ghPublicPolicy("POST");
+  await withGhOrigin({ policy, start: deafWideOrigin }, async ({ proxy }) => {
+    const tls = await openH2Session(proxy);
+    const uploads = new H2Uploads(tls, [1], 64 * MIB);
+    try {
+      await tls.write(H2Uploads.wideOpen());
+      const fields = h2RequestFields("POST", "/public/up");
+      await tls.write(h2Headers(1, fields, { open: true }));
+      await uploads.pump(1_000);
+      // Before, the proxy took the whole 64 MiB: its writes to the origin's socket never waited.
+      const sent = uploads.sent.get(1)!;
+      assert.ok(sent < 24 * MIB, `the proxy took ${sent >> 20} MiB`);
+      assert.ok(sent > 0);
+    } finally {
+      await uploads.close();
+    }
+  });
 });

@@ -12,13 +12,11 @@ import {
   nodeH2Requests,
   rawRequest,
   readH2Frames,
-  startTestProxy,
-  startTestUpstreams,
   type TestUpstreams,
   windowUpdates,
   writeAll,
 } from "./support/mod.ts";
-import { GET_PUBLIC_POLICY } from "./proxy_hostile_fixtures.ts";
+import { GET_PUBLIC_POLICY, withGhOrigin } from "./proxy_hostile_fixtures.ts";
 
 const ENHANCE_YOUR_CALM = 11;
 const BATCHES = 100;
@@ -60,16 +58,8 @@ async function floodingOrigin(upstreams: TestUpstreams) {
 type H2Frame = Awaited<ReturnType<typeof readH2Frames>>[number];
 
 Deno.test("proxy hostile h2: an HTTP/2 origin flooding WINDOW_UPDATEs has its session ended while other clients are served", async () => {
-  const upstreams = await startTestUpstreams();
-  const origin = await floodingOrigin(upstreams);
-  const resolve = [{
-    host: "api.github.com",
-    port: 443,
-    address: "127.0.0.1",
-    targetPort: origin.port,
-  }];
-  const proxy = await startTestProxy({ policy: GET_PUBLIC_POLICY, upstreams, resolve });
-  try {
+  const setup = { policy: GET_PUBLIC_POLICY, start: floodingOrigin };
+  await withGhOrigin(setup, async ({ proxy, origins: { origin } }) => {
     const get = [{ method: "GET", path: "/public/x" }];
     const flooded = nodeH2Requests(proxy.port, "api.github.com", proxy.caPath, get);
     // Another client's plain GETs, one after the other, for as long as the flood goes on.
@@ -89,9 +79,5 @@ Deno.test("proxy hostile h2: an HTTP/2 origin flooding WINDOW_UPDATEs has its se
     assert.ok(origin.seen.batches < BATCHES, taken);
     assert.equal(result.responses[0]?.status, 502, result.stderr);
     assert.ok(statuses.every((status) => status === 200), JSON.stringify(statuses));
-  } finally {
-    await proxy.close();
-    await origin.close();
-    await upstreams.close();
-  }
+  });
 });
