@@ -19,27 +19,24 @@ network_policies:
     binaries: [{ path: /usr/bin/curl }]
 `;
 
-function probe(path: string): NetworkRule {
+/** A rule letting curl `method` `path` on api.github.com:443. */
+function ghRule(method: string, path: string): NetworkRule {
   return {
     endpoints: [{
       host: "api.github.com",
       port: 443,
       protocol: "rest",
-      rules: [{ allow: { method: "DELETE", path } }],
+      rules: [{ allow: { method, path } }],
     }],
     binaries: [{ path: "/usr/bin/curl" }],
   };
 }
 
-const INSIDE: NetworkRule = {
-  endpoints: [{
-    host: "api.github.com",
-    port: 443,
-    protocol: "rest",
-    rules: [{ allow: { method: "PUT", path: "/repos/o/r/contents/x.md" } }],
-  }],
-  binaries: [{ path: "/usr/bin/curl" }],
-};
+/** A probe of the ceiling (read-write holds no DELETE): one refusal, one bit learned. */
+const probe = (path: string): NetworkRule => ghRule("DELETE", path);
+
+/** A rule inside the ceiling. */
+const INSIDE: NetworkRule = ghRule("PUT", "/repos/o/r/contents/x.md");
 
 Deno.test("hostile ceiling probe: refusals are audited and a probing sandbox is held, others are not", async () => {
   const repo = await makeRepo();

@@ -18,15 +18,13 @@ network_policies:
       - host: ${HOST}
         port: 80
         protocol: rest
-        rules:
+        rules: &repos
           - allow: { method: DELETE, path: "/repos/**" }
           - allow: { method: GET, path: "/public/**" }
       - host: ${HOST}
         port: 443
         protocol: rest
-        rules:
-          - allow: { method: DELETE, path: "/repos/**" }
-          - allow: { method: GET, path: "/public/**" }
+        rules: *repos
       - host: ${GQL_HOST}
         port: 443
         path: /graphql
