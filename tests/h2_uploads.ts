@@ -7,7 +7,7 @@
  * @module
  */
 
-import { H2, h2Frame } from "./support/mod.ts";
+import { H2, h2Frame, H2FrameSplitter } from "./support/mod.ts";
 
 const WINDOW_UPDATE = 8;
 const SETTINGS_INITIAL_WINDOW_SIZE = 4;
@@ -103,23 +103,13 @@ export class H2Uploads {
   }
 
   async #read(): Promise<void> {
-    let pending: Uint8Array = new Uint8Array();
+    const splitter = new H2FrameSplitter();
     const buffer = new Uint8Array(65_536);
     for (;;) {
       const n = await this.#conn.read(buffer).catch(() => null);
       if (n === null) return;
-      pending = concat(pending, buffer.subarray(0, n));
-      while (pending.byteLength >= 9) {
-        const length = (pending[0]! << 16) | (pending[1]! << 8) | pending[2]!;
-        if (pending.byteLength < 9 + length) break;
-        const view = new DataView(pending.buffer, pending.byteOffset);
-        const frame = {
-          type: pending[3]!,
-          flags: pending[4]!,
-          stream: view.getUint32(5) & ~(1 << 31),
-        };
-        await this.#onFrame(frame, pending.slice(9, 9 + length));
-        pending = pending.slice(9 + length);
+      for (const frame of splitter.push(buffer.subarray(0, n))) {
+        await this.#onFrame(frame, frame.payload);
       }
     }
   }

@@ -12,6 +12,7 @@ import type * as http2 from "node:http2";
 import { ANSWER_STREAM_HOLD } from "../proxy/transport/answer_budget.ts";
 import {
   H2,
+  H2FrameSplitter,
   h2Headers,
   h2RequestFields,
   nodeH2Requests,
@@ -47,21 +48,13 @@ function answerBig(stream: http2.ServerHttp2Stream, written: Map<http2.Http2Stre
 
 /** Count RST_STREAM REFUSED_STREAM frames read off `conn` (reading grants no window). */
 async function countRefused(conn: Deno.Conn, refused: { count: number }): Promise<void> {
-  let pending = new Uint8Array();
+  const splitter = new H2FrameSplitter();
   try {
     for await (const value of conn.readable) {
-      const joined = new Uint8Array(pending.byteLength + value.byteLength);
-      joined.set(pending);
-      joined.set(value, pending.byteLength);
-      let at = 0;
-      for (; joined.byteLength - at >= 9;) {
-        const length = (joined[at]! << 16) | (joined[at + 1]! << 8) | joined[at + 2]!;
-        if (joined.byteLength - at < 9 + length) break;
-        const code = length === 4 ? new DataView(joined.buffer, at + 9).getUint32(0) : -1;
-        if (joined[at + 3] === H2.RST_STREAM && code === REFUSED_STREAM) refused.count++;
-        at += 9 + length;
+      for (const { type, payload } of splitter.push(value)) {
+        const code = payload.byteLength === 4 ? new DataView(payload.buffer).getUint32(0) : -1;
+        if (type === H2.RST_STREAM && code === REFUSED_STREAM) refused.count++;
       }
-      pending = joined.slice(at);
     }
   } catch {
     // Closed by the test.

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import * as tls from "node:tls";
 import {
   H2,
+  H2FrameSplitter,
   h2Headers,
   h2RequestFields,
   openH2Session,
@@ -82,22 +83,12 @@ async function bigOrigin(upstreams: TestUpstreams, protocol: "h2" | "h1"): Promi
 async function readAnswers(conn: Deno.Conn): Promise<Map<number, number>> {
   const bytes = new Map<number, number>();
   let ended = 0;
-  let pending = new Uint8Array();
+  const splitter = new H2FrameSplitter();
   for await (const value of conn.readable) {
-    const joined = new Uint8Array(pending.byteLength + value.byteLength);
-    joined.set(pending);
-    joined.set(value, pending.byteLength);
-    let at = 0;
-    for (; joined.byteLength - at >= 9;) {
-      const length = (joined[at]! << 16) | (joined[at + 1]! << 8) | joined[at + 2]!;
-      if (joined.byteLength - at < 9 + length) break;
-      const [type, flags] = [joined[at + 3]!, joined[at + 4]!];
-      const stream = new DataView(joined.buffer, at + 5).getUint32(0) & 0x7fffffff;
-      if (type === H2.DATA) bytes.set(stream, (bytes.get(stream) ?? 0) + length);
+    for (const { type, flags, stream, payload } of splitter.push(value)) {
+      if (type === H2.DATA) bytes.set(stream, (bytes.get(stream) ?? 0) + payload.byteLength);
       if ((type === H2.DATA || type === H2.HEADERS) && (flags & H2.END_STREAM) !== 0) ended++;
-      at += 9 + length;
     }
-    pending = joined.slice(at);
     if (ended === STREAMS) break;
   }
   return bytes;

@@ -9,7 +9,7 @@
 
 import type { AddressInfo } from "node:net";
 import tls from "node:tls";
-import { H2, h2Frame } from "./support/mod.ts";
+import { H2, type H2Frame, h2Frame, H2FrameSplitter } from "./support/mod.ts";
 import type { TestUpstreams } from "./support/mod.ts";
 
 /** One stream as the origin received it. */
@@ -50,23 +50,17 @@ export async function startRawH2Origin(
     socket.on("error", () => {});
     socket.on("close", () => sockets.delete(socket));
     socket.write(h2Frame(H2.SETTINGS, 0, 0));
-    let buffer = new Uint8Array(0);
-    let preface = true;
+    // The client's 24-byte preface comes first, then frames.
+    let preface: Uint8Array | undefined = new Uint8Array(0);
+    const splitter = new H2FrameSplitter();
     socket.on("data", (data: Uint8Array) => {
-      const joined = new Uint8Array(buffer.length + data.length);
-      joined.set(buffer);
-      joined.set(data, buffer.length);
-      buffer = joined;
-      if (preface && buffer.length >= 24) [preface, buffer] = [false, buffer.subarray(24)];
-      while (!preface && buffer.length >= 9) {
-        const length = (buffer[0]! << 16) | (buffer[1]! << 8) | buffer[2]!;
-        if (buffer.length < 9 + length) break;
-        const [type, flags] = [buffer[3]!, buffer[4]!];
-        const id = new DataView(buffer.buffer, buffer.byteOffset + 5, 4).getUint32(0) & 0x7fffffff;
-        const payload = buffer.slice(9, 9 + length);
-        buffer = buffer.subarray(9 + length);
-        onFrame(socket, streams, { type, flags, id, payload });
+      let bytes = data;
+      if (preface !== undefined) {
+        const joined = new Uint8Array([...preface, ...data]);
+        if (joined.length < 24) return void (preface = joined);
+        [preface, bytes] = [undefined, joined.subarray(24)];
       }
+      for (const frame of splitter.push(bytes)) onFrame(socket, streams, frame);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -83,9 +77,9 @@ export async function startRawH2Origin(
 function onFrame(
   socket: tls.TLSSocket,
   streams: Map<number, RawH2Stream>,
-  frame: { type: number; flags: number; id: number; payload: Uint8Array },
+  frame: H2Frame,
 ): void {
-  const { type, flags, id, payload } = frame;
+  const { type, flags, stream: id, payload } = frame;
   if (type === H2.SETTINGS && (flags & 1) === 0) {
     return void socket.write(h2Frame(H2.SETTINGS, 1, 0));
   }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { H2FrameSplitter } from "./h2_frame_splitter.ts";
 import { openConnect } from "./tunnel_client.ts";
 
 /** HTTP/2 frame types used here (RFC 9113 §6). */
@@ -154,22 +155,16 @@ export async function readH2Frames(
   timeoutMs = 5_000,
 ): Promise<H2Frame[]> {
   const frames: H2Frame[] = [];
-  let pending: Uint8Array = new Uint8Array();
+  const splitter = new H2FrameSplitter();
   const reader = conn.readable.getReader();
   const timer = setTimeout(() => reader.cancel().catch(() => {}), timeoutMs);
   try {
     for (;;) {
       const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
       if (done || value === undefined) return frames;
-      pending = concat([pending, value]);
-      while (pending.byteLength >= 9) {
-        const length = (pending[0]! << 16) | (pending[1]! << 8) | pending[2]!;
-        if (pending.byteLength < 9 + length) break;
-        const stream = new DataView(pending.buffer).getUint32(5) & 0x7fffffff;
-        const frame = { type: pending[3]!, flags: pending[4]!, stream };
-        frames.push({ ...frame, payload: pending.slice(9, 9 + length) });
-        pending = pending.slice(9 + length);
-        if (until(frames.at(-1)!)) return frames;
+      for (const frame of splitter.push(value)) {
+        frames.push(frame);
+        if (until(frame)) return frames;
       }
     }
   } finally {

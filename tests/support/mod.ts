@@ -32,6 +32,7 @@ export {
   windowUpdates,
 } from "./h2_frames.ts";
 export type { H2Frame } from "./h2_frames.ts";
+export { H2FrameSplitter } from "./h2_frame_splitter.ts";
 export { h2RequestFields, openH2Session } from "./open_h2_session.ts";
 export type { H2SessionProxy } from "./open_h2_session.ts";
 export { waitFor, waitForLines } from "./wait_for.ts";
