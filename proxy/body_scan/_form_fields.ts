@@ -7,18 +7,43 @@
 import { keyReadings } from "../policy/mod.ts";
 
 /**
+ * What a scan stops with when the proxy's body budget has no room for the copy a compressed
+ * body's scanner keeps: the body itself is fine, so it is answered 503 `too_many_bodies` (with
+ * `Retry-After`), never refused as a bad body (400) as a problem string is.
+ */
+export class BudgetSpent {
+  /** The one-line detail of the answer. */
+  readonly detail =
+    "The proxy holds as many request bodies as it may: retry, or send the body uncompressed";
+}
+
+/**
+ * What scanning bytes found: the methods named (`NONE` for none), a one-line problem that
+ * refuses the body, or, for a scanner holding a share of the body budget (`Spent`), that it
+ * has no room.
+ */
+export type ScanResult<Spent = never> = readonly string[] | string | Spent;
+
+/**
  * A scanner over one request body: each call gets the next bytes in order and returns the
  * methods named by `_method` fields that ended in them, or a one-line problem when the body
  * holds a `_method` field the proxy cannot read as one method (the request is then refused).
+ * `Spent` is what it stops with when it holds body budget (see {@linkcode BudgetSpent}); a
+ * scanner given no budget never stops so.
  */
-export interface BodyScanner {
+export interface BodyScanner<Spent = never> {
   /** Scan the next bytes of the body. */
-  push(bytes: Uint8Array): readonly string[] | string;
+  push(bytes: Uint8Array): ScanResult<Spent>;
   /**
    * The body ended: the field still open ends here. A compressed body's scanner answers once
    * the body is inflated, later (see `_inflated_scan.ts`).
    */
-  end(): readonly string[] | string | Promise<readonly string[] | string>;
+  end(): ScanResult<Spent> | Promise<ScanResult<Spent>>;
+}
+
+/** Whether a scan stopped the body (a problem, or a spent budget) rather than found methods. */
+export function isStop<Spent>(result: ScanResult<Spent>): result is string | Spent {
+  return typeof result === "string" || !Array.isArray(result);
 }
 
 /** Returned when nothing was found: no array is made per piece of an upload. */

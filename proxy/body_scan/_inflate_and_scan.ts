@@ -8,7 +8,7 @@
  */
 
 import zlib from "node:zlib";
-import { FieldNames, NONE } from "./_form_fields.ts";
+import { FieldNames, NONE, type ScanResult } from "./_form_fields.ts";
 import { JsonScanner } from "./_json_scan.ts";
 import { UrlencodedScanner } from "./_urlencoded_scan.ts";
 
@@ -34,9 +34,6 @@ export const MAX_BROTLI_WINDOW_BITS = 22;
 
 /** What the inflated bytes are read as. */
 export type BodyKind = "form" | "json";
-
-/** Methods found, or the one-line problem that refuses the body. */
-export type ScanResult = readonly string[] | string;
 
 /** One compressed body to read. */
 export interface InflateJob {

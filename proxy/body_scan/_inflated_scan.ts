@@ -10,13 +10,18 @@
  */
 
 import { concatAll } from "../wire/mod.ts";
-import { type BodyScanner, type FieldNames, NONE } from "./_form_fields.ts";
+import {
+  type BodyScanner,
+  BudgetSpent,
+  type FieldNames,
+  NONE,
+  type ScanResult,
+} from "./_form_fields.ts";
 import {
   type BodyKind,
   inflateAndScan,
   type InflateJob,
   readsCoding,
-  type ScanResult,
 } from "./_inflate_and_scan.ts";
 
 /** The most compressed bytes kept for one body; a larger one is refused. */
@@ -25,23 +30,23 @@ export const MAX_COMPRESSED_BYTES = 1024 * 1024;
 /** Inflates and scans one whole body (a proxy's inflate worker); absent: on this thread. */
 export type Inflater = (job: InflateJob) => Promise<ScanResult>;
 
-/** How a compressed body is read by a proxy. */
+/** Where a compressed body is inflated. */
 export interface InflateOptions {
   /** Where the body is inflated; without it, on this thread when the body ends. */
   inflate?: Inflater;
+}
+
+/** How a proxy reads a compressed body: where it is inflated, and its copy in the body budget. */
+export interface BudgetedInflateOptions extends InflateOptions {
   /**
    * Reserves `bytes` of the proxy's body budget for the compressed copy kept (the exchange's
    * lease, given back when it ends); false when the budget is spent.
    */
-  hold?: (bytes: number) => boolean;
+  hold(bytes: number): boolean;
 }
 
-/**
- * The problem a compressed body gets when the proxy's body budget has no room for its copy:
- * answered 503 `too_many_bodies` (with `Retry-After`) rather than 400, since the body is fine.
- */
-export const BUDGET_SPENT =
-  "The proxy holds as many request bodies as it may: retry, or send the body uncompressed";
+/** Either: a scanner given no `hold` keeps its copy outside any budget. */
+export type ScanInflating = InflateOptions & { hold?: BudgetedInflateOptions["hold"] };
 
 /**
  * The scanner of a body sent with `Content-Encoding` `codings` (each header's comma-separated
@@ -68,9 +73,9 @@ export const BUDGET_SPENT =
 export function inflatedScanner(
   codings: string[],
   kind: BodyKind,
-  options: InflateOptions = {},
+  options: ScanInflating = {},
   names?: FieldNames,
-): BodyScanner | string | undefined {
+): BodyScanner<BudgetSpent> | string | undefined {
   const named = codings.flatMap((value) => value.split(","))
     .map((coding) => coding.trim().toLowerCase())
     .filter((coding) => coding !== "" && coding !== "identity");
@@ -83,29 +88,29 @@ export function inflatedScanner(
 }
 
 /** Keeps the compressed body, and has it inflated and scanned when it ends. */
-class InflatedScanner implements BodyScanner {
+class InflatedScanner implements BodyScanner<BudgetSpent> {
   #coding: string;
   #kind: BodyKind;
-  #options: InflateOptions;
+  #options: ScanInflating;
   #pieces: Uint8Array[] = [];
   #bytes = 0;
   #names: string[] | undefined;
 
-  constructor(coding: string, kind: BodyKind, options: InflateOptions, names?: string[]) {
+  constructor(coding: string, kind: BodyKind, options: ScanInflating, names?: string[]) {
     this.#names = names;
     this.#coding = coding;
     this.#kind = kind;
     this.#options = options;
   }
 
-  push(bytes: Uint8Array): ScanResult {
+  push(bytes: Uint8Array): ScanResult<BudgetSpent> {
     this.#bytes += bytes.byteLength;
     if (this.#bytes > MAX_COMPRESSED_BYTES) {
       return `A ${this.#coding} form or JSON body over ${MAX_COMPRESSED_BYTES >> 20} MiB is not ` +
         "read: send it uncompressed";
     }
     // Up to 1 MiB per connection, 512 connections: counted with every body held whole.
-    if (this.#options.hold?.(bytes.byteLength) === false) return BUDGET_SPENT;
+    if (this.#options.hold?.(bytes.byteLength) === false) return new BudgetSpent();
     // A copy: the piece's bytes are wiped once forwarded.
     this.#pieces.push(bytes.slice());
     return NONE;

@@ -10,13 +10,25 @@
 
 import { values } from "../wire/mod.ts";
 import type { HeaderField } from "../wire/mod.ts";
-import { type BodyScanner, FieldNames, NONE } from "./_form_fields.ts";
-import { inflatedScanner, type InflateOptions } from "./_inflated_scan.ts";
+import {
+  type BodyScanner,
+  type BudgetSpent,
+  FieldNames,
+  isStop,
+  NONE,
+  type ScanResult,
+} from "./_form_fields.ts";
+import {
+  type BudgetedInflateOptions,
+  inflatedScanner,
+  type InflateOptions,
+  type ScanInflating,
+} from "./_inflated_scan.ts";
 import { JsonScanner } from "./_json_scan.ts";
 import { MultipartScanner } from "./_multipart_scan.ts";
 import { UrlencodedScanner } from "./_urlencoded_scan.ts";
 
-export type { BodyScanner, InflateOptions };
+export type { BodyScanner, BudgetedInflateOptions, InflateOptions };
 export { FieldNames };
 
 /**
@@ -42,9 +54,26 @@ export { FieldNames };
 export function formMethodScanner(
   method: string,
   headers: HeaderField[],
-  inflating?: InflateOptions,
+  inflating?: InflateOptions & { hold?: undefined },
   names?: FieldNames,
-): BodyScanner | undefined {
+): BodyScanner | undefined;
+/**
+ * The same, its compressed body's copy held in the body budget through `inflating.hold`: its
+ * scan may stop with {@linkcode BudgetSpent}.
+ */
+export function formMethodScanner(
+  method: string,
+  headers: HeaderField[],
+  inflating: BudgetedInflateOptions,
+  names?: FieldNames,
+): BodyScanner<BudgetSpent> | undefined;
+// Without `hold` no scanner it builds holds budget, so none stops with BudgetSpent.
+export function formMethodScanner(
+  method: string,
+  headers: HeaderField[],
+  inflating?: ScanInflating,
+  names?: FieldNames,
+): BodyScanner<BudgetSpent> | undefined {
   const post = method.toUpperCase() === "POST";
   if (!post && names === undefined) return undefined;
   const scanner = bodyScanner(headers, inflating, names);
@@ -54,12 +83,12 @@ export function formMethodScanner(
 
 function bodyScanner(
   headers: HeaderField[],
-  inflating: InflateOptions | undefined,
+  inflating: ScanInflating | undefined,
   names: FieldNames | undefined,
-): BodyScanner | undefined {
+): BodyScanner<BudgetSpent> | undefined {
   const types = values(headers, "content-type");
   if (types.length === 0) return new UrlencodedScanner(names);
-  const scanners: BodyScanner[] = [];
+  const scanners: BodyScanner<BudgetSpent>[] = [];
   for (const type of types) {
     const media = mediaType(type);
     // Rack reads a POST whose media type is empty as a form, as it reads one without any; PHP
@@ -157,44 +186,45 @@ export function boundaryReadings(contentType: string): string[] {
 }
 
 /** A body whose `_method` overrides nothing (not a POST): only its problems count. */
-class FieldsOnly implements BodyScanner {
-  #scanner: BodyScanner;
-  constructor(scanner: BodyScanner) {
+class FieldsOnly implements BodyScanner<BudgetSpent> {
+  #scanner: BodyScanner<BudgetSpent>;
+  constructor(scanner: BodyScanner<BudgetSpent>) {
     this.#scanner = scanner;
   }
-  push(bytes: Uint8Array): readonly string[] | string {
+  push(bytes: Uint8Array): ScanResult<BudgetSpent> {
     return problemOnly(this.#scanner.push(bytes));
   }
-  end(): readonly string[] | string | Promise<readonly string[] | string> {
+  end(): ScanResult<BudgetSpent> | Promise<ScanResult<BudgetSpent>> {
     const end = this.#scanner.end();
     return end instanceof Promise ? end.then(problemOnly) : problemOnly(end);
   }
 }
 
-function problemOnly(result: readonly string[] | string): readonly string[] | string {
-  return typeof result === "string" ? result : NONE;
+function problemOnly(result: ScanResult<BudgetSpent>): ScanResult<BudgetSpent> {
+  return isStop(result) ? result : NONE;
 }
 
 /** Each reading's scanner over the same bytes; what any one finds counts. */
-class Scanners implements BodyScanner {
-  #all: BodyScanner[];
-  constructor(all: BodyScanner[]) {
+class Scanners implements BodyScanner<BudgetSpent> {
+  #all: BodyScanner<BudgetSpent>[];
+  constructor(all: BodyScanner<BudgetSpent>[]) {
     this.#all = all;
   }
-  push(bytes: Uint8Array): readonly string[] | string {
+  push(bytes: Uint8Array): ScanResult<BudgetSpent> {
     return merge(this.#all.map((scanner) => scanner.push(bytes)));
   }
-  end(): readonly string[] | string | Promise<readonly string[] | string> {
+  end(): ScanResult<BudgetSpent> | Promise<ScanResult<BudgetSpent>> {
     const ends = this.#all.map((scanner) => scanner.end());
     return ends.some((end) => end instanceof Promise) ? Promise.all(ends).then(merge) : merge(
-      ends as (readonly string[] | string)[],
+      ends as ScanResult<BudgetSpent>[],
     );
   }
 }
 
-function merge(results: (readonly string[] | string)[]): readonly string[] | string {
-  const problem = results.find((result) => typeof result === "string");
-  if (problem !== undefined) return problem;
-  const found = (results as (readonly string[])[]).flat();
+/** The first stop among `results` (in the scanners' order), else every method found. */
+function merge(results: ScanResult<BudgetSpent>[]): ScanResult<BudgetSpent> {
+  const stop = results.find(isStop);
+  if (stop !== undefined) return stop;
+  const found = results.flatMap((result) => isStop(result) ? [] : result);
   return found.length === 0 ? NONE : found;
 }

@@ -9,7 +9,8 @@
  */
 
 import { RequestWorker } from "../worker/mod.ts";
-import type { InflateJob, ScanResult } from "./_inflate_and_scan.ts";
+import type { ScanResult } from "./_form_fields.ts";
+import type { InflateJob } from "./_inflate_and_scan.ts";
 
 /** One body sent to the worker. */
 export interface InflateRequest {

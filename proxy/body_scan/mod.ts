@@ -7,11 +7,11 @@
  * @module
  */
 
-export { isMethodKey } from "./_form_fields.ts";
-export type { BodyKind, InflateJob, ScanResult } from "./_inflate_and_scan.ts";
+export { BudgetSpent, isMethodKey } from "./_form_fields.ts";
+export type { ScanResult } from "./_form_fields.ts";
+export type { BodyKind, InflateJob } from "./_inflate_and_scan.ts";
 export type { Inflater } from "./_inflated_scan.ts";
-export { BUDGET_SPENT } from "./_inflated_scan.ts";
 export { FieldNames, formMethodScanner } from "./form_method_scan.ts";
-export type { BodyScanner, InflateOptions } from "./form_method_scan.ts";
+export type { BodyScanner, BudgetedInflateOptions, InflateOptions } from "./form_method_scan.ts";
 export { InflateWorker } from "./inflate_worker.ts";
 export type { InflateWorkerOptions } from "./inflate_worker.ts";

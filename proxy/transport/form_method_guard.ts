@@ -11,11 +11,16 @@
 
 import type { Decision } from "../policy/mod.ts";
 import type { ClientConnection, L7Question } from "./client_connection.ts";
-import { type BodyScanner, FieldNames, formMethodScanner } from "../body_scan/mod.ts";
+import {
+  type BodyScanner,
+  BudgetSpent,
+  FieldNames,
+  formMethodScanner,
+  type ScanResult,
+} from "../body_scan/mod.ts";
 import type { RequestHead } from "../wire/mod.ts";
 import { values } from "../wire/mod.ts";
 import type { InflateJob } from "../body_scan/mod.ts";
-import { BUDGET_SPENT } from "../body_scan/mod.ts";
 import { TOO_MANY_BODIES } from "./responses.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 
@@ -60,13 +65,13 @@ export type OverrideDecider = (methods: string[]) => Promise<Decision | Refusal>
  * ```
  */
 export class FormMethodGuard {
-  #scanner: BodyScanner;
+  #scanner: BodyScanner<BudgetSpent>;
   #decide: OverrideDecider;
   #named: string[] = [];
   /** Set once the body was stopped; every later check answers it. */
   stopped: BodyStop | undefined;
 
-  constructor(scanner: BodyScanner, decide: OverrideDecider) {
+  constructor(scanner: BodyScanner<BudgetSpent>, decide: OverrideDecider) {
     this.#scanner = scanner;
     this.#decide = decide;
   }
@@ -85,18 +90,23 @@ export class FormMethodGuard {
   check(piece: Uint8Array, last: boolean): Promise<BodyStop | undefined> | undefined {
     if (this.stopped !== undefined) return Promise.resolve(this.stopped);
     const found = this.#scanner.push(piece);
-    if (typeof found === "string" || !last) return this.#judge(found);
+    if (typeof found === "string" || found instanceof BudgetSpent || !last) {
+      return this.#judge(found);
+    }
     const tail = this.#scanner.end();
     // A compressed body is inflated off the event loop: the last piece waits for it.
     if (tail instanceof Promise) return tail.then((end) => this.#judge(joined(found, end)));
     return this.#judge(joined(found, tail));
   }
 
-  #judge(found: readonly string[] | string): Promise<BodyStop | undefined> | undefined {
+  #judge(found: ScanResult<BudgetSpent>): Promise<BodyStop | undefined> | undefined {
+    // A spent budget is no fault of the body: 503, to retry; a problem refuses the body.
+    if (found instanceof BudgetSpent) {
+      this.stopped = refusal(503, TOO_MANY_BODIES, found.detail);
+      return Promise.resolve(this.stopped);
+    }
     if (typeof found === "string") {
-      this.stopped = found === BUDGET_SPENT
-        ? refusal(503, TOO_MANY_BODIES, found)
-        : refusal(400, "bad_request", found);
+      this.stopped = refusal(400, "bad_request", found);
       return Promise.resolve(this.stopped);
     }
     const fresh = found.filter((method) => !this.#named.includes(method));
@@ -115,8 +125,10 @@ export class FormMethodGuard {
 }
 
 /** What a piece found, then what the body's end found. */
-function joined(found: readonly string[], tail: readonly string[] | string) {
-  return typeof tail === "string" || found.length === 0 ? tail : [...found, ...tail];
+function joined(found: readonly string[], tail: ScanResult<BudgetSpent>) {
+  return typeof tail === "string" || tail instanceof BudgetSpent || found.length === 0
+    ? tail
+    : [...found, ...tail];
 }
 
 /** The request a guard watches the body of, and its allow. */
