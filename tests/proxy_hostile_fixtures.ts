@@ -28,24 +28,6 @@ network_policies:
         rules: [{ allow: { method: "*", path: "/public/**" } }]
     binaries: [{ path: /usr/bin/curl }]
 `;
-/**
- * Any client may GET /public/** on api.github.com:443 and plain.example.com:80: the HTTP/2
- * hostile tests' policy (a plain HTTP/1.1 GET shows other clients are still served).
- */
-export const GET_PUBLIC_POLICY = `version: 1
-network_policies:
-  gh:
-    endpoints:
-      - host: api.github.com
-        port: 443
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-      - host: plain.example.com
-        port: 80
-        protocol: rest
-        rules: [{ allow: { method: GET, path: "/public/**" } }]
-`;
-
 /** Any client may `method` /public/** on api.github.com:443: the HTTP/2 origin tests' policy. */
 export function ghPublicPolicy(method: string): string {
   return `version: 1
@@ -58,6 +40,16 @@ network_policies:
         rules: [{ allow: { method: ${method}, path: "/public/**" } }]
 `;
 }
+
+/**
+ * Any client may GET /public/** on api.github.com:443 and plain.example.com:80: the HTTP/2
+ * hostile tests' policy (a plain HTTP/1.1 GET shows other clients are still served).
+ */
+export const GET_PUBLIC_POLICY: string = ghPublicPolicy("GET") + `      - host: plain.example.com
+        port: 80
+        protocol: rest
+        rules: [{ allow: { method: GET, path: "/public/**" } }]
+`;
 
 /** Options of {@linkcode withGhOrigin}: the test proxy's, and how to start the origin. */
 export interface GhOriginOptions<O extends LocalOrigin>
