@@ -10,6 +10,7 @@
 import {
   globsOverlap,
   isJsonRpcFamily,
+  isRestShaped,
   lookupGrants,
   type NetworkRule,
 } from "../proxy/policy/mod.ts";
@@ -34,7 +35,9 @@ export function plainBesideL7Warnings(
   for (const [key, rule] of Object.entries(rules)) {
     rule.endpoints.forEach((e, i) => {
       const host = e.host?.toLowerCase();
-      if (e.protocol === "rest" || e.protocol === "graphql" || isJsonRpcFamily(e.protocol)) return;
+      if (isRestShaped(e.protocol) || e.protocol === "graphql" || isJsonRpcFamily(e.protocol)) {
+        return;
+      }
       if (host === undefined || host.includes("*")) return;
       for (const port of e.ports ?? (e.port === undefined ? [] : [e.port])) {
         const l7 = lookupGrants(loaded.compiled, host, port).find((g) =>

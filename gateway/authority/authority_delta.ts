@@ -9,6 +9,7 @@ import {
   type CompiledPolicy,
   type Endpoint,
   isJsonRpcFamily,
+  isRestShaped,
   type L7Match,
   type NetworkRule,
   policyCoversRule,
@@ -111,11 +112,15 @@ function restAsks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path
   if (ep.protocol === "graphql" || isJsonRpcFamily(ep.protocol)) {
     return [{ layer: "l7", method: "*", path: base }];
   }
-  if (ep.protocol !== "rest") return [{ layer: "l4" }];
+  if (!isRestShaped(ep.protocol)) return [{ layer: "l4" }];
   // An audit endpoint allows what it would deny: its authority is every request.
   if (ep.enforcement === "audit") return [{ layer: "l7", method: "*", path: base }];
   if (ep.access) {
-    return presetMethods(ep.access).map((method) => ({ layer: "l7", method, path: base }));
+    return presetMethods(ep.access, ep.protocol).map((method) => ({
+      layer: "l7",
+      method,
+      path: base,
+    }));
   }
   return (ep.rules ?? []).flatMap((r) =>
     "path" in r.allow

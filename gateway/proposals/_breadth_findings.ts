@@ -128,7 +128,9 @@ function jsonRpcBreadthFindings(e: Endpoint, at: string, host: string): Finding[
  * ```
  */
 export function l4OnHttpPortFinding(e: Endpoint, at: string): Finding | undefined {
-  if (["rest", "graphql", "mcp", "json-rpc"].includes(e.protocol ?? "")) return undefined;
+  if (["rest", "websocket", "graphql", "mcp", "json-rpc"].includes(e.protocol ?? "")) {
+    return undefined;
+  }
   const ports = e.ports ?? (e.port === undefined ? [] : [e.port]);
   const port = ports.find((p) => HTTP_PORTS.has(p));
   if (port === undefined) return undefined;

@@ -33,7 +33,9 @@ export function narrowsL4Finding(
   at: string,
   current: LoadedPolicy,
 ): Finding | undefined {
-  if (!["rest", "graphql", "mcp", "json-rpc"].includes(e.protocol ?? "")) return undefined;
+  if (!["rest", "websocket", "graphql", "mcp", "json-rpc"].includes(e.protocol ?? "")) {
+    return undefined;
+  }
   const host = e.host?.toLowerCase();
   // A wildcard or host-less proposal is refused by the target checks already.
   if (host === undefined || host.includes("*")) return undefined;

@@ -11,6 +11,7 @@ import type { Finding } from "../../proxy/policy_local/mod.ts";
 import {
   classifyAddress,
   isIpLiteral,
+  isRestShaped,
   type LoadedPolicy,
   lookupGrants,
   policyCoversRule,
@@ -91,9 +92,9 @@ function l7ElsewhereFinding(e: Endpoint, at: string, current: LoadedPolicy): Fin
 }
 
 /** Protocols whose endpoints are inspected (L7). */
-const L7_PROTOCOLS = ["rest", "graphql", "mcp", "json-rpc"];
+const L7_PROTOCOLS = ["rest", "websocket", "graphql", "mcp", "json-rpc"];
 
-/** The first rule with an L7 (rest, graphql, mcp, json-rpc) endpoint on `host` and one of `ports`, if any. */
+/** The first rule with an L7 (rest, websocket, graphql, mcp, json-rpc) endpoint on `host` and one of `ports`, if any. */
 function l7RuleOn(
   host: string | undefined,
   ports: number[],
@@ -132,7 +133,7 @@ function rulesOnHosts(rule: NetworkRule, current: LoadedPolicy): Record<string, 
 
 function withEnforcement(rule: NetworkRule, findings: Finding[]): NetworkRule {
   const endpoints = rule.endpoints.map((e, i) => {
-    if (e.protocol !== "rest" || e.enforcement !== undefined) return e;
+    if (!isRestShaped(e.protocol) || e.enforcement !== undefined) return e;
     findings.push({
       code: "enforcement_defaulted",
       severity: "info",

@@ -78,7 +78,9 @@ function grantText(e: Endpoint): string {
   // authority delta does (it read `undefined:443`).
   const host = e.host ?? `(allowed_ips ${(e.allowed_ips ?? []).join(",")})`;
   const target = `${host}:${portText(e)}`;
-  if (!["rest", "graphql", "mcp", "json-rpc"].includes(e.protocol ?? "")) return target;
+  if (!["rest", "websocket", "graphql", "mcp", "json-rpc"].includes(e.protocol ?? "")) {
+    return target;
+  }
   // Audit logs what it would deny and lets it through: every request on the path.
   if (e.enforcement === "audit") return `* ${target} ${e.path ?? "/**"} (audit)`;
   if (e.protocol === "graphql" && !e.access) return graphqlText(e, target);

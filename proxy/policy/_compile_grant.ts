@@ -52,9 +52,11 @@ const compileDenyMatch = (m: L7Match) => compileMatch(m, true);
 function compileAllow(ep: Endpoint): CompiledMatch[] {
   if (ep.protocol === "graphql" || isJsonRpcFamily(ep.protocol)) return [];
   if (ep.access) {
-    const methods = presetMethods(ep.access);
+    const methods = presetMethods(ep.access, ep.protocol);
     const any = methods.includes("*");
-    return [{ anyMethod: any, methods: new Set(methods), path: () => true }];
+    // A GET covers HEAD (compileMatch), in a websocket preset as in a rule.
+    const set = new Set(methods.includes("GET") ? [...methods, "HEAD"] : methods);
+    return [{ anyMethod: any, methods: set, path: () => true }];
   }
   return restAllows(ep).map(compileAllowMatch);
 }
@@ -98,15 +100,15 @@ export function endpointHost(endpoint: Endpoint): HostPattern | undefined {
 }
 
 /**
- * Whether `decide()` reads the requests of `endpoint` (its grant is L7): `rest`, `graphql`, `mcp`
- * and `json-rpc`; `tls: skip` on such an endpoint is ignored (validation warns), its rules hold.
+ * Whether `decide()` reads the requests of `endpoint` (its grant is L7): `rest`, `websocket`,
+ * `graphql`, `mcp` and `json-rpc`; `tls: skip` on such an endpoint is ignored (validation warns), its rules hold.
  * The coverage questions (`_partly_inspected.ts`, `_binary_parts.ts`) ask the same.
  */
 export function inspectsRequests(endpoint: Endpoint): boolean {
   return INSPECTING.includes(endpoint.protocol ?? "");
 }
 
-const INSPECTING = ["rest", "graphql", "mcp", "json-rpc"];
+const INSPECTING = ["rest", "websocket", "graphql", "mcp", "json-rpc"];
 
 /** One endpoint of rule `ruleKey` compiled, with the rule's binaries. */
 export function compileGrant(

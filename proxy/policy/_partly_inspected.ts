@@ -10,6 +10,7 @@
  */
 
 import { inspectsRequests } from "./_compile_grant.ts";
+import { isRestShaped } from "./l7_rules.ts";
 import { endpointPorts } from "./compile_policy.ts";
 import type { CompiledPolicy } from "./compiled_policy.ts";
 import { globsOverlap, globWithin } from "./glob_overlap.ts";
@@ -39,7 +40,7 @@ export function partlyInspected(
   const inspectedWhole = () =>
     whole ??= rules.some((rule) =>
       rule.endpoints.some((ep) =>
-        ep.protocol === "rest" && ep.path === undefined && atPort(ep, port) &&
+        isRestShaped(ep.protocol) && ep.path === undefined && atPort(ep, port) &&
         holdsHosts(ep, hosts) && holdsBinary(rule.binaries, ask)
       )
     );
@@ -47,7 +48,7 @@ export function partlyInspected(
     rule.endpoints.some((ep) =>
       inspects(ep) && atPort(ep, port) && hostsShare(hosts, ep.host!.toLowerCase()) &&
       meetsBinary(rule.binaries, ask) && !holdsHosts(ep, hosts) &&
-      !(ep.protocol === "rest" && inspectedWhole())
+      !(isRestShaped(ep.protocol) && inspectedWhole())
     )
   );
 }

@@ -61,7 +61,7 @@ function allowGlobs(g: Grant, m: L7Match): string[] {
   const ep = g.endpoint;
   const method = m.method.toUpperCase();
   if (ep.access) {
-    const methods = presetMethods(ep.access);
+    const methods = presetMethods(ep.access, ep.protocol);
     return methods.includes("*") || methods.includes(method) ? ["**"] : [];
   }
   return restAllows(ep)

@@ -21,7 +21,6 @@ const ENDPOINT_FEATURES: Record<string, string> = {
 
 /** Protocol values OpenShell knows and Tollgate does not inspect. */
 const PROTOCOL_FEATURES: Record<string, string> = {
-  websocket: "WebSocket message inspection",
   sql: "SQL inspection",
 };
 

@@ -18,6 +18,7 @@ import {
 } from "./_validate_match.ts";
 import { unsupportedKeys, unsupportedProtocol } from "./_unsupported.ts";
 import { tcpChecks } from "./_validate_tcp.ts";
+import { websocketMatcher } from "./_validate_websocket.ts";
 import {
   GRAPHQL_ENDPOINT_KEYS,
   validateGraphqlKeys,
@@ -109,13 +110,14 @@ export function validateEndpoint(
 }
 
 // A GraphQL endpoint's rules match operations, an MCP or JSON-RPC one's calls; others match
-// requests.
+// requests (a WebSocket one's also its client text messages, as WEBSOCKET_TEXT).
 function matcherOf(raw: PlainMap): AllowMatcher<L7Match | GraphqlMatch | McpMatch> {
   if (raw.protocol === "graphql") {
     return { match: validateGraphqlMatch, example: "{operation_type: query}" };
   }
   if (raw.protocol === "mcp") return mcpMatcher(raw);
   if (raw.protocol === "json-rpc") return jsonRpcMatcher;
+  if (raw.protocol === "websocket") return websocketMatcher;
   return { match: validateMatch, example: "{method: ..., path: ...}" };
 }
 
@@ -143,7 +145,7 @@ function assign<K extends keyof Endpoint>(
 }
 
 function protocolOf(c: Checker, raw: PlainMap, path: ValuePath): Endpoint["protocol"] {
-  const protocols = ["rest", "graphql", "mcp", "json-rpc", "tcp"] as const;
+  const protocols = ["rest", "websocket", "graphql", "mcp", "json-rpc", "tcp"] as const;
   return c.choice(raw, "protocol", protocols, path, "protocol");
 }
 

@@ -9,6 +9,7 @@ import { type Checker, describe, hasControl, isMap, type ValuePath } from "./_ch
 import { HTTP_METHODS } from "./presets.ts";
 import type { L7Match, QueryMatcherSpec } from "./types.ts";
 import { matcherGlobs } from "./_query.ts";
+import { WEBSOCKET_TEXT } from "./judge_websocket.ts";
 
 /** How the matcher of an `allow:` entry is validated, and what one looks like in a hint. */
 export interface AllowMatcher<T> {
@@ -36,8 +37,16 @@ export function validateAllow<T>(
   return allow && { allow };
 }
 
-/** Validate `{method, path, query?}` (an allow or a deny matcher). */
-export function validateMatch(c: Checker, raw: unknown, path: ValuePath): L7Match | undefined {
+/**
+ * Validate `{method, path, query?}` (an allow or a deny matcher); `websocket` for one of a
+ * `protocol: websocket` endpoint, whose usual methods are GET and WEBSOCKET_TEXT.
+ */
+export function validateMatch(
+  c: Checker,
+  raw: unknown,
+  path: ValuePath,
+  websocket = false,
+): L7Match | undefined {
   const before = c.problems.length;
   if (!c.map(raw, path, "Matcher")) return undefined;
   c.knownKeys(raw, ["method", "path", "query"], path, "matcher");
@@ -45,7 +54,7 @@ export function validateMatch(c: Checker, raw: unknown, path: ValuePath): L7Matc
     if (raw[key] === undefined) c.report(path, `Missing required key "${key}"`, "key");
   }
   const method = c.string(raw, "method", path);
-  if (method !== undefined) checkMethod(c, method, [...path, "method"]);
+  if (method !== undefined) checkMethod(c, method, [...path, "method"], websocket);
   const p = c.string(raw, "path", path);
   const problem = p === undefined ? undefined : pathPatternProblem(p);
   if (problem) c.report([...path, "path"], problem);
@@ -74,8 +83,18 @@ const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * OpenShell's validate_l7_policies, and matches only that method; one no request line can
  * carry is an error.
  */
-function checkMethod(c: Checker, method: string, path: ValuePath): void {
-  if (method === "*" || HTTP_METHODS.includes(method.toUpperCase())) return;
+function checkMethod(c: Checker, method: string, path: ValuePath, websocket: boolean): void {
+  const upper = method.toUpperCase();
+  if (websocket) return checkWebsocketMethod(c, method, path);
+  if (upper === WEBSOCKET_TEXT) {
+    // decide() never matches it to an HTTP request, and a `rest` endpoint's WebSocket frames
+    // are relayed unread: the rule would grant nothing.
+    return c.warn(
+      path,
+      `Method "${method}" judges WebSocket messages only on a "protocol: websocket" endpoint: this rule matches nothing`,
+    );
+  }
+  if (method === "*" || HTTP_METHODS.includes(upper)) return;
   if (!METHOD_TOKEN.test(method)) c.report(path, `Unknown method ${describe(method)}`);
   else {
     c.warn(
@@ -83,6 +102,18 @@ function checkMethod(c: Checker, method: string, path: ValuePath): void {
       `Unknown method ${describe(method)}: the rule matches only requests with that method`,
     );
   }
+}
+
+/** OpenShell's `valid_methods_for_protocol("websocket")`; others load with its warning. */
+function checkWebsocketMethod(c: Checker, method: string, path: ValuePath): void {
+  if (["GET", WEBSOCKET_TEXT, "*"].includes(method.toUpperCase())) return;
+  if (!METHOD_TOKEN.test(method)) return c.report(path, `Unknown method ${describe(method)}`);
+  c.warn(
+    path,
+    `Unknown HTTP/WebSocket method ${
+      describe(method)
+    } (a websocket endpoint judges GET, WEBSOCKET_TEXT or *): the rule matches only requests with that method`,
+  );
 }
 
 /** The problem with an L7 path pattern, if any (never echoes a value holding `?`). */

@@ -14,6 +14,7 @@ import { allowL4, allowL7, auditAllow, denyL4, denyL7, smallestKey } from "./_ve
 import type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
 import type { Decision } from "./decision.ts";
 import { judgeGraphql } from "./judge_graphql.ts";
+import { httpWebsocketText, markWebsocket } from "./judge_websocket.ts";
 import { summarizeOperation } from "./graphql_summary.ts";
 import { decideJsonRpc, decideMcp } from "./judge_mcp.ts";
 import { denyReadings } from "./_deny_readings.ts";
@@ -122,8 +123,11 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
 
 /** The REST rules of the endpoints on the request's path (none: not permitted). */
 function decideRest(facts: RequestFacts, inspected: Grant[], onPath: Grant[]): Decision {
-  if (onPath.length > 0) return decideL7(facts, onPath, facts.method!, facts.path);
-  return denyL7(facts, inspected, `${facts.method} ${facts.path} not permitted by policy`);
+  if (onPath.length === 0) {
+    return denyL7(facts, inspected, `${facts.method} ${facts.path} not permitted by policy`);
+  }
+  return httpWebsocketText(facts, onPath) ??
+    markWebsocket(decideL7(facts, onPath, facts.method!, facts.path), onPath);
 }
 
 function decideGraphql(facts: RequestFacts, grants: Grant[]): Decision {
@@ -191,8 +195,7 @@ function withQueryKeys(
 
 /** Parse the query at most once, and only if some matcher asks for it. */
 function once(parse: Params): Params {
-  let done = false;
-  let params: ReturnType<Params>;
+  let [done, params]: [boolean, ReturnType<Params>] = [false, undefined];
   return () => {
     if (!done) [done, params] = [true, parse()];
     return params;
@@ -209,8 +212,7 @@ interface Asked {
   query: Params;
 }
 
-/** An escape `canonicalizePath()` keeps only under `allow_encoded_slash` (upper-case there). */
-const ENCODED_SLASH = /%2F|%5C/;
+const ENCODED_SLASH = /%2F|%5C/; // kept by canonicalizePath() only under allow_encoded_slash
 
 function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decision {
   const { path, lowerPath, query, label } = asked;

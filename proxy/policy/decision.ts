@@ -123,4 +123,10 @@ export interface Decision {
    * field read as one of them: the rule never saw it.
    */
   queryKeys?: string[];
+  /**
+   * For an allowed L7 decision on a path a `protocol: websocket` endpoint judges: once upgraded,
+   * the transport reads the client's frames and decides each text message as `WEBSOCKET_TEXT`
+   * (see `RequestFacts.websocketMessage`) before it goes upstream.
+   */
+  websocket?: boolean;
 }

@@ -29,7 +29,7 @@ export function formatEndpoint(ep: Endpoint): string {
   const tags = [
     ep.protocol === undefined
       ? "L4"
-      : ["rest", "graphql", "mcp", "json-rpc"].includes(ep.protocol.toLowerCase())
+      : ["rest", "websocket", "graphql", "mcp", "json-rpc"].includes(ep.protocol.toLowerCase())
       ? `L7 ${ep.protocol.toLowerCase()}`
       : ep.protocol,
   ];

@@ -98,6 +98,21 @@ export function isJsonRpcFamily(protocol: string | undefined): boolean {
 }
 
 /**
+ * Whether a protocol's rules are REST-shaped `{method, path, query?}`: `rest`, and `websocket`
+ * (its `GET` upgrade and `WEBSOCKET_TEXT` messages on the upgrade's path).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isRestShaped } from "./l7_rules.ts";
+ * assert(isRestShaped("rest") && isRestShaped("websocket") && !isRestShaped("graphql"));
+ * ```
+ */
+export function isRestShaped(protocol: string | undefined): boolean {
+  return protocol === "rest" || protocol === "websocket";
+}
+
+/**
  * The call matchers of an endpoint of the JSON-RPC family: its allow rules and its deny rules
  * (none unless `protocol: mcp` or `protocol: json-rpc`).
  *

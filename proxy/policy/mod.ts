@@ -72,6 +72,7 @@ export {
   graphqlDenies,
   isGraphqlMatch,
   isJsonRpcFamily,
+  isRestShaped,
   mcpRules,
   restAllows,
   restDenies,

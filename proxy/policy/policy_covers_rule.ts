@@ -14,7 +14,8 @@ import { cidrContains, parseCidr } from "./ip.ts";
 import { presetMethods } from "./presets.ts";
 import type { Endpoint, L7Match, NetworkRule } from "./types.ts";
 import type { RequestFacts } from "./request_facts.ts";
-import { isJsonRpcFamily, restAllows } from "./l7_rules.ts";
+import { isJsonRpcFamily, isRestShaped, restAllows } from "./l7_rules.ts";
+import { WEBSOCKET_TEXT } from "./judge_websocket.ts";
 import { pathsGranted } from "./_paths_granted.ts";
 import { binaryMatches, lookupGrants } from "./compile_policy.ts";
 import { BINARY_WITNESS, globView, witnessEndpoint } from "./_glob_view.ts";
@@ -104,12 +105,14 @@ function covered(
   if (ep.protocol === "graphql" || isJsonRpcFamily(ep.protocol)) {
     return sameGraphqlGrant(compiled, ep, port, exe);
   }
-  if (ep.protocol !== "rest") return l4.inspect === false;
+  if (!isRestShaped(ep.protocol)) return l4.inspect === false;
   const ask = { host: base.host, port, exe, at };
   return asks(ep).every((m) =>
     // The compiled rules hold canonical escapes: ask with the proposed pattern's canonical form.
     witnesses(canonicalizePattern(m.path)).every((path) => {
-      const d = decide(compiled, { ...base, method: m.method, path, query: literalQuery(m) });
+      const message = m.method.toUpperCase() === WEBSOCKET_TEXT;
+      const asked = { ...base, method: m.method, path, query: literalQuery(m) };
+      const d = decide(compiled, message ? { ...asked, websocketMessage: true } : asked);
       return d.verdict === "allow" && d.audit !== true;
     }) &&
     // The samples catch denies, queries and audit; only the whole glob shows that the
@@ -134,7 +137,9 @@ function witnesses(pattern: string): string[] {
 }
 
 function asks(ep: Endpoint): L7Match[] {
-  if (ep.access) return presetMethods(ep.access).map((method) => ({ method, path: "**" }));
+  if (ep.access) {
+    return presetMethods(ep.access, ep.protocol).map((method) => ({ method, path: "**" }));
+  }
   return restAllows(ep);
 }
 

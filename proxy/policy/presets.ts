@@ -25,16 +25,22 @@ export const HTTP_METHODS: readonly string[] = [
 /**
  * The methods a preset grants on every path: `["*"]` for `full`, none for the unknown
  * `allow` (accepted with a warning, as OpenShell does). `read-write` leaves out
- * DELETE on purpose (as OpenShell): deleting needs an explicit rule.
+ * DELETE on purpose (as OpenShell): deleting needs an explicit rule. On a `protocol: websocket`
+ * endpoint (OpenShell's merge.rs and access_preset_rules), `read-only` is the upgrade `GET`
+ * alone and `read-write` adds `WEBSOCKET_TEXT`, every client text message.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { presetMethods } from "./presets.ts";
  * assert.equal(presetMethods("read-write").join(), "GET,HEAD,OPTIONS,POST,PUT,PATCH");
+ * assert.equal(presetMethods("read-write", "websocket").join(), "GET,WEBSOCKET_TEXT");
  * ```
  */
-export function presetMethods(preset: AccessPreset | "allow"): string[] {
+export function presetMethods(preset: AccessPreset | "allow", protocol?: string): string[] {
+  if (protocol === "websocket" && preset !== "full" && preset !== "allow") {
+    return preset === "read-only" ? ["GET"] : ["GET", "WEBSOCKET_TEXT"];
+  }
   switch (preset) {
     case "allow":
       // Not a preset: OpenShell ignores it (with a warning), so it grants nothing.

@@ -44,6 +44,12 @@ export interface RequestFacts {
   /** Raw query string without the leading `?` (never logged or echoed). */
   query?: string;
   /**
+   * True when the question is one client text message of an upgraded WebSocket: `method` is
+   * then `WEBSOCKET_TEXT` and `path`/`query` are the upgrade's. An HTTP request naming that
+   * method is denied: a rule for messages must never let a request of that name through.
+   */
+  websocketMessage?: boolean;
+  /**
    * Methods named by `X-HTTP-Method-Override`, `X-HTTP-Method` or `X-Method-Override`: the
    * origin may act as any of them, so each must be allowed as well as `method`.
    */

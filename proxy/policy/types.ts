@@ -92,9 +92,10 @@ export interface Endpoint {
   /**
    * `rest` makes the endpoint L7 (needs `access` or `rules`), `graphql` judges GraphQL
    * operations, `mcp` judges MCP calls, `json-rpc` JSON-RPC calls by method; `tcp` or omitted
-   * means L4.
+   * means L4; `websocket` judges the upgrade `GET` by its rules, then each client text message
+   * as `WEBSOCKET_TEXT` on the upgrade's path and query.
    */
-  protocol?: "rest" | "graphql" | "mcp" | "json-rpc" | "tcp";
+  protocol?: "rest" | "websocket" | "graphql" | "mcp" | "json-rpc" | "tcp";
   /** `enforce` (default) or `audit` (log would-be denials, allow them). */
   enforcement?: Enforcement;
   /**
