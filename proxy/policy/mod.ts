@@ -79,6 +79,7 @@ export {
 } from "./l7_rules.ts";
 export { bodyInspection, graphqlBodyLimit } from "./graphql_body_limit.ts";
 export type { BodyInspection } from "./graphql_body_limit.ts";
+export { WEBSOCKET_TEXT } from "./judge_websocket.ts";
 export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./graphql_request.ts";
 export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./graphql_request.ts";
 export { classifyDocument } from "./graphql_document.ts";

@@ -21,6 +21,8 @@ import type { DestinationResult } from "../upstream/mod.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { isRefusal } from "./refusal.ts";
 import { rereadBody } from "./_watch_grant.ts";
+import { isWebSocketUpgrade } from "./is_websocket_upgrade.ts";
+import { messageJudge } from "./upgrade.ts";
 
 type Destination = Extract<DestinationResult, { ok: true }>;
 type Admitted = {
@@ -28,6 +30,8 @@ type Admitted = {
   destination: Destination;
   body?: Uint8Array;
   guard?: FormMethodGuard;
+  /** A `protocol: websocket` endpoint judges the path: its messages are decided. */
+  websocket?: boolean;
 };
 
 /**
@@ -60,13 +64,24 @@ export async function handleForward(client: ClientConnection, head: RequestHead)
   const since = client.ctx.holder.generation;
   const admitted = await admit(client, head, target);
   if (admitted === undefined) return false;
-  const { path, destination, body, guard } = admitted;
+  const { path, destination, body, guard, websocket } = admitted;
   const pathAndQuery = target.query === undefined ? path : `${path}?${target.query}`;
   const authority = hostHeader(target, 80);
   // Decided again with the methods its body named so far (allowed, or it would have stopped).
   const named = guard?.named ?? [];
   const stillAllowed = () => decidedAgain(client.again(), head, target, { path, named, body });
-  const outgoing = { head, pathAndQuery, authority, body, stillAllowed, since, guard };
+  const judged = websocket && isWebSocketUpgrade(head);
+  const { host, port, query } = target;
+  const messages = judged
+    ? messageJudge(client, {
+      host,
+      port,
+      path,
+      ...query === undefined ? {} : { query },
+      scheme: "http",
+    })
+    : undefined;
+  const outgoing = { head, pathAndQuery, authority, body, stillAllowed, since, guard, messages };
   return await exchange(client, outgoing, {
     host: target.host,
     port: target.port,
@@ -126,7 +141,7 @@ async function admit(
       scheme: "http",
       allowed: l7,
     });
-    return { path: path.path, destination, body, guard };
+    return { path: path.path, destination, body, guard, websocket: l7.websocket === true };
   }
   return { path: path.path, destination };
 }

@@ -27,6 +27,8 @@ import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { lingeringClose } from "./lingering_close.ts";
 import { admitTunnelRequest, type Tunnel } from "./tunnel_admission.ts";
 import { rereadBody } from "./_watch_grant.ts";
+import { isWebSocketUpgrade } from "./is_websocket_upgrade.ts";
+import { messageJudge, type MessageTarget } from "./upgrade.ts";
 
 /**
  * Run an intercepted tunnel until either side closes it.
@@ -199,7 +201,7 @@ async function serveTunnelRequest(
     return false;
   }
   const { destination } = tunnel;
-  const { pathAndQuery, body, guard } = admission;
+  const { pathAndQuery, body, guard, websocketPath } = admission;
   const authorityHeader = hostHeader(destination, destination.tls ? 443 : 80);
   // Asked again at each reload while the exchange is in work (its body or answer streaming, a
   // WebSocket it opened). A body read at admission is judged again; one that streams meanwhile
@@ -208,9 +210,26 @@ async function serveTunnelRequest(
   const asked = { head, authority, readBody: again, bodyMethods: guard?.named };
   const stillAllowed = async () =>
     (await admitTunnelRequest(client.again(), tunnel, asked)).kind === "allow";
+  const messages = websocketPath !== undefined && isWebSocketUpgrade(head)
+    ? messageJudge(client, messageTarget(tunnel, websocketPath, pathAndQuery))
+    : undefined;
   return await exchange(
     client,
-    { head, pathAndQuery, authority: authorityHeader, body, stillAllowed, since, guard },
+    { head, pathAndQuery, authority: authorityHeader, body, stillAllowed, since, guard, messages },
     destination,
   );
+}
+
+/** Where a judged WebSocket's messages are decided: the handshake's path and query. */
+function messageTarget(
+  tunnel: Tunnel & { destination: Inner },
+  path: string,
+  target: string,
+): MessageTarget {
+  const { host, port } = tunnel.destination;
+  const at = target.indexOf("?");
+  const scheme = tunnel.scheme;
+  return at === -1
+    ? { host, port, path, scheme }
+    : { host, port, path, scheme, query: target.slice(at + 1) };
 }

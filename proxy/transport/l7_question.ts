@@ -22,4 +22,6 @@ export interface L7Question {
   mcp?: McpRequestInfo;
   /** The classified JSON-RPC request, when a `protocol: json-rpc` endpoint judges this one. */
   jsonRpc?: McpRequestInfo;
+  /** True for a client message of an upgraded WebSocket (`method` is `WEBSOCKET_TEXT`). */
+  websocketMessage?: boolean;
 }

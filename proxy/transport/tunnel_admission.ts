@@ -49,7 +49,14 @@ export interface TunnelRequest {
 
 /** The outcome of {@linkcode admitTunnelRequest}. */
 export type Admission =
-  | { kind: "allow"; pathAndQuery: string; body?: Uint8Array; guard?: FormMethodGuard }
+  | {
+    kind: "allow";
+    pathAndQuery: string;
+    body?: Uint8Array;
+    guard?: FormMethodGuard;
+    /** The canonical path, when a `protocol: websocket` endpoint judges it (its messages). */
+    websocketPath?: string;
+  }
   | { kind: "deny"; decision: Decision }
   | Refusal;
 
@@ -132,11 +139,10 @@ export async function admitTunnelRequest(
   const cookie = cookieProblem(head, l7);
   if (cookie !== undefined) return badRequest(cookie);
   if (body !== undefined) return { kind: "allow", pathAndQuery, body };
+  const allowed = l7.websocket ? { pathAndQuery, websocketPath: path.path } : { pathAndQuery };
   // A `_method` in its form body is decided as the body streams past.
   const guard = formMethodGuard(client, head, { host, port, question, scheme, allowed: l7 });
-  return guard === undefined
-    ? { kind: "allow", pathAndQuery }
-    : { kind: "allow", pathAndQuery, guard };
+  return guard === undefined ? { kind: "allow", ...allowed } : { kind: "allow", ...allowed, guard };
 }
 
 /** A refusal when the grant decided again no longer lets the tunnel reach its address. */

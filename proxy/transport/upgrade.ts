@@ -9,6 +9,7 @@
  */
 
 import { Buffer } from "node:buffer";
+import type { Duplex } from "node:stream";
 import type { ClientConnection } from "./client_connection.ts";
 import { type OutgoingRequest, requestHeadBytes, sendUpstreamError } from "./upstream_request.ts";
 import { values } from "../wire/mod.ts";
@@ -16,9 +17,33 @@ import { parseResponseHead } from "../wire/mod.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { relayResponse } from "./relay_response.ts";
 import { splice, spliceWhileAllowed } from "./tunnel.ts";
+import { type MessageJudge, relayJudged } from "./websocket_relay.ts";
+import { WEBSOCKET_TEXT } from "../policy/mod.ts";
+import { watchGrant } from "./_watch_grant.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../upstream/mod.ts";
 
 const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+
+/** Where a judged WebSocket's messages are decided: the handshake's host, port, path and query. */
+export interface MessageTarget {
+  host: string;
+  port: number;
+  /** Canonical path of the handshake, without the query. */
+  path: string;
+  query?: string;
+  scheme: "http" | "https";
+}
+
+/**
+ * The judge of a WebSocket's client messages: each is decided (and recorded) as
+ * `WEBSOCKET_TEXT` on the handshake's path and query, against the policy in force then, so a
+ * reload re-judges the messages that follow it.
+ */
+export function messageJudge(client: ClientConnection, at: MessageTarget): MessageJudge {
+  const { host, port, path, query, scheme } = at;
+  const asked = { method: WEBSOCKET_TEXT, path, websocketMessage: true };
+  return () => client.decide(host, port, query === undefined ? asked : { ...asked, query }, scheme);
+}
 
 /**
  * Forward a WebSocket handshake on a new upstream connection. On 101 the response head is
@@ -62,7 +87,7 @@ export async function exchangeUpgrade(
     return false;
   }
   try {
-    const head = requestHeadBytes(request, undefined);
+    const head = withoutExtensions(requestHeadBytes(request, undefined), request);
     // The rewritten head ends with CRLF CRLF: put the upgrade fields before the last CRLF.
     const withUpgrade = Buffer.concat([
       head.subarray(0, head.byteLength - 2),
@@ -111,6 +136,7 @@ async function answerUpgrade(
   await client.stream.write(read.bytes);
   const early = { client: client.stream.detach(), upstream: upstream.detach() };
   for (const chunk of early.upstream) client.stream.socket.write(chunk);
+  if (outgoing.messages) return await judged(client, upstream.socket, outgoing, early.client);
   for (const chunk of early.client) upstream.socket.write(chunk);
   // A reload that no longer allows the handshake's request ends the WebSocket.
   const { stillAllowed } = outgoing;
@@ -124,4 +150,46 @@ async function answerUpgrade(
       { since: outgoing.since },
     );
   }
+}
+
+/**
+ * A judged WebSocket: the client's messages are decided one by one (websocket_relay.ts), and a
+ * reload that no longer allows the handshake's request still closes it.
+ */
+async function judged(
+  client: ClientConnection,
+  upstream: Duplex,
+  outgoing: OutgoingRequest,
+  early: Uint8Array[],
+): Promise<void> {
+  let stop = () => {};
+  const relaying = relayJudged(client.stream.socket, upstream, {
+    judge: outgoing.messages!,
+    early,
+    onStart: (close) => (stop = close),
+  });
+  const unwatch = watchGrant(
+    client.ctx.holder,
+    outgoing.stillAllowed,
+    outgoing.since,
+    () => stop(),
+  );
+  try {
+    await relaying;
+  } finally {
+    unwatch();
+  }
+}
+
+const EXTENSIONS = /\r\nsec-websocket-extensions:[^\r]*/gi;
+
+/**
+ * The handshake without its extension offer when messages are judged: a compressed
+ * (permessage-deflate) message cannot be read before it goes upstream, so none is negotiated
+ * and a frame with an RSV bit is refused.
+ */
+function withoutExtensions(head: Uint8Array, request: OutgoingRequest): Uint8Array {
+  if (!request.messages) return head;
+  const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString("latin1");
+  return Buffer.from(text.replace(EXTENSIONS, ""), "latin1");
 }

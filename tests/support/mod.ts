@@ -50,3 +50,7 @@ export { revocablePolicy } from "./revocable_policy.ts";
 export type { RevocableGrant } from "./revocable_policy.ts";
 export { namedRoutes, withOrigins } from "./with_origins.ts";
 export type { LocalOrigin, OriginRoute, OriginsWorld, WithOriginsOptions } from "./with_origins.ts";
+export { WebSocketOrigin } from "./websocket_origin.ts";
+export type { SeenFrame } from "./websocket_origin.ts";
+export { clientFrame, handshake, RawWebSocket } from "./websocket_client.ts";
+export type { ReceivedFrame } from "./websocket_client.ts";

@@ -1,0 +1,136 @@
+/**
+ * An upgraded WebSocket on a path a `protocol: websocket` endpoint judges (OpenShell's parsed
+ * relay): the client's frames are read (`proxy/websocket/`), each message is decided as
+ * `WEBSOCKET_TEXT` against the policy in force before any byte of it goes upstream (a text
+ * message once whole, re-framed; a binary one at its first frame), and the origin's bytes go
+ * back raw. A denial closes the WebSocket with 1008 to the client, whose reason points at
+ * policy.local's denials, and a close to the origin; a malformed or oversized frame closes it
+ * with OpenShell's 1002, 1007 or 1009.
+ *
+ * @module
+ */
+
+import type { Duplex } from "node:stream";
+import type { Decision } from "../policy/mod.ts";
+import { POLICY_LOCAL_BASE, ROUTE_DENIALS } from "../policy_local/mod.ts";
+import {
+  type ClientFrameEvent,
+  ClientFrameReader,
+  closeFrame,
+  dataFrame,
+} from "../websocket/mod.ts";
+import { drainedOrClosed } from "../wire/mod.ts";
+
+/** Decides (and records) one client message of the WebSocket against the policy in force. */
+export type MessageJudge = () => Promise<Decision>;
+
+/** Options of {@linkcode relayJudged}. */
+export interface JudgedRelayOptions {
+  /** Decides each message. */
+  judge: MessageJudge;
+  /** What the client sent past its handshake before the relay started: read first. */
+  early?: Uint8Array[];
+  /** Receives the function that closes both sockets at once (a reload's revocation). */
+  onStart?: (close: () => void) => void;
+}
+
+/**
+ * The close reason of a denied message: where the agent reads what was missing (the 403's
+ * `inspect_recent_denials` step), then the method and path (never the query), within 123 bytes.
+ */
+export function deniedReason(d: Decision): string {
+  return `policy_denied, see ${POLICY_LOCAL_BASE}${ROUTE_DENIALS}: ${d.method} ${d.path ?? ""}`;
+}
+
+/**
+ * Relay `downstream` (the client) and `upstream` (the origin) after a 101, judging the
+ * client's messages, until both have closed.
+ */
+export async function relayJudged(
+  downstream: Duplex,
+  upstream: Duplex,
+  options: JudgedRelayOptions,
+): Promise<void> {
+  const closed = Promise.all([onceClosed(downstream), onceClosed(upstream)]);
+  const closeBoth = () => {
+    downstream.destroy();
+    upstream.destroy();
+  };
+  for (const socket of [downstream, upstream]) {
+    socket.on("error", closeBoth);
+    socket.on("close", closeBoth);
+  }
+  upstream.pipe(downstream);
+  const relay = new ClientRelay(downstream, upstream, options.judge);
+  for (const chunk of options.early ?? []) relay.take(chunk);
+  downstream.on("data", (chunk: Uint8Array) => relay.take(chunk));
+  downstream.once("end", () => relay.end());
+  // Both sockets were paused while the handshake was read: a listener alone starts neither.
+  downstream.resume();
+  upstream.resume();
+  options.onStart?.(closeBoth);
+  await closed;
+}
+
+/** The client-to-origin direction: one chunk at a time, each event in order. */
+class ClientRelay {
+  readonly #reader = new ClientFrameReader();
+  #chain: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(
+    readonly downstream: Duplex,
+    readonly upstream: Duplex,
+    readonly judge: MessageJudge,
+  ) {}
+
+  take(chunk: Uint8Array): void {
+    // Held while a message is judged, so what follows never passes it.
+    this.downstream.pause();
+    this.#chain = this.#chain.then(async () => {
+      for (const event of this.#reader.push(chunk)) {
+        if (this.#stopped) return;
+        await this.#act(event);
+      }
+      if (!this.#stopped) this.downstream.resume();
+    }).catch(() => this.#refuse(1011, "internal error"));
+  }
+
+  end(): void {
+    this.#chain = this.#chain.then(() => void (this.#stopped || this.upstream.end()));
+  }
+
+  async #act(event: ClientFrameEvent): Promise<void> {
+    if (event.kind === "fail") return this.#refuse(event.code, event.reason);
+    if (event.kind === "pass") return await this.#write(event.bytes);
+    const decision = await this.judge();
+    if (this.#stopped) return;
+    if (decision.verdict === "deny") return this.#refuse(1008, deniedReason(decision));
+    if (event.kind === "text") await this.#write(dataFrame(0x1, event.payload, true));
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    if (!this.upstream.write(bytes)) await drainedOrClosed(this.upstream);
+  }
+
+  /** Close both sides: `code` and `reason` to the client, `code` alone to the origin. */
+  #refuse(code: number, reason: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const { downstream, upstream } = this;
+    downstream.pause();
+    // The origin's bytes stop here, so the close frame is not written into one of its frames.
+    upstream.unpipe(downstream);
+    let finished = 0;
+    const done = () => ++finished === 2 && (downstream.destroy(), upstream.destroy());
+    downstream.end(closeFrame(code, reason, false), done);
+    upstream.end(closeFrame(code, "", true), done);
+  }
+}
+
+function onceClosed(socket: Duplex): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (socket.destroyed) resolve();
+    else socket.once("close", () => resolve());
+  });
+}
