@@ -16,6 +16,7 @@ import {
   presetMethods,
   type RequestFacts,
   restDenies,
+  WEBSOCKET_TEXT,
 } from "../../proxy/policy/mod.ts";
 
 /** One grant: a binary may make this request (L7) or open this connection (L4). */
@@ -199,9 +200,11 @@ export function authorityDelta(
 ): AuthorityDelta {
   const all = ruleGrants(rule);
   const added = all.filter((g) => !grantCovered(current, g, at));
+  // A WEBSOCKET_TEXT grant allows every message of every WebSocket on its path: never one
+  // request, even on a concrete path.
   const pattern = (g: AuthorityGrant) =>
     g.binary.includes("*") || g.host.includes("*") || g.host.startsWith("(") ||
-    g.method === "*" || (g.path ?? "").includes("*");
+    g.method === "*" || g.method === WEBSOCKET_TEXT || (g.path ?? "").includes("*");
   // One L7 request may need GET and its HEAD twin: still one request.
   const requests = new Set(
     added.map((g) =>

@@ -86,7 +86,8 @@ function grantText(e: Endpoint): string {
   if (e.protocol === "graphql" && !e.access) return graphqlText(e, target);
   if (e.protocol === "mcp") return mcpText(e, target);
   if (e.protocol === "json-rpc") return jsonRpcText(e, target);
-  if (e.access) return `${e.access} ${target}`;
+  // A websocket preset grants messages, not requests: say so (`websocket read-write h:443`).
+  if (e.access) return `${e.protocol === "websocket" ? "websocket " : ""}${e.access} ${target}`;
   const allows = strongestFirst(restAllows(e), allowRank);
   const first = allows[0];
   const more = allows.length > 1 ? ` (+${allows.length - 1} more)` : "";
