@@ -166,6 +166,7 @@ async function judged(
   const relaying = relayJudged(client.stream.socket, upstream, {
     judge: outgoing.messages!,
     early,
+    budget: client.ctx.bodyBudget,
     onStart: (close) => (stop = close),
   });
   const unwatch = watchGrant(

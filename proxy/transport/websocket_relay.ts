@@ -19,7 +19,7 @@ import {
   closeFrame,
   dataFrame,
 } from "../websocket/mod.ts";
-import { drainedOrClosed } from "../wire/mod.ts";
+import { type BodyBudget, type BodyLease, drainedOrClosed } from "../wire/mod.ts";
 
 /** Decides (and records) one client message of the WebSocket against the policy in force. */
 export type MessageJudge = () => Promise<Decision>;
@@ -32,6 +32,16 @@ export interface JudgedRelayOptions {
   early?: Uint8Array[];
   /** Receives the function that closes both sockets at once (a reload's revocation). */
   onStart?: (close: () => void) => void;
+  /**
+   * The proxy's body budget: an unfinished text message holds its bytes there, so many
+   * clients assembling large messages wait their turn (1013 when there is no room) instead
+   * of taking the proxy's memory (OpenShell's 32 assemblies at once).
+   */
+  budget?: BodyBudget;
+  /** Longest silence inside an unfinished text message, ms (OpenShell's 30 s; 1002 then). */
+  assemblyIdleMs?: number;
+  /** Longest time one text message may take to arrive, ms (OpenShell's 2 min; 1002 then). */
+  assemblyTotalMs?: number;
 }
 
 /**
@@ -61,7 +71,7 @@ export async function relayJudged(
     socket.on("close", closeBoth);
   }
   upstream.pipe(downstream);
-  const relay = new ClientRelay(downstream, upstream, options.judge);
+  const relay = new ClientRelay(downstream, upstream, options);
   for (const chunk of options.early ?? []) relay.take(chunk);
   downstream.on("data", (chunk: Uint8Array) => relay.take(chunk));
   downstream.once("end", () => relay.end());
@@ -70,25 +80,32 @@ export async function relayJudged(
   upstream.resume();
   options.onStart?.(closeBoth);
   await closed;
+  relay.finish();
 }
 
 /** The client-to-origin direction: one chunk at a time, each event in order. */
 class ClientRelay {
   readonly #reader = new ClientFrameReader();
+  readonly #assembly: Assembly;
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
 
   constructor(
     readonly downstream: Duplex,
     readonly upstream: Duplex,
-    readonly judge: MessageJudge,
-  ) {}
+    readonly options: JudgedRelayOptions,
+  ) {
+    this.#assembly = new Assembly(options, (code, why) => this.#refuse(code, why));
+  }
 
   take(chunk: Uint8Array): void {
     // Held while a message is judged, so what follows never passes it.
     this.downstream.pause();
     this.#chain = this.#chain.then(async () => {
-      for (const event of this.#reader.push(chunk)) {
+      const events = this.#reader.push(chunk);
+      // Room for what is held before anything is acted on; none at all: 1013.
+      if (!this.#assembly.holds(this.#reader.holding)) return;
+      for (const event of events) {
         if (this.#stopped) return;
         await this.#act(event);
       }
@@ -100,10 +117,16 @@ class ClientRelay {
     this.#chain = this.#chain.then(() => void (this.#stopped || this.upstream.end()));
   }
 
+  /** Both sockets closed: what an unfinished message held goes back. */
+  finish(): void {
+    this.#stopped = true;
+    this.#assembly.end();
+  }
+
   async #act(event: ClientFrameEvent): Promise<void> {
     if (event.kind === "fail") return this.#refuse(event.code, event.reason);
     if (event.kind === "pass") return await this.#write(event.bytes);
-    const decision = await this.judge();
+    const decision = await this.options.judge();
     if (this.#stopped) return;
     if (decision.verdict === "deny") return this.#refuse(1008, deniedReason(decision));
     if (event.kind === "text") await this.#write(dataFrame(0x1, event.payload, true));
@@ -117,6 +140,7 @@ class ClientRelay {
   #refuse(code: number, reason: string): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#assembly.end();
     const { downstream, upstream } = this;
     downstream.pause();
     // The origin's bytes stop here, so the close frame is not written into one of its frames.
@@ -125,6 +149,49 @@ class ClientRelay {
     const done = () => ++finished === 2 && (downstream.destroy(), upstream.destroy());
     downstream.end(closeFrame(code, reason, false), done);
     upstream.end(closeFrame(code, "", true), done);
+  }
+}
+
+/**
+ * An unfinished text message's hold on the proxy: its bytes in the body budget, and the
+ * deadlines of its arrival. Between messages it holds nothing and no timer runs.
+ */
+class Assembly {
+  #lease: BodyLease | undefined;
+  #idle: ReturnType<typeof setTimeout> | undefined;
+  #total: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly options: JudgedRelayOptions,
+    readonly refuse: (code: number, why: string) => void,
+  ) {}
+
+  /** Hold `bytes` (the reader's unfinished message); false, after refusing, when no room. */
+  holds(bytes: number): boolean {
+    if (bytes === 0) {
+      this.end();
+      return true;
+    }
+    const { budget, assemblyIdleMs = 30_000, assemblyTotalMs = 120_000 } = this.options;
+    this.#lease ??= budget?.lease();
+    const more = bytes - (this.#lease?.held ?? 0);
+    if (more > 0 && this.#lease && !this.#lease.tryGrow(more)) {
+      this.refuse(1013, "the proxy holds as many messages as it may: try again later");
+      return false;
+    }
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => this.refuse(1002, "text message idle"), assemblyIdleMs);
+    this.#total ??= setTimeout(() => this.refuse(1002, "text message too slow"), assemblyTotalMs);
+    return true;
+  }
+
+  /** Give back what is held and stop the timers. */
+  end(): void {
+    this.#lease?.release();
+    this.#lease = undefined;
+    clearTimeout(this.#idle);
+    clearTimeout(this.#total);
+    this.#idle = this.#total = undefined;
   }
 }
 

@@ -81,6 +81,18 @@ export class ClientFrameReader {
     this.#limits = limits;
   }
 
+  /**
+   * Bytes of an unfinished text message held (0 between messages): what the relay must have
+   * room for, and the sign that a message is being assembled.
+   */
+  get holding(): number {
+    const message = this.#message;
+    if (message.kind !== "text") return 0;
+    const frame = this.#frame;
+    const current = frame !== undefined && frame.opcode < 0x8 ? frame.length - this.#left : 0;
+    return message.size + current;
+  }
+
   /** Take the next bytes the client sent; returns what to do with them, in order. */
   push(chunk: Uint8Array): ClientFrameEvent[] {
     if (this.#failed) return [];
