@@ -77,6 +77,7 @@ export class ClientFrameReader {
   #closed = false;
   #failed = false;
 
+  /** A reader of one client's frames, within `limits` (OpenShell's by default). */
   constructor(limits: FrameLimits = WEBSOCKET_LIMITS) {
     this.#limits = limits;
   }

@@ -10,7 +10,9 @@ import { dataFrame } from "../../proxy/websocket/mod.ts";
 
 /** A frame the client received from the proxy. */
 export interface ReceivedFrame {
+  /** The opcode. */
   opcode: number;
+  /** The payload as text (a close frame's reason). */
   text: string;
   /** For a close frame: its code (0 when it has none). */
   code?: number;
@@ -55,6 +57,7 @@ export class RawWebSocket {
     return ws;
   }
 
+  /** Write `frames`, whole, in order. */
   async send(...frames: Uint8Array[]): Promise<void> {
     const all = Buffer.concat(frames);
     for (let at = 0; at < all.byteLength;) at += await this.conn.write(all.subarray(at));
@@ -74,6 +77,7 @@ export class RawWebSocket {
     }
   }
 
+  /** Close the connection (already closed by the proxy is fine). */
   close(): void {
     try {
       this.conn.close();

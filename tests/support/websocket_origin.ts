@@ -12,10 +12,15 @@ import { createHash } from "node:crypto";
 
 /** One frame the origin received, unmasked. */
 export interface SeenFrame {
+  /** The FIN bit. */
   fin: boolean;
+  /** The RSV bits, in place (0x70 mask). */
   rsv: number;
+  /** The opcode. */
   opcode: number;
+  /** Whether the frame was masked. */
   masked: boolean;
+  /** The payload, unmasked, as UTF-8 text. */
   text: string;
 }
 
@@ -31,6 +36,7 @@ export class WebSocketOrigin {
   readonly #conns = new Set<Deno.Conn>();
   readonly #serving: Promise<void>;
 
+  /** Serve `listener` (see {@linkcode WebSocketOrigin.start}). */
   constructor(listener: Deno.Listener) {
     this.#listener = listener;
     this.#serving = this.#serve();
@@ -42,6 +48,7 @@ export class WebSocketOrigin {
     return new WebSocketOrigin(tls ? Deno.listenTls({ ...at, ...tls }) : Deno.listen(at));
   }
 
+  /** The port it listens on. */
   get port(): number {
     return (this.#listener.addr as Deno.NetAddr).port;
   }
@@ -96,6 +103,7 @@ export class WebSocketOrigin {
     }
   }
 
+  /** Stop listening and close every connection. */
   async close(): Promise<void> {
     this.#listener.close();
     for (const conn of this.#conns) closeQuietly(conn);
