@@ -4,8 +4,8 @@
  * that only a slow path or policy.local runs. The YAML packages load on first use
  * (`proxy/policy/_yaml_packages.ts`), and so does policy.local's Hono app
  * (`proxy/policy_local/policy_local_handler.ts`), and so does the proposal store of the embedded
- * `tollgate proxy`/`sandbox run` (`cli/_gateway_link.ts`); a fresh process proves that first use
- * works.
+ * `tollgate proxy`/`sandbox run` (`cli/_gateway_link.ts`), and so does the HTTP/2 side of
+ * interception (`proxy/transport/_load_h2_side.ts`); a fresh process proves that first use works.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -122,3 +122,36 @@ Deno.test("an embedded proxy's link opens the proposal store on the first propos
   assert.ok(linked > 0 && answered > linked, "the link was made and the store answered");
   assert.ok(store > linked && store < answered, `store read at ${store}, linked at ${linked}`);
 });
+
+Deno.test("the proxy's static module graph holds no node:http2: the h2 side loads at the first h2 client", async () => {
+  const graph = await staticGraph("proxy/mod.ts");
+  assert.ok(graph.some((s) => s.endsWith("/proxy/transport/intercept.ts")), graph.join(" "));
+  // node:http2 and the h2 modules hold some 4 MB in a proxy that only ever sees HTTP/1.1.
+  const h2 = ["node:http2", "/h2_intercept.ts", "/h2_server.ts", "/h2_upstream.ts"];
+  assert.deepEqual(graph.filter((s) => h2.some((end) => s.endsWith(end))), []);
+});
+
+// The first h2 client of a fresh process waits for the load: its session must still be served
+// (the client's first frames arrive while the module loads), allowed and denied alike.
+for (const host of ["api.github.com", "denied.example"]) {
+  Deno.test(`the first h2 client of a fresh proxy process is served (${host})`, async () => {
+    const { json } = await evalWithProxyFlags(`
+      import { nodeH2Requests, withTestProxy } from "./tests/support/mod.ts";
+      const policy = "version: 1\\nnetwork_policies:\\n  gh:\\n    endpoints: [{ host: api.github.com, port: 443, protocol: rest, access: read-only }]\\n    binaries: [{ path: /usr/bin/node }]\\n";
+      await withTestProxy({ policy }, async (proxy) => {
+        // An in-band denial ends the session after its first stream: one request there.
+        const get = [{ method: "GET", path: "/repos/o/r" }, { method: "DELETE", path: "/x" }];
+        const host = ${JSON.stringify(host)};
+        const asked = host === "denied.example" ? get.slice(0, 1) : get;
+        const result = await nodeH2Requests(proxy.port, host, proxy.caPath, asked);
+        const statuses = result.responses.map((r) => r.status);
+        const layers = result.responses.map((r) => r.status === 403 ? JSON.parse(r.body).layer : "-");
+        console.log(JSON.stringify({ alpn: result.alpn, statuses, layers }));
+      });
+    `);
+    const expected = host === "denied.example"
+      ? { alpn: "h2", statuses: [403], layers: ["l4"] }
+      : { alpn: "h2", statuses: [200, 403], layers: ["-", "l7"] };
+    assert.deepEqual(json, expected);
+  });
+}

@@ -11,8 +11,7 @@ import type { SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import { ReadTimeoutError } from "../wire/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import { respondH2Deny } from "./h2_responses.ts";
-import { serveH2 } from "./h2_server.ts";
+import { loadH2Side } from "./_load_h2_side.ts";
 import { values } from "../wire/mod.ts";
 import { parseRequestHead } from "../wire/mod.ts";
 import { serveDecrypted } from "./intercept.ts";
@@ -114,13 +113,14 @@ async function sshKexInit(client: ClientConnection, first: Uint8Array): Promise<
 }
 
 /** An h2-only client: each stream it opened gets the denial, then the session ends. */
-function denyH2Streams(
+async function denyH2Streams(
   client: ClientConnection,
   secure: TLSSocket,
   denied: Decision,
 ): Promise<void> {
   const { ctx } = client;
-  return serveH2(secure, {
+  const { serveH2, respondH2Deny } = await loadH2Side();
+  return await serveH2(secure, {
     idleMs: ctx.headTimeoutMs,
     onStream: (stream, headers) => {
       respondH2Deny(stream, denied, ctx.skillPath, headers);

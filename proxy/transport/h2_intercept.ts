@@ -44,7 +44,7 @@ import { type BodyStop, BodyStoppedError } from "./form_method_guard.ts";
  * import * as tls from "node:tls";
  * import { clientPair } from "./_client_pair.ts";
  * import { serveH2Tunnel } from "./h2_intercept.ts";
- * import { negotiatedProtocol } from "./h2_server.ts";
+ * import { negotiatedProtocol } from "./negotiated_protocol.ts";
  *
  * const policy = `version: 1
  * network_policies:

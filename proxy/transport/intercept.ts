@@ -16,8 +16,8 @@ import type { TunnelDestination } from "../upstream/mod.ts";
 import { exchange } from "./exchange.ts";
 import { tlsTransport } from "../wire/mod.ts";
 import { http1BodyReader } from "./graphql_body.ts";
-import { serveH2Tunnel } from "./h2_intercept.ts";
-import { negotiatedProtocol } from "./h2_server.ts";
+import { loadH2Side } from "./_load_h2_side.ts";
+import { negotiatedProtocol } from "./negotiated_protocol.ts";
 import { values } from "../wire/mod.ts";
 import type { RequestHead } from "../wire/mod.ts";
 import { readRequest } from "./request_reader.ts";
@@ -84,7 +84,7 @@ export async function interceptTls(
     client,
     secureContext,
     (inner) => serveTunnelRequests(inner, { ...destination, tls: true }, l4),
-    (secure) => serveH2Tunnel(client, secure, destination, l4),
+    async (secure) => (await loadH2Side()).serveH2Tunnel(client, secure, destination, l4),
   );
 }
 
