@@ -164,27 +164,32 @@ export function watchBodyIdle(
   idleMs: number,
   onIdle: () => void,
 ): () => void {
+  // One timer per idle period, not one per DATA frame (16 KB): each piece only notes when it
+  // came, and the timer, once it fires, waits again for what is left (a new timer and a
+  // cleared one per piece were 4 % of an h2 upload's CPU).
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(fire, idleMs);
-  };
+  let last = performance.now();
+  const moved = () => void (last = performance.now());
+  const arm = (ms: number) => void (timer = setTimeout(fire, ms));
   const fire = () => {
-    if (stream.readableFlowing === false) return arm();
+    const left = last + idleMs - performance.now();
+    // Timers may fire a little early; a paused stream (its upstream is slow) is not idle.
+    if (left > 1) return arm(left);
+    if (stream.readableFlowing === false) return moved(), arm(idleMs);
     stop();
     onIdle();
   };
   const stop = () => {
     clearTimeout(timer);
-    stream.off("data", arm);
+    stream.off("data", moved);
     stream.off("end", stop);
     stream.off("close", stop);
   };
   if (stream.endAfterHeaders || stream.readableEnded) return () => {};
-  stream.on("data", arm);
+  stream.on("data", moved);
   stream.once("end", stop);
   stream.once("close", stop);
-  arm();
+  arm(idleMs);
   return stop;
 }
 
