@@ -12,6 +12,7 @@ import { writeAtomically } from "./_files.ts";
 import type { LaunchSpec } from "./_launch.ts";
 import type { FileBind } from "./netns_sandbox.ts";
 import { TRUST_STORE_FILES } from "./sandbox_env.ts";
+import { JAVA_TRUST_STORE_FILES } from "./java_trust_store.ts";
 
 /**
  * The system trust stores show the CA bundle, so clients with no CA variable (wget's GnuTLS,
@@ -21,6 +22,9 @@ import { TRUST_STORE_FILES } from "./sandbox_env.ts";
  */
 export async function fileBinds(spec: LaunchSpec): Promise<FileBind[]> {
   const binds = TRUST_STORE_FILES.map((target) => ({ source: spec.caBundlePath, target }));
+  // The JVM reads only a key store: its own shared ones show the bundle as one.
+  const javaStore = join(spec.publicDir, "ca-bundle.p12");
+  binds.push(...JAVA_TRUST_STORE_FILES.map((target) => ({ source: javaStore, target })));
   // An empty file over each hidden one: the policy directory is readable, these never.
   const empty = `${spec.publicDir}/empty`;
   if (spec.hideFiles?.length) await writeAtomically(empty, "");

@@ -10,14 +10,15 @@ import type { Isolation } from "./detect_isolation.ts";
 import { waitForExit } from "./_launch.ts";
 import { launchEnv } from "./_launch_env.ts";
 import { launchNetns, startNetns } from "./_launch_netns.ts";
-import { createSandboxDir, writeAtomically, writeSkills } from "./_files.ts";
+import { createSandboxDir } from "./_files.ts";
+import { writePublicFiles } from "./_public_files.ts";
 import { commandOutside, findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
 import { privateDirs } from "./_private_home.ts";
 import { ownsTmp, privateTmp, realPathOf } from "./private_tmp.ts";
 import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
-import { checkPassedEnv, sandboxEnv, writeCaBundle } from "./sandbox_env.ts";
+import { checkPassedEnv, sandboxEnv } from "./sandbox_env.ts";
 import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 import { type LimitsInput, sandboxLimits } from "./sandbox_limits.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
@@ -155,15 +156,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
   const cleanups: (() => Promise<void>)[] = [];
   try {
     const publicDir = join(sandboxDir, "public");
-    const caBundlePath = await writeCaBundle(publicDir, o.caPem);
-    const caCertPath = join(publicDir, "tollgate-ca.pem");
-    await writeAtomically(caCertPath, o.caPem);
-    const skillPath = await writeSkills(publicDir, o.skillPath);
-    // wget reads no CA variable; outside a mount namespace its wgetrc is the only way in.
-    const wgetrcPath = o.isolation === "env" ? join(publicDir, "wgetrc") : undefined;
-    if (wgetrcPath !== undefined) {
-      await writeAtomically(wgetrcPath, `ca_certificate = ${caBundlePath}\n`);
-    }
+    const files = await writePublicFiles(publicDir, o);
+    const { caBundlePath, skillPath } = files;
     const proxy = await o.startProxy({ skillPath });
     cleanups.push(() => proxy.close());
     const capturePorts = (o.capturePorts ?? proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS])
@@ -194,14 +188,11 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     if (outside) throw new Deno.errors.PermissionDenied(outside);
     const env = (proxyUrl: string) =>
       sandboxEnv({
+        ...files,
         proxyUrl,
-        caBundlePath,
-        caCertPath,
-        skillPath,
         baseEnv: innerEnv,
         // A variable the runner passes on purpose wins over the fresh folders'.
         passEnv: { ...ownEnv, ...o.passEnv },
-        wgetrcPath,
       });
     // bwrap loads the syscall filter; without it, the confine step does (see confineStep()).
     const bwrap = o.isolation === "netns" ? findExecutable("bwrap", baseEnv.PATH, cwd) : undefined;

@@ -29,6 +29,11 @@ export interface SandboxEnvOptions {
    * be covered: wget reads no CA variable. Netns mode covers the store itself.
    */
   wgetrcPath?: string;
+  /**
+   * The bundle as a PKCS #12 store (`writeJavaTrustStore`): named with the proxy in
+   * `JAVA_TOOL_OPTIONS`, since the JVM reads neither the proxy variables nor a PEM file.
+   */
+  javaTrustStorePath?: string;
 }
 
 /**
@@ -157,8 +162,35 @@ export function sandboxEnv(options: SandboxEnvOptions): Record<string, string> {
     NODE_USE_ENV_PROXY: "1",
     DENO_CERT: options.caCertPath,
     ...(options.wgetrcPath === undefined ? {} : { WGETRC: options.wgetrcPath }),
+    ...javaToolOptions(options, env.JAVA_TOOL_OPTIONS),
     TOLLGATE_SKILL: options.skillPath,
   };
+}
+
+/**
+ * `JAVA_TOOL_OPTIONS` (which every JVM reads as it starts, and names on standard error): the
+ * proxy as Java's system properties, loopback left out as `NO_PROXY` does, and the trust
+ * store; a value the runner passed with `--env` follows, so its own properties still apply.
+ */
+function javaToolOptions(
+  options: SandboxEnvOptions,
+  passed: string | undefined,
+): Record<string, string> {
+  if (options.javaTrustStorePath === undefined) return {};
+  const { hostname, port } = new URL(options.proxyUrl);
+  // The JVM splits the variable at white space, and reads a quoted word whole.
+  const quoted = (value: string) => /\s/.test(value) ? `"${value}"` : value;
+  const words = [
+    ...["http", "https"].flatMap((scheme) => [
+      `-D${scheme}.proxyHost=${hostname.replace(/^\[|\]$/g, "")}`,
+      `-D${scheme}.proxyPort=${port || "80"}`,
+    ]),
+    "-Dhttp.nonProxyHosts=localhost|127.*|[::1]",
+    `-Djavax.net.ssl.trustStore=${quoted(options.javaTrustStorePath)}`,
+    "-Djavax.net.ssl.trustStoreType=PKCS12",
+  ];
+  if (passed !== undefined) words.push(passed);
+  return { JAVA_TOOL_OPTIONS: words.join(" ") };
 }
 
 /**

@@ -95,3 +95,21 @@ Deno.test("writeCaBundle() falls back to Node's built-in roots without a system 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("sandboxEnv() names the proxy and the Java trust store in JAVA_TOOL_OPTIONS", () => {
+  const javaTrustStorePath = "/state dir/public/ca-bundle.p12";
+  const env = sandboxEnv({
+    ...paths,
+    javaTrustStorePath,
+    baseEnv: { JAVA_TOOL_OPTIONS: "-Dfrom.runner=1" },
+    passEnv: { JAVA_TOOL_OPTIONS: "-Xmx1g" },
+  });
+  assert.equal(
+    env.JAVA_TOOL_OPTIONS,
+    "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=3128 -Dhttps.proxyHost=127.0.0.1 " +
+      "-Dhttps.proxyPort=3128 -Dhttp.nonProxyHosts=localhost|127.*|[::1] " +
+      '-Djavax.net.ssl.trustStore="/state dir/public/ca-bundle.p12" ' +
+      "-Djavax.net.ssl.trustStoreType=PKCS12 -Xmx1g",
+  );
+  assert.equal(sandboxEnv({ ...paths, baseEnv: {} }).JAVA_TOOL_OPTIONS, undefined);
+});

@@ -1,0 +1,39 @@
+/**
+ * What a sandbox's `public/` directory holds for the command: the CA (alone, as a PEM bundle
+ * with the system roots, and as a Java trust store), the skill, and in env mode a wgetrc.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { writeAtomically, writeSkills } from "./_files.ts";
+import { writeJavaTrustStore } from "./java_trust_store.ts";
+import { writeCaBundle } from "./sandbox_env.ts";
+import type { Isolation } from "./detect_isolation.ts";
+
+/** The paths {@linkcode writePublicFiles} wrote, as `sandboxEnv()` takes them. */
+export interface PublicFiles {
+  caBundlePath: string;
+  caCertPath: string;
+  skillPath: string;
+  javaTrustStorePath: string;
+  wgetrcPath?: string;
+}
+
+/** Write the command's CA files, skill and (env mode) wgetrc into `publicDir`. */
+export async function writePublicFiles(
+  publicDir: string,
+  o: { caPem: string; skillPath: string; isolation: Isolation },
+): Promise<PublicFiles> {
+  const caBundlePath = await writeCaBundle(publicDir, o.caPem);
+  const caCertPath = join(publicDir, "tollgate-ca.pem");
+  await writeAtomically(caCertPath, o.caPem);
+  const javaTrustStorePath = await writeJavaTrustStore(publicDir, caBundlePath);
+  const skillPath = await writeSkills(publicDir, o.skillPath);
+  const files = { caBundlePath, caCertPath, skillPath, javaTrustStorePath };
+  if (o.isolation !== "env") return files;
+  // wget reads no CA variable; outside a mount namespace its wgetrc is the only way in.
+  const wgetrcPath = join(publicDir, "wgetrc");
+  await writeAtomically(wgetrcPath, `ca_certificate = ${caBundlePath}\n`);
+  return { ...files, wgetrcPath };
+}
