@@ -1,7 +1,8 @@
 /**
  * Deno and the npm registry's other clients inside `tollgate sandbox run`, against the local
  * registries (`toolchain_registries.ts`): `deno run` fetching an https URL (allowed, and a
- * method the rule refuses), `deno cache npm:…` from the registry and from a denied one, and
+ * method the rule refuses), `deno run` of a module on a denied host (the denial in the
+ * `X-Deno-Warning` line Deno prints; before, only "403 Forbidden"), `deno cache npm:…` from the registry and from a denied one, and
  * `yarn add` (classic and berry) and `pnpm add`, each allowed and from a denied registry. The
  * package managers are found under `TOLLGATE_TOOLS` (default `/opt/tollgate-tools`, where
  * `npm install --prefix /opt/tollgate-tools yarn@1 pnpm@9` and `npm install --prefix
@@ -51,6 +52,8 @@ function script(): string {
     `export DENO_DIR="$PWD/deno-dir" YARN_CACHE_FOLDER="$PWD/yarn-cache"; printf '%s' '${FETCH}' > fetch.ts`,
     `step deno_get ${deno} run -A fetch.ts https://api.github.com/deno`,
     `step deno_post ${deno} run -A fetch.ts https://api.github.com/deno POST`,
+    // Deno prints of a refused import only "403 Forbidden" and the X-Deno-Warning field.
+    `step deno_import ${deno} run https://denied.test/mod.ts`,
     `step deno_npm ${deno} cache --quiet npm:tgdemo@1.0.0`,
     `step deno_npm_denied env NPM_CONFIG_REGISTRY=https://denied.test/ ${deno} cache npm:tgdenied@1.0.0`,
     `pkg() { mkdir -p "$1" && echo '{"name":"agent","version":"1.0.0"}' > "$1/package.json"; }`,
@@ -120,6 +123,12 @@ function check(run: ScriptRun): void {
   const post = JSON.parse((out.deno_post ?? "").replace(/^403 /, ""));
   assert.equal(post.error, "policy_denied", show("deno_post"));
   assert.equal(post.binary, Deno.execPath());
+  assert.notEqual(results.deno_import, "0", show("deno_import"));
+  assert.match(
+    out.deno_import ?? "",
+    /Warning Tollgate policy denied CONNECT denied\.test:443 for \/\S+: endpoint denied\.test:443 not in policy; read http:\/\/policy\.local\/v1\/skill/,
+    show("deno_import"),
+  );
   assert.equal(results.deno_npm, "0", show("deno_npm"));
   assert.notEqual(results.deno_npm_denied, "0", show("deno_npm_denied"));
   assert.match(out.deno_npm_denied ?? "", /Bad response: 403[\s\S]*"error":"policy_denied"/);

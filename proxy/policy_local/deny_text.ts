@@ -63,3 +63,35 @@ function printable(line: string): string {
   // deno-lint-ignore no-control-regex
   return line.replace(/[\x00-\x1f\x7f-\x9f]/g, "?");
 }
+
+/**
+ * The structured 403 with its `message` in an `X-Deno-Warning` field as well: Deno prints that
+ * field of any answer to a module fetch (`Warning <value>`), but of the 403 itself only
+ * "Import '…' failed: 403 Forbidden", so `deno run https://denied.example/mod.ts` told the agent
+ * nothing of the policy. The value is printable ASCII, 500 characters at most.
+ *
+ * @param decision A decision whose verdict is `deny`.
+ * @param options Where the skill lives inside the sandbox.
+ * @throws {TypeError} When the decision allows the request.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderDenyDenoWarning } from "./deny_text.ts";
+ * const res = renderDenyDenoWarning({
+ *   verdict: "deny", layer: "l4", reason: "endpoint example.com:443 not in policy",
+ *   host: "example.com", port: 443, binary: "/usr/bin/deno",
+ * }, { skillPath: "/skill.md" });
+ * assert.match(res.headers["X-Deno-Warning"]!, /^Tollgate policy denied CONNECT example\.com:443/);
+ * assert.equal(res.headers["Content-Type"], "application/json");
+ * ```
+ */
+export function renderDenyDenoWarning(
+  decision: Decision,
+  options: DenyOptions,
+): RenderedResponse {
+  const json = renderDenyResponse(decision, options);
+  const { message } = JSON.parse(json.body) as DenyBody;
+  // A field value: no control character, nothing outside ASCII (Deno refuses to print it).
+  const warning = message.replace(/[^\x20-\x7e]/g, "?").slice(0, 500);
+  return { ...json, headers: { ...json.headers, "X-Deno-Warning": warning } };
+}

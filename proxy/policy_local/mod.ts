@@ -9,7 +9,7 @@
 export { renderDenyResponse } from "./deny_body.ts";
 export { AGENT_GUIDANCE, denyNextSteps } from "./next_steps.ts";
 export { renderErrorResponse } from "./rendered_response.ts";
-export { renderDenyText } from "./deny_text.ts";
+export { renderDenyDenoWarning, renderDenyText } from "./deny_text.ts";
 export type { DenyBody, DenyOptions } from "./deny_body.ts";
 export type { NextStep } from "./next_steps.ts";
 export type { RenderedResponse } from "./rendered_response.ts";

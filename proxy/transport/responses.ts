@@ -7,6 +7,7 @@
 import type { Decision } from "../policy/mod.ts";
 import {
   policyLocalUrl,
+  renderDenyDenoWarning,
   renderDenyResponse,
   renderDenyText,
   type RenderedResponse,
@@ -164,7 +165,11 @@ export async function sendDeny(
   skillPath: string,
   options: SendDenyOptions = {},
 ): Promise<void> {
-  const render = showsTextOnly(options.userAgent) ? renderDenyText : renderDenyResponse;
+  const render = showsTextOnly(options.userAgent)
+    ? renderDenyText
+    : /^Deno\//.test(options.userAgent ?? "")
+    ? renderDenyDenoWarning
+    : renderDenyResponse;
   const bytes = serializeResponse(render(decision, { skillPath }), DENY_REASON);
   await stream.write(bytes)?.catch(() => {});
 }
