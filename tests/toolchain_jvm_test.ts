@@ -16,9 +16,9 @@ import { run, runScript, type ScriptRun, serveOrigin } from "./toolchain_fixture
 
 const netns = (await detectIsolation()) === "netns";
 if (!netns) console.error("toolchain_jvm_test: netns mode skipped: needs network namespaces");
-const JAVA = await Deno.stat("/usr/bin/javac").then(() => true, () => false);
+const JAVA = await Deno.stat("/usr/bin/java").then(() => true, () => false);
 if (!JAVA) {
-  console.error("toolchain_jvm_test: skipped: no /usr/bin/javac (apt openjdk-17-jdk-headless)");
+  console.error("toolchain_jvm_test: skipped: no /usr/bin/java (apt openjdk-17-jre-headless)");
 }
 
 const POLICY = `version: 1
@@ -88,7 +88,9 @@ async function walk(isolate: "netns" | "env"): Promise<ScriptRun> {
     await Deno.mkdir(agent);
     await Deno.writeTextFile(join(agent, "Fetch.java"), HTTP_CLIENT);
     await Deno.writeTextFile(join(agent, "Url.java"), URL_CONNECTION);
-    await run("javac", ["-d", "classes", "Fetch.java", "Url.java"], agent);
+    // javac as the JRE holds it (Debian's jre-headless has the jdk.compiler module, no javac).
+    const javac = ["-m", "jdk.compiler/com.sun.tools.javac.Main", "-d", "classes"];
+    await run("java", [...javac, "Fetch.java", "Url.java"], agent);
     return await runScript(agent, {
       policy: POLICY,
       isolate,

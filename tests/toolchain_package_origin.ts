@@ -66,7 +66,7 @@ async function crate(dir: string): Promise<Map<string, Uint8Array<ArrayBuffer> |
 }
 
 /** `tgdemo-0.1.0.gem` and the index files of a static gem source. */
-async function gems(dir: string): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
+export async function gems(dir: string): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
   const src = join(dir, "gem");
   const served = join(dir, "gem-source");
   await Deno.mkdir(join(src, "lib"), { recursive: true });
@@ -93,7 +93,7 @@ async function gems(dir: string): Promise<Map<string, Uint8Array<ArrayBuffer>>> 
 }
 
 /** The wheel `tgdemo-0.1-py3-none-any.whl` and its simple-index page. */
-async function wheel(
+export async function wheel(
   dir: string,
 ): Promise<{ files: Map<string, Uint8Array<ArrayBuffer> | string>; sha: string }> {
   const info = "tgdemo-0.1.dist-info";

@@ -1,6 +1,7 @@
 /**
  * What a sandbox's `public/` directory holds for the command: the CA (alone, as a PEM bundle
- * with the system roots, and as a Java trust store), the skill, and in env mode a wgetrc.
+ * with the system roots, and as a Java trust store), the skill, and in env mode a wgetrc and
+ * an apt configuration naming the bundle.
  *
  * @module
  */
@@ -11,6 +12,9 @@ import { writeJavaTrustStore } from "./java_trust_store.ts";
 import { writeCaBundle } from "./sandbox_env.ts";
 import type { Isolation } from "./detect_isolation.ts";
 
+/** The main apt configuration file, which `APT_CONFIG` replaces. */
+const HOST_APT_CONF = "/etc/apt/apt.conf";
+
 /** The paths {@linkcode writePublicFiles} wrote, as `sandboxEnv()` takes them. */
 export interface PublicFiles {
   caBundlePath: string;
@@ -18,6 +22,7 @@ export interface PublicFiles {
   skillPath: string;
   javaTrustStorePath: string;
   wgetrcPath?: string;
+  aptConfigPath?: string;
 }
 
 /** Write the command's CA files, skill and (env mode) wgetrc into `publicDir`. */
@@ -35,5 +40,11 @@ export async function writePublicFiles(
   // wget reads no CA variable; outside a mount namespace its wgetrc is the only way in.
   const wgetrcPath = join(publicDir, "wgetrc");
   await writeAtomically(wgetrcPath, `ca_certificate = ${caBundlePath}\n`);
-  return { ...files, wgetrcPath };
+  // apt's https method reads only the system store (or Acquire::https::CaInfo): APT_CONFIG
+  // names this file in place of /etc/apt/apt.conf, which it includes when there is one.
+  const aptConfigPath = join(publicDir, "apt.conf");
+  const hostConf = await Deno.stat(HOST_APT_CONF).then(() => true, () => false);
+  const include = hostConf ? `#include "${HOST_APT_CONF}";\n` : "";
+  await writeAtomically(aptConfigPath, `${include}Acquire::https::CaInfo "${caBundlePath}";\n`);
+  return { ...files, wgetrcPath, aptConfigPath };
 }

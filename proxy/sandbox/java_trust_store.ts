@@ -3,7 +3,8 @@
  * key store (`javax.net.ssl.trustStore`, else the JDK's `cacerts`), so a sandboxed `java`
  * trusted neither the proxy's certificates (netns mode: "PKIX path building failed") nor
  * anything else once told to use another store. This writes the bundle's certificates as a
- * PKCS #12 file of trusted certificates, which every JDK since 8 reads with no password.
+ * PKCS #12 file of trusted certificates, which every JDK since 8 reads with no password, and
+ * names it with the proxy in `JAVA_TOOL_OPTIONS`.
  *
  * @module
  */
@@ -160,4 +161,44 @@ export async function writeJavaTrustStore(dir: string, bundlePath: string): Prom
     throw error;
   }
   return path;
+}
+
+/**
+ * The value of `JAVA_TOOL_OPTIONS` (which every JVM reads as it starts, and names on standard
+ * error): the proxy as Java's system properties, loopback left out as `NO_PROXY` does, and the
+ * trust store; `passed` (a value the runner passed with `--env`) follows, so its own properties
+ * still apply.
+ *
+ * @param proxyUrl The proxy as the command sees it, e.g. `http://127.0.0.1:3128`.
+ * @param storePath The {@linkcode writeJavaTrustStore} file.
+ * @param passed The runner's own value, if any.
+ * @returns The words, space-separated (a path with white space quoted, as the JVM reads it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { javaToolOptions } from "./java_trust_store.ts";
+ * const value = javaToolOptions("http://127.0.0.1:3128", "/s/ca-bundle.p12", undefined);
+ * assert.match(value, /^-Dhttp\.proxyHost=127\.0\.0\.1 -Dhttp\.proxyPort=3128 /);
+ * ```
+ */
+export function javaToolOptions(
+  proxyUrl: string,
+  storePath: string,
+  passed: string | undefined,
+): string {
+  const { hostname, port } = new URL(proxyUrl);
+  // The JVM splits the variable at white space, and reads a quoted word whole.
+  const quoted = (value: string) => /\s/.test(value) ? `"${value}"` : value;
+  const words = [
+    ...["http", "https"].flatMap((scheme) => [
+      `-D${scheme}.proxyHost=${hostname.replace(/^\[|\]$/g, "")}`,
+      `-D${scheme}.proxyPort=${port || "80"}`,
+    ]),
+    "-Dhttp.nonProxyHosts=localhost|127.*|[::1]",
+    `-Djavax.net.ssl.trustStore=${quoted(storePath)}`,
+    "-Djavax.net.ssl.trustStoreType=PKCS12",
+  ];
+  if (passed !== undefined) words.push(passed);
+  return words.join(" ");
 }

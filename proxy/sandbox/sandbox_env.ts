@@ -9,6 +9,7 @@
 import { rootCertificates } from "node:tls";
 import { join } from "node:path";
 import { writeAtomically } from "./_files.ts";
+import { javaToolOptions } from "./java_trust_store.ts";
 
 /** Inputs of {@linkcode sandboxEnv}. */
 export interface SandboxEnvOptions {
@@ -29,6 +30,11 @@ export interface SandboxEnvOptions {
    * be covered: wget reads no CA variable. Netns mode covers the store itself.
    */
   wgetrcPath?: string;
+  /**
+   * An apt configuration naming the bundle (`APT_CONFIG`), for env mode: apt's https method
+   * reads no CA variable, only the system store, which netns mode covers.
+   */
+  aptConfigPath?: string;
   /**
    * The bundle as a PKCS #12 store (`writeJavaTrustStore`): named with the proxy in
    * `JAVA_TOOL_OPTIONS`, since the JVM reads neither the proxy variables nor a PEM file.
@@ -100,6 +106,9 @@ export const SANDBOX_NO_PROXY = "127.0.0.1,localhost,::1";
  * bundle, so the
  * command keeps trusting public CAs for anything Tollgate passes through untouched; variables
  * that *add* a certificate (`NODE_EXTRA_CA_CERTS`, `DENO_CERT`) get the Tollgate CA alone.
+ * `JAVA_TOOL_OPTIONS` names the proxy and a PKCS #12 copy of the bundle to the JVM, which reads
+ * neither the variables nor a PEM file (when `javaTrustStorePath` is given), and `APT_CONFIG`
+ * the bundle to apt (when `aptConfigPath` is given: env mode).
  * `NODE_USE_ENV_PROXY=1` makes Node (22.21+, 24.5+) send `fetch` and `https` through the
  * proxy variables; older Node is caught by transparent mode in netns mode. `SSL_CERT_DIR` is
  * never set: the bundle already holds every root, and the runner's value is not passed in.
@@ -162,35 +171,16 @@ export function sandboxEnv(options: SandboxEnvOptions): Record<string, string> {
     NODE_USE_ENV_PROXY: "1",
     DENO_CERT: options.caCertPath,
     ...(options.wgetrcPath === undefined ? {} : { WGETRC: options.wgetrcPath }),
-    ...javaToolOptions(options, env.JAVA_TOOL_OPTIONS),
+    ...(options.aptConfigPath === undefined ? {} : { APT_CONFIG: options.aptConfigPath }),
+    ...(options.javaTrustStorePath === undefined ? {} : {
+      JAVA_TOOL_OPTIONS: javaToolOptions(
+        options.proxyUrl,
+        options.javaTrustStorePath,
+        env.JAVA_TOOL_OPTIONS,
+      ),
+    }),
     TOLLGATE_SKILL: options.skillPath,
   };
-}
-
-/**
- * `JAVA_TOOL_OPTIONS` (which every JVM reads as it starts, and names on standard error): the
- * proxy as Java's system properties, loopback left out as `NO_PROXY` does, and the trust
- * store; a value the runner passed with `--env` follows, so its own properties still apply.
- */
-function javaToolOptions(
-  options: SandboxEnvOptions,
-  passed: string | undefined,
-): Record<string, string> {
-  if (options.javaTrustStorePath === undefined) return {};
-  const { hostname, port } = new URL(options.proxyUrl);
-  // The JVM splits the variable at white space, and reads a quoted word whole.
-  const quoted = (value: string) => /\s/.test(value) ? `"${value}"` : value;
-  const words = [
-    ...["http", "https"].flatMap((scheme) => [
-      `-D${scheme}.proxyHost=${hostname.replace(/^\[|\]$/g, "")}`,
-      `-D${scheme}.proxyPort=${port || "80"}`,
-    ]),
-    "-Dhttp.nonProxyHosts=localhost|127.*|[::1]",
-    `-Djavax.net.ssl.trustStore=${quoted(options.javaTrustStorePath)}`,
-    "-Djavax.net.ssl.trustStoreType=PKCS12",
-  ];
-  if (passed !== undefined) words.push(passed);
-  return { JAVA_TOOL_OPTIONS: words.join(" ") };
 }
 
 /**

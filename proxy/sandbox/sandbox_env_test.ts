@@ -113,3 +113,9 @@ Deno.test("sandboxEnv() names the proxy and the Java trust store in JAVA_TOOL_OP
   );
   assert.equal(sandboxEnv({ ...paths, baseEnv: {} }).JAVA_TOOL_OPTIONS, undefined);
 });
+
+Deno.test("sandboxEnv() names an apt configuration in APT_CONFIG only when given one (env mode)", () => {
+  const aptConfigPath = "/state/sandboxes/sb-1/public/apt.conf";
+  assert.equal(sandboxEnv({ ...paths, aptConfigPath, baseEnv: {} }).APT_CONFIG, aptConfigPath);
+  assert.equal(sandboxEnv({ ...paths, baseEnv: { APT_CONFIG: "/x" } }).APT_CONFIG, undefined);
+});
