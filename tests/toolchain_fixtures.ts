@@ -1,6 +1,4 @@
-/**
- * The policies, proxy and clean-environment runner the toolchain tests (issue #13) share.
- */
+/** The policies, proxy, clean-environment runner and origins the toolchain tests share. */
 import { join } from "node:path";
 import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { CertificateAuthority } from "../proxy/tls/mod.ts";
@@ -41,6 +39,8 @@ export function withProxy(
 export const denials = (proxy: TestProxy): OcsfEvent[] =>
   proxy.events.filter((e) => e.action_id === 2);
 
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
 /** Run a command with only the proxy settings (and the CA) in its environment. */
 export async function runClean(
   command: string,
@@ -54,7 +54,6 @@ export async function runClean(
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: text(output.stdout), stderr: text(output.stderr) };
 }
 
@@ -126,10 +125,7 @@ export async function serveOrigin(
   return { port: server.addr.port, caPath, seen, shutdown: () => server.shutdown() };
 }
 
-/**
- * What a toolchain script starts with: `step NAME CMD…` runs CMD with its output in
- * `out/NAME` and appends `NAME EXIT` to `results.txt`.
- */
+/** A toolchain script's start: `step NAME CMD…` runs CMD into `out/NAME`, `NAME EXIT` to results.txt. */
 export const STEP =
   `step() { name=$1; shift; "$@" > "out/$name" 2>&1; echo "$name $?" >> results.txt; }
 mkdir -p out
@@ -194,7 +190,6 @@ export async function runScript(work: string, options: ScriptOptions): Promise<S
 export async function run(cmd: string, args: string[], cwd: string): Promise<string> {
   const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" })
     .output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text(out.stderr)}`);
   return text(out.stdout).trim();
 }
@@ -207,10 +202,7 @@ export interface GitOriginOptions {
   other?: (request: Request, host: string) => Promise<Response | undefined>;
 }
 
-/**
- * A {@linkcode serveOrigin} whose every host serves `DIR/repo.git` over Git smart HTTP
- * (`git http-backend`, pushes allowed); `repo` is its path.
- */
+/** A {@linkcode serveOrigin} serving `DIR/repo.git` over Git smart HTTP (pushes allowed). */
 export async function serveGitOrigin(
   dir: string,
   hosts: string[],
@@ -237,4 +229,17 @@ export async function serveGitOrigin(
   });
   const shutdown = () => Promise.all([origin.shutdown(), git.shutdown()]).then(() => {});
   return { ...origin, repo, shutdown };
+}
+
+/** Which of `programs` (name → path) are installed; each missing one said (`TEST: NAME skipped`). */
+export async function installedTools(
+  test: string,
+  programs: Record<string, string>,
+): Promise<Record<string, boolean>> {
+  const present: Record<string, boolean> = {};
+  for (const [name, path] of Object.entries(programs)) {
+    present[name] = await Deno.stat(path).then(() => true, () => false);
+    if (!present[name]) console.error(`${test}: ${name} skipped: no ${path}`);
+  }
+  return present;
 }

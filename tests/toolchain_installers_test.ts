@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
 import { INSTALLER_HOSTS, withInstallerOrigin } from "./toolchain_installer_origin.ts";
-import { runScript, type ScriptRun } from "./toolchain_fixtures.ts";
+import { installedTools, runScript, type ScriptRun } from "./toolchain_fixtures.ts";
 
 const netns = (await detectIsolation()) === "netns";
 if (!netns) {
@@ -28,11 +28,7 @@ const PROGRAMS = {
   poetry: "/usr/bin/poetry",
   apt: "/usr/bin/dpkg-deb",
 };
-const present: Record<string, boolean> = {};
-for (const [name, path] of Object.entries(PROGRAMS)) {
-  present[name] = await Deno.stat(path).then(() => true, () => false);
-  if (!present[name]) console.error(`toolchain_installers_test: ${name} skipped: no ${path}`);
-}
+const present = await installedTools("toolchain_installers_test", PROGRAMS);
 
 const POLICY = `version: 1
 network_policies:

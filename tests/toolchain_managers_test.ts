@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
 import { REGISTRY_HOSTS, withRegistries, YARN_REGISTRY } from "./toolchain_registries.ts";
-import { runScript, type ScriptRun } from "./toolchain_fixtures.ts";
+import { installedTools, runScript, type ScriptRun } from "./toolchain_fixtures.ts";
 
 const netns = (await detectIsolation()) === "netns";
 if (!netns) console.error("toolchain_managers_test: netns mode skipped: needs network namespaces");
@@ -23,11 +23,7 @@ const MANAGERS = {
   berry: join(TOOLS, "berry/node_modules/@yarnpkg/cli-dist/bin/yarn.js"),
   pnpm: join(TOOLS, "node_modules/pnpm/bin/pnpm.cjs"),
 };
-const present: Record<string, boolean> = {};
-for (const [name, path] of Object.entries(MANAGERS)) {
-  present[name] = await Deno.stat(path).then(() => true, () => false);
-  if (!present[name]) console.error(`toolchain_managers_test: ${name} skipped: no ${path}`);
-}
+const present = await installedTools("toolchain_managers_test", MANAGERS);
 
 const POLICY = `version: 1
 network_policies:

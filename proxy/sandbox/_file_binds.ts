@@ -12,7 +12,7 @@ import { writeAtomically } from "./_files.ts";
 import type { LaunchSpec } from "./_launch.ts";
 import type { FileBind } from "./netns_sandbox.ts";
 import { TRUST_STORE_FILES } from "./sandbox_env.ts";
-import { JAVA_TRUST_STORE_FILES } from "./java_trust_store.ts";
+import { JAVA_TRUST_STORE_FILES } from "./java_settings.ts";
 
 /**
  * The system trust stores show the CA bundle, so clients with no CA variable (wget's GnuTLS,

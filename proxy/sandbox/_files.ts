@@ -7,11 +7,13 @@
 
 import { join } from "node:path";
 
-/** Write `text` to `path` through a temporary file and a rename (mode 0644). */
-export async function writeAtomically(path: string, text: string): Promise<void> {
+/** Write `data` (text or bytes) to `path` through a temporary file and a rename (mode 0644). */
+export async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
   const temporary = `${path}.${crypto.randomUUID()}.tmp`;
+  const options = { mode: 0o644, createNew: true };
   try {
-    await Deno.writeTextFile(temporary, text, { mode: 0o644, createNew: true });
+    if (typeof data === "string") await Deno.writeTextFile(temporary, data, options);
+    else await Deno.writeFile(temporary, data, options);
     await Deno.chmod(temporary, 0o644);
     await Deno.rename(temporary, path);
   } catch (error) {

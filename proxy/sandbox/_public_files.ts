@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { writeAtomically, writeSkills } from "./_files.ts";
-import { writeJavaTrustStore } from "./java_trust_store.ts";
+import { writeJavaTrustStore } from "./java_settings.ts";
 import { writeCaBundle } from "./sandbox_env.ts";
 import type { Isolation } from "./detect_isolation.ts";
 

@@ -124,12 +124,7 @@ export {
   writeCaBundle,
 } from "./sandbox_env.ts";
 export type { CaBundleOptions, SandboxEnvOptions } from "./sandbox_env.ts";
-export {
-  JAVA_TRUST_STORE_FILES,
-  javaToolOptions,
-  javaTrustStore,
-  writeJavaTrustStore,
-} from "./java_trust_store.ts";
+export { JAVA_TRUST_STORE_FILES, javaToolOptions, writeJavaTrustStore } from "./java_settings.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
 export { hostIpc, unixSocketPaths } from "./host_ipc.ts";
 export { gitDirsOf, gitGuardPaths } from "./git_guard.ts";

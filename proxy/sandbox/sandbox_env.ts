@@ -9,7 +9,7 @@
 import { rootCertificates } from "node:tls";
 import { join } from "node:path";
 import { writeAtomically } from "./_files.ts";
-import { javaToolOptions } from "./java_trust_store.ts";
+import { javaToolOptions } from "./java_settings.ts";
 
 /** Inputs of {@linkcode sandboxEnv}. */
 export interface SandboxEnvOptions {

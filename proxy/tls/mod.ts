@@ -7,4 +7,5 @@
 export { CertificateAuthority, MAX_CACHED_CONTEXTS } from "./certificate_authority.ts";
 export type { CertificateAuthorityOptions, LeafCertificate } from "./certificate_authority.ts";
 export { DenialContexts } from "./denial_contexts.ts";
+export { javaTrustStore, pemCertificates } from "./java_trust_store.ts";
 export type { DenialContextsOptions } from "./denial_contexts.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
-import { javaTrustStore, pemCertificates, writeJavaTrustStore } from "./java_trust_store.ts";
+import { javaTrustStore, pemCertificates } from "../tls/mod.ts";
+import { writeJavaTrustStore } from "./java_settings.ts";
 
 const KEYTOOL = await Deno.stat("/usr/bin/keytool").then(() => true, () => false);
 
