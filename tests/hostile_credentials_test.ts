@@ -62,6 +62,8 @@ Deno.test("hostile #1: an env-mode sandbox's command gets an allow-listed enviro
       ...["NODE_USE_ENV_PROXY", "WGETRC", "npm_config_cafile"],
       // Yarn berry's own proxy settings.
       ...["YARN_HTTP_PROXY", "YARN_HTTPS_PROXY"],
+      // The JVM's proxy and trust store, apt's CA (env mode): paths and the proxy, no secret.
+      ...["JAVA_TOOL_OPTIONS", "APT_CONFIG"],
     ]);
     const unlisted = [...seen.keys()].filter((k) => !allowed.has(k) && !SHELL_ADDED.has(k));
     assert.deepEqual(unlisted, []);
