@@ -12,12 +12,23 @@ import { Buffer } from "node:buffer";
 export type OnFrame = (type: number) => boolean;
 
 /**
+ * Called once per dropped frame with the first bytes of its payload (at most
+ * {@linkcode PEEKED_BYTES}, fewer when the payload is shorter), once they have been read.
+ */
+export type OnDropped = (head: Uint8Array) => void;
+
+/** How much of a dropped frame's payload {@linkcode OnDropped} is shown (a GOAWAY's ids). */
+export const PEEKED_BYTES = 8;
+
+/**
  * A walker of frame headers: each chunk given to it comes back with the frames `onFrame`
- * dropped taken out. It reads 9 bytes a frame and never a payload; a chunk that loses nothing
+ * dropped taken out. It reads 9 bytes a frame and no kept frame's payload; a chunk that loses nothing
  * comes back as it came (no copy), one that loses everything as undefined. A frame header cut
  * across chunks is held until it is whole, so it leaves with the next chunk.
  *
  * @param skip Bytes passed before the first frame (a client's 24-byte connection preface).
+ * @param onDropped Shown the first bytes of each dropped frame's payload (a GOAWAY's
+ *   last-stream-id and error code), when given.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -37,11 +48,28 @@ export type OnFrame = (type: number) => boolean;
 export function frameWalker(
   skip: number,
   onFrame: OnFrame,
+  onDropped?: OnDropped,
 ): (chunk: Uint8Array) => Uint8Array | undefined {
   let pass = skip; // bytes of the preface or of a kept frame's payload still to pass
   let drop = 0; // bytes of a dropped frame's payload still to drop
   const head = new Uint8Array(9);
   let held = 0; // bytes of a frame header cut at the end of the last chunk
+  const peek = new Uint8Array(PEEKED_BYTES);
+  let peekWant = 0; // bytes of the dropped frame's payload to show onDropped, read or not
+  let peeked = 0;
+  const dropping = (length: number) => {
+    drop = length;
+    if (onDropped === undefined) return;
+    peekWant = Math.min(PEEKED_BYTES, length);
+    peeked = 0;
+    if (peekWant === 0) onDropped(peek.subarray(0, 0));
+  };
+  const peekAt = (chunk: Uint8Array, at: number, step: number) => {
+    const take = Math.min(peekWant - peeked, step);
+    peek.set(chunk.subarray(at, at + take), peeked);
+    peeked += take;
+    if (peeked === peekWant) onDropped!(peek.slice(0, peekWant));
+  };
   return (chunk) => {
     // The output is `pieces` (once the chunk differs from it) then chunk[run, at).
     let pieces: Uint8Array[] | undefined;
@@ -60,6 +88,7 @@ export function frameWalker(
       } else if (drop > 0) {
         cut();
         const step = Math.min(drop, chunk.byteLength - at);
+        if (peeked < peekWant) peekAt(chunk, at, step);
         drop -= step;
         run = at += step;
       } else if (held > 0 || chunk.byteLength - at < 9) {
@@ -73,7 +102,7 @@ export function frameWalker(
         held = 0;
         const length = (head[0]! << 16) | (head[1]! << 8) | head[2]!;
         if (onFrame(head[3]!)) (out.push(head.slice()), pass = length);
-        else drop = length;
+        else dropping(length);
       } else {
         const length = (chunk[at]! << 16) | (chunk[at + 1]! << 8) | chunk[at + 2]!;
         if (onFrame(chunk[at + 3]!)) {
@@ -81,7 +110,7 @@ export function frameWalker(
           at += 9;
         } else {
           cut();
-          drop = length;
+          dropping(length);
           run = at += 9;
         }
       }

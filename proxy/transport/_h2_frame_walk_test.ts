@@ -3,7 +3,7 @@ import { frameWalker } from "./_h2_frame_walk.ts";
 
 const GOAWAY = 7;
 
-/** A frame of `type` with a payload of `length` bytes, each byte `fill`. */
+/** A frame of `type` with a payload of `length` bytes counting up from `fill`. */
 function frame(type: number, length: number, fill: number): number[] {
   return [
     length >> 16,
@@ -15,9 +15,7 @@ function frame(type: number, length: number, fill: number): number[] {
     0,
     0,
     1,
-    ...Array(
-      length,
-    ).fill(fill),
+    ...Array.from({ length }, (_, at) => (fill + at) & 0xff),
   ];
 }
 
@@ -32,7 +30,7 @@ function random(seed: number): (below: number) => number {
   };
 }
 
-Deno.test("frameWalker() drops exactly the frames refused and reports every type, however the bytes are cut", () => {
+Deno.test("frameWalker() drops exactly the frames refused, reports every type and shows each dropped payload's head, however the bytes are cut", () => {
   for (let seed = 1; seed <= 200; seed++) {
     const next = random(seed);
     const preface = Array(24).fill(0x50);
@@ -46,7 +44,9 @@ Deno.test("frameWalker() drops exactly the frames refused and reports every type
       ...frames.filter((f) => f.type !== GOAWAY).flatMap((f) => f.bytes),
     ];
     const types: number[] = [];
-    const walk = frameWalker(24, (type) => (types.push(type), type !== GOAWAY));
+    const peeks: number[][] = [];
+    const onDropped = (head: Uint8Array) => peeks.push([...head]);
+    const walk = frameWalker(24, (type) => (types.push(type), type !== GOAWAY), onDropped);
     const output: number[] = [];
     for (let at = 0; at < input.length;) {
       const size = 1 + next(30);
@@ -57,6 +57,8 @@ Deno.test("frameWalker() drops exactly the frames refused and reports every type
     }
     assert.deepEqual(output, expected, `seed ${seed}`);
     assert.deepEqual(types, frames.map((f) => f.type), `seed ${seed}`);
+    const dropped = frames.filter((f) => f.type === GOAWAY);
+    assert.deepEqual(peeks, dropped.map((f) => f.bytes.slice(9, 17)), `seed ${seed}`);
   }
 });
 

@@ -14,6 +14,8 @@ import type { Duplex } from "node:stream";
 import { frameWalker } from "./_h2_frame_walk.ts";
 
 const GOAWAY = 7;
+/** The highest stream id HTTP/2 allows (2^31 - 1). */
+const MAX_STREAM_ID = 0x7fffffff;
 // The client's connection preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") precedes its frames.
 const PREFACE_BYTES = 24;
 
@@ -32,13 +34,15 @@ const PREFACE_BYTES = 24;
  * const socket = new PassThrough();
  * const fed: number[] = [];
  * socket.on("data", (chunk: Uint8Array) => fed.push(...chunk));
- * assert.equal(filterGoaway(socket), true);
+ * const goaways: number[] = [];
+ * assert.equal(filterGoaway(socket, { onGoaway: (last) => goaways.push(last) }), true);
  * const ping = [0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
  * const goaway = [0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
  * socket.emit("data", new Uint8Array(24)); // the preface
  * socket.emit("data", new Uint8Array([...ping, ...goaway.slice(0, 5)]));
  * socket.emit("data", new Uint8Array([...goaway.slice(5), ...ping]));
  * assert.deepEqual(fed, [...new Array(24).fill(0), ...ping, ...ping]);
+ * assert.deepEqual(goaways, [1]); // its last-stream-id, read across the cut
  * ```
  */
 export function filterGoaway(socket: Duplex, options: GoawayOptions = {}): boolean {
@@ -47,12 +51,10 @@ export function filterGoaway(socket: Duplex, options: GoawayOptions = {}): boole
   const feed = listeners[0] as (chunk: Uint8Array) => void;
   socket.removeListener("data", feed);
   const preface = options.from === "origin" ? 0 : PREFACE_BYTES;
-  const { onGoaway = () => {}, onFrame = () => {} } = options;
-  const walk = frameWalker(preface, (type) => {
-    onFrame(type);
-    if (type !== GOAWAY) return true;
-    onGoaway();
-    return false;
+  const { onGoaway, onFrame = () => {} } = options;
+  const walk = frameWalker(preface, (type) => (onFrame(type), type !== GOAWAY), (head) => {
+    // Only GOAWAY frames are dropped. One too short to name a stream names none taken back.
+    onGoaway?.(head.byteLength < 4 ? MAX_STREAM_ID : lastStreamId(head));
   });
   socket.on("data", (chunk: Uint8Array) => {
     const kept = walk(chunk);
@@ -69,13 +71,21 @@ export interface GoawayOptions {
    */
   from?: "client" | "origin";
   /**
-   * Called at each GOAWAY dropped: an origin's means the session takes no more streams, so
-   * the proxy's session to it closes (its streams finish) and the next stream opens another.
+   * Called at each GOAWAY dropped, with its last-stream-id (2^31 - 1 when it names none), before
+   * any byte that follows it reaches the session: an origin's means the session takes no more
+   * streams, so the proxy's session to it closes (its streams finish), the next stream opens
+   * another, and the streams above that id, which the origin did not process (RFC 9113 §6.8),
+   * may be sent again.
    */
-  onGoaway?: () => void;
+  onGoaway?: (lastStreamId: number) => void;
   /**
    * Called with the type of every frame read (GOAWAY included), so that one walk of the
    * socket's bytes serves the WINDOW_UPDATE bound too (`_h2_frame_meter.ts`).
    */
   onFrame?: (type: number) => void;
+}
+
+/** A GOAWAY payload's last-stream-id (its reserved top bit cleared). */
+function lastStreamId(head: Uint8Array): number {
+  return ((head[0]! & 0x7f) << 24 | head[1]! << 16 | head[2]! << 8 | head[3]!) >>> 0;
 }

@@ -7,46 +7,34 @@
  * @module
  */
 
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { BodyHold } from "./_body_slots.ts";
-import { relayToClient } from "./_h2_backlog.ts";
-import { originSession } from "./_h2_origin_session.ts";
-import { resetStream } from "./_h2_reset.ts";
+import { type OriginH2, originSession } from "./_h2_origin_session.ts";
+import { exchangeOverH2, type OriginRequest } from "./_h2_origin_exchange.ts";
 import type { BodyLease } from "../wire/mod.ts";
 import { type AnswerShare, holdAnswer } from "./answer_budget.ts";
-import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
 import { http1BodyCloses, readHttp1Body } from "./h2_http1_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
-import type { H2Request } from "./h2_request.ts";
 import { gateInbound } from "../wire/mod.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../upstream/mod.ts";
 import { UpstreamLanes } from "../upstream/mod.ts";
-import { type GuardedBody, relayRequestBody, wholeBody } from "./_h2_guarded_relay.ts";
+import { wholeBody } from "./_h2_guarded_relay.ts";
 
 /** What the origin spoke when the session's first stream reached it. */
-type Origin = { kind: "h1" } | { kind: "h2"; session: http2.ClientHttp2Session };
+type Origin = { kind: "h1" } | ({ kind: "h2" } & OriginH2);
 
-/** An allowed stream, ready to go upstream. */
-export interface H2Outgoing extends GuardedBody {
-  /** The client's request. */
-  request: H2Request;
-  /** Canonical path plus `?` and the raw query when there is one. */
-  pathAndQuery: string;
-  /** The upstream authority (`:authority`, or `Host` over HTTP/1.1). */
-  authority: string;
-  /** The body already read and judged (GraphQL): exactly these bytes go upstream. */
-  body?: Uint8Array;
+/**
+ * An allowed stream, ready to go upstream (`authority` is `:authority`, or `Host` over
+ * HTTP/1.1; `body`, when given, was read and judged at admission: exactly these bytes go).
+ */
+export interface H2Outgoing extends OriginRequest {
   /** The stream's claim on its session's body slots, taken before a body is read whole. */
   hold?: BodyHold;
   /** The stream's share of the proxy's body budget (released when it is answered). */
   lease?: BodyLease;
 }
-
-// Request fields an HTTP/2 upstream must not get: the proxy sets :authority itself.
-const DROPPED_REQUEST_FIELDS = new Set(["host", "content-length"]);
-const DROPPED_RESPONSE_FIELDS = new Set(["connection", "keep-alive", "transfer-encoding"]);
 
 /**
  * Forwards the allowed streams of one client session.
@@ -101,25 +89,40 @@ export class H2Upstream {
    *   see `answer_budget.ts`).
    */
   async forward(stream: http2.ServerHttp2Stream, outgoing: H2Outgoing): Promise<void> {
-    this.#origin ??= this.#open();
-    let origin: Origin;
-    try {
-      origin = await this.#origin;
-    } catch (error) {
-      this.#origin = undefined;
-      throw error;
-    }
+    const origin = await this.#current();
     if (origin.kind === "h1") return await this.#overHttp1(stream, outgoing);
-    if (origin.session.closed || origin.session.destroyed) {
-      // The origin ended its session (GOAWAY, idle close): the next stream opens another.
-      this.#origin = undefined;
-      return await this.forward(stream, outgoing);
-    }
     if (!await holdAnswer(this.#answers, stream)) return;
-    await forwardOverH2(stream, origin.session, outgoing, {
-      timeoutMs: this.#ctx.upstreamTimeoutMs,
-      bodyIdleMs: this.#ctx.idleTimeoutMs,
-    });
+    const limits = { timeoutMs: this.#ctx.upstreamTimeoutMs, bodyIdleMs: this.#ctx.idleTimeoutMs };
+    // Sent again only as it was: no body, or the body the proxy holds whole.
+    const replay = outgoing.body !== undefined || stream.endAfterHeaders;
+    const first = await exchangeOverH2(stream, origin, outgoing, { ...limits, replay });
+    if (first === "answered" || stream.closed || stream.destroyed) return;
+    // The origin did not take it (RFC 9113 §8.7): once more, on the session streams go to now
+    // (a fresh one after its GOAWAY).
+    const again = await this.#current();
+    if (again.kind === "h1") {
+      throw new UpstreamError(502, "upstream_unreachable", "Upstream reset the stream");
+    }
+    await exchangeOverH2(stream, again, outgoing, { ...limits, replay: false });
+  }
+
+  /** The origin's session streams go to now: another once it ended (GOAWAY, idle close). */
+  async #current(): Promise<Origin> {
+    for (;;) {
+      const opening = this.#origin ??= this.#open();
+      let origin: Origin;
+      try {
+        origin = await opening;
+      } catch (error) {
+        if (this.#origin === opening) this.#origin = undefined;
+        throw error;
+      }
+      if (origin.kind === "h1" || !(origin.session.closed || origin.session.destroyed)) {
+        return origin;
+      }
+      // Only the session that ended is forgotten (another stream may have opened the next).
+      if (this.#origin === opening) this.#origin = undefined;
+    }
   }
 
   /** Close the upstream session (pooled HTTP/1.1 connections stay with the pool). */
@@ -139,7 +142,7 @@ export class H2Upstream {
     }
     const early = connection.stream.detach();
     const transport = early.length === 0 ? socket : gateInbound(socket, early).stream;
-    return { kind: "h2", session: originSession(transport, this.#target.host) };
+    return { kind: "h2", ...originSession(transport, this.#target.host) };
   }
 
   async #overHttp1(stream: http2.ServerHttp2Stream, outgoing: H2Outgoing): Promise<void> {
@@ -167,82 +170,4 @@ export class H2Upstream {
       release();
     }
   }
-}
-
-/** One stream over the upstream HTTP/2 session: body streamed both ways, trailers relayed. */
-function forwardOverH2(
-  stream: http2.ServerHttp2Stream,
-  session: http2.ClientHttp2Session,
-  outgoing: H2Outgoing,
-  { timeoutMs, bodyIdleMs }: { timeoutMs: number; bodyIdleMs: number },
-): Promise<void> {
-  const headers: http2.OutgoingHttpHeaders = {
-    ":method": outgoing.request.method,
-    ":path": outgoing.pathAndQuery,
-    ":authority": outgoing.authority,
-    ":scheme": "https",
-  };
-  for (const [name, value] of outgoing.request.fields) {
-    if (DROPPED_REQUEST_FIELDS.has(name)) continue;
-    const known = headers[name];
-    headers[name] = known === undefined ? value : [...[known].flat().map(String), value];
-  }
-  const { body } = outgoing;
-  const ended = body === undefined && stream.endAfterHeaders;
-  // Any end but the body's own is a reset: an aborted signal sends RST_STREAM CANCEL first (Deno
-  // 2.9's `close(code)` sent END_STREAM ahead of it: see _h2_reset.ts).
-  const aborter = new AbortController();
-  const cancel = () => aborter.abort();
-  const upstream = session.request(headers, { endStream: ended, signal: aborter.signal });
-  upstream.on("error", () => {});
-  return new Promise((resolve, reject) => {
-    if (body !== undefined) upstream.end(body);
-    else if (!ended) {
-      // The body is relayed as it comes, under the same idle limit as a body read whole.
-      watchBodyIdle(stream, bodyIdleMs, () => {
-        cancel();
-        if (stream.headersSent) return resetStream(stream);
-        const timeout = bodyTimeout();
-        reject(new UpstreamError(timeout.status, timeout.code, timeout.detail));
-      });
-      relayRequestBody(stream, upstream, outgoing, { cancel, reject }); // see its doc
-    }
-    const timer = setTimeout(() => {
-      cancel();
-      reject(new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time"));
-    }, timeoutMs);
-    let trailers: http2.IncomingHttpHeaders | undefined;
-    upstream.once("response", (response) => {
-      clearTimeout(timer);
-      stream.respond(responseHeaders(response), { waitForTrailers: true });
-      stream.once("wantTrailers", () => stream.sendTrailers(trailerFields(trailers)));
-      relayToClient(upstream, stream);
-      upstream.once("end", () => resolve());
-    });
-    upstream.once("trailers", (fields) => void (trailers = fields));
-    upstream.once("close", () => {
-      clearTimeout(timer);
-      if (!stream.headersSent) {
-        reject(new UpstreamError(502, "upstream_unreachable", "Upstream reset the stream"));
-      } else if (!upstream.readableEnded) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
-      resolve();
-    });
-    // The client gave up: so does the upstream stream.
-    stream.once("close", () => {
-      if (!upstream.closed) cancel();
-    });
-  });
-}
-
-/** The origin's answer fields but hop-by-hop ones; its trailers but pseudo-fields. */
-function responseHeaders(response: http2.IncomingHttpHeaders): http2.OutgoingHttpHeaders {
-  return fieldsBut(response, (name) => DROPPED_RESPONSE_FIELDS.has(name));
-}
-
-function trailerFields(trailers: http2.IncomingHttpHeaders | undefined): http2.OutgoingHttpHeaders {
-  return fieldsBut(trailers ?? {}, (name) => name.startsWith(":"));
-}
-
-function fieldsBut(fields: http2.IncomingHttpHeaders, drop: (name: string) => boolean) {
-  return Object.fromEntries(Object.entries(fields).filter(([name]) => !drop(name)));
 }

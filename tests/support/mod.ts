@@ -20,6 +20,8 @@ export type { H2Origin } from "./h2_origin.ts";
 export { h2TunnelClient } from "./h2_tunnel_script.ts";
 export type { H2TunnelClientOptions } from "./h2_tunnel_script.ts";
 export { nodeH2Requests } from "./h2_client.ts";
+export { startRetiringOrigin } from "./retiring_h2_origin.ts";
+export type { RetiringMode, RetiringOrigin } from "./retiring_h2_origin.ts";
 export type { H2ClientRequest, H2ClientResponse, H2ClientResult } from "./h2_client.ts";
 export {
   H2,

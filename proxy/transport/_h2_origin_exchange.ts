@@ -1,0 +1,139 @@
+/**
+ * One client stream over the proxy's session to an HTTP/2 origin: the request (its body streamed
+ * through its guard, or sent whole), the answer relayed with its trailers (gRPC needs them).
+ *
+ * @module
+ */
+
+import * as http2 from "node:http2";
+import { relayToClient } from "./_h2_backlog.ts";
+import { resetStream } from "./_h2_reset.ts";
+import type { OriginH2 } from "./_h2_origin_session.ts";
+import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
+import type { H2Request } from "./h2_request.ts";
+import { UpstreamError } from "../upstream/mod.ts";
+import { type GuardedBody, relayRequestBody } from "./_h2_guarded_relay.ts";
+
+/** A stream's request as it goes to the origin. */
+export interface OriginRequest extends GuardedBody {
+  /** The client's request. */
+  request: H2Request;
+  /** Canonical path plus `?` and the raw query when there is one. */
+  pathAndQuery: string;
+  /** The `:authority` sent. */
+  authority: string;
+  /** The body already read and judged: exactly these bytes go upstream. */
+  body?: Uint8Array;
+}
+
+/** Limits and choices of {@linkcode exchangeOverH2}. */
+export interface OriginExchangeOptions {
+  /** The longest wait for the origin's answer (504 beyond). */
+  timeoutMs: number;
+  /** The longest wait for the next piece of a streamed body (408 beyond). */
+  bodyIdleMs: number;
+  /**
+   * The stream may be sent again: when the origin did not take it (`_h2_refusals.ts`), the
+   * exchange ends with "not taken" instead of a 502. Only for a request the proxy can send again
+   * as it was: no body, or one it holds whole.
+   */
+  replay: boolean;
+}
+
+// Request fields an HTTP/2 upstream must not get: the proxy sets :authority itself.
+const DROPPED_REQUEST_FIELDS = new Set(["host", "content-length"]);
+const DROPPED_RESPONSE_FIELDS = new Set(["connection", "keep-alive", "transfer-encoding"]);
+
+/**
+ * Send `outgoing` on the origin's session and relay its answer to `stream`.
+ *
+ * @returns "answered" once the answer was relayed (or cut), "not taken" when the origin did not
+ *   process a stream that may be sent again (nothing was answered to the client).
+ * @throws {UpstreamError} When nothing could be relayed (the caller answers the stream).
+ */
+export function exchangeOverH2(
+  stream: http2.ServerHttp2Stream,
+  origin: OriginH2,
+  outgoing: OriginRequest,
+  { timeoutMs, bodyIdleMs, replay }: OriginExchangeOptions,
+): Promise<"answered" | "not taken"> {
+  const { body } = outgoing;
+  const ended = body === undefined && stream.endAfterHeaders;
+  // Any end but the body's own is a reset: an aborted signal sends RST_STREAM CANCEL first (Deno
+  // 2.9's `close(code)` sent END_STREAM ahead of it: see _h2_reset.ts).
+  const aborter = new AbortController();
+  const cancel = () => aborter.abort();
+  const headers = requestHeaders(outgoing);
+  const upstream = origin.session.request(headers, { endStream: ended, signal: aborter.signal });
+  upstream.on("error", () => {});
+  // A GOAWAY that leaves it out stops it at once: the origin will never answer it.
+  const unwait = origin.refusals.awaitAnswer(upstream, cancel);
+  return new Promise((resolve, reject) => {
+    if (body !== undefined) upstream.end(body);
+    else if (!ended) {
+      // The body is relayed as it comes, under the same idle limit as a body read whole.
+      watchBodyIdle(stream, bodyIdleMs, () => {
+        cancel();
+        if (stream.headersSent) return resetStream(stream);
+        const timeout = bodyTimeout();
+        reject(new UpstreamError(timeout.status, timeout.code, timeout.detail));
+      });
+      relayRequestBody(stream, upstream, outgoing, { cancel, reject }); // see its doc
+    }
+    const timer = setTimeout(() => {
+      cancel();
+      reject(new UpstreamError(504, "upstream_timeout", "Upstream did not answer in time"));
+    }, timeoutMs);
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    upstream.once("response", (response) => {
+      clearTimeout(timer);
+      unwait();
+      stream.respond(responseHeaders(response), { waitForTrailers: true });
+      stream.once("wantTrailers", () => stream.sendTrailers(trailerFields(trailers)));
+      relayToClient(upstream, stream);
+      upstream.once("end", () => resolve("answered"));
+    });
+    upstream.once("trailers", (fields) => void (trailers = fields));
+    upstream.once("close", () => {
+      clearTimeout(timer);
+      unwait();
+      if (!stream.headersSent) {
+        if (replay && origin.refusals.notTaken(upstream)) return resolve("not taken");
+        reject(new UpstreamError(502, "upstream_unreachable", "Upstream reset the stream"));
+      } else if (!upstream.readableEnded) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      resolve("answered");
+    });
+    // The client gave up: so does the upstream stream.
+    stream.once("close", () => {
+      if (!upstream.closed) cancel();
+    });
+  });
+}
+
+function requestHeaders(outgoing: OriginRequest): http2.OutgoingHttpHeaders {
+  const headers: http2.OutgoingHttpHeaders = {
+    ":method": outgoing.request.method,
+    ":path": outgoing.pathAndQuery,
+    ":authority": outgoing.authority,
+    ":scheme": "https",
+  };
+  for (const [name, value] of outgoing.request.fields) {
+    if (DROPPED_REQUEST_FIELDS.has(name)) continue;
+    const known = headers[name];
+    headers[name] = known === undefined ? value : [...[known].flat().map(String), value];
+  }
+  return headers;
+}
+
+/** The origin's answer fields but hop-by-hop ones; its trailers but pseudo-fields. */
+function responseHeaders(response: http2.IncomingHttpHeaders): http2.OutgoingHttpHeaders {
+  return fieldsBut(response, (name) => DROPPED_RESPONSE_FIELDS.has(name));
+}
+
+function trailerFields(trailers: http2.IncomingHttpHeaders | undefined): http2.OutgoingHttpHeaders {
+  return fieldsBut(trailers ?? {}, (name) => name.startsWith(":"));
+}
+
+function fieldsBut(fields: http2.IncomingHttpHeaders, drop: (name: string) => boolean) {
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => !drop(name)));
+}
