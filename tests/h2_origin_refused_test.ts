@@ -83,12 +83,19 @@ const gets = (n: number): Request[] =>
 
 Deno.test("h2 origin GOAWAY: the streams above its last-stream-id are sent again, each acted on once (Node client)", async () => {
   await withOrigin("goaway", async ({ proxy, origin }) => {
-    const requests = gets(12);
+    const posts = Array.from({ length: 4 }, (_, i) => ({
+      method: "POST",
+      path: `/p${i}`,
+      body: `body ${i}`,
+    }));
+    const requests = [...gets(8), ...posts];
     const answers = await nodeParallel(proxy, requests);
-    assert.deepEqual(answers, requests.map((r) => [200, `acted GET ${r.path} `]));
-    const { acted, sessions } = await origin.counts();
-    assert.deepEqual(acted, Object.fromEntries(requests.map((r) => [`GET ${r.path}`, 1])));
-    assert.equal(sessions, 2);
+    const acted = (r: Request) => `acted ${r.method} ${r.path} ${r.body ?? ""}`;
+    assert.deepEqual(answers, requests.map((r) => [200, acted(r)]));
+    const counts = await origin.counts();
+    const once = requests.map((r) => [`${r.method} ${r.path}`, 1]);
+    assert.deepEqual(counts.acted, Object.fromEntries(once));
+    assert.equal(counts.sessions, 2);
   });
 });
 
@@ -147,15 +154,20 @@ Deno.test({
       })),
 });
 
-Deno.test("h2 origin REFUSED_STREAM: a request without a body is sent again once; a streamed body is not (502, never acted on)", async () => {
+Deno.test("h2 origin REFUSED_STREAM: a stream is sent again once with the same bytes (no body, a small streamed body); a body the proxy did not keep is not (502, never acted on)", async () => {
   await withOrigin("refuse", async ({ proxy, origin }) => {
-    const post = { method: "POST", path: "/upload", body: "streamed, not held" };
-    const answers = await nodeParallel(proxy, [...gets(4), post]);
-    const expected = gets(4).map((r): [number, string] => [200, `acted GET ${r.path} `]);
-    assert.deepEqual(answers.slice(0, 4), expected);
-    assert.equal(answers[4]?.[0], 502);
+    const small = { method: "POST", path: "/small", body: "streamed, kept: 64 KiB at most" };
+    const large = { method: "POST", path: "/large", body: "x".repeat(65 * 1024) };
+    const answers = await nodeParallel(proxy, [...gets(4), small, large]);
+    const expected = [...gets(4), small].map((r): [number, string] => [
+      200,
+      `acted ${r.method} ${r.path} ${r.body ?? ""}`,
+    ]);
+    assert.deepEqual(answers.slice(0, 5), expected);
+    assert.equal(answers[5]?.[0], 502);
     const { acted } = await origin.counts();
-    assert.deepEqual(acted, Object.fromEntries(gets(4).map((r) => [`GET ${r.path}`, 1])));
+    const once = [...gets(4), small].map((r) => [`${r.method} ${r.path}`, 1]);
+    assert.deepEqual(acted, Object.fromEntries(once));
   });
 });
 

@@ -7,6 +7,7 @@
 
 import * as http2 from "node:http2";
 import { relayToClient } from "./_h2_backlog.ts";
+import { BodyCopy } from "./_h2_body_copy.ts";
 import { resetStream } from "./_h2_reset.ts";
 import type { OriginH2 } from "./_h2_origin_session.ts";
 import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
@@ -33,12 +34,16 @@ export interface OriginExchangeOptions {
   /** The longest wait for the next piece of a streamed body (408 beyond). */
   bodyIdleMs: number;
   /**
-   * The stream may be sent again: when the origin did not take it (`_h2_refusals.ts`), the
-   * exchange ends with "not taken" instead of a 502. Only for a request the proxy can send again
-   * as it was: no body, or one it holds whole.
+   * The stream may be sent again: when the origin did not take it (`_h2_refusals.ts`) and the
+   * proxy can send it as it went (no body, the body judged whole at admission, or a streamed
+   * body it kept whole: `_h2_body_copy.ts`), the exchange ends with the request to send
+   * instead of a 502.
    */
-  replay: boolean;
+  again: boolean;
 }
+
+/** How an exchange ended: answered (or cut), or not taken, with the request to send again. */
+export type OriginOutcome = "answered" | { again: OriginRequest };
 
 // Request fields an HTTP/2 upstream must not get: the proxy sets :authority itself.
 const DROPPED_REQUEST_FIELDS = new Set(["host", "content-length"]);
@@ -47,16 +52,16 @@ const DROPPED_RESPONSE_FIELDS = new Set(["connection", "keep-alive", "transfer-e
 /**
  * Send `outgoing` on the origin's session and relay its answer to `stream`.
  *
- * @returns "answered" once the answer was relayed (or cut), "not taken" when the origin did not
- *   process a stream that may be sent again (nothing was answered to the client).
+ * @returns "answered" once the answer was relayed (or cut); the request to send again when the
+ *   origin did not process a stream that may be (nothing was answered to the client).
  * @throws {UpstreamError} When nothing could be relayed (the caller answers the stream).
  */
 export function exchangeOverH2(
   stream: http2.ServerHttp2Stream,
   origin: OriginH2,
   outgoing: OriginRequest,
-  { timeoutMs, bodyIdleMs, replay }: OriginExchangeOptions,
-): Promise<"answered" | "not taken"> {
+  { timeoutMs, bodyIdleMs, again }: OriginExchangeOptions,
+): Promise<OriginOutcome> {
   const { body } = outgoing;
   const ended = body === undefined && stream.endAfterHeaders;
   // Any end but the body's own is a reset: an aborted signal sends RST_STREAM CANCEL first (Deno
@@ -68,6 +73,8 @@ export function exchangeOverH2(
   upstream.on("error", () => {});
   // A GOAWAY that leaves it out stops it at once: the origin will never answer it.
   const unwait = origin.refusals.awaitAnswer(upstream, cancel);
+  // A streamed body is copied (while small) until the answer starts, to be sent again whole.
+  const copy = again && body === undefined && !ended ? new BodyCopy(stream) : undefined;
   return new Promise((resolve, reject) => {
     if (body !== undefined) upstream.end(body);
     else if (!ended) {
@@ -88,6 +95,7 @@ export function exchangeOverH2(
     upstream.once("response", (response) => {
       clearTimeout(timer);
       unwait();
+      copy?.drop();
       stream.respond(responseHeaders(response), { waitForTrailers: true });
       stream.once("wantTrailers", () => stream.sendTrailers(trailerFields(trailers)));
       relayToClient(upstream, stream);
@@ -97,8 +105,12 @@ export function exchangeOverH2(
     upstream.once("close", () => {
       clearTimeout(timer);
       unwait();
+      const resend = again && !stream.headersSent && origin.refusals.notTaken(upstream)
+        ? sentAgain(outgoing, upstream, copy)
+        : undefined;
+      copy?.drop();
+      if (resend !== undefined) return resolve({ again: resend });
       if (!stream.headersSent) {
-        if (replay && origin.refusals.notTaken(upstream)) return resolve("not taken");
         reject(new UpstreamError(502, "upstream_unreachable", "Upstream reset the stream"));
       } else if (!upstream.readableEnded) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
       resolve("answered");
@@ -108,6 +120,20 @@ export function exchangeOverH2(
       if (!upstream.closed) cancel();
     });
   });
+}
+
+/**
+ * `outgoing` as it can go again, if it can: no body, the body it carried, or a streamed body
+ * whose end went upstream (its guard decided it) and whose every byte the copy kept.
+ */
+function sentAgain(
+  outgoing: OriginRequest,
+  upstream: http2.ClientHttp2Stream,
+  copy: BodyCopy | undefined,
+): OriginRequest | undefined {
+  if (copy === undefined) return outgoing;
+  const body = upstream.writableEnded ? copy.bytes() : undefined;
+  return body === undefined ? undefined : { ...outgoing, body };
 }
 
 function requestHeaders(outgoing: OriginRequest): http2.OutgoingHttpHeaders {

@@ -93,17 +93,15 @@ export class H2Upstream {
     if (origin.kind === "h1") return await this.#overHttp1(stream, outgoing);
     if (!await holdAnswer(this.#answers, stream)) return;
     const limits = { timeoutMs: this.#ctx.upstreamTimeoutMs, bodyIdleMs: this.#ctx.idleTimeoutMs };
-    // Sent again only as it was: no body, or the body the proxy holds whole.
-    const replay = outgoing.body !== undefined || stream.endAfterHeaders;
-    const first = await exchangeOverH2(stream, origin, outgoing, { ...limits, replay });
+    const first = await exchangeOverH2(stream, origin, outgoing, { ...limits, again: true });
     if (first === "answered" || stream.closed || stream.destroyed) return;
-    // The origin did not take it (RFC 9113 §8.7): once more, on the session streams go to now
-    // (a fresh one after its GOAWAY).
-    const again = await this.#current();
-    if (again.kind === "h1") {
+    // The origin did not take it (RFC 9113 §8.7): once more, as it went, on the session streams
+    // go to now (a fresh one after its GOAWAY).
+    const next = await this.#current();
+    if (next.kind === "h1") {
       throw new UpstreamError(502, "upstream_unreachable", "Upstream reset the stream");
     }
-    await exchangeOverH2(stream, again, outgoing, { ...limits, replay: false });
+    await exchangeOverH2(stream, next, first.again, { ...limits, again: false });
   }
 
   /** The origin's session streams go to now: another once it ended (GOAWAY, idle close). */
