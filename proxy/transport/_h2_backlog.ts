@@ -12,7 +12,7 @@
 
 import type { Http2Session, Http2Stream } from "node:http2";
 import type { Readable } from "node:stream";
-import { drainedOrClosed } from "../wire/mod.ts";
+import { drainedOrClosed, youngCollector } from "../wire/mod.ts";
 
 /**
  * The most bytes a client session's socket holds unsent before writers to its streams wait:
@@ -157,7 +157,10 @@ export function relayToClient(
   stream: Http2Stream,
   whole: (source: Readable) => boolean = () => true,
 ): void {
+  // As ByteStream.forward() does: each piece read is a fresh buffer only a collection frees.
+  const collect = youngCollector();
   const onData = (chunk: Uint8Array) => {
+    collect(chunk.byteLength);
     if (stream.destroyed) return;
     const wait = writeToClient(stream, chunk);
     if (wait === undefined) return;

@@ -10,6 +10,7 @@
 import type { Http2Stream, ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { relayToClient, writeToClient } from "./_h2_backlog.ts";
+import { youngCollector } from "../wire/mod.ts";
 import { resetStream } from "./_h2_reset.ts";
 import { type BodyStop, BodyStoppedError, type FormMethodGuard } from "./form_method_guard.ts";
 import type { RequestHead } from "../wire/mod.ts";
@@ -153,7 +154,10 @@ export function relayGuarded(
     source.off("data", onData);
     onStop(reason);
   };
+  // As relayToClient() does: each piece read is a fresh buffer only a collection frees.
+  const collect = youngCollector();
   const write = (chunk: Uint8Array) => {
+    collect(chunk.byteLength);
     if (over || target.destroyed) return;
     const wait = writeToClient(target, chunk);
     if (wait === undefined) return source.resume();
