@@ -23,7 +23,7 @@ network_policies:
         port: 443
         protocol: rest
         rules: [{ allow: { method: GET, path: "/**" } }, { allow: { method: POST, path: "/**" } }]
-    binaries: [{ path: /usr/bin/node }, { path: /usr/bin/curl }]
+    binaries: [{ path: /usr/bin/node }]
 `;
 
 interface World {
