@@ -12,7 +12,7 @@ import { Buffer } from "node:buffer";
 import { constants, type ServerHttp2Stream } from "node:http2";
 import { type Refusal, refusal } from "./refusal.ts";
 import { BODY_TIMEOUT_DETAIL, TOO_MANY_BODIES } from "./responses.ts";
-import { BodyBudgetSpentError, type BodyLease } from "../wire/mod.ts";
+import { BodyBudgetSpentError, type BodyLease, LazyDeadline } from "../wire/mod.ts";
 
 /** Limits of {@linkcode readH2Body}. */
 export interface H2BodyLimits {
@@ -164,23 +164,17 @@ export function watchBodyIdle(
   idleMs: number,
   onIdle: () => void,
 ): () => void {
-  // One timer per idle period, not one per DATA frame (16 KB): each piece only notes when it
-  // came, and the timer, once it fires, waits again for what is left (a new timer and a
-  // cleared one per piece were 4 % of an h2 upload's CPU).
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let last = performance.now();
-  const moved = () => void (last = performance.now());
-  const arm = (ms: number) => void (timer = setTimeout(fire, ms));
-  const fire = () => {
-    const left = last + idleMs - performance.now();
-    // Timers may fire a little early; a paused stream (its upstream is slow) is not idle.
-    if (left > 1) return arm(left);
-    if (stream.readableFlowing === false) return moved(), arm(idleMs);
+  // One timer per idle period, not one per DATA frame (16 KB): each piece only moves the
+  // deadline (a new timer and a cleared one per piece were 4 % of an h2 upload's CPU).
+  const idle = new LazyDeadline(() => {
+    // A paused stream (its upstream is slow) is not idle.
+    if (stream.readableFlowing === false) return idle.set(idleMs);
     stop();
     onIdle();
-  };
+  });
+  const moved = () => idle.set(idleMs);
   const stop = () => {
-    clearTimeout(timer);
+    idle.stop();
     stream.off("data", moved);
     stream.off("end", stop);
     stream.off("close", stop);
@@ -189,7 +183,7 @@ export function watchBodyIdle(
   stream.on("data", moved);
   stream.once("end", stop);
   stream.once("close", stop);
-  arm(idleMs);
+  moved();
   return stop;
 }
 

@@ -19,7 +19,7 @@ import {
   closeFrame,
   dataFrame,
 } from "../websocket/mod.ts";
-import { type BodyBudget, type BodyLease, drainedOrClosed } from "../wire/mod.ts";
+import { type BodyBudget, type BodyLease, drainedOrClosed, LazyDeadline } from "../wire/mod.ts";
 
 /** Decides (and records) one client message of the WebSocket against the policy in force. */
 export type MessageJudge = () => Promise<Decision>;
@@ -158,7 +158,8 @@ class ClientRelay {
  */
 class Assembly {
   #lease: BodyLease | undefined;
-  #idle: ReturnType<typeof setTimeout> | undefined;
+  // Moved at every frame of the message, so one lazy timer rather than a new one per frame.
+  #idle = new LazyDeadline(() => this.refuse(1002, "text message idle"));
   #total: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -179,8 +180,7 @@ class Assembly {
       this.refuse(1013, "the proxy holds as many messages as it may: try again later");
       return false;
     }
-    clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => this.refuse(1002, "text message idle"), assemblyIdleMs);
+    this.#idle.set(assemblyIdleMs);
     this.#total ??= setTimeout(() => this.refuse(1002, "text message too slow"), assemblyTotalMs);
     return true;
   }
@@ -189,9 +189,9 @@ class Assembly {
   end(): void {
     this.#lease?.release();
     this.#lease = undefined;
-    clearTimeout(this.#idle);
+    this.#idle.stop();
     clearTimeout(this.#total);
-    this.#idle = this.#total = undefined;
+    this.#total = undefined;
   }
 }
 

@@ -33,7 +33,7 @@ export class LazyDeadline {
     this.#expired = false;
     if (this.#timer !== undefined && this.#timerAt <= at) return;
     this.stop();
-    this.#arm(at);
+    this.#arm(at, ms);
   }
 
   /** Drop the deadline but keep the timer armed for the next one (a keep-alive stream). */
@@ -49,7 +49,7 @@ export class LazyDeadline {
     this.#timerAt = Infinity;
   }
 
-  #arm(at: number): void {
+  #arm(at: number, delay = at - performance.now()): void {
     this.#timerAt = at;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
@@ -60,6 +60,6 @@ export class LazyDeadline {
       if (left > 1) return this.#arm(this.#deadline);
       this.#expired = true;
       this.#onExpire();
-    }, Math.max(0, at - performance.now()));
+    }, Math.max(0, delay));
   }
 }

@@ -10,6 +10,7 @@
 
 export { concat, concatAll, latin1Bytes, releaseMemory, youngCollector } from "./_bytes.ts";
 export { drainedOrClosed } from "./_write_or_drain.ts";
+export { LazyDeadline } from "./_lazy_deadline.ts";
 export { BODY_BUDGET_RETRY_AFTER_S, BodyBudget, BodyBudgetSpentError } from "./body_budget.ts";
 export type { BodyLease } from "./body_budget.ts";
 export { ByteStream, FORWARD_WINDOW_BYTES } from "./byte_stream.ts";
