@@ -11,7 +11,8 @@ import * as tls from "node:tls";
 import { Buffer } from "node:buffer";
 import type * as net from "node:net";
 import type { Direction } from "./bulk_transfer.ts";
-import { drainedOrClosed, H2_WINDOWS, RECEIVED_FIELD } from "./h2_origin.ts";
+import { H2_WINDOWS, RECEIVED_FIELD } from "./h2_origin.ts";
+import { drainedOrClosed } from "../../proxy/wire/mod.ts";
 import type { TlsOptions } from "./connect.ts";
 import { BULK_PATH } from "./upstream_servers.ts";
 

@@ -13,6 +13,7 @@ import type { Duplex } from "node:stream";
 import { BODY_BYTES, BULK_PATH, type UpstreamOptions } from "./upstream_servers.ts";
 import { join } from "node:path";
 import { filterGoaway } from "../../proxy/transport/mod.ts";
+import { drainedOrClosed } from "../../proxy/wire/mod.ts";
 import type { ChildProcesses } from "./child_processes.ts";
 import { startScriptChild } from "./script_child.ts";
 
@@ -124,19 +125,6 @@ async function streamBulk(stream: http2.ServerHttp2Stream, size: number): Promis
     if (!stream.write(piece)) await drainedOrClosed(stream);
   }
   if (!stream.destroyed) stream.end();
-}
-
-/** Resolves once `stream` drains or closes: a closed stream never drains. */
-export function drainedOrClosed(stream: http2.Http2Stream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-  });
 }
 
 /**
