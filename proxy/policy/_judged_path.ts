@@ -30,12 +30,15 @@ import { denyReadings } from "./_deny_readings.ts";
  * assert.equal(judgedPath(grant!, "/mcp/x"), "off");
  * ```
  */
-export function judgedPath(grant: Grant, path: string): "exact" | "read" | "off" {
+export function judgedPath(
+  grant: Grant,
+  path: string,
+  readings: () => (string | true)[] = () => denyReadings([path.toLowerCase()]),
+): "exact" | "read" | "off" {
   if (!grant.path || grant.path(path)) return "exact";
   const read = grant.pathRead;
   if (read === undefined) return "off";
-  const readings = denyReadings([path.toLowerCase()]);
-  return readings.some((p) => p === true || read(p)) ? "read" : "off";
+  return readings().some((p) => p === true || read(p)) ? "read" : "off";
 }
 
 /** The grants that judge a request, by how they see its path ({@linkcode grantsOnPath}). */
@@ -67,8 +70,11 @@ export interface GrantsOnPath {
  * ```
  */
 export function grantsOnPath(inspected: Grant[], path: string | undefined): GrantsOnPath {
+  // The path's readings are the same for every grant: computed once, for the first that asks.
+  let readings: (string | true)[] | undefined;
+  const read = () => readings ??= denyReadings([path!.toLowerCase()]);
   const seen = inspected.map((g) =>
-    path !== undefined ? judgedPath(g, path) : g.path ? "off" : "exact"
+    path !== undefined ? judgedPath(g, path, read) : g.path ? "off" : "exact"
   );
   const onPath = inspected.filter((_, i) => seen[i] === "exact");
   const judging = inspected.filter((g, i) => seen[i] !== "off" && (g.graphql || g.mcp));
