@@ -138,6 +138,35 @@ Deno.test("architecture: the transport's layers import only the layers below the
   assert.deepEqual(bad, []);
 });
 
+Deno.test("architecture: proxy/policy's folders import only the folders below them", async () => {
+  // The engine's layers, bottom up. Its root holds only mod.ts (and whole-engine tests), which
+  // re-exports the folders and is imported by none of them, so no folder cycle runs through it.
+  // decide may read yaml only for its table tests' fixtures (_decide_fixtures.ts).
+  const below: Record<string, string[]> = {
+    glob: [],
+    host: [],
+    path: [],
+    unicode: [],
+    rpc: ["path"],
+    model: ["glob", "host", "rpc"],
+    judge: ["model", "rpc"],
+    compile: ["glob", "host", "model", "path", "rpc"],
+    validate: ["compile", "host", "judge", "model", "unicode"],
+    yaml: ["model", "validate"],
+    decide: ["compile", "host", "judge", "model", "path", "rpc", "yaml"],
+    covers: ["compile", "decide", "glob", "host", "judge", "model", "path"],
+    load: ["compile", "model", "validate", "yaml"],
+  };
+  const folder = (path: string) => /^proxy\/policy\/(?:([a-z_]+)\/)?/.exec(path)?.[1] ?? "";
+  const bad = (await codeEdges(true)).filter((e) => {
+    if (!e.from.startsWith("proxy/policy/") || !e.to.startsWith("proxy/policy/")) return false;
+    const [from, to] = [folder(e.from), folder(e.to)];
+    if (from === "") return e.from !== "proxy/policy/mod.ts";
+    return from !== to && !(below[from] ?? []).includes(to);
+  });
+  assert.deepEqual(bad, []);
+});
+
 Deno.test("architecture: other folders import a module only through its mod.ts", async () => {
   const bad = (await allImports()).filter((e) => {
     if (isTest(e.from) || !/^(proxy|gateway)\//.test(e.to)) return false;

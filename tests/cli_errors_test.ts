@@ -49,7 +49,7 @@ Deno.test("cli #18.1: a non-loopback listen address is usage (2) and names only 
     assert.equal(r.code, 2);
     assert.match(r.err, /--allow-remote with --tls-cert and --tls-key/);
   });
-  // One parser for every listener (proxy/policy/parse_listen.ts): brackets hold an IP literal.
+  // One parser for every listener (proxy/policy/host/parse_listen.ts): brackets hold an IP literal.
   await inEmptyDir(() => ["gateway", "--listen", "[nope]:1"], (r) => {
     assert.equal(r.code, 2);
     assert.match(r.err, /Invalid --listen "\[nope\]:1": expected HOST:PORT/);

@@ -2,7 +2,7 @@
  * What a proxy loads at start (#15: proxy RSS at 256 clients): every module a static import
  * reaches stays resident for the process's life, so the data plane's graph holds no package
  * that only a slow path or policy.local runs. The YAML packages load on first use
- * (`proxy/policy/_yaml_packages.ts`), and so does policy.local's Hono app
+ * (`proxy/policy/yaml/_yaml_packages.ts`), and so does policy.local's Hono app
  * (`proxy/policy_local/policy_local_handler.ts`), and so does the proposal store of the embedded
  * `tollgate proxy`/`sandbox run` (`cli/_gateway_link.ts`), and so does the HTTP/2 side of
  * interception (`proxy/transport/_load_h2_side.ts`); a fresh process proves that first use works.

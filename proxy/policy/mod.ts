@@ -20,36 +20,36 @@ export type {
   Policy,
   PolicyIssue,
   QueryMatcherSpec,
-} from "./types.ts";
-export type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
+} from "./model/mod.ts";
+export type { RequesterIdentity, RequestFacts } from "./model/mod.ts";
 export type {
   Decision,
   GraphqlOperationSummary,
   McpCallSummary,
   RpcCallsSummary,
   RuleMissing,
-} from "./decision.ts";
-export { parsePolicy, validateNetworkRule } from "./parse_policy.ts";
-export { policyFromJson } from "./policy_from_json.ts";
-export { DELTA_MIN_CHARS, isDeltaJson, policyDelta } from "./policy_delta.ts";
-export type { PolicyDelta } from "./policy_delta.ts";
-export { parseYamlValue } from "./_fast_yaml.ts";
+} from "./model/mod.ts";
+export { parsePolicy, validateNetworkRule } from "./yaml/mod.ts";
+export { policyFromJson } from "./validate/mod.ts";
+export { DELTA_MIN_CHARS, isDeltaJson, policyDelta } from "./load/mod.ts";
+export type { PolicyDelta } from "./load/mod.ts";
+export { parseYamlValue } from "./yaml/mod.ts";
 export { INVISIBLE_CHARACTERS, invisibleCharacter } from "./unicode/mod.ts";
-export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
+export { formatIssue, PolicyValidationError } from "./validate/mod.ts";
 export {
   loadPolicyFile,
   loadPolicyJson,
   loadPolicyText,
   namesProcess,
   realBinaryPath,
-} from "./load_policy.ts";
-export type { LoadedPolicy } from "./load_policy.ts";
-export { LoadWorker } from "./load_worker.ts";
-export type { LoadAnswer, LoadWorkerOptions } from "./load_worker.ts";
-export { binaryMatches, compilePolicy, lookupGrants } from "./compile_policy.ts";
-export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";
-export type { PlanSource, PolicyPlan } from "./policy_plan.ts";
-export type { CompileOptions } from "./compile_policy.ts";
+} from "./load/mod.ts";
+export type { LoadedPolicy } from "./load/mod.ts";
+export { LoadWorker } from "./load/mod.ts";
+export type { LoadAnswer, LoadWorkerOptions } from "./load/mod.ts";
+export { binaryMatches, compilePolicy, lookupGrants } from "./compile/mod.ts";
+export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./compile/mod.ts";
+export type { PlanSource, PolicyPlan } from "./compile/mod.ts";
+export type { CompileOptions } from "./compile/mod.ts";
 export type {
   BinaryMatcher,
   CompiledGraphql,
@@ -61,12 +61,12 @@ export type {
   CompiledQuery,
   Grant,
   GrantLookup,
-} from "./compiled_policy.ts";
-export type { GlobMatcher } from "./glob.ts";
-export { compilePathGlob } from "./glob.ts";
-export { globCovers, globsOverlap, globWithin } from "./glob_overlap.ts";
-export { decide } from "./decide.ts";
-export { hostSkipsTls } from "./host_skips_tls.ts";
+} from "./model/mod.ts";
+export type { GlobMatcher } from "./glob/mod.ts";
+export { compilePathGlob } from "./glob/mod.ts";
+export { globCovers, globsOverlap, globWithin } from "./glob/mod.ts";
+export { decide } from "./decide/mod.ts";
+export { hostSkipsTls } from "./decide/mod.ts";
 export {
   graphqlAllows,
   graphqlDenies,
@@ -76,31 +76,26 @@ export {
   mcpRules,
   restAllows,
   restDenies,
-} from "./l7_rules.ts";
-export { bodyInspection, graphqlBodyLimit } from "./graphql_body_limit.ts";
-export type { BodyInspection } from "./graphql_body_limit.ts";
-export { WEBSOCKET_TEXT } from "./judge_websocket.ts";
-export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./graphql_request.ts";
-export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./graphql_request.ts";
-export { classifyDocument } from "./graphql_document.ts";
-export { classifyMcpRequest, MCP_DEFAULT_MAX_BODY_BYTES } from "./mcp_request.ts";
-export type { JsonRpcMode, McpCall, McpHttpRequest, McpRequestInfo } from "./mcp_request.ts";
-export type { GraphqlOperation } from "./graphql_document.ts";
-export { needsAddresses } from "./needs_addresses.ts";
-export { canonicalizePath, MAX_PATH_BYTES } from "./canonicalize_path.ts";
-export { parseQuery, queryProblem } from "./parse_query.ts";
-export type { CanonicalizeOptions, CanonicalPathResult } from "./canonicalize_path.ts";
-export { policyHash } from "./policy_hash.ts";
-export { ANY_BINARY, formatBinaries, formatEndpoint, formatEndpoints } from "./format_endpoint.ts";
-export {
-  hostMatches,
-  hostPatternProblem,
-  parseHostPattern,
-  wildcardMatches,
-} from "./host_pattern.ts";
-export type { HostPattern, LabelPattern } from "./host_pattern.ts";
-export { findRevisionComments, REVISION_COMMENT, revisionCommentLine } from "./revision_comment.ts";
-export type { ParsedPolicyText, RevisionMark } from "./revision_comment.ts";
+} from "./model/mod.ts";
+export { bodyInspection, graphqlBodyLimit } from "./decide/mod.ts";
+export type { BodyInspection } from "./decide/mod.ts";
+export { WEBSOCKET_TEXT } from "./judge/mod.ts";
+export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./rpc/mod.ts";
+export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./rpc/mod.ts";
+export { classifyDocument } from "./rpc/mod.ts";
+export { classifyMcpRequest, MCP_DEFAULT_MAX_BODY_BYTES } from "./rpc/mod.ts";
+export type { JsonRpcMode, McpCall, McpHttpRequest, McpRequestInfo } from "./rpc/mod.ts";
+export type { GraphqlOperation } from "./rpc/mod.ts";
+export { needsAddresses } from "./decide/mod.ts";
+export { canonicalizePath, MAX_PATH_BYTES } from "./path/mod.ts";
+export { parseQuery, queryProblem } from "./path/mod.ts";
+export type { CanonicalizeOptions, CanonicalPathResult } from "./path/mod.ts";
+export { policyHash } from "./load/mod.ts";
+export { ANY_BINARY, formatBinaries, formatEndpoint, formatEndpoints } from "./compile/mod.ts";
+export { hostMatches, hostPatternProblem, parseHostPattern, wildcardMatches } from "./host/mod.ts";
+export type { HostPattern, LabelPattern } from "./host/mod.ts";
+export { findRevisionComments, REVISION_COMMENT, revisionCommentLine } from "./yaml/mod.ts";
+export type { ParsedPolicyText, RevisionMark } from "./yaml/mod.ts";
 export {
   cidrContains,
   classifyAddress,
@@ -108,20 +103,20 @@ export {
   isIpLiteral,
   NEVER_ALLOWED_CLASSES,
   parseCidr,
-} from "./ip.ts";
-export type { AddressClass, Cidr } from "./ip.ts";
-export { parseListen } from "./parse_listen.ts";
-export type { ListenAddress } from "./parse_listen.ts";
-export { policyCoversRule } from "./policy_covers_rule.ts";
-export { ACCESS_PRESETS, HTTP_METHODS, presetMethods } from "./presets.ts";
+} from "./host/mod.ts";
+export type { AddressClass, Cidr } from "./host/mod.ts";
+export { parseListen } from "./host/mod.ts";
+export type { ListenAddress } from "./host/mod.ts";
+export { policyCoversRule } from "./covers/mod.ts";
+export { ACCESS_PRESETS, HTTP_METHODS, presetMethods } from "./model/mod.ts";
 export {
   LEASE_COMMENT,
   leaseComment,
   leaseLive,
   parseLeaseComment,
   parseRuleLeases,
-} from "./rule_leases.ts";
-export type { RuleLease, RuleScope } from "./rule_leases.ts";
-export { canonicalizePattern } from "./canonicalize_path.ts";
-export { matcherGlobs } from "./_query.ts";
-export { keyReadings } from "./_query_keys.ts";
+} from "./model/mod.ts";
+export type { RuleLease, RuleScope } from "./model/mod.ts";
+export { canonicalizePattern } from "./path/mod.ts";
+export { matcherGlobs } from "./compile/mod.ts";
+export { keyReadings } from "./path/mod.ts";

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { compilePolicy, decide, formatBinaries, formatIssue, loadPolicyText } from "./mod.ts";
 import type { RequestFacts } from "./mod.ts";
 
-const valid = fileURLToPath(new URL("./testdata/valid/", import.meta.url));
+const valid = fileURLToPath(new URL("./yaml/testdata/valid/", import.meta.url));
 const curl = { exe: "/usr/bin/curl", ancestors: [] };
 const other = { exe: "/opt/tool/bin/fetcher", ancestors: [] };
 

@@ -1,0 +1,27 @@
+/**
+ * Hosts and addresses: IP literals, CIDRs and address classes, host patterns with wildcard
+ * labels, and the proxy's listen addresses.
+ *
+ * @module
+ */
+
+export {
+  hostMatches,
+  hostPatternProblem,
+  hostTail,
+  parseHostPattern,
+  wildcardMatches,
+} from "./host_pattern.ts";
+export type { HostPattern, LabelPattern } from "./host_pattern.ts";
+export {
+  cidrContains,
+  cidrsOverlap,
+  classifyAddress,
+  ipInCidrs,
+  isIpLiteral,
+  NEVER_ALLOWED_CLASSES,
+  parseCidr,
+} from "./ip.ts";
+export type { AddressClass, Cidr } from "./ip.ts";
+export { parseListen } from "./parse_listen.ts";
+export type { ListenAddress } from "./parse_listen.ts";
