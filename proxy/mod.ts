@@ -16,7 +16,8 @@ export type { PolicySnapshot } from "./policy_snapshot.ts";
 export type { WatchOptions } from "./watch_policy_file.ts";
 // What other folders need of the transport and the upstream pool (tests and the bench start
 // the bare proxy).
-export { duplexFromDenoConn, MAX_CLIENT_CONNECTIONS, startProxy } from "./transport/mod.ts";
+export { duplexFromDenoConn, MAX_CLIENT_CONNECTIONS } from "./transport/mod.ts";
+export { startProxy } from "./start_proxy.ts";
 export type { ProxyHandle, ProxyOptions } from "./transport/mod.ts";
 export { parseResolveOverride, UpstreamError, UpstreamPool } from "./upstream/mod.ts";
 export type { ResolveOverride } from "./upstream/mod.ts";

@@ -12,7 +12,7 @@ import type { Duplex } from "node:stream";
 import { PolicyHolder } from "./policy_holder.ts";
 import { changesOnly, reloadFromText } from "./reload_from_text.ts";
 import { watchPolicyFile } from "./watch_policy_file.ts";
-import { parseResolveOverride, type ProxyHandle, startProxy } from "./transport/mod.ts";
+import { parseResolveOverride, type ProxyHandle, startProxy } from "./start_proxy.ts";
 import { CertificateAuthority } from "./tls/mod.ts";
 import { configEvent, type OcsfEvent, OcsfLog } from "./ocsf/mod.ts";
 import type { RequesterIdentity } from "./policy/mod.ts";

@@ -138,6 +138,15 @@ Deno.test("architecture: the transport's layers import only the layers below the
   assert.deepEqual(bad, []);
 });
 
+Deno.test("architecture: proxy/transport never reaches into its h2 folder, not even lazily", async () => {
+  // transport/h2 reuses the HTTP/1 exchanges, so it stands above them: proxy/start_proxy.ts
+  // passes its loader in (ProxyOptions.loadH2Side). A computed import() counts here too.
+  const bad = (await sourceFiles(join(root, "proxy/transport"))).map((f) => relative(root, f))
+    .filter((f) => !f.startsWith("proxy/transport/h2/") && !isTest(f))
+    .filter((f) => /["'`]\.\/h2\//.test(Deno.readTextFileSync(join(root, f))));
+  assert.deepEqual(bad, []);
+});
+
 Deno.test("architecture: proxy/policy's folders import only the folders below them", async () => {
   // The engine's layers, bottom up. Its root holds only mod.ts (and whole-engine tests), which
   // re-exports the folders and is imported by none of them, so no folder cycle runs through it.

@@ -20,7 +20,7 @@ import {
 } from "./support/mod.ts";
 import { identity, POLICY } from "./proxy_hostile_fixtures.ts";
 import { H2Uploads } from "./h2_uploads.ts";
-import { STREAM_WINDOW_HOLD } from "../proxy/transport/h2_intercept.ts";
+import { STREAM_WINDOW_HOLD } from "../proxy/transport/h2/h2_intercept.ts";
 
 const MIB = 1024 * 1024;
 const COUNT = 32;

@@ -6,7 +6,7 @@
  * finds no room is answered 503 at once, before its window fills.
  */
 import assert from "node:assert/strict";
-import { STREAM_WINDOW_HOLD } from "../proxy/transport/h2_intercept.ts";
+import { STREAM_WINDOW_HOLD } from "../proxy/transport/h2/h2_intercept.ts";
 import { H2_STREAM_WINDOW } from "../proxy/transport/_h2_windows.ts";
 import {
   h2Headers,

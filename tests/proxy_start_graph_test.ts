@@ -5,7 +5,8 @@
  * (`proxy/policy/yaml/_yaml_packages.ts`), and so does policy.local's Hono app
  * (`proxy/policy_local/policy_local_handler.ts`), and so does the proposal store of the embedded
  * `tollgate proxy`/`sandbox run` (`cli/_gateway_link.ts`), and so does the HTTP/2 side of
- * interception (`proxy/transport/_load_h2_side.ts`); a fresh process proves that first use works.
+ * interception (`proxy/transport/h2/_load_h2_side.ts`); a fresh process proves that first use
+ * works.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";

@@ -11,7 +11,6 @@ import type { SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../policy/mod.ts";
 import { ReadTimeoutError } from "../wire/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
-import { loadH2Side } from "./_load_h2_side.ts";
 import { values } from "../wire/mod.ts";
 import { parseRequestHead } from "../wire/mod.ts";
 import { serveDecrypted } from "./intercept.ts";
@@ -20,6 +19,7 @@ import { sendDeny } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { isSshHello, sshDenial } from "./_ssh_denial.ts";
 import { LINGER_MS } from "./lingering_close.ts";
+import type { LoadH2Side } from "./h2_side.ts";
 
 // The first byte of a TLS handshake record (a ClientHello).
 const TLS_HANDSHAKE = 0x16;
@@ -48,6 +48,7 @@ const TLS_HANDSHAKE = 0x16;
  */
 export async function denyInBand(client: ClientConnection, denied: Decision): Promise<void> {
   const { ctx } = client;
+  const { loadH2Side } = ctx;
   let secureContext: SecureContext;
   try {
     // Over the minting budget (a loop of CONNECTs to made-up names), the CONNECT gets the 403.
@@ -73,7 +74,7 @@ export async function denyInBand(client: ClientConnection, denied: Decision): Pr
       client,
       secureContext,
       (inner) => answerFirstRequest(inner, denied),
-      (secure) => denyH2Streams(client, secure, denied),
+      loadH2Side && ((secure) => denyH2Streams(client, secure, denied, loadH2Side)),
     );
   } else {
     await answerFirstRequest(client, denied);
@@ -117,6 +118,7 @@ async function denyH2Streams(
   client: ClientConnection,
   secure: TLSSocket,
   denied: Decision,
+  loadH2Side: LoadH2Side,
 ): Promise<void> {
   const { ctx } = client;
   const { serveH2, respondH2Deny } = await loadH2Side();

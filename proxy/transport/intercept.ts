@@ -16,7 +16,6 @@ import type { TunnelDestination } from "../upstream/mod.ts";
 import { exchange } from "./exchange.ts";
 import { tlsTransport } from "../wire/mod.ts";
 import { http1BodyReader } from "./graphql_body.ts";
-import { loadH2Side } from "./_load_h2_side.ts";
 import { negotiatedProtocol } from "./negotiated_protocol.ts";
 import { values } from "../wire/mod.ts";
 import type { RequestHead } from "../wire/mod.ts";
@@ -64,6 +63,7 @@ export async function interceptTls(
   l4: Decision,
 ): Promise<void> {
   const { ctx } = client;
+  const { loadH2Side } = ctx;
   let secureContext;
   try {
     secureContext = await ctx.ca.secureContextFor(destination.host);
@@ -84,7 +84,8 @@ export async function interceptTls(
     client,
     secureContext,
     (inner) => serveTunnelRequests(inner, { ...destination, tls: true }, l4),
-    async (secure) => (await loadH2Side()).serveH2Tunnel(client, secure, destination, l4),
+    loadH2Side &&
+      (async (secure) => (await loadH2Side()).serveH2Tunnel(client, secure, destination, l4)),
   );
 }
 

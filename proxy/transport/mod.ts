@@ -15,5 +15,3 @@ export type { LivePolicy } from "./live_policy.ts";
 export { parseResolveOverride } from "../upstream/mod.ts";
 export type { ResolveOverride } from "../upstream/mod.ts";
 export { duplexFromDenoConn } from "./deno_conn_duplex.ts";
-export { filterGoaway } from "./h2_goaway_filter.ts";
-export type { GoawayOptions } from "./h2_goaway_filter.ts";

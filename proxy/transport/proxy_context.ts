@@ -62,6 +62,7 @@ export interface ProxyContext {
    * test context), they are read on it.
    */
   inflateWorker?: InflateWorker;
+  // h2_side.ts adds `loadH2Side`: its type names ClientConnection, which names this interface.
 }
 
 /** Largest request head, bytes (431 beyond). */

@@ -21,6 +21,7 @@ import { ReadBuffers } from "./read_buffers.ts";
 import { AnswerBudget } from "./answer_budget.ts";
 import { BodyBudget } from "../wire/mod.ts";
 import { InflateWorker, type InflateWorkerOptions } from "../body_scan/mod.ts";
+import type { LoadH2Side } from "./h2_side.ts";
 
 /** Options of `startProxy()`. */
 export interface ProxyOptions {
@@ -88,6 +89,13 @@ export interface ProxyOptions {
   answerBudgetWaitMs?: number;
   /** The inflate worker's module (tests give a failing one). */
   inflateWorker?: InflateWorkerOptions;
+  /**
+   * Loads the HTTP/2 side of interception (`h2/mod.ts`'s `loadH2Side`, which the composition
+   * passes in: the transport stands below `h2/`); absent, interception offers HTTP/1.1 alone.
+   *
+   * @internal
+   */
+  loadH2Side?: LoadH2Side;
 }
 
 const defaults = {
@@ -138,5 +146,6 @@ export function createContext(
       waitMs: options.answerBudgetWaitMs,
     }),
     inflateWorker: new InflateWorker(options.inflateWorker),
+    loadH2Side: options.loadH2Side,
   };
 }

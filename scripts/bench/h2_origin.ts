@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { BODY_BYTES, BULK_PATH, type UpstreamOptions } from "./upstream_servers.ts";
 import { join } from "node:path";
-import { filterGoaway } from "../../proxy/transport/mod.ts";
+import { filterGoaway } from "../../proxy/transport/h2/mod.ts";
 import { drainedOrClosed } from "../../proxy/wire/mod.ts";
 import type { ChildProcesses } from "./child_processes.ts";
 import { startScriptChild } from "./script_child.ts";

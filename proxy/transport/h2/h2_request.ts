@@ -7,8 +7,8 @@
  */
 
 import type { IncomingHttpHeaders } from "node:http2";
-import type { HeaderField, RequestHead } from "../wire/mod.ts";
-import { parseAuthority } from "../wire/mod.ts";
+import type { HeaderField, RequestHead } from "../../wire/mod.ts";
+import { parseAuthority } from "../../wire/mod.ts";
 
 /** An HTTP/2 request as the proxy decides and forwards it. */
 export interface H2Request {

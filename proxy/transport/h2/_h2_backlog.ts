@@ -12,7 +12,7 @@
 
 import type { Http2Session, Http2Stream } from "node:http2";
 import type { Readable } from "node:stream";
-import { drainedOrClosed, youngCollector } from "../wire/mod.ts";
+import { drainedOrClosed, youngCollector } from "../../wire/mod.ts";
 
 /**
  * The most bytes a client session's socket holds unsent before writers to its streams wait:
@@ -40,7 +40,7 @@ export interface Backlogged {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Exchange } from "../_h2_exchange.ts";
  * import { sessionBacklog } from "./_h2_backlog.ts";
  *
  * await h2Exchange((stream) => {
@@ -115,7 +115,7 @@ function full(socket: Backlogged): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Exchange } from "../_h2_exchange.ts";
  * import { writeToClient } from "./_h2_backlog.ts";
  *
  * const answer = await h2Exchange(async (stream) => {
@@ -142,7 +142,7 @@ export function writeToClient(stream: Http2Stream, chunk: Uint8Array): Promise<v
  * ```ts
  * import assert from "node:assert/strict";
  * import { Readable } from "node:stream";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Exchange } from "../_h2_exchange.ts";
  * import { relayToClient } from "./_h2_backlog.ts";
  *
  * const answer = await h2Exchange((stream) => {

@@ -10,12 +10,12 @@
 import type { Http2Stream, ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { relayToClient, writeToClient } from "./_h2_backlog.ts";
-import { youngCollector } from "../wire/mod.ts";
+import { youngCollector } from "../../wire/mod.ts";
 import { resetStream } from "./_h2_reset.ts";
-import { type BodyStop, BodyStoppedError, type FormMethodGuard } from "./form_method_guard.ts";
-import type { RequestHead } from "../wire/mod.ts";
-import { isRefusal, type Refusal } from "./refusal.ts";
-import { UpstreamError } from "../upstream/mod.ts";
+import { type BodyStop, BodyStoppedError, type FormMethodGuard } from "../form_method_guard.ts";
+import type { RequestHead } from "../../wire/mod.ts";
+import { isRefusal, type Refusal } from "../refusal.ts";
+import { UpstreamError } from "../../upstream/mod.ts";
 
 /** A stream on its way upstream whose body a guard may have to scan. */
 export interface GuardedBody {
@@ -115,10 +115,10 @@ const EMPTY = new Uint8Array(0);
  * ```ts
  * import assert from "node:assert/strict";
  * import { Readable } from "node:stream";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Exchange } from "../_h2_exchange.ts";
  * import { relayGuarded } from "./_h2_guarded_relay.ts";
- * import { FormMethodGuard } from "./form_method_guard.ts";
- * import { formMethodScanner } from "../body_scan/mod.ts";
+ * import { FormMethodGuard } from "../form_method_guard.ts";
+ * import { formMethodScanner } from "../../body_scan/mod.ts";
  *
  * const deny = { verdict: "deny", layer: "l7", reason: "DELETE denied" } as never;
  * const guard = new FormMethodGuard(formMethodScanner("POST", [])!, () => Promise.resolve(deny));

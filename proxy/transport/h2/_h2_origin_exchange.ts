@@ -12,7 +12,7 @@ import { resetStream } from "./_h2_reset.ts";
 import type { OriginH2 } from "./_h2_origin_session.ts";
 import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
 import type { H2Request } from "./h2_request.ts";
-import { UpstreamError } from "../upstream/mod.ts";
+import { UpstreamError } from "../../upstream/mod.ts";
 import { type GuardedBody, relayRequestBody } from "./_h2_guarded_relay.ts";
 
 /** A stream's request as it goes to the origin. */

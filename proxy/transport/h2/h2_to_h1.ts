@@ -10,23 +10,23 @@
 
 import { Buffer } from "node:buffer";
 import type { ServerHttp2Stream } from "node:http2";
-import type { ByteStream } from "../wire/mod.ts";
-import { bindsConnection } from "./connection_auth.ts";
-import { isIdempotent, requestHeadBytes } from "./upstream_request.ts";
+import type { ByteStream } from "../../wire/mod.ts";
+import { bindsConnection } from "../connection_auth.ts";
+import { isIdempotent, requestHeadBytes } from "../upstream_request.ts";
 import type { H2Request } from "./h2_request.ts";
-import { relayChunkedDecoded, relayUntilEnd } from "../wire/mod.ts";
-import type { ResponseHead } from "../wire/mod.ts";
+import { relayChunkedDecoded, relayUntilEnd } from "../../wire/mod.ts";
+import type { ResponseHead } from "../../wire/mod.ts";
 import { finalHead, h2ResponseHeaders } from "./_h2_response_head.ts";
 import {
   type UpstreamConnection,
   UpstreamError,
   type UpstreamPool,
   type UpstreamTarget,
-} from "../upstream/mod.ts";
+} from "../../upstream/mod.ts";
 import { writeToClient } from "./_h2_backlog.ts";
-import { youngCollector } from "../wire/mod.ts";
-import { closeWithClient } from "./_close_with_client.ts";
-import type { FormMethodGuard } from "./form_method_guard.ts";
+import { youngCollector } from "../../wire/mod.ts";
+import { closeWithClient } from "../_close_with_client.ts";
+import type { FormMethodGuard } from "../form_method_guard.ts";
 import { type BodyRest, relayH2BodyRest } from "./relay_h2_body_rest.ts";
 
 /** What {@linkcode exchangeOverPool} needs besides the stream and its request. */
@@ -61,10 +61,10 @@ export interface StreamedRest {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Exchange } from "../_h2_exchange.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { exchangeOverPool } from "./h2_to_h1.ts";
- * import { UpstreamPool } from "../upstream/mod.ts";
+ * import { UpstreamPool } from "../../upstream/mod.ts";
  *
  * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
  * const server = Deno.serve(listen, () => new Response("pooled"));
@@ -119,10 +119,10 @@ export async function exchangeOverPool(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Exchange } from "../_h2_exchange.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { forwardOverHttp1 } from "./h2_to_h1.ts";
- * import { UpstreamPool } from "../upstream/mod.ts";
+ * import { UpstreamPool } from "../../upstream/mod.ts";
  *
  * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
  * const server = Deno.serve(listen, () => new Response("from HTTP/1.1"));

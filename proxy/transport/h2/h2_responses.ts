@@ -8,9 +8,13 @@
 
 import { Buffer } from "node:buffer";
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
-import type { Decision } from "../policy/mod.ts";
-import { renderDenyResponse, renderDenyText, type RenderedResponse } from "../policy_local/mod.ts";
-import { DENY_REASON, errorResponse } from "./responses.ts";
+import type { Decision } from "../../policy/mod.ts";
+import {
+  renderDenyResponse,
+  renderDenyText,
+  type RenderedResponse,
+} from "../../policy_local/mod.ts";
+import { DENY_REASON, errorResponse } from "../responses.ts";
 
 // gRPC's PERMISSION_DENIED and INTERNAL status codes.
 const GRPC_PERMISSION_DENIED = 7;
@@ -23,8 +27,8 @@ const GRPC_INTERNAL = 13;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { compilePolicy, decide } from "../policy/mod.ts";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { compilePolicy, decide } from "../../policy/mod.ts";
+ * import { h2Exchange } from "../_h2_exchange.ts";
  * import { respondH2Deny } from "./h2_responses.ts";
  *
  * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
@@ -52,7 +56,7 @@ export function respondH2Deny(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Exchange } from "../_h2_exchange.ts";
  * import { respondH2Error } from "./h2_responses.ts";
  *
  * const answer = await h2Exchange((stream) =>

@@ -9,8 +9,10 @@
  * @module
  */
 
-/** The HTTP/2 side's exports. */
-export type H2Side = typeof import("./_h2_side.ts");
+import type { H2Side } from "../h2_side.ts";
+
+/** The HTTP/2 side's exports, which `deno check` holds to the transport's {@linkcode H2Side}. */
+type Side = typeof import("./_h2_side.ts");
 
 const H2_SIDE = new URL("./_h2_side.ts", import.meta.url).href;
 
@@ -25,7 +27,10 @@ const H2_SIDE = new URL("./_h2_side.ts", import.meta.url).href;
  * const side = await loadH2Side();
  * assert.equal(typeof side.serveH2Tunnel, "function");
  * ```
+ *
+ * @internal The composition's (`proxy/start_proxy.ts`): its type names the transport's
+ * connection, which no module exports.
  */
 export function loadH2Side(): Promise<H2Side> {
-  return import(H2_SIDE);
+  return import(H2_SIDE) as Promise<Side>;
 }
