@@ -49,6 +49,10 @@ Deno.test("ResilientListener accepts again after a moment out of descriptors tha
       onConnection: (socket) => socket.end("hello"),
       shortOfDescriptors: () => false,
     });
+    // The runtime starts its signal thread (a self-pipe) at the first signal listener, and
+    // panics when that finds no descriptor: start it now, as the proxy does at start-up.
+    const onSignal = () => {};
+    Deno.addSignalListener("SIGUSR2", onSignal);
     const fillers = [];
     for (;;) { try { fillers.push(Deno.openSync("/dev/null")); } catch { break; } }
     // The runtime may take a freed descriptor first (a cache write after a cold load, under
@@ -71,6 +75,7 @@ Deno.test("ResilientListener accepts again after a moment out of descriptors tha
     }
     console.log(answer || "no answer");
     await listener.close();
+    Deno.removeSignalListener("SIGUSR2", onSignal);
   `;
   const args = ["--nofile=64:64", Deno.execPath(), "eval", "--quiet", script];
   const { stdout, stderr } = await new Deno.Command(prlimit, { args }).output();
