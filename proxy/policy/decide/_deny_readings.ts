@@ -30,6 +30,9 @@ import { holdsShortName, windowsReading } from "./_windows_path.ts";
  * ```
  */
 export function denyReadings(paths: string[]): (string | true)[] {
+  // The usual request path has no other reading: answered without the lists built below
+  // (decide() asks on every request that meets a deny rule).
+  if (paths.length === 1 && !hasOtherReading(paths[0]!)) return paths;
   if (paths.some(holdsShortName)) return [true];
   const windows = paths.map(windowsReading).filter((p) => p !== undefined);
   const spelled = windows.length === 0 ? paths : [...paths, ...windows];
@@ -41,6 +44,12 @@ export function denyReadings(paths: string[]): (string | true)[] {
 
 /** A `.php` segment that more path follows (PHP runs it with the rest as `PATH_INFO`). */
 const SCRIPT_SEGMENT = /\/[^/]*\.php(?=\/)/;
+
+/** Whether the general reading below would add anything to `path` (every test it makes). */
+function hasOtherReading(path: string): boolean {
+  return path.includes("~") || (path.length > 1 && path.endsWith("/")) ||
+    SCRIPT_SEGMENT.test(path) || windowsReading(path) !== undefined;
+}
 
 /**
  * The route a PHP front controller runs for `path`, or undefined: `/index.php/admin/x` is

@@ -70,6 +70,11 @@ export interface GrantsOnPath {
  * ```
  */
 export function grantsOnPath(inspected: Grant[], path: string | undefined): GrantsOnPath {
+  // The usual case, no endpoint narrowed to a path: every grant is on it, nothing to read.
+  if (!inspected.some((g) => g.path)) {
+    const judging = inspected.some(judgesBody) ? inspected.filter(judgesBody) : NONE;
+    return { onPath: inspected, judging, exactly: judging.length > 0 };
+  }
   // The path's readings are the same for every grant: computed once, for the first that asks.
   let readings: (string | true)[] | undefined;
   const read = () => readings ??= denyReadings([path!.toLowerCase()]);
@@ -77,6 +82,13 @@ export function grantsOnPath(inspected: Grant[], path: string | undefined): Gran
     path !== undefined ? judgedPath(g, path, read) : g.path ? "off" : "exact"
   );
   const onPath = inspected.filter((_, i) => seen[i] === "exact");
-  const judging = inspected.filter((g, i) => seen[i] !== "off" && (g.graphql || g.mcp));
+  const judging = inspected.filter((g, i) => seen[i] !== "off" && judgesBody(g));
   return { onPath, judging, exactly: judging.some((g) => onPath.includes(g)) };
 }
+
+/** A GraphQL, MCP or JSON-RPC grant: its requests are judged by their body. */
+function judgesBody(g: Grant): boolean {
+  return g.graphql !== undefined || g.mcp !== undefined;
+}
+
+const NONE: Grant[] = [];

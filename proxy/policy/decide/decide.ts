@@ -105,6 +105,8 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
   // endpoint_matches_l7_request): endpoints on other paths neither allow nor deny this one.
   const path = facts.path;
   const { onPath, judging, exactly } = grantsOnPath(inspected, path);
+  // The usual case: no GraphQL, MCP or JSON-RPC endpoint here, the REST rules alone decide.
+  if (judging.length === 0) return decideRest(facts, inspected, onPath);
   // A GraphQL endpoint is authoritative for its path: its operations decide, not REST rules;
   // so is an MCP or a JSON-RPC endpoint, by its JSON-RPC calls. Where kinds share a path, a
   // body can read as each (a query that is also a `tools/call`): each kind must allow it, or
@@ -193,13 +195,10 @@ function withQueryKeys(
   return d;
 }
 
-/** Parse the query at most once, and only if some matcher asks for it. */
-function once(parse: Params): Params {
-  let [done, params]: [boolean, ReturnType<Params>] = [false, undefined];
-  return () => {
-    if (!done) [done, params] = [true, parse()];
-    return params;
-  };
+/** `make()` at most once, and only if asked for (the query's parse, the deny readings). */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
 
 interface Asked {
@@ -226,10 +225,11 @@ function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decis
   // reading of such a path is a 400).
   const judging = encoded ? matched.filter((g) => g.allowEncodedSlash) : matched;
   // Deny rules read the path as other origins would too (`_deny_readings.ts`: Windows, a
-  // trailing slash ignored); a short name may be any path, so it fires every deny of the method.
-  const readings = denyReadings(encoded ? [lowerPath, slashed] : [lowerPath]);
+  // trailing slash ignored), read only when a grant here has deny rules (most have none); a
+  // short name may be any path, so it fires every deny of the method.
+  const read = once(() => denyReadings(encoded ? [lowerPath, slashed] : [lowerPath]));
   const denying = matched.filter((g) =>
-    g.deny.some((m) => readings.some((p) => matchFires(m, method, p, query, true)))
+    g.deny.some((m) => read().some((p) => matchFires(m, method, p, query, true)))
   );
   if (denying.length > 0) {
     const reason = `${label} ${path} blocked by deny rule`;
