@@ -11,6 +11,7 @@
  */
 
 import {
+  type CompiledPolicy,
   type CompileOptions,
   compilePlanInSlices,
   type LoadAnswer,
@@ -37,6 +38,8 @@ export interface OffThreadOptions {
   compile: CompileOptions;
   /** The same policy as a JSON document (a gateway's push): validated instead of the text. */
   json?: string;
+  /** The text as UTF-8 slices, moved to the worker instead of encoding the text here. */
+  utf8?: Uint8Array<ArrayBuffer>[];
   /** The worker that loads large texts. */
   worker: LoadWorker;
 }
@@ -63,10 +66,10 @@ export interface OffThreadOptions {
 export async function loadOffThread(
   text: string,
   file: string,
-  { compile, json, worker }: OffThreadOptions,
+  { compile, json, utf8, worker }: OffThreadOptions,
 ): Promise<OffThreadLoaded | { issues: PolicyIssue[] }> {
   if (text.length >= OFF_THREAD_CHARS) {
-    const answer = await worker.load(text, file, json).catch(() => undefined);
+    const answer = await worker.load(text, file, { json, utf8 }).catch(() => undefined);
     if (answer && "issues" in answer) return { issues: answer.issues };
     if (answer) return await fromAnswer(text, file, answer, compile);
   }
@@ -112,8 +115,12 @@ async function fromAnswer(
   const compileOptions = { ...options, resolveBinary: remembered(options.resolveBinary) };
   if (leases.size) compileOptions.leases = leases;
   const steps = compilePlanInSlices(plan, { rule, policy }, compileOptions, SLICE_SLOTS);
-  let step = steps.next();
-  for (; !step.done; step = steps.next()) await new Promise((r) => setTimeout(r, 0));
+  // A turn before the first slice too: the reply was just decoded in this one.
+  let step: IteratorResult<void, CompiledPolicy>;
+  do {
+    await new Promise((r) => setTimeout(r, 0));
+    step = steps.next();
+  } while (!step.done);
   const compiled = step.value;
   const loaded: OffThreadLoaded = {
     file,

@@ -11,7 +11,7 @@ export { watchPolicyFile } from "./watch_policy_file.ts";
 export { PROXY_V8_FLAGS } from "./proxy_v8_flags.ts";
 export { DEFAULT_SKILL_PATH, startProxyService } from "./proxy_service.ts";
 export type { PolicyFeed, ProxyService, ProxyServiceOptions } from "./proxy_service.ts";
-export type { PolicyHolderOptions, UpdateResult } from "./policy_holder.ts";
+export type { PolicyHolderOptions, ReloadOptions, UpdateResult } from "./policy_holder.ts";
 export type { PolicySnapshot } from "./policy_snapshot.ts";
 export type { WatchOptions } from "./watch_policy_file.ts";
 // What other folders need of the transport and the upstream pool (tests and the bench start

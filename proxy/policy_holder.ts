@@ -28,6 +28,17 @@ export interface PolicyHolderOptions {
   worker?: LoadWorkerOptions;
 }
 
+/** Options of {@linkcode PolicyHolder.reload}. */
+export interface ReloadOptions {
+  /**
+   * The text as UTF-8 slices (a policy file's bytes as read), moved to the load worker as they
+   * are: the text is then never read whole on this thread, where making a flat copy of a large
+   * text costs one long stretch (the first touch of megabytes of fresh memory). They must
+   * decode to the text; they are moved (detached), not copied.
+   */
+  utf8?: Uint8Array<ArrayBuffer>[];
+}
+
 /** Result of {@linkcode PolicyHolder.update}. */
 export type UpdateResult =
   /** `superseded`: a newer reload was asked for before this one started; only it is loaded. */
@@ -119,16 +130,17 @@ export class PolicyHolder {
    * in, requests meanwhile are decided by the policy in force. Reloads apply in order; one still
    * waiting when a newer one is asked for is skipped (`superseded`). `json`, when given, is the
    * same policy as a JSON document (a gateway's push): it is validated instead of parsing the
-   * YAML, which is parsed only when the JSON is not a clean policy.
+   * YAML, which is parsed only when the JSON is not a clean policy. `options.utf8` gives the
+   * text's bytes, when the caller has them.
    */
-  reload(text: string, json?: string): Promise<UpdateResult> {
+  reload(text: string, json?: string, options: ReloadOptions = {}): Promise<UpdateResult> {
     const ask = ++this.#asked;
     const run = this.#reloads.then(async (): Promise<UpdateResult> => {
       // Pushes that queue behind a running reload (a burst of approvals, a slow 10,000-rule
       // parse) are already stale: load only the newest instead of each in turn.
       if (ask !== this.#asked) return { ok: true, snapshot: this.#current, superseded: true };
-      const options = { compile: ON_THIS_HOST, json, worker: this.#loader() };
-      const loaded = await loadOffThread(text, this.#current.file, options);
+      const off = { compile: ON_THIS_HOST, json, utf8: options.utf8, worker: this.#loader() };
+      const loaded = await loadOffThread(text, this.#current.file, off);
       if ("issues" in loaded) return { ok: false, issues: loaded.issues };
       return this.#swap(loaded, loaded.revision);
     });

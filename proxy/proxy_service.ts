@@ -221,7 +221,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   const following = options.feed
     ? options.feed.follow(
       changesOnly(initial, (text, json) => {
-        void reloadFromText(holder, text, onEvent, json);
+        void reloadFromText(holder, text, onEvent, { json });
       }),
       stop.signal,
     )

@@ -7,12 +7,13 @@
 
 import { formatIssue } from "./policy/mod.ts";
 import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
-import type { PolicyHolder, UpdateResult } from "./policy_holder.ts";
+import type { PolicyHolder, ReloadOptions, UpdateResult } from "./policy_holder.ts";
 
 /**
  * Swap in a new policy text (file or push) off the request path (`reload`), reporting
  * CONFIG:LOADED, or CONFIG:FAILED with every issue while the last good policy stays in force.
- * `json`: the same policy as a JSON document, when the push carried one (see `reload`).
+ * `source.json`: the same policy as a JSON document, when the push carried one;
+ * `source.utf8`: the text's bytes, when the caller read them (see `reload`).
  *
  * @example
  * ```ts
@@ -28,9 +29,9 @@ export async function reloadFromText(
   holder: PolicyHolder,
   text: string,
   onEvent: ((event: OcsfEvent) => void) | undefined,
-  json?: string,
+  source: ReloadOptions & { json?: string } = {},
 ): Promise<UpdateResult> {
-  const result = await holder.reload(text, json);
+  const result = await holder.reload(text, source.json, { utf8: source.utf8 });
   if (result.ok && result.superseded) return result;
   if (result.ok) {
     const { revision, hash, name } = result.snapshot;

@@ -8,7 +8,8 @@
 import { dirname, resolve } from "node:path";
 import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
 import type { PolicyHolder } from "./policy_holder.ts";
-import { readTextFile } from "./_read_text_file.ts";
+import type { PolicySnapshot } from "./policy_snapshot.ts";
+import { decodeFileBytes, sameBytes } from "./_read_text_file.ts";
 import { reloadFailedEvent, reloadFromText } from "./reload_from_text.ts";
 
 /** Options of {@linkcode watchPolicyFile}. */
@@ -30,6 +31,18 @@ const watchDefaults = { debounceMs: 20, missingGraceMs: 250 } satisfies Partial<
 
 /** What one look at the file found. */
 type Outcome = "missing" | "unchanged" | "reloaded";
+
+/**
+ * The bytes whose text is the snapshot in force. Comparing two large texts makes a flat copy of
+ * each that is not flat yet (a decoded file never is): megabytes of fresh memory touched in one
+ * go on this thread (~9 ms for 10,000 rules here). Comparing the bytes reads nothing new.
+ */
+interface InForce {
+  snapshot: PolicySnapshot;
+  bytes: Uint8Array;
+  /** Its text holds U+FFFD: other bytes (a replaced invalid sequence) may give the same text. */
+  lossy: boolean;
+}
 
 /**
  * Reload `holder` whenever `path` changes: the directory is watched (editors and atomic
@@ -82,8 +95,10 @@ export async function watchPolicyFile(
     watcher.close();
   };
   options.signal.addEventListener("abort", stop, { once: true });
+  const held: { inForce?: InForce } = {};
+  void primeInForce(holder, file, held);
   const look = async (confirming: boolean) => {
-    const outcome = await reloadFromFile(holder, file, o.onEvent);
+    const outcome = await reloadFromFile(holder, file, o.onEvent, held);
     if (outcome !== "missing") {
       if (reportedMissing && outcome === "unchanged") o.onEvent?.(restoredEvent(holder));
       reportedMissing = false;
@@ -108,23 +123,50 @@ export async function watchPolicyFile(
   }
 }
 
+/** The file's bytes, when its text is the policy the holder started with (read once, at start). */
+async function primeInForce(
+  holder: PolicyHolder,
+  file: string,
+  held: { inForce?: InForce },
+): Promise<void> {
+  const bytes = await Deno.readFile(file).catch(() => undefined);
+  const snapshot = holder.current();
+  if (!bytes || held.inForce) return;
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+  if (text === snapshot.text) held.inForce = { snapshot, bytes, lossy: text.includes("\ufffd") };
+}
+
 async function reloadFromFile(
   holder: PolicyHolder,
   file: string,
   onEvent: ((event: OcsfEvent) => void) | undefined,
+  held: { inForce?: InForce },
 ): Promise<Outcome> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
     // Read off this thread and decoded in slices: a large policy is never decoded in one go here.
-    text = await readTextFile(file);
+    bytes = await Deno.readFile(file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return "missing";
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     onEvent?.(reloadFailedEvent(holder, [`Cannot read policy file: ${message}`]));
     return "unchanged";
   }
-  if (text === holder.current().text) return "unchanged";
-  await reloadFromText(holder, text, onEvent);
+  const last = held.inForce?.snapshot === holder.current() ? held.inForce : undefined;
+  if (last && sameBytes(bytes, last.bytes)) return "unchanged";
+  const { text, utf8, lossy } = await decodeFileBytes(bytes);
+  // The texts are compared only when the bytes cannot tell: none known for the policy in force,
+  // or a U+FFFD that other bytes could give too.
+  if (!last || last.lossy || lossy) {
+    const current = holder.current();
+    if (text === current.text) {
+      held.inForce = { snapshot: current, bytes, lossy };
+      return "unchanged";
+    }
+  }
+  // The bytes as read go to the load worker: the text is never read whole on this thread.
+  const result = await reloadFromText(holder, text, onEvent, { utf8 });
+  if (result.ok && !result.superseded) held.inForce = { snapshot: result.snapshot, bytes, lossy };
   return "reloaded";
 }
 

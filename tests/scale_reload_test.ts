@@ -138,3 +138,32 @@ Deno.test("hostile #15.4: the policy file watch decodes a large file in slices, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("hostile #15.4: every turn of a large reload is served by the old policy, whole, until the swap", async () => {
+  const policy = { ...syntheticPolicy(3000), revision: 4 };
+  const text = stringify(policy, { lineWidth: 0 });
+  const holder = PolicyHolder.fromText("big", "big.yaml", "version: 1\nrevision: 3\n");
+  const before = holder.current();
+  // svc-0 is rule 0 of the new policy only: denied until the whole new policy is in force.
+  const facts = {
+    host: "svc-0.example.com",
+    port: 443,
+    identity: { exe: "/usr/bin/tool-0", ancestors: [] },
+  };
+  let done = false;
+  const reloading = holder.reload(text).finally(() => done = true);
+  const seen: { same: boolean; verdict: string }[] = [];
+  while (!done) {
+    const current = holder.current();
+    seen.push({ same: current === before, verdict: decide(current.compiled, facts).verdict });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  assert.ok((await reloading).ok);
+  // Several turns: the text goes out, and the index is built, in slices between requests.
+  assert.ok(seen.length > 5, `the reload took ${seen.length} turns`);
+  assert.deepEqual(seen.filter((s) => !s.same || s.verdict !== "deny"), [], "no early swap");
+  assert.equal(holder.current().revision, 4);
+  assert.equal(holder.current().generation, before.generation + 1);
+  assert.equal(decide(holder.current().compiled, facts).verdict, "allow");
+  holder.close();
+});

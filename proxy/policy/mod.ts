@@ -45,7 +45,7 @@ export {
 } from "./load/mod.ts";
 export type { LoadedPolicy } from "./load/mod.ts";
 export { LoadWorker } from "./load/mod.ts";
-export type { LoadAnswer, LoadWorkerOptions } from "./load/mod.ts";
+export type { LoadAnswer, LoadSource, LoadWorkerOptions } from "./load/mod.ts";
 export { binaryMatches, compilePolicy, lookupGrants } from "./compile/mod.ts";
 export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./compile/mod.ts";
 export type { PlanSource, PolicyPlan } from "./compile/mod.ts";

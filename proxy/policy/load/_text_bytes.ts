@@ -8,10 +8,13 @@
  */
 
 /**
- * UTF-16 units encoded per slice: about half a millisecond of this thread, and few slices, as
- * each turn between two costs the load a timer's wait (Deno clamps nested `setTimeout(0)`).
+ * UTF-16 units encoded per slice: at most about a millisecond of this thread. Each slice is a
+ * fresh buffer, and on this VM every fresh 4 KiB page costs ~13 us to fault in: a 512 Ki-unit
+ * slice took up to 5 ms of thread CPU under load, a 128 Ki-unit one takes 0.1-1.2 ms. More
+ * slices cost the load a timer's wait each (Deno clamps nested `setTimeout(0)`), not the
+ * requests served between them.
  */
-export const SLICE_CHARS = 512 * 1024;
+export const SLICE_CHARS = 128 * 1024;
 
 const encoder = new TextEncoder();
 

@@ -50,6 +50,17 @@ export interface LoadAnswer {
 /** The worker's reply to one {@linkcode LoadRequest}. */
 export type LoadReply = { id: number; answer: LoadAnswer } | { id: number; issues: PolicyIssue[] };
 
+/** What {@linkcode LoadWorker.load} is given besides the text. */
+export interface LoadSource {
+  /** The same policy as a JSON document (a gateway's push): validated instead of the text. */
+  json?: string;
+  /**
+   * The text as UTF-8, in slices (e.g. the policy file's bytes as read): moved to the worker
+   * as they are, so the text is never read whole on this thread. They must decode to `text`.
+   */
+  utf8?: Uint8Array<ArrayBuffer>[];
+}
+
 /** Options of {@linkcode LoadWorker}. */
 export interface LoadWorkerOptions {
   /** The worker module (tests give a crashing one); defaults to `_load_worker.ts`. */
@@ -86,19 +97,20 @@ export class LoadWorker {
   }
 
   /**
-   * Validate, hash and plan `text` (or `json`, when given and clean) on the worker. The texts
-   * are encoded a slice per turn of the event loop and moved to the worker, never copied in one
-   * go on this thread.
+   * Validate, hash and plan `text` (or `source.json`, when given and clean) on the worker. The
+   * texts are encoded a slice per turn of the event loop (or taken as `source.utf8` gives them)
+   * and moved to the worker, never copied in one go on this thread.
    *
    * @throws {Error} when the worker fails or is closed before it answers.
    */
   async load(
     text: string,
     file: string,
-    json?: string,
+    source: LoadSource = {},
   ): Promise<LoadAnswer | { issues: PolicyIssue[] }> {
+    const { json, utf8 } = source;
     const posted = this.#posting.then(async () => {
-      const request: Body<LoadRequest> = { text: await encodeInSlices(text), file };
+      const request: Body<LoadRequest> = { text: utf8 ?? await encodeInSlices(text), file };
       if (json !== undefined) request.json = await encodeInSlices(json);
       const slices = [...request.text, ...request.json ?? []];
       return { reply: this.#worker.request(request, slices.map((slice) => slice.buffer)) };

@@ -38,13 +38,13 @@ Deno.test("LoadWorker applies a pushed change to the policy it holds, with the a
   const delta = policyDelta(one.policy, one.hash, two.policy, two.hash)!;
   assert.deepEqual(Object.keys(delta.set), ["rule_000003", "added"]);
   assert.deepEqual(delta.removed, ["rule_000007"]);
-  const applied = await incremental.load(two.text, "p.yaml", JSON.stringify(delta));
+  const applied = await incremental.load(two.text, "p.yaml", { json: JSON.stringify(delta) });
   assert.deepEqual(applied, await full.load(two.text, "p.yaml"));
   assert.ok("hash" in applied && applied.hash === two.hash);
   // A change naming a rule the text lacks shows which of the two the worker loaded.
   const extra = { ...two.policy, network_policies: { ...two.policy.network_policies, x: EXTRA } };
   const marked = { ...delta, delta_from: two.hash, hash: policyHash(extra), set: { x: EXTRA } };
-  const viaDelta = await incremental.load(two.text, "p.yaml", JSON.stringify(marked));
+  const viaDelta = await incremental.load(two.text, "p.yaml", { json: JSON.stringify(marked) });
   assert.ok("hash" in viaDelta && viaDelta.hash === policyHash(extra));
 });
 
@@ -63,7 +63,7 @@ Deno.test("LoadWorker loads the text when a pushed change is not from its policy
   for (const [i, change] of bad.entries()) {
     await worker.load(one.text, "p.yaml");
     assert.deepEqual(
-      await worker.load(two.text, "p.yaml", JSON.stringify(change)),
+      await worker.load(two.text, "p.yaml", { json: JSON.stringify(change) }),
       expected,
       `${i}`,
     );
