@@ -110,3 +110,38 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Whether `text` encodes to exactly `bytes` (a text read with its byte-order mark kept), encoded
+ * and compared a slice per turn of the event loop.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodesTo } from "./_read_text_file.ts";
+ * const bytes = new TextEncoder().encode("\ufeffa😀b");
+ * assert.ok(await encodesTo("\ufeffa😀b", bytes, 2));
+ * assert.ok(!await encodesTo("a😀b", bytes, 2));
+ * assert.ok(!await encodesTo("\ufffd", new Uint8Array([0xff])));
+ * ```
+ */
+export async function encodesTo(
+  text: string,
+  bytes: Uint8Array,
+  sliceChars: number = SLICE_BYTES,
+): Promise<boolean> {
+  const encoder = new TextEncoder();
+  let at = 0;
+  for (let i = 0; i < text.length;) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    let end = Math.min(text.length, i + sliceChars);
+    // Keep a surrogate pair whole: half of one would encode as U+FFFD.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff && end - 1 > i) end--;
+    const part = encoder.encode(text.slice(i, end));
+    if (!sameBytes(part, bytes.subarray(at, at + part.length))) return false;
+    at += part.length;
+    i = end;
+  }
+  return at === bytes.length;
+}

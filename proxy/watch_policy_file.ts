@@ -9,7 +9,7 @@ import { dirname, resolve } from "node:path";
 import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
 import type { PolicyHolder } from "./policy_holder.ts";
 import type { PolicySnapshot } from "./policy_snapshot.ts";
-import { decodeFileBytes, sameBytes } from "./_read_text_file.ts";
+import { decodeFileBytes, encodesTo, sameBytes } from "./_read_text_file.ts";
 import { reloadFailedEvent, reloadFromText } from "./reload_from_text.ts";
 
 /** Options of {@linkcode watchPolicyFile}. */
@@ -40,8 +40,6 @@ type Outcome = "missing" | "unchanged" | "reloaded";
 interface InForce {
   snapshot: PolicySnapshot;
   bytes: Uint8Array;
-  /** Its text holds U+FFFD: other bytes (a replaced invalid sequence) may give the same text. */
-  lossy: boolean;
 }
 
 /**
@@ -123,7 +121,10 @@ export async function watchPolicyFile(
   }
 }
 
-/** The file's bytes, when its text is the policy the holder started with (read once, at start). */
+/**
+ * The file's bytes, when they are those of the text the holder started with (read once, at
+ * start; the text is compared a slice per turn, as it encodes).
+ */
 async function primeInForce(
   holder: PolicyHolder,
   file: string,
@@ -131,9 +132,8 @@ async function primeInForce(
 ): Promise<void> {
   const bytes = await Deno.readFile(file).catch(() => undefined);
   const snapshot = holder.current();
-  if (!bytes || held.inForce) return;
-  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
-  if (text === snapshot.text) held.inForce = { snapshot, bytes, lossy: text.includes("\ufffd") };
+  if (!bytes || !await encodesTo(snapshot.text, bytes)) return;
+  if (!held.inForce && holder.current() === snapshot) held.inForce = { snapshot, bytes };
 }
 
 async function reloadFromFile(
@@ -155,18 +155,19 @@ async function reloadFromFile(
   const last = held.inForce?.snapshot === holder.current() ? held.inForce : undefined;
   if (last && sameBytes(bytes, last.bytes)) return "unchanged";
   const { text, utf8, lossy } = await decodeFileBytes(bytes);
-  // The texts are compared only when the bytes cannot tell: none known for the policy in force,
-  // or a U+FFFD that other bytes could give too.
-  if (!last || last.lossy || lossy) {
+  // Other bytes give another text, unless one of the two is not UTF-8: a text without U+FFFD
+  // came from valid UTF-8 (decoded one to one), and one with it differs from any without. So
+  // the texts are compared only without known bytes, or when this text holds a U+FFFD.
+  if (!last || lossy) {
     const current = holder.current();
     if (text === current.text) {
-      held.inForce = { snapshot: current, bytes, lossy };
+      held.inForce = { snapshot: current, bytes };
       return "unchanged";
     }
   }
   // The bytes as read go to the load worker: the text is never read whole on this thread.
   const result = await reloadFromText(holder, text, onEvent, { utf8 });
-  if (result.ok && !result.superseded) held.inForce = { snapshot: result.snapshot, bytes, lossy };
+  if (result.ok && !result.superseded) held.inForce = { snapshot: result.snapshot, bytes };
   return "reloaded";
 }
 
