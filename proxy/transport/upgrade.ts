@@ -168,6 +168,7 @@ async function judged(
     early,
     budget: client.ctx.bodyBudget,
     onStart: (close) => (stop = close),
+    reloads: (listener) => client.ctx.holder.subscribe(listener),
   });
   const unwatch = watchGrant(
     client.ctx.holder,

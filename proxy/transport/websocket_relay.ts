@@ -33,6 +33,11 @@ export interface JudgedRelayOptions {
   /** Receives the function that closes both sockets at once (a reload's revocation). */
   onStart?: (close: () => void) => void;
   /**
+   * Calls `listener` after each reload, returning the unsubscribe: a binary message still open
+   * then is judged again, since its later frames (its end included) were not.
+   */
+  reloads?: (listener: () => void) => () => void;
+  /**
    * The proxy's body budget: an unfinished text message holds its bytes there, so many
    * clients assembling large messages wait their turn (1013 when there is no room) instead
    * of taking the proxy's memory (OpenShell's 32 assemblies at once).
@@ -79,7 +84,9 @@ export async function relayJudged(
   downstream.resume();
   upstream.resume();
   options.onStart?.(closeBoth);
+  const unsubscribe = options.reloads?.(() => relay.rejudge());
   await closed;
+  unsubscribe?.();
   relay.finish();
 }
 
@@ -89,6 +96,10 @@ class ClientRelay {
   readonly #assembly: Assembly;
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** Whether what went upstream ends a frame (a close frame written now is one of its own). */
+  #boundary = true;
+  /** A reload's judgment of the open binary message, which the frames that follow wait for. */
+  #recheck: Promise<void> | undefined;
 
   constructor(
     readonly downstream: Duplex,
@@ -106,6 +117,7 @@ class ClientRelay {
       // Room for what is held before anything is acted on; none at all: 1013.
       if (!this.#assembly.holds(this.#reader.holding)) return;
       for (const event of events) {
+        if (this.#recheck) await this.#recheck;
         if (this.#stopped) return;
         await this.#act(event);
       }
@@ -117,6 +129,20 @@ class ClientRelay {
     this.#chain = this.#chain.then(() => void (this.#stopped || this.upstream.end()));
   }
 
+  /**
+   * A reload: a binary message still open (judged at its first frame) is judged again, and
+   * ends with 1008 if no longer allowed; its frames not yet sent wait for the answer.
+   */
+  rejudge(): void {
+    if (this.#stopped || !this.#reader.inBinary) return;
+    const refuse = (d: Decision) =>
+      void (d.verdict === "deny" && this.#refuse(1008, deniedReason(d)));
+    const recheck: Promise<void> = this.options.judge()
+      .then(refuse, () => this.#refuse(1011, "internal error"))
+      .finally(() => void (this.#recheck === recheck && (this.#recheck = undefined)));
+    this.#recheck = recheck;
+  }
+
   /** Both sockets closed: what an unfinished message held goes back. */
   finish(): void {
     this.#stopped = true;
@@ -125,7 +151,10 @@ class ClientRelay {
 
   async #act(event: ClientFrameEvent): Promise<void> {
     if (event.kind === "fail") return this.#refuse(event.code, event.reason);
-    if (event.kind === "pass") return await this.#write(event.bytes);
+    if (event.kind === "pass") {
+      this.#boundary = event.boundary;
+      return await this.#write(event.bytes);
+    }
     const decision = await this.options.judge();
     if (this.#stopped) return;
     if (decision.verdict === "deny") return this.#refuse(1008, deniedReason(decision));
@@ -148,7 +177,10 @@ class ClientRelay {
     let finished = 0;
     const done = () => ++finished === 2 && (downstream.destroy(), upstream.destroy());
     downstream.end(closeFrame(code, reason, false), done);
-    upstream.end(closeFrame(code, "", true), done);
+    // Inside a binary frame a close frame would read as its payload: the origin gets no close,
+    // and never the frame's end.
+    if (this.#boundary) upstream.end(closeFrame(code, "", true), done);
+    else (upstream.destroy(), done());
   }
 }
 

@@ -29,8 +29,8 @@ export const WEBSOCKET_LIMITS: FrameLimits = {
 
 /** What the relay does next, in order. */
 export type ClientFrameEvent =
-  /** Bytes to forward as they are: control frames, binary frames and their payload. */
-  | { kind: "pass"; bytes: Uint8Array }
+  /** Bytes to forward as they are (control and binary frames); `boundary`: they end a frame. */
+  | { kind: "pass"; bytes: Uint8Array; boundary: boolean }
   /** A binary message starts: judge it before its first byte goes upstream. */
   | { kind: "binary" }
   /** A whole text message, unmasked and valid UTF-8: judge it, then send it re-framed. */
@@ -82,16 +82,18 @@ export class ClientFrameReader {
     this.#limits = limits;
   }
 
-  /**
-   * Bytes of an unfinished text message held (0 between messages): what the relay must have
-   * room for, and the sign that a message is being assembled.
-   */
+  /** Bytes of an unfinished text message held (0 between messages): the room it needs. */
   get holding(): number {
     const message = this.#message;
     if (message.kind !== "text") return 0;
     const frame = this.#frame;
     const current = frame !== undefined && frame.opcode < 0x8 ? frame.length - this.#left : 0;
     return message.size + current;
+  }
+
+  /** Whether a binary message has begun and not ended: its later frames were not judged. */
+  get inBinary(): boolean {
+    return this.#message.kind === "binary";
   }
 
   /** Take the next bytes the client sent; returns what to do with them, in order. */
@@ -134,8 +136,9 @@ export class ClientFrameReader {
     } else if (frame.opcode === OPCODE.text) {
       this.#message = { kind: "text", parts: [], size: 0, frames: 1 };
     } else if (frame.opcode === OPCODE.continuation) message.kind !== "none" && message.frames++;
-    if (this.#streams(frame)) out.push({ kind: "pass", bytes: raw.slice() });
-    else this.#held = [raw.slice()];
+    if (this.#streams(frame)) {
+      out.push({ kind: "pass", bytes: raw.slice(), boundary: frame.length === 0 });
+    } else this.#held = [raw.slice()];
   }
 
   // Binary frames go on as they come (judged at their message's start); text and control
@@ -180,7 +183,10 @@ export class ClientFrameReader {
     const frame = this.#frame!;
     const at = frame.length - this.#left;
     this.#left -= bytes.byteLength;
-    if (this.#streams(frame)) return void out.push({ kind: "pass", bytes: bytes.slice() });
+    const boundary = this.#left === 0;
+    if (this.#streams(frame)) {
+      return void out.push({ kind: "pass", bytes: bytes.slice(), boundary });
+    }
     const copy = bytes.slice();
     if (frame.opcode === OPCODE.text || frame.opcode === OPCODE.continuation) {
       unmask(copy, frame.mask, at);
@@ -222,7 +228,7 @@ export class ClientFrameReader {
       if (problem !== undefined) return this.#fail(out, problem[0], problem[1]);
       this.#closed = true;
     }
-    out.push({ kind: "pass", bytes: join([head!, masked]) });
+    out.push({ kind: "pass", bytes: join([head!, masked]), boundary: true });
   }
 }
 

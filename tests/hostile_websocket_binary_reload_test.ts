@@ -1,0 +1,115 @@
+/**
+ * A binary WebSocket message is judged at its first frame; a reload while it is still open
+ * judges it again. Before, a client could open a binary message (FIN clear) while a
+ * WEBSOCKET_TEXT rule (a lease, say) allowed it, and send its further frames, its end
+ * included, after the rule was revoked: the origin got a whole message composed after the
+ * revocation, since no time bound ends a binary message.
+ */
+import assert from "node:assert/strict";
+import {
+  clientFrame,
+  handshake,
+  RawWebSocket,
+  startTestProxy,
+  startTestUpstreams,
+  type TestProxy,
+  waitFor,
+  WebSocketOrigin,
+} from "./support/mod.ts";
+
+const policy = (text: string) =>
+  `version: 1
+network_policies:
+  chat:
+    endpoints:
+      - host: chat.example.com
+        port: 80
+        protocol: websocket
+        rules:
+          - allow: { method: GET, path: "/chat/**" }
+          - allow: { method: WEBSOCKET_TEXT, path: "${text}" }
+    binaries: [{ path: "${Deno.execPath()}" }]
+`;
+
+async function withChat(run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) {
+  const upstreams = await startTestUpstreams();
+  const origin = WebSocketOrigin.start();
+  const proxy = await startTestProxy({
+    policy: policy("/chat/**"),
+    upstreams,
+    httpsHosts: [],
+    httpHosts: [],
+    resolve: [{
+      host: "chat.example.com",
+      port: 80,
+      address: "127.0.0.1",
+      targetPort: origin.port,
+    }],
+  });
+  try {
+    await run(proxy, origin);
+  } finally {
+    await proxy.close();
+    await origin.close();
+    await upstreams.close();
+  }
+}
+
+async function open(proxy: TestProxy): Promise<RawWebSocket> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+  const ws = await RawWebSocket.open(conn, handshake("http://chat.example.com/chat/1", "x"));
+  assert.match(ws.head, /^HTTP\/1\.1 101 /);
+  return ws;
+}
+
+async function closeCode(ws: RawWebSocket): Promise<number | undefined> {
+  const frames = await ws.frames();
+  ws.close();
+  return frames.find((f) => f.opcode === 8)?.code;
+}
+
+Deno.test("hostile websocket binary: a reload that revokes messages ends a binary message still open", async () => {
+  await withChat(async (proxy, origin) => {
+    const ws = await open(proxy);
+    await ws.send(clientFrame(2, "start ", { fin: false }));
+    await waitFor(() => origin.texts.length === 1, "the allowed first frame");
+    // Messages are revoked; the upgrade's GET stays allowed.
+    assert.ok(proxy.holder.update(policy("/elsewhere/**")).ok);
+    await ws.send(clientFrame(0, "after the revocation"));
+    assert.equal(await closeCode(ws), 1008);
+    assert.deepEqual(origin.texts, ["start "]);
+    const denied = proxy.events.filter((e) => JSON.stringify(e).includes("WEBSOCKET_TEXT"));
+    assert.ok(denied.some((e) => e.action_id === 2), "the denial is on record");
+  });
+});
+
+Deno.test("hostile websocket binary: a reload that keeps messages allowed leaves a binary message open", async () => {
+  await withChat(async (proxy, origin) => {
+    const ws = await open(proxy);
+    await ws.send(clientFrame(2, "start ", { fin: false }));
+    await waitFor(() => origin.texts.length === 1, "the first frame");
+    assert.ok(proxy.holder.update(policy("/chat/1")).ok);
+    await ws.send(clientFrame(0, "end"), clientFrame(1, "next"));
+    await ws.frames((f) => f.some((x) => x.text === "echo:next"));
+    ws.close();
+    assert.deepEqual(origin.texts, ["start ", "end", "next"]);
+  });
+});
+
+Deno.test("hostile websocket binary: a revocation in the middle of a binary frame never lets the frame end", async () => {
+  await withChat(async (proxy, origin) => {
+    const ws = await open(proxy);
+    const frame = clientFrame(2, "x".repeat(1000));
+    await ws.send(frame.subarray(0, 500));
+    await waitFor(
+      () => proxy.events.some((e) => JSON.stringify(e).includes("WEBSOCKET_TEXT")),
+      "the judged first frame",
+    );
+    assert.ok(proxy.holder.update(policy("/elsewhere/**")).ok);
+    await ws.send(frame.subarray(500));
+    assert.equal(await closeCode(ws), 1008);
+    // The frame's second half never went: the origin never reads a whole frame.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(origin.frames, []);
+  });
+});
