@@ -19,7 +19,9 @@ import {
   closeFrame,
   dataFrame,
 } from "../websocket/mod.ts";
-import { type BodyBudget, type BodyLease, drainedOrClosed, LazyDeadline } from "../wire/mod.ts";
+import type { BodyBudget } from "../wire/mod.ts";
+import { Assembly } from "./_websocket_assembly.ts";
+import { OriginWrites } from "./_origin_writes.ts";
 
 /** Decides (and records) one client message of the WebSocket against the policy in force. */
 export type MessageJudge = () => Promise<Decision>;
@@ -87,10 +89,21 @@ export async function relayJudged(
   const unsubscribe = options.reloads?.(() => relay.rejudge());
   await closed;
   unsubscribe?.();
-  relay.finish();
+  await relay.finish();
 }
 
-/** The client-to-origin direction: one chunk at a time, each event in order. */
+// A chunk read from the client may hold thousands of tiny frames (10,922 empty ones in 64 KiB),
+// each a decision for a message: it is read in slices, and the event loop gets a turn after
+// this many units of work (a decision 1, a slice 8) or this many ms, so other clients are
+// served meanwhile. Before, one chunk held the loop for its every frame and decision.
+const SLICE_BYTES = 4096;
+const TURN_UNITS = 128;
+const TURN_MS = 4;
+
+/**
+ * The client-to-origin direction: one chunk at a time, each event in order, what goes
+ * upstream gathered into few writes (`_origin_writes.ts`).
+ */
 class ClientRelay {
   readonly #reader = new ClientFrameReader();
   readonly #assembly: Assembly;
@@ -100,6 +113,9 @@ class ClientRelay {
   #boundary = true;
   /** A reload's judgment of the open binary message, which the frames that follow wait for. */
   #recheck: Promise<void> | undefined;
+  readonly #writes: OriginWrites;
+  /** Work done, and since when, since the event loop last had a turn. */
+  #turn = { units: 0, at: 0 };
 
   constructor(
     readonly downstream: Duplex,
@@ -107,22 +123,34 @@ class ClientRelay {
     readonly options: JudgedRelayOptions,
   ) {
     this.#assembly = new Assembly(options, (code, why) => this.#refuse(code, why));
+    this.#writes = new OriginWrites(upstream);
   }
 
   take(chunk: Uint8Array): void {
     // Held while a message is judged, so what follows never passes it.
     this.downstream.pause();
     this.#chain = this.#chain.then(async () => {
-      const events = this.#reader.push(chunk);
-      // Room for what is held before anything is acted on; none at all: 1013.
-      if (!this.#assembly.holds(this.#reader.holding)) return;
-      for (const event of events) {
-        if (this.#recheck) await this.#recheck;
+      // The read that brought the chunk was a turn of the event loop.
+      this.#turn = { units: 0, at: performance.now() };
+      for (let at = 0; at < chunk.byteLength; at += SLICE_BYTES) {
+        await this.#slice(chunk.subarray(at, at + SLICE_BYTES));
         if (this.#stopped) return;
-        await this.#act(event);
+        await this.#takeTurn(8);
       }
+      await this.#flush();
       if (!this.#stopped) this.downstream.resume();
     }).catch(() => this.#refuse(1011, "internal error"));
+  }
+
+  async #slice(bytes: Uint8Array): Promise<void> {
+    const events = this.#reader.push(bytes);
+    // Room for what is held before anything is acted on; none at all: 1013.
+    if (!this.#assembly.holds(this.#reader.holding)) return;
+    for (const event of events) {
+      if (this.#recheck) await this.#recheck;
+      if (this.#stopped) return;
+      await this.#act(event);
+    }
   }
 
   end(): void {
@@ -143,26 +171,40 @@ class ClientRelay {
     this.#recheck = recheck;
   }
 
-  /** Both sockets closed: what an unfinished message held goes back. */
-  finish(): void {
+  /** Both sockets closed: what an unfinished message held goes back; settles when idle. */
+  finish(): Promise<void> {
     this.#stopped = true;
     this.#assembly.end();
+    return this.#chain;
   }
 
   async #act(event: ClientFrameEvent): Promise<void> {
     if (event.kind === "fail") return this.#refuse(event.code, event.reason);
     if (event.kind === "pass") {
       this.#boundary = event.boundary;
-      return await this.#write(event.bytes);
+      return await this.#writes.queue(event.bytes);
     }
+    await this.#takeTurn(1);
+    if (this.#stopped) return;
     const decision = await this.options.judge();
     if (this.#stopped) return;
     if (decision.verdict === "deny") return this.#refuse(1008, deniedReason(decision));
-    if (event.kind === "text") await this.#write(dataFrame(0x1, event.payload, true));
+    if (event.kind === "text") await this.#writes.queue(dataFrame(0x1, event.payload, true));
   }
 
-  async #write(bytes: Uint8Array): Promise<void> {
-    if (!this.upstream.write(bytes)) await drainedOrClosed(this.upstream);
+  /** Let the event loop run when this chunk's work has held it long enough. */
+  async #takeTurn(units: number): Promise<void> {
+    const turn = this.#turn;
+    turn.units += units;
+    if (turn.units < TURN_UNITS && performance.now() - turn.at < TURN_MS) return;
+    // What was judged goes before the pause.
+    await this.#flush();
+    if (!this.#stopped) await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#turn = { units: 0, at: performance.now() };
+  }
+
+  async #flush(): Promise<void> {
+    if (!this.#stopped) await this.#writes.flush();
   }
 
   /** Close both sides: `code` and `reason` to the client, `code` alone to the origin. */
@@ -177,53 +219,12 @@ class ClientRelay {
     let finished = 0;
     const done = () => ++finished === 2 && (downstream.destroy(), upstream.destroy());
     downstream.end(closeFrame(code, reason, false), done);
+    // What was allowed before the refusal still goes.
+    this.#writes.flushNow();
     // Inside a binary frame a close frame would read as its payload: the origin gets no close,
     // and never the frame's end.
     if (this.#boundary) upstream.end(closeFrame(code, "", true), done);
     else (upstream.destroy(), done());
-  }
-}
-
-/**
- * An unfinished text message's hold on the proxy: its bytes in the body budget, and the
- * deadlines of its arrival. Between messages it holds nothing and no timer runs.
- */
-class Assembly {
-  #lease: BodyLease | undefined;
-  // Moved at every frame of the message, so one lazy timer rather than a new one per frame.
-  #idle = new LazyDeadline(() => this.refuse(1002, "text message idle"));
-  #total: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(
-    readonly options: JudgedRelayOptions,
-    readonly refuse: (code: number, why: string) => void,
-  ) {}
-
-  /** Hold `bytes` (the reader's unfinished message); false, after refusing, when no room. */
-  holds(bytes: number): boolean {
-    if (bytes === 0) {
-      this.end();
-      return true;
-    }
-    const { budget, assemblyIdleMs = 30_000, assemblyTotalMs = 120_000 } = this.options;
-    this.#lease ??= budget?.lease();
-    const more = bytes - (this.#lease?.held ?? 0);
-    if (more > 0 && this.#lease && !this.#lease.tryGrow(more)) {
-      this.refuse(1013, "the proxy holds as many messages as it may: try again later");
-      return false;
-    }
-    this.#idle.set(assemblyIdleMs);
-    this.#total ??= setTimeout(() => this.refuse(1002, "text message too slow"), assemblyTotalMs);
-    return true;
-  }
-
-  /** Give back what is held and stop the timers. */
-  end(): void {
-    this.#lease?.release();
-    this.#lease = undefined;
-    this.#idle.stop();
-    clearTimeout(this.#total);
-    this.#total = undefined;
   }
 }
 

@@ -63,3 +63,63 @@ Deno.test("relayJudged() refuses a message the body budget has no room for with 
   // What it held went back.
   assert.ok(budget.tryTake(1024));
 });
+
+/** One chunk of `count` empty masked frames (text messages unless told), as a flood. */
+function emptyMessages(count: number, opcode = 1): Uint8Array {
+  const one = dataFrame(opcode, new Uint8Array(0), true);
+  const chunk = new Uint8Array(one.byteLength * count);
+  for (let i = 0; i < count; i++) chunk.set(one, i * one.byteLength);
+  return chunk;
+}
+
+/**
+ * Relay `chunk` from the client, as one read, with a timer set as the relay starts; returns
+ * the relay's upstream writes and whether the timer ran before the last byte was written.
+ */
+async function relayChunk(chunk: Uint8Array, count: number) {
+  const client = new Duplex({ read() {}, write: (_b, _e, done) => done() });
+  let [writes, received, fired, firedBeforeEnd] = [0, 0, false, false];
+  // An origin socket that always takes more (a write never waits for a drain), as a kernel
+  // buffer with room does.
+  const origin = new Duplex({
+    writableHighWaterMark: 1 << 30,
+    read() {},
+    write(bytes: Uint8Array, _encoding, done) {
+      writes++;
+      received += bytes.byteLength;
+      // Each relayed empty message is a 6-byte masked frame.
+      if (received === count * 6) firedBeforeEnd = fired;
+      done();
+    },
+  });
+  const timer = setTimeout(() => (fired = true), 0);
+  const relaying = relayJudged(client, origin, {
+    judge: () => Promise.resolve(allow),
+    early: [chunk],
+  });
+  while (received < count * 6) await new Promise((resolve) => setTimeout(resolve, 1));
+  clearTimeout(timer);
+  client.destroy();
+  origin.destroy();
+  await relaying;
+  return { writes, firedBeforeEnd };
+}
+
+Deno.test("relayJudged() gives the event loop a turn within a chunk of many messages", async () => {
+  // One 30 KB read of 5,000 empty messages is 5,000 decisions: before, all of them ran before
+  // any timer or other client's read (seconds of a busy proxy's event loop per chunk).
+  const { firedBeforeEnd } = await relayChunk(emptyMessages(5000), 5000);
+  assert.ok(firedBeforeEnd, "no timer ran while the chunk was relayed");
+});
+
+Deno.test("relayJudged() writes the messages of a chunk upstream together, not one write each", async () => {
+  // Before, 1,000 writes of 6 bytes: each a socket write op whose buffer lived until it ran.
+  const { writes } = await relayChunk(emptyMessages(1000), 1000);
+  assert.ok(writes <= 20, `${writes} writes`);
+});
+
+Deno.test("relayJudged() gives the event loop a turn within a chunk of many pings", async () => {
+  // Control frames are not judged, but reading 100,000 of them is work too.
+  const { firedBeforeEnd } = await relayChunk(emptyMessages(100_000, 9), 100_000);
+  assert.ok(firedBeforeEnd, "no timer ran while the chunk was relayed");
+});
