@@ -75,9 +75,9 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     // Three slots, one per controller (v1 mounts each apart, v2 holds them in one folder).
     ...[0, 1, 2].map((slot) => options.limits?.cgroupProcs[slot] ?? ""),
     options.mountTable ?? join(dirname(reveal), "mounts.fstab"),
-    fstabLine("tollgate-hidden", hide, "tmpfs", "mode=0755,size=4k,nr_inodes=16"),
+    fstabLine("tollgate-hidden", hide, "tmpfs", "nosuid,mode=0755,size=4k,nr_inodes=16"),
     // Opened (fd 3) before the tmpfs covers it; its mount point is made in the tmpfs.
-    fstabLine("/proc/self/fd/3", reveal, "none", "bind,ro,X-mount.mkdir"),
+    fstabLine("/proc/self/fd/3", reveal, "none", "bind,ro,nosuid,X-mount.mkdir"),
     options.gate ?? "",
     options.gateRead ?? "script",
     ...(options.privateTmp
@@ -85,24 +85,16 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
       : ["host"]),
     ...counted(options.hostIpc?.privateDirs ?? [], (dir) => {
       const size = dir.path === "/dev/shm" ? tmpfs.shm : tmpfs.runtime;
-      return [
-        dir.path,
-        fstabLine("tollgate-private", dir.path, "tmpfs", `mode=${dir.mode.toString(8)},${size}`),
-      ];
+      const mountOptions = `nosuid,mode=${dir.mode.toString(8)},${size}`;
+      return [dir.path, fstabLine("tollgate-private", dir.path, "tmpfs", mountOptions)];
     }),
     ...counted(options.readOnly, (path) => [path]),
     ...counted(options.binds ?? [], (bind) => [
       bind.target,
-      fstabLine(bind.source, bind.target, "none", "bind,ro"),
+      fstabLine(bind.source, bind.target, "none", "bind,ro,nosuid"),
     ]),
-    ...counted(hideDirs, (path) => [
-      path,
-      fstabLine("tollgate-hidden", path, "tmpfs", "ro,mode=0700,size=4k,nr_inodes=1"),
-    ]),
-    ...counted((options.hostIpc?.sockets ?? []).filter((path) => !hidden(path)), (path) => [
-      path,
-      fstabLine("/dev/null", path, "none", "bind"),
-    ]),
+    ...counted(hideDirs, (path) => [path, fstabLine("tollgate-hidden", path, "tmpfs", EMPTY)]),
+    ...counted(socketCovers(options.hostIpc, hidden), (cover) => cover),
     ...command,
   ];
 }
@@ -139,8 +131,30 @@ function fstabField(path: string): string {
 /** A host path of the sandbox's own /tmp, bound back from the host's (fd 4), its folder made. */
 function tmpLine(item: TmpPath): string {
   const source = `/proc/self/fd/4/${item.path.slice("/tmp/".length)}`;
-  const options = item.show === "ro" ? "bind,ro,X-mount.mkdir" : "bind,X-mount.mkdir";
+  const options = `bind,${item.show === "ro" ? "ro," : ""}nosuid,X-mount.mkdir`;
   return fstabLine(source, item.path, "none", options);
+}
+
+/** An empty folder's cover: read-only, one inode, nothing to keep memory in. */
+const EMPTY = "ro,nosuid,mode=0700,size=4k,nr_inodes=1";
+
+/**
+ * The last batch: each host socket to check, and the line that covers it: its sandboxes
+ * folder's (with the first of its sockets, `""` with the others), else `/dev/null` over it.
+ */
+function socketCovers(
+  ipc: HostIpc | undefined,
+  hidden: (path: string) => boolean,
+): [string, string][] {
+  const folders = (ipc?.sandboxFolders ?? []).filter((folder) => !hidden(folder));
+  const covered = new Set<string>();
+  return (ipc?.sockets ?? []).filter((path) => !hidden(path)).map((path) => {
+    const folder = folders.find((dir) => within(path, dir));
+    if (folder === undefined) return [path, fstabLine("/dev/null", path, "none", "bind,nosuid")];
+    if (covered.has(folder)) return [path, ""];
+    covered.add(folder);
+    return [path, fstabLine("tollgate-hidden", folder, "tmpfs", EMPTY)];
+  });
 }
 
 /** Without limits given (a caller of `NetnsSandbox` alone): those of a 4 GiB bound. */

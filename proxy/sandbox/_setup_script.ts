@@ -16,6 +16,10 @@
  * is mounted at its target already: a folder shown read-only in its own place is one when it is a
  * mount point of its own (a container's volume), so those are mounted apart, one process each. No
  * other line can be: their targets are fresh, or their sources are this sandbox's own.
+ *
+ * Every mount is nosuid, as bubblewrap would make it: bubblewrap then remounts none of them, for
+ * it stops when one it remounts has gone, and a host socket's cover goes with the socket (another
+ * project's sandbox ending while this one starts).
  */
 /** The descriptor the script opens the gate on (`exec 6<`), which the confine step reads. */
 export const GATE_FD = 6;
@@ -48,11 +52,15 @@ mount_table() {
     mount --all --no-canonicalize --fstab /proc/self/fd/5
   fi
 }
-# The host sockets' list (a count, then each path and line), read twice: to cover, to check.
+# The host sockets' list (a count, then each path and its line, empty where an earlier line
+# covers it: its sandboxes folder's), read twice: to cover, to check.
 socket_lines() {
   count=$1; shift
-  while [ "$count" -gt 0 ]; do tab="$tab$2
-"; shift 2; count=$((count - 1)); done
+  while [ "$count" -gt 0 ]; do
+    if [ -n "$2" ]; then tab="$tab$2
+"; fi
+    shift 2; count=$((count - 1))
+  done
 }
 # Of a list (a count, then each path and its line), the lines of the paths that pass the test
 # ($1: -d, -e); the caller then drops the list: shift $((1 + 2 * $1)).
@@ -64,10 +72,19 @@ lines_if() {
     shift 2; count=$((count - 1))
   done
 }
+# A listed path that still reads as a socket: one its server is removing this moment (the kernel
+# takes the cover off before the name goes, so a look in between finds the socket), or one
+# whose cover did not take. It is covered again, at most three times, a pause after each try
+# that fails (the path went, or is going): one that stays an uncovered socket stops the start.
 uncovered() {
   count=$1; shift
   while [ "$count" -gt 0 ]; do
-    if [ -S "$1" ]; then echo "tollgate: cannot cover the host socket $1" >&2; return 1; fi
+    tries=0
+    while [ -S "$1" ]; do
+      if [ "$tries" -eq 3 ]; then echo "tollgate: cannot cover the host socket $1" >&2; return 1; fi
+      mount --bind -o nosuid /dev/null "$1" 2>/dev/null || sleep 0.05
+      tries=$((tries + 1))
+    done
     shift 2; count=$((count - 1))
   done
 }
@@ -78,7 +95,7 @@ uncovered() {
 count=$1; shift
 if [ "$count" != host ]; then
   exec 4</tmp
-  mount -t tmpfs -o "mode=1777,$tmpfs" tollgate-tmp /tmp
+  mount -t tmpfs -o "nosuid,mode=1777,$tmpfs" tollgate-tmp /tmp
   while [ "$count" -gt 0 ]; do
     from=/proc/self/fd/4/\${1#/tmp/}
     # A folder's own is made by its line (X-mount.mkdir); a file's, here.
@@ -101,8 +118,8 @@ lines_if -d "$@"; shift $((1 + 2 * $1))
 # Its own pseudo-terminals: every /dev/pts/N of the host is a terminal the runner's user may
 # open (read what is typed in another window, write into it). The one it was started on stays
 # reachable through its descriptors, /proc/self/fd and /dev/tty.
-tab="\${tab}tollgate-pts /dev/pts devpts newinstance,ptmxmode=0666,mode=0620 0 0
-/dev/pts/ptmx /dev/ptmx none bind 0 0
+tab="\${tab}tollgate-pts /dev/pts devpts nosuid,newinstance,ptmxmode=0666,mode=0620 0 0
+/dev/pts/ptmx /dev/ptmx none bind,nosuid 0 0
 "
 mount_table
 exec 4<&-
@@ -110,7 +127,7 @@ exec 4<&-
 # machine). One that does not exist here is skipped: nothing reads it. Apart (see above).
 count=$1; shift
 while [ "$count" -gt 0 ]; do
-  if [ -e "$1" ]; then mount --bind -o ro "$1" "$1"; fi
+  if [ -e "$1" ]; then mount --bind -o ro,nosuid "$1" "$1"; fi
   shift; count=$((count - 1))
 done
 lines_if -e "$@"; shift $((1 + 2 * $1))
@@ -123,11 +140,12 @@ tab="$tab$hideline
 $revealline
 "
 mount_table
-mount -o remount,bind,ro "$hide"
+mount -o remount,bind,ro,nosuid "$hide"
 exec 3<&-
 # The host's Unix sockets cross network namespaces by path: /dev/null covers each (connecting
-# to it is refused), after the folders above, which a plain bind would show again uncovered.
-# One gone meanwhile is fine; one still there, not covered, stops.
+# to it is refused), after the folders above, which a plain bind would show again uncovered;
+# another project's sandboxes' bridges, an empty folder over their sandboxes folder. One gone
+# meanwhile is fine; one still there, not covered, stops.
 socket_lines "$@"
 mount_table 2>/dev/null || :
 uncovered "$@"
@@ -141,7 +159,7 @@ done
 # /proc read-only: a process may still read its children's /proc files, but not write their
 # memory through /proc/PID/mem, which the kernel checks as ptrace access rather than as the
 # (filtered) ptrace syscall. Magic links such as /proc/self/fd/N reach their targets' mounts.
-mount -o remount,bind,ro /proc
+mount -o remount,bind,ro,nosuid /proc
 # /sys read-only, each mount below it too: sysfs and cgroup files are checked by owner and mode
 # alone, so a root runner's command could write kernel knobs, a user's its delegated cgroups.
 # bwrap's --ro-bind does it in one process; without it, one mount(8) each (about 1 ms apiece).

@@ -56,7 +56,9 @@ export async function spawnPlan(
   });
   const tmp = sandboxTmp(spec, spawned.env);
   // A host socket in the host's /tmp is out of sight already: one mount fewer each.
-  const sockets = ipc.sockets.filter((path) => !tmp || !hiddenByPrivateTmp(path, tmp));
+  const outOfTmp = (path: string) => !tmp || !hiddenByPrivateTmp(path, tmp);
+  const sockets = ipc.sockets.filter(outOfTmp);
+  const sandboxFolders = ipc.sandboxFolders?.filter(outOfTmp);
   return {
     command: spawned.command,
     options: {
@@ -67,7 +69,7 @@ export async function spawnPlan(
       readOnly: [...spec.readOnly, ...await confinedGitGuard(spec)],
       binds,
       syscallFilter: await writeSyscallFilter(spec),
-      hostIpc: { ...ipc, sockets },
+      hostIpc: { ...ipc, sockets, sandboxFolders },
       privateTmp: tmp,
       mountTable: join(spec.sandboxDir, "mounts.fstab"),
       gate,

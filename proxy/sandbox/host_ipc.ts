@@ -19,6 +19,13 @@ export interface HostIpc {
    * sockets bound after the start would appear.
    */
   privateDirs: PrivateDir[];
+  /**
+   * Other state directories' `sandboxes` folders holding a listed socket (another project's
+   * sandboxes' bridges), each covered whole by an empty folder: it stays while their sandboxes
+   * come and go, where a socket's own cover goes with the socket, and it hides their sandboxes
+   * started after this one too. Their sockets stay listed in `sockets`.
+   */
+  sandboxFolders?: string[];
 }
 
 /** A folder covered by an empty tmpfs with the same permission bits. */
@@ -33,6 +40,9 @@ export interface PrivateDir {
 // everything after the inode (it may hold spaces), absent for unbound sockets, and starts with
 // "@" for abstract ones, which the network namespace already separates.
 const LINE = /^\s*[0-9a-f]+: [0-9A-F]+ [0-9A-F]+ [0-9A-F]+ [0-9A-F]+ [0-9A-F]+\s+\d+ (.+)$/;
+
+/** A sandbox's bridge socket, `STATE/sandboxes/sb-ID/proxy.sock` (see `createSandboxDir()`). */
+const BRIDGE_SOCKET = /^(\/.+\/sandboxes)\/sb-[0-9a-f]{8}\/proxy\.sock$/;
 
 /**
  * The paths of the sockets `/proc/net/unix` lists (`text`): absolute ones, each once. A socket
@@ -65,9 +75,9 @@ export function unixSocketPaths(text: string): string[] {
 
 /**
  * What the command must not reach on this host: the socket files bound now (read from this
- * process's network namespace, the host's), and the private folders that exist. A folder that
- * holds `keep` (the working directory, the state directory) is left alone, since covering it
- * would hide them too.
+ * process's network namespace, the host's), the private folders that exist, and the
+ * `sandboxes` folders of the bridge sockets among them. A folder that holds `keep` (the working
+ * directory, the state directory) is left alone, since covering it would hide them too.
  *
  * @example
  * ```ts
@@ -106,5 +116,21 @@ export async function hostIpc(
   }
   // A socket inside a private folder is covered with it: one mount fewer at each start.
   const inside = (path: string) => privateDirs.some((dir) => path.startsWith(`${dir.path}/`));
-  return { sockets: sockets.filter((path) => !inside(path)), privateDirs };
+  const outside = sockets.filter((path) => !inside(path));
+  return { sockets: outside, privateDirs, sandboxFolders: await sandboxFolders(outside, options) };
+}
+
+/**
+ * The `sandboxes` folders of the bridge sockets among `sockets`: real folders (not links)
+ * holding none of `keep`.
+ */
+async function sandboxFolders(sockets: string[], options: { keep: string[] }): Promise<string[]> {
+  const found = new Set<string>();
+  for (const path of sockets) {
+    const folder = BRIDGE_SOCKET.exec(path)?.[1];
+    if (folder === undefined || found.has(folder)) continue;
+    if (options.keep.some((kept) => within(kept, folder))) continue;
+    if (await Deno.lstat(folder).then((info) => info.isDirectory, () => false)) found.add(folder);
+  }
+  return [...found];
 }

@@ -60,7 +60,8 @@
  * ## What netns mode does not stop
  *
  * - Unix sockets cross network namespaces by path (abstract ones do not). Those bound on the
- *   host when the command starts are covered by `/dev/null` (`hostIpc()`), and `/dev/shm` and
+ *   host when the command starts are covered by `/dev/null` (`hostIpc()`; other projects'
+ *   sandbox bridges by an empty folder over their `sandboxes` folder), and `/dev/shm` and
  *   the runner's runtime folder are tmpfs of the sandbox's own, and so is `/tmp` under a
  *   `filesystem_policy` (`private_tmp.ts`); a socket bound later elsewhere (a home folder, the
  *   host's `/tmp` without one) is reachable, and Landlock does not refuse connecting to it.
