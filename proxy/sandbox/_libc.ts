@@ -2,7 +2,7 @@
  * The libc functions the sandbox calls through FFI (one table for the folder): Landlock (the
  * kernel's ABI version, restricting the calling thread to a set of paths), a seccomp filter,
  * replacing the process with the command (`execvp`), which inherits both, `fcntl` for the
- * bridge's close-on-exec, and `read` for the sandbox's gate. Linux on x86_64 and aarch64 share the three Landlock syscall numbers.
+ * bridge's close-on-exec, and `mkfifo` and `read` for the sandbox's gate. Linux on x86_64 and aarch64 share the three Landlock syscall numbers.
  *
  * @module
  */
@@ -34,6 +34,7 @@ const SYMBOLS = {
   // Variadic in C; the one argument F_SETFD takes is an int.
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   execvp: { parameters: ["buffer", "buffer"], result: "i32" },
+  mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
 } as const;
@@ -149,6 +150,11 @@ export function awaitGate(libc: Libc, fd: number): boolean {
   while (word.length < 3 && libc.read(fd, byte, 1n) === 1n) word += String.fromCharCode(byte[0]!);
   libc.close(fd);
   return word === "go\n";
+}
+
+/** Make a FIFO at `path` (`mode`, less the umask); throws with one line when it cannot. */
+export function makeFifo(libc: Libc, path: string, mode: number): void {
+  if (libc.mkfifo(cString(path), mode) !== 0) throw new Error(failure(libc, `mkfifo ${path}`));
 }
 
 /** Replace this process with `command` (looked up in PATH); returns only on failure. */

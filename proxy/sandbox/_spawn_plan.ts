@@ -24,6 +24,7 @@ import { type LaunchSpec, stdioOf } from "./_launch.ts";
 import type { NetnsSpawnOptions, SyscallFilterFiles } from "./netns_sandbox.ts";
 import { syscallFilter } from "./syscall_filter.ts";
 import { GATE_FD } from "./_setup_script.ts";
+import { makeFifo, openLibc } from "./_libc.ts";
 
 /** What the command is spawned as in the namespace, and with which confinement. */
 export async function spawnPlan(
@@ -37,8 +38,7 @@ export async function spawnPlan(
   const ipc = await hostIpc({ keep: [spec.cwd, spec.stateDir] });
   // The command waits there until the forwarder listens (see NetnsSpawnOptions.gate).
   const gate = join(spec.sandboxDir, "gate");
-  const made = await new Deno.Command("mkfifo", { args: ["-m", "0600", gate] }).output();
-  if (!made.success) throw new Error(`Cannot make the sandbox's gate ${gate}`);
+  makeGate(gate);
   // Read-write under a filesystem_policy: the terminal the command holds open already, and
   // /dev/shm once it is the sandbox's own empty tmpfs (Python's multiprocessing needs it).
   const ownShm = ipc.privateDirs.flatMap((dir) => dir.path === "/dev/shm" ? [dir.path] : []);
@@ -101,6 +101,18 @@ function sandboxTmp(spec: LaunchSpec, env: Record<string, string>): TmpPath[] | 
     tmpdir: env.TMPDIR,
     copied: (spec.ownDirs ?? []).map(realPathOf),
   });
+}
+
+/** Make the gate's FIFO through libc: a mkfifo(1) process took a few ms of every start. */
+function makeGate(path: string): void {
+  const libc = openLibc();
+  try {
+    makeFifo(libc.symbols, path, 0o600);
+  } catch (error) {
+    throw new Error(`Cannot make the sandbox's gate: ${(error as Error).message}`);
+  } finally {
+    libc.close();
+  }
 }
 
 /** The sandbox's own pseudo-terminals: new ones (`/dev/ptmx`) and their ends (`/dev/pts`). */
