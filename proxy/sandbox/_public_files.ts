@@ -25,15 +25,18 @@ export interface PublicFiles {
   aptConfigPath?: string;
 }
 
-/** Write the command's CA files, skill and (env mode) wgetrc into `publicDir`. */
+/**
+ * Write the command's CA files, skill and (env mode) wgetrc into `publicDir`; the Java store is
+ * kept in `cacheDir` (see `writeJavaTrustStore()`).
+ */
 export async function writePublicFiles(
   publicDir: string,
-  o: { caPem: string; skillPath: string; isolation: Isolation },
+  o: { caPem: string; skillPath: string; isolation: Isolation; cacheDir?: string },
 ): Promise<PublicFiles> {
   const caBundlePath = await writeCaBundle(publicDir, o.caPem);
   const caCertPath = join(publicDir, "tollgate-ca.pem");
   await writeAtomically(caCertPath, o.caPem);
-  const javaTrustStorePath = await writeJavaTrustStore(publicDir, caBundlePath);
+  const javaTrustStorePath = await writeJavaTrustStore(publicDir, caBundlePath, o.cacheDir);
   const skillPath = await writeSkills(publicDir, o.skillPath);
   const files = { caBundlePath, caCertPath, skillPath, javaTrustStorePath };
   if (o.isolation !== "env") return files;

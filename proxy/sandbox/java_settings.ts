@@ -8,7 +8,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { javaTrustStore } from "../tls/mod.ts";
 import { writeAtomically } from "./_files.ts";
 
@@ -25,17 +25,52 @@ export const JAVA_TRUST_STORE_FILES: readonly string[] = [
 
 /**
  * Write `DIR/ca-bundle.p12`, the {@linkcode javaTrustStore} of the PEM bundle at `bundlePath`,
- * through a temporary file and a rename.
+ * through a temporary file and a rename. With `cacheDir`, the store is kept there under the
+ * bundle's SHA-256 and copied from it while the bundle is the same: built in a fresh process
+ * (every `sandbox run`) it took 20-40 ms of the start, its JIT cold.
  *
  * @param dir The sandbox's `public/` directory (the command may read it).
  * @param bundlePath The merged bundle (system roots + the Tollgate CA).
+ * @param cacheDir Where stores are kept (Tollgate's state directory, hidden from the command).
  * @returns The store's path.
  */
-export async function writeJavaTrustStore(dir: string, bundlePath: string): Promise<string> {
-  const store = javaTrustStore(await Deno.readTextFile(bundlePath));
+export async function writeJavaTrustStore(
+  dir: string,
+  bundlePath: string,
+  cacheDir?: string,
+): Promise<string> {
+  const bundle = await Deno.readTextFile(bundlePath);
+  const cached = cacheDir === undefined ? undefined : join(cacheDir, await storeName(bundle));
+  let store = cached === undefined ? undefined : await Deno.readFile(cached).catch(() => undefined);
+  if (store === undefined) {
+    store = javaTrustStore(bundle);
+    if (cached !== undefined) await keepStore(cached, store);
+  }
   const path = join(dir, "ca-bundle.p12");
   await writeAtomically(path, store);
   return path;
+}
+
+const STORE_PREFIX = "java-trust-store-";
+
+async function storeName(bundle: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(bundle));
+  const hex = Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0"));
+  return `${STORE_PREFIX}${hex.join("")}.p12`;
+}
+
+/** Keep `store` at `cached`, the stores of other bundles (older system roots, CA) removed. */
+async function keepStore(cached: string, store: Uint8Array): Promise<void> {
+  const dir = dirname(cached);
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.name.startsWith(STORE_PREFIX) && path !== cached) await Deno.remove(path);
+    }
+    await writeAtomically(cached, store);
+  } catch {
+    // A store not kept is built again next time.
+  }
 }
 
 /**

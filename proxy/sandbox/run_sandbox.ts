@@ -156,7 +156,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
   const cleanups: (() => Promise<void>)[] = [];
   try {
     const publicDir = join(sandboxDir, "public");
-    const files = await writePublicFiles(publicDir, o);
+    const files = await writePublicFiles(publicDir, { ...o, cacheDir: stateDir });
     const { caBundlePath, skillPath } = files;
     const proxy = await o.startProxy({ skillPath });
     cleanups.push(() => proxy.close());
