@@ -41,3 +41,32 @@ Deno.test({
     }
   },
 });
+
+Deno.test("writeJavaTrustStore(): a kept store serves the same bundle, another bundle replaces it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const [cache, first, second] = ["cache", "first", "second"].map((name) => join(dir, name));
+    for (const folder of [cache!, first!, second!]) await Deno.mkdir(folder);
+    const bundle = join(dir, "bundle.pem");
+    await Deno.writeTextFile(bundle, rootCertificates.slice(0, 3).join("\n"));
+    const built = await Deno.readFile(await writeJavaTrustStore(first!, bundle, cache));
+    const kept = (await Array.fromAsync(Deno.readDir(cache!))).map((entry) => entry.name);
+    assert.equal(kept.length, 1);
+    // The kept store is what the next start gets: prove it is read, not built again.
+    await Deno.writeFile(join(cache!, kept[0]!), new Uint8Array([1, 2, 3]));
+    assert.deepEqual(
+      await Deno.readFile(await writeJavaTrustStore(second!, bundle, cache)),
+      new Uint8Array([1, 2, 3]),
+    );
+    assert.deepEqual(built, javaTrustStore(await Deno.readTextFile(bundle)));
+    // Another bundle (the system roots updated): its own store, the old one gone.
+    await Deno.writeTextFile(bundle, rootCertificates.slice(0, 2).join("\n"));
+    const other = await Deno.readFile(await writeJavaTrustStore(second!, bundle, cache));
+    assert.deepEqual(other, javaTrustStore(await Deno.readTextFile(bundle)));
+    const now = (await Array.fromAsync(Deno.readDir(cache!))).map((entry) => entry.name);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], kept[0]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
