@@ -73,6 +73,7 @@ export {
   isGraphqlMatch,
   isJsonRpcFamily,
   isRestShaped,
+  judgesGraphqlWs,
   mcpRules,
   restAllows,
   restDenies,
@@ -82,6 +83,8 @@ export type { BodyInspection } from "./decide/mod.ts";
 export { WEBSOCKET_TEXT } from "./judge/mod.ts";
 export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./rpc/mod.ts";
 export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./rpc/mod.ts";
+export { classifyGraphqlWsMessage } from "./rpc/mod.ts";
+export type { GraphqlWsMessage } from "./rpc/mod.ts";
 export { classifyDocument } from "./rpc/mod.ts";
 export { classifyMcpRequest, MCP_DEFAULT_MAX_BODY_BYTES } from "./rpc/mod.ts";
 export type { JsonRpcMode, McpCall, McpHttpRequest, McpRequestInfo } from "./rpc/mod.ts";

@@ -24,4 +24,6 @@ export interface L7Question {
   jsonRpc?: McpRequestInfo;
   /** True for a client message of an upgraded WebSocket (`method` is `WEBSOCKET_TEXT`). */
   websocketMessage?: boolean;
+  /** The whole client text message (absent for a binary one), for a GraphQL-over-WS judge. */
+  websocketText?: Uint8Array;
 }

@@ -36,13 +36,22 @@ export interface MessageTarget {
 
 /**
  * The judge of a WebSocket's client messages: each is decided (and recorded) as
- * `WEBSOCKET_TEXT` on the handshake's path and query, against the policy in force then, so a
- * reload re-judges the messages that follow it.
+ * `WEBSOCKET_TEXT` on the handshake's path and query (with its text, which a GraphQL-over-
+ * WebSocket endpoint reads), against the policy in force then, so a reload re-judges the
+ * messages that follow it.
  */
 export function messageJudge(client: ClientConnection, at: MessageTarget): MessageJudge {
   const { host, port, path, query, scheme } = at;
-  const asked = { method: WEBSOCKET_TEXT, path, websocketMessage: true };
-  return () => client.decide(host, port, query === undefined ? asked : { ...asked, query }, scheme);
+  const base = { method: WEBSOCKET_TEXT, path, websocketMessage: true };
+  const asked = query === undefined ? base : { ...base, query };
+  // The text goes along: a GraphQL-over-WebSocket endpoint reads the operation it runs.
+  return (text) =>
+    client.decide(
+      host,
+      port,
+      text === undefined ? asked : { ...asked, websocketText: text },
+      scheme,
+    );
 }
 
 /**

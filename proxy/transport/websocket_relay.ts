@@ -23,8 +23,11 @@ import type { BodyBudget } from "../wire/mod.ts";
 import { Assembly } from "./_websocket_assembly.ts";
 import { OriginWrites } from "./_origin_writes.ts";
 
-/** Decides (and records) one client message of the WebSocket against the policy in force. */
-export type MessageJudge = () => Promise<Decision>;
+/**
+ * Decides (and records) one client message of the WebSocket against the policy in force: a
+ * whole text message's bytes, or nothing for a binary one (judged at its first frame).
+ */
+export type MessageJudge = (text?: Uint8Array) => Promise<Decision>;
 
 /** Options of {@linkcode relayJudged}. */
 export interface JudgedRelayOptions {
@@ -186,7 +189,7 @@ class ClientRelay {
     }
     await this.#takeTurn(1);
     if (this.#stopped) return;
-    const decision = await this.options.judge();
+    const decision = await this.options.judge(event.kind === "text" ? event.payload : undefined);
     if (this.#stopped) return;
     if (decision.verdict === "deny") return this.#refuse(1008, deniedReason(decision));
     if (event.kind === "text") await this.#writes.queue(dataFrame(0x1, event.payload, true));

@@ -14,7 +14,7 @@ import { presetMethods } from "../model/mod.ts";
 import { compileQuery } from "./_query.ts";
 import { compileGraphql } from "./compile_graphql.ts";
 import { compileMcp } from "./compile_mcp.ts";
-import { isJsonRpcFamily, restAllows, restDenies } from "../model/mod.ts";
+import { isJsonRpcFamily, judgesGraphqlWs, restAllows, restDenies } from "../model/mod.ts";
 import type { RuleLease } from "../model/mod.ts";
 import type { Endpoint, L7Match, NetworkRule } from "../model/mod.ts";
 
@@ -130,13 +130,14 @@ export function compileGrant(
     binaries,
   };
   if (endpoint.protocol === "graphql") grant.graphql = compileGraphql(endpoint);
+  if (judgesGraphqlWs(endpoint)) grant.graphqlWs = compileGraphql(endpoint, false);
   if (isJsonRpcFamily(endpoint.protocol)) grant.mcp = compileMcp(endpoint);
   const lease = options.leases?.get(ruleKey);
   if (lease) grant.lease = lease;
   if (endpoint.path !== undefined && endpoint.path !== "**") {
     const pattern = canonicalizePattern(endpoint.path);
     grant.path = compilePathGlob(pattern);
-    if (grant.graphql || grant.mcp) {
+    if (grant.graphql || grant.mcp || grant.graphqlWs) {
       grant.pathRead = compilePathGlob(pattern.toLowerCase(), "/", true);
     }
   }

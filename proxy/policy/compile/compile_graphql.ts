@@ -1,7 +1,7 @@
 /**
  * Compile the GraphQL side of a `protocol: graphql` endpoint: its allow rules (or its access
  * preset, expanded as OpenShell's `access_preset_rules` does), deny rules, persisted-query
- * registry and body cap.
+ * registry and body cap; with `presets` false, a GraphQL-over-WebSocket endpoint's (rules only).
  *
  * @module
  */
@@ -30,8 +30,9 @@ const PRESET_TYPES: Record<string, string[]> = {
  * assert(g.allow[0]?.type === "query" && g.maxBodyBytes === 65536);
  * ```
  */
-export function compileGraphql(ep: Endpoint): CompiledGraphql {
-  const allow = ep.access
+export function compileGraphql(ep: Endpoint, presets = true): CompiledGraphql {
+  // A websocket endpoint's access preset names methods (GET, WEBSOCKET_TEXT), never operations.
+  const allow = ep.access && presets
     ? (PRESET_TYPES[ep.access] ?? []).map((type) => ({ type }))
     : graphqlAllows(ep).map(compileGraphqlMatch);
   return {

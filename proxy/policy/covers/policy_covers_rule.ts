@@ -14,7 +14,7 @@ import { cidrContains, parseCidr } from "../host/mod.ts";
 import { presetMethods } from "../model/mod.ts";
 import type { Endpoint, L7Match, NetworkRule } from "../model/mod.ts";
 import type { RequestFacts } from "../model/mod.ts";
-import { isJsonRpcFamily, isRestShaped, restAllows } from "../model/mod.ts";
+import { isJsonRpcFamily, isRestShaped, judgesGraphqlWs, restAllows } from "../model/mod.ts";
 import { WEBSOCKET_TEXT } from "../judge/mod.ts";
 import { pathsGranted } from "./_paths_granted.ts";
 import { binaryMatches, lookupGrants } from "../compile/mod.ts";
@@ -102,7 +102,8 @@ function covered(
     return want !== undefined && granted.some((g) => g !== undefined && cidrContains(g, want));
   });
   if (!ipsOk) return false;
-  if (ep.protocol === "graphql" || isJsonRpcFamily(ep.protocol)) {
+  // A GraphQL-over-WebSocket endpoint's operations too: its GET rules alone say nothing of them.
+  if (ep.protocol === "graphql" || isJsonRpcFamily(ep.protocol) || judgesGraphqlWs(ep)) {
     return sameGraphqlGrant(compiled, ep, port, exe);
   }
   if (!isRestShaped(ep.protocol)) return l4.inspect === false;

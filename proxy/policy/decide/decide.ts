@@ -13,12 +13,11 @@ import { leaseLive } from "../model/mod.ts";
 import { allowL4, allowL7, auditAllow, denyL4, denyL7, smallestKey } from "../judge/mod.ts";
 import type { RequesterIdentity, RequestFacts } from "../model/mod.ts";
 import type { Decision } from "../model/mod.ts";
-import { judgeGraphql } from "../judge/mod.ts";
+import { decideGraphql, decideGraphqlWs } from "../judge/mod.ts";
 import { httpWebsocketText, markWebsocket } from "../judge/mod.ts";
-import { summarizeOperation } from "../judge/mod.ts";
 import { decideJsonRpc, decideMcp } from "../judge/mod.ts";
 import { denyReadings } from "./_deny_readings.ts";
-import { grantsOnPath } from "./_judged_path.ts";
+import { grantsOnPath, judgedPath } from "./_judged_path.ts";
 
 // The grants whose lease (if any) still allows the request: live at `facts.now`, for
 // `facts.sandbox`, and for a once-scoped rule not yet spent. Durable-only lists pass untouched.
@@ -123,30 +122,26 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
   return judged.find((d) => d.verdict === "deny") ?? judged.at(exactly ? 0 : -1)!;
 }
 
+const NONE: Grant[] = [];
+
 /** The REST rules of the endpoints on the request's path (none: not permitted). */
 function decideRest(facts: RequestFacts, inspected: Grant[], onPath: Grant[]): Decision {
   if (onPath.length === 0) {
     return denyL7(facts, inspected, `${facts.method} ${facts.path} not permitted by policy`);
   }
-  return httpWebsocketText(facts, onPath) ??
-    markWebsocket(decideL7(facts, onPath, facts.method!, facts.path), onPath);
-}
-
-function decideGraphql(facts: RequestFacts, grants: Grant[]): Decision {
-  const info = facts.graphql ?? { operations: [], error: "request body was not inspected" };
-  const judged = judgeGraphql(info, grants);
-  if (judged.verdict === "allow") return allowL7(facts, judged.grants);
-  const op = judged.operation && summarizeOperation(judged.operation);
-  const reason = op ? `${judged.reason}: ${op.text}` : judged.reason;
-  const enforcing = judged.grants.filter((g) => g.enforcement === "enforce");
-  const d = !judged.hard && enforcing.length === 0
-    ? auditAllow(facts, judged.grants, reason)
-    : denyL7(facts, judged.hard ? judged.grants : enforcing, reason);
-  if (op) d.graphql = op.summary;
-  if (op && d.ruleMissing) {
-    d.ruleMissing = { ...d.ruleMissing, type: "graphql_allow", operation: op.summary };
+  // A GraphQL-over-WebSocket endpoint judges its path, and the paths an origin may route to it
+  // (`/GRAPHQL`, `/graphql/`): a socket opened there under another grant's GET is judged too,
+  // each message by its operation, against the deny rules of every grant that sees it.
+  const path = facts.path;
+  const graphqlWs = path === undefined || !inspected.some((g) => g.graphqlWs)
+    ? NONE
+    : inspected.filter((g) => g.graphqlWs && judgedPath(g, path) !== "off");
+  const seen = graphqlWs.length === 0 ? onPath : [...new Set([...onPath, ...graphqlWs])];
+  const asText = (grants: Grant[]) => decideL7(facts, grants, facts.method!, path);
+  if (facts.websocketMessage && graphqlWs.length > 0) {
+    return decideGraphqlWs(facts, seen, graphqlWs, asText);
   }
-  return d;
+  return httpWebsocketText(facts, onPath) ?? markWebsocket(asText(onPath), seen);
 }
 
 function decideL7(

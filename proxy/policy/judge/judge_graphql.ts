@@ -11,6 +11,9 @@
 import type { CompiledGraphql, CompiledGraphqlMatch, Grant } from "../model/mod.ts";
 import type { GraphqlOperation } from "../rpc/mod.ts";
 import type { GraphqlRequestInfo } from "../rpc/mod.ts";
+import type { Decision, RequestFacts } from "../model/mod.ts";
+import { summarizeOperation } from "./graphql_summary.ts";
+import { allowL7, auditAllow, denyL7 } from "./_verdicts.ts";
 
 /** The verdict of {@linkcode judgeGraphql}, before it becomes a `Decision`. */
 export type GraphqlJudgement =
@@ -26,6 +29,11 @@ export type GraphqlJudgement =
     /** Refused whatever the enforcement mode (a malformed or ambiguous request). */
     hard: boolean;
   };
+
+/** Which GraphQL rules of a grant judge: its `graphql` (HTTP) or its `graphqlWs` (messages). */
+export type GraphqlSide = (grant: Grant) => CompiledGraphql;
+
+const HTTP: GraphqlSide = (grant) => grant.graphql!;
 
 // Reasons in OpenShell's precedence (request_deny_reason), strongest first.
 const UNREGISTERED = "GraphQL persisted query is not registered";
@@ -48,14 +56,18 @@ const ORDER = [UNREGISTERED, BLOCKED, NOT_PERMITTED];
  * assert.equal(judgeGraphql({ operations: [op] }, grants).verdict, "deny");
  * ```
  */
-export function judgeGraphql(info: GraphqlRequestInfo, grants: Grant[]): GraphqlJudgement {
+export function judgeGraphql(
+  info: GraphqlRequestInfo,
+  grants: Grant[],
+  side: GraphqlSide = HTTP,
+): GraphqlJudgement {
   if (info.error !== undefined || info.operations.length === 0) {
     const why = info.error ?? "no operation";
     return { verdict: "deny", grants, reason: `GraphQL request rejected: ${why}`, hard: true };
   }
   let worst: { reason: string; operation: GraphqlOperation; grants: Grant[] } | undefined;
   for (const grant of grants) {
-    const found = endpointDenial(info.operations, grant.graphql!);
+    const found = endpointDenial(info.operations, side(grant));
     if (found === undefined) continue;
     const rank = ORDER.indexOf(found.reason);
     if (worst === undefined || rank < ORDER.indexOf(worst.reason)) {
@@ -111,4 +123,30 @@ function matches(m: CompiledGraphqlMatch, op: GraphqlOperation, side: "allow" | 
   // Allow: every selected root field must be listed (one safe field cannot carry another).
   // Deny: any listed root field denies.
   return side === "allow" ? op.fields.length > 0 && op.fields.every(hit) : op.fields.some(hit);
+}
+
+/**
+ * The decision of a request (or a GraphQL-over-WebSocket message) against the GraphQL grants
+ * that judge it, from `facts.graphql` (absent: refused, its body was not inspected): an audit
+ * endpoint lets a refused operation through as audit, a malformed request never.
+ */
+export function decideGraphql(
+  facts: RequestFacts,
+  grants: Grant[],
+  side: GraphqlSide = HTTP,
+): Decision {
+  const info = facts.graphql ?? { operations: [], error: "request body was not inspected" };
+  const judged = judgeGraphql(info, grants, side);
+  if (judged.verdict === "allow") return allowL7(facts, judged.grants);
+  const op = judged.operation && summarizeOperation(judged.operation);
+  const reason = op ? `${judged.reason}: ${op.text}` : judged.reason;
+  const enforcing = judged.grants.filter((g) => g.enforcement === "enforce");
+  const d = !judged.hard && enforcing.length === 0
+    ? auditAllow(facts, judged.grants, reason)
+    : denyL7(facts, judged.hard ? judged.grants : enforcing, reason);
+  if (op) d.graphql = op.summary;
+  if (op && d.ruleMissing) {
+    d.ruleMissing = { ...d.ruleMissing, type: "graphql_allow", operation: op.summary };
+  }
+  return d;
 }

@@ -111,13 +111,19 @@ export interface Grant {
   /** The endpoint's `path`, when it narrows which requests its L7 rules judge. */
   path?: GlobMatcher;
   /**
-   * That `path` lower-cased, matched as deny paths are: on a GraphQL, MCP or JSON-RPC endpoint,
-   * whose body judgement an origin routing `/MCP` or `/mcp/` to `/mcp` must not skip
+   * That `path` lower-cased, matched as deny paths are: on a GraphQL, MCP or JSON-RPC endpoint
+   * (or a GraphQL-over-WebSocket one), whose body (or message) judgement an origin routing
+   * `/MCP` or `/mcp/` to `/mcp` must not skip
    * (`_judged_path.ts`).
    */
   pathRead?: GlobMatcher;
   /** Present on a `protocol: graphql` endpoint: its operations are judged, not its paths. */
   graphql?: CompiledGraphql;
+  /**
+   * Present on a `protocol: websocket` endpoint with GraphQL rules: each client message is read
+   * as GraphQL over WebSocket and its operation judged (its GET still judges the upgrade).
+   */
+  graphqlWs?: CompiledGraphql;
   /** Present on a `protocol: mcp` endpoint: its JSON-RPC calls are judged, not its paths. */
   mcp?: CompiledMcp;
   /** The rule's lease (once, lease, session), when it is not durable. */

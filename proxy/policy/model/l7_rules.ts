@@ -131,3 +131,25 @@ export function mcpRules(ep: Endpoint): { allow: McpMatch[]; deny: McpMatch[] } 
     deny: (ep.deny_rules ?? []) as McpMatch[],
   };
 }
+
+/**
+ * Whether an endpoint judges GraphQL over WebSocket (OpenShell's `websocket_graphql_policy`):
+ * `protocol: websocket` with a GraphQL matcher among its rules or deny rules, or a
+ * persisted-query registry or `persisted_queries: allow_registered`. Its client messages are
+ * then read as `graphql-transport-ws` (or legacy `graphql-ws`) messages and judged by operation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { judgesGraphqlWs } from "./l7_rules.ts";
+ * const rules = [{ allow: { method: "GET", path: "/graphql" } }, { allow: { operation_type: "subscription" } }];
+ * assert(judgesGraphqlWs({ host: "h", port: 443, protocol: "websocket", rules }));
+ * assert(!judgesGraphqlWs({ host: "h", port: 443, protocol: "websocket", access: "read-write" }));
+ * ```
+ */
+export function judgesGraphqlWs(ep: Endpoint): boolean {
+  if (ep.protocol !== "websocket") return false;
+  return graphqlAllows(ep).length > 0 || graphqlDenies(ep).length > 0 ||
+    Object.keys(ep.graphql_persisted_queries ?? {}).length > 0 ||
+    ep.persisted_queries === "allow_registered";
+}

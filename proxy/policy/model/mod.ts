@@ -30,6 +30,7 @@ export {
   isGraphqlMatch,
   isJsonRpcFamily,
   isRestShaped,
+  judgesGraphqlWs,
   mcpRules,
   restAllows,
   restDenies,

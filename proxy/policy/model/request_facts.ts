@@ -50,6 +50,11 @@ export interface RequestFacts {
    */
   websocketMessage?: boolean;
   /**
+   * The whole client text message, for a WebSocket message (absent for a binary one): a
+   * GraphQL-over-WebSocket endpoint on the path reads its operation (`judge_graphql_ws.ts`).
+   */
+  websocketText?: Uint8Array;
+  /**
    * Methods named by `X-HTTP-Method-Override`, `X-HTTP-Method` or `X-Method-Override`: the
    * origin may act as any of them, so each must be allowed as well as `method`.
    */

@@ -126,6 +126,23 @@ function classifyPost(
   return "GraphQL JSON envelope must be an object or array";
 }
 
+/**
+ * Classify one GraphQL JSON envelope (`{query, operationName?, extensions?}` or a persisted id),
+ * as a POST body's or a GraphQL-over-WebSocket `subscribe` message's `payload` carries it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifyGraphqlEnvelope } from "./graphql_request.ts";
+ * const info = classifyGraphqlEnvelope({ query: "subscription { messageAdded { id } }" });
+ * assert.equal(info.operations[0]?.operation_type, "subscription");
+ * ```
+ */
+export function classifyGraphqlEnvelope(value: unknown): GraphqlRequestInfo {
+  const result = classifyJsonEnvelope(value);
+  return typeof result === "string" ? { operations: [], error: result } : { operations: result };
+}
+
 function classifyJsonEnvelope(value: unknown): GraphqlOperation[] | string {
   if (!isObject(value)) return "GraphQL batch item must be an object";
   const str = (v: unknown) => typeof v === "string" ? v : undefined;

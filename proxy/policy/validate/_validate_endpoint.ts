@@ -18,7 +18,7 @@ import {
 } from "./_validate_match.ts";
 import { unsupportedKeys, unsupportedProtocol } from "./_unsupported.ts";
 import { tcpChecks } from "./_validate_tcp.ts";
-import { websocketMatcher } from "./_validate_websocket.ts";
+import { websocketGraphqlChecks, websocketMatcher } from "./_validate_websocket.ts";
 import {
   GRAPHQL_ENDPOINT_KEYS,
   validateGraphqlKeys,
@@ -106,6 +106,7 @@ export function validateEndpoint(
   }
   crossChecks(c, raw, path);
   if (raw.protocol === "tcp") tcpChecks(c, raw, path);
+  websocketGraphqlChecks(c, raw, path);
   return c.problems.length === before ? ep : undefined;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Validation of a `protocol: graphql` endpoint's own keys (OpenShell's GraphQL L7 schema):
+ * Validation of a `protocol: graphql` endpoint's own keys (OpenShell's GraphQL L7 schema; the
+ * persisted-query keys also on a GraphQL-over-WebSocket endpoint):
  * operation matchers under `rules[].allow` and `deny_rules[]`, `persisted_queries`,
  * `graphql_persisted_queries` and `graphql_max_body_bytes`.
  *
@@ -88,10 +89,16 @@ export function validateGraphqlKeys(
   path: ValuePath,
   ep: Endpoint,
 ): void {
+  // A websocket endpoint judges GraphQL-over-WebSocket operations with the same registry.
   const graphql = raw.protocol === "graphql";
+  const websocket = raw.protocol === "websocket";
   for (const key of GRAPHQL_ENDPOINT_KEYS) {
-    if (raw[key] !== undefined && !graphql) {
+    if (raw[key] === undefined || graphql) continue;
+    if (!websocket) {
       c.warn([...path, key], `Key "${key}" is ignored unless "protocol: graphql"`, "key");
+    } else if (key === "graphql_max_body_bytes") {
+      // OpenShell ignores it there too: a message's own bound (4 MiB) applies.
+      c.warn([...path, key], `Key "${key}" is ignored on a websocket endpoint`, "key");
     }
   }
   const mode = c.choice(
