@@ -10,6 +10,7 @@ import {
   type Endpoint,
   isJsonRpcFamily,
   isRestShaped,
+  judgesGraphqlWs,
   type L7Match,
   type NetworkRule,
   policyCoversRule,
@@ -123,11 +124,16 @@ function restAsks(ep: Endpoint): Pick<AuthorityGrant, "layer" | "method" | "path
       path: base,
     }));
   }
-  return (ep.rules ?? []).flatMap((r) =>
+  const requests = (ep.rules ?? []).flatMap((r) =>
     "path" in r.allow
       ? [{ layer: "l7" as const, method: r.allow.method.toUpperCase(), path: r.allow.path }]
       : []
   );
+  // GraphQL-over-WebSocket operations have no method/path grant either: beside the upgrade's
+  // GET, count them as every message on the path (never covered by another endpoint's
+  // operations, inside a ceiling only where it allows every message there).
+  if (!judgesGraphqlWs(ep)) return requests;
+  return [...requests, { layer: "l7", method: WEBSOCKET_TEXT, path: base }];
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type Endpoint,
   type GraphqlMatch,
   isGraphqlMatch,
+  judgesGraphqlWs,
   type McpMatch,
   mcpRules,
   type NetworkRule,
@@ -57,7 +58,9 @@ function endpointRank(e: Endpoint): number {
   if (e.access === "read-write") return 2.3;
   if (e.access) return 1.3;
   // A GraphQL mutation ranks as a write: never hidden behind a REST read.
-  if (e.protocol === "graphql") return Math.max(0, ...graphqlAllows(e).map(operationRank));
+  if (e.protocol === "graphql" || judgesGraphqlWs(e)) {
+    return Math.max(0, ...graphqlAllows(e).map(operationRank));
+  }
   if (e.protocol === "mcp") return e.mcp?.allow_all_known_mcp_methods ? 4 : mcpRank(e);
   if (e.protocol === "json-rpc") return jsonRpcRank(e);
   return Math.max(0, ...restAllows(e).map(allowRank));
@@ -84,6 +87,8 @@ function grantText(e: Endpoint): string {
   // Audit logs what it would deny and lets it through: every request on the path.
   if (e.enforcement === "audit") return `* ${target} ${e.path ?? "/**"} (audit)`;
   if (e.protocol === "graphql" && !e.access) return graphqlText(e, target);
+  // GraphQL over WebSocket: the strongest operation its messages may run, said as such.
+  if (judgesGraphqlWs(e) && !e.access) return `websocket ${graphqlText(e, target)}`;
   if (e.protocol === "mcp") return mcpText(e, target);
   if (e.protocol === "json-rpc") return jsonRpcText(e, target);
   // A websocket preset grants messages, not requests: say so (`websocket read-write h:443`).
