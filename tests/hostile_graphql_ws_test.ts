@@ -1,0 +1,134 @@
+/**
+ * GraphQL over WebSocket (OpenShell's `websocket_graphql_policy`) in plain forwarding, on a raw
+ * socket: each client message is judged by the operation it runs before any byte of it reaches
+ * the origin, which records every frame it gets. Before, a policy with GraphQL rules on a
+ * websocket endpoint did not load; written instead as a `WEBSOCKET_TEXT` grant, it let a
+ * mutation through as one more text message.
+ */
+import assert from "node:assert/strict";
+import {
+  clientFrame,
+  handshake,
+  RawWebSocket,
+  startTestProxy,
+  startTestUpstreams,
+  type TestProxy,
+  waitFor,
+  WebSocketOrigin,
+} from "./support/mod.ts";
+
+const POLICY = `version: 1
+network_policies:
+  realtime_graphql:
+    endpoints:
+      - host: realtime.example.com
+        port: 80
+        path: "/graphql"
+        protocol: websocket
+        rules:
+          - allow: { method: GET, path: "/graphql" }
+          - allow: { operation_type: subscription, fields: [messageAdded] }
+          - allow: { operation_type: query, fields: [viewer] }
+      - { host: realtime.example.com, port: 80, protocol: rest, access: read-only }
+    binaries: [{ path: "${Deno.execPath()}" }]
+`;
+
+async function withOrigin(run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) {
+  const upstreams = await startTestUpstreams();
+  const origin = WebSocketOrigin.start();
+  const proxy = await startTestProxy({
+    policy: POLICY,
+    upstreams,
+    httpsHosts: [],
+    httpHosts: [],
+    resolve: [{
+      host: "realtime.example.com",
+      port: 80,
+      address: "127.0.0.1",
+      targetPort: origin.port,
+    }],
+  });
+  try {
+    await run(proxy, origin);
+  } finally {
+    await proxy.close();
+    await origin.close();
+    await upstreams.close();
+  }
+}
+
+async function open(proxy: TestProxy, path = "/graphql"): Promise<RawWebSocket> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+  const head = handshake(`http://realtime.example.com${path}`, "realtime.example.com");
+  const ws = await RawWebSocket.open(conn, head);
+  assert.match(ws.head, /^HTTP\/1\.1 101 /);
+  return ws;
+}
+
+async function closedWith(ws: RawWebSocket): Promise<string> {
+  const frames = await ws.frames();
+  ws.close();
+  const close = frames.find((f) => f.opcode === 8);
+  return close ? `${close.code} ${close.text}` : `no close: ${JSON.stringify(frames)}`;
+}
+
+const subscribe = (query: string) =>
+  JSON.stringify({ type: "subscribe", id: "1", payload: { query } });
+const SUB = subscribe("subscription { messageAdded { id } }");
+const MUTATION = subscribe('mutation { sendMessage(text: "x") { id } }');
+const DENIED = "1008 policy_denied, see http://policy.local/v1/denials: WEBSOCKET_TEXT /graphql";
+
+Deno.test("hostile graphql-ws: allowed messages reach the origin, a mutation closes with 1008 and never does", async () => {
+  await withOrigin(async (proxy, origin) => {
+    const ws = await open(proxy);
+    await ws.send(clientFrame(1, '{"type":"connection_init"}'), clientFrame(1, SUB));
+    await ws.frames((f) => f.filter((x) => x.opcode === 1).length === 2);
+    await ws.send(clientFrame(1, MUTATION));
+    assert.equal(await closedWith(ws), DENIED);
+    await waitFor(() => origin.frames.some((f) => f.opcode === 8), "the origin's close");
+    assert.deepEqual(origin.texts, ['{"type":"connection_init"}', SUB]);
+    const denial = proxy.events.find((e) =>
+      JSON.stringify(e).includes("GraphQL operation not permitted by policy: mutation")
+    );
+    assert.ok(denial, "the denial is on record, naming the operation");
+  });
+});
+
+Deno.test("hostile graphql-ws: a mutation in a binary message, in fragments or behind a duplicate key never reaches the origin", async () => {
+  const cases: [string, Uint8Array[]][] = [
+    // graphql-ws's ws server reads a binary message's bytes as text: judged as unreadable.
+    ["binary", [clientFrame(2, MUTATION)]],
+    ["fragmented", [
+      clientFrame(1, MUTATION.slice(0, 20), { fin: false }),
+      clientFrame(0, MUTATION.slice(20)),
+    ]],
+    // gqlgen reads keys without case and runs the last: a ping here, a mutation there.
+    ["TYPE", [
+      clientFrame(1, MUTATION.replace('"type":"subscribe"', '"type":"ping","TYPE":"subscribe"')),
+    ]],
+    ["unknown type", [clientFrame(1, MUTATION.replace('"subscribe"', '"execute"'))]],
+    ["not JSON", [clientFrame(1, "mutation { drop }")]],
+  ];
+  await withOrigin(async (proxy, origin) => {
+    for (const [name, frames] of cases) {
+      const ws = await open(proxy);
+      await ws.send(...frames);
+      assert.equal(await closedWith(ws), DENIED, name);
+    }
+    assert.deepEqual(origin.texts, []);
+  });
+});
+
+Deno.test("hostile graphql-ws: a socket opened on a spelling an origin routes to /graphql is judged too", async () => {
+  // The host's REST grant allows any GET, so the upgrade passes; HotChocolate (ASP.NET) routes
+  // /GRAPHQL to its /graphql handler. Before, that socket was a blind relay and the mutation
+  // reached the origin.
+  await withOrigin(async (proxy, origin) => {
+    for (const path of ["/GRAPHQL", "/graphql/"]) {
+      const ws = await open(proxy, path);
+      await ws.send(clientFrame(1, MUTATION));
+      assert.match(await closedWith(ws), /^1008 policy_denied/, path);
+    }
+    assert.deepEqual(origin.texts, []);
+  });
+});
