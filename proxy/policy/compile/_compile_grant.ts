@@ -137,7 +137,8 @@ export function compileGrant(
   if (endpoint.path !== undefined && endpoint.path !== "**") {
     const pattern = canonicalizePattern(endpoint.path);
     grant.path = compilePathGlob(pattern);
-    if (grant.graphql || grant.mcp || grant.graphqlWs) {
+    // Judged by body or message: also on the spellings an origin routes there (`/MCP`, `/ws/`).
+    if (grant.graphql || grant.mcp || endpoint.protocol === "websocket") {
       grant.pathRead = compilePathGlob(pattern.toLowerCase(), "/", true);
     }
   }

@@ -123,25 +123,28 @@ function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
 }
 
 const NONE: Grant[] = [];
+const isSocket = (g: Grant) => g.endpoint.protocol === "websocket";
 
 /** The REST rules of the endpoints on the request's path (none: not permitted). */
 function decideRest(facts: RequestFacts, inspected: Grant[], onPath: Grant[]): Decision {
   if (onPath.length === 0) {
     return denyL7(facts, inspected, `${facts.method} ${facts.path} not permitted by policy`);
   }
-  // A GraphQL-over-WebSocket endpoint judges its path, and the paths an origin may route to it
-  // (`/GRAPHQL`, `/graphql/`): a socket opened there under another grant's GET is judged too,
-  // each message by its operation, against the deny rules of every grant that sees it.
+  // A websocket endpoint judges its path, and the paths an origin may route to it (`/WS`,
+  // `/ws/`): a socket opened there under another grant's GET is judged too, each message
+  // against every grant that sees it (a GraphQL-over-WebSocket one by its operation).
   const path = facts.path;
-  const graphqlWs = path === undefined || !inspected.some((g) => g.graphqlWs)
+  const sockets = path === undefined || !inspected.some(isSocket)
     ? NONE
-    : inspected.filter((g) => g.graphqlWs && judgedPath(g, path) !== "off");
-  const seen = graphqlWs.length === 0 ? onPath : [...new Set([...onPath, ...graphqlWs])];
+    : inspected.filter((g) => isSocket(g) && judgedPath(g, path) !== "off");
+  const seen = sockets.length === 0 ? onPath : [...new Set([...onPath, ...sockets])];
   const asText = (grants: Grant[]) => decideL7(facts, grants, facts.method!, path);
+  const graphqlWs = sockets.filter((g) => g.graphqlWs);
   if (facts.websocketMessage && graphqlWs.length > 0) {
     return decideGraphqlWs(facts, seen, graphqlWs, asText);
   }
-  return httpWebsocketText(facts, onPath) ?? markWebsocket(asText(onPath), seen);
+  const asked = facts.websocketMessage ? seen : onPath;
+  return httpWebsocketText(facts, onPath) ?? markWebsocket(asText(asked), seen);
 }
 
 function decideL7(

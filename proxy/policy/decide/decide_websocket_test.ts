@@ -77,3 +77,42 @@ Deno.test("decide() denies an HTTP request whose method is WEBSOCKET_TEXT, whate
     assert.equal(ask(host, "websocket_text", "/any").verdict, "deny", host);
   }
 });
+
+Deno.test("decide() judges a socket opened on a spelling an origin routes to a websocket endpoint's path", () => {
+  // Messages judged on /ws, the host's other requests under a broad REST grant. Express (and
+  // Rails, ASP.NET, Laravel) route /WS and /ws/ to the /ws handler: opened there, the socket
+  // was relayed blind under the REST GET, its messages never judged.
+  const spelled = loadPolicyText(
+    `
+version: 1
+network_policies:
+  chat:
+    endpoints:
+      - host: chat.example.com
+        port: 443
+        path: /ws
+        protocol: websocket
+        rules:
+          - allow: { method: GET, path: /ws }
+          - allow: { method: WEBSOCKET_TEXT, path: /ws, query: { room: "public-*" } }
+      - { host: chat.example.com, port: 443, protocol: rest, access: read-only }
+    binaries: [{ path: /usr/bin/python3 }]
+`,
+    "spelled.yaml",
+  ).compiled;
+  const identity = { exe: "/usr/bin/python3", ancestors: [] };
+  const on = (method: string, path: string, more: Partial<RequestFacts> = {}) =>
+    decide(spelled, { host: "chat.example.com", port: 443, identity, method, path, ...more });
+  for (const path of ["/ws", "/WS", "/ws/", "/Ws/"]) {
+    const up = on("GET", path);
+    assert.equal(up.verdict, "allow", path);
+    assert.equal(up.websocket, true, path);
+    const message = (query?: string) =>
+      on("WEBSOCKET_TEXT", path, { websocketMessage: true, ...(query ? { query } : {}) });
+    assert.equal(message("room=admin").verdict, "deny", path);
+    // The allow rules name /ws: a socket opened on another spelling gets no message through.
+    assert.equal(message("room=public-1").verdict, path === "/ws" ? "allow" : "deny", path);
+  }
+  // Elsewhere on the host the REST grant alone decides: its upgrades stay blind.
+  assert.equal(on("GET", "/feed").websocket, undefined);
+});
