@@ -8,19 +8,14 @@
  * policy.local. Run through the real CLI, in the repository and linked to a real gateway.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { ProposalStore, startGateway } from "../gateway/mod.ts";
+import { ProposalStore } from "../gateway/mod.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
-import { makeRepo, TEAM_POLICY, type TempRepo } from "./gateway_fixtures.ts";
-import { runSandboxCli } from "./sandbox_fixtures.ts";
+import { type PolicyRepo, withGatewaysBesideAgent } from "./support/mod.ts";
 
 const ignore = (await detectIsolation()) !== "netns";
 
-/** Without a filesystem_policy: the fence alone keeps the repository from the command. */
-const UNCONFINED = TEAM_POLICY.replace(/\nfilesystem_policy:\n {2}include_workdir: true\n/, "\n");
-
 /** Another sandbox's proposals: one pending, one approved, one rejected, each with a secret. */
-async function othersProposals(repo: TempRepo): Promise<void> {
+async function othersProposals(repo: PolicyRepo): Promise<void> {
   const store = new ProposalStore({ policiesDir: repo.policies });
   const ids: string[] = [];
   for (const name of ["pending", "approved", "rejected"]) {
@@ -75,62 +70,28 @@ const EXPECTED = {
   current: "1",
 };
 
-const parsed = (stdout: string) =>
-  Object.fromEntries(stdout.trim().split("\n").map((line) => line.split(" ")));
-
 Deno.test({
   name:
     "hostile: a netns sandbox run in the policy repository reads no proposal there, only its own through policy.local",
   ignore,
-  fn: async () => {
-    const repo = await makeRepo({ policy: UNCONFINED });
-    try {
+  fn: () =>
+    withGatewaysBesideAgent(0, async ({ repo, runAgent }) => {
       await othersProposals(repo);
-      const out = await runSandboxCli(
-        [
-          "--policy",
-          "team",
-          "--isolate",
-          "netns",
-          "--quiet",
-          "--",
-          "sh",
-          "-c",
-          ATTEMPTS(repo.root),
-        ],
-        { cwd: repo.root },
-      );
+      const out = await runAgent(ATTEMPTS(repo.root));
       assert.equal(out.code, 0, out.stderr);
-      assert.deepEqual(parsed(out.stdout), EXPECTED, out.stdout + out.stderr);
-    } finally {
-      await repo.cleanup();
-    }
-  },
+      assert.deepEqual(out.results, EXPECTED, out.stdout + out.stderr);
+    }),
 });
 
 Deno.test({
   name:
     "hostile: a netns sandbox linked to a gateway on this machine reads none of the gateway's proposals",
   ignore,
-  fn: async () => {
-    const repo = await makeRepo({ policy: UNCONFINED });
-    const elsewhere = await Deno.makeTempDir({ prefix: "tg-agent-project-" });
-    const stateDir = join(repo.root, "state");
-    const gw = await startGateway({ policiesDir: repo.policies, stateDir, listen: "127.0.0.1:0" });
-    try {
+  fn: () =>
+    withGatewaysBesideAgent(1, async ({ repo, runAgent }) => {
       await othersProposals(repo);
-      const out = await runSandboxCli(
-        ["--policy", "team", "--isolate", "netns", "--quiet"]
-          .concat(["--gateway", gw.url, "--gateway-token-file", join(stateDir, "gateway.token")])
-          .concat(["--", "sh", "-c", ATTEMPTS(repo.root)]),
-        { cwd: elsewhere },
-      );
+      const out = await runAgent(ATTEMPTS(repo.root));
       assert.equal(out.code, 0, out.stderr);
-      assert.deepEqual(parsed(out.stdout), EXPECTED, out.stdout + out.stderr);
-    } finally {
-      await gw.close();
-      await repo.cleanup();
-      await Deno.remove(elsewhere, { recursive: true });
-    }
-  },
+      assert.deepEqual(out.results, EXPECTED, out.stdout + out.stderr);
+    }),
 });

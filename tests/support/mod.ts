@@ -52,6 +52,8 @@ export { revocablePolicy } from "./revocable_policy.ts";
 export type { RevocableGrant } from "./revocable_policy.ts";
 export { namedRoutes, withOrigins } from "./with_origins.ts";
 export type { LocalOrigin, OriginRoute, OriginsWorld, WithOriginsOptions } from "./with_origins.ts";
+export { UNCONFINED_TEAM_POLICY, withGatewaysBesideAgent } from "./with_gateways_beside_agent.ts";
+export type { AgentRun, GatewaysBesideAgent, PolicyRepo } from "./with_gateways_beside_agent.ts";
 export { WebSocketOrigin } from "./websocket_origin.ts";
 export type { SeenFrame } from "./websocket_origin.ts";
 export { clientFrame, handshake, RawWebSocket } from "./websocket_client.ts";
