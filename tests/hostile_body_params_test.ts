@@ -13,7 +13,7 @@ import {
   startPhpParamsOrigin,
   startRackParamsOrigin,
 } from "./query_origins.ts";
-import { namedRoutes, withOrigins } from "./support/mod.ts";
+import { namedRoutes, skipWhenMissing, withOrigins } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -73,16 +73,15 @@ const start = async (dir: string) => ({
 
 const SETUP = { policy: POLICY, prefix: "tollgate-params-", start, routes: namedRoutes };
 
-const missing = await queryOriginsMissing();
-if (missing !== undefined) {
-  console.warn(
-    `hostile_body_params_test: SKIPPED, ${missing} (apt-get install -y php-cli ruby-rack ruby-webrick)`,
-  );
-}
+const ignore = await skipWhenMissing(
+  import.meta.url,
+  queryOriginsMissing(),
+  "apt-get install -y php-cli ruby-rack ruby-webrick",
+);
 
 Deno.test({
   name: "hostile body params: a body field an origin merges into its query parameters is judged",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withOrigins(SETUP, async ({ origins, curl }) => {
       const send = async (name: string, request: string, args: string[]) => {

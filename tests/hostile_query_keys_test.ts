@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { queryOriginsMissing, startPhpQueryOrigin, startRackQueryOrigin } from "./query_origins.ts";
-import { namedRoutes, withOrigins } from "./support/mod.ts";
+import { namedRoutes, skipWhenMissing, withOrigins } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -57,16 +57,15 @@ const setup = (policy: string) => ({
   routes: namedRoutes,
 });
 
-const missing = await queryOriginsMissing();
-if (missing !== undefined) {
-  console.warn(
-    `hostile_query_keys_test: SKIPPED, ${missing} (apt-get install -y php-cli ruby-rack ruby-webrick)`,
-  );
-}
+const ignore = await skipWhenMissing(
+  import.meta.url,
+  queryOriginsMissing(),
+  "apt-get install -y php-cli ruby-rack ruby-webrick",
+);
 
 Deno.test({
   name: "hostile query keys: a query key an origin reads under another name is judged as it",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withOrigins(setup(POLICY), async ({ origins, curl }) => {
       const get = async (name: string, query: string) =>
@@ -126,7 +125,7 @@ const GRAPHQL_ATTACKS: [string, string, string[]][] = [
 
 Deno.test({
   name: "hostile query keys: a second GraphQL query an origin reads under another name is refused",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withOrigins(setup(GRAPHQL_POLICY), async ({ origins, curl }) => {
       const send = async (name: string, query: string, args: string[]) => {
