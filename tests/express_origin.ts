@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { WithOriginsOptions } from "./support/mod.ts";
 import { commandMissing, startScriptOrigin } from "./support/script_origin.ts";
 
 const SCRIPT = `
@@ -53,4 +54,14 @@ export function startExpressOrigin(dir: string): Promise<ExpressOrigin> {
   const log = `${dir}/express-${crypto.randomUUID()}.log`;
   const args = ["-e", SCRIPT, log];
   return startScriptOrigin({ name: "Express", command: "node", args, log, env: ENV });
+}
+
+/** {@linkcode withOrigins}' `start` and `routes` for one Express origin answering as `host:80`. */
+export function expressAt(
+  host: string,
+): Pick<WithOriginsOptions<{ express: ExpressOrigin }>, "start" | "routes"> {
+  return {
+    start: async (dir) => ({ express: await startExpressOrigin(dir) }),
+    routes: ({ express }) => [[host, 80, express]],
+  };
 }

@@ -7,8 +7,8 @@
  * stricter origin would apply, so both must allow it.
  */
 import assert from "node:assert/strict";
-import { expressMissing, type ExpressOrigin, startExpressOrigin } from "./express_origin.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { expressAt, expressMissing } from "./express_origin.ts";
+import { skipWhenMissing, withOrigins } from "./support/mod.ts";
 
 const HOST = "app.example.com";
 const POLICY = `version: 1
@@ -29,8 +29,8 @@ network_policies:
         rules:
           - allow: { operation_type: query }
 `;
-const missing = await expressMissing();
-if (missing !== undefined) console.warn(`hostile_judged_path_test: SKIPPED, ${missing}`);
+const ignore = await skipWhenMissing(import.meta.url, expressMissing());
+const SETUP = { policy: POLICY, prefix: "tollgate-express-", ...expressAt(HOST) };
 
 const call = (tool: string) =>
   JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: tool } });
@@ -39,19 +39,13 @@ const graphql = (query: string) => JSON.stringify({ query });
 Deno.test({
   name:
     "hostile judged path: an MCP or GraphQL path read as an origin routes it is judged by its rules",
-  ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-express-" });
-    const express: ExpressOrigin = await startExpressOrigin(dir);
-    const resolve = [{ host: HOST, port: 80, address: "127.0.0.1", targetPort: express.port }];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const post = async (path: string, body: string) => {
-      const args = ["--path-as-is", "-H", "Content-Type: application/json", "--data-raw", body];
-      const options = { proxyPort: proxy.port, args, maxTime: 30 };
-      return (await curl([`http://${HOST}${path}`], options)).status;
-    };
-    try {
+  ignore,
+  fn: () =>
+    withOrigins(SETUP, async ({ origins: { express }, curl }) => {
+      const post = async (path: string, body: string) => {
+        const json = ["-H", "Content-Type: application/json", "--data-raw", body];
+        return (await curl(`http://${HOST}${path}`, ["--path-as-is", ...json])).status;
+      };
       const denied: [string, string][] = [
         ["/mcp", call("wipe")],
         ["/mcp/", call("wipe")],
@@ -71,11 +65,5 @@ Deno.test({
         "POST /graphql /GRAPHQL { viewer }",
         "POST - /items/1",
       ]);
-    } finally {
-      await proxy.close();
-      await express.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

@@ -6,8 +6,8 @@
  * the path without its trailing `/` too; allows stay exact.
  */
 import assert from "node:assert/strict";
-import { expressMissing, type ExpressOrigin, startExpressOrigin } from "./express_origin.ts";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { expressAt, expressMissing } from "./express_origin.ts";
+import { skipWhenMissing, withOrigins } from "./support/mod.ts";
 
 const HOST = "app.example.com";
 const POLICY = `version: 1
@@ -24,25 +24,16 @@ network_policies:
           - { method: DELETE, path: "/items/secret" }
           - { method: GET, path: "/admin" }
 `;
-const missing = await expressMissing();
-if (missing !== undefined) {
-  console.warn(`hostile_trailing_slash_test: SKIPPED, ${missing}`);
-}
+const ignore = await skipWhenMissing(import.meta.url, expressMissing());
+const SETUP = { policy: POLICY, prefix: "tollgate-express-", ...expressAt(HOST) };
 
 Deno.test({
   name: "hostile trailing slash: a deny fires on the path a router reads without its trailing /",
-  ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-express-" });
-    const express: ExpressOrigin = await startExpressOrigin(dir);
-    const resolve = [{ host: HOST, port: 80, address: "127.0.0.1", targetPort: express.port }];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const send = async (method: string, path: string) => {
-      const options = { proxyPort: proxy.port, args: ["--path-as-is", "-X", method], maxTime: 30 };
-      return (await curl([`http://${HOST}${path}`], options)).status;
-    };
-    try {
+  ignore,
+  fn: () =>
+    withOrigins(SETUP, async ({ origins: { express }, curl }) => {
+      const send = async (method: string, path: string) =>
+        (await curl(`http://${HOST}${path}`, ["--path-as-is", "-X", method])).status;
       const denied = [
         ["DELETE", "/items/secret/"],
         ["DELETE", "/items/secret//"],
@@ -64,11 +55,5 @@ Deno.test({
         "DELETE - /items/secret/notes",
         "GET - /admin/users/",
       ]);
-    } finally {
-      await proxy.close();
-      await express.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
