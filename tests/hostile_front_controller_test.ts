@@ -7,8 +7,13 @@
  * segment that more path follows.
  */
 import assert from "node:assert/strict";
-import { curl, startTestProxy, startTestUpstreams } from "./support/mod.ts";
-import { commandMissing, freePort, startScriptOrigin } from "./support/script_origin.ts";
+import { skipWhenMissing, withOrigins, type WithOriginsOptions } from "./support/mod.ts";
+import {
+  commandMissing,
+  freePort,
+  type ScriptOrigin,
+  startScriptOrigin,
+} from "./support/script_origin.ts";
 
 const HOST = "php.example.com";
 const POLICY = `version: 1
@@ -29,37 +34,34 @@ $route = $_SERVER['PATH_INFO'] ?? '/';
 file_put_contents(getenv('SEEN_LOG'), $route . "\\n", FILE_APPEND | LOCK_EX);
 echo $route;
 `;
-const missing = await commandMissing("php", ["-n", "-r", "exit(0);"], {
+const missing = commandMissing("php", ["-n", "-r", "exit(0);"], {
   absent: "php is not installed (apt-get install -y php-cli)",
   lacking: "php does not run",
 });
-if (missing !== undefined) console.warn(`hostile_front_controller_test: SKIPPED, ${missing}`);
+const ignore = await skipWhenMissing(import.meta.url, missing);
 
-Deno.test({
-  name: "hostile front controller: a deny fires on the route PHP's PATH_INFO names",
-  ignore: missing !== undefined,
-  fn: async () => {
-    const upstreams = await startTestUpstreams();
-    const dir = await Deno.makeTempDir({ prefix: "tollgate-php-" });
+/** PHP's own server (no php.ini, as the official images) serving `INDEX` as `HOST:80`. */
+const SETUP: WithOriginsOptions<{ php: ScriptOrigin }> = {
+  policy: POLICY,
+  prefix: "tollgate-php-",
+  start: async (dir) => {
     await Deno.writeTextFile(`${dir}/index.php`, INDEX);
     const port = freePort();
     const log = `${dir}/seen.log`;
     const args = ["-n", "-S", `127.0.0.1:${port}`, "-t", dir];
-    const php = await startScriptOrigin({
-      name: "PHP",
-      command: "php",
-      args,
-      log,
-      env: { SEEN_LOG: log },
-      port,
-    });
-    const resolve = [{ host: HOST, port: 80, address: "127.0.0.1", targetPort: port }];
-    const proxy = await startTestProxy({ policy: POLICY, upstreams, resolve });
-    const get = async (path: string) => {
-      const options = { proxyPort: proxy.port, args: ["--path-as-is"], maxTime: 30 };
-      return (await curl([`http://${HOST}${path}`], options)).status;
-    };
-    try {
+    const env = { SEEN_LOG: log };
+    return { php: await startScriptOrigin({ name: "PHP", command: "php", args, log, env, port }) };
+  },
+  routes: ({ php }) => [[HOST, 80, php]],
+};
+
+Deno.test({
+  name: "hostile front controller: a deny fires on the route PHP's PATH_INFO names",
+  ignore,
+  fn: () =>
+    withOrigins(SETUP, async ({ origins: { php }, curl }) => {
+      const get = async (path: string) =>
+        (await curl(`http://${HOST}${path}`, ["--path-as-is"])).status;
       for (
         const path of ["/admin/users", "/index.php/admin/users", "/Index.PHP/Admin/users/"]
       ) {
@@ -69,11 +71,5 @@ Deno.test({
       assert.equal(await get("/index.php/public/page"), 200);
       assert.equal(await get("/public/page"), 200);
       assert.deepEqual(await php.seen(), ["/public/page", "/public/page"]);
-    } finally {
-      await proxy.close();
-      await php.close();
-      await upstreams.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
