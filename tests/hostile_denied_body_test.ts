@@ -4,25 +4,12 @@
  * check of bodies on methods that define none applies only to requests the policy allows.
  */
 import assert from "node:assert/strict";
-import { rawRequest, tunnelRequest, withTestProxy } from "./support/mod.ts";
+import { AS_CURL, openPolicy, rawRequest, tunnelRequest, withTestProxy } from "./support/mod.ts";
 
-const RULES = `        protocol: rest
-        rules: [{ allow: { method: "*", path: "/**" } }]
-        deny_rules:
-          - { method: DELETE, path: "/**" }
-          - { method: GET, path: "/private/**" }
-`;
-const POLICY = `version: 1
-network_policies:
-  open:
-    endpoints:
-      - host: plain.example.com
-        port: 80
-${RULES}      - host: api.github.com
-        port: 443
-${RULES}    binaries: [{ path: /usr/bin/curl }]
-`;
-const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
+const POLICY = openPolicy([
+  '{ method: DELETE, path: "/**" }',
+  '{ method: GET, path: "/private/**" }',
+]);
 const SMUGGLED = "GET /admin HTTP/1.1\r\nHost: plain.example.com\r\n\r\n";
 const JSON_BODY = '{"message":"m","sha":"s"}';
 const BODIES: [string, string, string][] = [
@@ -36,7 +23,7 @@ const BODIES: [string, string, string][] = [
 ];
 
 Deno.test("hostile #6: a denied request gets its structured 403 whatever body it announces (DELETE, GET), plain and intercepted", async () => {
-  await withTestProxy({ policy: POLICY, identity }, async (proxy, upstreams) => {
+  await withTestProxy({ policy: POLICY, identity: AS_CURL }, async (proxy, upstreams) => {
     for (const [method, path] of [["DELETE", "/public/x"], ["GET", "/private/x"]]) {
       for (const [name, framing, body] of BODIES) {
         const label = `${method} ${path} with ${name}`;

@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import {
+  AS_CURL,
+  openPolicy,
   rawRequest,
   type TestProxy,
   type TestUpstreams,
@@ -13,23 +15,14 @@ import {
   withTestProxy,
 } from "./support/mod.ts";
 
-const OPEN_RULES = `        protocol: rest
-        rules: [{ allow: { method: "*", path: "/**" } }]
-        deny_rules:
-          - { method: POST, path: "/admin/**" }
-          - { method: DELETE, path: "/**" }
-          - { method: GET, path: "/private/**" }
-`;
-const POLICY = `version: 1
-network_policies:
-  open:
-    endpoints:
-      - host: plain.example.com
-        port: 80
-${OPEN_RULES}      - host: api.github.com
-        port: 443
-${OPEN_RULES}    binaries: [{ path: /usr/bin/curl }]
-  scoped:
+const DENIES = [
+  '{ method: POST, path: "/admin/**" }',
+  '{ method: DELETE, path: "/**" }',
+  '{ method: GET, path: "/private/**" }',
+];
+const POLICY = openPolicy(
+  DENIES,
+  `  scoped:
     endpoints:
       - host: scoped.example.com
         port: 80
@@ -44,13 +37,13 @@ ${OPEN_RULES}    binaries: [{ path: /usr/bin/curl }]
         allow_encoded_slash: true
         rules: [{ allow: { method: GET, path: "/public/**" } }]
     binaries: [{ path: /usr/bin/curl }]
-`;
-// Every raw client here is "curl": these tests are about framing and paths, not identity.
-const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
+`,
+);
 
 function withProxy(run: (proxy: TestProxy, upstreams: TestUpstreams) => Promise<void>) {
   const httpHosts = ["plain.example.com", "scoped.example.com", "slugs.example.com"];
-  return withTestProxy({ policy: POLICY, identity, httpHosts }, run);
+  // Every raw client here is "curl": these tests are about framing and paths, not identity.
+  return withTestProxy({ policy: POLICY, identity: AS_CURL, httpHosts }, run);
 }
 
 function request(method: string, target: string, host: string, extra = "", body = ""): string {
