@@ -7,19 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { rackMissing, rackPair } from "./rack_origin.ts";
-import { withOrigins } from "./support/mod.ts";
+import { ITEMS_HOST, itemsPolicy, withOrigins } from "./support/mod.ts";
 
-const HOST = "app.example.com";
-const POLICY = `version: 1
-network_policies:
-  items:
-    endpoints:
-      - host: ${HOST}
-        ports: [80, 443]
-        protocol: rest
-        rules:
-          - allow: { method: POST, path: "/items/**" }
-`;
+const HOST = ITEMS_HOST;
+const POLICY = itemsPolicy(['{ method: POST, path: "/items/**" }']);
 
 const SETUP = { policy: POLICY, prefix: "tollgate-conn-", ...rackPair(HOST) };
 

@@ -17,20 +17,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import zlib from "node:zlib";
 import { type BodyParserOrigin, startBodyParserOrigin } from "./body_parser_origin.ts";
-import { withOrigins, type WithOriginsOptions } from "./support/mod.ts";
+import { ITEMS_HOST, itemsPolicy, withOrigins, type WithOriginsOptions } from "./support/mod.ts";
 
-const HOST = "app.example.com";
-const POLICY = `version: 1
-network_policies:
-  items:
-    endpoints:
-      - host: ${HOST}
-        ports: [80, 443]
-        protocol: rest
-        rules:
-          - allow: { method: POST, path: "/items/**" }
-          - allow: { method: PATCH, path: "/items/**" }
-`;
+const HOST = ITEMS_HOST;
+const POLICY = itemsPolicy([
+  '{ method: POST, path: "/items/**" }',
+  '{ method: PATCH, path: "/items/**" }',
+]);
 
 interface World {
   origins: BodyParserOrigin[];

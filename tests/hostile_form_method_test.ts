@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rackMissing, type RackOrigin, rackPair } from "./rack_origin.ts";
-import { type TestProxy, withOrigins } from "./support/mod.ts";
+import { ITEMS_HOST, itemsPolicy, type TestProxy, withOrigins } from "./support/mod.ts";
 
-const HOST = "app.example.com";
+const HOST = ITEMS_HOST;
 const missing = await rackMissing();
 if (missing !== undefined) {
   console.warn(
@@ -18,24 +18,13 @@ if (missing !== undefined) {
   );
 }
 
-const rules = (extra: string) =>
-  `version: 1
-network_policies:
-  items:
-    endpoints:
-      - host: ${HOST}
-        ports: [80, 443]
-        protocol: rest
-${extra}`;
-const ALLOW_POST_PATCH = rules(`        rules:
-          - allow: { method: POST, path: "/items/**" }
-          - allow: { method: PATCH, path: "/items/**" }
-`);
-const DENY_DELETE = rules(`        rules:
-          - allow: { method: "*", path: "/items/**" }
-        deny_rules:
-          - { method: DELETE, path: "/items/**" }
-`);
+const ALLOW_POST_PATCH = itemsPolicy([
+  '{ method: POST, path: "/items/**" }',
+  '{ method: PATCH, path: "/items/**" }',
+]);
+const DENY_DELETE = itemsPolicy(['{ method: "*", path: "/items/**" }'], [
+  '{ method: DELETE, path: "/items/**" }',
+]);
 
 interface World {
   proxy: TestProxy;

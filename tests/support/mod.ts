@@ -40,6 +40,7 @@ export type { H2SessionProxy } from "./open_h2_session.ts";
 export { waitFor, waitForLines } from "./wait_for.ts";
 export { syntheticPolicy } from "./synthetic_policy.ts";
 export { AS_CURL, openPolicy } from "./open_policy.ts";
+export { ITEMS_HOST, itemsPolicy } from "./items_policy.ts";
 export { withTestProxy } from "./with_test_proxy.ts";
 export type { WithTestProxyOptions } from "./with_test_proxy.ts";
 export { withH2World } from "./with_h2_world.ts";
