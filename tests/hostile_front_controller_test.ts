@@ -7,7 +7,12 @@
  * segment that more path follows.
  */
 import assert from "node:assert/strict";
-import { skipWhenMissing, withOrigins, type WithOriginsOptions } from "./support/mod.ts";
+import {
+  restPolicy,
+  skipWhenMissing,
+  withOrigins,
+  type WithOriginsOptions,
+} from "./support/mod.ts";
 import {
   commandMissing,
   freePort,
@@ -16,18 +21,9 @@ import {
 } from "./support/script_origin.ts";
 
 const HOST = "php.example.com";
-const POLICY = `version: 1
-network_policies:
-  app:
-    endpoints:
-      - host: ${HOST}
-        port: 80
-        protocol: rest
-        rules:
-          - allow: { method: GET, path: "/**" }
-        deny_rules:
-          - { method: GET, path: "/admin/**" }
-`;
+const POLICY = restPolicy({ host: HOST }, ['{ method: GET, path: "/**" }'], [
+  '{ method: GET, path: "/admin/**" }',
+]);
 // The front controller: routes on PATH_INFO, as a framework's router does.
 const INDEX = `<?php
 $route = $_SERVER['PATH_INFO'] ?? '/';

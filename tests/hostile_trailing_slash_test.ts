@@ -7,23 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { expressAt, expressMissing } from "./express_origin.ts";
-import { skipWhenMissing, withOrigins } from "./support/mod.ts";
+import { restPolicy, skipWhenMissing, withOrigins } from "./support/mod.ts";
 
 const HOST = "app.example.com";
-const POLICY = `version: 1
-network_policies:
-  app:
-    endpoints:
-      - host: ${HOST}
-        port: 80
-        protocol: rest
-        rules:
-          - allow: { method: "*", path: "/items/**" }
-          - allow: { method: GET, path: "/**" }
-        deny_rules:
-          - { method: DELETE, path: "/items/secret" }
-          - { method: GET, path: "/admin" }
-`;
+const POLICY = restPolicy(
+  { host: HOST },
+  ['{ method: "*", path: "/items/**" }', '{ method: GET, path: "/**" }'],
+  ['{ method: DELETE, path: "/items/secret" }', '{ method: GET, path: "/admin" }'],
+);
 const ignore = await skipWhenMissing(import.meta.url, expressMissing());
 const SETUP = { policy: POLICY, prefix: "tollgate-express-", ...expressAt(HOST) };
 
