@@ -13,33 +13,21 @@ import {
   startPhpParamsOrigin,
   startRackParamsOrigin,
 } from "./query_origins.ts";
-import { namedRoutes, skipWhenMissing, withOrigins } from "./support/mod.ts";
+import { namedHostsPolicy, namedRoutes, skipWhenMissing, withOrigins } from "./support/mod.ts";
 
-const POLICY = `version: 1
-network_policies:
-  params:
-    endpoints:
-      - host: php.example.com
-        port: 80
-        protocol: rest
-        rules: &rules
-          - allow: { method: POST, path: /q, query: { action: "read" } }
-          - allow: { method: PUT, path: /q, query: { action: "read" } }
-          - allow: { method: POST, path: /free }
-          - allow: { method: PUT, path: /free, query: { action: "read" } }
-        deny_rules: &deny
-          - { method: POST, path: /free, query: { force: "true" } }
-      - host: rack.example.com
-        port: 80
-        protocol: rest
-        rules: *rules
-        deny_rules: *deny
-      - host: bare.example.com
-        port: 80
-        protocol: rest
-        rules: *rules
-        deny_rules: *deny
-`;
+const POLICY = namedHostsPolicy(
+  "params",
+  ["php", "rack", "bare"],
+  `protocol: rest
+rules:
+  - allow: { method: POST, path: /q, query: { action: "read" } }
+  - allow: { method: PUT, path: /q, query: { action: "read" } }
+  - allow: { method: POST, path: /free }
+  - allow: { method: PUT, path: /free, query: { action: "read" } }
+deny_rules:
+  - { method: POST, path: /free, query: { force: "true" } }
+`,
+);
 
 const FORM = ["-H", "Content-Type: application/x-www-form-urlencoded"];
 const JSON_TYPE = ["-H", "Content-Type: application/json"];

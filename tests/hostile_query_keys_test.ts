@@ -9,25 +9,18 @@
  */
 import assert from "node:assert/strict";
 import { queryOriginsMissing, startPhpQueryOrigin, startRackQueryOrigin } from "./query_origins.ts";
-import { namedRoutes, skipWhenMissing, withOrigins } from "./support/mod.ts";
+import { namedHostsPolicy, namedRoutes, skipWhenMissing, withOrigins } from "./support/mod.ts";
 
-const POLICY = `version: 1
-network_policies:
-  search:
-    endpoints:
-      - host: php.example.com
-        port: 80
-        protocol: rest
-        rules: &rules
-          - allow: { method: GET, path: /q, query: { branch: "feat-*" } }
-        deny_rules: &deny
-          - { method: GET, path: /q, query: { force: "true" } }
-      - host: rack.example.com
-        port: 80
-        protocol: rest
-        rules: *rules
-        deny_rules: *deny
-`;
+const POLICY = namedHostsPolicy(
+  "search",
+  ["php", "rack"],
+  `protocol: rest
+rules:
+  - allow: { method: GET, path: /q, query: { branch: "feat-*" } }
+deny_rules:
+  - { method: GET, path: /q, query: { force: "true" } }
+`,
+);
 
 // Each spelling reads as `branch=evil` or `force=true` to the origin named.
 const ATTACKS: [string, string][] = [
@@ -97,22 +90,15 @@ Deno.test({
 
 // The GraphQL endpoint's parameters too: PHP (webonyx/graphql-php reads `$_GET`) and Rack 2
 // read a second `query` the proxy read as another key, and would run it instead.
-const GRAPHQL_POLICY = `version: 1
-network_policies:
-  graphql:
-    endpoints:
-      - host: php.example.com
-        port: 80
-        path: /graphql
-        protocol: graphql
-        rules: &rules
-          - allow: { operation_type: query, fields: [viewer] }
-      - host: rack.example.com
-        port: 80
-        path: /graphql
-        protocol: graphql
-        rules: *rules
-`;
+const GRAPHQL_POLICY = namedHostsPolicy(
+  "graphql",
+  ["php", "rack"],
+  `path: /graphql
+protocol: graphql
+rules:
+  - allow: { operation_type: query, fields: [viewer] }
+`,
+);
 const VIEWER = encodeURIComponent("query { viewer { login } }");
 const DELETE = encodeURIComponent('mutation { deleteRepository(id: "r") { id } }');
 const GRAPHQL_ATTACKS: [string, string, string[]][] = [

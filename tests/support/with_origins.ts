@@ -109,3 +109,28 @@ export async function withOrigins<O extends Record<string, LocalOrigin>>(
 export function namedRoutes<O extends Record<string, LocalOrigin>>(origins: O): OriginRoute[] {
   return Object.entries(origins).map(([name, origin]) => [`${name}.example.com`, 80, origin]);
 }
+
+/**
+ * A policy `name` granting each origin of `names` the same `endpoint` as `NAME.example.com:80`,
+ * where {@linkcode namedRoutes} sends it: `endpoint` is the endpoint's YAML after its host and
+ * port (`protocol: rest`, `rules: ...`), written from column 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { namedHostsPolicy } from "./mod.ts";
+ *
+ * const policy = namedHostsPolicy("q", ["php", "rack"], "protocol: rest\naccess: read-only\n");
+ * assert.match(policy, /host: rack.example.com\n {8}port: 80\n {8}protocol: rest\n/);
+ * ```
+ */
+export function namedHostsPolicy(name: string, names: string[], endpoint: string): string {
+  const fields = endpoint.trimEnd().split("\n").map((line) => `        ${line}`);
+  const endpoints = names.flatMap((host) => [
+    `      - host: ${host}.example.com`,
+    "        port: 80",
+    ...fields,
+  ]);
+  return ["version: 1", "network_policies:", `  ${name}:`, "    endpoints:", ...endpoints, ""]
+    .join("\n");
+}
