@@ -29,13 +29,10 @@ import { closeWithClient } from "../_close_with_client.ts";
 import type { FormMethodGuard } from "../form_method_guard.ts";
 import { type BodyRest, relayH2BodyRest } from "./relay_h2_body_rest.ts";
 
-/** What {@linkcode exchangeOverPool} needs besides the stream and its request. */
-export interface PooledExchange {
-  /** The shared pool, and the destination in it. */
-  pool: UpstreamPool;
-  target: UpstreamTarget;
-  /** A connection opened for this stream already (the session's ALPN probe). */
-  spare?: UpstreamConnection;
+/** What {@linkcode forwardOverHttp1} needs besides the stream and its request. */
+export interface Http1Exchange {
+  /** The HTTP/1.1 connection to send on. */
+  upstream: ByteStream;
   pathAndQuery: string;
   authority: string;
   /** The whole request body, or its first part when `rest` is set. */
@@ -45,6 +42,15 @@ export interface PooledExchange {
   rest?: StreamedRest;
   /** Send `Connection: close` and never pool the connection after (a DELETE's body). */
   closes?: boolean;
+}
+
+/** What {@linkcode exchangeOverPool} needs: a pool to take the connection from. */
+export interface PooledExchange extends Omit<Http1Exchange, "upstream"> {
+  /** The shared pool, and the destination in it. */
+  pool: UpstreamPool;
+  target: UpstreamTarget;
+  /** A connection opened for this stream already (the session's ALPN probe). */
+  spare?: UpstreamConnection;
 }
 
 /** How the rest of a body past the cap streams: past its guard, under the body idle limit. */
@@ -144,15 +150,7 @@ export async function exchangeOverPool(
 export async function forwardOverHttp1(
   stream: ServerHttp2Stream,
   request: H2Request,
-  exchange: {
-    upstream: ByteStream;
-    pathAndQuery: string;
-    authority: string;
-    body: Uint8Array;
-    timeoutMs: number;
-    rest?: StreamedRest;
-    closes?: boolean;
-  },
+  exchange: Http1Exchange,
 ): Promise<boolean | "stale"> {
   // A stream reset (or its session gone) is owed nothing: its upstream closes at once.
   const stop = closeWithClient(stream, exchange.upstream);
@@ -182,7 +180,7 @@ interface Streamed {
 async function relayOverHttp1(
   stream: ServerHttp2Stream,
   request: H2Request,
-  exchange: Parameters<typeof forwardOverHttp1>[2],
+  exchange: Http1Exchange,
   streamed: Streamed,
 ): Promise<ResponseHead | "stale"> {
   const { upstream, body, rest, closes } = exchange;
