@@ -7,23 +7,22 @@
  */
 import assert from "node:assert/strict";
 import { rackMissing, rackPair } from "./rack_origin.ts";
-import { ITEMS_HOST, itemsPolicy, withOrigins } from "./support/mod.ts";
+import { ITEMS_HOST, itemsPolicy, skipWhenMissing, withOrigins } from "./support/mod.ts";
 
 const HOST = ITEMS_HOST;
 const POLICY = itemsPolicy(['{ method: POST, path: "/items/**" }']);
 
 const SETUP = { policy: POLICY, prefix: "tollgate-conn-", ...rackPair(HOST) };
 
-const missing = await rackMissing();
-if (missing !== undefined) {
-  console.warn(
-    `hostile_connection_tokens_test: SKIPPED, ${missing} (apt-get install -y ruby-rack ruby-webrick)`,
-  );
-}
+const ignore = await skipWhenMissing(
+  import.meta.url,
+  rackMissing(),
+  "apt-get install -y ruby-rack ruby-webrick",
+);
 
 Deno.test({
   name: "hostile connection tokens: a Connection field naming a judged field never reaches Rack",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withOrigins(SETUP, async ({ origins: { rack, rackTls }, curl }) => {
       const send = async (scheme: string, connection: string) => {

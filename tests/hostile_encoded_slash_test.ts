@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { flaskMissing, type FlaskOrigin, startFlaskOrigin } from "./flask_origin.ts";
-import { withOrigins, type WithOriginsOptions } from "./support/mod.ts";
+import { skipWhenMissing, withOrigins, type WithOriginsOptions } from "./support/mod.ts";
 
 const HOST = "files.example.com";
 const POLICY = `version: 1
@@ -29,16 +29,15 @@ const SETUP: WithOriginsOptions<{ flask: FlaskOrigin }> = {
   start: async (dir) => ({ flask: await startFlaskOrigin(dir) }),
   routes: ({ flask }) => [[HOST, 80, flask]],
 };
-const missing = await flaskMissing();
-if (missing !== undefined) {
-  console.warn(
-    `hostile_encoded_slash_test: SKIPPED, ${missing} (apt-get install -y python3-flask)`,
-  );
-}
+const ignore = await skipWhenMissing(
+  import.meta.url,
+  flaskMissing(),
+  "apt-get install -y python3-flask",
+);
 
 Deno.test({
   name: "hostile encoded slash: a deny fires on the path an origin reads with %2F as /",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withOrigins(SETUP, async ({ origins: { flask }, curl }) => {
       const get = async (path: string) =>

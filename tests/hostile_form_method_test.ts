@@ -8,15 +8,20 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rackMissing, type RackOrigin, rackPair } from "./rack_origin.ts";
-import { ITEMS_HOST, itemsPolicy, type TestProxy, withOrigins } from "./support/mod.ts";
+import {
+  ITEMS_HOST,
+  itemsPolicy,
+  skipWhenMissing,
+  type TestProxy,
+  withOrigins,
+} from "./support/mod.ts";
 
 const HOST = ITEMS_HOST;
-const missing = await rackMissing();
-if (missing !== undefined) {
-  console.warn(
-    `hostile_form_method_test: SKIPPED, ${missing} (apt-get install -y ruby-rack ruby-webrick)`,
-  );
-}
+const ignore = await skipWhenMissing(
+  import.meta.url,
+  rackMissing(),
+  "apt-get install -y ruby-rack ruby-webrick",
+);
 
 const ALLOW_POST_PATCH = itemsPolicy([
   '{ method: POST, path: "/items/**" }',
@@ -49,7 +54,7 @@ const methodsSeen = async (origin: RackOrigin) => (await origin.seen()).map((l) 
 for (const scheme of ["http", "https"] as const) {
   Deno.test({
     name: `hostile form method (${scheme}): a _method the policy does not allow never reaches Rack`,
-    ignore: missing !== undefined,
+    ignore,
     fn: () =>
       withRack(ALLOW_POST_PATCH, async ({ rack, rackTls, send, proxy }) => {
         const origin = scheme === "http" ? rack : rackTls;
@@ -71,7 +76,7 @@ for (const scheme of ["http", "https"] as const) {
 
 Deno.test({
   name: "hostile form method: an explicit deny on DELETE stops a _method=DELETE POST, h1 and h2",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withRack(DENY_DELETE, async ({ rack, rackTls, send }) => {
       assert.equal(await send("http", ["-d", "_method=DELETE"]), 403);
@@ -85,7 +90,7 @@ Deno.test({
 
 Deno.test({
   name: "hostile form method: a large multipart upload passes the scan with its bytes intact",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withRack(ALLOW_POST_PATCH, async ({ rack, rackTls, send, dir }) => {
       const file = join(dir, "upload.bin");
@@ -110,7 +115,7 @@ const pause = () => new Promise((resolve) => setTimeout(resolve, 30));
 
 Deno.test({
   name: "hostile form method: a _method split across writes is read whole before the body ends",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withRack(ALLOW_POST_PATCH, async ({ rack, proxy }) => {
       const send = async (pieces: string[], type: string) => {

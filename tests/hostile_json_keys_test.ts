@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { goMissing, startGoJsonOrigin } from "./go_json_origin.ts";
 import type { ScriptOrigin } from "./support/script_origin.ts";
-import { withOrigins, type WithOriginsOptions } from "./support/mod.ts";
+import { skipWhenMissing, withOrigins, type WithOriginsOptions } from "./support/mod.ts";
 
 const HOST = "api.example.com";
 const POLICY = `version: 1
@@ -47,12 +47,11 @@ const SETUP: WithOriginsOptions<{ go: ScriptOrigin }> = {
   maxTime: 10,
 };
 
-const missing = await goMissing();
-if (missing !== undefined) console.warn(`hostile_json_keys_test: SKIPPED, ${missing}`);
+const ignore = await skipWhenMissing(import.meta.url, goMissing());
 
 Deno.test({
   name: "hostile json keys: a key written twice in another letter case never reaches Go",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withOrigins(SETUP, async ({ origins: { go }, curl }) => {
       const post = async (path: string, body: string) => {

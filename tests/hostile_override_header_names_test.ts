@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { phpMissing, startPhpOrigin } from "./php_origin.ts";
 import { rackMissing, startRackOrigin } from "./rack_origin.ts";
-import { namedRoutes, withOrigins } from "./support/mod.ts";
+import { namedRoutes, skipWhenMissing, withOrigins } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -35,14 +35,12 @@ const SETUP = {
   }),
   routes: namedRoutes, // php.example.com:80, rack.example.com:80
 };
-const missing = (await phpMissing()) ?? (await rackMissing());
-if (missing !== undefined) {
-  console.warn(`hostile_override_header_names_test: SKIPPED, ${missing}`);
-}
+const missing = async () => (await phpMissing()) ?? (await rackMissing());
+const ignore = await skipWhenMissing(import.meta.url, missing());
 
 Deno.test({
   name: "hostile override header names: an override header spelled with _ is decided",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withOrigins(SETUP, async ({ origins: { php, rack }, curl }) => {
       const post = async (host: string, header: string) =>

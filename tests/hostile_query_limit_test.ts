@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { queryOriginsMissing, startPhpQueryOrigin } from "./query_origins.ts";
-import { namedRoutes, withOrigins } from "./support/mod.ts";
+import { namedRoutes, skipWhenMissing, withOrigins } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -30,14 +30,15 @@ const SETUP = {
   routes: namedRoutes, // php.example.com:80
 };
 
-const missing = await queryOriginsMissing();
-if (missing !== undefined) {
-  console.warn(`hostile_query_limit_test: SKIPPED, ${missing} (apt-get install -y php-cli)`);
-}
+const ignore = await skipWhenMissing(
+  import.meta.url,
+  queryOriginsMissing(),
+  "apt-get install -y php-cli",
+);
 
 Deno.test({
   name: "hostile query limit: a key past the 1,000 parameters an origin reads is not judged",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withOrigins(SETUP, async ({ origins: { php }, curl }) => {
       const get = async (target: string) => (await curl(`http://php.example.com${target}`)).status;

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { phpMissing, type PhpOrigin, startPhpOrigin } from "./php_origin.ts";
-import { withOrigins, type WithOriginsOptions } from "./support/mod.ts";
+import { skipWhenMissing, withOrigins, type WithOriginsOptions } from "./support/mod.ts";
 
 const HOST = "app.example.com";
 const POLICY = `version: 1
@@ -27,14 +27,11 @@ const SETUP: WithOriginsOptions<{ php: PhpOrigin }> = {
   start: async (dir) => ({ php: await startPhpOrigin(dir) }),
   routes: ({ php }) => [[HOST, 80, php]],
 };
-const missing = await phpMissing();
-if (missing !== undefined) {
-  console.warn(`hostile_query_method_test: SKIPPED, ${missing} (apt-get install -y php-cli)`);
-}
+const ignore = await skipWhenMissing(import.meta.url, phpMissing(), "apt-get install -y php-cli");
 
 Deno.test({
   name: "hostile query method: a ?_method PHP reads under another name never runs",
-  ignore: missing !== undefined,
+  ignore,
   fn: () =>
     withOrigins(SETUP, async ({ origins: { php }, curl }) => {
       const post = async (query: string, args: string[] = ["-d", "a=1"]) =>
