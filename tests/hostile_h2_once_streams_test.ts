@@ -7,15 +7,15 @@
 import assert from "node:assert/strict";
 import { leaseComment } from "../proxy/policy/mod.ts";
 import {
+  AS_CURL,
   h2TunnelClient,
+  originAt,
   startH2Origin,
-  startTestProxy,
-  startTestUpstreams,
   type TestUpstreams,
+  withOrigins,
 } from "./support/mod.ts";
 
 const HOST = "h2.example.com";
-const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
 const expiresAt = Date.now() + 600_000;
 
 // The once rule allows one POST /upload/x; "upload" (durable) any POST under /upload.
@@ -69,42 +69,39 @@ process.stdin.once("data", () => {
 });
 `;
 
-Deno.test("hostile h2: a once rule spent by one stream does not keep another stream's body flowing after its own rule is revoked", async () => {
-  const upstreams = await startTestUpstreams();
-  const origin = await countingH2Origin(upstreams);
-  const proxy = await startTestProxy({
-    policy: policy(1, false),
-    upstreams,
-    identity,
-    resolve: [{ host: HOST, port: 443, address: "127.0.0.1", targetPort: origin.port }],
-  });
-  const { port: proxyPort, caPath } = proxy;
-  const options = { runtime: "node", proxyPort, host: HOST, caPath, stdin: "piped" } as const;
-  const client = h2TunnelClient(CLIENT, options).spawn();
-  const lines = client.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const stdin = client.stdin.getWriter();
-  try {
-    const { seen } = origin;
-    assert.match((await lines.read()).value ?? "", /^first 200/); // the once rule, spent
-    for (let i = 0; i < 300 && !seen.closed; i++) await new Promise((r) => setTimeout(r, 10));
-    // The durable rule arrives; the same POST again is its (the once rule is spent).
-    assert.ok((await proxy.holder.reload(policy(2, true))).ok);
-    await stdin.write(new TextEncoder().encode("go\n"));
-    const before = seen.bytes;
-    for (let i = 0; i < 300 && seen.bytes < before + 10; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+const SETUP = {
+  policy: policy(1, false),
+  prefix: "tollgate-h2-",
+  identity: AS_CURL,
+  ...originAt(HOST, 443, (_dir, upstreams) => countingH2Origin(upstreams)),
+};
+
+Deno.test("hostile h2: a once rule spent by one stream does not keep another stream's body flowing after its own rule is revoked", () =>
+  withOrigins(SETUP, async ({ proxy, origins: { origin } }) => {
+    const { port: proxyPort, caPath } = proxy;
+    const options = { runtime: "node", proxyPort, host: HOST, caPath, stdin: "piped" } as const;
+    const client = h2TunnelClient(CLIENT, options).spawn();
+    const lines = client.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const stdin = client.stdin.getWriter();
+    try {
+      const { seen } = origin;
+      assert.match((await lines.read()).value ?? "", /^first 200/); // the once rule, spent
+      for (let i = 0; i < 300 && !seen.closed; i++) await new Promise((r) => setTimeout(r, 10));
+      // The durable rule arrives; the same POST again is its (the once rule is spent).
+      assert.ok((await proxy.holder.reload(policy(2, true))).ok);
+      await stdin.write(new TextEncoder().encode("go\n"));
+      const before = seen.bytes;
+      for (let i = 0; i < 300 && seen.bytes < before + 10; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(seen.bytes >= before + 10, "the second body did not reach the origin");
+      seen.closed = false;
+      assert.ok((await proxy.holder.reload(policy(3, false))).ok); // its rule is revoked
+      for (let i = 0; i < 300 && !seen.closed; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(seen.closed, `the origin still received the body: ${seen.bytes} bytes`);
+    } finally {
+      await stdin.close().catch(() => {});
+      await client.status;
+      await lines.cancel().catch(() => {});
     }
-    assert.ok(seen.bytes >= before + 10, "the second body did not reach the origin");
-    seen.closed = false;
-    assert.ok((await proxy.holder.reload(policy(3, false))).ok); // its rule is revoked
-    for (let i = 0; i < 300 && !seen.closed; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(seen.closed, `the origin still received the body: ${seen.bytes} bytes`);
-  } finally {
-    await stdin.close().catch(() => {});
-    await client.status;
-    await lines.cancel().catch(() => {});
-    await proxy.close();
-    await origin.close();
-    await upstreams.close();
-  }
-});
+  }));

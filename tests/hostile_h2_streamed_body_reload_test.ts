@@ -6,16 +6,16 @@
  */
 import assert from "node:assert/strict";
 import {
+  AS_CURL,
   h2TunnelClient,
+  originAt,
   revocablePolicy,
   startH2Origin,
-  startTestProxy,
-  startTestUpstreams,
   type TestUpstreams,
+  withOrigins,
 } from "./support/mod.ts";
 
 const HOST = "h2.example.com";
-const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
 
 const policy = (revision: number, upload: boolean) =>
   revocablePolicy(revision, upload ? { name: "upload", endpoints: UPLOAD } : undefined);
@@ -43,35 +43,32 @@ setTimeout(() => process.exit(0), 5000);
 req.on("close", () => { clearInterval(feed); process.exit(0); });
 `;
 
-Deno.test("hostile h2: a reload that revokes a stream's rule ends its body still streaming", async () => {
-  const upstreams = await startTestUpstreams();
-  const origin = await countingH2Origin(upstreams);
-  const proxy = await startTestProxy({
-    policy: policy(1, true),
-    upstreams,
-    identity,
-    resolve: [{ host: HOST, port: 443, address: "127.0.0.1", targetPort: origin.port }],
-  });
-  const { port: proxyPort, caPath } = proxy;
-  const options = { runtime: "node", proxyPort, host: HOST, caPath, stdout: "null" } as const;
-  const client = h2TunnelClient(CLIENT, options).spawn();
-  try {
-    const { seen } = origin;
-    for (let i = 0; i < 300 && seen.bytes < 10; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(seen.bytes >= 10, "the allowed body did not reach the origin");
-    assert.ok((await proxy.holder.reload(policy(2, true))).ok); // unrelated: it goes on
-    const before = seen.bytes;
-    for (let i = 0; i < 300 && seen.bytes < before + 10; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+const SETUP = {
+  policy: policy(1, true),
+  prefix: "tollgate-h2-",
+  identity: AS_CURL,
+  ...originAt(HOST, 443, (_dir, upstreams) => countingH2Origin(upstreams)),
+};
+
+Deno.test("hostile h2: a reload that revokes a stream's rule ends its body still streaming", () =>
+  withOrigins(SETUP, async ({ proxy, origins: { origin } }) => {
+    const { port: proxyPort, caPath } = proxy;
+    const options = { runtime: "node", proxyPort, host: HOST, caPath, stdout: "null" } as const;
+    const client = h2TunnelClient(CLIENT, options).spawn();
+    try {
+      const { seen } = origin;
+      for (let i = 0; i < 300 && seen.bytes < 10; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(seen.bytes >= 10, "the allowed body did not reach the origin");
+      assert.ok((await proxy.holder.reload(policy(2, true))).ok); // unrelated: it goes on
+      const before = seen.bytes;
+      for (let i = 0; i < 300 && seen.bytes < before + 10; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(!seen.closed && seen.bytes >= before + 10, "an unrelated reload stopped the body");
+      assert.ok((await proxy.holder.reload(policy(3, false))).ok); // the upload rule is revoked
+      for (let i = 0; i < 300 && !seen.closed; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(seen.closed, `the origin still received the body: ${seen.bytes} bytes`);
+    } finally {
+      await client.status;
     }
-    assert.ok(!seen.closed && seen.bytes >= before + 10, "an unrelated reload stopped the body");
-    assert.ok((await proxy.holder.reload(policy(3, false))).ok); // the upload rule is revoked
-    for (let i = 0; i < 300 && !seen.closed; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(seen.closed, `the origin still received the body: ${seen.bytes} bytes`);
-  } finally {
-    await client.status;
-    await proxy.close();
-    await origin.close();
-    await upstreams.close();
-  }
-});
+  }));

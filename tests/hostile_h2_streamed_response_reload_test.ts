@@ -5,16 +5,16 @@
  */
 import assert from "node:assert/strict";
 import {
+  AS_CURL,
   h2TunnelClient,
+  originAt,
   revocablePolicy,
   startH2Origin,
-  startTestProxy,
-  startTestUpstreams,
   type TestUpstreams,
+  withOrigins,
 } from "./support/mod.ts";
 
 const HOST = "feed.example.com";
-const identity = { resolve: () => Promise.resolve({ exe: "/usr/bin/curl", ancestors: [] }) };
 
 const policy = (revision: number, feed: boolean) =>
   revocablePolicy(revision, feed ? { name: "feed", endpoints: FEED } : undefined);
@@ -47,40 +47,41 @@ setTimeout(() => { console.log("open"); process.exit(0); }, 5000);
 req.on("close", () => { console.log("closed"); process.exit(0); });
 `;
 
-Deno.test("hostile h2: a reload that revokes a stream's rule ends its answer still streaming", async () => {
-  const upstreams = await startTestUpstreams();
-  const origin = await eventH2Origin(upstreams);
-  const proxy = await startTestProxy({
-    policy: policy(1, true),
-    upstreams,
-    identity,
-    resolve: [{ host: HOST, port: 443, address: "127.0.0.1", targetPort: origin.port }],
-  });
-  const { port: proxyPort, caPath } = proxy;
-  const client = h2TunnelClient(CLIENT, { runtime: "node", proxyPort, host: HOST, caPath }).spawn();
-  const until = async (check: () => boolean) => {
-    for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  };
-  try {
-    const { seen } = origin;
-    await until(() => seen.events >= 5);
-    assert.ok(seen.events >= 5, "the allowed event stream did not start");
-    assert.ok((await proxy.holder.reload(policy(2, true))).ok); // unrelated: it goes on
-    const before = seen.events;
-    await until(() => seen.events >= before + 5);
-    assert.ok(!seen.closed && seen.events >= before + 5, "an unrelated reload stopped the stream");
-    assert.ok((await proxy.holder.reload(policy(3, false))).ok); // the feed rule is revoked
-    await until(() => seen.closed);
-    assert.ok(seen.closed, `the origin still streams: ${seen.events} events`);
-  } finally {
-    const { stdout } = await client.output();
-    await proxy.close();
-    await origin.close();
-    await upstreams.close();
-    assert.equal(
-      new TextDecoder().decode(stdout).trim(),
-      "closed",
-      "the client's stream stayed open",
-    );
-  }
-});
+const SETUP = {
+  policy: policy(1, true),
+  prefix: "tollgate-h2-",
+  identity: AS_CURL,
+  ...originAt(HOST, 443, (_dir, upstreams) => eventH2Origin(upstreams)),
+};
+
+Deno.test("hostile h2: a reload that revokes a stream's rule ends its answer still streaming", () =>
+  withOrigins(SETUP, async ({ proxy, origins: { origin } }) => {
+    const { port: proxyPort, caPath } = proxy;
+    const client = h2TunnelClient(CLIENT, { runtime: "node", proxyPort, host: HOST, caPath })
+      .spawn();
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      const { seen } = origin;
+      await until(() => seen.events >= 5);
+      assert.ok(seen.events >= 5, "the allowed event stream did not start");
+      assert.ok((await proxy.holder.reload(policy(2, true))).ok); // unrelated: it goes on
+      const before = seen.events;
+      await until(() => seen.events >= before + 5);
+      assert.ok(
+        !seen.closed && seen.events >= before + 5,
+        "an unrelated reload stopped the stream",
+      );
+      assert.ok((await proxy.holder.reload(policy(3, false))).ok); // the feed rule is revoked
+      await until(() => seen.closed);
+      assert.ok(seen.closed, `the origin still streams: ${seen.events} events`);
+    } finally {
+      const { stdout } = await client.output();
+      assert.equal(
+        new TextDecoder().decode(stdout).trim(),
+        "closed",
+        "the client's stream stayed open",
+      );
+    }
+  }));

@@ -53,7 +53,7 @@ export { expectedNextSteps, l7Denial } from "./sample_decisions.ts";
 export { evalWithProxyFlags } from "./eval_with_proxy_flags.ts";
 export { revocablePolicy } from "./revocable_policy.ts";
 export type { RevocableGrant } from "./revocable_policy.ts";
-export { namedHostsPolicy, namedRoutes, withOrigins } from "./with_origins.ts";
+export { namedHostsPolicy, namedRoutes, originAt, withOrigins } from "./with_origins.ts";
 export { skipWhenMissing } from "./skip_when_missing.ts";
 export type { LocalOrigin, OriginRoute, OriginsWorld, WithOriginsOptions } from "./with_origins.ts";
 export { UNCONFINED_TEAM_POLICY, withGatewaysBesideAgent } from "./with_gateways_beside_agent.ts";

@@ -105,6 +105,22 @@ export async function withOrigins<O extends Record<string, LocalOrigin>>(
   }
 }
 
+/**
+ * {@linkcode withOrigins}' `start` and `routes` for one origin, `origin` in the world, which
+ * `start` starts (`upstreams` mints its leaf when it speaks TLS) and the proxy reaches as
+ * `host:port`.
+ */
+export function originAt<L extends LocalOrigin>(
+  host: string,
+  port: number,
+  start: (dir: string, upstreams: TestUpstreams) => Promise<L>,
+): Pick<WithOriginsOptions<{ origin: L }>, "start" | "routes"> {
+  return {
+    start: async (dir, upstreams) => ({ origin: await start(dir, upstreams) }),
+    routes: ({ origin }) => [[host, port, origin]],
+  };
+}
+
 /** Each origin answers as `NAME.example.com:80`, NAME its key in `origins`. */
 export function namedRoutes<O extends Record<string, LocalOrigin>>(origins: O): OriginRoute[] {
   return Object.entries(origins).map(([name, origin]) => [`${name}.example.com`, 80, origin]);
