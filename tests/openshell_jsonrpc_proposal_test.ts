@@ -12,9 +12,7 @@ import {
   policyCoversRule,
 } from "../proxy/policy/mod.ts";
 import { authorityDelta } from "../gateway/authority/mod.ts";
-import { ProposalStore } from "../gateway/mod.ts";
-import { makeRepo } from "./gateway_fixtures.ts";
-import { policyLocal } from "./hostile_fixtures.ts";
+import { withProposalDesk } from "./support/mod.ts";
 
 const rpcEndpoint = (method: string) => ({
   host: "rpc.example.com",
@@ -34,18 +32,8 @@ function proposal(endpoint: Record<string, unknown>) {
   };
 }
 
-Deno.test('json-rpc proposals: a narrow rule is accepted, a look-alike method is refused, "*" is named', async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const app = policyLocal(store);
-    const submit = async (body: unknown) => {
-      const res = await app.request("http://policy.local/v1/proposals", {
-        method: "POST",
-        body: JSON.stringify(body),
-      });
-      return await res.json();
-    };
+Deno.test('json-rpc proposals: a narrow rule is accepted, a look-alike method is refused, "*" is named', () =>
+  withProposalDesk(async ({ store, submit }) => {
     const narrow = await submit(proposal(rpcEndpoint("reports.list")));
     assert.equal(narrow.accepted_chunks, 1, JSON.stringify(narrow));
     // A Cyrillic "о": no ASCII method is that name, so such a deny would never fire.
@@ -55,7 +43,7 @@ Deno.test('json-rpc proposals: a narrow rule is accepted, a look-alike method is
     const glob = await submit(proposal(rpcEndpoint("reports.*")));
     // A method glob is no JSON-RPC rule: refused as invalid, with the policy's own message.
     assert.equal(glob.error, "invalid_proposal", JSON.stringify(glob));
-    assert.match(glob.detail, /is a glob: write an exact method name/);
+    assert.match(glob.detail ?? "", /is a glob: write an exact method name/);
     const every = await submit(proposal(rpcEndpoint("*")));
     assert.equal(every.accepted_chunks, 1, JSON.stringify(every));
     const stored = await store.list({ status: "pending" });
@@ -63,10 +51,7 @@ Deno.test('json-rpc proposals: a narrow rule is accepted, a look-alike method is
     const text = JSON.stringify(stored);
     assert.match(text, /json_rpc_all_methods/);
     assert.match(text, /json-rpc reports\.list rpc\.example\.com:443 \/rpc/);
-  } finally {
-    await repo.cleanup();
-  }
-});
+  }));
 
 Deno.test("json-rpc proposals: a new method is a widening; the same endpoint again is a duplicate of coverage", () => {
   const current = `version: 1

@@ -12,9 +12,7 @@ import {
   policyCoversRule,
 } from "../proxy/policy/mod.ts";
 import { authorityDelta } from "../gateway/authority/mod.ts";
-import { ProposalStore } from "../gateway/mod.ts";
-import { makeRepo } from "./gateway_fixtures.ts";
-import { policyLocal } from "./hostile_fixtures.ts";
+import { withProposalDesk } from "./support/mod.ts";
 
 const mcpEndpoint = (tool: string, extra: Record<string, unknown> = {}) => ({
   host: "mcp.example.com",
@@ -35,18 +33,8 @@ function proposal(endpoint: Record<string, unknown>) {
   };
 }
 
-Deno.test("mcp proposals: a narrow rule is accepted, a look-alike tool name is refused, breadth is named", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const app = policyLocal(store);
-    const submit = async (body: unknown) => {
-      const res = await app.request("http://policy.local/v1/proposals", {
-        method: "POST",
-        body: JSON.stringify(body),
-      });
-      return await res.json();
-    };
+Deno.test("mcp proposals: a narrow rule is accepted, a look-alike tool name is refused, breadth is named", () =>
+  withProposalDesk(async ({ store, submit }) => {
     const narrow = await submit(proposal(mcpEndpoint("read_status")));
     assert.equal(narrow.accepted_chunks, 1, JSON.stringify(narrow));
     // A Cyrillic "е": strict tool names are ASCII, so such a rule never matches (or never denies).
@@ -63,10 +51,7 @@ Deno.test("mcp proposals: a narrow rule is accepted, a look-alike tool name is r
     const text = JSON.stringify(stored);
     assert.match(text, /mcp_all_methods/);
     assert.match(text, /mcp_tool_glob/);
-  } finally {
-    await repo.cleanup();
-  }
-});
+  }));
 
 Deno.test("mcp proposals: a new tool is a widening; the same endpoint again is a duplicate of coverage", () => {
   const current = `version: 1

@@ -16,7 +16,7 @@ import {
 import { authorityDelta } from "../gateway/authority/mod.ts";
 import { ProposalStore } from "../gateway/mod.ts";
 import { makeRepo } from "./gateway_fixtures.ts";
-import { policyLocal } from "./hostile_fixtures.ts";
+import { withProposalDesk } from "./support/mod.ts";
 
 const wsEndpoint = (method: string, path: string) => ({
   host: "chat.example.com",
@@ -41,30 +41,21 @@ network_policies:
     binaries: [{ path: /usr/bin/python3 }]
 `;
 
-Deno.test("websocket proposals: a WEBSOCKET_TEXT rule is accepted and summarised by its method and path", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
-      method: "POST",
-      body: JSON.stringify({
-        intent_summary: "post in room 2",
-        operations: [{
-          addRule: {
-            ruleName: "chat_room_2",
-            rule: rule(wsEndpoint("WEBSOCKET_TEXT", "/chat/rooms/2")),
-          },
-        }],
-      }),
+Deno.test("websocket proposals: a WEBSOCKET_TEXT rule is accepted and summarised by its method and path", () =>
+  withProposalDesk(async ({ store, submit }) => {
+    const body = await submit({
+      intent_summary: "post in room 2",
+      operations: [{
+        addRule: {
+          ruleName: "chat_room_2",
+          rule: rule(wsEndpoint("WEBSOCKET_TEXT", "/chat/rooms/2")),
+        },
+      }],
     });
-    const body = await res.json();
     assert.equal(body.accepted_chunks, 1, JSON.stringify(body));
     const [stored] = await store.list({ status: "pending" });
     assert.match(JSON.stringify(stored), /WEBSOCKET_TEXT chat\.example\.com:443 \/chat\/rooms\/2/);
-  } finally {
-    await repo.cleanup();
-  }
-});
+  }));
 
 Deno.test("websocket proposals: a new path is a widening, any message rule widens, the same rule is covered", () => {
   const compiled = compilePolicy(parsePolicy(CURRENT, "p.yaml").policy!);

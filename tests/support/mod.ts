@@ -58,6 +58,8 @@ export { skipWhenMissing } from "./skip_when_missing.ts";
 export type { LocalOrigin, OriginRoute, OriginsWorld, WithOriginsOptions } from "./with_origins.ts";
 export { UNCONFINED_TEAM_POLICY, withGatewaysBesideAgent } from "./with_gateways_beside_agent.ts";
 export type { AgentRun, GatewaysBesideAgent, PolicyRepo } from "./with_gateways_beside_agent.ts";
+export { withProposalDesk } from "./with_proposal_desk.ts";
+export type { ProposalAnswer, ProposalDesk } from "./with_proposal_desk.ts";
 export { WebSocketOrigin } from "./websocket_origin.ts";
 export type { SeenFrame } from "./websocket_origin.ts";
 export { clientFrame, handshake, RawWebSocket } from "./websocket_client.ts";
