@@ -22,6 +22,7 @@ import { startNotifier } from "../notify/mod.ts";
 import { openRemote, type RemoteOptions } from "../remote/mod.ts";
 import { PolicyCache } from "../repo/mod.ts";
 import { earliestExpiry, LeaseSweeper, listLeases } from "../automation/mod.ts";
+import { gatewayHosts, guardHost } from "./host_guard.ts";
 
 /** Options of `startGateway`. */
 export interface GatewayOptions {
@@ -182,10 +183,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
+  // Known once listening (port 0): nothing is served before Deno.serve returns.
+  let hosts: ReadonlySet<string> = new Set();
   try {
     server = Deno.serve(
       { hostname, port, signal: controller.signal, onListen: () => {}, ...options.tls },
-      app.fetch,
+      guardHost(() => hosts, app.fetch),
     );
   } catch (error) {
     // A busy port or a bad certificate: nothing started may outlive the failure.
@@ -197,6 +200,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await watcher.close();
     throw error;
   }
+  const { publicUrl } = options;
+  hosts = gatewayHosts({ hostname, port: server.addr.port, cert: options.tls?.cert, publicUrl });
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   const scheme = options.tls ? "https" : "http";
   const notifier = startNotifier({

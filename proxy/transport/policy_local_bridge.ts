@@ -11,13 +11,14 @@ import type { ClientConnection } from "./client_connection.ts";
 import type { ByteStream } from "../wire/mod.ts";
 import { ReadTimeoutError } from "../wire/mod.ts";
 import { BodyTooLargeError, readChunkedBody } from "../wire/mod.ts";
-import type { RequestHead } from "../wire/mod.ts";
+import { type RequestHead, values } from "../wire/mod.ts";
 import { MAX_POLICY_LOCAL_BODY_BYTES } from "./proxy_context.ts";
 import type { AbsoluteTarget } from "../wire/mod.ts";
 import { BODY_TIMEOUT_DETAIL, reasonPhrase, sendError, TOO_MANY_BODIES } from "./responses.ts";
 import { BodyBudgetSpentError, type BodyLease } from "../wire/mod.ts";
 import { bodyNotAllowed } from "./body_not_allowed.ts";
 
+const POLICY_LOCAL_HOSTS = new Set(["policy.local", "policy.local:80"]);
 const SKIPPED_REQUEST_HEADERS = new Set([
   "connection",
   "keep-alive",
@@ -75,6 +76,12 @@ export async function servePolicyLocal(
     const detail =
       "policy.local is served over plain HTTP on port 80 only: use http://policy.local/";
     await sendError(stream, 400, "invalid_policy_local_scheme", detail);
+    return false;
+  }
+  if (values(head.headers, "host").some((host) => !POLICY_LOCAL_HOSTS.has(host.toLowerCase()))) {
+    // A name that resolves here by a trick (a rebound page) is no way to policy.local.
+    const detail = "policy.local answers only to Host policy.local: use http://policy.local/";
+    await sendError(stream, 421, "misdirected_request", detail);
     return false;
   }
   const path = canonicalizePath(target.rawPath, {});
