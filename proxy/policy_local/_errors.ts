@@ -10,7 +10,7 @@ import { POLICY_LOCAL_LIMITS } from "./limits.ts";
 /** A refused request: HTTP status, stable snake_case code and one sentence for the agent. */
 export class PolicyLocalError extends Error {
   override name = "PolicyLocalError";
-  readonly status: 400 | 404 | 408 | 413 | 429 | 500 | 502 | 503;
+  readonly status: 400 | 403 | 404 | 408 | 413 | 429 | 500 | 502 | 503;
   readonly code: string;
 
   constructor(status: PolicyLocalError["status"], code: string, detail: string) {
@@ -58,4 +58,25 @@ export function tooManySubmits(retryAfterSeconds: number): PolicyLocalError {
       `once, then ${POLICY_LOCAL_LIMITS.submitsPerSecond} a second); try again in ` +
       `${retryAfterSeconds} s`,
   );
+}
+
+/**
+ * 403 for a request a web page made (it carries a browser's `Origin` or `Sec-Fetch-Site`): a
+ * page the sandbox's browser opens is not the agent, and may not propose in its name.
+ */
+export function fromWebPage(): PolicyLocalError {
+  return new PolicyLocalError(
+    403,
+    "cross_site_request",
+    "policy.local answers programs in the sandbox, not web pages: send the request with " +
+      "curl or a script's HTTP client",
+  );
+}
+
+/** Whether `headers` are those of a browser request from a page other than policy.local's. */
+export function isFromWebPage(headers: Headers): boolean {
+  const origin = headers.get("origin");
+  const site = headers.get("sec-fetch-site");
+  return (origin !== null && origin !== "http://policy.local") ||
+    (site !== null && site !== "same-origin" && site !== "none");
 }

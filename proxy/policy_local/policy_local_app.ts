@@ -9,8 +9,10 @@ import { type Context, Hono } from "hono";
 import { escapeControlChars, truncateChars } from "../ocsf/mod.ts";
 import { TokenBucket } from "../rate/mod.ts";
 import {
+  fromWebPage,
   gatewayFailed,
   gatewayMissing,
+  isFromWebPage,
   PolicyLocalError,
   tooManySubmits,
   tooManyWaits,
@@ -64,6 +66,12 @@ type PolicyLocalApp = Hono;
 export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {
   const app = new Hono();
   const waits = { open: 0 };
+  // Before every route: a site can POST cross-site without a preflight (a form, a no-cors
+  // fetch), and a proposal it made would read as the agent's, or fit an auto-approve pattern.
+  app.use("*", async (c, next) => {
+    if (isFromWebPage(c.req.raw.headers)) throw fromWebPage();
+    await next();
+  });
   app.get(ROUTE_SKILL, async (c) => {
     const markdown = await deps.skill();
     return c.body(markdown, 200, { "Content-Type": "text/markdown; charset=utf-8" });
