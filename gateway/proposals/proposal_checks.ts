@@ -67,6 +67,11 @@ function targetFinding(e: Endpoint): Finding | undefined {
   if (FORBIDDEN_NAMES.test(host)) {
     return refuse("private_target", `${shown} is a local or metadata host`);
   }
+  if (/^policy\.local\.?$/i.test(host)) {
+    // Served by the proxy before any rule; a grant would send the name to the host's resolver.
+    const detail = "is the proxy's own API, always reached at http://policy.local/ without a rule";
+    return refuse("policy_local_target", `${shown} ${detail}`);
+  }
   if (isIpLiteral(host)) {
     const kind = classifyAddress(host);
     if (kind !== "public") return refuse("private_target", `${shown} is a ${kind} address`);

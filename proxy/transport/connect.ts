@@ -48,9 +48,13 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
   // A CONNECT that announces a body leaves no telling where its tunnel would start.
   const bodyless = bodyNotAllowed(head);
   // Before any policy, as in plain forwarding: the sandbox's own API, never an upstream.
-  if (host === POLICY_LOCAL_HOST && port === 80) {
+  if (host === POLICY_LOCAL_HOST) {
     if (bodyless !== undefined) return await sendError(stream, 400, "bad_request", bodyless);
-    return await servePolicyLocalTunnel(client);
+    if (port === 80) return await servePolicyLocalTunnel(client);
+    // Never decided as an upstream: its 403 would ask the agent to propose policy.local:443.
+    const detail =
+      "policy.local is served over plain HTTP on port 80 only: use http://policy.local/";
+    return await sendError(stream, 400, "invalid_policy_local_scheme", detail);
   }
   // The policy generation the grant is decided under (taken before: decide() may wait).
   const since = ctx.holder.generation;
