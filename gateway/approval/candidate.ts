@@ -16,6 +16,7 @@ import { readSeal, reviewToken, sealProblem } from "../proposals/mod.ts";
 import { addedLines, applyFileDiff } from "../proposals/mod.ts";
 import { visibleText } from "../repo/mod.ts";
 import type { CeilingView } from "../authority/mod.ts";
+import type { CandidateMemo } from "./candidate_memo.ts";
 
 /** The reviewed rule applied to the current text. */
 export interface Applied {
@@ -139,6 +140,7 @@ export async function candidateView(
   record: ProposalRecord,
   load: (text: string, file: string) => LoadedPolicy = loadPolicyText,
   ceiling?: CeilingView,
+  memo?: CandidateMemo<CandidateView>,
 ): Promise<CandidateView> {
   const view = {
     applicationError: "",
@@ -148,6 +150,7 @@ export async function candidateView(
   };
   const name = record.meta.policy;
   let current: PolicyFile | undefined;
+  let key: string | undefined;
   try {
     current = await readPolicyFile(dir, name, load);
     if (!current) throw conflict(record.id, `policy "${name}" no longer exists`);
@@ -163,6 +166,9 @@ export async function candidateView(
       rule: record.rule,
     });
     if (tampered || !seal) throw conflict(record.id, `${tampered}; reject it`);
+    key = memo?.key({ id: record.id, text, seal, policy: current.text, ceiling });
+    const known = key === undefined ? undefined : memo!.get(key);
+    if (known !== undefined) return { ...known };
     // The ceiling binds the preview as it binds the approval (its content is never quoted).
     const facts = { record, current, seal, ceiling };
     const applied = applyStep(facts);
@@ -173,5 +179,7 @@ export async function candidateView(
   } catch (error) {
     view.applicationError = visibleText((error as Error).message, 500);
   }
+  // A refusal computed from these inputs is as lasting as a candidate.
+  if (key !== undefined) memo!.set(key, view);
   return view;
 }

@@ -50,7 +50,10 @@ export function ceilingPath(policiesDir: string, explicit?: string): string {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function loadCeiling(path: string): Promise<LoadedPolicy | undefined> {
+export async function loadCeiling(
+  path: string,
+  load: (text: string, file: string) => LoadedPolicy = loadPolicyText,
+): Promise<LoadedPolicy | undefined> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -59,7 +62,7 @@ export async function loadCeiling(path: string): Promise<LoadedPolicy | undefine
     throw new Error(`Cannot read the org ceiling: ${(error as Error).message.split("\n")[0]}`);
   }
   try {
-    return loadPolicyText(text, CEILING_FILE);
+    return load(text, CEILING_FILE);
   } catch {
     throw new Error(`The org ceiling ${CEILING_FILE} does not validate`);
   }
@@ -125,9 +128,10 @@ export function policyOutsideCeiling(ceiling: CompiledPolicy, policy: Policy): s
  */
 export async function readCeilingView(
   path: string,
+  load?: (text: string, file: string) => LoadedPolicy,
 ): Promise<{ compiled: CompiledPolicy } | { error: string } | undefined> {
   try {
-    const loaded = await loadCeiling(path);
+    const loaded = await loadCeiling(path, load);
     return loaded && { compiled: loaded.compiled };
   } catch (error) {
     return { error: (error as Error).message };

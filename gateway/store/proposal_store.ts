@@ -35,7 +35,7 @@ import { listProposals } from "./_list_proposals.ts";
 import { type ListedProposal, readCeilingText } from "../listing/mod.ts";
 import { cachedRepoInfo } from "./_repo_info.ts";
 import { defaults, type ProposalStoreOptions } from "./proposal_store_options.ts";
-import { candidateView } from "../approval/mod.ts";
+import { CandidateMemo, type CandidateView, candidateView } from "../approval/mod.ts";
 import { ceilingPath, readCeilingView } from "../authority/mod.ts";
 import type { ApproveOptions, RuleEnd } from "../automation/mod.ts";
 import { autoApproveSubmitted, removeEndedRules } from "../automation/mod.ts";
@@ -76,6 +76,8 @@ export class ProposalStore implements ProposalSink {
   readonly #recheckMs: number;
   readonly #publishAuto?: ProposalStoreOptions["publishAutoApproval"];
   readonly #repoInfo: () => Promise<RepoInfo>;
+  // An agent asks a proposal's state as often as it likes: the same inputs, the same view.
+  readonly #candidates = new CandidateMemo<CandidateView>();
 
   /** Bind a store to a policies directory (`options`: clock, event sink, hooks). */
   constructor(options: ProposalStoreOptions) {
@@ -86,6 +88,8 @@ export class ProposalStore implements ProposalSink {
     this.recordsProposals = options.emit !== undefined;
     this.#publishAuto = options.publishAutoApproval;
     this.#repoInfo = cachedRepoInfo(options.policiesDir);
+    const policies = options.policyCache ?? new PolicyCache();
+    const load = (text: string, file: string) => policies.load(text, file);
     this.#env = {
       policiesDir: options.policiesDir,
       now: o.now,
@@ -94,9 +98,10 @@ export class ProposalStore implements ProposalSink {
       repo: this.#repoInfo,
       beforeStep: async (step) => await o.beforeStep(step),
       maxPending: o.maxPendingPerSandbox,
-      ceiling: () => readCeilingView(ceilingPath(options.policiesDir, options.ceilingFile)),
+      // Through the cache: each status asks for it, and an unchanged ceiling is compiled once.
+      ceiling: () => readCeilingView(ceilingPath(options.policiesDir, options.ceilingFile), load),
       ceilingFile: options.ceilingFile,
-      policies: options.policyCache ?? new PolicyCache(),
+      policies,
       refusals: new CeilingRefusals(),
     };
   }
@@ -134,7 +139,8 @@ export class ProposalStore implements ProposalSink {
     if (record.state !== "pending") return status;
     const load = (text: string, file: string) => this.#env.policies.load(text, file);
     const ceiling = await this.#env.ceiling?.();
-    return { ...status, ...await candidateView(this.policiesDir, record, load, ceiling) };
+    const view = await candidateView(this.policiesDir, record, load, ceiling, this.#candidates);
+    return { ...status, ...view };
   }
 
   /** Resolve when the proposal is decided, or with its pending state when `signal` aborts. */
