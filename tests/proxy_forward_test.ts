@@ -132,12 +132,13 @@ Deno.test("proxy forward: policy.local is served before policy, on http port 80 
       "GET https://policy.local/v1/skill HTTP/1.1\r\nHost: policy.local\r\n\r\n",
     );
     assert.equal(JSON.parse(https.body).error, "invalid_policy_local_scheme");
-    const tunnel = await curl(["https://policy.local/v1/skill"], {
-      proxyPort: proxy.port,
-      caPath: proxy.caPath,
-    });
-    assert.equal(tunnel.status, 403, "CONNECT policy.local goes through the policy: denied");
-    assert.equal(JSON.parse(tunnel.body).rule, "CONNECT policy.local:443");
+    // Never decided as an upstream (its 403 asked the agent to propose policy.local:443).
+    const tunnel = await rawRequest(
+      proxy.port,
+      "CONNECT policy.local:443 HTTP/1.1\r\nHost: policy.local:443\r\n\r\n",
+    );
+    assert.equal(tunnel.status, 400);
+    assert.equal(JSON.parse(tunnel.body).error, "invalid_policy_local_scheme");
     assert.equal(upstreams.connections(), 0);
   });
 });
