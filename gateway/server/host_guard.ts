@@ -25,7 +25,7 @@ export interface GatewayNames {
 
 /**
  * Every `Host` value (lower case) the gateway answers to: the address it listens on, and
- * `localhost` and both loopback literals when that is loopback; the names of its TLS
+ * `localhost` and both loopback literals when that is loopback or a wildcard; the names of its TLS
  * certificate; the `--public-url` host. Each with its port, and without one where that port is
  * the scheme's default.
  *
@@ -36,6 +36,7 @@ export interface GatewayNames {
  * const hosts = gatewayHosts({ hostname: "127.0.0.1", port: 8787, publicUrl: "https://gw.example" });
  * assert(hosts.has("localhost:8787") && hosts.has("gw.example") && hosts.has("gw.example:443"));
  * assert(!hosts.has("localhost") && !hosts.has("rebound.example:8787"));
+ * assert(gatewayHosts({ hostname: "0.0.0.0", port: 8443 }).has("127.0.0.1:8443"));
  * ```
  */
 export function gatewayHosts(names: GatewayNames): Set<string> {
@@ -47,7 +48,9 @@ export function gatewayHosts(names: GatewayNames): Set<string> {
     if (port === DEFAULT_PORTS[portScheme]) hosts.add(host);
   };
   const own = [names.hostname];
-  if (classifyAddress(names.hostname) === "loopback") own.push("localhost", "127.0.0.1", "::1");
+  // A wildcard address (0.0.0.0, ::) listens on loopback too.
+  const kind = classifyAddress(names.hostname);
+  if (kind === "loopback" || kind === "unspecified") own.push("localhost", "127.0.0.1", "::1");
   if (names.cert !== undefined) own.push(...certificateNames(names.cert));
   for (const name of own) add(name, names.port, scheme);
   if (names.publicUrl !== undefined) {
