@@ -7,33 +7,13 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+
 /**
  * Bytes decoded per turn: each slice's string is fresh memory, whose first touch costs ~13 us
  * per 4 KiB page on this VM, so a 512 KiB slice took up to 2 ms; a 128 KiB one well under one.
  */
 const SLICE_BYTES = 128 * 1024;
-
-/**
- * The text of the file at `path`, as `Deno.readTextFile` gives it (a byte-order mark kept,
- * invalid UTF-8 replaced by U+FFFD), decoded in slices.
- *
- * @throws the errors of `Deno.readFile` (e.g. `Deno.errors.NotFound`).
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { readTextFile } from "./_read_text_file.ts";
- * const file = await Deno.makeTempFile();
- * await Deno.writeTextFile(file, "\ufeffversion: 1\n# é😀\n");
- * assert.equal(await readTextFile(file, 3), await Deno.readTextFile(file));
- * await Deno.remove(file);
- * ```
- */
-export async function readTextFile(
-  path: string,
-  sliceBytes: number = SLICE_BYTES,
-): Promise<string> {
-  return (await decodeFileBytes(await Deno.readFile(path), sliceBytes)).text;
-}
 
 /** A file's text decoded in slices, with the slices' bytes. */
 export interface DecodedFile {
@@ -60,6 +40,11 @@ export interface DecodedFile {
  * assert.deepEqual(new Uint8Array(await new Blob(decoded.utf8).arrayBuffer()), bytes);
  * assert.equal(decoded.lossy, false);
  * assert.equal((await decodeFileBytes(new Uint8Array([0x61, 0xff]))).lossy, true);
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeTextFile(file, "\ufeffversion: 1\n# é😀\n");
+ * const read = await decodeFileBytes(await Deno.readFile(file), 3);
+ * assert.equal(read.text, await Deno.readTextFile(file));
+ * await Deno.remove(file);
  * ```
  */
 export async function decodeFileBytes(
@@ -85,7 +70,7 @@ export async function decodeFileBytes(
 }
 
 /**
- * Whether two byte arrays hold the same bytes, compared four at a time where both allow it.
+ * Whether two byte arrays hold the same bytes (the runtime's native comparison).
  *
  * @example
  * ```ts
@@ -98,17 +83,7 @@ export async function decodeFileBytes(
  * ```
  */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let i = 0;
-  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
-    const words = a.length >> 2;
-    const wa = new Int32Array(a.buffer, a.byteOffset, words);
-    const wb = new Int32Array(b.buffer, b.byteOffset, words);
-    for (; i < words; i++) if (wa[i] !== wb[i]) return false;
-    i = words << 2;
-  }
-  for (; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 /**
