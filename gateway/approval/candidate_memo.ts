@@ -10,6 +10,7 @@
 
 import { createHash } from "node:crypto";
 import type { CeilingView } from "../authority/mod.ts";
+import { LruMap } from "../../proxy/lru/mod.ts";
 
 /** Views kept: a sandbox has at most 20 pending proposals; several sandboxes share a store. */
 const SIZE = 256;
@@ -43,7 +44,7 @@ export interface MemoInputs {
  * ```
  */
 export class CandidateMemo<V> {
-  readonly #views = new Map<string, V>();
+  readonly #views = new LruMap<string, V>(SIZE);
   // A ceiling is one compiled object while its text is unchanged (the store's policy cache).
   readonly #ceilings = new WeakMap<object, number>();
   #nextCeiling = 1;
@@ -59,17 +60,12 @@ export class CandidateMemo<V> {
 
   /** The view kept under `key`, if any. */
   get(key: string): V | undefined {
-    const view = this.#views.get(key);
-    if (view === undefined) return undefined;
-    this.#views.delete(key);
-    this.#views.set(key, view);
-    return view;
+    return this.#views.get(key);
   }
 
   /** Keep `view` under `key`. */
   set(key: string, view: V): void {
     this.#views.set(key, view);
-    if (this.#views.size > SIZE) this.#views.delete(this.#views.keys().next().value!);
   }
 
   #ceilingKey(ceiling: CeilingView | undefined): string {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { LruMap } from "../../proxy/lru/mod.ts";
 import { type LoadedPolicy, loadPolicyText } from "../../proxy/policy/mod.ts";
 
 /**
@@ -22,9 +23,7 @@ import { type LoadedPolicy, loadPolicyText } from "../../proxy/policy/mod.ts";
  * ```
  */
 export class PolicyCache {
-  // Insertion order is use order: a hit moves its entry to the end, the oldest goes first.
-  readonly #byText = new Map<string, LoadedPolicy>();
-  readonly #size: number;
+  readonly #byText: LruMap<string, LoadedPolicy>;
   #loads = 0;
 
   /**
@@ -33,7 +32,7 @@ export class PolicyCache {
    * @param size how many loaded texts to keep (the current policies and a few candidates)
    */
   constructor(size = 8) {
-    this.#size = size;
+    this.#byText = new LruMap(size);
   }
 
   /** How many texts were actually parsed and compiled (a cache hit does not count). */
@@ -49,15 +48,10 @@ export class PolicyCache {
   load(text: string, file: string): LoadedPolicy {
     const key = `${file}\n${text}`;
     const known = this.#byText.get(key);
-    if (known) {
-      this.#byText.delete(key);
-      this.#byText.set(key, known);
-      return known;
-    }
+    if (known) return known;
     this.#loads++;
     const loaded = loadPolicyText(text, file);
     this.#byText.set(key, loaded);
-    if (this.#byText.size > this.#size) this.#byText.delete(this.#byText.keys().next().value!);
     return loaded;
   }
 }

@@ -7,6 +7,7 @@
 
 import { FdReader } from "./_fd_reader.ts";
 import type { LazyLibc } from "./_libc.ts";
+import { LruMap } from "../lru/mod.ts";
 import { PidOrder } from "./_pid_order.ts";
 
 const MAX_DEPTH = 64;
@@ -25,8 +26,9 @@ interface ProcStat {
 export class ProcessTable {
   #procRoot: string;
   // null: the executable could not be read (e.g. init's, EACCES): remembered, because a
-  // thrown error costs far more than the lookup it stands for.
-  #exeCache = new Map<string, string | null>();
+  // thrown error costs far more than the lookup it stands for. First in, first out: a hit
+  // is read with peek(), so an ancestor read on every request is read again once per 4096.
+  #exeCache = new LruMap<string, string | null>(EXE_CACHE_SIZE);
   #libc: LazyLibc | undefined;
   // undefined: not made yet; null: an architecture the reader does not know.
   #reader: FdReader | undefined | null;
@@ -195,16 +197,13 @@ export class ProcessTable {
   #exe(pid: number, stat: ProcStat, useCache: boolean): string | undefined {
     // A reused pid has another start time; an exec changes comm. Either misses the cache.
     const key = `${pid}:${stat.startTime}:${stat.comm}`;
-    const cached = useCache ? this.#exeCache.get(key) : undefined;
+    const cached = useCache ? this.#exeCache.peek(key) : undefined;
     if (cached !== undefined) return cached ?? undefined;
     let exe: string | null;
     try {
       exe = Deno.readLinkSync(`${this.#procRoot}/${pid}/exe`);
     } catch {
       exe = null;
-    }
-    if (this.#exeCache.size >= EXE_CACHE_SIZE) {
-      this.#exeCache.delete(this.#exeCache.keys().next().value!);
     }
     this.#exeCache.set(key, exe);
     return exe ?? undefined;

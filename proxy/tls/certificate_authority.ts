@@ -7,6 +7,7 @@
 
 import { createSecureContext, type SecureContext } from "node:tls";
 import { join } from "node:path";
+import { LruMap } from "../lru/mod.ts";
 import { certificateDer, exportKeyPem, importKey, normalizedCertPem } from "./_pem.ts";
 import {
   caExtensions,
@@ -75,12 +76,11 @@ export class CertificateAuthority {
   #issuer: Promise<IssuerFacts> | undefined;
   #key: CryptoKey;
   #leafKeys: Promise<{ pair: CryptoKeyPair; pem: string }> | undefined;
-  #contexts = new Map<string, Promise<SecureContext>>();
-  #maxContexts: number;
+  #contexts: LruMap<string, Promise<SecureContext>>;
 
   private constructor(certPath: string, certPem: string, key: CryptoKey, maxContexts: number) {
     this.certPath = certPath;
-    this.#maxContexts = maxContexts;
+    this.#contexts = new LruMap(maxContexts);
     this.certPem = certPem;
     this.#key = key;
   }
@@ -120,20 +120,14 @@ export class CertificateAuthority {
    * @returns A cached `SecureContext` for `node:tls`.
    */
   secureContextFor(host: string): Promise<SecureContext> {
-    let context = this.#contexts.get(host);
-    // Map order is insertion order: moving a hit to the end keeps the oldest first.
-    if (context !== undefined) this.#contexts.delete(host);
-    else {
-      context = this.mintLeaf(host).then((leaf) =>
-        createSecureContext({ cert: leaf.chainPem, key: leaf.keyPem })
-      );
-      // A failed mint must not poison the cache for later connections.
-      context.catch(() => this.#contexts.delete(host));
-    }
+    const cached = this.#contexts.get(host);
+    if (cached !== undefined) return cached;
+    const context = this.mintLeaf(host).then((leaf) =>
+      createSecureContext({ cert: leaf.chainPem, key: leaf.keyPem })
+    );
+    // A failed mint must not poison the cache for later connections.
+    context.catch(() => this.#contexts.delete(host));
     this.#contexts.set(host, context);
-    if (this.#contexts.size > this.#maxContexts) {
-      this.#contexts.delete(this.#contexts.keys().next().value!);
-    }
     return context;
   }
 

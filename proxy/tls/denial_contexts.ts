@@ -5,6 +5,7 @@
  */
 
 import { createSecureContext, type SecureContext } from "node:tls";
+import { LruMap } from "../lru/mod.ts";
 import { TokenBucket } from "../rate/mod.ts";
 import type { CertificateAuthority } from "./certificate_authority.ts";
 
@@ -54,13 +55,14 @@ const defaults = {
 export class DenialContexts {
   readonly #ca: CertificateAuthority;
   readonly #options: Required<DenialContextsOptions>;
-  readonly #contexts = new Map<string, Promise<SecureContext>>();
+  readonly #contexts: LruMap<string, Promise<SecureContext>>;
   readonly #mints: TokenBucket;
 
   /** Contexts minted by `ca`. */
   constructor(ca: CertificateAuthority, options: DenialContextsOptions = {}) {
     this.#ca = ca;
     this.#options = { ...defaults, ...options };
+    this.#contexts = new LruMap(this.#options.maxCached);
     const { burst, mintsPerSecond, now } = this.#options;
     this.#mints = new TokenBucket({ burst, perSecond: mintsPerSecond, now });
   }
@@ -68,21 +70,13 @@ export class DenialContexts {
   /** The context for `host`, or `undefined` when minting a new one is over budget. */
   contextFor(host: string): Promise<SecureContext> | undefined {
     const cached = this.#contexts.get(host);
-    if (cached !== undefined) {
-      // Map order is insertion order: a hit moves to the end, so the oldest goes first.
-      this.#contexts.delete(host);
-      this.#contexts.set(host, cached);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     if (!this.#mints.take()) return undefined;
     const context = this.#ca.mintLeaf(host).then((leaf) =>
       createSecureContext({ cert: leaf.chainPem, key: leaf.keyPem })
     );
     context.catch(() => this.#contexts.delete(host));
     this.#contexts.set(host, context);
-    if (this.#contexts.size > this.#options.maxCached) {
-      this.#contexts.delete(this.#contexts.keys().next().value!);
-    }
     return context;
   }
 }

@@ -8,6 +8,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { checkAddresses, type DestinationResult } from "./_address_guard.ts";
+import { LruMap } from "../lru/mod.ts";
 
 export type { DestinationResult } from "./_address_guard.ts";
 
@@ -128,8 +129,9 @@ export class DestinationResolver {
   #lookup: (host: string) => Promise<string[]>;
   #now: () => number;
   // Answers kept for DNS_CACHE_MS (getaddrinfo gives no TTL), shared by concurrent requests:
-  // a lookup per request cost more than the rest of a forwarded request.
-  #cache = new Map<string, { addresses: Promise<string[]>; until: number }>();
+  // a lookup per request cost more than the rest of a forwarded request. First in, first
+  // out (hits are peek()ed): an answer expires anyway.
+  #cache = new LruMap<string, { addresses: Promise<string[]>; until: number }>(DNS_CACHE_ENTRIES);
 
   /**
    * A resolver with the operator's overrides.
@@ -199,17 +201,13 @@ export class DestinationResolver {
 
   #addresses(host: string): Promise<string[]> {
     const now = this.#now();
-    const cached = this.#cache.get(host);
+    const cached = this.#cache.peek(host);
     if (cached && cached.until > now) return cached.addresses;
-    this.#cache.delete(host);
-    if (this.#cache.size >= DNS_CACHE_ENTRIES) {
-      this.#cache.delete(this.#cache.keys().next().value!);
-    }
     const addresses = this.#lookup(host);
     this.#cache.set(host, { addresses, until: now + DNS_CACHE_MS });
     // A failed lookup is not remembered: the next request asks again.
     addresses.catch(() => {
-      if (this.#cache.get(host)?.addresses === addresses) this.#cache.delete(host);
+      if (this.#cache.peek(host)?.addresses === addresses) this.#cache.delete(host);
     });
     return addresses;
   }
