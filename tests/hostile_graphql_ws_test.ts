@@ -8,13 +8,12 @@
 import assert from "node:assert/strict";
 import {
   clientFrame,
-  handshake,
-  RawWebSocket,
-  startTestProxy,
-  startTestUpstreams,
+  closedWith,
+  openWebSocket,
   type TestProxy,
   waitFor,
-  WebSocketOrigin,
+  type WebSocketOrigin,
+  withWebSocketOrigin,
 } from "./support/mod.ts";
 
 const POLICY = `version: 1
@@ -33,44 +32,11 @@ network_policies:
     binaries: [{ path: "${Deno.execPath()}" }]
 `;
 
-async function withOrigin(run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) {
-  const upstreams = await startTestUpstreams();
-  const origin = WebSocketOrigin.start();
-  const proxy = await startTestProxy({
-    policy: POLICY,
-    upstreams,
-    httpsHosts: [],
-    httpHosts: [],
-    resolve: [{
-      host: "realtime.example.com",
-      port: 80,
-      address: "127.0.0.1",
-      targetPort: origin.port,
-    }],
-  });
-  try {
-    await run(proxy, origin);
-  } finally {
-    await proxy.close();
-    await origin.close();
-    await upstreams.close();
-  }
-}
+const withOrigin = (run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) =>
+  withWebSocketOrigin({ policy: POLICY, hosts: ["realtime.example.com"] }, run);
 
-async function open(proxy: TestProxy, path = "/graphql"): Promise<RawWebSocket> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
-  const head = handshake(`http://realtime.example.com${path}`, "realtime.example.com");
-  const ws = await RawWebSocket.open(conn, head);
-  assert.match(ws.head, /^HTTP\/1\.1 101 /);
-  return ws;
-}
-
-async function closedWith(ws: RawWebSocket): Promise<string> {
-  const frames = await ws.frames();
-  ws.close();
-  const close = frames.find((f) => f.opcode === 8);
-  return close ? `${close.code} ${close.text}` : `no close: ${JSON.stringify(frames)}`;
-}
+const open = (proxy: TestProxy, path = "/graphql") =>
+  openWebSocket(proxy, `http://realtime.example.com${path}`);
 
 const subscribe = (query: string) =>
   JSON.stringify({ type: "subscribe", id: "1", payload: { query } });

@@ -8,13 +8,12 @@
 import assert from "node:assert/strict";
 import {
   clientFrame,
-  handshake,
-  RawWebSocket,
-  startTestProxy,
-  startTestUpstreams,
+  openWebSocket,
+  type RawWebSocket,
   type TestProxy,
   waitFor,
-  WebSocketOrigin,
+  type WebSocketOrigin,
+  withWebSocketOrigin,
 } from "./support/mod.ts";
 
 const policy = (text: string) =>
@@ -31,36 +30,11 @@ network_policies:
     binaries: [{ path: "${Deno.execPath()}" }]
 `;
 
-async function withChat(run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) {
-  const upstreams = await startTestUpstreams();
-  const origin = WebSocketOrigin.start();
-  const proxy = await startTestProxy({
-    policy: policy("/chat/**"),
-    upstreams,
-    httpsHosts: [],
-    httpHosts: [],
-    resolve: [{
-      host: "chat.example.com",
-      port: 80,
-      address: "127.0.0.1",
-      targetPort: origin.port,
-    }],
-  });
-  try {
-    await run(proxy, origin);
-  } finally {
-    await proxy.close();
-    await origin.close();
-    await upstreams.close();
-  }
-}
+const withChat = (run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) =>
+  withWebSocketOrigin({ policy: policy("/chat/**"), hosts: ["chat.example.com"] }, run);
 
-async function open(proxy: TestProxy): Promise<RawWebSocket> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
-  const ws = await RawWebSocket.open(conn, handshake("http://chat.example.com/chat/1", "x"));
-  assert.match(ws.head, /^HTTP\/1\.1 101 /);
-  return ws;
-}
+const open = (proxy: TestProxy) =>
+  openWebSocket(proxy, "http://chat.example.com/chat/1", { host: "x" });
 
 async function closeCode(ws: RawWebSocket): Promise<number | undefined> {
   const frames = await ws.frames();

@@ -8,13 +8,14 @@
 import assert from "node:assert/strict";
 import {
   clientFrame,
+  closedWith,
   handshake,
+  openWebSocket,
   RawWebSocket,
-  startTestProxy,
-  startTestUpstreams,
   type TestProxy,
   waitFor,
-  WebSocketOrigin,
+  type WebSocketOrigin,
+  withWebSocketOrigin,
 } from "./support/mod.ts";
 
 const policy = (text = "/chat/rooms/**") =>
@@ -32,40 +33,11 @@ network_policies:
     binaries: [{ path: "${Deno.execPath()}" }]
 `;
 
-async function withChat(run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) {
-  const upstreams = await startTestUpstreams();
-  const origin = WebSocketOrigin.start();
-  const at = { port: 80, address: "127.0.0.1", targetPort: origin.port };
-  const proxy = await startTestProxy({
-    policy: policy(),
-    upstreams,
-    httpsHosts: [],
-    httpHosts: [],
-    resolve: [{ host: "chat.example.com", ...at }, { host: "blind.example.com", ...at }],
-  });
-  try {
-    await run(proxy, origin);
-  } finally {
-    await proxy.close();
-    await origin.close();
-    await upstreams.close();
-  }
-}
+const withChat = (run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) =>
+  withWebSocketOrigin({ policy: policy(), hosts: ["chat.example.com", "blind.example.com"] }, run);
 
-async function open(proxy: TestProxy, path: string, early?: Uint8Array, host = "chat.example.com") {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
-  const ws = await RawWebSocket.open(conn, handshake(`http://${host}${path}`, host), early);
-  assert.match(ws.head, /^HTTP\/1\.1 101 /);
-  return ws;
-}
-
-/** The close code the proxy sent, once it closed the connection. */
-async function closedWith(ws: RawWebSocket): Promise<string> {
-  const frames = await ws.frames();
-  ws.close();
-  const close = frames.find((f) => f.opcode === 8);
-  return close ? `${close.code} ${close.text}` : `no close: ${JSON.stringify(frames)}`;
-}
+const open = (proxy: TestProxy, path: string, early?: Uint8Array, host = "chat.example.com") =>
+  openWebSocket(proxy, `http://${host}${path}`, { early });
 
 const ROOM = "/chat/rooms/1?as=agent";
 

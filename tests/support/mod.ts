@@ -64,3 +64,5 @@ export { WebSocketOrigin } from "./websocket_origin.ts";
 export type { SeenFrame } from "./websocket_origin.ts";
 export { clientFrame, handshake, RawWebSocket } from "./websocket_client.ts";
 export type { ReceivedFrame } from "./websocket_client.ts";
+export { closedWith, openWebSocket, withWebSocketOrigin } from "./with_websocket_origin.ts";
+export type { WithWebSocketOriginOptions } from "./with_websocket_origin.ts";
