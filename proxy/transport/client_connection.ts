@@ -152,7 +152,7 @@ export class ClientConnection {
     const pending = this.#facts(who, host, port, l7);
     const facts = pending instanceof Promise ? await pending : pending;
     // Leases end at an instant and session rules serve one sandbox: both are facts here.
-    facts.now = Date.now();
+    facts.now = this.ctx.now?.() ?? Date.now();
     facts.sandbox = holder.sandbox;
     const once = this.#once;
     facts.spent = this.#again

@@ -62,6 +62,8 @@ export interface ProxyContext {
    * test context), they are read on it.
    */
   inflateWorker?: InflateWorker;
+  /** The clock leases end by, epoch ms; absent, `Date.now`. */
+  now?: () => number;
   // h2_side.ts adds `loadH2Side`: its type names ClientConnection, which names this interface.
 }
 

@@ -68,6 +68,8 @@ export interface ProxyOptions {
   descriptorLimit?: number;
   /** Hears of listener trouble (out of descriptors, listening again), at most once per 10 s. */
   onTrouble?: (message: string) => void;
+  /** The clock leases end by, epoch ms (`Date.now` by default; a test moves its own). */
+  now?: () => number;
   /** The budget of leaves minted to tell L4 denials in-band (10 a second, 20 at once). */
   denialMints?: DenialContextsOptions;
   /**
@@ -147,5 +149,6 @@ export function createContext(
     }),
     inflateWorker: new InflateWorker(options.inflateWorker),
     loadH2Side: options.loadH2Side,
+    now: options.now,
   };
 }

@@ -58,6 +58,8 @@ export interface TestProxyOptions {
   policyLocal?: (request: Request) => Promise<Response>;
   /** The inflate worker's module (the proxy's own otherwise). */
   inflateWorker?: ProxyOptions["inflateWorker"];
+  /** The clock leases end by (the real one otherwise). */
+  now?: ProxyOptions["now"];
 }
 
 /** A running test proxy. */
@@ -139,6 +141,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     identity: options.identity,
     policyLocal: options.policyLocal,
     inflateWorker: options.inflateWorker,
+    now: options.now,
   });
   const stop = new AbortController();
   const watching = options.watch
