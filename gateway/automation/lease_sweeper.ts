@@ -75,31 +75,37 @@ export class LeaseSweeper {
     this.#running = this.#running.then(async () => {
       if (this.#closed) return;
       let failed = false;
+      const sweptAt = this.#now();
       try {
         await this.#deps.sweep();
       } catch (error) {
         failed = true;
         this.#deps.onError?.(error);
       }
-      await this.#arm(failed ? RETRY_MS : 0, true);
+      await this.#arm(failed ? RETRY_MS : 0, sweptAt);
     });
     return this.#running;
   }
 
-  async #arm(atLeast = 0, swept = false): Promise<void> {
+  /** Set the timer for the next expiry; `sweptAt` is when the sweep just run started. */
+  async #arm(atLeast = 0, sweptAt?: number): Promise<void> {
     if (this.#closed) return;
     const next = await this.#deps.nextExpiry().catch(() => undefined);
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#closed) return;
-    const now = this.#deps.now?.() ?? Date.now();
+    const now = this.#now();
     // An expiry a sweep just left in place (a policy that does not load) is retried later,
-    // not in a tight loop.
-    const stale = swept && next !== undefined && next <= now;
+    // not in a tight loop; one that came while it swept is due now.
+    const stale = sweptAt !== undefined && next !== undefined && next <= sweptAt;
     const wait = next === undefined
       ? MAX_WAIT_MS
       : Math.max(next - now, atLeast, stale ? RETRY_MS : 0);
     // A sweep a few ms after the instant: the removal sees the rule as expired.
     this.#timer = setTimeout(() => void this.#run(), Math.min(wait + 5, MAX_WAIT_MS));
+  }
+
+  #now(): number {
+    return this.#deps.now?.() ?? Date.now();
   }
 }
