@@ -63,11 +63,13 @@ Deno.test("automation #17.4 clean-up: expired, used-once and session-ended rules
 });
 
 Deno.test("automation #17.4 clean-up: the gateway removes a lease at its expiry with a commit, and sweeps at start-up", async () => {
-  // Far enough ahead that a gateway starting on a loaded machine still finds "soon" live: its
-  // start-up sweep must take "old" alone (helpers saw both go at start under load 10-16).
-  const soon = Date.now() + 3000;
+  // The gateway reads the test's clock: its start-up sweep takes "old" alone however long the
+  // start takes on a loaded machine (both once went at start, with "soon" 3 s of wall clock
+  // ahead), and "soon" ends when the test moves the clock to its expiry.
+  let clock = Date.now();
+  const soon = clock + 500;
   const repo = await scopedRepo([
-    scopedRule("old", { scope: "lease", expiresAt: Date.now() - 10 }),
+    scopedRule("old", { scope: "lease", expiresAt: clock - 10 }),
     scopedRule("soon", { scope: "lease", expiresAt: soon }, "/s"),
   ]);
   const state = await Deno.makeTempDir();
@@ -75,10 +77,12 @@ Deno.test("automation #17.4 clean-up: the gateway removes a lease at its expiry 
     policiesDir: repo.policies,
     stateDir: state,
     listen: "127.0.0.1:0",
+    now: () => clock,
   });
   try {
     const file = join(repo.policies, "team.yaml");
     assert.deepEqual(keysOf(await Deno.readTextFile(file)), ["gh_ro", "soon"]);
+    clock = soon;
     const deadline = Date.now() + 15_000;
     // The file changes first (proxies reload at once), the commit right after.
     while (

@@ -51,6 +51,8 @@ export interface GatewayOptions {
   allowRemote?: boolean;
   /** Share the policy repository through this Git remote (see `gateway/remote/`). */
   remote?: RemoteOptions;
+  /** The clock leases end by, epoch ms (`Date.now` by default; a test moves its own). */
+  now?: () => number;
 }
 
 /** A running gateway. */
@@ -119,7 +121,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const hub = new EventHub();
   // One cache for the store and the watch: each policy text is parsed once, by whoever is first.
   const policyCache = new PolicyCache();
-  const storeOptions = { policiesDir, emit, ceilingFile: options.ceilingFile, policyCache };
+  const now = options.now ?? Date.now;
+  const storeOptions = {
+    policiesDir,
+    emit,
+    ceilingFile: options.ceilingFile,
+    policyCache,
+    now: () => new Date(now()),
+  };
   const ceilingFile = ceilingPath(policiesDir, options.ceilingFile);
   const watcherOptions: DirectoryWatcherOptions = {
     policiesDir,
@@ -141,7 +150,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Expired scoped rules leave the files with a commit: now, then at each next expiry.
   const sweeper = new LeaseSweeper({
     sweep: () => store.removeEnded({ kind: "expired" }),
-    nextExpiry: async () => earliestExpiry(await listLeases(policiesDir, Date.now())),
+    nextExpiry: async () => earliestExpiry(await listLeases(policiesDir, now())),
+    now,
     onError: (error) => options.log?.(`lease clean-up failed: ${(error as Error).message}`),
   });
   await sweeper.start();
