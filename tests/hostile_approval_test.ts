@@ -10,14 +10,8 @@ import { join } from "node:path";
 import { ProposalConflictError, ProposalStore } from "../gateway/mod.ts";
 import { loadPolicyText } from "../proxy/policy/mod.ts";
 import { detectIsolation } from "../proxy/sandbox/mod.ts";
-import { policyLocal } from "./hostile_fixtures.ts";
-import {
-  makeRepo,
-  putProposal,
-  runTollgate,
-  submitted,
-  type TempRepo,
-} from "./gateway_fixtures.ts";
+import { type PolicyRepo, withProposalDesk } from "./support/mod.ts";
+import { makeRepo, putProposal, runTollgate, submitted } from "./gateway_fixtures.ts";
 
 const netns = (await detectIsolation()) === "netns";
 
@@ -29,7 +23,7 @@ const EVIL_RULE =
   "  evil: {endpoints: [{host: evil.example, port: 443}], binaries: [{path: /bin/sh}]}";
 
 /** A script that appends a rule to the policy, stages it, and leaves a trace. */
-async function plantScript(repo: TempRepo, path: string, trace: string): Promise<void> {
+async function plantScript(repo: PolicyRepo, path: string, trace: string): Promise<void> {
   const policy = join(repo.policies, "team.yaml");
   await Deno.writeTextFile(
     path,
@@ -40,9 +34,7 @@ async function plantScript(repo: TempRepo, path: string, trace: string): Promise
 }
 
 Deno.test("hostile #2: hooks, fsmonitor and filters planted in .git never run at approval", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
+  await withProposalDesk(async ({ repo, store }) => {
     const id = await submitted(store);
     const hooks = join(repo.root, ".git", "hooks");
     const trace = join(repo.root, "planted-ran");
@@ -61,9 +53,7 @@ Deno.test("hostile #2: hooks, fsmonitor and filters planted in .git never run at
     assert.equal(committed, written);
     assert.equal(written.includes("evil.example"), false);
     assert.equal(loadPolicyText(committed, "team.yaml").policy.revision, result.revision);
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });
 
 Deno.test("hostile #2: a commit whose text differs from what Tollgate wrote is rolled back and refused", async () => {
@@ -136,9 +126,7 @@ Deno.test({
 });
 
 Deno.test("hostile #3: a pending patch edited after submit is refused at approval", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
+  await withProposalDesk(async ({ repo, store }) => {
     const id = await submitted(store);
     const file = join(repo.policies, "pending", `${id}.patch`);
     const policy = await Deno.readTextFile(join(repo.policies, "team.yaml"));
@@ -168,15 +156,11 @@ Deno.test("hostile #3: a pending patch edited after submit is refused at approva
     // The patch as written is approved.
     await Deno.writeTextFile(file, reviewed);
     assert.equal((await store.approve(id, { approvedBy: "alice" })).revision, 4);
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });
 
 Deno.test("hostile #4: marker text in a rule is refused, and recovery never marks an unapplied proposal approved", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
+  await withProposalDesk(async ({ repo, store, post }) => {
     const id = await submitted(store);
     const forged = putProposal();
     forged.ruleName = "other";
@@ -195,19 +179,13 @@ Deno.test("hostile #4: marker text in a rule is refused, and recovery never mark
     assert.deepEqual(await store.recover(), []);
     assert.equal(await exists(join(repo.policies, "pending", `${id}.patch`)), true);
     // policy.local refuses the marker field by field, before the gateway sees it.
-    const app = policyLocal(store);
-    const response = await app.request("http://policy.local/v1/proposals", {
-      method: "POST",
-      body: JSON.stringify({
-        intent_summary: "update x.md",
-        operations: [{ addRule: { ruleName: "other", rule: forged.rule } }],
-      }),
+    const response = await post({
+      intent_summary: "update x.md",
+      operations: [{ addRule: { ruleName: "other", rule: forged.rule } }],
     });
     assert.equal(response.status, 400);
     const body = await response.json();
     assert.equal(body.error, "invalid_proposal");
     assert.match(body.detail, /^operations\[0\]\.addRule\.rule\.name: must not contain/);
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });

@@ -7,9 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ProposalStore } from "../gateway/mod.ts";
-import { policyLocal } from "./hostile_fixtures.ts";
-import { makeRepo, putProposal } from "./gateway_fixtures.ts";
+import { putProposal } from "./gateway_fixtures.ts";
+import { withProposalDesk } from "./support/mod.ts";
 
 function distinctRule(i: number) {
   const input = putProposal();
@@ -21,15 +20,8 @@ function distinctRule(i: number) {
 }
 
 Deno.test("hostile #11: a proposal flood makes one patch per rule, at most 20 pending, 10 operations a request", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const app = policyLocal(store);
-    const post = (operations: unknown[]) =>
-      app.request("http://policy.local/v1/proposals", {
-        method: "POST",
-        body: JSON.stringify({ intent_summary: "flood", operations }),
-      });
+  await withProposalDesk(async ({ repo, post: postBody }) => {
+    const post = (operations: unknown[]) => postBody({ intent_summary: "flood", operations });
     const same = putProposal().rule;
     const ops = (n: number, rule: (i: number) => unknown) =>
       Array.from({ length: n }, (_, i) => ({ addRule: { ruleName: `same_${i}`, rule: rule(i) } }));
@@ -57,17 +49,13 @@ Deno.test("hostile #11: a proposal flood makes one patch per rule, at most 20 pe
     assert.equal(body.error, "too_many_pending");
     assert.match(body.detail, /already has 20 pending proposals/);
     assert.equal(await pending(), 20);
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });
 
 Deno.test("hostile #11: deduplication and the pending cap are per sandbox, so one sandbox never gets another's proposal id", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies, maxPendingPerSandbox: 1 });
+  await withProposalDesk({ maxPendingPerSandbox: 1 }, async ({ policyLocal }) => {
     const propose = async (sandboxId: string, rule: unknown) => {
-      const app = policyLocal(store, sandboxId);
+      const app = policyLocal(sandboxId);
       const operations = [{ addRule: { ruleName: "same", rule } }];
       const answer = await app.request("http://policy.local/v1/proposals", {
         method: "POST",
@@ -91,7 +79,5 @@ Deno.test("hostile #11: deduplication and the pending cap are per sandbox, so on
       "the same rule again is the same id",
     );
     assert.equal((await propose("sb-a", distinctRule(1))).answer.status, 429);
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });

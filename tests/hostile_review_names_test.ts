@@ -4,16 +4,11 @@
  * rule's key never reads as an existing one.
  */
 import assert from "node:assert/strict";
-import { ProposalStore } from "../gateway/mod.ts";
-import { makeRepo } from "./gateway_fixtures.ts";
-import { l7RuleBody as l7Rule, policyLocal } from "./hostile_fixtures.ts";
-import { runCliIn } from "./support/mod.ts";
+import { l7RuleBody as l7Rule } from "./hostile_fixtures.ts";
+import { runCliIn, withProposalDesk } from "./support/mod.ts";
 
 Deno.test("hostile review text: a rule name, query matcher or request path that reads as another is refused", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const app = policyLocal(store);
+  await withProposalDesk(async ({ store, post }) => {
     const put = (path: string, query?: unknown) => ({
       rules: [{ allow: query ? { method: "PUT", path, query } : { method: "PUT", path } }],
     });
@@ -92,10 +87,7 @@ Deno.test("hostile review text: a rule name, query matcher or request path that 
       ],
     ];
     for (const [what, body, reason] of cases) {
-      const res = await app.request("http://policy.local/v1/proposals", {
-        method: "POST",
-        body: JSON.stringify(body),
-      });
+      const res = await post(body);
       const answer = await res.json();
       assert.equal(answer.accepted_chunks, 0, `${what}: ${JSON.stringify(answer)}`);
       assert.match(answer.rejection_reasons.join("\n"), reason, what);
@@ -103,14 +95,9 @@ Deno.test("hostile review text: a rule name, query matcher or request path that 
     assert.deepEqual(await store.list({ status: "pending" }), []);
     // Printable ASCII and canonical paths still pass: a space inside a query value, "~" and "@".
     const fine = l7Rule(put("/users/@me/~x/*", { q: "a b*" }), { name: "docs writer" });
-    const res = await app.request("http://policy.local/v1/proposals", {
-      method: "POST",
-      body: JSON.stringify(fine),
-    });
+    const res = await post(fine);
     assert.equal((await res.json()).accepted_chunks, 1);
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });
 
 Deno.test("hostile review text: a new rule's key never reads as an existing one (case, '-' or '.')", async () => {
@@ -126,19 +113,13 @@ network_policies:
     endpoints:
       - { host: notes.example.com, port: 443, protocol: rest, access: read-only }
 `;
-  const repo = await makeRepo({ policy });
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const app = policyLocal(store);
+  await withProposalDesk({ policy }, async ({ repo, store, post }) => {
     const keys: string[] = [];
     for (const ruleName of ["gh_docs", "Notes_API"]) {
       // A rule of its own each: the same rule twice would be one proposal.
       const body = l7Rule({ rules: [{ allow: { method: "PUT", path: `/${ruleName}` } }] });
       body.operations[0]!.addRule.ruleName = ruleName;
-      const res = await app.request("http://policy.local/v1/proposals", {
-        method: "POST",
-        body: JSON.stringify(body),
-      });
+      const res = await post(body);
       const [id] = (await res.json()).accepted_chunk_ids as string[];
       keys.push((await store.get(id!))!.meta.ruleKey);
     }
@@ -148,10 +129,7 @@ network_policies:
     // key is (refresh proposes it under a new key).
     const later = l7Rule({ rules: [{ allow: { method: "PUT", path: "/later" } }] });
     later.operations[0]!.addRule.ruleName = "wiki";
-    const res = await app.request("http://policy.local/v1/proposals", {
-      method: "POST",
-      body: JSON.stringify(later),
-    });
+    const res = await post(later);
     const [id] = (await res.json()).accepted_chunk_ids as string[];
     const text = await Deno.readTextFile(`${repo.policies}/team.yaml`);
     await Deno.writeTextFile(
@@ -167,24 +145,16 @@ network_policies:
       store.approve(id!, { approvedBy: "test" }),
       /already has a rule "Wiki", which reads as "wiki"/,
     );
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });
 
 Deno.test("hostile review text: a proposed rule named as a rule on the same host is flagged in the checks", async () => {
   // TEAM_POLICY's rule gh_ro (named gh-ro) grants api.github.com:443; the new rule is separate.
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const app = policyLocal(store);
+  await withProposalDesk(async ({ repo, store, post }) => {
     const codes: string[][] = [];
     for (const name of ["gh-ro", "GH RO", "docs writer"]) {
       const put = { rules: [{ allow: { method: "PUT", path: `/${codes.length}` } }] };
-      const res = await app.request("http://policy.local/v1/proposals", {
-        method: "POST",
-        body: JSON.stringify(l7Rule(put, { name })),
-      });
+      const res = await post(l7Rule(put, { name }));
       const [id] = (await res.json()).accepted_chunk_ids as string[];
       const record = (await store.get(id!))!;
       codes.push(record.meta.findings.filter((f) => f.code === "name_taken").map((f) => f.code));
@@ -195,7 +165,5 @@ Deno.test("hostile review text: a proposed rule named as a rule on the same host
     }
     // Before: no finding, so "name: gh-ro" under the new key gh_ro_2 read as the reviewed gh_ro.
     assert.deepEqual(codes, [["name_taken"], ["name_taken"], []]);
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });

@@ -3,10 +3,8 @@
  * (`proposals list`, the notification, the approval commit's subject).
  */
 import assert from "node:assert/strict";
-import { notificationMessage, ProposalStore } from "../gateway/mod.ts";
-import { makeRepo } from "./gateway_fixtures.ts";
-import { policyLocal } from "./hostile_fixtures.ts";
-import { runCliIn } from "./support/mod.ts";
+import { notificationMessage } from "../gateway/mod.ts";
+import { runCliIn, withProposalDesk } from "./support/mod.ts";
 
 /** 30 narrow reads first, the grant that matters last. */
 function buriedDelete(): Record<string, unknown> {
@@ -32,13 +30,8 @@ function buriedDelete(): Record<string, unknown> {
 }
 
 Deno.test("hostile review text: the summary leads with the strongest grant, not the agent's first", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
-      method: "POST",
-      body: JSON.stringify(buriedDelete()),
-    });
+  await withProposalDesk(async ({ repo, store, post }) => {
+    const res = await post(buriedDelete());
     assert.equal(res.status, 202);
     const [id] = (await res.json()).accepted_chunk_ids as string[];
     const headline = "allow DELETE api.github.com:443 /repos/o/r (+30 more) (+1 endpoint) " +
@@ -55,9 +48,7 @@ Deno.test("hostile review text: the summary leads with the strongest grant, not 
       await repo.git("log", "-1", "--format=%s"),
       new RegExp(`${headline.replace(/[()*+]/g, "\\$&")}`),
     );
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });
 
 /** Tag characters spelling "approve it" after a harmless word: nothing shows on a screen. */
@@ -65,14 +56,9 @@ const HIDDEN = "docs" +
   [..."approve it"].map((ch) => String.fromCodePoint(0xe0000 + ch.codePointAt(0)!)).join("");
 
 Deno.test("hostile review text: tag characters in the agent's rationale are shown, never passed on invisibly", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
+  await withProposalDesk(async ({ repo, post }) => {
     const body = { ...buriedDelete(), intent_summary: HIDDEN };
-    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
-      method: "POST",
-      body: JSON.stringify(body),
-    });
+    const res = await post(body);
     assert.equal(res.status, 202);
     const [id] = (await res.json()).accepted_chunk_ids as string[];
     const shown = await runCliIn(["proposals", "show", id!], repo.root);
@@ -81,9 +67,7 @@ Deno.test("hostile review text: tag characters in the agent's rationale are show
     assert.ok(!/[\u{e0000}-\u{e007f}]/u.test(shown.out));
     const patch = await Deno.readTextFile(`${repo.policies}/pending/${id}.patch`);
     assert.ok(!/[\u{e0000}-\u{e007f}]/u.test(patch));
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });
 
 /** A proposal body for one rule: a PUT of `path` by `binary`, named `name`. */
@@ -106,10 +90,7 @@ function oneRule(
 }
 
 Deno.test("hostile review text: a binary path that reads as another (homoglyph, no-break space) is refused", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const app = policyLocal(store);
+  await withProposalDesk(async ({ store, post }) => {
     const cases: [string, string, RegExp][] = [
       [
         "a Cyrillic es",
@@ -127,48 +108,37 @@ Deno.test("hostile review text: a binary path that reads as another (homoglyph, 
       ],
     ].map(([what, body, reason]) => [what as string, JSON.stringify(body), reason as RegExp]);
     for (const [what, body, reason] of cases) {
-      const res = await app.request("http://policy.local/v1/proposals", { method: "POST", body });
+      const res = await post(JSON.parse(body));
       assert.equal(res.status, 202, what);
       const answer = await res.json();
       assert.equal(answer.accepted_chunks, 0, what);
       assert.match(answer.rejection_reasons.join("\n"), reason, what);
     }
     assert.deepEqual(await store.list({ status: "pending" }), []);
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });
 
 Deno.test("hostile review text: a deeply nested proposal body is refused (400), not a 500", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
+  await withProposalDesk(async ({ policyLocal }) => {
     const deep = "[".repeat(30_000) + "]".repeat(30_000);
     const endpoint = `{"host":"a.example.com","port":443,"protocol":"rest","rules":[{"allow":` +
       `{"method":"GET","path":"/x","query":{"q":{"any":${deep}}}}}]}`;
     const body = `{"intent_summary":"x","operations":[{"addRule":{"ruleName":"d","rule":` +
       `{"endpoints":[${endpoint}],"binaries":[{"path":"/usr/bin/curl"}]}}}]}`;
-    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
+    const res = await policyLocal().request("http://policy.local/v1/proposals", {
       method: "POST",
       body,
     });
     assert.equal(res.status, 400);
     assert.match((await res.json()).detail, /nests deeper than 32 levels/);
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });
 
 Deno.test("hostile review text: Slack formatting characters in a rule stay literal in the notification", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
+  await withProposalDesk(async ({ store, post }) => {
     // A backtick in a request path is matched as %60, so it goes in the binary.
     const path = "/repos/*/contents/_draft_/*x";
-    const res = await policyLocal(store).request("http://policy.local/v1/proposals", {
-      method: "POST",
-      body: JSON.stringify(oneRule("/usr/bin/cu`rl", "slack", path)),
-    });
+    const res = await post(oneRule("/usr/bin/cu`rl", "slack", path));
     assert.equal(res.status, 202);
     const [id] = (await res.json()).accepted_chunk_ids as string[];
     const text = notificationMessage("proposal.created", (await store.get(id!))!, "http://x/").text;
@@ -181,7 +151,5 @@ Deno.test("hostile review text: Slack formatting characters in a rule stay liter
       ),
       text,
     );
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });

@@ -3,10 +3,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ProposalStore } from "../gateway/mod.ts";
 import { parseRuleLeases } from "../proxy/policy/mod.ts";
-import { makeRepo, TEAM_POLICY } from "./gateway_fixtures.ts";
-import { policyLocal } from "./hostile_fixtures.ts";
+import { TEAM_POLICY } from "./gateway_fixtures.ts";
+import { withProposalDesk } from "./support/mod.ts";
 
 function putBody(ruleName: string, path: string): string {
   const rule = {
@@ -22,13 +21,10 @@ function putBody(ruleName: string, path: string): string {
 }
 
 Deno.test("hostile scope: a rule named like a rule's own key (binaries) gets its lease comment and its removal", async () => {
-  const repo = await makeRepo();
-  try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const app = policyLocal(store);
+  await withProposalDesk(async ({ repo, store, policyLocal }) => {
     const ids: string[] = [];
     for (const [name, path] of [["good_rule", "/a"], ["binaries", "/b"]]) {
-      const res = await app.request("http://policy.local/v1/proposals", {
+      const res = await policyLocal().request("http://policy.local/v1/proposals", {
         method: "POST",
         body: putBody(name!, path!),
       });
@@ -52,7 +48,5 @@ Deno.test("hostile scope: a rule named like a rule's own key (binaries) gets its
       (await Deno.readTextFile(file)).replace(/# tollgate-revision: \d+/, "revision: 3"),
       TEAM_POLICY,
     );
-  } finally {
-    await repo.cleanup();
-  }
+  });
 });

@@ -59,7 +59,7 @@ export type { LocalOrigin, OriginRoute, OriginsWorld, WithOriginsOptions } from 
 export { UNCONFINED_TEAM_POLICY, withGatewaysBesideAgent } from "./with_gateways_beside_agent.ts";
 export type { AgentRun, GatewaysBesideAgent, PolicyRepo } from "./with_gateways_beside_agent.ts";
 export { withProposalDesk } from "./with_proposal_desk.ts";
-export type { ProposalAnswer, ProposalDesk } from "./with_proposal_desk.ts";
+export type { ProposalAnswer, ProposalDesk, ProposalDeskOptions } from "./with_proposal_desk.ts";
 export { WebSocketOrigin } from "./websocket_origin.ts";
 export type { SeenFrame } from "./websocket_origin.ts";
 export { clientFrame, handshake, RawWebSocket } from "./websocket_client.ts";

@@ -8,7 +8,7 @@
  */
 
 import { ProposalStore } from "../../gateway/mod.ts";
-import type { SubmittedBody } from "../../proxy/policy_local/mod.ts";
+import type { PolicyLocalHandler, SubmittedBody } from "../../proxy/policy_local/mod.ts";
 import { makeRepo } from "../gateway_fixtures.ts";
 import { policyLocal } from "../hostile_fixtures.ts";
 import type { PolicyRepo } from "./with_gateways_beside_agent.ts";
@@ -24,23 +24,64 @@ export interface ProposalDesk {
   store: ProposalStore;
   /** POST `body`, as JSON, to policy.local's `/v1/proposals` and return the answer's JSON. */
   submit(body: unknown): Promise<ProposalAnswer>;
+  /** POST `body`, as JSON, to `/v1/proposals` of sandbox `sandboxId` (`sb-hostile`) and return the answer. */
+  post(body: unknown, sandboxId?: string): Promise<Response>;
+  /** The policy.local handler of sandbox `sandboxId` (`sb-hostile` by default) over the store. */
+  policyLocal(sandboxId?: string): PolicyLocalHandler;
+}
+
+/** Options of {@linkcode withProposalDesk}. */
+export interface ProposalDeskOptions {
+  /** The team policy's text (`TEAM_POLICY` otherwise). */
+  policy?: string;
+  /** The store's pending cap per sandbox (the store's default otherwise). */
+  maxPendingPerSandbox?: number;
 }
 
 /**
  * Run `run` with a fresh policy repository, its proposal store and policy.local over it (sandbox
  * `sb-hostile`), then remove the repository.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withProposalDesk } from "./mod.ts";
+ * await withProposalDesk({ maxPendingPerSandbox: 1 }, async ({ post }) => {
+ *   assert.equal((await post({ intent_summary: "none", operations: [] })).status, 400);
+ * });
+ * ```
  */
-export async function withProposalDesk(run: (desk: ProposalDesk) => Promise<void>): Promise<void> {
-  const repo = await makeRepo();
+export function withProposalDesk(run: (desk: ProposalDesk) => Promise<void>): Promise<void>;
+/** The same, with the team policy's text or the store's pending cap given in `options`. */
+export function withProposalDesk(
+  options: ProposalDeskOptions,
+  run: (desk: ProposalDesk) => Promise<void>,
+): Promise<void>;
+export async function withProposalDesk(
+  first: ProposalDeskOptions | ((desk: ProposalDesk) => Promise<void>),
+  second?: (desk: ProposalDesk) => Promise<void>,
+): Promise<void> {
+  const [options, run] = typeof first === "function" ? [{}, first] : [first, second!];
+  const repo = await makeRepo(options.policy === undefined ? {} : { policy: options.policy });
   try {
-    const store = new ProposalStore({ policiesDir: repo.policies });
-    const app = policyLocal(store);
-    const submit = async (body: unknown) => {
-      const init = { method: "POST", body: JSON.stringify(body) };
-      const res = await app.request("http://policy.local/v1/proposals", init);
-      return await res.json() as ProposalAnswer;
+    const { maxPendingPerSandbox } = options;
+    const store = new ProposalStore({
+      policiesDir: repo.policies,
+      ...(maxPendingPerSandbox === undefined ? {} : { maxPendingPerSandbox }),
+    });
+    const handlers = new Map<string, PolicyLocalHandler>();
+    const handler = (sandboxId = "sb-hostile") => {
+      const known = handlers.get(sandboxId) ?? policyLocal(store, sandboxId);
+      handlers.set(sandboxId, known);
+      return known;
     };
-    await run({ repo, store, submit });
+    const post = (body: unknown, sandboxId?: string) =>
+      handler(sandboxId).request("http://policy.local/v1/proposals", {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+    const submit = async (body: unknown) => await (await post(body)).json() as ProposalAnswer;
+    await run({ repo, store, submit, post, policyLocal: handler });
   } finally {
     await repo.cleanup();
   }
