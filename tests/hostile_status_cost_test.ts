@@ -36,14 +36,14 @@ const CEILING_RULE = `  status_cost_reads:
     binaries: [{ path: /usr/bin/tool-1 }]
 `;
 
-async function world() {
+async function world(cacheSize?: number) {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-status-cost-" });
   const text = stringify(syntheticPolicy(60), { lineWidth: 0 })
     .replace("revision: 0\n", "# tollgate-revision: 0\n");
   await Deno.writeTextFile(join(dir, "team.yaml"), text);
   // A ceiling that holds the policy and every proposal below.
   await Deno.writeTextFile(join(dir, "ceiling.yaml"), text + CEILING_RULE);
-  const cache = new PolicyCache();
+  const cache = new PolicyCache(cacheSize);
   const store = new ProposalStore({ policiesDir: dir, policyCache: cache });
   const ids: string[] = [];
   for (let i = 0; i < PROPOSALS; i++) {
@@ -74,6 +74,23 @@ Deno.test("hostile status cost: asking a proposal's state again, nothing changed
         const again = await store.status(id);
         assert.deepEqual(again, first[ids.indexOf(id)]);
       }
+    }
+    assert.equal(cache.loads - loads, 0, "policies parsed and compiled again for the same answers");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("hostile status cost: candidates asked after do not push the policy or the ceiling out of the cache", async () => {
+  // Two entries: before, each candidate pushed out the policy or the ceiling, so every ask, in
+  // any order, loaded them again (and a ceiling loaded again missed every remembered view).
+  const { dir, cache, store, ids } = await world(2);
+  try {
+    const first = [];
+    for (const id of ids) first.push(await store.status(id));
+    const loads = cache.loads;
+    for (const id of [...ids].reverse()) {
+      assert.deepEqual(await store.status(id), first[ids.indexOf(id)]);
     }
     assert.equal(cache.loads - loads, 0, "policies parsed and compiled again for the same answers");
   } finally {

@@ -102,6 +102,18 @@ export interface CandidateView {
   candidatePolicyHash: string;
 }
 
+/** What {@linkcode candidateView} reads with (each optional: loads afresh, no ceiling, no memo). */
+export interface CandidateInputs {
+  /** Loads a policy file's text (the current policy). */
+  load?: (text: string, file: string) => LoadedPolicy;
+  /** Loads the candidate's text, which may never be a file's (defaults to `load`). */
+  loadCandidate?: (text: string, file: string) => LoadedPolicy;
+  /** The org ceiling the candidate must stay inside. */
+  ceiling?: CeilingView;
+  /** Views already computed, reused when nothing they were computed from changed. */
+  memo?: CandidateMemo<CandidateView>;
+}
+
 /**
  * Compute a pending proposal's candidate against the policy file now: the same apply, checks
  * and bump approval runs, writing nothing.
@@ -138,10 +150,9 @@ export interface CandidateView {
 export async function candidateView(
   dir: string,
   record: ProposalRecord,
-  load: (text: string, file: string) => LoadedPolicy = loadPolicyText,
-  ceiling?: CeilingView,
-  memo?: CandidateMemo<CandidateView>,
+  using: CandidateInputs = {},
 ): Promise<CandidateView> {
+  const { load = loadPolicyText, loadCandidate = load, ceiling, memo } = using;
   const view = {
     applicationError: "",
     reviewToken: "",
@@ -172,7 +183,7 @@ export async function candidateView(
     // The ceiling binds the preview as it binds the approval (its content is never quoted).
     const facts = { record, current, seal, ceiling };
     const applied = applyStep(facts);
-    const bumped = bumpStep(facts, applied, load);
+    const bumped = bumpStep(facts, applied, loadCandidate);
     validateStep(facts, bumped.result);
     view.candidatePolicyHash = bumped.result.hash;
     view.reviewToken = reviewToken(record.id, record.rule, current.loaded.hash, bumped.result.hash);

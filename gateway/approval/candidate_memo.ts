@@ -41,11 +41,16 @@ export interface MemoInputs {
  * memo.set(key, "view");
  * assert.equal(memo.get(key), "view");
  * assert.equal(memo.get(memo.key({ id: "p-1", text: "patch", seal: {}, policy: "" })), undefined);
+ * // One ceiling loaded twice (two compiled objects) is one ceiling; another hash is another.
+ * const inputs = (compiled: object, hash: string) =>
+ *   memo.key({ id: "p-1", text: "patch", seal: {}, policy: "", ceiling: { compiled, hash } as never });
+ * assert.equal(inputs({}, "c1"), inputs({}, "c1"));
+ * assert.notEqual(inputs({}, "c1"), inputs({}, "c2"));
  * ```
  */
 export class CandidateMemo<V> {
   readonly #views = new LruMap<string, V>(SIZE);
-  // A ceiling is one compiled object while its text is unchanged (the store's policy cache).
+  // A ceiling without its hash is told by its compiled object (one per loaded text).
   readonly #ceilings = new WeakMap<object, number>();
   #nextCeiling = 1;
 
@@ -71,6 +76,8 @@ export class CandidateMemo<V> {
   #ceilingKey(ceiling: CeilingView | undefined): string {
     if (ceiling === undefined) return "none";
     if ("error" in ceiling) return `error:${ceiling.error}`;
+    // By content: the same ceiling loaded again (pushed out of the policy cache) is the same.
+    if (ceiling.hash !== undefined) return `hash:${ceiling.hash}`;
     let id = this.#ceilings.get(ceiling.compiled);
     if (id === undefined) this.#ceilings.set(ceiling.compiled, id = this.#nextCeiling++);
     return `ceiling:${id}`;

@@ -10,7 +10,7 @@ export { approveProposal } from "./approve_proposal.ts";
 export { candidateView } from "./candidate.ts";
 export { CandidateMemo } from "./candidate_memo.ts";
 export type { MemoInputs } from "./candidate_memo.ts";
-export type { CandidateView } from "./candidate.ts";
+export type { CandidateInputs, CandidateView } from "./candidate.ts";
 export { rejectProposal } from "./reject_proposal.ts";
 export { refreshProposal } from "./refresh_proposal.ts";
 export { appliedPendingIds } from "./applied_pending_ids.ts";

@@ -12,7 +12,7 @@ import { authorityDelta, describeDelta } from "./authority_delta.ts";
 import { firstOutside, OUTSIDE_CEILING } from "./org_ceiling.ts";
 
 /** The ceiling as the checks see it: compiled, or the reason it could not be read. */
-export type CeilingView = { compiled: CompiledPolicy } | { error: string };
+export type CeilingView = { compiled: CompiledPolicy; hash?: string } | { error: string };
 
 /**
  * The findings of a rule's authority against the current policy and the ceiling.

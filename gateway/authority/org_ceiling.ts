@@ -14,6 +14,7 @@ import {
 } from "../../proxy/policy/mod.ts";
 import { type AuthorityGrant, formatGrant, grantCovered, ruleGrants } from "./authority_delta.ts";
 import { CEILING_FILE } from "../client/mod.ts";
+import type { CeilingView } from "./authority_findings.ts";
 import { ceilingDenyReached } from "./ceiling_denies.ts";
 
 /** The refusal code an agent learns, and nothing more. */
@@ -129,10 +130,14 @@ export function policyOutsideCeiling(ceiling: CompiledPolicy, policy: Policy): s
 export async function readCeilingView(
   path: string,
   load?: (text: string, file: string) => LoadedPolicy,
-): Promise<{ compiled: CompiledPolicy } | { error: string } | undefined> {
+): Promise<CeilingView | undefined> {
   try {
     const loaded = await loadCeiling(path, load);
-    return loaded && { compiled: loaded.compiled };
+    if (!loaded) return undefined;
+    // The hash names what the ceiling grants, but for leases (comments compiled in).
+    return loaded.leases
+      ? { compiled: loaded.compiled }
+      : { compiled: loaded.compiled, hash: loaded.hash };
   } catch (error) {
     return { error: (error as Error).message };
   }

@@ -1,8 +1,10 @@
 /**
- * The gateway's memory of the policies it loaded: the last few loaded texts (the current
- * policies and the candidates status reads computed), reused while the text is the same. A status read, a submit and an approval all start
- * from the current policy; on a 10,000-rule file each load is hundreds of ms, so they share one,
- * and an approval loads only the new text it writes (and leaves that here for the next reader).
+ * The gateway's memory of the policies it loaded: the last few loaded texts, reused while the
+ * text is the same. A status read, a submit and an approval all start from the current policy;
+ * on a 10,000-rule file each load is hundreds of ms, so they share one, and an approval loads
+ * only the new text it writes (and leaves that here for the next reader). The candidates status
+ * reads compute are kept apart: an agent asking after more proposals than the cache holds would
+ * otherwise push the current policies and the ceiling out, and every ask would load them again.
  *
  * @module
  */
@@ -24,15 +26,17 @@ import { type LoadedPolicy, loadPolicyText } from "../../proxy/policy/mod.ts";
  */
 export class PolicyCache {
   readonly #byText: LruMap<string, LoadedPolicy>;
+  readonly #candidates: LruMap<string, LoadedPolicy>;
   #loads = 0;
 
   /**
-   * A cache of the last `size` loaded texts.
+   * A cache of the last `size` loaded texts, and apart from them the last `size` candidates.
    *
-   * @param size how many loaded texts to keep (the current policies and a few candidates)
+   * @param size how many loaded texts to keep of each kind
    */
   constructor(size = 8) {
     this.#byText = new LruMap(size);
+    this.#candidates = new LruMap(size);
   }
 
   /** How many texts were actually parsed and compiled (a cache hit does not count). */
@@ -49,9 +53,40 @@ export class PolicyCache {
     const key = `${file}\n${text}`;
     const known = this.#byText.get(key);
     if (known) return known;
-    this.#loads++;
-    const loaded = loadPolicyText(text, file);
+    // A candidate read before, now the file's text (approved): it joins the policies.
+    const loaded = this.#candidates.peek(key) ?? this.#parse(text, file);
+    this.#candidates.delete(key);
     this.#byText.set(key, loaded);
     return loaded;
+  }
+
+  /**
+   * As {@linkcode load}, for a text that may never be a file's (a status read's candidate): kept
+   * apart, so candidates push out only candidates.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PolicyCache } from "./policy_cache.ts";
+   * const cache = new PolicyCache(1);
+   * const current = cache.load("version: 1\n", "team.yaml");
+   * cache.loadCandidate("version: 1\nrevision: 1\n", "team.yaml");
+   * cache.loadCandidate("version: 1\nrevision: 2\n", "team.yaml");
+   * assert(cache.load("version: 1\n", "team.yaml") === current && cache.loads === 3);
+   * ```
+   * @throws {PolicyValidationError} when the text is not a valid policy
+   */
+  loadCandidate(text: string, file: string): LoadedPolicy {
+    const key = `${file}\n${text}`;
+    const known = this.#byText.get(key) ?? this.#candidates.get(key);
+    if (known) return known;
+    const loaded = this.#parse(text, file);
+    this.#candidates.set(key, loaded);
+    return loaded;
+  }
+
+  #parse(text: string, file: string): LoadedPolicy {
+    this.#loads++;
+    return loadPolicyText(text, file);
   }
 }

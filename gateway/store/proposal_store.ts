@@ -137,9 +137,13 @@ export class ProposalStore implements ProposalSink {
   async statusOf(record: ProposalRecord): Promise<ProposalStatus> {
     const status = toProposalStatus(record);
     if (record.state !== "pending") return status;
-    const load = (text: string, file: string) => this.#env.policies.load(text, file);
-    const ceiling = await this.#env.ceiling?.();
-    const view = await candidateView(this.policiesDir, record, load, ceiling, this.#candidates);
+    const policies = this.#env.policies;
+    const view = await candidateView(this.policiesDir, record, {
+      load: (text, file) => policies.load(text, file),
+      loadCandidate: (text, file) => policies.loadCandidate(text, file),
+      ceiling: await this.#env.ceiling?.(),
+      memo: this.#candidates,
+    });
     return { ...status, ...view };
   }
 
