@@ -14,7 +14,6 @@ import {
 } from "../../proxy/policy/mod.ts";
 import { type AuthorityGrant, formatGrant, grantCovered, ruleGrants } from "./authority_delta.ts";
 import { CEILING_FILE } from "../client/mod.ts";
-import type { CeilingView } from "./authority_findings.ts";
 import { ceilingDenyReached } from "./ceiling_denies.ts";
 
 /** The refusal code an agent learns, and nothing more. */
@@ -130,7 +129,7 @@ export function policyOutsideCeiling(ceiling: CompiledPolicy, policy: Policy): s
 export async function readCeilingView(
   path: string,
   load?: (text: string, file: string) => LoadedPolicy,
-): Promise<CeilingView | undefined> {
+): Promise<{ compiled: CompiledPolicy; hash?: string } | { error: string } | undefined> {
   try {
     const loaded = await loadCeiling(path, load);
     if (!loaded) return undefined;
