@@ -76,16 +76,17 @@ export function createPolicyLocalApp(deps: PolicyLocalDeps): PolicyLocalApp {
     const markdown = await deps.skill();
     return c.body(markdown, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   });
-  app.get(ROUTE_POLICY_CURRENT, (c) => {
-    const { text, revision, hash } = deps.policy.current();
-    return c.json({ format: "yaml", policy_yaml: text, revision, hash });
-  });
+  const policyBody = currentPolicyBody(deps);
+  app.get(ROUTE_POLICY_CURRENT, (c) => c.body(policyBody(), 200, JSON_TYPE));
+  // One scan of the log at a time per sandbox: each reads up to two files' scan budget, and a
+  // client asking on many connections at once held that many scans in memory together.
+  const scans = oneAtATime();
   app.get(ROUTE_DENIALS, async (c) => {
     const last = clampQuery(c.req.query("last"), LIMITS.denialsDefault, [
       LIMITS.denialsMin,
       LIMITS.denialsMax,
     ]);
-    return c.json(await recentDenials(deps.logDir, last, deps.sandboxId));
+    return c.json(await scans(() => recentDenials(deps.logDir, last, deps.sandboxId)));
   });
   // Per app, that is per sandbox: each submit costs the gateway its checks, refused or not.
   const submits = new TokenBucket({
@@ -135,6 +136,25 @@ function onError(error: Error, c: Context): Response {
     { error: "internal_error", detail: "policy.local failed to handle the request" },
     500,
   );
+}
+
+const JSON_TYPE = { "Content-Type": "application/json" };
+
+/**
+ * The body of `GET /v1/policy/current`, made once per policy text: a policy may be large
+ * (0.65 MB for 1,500 commented rules), and each ask made it anew, so a client asking on many
+ * connections without reading kept the proxy making and holding copies of it.
+ */
+function currentPolicyBody(deps: PolicyLocalDeps): () => string {
+  let made: { text: string; revision: number; hash: string; body: string } | undefined;
+  return () => {
+    const { text, revision, hash } = deps.policy.current();
+    if (made?.text !== text || made.revision !== revision || made.hash !== hash) {
+      const body = JSON.stringify({ format: "yaml", policy_yaml: text, revision, hash });
+      made = { text, revision, hash, body };
+    }
+    return made.body;
+  };
 }
 
 /** A queue that runs each piece of work after the previous one has settled. */

@@ -217,5 +217,30 @@ async function writeResponse(
   }
   text += `Content-Length: ${body.byteLength}\r\n`;
   if (!head.keepAlive) text += "Connection: close\r\n";
-  await client.stream.write(Buffer.concat([Buffer.from(`${text}\r\n`, "latin1"), body]));
+  // The head on its own: joining it to the body copied every answer once more.
+  client.stream.write(Buffer.from(`${text}\r\n`, "latin1"))?.catch(() => {});
+  await writeAnswer(client, body);
+}
+
+/**
+ * Write an answer; what the socket could not take waits in the proxy's answer budget, and
+ * the caller reads no further request until it is taken. Not taken in time, the connection
+ * closes: a client that never reads must not keep it in memory (`policy_local_answers.ts`).
+ */
+async function writeAnswer(client: ClientConnection, bytes: Uint8Array): Promise<void> {
+  const waiting = client.stream.write(bytes);
+  if (waiting === undefined) return;
+  const { socket } = client.stream;
+  const answers = client.ctx.policyLocalAnswers;
+  const release = answers.hold(socket, socket.writableLength);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(resolve, answers.timeoutMs, "late");
+  });
+  try {
+    if (await Promise.race([waiting, late]) === "late") client.stream.destroy();
+  } finally {
+    clearTimeout(timer);
+    release();
+  }
 }

@@ -15,6 +15,7 @@ import type { SlotSource } from "../upstream/mod.ts";
 import type { ReadBuffers } from "./read_buffers.ts";
 import type { BodyBudget } from "../wire/mod.ts";
 import type { AnswerBudget } from "./answer_budget.ts";
+import type { PolicyLocalAnswers } from "./policy_local_answers.ts";
 import type { InflateWorker } from "../body_scan/mod.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
@@ -52,6 +53,8 @@ export interface ProxyContext {
   bodyBudget: BodyBudget;
   /** The bytes answers held for HTTP/2 clients share (see `answer_budget.ts`). */
   answerBudget: AnswerBudget;
+  /** The policy.local answers waiting for clients that have not read them. */
+  policyLocalAnswers: PolicyLocalAnswers;
   /**
    * A slot of the connection cap for an upstream connection a client holds beyond its own
    * (see `upstream_lanes.ts`); absent means no cap.

@@ -19,6 +19,7 @@ import type { ProxyContext } from "./proxy_context.ts";
 import { UpstreamPool } from "../upstream/mod.ts";
 import { ReadBuffers } from "./read_buffers.ts";
 import { AnswerBudget } from "./answer_budget.ts";
+import { PolicyLocalAnswers } from "./policy_local_answers.ts";
 import { BodyBudget } from "../wire/mod.ts";
 import { InflateWorker, type InflateWorkerOptions } from "../body_scan/mod.ts";
 import type { LoadH2Side } from "./h2_side.ts";
@@ -89,6 +90,13 @@ export interface ProxyOptions {
   answerBudgetBytes?: number;
   /** Longest wait of an answer stream for room in the answer budget (default 10 s). */
   answerBudgetWaitMs?: number;
+  /**
+   * Bytes of policy.local answers their clients have not read that the proxy may hold
+   * (default 16 MiB); past it, the oldest waiting answer's connection closes.
+   */
+  policyLocalAnswerBudgetBytes?: number;
+  /** A client must take each policy.local answer within this long, or it is closed (15 s). */
+  policyLocalAnswerTimeoutMs?: number;
   /** The inflate worker's module (tests give a failing one). */
   inflateWorker?: InflateWorkerOptions;
   /**
@@ -146,6 +154,10 @@ export function createContext(
     answerBudget: new AnswerBudget({
       limitBytes: options.answerBudgetBytes,
       waitMs: options.answerBudgetWaitMs,
+    }),
+    policyLocalAnswers: new PolicyLocalAnswers({
+      limitBytes: options.policyLocalAnswerBudgetBytes,
+      timeoutMs: options.policyLocalAnswerTimeoutMs,
     }),
     inflateWorker: new InflateWorker(options.inflateWorker),
     loadH2Side: options.loadH2Side,

@@ -52,6 +52,11 @@ export interface TestProxyOptions {
   bodyBudget?: Pick<ProxyOptions, "bodyBudgetBytes" | "bodyBudgetWaitMs">;
   /** The answer budget and its wait (the proxy's defaults otherwise). */
   answerBudget?: Pick<ProxyOptions, "answerBudgetBytes" | "answerBudgetWaitMs">;
+  /** The policy.local answer budget and deadline (the proxy's defaults otherwise). */
+  policyLocalAnswers?: Pick<
+    ProxyOptions,
+    "policyLocalAnswerBudgetBytes" | "policyLocalAnswerTimeoutMs"
+  >;
   /** Identity resolver (the real `/proc` one otherwise). */
   identity?: IdentityResolver;
   /** Serves `http://policy.local/...`. */
@@ -138,6 +143,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     denialMints: options.denialMints,
     ...options.bodyBudget,
     ...options.answerBudget,
+    ...options.policyLocalAnswers,
     identity: options.identity,
     policyLocal: options.policyLocal,
     inflateWorker: options.inflateWorker,
