@@ -3,9 +3,11 @@
  * HTTP port 80 only. A tunnel to it on another port (what `https://policy.local` sends) must not
  * be decided as an upstream host, whose 403 asks the agent to propose `policy.local:443`, and no
  * rule may grant policy.local: a reviewer reads such a rule as the sandbox's own API, while the
- * proxy would look the name up on the host (mDNS answers `.local` names from the LAN).
+ * proxy would look the name up on the host (mDNS answers `.local` names from the LAN). The
+ * answer comes inside the tunnel, where a client shows it (curl hides a refused CONNECT's body).
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { curlArgs, rawRequest } from "./support/mod.ts";
 import { withProxyOnGateway } from "./proxy_on_gateway.ts";
 
@@ -20,15 +22,29 @@ const PROPOSAL = (host: string, port: number) =>
     }],
   });
 
-Deno.test("hostile policy.local ports: CONNECT policy.local on another port than 80 is told to use http://policy.local/, never to propose", async () => {
-  await withProxyOnGateway(async ({ port }) => {
-    for (const target of ["policy.local:443", "POLICY.local:8443", "policy.local:8080"]) {
-      const res = await rawRequest(port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
-      assert.equal(res.status, 400, `${target}: ${res.raw}`);
-      assert.match(res.body, /"error":"invalid_policy_local_scheme"/, res.body);
-      assert.match(res.body, /http:\/\/policy\.local\//);
-      assert.doesNotMatch(res.raw, /rule_missing|policy_denied/);
+Deno.test("hostile policy.local ports: https://policy.local is told, inside the tunnel, to use http://policy.local/, never to propose", async () => {
+  await withProxyOnGateway(async ({ port, stateDir }) => {
+    const proxy = ["-x", `http://127.0.0.1:${port}`, "--cacert", join(stateDir, "ca", "ca.pem")];
+    // curl hides a refused CONNECT's body ("CONNECT tunnel failed, response 400"): the answer
+    // must come inside the tunnel, over HTTP/1.1 and over h2 alike.
+    for (const version of ["--http1.1", "--http2"]) {
+      for (const url of ["https://policy.local/v1/skill", "https://POLICY.local:8443/v1/denials"]) {
+        const res = await curlArgs([...proxy, version, url]);
+        assert.equal(res.status, 400, `${version} ${url}: ${res.body}`);
+        const body = JSON.parse(res.body);
+        assert.equal(body.error, "invalid_policy_local_scheme", res.body);
+        assert.match(body.detail, /use http:\/\/policy\.local\//);
+        assert.doesNotMatch(res.body, /rule_missing|policy_denied/);
+      }
     }
+    // Plain HTTP inside a tunnel on another port than 80 gets the same answer.
+    const target = "policy.local:8080";
+    const res = await rawRequest(
+      port,
+      `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n` +
+        "GET /v1/skill HTTP/1.1\r\nHost: policy.local\r\n\r\n",
+    );
+    assert.match(res.raw, /^HTTP\/1.1 200 [^]*HTTP\/1.1 400 [^]*"invalid_policy_local_scheme"/);
     // The tunnel on port 80 still serves policy.local.
     const ok = await curlArgs([
       "-p",

@@ -132,13 +132,15 @@ Deno.test("proxy forward: policy.local is served before policy, on http port 80 
       "GET https://policy.local/v1/skill HTTP/1.1\r\nHost: policy.local\r\n\r\n",
     );
     assert.equal(JSON.parse(https.body).error, "invalid_policy_local_scheme");
-    // Never decided as an upstream (its 403 asked the agent to propose policy.local:443).
+    // Never decided as an upstream (its 403 asked the agent to propose policy.local:443): the
+    // refusal comes inside the tunnel, where clients show it.
     const tunnel = await rawRequest(
       proxy.port,
-      "CONNECT policy.local:443 HTTP/1.1\r\nHost: policy.local:443\r\n\r\n",
+      "CONNECT policy.local:443 HTTP/1.1\r\nHost: policy.local:443\r\n\r\n" +
+        "GET /v1/skill HTTP/1.1\r\nHost: policy.local\r\n\r\n",
     );
-    assert.equal(tunnel.status, 400);
-    assert.equal(JSON.parse(tunnel.body).error, "invalid_policy_local_scheme");
+    assert.equal(tunnel.status, 200);
+    assert.match(tunnel.raw, /HTTP\/1.1 400 [^]*"error":"invalid_policy_local_scheme"/);
     assert.equal(upstreams.connections(), 0);
   });
 });

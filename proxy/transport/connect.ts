@@ -16,7 +16,7 @@ import { parseAuthority } from "../wire/mod.ts";
 import { sendDeny, sendError } from "./responses.ts";
 import { blindTunnel } from "./tunnel.ts";
 import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
-import { servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
+import { refusePolicyLocalTunnel, servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
 import { bodyNotAllowed } from "./body_not_allowed.ts";
 
 /**
@@ -52,9 +52,7 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
     if (bodyless !== undefined) return await sendError(stream, 400, "bad_request", bodyless);
     if (port === 80) return await servePolicyLocalTunnel(client);
     // Never decided as an upstream: its 403 would ask the agent to propose policy.local:443.
-    const detail =
-      "policy.local is served over plain HTTP on port 80 only: use http://policy.local/";
-    return await sendError(stream, 400, "invalid_policy_local_scheme", detail);
+    return await refusePolicyLocalTunnel(client);
   }
   // The policy generation the grant is decided under (taken before: decide() may wait).
   const since = ctx.holder.generation;

@@ -19,7 +19,8 @@ import { sendDeny } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { isSshHello, sshDenial } from "./_ssh_denial.ts";
 import { LINGER_MS } from "./lingering_close.ts";
-import type { LoadH2Side } from "./h2_side.ts";
+import type { H2Side, LoadH2Side } from "./h2_side.ts";
+import type { ServerHttp2Stream } from "node:http2";
 
 // The first byte of a TLS handshake record (a ClientHello).
 const TLS_HANDSHAKE = 0x16;
@@ -47,16 +48,54 @@ const TLS_HANDSHAKE = 0x16;
  * ```
  */
 export async function denyInBand(client: ClientConnection, denied: Decision): Promise<void> {
+  const { skillPath } = client.ctx;
+  await tellInBand(client, denied.host, {
+    refuse: (stream) => sendDeny(stream, denied, skillPath),
+    ssh: () => sshDenial(denied, skillPath),
+    http1: (inner, userAgent) => sendDeny(inner.stream, denied, skillPath, { userAgent }),
+    h2: (side, stream, headers) => side.respondH2Deny(stream, denied, skillPath, headers),
+  });
+}
+
+/**
+ * How one refusal is told: at the CONNECT itself when no leaf can be minted, and otherwise
+ * inside the tunnel, to whatever the client speaks there.
+ */
+export interface InBandAnswer {
+  /** The answer to the CONNECT itself (no leaf, or over the minting budget). */
+  refuse(stream: ClientConnection["stream"]): Promise<void>;
+  /** Bytes for an SSH client, or undefined to close on it. */
+  ssh(): Uint8Array | string | undefined;
+  /** The answer to the first HTTP/1.1 request inside, in the clear or decrypted. */
+  http1(inner: ClientConnection, userAgent: string | undefined): Promise<void>;
+  /** The answer to one stream of an h2 client. */
+  h2(
+    side: H2Side,
+    stream: ServerHttp2Stream,
+    headers: { "user-agent"?: string; "content-type"?: string },
+  ): void;
+}
+
+/**
+ * Accept a CONNECT to `host` that will carry no traffic and tell `answer` inside it: over TLS
+ * with a leaf for `host` when the client starts a handshake, in the clear when it sends plain
+ * HTTP. Nothing is ever sent upstream.
+ */
+export async function tellInBand(
+  client: ClientConnection,
+  host: string,
+  answer: InBandAnswer,
+): Promise<void> {
   const { ctx } = client;
   const { loadH2Side } = ctx;
   let secureContext: SecureContext;
   try {
-    // Over the minting budget (a loop of CONNECTs to made-up names), the CONNECT gets the 403.
-    const context = ctx.denialContexts.contextFor(denied.host);
-    if (context === undefined) return await sendDeny(client.stream, denied, ctx.skillPath);
+    // Over the minting budget (a loop of CONNECTs to made-up names), the CONNECT is answered.
+    const context = ctx.denialContexts.contextFor(host);
+    if (context === undefined) return await answer.refuse(client.stream);
     secureContext = await context;
   } catch {
-    return await sendDeny(client.stream, denied, ctx.skillPath);
+    return await answer.refuse(client.stream);
   }
   if (
     (await client.stream.write(CONNECTION_ESTABLISHED)?.then(() => true, () => false)) === false
@@ -67,17 +106,19 @@ export async function denyInBand(client: ClientConnection, denied: Decision): Pr
   if (first === undefined) return;
   client.stream.unread(first);
   if (isSshHello(first)) {
-    await client.stream.write(sshDenial(denied, ctx.skillPath))?.catch(() => {});
+    const ssh = answer.ssh();
+    if (ssh === undefined) return;
+    await client.stream.write(ssh)?.catch(() => {});
     await sshKexInit(client, first);
   } else if (first[0] === TLS_HANDSHAKE) {
     await serveDecrypted(
       client,
       secureContext,
-      (inner) => answerFirstRequest(inner, denied),
-      loadH2Side && ((secure) => denyH2Streams(client, secure, denied, loadH2Side)),
+      (inner) => answerFirstRequest(inner, answer),
+      loadH2Side && ((secure) => answerH2Streams(client, secure, answer, loadH2Side)),
     );
   } else {
-    await answerFirstRequest(client, denied);
+    await answerFirstRequest(client, answer);
   }
 }
 
@@ -113,31 +154,30 @@ async function sshKexInit(client: ClientConnection, first: Uint8Array): Promise<
   }
 }
 
-/** An h2-only client: each stream it opened gets the denial, then the session ends. */
-async function denyH2Streams(
+/** An h2-only client: each stream it opened gets the answer, then the session ends. */
+async function answerH2Streams(
   client: ClientConnection,
   secure: TLSSocket,
-  denied: Decision,
+  answer: InBandAnswer,
   loadH2Side: LoadH2Side,
 ): Promise<void> {
-  const { ctx } = client;
-  const { serveH2, respondH2Deny } = await loadH2Side();
-  return await serveH2(secure, {
-    idleMs: ctx.headTimeoutMs,
+  const side = await loadH2Side();
+  return await side.serveH2(secure, {
+    idleMs: client.ctx.headTimeoutMs,
     onStream: (stream, headers) => {
-      respondH2Deny(stream, denied, ctx.skillPath, headers);
+      answer.h2(side, stream, headers);
       stream.session?.close();
     },
   });
 }
 
-/** Whatever the first request is (even a malformed one), its answer is the denial. */
-async function answerFirstRequest(client: ClientConnection, denied: Decision): Promise<void> {
+/** Whatever the first request is (even a malformed one), `answer` answers it. */
+async function answerFirstRequest(client: ClientConnection, answer: InBandAnswer): Promise<void> {
   const { ctx, stream } = client;
   const timeouts = { idleMs: ctx.headTimeoutMs, headMs: ctx.headTimeoutMs };
   const read = await stream.readHead(MAX_HEAD_BYTES, timeouts);
   if (read.kind === "eof" || (read.kind === "timeout" && !read.partial)) return;
   const parsed = read.kind === "head" ? parseRequestHead(read.bytes) : undefined;
   const userAgent = parsed?.ok ? values(parsed.head.headers, "user-agent")[0] : undefined;
-  await sendDeny(stream, denied, ctx.skillPath, { userAgent });
+  await answer.http1(client, userAgent);
 }

@@ -37,6 +37,14 @@ export interface H2Side {
     skillPath: string,
     request: { "user-agent"?: string; "content-type"?: string },
   ): void;
+  /** Answer one stream with a JSON error `{error, detail}` (a gRPC status to gRPC). */
+  respondH2Error(
+    stream: ServerHttp2Stream,
+    status: number,
+    code: string,
+    detail: string,
+    request?: { "content-type"?: string },
+  ): void;
 }
 
 /** Loads the HTTP/2 side (the runtime keeps the module: later calls resolve at once). */

@@ -14,6 +14,42 @@ import { readRequest } from "./request_reader.ts";
 import { splitPathQuery } from "../wire/mod.ts";
 import { sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
+import { type InBandAnswer, tellInBand } from "./deny_in_band.ts";
+
+const SCHEME = "invalid_policy_local_scheme";
+const SCHEME_DETAIL =
+  "policy.local is served over plain HTTP on port 80 only: use http://policy.local/";
+
+/** The same refusal, told wherever the client reads it. */
+const WRONG_PORT: InBandAnswer = {
+  refuse: (stream) => sendError(stream, 400, SCHEME, SCHEME_DETAIL),
+  ssh: () => undefined,
+  http1: (inner) => sendError(inner.stream, 400, SCHEME, SCHEME_DETAIL),
+  h2: (side, stream, headers) => side.respondH2Error(stream, 400, SCHEME, SCHEME_DETAIL, headers),
+};
+
+/**
+ * Answer `CONNECT policy.local:<port other than 80>` (what `https://policy.local` sends): 400
+ * `invalid_policy_local_scheme` naming `http://policy.local/`, inside the tunnel (over TLS with
+ * a leaf from the proxy's CA when the client starts a handshake), since curl, git and Python
+ * show no body of a refused CONNECT. policy.local is never an upstream, nor served over TLS
+ * (OpenShell's is not either).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientPair } from "./_client_pair.ts";
+ * import { refusePolicyLocalTunnel } from "./policy_local_tunnel.ts";
+ *
+ * await using pair = await clientPair("version: 1\n");
+ * await pair.send("GET /v1/skill HTTP/1.1\r\nHost: policy.local\r\n\r\n"); // in the clear
+ * await refusePolicyLocalTunnel(pair.client);
+ * assert.match(await pair.received(), /^HTTP\/1.1 200 [^]*HTTP\/1.1 400 [^]*policy_local_scheme/);
+ * ```
+ */
+export async function refusePolicyLocalTunnel(client: ClientConnection): Promise<void> {
+  await tellInBand(client, "policy.local", WRONG_PORT);
+}
 
 /**
  * Answer `CONNECT policy.local:80` with 200, then serve each request inside from the

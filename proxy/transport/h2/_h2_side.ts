@@ -7,4 +7,4 @@
 
 export { serveH2Tunnel } from "./h2_intercept.ts";
 export { serveH2 } from "./h2_server.ts";
-export { respondH2Deny } from "./h2_responses.ts";
+export { respondH2Deny, respondH2Error } from "./h2_responses.ts";
