@@ -35,7 +35,7 @@ Deno.test("hostile review text: the summary leads with the strongest grant, not 
     assert.equal(res.status, 202);
     const [id] = (await res.json()).accepted_chunk_ids as string[];
     const headline = "allow DELETE api.github.com:443 /repos/o/r (+30 more) (+1 endpoint) " +
-      "for /usr/bin/* (+1)";
+      "for /usr/bin/*, /usr/bin/curl";
     const listed = await runCliIn(["proposals", "list"], repo.root);
     assert.equal(listed.code, 0, listed.err);
     // Before, the headline read "allow read-only docs.example.com:443 (+1 endpoint) for

@@ -6,7 +6,7 @@
  */
 
 import { html } from "hono/html";
-import type { ProposalRecord } from "../proposals/mod.ts";
+import { type ProposalRecord, reviewedBinaries } from "../proposals/mod.ts";
 import { type Html, inboxPage, shown, timeTag } from "./inbox_layout.ts";
 import type { InboxSession } from "./inbox_sessions.ts";
 import * as r from "./inbox_routes.ts";
@@ -76,7 +76,7 @@ export function pendingList(records: ProposalRecord[]): Html {
     html`<li data-row data-id="${p.id}">
 <a href="${r.proposalPath(p.id)}" class="summary">${shown(p.meta.summary, 200)}</a>
 <span class="meta">${shown(p.meta.policy, 64)} · ${shown(p.meta.sandbox ?? "-", 64)} · ${
-      shown(p.rule.binaries?.[0]?.path ?? p.meta.binary ?? "any binary", 120)
+      shown(reviewedBinaries(p.rule), 300)
     } · ${timeTag(p.meta.created)}</span>${findingsBadge(p)}
 </li>`
   );

@@ -10,7 +10,7 @@
 import { html } from "hono/html";
 import { formatEndpoint } from "../../proxy/policy/mod.ts";
 import { GUIDANCE } from "../../proxy/policy_local/mod.ts";
-import type { ProposalRecord } from "../proposals/mod.ts";
+import { type ProposalRecord, reviewedBinaries } from "../proposals/mod.ts";
 import { csrfField, type Html, inboxPage, shown, timeTag } from "./inbox_layout.ts";
 import type { InboxSession } from "./inbox_sessions.ts";
 import type { ShownDenial } from "./proposal_denials.ts";
@@ -186,9 +186,7 @@ ${data.problem ? html`<p role="alert" class="problem">${shown(data.problem)}</p>
 <dt>Status</dt><dd class="state-${p.state}">${p.state}</dd>
 <dt>Policy</dt><dd>${shown(p.meta.policy, 64)}</dd>
 <dt>Sandbox</dt><dd>${shown(p.meta.sandbox ?? "-", 64)}</dd>
-<dt>Binary</dt><dd><code>${
-      shown(p.rule.binaries?.[0]?.path ?? p.meta.binary ?? "any binary", 300)
-    }</code></dd>
+<dt>Binary</dt><dd><code>${shown(reviewedBinaries(p.rule), 1_000)}</code></dd>
 <dt>Created</dt><dd>${timeTag(p.meta.created)}</dd>
 </dl>
 ${p.state === "pending" ? decideForms(p, session) : decisionBlock(p, data.commit)}

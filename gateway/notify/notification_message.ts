@@ -7,7 +7,7 @@
  */
 
 import { formatEndpoint } from "../../proxy/policy/mod.ts";
-import type { ProposalRecord } from "../proposals/mod.ts";
+import { type ProposalRecord, reviewedBinaries } from "../proposals/mod.ts";
 import { visibleText } from "../repo/mod.ts";
 
 /** The event a notification is about. */
@@ -123,8 +123,7 @@ export function notificationMessage(
   const sandbox = record.meta.sandbox === undefined
     ? {}
     : { sandbox: visibleText(record.meta.sandbox, 64) };
-  const path = record.rule.binaries?.[0]?.path ?? record.meta.binary;
-  const binary = path === undefined ? {} : { binary: visibleText(path, 300) };
+  const binary = { binary: visibleText(reviewedBinaries(record.rule), 1_000) };
   const decision = decisionOf(record);
   const message = { ...base, ...sandbox, ...binary, ...(decision ? { decision } : {}) };
   return { text: headline(event, message), ...message };

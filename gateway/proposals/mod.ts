@@ -55,7 +55,7 @@ export {
   CEILING_REFUSALS_PER_WINDOW,
   CeilingRefusals,
 } from "./ceiling_refusals.ts";
-export { summarizeRule } from "./summarize_rule.ts";
+export { reviewedBinaries, summarizeRule } from "./summarize_rule.ts";
 export { validateProposedRule } from "./validate_proposed_rule.ts";
 export { waitForDecision } from "./wait_for_decision.ts";
 export type { WaitOptions } from "./wait_for_decision.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { ANY_BINARY, formatBinaries, formatEndpoints } from "../../proxy/policy/mod.ts";
+import { formatBinaries, formatEndpoints } from "../../proxy/policy/mod.ts";
+import { reviewedBinaries } from "./summarize_rule.ts";
 import type { ProposalRecord } from "./proposal_record.ts";
 import { visibleText } from "../repo/mod.ts";
 import { paint, STATE_COLOR } from "../listing/mod.ts";
@@ -81,7 +82,7 @@ export function renderRuleChunk(r: ProposalRecord, color: boolean): string {
     `  Proposal:   ${r.id}`,
     `  Status:     ${paint(color, STATE_COLOR[r.state], r.state)}`,
     `  Rule:       ${v(r.meta.ruleKey, 100)}`,
-    `  Binary:     ${v(r.rule.binaries ? r.rule.binaries[0]?.path ?? "-" : ANY_BINARY, 300)}`,
+    `  Binary:     ${v(reviewedBinaries(r.rule), 1_000)}`,
     `  Rationale:  ${rationale[0] ?? ""}`,
     ...rationale.slice(1).map((l) => `              ${l}`),
     `  Endpoints:  ${v(formatEndpoints(r.rule.endpoints), 2_000)}`,

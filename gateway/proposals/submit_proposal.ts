@@ -39,7 +39,7 @@ import { byteSize, findingsBasis, readCeilingText, type SealListing } from "../l
 import { buildFileDiff } from "./rule_diff.ts";
 import { MAX_PENDING_PER_SANDBOX, type StoreEnv } from "./store_env.ts";
 import { heldRefusal, noteCeilingRefusal } from "./ceiling_refusals.ts";
-import { summarizeRule } from "./summarize_rule.ts";
+import { reviewedBinaries, summarizeRule } from "./summarize_rule.ts";
 import { visibleText } from "../repo/mod.ts";
 
 function inputProblem(input: ProposalInput): string | undefined {
@@ -229,7 +229,8 @@ async function draftPatch(
     policy: input.policy,
     ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
     ruleKey,
-    binary: check.rule.binaries?.[0]?.path,
+    // Every binary, as the summary names them: the first alone under-read a broad glob.
+    binary: reviewedBinaries(check.rule),
     created: env.now().toISOString(),
     summary: summarizeRule(input.policy, check.rule),
     findings: check.findings,

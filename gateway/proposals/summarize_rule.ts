@@ -150,8 +150,9 @@ function graphqlText(e: Endpoint, target: string): string {
 }
 
 /**
- * The one-line summary (patch subject) of a rule for a policy, led by its strongest endpoint,
- * allow and binary (a glob before an exact path).
+ * The one-line summary (patch subject, commit subject) of a rule for a policy, led by its
+ * strongest endpoint and allow, naming every binary broadest first (a glob before an exact
+ * path) as long as they fit in 200 characters, then how many more.
  *
  * @example
  * ```ts
@@ -167,9 +168,43 @@ function graphqlText(e: Endpoint, target: string): string {
 export function summarizeRule(policy: string, rule: NetworkRule): string {
   const [first, ...rest] = strongestFirst(rule.endpoints, endpointRank);
   const more = rest.length ? ` (+${rest.length} endpoint${rest.length > 1 ? "s" : ""})` : "";
+  const head = `policy(${policy}): allow ${first ? grantText(first) : "-"}${more} for `;
+  return visibleText(head + fittingBinaries(rule, SUMMARY_CHARS - head.length), SUMMARY_CHARS);
+}
+
+const SUMMARY_CHARS = 200;
+
+/**
+ * Every binary a rule grants, broadest first (a glob before an exact path, then as written),
+ * or `any binary`: what a reviewer reads wherever one line names a rule's binaries (the patch,
+ * `proposals show`, the inbox, notifications), so that none names one binary of several.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reviewedBinaries } from "./summarize_rule.ts";
+ * const rule = { endpoints: [], binaries: [{ path: "/usr/bin/curl" }, { path: "/usr/**" }] };
+ * assert.equal(reviewedBinaries(rule), "/usr/**, /usr/bin/curl");
+ * assert.equal(reviewedBinaries({ endpoints: [] }), "any binary");
+ * ```
+ */
+export function reviewedBinaries(rule: NetworkRule): string {
+  return binaryList(rule).join(", ");
+}
+
+function binaryList(rule: NetworkRule): string[] {
   const paths = rule.binaries?.map((b) => b.path) ?? ["any binary"];
-  const binaries = strongestFirst(paths, (p) => p.includes("*") ? 1 : 0);
-  const who = binaries.length > 1 ? `${binaries[0]} (+${binaries.length - 1})` : binaries[0];
-  const text = `policy(${policy}): allow ${first ? grantText(first) : "-"}${more} for ${who}`;
-  return visibleText(text, 200);
+  return strongestFirst(paths, (p) => p.includes("*") ? 1 : 0);
+}
+
+/** The binaries, broadest first, as many as fit in `room` characters, then `(+N more)`. */
+function fittingBinaries(rule: NetworkRule, room: number): string {
+  const all = binaryList(rule);
+  const whole = all.join(", ");
+  if (whole.length <= room) return whole;
+  for (let shown = all.length - 1; shown > 1; shown--) {
+    const text = `${all.slice(0, shown).join(", ")} (+${all.length - shown} more)`;
+    if (text.length <= room) return text;
+  }
+  return `${all[0]} (+${all.length - 1} more)`;
 }

@@ -1,0 +1,40 @@
+/**
+ * A hostile agent against what a reviewer reads of a rule's binaries: a rule for a narrow binary
+ * first and a broad glob after it. Before, the patch's `Binary:` line, `proposals show`'s
+ * `Binary:` line and the inbox named the first binary alone, and the summary (the patch subject,
+ * `git log`) the broadest and a count: a reviewer reading any one of them could under-read what
+ * is granted. Every place a reviewer reads now names the same, complete set, broadest first.
+ */
+import assert from "node:assert/strict";
+import { putProposal } from "./gateway_fixtures.ts";
+import { signInBrowser, withInbox } from "./inbox_fixtures.ts";
+import { runCliIn } from "./support/mod.ts";
+
+const NARROW = "/usr/bin/curl";
+const BROAD = "/usr/local/bin/*";
+const BOTH = new RegExp(`${BROAD.replaceAll("*", "\\*")}, ${NARROW}`);
+
+Deno.test("hostile review binaries: the patch, the CLI, the inbox and git log name every binary", () =>
+  withInbox(async (f) => {
+    const input = putProposal("update x.md");
+    input.rule.binaries = [{ path: NARROW }, { path: BROAD }];
+    const result = await f.store.submit(input);
+    assert.ok(result.accepted, JSON.stringify(result));
+    const id = result.proposal.id;
+    const patch = await Deno.readTextFile(`${f.repo.policies}/pending/${id}.patch`);
+    assert.match(patch, new RegExp(`^Subject: .*${BOTH.source}`, "m"));
+    assert.match(patch, new RegExp(`^Binary: ${BOTH.source}$`, "m"));
+    const shown = await runCliIn(["proposals", "show", id], f.repo.root);
+    assert.match(shown.out, new RegExp(`^ +Binary: +${BOTH.source}$`, "m"), shown.out);
+    const listed = await runCliIn(["proposals", "list"], f.repo.root);
+    assert.match(listed.out, BOTH, listed.out);
+    const b = await signInBrowser(f, f.aliceToken);
+    const pending = await (await b.get("/inbox")).text();
+    assert.match(pending, BOTH);
+    const page = await (await b.get(`/inbox/proposals/${id}`)).text();
+    assert.match(page, new RegExp(`<dt>Binary</dt><dd><code>${BOTH.source}</code>`));
+    const res = await b.post(`/inbox/proposals/${id}/approve`, { csrf: b.csrf });
+    assert.equal(res.status, 303);
+    const log = await f.repo.git("log", "-1", "--format=%B");
+    assert.match(log, BOTH, log);
+  }));
