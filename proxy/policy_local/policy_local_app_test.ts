@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BASE, json, post, proposal, PUT_RULE, SKILL, withApp } from "./_test_fakes.ts";
+import { BASE, json, post, proposal, PUT_RULE, SKILL, withApp, withRule } from "./_test_fakes.ts";
 
 Deno.test("createPolicyLocalApp() GET /v1/skill serves the markdown", async () => {
   await withApp(async ({ app }) => {
@@ -20,6 +20,18 @@ Deno.test("createPolicyLocalApp() GET /v1/policy/current returns yaml, revision,
       revision: 1,
       hash: "hash-1",
     });
+  });
+});
+
+Deno.test("createPolicyLocalApp() GET /v1/policy/current, made once per policy, follows a reload", async () => {
+  await withApp(async ({ app, policy }) => {
+    const first = await (await app.request(`${BASE}/v1/policy/current`)).text();
+    assert.equal(await (await app.request(`${BASE}/v1/policy/current`)).text(), first);
+    policy.publish(withRule("put", PUT_RULE));
+    const after = await json(await app.request(`${BASE}/v1/policy/current`));
+    assert.equal(after.revision, 2);
+    assert.equal(after.policy_yaml, policy.current().text);
+    assert.notEqual(after.policy_yaml, JSON.parse(first).policy_yaml);
   });
 });
 
