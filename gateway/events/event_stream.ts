@@ -26,7 +26,15 @@ export interface StreamOptions {
    * proposal events, which would tell one sandbox of another's proposals).
    */
   only?: string;
+  /** Bytes of frames that may wait for the reader (default {@linkcode MAX_STREAM_BACKLOG_BYTES}). */
+  maxBacklogBytes?: number;
 }
+
+/**
+ * Bytes of updates one event stream may have waiting for its reader before the stream ends:
+ * room for a few large policy pushes (one is always let through, up to its 16 MiB).
+ */
+export const MAX_STREAM_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 /**
  * Serve the event stream on a request.
@@ -59,21 +67,34 @@ export function streamEvents(
   options: StreamOptions = {},
 ): Response {
   const shown = (name: unknown) => options.only === undefined || name === options.only;
+  const maxBacklog = options.maxBacklogBytes ?? MAX_STREAM_BACKLOG_BYTES;
   const visible = (event: GatewayEvent) =>
     options.only === undefined || (event.type === "policy.updated" && shown(event.data.name));
   return streamSSE(c, async (stream) => {
     let wake: () => void = () => {};
     const queue: HubEvent[] = [];
-    const sub = hub.subscribe((event) => {
-      if (!visible(event)) return;
-      queue.push(event);
-      wake();
-    });
+    let backlog = 0; // bytes of the frames in `queue`
     let ended = false;
     const end = () => {
       ended = true;
       wake();
     };
+    const sub = hub.subscribe((event) => {
+      if (!visible(event) || ended) return;
+      queue.push(event);
+      backlog += event.frame.byteLength;
+      // A reader that stopped reading (its kernel keeps the connection open with a zero
+      // window) would keep every frame here for ever: past the bound, its stream ends, and a
+      // proxy reconnects and catches up from `ready`. One frame alone always fits.
+      if (backlog > maxBacklog && queue.length > 1) {
+        queue.length = 0;
+        backlog = 0;
+        end();
+        stream.abort();
+        return;
+      }
+      wake();
+    });
     stream.onAbort(end);
     void sub.closed.then(end);
     const policies = watcher.policies().filter((p) => shown(p.name)).map((
@@ -86,7 +107,8 @@ export function streamEvents(
     try {
       await stream.writeSSE({ event: "ready", data: JSON.stringify({ policies }) });
       while (!ended) {
-        for (let event = queue.shift(); event; event = queue.shift()) {
+        for (let event = queue.shift(); event && !ended; event = queue.shift()) {
+          backlog -= event.frame.byteLength;
           // The frame the hub encoded once for every stream.
           await stream.write(event.frame);
         }
