@@ -108,3 +108,25 @@ export function tokensOf(values: readonly string[]): ReadonlySet<string> {
 }
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
+
+// A Connection field may not make these hop-by-hop: they frame and route the request.
+const FRAMING = new Set(["host", "content-length", "transfer-encoding"]);
+
+/**
+ * Why a request's Connection fields are refused, or undefined: each option must be a token
+ * (empty list elements are allowed, RFC 9110 §5.6.1), and none may name a field that frames or
+ * routes the request. OpenShell refuses both (rest.rs), so the two never read one head apart.
+ */
+export function connectionProblem(values: readonly string[]): string | undefined {
+  for (const value of values) {
+    for (const element of value.split(",")) {
+      const option = element.trim();
+      if (option === "") continue;
+      if (!TOKEN.test(option)) return "Malformed Connection header option";
+      if (FRAMING.has(option.toLowerCase())) {
+        return "Connection header names a framing or routing field";
+      }
+    }
+  }
+  return undefined;
+}

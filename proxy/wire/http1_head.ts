@@ -6,7 +6,8 @@
  * @module
  */
 
-import { parseFields, splitLines, TOKEN, tokensOf } from "./_head_fields.ts";
+import { isUtf8 } from "node:buffer";
+import { connectionProblem, parseFields, splitLines, TOKEN, tokensOf } from "./_head_fields.ts";
 import { type BodyFraming, requestFraming, responseFraming } from "./body_framing.ts";
 import type { HeaderField } from "./header_fields.ts";
 
@@ -92,7 +93,12 @@ export function parseRequestHead(bytes: Uint8Array): HeadResult<RequestHead> {
   }
   const fields = parseFields(lines);
   if (typeof fields === "string") return fail(400, "bad_request", fields);
+  // Field values beyond ASCII must be UTF-8: an origin reading other bytes as some legacy
+  // charset would see a different value than the one the proxy checked (OpenShell refuses too).
+  if (!isUtf8(bytes)) return fail(400, "bad_request", "Header field value is not UTF-8");
   const { special } = fields;
+  const connectionError = connectionProblem(special.connection);
+  if (connectionError) return fail(400, "bad_request", connectionError);
   if (special.host.length > 1) return fail(400, "bad_request", "More than one Host header");
   if (version === "HTTP/1.1" && special.host.length === 0) {
     return fail(400, "bad_request", "HTTP/1.1 request without a Host header");
