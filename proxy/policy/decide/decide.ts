@@ -18,6 +18,7 @@ import { httpWebsocketText, markWebsocket } from "../judge/mod.ts";
 import { decideJsonRpc, decideMcp } from "../judge/mod.ts";
 import { denyReadings } from "./_deny_readings.ts";
 import { grantsOnPath, judgedPath } from "./_judged_path.ts";
+import { isRequestHost } from "../host/mod.ts";
 
 // The grants whose lease (if any) still allows the request: live at `facts.now`, for
 // `facts.sandbox`, and for a once-scoped rule not yet spent. Durable-only lists pass untouched.
@@ -75,6 +76,7 @@ export function decide(compiled: CompiledPolicy, facts: RequestFacts): Decision 
 }
 
 function decideUnsafe(compiled: CompiledPolicy, facts: RequestFacts): Decision {
+  if (!isRequestHost(facts.host)) return denyL4(facts, "malformed destination host");
   const id = facts.identity;
   if (!id) {
     const why = facts.identityError ?? "unknown";

@@ -24,4 +24,5 @@ export {
 } from "./ip.ts";
 export type { AddressClass, Cidr } from "./ip.ts";
 export { parseListen } from "./parse_listen.ts";
+export { isRequestHost } from "./request_host.ts";
 export type { ListenAddress } from "./parse_listen.ts";

@@ -16,6 +16,7 @@ import {
 } from "./_checker.ts";
 import { matcherGlobs } from "../compile/mod.ts";
 import type { AllowMatcher } from "./_validate_match.ts";
+import { mcpToolConflicts } from "./_mcp_tool_conflicts.ts";
 import type { Endpoint, McpMatch, McpOptions, QueryMatcherSpec } from "../model/mod.ts";
 
 /** Endpoint keys that only an MCP endpoint reads. */
@@ -163,6 +164,7 @@ export function validateMcpKeys(c: Checker, raw: PlainMap, path: ValuePath, ep: 
   if (!mcp) return;
   const allowAll = mcpContext(raw).allowAll;
   if (raw.host === undefined) c.report(path, `"protocol: mcp" needs "host"`, "key");
+  mcpToolConflicts(c, raw, path, allowAll);
   if (raw.access !== undefined) {
     c.report(
       [...path, "access"],
