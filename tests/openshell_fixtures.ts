@@ -19,10 +19,14 @@ export interface Harness {
   call(path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
 }
 
-/** Run `fn` against a fresh repository (`policy` as team.yaml) and a proxy in front of it. */
+/**
+ * Run `fn` against a fresh repository (`policy` as team.yaml) and a proxy in front of it;
+ * `resolve` holds the proxy's `host:port:addr` overrides.
+ */
 export async function withProxy(
   fn: (h: Harness) => Promise<void>,
   policy = TEAM_POLICY,
+  resolve: string[] = [],
 ): Promise<void> {
   const repo = await makeRepo({ policy });
   const store = new ProposalStore({ policiesDir: repo.policies });
@@ -31,6 +35,7 @@ export async function withProxy(
     policiesDir: repo.policies,
     stateDir: join(repo.root, ".tollgate"),
     sink: store,
+    resolve,
   });
   const proxy = ["-x", `http://127.0.0.1:${service.port}`];
   const call = async (path: string, body?: unknown) => {
