@@ -2,7 +2,6 @@
  * A strict, incremental reader of the client-to-server half of an upgraded WebSocket (RFC 6455
  * §5): it turns the bytes a client sends into what the relay may do with them, and refuses
  * what OpenShell's relay refuses (its `validate_frame_header` and sandbox-limits rows).
- * Nothing here writes: the relay judges each message and forwards.
  *
  * @module
  */
@@ -96,11 +95,13 @@ export class ClientFrameReader {
     return this.#message.kind === "binary";
   }
 
-  /** Take the next bytes the client sent; returns what to do with them, in order. */
+  /** Take the next bytes the client sent (never written to); what to do with them, in order. */
   push(chunk: Uint8Array): ClientFrameEvent[] {
     if (this.#failed) return [];
     const out: ClientFrameEvent[] = [];
-    let bytes = this.#pending.byteLength === 0 ? chunk : join([this.#pending, chunk]);
+    // A plain view: a Buffer's slice() shares memory, and what is held or unmasked is a copy.
+    const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let bytes = this.#pending.byteLength === 0 ? view : join([this.#pending, view]);
     this.#pending = new Uint8Array(0);
     while (bytes.byteLength > 0 && !this.#failed) {
       if (this.#frame === undefined) {
@@ -185,7 +186,8 @@ export class ClientFrameReader {
     this.#left -= bytes.byteLength;
     const boundary = this.#left === 0;
     if (this.#streams(frame)) {
-      return void out.push({ kind: "pass", bytes: bytes.slice(), boundary });
+      // A view, not a copy: nothing writes into the input (the relay's fresh socket buffers).
+      return void out.push({ kind: "pass", bytes, boundary });
     }
     const copy = bytes.slice();
     if (frame.opcode === OPCODE.text || frame.opcode === OPCODE.continuation) {

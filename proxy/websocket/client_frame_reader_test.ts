@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { type ClientFrameEvent, ClientFrameReader, closeFrame, dataFrame } from "./mod.ts";
 
 const enc = new TextEncoder();
@@ -120,4 +121,17 @@ Deno.test("closeFrame() cuts its reason to 123 bytes at a character boundary", (
   const f = closeFrame(1008, "é".repeat(100), false);
   assert.equal(f[1], 2 + 122); // 61 two-byte characters
   assert.equal(dec.decode(f.subarray(4)), "é".repeat(61));
+});
+
+Deno.test("ClientFrameReader passes a close frame on masked as sent, also when given a Buffer", () => {
+  // The relay hands it the socket's Buffers, whose slice() is a view, not a copy: unmasking the
+  // close payload to check it once wrote the plain payload into the frame it forwarded, so the
+  // origin unmasked a garbled close code (OpenShell websocket.rs validates_close_frame_payloads).
+  const sent = frame(8, new Uint8Array([0x03, 0xe8, ...enc.encode("done")]));
+  for (const chunk of [sent.slice(), Buffer.from(sent)]) {
+    const [event] = new ClientFrameReader().push(chunk);
+    assert.equal(event?.kind, "pass");
+    assert.deepEqual([...(event as { bytes: Uint8Array }).bytes], [...sent]);
+    assert.deepEqual([...chunk], [...sent], "the bytes read are left as they came");
+  }
 });
