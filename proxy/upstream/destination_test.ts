@@ -87,7 +87,7 @@ Deno.test("DestinationResolver refuses control-plane ports (etcd, Kubernetes, ku
 Deno.test("DestinationResolver.resolve() reuses a name's addresses for a while, and guards them each time", async () => {
   let clock = 0;
   const asked: string[] = [];
-  let answer: string[] | Error = ["203.0.113.7"];
+  let answer: string[] | Error = ["93.184.216.34"];
   const destinations = new DestinationResolver([], {
     now: () => clock,
     lookup: (host) => {
@@ -100,7 +100,7 @@ Deno.test("DestinationResolver.resolve() reuses a name's addresses for a while, 
     destinations.resolve("api.example.com", 443, undefined),
     destinations.resolve("api.example.com", 443, undefined),
   ]);
-  assert.deepEqual(first.map((r) => r.ok && r.address), ["203.0.113.7", "203.0.113.7"]);
+  assert.deepEqual(first.map((r) => r.ok && r.address), ["93.184.216.34", "93.184.216.34"]);
   assert.deepEqual(asked, ["api.example.com"]);
   // Within the window the cached answer stands; after it, the new (inward) answer is refused…
   answer = ["10.0.0.5"];
@@ -118,7 +118,7 @@ Deno.test("DestinationResolver.resolve() reuses a name's addresses for a while, 
     ok: false,
     reason: "cannot resolve down.example.com",
   });
-  answer = ["198.51.100.1"];
+  answer = ["1.1.1.1"];
   assert.equal((await destinations.resolve("down.example.com", 443, undefined)).ok, true);
   assert.equal(asked.filter((h) => h === "down.example.com").length, 2);
 });

@@ -193,9 +193,10 @@ const CLASSES: [AddressClass, string[]][] = [
   ["link_local", ["169.254.0.0/16", "fe80::/10"]],
   ["multicast", ["224.0.0.0/4", "ff00::/8"]],
   // Not publicly routable either: RFC 1918, CGNAT, benchmarking, reserved/broadcast, ULA,
-  // deprecated site-local.
+  // deprecated site-local, IETF protocol assignments and documentation (OpenShell's too).
   ["private", ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]],
   ["private", ["198.18.0.0/15", "240.0.0.0/4", "fc00::/7", "fec0::/10"]],
+  ["private", ["192.0.0.0/24", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"]],
 ];
 
 /**
@@ -209,6 +210,7 @@ const CLASSES: [AddressClass, string[]][] = [
  * assert.equal(classifyAddress("::ffff:127.0.0.1"), "loopback");
  * assert.equal(classifyAddress("::127.0.0.1"), "loopback");
  * assert.equal(classifyAddress("1.1.1.1"), "public");
+ * assert.equal(classifyAddress("203.0.113.7"), "private");
  * ```
  */
 export function classifyAddress(ip: string): AddressClass {
