@@ -16,6 +16,7 @@ import { RPC_CLASSIFY } from "./openshell_cases_rpc_classify.ts";
 import { GRAPHQL_CLASSIFY } from "./openshell_cases_graphql_classify.ts";
 import { checkPathCase, PATHS } from "./openshell_cases_path.ts";
 import { WIRE } from "./openshell_cases_wire.ts";
+import { RELAY } from "./openshell_cases_relay.ts";
 import { L7_VALIDATE } from "./openshell_cases_l7_validate.ts";
 import { L7_VALIDATE_HOSTS } from "./openshell_cases_l7_validate_hosts.ts";
 import { POLICY_LIB } from "./openshell_cases_policy_lib.ts";
@@ -28,6 +29,7 @@ const DECIDE: Record<string, DecideCase[]> = {
   "opa.rs: JSON-RPC and MCP": OPA_RPC,
   "jsonrpc.rs: classified JSON-RPC and MCP bodies": RPC_CLASSIFY,
   "graphql.rs, websocket.rs: classified GraphQL documents and messages": GRAPHQL_CLASSIFY,
+  "relay.rs: what its relay decides": RELAY,
 };
 const LOAD: Record<string, LoadCase[]> = {
   "l7/mod.rs: endpoint validation": L7_VALIDATE,
