@@ -20,6 +20,7 @@ import { RELAY } from "./openshell_cases_relay.ts";
 import { L7_VALIDATE } from "./openshell_cases_l7_validate.ts";
 import { L7_VALIDATE_HOSTS } from "./openshell_cases_l7_validate_hosts.ts";
 import { POLICY_LIB } from "./openshell_cases_policy_lib.ts";
+import { AMBIGUITY } from "./openshell_cases_ambiguity.ts";
 
 const DECIDE: Record<string, DecideCase[]> = {
   "opa.rs: binaries, hosts, ports": L4,
@@ -35,6 +36,7 @@ const LOAD: Record<string, LoadCase[]> = {
   "l7/mod.rs: endpoint validation": L7_VALIDATE,
   "l7/mod.rs and l7_validate.rs: hosts, ports, protocols": L7_VALIDATE_HOSTS,
   "openshell-policy lib.rs: whole documents": POLICY_LIB,
+  "openshell-policy ambiguity.rs: overlapping endpoints": AMBIGUITY,
 };
 
 for (const [table, cases] of Object.entries(DECIDE)) {
