@@ -37,28 +37,47 @@ export const LOG_FLAGS = {
     "256",
   ],
   keepDays: ["--log-keep-days <days>", "delete OCSF log files older than this many days", "14"],
+  rateKb: [
+    "--log-rate-kb <kb>",
+    "OCSF log KB the sandbox's decisions may write per second (16 s of it at once); past it, its next decision waits",
+    "1024",
+  ],
 } as const;
 
 /**
- * The proxy service's log options from `--log-max-mb` and `--log-keep-days`.
+ * The proxy service's log options from `--log-max-mb`, `--log-keep-days` and `--log-rate-kb`.
  *
  * @throws {UsageError} When either is not a positive whole number (exit 2).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseLogFlags } from "./_flags.ts";
- * assert.deepEqual(parseLogFlags({ logMaxMb: "1", logKeepDays: "2" }), {
+ * assert.deepEqual(parseLogFlags({ logMaxMb: "1", logKeepDays: "2", logRateKb: "4" }), {
  *   logMaxBytes: 1024 * 1024, logKeepDays: 2,
+ *   auditPace: { bytesPerSecond: 4096, burstBytes: 16 * 4096 },
  * });
  * ```
  */
 export function parseLogFlags(
-  options: { logMaxMb: string; logKeepDays: string },
-): { logMaxBytes: number; logKeepDays: number } {
+  options: { logMaxMb: string; logKeepDays: string; logRateKb: string },
+): LogOptions {
+  const bytesPerSecond = parsePositiveInt(options.logRateKb, "--log-rate-kb") * 1024;
   return {
     logMaxBytes: parsePositiveInt(options.logMaxMb, "--log-max-mb") * 1024 * 1024,
     logKeepDays: parsePositiveInt(options.logKeepDays, "--log-keep-days"),
+    // A burst of 16 s: a busy moment (an install, a clone) never waits on its own log.
+    auditPace: { bytesPerSecond, burstBytes: 16 * bytesPerSecond },
   };
+}
+
+/** The proxy service's log options (see {@linkcode parseLogFlags}). */
+export interface LogOptions {
+  /** Start the day's next file past this size. */
+  logMaxBytes: number;
+  /** Delete files older than this many days. */
+  logKeepDays: number;
+  /** The sandbox's log pace. */
+  auditPace: { bytesPerSecond: number; burstBytes: number };
 }
 
 /**

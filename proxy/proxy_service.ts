@@ -17,6 +17,7 @@ import { CertificateAuthority } from "./tls/mod.ts";
 import { configEvent, type OcsfEvent, OcsfLog } from "./ocsf/mod.ts";
 import type { RequesterIdentity } from "./policy/mod.ts";
 import type { IdentityResolver } from "./identity/mod.ts";
+import type { AuditPaceOptions } from "./rate/mod.ts";
 import { policyLocalHandler, type ProposalSink } from "./policy_local/mod.ts";
 
 /** The skill shipped with Tollgate (served at /v1/skill, named in deny bodies). */
@@ -91,6 +92,8 @@ export interface ProxyServiceOptions {
   logMaxBytes?: number;
   /** Delete OCSF log files older than this many days (14 by default). */
   logKeepDays?: number;
+  /** The pace of this sandbox's audit log (`ProxyOptions.auditPace`; its default otherwise). */
+  auditPace?: AuditPaceOptions | false;
   /**
    * Hears operational trouble, one line at a time and at most once per 10 s per kind: log
    * events dropped (a full disk), the listener out of descriptors. Enforcement goes on.
@@ -100,17 +103,9 @@ export interface ProxyServiceOptions {
 
 /** A running proxy service. */
 export interface ProxyService {
-  /**
-   * The listening proxy underneath.
-   *
-   * @internal
-   */
+  /** The listening proxy underneath. @internal */
   proxy: ProxyHandle;
-  /**
-   * The policy in force; reloads from the file or the feed swap it here.
-   *
-   * @internal
-   */
+  /** The policy in force; reloads from the file or the feed swap it here. @internal */
   holder: PolicyHolder;
   /** The CA whose leaf certificates the proxy intercepts TLS with (clients must trust it). */
   ca: CertificateAuthority;
@@ -210,6 +205,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     upstreamCa,
     policyLocal: app.fetch,
     onEvent,
+    auditPace: options.auditPace,
     skillPath: options.shownSkillPath ?? skillPath,
     ...(options.identity ? { identity: options.identity } : {}),
   }).catch(async (error) => {

@@ -18,5 +18,7 @@ export { parseOcsfLine, readOcsfEvents } from "./read_ocsf_events.ts";
 export type { ReadOcsfOptions, ReadOcsfResult } from "./read_ocsf_events.ts";
 export { escapeControlChars, redactQueryStrings, truncateChars, truncateUtf8 } from "./sanitize.ts";
 export { renderShorthand } from "./shorthand.ts";
+export { logBytesOf, summaryEvent } from "./summary_event.ts";
+export type { SummaryCounts } from "./summary_event.ts";
 export { OCSF_PRODUCT, OCSF_VERSION } from "./types.ts";
 export type { ConfigState, OcsfEndpoint, OcsfEvent } from "./types.ts";

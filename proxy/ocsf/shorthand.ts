@@ -58,7 +58,14 @@ function httpLine(e: OcsfEvent): string {
   const method = clean(req?.http_method ?? String(e.activity_name).toUpperCase());
   const proc = processTag(e);
   return `HTTP:${method} ${severityTag(e)} ${action(e)} ${proc ? `${proc} -> ` : ""}` +
-    `${method} ${url(e)}${ruleTag(e)}${rpcTag(e)}${reasonTag(e)}`;
+    `${method} ${url(e)}${ruleTag(e)}${rpcTag(e)}${countTag(e)}${reasonTag(e)}`;
+}
+
+// A summary of many decisions (a WebSocket's allowed messages): `[count:812 bytes:40960]`.
+function countTag(e: OcsfEvent): string {
+  if (typeof e.count !== "number") return "";
+  const bytes = typeof e.traffic?.bytes_out === "number" ? ` bytes:${e.traffic.bytes_out}` : "";
+  return ` [count:${e.count}${bytes}]`;
 }
 
 // The JSON-RPC calls of an MCP or JSON-RPC request: `[json-rpc:reports.list,reports.search]`,

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import type { Decision } from "../policy/mod.ts";
 import {
+  compactEvent,
   configEvent,
   escapeControlChars,
+  expandEvent,
   type OcsfEvent,
   ocsfEventFromDecision,
   redactQueryStrings,
   renderShorthand,
+  summaryEvent,
   truncateUtf8,
 } from "./mod.ts";
 
@@ -142,4 +145,25 @@ Deno.test("truncateUtf8() cuts on a character boundary", () => {
   const cut = truncateUtf8("a".repeat(5000), 4096, "...[truncated]");
   assert.equal(new TextEncoder().encode(cut).length, 4096);
   assert.ok(cut.endsWith("...[truncated]"));
+});
+
+Deno.test("renderShorthand() shows a summary's count and bytes; its compact line expands back whole", () => {
+  const message: Decision = {
+    verdict: "allow",
+    layer: "l7",
+    reason: "allowed by policy 'chat'",
+    policy: "chat",
+    host: "chat.example.com",
+    port: 443,
+    method: "WEBSOCKET_TEXT",
+    path: "/ws",
+  };
+  const event = summaryEvent(message, { count: 3, bytes: 12, start: 1, end: 5 });
+  assert.equal(
+    renderShorthand(event),
+    "HTTP:WEBSOCKET_TEXT [INFO] ALLOWED WEBSOCKET_TEXT http://chat.example.com:443/ws " +
+      "[policy:chat engine:l7] [count:3 bytes:12]",
+  );
+  const line = JSON.parse(JSON.stringify(compactEvent(event)));
+  assert.deepEqual(expandEvent(line), JSON.parse(JSON.stringify(event)));
 });

@@ -94,6 +94,17 @@ export interface OcsfEvent {
     http_method: string;
     url: { scheme: string; hostname: string; path: string; port: number };
   };
+  /**
+   * How many decisions of the same kind this one event stands for (OCSF's aggregate `count`):
+   * the allowed messages of a WebSocket summarised, between `start_time` and `end_time`.
+   */
+  count?: number;
+  /** The first of the decisions `count` stands for, ms since the epoch. */
+  start_time?: number;
+  /** The last of the decisions `count` stands for, ms since the epoch. */
+  end_time?: number;
+  /** What the client sent in those decisions: `bytes_out` (OCSF Network Traffic). */
+  traffic?: { bytes_out: number };
   /** Config state: 1 Disabled, 2 Enabled, 99 Other. */
   state_id?: number;
   /** Caption of `state_id`, or the Tollgate state for 99 Other. */

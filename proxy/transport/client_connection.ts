@@ -15,6 +15,7 @@ import {
   type RequestFacts,
 } from "../policy/mod.ts";
 import { ocsfEventFromDecision } from "../ocsf/mod.ts";
+import { type RecordedEvent, recordEvent } from "./_recorded_event.ts";
 import type { BodyLease } from "../wire/mod.ts";
 import { BoundUpstream } from "../upstream/mod.ts";
 import { OnceHolds } from "./_once_holds.ts";
@@ -23,8 +24,10 @@ import type { DestinationResult } from "../upstream/mod.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import type { L7Question } from "./l7_question.ts";
 import { gitPackQuestion } from "./git_pack_question.ts";
+import { AddressPins } from "./_address_pins.ts";
 
 export type { L7Question } from "./l7_question.ts";
+export type { RecordedEvent } from "./_recorded_event.ts";
 
 /** Produces the requester identity of a connection, or the error that prevented it. */
 export type IdentitySource = () => Promise<RequesterIdentity | Error>;
@@ -53,21 +56,22 @@ export class ClientConnection {
   readonly srcPort: number | undefined;
   #identitySource: IdentitySource;
   #identity: Promise<RequesterIdentity | Error> | undefined;
-  // host:port → the addresses this connection decides on and connects to, once known: a name
-  // that resolves elsewhere later can neither change a decision nor the connection's target.
-  #pins = new Map<string, Promise<string[] | undefined>>();
+  #pins: AddressPins;
   #bound = new BoundUpstream();
   // Shared with the same connection's inner (TLS) view: one request in work at a time.
   #body: { lease?: BodyLease } = {};
   #once = new OnceHolds();
   // A view that decides again what its exchange was granted (see `again()`).
   #again = false;
+  // A view whose decisions its caller records (see `quiet()`).
+  #quiet = false;
 
   constructor(ctx: ProxyContext, stream: ByteStream, identity: IdentitySource, srcPort?: number) {
     this.ctx = ctx;
     this.stream = stream;
     this.#identitySource = identity;
     this.srcPort = srcPort;
+    this.#pins = new AddressPins(ctx.destinations);
   }
 
   /** The same connection's identity over another stream (the TLS layer inside a tunnel). */
@@ -101,6 +105,13 @@ export class ClientConnection {
   again(): ClientConnection {
     const view = this.withStream(this.stream);
     view.#again = true;
+    return view;
+  }
+
+  /** This connection for a caller that records its decisions itself (a judged WebSocket). */
+  quiet(): ClientConnection {
+    const view = this.withStream(this.stream);
+    view.#quiet = true;
     return view;
   }
 
@@ -166,9 +177,13 @@ export class ClientConnection {
     // Synchronously, before any other decision: a once rule allows exactly one request here.
     if (decision.once !== undefined) once.spend(holder, decision.once);
     for (const key of decision.overrideOnce ?? []) once.spend(holder, key);
-    const recorded = this.emit(decision, scheme, who instanceof Error ? undefined : who.pid);
+    const written = this.#quiet
+      ? {}
+      : this.record(decision, scheme, who instanceof Error ? undefined : who.pid);
     // A denial is on record before the agent hears of it; an allowed request does not wait.
-    if (decision.verdict === "deny") await recorded;
+    if (decision.verdict === "deny") await written.recorded;
+    // Unless its sandbox writes more of the log than its pace allows.
+    if (written.paced) await written.paced;
     return decision;
   }
 
@@ -196,7 +211,7 @@ export class ClientConnection {
     if (who instanceof Error) facts.identityError = who.message;
     else facts.identity = who;
     if (!needsAddresses(this.ctx.holder.current().compiled, host, port)) return facts;
-    return this.#addressesOf(host, port).then((addresses) => {
+    return this.#pins.addressesOf(host, port).then((addresses) => {
       if (addresses !== undefined) facts.addresses = addresses;
       return facts;
     });
@@ -207,42 +222,27 @@ export class ClientConnection {
    * the decision was made on (looked up only when it was made without any), pinned for the
    * connection's later decisions.
    */
-  async destination(host: string, port: number, l4: Decision): Promise<DestinationResult> {
-    const result = await this.ctx.destinations.resolve(host, port, l4.allowedIps, l4.addresses);
-    if (result.ok) this.#pins.set(`${host}:${port}`, Promise.resolve([result.address]));
-    return result;
+  destination(host: string, port: number, l4: Decision): Promise<DestinationResult> {
+    return this.#pins.destination(host, port, l4);
   }
 
-  #addressesOf(host: string, port: number): Promise<string[] | undefined> {
-    const key = `${host}:${port}`;
-    let pinned = this.#pins.get(key);
-    if (pinned === undefined) {
-      pinned = this.ctx.destinations.addressesOf(host, port);
-      this.#pins.set(key, pinned);
-    }
-    return pinned;
+  /** Emit the OCSF event of a decision; settles once on record and within the pace (`record()`). */
+  async emit(decision: Decision, scheme: "http" | "https", pid?: number): Promise<void> {
+    const { recorded, paced } = this.record(decision, scheme, pid);
+    await recorded;
+    await paced;
   }
 
   /**
-   * Emit the OCSF event of a decision made for this connection.
+   * Put the event of a decision made for this connection on record (a re-decision's allow is
+   * not a new request and writes nothing).
    *
-   * @returns Settles once the event is on record, when the sink says so; never rejects.
+   * @returns `recorded` settles once it is on record, when the sink says so; `paced`, when
+   * there is one, once the sandbox is back within its log's pace (see `AuditPace`).
    */
-  emit(decision: Decision, scheme: "http" | "https", pid?: number): Promise<void> | undefined {
-    if (this.#again && decision.verdict === "allow") return undefined; // no new request
-    return this.ctx.emit(ocsfEventFromDecision(decision, { pid, srcPort: this.srcPort, scheme }));
-  }
-
-  /** Turn an SSRF refusal into a denied L4 decision (so it is logged like any other denial). */
-  ssrfDecision(allowed: Decision, reason: string): Decision {
-    const {
-      inspect: _i,
-      allowedIps: _a,
-      allowEncodedSlash: _s,
-      audit: _u,
-      addresses: _d,
-      ...rest
-    } = allowed;
-    return { ...rest, verdict: "deny", layer: "l4", reason: `ssrf: ${reason}` };
+  record(decision: Decision, scheme: "http" | "https", pid?: number): RecordedEvent {
+    if (this.#again && decision.verdict === "allow") return {}; // no new request
+    const event = ocsfEventFromDecision(decision, { pid, srcPort: this.srcPort, scheme });
+    return recordEvent(this.ctx, event);
   }
 }

@@ -18,6 +18,7 @@ import { blindTunnel } from "./tunnel.ts";
 import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
 import { refusePolicyLocalTunnel, servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
 import { bodyNotAllowed } from "./body_not_allowed.ts";
+import { ssrfDecision } from "./_recorded_event.ts";
 
 /**
  * Handle a CONNECT request; resolves when the tunnel (if any) has closed.
@@ -68,7 +69,7 @@ export async function handleConnect(client: ClientConnection, head: RequestHead)
   if (bodyless !== undefined) return await sendError(stream, 400, "bad_request", bodyless);
   const resolved = await client.destination(host, port, l4);
   if (!resolved.ok) {
-    await client.emit(client.ssrfDecision(l4, resolved.reason), "https");
+    await client.emit(ssrfDecision(l4, resolved.reason), "https");
     await sendError(stream, 403, "ssrf_denied", `Destination refused: ${resolved.reason}`);
     return;
   }

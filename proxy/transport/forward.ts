@@ -23,6 +23,7 @@ import { isRefusal } from "./refusal.ts";
 import { rereadBody } from "./_watch_grant.ts";
 import { isWebSocketUpgrade } from "./is_websocket_upgrade.ts";
 import { messageJudge } from "./upgrade.ts";
+import { ssrfDecision } from "./_recorded_event.ts";
 
 type Destination = Extract<DestinationResult, { ok: true }>;
 type Admitted = {
@@ -104,7 +105,7 @@ async function admit(
   if (l4.verdict === "deny") return void await sendDeny(stream, l4, ctx.skillPath);
   const destination = await client.destination(host, port, l4);
   if (!destination.ok) {
-    await client.emit(client.ssrfDecision(l4, destination.reason), "http");
+    await client.emit(ssrfDecision(l4, destination.reason), "http");
     return void await refuse(
       client,
       403,

@@ -17,6 +17,7 @@ import type { BodyBudget } from "../wire/mod.ts";
 import type { AnswerBudget } from "./answer_budget.ts";
 import type { PolicyLocalAnswers } from "./policy_local_answers.ts";
 import type { InflateWorker } from "../body_scan/mod.ts";
+import type { AuditPace } from "../rate/mod.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
 export interface ProxyContext {
@@ -33,6 +34,11 @@ export interface ProxyContext {
    * event is on record (it never rejects).
    */
   emit(event: OcsfEvent): Promise<void> | undefined;
+  /**
+   * The pace of the sandbox's audit log: each decision's event spends its bytes, and one that
+   * finds it spent waits (see `audit_pace.ts`); absent means no pace.
+   */
+  auditPace?: AuditPace;
   /** Skill path named in deny bodies. */
   skillPath: string;
   /** A request head must arrive within this long once it started. */

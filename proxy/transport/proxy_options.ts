@@ -23,6 +23,7 @@ import { PolicyLocalAnswers } from "./policy_local_answers.ts";
 import { BodyBudget } from "../wire/mod.ts";
 import { InflateWorker, type InflateWorkerOptions } from "../body_scan/mod.ts";
 import type { LoadH2Side } from "./h2_side.ts";
+import { AuditPace, type AuditPaceOptions, DEFAULT_AUDIT_PACE } from "../rate/mod.ts";
 
 /** Options of `startProxy()`. */
 export interface ProxyOptions {
@@ -97,6 +98,12 @@ export interface ProxyOptions {
   policyLocalAnswerBudgetBytes?: number;
   /** A client must take each policy.local answer within this long, or it is closed (15 s). */
   policyLocalAnswerTimeoutMs?: number;
+  /**
+   * The pace of this proxy's (its sandbox's) audit log: the log bytes its decisions may write
+   * per second and at once (default 1 MiB a second, 16 MiB at once). Past it, the next decision
+   * waits until the sandbox is back within it; no event is dropped. `false`: no pace.
+   */
+  auditPace?: AuditPaceOptions | false;
   /** The inflate worker's module (tests give a failing one). */
   inflateWorker?: InflateWorkerOptions;
   /**
@@ -138,6 +145,7 @@ export function createContext(
         return undefined;
       }
     },
+    ...auditPace(options.auditPace),
     skillPath: options.skillPath,
     headTimeoutMs: options.headTimeoutMs ?? defaults.headTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? defaults.idleTimeoutMs,
@@ -163,4 +171,8 @@ export function createContext(
     loadH2Side: options.loadH2Side,
     now: options.now,
   };
+}
+
+function auditPace(options: AuditPaceOptions | false | undefined): { auditPace?: AuditPace } {
+  return options === false ? {} : { auditPace: new AuditPace(options ?? DEFAULT_AUDIT_PACE) };
 }

@@ -134,6 +134,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     async close() {
       ctx.pool.close();
       ctx.inflateWorker?.close();
+      ctx.auditPace?.close();
       await closeAll(listener, sockets);
       if (options.identity === undefined) identity.close?.();
     },

@@ -17,6 +17,7 @@ import type { RequestHead } from "../wire/mod.ts";
 import { isRefusal, type Refusal, refusal } from "./refusal.ts";
 import { requestQuestion } from "./request_question.ts";
 import { parseAuthority, splitPathQuery } from "../wire/mod.ts";
+import { ssrfDecision } from "./_recorded_event.ts";
 
 /** The grant a tunnel runs under; re-decided when the policy generation moves. */
 export interface TunnelGrant {
@@ -154,7 +155,7 @@ async function regranted(client: ClientConnection, tunnel: Tunnel): Promise<Admi
   const checked = client.ctx.destinations.recheck(host, port, address, l4.allowedIps);
   if (checked.ok) return undefined;
   // Later requests of the tunnel (other HTTP/2 streams) are refused too.
-  grant.l4 = client.ssrfDecision(l4, checked.reason);
+  grant.l4 = ssrfDecision(l4, checked.reason);
   await client.emit(grant.l4, tunnel.scheme);
   return refusal(403, "ssrf_denied", `Destination refused: ${checked.reason}`);
 }

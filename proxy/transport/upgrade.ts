@@ -17,41 +17,22 @@ import { parseResponseHead } from "../wire/mod.ts";
 import { MAX_RESPONSE_HEAD_BYTES } from "./proxy_context.ts";
 import { relayResponse } from "./relay_response.ts";
 import { splice, spliceWhileAllowed } from "./tunnel.ts";
-import { type MessageJudge, relayJudged } from "./websocket_relay.ts";
-import { WEBSOCKET_TEXT } from "../policy/mod.ts";
+import { relayJudged } from "./websocket_relay.ts";
+import { MessageLedger, type MessageTarget } from "./_websocket_ledger.ts";
 import { watchGrant } from "./_watch_grant.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../upstream/mod.ts";
 
+export type { MessageTarget } from "./_websocket_ledger.ts";
+
 const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
 
-/** Where a judged WebSocket's messages are decided: the handshake's host, port, path and query. */
-export interface MessageTarget {
-  host: string;
-  port: number;
-  /** Canonical path of the handshake, without the query. */
-  path: string;
-  query?: string;
-  scheme: "http" | "https";
-}
-
 /**
- * The judge of a WebSocket's client messages: each is decided (and recorded) as
- * `WEBSOCKET_TEXT` on the handshake's path and query (with its text, which a GraphQL-over-
- * WebSocket endpoint reads), against the policy in force then, so a reload re-judges the
- * messages that follow it.
+ * The judge of a WebSocket's client messages and their audit record (`_websocket_ledger.ts`):
+ * each is decided as `WEBSOCKET_TEXT` on the handshake's path and query, against the policy in
+ * force then, so a reload re-judges the messages that follow it.
  */
-export function messageJudge(client: ClientConnection, at: MessageTarget): MessageJudge {
-  const { host, port, path, query, scheme } = at;
-  const base = { method: WEBSOCKET_TEXT, path, websocketMessage: true };
-  const asked = query === undefined ? base : { ...base, query };
-  // The text goes along: a GraphQL-over-WebSocket endpoint reads the operation it runs.
-  return (text) =>
-    client.decide(
-      host,
-      port,
-      text === undefined ? asked : { ...asked, websocketText: text },
-      scheme,
-    );
+export function messageJudge(client: ClientConnection, at: MessageTarget): MessageLedger {
+  return new MessageLedger(client, at);
 }
 
 /**
@@ -172,8 +153,11 @@ async function judged(
   early: Uint8Array[],
 ): Promise<void> {
   let stop = () => {};
+  const ledger = outgoing.messages!;
   const relaying = relayJudged(client.stream.socket, upstream, {
-    judge: outgoing.messages!,
+    judge: (text) => ledger.judge(text),
+    rejudge: () => ledger.rejudge(),
+    relayed: (bytes) => ledger.relayed(bytes),
     early,
     budget: client.ctx.bodyBudget,
     onStart: (close) => (stop = close),
@@ -189,6 +173,7 @@ async function judged(
     await relaying;
   } finally {
     unwatch();
+    ledger.end();
   }
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { MessageJudge } from "./websocket_relay.ts";
+import type { MessageLedger } from "./_websocket_ledger.ts";
 import { latin1Bytes } from "../wire/mod.ts";
 import { ProtocolError } from "../wire/mod.ts";
 import type { ClientConnection } from "./client_connection.ts";
@@ -41,7 +41,7 @@ export interface OutgoingRequest {
    * Decides each client message after the upgrade, for a WebSocket a `protocol: websocket`
    * endpoint judges (see websocket_relay.ts); without it the upgraded bytes are spliced unread.
    */
-  messages?: MessageJudge;
+  messages?: MessageLedger;
   /**
    * Send `Connection: close` and never pool the connection after this exchange: a DELETE body
    * an origin may misread as a request of its own (see body_not_allowed.ts).

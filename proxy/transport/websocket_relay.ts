@@ -33,6 +33,10 @@ export type MessageJudge = (text?: Uint8Array) => Promise<Decision>;
 export interface JudgedRelayOptions {
   /** Decides each message. */
   judge: MessageJudge;
+  /** Decides again, at a reload, a binary message still open (`judge()` when absent). */
+  rejudge?: () => Promise<Decision>;
+  /** Hears of the bytes of client frames relayed unjudged (binary and control frames). */
+  relayed?: (bytes: number) => void;
   /** What the client sent past its handshake before the relay started: read first. */
   early?: Uint8Array[];
   /** Receives the function that closes both sockets at once (a reload's revocation). */
@@ -168,7 +172,8 @@ class ClientRelay {
     if (this.#stopped || !this.#reader.inBinary) return;
     const refuse = (d: Decision) =>
       void (d.verdict === "deny" && this.#refuse(1008, deniedReason(d)));
-    const recheck: Promise<void> = this.options.judge()
+    const { judge, rejudge = () => judge() } = this.options;
+    const recheck: Promise<void> = rejudge()
       .then(refuse, () => this.#refuse(1011, "internal error"))
       .finally(() => void (this.#recheck === recheck && (this.#recheck = undefined)));
     this.#recheck = recheck;
@@ -185,6 +190,7 @@ class ClientRelay {
     if (event.kind === "fail") return this.#refuse(event.code, event.reason);
     if (event.kind === "pass") {
       this.#boundary = event.boundary;
+      this.options.relayed?.(event.bytes.byteLength);
       return await this.#writes.queue(event.bytes);
     }
     await this.#takeTurn(1);

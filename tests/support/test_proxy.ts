@@ -65,6 +65,8 @@ export interface TestProxyOptions {
   inflateWorker?: ProxyOptions["inflateWorker"];
   /** The clock leases end by (the real one otherwise). */
   now?: ProxyOptions["now"];
+  /** The pace of the audit log (the proxy's default otherwise). */
+  auditPace?: ProxyOptions["auditPace"];
 }
 
 /** A running test proxy. */
@@ -148,6 +150,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     policyLocal: options.policyLocal,
     inflateWorker: options.inflateWorker,
     now: options.now,
+    auditPace: options.auditPace,
   });
   const stop = new AbortController();
   const watching = options.watch

@@ -1,0 +1,107 @@
+/**
+ * The audit volume of a judged WebSocket (`protocol: websocket`). Each client message is a
+ * decision; before, each allowed one was also an OCSF line (about 0.4 KB, as OpenShell writes
+ * one per message), so a client sending empty messages (6 bytes each) made the proxy write
+ * about 70 times what it sent, 6-12 MB of log a second. Now the first allowed message of a socket
+ * is an event, and those after it one event per rule per 10 s (and at close, and before a denial)
+ * with their count and bytes, while every denied message stays an event of its own, in the
+ * denials file.
+ */
+import assert from "node:assert/strict";
+import {
+  clientFrame,
+  handshake,
+  RawWebSocket,
+  startTestProxy,
+  startTestUpstreams,
+  type TestProxy,
+  waitFor,
+  WebSocketOrigin,
+} from "./support/mod.ts";
+import { type OcsfEvent, readOcsfEvents } from "../proxy/ocsf/mod.ts";
+
+const policy = `version: 1
+network_policies:
+  chat:
+    endpoints:
+      - host: chat.example.com
+        port: 80
+        protocol: websocket
+        rules:
+          - allow: { method: GET, path: "/chat/**" }
+          - allow: { method: WEBSOCKET_TEXT, path: "/chat/rooms/**" }
+    binaries: [{ path: "${Deno.execPath()}" }]
+`;
+
+async function withChat(run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) {
+  const upstreams = await startTestUpstreams();
+  const origin = WebSocketOrigin.start();
+  const proxy = await startTestProxy({
+    policy,
+    upstreams,
+    httpsHosts: [],
+    httpHosts: [],
+    writeLogs: true,
+    resolve: [{
+      host: "chat.example.com",
+      port: 80,
+      address: "127.0.0.1",
+      targetPort: origin.port,
+    }],
+  });
+  try {
+    await run(proxy, origin);
+  } finally {
+    await proxy.close();
+    await origin.close();
+    await upstreams.close();
+  }
+}
+
+async function open(proxy: TestProxy, path: string): Promise<RawWebSocket> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+  const ws = await RawWebSocket.open(conn, handshake(`http://chat.example.com${path}`, "x"));
+  assert.match(ws.head, /^HTTP\/1\.1 101 /);
+  return ws;
+}
+
+const isMessage = (e: OcsfEvent) => e.http_request?.http_method === "WEBSOCKET_TEXT";
+const MESSAGES = 3000;
+
+Deno.test("hostile websocket log volume: thousands of allowed messages are one summary with their count and bytes; the denial after them is an event of its own", async () => {
+  await withChat(async (proxy, origin) => {
+    const ws = await open(proxy, "/chat/rooms/1");
+    const one = clientFrame(1, "ab");
+    await ws.send(...Array.from({ length: MESSAGES }, () => one));
+    await waitFor(() => origin.texts.length === MESSAGES, "every message at the origin");
+    // Still open: the first message is on record, the others are not, one by one.
+    const allowed = () => proxy.events.filter((e) => isMessage(e) && e.action_id === 1);
+    assert.equal(allowed().length, 1, `${allowed().length} events for ${MESSAGES} messages`);
+    ws.close();
+    await waitFor(() => allowed().length === 2, "the summary written at close");
+    const counted = allowed().reduce((sum, e) => sum + (e.count ?? 1), 0);
+    assert.equal(counted, MESSAGES);
+    const summary = allowed()[1]!;
+    assert.equal(summary.count, MESSAGES - 1);
+    assert.equal(summary.firewall_rule?.name, "chat");
+    assert.ok((summary.start_time ?? Infinity) <= (summary.end_time ?? 0));
+    // The bytes the client's messages carried: 2 bytes each.
+    const bytes = allowed().reduce((sum, e) => sum + (e.traffic?.bytes_out ?? 0), 0);
+    assert.equal(bytes, 2 * MESSAGES);
+
+    // A denied message after allowed ones: the allowed go on record first, then the denial.
+    const admin = await open(proxy, "/chat/admin");
+    const room = await open(proxy, "/chat/rooms/2");
+    await room.send(clientFrame(1, "fine"), clientFrame(1, "fine"));
+    await room.frames((f) => f.filter((x) => x.opcode === 1).length === 2);
+    await admin.send(clientFrame(1, "drop table"));
+    await admin.frames((f) => f.some((x) => x.opcode === 8));
+    admin.close();
+    room.close();
+    await waitFor(() => allowed().length >= 4, "the second socket's summary");
+    const { events } = await readOcsfEvents(proxy.logDir, { last: 100, denied: true });
+    const denials = events.filter(isMessage);
+    assert.equal(denials.length, 1, "the denial is in the denials file");
+    assert.equal(denials[0]!.http_request?.url.path, "/chat/admin");
+  });
+});
