@@ -10,13 +10,11 @@
 import assert from "node:assert/strict";
 import {
   clientFrame,
-  handshake,
-  RawWebSocket,
-  startTestProxy,
-  startTestUpstreams,
+  openWebSocket,
   type TestProxy,
   waitFor,
-  WebSocketOrigin,
+  type WebSocketOrigin,
+  withWebSocketOrigin,
 } from "./support/mod.ts";
 import { type OcsfEvent, readOcsfEvents } from "../proxy/ocsf/mod.ts";
 
@@ -33,37 +31,11 @@ network_policies:
     binaries: [{ path: "${Deno.execPath()}" }]
 `;
 
-async function withChat(run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) {
-  const upstreams = await startTestUpstreams();
-  const origin = WebSocketOrigin.start();
-  const proxy = await startTestProxy({
-    policy,
-    upstreams,
-    httpsHosts: [],
-    httpHosts: [],
-    writeLogs: true,
-    resolve: [{
-      host: "chat.example.com",
-      port: 80,
-      address: "127.0.0.1",
-      targetPort: origin.port,
-    }],
-  });
-  try {
-    await run(proxy, origin);
-  } finally {
-    await proxy.close();
-    await origin.close();
-    await upstreams.close();
-  }
-}
+const withChat = (run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) =>
+  withWebSocketOrigin({ policy, hosts: ["chat.example.com"], writeLogs: true }, run);
 
-async function open(proxy: TestProxy, path: string): Promise<RawWebSocket> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
-  const ws = await RawWebSocket.open(conn, handshake(`http://chat.example.com${path}`, "x"));
-  assert.match(ws.head, /^HTTP\/1\.1 101 /);
-  return ws;
-}
+const open = (proxy: TestProxy, path: string) =>
+  openWebSocket(proxy, `http://chat.example.com${path}`);
 
 const isMessage = (e: OcsfEvent) => e.http_request?.http_method === "WEBSOCKET_TEXT";
 const MESSAGES = 3000;

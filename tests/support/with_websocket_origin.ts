@@ -18,6 +18,8 @@ export interface WithWebSocketOriginOptions {
   policy: string;
   /** Names whose port 80 the proxy sends to the origin. */
   hosts: string[];
+  /** Also write the OCSF log files (the test proxy's `writeLogs`). */
+  writeLogs?: boolean;
 }
 
 /**
@@ -46,7 +48,8 @@ export async function withWebSocketOrigin(
   try {
     const at = { port: 80, address: "127.0.0.1", targetPort: origin.port };
     const resolve = options.hosts.map((host) => ({ host, ...at }));
-    const proxyOptions = { policy: options.policy, httpsHosts: [], httpHosts: [], resolve };
+    const { policy, writeLogs } = options;
+    const proxyOptions = { policy, writeLogs, httpsHosts: [], httpHosts: [], resolve };
     await withTestProxy(proxyOptions, (proxy) => run(proxy, origin));
   } finally {
     await origin.close();
