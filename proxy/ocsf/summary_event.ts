@@ -59,7 +59,8 @@ const LINE_BASE = 300;
 
 /**
  * About how many bytes `event` adds to the log: its compact line, and a denial's copy in the
- * denials file. An estimate from the parts that vary (no JSON is built for it), for pacing.
+ * denials file. An estimate from the parts that vary with the request (host, path, binary, a
+ * reason other than a plain allow's, JSON-RPC calls; no JSON is built for it), for pacing.
  *
  * @example
  * ```ts
@@ -79,6 +80,17 @@ export function logBytesOf(event: OcsfEvent): number {
   const binary = event.actor?.process.name ?? "";
   const plainAllow = event.action_id === 1 && event.unmapped?.audit === undefined;
   const reason = plainAllow ? 0 : (event.status_detail?.length ?? 0);
-  const line = LINE_BASE + host.length + path.length + binary.length + reason;
+  const line = LINE_BASE + host.length + path.length + binary.length + reason + rpcBytes(event);
   return event.action_id === 2 ? 2 * line : line;
+}
+
+/** The JSON-RPC calls an event names (up to 20 methods of 128 characters, and tools). */
+function rpcBytes(event: OcsfEvent): number {
+  const rpc = event.unmapped?.jsonrpc as Record<string, unknown> | undefined;
+  if (rpc === undefined) return 0;
+  let bytes = 64;
+  for (const list of [rpc.rule_methods, rpc.tools]) {
+    if (Array.isArray(list)) { for (const item of list) bytes += String(item).length + 3; }
+  }
+  return bytes;
 }
