@@ -77,3 +77,21 @@ Deno.test("hostile websocket log volume: thousands of allowed messages are one s
     assert.equal(denials[0]!.http_request?.url.path, "/chat/admin");
   });
 });
+
+Deno.test("hostile websocket log volume: a summary counts binary and control frames in its bytes", async () => {
+  await withChat(async (proxy, origin) => {
+    const ws = await open(proxy, "/chat/rooms/3");
+    const binary = clientFrame(2, "xyz");
+    const ping = clientFrame(9, "p");
+    await ws.send(clientFrame(1, "ab"), binary, ping);
+    await waitFor(() => origin.frames.length === 3, "the three frames at the origin");
+    ws.close();
+    const allowed = () => proxy.events.filter((e) => isMessage(e) && e.action_id === 1);
+    await waitFor(() => allowed().length === 2, "the summary written at close");
+    // The text message's payload, then the binary and ping frames as relayed (masked, whole).
+    assert.deepEqual(allowed().map((e) => [e.count ?? 1, e.traffic?.bytes_out]), [
+      [1, 2],
+      [1, binary.byteLength + ping.byteLength],
+    ]);
+  });
+});

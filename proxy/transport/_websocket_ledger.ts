@@ -4,8 +4,8 @@
  * per message, and a client sending empty messages made the proxy write 70 times what it sent):
  * the first allowed message is an event at once, and those after it under one rule are one
  * event with their count and bytes, written 10 s after the first of them, when the rule
- * changes, before any other event of the socket, and at close. A denial, an audit-mode allow and a re-decision that ends the socket are events of
- * their own, as before.
+ * changes, before any other event of the socket, and at close. A denial, an audit-mode allow
+ * and a re-decision that ends the socket are events of their own, as before.
  *
  * @module
  */
@@ -41,6 +41,8 @@ export class MessageLedger {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ended = false;
   #started = false;
+  /** Bytes relayed while no summary was open, for the next one. */
+  #loose = 0;
 
   constructor(readonly client: ClientConnection, at: MessageTarget) {
     this.#quiet = client.quiet();
@@ -66,6 +68,7 @@ export class MessageLedger {
   /** Bytes the client sent past the judge (binary and control frames), for the summary. */
   relayed(bytes: number): void {
     if (this.#open) this.#open.bytes += bytes;
+    else this.#loose += bytes;
   }
 
   /** The socket closed: write what is summarised. */
@@ -92,7 +95,8 @@ export class MessageLedger {
       return;
     }
     this.#flush();
-    this.#open = { decision, count: 1, bytes, start: now, end: now };
+    this.#open = { decision, count: 1, bytes: bytes + this.#loose, start: now, end: now };
+    this.#loose = 0;
     // The socket's first message goes on record at once: a reviewer following the log sees
     // the socket in use as it starts, and what follows within the next 10 s is summarised.
     if (!this.#started) (this.#started = true, this.#flush());
