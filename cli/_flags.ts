@@ -9,6 +9,7 @@
 import { UsageError } from "./context.ts";
 import { DEFAULT_POLICIES } from "./_defaults.ts";
 import { parseListen } from "../proxy/policy/mod.ts";
+import { DEFAULT_AUDIT_PACE } from "../proxy/rate/mod.ts";
 
 /**
  * Parse a positive whole number given to `flag`.
@@ -39,10 +40,16 @@ export const LOG_FLAGS = {
   keepDays: ["--log-keep-days <days>", "delete OCSF log files older than this many days", "14"],
   rateKb: [
     "--log-rate-kb <kb>",
-    "OCSF log KB the sandbox's decisions may write per second (16 s of it at once); past it, its next decision waits",
-    "1024",
+    "OCSF log KB the proxy's decisions may write per second (16 s of it at once); past it, its next decision waits (default: no pace)",
   ],
 } as const;
+
+/** `sandbox run`'s `--log-rate-kb`: a sandbox's own proxy keeps a pace by default. */
+export const SANDBOX_LOG_RATE_FLAG = [
+  "--log-rate-kb <kb>",
+  "OCSF log KB the sandbox's decisions may write per second (16 s of it at once); past it, its next decision waits",
+  String(DEFAULT_AUDIT_PACE.bytesPerSecond / 1024),
+] as const;
 
 /**
  * The proxy service's log options from `--log-max-mb`, `--log-keep-days` and `--log-rate-kb`.
@@ -56,18 +63,25 @@ export const LOG_FLAGS = {
  *   logMaxBytes: 1024 * 1024, logKeepDays: 2,
  *   auditPace: { bytesPerSecond: 4096, burstBytes: 16 * 4096 },
  * });
+ * // A shared proxy keeps no pace unless given one; a sandbox's own proxy keeps the default.
+ * assert.equal(parseLogFlags({ logMaxMb: "1", logKeepDays: "2" }).auditPace, undefined);
+ * import { DEFAULT_AUDIT_PACE } from "../proxy/rate/mod.ts";
+ * import { SANDBOX_LOG_RATE_FLAG } from "./_flags.ts";
+ * const sandbox = { logMaxMb: "1", logKeepDays: "2", logRateKb: SANDBOX_LOG_RATE_FLAG[2] };
+ * assert.deepEqual(parseLogFlags(sandbox).auditPace, DEFAULT_AUDIT_PACE);
  * ```
  */
 export function parseLogFlags(
-  options: { logMaxMb: string; logKeepDays: string; logRateKb: string },
+  options: { logMaxMb: string; logKeepDays: string; logRateKb?: string },
 ): LogOptions {
-  const bytesPerSecond = parsePositiveInt(options.logRateKb, "--log-rate-kb") * 1024;
-  return {
+  const logs: LogOptions = {
     logMaxBytes: parsePositiveInt(options.logMaxMb, "--log-max-mb") * 1024 * 1024,
     logKeepDays: parsePositiveInt(options.logKeepDays, "--log-keep-days"),
-    // A burst of 16 s: a busy moment (an install, a clone) never waits on its own log.
-    auditPace: { bytesPerSecond, burstBytes: 16 * bytesPerSecond },
   };
+  if (options.logRateKb === undefined) return logs;
+  const bytesPerSecond = parsePositiveInt(options.logRateKb, "--log-rate-kb") * 1024;
+  // A burst of 16 s: a busy moment (an install, a clone) never waits on its own log.
+  return { ...logs, auditPace: { bytesPerSecond, burstBytes: 16 * bytesPerSecond } };
 }
 
 /** The proxy service's log options (see {@linkcode parseLogFlags}). */
@@ -76,8 +90,8 @@ export interface LogOptions {
   logMaxBytes: number;
   /** Delete files older than this many days. */
   logKeepDays: number;
-  /** The sandbox's log pace. */
-  auditPace: { bytesPerSecond: number; burstBytes: number };
+  /** The proxy's log pace, when it keeps one. */
+  auditPace?: { bytesPerSecond: number; burstBytes: number };
 }
 
 /**

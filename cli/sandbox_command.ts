@@ -29,6 +29,7 @@ import {
   parsePositiveInt,
   POLICIES_FLAG,
   RESOLVE_FLAG,
+  SANDBOX_LOG_RATE_FLAG,
   STATE_FLAG,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
@@ -97,7 +98,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     )
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
-    .option(...LOG_FLAGS.rateKb)
+    .option(...SANDBOX_LOG_RATE_FLAG)
     .option(
       "--max-processes <n>",
       "processes and threads CMD may have at once (netns mode)",

@@ -92,8 +92,8 @@ export interface ProxyServiceOptions {
   logMaxBytes?: number;
   /** Delete OCSF log files older than this many days (14 by default). */
   logKeepDays?: number;
-  /** The pace of this sandbox's audit log (`ProxyOptions.auditPace`; its default otherwise). */
-  auditPace?: AuditPaceOptions | false;
+  /** The pace of this proxy's audit log (`ProxyOptions.auditPace`; absent, none). */
+  auditPace?: AuditPaceOptions;
   /**
    * Hears operational trouble, one line at a time and at most once per 10 s per kind: log
    * events dropped (a full disk), the listener out of descriptors. Enforcement goes on.

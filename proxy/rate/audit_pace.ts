@@ -19,8 +19,10 @@ export interface AuditPaceOptions {
 }
 
 /**
- * The pace every proxy keeps unless told otherwise: 1 MiB a second (about 2,700 allowed
- * requests' events, or 700 denials'), 16 MiB at once.
+ * The pace a sandbox's own proxy keeps unless told otherwise (`sandbox run`): 1 MiB a second
+ * (about 2,700 allowed requests' events, or 700 denials'), 16 MiB at once. A shared proxy
+ * (`proxy`, `up`) keeps none unless given one: its clients would share one bucket, and one of
+ * them spending it would make every other wait.
  */
 export const DEFAULT_AUDIT_PACE = {
   bytesPerSecond: 1024 * 1024,

@@ -23,7 +23,7 @@ import { PolicyLocalAnswers } from "./policy_local_answers.ts";
 import { BodyBudget } from "../wire/mod.ts";
 import { InflateWorker, type InflateWorkerOptions } from "../body_scan/mod.ts";
 import type { LoadH2Side } from "./h2_side.ts";
-import { AuditPace, type AuditPaceOptions, DEFAULT_AUDIT_PACE } from "../rate/mod.ts";
+import { AuditPace, type AuditPaceOptions } from "../rate/mod.ts";
 
 /** Options of `startProxy()`. */
 export interface ProxyOptions {
@@ -99,11 +99,12 @@ export interface ProxyOptions {
   /** A client must take each policy.local answer within this long, or it is closed (15 s). */
   policyLocalAnswerTimeoutMs?: number;
   /**
-   * The pace of this proxy's (its sandbox's) audit log: the log bytes its decisions may write
-   * per second and at once (default 1 MiB a second, 16 MiB at once). Past it, the next decision
-   * waits until the sandbox is back within it; no event is dropped. `false`: no pace.
+   * The pace of this proxy's audit log: the log bytes its decisions may write per second and at
+   * once (`sandbox run` gives its proxy `DEFAULT_AUDIT_PACE`). Past it, the next decision waits
+   * until the proxy is back within it; no event is dropped. Absent: no pace (a proxy shared by
+   * several clients, where one spending the pace would make the others wait).
    */
-  auditPace?: AuditPaceOptions | false;
+  auditPace?: AuditPaceOptions;
   /** The inflate worker's module (tests give a failing one). */
   inflateWorker?: InflateWorkerOptions;
   /**
@@ -173,6 +174,6 @@ export function createContext(
   };
 }
 
-function auditPace(options: AuditPaceOptions | false | undefined): { auditPace?: AuditPace } {
-  return options === false ? {} : { auditPace: new AuditPace(options ?? DEFAULT_AUDIT_PACE) };
+function auditPace(options: AuditPaceOptions | undefined): { auditPace?: AuditPace } {
+  return options === undefined ? {} : { auditPace: new AuditPace(options) };
 }

@@ -28,9 +28,6 @@ async function main(configFile: string): Promise<void> {
     sandboxId: "sb-bench",
     resolve: config.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
     upstreamCaFiles: [upstreamCa],
-    // The rows measure the proxy's own costs: a load that outruns a sandbox's log pace (1 MiB
-    // a second once 16 MiB are written, about 2,700 requests a second) would measure the pace.
-    auditPace: false,
     // `fixed`: the rows that measure the proxy without the /proc lookup.
     ...identityOf(config),
     ...(config.proposals ? { sink: await proposalStore(config.policiesDir) } : {}),
