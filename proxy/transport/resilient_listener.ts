@@ -32,8 +32,7 @@ export interface ResilientListenerOptions {
    */
   shortOfDescriptors?: () => boolean;
 }
-
-type Probe = { socket: net.Socket; seen: () => void }; // a connection to itself, and its callback
+type Probe = { socket: net.Socket; seen: () => void; settled?: Promise<void> }; // to itself
 const REPORT_INTERVAL_MS = 10_000;
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 1_000;
@@ -114,9 +113,10 @@ export class ResilientListener {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.#lastAccept = performance.now();
       const probe = this.#probe;
-      // Accepted before the probe's end heard it connected (its port still unknown): wait.
-      if (probe?.socket.connecting) settled(probe.socket).then(() => this.#sort(socket, probe));
-      else this.#sort(socket, probe);
+      if (!probe?.socket.connecting) return this.#sort(socket, probe);
+      // Accepted before the probe's end heard it connected (its port still unknown): wait, on
+      // one pair of listeners (a burst of clients once added a pair each: Node's warning).
+      (probe.settled ??= settled(probe.socket)).then(() => this.#sort(socket, probe));
     });
     // A server that fails after listening must not crash the process; the check notices.
     server.on("error", () => {});
