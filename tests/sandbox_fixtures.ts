@@ -147,6 +147,20 @@ export async function leftovers(state: string): Promise<string[]> {
   return found;
 }
 
+/** A PATH with every command of this one but bubblewrap (symbolic links in `dir`). */
+export async function pathWithoutBwrap(dir: string): Promise<string> {
+  const bin = join(dir, "bin-no-bwrap");
+  await Deno.mkdir(bin);
+  for (const from of (Deno.env.get("PATH") ?? "").split(":").filter(Boolean)) {
+    const entries = await Array.fromAsync(Deno.readDir(from)).catch(() => []);
+    for (const entry of entries) {
+      if (entry.name === "bwrap") continue;
+      await Deno.symlink(join(from, entry.name), join(bin, entry.name)).catch(() => {});
+    }
+  }
+  return bin;
+}
+
 /** Resolve after `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -46,7 +46,7 @@ function spawnTouch(
     : plain;
   return sandbox.spawn(command, {
     env,
-    gateRead: step ? "command" : "script",
+    confineStep: step,
     cwd: dir,
     hide: join(dir, "state"),
     reveal: join(dir, "state", "public"),

@@ -7,23 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { detectIsolation, runSandbox } from "../proxy/sandbox/mod.ts";
-import { baseOptions, withState, withUpstream } from "./sandbox_fixtures.ts";
+import { baseOptions, pathWithoutBwrap, withState, withUpstream } from "./sandbox_fixtures.ts";
 
 const ignore = (await detectIsolation()) !== "netns";
-
-/** A PATH with every command of this one but bubblewrap (symbolic links in `dir`). */
-async function pathWithoutBwrap(dir: string): Promise<string> {
-  const bin = join(dir, "bin-no-bwrap");
-  await Deno.mkdir(bin);
-  for (const from of (Deno.env.get("PATH") ?? "").split(":").filter(Boolean)) {
-    const entries = await Array.fromAsync(Deno.readDir(from)).catch(() => []);
-    for (const entry of entries) {
-      if (entry.name === "bwrap") continue;
-      await Deno.symlink(join(from, entry.name), join(bin, entry.name)).catch(() => {});
-    }
-  }
-  return bin;
-}
 
 // A knob every kernel has; the command writes back the value it reads.
 const KNOB = "/sys/kernel/mm/transparent_hugepage/enabled";

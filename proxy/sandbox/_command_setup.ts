@@ -8,7 +8,7 @@
 
 import { dirname, join } from "node:path";
 import type { HostIpc } from "./host_ipc.ts";
-import { COMMAND_SETUP } from "./_setup_script.ts";
+import { COMMAND_SETUP, TAKE_BOUNDS } from "./_setup_script.ts";
 import { within } from "./_within.ts";
 import type { TmpPath } from "./private_tmp.ts";
 import { DEFAULT_MAX_PROCESSES, DEFAULT_NICE, type SpawnLimits } from "./sandbox_limits.ts";
@@ -46,8 +46,8 @@ export interface CommandSetup {
   privateTmp?: TmpPath[];
   /** A FIFO the command waits on for `go` (see `NetnsSpawnOptions.gate`); none: it does not. */
   gate?: string;
-  /** Who reads the gate: the script, or the command itself (the confine step, on fd 6). */
-  gateRead?: "script" | "command";
+  /** The command is the confine step: it reads the gate and takes its bounds itself. */
+  confineStep?: boolean;
   /** Where the script writes its mount tables, hidden from the command; default: beside `reveal`. */
   mountTable?: string;
 }
@@ -79,7 +79,8 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     // Opened (fd 3) before the tmpfs covers it; its mount point is made in the tmpfs.
     fstabLine("/proc/self/fd/3", reveal, "none", "bind,ro,nosuid,X-mount.mkdir"),
     options.gate ?? "",
-    options.gateRead ?? "script",
+    options.confineStep ? "step" : "",
+    TAKE_BOUNDS,
     ...(options.privateTmp
       ? counted(options.privateTmp, (item) => [item.path, item.show, tmpLine(item)])
       : ["host"]),

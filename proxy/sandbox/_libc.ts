@@ -2,7 +2,8 @@
  * The libc functions the sandbox calls through FFI (one table for the folder): Landlock (the
  * kernel's ABI version, restricting the calling thread to a set of paths), a seccomp filter,
  * replacing the process with the command (`execvp`), which inherits both, `fcntl` for the
- * bridge's close-on-exec, and `mkfifo` and `read` for the sandbox's gate. Linux on x86_64 and aarch64 share the three Landlock syscall numbers.
+ * bridge's close-on-exec, `mkfifo` and `read` for the sandbox's gate, and `write` and
+ * `setpriority` for the command's cgroups and nice. Linux on x86_64 and aarch64 share the three Landlock syscall numbers.
  *
  * @module
  */
@@ -20,6 +21,7 @@ const SECCOMP_MODE_FILTER = 2;
 const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
 const O_DIRECTORY = 0o200000;
+const PRIO_PROCESS = 0;
 
 // syscall(2) is variadic and reads each argument as a long: each use gets its own signature,
 // every integer 64 bits wide.
@@ -30,6 +32,9 @@ const SYMBOLS = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  getpriority: { parameters: ["i32", "u32"], result: "i32" },
+  setpriority: { parameters: ["i32", "u32", "i32"], result: "i32" },
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   // Variadic in C; the one argument F_SETFD takes is an int.
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -150,6 +155,30 @@ export function awaitGate(libc: Libc, fd: number): boolean {
   while (word.length < 3 && libc.read(fd, byte, 1n) === 1n) word += String.fromCharCode(byte[0]!);
   libc.close(fd);
   return word === "go\n";
+}
+
+/**
+ * Join the cgroups whose `cgroup.procs` are open on `groupFds` (closing each), then raise this
+ * thread's nice to `nice` unless it is higher already (the runner's): what executes next keeps
+ * both. Throws with one line when either fails: the command must not start unbounded.
+ */
+export function takeBounds(libc: Libc, bounds: { nice: number; groupFds: number[] }): void {
+  const zero = new TextEncoder().encode("0\n");
+  for (const fd of bounds.groupFds) {
+    const written = libc.write(fd, zero, BigInt(zero.length));
+    if (written !== BigInt(zero.length)) {
+      throw new Error(failure(libc, "Cannot join the sandbox's cgroup"));
+    }
+    libc.close(fd);
+  }
+  // getpriority() may return -1 as a nice: errno tells a failure.
+  const errno = new Int32Array(Deno.UnsafePointerView.getArrayBuffer(libc.__errno_location()!, 4));
+  errno[0] = 0;
+  const own = libc.getpriority(PRIO_PROCESS, 0);
+  if (own === -1 && errno[0] !== 0) throw new Error(failure(libc, "Cannot read the nice"));
+  if (own < bounds.nice && libc.setpriority(PRIO_PROCESS, 0, bounds.nice) !== 0) {
+    throw new Error(failure(libc, `Cannot set nice ${bounds.nice}`));
+  }
 }
 
 /** Make a FIFO at `path` (`mode`, less the umask); throws with one line when it cannot. */

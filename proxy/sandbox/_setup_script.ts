@@ -24,10 +24,33 @@
 /** The descriptor the script opens the gate on (`exec 6<`), which the confine step reads. */
 export const GATE_FD = 6;
 
+/**
+ * The descriptors the script opens the sandbox's `cgroup.procs` files on (`exec 3>`, one per
+ * hierarchy, in the order of `SpawnLimits.cgroupProcs`), while `/sys` is writable: the command's
+ * own process joins them by writing to these just before it starts (the confine step, else
+ * {@linkcode TAKE_BOUNDS}), and closes them.
+ */
+export const GROUP_FDS: readonly number[] = [3, 7, 8];
+
+/**
+ * After bubblewrap, when the command is not the confine step (which does the same itself): the
+ * command's process joins the sandbox's cgroups (`$1`: the descriptors open on them), closes
+ * them, and takes its nice (`$2`: the raise) as it becomes the command. Until then it is the
+ * start's, at the runner's priority and outside the sandbox's cpu weight. `nice` only when it
+ * changes something: one exec fewer.
+ */
+export const TAKE_BOUNDS = `for fd in $1; do
+  echo 0 >&"$fd" || { echo "tollgate: cannot join the sandbox's cgroup" >&2; exit 126; }
+done
+exec 3>&- 7>&- 8>&-
+raise=$2; shift 2
+if [ "$raise" -gt 0 ]; then exec nice -n "$raise" -- "$@"; fi
+exec "$@"`;
+
 export const COMMAND_SETUP = `set -e
 hide=$1; reveal=$2; filter=$3; bwrap=$4; cpunice=$5; nproc=$6; tmpfs=$7
 group1=$8; group2=$9; group3=\${10}; table=\${11}; hideline=\${12}; revealline=\${13}
-gate=\${14}; gateread=\${15}; shift 15
+gate=\${14}; step=\${15}; bounds=\${16}; shift 16
 # The runner's word that the forwarder listens comes through the gate (see below); the runner
 # holds it open for writing already, so this does not wait. Opened before the state is hidden.
 if [ -n "$gate" ]; then exec 6<"$gate"; fi
@@ -153,21 +176,28 @@ mount_table 2>/dev/null || :
 uncovered "$@"
 shift $((1 + 2 * $1))
 exec 5>&-
-# A root runner's pids, cpu and memory cgroups, joined once this script's own mounts are done
-# (the cpu one would slow them on a busy machine), while /sys is writable, before the command.
-for group in "$group1" "$group2" "$group3"; do
-  if [ -n "$group" ]; then echo 0 > "$group"; fi
-done
+# A root runner's pids, cpu and memory cgroups: opened while /sys is writable, joined by the
+# command's own process as it starts (see GROUP_FDS), so that the start runs at the runner's
+# priority, outside the sandbox's cpu weight (at nice 10 and load 11-28: 4.3-5.2 s, not 1.2-1.5).
+fds=
+if [ -n "$group1" ]; then exec 3>"$group1"; fds=3; fi
+if [ -n "$group2" ]; then exec 7>"$group2"; fds="$fds 7"; fi
+if [ -n "$group3" ]; then exec 8>"$group3"; fds="$fds 8"; fi
 # /proc read-only: a process may still read its children's /proc files, but not write their
 # memory through /proc/PID/mem, which the kernel checks as ptrace access rather than as the
 # (filtered) ptrace syscall. Magic links such as /proc/self/fd/N reach their targets' mounts.
 mount -o remount,bind,ro,nosuid /proc
 # /sys read-only, each mount below it too: sysfs and cgroup files are checked by owner and mode
 # alone, so a root runner's command could write kernel knobs, a user's its delegated cgroups.
-# bwrap's --ro-bind does it in one process; without it, one mount(8) each (about 1 ms apiece).
+# bwrap's --ro-bind does it in one process; without it, one mount(8) each (about 1 ms apiece),
+# on a copy of the tree bound over it: a mount a descriptor is open on for writing (the cgroups'
+# above) cannot be made read-only in place. Each point once: both trees list it.
 if [ -z "$filter" ]; then
+  mount --rbind /sys /sys
+  seen=
   while read -r _ _ _ _ point _; do
-    case $point in /sys | /sys/*) mount -o remount,bind,ro "$point" ;; esac
+    case " $seen " in *" $point "*) continue ;; esac
+    case $point in /sys | /sys/*) mount -o remount,bind,ro "$point"; seen="$seen $point" ;; esac
   done < /proc/self/mountinfo
 fi
 # The working directory was entered before these mounts: enter it again by path, or relative
@@ -180,14 +210,19 @@ if [ "$own" -lt "$cpunice" ]; then raise=$((cpunice - own)); else raise=0; fi
 # fd 9), then starts the command as its child; it stays above it as the namespace's init.
 # The forwarder's Deno started while all this was done: the command starts once it listens,
 # and never when the runner closes the gate without a word (it did not come up).
-# When the command is the confine step, it waits there itself (fd 6), its Deno started too.
-if [ -n "$gate" ] && [ "$gateread" = script ]; then
-  go=; read -r go <&6 || :; exec 6<&-
-  if [ "$go" != go ]; then echo "tollgate: the sandbox's forwarder did not start" >&2; exit 1; fi
+# When the command is the confine step, it waits there itself (fd 6), its Deno started too,
+# and takes the command's bounds itself; otherwise a shell does after bwrap (TAKE_BOUNDS), when
+# there are any: bwrap and the step are the start's, at the runner's priority.
+if [ "$step" != step ]; then
+  if [ -n "$gate" ]; then
+    go=; read -r go <&6 || :; exec 6<&-
+    if [ "$go" != go ]; then echo "tollgate: the sandbox's forwarder did not start" >&2; exit 1; fi
+  fi
+  if [ -n "$fds" ] || [ "$raise" -gt 0 ]; then
+    set -- sh -c "$bounds" tollgate-bounds "$fds" "$raise" "$@"
+  fi
 fi
-# nice(1) only when it changes something: one exec fewer.
-nice=; if [ "$raise" -gt 0 ]; then nice="nice -n $raise"; fi
 if [ -n "$filter" ]; then
-  exec $nice "$bwrap" --dev-bind / / --ro-bind /sys /sys --cap-drop ALL --seccomp 9 -- "$@"
+  exec "$bwrap" --dev-bind / / --ro-bind /sys /sys --cap-drop ALL --seccomp 9 -- "$@"
 fi
-exec $nice setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;
+exec setpriv --bounding-set=-all --inh-caps=-all --ambient-caps=-all --no-new-privs -- "$@"`;

@@ -53,6 +53,7 @@ export async function spawnPlan(
     runnerEnv: spec.baseEnv,
     syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
     gateFd: GATE_FD,
+    limits: spec.limits,
   });
   const tmp = sandboxTmp(spec, spawned.env);
   // A host socket in the host's /tmp is out of sight already: one mount fewer each.
@@ -73,8 +74,9 @@ export async function spawnPlan(
       privateTmp: tmp,
       mountTable: join(spec.sandboxDir, "mounts.fstab"),
       gate,
-      // The confine step, when there is one, waits itself: its Deno starts meanwhile too.
-      gateRead: spawned === plain ? "script" : "command",
+      // The confine step, when there is one, waits itself (its Deno starts meanwhile too) and
+      // takes the command's bounds itself.
+      confineStep: spawned !== plain,
       hideDirs: spec.hideDirs,
       limits: spec.limits,
       ...stdioOf(spec.stdio),

@@ -3,7 +3,7 @@
  * no bubblewrap loaded the syscall filter: run by `deno run` inside the sandbox (after the
  * mounts, which Landlock would forbid), it restricts itself to the policy's paths with
  * Landlock, loads the syscall filter, and then becomes the command (`execvp`: same process,
- * so the command's ancestry does not change).
+ * so the command's ancestry does not change), in its cgroups and at its nice.
  *
  * `deno run confine_exec.ts SPEC_JSON -- COMMAND ARGS...` ({@linkcode ConfineSpec}; see
  * `confineExecArgs()`). It imports nothing it does not need: a `node:` module would cost the
@@ -14,7 +14,14 @@
  */
 
 import type { FilesystemRules } from "./filesystem_rules.ts";
-import { awaitGate, execCommand, loadSyscallFilter, openLibc, restrictSelf } from "./_libc.ts";
+import {
+  awaitGate,
+  execCommand,
+  loadSyscallFilter,
+  openLibc,
+  restrictSelf,
+  takeBounds,
+} from "./_libc.ts";
 
 /** What the runner hands the script. */
 export interface ConfineSpec {
@@ -32,6 +39,11 @@ export interface ConfineSpec {
    * there (the forwarder listens), and exits 1 when it ends first; none: at once.
    */
   gateFd?: number;
+  /**
+   * The command's nice, and the descriptors the setup script opened on its cgroups' `cgroup.procs`
+   * (`GROUP_FDS`): joined, closed and taken after the gate, as the step becomes the command.
+   */
+  bounds?: { nice: number; groupFds: number[] };
 }
 
 function main(args: string[]): number {
@@ -58,6 +70,12 @@ function main(args: string[]): number {
   // Last: all of the above was done while the forwarder's Deno started.
   if (spec.gateFd !== undefined && !awaitGate(libc.symbols, spec.gateFd)) {
     return fail("the sandbox's forwarder did not start", 1);
+  }
+  // Only now the command's bounds: the step's own start ran at the runner's priority.
+  try {
+    if (spec.bounds !== undefined) takeBounds(libc.symbols, spec.bounds);
+  } catch (error) {
+    return fail((error as Error).message);
   }
   const { code, message } = execCommand(libc.symbols, command);
   const why = spec.landlock ? " (filesystem_policy must let it be read and executed)" : "";

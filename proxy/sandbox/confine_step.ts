@@ -9,6 +9,8 @@
 import { fileURLToPath } from "node:url";
 import type { ConfineSpec } from "./confine_exec.ts";
 import { type FilesystemPlan, planRules } from "./filesystem_plan.ts";
+import { DEFAULT_NICE, type SpawnLimits } from "./sandbox_limits.ts";
+import { GROUP_FDS } from "./_setup_script.ts";
 
 /** What to spawn: the command and its environment. */
 export interface Spawned {
@@ -35,12 +37,18 @@ export interface ConfineStepOptions {
   syscallFilter?: Uint8Array;
   /** The descriptor of the sandbox's gate the step waits on, when it runs (`ConfineSpec`). */
   gateFd?: number;
+  /**
+   * The command's nice and cgroups, which the step takes as it becomes the command (the spawn's
+   * `confineStep`); by default nice 10 and none.
+   */
+  limits?: Pick<SpawnLimits, "nice" | "cgroupProcs">;
 }
 
 /**
  * What to spawn under `plan`: the command itself when there is nothing to confine, or the step
  * that restricts itself to the policy's paths, the baseline and `shown` (read-only; added paths
- * that do not exist are left out), loads `syscallFilter` if given, and becomes the command.
+ * that do not exist are left out), loads `syscallFilter` if given, and becomes the command,
+ * joining its cgroups and taking its nice (`limits`) only then: its own start is Tollgate's.
  * The step runs with the runner's Deno cache (`DENO_DIR`; a fresh HOME would make it start
  * cold), and gives the command back the environment it was meant to have.
  *
@@ -63,6 +71,7 @@ export interface ConfineStepOptions {
  * assert.ok(!spec.landlock.readOnly.includes("/nonexistent/ca.pem"));
  * assert.deepEqual(spec.landlock.readWrite, ["/w", "/tmp", "/dev/null"]);
  * assert.deepEqual(spec.restore, { DENO_DIR: null });
+ * assert.deepEqual(spec.bounds, { nice: 10, groupFds: [] });
  * // No filesystem_policy, but no bubblewrap either: the step loads the filter only.
  * const filtered = confineStep({ kind: "none" }, plain, {
  *   ...options,
@@ -85,6 +94,10 @@ export function confineStep(
     seccomp: filter === undefined ? undefined : btoa(String.fromCharCode(...filter)),
     restore: { DENO_DIR: spawned.env.DENO_DIR ?? null },
     gateFd: options.gateFd,
+    bounds: {
+      nice: options.limits?.nice ?? DEFAULT_NICE,
+      groupFds: GROUP_FDS.slice(0, options.limits?.cgroupProcs.length ?? 0),
+    },
   };
   // Deno's own default when the caller gave no environment to read it from.
   const runnerEnv = options.runnerEnv ?? {};

@@ -67,20 +67,18 @@ export interface NetnsSpawnOptions {
   hideDirs?: string[];
   /** The command's own /tmp, with the host paths it shows again; none: the host's /tmp. */
   privateTmp?: TmpPath[];
-  /**
-   * A file the setup script writes its mount tables to, in `hide` but not in `reveal` (the
-   * command never sees it); by default `mounts.fstab` beside `reveal`.
-   */
+  /** Where the setup script writes its mount tables, hidden; by default beside `reveal`. */
   mountTable?: string;
   /** Its processes, nice, cgroups and tmpfs sizes (see `sandboxLimits()`, `tmpfsBounds()`). */
   limits?: SpawnLimits;
-  /**
-   * A FIFO the runner holds open for writing: the command starts once it reads `go` there (the
-   * forwarder listens then), and never when the runner closes it first; none: at once.
-   */
+  /** A FIFO the runner holds open: the command starts once `go` comes (never if it closes). */
   gate?: string;
-  /** Who waits at the gate: the setup script, or the command (on fd 6, as the confine step). */
-  gateRead?: "script" | "command";
+  /**
+   * The command is the confine step (`confineStep()`, same `limits`): it waits at the gate and
+   * takes the command's cgroups and nice itself; else the script waits, a shell after bubblewrap
+   * takes them. Either way the start runs at the runner's priority, outside the cpu weight.
+   */
+  confineStep?: boolean;
   /** The command's standard input: the runner's, or none. */
   stdin?: "inherit" | "null";
   /** The command's standard output: the runner's, or none. */
