@@ -173,6 +173,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             skillPath: DEFAULT_SKILL_PATH,
             // next_steps names the copy the command can read, never this checkout's path.
             shownSkillPath: inside.skillPath,
+            listenerIdle: inside.viaBridge,
             ...logs,
             report: (message) => ctx.err(`${message}\n`),
           }).catch((error) => {

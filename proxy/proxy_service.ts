@@ -47,8 +47,9 @@ export interface PolicyFeed {
   follow(onText: (text: string, json?: string) => void, signal: AbortSignal): Promise<void>;
 }
 
-/** Options of {@linkcode startProxyService}, with paths already resolved. */
-export interface ProxyServiceOptions {
+/** Options of {@linkcode startProxyService} (paths resolved), and the proxy's `listenerIdle`. */
+export interface ProxyServiceOptions
+  extends Pick<Parameters<typeof startProxy>[0], "listenerIdle"> {
   /** Policy name: the file is `policiesDir/NAME.yaml` (or the feed's policy of that name). */
   policy: string;
   /** Directory of the policy files (`NAME.yaml`, watched unless a `feed` is given). */
@@ -151,9 +152,8 @@ export interface ProxyService {
  */
 export async function startProxyService(options: ProxyServiceOptions): Promise<ProxyService> {
   const resolve = (options.resolve ?? []).map(parseResolveOverride);
-  const upstreamCa = await Promise.all(
-    (options.upstreamCaFiles ?? []).map((f) => Deno.readTextFile(f)),
-  );
+  const caFiles = options.upstreamCaFiles ?? [];
+  const upstreamCa = await Promise.all(caFiles.map((f) => Deno.readTextFile(f)));
   const file = join(options.policiesDir, `${options.policy}.yaml`);
   const initial = options.feed ? await options.feed.initial() : undefined;
   const holder = initial !== undefined
@@ -207,7 +207,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     onEvent,
     auditPace: options.auditPace,
     skillPath: options.shownSkillPath ?? skillPath,
-    ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.identity ? { identity: options.identity } : { listenerIdle: options.listenerIdle }),
   }).catch(async (error) => {
     // A busy port: the log opened for CONFIG:LOADED must not outlive the failure.
     await log.close();

@@ -53,6 +53,12 @@ export interface ProcIdentityOptions {
    * that does not descend from it is refused: it is not a process of this sandbox.
    */
   boundary?: () => number | undefined;
+  /**
+   * Without a tree, start the host-wide scan worker at the first lookup rather than now: for a
+   * listener that expects few clients or none (a netns sandbox's proxy, whose command comes
+   * through its bridge), where `new Worker` would hold a sandbox's start 30-60 ms for nothing.
+   */
+  lazyScan?: boolean;
 }
 
 const defaults = { procRoot: "/proc" } satisfies ProcIdentityOptions;
@@ -116,7 +122,8 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
   const processes = new ProcessTable(procRoot, { libc });
   // Without a tree to search every lookup is host-wide: start the scan worker now, while no
   // client waits on this event loop, not at the first connection (new Worker blocks 28-40 ms).
-  const hostWide = new HolderScan(procRoot, { eager: options.treeRoot === undefined });
+  const eager = options.treeRoot === undefined && !options.lazyScan;
+  const hostWide = new HolderScan(procRoot, { eager });
   const findHolders = (inode: number): number[] | Promise<number[]> => {
     const root = options.treeRoot?.();
     // Synchronous on purpose: a tree search is a few tiny procfs reads per process, each

@@ -37,9 +37,11 @@ export interface RunSandboxOptions extends LimitsInput {
   stateDir: string;
   /**
    * Start the proxy for this sandbox; the runner closes it when the command has ended. `inside`
-   * names the skill's path as the command sees it, for the deny bodies' `next_steps`.
+   * names the skill's path as the command sees it, for the deny bodies' `next_steps`, and
+   * whether the command reaches the proxy through the bridge only (netns: its listener idles,
+   * see `ProxyServiceOptions.listenerIdle`).
    */
-  startProxy: (inside: { skillPath: string }) => Promise<SandboxProxy>;
+  startProxy: (inside: { skillPath: string; viaBridge: boolean }) => Promise<SandboxProxy>;
   /** The Tollgate CA certificate (PEM) the command must trust. */
   caPem: string;
   /**
@@ -158,7 +160,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     const publicDir = join(sandboxDir, "public");
     const files = await writePublicFiles(publicDir, { ...o, cacheDir: stateDir });
     const { caBundlePath, skillPath } = files;
-    const proxy = await o.startProxy({ skillPath });
+    const proxy = await o.startProxy({ skillPath, viaBridge: o.isolation === "netns" });
     cleanups.push(() => proxy.close());
     const capturePorts = (o.capturePorts ?? proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS])
       .filter((port) => port !== o.innerPort);

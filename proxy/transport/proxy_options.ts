@@ -47,6 +47,12 @@ export interface ProxyOptions {
   onEvent?: (event: OcsfEvent) => void | Promise<void>;
   /** Who is behind a TCP connection; the `/proc` resolver by default. */
   identity?: IdentityResolver;
+  /**
+   * Few clients or none are expected on the listener (a netns sandbox's proxy: its command comes
+   * through the bridge): the default resolver's host-wide scan starts at its first lookup, not
+   * now (`new Worker` held each sandbox start 30-60 ms). See `ProcIdentityOptions.lazyScan`.
+   */
+  listenerIdle?: boolean;
   /** Skill path named in deny bodies. */
   skillPath: string;
   /** Slow-client limit for a request head (default 15 s). */

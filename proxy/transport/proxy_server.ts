@@ -104,7 +104,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     () => ctx.pool.trimIdle(idleRoom()),
   );
   const { admit, refusedSince, borrow } = clients;
-  const identity = options.identity ?? createProcIdentityResolver();
+  const identity = options.identity ??
+    createProcIdentityResolver({ lazyScan: options.listenerIdle });
   const ctx = { ...createContext(options, track, idleRoom), connectionSlot: borrow };
   const listener = await ResilientListener.open({
     hostname,

@@ -148,8 +148,14 @@ async function sandboxTrue(root: string, policiesDir: string): Promise<void> {
     env: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
     cwd: root,
     stdio: "null",
-    startProxy: async () => {
-      const service = await startProxyService({ policy: "p", policiesDir, stateDir, ca });
+    startProxy: async (inside) => {
+      const service = await startProxyService({
+        policy: "p",
+        policiesDir,
+        stateDir,
+        ca,
+        listenerIdle: inside.viaBridge,
+      });
       return {
         ...service,
         policyPorts: () => [80, 443],
