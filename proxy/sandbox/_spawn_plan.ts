@@ -30,12 +30,17 @@ import { makeFifo, openLibc } from "./_libc.ts";
 export async function spawnPlan(
   spec: LaunchSpec,
 ): Promise<{ command: string[]; options: NetnsSpawnOptions }> {
-  const binds = await fileBinds(spec);
+  // Independent of one another, and each mostly waiting on the filesystem: at once.
+  const [binds, ipc, guarded, syscallFilterFiles] = await Promise.all([
+    fileBinds(spec),
+    hostIpc({ keep: [spec.cwd, spec.stateDir] }),
+    confinedGitGuard(spec),
+    writeSyscallFilter(spec),
+  ]);
   // Tollgate's own files stay readable under a filesystem_policy: the CA, the skill, DNS.
   const shown = [spec.publicDir, ...binds.map((bind) => bind.target)]
     .filter((path) => !spec.hideFiles?.includes(path));
   const env = spec.env(`http://127.0.0.1:${spec.innerPort}`);
-  const ipc = await hostIpc({ keep: [spec.cwd, spec.stateDir] });
   // The command waits there until the forwarder listens (see NetnsSpawnOptions.gate).
   const gate = join(spec.sandboxDir, "gate");
   makeGate(gate);
@@ -67,9 +72,9 @@ export async function spawnPlan(
       cwd: spec.cwd,
       hide: spec.stateDir,
       reveal: spec.publicDir,
-      readOnly: [...spec.readOnly, ...await confinedGitGuard(spec)],
+      readOnly: [...spec.readOnly, ...guarded],
       binds,
-      syscallFilter: await writeSyscallFilter(spec),
+      syscallFilter: syscallFilterFiles,
       hostIpc: { ...ipc, sockets, sandboxFolders },
       privateTmp: tmp,
       mountTable: join(spec.sandboxDir, "mounts.fstab"),

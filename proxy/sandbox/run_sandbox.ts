@@ -156,6 +156,10 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
   const stateDir = resolve(o.stateDir);
   const sandboxDir = await createSandboxDir(stateDir);
   const cleanups: (() => Promise<void>)[] = [];
+  // Its cgroups need nothing else: made while the files and the proxy are.
+  const limiting = o.isolation === "netns" ? sandboxLimits(o, basename(sandboxDir)) : undefined;
+  limiting?.catch(() => {});
+  cleanups.push(async () => await (await limiting)?.remove());
   try {
     const publicDir = join(sandboxDir, "public");
     const files = await writePublicFiles(publicDir, { ...o, cacheDir: stateDir });
@@ -198,10 +202,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
       });
     // bwrap loads the syscall filter; without it, the confine step does (see confineStep()).
     const bwrap = o.isolation === "netns" ? findExecutable("bwrap", baseEnv.PATH, cwd) : undefined;
-    const limits = o.isolation === "netns"
-      ? await sandboxLimits(o, basename(sandboxDir))
-      : undefined;
-    if (limits) cleanups.push(() => limits.remove());
+    const limits = await limiting;
     const spec = {
       ...o,
       hideDirs: coverable(o.hideDirs ?? [], cwd, stateDir),
