@@ -35,21 +35,7 @@ for (const bwrap of [true, false]) {
     fn: async () => {
       const runner = await runnerView();
       if (runner.nice >= NICE) return console.warn(`skipped: the runner runs at ${runner.nice}`);
-      const dir = await Deno.makeTempDir({ prefix: "tg-prio-" });
-      const state = join(dir, "state");
-      await Deno.mkdir(join(state, "public"), { recursive: true });
-      const gatePath = join(state, "gate");
-      const libc = openLibc();
-      makeFifo(libc.symbols, gatePath, 0o600);
-      libc.close();
-      const gate = await Deno.open(gatePath, { read: true, write: true });
-      const limits = await sandboxLimits({ nice: NICE }, `prio-${newBridgeSecret().slice(0, 8)}`);
-      const sandbox = await NetnsSandbox.enter({
-        socketPath: join(state, "proxy.sock"),
-        port: 8080,
-        secret: newBridgeSecret(),
-        baseEnv: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
-      });
+      const { dir, state, gatePath, gate, limits, sandbox } = await gateFixture();
       try {
         const plain = { command: ["sh", "-c", REPORT], env: { PATH: Deno.env.get("PATH")! } };
         const plan = bwrap
@@ -102,13 +88,77 @@ for (const bwrap of [true, false]) {
           assert.ok([...own.values()].includes(group), `${group} in ${[...own.values()]}`);
         }
       } finally {
-        gate.close();
-        await sandbox.close();
-        await limits.remove();
-        await Deno.remove(dir, { recursive: true });
+        await closeFixture({ dir, gate, limits, sandbox });
       }
     },
   });
+}
+
+Deno.test({
+  name: "sandbox: without cgroups (a runner that is not root), nice(1) alone follows bubblewrap",
+  ignore: ignore || !bwrapHere,
+  fn: async () => {
+    const runner = await runnerView();
+    if (runner.nice >= NICE) return console.warn(`skipped: the runner runs at ${runner.nice}`);
+    const { dir, state, gatePath, gate, limits, sandbox } = await gateFixture({ uid: 1000 });
+    try {
+      assert.deepEqual(limits.cgroupProcs, []);
+      const program = join(state, "filter.bpf");
+      await Deno.writeFile(program, syscallFilter(Deno.build.arch));
+      const child = sandbox.spawn(["sh", "-c", REPORT], {
+        env: { PATH: Deno.env.get("PATH")! },
+        cwd: dir,
+        hide: state,
+        reveal: join(state, "public"),
+        readOnly: [],
+        gate: gatePath,
+        limits,
+        syscallFilter: { program, bwrap: BWRAP },
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      });
+      await sandbox.ready;
+      await gate.write(new TextEncoder().encode("go\n"));
+      assert.equal((await child.status).code, 0);
+      const report = reportOf(await Deno.readTextFile(join(dir, "report.txt")));
+      assert.equal(report.get("nice"), String(NICE), "the command's nice");
+      assert.equal(report.get("parent-nice"), String(runner.nice), "bubblewrap's nice");
+      assert.equal(report.get("fds"), "none");
+    } finally {
+      await closeFixture({ dir, gate, limits, sandbox });
+    }
+  },
+});
+
+/** A state folder, its gate (held open to write), the sandbox's limits and its namespaces. */
+async function gateFixture(as: { uid?: number } = {}) {
+  const dir = await Deno.makeTempDir({ prefix: "tg-prio-" });
+  const state = join(dir, "state");
+  await Deno.mkdir(join(state, "public"), { recursive: true });
+  const gatePath = join(state, "gate");
+  const libc = openLibc();
+  makeFifo(libc.symbols, gatePath, 0o600);
+  libc.close();
+  const gate = await Deno.open(gatePath, { read: true, write: true });
+  const name = `prio-${newBridgeSecret().slice(0, 8)}`;
+  const limits = await sandboxLimits({ nice: NICE }, name, as);
+  const sandbox = await NetnsSandbox.enter({
+    socketPath: join(state, "proxy.sock"),
+    port: 8080,
+    secret: newBridgeSecret(),
+    baseEnv: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
+  });
+  return { dir, state, gatePath, gate, limits, sandbox };
+}
+
+async function closeFixture(
+  fixture: Pick<Awaited<ReturnType<typeof gateFixture>>, "dir" | "gate" | "limits" | "sandbox">,
+): Promise<void> {
+  fixture.gate.close();
+  await fixture.sandbox.close();
+  await fixture.limits.remove();
+  await Deno.remove(fixture.dir, { recursive: true });
 }
 
 /** The confine step below `root` once it is blocked reading the gate (descriptor 6). */

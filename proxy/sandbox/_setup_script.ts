@@ -211,16 +211,15 @@ if [ "$own" -lt "$cpunice" ]; then raise=$((cpunice - own)); else raise=0; fi
 # The forwarder's Deno started while all this was done: the command starts once it listens,
 # and never when the runner closes the gate without a word (it did not come up).
 # When the command is the confine step, it waits there itself (fd 6), its Deno started too,
-# and takes the command's bounds itself; otherwise a shell does after bwrap (TAKE_BOUNDS), when
-# there are any: bwrap and the step are the start's, at the runner's priority.
+# and takes the command's bounds itself; otherwise a shell does after bwrap (TAKE_BOUNDS), or
+# nice(1) alone without cgroups: bwrap and the step are the start's, at the runner's priority.
 if [ "$step" != step ]; then
   if [ -n "$gate" ]; then
     go=; read -r go <&6 || :; exec 6<&-
     if [ "$go" != go ]; then echo "tollgate: the sandbox's forwarder did not start" >&2; exit 1; fi
   fi
-  if [ -n "$fds" ] || [ "$raise" -gt 0 ]; then
-    set -- sh -c "$bounds" tollgate-bounds "$fds" "$raise" "$@"
-  fi
+  if [ -n "$fds" ]; then set -- sh -c "$bounds" tollgate-bounds "$fds" "$raise" "$@"
+  elif [ "$raise" -gt 0 ]; then set -- nice -n "$raise" -- "$@"; fi
 fi
 if [ -n "$filter" ]; then
   exec "$bwrap" --dev-bind / / --ro-bind /sys /sys --cap-drop ALL --seccomp 9 -- "$@"
