@@ -95,7 +95,7 @@ for (const bwrap of [true, false]) {
 }
 
 Deno.test({
-  name: "sandbox: without cgroups (a runner that is not root), nice(1) alone follows bubblewrap",
+  name: "sandbox: without cgroups (a runner that is not root), the command alone takes the nice",
   ignore: ignore || !bwrapHere,
   fn: async () => {
     const runner = await runnerView();

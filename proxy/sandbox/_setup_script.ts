@@ -34,16 +34,21 @@ export const GROUP_FDS: readonly number[] = [3, 7, 8];
 
 /**
  * After bubblewrap, when the command is not the confine step (which does the same itself): the
- * command's process joins the sandbox's cgroups (`$1`: the descriptors open on them), closes
- * them, and takes its nice (`$2`: the raise) as it becomes the command. Until then it is the
- * start's, at the runner's priority and outside the sandbox's cpu weight. `nice` only when it
- * changes something: one exec fewer.
+ * command's process waits at the gate (`$1` set: on fd 6), so that bubblewrap was set up while
+ * the forwarder's Deno started; then it joins the sandbox's cgroups (`$2`: the descriptors open
+ * on them), closes them, and takes its nice (`$3`: the raise) as it becomes the command. Until
+ * then it is the start's, at the runner's priority and outside the sandbox's cpu weight. `nice`
+ * only when it changes something: one exec fewer.
  */
-export const TAKE_BOUNDS = `for fd in $1; do
+export const TAKE_BOUNDS = `if [ -n "$1" ]; then
+  go=; read -r go <&6 || :; exec 6<&-
+  if [ "$go" != go ]; then echo "tollgate: the sandbox's forwarder did not start" >&2; exit 1; fi
+fi
+for fd in $2; do
   echo 0 >&"$fd" || { echo "tollgate: cannot join the sandbox's cgroup" >&2; exit 126; }
 done
 exec 3>&- 7>&- 8>&-
-raise=$2; shift 2
+raise=$3; shift 3
 if [ "$raise" -gt 0 ]; then exec nice -n "$raise" -- "$@"; fi
 exec "$@"`;
 
@@ -209,16 +214,12 @@ if [ "$own" -lt "$cpunice" ]; then raise=$((cpunice - own)); else raise=0; fi
 # bwrap sets no_new_privs, drops every capability and loads the filter (it reads and closes
 # fd 9), then starts the command as its child; it stays above it as the namespace's init.
 # The forwarder's Deno started while all this was done: the command starts once it listens,
-# and never when the runner closes the gate without a word (it did not come up).
-# When the command is the confine step, it waits there itself (fd 6), its Deno started too,
-# and takes the command's bounds itself; otherwise a shell does after bwrap (TAKE_BOUNDS), or
-# nice(1) alone without cgroups: bwrap and the step are the start's, at the runner's priority.
+# and never when the runner closes the gate without a word (it did not come up). Whoever waits
+# there does so after bwrap, which is set up meanwhile: the confine step, its Deno started too,
+# which also takes the command's bounds itself; otherwise a shell (TAKE_BOUNDS), or nice(1)
+# alone with no gate and no cgroups. bwrap and the step are the start's, at the runner's priority.
 if [ "$step" != step ]; then
-  if [ -n "$gate" ]; then
-    go=; read -r go <&6 || :; exec 6<&-
-    if [ "$go" != go ]; then echo "tollgate: the sandbox's forwarder did not start" >&2; exit 1; fi
-  fi
-  if [ -n "$fds" ]; then set -- sh -c "$bounds" tollgate-bounds "$fds" "$raise" "$@"
+  if [ -n "$gate$fds" ]; then set -- sh -c "$bounds" tollgate-bounds "$gate" "$fds" "$raise" "$@"
   elif [ "$raise" -gt 0 ]; then set -- nice -n "$raise" -- "$@"; fi
 fi
 if [ -n "$filter" ]; then

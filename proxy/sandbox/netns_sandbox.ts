@@ -75,8 +75,8 @@ export interface NetnsSpawnOptions {
   gate?: string;
   /**
    * The command is the confine step (`confineStep()`, same `limits`): it waits at the gate and
-   * takes the command's cgroups and nice itself; else the script waits, a shell after bubblewrap
-   * takes them. Either way the start runs at the runner's priority, outside the cpu weight.
+   * takes the command's cgroups and nice itself; else a shell after bubblewrap waits and takes
+   * them. Either way the start runs at the runner's priority, outside the cpu weight.
    */
   confineStep?: boolean;
   /** The command's standard input: the runner's, or none. */
