@@ -135,6 +135,20 @@ export async function subjects(root: string, from: string, to: string): Promise<
 }
 
 /**
+ * True when something matching `pathspecs` differs from HEAD (modified, deleted, staged or
+ * untracked and not ignored): what `gitCommitPaths` would commit. One git run, where staging
+ * everything and asking the index would take two, for the usual answer "nothing".
+ *
+ * @throws {RemoteGitError} when git fails
+ */
+export async function gitDirty(root: string, pathspecs: string[]): Promise<boolean> {
+  const args = ["status", "--porcelain", "-z", "--untracked-files=all", "--ignore-submodules=all"];
+  const r = await runGit([...args, "--", ...pathspecs], root);
+  if (r.code !== 0) throw failure("git status", r.stderr);
+  return r.stdout !== "";
+}
+
+/**
  * Commit every change matching `pathspecs` (added, modified, deleted) as one commit, if there
  * is any; true when a commit was made.
  *
@@ -149,13 +163,15 @@ export async function gitCommitPaths(
   if (add.code !== 0 && !/did not match any files/.test(add.stderr)) {
     throw failure("git add", add.stderr);
   }
-  const staged = await runGit(["diff", "--cached", "--quiet"], root);
-  if (staged.code === 0) return false;
+  // Commit straight away (a decision always has changes): only a failed commit asks the index
+  // whether there was nothing to commit, which saves a git run on every decision.
   let r = await runGit(["commit", "--no-verify", "--quiet", "-m", subject], root);
   if (r.code !== 0 && /tell me who you are|auto-detect|empty ident/i.test(r.stderr)) {
     const id = ["-c", "user.name=Tollgate", "-c", "user.email=tollgate@localhost"];
     r = await runGit([...id, "commit", "--no-verify", "--quiet", "-m", subject], root);
   }
-  if (r.code !== 0) throw failure("git commit", r.stderr);
-  return true;
+  if (r.code === 0) return true;
+  const staged = await runGit(["diff", "--cached", "--quiet"], root);
+  if (staged.code === 0) return false;
+  throw failure("git commit", r.stderr);
 }

@@ -48,6 +48,7 @@ export class TransportRepo {
   readonly #dir: string;
   readonly #env: Record<string, string>;
   readonly #timeoutMs: number;
+  #mirrored = false;
 
   private constructor(root: string, dir: string, objects: string, timeoutMs: number) {
     this.#root = root;
@@ -89,7 +90,10 @@ export class TransportRepo {
    * @throws {RemoteGitError} when the remote cannot be reached in time or has no such branch
    */
   async fetch(url: string, branch: string): Promise<string> {
-    await this.#mirrorRefs();
+    // Once the first fetch landed, this repository's own copy of the remote branch tells the
+    // remote what the clone has; mirroring the clone's refs again would cost two git runs on
+    // every fetch to save re-sending the few objects of the clone's own pushed commits.
+    if (!this.#mirrored) await this.#mirrorRefs();
     const spec = `+refs/heads/${branch}:${remoteRef(branch)}`;
     const args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", url, spec];
     const r = await this.#remote(args);
@@ -99,7 +103,23 @@ export class TransportRepo {
       .trim();
     const set = await runGit(["update-ref", remoteRef(branch), tip], this.#root);
     if (!tip || set.code !== 0) throw failure(what, set.stderr);
+    this.#mirrored = true;
     return tip;
+  }
+
+  /**
+   * The commit `url`'s `branch` points at, without fetching anything (`git ls-remote`: one run
+   * of git and of the remote's side, where a fetch takes four or more); undefined when the
+   * remote has no such branch.
+   *
+   * @throws {RemoteGitError} when the remote cannot be reached in time
+   */
+  async remoteTip(url: string, branch: string): Promise<string | undefined> {
+    const ref = `refs/heads/${branch}`;
+    const r = await this.#remote(["ls-remote", "--", url, ref]);
+    if (r.code !== 0) throw this.#failure(`git ls-remote of ${redactUrl(url)}`, r);
+    const line = r.stdout.split("\n").find((l) => l.endsWith(`\t${ref}`));
+    return line?.split("\t")[0];
   }
 
   /**

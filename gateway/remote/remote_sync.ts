@@ -19,6 +19,7 @@ import { ensureStateDirs } from "../proposals/mod.ts";
 import {
   gitClone,
   gitCommitPaths,
+  gitDirty,
   gitRebase,
   gitResetKeep,
   isAncestor,
@@ -155,10 +156,12 @@ export class RemoteSync {
   ): Promise<T> {
     return this.#queue.run(async () => {
       for (let attempt = 0; attempt < this.#o.retries; attempt++) {
-        await this.#syncOnce().catch((error) => {
+        // After a lost race the remote has moved for sure: fetch without asking first.
+        const sync = attempt === 0 ? this.#catchUp() : this.#syncOnce().then(() => undefined);
+        const head = await sync.catch((error) => {
           throw refused(change, `the policy remote is unreachable (${(error as Error).message})`);
         });
-        const done = await this.#o.around(() => this.#attempt(change, run, commit));
+        const done = await this.#o.around(() => this.#attempt(change, run, { commit, head }));
         if (done) return done.result;
       }
       throw new RemoteSyncError(
@@ -178,9 +181,9 @@ export class RemoteSync {
   async #attempt<T>(
     change: string,
     run: () => Promise<T>,
-    commit?: { paths: string[]; subject: string },
+    { commit, head }: { commit?: { paths: string[]; subject: string }; head?: string },
   ) {
-    const base = await revParse(this.#root, "HEAD");
+    const base = head ?? await revParse(this.#root, "HEAD");
     const result = await run();
     if (commit) await gitCommitPaths(this.#root, commit.paths, commit.subject);
     const pushed = await this.#transport.push(this.#o.url, this.#o.branch).catch(async (error) => {
@@ -191,6 +194,30 @@ export class RemoteSync {
     // Another gateway won the race: this change never happened here; run it again on top.
     if (base) await this.#moveTo(base);
     return undefined;
+  }
+
+  /**
+   * Bring the clone to the remote's tip, as `#syncOnce`, unless HEAD is that tip already (the
+   * usual case when a hook or the fetch interval keeps the clone in step): then one
+   * `ls-remote` stands for the fetch and the integration (about ten git runs). Either way the
+   * push that follows is the compare-and-swap: a tip that moves in between rejects it.
+   * Returns HEAD when it is the tip already (the decision's base), else undefined.
+   */
+  async #catchUp(): Promise<string | undefined> {
+    let tip: string | undefined;
+    let head: string | undefined;
+    try {
+      [tip, head] = await Promise.all([
+        this.#transport.remoteTip(this.#o.url, this.#o.branch),
+        revParse(this.#root, "HEAD"),
+      ]);
+    } catch (error) {
+      this.#report((error as Error).message);
+      throw error;
+    }
+    if (tip === undefined || tip !== head) return void await this.#syncOnce();
+    this.#report("");
+    return head;
   }
 
   async #syncOnce(): Promise<void> {
@@ -210,7 +237,9 @@ export class RemoteSync {
 
   async #integrate(tip: string): Promise<"done" | "rejected"> {
     const pathspec = this.#prefix === "" ? "." : this.#prefix;
-    await gitCommitPaths(this.#root, [pathspec], "tollgate: record local proposal changes");
+    if (await gitDirty(this.#root, [pathspec])) {
+      await gitCommitPaths(this.#root, [pathspec], "tollgate: record local proposal changes");
+    }
     const head = await revParse(this.#root, "HEAD");
     if (head === tip) return "done";
     if (!head || await isAncestor(this.#root, head, tip)) {

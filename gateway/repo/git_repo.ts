@@ -74,18 +74,25 @@ export interface FileCommit {
  * ```
  */
 export async function gitCommitFile(root: string, commit: FileCommit): Promise<string> {
-  const env = await noDrivers(root);
-  const parent = (await runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], root)).stdout
-    .trim();
+  // The reads before the commit, and those after it, each run side by side: an approval waits
+  // for every git run in turn, and starting a process is what costs on a busy host.
+  const [env, parent] = await Promise.all([
+    noDrivers(root),
+    runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], root).then((r) => r.stdout.trim()),
+  ]);
   await commitOnly(root, commit, env);
-  if (commit.text !== undefined && !(await commitHolds(root, commit.path, commit.text))) {
+  const [holds, short] = await Promise.all([
+    commit.text === undefined ? true : commitHolds(root, commit.path, commit.text),
+    runGit(["rev-parse", "--short", "HEAD"], root),
+  ]);
+  if (!holds) {
     await rollBack(root, commit.path, parent, env);
     throw new Error(
       `The commit of "${commit.path}" does not hold the text Tollgate wrote (a git attribute ` +
         "or filter of the repository changed it); the commit was rolled back",
     );
   }
-  return (await runGit(["rev-parse", "--short", "HEAD"], root)).stdout.trim();
+  return short.stdout.trim();
 }
 
 async function commitOnly(root: string, commit: FileCommit, env: Record<string, string>) {
@@ -112,11 +119,13 @@ async function commitOnly(root: string, commit: FileCommit, env: Record<string, 
 
 /** True when HEAD changed only `path`, to `text` (CRLF and LF count as the same). */
 async function commitHolds(root: string, path: string, text: string): Promise<boolean> {
-  const blob = await runGit(["cat-file", "blob", `HEAD:${path}`], root);
+  const args = ["diff-tree", "-r", "-z", "--root", "--no-commit-id", "--name-only", "--no-renames"];
+  const [blob, changed] = await Promise.all([
+    runGit(["cat-file", "blob", `HEAD:${path}`], root),
+    runGit([...args, "HEAD"], root),
+  ]);
   const lf = (t: string) => t.replaceAll("\r\n", "\n");
   if (blob.code !== 0 || lf(blob.stdout) !== lf(text)) return false;
-  const args = ["diff-tree", "-r", "-z", "--root", "--no-commit-id", "--name-only", "--no-renames"];
-  const changed = await runGit([...args, "HEAD"], root);
   return changed.code === 0 && changed.stdout === `${path}\0`;
 }
 
