@@ -237,12 +237,20 @@ export class RemoteSync {
 
   async #integrate(tip: string): Promise<"done" | "rejected"> {
     const pathspec = this.#prefix === "" ? "." : this.#prefix;
-    if (await gitDirty(this.#root, [pathspec])) {
+    // Three reads side by side, each a git process: usually there is nothing local to record,
+    // so HEAD and whether the tip descends from it still hold afterwards.
+    let [dirty, head, behind] = await Promise.all([
+      gitDirty(this.#root, [pathspec]),
+      revParse(this.#root, "HEAD"),
+      isAncestor(this.#root, "HEAD", tip),
+    ]);
+    if (dirty) {
       await gitCommitPaths(this.#root, [pathspec], "tollgate: record local proposal changes");
+      head = await revParse(this.#root, "HEAD");
+      behind = head !== undefined && await isAncestor(this.#root, head, tip);
     }
-    const head = await revParse(this.#root, "HEAD");
     if (head === tip) return "done";
-    if (!head || await isAncestor(this.#root, head, tip)) {
+    if (!head || behind) {
       await this.#moveTo(tip);
       this.#o.changed();
       return "done";
