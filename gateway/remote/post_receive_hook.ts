@@ -1,12 +1,24 @@
 /**
  * The `post-receive` hook `tollgate remote install-hook` writes into a bare remote: after every
- * push it POSTs an empty body to each gateway.s hook listener, in the background, so the push
+ * push it POSTs an empty body to each gateway's hook listener, in the background, so the push
  * never waits for a gateway. The signal carries no data ("something changed, go fetch").
  *
  * @module
  */
 
 import { join } from "node:path";
+
+// bash's /dev/tcp sends the POST for an http:// gateway: bash starts in a third of curl's time
+// (16 against 32 ms on a host where starting a process is dear), and the signal is on the
+// path from a push to the other gateways' proxies. Arguments: host, port, path, authority.
+// Only a 2xx status line counts; anything else falls back to curl.
+const BASH_POST = [
+  'exec 3<>"/dev/tcp/$1/$2" || exit 1',
+  'printf "POST %s HTTP/1.1\\r\\nHost: %s\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n" "$3" "$4" >&3 || exit 1',
+  "IFS= read -r -t 2 line <&3 || exit 1",
+  'case $line in "HTTP/1."?" 2"*) exit 0;; esac',
+  "exit 1",
+].join("\n");
 
 /**
  * The hook script for `urls` (each an `http(s)://` URL of plain characters, so it can be
@@ -26,20 +38,35 @@ export function postReceiveHook(urls: readonly string[]): string {
       throw new TypeError(`Invalid hook URL "${url}": use http(s)://HOST:PORT/v1/remote-changed`);
     }
   }
-  const list = urls.map((u) => `'${u}'`).join(" ");
   return [
     "#!/bin/sh",
     "# Installed by tollgate: tell each gateway the branch moved (an empty POST; it carries no",
     "# data, the gateway fetches). In the background: the push never waits for a gateway.",
     "# Read the pushed refs with the shell's own read: no process is started for it.",
     "while read -r _ _ _; do :; done",
-    `for url in ${list}; do`,
-    '  (curl -fsS -m 2 -X POST -d "" "$url" || wget -q -T 2 --post-data= -O - "$url") \\',
-    "    </dev/null >/dev/null 2>&1 &",
-    "done",
+    "# An http:// gateway hears it from bash's /dev/tcp (within 2 s when `timeout` is there);",
+    "# an https:// one, or a host without bash, from curl or wget.",
+    "limit=",
+    'command -v timeout >/dev/null 2>&1 && limit="timeout 2"',
+    "post() {",
+    '  if [ -n "$2" ] && [ -x /bin/bash ]; then',
+    `    $limit /bin/bash -c '${BASH_POST}' post "$2" "$3" "$4" "$5" && return 0`,
+    "  fi",
+    '  curl -fsS -m 2 -X POST -d "" "$1" || wget -q -T 2 --post-data= -O - "$1"',
+    "}",
+    ...urls.map((url) => `post ${hookArgs(url)} </dev/null >/dev/null 2>&1 &`),
     "exit 0",
     "",
   ].join("\n");
+}
+
+/** `'URL' 'HOST' 'PORT' 'PATH' 'AUTHORITY'` for an http URL; `'URL' '' '' '' ''` for https. */
+function hookArgs(url: string): string {
+  const parsed = new URL(url);
+  const quoted = (...parts: string[]) => parts.map((p) => `'${p}'`).join(" ");
+  if (parsed.protocol !== "http:") return quoted(url, "", "", "", "");
+  const host = parsed.hostname.replace(/^\[|\]$/g, "");
+  return quoted(url, host, parsed.port || "80", parsed.pathname, parsed.host);
 }
 
 /**
