@@ -17,7 +17,14 @@
 import { dirname, join } from "node:path";
 import { runGit } from "../client/mod.ts";
 import { sweepStaleTransports, transportPrefix } from "./_stale_transports.ts";
-import { failure, redactUrl, RemoteGitError, remoteRef, transportConfig } from "./_remote_git.ts";
+import {
+  failure,
+  redactUrl,
+  RemoteGitError,
+  remoteRef,
+  revParse,
+  transportConfig,
+} from "./_remote_git.ts";
 
 /**
  * The fetch and push of one clone.
@@ -119,6 +126,20 @@ export class TransportRepo {
     if (r.code !== 0) throw this.#failure(`git ls-remote of ${redactUrl(url)}`, r);
     const line = r.stdout.split("\n").find((l) => l.endsWith(`\t${ref}`));
     return line?.split("\t")[0];
+  }
+
+  /**
+   * The clone's HEAD when it is `url`'s `branch` tip already, else undefined: `git ls-remote`,
+   * run beside `git rev-parse HEAD`, stands for a fetch.
+   *
+   * @throws {RemoteGitError} when the remote cannot be reached in time
+   */
+  async headAtTip(url: string, branch: string): Promise<string | undefined> {
+    const [tip, head] = await Promise.all([
+      this.remoteTip(url, branch),
+      revParse(this.#root, "HEAD"),
+    ]);
+    return tip !== undefined && tip === head ? head : undefined;
   }
 
   /**

@@ -16,17 +16,8 @@ import { relative } from "node:path";
 import { withDirectoryLock } from "../repo/mod.ts";
 import { excludeLocalFiles, gitWorkTreeRoot } from "../repo/mod.ts";
 import { ensureStateDirs } from "../proposals/mod.ts";
-import {
-  gitClone,
-  gitCommitPaths,
-  gitDirty,
-  gitRebase,
-  gitResetKeep,
-  isAncestor,
-  redactUrl,
-  revParse,
-  subjects,
-} from "./_remote_git.ts";
+import { gitClone, gitCommitPaths, gitResetKeep, redactUrl, revParse } from "./_remote_git.ts";
+import { integrate, type Integration } from "./_integrate.ts";
 import { TransportRepo } from "./_transport_repo.ts";
 import { SerialQueue } from "./_serial_queue.ts";
 import { refused, RemoteSyncError } from "./remote_sync_error.ts";
@@ -59,6 +50,7 @@ export class RemoteSync {
   readonly #root: string;
   readonly #prefix: string;
   readonly #transport: TransportRepo;
+  readonly #i: Integration;
   #queue = new SerialQueue();
   #poked = false;
   #timer?: ReturnType<typeof setInterval>;
@@ -73,6 +65,17 @@ export class RemoteSync {
     this.#root = root;
     this.#prefix = where.prefix;
     this.#transport = where.transport;
+    this.#i = {
+      root,
+      pathspec: where.prefix === "" ? "." : where.prefix,
+      policiesDir: o.policiesDir,
+      transport: where.transport,
+      url: o.url,
+      branch: o.branch,
+      moveTo: (rev) => this.#moveTo(rev),
+      changed: () => o.changed(),
+      report: (message) => o.report(message),
+    };
   }
 
   /**
@@ -197,25 +200,17 @@ export class RemoteSync {
   }
 
   /**
-   * Bring the clone to the remote's tip, as `#syncOnce`, unless HEAD is that tip already (the
-   * usual case when a hook or the fetch interval keeps the clone in step): then one
-   * `ls-remote` stands for the fetch and the integration (about ten git runs). Either way the
-   * push that follows is the compare-and-swap: a tip that moves in between rejects it.
-   * Returns HEAD when it is the tip already (the decision's base), else undefined.
+   * Bring the clone to the remote's tip as `#syncOnce` does, unless HEAD is that tip already
+   * (as a hook or the fetch interval keeps it): then one `ls-remote` stands for the fetch and
+   * the integration. Either way the push is the compare-and-swap. Returns HEAD when it was the
+   * tip (the decision's base).
    */
   async #catchUp(): Promise<string | undefined> {
-    let tip: string | undefined;
-    let head: string | undefined;
-    try {
-      [tip, head] = await Promise.all([
-        this.#transport.remoteTip(this.#o.url, this.#o.branch),
-        revParse(this.#root, "HEAD"),
-      ]);
-    } catch (error) {
+    const head = await this.#transport.headAtTip(this.#o.url, this.#o.branch).catch((error) => {
       this.#report((error as Error).message);
       throw error;
-    }
-    if (tip === undefined || tip !== head) return void await this.#syncOnce();
+    });
+    if (head === undefined) return void await this.#syncOnce();
     this.#report("");
     return head;
   }
@@ -229,45 +224,10 @@ export class RemoteSync {
         this.#report((error as Error).message);
         throw error;
       }
-      const outcome = await withDirectoryLock(this.#o.policiesDir, () => this.#integrate(tip));
+      const outcome = await withDirectoryLock(this.#o.policiesDir, () => integrate(this.#i, tip));
       if (outcome !== "rejected") return this.#report("");
     }
     throw new RemoteSyncError("the remote branch kept moving");
-  }
-
-  async #integrate(tip: string): Promise<"done" | "rejected"> {
-    const pathspec = this.#prefix === "" ? "." : this.#prefix;
-    // Three reads side by side, each a git process: usually there is nothing local to record,
-    // so HEAD and whether the tip descends from it still hold afterwards.
-    let [dirty, head, behind] = await Promise.all([
-      gitDirty(this.#root, [pathspec]),
-      revParse(this.#root, "HEAD"),
-      isAncestor(this.#root, "HEAD", tip),
-    ]);
-    if (dirty) {
-      await gitCommitPaths(this.#root, [pathspec], "tollgate: record local proposal changes");
-      head = await revParse(this.#root, "HEAD");
-      behind = head !== undefined && await isAncestor(this.#root, head, tip);
-    }
-    if (head === tip) return "done";
-    if (!head || behind) {
-      await this.#moveTo(tip);
-      this.#o.changed();
-      return "done";
-    }
-    if (!(await isAncestor(this.#root, tip, head)) && !(await gitRebase(this.#root, tip))) {
-      // Local-only commits that no longer apply (a decision whose push never finished, on a
-      // policy the remote changed since): the remote wins; they never reached anyone.
-      const dropped = await subjects(this.#root, tip, head);
-      await this.#moveTo(tip);
-      this.#o.report(`Dropped local commits that conflict with the remote: ${dropped.join("; ")}`);
-      this.#o.changed();
-      return "done";
-    }
-    await ensureStateDirs(this.#o.policiesDir);
-    const pushed = await this.#transport.push(this.#o.url, this.#o.branch);
-    if (head !== await revParse(this.#root, "HEAD")) this.#o.changed();
-    return pushed === "ok" ? "done" : "rejected";
   }
 
   /** Reset to `rev`; git removes directories it emptied, the state directories come back. */

@@ -1,0 +1,80 @@
+/**
+ * The integration step of a sync: what a fetch brought is joined with the clone (local changes
+ * recorded as a commit first, then a fast-forward, a rebase of local commits onto the remote's
+ * tip, or a reset to it when they no longer apply), and what is local only is pushed.
+ *
+ * @module
+ */
+
+import { ensureStateDirs } from "../proposals/mod.ts";
+import {
+  gitCommitPaths,
+  gitDirty,
+  gitRebase,
+  isAncestor,
+  revParse,
+  subjects,
+} from "./_remote_git.ts";
+import type { TransportRepo } from "./_transport_repo.ts";
+
+/** What an integration works on, and whom it tells. */
+export interface Integration {
+  /** The clone's work tree root. */
+  root: string;
+  /** The policies directory in the clone, as a pathspec (`.` at the root). */
+  pathspec: string;
+  /** The policies directory (its state directories come back after git moved the tree). */
+  policiesDir: string;
+  /** Pushes local commits. */
+  transport: TransportRepo;
+  /** The remote's URL. */
+  url: string;
+  /** The shared branch. */
+  branch: string;
+  /** Move the clone to `rev` (its state directories come back). */
+  moveTo(rev: string): Promise<void>;
+  /** Told that the work tree moved to a newer remote state. */
+  changed(): void;
+  /** Told about commits dropped because they conflict with the remote. */
+  report(message: string): void;
+}
+
+/**
+ * Join the fetched `tip` with the clone of `i`: "rejected" when the push of local commits lost
+ * a race (fetch again), else "done".
+ *
+ * @throws {RemoteGitError} when git fails
+ */
+export async function integrate(i: Integration, tip: string): Promise<"done" | "rejected"> {
+  // Three reads side by side, each a git process: usually there is nothing local to record,
+  // so HEAD and whether the tip descends from it still hold afterwards.
+  let [dirty, head, behind] = await Promise.all([
+    gitDirty(i.root, [i.pathspec]),
+    revParse(i.root, "HEAD"),
+    isAncestor(i.root, "HEAD", tip),
+  ]);
+  if (dirty) {
+    await gitCommitPaths(i.root, [i.pathspec], "tollgate: record local proposal changes");
+    head = await revParse(i.root, "HEAD");
+    behind = head !== undefined && await isAncestor(i.root, head, tip);
+  }
+  if (head === tip) return "done";
+  if (!head || behind) {
+    await i.moveTo(tip);
+    i.changed();
+    return "done";
+  }
+  if (!(await isAncestor(i.root, tip, head)) && !(await gitRebase(i.root, tip))) {
+    // Local-only commits that no longer apply (a decision whose push never finished, on a
+    // policy the remote changed since): the remote wins; they never reached anyone.
+    const dropped = await subjects(i.root, tip, head);
+    await i.moveTo(tip);
+    i.report(`Dropped local commits that conflict with the remote: ${dropped.join("; ")}`);
+    i.changed();
+    return "done";
+  }
+  await ensureStateDirs(i.policiesDir);
+  const pushed = await i.transport.push(i.url, i.branch);
+  if (head !== await revParse(i.root, "HEAD")) i.changed();
+  return pushed === "ok" ? "done" : "rejected";
+}
