@@ -47,9 +47,10 @@ export interface PolicyFeed {
   follow(onText: (text: string, json?: string) => void, signal: AbortSignal): Promise<void>;
 }
 
-/** Options of {@linkcode startProxyService} (paths resolved), and the proxy's `listenerIdle`. */
-export interface ProxyServiceOptions
-  extends Pick<Parameters<typeof startProxy>[0], "listenerIdle"> {
+/** Options of {@linkcode startProxyService}, with paths already resolved. */
+export interface ProxyServiceOptions {
+  /** Few clients or none come to the listener (`ProxyOptions.listenerIdle`). */
+  listenerIdle?: boolean;
   /** Policy name: the file is `policiesDir/NAME.yaml` (or the feed's policy of that name). */
   policy: string;
   /** Directory of the policy files (`NAME.yaml`, watched unless a `feed` is given). */
