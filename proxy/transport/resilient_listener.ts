@@ -12,6 +12,7 @@
  */
 
 import * as net from "node:net";
+import { listen, settled } from "./_net_waits.ts";
 
 /** Options of {@linkcode ResilientListener.open}. */
 export interface ResilientListenerOptions {
@@ -23,7 +24,10 @@ export interface ResilientListenerOptions {
   onConnection(socket: net.Socket): void;
   /** Hears of trouble (out of descriptors, listening again), at most once per 10 s. */
   onTrouble?(message: string): void;
-  /** Probe after this long without an accepted connection, and wait this long for it (1 s). */
+  /**
+   * Probe after this long without an accepted connection, and wait this long for it (1 s).
+   * While no client comes, each answered probe doubles the pause, up to 8 times this long.
+   */
   checkMs?: number;
   /**
    * Whether the process ran short of descriptors (asked when a probe goes unanswered); if not,
@@ -72,6 +76,8 @@ export class ResilientListener {
   #stopped: Promise<void>[] = [];
   #backoff = BACKOFF_MIN_MS;
   #unanswered = 0; // probes in a row not accepted
+  #quiet = 0; // probes in a row answered with no client between
+  #due = Infinity; // when the pending check runs (Infinity: none pending)
   #lastReport = -Infinity;
   #unreported = 0;
 
@@ -131,12 +137,20 @@ export class ResilientListener {
       socket.destroy();
       return probe.seen();
     }
+    // Clients again: a deaf spell (EMFILE comes with load) must be seen within checkMs again.
+    this.#quiet = 0;
+    if (this.#due - performance.now() > this.#checkMs) {
+      clearTimeout(this.#timer);
+      this.#schedule(this.#checkMs);
+    }
     if (!socket.destroyed) this.#options.onConnection(socket);
   }
 
   #schedule(ms: number): void {
     if (this.#closed) return;
+    this.#due = performance.now() + ms;
     this.#timer = setTimeout(() => {
+      this.#due = Infinity;
       this.#checking = this.#check().catch(() => this.#schedule(this.#checkMs));
     }, ms);
   }
@@ -150,7 +164,8 @@ export class ResilientListener {
     if (result === "accepted") {
       this.#backoff = BACKOFF_MIN_MS;
       this.#unanswered = 0;
-      return this.#schedule(this.#checkMs);
+      // Idle, a probe a second was a proxy's only work (100 sandboxes: a third of a core).
+      return this.#schedule(this.#checkMs * 2 ** Math.min(3, this.#quiet++));
     }
     // The process itself slept past the deadline (this VM stalls for up to a second): the probe
     // may wait in the backlog, and listening again would reset it and every client queued too.
@@ -226,25 +241,4 @@ export class ResilientListener {
     this.#unreported = 0;
     this.#options.onTrouble?.(`proxy: ${message}${more}`);
   }
-}
-
-/** Resolves once `socket` has connected or closed. */
-function settled(socket: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off("connect", done).off("close", done);
-      resolve();
-    };
-    socket.once("connect", done).once("close", done);
-  });
-}
-
-function listen(server: net.Server, port: number, hostname: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, hostname, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }

@@ -82,3 +82,36 @@ Deno.test("ResilientListener accepts again after a moment out of descriptors tha
   const [out, why] = [stdout, stderr].map((bytes) => new TextDecoder().decode(bytes).trim());
   assert.equal(out, "hello", why);
 });
+
+/** Sockets to or from `port` on 127.0.0.1 in TIME_WAIT: each closed probe leaves one. */
+function closedConnections(port: number): number {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  return Deno.readTextFileSync("/proc/net/tcp").split("\n").filter((line) => {
+    const [, local, remote, state] = line.trim().split(/\s+/);
+    return state === "06" && (local?.endsWith(hex) || remote?.endsWith(hex));
+  }).length;
+}
+
+Deno.test("ResilientListener probes an idle listener less and less often, and often again once clients come", async () => {
+  const listener = await ResilientListener.open({
+    hostname: "127.0.0.1",
+    port: 0,
+    checkMs: 20,
+    onConnection: (socket) => socket.end("hello\n"),
+    shortOfDescriptors: () => false,
+  });
+  try {
+    // 2 s idle: a probe every 20 ms was ~100; doubling up to 160 ms, at most ~16.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const idle = closedConnections(listener.port);
+    assert.ok(idle >= 3 && idle <= 30, `${idle} probes in 2 s idle`);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+    await new Response(conn.readable).arrayBuffer();
+    // A client came: probes every 20 ms again (the client's own socket counts one).
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const busy = closedConnections(listener.port) - idle;
+    assert.ok(busy >= 2, `${busy} probes in the 100 ms after a client`);
+  } finally {
+    await listener.close();
+  }
+});
