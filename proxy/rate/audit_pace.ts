@@ -8,6 +8,8 @@
  * @module
  */
 
+import { TokenBucket } from "./token_bucket.ts";
+
 /** Options of {@linkcode AuditPace}. */
 export interface AuditPaceOptions {
   /** Log bytes a sandbox may write per second, on average. */
@@ -48,32 +50,18 @@ export const DEFAULT_AUDIT_PACE = {
  * ```
  */
 export class AuditPace {
-  readonly #rate: number;
-  readonly #burst: number;
-  readonly #now: () => number;
-  #tokens: number;
-  #refilled: number;
+  readonly #bytes: TokenBucket;
   readonly #waits = new Set<() => void>();
 
   /** A full bucket. */
   constructor(options: AuditPaceOptions) {
-    this.#rate = options.bytesPerSecond;
-    this.#burst = options.burstBytes;
-    this.#now = options.now ?? (() => performance.now());
-    this.#tokens = options.burstBytes;
-    this.#refilled = this.#now();
+    const { burstBytes: burst, bytesPerSecond: perSecond, now } = options;
+    this.#bytes = new TokenBucket({ burst, perSecond, now });
   }
 
   /** Spend `bytes`; the ms to wait before the next decision (0 while within the pace). */
   delayMs(bytes: number): number {
-    const now = this.#now();
-    this.#tokens = Math.min(
-      this.#burst,
-      this.#tokens + ((now - this.#refilled) / 1000) * this.#rate,
-    );
-    this.#refilled = now;
-    this.#tokens -= bytes;
-    return this.#tokens >= 0 ? 0 : (-this.#tokens / this.#rate) * 1000;
+    return this.#bytes.spend(bytes);
   }
 
   /** Spend `bytes`; undefined within the pace, else a promise that settles when it is kept. */

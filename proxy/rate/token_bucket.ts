@@ -31,6 +31,10 @@ export interface TokenBucketOptions {
  * assert.equal(bucket.secondsToNext(), 1);
  * now = 1000;
  * assert.ok(bucket.take());
+ * // spend() takes past empty: the debt is paid back before the next token.
+ * assert.equal(bucket.spend(2), 2000); // 2 tokens short at 1 a second
+ * now = 3000;
+ * assert.equal(bucket.spend(0), 0);
  * ```
  */
 export class TokenBucket {
@@ -55,6 +59,16 @@ export class TokenBucket {
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
+  }
+
+  /**
+   * Take `amount` even past empty (a debt the refill pays back first); the ms until the bucket
+   * is out of debt, 0 when it is not in debt.
+   */
+  spend(amount: number): number {
+    this.#refill();
+    this.#tokens -= amount;
+    return this.#tokens >= 0 ? 0 : (-this.#tokens / this.#perSecond) * 1000;
   }
 
   /** Whole seconds (at least 1) until a token is there, for a refusal to name. */
