@@ -98,3 +98,19 @@ Deno.test("hostile graphql-ws: a socket opened on a spelling an origin routes to
     assert.deepEqual(origin.texts, []);
   });
 });
+
+Deno.test("hostile graphql-ws: a message over the endpoint's inspection limit is refused unread", async () => {
+  // Before, any text message up to 4 MiB was parsed on the proxy's event loop (30-360 ms for
+  // one, every other client of the proxy waiting) and this allowed subscription reached the
+  // origin; the limit is graphql_max_body_bytes, as for a GraphQL POST's body.
+  const filter = "x".repeat(100_000);
+  const long = subscribe(`subscription { messageAdded(filter: "${filter}") { id } }`);
+  await withOrigin(async (proxy, origin) => {
+    const ws = await open(proxy);
+    await ws.send(clientFrame(1, long));
+    assert.equal(await closedWith(ws), DENIED);
+    assert.deepEqual(origin.texts, []);
+    const denial = proxy.events.find((e) => JSON.stringify(e).includes("inspection limit"));
+    assert.ok(denial, "the denial is on record, naming the limit");
+  });
+});

@@ -58,6 +58,13 @@ network_policies:
           - allow: { method: GET, path: "/graphql" }
           - allow: { operation_type: subscription }
       - { host: routed.graphql.com, port: 443, protocol: rest, access: read-only }
+      - host: roomy.graphql.com
+        port: 443
+        protocol: websocket
+        graphql_max_body_bytes: 262144
+        rules:
+          - allow: { method: GET, path: "/graphql" }
+          - allow: { operation_type: subscription }
       - host: shared.graphql.com
         port: 443
         path: "/both"
@@ -212,4 +219,15 @@ Deno.test("decide() judges a socket opened where an origin may route the GraphQL
     decide(compiled, { host: rt, port: 443, identity, method: "GET", path: "/x" }).websocket,
     undefined,
   );
+});
+
+Deno.test("decide() refuses unread a GraphQL message over the endpoint's inspection limit", () => {
+  // The limit of a GraphQL POST's body (graphql_max_body_bytes, 64 KiB by default) bounds what
+  // one message costs to read; a text message may otherwise be 4 MiB, read on the event loop.
+  const long = subscribe(`subscription { messageAdded(filter: "${"x".repeat(100_000)}") { id } }`);
+  denied(message(HOST, long), /exceeds the 65536 byte inspection limit/);
+  denied(message("audit.graphql.com", long), /exceeds the 65536 byte inspection limit/);
+  assert.equal(message("roomy.graphql.com", long).verdict, "allow");
+  const within = subscribe(`subscription { messageAdded(filter: "${"x".repeat(60_000)}") { id } }`);
+  assert.equal(message(HOST, within).verdict, "allow");
 });

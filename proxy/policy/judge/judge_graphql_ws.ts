@@ -63,7 +63,9 @@ export function decideGraphqlWs(
   // the GraphQL endpoints are authoritative for their path, as protocol: graphql is.
   const text = asText(onPath.map((g) => ({ ...g, allow: [EVERY_MESSAGE] })));
   if (text.verdict === "deny") return text;
-  const message = classifyGraphqlWsMessage(facts.websocketText);
+  // Every endpoint must allow the message, so the smallest inspection limit among them holds.
+  const limit = Math.min(...graphqlWs.map((g) => g.graphqlWs!.maxBodyBytes));
+  const message = classifyGraphqlWsMessage(facts.websocketText, limit);
   const judged = message.kind === "control"
     ? allowL7(facts, graphqlWs)
     : decideGraphql({ ...facts, graphql: message.info }, graphqlWs, (g) => g.graphqlWs!);

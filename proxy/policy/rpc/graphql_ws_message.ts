@@ -24,7 +24,10 @@ const OPERATION = ["subscribe", "start"];
 
 /**
  * Classify a client text message of GraphQL over WebSocket; `undefined` (a binary message,
- * whose bytes the proxy does not read) is refused: a server may read it as text.
+ * whose bytes the proxy does not read) is refused: a server may read it as text, and so is a
+ * message over `maxBytes` (the endpoint's `graphql_max_body_bytes`), unread: a text message
+ * may be 4 MiB, and reading one held the event loop 30-360 ms (every other client waiting),
+ * where a GraphQL POST's body is refused past that limit.
  *
  * @example
  * ```ts
@@ -36,7 +39,10 @@ const OPERATION = ["subscribe", "start"];
  * assert(sub.kind === "operation" && sub.info.operations[0]?.operation_type === "mutation");
  * ```
  */
-export function classifyGraphqlWsMessage(bytes: Uint8Array | undefined): GraphqlWsMessage {
+export function classifyGraphqlWsMessage(
+  bytes: Uint8Array | undefined,
+  maxBytes = Infinity,
+): GraphqlWsMessage {
   const refused = (type: string, error: string): GraphqlWsMessage => ({
     kind: "operation",
     type,
@@ -44,6 +50,12 @@ export function classifyGraphqlWsMessage(bytes: Uint8Array | undefined): Graphql
   });
   if (bytes === undefined) {
     return refused("binary", "GraphQL WebSocket message is binary: only text messages are read");
+  }
+  if (bytes.byteLength > maxBytes) {
+    return refused(
+      "unknown",
+      `GraphQL WebSocket message exceeds the ${maxBytes} byte inspection limit`,
+    );
   }
   const parsed = parseStrictJson(bytes);
   if ("error" in parsed) {
