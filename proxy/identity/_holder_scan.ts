@@ -24,7 +24,8 @@ type Answer = { answers: [number, number[]][] } | { error: string };
  * starts after it was asked (a holder read before the socket existed would be missed), and the
  * 64 newest processes are read for it at once, so that a client that closes its socket before
  * the full scan reaches it still counts as its holder: by the scan itself when the worker is
- * idle (it starts at once, newest first), by an early read when a scan is running.
+ * idle (it starts at once, newest first), by an early read at the running scan's next turn
+ * (one read for every lookup that arrived meanwhile).
  *
  * The worker starts at the first lookup, or at once with `eager` (see the constructor), and stays
  * for the resolver's life: a scan that fails
