@@ -63,3 +63,35 @@ function identityKey(chain: readonly string[]): string {
   // Own executable, then the sorted set of every executable a binary rule could match.
   return JSON.stringify([chain[0], [...new Set(chain)].sort()]);
 }
+
+// Reading chains this long gives the event loop a turn: a socket may have thousands of holders.
+const TURN_MS = 4;
+
+/**
+ * Every live holder among `pids` with its chain (`chainOf`; null: the pid is not a process of
+ * this sandbox, which fails the lookup; a holder that exited while we looked holds nothing),
+ * with a turn of the event loop every 4 ms of reading. A client can hand one socket to
+ * thousands of processes (fork, SCM_RIGHTS), and each chain is read on the proxy's event loop
+ * (0.35-0.45 ms here): in one piece, a lookup of 450 holders held every other client of a
+ * shared proxy about 200 ms.
+ *
+ * @throws {Error} When a pid is not a process of this sandbox.
+ */
+export async function readHolders(
+  pids: readonly number[],
+  chainOf: (pid: number) => string[] | null,
+  alive: (pid: number) => boolean,
+): Promise<SocketHolder[]> {
+  const holders: SocketHolder[] = [];
+  let turned = performance.now();
+  for (const pid of pids) {
+    if (performance.now() - turned > TURN_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      turned = performance.now();
+    }
+    const chain = chainOf(pid);
+    if (chain === null) throw new Error(`requester pid ${pid} is not a process of this sandbox`);
+    if (chain.length > 0 || alive(pid)) holders.push({ pid, chain });
+  }
+  return holders;
+}

@@ -10,7 +10,7 @@ import { findSocketInode, type PeerAddress } from "./_proc_net.ts";
 import { HolderScan } from "./_holder_scan.ts";
 import { LazyLibc } from "./_libc.ts";
 import { ProcessTable } from "./_process_table.ts";
-import { singleIdentity, type SocketHolder } from "./_single_identity.ts";
+import { readHolders, singleIdentity } from "./_single_identity.ts";
 import { SockDiag } from "./_sock_diag.ts";
 
 export type { PeerAddress } from "./_proc_net.ts";
@@ -148,15 +148,11 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
         throw new Error(`no socket for client port ${peer.remotePort} in ${netDir}/tcp`);
       }
       const boundary = options.boundary?.();
-      const holders: SocketHolder[] = [];
-      for (const pid of await findHolders(inode)) {
-        const chain = processes.executableChain(pid, boundary);
-        if (chain === null) {
-          throw new Error(`requester pid ${pid} is not a process of this sandbox`);
-        }
-        // A holder that exited while we looked holds nothing any more.
-        if (chain.length > 0 || processes.alive(pid)) holders.push({ pid, chain });
-      }
+      const holders = await readHolders(
+        await findHolders(inode),
+        (pid) => processes.executableChain(pid, boundary),
+        (pid) => processes.alive(pid),
+      );
       const identity = singleIdentity(inode, holders);
       if (identity instanceof Error) throw identity;
       return identity;
