@@ -7,31 +7,18 @@
  */
 import assert from "node:assert/strict";
 import {
+  chatPolicy,
   clientFrame,
   openWebSocket,
   type RawWebSocket,
   type TestProxy,
   waitFor,
   type WebSocketOrigin,
-  withWebSocketOrigin,
+  withChatOrigin,
 } from "./support/mod.ts";
 
-const policy = (text: string) =>
-  `version: 1
-network_policies:
-  chat:
-    endpoints:
-      - host: chat.example.com
-        port: 80
-        protocol: websocket
-        rules:
-          - allow: { method: GET, path: "/chat/**" }
-          - allow: { method: WEBSOCKET_TEXT, path: "${text}" }
-    binaries: [{ path: "${Deno.execPath()}" }]
-`;
-
 const withChat = (run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) =>
-  withWebSocketOrigin({ policy: policy("/chat/**"), hosts: ["chat.example.com"] }, run);
+  withChatOrigin({}, run);
 
 const open = (proxy: TestProxy) =>
   openWebSocket(proxy, "http://chat.example.com/chat/1", { host: "x" });
@@ -48,7 +35,7 @@ Deno.test("hostile websocket binary: a reload that revokes messages ends a binar
     await ws.send(clientFrame(2, "start ", { fin: false }));
     await waitFor(() => origin.texts.length === 1, "the allowed first frame");
     // Messages are revoked; the upgrade's GET stays allowed.
-    assert.ok(proxy.holder.update(policy("/elsewhere/**")).ok);
+    assert.ok(proxy.holder.update(chatPolicy({ messages: "/elsewhere/**" })).ok);
     await ws.send(clientFrame(0, "after the revocation"));
     assert.equal(await closeCode(ws), 1008);
     assert.deepEqual(origin.texts, ["start "]);
@@ -62,7 +49,7 @@ Deno.test("hostile websocket binary: a reload that keeps messages allowed leaves
     const ws = await open(proxy);
     await ws.send(clientFrame(2, "start ", { fin: false }));
     await waitFor(() => origin.texts.length === 1, "the first frame");
-    assert.ok(proxy.holder.update(policy("/chat/1")).ok);
+    assert.ok(proxy.holder.update(chatPolicy({ messages: "/chat/1" })).ok);
     await ws.send(clientFrame(0, "end"), clientFrame(1, "next"));
     await ws.frames((f) => f.some((x) => x.text === "echo:next"));
     ws.close();
@@ -79,7 +66,7 @@ Deno.test("hostile websocket binary: a revocation in the middle of a binary fram
       () => proxy.events.some((e) => JSON.stringify(e).includes("WEBSOCKET_TEXT")),
       "the judged first frame",
     );
-    assert.ok(proxy.holder.update(policy("/elsewhere/**")).ok);
+    assert.ok(proxy.holder.update(chatPolicy({ messages: "/elsewhere/**" })).ok);
     await ws.send(frame.subarray(500));
     assert.equal(await closeCode(ws), 1008);
     // The frame's second half never went: the origin never reads a whole frame.

@@ -14,25 +14,12 @@ import {
   type TestProxy,
   waitFor,
   type WebSocketOrigin,
-  withWebSocketOrigin,
+  withChatOrigin,
 } from "./support/mod.ts";
 import { type OcsfEvent, readOcsfEvents } from "../proxy/ocsf/mod.ts";
 
-const policy = `version: 1
-network_policies:
-  chat:
-    endpoints:
-      - host: chat.example.com
-        port: 80
-        protocol: websocket
-        rules:
-          - allow: { method: GET, path: "/chat/**" }
-          - allow: { method: WEBSOCKET_TEXT, path: "/chat/rooms/**" }
-    binaries: [{ path: "${Deno.execPath()}" }]
-`;
-
 const withChat = (run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) =>
-  withWebSocketOrigin({ policy, hosts: ["chat.example.com"], writeLogs: true }, run);
+  withChatOrigin({ messages: "/chat/rooms/**", writeLogs: true }, run);
 
 const open = (proxy: TestProxy, path: string) =>
   openWebSocket(proxy, `http://chat.example.com${path}`);

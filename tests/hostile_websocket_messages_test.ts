@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  chatPolicy,
   clientFrame,
   closedWith,
   handshake,
@@ -18,20 +19,13 @@ import {
   withWebSocketOrigin,
 } from "./support/mod.ts";
 
-const policy = (text = "/chat/rooms/**") =>
-  `version: 1
-network_policies:
-  chat:
-    endpoints:
-      - host: chat.example.com
-        port: 80
-        protocol: websocket
-        rules:
-          - allow: { method: GET, path: "/chat/**" }
-          - allow: { method: WEBSOCKET_TEXT, path: "${text}", query: { as: "agent" } }
-      - { host: blind.example.com, port: 80, protocol: rest, access: read-only }
-    binaries: [{ path: "${Deno.execPath()}" }]
-`;
+/** The chat policy, messages on `messages` for `?as=agent`, and a blind relay's rest endpoint. */
+const policy = (messages = "/chat/rooms/**") =>
+  chatPolicy({
+    messages,
+    query: '{ as: "agent" }',
+    alsoEndpoint: "{ host: blind.example.com, port: 80, protocol: rest, access: read-only }",
+  });
 
 const withChat = (run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) =>
   withWebSocketOrigin({ policy: policy(), hosts: ["chat.example.com", "blind.example.com"] }, run);

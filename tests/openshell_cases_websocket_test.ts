@@ -12,7 +12,7 @@ import {
   type TestProxy,
   waitFor,
   type WebSocketOrigin,
-  withWebSocketOrigin,
+  withChatOrigin,
 } from "./support/mod.ts";
 
 /** One frame sequence and what OpenShell's test pins for it. */
@@ -24,19 +24,6 @@ interface FrameCase {
   /** The close code the client gets, or the text (`origin:`) the origin must receive. */
   expect: number | `origin:${string}`;
 }
-
-const POLICY = `version: 1
-network_policies:
-  chat:
-    endpoints:
-      - host: chat.example.com
-        port: 80
-        protocol: websocket
-        rules:
-          - allow: { method: GET, path: "/chat/**" }
-          - allow: { method: WEBSOCKET_TEXT, path: "/chat/**" }
-    binaries: [{ path: "${Deno.execPath()}" }]
-`;
 
 const close = (code: number, reason: Uint8Array | string = "") => {
   const text = typeof reason === "string" ? new TextEncoder().encode(reason) : reason;
@@ -123,7 +110,7 @@ const CASES: FrameCase[] = [
 ];
 
 const withChat = (run: (proxy: TestProxy, origin: WebSocketOrigin) => Promise<void>) =>
-  withWebSocketOrigin({ policy: POLICY, hosts: ["chat.example.com"] }, run);
+  withChatOrigin({}, run);
 
 const open = (proxy: TestProxy): Promise<RawWebSocket> =>
   openWebSocket(proxy, "http://chat.example.com/chat/1");

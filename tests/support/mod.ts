@@ -66,3 +66,5 @@ export { clientFrame, handshake, RawWebSocket } from "./websocket_client.ts";
 export type { ReceivedFrame } from "./websocket_client.ts";
 export { closedWith, openWebSocket, withWebSocketOrigin } from "./with_websocket_origin.ts";
 export type { WithWebSocketOriginOptions } from "./with_websocket_origin.ts";
+export { chatPolicy, withChatOrigin } from "./chat_policy.ts";
+export type { ChatPolicyOptions, WithChatOriginOptions } from "./chat_policy.ts";
