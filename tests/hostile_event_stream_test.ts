@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startGateway } from "../gateway/mod.ts";
 import { makeRepo, TEAM_POLICY } from "./gateway_fixtures.ts";
+import { drainUntilQuiet } from "./support/mod.ts";
 
 const UPDATES = 40;
 const PADDING_BYTES = 1024 * 1024;
@@ -25,30 +26,6 @@ function paddedPolicy(): string {
   const rule = `  r${hex}:\n    endpoints: [{ host: h${hex}.example.com, port: 443 }]\n`;
   const text = TEAM_POLICY.replace("network_policies:\n", `network_policies:\n${rule}`);
   return `# ${hex.repeat(PADDING_BYTES / hex.length)}\n${text}`;
-}
-
-/**
- * Read until the connection or its chunked response ends, or it stays quiet for `quietMs`:
- * bytes read, and whether it ended.
- */
-async function drain(conn: Deno.Conn, quietMs: number) {
-  const buffer = new Uint8Array(1024 * 1024);
-  let bytes = 0;
-  let tail = "";
-  for (;;) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const quiet = new Promise<"quiet">((resolve) => timer = setTimeout(resolve, quietMs, "quiet"));
-    const read = conn.read(buffer).catch(() => null);
-    const n = await Promise.race([read, quiet]);
-    clearTimeout(timer);
-    if (n === "quiet" || n === null) {
-      conn.close();
-      if (n === "quiet") await read;
-      return { bytes, ended: n === null || tail.endsWith("\r\n0\r\n\r\n") };
-    }
-    bytes += n;
-    tail = (tail + new TextDecoder().decode(buffer.subarray(Math.max(0, n - 16), n))).slice(-16);
-  }
 }
 
 Deno.test("gateway events: a subscriber that never reads is closed once its backlog passes the bound", async () => {
@@ -80,7 +57,9 @@ Deno.test("gateway events: a subscriber that never reads is closed once its back
       }
     }
     await sleep(500);
-    const { bytes, ended } = await drain(conn, 3_000);
+    const drained = await drainUntilQuiet(conn, 3_000, 1024 * 1024);
+    const { bytes } = drained;
+    const ended = drained.ended || drained.tail.endsWith("\r\n0\r\n\r\n");
     assert.ok(ended, `the stream stayed open with ${bytes} bytes of updates waiting for it`);
     assert.ok(bytes < UPDATES * PADDING_BYTES, `${bytes} bytes: every update was kept for it`);
   } finally {

@@ -7,7 +7,7 @@
  * in the proxy share one budget: past it, the oldest waiting answer's connection is closed.
  */
 import assert from "node:assert/strict";
-import { startTestProxy, startTestUpstreams } from "./support/mod.ts";
+import { drainUntilQuiet, startTestProxy, startTestUpstreams } from "./support/mod.ts";
 
 const ANSWER_BYTES = 2 * 1024 * 1024;
 const REQUEST = "GET http://policy.local/v1/skill HTTP/1.1\r\nHost: policy.local\r\n\r\n";
@@ -22,29 +22,6 @@ function bigAnswers(bytes: number) {
     return Promise.resolve(new Response(body, { headers: { "content-type": "text/plain" } }));
   };
   return { app, served };
-}
-
-/** Read until the connection ends or goes quiet for `quietMs`: bytes read, and whether it ended. */
-async function drain(conn: Deno.Conn, quietMs: number) {
-  const buffer = new Uint8Array(256 * 1024);
-  let bytes = 0;
-  for (;;) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const quiet = new Promise<"quiet">((resolve) => timer = setTimeout(resolve, quietMs, "quiet"));
-    const read = conn.read(buffer).catch(() => null);
-    const n = await Promise.race([read, quiet]);
-    clearTimeout(timer);
-    if (n === "quiet") {
-      conn.close();
-      await read;
-      return { bytes, ended: false };
-    }
-    if (n === null) {
-      conn.close();
-      return { bytes, ended: true };
-    }
-    bytes += n;
-  }
 }
 
 async function withBigAnswers(
@@ -77,7 +54,7 @@ Deno.test("policy.local: an answer left unread past its deadline closes the conn
     await sleep(2_500);
     // Backpressure: the next request is not read while an answer waits in the proxy.
     assert.ok(served.count < 10, `${served.count} answers made for a client that reads none`);
-    const { bytes, ended } = await drain(conn, 3_000);
+    const { bytes, ended } = await drainUntilQuiet(conn, 3_000);
     assert.ok(ended, "the connection stayed open with its answer unread");
     assert.ok(bytes < 20 * ANSWER_BYTES, `${bytes} bytes: every answer was kept for the client`);
   });
@@ -99,9 +76,9 @@ Deno.test("policy.local: answers waiting in the proxy share a budget; past it th
     await reader.write(
       new TextEncoder().encode(REQUEST.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")),
     );
-    const honest = await drain(reader, 5_000);
+    const honest = await drainUntilQuiet(reader, 5_000);
     assert.ok(honest.ended && honest.bytes > answerBytes, JSON.stringify(honest));
-    const results = await Promise.all(hostile.map((conn) => drain(conn, 2_000)));
+    const results = await Promise.all(hostile.map((conn) => drainUntilQuiet(conn, 2_000)));
     const closed = results.filter((result) => result.ended).length;
     // Each holds 2 MiB or more in the proxy: an 8 MiB budget keeps at most three of them.
     assert.ok(closed >= 5, `${closed} of 8 unread answers' connections closed`);
