@@ -14,7 +14,8 @@ import { changesOnly, reloadFromText } from "./reload_from_text.ts";
 import { watchPolicyFile } from "./watch_policy_file.ts";
 import { parseResolveOverride, type ProxyHandle, startProxy } from "./start_proxy.ts";
 import { CertificateAuthority } from "./tls/mod.ts";
-import { configEvent, type OcsfEvent, OcsfLog } from "./ocsf/mod.ts";
+import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
+import { openSandboxLog } from "./_sandbox_log.ts";
 import type { RequesterIdentity } from "./policy/mod.ts";
 import type { IdentityResolver } from "./identity/mod.ts";
 import type { AuditPaceOptions } from "./rate/mod.ts";
@@ -24,17 +25,6 @@ import { policyLocalHandler, type ProposalSink } from "./policy_local/mod.ts";
 export const DEFAULT_SKILL_PATH: string = fileURLToPath(
   new URL("../skills/policy_advisor.md", import.meta.url),
 );
-
-/**
- * How long the proxy's log holds allowed decisions before writing them together (denials
- * and config events are written at once, and a denial is on record before it is answered).
- * At about 1 KB of OCSF and shorthand lines per request, the file writes cost plain-HTTP
- * forwarding more than anything but the socket writes; 20 ms makes a quarter of the write
- * calls 5 ms did (in forward-only bench runs the ratio to direct went from 0.33–0.36 to
- * about 0.43, a gain the full runs did not show above their noise; Envoy flushes its access
- * log every second). A proxy killed outright loses at most this window of allowed decisions.
- */
-const LOG_BATCH_MS = 20;
 
 /** A policy source other than the file: the first text, then every change (a gateway push). */
 export interface PolicyFeed {
@@ -161,28 +151,17 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     ? PolicyHolder.fromText(options.policy, file, initial)
     : await PolicyHolder.load(options.policy, file);
   const ca = options.ca ?? await CertificateAuthority.loadOrCreate(options.stateDir);
-  const logDir = join(options.stateDir, "logs");
-  const log = new OcsfLog(logDir, {
-    keepOpen: true,
-    batchMs: LOG_BATCH_MS,
+  const sandboxId = options.sandboxId ?? newSandboxId();
+  holder.sandbox = sandboxId;
+  const log = openSandboxLog({
+    stateDir: options.stateDir,
+    sandboxId,
     maxFileBytes: options.logMaxBytes,
     keepDays: options.logKeepDays,
     onTrouble: options.report,
+    onEvent: options.onEvent,
   });
-  const sandboxId = options.sandboxId ?? newSandboxId();
-  // Held events share their batch's promise: one never-rejecting copy per batch, not per event.
-  let [appended, recorded]: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
-  holder.sandbox = sandboxId;
-  const onEvent = (event: OcsfEvent) => {
-    // Proxies of several sandboxes may share one log: each event names its sandbox. Stamped in
-    // place: every producer builds a fresh event for this call, and a copy cost two objects
-    // (one of two dozen fields) per logged request.
-    (event.unmapped ??= {}).sandbox = sandboxId;
-    const appending = log.append(event);
-    if (appending !== appended) [appended, recorded] = [appending, appending.catch(() => {})];
-    options.onEvent?.(event);
-    return recorded;
-  };
+  const onEvent = log.emit;
   const { revision, hash } = holder.current();
   onEvent(configEvent("LOADED", "Policy loaded", { revision, hash, policy: options.policy }));
   const skillPath = options.skillPath ?? DEFAULT_SKILL_PATH;
@@ -191,7 +170,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     sandboxId,
     policy: holder,
     sink: options.sink,
-    logDir,
+    logDir: log.logDir,
     skill: () => Deno.readTextFile(skillPath),
     emit: onEvent,
   });
