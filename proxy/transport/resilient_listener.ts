@@ -13,6 +13,8 @@
 
 import * as net from "node:net";
 import { listen, settled } from "./_net_waits.ts";
+import { type ProbeResult, SelfProbe } from "./_self_probe.ts";
+import { ThrottledReport } from "./_throttled_report.ts";
 
 /** Options of {@linkcode ResilientListener.open}. */
 export interface ResilientListenerOptions {
@@ -36,8 +38,6 @@ export interface ResilientListenerOptions {
    */
   shortOfDescriptors?: () => boolean;
 }
-type Probe = { socket: net.Socket; seen: () => void; settled?: Promise<void> }; // to itself
-const REPORT_INTERVAL_MS = 10_000;
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 1_000;
 // Unanswered probes in a row that make a deaf listener even with descriptors to spare now.
@@ -70,7 +70,7 @@ export class ResilientListener {
   #port = 0;
   #closed = false;
   #lastAccept = performance.now();
-  #probe: Probe | undefined;
+  #probe: SelfProbe | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #checking: Promise<void> = Promise.resolve();
   #stopped: Promise<void>[] = [];
@@ -78,12 +78,12 @@ export class ResilientListener {
   #unanswered = 0; // probes in a row not accepted
   #quiet = 0; // probes in a row answered with no client between
   #due = Infinity; // when the pending check runs (Infinity: none pending)
-  #lastReport = -Infinity;
-  #unreported = 0;
+  readonly #trouble: ThrottledReport;
 
   private constructor(options: ResilientListenerOptions) {
     this.#options = options;
     this.#checkMs = options.checkMs ?? 1_000;
+    this.#trouble = new ThrottledReport(options.onTrouble);
     this.#server = this.#createServer();
   }
 
@@ -130,7 +130,7 @@ export class ResilientListener {
   }
 
   /** Hand an accepted connection on, unless it is `probe` (or closed already). */
-  #sort(socket: net.Socket, probe: Probe | undefined): void {
+  #sort(socket: net.Socket, probe: SelfProbe | undefined): void {
     const own = probe && socket.remotePort === probe.socket.localPort &&
       socket.remoteAddress === probe.socket.localAddress;
     if (own) {
@@ -187,30 +187,17 @@ export class ResilientListener {
   }
 
   /** Connect to ourselves: accepted in time, not accepted, or the probe itself failed. */
-  #sendProbe(): Promise<"accepted" | "not_accepted" | "late" | { error: string }> {
+  #sendProbe(): Promise<ProbeResult> {
     const address = (this.#server.address() as net.AddressInfo | null)?.address ??
       this.#options.hostname;
-    return new Promise((resolve) => {
-      const socket = net.connect({ host: address, port: this.#port });
-      const sent = performance.now();
-      const timer = setTimeout(() => {
-        finish(performance.now() - sent > this.#checkMs * 1.5 ? "late" : "not_accepted");
-      }, this.#checkMs);
-      let done = false;
-      const finish = (result: "accepted" | "not_accepted" | "late" | { error: string }) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.#probe = undefined;
-        socket.destroy();
-        resolve(result);
-      };
-      this.#probe = { socket, seen: () => finish("accepted") };
-      socket.on("error", (error: NodeJS.ErrnoException) => {
-        finish(error.code === "ECONNREFUSED" ? "not_accepted" : { error: error.message });
-      });
-      socket.on("close", () => finish("not_accepted"));
+    const onEnd = () => this.#probe = undefined;
+    this.#probe = new SelfProbe({
+      host: address,
+      port: this.#port,
+      timeoutMs: this.#checkMs,
+      onEnd,
     });
+    return this.#probe.result;
   }
 
   /** Close the deaf server and listen again on the same port; false when that failed. */
@@ -231,14 +218,6 @@ export class ResilientListener {
   }
 
   #report(message: string): void {
-    const now = performance.now();
-    if (now - this.#lastReport < REPORT_INTERVAL_MS) {
-      this.#unreported++;
-      return;
-    }
-    const more = this.#unreported > 0 ? ` (${this.#unreported} similar messages suppressed)` : "";
-    this.#lastReport = now;
-    this.#unreported = 0;
-    this.#options.onTrouble?.(`proxy: ${message}${more}`);
+    this.#trouble.say(`proxy: ${message}`);
   }
 }

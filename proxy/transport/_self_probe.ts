@@ -1,0 +1,63 @@
+/**
+ * The resilient listener's probe: a connection to itself, to tell a listener that still
+ * accepts from one whose accept loop died.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+
+/** How a probe ended: accepted in time, not accepted, the process slept past it, or failed. */
+export type ProbeResult = "accepted" | "not_accepted" | "late" | { error: string };
+
+/** Options of {@linkcode SelfProbe}. */
+export interface SelfProbeOptions {
+  /** The listener's address and port. */
+  host: string;
+  port: number;
+  /** How long the listener has to accept it. */
+  timeoutMs: number;
+  /** Called once the probe ended, before {@linkcode SelfProbe.result} resolves. */
+  onEnd(): void;
+}
+
+/** One connection to the listener's own address, destroyed once it ended. */
+export class SelfProbe {
+  /** The probe's own end (the listener knows the accepted probe by its port). */
+  readonly socket: net.Socket;
+  /** How it ended. */
+  readonly result: Promise<ProbeResult>;
+  /** Resolves once the probe's end connected or closed (set by the listener when it waits). */
+  settled?: Promise<void>;
+  #finish: (result: ProbeResult) => void = () => {};
+
+  /** Connect to `host:port` now. */
+  constructor(options: SelfProbeOptions) {
+    this.socket = net.connect({ host: options.host, port: options.port });
+    this.result = new Promise((resolve) => {
+      const sent = performance.now();
+      const timer = setTimeout(() => {
+        const late = performance.now() - sent > options.timeoutMs * 1.5;
+        this.#finish(late ? "late" : "not_accepted");
+      }, options.timeoutMs);
+      let done = false;
+      this.#finish = (result) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        options.onEnd();
+        this.socket.destroy();
+        resolve(result);
+      };
+    });
+    this.socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.#finish(error.code === "ECONNREFUSED" ? "not_accepted" : { error: error.message });
+    });
+    this.socket.on("close", () => this.#finish("not_accepted"));
+  }
+
+  /** The listener accepted this probe. */
+  seen(): void {
+    this.#finish("accepted");
+  }
+}
