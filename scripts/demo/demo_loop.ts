@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { runCli } from "../../cli/mod.ts";
 import { type FakeGitHub, startFakeGitHub } from "./fake_github.ts";
-import type { AgentStep } from "./scripted_agent.ts";
+import { type AgentStep, readAgentSteps } from "./scripted_agent.ts";
 import { mintTestCertificates } from "./test_certificates.ts";
 import { createWorkspace, type Workspace } from "./workspace.ts";
 import { watchPending } from "./watch_pending.ts";
@@ -118,11 +118,6 @@ async function applyReview(ws: Workspace, id: string, review: Review) {
   return { output, code };
 }
 
-async function readSteps(path: string): Promise<AgentStep[]> {
-  const text = await Deno.readTextFile(path).catch(() => "");
-  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as AgentStep);
-}
-
 /**
  * Run the loop once and report what happened; throws only on a broken setup.
  *
@@ -172,7 +167,7 @@ export async function runDemoLoop(options: DemoOptions): Promise<DemoOutcome> {
     const status = await child.status;
     stop.abort();
     await Promise.allSettled([tail, reviews]);
-    const steps = await readSteps(ws.stepsPath);
+    const steps = await readAgentSteps(ws.stepsPath);
     for (const step of steps.slice(seen.size)) options.hooks.onAgentStep?.(step);
     const stored = github.files.get(`${OWNER_REPO}/${FILE_PATH}`);
     return {
@@ -217,7 +212,7 @@ async function tailSteps(
   signal: AbortSignal,
 ): Promise<void> {
   while (!signal.aborted) {
-    const steps = await readSteps(path);
+    const steps = await readAgentSteps(path);
     for (const [i, step] of steps.entries()) {
       const key = String(i);
       if (seen.has(key)) continue;

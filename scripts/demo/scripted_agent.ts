@@ -23,6 +23,27 @@ export interface AgentStep {
   note?: string;
 }
 
+/**
+ * The steps in the log at `path` (none when it does not exist yet), complete lines only: the
+ * agent appends while a narrator reads, and a read can end inside the line being written (the
+ * kernel grows a file page by page as it copies a write in).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readAgentSteps } from "./scripted_agent.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, '{"step":"deny"}\n{"step":"pro');
+ * assert.deepEqual(await readAgentSteps(path), [{ step: "deny" }]);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readAgentSteps(path: string): Promise<AgentStep[]> {
+  const text = await Deno.readTextFile(path).catch(() => "");
+  const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+  return complete.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as AgentStep);
+}
+
 interface CurlResult {
   status: number;
   text: string;
