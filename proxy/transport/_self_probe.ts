@@ -30,21 +30,29 @@ export class SelfProbe {
   /** Resolves once the probe's end connected or closed (set by the listener when it waits). */
   settled?: Promise<void>;
   #finish: (result: ProbeResult) => void = () => {};
+  #from: string | undefined; // its own address and port, once connected
 
   /** Connect to `host:port` now. */
   constructor(options: SelfProbeOptions) {
     this.socket = net.connect({ host: options.host, port: options.port });
+    this.socket.once("connect", () => {
+      this.#from = `${this.socket.localAddress}:${this.socket.localPort}`;
+    });
     this.result = new Promise((resolve) => {
       const sent = performance.now();
+      let verdict: ReturnType<typeof setTimeout> | undefined;
       const timer = setTimeout(() => {
         const late = performance.now() - sent > options.timeoutMs * 1.5;
-        this.#finish(late ? "late" : "not_accepted");
+        // The deadline passed: first let the loop take what is ready (after a stall of the
+        // process, the accept may be waiting behind this timer), then judge.
+        verdict = setTimeout(() => this.#finish(late ? "late" : "not_accepted"), 0);
       }, options.timeoutMs);
       let done = false;
       this.#finish = (result) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        clearTimeout(verdict);
         options.onEnd();
         this.socket.destroy();
         resolve(result);
@@ -54,6 +62,12 @@ export class SelfProbe {
       this.#finish(error.code === "ECONNREFUSED" ? "not_accepted" : { error: error.message });
     });
     this.socket.on("close", () => this.#finish("not_accepted"));
+  }
+
+  /** Whether `accepted` is this probe's connection (also once the probe ended). */
+  isOwn(accepted: net.Socket): boolean {
+    const from = this.#from ?? `${this.socket.localAddress}:${this.socket.localPort}`;
+    return from === `${accepted.remoteAddress}:${accepted.remotePort}`;
   }
 
   /** The listener accepted this probe. */

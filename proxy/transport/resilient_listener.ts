@@ -42,6 +42,8 @@ const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 1_000;
 // Unanswered probes in a row that make a deaf listener even with descriptors to spare now.
 const DEAF_AFTER_PROBES = 3;
+// Ended probes still told from clients when accepted late.
+const PAST_PROBES = 4;
 
 /**
  * A listening `node:net` server that recovers when Deno's accept loop dies.
@@ -71,6 +73,7 @@ export class ResilientListener {
   #closed = false;
   #lastAccept = performance.now();
   #probe: SelfProbe | undefined;
+  #pastProbes: SelfProbe[] = []; // the last few ended, newest first
   #timer: ReturnType<typeof setTimeout> | undefined;
   #checking: Promise<void> = Promise.resolve();
   #stopped: Promise<void>[] = [];
@@ -131,12 +134,12 @@ export class ResilientListener {
 
   /** Hand an accepted connection on, unless it is `probe` (or closed already). */
   #sort(socket: net.Socket, probe: SelfProbe | undefined): void {
-    const own = probe && socket.remotePort === probe.socket.localPort &&
-      socket.remoteAddress === probe.socket.localAddress;
-    if (own) {
+    if (probe?.isOwn(socket)) {
       socket.destroy();
       return probe.seen();
     }
+    // A probe given up on (the process stalled past its deadline) can still be accepted later.
+    if (this.#pastProbes.some((past) => past.isOwn(socket))) return void socket.destroy();
     // Clients again: a deaf spell (EMFILE comes with load) must be seen within checkMs again.
     this.#quiet = 0;
     if (this.#due - performance.now() > this.#checkMs) {
@@ -190,14 +193,18 @@ export class ResilientListener {
   #sendProbe(): Promise<ProbeResult> {
     const address = (this.#server.address() as net.AddressInfo | null)?.address ??
       this.#options.hostname;
-    const onEnd = () => this.#probe = undefined;
-    this.#probe = new SelfProbe({
+    const onEnd = () => {
+      this.#pastProbes = [probe, ...this.#pastProbes.slice(0, PAST_PROBES - 1)];
+      this.#probe = undefined;
+    };
+    const probe = new SelfProbe({
       host: address,
       port: this.#port,
       timeoutMs: this.#checkMs,
       onEnd,
     });
-    return this.#probe.result;
+    this.#probe = probe;
+    return probe.result;
   }
 
   /** Close the deaf server and listen again on the same port; false when that failed. */

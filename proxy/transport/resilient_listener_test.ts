@@ -115,3 +115,34 @@ Deno.test("ResilientListener probes an idle listener less and less often, and of
     await listener.close();
   }
 });
+
+Deno.test("ResilientListener tells its probes from clients when the process stalls past a probe's deadline", async () => {
+  const clients: string[] = [];
+  let descriptorChecks = 0;
+  const listener = await ResilientListener.open({
+    hostname: "127.0.0.1",
+    port: 0,
+    checkMs: 20,
+    onConnection: (socket) => {
+      clients.push(`${socket.remotePort}`);
+      socket.destroy();
+    },
+    shortOfDescriptors: () => (descriptorChecks++, false),
+  });
+  try {
+    // A loaded machine: the process runs late by a little more than a probe's deadline, again
+    // and again. Before, the deadline's timer ran ahead of the accept waiting with it: the probe
+    // counted as unanswered, and its accepted end went to onConnection as a client.
+    for (let i = 0; i < 40; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5 + (i % 7) * 3));
+      const until = performance.now() + 22 + (i % 5);
+      while (performance.now() < until) { /* busy */ }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  } finally {
+    await listener.close();
+  }
+  assert.ok(closedConnections(listener.port) > 0, "no probe was made");
+  assert.deepEqual(clients, [], "probes handed on as clients");
+  assert.equal(descriptorChecks, 0, "probes counted unanswered");
+});
