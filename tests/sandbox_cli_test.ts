@@ -118,9 +118,11 @@ Deno.test({
   fn: () =>
     withWorkspace(async (dir) => {
       const marker = join(dir, "started");
+      // A sleep of this run's own (other runs of this test may be on the machine at once).
+      const sleep = `sleep 302.${crypto.getRandomValues(new Uint32Array(1))[0]}`;
       const args = ["run", "-A", "--quiet", join(root, "main.ts"), "sandbox", "run"];
       args.push("--policy", "p", "--isolate", "netns", "--");
-      args.push("sh", "-c", `touch ${marker}; sleep 302`);
+      args.push("sh", "-c", `touch ${marker}; ${sleep}`);
       const runner = new Deno.Command(Deno.execPath(), {
         args,
         cwd: dir,
@@ -133,15 +135,16 @@ Deno.test({
       runner.kill("SIGKILL");
       assert.equal((await runner.status).signal, "SIGKILL");
       // The forwarder sees its lifeline end and kills the command's namespace.
-      for (let i = 0; i < 250 && (await stillRunning(dir)).length > 0; i++) await delay(20);
-      assert.deepEqual(await stillRunning(dir), []);
+      for (let i = 0; i < 250 && (await stillRunning(dir, sleep)).length > 0; i++) await delay(20);
+      assert.deepEqual(await stillRunning(dir, sleep), []);
     }),
 });
 
-async function stillRunning(dir: string): Promise<string[]> {
+/** The processes of this run still alive: its `sleep` command, its forwarder. */
+async function stillRunning(dir: string, sleep: string): Promise<string[]> {
   const ps = await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output();
   return new TextDecoder().decode(ps.stdout).split("\n").filter((line) =>
-    line === "sleep 302" || (line.includes("netns_forwarder.ts") && line.includes(dir))
+    line === sleep || (line.includes("netns_forwarder.ts") && line.includes(dir))
   );
 }
 

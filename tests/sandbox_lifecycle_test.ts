@@ -47,12 +47,13 @@ Deno.test({
     withState(async (state) => {
       const stop = new AbortController();
       const marker = join(state, "started");
+      const sleep = `sleep 301.${crypto.getRandomValues(new Uint32Array(1))[0]}`;
       const running = runSandbox({
         ...await baseOptions(state, 9),
         isolation: "netns",
         signal: stop.signal,
         graceMs: filtered ? 20_000 : 200,
-        command: ["sh", "-c", `touch ${marker}; sleep 301`],
+        command: ["sh", "-c", `touch ${marker}; ${sleep}`],
       });
       while (!(await Deno.stat(marker).then(() => true, () => false))) await delay(20);
       stop.abort();
@@ -60,7 +61,7 @@ Deno.test({
       // grace time. Without it the shell is the init, ignores SIGTERM and is killed: 128 + 9.
       assert.equal(await running, filtered ? 143 : 137);
       assert.deepEqual(await leftovers(state), []);
-      const ps = await new Deno.Command("pgrep", { args: ["-f", "^sleep 301$"] }).output();
+      const ps = await new Deno.Command("pgrep", { args: ["-f", `^${sleep}$`] }).output();
       assert.equal(ps.code, 1);
     }),
 });
