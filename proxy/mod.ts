@@ -6,7 +6,6 @@
  */
 
 export { PolicyHolder } from "./policy_holder.ts";
-export { reloadFromText } from "./reload_from_text.ts";
 export { watchPolicyFile } from "./watch_policy_file.ts";
 export { PROXY_V8_FLAGS } from "./proxy_v8_flags.ts";
 export { DEFAULT_SKILL_PATH, startProxyService } from "./proxy_service.ts";

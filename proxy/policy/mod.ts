@@ -31,10 +31,10 @@ export type {
 } from "./model/mod.ts";
 export { parsePolicy, validateNetworkRule } from "./yaml/mod.ts";
 export { policyFromJson } from "./validate/mod.ts";
-export { DELTA_MIN_CHARS, isDeltaJson, policyDelta } from "./load/mod.ts";
+export { DELTA_MIN_CHARS, policyDelta } from "./load/mod.ts";
 export type { PolicyDelta } from "./load/mod.ts";
 export { parseYamlValue } from "./yaml/mod.ts";
-export { INVISIBLE_CHARACTERS, invisibleCharacter } from "./unicode/mod.ts";
+export { INVISIBLE_CHARACTERS } from "./unicode/mod.ts";
 export { formatIssue, PolicyValidationError } from "./validate/mod.ts";
 export {
   loadPolicyFile,
@@ -46,8 +46,8 @@ export {
 export type { LoadedPolicy } from "./load/mod.ts";
 export { LoadWorker } from "./load/mod.ts";
 export type { LoadAnswer, LoadSource, LoadWorkerOptions } from "./load/mod.ts";
-export { binaryMatches, compilePolicy, lookupGrants } from "./compile/mod.ts";
-export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./compile/mod.ts";
+export { compilePolicy, lookupGrants } from "./compile/mod.ts";
+export { compilePlanInSlices, planKey } from "./compile/mod.ts";
 export type { PlanSource, PolicyPlan } from "./compile/mod.ts";
 export type { CompileOptions } from "./compile/mod.ts";
 export type {
@@ -63,13 +63,11 @@ export type {
   GrantLookup,
 } from "./model/mod.ts";
 export type { GlobMatcher } from "./glob/mod.ts";
-export { compilePathGlob } from "./glob/mod.ts";
 export { globCovers, globsOverlap, globWithin } from "./glob/mod.ts";
 export { decide } from "./decide/mod.ts";
 export { hostSkipsTls } from "./decide/mod.ts";
 export {
   graphqlAllows,
-  graphqlDenies,
   isGraphqlMatch,
   isJsonRpcFamily,
   isRestShaped,
@@ -78,24 +76,22 @@ export {
   restAllows,
   restDenies,
 } from "./model/mod.ts";
-export { bodyInspection, graphqlBodyLimit } from "./decide/mod.ts";
+export { bodyInspection } from "./decide/mod.ts";
 export type { BodyInspection } from "./decide/mod.ts";
 export { WEBSOCKET_TEXT } from "./judge/mod.ts";
-export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./rpc/mod.ts";
+export { classifyGraphqlRequest } from "./rpc/mod.ts";
 export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./rpc/mod.ts";
-export { classifyGraphqlWsMessage } from "./rpc/mod.ts";
 export type { GraphqlWsMessage } from "./rpc/mod.ts";
-export { classifyDocument } from "./rpc/mod.ts";
-export { classifyMcpRequest, MCP_DEFAULT_MAX_BODY_BYTES } from "./rpc/mod.ts";
+export { classifyMcpRequest } from "./rpc/mod.ts";
 export type { JsonRpcMode, McpCall, McpHttpRequest, McpRequestInfo } from "./rpc/mod.ts";
 export type { GraphqlOperation } from "./rpc/mod.ts";
 export { needsAddresses } from "./decide/mod.ts";
-export { canonicalizePath, MAX_PATH_BYTES } from "./path/mod.ts";
+export { canonicalizePath } from "./path/mod.ts";
 export { parseQuery, queryProblem } from "./path/mod.ts";
 export type { CanonicalizeOptions, CanonicalPathResult } from "./path/mod.ts";
 export { policyHash } from "./load/mod.ts";
 export { ANY_BINARY, formatBinaries, formatEndpoint, formatEndpoints } from "./compile/mod.ts";
-export { hostMatches, hostPatternProblem, parseHostPattern, wildcardMatches } from "./host/mod.ts";
+export { hostMatches, hostPatternProblem, parseHostPattern } from "./host/mod.ts";
 export type { HostPattern, LabelPattern } from "./host/mod.ts";
 export { findRevisionComments, REVISION_COMMENT, revisionCommentLine } from "./yaml/mod.ts";
 export type { ParsedPolicyText, RevisionMark } from "./yaml/mod.ts";
@@ -111,14 +107,8 @@ export type { AddressClass, Cidr } from "./host/mod.ts";
 export { parseListen } from "./host/mod.ts";
 export type { ListenAddress } from "./host/mod.ts";
 export { policyCoversRule } from "./covers/mod.ts";
-export { ACCESS_PRESETS, HTTP_METHODS, presetMethods } from "./model/mod.ts";
-export {
-  LEASE_COMMENT,
-  leaseComment,
-  leaseLive,
-  parseLeaseComment,
-  parseRuleLeases,
-} from "./model/mod.ts";
+export { presetMethods } from "./model/mod.ts";
+export { leaseComment, leaseLive, parseRuleLeases } from "./model/mod.ts";
 export type { RuleLease, RuleScope } from "./model/mod.ts";
 export { canonicalizePattern } from "./path/mod.ts";
 export { matcherGlobs } from "./compile/mod.ts";

@@ -7,14 +7,13 @@
  */
 
 export { renderDenyResponse } from "./deny_body.ts";
-export { AGENT_GUIDANCE, denyNextSteps } from "./next_steps.ts";
+export { AGENT_GUIDANCE } from "./next_steps.ts";
 export { renderErrorResponse } from "./rendered_response.ts";
 export { renderDenyDenoWarning, renderDenyText } from "./deny_text.ts";
 export type { DenyBody, DenyOptions } from "./deny_body.ts";
 export type { NextStep } from "./next_steps.ts";
 export type { RenderedResponse } from "./rendered_response.ts";
 export {
-  NEXT_STEPS_DENIALS_LAST,
   POLICY_LOCAL_BASE,
   POLICY_LOCAL_HOST,
   policyLocalUrl,

@@ -60,7 +60,7 @@
  * ## What netns mode does not stop
  *
  * - Unix sockets cross network namespaces by path (abstract ones do not). Those bound on the
- *   host when the command starts are covered by `/dev/null` (`hostIpc()`; other projects'
+ *   host when the command starts are covered by `/dev/null` (`host_ipc.ts`; other projects'
  *   sandbox bridges by an empty folder over their `sandboxes` folder), and `/dev/shm` and
  *   the runner's runtime folder are tmpfs of the sandbox's own, and so is `/tmp` under a
  *   `filesystem_policy` (`private_tmp.ts`); a socket bound later elsewhere (a home folder, the
@@ -78,36 +78,20 @@
  */
 
 export { runSandbox } from "./run_sandbox.ts";
-export { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 export type { NoticeOptions } from "./isolation_notice.ts";
-export {
-  ARGUMENT_SYSCALLS,
-  BLOCKED_SYSCALLS,
-  REFUSED_IOCTLS,
-  REFUSED_SOCKETS,
-  syscallFilter,
-} from "./syscall_filter.ts";
+export { BLOCKED_SYSCALLS, syscallFilter } from "./syscall_filter.ts";
 export type { BlockedSyscall, FilterArch, RefusedSocket } from "./syscall_filter.ts";
-export { capturePorts, DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
-export { planFilesystem, planRules, probeLandlock } from "./filesystem_plan.ts";
+export { capturePorts } from "./capture_ports.ts";
+export { probeLandlock } from "./filesystem_plan.ts";
 export type { FilesystemPlan, FilesystemSections } from "./filesystem_plan.ts";
-export { confineExecArgs, confineStep } from "./confine_step.ts";
-export { confinedEnv } from "./confined_env.ts";
-export { stdioTerminals } from "./stdio_terminals.ts";
+export { confineStep } from "./confine_step.ts";
 export type { StdioProbe } from "./stdio_terminals.ts";
 export type { ConfineStepOptions, Spawned } from "./confine_step.ts";
-export {
-  ACCESS,
-  BASELINE_READ_ONLY,
-  BASELINE_READ_WRITE,
-  filesystemRules,
-  landlockAccess,
-  reaches,
-} from "./filesystem_rules.ts";
+export { reaches } from "./filesystem_rules.ts";
 export type { FilesystemContext, FilesystemRules } from "./filesystem_rules.ts";
 export type { ConfineSpec } from "./confine_exec.ts";
 export type { RunSandboxOptions } from "./run_sandbox.ts";
-export { chooseIsolation, detectIsolation, probeNetns } from "./detect_isolation.ts";
+export { chooseIsolation, detectIsolation } from "./detect_isolation.ts";
 export type {
   ChooseOptions,
   IsolateMode,
@@ -115,20 +99,10 @@ export type {
   IsolationChoice,
   ProbeOptions,
 } from "./detect_isolation.ts";
-export { forgetNetns, netnsProbeKey, netnsRemembered, rememberNetns } from "./netns_probe_cache.ts";
-export {
-  checkPassedEnv,
-  SANDBOX_ENV_ALLOW,
-  SANDBOX_NO_PROXY,
-  sandboxEnv,
-  TRUST_STORE_FILES,
-  writeCaBundle,
-} from "./sandbox_env.ts";
+export { forgetNetns, netnsRemembered, rememberNetns } from "./netns_probe_cache.ts";
+export { checkPassedEnv } from "./sandbox_env.ts";
 export type { CaBundleOptions, SandboxEnvOptions } from "./sandbox_env.ts";
-export { JAVA_TRUST_STORE_FILES, javaToolOptions, writeJavaTrustStore } from "./java_settings.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
-export { hostIpc, unixSocketPaths } from "./host_ipc.ts";
-export { gitDirsOf, gitGuardPaths } from "./git_guard.ts";
 export {
   cgroupOf,
   DEFAULT_MAX_PROCESSES,
@@ -140,7 +114,6 @@ export type { LimitsInput, SandboxLimits, SpawnLimits } from "./sandbox_limits.t
 export { tmpfsBounds } from "./tmpfs_bounds.ts";
 export type { TmpfsBounds } from "./tmpfs_bounds.ts";
 export type { HostIpc, PrivateDir } from "./host_ipc.ts";
-export { hiddenByPrivateTmp, ownsTmp, privateTmp } from "./private_tmp.ts";
 export type { PrivateTmpInput, TmpPath } from "./private_tmp.ts";
 export type {
   FileBind,
@@ -148,6 +121,6 @@ export type {
   NetnsStartOptions,
   SyscallFilterFiles,
 } from "./netns_sandbox.ts";
-export { MAX_SOCKET_PATH, UnixBridge } from "./unix_bridge.ts";
+export { UnixBridge } from "./unix_bridge.ts";
 export type { BridgeHandler, BridgePeer, UnixBridgeOptions } from "./unix_bridge.ts";
 export type { IdentityThunk, SandboxProxy } from "./sandbox_proxy.ts";

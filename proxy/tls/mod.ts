@@ -4,7 +4,7 @@
  * @module
  */
 
-export { CertificateAuthority, MAX_CACHED_CONTEXTS } from "./certificate_authority.ts";
+export { CertificateAuthority } from "./certificate_authority.ts";
 export type { CertificateAuthorityOptions, LeafCertificate } from "./certificate_authority.ts";
 export { DenialContexts } from "./denial_contexts.ts";
 export { javaTrustStore, pemCertificates } from "./java_trust_store.ts";

@@ -7,11 +7,6 @@
  * @module
  */
 
-export { ClientFrameReader, WEBSOCKET_LIMITS } from "./client_frame_reader.ts";
+export { ClientFrameReader } from "./client_frame_reader.ts";
 export type { ClientFrameEvent, FrameLimits } from "./client_frame_reader.ts";
-export {
-  closeFrame,
-  closePayloadProblem,
-  dataFrame,
-  MAX_CLOSE_REASON_BYTES,
-} from "./close_frame.ts";
+export { closeFrame, dataFrame } from "./close_frame.ts";

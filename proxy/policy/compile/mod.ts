@@ -10,5 +10,5 @@ export { matcherGlobs, queryAllows, queryDenies, queryKeysJudged } from "./_quer
 export { binaryMatches, compilePolicy, endpointPorts, lookupGrants } from "./compile_policy.ts";
 export type { CompileOptions } from "./compile_policy.ts";
 export { ANY_BINARY, formatBinaries, formatEndpoint, formatEndpoints } from "./format_endpoint.ts";
-export { compilePlan, compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";
+export { compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";
 export type { PlanSource, PolicyPlan } from "./policy_plan.ts";

@@ -17,7 +17,8 @@ import { judgedPath } from "./_judged_path.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { compilePolicy, graphqlBodyLimit } from "../mod.ts";
+ * import { compilePolicy } from "../mod.ts";
+ * import { graphqlBodyLimit } from "./graphql_body_limit.ts";
  * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {
  *   g: { endpoints: [{ host: "h", port: 443, path: "/graphql", protocol: "graphql", access: "read-only" }] } } });
  * const facts = { host: "h", port: 443, identity: { exe: "/b", ancestors: [] }, method: "POST" };

@@ -6,7 +6,7 @@
  */
 
 export { decide } from "./decide.ts";
-export { bodyInspection, graphqlBodyLimit } from "./graphql_body_limit.ts";
+export { bodyInspection } from "./graphql_body_limit.ts";
 export type { BodyInspection } from "./graphql_body_limit.ts";
 export { hostSkipsTls } from "./host_skips_tls.ts";
 export { needsAddresses } from "./needs_addresses.ts";

@@ -6,8 +6,7 @@
  */
 
 export { allowL4, allowL7, auditAllow, denyL4, denyL7, smallestKey } from "./_verdicts.ts";
-export { summarizeOperation } from "./graphql_summary.ts";
-export { decideGraphql, judgeGraphql } from "./judge_graphql.ts";
+export { decideGraphql } from "./judge_graphql.ts";
 export type { GraphqlJudgement, GraphqlSide } from "./judge_graphql.ts";
 export { decideGraphqlWs } from "./judge_graphql_ws.ts";
 export { decideJsonRpc, decideMcp } from "./judge_mcp.ts";

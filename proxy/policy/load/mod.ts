@@ -15,6 +15,6 @@ export {
 export type { LoadedPolicy } from "./load_policy.ts";
 export { LoadWorker } from "./load_worker.ts";
 export type { LoadAnswer, LoadSource, LoadWorkerOptions } from "./load_worker.ts";
-export { DELTA_MIN_CHARS, isDeltaJson, policyDelta } from "./policy_delta.ts";
+export { DELTA_MIN_CHARS, policyDelta } from "./policy_delta.ts";
 export type { PolicyDelta } from "./policy_delta.ts";
 export { policyHash } from "./policy_hash.ts";

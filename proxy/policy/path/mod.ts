@@ -7,6 +7,6 @@
 
 export { keyReadings, queryReadings } from "./_query_keys.ts";
 export type { QueryReading } from "./_query_keys.ts";
-export { canonicalizePath, canonicalizePattern, MAX_PATH_BYTES } from "./canonicalize_path.ts";
+export { canonicalizePath, canonicalizePattern } from "./canonicalize_path.ts";
 export type { CanonicalizeOptions, CanonicalPathResult } from "./canonicalize_path.ts";
 export { parseQuery, queryProblem } from "./parse_query.ts";

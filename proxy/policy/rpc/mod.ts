@@ -5,7 +5,6 @@
  * @module
  */
 
-export { classifyDocument } from "./graphql_document.ts";
 export type { GraphqlOperation } from "./graphql_document.ts";
 export { classifyGraphqlRequest, GRAPHQL_DEFAULT_MAX_BODY_BYTES } from "./graphql_request.ts";
 export type { GraphqlHttpRequest, GraphqlRequestInfo } from "./graphql_request.ts";
