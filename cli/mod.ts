@@ -7,5 +7,4 @@
 export { runCli } from "./run_cli.ts";
 export { buildProgram } from "./run_program.ts";
 export type { CommandGroup } from "./context.ts";
-export { CliFailure, missingSubcommand, resolveUserPath, UsageError, useColor } from "./context.ts";
 export type { CliContext } from "./context.ts";

@@ -13,21 +13,17 @@ export { PolicyCache } from "./repo/mod.ts";
 export { ProposalConflictError, UnknownProposalError } from "./proposals/mod.ts";
 export { DirectoryWatcher, MAX_EVENT_TEXT_BYTES, policyUpdated } from "./events/mod.ts";
 export type { DirectoryWatcherOptions } from "./events/mod.ts";
-export { assertProposalId, isProposalId, newProposalId } from "./proposals/mod.ts";
+export { isProposalId, newProposalId } from "./proposals/mod.ts";
 export type { ProposalFile, ProposalState } from "./proposals/mod.ts";
 export { PROPOSAL_STATES } from "./proposals/mod.ts";
 export type { ProposalRecord } from "./proposals/mod.ts";
 export type { ListedMeta, ListedProposal } from "./listing/mod.ts";
 export { toProposalStatus } from "./proposals/mod.ts";
 export type { ParsedProposal, ProposalDecision, ProposalMeta } from "./proposals/mod.ts";
-export { parseProposalPatch } from "./proposals/mod.ts";
-export { checkProposedRule } from "./proposals/mod.ts";
 export type { CheckResult } from "./proposals/mod.ts";
-export { summarizeRule } from "./proposals/mod.ts";
-export { quoteUntrusted, visibleText } from "./repo/mod.ts";
+export { visibleText } from "./repo/mod.ts";
 export { isPolicyName, listPolicyNames, readPolicyFile } from "./repo/mod.ts";
 export { gitUserName } from "./repo/mod.ts";
-export { gitRepoPaths } from "./client/mod.ts";
 export type { PolicyFile } from "./repo/mod.ts";
 export type { ApproveStep, RemoveStep, StoreChange } from "./proposals/mod.ts";
 export {
@@ -48,11 +44,11 @@ export { GatewayClient, GatewayError } from "./client/mod.ts";
 export type { GatewayClientOptions } from "./client/mod.ts";
 export { subscribePolicy } from "./client/mod.ts";
 export type { PolicyVersion, SubscribeOptions } from "./client/mod.ts";
-export { ensureGatewayToken, readGatewayToken, TOKEN_FILE } from "./client/mod.ts";
+export { readGatewayToken, TOKEN_FILE } from "./client/mod.ts";
 export { CredentialStore } from "./credentials/mod.ts";
 export type { Credential, CredentialRole } from "./credentials/mod.ts";
-export { EventHub, sseFrame } from "./events/mod.ts";
-export { INBOX, InboxSessions, proposalCommits, proposalDenials } from "./inbox/mod.ts";
+export { EventHub } from "./events/mod.ts";
+export { InboxSessions, proposalCommits } from "./inbox/mod.ts";
 export type { InboxSession, InboxSessionOptions, ShownDenial } from "./inbox/mod.ts";
 export { notificationMessage, parseNotifyUrl, startNotifier } from "./notify/mod.ts";
 export type {
@@ -73,16 +69,4 @@ export type {
   RejectOptions,
   RuleRemoval,
 } from "./client/mod.ts";
-export {
-  ROUTE_EVENTS,
-  ROUTE_POLICIES,
-  ROUTE_POLICY,
-  ROUTE_PROPOSAL,
-  ROUTE_PROPOSAL_APPROVE,
-  ROUTE_PROPOSAL_REJECT,
-  ROUTE_PROPOSAL_REVIEW,
-  ROUTE_PROPOSAL_WAIT,
-  ROUTE_PROPOSALS,
-  ROUTE_SANDBOX,
-  ROUTE_SANDBOXES,
-} from "./client/mod.ts";
+export { ROUTE_PROPOSAL, ROUTE_PROPOSAL_WAIT, ROUTE_PROPOSALS } from "./client/mod.ts";

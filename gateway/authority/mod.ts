@@ -5,19 +5,11 @@
  * @module
  */
 
-export {
-  authorityDelta,
-  describeDelta,
-  formatGrant,
-  grantCovered,
-  ruleGrants,
-} from "./authority_delta.ts";
+export { authorityDelta, formatGrant } from "./authority_delta.ts";
 export type { AuthorityDelta, AuthorityGrant } from "./authority_delta.ts";
 export {
   ceilingPath,
   firstOutside,
-  loadCeiling,
-  OUTSIDE_CEILING,
   policyOutsideCeiling,
   readCeilingView,
   refuseOutsideCeiling,

@@ -5,31 +5,17 @@
  * @module
  */
 
-export {
-  approvalScopeOf,
-  DEFAULT_LEASE_MS,
-  leaseFor,
-  ONCE_BACKSTOP_MS,
-  parseDuration,
-  parseScope,
-} from "./approval_scope.ts";
+export { approvalScopeOf, parseDuration, parseScope } from "./approval_scope.ts";
 export type { ApprovalScope } from "./approval_scope.ts";
-export { addLeaseComment, removeRuleText } from "./lease_text.ts";
 export { scopeFields, scopeTrailers, withScope } from "./scoped_approval.ts";
 export type { ApproveOptions } from "./scoped_approval.ts";
-export {
-  autoScope,
-  matchAutoPattern,
-  parseAutoPatterns,
-  readAutoPatterns,
-} from "./auto_approve.ts";
+export { parseAutoPatterns } from "./auto_approve.ts";
 export type { AutoPattern } from "./auto_approve.ts";
 export { autoApproveSubmitted } from "./auto_approve_step.ts";
 export type { AutoApproveHooks } from "./auto_approve_step.ts";
-export { endedKeys, removalSubject, removedBy, textWithout } from "./ended_rules.ts";
+export { removedBy } from "./ended_rules.ts";
 export type { RemovedBy, RuleEnd } from "./ended_rules.ts";
 export { removeEndedRules } from "./remove_ended_rules.ts";
-export { recoverRemovals } from "./removal_journal.ts";
 export { earliestExpiry, listLeases } from "./list_leases.ts";
 export { LeaseSweeper } from "./lease_sweeper.ts";
 export type { LeaseSweeperDeps } from "./lease_sweeper.ts";

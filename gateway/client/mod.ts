@@ -22,7 +22,7 @@ export type {
 export { runGit } from "./run_git.ts";
 export type { GitResult, RunGitOptions } from "./run_git.ts";
 export { DRIVER_KEYS, driverOverrides } from "./_git_hardening.ts";
-export { AUTO_APPROVE_FILE, CEILING_FILE, gitRepoPaths, sandboxFence } from "./sandbox_fence.ts";
+export { AUTO_APPROVE_FILE, CEILING_FILE, sandboxFence } from "./sandbox_fence.ts";
 export type { SandboxFence } from "./sandbox_fence.ts";
 export { gatewayFence, localFence } from "./gateway_fence.ts";
 export type { GatewayFence, HostPath, LocalFence } from "./gateway_fence.ts";

@@ -8,7 +8,7 @@
 export { DirectoryWatcher } from "./directory_watcher.ts";
 export { MAX_EVENT_TEXT_BYTES, policyUpdated } from "./policy_updated.ts";
 export type { DirectoryWatcherOptions } from "./directory_watcher.ts";
-export { EventHub, sseFrame } from "./event_hub.ts";
+export { EventHub } from "./event_hub.ts";
 export type { GatewayEvent, HubEvent, HubSubscription } from "./event_hub.ts";
 export { streamEvents } from "./event_stream.ts";
 export type { StreamOptions } from "./event_stream.ts";

@@ -9,20 +9,7 @@ export { createInboxApp } from "./inbox_app.ts";
 export type { InboxDeps } from "./inbox_app.ts";
 export { InboxSessions } from "./inbox_sessions.ts";
 export type { InboxSession, InboxSessionOptions } from "./inbox_sessions.ts";
-export { SESSION_COOKIE } from "./inbox_auth.ts";
 export type { InboxAuthDeps, InboxEnv } from "./inbox_auth.ts";
-export {
-  INBOX,
-  INBOX_APPROVE,
-  INBOX_EVENTS,
-  INBOX_HISTORY,
-  INBOX_PENDING_FRAGMENT,
-  INBOX_PROPOSAL,
-  INBOX_REJECT,
-  INBOX_SIGN_IN,
-  INBOX_SIGN_OUT,
-  proposalPath,
-} from "./inbox_routes.ts";
 export { proposalCommits } from "./proposal_commits.ts";
 export { proposalDenials } from "./proposal_denials.ts";
 export type { ShownDenial } from "./proposal_denials.ts";

@@ -21,7 +21,6 @@ export { assertProposalId, newProposalId } from "./proposal_id.ts";
 export { isProposalId } from "../listing/mod.ts";
 export { formatProposalPatch } from "./proposal_patch.ts";
 export type { ProposalDecision, ProposalMeta } from "./proposal_patch.ts";
-export { parseProposalPatch } from "./parse_proposal_patch.ts";
 export type { ParsedProposal } from "./parse_proposal_patch.ts";
 export { stampDecision } from "./stamp_decision.ts";
 export {
@@ -50,12 +49,8 @@ export { proposalJson, renderProposalList, safeJson } from "../listing/mod.ts";
 export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 export type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
 export { submitProposal } from "./submit_proposal.ts";
-export {
-  CEILING_REFUSAL_WINDOW_MS,
-  CEILING_REFUSALS_PER_WINDOW,
-  CeilingRefusals,
-} from "./ceiling_refusals.ts";
-export { reviewedBinaries, summarizeRule } from "./summarize_rule.ts";
+export { CeilingRefusals } from "./ceiling_refusals.ts";
+export { reviewedBinaries } from "./summarize_rule.ts";
 export { validateProposedRule } from "./validate_proposed_rule.ts";
 export { waitForDecision } from "./wait_for_decision.ts";
 export type { WaitOptions } from "./wait_for_decision.ts";

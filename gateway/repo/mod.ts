@@ -35,5 +35,5 @@ export {
   ruleKeyFor,
   setRevisionText,
 } from "./policy_text_edit.ts";
-export { foldRuleKey, similarRuleKey } from "./similar_rule_key.ts";
+export { similarRuleKey } from "./similar_rule_key.ts";
 export { quoteUntrusted, unquote, visibleText } from "../text/mod.ts";
