@@ -166,7 +166,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   onEvent(configEvent("LOADED", "Policy loaded", { revision, hash, policy: options.policy }));
   const skillPath = options.skillPath ?? DEFAULT_SKILL_PATH;
   const app = policyLocalHandler({
-    sandbox: options.policy,
+    policyName: options.policy,
     sandboxId,
     policy: holder,
     sink: options.sink,

@@ -13,7 +13,7 @@ export function policyLocal(
 ): PolicyLocalHandler {
   const snapshot = loadPolicyText("version: 1\n", "team.yaml");
   return policyLocalHandler({
-    sandbox: "team",
+    policyName: "team",
     sandboxId,
     sink,
     logDir: "/nonexistent",

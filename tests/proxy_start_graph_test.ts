@@ -75,7 +75,7 @@ Deno.test("policyLocalHandler() loads the app on the first request, in a fresh p
     import { policyLocalHandler } from "./proxy/policy_local/mod.ts";
     import { PolicyHolder } from "./proxy/mod.ts";
     const handler = policyLocalHandler({
-      sandbox: "demo",
+      policyName: "demo",
       sandboxId: "sb-demo",
       policy: PolicyHolder.fromText("demo", "demo.yaml", "version: 1\\n# tollgate-revision: 7\\n"),
       logDir: "/nonexistent",

@@ -56,7 +56,7 @@ function bytesIn(dir: string): number {
 async function denialsApi(logDir: string): Promise<{ path?: string; line: string }[]> {
   const snapshot = loadPolicyText("version: 1\n", "team.yaml");
   const app = policyLocalHandler({
-    sandbox: "team",
+    policyName: "team",
     sandboxId: SANDBOX,
     logDir,
     skill: () => Promise.resolve(""),

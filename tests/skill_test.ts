@@ -101,7 +101,7 @@ Deno.test("skill's example proposal is accepted by policy.local as it stands", a
   };
   const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
   const app = policyLocalHandler({
-    sandbox: "demo",
+    policyName: "demo",
     sandboxId: "sb-skill",
     policy: {
       current: () => ({ text: "", revision: 0, hash: "", compiled }),

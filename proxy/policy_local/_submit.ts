@@ -68,7 +68,7 @@ async function submitAll(
   };
   const own = ownProposals(sink, deps.sandboxId);
   for (const [index, op] of proposal.operations.entries()) {
-    const result = await submitOne(own, deps.sandbox, op, proposal.intentSummary, body);
+    const result = await submitOne(own, deps.policyName, op, proposal.intentSummary, body);
     if (!result.accepted && TOO_MANY.includes(result.code ?? "")) throw tooMany(result, body);
     if (result.accepted) {
       body.accepted_chunks++;
@@ -167,7 +167,7 @@ function audit(deps: PolicyLocalDeps, id: string, op: ValidOperation): void {
   const message = `agent proposal ${id} (${op.ruleName}) on ${target}${what}${who}`;
   try {
     deps.emit(configEvent("PROPOSED", message, {
-      policy: deps.sandbox,
+      policy: deps.policyName,
       proposalId: id,
       time: (deps.now ?? Date.now)(),
     }));

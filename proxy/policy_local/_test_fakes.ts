@@ -164,7 +164,7 @@ export async function withApp(
   const policy = new FakePolicyView();
   const events: OcsfEvent[] = [];
   const app = createPolicyLocalApp({
-    sandbox: "demo",
+    policyName: "demo",
     sandboxId: TEST_SANDBOX,
     policy,
     sink,

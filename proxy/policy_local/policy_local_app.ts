@@ -53,7 +53,7 @@ type PolicyLocalApp = Hono;
  * import { PolicyHolder } from "../policy_holder.ts";
  *
  * const app = createPolicyLocalApp({
- *   sandbox: "demo",
+ *   policyName: "demo",
  *   sandboxId: "sb-1",
  *   policy: PolicyHolder.fromText("demo", "demo.yaml", "version: 1\nrevision: 3\n"),
  *   logDir: "/nonexistent",

@@ -44,7 +44,7 @@ export interface PolicyView {
  *
  * // No sink: the proxy has no gateway, so proposal routes answer 503.
  * const deps: PolicyLocalDeps = {
- *   sandbox: "demo",
+ *   policyName: "demo",
  *   sandboxId: "sb-1",
  *   policy: PolicyHolder.fromText("demo", "demo.yaml", "version: 1\n"),
  *   logDir: "/nonexistent",
@@ -59,8 +59,8 @@ export interface PolicyView {
  * ```
  */
 export interface PolicyLocalDeps {
-  /** The sandbox's policy name: proposals target `policies/<sandbox>.yaml`. */
-  sandbox: string;
+  /** The name of the sandbox's policy: proposals target `policies/<policyName>.yaml`. */
+  policyName: string;
   /**
    * This proxy's sandbox id: its proposals are recorded under it, only those are answered
    * (another sandbox's read as not found), and `/v1/denials` lists only decision events

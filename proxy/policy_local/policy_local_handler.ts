@@ -38,7 +38,7 @@ function loadApp(): Promise<AppModule> {
  * import { PolicyHolder } from "../mod.ts";
  *
  * const policyLocal = policyLocalHandler({
- *   sandbox: "demo",
+ *   policyName: "demo",
  *   sandboxId: "sb-demo",
  *   policy: PolicyHolder.fromText("demo", "demo.yaml", "version: 1\n"),
  *   logDir: "/nonexistent",

@@ -145,7 +145,7 @@ function lookupRow(id: string, label: string, find: () => Promise<void>): Row {
 function denialsApi(logDir: string): () => Promise<void> {
   const snapshot = loadPolicyText("version: 1\n", "bench.yaml");
   const app = policyLocalHandler({
-    sandbox: "bench",
+    policyName: "bench",
     sandboxId: SANDBOX,
     logDir,
     skill: () => Promise.resolve(""),
