@@ -13,7 +13,7 @@ import { clientLimit, descriptorsNearLimit } from "./client_limit.ts";
 import { createContext, type ProxyOptions } from "./proxy_options.ts";
 import { serveClient } from "./serve_client.ts";
 import { connectionCap, descriptorBudget, readDescriptorLimit } from "./connection_cap.ts";
-import { ResilientListener } from "./resilient_listener.ts";
+import { ResilientListener } from "../listener/mod.ts";
 import { MAX_CLIENT_CONNECTIONS } from "./proxy_context.ts";
 
 export type { ProxyOptions } from "./proxy_options.ts";
