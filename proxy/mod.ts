@@ -5,14 +5,17 @@
  * @module
  */
 
-export { PolicyHolder } from "./policy_holder.ts";
-export { watchPolicyFile } from "./watch_policy_file.ts";
+export { PolicyHolder, watchPolicyFile } from "./holder/mod.ts";
 export { PROXY_V8_FLAGS } from "./proxy_v8_flags.ts";
 export { DEFAULT_SKILL_PATH, startProxyService } from "./proxy_service.ts";
 export type { PolicyFeed, ProxyService, ProxyServiceOptions } from "./proxy_service.ts";
-export type { PolicyHolderOptions, ReloadOptions, UpdateResult } from "./policy_holder.ts";
-export type { PolicySnapshot } from "./policy_snapshot.ts";
-export type { WatchOptions } from "./watch_policy_file.ts";
+export type {
+  PolicyHolderOptions,
+  PolicySnapshot,
+  ReloadOptions,
+  UpdateResult,
+  WatchOptions,
+} from "./holder/mod.ts";
 // What other folders need of the transport and the upstream pool (tests and the bench start
 // the bare proxy).
 export { duplexFromDenoConn, MAX_CLIENT_CONNECTIONS } from "./transport/mod.ts";

@@ -9,9 +9,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Duplex } from "node:stream";
-import { PolicyHolder } from "./policy_holder.ts";
-import { changesOnly, reloadFromText } from "./reload_from_text.ts";
-import { watchPolicyFile } from "./watch_policy_file.ts";
+import { changesOnly, PolicyHolder, reloadFromText, watchPolicyFile } from "./holder/mod.ts";
 import { parseResolveOverride, type ProxyHandle, startProxy } from "./start_proxy.ts";
 import { CertificateAuthority } from "./tls/mod.ts";
 import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";

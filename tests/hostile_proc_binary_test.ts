@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ProposalStore } from "../gateway/mod.ts";
 import { decide } from "../proxy/policy/mod.ts";
-import { PolicyHolder } from "../proxy/policy_holder.ts";
+import { PolicyHolder } from "../proxy/mod.ts";
 import { makeRepo } from "./gateway_fixtures.ts";
 
 const PROC_PATHS = [

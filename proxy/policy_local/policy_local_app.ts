@@ -50,7 +50,7 @@ type PolicyLocalApp = Hono;
  * ```ts
  * import assert from "node:assert/strict";
  * import { createPolicyLocalApp } from "./policy_local_app.ts";
- * import { PolicyHolder } from "../policy_holder.ts";
+ * import { PolicyHolder } from "../holder/mod.ts";
  *
  * const app = createPolicyLocalApp({
  *   policyName: "demo",

@@ -11,7 +11,7 @@ import type { ProposalSink } from "./proposal_sink.ts";
 
 /**
  * The policy this proxy enforces right now: the part of the proxy's `PolicySnapshot`
- * (proxy/policy_holder.ts) that policy.local reads, declared here so it needs no more of it.
+ * (proxy/holder/policy_holder.ts) that policy.local reads, declared here so it needs no more of it.
  */
 export interface PolicySnapshot {
   /** The YAML text as loaded (comments included). */
@@ -40,7 +40,7 @@ export interface PolicyView {
  * import assert from "node:assert/strict";
  * import type { PolicyLocalDeps } from "./policy_local_deps.ts";
  * import { createPolicyLocalApp } from "./policy_local_app.ts";
- * import { PolicyHolder } from "../policy_holder.ts";
+ * import { PolicyHolder } from "../holder/mod.ts";
  *
  * // No sink: the proxy has no gateway, so proposal routes answer 503.
  * const deps: PolicyLocalDeps = {

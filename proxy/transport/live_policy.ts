@@ -1,7 +1,7 @@
 /**
  * The live policy as the transport sees it: what it needs to decide a request and to notice a
- * reload. `PolicyHolder` (proxy/policy_holder.ts) implements it; the composition root passes
- * one in, so the transport never imports the holder.
+ * reload. `PolicyHolder` (proxy/holder/) implements it; the composition root passes one in, so
+ * the transport never imports the holder.
  *
  * @module
  */

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { syntheticPolicy } from "../../../tests/support/synthetic_policy.ts";
-import { PolicyHolder } from "../../policy_holder.ts";
-import { OFF_THREAD_CHARS } from "../../_parse_off_thread.ts";
+import { OFF_THREAD_CHARS, PolicyHolder } from "../../holder/mod.ts";
 import { LoadWorker } from "./load_worker.ts";
 import { parsePolicy } from "../yaml/mod.ts";
 import { policyDelta } from "./policy_delta.ts";

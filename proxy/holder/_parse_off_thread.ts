@@ -24,7 +24,7 @@ import {
   type Policy,
   type PolicyIssue,
   PolicyValidationError,
-} from "./policy/mod.ts";
+} from "../policy/mod.ts";
 
 /** Texts at least this long (UTF-16 units) are loaded by the worker: about 1,000 rules. */
 export const OFF_THREAD_CHARS = 256 * 1024;
@@ -54,7 +54,7 @@ export interface OffThreadOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { loadOffThread } from "./_parse_off_thread.ts";
- * import { LoadWorker } from "./policy/mod.ts";
+ * import { LoadWorker } from "../policy/mod.ts";
  * using worker = new LoadWorker();
  * const loaded = await loadOffThread("version: 1\nrevision: 2\n", "p.yaml", {
  *   compile: {},

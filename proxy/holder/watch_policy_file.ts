@@ -6,7 +6,7 @@
  */
 
 import { dirname, resolve } from "node:path";
-import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
+import { configEvent, type OcsfEvent } from "../ocsf/mod.ts";
 import type { PolicyHolder } from "./policy_holder.ts";
 import type { PolicySnapshot } from "./policy_snapshot.ts";
 import { decodeFileBytes, encodesTo, sameBytes } from "./_read_text_file.ts";

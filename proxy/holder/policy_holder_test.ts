@@ -4,8 +4,8 @@ import { pathToFileURL } from "node:url";
 import { PolicyHolder } from "./policy_holder.ts";
 import { OFF_THREAD_CHARS } from "./_parse_off_thread.ts";
 import { watchPolicyFile } from "./watch_policy_file.ts";
-import type { OcsfEvent } from "./ocsf/mod.ts";
-import { loadPolicyText, parsePolicy, policyHash } from "./policy/mod.ts";
+import type { OcsfEvent } from "../ocsf/mod.ts";
+import { loadPolicyText, parsePolicy, policyHash } from "../policy/mod.ts";
 
 const policyText = (revision: number, host = "api.github.com") =>
   `version: 1

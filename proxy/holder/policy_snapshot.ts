@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { CompiledPolicy, LoadedPolicy, Policy, RuleLease } from "./policy/mod.ts";
+import type { CompiledPolicy, LoadedPolicy, Policy, RuleLease } from "../policy/mod.ts";
 
 /** One enforced policy version; never mutated after it is published. */
 export interface PolicySnapshot {
@@ -35,7 +35,7 @@ export interface PolicySnapshot {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadPolicyText } from "./policy/mod.ts";
+ * import { loadPolicyText } from "../policy/mod.ts";
  * import { snapshotOf } from "./policy_snapshot.ts";
  *
  * const loaded = loadPolicyText("version: 1\nrevision: 3\n", "demo.yaml");

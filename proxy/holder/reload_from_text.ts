@@ -5,8 +5,8 @@
  * @module
  */
 
-import { formatIssue } from "./policy/mod.ts";
-import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
+import { formatIssue } from "../policy/mod.ts";
+import { configEvent, type OcsfEvent } from "../ocsf/mod.ts";
 import type { PolicyHolder, ReloadOptions, UpdateResult } from "./policy_holder.ts";
 
 /**

@@ -15,7 +15,7 @@ import {
   type PolicyIssue,
   PolicyValidationError,
   realBinaryPath,
-} from "./policy/mod.ts";
+} from "../policy/mod.ts";
 import { type PolicySnapshot, snapshotOf } from "./policy_snapshot.ts";
 
 // The proxy runs beside its sandboxes: a binary path as written resolves on this host, to the
