@@ -75,3 +75,24 @@ Deno.test("hostile policy.local ports: a proposal naming policy.local is refused
     assert.deepEqual(pending, []);
   });
 });
+
+Deno.test("hostile policy.local ports: https://policy.local:80 (TLS inside CONNECT policy.local:80) reads its denial", async () => {
+  await withProxyOnGateway(async ({ port, stateDir }) => {
+    const proxy = ["-x", `http://127.0.0.1:${port}`, "--cacert", join(stateDir, "ca", "ca.pem")];
+    // Before: the ClientHello was read as an HTTP request and answered with a plain-text 400
+    // that no TLS client can read ("wrong version number").
+    for (const version of ["--http1.1", "--http2"]) {
+      const res = await curlArgs([...proxy, version, "https://policy.local:80/v1/skill"]);
+      assert.equal(res.status, 400, `${version}: ${res.body}`);
+      const body = JSON.parse(res.body);
+      assert.equal(body.error, "invalid_policy_local_scheme", res.body);
+      assert.match(body.detail, /use http:\/\/policy\.local\//);
+    }
+    // Plain HTTP in such a tunnel is still served, request after request (curl reuses it).
+    const plain = await curlArgs([
+      ...["-p", "-x", `http://127.0.0.1:${port}`, "-o", "/dev/null"],
+      ...["http://policy.local/v1/skill", "http://policy.local/v1/policy/current"],
+    ]);
+    assert.equal(plain.status, 200, plain.body);
+  });
+});

@@ -87,7 +87,6 @@ export async function tellInBand(
   answer: InBandAnswer,
 ): Promise<void> {
   const { ctx } = client;
-  const { loadH2Side } = ctx;
   let secureContext: SecureContext;
   try {
     // Over the minting budget (a loop of CONNECTs to made-up names), the CONNECT is answered.
@@ -110,16 +109,34 @@ export async function tellInBand(
     if (ssh === undefined) return;
     await client.stream.write(ssh)?.catch(() => {});
     await sshKexInit(client, first);
-  } else if (first[0] === TLS_HANDSHAKE) {
-    await serveDecrypted(
-      client,
-      secureContext,
-      (inner) => answerFirstRequest(inner, answer),
-      loadH2Side && ((secure) => answerH2Streams(client, secure, answer, loadH2Side)),
-    );
+  } else if (startsTls(first)) {
+    await answerOverTls(client, secureContext, answer);
   } else {
     await answerFirstRequest(client, answer);
   }
+}
+
+/** True when a tunnel's first bytes start a TLS handshake record (a ClientHello). */
+export function startsTls(first: Uint8Array): boolean {
+  return first[0] === TLS_HANDSHAKE;
+}
+
+/**
+ * Terminate the client's TLS (its handshake already queued on the stream) with `secureContext`
+ * and tell `answer` to its first HTTP/1.1 request, or to each stream of an h2 client.
+ */
+export async function answerOverTls(
+  client: ClientConnection,
+  secureContext: SecureContext,
+  answer: InBandAnswer,
+): Promise<void> {
+  const { loadH2Side } = client.ctx;
+  await serveDecrypted(
+    client,
+    secureContext,
+    (inner) => answerFirstRequest(inner, answer),
+    loadH2Side && ((secure) => answerH2Streams(client, secure, answer, loadH2Side)),
+  );
 }
 
 /** What the client sends first after the 200, or undefined when it sends nothing in time. */

@@ -14,7 +14,8 @@ import { readRequest } from "./request_reader.ts";
 import { splitPathQuery } from "../wire/mod.ts";
 import { sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
-import { type InBandAnswer, tellInBand } from "./deny_in_band.ts";
+import { answerOverTls, type InBandAnswer, startsTls, tellInBand } from "./deny_in_band.ts";
+import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
 
 const SCHEME = "invalid_policy_local_scheme";
 const SCHEME_DETAIL =
@@ -72,6 +73,12 @@ export async function refusePolicyLocalTunnel(client: ClientConnection): Promise
 export async function servePolicyLocalTunnel(client: ClientConnection): Promise<void> {
   const sent = client.stream.write(CONNECTION_ESTABLISHED);
   if (sent && !(await sent.then(() => true, () => false))) return;
+  // `https://policy.local:80` starts a handshake here: answered in the clear, the client read
+  // only "wrong version number". It gets the same JSON 400 as on another port, over TLS.
+  const opening = await client.stream.read().catch(() => null);
+  if (opening === null) return;
+  client.stream.unread(opening);
+  if (startsTls(opening)) return await refuseOverTls(client);
   for (let first = true;; first = false) {
     const head = await readRequest(client, first);
     if (head === undefined) return;
@@ -87,4 +94,16 @@ export async function servePolicyLocalTunnel(client: ClientConnection): Promise<
     }).finally(() => client.endExchange());
     if (!more) return;
   }
+}
+
+/** The scheme refusal over TLS with a leaf for policy.local, or closed when none can be minted. */
+async function refuseOverTls(client: ClientConnection): Promise<void> {
+  try {
+    // Over the minting budget (shared with L4 denials), there is nothing the client can read.
+    const context = client.ctx.denialContexts.contextFor(POLICY_LOCAL_HOST);
+    if (context !== undefined) return await answerOverTls(client, await context, WRONG_PORT);
+  } catch {
+    // No leaf: the connection closes below.
+  }
+  client.stream.destroy();
 }
