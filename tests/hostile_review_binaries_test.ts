@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { putProposal } from "./gateway_fixtures.ts";
 import { signInBrowser, withInbox } from "./inbox_fixtures.ts";
 import { runCliIn } from "./support/mod.ts";
+import { policyLocal } from "./hostile_fixtures.ts";
+import { notificationMessage } from "../gateway/mod.ts";
 
 const NARROW = "/usr/bin/curl";
 const BROAD = "/usr/local/bin/*";
@@ -37,4 +39,42 @@ Deno.test("hostile review binaries: the patch, the CLI, the inbox and git log na
     assert.equal(res.status, 303);
     const log = await f.repo.git("log", "-1", "--format=%B");
     assert.match(log, BOTH, log);
+  }));
+
+Deno.test("hostile review binaries: every JSON answer that has `binary` lists the rule's `binaries` too", () =>
+  withInbox(async (f) => {
+    const input = { ...putProposal("update x.md"), sandbox: "sb-hostile" };
+    input.rule.binaries = [{ path: NARROW }, { path: BROAD }];
+    const result = await f.store.submit(input);
+    assert.ok(result.accepted, JSON.stringify(result));
+    const id = result.proposal.id;
+    // A script reading `binary` (OpenShell's field) sees curl alone; `binaries` shows the glob.
+    const expected = [NARROW, BROAD];
+    const agent = await (await policyLocal(f.store).request(
+      `http://policy.local/v1/proposals/${id}`,
+    )).json();
+    assert.equal(agent.binary, NARROW);
+    assert.deepEqual(agent.binaries, expected, JSON.stringify(agent));
+    const shown = await runCliIn(["proposals", "show", id, "--json"], f.repo.root);
+    assert.deepEqual(JSON.parse(shown.out).binaries, expected, shown.out);
+    const listed = await runCliIn(["proposals", "list", "--json"], f.repo.root);
+    assert.deepEqual(JSON.parse(listed.out)[0].binaries, expected, listed.out);
+    const auth = { headers: { Authorization: `Bearer ${f.aliceToken}` } };
+    for (const path of [`/v1/proposals/${id}`, `/v1/proposals/${id}/review`]) {
+      const body = await (await f.request(path, auth)).json();
+      assert.deepEqual(body.binaries, expected, `${path}: ${JSON.stringify(body)}`);
+    }
+    const list = await (await f.request("/v1/proposals", auth)).json();
+    assert.deepEqual(list.proposals[0].binaries, expected);
+    const note = notificationMessage("proposal.created", (await f.store.get(id))!, "http://x/");
+    assert.deepEqual(note.binaries, expected);
+    // A rule for any binary names none: `binaries` is empty (`binary` reads "any binary").
+    const any = { ...putProposal("any"), sandbox: "sb-hostile", ruleName: "any_one" };
+    delete any.rule.binaries;
+    const anyResult = await f.store.submit(any);
+    assert.ok(anyResult.accepted, JSON.stringify(anyResult));
+    const anyState = await (await policyLocal(f.store).request(
+      `http://policy.local/v1/proposals/${anyResult.proposal.id}`,
+    )).json();
+    assert.deepEqual(anyState.binaries, []);
   }));

@@ -15,6 +15,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 const CHUNK_STATE_KEYS = [
   "application_error",
+  "binaries", // Tollgate's, additive: every binary of the rule (`binary` names the first)
   "binary",
   "candidate_effective_policy_hash",
   "chunk_id",

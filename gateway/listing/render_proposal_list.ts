@@ -63,6 +63,7 @@ export function proposalJson(r: ListedProposal): Record<string, unknown> {
     rule_name: r.meta.ruleKey,
     summary: r.meta.summary,
     binary: r.rule.binaries?.[0]?.path ?? r.meta.binary,
+    binaries: r.rule.binaries?.map((b) => b.path) ?? [],
     created: r.meta.created,
     findings: r.meta.findings,
     rule: r.rule,

@@ -27,8 +27,10 @@ export interface NotificationMessage {
   policy: string;
   /** Proposing sandbox, when known. */
   sandbox?: string;
-  /** First binary of the rule. */
+  /** Every binary of the rule, globs first, as one line of visible text. */
   binary?: string;
+  /** Every binary of the rule, in its order (visible text); empty when it names none. */
+  binaries: string[];
   /** The proposal's one-line summary (visible text). */
   summary: string;
   /** The rule's endpoints in OpenShell's `format_endpoint` form. */
@@ -123,7 +125,10 @@ export function notificationMessage(
   const sandbox = record.meta.sandbox === undefined
     ? {}
     : { sandbox: visibleText(record.meta.sandbox, 64) };
-  const binary = { binary: visibleText(reviewedBinaries(record.rule), 1_000) };
+  const binary = {
+    binary: visibleText(reviewedBinaries(record.rule), 1_000),
+    binaries: (record.rule.binaries ?? []).map((b) => visibleText(b.path, 500)),
+  };
   const decision = decisionOf(record);
   const message = { ...base, ...sandbox, ...binary, ...(decision ? { decision } : {}) };
   return { text: headline(event, message), ...message };

@@ -182,6 +182,7 @@ export function toProposalStatus(record: ProposalRecord): ProposalStatus {
   if (record.meta.sandbox !== undefined) status.sandbox = record.meta.sandbox;
   const binary = record.rule.binaries?.[0]?.path ?? record.meta.binary;
   if (binary !== undefined) status.binary = binary;
+  status.binaries = record.rule.binaries?.map((b) => b.path) ?? [];
   if (record.state === "rejected" && d?.status === "rejected") {
     status.rejectionReason = d.reason ?? "";
     if (d.guidance) status.guidance = d.guidance;

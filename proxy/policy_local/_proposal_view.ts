@@ -21,6 +21,8 @@ export interface ProposalStateBody {
   rule_name: string;
   /** First binary of the proposed rule; empty when it names none. */
   binary: string;
+  /** Every binary of the proposed rule, in its order (Tollgate's); empty when it names none. */
+  binaries: string[];
   /** The reviewer's reason; empty unless rejected. */
   rejection_reason: string;
   /** The reviewer's structured hint (rejected only). */
@@ -59,6 +61,8 @@ export function proposalStateBody(
     status: state.status,
     rule_name: state.ruleName,
     binary: state.binary ?? "",
+    // From the rule itself: a glob after the first binary must not go unread.
+    binaries: state.rule.binaries?.map((b) => b.path) ?? [],
     rejection_reason: rejected ? text(state.rejectionReason ?? "") : "",
     validation_result: validationResult(state.findings),
     application_error: pending ? text(state.applicationError ?? "") : "",

@@ -19,6 +19,7 @@ const pending = {
   status: "pending",
   rule_name: "gh_put_x",
   binary: "/usr/bin/curl",
+  binaries: ["/usr/bin/curl"],
   rejection_reason: "",
   validation_result: "passed: no findings",
   application_error: "",

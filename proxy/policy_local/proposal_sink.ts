@@ -70,6 +70,8 @@ export interface ProposalStatus {
   ruleName: string;
   /** First binary of the proposed rule. */
   binary?: string;
+  /** Every binary of the proposed rule, in its order; empty when it names none (any binary). */
+  binaries?: string[];
   /** The proposed rule, as validated. */
   rule: NetworkRule;
   /** Findings of the submit checks. */
