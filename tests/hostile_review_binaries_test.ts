@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { putProposal } from "./gateway_fixtures.ts";
-import { signInBrowser, withInbox } from "./inbox_fixtures.ts";
+import { approveFields, signInBrowser, withInbox } from "./inbox_fixtures.ts";
 import { runCliIn } from "./support/mod.ts";
 import { policyLocal } from "./hostile_fixtures.ts";
 import { notificationMessage } from "../gateway/mod.ts";
@@ -35,7 +35,7 @@ Deno.test("hostile review binaries: the patch, the CLI, the inbox and git log na
     assert.match(pending, BOTH);
     const page = await (await b.get(`/inbox/proposals/${id}`)).text();
     assert.match(page, new RegExp(`<dt>Binary</dt><dd><code>${BOTH.source}</code>`));
-    const res = await b.post(`/inbox/proposals/${id}/approve`, { csrf: b.csrf });
+    const res = await b.post(`/inbox/proposals/${id}/approve`, approveFields(page));
     assert.equal(res.status, 303);
     const log = await f.repo.git("log", "-1", "--format=%B");
     assert.match(log, BOTH, log);

@@ -85,6 +85,15 @@ export async function signInBrowser(f: InboxFixture, token: string): Promise<Bro
   return { cookie, csrf, get, post };
 }
 
+/** The hidden fields of a proposal page's approve form (CSRF token, the policy hash read). */
+export function approveFields(page: string): Record<string, string> {
+  const approveForm = /<form [^>]*id="approve-form">([^]*?)<\/form>/.exec(page)?.[1] ?? "";
+  return Object.fromEntries(
+    [...approveForm.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)]
+      .map((m) => [m[1]!, m[2]!]),
+  );
+}
+
 /** A urlencoded form body. */
 export function form(fields: Record<string, string>): URLSearchParams {
   return new URLSearchParams(fields);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { HOSTILE_RATIONALE } from "./gateway_fixtures.ts";
-import { signInBrowser, withInbox } from "./inbox_fixtures.ts";
+import { approveFields, signInBrowser, withInbox } from "./inbox_fixtures.ts";
 import { submitPut } from "./inbox_fixtures.ts";
 
 Deno.test("inbox #16: hostile rationale (HTML, script tags, ANSI, bidi) renders inert", () =>
@@ -42,7 +42,7 @@ Deno.test("inbox #16: approve from the inbox commits as the reviewer and shows t
     );
     assert.match(page, /<span class="add">\+/);
     const res = await b.post(`/inbox/proposals/${id}/approve`, {
-      csrf: b.csrf,
+      ...approveFields(page),
       approved_by: "mallory",
     });
     assert.equal(res.status, 303);

@@ -14,7 +14,7 @@ import { renameDurable, syncDirectories, visibleText, withDirectoryLock } from "
 import { assertProposalId, proposalFilePath, removeSeal } from "../proposals/mod.ts";
 import type { StoreEnv } from "../proposals/mod.ts";
 import { recoverProposals } from "./recover_proposals.ts";
-import { validateStep } from "./_approve_checks.ts";
+import { conflict, validateStep } from "./_approve_checks.ts";
 import { type Loaded, loadStep } from "./_approve_load.ts";
 import { commitStep, pushPolicy, replaceStep, stageStep } from "./_approve_writes.ts";
 import { type ApproveOptions, scopeFields, scopeTrailers, withScope } from "../automation/mod.ts";
@@ -66,6 +66,7 @@ export async function approveProposal(
     await recoverProposals(env);
     await env.beforeStep("load");
     const loaded = await loadStep(env, id);
+    reviewedStep(loaded, options);
     await env.beforeStep("apply");
     const applied = withScope(applyStep(loaded), loaded.record, options, env.now().getTime());
     // Bump before validating: the bumped text is the one policy text this approval parses.
@@ -93,6 +94,17 @@ export async function approveProposal(
   await env.beforeStep("signal");
   signalStep(env, result, options);
   return result;
+}
+
+/**
+ * The reviewer approves what they read: a proposal read as "adds nothing" while a rule covered it
+ * would otherwise be approved after a person removed that rule, granting it again.
+ */
+function reviewedStep(loaded: Loaded, options: ApproveOptions): void {
+  const read = options.reviewedPolicyHash;
+  if (read === undefined || read === loaded.current.loaded.hash) return;
+  const why = "the policy changed since you reviewed it: review it again";
+  throw conflict(loaded.record.id, why);
 }
 
 function outcome(loaded: Loaded, applied: Applied, bumped: Bumped, commit?: string): ApproveResult {

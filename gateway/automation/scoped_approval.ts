@@ -19,6 +19,12 @@ export interface ApproveOptions {
   scope?: ApprovalScope;
   /** The auto-approve pattern that approved it, for an approval without a person. */
   auto?: string;
+  /**
+   * The policy hash (`current_effective_policy_hash`) the reviewer read the proposal against:
+   * approval refuses when the policy is another now, since what the review said it adds (the
+   * authority delta, the checks) may no longer hold. Absent: approve against the policy as it is.
+   */
+  reviewedPolicyHash?: string;
 }
 
 /**

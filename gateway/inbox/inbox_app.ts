@@ -28,6 +28,7 @@ import { proposalPage } from "./inbox_proposal_page.ts";
 import { sessionHub } from "./session_events.ts";
 import { proposalCommits } from "./proposal_commits.ts";
 import { proposalDenials } from "./proposal_denials.ts";
+import { readForReview } from "./read_for_review.ts";
 import * as r from "./inbox_routes.ts";
 
 /** What the inbox is built from. */
@@ -150,10 +151,14 @@ function proposalRoutes(app: App, deps: InboxDeps, auth: ReturnType<typeof requi
     const id = c.req.param("id");
     // No read before deciding: the store refuses an unknown id (then shown as 404).
     if (!isProposalId(id)) return c.text("No such proposal\n", 404);
+    // The policy the page was read against: approving what the reviewer did not read is refused.
+    const form = await c.req.parseBody();
+    const reviewedPolicyHash = typeof form.policy_hash === "string" ? form.policy_hash : "";
+    const approvedBy = c.get("session").reviewer;
     return await decided(
       c,
       deps,
-      () => deps.store.approve(id, { approvedBy: c.get("session").reviewer }).then(() => {}),
+      () => deps.store.approve(id, { approvedBy, reviewedPolicyHash }).then(() => {}),
     );
   });
   app.post(r.INBOX_REJECT, auth, async (c) => {
@@ -199,12 +204,14 @@ async function showProposal(
   status: 200 | 409 = 200,
 ): Promise<Response> {
   const id = c.req.param("id") ?? "";
-  const record = isProposalId(id) ? await deps.store.get(id) : undefined;
-  if (!record) return c.text("No such proposal\n", 404);
+  const read = isProposalId(id) ? await readForReview(deps.store, id) : undefined;
+  if (!read) return c.text("No such proposal\n", 404);
+  const { record } = read;
   const [denials, commits] = await Promise.all([
     deps.logDir ? proposalDenials(deps.logDir, record) : [],
     record.state === "approved" ? proposalCommits(deps.store.policiesDir) : new Map(),
   ]);
-  const data = { record, denials, commit: commits.get(id), problem };
+  const policyHash = read.state?.currentPolicyHash;
+  const data = { record, denials, commit: commits.get(id), problem, policyHash };
   return c.html(proposalPage(data, c.get("session")), status);
 }

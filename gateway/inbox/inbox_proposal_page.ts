@@ -26,6 +26,8 @@ export interface ProposalPageData {
   commit?: string;
   /** A problem to show at the top (a refused approval). */
   problem?: string;
+  /** Hash of the policy the page was read against (pending only): its approval names it. */
+  policyHash?: string;
 }
 
 function diffClass(line: string): string {
@@ -93,13 +95,14 @@ ${
   }</section>`;
 }
 
-function decideForms(p: ProposalRecord, session: InboxSession): Html {
+function decideForms(p: ProposalRecord, session: InboxSession, policyHash: string): Html {
   const options = GUIDANCE.map((g) => html`<option value="${g}">${g}</option>`);
   return html`
     <section aria-labelledby="decide-h" class="decide">
       <h2 id="decide-h">Decide</h2>
       <form method="post" action="${r.proposalPath(p.id, "approve")}" id="approve-form">
     ${csrfField(session)}
+    <input type="hidden" name="policy_hash" value="${policyHash}">
     <button type="submit" id="approve" class="approve">Approve</button>
       </form>
       <form method="post" action="${r.proposalPath(p.id, "reject")}" id="reject-form">
@@ -189,7 +192,11 @@ ${data.problem ? html`<p role="alert" class="problem">${shown(data.problem)}</p>
 <dt>Binary</dt><dd><code>${shown(reviewedBinaries(p.rule), 1_000)}</code></dd>
 <dt>Created</dt><dd>${timeTag(p.meta.created)}</dd>
 </dl>
-${p.state === "pending" ? decideForms(p, session) : decisionBlock(p, data.commit)}
+${
+      p.state === "pending"
+        ? decideForms(p, session, data.policyHash ?? "")
+        : decisionBlock(p, data.commit)
+    }
 ${ruleBlock(p)}
 <section aria-labelledby="diff-h"><h2 id="diff-h">Diff</h2>${diffBlock(p.diff)}</section>
 ${findingsBlock(p)}

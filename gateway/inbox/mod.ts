@@ -11,5 +11,7 @@ export { InboxSessions } from "./inbox_sessions.ts";
 export type { InboxSession, InboxSessionOptions } from "./inbox_sessions.ts";
 export type { InboxAuthDeps, InboxEnv } from "./inbox_auth.ts";
 export { proposalCommits } from "./proposal_commits.ts";
+export { readForReview } from "./read_for_review.ts";
+export type { ReviewRead } from "./read_for_review.ts";
 export { proposalDenials } from "./proposal_denials.ts";
 export type { ShownDenial } from "./proposal_denials.ts";

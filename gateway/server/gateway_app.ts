@@ -36,7 +36,7 @@ import {
 import type { CredentialStore } from "../credentials/mod.ts";
 import { createInboxApp, type InboxSessions } from "../inbox/mod.ts";
 import { reviewRoute } from "./review_route.ts";
-import { leaseRoutes, scopeOf } from "./lease_routes.ts";
+import { leaseRoutes, reviewedHashOf, scopeOf } from "./lease_routes.ts";
 import { sandboxRoutes } from "./sandbox_routes.ts";
 import { statusRoute } from "./status_route.ts";
 import { badRequest, errorResponse } from "./http_error.ts";
@@ -222,7 +222,9 @@ function decisionRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     const id = proposalId(c);
     // No read before deciding: the store refuses an unknown id under its lock (404). A read
     // here, outside the lock, could miss a proposal that a remote sync's rebase is replaying.
-    return c.json(await store.approve(id, { approvedBy: name, scope: await scopeOf(c) }));
+    const scope = await scopeOf(c);
+    const reviewedPolicyHash = await reviewedHashOf(c);
+    return c.json(await store.approve(id, { approvedBy: name, scope, reviewedPolicyHash }));
   });
   app.post(r.ROUTE_PROPOSAL_REJECT, limit, async (c) => {
     const { name } = reviewer(c);

@@ -44,6 +44,31 @@ export async function scopeOf(c: Context): Promise<ApprovalScope | undefined> {
   }
 }
 
+/**
+ * The policy hash an approve request's body says the reviewer read the proposal against
+ * (`current_policy_hash`, as `/review` reports it); undefined when absent.
+ *
+ * @throws {HTTPException} 400 when it is not a string
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
+ * import { reviewedHashOf } from "./lease_routes.ts";
+ * const app = new Hono().post("/approve", async (c) => c.json(await reviewedHashOf(c) ?? "-"));
+ * const ask = (body: string) => app.request("/approve", { method: "POST", body });
+ * assert.equal(await (await ask('{"current_policy_hash":"ab"}')).json(), "ab");
+ * assert.equal(await (await ask("{}")).json(), "-");
+ * assert.equal((await ask('{"current_policy_hash":1}')).status, 400);
+ * ```
+ */
+export async function reviewedHashOf(c: Context): Promise<string | undefined> {
+  const body = await c.req.json().catch(() => ({})) as Record<string, unknown> | null;
+  const hash = body?.current_policy_hash;
+  if (hash === undefined) return undefined;
+  if (typeof hash !== "string") throw badRequest("current_policy_hash must be a string");
+  return hash;
+}
+
 function ruleParam(c: Context): string {
   const rule = c.req.param("rule") ?? "";
   if (!RULE_KEY.test(rule)) throw badRequest("Invalid rule key");

