@@ -14,28 +14,23 @@ import {
   parseScope,
 } from "../gateway/automation/mod.ts";
 import { GUIDANCE } from "../proxy/policy_local/mod.ts";
-import { type CliContext, CliFailure, resolveUserPath, UsageError, useColor } from "./context.ts";
+import { type CliContext, CliFailure, UsageError, useColor } from "./context.ts";
 import { notCommittedWarning } from "./_git_warning.ts";
 import { commandGroup } from "./_command_group.ts";
 import {
   type ApproveResult,
   gitUserName,
-  isProposalId,
   PROPOSAL_STATES,
-  proposalCommits,
   ProposalConflictError,
   proposalJson,
-  type ProposalRecord,
   type ProposalStore,
-  renderDiff,
-  renderProposalDetail,
   renderProposalList,
   safeJson,
-  visibleText,
 } from "../gateway/mod.ts";
 import { registerWatchCommand } from "./proposals_watch.ts";
 import { POLICIES_FLAG as POLICIES, STATE_FLAG as STATE } from "./_flags.ts";
 import { openStore } from "./_proposal_store.ts";
+import { checkId, registerShowCommands } from "./_proposals_show.ts";
 
 /**
  * Register the `proposals` command group.
@@ -73,28 +68,7 @@ export function registerProposalsCommands(program: Command, ctx: CliContext): vo
       if (o.json) ctx.out(safeJson(records.map(proposalJson), 2) + "\n");
       else ctx.out(renderProposalList(records, useColor(ctx)));
     });
-  group.command("show").description("Show one proposal: checks, rationale, diff")
-    .argument("<id>").option(...POLICIES).option("--json", "print JSON")
-    .action(async (id, o) => {
-      const record = await getRecord(ctx, o.policies, id);
-      // The approval commit, as the inbox's history shows it.
-      const commit = record.state === "approved"
-        ? (await proposalCommits(resolveUserPath(ctx, o.policies))).get(id)
-        : undefined;
-      const extra = commit ? { commit } : {};
-      if (o.json) {
-        ctx.out(safeJson({ ...proposalJson(record), diff: record.diff, ...extra }, 2) + "\n");
-      } else {ctx.out(
-          renderProposalDetail(record, useColor(ctx)) + (commit ? `Commit: ${commit}\n` : ""),
-        );}
-    });
-  group.command("diff").description("Print a proposal's diff (coloured on a terminal)")
-    .argument("<id>").option(...POLICIES).option("--json", "print {id, diff} as JSON")
-    .action(async (id, o) => {
-      const record = await getRecord(ctx, o.policies, id);
-      if (o.json) ctx.out(safeJson({ id: record.id, diff: record.diff }, 2) + "\n");
-      else ctx.out(renderDiff(record.diff, useColor(ctx)));
-    });
+  registerShowCommands(group, ctx);
   registerDecisions(group, ctx);
   registerWatchCommand(group, ctx);
 }
@@ -108,14 +82,24 @@ function registerDecisions(group: Command, ctx: CliContext): void {
     .option("--approved-by <name>", "reviewer name (default: git user.name, then $USER)")
     .option("--scope <scope>", "once, lease, session or durable (default durable)")
     .option("--for <duration>", "how long a lease lasts, e.g. 30m, 2h, 7d (implies --scope lease)")
+    .option("--policy-hash <hash>", "refuse unless the policy is still the one `show` printed")
     .action(async (ids, o) => {
       const scope = approvalScope(o.scope, o.for);
+      // One proposal only: each approval changes the policy the next one would be read against.
+      if (o.policyHash !== undefined && (o.all || ids.length !== 1)) {
+        throw new UsageError("--policy-hash approves one proposal: give its id alone");
+      }
+      const reviewedPolicyHash = o.policyHash;
       const store = await openStore(ctx, o.policies, o.state);
       const targets = await approvalTargets(ctx, store, ids, o);
       const by = o.approvedBy ?? await reviewer(ctx, store.policiesDir);
       let uncommitted = false;
       for (const id of targets) {
-        const result = await approveOne(ctx, store, id, { approvedBy: by, scope });
+        const result = await approveOne(ctx, store, id, {
+          approvedBy: by,
+          scope,
+          reviewedPolicyHash,
+        });
         uncommitted ||= result !== undefined && result.commit === undefined;
       }
       if (uncommitted) ctx.err(notCommittedWarning(store.policiesDir));
@@ -218,20 +202,6 @@ async function decide(fn: () => Promise<void>): Promise<void> {
     if (error instanceof ProposalConflictError) throw new CliFailure(error.message);
     throw error;
   }
-}
-
-function checkId(id: string): string {
-  if (isProposalId(id)) return id;
-  throw new UsageError(
-    `Invalid proposal id "${visibleText(id, 60)}": ids look like p-20260101T120000-abc123; ` +
-      `"tollgate proposals list" shows them`,
-  );
-}
-
-async function getRecord(ctx: CliContext, policies: string, id: string): Promise<ProposalRecord> {
-  const record = await (await openStore(ctx, policies)).get(checkId(id));
-  if (!record) throw new CliFailure(`No proposal "${id}": "tollgate proposals list" shows them`);
-  return record;
 }
 
 async function reviewer(ctx: CliContext, dir: string): Promise<string> {

@@ -48,8 +48,8 @@ export { readGatewayToken, TOKEN_FILE } from "./client/mod.ts";
 export { CredentialStore } from "./credentials/mod.ts";
 export type { Credential, CredentialRole } from "./credentials/mod.ts";
 export { EventHub } from "./events/mod.ts";
-export { InboxSessions, proposalCommits } from "./inbox/mod.ts";
-export type { InboxSession, InboxSessionOptions, ShownDenial } from "./inbox/mod.ts";
+export { InboxSessions, proposalCommits, readForReview } from "./inbox/mod.ts";
+export type { InboxSession, InboxSessionOptions, ReviewRead, ShownDenial } from "./inbox/mod.ts";
 export { notificationMessage, parseNotifyUrl, startNotifier } from "./notify/mod.ts";
 export type {
   NotificationEvent,

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { TEAM_POLICY } from "./gateway_fixtures.ts";
 import { approveFields, signInBrowser, submitPut, withInbox } from "./inbox_fixtures.ts";
 import type { InboxFixture } from "./inbox_fixtures.ts";
+import { runCliIn } from "./support/mod.ts";
 
 const COVERING = `  gh_write:
     endpoints:
@@ -79,4 +80,32 @@ Deno.test("hostile review stale: an API approval naming the policy hash it read 
     assert.equal((await f.store.get(id))?.state, "pending");
     // Without the field, an API approval acts on the policy as it is (scripts as before).
     assert.equal((await approve({})).status, 200);
+  }));
+
+Deno.test("hostile review stale: `proposals approve --policy-hash` with the hash `show` printed is refused once the policy moved", () =>
+  withInbox(async (f) => {
+    await covered(f);
+    const id = await submitPut(f, "only a file I may already write");
+    const shown = await runCliIn(["proposals", "show", id], f.repo.root);
+    assert.match(shown.out, /adds nothing: already covered by the policy/);
+    const hash = /^Policy hash: ([0-9a-f]{64})$/m.exec(shown.out)?.[1];
+    assert.ok(hash, shown.out);
+    assert.match(shown.out, new RegExp(`proposals approve ${id} --policy-hash ${hash}`));
+    const json = await runCliIn(["proposals", "show", id, "--json"], f.repo.root);
+    assert.equal(JSON.parse(json.out).current_policy_hash, hash);
+    await revoked(f);
+    const stale = await runCliIn(["proposals", "approve", id, "--policy-hash", hash], f.repo.root);
+    assert.equal(stale.code, 1, stale.out);
+    assert.match(stale.err, /policy changed since you reviewed it/);
+    assert.equal((await f.store.get(id))?.state, "pending");
+    const two = await runCliIn(
+      ["proposals", "approve", id, id, "--policy-hash", hash],
+      f.repo.root,
+    );
+    assert.equal(two.code, 2, two.err);
+    const fresh = /^Policy hash: ([0-9a-f]{64})$/m.exec(
+      (await runCliIn(["proposals", "show", id], f.repo.root)).out,
+    )?.[1];
+    const ok = await runCliIn(["proposals", "approve", id, "--policy-hash", fresh!], f.repo.root);
+    assert.equal(ok.code, 0, ok.err);
   }));
