@@ -8,6 +8,7 @@
 
 import type { Endpoint, NetworkRule } from "../../proxy/policy/mod.ts";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
+import { idnHostFindings } from "./_idn_finding.ts";
 import {
   classifyAddress,
   isIpLiteral,
@@ -216,7 +217,7 @@ export function checkProposedRule(
       if (broad) findings.push(broad);
     }
   }
-  findings.push(...misreadFindings(rule));
+  findings.push(...misreadFindings(rule), ...idnHostFindings(rule));
   const taken = nameTakenFinding(rule, rulesOnHosts(rule, current));
   if (taken) findings.push(taken);
   if (policyCoversRule(current.compiled, rule)) {
