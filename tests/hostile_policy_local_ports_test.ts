@@ -96,3 +96,24 @@ Deno.test("hostile policy.local ports: https://policy.local:80 (TLS inside CONNE
     assert.equal(plain.status, 200, plain.body);
   });
 });
+
+Deno.test("hostile policy.local ports: a client speaking TLS to the proxy itself (an https:// proxy URL) reads why", async () => {
+  await withProxyOnGateway(async ({ port, stateDir }) => {
+    const ca = join(stateDir, "ca", "ca.pem");
+    // Before: the ClientHello was read as a request head and answered in the clear ("wrong
+    // version number"), so `-x https://…` on http://policy.local/ read nothing at all.
+    for (const version of ["--http1.1", "--http2"]) {
+      const res = await curlArgs([
+        ...["-x", `https://127.0.0.1:${port}`, "--proxy-cacert", ca, version],
+        "http://policy.local/v1/skill",
+      ]);
+      assert.equal(res.status, 400, `${version}: ${res.body}`);
+      const body = JSON.parse(res.body);
+      assert.equal(body.error, "proxy_is_plain_http", res.body);
+      assert.match(body.detail, /http:\/\//);
+    }
+    // The plain proxy is served as before.
+    const ok = await curlArgs(["-x", `http://127.0.0.1:${port}`, "http://policy.local/v1/skill"]);
+    assert.equal(ok.status, 200, ok.body);
+  });
+});

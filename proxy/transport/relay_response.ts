@@ -147,6 +147,8 @@ async function readFinalHead(
     }
     if (read.kind === "too_large") return failed(502, "Upstream response head is too large");
     if (read.kind === "bare_lf") return failed(502, "Bare LF in upstream response head");
+    // "tls" is answered only to a caller that asks for it, never here.
+    if (read.kind === "tls") return failed(502, "Upstream response head is not HTTP");
     const parsed = parseResponseHead(read.bytes, method);
     if (!parsed.ok) return failed(502, parsed.error.detail);
     if (parsed.head.status === 101) {

@@ -16,6 +16,8 @@ import { sendError } from "./responses.ts";
  * once the request is decided (`body_not_allowed.ts`): a denial comes first.
  *
  * @param first True for the first request of a connection (idle limit = head timeout).
+ * @param onTls When given, a connection whose first byte starts a TLS handshake is handed to it
+ * (its bytes still queued) instead of being read as a head.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -31,13 +33,19 @@ import { sendError } from "./responses.ts";
 export async function readRequest(
   client: ClientConnection,
   first: boolean,
+  onTls?: () => Promise<void>,
 ): Promise<RequestHead | undefined> {
   const { ctx, stream } = client;
   const read = await stream.readHead(MAX_HEAD_BYTES, {
     idleMs: first ? ctx.headTimeoutMs : ctx.idleTimeoutMs,
     headMs: ctx.headTimeoutMs,
+    tls: onTls !== undefined,
   });
   switch (read.kind) {
+    case "tls":
+      // Only asked for with `onTls`: a handshake, answered there over TLS.
+      await onTls?.();
+      return undefined;
     case "eof":
       return undefined;
     case "too_large":

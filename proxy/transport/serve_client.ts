@@ -13,6 +13,7 @@ import { handleForward } from "./forward.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import { readRequest } from "./request_reader.ts";
 import { lingeringClose } from "./lingering_close.ts";
+import { tellTlsClient } from "./tls_to_proxy.ts";
 
 /**
  * Serve a client connection until it closes; the socket is closed gracefully at the end.
@@ -52,7 +53,12 @@ export async function serveClient(
   void stream.closed.then(() => client.endExchange());
   try {
     for (let first = true;; first = false) {
-      const head = await readRequest(client, first);
+      // A client that speaks TLS to the proxy itself (an https:// proxy URL) reads why, in TLS.
+      const head = await readRequest(
+        client,
+        first,
+        first ? () => tellTlsClient(client) : undefined,
+      );
       if (head === undefined) return;
       if (head.method === "CONNECT") return await handleConnect(client, head);
       const more = await handleForward(client, head).finally(() => client.endExchange());

@@ -14,6 +14,9 @@ import { SocketInbox } from "./_socket_inbox.ts";
 import type { FlowControl } from "./flow_gate.ts";
 import { ReadTimeoutError } from "./protocol_error.ts";
 import { type HeadRead, type HeadTimeouts, scanHead } from "./scan_head.ts";
+
+// The first byte of a TLS handshake record.
+const TLS_HANDSHAKE = 0x16;
 import { writeOrDrain } from "./_write_or_drain.ts";
 
 /**
@@ -146,6 +149,10 @@ export class ByteStream {
         }
         const from = Math.max(0, buffer.byteLength - 3);
         const started = buffer.byteLength === 0;
+        if (started && timeouts.tls && chunk[0] === TLS_HANDSHAKE) {
+          this.unread(chunk);
+          return { kind: "tls" };
+        }
         buffer = concat(buffer, chunk);
         const end = scanHead(buffer, from, limit);
         if (typeof end === "number") {

@@ -14,6 +14,7 @@ export type HeadRead =
   | { kind: "eof" }
   | { kind: "too_large" }
   | { kind: "bare_lf" }
+  | { kind: "tls" }
   | { kind: "timeout"; partial: boolean };
 
 /** Timers for `ByteStream.readHead()`. */
@@ -22,6 +23,11 @@ export interface HeadTimeouts {
   idleMs: number;
   /** Once a byte arrived, the whole head must arrive within this long. */
   headMs: number;
+  /**
+   * Answer `{kind: "tls"}`, the bytes left queued, when the first byte starts a TLS handshake
+   * record (0x16, which no request line starts with): a client speaking TLS to a plain proxy.
+   */
+  tls?: boolean;
 }
 
 /**
