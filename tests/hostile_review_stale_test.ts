@@ -78,8 +78,41 @@ Deno.test("hostile review stale: an API approval naming the policy hash it read 
     assert.equal(stale.status, 409, await stale.clone().text());
     assert.match((await stale.json()).detail, /policy changed since you reviewed it/);
     assert.equal((await f.store.get(id))?.state, "pending");
-    // Without the field, an API approval acts on the policy as it is (scripts as before).
-    assert.equal((await approve({})).status, 200);
+    // Without the field, the approval still refuses to add what the proposal did not add when
+    // it was submitted (its patch's checks said "adds nothing").
+    const blind = await approve({});
+    assert.equal(blind.status, 409);
+    assert.match((await blind.json()).detail, /adds what it did not when submitted/);
+    const fresh = await (await f.request(`/v1/proposals/${id}/review`, { headers: auth })).json();
+    assert.equal((await approve({ current_policy_hash: fresh.current_policy_hash })).status, 200);
+  }));
+
+Deno.test("hostile review stale: a patch read in Git that said 'adds nothing' is not approved once it adds something", () =>
+  withInbox(async (f) => {
+    await covered(f);
+    const id = await submitPut(f, "only a file I may already write");
+    const patchFile = `${f.repo.policies}/pending/${id}.patch`;
+    assert.match(await Deno.readTextFile(patchFile), /adds nothing: already covered/);
+    await revoked(f);
+    // Before: approved, the reviewer having read in the patch that it added nothing.
+    const blind = await runCliIn(["proposals", "approve", id], f.repo.root);
+    assert.equal(blind.code, 1, blind.out);
+    assert.match(blind.err, /adds what it did not when submitted: \/usr\/bin\/curl -> api/);
+    assert.match(blind.err, /proposals refresh/);
+    assert.equal((await f.store.get(id))?.state, "pending");
+    // Refreshed, the patch says what it adds now, and approves as read.
+    assert.equal((await runCliIn(["proposals", "refresh", id], f.repo.root)).code, 0);
+    assert.match(await Deno.readTextFile(patchFile), /adds 1 grant/);
+    const ok = await runCliIn(["proposals", "approve", id], f.repo.root);
+    assert.equal(ok.code, 0, ok.err);
+  }));
+
+Deno.test("hostile review stale: a policy change that makes a proposal add less does not hold it up", () =>
+  withInbox(async (f) => {
+    const id = await submitPut(f, "write x.md");
+    await covered(f); // a wider rule now covers it: it adds nothing any more
+    const res = await runCliIn(["proposals", "approve", id], f.repo.root);
+    assert.equal(res.code, 0, res.err);
   }));
 
 Deno.test("hostile review stale: `proposals approve --policy-hash` with the hash `show` printed is refused once the policy moved", () =>

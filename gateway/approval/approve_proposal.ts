@@ -14,7 +14,8 @@ import { renameDurable, syncDirectories, visibleText, withDirectoryLock } from "
 import { assertProposalId, proposalFilePath, removeSeal } from "../proposals/mod.ts";
 import type { StoreEnv } from "../proposals/mod.ts";
 import { recoverProposals } from "./recover_proposals.ts";
-import { conflict, validateStep } from "./_approve_checks.ts";
+import { validateStep } from "./_approve_checks.ts";
+import { reviewedStep } from "./_reviewed_step.ts";
 import { type Loaded, loadStep } from "./_approve_load.ts";
 import { commitStep, pushPolicy, replaceStep, stageStep } from "./_approve_writes.ts";
 import { type ApproveOptions, scopeFields, scopeTrailers, withScope } from "../automation/mod.ts";
@@ -94,17 +95,6 @@ export async function approveProposal(
   await env.beforeStep("signal");
   signalStep(env, result, options);
   return result;
-}
-
-/**
- * The reviewer approves what they read: a proposal read as "adds nothing" while a rule covered it
- * would otherwise be approved after a person removed that rule, granting it again.
- */
-function reviewedStep(loaded: Loaded, options: ApproveOptions): void {
-  const read = options.reviewedPolicyHash;
-  if (read === undefined || read === loaded.current.loaded.hash) return;
-  const why = "the policy changed since you reviewed it: review it again";
-  throw conflict(loaded.record.id, why);
 }
 
 function outcome(loaded: Loaded, applied: Applied, bumped: Bumped, commit?: string): ApproveResult {

@@ -8,7 +8,7 @@
 
 import type { CompiledPolicy, NetworkRule } from "../../proxy/policy/mod.ts";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
-import { authorityDelta, describeDelta } from "./authority_delta.ts";
+import { authorityDelta, describeDelta, formatGrant } from "./authority_delta.ts";
 import { firstOutside, OUTSIDE_CEILING } from "./org_ceiling.ts";
 
 /** The ceiling as the checks see it: compiled, or the reason it could not be read. */
@@ -35,7 +35,12 @@ export function authorityFindings(
 ): Finding[] {
   const delta = authorityDelta(current, rule);
   const findings: Finding[] = [
-    { code: "authority_delta", severity: "info", message: describeDelta(delta) },
+    {
+      code: "authority_delta",
+      severity: "info",
+      message: describeDelta(delta),
+      grants: delta.added.map(formatGrant),
+    },
   ];
   // An unreadable ceiling fails closed: nothing new is inside it.
   const outside = ceiling === undefined

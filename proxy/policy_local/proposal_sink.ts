@@ -54,6 +54,11 @@ export interface Finding {
   severity: "refuse" | "warn" | "info";
   /** One sentence for the reviewer (and the agent). */
   message: string;
+  /**
+   * `authority_delta` only: every grant the rule adds, as the message names them (untruncated),
+   * so an approval can tell what it adds beyond what was shown.
+   */
+  grants?: string[];
 }
 
 /** A proposal as the agent sees it (`GET /v1/proposals/:id`). */
