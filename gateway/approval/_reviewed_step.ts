@@ -10,6 +10,8 @@
 import { authorityDelta, formatGrant } from "../authority/mod.ts";
 import type { ApproveOptions } from "../automation/mod.ts";
 import { visibleText } from "../repo/mod.ts";
+import { findingsBasis, readCeilingText } from "../listing/mod.ts";
+import type { StoreEnv } from "../proposals/mod.ts";
 import { conflict } from "./_approve_checks.ts";
 import type { Loaded } from "./_approve_load.ts";
 
@@ -21,7 +23,11 @@ import type { Loaded } from "./_approve_load.ts";
  *
  * @throws {ProposalConflictError} saying what changed and how to review again
  */
-export function reviewedStep(loaded: Loaded, options: ApproveOptions): void {
+export async function reviewedStep(
+  env: StoreEnv,
+  loaded: Loaded,
+  options: ApproveOptions,
+): Promise<void> {
   const id = loaded.record.id;
   const read = options.reviewedPolicyHash;
   if (read !== undefined) {
@@ -29,6 +35,9 @@ export function reviewedStep(loaded: Loaded, options: ApproveOptions): void {
     throw conflict(id, "the policy changed since you reviewed it: review it again");
   }
   if (options.auto !== undefined) return;
+  // The policy and ceiling its checks were computed on: what it adds cannot have changed.
+  const ceilingText = await readCeilingText(env.policiesDir, env.ceilingFile);
+  if (loaded.seal.listing?.basis === await findingsBasis(loaded.current.text, ceilingText)) return;
   const added = addedSinceSubmit(loaded);
   if (added.length === 0) return;
   const named = added.slice(0, 3).join("; ") + (added.length > 3 ? ` (+${added.length - 3})` : "");

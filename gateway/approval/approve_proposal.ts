@@ -67,7 +67,7 @@ export async function approveProposal(
     await recoverProposals(env);
     await env.beforeStep("load");
     const loaded = await loadStep(env, id);
-    reviewedStep(loaded, options);
+    await reviewedStep(env, loaded, options);
     await env.beforeStep("apply");
     const applied = withScope(applyStep(loaded), loaded.record, options, env.now().getTime());
     // Bump before validating: the bumped text is the one policy text this approval parses.
