@@ -104,7 +104,9 @@ async function autoOnce(gateway: RunningGateway, fleet: ProxyFleet, tag: string)
     ruleName: `auto_${tag.replaceAll("-", "_")}`,
     rule: proposedRule(tag, 443),
     rationale: "Benchmark auto-approval",
-    sandbox: "sb-bench",
+    // A sandbox per proposal: one sandbox gets 20 auto-approvals an hour, and the full run's
+    // repetitions submit more (each row measures one proposal's path, not a sandbox's count).
+    sandbox: `sb-bench-${tag}`,
   });
   if (!submitted.accepted) throw new Error(`Proposal refused: ${submitted.reasons.join("; ")}`);
   const { status, approvedRevision: revision } = submitted.proposal;
