@@ -6,7 +6,8 @@
  * is granted. Every place a reviewer reads now names the same, complete set, broadest first.
  */
 import assert from "node:assert/strict";
-import { putProposal } from "./gateway_fixtures.ts";
+import { makeRepo, putProposal, TEAM_POLICY } from "./gateway_fixtures.ts";
+import { ProposalStore } from "../gateway/mod.ts";
 import { approveFields, signInBrowser, withInbox } from "./inbox_fixtures.ts";
 import { runCliIn } from "./support/mod.ts";
 import { policyLocal } from "./hostile_fixtures.ts";
@@ -78,3 +79,50 @@ Deno.test("hostile review binaries: every JSON answer that has `binary` lists th
     )).json();
     assert.deepEqual(anyState.binaries, []);
   }));
+
+Deno.test("hostile review binaries: a binary the sandbox can write (or a glob reaching one) is a warning", async () => {
+  const repo = await makeRepo({
+    policy: TEAM_POLICY.replace(
+      "  include_workdir: true",
+      "  include_workdir: true\n  read_write: [/srv/agent-work]",
+    ),
+  });
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const findingFor = async (path: string) => {
+      const input = { ...putProposal("curl"), ruleName: `r_${path.replace(/\W/g, "_")}` };
+      input.rule.binaries = [{ path }];
+      const r = await store.submit(input);
+      assert.ok(r.accepted, JSON.stringify(r));
+      return r.proposal.findings.find((f) => f.code === "writable_binary");
+    };
+    // Before: each read as "curl" and passed, though the agent can put any program there.
+    for (
+      const path of [
+        "/tmp/tools/curl",
+        "/var/tmp/curl",
+        "/root/.local/bin/curl",
+        "/home/a/bin/curl",
+        "/srv/agent-work/bin/curl",
+        "/**/curl",
+        "/*/curl",
+      ]
+    ) {
+      const f = await findingFor(path);
+      assert.equal(f?.severity, "warn", `${path}: ${JSON.stringify(f)}`);
+      assert.match(f.message, /any program the agent puts there/);
+    }
+    for (
+      const path of [
+        "/usr/bin/curl",
+        "/usr/local/bin/*",
+        "/srv/agent-workshop/curl",
+        "/opt/tools/**",
+      ]
+    ) {
+      assert.equal(await findingFor(path), undefined, path);
+    }
+  } finally {
+    await repo.cleanup();
+  }
+});

@@ -9,6 +9,7 @@
 import type { Endpoint, NetworkRule } from "../../proxy/policy/mod.ts";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
 import { idnHostFindings } from "./_idn_finding.ts";
+import { writableBinaryFinding } from "./_writable_binary.ts";
 import {
   classifyAddress,
   isIpLiteral,
@@ -215,6 +216,8 @@ export function checkProposedRule(
     } else {
       const broad = binaryBreadthFinding(b.path);
       if (broad) findings.push(broad);
+      const writable = writableBinaryFinding(b.path, current.policy);
+      if (writable) findings.push(writable);
     }
   }
   findings.push(...misreadFindings(rule), ...idnHostFindings(rule));

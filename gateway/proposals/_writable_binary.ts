@@ -1,0 +1,47 @@
+/**
+ * The proposal check on a binary the sandbox itself can write. Identity is the executable's
+ * path, so a rule for `/tmp/tools/curl` (or a glob such as `/**\/curl` that reaches one) is a
+ * rule for any program the agent copies there, while the reviewer reads "curl".
+ *
+ * @module
+ */
+
+import { globsOverlap, type Policy } from "../../proxy/policy/mod.ts";
+import type { Finding } from "../../proxy/policy_local/mod.ts";
+import { visibleText } from "../repo/mod.ts";
+
+/**
+ * Where a sandboxed command can write whatever the policy says: temporary folders, per-user
+ * runtime folders and home folders (a command without a `filesystem_policy` has the runner's).
+ */
+const WRITABLE = ["/tmp", "/var/tmp", "/run/user", "/home", "/root"];
+
+/**
+ * A `writable_binary` warning when `path` (a path or a glob) names a file under a folder the
+ * sandbox can write: the usual ones, or one of the policy's `filesystem_policy.read_write`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writableBinaryFinding } from "./_writable_binary.ts";
+ * const policy = { version: 1 as const, revision: 0, network_policies: {} };
+ * assert.equal(writableBinaryFinding("/tmp/curl", policy)?.code, "writable_binary");
+ * assert.equal(writableBinaryFinding("/usr/bin/curl", policy), undefined);
+ * ```
+ */
+export function writableBinaryFinding(path: string, policy: Policy): Finding | undefined {
+  const own = (policy.filesystem_policy?.read_write ?? [])
+    .filter((p) => p.startsWith("/") && !/[*?[\]{}]/.test(p))
+    .map((p) => p.replace(/\/+$/, ""));
+  const dir = [...WRITABLE, ...own].find((d) => globsOverlap(path, `${d}/**`));
+  if (dir === undefined) return undefined;
+  return {
+    code: "writable_binary",
+    severity: "warn",
+    message:
+      `binary ${visibleText(path, 200)} can be a file under ${
+        visibleText(dir || "/", 200)
+      }, which the sandbox can write: any program the agent puts there gets this rule; name the ` +
+      "program where the sandbox cannot write",
+  };
+}
