@@ -13,6 +13,7 @@
  */
 
 import { type FilesystemRules, reaches } from "./filesystem_rules.ts";
+import { gitIdentity } from "./_git_identity.ts";
 
 /** The folders a confined command gets in place of the runner's, each removed after the run. */
 export interface PrivateDirs {
@@ -115,26 +116,4 @@ export async function makePrivateHome(runnerHome: string | undefined): Promise<s
 export function quoteGitValue(value: string): string {
   const escaped = value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
   return `"${escaped}"`;
-}
-
-/** The runner's `user.name` and `user.email` (one git call; none when git is missing). */
-async function gitIdentity(home: string | undefined): Promise<[string, string][]> {
-  try {
-    const out = await new Deno.Command("git", {
-      args: ["config", "--global", "--null", "--get-regexp", "^user\\.(name|email)$"],
-      env: home === undefined ? {} : { HOME: home },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!out.success) return [];
-    // --null: each entry is "key\nvalue\0".
-    return new TextDecoder().decode(out.stdout).split("\0").flatMap((entry) => {
-      const at = entry.indexOf("\n");
-      return at > 0 ? [[entry.slice(5, at), entry.slice(at + 1)] as [string, string]] : [];
-    });
-  } catch {
-    return [];
-  }
 }
