@@ -9,6 +9,7 @@ import { newBridgeSecret } from "../proxy/sandbox/_preamble.ts";
 import { confineStep } from "../proxy/sandbox/confine_step.ts";
 import { syscallFilter } from "../proxy/sandbox/syscall_filter.ts";
 import { GATE_FD } from "../proxy/sandbox/_setup_script.ts";
+import { SYSTEM_PERL } from "../proxy/sandbox/_confine_perl.ts";
 
 const ignore = (await detectIsolation()) !== "netns";
 if (ignore) console.error("sandbox_gate_test: skipped: needs user and network namespaces");
@@ -27,13 +28,13 @@ async function fixture(): Promise<{ dir: string; gatePath: string; gate: Deno.Fs
 
 /**
  * `touch ran` behind the gate: read by the setup script, or with `step` by the confine step the
- * command runs as (here for the syscall filter alone), whose own Deno start is not waited for.
+ * command runs as (here for the syscall filter alone), whose own start is not waited for.
  */
 function spawnTouch(
   sandbox: NetnsSandbox,
   dir: string,
   gate: string,
-  step = false,
+  step: false | "perl" | "deno" = false,
 ): Deno.ChildProcess {
   const plain = { command: ["sh", "-c", "touch ran"], env: { PATH: Deno.env.get("PATH") ?? "" } };
   const { command, env } = step
@@ -42,11 +43,12 @@ function spawnTouch(
       shown: [],
       syscallFilter: syscallFilter(Deno.build.arch),
       gateFd: GATE_FD,
+      perl: step === "perl" ? SYSTEM_PERL : undefined,
     })
     : plain;
   return sandbox.spawn(command, {
     env,
-    confineStep: step,
+    confineStep: step !== false,
     cwd: dir,
     hide: join(dir, "state"),
     reveal: join(dir, "state", "public"),
@@ -58,10 +60,10 @@ function spawnTouch(
   });
 }
 
-for (const step of [false, true]) {
+for (const step of [false, "perl", "deno"] as const) {
   Deno.test({
     name: `NetnsSandbox: a command spawned before the forwarder is up never runs when it fails${
-      step ? " (the confine step waits)" : ""
+      step ? ` (the confine step waits, in ${step})` : ""
     }`,
     ignore,
     fn: async () => {

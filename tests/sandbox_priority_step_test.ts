@@ -1,5 +1,5 @@
 /**
- * The confine step (its Deno start, Landlock, the syscall filter) is the start's, not the
+ * The confine step (its Perl or Deno start, Landlock, the syscall filter) is the start's, not the
  * command's: seen from outside while it waits at the sandbox's gate, it runs at the runner's
  * nice and in the runner's cgroups; the command it becomes, at the sandbox's.
  */
@@ -16,22 +16,24 @@ import {
 import { newBridgeSecret } from "../proxy/sandbox/_preamble.ts";
 import { GATE_FD } from "../proxy/sandbox/_setup_script.ts";
 import { makeFifo, openLibc } from "../proxy/sandbox/_libc.ts";
+import { PERL_STEP_MARK, SYSTEM_PERL } from "../proxy/sandbox/_confine_perl.ts";
 import { controllers, niceOf, REPORT, reportOf, runnerView } from "./sandbox_priority_fixtures.ts";
 
 const ignore = (await detectIsolation()) !== "netns";
 const abi = probeLandlock();
 const BWRAP = "/usr/bin/bwrap";
 const bwrapHere = await Deno.stat(BWRAP).then(() => true, () => false);
+const perlHere = await Deno.stat(SYSTEM_PERL).then(() => true, () => false);
 const NICE = 15;
 /** read(2)'s number, as `/proc/PID/syscall` names the call a process is blocked in. */
 const READ = Deno.build.arch === "aarch64" ? 63 : 0;
 
-for (const bwrap of [true, false]) {
+for (const [bwrap, perl] of [[true, true], [false, true], [false, false]]) {
   Deno.test({
     name: `sandbox: the confine step starts at the runner's priority, the command at its own (${
       bwrap ? "bubblewrap, Landlock" : "no bubblewrap, the syscall filter"
-    })`,
-    ignore: ignore || (bwrap && (!bwrapHere || typeof abi !== "number")),
+    }, ${perl ? "Perl" : "Deno"})`,
+    ignore: ignore || (bwrap && (!bwrapHere || typeof abi !== "number")) || (perl && !perlHere),
     fn: async () => {
       const runner = await runnerView();
       if (runner.nice >= NICE) return console.warn(`skipped: the runner runs at ${runner.nice}`);
@@ -51,6 +53,7 @@ for (const bwrap of [true, false]) {
           syscallFilter: bwrap ? undefined : syscallFilter(Deno.build.arch),
           gateFd: GATE_FD,
           limits,
+          perl: perl ? SYSTEM_PERL : undefined,
         });
         const program = join(state, "filter.bpf");
         await Deno.writeFile(program, syscallFilter(Deno.build.arch));
@@ -68,7 +71,7 @@ for (const bwrap of [true, false]) {
           stdout: "null",
           stderr: "null",
         });
-        // Held at the gate: its Deno has started, Landlock and the filter are in force.
+        // Held at the gate: its Perl or Deno has started, Landlock and the filter are in force.
         const waiting = await stepAtGate(child.pid);
         const seen = {
           nice: niceOf(await Deno.readTextFile(`/proc/${waiting}/stat`)),
@@ -167,7 +170,7 @@ async function stepAtGate(root: number): Promise<number> {
   while (Date.now() < deadline) {
     for (const pid of descendants(root)) {
       const cmdline = await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "");
-      if (!cmdline.includes("confine_exec.ts")) continue;
+      if (!cmdline.includes("confine_exec.ts") && !cmdline.includes(PERL_STEP_MARK)) continue;
       const call = await Deno.readTextFile(`/proc/${pid}/syscall`).catch(() => "");
       if (call.startsWith(`${READ} 0x${GATE_FD.toString(16)} `)) return pid;
     }

@@ -1,7 +1,7 @@
 /**
  * Only the command runs at the sandbox's nice and, for a root runner, in its cgroups: read from
  * inside a real sandbox, with and without bubblewrap, with and without a `filesystem_policy`.
- * The start before it (the setup script, bubblewrap, the confine step's Deno, Landlock) runs at
+ * The start before it (the setup script, bubblewrap, the confine step's start, Landlock) runs at
  * the runner's own priority: at nice 10 under load it took 4.3-5.2 s against 1.2-1.5 s.
  */
 import assert from "node:assert/strict";

@@ -215,7 +215,7 @@ if [ "$own" -lt "$cpunice" ]; then raise=$((cpunice - own)); else raise=0; fi
 # fd 9), then starts the command as its child; it stays above it as the namespace's init.
 # The forwarder's Deno started while all this was done: the command starts once it listens,
 # and never when the runner closes the gate without a word (it did not come up). Whoever waits
-# there does so after bwrap, which is set up meanwhile: the confine step, its Deno started too,
+# there does so after bwrap, which is set up meanwhile: the confine step, started too,
 # which also takes the command's bounds itself; otherwise a shell (TAKE_BOUNDS), or nice(1)
 # alone with no gate and no cgroups. bwrap and the step are the start's, at the runner's priority.
 if [ "$step" != step ]; then

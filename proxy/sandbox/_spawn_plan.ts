@@ -5,6 +5,7 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fileBinds } from "./_file_binds.ts";
@@ -25,6 +26,7 @@ import type { NetnsSpawnOptions, SyscallFilterFiles } from "./netns_sandbox.ts";
 import { syscallFilter } from "./syscall_filter.ts";
 import { GATE_FD } from "./_setup_script.ts";
 import { makeFifo, openLibc } from "./_libc.ts";
+import { SYSTEM_PERL } from "./_confine_perl.ts";
 
 /** What the command is spawned as in the namespace, and with which confinement. */
 export async function spawnPlan(
@@ -49,8 +51,9 @@ export async function spawnPlan(
   const ownShm = ipc.privateDirs.flatMap((dir) => dir.path === "/dev/shm" ? [dir.path] : []);
   // And its own pseudo-terminal instance (the setup script mounts one over the host's).
   const terminals = [...(spec.stdio === "inherit" ? stdioTerminals() : []), ...OWN_PTYS];
-  // Without bubblewrap the step loads the syscall filter itself.
+  // Without bubblewrap the step loads the syscall filter itself; in Perl where there is one.
   const plain = { command: spec.command, env };
+  const perl = existsSync(SYSTEM_PERL) ? SYSTEM_PERL : undefined;
   const spawned = confineStep(spec.filesystem, plain, {
     workdir: spec.cwd,
     shown,
@@ -59,6 +62,7 @@ export async function spawnPlan(
     syscallFilter: spec.bwrap === undefined ? syscallFilter(Deno.build.arch) : undefined,
     gateFd: GATE_FD,
     limits: spec.limits,
+    perl,
   });
   const tmp = sandboxTmp(spec, spawned.env);
   // A host socket in the host's /tmp is out of sight already: one mount fewer each.
@@ -79,7 +83,7 @@ export async function spawnPlan(
       privateTmp: tmp,
       mountTable: join(spec.sandboxDir, "mounts.fstab"),
       gate,
-      // The confine step, when there is one, waits itself (its Deno starts meanwhile too) and
+      // The confine step, when there is one, waits itself (it starts meanwhile too) and
       // takes the command's bounds itself.
       confineStep: spawned !== plain,
       hideDirs: spec.hideDirs,

@@ -17,7 +17,7 @@
  *    the command its own PID and mount namespace; its setup runs while the forwarder starts,
  *    and the command waits at a gate (a FIFO) until the runner writes `go` there once the
  *    forwarder listens (a forwarder that fails: the gate closes, the command never runs); the
- *    confine step, when there is one, is the one waiting, its own Deno started meanwhile.
+ *    confine step, when there is one (Perl, else Deno), is the one waiting, started meanwhile.
  *    There `STATE` is covered by an empty tmpfs
  *    (only this sandbox's `public/` CA files are shown again, read-only), the policy directory
  *    is bind-mounted read-only. `bwrap --cap-drop ALL --seccomp 9` (bubblewrap, where it is

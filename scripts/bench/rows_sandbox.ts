@@ -41,7 +41,8 @@ const CONFINED_ROW = {
     "network_policies:",
     "filesystem_policy:\n  include_workdir: true\nnetwork_policies:",
   ),
-  note: "as the row above, plus the confine step (Landlock, a deno run inside) and a fresh HOME",
+  note:
+    "as the row above, plus the confine step (Landlock; Perl, else a deno run) and a fresh HOME",
 };
 
 /**
