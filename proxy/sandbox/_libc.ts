@@ -44,15 +44,29 @@ const SYMBOLS = {
   strerror: { parameters: ["i32"], result: "pointer" },
 } as const;
 
-type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+type Symbols = typeof SYMBOLS;
+type Libc<K extends keyof Symbols = keyof Symbols> = Deno.DynamicLibrary<
+  Pick<Symbols, K>
+>["symbols"];
+/** What an error's text needs: errno and its message. */
+type Errno = "__errno_location" | "strerror";
 
-/** libc, opened once per call site that needs it (the caller closes it). */
-export function openLibc(): Deno.DynamicLibrary<typeof SYMBOLS> {
-  return Deno.dlopen("libc.so.6", SYMBOLS);
+/**
+ * libc, opened once per call site that needs it (the caller closes it): the whole table, or only
+ * the functions `names` lists. Deno binds each function it loads: the whole table took 3-8 ms of
+ * the runner's thread, a few functions about 1.
+ */
+export function openLibc<K extends keyof Symbols = keyof Symbols>(
+  names?: readonly K[],
+): Deno.DynamicLibrary<Pick<Symbols, K>> {
+  const table = names === undefined
+    ? SYMBOLS
+    : Object.fromEntries(names.map((name) => [name, SYMBOLS[name]])) as Pick<Symbols, K>;
+  return Deno.dlopen("libc.so.6", table);
 }
 
 /** The kernel's Landlock ABI version, or why there is none (`ENOSYS`, `EOPNOTSUPP`, ...). */
-export function landlockAbi(libc: Libc): number | string {
+export function landlockAbi(libc: Libc<"create_ruleset" | Errno>): number | string {
   const version = libc.create_ruleset(SYS_CREATE_RULESET, null, 0n, CREATE_RULESET_VERSION);
   return version >= 0n ? Number(version) : failure(libc, "Landlock");
 }
@@ -182,7 +196,7 @@ export function takeBounds(libc: Libc, bounds: { nice: number; groupFds: number[
 }
 
 /** Make a FIFO at `path` (`mode`, less the umask); throws with one line when it cannot. */
-export function makeFifo(libc: Libc, path: string, mode: number): void {
+export function makeFifo(libc: Libc<"mkfifo" | Errno>, path: string, mode: number): void {
   if (libc.mkfifo(cString(path), mode) !== 0) throw new Error(failure(libc, `mkfifo ${path}`));
 }
 
@@ -200,15 +214,15 @@ function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`) as Uint8Array<ArrayBuffer>;
 }
 
-function currentErrno(libc: Libc): number {
+function currentErrno(libc: Libc<Errno>): number {
   return new Deno.UnsafePointerView(libc.__errno_location()!).getInt32();
 }
 
-function describeErrno(libc: Libc, errno: number): string {
+function describeErrno(libc: Libc<Errno>, errno: number): string {
   const text = libc.strerror(errno);
   return text === null ? `errno ${errno}` : Deno.UnsafePointerView.getCString(text);
 }
 
-function failure(libc: Libc, what: string): string {
+function failure(libc: Libc<Errno>, what: string): string {
   return `${what}: ${describeErrno(libc, currentErrno(libc))}`;
 }

@@ -116,7 +116,7 @@ function sandboxTmp(spec: LaunchSpec, env: Record<string, string>): TmpPath[] | 
 
 /** Make the gate's FIFO through libc: a mkfifo(1) process took a few ms of every start. */
 function makeGate(path: string): void {
-  const libc = openLibc();
+  const libc = openLibc(["mkfifo", "__errno_location", "strerror"]);
   try {
     makeFifo(libc.symbols, path, 0o600);
   } catch (error) {

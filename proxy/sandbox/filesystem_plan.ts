@@ -30,7 +30,7 @@ export type FilesystemPlan =
 
 /** The kernel's Landlock ABI version, or why it has none (through libc). */
 export function probeLandlock(): number | string {
-  const libc = openLibc();
+  const libc = openLibc(["create_ruleset", "__errno_location", "strerror"]);
   try {
     return landlockAbi(libc.symbols);
   } finally {
