@@ -10,6 +10,7 @@ import { UsageError } from "./context.ts";
 import { DEFAULT_POLICIES } from "./_defaults.ts";
 import { parseListen } from "../proxy/policy/mod.ts";
 import { DEFAULT_AUDIT_PACE } from "../proxy/rate/mod.ts";
+import { DEFAULT_LOG_BUDGET_BYTES } from "../proxy/ocsf/mod.ts";
 
 /**
  * Parse a positive whole number given to `flag`.
@@ -29,6 +30,7 @@ export function parsePositiveInt(text: string, flag: string): number {
   }
   return value;
 }
+const MB = 1024 * 1024;
 
 /** Flags of every command that runs a proxy: OCSF log rotation and retention. */
 export const LOG_FLAGS = {
@@ -38,6 +40,11 @@ export const LOG_FLAGS = {
     "256",
   ],
   keepDays: ["--log-keep-days <days>", "delete OCSF log files older than this many days", "14"],
+  budgetMb: [
+    "--log-budget-mb <mb>",
+    "past this many MB of OCSF log files in the directory, delete the oldest allowed-event files (denials kept); 0 for no budget",
+    String(DEFAULT_LOG_BUDGET_BYTES / MB),
+  ],
   rateKb: [
     "--log-rate-kb <kb>",
     "OCSF log KB the proxy's decisions may write per second (16 s of it at once); past it, its next decision waits (default: no pace)",
@@ -52,15 +59,16 @@ export const SANDBOX_LOG_RATE_FLAG = [
 ] as const;
 
 /**
- * The proxy service's log options from `--log-max-mb`, `--log-keep-days` and `--log-rate-kb`.
+ * The proxy service's log options from the `--log-*` flags (`LOG_FLAGS`, `--log-rate-kb`).
  *
- * @throws {UsageError} When either is not a positive whole number (exit 2).
+ * @throws {UsageError} When one is not a positive whole number (the budget: or 0) (exit 2).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseLogFlags } from "./_flags.ts";
- * assert.deepEqual(parseLogFlags({ logMaxMb: "1", logKeepDays: "2", logRateKb: "4" }), {
- *   logMaxBytes: 1024 * 1024, logKeepDays: 2,
+ * const flags = { logMaxMb: "1", logKeepDays: "2", logBudgetMb: "0", logRateKb: "4" };
+ * assert.deepEqual(parseLogFlags(flags), {
+ *   logMaxBytes: 1024 * 1024, logKeepDays: 2, logBudgetBytes: 0,
  *   auditPace: { bytesPerSecond: 4096, burstBytes: 16 * 4096 },
  * });
  * // A shared proxy keeps no pace unless given one; a sandbox's own proxy keeps the default.
@@ -72,12 +80,16 @@ export const SANDBOX_LOG_RATE_FLAG = [
  * ```
  */
 export function parseLogFlags(
-  options: { logMaxMb: string; logKeepDays: string; logRateKb?: string },
+  options: { logMaxMb: string; logKeepDays: string; logBudgetMb?: string; logRateKb?: string },
 ): LogOptions {
   const logs: LogOptions = {
-    logMaxBytes: parsePositiveInt(options.logMaxMb, "--log-max-mb") * 1024 * 1024,
+    logMaxBytes: parsePositiveInt(options.logMaxMb, "--log-max-mb") * MB,
     logKeepDays: parsePositiveInt(options.logKeepDays, "--log-keep-days"),
   };
+  const budget = options.logBudgetMb; // "0" is a choice: no budget.
+  if (budget !== undefined) {
+    logs.logBudgetBytes = (budget === "0" ? 0 : parsePositiveInt(budget, "--log-budget-mb")) * MB;
+  }
   if (options.logRateKb === undefined) return logs;
   const bytesPerSecond = parsePositiveInt(options.logRateKb, "--log-rate-kb") * 1024;
   // A burst of 16 s: a busy moment (an install, a clone) never waits on its own log.
@@ -90,6 +102,8 @@ export interface LogOptions {
   logMaxBytes: number;
   /** Delete files older than this many days. */
   logKeepDays: number;
+  /** Past this many bytes of log files, delete the oldest (0: no budget; absent: the default). */
+  logBudgetBytes?: number;
   /** The proxy's log pace, when it keeps one. */
   auditPace?: { bytesPerSecond: number; burstBytes: number };
 }

@@ -30,7 +30,7 @@ import { requirePolicy } from "./_project.ts";
 /**
  * Register `proxy --policy NAME [--policies DIR] [--listen HOST:PORT] [--state DIR]
  * [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--gateway URL] [--allow-remote]
- * [--max-connections N] [--log-max-mb MB] [--log-keep-days DAYS] [--log-rate-kb KB]`. Prints
+ * [--max-connections N] [--log-max-mb MB] [--log-keep-days DAYS] [--log-budget-mb MB] [--log-rate-kb KB]`. Prints
  * one ready line, then runs until interrupted.
  *
  * @example
@@ -73,6 +73,7 @@ export function registerProxyCommands(program: Command, ctx: CliContext): void {
     )
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
+    .option(...LOG_FLAGS.budgetMb)
     .option(...LOG_FLAGS.rateKb)
     .action(async (options) => {
       const listen = checkListen(options.listen, "--listen", {

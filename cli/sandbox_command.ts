@@ -43,7 +43,7 @@ const ISOLATE_MODES = ["auto", "netns", "env"] as const;
 /**
  * Register `sandbox run --policy NAME [--policies DIR] [--gateway URL] [--isolate MODE]
  * [--state DIR] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]… [--env NAME[=VALUE]]…
- * [--log-max-mb MB] [--log-keep-days DAYS] [--log-rate-kb KB] [--max-processes N] [--nice N]
+ * [--log-max-mb MB] [--log-keep-days DAYS] [--log-budget-mb MB] [--log-rate-kb KB] [--max-processes N] [--nice N]
  * [--max-memory-mb MB] [--quiet] -- CMD ARGS…`. The exit code is CMD's; a
  * setup failure is one line and exit 1. In netns mode one line on standard error says how the
  * command is isolated and why (`--quiet` drops it; env-mode warnings are always printed).
@@ -98,6 +98,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
     )
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
+    .option(...LOG_FLAGS.budgetMb)
     .option(...SANDBOX_LOG_RATE_FLAG)
     .option(
       "--max-processes <n>",

@@ -33,7 +33,7 @@ import { remoteFlags } from "./_remote_flags.ts";
 /**
  * Register `up --policy NAME [--policies DIR] [--state DIR] [--listen HOST:PORT]
  * [--gateway-listen HOST:PORT] [--resolve HOST:PORT:ADDR]… [--upstream-ca PEM]…
- * [--log-max-mb MB] [--log-keep-days DAYS] [--log-rate-kb KB] [--remote URL [--branch B] [--fetch-interval S]
+ * [--log-max-mb MB] [--log-keep-days DAYS] [--log-budget-mb MB] [--log-rate-kb KB] [--remote URL [--branch B] [--fetch-interval S]
  * [--remote-timeout S] [--hook-listen HOST:PORT]]`.
  *
  * @example
@@ -69,6 +69,7 @@ export function registerUpCommands(program: Command, ctx: CliContext): void {
     .option(...UPSTREAM_CA_FLAG)
     .option(...LOG_FLAGS.maxMb)
     .option(...LOG_FLAGS.keepDays)
+    .option(...LOG_FLAGS.budgetMb)
     .option(...LOG_FLAGS.rateKb)
     .option("--notify <url>", "POST proposal events as JSON to URL (repeatable)", collect, [])
     .option("--public-url <url>", "address reviewers reach the gateway at (inbox links)")

@@ -29,6 +29,8 @@ export interface SandboxLogOptions {
   maxFileBytes?: number;
   /** Delete files older than this many days. */
   keepDays?: number;
+  /** The directory's byte budget (`OcsfLogOptions.budgetBytes`). */
+  budgetBytes?: number;
   /** Hears that events could not be written. */
   onTrouble?: (message: string) => void;
   /** Every event, besides the log. */
@@ -54,6 +56,7 @@ export function openSandboxLog(options: SandboxLogOptions): SandboxLog {
     batchMs: LOG_BATCH_MS,
     maxFileBytes: options.maxFileBytes,
     keepDays: options.keepDays,
+    budgetBytes: options.budgetBytes,
     onTrouble: options.onTrouble,
   });
   // Held events share their batch's promise: one never-rejecting copy per batch, not per event.

@@ -12,7 +12,7 @@ import type { Duplex } from "node:stream";
 import { changesOnly, PolicyHolder, reloadFromText, watchPolicyFile } from "./holder/mod.ts";
 import { parseResolveOverride, type ProxyHandle, startProxy } from "./start_proxy.ts";
 import { CertificateAuthority } from "./tls/mod.ts";
-import { configEvent, type OcsfEvent } from "./ocsf/mod.ts";
+import { configEvent, DEFAULT_LOG_BUDGET_BYTES, type OcsfEvent } from "./ocsf/mod.ts";
 import { openSandboxLog } from "./_sandbox_log.ts";
 import type { RequesterIdentity } from "./policy/mod.ts";
 import type { IdentityResolver } from "./identity/mod.ts";
@@ -82,6 +82,8 @@ export interface ProxyServiceOptions {
   logMaxBytes?: number;
   /** Delete OCSF log files older than this many days (14 by default). */
   logKeepDays?: number;
+  /** The log directory's byte budget (`OcsfLogOptions.budgetBytes`; 0 none; 4 GiB default). */
+  logBudgetBytes?: number;
   /** The pace of this proxy's audit log (`ProxyOptions.auditPace`; absent, none). */
   auditPace?: AuditPaceOptions;
   /**
@@ -156,6 +158,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     sandboxId,
     maxFileBytes: options.logMaxBytes,
     keepDays: options.logKeepDays,
+    budgetBytes: options.logBudgetBytes ?? DEFAULT_LOG_BUDGET_BYTES,
     onTrouble: options.report,
     onEvent: options.onEvent,
   });

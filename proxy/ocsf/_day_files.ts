@@ -1,7 +1,8 @@
 /**
  * The daily files of one log directory as a writer sees them: the current segment of each
- * day (a new one past the size limit) with its denials file, retention of old days, and
- * whole-line appends that remember a partial line they could not cut back.
+ * day (a new one past the size limit) with its denials file, held under a shared lock so that
+ * no other writer's budget deletes it; retention at each new segment; and whole-line appends
+ * that remember a partial line they could not cut back.
  *
  * @module
  */
@@ -9,7 +10,8 @@
 import { join } from "node:path";
 import { appendLines, appendLinesSync, type AppendOutcome } from "./_append_lines.ts";
 import type { DayLines } from "./_log_lines.ts";
-import { currentSegment, fileSize, logFileNames, pruneLogFiles } from "./ocsf_log_files.ts";
+import { type BudgetCut, pruneLogFiles, type Retention } from "./_log_retention.ts";
+import { currentSegment, fileSize, logFileNames } from "./ocsf_log_files.ts";
 
 interface OpenFiles {
   day: string;
@@ -31,25 +33,32 @@ type Kind = "json" | "denied";
 export class DayFiles {
   readonly #dir: string;
   readonly #maxFileBytes: number;
-  readonly #keepDays: number;
+  readonly #retention: Retention;
+  readonly #onCut: (cut: BudgetCut) => void;
   #dirReady = false;
-  #prunedDay = "";
+  /** The segment retention last ran for: it runs once per segment this writer starts. */
+  #prunedFor = "";
   /** A partial line could not be cut back: start the next write on a new line. */
   #torn = { json: false, denied: false };
   #open: OpenFiles | undefined;
   /** The denials file last known to exist (the synchronous path creates it once). */
   #deniedReady = "";
 
-  constructor(dir: string, maxFileBytes: number, keepDays: number) {
+  constructor(
+    dir: string,
+    maxFileBytes: number,
+    retention: Retention,
+    onCut: (cut: BudgetCut) => void,
+  ) {
     this.#dir = dir;
     this.#maxFileBytes = maxFileBytes;
-    this.#keepDays = keepDays;
+    this.#retention = retention;
+    this.#onCut = onCut;
   }
 
   /** Append through files opened and closed for this call; throws when they cannot open. */
   writeSync(day: string, lines: DayLines): AppendOutcome {
-    this.#prepare(day);
-    const names = logFileNames(day, currentSegment(this.#dir, day, this.#maxFileBytes));
+    const names = this.#prepare(day);
     const json = this.#appendSync(join(this.#dir, names.json), "json", lines.json);
     const deniedPath = join(this.#dir, names.denied);
     // A denial the day file did not take stays out of the denials file too.
@@ -62,7 +71,7 @@ export class DayFiles {
 
   /** Append through files kept open (see {@linkcode DayFiles.close}); throws when they cannot open. */
   async write(day: string, lines: DayLines): Promise<AppendOutcome> {
-    const files = this.#keptFor(day);
+    const files = this.#filesFor(day);
     const bytes = this.#encode("json", lines.json);
     const json = await appendLines(files.json, bytes);
     let denied: AppendOutcome | undefined;
@@ -77,7 +86,7 @@ export class DayFiles {
    * threads, for an event whose answer waits on its line (a denial).
    */
   writeKeptSync(day: string, lines: DayLines): AppendOutcome {
-    const files = this.#keptFor(day);
+    const files = this.#filesFor(day);
     const bytes = this.#encode("json", lines.json);
     const json = appendLinesSync(files.json, bytes);
     let denied: AppendOutcome | undefined;
@@ -85,11 +94,6 @@ export class DayFiles {
       denied = appendLinesSync(files.denied, this.#encode("denied", lines.denied));
     }
     return this.#wrote(files, bytes, json, denied);
-  }
-
-  #keptFor(day: string): OpenFiles {
-    this.#prepare(day);
-    return this.#filesFor(day);
   }
 
   /** Book a kept-open append: torn lines, the file's size, and when to let the files go. */
@@ -116,7 +120,7 @@ export class DayFiles {
   }
 
   #appendSync(path: string, kind: Kind, text: string): AppendOutcome {
-    const file = Deno.openSync(path, { append: true, create: true });
+    const file = openAppend(path);
     try {
       // Nothing to write: the file now exists, which is all that was asked.
       if (text === "") return { droppedLines: 0 };
@@ -133,21 +137,27 @@ export class DayFiles {
     return encoder.encode(this.#torn[kind] ? `\n${text}` : text);
   }
 
-  /** The directory exists, and old days are deleted once per day written. */
-  #prepare(day: string): void {
+  /**
+   * The names of the day's current segment, once the directory exists and retention ran:
+   * at the first write (a start), and whenever this writer starts another segment.
+   */
+  #prepare(day: string): { json: string; denied: string } {
     if (!this.#dirReady) {
       Deno.mkdirSync(this.#dir, { recursive: true });
       this.#dirReady = true;
     }
-    if (this.#prunedDay === day) return;
-    this.#prunedDay = day;
-    pruneLogFiles(this.#dir, day, this.#keepDays);
+    const names = logFileNames(day, currentSegment(this.#dir, day, this.#maxFileBytes));
+    if (this.#prunedFor === names.json) return names;
+    this.#prunedFor = names.json;
+    const { cut } = pruneLogFiles(this.#dir, day, this.#retention);
+    if (cut) this.#onCut(cut);
+    return names;
   }
 
   #filesFor(day: string): OpenFiles {
     if (this.#open?.day === day) return this.#open;
     this.close();
-    const names = logFileNames(day, currentSegment(this.#dir, day, this.#maxFileBytes));
+    const names = this.#prepare(day);
     const jsonPath = join(this.#dir, names.json);
     const json = openAppend(jsonPath);
     try {
@@ -161,6 +171,21 @@ export class DayFiles {
   }
 }
 
+/**
+ * Open a log file to append to, under a shared lock: the budget of any writer of the
+ * directory deletes only files nobody holds. A file deleted between our open and our lock
+ * is opened again (its name now makes a new file).
+ */
 function openAppend(path: string): Deno.FsFile {
-  return Deno.openSync(path, { append: true, create: true });
+  for (let attempt = 0;; attempt++) {
+    const file = Deno.openSync(path, { append: true, create: true });
+    try {
+      file.lockSync(false);
+      if (file.statSync().nlink !== 0 || attempt >= 3) return file;
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    file.close();
+  }
 }

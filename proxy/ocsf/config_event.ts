@@ -35,6 +35,8 @@ const STATES: Record<ConfigState, [number, string, number, string, number]> = {
   FAILED: [3, "Medium", 99, "FAILED", 2],
   // A refused proposal changes nothing, but a run of them is a sandbox mapping the ceiling.
   REFUSED: [3, "Medium", 99, "REFUSED", 2],
+  // Audit evidence was deleted on purpose (the budget): done as asked, but worth a look.
+  PRUNED: [3, "Medium", 99, "PRUNED", 1],
 };
 
 /**

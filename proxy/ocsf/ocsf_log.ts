@@ -1,56 +1,19 @@
 /**
  * The file sink: one compact OCSF JSON line per event in `ocsf.YYYY-MM-DD.jsonl`, each denial
  * again in `denials.YYYY-MM-DD.jsonl` (UTC dates), both append-only, rotated by size and
- * pruned by age. The shorthand is rendered on read, never stored.
+ * pruned by age and by a byte budget. The shorthand is rendered on read, never stored.
  *
  * @module
  */
 
 import type { AppendOutcome } from "./_append_lines.ts";
+import { BudgetLedger } from "./_budget_ledger.ts";
 import { DayFiles } from "./_day_files.ts";
 import { DropLedger } from "./_drop_ledger.ts";
 import { SyncWrites } from "./_sync_writes.ts";
 import { type DayLines, isDenial, isRoutine, linesByDay } from "./_log_lines.ts";
 import type { OcsfEvent } from "./types.ts";
-
-/** Options of {@linkcode OcsfLog}. */
-export interface OcsfLogOptions {
-  /**
-   * Keep the day's files open between appends (closed by {@linkcode OcsfLog.close}, and
-   * reopened when the date changes), and write to them in the background: writes leave in
-   * order from a queue, so the caller's thread does not wait on the disk. A denial, whose 403
-   * waits for its line anyway, is written before append returns when nothing is queued and
-   * few decisions are held.
-   * Off by default: without it no file handle outlives a call and each append writes before
-   * it returns.
-   */
-  keepOpen?: boolean;
-  /**
-   * Hold allowed network decisions for up to this many ms and write them together (one write
-   * per file per batch), so that a request makes no file write on its way upstream. Any other
-   * event (a denial, a config or proposal event) writes the held ones and itself at once, in
-   * order, so `/v1/denials` and `logs --follow` see a denial as it happens. A process killed
-   * outright loses at most this window of allowed decisions; {@linkcode OcsfLog.close} and
-   * {@linkcode OcsfLog.flush} write them. 0 (the default) writes every event at once.
-   */
-  batchMs?: number;
-  /** Start the day's next file (`ocsf.DAY.N.jsonl`) once the current one reaches this size. */
-  maxFileBytes?: number;
-  /** Delete the files of days more than this many days before the day being written. */
-  keepDays?: number;
-  /**
-   * Hears, at most once per 10 s, that events could not be written (a full disk): they are
-   * counted, and a CONFIG event records the gap once writing works again.
-   */
-  onTrouble?: (message: string) => void;
-}
-
-const defaults = {
-  keepOpen: false,
-  batchMs: 0,
-  maxFileBytes: 256 * 1024 * 1024,
-  keepDays: 14,
-} satisfies Omit<Required<OcsfLogOptions>, "onTrouble">;
+import { OCSF_LOG_DEFAULTS as defaults, type OcsfLogOptions } from "./ocsf_log_options.ts";
 
 /** Held events beyond this many are written at once, whatever the window. */
 const MAX_HELD = 512;
@@ -91,6 +54,7 @@ export class OcsfLog {
   readonly #batchMs: number;
   readonly #files: DayFiles;
   readonly #drops: DropLedger;
+  readonly #budget: BudgetLedger;
   #closed = false;
   #held: OcsfEvent[] = [];
   #batch: PromiseWithResolvers<void> | undefined;
@@ -111,8 +75,13 @@ export class OcsfLog {
     this.#dir = logDir;
     this.#keepOpen = options.keepOpen ?? defaults.keepOpen;
     this.#batchMs = options.batchMs ?? defaults.batchMs;
+    const retention = {
+      keepDays: options.keepDays ?? defaults.keepDays,
+      budgetBytes: options.budgetBytes ?? defaults.budgetBytes,
+    };
+    this.#budget = new BudgetLedger(retention.budgetBytes, options.onTrouble, 10_000);
     const maxFileBytes = options.maxFileBytes ?? defaults.maxFileBytes;
-    this.#files = new DayFiles(logDir, maxFileBytes, options.keepDays ?? defaults.keepDays);
+    this.#files = new DayFiles(logDir, maxFileBytes, retention, (cut) => this.#budget.cut(cut));
     this.#drops = new DropLedger(options.onTrouble, 10_000);
   }
 
@@ -215,8 +184,13 @@ export class OcsfLog {
       this.#drops.dropped(outcome.droppedLines, outcome.error);
     }
     if (failure !== undefined) return Promise.reject(failure);
-    const resume = this.#drops.takeResumeEvent();
-    return resume ? this.#writeNow([resume], kept).catch(() => {}) : Promise.resolve();
+    const notes = this.#notes();
+    return notes.length > 0 ? this.#writeNow(notes, kept).catch(() => {}) : Promise.resolve();
+  }
+
+  /** After a successful write: the events that record a gap or a budget deletion, if any. */
+  #notes(): OcsfEvent[] {
+    return [this.#drops.takeResumeEvent(), this.#budget.takeEvent()].filter((e) => e !== undefined);
   }
 
   /** Queue `events` behind the writes already queued; settles once they are written. */
@@ -244,7 +218,7 @@ export class OcsfLog {
       this.#drops.dropped(outcome.droppedLines, outcome.error);
     }
     if (failure !== undefined) throw failure;
-    const resume = this.#drops.takeResumeEvent();
-    if (resume) await this.#writeOpen(linesByDay([resume])).catch(() => {});
+    const notes = this.#notes();
+    if (notes.length > 0) await this.#writeOpen(linesByDay(notes)).catch(() => {});
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The names of the OCSF log files of one directory: `ocsf.YYYY-MM-DD.jsonl` and its denials
  * file `denials.YYYY-MM-DD.jsonl` (the same lines, denials only), then `ocsf.YYYY-MM-DD.1.jsonl`,
- * `.2.` and so on once a file reached its size limit; their order; and the retention that
- * deletes old days (the shorthand twins `tollgate.YYYY-MM-DD.log` of older versions too).
+ * `.2.` and so on once a file reached its size limit, and their order (what is deleted is
+ * decided in `_log_retention.ts`).
  *
  * @module
  */
@@ -11,13 +11,13 @@ import { join } from "node:path";
 
 const OCSF_NAME = /^ocsf\.(\d{4}-\d{2}-\d{2})(?:\.([1-9]\d{0,5}))?\.jsonl$/;
 const DENIED_NAME = /^denials\.(\d{4}-\d{2}-\d{2})(?:\.([1-9]\d{0,5}))?\.jsonl$/;
-const ANY_LOG_NAME =
-  /^(?:ocsf|denials|tollgate)\.(\d{4}-\d{2}-\d{2})(?:\.[1-9]\d{0,5})?\.(?:jsonl|log)$/;
-const DAY_MS = 86_400_000;
 
-/** Day and segment of an OCSF JSONL file name, or undefined for any other name. */
-function parseName(name: string): { day: string; segment: number } | undefined {
-  const match = OCSF_NAME.exec(name);
+/** Day and segment of an OCSF JSONL (or denials) file name, or undefined for any other name. */
+function parseName(
+  name: string,
+  pattern = OCSF_NAME,
+): { day: string; segment: number } | undefined {
+  const match = pattern.exec(name);
   return match ? { day: match[1]!, segment: Number(match[2] ?? 0) } : undefined;
 }
 
@@ -40,8 +40,11 @@ export function logFileNames(day: string, segment: number): { json: string; deni
 
 /** One segment of a day's log as {@linkcode logSegments} finds it. */
 export interface LogSegment {
-  /** The OCSF JSONL file name. */
-  json: string;
+  /**
+   * The OCSF JSONL file name; absent when the audit budget deleted it and kept its denials
+   * file.
+   */
+  json?: string;
   /**
    * The denials file name when it exists: the writer creates it with the segment, so a
    * segment without one was written by an older version that kept no denials file.
@@ -68,22 +71,24 @@ export interface LogSegment {
  * ```
  */
 export async function logSegments(dir: string): Promise<LogSegment[]> {
-  const denied = new Set<string>();
-  const names: string[] = [];
+  const segments = new Map<string, LogSegment>();
   try {
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile) continue;
-      if (parseName(entry.name)) names.push(entry.name);
-      else if (DENIED_NAME.test(entry.name)) denied.add(entry.name);
+      const kind = OCSF_NAME.test(entry.name)
+        ? "json"
+        : DENIED_NAME.test(entry.name)
+        ? "denied"
+        : "";
+      if (kind === "") continue;
+      const key = entry.name.slice(entry.name.indexOf(".") + 1);
+      segments.set(key, { ...segments.get(key), [kind]: entry.name });
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
-  return names.sort(byAge).map((json) => {
-    const twin = `denials.${json.slice("ocsf.".length)}`;
-    return denied.has(twin) ? { json, denied: twin } : { json };
-  });
+  return [...segments.keys()].sort(byAge).map((key) => segments.get(key)!);
 }
 
 /**
@@ -102,12 +107,13 @@ export async function logSegments(dir: string): Promise<LogSegment[]> {
  * ```
  */
 export async function ocsfLogFiles(dir: string): Promise<string[]> {
-  return (await logSegments(dir)).map((segment) => segment.json);
+  return (await logSegments(dir)).flatMap((segment) => segment.json ?? []);
 }
 
+/** Orders `DAY[.N].jsonl` name tails by day, then segment. */
 function byAge(a: string, b: string): number {
-  const x = parseName(a)!;
-  const y = parseName(b)!;
+  const x = parseName(`ocsf.${a}`)!;
+  const y = parseName(`ocsf.${b}`)!;
   return x.day === y.day ? x.segment - y.segment : x.day < y.day ? -1 : 1;
 }
 
@@ -129,51 +135,21 @@ function byAge(a: string, b: string): number {
 export function currentSegment(dir: string, day: string, maxBytes: number): number {
   let newest = 0;
   for (const entry of Deno.readDirSync(dir)) {
-    const parsed = parseName(entry.name);
+    const parsed = parseName(entry.name) ?? parseName(entry.name, DENIED_NAME);
     if (parsed?.day === day) newest = Math.max(newest, parsed.segment);
   }
-  const size = fileSize(join(dir, logFileNames(day, newest).json));
-  return size >= maxBytes ? newest + 1 : newest;
+  const names = logFileNames(day, newest);
+  // A denials file without its day file: the budget deleted the segment; start the next one.
+  const gone = fileSize(join(dir, names.json), -1) < 0 &&
+    fileSize(join(dir, names.denied), -1) >= 0;
+  return gone || fileSize(join(dir, names.json)) >= maxBytes ? newest + 1 : newest;
 }
 
-/** Size of a file in bytes; 0 when it does not exist. */
-export function fileSize(path: string): number {
+/** Size of a file in bytes; `missing` (0 unless given) when it does not exist. */
+export function fileSize(path: string, missing = 0): number {
   try {
     return Deno.statSync(path).size;
   } catch {
-    return 0;
+    return missing;
   }
-}
-
-/**
- * Delete the log files of days more than `keepDays` before `day` (the day being written, so
- * that a clock set back deletes nothing new). Files that vanish meanwhile are ignored.
- *
- * @returns How many files were deleted.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pruneLogFiles } from "./ocsf_log_files.ts";
- * const dir = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${dir}/ocsf.2026-05-05.jsonl`, "");
- * await Deno.writeTextFile(`${dir}/ocsf.2026-05-06.jsonl`, "");
- * assert.equal(pruneLogFiles(dir, "2026-05-20", 14), 1); // deletes 2026-05-05 and older
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export function pruneLogFiles(dir: string, day: string, keepDays: number): number {
-  const cutoff = new Date(Date.parse(`${day}T00:00:00Z`) - keepDays * DAY_MS)
-    .toISOString().slice(0, 10);
-  let deleted = 0;
-  for (const entry of Deno.readDirSync(dir)) {
-    const fileDay = ANY_LOG_NAME.exec(entry.name)?.[1];
-    if (!entry.isFile || fileDay === undefined || fileDay >= cutoff) continue;
-    try {
-      Deno.removeSync(join(dir, entry.name));
-      deleted++;
-    } catch {
-      // Another writer of the same directory deleted it first.
-    }
-  }
-  return deleted;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { appendLines } from "./_append_lines.ts";
 import { configEvent, OcsfLog, ocsfLogFiles, readOcsfEvents } from "./mod.ts";
-import { pruneLogFiles } from "./ocsf_log_files.ts";
+import { pruneLogFiles } from "./_log_retention.ts";
 
 const DAY = Date.UTC(2026, 4, 6, 12, 0, 0);
 const DAY_MS = 86_400_000;
@@ -52,7 +52,9 @@ Deno.test("OcsfLog deletes the files of days older than keepDays", async () => {
     await Deno.writeTextFile(join(dir, "notes.txt"), "kept");
     // The shorthand twin an older version wrote goes with its day.
     await Deno.writeTextFile(join(dir, "tollgate.2026-05-10.log"), "old\n");
-    assert.equal(pruneLogFiles(dir, "2026-06-30", 2), 7);
+    assert.deepEqual(pruneLogFiles(dir, "2026-06-30", { keepDays: 2, budgetBytes: 0 }), {
+      aged: 7,
+    });
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
   });
 });

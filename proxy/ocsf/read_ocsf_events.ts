@@ -101,12 +101,15 @@ export async function readOcsfEvents(
 
 /** The files to read, newest first, each with the texts its wanted lines must contain. */
 function sources(segments: LogSegment[], denied: boolean): [string, string[]][] {
-  if (!denied) return segments.slice(0, FILES_TO_SCAN).map((s) => [s.json, []]);
+  if (!denied) {
+    const days = segments.flatMap((s) => s.json ?? []).slice(0, FILES_TO_SCAN);
+    return days.map((name) => [name, []]);
+  }
   const out: [string, string[]][] = [];
   for (const [i, segment] of segments.slice(0, DENIAL_FILES_TO_SCAN).entries()) {
     if (segment.denied !== undefined) out.push([segment.denied, []]);
     // Written before denials files existed: only the newest such days are worth a scan.
-    else if (i < FILES_TO_SCAN) out.push([segment.json, [DENIAL_MARK]]);
+    else if (i < FILES_TO_SCAN) out.push([segment.json!, [DENIAL_MARK]]);
   }
   return out;
 }

@@ -21,7 +21,9 @@ export type ConfigState =
   /** A scoped rule ended (expiry, used once, session ended, revoked) and was removed. */
   | "REMOVED"
   /** A proposal was refused as outside the org ceiling (each refusal tells the agent a bit). */
-  | "REFUSED";
+  | "REFUSED"
+  /** The audit budget deleted the oldest log files of the directory. */
+  | "PRUNED";
 
 /** A network endpoint: a DNS name or an IP literal, and a port. */
 export interface OcsfEndpoint {
