@@ -20,7 +20,7 @@ export class BudgetLedger {
   readonly #intervalMs: number;
   #pending: BudgetCut[] = [];
   #lastReport = -Infinity;
-  #unreported = { files: 0, bytes: 0 };
+  #unreported = { files: 0, bytes: 0, denials: 0 };
 
   constructor(
     budgetBytes: number,
@@ -37,18 +37,19 @@ export class BudgetLedger {
     this.#pending.push(cut);
     this.#unreported.files += cut.files.length;
     this.#unreported.bytes += cut.bytes;
+    this.#unreported.denials += cut.denialFiles;
     const now = performance.now();
     if (now - this.#lastReport < this.#intervalMs) return;
     this.#lastReport = now;
     const { files, bytes } = this.#unreported;
-    const denials = cut.denialFiles > 0
+    const denials = this.#unreported.denials > 0
       ? "denials alone exceed it, oldest denials deleted"
       : "denials kept";
     this.#report?.(
       `audit log: over its ${mib(this.#budgetBytes)} budget, deleted the oldest ${files} ` +
         `file(s) (${mib(bytes)}; ${denials}); raise --log-budget-mb to keep more`,
     );
-    this.#unreported = { files: 0, bytes: 0 };
+    this.#unreported = { files: 0, bytes: 0, denials: 0 };
   }
 
   /** The CONFIG event recording the deletions booked since the last one, if any. */

@@ -150,8 +150,12 @@ export class DayFiles {
     if (this.#prunedFor === names.json) return names;
     this.#prunedFor = names.json;
     const { cut } = pruneLogFiles(this.#dir, day, this.#retention);
-    if (cut) this.#onCut(cut);
-    return names;
+    if (!cut) return names;
+    this.#onCut(cut);
+    // The budget may have deleted the segment named (nobody held it): go on in the next.
+    const next = logFileNames(day, currentSegment(this.#dir, day, this.#maxFileBytes));
+    this.#prunedFor = next.json;
+    return next;
   }
 
   #filesFor(day: string): OpenFiles {
