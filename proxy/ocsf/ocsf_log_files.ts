@@ -139,10 +139,10 @@ export function currentSegment(dir: string, day: string, maxBytes: number): numb
     if (parsed?.day === day) newest = Math.max(newest, parsed.segment);
   }
   const names = logFileNames(day, newest);
+  const size = fileSize(join(dir, names.json), -1);
   // A denials file without its day file: the budget deleted the segment; start the next one.
-  const gone = fileSize(join(dir, names.json), -1) < 0 &&
-    fileSize(join(dir, names.denied), -1) >= 0;
-  return gone || fileSize(join(dir, names.json)) >= maxBytes ? newest + 1 : newest;
+  const gone = size < 0 && fileSize(join(dir, names.denied), -1) >= 0;
+  return gone || size >= maxBytes ? newest + 1 : newest;
 }
 
 /** Size of a file in bytes; `missing` (0 unless given) when it does not exist. */
