@@ -14,8 +14,6 @@ import {
   checkListen,
   GATEWAY_FLAG,
   GATEWAY_TOKEN_FILE_FLAG,
-  LOG_FLAGS,
-  parseLogFlags,
   parsePositiveInt,
   POLICIES_FLAG,
   RESOLVE_FLAG,
@@ -23,6 +21,7 @@ import {
   untilAborted,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
+import { LOG_FLAGS, parseLogFlags } from "./_log_flags.ts";
 import { checkProxyFlags } from "./_proxy_flags.ts";
 import { listenFailure, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";

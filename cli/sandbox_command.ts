@@ -24,15 +24,13 @@ import {
   collect,
   GATEWAY_FLAG,
   GATEWAY_TOKEN_FILE_FLAG,
-  LOG_FLAGS,
-  parseLogFlags,
   parsePositiveInt,
   POLICIES_FLAG,
   RESOLVE_FLAG,
-  SANDBOX_LOG_RATE_FLAG,
   STATE_FLAG,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
+import { LOG_FLAGS, parseLogFlags, SANDBOX_LOG_RATE_FLAG } from "./_log_flags.ts";
 import { checkProxyFlags } from "./_proxy_flags.ts";
 import { failureMessage, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";

@@ -10,8 +10,6 @@ import { type CliContext, resolveUserPath } from "./context.ts";
 import {
   checkListen,
   collect,
-  LOG_FLAGS,
-  parseLogFlags,
   POLICIES_FLAG,
   REMOTE_FLAGS,
   RESOLVE_FLAG,
@@ -19,6 +17,7 @@ import {
   untilAborted,
   UPSTREAM_CA_FLAG,
 } from "./_flags.ts";
+import { LOG_FLAGS, parseLogFlags } from "./_log_flags.ts";
 import { checkProxyFlags } from "./_proxy_flags.ts";
 import { listenFailure, startFailure } from "./_start_errors.ts";
 import { requirePolicy } from "./_project.ts";
