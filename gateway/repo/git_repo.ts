@@ -8,6 +8,7 @@
  */
 
 import { DRIVER_KEYS, driverOverrides, runGit } from "../client/mod.ts";
+import { commitHolds, readHead } from "./_head_commit.ts";
 
 /**
  * The root of the Git work tree holding `dir`, or undefined when it is not in one (or git is
@@ -74,22 +75,20 @@ export interface FileCommit {
  * ```
  */
 export async function gitCommitFile(root: string, commit: FileCommit): Promise<string> {
-  // The reads before the commit, and those after it, each run side by side: an approval waits
-  // for every git run in turn, and starting a process is what costs on a busy host.
-  const [env, parent] = await Promise.all([
-    noDrivers(root),
-    runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], root).then((r) => r.stdout.trim()),
-  ]);
+  // Four git runs in three rounds: an approval waits for each, and starting a process is what
+  // costs on a busy host. The parent and the text are read from the commit made, by blob id.
+  const env = await noDrivers(root);
   await commitOnly(root, commit, env);
-  const [holds, short] = await Promise.all([
-    commit.text === undefined ? true : commitHolds(root, commit.path, commit.text),
+  const [made, short] = await Promise.all([
+    readHead(root),
     runGit(["rev-parse", "--short", "HEAD"], root),
   ]);
-  if (!holds) {
-    await rollBack(root, commit.path, parent, env);
+  if (commit.text !== undefined && !await commitHolds(root, made, commit.path, commit.text)) {
+    await rollBack(root, commit.path, made.parent, env);
+    const why = "(a git attribute or filter of the repository changed it)";
+    const end = "the commit was rolled back";
     throw new Error(
-      `The commit of "${commit.path}" does not hold the text Tollgate wrote (a git attribute ` +
-        "or filter of the repository changed it); the commit was rolled back",
+      `The commit of "${commit.path}" does not hold the text Tollgate wrote ${why}; ${end}`,
     );
   }
   return short.stdout.trim();
@@ -117,20 +116,10 @@ async function commitOnly(root: string, commit: FileCommit, env: Record<string, 
   throw new Error("git commit failed");
 }
 
-/** True when HEAD changed only `path`, to `text` (CRLF and LF count as the same). */
-async function commitHolds(root: string, path: string, text: string): Promise<boolean> {
-  const args = ["diff-tree", "-r", "-z", "--root", "--no-commit-id", "--name-only", "--no-renames"];
-  const [blob, changed] = await Promise.all([
-    runGit(["cat-file", "blob", `HEAD:${path}`], root),
-    runGit([...args, "HEAD"], root),
-  ]);
-  const lf = (t: string) => t.replaceAll("\r\n", "\n");
-  if (blob.code !== 0 || lf(blob.stdout) !== lf(text)) return false;
-  return changed.code === 0 && changed.stdout === `${path}\0`;
-}
-
-async function rollBack(root: string, path: string, parent: string, env: Record<string, string>) {
+async function rollBack(root: string, path: string, known?: string, env = {}) {
   const head = (await runGit(["rev-parse", "HEAD"], root)).stdout.trim();
+  const parent = known ??
+    (await runGit(["rev-parse", "-q", "--verify", "HEAD^"], root)).stdout.trim();
   if (parent) {
     await runGit(["update-ref", "-m", "tollgate: roll back", "HEAD", parent, head], root);
     await runGit(["reset", "-q", "--", path], root, { env });
