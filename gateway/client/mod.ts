@@ -27,6 +27,8 @@ export type { SandboxFence } from "./sandbox_fence.ts";
 export { gatewayFence, localFence } from "./gateway_fence.ts";
 export type { GatewayFence, HostPath, LocalFence } from "./gateway_fence.ts";
 export { GatewayPool } from "./gateway_pool.ts";
+export { applyTextPatch, sha256Hex, textPatch } from "./text_patch.ts";
+export type { TextPatch } from "./text_patch.ts";
 export type { GatewayPoolOptions } from "./gateway_pool.ts";
 export {
   ROUTE_CEILING_CHECK,

@@ -1,15 +1,17 @@
 /**
  * What a proxy started with `--gateway URL` runs: follow the gateway's event stream and hand
  * every new text of one policy to a callback (the proxy's `PolicyHolder.update`). No polling:
- * the stream pushes `policy.updated` carrying the text (fetched, once per new hash, only
- * when the event was too large to carry it and after `ready`); after a dropped connection
- * the client reconnects (with backoff) and catches up from the `ready` event.
+ * the stream pushes `policy.updated` carrying the text or, for a large policy, its change from
+ * the text before (`TextPatch`). The text is fetched, once per new hash, only when the event was
+ * too large to carry it, when the change is from another text, and after `ready`; after a
+ * dropped connection the client reconnects (with backoff) and catches up from `ready`.
  *
  * @module
  */
 
 import type { PublishedPolicy } from "./gateway_wire.ts";
 import type { GatewayClient } from "./gateway_client.ts";
+import { applyTextPatch } from "./text_patch.ts";
 
 /** Revision and hash of a delivered policy text. */
 export interface PolicyVersion {
@@ -71,6 +73,8 @@ export async function subscribePolicy(
 ): Promise<void> {
   const o = { ...defaults, ...options };
   let delivered: string | undefined;
+  // The text last delivered: a large policy's push carries its change from the one before.
+  let held: string | undefined;
   const apply = async (policy: (PublishedPolicy & { policy_json?: unknown }) | undefined) => {
     if (!policy || policy.hash === delivered) return;
     try {
@@ -78,16 +82,22 @@ export async function subscribePolicy(
       if (typeof policy.policy_json === "string") version.json = policy.policy_json;
       await onText(policy.text, version);
       delivered = policy.hash;
+      held = policy.text;
     } catch (error) {
       o.onError(error);
     }
   };
-  // The event carries the text (unless it is very large): no round trip, which after an
-  // idle spell cost hundreds of ms on a busy machine.
-  const deliver = async (listed?: Partial<PublishedPolicy>) => {
+  // The event carries the text, or its change from the text before (unless it is very large):
+  // no round trip, which after an idle spell cost hundreds of ms on a busy machine.
+  const deliver = async (listed?: Partial<PublishedPolicy> & { text_patch?: unknown }) => {
     if (listed?.hash !== undefined && listed.hash === delivered) return;
     if (isSnapshot(listed)) return await apply(listed);
-    await apply(await client.policy(name, signal));
+    const text = listed?.text_patch !== undefined && held !== undefined
+      ? await applyTextPatch(held, listed.text_patch)
+      : undefined;
+    const patched = { ...listed, text };
+    // Another base than the text held, or no change sent: the whole text, as the gateway has it.
+    await apply(isSnapshot(patched) ? patched : await client.policy(name, signal));
   };
   let delay = o.retryMs;
   while (!signal.aborted) {

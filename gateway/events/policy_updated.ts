@@ -7,7 +7,9 @@
 
 import type { GatewayEvent } from "./event_hub.ts";
 import type { PublishedPolicy } from "../client/mod.ts";
+import { createHash } from "node:crypto";
 import { DELTA_MIN_CHARS, policyDelta } from "../../proxy/policy/mod.ts";
+import { textPatch } from "../client/mod.ts";
 
 /**
  * Largest policy text (UTF-8 bytes) sent inside a `policy.updated` event; a larger one is
@@ -20,9 +22,10 @@ export const MAX_EVENT_TEXT_BYTES = 16 * 1024 * 1024;
  * large, the text itself, so subscribers need no round trip to apply it, and the validated
  * policy as a JSON document (`policy_json`, a string: only the proxy's reload worker parses it).
  * For a large text whose `previous` snapshot (the one subscribers hold) has its policy at hand,
- * `policy_json` is the change from it (`PolicyDelta`): an approval into 10,000 rules pushes one
- * rule, which a proxy's worker applies to the policy it holds (or, holding another, loads the
- * text).
+ * `policy_json` is the change from it (`PolicyDelta`) and the text is sent as a change too
+ * (`text_patch`, a `TextPatch`): an approval into 10,000 rules pushes one rule and its lines,
+ * which a proxy applies to the text and the policy it holds (or, holding another, fetches the
+ * text and loads it).
  *
  * @example
  * ```ts
@@ -40,19 +43,21 @@ export function policyUpdated(
   // UTF-8 takes at most 3 bytes per UTF-16 unit: short texts need no encoding to measure.
   const small = text.length * 3 <= MAX_EVENT_TEXT_BYTES ||
     new TextEncoder().encode(text).length <= MAX_EVENT_TEXT_BYTES;
+  if (!small) return { type: "policy.updated", data: { name, revision, hash } };
+  if (!policy) return { type: "policy.updated", data: { name, revision, hash, text } };
+  const delta = text.length >= DELTA_MIN_CHARS && previous?.policy &&
+    policyDelta(previous.policy, previous.hash, policy, hash);
+  if (!delta) {
+    return {
+      type: "policy.updated",
+      data: { name, revision, hash, text, policy_json: JSON.stringify(policy) },
+    };
+  }
+  // A change of a large policy: its text as a change too, from the text the change is from.
+  const sha256 = createHash("sha256").update(text).digest("hex");
+  const text_patch = textPatch(previous!.text, text, sha256);
   return {
     type: "policy.updated",
-    data: !small
-      ? { name, revision, hash }
-      : policy
-      ? { name, revision, hash, text, policy_json: pushedJson(snapshot, previous) }
-      : { name, revision, hash, text },
+    data: { name, revision, hash, text_patch, policy_json: JSON.stringify(delta) },
   };
-}
-
-function pushedJson(snapshot: PublishedPolicy, previous: PublishedPolicy | undefined): string {
-  const { text, hash, policy } = snapshot;
-  const delta = text.length >= DELTA_MIN_CHARS && previous?.policy &&
-    policyDelta(previous.policy, previous.hash, policy!, hash);
-  return JSON.stringify(delta || policy);
 }
