@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
-import { GatewayClient, startGateway, subscribePolicy } from "../gateway/mod.ts";
+import { GatewayClient, policyUpdated, startGateway, subscribePolicy } from "../gateway/mod.ts";
+import { DELTA_MIN_CHARS, type Policy } from "../proxy/policy/mod.ts";
 import { applyTextPatch, sha256Hex, textPatch } from "../gateway/client/mod.ts";
 import { syntheticPolicy, waitFor } from "./support/mod.ts";
 
@@ -97,4 +98,34 @@ Deno.test("subscribePolicy() follows a large policy by its text's changes, and f
     await gw.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("policyUpdated() pushes an approval's one added rule as the change, and compares the rules when the claim does not hold", () => {
+  const rule = (host: string) => ({ endpoints: [{ host, port: 443 }] });
+  const text = "#".repeat(DELTA_MIN_CHARS);
+  const before: Policy = { version: 1, revision: 1, network_policies: { a: rule("a.example") } };
+  const previous = { name: "p", text, revision: 1, hash: "h1", policy: before };
+  const push = (network_policies: Policy["network_policies"], from: string) => {
+    const policy: Policy = { version: 1, revision: 2, network_policies };
+    const added = { from, key: "b" };
+    const snapshot = { name: "p", text: `${text}\n`, revision: 2, hash: "h2", policy, added };
+    const json = policyUpdated(snapshot, previous).data.policy_json as string;
+    return JSON.parse(json);
+  };
+  const b = rule("b.example");
+  // The claim holds: the rule named, nothing else.
+  const one = push({ a: before.network_policies.a!, b }, "h1");
+  assert.deepEqual(one, {
+    delta_from: "h1",
+    hash: "h2",
+    head: { version: 1, revision: 2 },
+    set: { b },
+    removed: [],
+  });
+  // From another policy than the one held: every rule is compared (a changed too).
+  const a2 = rule("a2.example");
+  assert.deepEqual(push({ a: a2, b }, "elsewhere").set, { a: a2, b });
+  // The rule not appended after the others: not a change the proxy could apply; the whole policy.
+  const whole = push({ b, a: before.network_policies.a! }, "h1");
+  assert.deepEqual(Object.keys(whole.network_policies), ["b", "a"]);
 });

@@ -119,8 +119,18 @@ export async function commitStep(
   }
 }
 
-/** Tell listeners (the reload push) that policy `name` is now `text`. */
-export function pushPolicy(env: StoreEnv, name: string, text: string, loaded: LoadedPolicy): void {
+/**
+ * Tell listeners (the reload push) that policy `name` is now `text`; `added` when it is the
+ * policy of hash `added.from` plus rule `added.key` only (what an approval's checks proved).
+ */
+export function pushPolicy(
+  env: StoreEnv,
+  name: string,
+  text: string,
+  loaded: LoadedPolicy,
+  added?: { from: string; key: string },
+): void {
   const { hash, policy } = loaded;
-  env.notify({ kind: "policy", name, revision: policy.revision, hash, text, policy });
+  const change = { kind: "policy" as const, name, revision: policy.revision, hash, text, policy };
+  env.notify(added ? { ...change, added } : change);
 }

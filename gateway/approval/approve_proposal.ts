@@ -82,7 +82,9 @@ export async function approveProposal(
     // load it; recovery rolls a crash forward), so proxies may enforce it at once: not after
     // the directory fsyncs (which only matter if the machine itself goes down), the commit and
     // the move, each of which took up to 0.7 s on a busy disk.
-    pushPolicy(env, loaded.record.meta.policy, bumped.text, bumped.result);
+    // validateStep proved it adds exactly the rule: the push need not compare every rule.
+    const added = { from: loaded.current.loaded.hash, key: loaded.record.meta.ruleKey };
+    pushPolicy(env, loaded.record.meta.policy, bumped.text, bumped.result, added);
     await syncDirectories([staged.seal.path, staged.stamp.path, staged.policy.path]);
     await env.beforeStep("commit");
     const by = { name: options.approvedBy, trailers: scopeTrailers(applied.lease) };

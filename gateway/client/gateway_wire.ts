@@ -37,6 +37,12 @@ export interface PublishedPolicy {
    * a proxy validates and compiles far faster than it parses the YAML.
    */
   policy?: Policy;
+  /**
+   * In process only (never sent): the policy is the one whose hash is `from` plus rule `key`,
+   * appended, and nothing else but its revision (an approval checked exactly that), so its push
+   * names that rule instead of comparing every rule again.
+   */
+  added?: { from: string; key: string };
 }
 
 /** What an approval produced. */

@@ -119,7 +119,9 @@ export class DirectoryWatcher {
     // A scan that read the file before this write must not put the older text back.
     this.#offers++;
     const previous = this.#policies.get(snapshot.name);
-    this.#policies.set(snapshot.name, snapshot);
+    // `added` describes this push only: it is not served with the policy.
+    const { added: _, ...served } = snapshot;
+    this.#policies.set(snapshot.name, served);
     this.#failedTexts.delete(snapshot.name);
     if (previous?.hash !== snapshot.hash) this.#o.hub.publish(policyUpdated(snapshot, previous));
   }

@@ -8,7 +8,7 @@
 import type { GatewayEvent } from "./event_hub.ts";
 import type { PublishedPolicy } from "../client/mod.ts";
 import { createHash } from "node:crypto";
-import { DELTA_MIN_CHARS, policyDelta } from "../../proxy/policy/mod.ts";
+import { DELTA_MIN_CHARS, type PolicyDelta, policyDelta } from "../../proxy/policy/mod.ts";
 import { textPatch } from "../client/mod.ts";
 
 /**
@@ -46,7 +46,7 @@ export function policyUpdated(
   if (!small) return { type: "policy.updated", data: { name, revision, hash } };
   if (!policy) return { type: "policy.updated", data: { name, revision, hash, text } };
   const delta = text.length >= DELTA_MIN_CHARS && previous?.policy &&
-    policyDelta(previous.policy, previous.hash, policy, hash);
+    (addedDelta(snapshot, previous) ?? policyDelta(previous.policy, previous.hash, policy, hash));
   if (!delta) {
     return {
       type: "policy.updated",
@@ -60,4 +60,23 @@ export function policyUpdated(
     type: "policy.updated",
     data: { name, revision, hash, text_patch, policy_json: JSON.stringify(delta) },
   };
+}
+
+/**
+ * The change an approval made, from what it proved (`added`: the policy `previous` plus one rule,
+ * its revision aside) instead of comparing all the rules again (`policyDelta`, 17-27 ms at 10,000
+ * rules); only the keys' order is checked here, as the push appends the rule after the others.
+ */
+function addedDelta(
+  { added, policy, hash }: PublishedPolicy,
+  previous: PublishedPolicy,
+): PolicyDelta | undefined {
+  if (!added || !policy || !previous.policy || added.from !== previous.hash) return undefined;
+  const older = Object.keys(previous.policy.network_policies);
+  const newer = Object.keys(policy.network_policies);
+  if (newer.length !== older.length + 1 || newer[older.length] !== added.key) return undefined;
+  for (let i = 0; i < older.length; i++) if (older[i] !== newer[i]) return undefined;
+  const { network_policies: rules, ...head } = policy;
+  const set = { [added.key]: rules[added.key]! };
+  return { delta_from: previous.hash, hash, head, set, removed: [] };
 }

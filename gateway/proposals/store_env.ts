@@ -24,6 +24,8 @@ export type StoreChange =
     text?: string;
     /** The text's validated policy (pushed beside it as JSON). */
     policy?: Policy;
+    /** The rule an approval added to the policy of hash `from` (`PublishedPolicy.added`). */
+    added?: { from: string; key: string };
   };
 
 /** The named steps of an approval, in order (see `approveProposal`). */

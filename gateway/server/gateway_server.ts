@@ -159,8 +159,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // the store just wrote comes with its text, so nothing is re-read before the push.
   const unsubscribe = store.subscribe((change) => {
     if (change.kind === "policy" && change.text !== undefined) {
-      const { name, text, revision, hash, policy } = change;
-      watcher.offer({ name, text, revision, hash, policy });
+      const { name, text, revision, hash, policy, added } = change;
+      watcher.offer({ name, text, revision, hash, policy, ...added && { added } });
     } else void watcher.rescan();
   });
   // A policy changed outside tollgate (`git am` of a pending patch): settle that proposal.
