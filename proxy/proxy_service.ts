@@ -30,9 +30,13 @@ export interface PolicyFeed {
   initial(): Promise<string>;
   /**
    * Deliver each later text until `signal` aborts, then resolve; with the policy's JSON document
-   * when the push carried one (validated instead of parsing the YAML).
+   * when the push carried one (validated instead of parsing the YAML), and the text's UTF-8 bytes
+   * when the feed has them (moved to the load worker instead of encoding the text again).
    */
-  follow(onText: (text: string, json?: string) => void, signal: AbortSignal): Promise<void>;
+  follow(
+    onText: (text: string, json?: string, utf8?: Uint8Array<ArrayBuffer>[]) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 /** Options of {@linkcode startProxyService}, with paths already resolved. */
@@ -197,8 +201,8 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   const stop = new AbortController();
   const following = options.feed
     ? options.feed.follow(
-      changesOnly(initial, (text, json) => {
-        void reloadFromText(holder, text, onEvent, { json });
+      changesOnly(initial, (text, json, utf8) => {
+        void reloadFromText(holder, text, onEvent, { json, utf8 });
       }),
       stop.signal,
     )

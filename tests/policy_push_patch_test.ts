@@ -11,6 +11,9 @@ import { DELTA_MIN_CHARS, type Policy } from "../proxy/policy/mod.ts";
 import { applyTextPatch, sha256Hex, textPatch } from "../gateway/client/mod.ts";
 import { syntheticPolicy, waitFor } from "./support/mod.ts";
 
+const decodeSlices = (slices: Uint8Array[]) =>
+  slices.map((s) => new TextDecoder().decode(s)).join("");
+
 Deno.test("textPatch() and applyTextPatch() rebuild the text, and refuse another base or a bad patch", async () => {
   const before = "version: 1\nrevision: 1\nnetwork_policies:\n  a: {}\n";
   const cases = [
@@ -62,11 +65,14 @@ Deno.test("subscribePolicy() follows a large policy by its text's changes, and f
       const fetch = client.policy.bind(client);
       client.policy = (...args) => (fetches.push(1), fetch(...args));
       const texts: string[] = [];
+      const bytes: boolean[] = [];
       void subscribePolicy(client, "big", (text, version) => {
         if (refuse(version.revision)) throw new Error("refused");
         texts.push(text);
+        // A change applied here comes with the bytes it was digested from: the text's own.
+        if (version.utf8) bytes.push(decodeSlices(version.utf8) === text);
       }, controller.signal);
-      return { texts, fetches };
+      return { texts, fetches, bytes };
     };
     // One follows every revision; the other refuses revision 1, so it holds revision 0's text
     // when revision 2's change (from revision 1's) arrives.
@@ -91,6 +97,7 @@ Deno.test("subscribePolicy() follows a large policy by its text's changes, and f
     await waitFor(() => behind.texts.at(-1) === published, "the fetched text");
     assert.equal(every.texts.length, 3);
     assert.equal(every.fetches.length, initialFetches[0], "every change applied to the text held");
+    assert.deepEqual(every.bytes, [true, true], "each change's UTF-8 bytes handed on");
     assert.equal(behind.texts.length, 2);
     assert.equal(behind.fetches.length, initialFetches[1]! + 1, "another base: the whole text");
   } finally {

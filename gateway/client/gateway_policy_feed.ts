@@ -33,6 +33,11 @@ export function gatewayPolicyFeed(client: GatewayClient, name: string): PolicyFe
       return policy.text;
     },
     follow: (onText, signal) =>
-      subscribePolicy(client, name, (text, version) => onText(text, version.json), signal),
+      subscribePolicy(
+        client,
+        name,
+        (text, version) => onText(text, version.json, version.utf8),
+        signal,
+      ),
   };
 }

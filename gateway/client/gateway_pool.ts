@@ -133,7 +133,7 @@ export class GatewayPool implements ProposalSink {
 
   /** Deliver each newer text from the gateway in use, failing over, until `signal` aborts. */
   async follow(
-    onText: (text: string, json?: string) => void,
+    onText: (text: string, json?: string, utf8?: Uint8Array<ArrayBuffer>[]) => void,
     signal: AbortSignal,
   ): Promise<void> {
     while (!signal.aborted) {
@@ -150,7 +150,7 @@ export class GatewayPool implements ProposalSink {
             // A gateway behind the others (not fetched yet) must not take the proxy back.
             if (version.revision < this.#revision) return;
             this.#revision = version.revision;
-            onText(text, version.json);
+            onText(text, version.json, version.utf8);
           },
           round.signal,
           { onError: stop, retryMs: this.#o.retryMs },

@@ -27,7 +27,7 @@ export type { SandboxFence } from "./sandbox_fence.ts";
 export { gatewayFence, localFence } from "./gateway_fence.ts";
 export type { GatewayFence, HostPath, LocalFence } from "./gateway_fence.ts";
 export { GatewayPool } from "./gateway_pool.ts";
-export { applyTextPatch, sha256Hex, textPatch } from "./text_patch.ts";
+export { applyTextPatch, applyTextPatchUtf8, sha256Hex, textPatch } from "./text_patch.ts";
 export type { TextPatch } from "./text_patch.ts";
 export type { GatewayPoolOptions } from "./gateway_pool.ts";
 export {

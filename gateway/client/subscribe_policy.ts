@@ -11,7 +11,7 @@
 
 import type { PublishedPolicy } from "./gateway_wire.ts";
 import type { GatewayClient } from "./gateway_client.ts";
-import { applyTextPatch } from "./text_patch.ts";
+import { applyTextPatchUtf8 } from "./text_patch.ts";
 
 /** Revision and hash of a delivered policy text. */
 export interface PolicyVersion {
@@ -24,6 +24,12 @@ export interface PolicyVersion {
    * and compiles it instead of parsing the YAML text).
    */
   json?: string;
+  /**
+   * The text's UTF-8 bytes, when a pushed change was applied here (encoded for its digest): for
+   * the proxy's load worker, which takes them instead of encoding the text again. Moved, not
+   * copied, by whoever uses them.
+   */
+  utf8?: Uint8Array<ArrayBuffer>[];
 }
 
 /** Options of `subscribePolicy`. */
@@ -75,11 +81,13 @@ export async function subscribePolicy(
   let delivered: string | undefined;
   // The text last delivered: a large policy's push carries its change from the one before.
   let held: string | undefined;
-  const apply = async (policy: (PublishedPolicy & { policy_json?: unknown }) | undefined) => {
+  type Pushed = PublishedPolicy & { policy_json?: unknown; utf8?: Uint8Array<ArrayBuffer> };
+  const apply = async (policy: Pushed | undefined) => {
     if (!policy || policy.hash === delivered) return;
     try {
       const version: PolicyVersion = { revision: policy.revision, hash: policy.hash };
       if (typeof policy.policy_json === "string") version.json = policy.policy_json;
+      if (policy.utf8) version.utf8 = [policy.utf8];
       await onText(policy.text, version);
       delivered = policy.hash;
       held = policy.text;
@@ -92,10 +100,10 @@ export async function subscribePolicy(
   const deliver = async (listed?: Partial<PublishedPolicy> & { text_patch?: unknown }) => {
     if (listed?.hash !== undefined && listed.hash === delivered) return;
     if (isSnapshot(listed)) return await apply(listed);
-    const text = listed?.text_patch !== undefined && held !== undefined
-      ? await applyTextPatch(held, listed.text_patch)
+    const made = listed?.text_patch !== undefined && held !== undefined
+      ? await applyTextPatchUtf8(held, listed.text_patch)
       : undefined;
-    const patched = { ...listed, text };
+    const patched = { ...listed, ...made };
     // Another base than the text held, or no change sent: the whole text, as the gateway has it.
     await apply(isSnapshot(patched) ? patched : await client.policy(name, signal));
   };

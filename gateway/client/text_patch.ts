@@ -117,6 +117,26 @@ function lineEnd(text: string, at: number): number {
  * ```
  */
 export async function applyTextPatch(held: string, patch: unknown): Promise<string | undefined> {
+  return (await applyTextPatchUtf8(held, patch))?.text;
+}
+
+/**
+ * {@linkcode applyTextPatch}, with the text's UTF-8 bytes (encoded for its digest): a proxy moves
+ * them to its load worker instead of encoding the megabyte a second time.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { applyTextPatchUtf8, sha256Hex, textPatch } from "./text_patch.ts";
+ * const patch = textPatch("a\n", "a\nb\n", await sha256Hex("a\nb\n"));
+ * const { text, utf8 } = (await applyTextPatchUtf8("a\n", patch))!;
+ * assert.equal(new TextDecoder().decode(utf8), text);
+ * ```
+ */
+export async function applyTextPatchUtf8(
+  held: string,
+  patch: unknown,
+): Promise<{ text: string; utf8: Uint8Array<ArrayBuffer> } | undefined> {
   if (!isTextPatch(patch) || patch.edits.length > MAX_EDITS) return undefined;
   const parts: string[] = [];
   let at = 0;
@@ -128,7 +148,8 @@ export async function applyTextPatch(held: string, patch: unknown): Promise<stri
   parts.push(held.slice(at));
   const text = parts.join("");
   if (text.length !== patch.length) return undefined;
-  return await sha256Hex(text) === patch.sha256 ? text : undefined;
+  const utf8 = new TextEncoder().encode(text);
+  return await digestHex(utf8) === patch.sha256 ? { text, utf8 } : undefined;
 }
 
 /**
@@ -141,8 +162,12 @@ export async function applyTextPatch(held: string, patch: unknown): Promise<stri
  * assert.equal((await sha256Hex("")).slice(0, 8), "e3b0c442");
  * ```
  */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+export function sha256Hex(text: string): Promise<string> {
+  return digestHex(new TextEncoder().encode(text));
+}
+
+async function digestHex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

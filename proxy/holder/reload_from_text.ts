@@ -83,12 +83,12 @@ export function reloadFailedEvent(holder: PolicyHolder, problems: string[]): Ocs
  */
 export function changesOnly(
   first: string | undefined,
-  onText: (text: string, json?: string) => void,
-): (text: string, json?: string) => void {
+  onText: (text: string, json?: string, utf8?: Uint8Array<ArrayBuffer>[]) => void,
+): (text: string, json?: string, utf8?: Uint8Array<ArrayBuffer>[]) => void {
   let last = first;
-  return (text, json) => {
+  return (text, json, utf8) => {
     if (text === last) return;
     last = text;
-    onText(text, json);
+    onText(text, json, utf8);
   };
 }

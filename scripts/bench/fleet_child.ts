@@ -75,9 +75,9 @@ function untilFollowing(feed: PolicyFeed): { feed: PolicyFeed; following: Promis
     feed: {
       initial: () => feed.initial(),
       follow: (onText, signal) =>
-        feed.follow((text, json) => {
+        feed.follow((text, json, utf8) => {
           resolve();
-          onText(text, json);
+          onText(text, json, utf8);
         }, signal),
     },
   };
