@@ -130,6 +130,9 @@ Deno.test("remote #19: with the remote unreachable an auto-approvable proposal s
     assert.ok(result.accepted);
     assert.equal(result.proposal.status, "pending");
     assert.doesNotMatch(await Deno.readTextFile(join(policiesDir, "team.yaml")), /auto_rule/);
+    // The background sync submit started fails while the remote is away (on a busy host it
+    // did, racing the rename below): the next publication must still record the proposal.
+    await sync.settled();
     await Deno.rename(`${bare}.away`, bare);
     const id = result.proposal.id;
     await sync.publish("wait", () => Promise.resolve());

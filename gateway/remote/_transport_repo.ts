@@ -19,6 +19,7 @@ import { runGit } from "../client/mod.ts";
 import { sweepStaleTransports, transportPrefix } from "./_stale_transports.ts";
 import {
   failure,
+  gitDirty,
   redactUrl,
   RemoteGitError,
   remoteRef,
@@ -129,17 +130,21 @@ export class TransportRepo {
   }
 
   /**
-   * The clone's HEAD when it is `url`'s `branch` tip already, else undefined: `git ls-remote`,
-   * run beside `git rev-parse HEAD`, stands for a fetch.
+   * The clone's HEAD when it is `url`'s `branch` tip already and nothing in `pathspecs` waits to
+   * be recorded, else undefined: `git ls-remote`, run beside `git rev-parse HEAD` and `git
+   * status`, stands for a fetch. A proposal written while the remote was away is recorded only
+   * by a sync's integration (its own background sync failed): a change published on this
+   * shortcut would leave it out.
    *
    * @throws {RemoteGitError} when the remote cannot be reached in time
    */
-  async headAtTip(url: string, branch: string): Promise<string | undefined> {
-    const [tip, head] = await Promise.all([
+  async headAtTip(url: string, branch: string, pathspecs: string[]): Promise<string | undefined> {
+    const [tip, head, dirty] = await Promise.all([
       this.remoteTip(url, branch),
       revParse(this.#root, "HEAD"),
+      gitDirty(this.#root, pathspecs),
     ]);
-    return tip !== undefined && tip === head ? head : undefined;
+    return tip !== undefined && tip === head && !dirty ? head : undefined;
   }
 
   /**

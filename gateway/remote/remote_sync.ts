@@ -201,15 +201,16 @@ export class RemoteSync {
 
   /**
    * Bring the clone to the remote's tip as `#syncOnce` does, unless HEAD is that tip already
-   * (as a hook or the fetch interval keeps it): then one `ls-remote` stands for the fetch and
+   * (as a hook or the fetch interval keeps it) with nothing local to record: then one `ls-remote` stands for the fetch and
    * the integration. Either way the push is the compare-and-swap. Returns HEAD when it was the
    * tip (the decision's base).
    */
   async #catchUp(): Promise<string | undefined> {
-    const head = await this.#transport.headAtTip(this.#o.url, this.#o.branch).catch((error) => {
-      this.#report((error as Error).message);
-      throw error;
-    });
+    const head = await this.#transport.headAtTip(this.#o.url, this.#o.branch, [this.#i.pathspec])
+      .catch((error) => {
+        this.#report((error as Error).message);
+        throw error;
+      });
     if (head === undefined) return void await this.#syncOnce();
     this.#report("");
     return head;
