@@ -15,7 +15,7 @@ import { values } from "../wire/mod.ts";
 import { parseRequestHead } from "../wire/mod.ts";
 import { serveDecrypted } from "./intercept.ts";
 import { MAX_HEAD_BYTES } from "./proxy_context.ts";
-import { sendDeny } from "./responses.ts";
+import { sendDeny, sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
 import { isSshHello, sshDenial } from "./_ssh_denial.ts";
 import { LINGER_MS } from "./lingering_close.ts";
@@ -74,6 +74,19 @@ export interface InBandAnswer {
     stream: ServerHttp2Stream,
     headers: { "user-agent"?: string; "content-type"?: string },
   ): void;
+}
+
+/**
+ * One JSON error (`status`, `code`, `detail`) told the same way wherever the client reads it:
+ * at the CONNECT, to its first HTTP/1.1 request, or to each h2 stream; an SSH client is closed.
+ */
+export function errorAnswer(status: number, code: string, detail: string): InBandAnswer {
+  return {
+    refuse: (stream) => sendError(stream, status, code, detail),
+    ssh: () => undefined,
+    http1: (inner) => sendError(inner.stream, status, code, detail),
+    h2: (side, stream, headers) => side.respondH2Error(stream, status, code, detail, headers),
+  };
 }
 
 /**

@@ -14,7 +14,7 @@ import { readRequest } from "./request_reader.ts";
 import { splitPathQuery } from "../wire/mod.ts";
 import { sendError } from "./responses.ts";
 import { CONNECTION_ESTABLISHED } from "./tunnel.ts";
-import { answerOverTls, type InBandAnswer, startsTls, tellInBand } from "./deny_in_band.ts";
+import { answerOverTls, errorAnswer, startsTls, tellInBand } from "./deny_in_band.ts";
 import { POLICY_LOCAL_HOST } from "../policy_local/mod.ts";
 
 const SCHEME = "invalid_policy_local_scheme";
@@ -22,12 +22,7 @@ const SCHEME_DETAIL =
   "policy.local is served over plain HTTP on port 80 only: use http://policy.local/";
 
 /** The same refusal, told wherever the client reads it. */
-const WRONG_PORT: InBandAnswer = {
-  refuse: (stream) => sendError(stream, 400, SCHEME, SCHEME_DETAIL),
-  ssh: () => undefined,
-  http1: (inner) => sendError(inner.stream, 400, SCHEME, SCHEME_DETAIL),
-  h2: (side, stream, headers) => side.respondH2Error(stream, 400, SCHEME, SCHEME_DETAIL, headers),
-};
+const WRONG_PORT = errorAnswer(400, SCHEME, SCHEME_DETAIL);
 
 /**
  * Answer `CONNECT policy.local:<port other than 80>` (what `https://policy.local` sends): 400

@@ -8,20 +8,14 @@
  */
 
 import type { ClientConnection } from "./client_connection.ts";
-import { answerOverTls, type InBandAnswer } from "./deny_in_band.ts";
-import { sendError } from "./responses.ts";
+import { answerOverTls, errorAnswer } from "./deny_in_band.ts";
 
 const CODE = "proxy_is_plain_http";
 const DETAIL =
   "This proxy speaks plain HTTP: give it as an http:// proxy URL (HTTPS still goes through it " +
   "as CONNECT), not https://";
 
-const PLAIN_PROXY: InBandAnswer = {
-  refuse: (stream) => sendError(stream, 400, CODE, DETAIL),
-  ssh: () => undefined,
-  http1: (inner) => sendError(inner.stream, 400, CODE, DETAIL),
-  h2: (side, stream, headers) => side.respondH2Error(stream, 400, CODE, DETAIL, headers),
-};
+const PLAIN_PROXY = errorAnswer(400, CODE, DETAIL);
 
 /**
  * Answer a connection whose first bytes start a TLS handshake (still queued on its stream):
