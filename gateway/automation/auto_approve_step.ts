@@ -9,7 +9,7 @@
 import type { ProposalStatus, SubmitResult } from "../../proxy/policy_local/mod.ts";
 import { authorityDelta, firstOutside } from "../authority/mod.ts";
 import { readPolicyFile } from "../repo/mod.ts";
-import { proposerKey, type StoreEnv } from "../proposals/mod.ts";
+import { AUTO_APPROVALS_PER_HOUR, recentAutoApprovals, type StoreEnv } from "../proposals/mod.ts";
 import { autoScope, matchAutoPattern, readAutoPatterns } from "./auto_approve.ts";
 import type { ApproveOptions } from "./scoped_approval.ts";
 
@@ -87,7 +87,6 @@ export async function autoApproveSubmitted(
   // Refused (the remote unreachable, the branch kept moving): undone, a person decides.
   else approved = await hooks.publish(id, step).catch(() => false);
   if (!approved) return result;
-  env.autoApprovals?.record(proposerKey(result.proposal), env.now().getTime());
   const decided = await hooks.status(id);
   return decided ? { accepted: true, proposal: decided } : result;
 }
@@ -98,9 +97,6 @@ async function autoApproval(
   proposal: ProposalStatus,
 ): Promise<ApproveOptions | undefined> {
   const now = env.now().getTime();
-  // Each one is a rule, a commit and a reload for every proxy of the policy: a sandbox looping
-  // fitting proposals grew the policy without bound. Past the hour's count, a person decides.
-  if (env.autoApprovals?.heldUntil(proposerKey(proposal), now) !== undefined) return undefined;
   const patterns = await readAutoPatterns(env.policiesDir).catch(() => []);
   if (patterns.length === 0) return undefined;
   const ceiling = await env.ceiling?.();
@@ -115,6 +111,12 @@ async function autoApproval(
   // only a duplicate, over and over (a lease never counts as cover for the checks above).
   const at = { now, sandbox: proposal.sandbox };
   if (authorityDelta(current.loaded.compiled, proposal.rule, at).added.length === 0) {
+    return undefined;
+  }
+  // Each one is a rule, a commit and a reload for every proxy of the policy: a sandbox looping
+  // fitting proposals grew the policy without bound. Past the hour's count, a person decides
+  // (counted again inside the approval's lock, which decides; this only saves a publication).
+  if (await recentAutoApprovals(env.policiesDir, proposal, now) >= AUTO_APPROVALS_PER_HOUR) {
     return undefined;
   }
   return { approvedBy: `auto (${pattern.name})`, scope: autoScope(pattern), auto: pattern.name };

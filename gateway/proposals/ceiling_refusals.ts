@@ -18,8 +18,6 @@ import { summarizeRule } from "./summarize_rule.ts";
 export const CEILING_REFUSALS_PER_WINDOW = 5;
 /** The window those refusals are counted in (10 minutes). */
 export const CEILING_REFUSAL_WINDOW_MS = 10 * 60_000;
-/** Auto-approvals one sandbox may get within an hour; then a person decides (the same count). */
-export const AUTO_APPROVALS_PER_HOUR = 20;
 
 /**
  * Ceiling refusals per sandbox (and policy), in memory: one instance per store.
@@ -79,7 +77,7 @@ export interface Proposer {
   sandbox?: string;
 }
 
-/** The key refusals (and auto-approvals) are counted under. */
+/** The key refusals are counted under. */
 export function proposerKey(who: Proposer): string {
   return `${who.policy}\u0000${who.sandbox ?? ""}`;
 }

@@ -49,7 +49,12 @@ export { proposalJson, renderProposalList, safeJson } from "../listing/mod.ts";
 export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 export type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
 export { submitProposal } from "./submit_proposal.ts";
-export { AUTO_APPROVALS_PER_HOUR, CeilingRefusals, proposerKey } from "./ceiling_refusals.ts";
+export { CeilingRefusals, proposerKey } from "./ceiling_refusals.ts";
+export {
+  AUTO_APPROVAL_WINDOW_MS,
+  AUTO_APPROVALS_PER_HOUR,
+  recentAutoApprovals,
+} from "./auto_approval_count.ts";
 export type { Proposer } from "./ceiling_refusals.ts";
 export { reviewedBinaries } from "./summarize_rule.ts";
 export { validateProposedRule } from "./validate_proposed_rule.ts";

@@ -81,6 +81,4 @@ export interface StoreEnv {
   policies: PolicyCache;
   /** Ceiling refusals per sandbox: a sandbox probing the ceiling has its proposals held. */
   refusals?: CeilingRefusals;
-  /** Auto-approvals per sandbox in the last hour: past the limit, a person decides. */
-  autoApprovals?: CeilingRefusals;
 }
