@@ -31,6 +31,7 @@ import { registerWatchCommand } from "./proposals_watch.ts";
 import { POLICIES_FLAG as POLICIES, STATE_FLAG as STATE } from "./_flags.ts";
 import { openStore } from "./_proposal_store.ts";
 import { checkId, registerShowCommands } from "./_proposals_show.ts";
+import { approvalTargets, reReadForBatch } from "./_approve_all.ts";
 
 /**
  * Register the `proposals` command group.
@@ -94,12 +95,17 @@ function registerDecisions(group: Command, ctx: CliContext): void {
       const targets = await approvalTargets(ctx, store, ids, o);
       const by = o.approvedBy ?? await reviewer(ctx, store.policiesDir);
       let uncommitted = false;
-      for (const id of targets) {
-        const result = await approveOne(ctx, store, id, {
-          approvedBy: by,
-          scope,
-          reviewedPolicyHash,
-        });
+      for (const id of targets.ids) {
+        const shown = targets.shown?.get(id);
+        // Read again after the batch's earlier approvals: approve what is shown now.
+        const read = shown === undefined ? { reviewedPolicyHash } : await reReadForBatch(
+          ctx,
+          store,
+          id,
+          shown,
+        );
+        if (!read) continue;
+        const result = await approveOne(ctx, store, id, { approvedBy: by, scope, ...read });
         uncommitted ||= result !== undefined && result.commit === undefined;
       }
       if (uncommitted) ctx.err(notCommittedWarning(store.policiesDir));
@@ -124,35 +130,6 @@ function registerDecisions(group: Command, ctx: CliContext): void {
       await decide(() => store.refresh(checkId(id)));
       ctx.out(`OK Proposal ${id} refreshed; review it again before approving.\n`);
     });
-}
-
-async function approvalTargets(
-  ctx: CliContext,
-  store: ProposalStore,
-  ids: string[],
-  o: { all?: boolean; yes?: boolean },
-): Promise<string[]> {
-  if (!o.all && ids.length === 0) {
-    throw new UsageError("Give the proposal ids to approve, or --all");
-  }
-  if (o.all && ids.length > 0) throw new UsageError("Give proposal ids or --all, not both");
-  if (!o.all) return ids.map(checkId);
-  const pending = (await store.list({ status: "pending" })).map((r) => r.id);
-  if (pending.length === 0) ctx.out("No pending proposals\n");
-  if (pending.length === 0 || o.yes) return pending;
-  if (!ctx.isTTY || !ctx.confirm) {
-    throw new UsageError("Approving --all needs --yes when not on a terminal");
-  }
-  const records = await store.list({ status: "pending" });
-  ctx.out(renderProposalList(records, useColor(ctx)));
-  // Warnings are what a reviewer reads before approving one by one: say how many ride along.
-  const warned = records.filter((r) => r.meta.findings.some((f) => f.severity === "warn")).length;
-  const verb = warned === 1 ? "carries" : "carry";
-  const note = warned === 0 ? "" : ` ${warned} of them ${verb} warnings (see the list above).`;
-  if (!ctx.confirm(`Approve all ${pending.length} pending proposal(s)?${note}`)) {
-    throw new CliFailure("Nothing approved");
-  }
-  return pending;
 }
 
 /** The scope flags as an approval scope; a usage error names a bad one. */
