@@ -170,6 +170,8 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             ca,
             ...upstream,
             skillPath: DEFAULT_SKILL_PATH,
+            // With include_workdir the command can write there: its proposals name it.
+            workdir: ctx.cwd,
             // next_steps names the copy the command can read, never this checkout's path.
             shownSkillPath: inside.skillPath,
             listenerIdle: inside.viaBridge,

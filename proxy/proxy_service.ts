@@ -71,6 +71,8 @@ export interface ProxyServiceOptions {
    * and policy.local answers only for that sandbox's proposals and denials.
    */
   sandboxId?: string;
+  /** The sandbox's working directory (`sandbox run`), named with each of its proposals. */
+  workdir?: string;
   /**
    * Who asks, for each connection: the requesting process from /proc by default. The bench
    * injects a fixed identity to measure the proxy without the lookup.
@@ -173,6 +175,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
   const app = policyLocalHandler({
     policyName: options.policy,
     sandboxId,
+    ...(options.workdir === undefined ? {} : { workdir: options.workdir }),
     policy: holder,
     sink: options.sink,
     logDir: log.logDir,

@@ -10,11 +10,13 @@ import { type PolicyLocalHandler, policyLocalHandler } from "../proxy/policy_loc
 export function policyLocal(
   sink: ProposalStore,
   sandboxId = "sb-hostile",
+  workdir?: string,
 ): PolicyLocalHandler {
   const snapshot = loadPolicyText("version: 1\n", "team.yaml");
   return policyLocalHandler({
     policyName: "team",
     sandboxId,
+    ...(workdir === undefined ? {} : { workdir }),
     sink,
     logDir: "/nonexistent",
     skill: () => Promise.resolve(""),

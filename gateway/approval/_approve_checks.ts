@@ -38,7 +38,10 @@ export function validateStep(
   after: LoadedPolicy,
 ): void {
   // The ceiling binds every reviewer: an approval that would leave it is refused.
-  const check = checkProposedRule(record.rule, current.loaded, ceiling);
+  const check = checkProposedRule(record.rule, current.loaded, {
+    ceiling,
+    workdir: record.meta.workdir,
+  });
   const refused = check.findings.find((f) => f.severity === "refuse");
   if (refused) {
     throw conflict(record.id, `the checks now refuse it (${refused.code}: ${refused.message})`);

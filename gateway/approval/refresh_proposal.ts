@@ -85,7 +85,10 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
     }
     const ceilingText = await readCeilingText(env.policiesDir, env.ceilingFile);
     const ceiling = await env.ceiling?.();
-    const check = checkProposedRule(record.rule, current.loaded, ceiling);
+    const check = checkProposedRule(record.rule, current.loaded, {
+      ceiling,
+      workdir: record.meta.workdir,
+    });
     if (check.refused || !check.rule) {
       throw new ProposalConflictError(`Cannot refresh proposal "${id}": the checks now refuse it`);
     }
@@ -101,7 +104,9 @@ export async function refreshProposal(env: StoreEnv, id: string): Promise<void> 
     const basis = await findingsBasis(current.text, ceilingText);
     // The previous patch's size first, as withPatch keeps its hash (a crash may leave it).
     const reread = recordFromText({ id, state: "pending", path: record.file }, patch);
-    const listed = checkProposedRule(reread.rule, current.loaded, ceiling).findings;
+    const listed =
+      checkProposedRule(reread.rule, current.loaded, { ceiling, workdir: reread.meta.workdir })
+        .findings;
     const listing = sealListing(reread, { basis, findings: listed }, [byteSize(text)]);
     const resealed = { ...seal, ruleKey, findings, ruleHash: ruleHash(check.rule), listing };
     await writeSeal(env.policiesDir, withPatch(resealed, patch));

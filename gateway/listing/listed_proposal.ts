@@ -17,6 +17,8 @@ export interface ListedMeta {
   policy: string;
   /** The sandbox (its proxy credential) that made it: only that sandbox may read it. */
   sandbox?: string;
+  /** That sandbox's working directory, as its proxy named it (`include_workdir` makes it writable). */
+  workdir?: string;
   /** Key of the new rule under `network_policies`. */
   ruleKey: string;
   /** First binary of the rule. */
@@ -60,6 +62,8 @@ export interface SealListing {
   rationale: string;
   /** The binary the patch message names. */
   binary?: string;
+  /** The proposing sandbox's working directory, as the patch names it. */
+  workdir?: string;
   /** The rule the patch's diff adds, as the patch reads back. */
   rule: NetworkRule;
   /** The checks of `rule` on the basis texts. */

@@ -114,6 +114,7 @@ async function listingOf(
   const meta = {
     policy: seal.policy,
     ...(seal.sandbox === undefined ? {} : { sandbox: seal.sandbox }),
+    ...(typeof listing.workdir === "string" ? { workdir: listing.workdir } : {}),
     ruleKey: seal.ruleKey,
     ...(listing.binary === undefined ? {} : { binary: listing.binary }),
     created: listing.created,

@@ -18,7 +18,9 @@ const WRITABLE = ["/tmp", "/var/tmp", "/run/user", "/home", "/root"];
 
 /**
  * A `writable_binary` warning when `path` (a path or a glob) names a file under a folder the
- * sandbox can write: the usual ones, or one of the policy's `filesystem_policy.read_write`.
+ * sandbox can write: the usual ones, one of the policy's `filesystem_policy.read_write`, or the
+ * proposing sandbox's working directory (`workdir`, as its proxy named it) when the policy has
+ * `include_workdir`.
  *
  * @example
  * ```ts
@@ -27,19 +29,34 @@ const WRITABLE = ["/tmp", "/var/tmp", "/run/user", "/home", "/root"];
  * const policy = { version: 1 as const, revision: 0, network_policies: {} };
  * assert.equal(writableBinaryFinding("/tmp/curl", policy)?.code, "writable_binary");
  * assert.equal(writableBinaryFinding("/usr/bin/curl", policy), undefined);
+ * const withWorkdir = { ...policy, filesystem_policy: { include_workdir: true } };
+ * assert.equal(writableBinaryFinding("/srv/p/curl", withWorkdir, "/srv/p")?.code, "writable_binary");
+ * assert.equal(writableBinaryFinding("/srv/p/curl", policy, "/srv/p"), undefined);
  * ```
  */
-export function writableBinaryFinding(path: string, policy: Policy): Finding | undefined {
-  const own = (policy.filesystem_policy?.read_write ?? [])
+export function writableBinaryFinding(
+  path: string,
+  policy: Policy,
+  workdir?: string,
+): Finding | undefined {
+  const fs = policy.filesystem_policy;
+  const own = (fs?.read_write ?? [])
     .filter((p) => p.startsWith("/") && !/[*?[\]{}]/.test(p))
     .map((p) => p.replace(/\/+$/, ""));
-  const dir = [...WRITABLE, ...own].find((d) => globsOverlap(path, `${d}/**`));
+  const dirs = [...WRITABLE, ...own];
+  // A working directory whose name holds glob characters cannot be matched as a folder: every
+  // binary of the sandbox is then read as possibly its own (`/` reaches all).
+  if (fs?.include_workdir && workdir?.startsWith("/")) {
+    dirs.push(/[*?[\]{}]/.test(workdir) ? "" : workdir.replace(/\/+$/, ""));
+  }
+  const dir = dirs.find((d) => globsOverlap(path, `${d}/**`));
   if (dir === undefined) return undefined;
+  const where = dir === workdir?.replace(/\/+$/, "") ? "the sandbox's working directory " : "";
   return {
     code: "writable_binary",
     severity: "warn",
     message:
-      `binary ${visibleText(path, 200)} can be a file under ${
+      `binary ${visibleText(path, 200)} can be a file under ${where}${
         visibleText(dir || "/", 200)
       }, which the sandbox can write: any program the agent puts there gets this rule; name the ` +
       "program where the sandbox cannot write",

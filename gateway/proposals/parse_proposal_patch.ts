@@ -66,6 +66,7 @@ export function parseProposalPatch(text: string): ParsedProposal {
       id,
       policy,
       ...(trailers.has("Sandbox-Id") ? { sandbox: trailers.get("Sandbox-Id") } : {}),
+      ...(trailers.has("Sandbox-Workdir") ? { workdir: trailers.get("Sandbox-Workdir") } : {}),
       ruleKey,
       path,
       binary: binary === "-" ? undefined : binary,

@@ -166,7 +166,8 @@ function insertAfter(e: Endpoint, after: string, key: string, value: string): En
  *
  * @param raw the rule as the agent sent it (untrusted)
  * @param current the target policy as it is now
- * @param ceiling the org ceiling, when there is one (or why it could not be read)
+ * @param context the org ceiling, when there is one (or why it could not be read), and the
+ *   proposing sandbox's working directory, which `include_workdir` makes writable
  * @returns the rule to write, the findings, and whether the proposal is refused
  * @example
  * ```ts
@@ -184,7 +185,7 @@ function insertAfter(e: Endpoint, after: string, key: string, value: string): En
 export function checkProposedRule(
   raw: unknown,
   current: LoadedPolicy,
-  ceiling?: CeilingView,
+  { ceiling, workdir }: { ceiling?: CeilingView; workdir?: string } = {},
 ): CheckResult {
   if (hasControlText(raw)) {
     const findings = [refuse("unsafe_text", "rule contains control characters")];
@@ -216,7 +217,7 @@ export function checkProposedRule(
     } else {
       const broad = binaryBreadthFinding(b.path);
       if (broad) findings.push(broad);
-      const writable = writableBinaryFinding(b.path, current.policy);
+      const writable = writableBinaryFinding(b.path, current.policy, workdir);
       if (writable) findings.push(writable);
     }
   }

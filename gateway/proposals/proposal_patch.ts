@@ -59,6 +59,8 @@ function trailerLines(meta: ProposalMeta): string[] {
     `Created: ${meta.created}`,
   ];
   if (meta.sandbox !== undefined) lines.push(`Sandbox-Id: ${one(meta.sandbox)}`);
+  // Whole (a gateway took it only absolute and printable): the checks read it back.
+  if (meta.workdir !== undefined) lines.push(`Sandbox-Workdir: ${visibleText(meta.workdir, 4096)}`);
   return [...lines, ...decisionLines(meta.decision)];
 }
 

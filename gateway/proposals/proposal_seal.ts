@@ -201,8 +201,8 @@ export function sealListing(
   checked: { basis: string; findings: Finding[] },
   patchBytes: number[],
 ): SealListing {
-  const { summary, created, rationale, binary } = record.meta;
-  const named = binary === undefined ? {} : { binary };
+  const { summary, created, rationale, binary, workdir } = record.meta;
+  const named = { ...(binary === undefined ? {} : { binary }), ...(workdir ? { workdir } : {}) };
   return { summary, created, rationale, ...named, rule: record.rule, ...checked, patchBytes };
 }
 

@@ -102,7 +102,7 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   const ceilingText = await readCeilingText(env.policiesDir, env.ceilingFile);
   const basis = await findingsBasis(current.text, ceilingText);
   const ceiling = await env.ceiling?.();
-  const check = checkProposedRule(input.rule, current.loaded, ceiling);
+  const check = checkProposedRule(input.rule, current.loaded, { ceiling, workdir: input.workdir });
   if (check.refused || !check.rule) {
     // An unreadable ceiling refuses everything: the operator's fault, not a probe to count.
     if (ceiling && !("error" in ceiling)) noteCeilingRefusal(env, input, check);
@@ -126,7 +126,9 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
     // The seal first: a patch without one is never approved.
     const record = recordFromText({ id: meta.id, state: "pending", path: file }, text);
     // A listing re-checks the rule as the patch reads back (its defaults already set).
-    const findings = checkProposedRule(record.rule, current.loaded, ceiling).findings;
+    const findings =
+      checkProposedRule(record.rule, current.loaded, { ceiling, workdir: record.meta.workdir })
+        .findings;
     const listing = sealListing(record, { basis, findings }, [byteSize(text)]);
     const seal = sealOf(meta, rule, text, listing);
     await writeSeal(env.policiesDir, seal);
@@ -228,6 +230,7 @@ async function draftPatch(
     id,
     policy: input.policy,
     ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
+    ...(input.workdir === undefined ? {} : { workdir: input.workdir }),
     ruleKey,
     // Every binary, as the summary names them: the first alone under-read a broad glob.
     binary: reviewedBinaries(check.rule),

@@ -22,6 +22,7 @@ import { PROPOSAL_STATES, type ProposalState } from "../proposals/mod.ts";
 import type { ProposalRecord } from "../proposals/mod.ts";
 import type { ProposalStore } from "../store/mod.ts";
 import { proposalJson } from "../proposals/mod.ts";
+import { visibleText } from "../text/mod.ts";
 import {
   authenticate,
   type Caller,
@@ -170,7 +171,7 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
   });
   app.post(r.ROUTE_PROPOSALS, limit, async (c) => {
     const caller = proxy(c);
-    const { policy, ruleName, rule, rationale } = await jsonBody(c);
+    const { policy, ruleName, rule, rationale, workdir } = await jsonBody(c);
     if (
       typeof policy !== "string" || typeof ruleName !== "string" || typeof rationale !== "string"
     ) {
@@ -179,8 +180,9 @@ function proposalRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     if (policy !== caller.policy) {
       throw new ForbiddenError(`This proxy credential may only propose to "${caller.policy}"`);
     }
-    // The sandbox is the credential's, never one the body names.
-    const input = { policy, ruleName, rule, rationale, sandbox: caller.sandbox };
+    // The sandbox is the credential's, never one the body names; its proxy names its workdir.
+    const where = workdir === undefined ? {} : { workdir: checkedWorkdir(workdir) };
+    const input = { policy, ruleName, rule, rationale, sandbox: caller.sandbox, ...where };
     return c.json(await store.submit(input as ProposalInput));
   });
   // A read of an id no proposal can have is a 404, as the embedded store answers it: a 400
@@ -237,4 +239,12 @@ function decisionRoutes(app: App, deps: GatewayAppDeps, limit: Limit) {
     await store.reject(id, { reason, guidance, rejectedBy: name });
     return c.json({ id, status: "rejected" });
   });
+}
+
+/** A working directory a proxy may name: absolute, at most 4 KiB, shown as it is. */
+function checkedWorkdir(value: unknown): string {
+  const ok = typeof value === "string" && value.startsWith("/") && value.length <= 4096 &&
+    visibleText(value, 4096) === value;
+  if (ok) return value;
+  throw badRequest("workdir must be an absolute path of printable characters");
 }

@@ -75,7 +75,8 @@ async function currentFindings(
     rule: record.rule,
   });
   const findings = current && !record.ruleError
-    ? checkProposedRule(record.rule, current.loaded, ceiling).findings
+    ? checkProposedRule(record.rule, current.loaded, { ceiling, workdir: record.meta.workdir })
+      .findings
     : [];
   if (!problem) return findings;
   const message = `${problem}; approval will refuse it`;

@@ -150,6 +150,9 @@ async function recheck(
 ): Promise<ListedProposal> {
   const current = await policy(proposal.meta.policy);
   const noted: Finding[] = proposal.meta.findings.filter((f) => f.code === "patch_changed");
-  const checked = current ? checkProposedRule(proposal.rule, current.loaded, ceiling).findings : [];
+  const workdir = proposal.meta.workdir;
+  const checked = current
+    ? checkProposedRule(proposal.rule, current.loaded, { ceiling, workdir }).findings
+    : [];
   return { ...proposal, meta: { ...proposal.meta, findings: [...noted, ...checked] } };
 }

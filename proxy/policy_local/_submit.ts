@@ -66,7 +66,7 @@ async function submitAll(
     rejection_reasons: [],
     accepted_chunk_ids: [],
   };
-  const own = ownProposals(sink, deps.sandboxId);
+  const own = ownProposals(sink, deps.sandboxId, deps.workdir);
   for (const [index, op] of proposal.operations.entries()) {
     const result = await submitOne(own, deps.policyName, op, proposal.intentSummary, body);
     if (!result.accepted && TOO_MANY.includes(result.code ?? "")) throw tooMany(result, body);

@@ -211,7 +211,7 @@ function proposalTarget(c: Context, deps: PolicyLocalDeps): { sink: ProposalSink
     );
   }
   if (deps.sink === undefined) throw gatewayMissing();
-  return { sink: ownProposals(deps.sink, deps.sandboxId), id };
+  return { sink: ownProposals(deps.sink, deps.sandboxId, deps.workdir), id };
 }
 
 async function gateway<T>(call: () => Promise<T>): Promise<T> {

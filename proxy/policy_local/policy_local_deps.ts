@@ -67,6 +67,11 @@ export interface PolicyLocalDeps {
    * stamped with it (`unmapped.sandbox`), though several proxies share one log.
    */
   sandboxId: string;
+  /**
+   * The sandbox's working directory (`sandbox run` names it): sent with each proposal, since
+   * `include_workdir` lets the sandbox write there. Absent for a proxy that runs no sandbox.
+   */
+  workdir?: string;
   /** The live policy of this proxy. */
   policy: PolicyView;
   /** The gateway hand-off; undefined makes every proposal route answer 503. */

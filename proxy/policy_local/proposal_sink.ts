@@ -110,6 +110,11 @@ export interface ProposalInput {
    * sandbox reads it back; a gateway replaces it with its proxy credential's sandbox.
    */
   sandbox?: string;
+  /**
+   * The proposing sandbox's working directory, named by the proxy that runs it (never by the
+   * agent): with `include_workdir` the sandbox can write there, so a binary there warns.
+   */
+  workdir?: string;
   /** Key of the new rule in `network_policies`. */
   ruleName: string;
   /** The proposed rule, as validated. */
