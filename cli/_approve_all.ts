@@ -12,6 +12,7 @@
 
 import { type CliContext, CliFailure, UsageError, useColor } from "./context.ts";
 import {
+  ProposalConflictError,
   type ProposalRecord,
   type ProposalStore,
   readForReview,
@@ -93,8 +94,16 @@ export async function reReadForBatch(
     ctx.out(`Skipped ${id}\n`);
     return undefined;
   }
-  // Re-drafted against the policy whose hash is approved against: if that moved since, the
-  // approval refuses rather than approve checks nobody was shown.
-  await store.refresh(id);
-  return { reviewedPolicyHash: hash };
+  try {
+    // Re-drafted against the policy whose hash is approved against: if that moved since, the
+    // approval refuses rather than approve checks nobody was shown.
+    await store.refresh(id);
+    return { reviewedPolicyHash: hash };
+  } catch (error) {
+    // The checks now refuse it, or it was decided meanwhile: say so and go on with the batch.
+    if (!(error instanceof ProposalConflictError)) throw error;
+    ctx.err(`error: ${error.message}\n`);
+    ctx.setExitCode(1);
+    return undefined;
+  }
 }
