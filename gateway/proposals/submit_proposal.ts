@@ -37,6 +37,7 @@ import {
 import { type ProposalSeal, ruleHash, sealListing, textHash, writeSeal } from "./proposal_seal.ts";
 import { byteSize, findingsBasis, readCeilingText, type SealListing } from "../listing/mod.ts";
 import { buildFileDiff } from "./rule_diff.ts";
+import { spellingHash } from "./_rule_spelling.ts";
 import { MAX_PENDING_PER_SANDBOX, type StoreEnv } from "./store_env.ts";
 import { heldRefusal, noteCeilingRefusal } from "./ceiling_refusals.ts";
 import { reviewedBinaries, summarizeRule } from "./summarize_rule.ts";
@@ -117,7 +118,10 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
     await ensureStateDirs(env.policiesDir);
     await ensureSandboxIndex(env.policiesDir);
     const pending = await sandboxPendingSeals(env.policiesDir, input.policy, input.sandbox);
-    const same = pending.find((s) => s.ruleHash === ruleHash(rule));
+    // The same rule in another spelling (host or method case, a binary twice) is the same ask.
+    const spelling = spellingHash(rule);
+    const same = pending.find((s) => s.ruleHash === ruleHash(rule)) ??
+      pending.find((s) => s.listing !== undefined && spellingHash(s.listing.rule) === spelling);
     if (same) return { kind: "existing", id: same.id };
     const max = env.maxPending ?? MAX_PENDING_PER_SANDBOX;
     if (pending.length >= max) return { kind: "full", max };
