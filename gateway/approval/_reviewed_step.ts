@@ -58,7 +58,8 @@ export async function reviewedStep(
 async function autoCapStep(env: StoreEnv, loaded: Loaded): Promise<void> {
   const { policy, sandbox } = loaded.record.meta;
   const who = { policy, ...(sandbox === undefined ? {} : { sandbox }) };
-  const count = await recentAutoApprovals(env.policiesDir, who, env.now().getTime());
+  const now = env.now().getTime();
+  const count = await recentAutoApprovals(env.policiesDir, who, now, env.autoApprovals);
   if (count < AUTO_APPROVALS_PER_HOUR) return;
   throw conflict(
     loaded.record.id,

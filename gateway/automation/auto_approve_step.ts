@@ -116,7 +116,8 @@ async function autoApproval(
   // Each one is a rule, a commit and a reload for every proxy of the policy: a sandbox looping
   // fitting proposals grew the policy without bound. Past the hour's count, a person decides
   // (counted again inside the approval's lock, which decides; this only saves a publication).
-  if (await recentAutoApprovals(env.policiesDir, proposal, now) >= AUTO_APPROVALS_PER_HOUR) {
+  const count = await recentAutoApprovals(env.policiesDir, proposal, now, env.autoApprovals);
+  if (count >= AUTO_APPROVALS_PER_HOUR) {
     return undefined;
   }
   return { approvedBy: `auto (${pattern.name})`, scope: autoScope(pattern), auto: pattern.name };

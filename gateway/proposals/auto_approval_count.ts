@@ -48,16 +48,71 @@ async function recentApproved(policiesDir: string, from: string): Promise<string
   return paths;
 }
 
+/** What an approved patch says for the cap: whose auto-approval it was, and when. */
+export interface AutoMark {
+  /** The policy and sandbox, as one key (see `markKey`). */
+  key: string;
+  /** When it was approved (epoch ms). */
+  at: number;
+}
+
+function markKey(policy: string, sandbox: string | undefined): string {
+  return `${policy}\u0000${sandbox ?? ""}`;
+}
+
+/**
+ * The mark of the approved patch at `path`, null when it is no auto-approval, or undefined
+ * when it cannot be read now.
+ */
+async function readMark(path: string): Promise<AutoMark | null | undefined> {
+  const text = await Deno.readTextFile(path).catch(() => undefined);
+  if (text === undefined) return undefined; // moved or removed meanwhile: read it next time
+  try {
+    const { meta } = parseProposalPatch(text);
+    const d = meta.decision;
+    if (d?.status !== "approved" || !d.by.startsWith("auto (")) return null;
+    return { key: markKey(meta.policy, meta.sandbox), at: Date.parse(d.at) };
+  } catch {
+    // Not a proposal patch, or one caught mid-write (a fetch checking files out): not counted,
+    // and read again next time rather than remembered.
+    return undefined;
+  }
+}
+
+/**
+ * The marks of the recent approved patches a store has read, by path: an approved patch does
+ * not change, so each is read once, not on every count (2,000 approvals in the window from 100
+ * sandboxes were 275-490 ms a count at load 32, read each time). Holds the window's only.
+ */
+export class AutoApprovalMemo {
+  #marks = new Map<string, AutoMark | null>();
+
+  /** The marks of `paths`, reading only those not seen before; forgets the others. */
+  async marks(paths: string[]): Promise<(AutoMark | null)[]> {
+    const next = new Map<string, AutoMark | null>();
+    for (const path of paths) {
+      const known = this.#marks.get(path);
+      const mark = known !== undefined ? known : await readMark(path);
+      if (mark !== undefined) next.set(path, mark);
+    }
+    this.#marks = next;
+    return [...next.values()];
+  }
+}
+
 /**
  * How many proposals of `who` were approved without a person in the window ending at `now`
- * (epoch ms), read from `approved/`. Only patches whose id is recent enough are read.
+ * (epoch ms), read from `approved/`. Only patches whose id is recent enough are read, and
+ * with a `memo` each of those only once.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { recentAutoApprovals } from "./auto_approval_count.ts";
+ * import { AutoApprovalMemo, recentAutoApprovals } from "./auto_approval_count.ts";
  * const dir = await Deno.makeTempDir();
- * assert.equal(await recentAutoApprovals(dir, { policy: "team", sandbox: "sb-1" }, Date.now()), 0);
+ * const who = { policy: "team", sandbox: "sb-1" };
+ * assert.equal(await recentAutoApprovals(dir, who, Date.now()), 0);
+ * assert.equal(await recentAutoApprovals(dir, who, Date.now(), new AutoApprovalMemo()), 0);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -65,22 +120,10 @@ export async function recentAutoApprovals(
   policiesDir: string,
   who: Proposer,
   now: number,
+  memo: AutoApprovalMemo = new AutoApprovalMemo(),
 ): Promise<number> {
   const since = now - AUTO_APPROVAL_WINDOW_MS;
-  let count = 0;
-  for (const path of await recentApproved(policiesDir, idStamp(since - SUBMIT_TO_APPROVAL_MS))) {
-    const text = await Deno.readTextFile(path).catch(() => undefined);
-    if (text === undefined) continue; // moved or removed meanwhile
-    let meta;
-    try {
-      meta = parseProposalPatch(text).meta;
-    } catch {
-      continue; // not a proposal patch: not an approval either
-    }
-    const d = meta.decision;
-    if (d?.status !== "approved" || !d.by.startsWith("auto (")) continue;
-    if (meta.policy !== who.policy || meta.sandbox !== who.sandbox) continue;
-    if (Date.parse(d.at) > since) count++;
-  }
-  return count;
+  const paths = await recentApproved(policiesDir, idStamp(since - SUBMIT_TO_APPROVAL_MS));
+  const key = markKey(who.policy, who.sandbox);
+  return (await memo.marks(paths)).filter((m) => m?.key === key && m.at > since).length;
 }

@@ -53,8 +53,10 @@ export { CeilingRefusals, proposerKey } from "./ceiling_refusals.ts";
 export {
   AUTO_APPROVAL_WINDOW_MS,
   AUTO_APPROVALS_PER_HOUR,
+  AutoApprovalMemo,
   recentAutoApprovals,
 } from "./auto_approval_count.ts";
+export type { AutoMark } from "./auto_approval_count.ts";
 export type { Proposer } from "./ceiling_refusals.ts";
 export { reviewedBinaries } from "./summarize_rule.ts";
 export { validateProposedRule } from "./validate_proposed_rule.ts";

@@ -11,6 +11,7 @@ import type { ProposalState } from "./proposal_files.ts";
 import type { CeilingView } from "../authority/mod.ts";
 import type { Policy } from "../../proxy/policy/mod.ts";
 import type { CeilingRefusals } from "./ceiling_refusals.ts";
+import type { AutoApprovalMemo } from "./auto_approval_count.ts";
 
 /** A change the store made, for in-process listeners (the gateway's push, waiting agents). */
 export type StoreChange =
@@ -81,4 +82,6 @@ export interface StoreEnv {
   policies: PolicyCache;
   /** Ceiling refusals per sandbox: a sandbox probing the ceiling has its proposals held. */
   refusals?: CeilingRefusals;
+  /** The approved patches' auto-approval marks read so far (each approved patch read once). */
+  autoApprovals?: AutoApprovalMemo;
 }

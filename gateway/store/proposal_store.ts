@@ -28,7 +28,7 @@ import {
 } from "../proposals/mod.ts";
 import { appliedPendingIds, recoverProposals } from "../approval/mod.ts";
 import type { RepoInfo, StoreChange, StoreEnv } from "../proposals/mod.ts";
-import { CeilingRefusals, submitProposal } from "../proposals/mod.ts";
+import { AutoApprovalMemo, CeilingRefusals, submitProposal } from "../proposals/mod.ts";
 import { waitForDecision } from "../proposals/mod.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { listProposals } from "./_list_proposals.ts";
@@ -103,6 +103,7 @@ export class ProposalStore implements ProposalSink {
       ceilingFile: options.ceilingFile,
       policies,
       refusals: new CeilingRefusals(),
+      autoApprovals: new AutoApprovalMemo(),
     };
   }
 
