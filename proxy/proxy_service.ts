@@ -78,6 +78,8 @@ export interface ProxyServiceOptions {
    * injects a fixed identity to measure the proxy without the lookup.
    */
   identity?: IdentityResolver;
+  /** Every address of a host name (`ProxyOptions.lookup`; the system's resolver by default). */
+  lookup?: (host: string) => Promise<string[]>;
   /** The CA, when the caller has loaded it already. */
   ca?: CertificateAuthority;
   /** Where the policy comes from; the watched file by default. */
@@ -194,6 +196,7 @@ export async function startProxyService(options: ProxyServiceOptions): Promise<P
     policyLocal: app.fetch,
     onEvent,
     auditPace: options.auditPace,
+    lookup: options.lookup,
     skillPath: options.shownSkillPath ?? skillPath,
     ...(options.identity ? { identity: options.identity } : { listenerIdle: options.listenerIdle }),
   }).catch(async (error) => {

@@ -47,6 +47,8 @@ export interface ProxyOptions {
   onEvent?: (event: OcsfEvent) => void | Promise<void>;
   /** Who is behind a TCP connection; the `/proc` resolver by default. */
   identity?: IdentityResolver;
+  /** Every address of a host name; the system's resolver by default (tests stand in one). */
+  lookup?: (host: string) => Promise<string[]>;
   /**
    * Few clients or none are expected on the listener (a netns sandbox's proxy: its command comes
    * through the bridge): the default resolver's host-wide scan starts at its first lookup, not
@@ -141,7 +143,7 @@ export function createContext(
     ca: options.ca,
     denialContexts: new DenialContexts(options.ca, options.denialMints),
     pool: new UpstreamPool({ upstreamCa: options.upstreamCa, connectTimeoutMs, track, idleRoom }),
-    destinations: new DestinationResolver(options.resolve),
+    destinations: new DestinationResolver(options.resolve, { lookup: options.lookup }),
     policyLocal: options.policyLocal,
     emit(event) {
       try {

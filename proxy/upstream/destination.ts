@@ -9,6 +9,9 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { checkAddresses, type DestinationResult } from "./_address_guard.ts";
 import { LruMap } from "../lru/mod.ts";
+import { boundedLookup, type Lookup, LOOKUPS_AT_ONCE } from "./_bounded_lookup.ts";
+
+export { LOOKUPS_AT_ONCE };
 
 export type { DestinationResult } from "./_address_guard.ts";
 
@@ -88,8 +91,8 @@ const DNS_CACHE_ENTRIES = 1024;
 
 /** Options of {@linkcode DestinationResolver}. */
 export interface DestinationResolverOptions {
-  /** Every address of a host name (system resolver by default). */
-  lookup?: (host: string) => Promise<string[]>;
+  /** Every address of a host name (system resolver by default), run {@linkcode LOOKUPS_AT_ONCE} at once. */
+  lookup?: Lookup;
   /** Clock in ms, for the cache. */
   now?: () => number;
 }
@@ -126,7 +129,7 @@ async function systemLookup(host: string): Promise<string[]> {
  */
 export class DestinationResolver {
   #overrides = new Map<string, ResolveOverride>();
-  #lookup: (host: string) => Promise<string[]>;
+  #lookup: Lookup;
   #now: () => number;
   // Answers kept for DNS_CACHE_MS (getaddrinfo gives no TTL), shared by concurrent requests:
   // a lookup per request cost more than the rest of a forwarded request. First in, first
@@ -140,7 +143,8 @@ export class DestinationResolver {
    * @param options The name lookup and clock (tests replace them).
    */
   constructor(overrides: ResolveOverride[] = [], options: DestinationResolverOptions = {}) {
-    this.#lookup = options.lookup ?? systemLookup;
+    // getaddrinfo blocks one of Deno's 32 blocking threads until answered (_bounded_lookup.ts).
+    this.#lookup = boundedLookup(options.lookup ?? systemLookup);
     this.#now = options.now ?? (() => performance.now());
     for (const o of overrides) this.#overrides.set(`${o.host.toLowerCase()}:${o.port}`, o);
   }

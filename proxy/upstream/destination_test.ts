@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DestinationResolver, parseResolveOverride } from "./destination.ts";
+import { DestinationResolver, LOOKUPS_AT_ONCE, parseResolveOverride } from "./destination.ts";
 
 Deno.test("parseResolveOverride() reads curl's form plus an optional target port", () => {
   assert.deepEqual(parseResolveOverride("API.example.com:443:127.0.0.1"), {
@@ -122,3 +122,45 @@ Deno.test("DestinationResolver.resolve() reuses a name's addresses for a while, 
   assert.equal((await destinations.resolve("down.example.com", 443, undefined)).ok, true);
   assert.equal(asked.filter((h) => h === "down.example.com").length, 2);
 });
+
+Deno.test("DestinationResolver.resolve() runs a few system lookups at once, the rest queued in order", async () => {
+  // getaddrinfo holds one of Deno's 32 blocking threads until the resolver answers: 32 slow
+  // names at once left no thread for a file read (the log, /proc) or a signature.
+  const running = new Set<string>();
+  let most = 0;
+  const release = new Map<string, () => void>();
+  const destinations = new DestinationResolver([], {
+    lookup: (host) => {
+      running.add(host);
+      most = Math.max(most, running.size);
+      return new Promise((resolve) => {
+        release.set(host, () => {
+          running.delete(host);
+          resolve(["93.184.216.34"]);
+        });
+      });
+    },
+  });
+  const names = Array.from({ length: 40 }, (_, i) => `slow${i}.example.com`);
+  const asked = names.map((name) => destinations.resolve(name, 443, undefined));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(most, LOOKUPS_AT_ONCE, "lookups running at once");
+  // An override, an address literal and an answer in the cache need no lookup meanwhile.
+  const literal = await destinations.resolve("93.184.216.35", 443, undefined);
+  assert.equal(literal.ok, true);
+  // Each answer frees a slot for the next name asked, first asked first.
+  for (const name of names) {
+    await waitUntil(() => release.has(name));
+    assert.ok(running.size <= LOOKUPS_AT_ONCE);
+    release.get(name)!();
+  }
+  assert.deepEqual((await Promise.all(asked)).map((r) => r.ok), names.map(() => true));
+  assert.equal(running.size, 0);
+});
+
+async function waitUntil(done: () => boolean): Promise<void> {
+  for (let turns = 0; !done(); turns++) {
+    assert.ok(turns < 1000, "never happened");
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
