@@ -96,22 +96,21 @@ function bodyScanner(
     const form = [media, phpMediaType(type)].some((m) =>
       m === "application/x-www-form-urlencoded" || m === ""
     );
-    // Laravel's test for JSON: `/json` or `+json` anywhere in the header.
-    const json = !form && /[/+]json/.test(type.toLowerCase());
+    // Laravel's test for JSON: `/json` or `+json` anywhere in the header, so a form or multipart
+    // type with such a parameter is JSON there and a form or multipart body to Rack and PHP.
+    const json = /[/+]json/.test(type.toLowerCase());
+    const multipart = media.startsWith("multipart/");
     const charset = form || json ? otherCharset(type) : undefined;
     if (charset !== undefined) {
       scanners.push(
         new Refused(`A form or JSON body in charset "${charset}" is not read: send it as UTF-8`),
       );
-    } else if (form || json) {
-      const fresh = () => form ? new UrlencodedScanner(names) : new JsonScanner(names);
-      scanners.push(fresh());
-      // Express inflates a compressed form or JSON body before it reads `_method`.
-      const codings = values(headers, "content-encoding");
-      const inflated = inflatedScanner(codings, form ? "form" : "json", inflating, names);
-      if (typeof inflated === "string") scanners.push(new Refused(inflated));
-      else if (inflated !== undefined) scanners.push(inflated);
-    } else if (media.startsWith("multipart/")) {
+      continue;
+    }
+    for (const kind of [form && "form", json && "json"] as const) {
+      if (kind !== false) scanners.push(...readAs(kind, headers, inflating, names));
+    }
+    if (multipart) {
       for (const boundary of boundaryReadings(type)) {
         scanners.push(new MultipartScanner(boundary, names));
       }
@@ -119,6 +118,23 @@ function bodyScanner(
   }
   if (scanners.length === 0) return undefined;
   return scanners.length === 1 ? scanners[0] : new Scanners(scanners);
+}
+
+/** The scanners of a body read as a form or as JSON: as sent, and inflated as Express reads it. */
+function readAs(
+  kind: "form" | "json",
+  headers: HeaderField[],
+  inflating: ScanInflating | undefined,
+  names: FieldNames | undefined,
+): BodyScanner<BudgetSpent>[] {
+  const scanners: BodyScanner<BudgetSpent>[] = [
+    kind === "form" ? new UrlencodedScanner(names) : new JsonScanner(names),
+  ];
+  // Express inflates a compressed form or JSON body before it reads `_method`.
+  const inflated = inflatedScanner(values(headers, "content-encoding"), kind, inflating, names);
+  if (typeof inflated === "string") scanners.push(new Refused(inflated));
+  else if (inflated !== undefined) scanners.push(inflated);
+  return scanners;
 }
 
 /** Rack's media type: before the first `;` or `,`, trimmed, lower case. */

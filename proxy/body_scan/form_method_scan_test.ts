@@ -199,3 +199,21 @@ Deno.test("formMethodScanner() refuses a form or JSON body in a charset whose by
   const body = part('Content-Disposition: form-data; name="_method"', "PUT", "b") + "--b--";
   assert.deepEqual(scan(parts, body), ["PUT"]);
 });
+
+Deno.test("formMethodScanner() reads a body every way its type is read: a form or multipart type naming /json", () => {
+  // Laravel reads a body as JSON when its Content-Type holds `/json` or `+json` anywhere; Rack
+  // and PHP read the media type. Before, such a form or multipart body was read one way only.
+  const typed = (type: string) => formMethodScanner("POST", [["Content-Type", type]])!;
+  const form = "application/x-www-form-urlencoded; a=/json";
+  assert.deepEqual(scan(typed(form), '{"_method": "DELETE"}'), ["DELETE"]);
+  assert.deepEqual(scan(typed(form), "_method=DELETE"), ["DELETE"]);
+  const body = part('Content-Disposition: form-data; name="_method"', "DELETE", "b") + "--b--";
+  for (
+    const type of [
+      "multipart/form-data; boundary=b; a=/json",
+      "multipart/form-data; x=a+json; boundary=b",
+    ]
+  ) {
+    assert.deepEqual(scan(typed(type), body), ["DELETE"], type);
+  }
+});
