@@ -85,7 +85,12 @@ export async function classifyGraphqlBody(
   if (judged.graphql) {
     question.graphql = refused !== undefined
       ? { operations: [], error: refused }
-      : classifyGraphqlRequest({ method: head.method, query: question.query, body });
+      : classifyGraphqlRequest({
+        method: head.method,
+        query: question.query,
+        body,
+        contentType: values(head.headers, "content-type").join(","),
+      });
   }
   if (judged.mcp) question.mcp = classifyMcp(head, body, refused, "mcp");
   if (judged.jsonRpc) question.jsonRpc = classifyMcp(head, body, refused, "json-rpc");

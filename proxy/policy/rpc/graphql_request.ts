@@ -10,6 +10,7 @@
 import { classifyDocument, type GraphqlOperation } from "./graphql_document.ts";
 import { queryReadings } from "../path/mod.ts";
 import { parseStrictJson } from "./_strict_json.ts";
+import { formKeyNamed, jsonTyped } from "./_form_reading.ts";
 
 /** What a GraphQL request asks for: its operations, or why it cannot be judged. */
 export interface GraphqlRequestInfo {
@@ -27,6 +28,8 @@ export interface GraphqlHttpRequest {
   query?: string;
   /** The whole request body (POST). */
   body?: Uint8Array;
+  /** The `Content-Type` field's value (fields joined with `,`), if any. */
+  contentType?: string;
 }
 
 /** Default `graphql_max_body_bytes`: the largest body buffered for inspection (64 KiB). */
@@ -54,7 +57,7 @@ export function classifyGraphqlRequest(request: GraphqlHttpRequest): GraphqlRequ
   const result = method === "GET"
     ? classifyGet(request.query)
     : method === "POST"
-    ? classifyPost(request.query, request.body)
+    ? classifyPost(request.query, request.body, request.contentType)
     : `unsupported GraphQL HTTP method ${method}`;
   return typeof result === "string" ? { operations: [], error: result } : { operations: result };
 }
@@ -95,6 +98,7 @@ function classifyGet(rawQuery: string | undefined): GraphqlOperation[] | string 
 function classifyPost(
   rawQuery: string | undefined,
   body: Uint8Array | undefined,
+  contentType: string | undefined,
 ): GraphqlOperation[] | string {
   const readings = queryReadings(rawQuery);
   const named = (key: string) => readings!.some((r) => r.loose.has(key.toLowerCase()));
@@ -103,6 +107,11 @@ function classifyPost(
     return "GraphQL POST must not carry GraphQL parameters in its URL";
   }
   if (body === undefined || body.byteLength === 0) return "GraphQL POST body is empty";
+  // Not typed JSON, the body may be read as a form (Yoga, express-graphql): a JSON text whose
+  // strings hold `&query=...` would run another operation there than the one judged here.
+  if (!jsonTyped(contentType) && formKeyNamed(body, CONTROL_PARAMS) !== undefined) {
+    return "GraphQL POST body also reads as a form naming GraphQL parameters: send it as application/json";
+  }
   // A key written twice, in any letter case, is refused: Go's encoding/json (gqlgen) runs the
   // last of `"query"` and `"QUERY"`, and the proxy would judge the other.
   const parsed = parseStrictJson(body);

@@ -95,3 +95,40 @@ Deno.test("classifyGraphqlRequest() reads GET parameters, batches and refuses wh
   );
   assert.deepEqual(op.operations[0]?.fields, ["a", "c"]);
 });
+
+Deno.test("classifyGraphqlRequest() refuses a POST body not typed JSON that reads as a form naming a parameter", () => {
+  const as = (contentType: string | undefined, body: string) =>
+    classifyGraphqlRequest({ method: "POST", body: new TextEncoder().encode(body), contentType });
+  const polyglot = '{"query":"{ viewer }","x":"&query=mutation { deleteRepository }&y="}';
+  const form = "application/x-www-form-urlencoded";
+  for (
+    const [type, body] of [
+      [form, polyglot],
+      [undefined, polyglot],
+      ["text/plain", polyglot],
+      [`${form}; x=application/json`, polyglot],
+      ["application/json, application/x-www-form-urlencoded", polyglot],
+      [form, '{"query":"{ viewer }","x":";operationName=A"}'],
+      [form, '{"query":"{ viewer }","x":"&Query[]=mutation { d }"}'],
+      [form, '{"query":"{ viewer }","x":"&%71uery=x"}'],
+      [form, '{"query":"{ viewer }","x":"&extensions={}&"}'],
+    ] as const
+  ) {
+    assert.match(as(type, body).error ?? "", /reads as a form/, `${type} ${body}`);
+  }
+  // Typed JSON, it is read as JSON; a JSON body whose form reading names nothing passes untyped.
+  for (
+    const type of [
+      "application/json",
+      "Application/JSON; charset=UTF-8",
+      "application/graphql+json",
+    ]
+  ) {
+    assert.deepEqual(as(type, polyglot).operations.map((o) => o.fields), [["viewer"]], type);
+  }
+  const plain = as(
+    form,
+    ' { "query": "query { viewer { login } }", "variables": {"a": "b&c=d"} } ',
+  );
+  assert.deepEqual(plain.operations.map((o) => o.fields), [["viewer"]]);
+});
