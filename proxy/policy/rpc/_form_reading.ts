@@ -47,31 +47,47 @@ export function jsonTyped(contentType: string | undefined): boolean {
  */
 export function formKeyNamed(body: Uint8Array, names: readonly string[]): string | undefined {
   const wanted = new Set(names.map((name) => name.toLowerCase()));
+  // Every reading of a key starts where its leading spaces, brackets or `!` end: a key is read
+  // whole only when a wanted name starts there, so a large form costs one pass over its text.
+  const leads = new RegExp(`^[ [\\]!]*(?:${[...wanted].join("|")})`, "i");
+  const firsts = new Set([" ", "[", "]", "!", "%", "+", ...[...wanted].map((name) => name[0]!)]);
   const text = new TextDecoder().decode(body);
-  for (const pair of text.split(/[&;]/)) {
-    const eq = pair.indexOf("=");
-    const key = lenientDecode(eq < 0 ? pair : pair.slice(0, eq));
-    for (const name of keyReadings(key)) if (wanted.has(name)) return name;
+  let start = 0;
+  let eq = -1;
+  for (let at = 0; at <= text.length; at++) {
+    const code = at < text.length ? text.charCodeAt(at) : AMPERSAND;
+    if (code === EQUALS && eq < 0) eq = at;
+    if (code !== AMPERSAND && code !== SEMICOLON) continue;
+    const end = eq < 0 ? at : eq;
+    if (end > start && firsts.has(text[start]!.toLowerCase())) {
+      const key = lenientDecode(text.slice(start, end));
+      if (leads.test(key)) {
+        for (const name of keyReadings(key)) if (wanted.has(name)) return name;
+      }
+    }
+    start = at + 1;
+    eq = -1;
   }
   return undefined;
 }
 
+const AMPERSAND = 0x26;
+const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
+
 /** `+` as a space and each well-formed `%XX` as its byte, the rest as written (UTF-8). */
 function lenientDecode(text: string): string {
   if (!/[%+]/.test(text)) return text;
-  const spaced = text.replaceAll("+", " ");
-  const encoder = new TextEncoder();
-  const bytes: number[] = [];
-  for (let at = 0; at < spaced.length; at++) {
-    const escape = spaced[at] === "%" ? /^[0-9a-f]{2}$/i.exec(spaced.slice(at + 1, at + 3)) : null;
-    if (escape !== null) {
-      bytes.push(parseInt(escape[0], 16));
-      at += 2;
-    } else {
-      const point = spaced.codePointAt(at)!;
-      if (point > 0xffff) at++;
-      bytes.push(...encoder.encode(String.fromCodePoint(point)));
-    }
+  return text.replaceAll("+", " ").replace(/(?:%[0-9a-f]{2})+/gi, decodeRun);
+}
+
+/** A run of `%XX` escapes as the text of its bytes (a malformed sequence as U+FFFD). */
+function decodeRun(run: string): string {
+  try {
+    return decodeURIComponent(run);
+  } catch {
+    const bytes = new Uint8Array(run.length / 3);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
+    return new TextDecoder().decode(bytes);
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
 }
