@@ -9,6 +9,7 @@ import { type CliContext, CliFailure, resolveUserPath } from "./context.ts";
 import { commandGroup } from "./_command_group.ts";
 import { CertificateAuthority, DEFAULT_SKILL_PATH, startProxyService } from "../proxy/mod.ts";
 import {
+  bridgePathProblem,
   capturePorts,
   chooseIsolation,
   DEFAULT_MAX_PROCESSES,
@@ -136,6 +137,9 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       // The proxy's own start (an invalid policy) says nothing about the remembered yes.
       let proxyFailure: unknown;
       const choice = await isolationFor(options.isolate, ctx, stateDir).catch(retiring(link));
+      // Before the CA is made: a netns sandbox whose forwarder cannot reach its bridge there.
+      const unreachable = choice.isolation === "netns" ? bridgePathProblem(stateDir) : undefined;
+      if (unreachable !== undefined) await retiring(link)(new CliFailure(unreachable));
       const ca = await CertificateAuthority.loadOrCreate(stateDir).catch(retiring(link));
       const code = await runSandbox({
         command,

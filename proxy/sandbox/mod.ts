@@ -78,6 +78,7 @@
  */
 
 export { runSandbox } from "./run_sandbox.ts";
+export { bridgePathProblem } from "./bridge_path_problem.ts";
 export type { NoticeOptions } from "./isolation_notice.ts";
 export { BLOCKED_SYSCALLS, syscallFilter } from "./syscall_filter.ts";
 export type { BlockedSyscall, FilterArch, RefusedSocket } from "./syscall_filter.ts";

@@ -11,6 +11,7 @@ import { waitForExit } from "./_launch.ts";
 import { launchEnv } from "./_launch_env.ts";
 import { launchNetns, startNetns } from "./_launch_netns.ts";
 import { createSandboxDir } from "./_files.ts";
+import { bridgePathProblem } from "./bridge_path_problem.ts";
 import { writePublicFiles } from "./_public_files.ts";
 import { commandOutside, findExecutable } from "./_find_executable.ts";
 import { planFilesystem, planRules } from "./filesystem_plan.ts";
@@ -108,6 +109,8 @@ const defaults = {
  * mode only the command's own processes are stopped: a daemon it forked may outlive it.
  *
  * @throws {Deno.errors.NotFound} When the command is not found.
+ * @throws {TypeError} In netns mode, when the state directory is where the forwarder cannot
+ *   reach its bridge socket (`bridgePathProblem()`).
  * @throws {Deno.errors.PermissionDenied} When the policy's `filesystem_policy` does not reach
  *   the command (or the sandbox's own `/tmp` hides it).
  *
@@ -154,6 +157,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     if (problem !== undefined) throw new TypeError(`Cannot pass ${problem}`);
   }
   const stateDir = resolve(o.stateDir);
+  const unreachable = o.isolation === "netns" ? bridgePathProblem(stateDir) : undefined;
+  if (unreachable !== undefined) throw new TypeError(unreachable);
   const sandboxDir = await createSandboxDir(stateDir);
   const cleanups: (() => Promise<void>)[] = [];
   // Its cgroups need nothing else: made while the files and the proxy are.
