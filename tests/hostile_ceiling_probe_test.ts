@@ -113,3 +113,41 @@ Deno.test("hostile ceiling probe: refusals under an unreadable ceiling hold no s
     await repo.cleanup();
   }
 });
+
+Deno.test("hostile ceiling probe: a gateway restart does not give a held sandbox 5 more probes", async () => {
+  const repo = await makeRepo({ git: true });
+  try {
+    await Deno.writeTextFile(join(repo.policies, "ceiling.yaml"), CEILING);
+    const started = () => new ProposalStore({ policiesDir: repo.policies });
+    const submit = (store: ProposalStore, ruleName: string, rule: NetworkRule) =>
+      store.submit({ policy: "team", ruleName, rule, rationale: "r", sandbox: "sb-probe" });
+    // Three refusals, then a restart (a new store on the same directory), then two more.
+    let store = started();
+    for (let i = 0; i < 3; i++) await submit(store, `p${i}`, probe(`/repos/o/r${i}/**`));
+    store = started();
+    for (let i = 3; i < 5; i++) {
+      const res = await submit(store, `p${i}`, probe(`/repos/o/r${i}/**`));
+      assert.match(JSON.stringify(res), /outside_org_ceiling/);
+    }
+    // Five in the window across the restart: held, before and after another restart.
+    for (const restart of [false, true]) {
+      if (restart) store = started();
+      const held = await submit(store, "inside", INSIDE);
+      assert.equal(held.accepted === false && held.code, "too_many_refusals", `restart ${restart}`);
+    }
+    // Another sandbox is not held by them.
+    const other = await store.submit({
+      policy: "team",
+      ruleName: "inside",
+      rule: INSIDE,
+      rationale: "r",
+      sandbox: "sb-honest",
+    });
+    assert.ok(other.accepted, JSON.stringify(other));
+    // The count is the gateway's own: never in what a remote-backed store commits.
+    const status = await repo.git("status", "--porcelain", "--untracked-files=all");
+    assert.doesNotMatch(status, /refusals/);
+  } finally {
+    await repo.cleanup();
+  }
+});

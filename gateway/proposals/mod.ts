@@ -49,7 +49,7 @@ export { proposalJson, renderProposalList, safeJson } from "../listing/mod.ts";
 export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";
 export type { ApproveStep, RemoveStep, RepoInfo, StoreChange, StoreEnv } from "./store_env.ts";
 export { submitProposal } from "./submit_proposal.ts";
-export { CeilingRefusals, proposerKey } from "./ceiling_refusals.ts";
+export { ceilingRefusalJournal, CeilingRefusals, proposerKey } from "./ceiling_refusals.ts";
 export {
   AUTO_APPROVAL_WINDOW_MS,
   AUTO_APPROVALS_PER_HOUR,

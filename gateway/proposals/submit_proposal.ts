@@ -92,7 +92,7 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   const problem = inputProblem(input);
   if (problem) return { accepted: false, reasons: [problem] };
   // A sandbox that probed the ceiling is answered before any check: no further bit leaves.
-  const held = heldRefusal(env.refusals, input, env.now());
+  const held = await heldRefusal(env.refusals, input, env.now());
   if (held) return held;
   const current = await loadTarget(env, input.policy);
   if (typeof current === "string") {
@@ -106,7 +106,7 @@ export async function submitProposal(env: StoreEnv, input: ProposalInput): Promi
   const check = checkProposedRule(input.rule, current.loaded, { ceiling, workdir: input.workdir });
   if (check.refused || !check.rule) {
     // An unreadable ceiling refuses everything: the operator's fault, not a probe to count.
-    if (ceiling && !("error" in ceiling)) noteCeilingRefusal(env, input, check);
+    if (ceiling && !("error" in ceiling)) await noteCeilingRefusal(env, input, check);
     const reasons = check.findings.filter((f) => f.severity === "refuse")
       .map((f) => `${f.code}: ${f.message}`);
     return { accepted: false, reasons };

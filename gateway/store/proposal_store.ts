@@ -29,6 +29,7 @@ import {
 import { appliedPendingIds, recoverProposals } from "../approval/mod.ts";
 import type { RepoInfo, StoreChange, StoreEnv } from "../proposals/mod.ts";
 import { AutoApprovalMemo, CeilingRefusals, submitProposal } from "../proposals/mod.ts";
+import { ceilingRefusalJournal } from "../proposals/mod.ts";
 import { waitForDecision } from "../proposals/mod.ts";
 import { withCurrentFindings } from "./_current_findings.ts";
 import { listProposals } from "./_list_proposals.ts";
@@ -102,7 +103,8 @@ export class ProposalStore implements ProposalSink {
       ceiling: () => readCeilingView(ceilingPath(options.policiesDir, options.ceilingFile), load),
       ceilingFile: options.ceilingFile,
       policies,
-      refusals: new CeilingRefusals(),
+      // Counted from the journal: a restart does not give a held sandbox more probes.
+      refusals: new CeilingRefusals({ journal: ceilingRefusalJournal(options.policiesDir) }),
       autoApprovals: new AutoApprovalMemo(),
     };
   }
