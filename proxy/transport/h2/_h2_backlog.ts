@@ -12,7 +12,7 @@
 
 import type { Http2Session, Http2Stream } from "node:http2";
 import type { Readable } from "node:stream";
-import { drainedOrClosed, youngCollector } from "../../wire/mod.ts";
+import { drainedOrClosed, releaseMemory, youngCollector } from "../../wire/mod.ts";
 
 /**
  * The most bytes a client session's socket holds unsent before writers to its streams wait:
@@ -110,7 +110,8 @@ function full(socket: Backlogged): boolean {
 
 /**
  * Write `chunk` to a client stream: undefined when more may follow at once, else a promise
- * resolved once the stream has drained and its session's socket has room.
+ * resolved once the stream has drained and its session's socket has room. With `free`, the
+ * memory under `chunk` is freed once the stream took it (nothing else may hold it).
  *
  * @example
  * ```ts
@@ -118,18 +119,37 @@ function full(socket: Backlogged): boolean {
  * import { h2Exchange } from "../_h2_exchange.ts";
  * import { writeToClient } from "./_h2_backlog.ts";
  *
+ * const piece = new TextEncoder().encode("hi");
  * const answer = await h2Exchange(async (stream) => {
  *   stream.respond({ ":status": 200 });
- *   await writeToClient(stream, new TextEncoder().encode("hi"));
+ *   await writeToClient(stream, piece, true);
  *   stream.end();
  * });
  * assert.equal(answer.body, "hi");
+ * assert.equal(piece.byteLength, 0); // freed once the stream took it
  * ```
  */
-export function writeToClient(stream: Http2Stream, chunk: Uint8Array): Promise<void> | undefined {
-  if (stream.write(chunk)) return sessionBacklog(stream);
+export function writeToClient(
+  stream: Http2Stream,
+  chunk: Uint8Array,
+  free = false,
+): Promise<void> | undefined {
+  if (free ? stream.write(chunk, () => releaseMemory(chunk)) : stream.write(chunk)) {
+    return sessionBacklog(stream);
+  }
   // A write larger than the stream's own buffer always says "wait": the socket is checked after.
   return drainedOrClosed(stream).then(() => sessionBacklog(stream));
+}
+
+/** Options of {@linkcode relayToClient}. */
+export interface RelayOptions {
+  /** Whether the end of `source` is the end of its body (else `stream` is left to its owner). */
+  whole?: (source: Readable) => boolean;
+  /**
+   * Free each piece once `stream` took it: only when nothing else keeps the pieces of `source`
+   * (an answer from an origin; not a request body whose copy is kept, `_h2_body_copy.ts`).
+   */
+  free?: boolean;
 }
 
 /**
@@ -155,14 +175,14 @@ export function writeToClient(stream: Http2Stream, chunk: Uint8Array): Promise<v
 export function relayToClient(
   source: Readable,
   stream: Http2Stream,
-  whole: (source: Readable) => boolean = () => true,
+  { whole = () => true, free = false }: RelayOptions = {},
 ): void {
   // As ByteStream.forward() does: each piece read is a fresh buffer only a collection frees.
   const collect = youngCollector();
   const onData = (chunk: Uint8Array) => {
     collect(chunk.byteLength);
     if (stream.destroyed) return;
-    const wait = writeToClient(stream, chunk);
+    const wait = writeToClient(stream, chunk, free);
     if (wait === undefined) return;
     source.pause();
     wait.then(() => source.resume());

@@ -14,6 +14,7 @@
 import { constants, type Http2Session } from "node:http2";
 import type { Duplex } from "node:stream";
 import { frameWalker } from "./_h2_frame_walk.ts";
+import { releaseMemory } from "../../wire/mod.ts";
 
 /** WINDOW_UPDATE frames allowed per DATA frame sent (Envoy's default). */
 export const WINDOW_UPDATES_PER_DATA_FRAME = 10;
@@ -43,6 +44,14 @@ const PREFACE_BYTES = 24;
  * assert.equal(calmed, false); // a few are fine
  * for (let i = 0; i < 100; i++) meter.inbound(8);
  * assert.equal(calmed, true); // 120 with nothing sent to earn them
+ *
+ * // What the session writes is counted, then freed once the socket took it.
+ * const socket = new PassThrough();
+ * new WindowUpdateMeter().watchWrites(socket, { preface: false });
+ * const frame = new Uint8Array([0, 0, 1, 0, 0, 0, 0, 0, 1, 120]); // DATA, 1 byte
+ * socket.write(frame);
+ * await new Promise((resolve) => setTimeout(resolve, 0));
+ * assert.equal(frame.byteLength, 0);
  * ```
  */
 export class WindowUpdateMeter {
@@ -80,8 +89,12 @@ export class WindowUpdateMeter {
     });
     const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
     (socket as { write: (...args: unknown[]) => boolean }).write = (...args) => {
-      if (args[0] instanceof Uint8Array) outbound(args[0]);
-      return write(...args);
+      const [chunk] = args;
+      if (!(chunk instanceof Uint8Array)) return write(...args);
+      outbound(chunk);
+      // The session hands each chunk over once and keeps none (Deno 2.9's sendPending): freed
+      // once written, not at a collection.
+      return args.length === 1 ? write(chunk, () => releaseMemory(chunk)) : write(...args);
     };
   }
 

@@ -71,7 +71,7 @@ export function relayRequestBody(
   { cancel, reject }: RelayExits,
 ): void {
   const { guard } = outgoing;
-  if (guard === undefined) return relayToClient(stream, upstream, endedWhole);
+  if (guard === undefined) return relayToClient(stream, upstream, { whole: endedWhole });
   const { framing } = outgoing.request.head;
   const declared = framing.kind === "length" ? framing.length : undefined;
   relayGuarded(stream, upstream, guard, declared, (stop) => {

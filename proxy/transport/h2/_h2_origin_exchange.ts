@@ -98,7 +98,8 @@ export function exchangeOverH2(
       copy?.drop();
       stream.respond(responseHeaders(response), { waitForTrailers: true });
       stream.once("wantTrailers", () => stream.sendTrailers(trailerFields(trailers)));
-      relayToClient(upstream, stream);
+      // Nothing else keeps the answer's pieces: each is freed once the client stream took it.
+      relayToClient(upstream, stream, { free: true });
       upstream.once("end", () => resolve("answered"));
     });
     upstream.once("trailers", (fields) => void (trailers = fields));

@@ -12,6 +12,7 @@
 
 import type { Duplex } from "node:stream";
 import { frameWalker } from "./_h2_frame_walk.ts";
+import { releaseMemory } from "../../wire/mod.ts";
 
 const GOAWAY = 7;
 /** The highest stream id HTTP/2 allows (2^31 - 1). */
@@ -40,7 +41,9 @@ const PREFACE_BYTES = 24;
  * const goaway = [0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
  * socket.emit("data", new Uint8Array(24)); // the preface
  * socket.emit("data", new Uint8Array([...ping, ...goaway.slice(0, 5)]));
- * socket.emit("data", new Uint8Array([...goaway.slice(5), ...ping]));
+ * const read = new Uint8Array([...goaway.slice(5), ...ping]);
+ * socket.emit("data", read);
+ * assert.equal(read.byteLength, 0); // freed once the session's reader took its bytes
  * assert.deepEqual(fed, [...new Array(24).fill(0), ...ping, ...ping]);
  * assert.deepEqual(goaways, [1]); // its last-stream-id, read across the cut
  * ```
@@ -59,6 +62,11 @@ export function filterGoaway(socket: Duplex, options: GoawayOptions = {}): boole
   socket.on("data", (chunk: Uint8Array) => {
     const kept = walk(chunk);
     if (kept !== undefined) feed(kept);
+    // The session took its bytes in that call (nghttp2 copies the DATA it hands on): a read is
+    // freed now, not at a collection, while no other reader was added to the socket since.
+    if (socket.listenerCount("data") !== 1) return;
+    releaseMemory(chunk);
+    if (kept !== undefined && kept !== chunk) releaseMemory(kept);
   });
   return true;
 }
