@@ -12,3 +12,5 @@ export type { CompileOptions } from "./compile_policy.ts";
 export { ANY_BINARY, formatBinaries, formatEndpoint, formatEndpoints } from "./format_endpoint.ts";
 export { compilePlanInSlices, planKey, planPolicy } from "./policy_plan.ts";
 export type { PlanSource, PolicyPlan } from "./policy_plan.ts";
+export { ruleSlots } from "./rule_slots.ts";
+export type { PlanParts, RuleSlots } from "./rule_slots.ts";

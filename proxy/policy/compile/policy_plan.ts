@@ -7,15 +7,10 @@
  * @module
  */
 
-import {
-  compileBinaries,
-  compileGrant,
-  type CompileOptions,
-  normaliseHost,
-} from "./_compile_grant.ts";
+import { compileBinaries, compileGrant, type CompileOptions } from "./_compile_grant.ts";
 import { LazyGrants } from "./_lazy_grants.ts";
 import type { BinaryMatcher, CompiledPolicy, Grant } from "../model/mod.ts";
-import { parseHostPattern } from "../host/mod.ts";
+import { type PlanParts, ruleSlots, sortedRuleKeys } from "./rule_slots.ts";
 import type { NetworkRule, Policy } from "../model/mod.ts";
 
 /**
@@ -38,7 +33,8 @@ export interface PolicyPlan {
 }
 
 /**
- * The plan of a validated policy.
+ * The plan of a validated policy. `parts` lends what an earlier plan already wrote (the load
+ * worker keeps each rule's slots and the sorted keys between reloads).
  *
  * @example
  * ```ts
@@ -49,27 +45,23 @@ export interface PolicyPlan {
  * assert.equal(plan.slots, "eapi.example.com:443\neapi.example.com:8443\n");
  * ```
  */
-export function planPolicy(policy: Policy): PolicyPlan {
-  const ruleKeys = Object.keys(policy.network_policies);
+export function planPolicy(policy: Policy, parts: PlanParts = {}): PolicyPlan {
+  const rules = policy.network_policies;
+  const ruleKeys = Object.keys(rules);
   const keyOffsets = new Int32Array(ruleKeys.length + 1);
-  ruleKeys.forEach((key, i) => keyOffsets[i + 1] = keyOffsets[i]! + key.length);
-  const order = ruleKeys.map((_, i) => i).sort((a, b) => compare(ruleKeys[a]!, ruleKeys[b]!));
+  const index = new Map<string, number>();
+  ruleKeys.forEach((key, i) => {
+    keyOffsets[i + 1] = keyOffsets[i]! + key.length;
+    index.set(key, i);
+  });
+  const slotsOf = parts.slotsOf ?? ((_: string, rule: NetworkRule) => ruleSlots(rule));
   const slots: string[] = [];
   const refs: number[] = [];
-  for (const r of order) {
-    const rule = policy.network_policies[ruleKeys[r]!]!;
-    rule.endpoints.forEach((endpoint, e) => {
-      const host = endpoint.host === undefined ? undefined : normaliseHost(endpoint.host);
-      const prefix = host === undefined
-        ? "h"
-        : host.includes("*")
-        ? `w${(parseHostPattern(host) as { suffix: string }).suffix}:`
-        : `e${host}:`;
-      for (const port of new Set(endpoint.ports ?? [endpoint.port!])) {
-        slots.push(`${prefix}${port}\n`);
-        refs.push(r, e);
-      }
-    });
+  for (const key of sortedRuleKeys(ruleKeys, index, parts.sortedKeys)) {
+    const r = index.get(key)!;
+    const { lines, endpoints } = slotsOf(key, rules[key]!);
+    slots.push(lines);
+    for (const e of endpoints) refs.push(r, e);
   }
   return {
     keys: ruleKeys.join(""),
@@ -179,10 +171,6 @@ export function* compilePlanInSlices(
 
 const E = "e".charCodeAt(0);
 const H = "h".charCodeAt(0);
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Slot → its grant; one grant per endpoint (shared by its ports), binaries once per rule. */
 function grantCompiler(

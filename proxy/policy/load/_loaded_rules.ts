@@ -7,6 +7,7 @@
  */
 
 import { Checker } from "../validate/mod.ts";
+import { type RuleSlots, ruleSlots } from "../compile/mod.ts";
 import { canonicalPolicy, canonicalRule } from "./_policy_canonical.ts";
 import { validatePolicyValue } from "../validate/mod.ts";
 import type { PolicyDelta } from "./policy_delta.ts";
@@ -17,6 +18,7 @@ interface RuleTexts {
   rule: NetworkRule;
   canonical: string;
   json?: string;
+  slots?: RuleSlots;
 }
 
 /** A policy with its hash and each rule's JSON, as the worker answers with it. */
@@ -25,7 +27,14 @@ export interface RememberedPolicy {
   hash: string;
   /** Rule `key`'s JSON text. */
   json(key: string): string;
+  /** The rule keys sorted (for `planPolicy`). */
+  sortedKeys: readonly string[];
+  /** Rule `key`'s slots in the grant index (for `planPolicy`), written once per rule. */
+  slots(key: string): RuleSlots;
 }
+
+/** New keys inserted one by one into the held sorted list; more than this are sorted anew. */
+const FEW_NEW_KEYS = 64;
 
 /**
  * The last policy loaded, its hash, and per rule key the texts written for it.
@@ -52,6 +61,7 @@ export class LoadedRules {
   #hash?: string;
   #policy?: Policy;
   #texts = new Map<string, RuleTexts>();
+  #sorted: readonly string[] = [];
 
   /** `digest` hashes the canonical text (the worker's `crypto.subtle` SHA-256). */
   constructor(digest: (text: string) => Promise<string>) {
@@ -71,8 +81,11 @@ export class LoadedRules {
     if (!part || checker.problems.length > 0 || checker.warnings.length > 0) return undefined;
     const removed = new Set(delta.removed);
     const rules: Record<string, NetworkRule> = {};
-    for (const [key, rule] of Object.entries(held.network_policies)) {
-      if (!removed.has(key)) rules[key] = part.network_policies[key] ?? rule;
+    const before = held.network_policies;
+    const set = part.network_policies;
+    // Keys, not entries: 10,000 [key, rule] pairs were most of this step's garbage.
+    for (const key of Object.keys(before)) {
+      if (!removed.has(key)) rules[key] = set[key] ?? before[key]!;
     }
     for (const [key, rule] of Object.entries(part.network_policies)) rules[key] ??= rule;
     return { ...part, network_policies: rules };
@@ -84,20 +97,52 @@ export class LoadedRules {
    */
   async remember(policy: Policy): Promise<RememberedPolicy> {
     const texts = new Map<string, RuleTexts>();
+    const sorted = this.#sortedKeys(policy.network_policies);
     const canonical = canonicalPolicy(policy, (key, rule) => {
       const known = this.#texts.get(key);
       const entry = known?.rule === rule ? known : { rule, canonical: canonicalRule(key, rule) };
       texts.set(key, entry);
       return entry.canonical;
-    });
+    }, sorted);
     const hash = await this.#digest(canonical);
     this.#policy = policy;
     this.#hash = hash;
     this.#texts = texts;
+    this.#sorted = sorted;
     const json = (key: string): string => {
       const entry = texts.get(key)!;
       return entry.json ??= JSON.stringify(entry.rule);
     };
-    return { policy, hash, json };
+    const slots = (key: string): RuleSlots => {
+      const entry = texts.get(key)!;
+      return entry.slots ??= ruleSlots(entry.rule);
+    };
+    return { policy, hash, json, sortedKeys: sorted, slots };
   }
+
+  /**
+   * The keys of `rules` sorted: when they keep every key held and add a few, the held sorted
+   * list with the new ones inserted (an approval adds one rule to 10,000), otherwise sorted.
+   */
+  #sortedKeys(rules: Policy["network_policies"]): readonly string[] {
+    const keys = Object.keys(rules);
+    const fresh = keys.filter((key) => !this.#texts.has(key));
+    const keepsAll = keys.length - fresh.length === this.#texts.size;
+    if (!keepsAll || fresh.length > FEW_NEW_KEYS) return keys.sort();
+    const sorted = this.#sorted.slice();
+    for (const key of fresh) sorted.splice(insertionPoint(sorted, key), 0, key);
+    return sorted;
+  }
+}
+
+/** Where `key` goes in `sorted` (UTF-16 order, as `sort()` puts it). */
+function insertionPoint(sorted: readonly string[], key: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < key) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -11,7 +11,8 @@ import type { NetworkRule, Policy } from "../model/mod.ts";
  * One string, keys sorted, `port` folded into `ports`, `enforcement` defaulted to `enforce`,
  * hosts lower-cased, `allow_encoded_slash: false` dropped: the same text for every file that
  * means the same policy. Endpoints are written as normalised, not copied normalised first: on a
- * 10,000-rule policy those copies were most of the hashing time.
+ * 10,000-rule policy those copies were most of the hashing time. `sortedRuleKeys`, when given,
+ * must be exactly the policy's rule keys sorted (the load worker keeps them between reloads).
  *
  * @example
  * ```ts
@@ -32,6 +33,7 @@ import type { NetworkRule, Policy } from "../model/mod.ts";
 export function canonicalPolicy(
   policy: Policy,
   ruleText: (key: string, rule: NetworkRule) => string = canonicalRule,
+  sortedRuleKeys?: readonly string[],
 ): string {
   const keys = Object.keys(policy).sort();
   let out = "{";
@@ -42,7 +44,7 @@ export function canonicalPolicy(
     out += `${first ? "" : ","}${JSON.stringify(key)}:`;
     first = false;
     out += key === "network_policies"
-      ? rulesText(value as Policy["network_policies"], ruleText)
+      ? rulesText(value as Policy["network_policies"], ruleText, sortedRuleKeys)
       : any(value);
   }
   return `${out}}`;
@@ -51,9 +53,10 @@ export function canonicalPolicy(
 function rulesText(
   rules: Policy["network_policies"],
   ruleText: (key: string, rule: NetworkRule) => string,
+  sorted: readonly string[] = Object.keys(rules).sort(),
 ): string {
   const parts: string[] = [];
-  for (const key of Object.keys(rules).sort()) parts.push(ruleText(key, rules[key]!));
+  for (const key of sorted) parts.push(ruleText(key, rules[key]!));
   return `{${parts.join(",")}}`;
 }
 

@@ -96,3 +96,44 @@ export function joinUtf8(
 function isHighSurrogate(unit: number): boolean {
   return unit >= 0xd800 && unit <= 0xdbff;
 }
+
+/**
+ * True when the UTF-8 text in `slices` contains `ascii` (ASCII only), read as bytes: a worker
+ * that needs a 2.7 MB text only when it holds some marker looks for the marker without
+ * decoding the text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { slicesInclude } from "./_text_bytes.ts";
+ * const utf8 = (s: string) => new TextEncoder().encode(s);
+ * assert(slicesInclude([utf8("a # tol"), utf8("lgate b")], "# tollgate"));
+ * assert(!slicesInclude([utf8("é # tollgat"), utf8("e")], "# tollgate!"));
+ * ```
+ */
+export function slicesInclude(slices: readonly Uint8Array[], ascii: string): boolean {
+  const marker = encoder.encode(ascii);
+  const overlap = marker.length - 1;
+  let carry = new Uint8Array(0);
+  for (const slice of slices) {
+    // A marker may straddle two slices: the previous slice's last bytes lead this one's first.
+    const edge = new Uint8Array(carry.length + Math.min(overlap, slice.length));
+    edge.set(carry);
+    edge.set(slice.subarray(0, edge.length - carry.length), carry.length);
+    if (bytesInclude(edge, marker) || bytesInclude(slice, marker)) return true;
+    carry = slice.length >= overlap ? slice.slice(slice.length - overlap) : edge.slice(-overlap);
+  }
+  return false;
+}
+
+function bytesInclude(bytes: Uint8Array, marker: Uint8Array): boolean {
+  if (marker.length === 0) return true;
+  const first = marker[0]!;
+  for (let at = bytes.indexOf(first); at >= 0; at = bytes.indexOf(first, at + 1)) {
+    if (at + marker.length > bytes.length) return false;
+    let i = 1;
+    while (i < marker.length && bytes[at + i] === marker[i]) i++;
+    if (i === marker.length) return true;
+  }
+  return false;
+}
