@@ -79,15 +79,14 @@ export class LoadedRules {
     const checker = new Checker();
     const part = validatePolicyValue(checker, { ...delta.head, network_policies: delta.set });
     if (!part || checker.problems.length > 0 || checker.warnings.length > 0) return undefined;
-    const removed = new Set(delta.removed);
-    const rules: Record<string, NetworkRule> = {};
-    const before = held.network_policies;
-    const set = part.network_policies;
-    // Keys, not entries: 10,000 [key, rule] pairs were most of this step's garbage.
-    for (const key of Object.keys(before)) {
-      if (!removed.has(key)) rules[key] = set[key] ?? before[key]!;
-    }
-    for (const [key, rule] of Object.entries(part.network_policies)) rules[key] ??= rule;
+    if (!Array.isArray(delta.removed)) return undefined;
+    // The held rules are changed in place: copying 10,000 of them per pushed rule was this
+    // step's whole cost. Until `remember()` hashes the result, no change applies to them.
+    this.#hash = undefined;
+    const rules = held.network_policies;
+    for (const key of delta.removed) delete rules[key];
+    // An existing key keeps its place, a new one goes last, in the change's order.
+    for (const [key, rule] of Object.entries(part.network_policies)) rules[key] = rule;
     return { ...part, network_policies: rules };
   }
 
@@ -96,11 +95,17 @@ export class LoadedRules {
    * of the last one.
    */
   async remember(policy: Policy): Promise<RememberedPolicy> {
-    const texts = new Map<string, RuleTexts>();
-    const sorted = this.#sortedKeys(policy.network_policies);
+    const { sorted, keepsAll } = this.#sortedKeys(policy.network_policies);
+    // Every held key kept: the held texts are updated in place, not copied 10,000 at a time.
+    const held = this.#texts;
+    const texts = keepsAll ? held : new Map<string, RuleTexts>();
     const canonical = canonicalPolicy(policy, (key, rule) => {
-      const known = this.#texts.get(key);
-      const entry = known?.rule === rule ? known : { rule, canonical: canonicalRule(key, rule) };
+      const known = held.get(key);
+      if (known?.rule === rule) {
+        if (!keepsAll) texts.set(key, known);
+        return known.canonical;
+      }
+      const entry = { rule, canonical: canonicalRule(key, rule) };
       texts.set(key, entry);
       return entry.canonical;
     }, sorted);
@@ -124,14 +129,16 @@ export class LoadedRules {
    * The keys of `rules` sorted: when they keep every key held and add a few, the held sorted
    * list with the new ones inserted (an approval adds one rule to 10,000), otherwise sorted.
    */
-  #sortedKeys(rules: Policy["network_policies"]): readonly string[] {
+  #sortedKeys(
+    rules: Policy["network_policies"],
+  ): { sorted: readonly string[]; keepsAll: boolean } {
     const keys = Object.keys(rules);
     const fresh = keys.filter((key) => !this.#texts.has(key));
     const keepsAll = keys.length - fresh.length === this.#texts.size;
-    if (!keepsAll || fresh.length > FEW_NEW_KEYS) return keys.sort();
+    if (!keepsAll || fresh.length > FEW_NEW_KEYS) return { sorted: keys.sort(), keepsAll };
     const sorted = this.#sorted.slice();
     for (const key of fresh) sorted.splice(insertionPoint(sorted, key), 0, key);
-    return sorted;
+    return { sorted, keepsAll };
   }
 }
 
