@@ -60,7 +60,10 @@ Deno.test("GatewayClient submits, approves and rejects; the stream reports each 
     const approved = await reviewer.approve(id);
     assert.equal(approved.revision, 4);
     assert.equal((await client.wait(id, stop.signal))?.status, "approved");
-    assert.equal((await client.policy("team"))?.revision, 4);
+    const served = await client.policy("team");
+    assert.equal(served?.revision, 4);
+    // The text, not the gateway's in-process policy object (every rule again) or its notes.
+    assert.deepEqual(Object.keys(served!).sort(), ["hash", "name", "revision", "text"]);
     await assert.rejects(
       reviewer.approve(id),
       (e: unknown) => e instanceof GatewayError && e.status === 409,

@@ -45,6 +45,25 @@ export interface PublishedPolicy {
   added?: { from: string; key: string };
 }
 
+/**
+ * The fields of a published policy that go on the wire: name, text, revision and hash. The
+ * validated policy object (every rule again, megabytes at 10,000 rules, written out per request)
+ * and an approval's in-process note stay in the gateway; no client reads them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { policyOnWire } from "./gateway_wire.ts";
+ * const policy = { version: 1 as const, revision: 2, network_policies: {} };
+ * const wire = policyOnWire({ name: "team", text: "version: 1\n", revision: 2, hash: "ab", policy });
+ * assert.deepEqual(Object.keys(wire), ["name", "text", "revision", "hash"]);
+ * ```
+ */
+export function policyOnWire(published: PublishedPolicy): PublishedPolicy {
+  const { name, text, revision, hash } = published;
+  return { name, text, revision, hash };
+}
+
 /** What an approval produced. */
 export interface ApproveResult {
   /** The approved proposal. */

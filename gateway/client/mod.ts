@@ -19,6 +19,7 @@ export type {
   RejectOptions,
   RuleRemoval,
 } from "./gateway_wire.ts";
+export { policyOnWire } from "./gateway_wire.ts";
 export { runGit } from "./run_git.ts";
 export type { GitResult, RunGitOptions } from "./run_git.ts";
 export { DRIVER_KEYS, driverOverrides } from "./_git_hardening.ts";

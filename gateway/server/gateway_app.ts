@@ -118,7 +118,7 @@ export function createGatewayApp(deps: GatewayAppDeps): App {
   app.get(r.ROUTE_POLICY, (c) => {
     const name = c.req.param("name");
     const policy = mayReadPolicy(reader(c), name) ? deps.watcher.policy(name) : undefined;
-    return policy ? c.json(policy) : notFound(c);
+    return policy ? c.json(r.policyOnWire(policy)) : notFound(c);
   });
   app.get(r.ROUTE_EVENTS, (c) => {
     const caller = reader(c);
