@@ -10,7 +10,7 @@
 import { compileBinaries, compileGrant, type CompileOptions } from "./_compile_grant.ts";
 import { LazyGrants } from "./_lazy_grants.ts";
 import type { BinaryMatcher, CompiledPolicy, Grant } from "../model/mod.ts";
-import { type PlanParts, ruleSlots, sortedRuleKeys } from "./rule_slots.ts";
+import { endpointSlotPorts, type PlanParts, slotPrefix, sortedRuleKeys } from "./rule_slots.ts";
 import type { NetworkRule, Policy } from "../model/mod.ts";
 
 /**
@@ -49,19 +49,30 @@ export function planPolicy(policy: Policy, parts: PlanParts = {}): PolicyPlan {
   const rules = policy.network_policies;
   const ruleKeys = Object.keys(rules);
   const keyOffsets = new Int32Array(ruleKeys.length + 1);
-  const index = new Map<string, number>();
-  ruleKeys.forEach((key, i) => {
-    keyOffsets[i + 1] = keyOffsets[i]! + key.length;
-    index.set(key, i);
-  });
-  const slotsOf = parts.slotsOf ?? ((_: string, rule: NetworkRule) => ruleSlots(rule));
+  ruleKeys.forEach((key, i) => keyOffsets[i + 1] = keyOffsets[i]! + key.length);
   const slots: string[] = [];
   const refs: number[] = [];
-  for (const key of sortedRuleKeys(ruleKeys, index, parts.sortedKeys)) {
-    const r = index.get(key)!;
-    const { lines, endpoints } = slotsOf(key, rules[key]!);
-    slots.push(lines);
-    for (const e of endpoints) refs.push(r, e);
+  if (parts.sortedKeys && parts.slotsOf) {
+    const index = new Map<string, number>();
+    ruleKeys.forEach((key, i) => index.set(key, i));
+    for (const key of sortedRuleKeys(ruleKeys, index, parts.sortedKeys)) {
+      const r = index.get(key)!;
+      const { lines, endpoints } = parts.slotsOf(key, rules[key]!);
+      slots.push(lines);
+      for (const e of endpoints) refs.push(r, e);
+    }
+  } else {
+    // No memory to lend (a load on this thread): each line written straight in, as always.
+    const order = ruleKeys.map((_, i) => i).sort((a, b) => compare(ruleKeys[a]!, ruleKeys[b]!));
+    for (const r of order) {
+      rules[ruleKeys[r]!]!.endpoints.forEach((endpoint, e) => {
+        const prefix = slotPrefix(endpoint);
+        for (const port of endpointSlotPorts(endpoint)) {
+          slots.push(`${prefix}${port}\n`);
+          refs.push(r, e);
+        }
+      });
+    }
   }
   return {
     keys: ruleKeys.join(""),
@@ -69,6 +80,10 @@ export function planPolicy(policy: Policy, parts: PlanParts = {}): PolicyPlan {
     slots: slots.join(""),
     refs: Int32Array.from(refs),
   };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

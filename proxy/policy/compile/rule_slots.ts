@@ -18,7 +18,7 @@ export interface RuleSlots {
   endpoints: number[];
 }
 
-/** What {@linkcode planPolicy} may reuse from an earlier plan (the load worker's memory). */
+/** What {@linkcode planPolicy} may reuse from an earlier plan (the load worker's): both or none. */
 export interface PlanParts {
   /**
    * The policy's rule keys sorted (UTF-16 order): taken instead of sorting them again when it
@@ -46,18 +46,36 @@ export function ruleSlots(rule: NetworkRule): RuleSlots {
   let lines = "";
   const endpoints: number[] = [];
   rule.endpoints.forEach((endpoint, e) => {
-    const host = endpoint.host === undefined ? undefined : normaliseHost(endpoint.host);
-    const prefix = host === undefined
-      ? "h"
-      : host.includes("*")
-      ? `w${(parseHostPattern(host) as { suffix: string }).suffix}:`
-      : `e${host}:`;
-    for (const port of new Set(endpoint.ports ?? [endpoint.port!])) {
+    const prefix = slotPrefix(endpoint);
+    for (const port of endpointSlotPorts(endpoint)) {
       lines += `${prefix}${port}\n`;
       endpoints.push(e);
     }
   });
   return { lines, endpoints };
+}
+
+/**
+ * What a slot line of `endpoint` starts with: `e<host>:`, `w<suffix>:` or `h`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { slotPrefix } from "./rule_slots.ts";
+ * assert.equal(slotPrefix({ host: "*.Example.com", port: 443 }), "wexample.com:");
+ * ```
+ */
+export function slotPrefix(endpoint: NetworkRule["endpoints"][number]): string {
+  const host = endpoint.host === undefined ? undefined : normaliseHost(endpoint.host);
+  if (host === undefined) return "h";
+  return host.includes("*")
+    ? `w${(parseHostPattern(host) as { suffix: string }).suffix}:`
+    : `e${host}:`;
+}
+
+/** The distinct ports of `endpoint`, a slot each. */
+export function endpointSlotPorts(endpoint: NetworkRule["endpoints"][number]): Set<number> {
+  return new Set(endpoint.ports ?? [endpoint.port!]);
 }
 
 /**
