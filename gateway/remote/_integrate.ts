@@ -7,14 +7,7 @@
  */
 
 import { ensureStateDirs } from "../proposals/mod.ts";
-import {
-  gitCommitPaths,
-  gitDirty,
-  gitRebase,
-  isAncestor,
-  revParse,
-  subjects,
-} from "./_remote_git.ts";
+import { gitCommitPaths, gitDirty, gitRebase, isAncestor, subjects } from "./_remote_git.ts";
 import type { TransportRepo } from "./_transport_repo.ts";
 
 /** What an integration works on, and whom it tells. */
@@ -46,16 +39,16 @@ export interface Integration {
  * @throws {RemoteGitError} when git fails
  */
 export async function integrate(i: Integration, tip: string): Promise<"done" | "rejected"> {
-  // Three reads side by side, each a git process: usually there is nothing local to record,
-  // so HEAD and whether the tip descends from it still hold afterwards.
+  // Three reads side by side (two git processes; HEAD is read from git's files): usually there
+  // is nothing local to record, so HEAD and whether the tip descends from it still hold after.
   let [dirty, head, behind] = await Promise.all([
     gitDirty(i.root, [i.pathspec]),
-    revParse(i.root, "HEAD"),
+    i.transport.head(),
     isAncestor(i.root, "HEAD", tip),
   ]);
   if (dirty) {
     await gitCommitPaths(i.root, [i.pathspec], "tollgate: record local proposal changes");
-    head = await revParse(i.root, "HEAD");
+    head = await i.transport.head();
     behind = head !== undefined && await isAncestor(i.root, head, tip);
   }
   if (head === tip) return "done";
@@ -64,7 +57,8 @@ export async function integrate(i: Integration, tip: string): Promise<"done" | "
     i.changed();
     return "done";
   }
-  if (!(await isAncestor(i.root, tip, head)) && !(await gitRebase(i.root, tip))) {
+  const ahead = await isAncestor(i.root, tip, head);
+  if (!ahead && !(await gitRebase(i.root, tip))) {
     // Local-only commits that no longer apply (a decision whose push never finished, on a
     // policy the remote changed since): the remote wins; they never reached anyone.
     const dropped = await subjects(i.root, tip, head);
@@ -75,6 +69,7 @@ export async function integrate(i: Integration, tip: string): Promise<"done" | "
   }
   await ensureStateDirs(i.policiesDir);
   const pushed = await i.transport.push(i.url, i.branch);
-  if (head !== await revParse(i.root, "HEAD")) i.changed();
+  // Only a rebase moved HEAD (onto the remote's changes); a clone ahead of the tip kept its tree.
+  if (!ahead) i.changed();
   return pushed === "ok" ? "done" : "rejected";
 }

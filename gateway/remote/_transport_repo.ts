@@ -17,15 +17,8 @@
 import { dirname, join } from "node:path";
 import { runGit } from "../client/mod.ts";
 import { sweepStaleTransports, transportPrefix } from "./_stale_transports.ts";
-import {
-  failure,
-  gitDirty,
-  redactUrl,
-  RemoteGitError,
-  remoteRef,
-  revParse,
-  transportConfig,
-} from "./_remote_git.ts";
+import { type HeadFiles, readHeadCommit } from "./_head_ref.ts";
+import { failure, redactUrl, RemoteGitError, remoteRef, transportConfig } from "./_remote_git.ts";
 
 /**
  * The fetch and push of one clone.
@@ -46,20 +39,25 @@ import {
  * const url = `file://${dir}/remote.git`;
  * const head = new TextDecoder().decode((await git("-C", "seed", "rev-parse", "HEAD")).stdout).trim();
  * const transport = await TransportRepo.open(`${dir}/seed`, { timeoutMs: 5_000 });
- * assert.equal(await transport.fetch(url, "main"), head);
+ * const { tip, recorded } = await transport.fetch(url, "main");
+ * await recorded; // the clone's refs/tollgate/remote/main is set too
+ * assert.equal(tip, head);
+ * assert.equal(await transport.head(), head); // the clone's HEAD, read from its files
  * await transport.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class TransportRepo {
   readonly #root: string;
+  readonly #head: HeadFiles;
   readonly #dir: string;
   readonly #env: Record<string, string>;
   readonly #timeoutMs: number;
   #mirrored = false;
 
-  private constructor(root: string, dir: string, objects: string, timeoutMs: number) {
-    this.#root = root;
+  private constructor(head: HeadFiles, dir: string, objects: string, timeoutMs: number) {
+    this.#root = head.root;
+    this.#head = head;
     this.#dir = dir;
     this.#env = { GIT_DIR: dir, GIT_OBJECT_DIRECTORY: objects };
     this.#timeoutMs = timeoutMs;
@@ -77,9 +75,13 @@ export class TransportRepo {
       "--git-path",
       "objects",
       "--show-object-format",
+      "--git-dir",
+      "--git-common-dir",
     ], root);
-    const [objects, format] = info.stdout.split("\n");
-    if (info.code !== 0 || !objects || !format) throw failure("git rev-parse", info.stderr);
+    const [objects, format, gitDir, commonDir] = info.stdout.split("\n");
+    if (info.code !== 0 || !objects || !format || !gitDir || !commonDir) {
+      throw failure("git rev-parse", info.stderr);
+    }
     // The pid in the name lets a later start sweep what a killed gateway left behind.
     const dir = await Deno.makeTempDir({ prefix: transportPrefix(Deno.pid) });
     await sweepStaleTransports(dirname(dir)).catch(() => []);
@@ -89,15 +91,22 @@ export class TransportRepo {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       throw failure("git init", r.stderr);
     }
-    return new TransportRepo(root, dir, objects, options.timeoutMs);
+    return new TransportRepo({ root, gitDir, commonDir }, dir, objects, options.timeoutMs);
+  }
+
+  /** The clone's HEAD commit (from git's files, see `readHeadCommit`), or undefined. */
+  head(): Promise<string | undefined> {
+    return readHeadCommit(this.#head);
   }
 
   /**
-   * Fetch `url`'s `branch`; the clone's `remoteRef(branch)` is set to it, which is returned.
+   * Fetch `url`'s `branch` and return its tip, with `recorded`: the clone's `remoteRef(branch)`
+   * being set to it (a git run the caller need not wait for before it integrates the tip).
    *
    * @throws {RemoteGitError} when the remote cannot be reached in time or has no such branch
+   *   (`recorded` rejects with one when the clone's ref could not be set)
    */
-  async fetch(url: string, branch: string): Promise<string> {
+  async fetch(url: string, branch: string): Promise<{ tip: string; recorded: Promise<void> }> {
     // Once the first fetch landed, this repository's own copy of the remote branch tells the
     // remote what the clone has; mirroring the clone's refs again would cost two git runs on
     // every fetch to save re-sending the few objects of the clone's own pushed commits.
@@ -108,10 +117,12 @@ export class TransportRepo {
     const what = `git fetch from ${redactUrl(url)}`;
     if (r.code !== 0) throw this.#failure(what, r);
     const tip = await this.#fetchedTip(branch);
-    const set = await runGit(["update-ref", remoteRef(branch), tip], this.#root);
-    if (!tip || set.code !== 0) throw failure(what, set.stderr);
+    if (!tip) throw failure(what, "");
     this.#mirrored = true;
-    return tip;
+    const recorded = runGit(["update-ref", remoteRef(branch), tip], this.#root).then((set) => {
+      if (set.code !== 0) throw failure(what, set.stderr);
+    });
+    return { tip, recorded };
   }
 
   /**
@@ -130,24 +141,6 @@ export class TransportRepo {
   }
 
   /**
-   * The clone's HEAD when it is `url`'s `branch` tip already and nothing in `pathspecs` waits to
-   * be recorded, else undefined: `git ls-remote`, run beside `git rev-parse HEAD` and `git
-   * status`, stands for a fetch. A proposal written while the remote was away is recorded only
-   * by a sync's integration (its own background sync failed): a change published on this
-   * shortcut would leave it out.
-   *
-   * @throws {RemoteGitError} when the remote cannot be reached in time
-   */
-  async headAtTip(url: string, branch: string, pathspecs: string[]): Promise<string | undefined> {
-    const [tip, head, dirty] = await Promise.all([
-      this.remoteTip(url, branch),
-      revParse(this.#root, "HEAD"),
-      gitDirty(this.#root, pathspecs),
-    ]);
-    return tip !== undefined && tip === head && !dirty ? head : undefined;
-  }
-
-  /**
    * Push the clone's HEAD to `url`'s `branch` as a fast-forward only (Git's compare-and-swap):
    * `rejected` when the branch moved since the fetch (another gateway won the race).
    *
@@ -155,8 +148,9 @@ export class TransportRepo {
    *   reason
    */
   async push(url: string, branch: string): Promise<"ok" | "rejected"> {
-    const head = (await runGit(["rev-parse", "--verify", "HEAD^{commit}"], this.#root)).stdout
-      .trim();
+    // Never an empty source: ":refs/heads/<branch>" would delete the shared branch.
+    const head = await this.head();
+    if (!head) throw new RemoteGitError(`git push to ${redactUrl(url)} failed: no commit to push`);
     const ref = `${head}:refs/heads/${branch}`;
     const r = await this.#remote(["push", "--porcelain", "--no-verify", "--", url, ref]);
     if (r.code === 0) return "ok";

@@ -16,7 +16,8 @@ import { relative } from "node:path";
 import { withDirectoryLock } from "../repo/mod.ts";
 import { excludeLocalFiles, gitWorkTreeRoot } from "../repo/mod.ts";
 import { ensureStateDirs } from "../proposals/mod.ts";
-import { gitClone, gitCommitPaths, gitResetKeep, redactUrl, revParse } from "./_remote_git.ts";
+import { gitClone, gitDirty, gitResetKeep, redactUrl } from "./_remote_git.ts";
+import { attempt } from "./_attempt.ts";
 import { integrate, type Integration } from "./_integrate.ts";
 import { TransportRepo } from "./_transport_repo.ts";
 import { SerialQueue } from "./_serial_queue.ts";
@@ -147,7 +148,9 @@ export class RemoteSync {
   /**
    * Run change `run` against the remote's tip and publish it: commit (with `commit`, the paths
    * it changed; else `run` commits itself, as the removal of ended rules does), push; on a lost
-   * race undo, move to the new tip and run it again (its checks see the winner's policy).
+   * race undo, move to the new tip and run it again (its checks see the winner's policy). A
+   * clone already at the tip is told so by a `git ls-remote` that runs beside the change, not
+   * before it; a clone behind it undoes the change unpushed and runs it again after a sync.
    *
    * @param change what is done, for messages (`remove the ended rules (expired)`)
    * @throws {RemoteSyncError} when the remote is unreachable or the branch kept moving
@@ -158,13 +161,11 @@ export class RemoteSync {
     commit?: { paths: string[]; subject: string },
   ): Promise<T> {
     return this.#queue.run(async () => {
-      for (let attempt = 0; attempt < this.#o.retries; attempt++) {
-        // After a lost race the remote has moved for sure: fetch without asking first.
-        const sync = attempt === 0 ? this.#catchUp() : this.#syncOnce().then(() => undefined);
-        const head = await sync.catch((error) => {
-          throw refused(change, `the policy remote is unreachable (${(error as Error).message})`);
-        });
-        const done = await this.#o.around(() => this.#attempt(change, run, { commit, head }));
+      const report = (message: string) => this.#report(message);
+      for (let n = 0; n < this.#o.retries; n++) {
+        const base = await this.#base(change, n === 0);
+        const options = { commit, report, ...base };
+        const done = await this.#o.around(() => attempt(this.#i, change, run, options));
         if (done) return done.result;
       }
       throw new RemoteSyncError(
@@ -181,54 +182,52 @@ export class RemoteSync {
     await this.#transport.close();
   }
 
-  async #attempt<T>(
-    change: string,
-    run: () => Promise<T>,
-    { commit, head }: { commit?: { paths: string[]; subject: string }; head?: string },
-  ) {
-    const base = head ?? await revParse(this.#root, "HEAD");
-    const result = await run();
-    if (commit) await gitCommitPaths(this.#root, commit.paths, commit.subject);
-    const pushed = await this.#transport.push(this.#o.url, this.#o.branch).catch(async (error) => {
-      if (base) await this.#moveTo(base);
-      throw refused(change, (error as Error).message);
-    });
-    if (pushed === "ok") return { result };
-    // Another gateway won the race: this change never happened here; run it again on top.
-    if (base) await this.#moveTo(base);
-    return undefined;
-  }
-
   /**
-   * Bring the clone to the remote's tip as `#syncOnce` does, unless HEAD is that tip already
-   * (as a hook or the fetch interval keeps it) with nothing local to record: then one `ls-remote` stands for the fetch and
-   * the integration. Either way the push is the compare-and-swap. Returns HEAD when it was the
-   * tip (the decision's base).
+   * The commit a change runs on. At the first attempt, HEAD when nothing local waits to be
+   * recorded, with the remote's tip asked (`git ls-remote`) while the change runs: the attempt
+   * pushes only if HEAD was that tip (as a hook or the fetch interval keeps it), else it undoes
+   * the change and the next attempt syncs. Otherwise (something to record, a lost race: the
+   * remote moved for sure), a sync first; then HEAD is read by the attempt.
    */
-  async #catchUp(): Promise<string | undefined> {
-    const head = await this.#transport.headAtTip(this.#o.url, this.#o.branch, [this.#i.pathspec])
-      .catch((error) => {
-        this.#report((error as Error).message);
-        throw error;
-      });
-    if (head === undefined) return void await this.#syncOnce();
-    this.#report("");
-    return head;
+  async #base(change: string, first: boolean): Promise<{ head?: string; tip?: Promise<string> }> {
+    if (first) {
+      const [head, dirty] = await Promise.all([
+        this.#transport.head(),
+        gitDirty(this.#root, [this.#i.pathspec]).catch(() => true),
+      ]);
+      if (head !== undefined && !dirty) {
+        const tip = this.#transport.remoteTip(this.#o.url, this.#o.branch).then((t) => t ?? "");
+        tip.catch(() => {}); // the attempt handles a failure where it awaits the tip
+        return { head, tip };
+      }
+    }
+    await this.#syncOnce().catch((error) => {
+      throw refused(change, `the policy remote is unreachable (${(error as Error).message})`);
+    });
+    return {};
   }
 
   async #syncOnce(): Promise<void> {
     for (let attempt = 0; attempt < this.#o.retries; attempt++) {
-      let tip: string;
-      try {
-        tip = await this.#transport.fetch(this.#o.url, this.#o.branch);
-      } catch (error) {
+      const outcome = await this.#fetchAndIntegrate().catch((error) => {
         this.#report((error as Error).message);
         throw error;
-      }
-      const outcome = await withDirectoryLock(this.#o.policiesDir, () => integrate(this.#i, tip));
+      });
       if (outcome !== "rejected") return this.#report("");
     }
     throw new RemoteSyncError("the remote branch kept moving");
+  }
+
+  /** Fetch, then integrate the tip while the clone's copy of the remote ref is set. */
+  async #fetchAndIntegrate(): Promise<"done" | "rejected"> {
+    const { tip, recorded } = await this.#transport.fetch(this.#o.url, this.#o.branch);
+    const [integrated, set] = await Promise.allSettled([
+      withDirectoryLock(this.#o.policiesDir, () => integrate(this.#i, tip)),
+      recorded,
+    ]);
+    if (integrated.status === "rejected") throw integrated.reason;
+    if (set.status === "rejected") throw set.reason;
+    return integrated.value;
   }
 
   /** Reset to `rev`; git removes directories it emptied, the state directories come back. */
