@@ -9,15 +9,27 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RemoteProposalStore, RemoteSync } from "../gateway/remote/mod.ts";
 import { withDirectoryLock } from "../gateway/repo/mod.ts";
+import type { OcsfEvent } from "../proxy/ocsf/mod.ts";
 import { git, makeRemote, revisions, ruleProposal } from "./remote_support.ts";
 
-type Clone = { policiesDir: string; sync: RemoteSync; store: RemoteProposalStore };
+type Clone = {
+  policiesDir: string;
+  sync: RemoteSync;
+  store: RemoteProposalStore;
+  /** The store's audit events, as `CONFIG:<state> <proposal id>`. */
+  logged: string[];
+};
 
 async function openClone(dir: string, bare: string, name: string): Promise<Clone> {
   const policiesDir = join(dir, name);
   const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
   await sync.start();
-  return { policiesDir, sync, store: new RemoteProposalStore({ policiesDir }, sync) };
+  const logged: string[] = [];
+  const emit = (event: OcsfEvent) => {
+    const unmapped = event.unmapped as { config_state?: string; proposal_id?: string } | undefined;
+    logged.push(`CONFIG:${unmapped?.config_state} ${unmapped?.proposal_id}`);
+  };
+  return { policiesDir, sync, store: new RemoteProposalStore({ policiesDir, emit }, sync), logged };
 }
 
 async function submit(clone: Clone, key: string, host: string): Promise<string> {
@@ -79,6 +91,30 @@ Deno.test("remote #19: a decision on a clone behind the remote is undone before 
     for (const commit of undone) {
       await git(a.policiesDir, "merge-base", "--is-ancestor", stale, commit); // throws if not
     }
+    // The audit log tells of the approval that landed, once.
+    assert.deepEqual(a.logged.filter((l) => l.startsWith("CONFIG:APPROVED")), [
+      `CONFIG:APPROVED ${idA}`,
+    ]);
+  });
+});
+
+Deno.test("remote #19: an approval refused because the remote is unreachable logs no CONFIG:APPROVED and changes nothing", async () => {
+  await withClones(async (a, _b, bare) => {
+    const id = await submit(a, "api_a", "a.example.com");
+    const head = await git(a.policiesDir, "rev-parse", "HEAD");
+    await Deno.rename(bare, `${bare}.away`);
+    try {
+      await assert.rejects(
+        a.store.approve(id, { approvedBy: "alice" }),
+        /the policy remote is unreachable/,
+      );
+    } finally {
+      await Deno.rename(`${bare}.away`, bare);
+    }
+    assert.deepEqual(a.logged.filter((l) => l.startsWith("CONFIG:APPROVED")), []);
+    assert.equal(await git(a.policiesDir, "rev-parse", "HEAD"), head);
+    assert.equal((await a.store.get(id))?.state, "pending");
+    assert.equal((await git(a.policiesDir, "status", "--porcelain")).trim(), "");
   });
 });
 

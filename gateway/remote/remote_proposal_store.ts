@@ -4,7 +4,8 @@
  * `RemoteSync.decide` (run on the remote's tip, pushed, retried on a lost race, refused when
  * the remote is unreachable), and so is a submit's auto-approval; a submit or refresh is
  * otherwise committed and pushed in the background, so pending proposals travel with the
- * repository and a reviewer on any gateway sees them.
+ * repository and a reviewer on any gateway sees them. A decision's audit events (CONFIG:APPROVED,
+ * REJECTED) are logged once its push landed, from the attempt that landed only.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import type { RuleEnd } from "../automation/mod.ts";
 import type { ApproveOptions } from "../automation/mod.ts";
 import { ProposalStore, type ProposalStoreOptions } from "../store/mod.ts";
 import type { RemoteSync } from "./remote_sync.ts";
+import { HeldEvents } from "./_held_events.ts";
 
 /**
  * A `ProposalStore` whose decisions go through the remote.
@@ -52,6 +54,7 @@ import type { RemoteSync } from "./remote_sync.ts";
  */
 export class RemoteProposalStore extends ProposalStore {
   readonly #sync: RemoteSync;
+  readonly #events: HeldEvents;
 
   /**
    * A store on `options.policiesDir`, publishing through `sync`.
@@ -60,12 +63,17 @@ export class RemoteProposalStore extends ProposalStore {
    * @param sync the clone's synchronisation with the remote
    */
   constructor(options: ProposalStoreOptions, sync: RemoteSync) {
+    // A decision's audit events are logged once its push landed: an attempt undone (a clone
+    // behind the remote, a lost race, the remote away) logged nothing.
+    const events = new HeldEvents((event) => options.emit?.(event));
     // Auto-approval is a decision: patterns, ceiling and policy are read on the remote's tip,
     // the approval is pushed before the submit returns; refused, the proposal stays pending.
     const publishAutoApproval = (id: string, step: () => Promise<boolean>) =>
-      sync.decide("auto-approve", id, step);
-    super({ ...options, publishAutoApproval });
+      events.published((attempt) => sync.decide("auto-approve", id, attempt), step);
+    // No emit given stays none: the store then leaves CONFIG:PROPOSED to policy.local.
+    super({ ...options, ...options.emit && { emit: events.emit }, publishAutoApproval });
     this.#sync = sync;
+    this.#events = events;
   }
 
   /**
@@ -93,14 +101,16 @@ export class RemoteProposalStore extends ProposalStore {
     return await read();
   }
 
-  /** Approve on the remote's tip and push (see `RemoteSync.decide`). */
+  /** Approve on the remote's tip and push (see `RemoteSync.decide`); logged once pushed. */
   override approve(id: string, options: ApproveOptions): Promise<ApproveResult> {
-    return this.#sync.decide("approve", id, () => super.approve(id, options));
+    const approve = () => super.approve(id, options);
+    return this.#events.published((step) => this.#sync.decide("approve", id, step), approve);
   }
 
-  /** Reject on the remote's tip and push (see `RemoteSync.decide`). */
+  /** Reject on the remote's tip and push (see `RemoteSync.decide`); logged once pushed. */
   override reject(id: string, options: RejectOptions): Promise<void> {
-    return this.#sync.decide("reject", id, () => super.reject(id, options));
+    const reject = () => super.reject(id, options);
+    return this.#events.published((step) => this.#sync.decide("reject", id, step), reject);
   }
 
   /**
@@ -126,7 +136,9 @@ export class RemoteProposalStore extends ProposalStore {
    * remote refuses it (`RemoteSyncError`; the sweeper tries again later).
    */
   override removeEnded(end: RuleEnd): Promise<RuleRemoval[]> {
-    return this.#sync.publish(`remove the ended rules (${end.kind})`, () => super.removeEnded(end));
+    const change = `remove the ended rules (${end.kind})`;
+    const remove = () => super.removeEnded(end);
+    return this.#events.published((step) => this.#sync.publish(change, step), remove);
   }
 
   /** Re-draft the proposal, then commit and push it in the background. */
