@@ -4,6 +4,7 @@
  * speed.
  */
 import assert from "node:assert/strict";
+import * as net from "node:net";
 import { createProcIdentityResolver } from "../proxy/mod.ts";
 
 /** A fake procfs: `net/tcp` under pid 1 with one client socket, and processes holding it. */
@@ -27,6 +28,7 @@ async function fakeProc(processes: { pid: number; ppid: number; exe: string; hol
   return root;
 }
 
+const CONNECTIONS = 300;
 const CLIENT = { localPort: 3128, remotePort: 50000, remoteAddress: "127.0.0.1" };
 
 Deno.test("scale #15.3: an identity lookup with the sandbox's root reads only the sandbox's process tree", async () => {
@@ -66,4 +68,42 @@ Deno.test("scale #15.3: inside the sandbox's tree every holder still counts (amb
   } finally {
     await Deno.remove(procRoot, { recursive: true });
   }
+});
+
+Deno.test("scale #15.3: a client that starts a program as it connects is identified, not ambiguous", async () => {
+  // Between fork and exec, bash's child holds a copy of the socket until it applies `3>&-`: a
+  // lookup that read the child's descriptors then and its executable after the exec saw two
+  // requesters (bash and true) and refused a client that was still connected. The child has
+  // closed its copy by then: it holds nothing, as a holder that exited holds nothing.
+  const resolver = createProcIdentityResolver({
+    treeRoot: () => client?.pid,
+    boundary: () => Deno.pid,
+  });
+  const refusals: string[] = [];
+  const server = net.createServer((socket) => {
+    const peer = {
+      localPort: socket.localPort!,
+      localAddress: socket.localAddress,
+      remotePort: socket.remotePort!,
+      remoteAddress: socket.remoteAddress!,
+    };
+    // The client waits for this byte before it closes: every lookup finds it connected.
+    resolver.resolve(peer).then(
+      (who) => who.exe === "/usr/bin/bash" || refusals.push(`identified as ${who.exe}`),
+      (error: Error) => refusals.push(error.message),
+    ).finally(() => socket.end("x"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const script = `for i in $(seq ${CONNECTIONS}); do exec 3<>/dev/tcp/127.0.0.1/${port}; ` +
+    "/bin/true 3>&-; read -r -n 1 -u 3; exec 3>&-; done";
+  let client: Deno.ChildProcess | undefined;
+  try {
+    client = new Deno.Command("bash", { args: ["-c", script], stdout: "null" }).spawn();
+    assert.equal((await client.status).code, 0);
+  } finally {
+    resolver.close?.();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  assert.deepEqual(refusals, []);
 });

@@ -95,3 +95,28 @@ export async function readHolders(
   }
   return holders;
 }
+
+/**
+ * The holders that still count once the socket's holders are read again (`holdingNow`, read
+ * after every chain). A program started by a client inherits the client's socket between
+ * fork and exec, until close-on-exec (or bash's `3>&-`) drops it: read in that window, the
+ * child was a second holder whose executable, read an instant later, was already the new
+ * program, and a client that was still connected was refused `ambiguous_identity`.
+ *
+ * A holder that let its copy go is dropped only when its chain covers the chain of a holder
+ * that still holds the socket (the child's chain adds its own executable to its parent's):
+ * a binary rule matches the requester or any ancestor, so the one left never has a right the
+ * dropped one would not have had alone. Python that handed its socket to a `curl` it started
+ * and then closed its copy is not covered by curl's chain: still `ambiguous_identity`.
+ */
+export function withoutReleased(
+  holders: readonly SocketHolder[],
+  holdingNow: ReadonlySet<number>,
+): SocketHolder[] {
+  const holding = holders.filter((h) => holdingNow.has(h.pid) && h.chain.length > 0);
+  return holders.filter((h) => {
+    if (holdingNow.has(h.pid)) return true;
+    const own = new Set(h.chain);
+    return !holding.some((other) => other.chain.every((exe) => own.has(exe)));
+  });
+}

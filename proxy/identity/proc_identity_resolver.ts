@@ -10,7 +10,12 @@ import { findSocketInode, type PeerAddress } from "./_proc_net.ts";
 import { HolderScan } from "./_holder_scan.ts";
 import { LazyLibc } from "./_libc.ts";
 import { ProcessTable } from "./_process_table.ts";
-import { readHolders, singleIdentity } from "./_single_identity.ts";
+import {
+  AMBIGUOUS_IDENTITY,
+  readHolders,
+  singleIdentity,
+  withoutReleased,
+} from "./_single_identity.ts";
 import { SockDiag } from "./_sock_diag.ts";
 
 export type { PeerAddress } from "./_proc_net.ts";
@@ -79,7 +84,8 @@ const TABLE_READ_SIZE = 256 * 1024;
  * name). The requester's own executable is read fresh every time.
  *
  * Holders are searched in the sandbox's process tree when `treeRoot` names one (on the event
- * loop: the tree is small). Otherwise every process on the host must be read to find every
+ * loop: the tree is small). A holder seen between a fork and the exec that closed its copy does not count (see
+ * `withoutReleased`). Otherwise every process on the host must be read to find every
  * holder (100 ms and more at 2,000 processes): that scan runs in a Worker, one scan for all
  * the lookups waiting, so that only the connections being identified wait for it.
  *
@@ -145,7 +151,10 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
     async resolve(peer: PeerAddress): Promise<RequesterIdentity> {
       const inode = await findInode(peer);
       if (inode === undefined) {
-        throw new Error(`no socket for client port ${peer.remotePort} in ${netDir}/tcp`);
+        // The kernel lists a socket without an inode once its last descriptor is closed.
+        throw new Error(
+          `no open socket for client port ${peer.remotePort}: the client closed it first`,
+        );
       }
       const boundary = options.boundary?.();
       const holders = await readHolders(
@@ -153,7 +162,14 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
         (pid) => processes.executableChain(pid, boundary),
         (pid) => processes.alive(pid),
       );
-      const identity = singleIdentity(inode, holders);
+      let identity = singleIdentity(inode, holders);
+      if (identity instanceof Error && identity.message.startsWith(AMBIGUOUS_IDENTITY)) {
+        // A second look, after every chain was read: a program the client started as it
+        // connected may have held the socket only until its exec (see withoutReleased).
+        const pids = holders.map((h) => h.pid);
+        const now = processes.holdersAmong([inode], pids).get(inode) ?? [];
+        identity = singleIdentity(inode, withoutReleased(holders, new Set(now)));
+      }
       if (identity instanceof Error) throw identity;
       return identity;
     },

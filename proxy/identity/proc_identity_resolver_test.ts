@@ -78,13 +78,13 @@ Deno.test("createProcIdentityResolver() rejects a connection it cannot find", as
       remoteAddress: "127.0.0.1",
       localAddress: "127.0.0.1",
     }),
-    /no socket for client port 2/,
+    /no open socket for client port 2/,
   );
   resolver.close?.();
   const elsewhere = createProcIdentityResolver({ procRoot: "/nonexistent" });
   await assert.rejects(
     elsewhere.resolve({ localPort: 1, remotePort: 2, remoteAddress: "127.0.0.1" }),
-    /no socket/,
+    /no open socket/,
   );
   elsewhere.close?.();
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { singleIdentity } from "./_single_identity.ts";
+import { singleIdentity, withoutReleased } from "./_single_identity.ts";
 
 const PY = "/usr/bin/python3.12";
 const CURL = "/usr/bin/curl";
@@ -45,4 +45,24 @@ Deno.test("singleIdentity() refuses holders that are not the same requester", ()
 Deno.test("singleIdentity() names what it cannot find or read", () => {
   assert.match(String(singleIdentity(7, [])), /no process owns socket inode 7/);
   assert.match(String(singleIdentity(7, [{ pid: 3, chain: [] }])), /executable of pid 3/);
+});
+
+Deno.test("withoutReleased() drops a started program that let the socket go, never the one that speaks", () => {
+  const bash = { pid: 10, chain: [BASH] };
+  const started = { pid: 11, chain: ["/usr/bin/sleep", BASH] };
+  // The child closed its copy at exec: bash alone holds the socket.
+  assert.deepEqual(withoutReleased([started, bash], new Set([10])), [bash]);
+  // Still held by the child: both count (ambiguous_identity, as before).
+  assert.deepEqual(withoutReleased([started, bash], new Set([10, 11])), [started, bash]);
+  // Python handed its socket to curl and closed its copy: curl's chain does not cover
+  // python's, so python still counts and the socket stays ambiguous.
+  const python = { pid: 10, chain: [PY, BASH] };
+  const curl = { pid: 11, chain: [CURL, PY, BASH] };
+  assert.deepEqual(withoutReleased([curl, python], new Set([11])), [curl, python]);
+  assert.ok(singleIdentity(7, withoutReleased([curl, python], new Set([11]))) instanceof Error);
+  // A holder whose chain could not be read covers nothing.
+  assert.deepEqual(withoutReleased([started, { pid: 10, chain: [] }], new Set([10])), [
+    started,
+    { pid: 10, chain: [] },
+  ]);
 });
