@@ -30,6 +30,10 @@ const SLICE_PIDS = 64;
 // the client had closed, and 119-153 of 200 short connections had no holder). A timer turn
 // costs about 2 ms, so it is taken only this often.
 const TURN_MS = 5;
+// A scan that read this long is followed by a timer turn before the next one starts, so that
+// the lookups arriving meanwhile share that next scan: on the event loop, where no lookup
+// arrives while a scan reads, each of a burst of N connections read the tree alone.
+const BATCH_AFTER_MS = 1;
 
 /** The scans of one worker: lookups queued for the next full scan, and whether one runs. */
 export class HolderScanner {
@@ -39,6 +43,9 @@ export class HolderScanner {
   // Lookups that arrived during the running scan and wait for their early read.
   #unread: Lookup[] = [];
   #scanning = false;
+  #closed = false;
+  // The pending turn of the event loop, ended at once by close().
+  #turn: { timer: ReturnType<typeof setTimeout>; end: () => void } | undefined;
 
   /**
    * @param table The process table read (the worker's `ProcessTable`; a test's fake).
@@ -65,6 +72,13 @@ export class HolderScanner {
     else void this.#scanQueued();
   }
 
+  /** Stop: a pending turn ends now, no scan starts, and lookups still waiting get no answer. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#turn?.timer);
+    this.#turn?.end();
+  }
+
   /** The early read of the lookups that arrived since the last one: one read for them all. */
   #readEarly(): void {
     if (this.#unread.length === 0) return;
@@ -79,17 +93,21 @@ export class HolderScanner {
   async #scanQueued(): Promise<void> {
     this.#scanning = true;
     try {
-      while (this.#queued.length > 0) {
+      while (this.#queued.length > 0 && !this.#closed) {
         // Lookups still unread join this scan, whose first slice reads the newest processes.
         this.#unread = [];
         const batch = this.#queued;
         this.#queued = [];
+        const started = performance.now();
         const found = await this.#scanAll(batch.map((lookup) => lookup.inode));
+        // Cut short by close(): a partial read is no answer.
+        if (this.#closed) return;
         const answers = batch.map((lookup): [number, number[]] => {
           const pids = new Set([...lookup.early, ...(found.get(lookup.inode) ?? [])]);
           return [lookup.id, [...pids].sort((a, b) => b - a)];
         });
         this.#post({ answers });
+        if (performance.now() - started >= BATCH_AFTER_MS) await this.#timerTurn();
       }
     } catch (error) {
       // The host fails every lookup it is waiting on when it hears this: drop them here too.
@@ -112,11 +130,22 @@ export class HolderScanner {
       // Not after the last slice: the answer need not wait for one more turn of the loop.
       const more = start + SLICE_PIDS < pids.length;
       if (more && performance.now() - turned > TURN_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await this.#timerTurn();
+        if (this.#closed) break;
         this.#readEarly();
         turned = performance.now();
       }
     }
     return found;
+  }
+
+  #timerTurn(): Promise<void> {
+    return new Promise((resolve) => {
+      const end = () => {
+        this.#turn = undefined;
+        resolve();
+      };
+      this.#turn = { timer: setTimeout(end, 0), end };
+    });
   }
 }

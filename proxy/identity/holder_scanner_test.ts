@@ -52,6 +52,7 @@ Deno.test("HolderScanner reads the newest processes once for all the lookups tha
   // Two full scans of 4 slices each, and the early reads: one per turn, not one per lookup.
   const early = reads.length - 8;
   assert.ok(early >= 1 && early <= 4, `${early} early reads for 50 lookups`);
+  scanner.close();
 });
 
 Deno.test("HolderScanner still finds a holder that closes its socket before the next scan reads it", async () => {
@@ -64,4 +65,5 @@ Deno.test("HolderScanner still finds a holder that closes its socket before the 
   scanner.lookup(1, 7);
   while (answers.size < 2) await new Promise((resolve) => setTimeout(resolve, 1));
   assert.deepEqual(answers.get(1), [1200]);
+  scanner.close();
 });

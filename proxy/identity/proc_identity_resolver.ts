@@ -17,6 +17,7 @@ import {
   withoutReleased,
 } from "./_single_identity.ts";
 import { SockDiag } from "./_sock_diag.ts";
+import { TreeScan } from "./_tree_scan.ts";
 
 export type { PeerAddress } from "./_proc_net.ts";
 
@@ -84,7 +85,8 @@ const TABLE_READ_SIZE = 256 * 1024;
  * name). The requester's own executable is read fresh every time.
  *
  * Holders are searched in the sandbox's process tree when `treeRoot` names one (on the event
- * loop: the tree is small). A holder seen between a fork and the exec that closed its copy does not count (see
+ * loop: the tree is small; lookups that wait together share one read, see `TreeScan`). A
+ * holder seen between a fork and the exec that closed its copy does not count (see
  * `withoutReleased`). Otherwise every process on the host must be read to find every
  * holder (100 ms and more at 2,000 processes): that scan runs in a Worker, one scan for all
  * the lookups waiting, so that only the connections being identified wait for it.
@@ -130,13 +132,16 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
   // client waits on this event loop, not at the first connection (new Worker blocks 28-40 ms).
   const eager = options.treeRoot === undefined && !options.lazyScan;
   const hostWide = new HolderScan(procRoot, { eager });
-  const findHolders = (inode: number): number[] | Promise<number[]> => {
+  // On this thread on purpose: a tree search is a few tiny procfs reads per process, each
+  // cheaper than the overhead of one async file op or of a message to the worker.
+  const inTree = new TreeScan(processes, () => options.treeRoot?.());
+  // Whether the kernel lists children (CONFIG_PROC_CHILDREN), learnt at the first tree lookup.
+  let childrenListed: boolean | undefined;
+  const findHolders = (inode: number): Promise<number[]> => {
     const root = options.treeRoot?.();
-    // Synchronous on purpose: a tree search is a few tiny procfs reads per process, each
-    // cheaper than the overhead of one async file op or of a message to the worker.
-    const tree = root === undefined ? undefined : processes.tree(root);
-    if (tree === undefined) return hostWide.holders(inode);
-    return processes.holdersAmong([inode], tree).get(inode) ?? [];
+    if (root !== undefined) childrenListed ??= processes.tree(root) !== undefined;
+    if (root === undefined || !childrenListed) return hostWide.holders(inode);
+    return inTree.holders(inode);
   };
   // sock_diag answers for our own network namespace only.
   let diag: SockDiag | undefined | null = options.netnsPid === undefined ? undefined : null;
@@ -178,6 +183,7 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
       diag = null;
       libc.close();
       hostWide.close();
+      inTree.close();
     },
   };
 }
