@@ -116,7 +116,29 @@ export function withoutReleased(
   const holding = holders.filter((h) => holdingNow.has(h.pid) && h.chain.length > 0);
   return holders.filter((h) => {
     if (holdingNow.has(h.pid)) return true;
+    // Unreadable and holding nothing now: it exited (a zombie's executable cannot be read),
+    // and a holder that exited while we looked holds nothing (see readHolders).
+    if (h.chain.length === 0) return false;
     const own = new Set(h.chain);
     return !holding.some((other) => other.chain.every((exe) => own.has(exe)));
   });
+}
+
+// A second look reads this many holders at most, in one piece on the event loop: a started
+// program is one or two; hundreds of covering holders (a socket forked to many children) stay
+// ambiguous rather than hold every other client while their descriptors are read.
+const MAX_SECOND_LOOKS = 8;
+
+/**
+ * The pids worth a second look ({@linkcode withoutReleased} could drop them: their chain covers
+ * another holder's, or could not be read), or none when there are more than a second look reads.
+ */
+export function secondLooks(holders: readonly SocketHolder[]): number[] {
+  const readable = holders.filter((h) => h.chain.length > 0);
+  const pids = holders.filter((h) => {
+    if (h.chain.length === 0) return true;
+    const own = new Set(h.chain);
+    return readable.some((o) => o !== h && o.chain.every((exe) => own.has(exe)));
+  }).map((h) => h.pid);
+  return pids.length > MAX_SECOND_LOOKS ? [] : pids;
 }

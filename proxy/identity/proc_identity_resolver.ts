@@ -13,6 +13,7 @@ import { ProcessTable } from "./_process_table.ts";
 import {
   AMBIGUOUS_IDENTITY,
   readHolders,
+  secondLooks,
   singleIdentity,
   withoutReleased,
 } from "./_single_identity.ts";
@@ -171,9 +172,10 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
       if (identity instanceof Error && identity.message.startsWith(AMBIGUOUS_IDENTITY)) {
         // A second look, after every chain was read: a program the client started as it
         // connected may have held the socket only until its exec (see withoutReleased).
-        const pids = holders.map((h) => h.pid);
-        const now = processes.holdersAmong([inode], pids).get(inode) ?? [];
-        identity = singleIdentity(inode, withoutReleased(holders, new Set(now)));
+        const looks = secondLooks(holders);
+        const now = new Set(processes.holdersAmong([inode], looks).get(inode) ?? []);
+        for (const h of holders) if (!looks.includes(h.pid)) now.add(h.pid);
+        identity = singleIdentity(inode, withoutReleased(holders, now));
       }
       if (identity instanceof Error) throw identity;
       return identity;

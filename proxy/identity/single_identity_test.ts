@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { singleIdentity, withoutReleased } from "./_single_identity.ts";
+import { secondLooks, singleIdentity, withoutReleased } from "./_single_identity.ts";
 
 const PY = "/usr/bin/python3.12";
 const CURL = "/usr/bin/curl";
@@ -60,9 +60,28 @@ Deno.test("withoutReleased() drops a started program that let the socket go, nev
   const curl = { pid: 11, chain: [CURL, PY, BASH] };
   assert.deepEqual(withoutReleased([curl, python], new Set([11])), [curl, python]);
   assert.ok(singleIdentity(7, withoutReleased([curl, python], new Set([11]))) instanceof Error);
+  // A child that exited (a zombie: its executable cannot be read) and holds nothing now.
+  assert.deepEqual(withoutReleased([{ pid: 11, chain: [] }, bash], new Set([10])), [bash]);
   // A holder whose chain could not be read covers nothing.
   assert.deepEqual(withoutReleased([started, { pid: 10, chain: [] }], new Set([10])), [
     started,
     { pid: 10, chain: [] },
   ]);
+});
+
+Deno.test("secondLooks() reads again only holders that could be dropped, and a few at most", () => {
+  const bash = { pid: 10, chain: [BASH] };
+  const started = { pid: 11, chain: ["/usr/bin/sleep", BASH] };
+  assert.deepEqual(secondLooks([started, bash]), [11]);
+  // curl covers python's chain (python started it); python covers nothing.
+  assert.deepEqual(
+    secondLooks([{ pid: 11, chain: [CURL, PY, BASH] }, { pid: 10, chain: [PY, BASH] }]),
+    [11],
+  );
+  assert.deepEqual(secondLooks([{ pid: 11, chain: [] }, bash]), [11]);
+  // Unrelated requesters: nothing to read again.
+  assert.deepEqual(secondLooks([{ pid: 11, chain: [CURL] }, { pid: 10, chain: [PY] }]), []);
+  // A socket forked to many programs: no second look at all.
+  const many = Array.from({ length: 9 }, (_, i) => ({ pid: 20 + i, chain: [`/bin/p${i}`, BASH] }));
+  assert.deepEqual(secondLooks([...many, bash]), []);
 });
