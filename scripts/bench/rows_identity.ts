@@ -83,10 +83,10 @@ async function measureLookups(inTree: boolean): Promise<Sample> {
   try {
     const port = (server.address() as net.AddressInfo).port;
     // A new connection every 10 ms or so from one long-lived client, each from a subshell
-    // that stays connected until the server answers after its lookup (5 s at most): every
+    // that stays connected until the server answers after its lookup (30 s at most): every
     // lookup finds its client connected, so a failure is a live client refused, never one that
     // had gone (a connection closed after 10 ms had no socket left when the lookup ran late).
-    const connect = `exec 3<>/dev/tcp/127.0.0.1/${port}; read -r -t 5 -n 1 -u 3`;
+    const connect = `exec 3<>/dev/tcp/127.0.0.1/${port}; read -r -t 30 -n 1 -u 3`;
     const script = `for i in $(seq ${CONNECTIONS}); do ( ${connect} ) & sleep 0.01; done; wait`;
     const client = new Deno.Command("bash", { args: ["-c", script], stdout: "null" }).spawn();
     // Watched from here: the spawn holds this event loop too (21-66 ms at load 16-29), and it
