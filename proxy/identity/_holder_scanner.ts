@@ -30,9 +30,10 @@ const SLICE_PIDS = 64;
 // the client had closed, and 119-153 of 200 short connections had no holder). A timer turn
 // costs about 2 ms, so it is taken only this often.
 const TURN_MS = 5;
-// A scan that read this long is followed by a timer turn before the next one starts, so that
-// the lookups arriving meanwhile share that next scan: on the event loop, where no lookup
-// arrives while a scan reads, each of a burst of N connections read the tree alone.
+// With `turnBetweenScans`, a scan that read this long is followed by a timer turn before the
+// next one starts, so that the lookups arriving meanwhile share that next scan: on the event
+// loop, where no lookup arrives while a scan reads, each of a burst of N connections read the
+// tree alone. (The worker needs none: its lookups arrive during its scans' turns.)
 const BATCH_AFTER_MS = 1;
 
 /** The scans of one worker: lookups queued for the next full scan, and whether one runs. */
@@ -46,14 +47,22 @@ export class HolderScanner {
   #closed = false;
   // The pending turn of the event loop, ended at once by close().
   #turn: { timer: ReturnType<typeof setTimeout>; end: () => void } | undefined;
+  #turnBetweenScans: boolean;
 
   /**
    * @param table The process table read (the worker's `ProcessTable`; a test's fake).
    * @param post Receives each batch of answers, or the error that failed the waiting lookups.
+   * @param options.turnBetweenScans Take a turn of the event loop after a scan of 1 ms or more
+   *   (on the event loop itself, see `TreeScan`).
    */
-  constructor(table: ScanTable, post: (answer: ScanAnswer) => void) {
+  constructor(
+    table: ScanTable,
+    post: (answer: ScanAnswer) => void,
+    options: { turnBetweenScans?: boolean } = {},
+  ) {
     this.#table = table;
     this.#post = post;
+    this.#turnBetweenScans = options.turnBetweenScans ?? false;
   }
 
   /**
@@ -107,7 +116,8 @@ export class HolderScanner {
           return [lookup.id, [...pids].sort((a, b) => b - a)];
         });
         this.#post({ answers });
-        if (performance.now() - started >= BATCH_AFTER_MS) await this.#timerTurn();
+        const long = performance.now() - started >= BATCH_AFTER_MS;
+        if (long && this.#turnBetweenScans) await this.#timerTurn();
       }
     } catch (error) {
       // The host fails every lookup it is waiting on when it hears this: drop them here too.

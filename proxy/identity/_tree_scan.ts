@@ -41,6 +41,7 @@ export class TreeScan {
     this.#scanner = new HolderScanner(
       { pidsNewestFirst, holdersAmong },
       (answer) => this.#answer(answer),
+      { turnBetweenScans: true },
     );
   }
 
