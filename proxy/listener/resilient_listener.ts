@@ -142,8 +142,9 @@ export class ResilientListener {
     if (this.#pastProbes.some((past) => past.isOwn(socket))) return void socket.destroy();
     // Clients again: a deaf spell (EMFILE comes with load) must be seen within checkMs again.
     this.#quiet = 0;
-    if (this.#due - performance.now() > this.#checkMs) {
-      clearTimeout(this.#timer);
+    // Only a pending timer is brought forward: while a check runs (`#due` is Infinity), a second
+    // timer would start a second chain of checks, whose probes take each other's place.
+    if (this.#due !== Infinity && this.#due - performance.now() > this.#checkMs) {
       this.#schedule(this.#checkMs);
     }
     if (!socket.destroyed) this.#options.onConnection(socket);
@@ -151,6 +152,7 @@ export class ResilientListener {
 
   #schedule(ms: number): void {
     if (this.#closed) return;
+    clearTimeout(this.#timer); // one timer at a time: close() clears only the last
     this.#due = performance.now() + ms;
     this.#timer = setTimeout(() => {
       this.#due = Infinity;

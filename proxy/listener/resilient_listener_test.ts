@@ -144,3 +144,24 @@ Deno.test("ResilientListener tells its probes from clients when the process stal
   assert.deepEqual(seen.clients, [], "probes handed on as clients");
   assert.equal(seen.descriptorChecks, 0, "probes counted unanswered");
 });
+
+Deno.test("ResilientListener runs one check at a time while clients come during its probes", async () => {
+  const { listener, seen } = await countingListener();
+  const answers: string[] = [];
+  try {
+    // Clients about as often as the probes: some are accepted while a probe is out. Before, each
+    // such client started a second chain of checks; their probes took each other's place, went
+    // unanswered, and the listener listened again (resetting clients) and leaked a timer.
+    for (let i = 0; i < 60; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 15 + (i % 7) * 5));
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+      answers.push(new TextDecoder().decode(await new Response(conn.readable).arrayBuffer()));
+    }
+  } finally {
+    await listener.close();
+  }
+  assert.deepEqual(answers, Array(60).fill("hello\n"));
+  // Every client was handed on (a probe given up in a stall may be too: the stall test's case).
+  assert.ok(seen.clients.length >= 60, `${seen.clients.length} clients handed on`);
+  assert.equal(seen.descriptorChecks, 0, "probes counted unanswered");
+});
