@@ -6,6 +6,10 @@
  */
 
 import * as net from "node:net";
+import { settled } from "./_net_waits.ts";
+
+// A probe given up while still connecting waits this many deadlines more to learn its port.
+const LINGER_DEADLINES = 4;
 
 /** How a probe ended: accepted in time, not accepted, the process slept past it, or failed. */
 export type ProbeResult = "accepted" | "not_accepted" | "late" | { error: string };
@@ -54,7 +58,7 @@ export class SelfProbe {
         clearTimeout(timer);
         clearTimeout(verdict);
         options.onEnd();
-        this.socket.destroy();
+        this.#close(options.timeoutMs * LINGER_DEADLINES);
         resolve(result);
       };
     });
@@ -62,6 +66,20 @@ export class SelfProbe {
       this.#finish(error.code === "ECONNREFUSED" ? "not_accepted" : { error: error.message });
     });
     this.socket.on("close", () => this.#finish("not_accepted"));
+  }
+
+  /**
+   * Destroy the probe's end. One given up while its connect is still pending (the process
+   * stalled) first waits to connect, for at most `lingerMs`: destroyed now, it would never learn
+   * its own port, and the listener, accepting it later, would take it for a client.
+   */
+  #close(lingerMs: number): void {
+    if (!this.socket.connecting) return void this.socket.destroy();
+    const limit = setTimeout(() => this.socket.destroy(), lingerMs);
+    (this.settled ??= settled(this.socket)).then(() => {
+      clearTimeout(limit);
+      this.socket.destroy();
+    });
   }
 
   /** Whether `accepted` is this probe's connection (also once the probe ended). */

@@ -112,7 +112,7 @@ export class ResilientListener {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
-    this.#probe?.socket.destroy();
+    for (const probe of [this.#probe, ...this.#pastProbes]) probe?.socket.destroy();
     await this.#checking;
     this.#stopped.push(new Promise((resolve) => this.#server.close(() => resolve())));
     await Promise.all(this.#stopped);
@@ -122,10 +122,12 @@ export class ResilientListener {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.#lastAccept = performance.now();
       const probe = this.#probe;
-      if (!probe?.socket.connecting) return this.#sort(socket, probe);
-      // Accepted before the probe's end heard it connected (its port still unknown): wait, on
+      const pending = [probe, ...this.#pastProbes].filter((p) => p?.socket.connecting);
+      if (pending.length === 0) return this.#sort(socket, probe);
+      // Accepted before a probe's end heard it connected (its port still unknown): wait, on
       // one pair of listeners (a burst of clients once added a pair each: Node's warning).
-      (probe.settled ??= settled(probe.socket)).then(() => this.#sort(socket, probe));
+      const waits = pending.map((p) => (p!.settled ??= settled(p!.socket)));
+      Promise.all(waits).then(() => this.#sort(socket, probe));
     });
     // A server that fails after listening must not crash the process; the check notices.
     server.on("error", () => {});
