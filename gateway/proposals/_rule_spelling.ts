@@ -9,7 +9,7 @@
  * @module
  */
 
-import { ruleHash } from "./proposal_seal.ts";
+import { ruleHash } from "./proposal_hashes.ts";
 
 type Json = Record<string, unknown>;
 

@@ -33,17 +33,15 @@ export type { ProposalRecord } from "./proposal_record.ts";
 export {
   readSeal,
   removeSeal,
-  reviewToken,
-  ruleHash,
   sealDir,
   sealListing,
   sealProblem,
   stageSeal,
-  textHash,
   withPatch,
   writeSeal,
 } from "./proposal_seal.ts";
 export type { ProposalSeal, SealedFacts } from "./proposal_seal.ts";
+export { reviewToken, ruleHash, textHash } from "./proposal_hashes.ts";
 export { renderDiff, renderProposalDetail, renderRuleChunk } from "./render_proposals.ts";
 export { proposalJson, renderProposalList, safeJson } from "../listing/mod.ts";
 export { addedLines, applyFileDiff, buildFileDiff } from "./rule_diff.ts";

@@ -17,7 +17,7 @@ import { isProposalId } from "../listing/mod.ts";
 import type { ProposalMeta } from "./proposal_patch.ts";
 import { parseProposalPatch } from "./parse_proposal_patch.ts";
 import { ruleFromDiff } from "./rule_diff.ts";
-import { reviewToken } from "./proposal_seal.ts";
+import { reviewToken } from "./proposal_hashes.ts";
 
 /** Everything known about one proposal. */
 export interface ProposalRecord {

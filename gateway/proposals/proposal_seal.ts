@@ -9,11 +9,11 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Finding } from "../../proxy/policy_local/mod.ts";
 import { type StagedFile, stageFile, writeFileAtomic } from "../repo/mod.ts";
 import { byteSize, type ListedProposal, type SealListing } from "../listing/mod.ts";
+import { ruleHash, textHash } from "./proposal_hashes.ts";
 
 /** What Tollgate recorded when it wrote a pending proposal's patch. */
 export interface ProposalSeal {
@@ -43,56 +43,6 @@ export function sealDir(policiesDir: string): string {
 /** Path of proposal `id`'s seal (the id must already be validated). */
 export function sealPath(policiesDir: string, id: string): string {
   return join(sealDir(policiesDir), `${id}.json`);
-}
-
-/**
- * Hex SHA-256 of a text.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { textHash } from "./proposal_seal.ts";
- * assert(textHash("").startsWith("e3b0c442"));
- * ```
- */
-export function textHash(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/**
- * Hash of a rule's content, independent of key order and YAML layout.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { ruleHash } from "./proposal_seal.ts";
- * assert.equal(ruleHash({ a: 1, b: [2] }), ruleHash({ b: [2], a: 1 }));
- * ```
- */
-export function ruleHash(rule: unknown): string {
-  return textHash(JSON.stringify(canonical(rule)));
-}
-
-/**
- * The review token: a digest of the proposal, its rule, the policy it applies to and the
- * policy approval would write. Two reads that show the same token showed the same change.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { reviewToken } from "./proposal_seal.ts";
- * assert.equal(reviewToken("p-1", { a: 1 }, "c", "n").length, 64);
- * ```
- */
-export function reviewToken(id: string, rule: unknown, current: string, candidate: string): string {
-  return textHash(["tollgate-review/1", id, ruleHash(rule), current, candidate].join("\n"));
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value !== "object" || value === null) return value;
-  const entries = Object.entries(value).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
 }
 
 /**
@@ -165,7 +115,8 @@ export async function stageSeal(policiesDir: string, seal: ProposalSeal): Promis
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { textHash, withPatch } from "./proposal_seal.ts";
+ * import { textHash } from "./proposal_hashes.ts";
+ * import { withPatch } from "./proposal_seal.ts";
  * const seal = { id: "p-1", policy: "team", ruleKey: "gh", ruleHash: "", findings: [], patchHashes: ["a", "b"] };
  * // The patch Tollgate wrote last and the new one: a crash between the two leaves either.
  * assert.deepEqual(withPatch(seal, "stamped").patchHashes, ["b", textHash("stamped")]);
@@ -229,7 +180,8 @@ export interface SealedFacts {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ruleHash, sealProblem, textHash } from "./proposal_seal.ts";
+ * import { ruleHash, textHash } from "./proposal_hashes.ts";
+ * import { sealProblem } from "./proposal_seal.ts";
  * const rule = { endpoints: [{ host: "h", port: 443 }], binaries: [{ path: "/b" }] };
  * const facts = { text: "the patch", policy: "team", ruleKey: "gh", rule };
  * const patchHashes = [textHash("the patch")];

@@ -34,7 +34,8 @@ import {
   recordFromText,
   toProposalStatus,
 } from "./proposal_record.ts";
-import { type ProposalSeal, ruleHash, sealListing, textHash, writeSeal } from "./proposal_seal.ts";
+import { type ProposalSeal, sealListing, writeSeal } from "./proposal_seal.ts";
+import { ruleHash, textHash } from "./proposal_hashes.ts";
 import { byteSize, findingsBasis, readCeilingText, type SealListing } from "../listing/mod.ts";
 import { buildFileDiff } from "./rule_diff.ts";
 import { spellingHash } from "./_rule_spelling.ts";
