@@ -10,6 +10,9 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Duplex } from "node:stream";
 import { type FlowControl, tlsTransport } from "../wire/mod.ts";
+import { connectError, UpstreamError } from "./upstream_error.ts";
+
+export { UpstreamError } from "./upstream_error.ts";
 
 /** Where one upstream connection goes. */
 export interface UpstreamTarget {
@@ -27,28 +30,6 @@ export interface UpstreamTarget {
   overridden?: boolean;
   /** ALPN protocols offered on a TLS connection (default `http/1.1` only). */
   alpn?: string[];
-}
-
-/** A failure to reach upstream, with the status and code the client gets. */
-export class UpstreamError extends Error {
-  /** Always `"UpstreamError"`. */
-  override name = "UpstreamError";
-  /** HTTP status for the client (502 or 504). */
-  readonly status: number;
-  /** Stable code for the JSON body (`upstream_unreachable`, …). */
-  readonly code: string;
-  /**
-   * An upstream failure as the client will see it.
-   *
-   * @param status HTTP status.
-   * @param code Stable code.
-   * @param message One sentence for the client.
-   */
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
 }
 
 /**
@@ -206,12 +187,16 @@ export class UpstreamConnector {
         socket.on("error", () => {});
         resolve(socket);
       };
-      const onError = (error: Error) => fail(classify(error, target));
+      const onError = (error: Error) => fail(connectError(error, target));
       const timer = setTimeout(() => {
         socket.off("error", onError);
         socket.on("error", () => {});
         fail(
-          new UpstreamError(504, "upstream_timeout", `Connecting to ${where(target)} timed out`),
+          new UpstreamError(
+            504,
+            "upstream_timeout",
+            `Connecting to ${target.host}:${target.port} timed out`,
+          ),
         );
       }, this.#connectTimeoutMs);
       socket.once(ready, onReady);
@@ -224,27 +209,4 @@ function systemRoots(): string[] {
   // deno-lint-ignore no-explicit-any
   const fromSystem = (tls as any).getCACertificates?.("system") as string[] | undefined;
   return fromSystem ?? [...tls.rootCertificates];
-}
-
-function classify(error: Error, target: UpstreamTarget): UpstreamError {
-  const code = (error as { code?: string }).code ?? "";
-  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || /altnames|does not match/i.test(error.message)) {
-    return new UpstreamError(
-      502,
-      "upstream_tls_error",
-      `The certificate of ${target.host} does not match the host name`,
-    );
-  }
-  if (/CERT|SELF_SIGNED|ISSUER|VERIFY/i.test(code) || /certificate|verify/i.test(error.message)) {
-    return new UpstreamError(
-      502,
-      "upstream_tls_untrusted",
-      `The certificate of ${target.host} is not trusted`,
-    );
-  }
-  return new UpstreamError(502, "upstream_unreachable", `Cannot connect to ${where(target)}`);
-}
-
-function where(target: UpstreamTarget): string {
-  return `${target.host}:${target.port}`;
 }
