@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import type * as http2 from "node:http2";
-import { ANSWER_STREAM_HOLD } from "../proxy/transport/answer_budget.ts";
+import { ANSWER_STREAM_HOLD } from "../proxy/transport/connection/answer_budget.ts";
 import {
   H2,
   H2FrameSplitter,

@@ -7,8 +7,8 @@
 
 import type { Duplex } from "node:stream";
 import { ByteStream } from "../wire/mod.ts";
-import { lingeringClose } from "./lingering_close.ts";
-import { sendError } from "./responses.ts";
+import { lingeringClose } from "./connection/lingering_close.ts";
+import { sendError } from "./connection/responses.ts";
 
 /**
  * Counts client connections: admits one (and counts it until it closes) while fewer than

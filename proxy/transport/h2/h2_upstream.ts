@@ -9,15 +9,15 @@
 
 import type * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
-import type { BodyHold } from "../_body_slots.ts";
+import type { BodyHold } from "./_body_slots.ts";
 import { type OriginH2, originSession } from "./_h2_origin_session.ts";
 import { exchangeOverH2, type OriginRequest } from "./_h2_origin_exchange.ts";
 import type { BodyLease } from "../../wire/mod.ts";
-import { type AnswerShare, holdAnswer } from "../answer_budget.ts";
+import { type AnswerShare, holdAnswer } from "../connection/answer_budget.ts";
 import { http1BodyCloses, readHttp1Body } from "./h2_http1_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
 import { gateInbound } from "../../wire/mod.ts";
-import type { ProxyContext } from "../proxy_context.ts";
+import type { ProxyContext } from "../connection/proxy_context.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../../upstream/mod.ts";
 import { UpstreamLanes } from "../../upstream/mod.ts";
 import { wholeBody } from "./_h2_guarded_relay.ts";
@@ -42,8 +42,8 @@ export interface H2Outgoing extends OriginRequest {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../_client_pair.ts";
- * import { h2Exchange } from "../_h2_exchange.ts";
+ * import { clientPair } from "../connection/_client_pair.ts";
+ * import { h2Exchange } from "../connection/_h2_exchange.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { H2Upstream } from "./h2_upstream.ts";
  *
