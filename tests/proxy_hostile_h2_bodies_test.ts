@@ -19,7 +19,7 @@ import {
   withTestProxy,
 } from "./support/mod.ts";
 import { H2Uploads } from "./h2_uploads.ts";
-import { H2_STREAM_WINDOW } from "../proxy/transport/connection/_h2_windows.ts";
+import { H2_STREAM_WINDOW } from "../proxy/transport/connection/h2_windows.ts";
 
 const POLICY = `version: 1
 network_policies:

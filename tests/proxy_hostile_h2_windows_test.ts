@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { STREAM_WINDOW_HOLD } from "../proxy/transport/h2/h2_intercept.ts";
-import { H2_STREAM_WINDOW } from "../proxy/transport/connection/_h2_windows.ts";
+import { H2_STREAM_WINDOW } from "../proxy/transport/connection/h2_windows.ts";
 import {
   h2Headers,
   h2RequestFields,

@@ -21,7 +21,7 @@ import { tellTlsClient } from "./intercept/tls_to_proxy.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "./connection/_client_pair.ts";
+ * import { clientPair } from "./connection/client_pair.ts";
  * import { duplexFromDenoConn } from "./connection/deno_conn_duplex.ts";
  * import { serveClient } from "./serve_client.ts";
  *

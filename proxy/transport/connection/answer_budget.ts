@@ -1,7 +1,7 @@
 /**
  * What the proxy may hold of answers on their way to HTTP/2 clients. Each answer stream
  * relayed from an origin holds bytes the client has not read: what the origin may send into
- * the stream's receive window (256 KiB, `_h2_windows.ts`), what Deno's `node:http2` reads
+ * the stream's receive window (256 KiB, `h2_windows.ts`), what Deno's `node:http2` reads
  * ahead past a paused stream, and what waits in the client stream's own buffer (64 KiB high
  * water mark, plus the piece that filled it). Each stream is bounded, but a client that opens
  * 100 streams on each of many sessions and reads nothing made the product unbounded: 10
@@ -22,7 +22,7 @@
 
 import type { Http2Stream } from "node:http2";
 import { BodyBudget, BodyBudgetSpentError } from "../../wire/mod.ts";
-import { H2_STREAM_WINDOW } from "./_h2_windows.ts";
+import { H2_STREAM_WINDOW } from "./h2_windows.ts";
 
 /** Default proxy-wide bytes of answers held for HTTP/2 clients (eight sessions' shares). */
 export const DEFAULT_ANSWER_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -190,7 +190,7 @@ export class AnswerShare {
  * ```ts
  * import assert from "node:assert/strict";
  * import { AnswerBudget, holdAnswer } from "./answer_budget.ts";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Exchange } from "./h2_exchange.ts";
  *
  * const budget = new AnswerBudget();
  * await h2Exchange(async (stream) => {

@@ -15,7 +15,7 @@ import {
   type RequestFacts,
 } from "../../policy/mod.ts";
 import { ocsfEventFromDecision } from "../../ocsf/mod.ts";
-import { type RecordedEvent, recordEvent } from "./_recorded_event.ts";
+import { type RecordedEvent, recordEvent } from "./recorded_event.ts";
 import type { BodyLease } from "../../wire/mod.ts";
 import { BoundUpstream } from "../../upstream/mod.ts";
 import { OnceHolds } from "./_once_holds.ts";
@@ -27,7 +27,7 @@ import { gitPackQuestion } from "./git_pack_question.ts";
 import { AddressPins } from "./_address_pins.ts";
 
 export type { L7Question } from "./l7_question.ts";
-export type { RecordedEvent } from "./_recorded_event.ts";
+export type { RecordedEvent } from "./recorded_event.ts";
 
 /** Produces the requester identity of a connection, or the error that prevented it. */
 export type IdentitySource = () => Promise<RequesterIdentity | Error>;
@@ -38,7 +38,7 @@ export type IdentitySource = () => Promise<RequesterIdentity | Error>;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "./_client_pair.ts";
+ * import { clientPair } from "./client_pair.ts";
  * import { ClientConnection } from "./client_connection.ts";
  *
  * await using pair = await clientPair("version: 1\n"); // a context and a connected stream

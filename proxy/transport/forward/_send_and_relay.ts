@@ -12,7 +12,7 @@ import type { ClientConnection } from "../connection/client_connection.ts";
 import type { RequestHead } from "../../wire/mod.ts";
 import { type RelayOutcome, relayResponse } from "../request/relay_response.ts";
 import { relayChunkedRest } from "../../wire/mod.ts";
-import { watchGrant } from "../request/_watch_grant.ts";
+import { watchGrant } from "../request/watch_grant.ts";
 import {
   BodyStoppedError,
   checkPiece,
@@ -39,7 +39,7 @@ export interface Payload {
   spill: number | undefined;
   /** Scans the streamed body before each piece goes upstream (see `form_method_guard.ts`). */
   guard: FormMethodGuard | undefined;
-  /** Asked again at reloads while the body streams (see `_watch_grant.ts`). */
+  /** Asked again at reloads while the body streams (see `watch_grant.ts`). */
   grant: Pick<OutgoingRequest, "stillAllowed" | "since">;
   /** The connection closes after this exchange, whatever the answer says. */
   closes?: boolean;

@@ -24,10 +24,10 @@ import { type AbsoluteTarget, hostHeader, parseAbsoluteTarget } from "../../wire
 import type { DestinationResult } from "../../upstream/mod.ts";
 import { sendDeny, sendError } from "../connection/responses.ts";
 import { isRefusal } from "../connection/refusal.ts";
-import { rereadBody } from "../request/_watch_grant.ts";
+import { rereadBody } from "../request/watch_grant.ts";
 import { isWebSocketUpgrade } from "../request/is_websocket_upgrade.ts";
 import { messageJudge } from "../upgrade_relay/upgrade.ts";
-import { ssrfDecision } from "../connection/_recorded_event.ts";
+import { ssrfDecision } from "../connection/recorded_event.ts";
 
 type Destination = Extract<DestinationResult, { ok: true }>;
 type Admitted = {
@@ -46,7 +46,7 @@ type Admitted = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { handleForward } from "./forward.ts";
  * import { readRequest } from "../connection/request_reader.ts";
  *

@@ -49,7 +49,7 @@ const SKIPPED_RESPONSE_HEADERS = new Set([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { servePolicyLocal } from "./policy_local_bridge.ts";
  * import { readRequest } from "../connection/request_reader.ts";
  * import { parseAbsoluteTarget } from "../../wire/mod.ts";

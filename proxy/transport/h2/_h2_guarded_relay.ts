@@ -119,7 +119,7 @@ const EMPTY = new Uint8Array(0);
  * ```ts
  * import assert from "node:assert/strict";
  * import { Readable } from "node:stream";
- * import { h2Exchange } from "../connection/_h2_exchange.ts";
+ * import { h2Exchange } from "../connection/h2_exchange.ts";
  * import { relayGuarded } from "./_h2_guarded_relay.ts";
  * import { FormMethodGuard } from "../request/form_method_guard.ts";
  * import { formMethodScanner } from "../../body_scan/mod.ts";

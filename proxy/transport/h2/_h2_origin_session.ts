@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import { watchBacklog } from "./_h2_backlog.ts";
 import { WindowUpdateMeter } from "./_h2_frame_meter.ts";
 import { filterGoaway } from "./h2_goaway_filter.ts";
-import { H2_STREAM_WINDOW, widenConnectionWindow } from "../connection/_h2_windows.ts";
+import { H2_STREAM_WINDOW, widenConnectionWindow } from "../connection/h2_windows.ts";
 import { OriginRefusals } from "./_h2_refusals.ts";
 
 /** The proxy's session to an HTTP/2 origin, and what the origin said of streams it did not take. */
@@ -24,7 +24,7 @@ export interface OriginH2 {
  * A client session over `transport` (TLS, ALPN `h2`) to `host`, with the proxy's guards: the
  * 1 MiB backlog bound on what it writes, the bound on the origin's WINDOW_UPDATEs (ENHANCE_YOUR_CALM
  * past what its streams and the DATA frames sent to it earned, as for a client), the receive
- * windows of `_h2_windows.ts` (an answer's stream stops for a WINDOW_UPDATE every 128 KiB, not
+ * windows of `h2_windows.ts` (an answer's stream stops for a WINDOW_UPDATE every 128 KiB, not
  * every 32 KiB), and the origin's
  * GOAWAY kept from nghttp2, which Deno 2.9.6 can abort on (h2_goaway_filter.ts): the session is
  * closed from here instead, so its streams finish and the next stream opens another, and its

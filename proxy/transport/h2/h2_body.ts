@@ -52,7 +52,7 @@ export interface H2BodyPrefix {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/_h2_exchange.ts";
+ * import { h2Exchange } from "../connection/h2_exchange.ts";
  * import { readH2Body } from "./h2_body.ts";
  *
  * const answer = await h2Exchange(async (stream) => {
@@ -148,7 +148,7 @@ function clientReset(): Refusal {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/_h2_exchange.ts";
+ * import { h2Exchange } from "../connection/h2_exchange.ts";
  * import { watchBodyIdle } from "./h2_body.ts";
  * import { respondH2Error } from "./h2_responses.ts";
  *
@@ -196,7 +196,7 @@ export function watchBodyIdle(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/_h2_exchange.ts";
+ * import { h2Exchange } from "../connection/h2_exchange.ts";
  * import { discardBody } from "./h2_body.ts";
  * import { respondH2Error } from "./h2_responses.ts";
  *

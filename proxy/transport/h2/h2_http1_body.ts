@@ -23,7 +23,7 @@ import { bodyLineVerdict, bodyNotAllowed, requestLineDetail } from "../request/b
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/_h2_exchange.ts";
+ * import { h2Exchange } from "../connection/h2_exchange.ts";
  * import { http1BodyRefusal, readHttp1Body } from "./h2_http1_body.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { isRefusal } from "../connection/refusal.ts";

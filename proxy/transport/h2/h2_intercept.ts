@@ -12,7 +12,7 @@ import type { TLSSocket } from "node:tls";
 import type { Decision } from "../../policy/mod.ts";
 import { type BodyHold, BodySlots } from "./_body_slots.ts";
 import { sessionBacklog } from "./_h2_backlog.ts";
-import { H2_STREAM_WINDOW } from "../connection/_h2_windows.ts";
+import { H2_STREAM_WINDOW } from "../connection/h2_windows.ts";
 import { refuseStream, resetStream } from "./_h2_reset.ts";
 import { BodyBudgetSpentError, type BodyLease } from "../../wire/mod.ts";
 import { AnswerRefusedError } from "../connection/answer_budget.ts";
@@ -31,7 +31,7 @@ import {
   type Tunnel,
   type TunnelGrant,
 } from "../intercept/tunnel_admission.ts";
-import { rereadBody, watchGrant } from "../request/_watch_grant.ts";
+import { rereadBody, watchGrant } from "../request/watch_grant.ts";
 import { UpstreamError } from "../../upstream/mod.ts";
 import { type BodyStop, BodyStoppedError } from "../request/form_method_guard.ts";
 
@@ -46,7 +46,7 @@ import { type BodyStop, BodyStoppedError } from "../request/form_method_guard.ts
  * import * as http2 from "node:http2";
  * import * as net from "node:net";
  * import * as tls from "node:tls";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { serveH2Tunnel } from "./h2_intercept.ts";
  * import { negotiatedProtocol } from "../intercept/negotiated_protocol.ts";
  *

@@ -12,7 +12,7 @@ import { LINGER_MS } from "../connection/lingering_close.ts";
 import { watchBacklog } from "./_h2_backlog.ts";
 import { WindowUpdateMeter } from "./_h2_frame_meter.ts";
 import { filterGoaway } from "./h2_goaway_filter.ts";
-import { H2_STREAM_WINDOW, widenConnectionWindow } from "../connection/_h2_windows.ts";
+import { H2_STREAM_WINDOW, widenConnectionWindow } from "../connection/h2_windows.ts";
 
 /** Receives each new stream of a session with its request headers. */
 export type H2StreamHandler = (
@@ -29,7 +29,7 @@ export interface ServeH2Options {
 }
 
 // Bounds what one client may hold open on the proxy: streams at once and header sizes; and what
-// each stream may send ahead (_h2_windows.ts; counted in the body budget by h2_intercept.ts).
+// each stream may send ahead (h2_windows.ts; counted in the body budget by h2_intercept.ts).
 const SETTINGS: http2.Settings = {
   maxConcurrentStreams: 100,
   enablePush: false,

@@ -25,7 +25,7 @@ import {
 } from "../../upstream/mod.ts";
 import { writeToClient } from "./_h2_backlog.ts";
 import { youngCollector } from "../../wire/mod.ts";
-import { closeWithClient } from "../request/_close_with_client.ts";
+import { closeWithClient } from "../request/close_with_client.ts";
 import type { FormMethodGuard } from "../request/form_method_guard.ts";
 import { type BodyRest, relayH2BodyRest } from "./relay_h2_body_rest.ts";
 
@@ -67,7 +67,7 @@ export interface StreamedRest {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/_h2_exchange.ts";
+ * import { h2Exchange } from "../connection/h2_exchange.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { exchangeOverPool } from "./h2_to_h1.ts";
  * import { UpstreamPool } from "../../upstream/mod.ts";
@@ -125,7 +125,7 @@ export async function exchangeOverPool(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/_h2_exchange.ts";
+ * import { h2Exchange } from "../connection/h2_exchange.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { forwardOverHttp1 } from "./h2_to_h1.ts";
  * import { UpstreamPool } from "../../upstream/mod.ts";

@@ -42,8 +42,8 @@ export interface H2Outgoing extends OriginRequest {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
- * import { h2Exchange } from "../connection/_h2_exchange.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
+ * import { h2Exchange } from "../connection/h2_exchange.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { H2Upstream } from "./h2_upstream.ts";
  *

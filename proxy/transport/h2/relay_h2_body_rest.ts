@@ -45,7 +45,7 @@ const LAST_CHUNK = latin1Bytes("\r\n0\r\n\r\n");
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/_h2_exchange.ts";
+ * import { h2Exchange } from "../connection/h2_exchange.ts";
  * import { relayH2BodyRest } from "./relay_h2_body_rest.ts";
  *
  * let sent = "";

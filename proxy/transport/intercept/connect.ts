@@ -18,7 +18,7 @@ import { blindTunnel } from "../tunnel/tunnel.ts";
 import { POLICY_LOCAL_HOST } from "../../policy_local/mod.ts";
 import { refusePolicyLocalTunnel, servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
 import { bodyNotAllowed } from "../request/body_not_allowed.ts";
-import { ssrfDecision } from "../connection/_recorded_event.ts";
+import { ssrfDecision } from "../connection/recorded_event.ts";
 
 /**
  * Handle a CONNECT request; resolves when the tunnel (if any) has closed.
@@ -26,7 +26,7 @@ import { ssrfDecision } from "../connection/_recorded_event.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { handleConnect } from "./connect.ts";
  * import { readRequest } from "../connection/request_reader.ts";
  *

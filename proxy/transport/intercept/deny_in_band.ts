@@ -35,7 +35,7 @@ const TLS_HANDSHAKE = 0x16;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { denyInBand } from "./deny_in_band.ts";
  *
  * await using pair = await clientPair("version: 1\n");

@@ -25,7 +25,7 @@ import { sendDeny, sendError } from "../connection/responses.ts";
 import { CONNECTION_ESTABLISHED } from "../tunnel/tunnel.ts";
 import { lingeringClose } from "../connection/lingering_close.ts";
 import { admitTunnelRequest, type Tunnel } from "./tunnel_admission.ts";
-import { rereadBody } from "../request/_watch_grant.ts";
+import { rereadBody } from "../request/watch_grant.ts";
 import { isWebSocketUpgrade } from "../request/is_websocket_upgrade.ts";
 import { messageJudge, type MessageTarget } from "../upgrade_relay/upgrade.ts";
 
@@ -36,7 +36,7 @@ import { messageJudge, type MessageTarget } from "../upgrade_relay/upgrade.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { interceptTls } from "./intercept.ts";
  *
  * const policy = `version: 1
@@ -101,7 +101,7 @@ export async function interceptTls(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { serveDecrypted } from "./intercept.ts";
  * import { readRequest } from "../connection/request_reader.ts";
  *

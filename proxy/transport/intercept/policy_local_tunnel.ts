@@ -34,7 +34,7 @@ const WRONG_PORT = errorAnswer(400, SCHEME, SCHEME_DETAIL);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { refusePolicyLocalTunnel } from "./policy_local_tunnel.ts";
  *
  * await using pair = await clientPair("version: 1\n");
@@ -54,7 +54,7 @@ export async function refusePolicyLocalTunnel(client: ClientConnection): Promise
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
  *
  * const policyLocal = (request: Request) =>

@@ -21,7 +21,7 @@ import type { RequestHead } from "../../wire/mod.ts";
 import { isRefusal, type Refusal, refusal } from "../connection/refusal.ts";
 import { requestQuestion } from "../request/request_question.ts";
 import { parseAuthority, splitPathQuery } from "../../wire/mod.ts";
-import { ssrfDecision } from "../connection/_recorded_event.ts";
+import { ssrfDecision } from "../connection/recorded_event.ts";
 
 /** The grant a tunnel runs under; re-decided when the policy generation moves. */
 export interface TunnelGrant {
@@ -73,7 +73,7 @@ export type Admission =
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { http1BodyReader } from "../request/graphql_body.ts";
  * import { readRequest } from "../connection/request_reader.ts";
  * import { admitTunnelRequest } from "./tunnel_admission.ts";

@@ -45,7 +45,7 @@ export type BodyReader = (
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import type { L7Question } from "../connection/client_connection.ts";
  * import { classifyGraphqlBody, http1BodyReader } from "./graphql_body.ts";
  * import { readRequest } from "../connection/request_reader.ts";
@@ -106,7 +106,7 @@ export async function classifyGraphqlBody(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { inspectGraphql } from "./graphql_body.ts";
  * import { readRequest } from "../connection/request_reader.ts";
  *
@@ -149,7 +149,7 @@ export async function inspectGraphql(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { http1BodyReader } from "./graphql_body.ts";
  * import { readRequest } from "../connection/request_reader.ts";
  *

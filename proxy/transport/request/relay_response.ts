@@ -12,9 +12,9 @@ import type { ClientConnection } from "../connection/client_connection.ts";
 import { bindsConnection } from "./connection_auth.ts";
 import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "../../wire/mod.ts";
 import { parseResponseHead, type RequestHead, type ResponseHead } from "../../wire/mod.ts";
-import { readHeadAfterBody, type StreamingBody } from "./_head_after_body.ts";
+import { readHeadAfterBody, type StreamingBody } from "./head_after_body.ts";
 import { UpstreamError } from "../../upstream/mod.ts";
-import { closeWithClient } from "./_close_with_client.ts";
+import { closeWithClient } from "./close_with_client.ts";
 
 /** How an exchange ended. */
 export type RelayOutcome =
@@ -44,7 +44,7 @@ const RESPONSE_HOP_BY_HOP = new Set([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { relayResponse } from "./relay_response.ts";
  * import { readRequest } from "../connection/request_reader.ts";
  *

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { MessageLedger } from "./_websocket_ledger.ts";
+import type { MessageLedger } from "./websocket_ledger.ts";
 import { latin1Bytes } from "../../wire/mod.ts";
 import { ProtocolError } from "../../wire/mod.ts";
 import type { ClientConnection } from "../connection/client_connection.ts";
@@ -134,7 +134,7 @@ export function isIdempotent(method: string): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { UpstreamError } from "../../upstream/mod.ts";
  * import { sendUpstreamError } from "./upstream_request.ts";
  *

@@ -21,7 +21,7 @@ import { RelayReads } from "./relay_reads.ts";
 import { relayClientReads } from "./client_reads.ts";
 import { adoptReads } from "./adopt_reads.ts";
 import type { LivePolicy } from "../connection/live_policy.ts";
-import { watchGrant } from "../request/_watch_grant.ts";
+import { watchGrant } from "../request/watch_grant.ts";
 
 /** Sent when a tunnel is open. */
 export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
@@ -32,7 +32,7 @@ export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { blindTunnel } from "./tunnel.ts";
  *
  * await using pair = await clientPair("version: 1\n");

@@ -22,16 +22,16 @@ import { MAX_RESPONSE_HEAD_BYTES } from "../connection/proxy_context.ts";
 import { relayResponse } from "../request/relay_response.ts";
 import { splice, spliceWhileAllowed } from "../tunnel/tunnel.ts";
 import { relayJudged } from "./websocket_relay.ts";
-import { MessageLedger, type MessageTarget } from "../request/_websocket_ledger.ts";
-import { watchGrant } from "../request/_watch_grant.ts";
+import { MessageLedger, type MessageTarget } from "../request/websocket_ledger.ts";
+import { watchGrant } from "../request/watch_grant.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../../upstream/mod.ts";
 
-export type { MessageTarget } from "../request/_websocket_ledger.ts";
+export type { MessageTarget } from "../request/websocket_ledger.ts";
 
 const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
 
 /**
- * The judge of a WebSocket's client messages and their audit record (`_websocket_ledger.ts`):
+ * The judge of a WebSocket's client messages and their audit record (`websocket_ledger.ts`):
  * each is decided as `WEBSOCKET_TEXT` on the handshake's path and query, against the policy in
  * force then, so a reload re-judges the messages that follow it.
  */
@@ -48,7 +48,7 @@ export function messageJudge(client: ClientConnection, at: MessageTarget): Messa
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/_client_pair.ts";
+ * import { clientPair } from "../connection/client_pair.ts";
  * import { readRequest } from "../connection/request_reader.ts";
  * import { exchangeUpgrade } from "./upgrade.ts";
  *

@@ -26,7 +26,7 @@ export interface StreamingBody {
  * import assert from "node:assert/strict";
  * import { PassThrough } from "node:stream";
  * import { ByteStream } from "../../wire/mod.ts";
- * import { readHeadAfterBody } from "./_head_after_body.ts";
+ * import { readHeadAfterBody } from "./head_after_body.ts";
  *
  * const socket = new PassThrough();
  * const upstream = new ByteStream(socket);

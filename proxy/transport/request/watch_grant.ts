@@ -22,7 +22,7 @@ export const bodyInFlight = (): Promise<ReturnType<typeof refusal>> =>
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { rereadBody } from "./_watch_grant.ts";
+ * import { rereadBody } from "./watch_grant.ts";
  * const body = new Uint8Array([1]);
  * assert.equal(await rereadBody(body, undefined)(1024, "too big"), body);
  * assert.equal((await rereadBody(undefined, undefined)(1024, "too big") as { status: number }).status, 409);
@@ -47,7 +47,7 @@ export function rereadBody(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { watchGrant } from "./_watch_grant.ts";
+ * import { watchGrant } from "./watch_grant.ts";
  * const listeners = new Set<() => void>();
  * const holder = { generation: 1, subscribe: (f: () => void) => (listeners.add(f), () => void listeners.delete(f)) };
  * let ended = 0;

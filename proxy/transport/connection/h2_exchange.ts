@@ -37,7 +37,7 @@ export interface H2Answer {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "./_h2_exchange.ts";
+ * import { h2Exchange } from "./h2_exchange.ts";
  *
  * const answer = await h2Exchange((stream) => stream.respond({ ":status": 204 }, { endStream: true }));
  * assert.equal(answer.status, 204);

@@ -14,7 +14,7 @@ import type { Decision } from "../../policy/mod.ts";
 import { WEBSOCKET_TEXT } from "../../policy/mod.ts";
 import { type SummaryCounts, summaryEvent } from "../../ocsf/mod.ts";
 import type { ClientConnection } from "../connection/client_connection.ts";
-import { recordEvent } from "../connection/_recorded_event.ts";
+import { recordEvent } from "../connection/recorded_event.ts";
 
 /** Where a judged WebSocket's messages are decided: the handshake's host, port, path and query. */
 export interface MessageTarget {

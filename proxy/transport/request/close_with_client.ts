@@ -24,7 +24,7 @@ export interface Closable {
  * ```ts
  * import assert from "node:assert/strict";
  * import { PassThrough } from "node:stream";
- * import { closeWithClient } from "./_close_with_client.ts";
+ * import { closeWithClient } from "./close_with_client.ts";
  *
  * const client = new PassThrough();
  * const upstream = new PassThrough();

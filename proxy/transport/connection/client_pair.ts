@@ -61,7 +61,7 @@ export interface ClientPair extends AsyncDisposable {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "./_client_pair.ts";
+ * import { clientPair } from "./client_pair.ts";
  *
  * await using pair = await clientPair("version: 1\n");
  * const decision = await pair.client.decide("a.test", 443);
