@@ -87,3 +87,20 @@ Deno.test("architecture: proxy/policy's folders import only the folders below th
   });
   assert.deepEqual(bad, []);
 });
+
+Deno.test("architecture: proxy/transport's sub-folders import only the ones below them", async () => {
+  // The data path, bottom up: the client connection and its answers, one request's questions,
+  // the blind tunnel, the WebSocket relay, the HTTP/1 exchange and forwarding, interception, h2.
+  // The transport's root (the listener's side) may use them all; none of them uses the root.
+  const order = ["connection", "request", "tunnel", "upgrade_relay", "forward", "intercept", "h2"];
+  const folder = (path: string) => /^proxy\/transport\/(?:([a-z_0-9]+)\/)?/.exec(path)?.[1] ?? "";
+  const bad = (await codeEdges(true)).filter((e) => {
+    if (!e.from.startsWith("proxy/transport/") || !e.to.startsWith("proxy/transport/")) {
+      return false;
+    }
+    const [from, to] = [order.indexOf(folder(e.from)), order.indexOf(folder(e.to))];
+    if (from === -1) return false; // the root
+    return to === -1 || to > from;
+  });
+  assert.deepEqual(bad, []);
+});

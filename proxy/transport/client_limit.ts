@@ -7,8 +7,7 @@
 
 import type { Duplex } from "node:stream";
 import { ByteStream } from "../wire/mod.ts";
-import { lingeringClose } from "./connection/lingering_close.ts";
-import { sendError } from "./connection/responses.ts";
+import { lingeringClose, sendError } from "./connection/mod.ts";
 
 /**
  * Counts client connections: admits one (and counts it until it closes) while fewer than

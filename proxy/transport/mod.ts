@@ -8,10 +8,10 @@
  */
 
 export { startProxy } from "./proxy_server.ts";
-export { MAX_CLIENT_CONNECTIONS } from "./connection/proxy_context.ts";
+export { MAX_CLIENT_CONNECTIONS } from "./connection/mod.ts";
 export type { ProxyHandle, ProxyOptions } from "./proxy_server.ts";
-export type { LivePolicy } from "./connection/live_policy.ts";
+export type { LivePolicy } from "./connection/mod.ts";
 // The options name their resolve overrides, so the module that takes them parses them too.
 export { parseResolveOverride } from "../upstream/mod.ts";
 export type { ResolveOverride } from "../upstream/mod.ts";
-export { duplexFromDenoConn } from "./connection/deno_conn_duplex.ts";
+export { duplexFromDenoConn } from "./connection/mod.ts";

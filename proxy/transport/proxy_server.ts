@@ -10,13 +10,12 @@ import type { RequesterIdentity } from "../policy/mod.ts";
 import { classifyAddress } from "../policy/mod.ts";
 import { createProcIdentityResolver, type PeerAddress } from "../identity/mod.ts";
 import { clientLimit, descriptorsNearLimit } from "./client_limit.ts";
-import { createContext, type ProxyOptions } from "./connection/proxy_options.ts";
+import { createContext, MAX_CLIENT_CONNECTIONS, type ProxyOptions } from "./connection/mod.ts";
 import { serveClient } from "./serve_client.ts";
 import { connectionCap, descriptorBudget, readDescriptorLimit } from "./connection_cap.ts";
 import { ResilientListener } from "../listener/mod.ts";
-import { MAX_CLIENT_CONNECTIONS } from "./connection/proxy_context.ts";
 
-export type { ProxyOptions } from "./connection/proxy_options.ts";
+export type { ProxyOptions } from "./connection/mod.ts";
 
 /** A running proxy. */
 export interface ProxyHandle {
@@ -56,7 +55,7 @@ export interface ProxyHandle {
  * import assert from "node:assert/strict";
  * import { compilePolicy } from "../policy/mod.ts";
  * import { CertificateAuthority } from "../tls/mod.ts";
- * import type { LivePolicy } from "./connection/live_policy.ts";
+ * import type { LivePolicy } from "./connection/mod.ts";
  * import { startProxy } from "./proxy_server.ts";
  *
  * const dir = await Deno.makeTempDir();

@@ -7,13 +7,15 @@
 
 import type { Duplex } from "node:stream";
 import { ByteStream } from "../wire/mod.ts";
-import { ClientConnection, type IdentitySource } from "./connection/client_connection.ts";
-import { handleConnect } from "./intercept/connect.ts";
-import { handleForward } from "./forward/forward.ts";
-import type { ProxyContext } from "./connection/proxy_context.ts";
-import { readRequest } from "./connection/request_reader.ts";
-import { lingeringClose } from "./connection/lingering_close.ts";
-import { tellTlsClient } from "./intercept/tls_to_proxy.ts";
+import {
+  ClientConnection,
+  type IdentitySource,
+  lingeringClose,
+  type ProxyContext,
+  readRequest,
+} from "./connection/mod.ts";
+import { handleConnect, tellTlsClient } from "./intercept/mod.ts";
+import { handleForward } from "./forward/mod.ts";
 
 /**
  * Serve a client connection until it closes; the socket is closed gracefully at the end.
@@ -21,8 +23,8 @@ import { tellTlsClient } from "./intercept/tls_to_proxy.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "./connection/client_pair.ts";
- * import { duplexFromDenoConn } from "./connection/deno_conn_duplex.ts";
+ * import { clientPair } from "./examples/mod.ts";
+ * import { duplexFromDenoConn } from "./connection/mod.ts";
  * import { serveClient } from "./serve_client.ts";
  *
  * await using pair = await clientPair("version: 1\n"); // only its context is used here

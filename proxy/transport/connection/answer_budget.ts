@@ -44,7 +44,9 @@ export const SESSION_ANSWER_SHARE = 8 * 1024 * 1024;
 
 /** An answer stream the proxy-wide budget had no room for in time: refused, never sent. */
 export class AnswerRefusedError extends Error {
+  /** The error's name. */
   override name = "AnswerRefusedError";
+  /** The refusal, with its message. */
   constructor() {
     super("The proxy holds as many answers as it may; the request was not sent");
   }
@@ -81,6 +83,7 @@ export class AnswerBudget {
   #shared: BodyBudget;
   #floors = 0;
 
+  /** A budget with `options` (the defaults otherwise). */
   constructor(options: AnswerBudgetOptions = {}) {
     this.#shared = new BodyBudget({
       limitBytes: options.limitBytes ?? DEFAULT_ANSWER_BUDGET_BYTES,
@@ -190,7 +193,7 @@ export class AnswerShare {
  * ```ts
  * import assert from "node:assert/strict";
  * import { AnswerBudget, holdAnswer } from "./answer_budget.ts";
- * import { h2Exchange } from "./h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  *
  * const budget = new AnswerBudget();
  * await h2Exchange(async (stream) => {

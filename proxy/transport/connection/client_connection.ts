@@ -16,18 +16,14 @@ import {
 } from "../../policy/mod.ts";
 import { ocsfEventFromDecision } from "../../ocsf/mod.ts";
 import { type RecordedEvent, recordEvent } from "./recorded_event.ts";
-import type { BodyLease } from "../../wire/mod.ts";
 import { BoundUpstream } from "../../upstream/mod.ts";
 import { OnceHolds } from "./_once_holds.ts";
-import type { ByteStream } from "../../wire/mod.ts";
+import type { BodyLease, ByteStream } from "../../wire/mod.ts";
 import type { DestinationResult } from "../../upstream/mod.ts";
 import type { ProxyContext } from "./proxy_context.ts";
 import type { L7Question } from "./l7_question.ts";
 import { gitPackQuestion } from "./git_pack_question.ts";
 import { AddressPins } from "./_address_pins.ts";
-
-export type { L7Question } from "./l7_question.ts";
-export type { RecordedEvent } from "./recorded_event.ts";
 
 /** Produces the requester identity of a connection, or the error that prevented it. */
 export type IdentitySource = () => Promise<RequesterIdentity | Error>;
@@ -38,7 +34,7 @@ export type IdentitySource = () => Promise<RequesterIdentity | Error>;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "./client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { ClientConnection } from "./client_connection.ts";
  *
  * await using pair = await clientPair("version: 1\n"); // a context and a connected stream
@@ -50,7 +46,9 @@ export type IdentitySource = () => Promise<RequesterIdentity | Error>;
  * ```
  */
 export class ClientConnection {
+  /** The running proxy this connection belongs to. */
   readonly ctx: ProxyContext;
+  /** The client's bytes. */
   readonly stream: ByteStream;
   /** The client's source port (for OCSF), when known. */
   readonly srcPort: number | undefined;
@@ -66,6 +64,7 @@ export class ClientConnection {
   // A view whose decisions its caller records (see `quiet()`).
   #quiet = false;
 
+  /** A client connection over `stream`, whose requester `identity` names when first asked. */
   constructor(ctx: ProxyContext, stream: ByteStream, identity: IdentitySource, srcPort?: number) {
     this.ctx = ctx;
     this.stream = stream;

@@ -9,6 +9,7 @@ import type { GraphqlRequestInfo, McpRequestInfo } from "../../policy/mod.ts";
 
 /** The request part of an L7 question. */
 export interface L7Question {
+  /** The request method. */
   method: string;
   /** Canonical path without the query. */
   path: string;

@@ -21,11 +21,15 @@ import type { AuditPace } from "../../rate/mod.ts";
 
 /** Shared state of one running proxy (one instance per `startProxy()`). */
 export interface ProxyContext {
+  /** The policy in force. */
   holder: LivePolicy;
+  /** Mints the leaves of intercepted tunnels. */
   ca: CertificateAuthority;
   /** Leaves for denials told in-band: cached apart from `ca`'s and rationed. */
   denialContexts: DenialContexts;
+  /** Kept-alive upstream connections. */
   pool: UpstreamPool;
+  /** Resolves and pins destinations (the SSRF guard). */
   destinations: DestinationResolver;
   /** Serves `http://policy.local/...`; absent means 503. */
   policyLocal?: (request: Request) => Promise<Response>;

@@ -7,6 +7,7 @@
 
 /** A refusal of one request, rendered by the caller as `{error, detail}` with `status`. */
 export interface Refusal {
+  /** Tells a refusal from the other verdicts. */
   kind: "refuse";
   /** The HTTP status to answer with. */
   status: number;

@@ -21,7 +21,7 @@ import { sendError } from "./responses.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "./client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { readRequest } from "./request_reader.ts";
  *
  * await using pair = await clientPair("version: 1\n");

@@ -8,19 +8,19 @@
 import { Buffer } from "node:buffer";
 import { ProtocolError, ReadTimeoutError } from "../../wire/mod.ts";
 import type { ByteStream } from "../../wire/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
+import { BODY_TIMEOUT_DETAIL, type ClientConnection } from "../connection/mod.ts";
 import type { RequestHead } from "../../wire/mod.ts";
-import { type RelayOutcome, relayResponse } from "../request/relay_response.ts";
-import { relayChunkedRest } from "../../wire/mod.ts";
-import { watchGrant } from "../request/watch_grant.ts";
 import {
   BodyStoppedError,
   checkPiece,
   type FormMethodGuard,
   guardedSink,
-} from "../request/form_method_guard.ts";
-import { BODY_TIMEOUT_DETAIL } from "../connection/responses.ts";
-import type { OutgoingRequest } from "../request/upstream_request.ts";
+  type OutgoingRequest,
+  type RelayOutcome,
+  relayResponse,
+  watchGrant,
+} from "../request/mod.ts";
+import { relayChunkedRest } from "../../wire/mod.ts";
 import { type UpstreamConnection, UpstreamError } from "../../upstream/mod.ts";
 
 const JOIN_LIMIT = 64 * 1024;

@@ -9,30 +9,33 @@
  */
 
 import { ProtocolError, ReadTimeoutError } from "../../wire/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
+import {
+  BODY_TIMEOUT_DETAIL,
+  type ClientConnection,
+  MAX_CHUNKED_BODY_BYTES,
+  sendError,
+  TOO_MANY_BODIES,
+} from "../connection/mod.ts";
 import { type ChunkedPrefix, readChunkedPrefix } from "../../wire/mod.ts";
 import { sendAndRelay } from "./_send_and_relay.ts";
 import { values } from "../../wire/mod.ts";
 import type { RequestHead } from "../../wire/mod.ts";
-import { MAX_CHUNKED_BODY_BYTES } from "../connection/proxy_context.ts";
-import { type BodyStop, BodyStoppedError } from "../request/form_method_guard.ts";
-import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "../connection/responses.ts";
-import { BodyBudgetSpentError } from "../../wire/mod.ts";
 import {
   bodyLineVerdict,
   bodyNotAllowed,
+  type BodyStop,
+  BodyStoppedError,
   closesAfterBody,
-  requestLineDetail,
-} from "../request/body_not_allowed.ts";
-import { concat } from "../../wire/mod.ts";
-import { exchangeUpgrade } from "../upgrade_relay/upgrade.ts";
-import { isWebSocketUpgrade } from "../request/is_websocket_upgrade.ts";
-import {
   isIdempotent,
+  isWebSocketUpgrade,
   type OutgoingRequest,
   requestHeadBytes,
+  requestLineDetail,
   sendUpstreamError,
-} from "../request/upstream_request.ts";
+} from "../request/mod.ts";
+import { BodyBudgetSpentError } from "../../wire/mod.ts";
+import { concat } from "../../wire/mod.ts";
+import { exchangeUpgrade } from "../upgrade_relay/mod.ts";
 import type { UpstreamConnection, UpstreamTarget } from "../../upstream/mod.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -44,9 +47,9 @@ const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { exchange } from "./exchange.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { readRequest } from "../connection/mod.ts";
  *
  * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
  * const server = Deno.serve(listen, () => new Response("hi"));

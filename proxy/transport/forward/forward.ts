@@ -8,26 +8,30 @@
 
 import { canonicalizePath } from "../../policy/mod.ts";
 import { POLICY_LOCAL_HOST } from "../../policy_local/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
-import { exchange } from "./exchange.ts";
-import { classifyGraphqlBody, inspectGraphql } from "../request/graphql_body.ts";
 import {
+  type ClientConnection,
+  isRefusal,
+  sendDeny,
+  sendError,
+  ssrfDecision,
+} from "../connection/mod.ts";
+import { exchange } from "./exchange.ts";
+import {
+  classifyGraphqlBody,
   cookieProblem,
   type FormMethodGuard,
   formMethodGuard,
-} from "../request/form_method_guard.ts";
+  inspectGraphql,
+  isWebSocketUpgrade,
+  requestQuestion,
+  rereadBody,
+} from "../request/mod.ts";
 import type { RequestHead } from "../../wire/mod.ts";
 import { values } from "../../wire/mod.ts";
 import { servePolicyLocal } from "./policy_local_bridge.ts";
-import { requestQuestion } from "../request/request_question.ts";
 import { type AbsoluteTarget, hostHeader, parseAbsoluteTarget } from "../../wire/mod.ts";
 import type { DestinationResult } from "../../upstream/mod.ts";
-import { sendDeny, sendError } from "../connection/responses.ts";
-import { isRefusal } from "../connection/refusal.ts";
-import { rereadBody } from "../request/watch_grant.ts";
-import { isWebSocketUpgrade } from "../request/is_websocket_upgrade.ts";
-import { messageJudge } from "../upgrade_relay/upgrade.ts";
-import { ssrfDecision } from "../connection/recorded_event.ts";
+import { messageJudge } from "../upgrade_relay/mod.ts";
 
 type Destination = Extract<DestinationResult, { ok: true }>;
 type Admitted = {
@@ -46,9 +50,9 @@ type Admitted = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { handleForward } from "./forward.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { readRequest } from "../connection/mod.ts";
  *
  * await using pair = await clientPair("version: 1\n");
  * await pair.send("GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\n\r\n");

@@ -7,21 +7,18 @@
 
 import { Buffer } from "node:buffer";
 import { canonicalizePath } from "../../policy/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
-import type { ByteStream } from "../../wire/mod.ts";
-import { ReadTimeoutError } from "../../wire/mod.ts";
-import { BodyTooLargeError, readChunkedBody } from "../../wire/mod.ts";
-import { type RequestHead, values } from "../../wire/mod.ts";
-import { MAX_POLICY_LOCAL_BODY_BYTES } from "../connection/proxy_context.ts";
-import type { AbsoluteTarget } from "../../wire/mod.ts";
 import {
   BODY_TIMEOUT_DETAIL,
+  type ClientConnection,
+  MAX_POLICY_LOCAL_BODY_BYTES,
   reasonPhrase,
   sendError,
   TOO_MANY_BODIES,
-} from "../connection/responses.ts";
-import { BodyBudgetSpentError, type BodyLease } from "../../wire/mod.ts";
-import { bodyNotAllowed } from "../request/body_not_allowed.ts";
+} from "../connection/mod.ts";
+import type { AbsoluteTarget, ByteStream, RequestHead } from "../../wire/mod.ts";
+import { BodyBudgetSpentError, type BodyLease, BodyTooLargeError } from "../../wire/mod.ts";
+import { readChunkedBody, ReadTimeoutError, values } from "../../wire/mod.ts";
+import { bodyNotAllowed } from "../request/mod.ts";
 
 const POLICY_LOCAL_HOSTS = new Set(["policy.local", "policy.local:80"]);
 const SKIPPED_REQUEST_HEADERS = new Set([
@@ -49,9 +46,9 @@ const SKIPPED_RESPONSE_HEADERS = new Set([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { servePolicyLocal } from "./policy_local_bridge.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { readRequest } from "../connection/mod.ts";
  * import { parseAbsoluteTarget } from "../../wire/mod.ts";
  *
  * const policyLocal = (request: Request) =>

@@ -40,7 +40,7 @@ export interface Backlogged {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { sessionBacklog } from "./_h2_backlog.ts";
  *
  * await h2Exchange((stream) => {
@@ -116,7 +116,7 @@ function full(socket: Backlogged): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { writeToClient } from "./_h2_backlog.ts";
  *
  * const piece = new TextEncoder().encode("hi");
@@ -162,7 +162,7 @@ export interface RelayOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { Readable } from "node:stream";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { relayToClient } from "./_h2_backlog.ts";
  *
  * const answer = await h2Exchange((stream) => {

@@ -12,13 +12,9 @@ import type { Readable } from "node:stream";
 import { relayToClient, writeToClient } from "./_h2_backlog.ts";
 import { youngCollector } from "../../wire/mod.ts";
 import { resetStream } from "./_h2_reset.ts";
-import {
-  type BodyStop,
-  BodyStoppedError,
-  type FormMethodGuard,
-} from "../request/form_method_guard.ts";
+import { type BodyStop, BodyStoppedError, type FormMethodGuard } from "../request/mod.ts";
 import type { RequestHead } from "../../wire/mod.ts";
-import { isRefusal, type Refusal } from "../connection/refusal.ts";
+import { isRefusal, type Refusal } from "../connection/mod.ts";
 import { UpstreamError } from "../../upstream/mod.ts";
 
 /** A stream on its way upstream whose body a guard may have to scan. */
@@ -119,9 +115,9 @@ const EMPTY = new Uint8Array(0);
  * ```ts
  * import assert from "node:assert/strict";
  * import { Readable } from "node:stream";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { relayGuarded } from "./_h2_guarded_relay.ts";
- * import { FormMethodGuard } from "../request/form_method_guard.ts";
+ * import { FormMethodGuard } from "../request/mod.ts";
  * import { formMethodScanner } from "../../body_scan/mod.ts";
  *
  * const deny = { verdict: "deny", layer: "l7", reason: "DELETE denied" } as never;

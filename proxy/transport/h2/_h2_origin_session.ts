@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import { watchBacklog } from "./_h2_backlog.ts";
 import { WindowUpdateMeter } from "./_h2_frame_meter.ts";
 import { filterGoaway } from "./h2_goaway_filter.ts";
-import { H2_STREAM_WINDOW, widenConnectionWindow } from "../connection/h2_windows.ts";
+import { H2_STREAM_WINDOW, widenConnectionWindow } from "../connection/mod.ts";
 import { OriginRefusals } from "./_h2_refusals.ts";
 
 /** The proxy's session to an HTTP/2 origin, and what the origin said of streams it did not take. */

@@ -17,7 +17,7 @@ import { addAbortSignal } from "node:stream";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { resetStream } from "./_h2_reset.ts";
  *
  * const answer = await h2Exchange((stream) => {
@@ -43,7 +43,7 @@ export function resetStream(stream: Http2Stream): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { refuseStream } from "./_h2_reset.ts";
  *
  * const answer = await h2Exchange((stream) => refuseStream(stream));

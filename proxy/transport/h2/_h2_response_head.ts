@@ -8,7 +8,7 @@
 import type { OutgoingHttpHeaders } from "node:http2";
 import type { ByteStream } from "../../wire/mod.ts";
 import { parseResponseHead, type ResponseHead } from "../../wire/mod.ts";
-import { readHeadAfterBody, type StreamingBody } from "../request/head_after_body.ts";
+import { readHeadAfterBody, type StreamingBody } from "../request/mod.ts";
 import { UpstreamError } from "../../upstream/mod.ts";
 
 // Never sent on an HTTP/2 stream (RFC 9113 §8.2.2), besides the Connection field's tokens.

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { H2Side } from "../connection/h2_side.ts";
+import type { H2Side } from "../connection/mod.ts";
 
 /** The HTTP/2 side's exports, which `deno check` holds to the transport's {@linkcode H2Side}. */
 type Side = typeof import("./_h2_side.ts");

@@ -10,8 +10,7 @@
 
 import { Buffer } from "node:buffer";
 import { constants, type ServerHttp2Stream } from "node:http2";
-import { type Refusal, refusal } from "../connection/refusal.ts";
-import { BODY_TIMEOUT_DETAIL, TOO_MANY_BODIES } from "../connection/responses.ts";
+import { BODY_TIMEOUT_DETAIL, type Refusal, refusal, TOO_MANY_BODIES } from "../connection/mod.ts";
 import { BodyBudgetSpentError, type BodyLease, LazyDeadline } from "../../wire/mod.ts";
 
 /** Limits of {@linkcode readH2Body}. */
@@ -52,7 +51,7 @@ export interface H2BodyPrefix {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { readH2Body } from "./h2_body.ts";
  *
  * const answer = await h2Exchange(async (stream) => {
@@ -148,7 +147,7 @@ function clientReset(): Refusal {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { watchBodyIdle } from "./h2_body.ts";
  * import { respondH2Error } from "./h2_responses.ts";
  *
@@ -196,7 +195,7 @@ export function watchBodyIdle(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { discardBody } from "./h2_body.ts";
  * import { respondH2Error } from "./h2_responses.ts";
  *

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { h2Exchange } from "../connection/h2_exchange.ts";
+import { h2Exchange } from "../examples/h2_exchange.ts";
 import { watchBodyIdle } from "./h2_body.ts";
 
 Deno.test("watchBodyIdle() arms one timer per idle period, not one per DATA frame", async () => {

@@ -9,10 +9,9 @@ import type { ServerHttp2Stream } from "node:http2";
 import type { BodyLease } from "../../wire/mod.ts";
 import { type H2BodyPrefix, readH2Body } from "./h2_body.ts";
 import type { RequestHead } from "../../wire/mod.ts";
-import { MAX_CHUNKED_BODY_BYTES } from "../connection/proxy_context.ts";
-import { isRefusal, type Refusal, refusal } from "../connection/refusal.ts";
+import { isRefusal, MAX_CHUNKED_BODY_BYTES, type Refusal, refusal } from "../connection/mod.ts";
 import { UpstreamError } from "../../upstream/mod.ts";
-import { bodyLineVerdict, bodyNotAllowed, requestLineDetail } from "../request/body_not_allowed.ts";
+import { bodyLineVerdict, bodyNotAllowed, requestLineDetail } from "../request/mod.ts";
 
 /**
  * A stream's body for an HTTP/1.1 origin (empty when it has none), read whole up to the
@@ -23,10 +22,10 @@ import { bodyLineVerdict, bodyNotAllowed, requestLineDetail } from "../request/b
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { http1BodyRefusal, readHttp1Body } from "./h2_http1_body.ts";
  * import { h2Request } from "./h2_request.ts";
- * import { isRefusal } from "../connection/refusal.ts";
+ * import { isRefusal } from "../connection/mod.ts";
  *
  * const answer = await h2Exchange(async (stream, headers) => {
  *   const request = h2Request(headers);

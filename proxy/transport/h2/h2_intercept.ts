@@ -12,28 +12,30 @@ import type { TLSSocket } from "node:tls";
 import type { Decision } from "../../policy/mod.ts";
 import { type BodyHold, BodySlots } from "./_body_slots.ts";
 import { sessionBacklog } from "./_h2_backlog.ts";
-import { H2_STREAM_WINDOW } from "../connection/h2_windows.ts";
+import {
+  AnswerRefusedError,
+  type ClientConnection,
+  H2_STREAM_WINDOW,
+  TOO_MANY_BODIES,
+} from "../connection/mod.ts";
 import { refuseStream, resetStream } from "./_h2_reset.ts";
 import { BodyBudgetSpentError, type BodyLease } from "../../wire/mod.ts";
-import { AnswerRefusedError } from "../connection/answer_budget.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
 import type { TunnelDestination } from "../../upstream/mod.ts";
-import type { BodyReader } from "../request/graphql_body.ts";
+import {
+  type BodyReader,
+  type BodyStop,
+  BodyStoppedError,
+  rereadBody,
+  watchGrant,
+} from "../request/mod.ts";
 import { discardBody, readH2Body } from "./h2_body.ts";
 import { h2Request } from "./h2_request.ts";
 import { respondH2Deny, respondH2Error } from "./h2_responses.ts";
 import { serveH2 } from "./h2_server.ts";
 import { H2Upstream } from "./h2_upstream.ts";
 import { hostHeader } from "../../wire/mod.ts";
-import { TOO_MANY_BODIES } from "../connection/responses.ts";
-import {
-  admitTunnelRequest,
-  type Tunnel,
-  type TunnelGrant,
-} from "../intercept/tunnel_admission.ts";
-import { rereadBody, watchGrant } from "../request/watch_grant.ts";
+import { admitTunnelRequest, type Tunnel, type TunnelGrant } from "../intercept/mod.ts";
 import { UpstreamError } from "../../upstream/mod.ts";
-import { type BodyStop, BodyStoppedError } from "../request/form_method_guard.ts";
 
 /**
  * Serve an intercepted tunnel's HTTP/2 session until it closes.
@@ -46,9 +48,9 @@ import { type BodyStop, BodyStoppedError } from "../request/form_method_guard.ts
  * import * as http2 from "node:http2";
  * import * as net from "node:net";
  * import * as tls from "node:tls";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { serveH2Tunnel } from "./h2_intercept.ts";
- * import { negotiatedProtocol } from "../intercept/negotiated_protocol.ts";
+ * import { negotiatedProtocol } from "../intercept/mod.ts";
  *
  * const policy = `version: 1
  * network_policies:

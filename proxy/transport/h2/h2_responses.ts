@@ -14,7 +14,7 @@ import {
   renderDenyText,
   type RenderedResponse,
 } from "../../policy_local/mod.ts";
-import { DENY_REASON, errorResponse } from "../connection/responses.ts";
+import { DENY_REASON, errorResponse } from "../connection/mod.ts";
 
 // gRPC's PERMISSION_DENIED and INTERNAL status codes.
 const GRPC_PERMISSION_DENIED = 7;
@@ -28,7 +28,7 @@ const GRPC_INTERNAL = 13;
  * ```ts
  * import assert from "node:assert/strict";
  * import { compilePolicy, decide } from "../../policy/mod.ts";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { respondH2Deny } from "./h2_responses.ts";
  *
  * const compiled = compilePolicy({ version: 1, revision: 0, network_policies: {} });
@@ -56,7 +56,7 @@ export function respondH2Deny(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { respondH2Error } from "./h2_responses.ts";
  *
  * const answer = await h2Exchange((stream) =>

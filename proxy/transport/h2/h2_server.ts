@@ -8,11 +8,10 @@
 
 import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
-import { LINGER_MS } from "../connection/lingering_close.ts";
+import { H2_STREAM_WINDOW, LINGER_MS, widenConnectionWindow } from "../connection/mod.ts";
 import { watchBacklog } from "./_h2_backlog.ts";
 import { WindowUpdateMeter } from "./_h2_frame_meter.ts";
 import { filterGoaway } from "./h2_goaway_filter.ts";
-import { H2_STREAM_WINDOW, widenConnectionWindow } from "../connection/h2_windows.ts";
 
 /** Receives each new stream of a session with its request headers. */
 export type H2StreamHandler = (
@@ -47,7 +46,7 @@ const SETTINGS: http2.Settings = {
  * import * as net from "node:net";
  * import * as tls from "node:tls";
  * import { CertificateAuthority } from "../../tls/mod.ts";
- * import { negotiatedProtocol } from "../intercept/negotiated_protocol.ts";
+ * import { negotiatedProtocol } from "../intercept/mod.ts";
  * import { serveH2 } from "./h2_server.ts";
  *
  * const dir = await Deno.makeTempDir();

@@ -10,12 +10,16 @@
 
 import { Buffer } from "node:buffer";
 import type { ServerHttp2Stream } from "node:http2";
-import type { ByteStream } from "../../wire/mod.ts";
-import { bindsConnection } from "../request/connection_auth.ts";
-import { isIdempotent, requestHeadBytes } from "../request/upstream_request.ts";
+import type { ByteStream, ResponseHead } from "../../wire/mod.ts";
+import { relayChunkedDecoded, relayUntilEnd, youngCollector } from "../../wire/mod.ts";
+import {
+  bindsConnection,
+  closeWithClient,
+  type FormMethodGuard,
+  isIdempotent,
+  requestHeadBytes,
+} from "../request/mod.ts";
 import type { H2Request } from "./h2_request.ts";
-import { relayChunkedDecoded, relayUntilEnd } from "../../wire/mod.ts";
-import type { ResponseHead } from "../../wire/mod.ts";
 import { finalHead, h2ResponseHeaders } from "./_h2_response_head.ts";
 import {
   type UpstreamConnection,
@@ -24,9 +28,6 @@ import {
   type UpstreamTarget,
 } from "../../upstream/mod.ts";
 import { writeToClient } from "./_h2_backlog.ts";
-import { youngCollector } from "../../wire/mod.ts";
-import { closeWithClient } from "../request/close_with_client.ts";
-import type { FormMethodGuard } from "../request/form_method_guard.ts";
 import { type BodyRest, relayH2BodyRest } from "./relay_h2_body_rest.ts";
 
 /** What {@linkcode forwardOverHttp1} needs besides the stream and its request. */
@@ -67,7 +68,7 @@ export interface StreamedRest {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { exchangeOverPool } from "./h2_to_h1.ts";
  * import { UpstreamPool } from "../../upstream/mod.ts";
@@ -125,7 +126,7 @@ export async function exchangeOverPool(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { forwardOverHttp1 } from "./h2_to_h1.ts";
  * import { UpstreamPool } from "../../upstream/mod.ts";

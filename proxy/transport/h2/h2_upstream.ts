@@ -13,11 +13,10 @@ import type { BodyHold } from "./_body_slots.ts";
 import { type OriginH2, originSession } from "./_h2_origin_session.ts";
 import { exchangeOverH2, type OriginRequest } from "./_h2_origin_exchange.ts";
 import type { BodyLease } from "../../wire/mod.ts";
-import { type AnswerShare, holdAnswer } from "../connection/answer_budget.ts";
+import { type AnswerShare, holdAnswer, type ProxyContext } from "../connection/mod.ts";
 import { http1BodyCloses, readHttp1Body } from "./h2_http1_body.ts";
 import { exchangeOverPool } from "./h2_to_h1.ts";
 import { gateInbound } from "../../wire/mod.ts";
-import type { ProxyContext } from "../connection/proxy_context.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../../upstream/mod.ts";
 import { UpstreamLanes } from "../../upstream/mod.ts";
 import { wholeBody } from "./_h2_guarded_relay.ts";
@@ -42,8 +41,8 @@ export interface H2Outgoing extends OriginRequest {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { clientPair } from "../examples/mod.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { h2Request } from "./h2_request.ts";
  * import { H2Upstream } from "./h2_upstream.ts";
  *

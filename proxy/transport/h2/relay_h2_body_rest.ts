@@ -7,7 +7,7 @@
 
 import type { ServerHttp2Stream } from "node:http2";
 import { latin1Bytes } from "../../wire/mod.ts";
-import { BodyStoppedError, type FormMethodGuard } from "../request/form_method_guard.ts";
+import { BodyStoppedError, type FormMethodGuard } from "../request/mod.ts";
 import { bodyTimeout, watchBodyIdle } from "./h2_body.ts";
 import { UpstreamError } from "../../upstream/mod.ts";
 
@@ -45,7 +45,7 @@ const LAST_CHUNK = latin1Bytes("\r\n0\r\n\r\n");
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { h2Exchange } from "../connection/h2_exchange.ts";
+ * import { h2Exchange } from "../examples/mod.ts";
  * import { relayH2BodyRest } from "./relay_h2_body_rest.ts";
  *
  * let sent = "";

@@ -8,17 +8,15 @@
  */
 
 import { hostSkipsTls } from "../../policy/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
+import { type ClientConnection, sendDeny, sendError, ssrfDecision } from "../connection/mod.ts";
 import { denyInBand } from "./deny_in_band.ts";
 import type { RequestHead } from "../../wire/mod.ts";
 import { interceptTls } from "./intercept.ts";
 import { parseAuthority } from "../../wire/mod.ts";
-import { sendDeny, sendError } from "../connection/responses.ts";
-import { blindTunnel } from "../tunnel/tunnel.ts";
+import { blindTunnel } from "../tunnel/mod.ts";
 import { POLICY_LOCAL_HOST } from "../../policy_local/mod.ts";
 import { refusePolicyLocalTunnel, servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
-import { bodyNotAllowed } from "../request/body_not_allowed.ts";
-import { ssrfDecision } from "../connection/recorded_event.ts";
+import { bodyNotAllowed } from "../request/mod.ts";
 
 /**
  * Handle a CONNECT request; resolves when the tunnel (if any) has closed.
@@ -26,9 +24,9 @@ import { ssrfDecision } from "../connection/recorded_event.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { handleConnect } from "./connect.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { readRequest } from "../connection/mod.ts";
  *
  * await using pair = await clientPair("version: 1\n");
  * await pair.send("CONNECT api.github.com:443 HTTP/1.1\r\nHost: api.github.com:443\r\n\r\n");

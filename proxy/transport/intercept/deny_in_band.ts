@@ -10,16 +10,20 @@
 import type { SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../../policy/mod.ts";
 import { ReadTimeoutError } from "../../wire/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
+import {
+  type ClientConnection,
+  type H2Side,
+  LINGER_MS,
+  type LoadH2Side,
+  MAX_HEAD_BYTES,
+  sendDeny,
+  sendError,
+} from "../connection/mod.ts";
 import { values } from "../../wire/mod.ts";
 import { parseRequestHead } from "../../wire/mod.ts";
 import { serveDecrypted } from "./intercept.ts";
-import { MAX_HEAD_BYTES } from "../connection/proxy_context.ts";
-import { sendDeny, sendError } from "../connection/responses.ts";
-import { CONNECTION_ESTABLISHED } from "../tunnel/tunnel.ts";
+import { CONNECTION_ESTABLISHED } from "../tunnel/mod.ts";
 import { isSshHello, sshDenial } from "./_ssh_denial.ts";
-import { LINGER_MS } from "../connection/lingering_close.ts";
-import type { H2Side, LoadH2Side } from "../connection/h2_side.ts";
 import type { ServerHttp2Stream } from "node:http2";
 
 // The first byte of a TLS handshake record (a ClientHello).
@@ -35,7 +39,7 @@ const TLS_HANDSHAKE = 0x16;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { denyInBand } from "./deny_in_band.ts";
  *
  * await using pair = await clientPair("version: 1\n");

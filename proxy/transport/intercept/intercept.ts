@@ -11,23 +11,24 @@ import { type SecureContext, TLSSocket } from "node:tls";
 import type { Decision } from "../../policy/mod.ts";
 import { alpnProtocols } from "../../upstream/mod.ts";
 import { ByteStream } from "../../wire/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
+import {
+  type ClientConnection,
+  lingeringClose,
+  readRequest,
+  sendDeny,
+  sendError,
+} from "../connection/mod.ts";
 import type { TunnelDestination } from "../../upstream/mod.ts";
-import { exchange } from "../forward/exchange.ts";
+import { exchange } from "../forward/mod.ts";
 import { tlsTransport } from "../../wire/mod.ts";
-import { http1BodyReader } from "../request/graphql_body.ts";
+import { http1BodyReader, isWebSocketUpgrade, rereadBody } from "../request/mod.ts";
 import { negotiatedProtocol } from "./negotiated_protocol.ts";
 import { values } from "../../wire/mod.ts";
 import type { RequestHead } from "../../wire/mod.ts";
-import { readRequest } from "../connection/request_reader.ts";
 import { hostHeader } from "../../wire/mod.ts";
-import { sendDeny, sendError } from "../connection/responses.ts";
-import { CONNECTION_ESTABLISHED } from "../tunnel/tunnel.ts";
-import { lingeringClose } from "../connection/lingering_close.ts";
+import { CONNECTION_ESTABLISHED } from "../tunnel/mod.ts";
 import { admitTunnelRequest, type Tunnel } from "./tunnel_admission.ts";
-import { rereadBody } from "../request/watch_grant.ts";
-import { isWebSocketUpgrade } from "../request/is_websocket_upgrade.ts";
-import { messageJudge, type MessageTarget } from "../upgrade_relay/upgrade.ts";
+import { messageJudge, type MessageTarget } from "../upgrade_relay/mod.ts";
 
 /**
  * Run an intercepted tunnel until either side closes it.
@@ -36,7 +37,7 @@ import { messageJudge, type MessageTarget } from "../upgrade_relay/upgrade.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { interceptTls } from "./intercept.ts";
  *
  * const policy = `version: 1
@@ -101,9 +102,9 @@ export async function interceptTls(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { serveDecrypted } from "./intercept.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { readRequest } from "../connection/mod.ts";
  *
  * await using pair = await clientPair("version: 1\n");
  * const secureContext = await pair.ctx.ca.secureContextFor("api.test");

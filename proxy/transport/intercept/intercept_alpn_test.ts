@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clientPair } from "../connection/client_pair.ts";
+import { clientPair } from "../examples/client_pair.ts";
 import { serveDecrypted } from "./intercept.ts";
 
 /** The protocol the interception agrees with a client offering `offered`, or "refused". */

@@ -8,12 +8,10 @@
  * @module
  */
 
-import type { ClientConnection } from "../connection/client_connection.ts";
-import { servePolicyLocal } from "../forward/policy_local_bridge.ts";
-import { readRequest } from "../connection/request_reader.ts";
+import { type ClientConnection, readRequest, sendError } from "../connection/mod.ts";
+import { servePolicyLocal } from "../forward/mod.ts";
 import { splitPathQuery } from "../../wire/mod.ts";
-import { sendError } from "../connection/responses.ts";
-import { CONNECTION_ESTABLISHED } from "../tunnel/tunnel.ts";
+import { CONNECTION_ESTABLISHED } from "../tunnel/mod.ts";
 import { answerOverTls, errorAnswer, startsTls, tellInBand } from "./deny_in_band.ts";
 import { POLICY_LOCAL_HOST } from "../../policy_local/mod.ts";
 
@@ -34,7 +32,7 @@ const WRONG_PORT = errorAnswer(400, SCHEME, SCHEME_DETAIL);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { refusePolicyLocalTunnel } from "./policy_local_tunnel.ts";
  *
  * await using pair = await clientPair("version: 1\n");
@@ -54,7 +52,7 @@ export async function refusePolicyLocalTunnel(client: ClientConnection): Promise
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { servePolicyLocalTunnel } from "./policy_local_tunnel.ts";
  *
  * const policyLocal = (request: Request) =>

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ClientConnection } from "../connection/client_connection.ts";
+import type { ClientConnection } from "../connection/mod.ts";
 import { answerOverTls, errorAnswer } from "./deny_in_band.ts";
 
 const CODE = "proxy_is_plain_http";

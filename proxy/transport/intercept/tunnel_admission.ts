@@ -9,19 +9,24 @@
  */
 
 import { canonicalizePath, type Decision } from "../../policy/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
-import type { TunnelDestination } from "../../upstream/mod.ts";
-import { type BodyReader, classifyGraphqlBody } from "../request/graphql_body.ts";
 import {
+  type ClientConnection,
+  isRefusal,
+  type Refusal,
+  refusal,
+  ssrfDecision,
+} from "../connection/mod.ts";
+import type { TunnelDestination } from "../../upstream/mod.ts";
+import {
+  type BodyReader,
+  classifyGraphqlBody,
   cookieProblem,
   type FormMethodGuard,
   formMethodGuard,
-} from "../request/form_method_guard.ts";
+  requestQuestion,
+} from "../request/mod.ts";
 import type { RequestHead } from "../../wire/mod.ts";
-import { isRefusal, type Refusal, refusal } from "../connection/refusal.ts";
-import { requestQuestion } from "../request/request_question.ts";
 import { parseAuthority, splitPathQuery } from "../../wire/mod.ts";
-import { ssrfDecision } from "../connection/recorded_event.ts";
 
 /** The grant a tunnel runs under; re-decided when the policy generation moves. */
 export interface TunnelGrant {
@@ -33,6 +38,7 @@ export interface TunnelGrant {
 
 /** One intercepted tunnel as its requests are decided. */
 export interface Tunnel {
+  /** Where the tunnel goes (the CONNECT target). */
   destination: TunnelDestination;
   /** Shared by every request of the tunnel (HTTP/2: by every stream of the session). */
   grant: TunnelGrant;
@@ -73,9 +79,9 @@ export type Admission =
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
- * import { http1BodyReader } from "../request/graphql_body.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { clientPair } from "../examples/mod.ts";
+ * import { http1BodyReader } from "../request/mod.ts";
+ * import { readRequest } from "../connection/mod.ts";
  * import { admitTunnelRequest } from "./tunnel_admission.ts";
  *
  * const policy = `version: 1

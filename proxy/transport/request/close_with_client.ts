@@ -7,8 +7,11 @@
 
 /** What closes: a client socket, a TLS socket over it, or an HTTP/2 stream. */
 export interface Closable {
+  /** Whether it is closed already. */
   readonly destroyed: boolean;
+  /** Hears the close once. */
   once(event: "close", listener: () => void): unknown;
+  /** Stops hearing the close. */
   off(event: "close", listener: () => void): unknown;
 }
 

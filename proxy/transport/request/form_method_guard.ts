@@ -10,7 +10,14 @@
  */
 
 import type { Decision } from "../../policy/mod.ts";
-import type { ClientConnection, L7Question } from "../connection/client_connection.ts";
+import {
+  type ClientConnection,
+  isRefusal,
+  type L7Question,
+  type Refusal,
+  refusal,
+  TOO_MANY_BODIES,
+} from "../connection/mod.ts";
 import {
   type BodyScanner,
   BudgetSpent,
@@ -21,17 +28,17 @@ import {
 import type { RequestHead } from "../../wire/mod.ts";
 import { values } from "../../wire/mod.ts";
 import type { InflateJob } from "../../body_scan/mod.ts";
-import { TOO_MANY_BODIES } from "../connection/responses.ts";
-import { isRefusal, type Refusal, refusal } from "../connection/refusal.ts";
 
 /** Why a body was stopped: the policy's denial (the structured 403) or a refusal (400). */
 export type BodyStop = { kind: "deny"; decision: Decision } | Refusal;
 
 /** Thrown through a forwarding path when a guard stopped the body; the caller renders `stop`. */
 export class BodyStoppedError extends Error {
+  /** The error's name. */
   override name = "BodyStoppedError";
   /** What to answer when no response has started. */
   readonly stop: BodyStop;
+  /** An error that carries `stop`. */
   constructor(stop: BodyStop) {
     super(stop.kind === "deny" ? stop.decision.reason : stop.detail);
     this.stop = stop;
@@ -71,6 +78,7 @@ export class FormMethodGuard {
   /** Set once the body was stopped; every later check answers it. */
   stopped: BodyStop | undefined;
 
+  /** A guard that reads the body with `scanner` and asks `decide` about what it finds. */
   constructor(scanner: BodyScanner<BudgetSpent>, decide: OverrideDecider) {
     this.#scanner = scanner;
     this.#decide = decide;
@@ -133,9 +141,13 @@ function joined(found: readonly string[], tail: ScanResult<BudgetSpent>) {
 
 /** The request a guard watches the body of, and its allow. */
 export interface GuardedRequest {
+  /** The request's host. */
   host: string;
+  /** The request's port. */
   port: number;
+  /** What the policy is asked about the request. */
   question: L7Question;
+  /** The scheme the request came over. */
   scheme: "http" | "https";
   /** The allow: the query keys its rules judge (`Decision.queryKeys`) no body field may be. */
   allowed: Decision;

@@ -15,13 +15,20 @@ import {
   type McpRequestInfo,
 } from "../../policy/mod.ts";
 import { ReadTimeoutError } from "../../wire/mod.ts";
-import type { ClientConnection, L7Question } from "../connection/client_connection.ts";
+import {
+  BODY_TIMEOUT_DETAIL,
+  type ClientConnection,
+  isRefusal,
+  type L7Question,
+  type Refusal,
+  refusal,
+  sendError,
+  TOO_MANY_BODIES,
+} from "../connection/mod.ts";
 import { values } from "../../wire/mod.ts";
 import { BodyTooLargeError, readChunkedBody } from "../../wire/mod.ts";
 import type { RequestHead } from "../../wire/mod.ts";
 import { isWebSocketUpgrade } from "./is_websocket_upgrade.ts";
-import { isRefusal, type Refusal, refusal } from "../connection/refusal.ts";
-import { BODY_TIMEOUT_DETAIL, sendError, TOO_MANY_BODIES } from "../connection/responses.ts";
 import { BodyBudgetSpentError } from "../../wire/mod.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -45,10 +52,10 @@ export type BodyReader = (
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
- * import type { L7Question } from "../connection/client_connection.ts";
+ * import { clientPair } from "../examples/mod.ts";
+ * import type { L7Question } from "../connection/mod.ts";
  * import { classifyGraphqlBody, http1BodyReader } from "./graphql_body.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { readRequest } from "../connection/mod.ts";
  *
  * const policy = `version: 1
  * network_policies:
@@ -106,9 +113,9 @@ export async function classifyGraphqlBody(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { inspectGraphql } from "./graphql_body.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { readRequest } from "../connection/mod.ts";
  *
  * const policy = `version: 1
  * network_policies:
@@ -149,9 +156,9 @@ export async function inspectGraphql(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { http1BodyReader } from "./graphql_body.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { readRequest } from "../connection/mod.ts";
  *
  * await using pair = await clientPair("version: 1\n");
  * await pair.send("POST http://a.test/ HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhi!!!");

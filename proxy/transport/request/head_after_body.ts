@@ -6,11 +6,12 @@
  */
 
 import type { ByteStream } from "../../wire/mod.ts";
-import { MAX_RESPONSE_HEAD_BYTES } from "../connection/proxy_context.ts";
+import { MAX_RESPONSE_HEAD_BYTES } from "../connection/mod.ts";
 import type { HeadRead } from "../../wire/mod.ts";
 
 /** A request body still going upstream: when it was all sent (undefined while it streams). */
 export interface StreamingBody {
+  /** When the body was all sent (`performance.now()`), undefined while it streams. */
   sentAt(): number | undefined;
 }
 

@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer";
 import { latin1Bytes } from "../../wire/mod.ts";
 import type { ByteStream } from "../../wire/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
+import type { ClientConnection } from "../connection/mod.ts";
 import { bindsConnection } from "./connection_auth.ts";
 import { relayChunked, relayChunkedDecoded, relayUntilEnd } from "../../wire/mod.ts";
 import { parseResponseHead, type RequestHead, type ResponseHead } from "../../wire/mod.ts";
@@ -44,9 +44,9 @@ const RESPONSE_HOP_BY_HOP = new Set([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { relayResponse } from "./relay_response.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { readRequest } from "../connection/mod.ts";
  *
  * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };
  * const server = Deno.serve(listen, () => new Response("hi"));

@@ -6,7 +6,7 @@
  */
 
 import { parseQuery, queryProblem } from "../../policy/mod.ts";
-import type { L7Question } from "../connection/client_connection.ts";
+import type { L7Question } from "../connection/mod.ts";
 import { METHOD_TOKEN, methodOverrides } from "../../wire/mod.ts";
 import { isMethodKey } from "../../body_scan/mod.ts";
 import type { RequestHead } from "../../wire/mod.ts";

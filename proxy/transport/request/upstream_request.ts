@@ -9,10 +9,9 @@
 import type { MessageLedger } from "./websocket_ledger.ts";
 import { latin1Bytes } from "../../wire/mod.ts";
 import { ProtocolError } from "../../wire/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
+import { type ClientConnection, sendDeny, sendError } from "../connection/mod.ts";
 import type { RequestHead } from "../../wire/mod.ts";
 import { BodyStoppedError, type FormMethodGuard } from "./form_method_guard.ts";
-import { sendDeny, sendError } from "../connection/responses.ts";
 import { UpstreamError } from "../../upstream/mod.ts";
 /** A request ready to go upstream. */
 export interface OutgoingRequest {
@@ -134,7 +133,7 @@ export function isIdempotent(method: string): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { UpstreamError } from "../../upstream/mod.ts";
  * import { sendUpstreamError } from "./upstream_request.ts";
  *

@@ -5,8 +5,7 @@
  */
 
 import type { BodyReader } from "./graphql_body.ts";
-import type { LivePolicy } from "../connection/live_policy.ts";
-import { refusal } from "../connection/refusal.ts";
+import { type LivePolicy, refusal } from "../connection/mod.ts";
 
 /**
  * What a re-decision reads in place of a body still streaming upstream: a GraphQL endpoint that

@@ -13,16 +13,19 @@
 import type { Decision } from "../../policy/mod.ts";
 import { WEBSOCKET_TEXT } from "../../policy/mod.ts";
 import { type SummaryCounts, summaryEvent } from "../../ocsf/mod.ts";
-import type { ClientConnection } from "../connection/client_connection.ts";
-import { recordEvent } from "../connection/recorded_event.ts";
+import { type ClientConnection, recordEvent } from "../connection/mod.ts";
 
 /** Where a judged WebSocket's messages are decided: the handshake's host, port, path and query. */
 export interface MessageTarget {
+  /** The handshake's host. */
   host: string;
+  /** The handshake's port. */
   port: number;
   /** Canonical path of the handshake, without the query. */
   path: string;
+  /** The handshake's query, when it had one. */
   query?: string;
+  /** The scheme the handshake came over. */
   scheme: "http" | "https";
 }
 
@@ -44,6 +47,7 @@ export class MessageLedger {
   /** Bytes relayed while no summary was open, for the next one. */
   #loose = 0;
 
+  /** A ledger for `client`'s messages, decided at `at`. */
   constructor(readonly client: ClientConnection, at: MessageTarget) {
     this.#quiet = client.quiet();
     this.#at = at;

@@ -15,7 +15,7 @@
 
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
-import { READ_BUFFER_BYTES } from "../connection/read_buffers.ts";
+import { READ_BUFFER_BYTES } from "../connection/mod.ts";
 
 const EMPTY = new Uint8Array(0);
 

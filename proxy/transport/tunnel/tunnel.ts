@@ -14,14 +14,12 @@
 
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { ClientConnection } from "../connection/client_connection.ts";
+import type { ClientConnection, LivePolicy } from "../connection/mod.ts";
 import type { TunnelDestination } from "../../upstream/mod.ts";
-import { sendUpstreamError } from "../request/upstream_request.ts";
+import { sendUpstreamError, watchGrant } from "../request/mod.ts";
 import { RelayReads } from "./relay_reads.ts";
 import { relayClientReads } from "./client_reads.ts";
 import { adoptReads } from "./adopt_reads.ts";
-import type { LivePolicy } from "../connection/live_policy.ts";
-import { watchGrant } from "../request/watch_grant.ts";
 
 /** Sent when a tunnel is open. */
 export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
@@ -32,7 +30,7 @@ export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
+ * import { clientPair } from "../examples/mod.ts";
  * import { blindTunnel } from "./tunnel.ts";
  *
  * await using pair = await clientPair("version: 1\n");
@@ -127,7 +125,7 @@ export interface SpliceOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { duplexFromDenoConn } from "../connection/deno_conn_duplex.ts";
+ * import { duplexFromDenoConn } from "../connection/mod.ts";
  * import { splice } from "./tunnel.ts";
  *
  * // Two loopback pairs: a ⇄ b and c ⇄ d; splicing b and c joins a to d.

@@ -10,23 +10,23 @@
 
 import { Buffer } from "node:buffer";
 import type { Duplex } from "node:stream";
-import type { ClientConnection } from "../connection/client_connection.ts";
+import { type ClientConnection, MAX_RESPONSE_HEAD_BYTES } from "../connection/mod.ts";
 import {
+  MessageLedger,
+  type MessageTarget,
   type OutgoingRequest,
+  relayResponse,
   requestHeadBytes,
   sendUpstreamError,
-} from "../request/upstream_request.ts";
+  watchGrant,
+} from "../request/mod.ts";
 import { values } from "../../wire/mod.ts";
 import { parseResponseHead } from "../../wire/mod.ts";
-import { MAX_RESPONSE_HEAD_BYTES } from "../connection/proxy_context.ts";
-import { relayResponse } from "../request/relay_response.ts";
-import { splice, spliceWhileAllowed } from "../tunnel/tunnel.ts";
+import { splice, spliceWhileAllowed } from "../tunnel/mod.ts";
 import { relayJudged } from "./websocket_relay.ts";
-import { MessageLedger, type MessageTarget } from "../request/websocket_ledger.ts";
-import { watchGrant } from "../request/watch_grant.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../../upstream/mod.ts";
 
-export type { MessageTarget } from "../request/websocket_ledger.ts";
+export type { MessageTarget } from "../request/mod.ts";
 
 const UPGRADE_FIELDS = "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
 
@@ -48,8 +48,8 @@ export function messageJudge(client: ClientConnection, at: MessageTarget): Messa
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientPair } from "../connection/client_pair.ts";
- * import { readRequest } from "../connection/request_reader.ts";
+ * import { clientPair } from "../examples/mod.ts";
+ * import { readRequest } from "../connection/mod.ts";
  * import { exchangeUpgrade } from "./upgrade.ts";
  *
  * const listen = { hostname: "127.0.0.1", port: 0, onListen() {} };

@@ -1,5 +1,5 @@
 /**
- * A client connection to drive one request handler with, for this folder's examples: the
+ * A client connection to drive one request handler with, for the transport's examples: the
  * proxy's end of a loopback TCP pair as a `ClientConnection` (its context built from a policy's
  * YAML, a CA in a temporary directory, every OCSF event kept), the agent's end as a `Deno.Conn`.
  * The handlers take a `ClientConnection`, so an example of one needs a real connection and
@@ -13,12 +13,14 @@ import { loadPolicyText } from "../../policy/mod.ts";
 import type { OcsfEvent } from "../../ocsf/mod.ts";
 import { CertificateAuthority } from "../../tls/mod.ts";
 import { ByteStream } from "../../wire/mod.ts";
-import { ClientConnection } from "./client_connection.ts";
-import { duplexFromDenoConn } from "./deno_conn_duplex.ts";
 import type { ResolveOverride } from "../../upstream/mod.ts";
-import type { LivePolicy } from "./live_policy.ts";
-import type { ProxyContext } from "./proxy_context.ts";
-import { createContext } from "./proxy_options.ts";
+import {
+  ClientConnection,
+  createContext,
+  duplexFromDenoConn,
+  type LivePolicy,
+  type ProxyContext,
+} from "../connection/mod.ts";
 
 /** Options of {@linkcode clientPair}. */
 export interface ClientPairOptions {
