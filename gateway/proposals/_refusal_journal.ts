@@ -7,6 +7,7 @@
  */
 
 import { dirname, join } from "node:path";
+import { writeFileAtomic } from "../repo/mod.ts";
 
 /** One counted refusal: when, and under which key (see `proposerKey()`). */
 export interface JournalEntry {
@@ -37,19 +38,12 @@ export async function appendJournal(path: string, entry: JournalEntry): Promise<
 }
 
 /**
- * Replace the journal with `entries` through a temporary file and a rename. An append another
- * process made in between is lost: one refusal fewer counted, never one more.
+ * Replace the journal with `entries` (`writeFileAtomic`: a temporary file and a rename). An
+ * append another process made in between is lost: one refusal fewer counted, never one more.
  */
 export async function rewriteJournal(path: string, entries: JournalEntry[]): Promise<void> {
   await ensureFolder(path);
-  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
-  try {
-    await Deno.writeTextFile(temporary, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
 }
 
 /**
