@@ -21,6 +21,8 @@ function docs(endpoint: Record<string, unknown>, binaries = ["/usr/bin/curl"], n
 }
 
 const GET_X = { allow: { method: "GET", path: "/x" } };
+const DENY_A = { method: "POST", path: "/x/admin" };
+const DENY_B = { method: "DELETE", path: "/x" };
 const BASE = { host: "api.example.com", port: 443, protocol: "rest", rules: [GET_X] };
 
 Deno.test("hostile proposal spellings: spellings of one rule are one pending proposal", async () => {
@@ -53,6 +55,51 @@ Deno.test("hostile proposal spellings: spellings of one rule are one pending pro
       const r = await store.submit(input);
       assert.ok(r.accepted && r.proposal.id !== first.proposal.id, JSON.stringify(input.rule));
     }
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+const OTHER = { host: "docs.example.com", port: 443, protocol: "rest", rules: [GET_X] };
+const GET_Y = { allow: { method: "GET", path: "/y" } };
+
+function pair(endpoints: Record<string, unknown>[], name = "docs") {
+  const input = docs(endpoints[0]!, undefined, name);
+  return { ...input, rule: { ...input.rule, endpoints } } as unknown as ProposalInput;
+}
+
+Deno.test("hostile proposal spellings: the order of endpoints, rules and denies is one rule", async () => {
+  const repo = await makeRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const both = { ...BASE, rules: [GET_X, GET_Y], deny_rules: [DENY_A, DENY_B] };
+    const first = await store.submit(pair([both, OTHER]));
+    assert.ok(first.accepted, JSON.stringify(first));
+    const spellings = [
+      pair([OTHER, both], "docs_swapped"),
+      pair([{ ...both, rules: [GET_Y, GET_X] }, OTHER]),
+      pair([{ ...both, deny_rules: [DENY_B, DENY_A] }, OTHER]),
+      // Deny paths match without case (decide() lowers the path), so `/Admin` denies `/admin`.
+      pair([{ ...both, deny_rules: [DENY_A, { method: "DELETE", path: "/X" }] }, OTHER]),
+      pair([both, OTHER, OTHER]),
+    ];
+    for (const input of spellings) {
+      const r = await store.submit(input);
+      assert.ok(r.accepted, JSON.stringify(r));
+      assert.equal(r.proposal.id, first.proposal.id, JSON.stringify(input.rule));
+    }
+    // Paths not in their matched form never reach the duplicate check: they are refused.
+    for (const path of ["/a/../x", "//x", "/%78", "/x;p"]) {
+      const rules = [{ allow: { method: "GET", path } }];
+      const r = await store.submit(pair([{ ...BASE, rules }], "docs_path"));
+      assert.ok(!r.accepted && /non_canonical_path/.test(r.reasons.join()), path);
+    }
+    // A trailing `/` is another path to the matcher, so another ask.
+    const slash = await store.submit(
+      pair([{ ...both, rules: [GET_X, { allow: { method: "GET", path: "/y/" } }] }, OTHER]),
+    );
+    assert.ok(slash.accepted && slash.proposal.id !== first.proposal.id);
+    assert.equal((await store.list({ status: "pending" })).length, 2);
   } finally {
     await repo.cleanup();
   }

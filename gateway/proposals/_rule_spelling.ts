@@ -1,7 +1,12 @@
 /**
  * The duplicate check's key for a proposed rule: its hash once spellings that grant the same
  * thing are written one way. Hosts match without case and REST methods too, `port: 443` is
- * `ports: [443]`, and a binary or a rule listed twice is listed once. Without it a sandbox got
+ * `ports: [443]`, a REST deny's path matches without case (`compileMatch` lowers it), a binary,
+ * endpoint or rule listed twice is listed once, and the order of endpoints, binaries, ports,
+ * rules and denies is not part of the key (the matcher tries them all). Paths need no more: a
+ * proposed path not written the way requests are matched (`/a/../b`, `//`, `%2F`, `;p`) is
+ * refused before this check (`non_canonical_path`), and a trailing `/` is another path to the
+ * matcher. The key is only compared: the stored and shown rule is what was submitted. Without it a sandbox got
  * one pending proposal per spelling of a single rule (`API.example.com`, `get`, the binary
  * twice), each a line in the inbox and a notification, and a reviewer approving one found the
  * others "already covered" still waiting.
@@ -25,9 +30,23 @@ function once(list: unknown[]): unknown[] {
   });
 }
 
+/** `list` once each, in one order whatever order it was written in. */
+function sorted(list: unknown[]): unknown[] {
+  return once(list).map((item) => [ruleHash(item), item] as const)
+    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, item]) => item);
+}
+
 /** A REST matcher with its method upper-cased (methods match without case). */
 function restMatcher(m: unknown): unknown {
   return isObject(m) && typeof m.method === "string" ? { ...m, method: m.method.toUpperCase() } : m;
+}
+
+/** A REST deny: its method as `restMatcher`, its path lower-cased as the matcher reads it. */
+function restDeny(m: unknown): unknown {
+  const out = restMatcher(m);
+  return isObject(out) && typeof out.path === "string"
+    ? { ...out, path: out.path.toLowerCase() }
+    : out;
 }
 
 function endpoint(e: unknown): unknown {
@@ -39,15 +58,16 @@ function endpoint(e: unknown): unknown {
     out.ports = [e.port];
   }
   if (Array.isArray(out.ports)) out.ports = [...new Set(out.ports)].sort();
+  if (Array.isArray(e.allowed_ips)) out.allowed_ips = sorted(e.allowed_ips);
   // Only REST methods: MCP and JSON-RPC method names are case-sensitive.
   const rest = e.protocol === "rest";
   if (Array.isArray(e.rules)) {
-    out.rules = once(
+    out.rules = sorted(
       e.rules.map((r) => rest && isObject(r) ? { ...r, allow: restMatcher(r.allow) } : r),
     );
   }
   if (Array.isArray(e.deny_rules)) {
-    out.deny_rules = once(rest ? e.deny_rules.map(restMatcher) : e.deny_rules);
+    out.deny_rules = sorted(rest ? e.deny_rules.map(restDeny) : e.deny_rules);
   }
   return out;
 }
@@ -71,10 +91,7 @@ export function spellingHash(rule: unknown): string {
   const out: Json = { ...rule };
   // The rule's name is not what it grants (the duplicate check ignores it as it ignores the key).
   delete out.name;
-  if (Array.isArray(rule.endpoints)) out.endpoints = rule.endpoints.map(endpoint);
-  if (Array.isArray(rule.binaries)) {
-    const paths = once(rule.binaries) as unknown[];
-    out.binaries = paths.sort((x, y) => ruleHash(x) < ruleHash(y) ? -1 : 1);
-  }
+  if (Array.isArray(rule.endpoints)) out.endpoints = sorted(rule.endpoints.map(endpoint));
+  if (Array.isArray(rule.binaries)) out.binaries = sorted(rule.binaries);
   return ruleHash(out);
 }
