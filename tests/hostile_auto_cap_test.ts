@@ -65,7 +65,8 @@ Deno.test("hostile auto cap: submits sent at once get no more than the cap", asy
   }
 });
 
-Deno.test("hostile auto cap: two gateways sharing a remote share one count", async () => {
+/** A bare remote holding the team policy, a ceiling and auto-approval patterns. */
+async function sharedRemote() {
   const dir = await Deno.makeTempDir({ prefix: "tollgate-auto-cap-" });
   const bare = await makeRemote(dir, TEAM_POLICY);
   const seed = join(dir, "seed");
@@ -75,20 +76,47 @@ Deno.test("hostile auto cap: two gateways sharing a remote share one count", asy
   await git(seed, ...id, "add", ".");
   await git(seed, ...id, "commit", "-qm", "patterns");
   await git(seed, "push", "--quiet", bare, "main");
-  const open = async (name: string) => {
-    const policiesDir = join(dir, name);
-    const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
-    await sync.start();
-    return { sync, store: new RemoteProposalStore({ policiesDir }, sync) };
-  };
-  const a = await open("a");
-  const b = await open("b");
+  return { dir, bare };
+}
+
+async function openGateway(dir: string, bare: string, name: string, skewMs = 0) {
+  const policiesDir = join(dir, name);
+  const sync = await RemoteSync.open({ policiesDir, url: `file://${bare}`, fetchIntervalMs: 0 });
+  await sync.start();
+  const now = () => new Date(Date.now() + skewMs);
+  return { sync, store: new RemoteProposalStore({ policiesDir, now }, sync) };
+}
+
+Deno.test("hostile auto cap: two gateways sharing a remote share one count", async () => {
+  const { dir, bare } = await sharedRemote();
+  const a = await openGateway(dir, bare, "a");
+  const b = await openGateway(dir, bare, "b");
   try {
     assert.equal(await approvedOf(a.store, range(0, 12).map((i) => put(i))), 12);
     assert.equal(await approvedOf(b.store, range(12, 24).map((i) => put(i))), 8);
   } finally {
     await a.sync.close();
     await b.sync.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("hostile auto cap: a gateway whose clock is behind does not reset the count", async () => {
+  const { dir, bare } = await sharedRemote();
+  // Its ids and decisions read two hours old to every other gateway.
+  const late = await openGateway(dir, bare, "late", -2 * 3_600_000);
+  const onTime = await openGateway(dir, bare, "on-time");
+  try {
+    assert.equal(await approvedOf(late.store, range(0, 12).map((i) => put(i))), 12);
+    assert.equal(await approvedOf(onTime.store, range(12, 24).map((i) => put(i))), 8);
+    // Approvals decided days before they arrive are history (a new gateway's clone), not held.
+    const history = await openGateway(dir, bare, "history", -3 * 24 * 3_600_000);
+    assert.equal(await approvedOf(history.store, range(30, 35).map((i) => put(i, "sb-h"))), 5);
+    await history.sync.close();
+    assert.equal(await approvedOf(onTime.store, range(40, 60).map((i) => put(i, "sb-h"))), 20);
+  } finally {
+    await late.sync.close();
+    await onTime.sync.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
