@@ -9,7 +9,12 @@
 import type { ProposalStatus, SubmitResult } from "../../proxy/policy_local/mod.ts";
 import { authorityDelta, firstOutside } from "../authority/mod.ts";
 import { readPolicyFile } from "../repo/mod.ts";
-import { AUTO_APPROVALS_PER_HOUR, recentAutoApprovals, type StoreEnv } from "../proposals/mod.ts";
+import {
+  AUTO_APPROVALS_PER_HOUR,
+  recentAutoApprovals,
+  RejectedRules,
+  type StoreEnv,
+} from "../proposals/mod.ts";
 import { autoScope, matchAutoPattern, readAutoPatterns } from "./auto_approve.ts";
 import type { ApproveOptions } from "./scoped_approval.ts";
 
@@ -91,6 +96,15 @@ export async function autoApproveSubmitted(
   return decided ? { accepted: true, proposal: decided } : result;
 }
 
+// One reader of the rejected patches per store (its env), so each patch is read once.
+const REJECTED = new WeakMap<StoreEnv, RejectedRules>();
+
+function rejectedRules(env: StoreEnv): RejectedRules {
+  let rules = REJECTED.get(env);
+  if (!rules) REJECTED.set(env, rules = new RejectedRules());
+  return rules;
+}
+
 /** How the pending `proposal` is approved without a person, or undefined (a person decides). */
 async function autoApproval(
   env: StoreEnv,
@@ -111,6 +125,11 @@ async function autoApproval(
   // only a duplicate, over and over (a lease never counts as cover for the checks above).
   const at = { now, sandbox: proposal.sandbox };
   if (authorityDelta(current.loaded.compiled, proposal.rule, at).added.length === 0) {
+    return undefined;
+  }
+  // A person said no to this rule: the automation never overrides that (a rule rejected while
+  // the hourly cap held it was approved an hour later, resubmitted).
+  if (await rejectedRules(env).has(env.policiesDir, proposal.policy, proposal.rule)) {
     return undefined;
   }
   // Each one is a rule, a commit and a reload for every proxy of the policy: a sandbox looping

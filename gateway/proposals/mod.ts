@@ -55,6 +55,7 @@ export {
   recentAutoApprovals,
 } from "./auto_approval_count.ts";
 export type { AutoMark } from "./auto_approval_count.ts";
+export { RejectedRules } from "./rejected_rules.ts";
 export type { Proposer } from "./ceiling_refusals.ts";
 export { reviewedBinaries } from "./summarize_rule.ts";
 export { validateProposedRule } from "./validate_proposed_rule.ts";
