@@ -2,8 +2,9 @@
  * A hostile agent against auto-approval as a way past a person's "no". A fitting rule waits for
  * a person when the sandbox's hourly auto-approvals are spent; a person rejects it; an hour on,
  * the agent submits it again (in any spelling). Before, that resubmit was approved without a
- * person: the automation overrode the person's decision. Now a rule a person rejected for the
- * policy waits for a person again, whichever sandbox asks; other fitting rules still pass.
+ * person: the automation overrode the person's decision. A rule a person revoked came back at the
+ * agent's next submit. Now a rule a person rejected or revoked for the policy waits for a person
+ * again, whichever sandbox asks; other fitting rules still pass.
  */
 import assert from "node:assert/strict";
 import { ProposalStore } from "../gateway/mod.ts";
@@ -42,6 +43,23 @@ Deno.test("hostile auto-rejected: a rule a person rejected is not auto-approved 
       assert.ok(r.accepted && r.proposal.status === "pending", JSON.stringify(r));
     }
     const other = await next.submit(put("/repos/o/r/contents/readme.md", "sb-a"));
+    assert.ok(other.accepted && other.proposal.status === "approved", JSON.stringify(other));
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("hostile auto-rejected: a rule a person revoked is not auto-approved again", async () => {
+  const repo = await autoApproveRepo();
+  try {
+    const store = new ProposalStore({ policiesDir: repo.policies });
+    const first = await store.submit(put("/repos/o/r/contents/x.md", "sb-a"));
+    assert.ok(first.accepted && first.proposal.status === "approved", JSON.stringify(first));
+    await store.removeEnded({ kind: "revoke", ruleKey: "put_file", policy: "team", by: "alice" });
+    const again = await store.submit(put("/repos/o/r/contents/x.md", "sb-a", "put_again"));
+    // Before: approved, by "auto (…)", one submit after the person took it away.
+    assert.ok(again.accepted && again.proposal.status === "pending", JSON.stringify(again));
+    const other = await store.submit(put("/repos/o/r/contents/readme.md", "sb-a", "put_readme"));
     assert.ok(other.accepted && other.proposal.status === "approved", JSON.stringify(other));
   } finally {
     await repo.cleanup();

@@ -16,6 +16,7 @@ import {
   type StoreEnv,
 } from "../proposals/mod.ts";
 import { autoScope, matchAutoPattern, readAutoPatterns } from "./auto_approve.ts";
+import { revokedProposalIds } from "./_revoked_proposals.ts";
 import type { ApproveOptions } from "./scoped_approval.ts";
 
 /** What the auto-approval step acts through. */
@@ -127,11 +128,12 @@ async function autoApproval(
   if (authorityDelta(current.loaded.compiled, proposal.rule, at).added.length === 0) {
     return undefined;
   }
-  // A person said no to this rule: the automation never overrides that (a rule rejected while
-  // the hourly cap held it was approved an hour later, resubmitted).
-  if (await rejectedRules(env).has(env.policiesDir, proposal.policy, proposal.rule)) {
-    return undefined;
-  }
+  // A person said no to this rule (rejected it, or revoked it): the automation never overrides
+  // that (a rule rejected while the hourly cap held it was approved an hour later, resubmitted;
+  // a revoked one at the next submit).
+  const revoked = await revokedProposalIds(env.policiesDir);
+  const said = rejectedRules(env);
+  if (await said.has(env.policiesDir, proposal.policy, proposal.rule, revoked)) return undefined;
   // Each one is a rule, a commit and a reload for every proxy of the policy: a sandbox looping
   // fitting proposals grew the policy without bound. Past the hour's count, a person decides
   // (counted again inside the approval's lock, which decides; this only saves a publication).

@@ -4,12 +4,14 @@
  * person who rejected it then was overridden an hour later, when the agent submitted it again
  * and the automation approved it. A rejection is a person's decision about the rule, so a rule
  * rejected for a policy, in any spelling (`_rule_spelling.ts`) and from any sandbox, waits for
- * a person again. Every rejection is a person's (the inbox, the CLI, the API).
+ * a person again. Every rejection is a person's (the inbox, the CLI, the API); so is a revocation
+ * of an approved rule, whose proposal ids the caller names.
  *
  * @module
  */
 
-import { listProposalFiles } from "./proposal_files.ts";
+import { isProposalId } from "../listing/mod.ts";
+import { listProposalFiles, type ProposalFile, proposalFilePath } from "./proposal_files.ts";
 import { readProposalRecord } from "./proposal_record.ts";
 import { spellingHash } from "./_rule_spelling.ts";
 
@@ -32,10 +34,23 @@ const keyOf = (policy: string, rule: unknown) => `${policy}\u0000${spellingHash(
 export class RejectedRules {
   #keys = new Map<string, string>();
 
-  /** True when a person rejected `rule` (in any spelling) for `policy` in `policiesDir`. */
-  async has(policiesDir: string, policy: string, rule: unknown): Promise<boolean> {
+  /**
+   * True when a person rejected `rule` (in any spelling) for `policy` in `policiesDir`, or
+   * revoked it: `revoked` names approved proposals whose rules a person took away.
+   */
+  async has(
+    policiesDir: string,
+    policy: string,
+    rule: unknown,
+    revoked: readonly string[] = [],
+  ): Promise<boolean> {
     const next = new Map<string, string>();
-    for (const file of await listProposalFiles(policiesDir, "rejected")) {
+    const approved = revoked.filter(isProposalId).map((id): ProposalFile => ({
+      id,
+      state: "approved",
+      path: proposalFilePath(policiesDir, "approved", id),
+    }));
+    for (const file of [...await listProposalFiles(policiesDir, "rejected"), ...approved]) {
       let key = this.#keys.get(file.path);
       if (key === undefined) {
         // Unreadable (caught mid-write by a fetch): not remembered, read again next time.
