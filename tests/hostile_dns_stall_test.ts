@@ -59,7 +59,8 @@ Deno.test("hostile dns stall: names that never resolve leave other clients answe
       await conn.write(new TextEncoder().encode(connect));
       held.push(conn);
     }
-    while (asked < 8) await new Promise((resolve) => setTimeout(resolve, 10));
+    // One client holds at most half the 8 lookup slots (hostile_dns_share_test.ts).
+    while (asked < 4) await new Promise((resolve) => setTimeout(resolve, 10));
     const through = { proxyPort: service.port, maxTime: 10 };
     const get = await curl(["http://plain.example.com/x"], through);
     assert.equal(get.status, 200, get.body);

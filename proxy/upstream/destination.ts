@@ -9,7 +9,12 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { checkAddresses, type DestinationResult } from "./_address_guard.ts";
 import { LruMap } from "../lru/mod.ts";
-import { boundedLookup, type Lookup, LOOKUPS_AT_ONCE } from "./_bounded_lookup.ts";
+import {
+  boundedLookup,
+  type ClientLookup,
+  type Lookup,
+  LOOKUPS_AT_ONCE,
+} from "./_bounded_lookup.ts";
 
 export { LOOKUPS_AT_ONCE };
 
@@ -91,7 +96,10 @@ const DNS_CACHE_ENTRIES = 1024;
 
 /** Options of {@linkcode DestinationResolver}. */
 export interface DestinationResolverOptions {
-  /** Every address of a host name (system resolver by default), run {@linkcode LOOKUPS_AT_ONCE} at once. */
+  /**
+   * Every address of a host name (system resolver by default), run {@linkcode LOOKUPS_AT_ONCE}
+   * at once, half of them at most for one client.
+   */
   lookup?: Lookup;
   /** Clock in ms, for the cache. */
   now?: () => number;
@@ -129,7 +137,7 @@ async function systemLookup(host: string): Promise<string[]> {
  */
 export class DestinationResolver {
   #overrides = new Map<string, ResolveOverride>();
-  #lookup: Lookup;
+  #lookup: ClientLookup;
   #now: () => number;
   // Answers kept for DNS_CACHE_MS (getaddrinfo gives no TTL), shared by concurrent requests:
   // a lookup per request cost more than the rest of a forwarded request. First in, first
@@ -157,13 +165,19 @@ export class DestinationResolver {
   /**
    * Every address `host:port` leads to (the override's, the literal itself, or DNS), for a
    * decision that must see them; undefined when the name does not resolve.
+   *
+   * @param client Whose share of the lookup slots a lookup takes (see `_bounded_lookup.ts`).
    */
-  async addressesOf(host: string, port: number): Promise<string[] | undefined> {
+  async addressesOf(
+    host: string,
+    port: number,
+    client?: string,
+  ): Promise<string[] | undefined> {
     const override = this.#overrides.get(`${host}:${port}`);
     if (override !== undefined) return [override.address];
     if (isIP(host) !== 0) return [host];
     try {
-      return await this.#addresses(host);
+      return await this.#addresses(host, client);
     } catch {
       return undefined;
     }
@@ -175,12 +189,14 @@ export class DestinationResolver {
    * @param decided The addresses the policy decision was made on (see
    *   {@linkcode addressesOf}): exactly these are checked and connected to, never a fresh
    *   answer, so a name cannot change between the decision and the connection.
+   * @param client Whose share of the lookup slots a lookup takes (see `_bounded_lookup.ts`).
    */
   async resolve(
     host: string,
     port: number,
     allowedIps: string[] | undefined,
     decided?: readonly string[],
+    client?: string,
   ): Promise<DestinationResult> {
     const override = this.#overrides.get(`${host}:${port}`);
     if (override !== undefined) {
@@ -194,7 +210,7 @@ export class DestinationResolver {
       addresses = [host];
     } else {
       try {
-        addresses = await this.#addresses(host);
+        addresses = await this.#addresses(host, client);
       } catch {
         return { ok: false, reason: `cannot resolve ${host}` };
       }
@@ -203,11 +219,11 @@ export class DestinationResolver {
     return checkAddresses(host, port, addresses, allowedIps ?? []);
   }
 
-  #addresses(host: string): Promise<string[]> {
+  #addresses(host: string, client: string | undefined): Promise<string[]> {
     const now = this.#now();
     const cached = this.#cache.peek(host);
     if (cached && cached.until > now) return cached.addresses;
-    const addresses = this.#lookup(host);
+    const addresses = this.#lookup(host, client);
     this.#cache.set(host, { addresses, until: now + DNS_CACHE_MS });
     // A failed lookup is not remembered: the next request asks again.
     addresses.catch(() => {

@@ -126,37 +126,73 @@ Deno.test("DestinationResolver.resolve() reuses a name's addresses for a while, 
 Deno.test("DestinationResolver.resolve() runs a few system lookups at once, the rest queued in order", async () => {
   // getaddrinfo holds one of Deno's 32 blocking threads until the resolver answers: 32 slow
   // names at once left no thread for a file read (the log, /proc) or a signature.
-  const running = new Set<string>();
-  let most = 0;
-  const release = new Map<string, () => void>();
-  const destinations = new DestinationResolver([], {
-    lookup: (host) => {
-      running.add(host);
-      most = Math.max(most, running.size);
-      return new Promise((resolve) => {
-        release.set(host, () => {
-          running.delete(host);
-          resolve(["93.184.216.34"]);
-        });
-      });
-    },
-  });
+  const slow = slowLookups();
+  const destinations = new DestinationResolver([], { lookup: slow.lookup });
   const names = Array.from({ length: 40 }, (_, i) => `slow${i}.example.com`);
-  const asked = names.map((name) => destinations.resolve(name, 443, undefined));
+  // Two clients, taking turns: each may hold half the slots.
+  const clients = ["curl", "python"];
+  const asked = names.map((name, i) =>
+    destinations.resolve(name, 443, undefined, undefined, clients[i % 2])
+  );
   await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.equal(most, LOOKUPS_AT_ONCE, "lookups running at once");
+  assert.equal(slow.most(), LOOKUPS_AT_ONCE, "lookups running at once");
   // An override, an address literal and an answer in the cache need no lookup meanwhile.
   const literal = await destinations.resolve("93.184.216.35", 443, undefined);
   assert.equal(literal.ok, true);
   // Each answer frees a slot for the next name asked, first asked first.
   for (const name of names) {
-    await waitUntil(() => release.has(name));
-    assert.ok(running.size <= LOOKUPS_AT_ONCE);
-    release.get(name)!();
+    await waitUntil(() => slow.release.has(name));
+    assert.ok(slow.running.size <= LOOKUPS_AT_ONCE);
+    slow.release.get(name)!();
   }
   assert.deepEqual((await Promise.all(asked)).map((r) => r.ok), names.map(() => true));
-  assert.equal(running.size, 0);
+  assert.equal(slow.running.size, 0);
 });
+
+Deno.test("DestinationResolver.addressesOf() leaves another client its share of the lookups", async () => {
+  // One queue for all made another client's name wait for every dead name asked before it.
+  const slow = slowLookups();
+  const destinations = new DestinationResolver([], { lookup: slow.lookup });
+  const dead = Array.from({ length: 40 }, (_, i) => `dead${i}.example.com`);
+  for (const name of dead) void destinations.addressesOf(name, 443, "hostile");
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(slow.running.size, LOOKUPS_AT_ONCE / 2, "one client holds half the slots");
+  const victim = destinations.addressesOf("victim.example.com", 443, "victim");
+  await waitUntil(() => slow.release.has("victim.example.com"));
+  // A second hostile binary fills the rest; the victim's next name then waits for one freed
+  // slot, and goes before the names the hostile clients queued before it.
+  slow.release.get("victim.example.com")!();
+  assert.deepEqual(await victim, ["93.184.216.34"]);
+  for (let i = 0; i < 10; i++) void destinations.addressesOf(`other${i}.example.com`, 443, "h2");
+  await waitUntil(() => slow.running.size === LOOKUPS_AT_ONCE);
+  const next = destinations.addressesOf("victim2.example.com", 443, "victim");
+  slow.release.get("dead0.example.com")!();
+  await waitUntil(() => slow.release.has("victim2.example.com"));
+  assert.equal(slow.running.size, LOOKUPS_AT_ONCE);
+  slow.release.get("victim2.example.com")!();
+  assert.deepEqual(await next, ["93.184.216.34"]);
+  for (const name of [...slow.release.keys()]) slow.release.get(name)!();
+  await waitUntil(() => slow.running.size === 0 && slow.release.size === 0);
+});
+
+/** A lookup that answers each name only when the test releases it. */
+function slowLookups() {
+  const running = new Set<string>();
+  const release = new Map<string, () => void>();
+  let most = 0;
+  const lookup = (host: string) => {
+    running.add(host);
+    most = Math.max(most, running.size);
+    return new Promise<string[]>((resolve) => {
+      release.set(host, () => {
+        running.delete(host);
+        release.delete(host);
+        resolve(["93.184.216.34"]);
+      });
+    });
+  };
+  return { lookup, running, release, most: () => most };
+}
 
 async function waitUntil(done: () => boolean): Promise<void> {
   for (let turns = 0; !done(); turns++) {

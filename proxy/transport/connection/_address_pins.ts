@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Decision } from "../../policy/mod.ts";
+import type { Decision, RequesterIdentity } from "../../policy/mod.ts";
 import type { DestinationResolver, DestinationResult } from "../../upstream/mod.ts";
 
 /** host:port → the addresses a connection's decisions and connections use. */
@@ -15,12 +15,16 @@ export class AddressPins {
 
   constructor(readonly destinations: DestinationResolver) {}
 
-  /** The addresses `host:port` is decided on: looked up once, then pinned. */
-  addressesOf(host: string, port: number): Promise<string[] | undefined> {
+  /** The addresses `host:port` is decided on for `who`: looked up once, then pinned. */
+  addressesOf(
+    host: string,
+    port: number,
+    who: RequesterIdentity,
+  ): Promise<string[] | undefined> {
     const key = `${host}:${port}`;
     let pinned = this.#pins.get(key);
     if (pinned === undefined) {
-      pinned = this.destinations.addressesOf(host, port);
+      pinned = this.destinations.addressesOf(host, port, lookupClient(who));
       this.#pins.set(key, pinned);
     }
     return pinned;
@@ -30,9 +34,24 @@ export class AddressPins {
    * Where an allowed L4 decision lets the connection go: the SSRF guard over the addresses the
    * decision was made on (looked up only when it was made without any), pinned from then on.
    */
-  async destination(host: string, port: number, l4: Decision): Promise<DestinationResult> {
-    const result = await this.destinations.resolve(host, port, l4.allowedIps, l4.addresses);
+  async destination(
+    host: string,
+    port: number,
+    l4: Decision,
+    who: RequesterIdentity | Error,
+  ): Promise<DestinationResult> {
+    const client = who instanceof Error ? undefined : lookupClient(who);
+    const result = await this.destinations.resolve(host, port, l4.allowedIps, l4.addresses, client);
     if (result.ok) this.#pins.set(`${host}:${port}`, Promise.resolve([result.address]));
     return result;
   }
+}
+
+/**
+ * Whose share of the proxy's lookup slots a lookup takes: the requester's binary and its
+ * ancestors, the identity the policy judges. Its process id is left out, so an agent forking
+ * a process per name gets no more slots than one process would.
+ */
+function lookupClient(who: RequesterIdentity): string {
+  return [who.exe, ...who.ancestors].join("\0");
 }

@@ -209,8 +209,11 @@ export class ClientConnection {
     const facts: RequestFacts = { host, port, ...l7 };
     if (who instanceof Error) facts.identityError = who.message;
     else facts.identity = who;
-    if (!needsAddresses(this.ctx.holder.current().compiled, host, port)) return facts;
-    return this.#pins.addressesOf(host, port).then((addresses) => {
+    // An unidentified requester is denied whatever the addresses: no lookup slot for it.
+    if (who instanceof Error || !needsAddresses(this.ctx.holder.current().compiled, host, port)) {
+      return facts;
+    }
+    return this.#pins.addressesOf(host, port, who).then((addresses) => {
       if (addresses !== undefined) facts.addresses = addresses;
       return facts;
     });
@@ -221,8 +224,8 @@ export class ClientConnection {
    * the decision was made on (looked up only when it was made without any), pinned for the
    * connection's later decisions.
    */
-  destination(host: string, port: number, l4: Decision): Promise<DestinationResult> {
-    return this.#pins.destination(host, port, l4);
+  async destination(host: string, port: number, l4: Decision): Promise<DestinationResult> {
+    return this.#pins.destination(host, port, l4, await this.identity());
   }
 
   /** Emit the OCSF event of a decision; settles once on record and within the pace (`record()`). */
