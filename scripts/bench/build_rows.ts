@@ -124,7 +124,14 @@ function scaleStages(
   const stages: (RowStage & { prefixes: string[] })[] = [
     {
       name: "the data-plane scale proxies (Tollgate, Squid, ssl-bump Squid)",
-      prefixes: ["scale.tollgate", "scale.squid", "scale.bulk", "scale.h2", "scale.identity"],
+      prefixes: [
+        "scale.tollgate",
+        "scale.squid",
+        "scale.floor",
+        "scale.bulk",
+        "scale.h2",
+        "scale.identity",
+      ],
       build: (stack) => {
         const start = (name: string, extraRules: string, h2Port?: number) => {
           const withH2 = { ...setup, upstreams: { ...setup.upstreams, h2Port } };

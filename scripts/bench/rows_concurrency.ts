@@ -10,7 +10,8 @@ import { BENCH_HOSTS, type BenchSetup, OK_PATH, upstreamTls } from "./setup.ts";
 import type { TollgateProxy } from "./tollgate_proxy.ts";
 import type { PeerStart } from "./peer_proxies.ts";
 import type { Row } from "./row.ts";
-import type { RowInfo } from "./report.ts";
+import type { RowInfo, Sample } from "./report.ts";
+import { cpuSeconds, findPid } from "./process_figures.ts";
 
 /** Clients at once in the scale rows. */
 export const SCALE_CONCURRENCY = [64, 256] as const;
@@ -22,6 +23,8 @@ export interface ScaleProxies {
   bump: PeerStart & { caPem?: string };
   /** A bare node:net CONNECT relay in this Deno: the runtime's floor for the L4 rows. */
   floor?: PeerStart;
+  /** The same relay on `Deno.Conn` loops, one reused buffer per direction (a second floor). */
+  floorLoop?: PeerStart;
   /** Start another Tollgate proxy like `tollgate`, for a row that needs a fresh one. */
   freshTollgate?: () => Promise<ScaleProxies["tollgate"]>;
   /** Start another ssl-bump Squid like `bump`, for a row that needs a fresh one. */
@@ -32,7 +35,7 @@ export interface ScaleProxies {
 
 /** The three ways through a proxy the scale rows load. */
 export type Path = "forward" | "l4" | "l7";
-type Proxy = "tollgate" | "squid" | "floor";
+type Proxy = "tollgate" | "squid" | "floor" | "floor_loop";
 const PATH_LABEL: Record<Path, string> = {
   forward: "plain HTTP forward",
   l4: "L4 tunnel",
@@ -81,8 +84,11 @@ export function concurrencyRows(setup: BenchSetup, proxies: ScaleProxies): Row[]
     for (const path of ["forward", "l4", "l7"] as const) {
       rows.push(tollgateRow(setup, proxies.tollgate, path, clients));
       rows.push(peerRow(setup, path === "l7" ? proxies.bump : proxies.squid, { path, clients }));
-      if (path !== "l4" || !proxies.floor) continue;
-      rows.push(peerRow(setup, proxies.floor, { path, clients, as: "floor" }));
+      if (path !== "l4") continue;
+      if (proxies.floor) rows.push(peerRow(setup, proxies.floor, { path, clients, as: "floor" }));
+      if (proxies.floorLoop) {
+        rows.push(peerRow(setup, proxies.floorLoop, { path, clients, as: "floor_loop" }));
+      }
     }
   }
   return rows;
@@ -104,7 +110,8 @@ function tollgateRow(
 ): Row {
   const rowInfo = info("tollgate", path, clients, "Tollgate");
   if (!start.ok) return { info: rowInfo, skipped: start.note };
-  return aggregate(loadRow(rowInfo, () => scaleLoadSpec(setup, start.proxy, path, clients)));
+  const row = loadRow(rowInfo, () => scaleLoadSpec(setup, start.proxy, path, clients));
+  return aggregate(row, start.proxy.port);
 }
 
 /**
@@ -155,9 +162,8 @@ function peerRow(
   const common = { mode: "keep-alive" as const, bounds, concurrency: clients };
   if (path === "forward") {
     const request = getRequest(`127.0.0.1:${httpPort}`, OK_PATH, true);
-    return aggregate(
-      loadRow(rowInfo, () => ({ open: plainOpener(peer.port), request, ...common })),
-    );
+    const row = loadRow(rowInfo, () => ({ open: plainOpener(peer.port), request, ...common }));
+    return aggregate(row, peer.port);
   }
   // Squid is asked for the address (as in the peer rows), with SNI bench.example; ssl-bump
   // Squid for the name (its hosts file maps it), so that it can verify the upstream's name.
@@ -167,19 +173,41 @@ function peerRow(
   const target = path === "l4" ? `127.0.0.1:${httpsPort}` : `${BENCH_HOSTS.l7}:${httpsPort}`;
   const open = tunnelOpener(peer.port, target, tls);
   const request = getRequest(`${BENCH_HOSTS.l7}:${httpsPort}`, OK_PATH);
-  return aggregate(loadRow(rowInfo, () => ({ open, request, ...common })));
+  return aggregate(loadRow(rowInfo, () => ({ open, request, ...common })), peer.port);
 }
 
-/** Many clients at once: req/s is every client's requests per second of wall time. */
-function aggregate(row: Row): Row {
+/**
+ * Many clients at once: req/s is every client's requests per second of wall time. Each sample
+ * also has the proxy's CPU time per request (`extra.cpuUsPerReq`, from `/proc/PID/stat` of the
+ * process listening on `port`, over the whole repetition: its connections, TLS handshakes and
+ * warm-up included, divided by the timed requests): the figure that still compares proxies on
+ * a busy machine, where the rates swing with what else runs.
+ */
+function aggregate(row: Row, port: number): Row {
   const measure = row.measure!;
+  let pid: number | undefined;
   return {
     ...row,
     measure: async () => {
+      pid ??= findPid(port);
+      const before = pid === undefined ? undefined : await cpuSeconds(pid).catch(() => undefined);
       const sample = await measure();
-      return { ...sample, reqPerSec: sample.reqPerSecWall };
+      const after = pid === undefined ? undefined : await cpuSeconds(pid).catch(() => undefined);
+      const cpu = before === undefined || after === undefined || sample.samples === 0
+        ? {}
+        : { extra: { ...sample.extra, cpuUsPerReq: ((after - before) * 1e6) / sample.samples } };
+      return { ...sample, reqPerSec: sample.reqPerSecWall, ...cpu };
     },
+    describe: (samples) => [...(row.describe?.(samples) ?? []), ...cpuNote(samples)],
   };
+}
+
+/** The proxy's CPU per request in each repetition, for the notes under the table. */
+function cpuNote(samples: Sample[]): string[] {
+  const each = samples.map((s) => s.extra?.cpuUsPerReq).filter((v) => v !== undefined);
+  if (each.length === 0) return [];
+  const list = each.map((v) => v.toFixed(0)).join(", ");
+  return [`proxy CPU per request ${list} µs (one per repetition)`];
 }
 
 function scaleBounds(setup: BenchSetup, clients: number) {

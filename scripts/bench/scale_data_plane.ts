@@ -13,6 +13,7 @@ import type { ProxyStart } from "./rows_tollgate.ts";
 import { type PeerStart, startSquid } from "./peer_proxies.ts";
 import { startBumpSquid } from "./bump_squid.ts";
 import { startFloorRelay } from "./floor_relay.ts";
+import { startDenoFloorRelay } from "./floor_relay_deno.ts";
 import { concurrencyRows } from "./rows_concurrency.ts";
 import { rssRows } from "./rows_rss.ts";
 import { PROXY_V8_FLAGS } from "../../proxy/mod.ts";
@@ -114,11 +115,12 @@ export async function dataPlaneScaleRows(
     ? await startH2(setup, children, stack, options.dir)
     : undefined;
   setup = { ...setup, upstreams: { ...setup.upstreams, h2Port } };
-  const [tollgate, squid, bump, floor] = await Promise.all([
+  const [tollgate, squid, bump, floor, floorLoop] = await Promise.all([
     startProxy("scale", uploadRule(setup), h2Port),
     peer("squid", () => startSquid(children, options)),
     peer("squid-bump", () => startBumpSquid(children, options, setup.certs.caPem)),
     peer("floor relay", () => startFloorRelay(children, options)),
+    peer("floor relay loop", () => startDenoFloorRelay(children, options, "loop")),
   ]);
   // The RSS rows' own proxies, one per repetition, each stopped after it (a Squid or a floor
   // relay each in a directory of its own: the long-lived one keeps its files).
@@ -136,7 +138,16 @@ export async function dataPlaneScaleRows(
     const tls = { certs: setup.certs, v8Flags: PROXY_V8_FLAGS };
     return await startFloorRelay(children, { ...options, dir }, tls);
   };
-  const proxies = { tollgate, squid, bump, floor, freshTollgate, freshBump, freshFloorTls };
+  const proxies = {
+    tollgate,
+    squid,
+    bump,
+    floor,
+    floorLoop,
+    freshTollgate,
+    freshBump,
+    freshFloorTls,
+  };
   return [
     ...(loads ? [...concurrencyRows(setup, proxies), ...rssRows(setup, proxies)] : []),
     ...(wanted("scale.bulk") ? bulkRows(setup, proxies) : []),

@@ -7,7 +7,13 @@
  * 8-10 % less CPU per round trip, nearly all of it one EAGAIN `recvfrom` per chunk that node
  * sockets make and Deno's reads skip; `Deno.connect` for the upstream side alone gained
  * nothing, and accepting with `Deno.listen` puts every other connection behind the slower
- * `duplexFromDenoConn` adapter (about 20 % more CPU per relayed chunk).
+ * `duplexFromDenoConn` adapter (about 20 % more CPU per relayed chunk). Measured again in
+ * session 25 with the bench's bare relays (`floor_relay.ts`, `floor_relay_deno.ts`), the same
+ * load generator, proxy CPU per request at 64/256 clients, three alternated rounds on a busy
+ * host (load 9-18): node:net 52/52/51 and 59/65/82 µs; a `Deno.Conn` loop with one reused
+ * buffer per direction 43/49/47 and 60/67/93 µs (no gain at 256); `readable.pipeTo(writable)`
+ * 125/131/119 and 113/124/160 µs, more than twice node:net's (a new chunk per read through the
+ * streams machinery). So neither is worth moving the tunnel and the listener for.
  *
  * @module
  */
