@@ -138,7 +138,9 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
       let proxyFailure: unknown;
       const choice = await isolationFor(options.isolate, ctx, stateDir).catch(retiring(link));
       // Before the CA is made: a netns sandbox whose forwarder cannot reach its bridge there.
-      const unreachable = choice.isolation === "netns" ? bridgePathProblem(stateDir) : undefined;
+      const unreachable = choice.isolation === "netns"
+        ? bridgePathProblem(stateDir, ctx.cwd)
+        : undefined;
       if (unreachable !== undefined) await retiring(link)(new CliFailure(unreachable));
       const ca = await CertificateAuthority.loadOrCreate(stateDir).catch(retiring(link));
       const code = await runSandbox({

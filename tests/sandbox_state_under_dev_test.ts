@@ -96,3 +96,87 @@ Deno.test("runSandbox(): netns with the state under /dev throws before making an
     assert.ok(!existsSync(stateDir), stateDir);
   }
 });
+
+/**
+ * The script the /dev/shm working directory test runs: what the command sees of the host's
+ * /dev/shm (a sibling of its working directory), of its own folder there, and whether POSIX
+ * shared memory works (Python's `multiprocessing.Lock()` makes a semaphore in /dev/shm).
+ */
+const shmScript = (sibling: string) =>
+  [
+    `if [ -e ${sibling}/host.txt ]; then echo "sibling seen"; else echo "sibling hidden"; fi`,
+    "cat mine.txt",
+    "echo written > out.txt",
+    "python3 -c 'import multiprocessing as m; l = m.Lock(); l.acquire(); print(\"lock ok\")' 2>&1",
+    "echo x > /dev/shm/tg-own-shm && echo shm writable",
+  ].join("\n");
+
+Deno.test({
+  name: "sandbox run: a netns sandbox in /dev/shm gets a /dev/shm of its own, its folder kept",
+  ignore: !netnsAvailable || !shmWritable,
+  fn: () =>
+    withShmWorkspace(async (dir) => {
+      // A file of the host's beside the working directory: the command must not see it.
+      const sibling = await Deno.makeTempDir({ dir: "/dev/shm", prefix: "tg-sbx-sibling-" });
+      const state = await Deno.makeTempDir({ prefix: "tg-sbx-state-" });
+      await Deno.writeTextFile(join(sibling, "host.txt"), "host\n");
+      await Deno.writeTextFile(join(dir, "mine.txt"), "mine\n");
+      try {
+        for (const policy of [NO_FILES_POLICY, CONFINED_POLICY]) {
+          await Deno.writeTextFile(join(dir, "policies", "p.yaml"), policy);
+          const result = await runSandboxCli([
+            "--policy",
+            "p",
+            "--state",
+            state,
+            "--isolate",
+            "netns",
+            "--quiet",
+            "--",
+            "sh",
+            "-c",
+            shmScript(sibling),
+          ], { cwd: dir, env: { PATH: "/usr/bin:/bin", RUST_BACKTRACE: "0" } });
+          const what = `${policy}: ${result.stdout} ${result.stderr}`;
+          assert.equal(result.code, 0, what);
+          assert.deepEqual(
+            result.stdout.trim().split("\n"),
+            ["sibling hidden", "mine", "lock ok", "shm writable"],
+            what,
+          );
+          // What it wrote in its folder is on the host; what it wrote in /dev/shm is not.
+          assert.equal(await Deno.readTextFile(join(dir, "out.txt")), "written\n");
+          assert.ok(!existsSync("/dev/shm/tg-own-shm"), what);
+        }
+      } finally {
+        await Deno.remove(sibling, { recursive: true });
+        await Deno.remove(state, { recursive: true });
+        await Deno.remove("/dev/shm/tg-own-shm").catch(() => {});
+      }
+    }),
+});
+
+Deno.test({
+  name: "sandbox run: a netns sandbox in /dev/shm itself is refused in one line",
+  ignore: !netnsAvailable || !shmWritable,
+  fn: async () => {
+    const state = await Deno.makeTempDir({ prefix: "tg-sbx-state-" });
+    try {
+      const args = ["--policies", join(state, "policies"), "--state", state, "--isolate", "netns"];
+      await Deno.mkdir(join(state, "policies"));
+      await Deno.writeTextFile(join(state, "policies", "p.yaml"), NO_FILES_POLICY);
+      const result = await runSandboxCli(["--policy", "p", ...args, "--", "true"], {
+        cwd: "/dev/shm",
+        env: { PATH: "/usr/bin:/bin", RUST_BACKTRACE: "0" },
+      });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /^error: Cannot run a netns sandbox in \/dev\/shm itself: .*\n$/);
+    } finally {
+      await Deno.remove(state, { recursive: true });
+    }
+  },
+});
+
+const NO_FILES_POLICY = "version: 1\nnetwork_policies: {}\n";
+const CONFINED_POLICY =
+  "version: 1\nfilesystem_policy:\n  include_workdir: true\nnetwork_policies: {}\n";

@@ -7,7 +7,7 @@
  */
 
 import { dirname, join } from "node:path";
-import type { HostIpc } from "./host_ipc.ts";
+import type { HostIpc, PrivateDir } from "./host_ipc.ts";
 import { COMMAND_SETUP, TAKE_BOUNDS } from "./_setup_script.ts";
 import { within } from "./_within.ts";
 import type { TmpPath } from "./private_tmp.ts";
@@ -84,10 +84,11 @@ export function commandSetupArgs(command: string[], options: CommandSetup): stri
     ...(options.privateTmp
       ? counted(options.privateTmp, (item) => [item.path, item.show, tmpLine(item)])
       : ["host"]),
-    ...counted(options.hostIpc?.privateDirs ?? [], (dir) => {
+    ...counted(options.hostIpc?.privateDirs ?? [], (dir, index) => {
       const size = dir.path === "/dev/shm" ? tmpfs.shm : tmpfs.runtime;
       const mountOptions = `nosuid,mode=${dir.mode.toString(8)},${size}`;
-      return [dir.path, fstabLine("tollgate-private", dir.path, "tmpfs", mountOptions)];
+      const line = fstabLine("tollgate-private", dir.path, "tmpfs", mountOptions);
+      return [dir.path, line, keptLines(dir, PRIVATE_DIR_FDS[index]!)];
     }),
     ...counted(options.readOnly, (path) => [path]),
     ...counted(options.binds ?? [], (bind) => [
@@ -136,6 +137,25 @@ function tmpLine(item: TmpPath): string {
   return fstabLine(source, item.path, "none", options);
 }
 
+/**
+ * The descriptors the setup script opens each private folder on (`exec 7<`, `exec 8<`, in the
+ * order of `HostIpc.privateDirs`: `/dev/shm`, then the runtime folder) before its tmpfs covers
+ * it, so that the host folders it keeps are bound back from there.
+ */
+const PRIVATE_DIR_FDS = [7, 8] as const;
+
+/**
+ * The lines binding back the host folders a private folder keeps (`dir.keep`), from the
+ * descriptor open on the host's (`fd`), their mount points made in its tmpfs; one per line,
+ * `""` when it keeps none (the script then opens no descriptor).
+ */
+function keptLines(dir: PrivateDir, fd: number): string {
+  return (dir.keep ?? []).map((path) => {
+    const source = `/proc/self/fd/${fd}/${path.slice(dir.path.length + 1)}`;
+    return fstabLine(source, path, "none", "bind,nosuid,X-mount.mkdir");
+  }).join("\n");
+}
+
 /** An empty folder's cover: read-only, one inode, nothing to keep memory in. */
 const EMPTY = "ro,nosuid,mode=0700,size=4k,nr_inodes=1";
 
@@ -162,6 +182,6 @@ function socketCovers(
 const FALLBACK_TMPFS = tmpfsBounds(4096);
 
 /** A list as the script reads it: its length, then each item's fields. */
-function counted<T>(items: readonly T[], fields: (item: T) => string[]): string[] {
-  return [String(items.length), ...items.flatMap(fields)];
+function counted<T>(items: readonly T[], fields: (item: T, index: number) => string[]): string[] {
+  return [String(items.length), ...items.flatMap((item, index) => fields(item, index))];
 }

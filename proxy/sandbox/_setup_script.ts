@@ -143,8 +143,20 @@ if [ "$count" != host ]; then
   done
 fi
 # The host's shared memory and session runtime folder: empty ones of the sandbox's own, each with
-# its size (one in the host's /tmp is gone already).
-lines_if -d "$@"; shift $((1 + 2 * $1))
+# its size (one in the host's /tmp is gone already). The host folders one keeps (the working
+# directory in /dev/shm) are bound back from a descriptor opened on the host's before the tmpfs
+# covers it: fd 7 for the first, fd 8 for the second (their lines name them).
+count=$1; shift; fd=7
+while [ "$count" -gt 0 ]; do
+  if [ -d "$1" ]; then
+    if [ -n "$3" ] && [ "$fd" = 7 ]; then exec 7<"$1"; elif [ -n "$3" ]; then exec 8<"$1"; fi
+    tab="$tab$2
+"
+    if [ -n "$3" ]; then tab="$tab$3
+"; fi
+  fi
+  shift 3; count=$((count - 1)); fd=8
+done
 # Its own pseudo-terminals: every /dev/pts/N of the host is a terminal the runner's user may
 # open (read what is typed in another window, write into it). The one it was started on stays
 # reachable through its descriptors, /proc/self/fd and /dev/tty.
@@ -152,7 +164,7 @@ tab="\${tab}tollgate-pts /dev/pts devpts nosuid,newinstance,ptmxmode=0666,mode=0
 /dev/pts/ptmx /dev/ptmx none bind,nosuid 0 0
 "
 mount_table
-exec 4<&-
+exec 4<&- 7<&- 8<&-
 # Read-only: the policy repository (with --gateway, the gateway's too, where it is on this
 # machine). One that does not exist here is skipped: nothing reads it. Apart (see above).
 count=$1; shift

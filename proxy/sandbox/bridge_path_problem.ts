@@ -7,6 +7,7 @@
 
 import { isAbsolute, normalize } from "node:path";
 import { within } from "./_within.ts";
+import { realPathOf } from "./private_tmp.ts";
 
 /**
  * Where Deno refuses every path to a process without `--allow-all`, whatever `--allow-read`,
@@ -19,19 +20,34 @@ const ALL_ACCESS_ONLY = ["/dev", "/proc", "/sys"];
 
 /**
  * The one line that refuses a netns sandbox whose state directory (`stateDir`, absolute) its
- * forwarder cannot reach its bridge socket in, or undefined when it can. Env mode has no
- * forwarder, and is not concerned.
+ * forwarder cannot reach its bridge socket in (below `/dev`, `/proc`, `/sys`, or with a comma), or whose working directory (`cwd`) is `/dev/shm`
+ * itself (the sandbox gets a `/dev/shm` of its own, which would hide it; a folder below it is
+ * bound back), or undefined when neither. Env mode has no forwarder and no mounts, and is not
+ * concerned.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { bridgePathProblem } from "./bridge_path_problem.ts";
  *
- * assert.equal(bridgePathProblem("/home/me/project/.tollgate"), undefined);
+ * assert.equal(bridgePathProblem("/home/me/project/.tollgate", "/dev/shm/work"), undefined);
  * assert.match(bridgePathProblem("/dev/shm/work/.tollgate")!, /pass --state DIR outside \/dev/);
+ * assert.match(bridgePathProblem("/home/me/.tollgate", "/dev/shm")!, /from a folder below/);
+ * assert.match(bridgePathProblem("/home/me/a,b/.tollgate")!, /pass --state DIR without one$/);
  * ```
  */
-export function bridgePathProblem(stateDir: string): string | undefined {
+export function bridgePathProblem(stateDir: string, cwd?: string): string | undefined {
+  if (cwd !== undefined && realPathOf(cwd) === "/dev/shm") {
+    return "Cannot run a netns sandbox in /dev/shm itself: the sandbox gets a /dev/shm of its " +
+      "own, which would hide your files; run it from a folder below /dev/shm or elsewhere";
+  }
+  // Deno's permission flags are comma-separated lists with no escape: the forwarder's
+  // `--allow-net=…,unix:SOCK` would not start ("invalid host 'b/.tollgate/…'").
+  if (stateDir.includes(",")) {
+    return `Cannot start a netns sandbox with its state directory ${JSON.stringify(stateDir)}: ` +
+      "Deno cannot name a path with a comma in the forwarder's permissions; pass --state DIR " +
+      "without one";
+  }
   const path = isAbsolute(stateDir) ? normalize(stateDir) : stateDir;
   const root = ALL_ACCESS_ONLY.find((folder) => within(path, folder));
   if (root === undefined) return undefined;

@@ -8,6 +8,7 @@
 
 import { isAbsolute } from "node:path";
 import { within } from "./_within.ts";
+import { realPathOf } from "./private_tmp.ts";
 
 /** What a netns sandbox covers so that the command cannot reach the host's IPC endpoints. */
 export interface HostIpc {
@@ -34,6 +35,11 @@ export interface PrivateDir {
   path: string;
   /** The permission bits, e.g. `0o1777` for `/dev/shm`. */
   mode: number;
+  /**
+   * The host folders below it that the run needs (the working or state directory, links
+   * followed), bound back at the same place in the sandbox's own; none: it is empty.
+   */
+  keep?: string[];
 }
 
 // A line of /proc/net/unix: "Num: RefCount Protocol Flags Type St Inode Path"; the path is
@@ -76,8 +82,11 @@ export function unixSocketPaths(text: string): string[] {
 /**
  * What the command must not reach on this host: the socket files bound now (read from this
  * process's network namespace, the host's), the private folders that exist, and the
- * `sandboxes` folders of the bridge sockets among them. A folder that holds `keep` (the working
- * directory, the state directory) is left alone, since covering it would hide them too.
+ * `sandboxes` folders of the bridge sockets among them. A private folder holding a path of
+ * `keep` (the working directory, the state directory; links followed) is still covered, and
+ * that path bound back into it (`PrivateDir.keep`): before, a working directory in `/dev/shm`
+ * left the host's whole to the command. A runtime folder that is itself kept stays the host's;
+ * `/dev/shm` itself as the working directory is refused earlier (`shmWorkdirProblem()`).
  *
  * @example
  * ```ts
@@ -85,7 +94,8 @@ export function unixSocketPaths(text: string): string[] {
  * import { hostIpc } from "./host_ipc.ts";
  *
  * const ipc = await hostIpc({ keep: ["/dev/shm/work"] });
- * assert.ok(!ipc.privateDirs.some((dir) => dir.path === "/dev/shm"));
+ * const shm = ipc.privateDirs.find((dir) => dir.path === "/dev/shm");
+ * assert.deepEqual(shm?.keep, ["/dev/shm/work"]);
  * assert.ok(ipc.sockets.every((path) => path.startsWith("/")));
  * ```
  */
@@ -102,20 +112,24 @@ export async function hostIpc(
   const runtimeDir = options.runtimeDir ?? Deno.env.get("XDG_RUNTIME_DIR") ??
     `/run/user/${Deno.uid()}`;
   const privateDirs: PrivateDir[] = [];
+  const keep = [...new Set(options.keep.map(realPathOf))];
   for (const path of ["/dev/shm", runtimeDir]) {
-    if (
-      !isAbsolute(path) || options.keep.some((kept) => within(kept, path))
-    ) continue;
+    if (!isAbsolute(path) || keep.includes(path)) continue;
     const info = await Deno.lstat(path).catch(() => null);
     if (!info?.isDirectory) continue;
     const mode = (info.mode ?? 0) & 0o7777;
     // A runtime folder is the user's own and private (XDG spec); a variable naming anything
     // else (/tmp, a shared folder) is not one, and is left as it is.
     if (path === runtimeDir && (info.uid !== Deno.uid() || (mode & 0o077) !== 0)) continue;
-    privateDirs.push({ path, mode });
+    const below = keep.filter((kept) => within(kept, path));
+    privateDirs.push(below.length === 0 ? { path, mode } : { path, mode, keep: below });
   }
-  // A socket inside a private folder is covered with it: one mount fewer at each start.
-  const inside = (path: string) => privateDirs.some((dir) => path.startsWith(`${dir.path}/`));
+  // A socket inside a private folder is covered with it (one mount fewer at each start), unless
+  // it lies in a folder bound back there.
+  const inside = (path: string) =>
+    privateDirs.some((dir) =>
+      path.startsWith(`${dir.path}/`) && !dir.keep?.some((kept) => within(path, kept))
+    );
   const outside = sockets.filter((path) => !inside(path));
   return { sockets: outside, privateDirs, sandboxFolders: await sandboxFolders(outside, options) };
 }

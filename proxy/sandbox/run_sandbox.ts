@@ -157,7 +157,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
     if (problem !== undefined) throw new TypeError(`Cannot pass ${problem}`);
   }
   const stateDir = resolve(o.stateDir);
-  const unreachable = o.isolation === "netns" ? bridgePathProblem(stateDir) : undefined;
+  const unreachable = o.isolation === "netns" ? bridgePathProblem(stateDir, cwd) : undefined;
   if (unreachable !== undefined) throw new TypeError(unreachable);
   const sandboxDir = await createSandboxDir(stateDir);
   const cleanups: (() => Promise<void>)[] = [];
