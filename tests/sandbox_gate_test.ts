@@ -16,14 +16,20 @@ if (ignore) console.error("sandbox_gate_test: skipped: needs user and network na
 
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
-/** A state folder with its public part, and a gate (a FIFO) the test holds open to write. */
-async function fixture(): Promise<{ dir: string; gatePath: string; gate: Deno.FsFile }> {
+/**
+ * A state folder with its public part, a gate (a FIFO) the test holds open to write, and a
+ * listener on the bridge socket, which the forwarder opens once as it starts.
+ */
+async function fixture(): Promise<
+  { dir: string; gatePath: string; gate: Deno.FsFile; bridge: Deno.UnixListener }
+> {
   const dir = await Deno.makeTempDir({ prefix: "tg-gate-" });
   await Deno.mkdir(join(dir, "state", "public"), { recursive: true });
   const gatePath = join(dir, "state", "gate");
   assert.ok((await new Deno.Command("mkfifo", { args: [gatePath] }).output()).success);
   const gate = await Deno.open(gatePath, { read: true, write: true });
-  return { dir, gatePath, gate };
+  const bridge = Deno.listen({ transport: "unix", path: join(dir, "state", "proxy.sock") });
+  return { dir, gatePath, gate, bridge };
 }
 
 /**
@@ -67,7 +73,7 @@ for (const step of [false, "perl", "deno"] as const) {
     }`,
     ignore,
     fn: async () => {
-      const { dir, gatePath, gate } = await fixture();
+      const { dir, gatePath, gate, bridge } = await fixture();
       try {
         // The capture listener takes the forwarder's own port: it fails after the namespaces exist.
         const sandbox = await NetnsSandbox.enter({
@@ -91,6 +97,7 @@ for (const step of [false, "perl", "deno"] as const) {
         } catch {
           // Closed above.
         }
+        bridge.close();
         await Deno.remove(dir, { recursive: true });
       }
     },
@@ -101,7 +108,7 @@ Deno.test({
   name: "NetnsSandbox: a command spawned before the forwarder is up runs once it is told go",
   ignore,
   fn: async () => {
-    const { dir, gatePath, gate } = await fixture();
+    const { dir, gatePath, gate, bridge } = await fixture();
     try {
       const sandbox = await NetnsSandbox.enter({
         socketPath: join(dir, "state", "proxy.sock"),
@@ -118,6 +125,7 @@ Deno.test({
       assert.equal(out.code, 0);
       assert.ok(await exists(join(dir, "ran")));
     } finally {
+      bridge.close();
       await Deno.remove(dir, { recursive: true });
     }
   },

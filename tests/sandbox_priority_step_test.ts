@@ -37,7 +37,7 @@ for (const [bwrap, perl] of [[true, true], [false, true], [false, false]]) {
     fn: async () => {
       const runner = await runnerView();
       if (runner.nice >= NICE) return console.warn(`skipped: the runner runs at ${runner.nice}`);
-      const { dir, state, gatePath, gate, limits, sandbox } = await gateFixture();
+      const { dir, state, gatePath, gate, limits, sandbox, bridge } = await gateFixture();
       try {
         const plain = { command: ["sh", "-c", REPORT], env: { PATH: Deno.env.get("PATH")! } };
         const plan = bwrap
@@ -91,7 +91,7 @@ for (const [bwrap, perl] of [[true, true], [false, true], [false, false]]) {
           assert.ok([...own.values()].includes(group), `${group} in ${[...own.values()]}`);
         }
       } finally {
-        await closeFixture({ dir, gate, limits, sandbox });
+        await closeFixture({ dir, gate, limits, sandbox, bridge });
       }
     },
   });
@@ -103,7 +103,9 @@ Deno.test({
   fn: async () => {
     const runner = await runnerView();
     if (runner.nice >= NICE) return console.warn(`skipped: the runner runs at ${runner.nice}`);
-    const { dir, state, gatePath, gate, limits, sandbox } = await gateFixture({ uid: 1000 });
+    const { dir, state, gatePath, gate, limits, sandbox, bridge } = await gateFixture({
+      uid: 1000,
+    });
     try {
       assert.deepEqual(limits.cgroupProcs, []);
       const program = join(state, "filter.bpf");
@@ -129,7 +131,7 @@ Deno.test({
       assert.equal(report.get("parent-nice"), String(runner.nice), "bubblewrap's nice");
       assert.equal(report.get("fds"), "none");
     } finally {
-      await closeFixture({ dir, gate, limits, sandbox });
+      await closeFixture({ dir, gate, limits, sandbox, bridge });
     }
   },
 });
@@ -146,19 +148,25 @@ async function gateFixture(as: { uid?: number } = {}) {
   const gate = await Deno.open(gatePath, { read: true, write: true });
   const name = `prio-${newBridgeSecret().slice(0, 8)}`;
   const limits = await sandboxLimits({ nice: NICE }, name, as);
+  // The forwarder opens its bridge socket once as it starts: something must listen there.
+  const bridge = Deno.listen({ transport: "unix", path: join(state, "proxy.sock") });
   const sandbox = await NetnsSandbox.enter({
     socketPath: join(state, "proxy.sock"),
     port: 8080,
     secret: newBridgeSecret(),
     baseEnv: { PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") },
   });
-  return { dir, state, gatePath, gate, limits, sandbox };
+  return { dir, state, gatePath, gate, limits, sandbox, bridge };
 }
 
 async function closeFixture(
-  fixture: Pick<Awaited<ReturnType<typeof gateFixture>>, "dir" | "gate" | "limits" | "sandbox">,
+  fixture: Pick<
+    Awaited<ReturnType<typeof gateFixture>>,
+    "dir" | "gate" | "limits" | "sandbox" | "bridge"
+  >,
 ): Promise<void> {
   fixture.gate.close();
+  fixture.bridge.close();
   await fixture.sandbox.close();
   await fixture.limits.remove();
   await Deno.remove(fixture.dir, { recursive: true });

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { answerUnreachable, bridgeProblem } from "./_bridge_unreachable.ts";
 import type { NamePool } from "./_name_pool.ts";
 import { encodePreamble } from "./_preamble.ts";
 import { closeQuietly, pump, withinLinger, writeAll } from "./_pump.ts";
@@ -22,6 +23,8 @@ export interface CaptureTarget {
   socketPath: string;
   secret: string;
   pool: NamePool;
+  /** Told (one line, what to do) when the bridge socket cannot be opened. */
+  onUnreachable?: (problem: string) => void;
 }
 
 /**
@@ -38,10 +41,17 @@ export async function captureConnection(
   const remote = client.remoteAddr;
   const name = target.pool.nameOf(local.hostname);
   if (name === undefined || remote.hostname !== local.hostname) return closeQuietly(client);
-  let upstream: Deno.UnixConn | undefined;
+  let upstream: Deno.UnixConn;
+  try {
+    upstream = await Deno.connect({ transport: "unix", path: target.socketPath });
+  } catch (error) {
+    // Said, and answered where the client speaks plain HTTP (see `answerUnreachable()`).
+    const problem = bridgeProblem(target.socketPath, error);
+    target.onUnreachable?.(problem);
+    return await answerUnreachable(client, problem);
+  }
   try {
     client.setNoDelay(true);
-    upstream = await Deno.connect({ transport: "unix", path: target.socketPath });
     const peer = {
       clientAddress: remote.hostname,
       clientPort: remote.port,
@@ -61,7 +71,7 @@ export async function captureConnection(
     // The proxy went away: nothing to forward.
   } finally {
     closeQuietly(client);
-    if (upstream !== undefined) closeQuietly(upstream);
+    closeQuietly(upstream);
   }
 }
 

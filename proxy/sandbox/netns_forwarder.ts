@@ -26,12 +26,19 @@
 
 import { captureConnection, type CaptureTarget } from "./_capture_connection.ts";
 import { answerDnsQuery } from "./_answer_dns_query.ts";
+import { answerUnreachable, bridgeProblem } from "./_bridge_unreachable.ts";
 import { NamePool } from "./_name_pool.ts";
 import { encodePreamble, isBridgeSecret } from "./_preamble.ts";
 import { closeQuietly, pump, withinLinger, writeAll } from "./_pump.ts";
 
 /** Where the sandbox's resolver finds the DNS answerer (also glibc's default without resolv.conf). */
 const DNS = { hostname: "127.0.0.1", port: 53 };
+
+/** The bridge socket could not be opened; the message says why and what to do. */
+class Unreachable extends Error {}
+
+/** When each problem was last written: at most one line each per 10 s, not one per request. */
+const reported = new Map<string, number>();
 
 /** Text after the secret on standard input: the watched pids, and whether `stop` came. */
 interface Lifeline {
@@ -51,8 +58,20 @@ if (import.meta.main) {
   if (typeof secret !== "string" || !isBridgeSecret(secret)) {
     fail("expected the bridge secret on stdin");
   }
+  // Its bridge socket opened once before `ready`: one it cannot open (Deno refuses the path, the
+  // proxy is gone) stops the start in one line the runner prints, rather than every request of
+  // the command ending in an empty reply with nothing said. The bridge ignores an empty one.
+  await Deno.connect({ transport: "unix", path: socketPath! }).then(
+    (probe) => probe.close(),
+    (error) => fail(bridgeProblem(socketPath!, error)),
+  );
   const listener = Deno.listen({ hostname: "127.0.0.1", port });
-  const target: CaptureTarget = { socketPath: socketPath!, secret: secret!, pool: new NamePool() };
+  const target: CaptureTarget = {
+    socketPath: socketPath!,
+    secret: secret!,
+    pool: new NamePool(),
+    onUnreachable: report,
+  };
   if (capturePorts.length > 0) startTransparent(capturePorts, target);
   await writeAll(Deno.stdout, new TextEncoder().encode(`ready ${Deno.pid}\n`));
   void followLifeline(stdin).then(async ({ watched, stopped }) => {
@@ -95,7 +114,7 @@ async function bridge(client: Deno.TcpConn, socketPath: string, secret: string):
   let upstream: Deno.UnixConn | undefined;
   try {
     client.setNoDelay(true);
-    upstream = await Deno.connect({ transport: "unix", path: socketPath });
+    upstream = await openBridge(socketPath);
     const peer = {
       clientAddress: client.remoteAddr.hostname,
       clientPort: client.remoteAddr.port,
@@ -109,12 +128,35 @@ async function bridge(client: Deno.TcpConn, socketPath: string, secret: string):
     // makes the client drop the answer. So the client gets a FIN and time to finish.
     await pump(upstream, client);
     await withinLinger(request);
-  } catch {
-    // The proxy went away before the preamble: nothing to forward.
+  } catch (error) {
+    // The proxy went away before the preamble: nothing to forward, but a client to answer.
+    if (error instanceof Unreachable) return await answerUnreachable(client, error.message);
   } finally {
     closeQuietly(client);
     if (upstream !== undefined) closeQuietly(upstream);
   }
+}
+
+/**
+ * Open the bridge socket; a failure is said on standard error (the runner prints it) and
+ * thrown as {@linkcode Unreachable}, whose message the client is then told: it would otherwise
+ * read an empty reply and nothing else.
+ */
+async function openBridge(socketPath: string): Promise<Deno.UnixConn> {
+  try {
+    return await Deno.connect({ transport: "unix", path: socketPath });
+  } catch (error) {
+    const problem = bridgeProblem(socketPath, error);
+    report(problem);
+    throw new Unreachable(problem);
+  }
+}
+
+function report(problem: string): void {
+  const now = Date.now();
+  if (now - (reported.get(problem) ?? -Infinity) < 10_000) return;
+  reported.set(problem, now);
+  Deno.stderr.writeSync(new TextEncoder().encode(`tollgate forwarder: ${problem}\n`));
 }
 
 function validPort(port: number): boolean {

@@ -135,7 +135,12 @@ export class UnixBridge {
       finish();
       handler(socket, peer);
     };
-    const onEnd = () => refuse("bridge connection closed before its preamble");
+    // A connection closed with no byte sent is the forwarder's check, as it starts, that it can
+    // open the socket (see netns_forwarder.ts): closed, and not reported.
+    const onEnd = () =>
+      socket.readableLength === 0 && socket.bytesRead === 0
+        ? (finish(), socket.destroy())
+        : refuse("bridge connection closed before its preamble");
     const finish = () => {
       clearTimeout(timer);
       socket.off("readable", onReadable);

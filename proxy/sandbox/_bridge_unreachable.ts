@@ -1,0 +1,117 @@
+/**
+ * What the forwarder says when it cannot open its bridge socket to the sandbox's proxy: one line
+ * on its standard error that says what to do (the runner prints it), and, for a client that
+ * speaks HTTP, a `502` it can read instead of a connection closed with nothing said.
+ *
+ * @module
+ */
+
+import { closeQuietly, withinLinger, writeAll } from "./_pump.ts";
+
+/** How long a client's request head may take to arrive before the answer goes anyway. */
+const HEAD_WAIT_MS = 2_000;
+const HEAD_LIMIT = 64 * 1024;
+const TLS_HANDSHAKE = 0x16;
+
+/**
+ * The one line (without the `tollgate forwarder: ` prefix) for a failed open of the bridge
+ * socket at `path`: the cause in Deno's words, then what to do about it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bridgeProblem } from "./_bridge_unreachable.ts";
+ *
+ * const gone = new Deno.errors.NotFound("No such file or directory (os error 2)");
+ * assert.match(bridgeProblem("/s/proxy.sock", gone), /^cannot open the bridge socket .*: No such/);
+ * assert.match(bridgeProblem("/s/proxy.sock", gone), /start the sandbox again$/);
+ * ```
+ */
+export function bridgeProblem(path: string, error: unknown): string {
+  const cause = error instanceof Error ? error.message : String(error);
+  const advice = error instanceof Deno.errors.NotCapable
+    ? "pass --state DIR outside /dev, /proc and /sys"
+    : "the sandbox's proxy is gone or overloaded: start the sandbox again";
+  return `cannot open the bridge socket ${JSON.stringify(path)} to the sandbox's proxy: ` +
+    `${cause.split("\n")[0]}; ${advice}`;
+}
+
+/**
+ * Answer a client whose connection cannot reach the proxy: its request head is read (so that
+ * closing does not reset it with unread bytes, which would make it drop the answer), then it
+ * gets `502` with the reason in the reason phrase (what npm, Go, wget and Python print) and
+ * the same line as a JSON `message` (what gh and curl's body show). A TLS client (transparent
+ * mode, port 443) could not read it, and is closed. Never rejects.
+ */
+export async function answerUnreachable(client: Deno.Conn, problem: string): Promise<void> {
+  try {
+    const head = await readHead(client);
+    if (head !== null && head[0] !== TLS_HANDSHAKE) {
+      await writeAll(client, new TextEncoder().encode(unreachableResponse(problem)));
+      await client.closeWrite();
+      await withinLinger(drain(client));
+    }
+  } catch {
+    // The client went away: nobody to tell.
+  } finally {
+    closeQuietly(client);
+  }
+}
+
+/**
+ * The `502` a client gets: `Connection: close`, a JSON body whose `message` is `problem`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unreachableResponse } from "./_bridge_unreachable.ts";
+ *
+ * const text = unreachableResponse("cannot open the bridge socket; start the sandbox again");
+ * assert.match(text, /^HTTP\/1\.1 502 Tollgate sandbox cannot reach its proxy, /);
+ * assert.equal(JSON.parse(text.split("\r\n\r\n")[1]!).error, "proxy_unreachable");
+ * ```
+ */
+export function unreachableResponse(problem: string): string {
+  const body = JSON.stringify({
+    error: "proxy_unreachable",
+    message: `Tollgate forwarder ${problem}`,
+  }) + "\n";
+  return "HTTP/1.1 502 Tollgate sandbox cannot reach its proxy, see the sandbox's standard " +
+    "error\r\nContent-Type: application/json\r\n" +
+    `Content-Length: ${new TextEncoder().encode(body).length}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** The client's first bytes up to its blank line (or 64 KiB, or 2 s); null if it sent none. */
+async function readHead(client: Deno.Conn): Promise<Uint8Array | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) =>
+    timer = setTimeout(() => resolve("late"), HEAD_WAIT_MS)
+  );
+  const buffer = new Uint8Array(HEAD_LIMIT);
+  let length = 0;
+  try {
+    while (length < HEAD_LIMIT) {
+      const n = await Promise.race([client.read(buffer.subarray(length)), late]);
+      if (n === "late" || n === null) break;
+      length += n;
+      if (buffer[0] === TLS_HANDSHAKE || endsHead(buffer.subarray(0, length))) break;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return length === 0 ? null : buffer.subarray(0, length);
+}
+
+function endsHead(bytes: Uint8Array): boolean {
+  return new TextDecoder().decode(bytes).includes("\r\n\r\n");
+}
+
+/** Read and drop what the client still sends (a request body) until it closes. */
+async function drain(client: Deno.Conn): Promise<void> {
+  const buffer = new Uint8Array(16 * 1024);
+  try {
+    while (await client.read(buffer) !== null) { /* dropped */ }
+  } catch {
+    // A reset ends it.
+  }
+}
