@@ -145,6 +145,20 @@ Deno.test("UnixBridge refuses a connection without the secret, before any byte i
     ]);
   }, 100));
 
+Deno.test("UnixBridge closes an empty connection (the forwarder's check) unreported", () =>
+  withBridge(async (bridge, _secret, admitted, refused) => {
+    const empty = await Deno.connect({ transport: "unix", path: bridge.path });
+    empty.close();
+    // A part of a preamble, then the end: still reported.
+    const partial = await Deno.connect({ transport: "unix", path: bridge.path });
+    await partial.write(new TextEncoder().encode("TG2 "));
+    await partial.closeWrite();
+    assert.equal(await partial.read(new Uint8Array(1)).catch(() => null), null);
+    partial.close();
+    assert.equal(admitted.length, 0);
+    assert.deepEqual(refused, ["bridge connection without a valid preamble"]);
+  }));
+
 Deno.test("UnixBridge.close() removes the socket file; long paths are refused", async () => {
   let path = "";
   await withBridge((bridge) => {
