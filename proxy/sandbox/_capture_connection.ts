@@ -8,7 +8,7 @@
  * @module
  */
 
-import { answerUnreachable, bridgeProblem } from "./_bridge_unreachable.ts";
+import { answerUnreachable, bridgeProblem, openBridgeSocket } from "./_bridge_unreachable.ts";
 import type { NamePool } from "./_name_pool.ts";
 import { encodePreamble } from "./_preamble.ts";
 import { closeQuietly, pump, withinLinger, writeAll } from "./_pump.ts";
@@ -43,7 +43,7 @@ export async function captureConnection(
   if (name === undefined || remote.hostname !== local.hostname) return closeQuietly(client);
   let upstream: Deno.UnixConn;
   try {
-    upstream = await Deno.connect({ transport: "unix", path: target.socketPath });
+    upstream = await openBridgeSocket(target.socketPath);
   } catch (error) {
     // Said, and answered where the client speaks plain HTTP (see `answerUnreachable()`).
     const problem = bridgeProblem(target.socketPath, error);

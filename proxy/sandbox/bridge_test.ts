@@ -3,7 +3,7 @@
  * only admits the forwarder.
  */
 import assert from "node:assert/strict";
-import type * as net from "node:net";
+import * as net from "node:net";
 import { join } from "node:path";
 import { UnixBridge } from "./mod.ts";
 import {
@@ -186,3 +186,45 @@ Deno.test("UnixBridge's listening socket is not inherited by processes spawned a
     assert.ok(links.filter(Boolean).length >= 3, "the child listed its descriptors");
     assert.ok(!links.includes(`socket:[${inodes[0]}]`), "the child holds the bridge socket");
   }));
+
+Deno.test("openBridgeSocket() waits for room while the runner accepts nothing, a plain connect does not", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "proxy.sock");
+  // A queue of 2 unaccepted connections, and this process's loop held while a child connects 20
+  // times: Deno.connect fails with EAGAIN at once on a full queue (15 of 20 here).
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen({ path, backlog: 2 }, () => resolve()));
+  const module = new URL("./_bridge_unreachable.ts", import.meta.url).href;
+  const script = `import { openBridgeSocket } from "${module}";
+const open = Deno.args[0] === "retry" ? openBridgeSocket : (path) => Deno.connect({ transport: "unix", path });
+console.log("go");
+const got = await Promise.all(Array.from({ length: 20 }, () =>
+  open("${path}").then((conn) => (conn.close(), "ok"), (error) => error.name)));
+console.log(got.filter((word) => word === "ok").length);`;
+  try {
+    const counts: Record<string, string> = {};
+    for (const mode of ["plain", "retry"]) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--quiet", script, mode],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      // Held once the child is about to connect (its own start may take long on a busy machine).
+      const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("go\n")) text += (await lines.read()).value ?? "go\n";
+      const until = Date.now() + 1_500;
+      while (Date.now() < until) { /* the runner's loop, stalled */ }
+      for (let chunk = await lines.read(); !chunk.done; chunk = await lines.read()) {
+        text += chunk.value;
+      }
+      await child.status;
+      counts[mode] = text.replace("go\n", "").trim();
+    }
+    assert.equal(counts.retry, "20");
+    assert.notEqual(counts.plain, "20");
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await Deno.remove(dir, { recursive: true });
+  }
+});

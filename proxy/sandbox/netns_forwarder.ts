@@ -26,7 +26,7 @@
 
 import { captureConnection, type CaptureTarget } from "./_capture_connection.ts";
 import { answerDnsQuery } from "./_answer_dns_query.ts";
-import { answerUnreachable, bridgeProblem } from "./_bridge_unreachable.ts";
+import { answerUnreachable, bridgeProblem, openBridgeSocket } from "./_bridge_unreachable.ts";
 import { NamePool } from "./_name_pool.ts";
 import { encodePreamble, isBridgeSecret } from "./_preamble.ts";
 import { closeQuietly, pump, withinLinger, writeAll } from "./_pump.ts";
@@ -61,7 +61,7 @@ if (import.meta.main) {
   // Its bridge socket opened once before `ready`: one it cannot open (Deno refuses the path, the
   // proxy is gone) stops the start in one line the runner prints, rather than every request of
   // the command ending in an empty reply with nothing said. The bridge ignores an empty one.
-  await Deno.connect({ transport: "unix", path: socketPath! }).then(
+  await openBridgeSocket(socketPath!).then(
     (probe) => probe.close(),
     (error) => fail(bridgeProblem(socketPath!, error)),
   );
@@ -144,7 +144,7 @@ async function bridge(client: Deno.TcpConn, socketPath: string, secret: string):
  */
 async function openBridge(socketPath: string): Promise<Deno.UnixConn> {
   try {
-    return await Deno.connect({ transport: "unix", path: socketPath });
+    return await openBridgeSocket(socketPath);
   } catch (error) {
     const problem = bridgeProblem(socketPath, error);
     report(problem);
