@@ -7,9 +7,7 @@
 
 import * as net from "node:net";
 import { settled } from "./_net_waits.ts";
-
-// A probe given up while still connecting waits this many deadlines more to learn its port.
-const LINGER_DEADLINES = 4;
+import type { ListenerClock } from "./listener_clock.ts";
 
 /** How a probe ended: accepted in time, not accepted, the process slept past it, or failed. */
 export type ProbeResult = "accepted" | "not_accepted" | "late" | { error: string };
@@ -21,8 +19,10 @@ export interface SelfProbeOptions {
   port: number;
   /** How long the listener has to accept it. */
   timeoutMs: number;
+  /** The listener's time and timers. */
+  clock: ListenerClock;
   /** Called once the probe ended, before {@linkcode SelfProbe.result} resolves. */
-  onEnd(): void;
+  onEnd(result: ProbeResult): void;
 }
 
 /** One connection to the listener's own address, destroyed once it ended. */
@@ -43,22 +43,28 @@ export class SelfProbe {
       this.#from = `${this.socket.localAddress}:${this.socket.localPort}`;
     });
     this.result = new Promise((resolve) => {
-      const sent = performance.now();
-      let verdict: ReturnType<typeof setTimeout> | undefined;
-      const timer = setTimeout(() => {
-        const late = performance.now() - sent > options.timeoutMs * 1.5;
-        // The deadline passed: first let the loop take what is ready (after a stall of the
-        // process, the accept may be waiting behind this timer), then judge.
-        verdict = setTimeout(() => this.#finish(late ? "late" : "not_accepted"), 0);
-      }, options.timeoutMs);
+      const clock = options.clock;
+      const sent = clock.now();
+      let verdict: unknown;
+      const timer = clock.setTimeout(
+        () => {
+          const late = clock.now() - sent > options.timeoutMs * 1.5;
+          // The deadline passed: first let the loop take what is ready (after a stall of the
+          // process, the accept may be waiting behind this timer), then judge.
+          const ended = () => this.#finish(late ? "late" : "not_accepted");
+          verdict = clock.setTimeout(ended, 0, "verdict");
+        },
+        options.timeoutMs,
+        "deadline",
+      );
       let done = false;
       this.#finish = (result) => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
-        clearTimeout(verdict);
-        options.onEnd();
-        this.#close(options.timeoutMs * LINGER_DEADLINES);
+        clock.clearTimeout(timer);
+        clock.clearTimeout(verdict);
+        options.onEnd(result);
+        this.#close();
         resolve(result);
       };
     });
@@ -70,16 +76,14 @@ export class SelfProbe {
 
   /**
    * Destroy the probe's end. One given up while its connect is still pending (the process
-   * stalled) first waits to connect, for at most `lingerMs`: destroyed now, it would never learn
-   * its own port, and the listener, accepting it later, would take it for a client.
+   * stalled) first waits to connect or fail, however long that takes: destroyed before, it would
+   * never learn its own port, and the listener, accepting it later, would take it for a client.
+   * On loopback that wait ends as soon as the process hears the connect (or the kernel's connect
+   * timeout when the backlog stays full); `close()` of the listener destroys it at once.
    */
-  #close(lingerMs: number): void {
+  #close(): void {
     if (!this.socket.connecting) return void this.socket.destroy();
-    const limit = setTimeout(() => this.socket.destroy(), lingerMs);
-    (this.settled ??= settled(this.socket)).then(() => {
-      clearTimeout(limit);
-      this.socket.destroy();
-    });
+    (this.settled ??= settled(this.socket)).then(() => this.socket.destroy());
   }
 
   /** Whether `accepted` is this probe's connection (also once the probe ended). */

@@ -8,3 +8,4 @@
 
 export { ResilientListener } from "./resilient_listener.ts";
 export type { ResilientListenerOptions } from "./resilient_listener.ts";
+export type { ListenerClock, ListenerTimer } from "./listener_clock.ts";

@@ -15,6 +15,7 @@ import * as net from "node:net";
 import { listen, settled } from "./_net_waits.ts";
 import { type ProbeResult, SelfProbe } from "./_self_probe.ts";
 import { ThrottledReport } from "./_throttled_report.ts";
+import { type ListenerClock, systemClock } from "./listener_clock.ts";
 
 /** Options of {@linkcode ResilientListener.open}. */
 export interface ResilientListenerOptions {
@@ -37,13 +38,16 @@ export interface ResilientListenerOptions {
    * clients in the backlog) up to 3 in a row. Without it, every unanswered probe counts.
    */
   shortOfDescriptors?: () => boolean;
+  /** The time and timers to run on (the system's; a test plays stalls on its own). */
+  clock?: ListenerClock;
 }
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 1_000;
 // Unanswered probes in a row that make a deaf listener even with descriptors to spare now.
 const DEAF_AFTER_PROBES = 3;
-// Ended probes still told from clients when accepted late.
-const PAST_PROBES = 4;
+// Probes ended unaccepted, still told from clients when accepted late (a probe leaves the list
+// once accepted; only one sent to a server since closed stays, until 64 newer push it out).
+const PAST_PROBES = 64;
 
 /**
  * A listening `node:net` server that recovers when Deno's accept loop dies.
@@ -68,13 +72,14 @@ const PAST_PROBES = 4;
 export class ResilientListener {
   readonly #options: ResilientListenerOptions;
   readonly #checkMs: number;
+  readonly #clock: ListenerClock;
   #server: net.Server;
   #port = 0;
   #closed = false;
-  #lastAccept = performance.now();
+  #lastAccept: number;
   #probe: SelfProbe | undefined;
-  #pastProbes: SelfProbe[] = []; // the last few ended, newest first
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #pastProbes: SelfProbe[] = []; // ended, not accepted yet, newest first
+  #timer: unknown;
   #checking: Promise<void> = Promise.resolve();
   #stopped: Promise<void>[] = [];
   #backoff = BACKOFF_MIN_MS;
@@ -86,6 +91,8 @@ export class ResilientListener {
   private constructor(options: ResilientListenerOptions) {
     this.#options = options;
     this.#checkMs = options.checkMs ?? 1_000;
+    this.#clock = options.clock ?? systemClock;
+    this.#lastAccept = this.#clock.now();
     this.#trouble = new ThrottledReport(options.onTrouble);
     this.#server = this.#createServer();
   }
@@ -111,7 +118,7 @@ export class ResilientListener {
   /** Stop listening and checking; resolves once every server instance has closed. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     for (const probe of [this.#probe, ...this.#pastProbes]) probe?.socket.destroy();
     await this.#checking;
     this.#stopped.push(new Promise((resolve) => this.#server.close(() => resolve())));
@@ -120,7 +127,7 @@ export class ResilientListener {
 
   #createServer(): net.Server {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      this.#lastAccept = performance.now();
+      this.#lastAccept = this.#clock.now();
       const probe = this.#probe;
       const pending = [probe, ...this.#pastProbes].filter((p) => p?.socket.connecting);
       if (pending.length === 0) return this.#sort(socket, probe);
@@ -141,12 +148,16 @@ export class ResilientListener {
       return probe.seen();
     }
     // A probe given up on (the process stalled past its deadline) can still be accepted later.
-    if (this.#pastProbes.some((past) => past.isOwn(socket))) return void socket.destroy();
+    const past = this.#pastProbes.findIndex((ended) => ended.isOwn(socket));
+    if (past !== -1) {
+      this.#pastProbes.splice(past, 1); // accepted once: its port may come back as a client's
+      return void socket.destroy();
+    }
     // Clients again: a deaf spell (EMFILE comes with load) must be seen within checkMs again.
     this.#quiet = 0;
     // Only a pending timer is brought forward: while a check runs (`#due` is Infinity), a second
     // timer would start a second chain of checks, whose probes take each other's place.
-    if (this.#due !== Infinity && this.#due - performance.now() > this.#checkMs) {
+    if (this.#due !== Infinity && this.#due - this.#clock.now() > this.#checkMs) {
       this.#schedule(this.#checkMs);
     }
     if (!socket.destroyed) this.#options.onConnection(socket);
@@ -154,16 +165,17 @@ export class ResilientListener {
 
   #schedule(ms: number): void {
     if (this.#closed) return;
-    clearTimeout(this.#timer); // one timer at a time: close() clears only the last
-    this.#due = performance.now() + ms;
-    this.#timer = setTimeout(() => {
+    this.#clock.clearTimeout(this.#timer); // one timer at a time: close() clears only the last
+    this.#due = this.#clock.now() + ms;
+    const check = () => {
       this.#due = Infinity;
       this.#checking = this.#check().catch(() => this.#schedule(this.#checkMs));
-    }, ms);
+    };
+    this.#timer = this.#clock.setTimeout(check, ms, "check");
   }
 
   async #check(): Promise<void> {
-    if (performance.now() - this.#lastAccept < this.#checkMs) {
+    if (this.#clock.now() - this.#lastAccept < this.#checkMs) {
       return this.#schedule(this.#checkMs);
     }
     const result = await this.#sendProbe();
@@ -197,14 +209,16 @@ export class ResilientListener {
   #sendProbe(): Promise<ProbeResult> {
     const address = (this.#server.address() as net.AddressInfo | null)?.address ??
       this.#options.hostname;
-    const onEnd = () => {
-      this.#pastProbes = [probe, ...this.#pastProbes.slice(0, PAST_PROBES - 1)];
+    const onEnd = (result: ProbeResult) => {
       this.#probe = undefined;
+      if (result === "accepted") return;
+      this.#pastProbes = [probe, ...this.#pastProbes.slice(0, PAST_PROBES - 1)];
     };
     const probe = new SelfProbe({
       host: address,
       port: this.#port,
       timeoutMs: this.#checkMs,
+      clock: this.#clock,
       onEnd,
     });
     this.#probe = probe;
@@ -224,7 +238,7 @@ export class ResilientListener {
       return false;
     }
     this.#server = server;
-    this.#lastAccept = performance.now();
+    this.#lastAccept = this.#clock.now();
     return true;
   }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ResilientListener } from "./resilient_listener.ts";
+import { TestClock } from "./_test_clock.ts";
 
 /**
  * A listener probing every 20 ms that answers each client it hands on "hello" and counts them,
@@ -102,24 +103,37 @@ function closedConnections(port: number): number {
 }
 
 Deno.test("ResilientListener probes an idle listener less and less often, and often again once clients come", async () => {
+  // On a clock of its own: the pauses are the listener's choice, not the machine's load.
+  const clock = new TestClock();
   const listener = await ResilientListener.open({
     hostname: "127.0.0.1",
     port: 0,
     checkMs: 20,
+    clock,
     onConnection: (socket) => socket.end("hello\n"),
     shortOfDescriptors: () => false,
   });
+  const probes = () => clock.set.filter((timer) => timer.timer === "deadline").length;
+  // Run the next check, let its probe be accepted (for real), and give the pause that follows.
+  const check = async () => {
+    clock.advance(clock.next("check")!);
+    await clock.none("deadline");
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the check's end schedules the next
+    return clock.next("check");
+  };
   try {
-    // 2 s idle: a probe every 20 ms was ~100; doubling up to 160 ms, at most ~16.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const idle = closedConnections(listener.port);
-    assert.ok(idle >= 3 && idle <= 30, `${idle} probes in 2 s idle`);
+    assert.equal(clock.next("check"), 20);
+    const idle = [];
+    for (let i = 0; i < 6; i++) idle.push(await check());
+    // Each answered probe with no client since doubles the pause, up to 8 times checkMs.
+    assert.deepEqual(idle, [20, 40, 80, 160, 160, 160]);
+    assert.equal(probes(), 6);
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
     await new Response(conn.readable).arrayBuffer();
-    // A client came: probes every 20 ms again (the client's own socket counts one).
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const busy = closedConnections(listener.port) - idle;
-    assert.ok(busy >= 2, `${busy} probes in the 100 ms after a client`);
+    // A client came: the far-off check is pulled back, and the pauses start again from checkMs.
+    assert.equal(clock.next("check"), 20);
+    assert.deepEqual([await check(), await check()], [20, 40]);
+    assert.equal(probes(), 8);
   } finally {
     await listener.close();
   }
