@@ -14,6 +14,7 @@ const SETTINGS_INITIAL_WINDOW_SIZE = 4;
 const DEFAULT_WINDOW = 65_535;
 const MAX_FRAME = 16_384;
 const MAX_WINDOW = 2 ** 31 - 1;
+const IDLE_WAIT_MS = 10;
 
 /** Uploads on one connection whose HEADERS were sent already (streams left open). */
 export class H2Uploads {
@@ -59,12 +60,19 @@ export class H2Uploads {
     return concat(frames[0]!, frames[1]!);
   }
 
-  /** Send what the windows allow until nothing has moved for `quietMs` or `untilDone` holds. */
+  /**
+   * Send what the windows allow until `untilDone` holds or nothing has moved for `quietMs`,
+   * counted in idle waits of 10 ms each, however late each one ends: the proxy runs in this
+   * process, so a stall of the process (a loaded machine) is no quiet time for it, and a wall
+   * clock would count it as such and stop while its window updates were still due.
+   */
   async pump(quietMs: number, untilDone = () => false): Promise<void> {
-    let last = Date.now();
-    while (Date.now() - last < quietMs && !untilDone()) {
-      if (await this.#sendRound()) last = Date.now();
-      else await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let quiet = 0; quiet < quietMs && !untilDone();) {
+      if (await this.#sendRound()) quiet = 0;
+      else {
+        await new Promise((resolve) => setTimeout(resolve, IDLE_WAIT_MS));
+        quiet += IDLE_WAIT_MS;
+      }
     }
   }
 
