@@ -105,18 +105,25 @@ Deno.test("automation #17.4 clean-up: a real proxy reports its once rule's one u
   const repo = await scopedRepo([scopedRule("one_shot", { scope: "once", expiresAt: future })]);
   const upstreams = await startTestUpstreams();
   const state = join(repo.root, ".tollgate");
-  const { ctx, out, controller } = captureCtx(repo.root);
+  const { ctx, out, err, controller } = captureCtx(repo.root);
+  // The proxy's "listening on" line is the event to wait for, however long its start takes on
+  // a loaded machine (a 10 s poll ran out at load ~25 and sent curl to port 0).
+  const listening = Promise.withResolvers<number>();
+  const print = ctx.out;
+  ctx.out = (text) => {
+    print(text);
+    const port = /listening on 127\.0\.0\.1:(\d+)/.exec(out.join(""))?.[1];
+    if (port) listening.resolve(Number(port));
+  };
   const running = runCli([
     ...["proxy", "--policy", "team", "--policies", repo.policies, "--state", state],
     ...["--listen", "127.0.0.1:0", "--upstream-ca", upstreams.caPath],
     ...["--resolve", `api.github.com:443:127.0.0.1:${upstreams.httpsPort}`],
   ], ctx);
   try {
-    let port = 0;
-    for (const end = Date.now() + 10_000; Date.now() < end && !port;) {
-      port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(out.join(""))?.[1] ?? 0);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    // A proxy that cannot start ends runCli: then the wait ends too, with what it said.
+    const port = await Promise.race([listening.promise, running.then(() => 0)]);
+    assert.ok(port, `the proxy ended before it listened: ${err.join("")}`);
     const options = { proxyPort: port, caPath: join(state, "ca", "ca.pem"), args: ["-X", "PUT"] };
     assert.equal((await curl(["https://api.github.com/x"], options)).status, 200);
     assert.equal((await curl(["https://api.github.com/x"], options)).status, 403);
