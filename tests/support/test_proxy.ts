@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import {
   CertificateAuthority,
+  createProcIdentityResolver,
   type IdentityResolver,
   PolicyHolder,
   type ProxyHandle,
@@ -57,7 +58,7 @@ export interface TestProxyOptions {
     ProxyOptions,
     "policyLocalAnswerBudgetBytes" | "policyLocalAnswerTimeoutMs"
   >;
-  /** Identity resolver (the real `/proc` one otherwise). */
+  /** Identity resolver (otherwise the real `/proc` one, searching this process and its children). */
   identity?: IdentityResolver;
   /** Serves `http://policy.local/...`. */
   policyLocal?: (request: Request) => Promise<Response>;
@@ -129,6 +130,12 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
   onEvent(configEvent("LOADED", "Policy loaded", { revision, hash, policy: "test" }));
   const ca = await CertificateAuthority.loadOrCreate(stateDir);
   const resolve = overridesFor(options);
+  // Clients are this process and its children: look for them there. Host-wide, every lookup
+  // reads every descriptor on the machine (2 s a connection with 95,000 open elsewhere, load
+  // 13), so a test's requests timed out beside other work holding many sockets.
+  const ownTree = options.identity ? undefined : createProcIdentityResolver({
+    treeRoot: () => Deno.pid,
+  });
   const proxy = await startProxy({
     listen: { hostname: "127.0.0.1", port: 0 },
     holder,
@@ -146,7 +153,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     ...options.bodyBudget,
     ...options.answerBudget,
     ...options.policyLocalAnswers,
-    identity: options.identity,
+    identity: options.identity ?? ownTree,
     policyLocal: options.policyLocal,
     inflateWorker: options.inflateWorker,
     now: options.now,
@@ -171,6 +178,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       await watching;
       holder.close();
       await proxy.close();
+      ownTree?.close?.();
       await Deno.remove(stateDir, { recursive: true });
     },
   };
