@@ -24,6 +24,7 @@ import {
   type Policy,
   type PolicyIssue,
   PolicyValidationError,
+  type ValidatedRules,
 } from "../policy/mod.ts";
 
 /** Texts at least this long (UTF-16 units) are loaded by the worker: about 1,000 rules. */
@@ -42,6 +43,8 @@ export interface OffThreadOptions {
   utf8?: Uint8Array<ArrayBuffer>[];
   /** The worker that loads large texts. */
   worker: LoadWorker;
+  /** The rules of the last clean push loaded here, lent to the next (`loadPolicyJson`). */
+  known?: ValidatedRules;
 }
 
 /**
@@ -66,7 +69,7 @@ export interface OffThreadOptions {
 export async function loadOffThread(
   text: string,
   file: string,
-  { compile, json, utf8, worker }: OffThreadOptions,
+  { compile, json, utf8, worker, known }: OffThreadOptions,
 ): Promise<OffThreadLoaded | { issues: PolicyIssue[] }> {
   if (text.length >= OFF_THREAD_CHARS) {
     const answer = await worker.load(text, file, { json, utf8 }).catch(() => undefined);
@@ -74,7 +77,7 @@ export async function loadOffThread(
     if (answer) return await fromAnswer(text, file, answer, compile);
   }
   try {
-    const loaded = (json !== undefined && loadPolicyJson(json, text, file, compile)) ||
+    const loaded = (json !== undefined && loadPolicyJson(json, text, file, compile, known)) ||
       loadPolicyText(text, file, compile);
     return Object.assign(loaded, { revision: loaded.policy.revision });
   } catch (error) {

@@ -30,7 +30,7 @@ export type {
   RuleMissing,
 } from "./model/mod.ts";
 export { parsePolicy, validateNetworkRule } from "./yaml/mod.ts";
-export { policyFromJson } from "./validate/mod.ts";
+export { policyFromJson, ValidatedRules } from "./validate/mod.ts";
 export { DELTA_MIN_CHARS, policyDelta } from "./load/mod.ts";
 export type { PolicyDelta } from "./load/mod.ts";
 export { parseYamlValue } from "./yaml/mod.ts";

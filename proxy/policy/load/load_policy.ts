@@ -8,11 +8,12 @@ import { posix } from "node:path";
 import { type CompileOptions, compilePolicy } from "../compile/mod.ts";
 import type { CompiledPolicy } from "../model/mod.ts";
 import { parsePolicy } from "../yaml/mod.ts";
-import { policyFromJson } from "../validate/mod.ts";
+import { policyFromJson, type ValidatedRules } from "../validate/mod.ts";
 import { policyHash } from "./policy_hash.ts";
+import { canonicalRule } from "./_policy_canonical.ts";
 import { PolicyValidationError } from "../validate/mod.ts";
 import { parseRuleLeases, type RuleLease } from "../model/mod.ts";
-import type { Policy, PolicyIssue } from "../model/mod.ts";
+import type { NetworkRule, Policy, PolicyIssue } from "../model/mod.ts";
 
 /** A policy ready to enforce: its source, the validated model, the compiled form, the hash. */
 export interface LoadedPolicy {
@@ -58,7 +59,8 @@ export function loadPolicyText(
 /**
  * Load a policy from its JSON document (`policyFromJson`: the schema checks, no YAML parse) with
  * the text it was written as (kept as the source, and read for lease comments); undefined when
- * the JSON is not a clean policy, and the caller loads the text instead.
+ * the JSON is not a clean policy, and the caller loads the text instead. `known` (a proxy's
+ * memory of its last clean push) spares validating and hashing the unchanged rules again.
  *
  * @example
  * ```ts
@@ -74,9 +76,13 @@ export function loadPolicyJson(
   text: string,
   file: string,
   options: CompileOptions = {},
+  known?: ValidatedRules,
 ): LoadedPolicy | undefined {
-  const policy = policyFromJson(json);
-  return policy && loadedOf(policy, text, file, options);
+  const policy = policyFromJson(json, known);
+  if (!policy) return undefined;
+  const ruleText = known &&
+    ((key: string, rule: NetworkRule) => known.canonical(key, rule, canonicalRule));
+  return loadedOf(policy, text, file, options, undefined, ruleText);
 }
 
 function loadedOf(
@@ -85,6 +91,7 @@ function loadedOf(
   file: string,
   options: CompileOptions,
   warnings?: PolicyIssue[],
+  ruleText?: (key: string, rule: NetworkRule) => string,
 ): LoadedPolicy {
   // Leases live in Tollgate-owned comments (OpenShell ignores them): compile them in.
   const leases = parseRuleLeases(text);
@@ -99,7 +106,7 @@ function loadedOf(
     get compiled() {
       return compiled ??= compilePolicy(policy, compileOptions);
     },
-    hash: policyHash(policy),
+    hash: policyHash(policy, ruleText),
   };
   if (leases.size) loaded.leases = leases;
   if (warnings) loaded.warnings = warnings;

@@ -5,15 +5,16 @@
  */
 
 import { createHash } from "node:crypto";
-import { canonicalPolicy } from "./_policy_canonical.ts";
-import type { Policy } from "../model/mod.ts";
+import { canonicalPolicy, canonicalRule } from "./_policy_canonical.ts";
+import type { NetworkRule, Policy } from "../model/mod.ts";
 
 /**
  * SHA-256 (hex) of a canonical serialisation: keys sorted, `port` folded into `ports`,
  * `enforcement` defaulted to `enforce`, hosts lower-cased. Comments, key order and
  * formatting do not change it. The `revision` IS included: it names the approved state, so
  * an approval that bumps it yields a new hash even if the grants end up the same, and
- * proxies and `/v1/policy/current` can tell revisions apart by hash alone.
+ * proxies and `/v1/policy/current` can tell revisions apart by hash alone. `ruleText`, when
+ * given, writes (or recalls) each rule's part of the text as `canonicalRule` does.
  *
  * @example
  * ```ts
@@ -23,6 +24,9 @@ import type { Policy } from "../model/mod.ts";
  * assert(/^[0-9a-f]{64}$/.test(h));
  * ```
  */
-export function policyHash(policy: Policy): string {
-  return createHash("sha256").update(canonicalPolicy(policy)).digest("hex");
+export function policyHash(
+  policy: Policy,
+  ruleText: (key: string, rule: NetworkRule) => string = canonicalRule,
+): string {
+  return createHash("sha256").update(canonicalPolicy(policy, ruleText)).digest("hex");
 }

@@ -14,6 +14,7 @@ import {
 import { absolutePathProblem, validateRuleValue } from "./_validate_rule.ts";
 import type { NetworkRule, Policy } from "../model/mod.ts";
 import { unsupportedTopKeys } from "./_unsupported.ts";
+import type { ValidatedRules } from "./validated_rules.ts";
 
 const TOP_KEYS = [
   "version",
@@ -31,8 +32,15 @@ export const MAX_FILESYSTEM_PATHS = 256;
 /** OpenShell #2785: "sandbox" or a numeric id from 1 to 2^32-2 (0 is root, 2^32-1 invalid). */
 const MAX_SANDBOX_ID = 4294967294;
 
-/** Validate a parsed document; returns the policy only when no problem was found. */
-export function validatePolicyValue(c: Checker, raw: unknown): Policy | undefined {
+/**
+ * Validate a parsed document; returns the policy only when no problem was found. `known`: rules
+ * validated clean before, taken as they were when their key and value are unchanged.
+ */
+export function validatePolicyValue(
+  c: Checker,
+  raw: unknown,
+  known?: ValidatedRules,
+): Policy | undefined {
   if (!c.map(raw, [], "A policy document")) return undefined;
   const unsupported = unsupportedTopKeys(c, raw);
   c.knownKeys(raw, [...TOP_KEYS, ...unsupported], [], "policy");
@@ -49,7 +57,7 @@ export function validatePolicyValue(c: Checker, raw: unknown): Policy | undefine
       `Key "revision" must be a non-negative integer, got ${describe(revision)}`,
     );
   }
-  const rules = validateRules(c, raw.network_policies);
+  const rules = validateRules(c, raw.network_policies, known);
   // Rules check their own text; the static sections are checked here.
   for (const key of ["filesystem_policy", "landlock", "process"]) {
     reportInvisible(c, raw[key], [key]);
@@ -59,7 +67,11 @@ export function validatePolicyValue(c: Checker, raw: unknown): Policy | undefine
   return c.problems.length === 0 ? policy : undefined;
 }
 
-function validateRules(c: Checker, raw: unknown): Record<string, NetworkRule> {
+function validateRules(
+  c: Checker,
+  raw: unknown,
+  known?: ValidatedRules,
+): Record<string, NetworkRule> {
   const out: Record<string, NetworkRule> = {};
   if (raw === undefined || raw === null) return out;
   if (!c.map(raw, ["network_policies"], `Key "network_policies"`)) return out;
@@ -74,7 +86,9 @@ function validateRules(c: Checker, raw: unknown): Record<string, NetworkRule> {
     } else if (key.startsWith(PROVIDER_PREFIX)) {
       c.report(path, `Rule key ${describe(key)}: the "_provider_" prefix is reserved`, "key");
     }
-    const rule = validateRuleValue(c, value, path);
+    const rule = known
+      ? known.rule(key, value, () => validateRuleValue(c, value, path))
+      : validateRuleValue(c, value, path);
     if (rule) out[key] = rule;
   }
   return out;

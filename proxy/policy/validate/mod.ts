@@ -10,4 +10,5 @@ export type { PlainMap, Problem, ValuePath } from "./_checker.ts";
 export { validatePolicyValue } from "./_validate_policy.ts";
 export { validateRuleValue } from "./_validate_rule.ts";
 export { policyFromJson } from "./policy_from_json.ts";
+export { ValidatedRules } from "./validated_rules.ts";
 export { formatIssue, PolicyValidationError } from "./policy_validation_error.ts";
