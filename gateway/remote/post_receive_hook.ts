@@ -11,8 +11,14 @@ import { join } from "node:path";
 // bash's /dev/tcp sends the POST for an http:// gateway: bash starts in a third of curl's time
 // (16 against 32 ms on a host where starting a process is dear), and the signal is on the
 // path from a push to the other gateways' proxies. Arguments: host, port, path, authority.
-// Only a 2xx status line counts; anything else falls back to curl.
+// Only a 2xx status line counts; anything else falls back to curl. bash bounds itself: a
+// watchdog (a subshell, started beside the connect, not before it as `timeout` was) kills it
+// after 2 s, so a gateway that never answers, or a connect that hangs, holds no process.
 const BASH_POST = [
+  "{ sleep 2; kill -9 $$; } </dev/null >/dev/null 2>&1 &",
+  "w=$!",
+  // No single quote anywhere: the hook quotes this script in single quotes.
+  'trap "kill $w 2>/dev/null" EXIT',
   'exec 3<>"/dev/tcp/$1/$2" || exit 1',
   'printf "POST %s HTTP/1.1\\r\\nHost: %s\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n" "$3" "$4" >&3 || exit 1',
   "IFS= read -r -t 2 line <&3 || exit 1",
@@ -44,13 +50,11 @@ export function postReceiveHook(urls: readonly string[]): string {
     "# data, the gateway fetches). In the background: the push never waits for a gateway.",
     "# Read the pushed refs with the shell's own read: no process is started for it.",
     "while read -r _ _ _; do :; done",
-    "# An http:// gateway hears it from bash's /dev/tcp (within 2 s when `timeout` is there);",
-    "# an https:// one, or a host without bash, from curl or wget.",
-    "limit=",
-    'command -v timeout >/dev/null 2>&1 && limit="timeout 2"',
+    "# An http:// gateway hears it from bash's /dev/tcp (bash gives up after 2 s); an https://",
+    "# one, or a host without bash, from curl or wget.",
     "post() {",
     '  if [ -n "$2" ] && [ -x /bin/bash ]; then',
-    `    $limit /bin/bash -c '${BASH_POST}' post "$2" "$3" "$4" "$5" && return 0`,
+    `    /bin/bash -c '${BASH_POST}' post "$2" "$3" "$4" "$5" && return 0`,
     "  fi",
     '  curl -fsS -m 2 -X POST -d "" "$1" || wget -q -T 2 --post-data= -O - "$1"',
     "}",
