@@ -4,7 +4,7 @@
  * @module
  */
 
-import { keyReadings } from "../policy/mod.ts";
+import { KeyNames } from "../policy/mod.ts";
 
 /**
  * What a scan stops with when the proxy's body budget has no room for the copy a compressed
@@ -115,6 +115,7 @@ export class FieldNames {
     "policy judges on this request: send that parameter in the URL only";
 
   #keys: ReadonlySet<string>;
+  #names: KeyNames;
   /** The longest name a scanner keeps; longer ones are judged on what was kept. */
   readonly limit: number;
 
@@ -125,6 +126,7 @@ export class FieldNames {
    */
   constructor(keys: readonly string[]) {
     this.#keys = new Set(keys.map((key) => key.toLowerCase()));
+    this.#names = new KeyNames(keys);
     this.limit = Math.max(0, ...keys.map((key) => key.length)) + 32;
   }
 
@@ -146,13 +148,13 @@ export class FieldNames {
   }
 
   /**
-   * Whether a decoded field name is read as a judged key by some origin (the names of
-   * `keyReadings()`: letter case, PHP's, Rack's and qs's brackets). `truncated`: only the
+   * Whether a decoded field name is read as a judged key by some origin (`KeyNames`: letter
+   * case, PHP's, Rack's and qs's brackets). `truncated`: only the
    * first {@linkcode FieldNames.limit} characters were kept, so the name up to its first
    * bracket, which Rack and PHP read as the key, is judged too.
    */
   judges(name: string, truncated = false): boolean {
-    if ([...keyReadings(name)].some((reading) => this.#keys.has(reading))) return true;
+    if (this.#names.readAs(name) !== undefined) return true;
     if (!truncated) return false;
     const open = name.search(/[[\0]/);
     return open > 0 && this.judges(name.slice(0, open));

@@ -112,4 +112,4 @@ export { leaseComment, leaseLive, parseRuleLeases } from "./model/mod.ts";
 export type { RuleLease, RuleScope } from "./model/mod.ts";
 export { canonicalizePattern } from "./path/mod.ts";
 export { matcherGlobs } from "./compile/mod.ts";
-export { keyReadings } from "./path/mod.ts";
+export { KeyNames } from "./path/mod.ts";

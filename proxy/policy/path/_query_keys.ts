@@ -6,66 +6,59 @@
  * @module
  */
 
+import { KeyNames } from "./key_names.ts";
 import { parseQuery } from "./parse_query.ts";
+
+/**
+ * Values by every lower-cased name an origin may read a query's keys as (see
+ * `keyReadings()`): `get` and `has` as a map's, each name's values found the first time
+ * it is asked for, so a long query is read only under the names a rule judges.
+ */
+export interface LooseReading {
+  /** The values of every key read as `name` (lower case), in order, or undefined for none. */
+  get(name: string): string[] | undefined;
+  /** Whether some key reads as `name` (lower case). */
+  has(name: string): boolean;
+}
 
 /** One reading of a query: values by exact name, and by every name an origin may read. */
 export interface QueryReading {
   /** Decoded name → values, as OpenShell reads them. */
   exact: Map<string, string[]>;
   /** Lower-cased name an origin may read → the values of every key it reads as that name. */
-  loose: Map<string, string[]>;
+  loose: LooseReading;
 }
 
-// Rack and qs read a name up to its first bracket, after leading brackets (`[a]`, `a[]`,
-// `a[0]`, `a[b]` are all `a`); spaces too, as Rack 2 drops them after a separator.
-const BRACKET_NAME = /^[ [\]]*([^[\]]*)/;
+/** A {@linkcode LooseReading} of parsed parameters, each name judged once. */
+class LooseNames implements LooseReading {
+  readonly #exact: Map<string, string[]>;
+  readonly #found = new Map<string, string[] | undefined>();
 
-/** PHP's reading: cut at NUL, leading spaces dropped, `.` and space as `_`, `a[..]` as `a`. */
-function phpName(name: string): string {
-  const nul = name.indexOf("\0");
-  let text = (nul < 0 ? name : name.slice(0, nul)).replace(/^ +/, "");
-  const open = text.indexOf("[");
-  if (open >= 0) {
-    // An unclosed `[` is read as `_` and the name goes on; a closed one starts an array.
-    text = text.indexOf("]", open) > open
-      ? text.slice(0, open)
-      : `${text.slice(0, open)}_${text.slice(open + 1)}`;
+  constructor(exact: Map<string, string[]>) {
+    this.#exact = exact;
   }
-  return text.replace(/[. ]/g, "_");
-}
 
-/**
- * Every name (lower-cased) a popular origin reads the decoded query key `name` as: itself,
- * PHP's (`$_GET`), Rack's and qs's (Express), Spring's `!` default; letter case is ignored as
- * ASP.NET ignores it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { keyReadings } from "./_query_keys.ts";
- * assert.deepEqual([...keyReadings(" Force[]")], [" force[]", "force"]);
- * assert.deepEqual([...keyReadings("per.page")], ["per.page", "per_page"]);
- * ```
- */
-export function keyReadings(name: string): Set<string> {
-  const names = new Set([name, phpName(name), BRACKET_NAME.exec(name)![1]!]);
-  // Spring's data binder reads `!force` as the default of `force` when `force` is absent.
-  if (name.startsWith("!")) names.add(name.slice(1));
-  const lower = new Set([...names].map((n) => n.toLowerCase()));
-  if (name !== "") lower.delete("");
-  return lower;
+  get(name: string): string[] | undefined {
+    if (this.#found.has(name)) return this.#found.get(name);
+    let values: string[] | undefined;
+    // Every reading is lower case: a name that is not is no key's.
+    if (name === name.toLowerCase()) {
+      const names = new KeyNames([name]);
+      for (const [key, list] of this.#exact) {
+        if (names.readAs(key) !== undefined) (values ??= []).push(...list);
+      }
+    }
+    this.#found.set(name, values);
+    return values;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
 }
 
 function reading(params: Map<string, string[]>): QueryReading {
-  const loose = new Map<string, string[]>();
-  for (const [key, values] of params) {
-    for (const name of keyReadings(key)) {
-      const had = loose.get(name);
-      if (had) had.push(...values);
-      else loose.set(name, [...values]);
-    }
-  }
-  return { exact: params, loose };
+  return { exact: params, loose: new LooseNames(params) };
 }
 
 /**
@@ -103,6 +96,6 @@ export function queryReadings(raw: string | undefined): QueryReading[] | undefin
   const amp = parseQuery(raw);
   if (amp === undefined) return undefined;
   if (!raw?.includes(";")) return [reading(amp)];
-  const semi = parseQuery(raw, /[&;]/);
+  const semi = parseQuery(raw, { semicolons: true });
   return semi === undefined ? undefined : [reading(amp), reading(semi)];
 }

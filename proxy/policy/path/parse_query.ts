@@ -6,6 +6,8 @@
  * @module
  */
 
+import { walkPairs } from "./_walk_pairs.ts";
+
 /** One key or value decoded, or undefined when an escape or its UTF-8 is malformed. */
 function decodeComponent(text: string): string | undefined {
   try {
@@ -21,7 +23,8 @@ function decodeComponent(text: string): string | undefined {
  * Follows OpenShell's `parse_query_params`: empty pairs are skipped, a key without `=` has
  * the value `""`, `+` is a space, `%XX` must be two hex digits and the bytes valid UTF-8.
  *
- * @param separator What ends a pair: `&` (OpenShell, PHP, qs), or `/[&;]/` as Rack 2 reads it.
+ * @param options `semicolons`: a `;` ends a pair too, as Rack 2 reads it (OpenShell, PHP and qs
+ * split on `&` only).
  * @returns The parameters, or undefined when the query is malformed.
  * @example
  * ```ts
@@ -33,21 +36,19 @@ function decodeComponent(text: string): string | undefined {
  */
 export function parseQuery(
   raw: string | undefined,
-  separator: string | RegExp = "&",
+  options: { semicolons?: boolean } = {},
 ): Map<string, string[]> | undefined {
   const out = new Map<string, string[]>();
   if (!raw) return out;
-  for (const pair of raw.split(separator)) {
-    if (pair === "") continue;
-    const eq = pair.indexOf("=");
-    const key = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? "" : decodeComponent(pair.slice(eq + 1));
-    if (key === undefined || value === undefined) return undefined;
+  const malformed = walkPairs(raw, options.semicolons === true, (start, eq, end) => {
+    const key = decodeComponent(raw.slice(start, eq));
+    const value = eq === end ? "" : decodeComponent(raw.slice(eq + 1, end));
+    if (key === undefined || value === undefined) return true;
     const list = out.get(key);
     if (list) list.push(value);
     else out.set(key, [value]);
-  }
-  return out;
+  });
+  return malformed ? undefined : out;
 }
 
 /**

@@ -8,9 +8,9 @@
  */
 
 import { classifyDocument, type GraphqlOperation } from "./graphql_document.ts";
-import { queryReadings } from "../path/mod.ts";
+import { formKeyNamed, KeyNames, queryReadings } from "../path/mod.ts";
 import { parseStrictJson } from "./_strict_json.ts";
-import { formKeyNamed, jsonTyped } from "./_form_reading.ts";
+import { jsonTyped } from "./_json_typed.ts";
 
 /** What a GraphQL request asks for: its operations, or why it cannot be judged. */
 export interface GraphqlRequestInfo {
@@ -38,6 +38,7 @@ export const GRAPHQL_DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 const PERSISTED_ID_KEYS = ["id", "documentId", "queryId"] as const;
 // Parameters a server may read from the URL even on a POST (express-graphql merges them).
 const CONTROL_PARAMS = ["query", "operationName", "extensions", "variables", ...PERSISTED_ID_KEYS];
+const CONTROL_NAMES = new KeyNames(CONTROL_PARAMS);
 
 /**
  * Classify a GraphQL-over-HTTP request.
@@ -109,7 +110,10 @@ function classifyPost(
   if (body === undefined || body.byteLength === 0) return "GraphQL POST body is empty";
   // Not typed JSON, the body may be read as a form (Yoga, express-graphql): a JSON text whose
   // strings hold `&query=...` would run another operation there than the one judged here.
-  if (!jsonTyped(contentType) && formKeyNamed(body, CONTROL_PARAMS) !== undefined) {
+  if (
+    !jsonTyped(contentType) &&
+    formKeyNamed(new TextDecoder().decode(body), CONTROL_NAMES) !== undefined
+  ) {
     return "GraphQL POST body also reads as a form naming GraphQL parameters: send it as application/json";
   }
   // A key written twice, in any letter case, is refused: Go's encoding/json (gqlgen) runs the
