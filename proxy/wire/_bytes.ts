@@ -57,24 +57,6 @@ export function hasBareLf(buffer: Uint8Array, from: number, to: number): boolean
   return false;
 }
 
-/** Index of `sequence` in `buffer` at or after `from`, or -1. */
-export function indexOfSequence(buffer: Uint8Array, sequence: number[], from: number): number {
-  const first = sequence[0]!;
-  const bytes = plainView(buffer, buffer.byteLength);
-  for (let i = bytes.indexOf(first, from); i !== -1; i = bytes.indexOf(first, i + 1)) {
-    if (i + sequence.length > buffer.byteLength) return -1;
-    let match = true;
-    for (let j = 1; j < sequence.length; j++) {
-      if (bytes[i + j] !== sequence[j]) {
-        match = false;
-        break;
-      }
-    }
-    if (match) return i;
-  }
-  return -1;
-}
-
 /**
  * The first `length` bytes of `bytes` as a plain Uint8Array: socket reads are node Buffers,
  * whose `indexOf` is the runtime's JavaScript version, about twice as slow as the built-in one.

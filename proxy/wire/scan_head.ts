@@ -4,7 +4,8 @@
  * @module
  */
 
-import { hasBareLf, indexOfSequence } from "./_bytes.ts";
+import { indexOfSequence } from "../bytes/mod.ts";
+import { hasBareLf } from "./_bytes.ts";
 
 const CRLFCRLF = [13, 10, 13, 10];
 

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { indexOfSequence } from "../../bytes/mod.ts";
+
 /**
  * UTF-16 units encoded per slice: at most about a millisecond of this thread. Each slice is a
  * fresh buffer, and on this VM every fresh 4 KiB page costs ~13 us to fault in: a 512 Ki-unit
@@ -120,20 +122,8 @@ export function slicesInclude(slices: readonly Uint8Array[], ascii: string): boo
     const edge = new Uint8Array(carry.length + Math.min(overlap, slice.length));
     edge.set(carry);
     edge.set(slice.subarray(0, edge.length - carry.length), carry.length);
-    if (bytesInclude(edge, marker) || bytesInclude(slice, marker)) return true;
+    if (indexOfSequence(edge, marker) >= 0 || indexOfSequence(slice, marker) >= 0) return true;
     carry = slice.length >= overlap ? slice.slice(slice.length - overlap) : edge.slice(-overlap);
-  }
-  return false;
-}
-
-function bytesInclude(bytes: Uint8Array, marker: Uint8Array): boolean {
-  if (marker.length === 0) return true;
-  const first = marker[0]!;
-  for (let at = bytes.indexOf(first); at >= 0; at = bytes.indexOf(first, at + 1)) {
-    if (at + marker.length > bytes.length) return false;
-    let i = 1;
-    while (i < marker.length && bytes[at + i] === marker[i]) i++;
-    if (i === marker.length) return true;
   }
   return false;
 }
