@@ -6,7 +6,7 @@
  * @module
  */
 
-import { classifyAddress } from "./ip.ts";
+import { classifyAddress } from "./address_class.ts";
 
 /** A parsed listen address. */
 export interface ListenAddress {
