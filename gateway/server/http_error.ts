@@ -23,6 +23,11 @@ const CODES: Record<number, string> = {
   503: "remote_unavailable",
 };
 
+/** The 404 answer for what does not exist, or what the caller may not know exists. */
+export function notFound(c: Context): Response {
+  return c.json({ error: "not_found" }, 404);
+}
+
 /**
  * A deliberate 400: the request is wrong, and `detail` (safe to show) says how.
  *
