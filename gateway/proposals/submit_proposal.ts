@@ -17,8 +17,8 @@ import {
 import { configEvent } from "../../proxy/ocsf/mod.ts";
 import { writeFileAtomic } from "../repo/mod.ts";
 import { isPolicyName, type PolicyFile, readPolicyFile } from "../repo/mod.ts";
-import { insertRuleText, ruleKeyFor } from "../repo/mod.ts";
-import { checkProposedRule, type CheckResult } from "./proposal_checks.ts";
+import { insertRuleText } from "../repo/mod.ts";
+import { checkProposedRule } from "./proposal_checks.ts";
 import { withDirectoryLock } from "../repo/mod.ts";
 import { ensureStateDirs, proposalFilePath } from "./proposal_files.ts";
 import {
@@ -26,22 +26,20 @@ import {
   indexSandboxProposal,
   sandboxPendingSeals,
 } from "./sandbox_pending.ts";
-import { newProposalId } from "./proposal_id.ts";
-import { formatProposalPatch, type ProposalMeta } from "./proposal_patch.ts";
+import type { ProposalMeta } from "./proposal_patch.ts";
 import {
   type ProposalRecord,
   readProposalRecord,
   recordFromText,
   toProposalStatus,
 } from "./proposal_record.ts";
-import { type ProposalSeal, sealListing, writeSeal } from "./proposal_seal.ts";
-import { ruleHash, textHash } from "./proposal_hashes.ts";
-import { byteSize, findingsBasis, readCeilingText, type SealListing } from "../listing/mod.ts";
-import { buildFileDiff } from "./rule_diff.ts";
+import { sealListing, writeSeal } from "./proposal_seal.ts";
+import { draftPatch, sealOf } from "./_draft_patch.ts";
+import { ruleHash } from "./proposal_hashes.ts";
+import { byteSize, findingsBasis, readCeilingText } from "../listing/mod.ts";
 import { spellingHash } from "./_rule_spelling.ts";
 import { MAX_PENDING_PER_SANDBOX, type StoreEnv } from "./store_env.ts";
 import { heldRefusal, noteCeilingRefusal } from "./ceiling_refusals.ts";
-import { reviewedBinaries, summarizeRule } from "./summarize_rule.ts";
 import { visibleText } from "../repo/mod.ts";
 
 function inputProblem(input: ProposalInput): string | undefined {
@@ -162,25 +160,6 @@ type Stored =
   | { kind: "existing"; id: string }
   | { kind: "full"; max: number };
 
-function sealOf(
-  meta: ProposalMeta,
-  rule: NetworkRule,
-  text: string,
-  listing: SealListing,
-): ProposalSeal {
-  const { id, policy, sandbox, ruleKey, findings } = meta;
-  return {
-    id,
-    policy,
-    ...(sandbox === undefined ? {} : { sandbox }),
-    ruleKey,
-    ruleHash: ruleHash(rule),
-    findings,
-    patchHashes: [textHash(text)],
-    listing,
-  };
-}
-
 function tooManyPending(policy: string, max: number): SubmitResult {
   const name = visibleText(policy, 80);
   return {
@@ -217,33 +196,4 @@ function unwritableReason(rule: NetworkRule): string | undefined {
     return "unwritable_rule: the rule does not read back as written in YAML (a string with " +
       "spaces or unusual characters at an end?); trim its strings";
   }
-}
-
-/** The patch file text for a checked rule: a new id, a free rule key, the diff, the message. */
-async function draftPatch(
-  env: StoreEnv,
-  input: ProposalInput,
-  current: PolicyFile,
-  check: CheckResult & { rule: NetworkRule },
-): Promise<{ meta: ProposalMeta; text: string }> {
-  const id = newProposalId(env.now());
-  const ruleKey = ruleKeyFor(input.ruleName, Object.keys(current.loaded.policy.network_policies));
-  const after = insertRuleText(current.text, ruleKey, check.rule, id);
-  const path = `${(await env.repo()).prefix}${input.policy}.yaml`;
-  const mode = ((await Deno.stat(current.path)).mode ?? 0) & 0o111 ? "100755" : "100644";
-  const meta: ProposalMeta = {
-    id,
-    policy: input.policy,
-    ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
-    ...(input.workdir === undefined ? {} : { workdir: input.workdir }),
-    ruleKey,
-    // Every binary, as the summary names them: the first alone under-read a broad glob.
-    binary: reviewedBinaries(check.rule),
-    created: env.now().toISOString(),
-    summary: summarizeRule(input.policy, check.rule),
-    findings: check.findings,
-    rationale: input.rationale,
-    path,
-  };
-  return { meta, text: formatProposalPatch(meta, buildFileDiff(path, current.text, after, mode)) };
 }
