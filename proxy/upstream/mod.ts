@@ -18,4 +18,5 @@ export type { DestinationResult, ResolveOverride, TunnelDestination } from "./de
 export { MAX_LANES, UpstreamLanes } from "./upstream_lanes.ts";
 export type { SlotSource } from "./upstream_lanes.ts";
 export { UpstreamError, UpstreamPool } from "./upstream_pool.ts";
-export type { PoolOptions, UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
+export type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
+export type { PoolOptions } from "./pool_options.ts";

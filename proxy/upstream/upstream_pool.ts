@@ -6,55 +6,14 @@
  */
 
 import type * as net from "node:net";
-import type { Duplex } from "node:stream";
 import { ByteStream, FORWARD_WINDOW_BYTES } from "../wire/mod.ts";
 import { poolKey } from "./pool_key.ts";
 import type { UpstreamConnection } from "./upstream_connection.ts";
 import { UpstreamConnector, UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
+import { POOL_DEFAULTS, type PoolOptions } from "./pool_options.ts";
 
 export { UpstreamError, type UpstreamTarget } from "./upstream_connector.ts";
 export type { UpstreamConnection } from "./upstream_connection.ts";
-
-/** Options of {@linkcode UpstreamPool}. */
-export interface PoolOptions {
-  /** Extra trusted CAs (PEM), besides the default roots. */
-  upstreamCa?: string[];
-  /** Connecting may take this long. */
-  connectTimeoutMs?: number;
-  /** Idle connections close after this long. */
-  idleTimeoutMs?: number;
-  /**
-   * Idle connections kept per destination. It must cover the clients that use one
-   * destination at once: each connection released beyond it is closed, and the next request
-   * pays a new connection (and a TLS handshake) for it.
-   */
-  maxIdlePerKey?: number;
-  /** Idle connections kept in all. */
-  maxIdle?: number;
-  /**
-   * Idle connections that may be kept right now: what the process's descriptor limit leaves
-   * beside its client connections (`proxy_server.ts`). Unbounded by default.
-   */
-  idleRoom?: () => number;
-  /** Called with every socket the pool opens. */
-  track?: (socket: Duplex) => void;
-  /** Longest pause inside a response body before the exchange fails. */
-  bodyIdleMs?: number;
-}
-
-const defaults = {
-  upstreamCa: [] as string[],
-  connectTimeoutMs: 10_000,
-  idleTimeoutMs: 30_000,
-  // At 16, 64 clients of one destination opened a new connection for 40-70 % of requests.
-  maxIdlePerKey: 256,
-  maxIdle: 1024,
-  idleRoom: () => Infinity,
-  track: (_socket: Duplex) => {},
-  // Envoy's default stream idle timeout: long enough for event streams with sparse
-  // keep-alives, short enough that a dead upstream does not hold a connection forever.
-  bodyIdleMs: 300_000,
-} satisfies Required<PoolOptions>;
 
 interface IdleEntry {
   connection: UpstreamConnection;
@@ -115,7 +74,11 @@ export class UpstreamPool {
    */
   constructor(options: PoolOptions = {}) {
     // A caller may pass `idleRoom: undefined` on (createContext() does).
-    this.#options = { ...defaults, ...options, idleRoom: options.idleRoom ?? defaults.idleRoom };
+    this.#options = {
+      ...POOL_DEFAULTS,
+      ...options,
+      idleRoom: options.idleRoom ?? POOL_DEFAULTS.idleRoom,
+    };
     this.#connector = new UpstreamConnector(this.#options);
   }
 
