@@ -6,17 +6,17 @@
  */
 
 import { binaryMatches, lookupGrants } from "../compile/mod.ts";
-import type { CompiledMatch, CompiledPolicy, Grant } from "../model/mod.ts";
-import { queryAllows, queryDenies, queryKeysJudged } from "../compile/mod.ts";
-import { type QueryReading, queryReadings } from "../path/mod.ts";
+import type { CompiledPolicy, Grant } from "../model/mod.ts";
+import { queryKeysJudged } from "../compile/mod.ts";
+import { queryReadings } from "../path/mod.ts";
 import { leaseLive } from "../model/mod.ts";
-import { allowL4, allowL7, auditAllow, denyL4, denyL7, smallestKey } from "../judge/mod.ts";
+import { allowL4, denyL4, denyL7, smallestKey } from "../judge/mod.ts";
 import type { RequesterIdentity, RequestFacts } from "../model/mod.ts";
 import type { Decision } from "../model/mod.ts";
 import { decideGraphql, decideGraphqlWs } from "../judge/mod.ts";
 import { httpWebsocketText, markWebsocket } from "../judge/mod.ts";
 import { decideJsonRpc, decideMcp } from "../judge/mod.ts";
-import { denyReadings } from "./_deny_readings.ts";
+import { judgeMethod, once } from "./_judge_method.ts";
 import { grantsOnPath, judgedPath } from "./_judged_path.ts";
 import { isRequestHost } from "../host/mod.ts";
 
@@ -33,24 +33,6 @@ function liveGrants(grants: readonly Grant[], facts: RequestFacts): readonly Gra
 function identityMatches(g: Grant, id: RequesterIdentity): boolean {
   return binaryMatches(g.binaries, id.exe) ||
     id.ancestors.some((a) => binaryMatches(g.binaries, a));
-}
-
-type Params = () => QueryReading[] | undefined;
-
-function matchFires(
-  m: CompiledMatch,
-  method: string,
-  path: string | true,
-  query: Params,
-  deny: boolean,
-): boolean {
-  if (!m.anyMethod && !m.methods.has(method)) return false;
-  if (path !== true && !m.path(path)) return false;
-  if (!m.query) return true;
-  const params = query();
-  // A query that cannot be decoded fails closed: it fires every deny and no allow.
-  if (params === undefined) return deny;
-  return deny ? queryDenies(m.query, params) : queryAllows(m.query, params);
 }
 
 /**
@@ -193,58 +175,4 @@ function withQueryKeys(
   const keys = queryKeysJudged(grants, methods, path, lowerPath);
   if (keys.length > 0) d.queryKeys = keys;
   return d;
-}
-
-/** `make()` at most once, and only if asked for (the query's parse, the deny readings). */
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => (made ??= { value: make() }).value;
-}
-
-interface Asked {
-  /** The method to judge, as sent (the real one or an override). */
-  method: string;
-  /** How the reason names it: `POST` or `POST (as DELETE)`. */
-  label: string;
-  path: string;
-  lowerPath: string;
-  query: Params;
-}
-
-const ENCODED_SLASH = /%2F|%5C/; // kept by canonicalizePath() only under allow_encoded_slash
-
-function judgeMethod(facts: RequestFacts, matched: Grant[], asked: Asked): Decision {
-  const { path, lowerPath, query, label } = asked;
-  const method = asked.method.toUpperCase();
-  // A kept %2F or %5C (some grant here has allow_encoded_slash) is a slash to an origin that
-  // decodes first: a deny fires on either reading, and only a grant that asked for encoded
-  // slashes may allow one, or one rule's flag would reach every other rule of the host.
-  const encoded = ENCODED_SLASH.test(path);
-  const slashed = encoded ? lowerPath.replace(/%2f|%5c/g, "/").replace(/\/{2,}/g, "/") : "";
-  // The grants that may let it through, as allows or as audit (without the flag, their own
-  // reading of such a path is a 400).
-  const judging = encoded ? matched.filter((g) => g.allowEncodedSlash) : matched;
-  // Deny rules read the path as other origins would too (`_deny_readings.ts`: Windows, a
-  // trailing slash ignored), read only when a grant here has deny rules (most have none); a
-  // short name may be any path, so it fires every deny of the method.
-  const read = once(() => denyReadings(encoded ? [lowerPath, slashed] : [lowerPath]));
-  const denying = matched.filter((g) =>
-    g.deny.some((m) => read().some((p) => matchFires(m, method, p, query, true)))
-  );
-  if (denying.length > 0) {
-    const reason = `${label} ${path} blocked by deny rule`;
-    const enforcing = denying.filter((g) => g.enforcement === "enforce");
-    if (enforcing.length > 0) return denyL7(facts, enforcing, reason, asked.method);
-    const audited = denying.filter((g) => judging.includes(g));
-    if (audited.length > 0) return auditAllow(facts, audited, reason);
-    return denyL7(facts, denying, reason, asked.method);
-  }
-  const allowing = judging.filter((g) =>
-    g.allow.some((m) => matchFires(m, method, path, query, false))
-  );
-  if (allowing.length > 0) return allowL7(facts, allowing);
-  const reason = `${label} ${path} not permitted by policy`;
-  const audit = judging.filter((g) => g.enforcement === "audit");
-  if (audit.length > 0) return auditAllow(facts, audit, reason);
-  return denyL7(facts, matched, reason, asked.method);
 }
