@@ -7,18 +7,11 @@
 
 import { Buffer } from "node:buffer";
 import { canonicalizePath } from "../../policy/mod.ts";
-import {
-  BODY_TIMEOUT_DETAIL,
-  type ClientConnection,
-  MAX_POLICY_LOCAL_BODY_BYTES,
-  reasonPhrase,
-  sendError,
-  TOO_MANY_BODIES,
-} from "../connection/mod.ts";
-import type { AbsoluteTarget, ByteStream, RequestHead } from "../../wire/mod.ts";
-import { BodyBudgetSpentError, type BodyLease, BodyTooLargeError } from "../../wire/mod.ts";
-import { readChunkedBody, ReadTimeoutError, values } from "../../wire/mod.ts";
+import { type ClientConnection, reasonPhrase, sendError } from "../connection/mod.ts";
+import type { AbsoluteTarget, RequestHead } from "../../wire/mod.ts";
+import { values } from "../../wire/mod.ts";
 import { bodyNotAllowed } from "../request/mod.ts";
+import { readPolicyLocalBody } from "./_policy_local_body.ts";
 
 const POLICY_LOCAL_HOSTS = new Set(["policy.local", "policy.local:80"]);
 const SKIPPED_REQUEST_HEADERS = new Set([
@@ -95,7 +88,7 @@ export async function servePolicyLocal(
     await sendError(stream, 503, "policy_local_unavailable", "policy.local is not configured");
     return false;
   }
-  const body = await readBody(client, head);
+  const body = await readPolicyLocalBody(client, head);
   if (body === false) return false;
   const url = `http://policy.local${path.path}${
     target.query === undefined ? "" : `?${target.query}`
@@ -104,63 +97,6 @@ export async function servePolicyLocal(
   if (response === undefined) return false;
   await writeResponse(client, head, response);
   return head.keepAlive;
-}
-
-/**
- * The request body, read whole within policy.local's body deadline (answered 408 past it), or
- * false once an error response went out.
- */
-async function readBody(client: ClientConnection, head: RequestHead): Promise<Uint8Array | false> {
-  const { stream } = client;
-  const tooLarge = `Request body exceeds ${MAX_POLICY_LOCAL_BODY_BYTES} bytes`;
-  if (head.framing.kind === "length" && head.framing.length > MAX_POLICY_LOCAL_BODY_BYTES) {
-    await sendError(stream, 413, "payload_too_large", tooLarge);
-    return false;
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = client.ctx.policyLocalBodyTimeoutMs;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ReadTimeoutError(`Body not whole in ${deadline} ms`)),
-      deadline,
-    );
-  });
-  const reading = readBodyBytes(stream, head, client.body);
-  // Given up on at the deadline: the connection closes, and the read ends with it.
-  reading.catch(() => {});
-  try {
-    return await Promise.race([reading, expired]);
-  } catch (error) {
-    if (error instanceof BodyBudgetSpentError) {
-      await sendError(stream, 503, TOO_MANY_BODIES, error.message);
-    } else if (error instanceof BodyTooLargeError) {
-      await sendError(stream, 413, "payload_too_large", tooLarge);
-    } else if (error instanceof ReadTimeoutError) {
-      await sendError(stream, 408, "request_timeout", BODY_TIMEOUT_DETAIL);
-    } else await sendError(stream, 400, "bad_request", "Invalid request body");
-  } finally {
-    clearTimeout(timer);
-  }
-  return false;
-}
-
-async function readBodyBytes(
-  stream: ByteStream,
-  head: RequestHead,
-  lease: BodyLease,
-): Promise<Uint8Array> {
-  if (head.framing.kind === "chunked") {
-    return await readChunkedBody(stream, MAX_POLICY_LOCAL_BODY_BYTES, { lease });
-  }
-  if (head.framing.kind !== "length") return new Uint8Array(0);
-  if (!lease.tryGrow(head.framing.length)) await lease.grow(head.framing.length);
-  const body = new Uint8Array(head.framing.length);
-  let offset = 0;
-  await stream.readExactly(head.framing.length, (piece) => {
-    body.set(piece, offset);
-    offset += piece.byteLength;
-  });
-  return body;
 }
 
 async function callApp(
