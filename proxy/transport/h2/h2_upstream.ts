@@ -15,7 +15,7 @@ import { exchangeOverH2, type OriginRequest } from "./_h2_origin_exchange.ts";
 import type { BodyLease } from "../../wire/mod.ts";
 import { type AnswerShare, holdAnswer, type ProxyContext } from "../connection/mod.ts";
 import { http1BodyCloses, readHttp1Body } from "./h2_http1_body.ts";
-import { exchangeOverPool } from "./h2_to_h1.ts";
+import { exchangeOverPool } from "./exchange_over_pool.ts";
 import { gateInbound } from "../../wire/mod.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../../upstream/mod.ts";
 import { UpstreamLanes } from "../../upstream/mod.ts";
