@@ -7,15 +7,11 @@
  */
 
 import { Buffer } from "node:buffer";
-import type { HttpConn, ResponseInfo } from "./http_conn.ts";
-import { type RunStats, summarize } from "./stats.ts";
+import type { HttpConn } from "./http_conn.ts";
+import { type ConnectionMode, reopen, Sampler, worker } from "./load_worker.ts";
 
-/** How connections are used. */
-export type ConnectionMode =
-  /** Open once, reuse; a reconnect (server closed) is timed into the next request. */
-  | "keep-alive"
-  /** Open, send one request, close: the whole of it is timed. */
-  | "new-connection";
+export type { ConnectionMode } from "./load_worker.ts";
+import { type RunStats, summarize } from "./stats.ts";
 
 /** One load run. */
 export interface LoadSpec {
@@ -64,28 +60,6 @@ export interface LoadResult extends RunStats {
   firstError?: string;
   /** The other side of a paired run, timed in the same window. */
   paired?: RunStats & { errors: number };
-}
-
-class Sampler {
-  readonly latencies: number[] = [];
-  errors = 0;
-  connections = 0;
-  firstError: string | undefined;
-  issued = 0;
-
-  constructor(readonly limit: number, readonly deadline: number) {}
-
-  /** Claim the next request slot; false when the count or the time budget is spent. */
-  claim(): boolean {
-    if (this.issued >= this.limit || performance.now() >= this.deadline) return false;
-    this.issued++;
-    return true;
-  }
-
-  fail(error: unknown): void {
-    this.errors++;
-    this.firstError ??= error instanceof Error ? error.message : String(error);
-  }
 }
 
 /**
@@ -175,74 +149,4 @@ function resultOf(sampler: Sampler, elapsed: number): LoadResult {
     connections: sampler.connections,
     ...(sampler.firstError ? { firstError: sampler.firstError } : {}),
   };
-}
-
-function reopen(spec: LoadSpec) {
-  return async (conn: HttpConn | undefined): Promise<HttpConn | undefined> => {
-    if (conn && !conn.dead) return conn;
-    conn?.close();
-    return await spec.open().catch(() => undefined);
-  };
-}
-
-async function worker(
-  spec: LoadSpec,
-  request: Buffer,
-  sampler: Sampler,
-  initial?: HttpConn,
-  maxRequests = Infinity,
-): Promise<HttpConn | undefined> {
-  let conn = initial;
-  for (let sent = 0; sent < maxRequests && sampler.claim(); sent++) {
-    const t0 = performance.now();
-    try {
-      const result = await send(spec, request, sampler, conn);
-      conn = result.conn;
-      const t1 = performance.now();
-      if (result.response.status !== spec.expectStatus) {
-        sampler.fail(new Error(`Unexpected status ${result.response.status}`));
-      } else {
-        sampler.latencies.push(t1 - t0);
-      }
-      if (spec.mode === "new-connection" || result.response.closing) {
-        conn.close();
-        conn = undefined;
-      }
-    } catch (error) {
-      sampler.fail(error);
-      conn?.close();
-      conn = undefined;
-    }
-  }
-  return conn;
-}
-
-/**
- * Send on `conn`, opening one when needed. A kept-alive connection that the server closed
- * without saying so (tinyproxy does) fails before any response byte: retry once on a fresh
- * connection, as HTTP clients do for idempotent requests; the retry is timed.
- */
-async function send(
-  spec: LoadSpec,
-  request: Buffer,
-  sampler: Sampler,
-  conn: HttpConn | undefined,
-): Promise<{ conn: HttpConn; response: ResponseInfo }> {
-  if (conn && !conn.dead) {
-    try {
-      return { conn, response: await conn.request(request) };
-    } catch (error) {
-      conn.close();
-      if (!conn.stale) throw error;
-    }
-  }
-  conn?.close();
-  const fresh = await spec.open();
-  sampler.connections++;
-  try {
-    return { conn: fresh, response: await fresh.request(request) };
-  } catch (error) {
-    fresh.close();
-    throw error;
-  }
 }
