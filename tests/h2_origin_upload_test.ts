@@ -29,8 +29,10 @@ const CLIENT = `
 const session = await openH2Session();
 const req = session.request({ ":method": "POST", ":path": "/upload" });
 req.on("error", () => {});
-const piece = new Uint8Array(1 << 20).fill(120);
-for (let i = 0; i < Number(REST[0]); i++) if (!req.write(piece)) await new Promise((r) => req.once("drain", r));
+for (let i = 0; i < Number(REST[0]); i++) {
+  const piece = new Uint8Array(1 << 20).fill(i + 1); // each MiB its own byte: a lost piece shows
+  if (!req.write(piece)) await new Promise((r) => req.once("drain", r));
+}
 req.end();
 let text = "";
 const status = await new Promise((done) => {
@@ -44,15 +46,19 @@ console.log(status + " " + text);
 session.destroy();
 `;
 
-Deno.test("h2: an honest 16 MiB upload to an HTTP/2 origin arrives whole (its WINDOW_UPDATEs are earned)", async () => {
+Deno.test("h2: an honest 16 MiB upload to an HTTP/2 origin arrives whole, byte for byte (its WINDOW_UPDATEs are earned)", async () => {
   const upstreams = await startTestUpstreams();
   const origin = await startH2Origin(upstreams, [HOST], (stream) => {
     let received = 0;
-    stream.on("data", (chunk: Uint8Array) => received += chunk.byteLength);
+    let sum = 0; // of every byte: the proxy freeing a piece before it went would change it
+    stream.on("data", (chunk: Uint8Array) => {
+      received += chunk.byteLength;
+      for (const byte of chunk) sum += byte;
+    });
     stream.on("end", () => {
       if (stream.destroyed) return;
       stream.respond({ ":status": 200 });
-      stream.end(String(received));
+      stream.end(`${received} ${sum}`);
     });
   });
   const targetPort = origin.port;
@@ -62,7 +68,7 @@ Deno.test("h2: an honest 16 MiB upload to an HTTP/2 origin arrives whole (its WI
     const { port: proxyPort, caPath } = proxy;
     const options = { runtime: "deno", proxyPort, host: HOST, caPath, args: ["16"] } as const;
     const client = await h2TunnelClient(CLIENT, options).output();
-    assert.equal(new TextDecoder().decode(client.stdout).trim(), `200 ${16 * MIB}`);
+    assert.equal(new TextDecoder().decode(client.stdout).trim(), `200 ${16 * MIB} ${136 * MIB}`); // 1 + 2 + … + 16 per byte of each MiB
   } finally {
     await proxy.close();
     await upstreams.close();

@@ -147,9 +147,10 @@ export interface RelayOptions {
   whole?: (source: Readable) => boolean;
   /**
    * Free each piece once `stream` took it: only when nothing else keeps the pieces of `source`
-   * (an answer from an origin; not a request body whose copy is kept, `_h2_body_copy.ts`).
+   * (an answer from an origin; not a request body while its copy is kept, `_h2_body_copy.ts`).
+   * A function is asked for each piece as it is written.
    */
-  free?: boolean;
+  free?: boolean | (() => boolean);
 }
 
 /**
@@ -182,7 +183,7 @@ export function relayToClient(
   const onData = (chunk: Uint8Array) => {
     collect(chunk.byteLength);
     if (stream.destroyed) return;
-    const wait = writeToClient(stream, chunk, free);
+    const wait = writeToClient(stream, chunk, typeof free === "boolean" ? free : free());
     if (wait === undefined) return;
     source.pause();
     wait.then(() => source.resume());

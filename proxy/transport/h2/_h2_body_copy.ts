@@ -35,6 +35,7 @@ export const BODY_COPY_BYTES = 64 * 1024;
  * assert.equal(new TextDecoder().decode(copy.bytes()), "a=1&b=2");
  * copy.drop(); // the answer started: nothing is kept any more
  * assert.equal(copy.bytes(), undefined);
+ * assert.equal(copy.dropped, true);
  * ```
  */
 export class BodyCopy {
@@ -56,6 +57,11 @@ export class BodyCopy {
   /** The bytes handed on so far, or undefined once more than the cap went or it was dropped. */
   bytes(): Uint8Array | undefined {
     return this.#chunks === undefined ? undefined : Buffer.concat(this.#chunks);
+  }
+
+  /** Whether nothing more is kept: a piece handed on from now is in no copy. */
+  get dropped(): boolean {
+    return this.#chunks === undefined;
   }
 
   /** Keep nothing more (the answer started, or the exchange ended). */

@@ -54,6 +54,11 @@ export interface RelayExits {
   cancel: () => void;
   /** Fails the exchange while no answer has started. */
   reject: (error: Error) => void;
+  /**
+   * Whether a piece handed on now is kept nowhere else (the copy to send again was dropped,
+   * `_h2_body_copy.ts`): such a piece is freed once the upstream stream took it. None: never.
+   */
+  unkept?: () => boolean;
 }
 
 /**
@@ -68,10 +73,14 @@ export function relayRequestBody(
   stream: ServerHttp2Stream,
   upstream: Http2Stream,
   outgoing: GuardedBody & { request: { head: RequestHead } },
-  { cancel, reject }: RelayExits,
+  { cancel, reject, unkept = () => false }: RelayExits,
 ): void {
   const { guard } = outgoing;
-  if (guard === undefined) return relayToClient(stream, upstream, { whole: endedWhole });
+  // Without a guard nothing but the copy keeps a piece: a 256 MB upload's pieces are freed as
+  // they go, not at a collection. A guard's pieces are left to the collector.
+  if (guard === undefined) {
+    return relayToClient(stream, upstream, { whole: endedWhole, free: unkept });
+  }
   const { framing } = outgoing.request.head;
   const declared = framing.kind === "length" ? framing.length : undefined;
   relayGuarded(stream, upstream, guard, declared, (stop) => {

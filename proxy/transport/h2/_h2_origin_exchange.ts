@@ -85,7 +85,8 @@ export function exchangeOverH2(
         const timeout = bodyTimeout();
         reject(new UpstreamError(timeout.status, timeout.code, timeout.detail));
       });
-      relayRequestBody(stream, upstream, outgoing, { cancel, reject }); // see its doc
+      const unkept = () => copy === undefined || copy.dropped;
+      relayRequestBody(stream, upstream, outgoing, { cancel, reject, unkept }); // see its doc
     }
     const timer = setTimeout(() => {
       cancel();
