@@ -108,6 +108,10 @@ export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
  * {@linkcode COLLECT_EVERY_BYTES} (`collectYoungGeneration()`): one per relay, so that each
  * transfer frees the dead reads under it. Warm 256 MB L7 uploads, medians of three: 1 MB 1.30,
  * 2 MB 1.23, 4 MB 1.30, 16 MB 2.35 CPU-s/GB; none 1.30 but +44-51 MB of peak RSS (with it +1-3).
+ * The HTTP/2 relays at 16 MiB (their answers' pieces already freed as they go): no less CPU and
+ * more RSS (medians: an upload +5.7 and +7.8 MB against +0.3 to +3.5, the HTTP/1.1-origin
+ * download +12.2 and +5.4 against +0.9 to +5.1; alternated runs at load 13-100). What is left is
+ * likely the TLS reads that JS never sees.
  *
  * @example
  * ```ts
