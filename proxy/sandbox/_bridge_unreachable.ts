@@ -6,12 +6,14 @@
  * @module
  */
 
+import { indexOfSequence } from "../bytes/mod.ts";
 import { closeQuietly, withinLinger, writeAll } from "./_pump.ts";
 
 /** How long a client's request head may take to arrive before the answer goes anyway. */
 const HEAD_WAIT_MS = 2_000;
 const HEAD_LIMIT = 64 * 1024;
 const TLS_HANDSHAKE = 0x16;
+const HEAD_END = new TextEncoder().encode("\r\n\r\n");
 
 /** How long a connection may wait for room in the bridge's queue of unaccepted connections. */
 const QUEUE_WAIT_MS = 3_000;
@@ -118,16 +120,16 @@ async function readHead(client: Deno.Conn): Promise<Uint8Array | null> {
       const n = await Promise.race([client.read(buffer.subarray(length)), late]);
       if (n === "late" || n === null) break;
       length += n;
-      if (buffer[0] === TLS_HANDSHAKE || endsHead(buffer.subarray(0, length))) break;
+      if (
+        buffer[0] === TLS_HANDSHAKE || indexOfSequence(buffer.subarray(0, length), HEAD_END) >= 0
+      ) {
+        break;
+      }
     }
   } finally {
     clearTimeout(timer);
   }
   return length === 0 ? null : buffer.subarray(0, length);
-}
-
-function endsHead(bytes: Uint8Array): boolean {
-  return new TextDecoder().decode(bytes).includes("\r\n\r\n");
 }
 
 /** Read and drop what the client still sends (a request body) until it closes. */
