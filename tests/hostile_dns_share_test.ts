@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startProxyService } from "../proxy/mod.ts";
-import { curl } from "./support/mod.ts";
+import { curl, holdConnects } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -47,16 +47,9 @@ Deno.test("hostile dns share: another client's lookup runs while one client's na
     stateDir: join(dir, "state"),
     lookup,
   });
-  const held: Deno.Conn[] = [];
+  let held: Deno.Conn[] = [];
   try {
-    for (let i = 0; i < 40; i++) {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: service.port });
-      const name = `n${i}.stall.example:443`;
-      await conn.write(
-        new TextEncoder().encode(`CONNECT ${name} HTTP/1.1\r\nHost: ${name}\r\n\r\n`),
-      );
-      held.push(conn);
-    }
+    held = await holdConnects(service.port, 40, "stall.example");
     while (asked.length < 4) await new Promise((resolve) => setTimeout(resolve, 10));
     // curl is another binary: another client, whose name is looked up and decided at once.
     const victim = await curl(["http://v1.live.example/x"], {

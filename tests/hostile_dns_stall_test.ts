@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startProxyService } from "../proxy/mod.ts";
-import { curl, startTestUpstreams } from "./support/mod.ts";
+import { curl, holdConnects, startTestUpstreams } from "./support/mod.ts";
 
 const POLICY = `version: 1
 network_policies:
@@ -50,15 +50,9 @@ Deno.test("hostile dns stall: names that never resolve leave other clients answe
     resolve: [`plain.example.com:80:127.0.0.1:${upstreams.httpPort}`],
     lookup,
   });
-  const held: Deno.Conn[] = [];
+  let held: Deno.Conn[] = [];
   try {
-    for (let i = 0; i < 40; i++) {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: service.port });
-      const name = `n${i}.stall.example:443`;
-      const connect = `CONNECT ${name} HTTP/1.1\r\nHost: ${name}\r\n\r\n`;
-      await conn.write(new TextEncoder().encode(connect));
-      held.push(conn);
-    }
+    held = await holdConnects(service.port, 40, "stall.example");
     // One client holds at most half the 8 lookup slots (hostile_dns_share_test.ts).
     while (asked < 4) await new Promise((resolve) => setTimeout(resolve, 10));
     const through = { proxyPort: service.port, maxTime: 10 };

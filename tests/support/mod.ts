@@ -38,6 +38,7 @@ export { H2FrameSplitter } from "./h2_frame_splitter.ts";
 export { h2RequestFields, openH2Session } from "./open_h2_session.ts";
 export type { H2SessionProxy } from "./open_h2_session.ts";
 export { waitFor, waitForLines } from "./wait_for.ts";
+export { holdConnects } from "./held_connects.ts";
 export { syntheticPolicy } from "./synthetic_policy.ts";
 export { AS_CURL, openPolicy } from "./open_policy.ts";
 export { ITEMS_HOST, itemsPolicy, restPolicy } from "./rest_policy.ts";
