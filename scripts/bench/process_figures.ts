@@ -90,3 +90,30 @@ export async function readResidentMb(pid: number): Promise<ResidentMb> {
   };
   return { rss: field("VmRSS"), anon: field("RssAnon"), file: field("RssFile") };
 }
+
+/**
+ * The private memory in glibc's main heap (the `[heap]` mapping of `/proc/PID/smaps`) of
+ * process `pid`, in MB: where a Deno process keeps its native buffers and TLS state. The rest
+ * of its private memory is mostly V8's heap (anonymous mappings of their own), so the split
+ * says which of the two grew under load.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readMallocHeapMb, readResidentMb } from "./process_figures.ts";
+ *
+ * const heap = await readMallocHeapMb(Deno.pid);
+ * assert.ok(heap >= 0 && heap < (await readResidentMb(Deno.pid)).anon);
+ * ```
+ */
+export async function readMallocHeapMb(pid: number): Promise<number> {
+  const lines = (await Deno.readTextFile(`/proc/${pid}/smaps`)).split("\n");
+  const at = lines.findIndex((line) => line.endsWith(" [heap]"));
+  if (at === -1) return 0; // no brk heap: everything was mapped on its own
+  // The mapping's fields follow its line until the next mapping's.
+  for (let i = at + 1; i < lines.length && !/^[0-9a-f]+-/.test(lines[i]!); i++) {
+    const kb = /^Anonymous:\s+(\d+) kB/.exec(lines[i]!)?.[1];
+    if (kb) return Number(kb) / 1024;
+  }
+  return 0;
+}

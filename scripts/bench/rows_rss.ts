@@ -15,7 +15,7 @@ import type { RowInfo, Sample } from "./report.ts";
 import type { Row } from "./row.ts";
 import { scaleLoadSpec, type ScaleProxies } from "./rows_concurrency.ts";
 import type { BenchSetup } from "./setup.ts";
-import { findPid, readResidentMb, type ResidentMb } from "./process_figures.ts";
+import { findPid, readMallocHeapMb, readResidentMb, type ResidentMb } from "./process_figures.ts";
 
 /** A proxy started for one repetition: where it listens, its processes, how to stop it. */
 interface Fresh {
@@ -119,7 +119,14 @@ function rssRow(
       return [
         ...(idle ? [`${idle} MB before the clients came (median, fresh proxy)`] : []),
         // A Deno process's file-backed part is mostly the deno executable, shared by them all.
-        ...(anon ? [`at the peak ${anon} MB private, ${median("peakFileMb")} MB file-backed`] : []),
+        // The private part split: glibc's main heap (native buffers, TLS state) and the rest
+        // (in a Deno process mostly V8's heap): which of the two a change moved.
+        ...(anon
+          ? [
+            `at the peak ${anon} MB private (${median("peakMallocMb")} MB of it glibc's main ` +
+            `heap), ${median("peakFileMb")} MB file-backed`,
+          ]
+          : []),
       ];
     },
   };
@@ -138,12 +145,29 @@ async function peakRss(setup: BenchSetup, fresh: Fresh): Promise<Sample> {
   };
   const idle = await total();
   let peak = idle;
-  const read = () => total().then((now) => void (now.rss > peak.rss && (peak = now)), () => {});
+  let peakMalloc = 0;
+  let mallocReadAt = -Infinity; // the peak RSS at which the malloc heap was read last
+  const mallocHeap = async () => {
+    const each = await Promise.all(fresh.pids().map((pid) => readMallocHeapMb(pid).catch(() => 0)));
+    return each.reduce((n, mb) => n + mb, 0);
+  };
+  const read = async () => {
+    const now = await total().catch(() => undefined);
+    if (now === undefined || now.rss <= peak.rss) return;
+    peak = now;
+    // smaps costs more to read than status: again only once the peak grew by a MB.
+    if (now.rss >= mallocReadAt + 1) [mallocReadAt, peakMalloc] = [now.rss, await mallocHeap()];
+  };
   const timer = setInterval(read, 50);
   try {
     const result = await runLoad({ ...spec, ...spec.bounds, expectStatus: 200 });
     await read();
-    const extra = { idleRssMb: idle.rss, peakAnonMb: peak.anon, peakFileMb: peak.file };
+    const extra = {
+      idleRssMb: idle.rss,
+      peakAnonMb: peak.anon,
+      peakFileMb: peak.file,
+      peakMallocMb: peakMalloc,
+    };
     return { value: peak.rss, samples: result.samples, errors: result.errors, extra };
   } finally {
     clearInterval(timer);
