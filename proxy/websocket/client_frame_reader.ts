@@ -1,30 +1,20 @@
 /**
  * A strict, incremental reader of the client-to-server half of an upgraded WebSocket (RFC 6455
  * §5): it turns the bytes a client sends into what the relay may do with them, and refuses
- * what OpenShell's relay refuses (its `validate_frame_header` and sandbox-limits rows).
+ * what OpenShell's relay refuses (`frameProblem()`: its `validate_frame_header` and sandbox-limits
+ * rows).
  *
  * @module
  */
 
 import { type FrameHeader, frameHeader, headerLength, OPCODE } from "./_frame_header.ts";
 import { closePayloadProblem } from "./close_frame.ts";
-
-/** The bounds of one client's messages (OpenShell's architecture/sandbox-limits.md). */
-export interface FrameLimits {
-  /** Largest text message, assembled (1009 past it). */
-  maxTextBytes: number;
-  /** Most frames in one message (1002 past it). */
-  maxFragments: number;
-  /** Largest binary frame relayed (1002 past it). */
-  maxBinaryFrameBytes: number;
-}
-
-/** OpenShell's: a 4 MiB text message, 4,096 fragments, a 16 MiB binary frame. */
-export const WEBSOCKET_LIMITS: FrameLimits = {
-  maxTextBytes: 4 * 1024 * 1024,
-  maxFragments: 4096,
-  maxBinaryFrameBytes: 16 * 1024 * 1024,
-};
+import {
+  type FrameLimits,
+  frameProblem,
+  type Message,
+  WEBSOCKET_LIMITS,
+} from "./_frame_problem.ts";
 
 /** What the relay does next, in order. */
 export type ClientFrameEvent =
@@ -36,16 +26,6 @@ export type ClientFrameEvent =
   | { kind: "text"; payload: Uint8Array }
   /** The connection must close with `code`; `reason` says why (for the log). */
   | { kind: "fail"; code: 1002 | 1007 | 1009; reason: string };
-
-type Message = { kind: "none" } | {
-  kind: "text";
-  parts: Uint8Array[];
-  size: number;
-  frames: number;
-} | {
-  kind: "binary";
-  frames: number;
-};
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -126,7 +106,7 @@ export class ClientFrameReader {
   }
 
   #begin(frame: FrameHeader, raw: Uint8Array, out: ClientFrameEvent[]): void {
-    const problem = this.#problem(frame);
+    const problem = frameProblem(frame, this.#message, this.#closed, this.#limits);
     if (problem !== undefined) return this.#fail(out, problem[0], problem[1]);
     this.#frame = frame;
     this.#left = frame.length;
@@ -147,37 +127,6 @@ export class ClientFrameReader {
   #streams(frame: FrameHeader): boolean {
     return frame.opcode === OPCODE.binary ||
       (frame.opcode === OPCODE.continuation && this.#message.kind === "binary");
-  }
-
-  #problem(frame: FrameHeader): [1002 | 1009, string] | undefined {
-    const message = this.#message;
-    if (frame.problem) return [1002, frame.problem];
-    if (this.#closed) return [1002, "frame after the client's close frame"];
-    if (frame.rsv !== 0) return [1002, "frame with RSV bits (no extension was negotiated)"];
-    if (!frame.masked) return [1002, "client frame is not masked"];
-    if (frame.opcode >= 0x8) {
-      if (!frame.fin) return [1002, "fragmented control frame"];
-      if (frame.length > 125) return [1002, "control frame longer than 125 bytes"];
-      return undefined;
-    }
-    if (frame.opcode !== OPCODE.continuation && message.kind !== "none") {
-      return [1002, "data frame inside a fragmented message"];
-    }
-    if (frame.opcode === OPCODE.continuation && message.kind === "none") {
-      return [1002, "continuation frame without a message to continue"];
-    }
-    if (message.kind !== "none" && message.frames >= this.#limits.maxFragments) {
-      return [1002, `message of more than ${this.#limits.maxFragments} fragments`];
-    }
-    const binary = frame.opcode === OPCODE.binary || message.kind === "binary";
-    if (binary && frame.length > this.#limits.maxBinaryFrameBytes) {
-      return [1002, `binary frame over ${this.#limits.maxBinaryFrameBytes} bytes`];
-    }
-    const sofar = message.kind === "text" ? message.size : 0;
-    if (!binary && sofar + frame.length > this.#limits.maxTextBytes) {
-      return [1009, `text message over ${this.#limits.maxTextBytes} bytes`];
-    }
-    return undefined;
   }
 
   #payload(bytes: Uint8Array, out: ClientFrameEvent[]): void {

@@ -8,5 +8,6 @@
  */
 
 export { ClientFrameReader } from "./client_frame_reader.ts";
-export type { ClientFrameEvent, FrameLimits } from "./client_frame_reader.ts";
+export type { ClientFrameEvent } from "./client_frame_reader.ts";
+export type { FrameLimits } from "./_frame_problem.ts";
 export { closeFrame, dataFrame } from "./close_frame.ts";
