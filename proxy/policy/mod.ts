@@ -59,6 +59,7 @@ export type {
   CompiledMcpMatch,
   CompiledPolicy,
   CompiledQuery,
+  CompiledQueryKey,
   Grant,
   GrantLookup,
 } from "./model/mod.ts";

@@ -8,11 +8,22 @@
 
 import type { GlobMatcher } from "../glob/mod.ts";
 import type { HostPattern } from "../host/mod.ts";
+import type { KeyNames } from "../path/mod.ts";
 import type { Endpoint, Enforcement, GraphqlMatch, Policy } from "./types.ts";
 import type { RuleLease } from "./rule_leases.ts";
 
-/** Compiled query matchers: parameter name → globs, any of which may match a value. */
-export type CompiledQuery = [string, GlobMatcher[]][];
+/** One compiled query matcher: a parameter, the names an origin may read it as, its globs. */
+export interface CompiledQueryKey {
+  /** The parameter's name as the rule spells it. */
+  key: string;
+  /** The key's name as a {@linkcode KeyNames}, built once when the policy compiles. */
+  names: KeyNames;
+  /** Globs, any of which may match a value. */
+  globs: GlobMatcher[];
+}
+
+/** Compiled query matchers, one per parameter the rule names. */
+export type CompiledQuery = CompiledQueryKey[];
 
 /** One compiled allow or deny matcher: methods (upper-case; `*` = any), path, query. */
 export interface CompiledMatch {

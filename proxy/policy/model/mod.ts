@@ -14,6 +14,7 @@ export type {
   CompiledMcpMatch,
   CompiledPolicy,
   CompiledQuery,
+  CompiledQueryKey,
   Grant,
   GrantLookup,
 } from "./compiled_policy.ts";

@@ -6,19 +6,20 @@
  * @module
  */
 
-import { KeyNames } from "./key_names.ts";
+import type { KeyNames } from "./key_names.ts";
 import { parseQuery } from "./parse_query.ts";
 
 /**
- * Values by every lower-cased name an origin may read a query's keys as (see
- * `keyReadings()`): `get` and `has` as a map's, each name's values found the first time
- * it is asked for, so a long query is read only under the names a rule judges.
+ * Values by the names an origin may read a query's keys as (see `keyReadings()`): `get` and
+ * `has` as a map's, keyed by a {@linkcode KeyNames} built once (when a policy compiles, or
+ * once per module), each one's values found the first time it is asked for, so a long query
+ * is read only under the names a rule judges.
  */
 export interface LooseReading {
-  /** The values of every key read as `name` (lower case), in order, or undefined for none. */
-  get(name: string): string[] | undefined;
-  /** Whether some key reads as `name` (lower case). */
-  has(name: string): boolean;
+  /** The values of every key read as one of `names`, in order, or undefined for none. */
+  get(names: KeyNames): string[] | undefined;
+  /** Whether some key reads as one of `names`. */
+  has(names: KeyNames): boolean;
 }
 
 /** One reading of a query: values by exact name, and by every name an origin may read. */
@@ -29,31 +30,27 @@ export interface QueryReading {
   loose: LooseReading;
 }
 
-/** A {@linkcode LooseReading} of parsed parameters, each name judged once. */
+/** A {@linkcode LooseReading} of parsed parameters, each `KeyNames` judged once. */
 class LooseNames implements LooseReading {
   readonly #exact: Map<string, string[]>;
-  readonly #found = new Map<string, string[] | undefined>();
+  readonly #found = new Map<KeyNames, string[] | undefined>();
 
   constructor(exact: Map<string, string[]>) {
     this.#exact = exact;
   }
 
-  get(name: string): string[] | undefined {
-    if (this.#found.has(name)) return this.#found.get(name);
+  get(names: KeyNames): string[] | undefined {
+    if (this.#found.has(names)) return this.#found.get(names);
     let values: string[] | undefined;
-    // Every reading is lower case: a name that is not is no key's.
-    if (name === name.toLowerCase()) {
-      const names = new KeyNames([name]);
-      for (const [key, list] of this.#exact) {
-        if (names.readAs(key) !== undefined) (values ??= []).push(...list);
-      }
+    for (const [key, list] of this.#exact) {
+      if (names.readAs(key) !== undefined) (values ??= []).push(...list);
     }
-    this.#found.set(name, values);
+    this.#found.set(names, values);
     return values;
   }
 
-  has(name: string): boolean {
-    return this.get(name) !== undefined;
+  has(names: KeyNames): boolean {
+    return this.get(names) !== undefined;
   }
 }
 

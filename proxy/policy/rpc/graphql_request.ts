@@ -39,6 +39,8 @@ const PERSISTED_ID_KEYS = ["id", "documentId", "queryId"] as const;
 // Parameters a server may read from the URL even on a POST (express-graphql merges them).
 const CONTROL_PARAMS = ["query", "operationName", "extensions", "variables", ...PERSISTED_ID_KEYS];
 const CONTROL_NAMES = new KeyNames(CONTROL_PARAMS);
+// Each one alone too, built once: a query is read under each name a check asks for.
+const CONTROL_KEYS = CONTROL_PARAMS.map((key) => ({ key, names: new KeyNames([key]) }));
 
 /**
  * Classify a GraphQL-over-HTTP request.
@@ -74,11 +76,11 @@ function classifyGet(rawQuery: string | undefined): GraphqlOperation[] | string 
   }
   // So is one a server reads under another name (PHP's `+query`, Rack's `query[]` or a pair
   // past a `;`): it would run that one instead of the one judged.
-  const respelled = CONTROL_PARAMS.find((key) =>
-    readings.some((r) => !sameValues(r.loose.get(key.toLowerCase()), params.get(key)))
+  const respelled = CONTROL_KEYS.find(({ key, names }) =>
+    readings.some((r) => !sameValues(r.loose.get(names), params.get(key)))
   );
   if (respelled !== undefined) {
-    return `GraphQL GET parameter "${respelled}" must be sent once, spelled exactly`;
+    return `GraphQL GET parameter "${respelled.key}" must be sent once, spelled exactly`;
   }
   const one = (key: string) => params.get(key)?.[0] || undefined;
   const ids = PERSISTED_ID_KEYS.filter((key) => one(key) !== undefined);
@@ -102,8 +104,8 @@ function classifyPost(
   contentType: string | undefined,
 ): GraphqlOperation[] | string {
   const readings = queryReadings(rawQuery);
-  const named = (key: string) => readings!.some((r) => r.loose.has(key.toLowerCase()));
-  if (readings === undefined || CONTROL_PARAMS.some(named)) {
+  const named = ({ names }: { names: KeyNames }) => readings!.some((r) => r.loose.has(names));
+  if (readings === undefined || CONTROL_KEYS.some(named)) {
     // The server might run the URL's operation instead of the body's: never judge one of two.
     return "GraphQL POST must not carry GraphQL parameters in its URL";
   }
