@@ -161,6 +161,20 @@ const cases: [string, RequestFacts, "allow" | "deny", string][] = [
     "POST (as DELETE) /x not permitted by policy",
   ],
   [
+    // Rails routes `/users/1.json` to `/users/1`'s action (format json); OpenShell's
+    // `path_matches` (glob.match, `/` delimiter) reads it as another path, and so does Tollgate.
+    "OpenShell path_matches: an allow on /users/@alice does not admit Rails' /users/@alice.json",
+    ask("api.example.com:8080", "GET", "/users/@alice.json"),
+    "deny",
+    "GET /users/@alice.json not permitted by policy",
+  ],
+  [
+    "OpenShell path_matches: a deny on /protected does not fire on Rails' /protected.json",
+    ask("full.test:80", "GET", "/protected.json"),
+    "allow",
+    "allowed by policy 'full'",
+  ],
+  [
     "OpenShell parse_target_query_rejects_malformed_percent_encoding: no allow matches",
     ask("api.example.com:8080", "GET", "/search", { query: "q=foo%2" }),
     "deny",
