@@ -146,7 +146,8 @@ Deno.test("proxy hostile h2: one session's streams share at most 6 HTTP/1.1 upst
     }
     await tls.write(concat(frames));
     await waitFor(() => upstreams.requests.length >= 6, "six requests upstream");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The other 24 streams wait for a lane: none of them can open a connection any more.
+    await waitFor(() => proxy.proxy.upstreamLanes.waiting === 24, "24 streams waiting for a lane");
     assert.equal(upstreams.connections(), 6);
     assert.equal(await servedWithin(proxy), 200);
     held.resolve();

@@ -44,6 +44,8 @@ export interface ProxyHandle {
     readonly limit: number;
     readonly waiting: number;
   };
+  /** HTTP/2 streams `waiting` for one of their session's HTTP/1.1 upstream connections. */
+  readonly upstreamLanes: { readonly waiting: number };
 }
 
 /**
@@ -105,7 +107,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const { admit, refusedSince, borrow } = clients;
   const identity = options.identity ??
     createProcIdentityResolver({ lazyScan: options.listenerIdle });
-  const ctx = { ...createContext(options, track, idleRoom), connectionSlot: borrow };
+  const laneTally = { waiting: 0 };
+  const ctx = { ...createContext(options, track, idleRoom), connectionSlot: borrow, laneTally };
   const listener = await ResilientListener.open({
     hostname,
     port: options.listen.port,
@@ -131,6 +134,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     hostname,
     bodyBudget: ctx.bodyBudget,
     answerBudget: ctx.answerBudget,
+    upstreamLanes: laneTally,
     async close() {
       ctx.pool.close();
       ctx.inflateWorker?.close();

@@ -16,7 +16,7 @@ export { BoundUpstream } from "./bound_upstream.ts";
 export { DestinationResolver, parseResolveOverride } from "./destination.ts";
 export type { DestinationResult, ResolveOverride, TunnelDestination } from "./destination.ts";
 export { MAX_LANES, UpstreamLanes } from "./upstream_lanes.ts";
-export type { SlotSource } from "./upstream_lanes.ts";
+export type { LaneTally, SlotSource } from "./upstream_lanes.ts";
 export { UpstreamError, UpstreamPool } from "./upstream_pool.ts";
 export type { UpstreamConnection, UpstreamTarget } from "./upstream_pool.ts";
 export type { PoolOptions } from "./pool_options.ts";

@@ -12,6 +12,12 @@
 /** Gives a slot of the connection cap (and the function that gives it back), if one is free. */
 export type SlotSource = () => (() => void) | undefined;
 
+/** Streams waiting for a lane, counted over every session that shares the tally. */
+export interface LaneTally {
+  /** Streams waiting now. */
+  waiting: number;
+}
+
 /** At most this many HTTP/1.1 connections per session, as browsers open per origin. */
 export const MAX_LANES = 6;
 
@@ -45,11 +51,16 @@ export class UpstreamLanes {
   #max: number;
   #open = 0;
   #waiting: ((lane: Lane) => void)[] = [];
+  #tally: LaneTally;
 
-  /** Lanes that take further slots from `slots`, at most `max` at once. */
-  constructor(slots: SlotSource, max: number = MAX_LANES) {
+  /**
+   * Lanes that take further slots from `slots`, at most `max` at once; the streams waiting
+   * for one are counted in `tally` too (the proxy's, over all sessions).
+   */
+  constructor(slots: SlotSource, max: number = MAX_LANES, tally: LaneTally = { waiting: 0 }) {
     this.#slots = slots;
     this.#max = max;
+    this.#tally = tally;
   }
 
   /** A lane, once one is free; call the function returned to give it back (once). */
@@ -59,8 +70,12 @@ export class UpstreamLanes {
       this.#open++;
       return Promise.resolve(this.#releaser(lane));
     }
+    this.#tally.waiting++;
     return new Promise((resolve) => {
-      this.#waiting.push((handed) => resolve(this.#releaser(handed)));
+      this.#waiting.push((handed) => {
+        this.#tally.waiting--;
+        resolve(this.#releaser(handed));
+      });
     });
   }
 

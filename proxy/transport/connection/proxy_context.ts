@@ -11,7 +11,7 @@ import type { LivePolicy } from "./live_policy.ts";
 import type { CertificateAuthority, DenialContexts } from "../../tls/mod.ts";
 import type { DestinationResolver } from "../../upstream/mod.ts";
 import type { UpstreamPool } from "../../upstream/mod.ts";
-import type { SlotSource } from "../../upstream/mod.ts";
+import type { LaneTally, SlotSource } from "../../upstream/mod.ts";
 import type { ReadBuffers } from "./read_buffers.ts";
 import type { BodyBudget } from "../../wire/mod.ts";
 import type { AnswerBudget } from "./answer_budget.ts";
@@ -70,6 +70,8 @@ export interface ProxyContext {
    * (see `upstream_lanes.ts`); absent means no cap.
    */
   connectionSlot?: SlotSource;
+  /** HTTP/2 streams waiting for an upstream lane, over every session (see `upstream_lanes.ts`). */
+  laneTally?: LaneTally;
   /**
    * Inflates and scans compressed form and JSON bodies off the event loop; absent (a bare
    * test context), they are read on it.

@@ -18,7 +18,7 @@ import { http1BodyCloses, readHttp1Body } from "./h2_http1_body.ts";
 import { exchangeOverPool } from "./exchange_over_pool.ts";
 import { gateInbound } from "../../wire/mod.ts";
 import { type UpstreamConnection, UpstreamError, type UpstreamTarget } from "../../upstream/mod.ts";
-import { UpstreamLanes } from "../../upstream/mod.ts";
+import { MAX_LANES, UpstreamLanes } from "../../upstream/mod.ts";
 import { wholeBody } from "./_h2_guarded_relay.ts";
 
 /** What the origin spoke when the session's first stream reached it. */
@@ -76,7 +76,11 @@ export class H2Upstream {
   constructor(ctx: ProxyContext, target: UpstreamTarget, answers?: AnswerShare) {
     this.#ctx = ctx;
     this.#target = target;
-    this.#lanes = new UpstreamLanes(ctx.connectionSlot ?? (() => () => {}));
+    this.#lanes = new UpstreamLanes(
+      ctx.connectionSlot ?? (() => () => {}),
+      MAX_LANES,
+      ctx.laneTally,
+    );
     this.#answers = answers;
   }
 
