@@ -57,7 +57,10 @@ Deno.test("gateway events: a subscriber that never reads is closed once its back
       }
     }
     await sleep(500);
-    const drained = await drainUntilQuiet(conn, 3_000, 1024 * 1024);
+    const drained = await drainUntilQuiet(conn, 3_000, {
+      bufferBytes: 1024 * 1024,
+      endsWith: "\r\n0\r\n\r\n",
+    });
     const { bytes } = drained;
     const ended = drained.ended || drained.tail.endsWith("\r\n0\r\n\r\n");
     assert.ok(ended, `the stream stayed open with ${bytes} bytes of updates waiting for it`);

@@ -15,8 +15,17 @@ export interface Drained {
   tail: string;
 }
 
+/** How {@linkcode drainUntilQuiet} reads. */
+export interface DrainOptions {
+  /** Bytes a read may take at once (256 KiB). */
+  bufferBytes?: number;
+  /** Stop as soon as what was read ends with this (at most 16 characters), as the peer signals. */
+  endsWith?: string;
+}
+
 /**
- * Read `conn` until the peer ends it or it stays quiet for `quietMs`, then close it.
+ * Read `conn` until the peer ends it, what was read ends with `options.endsWith`, or it stays
+ * quiet for `quietMs`, then close it.
  *
  * @example
  * ```ts
@@ -34,8 +43,9 @@ export interface Drained {
 export async function drainUntilQuiet(
   conn: Deno.Conn,
   quietMs: number,
-  bufferBytes = 256 * 1024,
+  options: DrainOptions = {},
 ): Promise<Drained> {
+  const { bufferBytes = 256 * 1024, endsWith } = options;
   const buffer = new Uint8Array(bufferBytes);
   let bytes = 0;
   let tail = "";
@@ -52,5 +62,10 @@ export async function drainUntilQuiet(
     }
     bytes += n;
     tail = (tail + new TextDecoder().decode(buffer.subarray(Math.max(0, n - 16), n))).slice(-16);
+    // The peer said it is done (a chunked answer's last chunk): no need to wait for quiet.
+    if (endsWith !== undefined && tail.endsWith(endsWith)) {
+      conn.close();
+      return { bytes, ended: false, tail };
+    }
   }
 }

@@ -70,4 +70,4 @@ export type { WithWebSocketOriginOptions } from "./with_websocket_origin.ts";
 export { chatPolicy, withChatOrigin } from "./chat_policy.ts";
 export type { ChatPolicyOptions, WithChatOriginOptions } from "./chat_policy.ts";
 export { drainUntilQuiet } from "./drain_until_quiet.ts";
-export type { Drained } from "./drain_until_quiet.ts";
+export type { Drained, DrainOptions } from "./drain_until_quiet.ts";
