@@ -10,7 +10,7 @@ import type { KeyNames } from "./key_names.ts";
 import { parseQuery } from "./parse_query.ts";
 
 /**
- * Values by the names an origin may read a query's keys as (see `keyReadings()`): `get` and
+ * Values by the names an origin may read a query's keys as (see `namesReadAs()`): `get` and
  * `has` as a map's, keyed by a {@linkcode KeyNames} built once (when a policy compiles, or
  * once per module), each one's values found the first time it is asked for, so a long query
  * is read only under the names a rule judges.

@@ -32,12 +32,12 @@ function phpName(name: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { keyReadings } from "./key_names.ts";
- * assert.deepEqual([...keyReadings(" Force[]")], [" force[]", "force"]);
- * assert.deepEqual([...keyReadings("per.page")], ["per.page", "per_page"]);
+ * import { namesReadAs } from "./key_names.ts";
+ * assert.deepEqual([...namesReadAs(" Force[]")], [" force[]", "force"]);
+ * assert.deepEqual([...namesReadAs("per.page")], ["per.page", "per_page"]);
  * ```
  */
-export function keyReadings(name: string): Set<string> {
+export function namesReadAs(name: string): Set<string> {
   const names = new Set([name, phpName(name), BRACKET_NAME.exec(name)![1]!]);
   // Spring's data binder reads `!force` as the default of `force` when `force` is absent.
   if (name.startsWith("!")) names.add(name.slice(1));
@@ -53,7 +53,7 @@ const LEADS = " []!";
 const UNDERSCORES = "_. [";
 
 /**
- * A few named parameters, and which of them a key reads as under {@linkcode keyReadings}.
+ * A few named parameters, and which of them a key reads as under {@linkcode namesReadAs}.
  * A key is read every way only when a name can start where its leading spaces, brackets or
  * `!` end, so a text of many keys costs one cheap test a key (a 64 KiB form body was 120 ms
  * read every way).
@@ -111,7 +111,7 @@ export class KeyNames {
   /** The first name (lower-cased) the decoded key reads as, or undefined. */
   readAs(key: string): string | undefined {
     if (!this.#mayRead(key)) return undefined;
-    for (const name of keyReadings(key)) if (this.#names.has(name)) return name;
+    for (const name of namesReadAs(key)) if (this.#names.has(name)) return name;
     return undefined;
   }
 

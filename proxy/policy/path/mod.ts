@@ -7,7 +7,7 @@
 
 export { queryReadings } from "./_query_keys.ts";
 export type { LooseReading, QueryReading } from "./_query_keys.ts";
-export { KeyNames, keyReadings } from "./key_names.ts";
+export { KeyNames, namesReadAs } from "./key_names.ts";
 export { formKeyNamed } from "./form_key_named.ts";
 export { canonicalizePath, canonicalizePattern } from "./canonicalize_path.ts";
 export type { CanonicalizeOptions, CanonicalPathResult } from "./canonicalize_path.ts";
