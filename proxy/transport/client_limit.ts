@@ -8,15 +8,16 @@
 import type { Duplex } from "node:stream";
 import { ByteStream } from "../wire/mod.ts";
 import { lingeringClose, sendError } from "./connection/mod.ts";
+import type { SlotSource } from "../upstream/mod.ts";
 
 /**
  * Counts client connections: admits one (and counts it until it closes) while fewer than
  * `max` are open, otherwise answers it 503 and closes it. `refusedSince()` says whether one
- * was refused since it was last asked. `borrow()` counts one more upstream connection that a
- * client holds beyond its own (an HTTP/2 session's extra lanes, `upstream_lanes.ts`), so
- * every two descriptors are counted once, and gives the function that uncounts it; undefined
- * when three quarters of the cap are taken (the rest is kept for clients). `open()` is the
- * count; `onGrow` hears of each rise, once it is counted.
+ * was refused since it was last asked. `connectionSlot()` (a `SlotSource`) counts one more
+ * upstream connection that a client holds beyond its own (an HTTP/2 session's extra lanes,
+ * `upstream_lanes.ts`), so every two descriptors are counted once, and gives the function that
+ * uncounts it; undefined when three quarters of the cap are taken (the rest is kept for
+ * clients). `open()` is the count; `onGrow` hears of each rise, once it is counted.
  */
 export function clientLimit(
   max: number,
@@ -24,14 +25,14 @@ export function clientLimit(
 ): {
   admit(socket: Duplex): boolean;
   refusedSince(): boolean;
-  borrow(): (() => void) | undefined;
+  connectionSlot: SlotSource;
   open(): number;
 } {
   let open = 0;
   let refused = false;
   return {
     open: () => open,
-    borrow() {
+    connectionSlot() {
       // A quarter of the cap stays for client connections: lanes only speed a session up.
       if (open >= max - Math.floor(max / 4)) return undefined;
       open++;

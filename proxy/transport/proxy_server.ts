@@ -104,11 +104,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     connectionCap(options.maxConnections ?? MAX_CLIENT_CONNECTIONS, limit),
     () => ctx.pool.trimIdle(idleRoom()),
   );
-  const { admit, refusedSince, borrow } = clients;
+  const { admit, refusedSince, connectionSlot } = clients;
   const identity = options.identity ??
     createProcIdentityResolver({ lazyScan: options.listenerIdle });
   const laneTally = { waiting: 0 };
-  const ctx = { ...createContext(options, track, idleRoom), connectionSlot: borrow, laneTally };
+  const ctx = { ...createContext(options, track, idleRoom), connectionSlot, laneTally };
   const listener = await ResilientListener.open({
     hostname,
     port: options.listen.port,

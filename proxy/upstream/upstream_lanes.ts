@@ -65,7 +65,7 @@ export class UpstreamLanes {
 
   /** A lane, once one is free; call the function returned to give it back (once). */
   acquire(): Promise<() => void> {
-    const lane = this.#open === 0 ? {} : this.#open < this.#max ? this.#borrow() : undefined;
+    const lane = this.#open === 0 ? {} : this.#open < this.#max ? this.#slotLane() : undefined;
     if (lane !== undefined) {
       this.#open++;
       return Promise.resolve(this.#releaser(lane));
@@ -79,7 +79,8 @@ export class UpstreamLanes {
     });
   }
 
-  #borrow(): Lane | undefined {
+  /** A further lane, when the proxy's connection cap has a slot for it. */
+  #slotLane(): Lane | undefined {
     const giveBack = this.#slots();
     return giveBack === undefined ? undefined : { giveBack };
   }
