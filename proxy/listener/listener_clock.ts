@@ -6,7 +6,7 @@
  */
 
 /** Which of the listener's timers this is (a test's clock tells them apart; the system's ignores it). */
-export type ListenerTimer = "check" | "deadline" | "verdict";
+export type ListenerTimer = "check" | "deadline" | "verdict" | "sort";
 
 /** Time and timers for {@linkcode ResilientListener}. */
 export interface ListenerClock {

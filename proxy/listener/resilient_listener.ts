@@ -12,7 +12,8 @@
  */
 
 import * as net from "node:net";
-import { listen, settled } from "./_net_waits.ts";
+import { listen } from "./_net_waits.ts";
+import { awaitProbesBriefly, pendingProbes, watchLateProbes } from "./_pending_probes.ts";
 import { type ProbeResult, SelfProbe } from "./_self_probe.ts";
 import { ThrottledReport } from "./_throttled_report.ts";
 import { type ListenerClock, systemClock } from "./listener_clock.ts";
@@ -128,31 +129,22 @@ export class ResilientListener {
   #createServer(): net.Server {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       this.#lastAccept = this.#clock.now();
-      const probe = this.#probe;
-      const pending = [probe, ...this.#pastProbes].filter((p) => p?.socket.connecting);
-      if (pending.length === 0) return this.#sort(socket, probe);
-      // Accepted before a probe's end heard it connected (its port still unknown): wait, on
-      // one pair of listeners (a burst of clients once added a pair each: Node's warning).
-      const waits = pending.map((p) => (p!.settled ??= settled(p!.socket)));
-      Promise.all(waits).then(() => this.#sort(socket, probe));
+      const pending = pendingProbes([this.#probe, ...this.#pastProbes]);
+      if (pending.length === 0) return this.#sort(socket);
+      // Maybe a probe accepted before its end heard it connected: wait a moment at most.
+      awaitProbesBriefly(pending, this.#clock).then(() => this.#sort(socket));
     });
     // A server that fails after listening must not crash the process; the check notices.
     server.on("error", () => {});
     return server;
   }
 
-  /** Hand an accepted connection on, unless it is `probe` (or closed already). */
-  #sort(socket: net.Socket, probe: SelfProbe | undefined): void {
-    if (probe?.isOwn(socket)) {
-      socket.destroy();
-      return probe.seen();
-    }
-    // A probe given up on (the process stalled past its deadline) can still be accepted later.
-    const past = this.#pastProbes.findIndex((ended) => ended.isOwn(socket));
-    if (past !== -1) {
-      this.#pastProbes.splice(past, 1); // accepted once: its port may come back as a client's
-      return void socket.destroy();
-    }
+  /** Hand an accepted connection on, unless it is a probe's own (or closed already). */
+  #sort(socket: net.Socket): void {
+    const own = [this.#probe, ...this.#pastProbes].find((p) => p?.isOwn(socket));
+    if (own) return this.#own(own, socket);
+    const pending = pendingProbes([this.#probe, ...this.#pastProbes]);
+    if (pending.length > 0) watchLateProbes(pending, socket, (late) => this.#own(late, socket));
     // Clients again: a deaf spell (EMFILE comes with load) must be seen within checkMs again.
     this.#quiet = 0;
     // Only a pending timer is brought forward: while a check runs (`#due` is Infinity), a second
@@ -161,6 +153,16 @@ export class ResilientListener {
       this.#schedule(this.#checkMs);
     }
     if (!socket.destroyed) this.#options.onConnection(socket);
+  }
+
+  /** `socket` is `probe`'s own connection (found at once or once the probe connected). */
+  #own(probe: SelfProbe, socket: net.Socket): void {
+    socket.destroy();
+    // A probe given up on (the process stalled past its deadline) can still be accepted later;
+    // accepted once, it leaves the list: its port may come back as a client's.
+    const past = this.#pastProbes.indexOf(probe);
+    if (past !== -1) this.#pastProbes.splice(past, 1);
+    else probe.seen();
   }
 
   #schedule(ms: number): void {
