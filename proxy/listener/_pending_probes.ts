@@ -40,18 +40,45 @@ export function awaitProbesBriefly(
   });
 }
 
+/** Clients handed on while a probe was pending that are kept to check against it, at most. */
+export const LATE_PROBE_CANDIDATES = 64;
+
 /**
- * Once each of `pending` connects, call `own` with it if `socket` (handed on as a client while
- * the probe's port was unknown) was that probe after all.
+ * The clients handed on while a probe's port was unknown, the newest
+ * {@linkcode LATE_PROBE_CANDIDATES} of them (a probe admitted late is accepted about when it
+ * connects, so one of the last), checked against each probe once it connects.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LateProbes } from "./_pending_probes.ts";
+ *
+ * const late = new LateProbes();
+ * const socket = { remoteAddress: "127.0.0.1", remotePort: 40000 } as never;
+ * late.remember(socket);
+ * const probe = { settled: Promise.resolve(), isOwn: (s: unknown) => s === socket } as never;
+ * let found: unknown;
+ * late.watch(probe, (_probe, own) => (found = own));
+ * await new Promise((resolve) => setTimeout(resolve, 0));
+ * assert.equal(found, socket);
+ * ```
  */
-export function watchLateProbes(
-  pending: readonly SelfProbe[],
-  socket: net.Socket,
-  own: (probe: SelfProbe) => void,
-): void {
-  for (const probe of pending) {
+export class LateProbes {
+  #recent: net.Socket[] = [];
+
+  /** Keep `socket`, handed on as a client while some probe's port was unknown. */
+  remember(socket: net.Socket): void {
+    this.#recent.push(socket);
+    if (this.#recent.length > LATE_PROBE_CANDIDATES) this.#recent.shift();
+  }
+
+  /** Once `probe` connects, call `own` with the kept client that was `probe` after all. */
+  watch(probe: SelfProbe, own: (probe: SelfProbe, socket: net.Socket) => void): void {
     settledProbe(probe).then(() => {
-      if (probe.isOwn(socket)) own(probe);
+      const index = this.#recent.findIndex((socket) => probe.isOwn(socket));
+      if (index === -1) return;
+      const [socket] = this.#recent.splice(index, 1);
+      own(probe, socket!);
     });
   }
 }

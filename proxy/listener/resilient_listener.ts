@@ -13,7 +13,7 @@
 
 import * as net from "node:net";
 import { listen } from "./_net_waits.ts";
-import { awaitProbesBriefly, pendingProbes, watchLateProbes } from "./_pending_probes.ts";
+import { awaitProbesBriefly, LateProbes, pendingProbes } from "./_pending_probes.ts";
 import { type ProbeResult, SelfProbe } from "./_self_probe.ts";
 import { ThrottledReport } from "./_throttled_report.ts";
 import { type ListenerClock, systemClock } from "./listener_clock.ts";
@@ -80,6 +80,7 @@ export class ResilientListener {
   #lastAccept: number;
   #probe: SelfProbe | undefined;
   #pastProbes: SelfProbe[] = []; // ended, not accepted yet, newest first
+  readonly #late = new LateProbes(); // clients handed on while a probe's port was unknown
   #timer: unknown;
   #checking: Promise<void> = Promise.resolve();
   #stopped: Promise<void>[] = [];
@@ -143,8 +144,7 @@ export class ResilientListener {
   #sort(socket: net.Socket): void {
     const own = [this.#probe, ...this.#pastProbes].find((p) => p?.isOwn(socket));
     if (own) return this.#own(own, socket);
-    const pending = pendingProbes([this.#probe, ...this.#pastProbes]);
-    if (pending.length > 0) watchLateProbes(pending, socket, (late) => this.#own(late, socket));
+    if (pendingProbes([this.#probe, ...this.#pastProbes]).length > 0) this.#late.remember(socket);
     // Clients again: a deaf spell (EMFILE comes with load) must be seen within checkMs again.
     this.#quiet = 0;
     // Only a pending timer is brought forward: while a check runs (`#due` is Infinity), a second
@@ -158,8 +158,7 @@ export class ResilientListener {
   /** `socket` is `probe`'s own connection (found at once or once the probe connected). */
   #own(probe: SelfProbe, socket: net.Socket): void {
     socket.destroy();
-    // A probe given up on (the process stalled past its deadline) can still be accepted later;
-    // accepted once, it leaves the list: its port may come back as a client's.
+    // A probe given up on (a stall past its deadline) is found once: its port may be reused.
     const past = this.#pastProbes.indexOf(probe);
     if (past !== -1) this.#pastProbes.splice(past, 1);
     else probe.seen();
@@ -224,6 +223,7 @@ export class ResilientListener {
       onEnd,
     });
     this.#probe = probe;
+    this.#late.watch(probe, (own, socket) => this.#own(own, socket));
     return probe.result;
   }
 
