@@ -20,8 +20,15 @@
 /** A name lookup: every address of `host`. */
 export type Lookup = (host: string) => Promise<string[]>;
 
-/** A lookup made for a client: `client` names whose share of the slots it takes. */
-export type ClientLookup = (host: string, client?: string) => Promise<string[]>;
+/**
+ * A lookup made for a client: `client` names whose share of the slots it takes; `started` is
+ * called once it holds a slot (at once, or when it leaves the queue).
+ */
+export type ClientLookup = (
+  host: string,
+  client?: string,
+  started?: () => void,
+) => Promise<string[]>;
 
 /** System lookups running at once: a quarter of Deno's blocking threads. */
 export const LOOKUPS_AT_ONCE = 8;
@@ -81,9 +88,10 @@ export function boundedLookup(lookup: Lookup, max: number = LOOKUPS_AT_ONCE): Cl
       next.start();
     }
   };
-  return async (host, client = "") => {
+  return async (host, client = "", started) => {
     if (total < max && (running.get(client) ?? 0) < share) take(client);
     else await new Promise<void>((start) => waiting.push({ client, order: order++, start }));
+    started?.();
     try {
       return await lookup(host);
     } finally {

@@ -8,15 +8,10 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { checkAddresses, type DestinationResult } from "./_address_guard.ts";
-import { LruMap } from "../lru/mod.ts";
-import {
-  boundedLookup,
-  type ClientLookup,
-  type Lookup,
-  LOOKUPS_AT_ONCE,
-} from "./_bounded_lookup.ts";
+import { boundedLookup, type Lookup, LOOKUPS_AT_ONCE } from "./_bounded_lookup.ts";
+import { DNS_CACHE_MS, LookupCache } from "./_lookup_cache.ts";
 
-export { LOOKUPS_AT_ONCE };
+export { DNS_CACHE_MS, LOOKUPS_AT_ONCE };
 
 export type { DestinationResult } from "./_address_guard.ts";
 
@@ -89,11 +84,6 @@ function validPort(text: string): number {
   return port >= 1 && port <= 65535 ? port : 0;
 }
 
-/** How long a name's addresses are reused, in ms. */
-export const DNS_CACHE_MS = 10_000;
-/** Names kept at most (the oldest goes first). */
-const DNS_CACHE_ENTRIES = 1024;
-
 /** Options of {@linkcode DestinationResolver}. */
 export interface DestinationResolverOptions {
   /**
@@ -137,12 +127,7 @@ async function systemLookup(host: string): Promise<string[]> {
  */
 export class DestinationResolver {
   #overrides = new Map<string, ResolveOverride>();
-  #lookup: ClientLookup;
-  #now: () => number;
-  // Answers kept for DNS_CACHE_MS (getaddrinfo gives no TTL), shared by concurrent requests:
-  // a lookup per request cost more than the rest of a forwarded request. First in, first
-  // out (hits are peek()ed): an answer expires anyway.
-  #cache = new LruMap<string, { addresses: Promise<string[]>; until: number }>(DNS_CACHE_ENTRIES);
+  #names: LookupCache;
 
   /**
    * A resolver with the operator's overrides.
@@ -152,8 +137,8 @@ export class DestinationResolver {
    */
   constructor(overrides: ResolveOverride[] = [], options: DestinationResolverOptions = {}) {
     // getaddrinfo blocks one of Deno's 32 blocking threads until answered (_bounded_lookup.ts).
-    this.#lookup = boundedLookup(options.lookup ?? systemLookup);
-    this.#now = options.now ?? (() => performance.now());
+    const lookup = boundedLookup(options.lookup ?? systemLookup);
+    this.#names = new LookupCache(lookup, options.now ?? (() => performance.now()));
     for (const o of overrides) this.#overrides.set(`${o.host.toLowerCase()}:${o.port}`, o);
   }
 
@@ -177,7 +162,7 @@ export class DestinationResolver {
     if (override !== undefined) return [override.address];
     if (isIP(host) !== 0) return [host];
     try {
-      return await this.#addresses(host, client);
+      return await this.#names.addresses(host, client);
     } catch {
       return undefined;
     }
@@ -210,26 +195,13 @@ export class DestinationResolver {
       addresses = [host];
     } else {
       try {
-        addresses = await this.#addresses(host, client);
+        addresses = await this.#names.addresses(host, client);
       } catch {
         return { ok: false, reason: `cannot resolve ${host}` };
       }
     }
     // The guard runs on every request, cached answer or not: allowed_ips may have changed.
     return checkAddresses(host, port, addresses, allowedIps ?? []);
-  }
-
-  #addresses(host: string, client: string | undefined): Promise<string[]> {
-    const now = this.#now();
-    const cached = this.#cache.peek(host);
-    if (cached && cached.until > now) return cached.addresses;
-    const addresses = this.#lookup(host, client);
-    this.#cache.set(host, { addresses, until: now + DNS_CACHE_MS });
-    // A failed lookup is not remembered: the next request asks again.
-    addresses.catch(() => {
-      if (this.#cache.peek(host)?.addresses === addresses) this.#cache.delete(host);
-    });
-    return addresses;
   }
 
   /** Re-check an address chosen earlier against (possibly new) `allowedIps`. */

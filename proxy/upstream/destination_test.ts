@@ -175,6 +175,25 @@ Deno.test("DestinationResolver.addressesOf() leaves another client its share of 
   await waitUntil(() => slow.running.size === 0 && slow.release.size === 0);
 });
 
+Deno.test("DestinationResolver.addressesOf() does not queue another client behind the client that asked a name first", async () => {
+  // The cache shared a lookup still waiting for its client's slots: a client holding its share
+  // with dead names, then asking the names others would (a registry, an API), held theirs too.
+  const slow = slowLookups();
+  const destinations = new DestinationResolver([], { lookup: slow.lookup });
+  for (let i = 0; i < 4; i++) void destinations.addressesOf(`dead${i}.example.com`, 443, "hostile");
+  await waitUntil(() => slow.running.size === LOOKUPS_AT_ONCE / 2);
+  void destinations.addressesOf("registry.example.com", 443, "hostile"); // queued: its share is full
+  const victim = destinations.addressesOf("registry.example.com", 443, "victim");
+  await waitUntil(() => slow.release.has("registry.example.com"));
+  slow.release.get("registry.example.com")!();
+  assert.deepEqual(await victim, ["93.184.216.34"]);
+  // Once started, a lookup is shared: the same name asked again waits for it, not a second one.
+  const again = destinations.addressesOf("registry.example.com", 443, "third");
+  assert.deepEqual(await again, ["93.184.216.34"]);
+  for (const name of [...slow.release.keys()]) slow.release.get(name)!();
+  await waitUntil(() => slow.running.size === 0 && slow.release.size === 0);
+});
+
 /** A lookup that answers each name only when the test releases it. */
 function slowLookups() {
   const running = new Set<string>();
