@@ -65,6 +65,18 @@ export const LATE_PROBE_CANDIDATES = 64;
  */
 export class LateProbes {
   #recent: net.Socket[] = [];
+  #brief: Promise<void> | undefined;
+
+  /**
+   * One wait of {@linkcode awaitProbesBriefly} shared by the clients accepted meanwhile: a flood
+   * accepted behind a probe whose SYN is dropped holds one timer and one watch per wait, not
+   * one per client.
+   */
+  briefly(pending: readonly SelfProbe[], clock: ListenerClock): Promise<void> {
+    return this.#brief ??= awaitProbesBriefly(pending, clock).then(() => {
+      this.#brief = undefined;
+    });
+  }
 
   /** Keep `socket`, handed on as a client while some probe's port was unknown. */
   remember(socket: net.Socket): void {

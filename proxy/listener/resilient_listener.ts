@@ -13,7 +13,7 @@
 
 import * as net from "node:net";
 import { listen } from "./_net_waits.ts";
-import { awaitProbesBriefly, LateProbes, pendingProbes } from "./_pending_probes.ts";
+import { LateProbes, pendingProbes } from "./_pending_probes.ts";
 import { type ProbeResult, SelfProbe } from "./_self_probe.ts";
 import { ThrottledReport } from "./_throttled_report.ts";
 import { type ListenerClock, systemClock } from "./listener_clock.ts";
@@ -133,7 +133,7 @@ export class ResilientListener {
       const pending = pendingProbes([this.#probe, ...this.#pastProbes]);
       if (pending.length === 0) return this.#sort(socket);
       // Maybe a probe accepted before its end heard it connected: wait a moment at most.
-      awaitProbesBriefly(pending, this.#clock).then(() => this.#sort(socket));
+      this.#late.briefly(pending, this.#clock).then(() => this.#sort(socket));
     });
     // A server that fails after listening must not crash the process; the check notices.
     server.on("error", () => {});
