@@ -16,7 +16,7 @@ import {
   type StoreEnv,
 } from "../proposals/mod.ts";
 import { autoScope, matchAutoPattern, readAutoPatterns } from "./auto_approve.ts";
-import { revokedProposalIds } from "./_revoked_proposals.ts";
+import { RevokedProposals } from "./_revoked_proposals.ts";
 import type { ApproveOptions } from "./scoped_approval.ts";
 
 /** What the auto-approval step acts through. */
@@ -97,13 +97,21 @@ export async function autoApproveSubmitted(
   return decided ? { accepted: true, proposal: decided } : result;
 }
 
-// One reader of the rejected patches per store (its env), so each patch is read once.
+// One reader of the rejected patches per store (its env), so each patch is read once, and of
+// the revocations, so the history is read once per HEAD.
 const REJECTED = new WeakMap<StoreEnv, RejectedRules>();
+const REVOKED = new WeakMap<StoreEnv, RevokedProposals>();
 
 function rejectedRules(env: StoreEnv): RejectedRules {
   let rules = REJECTED.get(env);
   if (!rules) REJECTED.set(env, rules = new RejectedRules());
   return rules;
+}
+
+function revokedProposals(env: StoreEnv): RevokedProposals {
+  let revoked = REVOKED.get(env);
+  if (!revoked) REVOKED.set(env, revoked = new RevokedProposals());
+  return revoked;
 }
 
 /** How the pending `proposal` is approved without a person, or undefined (a person decides). */
@@ -128,18 +136,19 @@ async function autoApproval(
   if (authorityDelta(current.loaded.compiled, proposal.rule, at).added.length === 0) {
     return undefined;
   }
-  // A person said no to this rule (rejected it, or revoked it): the automation never overrides
-  // that (a rule rejected while the hourly cap held it was approved an hour later, resubmitted;
-  // a revoked one at the next submit).
-  const revoked = await revokedProposalIds(env.policiesDir);
-  const said = rejectedRules(env);
-  if (await said.has(env.policiesDir, proposal.policy, proposal.rule, revoked)) return undefined;
   // Each one is a rule, a commit and a reload for every proxy of the policy: a sandbox looping
   // fitting proposals grew the policy without bound. Past the hour's count, a person decides
   // (counted again inside the approval's lock, which decides; this only saves a publication).
+  // Counted before the history is read below, so a sandbox past its cap costs no `git log`.
   const count = await recentAutoApprovals(env.policiesDir, proposal, now, env.autoApprovals);
   if (count >= AUTO_APPROVALS_PER_HOUR) {
     return undefined;
   }
+  // A person said no to this rule (rejected it, or revoked it): the automation never overrides
+  // that (a rule rejected while the hourly cap held it was approved an hour later, resubmitted;
+  // a revoked one at the next submit).
+  const revoked = await revokedProposals(env).ids(env.policiesDir);
+  const said = rejectedRules(env);
+  if (await said.has(env.policiesDir, proposal.policy, proposal.rule, revoked)) return undefined;
   return { approvedBy: `auto (${pattern.name})`, scope: autoScope(pattern), auto: pattern.name };
 }

@@ -21,6 +21,8 @@ export type {
 } from "./gateway_wire.ts";
 export { policyOnWire } from "./gateway_wire.ts";
 export { runGit } from "./run_git.ts";
+export { readHeadCommit } from "./head_commit_files.ts";
+export type { HeadFiles } from "./head_commit_files.ts";
 export type { GitResult, RunGitOptions } from "./run_git.ts";
 export { DRIVER_KEYS, driverOverrides } from "./_git_hardening.ts";
 export { AUTO_APPROVE_FILE, CEILING_FILE, sandboxFence } from "./sandbox_fence.ts";

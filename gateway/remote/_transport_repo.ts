@@ -15,9 +15,8 @@
  */
 
 import { dirname, join } from "node:path";
-import { runGit } from "../client/mod.ts";
+import { type HeadFiles, readHeadCommit, runGit } from "../client/mod.ts";
 import { sweepStaleTransports, transportPrefix } from "./_stale_transports.ts";
-import { type HeadFiles, readHeadCommit } from "./_head_ref.ts";
 import { failure, redactUrl, RemoteGitError, remoteRef, transportConfig } from "./_remote_git.ts";
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { revParse } from "./_remote_git.ts";
+import { runGit } from "./run_git.ts";
 
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 // A branch name never holds "..", so a HEAD naming one cannot lead outside the refs directory.
@@ -32,7 +32,7 @@ export interface HeadFiles {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { readHeadCommit } from "./_head_ref.ts";
+ * import { readHeadCommit } from "./head_commit_files.ts";
  * const root = await Deno.makeTempDir();
  * const git = (...args: string[]) => new Deno.Command("git", { args, cwd: root }).output();
  * await git("init", "-q", "-b", "main");
@@ -51,5 +51,7 @@ export async function readHeadCommit(where: HeadFiles): Promise<string | undefin
   const head = await read(join(where.gitDir, "HEAD"));
   const branch = BRANCH.exec(head)?.[1];
   const id = branch === undefined ? head : await read(join(where.commonDir, branch));
-  return OBJECT_ID.test(id) ? id : await revParse(where.root, "HEAD");
+  if (OBJECT_ID.test(id)) return id;
+  const r = await runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], where.root);
+  return r.code === 0 ? r.stdout.trim() : undefined;
 }
