@@ -21,6 +21,8 @@ import { CliFailure } from "./context.ts";
 import type { PolicyFeed } from "../proxy/mod.ts";
 import type { ProposalSink } from "../proxy/policy_local/mod.ts";
 import type { ScopeReports } from "./_scoped_rules.ts";
+import { registerSandbox } from "./_sandbox_registry.ts";
+import { sweepEmbeddedSandboxes, sweepGatewaySandboxes } from "./_dead_sandboxes.ts";
 
 /** Flags that choose the link. */
 export interface LinkFlags {
@@ -49,6 +51,8 @@ export interface GatewayLink {
   fences: readonly GatewayFence[];
   /** Linked gateways that did not answer at start: their files here, if any, are not fenced. */
   unfenced: readonly string[];
+  /** Register an embedded proxy's sandbox `id` (a gateway's is, at enrolment): see the sweep. */
+  started(id: string): Promise<void>;
 }
 
 /**
@@ -86,26 +90,36 @@ export async function gatewayLink(
   const urls = typeof flags.gateway === "string" ? [flags.gateway] : flags.gateway ?? [];
   if (urls.length === 0) return await embeddedLink(flags);
   const host = env.TOLLGATE_GATEWAY_TOKEN ?? await hostToken(flags);
+  // What a killed runner on this state directory left is retired meanwhile.
+  const swept = sweepGatewaySandboxes(flags.stateDir, host).catch(() => {});
+  const started = () => Promise.resolve();
+  const register = (sandbox: string) =>
+    registerSandbox(flags.stateDir, { sandbox, gateways: urls });
   if (urls.length > 1) {
     const pool = await GatewayPool.enrol({ urls, hostToken: host, policy: flags.policy })
       .catch((error) => gatewayFailure(urls.join(", "), flags.policy, error));
     const feed = { initial: () => pool.initial(), follow: pool.follow.bind(pool) };
     const scopes = { onceUsed: pool.onceUsed.bind(pool), sessionEnded: async () => {} };
     const { sandboxId, fences, unfenced } = pool;
-    return { sink: pool, feed, sandboxId, scopes, retire: () => pool.retire(), fences, unfenced };
+    const [forget] = await Promise.all([register(sandboxId), swept]);
+    const retire = () => pool.retire().then(forget);
+    return { sink: pool, feed, sandboxId, scopes, retire, fences, unfenced, started };
   }
   const enrolled = await new GatewayClient({ url: urls[0]!, token: host })
     .enrol(flags.policy).catch((error) => gatewayFailure(urls[0]!, flags.policy, error));
   const client = new GatewayClient({ url: urls[0]!, token: enrolled.token });
+  // Forgotten once retired: a retirement that failed is retried by the next start's sweep.
+  const [forget] = await Promise.all([register(enrolled.sandbox), swept]);
   return {
     sink: client,
     feed: gatewayPolicyFeed(client, flags.policy),
     sandboxId: enrolled.sandbox,
     // The session ends at the gateway when this credential is retired.
     scopes: { onceUsed: (key, at) => client.onceUsed(key, at), sessionEnded: async () => {} },
-    retire: () => client.retire(enrolled.sandbox).catch(() => {}),
+    retire: () => client.retire(enrolled.sandbox).then(forget, () => {}),
     fences: enrolled.fence ? [enrolled.fence] : [],
     unfenced: [],
+    started,
   };
 }
 
@@ -130,13 +144,22 @@ function embeddedLink(flags: LinkFlags): Promise<GatewayLink> {
     wait: async (id, signal) => await (await store()).wait(id, signal),
     recordsProposals: false, // as a store built without `emit`
   };
+  let forget = () => Promise.resolve();
   const scopes: ScopeReports = {
     onceUsed: async (key, at) => await storeScopes(await store(), flags.policy).onceUsed(key, at),
-    sessionEnded: async (sandbox) =>
-      await storeScopes(await store(), flags.policy).sessionEnded(sandbox),
+    sessionEnded: async (sandbox) => {
+      await storeScopes(await store(), flags.policy).sessionEnded(sandbox);
+      await forget();
+    },
+  };
+  const started = async (id: string) => {
+    const open = async (policiesDir: string) =>
+      new (await loadStore()).ProposalStore({ policiesDir });
+    await sweepEmbeddedSandboxes(flags.stateDir, open).catch(() => {});
+    forget = await registerSandbox(flags.stateDir, { sandbox: id, policiesDir: flags.policiesDir });
   };
   const none = { retire: () => Promise.resolve(), fences: [], unfenced: [] };
-  return Promise.resolve({ sink, scopes, ...none });
+  return Promise.resolve({ sink, scopes, started, ...none });
 }
 
 /**

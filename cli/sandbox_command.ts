@@ -188,6 +188,7 @@ export function registerSandboxCommands(program: Command, ctx: CliContext): void
             return retiring(link)(error);
           });
           const scoped = reportScopedRules(service.holder, link.scopes, ctx.err);
+          await link.started(service.sandboxId);
           // The sandbox's proxy credential, and its session rules, die with its proxy.
           return {
             ...service,

@@ -182,9 +182,13 @@ export class GatewayClient implements ProposalSink {
     return await this.#json("POST", r.ROUTE_SANDBOXES, { policy, sandbox }) as Enrolment;
   }
 
-  /** Retire a sandbox's proxy credential (the proxy's own, when it stops). */
-  async retire(sandbox: string): Promise<void> {
-    await this.#json("DELETE", r.fillRoute(r.ROUTE_SANDBOX, { sandbox }), undefined, true);
+  /**
+   * Retire a sandbox's proxy credential (the proxy's own, when it stops; or, with the host's
+   * token, a sandbox whose runner died) until `signal` aborts.
+   */
+  async retire(sandbox: string, signal?: AbortSignal): Promise<void> {
+    const path = r.fillRoute(r.ROUTE_SANDBOX, { sandbox });
+    await this.#json("DELETE", path, undefined, true, signal);
   }
 
   /** A policy's current text, revision and hash; undefined when the gateway has no such policy. */

@@ -1,0 +1,53 @@
+/**
+ * Retiring what a killed runner left (see `_sandbox_registry.ts`): at a gateway, the dead
+ * sandbox's proxy credential, whose retirement also ends its session rules there; on an
+ * embedded proxy's policies directory, its session rules.
+ *
+ * @module
+ */
+
+import { GatewayClient, GatewayError } from "../gateway/client/mod.ts";
+import type { ProposalStore } from "../gateway/store/mod.ts";
+import { type SandboxEntry, sweepDeadSandboxes } from "./_sandbox_registry.ts";
+
+/** How long a sweep waits for each gateway: a start must not hang on one that is gone. */
+const RETIRE_TIMEOUT_MS = 3_000;
+
+/**
+ * Retire, with the host's enrolment token `host`, the gateway sandboxes registered in
+ * `stateDir` whose runner is gone. An entry stays for the next sweep while one of its gateways
+ * does not answer (or answers 5xx); an answer that refuses (another host's token) ends it.
+ */
+export async function sweepGatewaySandboxes(stateDir: string, host: string): Promise<void> {
+  await sweepDeadSandboxes(stateDir, async (entry) => {
+    if (!entry.gateways) return false;
+    const answers = await Promise.all(entry.gateways.map((url) => retireAt(url, host, entry)));
+    return answers.every(Boolean);
+  });
+}
+
+async function retireAt(url: string, host: string, entry: SandboxEntry): Promise<boolean> {
+  try {
+    const client = new GatewayClient({ url, token: host });
+    await client.retire(entry.sandbox, AbortSignal.timeout(RETIRE_TIMEOUT_MS));
+    return true;
+  } catch (error) {
+    return error instanceof GatewayError && error.status < 500;
+  }
+}
+
+/**
+ * End the session rules of the embedded sandboxes registered in `stateDir` whose runner is
+ * gone, each through a store on its own policies directory (`open`, called only when one is).
+ */
+export async function sweepEmbeddedSandboxes(
+  stateDir: string,
+  open: (policiesDir: string) => Promise<ProposalStore>,
+): Promise<void> {
+  await sweepDeadSandboxes(stateDir, async (entry) => {
+    if (!entry.policiesDir || entry.gateways) return false;
+    const store = await open(entry.policiesDir);
+    await store.removeEnded({ kind: "session", sandbox: entry.sandbox });
+    return true;
+  });
+}
