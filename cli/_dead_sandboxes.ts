@@ -15,12 +15,18 @@ const RETIRE_TIMEOUT_MS = 3_000;
 
 /**
  * Retire, with the host's enrolment token `host`, the gateway sandboxes registered in
- * `stateDir` whose runner is gone. An entry stays for the next sweep while one of its gateways
- * does not answer (or answers 5xx); an answer that refuses (another host's token) ends it.
+ * `stateDir` whose runner is gone, those enrolled at `linked` (this run's gateways) only: the
+ * token goes nowhere this run would not send it, whatever an entry names. An entry stays for
+ * the next sweep while one of its gateways does not answer (or answers 5xx); an answer that
+ * refuses (another host's token) ends it.
  */
-export async function sweepGatewaySandboxes(stateDir: string, host: string): Promise<void> {
+export async function sweepGatewaySandboxes(
+  stateDir: string,
+  host: string,
+  linked: readonly string[],
+): Promise<void> {
   await sweepDeadSandboxes(stateDir, async (entry) => {
-    if (!entry.gateways) return false;
+    if (!entry.gateways?.every((url) => linked.includes(url))) return false;
     const answers = await Promise.all(entry.gateways.map((url) => retireAt(url, host, entry)));
     return answers.every(Boolean);
   });

@@ -91,7 +91,7 @@ export async function gatewayLink(
   if (urls.length === 0) return await embeddedLink(flags);
   const host = env.TOLLGATE_GATEWAY_TOKEN ?? await hostToken(flags);
   // What a killed runner on this state directory left is retired meanwhile.
-  const swept = sweepGatewaySandboxes(flags.stateDir, host).catch(() => {});
+  const swept = sweepGatewaySandboxes(flags.stateDir, host, urls).catch(() => {});
   const started = () => Promise.resolve();
   const register = (sandbox: string) =>
     registerSandbox(flags.stateDir, { sandbox, gateways: urls });
