@@ -109,7 +109,7 @@ export { parseListen } from "./host/mod.ts";
 export type { ListenAddress } from "./host/mod.ts";
 export { policyCoversRule } from "./covers/mod.ts";
 export { presetMethods } from "./model/mod.ts";
-export { leaseComment, leaseLive, parseRuleLeases } from "./model/mod.ts";
+export { leaseComment, leaseLive, parseRuleLeases, withoutOthersRules } from "./model/mod.ts";
 export type { RuleLease, RuleScope } from "./model/mod.ts";
 export { canonicalizePattern } from "./path/mod.ts";
 export { matcherGlobs } from "./compile/mod.ts";

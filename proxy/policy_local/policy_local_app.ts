@@ -8,6 +8,7 @@
 import { type Context, Hono } from "hono";
 import { escapeControlChars, truncateChars } from "../ocsf/mod.ts";
 import { TokenBucket } from "../rate/mod.ts";
+import { withoutOthersRules } from "../policy/mod.ts";
 import {
   fromWebPage,
   gatewayFailed,
@@ -150,7 +151,9 @@ function currentPolicyBody(deps: PolicyLocalDeps): () => string {
   return () => {
     const { text, revision, hash } = deps.policy.current();
     if (made?.text !== text || made.revision !== revision || made.hash !== hash) {
-      const body = JSON.stringify({ format: "yaml", policy_yaml: text, revision, hash });
+      // Rules that serve another sandbox alone are that sandbox's to see, as its proposals are.
+      const shown = withoutOthersRules(text, deps.sandboxId);
+      const body = JSON.stringify({ format: "yaml", policy_yaml: shown, revision, hash });
       made = { text, revision, hash, body };
     }
     return made.body;

@@ -38,7 +38,13 @@ export {
 } from "./l7_rules.ts";
 export { ACCESS_PRESETS, HTTP_METHODS, presetMethods } from "./presets.ts";
 export type { RequesterIdentity, RequestFacts } from "./request_facts.ts";
-export { LEASE_COMMENT, leaseComment, leaseLive, parseRuleLeases } from "./rule_leases.ts";
+export {
+  LEASE_COMMENT,
+  leaseComment,
+  leaseLive,
+  parseRuleLeases,
+  withoutOthersRules,
+} from "./rule_leases.ts";
 export type { RuleLease, RuleScope } from "./rule_leases.ts";
 export type {
   AccessPreset,

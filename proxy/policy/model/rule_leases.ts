@@ -159,3 +159,54 @@ export function leaseLive(lease: RuleLease, at: { now?: number; sandbox?: string
   // sandbox proposed it.
   return lease.sandbox === undefined || lease.sandbox === at.sandbox;
 }
+
+/**
+ * `text` without the rules that serve another sandbox only (a session rule, or a once rule a
+ * sandbox proposed, whose lease comment names a sandbox other than `sandbox`): their comment,
+ * key and body lines. What a sandbox is shown as its policy: another sandbox's grant, its id and
+ * its proposal's id are that sandbox's, as its proposals are.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withoutOthersRules } from "./rule_leases.ts";
+ * const text = "network_policies:\n  # tollgate lease scope=session sandbox=sb-2\n  b:\n    x: 1\n  c:\n";
+ * assert.equal(withoutOthersRules(text, "sb-1"), "network_policies:\n  c:\n");
+ * assert.equal(withoutOthersRules(text, "sb-2"), text);
+ * ```
+ */
+export function withoutOthersRules(text: string, sandbox: string | undefined): string {
+  if (!text.includes(LEASE_COMMENT)) return text;
+  const lines = text.split("\n");
+  const kept: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = LEASE_LINE.exec(lines[i]!.replace(/\r$/, ""));
+    const owner = m && keyBelow(lines, i + 1, m[1]!) !== undefined
+      ? parseLeaseComment(m[2] ?? "").sandbox
+      : undefined;
+    if (owner === undefined || owner === sandbox) {
+      kept.push(lines[i]!);
+      continue;
+    }
+    i = blockEnd(lines, i + 1, m![1]!.length) - 1;
+  }
+  return kept.join("\n");
+}
+
+/** The index after the rule whose key is the first line at `indent` from `from` on. */
+function blockEnd(lines: string[], from: number, indent: number): number {
+  let i = from;
+  // Up to the key: blank lines and comments.
+  while (i < lines.length && (lines[i]!.trim() === "" || lines[i]!.trimStart().startsWith("#"))) {
+    i++;
+  }
+  let end = ++i;
+  // The key's body: every line indented deeper (blank lines inside it included).
+  for (; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, "");
+    if (line.trim() === "") continue;
+    if (line.length - line.trimStart().length <= indent) break;
+    end = i + 1;
+  }
+  return end;
+}

@@ -1,5 +1,11 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { decide, loadPolicyText, parseRuleLeases } from "../mod.ts";
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  decide,
+  leaseComment,
+  loadPolicyText,
+  parseRuleLeases,
+  withoutOthersRules,
+} from "../mod.ts";
 import type { RequestFacts } from "./request_facts.ts";
 
 const AT = Date.UTC(2030, 0, 1);
@@ -56,4 +62,47 @@ Deno.test("parseRuleLeases() fails closed on an unreadable lease comment", () =>
   const leases = parseRuleLeases(text(`# tollgate lease scope=lease expires=tomorrow`));
   assertEquals(leases.get("gh"), { scope: "lease", expiresAt: 0 });
   assertEquals(parseRuleLeases(text("# a comment")).size, 0);
+});
+
+Deno.test("withoutOthersRules: drops another sandbox's whole rule, keeps the rest byte for byte", () => {
+  const theirs = leaseComment({ scope: "session", sandbox: "sb-2" });
+  const once = leaseComment({ scope: "once", expiresAt: 1, sandbox: "sb-2" });
+  const shared = leaseComment({ scope: "once", expiresAt: 1 });
+  const text = [
+    "version: 1",
+    "network_policies:",
+    `  ${theirs}`,
+    `  "quoted key":`,
+    "    endpoints:",
+    "",
+    "      # inside",
+    "      - { host: a.example, port: 443 }",
+    `  ${shared}`,
+    "  shared:\r",
+    "    binaries: [{ path: /usr/bin/curl }]\r",
+    `  ${once}`,
+    "",
+    "  # a person's note",
+    "  their_once: { endpoints: [] }",
+    "filesystem_policy:",
+    "  read_only: [/usr]",
+    "",
+  ].join("\n");
+  assert.equal(
+    withoutOthersRules(text, "sb-1"),
+    [
+      "version: 1",
+      "network_policies:",
+      `  ${shared}`,
+      "  shared:\r",
+      "    binaries: [{ path: /usr/bin/curl }]\r",
+      "filesystem_policy:",
+      "  read_only: [/usr]",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(withoutOthersRules(text, "sb-2"), text);
+  // A lease comment that names no rule below it removes nothing.
+  const stray = `network_policies: {}\n# tollgate lease scope=session sandbox=sb-2\n`;
+  assert.equal(withoutOthersRules(stray, "sb-1"), stray);
 });
