@@ -102,7 +102,7 @@ export async function gatewayLink(
     const scopes = { onceUsed: pool.onceUsed.bind(pool), sessionEnded: async () => {} };
     const { sandboxId, fences, unfenced } = pool;
     const [forget] = await Promise.all([register(sandboxId), swept]);
-    const retire = () => pool.retire().then(forget);
+    const retire = () => pool.retire().then((all) => all ? forget() : undefined);
     return { sink: pool, feed, sandboxId, scopes, retire, fences, unfenced, started };
   }
   const enrolled = await new GatewayClient({ url: urls[0]!, token: host })

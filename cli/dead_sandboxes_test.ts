@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sweepGatewaySandboxes } from "./_dead_sandboxes.ts";
 import { runnerMark } from "./_sandbox_registry.ts";
+import { gatewayLink } from "./_gateway_link.ts";
+import { startGateway } from "../gateway/mod.ts";
 
 function fakeGateway() {
   const seen: string[] = [];
@@ -40,5 +42,27 @@ Deno.test("sweepGatewaySandboxes: retires at this run's gateways only", async ()
     await ours.close();
     await other.close();
     await Deno.remove(state, { recursive: true });
+  }
+});
+
+Deno.test("gatewayLink: a retirement that fails at stop leaves the entry for the next start's sweep", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "policies"));
+    await Deno.writeTextFile(join(dir, "policies", "team.yaml"), "version: 1\n");
+    const flags = { policy: "team", policiesDir: join(dir, "policies"), stateDir: join(dir, "s") };
+    for (const urls of [1, 2]) {
+      const gw = await startGateway({ ...flags, stateDir: join(dir, "gw"), listen: "127.0.0.1:0" });
+      const gateway = urls === 1 ? gw.url : [gw.url, "http://127.0.0.1:9"];
+      const linked = await gatewayLink({ ...flags, gateway }, { TOLLGATE_GATEWAY_TOKEN: gw.token });
+      const entry = join(flags.stateDir, "sandboxes", `${linked.sandboxId}.json`);
+      await Deno.stat(entry); // registered at enrolment
+      await gw.close();
+      await linked.retire(); // the gateway is gone: nothing was given back
+      await Deno.stat(entry);
+      await Deno.remove(entry);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -164,9 +164,13 @@ export class GatewayPool implements ProposalSink {
     }
   }
 
-  /** Give every credential back (after the proxy stopped); never throws. */
-  async retire(): Promise<void> {
-    for (const m of this.#members.values()) await m.client.retire(m.sandbox).catch(() => {});
+  /** Give every credential back (after the proxy stopped); false when one failed. Never throws. */
+  async retire(): Promise<boolean> {
+    let all = true;
+    for (const m of this.#members.values()) {
+      await m.client.retire(m.sandbox).catch(() => all = false);
+    }
+    return all;
   }
 
   /** Run `fn` on the gateway in use, else on each next one; the last error if all are down. */
