@@ -1,5 +1,5 @@
 /**
- * The runner's registry of the sandboxes it started (`STATE/sandboxes/<id>.json`): which runner
+ * The runner's registry of the sandboxes it started (`STATE/runners/<id>.json`): which runner
  * process serves each, and where its credential and session rules live. A runner killed by
  * SIGKILL (or the OOM killer, or a power cut) retires nothing, so its proxy credential and its
  * session rules stayed until their own expiry; the next `sandbox run` (or `proxy --gateway`) on
@@ -34,7 +34,8 @@ export interface SandboxEntry {
   policiesDir?: string;
 }
 
-const DIR = "sandboxes";
+// Beside `STATE/sandboxes/` (the runtime folders, one of which a netns sandbox sees), not in it.
+const DIR = "runners";
 const ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** This process's mark, or undefined where `/proc` does not tell (then nothing is registered). */

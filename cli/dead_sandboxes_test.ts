@@ -23,10 +23,10 @@ Deno.test("sweepGatewaySandboxes: retires at this run's gateways only", async ()
   const [ours, other] = [fakeGateway(), fakeGateway()];
   try {
     const dead = { ...(await runnerMark())!, pid: 2 ** 30 };
-    await Deno.mkdir(join(state, "sandboxes"));
+    await Deno.mkdir(join(state, "runners"));
     const write = (sandbox: string, gateways: string[]) =>
       Deno.writeTextFile(
-        join(state, "sandboxes", `${sandbox}.json`),
+        join(state, "runners", `${sandbox}.json`),
         JSON.stringify({ sandbox, runner: dead, gateways }),
       );
     await write("sb-ours", [ours.url]);
@@ -36,7 +36,7 @@ Deno.test("sweepGatewaySandboxes: retires at this run's gateways only", async ()
     assert.deepEqual(ours.seen, ["DELETE /v1/sandboxes/sb-ours Bearer tg_host"]);
     assert.deepEqual(other.seen, []);
     const left = [];
-    for await (const e of Deno.readDir(join(state, "sandboxes"))) left.push(e.name);
+    for await (const e of Deno.readDir(join(state, "runners"))) left.push(e.name);
     assert.deepEqual(left.sort(), ["sb-both.json", "sb-elsewhere.json"]);
   } finally {
     await ours.close();
@@ -55,7 +55,7 @@ Deno.test("gatewayLink: a retirement that fails at stop leaves the entry for the
       const gw = await startGateway({ ...flags, stateDir: join(dir, "gw"), listen: "127.0.0.1:0" });
       const gateway = urls === 1 ? gw.url : [gw.url, "http://127.0.0.1:9"];
       const linked = await gatewayLink({ ...flags, gateway }, { TOLLGATE_GATEWAY_TOKEN: gw.token });
-      const entry = join(flags.stateDir, "sandboxes", `${linked.sandboxId}.json`);
+      const entry = join(flags.stateDir, "runners", `${linked.sandboxId}.json`);
       await Deno.stat(entry); // registered at enrolment
       await gw.close();
       await linked.retire(); // the gateway is gone: nothing was given back

@@ -14,9 +14,9 @@ async function swept(state: string): Promise<string[]> {
 }
 
 async function write(state: string, sandbox: string, runner: unknown): Promise<void> {
-  await Deno.mkdir(join(state, "sandboxes"), { recursive: true });
+  await Deno.mkdir(join(state, "runners"), { recursive: true });
   const entry = JSON.stringify({ sandbox, runner, policiesDir: "/p" });
-  await Deno.writeTextFile(join(state, "sandboxes", `${sandbox}.json`), entry);
+  await Deno.writeTextFile(join(state, "runners", `${sandbox}.json`), entry);
 }
 
 Deno.test("sandbox registry: only a runner known to be gone is retired, once", async () => {
@@ -32,13 +32,13 @@ Deno.test("sandbox registry: only a runner known to be gone is retired, once", a
     await write(state, "sb-gone", { ...me, pid: 2 ** 30 });
     // Another pid namespace: its pids are not ours to look up.
     await write(state, "sb-other-ns", { ...me, pid: 2 ** 30, ns: "pid:[1]" });
-    await Deno.writeTextFile(join(state, "sandboxes", "sb-named.json"), "{}");
+    await Deno.writeTextFile(join(state, "runners", "sb-named.json"), "{}");
     await write(state, "../x", { ...me, pid: 2 ** 30 });
     assert.deepEqual(await swept(state), ["sb-gone", "sb-reboot", "sb-reused"]);
     // Retired ones are forgotten; the live runner's and the unknowable one's stay.
     assert.deepEqual(await swept(state), []);
     const left = [];
-    for await (const e of Deno.readDir(join(state, "sandboxes"))) left.push(e.name);
+    for await (const e of Deno.readDir(join(state, "runners"))) left.push(e.name);
     assert.deepEqual(left.sort(), ["sb-live.json", "sb-named.json", "sb-other-ns.json"]);
   } finally {
     await Deno.remove(state, { recursive: true });
