@@ -69,7 +69,7 @@ Deno.test("architecture: proxy/policy's folders import only the folders below th
     path: [],
     unicode: [],
     rpc: ["path"],
-    model: ["glob", "host", "rpc"],
+    model: ["glob", "host", "path", "rpc"],
     judge: ["model", "rpc"],
     compile: ["glob", "host", "model", "path", "rpc"],
     validate: ["compile", "host", "judge", "model", "unicode"],
