@@ -169,3 +169,24 @@ Deno.test("PolicyHolder.reload() keeps one load worker, and loads here when it c
   holder.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("PolicyHolder hands its load worker the policy it validated, as JSON, not the YAML to parse again", async () => {
+  const dir = await Deno.makeTempDir();
+  const padding = `# ${"x".repeat(OFF_THREAD_CHARS)}\n`;
+  const text = (revision: number) => `${padding}${policyText(revision)}`;
+  // A stand-in worker that tells, in its answer to each later load, what the first load held.
+  const telling = join(dir, "telling.js");
+  await Deno.writeTextFile(
+    telling,
+    `let first; self.onmessage = (e) => { first ??= e.data; const d = new TextDecoder(); ` +
+      `const json = first.json ? first.json.map((s) => d.decode(s)).join("") : "none"; ` +
+      `self.postMessage({ id: e.data.id, issues: [{ file: "f", line: 1, col: 1, message: json }] }); };`,
+  );
+  const loaded = loadPolicyText(text(1), "demo.yaml");
+  const holder = new PolicyHolder("demo", loaded, { worker: { url: pathToFileURL(telling) } });
+  const result = await holder.reload(text(2));
+  assert.ok(!result.ok);
+  assert.deepEqual(JSON.parse(result.issues[0]!.message), loaded.policy);
+  holder.close();
+  await Deno.remove(dir, { recursive: true });
+});

@@ -72,3 +72,20 @@ Deno.test("LoadWorker reads the lease comments of a pushed change's text, wherev
   const answer = await worker.load(plain.text, "p.yaml", { json: delta });
   assert.ok("leases" in answer && answer.leases.size === 0 && answer.hash === more.hash);
 });
+
+Deno.test("LoadWorker given a validated policy as JSON holds the policy its text makes", async () => {
+  const [policy] = appended(["leased"]);
+  const { text, hash } = load(policy!, "leased");
+  const validated = parsePolicy(text, "p.yaml").policy!;
+  using worker = new LoadWorker();
+  // Given another text, a fallback to it would show in the hash.
+  const other = load({ ...policy!, revision: 9 }).text;
+  const answer = await worker.load(other, "p.yaml", { json: JSON.stringify(validated) });
+  assert.ok("hash" in answer && answer.hash === hash);
+  // A change from that hash applies to what the worker holds, as a gateway's first push does.
+  const [, next] = appended(["added"]);
+  const to = load(next!);
+  const delta = JSON.stringify(policyDelta(validated, hash, to.policy, to.hash));
+  const applied = await worker.load(other, "p.yaml", { json: delta });
+  assert.ok("hash" in applied && applied.hash === to.hash);
+});
