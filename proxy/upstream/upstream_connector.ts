@@ -103,6 +103,28 @@ export class UpstreamConnector {
   }
 
   /**
+   * A new TCP connection to the target on Deno's own socket (TCP_NODELAY), for a blind tunnel
+   * that copies it with a read/write loop (see `conn_relay.ts` in the tunnel): not tracked,
+   * the tunnel closes it with the client's socket.
+   */
+  async tcpConn(target: UpstreamTarget): Promise<Deno.TcpConn> {
+    const port = target.connectPort ?? target.port;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.#connectTimeoutMs);
+    try {
+      const conn = await Deno.connect({ hostname: target.address, port, signal: abort.signal });
+      conn.setNoDelay(true);
+      return conn;
+    } catch (error) {
+      if (!abort.signal.aborted) throw connectError(error as Error, target);
+      const message = `Connecting to ${target.host}:${target.port} timed out`;
+      throw new UpstreamError(504, "upstream_timeout", message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * A new verified TLS connection to the target (TCP_NODELAY, ALPN http/1.1 unless `alpn`), and
    * the gate that pauses its reads (a paused `node:tls` socket alone keeps reading: see
    * flow_gate.ts).

@@ -124,6 +124,12 @@ export class UpstreamPool {
     return this.#connector.tcp(target, onread);
   }
 
+  /** A new raw TCP connection for a blind tunnel on Deno's own socket (never pooled). */
+  async openTunnelConn(target: UpstreamTarget): Promise<Deno.TcpConn> {
+    if (this.#closed) throw new UpstreamError(502, "upstream_unreachable", "Proxy is closing");
+    return await this.#connector.tcpConn(target);
+  }
+
   /**
    * Return a connection after a complete exchange; anything not reusable is closed, and so is
    * a connection with bytes after its response (a body on HEAD, 204 or 304, a second

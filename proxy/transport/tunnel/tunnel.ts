@@ -2,18 +2,16 @@
  * The blind tunnel: bytes copied both ways unread, for L4 grants and `tls: skip` endpoints.
  * A reload that revokes the grant (or turns it into an inspected one) closes the tunnel.
  *
- * Why node sockets and not `Deno.Conn` loops: measured at 64 clients of a small request and
- * response (Deno 2.9), a relay on `Deno.listen`/`Deno.connect` with reused buffers took only
- * 8-10 % less CPU per round trip, nearly all of it one EAGAIN `recvfrom` per chunk that node
- * sockets make and Deno's reads skip; `Deno.connect` for the upstream side alone gained
- * nothing, and accepting with `Deno.listen` puts every other connection behind the slower
- * `duplexFromDenoConn` adapter (about 20 % more CPU per relayed chunk). Measured again in
- * session 25 with the bench's bare relays (`floor_relay.ts`, `floor_relay_deno.ts`), the same
- * load generator, proxy CPU per request at 64/256 clients, three alternated rounds on a busy
- * host (load 9-18): node:net 52/52/51 and 59/65/82 µs; a `Deno.Conn` loop with one reused
- * buffer per direction 43/49/47 and 60/67/93 µs (no gain at 256); `readable.pipeTo(writable)`
- * 125/131/119 and 113/124/160 µs, more than twice node:net's (a new chunk per read through the
- * streams machinery). So neither is worth moving the tunnel and the listener for.
+ * A client on a TCP socket gets the tunnel on Deno's own sockets (`conn_tunnel.ts`: the
+ * upstream from `Deno.connect`, the client's socket taken over as a `Deno.Conn`, read/write
+ * loops with one reused buffer per direction), which took less CPU per request at 64 clients
+ * in session 26. Any other client stream (a unix socket, a stream a sandbox hands over) keeps
+ * the node path below: `onread` into one reused buffer on both sides (`relay_reads.ts`,
+ * `adopt_reads.ts`). Measured before (Deno 2.9, session 25, the bench's bare relays, load
+ * 9-18): `readable.pipeTo(writable)` took more than twice node:net's CPU per request (a new
+ * chunk per read through the streams machinery), and accepting with `Deno.listen` puts every
+ * other connection behind the slower `duplexFromDenoConn` adapter (about 20 % more CPU per
+ * relayed chunk), so the listener stays on node:net.
  *
  * @module
  */
@@ -22,10 +20,13 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ClientConnection, LivePolicy } from "../connection/mod.ts";
 import type { TunnelDestination } from "../../upstream/mod.ts";
-import { sendUpstreamError, watchGrant } from "../request/mod.ts";
+import { sendUpstreamError } from "../request/mod.ts";
 import { RelayReads } from "./relay_reads.ts";
 import { relayClientReads } from "./client_reads.ts";
 import { adoptReads } from "./adopt_reads.ts";
+import { connTunnel } from "./conn_tunnel.ts";
+import { takeable } from "./take_conn.ts";
+import { whileAllowed } from "./while_allowed.ts";
 
 /** Sent when a tunnel is open. */
 export const CONNECTION_ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
@@ -62,6 +63,21 @@ export async function blindTunnel(
   since?: number,
 ): Promise<void> {
   const { ctx } = client;
+  // A reload that revokes the grant, or turns it into an inspected one, closes the tunnel.
+  const stillAllowed = async () => {
+    const decision = await client.again().decide(
+      destination.host,
+      destination.port,
+      undefined,
+      "https",
+    );
+    return decision.verdict !== "deny" && !decision.inspect;
+  };
+  // A client on a TCP socket: the tunnel on Deno's sockets (see conn_tunnel.ts).
+  if (takeable(client.stream.socket)) {
+    const allowed = { stillAllowed, since };
+    return await connTunnel(client, destination, CONNECTION_ESTABLISHED, allowed);
+  }
   const { readBuffers } = ctx;
   const upstreamBuffer = readBuffers.take();
   const reads = new RelayReads(upstreamBuffer);
@@ -87,16 +103,6 @@ export async function blindTunnel(
   if (adopted === undefined) readBuffers.give(clientBuffer);
   else ctx.track(adopted);
   const downstream = adopted ?? client.stream.socket;
-  // A reload that revokes the grant, or turns it into an inspected one, closes the tunnel.
-  const stillAllowed = async () => {
-    const decision = await client.again().decide(
-      destination.host,
-      destination.port,
-      undefined,
-      "https",
-    );
-    return decision.verdict !== "deny" && !decision.inspect;
-  };
   await spliceWhileAllowed(ctx.holder, stillAllowed, downstream, upstream, {
     reads,
     clientReads: adopted && clientReads,
@@ -199,16 +205,12 @@ export async function spliceWhileAllowed(
   upstream: Duplex,
   options: Omit<SpliceOptions, "onStart"> & { since?: number } = {},
 ): Promise<void> {
-  let stop = () => {};
-  const spliced = splice(downstream, upstream, { ...options, onStart: (close) => (stop = close) });
-  // A reload between the decision and now (the upstream connecting, the 101 awaited) had no
-  // subscriber to hear it: `since` has what opened the connection decided again at once.
-  const unwatch = watchGrant(holder, stillAllowed, options.since, () => stop());
-  try {
-    await spliced;
-  } finally {
-    unwatch();
-  }
+  await whileAllowed(
+    holder,
+    stillAllowed,
+    options.since,
+    (onStart) => splice(downstream, upstream, { ...options, onStart }),
+  );
 }
 
 function onceClosed(socket: { destroyed: boolean; once(e: "close", f: () => void): unknown }) {
