@@ -7,6 +7,7 @@
 
 import { isAbsolute, normalize } from "node:path";
 import { within } from "./_within.ts";
+import { sessionRuntimeDir } from "./host_ipc.ts";
 import { realPathOf } from "./private_tmp.ts";
 
 /**
@@ -20,10 +21,11 @@ const ALL_ACCESS_ONLY = ["/dev", "/proc", "/sys"];
 
 /**
  * The one line that refuses a netns sandbox whose state directory (`stateDir`, absolute) its
- * forwarder cannot reach its bridge socket in (below `/dev`, `/proc`, `/sys`, or with a comma), or whose working directory (`cwd`) is `/dev/shm`
- * itself (the sandbox gets a `/dev/shm` of its own, which would hide it; a folder below it is
- * bound back), or undefined when neither. Env mode has no forwarder and no mounts, and is not
- * concerned.
+ * forwarder cannot reach its bridge socket in (below `/dev`, `/proc`, `/sys`, or with a comma), or
+ * whose working directory (`cwd`) is `/dev/shm` itself, or whose working or state directory is the
+ * session's runtime folder itself (`runtimeDir`, by default `sessionRuntimeDir()`'s): the sandbox
+ * gets one of each of its own, which would hide it (a folder below either is bound back). Else
+ * undefined. Env mode has no forwarder and no mounts, and is not concerned.
  *
  * @example
  * ```ts
@@ -34,12 +36,30 @@ const ALL_ACCESS_ONLY = ["/dev", "/proc", "/sys"];
  * assert.match(bridgePathProblem("/dev/shm/work/.tollgate")!, /pass --state DIR outside \/dev/);
  * assert.match(bridgePathProblem("/home/me/.tollgate", "/dev/shm")!, /from a folder below/);
  * assert.match(bridgePathProblem("/home/me/a,b/.tollgate")!, /pass --state DIR without one$/);
+ * const runtime = Deno.makeTempDirSync(); // the runner's own, 0700: as a session's
+ * assert.match(bridgePathProblem("/tmp/x/.tollgate", runtime, runtime)!, /runtime folder itself/);
+ * assert.equal(bridgePathProblem(`${runtime}/.tollgate`, "/tmp/x", runtime), undefined);
  * ```
  */
-export function bridgePathProblem(stateDir: string, cwd?: string): string | undefined {
+export function bridgePathProblem(
+  stateDir: string,
+  cwd?: string,
+  runtimeDir?: string,
+): string | undefined {
   if (cwd !== undefined && realPathOf(cwd) === "/dev/shm") {
     return "Cannot run a netns sandbox in /dev/shm itself: the sandbox gets a /dev/shm of its " +
       "own, which would hide your files; run it from a folder below /dev/shm or elsewhere";
+  }
+  // Kept whole, it would leave the host's runtime folder (every file of the session's agents
+  // and daemons) to the command; a folder below it is bound back into the sandbox's own.
+  const runtime = sessionRuntimeDir(runtimeDir);
+  for (
+    const [which, dir, fix] of [["working", cwd, "run it"], ["state", stateDir, "pass --state DIR"]]
+  ) {
+    if (runtime === undefined || dir === undefined || realPathOf(dir) !== runtime) continue;
+    return `Cannot run a netns sandbox with its ${which} directory ${JSON.stringify(runtime)}, ` +
+      "the session's runtime folder itself: the sandbox gets one of its own, which would hide " +
+      `your files; ${fix} below it or elsewhere`;
   }
   // Deno's permission flags are comma-separated lists with no escape: the forwarder's
   // `--allow-net=…,unix:SOCK` would not start ("invalid host 'b/.tollgate/…'").

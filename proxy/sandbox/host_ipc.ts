@@ -80,13 +80,41 @@ export function unixSocketPaths(text: string): string[] {
 }
 
 /**
+ * The runner's session runtime folder that a netns sandbox replaces with one of its own, or
+ * undefined: `runtimeDir`, else `XDG_RUNTIME_DIR`, else `/run/user/UID` (sudo, ssh without a
+ * session), when it is a folder of the runner's own that no one else may enter (XDG spec); a
+ * variable naming anything else (/tmp, a shared folder) is not one, and is left as it is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sessionRuntimeDir } from "./host_ipc.ts";
+ *
+ * assert.equal(sessionRuntimeDir("/tmp"), undefined);
+ * assert.equal(sessionRuntimeDir("relative/dir"), undefined);
+ * ```
+ */
+export function sessionRuntimeDir(runtimeDir?: string): string | undefined {
+  const path = runtimeDir ?? Deno.env.get("XDG_RUNTIME_DIR") ?? `/run/user/${Deno.uid()}`;
+  if (!isAbsolute(path)) return undefined;
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  const private_ = info.isDirectory && info.uid === Deno.uid() && (info.mode! & 0o077) === 0;
+  return private_ ? path : undefined;
+}
+
+/**
  * What the command must not reach on this host: the socket files bound now (read from this
  * process's network namespace, the host's), the private folders that exist, and the
  * `sandboxes` folders of the bridge sockets among them. A private folder holding a path of
  * `keep` (the working directory, the state directory; links followed) is still covered, and
  * that path bound back into it (`PrivateDir.keep`): before, a working directory in `/dev/shm`
- * left the host's whole to the command. A runtime folder that is itself kept stays the host's;
- * `/dev/shm` itself as the working directory is refused earlier (`shmWorkdirProblem()`).
+ * left the host's whole to the command. `/dev/shm` or the runtime folder itself as the working
+ * or state directory is refused earlier (`bridgePathProblem()`).
  *
  * @example
  * ```ts
@@ -107,20 +135,14 @@ export async function hostIpc(
   for (const path of unixSocketPaths(listed)) {
     if (await Deno.lstat(path).then((info) => info.isSocket, () => false)) sockets.push(path);
   }
-  // Where a session's runtime folder is, also when the runner's environment does not say so
-  // (sudo, ssh without a session).
-  const runtimeDir = options.runtimeDir ?? Deno.env.get("XDG_RUNTIME_DIR") ??
-    `/run/user/${Deno.uid()}`;
+  const runtimeDir = sessionRuntimeDir(options.runtimeDir);
   const privateDirs: PrivateDir[] = [];
   const keep = [...new Set(options.keep.map(realPathOf))];
-  for (const path of ["/dev/shm", runtimeDir]) {
-    if (!isAbsolute(path) || keep.includes(path)) continue;
+  for (const path of ["/dev/shm", ...runtimeDir === undefined ? [] : [runtimeDir]]) {
+    if (keep.includes(path)) continue;
     const info = await Deno.lstat(path).catch(() => null);
     if (!info?.isDirectory) continue;
     const mode = (info.mode ?? 0) & 0o7777;
-    // A runtime folder is the user's own and private (XDG spec); a variable naming anything
-    // else (/tmp, a shared folder) is not one, and is left as it is.
-    if (path === runtimeDir && (info.uid !== Deno.uid() || (mode & 0o077) !== 0)) continue;
     const below = keep.filter((kept) => within(kept, path));
     privateDirs.push(below.length === 0 ? { path, mode } : { path, mode, keep: below });
   }
