@@ -50,7 +50,8 @@ Deno.test({
 /**
  * The command, once started (so its forwarder listens), waits until the test says `go` (a file
  * in its folder), then asks for policy.local's current policy (curl's status and body, then
- * Python's reading of the error) and for a captured plain-HTTP name (`--noproxy '*'`); the
+ * Python's reading of the error, and a raw request that starts 2.5 s after its connection) and
+ * for a captured plain-HTTP name (`--noproxy '*'`); the
  * test removes the bridge socket first, as a cleanup that took the wrong folder would.
  */
 const SCRIPT = `touch started
@@ -63,6 +64,20 @@ try:
     urllib.request.urlopen("http://policy.local/v1/policy/current", timeout=20)
 except urllib.error.HTTPError as error:
     print(error.code, error.reason)
+EOF
+python3 - <<'EOF' > slow.txt 2>&1
+import os, socket, time, urllib.parse
+proxy = urllib.parse.urlsplit(os.environ["http_proxy"])
+s = socket.create_connection((proxy.hostname, proxy.port), timeout=20)
+time.sleep(2.5)  # a head that starts late (a loaded machine, a slow client)
+s.sendall(b"GET http://policy.local/v1/policy/current HTTP/1.1\\r\\nHost: policy.local\\r\\n\\r\\n")
+got = b""
+try:
+    while chunk := s.recv(4096):
+        got += chunk
+except OSError as error:
+    got += f" <{error}>".encode()
+print(got.split(b"\\r\\n")[0].decode())
 EOF
 `;
 
@@ -105,6 +120,8 @@ Deno.test({
       assert.equal(body.error, "proxy_unreachable");
       assert.match(body.message, /cannot open the bridge socket .*: start the sandbox again$/);
       assert.match(await read("python.txt"), /^502 Tollgate sandbox cannot reach its proxy, /);
+      // A client that sends nothing for 2.5 s, then its request: the 502 too (was a close).
+      assert.match(await read("slow.txt"), /^HTTP\/1\.1 502 Tollgate sandbox cannot reach/);
       // A client that ignores the proxy variables, captured in transparent mode, too.
       assert.equal(await read("captured.txt"), "502");
       // One line on the runner's standard error, however many requests failed.

@@ -9,8 +9,15 @@
 import { indexOfSequence } from "../bytes/mod.ts";
 import { closeQuietly, withinLinger, writeAll } from "./_pump.ts";
 
-/** How long a client's request head may take to arrive before the answer goes anyway. */
+/** How long a client's request head may take, from its first bytes, before the answer goes. */
 const HEAD_WAIT_MS = 2_000;
+/**
+ * How long a client may take to send its first bytes. A loaded machine or a slow client can
+ * take seconds; one that had sent nothing by the head's 2 s was closed unanswered, and its
+ * request then met a closed socket (a reset, no 502). A client waiting for the server to speak
+ * first (SSH, SMTP on a captured port) is closed after it.
+ */
+const FIRST_BYTES_WAIT_MS = 10_000;
 const HEAD_LIMIT = 64 * 1024;
 const TLS_HANDSHAKE = 0x16;
 const HEAD_END = new TextEncoder().encode("\r\n\r\n");
@@ -64,18 +71,19 @@ export function bridgeProblem(path: string, error: unknown): string {
 
 /**
  * Answer a client whose connection cannot reach the proxy: its request head is read (so that
- * closing does not reset it with unread bytes, which would make it drop the answer), then it
+ * closing does not reset it with unread bytes, which would make it drop the answer; its first
+ * bytes may take 10 s, the rest 2 s more), then it
  * gets `502` with the reason in the reason phrase (what npm, Go, wget and Python print) and
  * the same line as a JSON `message` (what gh and curl's body show). A TLS client (transparent
  * mode, port 443) could not read it, and is closed. Never rejects.
  */
 export async function answerUnreachable(client: Deno.Conn, problem: string): Promise<void> {
   try {
-    const head = await readHead(client);
+    const { head, pending } = await readHead(client);
     if (head !== null && head[0] !== TLS_HANDSHAKE) {
       await writeAll(client, new TextEncoder().encode(unreachableResponse(problem)));
       await client.closeWrite();
-      await withinLinger(drain(client));
+      await withinLinger(drain(client, pending));
     }
   } catch {
     // The client went away: nobody to tell.
@@ -107,35 +115,56 @@ export function unreachableResponse(problem: string): string {
     `Content-Length: ${new TextEncoder().encode(body).length}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-/** The client's first bytes up to its blank line (or 64 KiB, or 2 s); null if it sent none. */
-async function readHead(client: Deno.Conn): Promise<Uint8Array | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((resolve) =>
-    timer = setTimeout(() => resolve("late"), HEAD_WAIT_MS)
-  );
+/**
+ * The client's first bytes up to its blank line (64 KiB at most, 2 s from its first bytes, which
+ * may take 10 s), null if it sent none, and the read still pending when the time ran out.
+ */
+async function readHead(
+  client: Deno.Conn,
+): Promise<{ head: Uint8Array | null; pending?: Promise<number | null> }> {
   const buffer = new Uint8Array(HEAD_LIMIT);
   let length = 0;
-  try {
-    while (length < HEAD_LIMIT) {
-      const n = await Promise.race([client.read(buffer.subarray(length)), late]);
-      if (n === "late" || n === null) break;
-      length += n;
-      if (
-        buffer[0] === TLS_HANDSHAKE || indexOfSequence(buffer.subarray(0, length), HEAD_END) >= 0
-      ) {
-        break;
-      }
+  let pending: Promise<number | null> | undefined;
+  let deadline = Date.now() + FIRST_BYTES_WAIT_MS;
+  while (length < HEAD_LIMIT) {
+    pending ??= client.read(buffer.subarray(length));
+    const n = await beforeDeadline(pending, deadline);
+    if (n === "late") break;
+    pending = undefined;
+    if (n === null) break;
+    if (length === 0) deadline = Date.now() + HEAD_WAIT_MS;
+    length += n;
+    if (buffer[0] === TLS_HANDSHAKE || indexOfSequence(buffer.subarray(0, length), HEAD_END) >= 0) {
+      break;
     }
+  }
+  return { head: length === 0 ? null : buffer.subarray(0, length), pending };
+}
+
+/** `read`'s result, or `"late"` once `deadline` (a `Date.now()` time) has passed. */
+async function beforeDeadline(
+  read: Promise<number | null>,
+  deadline: number,
+): Promise<number | null | "late"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) =>
+    timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()))
+  );
+  try {
+    return await Promise.race([read, late]);
   } finally {
     clearTimeout(timer);
   }
-  return length === 0 ? null : buffer.subarray(0, length);
 }
 
-/** Read and drop what the client still sends (a request body) until it closes. */
-async function drain(client: Deno.Conn): Promise<void> {
+/**
+ * Read and drop what the client still sends (the rest of a late head, a request body) until it
+ * closes, the head's read still `pending` first (a second read beside it would race it).
+ */
+async function drain(client: Deno.Conn, pending?: Promise<number | null>): Promise<void> {
   const buffer = new Uint8Array(16 * 1024);
   try {
+    if (pending !== undefined && await pending === null) return;
     while (await client.read(buffer) !== null) { /* dropped */ }
   } catch {
     // A reset ends it.
