@@ -1,7 +1,6 @@
 /**
  * Fixtures of the `--scale` rows: the 10,000-rule bench policy, 10,000 pending proposals made by
- * copying one real proposal (patch and seal, each under a new id), and the longest wait of the
- * event loop while some work runs.
+ * copying one real proposal (patch and seal, each under a new id).
  *
  * @module
  */
@@ -101,33 +100,4 @@ export async function fillPending(
     await Promise.all(batch);
   }
   return ids.sort();
-}
-
-/**
- * Run `work` while a 1 ms timer keeps asking for the event loop; returns how much later than
- * asked it got it at worst (ms): what a request arriving then would have waited.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { longestWait } from "./scale_fixtures.ts";
- *
- * const busy = new Promise((resolve) => setTimeout(resolve, 30)).then(() => {
- *   const end = performance.now() + 50;
- *   while (performance.now() < end); // hold the event loop 50 ms
- * });
- * assert.ok(await longestWait(busy) >= 40);
- * ```
- */
-export async function longestWait(work: Promise<unknown>): Promise<number> {
-  let done = false;
-  const finished = work.finally(() => done = true);
-  let worst = 0;
-  while (!done) {
-    const t0 = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    worst = Math.max(worst, performance.now() - t0 - 1);
-  }
-  await finished;
-  return worst;
 }

@@ -38,6 +38,8 @@ export interface ScriptChild {
   lines: ChildLines;
   /** Its ready line, parsed as JSON. */
   ready: Record<string, unknown>;
+  /** Write `line` and a newline to its stdin (the lifeline), for a child that reads requests. */
+  send(line: string): Promise<void>;
 }
 
 /**
@@ -93,13 +95,23 @@ export async function startScriptChild(
   try {
     const line = await lines.next(READY_TIMEOUT_MS);
     if (line === undefined) throw new Error("the child exited");
-    return { child, lines, ready: JSON.parse(line) };
+    return { child, lines, ready: JSON.parse(line), send: (text) => sendLine(process, text) };
   } catch (error) {
     await child.stop();
     const tail = (await stderr).trim().split("\n").slice(-3).join(" | ");
     throw new Error(
       `${options.name} did not start: ${(error as Error).message}${tail ? `: ${tail}` : ""}`,
     );
+  }
+}
+
+/** Write one line to the child's stdin, releasing it after so that stopping can close it. */
+async function sendLine(process: Deno.ChildProcess, line: string): Promise<void> {
+  const writer = process.stdin.getWriter();
+  try {
+    await writer.write(new TextEncoder().encode(`${line}\n`));
+  } finally {
+    writer.releaseLock();
   }
 }
 
