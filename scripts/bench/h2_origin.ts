@@ -8,7 +8,7 @@
 
 import * as http2 from "node:http2";
 import { Buffer } from "node:buffer";
-import type { AddressInfo } from "node:net";
+import type * as net from "node:net";
 import type { Duplex } from "node:stream";
 import { BODY_BYTES, BULK_PATH, type UpstreamOptions } from "./upstream_servers.ts";
 import { join } from "node:path";
@@ -76,7 +76,11 @@ export async function startH2Origin(options: UpstreamOptions): Promise<H2Origin>
     settings: { initialWindowSize: H2_WINDOWS.stream },
   });
   // Every connection, even one whose session has not started yet, is closed by close().
-  server.on("connection", (socket: Duplex) => {
+  server.on("connection", (socket: net.Socket) => {
+    // As the HTTP/1.1 origin's sockets (upstream_servers.ts) and real origins': Deno sets no
+    // TCP_NODELAY by default, so a small frame (an answer's HEADERS, a WINDOW_UPDATE) could wait
+    // behind an unacknowledged one (Nagle), which the HTTP/1.1 rows it is compared with never do.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
@@ -99,7 +103,7 @@ export async function startH2Origin(options: UpstreamOptions): Promise<H2Origin>
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    port: (server.address() as AddressInfo).port,
+    port: (server.address() as net.AddressInfo).port,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
