@@ -83,6 +83,18 @@ export class SockDiag {
     }
   }
 
+  /**
+   * Open the netlink socket now rather than at the first lookup (a sandbox's proxy, before its
+   * first client); a failure is left for that lookup to meet and report.
+   */
+  prepare(): void {
+    try {
+      this.#open();
+    } catch {
+      // The first lookup opens it again, and falls back to procfs if it still cannot.
+    }
+  }
+
   /** Close the netlink socket (the next lookup opens another). */
   close(): void {
     if (this.#fd >= 0) this.#libc.close(this.#fd);

@@ -61,9 +61,9 @@ export interface ProcIdentityOptions {
    */
   boundary?: () => number | undefined;
   /**
-   * Without a tree, start the host-wide scan worker at the first lookup rather than now: for a
-   * listener that expects few clients or none (a netns sandbox's proxy, whose command comes
-   * through its bridge), where `new Worker` would hold a sandbox's start 30-60 ms for nothing.
+   * Start the host-wide scan worker (without a tree) or open libc (with one) at the first lookup
+   * rather than now: for a listener that expects few clients or none (a netns sandbox's proxy,
+   * whose command comes through its bridge), where `new Worker` would hold a start 30-60 ms.
    */
   lazyScan?: boolean;
 }
@@ -146,6 +146,11 @@ export function createProcIdentityResolver(options: ProcIdentityOptions = {}): I
   };
   // sock_diag answers for our own network namespace only.
   let diag: SockDiag | undefined | null = options.netnsPid === undefined ? undefined : null;
+  if (options.treeRoot !== undefined && !options.lazyScan) {
+    // A sandbox's proxy, before its command: dlopen now (it held the first lookup 10-33 ms).
+    if (libc.symbols() !== undefined && diag === undefined) diag = SockDiag.over(libc) ?? null;
+    diag?.prepare();
+  }
   const findInode = async (peer: PeerAddress): Promise<number | undefined> => {
     if (diag === undefined) diag = SockDiag.over(libc) ?? null;
     const exact = diag === null ? undefined : lookupExact(diag, peer);

@@ -148,3 +148,46 @@ Deno.test("createProcIdentityResolver() without a tree starts its scan worker be
     withTree.close?.();
   }
 });
+
+/**
+ * This process's sockets that are neither TCP, UDP nor Unix (an unbound netlink socket is
+ * listed nowhere): other tests' connections may still be closing, so they are not counted.
+ */
+function ownOtherSockets(): number {
+  const listed = new Set<string>();
+  const tables: [string, number][] = [["tcp", 9], ["tcp6", 9], ["udp", 9], ["udp6", 9], [
+    "unix",
+    6,
+  ]];
+  for (const [table, column] of tables) {
+    const text = Deno.readTextFileSync(`/proc/self/net/${table}`);
+    for (const line of text.split("\n").slice(1)) listed.add(line.trim().split(/\s+/)[column]!);
+  }
+  let count = 0;
+  for (const entry of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(Deno.readLinkSync(`/proc/self/fd/${entry.name}`));
+      if (inode !== null && !listed.has(inode[1]!)) count++;
+    } catch {
+      // The directory's own descriptor, closed once listed.
+    }
+  }
+  return count;
+}
+
+Deno.test("createProcIdentityResolver() with a tree opens its sock_diag socket before any lookup, and close() releases it", () => {
+  const before = ownOtherSockets();
+  // A sandbox's proxy: the first client no longer waits for libc's dlopen and the socket.
+  const withTree = createProcIdentityResolver({ treeRoot: () => Deno.pid });
+  // Asked to wait (a listener expecting few clients), or in another namespace: nothing yet.
+  const lazy = createProcIdentityResolver({ treeRoot: () => Deno.pid, lazyScan: true });
+  const otherNs = createProcIdentityResolver({ treeRoot: () => Deno.pid, netnsPid: Deno.pid });
+  try {
+    assert.equal(ownOtherSockets(), before + 1);
+  } finally {
+    withTree.close?.();
+    lazy.close?.();
+    otherNs.close?.();
+  }
+  assert.equal(ownOtherSockets(), before);
+});
