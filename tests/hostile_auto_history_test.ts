@@ -19,8 +19,13 @@ function put(path: string, ruleName: string): ProposalInput {
   return input;
 }
 
-/** Run `body` with `git` on PATH counting its `log` runs; gives the count reader. */
-async function countingGitLogs(body: (logs: () => Promise<number>) => Promise<void>) {
+/**
+ * Run `body` with `git` on PATH counting its `log` runs; gives the count reader, and a switch
+ * that makes the revocation lookup's `git log` fail from then on.
+ */
+async function countingGitLogs(
+  body: (logs: () => Promise<number>, failLookups: () => Promise<void>) => Promise<void>,
+) {
   const real = new Deno.Command("sh", { args: ["-c", "command -v git"] }).outputSync();
   const git = new TextDecoder().decode(real.stdout).trim();
   const dir = await Deno.makeTempDir({ prefix: "tollgate-git-count-" });
@@ -28,13 +33,16 @@ async function countingGitLogs(body: (logs: () => Promise<number>) => Promise<vo
   await Deno.writeTextFile(record, "");
   await Deno.writeTextFile(
     join(dir, "git"),
-    `#!/bin/sh\nfor a in "$@"; do [ "$a" = log ] && echo log >> '${record}'; done\nexec '${git}' "$@"\n`,
+    `#!/bin/sh\nfor a in "$@"; do [ "$a" = log ] && echo log >> '${record}'\n` +
+      `[ "$a" = '--grep=^Removed-By: revoked$' ] && [ -e '${record}.fail' ] && exit 128; done\n` +
+      `exec '${git}' "$@"\n`,
   );
   await Deno.chmod(join(dir, "git"), 0o755);
   const path = Deno.env.get("PATH") ?? "";
   Deno.env.set("PATH", `${dir}:${path}`);
   try {
-    await body(async () => (await Deno.readTextFile(record)).split("\n").length - 1);
+    const logs = async () => (await Deno.readTextFile(record)).split("\n").length - 1;
+    await body(logs, () => Deno.writeTextFile(`${record}.fail`, ""));
   } finally {
     Deno.env.set("PATH", path);
     await Deno.remove(dir, { recursive: true });
@@ -82,6 +90,25 @@ Deno.test("hostile auto history: resubmitting a revoked rule reads the history o
       const other = await store.submit(put("/repos/o/r/contents/readme.md", "put_readme"));
       assert.ok(other.accepted && other.proposal.status === "approved", JSON.stringify(other));
       const again = await store.submit(put("/repos/o/r/contents/x.md", "again_last"));
+      assert.ok(again.accepted && again.proposal.status === "pending", JSON.stringify(again));
+    });
+  } finally {
+    await repo.cleanup();
+  }
+});
+
+Deno.test("hostile auto history: a revocation history git cannot read leaves the rule to a person", async () => {
+  const repo = await autoApproveRepo();
+  try {
+    await countingGitLogs(async (_logs, failLookups) => {
+      const store = new ProposalStore({ policiesDir: repo.policies });
+      const first = await store.submit(put("/repos/o/r/contents/x.md", "put_file"));
+      assert.ok(first.accepted && first.proposal.status === "approved", JSON.stringify(first));
+      await store.removeEnded({ kind: "revoke", ruleKey: "put_file", policy: "team", by: "alice" });
+      // The history now holds the revocation, and reading it fails (a timeout, say).
+      await failLookups();
+      const again = await store.submit(put("/repos/o/r/contents/x.md", "again"));
+      // Before: a failed read counted as no revocation, and the revoked rule was auto-approved.
       assert.ok(again.accepted && again.proposal.status === "pending", JSON.stringify(again));
     });
   } finally {

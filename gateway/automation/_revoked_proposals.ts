@@ -22,9 +22,11 @@ export class RevokedProposals {
 
   /**
    * The ids of the proposals whose rules a person revoked in the Git history of `policiesDir`
-   * (none outside Git). HEAD is read from git's files; `git log` runs when it moved.
+   * (none outside Git, none before the first commit), or undefined when the history could not
+   * be read: then nobody can say a rule was not revoked, and a person decides. HEAD is read
+   * from git's files; `git log` runs when it moved.
    */
-  async ids(policiesDir: string): Promise<string[]> {
+  async ids(policiesDir: string): Promise<string[] | undefined> {
     const where = this.#where ??= await gitFiles(policiesDir);
     if (!where) return [];
     const head = await readHeadCommit(where);
@@ -32,7 +34,7 @@ export class RevokedProposals {
     if (this.#read?.head === head) return this.#read.ids;
     const ids = await revokedProposalIds(policiesDir, head);
     if (ids) this.#read = { head, ids };
-    return ids ?? [];
+    return ids;
   }
 }
 

@@ -148,6 +148,9 @@ async function autoApproval(
   // that (a rule rejected while the hourly cap held it was approved an hour later, resubmitted;
   // a revoked one at the next submit).
   const revoked = await revokedProposals(env).ids(env.policiesDir);
+  // A history git could not read (a timeout, a broken repository) may hold a revocation: the
+  // automation does not guess that it does not.
+  if (revoked === undefined) return undefined;
   const said = rejectedRules(env);
   if (await said.has(env.policiesDir, proposal.policy, proposal.rule, revoked)) return undefined;
   return { approvedBy: `auto (${pattern.name})`, scope: autoScope(pattern), auto: pattern.name };
