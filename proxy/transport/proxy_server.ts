@@ -139,7 +139,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       ctx.pool.close();
       ctx.inflateWorker?.close();
       ctx.auditPace?.close();
+      const minted = ctx.denialContexts.close();
       await closeAll(listener, sockets);
+      await minted;
       if (options.identity === undefined) identity.close?.();
     },
     serveConnection(conn, resolveIdentity) {
