@@ -62,7 +62,7 @@ function flushed(to: Duplex): Promise<void> {
   return new Promise<void>((resolve) => to.write(EMPTY, () => resolve()));
 }
 
-/** Options of {@linkcode spliceConn}. */
+/** Options of {@linkcode spliceConn} and {@linkcode spliceConns}. */
 export interface ConnSpliceOptions {
   /** Receives the function that closes both sides at once. */
   onStart?: (close: () => void) => void;
@@ -125,7 +125,7 @@ export async function spliceConns(
   client: Deno.Conn,
   upstream: Deno.Conn,
   buffers: [Uint8Array, Uint8Array],
-  options: { onStart?: (close: () => void) => void; first?: Uint8Array[] } = {},
+  options: ConnSpliceOptions = {},
 ): Promise<void> {
   let open = true;
   const closeBoth = () => {
