@@ -5,6 +5,7 @@
  * @module
  */
 
+import { compactDecision } from "./_compact_decision.ts";
 import { DERIVED_FIELDS, type EventRecord, getPath } from "./_derived_fields.ts";
 import type { OcsfEvent } from "./types.ts";
 
@@ -31,6 +32,16 @@ import type { OcsfEvent } from "./types.ts";
  * ```
  */
 export function compactEvent(event: OcsfEvent): Record<string, unknown> {
+  // A decision event (one per logged request) takes the direct way; both give the same object.
+  const full = event as unknown as EventRecord;
+  return compactDecision(full) ?? compactByRules(event);
+}
+
+/**
+ * {@linkcode compactEvent} by the general rules of `_derived_fields.ts` alone, for any event
+ * (the reference `compact_event_test.ts` holds the direct way of decision events to).
+ */
+export function compactByRules(event: OcsfEvent): Record<string, unknown> {
   const full = event as unknown as EventRecord;
   // A plain loop, and `same()` only for objects: this runs once per logged request.
   const dropped = new Array<boolean>(DERIVED_FIELDS.length);
