@@ -132,7 +132,12 @@ export class UpstreamConnector {
    * Why `node:tls` and not `Deno.startTls`, which costs 10-20 % less CPU per byte relayed: each
    * Deno TLS client holds about 150 KB against 88 KB (256 connections: +38 MB, +60 KB each,
    * with or without a CA list), and at 256 L7 clients the proxy peaked at 171-172 MB against
-   * 132-135 MB and served 0.82-0.84× ssl-bump Squid's requests against 1.07-1.15×.
+   * 132-135 MB and served 0.82-0.84× ssl-bump Squid's requests against 1.07-1.15×. Nor for an
+   * HTTP/2 origin's one session, where that memory would not count: `Deno.startTls` behind a
+   * Duplex for `node:http2` spent as much CPU on a 256 MB upload (5.5-6.4 CPU-s/GB against
+   * 5.7-6.2) and 2.6× as much on the download (92,000 smaller pieces to relay against 62,000,
+   * each read into a fresh 64 KiB buffer), although alone it writes for a third of the CPU
+   * `node:tls` spends (0.8 against 2.2-2.4 CPU-s/GB, 256 MiB in 16 KiB writes).
    */
   async tls(target: UpstreamTarget): Promise<{ socket: tls.TLSSocket; flow: FlowControl }> {
     const stores = this.#storeOrder(target);

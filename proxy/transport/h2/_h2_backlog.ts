@@ -138,6 +138,9 @@ export function writeToClient(
     return sessionBacklog(stream);
   }
   // A write larger than the stream's own buffer always says "wait": the socket is checked after.
+  // Waiting at the stream's own mark is kept on purpose: writing on until 256 KiB were buffered
+  // cut a 3 × 256 MB upload's pauses from ~10,000 to ~2,000 but sent the client ~65 % more
+  // WINDOW_UPDATEs (they follow what the relay reads) and saved no CPU.
   return drainedOrClosed(stream).then(() => sessionBacklog(stream));
 }
 
