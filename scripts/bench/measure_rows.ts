@@ -132,6 +132,10 @@ function describe(s: Sample): string {
   if (s.p50Us !== undefined) parts.push(`p50 ${formatMicros(s.p50Us)}`);
   if (s.p99Us !== undefined) parts.push(`p99 ${formatMicros(s.p99Us)}`);
   if (s.value !== undefined) parts.push(s.value.toFixed(1));
+  const cpu = s.extra;
+  if (cpu?.cpuP50Us !== undefined && cpu.cpuP99Us !== undefined) {
+    parts.push(`CPU p50 ${formatMicros(cpu.cpuP50Us)}, p99 ${formatMicros(cpu.cpuP99Us)}`);
+  }
   if (s.errors > 0) parts.push(`${s.errors} errors`);
   return parts.join(", ");
 }

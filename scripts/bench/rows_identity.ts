@@ -13,6 +13,7 @@ import { createProcIdentityResolver } from "../../proxy/mod.ts";
 import type { Row } from "./row.ts";
 import type { RowInfo, Sample } from "./report.ts";
 import { percentile } from "./stats.ts";
+import { threadCpuClock } from "./thread_cpu.ts";
 
 /** Processes started besides the client while the identity rows run. */
 export const IDENTITY_PROCESSES = 2000;
@@ -60,6 +61,11 @@ async function measureLookups(inTree: boolean): Promise<Sample> {
     inTree ? { treeRoot: () => root, boundary: () => Deno.pid } : {},
   );
   const latencies: number[] = [];
+  // The event loop thread's CPU time from a connection's arrival to its answer: the lookup's
+  // own cost (and any callback that ran between), apart from waits for a CPU. In the tree only:
+  // host-wide, lookups wait on the worker together, and each would count the others' work.
+  const cpu = inTree ? threadCpuClock() : undefined;
+  const cpuTimes: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
   const server = net.createServer((socket) => {
@@ -70,8 +76,12 @@ async function measureLookups(inTree: boolean): Promise<Sample> {
       remoteAddress: socket.remoteAddress!,
     };
     const t0 = performance.now();
+    const c0 = cpu?.nowUs() ?? 0;
     resolver.resolve(peer).then(
-      () => latencies.push((performance.now() - t0) * 1000),
+      () => {
+        latencies.push((performance.now() - t0) * 1000);
+        if (cpu) cpuTimes.push(cpu.nowUs() - c0);
+      },
       (error) => {
         errors++;
         firstError ??= String(error?.message ?? error);
@@ -97,9 +107,14 @@ async function measureLookups(inTree: boolean): Promise<Sample> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   } finally {
     resolver.close?.();
+    cpu?.close();
     await new Promise((resolve) => server.close(resolve));
   }
+  const cpuFigures = cpuTimes.length === 0 ? {} : {
+    extra: { cpuP50Us: percentile(cpuTimes, 50), cpuP99Us: percentile(cpuTimes, 99) },
+  };
   return {
+    ...cpuFigures,
     value: lag.stop(),
     p50Us: percentile(latencies, 50),
     p99Us: percentile(latencies, 99),
