@@ -9,6 +9,7 @@
  */
 
 import type { LibcSymbols } from "./_libc.ts";
+import { entryNumber, isDotEntry, socketInode } from "./_socket_inode.ts";
 
 /** Flags and syscall numbers that differ between the architectures Deno ships for. */
 interface ArchConstants {
@@ -24,13 +25,8 @@ const O_CLOEXEC = 0o2000000;
 // struct linux_dirent64: d_ino u64, d_off i64, d_reclen u16 (offset 16), d_type u8, d_name.
 const RECLEN_AT = 16;
 const NAME_AT = 19;
-// The longest entry getdents64 can return: the header, a 255-byte name and its NUL, aligned.
-const MAX_ENTRY_BYTES = 280;
 // The longest record of a `children` file: a pid (at most 7 digits, pid_max 4194304) and a space.
 const MAX_CHILD_RECORD = 16;
-const DOT = 46;
-const SOCKET_PREFIX = new TextEncoder().encode("socket:[");
-const CLOSE_BRACKET = 93;
 const CHILDREN_SUFFIX = new TextEncoder().encode("/children\0");
 
 /** Reads process descriptors and thread children with as few copies as procfs allows. */
@@ -144,14 +140,13 @@ export class FdReader {
           this.#libc.syscall(getdents64, directory, entries, this.#entriesSize),
         );
         // 0: the end; negative: the directory went away while we read it (an exiting process).
+        // Only 0 ends it: a pending signal cuts a call short after any entry (fs/readdir.c),
+        // so a short answer with room left is no end (taken for one, lookups under a CPU
+        // profiler's signals missed a live holder, 1-4 in 300).
         if (length <= 0) return true;
         for (let at = 0; at < length; at += view.getUint16(at + RECLEN_AT, true)) {
           if (!isDotEntry(entries, at + NAME_AT)) visit(entries.subarray(at + NAME_AT), fd);
         }
-        // procfs lists a directory until the buffer cannot take the next entry: with room
-        // left for the longest one, this was the last call (the one after, which would
-        // answer 0, costs a syscall per directory, a tenth of a sandbox lookup).
-        if (entries.byteLength - length >= MAX_ENTRY_BYTES) return true;
       }
     } finally {
       this.#libc.close(fd);
@@ -191,55 +186,4 @@ export class FdReader {
       this.#libc.close(fd);
     }
   }
-}
-
-/** The number a NUL-terminated name spells with digits only, else undefined. */
-function entryNumber(name: Uint8Array): number | undefined {
-  let number = 0;
-  let i = 0;
-  for (; name[i] !== 0 && i < name.length; i++) {
-    const digit = name[i]! - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    number = number * 10 + digit;
-  }
-  return i === 0 ? undefined : number;
-}
-
-/** True for the `.` and `..` entries, whose names start at `at`. */
-function isDotEntry(entries: Uint8Array, at: number): boolean {
-  if (entries[at] !== DOT) return false;
-  const next = entries[at + 1];
-  return next === 0 || (next === DOT && entries[at + 2] === 0);
-}
-
-/**
- * The inode of a `socket:[N]` link of `length` bytes in `link`, else undefined; compared
- * byte by byte so that the many links that are not sockets cost no string.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { socketInode } from "./_fd_reader.ts";
- *
- * const link = new Uint8Array(64);
- * const encoder = new TextEncoder();
- * const { written } = encoder.encodeInto("socket:[4242]", link);
- * assert.equal(socketInode(link, written), 4242);
- * assert.equal(socketInode(link, written - 1), undefined); // no closing bracket
- * assert.equal(socketInode(link, encoder.encodeInto("pipe:[4242]", link).written), undefined);
- * ```
- */
-export function socketInode(link: Uint8Array, length: number): number | undefined {
-  const last = length - 1;
-  // A link that fills the buffer may be cut short: no socket link is that long.
-  if (length <= SOCKET_PREFIX.length + 1 || length >= link.byteLength) return undefined;
-  if (link[last] !== CLOSE_BRACKET) return undefined;
-  for (let i = 0; i < SOCKET_PREFIX.length; i++) if (link[i] !== SOCKET_PREFIX[i]) return undefined;
-  let inode = 0;
-  for (let i = SOCKET_PREFIX.length; i < last; i++) {
-    const digit = link[i]! - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    inode = inode * 10 + digit;
-  }
-  return inode;
 }
