@@ -28,6 +28,10 @@ const NAME_AT = 19;
 // The longest record of a `children` file: a pid (at most 7 digits, pid_max 4194304) and a space.
 const MAX_CHILD_RECORD = 16;
 const CHILDREN_SUFFIX = new TextEncoder().encode("/children\0");
+const AT_FDCWD = -100;
+// struct statx: stx_mask (u32) first, stx_nlink (u32) at byte 16.
+const STATX_NLINK = 0x4;
+const STATX_NLINK_AT = 16;
 
 /** Reads process descriptors and thread children with as few copies as procfs allows. */
 export class FdReader {
@@ -39,6 +43,7 @@ export class FdReader {
   #path = new Uint8Array(4096);
   #relative = new Uint8Array(512);
   #text = new Uint8Array(4096);
+  #statx = new Uint8Array(256);
   // Sizes as FFI takes them, converted once rather than at every call.
   #entriesSize = BigInt(this.#entries.byteLength);
   #linkSize = BigInt(this.#link.byteLength);
@@ -73,11 +78,27 @@ export class FdReader {
   }
 
   /**
-   * The children of every thread in `taskDir` (a `/proc/PID/task`), from each thread's
-   * `children` file; undefined when the directory cannot be opened.
+   * The children of every thread in `taskDir` (the `/proc/PID/task` of process `pid`), from
+   * each thread's `children` file; undefined when the directory cannot be read (the process
+   * exited).
+   *
+   * A process of one thread (most of a sandbox's: shells, curl) has its children in
+   * `task/PID/children` alone: the directory's link count (2 + its threads, as procfs sets
+   * it) says so with one `statx`, where listing it costs an open, a `getdents64` and a close.
+   * A leader that exited before its other threads still counts until the last one ends, so a
+   * count of one thread is always the leader, the one entry a listing would have shown.
    */
-  childrenIn(taskDir: string): number[] | undefined {
+  childrenIn(taskDir: string, pid: number): number[] | undefined {
+    const threads = this.#threadCount(taskDir);
+    if (threads === 0) return undefined;
     const children: number[] = [];
+    if (threads === 1) {
+      const path = this.#encode(`${taskDir}/${pid}/children`);
+      const file = path === undefined ? -1 : this.#libc.open(path, O_CLOEXEC);
+      // Unreadable now: the process exited after the statx, with no children left to count.
+      if (file >= 0) this.#readNumbers(file, children);
+      return children;
+    }
     const listed = this.#eachEntry(taskDir, (name, fd) => {
       const relative = this.#childrenPath(name);
       const file = relative === undefined ? -1 : this.#libc.openat(fd, relative, O_CLOEXEC);
@@ -110,6 +131,21 @@ export class FdReader {
     } finally {
       this.#libc.close(fd);
     }
+  }
+
+  /**
+   * The threads of a process from the link count of its `task` directory: 0 when it cannot
+   * be read, undefined when the count is unknown (no `statx` in this libc; the caller lists).
+   */
+  #threadCount(taskDir: string): number | undefined {
+    const statx = this.#libc.statx;
+    if (statx === null) return undefined;
+    const path = this.#encode(taskDir);
+    if (path === undefined) return undefined;
+    if (statx(AT_FDCWD, path, 0, STATX_NLINK, this.#statx) !== 0) return 0;
+    const view = new DataView(this.#statx.buffer);
+    if ((view.getUint32(0, true) & STATX_NLINK) === 0) return undefined;
+    return view.getUint32(STATX_NLINK_AT, true) - 2;
   }
 
   /** `path` NUL-terminated in the reused path buffer; undefined when it does not fit. */

@@ -15,6 +15,12 @@ const SYMBOLS = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   readlinkat: { parameters: ["i32", "buffer", "buffer", "usize"], result: "isize" },
+  // glibc 2.28 and later; without it the procfs reads list a directory instead.
+  statx: {
+    parameters: ["i32", "buffer", "i32", "u32", "buffer"],
+    result: "i32",
+    optional: true,
+  },
   // Variadic in C; every argument is passed as a long, as the kernel's wrapper reads them.
   syscall: { parameters: ["i64", "i64", "buffer", "i64"], result: "i64" },
 } as const;

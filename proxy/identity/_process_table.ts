@@ -90,7 +90,7 @@ export class ProcessTable {
   #children(pid: number): number[] | undefined {
     const dir = `${this.#procRoot}/${pid}/task`;
     const reader = this.#fdReader();
-    if (reader) return reader.childrenIn(dir);
+    if (reader) return reader.childrenIn(dir, pid);
     try {
       const pids: number[] = [];
       for (const task of Deno.readDirSync(dir)) {

@@ -98,7 +98,7 @@ Deno.test("FdReader finds both processes holding one socket, and none in an exit
     const found = native.holdersAmong([inode], pids);
     assert.deepEqual(found.get(inode), [holders.sleeper, holders.pid]);
     assert.deepEqual(found, portable.holdersAmong([inode], pids));
-    // The bash's one thread lists its child.
+    // The bash's one thread lists its child (read from task/PID/children alone).
     assert.deepEqual(
       native.tree(holders.pid),
       [holders.sleeper, holders.pid].sort((a, b) => b - a),
