@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { FdReader } from "./_fd_reader.ts";
 import { LazyLibc, type LibcSymbols } from "./_libc.ts";
 import { ProcessTable } from "./_process_table.ts";
@@ -130,4 +131,80 @@ Deno.test("FdReader reads the children of every thread of a process of many thre
     child.kill("SIGKILL");
     await child.status;
   }
+});
+
+/** Write a fake `PID/stat` (start time `started`) and `PID/exe` under `procRoot`. */
+async function fakeProcess(
+  procRoot: string,
+  pid: number,
+  [comm, ppid, started, exe]: [string, number, number, string],
+): Promise<void> {
+  await Deno.mkdir(join(procRoot, String(pid)), { recursive: true });
+  const rest = ["S", ppid, pid, 0, 0, ...Array(14).fill(0), started].join(" ");
+  await Deno.writeTextFile(join(procRoot, String(pid), "stat"), `${pid} (${comm}) ${rest}\n`);
+  await Deno.remove(join(procRoot, String(pid), "exe")).catch(() => {});
+  await Deno.symlink(exe, join(procRoot, String(pid), "exe"));
+}
+
+Deno.test("ProcessTable through libc names a reused pid's new executable, not the cached one", async () => {
+  const procRoot = await Deno.makeTempDir();
+  const libc = new LazyLibc();
+  try {
+    await fakeProcess(procRoot, 20, ["sh", 1, 500, "/usr/bin/sh"]);
+    await fakeProcess(procRoot, 30, ["curl", 20, 600, "/usr/bin/curl"]);
+    const table = new ProcessTable(procRoot, { libc });
+    assert.deepEqual(table.executableChain(30), ["/usr/bin/curl", "/usr/bin/sh"]);
+    // Pid 20 exits and is handed out again, to python (same name, to be sure the start time
+    // alone tells them apart): the ancestor's cached executable must not be answered.
+    await fakeProcess(procRoot, 20, ["sh", 1, 900, "/usr/bin/python3"]);
+    assert.deepEqual(table.executableChain(30), ["/usr/bin/curl", "/usr/bin/python3"]);
+  } finally {
+    libc.close();
+    await Deno.remove(procRoot, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "ProcessTable through libc proves no holder where descriptors are denied, and throws nothing",
+  // The check drops to nobody to be denied this process's descriptors: it needs root.
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    // Another user's process: its fd directory and exe link answer EACCES. The check runs in a
+    // child that dropped to nobody; it reads this process, which holds a socket.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    const server = await listener.accept();
+    const inodes = socketsOf(Deno.pid);
+    const here = new URL(".", import.meta.url).pathname;
+    const code = `
+    const { ProcessTable } = await import("${here}_process_table.ts");
+    const { LazyLibc } = await import("${here}_libc.ts");
+    const libc = new LazyLibc();
+    const table = new ProcessTable("/proc", { libc });
+    console.log(JSON.stringify({
+      ffi: libc.symbols() !== undefined,
+      holders: [...table.holdersAmong(${JSON.stringify(inodes)}, [${Deno.pid}])],
+      chain: table.executableChain(${Deno.pid}),
+      alive: table.alive(${Deno.pid}),
+    }));`;
+    const denoDir = await Deno.makeTempDir();
+    await Deno.chmod(denoDir, 0o777);
+    try {
+      const asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", Deno.execPath()];
+      const output = await new Deno.Command("setpriv", {
+        args: [...asNobody, "eval", "--no-config", code],
+        env: { DENO_DIR: denoDir, HOME: denoDir },
+        stderr: "inherit",
+      }).output();
+      assert.ok(output.success);
+      const seen = JSON.parse(new TextDecoder().decode(output.stdout));
+      assert.deepEqual(seen, { ffi: true, holders: [], chain: [], alive: true });
+    } finally {
+      client.close();
+      server.close();
+      listener.close();
+      await Deno.remove(denoDir, { recursive: true });
+    }
+  },
 });
