@@ -3,7 +3,7 @@
  * lookups run at once (`proxy/upstream/_bounded_lookup.ts`); in one queue for all, a client
  * that had asked 40 dead names first held all 8 slots and had 32 more queued, so another
  * client's uncached name waited a resolver timeout for every 8 names ahead of it. Now one
- * client (one binary chain) holds at most half the slots, and the other's lookup starts at once.
+ * client (one executable) holds at most half the slots, and the other's lookup starts at once.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

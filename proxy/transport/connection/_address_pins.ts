@@ -48,10 +48,11 @@ export class AddressPins {
 }
 
 /**
- * Whose share of the proxy's lookup slots a lookup takes: the requester's binary and its
- * ancestors, the identity the policy judges. Its process id is left out, so an agent forking
- * a process per name gets no more slots than one process would.
+ * Whose share of the proxy's lookup slots a lookup takes: the requester's executable, whatever
+ * started it. Neither its process id nor its ancestors count: with the binary chain, one binary
+ * started under several parents (or nested in itself, a new chain at every depth) took a share
+ * per chain, and two such copies held all 8 slots.
  */
 function lookupClient(who: RequesterIdentity): string {
-  return [who.exe, ...who.ancestors].join("\0");
+  return who.exe;
 }
