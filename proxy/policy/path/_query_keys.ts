@@ -9,19 +9,6 @@
 import type { KeyNames } from "./key_names.ts";
 import { parseQuery } from "./parse_query.ts";
 
-/**
- * Values by the names an origin may read a query's keys as (see `namesReadAs()`): `get` and
- * `has` as a map's, keyed by a {@linkcode KeyNames} built once (when a policy compiles, or
- * once per module), each one's values found the first time it is asked for, so a long query
- * is read only under the names a rule judges.
- */
-export interface LooseReading {
-  /** The values of every key read as one of `names`, in order, or undefined for none. */
-  get(names: KeyNames): string[] | undefined;
-  /** Whether some key reads as one of `names`. */
-  has(names: KeyNames): boolean;
-}
-
 /** One reading of a query: values by exact name, and by every name an origin may read. */
 export interface QueryReading {
   /** Decoded name → values, as OpenShell reads them. */
@@ -30,15 +17,22 @@ export interface QueryReading {
   loose: LooseReading;
 }
 
-/** A {@linkcode LooseReading} of parsed parameters, each `KeyNames` judged once. */
-class LooseNames implements LooseReading {
+/**
+ * Values by the names an origin may read a query's keys as (see `namesReadAs()`): `get` and
+ * `has` as a map's, keyed by a {@linkcode KeyNames} built once (when a policy compiles, or
+ * once per module), each one's values found the first time it is asked for and kept, so a
+ * long query is read only under the names a rule judges, each `KeyNames` once.
+ */
+export class LooseReading {
   readonly #exact: Map<string, string[]>;
   readonly #found = new Map<KeyNames, string[] | undefined>();
 
+  /** A reading of `exact`, a query's parameters by decoded name. */
   constructor(exact: Map<string, string[]>) {
     this.#exact = exact;
   }
 
+  /** The values of every key read as one of `names`, in order, or undefined for none. */
   get(names: KeyNames): string[] | undefined {
     if (this.#found.has(names)) return this.#found.get(names);
     let values: string[] | undefined;
@@ -49,13 +43,14 @@ class LooseNames implements LooseReading {
     return values;
   }
 
+  /** Whether some key reads as one of `names`. */
   has(names: KeyNames): boolean {
     return this.get(names) !== undefined;
   }
 }
 
 function reading(params: Map<string, string[]>): QueryReading {
-  return { exact: params, loose: new LooseNames(params) };
+  return { exact: params, loose: new LooseReading(params) };
 }
 
 /**
