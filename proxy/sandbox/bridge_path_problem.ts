@@ -37,8 +37,12 @@ const ALL_ACCESS_ONLY = ["/dev", "/proc", "/sys"];
  * assert.match(bridgePathProblem("/home/me/.tollgate", "/dev/shm")!, /from a folder below/);
  * assert.match(bridgePathProblem("/home/me/a,b/.tollgate")!, /pass --state DIR without one$/);
  * const runtime = Deno.makeTempDirSync(); // the runner's own, 0700: as a session's
- * assert.match(bridgePathProblem("/tmp/x/.tollgate", runtime, runtime)!, /runtime folder itself/);
- * assert.equal(bridgePathProblem(`${runtime}/.tollgate`, "/tmp/x", runtime), undefined);
+ * try {
+ *   assert.match(bridgePathProblem("/tmp/x/.tollgate", runtime, runtime)!, /folder itself/);
+ *   assert.equal(bridgePathProblem(`${runtime}/.tollgate`, "/tmp/x", runtime), undefined);
+ * } finally {
+ *   Deno.removeSync(runtime);
+ * }
  * ```
  */
 export function bridgePathProblem(
