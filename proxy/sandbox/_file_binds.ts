@@ -11,7 +11,7 @@ import { browserPolicyBinds } from "./_browser_policies.ts";
 import { writeAtomically } from "./_files.ts";
 import type { LaunchSpec } from "./_launch.ts";
 import type { FileBind } from "./netns_sandbox.ts";
-import { TRUST_STORE_FILES } from "./sandbox_env.ts";
+import { TRUST_STORE_FILES } from "./ca_bundle.ts";
 import { JAVA_TRUST_STORE_FILES } from "./java_settings.ts";
 
 /**

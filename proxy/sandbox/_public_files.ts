@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { writeAtomically, writeSkills } from "./_files.ts";
 import { writeJavaTrustStore } from "./java_settings.ts";
-import { writeCaBundle } from "./sandbox_env.ts";
+import { writeCaBundle } from "./ca_bundle.ts";
 import type { Isolation } from "./detect_isolation.ts";
 
 /** The main apt configuration file, which `APT_CONFIG` replaces. */

@@ -102,7 +102,8 @@ export type {
 } from "./detect_isolation.ts";
 export { forgetNetns, netnsRemembered, rememberNetns } from "./netns_probe_cache.ts";
 export { checkPassedEnv } from "./sandbox_env.ts";
-export type { CaBundleOptions, SandboxEnvOptions } from "./sandbox_env.ts";
+export type { SandboxEnvOptions } from "./sandbox_env.ts";
+export type { CaBundleOptions } from "./ca_bundle.ts";
 export { NetnsSandbox } from "./netns_sandbox.ts";
 export {
   cgroupOf,
