@@ -9,7 +9,6 @@
 import { join } from "node:path";
 import {
   GatewayClient,
-  GatewayError,
   type GatewayFence,
   gatewayPolicyFeed,
   GatewayPool,
@@ -22,6 +21,7 @@ import type { PolicyFeed } from "../proxy/mod.ts";
 import type { ProposalSink } from "../proxy/policy_local/mod.ts";
 import type { ScopeReports } from "./_scoped_rules.ts";
 import { registerSandbox } from "./_sandbox_registry.ts";
+import { gatewayFailure } from "./_gateway_failure.ts";
 import { sweepEmbeddedSandboxes, sweepGatewaySandboxes } from "./_dead_sandboxes.ts";
 
 /** Flags that choose the link. */
@@ -218,32 +218,4 @@ async function hostToken(flags: LinkFlags): Promise<string> {
         `STATE/${TOKEN_FILE}) or set TOLLGATE_GATEWAY_TOKEN`,
     );
   }
-}
-
-/** Enrolment failed: the gateway is unreachable, refused the token, or has no such policy. */
-function gatewayFailure(url: string, policy: string, error: unknown): never {
-  if (error instanceof GatewayError && error.status === 404) {
-    throw new CliFailure(`The gateway at ${url} has no policy "${policy}"`);
-  }
-  if (error instanceof GatewayError && error.status === 401) {
-    throw new CliFailure(
-      `The gateway at ${url} refused the enrolment token: pass the gateway's own ` +
-        `STATE/${TOKEN_FILE} with --gateway-token-file or TOLLGATE_GATEWAY_TOKEN`,
-    );
-  }
-  if (error instanceof GatewayError) throw new CliFailure(error.message);
-  throw new CliFailure(
-    `Cannot reach the gateway at ${url} (${unreachable(error)}): is ` +
-      `"tollgate gateway" running there?`,
-  );
-}
-
-/** The cause of a failed fetch in a few words, without the runtime's raw text. */
-function unreachable(error: unknown): string {
-  const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : "";
-  if (/refused/i.test(text)) return "connection refused";
-  if (/dns|lookup|resolve/i.test(text)) return "its name does not resolve";
-  if (/certificate|tls|handshake/i.test(text)) return "TLS failed: is its certificate trusted?";
-  if (/blocked/i.test(text)) return "that port is blocked";
-  return "no answer";
 }
