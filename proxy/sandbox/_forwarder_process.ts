@@ -26,8 +26,12 @@ const OWN_TABLE =
 export interface ForwarderTarget {
   socketPath: string;
   port: number;
-  /** Ports captured in transparent mode (none: no DNS answerer, no synthetic addresses). */
-  capturePorts?: number[];
+  /**
+   * Ports captured in transparent mode (none: no DNS answerer, no synthetic addresses). Still to
+   * come (a promise: the policy's, once its proxy has started) means transparent mode with any
+   * port of `0.0.0.0` the forwarder's to listen on, inside its own network namespace.
+   */
+  capturePorts?: number[] | Promise<number[]>;
 }
 
 /**
@@ -46,7 +50,8 @@ export interface ForwarderTarget {
  */
 export function forwarderArgs(options: ForwarderTarget): string[] {
   const { socketPath, port } = options;
-  const capture = options.capturePorts ?? [];
+  const known = options.capturePorts instanceof Promise ? undefined : options.capturePorts ?? [];
+  const capture = known ?? ["any"];
   // Both in one ip(8) process (-batch, a failed line fails it): one exec fewer at each start.
   // "ns PID" first: the namespaces exist, the command may be spawned in them meanwhile.
   const setup = capture.length === 0
@@ -55,7 +60,7 @@ export function forwarderArgs(options: ForwarderTarget): string[] {
   // The DNS answerer replies to any port of 127.0.0.1; nothing else listens in the namespace.
   const net = capture.length === 0
     ? [`127.0.0.1:${port}`]
-    : ["127.0.0.1", ...capture.map((p) => `0.0.0.0:${p}`)];
+    : ["127.0.0.1", ...(known?.map((p) => `0.0.0.0:${p}`) ?? ["0.0.0.0"])];
   return [
     "--user",
     "--map-root-user",
@@ -85,7 +90,6 @@ export function forwarderArgs(options: ForwarderTarget): string[] {
     FORWARDER,
     String(port),
     socketPath,
-    capture.join(","),
   ];
 }
 
@@ -163,4 +167,20 @@ export async function killProcess(
     // Gone already.
   }
   await stopProcess(child, stdin);
+}
+
+/**
+ * Lines to the forwarder's standard input, written in the order given; a line still to come (a
+ * promise) holds back the ones after it, and one that rejects is skipped.
+ */
+export class LineWriter {
+  #last: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly writer: WritableStreamDefaultWriter<Uint8Array>) {}
+
+  /** Write `line` after those before it; settles once written (or failed). Never rejects. */
+  send(line: string | Promise<string>): Promise<unknown> {
+    const write = (text: string) => this.writer.write(new TextEncoder().encode(`${text}\n`));
+    return this.#last = this.#last.then(() => line).then(write).catch(() => {});
+  }
 }

@@ -21,29 +21,41 @@ import { NetnsSandbox } from "./netns_sandbox.ts";
 import { newBridgeSecret } from "./_preamble.ts";
 import { spawnPlan } from "./_spawn_plan.ts";
 import { UnixBridge } from "./unix_bridge.ts";
+import type { SandboxProxy } from "./sandbox_proxy.ts";
+import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 
-/** The bridge and the forwarder, started as soon as the proxy is (see {@linkcode startNetns}). */
+/** The bridge and the forwarder, started before the proxy (see {@linkcode startNetns}). */
 export interface NetnsStart {
   /** The forwarder, once its namespaces exist (`ready` once it listens). */
   starting: Promise<NetnsSandbox>;
   /** Set once the command is spawned: the identity resolver and the sandbox's root. */
   late: { resolver?: IdentityResolver; wrapper: number; bwrap?: number };
+  /**
+   * The proxy has started: bridged connections go to it (closed before: only the forwarder's own
+   * empty probe comes earlier), and the forwarder learns the capture ports it still waited for.
+   */
+  serve(proxy: SandboxProxy, capturePorts: number[]): void;
   /** Close the bridge, the forwarder and the resolver; once, however often it is called. */
   close(): Promise<void>;
 }
 
 /**
  * Listen on the bridge and start the forwarder, whose Deno takes the longest of the launch: the
- * runner prepares the rest meanwhile, and `launchNetns()` waits for it only to spawn.
+ * runner starts the proxy and prepares the rest meanwhile (the capture ports follow once the
+ * proxy's policy tells them), and `launchNetns()` waits for it only to spawn.
  */
 export async function startNetns(
-  spec: Pick<LaunchSpec, "sandboxDir" | "proxy" | "innerPort" | "baseEnv" | "onLog"> & {
-    capturePorts: number[];
+  spec: Pick<LaunchSpec, "sandboxDir" | "innerPort" | "baseEnv" | "onLog"> & {
+    /** Known already (an explicit list), else those `serve()` is given. */
+    capturePorts?: number[];
   },
 ): Promise<NetnsStart> {
   const secret = newBridgeSecret();
   // Set before the command exists, so before any client can connect.
   const late: NetnsStart["late"] = { wrapper: -1 };
+  let proxy: SandboxProxy | undefined;
+  const ports = Promise.withResolvers<number[]>();
+  ports.promise.catch(() => {});
   const bridge = await UnixBridge.listen(`${spec.sandboxDir}/proxy.sock`, secret, (conn, at) => {
     // The connection as the kernel inside the namespace sees it: to the proxy port, or to the
     // synthetic address a captured client dialled.
@@ -53,8 +65,9 @@ export async function startNetns(
       remotePort: at.clientPort,
       remoteAddress: at.clientAddress,
     };
+    if (proxy === undefined) return void conn.destroy();
     const resolve = () => late.resolver!.resolve(peer);
-    spec.proxy.serveConnection(conn, eagerIdentity(resolve));
+    proxy.serveConnection(conn, eagerIdentity(resolve));
   }, { onRefused: spec.onLog });
   const starting = NetnsSandbox.enter({
     socketPath: bridge.path,
@@ -62,18 +75,28 @@ export async function startNetns(
     secret,
     baseEnv: spec.baseEnv,
     onForwarderLog: spec.onLog,
-    capturePorts: spec.capturePorts,
+    capturePorts: spec.capturePorts ?? ports.promise,
   });
   // Its failure is awaited by the launch (or in close()); not an unhandled rejection meanwhile.
   starting.catch(() => {});
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
+      ports.reject(new Error("the sandbox is closing")); // Its forwarder waits no more.
       const forwarder = starting.then((sandbox) => sandbox.close(), () => {});
       await Promise.all([bridge.close(), forwarder]);
       late.resolver?.close?.();
     })();
-  return { starting, late, close };
+  const serve = (started: SandboxProxy, capturePorts: number[]) => {
+    proxy = started;
+    ports.resolve(capturePorts);
+  };
+  return { starting, late, serve, close };
+}
+
+/** The ports the proxy's policy asks to capture (else 80 and 443), but the proxy's own. */
+export function proxyCapturePorts(proxy: SandboxProxy, innerPort: number): number[] {
+  return (proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS]).filter((port) => port !== innerPort);
 }
 
 /** Start the command inside the sandbox namespaces, reachable only through the bridge. */

@@ -3,10 +3,14 @@
  * sandbox's network namespace with narrow permissions:
  *
  *     deno run --unstable-net --allow-net=127.0.0.1,0.0.0.0:80,0.0.0.0:443,unix:SOCK \
- *       --allow-read=SOCK --allow-write=SOCK netns_forwarder.ts PORT SOCK 80,443
+ *       --allow-read=SOCK --allow-write=SOCK netns_forwarder.ts PORT SOCK
+ *
+ * (`0.0.0.0` whole where the runner starts it before it knows the ports: `forwarderArgs()`.)
  *
  * It reads the bridge secret from the first line of standard input (never argv or the
- * environment, which other processes of the same user can read), listens on
+ * environment, which other processes of the same user can read), opens the bridge socket
+ * once, reads the capture ports from the second line (`80,443`, empty for none: the runner
+ * knows them once its proxy has started, and starts this process before), listens on
  * `127.0.0.1:PORT` (the proxy as the sandbox sees it), prints `ready <pid>` on standard
  * output, and for each TCP client opens the Unix socket, sends the preamble (secret + both
  * ends of the client's connection), then copies bytes both ways.
@@ -47,12 +51,9 @@ interface Lifeline {
 }
 
 if (import.meta.main) {
-  const [portText, socketPath, captureText = ""] = Deno.args;
+  const [portText, socketPath] = Deno.args;
   const port = Number(portText);
-  const capturePorts = captureText === "" ? [] : captureText.split(",").map(Number);
-  if (!validPort(port) || socketPath === undefined || !capturePorts.every(validPort)) {
-    fail("usage: netns_forwarder.ts PORT SOCKET [CAPTURE_PORT,...]");
-  }
+  if (!validPort(port) || socketPath === undefined) fail("usage: netns_forwarder.ts PORT SOCKET");
   const stdin = lines(Deno.stdin);
   const secret = (await stdin.next()).value;
   if (typeof secret !== "string" || !isBridgeSecret(secret)) {
@@ -65,6 +66,12 @@ if (import.meta.main) {
     (probe) => probe.close(),
     (error) => fail(bridgeProblem(socketPath!, error)),
   );
+  // The runner knows them once its proxy has started: this process starts meanwhile.
+  const captureText = (await stdin.next()).value;
+  const capturePorts = captureText ? captureText.split(",").map(Number) : [];
+  if (typeof captureText !== "string" || !capturePorts.every(validPort)) {
+    fail("expected the capture ports (PORT,... or an empty line) on stdin");
+  }
   const listener = Deno.listen({ hostname: "127.0.0.1", port });
   const target: CaptureTarget = {
     socketPath: socketPath!,

@@ -11,6 +11,7 @@ import {
   forwarderArgs,
   forwarderEnv,
   killProcess,
+  LineWriter,
   readyPid,
   stopProcess,
 } from "./_forwarder_process.ts";
@@ -33,8 +34,8 @@ export interface NetnsStartOptions {
   onForwarderLog?: (line: string) => void;
   /** How long the forwarder may take to start (Deno start-up and a cold transpile). */
   readyTimeoutMs?: number;
-  /** Ports captured in transparent mode (DNS answerer + synthetic addresses); none: off. */
-  capturePorts?: number[];
+  /** Ports captured in transparent mode; none: off (see `ForwarderTarget.capturePorts`). */
+  capturePorts?: number[] | Promise<number[]>;
 }
 
 /** A file shown read-only in place of another, in the command's mount namespace only. */
@@ -118,18 +119,18 @@ export class NetnsSandbox {
    */
   readonly ready: Promise<void>;
   #forwarder: Deno.ChildProcess;
-  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #input: LineWriter;
   #output: Promise<unknown>;
 
   private constructor(
     forwarder: Deno.ChildProcess,
-    stdin: WritableStreamDefaultWriter<Uint8Array>,
+    input: LineWriter,
     pid: number,
     output: Promise<unknown>,
     ready: Promise<void>,
   ) {
     this.#forwarder = forwarder;
-    this.#stdin = stdin;
+    this.#input = input;
     this.forwarderPid = pid;
     this.#output = output;
     this.ready = ready;
@@ -168,7 +169,7 @@ export class NetnsSandbox {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const stdin = child.stdin.getWriter();
+    const input = new LineWriter(child.stdin.getWriter());
     const errors: string[] = [];
     const entered = Promise.withResolvers<string>();
     const listening = Promise.withResolvers<string>();
@@ -189,17 +190,21 @@ export class NetnsSandbox {
     };
     const timeoutMs = options.readyTimeoutMs ?? defaults.readyTimeoutMs;
     try {
-      await stdin.write(new TextEncoder().encode(`${options.secret}\n`));
+      // A write that fails (unshare is gone) is told below: it never said `ns`.
+      void input.send(options.secret);
+      // The second line once known: the forwarder's Deno starts meanwhile, then waits for it.
+      const sent = input.send(Promise.resolve(options.capturePorts ?? []).then((p) => p.join()));
       const pid = await readyPid(entered.promise, timeoutMs, "ns");
-      const ready = readyPid(listening.promise, timeoutMs).then(
+      // Timed from the ports' line: the proxy's start before it is not the forwarder's.
+      const ready = sent.then(() => readyPid(listening.promise, timeoutMs)).then(
         (readyPid) => {
           if (readyPid !== pid) throw new Error(`forwarder ${readyPid} is not ${pid}`);
         },
         (error) => Promise.reject(failed(error)),
       );
-      return new NetnsSandbox(child, stdin, pid, output, ready);
+      return new NetnsSandbox(child, input, pid, output, ready);
     } catch (error) {
-      await stopProcess(child, stdin);
+      await stopProcess(child, input.writer);
       await output;
       throw failed(error);
     }
@@ -230,18 +235,14 @@ export class NetnsSandbox {
       stderr: options.stderr ?? "inherit",
     }).spawn();
     // Should the runner die, the forwarder kills this wrapper and with it the namespace.
-    this.#tell(`watch ${child.pid}`);
+    void this.#input.send(`watch ${child.pid}`);
     return child;
-  }
-
-  #tell(line: string): void {
-    this.#stdin.write(new TextEncoder().encode(`${line}\n`)).catch(() => {});
   }
 
   /** Stop the forwarder (killed, see `killProcess()`) and wait for it. */
   async close(): Promise<void> {
-    this.#tell("stop");
-    await killProcess(this.#forwarder, this.#stdin);
+    void this.#input.send("stop");
+    await killProcess(this.#forwarder, this.#input.writer);
     await this.#output;
   }
 }

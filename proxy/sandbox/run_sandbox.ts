@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Isolation } from "./detect_isolation.ts";
 import { waitForExit } from "./_launch.ts";
 import { launchEnv } from "./_launch_env.ts";
-import { launchNetns, startNetns } from "./_launch_netns.ts";
+import { launchNetns, proxyCapturePorts, startNetns } from "./_launch_netns.ts";
 import { createSandboxDir } from "./_files.ts";
 import { bridgePathProblem } from "./bridge_path_problem.ts";
 import { writePublicFiles } from "./_public_files.ts";
@@ -20,7 +20,6 @@ import { ownsTmp, privateTmp, realPathOf } from "./private_tmp.ts";
 import { confinedEnv } from "./confined_env.ts";
 import { ENV_MODE_WARNING, isolationNotice } from "./isolation_notice.ts";
 import { checkPassedEnv, sandboxEnv } from "./sandbox_env.ts";
-import { DEFAULT_CAPTURE_PORTS } from "./capture_ports.ts";
 import { type LimitsInput, sandboxLimits } from "./sandbox_limits.ts";
 import type { SandboxProxy } from "./sandbox_proxy.ts";
 import { coverable } from "./_within.ts";
@@ -166,19 +165,20 @@ export async function runSandbox(options: RunSandboxOptions): Promise<number> {
   limiting?.catch(() => {});
   cleanups.push(async () => await (await limiting)?.remove());
   try {
+    // The forwarder's Deno first, the longest step: the rest is made meanwhile (see startNetns).
+    const known = o.capturePorts?.filter((port) => port !== o.innerPort);
+    const onLog = o.onLog ?? (() => {});
+    const started = o.isolation === "netns"
+      ? await startNetns({ ...o, sandboxDir, capturePorts: known, baseEnv, onLog })
+      : undefined;
+    if (started) cleanups.push(() => started.close());
     const publicDir = join(sandboxDir, "public");
     const files = await writePublicFiles(publicDir, { ...o, cacheDir: stateDir });
     const { caBundlePath, skillPath } = files;
     const proxy = await o.startProxy({ skillPath, viaBridge: o.isolation === "netns" });
     cleanups.push(() => proxy.close());
-    const capturePorts = (o.capturePorts ?? proxy.policyPorts?.() ?? [...DEFAULT_CAPTURE_PORTS])
-      .filter((port) => port !== o.innerPort);
-    // The forwarder's Deno starts now: the HOME copy, limits and spawn plan are made meanwhile.
-    const onLog = o.onLog ?? (() => {});
-    const started = o.isolation === "netns"
-      ? await startNetns({ ...o, sandboxDir, proxy, capturePorts, baseEnv, onLog })
-      : undefined;
-    if (started) cleanups.push(() => started.close());
+    const capturePorts = known ?? proxyCapturePorts(proxy, o.innerPort);
+    started?.serve(proxy, capturePorts);
     // Static sections: read once, as the command starts; a hard_requirement it cannot meet throws.
     const filesystem = o.isolation === "netns"
       ? planFilesystem(proxy.staticSections?.() ?? {})
