@@ -7,6 +7,17 @@ Deno.test("PROXY_V8_FLAGS are what the tollgate task runs the proxy with", async
   assert.match(config.tasks.tollgate.command, new RegExp(` --v8-flags=${PROXY_V8_FLAGS} `));
 });
 
+Deno.test("PROXY_V8_FLAGS are what the README's install line gives an installed tollgate", async () => {
+  // `deno install --v8-flags=…` bakes the flags into the installed command: a user who installs
+  // runs the proxy with this line's flags, not the task's, and the bench measures the constant.
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const install = readme.split("\n").find((line) =>
+    line.includes("--v8-flags=") && line.includes("main.ts")
+  );
+  assert.ok(install, "no install line with --v8-flags in README.md");
+  assert.ok(install.includes(`--v8-flags=${PROXY_V8_FLAGS} main.ts`), install);
+});
+
 Deno.test("PROXY_V8_FLAGS bound the young generation of a process that allocates fast", async () => {
   // Short-lived garbage, as a busy proxy makes: by default V8 grows the young generation past
   // 30 MB for it; the flags keep it at two semi-spaces of 8 MB.
