@@ -87,11 +87,20 @@ export async function replaceStep(
   }
 }
 
+/** What the commit step commits: the approval's loaded and bumped policy. */
+export interface Committed {
+  /** The proposal and the policy it was applied to. */
+  loaded: Loaded;
+  /** The new policy. */
+  bumped: Bumped;
+  /** The repository's driver overrides, when their read started earlier. */
+  drivers?: Promise<Record<string, string>>;
+}
+
 /** Commit the new policy with its trailers; on failure restore the policy and the patch. */
 export async function commitStep(
   env: StoreEnv,
-  { record, current }: Loaded,
-  bumped: Bumped,
+  { loaded: { record, current }, bumped, drivers }: Committed,
   by: { name: string; trailers: Record<string, string> },
   originalPatch: string,
 ): Promise<string | undefined> {
@@ -108,7 +117,7 @@ export async function commitStep(
         "Policy-Revision": String(bumped.result.policy.revision),
         ...by.trailers,
       },
-    });
+    }, drivers);
   } catch (error) {
     // Roll back so the proposal stays pending and the file matches the last commit.
     await writeFileAtomic(current.path, current.text, {

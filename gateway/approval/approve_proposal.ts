@@ -10,7 +10,13 @@
 
 import { configEvent } from "../../proxy/ocsf/mod.ts";
 import { type Applied, applyStep, type Bumped, bumpStep } from "./candidate.ts";
-import { renameDurable, syncDirectories, visibleText, withDirectoryLock } from "../repo/mod.ts";
+import {
+  gitDriverOverrides,
+  renameDurable,
+  syncDirectories,
+  visibleText,
+  withDirectoryLock,
+} from "../repo/mod.ts";
 import { assertProposalId, proposalFilePath, removeSeal } from "../proposals/mod.ts";
 import type { StoreEnv } from "../proposals/mod.ts";
 import { recoverProposals } from "./recover_proposals.ts";
@@ -85,10 +91,12 @@ export async function approveProposal(
     // validateStep proved it adds exactly the rule: the push need not compare every rule.
     const added = { from: loaded.current.loaded.hash, key: loaded.record.meta.ruleKey };
     pushPolicy(env, loaded.record.meta.policy, bumped.text, bumped.result, added);
+    // The commit's driver overrides are read (a git run) while the directories sync, not after.
+    const drivers = driversOf(env);
     await syncDirectories([staged.seal.path, staged.stamp.path, staged.policy.path]);
     await env.beforeStep("commit");
     const by = { name: options.approvedBy, trailers: scopeTrailers(applied.lease) };
-    const commit = await commitStep(env, loaded, bumped, by, staged.original);
+    const commit = await commitStep(env, { loaded, bumped, drivers }, by, staged.original);
     await env.beforeStep("move");
     await renameDurable(loaded.record.file, proposalFilePath(env.policiesDir, "approved", id));
     await removeSeal(env.policiesDir, id);
@@ -97,6 +105,13 @@ export async function approveProposal(
   await env.beforeStep("signal");
   signalStep(env, result, options);
   return result;
+}
+
+/** The repository's driver overrides, read from now on (none outside Git). */
+function driversOf(env: StoreEnv): Promise<Record<string, string>> {
+  const drivers = env.repo().then((repo) => repo.root ? gitDriverOverrides(repo.root) : {});
+  drivers.catch(() => {}); // awaited by the commit, which reports the failure
+  return drivers;
 }
 
 function outcome(loaded: Loaded, applied: Applied, bumped: Bumped, commit?: string): ApproveResult {

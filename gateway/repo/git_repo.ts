@@ -57,6 +57,9 @@ export interface FileCommit {
  * `commit.text`, a commit that does not hold that text is rolled back (HEAD and the index
  * entry return to the parent) and refused.
  *
+ * @param drivers the repository's driver overrides (`gitDriverOverrides`), when the caller
+ *   started reading them earlier, beside other work; else they are read now
+
  * @returns the new commit's (abbreviated) id
  * @throws {Error} when git fails, with git's first error line, or the commit was rolled back
  * @example
@@ -74,10 +77,14 @@ export interface FileCommit {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function gitCommitFile(root: string, commit: FileCommit): Promise<string> {
+export async function gitCommitFile(
+  root: string,
+  commit: FileCommit,
+  drivers?: Promise<Record<string, string>>,
+): Promise<string> {
   // Four git runs in three rounds: an approval waits for each, and starting a process is what
   // costs on a busy host. The parent and the text are read from the commit made, by blob id.
-  const env = await noDrivers(root);
+  const env = await (drivers ?? gitDriverOverrides(root));
   await commitOnly(root, commit, env);
   const [made, short] = await Promise.all([
     readHead(root),
@@ -129,8 +136,24 @@ async function rollBack(root: string, path: string, known?: string, env = {}) {
   }
 }
 
-/** Overrides that empty every driver command the repository's config names. */
-async function noDrivers(root: string): Promise<Record<string, string>> {
+/**
+ * Overrides (environment for `runGit`) that empty every driver command the repository's
+ * config names, read now: a run given them starts no filter, diff or merge driver.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { gitDriverOverrides } from "./git_repo.ts";
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * await new Deno.Command("git", { args: ["init", "-q", dir] }).output();
+ * await new Deno.Command("git", { args: ["-C", dir, "config", "filter.x.clean", "evil"] }).output();
+ * const env = await gitDriverOverrides(dir);
+ * assert.equal(env.GIT_CONFIG_KEY_0, "filter.x.clean");
+ * assert.equal(env.GIT_CONFIG_VALUE_0, "");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function gitDriverOverrides(root: string): Promise<Record<string, string>> {
   const r = await runGit(["config", "--null", "--name-only", "--get-regexp", DRIVER_KEYS], root);
   return driverOverrides(r.code === 0 ? r.stdout : "");
 }
@@ -152,7 +175,7 @@ async function noDrivers(root: string): Promise<Record<string, string>> {
  */
 export async function gitFileDirty(root: string, path: string): Promise<boolean> {
   const args = ["status", "--porcelain", "--ignore-submodules=all", "--", path];
-  const r = await runGit(args, root, { env: await noDrivers(root) });
+  const r = await runGit(args, root, { env: await gitDriverOverrides(root) });
   return r.code === 0 && r.stdout.trim() !== "";
 }
 

@@ -19,6 +19,7 @@ export { withDirectoryLock } from "./directory_lock.ts";
 export {
   excludeLocalFiles,
   gitCommitFile,
+  gitDriverOverrides,
   gitFileDirty,
   gitUserName,
   gitWorkTreeRoot,
