@@ -39,17 +39,17 @@ export interface Integration {
  * @throws {RemoteGitError} when git fails
  */
 export async function integrate(i: Integration, tip: string): Promise<"done" | "rejected"> {
-  // Three reads side by side (two git processes; HEAD is read from git's files): usually there
-  // is nothing local to record, so HEAD and whether the tip descends from it still hold after.
-  let [dirty, head, behind] = await Promise.all([
-    gitDirty(i.root, [i.pathspec]),
-    i.transport.head(),
-    isAncestor(i.root, "HEAD", tip),
-  ]);
+  // Two reads side by side (one git process; HEAD, and usually whether the tip descends from
+  // it, are read from git's files): usually there is nothing local to record, so HEAD and
+  // whether the tip descends from it still hold after.
+  const descends = async (head?: string) =>
+    head !== undefined && await i.transport.isAncestor(head, tip);
+  const read = i.transport.head().then(async (head) => ({ head, behind: await descends(head) }));
+  let [dirty, { head, behind }] = await Promise.all([gitDirty(i.root, [i.pathspec]), read]);
   if (dirty) {
     await gitCommitPaths(i.root, [i.pathspec], "tollgate: record local proposal changes");
     head = await i.transport.head();
-    behind = head !== undefined && await isAncestor(i.root, head, tip);
+    behind = await descends(head);
   }
   if (head === tip) return "done";
   if (!head || behind) {

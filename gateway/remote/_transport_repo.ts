@@ -18,6 +18,8 @@ import { dirname, join } from "node:path";
 import { type HeadFiles, readHeadCommit, runGit } from "../client/mod.ts";
 import { sweepStaleTransports, transportPrefix } from "./_stale_transports.ts";
 import { failure, redactUrl, RemoteGitError, remoteRef, transportConfig } from "./_remote_git.ts";
+import { isAncestor } from "./_remote_git.ts";
+import { looseAncestor } from "./_loose_commits.ts";
 
 /**
  * The fetch and push of one clone.
@@ -50,6 +52,7 @@ export class TransportRepo {
   readonly #root: string;
   readonly #head: HeadFiles;
   readonly #dir: string;
+  readonly #objects: string;
   readonly #env: Record<string, string>;
   readonly #timeoutMs: number;
   #mirrored = false;
@@ -58,6 +61,7 @@ export class TransportRepo {
     this.#root = head.root;
     this.#head = head;
     this.#dir = dir;
+    this.#objects = objects;
     this.#env = { GIT_DIR: dir, GIT_OBJECT_DIRECTORY: objects };
     this.#timeoutMs = timeoutMs;
   }
@@ -96,6 +100,15 @@ export class TransportRepo {
   /** The clone's HEAD commit (from git's files, see `readHeadCommit`), or undefined. */
   head(): Promise<string | undefined> {
     return readHeadCommit(this.#head);
+  }
+
+  /**
+   * True when commit `ancestor` is `tip` or an ancestor of it: read from the loose commits a
+   * fetch stored when they tell (no process), else asked of git in the clone.
+   */
+  async isAncestor(ancestor: string, tip: string): Promise<boolean> {
+    return await looseAncestor(this.#objects, tip, ancestor) ??
+      isAncestor(this.#root, ancestor, tip);
   }
 
   /**
