@@ -18,7 +18,7 @@ import { stampDecision } from "../proposals/mod.ts";
 import { readProposalRecord } from "../proposals/mod.ts";
 import { readSeal, removeSeal, sealDir, textHash } from "../proposals/mod.ts";
 import { renameDurable, TEMP_FILE, writeFileAtomic } from "../repo/mod.ts";
-import { gitCommitFile, gitFileDirty } from "../repo/mod.ts";
+import { gitCommitFile, gitDriverOverrides, gitFileDirty } from "../repo/mod.ts";
 import type { StoreEnv } from "../proposals/mod.ts";
 import { appliedPendingIds } from "./applied_pending_ids.ts";
 import { entryNames } from "./_pending_names.ts";
@@ -97,7 +97,10 @@ async function finishApproval(env: StoreEnv, id: string): Promise<void> {
   }
   const repo = await env.repo();
   const path = `${repo.prefix}${record.meta.policy}.yaml`;
-  if (ours && repo.root && await gitFileDirty(repo.root, path)) {
+  // One read of the driver overrides serves the status and the commit.
+  const drivers = ours && repo.root ? gitDriverOverrides(repo.root) : undefined;
+  drivers?.catch(() => {}); // awaited below, which reports the failure
+  if (ours && repo.root && await gitFileDirty(repo.root, path, drivers)) {
     await gitCommitFile(repo.root, {
       path,
       text: policy?.text,
@@ -110,7 +113,7 @@ async function finishApproval(env: StoreEnv, id: string): Promise<void> {
         ...(decision.scope && decision.scope !== "durable" ? { Scope: decision.scope } : {}),
         ...(decision.expires ? { Expires: decision.expires } : {}),
       },
-    });
+    }, drivers);
   }
   await renameDurable(pending, proposalFilePath(dir, "approved", id));
   await removeSeal(dir, id);

@@ -10,7 +10,7 @@
 
 import { join } from "node:path";
 import { writeFileAtomic } from "../repo/mod.ts";
-import { gitCommitFile, gitFileDirty } from "../repo/mod.ts";
+import { gitCommitFile, gitDriverOverrides, gitFileDirty } from "../repo/mod.ts";
 import { isPolicyName, readPolicyFile } from "../repo/mod.ts";
 import { textHash } from "../proposals/mod.ts";
 import type { StoreEnv } from "../proposals/mod.ts";
@@ -184,12 +184,15 @@ export async function commitIfDirty(
   const repo = await env.repo();
   if (!repo.root) return undefined;
   const path = `${repo.prefix}${journal.policy}.yaml`;
-  if (!(await gitFileDirty(repo.root, path))) return undefined;
+  // One read of the driver overrides serves the status and the commit.
+  const drivers = gitDriverOverrides(repo.root);
+  drivers.catch(() => {}); // awaited below, which reports the failure
+  if (!(await gitFileDirty(repo.root, path, drivers))) return undefined;
   // The same commit helper as approvals: whatever publishes an approval publishes this too.
   return await gitCommitFile(repo.root, {
     path,
     text,
     subject: journal.subject,
     trailers: journal.trailers,
-  });
+  }, drivers);
 }

@@ -161,6 +161,8 @@ export async function gitDriverOverrides(root: string): Promise<Record<string, s
 /**
  * True when `path` (relative to `root`) differs from HEAD (modified, staged or untracked).
  *
+ * @param drivers the repository's driver overrides, when the caller read them for a commit too
+
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -173,9 +175,13 @@ export async function gitDriverOverrides(root: string): Promise<Record<string, s
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function gitFileDirty(root: string, path: string): Promise<boolean> {
+export async function gitFileDirty(
+  root: string,
+  path: string,
+  drivers?: Promise<Record<string, string>>,
+): Promise<boolean> {
   const args = ["status", "--porcelain", "--ignore-submodules=all", "--", path];
-  const r = await runGit(args, root, { env: await gitDriverOverrides(root) });
+  const r = await runGit(args, root, { env: await (drivers ?? gitDriverOverrides(root)) });
   return r.code === 0 && r.stdout.trim() !== "";
 }
 
