@@ -6,7 +6,8 @@
  * @module
  */
 
-import { GatewayClient, GatewayError } from "../gateway/client/mod.ts";
+import { resolve } from "node:path";
+import { GatewayClient, GatewayError, type RuleRemoval } from "../gateway/client/mod.ts";
 import type { ProposalStore } from "../gateway/store/mod.ts";
 import { type SandboxEntry, sweepDeadSandboxes } from "./_sandbox_registry.ts";
 
@@ -44,16 +45,22 @@ async function retireAt(url: string, host: string, entry: SandboxEntry): Promise
 
 /**
  * End the session rules of the embedded sandboxes registered in `stateDir` whose runner is
- * gone, each through a store on its own policies directory (`open`, called only when one is).
+ * gone, each through a store on its own policies directory (`open`, called only when one is);
+ * with `only`, those of that policies directory alone (`leases sweep` cleans the one it names).
+ * Returns what was removed.
  */
 export async function sweepEmbeddedSandboxes(
   stateDir: string,
   open: (policiesDir: string) => Promise<ProposalStore>,
-): Promise<void> {
+  only?: string,
+): Promise<RuleRemoval[]> {
+  const removed: RuleRemoval[] = [];
   await sweepDeadSandboxes(stateDir, async (entry) => {
     if (!entry.policiesDir || entry.gateways) return false;
+    if (only !== undefined && resolve(entry.policiesDir) !== resolve(only)) return false;
     const store = await open(entry.policiesDir);
-    await store.removeEnded({ kind: "session", sandbox: entry.sandbox });
+    removed.push(...await store.removeEnded({ kind: "session", sandbox: entry.sandbox }));
     return true;
   });
+  return removed;
 }

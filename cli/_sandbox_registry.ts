@@ -32,7 +32,15 @@ export interface SandboxEntry {
   gateways?: readonly string[];
   /** The policies directory of an embedded proxy (its session rules are there). */
   policiesDir?: string;
+  /** When a sweep first found the runner gone and could not retire it (ISO time). */
+  goneSince?: string;
 }
+
+/**
+ * How long an entry whose runner is gone is kept while its retirement fails: a gateway gone for
+ * good (or one no later run links to) would otherwise keep it, read at every start, for ever.
+ */
+export const GONE_ENTRY_KEPT_MS = 7 * 86_400_000;
 
 // Beside `STATE/sandboxes/` (the runtime folders, one of which a netns sandbox sees), not in it.
 const DIR = "runners";
@@ -73,15 +81,21 @@ export async function registerSandbox(
   const path = join(stateDir, DIR, `${entry.sandbox}.json`);
   try {
     await Deno.mkdir(join(stateDir, DIR), { recursive: true, mode: 0o700 });
-    // Written whole, then renamed: a sweep never reads half an entry. (Not the repository's
-    // atomic writer: this module is loaded by every linked proxy, and that one brings Git.)
-    const temp = `${path}.${Deno.pid}.tmp`;
-    await Deno.writeTextFile(temp, JSON.stringify({ ...entry, runner }) + "\n", { mode: 0o600 });
-    await Deno.rename(temp, path);
+    await writeEntry(path, { ...entry, runner });
   } catch {
     return () => Promise.resolve();
   }
   return () => Deno.remove(path).catch(() => {});
+}
+
+/**
+ * Written whole, then renamed: a sweep never reads half an entry. (Not the repository's atomic
+ * writer: this module is loaded by every linked proxy, and that one brings Git.)
+ */
+async function writeEntry(path: string, entry: SandboxEntry): Promise<void> {
+  const temp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(temp, JSON.stringify(entry) + "\n", { mode: 0o600 });
+  await Deno.rename(temp, path);
 }
 
 /**
@@ -93,11 +107,24 @@ export async function registerSandbox(
 export async function sweepDeadSandboxes(
   stateDir: string,
   retire: (entry: SandboxEntry) => Promise<boolean>,
+  now = Date.now(),
 ): Promise<void> {
   for (const [path, entry] of await entries(join(stateDir, DIR))) {
     if (!await runnerGone(entry.runner)) continue;
-    if (await retire(entry).catch(() => false)) await Deno.remove(path).catch(() => {});
+    if (await retire(entry).catch(() => false)) {
+      await Deno.remove(path).catch(() => {});
+      continue;
+    }
+    const since = Date.parse(entry.goneSince ?? "");
+    if (now - since > GONE_ENTRY_KEPT_MS) await Deno.remove(path).catch(() => {});
+    else if (Number.isNaN(since)) {
+      await writeEntry(path, { ...entry, goneSince: iso(now) }).catch(() => {});
+    }
   }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 /** True only when the runner is known to be gone (another boot, no such pid, another start). */
@@ -138,7 +165,8 @@ function parseEntry(text: string): SandboxEntry | undefined {
       typeof r.started === "string" && typeof r.boot === "string" && typeof r.ns === "string" &&
       (e.gateways === undefined ||
         (Array.isArray(e.gateways) && e.gateways.every((g) => typeof g === "string"))) &&
-      (e.policiesDir === undefined || typeof e.policiesDir === "string");
+      (e.policiesDir === undefined || typeof e.policiesDir === "string") &&
+      (e.goneSince === undefined || typeof e.goneSince === "string");
     return ok ? e : undefined;
   } catch {
     return undefined;

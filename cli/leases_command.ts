@@ -17,9 +17,14 @@ import type { LeaseEntry, RuleRemoval } from "../gateway/client/mod.ts";
 import { OcsfLog } from "../proxy/ocsf/mod.ts";
 import { testPause } from "./_test_pause.ts";
 import { requirePoliciesDir } from "./_project.ts";
+import { sweepEmbeddedSandboxes } from "./_dead_sandboxes.ts";
+import { STATE_FLAG } from "./_flags.ts";
 
 const POLICIES = ["--policies <dir>", "policies directory", "./policies"] as const;
-const STATE = ["--state <dir>", "state directory (its logs/ get CONFIG events)"] as const;
+const STATE = [
+  "--state <dir>",
+  "state directory (its logs/ get CONFIG events; sweep also retires its dead runners, default ./.tollgate)",
+] as const;
 
 /**
  * Register the `leases` command group.
@@ -77,12 +82,18 @@ export function registerLeasesCommands(program: Command, ctx: CliContext): void 
       const end = { kind: "revoke" as const, ruleKey: rule, policy: policies[0]!, by };
       report(ctx, await openStore(ctx, dir, o.state).removeEnded(end));
     });
-  group.command("sweep").description("Remove every expired once or lease rule now, with a commit")
+  group.command("sweep")
+    .description(
+      "Remove every expired once or lease rule, and a killed sandbox's session rules, now",
+    )
     .option(...POLICIES).option(...STATE)
     .action(async (o) => {
       const dir = await requirePoliciesDir(resolveUserPath(ctx, o.policies));
       const store = openStore(ctx, dir, o.state);
-      report(ctx, await store.removeEnded({ kind: "expired" }));
+      // A killed sandbox's session rules too: its runner's registry is in the state directory.
+      const registry = resolveUserPath(ctx, o.state ?? STATE_FLAG[2]);
+      const dead = await sweepEmbeddedSandboxes(registry, () => Promise.resolve(store), dir);
+      report(ctx, [...dead, ...await store.removeEnded({ kind: "expired" })]);
     });
 }
 
