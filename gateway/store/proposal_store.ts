@@ -159,6 +159,7 @@ export class ProposalStore implements ProposalSink {
       signal,
       status: () => this.status(id),
       watchDirs: ["approved", "rejected"].map((s) => join(this.policiesDir, s)),
+      recheckDirs: ["approved", "rejected", "pending"].map((s) => join(this.policiesDir, s)),
       subscribe: (fn) => this.subscribe(fn),
       recheckMs: this.#recheckMs,
     });
