@@ -41,7 +41,7 @@ Deno.test("hostile dead sandbox: leases sweep ends a killed embedded runner's se
     const code = await runCli(["leases", "sweep", "--state", state], ctx);
     assert.equal(code, 0, out.join(""));
     // Before: the session rule stayed, and so did the entry.
-    assert.doesNotMatch(await Deno.readTextFile(join(repo.policies, "team.yaml")), /session_put:/);
+    assert.doesNotMatch(await Deno.readTextFile(join(repo.policies, "team.yaml")), /session_put/);
     assert.equal(await exists(entry), false);
     assert.equal(await exists(other), true);
   } finally {

@@ -86,7 +86,7 @@ async function approveSession(policies: string, sandbox: string): Promise<void> 
   const r = await store.submit({ ...putProposal(), ruleName: "session_put", sandbox });
   assert.ok(r.accepted, JSON.stringify(r));
   await store.approve(r.proposal.id, { approvedBy: "alice", scope: { scope: "session" } });
-  assert.match(await Deno.readTextFile(join(policies, "team.yaml")), /session_put:/);
+  assert.match(await Deno.readTextFile(join(policies, "team.yaml")), /session_put__/);
 }
 
 Deno.test("hostile dead sandbox: a killed runner's credential and session rules are retired at the next start", async () => {
@@ -111,7 +111,7 @@ Deno.test("hostile dead sandbox: a killed runner's credential and session rules 
     assert.equal(next.code, 0, new TextDecoder().decode(next.stderr));
     // Before: the dead sandbox's credential was still valid, and its session rule still served.
     assert.deepEqual(await proxyCredentials(gatewayState), []);
-    assert.doesNotMatch(await Deno.readTextFile(join(repo.policies, "team.yaml")), /session_put:/);
+    assert.doesNotMatch(await Deno.readTextFile(join(repo.policies, "team.yaml")), /session_put/);
   } finally {
     await gw.close();
     await repo.cleanup();
@@ -133,7 +133,7 @@ Deno.test("hostile dead sandbox: a killed embedded runner's session rules end at
     const next = await runner(state, repo.root, {}, extra, ["true"]).output();
     assert.equal(next.code, 0, new TextDecoder().decode(next.stderr));
     // Before: the session rule stayed in the policy until its own expiry.
-    assert.doesNotMatch(await Deno.readTextFile(join(repo.policies, "team.yaml")), /session_put:/);
+    assert.doesNotMatch(await Deno.readTextFile(join(repo.policies, "team.yaml")), /session_put/);
   } finally {
     await repo.cleanup();
   }

@@ -51,7 +51,9 @@ Deno.test("hostile once: sandbox A's proxy does not allow (nor spend) the once r
     const before = await revisionOf(viaA);
     await store.approve(id, { approvedBy: "alice", scope: { scope: "once" } });
     const text = await Deno.readTextFile(join(repo.policies, "team.yaml"));
-    assert.equal(parseRuleLeases(text).get("cache_once")?.sandbox, "sb-agent-b");
+    // A rule bound to one sandbox is written under a key of its own (scopedRuleKey).
+    const key = /^ {2}(cache_once__[a-z0-9]+):$/m.exec(text)?.[1] ?? "";
+    assert.equal(parseRuleLeases(text).get(key)?.sandbox, "sb-agent-b");
     for (const proxy of [viaA, viaB]) {
       await waitFor(async () => await revisionOf(proxy) > before, "both proxies reloaded");
     }
@@ -97,14 +99,17 @@ Deno.test("hostile once: another sandbox's proxy credential cannot report a once
     const approved = await call(alice, `/v1/proposals/${proposal.id}/approve`, { scope: "once" });
     assert.equal(approved.status, 200, JSON.stringify(approved.json));
     const expires = approved.json.expires;
-    const byA = await call(a.token, "/v1/leases/cache_once/used", { expires });
+    const text = () => Deno.readTextFile(join(repo.policies, "team.yaml"));
+    // A rule bound to one sandbox is written under a key of its own (scopedRuleKey).
+    const key = /^ {2}(cache_once__[a-z0-9]+):$/m.exec(await text())?.[1];
+    assert.ok(key, await text());
+    const byA = await call(a.token, `/v1/leases/${key}/used`, { expires });
     assert.equal(byA.status, 200, JSON.stringify(byA.json));
     assert.deepEqual(byA.json.removed, [], "A's report ended B's once rule");
-    const text = () => Deno.readTextFile(join(repo.policies, "team.yaml"));
-    assert.match(await text(), /cache_once:/);
-    const byB = await call(b.token, "/v1/leases/cache_once/used", { expires });
+    assert.match(await text(), /cache_once__/);
+    const byB = await call(b.token, `/v1/leases/${key}/used`, { expires });
     assert.equal((byB.json.removed as unknown[]).length, 1, JSON.stringify(byB.json));
-    assert.doesNotMatch(await text(), /cache_once:/);
+    assert.doesNotMatch(await text(), /cache_once__/);
   } finally {
     await gw.close();
     await repo.cleanup();

@@ -36,6 +36,7 @@ export interface ApprovalFacts {
 export function validateStep(
   { record, current, seal, ceiling }: ApprovalFacts,
   after: LoadedPolicy,
+  key: string = record.meta.ruleKey,
 ): void {
   // The ceiling binds every reviewer: an approval that would leave it is refused.
   const check = checkProposedRule(record.rule, current.loaded, {
@@ -56,7 +57,7 @@ export function validateStep(
         `"tollgate proposals refresh ${record.id}" and review it again`,
     );
   }
-  assertOnlyAdds(record, current.loaded, after);
+  assertOnlyAdds(record, current.loaded, after, key);
 }
 
 /**
@@ -64,10 +65,14 @@ export function validateStep(
  * Compared on the validated models (which hold every key a policy may have), so the new text
  * is parsed once, by the load that also compiles it.
  */
-function assertOnlyAdds(record: ProposalRecord, before: LoadedPolicy, after: LoadedPolicy): void {
+function assertOnlyAdds(
+  record: ProposalRecord,
+  before: LoadedPolicy,
+  after: LoadedPolicy,
+  key: string,
+): void {
   const { network_policies: rulesA, revision: _a, ...restA } = before.policy;
   const { network_policies: rulesB, revision: _b, ...restB } = after.policy;
-  const key = record.meta.ruleKey;
   const same = sameJson;
   const keysA = Object.keys(rulesA);
   const reviewed = validateProposedRule(record.rule).rule;

@@ -34,12 +34,13 @@ export interface Staged {
 export async function stageStep(
   env: StoreEnv,
   { record, current, text: original, seal }: Loaded,
-  applied: Applied & { lease?: RuleLease },
+  applied: Applied & { lease?: RuleLease; ruleKey?: string },
   bumped: Bumped,
   by: string,
 ): Promise<Staged> {
   const decision = {
     ...scopeFields(applied.lease),
+    ...(applied.ruleKey === undefined ? {} : { key: applied.ruleKey }),
     status: "approved" as const,
     by,
     at: env.now().toISOString(),

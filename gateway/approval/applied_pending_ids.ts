@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { parseYamlValue } from "../../proxy/policy/mod.ts";
 import { isPolicyName, listPolicyNames } from "../repo/mod.ts";
-import { proposalMarker } from "../repo/mod.ts";
+import { proposalMarker, scopedRuleKey } from "../repo/mod.ts";
 import { proposalFilePath, readSeal, ruleHash } from "../proposals/mod.ts";
 import { pendingIds } from "./_pending_names.ts";
 
@@ -64,7 +64,9 @@ export async function appliedPendingIds(
     const text = await texts.get(seal.policy);
     // Cheap first (every approval and `git am` writes the marker), then the deciding check.
     if (!text?.includes(proposalMarker(seal.id))) continue;
-    if (ruleHashIn(text, seal.ruleKey) === seal.ruleHash) out.push(seal.id);
+    // Under its reviewed key, or the one a rule bound to a sandbox is written under.
+    const keys = [seal.ruleKey, scopedRuleKey(seal.ruleKey, seal.id)];
+    if (keys.some((key) => ruleHashIn(text, key) === seal.ruleHash)) out.push(seal.id);
   }
   return out;
 }

@@ -80,7 +80,9 @@ export async function approveProposal(
     await env.beforeStep("bump");
     const bumped = bumpStep(loaded, applied, (t, f) => env.policies.load(t, f));
     await env.beforeStep("validate");
-    validateStep(loaded, bumped.result);
+    // The key it is written under: a rule bound to one sandbox gets its own (see withScope).
+    const key = applied.ruleKey ?? loaded.record.meta.ruleKey;
+    validateStep(loaded, bumped.result, key);
     await env.beforeStep("stamp");
     const staged = await stageStep(env, loaded, applied, bumped, options.approvedBy);
     await replaceStep(env, loaded, staged);
@@ -89,7 +91,7 @@ export async function approveProposal(
     // the directory fsyncs (which only matter if the machine itself goes down), the commit and
     // the move, each of which took up to 0.7 s on a busy disk.
     // validateStep proved it adds exactly the rule: the push need not compare every rule.
-    const added = { from: loaded.current.loaded.hash, key: loaded.record.meta.ruleKey };
+    const added = { from: loaded.current.loaded.hash, key };
     pushPolicy(env, loaded.record.meta.policy, bumped.text, bumped.result, added);
     // The commit's driver overrides are read (a git run) while the directories sync, not after.
     const drivers = driversOf(env);

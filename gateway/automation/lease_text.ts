@@ -53,6 +53,26 @@ export function addLeaseComment(
 }
 
 /**
+ * `text` with rule `from`'s key line naming `to` instead (a plain key, as a proposal's is);
+ * undefined when the line is not found or its key is quoted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renameRuleKey } from "./lease_text.ts";
+ * assert.equal(renameRuleKey("network_policies:\n  gh:\n    x: 1\n", "gh", "gh__a1"), "network_policies:\n  gh__a1:\n    x: 1\n");
+ * ```
+ */
+export function renameRuleKey(text: string, from: string, to: string): string | undefined {
+  const lines = text.split("\n");
+  const found = keyLine(lines, from);
+  const line = found && lines[found.at]!;
+  if (!found || !line!.startsWith(`${found.indent}${from}:`)) return undefined;
+  lines[found.at] = `${found.indent}${to}${line!.slice(found.indent.length + from.length)}`;
+  return lines.join("\n");
+}
+
+/**
  * `text` without rule `ruleKey`: its key line, every more-indented line below it, and the
  * Tollgate comments (`# tollgate …`) directly above it. Undefined when the key is not found.
  *

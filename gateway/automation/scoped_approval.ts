@@ -9,7 +9,8 @@ import type { RuleLease, RuleScope } from "../../proxy/policy/mod.ts";
 import { ProposalConflictError } from "../proposals/mod.ts";
 import type { ProposalRecord } from "../proposals/mod.ts";
 import { type ApprovalScope, leaseFor } from "./approval_scope.ts";
-import { addLeaseComment } from "./lease_text.ts";
+import { addLeaseComment, renameRuleKey } from "./lease_text.ts";
+import { scopedRuleKey } from "../repo/mod.ts";
 
 /** How an approval is made: by whom, for how long, and (auto-approval) under which pattern. */
 export interface ApproveOptions {
@@ -57,7 +58,7 @@ export function withScope<T extends { text: string }>(
   record: ProposalRecord,
   options: ApproveOptions,
   now: number,
-): T & { lease?: RuleLease } {
+): T & { lease?: RuleLease; ruleKey?: string } {
   let lease: RuleLease | undefined;
   try {
     lease = leaseFor(options.scope, { now, proposal: record.id, sandbox: record.meta.sandbox });
@@ -65,9 +66,15 @@ export function withScope<T extends { text: string }>(
     throw refused(record.id, (error as Error).message);
   }
   if (!lease) return applied;
-  const text = addLeaseComment(applied.text, record.meta.ruleKey, lease);
+  const key = record.meta.ruleKey;
+  let text = addLeaseComment(applied.text, key, lease);
   if (text === undefined) throw refused(record.id, "the approved rule's key line was not found");
-  return { ...applied, text, lease };
+  // A rule one sandbox alone is served is hidden from the others: its key must not rename theirs.
+  if (lease.sandbox === undefined) return { ...applied, text, lease };
+  const ruleKey = scopedRuleKey(key, record.id);
+  text = renameRuleKey(text, key, ruleKey);
+  if (text === undefined) throw refused(record.id, "the approved rule's key line was not found");
+  return { ...applied, text, lease, ruleKey };
 }
 
 function refused(id: string, why: string): ProposalConflictError {

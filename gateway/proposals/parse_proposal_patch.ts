@@ -115,6 +115,7 @@ function readDecision(t: Map<string, string>): ProposalDecision | undefined {
       hash: hexHash(t.get("Policy-Hash")),
       baseHash: hexHash(t.get("Base-Policy-Hash")),
       ...scopeOf(t),
+      ...appliedKey(t),
     };
   }
   if (t.has("Rejected-By")) {
@@ -138,6 +139,11 @@ function scopeOf(t: Map<string, string>): Pick<ProposalDecision, "scope" | "expi
     ...(scope !== undefined && SCOPES.has(scope) ? { scope: scope as RuleScope } : {}),
     ...(expires !== undefined && Number.isFinite(Date.parse(expires)) ? { expires } : {}),
   };
+}
+
+function appliedKey(t: Map<string, string>): Pick<ProposalDecision, "key"> {
+  const key = t.get("Applied-Rule-Key");
+  return key !== undefined && /^[a-z0-9_]{1,160}$/.test(key) ? { key } : {};
 }
 
 function hexHash(value: string | undefined): string | undefined {

@@ -31,6 +31,8 @@ export interface ProposalDecision {
   scope?: RuleScope;
   /** ISO time from which a once or lease rule allows nothing. */
   expires?: string;
+  /** The key the rule was written under, when not the reviewed one (a rule bound to a sandbox). */
+  key?: string;
   /** Rejection reason (visible text). */
   reason?: string;
   /** Rejection guidance code. */
@@ -74,6 +76,7 @@ export function decisionLines(d: ProposalDecision | undefined): string[] {
     if (d.baseHash !== undefined) lines.push(`Base-Policy-Hash: ${d.baseHash}`);
     if (d.scope !== undefined) lines.push(`Scope: ${d.scope}`);
     if (d.expires !== undefined) lines.push(`Expires: ${d.expires}`);
+    if (d.key !== undefined) lines.push(`Applied-Rule-Key: ${one(d.key)}`);
   } else if (d?.status === "rejected") {
     lines.push(`Rejected-By: ${one(d.by)}`, `Rejected-At: ${d.at}`);
     lines.push(`Rejection-Reason: ${one(d.reason ?? "")}`);

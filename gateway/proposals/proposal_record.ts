@@ -175,7 +175,8 @@ export function toProposalStatus(record: ProposalRecord): ProposalStatus {
     id: record.id,
     status: record.state,
     policy: record.meta.policy,
-    ruleName: record.meta.ruleKey,
+    // The key the policy holds it under: what /wait looks for (a sandbox-bound rule's own).
+    ruleName: d?.status === "approved" && d.key !== undefined ? d.key : record.meta.ruleKey,
     rule: record.rule,
     findings: record.meta.findings,
   };

@@ -10,7 +10,7 @@ import { decisionLines, type ProposalDecision } from "./proposal_patch.ts";
 import { parseProposalPatch } from "./parse_proposal_patch.ts";
 
 const DECISION_KEYS =
-  /^(Approved-By|Approved-At|Policy-Revision|Policy-Hash|Base-Policy-Hash|Rejected-By|Rejected-At|Rejection-Reason|Guidance|Scope|Expires): /;
+  /^(Approved-By|Approved-At|Policy-Revision|Policy-Hash|Base-Policy-Hash|Rejected-By|Rejected-At|Rejection-Reason|Guidance|Scope|Expires|Applied-Rule-Key): /;
 
 /**
  * Record a decision in a proposal patch's trailers (replacing any earlier one), and

@@ -34,6 +34,7 @@ export {
   proposalMarker,
   reinsertRuleLines,
   ruleKeyFor,
+  scopedRuleKey,
   setRevisionText,
 } from "./policy_text_edit.ts";
 export { similarRuleKey } from "./similar_rule_key.ts";
