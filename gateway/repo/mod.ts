@@ -34,8 +34,8 @@ export {
   proposalMarker,
   reinsertRuleLines,
   ruleKeyFor,
-  scopedRuleKey,
   setRevisionText,
 } from "./policy_text_edit.ts";
 export { similarRuleKey } from "./similar_rule_key.ts";
 export { quoteUntrusted, unquote, visibleText } from "../text/mod.ts";
+export { scopedRuleKey } from "./scoped_rule_key.ts";

@@ -52,25 +52,6 @@ export function ruleKeyFor(name: string, existing: Iterable<string>): string {
   }
 }
 
-/**
- * The key a rule bound to one sandbox (session, or once for the sandbox that proposed it) is
- * written under at approval: its reviewed key, `__`, and its proposal id's random tail. No key
- * {@linkcode ruleKeyFor} gives holds `__`, so such a rule never renames a later proposal: the
- * name a sandbox's proposal gets depends on the rules that sandbox can see alone (the others'
- * own rules are hidden from it), and a rename no longer says another sandbox holds that name.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { scopedRuleKey } from "./policy_text_edit.ts";
- * assert.equal(scopedRuleKey("notes", "p-20261208T013559-6apvnl"), "notes__6apvnl");
- * ```
- */
-export function scopedRuleKey(ruleKey: string, proposalId: string): string {
-  const tail = proposalId.slice(proposalId.lastIndexOf("-") + 1).toLowerCase();
-  return `${ruleKey}__${tail.replace(/[^a-z0-9]/g, "")}`;
-}
-
 /** The comment line above a rule added by a proposal; it marks the proposal as applied. */
 export function proposalMarker(id: string): string {
   return `# tollgate proposal ${id}`;
