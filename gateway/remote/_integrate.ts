@@ -7,7 +7,14 @@
  */
 
 import { ensureStateDirs } from "../proposals/mod.ts";
-import { gitCommitPaths, gitDirty, gitRebase, isAncestor, subjects } from "./_remote_git.ts";
+import {
+  type Drivers,
+  gitCommitPaths,
+  gitDirty,
+  gitRebase,
+  isAncestor,
+  subjects,
+} from "./_remote_git.ts";
 import type { TransportRepo } from "./_transport_repo.ts";
 
 /** What an integration works on, and whom it tells. */
@@ -24,8 +31,8 @@ export interface Integration {
   url: string;
   /** The shared branch. */
   branch: string;
-  /** Move the clone to `rev` (its state directories come back). */
-  moveTo(rev: string): Promise<void>;
+  /** Move the clone to `rev` (its state directories come back), with `drivers` if read. */
+  moveTo(rev: string, drivers?: Drivers): Promise<void>;
   /** Told that the work tree moved to a newer remote state. */
   changed(): void;
   /** Told about commits dropped because they conflict with the remote. */
@@ -36,33 +43,42 @@ export interface Integration {
  * Join the fetched `tip` with the clone of `i`: "rejected" when the push of local commits lost
  * a race (fetch again), else "done".
  *
+ * @param drivers the clone's driver overrides, read beside the fetch
  * @throws {RemoteGitError} when git fails
  */
-export async function integrate(i: Integration, tip: string): Promise<"done" | "rejected"> {
+export async function integrate(
+  i: Integration,
+  tip: string,
+  drivers: Drivers,
+): Promise<"done" | "rejected"> {
   // Two reads side by side (one git process; HEAD, and usually whether the tip descends from
   // it, are read from git's files): usually there is nothing local to record, so HEAD and
   // whether the tip descends from it still hold after.
   const descends = async (head?: string) =>
     head !== undefined && await i.transport.isAncestor(head, tip);
   const read = i.transport.head().then(async (head) => ({ head, behind: await descends(head) }));
-  let [dirty, { head, behind }] = await Promise.all([gitDirty(i.root, [i.pathspec]), read]);
+  let [dirty, { head, behind }] = await Promise.all([
+    gitDirty(i.root, [i.pathspec], drivers),
+    read,
+  ]);
   if (dirty) {
-    await gitCommitPaths(i.root, [i.pathspec], "tollgate: record local proposal changes");
+    const subject = "tollgate: record local proposal changes";
+    await gitCommitPaths(i.root, [i.pathspec], subject, drivers);
     head = await i.transport.head();
     behind = await descends(head);
   }
   if (head === tip) return "done";
   if (!head || behind) {
-    await i.moveTo(tip);
+    await i.moveTo(tip, drivers);
     i.changed();
     return "done";
   }
   const ahead = await isAncestor(i.root, tip, head);
-  if (!ahead && !(await gitRebase(i.root, tip))) {
+  if (!ahead && !(await gitRebase(i.root, tip, drivers))) {
     // Local-only commits that no longer apply (a decision whose push never finished, on a
     // policy the remote changed since): the remote wins; they never reached anyone.
     const dropped = await subjects(i.root, tip, head);
-    await i.moveTo(tip);
+    await i.moveTo(tip, drivers);
     i.report(`Dropped local commits that conflict with the remote: ${dropped.join("; ")}`);
     i.changed();
     return "done";

@@ -10,6 +10,10 @@
  */
 
 import { runGit } from "../client/mod.ts";
+import { gitDriverOverrides } from "../repo/mod.ts";
+
+/** The repository's driver overrides (`gitDriverOverrides`), when a caller read them already. */
+export type Drivers = Promise<Record<string, string>>;
 
 /** A remote git run that failed; its message is one line with credentials removed. */
 export class RemoteGitError extends Error {
@@ -106,25 +110,29 @@ export async function isAncestor(root: string, a: string, b: string): Promise<bo
  *
  * @throws {RemoteGitError} when git fails
  */
-export async function gitResetKeep(root: string, rev: string): Promise<void> {
-  const r = await runGit(["reset", "--quiet", "--keep", rev], root);
+export async function gitResetKeep(root: string, rev: string, drivers?: Drivers): Promise<void> {
+  const env = await (drivers ?? gitDriverOverrides(root));
+  const r = await runGit(["reset", "--quiet", "--keep", rev], root, { env });
   if (r.code !== 0) throw failure("git reset", r.stderr);
 }
 
 /** Replay local commits onto `onto`; false (and the rebase aborted) when they conflict. */
-export async function gitRebase(root: string, onto: string): Promise<boolean> {
+export async function gitRebase(root: string, onto: string, drivers?: Drivers): Promise<boolean> {
   // Replayed commits need a committer; a repository without an identity gets Tollgate's.
-  const named = (await runGit(["config", "user.name"], root)).code === 0;
+  const [named, overrides] = await Promise.all([
+    runGit(["config", "user.name"], root).then((r) => r.code === 0),
+    drivers ?? gitDriverOverrides(root),
+  ]);
   const env: Record<string, string> = named
-    ? {}
-    : { GIT_COMMITTER_NAME: "Tollgate", GIT_COMMITTER_EMAIL: "tollgate@localhost" };
+    ? { ...overrides }
+    : { ...overrides, GIT_COMMITTER_NAME: "Tollgate", GIT_COMMITTER_EMAIL: "tollgate@localhost" };
   const noRenames = ["-c", "merge.directoryRenames=false", "-c", "merge.renames=false"];
   const r = await runGit([...noRenames, "rebase", "--quiet", "--no-autostash", onto], root, {
     env,
   });
   if (r.code === 0) return true;
 
-  await runGit(["rebase", "--abort"], root);
+  await runGit(["rebase", "--abort"], root, { env });
   return false;
 }
 
@@ -141,9 +149,14 @@ export async function subjects(root: string, from: string, to: string): Promise<
  *
  * @throws {RemoteGitError} when git fails
  */
-export async function gitDirty(root: string, pathspecs: string[]): Promise<boolean> {
+export async function gitDirty(
+  root: string,
+  pathspecs: string[],
+  drivers?: Drivers,
+): Promise<boolean> {
   const args = ["status", "--porcelain", "-z", "--untracked-files=all", "--ignore-submodules=all"];
-  const r = await runGit([...args, "--", ...pathspecs], root);
+  const env = await (drivers ?? gitDriverOverrides(root));
+  const r = await runGit([...args, "--", ...pathspecs], root, { env });
   if (r.code !== 0) throw failure("git status", r.stderr);
   return r.stdout !== "";
 }
@@ -158,20 +171,22 @@ export async function gitCommitPaths(
   root: string,
   pathspecs: string[],
   subject: string,
+  drivers?: Drivers,
 ): Promise<boolean> {
-  const add = await runGit(["add", "-A", "--", ...pathspecs], root);
+  const env = await (drivers ?? gitDriverOverrides(root));
+  const add = await runGit(["add", "-A", "--", ...pathspecs], root, { env });
   if (add.code !== 0 && !/did not match any files/.test(add.stderr)) {
     throw failure("git add", add.stderr);
   }
   // Commit straight away (a decision always has changes): only a failed commit asks the index
   // whether there was nothing to commit, which saves a git run on every decision.
-  let r = await runGit(["commit", "--no-verify", "--quiet", "-m", subject], root);
+  let r = await runGit(["commit", "--no-verify", "--quiet", "-m", subject], root, { env });
   if (r.code !== 0 && /tell me who you are|auto-detect|empty ident/i.test(r.stderr)) {
     const id = ["-c", "user.name=Tollgate", "-c", "user.email=tollgate@localhost"];
-    r = await runGit([...id, "commit", "--no-verify", "--quiet", "-m", subject], root);
+    r = await runGit([...id, "commit", "--no-verify", "--quiet", "-m", subject], root, { env });
   }
   if (r.code === 0) return true;
-  const staged = await runGit(["diff", "--cached", "--quiet"], root);
+  const staged = await runGit(["diff", "--cached", "--quiet"], root, { env });
   if (staged.code === 0) return false;
   throw failure("git commit", r.stderr);
 }

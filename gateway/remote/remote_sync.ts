@@ -14,9 +14,9 @@
 
 import { relative } from "node:path";
 import { withDirectoryLock } from "../repo/mod.ts";
-import { excludeLocalFiles, gitWorkTreeRoot } from "../repo/mod.ts";
+import { excludeLocalFiles, gitDriverOverrides, gitWorkTreeRoot } from "../repo/mod.ts";
 import { ensureStateDirs } from "../proposals/mod.ts";
-import { gitClone, gitDirty, gitResetKeep, redactUrl } from "./_remote_git.ts";
+import { type Drivers, gitClone, gitDirty, gitResetKeep, redactUrl } from "./_remote_git.ts";
 import { attempt } from "./_attempt.ts";
 import { integrate, type Integration } from "./_integrate.ts";
 import { TransportRepo } from "./_transport_repo.ts";
@@ -73,7 +73,7 @@ export class RemoteSync {
       transport: where.transport,
       url: o.url,
       branch: o.branch,
-      moveTo: (rev) => this.#moveTo(rev),
+      moveTo: (rev, drivers) => this.#moveTo(rev, drivers),
       changed: () => o.changed(),
       report: (message) => o.report(message),
     };
@@ -220,9 +220,12 @@ export class RemoteSync {
 
   /** Fetch, then integrate the tip while the clone's copy of the remote ref is set. */
   async #fetchAndIntegrate(): Promise<"done" | "rejected"> {
+    // The clone's driver overrides are read while the fetch runs (one git run beside it).
+    const drivers = gitDriverOverrides(this.#root);
+    drivers.catch(() => {}); // a failed fetch never awaits them
     const { tip, recorded } = await this.#transport.fetch(this.#o.url, this.#o.branch);
     const [integrated, set] = await Promise.allSettled([
-      withDirectoryLock(this.#o.policiesDir, () => integrate(this.#i, tip)),
+      withDirectoryLock(this.#o.policiesDir, () => integrate(this.#i, tip, drivers)),
       recorded,
     ]);
     if (integrated.status === "rejected") throw integrated.reason;
@@ -231,8 +234,8 @@ export class RemoteSync {
   }
 
   /** Reset to `rev`; git removes directories it emptied, the state directories come back. */
-  async #moveTo(rev: string): Promise<void> {
-    await gitResetKeep(this.#root, rev);
+  async #moveTo(rev: string, drivers?: Drivers): Promise<void> {
+    await gitResetKeep(this.#root, rev, drivers);
     await ensureStateDirs(this.#o.policiesDir);
   }
 
