@@ -50,6 +50,22 @@ async function folderStamp(dirs: string[]): Promise<string | undefined> {
   }
 }
 
+/** How often a wait re-checks when the kernel refused its watch (the check is a stamp, cheap). */
+const UNWATCHED_MS = 1_000;
+
+/**
+ * A watch of `dirs`, or undefined when the kernel refuses one: inotify instances are counted per
+ * user across namespaces, and a sandboxed command runs as its runner's user, so it can take them
+ * all; another sandbox's wait then re-checks more often instead of failing.
+ */
+function watchOrNone(dirs: string[]): Deno.FsWatcher | undefined {
+  try {
+    return Deno.watchFs(dirs, { recursive: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Resolve with the proposal's status once it is no longer pending (or unknown), or with its
  * current status when `signal` aborts.
@@ -85,11 +101,11 @@ export function waitForDecision(o: WaitOptions): Promise<ProposalStatus | undefi
     let checking = false;
     let again = false;
     let stamp: string | undefined;
-    const watcher = Deno.watchFs(o.watchDirs, { recursive: false });
+    const watcher = watchOrNone(o.watchDirs);
     const finish = (status: ProposalStatus | undefined, error?: unknown) => {
       if (done) return;
       done = true;
-      watcher.close();
+      watcher?.close();
       clearInterval(timer);
       unsubscribe();
       o.signal.removeEventListener("abort", check);
@@ -119,12 +135,13 @@ export function waitForDecision(o: WaitOptions): Promise<ProposalStatus | undefi
       if (done || checking || stamp === undefined) return void check();
       if (await folderStamp(o.recheckDirs ?? o.watchDirs) !== stamp) await check();
     };
-    const timer = setInterval(recheck, o.recheckMs);
+    const timer = setInterval(recheck, watcher ? o.recheckMs : Math.min(o.recheckMs, UNWATCHED_MS));
     const unsubscribe = o.subscribe((c) => {
       if (c.kind === "proposal" && c.id === o.id) void check();
     });
     o.signal.addEventListener("abort", check);
     void (async () => {
+      if (!watcher) return;
       try {
         for await (const event of watcher) {
           if (event.paths.some((p) => p.includes(o.id))) void check();

@@ -5,10 +5,11 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { configEvent, type OcsfEvent } from "../ocsf/mod.ts";
 import type { PolicyHolder } from "./policy_holder.ts";
 import type { PolicySnapshot } from "./policy_snapshot.ts";
+import { fileChanges } from "./_file_changes.ts";
 import { decodeFileBytes, encodesTo, sameBytes } from "./_read_text_file.ts";
 import { reloadFailedEvent, reloadFromText } from "./reload_from_text.ts";
 
@@ -44,8 +45,9 @@ interface InForce {
 
 /**
  * Reload `holder` whenever `path` changes: the directory is watched (editors and atomic
- * writers rename a temporary file into place), events are debounced, and the file is reloaded
- * only when its content differs from the policy in force. An invalid file logs CONFIG:FAILED
+ * writers rename a temporary file into place; the file is polled where the kernel refuses a
+ * watch), events are debounced, and the file is reloaded only when its content differs from
+ * the policy in force. An invalid file logs CONFIG:FAILED
  * with every issue; a file missing for `missingGraceMs` logs CONFIG:FAILED "policy file
  * deleted" once (and CONFIG:LOADED when the same text comes back). Either way the last good
  * policy stays in force.
@@ -84,14 +86,10 @@ export async function watchPolicyFile(
   if (options.signal.aborted) return;
   const o = { ...watchDefaults, ...options };
   const file = resolve(path);
-  const watcher = Deno.watchFs(dirname(file), { recursive: false });
   let timer: ReturnType<typeof setTimeout> | undefined;
   // Whether the deletion was reported: a deleted file is reported once, not at every event.
   let reportedMissing = false;
-  const stop = () => {
-    clearTimeout(timer);
-    watcher.close();
-  };
+  const stop = () => clearTimeout(timer);
   options.signal.addEventListener("abort", stop, { once: true });
   const held: { inForce?: InForce } = {};
   void primeInForce(holder, file, held);
@@ -110,8 +108,7 @@ export async function watchPolicyFile(
     }
   };
   try {
-    for await (const event of watcher) {
-      if (!event.paths.some((p) => resolve(p) === file)) continue;
+    for await (const _ of fileChanges(file, options.signal)) {
       clearTimeout(timer);
       timer = setTimeout(() => void look(false), o.debounceMs);
     }
