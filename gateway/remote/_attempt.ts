@@ -6,7 +6,7 @@
  * @module
  */
 
-import { gitCommitPaths } from "./_remote_git.ts";
+import { type Drivers, gitCommitPaths } from "./_remote_git.ts";
 import type { Integration } from "./_integrate.ts";
 import { refused } from "./remote_sync_error.ts";
 
@@ -23,7 +23,12 @@ export interface AttemptOptions {
   tip?: Promise<string>;
   /** Told whether the remote answered: an error's message, or "" once it answers again. */
   report(message: string): void;
+  /** The clone's driver overrides, read once for the whole change. */
+  drivers?: Drivers;
 }
+
+/** Where a change runs: its commit and the remote's tip, when known before it runs. */
+export type AttemptBase = Pick<AttemptOptions, "head" | "tip">;
 
 /**
  * Run `run` on the clone of `i` and push it: its result, or undefined when the change was
@@ -43,7 +48,7 @@ export async function attempt<T>(
   let result: T;
   try {
     result = await run();
-    if (commit) await gitCommitPaths(i.root, commit.paths, commit.subject);
+    if (commit) await gitCommitPaths(i.root, commit.paths, commit.subject, options.drivers);
   } catch (error) {
     // Refused on a HEAD the remote has left behind: the tip may decide otherwise.
     if (tip && base && await behind(i, change, tip, base, options.report)) return undefined;
@@ -51,12 +56,12 @@ export async function attempt<T>(
   }
   if (tip && base && await behind(i, change, tip, base, options.report)) return undefined;
   const pushed = await i.transport.push(i.url, i.branch).catch(async (error) => {
-    if (base) await i.moveTo(base);
+    if (base) await i.moveTo(base, options.drivers);
     throw refused(change, (error as Error).message);
   });
   if (pushed === "ok") return { result };
   // Another gateway won the race: this change never happened here; run it again on top.
-  if (base) await i.moveTo(base);
+  if (base) await i.moveTo(base, options.drivers);
   return undefined;
 }
 

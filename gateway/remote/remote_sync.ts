@@ -17,7 +17,7 @@ import { withDirectoryLock } from "../repo/mod.ts";
 import { excludeLocalFiles, gitDriverOverrides, gitWorkTreeRoot } from "../repo/mod.ts";
 import { ensureStateDirs } from "../proposals/mod.ts";
 import { type Drivers, gitClone, gitDirty, gitResetKeep, redactUrl } from "./_remote_git.ts";
-import { attempt } from "./_attempt.ts";
+import { attempt, type AttemptBase } from "./_attempt.ts";
 import { integrate, type Integration } from "./_integrate.ts";
 import { TransportRepo } from "./_transport_repo.ts";
 import { SerialQueue } from "./_serial_queue.ts";
@@ -162,9 +162,10 @@ export class RemoteSync {
   ): Promise<T> {
     return this.#queue.run(async () => {
       const report = (message: string) => this.#report(message);
+      const drivers = gitDriverOverrides(this.#root); // one read for every git run of the change
       for (let n = 0; n < this.#o.retries; n++) {
-        const base = await this.#base(change, n === 0);
-        const options = { commit, report, ...base };
+        const base = await this.#base(change, n === 0, drivers);
+        const options = { commit, report, drivers, ...base };
         const done = await this.#o.around(() => attempt(this.#i, change, run, options));
         if (done) return done.result;
       }
@@ -189,11 +190,11 @@ export class RemoteSync {
    * the change and the next attempt syncs. Otherwise (something to record, a lost race: the
    * remote moved for sure), a sync first; then HEAD is read by the attempt.
    */
-  async #base(change: string, first: boolean): Promise<{ head?: string; tip?: Promise<string> }> {
+  async #base(change: string, first: boolean, drivers: Drivers): Promise<AttemptBase> {
     if (first) {
       const [head, dirty] = await Promise.all([
         this.#transport.head(),
-        gitDirty(this.#root, [this.#i.pathspec]).catch(() => true),
+        gitDirty(this.#root, [this.#i.pathspec], drivers).catch(() => true),
       ]);
       if (head !== undefined && !dirty) {
         const tip = this.#transport.remoteTip(this.#o.url, this.#o.branch).then((t) => t ?? "");
